@@ -1,0 +1,194 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/**
+ * The one configuration schema (DESIGN.md, "Config is one strict schema"): defaults → optional JSON config file
+ * (`LGSP_CONFIG`, or ./lgsp.config.json when present) → `LGSP_*` environment. Validated at start-up with every
+ * problem listed at once, then frozen and passed down. Nothing else in the code reads `process.env`.
+ */
+const port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
+
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, default: './data', description: 'Thư mục dữ liệu của kho nhúng (PGlite)' }),
+    databaseUrl: Type.String({
+      default: '',
+      description: 'postgres://… để dùng PostgreSQL thật; để trống dùng kho nhúng PGlite',
+    }),
+    timezoneOffsetMinutes: Type.Integer({
+      minimum: -720,
+      maximum: 840,
+      default: 420,
+      description: 'Giờ địa phương cho khung thời gian khai thác và hạn mức ngày (Việt Nam: UTC+7 = 420)',
+    }),
+    gateway: Type.Object(
+      {
+        host: Type.String({ default: '0.0.0.0' }),
+        port: port(8280),
+        workers: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+        tokenTtlSeconds: Type.Integer({ minimum: 60, maximum: 86400, default: 3600 }),
+        upstreamTimeoutMs: Type.Integer({ minimum: 100, maximum: 30000, default: 30000 }),
+        listenBacklog: Type.Integer({ minimum: 128, maximum: 65535, default: 4096 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    admin: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: port(9080),
+        password: Type.String({ default: '' }),
+        sessionTtlHours: Type.Integer({ minimum: 1, maximum: 720, default: 12 }),
+        bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 104857600, default: 1048576 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    recorder: Type.Object(
+      {
+        flushIntervalMs: Type.Integer({ minimum: 10, maximum: 60000, default: 200 }),
+        batchSize: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),
+        maxBacklog: Type.Integer({ minimum: 1000, maximum: 10000000, default: 200000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    snapshot: Type.Object(
+      { pollIntervalMs: Type.Integer({ minimum: 50, maximum: 60000, default: 500 }) },
+      { additionalProperties: false, default: {} },
+    ),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+
+/** Each environment variable and the setting it fills. Types come from the schema. */
+export const ENV_SETTINGS: Record<string, string> = {
+  LGSP_DATA_DIR: 'dataDir',
+  LGSP_DATABASE_URL: 'databaseUrl',
+  LGSP_TIMEZONE_OFFSET_MINUTES: 'timezoneOffsetMinutes',
+  LGSP_GATEWAY_HOST: 'gateway.host',
+  LGSP_GATEWAY_PORT: 'gateway.port',
+  LGSP_GATEWAY_WORKERS: 'gateway.workers',
+  LGSP_TOKEN_TTL_SECONDS: 'gateway.tokenTtlSeconds',
+  LGSP_UPSTREAM_TIMEOUT_MS: 'gateway.upstreamTimeoutMs',
+  LGSP_LISTEN_BACKLOG: 'gateway.listenBacklog',
+  LGSP_ADMIN_HOST: 'admin.host',
+  LGSP_ADMIN_PORT: 'admin.port',
+  LGSP_ADMIN_PASSWORD: 'admin.password',
+  LGSP_SESSION_TTL_HOURS: 'admin.sessionTtlHours',
+  LGSP_RECORDER_FLUSH_INTERVAL_MS: 'recorder.flushIntervalMs',
+  LGSP_RECORDER_BATCH_SIZE: 'recorder.batchSize',
+  LGSP_RECORDER_MAX_BACKLOG: 'recorder.maxBacklog',
+  LGSP_SNAPSHOT_POLL_INTERVAL_MS: 'snapshot.pollIntervalMs',
+  LGSP_LOG_LEVEL: 'logLevel',
+};
+
+/** Variables that belong to other readers (the CLI client, the test suites) and are not platform settings. */
+const ENV_NOT_SETTINGS = new Set([
+  'LGSP_CONFIG',
+  'LGSP_ADMIN_URL',
+  'LGSP_ADMIN_TOKEN',
+  'LGSP_TEST_DATABASE_URL',
+  'LGSP_TEST_NATS_URL',
+  'LGSP_TEST_REDIS_URL',
+]);
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Cấu hình không hợp lệ / Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function setPath(target: Json, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Json;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function merge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' ? merge(b as Json, v as Json) : v;
+  }
+  return out;
+}
+
+/** Environment values are strings; a setting the schema declares an integer is converted when it looks like one. */
+function envValue(raw: string, path: string): unknown {
+  let node: unknown = ConfigSchema;
+  for (const key of path.split('.')) node = (node as { properties?: Json }).properties?.[key];
+  const isInteger = (node as { type?: string } | undefined)?.type === 'integer';
+  return isInteger && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+}
+
+export interface LoadConfigOptions {
+  env?: Record<string, string | undefined>;
+  /** Settings given by code (tests, `lgsp demo`), applied over the environment. */
+  overrides?: Json;
+  cwd?: string;
+}
+
+/** Loads, validates and freezes the configuration; throws ConfigError listing every problem. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const problems: string[] = [];
+
+  let fromFile: Json = {};
+  const explicitFile = env['LGSP_CONFIG'];
+  const file = explicitFile ? resolve(cwd, explicitFile) : resolve(cwd, 'lgsp.config.json');
+  if (explicitFile && !existsSync(file)) problems.push(`LGSP_CONFIG: không có tệp / no such file: ${file}`);
+  else if (existsSync(file)) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Json;
+    } catch (err) {
+      problems.push(`${file}: không đọc được JSON / not valid JSON: ${(err as Error).message}`);
+    }
+  }
+
+  const fromEnv: Json = {};
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('LGSP_') || raw === undefined) continue;
+    const path = ENV_SETTINGS[name];
+    if (path) setPath(fromEnv, path, envValue(raw, path));
+    else if (!ENV_NOT_SETTINGS.has(name)) {
+      problems.push(`${name}: biến môi trường không được hỗ trợ / unknown setting (see docs/configuration.md)`);
+    }
+  }
+
+  const merged = merge(merge(fromFile, fromEnv), options.overrides ?? {});
+  const withDefaults = Value.Default(ConfigSchema, structuredClone(merged)) as Json;
+  for (const error of Value.Errors(ConfigSchema, withDefaults)) {
+    const path = error.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
+    const envName = Object.entries(ENV_SETTINGS).find(([, p]) => p === path)?.[0];
+    problems.push(
+      `${path}${envName ? ` (${envName})` : ''}: ${error.message}${error.value === undefined ? '' : `, got ${JSON.stringify(error.value)}`}`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(withDefaults as Config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

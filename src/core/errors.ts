@@ -1,0 +1,230 @@
+/**
+ * The one registry of error codes (DESIGN.md, "One error registry"). Every error the platform itself answers
+ * with carries one of these codes; a code is never reused for another meaning. `test/errors.test.ts` keeps this
+ * list, docs/errors.md and the OpenAPI document in agreement.
+ */
+export interface ErrorSpec {
+  status: number;
+  /** Vietnamese first: what an agency developer or operator reads. */
+  titleVi: string;
+  title: string;
+}
+
+export const ERRORS = {
+  // Gateway (data plane)
+  GW_TOKEN_MISSING: {
+    status: 401,
+    titleVi: 'Thiếu access token',
+    title: 'No access token: send Authorization: Bearer <token>',
+  },
+  GW_TOKEN_INVALID: { status: 401, titleVi: 'Access token không hợp lệ', title: 'The access token is not valid' },
+  GW_TOKEN_EXPIRED: {
+    status: 401,
+    titleVi: 'Access token đã hết hạn',
+    title: 'The access token has expired: request a new one at POST /token',
+  },
+  GW_CREDENTIAL_REVOKED: {
+    status: 401,
+    titleVi: 'Thông tin kết nối đã bị thu hồi',
+    title: 'The credential behind this token has been revoked',
+  },
+  GW_ROUTE_NOT_FOUND: {
+    status: 404,
+    titleVi: 'Không tìm thấy dịch vụ hoặc phiên bản',
+    title: 'No service version is published at this context and version',
+  },
+  GW_RESOURCE_NOT_FOUND: {
+    status: 404,
+    titleVi: 'Dịch vụ không có tài nguyên này',
+    title: 'The service version declares no resource matching this method and path',
+  },
+  GW_NOT_IN_ENVIRONMENT: {
+    status: 404,
+    titleVi: 'Dịch vụ chưa được triển khai ở môi trường này',
+    title: 'The service version has no upstream in the environment of this token',
+  },
+  GW_SUBSCRIPTION_REQUIRED: {
+    status: 403,
+    titleVi: 'Hệ thống chưa được đăng ký khai thác dịch vụ này',
+    title: 'The calling system has no active subscription to this service version in this environment',
+  },
+  GW_OUTSIDE_TIME_WINDOW: {
+    status: 403,
+    titleVi: 'Ngoài thời gian được phép khai thác',
+    title: 'The call is outside the time of use allowed by the subscription',
+  },
+  GW_QUOTA_EXCEEDED: {
+    status: 429,
+    titleVi: 'Vượt hạn mức số lần gọi',
+    title: 'The subscription quota for this period is used up; see Retry-After',
+  },
+  GW_UPSTREAM_TIMEOUT: {
+    status: 504,
+    titleVi: 'Hệ thống cung cấp không trả lời trong thời gian cho phép',
+    title: 'The provider system did not answer within the time limit',
+  },
+  GW_UPSTREAM_UNREACHABLE: {
+    status: 502,
+    titleVi: 'Không kết nối được hệ thống cung cấp',
+    title: 'The provider system could not be reached',
+  },
+  GW_RECORDER_BACKLOG: {
+    status: 503,
+    titleVi: 'Nền tảng tạm thời không ghi nhận được giao dịch',
+    title: 'Transaction records cannot be written right now; the call was not forwarded',
+  },
+  GW_NOT_READY: {
+    status: 503,
+    titleVi: 'Cổng kết nối chưa sẵn sàng',
+    title: 'The gateway has not loaded its configuration yet',
+  },
+  // Admin API (control plane)
+  API_UNAUTHORIZED: {
+    status: 401,
+    titleVi: 'Chưa đăng nhập hoặc phiên đăng nhập không hợp lệ',
+    title: 'Missing or invalid bearer token for the admin API',
+  },
+  API_LOGIN_FAILED: {
+    status: 401,
+    titleVi: 'Sai tên đăng nhập hoặc mật khẩu',
+    title: 'Wrong username or password',
+  },
+  API_FORBIDDEN: { status: 403, titleVi: 'Không có quyền', title: 'Your role does not allow this action' },
+  API_VALIDATION_FAILED: {
+    status: 400,
+    titleVi: 'Dữ liệu gửi lên không hợp lệ',
+    title: 'The request does not match the schema',
+  },
+  API_MALFORMED_JSON: { status: 400, titleVi: 'JSON không đúng cú pháp', title: 'The body is not valid JSON' },
+  API_BODY_TOO_LARGE: { status: 413, titleVi: 'Dữ liệu gửi lên quá lớn', title: 'The request body is too large' },
+  API_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    titleVi: 'Kiểu nội dung không được hỗ trợ',
+    title: 'Send the body as application/json',
+  },
+  API_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy', title: 'No such route or object' },
+  API_INTERNAL: { status: 500, titleVi: 'Lỗi hệ thống', title: 'Internal error; see the server log' },
+  CP_ORGANIZATION_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy cơ quan', title: 'No such organization' },
+  CP_ORGANIZATION_CODE_TAKEN: {
+    status: 409,
+    titleVi: 'Mã định danh cơ quan đã tồn tại',
+    title: 'An organization with this official code already exists',
+  },
+  CP_ORGANIZATION_CODE_INVALID: {
+    status: 400,
+    titleVi: 'Mã định danh cơ quan không đúng định dạng',
+    title: 'The official code must look like 000.00.31.H01',
+  },
+  CP_SYSTEM_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy hệ thống', title: 'No such information system' },
+  CP_SYSTEM_ROLE_REQUIRED: {
+    status: 400,
+    titleVi: 'Hệ thống phải là bên cung cấp hoặc bên khai thác',
+    title: 'A system must be a provider, a consumer or both',
+  },
+  CP_SYSTEM_NOT_PROVIDER: {
+    status: 409,
+    titleVi: 'Hệ thống không phải bên cung cấp',
+    title: 'The system is not registered as a provider',
+  },
+  CP_SYSTEM_NOT_CONSUMER: {
+    status: 409,
+    titleVi: 'Hệ thống không phải bên khai thác',
+    title: 'The system is not registered as a consumer',
+  },
+  CP_SERVICE_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy dịch vụ', title: 'No such service' },
+  CP_SERVICE_CONTEXT_TAKEN: {
+    status: 409,
+    titleVi: 'Đường dẫn (context) dịch vụ đã được dùng',
+    title: 'Another service already uses this context',
+  },
+  CP_VERSION_NOT_FOUND: {
+    status: 404,
+    titleVi: 'Không tìm thấy phiên bản dịch vụ',
+    title: 'No such service version',
+  },
+  CP_VERSION_TAKEN: {
+    status: 409,
+    titleVi: 'Phiên bản này đã tồn tại',
+    title: 'The service already has this version',
+  },
+  CP_SUBSCRIPTION_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy đăng ký khai thác', title: 'No such subscription' },
+  CP_SUBSCRIPTION_EXISTS: {
+    status: 409,
+    titleVi: 'Đã có đăng ký khai thác cho phiên bản và môi trường này',
+    title: 'The system already has a subscription to this version in this environment',
+  },
+  CP_CREDENTIAL_NOT_FOUND: {
+    status: 404,
+    titleVi: 'Không tìm thấy thông tin kết nối',
+    title: 'No such credential',
+  },
+  CP_CREDENTIAL_REVOKED: {
+    status: 409,
+    titleVi: 'Thông tin kết nối đã bị thu hồi',
+    title: 'The credential is already revoked',
+  },
+  CP_TIME_WINDOW_INVALID: {
+    status: 400,
+    titleVi: 'Khung thời gian khai thác không hợp lệ',
+    title: 'Time of use must be HH:MM-HH:MM',
+  },
+  CP_UPSTREAM_URL_INVALID: {
+    status: 400,
+    titleVi: 'Địa chỉ dịch vụ nguồn không hợp lệ',
+    title: 'The upstream URL must be an absolute http(s) URL',
+  },
+  CP_RESOURCE_TEMPLATE_INVALID: {
+    status: 400,
+    titleVi: 'Mẫu tài nguyên không hợp lệ',
+    title: 'A resource template is a path such as /congdan/{soDinhDanh} or /*',
+  },
+  CP_USER_EXISTS: { status: 409, titleVi: 'Tài khoản đã tồn tại', title: 'A user with this name already exists' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error the platform answers with on purpose; mapped to problem+json in one place per server. */
+export class LgspError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string | undefined;
+  /** Extra problem members, e.g. `errors` for validation or `retryAfterSeconds`. */
+  readonly extra: Record<string, unknown>;
+
+  constructor(code: ErrorCode, detail?: string, extra: Record<string, unknown> = {}) {
+    super(detail ? `${code}: ${detail}` : code);
+    this.name = 'LgspError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.detail = detail;
+    this.extra = extra;
+  }
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail?: string;
+  instance?: string;
+  transactionId?: string;
+  [member: string]: unknown;
+}
+
+/** RFC 9457 problem details; `title` is Vietnamese then English so both readers find their language. */
+export function toProblem(
+  code: ErrorCode,
+  detail?: string,
+  extra: Record<string, unknown> = {},
+): Problem {
+  const spec: ErrorSpec = ERRORS[code];
+  return {
+    type: `https://openlgsp.vn/errors/${code}`,
+    title: `${spec.titleVi} / ${spec.title}`,
+    status: spec.status,
+    code,
+    ...(detail ? { detail } : {}),
+    ...extra,
+  };
+}

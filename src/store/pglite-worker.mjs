@@ -1,0 +1,49 @@
+// The embedded PostgreSQL (PGlite, WebAssembly) runs on the thread that calls it, so it lives here, in its own
+// worker thread, and the gateway's event loop never waits on it (DESIGN.md "Chosen stack").
+// Plain JavaScript on purpose: Node 20 does not carry the TypeScript loader into worker threads.
+// Protocol: {id, op: 'query', sql, params} | {id, op: 'exec', sql} | {id, op: 'close'}
+//        → {id, ok: true, result} | {id, ok: false, error: {message, code, detail, constraint, table, column}}
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite, types } from '@electric-sql/pglite';
+
+// int8 as number, as the PostgreSQL adapter does: counts and sizes here stay far below 2^53.
+const db = new PGlite(workerData.dataDir || undefined, { parsers: { [types.INT8]: (v) => Number(v) } });
+
+function describe(err) {
+  return {
+    message: err?.message ?? String(err),
+    code: err?.code,
+    detail: err?.detail,
+    constraint: err?.constraint,
+    table: err?.table,
+    column: err?.column,
+  };
+}
+
+async function handle(msg) {
+  if (msg.op === 'query') {
+    const r = await db.query(msg.sql, msg.params);
+    return { rows: r.rows, rowCount: r.affectedRows ?? r.rowCount ?? r.rows.length, command: r.command };
+  }
+  if (msg.op === 'exec') {
+    await db.exec(msg.sql);
+    return null;
+  }
+  if (msg.op === 'close') {
+    await db.close();
+    return null;
+  }
+  throw new Error(`unknown op ${msg.op}`);
+}
+
+db.waitReady.then(
+  () => parentPort.postMessage({ ready: true }),
+  (err) => parentPort.postMessage({ ready: false, error: describe(err) }),
+);
+
+parentPort.on('message', (msg) => {
+  handle(msg).then(
+    (result) => parentPort.postMessage({ id: msg.id, ok: true, result }),
+    (err) => parentPort.postMessage({ id: msg.id, ok: false, error: describe(err) }),
+  );
+});

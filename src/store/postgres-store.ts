@@ -1,0 +1,38 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Store } from './port.ts';
+import type { Database } from './schema.ts';
+
+// int8 as number, as the embedded adapter does: counts and sizes here stay far below 2^53.
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** Real PostgreSQL (`LGSP_DATABASE_URL`): shared by every node when the platform is scaled out (R-05). */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly db: Kysely<Database>;
+  private readonly pool: pg.Pool;
+
+  private constructor(pool: pg.Pool) {
+    this.pool = pool;
+    this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+
+  static async open(connectionString: string, maxConnections = 10): Promise<PostgresStore> {
+    const pool = new pg.Pool({ connectionString, max: maxConnections, types });
+    // Fail at start-up, with the server's own message, rather than on the first request.
+    const client = await pool.connect();
+    client.release();
+    return new PostgresStore(pool);
+  }
+
+  async execScript(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,161 @@
+import type { ColumnType } from 'kysely';
+
+/** Kysely's view of the tables in migrations/*.sql; keep the two in step (the store contract tests use both). */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export type Environment = 'sandbox' | 'production';
+
+export interface TechnicalDescription {
+  /** Địa chỉ và giao diện kết nối */
+  addressAndInterface?: string;
+  /** Tiêu chuẩn kết nối, truyền thông */
+  communicationStandards?: string;
+  /** Mã hoá và an toàn thông tin */
+  encryptionAndSecurity?: string;
+  /** Năng lực đáp ứng (tần suất, dung lượng) */
+  capacity?: string;
+  /** Quy trình kết nối */
+  connectionProcedure?: string;
+  /** Chất lượng dữ liệu: thu thập, phê duyệt, cập nhật, thời điểm */
+  dataQuality?: string;
+  /** Cách thức trình bày dữ liệu */
+  dataPresentation?: string;
+}
+
+export interface ResourceTemplate {
+  /** HTTP method or `*` for any. */
+  method: string;
+  /** `/congdan/{soDinhDanh}`; a final `/*` matches the rest of the path. */
+  path: string;
+}
+
+export interface Database {
+  config_state: { id: number; revision: number };
+  schema_migrations: { version: string; applied_at: Timestamp };
+  organizations: {
+    id: string;
+    code: string;
+    name: string;
+    parent_id: string | null;
+    contact_name: string | null;
+    contact_title: string | null;
+    contact_unit: string | null;
+    contact_phone: string | null;
+    contact_email: string | null;
+    created_at: Timestamp;
+    updated_at: Timestamp;
+  };
+  systems: {
+    id: string;
+    organization_id: string;
+    name: string;
+    description: string | null;
+    is_provider: boolean;
+    is_consumer: boolean;
+    status: 'active' | 'suspended';
+    created_at: Timestamp;
+    updated_at: Timestamp;
+  };
+  services: {
+    id: string;
+    context: string;
+    name: string;
+    provider_system_id: string;
+    description: Json<TechnicalDescription>;
+    created_at: Timestamp;
+    updated_at: Timestamp;
+  };
+  service_versions: {
+    id: string;
+    service_id: string;
+    version: string;
+    protocol: 'REST' | 'SOAP';
+    status: 'draft' | 'published' | 'deprecated' | 'retired';
+    sandbox_url: string | null;
+    production_url: string | null;
+    resources: Json<ResourceTemplate[]>;
+    created_at: Timestamp;
+    updated_at: Timestamp;
+  };
+  subscriptions: {
+    id: string;
+    system_id: string;
+    version_id: string;
+    environment: Environment;
+    status: 'active' | 'suspended' | 'revoked';
+    quota_per_minute: number | null;
+    quota_per_day: number | null;
+    window_start: string | null;
+    window_end: string | null;
+    created_at: Timestamp;
+    updated_at: Timestamp;
+  };
+  credentials: {
+    id: string;
+    system_id: string;
+    environment: Environment;
+    consumer_key: string;
+    secret_sha256: string;
+    status: 'active' | 'revoked';
+    created_at: Timestamp;
+    revoked_at: Timestamp | null;
+  };
+  signing_keys: {
+    kid: string;
+    algorithm: string;
+    private_jwk: Json<Record<string, unknown>>;
+    public_jwk: Json<Record<string, unknown>>;
+    created_at: Timestamp;
+  };
+  users: {
+    id: string;
+    username: string;
+    display_name: string;
+    password_hash: string;
+    role: string;
+    organization_id: string | null;
+    created_at: Timestamp;
+  };
+  sessions: { token_sha256: string; user_id: string; created_at: Timestamp; expires_at: Timestamp };
+  audit_events: {
+    id: string;
+    at: Timestamp;
+    actor: string;
+    action: string;
+    object_type: string;
+    object_id: string;
+    details: Json<Record<string, unknown>>;
+    revision: number;
+  };
+  transactions: TransactionRow;
+}
+
+export interface TransactionRow {
+  id: string;
+  consumer_system_id: string | null;
+  consumer_org_code: string | null;
+  credential_id: string | null;
+  provider_system_id: string | null;
+  provider_org_code: string | null;
+  service_id: string | null;
+  service_context: string | null;
+  version_id: string | null;
+  version: string | null;
+  environment: string | null;
+  method: string;
+  resource_template: string;
+  provider_status: number | null;
+  consumer_status: number;
+  error_code: string | null;
+  request_bytes: number;
+  response_bytes: number;
+  request_sha256: string | null;
+  response_sha256: string | null;
+  request_in_at: Timestamp;
+  request_out_at: Timestamp | null;
+  response_in_at: Timestamp | null;
+  response_out_at: Timestamp;
+  duration_ms: number;
+}
+
