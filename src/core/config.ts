@@ -12,7 +12,11 @@ const port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535,
 
 export const ConfigSchema = Type.Object(
   {
-    dataDir: Type.String({ minLength: 1, default: './data', description: 'Thư mục dữ liệu của kho nhúng (PGlite)' }),
+    dataDir: Type.String({
+      minLength: 1,
+      default: './data',
+      description: 'Thư mục dữ liệu của kho nhúng (PGlite)',
+    }),
     databaseUrl: Type.String({
       default: '',
       description: 'postgres://… để dùng PostgreSQL thật; để trống dùng kho nhúng PGlite',
@@ -100,9 +104,7 @@ const ENV_NOT_SETTINGS = new Set([
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(
-      `Cấu hình không hợp lệ / Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
+    super(`Cấu hình không hợp lệ / Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
@@ -124,7 +126,9 @@ function merge(base: Json, over: Json): Json {
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' ? merge(b as Json, v as Json) : v;
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object'
+        ? merge(b as Json, v as Json)
+        : v;
   }
   return out;
 }
@@ -168,7 +172,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const path = ENV_SETTINGS[name];
     if (path) setPath(fromEnv, path, envValue(raw, path));
     else if (!ENV_NOT_SETTINGS.has(name)) {
-      problems.push(`${name}: biến môi trường không được hỗ trợ / unknown setting (see docs/configuration.md)`);
+      problems.push(
+        `${name}: biến môi trường không được hỗ trợ / unknown setting (see docs/configuration.md)`,
+      );
     }
   }
 

@@ -17,7 +17,11 @@ export const ERRORS = {
     titleVi: 'Thiếu access token',
     title: 'No access token: send Authorization: Bearer <token>',
   },
-  GW_TOKEN_INVALID: { status: 401, titleVi: 'Access token không hợp lệ', title: 'The access token is not valid' },
+  GW_TOKEN_INVALID: {
+    status: 401,
+    titleVi: 'Access token không hợp lệ',
+    title: 'The access token is not valid',
+  },
   GW_TOKEN_EXPIRED: {
     status: 401,
     titleVi: 'Access token đã hết hạn',
@@ -95,8 +99,16 @@ export const ERRORS = {
     titleVi: 'Dữ liệu gửi lên không hợp lệ',
     title: 'The request does not match the schema',
   },
-  API_MALFORMED_JSON: { status: 400, titleVi: 'JSON không đúng cú pháp', title: 'The body is not valid JSON' },
-  API_BODY_TOO_LARGE: { status: 413, titleVi: 'Dữ liệu gửi lên quá lớn', title: 'The request body is too large' },
+  API_MALFORMED_JSON: {
+    status: 400,
+    titleVi: 'JSON không đúng cú pháp',
+    title: 'The body is not valid JSON',
+  },
+  API_BODY_TOO_LARGE: {
+    status: 413,
+    titleVi: 'Dữ liệu gửi lên quá lớn',
+    title: 'The request body is too large',
+  },
   API_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     titleVi: 'Kiểu nội dung không được hỗ trợ',
@@ -104,7 +116,11 @@ export const ERRORS = {
   },
   API_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy', title: 'No such route or object' },
   API_INTERNAL: { status: 500, titleVi: 'Lỗi hệ thống', title: 'Internal error; see the server log' },
-  CP_ORGANIZATION_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy cơ quan', title: 'No such organization' },
+  CP_ORGANIZATION_NOT_FOUND: {
+    status: 404,
+    titleVi: 'Không tìm thấy cơ quan',
+    title: 'No such organization',
+  },
   CP_ORGANIZATION_CODE_TAKEN: {
     status: 409,
     titleVi: 'Mã định danh cơ quan đã tồn tại',
@@ -115,7 +131,11 @@ export const ERRORS = {
     titleVi: 'Mã định danh cơ quan không đúng định dạng',
     title: 'The official code must look like 000.00.31.H01',
   },
-  CP_SYSTEM_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy hệ thống', title: 'No such information system' },
+  CP_SYSTEM_NOT_FOUND: {
+    status: 404,
+    titleVi: 'Không tìm thấy hệ thống',
+    title: 'No such information system',
+  },
   CP_SYSTEM_ROLE_REQUIRED: {
     status: 400,
     titleVi: 'Hệ thống phải là bên cung cấp hoặc bên khai thác',
@@ -147,7 +167,11 @@ export const ERRORS = {
     titleVi: 'Phiên bản này đã tồn tại',
     title: 'The service already has this version',
   },
-  CP_SUBSCRIPTION_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy đăng ký khai thác', title: 'No such subscription' },
+  CP_SUBSCRIPTION_NOT_FOUND: {
+    status: 404,
+    titleVi: 'Không tìm thấy đăng ký khai thác',
+    title: 'No such subscription',
+  },
   CP_SUBSCRIPTION_EXISTS: {
     status: 409,
     titleVi: 'Đã có đăng ký khai thác cho phiên bản và môi trường này',
@@ -178,7 +202,11 @@ export const ERRORS = {
     titleVi: 'Mẫu tài nguyên không hợp lệ',
     title: 'A resource template is a path such as /congdan/{soDinhDanh} or /*',
   },
-  CP_USER_EXISTS: { status: 409, titleVi: 'Tài khoản đã tồn tại', title: 'A user with this name already exists' },
+  CP_USER_EXISTS: {
+    status: 409,
+    titleVi: 'Tài khoản đã tồn tại',
+    title: 'A user with this name already exists',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -213,11 +241,7 @@ export interface Problem {
 }
 
 /** RFC 9457 problem details; `title` is Vietnamese then English so both readers find their language. */
-export function toProblem(
-  code: ErrorCode,
-  detail?: string,
-  extra: Record<string, unknown> = {},
-): Problem {
+export function toProblem(code: ErrorCode, detail?: string, extra: Record<string, unknown> = {}): Problem {
   const spec: ErrorSpec = ERRORS[code];
   return {
     type: `https://openlgsp.vn/errors/${code}`,

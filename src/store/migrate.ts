@@ -12,7 +12,10 @@ export function listMigrations(): Migration[] {
   return readdirSync(MIGRATIONS_DIR)
     .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
     .sort()
-    .map((f) => ({ version: f.replace(/\.sql$/, ''), script: readFileSync(new URL(f, MIGRATIONS_DIR), 'utf8') }));
+    .map((f) => ({
+      version: f.replace(/\.sql$/, ''),
+      script: readFileSync(new URL(f, MIGRATIONS_DIR), 'utf8'),
+    }));
 }
 
 /**

@@ -69,7 +69,9 @@ export class PgliteStore implements Store {
     const inMemory = dataDir === 'memory://';
     const dir = inMemory ? '' : resolve(dataDir, 'pglite');
     if (!inMemory) mkdirSync(dir, { recursive: true });
-    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir: dir } });
+    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
+      workerData: { dataDir: dir },
+    });
     await new Promise<void>((ok, fail) => {
       worker.once('message', (msg: { ready: boolean; error?: WorkerError }) =>
         msg.ready ? ok() : fail(toError(msg.error!)),

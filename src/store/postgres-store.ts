@@ -6,7 +6,9 @@ import type { Database } from './schema.ts';
 // int8 as number, as the embedded adapter does: counts and sizes here stay far below 2^53.
 const types = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === 20
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 /** Real PostgreSQL (`LGSP_DATABASE_URL`): shared by every node when the platform is scaled out (R-05). */

@@ -158,4 +158,3 @@ export interface TransactionRow {
   response_out_at: Timestamp;
   duration_ms: number;
 }
-

@@ -1,0 +1,169 @@
+import { exportJWK, generateKeyPair } from 'jose';
+import { sql } from 'kysely';
+import type { Environment, ResourceTemplate } from '../core/types.ts';
+import type { Store } from '../store/port.ts';
+
+/**
+ * What a gateway node needs to decide every request without reading the database (DESIGN.md "Shape"): plain
+ * JSON, so it can also be sent to gateway worker processes. The gateway compiles it into lookup maps.
+ */
+export interface SnapshotData {
+  revision: number;
+  signingKey: {
+    kid: string;
+    algorithm: string;
+    privateJwk: Record<string, unknown>;
+    publicJwk: Record<string, unknown>;
+  };
+  /** Active credentials of active systems only: a revoked credential or a suspended system is simply absent. */
+  credentials: Array<{
+    id: string;
+    consumerKey: string;
+    secretSha256: string;
+    systemId: string;
+    environment: Environment;
+  }>;
+  systems: Array<{ id: string; name: string; organizationCode: string }>;
+  routes: Array<{
+    serviceId: string;
+    context: string;
+    versionId: string;
+    version: string;
+    status: 'draft' | 'published' | 'deprecated' | 'retired';
+    providerSystemId: string;
+    providerOrgCode: string;
+    upstreams: { sandbox: string | null; production: string | null };
+    resources: ResourceTemplate[];
+  }>;
+  subscriptions: Array<{
+    id: string;
+    systemId: string;
+    versionId: string;
+    environment: Environment;
+    quotaPerMinute: number | null;
+    quotaPerDay: number | null;
+    windowStart: string | null;
+    windowEnd: string | null;
+  }>;
+}
+
+const TOKEN_ALGORITHM = 'ES256';
+
+/** Creates the token signing key on first start; every gateway node signs and verifies with the stored key. */
+export async function ensureSigningKey(store: Store, nowMs: number): Promise<void> {
+  const existing = await store.db.selectFrom('signing_keys').select('kid').executeTakeFirst();
+  if (existing) return;
+  const { privateKey, publicKey } = await generateKeyPair(TOKEN_ALGORITHM, { extractable: true });
+  const kid = `k${nowMs.toString(36)}`;
+  await store.db
+    .insertInto('signing_keys')
+    .values({
+      kid,
+      algorithm: TOKEN_ALGORITHM,
+      private_jwk: JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: TOKEN_ALGORITHM }),
+      public_jwk: JSON.stringify({ ...(await exportJWK(publicKey)), kid, alg: TOKEN_ALGORITHM, use: 'sig' }),
+      created_at: new Date(nowMs),
+    })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+export async function currentRevision(store: Store): Promise<number> {
+  const row = await store.db.selectFrom('config_state').select('revision').executeTakeFirstOrThrow();
+  return row.revision;
+}
+
+/** Reads a consistent snapshot: one REPEATABLE READ transaction, so the revision matches the rows. */
+export async function loadSnapshot(store: Store): Promise<SnapshotData> {
+  return store.db.transaction().execute(async (trx) => {
+    if (store.kind === 'postgres') await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`.execute(trx);
+    const { revision } = await trx.selectFrom('config_state').select('revision').executeTakeFirstOrThrow();
+    const key = await trx
+      .selectFrom('signing_keys')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .executeTakeFirstOrThrow();
+    const credentials = await trx
+      .selectFrom('credentials')
+      .innerJoin('systems', 'systems.id', 'credentials.system_id')
+      .select([
+        'credentials.id',
+        'credentials.consumer_key',
+        'credentials.secret_sha256',
+        'credentials.system_id',
+        'credentials.environment',
+      ])
+      .where('credentials.status', '=', 'active')
+      .where('systems.status', '=', 'active')
+      .execute();
+    const systems = await trx
+      .selectFrom('systems')
+      .innerJoin('organizations', 'organizations.id', 'systems.organization_id')
+      .select(['systems.id', 'systems.name', 'organizations.code'])
+      .where('systems.status', '=', 'active')
+      .execute();
+    const routes = await trx
+      .selectFrom('service_versions')
+      .innerJoin('services', 'services.id', 'service_versions.service_id')
+      .innerJoin('systems', 'systems.id', 'services.provider_system_id')
+      .innerJoin('organizations', 'organizations.id', 'systems.organization_id')
+      .select([
+        'services.id as service_id',
+        'services.context',
+        'service_versions.id as version_id',
+        'service_versions.version',
+        'service_versions.status',
+        'services.provider_system_id',
+        'organizations.code as provider_org_code',
+        'service_versions.sandbox_url',
+        'service_versions.production_url',
+        'service_versions.resources',
+      ])
+      .where('service_versions.status', '!=', 'retired')
+      .where('systems.status', '=', 'active')
+      .execute();
+    const subscriptions = await trx
+      .selectFrom('subscriptions')
+      .selectAll()
+      .where('status', '=', 'active')
+      .execute();
+    return {
+      revision,
+      signingKey: {
+        kid: key.kid,
+        algorithm: key.algorithm,
+        privateJwk: key.private_jwk,
+        publicJwk: key.public_jwk,
+      },
+      credentials: credentials.map((c) => ({
+        id: c.id,
+        consumerKey: c.consumer_key,
+        secretSha256: c.secret_sha256,
+        systemId: c.system_id,
+        environment: c.environment,
+      })),
+      systems: systems.map((s) => ({ id: s.id, name: s.name, organizationCode: s.code })),
+      routes: routes.map((r) => ({
+        serviceId: r.service_id,
+        context: r.context,
+        versionId: r.version_id,
+        version: r.version,
+        status: r.status,
+        providerSystemId: r.provider_system_id,
+        providerOrgCode: r.provider_org_code,
+        upstreams: { sandbox: r.sandbox_url, production: r.production_url },
+        resources: r.resources,
+      })),
+      subscriptions: subscriptions.map((s) => ({
+        id: s.id,
+        systemId: s.system_id,
+        versionId: s.version_id,
+        environment: s.environment,
+        quotaPerMinute: s.quota_per_minute,
+        quotaPerDay: s.quota_per_day,
+        windowStart: s.window_start,
+        windowEnd: s.window_end,
+      })),
+    };
+  });
+}

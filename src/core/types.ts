@@ -1,0 +1,111 @@
+/** Domain types shared by the control plane, the admin API and the CLI (no I/O here). */
+export type Environment = 'sandbox' | 'production';
+export const ENVIRONMENTS: readonly Environment[] = ['sandbox', 'production'];
+
+export interface ContactPoint {
+  name: string;
+  title?: string | null;
+  unit?: string | null;
+  phone?: string | null;
+  email?: string | null;
+}
+
+export interface Organization {
+  id: string;
+  /** Mã định danh điện tử của cơ quan, e.g. 000.00.31.H01 */
+  code: string;
+  name: string;
+  parentId: string | null;
+  contact: ContactPoint | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type SystemStatus = 'active' | 'suspended';
+
+export interface InformationSystem {
+  id: string;
+  organizationId: string;
+  organizationCode: string;
+  name: string;
+  description: string | null;
+  isProvider: boolean;
+  isConsumer: boolean;
+  status: SystemStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TechnicalDescription {
+  addressAndInterface?: string;
+  communicationStandards?: string;
+  encryptionAndSecurity?: string;
+  capacity?: string;
+  connectionProcedure?: string;
+  dataQuality?: string;
+  dataPresentation?: string;
+}
+
+export interface Service {
+  id: string;
+  context: string;
+  name: string;
+  providerSystemId: string;
+  description: TechnicalDescription;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type VersionStatus = 'draft' | 'published' | 'deprecated' | 'retired';
+export type Protocol = 'REST' | 'SOAP';
+
+export interface ResourceTemplate {
+  method: string;
+  path: string;
+}
+
+export interface ServiceVersion {
+  id: string;
+  serviceId: string;
+  context: string;
+  version: string;
+  protocol: Protocol;
+  status: VersionStatus;
+  upstreams: { sandbox: string | null; production: string | null };
+  resources: ResourceTemplate[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type SubscriptionStatus = 'active' | 'suspended' | 'revoked';
+
+export interface Subscription {
+  id: string;
+  systemId: string;
+  versionId: string;
+  environment: Environment;
+  status: SubscriptionStatus;
+  quotaPerMinute: number | null;
+  quotaPerDay: number | null;
+  /** Allowed time of use in local time, "HH:MM-HH:MM" (may pass midnight); null means all day. */
+  timeOfUse: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type CredentialStatus = 'active' | 'revoked';
+
+export interface Credential {
+  id: string;
+  systemId: string;
+  environment: Environment;
+  consumerKey: string;
+  status: CredentialStatus;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** Returned once, when a credential is issued; the secret is never shown again. */
+export interface IssuedCredential extends Credential {
+  consumerSecret: string;
+}

@@ -1,0 +1,126 @@
+import type { Selectable } from 'kysely';
+import type { Store } from '../store/port.ts';
+import type { TransactionRow } from '../store/schema.ts';
+
+export interface TransactionFilter {
+  /** ISO times, inclusive from, exclusive to, on the time the request came in. */
+  from?: string;
+  to?: string;
+  consumerSystemId?: string;
+  providerSystemId?: string;
+  serviceId?: string;
+  /** An exact status (`404`) or a class (`4xx`), on the status the consumer got. */
+  status?: string;
+  errorCode?: string;
+  limit?: number;
+  /** Opaque cursor from the previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+export interface TransactionView {
+  id: string;
+  consumer: { systemId: string | null; organizationCode: string | null; credentialId: string | null };
+  provider: { systemId: string | null; organizationCode: string | null };
+  service: { id: string | null; context: string | null; versionId: string | null; version: string | null };
+  environment: string | null;
+  method: string;
+  resourceTemplate: string;
+  providerStatus: number | null;
+  consumerStatus: number;
+  errorCode: string | null;
+  requestBytes: number;
+  responseBytes: number;
+  requestSha256: string | null;
+  responseSha256: string | null;
+  /** The four timestamps of the two legs (R-06, R-20). */
+  requestInAt: string;
+  requestOutAt: string | null;
+  responseInAt: string | null;
+  responseOutAt: string;
+  durationMs: number;
+}
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+function toView(r: Selectable<TransactionRow>): TransactionView {
+  return {
+    id: r.id,
+    consumer: {
+      systemId: r.consumer_system_id,
+      organizationCode: r.consumer_org_code,
+      credentialId: r.credential_id,
+    },
+    provider: { systemId: r.provider_system_id, organizationCode: r.provider_org_code },
+    service: { id: r.service_id, context: r.service_context, versionId: r.version_id, version: r.version },
+    environment: r.environment,
+    method: r.method,
+    resourceTemplate: r.resource_template,
+    providerStatus: r.provider_status,
+    consumerStatus: r.consumer_status,
+    errorCode: r.error_code,
+    requestBytes: r.request_bytes,
+    responseBytes: r.response_bytes,
+    requestSha256: r.request_sha256,
+    responseSha256: r.response_sha256,
+    requestInAt: iso(r.request_in_at)!,
+    requestOutAt: iso(r.request_out_at),
+    responseInAt: iso(r.response_in_at),
+    responseOutAt: iso(r.response_out_at)!,
+    durationMs: r.duration_ms,
+  };
+}
+
+function encodeCursor(r: Selectable<TransactionRow>): string {
+  return Buffer.from(JSON.stringify([iso(r.request_in_at), r.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] | null {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'string' ? [v[0], v[1]] : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Newest first, keyset-paged on (request_in_at, id) so deep pages stay fast over millions of rows. */
+export async function queryTransactions(
+  store: Store,
+  filter: TransactionFilter,
+): Promise<{ items: TransactionView[]; nextCursor: string | null }> {
+  const limit = Math.min(Math.max(filter.limit ?? 50, 1), 1000);
+  let q = store.db.selectFrom('transactions').selectAll();
+  if (filter.from) q = q.where('request_in_at', '>=', new Date(filter.from));
+  if (filter.to) q = q.where('request_in_at', '<', new Date(filter.to));
+  if (filter.consumerSystemId) q = q.where('consumer_system_id', '=', filter.consumerSystemId);
+  if (filter.providerSystemId) q = q.where('provider_system_id', '=', filter.providerSystemId);
+  if (filter.serviceId) q = q.where('service_id', '=', filter.serviceId);
+  if (filter.errorCode) q = q.where('error_code', '=', filter.errorCode);
+  if (filter.status) {
+    const cls = /^([1-5])xx$/i.exec(filter.status);
+    if (cls) {
+      const base = Number(cls[1]) * 100;
+      q = q.where('consumer_status', '>=', base).where('consumer_status', '<', base + 100);
+    } else q = q.where('consumer_status', '=', Number(filter.status));
+  }
+  const after = filter.cursor ? decodeCursor(filter.cursor) : null;
+  if (after) {
+    const [at, id] = after;
+    q = q.where((eb) =>
+      eb.or([
+        eb('request_in_at', '<', new Date(at)),
+        eb.and([eb('request_in_at', '=', new Date(at)), eb('id', '<', id)]),
+      ]),
+    );
+  }
+  const rows = await q
+    .orderBy('request_in_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  return {
+    items: page.map(toView),
+    nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+  };
+}
