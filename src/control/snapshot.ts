@@ -167,3 +167,8 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
     };
   });
 }
+
+/** The snapshot source of a process that can read the store (every node on PostgreSQL; the owner of PGlite). */
+export function storeSnapshotSource(store: Store) {
+  return { revision: () => currentRevision(store), load: () => loadSnapshot(store) };
+}

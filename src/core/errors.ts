@@ -77,6 +77,31 @@ export const ERRORS = {
     titleVi: 'Nền tảng tạm thời không ghi nhận được giao dịch',
     title: 'Transaction records cannot be written right now; the call was not forwarded',
   },
+  GW_PATH_INVALID: {
+    status: 400,
+    titleVi: 'Đường dẫn không hợp lệ',
+    title: 'The path has empty, "." or ".." segments, which could reach outside the service',
+  },
+  GW_CLIENT_CLOSED: {
+    status: 499,
+    titleVi: 'Bên khai thác đã đóng kết nối trước khi nhận đủ kết quả',
+    title: 'The consumer closed the connection before the answer was complete (recorded, never sent)',
+  },
+  GW_TOKEN_CLIENT_INVALID: {
+    status: 401,
+    titleVi: 'Consumer key hoặc secret không đúng, hoặc đã bị thu hồi',
+    title: 'Unknown consumer key, wrong secret, or a revoked credential (OAuth error invalid_client)',
+  },
+  GW_TOKEN_REQUEST_INVALID: {
+    status: 400,
+    titleVi: 'Yêu cầu cấp token không hợp lệ',
+    title: 'Malformed token request (OAuth error invalid_request)',
+  },
+  GW_TOKEN_GRANT_UNSUPPORTED: {
+    status: 400,
+    titleVi: 'Chỉ hỗ trợ grant_type=client_credentials',
+    title: 'Only grant_type=client_credentials is supported (OAuth error unsupported_grant_type)',
+  },
   GW_NOT_READY: {
     status: 503,
     titleVi: 'Cổng kết nối chưa sẵn sàng',
@@ -206,6 +231,11 @@ export const ERRORS = {
     status: 409,
     titleVi: 'Tài khoản đã tồn tại',
     title: 'A user with this name already exists',
+  },
+  API_BAD_REQUEST: {
+    status: 400,
+    titleVi: 'Yêu cầu không hợp lệ',
+    title: 'The request is malformed (URL, headers or body length)',
   },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,0 +1,163 @@
+import { type CryptoKey, importJWK, type JWK } from 'jose';
+import type { SnapshotData } from '../control/snapshot.ts';
+import { minutesOfDay } from '../control/rules.ts';
+import type { Environment } from '../core/types.ts';
+
+/** A resource template compiled for matching: literal segments, `{param}` segments, an optional final `*`. */
+export interface CompiledResource {
+  method: string;
+  template: string;
+  segments: Array<string | null>;
+  rest: boolean;
+}
+
+export interface Upstream {
+  /** `http://host:port`, the key of the connection pool. */
+  origin: string;
+  /** Path prefix of the upstream URL, '' or `/api/dancu`. */
+  basePath: string;
+}
+
+export interface Route {
+  serviceId: string;
+  context: string;
+  versionId: string;
+  version: string;
+  status: SnapshotData['routes'][number]['status'];
+  providerSystemId: string;
+  providerOrgCode: string;
+  upstreams: Record<Environment, Upstream | null>;
+  resources: CompiledResource[];
+}
+
+export interface SubscriptionPolicy {
+  id: string;
+  quotaPerMinute: number | null;
+  quotaPerDay: number | null;
+  /** Allowed local minutes of the day [start, end); null for all day. */
+  window: { startMinute: number; endMinute: number; text: string } | null;
+}
+
+export interface CompiledSnapshot {
+  revision: number;
+  loadedAtMs: number;
+  signing: {
+    kid: string;
+    algorithm: string;
+    privateKey: CryptoKey | Uint8Array;
+    publicKey: CryptoKey | Uint8Array;
+    publicJwk: Record<string, unknown>;
+  };
+  credentialsByKey: Map<string, SnapshotData['credentials'][number]>;
+  activeCredentialIds: Set<string>;
+  systems: Map<string, SnapshotData['systems'][number]>;
+  /** `${context}/${version}` → route. */
+  routes: Map<string, Route>;
+  /** How many leading path segments a context may have, longest first, to look routes up without a scan. */
+  contextDepths: number[];
+  /** `${systemId}|${versionId}|${environment}` → policy. */
+  subscriptions: Map<string, SubscriptionPolicy>;
+}
+
+function toUpstream(url: string | null): Upstream | null {
+  if (!url) return null;
+  const u = new URL(url);
+  return { origin: u.origin, basePath: u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '') };
+}
+
+export function compileResource(method: string, template: string): CompiledResource {
+  const parts = template.split('/').slice(1);
+  const rest = parts[parts.length - 1] === '*';
+  const fixed = rest ? parts.slice(0, -1) : parts;
+  return { method, template, segments: fixed.map((s) => (s.startsWith('{') ? null : s)), rest };
+}
+
+/** The first declared template matching this method and resource path (segments after context/version). */
+export function matchResource(
+  resources: CompiledResource[],
+  method: string,
+  segments: string[],
+): CompiledResource | null {
+  for (const r of resources) {
+    if (r.method !== '*' && r.method !== method) continue;
+    if (r.rest ? segments.length < r.segments.length : segments.length !== r.segments.length) continue;
+    let ok = true;
+    for (let i = 0; i < r.segments.length; i++) {
+      const want = r.segments[i];
+      if (want !== null && want !== segments[i]) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return r;
+  }
+  return null;
+}
+
+const keyCache = new Map<string, CompiledSnapshot['signing']>();
+
+async function importSigning(key: SnapshotData['signingKey']): Promise<CompiledSnapshot['signing']> {
+  const cached = keyCache.get(key.kid);
+  if (cached) return cached;
+  const signing = {
+    kid: key.kid,
+    algorithm: key.algorithm,
+    privateKey: await importJWK(key.privateJwk as JWK, key.algorithm),
+    publicKey: await importJWK(key.publicJwk as JWK, key.algorithm),
+    publicJwk: key.publicJwk,
+  };
+  keyCache.set(key.kid, signing);
+  return signing;
+}
+
+export async function compileSnapshot(data: SnapshotData, nowMs: number): Promise<CompiledSnapshot> {
+  const routes = new Map<string, Route>();
+  const depths = new Set<number>();
+  for (const r of data.routes) {
+    routes.set(`${r.context}/${r.version}`, {
+      serviceId: r.serviceId,
+      context: r.context,
+      versionId: r.versionId,
+      version: r.version,
+      status: r.status,
+      providerSystemId: r.providerSystemId,
+      providerOrgCode: r.providerOrgCode,
+      upstreams: { sandbox: toUpstream(r.upstreams.sandbox), production: toUpstream(r.upstreams.production) },
+      resources: r.resources.map((res) => compileResource(res.method, res.path)),
+    });
+    depths.add(r.context.split('/').length);
+  }
+  const subscriptions = new Map<string, SubscriptionPolicy>();
+  for (const s of data.subscriptions) {
+    subscriptions.set(`${s.systemId}|${s.versionId}|${s.environment}`, {
+      id: s.id,
+      quotaPerMinute: s.quotaPerMinute,
+      quotaPerDay: s.quotaPerDay,
+      window:
+        s.windowStart && s.windowEnd
+          ? {
+              startMinute: minutesOfDay(s.windowStart),
+              endMinute: minutesOfDay(s.windowEnd),
+              text: `${s.windowStart}-${s.windowEnd}`,
+            }
+          : null,
+    });
+  }
+  return {
+    revision: data.revision,
+    loadedAtMs: nowMs,
+    signing: await importSigning(data.signingKey),
+    credentialsByKey: new Map(data.credentials.map((c) => [c.consumerKey, c])),
+    activeCredentialIds: new Set(data.credentials.map((c) => c.id)),
+    systems: new Map(data.systems.map((s) => [s.id, s])),
+    routes,
+    contextDepths: [...depths].sort((a, b) => b - a),
+    subscriptions,
+  };
+}
+
+/** Routes of a sandbox token: every non-retired version with a sandbox upstream; production: published ones. */
+export function routableIn(route: Route, env: Environment): boolean {
+  if (env === 'production') return route.status === 'published' || route.status === 'deprecated';
+  return route.status !== 'retired';
+}

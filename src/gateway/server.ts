@@ -1,0 +1,510 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { Logger } from 'pino';
+import { Pool } from 'undici';
+import type { Clock } from '../core/clock.ts';
+import type { Config } from '../core/config.ts';
+import { type ErrorCode, toProblem } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import type { RecordSink, TransactionRecord } from '../telemetry/record.ts';
+import { type CompiledSnapshot, matchResource, type Route, routableIn } from './compiled-snapshot.ts';
+import { requestHeadersForUpstream, responseHeadersForConsumer } from './headers.ts';
+import { insideWindow, QuotaCounters } from './quota.ts';
+import type { SnapshotHolder } from './snapshot-holder.ts';
+import { issueToken, TOKEN_SCOPE, TokenVerifier } from './tokens.ts';
+
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
+const TOKEN_BODY_LIMIT_BYTES = 16 * 1024;
+/** A template stands in for the raw path in records when nothing better is known: never the raw path (R-02). */
+const UNMATCHED = '(không khớp/unmatched)';
+
+export interface GatewayDeps {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  snapshots: SnapshotHolder;
+  records: RecordSink;
+}
+
+export interface Gateway {
+  server: Server;
+  listen(port?: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+  readonly stats: { requests: number; forwarded: number; refused: number };
+}
+
+/** Hashes and counts a request body while it streams to the provider. */
+class HashingTap extends Transform {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+}
+
+/**
+ * The data plane (DESIGN.md "Shape"): `POST /token`, then `/{context}/{version}/{resource…}` checked against the
+ * in-memory snapshot — token, credential still active, route, environment, resource template, subscription, time
+ * of use, quota — forwarded to the provider with bodies streamed both ways, and recorded once per transaction
+ * with both legs' timestamps. Building it has no side effects; `listen` starts it.
+ */
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { config, clock, logger, snapshots, records } = deps;
+  const tzOffsetMs = config.timezoneOffsetMinutes * 60_000;
+  const timeoutMs = config.gateway.upstreamTimeoutMs;
+  const verifier = new TokenVerifier(clock);
+  const quotas = new QuotaCounters(tzOffsetMs);
+  const pools = new Map<string, Pool>();
+  const stats = { requests: 0, forwarded: 0, refused: 0 };
+  const sweepTimer = setInterval(() => verifier.sweep(), 60_000);
+  sweepTimer.unref();
+
+  function poolFor(origin: string): Pool {
+    let pool = pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        keepAliveTimeout: 30_000,
+        connect: { timeout: Math.min(timeoutMs, 10_000) },
+      });
+      pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  function newRecord(req: IncomingMessage, nowMs: number): TransactionRecord {
+    return {
+      id: newId('txn', nowMs),
+      consumerSystemId: null,
+      consumerOrgCode: null,
+      credentialId: null,
+      providerSystemId: null,
+      providerOrgCode: null,
+      serviceId: null,
+      serviceContext: null,
+      versionId: null,
+      version: null,
+      environment: null,
+      method: req.method ?? 'GET',
+      resourceTemplate: UNMATCHED,
+      providerStatus: null,
+      consumerStatus: 0,
+      errorCode: null,
+      requestBytes: 0,
+      responseBytes: 0,
+      requestSha256: null,
+      responseSha256: null,
+      requestInAt: nowMs,
+      requestOutAt: null,
+      responseInAt: null,
+      responseOutAt: nowMs,
+    };
+  }
+
+  function finish(rec: TransactionRecord, status: number, errorCode: string | null): void {
+    rec.consumerStatus = status;
+    rec.errorCode = errorCode;
+    rec.responseOutAt = clock.nowMs();
+    records.record(rec);
+  }
+
+  /** Answers with an RFC 9457 problem from the error registry and records the refusal. */
+  function refuse(
+    res: ServerResponse,
+    rec: TransactionRecord,
+    code: ErrorCode,
+    detail?: string,
+    headers: Record<string, string> = {},
+  ): void {
+    stats.refused++;
+    const problem = toProblem(code, detail, { transactionId: rec.id });
+    const body = JSON.stringify(problem);
+    res.writeHead(problem.status, {
+      'content-type': 'application/problem+json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'x-lgsp-transaction-id': rec.id,
+      ...headers,
+    });
+    res.end(body);
+    rec.responseBytes = Buffer.byteLength(body);
+    finish(rec, problem.status, code);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    stats.requests++;
+    const rec = newRecord(req, clock.nowMs());
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const snapshot = snapshots.current;
+
+    if (path === '/healthz') return health(res, snapshot);
+    if (!snapshot) return refuse(res, rec, 'GW_NOT_READY', undefined, { 'retry-after': '1' });
+    if (path === '/token' || path === '/oauth2/token') return tokenEndpoint(req, res, rec, snapshot);
+    if (path === '/.well-known/jwks.json') {
+      json(res, 200, { keys: [snapshot.signing.publicJwk] });
+      return;
+    }
+
+    // 1. Who calls: a verified token whose credential is still active in this snapshot (R-14, R-19, R-21).
+    const auth = req.headers.authorization;
+    if (!auth || !auth.startsWith('Bearer ') || auth.length < 8) {
+      return refuse(res, rec, 'GW_TOKEN_MISSING', undefined, { 'www-authenticate': 'Bearer realm="lgsp"' });
+    }
+    const claims = await verifier.verify(auth.slice(7).trim(), snapshot);
+    if (typeof claims === 'string') {
+      return refuse(res, rec, claims, undefined, {
+        'www-authenticate': 'Bearer realm="lgsp", error="invalid_token"',
+      });
+    }
+    rec.credentialId = claims.credentialId;
+    rec.consumerSystemId = claims.systemId;
+    rec.environment = claims.environment;
+    rec.consumerOrgCode = snapshot.systems.get(claims.systemId)?.organizationCode ?? null;
+    if (!snapshot.activeCredentialIds.has(claims.credentialId)) {
+      return refuse(res, rec, 'GW_CREDENTIAL_REVOKED', undefined, {
+        'www-authenticate': 'Bearer realm="lgsp", error="invalid_token"',
+      });
+    }
+
+    // 2. What it calls: /{context}/{version}/{resource…}, the context possibly several segments long.
+    const segments = path.split('/');
+    let route: Route | undefined;
+    let resourceStart = 0;
+    for (const depth of snapshot.contextDepths) {
+      if (segments.length < depth + 2) continue;
+      route = snapshot.routes.get(`${segments.slice(1, depth + 1).join('/')}/${segments[depth + 1]}`);
+      if (route) {
+        resourceStart = depth + 2;
+        break;
+      }
+    }
+    if (!route) return refuse(res, rec, 'GW_ROUTE_NOT_FOUND');
+    rec.serviceId = route.serviceId;
+    rec.serviceContext = route.context;
+    rec.versionId = route.versionId;
+    rec.version = route.version;
+    rec.providerSystemId = route.providerSystemId;
+    rec.providerOrgCode = route.providerOrgCode;
+    const resourceSegments = segments.slice(resourceStart);
+    if (resourceSegments.some((s) => s === '.' || s === '..' || /^%2e/i.test(s) || /%2f/i.test(s))) {
+      return refuse(res, rec, 'GW_PATH_INVALID');
+    }
+    const upstream = routableIn(route, claims.environment) ? route.upstreams[claims.environment] : null;
+    if (!upstream) return refuse(res, rec, 'GW_NOT_IN_ENVIRONMENT', claims.environment);
+    const method = rec.method;
+    const resource = matchResource(route.resources, method, resourceSegments);
+    if (!resource) return refuse(res, rec, 'GW_RESOURCE_NOT_FOUND');
+    rec.resourceTemplate = resource.template;
+
+    // 3. Whether it may: subscription in this environment (R-16), time of use and quota (R-12).
+    const policy = snapshot.subscriptions.get(`${claims.systemId}|${route.versionId}|${claims.environment}`);
+    if (!policy) return refuse(res, rec, 'GW_SUBSCRIPTION_REQUIRED');
+    const nowMs = clock.nowMs();
+    if (!insideWindow(policy, nowMs, tzOffsetMs))
+      return refuse(res, rec, 'GW_OUTSIDE_TIME_WINDOW', policy.window?.text);
+    const quota = quotas.take(policy, nowMs);
+    if (!quota.allowed) {
+      return refuse(res, rec, 'GW_QUOTA_EXCEEDED', quota.period, {
+        'retry-after': String(quota.retryAfterSeconds),
+      });
+    }
+    if (records.overloaded) return refuse(res, rec, 'GW_RECORDER_BACKLOG', undefined, { 'retry-after': '5' });
+
+    // 4. Forward, streaming and hashing both bodies (R-01, R-02: nothing is kept, only sizes and SHA-256).
+    await forward(
+      req,
+      res,
+      rec,
+      route,
+      upstream,
+      path.slice(segments.slice(0, resourceStart).join('/').length) + (q < 0 ? '' : url.slice(q)),
+    );
+  }
+
+  async function forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rec: TransactionRecord,
+    route: Route,
+    upstream: { origin: string; basePath: string },
+    resourcePathAndQuery: string,
+  ): Promise<void> {
+    stats.forwarded++;
+    const tap = hasBody(req) ? req.pipe(new HashingTap()) : null;
+    const headers = requestHeadersForUpstream(req.headers, {
+      transactionId: rec.id,
+      consumerSystemId: rec.consumerSystemId!,
+      consumerOrgCode: rec.consumerOrgCode ?? '',
+      environment: rec.environment!,
+      clientAddress: req.socket.remoteAddress ?? '',
+      proto: 'http',
+    });
+    let clientGone = false;
+    res.once('close', () => {
+      if (!res.writableFinished) clientGone = true;
+    });
+    rec.requestOutAt = clock.nowMs();
+    let answer: Awaited<ReturnType<Pool['request']>>;
+    try {
+      answer = await poolFor(upstream.origin).request({
+        path: upstream.basePath + resourcePathAndQuery,
+        method: rec.method as 'GET',
+        headers,
+        body: tap,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+    } catch (err) {
+      rec.requestBytes = tap?.bytes ?? 0;
+      rec.requestSha256 = tap ? tap.hash.digest('hex') : EMPTY_SHA256;
+      const code = (err as { code?: string }).code;
+      if (clientGone) return finish(rec, 499, 'GW_CLIENT_CLOSED');
+      if (code === 'UND_ERR_HEADERS_TIMEOUT')
+        return refuse(res, rec, 'GW_UPSTREAM_TIMEOUT', `${timeoutMs} ms`);
+      logger.warn(
+        { txn: rec.id, service: route.context, version: route.version, code },
+        'provider unreachable',
+      );
+      return refuse(res, rec, 'GW_UPSTREAM_UNREACHABLE', code);
+    }
+    rec.responseInAt = clock.nowMs();
+    rec.providerStatus = answer.statusCode;
+    rec.requestBytes = tap?.bytes ?? 0;
+    rec.requestSha256 = tap ? tap.hash.digest('hex') : EMPTY_SHA256;
+    const body = answer.body;
+    if (clientGone) {
+      body.destroy();
+      return finish(rec, 499, 'GW_CLIENT_CLOSED');
+    }
+    res.writeHead(answer.statusCode, responseHeadersForConsumer(answer.headers, rec.id));
+    const hash = createHash('sha256');
+    let bytes = 0;
+    let done = false;
+    const complete = (status: number, errorCode: string | null) => {
+      if (done) return;
+      done = true;
+      rec.responseBytes = bytes;
+      rec.responseSha256 = hash.digest('hex');
+      finish(rec, status, errorCode);
+    };
+    body.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      bytes += chunk.length;
+      if (!res.write(chunk)) body.pause();
+    });
+    res.on('drain', () => body.resume());
+    body.once('end', () => res.end());
+    body.once('error', (err) => {
+      const code = (err as { code?: string }).code;
+      // The status line is already sent: all we can do is cut the connection, and record why.
+      res.destroy();
+      complete(
+        answer.statusCode,
+        code === 'UND_ERR_BODY_TIMEOUT' ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_UNREACHABLE',
+      );
+    });
+    res.once('finish', () => complete(answer.statusCode, null));
+    res.once('close', () => {
+      if (!res.writableFinished) {
+        body.destroy();
+        complete(499, 'GW_CLIENT_CLOSED');
+      }
+    });
+  }
+
+  /** OAuth 2.0 client credentials (RFC 6749 §4.4), wire-compatible with WSO2/NGSP (DESIGN.md). */
+  async function tokenEndpoint(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rec: TransactionRecord,
+    snapshot: CompiledSnapshot,
+  ): Promise<void> {
+    rec.resourceTemplate = '/token';
+    const oauthError = (
+      status: number,
+      error: string,
+      code: ErrorCode,
+      description: string,
+      headers: Record<string, string> = {},
+    ) => {
+      stats.refused++;
+      json(
+        res,
+        status,
+        { error, error_description: description },
+        { 'cache-control': 'no-store', pragma: 'no-cache', ...headers },
+      );
+      finish(rec, status, code);
+    };
+    if (req.method !== 'POST') {
+      return oauthError(405, 'invalid_request', 'GW_TOKEN_REQUEST_INVALID', 'Dùng POST / Use POST', {
+        allow: 'POST',
+      });
+    }
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded') {
+      return oauthError(
+        400,
+        'invalid_request',
+        'GW_TOKEN_REQUEST_INVALID',
+        'Content-Type phải là application/x-www-form-urlencoded / must be application/x-www-form-urlencoded',
+      );
+    }
+    const raw = await readSmallBody(req, TOKEN_BODY_LIMIT_BYTES);
+    if (raw === null)
+      return oauthError(400, 'invalid_request', 'GW_TOKEN_REQUEST_INVALID', 'Body quá lớn / body too large');
+    rec.requestBytes = raw.length;
+    const form = new URLSearchParams(raw.toString('utf8'));
+
+    let clientId: string | null = null;
+    let clientSecret: string | null = null;
+    const auth = req.headers.authorization;
+    const usedBasic = auth?.startsWith('Basic ') ?? false;
+    if (usedBasic) {
+      const decoded = Buffer.from(auth!.slice(6).trim(), 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon > 0) {
+        clientId = decodeURIComponent(decoded.slice(0, colon));
+        clientSecret = decodeURIComponent(decoded.slice(colon + 1));
+      }
+      if (form.has('client_secret')) {
+        return oauthError(
+          400,
+          'invalid_request',
+          'GW_TOKEN_REQUEST_INVALID',
+          'Chỉ dùng một cách xác thực / use one client authentication method',
+        );
+      }
+    } else {
+      clientId = form.get('client_id');
+      clientSecret = form.get('client_secret');
+    }
+    const grantType = form.get('grant_type');
+    if (!grantType)
+      return oauthError(
+        400,
+        'invalid_request',
+        'GW_TOKEN_REQUEST_INVALID',
+        'Thiếu grant_type / grant_type is missing',
+      );
+    const challenge: Record<string, string> = usedBasic ? { 'www-authenticate': 'Basic realm="lgsp"' } : {};
+    const credential = clientId ? snapshot.credentialsByKey.get(clientId) : undefined;
+    if (!credential || !clientSecret || !secretMatches(clientSecret, credential.secretSha256)) {
+      return oauthError(
+        401,
+        'invalid_client',
+        'GW_TOKEN_CLIENT_INVALID',
+        'Consumer key hoặc secret không đúng / client authentication failed',
+        challenge,
+      );
+    }
+    rec.credentialId = credential.id;
+    rec.consumerSystemId = credential.systemId;
+    rec.consumerOrgCode = snapshot.systems.get(credential.systemId)?.organizationCode ?? null;
+    rec.environment = credential.environment;
+    if (grantType !== 'client_credentials') {
+      return oauthError(
+        400,
+        'unsupported_grant_type',
+        'GW_TOKEN_GRANT_UNSUPPORTED',
+        'Chỉ hỗ trợ client_credentials / only client_credentials',
+      );
+    }
+    const ttl = config.gateway.tokenTtlSeconds;
+    const accessToken = await issueToken(snapshot, credential, ttl, clock.nowMs());
+    const body = { access_token: accessToken, scope: TOKEN_SCOPE, token_type: 'Bearer', expires_in: ttl };
+    rec.responseBytes = json(res, 200, body, { 'cache-control': 'no-store', pragma: 'no-cache' });
+    finish(rec, 200, null);
+  }
+
+  function health(res: ServerResponse, snapshot: CompiledSnapshot | null): void {
+    json(res, snapshot ? 200 : 503, {
+      status: snapshot ? 'ok' : 'not_ready',
+      revision: snapshot?.revision ?? null,
+      snapshotAgeMs: snapshot ? clock.nowMs() - snapshot.loadedAtMs : null,
+      recorderOverloaded: records.overloaded,
+    });
+  }
+
+  const server = createServer(
+    { keepAliveTimeout: 65_000, requestTimeout: timeoutMs + 30_000 },
+    (req, res) => {
+      handle(req, res).catch((err) => {
+        logger.error({ err }, 'gateway request failed');
+        if (!res.headersSent) json(res, 500, toProblem('API_INTERNAL'));
+        else res.destroy();
+      });
+    },
+  );
+  // Idle keep-alive sockets beyond 65 s are closed; 1,000+ concurrent connections are held (R-04).
+  server.maxHeadersCount = 200;
+
+  return {
+    server,
+    stats,
+    listen(port = config.gateway.port, host = config.gateway.host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port, host, backlog: config.gateway.listenBacklog }, () => {
+          const a = server.address() as AddressInfo;
+          resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+        });
+      });
+    },
+    async close() {
+      clearInterval(sweepTimer);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await Promise.all([...pools.values()].map((p) => p.close()));
+    },
+  };
+}
+
+function secretMatches(secret: string, expectedSha256Hex: string): boolean {
+  const actual = createHash('sha256').update(secret).digest();
+  const expected = Buffer.from(expectedSha256Hex, 'hex');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+function json(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): number {
+  const body = JSON.stringify(value);
+  const length = Buffer.byteLength(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': length,
+    ...headers,
+  });
+  res.end(body);
+  return length;
+}
+
+/** Reads a body of at most `limit` bytes; null when it is larger (the rest is discarded). */
+function readSmallBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.once('end', () => resolve(tooLarge ? null : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}

@@ -1,0 +1,369 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { ManualClock } from '../src/core/clock.ts';
+import { queryTransactions } from '../src/telemetry/transactions.ts';
+import { getToken, rawRequest, startGatewayHarness, within } from './helpers/gateway-harness.ts';
+import { seedProvince } from './helpers/seed.ts';
+import { storeKinds } from './helpers/stores.ts';
+import { startUpstream } from './helpers/upstream.ts';
+
+const CITIZEN_ID = '089201001234';
+
+for (const kind of storeKinds) {
+  describe(`gateway sync path on ${kind}`, () => {
+    const clock = new ManualClock(Date.parse('2026-11-24T03:00:00Z')); // 10:00 in Vietnam
+    let h: Awaited<ReturnType<typeof startGatewayHarness>>;
+    let upstream: Awaited<ReturnType<typeof startUpstream>>;
+    let seed: Awaited<ReturnType<typeof seedProvince>>;
+    let token: string;
+    const call = (path: string, init: RequestInit = {}, bearer: string | null = token) =>
+      fetch(`${h.url}${path}`, {
+        ...init,
+        headers: {
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          ...(init.headers as Record<string, string>),
+        },
+      });
+
+    before(async () => {
+      upstream = await startUpstream({ slowMs: 2_000 });
+      h = await startGatewayHarness(kind, { clock, upstreamTimeoutMs: 500 });
+      seed = await seedProvince(h.registry, upstream.url);
+      await h.snapshots.refresh();
+      token = await getToken(h.url, seed.credential.consumerKey, seed.credential.consumerSecret);
+    });
+    after(async () => {
+      await h.close();
+      await upstream.close();
+    });
+
+    test('POST /token answers the WSO2/NGSP shape, by Basic auth or by form fields', async () => {
+      const basic = await fetch(`${h.url}/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${seed.credential.consumerKey}:${seed.credential.consumerSecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+      });
+      assert.equal(basic.status, 200);
+      assert.equal(basic.headers.get('cache-control'), 'no-store');
+      const body = (await basic.json()) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(body).sort(), ['access_token', 'expires_in', 'scope', 'token_type']);
+      assert.equal(body['token_type'], 'Bearer');
+      assert.equal(body['expires_in'], 3600);
+      assert.equal(body['scope'], 'am_application_scope default');
+
+      const form = await fetch(`${h.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: seed.credential.consumerKey,
+          client_secret: seed.credential.consumerSecret,
+        }).toString(),
+      });
+      assert.equal(form.status, 200);
+    });
+
+    test('POST /token refuses with RFC 6749 errors', async () => {
+      const post = (headers: Record<string, string>, body: string) =>
+        fetch(`${h.url}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body,
+        });
+      const basic = (k: string, s: string) => ({
+        authorization: `Basic ${Buffer.from(`${k}:${s}`).toString('base64')}`,
+      });
+
+      const wrongSecret = await post(
+        basic(seed.credential.consumerKey, 'sai-mat-khau'),
+        'grant_type=client_credentials',
+      );
+      assert.equal(wrongSecret.status, 401);
+      assert.equal(wrongSecret.headers.get('www-authenticate'), 'Basic realm="lgsp"');
+      assert.equal(((await wrongSecret.json()) as { error: string }).error, 'invalid_client');
+
+      const unknownKey = await post({}, 'grant_type=client_credentials&client_id=khongco&client_secret=x');
+      assert.equal(((await unknownKey.json()) as { error: string }).error, 'invalid_client');
+
+      const grant = await post(
+        basic(seed.credential.consumerKey, seed.credential.consumerSecret),
+        'grant_type=password',
+      );
+      assert.equal(grant.status, 400);
+      assert.equal(((await grant.json()) as { error: string }).error, 'unsupported_grant_type');
+
+      const missing = await post(basic(seed.credential.consumerKey, seed.credential.consumerSecret), '');
+      assert.equal(missing.status, 400);
+      assert.equal(((await missing.json()) as { error: string }).error, 'invalid_request');
+    });
+
+    test('a subscribed call is forwarded with identity headers; the answer comes back untouched', async () => {
+      const res = await call(`/dancu/1.0/congdan/${CITIZEN_ID}?hoTen=An`, {
+        headers: { 'x-lgsp-consumer-system': 'gia-mao', connection: 'keep-alive, x-hop', 'x-hop': '1' },
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-provider'), 'echo');
+      const txnId = res.headers.get('x-lgsp-transaction-id');
+      assert.match(txnId ?? '', /^txn_/);
+      const body = (await res.json()) as { hoTen: string; seen: { url: string } };
+      assert.equal(body.hoTen, 'Nguyễn Văn An');
+      assert.equal(body.seen.url, `/api/dancu/congdan/${CITIZEN_ID}?hoTen=An`);
+      const seen = upstream.seen.at(-1)!;
+      assert.equal(seen.headers['x-lgsp-transaction-id'], txnId);
+      assert.equal(
+        seen.headers['x-lgsp-consumer-system'],
+        seed.consumerSystem.id,
+        'a consumer cannot spoof its identity',
+      );
+      assert.equal(seen.headers['x-lgsp-consumer-organization'], '000.00.12.H01');
+      assert.equal(seen.headers['x-lgsp-environment'], 'production');
+      assert.equal(seen.headers.authorization, undefined, 'the LGSP token never reaches the provider');
+      assert.match(String(seen.headers['x-forwarded-for']), /127\.0\.0\.1/);
+      assert.equal(seen.headers['x-forwarded-proto'], 'http');
+
+      // fetch will not send Connection: a raw request shows that the fields it names are not forwarded.
+      const raw = await rawRequest(h.url, `/dancu/1.0/congdan/${CITIZEN_ID}`, {
+        authorization: `Bearer ${token}`,
+        connection: 'keep-alive, x-hop',
+        'x-hop': '1',
+        te: 'trailers',
+      });
+      assert.equal(raw.status, 200);
+      assert.equal(
+        upstream.seen.at(-1)!.headers['x-hop'],
+        undefined,
+        'headers named in Connection are hop-by-hop',
+      );
+      assert.equal(upstream.seen.at(-1)!.headers.te, undefined);
+    });
+
+    test('request and response bodies stream through; JSON and SOAP/XML untouched; hashes recorded', async () => {
+      const payload = JSON.stringify({
+        hoSo: 'Đăng ký khai sinh',
+        soDinhDanh: CITIZEN_ID,
+        padding: 'x'.repeat(200_000),
+      });
+      const res = await call('/dancu/1.0/hoso', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: payload,
+      });
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      const seen = upstream.seen.at(-1)!;
+      assert.equal(seen.bodySha256, createHash('sha256').update(payload).digest('hex'));
+      const xml = await call('/dancu/1.0/xml', {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: 'KiemTra' },
+        body: '<soap:Envelope/>',
+      });
+      assert.equal(xml.headers.get('content-type'), 'text/xml; charset=utf-8');
+      assert.match(await xml.text(), /<KetQua>Hợp lệ<\/KetQua>/);
+
+      const txnId = res.headers.get('x-lgsp-transaction-id')!;
+      await h.recorder.flush();
+      const { items } = await queryTransactions(h.store, {
+        consumerSystemId: seed.consumerSystem.id,
+        limit: 1000,
+      });
+      const rec = items.find((t) => t.id === txnId)!;
+      assert.equal(rec.requestSha256, createHash('sha256').update(payload).digest('hex'));
+      assert.equal(rec.requestBytes, Buffer.byteLength(payload));
+      assert.equal(rec.responseSha256, createHash('sha256').update(text).digest('hex'));
+      assert.equal(rec.resourceTemplate, '/hoso');
+    });
+
+    test('each call is recorded once with both legs, the template and no payload or raw path', async () => {
+      const res = await call(`/dancu/1.0/congdan/${CITIZEN_ID}`);
+      const txnId = res.headers.get('x-lgsp-transaction-id')!;
+      await res.text();
+      await h.recorder.flush();
+      const { items } = await queryTransactions(h.store, { limit: 1000 });
+      const rec = items.find((t) => t.id === txnId)!;
+      assert.equal(rec.resourceTemplate, '/congdan/{soDinhDanh}');
+      assert.equal(rec.providerStatus, 200);
+      assert.equal(rec.consumerStatus, 200);
+      assert.equal(rec.consumer.systemId, seed.consumerSystem.id);
+      assert.equal(rec.consumer.organizationCode, '000.00.12.H01');
+      assert.equal(rec.provider.systemId, seed.providerSystem.id);
+      assert.equal(rec.provider.organizationCode, '000.00.31.H01');
+      assert.equal(rec.service.context, 'dancu');
+      assert.equal(rec.environment, 'production');
+      for (const t of [rec.requestInAt, rec.requestOutAt, rec.responseInAt, rec.responseOutAt])
+        assert.ok(t, 'all four timestamps');
+      assert.ok(rec.requestInAt <= rec.requestOutAt! && rec.responseInAt! <= rec.responseOutAt);
+      // R-02: neither the citizen id in the path nor the body appears anywhere in the records.
+      const dump = JSON.stringify(items);
+      assert.ok(!dump.includes(CITIZEN_ID), 'no raw path or body in records');
+      assert.ok(!dump.includes('Nguyễn Văn An'));
+      assert.equal(items.filter((t) => t.id === txnId).length, 1);
+    });
+
+    test('a service the system did not subscribe to → 403 problem+json', async () => {
+      const res = await call('/thue/1.0/masothue/123');
+      assert.equal(res.status, 403);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      const problem = (await res.json()) as { code: string; transactionId: string; status: number };
+      assert.equal(problem.code, 'GW_SUBSCRIPTION_REQUIRED');
+      assert.equal(problem.status, 403);
+      assert.equal(problem.transactionId, res.headers.get('x-lgsp-transaction-id'));
+    });
+
+    test('no token, a bad token, an expired token → 401 with stable codes', async () => {
+      const none = await call('/dancu/1.0/congdan/1', {}, null);
+      assert.equal(none.status, 401);
+      assert.equal(((await none.json()) as { code: string }).code, 'GW_TOKEN_MISSING');
+      const bad = await call('/dancu/1.0/congdan/1', {}, 'abc.def.ghi');
+      assert.equal(((await bad.json()) as { code: string }).code, 'GW_TOKEN_INVALID');
+      const tampered = await call('/dancu/1.0/congdan/1', {}, `${token.slice(0, -4)}AAAA`);
+      assert.equal(tampered.status, 401);
+
+      const fresh = await getToken(h.url, seed.credential.consumerKey, seed.credential.consumerSecret);
+      assert.equal((await call('/dancu/1.0/congdan/1', {}, fresh)).status, 200);
+      clock.advance(3601_000);
+      try {
+        const expired = await call('/dancu/1.0/congdan/1', {}, fresh);
+        assert.equal(expired.status, 401);
+        assert.equal(((await expired.json()) as { code: string }).code, 'GW_TOKEN_EXPIRED');
+      } finally {
+        clock.advance(-3601_000);
+      }
+    });
+
+    test('unknown route, undeclared resource, path traversal → 404/404/400', async () => {
+      assert.equal(
+        ((await (await call('/khongco/1.0/x')).json()) as { code: string }).code,
+        'GW_ROUTE_NOT_FOUND',
+      );
+      assert.equal(
+        ((await (await call('/dancu/9.9/congdan/1')).json()) as { code: string }).code,
+        'GW_ROUTE_NOT_FOUND',
+      );
+      assert.equal(
+        ((await (await call('/dancu/1.0/khac/1')).json()) as { code: string }).code,
+        'GW_RESOURCE_NOT_FOUND',
+      );
+      assert.equal(
+        ((await (await call('/dancu/1.0/congdan/1', { method: 'DELETE' })).json()) as { code: string }).code,
+        'GW_RESOURCE_NOT_FOUND',
+      );
+      for (const path of [
+        '/dancu/1.0/congdan/..',
+        '/dancu/1.0/congdan/%2e%2e',
+        '/dancu/1.0/congdan/a%2F..%2F..',
+      ]) {
+        const traversal = await rawRequest(h.url, path, { authorization: `Bearer ${token}` });
+        assert.equal(traversal.status, 400, path);
+        assert.equal((JSON.parse(traversal.body) as { code: string }).code, 'GW_PATH_INVALID');
+      }
+    });
+
+    test('quota per minute → 429 with Retry-After; time of use → 403', async () => {
+      const other = await h.registry.createSystem(
+        { organizationId: seed.consumer.id, name: 'Cổng dịch vụ công', isProvider: false, isConsumer: true },
+        'test',
+      );
+      const sub = await h.registry.createSubscription(
+        { systemId: other.id, versionId: seed.v1.id, environment: 'production', quotaPerMinute: 2 },
+        'test',
+      );
+      const cred = await h.registry.issueCredential(other.id, 'production', 'test');
+      await h.snapshots.refresh();
+      const t = await getToken(h.url, cred.consumerKey, cred.consumerSecret);
+      assert.equal((await call('/dancu/1.0/congdan/1', {}, t)).status, 200);
+      assert.equal((await call('/dancu/1.0/congdan/1', {}, t)).status, 200);
+      const third = await call('/dancu/1.0/congdan/1', {}, t);
+      assert.equal(third.status, 429);
+      const retryAfter = Number(third.headers.get('retry-after'));
+      assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+      assert.equal(((await third.json()) as { code: string }).code, 'GW_QUOTA_EXCEEDED');
+
+      // 10:00 local now; a 13:00–17:00 window refuses, a window passing midnight that covers 10:00 allows.
+      await h.registry.updateSubscription(sub.id, { quotaPerMinute: null, timeOfUse: '13:00-17:00' }, 'test');
+      await h.snapshots.refresh();
+      const outside = await call('/dancu/1.0/congdan/1', {}, t);
+      assert.equal(outside.status, 403);
+      assert.equal(((await outside.json()) as { code: string }).code, 'GW_OUTSIDE_TIME_WINDOW');
+      await h.registry.updateSubscription(sub.id, { timeOfUse: '22:00-11:00' }, 'test');
+      await h.snapshots.refresh();
+      assert.equal((await call('/dancu/1.0/congdan/1', {}, t)).status, 200);
+    });
+
+    test('a provider slower than the limit → 504; an unreachable one → 502', async () => {
+      const started = Date.now();
+      const slow = await call('/dancu/1.0/cham');
+      const elapsed = Date.now() - started;
+      assert.equal(slow.status, 504);
+      assert.equal(((await slow.json()) as { code: string }).code, 'GW_UPSTREAM_TIMEOUT');
+      assert.ok(elapsed >= 450 && elapsed < 1_900, `504 after ${elapsed} ms with a 500 ms limit`);
+
+      await h.registry.updateVersion(
+        seed.v1.id,
+        { upstreams: { production: 'http://127.0.0.1:9/api/dancu' } },
+        'test',
+      );
+      await h.snapshots.refresh();
+      try {
+        const down = await call('/dancu/1.0/congdan/1');
+        assert.equal(down.status, 502);
+        assert.equal(((await down.json()) as { code: string }).code, 'GW_UPSTREAM_UNREACHABLE');
+      } finally {
+        await h.registry.updateVersion(
+          seed.v1.id,
+          { upstreams: { production: `${upstream.url}/api/dancu` } },
+          'test',
+        );
+        await h.snapshots.refresh();
+      }
+    });
+
+    test('suspending the subscription and revoking the credential take effect within 1 s, no restart', async () => {
+      const own = await h.registry.createSystem(
+        { organizationId: seed.consumer.id, name: 'Một cửa điện tử', isProvider: false, isConsumer: true },
+        'test',
+      );
+      const sub = await h.registry.createSubscription(
+        { systemId: own.id, versionId: seed.v1.id, environment: 'production' },
+        'test',
+      );
+      const cred = await h.registry.issueCredential(own.id, 'production', 'test');
+      await h.snapshots.refresh();
+      const t = await getToken(h.url, cred.consumerKey, cred.consumerSecret);
+      assert.equal((await call('/dancu/1.0/congdan/1', {}, t)).status, 200);
+
+      await h.registry.updateSubscription(sub.id, { status: 'suspended' }, 'test');
+      await within(1_000, async () => (await call('/dancu/1.0/congdan/1', {}, t)).status === 403);
+      await h.registry.updateSubscription(sub.id, { status: 'active' }, 'test');
+      await within(1_000, async () => (await call('/dancu/1.0/congdan/1', {}, t)).status === 200);
+
+      await h.registry.revokeCredential(cred.id, 'test', 'kiểm thử');
+      await within(1_000, async () => (await call('/dancu/1.0/congdan/1', {}, t)).status === 401);
+      const after = await call('/dancu/1.0/congdan/1', {}, t);
+      assert.equal(((await after.json()) as { code: string }).code, 'GW_CREDENTIAL_REVOKED');
+      const tokenAgain = await fetch(`${h.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=client_credentials&client_id=${cred.consumerKey}&client_secret=${cred.consumerSecret}`,
+      });
+      assert.equal(tokenAgain.status, 401);
+    });
+
+    test('refused calls are recorded too, with their error code and no provider leg', async () => {
+      const res = await call('/thue/1.0/masothue/0312345678');
+      const txnId = res.headers.get('x-lgsp-transaction-id')!;
+      await res.text();
+      await h.recorder.flush();
+      const { items } = await queryTransactions(h.store, { status: '4xx', limit: 1000 });
+      const rec = items.find((t) => t.id === txnId)!;
+      assert.equal(rec.errorCode, 'GW_SUBSCRIPTION_REQUIRED');
+      assert.equal(rec.consumerStatus, 403);
+      assert.equal(rec.requestOutAt, null);
+      assert.equal(rec.providerStatus, null);
+      assert.ok(!JSON.stringify(rec).includes('0312345678'));
+    });
+  });
+}

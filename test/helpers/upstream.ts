@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  bodySha256: string;
+  bodyBytes: number;
+}
+
+/**
+ * A provider system for tests: echoes what it received (method, path, headers, body hash) as JSON, or, on
+ * `/…/cham` (slow), answers only after `slowMs`; `/…/xml` answers a SOAP envelope.
+ */
+export async function startUpstream(options: { slowMs?: number } = {}) {
+  const seen: SeenRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    req.on('data', (c: Buffer) => {
+      hash.update(c);
+      bytes += c.length;
+    });
+    req.on('end', () => {
+      const entry = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        bodySha256: hash.digest('hex'),
+        bodyBytes: bytes,
+      };
+      seen.push(entry);
+      if (req.url?.includes('/cham')) {
+        const timer = setTimeout(() => res.end('{"late":true}'), options.slowMs ?? 35_000);
+        res.on('close', () => clearTimeout(timer));
+        return;
+      }
+      if (req.url?.includes('/xml')) {
+        res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'x-provider': 'soap' });
+        res.end(
+          '<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><KetQua>Hợp lệ</KetQua></soap:Body></soap:Envelope>',
+        );
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'x-provider': 'echo' });
+      res.end(
+        JSON.stringify({
+          hoTen: 'Nguyễn Văn An',
+          seen: { method: entry.method, url: entry.url, bodySha256: entry.bodySha256 },
+        }),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    seen,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
