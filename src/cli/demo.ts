@@ -1,0 +1,284 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Registry } from '../control/registry.ts';
+import { newSecret } from '../core/ids.ts';
+import type { IssuedCredential } from '../core/types.ts';
+import { localUrl, startPlatform } from '../platform.ts';
+import { configOrExplain, explainStartError, untilSignal } from './start.ts';
+
+export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json]
+  Chạy nền tảng với dữ liệu mẫu của một tỉnh (kho tạm, hoặc LGSP_DATA_DIR nếu đặt), in hướng dẫn và lệnh curl.
+  Runs the platform with a sample province (throwaway store, or LGSP_DATA_DIR when set) and prints curl lines.
+  --json  dòng đầu tiên của stdout là một đối tượng JSON / the first stdout line is one JSON object:
+          gatewayUrl, adminUrl, consumerKey, consumerSecret, allowedPath, forbiddenPath, directUrl`;
+
+const CITIZEN_ID = '001099012345';
+const TAX_ID = '0312345678';
+const ACTOR = 'system:demo';
+
+/** Starts the demo's provider upstream as a child process and resolves with its URL once it listens. */
+function startDemoUpstream(): Promise<{ url: string; child: ChildProcess }> {
+  const child = fork(new URL('./demo-upstream.mjs', import.meta.url), ['0'], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (port) => resolve({ url: `http://127.0.0.1:${port.trim()}`, child }));
+    child.once('exit', (code) => reject(new Error(`demo upstream exited (${code})`)));
+  });
+}
+
+interface DemoObjects {
+  consumerSystemId: string;
+  credential: IssuedCredential;
+}
+
+/**
+ * Seeds a realistic province: the operator (Sở TT&TT), three agencies with official codes and contact points,
+ * the provider of the citizen lookup, a tax service, and a consumer system subscribed to the citizen lookup in
+ * sandbox and production. On a store already seeded (LGSP_DATA_DIR reused) it repoints the upstreams at this
+ * run's upstream and issues a fresh credential, since secrets are never stored.
+ */
+async function seedDemo(registry: Registry, upstreamUrl: string): Promise<DemoObjects> {
+  const existing = (await registry.listOrganizations()).find((o) => o.code === '000.00.12.H01');
+  if (existing) {
+    const consumer = (await registry.listSystems({ organizationId: existing.id }))[0]!;
+    for (const v of await registry.listVersions()) {
+      const base = v.context === 'dancu' ? 'dancu' : 'thue';
+      await registry.updateVersion(
+        v.id,
+        {
+          upstreams: { sandbox: `${upstreamUrl}/sandbox/${base}`, production: `${upstreamUrl}/api/${base}` },
+        },
+        ACTOR,
+      );
+    }
+    return {
+      consumerSystemId: consumer.id,
+      credential: await registry.issueCredential(consumer.id, 'production', ACTOR),
+    };
+  }
+  await registry.createOrganization(
+    {
+      code: '000.00.17.H01',
+      name: 'Sở Thông tin và Truyền thông tỉnh An Giang',
+      contact: {
+        name: 'Phạm Minh Tuấn',
+        title: 'Trưởng phòng',
+        unit: 'Phòng Công nghệ thông tin',
+        phone: '0296 3957 123',
+        email: 'lgsp@angiang.gov.vn',
+      },
+    },
+    ACTOR,
+  );
+  const police = await registry.createOrganization(
+    {
+      code: '000.00.31.H01',
+      name: 'Công an tỉnh An Giang',
+      contact: {
+        name: 'Trần Thị Bình',
+        title: 'Phó Trưởng phòng',
+        unit: 'Phòng Cảnh sát QLHC về TTXH',
+        phone: '0296 3852 000',
+        email: 'pc06@congan.angiang.gov.vn',
+      },
+    },
+    ACTOR,
+  );
+  const justice = await registry.createOrganization(
+    {
+      code: '000.00.12.H01',
+      name: 'Sở Tư pháp tỉnh An Giang',
+      contact: {
+        name: 'Lê Văn Cường',
+        title: 'Chuyên viên',
+        unit: 'Văn phòng Sở',
+        phone: '0296 3841 222',
+        email: 'stp@angiang.gov.vn',
+      },
+    },
+    ACTOR,
+  );
+  const tax = await registry.createOrganization(
+    {
+      code: '000.00.40.H01',
+      name: 'Cục Thuế tỉnh An Giang',
+      contact: {
+        name: 'Võ Thị Dung',
+        title: 'Chuyên viên',
+        unit: 'Phòng Tin học',
+        phone: '0296 3852 333',
+        email: 'tinhoc@thue.angiang.gov.vn',
+      },
+    },
+    ACTOR,
+  );
+  const population = await registry.createSystem(
+    {
+      organizationId: police.id,
+      name: 'CSDL Dân cư tỉnh An Giang',
+      description: 'Cung cấp tra cứu thông tin công dân',
+      isProvider: true,
+      isConsumer: false,
+    },
+    ACTOR,
+  );
+  const taxSystem = await registry.createSystem(
+    { organizationId: tax.id, name: 'Hệ thống quản lý thuế', isProvider: true, isConsumer: false },
+    ACTOR,
+  );
+  const civil = await registry.createSystem(
+    {
+      organizationId: justice.id,
+      name: 'Hệ thống quản lý hộ tịch',
+      description: 'Khai thác dữ liệu dân cư khi đăng ký hộ tịch',
+      isProvider: false,
+      isConsumer: true,
+    },
+    ACTOR,
+  );
+
+  const dancu = await registry.createService(
+    {
+      context: 'dancu',
+      name: 'Tra cứu thông tin công dân',
+      providerSystemId: population.id,
+      description: {
+        addressAndInterface: 'REST/JSON: GET /dancu/1.0/congdan/{soDinhDanh}',
+        communicationStandards: 'HTTP/1.1, JSON UTF-8',
+        encryptionAndSecurity: 'TLS 1.2+; OAuth 2.0 client credentials qua LGSP',
+        capacity: '200 lượt/giây',
+        connectionProcedure: 'Đăng ký khai thác → thử nghiệm sandbox → cấp khoá chính thức',
+        dataQuality: 'Đồng bộ hằng ngày từ CSDL quốc gia về dân cư; Công an tỉnh phê duyệt',
+        dataPresentation: 'JSON, trường tiếng Việt không dấu theo chuẩn Bộ Công an',
+      },
+    },
+    ACTOR,
+  );
+  const dancuV1 = await registry.createVersion(
+    dancu.id,
+    {
+      version: '1.0',
+      status: 'published',
+      upstreams: { sandbox: `${upstreamUrl}/sandbox/dancu`, production: `${upstreamUrl}/api/dancu` },
+      resources: [{ method: 'GET', path: '/congdan/{soDinhDanh}' }],
+    },
+    ACTOR,
+  );
+  const thue = await registry.createService(
+    {
+      context: 'thue',
+      name: 'Tra cứu thông tin doanh nghiệp theo mã số thuế',
+      providerSystemId: taxSystem.id,
+    },
+    ACTOR,
+  );
+  await registry.createVersion(
+    thue.id,
+    {
+      version: '1.0',
+      status: 'published',
+      upstreams: { sandbox: `${upstreamUrl}/sandbox/thue`, production: `${upstreamUrl}/api/thue` },
+      resources: [{ method: 'GET', path: '/doanhnghiep/{maSoThue}' }],
+    },
+    ACTOR,
+  );
+  // High enough never to throttle a benchmark, but the quota check stays on the path.
+  const quota = { quotaPerMinute: 100_000_000, quotaPerDay: 1_000_000_000 };
+  await registry.createSubscription(
+    { systemId: civil.id, versionId: dancuV1.id, environment: 'sandbox', ...quota },
+    ACTOR,
+  );
+  await registry.createSubscription(
+    { systemId: civil.id, versionId: dancuV1.id, environment: 'production', ...quota },
+    ACTOR,
+  );
+  await registry.issueCredential(civil.id, 'sandbox', ACTOR);
+  return {
+    consumerSystemId: civil.id,
+    credential: await registry.issueCredential(civil.id, 'production', ACTOR),
+  };
+}
+
+export async function runDemo(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${DEMO_USAGE}\n`);
+    return 0;
+  }
+  const asJson = args.includes('--json');
+  const unknown = args.filter((a) => a !== '--json');
+  if (unknown.length > 0) {
+    process.stderr.write(`Tham số không hợp lệ / Unknown argument: ${unknown.join(' ')}\n${DEMO_USAGE}\n`);
+    return 2;
+  }
+  const throwaway = process.env['LGSP_DATA_DIR'] ? null : mkdtempSync(join(tmpdir(), 'lgsp-demo-'));
+  const adminPassword = process.env['LGSP_ADMIN_PASSWORD'] || newSecret().slice(0, 16);
+  const config = configOrExplain({
+    ...(throwaway ? { dataDir: throwaway } : {}),
+    admin: { password: adminPassword },
+  });
+  if (!config) return 1;
+
+  const upstream = await startDemoUpstream();
+  let platform: Awaited<ReturnType<typeof startPlatform>>;
+  try {
+    platform = await startPlatform(config);
+  } catch (err) {
+    upstream.child.kill();
+    if (throwaway) rmSync(throwaway, { recursive: true, force: true });
+    process.stderr.write(`Không khởi động được / Could not start: ${explainStartError(err)}\n`);
+    return 1;
+  }
+  const seeded = await seedDemo(platform.registry, upstream.url);
+  await platform.snapshots.refresh();
+
+  const gatewayUrl = localUrl(platform.gatewayUrl);
+  const adminUrl = localUrl(platform.adminUrl);
+  const allowedPath = `/dancu/1.0/congdan/${CITIZEN_ID}`;
+  const info = {
+    gatewayUrl,
+    adminUrl,
+    consumerKey: seeded.credential.consumerKey,
+    consumerSecret: seeded.credential.consumerSecret,
+    allowedPath,
+    forbiddenPath: `/thue/1.0/doanhnghiep/${TAX_ID}`,
+    directUrl: `${upstream.url}/api/dancu/congdan/${CITIZEN_ID}`,
+  };
+  if (asJson) process.stdout.write(`${JSON.stringify(info)}\n`);
+  const { consumerKey: key, consumerSecret: secret } = info;
+  process.stdout.write(
+    [
+      '',
+      'OpenLGSP — bản demo / demo',
+      `  Cổng kết nối / Gateway:   ${gatewayUrl}`,
+      `  API quản trị / Admin API: ${adminUrl}/api/v1   (OpenAPI: ${adminUrl}/api/v1/openapi.json)`,
+      `  Đăng nhập quản trị / Operator login: admin / ${adminPassword}`,
+      `  Kho dữ liệu / Store: ${throwaway ? `tạm, xoá khi dừng / throwaway, deleted on stop (${throwaway})` : config.dataDir}`,
+      '',
+      'Hệ thống Hộ tịch (Sở Tư pháp, 000.00.12.H01) đã đăng ký khai thác dịch vụ Tra cứu công dân (dancu 1.0).',
+      'The civil-status system of the Department of Justice is subscribed to the citizen lookup (dancu 1.0).',
+      '',
+      '1. Lấy token / Get a token (1 giờ / 1 hour):',
+      `   TOKEN=$(curl -s -u '${key}:${secret}' -d grant_type=client_credentials ${gatewayUrl}/token | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')`,
+      '2. Gọi dịch vụ đã đăng ký / Call the subscribed service (200):',
+      `   curl -i -H "Authorization: Bearer $TOKEN" ${gatewayUrl}${allowedPath}`,
+      '3. Gọi dịch vụ chưa đăng ký / Call a service it is not subscribed to (403):',
+      `   curl -i -H "Authorization: Bearer $TOKEN" ${gatewayUrl}${info.forbiddenPath}`,
+      '4. Xem nhật ký giao dịch / See the transaction records:',
+      `   ADMIN=$(curl -s -H 'content-type: application/json' -d '{"username":"admin","password":"${adminPassword}"}' ${adminUrl}/api/v1/auth/login | sed 's/.*"token":"\\([^"]*\\)".*/\\1/')`,
+      `   curl -s -H "Authorization: Bearer $ADMIN" '${adminUrl}/api/v1/transactions?limit=5'`,
+      '',
+      'Dừng / Stop: Ctrl+C',
+      '',
+    ].join('\n'),
+  );
+  await untilSignal();
+  await platform.stop();
+  upstream.child.kill('SIGTERM');
+  if (throwaway) rmSync(throwaway, { recursive: true, force: true });
+  return 0;
+}

@@ -1,0 +1,93 @@
+import { ConfigError, loadConfig } from '../core/config.ts';
+import { localUrl, type Platform, startPlatform } from '../platform.ts';
+
+export const START_USAGE = `Cách dùng / Usage: lgsp start
+  Chạy toàn bộ nền tảng (cổng kết nối + API quản trị) theo cấu hình: mặc định kho nhúng PGlite trong ./data.
+  Runs the whole platform (gateway + admin API) from the configuration; by default on the embedded store in ./data.
+  Cấu hình / Configuration: lgsp.config.json, LGSP_* (docs/configuration.md)`;
+
+/** Loads the configuration, or prints every problem at once and returns null (R-03: fail at start, not later). */
+export function configOrExplain(overrides?: Record<string, unknown>) {
+  try {
+    return loadConfig(overrides ? { overrides } : {});
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return null;
+    }
+    throw err;
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+export function printGeneratedPassword(
+  username: string,
+  password: string,
+  write = (s: string) => process.stdout.write(s),
+): void {
+  write(
+    [
+      '',
+      '┌──────────────────────────────────────────────────────────────────────┐',
+      '│ Tài khoản quản trị đầu tiên / First operator account                 │',
+      `│   tên đăng nhập / username: ${username.padEnd(41)}│`,
+      `│   mật khẩu / password:      ${password.padEnd(41)}│`,
+      '│ Chỉ hiện một lần — hãy lưu lại / Shown once only — store it now.    │',
+      '└──────────────────────────────────────────────────────────────────────┘',
+      '',
+    ].join('\n'),
+  );
+}
+
+export async function runStart(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${START_USAGE}\n`);
+    return 0;
+  }
+  const config = configOrExplain();
+  if (!config) return 1;
+  let platform: Platform;
+  try {
+    platform = await startPlatform(config, { onGeneratedPassword: (u, p) => printGeneratedPassword(u, p) });
+  } catch (err) {
+    process.stderr.write(`Không khởi động được / Could not start: ${explainStartError(err)}\n`);
+    return 1;
+  }
+  process.stdout.write(
+    [
+      'OpenLGSP đang chạy / is running',
+      `  Cổng kết nối / Gateway:   ${localUrl(platform.gatewayUrl)}  (POST /token, /{context}/{version}/…)`,
+      `  API quản trị / Admin API: ${localUrl(platform.adminUrl)}/api/v1  (OpenAPI: /api/v1/openapi.json)`,
+      `  Kho dữ liệu / Store:      ${platform.store.kind === 'pglite' ? `PGlite (nhúng/embedded) ${config.dataDir}` : 'PostgreSQL'}`,
+      '  Dừng / Stop: Ctrl+C',
+      '',
+    ].join('\n'),
+  );
+  await untilSignal();
+  process.stdout.write('Đang dừng / Stopping…\n');
+  await platform.stop();
+  return 0;
+}
+
+/** Start-up errors people can fix: a port in use, a database that does not answer. */
+export function explainStartError(err: unknown): string {
+  const e = err as { code?: string; port?: number; message?: string };
+  if (e.code === 'EADDRINUSE') {
+    return `cổng ${e.port} đang được dùng / port ${e.port} is in use — stop the other process or set LGSP_GATEWAY_PORT / LGSP_ADMIN_PORT`;
+  }
+  if (e.code === 'ECONNREFUSED')
+    return `không kết nối được cơ sở dữ liệu / the database refused the connection — check LGSP_DATABASE_URL (${e.message})`;
+  return e.message ?? String(err);
+}

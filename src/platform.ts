@@ -1,0 +1,121 @@
+import type { FastifyInstance } from 'fastify';
+import { createAdminApi } from './api/server.ts';
+import { Accounts } from './control/accounts.ts';
+import { Registry } from './control/registry.ts';
+import { ensureSigningKey, storeSnapshotSource } from './control/snapshot.ts';
+import { type Clock, systemClock } from './core/clock.ts';
+import type { Config } from './core/config.ts';
+import { createGateway, type Gateway } from './gateway/server.ts';
+import { SnapshotHolder } from './gateway/snapshot-holder.ts';
+import { openStore } from './store/open.ts';
+import type { Store } from './store/port.ts';
+import { createLogger, type Logger } from './telemetry/logger.ts';
+import { Recorder } from './telemetry/recorder.ts';
+
+export interface PlatformOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Told once, on first start, when the operator account got a generated password. */
+  onGeneratedPassword?: (username: string, password: string) => void;
+}
+
+export interface Platform {
+  config: Config;
+  store: Store;
+  registry: Registry;
+  accounts: Accounts;
+  recorder: Recorder;
+  snapshots: SnapshotHolder;
+  gateway: Gateway;
+  admin: FastifyInstance;
+  gatewayUrl: string;
+  adminUrl: string;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root (DESIGN.md "Modules"): config → store → control plane → gateway and admin API, all in one
+ * process on the embedded store by default. Stops cleanly: gateway first (no new calls), then the records still
+ * queued are written, then the store closes.
+ */
+export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = await openStore(config);
+  const stops: Array<() => Promise<void>> = [() => store.close()];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((err) => logger.error({ err }, 'stop failed'));
+    stops.length = 0;
+  };
+  try {
+    await ensureSigningKey(store, clock.nowMs());
+    const registry = new Registry(store, clock);
+    const accounts = new Accounts(store, clock, config.admin.sessionTtlHours);
+    const first = await accounts.ensureOperator(config.admin.password);
+    if (first?.generatedPassword) options.onGeneratedPassword?.(first.username, first.generatedPassword);
+
+    const recorder = new Recorder(store, config.recorder, logger);
+    recorder.start();
+    stops.push(() => recorder.close());
+
+    const snapshots = new SnapshotHolder(storeSnapshotSource(store), clock, logger);
+    await snapshots.refresh();
+    if (!snapshots.current) throw new Error('could not load the first configuration snapshot');
+    // In-process changes reload at once; the poll catches changes made by other nodes on a shared PostgreSQL.
+    registry.onChange(() => void snapshots.refresh());
+    snapshots.startPolling(config.snapshot.pollIntervalMs);
+    stops.push(async () => snapshots.stop());
+
+    const gateway = createGateway({ config, clock, logger, snapshots, records: recorder });
+    const gatewayUrl = await gateway.listen();
+    stops.push(() => gateway.close());
+
+    const admin = await createAdminApi({
+      config,
+      store,
+      registry,
+      accounts,
+      logger,
+      clock,
+      health: () => ({
+        status: 'ok',
+        store: store.kind,
+        revision: snapshots.revision,
+        recorderBacklog: recorder.backlog,
+        recordsWritten: recorder.written,
+      }),
+      jwks: async () => ({ keys: snapshots.current ? [snapshots.current.signing.publicJwk] : [] }),
+    });
+    await admin.listen({ port: config.admin.port, host: config.admin.host });
+    stops.push(() => admin.close());
+    const a = admin.server.address();
+    const adminUrl =
+      typeof a === 'object' && a
+        ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
+        : '';
+
+    return {
+      config,
+      store,
+      registry,
+      accounts,
+      recorder,
+      snapshots,
+      gateway,
+      admin,
+      gatewayUrl,
+      adminUrl,
+      logger,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** A URL others on this machine can use: 0.0.0.0 / :: become 127.0.0.1. */
+export function localUrl(url: string): string {
+  return url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:');
+}
