@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
+
+/**
+ * The limits of R-03 and R-04 at their real sizes: the default 30 s answer limit, and 1,000 calls in flight at
+ * once through one gateway process.
+ */
+describe('gateway limits (R-03, R-04)', () => {
+  let h: Awaited<ReturnType<typeof startGatewayHarness>>;
+  let token: string;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const upstream = createServer((req, res) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    const delayMs = req.url?.includes('/im-lang') ? 35_000 : 1_500;
+    const timer = setTimeout(() => {
+      inFlight--;
+      res.end('{"ok":true}');
+    }, delayMs);
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        clearTimeout(timer);
+        inFlight--;
+      }
+    });
+  });
+  upstream.keepAliveTimeout = 65_000;
+
+  before(async () => {
+    await new Promise<void>((r) => upstream.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));
+    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    h = await startGatewayHarness('pglite'); // the default 30 s upstream limit
+    const org = await h.registry.createOrganization(
+      { code: '000.00.50.H01', name: 'Sở Kế hoạch và Đầu tư' },
+      'test',
+    );
+    const sys = await h.registry.createSystem(
+      { organizationId: org.id, name: 'Hệ thống đăng ký kinh doanh', isProvider: true, isConsumer: true },
+      'test',
+    );
+    const svc = await h.registry.createService(
+      { context: 'dkkd', name: 'Đăng ký kinh doanh', providerSystemId: sys.id },
+      'test',
+    );
+    const ver = await h.registry.createVersion(
+      svc.id,
+      { version: '2.0', status: 'published', upstreams: { production: upstreamUrl } },
+      'test',
+    );
+    await h.registry.createSubscription(
+      { systemId: sys.id, versionId: ver.id, environment: 'production' },
+      'test',
+    );
+    const cred = await h.registry.issueCredential(sys.id, 'production', 'test');
+    await h.snapshots.refresh();
+    token = await getToken(h.url, cred.consumerKey, cred.consumerSecret);
+  });
+  after(async () => {
+    await h.close();
+    upstream.closeAllConnections();
+    await new Promise((r) => upstream.close(r));
+  });
+
+  test('a provider that does not answer for 35 s → 504 problem at 30 s', async () => {
+    const started = Date.now();
+    const res = await fetch(`${h.url}/dkkd/2.0/im-lang`, { headers: { authorization: `Bearer ${token}` } });
+    const elapsedMs = Date.now() - started;
+    assert.equal(res.status, 504);
+    assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.equal(((await res.json()) as { code: string }).code, 'GW_UPSTREAM_TIMEOUT');
+    assert.ok(elapsedMs >= 29_500 && elapsedMs <= 31_500, `answered after ${elapsedMs} ms`);
+  });
+
+  test('1,000 concurrent connections, each with a call in flight, all answered', async () => {
+    const { hostname, port } = new URL(h.url);
+    const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+    maxInFlight = 0;
+    const one = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          { hostname, port, path: '/dkkd/2.0/cham', agent, headers: { authorization: `Bearer ${token}` } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    const statuses = await Promise.all(Array.from({ length: 1000 }, one));
+    agent.destroy();
+    assert.equal(
+      statuses.filter((s) => s === 200).length,
+      1000,
+      `statuses: ${JSON.stringify(countBy(statuses))}`,
+    );
+    assert.ok(maxInFlight >= 1000, `the provider saw ${maxInFlight} calls at once`);
+  });
+});
+
+function countBy(values: number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
