@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { getToken, within } from './helpers/gateway-harness.ts';
+import { type DemoInfo, startDemo } from './helpers/demo-process.ts';
+
+/** The issue's "Must show", through `lgsp demo --json` run as a separate process, as an agency would see it. */
+describe('lgsp demo', () => {
+  let demo: Awaited<ReturnType<typeof startDemo>>;
+  let info: DemoInfo;
+  let adminToken: string;
+  const ADMIN_PASSWORD = 'mat-khau-demo-kiem-thu';
+
+  before(async () => {
+    demo = await startDemo({ LGSP_ADMIN_PASSWORD: ADMIN_PASSWORD });
+    info = demo.info;
+    const login = await fetch(`${info.adminUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    assert.equal(login.status, 200);
+    adminToken = ((await login.json()) as { token: string }).token;
+  });
+  after(async () => {
+    assert.equal(await demo.stop(), 0, 'the demo stops cleanly on Ctrl+C');
+  });
+
+  test('--json: the first stdout line is exactly one JSON object with the agreed keys', () => {
+    assert.deepEqual(Object.keys(JSON.parse(demo.firstLine)).sort(), [
+      'adminUrl',
+      'allowedPath',
+      'consumerKey',
+      'consumerSecret',
+      'directUrl',
+      'forbiddenPath',
+      'gatewayUrl',
+    ]);
+    for (const key of ['gatewayUrl', 'adminUrl', 'directUrl'] as const)
+      assert.match(info[key], /^http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  test('token + allowedPath → the provider answer, the same as calling it directly', async () => {
+    const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
+    const viaGateway = await fetch(`${info.gatewayUrl}${info.allowedPath}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(viaGateway.status, 200);
+    const direct = await fetch(info.directUrl);
+    assert.deepEqual(await viaGateway.json(), await direct.json());
+  });
+
+  test('forbiddenPath → 403; no token, bad token → 401', async () => {
+    const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
+    const forbidden = await fetch(`${info.gatewayUrl}${info.forbiddenPath}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(forbidden.status, 403);
+    assert.equal(((await forbidden.json()) as { code: string }).code, 'GW_SUBSCRIPTION_REQUIRED');
+    assert.equal((await fetch(`${info.gatewayUrl}${info.allowedPath}`)).status, 401);
+    assert.equal(
+      (
+        await fetch(`${info.gatewayUrl}${info.allowedPath}`, {
+          headers: { authorization: 'Bearer khong.hop.le' },
+        })
+      ).status,
+      401,
+    );
+  });
+
+  test('each call is in the records with both legs and none of the body', async () => {
+    const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
+    const res = await fetch(`${info.gatewayUrl}${info.allowedPath}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const body = await res.text();
+    const txnId = res.headers.get('x-lgsp-transaction-id');
+    const found = await within(5_000, async () => {
+      const page = (await (
+        await fetch(`${info.adminUrl}/api/v1/transactions?limit=100`, {
+          headers: { authorization: `Bearer ${adminToken}` },
+        })
+      ).json()) as { items: Array<Record<string, unknown>> };
+      return page.items.some((t) => t['id'] === txnId);
+    });
+    assert.ok(found >= 0);
+    const page = (await (
+      await fetch(`${info.adminUrl}/api/v1/transactions?limit=100`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      })
+    ).json()) as { items: Array<Record<string, unknown>> };
+    const rec = page.items.find((t) => t['id'] === txnId)!;
+    for (const k of ['requestInAt', 'requestOutAt', 'responseInAt', 'responseOutAt']) assert.ok(rec[k], k);
+    assert.equal(rec['resourceTemplate'], '/congdan/{soDinhDanh}');
+    const dump = JSON.stringify(page);
+    const citizenId = info.allowedPath.split('/').pop()!;
+    assert.ok(!dump.includes(citizenId), 'no raw path');
+    assert.ok(!dump.includes(JSON.parse(body).duLieu.hoTen), 'no body');
+  });
+
+  test('after the credential is revoked through the admin API, its existing token → 401 within 1 s', async () => {
+    const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
+    assert.equal(
+      (
+        await fetch(`${info.gatewayUrl}${info.allowedPath}`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).status,
+      200,
+    );
+    const creds = (await (
+      await fetch(`${info.adminUrl}/api/v1/credentials`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      })
+    ).json()) as
+      | Array<{ id: string; consumerKey: string }>
+      | { items: Array<{ id: string; consumerKey: string }> };
+    const list = Array.isArray(creds) ? creds : creds.items;
+    const cred = list.find((c) => c.consumerKey === info.consumerKey)!;
+    const revoked = await fetch(`${info.adminUrl}/api/v1/credentials/${cred.id}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'Kiểm thử thu hồi' }),
+    });
+    assert.equal(revoked.status, 200);
+    const tookMs = await within(
+      1_000,
+      async () =>
+        (
+          await fetch(`${info.gatewayUrl}${info.allowedPath}`, {
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).status === 401,
+    );
+    assert.ok(tookMs < 1_000);
+  });
+});

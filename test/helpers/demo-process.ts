@@ -1,0 +1,52 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface DemoInfo {
+  gatewayUrl: string;
+  adminUrl: string;
+  consumerKey: string;
+  consumerSecret: string;
+  allowedPath: string;
+  forbiddenPath: string;
+  directUrl: string;
+}
+
+/** Runs `lgsp demo --json` as a user would (free ports), and returns its first stdout line parsed. */
+export async function startDemo(
+  env: Record<string, string> = {},
+): Promise<{
+  info: DemoInfo;
+  firstLine: string;
+  child: ChildProcess;
+  output: () => string;
+  stop: () => Promise<number | null>;
+}> {
+  const child = spawn(process.execPath, ['bin/lgsp.mjs', 'demo', '--json'], {
+    env: { ...process.env, LGSP_GATEWAY_PORT: '0', LGSP_ADMIN_PORT: '0', LGSP_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const lines = createInterface({ input: child.stdout! });
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo did not start in 60 s: ${output}`)), 60_000);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      resolve(line);
+    });
+    child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${output}`)));
+  });
+  lines.on('line', (l) => (output += `${l}\n`));
+  return {
+    info: JSON.parse(firstLine) as DemoInfo,
+    firstLine,
+    child,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGINT');
+      }),
+  };
+}
