@@ -44,7 +44,7 @@ export function printGeneratedPassword(
       '│ Tài khoản quản trị đầu tiên / First operator account                 │',
       `│   tên đăng nhập / username: ${username.padEnd(41)}│`,
       `│   mật khẩu / password:      ${password.padEnd(41)}│`,
-      '│ Chỉ hiện một lần — hãy lưu lại / Shown once only — store it now.    │',
+      '│ Chỉ hiện một lần — hãy lưu lại / Shown once only — store it now.     │',
       '└──────────────────────────────────────────────────────────────────────┘',
       '',
     ].join('\n'),
