@@ -12,9 +12,7 @@ export interface DemoInfo {
 }
 
 /** Runs `lgsp demo --json` as a user would (free ports), and returns its first stdout line parsed. */
-export async function startDemo(
-  env: Record<string, string> = {},
-): Promise<{
+export async function startDemo(env: Record<string, string> = {}): Promise<{
   info: DemoInfo;
   firstLine: string;
   child: ChildProcess;

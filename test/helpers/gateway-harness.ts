@@ -1,8 +1,8 @@
 import { request } from 'node:http';
-import type { Clock } from '../../src/core/clock.ts';
-import { loadConfig } from '../../src/core/config.ts';
 import { Registry } from '../../src/control/registry.ts';
 import { ensureSigningKey, storeSnapshotSource } from '../../src/control/snapshot.ts';
+import type { Clock } from '../../src/core/clock.ts';
+import { loadConfig } from '../../src/core/config.ts';
 import { createGateway } from '../../src/gateway/server.ts';
 import { SnapshotHolder } from '../../src/gateway/snapshot-holder.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';

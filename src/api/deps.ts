@@ -1,0 +1,20 @@
+import type { Accounts } from '../control/accounts.ts';
+import type { Registry } from '../control/registry.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Config } from '../core/config.ts';
+import type { Store } from '../store/port.ts';
+import type { Logger } from '../telemetry/logger.ts';
+
+/** What the admin API needs from the platform; the composition root (src/platform.ts) builds it. */
+export interface AdminDeps {
+  config: Config;
+  store: Store;
+  registry: Registry;
+  accounts: Accounts;
+  logger: Logger;
+  clock: Clock;
+  /** Health of this node, provided by the platform; shown at GET /healthz. */
+  health: () => Record<string, unknown>;
+  /** Public JWKS of the token signing key, shown at GET /api/v1/jwks.json so peers can verify tokens. */
+  jwks: () => Promise<{ keys: unknown[] }>;
+}

@@ -1,0 +1,74 @@
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ERRORS, type ErrorCode } from '../core/errors.ts';
+
+/**
+ * docs/errors.md is generated from the error registry (DESIGN.md "One error registry") and committed, so agency
+ * developers read it on the portal; test/api.openapi.test.ts fails when the two disagree.
+ * Regenerate: `node --import tsx src/api/errors-doc.ts`.
+ */
+const GROUPS: Array<{ prefix: string; heading: string }> = [
+  { prefix: 'GW_', heading: 'Cổng kết nối / Gateway (data plane)' },
+  { prefix: 'API_', heading: 'API quản trị / Admin API' },
+  { prefix: 'CP_', heading: 'Quản lý kết nối / Control plane' },
+];
+
+const cell = (text: string) => text.replaceAll('|', '\\|');
+
+export function errorsMarkdown(): string {
+  const codes = Object.keys(ERRORS) as ErrorCode[];
+  const lines = [
+    '# Mã lỗi / Error codes',
+    '',
+    '<!-- Sinh tự động từ src/core/errors.ts — đừng sửa tay. Generated from src/core/errors.ts — do not edit by',
+    '     hand; regenerate with `node --import tsx src/api/errors-doc.ts`. -->',
+    '',
+    'Mọi lỗi do chính nền tảng trả về (cổng kết nối và API quản trị) là `application/problem+json` theo',
+    'RFC 9457, có `code` ổn định dưới đây; mã không bao giờ được dùng lại cho nghĩa khác. Lỗi do chính hệ thống',
+    'cung cấp trả lời không phải lỗi của nền tảng và không có trong danh sách này.',
+    '',
+    'Every error the platform itself answers (gateway and admin API) is RFC 9457 `application/problem+json`',
+    'with one of the stable `code`s below; a code is never reused. Errors that a provider system itself answers',
+    'are not platform errors and are not listed here.',
+    '',
+    '```json',
+    '{',
+    '  "type": "https://openlgsp.vn/errors/CP_ORGANIZATION_CODE_INVALID",',
+    `  "title": "${ERRORS.CP_ORGANIZATION_CODE_INVALID.titleVi} / ${ERRORS.CP_ORGANIZATION_CODE_INVALID.title}",`,
+    '  "status": 400,',
+    '  "code": "CP_ORGANIZATION_CODE_INVALID",',
+    '  "detail": "SO-Y-TE",',
+    '  "instance": "/api/v1/organizations"',
+    '}',
+    '```',
+    '',
+  ];
+  const grouped = new Set<string>();
+  for (const { prefix, heading } of GROUPS) {
+    const inGroup = codes.filter((c) => c.startsWith(prefix));
+    if (inGroup.length === 0) continue;
+    lines.push(`## ${heading}`, '', '| code | HTTP | Tiếng Việt | English |', '|---|---|---|---|');
+    for (const code of inGroup) {
+      const spec = ERRORS[code];
+      lines.push(`| \`${code}\` | ${spec.status} | ${cell(spec.titleVi)} | ${cell(spec.title)} |`);
+      grouped.add(code);
+    }
+    lines.push('');
+  }
+  const others = codes.filter((c) => !grouped.has(c));
+  if (others.length > 0) {
+    lines.push('## Khác / Other', '', '| code | HTTP | Tiếng Việt | English |', '|---|---|---|---|');
+    for (const code of others) {
+      const spec = ERRORS[code];
+      lines.push(`| \`${code}\` | ${spec.status} | ${cell(spec.titleVi)} | ${cell(spec.title)} |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const target = fileURLToPath(new URL('../../docs/errors.md', import.meta.url));
+  writeFileSync(target, errorsMarkdown());
+  console.log(`wrote ${target}`);
+}

@@ -1,0 +1,128 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ERRORS, type ErrorCode, LgspError, type Problem, toProblem } from '../core/errors.ts';
+import { ProblemRef } from './schemas.ts';
+
+/** One entry of a validation problem's `errors` array: where in the request, and what is wrong there. */
+export interface FieldError {
+  in: string;
+  /** JSON Pointer (RFC 6901) into that part of the request: `/contact/email`. */
+  path: string;
+  message: string;
+}
+
+interface AjvErrorLike {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+const pointerEscape = (s: string) => s.replaceAll('~', '~0').replaceAll('/', '~1');
+
+/** Ajv's errors in a form a person can act on: unknown and missing fields are named in the path itself. */
+export function fieldErrors(part: string, errors: AjvErrorLike[]): FieldError[] {
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const e of errors) {
+    let path = e.instancePath ?? '';
+    let message = e.message ?? 'is not valid';
+    if (e.keyword === 'additionalProperties' && typeof e.params?.['additionalProperty'] === 'string') {
+      path = `${path}/${pointerEscape(e.params['additionalProperty'])}`;
+      message = 'trường không được phép / unknown field';
+    } else if (e.keyword === 'required' && typeof e.params?.['missingProperty'] === 'string') {
+      path = `${path}/${pointerEscape(e.params['missingProperty'])}`;
+      message = 'bắt buộc / required';
+    }
+    // A union (x | null) fails once per branch; one line per place is what the reader needs.
+    const key = `${path}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ in: part, path, message });
+  }
+  return out;
+}
+
+/** Fastify's own client errors, by code, and the registry code we answer them with. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'API_MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'API_MALFORMED_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'API_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'API_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'API_BAD_REQUEST',
+  FST_ERR_BAD_URL: 'API_BAD_REQUEST',
+  FST_ERR_NOT_FOUND: 'API_NOT_FOUND',
+};
+
+/** Maps anything thrown in a request to the problem we answer; `internal` is true when it must be logged. */
+export function problemFor(error: unknown): { problem: Problem; internal: boolean } {
+  if (error instanceof LgspError) {
+    return { problem: toProblem(error.code, error.detail, error.extra), internal: false };
+  }
+  const e = error as Partial<FastifyError> & { validation?: AjvErrorLike[] };
+  if (Array.isArray(e.validation)) {
+    const errors = fieldErrors(e.validationContext ?? 'body', e.validation);
+    const detail = errors.map((f) => `${f.in}${f.path}: ${f.message}`).join('; ');
+    return { problem: toProblem('API_VALIDATION_FAILED', detail, { errors }), internal: false };
+  }
+  const mapped = e.code ? FASTIFY_CODES[e.code] : undefined;
+  if (mapped) return { problem: toProblem(mapped), internal: false };
+  // A body Fastify could not parse without naming its own code (a parser's SyntaxError) is malformed JSON.
+  if (error instanceof SyntaxError && e.statusCode === 400) {
+    return { problem: toProblem('API_MALFORMED_JSON'), internal: false };
+  }
+  // Other client errors Fastify raises (4xx) are the client's to fix; we never echo their message verbatim
+  // beyond the code, so nothing internal leaks through it.
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return { problem: toProblem('API_BAD_REQUEST', e.code), internal: false };
+  }
+  return { problem: toProblem('API_INTERNAL'), internal: true };
+}
+
+/** The path the problem is about (RFC 9457 `instance`): the request path, without a query that may hold ids. */
+export function instanceOf(request: FastifyRequest): string {
+  const url = request.url;
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply
+    .code(problem.status)
+    .type('application/problem+json')
+    .send({ ...problem, instance: instanceOf(request) });
+}
+
+/**
+ * The one place errors become answers (DESIGN.md "One error registry"): domain errors, Fastify's validation
+ * and parsing errors, unknown routes and anything unexpected all leave as RFC 9457 problem+json with a code
+ * from core/errors.ts. An unexpected error is logged with its stack and answered without internals.
+ */
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const { problem, internal } = problemFor(error);
+    if (internal) request.log.error({ err: error, url: instanceOf(request) }, 'admin API internal error');
+    return sendProblem(request, reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    return sendProblem(
+      request,
+      reply,
+      toProblem('API_NOT_FOUND', `${request.method} ${instanceOf(request)}`),
+    );
+  });
+}
+
+/** OpenAPI response entries for the problems a route can answer, all sharing the `Problem` schema. */
+export function problemResponses(...statuses: number[]): Record<number, unknown> {
+  const out: Record<number, unknown> = {};
+  for (const status of [...new Set(statuses)].sort()) {
+    const codes = (Object.keys(ERRORS) as ErrorCode[]).filter(
+      (c) => ERRORS[c].status === status && !c.startsWith('GW_'),
+    );
+    out[status] = {
+      description: `Problem (RFC 9457)${codes.length ? `: ${codes.join(', ')}` : ''}`,
+      content: { 'application/problem+json': { schema: ProblemRef } },
+    };
+  }
+  return out;
+}

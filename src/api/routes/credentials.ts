@@ -1,0 +1,96 @@
+import type { FastifyInstance } from 'fastify';
+import { currentUser } from '../auth.ts';
+import type { AdminDeps } from '../deps.ts';
+import { problemResponses } from '../problems.ts';
+import {
+  CredentialIssue,
+  CredentialQuery,
+  CredentialRevoke,
+  CredentialSchema,
+  IdParams,
+  IssuedCredentialSchema,
+  ListOf,
+} from '../schemas.ts';
+import { operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+
+/** Consumer key and secret of a system per environment; the secret is shown once, stored hashed. */
+export async function credentialRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
+  const tags = [TAGS.credentials];
+
+  app.get<{ Querystring: CredentialQuery }>(
+    '/credentials',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'Danh sách thông tin kết nối / List credentials',
+        description: 'Không bao giờ có secret. / Never includes the secret.',
+        querystring: CredentialQuery,
+        response: { 200: ListOf(CredentialSchema), ...readProblems },
+      },
+    },
+    async (request) => ({ items: await registry.listCredentials(request.query) }),
+  );
+
+  app.post<{ Params: IdParams; Body: CredentialIssue }>(
+    '/systems/:id/credentials',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'Cấp consumer key và secret / Issue a consumer key and secret',
+        description:
+          'consumerSecret chỉ có trong câu trả lời này và không thể xem lại (R-25). / ' +
+          'consumerSecret appears in this response only and cannot be shown again.',
+        params: IdParams,
+        body: CredentialIssue,
+        response: { 201: IssuedCredentialSchema, ...writeProblems, ...problemResponses(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const issued = await registry.issueCredential(
+        request.params.id,
+        request.body.environment,
+        currentUser(request).id,
+      );
+      // No cache (browser, proxy) may keep the one copy of the secret.
+      return reply.code(201).header('cache-control', 'no-store').header('pragma', 'no-cache').send(issued);
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/credentials/:id',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'Xem thông tin kết nối (không có secret) / Get a credential (never the secret)',
+        params: IdParams,
+        response: { 200: CredentialSchema, ...readProblems, ...problemResponses(404) },
+      },
+    },
+    async (request) => registry.getCredential(request.params.id),
+  );
+
+  app.post<{ Params: IdParams; Body: CredentialRevoke }>(
+    '/credentials/:id/revoke',
+    {
+      onRequest: operatorOnly,
+      // The reason is optional, so a bare POST (no body at all) is a revoke without a reason.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+      schema: {
+        tags,
+        summary: 'Thu hồi thông tin kết nối / Revoke a credential',
+        description:
+          'Có hiệu lực ngay trên mọi nút cổng kết nối (R-19, R-21). / Takes effect on every gateway node at once.',
+        params: IdParams,
+        body: CredentialRevoke,
+        response: { 200: CredentialSchema, ...writeProblems, ...problemResponses(404, 409) },
+      },
+    },
+    async (request) =>
+      registry.revokeCredential(request.params.id, currentUser(request).id, request.body.reason),
+  );
+}

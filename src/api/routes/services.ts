@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import { currentUser } from '../auth.ts';
+import type { AdminDeps } from '../deps.ts';
+import { problemResponses } from '../problems.ts';
+import { IdParams, ListOf, ServiceCreate, ServicePatch, ServiceQuery, ServiceSchema } from '../schemas.ts';
+import { operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+
+/** Data-sharing services and their technical description. */
+export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
+  const tags = [TAGS.services];
+
+  app.get<{ Querystring: ServiceQuery }>(
+    '/services',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'Danh sách dịch vụ chia sẻ dữ liệu / List data-sharing services',
+        querystring: ServiceQuery,
+        response: { 200: ListOf(ServiceSchema), ...readProblems },
+      },
+    },
+    async (request) => ({ items: await registry.listServices(request.query) }),
+  );
+
+  app.post<{ Body: ServiceCreate }>(
+    '/services',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'Thêm dịch vụ / Create a service',
+        description:
+          'context là đoạn đầu của đường dẫn trên cổng: /{context}/{version}/… ; mô tả kỹ thuật theo R-11. / ' +
+          'The context is the first path segment on the gateway; the description holds the R-11 items.',
+        body: ServiceCreate,
+        response: { 201: ServiceSchema, ...writeProblems, ...problemResponses(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const service = await registry.createService(request.body, currentUser(request).id);
+      return reply.code(201).send(service);
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/services/:id',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'Xem dịch vụ / Get a service',
+        params: IdParams,
+        response: { 200: ServiceSchema, ...readProblems, ...problemResponses(404) },
+      },
+    },
+    async (request) => registry.getService(request.params.id),
+  );
+
+  app.patch<{ Params: IdParams; Body: ServicePatch }>(
+    '/services/:id',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'Sửa dịch vụ / Update a service',
+        description:
+          'context và hệ thống cung cấp không đổi được (bên khai thác đang gọi theo chúng). / ' +
+          'The context and provider cannot change: consumers call them.',
+        params: IdParams,
+        body: ServicePatch,
+        response: { 200: ServiceSchema, ...writeProblems, ...problemResponses(404) },
+      },
+    },
+    async (request) => registry.updateService(request.params.id, request.body, currentUser(request).id),
+  );
+}

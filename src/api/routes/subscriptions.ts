@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify';
+import { currentUser } from '../auth.ts';
+import type { AdminDeps } from '../deps.ts';
+import { problemResponses } from '../problems.ts';
+import {
+  IdParams,
+  ListOf,
+  SubscriptionCreate,
+  SubscriptionPatch,
+  SubscriptionQuery,
+  SubscriptionSchema,
+} from '../schemas.ts';
+import { operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+
+/** Subscriptions: which consumer system may call which version, where, how often and when. */
+export async function subscriptionRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
+  const tags = [TAGS.subscriptions];
+
+  app.get<{ Querystring: SubscriptionQuery }>(
+    '/subscriptions',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'Danh sách đăng ký khai thác / List subscriptions',
+        querystring: SubscriptionQuery,
+        response: { 200: ListOf(SubscriptionSchema), ...readProblems },
+      },
+    },
+    async (request) => ({ items: await registry.listSubscriptions(request.query) }),
+  );
+
+  app.post<{ Body: SubscriptionCreate }>(
+    '/subscriptions',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'Thêm đăng ký khai thác / Create a subscription',
+        description:
+          'Tần suất (hạn mức) và thời gian khai thác theo đăng ký (R-12). / Quotas and time of use as registered.',
+        body: SubscriptionCreate,
+        response: { 201: SubscriptionSchema, ...writeProblems, ...problemResponses(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const subscription = await registry.createSubscription(request.body, currentUser(request).id);
+      return reply.code(201).send(subscription);
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/subscriptions/:id',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'Xem đăng ký khai thác / Get a subscription',
+        params: IdParams,
+        response: { 200: SubscriptionSchema, ...readProblems, ...problemResponses(404) },
+      },
+    },
+    async (request) => registry.getSubscription(request.params.id),
+  );
+
+  app.patch<{ Params: IdParams; Body: SubscriptionPatch }>(
+    '/subscriptions/:id',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'Sửa, tạm dừng, kích hoạt hoặc thu hồi đăng ký / Update, suspend, activate or revoke',
+        description:
+          'Thay đổi có hiệu lực ngay trên cổng kết nối. null xoá hạn mức / khung giờ. / ' +
+          'Changes take effect on the gateway at once; null clears a quota or the time of use.',
+        params: IdParams,
+        body: SubscriptionPatch,
+        response: { 200: SubscriptionSchema, ...writeProblems, ...problemResponses(404) },
+      },
+    },
+    async (request) => registry.updateSubscription(request.params.id, request.body, currentUser(request).id),
+  );
+}

@@ -1,0 +1,505 @@
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { ERRORS } from '../core/errors.ts';
+
+/**
+ * The admin API's schemas, one source for validation, serialization and the OpenAPI document (DESIGN.md "admin
+ * API"). Every request body is `additionalProperties: false` and the validator does not strip unknown fields:
+ * a misspelt field is an error the caller sees, never a change silently not made.
+ * Response schemas are also the last filter on what leaves the server: a field not listed here (a secret hash,
+ * a consumer secret outside the issuing response) is not serialized (R-25).
+ */
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Text = (maxLength: number, description?: string) =>
+  Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) });
+const OptionalText = (maxLength: number, description?: string) =>
+  Type.Optional(Nullable(Type.String({ maxLength, ...(description ? { description } : {}) })));
+const Id = (description: string) => Type.String({ minLength: 1, maxLength: 100, description });
+const Timestamp = Type.String({ format: 'date-time' });
+const Strict = { additionalProperties: false } as const;
+
+export const EnvironmentSchema = Type.Union([Type.Literal('sandbox'), Type.Literal('production')], {
+  description: 'Môi trường kết nối kỹ thuật (sandbox) hoặc chính thức (production) / environment',
+});
+
+// ── Problem details (RFC 9457) ────────────────────────────────────────────────────────────────────────────────
+
+/** Shared by every error response; its `code` enum is the error registry, so OpenAPI and ERRORS agree. */
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String({ format: 'uri' }),
+    title: Type.String({ description: 'Tiếng Việt / English' }),
+    status: Type.Integer(),
+    code: Type.Unsafe<string>({
+      type: 'string',
+      enum: Object.keys(ERRORS),
+      description: 'Mã lỗi ổn định, xem docs/errors.md / stable error code',
+    }),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          in: Type.String({ description: 'body | querystring | params' }),
+          path: Type.String({ description: 'JSON Pointer trong phần yêu cầu / JSON Pointer into that part' }),
+          message: Type.String(),
+        }),
+      ),
+    ),
+  },
+  { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details' },
+);
+
+export const ProblemRef = { $ref: 'Problem#' } as const;
+
+// ── Path and query parameters ───────────────────────────────────────────────────────────────────────────────
+
+export const IdParams = Type.Object({ id: Id('Mã đối tượng / object id') }, Strict);
+export type IdParams = Static<typeof IdParams>;
+
+// ── Auth ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export const LoginBody = Type.Object({ username: Text(100), password: Text(1000) }, Strict);
+export type LoginBody = Static<typeof LoginBody>;
+
+export const UserSchema = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  displayName: Type.String(),
+  role: Type.String({ description: 'operator_admin' }),
+  organizationId: Nullable(Type.String()),
+});
+
+export const SessionSchema = Type.Object({
+  token: Type.String({ description: 'Bearer token; chỉ trả về một lần / returned once' }),
+  expiresAt: Timestamp,
+  user: UserSchema,
+});
+
+// ── Organizations (R-09) ────────────────────────────────────────────────────────────────────────────────────
+
+export const ContactPointSchema = Type.Object(
+  {
+    name: Text(200, 'Họ tên cán bộ đầu mối / contact name'),
+    title: OptionalText(200, 'Chức vụ / title'),
+    unit: OptionalText(300, 'Đơn vị / unit'),
+    phone: Type.Optional(Nullable(Type.String({ maxLength: 40, pattern: '^[0-9+() .-]*$' }))),
+    email: Type.Optional(Nullable(Type.String({ maxLength: 254, pattern: '^$|^[^@\\s]+@[^@\\s]+$' }))),
+  },
+  { ...Strict, description: 'Cán bộ đầu mối (R-09) / contact point' },
+);
+
+export const OrganizationCreate = Type.Object(
+  {
+    code: Type.String({
+      minLength: 1,
+      maxLength: 32,
+      description: 'Mã định danh điện tử của cơ quan / official code',
+      examples: ['000.00.31.H01'],
+    }),
+    name: Text(300, 'Tên cơ quan / name'),
+    parentId: Type.Optional(Nullable(Id('Cơ quan cấp trên / parent organization'))),
+    contact: Type.Optional(Nullable(ContactPointSchema)),
+  },
+  Strict,
+);
+export type OrganizationCreate = Static<typeof OrganizationCreate>;
+
+export const OrganizationPatch = Type.Object(
+  {
+    name: Type.Optional(Text(300)),
+    parentId: Type.Optional(Nullable(Id('Cơ quan cấp trên / parent organization'))),
+    contact: Type.Optional(Nullable(ContactPointSchema)),
+  },
+  { ...Strict, minProperties: 1 },
+);
+export type OrganizationPatch = Static<typeof OrganizationPatch>;
+
+export const OrganizationSchema = Type.Object({
+  id: Type.String(),
+  code: Type.String(),
+  name: Type.String(),
+  parentId: Nullable(Type.String()),
+  contact: Nullable(
+    Type.Object({
+      name: Type.String(),
+      title: Type.Optional(Nullable(Type.String())),
+      unit: Type.Optional(Nullable(Type.String())),
+      phone: Type.Optional(Nullable(Type.String())),
+      email: Type.Optional(Nullable(Type.String())),
+    }),
+  ),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+// ── Information systems (R-07) ──────────────────────────────────────────────────────────────────────────────
+
+export const SystemStatusSchema = Type.Union([Type.Literal('active'), Type.Literal('suspended')], {
+  description: 'suspended: cổng kết nối từ chối mọi lời gọi ngay / the gateway refuses its calls at once',
+});
+
+export const SystemCreate = Type.Object(
+  {
+    organizationId: Id('Cơ quan chủ quản / owning organization'),
+    name: Text(300),
+    description: OptionalText(2000),
+    isProvider: Type.Optional(Type.Boolean({ description: 'Bên cung cấp dịch vụ / provides services' })),
+    isConsumer: Type.Optional(Type.Boolean({ description: 'Bên khai thác dịch vụ / consumes services' })),
+  },
+  Strict,
+);
+export type SystemCreate = Static<typeof SystemCreate>;
+
+export const SystemPatch = Type.Object(
+  {
+    name: Type.Optional(Text(300)),
+    description: OptionalText(2000),
+    isProvider: Type.Optional(Type.Boolean()),
+    isConsumer: Type.Optional(Type.Boolean()),
+    status: Type.Optional(SystemStatusSchema),
+  },
+  { ...Strict, minProperties: 1 },
+);
+export type SystemPatch = Static<typeof SystemPatch>;
+
+export const SystemQuery = Type.Object({ organizationId: Type.Optional(Id('Lọc theo cơ quan')) }, Strict);
+export type SystemQuery = Static<typeof SystemQuery>;
+
+export const SystemSchema = Type.Object({
+  id: Type.String(),
+  organizationId: Type.String(),
+  organizationCode: Type.String(),
+  name: Type.String(),
+  description: Nullable(Type.String()),
+  isProvider: Type.Boolean(),
+  isConsumer: Type.Boolean(),
+  status: SystemStatusSchema,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+// ── Services and versions (R-11, R-18) ──────────────────────────────────────────────────────────────────────
+
+const DescriptionItem = (vi: string) => Type.Optional(Type.String({ maxLength: 20000, description: vi }));
+
+/** The items of Decree 47/2020 Art. 24 that a provider supplies with its service (R-11). */
+export const TechnicalDescriptionSchema = Type.Object(
+  {
+    addressAndInterface: DescriptionItem('Địa chỉ và giao diện kết nối'),
+    communicationStandards: DescriptionItem('Tiêu chuẩn kết nối, truyền thông'),
+    encryptionAndSecurity: DescriptionItem('Mã hoá và an toàn thông tin'),
+    capacity: DescriptionItem('Năng lực đáp ứng (tần suất, dung lượng)'),
+    connectionProcedure: DescriptionItem('Quy trình kết nối'),
+    dataQuality: DescriptionItem('Chất lượng dữ liệu: thu thập, phê duyệt, cập nhật, thời điểm'),
+    dataPresentation: DescriptionItem('Cách thức trình bày dữ liệu'),
+  },
+  { ...Strict, description: 'Mô tả kỹ thuật của dịch vụ (R-11) / technical description' },
+);
+
+export const ServiceCreate = Type.Object(
+  {
+    context: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'Đường dẫn gốc trên cổng / gateway context',
+      examples: ['dancu'],
+    }),
+    name: Text(300),
+    providerSystemId: Id('Hệ thống cung cấp / provider system'),
+    description: Type.Optional(TechnicalDescriptionSchema),
+  },
+  Strict,
+);
+export type ServiceCreate = Static<typeof ServiceCreate>;
+
+/** The context and the provider name the routes consumers already call, so they are fixed once created. */
+export const ServicePatch = Type.Object(
+  { name: Type.Optional(Text(300)), description: Type.Optional(TechnicalDescriptionSchema) },
+  { ...Strict, minProperties: 1 },
+);
+export type ServicePatch = Static<typeof ServicePatch>;
+
+export const ServiceQuery = Type.Object(
+  { providerSystemId: Type.Optional(Id('Lọc theo hệ thống cung cấp')) },
+  Strict,
+);
+export type ServiceQuery = Static<typeof ServiceQuery>;
+
+export const ServiceSchema = Type.Object({
+  id: Type.String(),
+  context: Type.String(),
+  name: Type.String(),
+  providerSystemId: Type.String(),
+  description: Type.Object(
+    {
+      addressAndInterface: Type.Optional(Type.String()),
+      communicationStandards: Type.Optional(Type.String()),
+      encryptionAndSecurity: Type.Optional(Type.String()),
+      capacity: Type.Optional(Type.String()),
+      connectionProcedure: Type.Optional(Type.String()),
+      dataQuality: Type.Optional(Type.String()),
+      dataPresentation: Type.Optional(Type.String()),
+    },
+    { additionalProperties: false },
+  ),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const ProtocolSchema = Type.Union([Type.Literal('REST'), Type.Literal('SOAP')]);
+export const VersionStatusSchema = Type.Union(
+  [Type.Literal('draft'), Type.Literal('published'), Type.Literal('deprecated'), Type.Literal('retired')],
+  { description: 'draft → published → deprecated (≥ 180 ngày, R-18) → retired' },
+);
+
+const UpstreamUrl = (env: string) =>
+  Type.Optional(
+    Nullable(Type.String({ maxLength: 2000, description: `Địa chỉ dịch vụ nguồn ở môi trường ${env}` })),
+  );
+
+export const UpstreamsSchema = Type.Object(
+  { sandbox: UpstreamUrl('sandbox'), production: UpstreamUrl('production') },
+  Strict,
+);
+
+export const ResourceSchema = Type.Object(
+  {
+    method: Type.String({ minLength: 1, maxLength: 10, examples: ['GET'] }),
+    path: Type.String({ minLength: 1, maxLength: 500, examples: ['/congdan/{soDinhDanh}'] }),
+  },
+  Strict,
+);
+
+/** A version is a path segment on the gateway (`/{context}/{version}/…`), so it is kept path-safe. */
+const VersionName = Type.String({
+  minLength: 1,
+  maxLength: 32,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+  examples: ['1.0'],
+});
+
+export const VersionCreate = Type.Object(
+  {
+    version: VersionName,
+    protocol: Type.Optional(ProtocolSchema),
+    status: Type.Optional(VersionStatusSchema),
+    upstreams: Type.Optional(UpstreamsSchema),
+    resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
+  },
+  Strict,
+);
+export type VersionCreate = Static<typeof VersionCreate>;
+
+export const VersionPatch = Type.Object(
+  {
+    protocol: Type.Optional(ProtocolSchema),
+    status: Type.Optional(VersionStatusSchema),
+    upstreams: Type.Optional(UpstreamsSchema),
+    resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
+  },
+  { ...Strict, minProperties: 1 },
+);
+export type VersionPatch = Static<typeof VersionPatch>;
+
+export const VersionQuery = Type.Object({ serviceId: Type.Optional(Id('Lọc theo dịch vụ')) }, Strict);
+export type VersionQuery = Static<typeof VersionQuery>;
+
+export const VersionSchema = Type.Object({
+  id: Type.String(),
+  serviceId: Type.String(),
+  context: Type.String(),
+  version: Type.String(),
+  protocol: ProtocolSchema,
+  status: VersionStatusSchema,
+  upstreams: Type.Object({ sandbox: Nullable(Type.String()), production: Nullable(Type.String()) }),
+  resources: Type.Array(Type.Object({ method: Type.String(), path: Type.String() })),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+// ── Subscriptions (R-12, R-16) ──────────────────────────────────────────────────────────────────────────────
+
+export const SubscriptionStatusSchema = Type.Union([
+  Type.Literal('active'),
+  Type.Literal('suspended'),
+  Type.Literal('revoked'),
+]);
+const Quota = (per: string) =>
+  Type.Optional(
+    Nullable(Type.Integer({ minimum: 1, maximum: 2147483647, description: `Hạn mức số lần gọi mỗi ${per}` })),
+  );
+const TimeOfUse = Type.Optional(
+  Nullable(
+    Type.String({
+      maxLength: 20,
+      description: 'Thời gian khai thác theo giờ địa phương, HH:MM-HH:MM / local time of use',
+      examples: ['07:00-17:30'],
+    }),
+  ),
+);
+
+export const SubscriptionCreate = Type.Object(
+  {
+    systemId: Id('Hệ thống khai thác / consumer system'),
+    versionId: Id('Phiên bản dịch vụ / service version'),
+    environment: EnvironmentSchema,
+    status: Type.Optional(SubscriptionStatusSchema),
+    quotaPerMinute: Quota('phút / per minute'),
+    quotaPerDay: Quota('ngày / per day'),
+    timeOfUse: TimeOfUse,
+  },
+  Strict,
+);
+export type SubscriptionCreate = Static<typeof SubscriptionCreate>;
+
+export const SubscriptionPatch = Type.Object(
+  {
+    status: Type.Optional(SubscriptionStatusSchema),
+    quotaPerMinute: Quota('phút / per minute'),
+    quotaPerDay: Quota('ngày / per day'),
+    timeOfUse: TimeOfUse,
+  },
+  { ...Strict, minProperties: 1 },
+);
+export type SubscriptionPatch = Static<typeof SubscriptionPatch>;
+
+export const SubscriptionQuery = Type.Object(
+  { systemId: Type.Optional(Id('Lọc theo hệ thống')), versionId: Type.Optional(Id('Lọc theo phiên bản')) },
+  Strict,
+);
+export type SubscriptionQuery = Static<typeof SubscriptionQuery>;
+
+export const SubscriptionSchema = Type.Object({
+  id: Type.String(),
+  systemId: Type.String(),
+  versionId: Type.String(),
+  environment: EnvironmentSchema,
+  status: SubscriptionStatusSchema,
+  quotaPerMinute: Nullable(Type.Integer()),
+  quotaPerDay: Nullable(Type.Integer()),
+  timeOfUse: Nullable(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+// ── Credentials (R-14, R-25) ────────────────────────────────────────────────────────────────────────────────
+
+export const CredentialIssue = Type.Object({ environment: EnvironmentSchema }, Strict);
+export type CredentialIssue = Static<typeof CredentialIssue>;
+
+export const CredentialRevoke = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 500, description: 'Lý do thu hồi / reason' })) },
+  Strict,
+);
+export type CredentialRevoke = Static<typeof CredentialRevoke>;
+
+export const CredentialQuery = Type.Object({ systemId: Type.Optional(Id('Lọc theo hệ thống')) }, Strict);
+export type CredentialQuery = Static<typeof CredentialQuery>;
+
+const credentialFields = {
+  id: Type.String(),
+  systemId: Type.String(),
+  environment: EnvironmentSchema,
+  consumerKey: Type.String({ description: 'Consumer key (công khai / public)' }),
+  status: Type.Union([Type.Literal('active'), Type.Literal('revoked')]),
+  createdAt: Timestamp,
+  revokedAt: Nullable(Timestamp),
+};
+
+export const CredentialSchema = Type.Object(credentialFields, { additionalProperties: false });
+
+export const IssuedCredentialSchema = Type.Object(
+  {
+    ...credentialFields,
+    consumerSecret: Type.String({
+      description: 'Secret key: chỉ hiển thị MỘT lần, không lưu lại được / shown ONCE, never again (R-25)',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+// ── Transactions (R-07, R-20, R-23) and audit ───────────────────────────────────────────────────────────────
+
+export const TransactionQuery = Type.Object(
+  {
+    from: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Từ thời điểm (gồm) / from, inclusive' }),
+    ),
+    to: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Đến thời điểm (không gồm) / to, exclusive' }),
+    ),
+    consumerSystemId: Type.Optional(Id('Hệ thống khai thác')),
+    providerSystemId: Type.Optional(Id('Hệ thống cung cấp')),
+    serviceId: Type.Optional(Id('Dịch vụ')),
+    status: Type.Optional(
+      Type.String({ pattern: '^([1-5]xx|[1-5][0-9][0-9])$', description: 'Ví dụ / e.g. 404, 5xx' }),
+    ),
+    errorCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+    cursor: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 500, description: 'nextCursor của trang trước' }),
+    ),
+  },
+  Strict,
+);
+export type TransactionQuery = Static<typeof TransactionQuery>;
+
+export const TransactionSchema = Type.Object({
+  id: Type.String(),
+  consumer: Type.Object({
+    systemId: Nullable(Type.String()),
+    organizationCode: Nullable(Type.String()),
+    credentialId: Nullable(Type.String()),
+  }),
+  provider: Type.Object({ systemId: Nullable(Type.String()), organizationCode: Nullable(Type.String()) }),
+  service: Type.Object({
+    id: Nullable(Type.String()),
+    context: Nullable(Type.String()),
+    versionId: Nullable(Type.String()),
+    version: Nullable(Type.String()),
+  }),
+  environment: Nullable(Type.String()),
+  method: Type.String(),
+  resourceTemplate: Type.String({
+    description: 'Mẫu tài nguyên, không phải đường dẫn thật (dữ liệu cá nhân)',
+  }),
+  providerStatus: Nullable(Type.Integer()),
+  consumerStatus: Type.Integer(),
+  errorCode: Nullable(Type.String()),
+  requestBytes: Type.Integer(),
+  responseBytes: Type.Integer(),
+  requestSha256: Nullable(Type.String()),
+  responseSha256: Nullable(Type.String()),
+  requestInAt: Timestamp,
+  requestOutAt: Nullable(Timestamp),
+  responseInAt: Nullable(Timestamp),
+  responseOutAt: Timestamp,
+  durationMs: Type.Integer(),
+});
+
+export const AuditQuery = Type.Object(
+  {
+    objectId: Type.Optional(Id('Lọc theo đối tượng / object id')),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  },
+  Strict,
+);
+export type AuditQuery = Static<typeof AuditQuery>;
+
+export const AuditEventSchema = Type.Object({
+  id: Type.String(),
+  at: Timestamp,
+  actor: Type.String({ description: 'Mã người dùng thực hiện / user id' }),
+  action: Type.String({ examples: ['credential.revoke'] }),
+  objectType: Type.String(),
+  objectId: Type.String(),
+  details: Type.Object({}, { additionalProperties: true }),
+  revision: Type.Integer({ description: 'Phiên bản cấu hình sau thay đổi / config revision' }),
+});
+
+// ── Helpers ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+export const AnyObject = Type.Object({}, { additionalProperties: true });
+
+export const ListOf = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item) });

@@ -1,0 +1,178 @@
+import swagger from '@fastify/swagger';
+import { Ajv, type Options as AjvOptions } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { authenticate } from './auth.ts';
+import type { AdminDeps } from './deps.ts';
+import { installProblemHandlers } from './problems.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { loginRoutes, sessionRoutes } from './routes/auth.ts';
+import { TAGS } from './routes/common.ts';
+import { credentialRoutes } from './routes/credentials.ts';
+import { healthRoutes, metaRoutes } from './routes/meta.ts';
+import { organizationRoutes } from './routes/organizations.ts';
+import { serviceRoutes } from './routes/services.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { systemRoutes } from './routes/systems.ts';
+import { transactionRoutes } from './routes/transactions.ts';
+import { versionRoutes } from './routes/versions.ts';
+import { ProblemSchema } from './schemas.ts';
+
+export type { AdminDeps } from './deps.ts';
+
+// ajv-formats is CommonJS with a default export; under NodeNext the default import is the module itself.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+export interface RouteInfo {
+  method: string;
+  url: string;
+}
+
+const routesByApp = new WeakMap<FastifyInstance, RouteInfo[]>();
+
+/** Every route the app registered (HEAD twins of GET routes left out), for tests that check the OpenAPI. */
+export function registeredRoutes(app: FastifyInstance): RouteInfo[] {
+  return [...(routesByApp.get(app) ?? [])];
+}
+
+/**
+ * Two validators: request bodies are checked strictly as sent (no type coercion, no defaults, and unknown fields
+ * are an error rather than silently dropped, which Fastify's default would do); query strings and path
+ * parameters arrive as text, so there numbers are coerced and defaults (e.g. `limit`) filled in.
+ */
+function validatorCompilers() {
+  const common: AjvOptions = { allErrors: true, removeAdditional: false, strict: true };
+  const body = new Ajv({ ...common, coerceTypes: false, useDefaults: false });
+  const text = new Ajv({ ...common, coerceTypes: 'array', useDefaults: true });
+  addFormats(body);
+  addFormats(text);
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === 'body' ? body : text).compile(schema);
+}
+
+const RESPONSE_DESCRIPTIONS: Record<string, string> = {
+  '200': 'Thành công / OK',
+  '201': 'Đã tạo / Created',
+  '204': 'Thành công, không có nội dung / No content',
+  '503': 'Chưa sẵn sàng / Not ready',
+};
+
+/** Success responses get a bilingual description instead of the plugin's "Default Response". */
+function describeResponses(documentObject: unknown): Record<string, unknown> {
+  const doc = (documentObject as { openapiObject?: Record<string, unknown> }).openapiObject ?? {};
+  const paths = (doc['paths'] ?? {}) as Record<
+    string,
+    Record<string, { responses?: Record<string, { description?: string }> }>
+  >;
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (response.description === 'Default Response') {
+          response.description = RESPONSE_DESCRIPTIONS[status] ?? response.description;
+        }
+      }
+    }
+  }
+  return doc;
+}
+
+/**
+ * Builds the admin API (DESIGN.md "Build the app apart from starting it"): no listen, no timers, no writes, so
+ * tests drive it with `app.inject` and the platform decides where it listens.
+ */
+export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // One line per request is written by the onResponse hook below, without bodies or headers (R-25).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.config.admin.bodyLimitBytes,
+  }) as unknown as FastifyInstance;
+
+  const routes: RouteInfo[] = [];
+  routesByApp.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
+
+  app.setValidatorCompiler(validatorCompilers());
+  installProblemHandlers(app);
+  // JSON only: Fastify's default text/plain parser would let a text body reach validation as a string.
+  app.removeContentTypeParser('text/plain');
+
+  app.decorateRequest('user', null);
+  app.decorateRequest('sessionToken', null);
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime),
+        userId: request.user?.id ?? null,
+      },
+      'admin API request',
+    );
+  });
+
+  app.addSchema(ProblemSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'OpenLGSP Admin API',
+        version: '1.0.0',
+        description:
+          'API quản trị của Nền tảng tích hợp, chia sẻ dữ liệu cấp tỉnh (LGSP): cơ quan, hệ thống, dịch vụ, ' +
+          'đăng ký khai thác, thông tin kết nối, giao dịch, nhật ký. Lỗi theo RFC 9457 (docs/errors.md).\n\n' +
+          'Admin API of the provincial Local Government Service Platform. Errors are RFC 9457 problem+json ' +
+          'with a stable `code` (docs/errors.md).',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'Token từ POST /api/v1/auth/login / token from POST /api/v1/auth/login',
+          },
+        },
+      },
+      security: [{ bearerAuth: [] }],
+      tags: Object.values(TAGS).map((name) => ({ name })),
+    },
+    transformObject: (documentObject) => describeResponses(documentObject),
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`,
+    },
+  });
+
+  await app.register(async (root) => healthRoutes(root, deps));
+  await app.register(
+    async (v1) => {
+      await metaRoutes(v1, deps);
+      await loginRoutes(v1, deps);
+      // Everything else needs a signed-in user; the hook is scoped to this plugin only (R-24).
+      await v1.register(async (secured) => {
+        secured.addHook('onRequest', authenticate(deps.accounts));
+        await sessionRoutes(secured, deps);
+        await organizationRoutes(secured, deps);
+        await systemRoutes(secured, deps);
+        await serviceRoutes(secured, deps);
+        await versionRoutes(secured, deps);
+        await subscriptionRoutes(secured, deps);
+        await credentialRoutes(secured, deps);
+        await transactionRoutes(secured, deps);
+        await auditRoutes(secured, deps);
+      });
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,149 @@
+import { parseArgs } from 'node:util';
+
+/** A mistake in how the command was typed: printed with the usage line, exit code 2. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  short?: string;
+}
+export type OptionSpecs = Record<string, OptionSpec>;
+
+/** Accepted by every command, before or after its name. */
+export const GLOBAL_OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies OptionSpecs;
+
+export const GLOBAL_OPTIONS_HELP = `Tuỳ chọn chung / Global options:
+  --url <url>      Địa chỉ API quản trị / admin API URL (LGSP_ADMIN_URL, mặc định http://127.0.0.1:9080)
+  --token <token>  Bearer token (LGSP_ADMIN_TOKEN, hoặc phiên của \`lgsp login\` / or the saved login)
+  --json           In JSON gốc của API / print the API's raw JSON
+  -h, --help       Trợ giúp / help`;
+
+export type Values = Record<string, string | boolean | Array<string | boolean> | undefined>;
+
+export interface Parsed {
+  values: Values;
+  positionals: string[];
+}
+
+/** node:util parseArgs, strict, with the global options added; its errors become usage errors. */
+export function parse(args: string[], options: OptionSpecs, usage?: string): Parsed {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...GLOBAL_OPTIONS, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as Values, positionals };
+  } catch (err) {
+    throw new UsageError(explainParseError(err as Error & { code?: string }), usage);
+  }
+}
+
+function explainParseError(err: Error & { code?: string }): string {
+  const option = /'(-{1,2}[^'\s]+)/.exec(err.message)?.[1] ?? '';
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `Tuỳ chọn không hợp lệ / Unknown option: ${option || err.message}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return `Thiếu giá trị hoặc giá trị không hợp lệ / Missing or invalid value: ${option || err.message}`;
+    default:
+      return err.message;
+  }
+}
+
+/**
+ * The first positional (the command or subcommand name) and the other arguments, skipping the values of
+ * options that take one, so `--url http://x org list` finds `org`, not the URL.
+ */
+export function splitFirst(
+  args: string[],
+  options: OptionSpecs,
+): { name: string | undefined; rest: string[] } {
+  const takesValue = new Set<string>();
+  for (const [name, spec] of Object.entries({ ...GLOBAL_OPTIONS, ...options })) {
+    if (spec.type === 'string') {
+      takesValue.add(`--${name}`);
+      if ('short' in spec && spec.short) takesValue.add(`-${spec.short}`);
+    }
+  }
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return { name: args[i + 1], rest: [...args.slice(0, i), ...args.slice(i + 2)] };
+    if (takesValue.has(arg)) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('-') && arg !== '-') continue;
+    return { name: arg, rest: [...args.slice(0, i), ...args.slice(i + 1)] };
+  }
+  return { name: undefined, rest: args };
+}
+
+export function str(values: Values, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function bool(values: Values, name: string): boolean {
+  return values[name] === true;
+}
+
+export function list(values: Values, name: string): string[] {
+  const v = values[name];
+  return Array.isArray(v)
+    ? v.filter((x): x is string => typeof x === 'string')
+    : typeof v === 'string'
+      ? [v]
+      : [];
+}
+
+export function required(values: Values, name: string, usage?: string): string {
+  const v = str(values, name);
+  if (v === undefined || v === '') throw new UsageError(`Thiếu / Missing --${name}`, usage);
+  return v;
+}
+
+/** An integer ≥ 1; with `allowNone`, the word `none` clears the setting (null). */
+export function positiveInt(
+  values: Values,
+  name: string,
+  usage: string | undefined,
+  allowNone = false,
+): number | null | undefined {
+  const v = str(values, name);
+  if (v === undefined) return undefined;
+  if (allowNone && v === 'none') return null;
+  if (!/^[1-9][0-9]{0,9}$/.test(v)) {
+    throw new UsageError(
+      `--${name}: cần số nguyên ≥ 1${allowNone ? " hoặc 'none'" : ''} / expected an integer ≥ 1${allowNone ? " or 'none'" : ''}: ${v}`,
+      usage,
+    );
+  }
+  return Number(v);
+}
+
+/** An update with nothing to change is a typing mistake, caught here rather than sent. */
+export function nonEmpty<T extends Record<string, unknown>>(patch: T, usage?: string): T {
+  if (Object.keys(patch).length === 0) {
+    throw new UsageError(
+      'Không có gì để sửa: hãy nêu ít nhất một tuỳ chọn / Nothing to update: give an option',
+      usage,
+    );
+  }
+  return patch;
+}

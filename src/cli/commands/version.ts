@@ -1,0 +1,163 @@
+import { list, nonEmpty, required, str, UsageError } from '../args.ts';
+import { seg } from '../client.ts';
+import type { Context, Group, Subcommand } from '../command.ts';
+import { fields, table, time } from '../format.ts';
+
+interface ServiceVersion {
+  id: string;
+  serviceId: string;
+  context: string;
+  version: string;
+  protocol: string;
+  status: string;
+  upstreams: { sandbox: string | null; production: string | null };
+  resources: Array<{ method: string; path: string }>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /congdan/{soDinhDanh}` → {method, path}; a bare path means any method. */
+function parseResource(raw: string, usage: string): { method: string; path: string } {
+  const parts = raw.trim().split(/\s+/);
+  if (parts.length === 1 && parts[0]!.startsWith('/')) return { method: '*', path: parts[0]! };
+  if (parts.length === 2 && parts[1]!.startsWith('/'))
+    return { method: parts[0]!.toUpperCase(), path: parts[1]! };
+  throw new UsageError(
+    `--resource: cần dạng 'GET /duong/dan/{bien}' / expected 'METHOD /path/{param}': ${raw}`,
+    usage,
+  );
+}
+
+function changes(ctx: Context): Record<string, unknown> {
+  const sandbox = str(ctx.values, 'sandbox-url');
+  const production = str(ctx.values, 'production-url');
+  const resources = list(ctx.values, 'resource').map((r) => parseResource(r, ctx.usage));
+  const protocol = str(ctx.values, 'protocol')?.toUpperCase();
+  if (protocol !== undefined && protocol !== 'REST' && protocol !== 'SOAP') {
+    throw new UsageError(`--protocol: REST | SOAP: ${protocol}`, ctx.usage);
+  }
+  // An empty URL (`--production-url ''`) removes the upstream of that environment.
+  const upstreams = {
+    ...(sandbox !== undefined ? { sandbox: sandbox || null } : {}),
+    ...(production !== undefined ? { production: production || null } : {}),
+  };
+  return {
+    ...(protocol ? { protocol } : {}),
+    ...(Object.keys(upstreams).length ? { upstreams } : {}),
+    ...(resources.length ? { resources } : {}),
+  };
+}
+
+function showVersion(v: ServiceVersion): string {
+  return fields([
+    ['ID', v.id],
+    ['Dịch vụ / Service', `${v.context} (${v.serviceId})`],
+    ['Phiên bản / Version', v.version],
+    ['Giao thức / Protocol', v.protocol],
+    ['Trạng thái / Status', v.status],
+    ['Sandbox', v.upstreams.sandbox],
+    ['Production', v.upstreams.production],
+    ['Tài nguyên / Resources', v.resources.map((r) => `${r.method} ${r.path}`).join(', ')],
+    ['Đường dẫn / Gateway path', `/${v.context}/${v.version}/…`],
+    ['Tạo lúc / Created', time(v.createdAt)],
+    ['Cập nhật / Updated', time(v.updatedAt)],
+  ]);
+}
+
+async function patchVersion(ctx: Context, patch: Record<string, unknown>, done: string): Promise<number> {
+  const version = await ctx.api.request<ServiceVersion>('PATCH', `/api/v1/versions/${seg(ctx.args[0])}`, {
+    body: patch,
+  });
+  ctx.print(version, () => `${done}\n${showVersion(version)}`);
+  return 0;
+}
+
+const setStatus = (status: string, summary: string, done: string): Subcommand => ({
+  synopsis: '<id>',
+  summary,
+  args: ['id'],
+  run: (ctx) => patchVersion(ctx, { status }, done),
+});
+
+const CHANGE_OPTIONS = {
+  protocol: { type: 'string' },
+  'sandbox-url': { type: 'string' },
+  'production-url': { type: 'string' },
+  resource: { type: 'string', multiple: true },
+} as const;
+const CHANGE_SYNOPSIS =
+  "[--protocol REST|SOAP] [--sandbox-url <url>] [--production-url <url>] [--resource 'GET /congdan/{soDinhDanh}' …]";
+
+export const versionCommands: Group = {
+  name: 'version',
+  summary: 'Phiên bản dịch vụ, chạy song song (R-18) / Service versions, side by side',
+  subcommands: {
+    list: {
+      synopsis: '[--service <id>]',
+      summary: 'Danh sách phiên bản / List versions',
+      options: { service: { type: 'string' } },
+      async run(ctx) {
+        const service = str(ctx.values, 'service');
+        const body = await ctx.api.request<{ items: ServiceVersion[] }>(
+          'GET',
+          service ? `/api/v1/services/${seg(service)}/versions` : '/api/v1/versions',
+        );
+        ctx.print(body, () =>
+          table(
+            [
+              'ID',
+              'Context',
+              'Phiên bản / Version',
+              'Giao thức / Protocol',
+              'Trạng thái / Status',
+              'Production',
+            ],
+            body.items.map((v) => [v.id, v.context, v.version, v.protocol, v.status, v.upstreams.production]),
+          ),
+        );
+        return 0;
+      },
+    },
+    show: {
+      synopsis: '<id>',
+      summary: 'Xem một phiên bản / Show a version',
+      args: ['id'],
+      async run(ctx) {
+        const version = await ctx.api.request<ServiceVersion>('GET', `/api/v1/versions/${seg(ctx.args[0])}`);
+        ctx.print(version, () => showVersion(version));
+        return 0;
+      },
+    },
+    create: {
+      synopsis: `--service <id> --version <1.0> ${CHANGE_SYNOPSIS}`,
+      summary: 'Thêm phiên bản (bản nháp) / Create a version (as a draft)',
+      options: { service: { type: 'string' }, version: { type: 'string' }, ...CHANGE_OPTIONS },
+      async run(ctx) {
+        const service = required(ctx.values, 'service', ctx.usage);
+        const version = await ctx.api.request<ServiceVersion>(
+          'POST',
+          `/api/v1/services/${seg(service)}/versions`,
+          {
+            body: { version: required(ctx.values, 'version', ctx.usage), ...changes(ctx) },
+          },
+        );
+        ctx.print(version, () => `Đã thêm phiên bản / Version created\n${showVersion(version)}`);
+        return 0;
+      },
+    },
+    update: {
+      synopsis: `<id> ${CHANGE_SYNOPSIS}`,
+      summary: 'Sửa giao thức, địa chỉ dịch vụ nguồn, tài nguyên / Update protocol, upstreams, resources',
+      args: ['id'],
+      options: CHANGE_OPTIONS,
+      run: (ctx) => patchVersion(ctx, nonEmpty(changes(ctx), ctx.usage), 'Đã cập nhật / Updated'),
+    },
+    publish: setStatus('published', 'Công bố / Publish', 'Đã công bố / Published'),
+    deprecate: setStatus(
+      'deprecated',
+      'Ngừng khuyến nghị; vẫn chạy ≥ 180 ngày (R-18) / Deprecate; keeps running ≥ 180 days',
+      'Đã chuyển sang ngừng khuyến nghị / Deprecated',
+    ),
+    retire: setStatus('retired', 'Thu hồi phiên bản / Retire the version', 'Đã thu hồi / Retired'),
+  },
+};

@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { GLOBAL_OPTIONS_HELP, splitFirst, UsageError } from './args.ts';
+import { ApiError, ConnectionError } from './client.ts';
+import { type Group, runCommand, runGroup, type Subcommand } from './command.ts';
+import { auditCommands } from './commands/audit.ts';
+import { login, logout, whoami } from './commands/auth.ts';
+import { credentialCommands } from './commands/credential.ts';
+import { orgCommands } from './commands/org.ts';
+import { serviceCommands } from './commands/service.ts';
+import { subscriptionCommands } from './commands/subscription.ts';
+import { systemCommands } from './commands/system.ts';
+import { transactionCommands } from './commands/transactions.ts';
+import { versionCommands } from './commands/version.ts';
+import { type CliIo, Interrupted, processIo } from './io.ts';
+
+export type { CliIo } from './io.ts';
+
+const GROUPS: Group[] = [
+  orgCommands,
+  systemCommands,
+  serviceCommands,
+  versionCommands,
+  subscriptionCommands,
+  credentialCommands,
+  transactionCommands,
+  auditCommands,
+];
+
+const SINGLE: Record<string, Subcommand> = { login, logout, whoami };
+
+const USAGE_LINE = 'Cách dùng / Usage: lgsp <lệnh/command> [tuỳ chọn/options]   (lgsp --help)';
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function help(): string {
+  const pad = (s: string) => s.padEnd(14);
+  return `lgsp — Nền tảng tích hợp, chia sẻ dữ liệu cấp tỉnh (OpenLGSP) / Local Government Service Platform
+
+${USAGE_LINE}
+
+Chạy nền tảng / Run the platform:
+  ${pad('start')}Chạy cổng kết nối và API quản trị / Run the gateway and the admin API
+  ${pad('demo')}Chạy thử trọn vẹn trên dữ liệu mẫu / A full walk-through on sample data
+
+Phiên làm việc / Session:
+  ${pad('login')}Đăng nhập API quản trị / Sign in to the admin API
+  ${pad('logout')}Đăng xuất / Sign out
+  ${pad('whoami')}Người dùng hiện tại / Current user
+
+Quản lý / Manage (qua API quản trị / through the admin API):
+${GROUPS.map((g) => `  ${pad(g.name)}${g.summary}`).join('\n')}
+
+${GLOBAL_OPTIONS_HELP}
+
+Trợ giúp từng lệnh / Help on a command: lgsp <lệnh/command> --help   ·   docs/cli.md
+`;
+}
+
+/** Prints what went wrong for a person, naming the fix where there is an obvious one. */
+function explain(err: unknown, io: CliIo, json: boolean): number {
+  if (err instanceof UsageError) {
+    io.err(`${err.message}\n${err.usage ?? USAGE_LINE}\n`);
+    return 2;
+  }
+  if (err instanceof ConnectionError) {
+    io.err(
+      `Không kết nối được tới ${err.url} (${err.reason}). Nền tảng đã chạy chưa?\n` +
+        `Could not connect to ${err.url} (${err.reason}). Is the platform running? ` +
+        'Start it with `npm start`, or set --url (LGSP_ADMIN_URL).\n',
+    );
+    return 1;
+  }
+  if (err instanceof ApiError) {
+    const p = err.problem;
+    if (json && p) io.out(`${JSON.stringify(p, null, 2)}\n`);
+    if (!p?.code) {
+      io.err(`Lỗi / Error: HTTP ${err.status} ${err.url}\n`);
+      return 1;
+    }
+    const lines = [`Lỗi / Error: ${p.title ?? p.code}`];
+    if (p.detail) lines.push(`  Chi tiết / Detail: ${p.detail}`);
+    for (const e of p.errors ?? []) lines.push(`  - ${e.in ?? ''}${e.path ?? ''}: ${e.message ?? ''}`);
+    lines.push(`  Mã lỗi / Code: ${p.code} (HTTP ${err.status})`);
+    if (p.code === 'API_UNAUTHORIZED') {
+      lines.push('  Hãy đăng nhập / Sign in: lgsp login   (hoặc / or --token, LGSP_ADMIN_TOKEN)');
+    }
+    io.err(`${lines.join('\n')}\n`);
+    return 1;
+  }
+  if (err instanceof Interrupted) return 130;
+  io.err(`Lỗi không mong đợi / Unexpected error: ${(err as Error)?.message ?? String(err)}\n`);
+  return 1;
+}
+
+/**
+ * The `lgsp` command. Returns the exit code: 0 done, 1 the platform refused or could not be reached, 2 the
+ * command was mistyped. `io` lets tests capture output; by default it is the process's own streams.
+ */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    const { name, rest } = splitFirst(argv, {});
+    if (!name) {
+      if (rest.includes('--version') || rest.includes('-v')) {
+        io.out(`${version()}\n`);
+        return 0;
+      }
+      if (rest.length === 0 || rest.includes('--help') || rest.includes('-h')) {
+        io.out(help());
+        return rest.length === 0 ? 2 : 0;
+      }
+      throw new UsageError(`Thiếu lệnh / Missing command: ${rest.join(' ')}`);
+    }
+    if (name === 'help') {
+      const topic = rest.find((a) => !a.startsWith('-'));
+      if (!topic) {
+        io.out(help());
+        return 0;
+      }
+      return main([topic, '--help'], io);
+    }
+    // Starting the platform is the lead's module; it writes to the process streams itself.
+    if (name === 'start') return (await import('./start.ts')).runStart(rest);
+    if (name === 'demo') return (await import('./demo.ts')).runDemo(rest);
+    const single = Object.hasOwn(SINGLE, name) ? SINGLE[name] : undefined;
+    if (single) return await runCommand(name, single, rest, io);
+    const group = GROUPS.find((g) => g.name === name);
+    if (group) return await runGroup(group, rest, io);
+    throw new UsageError(`Lệnh không hợp lệ / Unknown command: ${name}`);
+  } catch (err) {
+    return explain(err, io, json);
+  }
+}

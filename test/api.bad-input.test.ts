@@ -1,0 +1,220 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
+import { storeKinds } from './helpers/stores.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
+type Json = Record<string, any>;
+const PROBLEM = /^application\/problem\+json/;
+
+for (const kind of storeKinds) {
+  describe(`admin API rejects bad input with a stable code and writes nothing (${kind})`, () => {
+    let h: AdminHarness;
+    let seed: Awaited<ReturnType<typeof seedProvince>>;
+    before(async () => {
+      h = await openAdminHarness(kind);
+      seed = await seedProvince(h);
+    });
+    after(() => h.dispose());
+
+    /** Sends a request that must be refused: checks the problem and that no row nor audit event was written. */
+    async function refused(
+      request: () => ReturnType<AdminHarness['call']>,
+      status: number,
+      code: string,
+    ): Promise<Json> {
+      const before = await h.counts();
+      const res = await request();
+      assert.equal(res.statusCode, status, res.body);
+      assert.match(String(res.headers['content-type']), PROBLEM);
+      const problem = res.json();
+      assert.equal(problem.code, code);
+      assert.equal(problem.status, status);
+      assert.equal(problem.type, `https://openlgsp.vn/errors/${code}`);
+      assert.ok(problem.title.includes(' / '), 'title is Vietnamese / English');
+      assert.ok(problem.instance.startsWith('/api/v1/'));
+      assert.deepEqual(await h.counts(), before, 'nothing was written');
+      return problem;
+    }
+
+    test('malformed JSON → 400 API_MALFORMED_JSON', async () => {
+      await refused(
+        () => h.call('POST', '/api/v1/organizations', '{"code": "000.00.31.H02",'),
+        400,
+        'API_MALFORMED_JSON',
+      );
+      await refused(
+        () => h.call('PATCH', `/api/v1/systems/${seed.consumer.id}`, '{status:'),
+        400,
+        'API_MALFORMED_JSON',
+      );
+      await refused(() => h.call('POST', '/api/v1/organizations', ''), 400, 'API_MALFORMED_JSON');
+    });
+
+    test('an unknown field → 400 API_VALIDATION_FAILED naming it, never silently dropped', async () => {
+      const problem = await refused(
+        () =>
+          h.call('POST', '/api/v1/organizations', { code: '000.00.31.H02', name: 'Sở Y tế', adminNote: 'x' }),
+        400,
+        'API_VALIDATION_FAILED',
+      );
+      assert.deepEqual(problem.errors, [
+        { in: 'body', path: '/adminNote', message: 'trường không được phép / unknown field' },
+      ]);
+      const nested = await refused(
+        () =>
+          h.call('POST', '/api/v1/organizations', {
+            code: '000.00.31.H02',
+            name: 'Sở Y tế',
+            contact: { name: 'A', fax: '1' },
+          }),
+        400,
+        'API_VALIDATION_FAILED',
+      );
+      assert.ok(nested.errors.some((e: { path: string }) => e.path === '/contact/fax'));
+      // A misspelt field next to a good one must not apply the good one alone.
+      await refused(
+        () =>
+          h.call('PATCH', `/api/v1/systems/${seed.consumer.id}`, { name: 'Đổi tên', stauts: 'suspended' }),
+        400,
+        'API_VALIDATION_FAILED',
+      );
+      assert.equal(
+        (await h.call('GET', `/api/v1/systems/${seed.consumer.id}`)).json().name,
+        seed.consumer.name,
+      );
+      await refused(
+        () =>
+          h.call('POST', `/api/v1/services/${seed.service.id}/versions`, {
+            version: '3.0',
+            resources: [{ method: 'GET', path: '/a', extra: true }],
+          }),
+        400,
+        'API_VALIDATION_FAILED',
+      );
+    });
+
+    test('wrong types are not coerced, missing fields are named, empty patches refused', async () => {
+      const problem = await refused(
+        () =>
+          h.call('POST', '/api/v1/subscriptions', {
+            systemId: seed.consumer.id,
+            versionId: seed.version.id,
+            environment: 'sandbox',
+            quotaPerMinute: '60',
+          }),
+        400,
+        'API_VALIDATION_FAILED',
+      );
+      assert.ok(problem.errors.some((e: { path: string }) => e.path === '/quotaPerMinute'));
+      await refused(
+        () =>
+          h.call('POST', '/api/v1/subscriptions', {
+            systemId: seed.consumer.id,
+            versionId: seed.version.id,
+            environment: 'sandbox',
+            quotaPerDay: 0,
+          }),
+        400,
+        'API_VALIDATION_FAILED',
+      );
+      const missing = await refused(
+        () => h.call('POST', '/api/v1/organizations', { name: 'Sở Y tế' }),
+        400,
+        'API_VALIDATION_FAILED',
+      );
+      assert.deepEqual(missing.errors, [{ in: 'body', path: '/code', message: 'bắt buộc / required' }]);
+      await refused(() => h.call('POST', '/api/v1/organizations', [1, 2]), 400, 'API_VALIDATION_FAILED');
+      await refused(
+        () => h.call('PATCH', `/api/v1/organizations/${seed.org.id}`, {}),
+        400,
+        'API_VALIDATION_FAILED',
+      );
+      await refused(
+        () => h.call('PATCH', `/api/v1/systems/${seed.consumer.id}`, { isConsumer: 'false' }),
+        400,
+        'API_VALIDATION_FAILED',
+      );
+      await refused(
+        () => h.call('POST', `/api/v1/services/${seed.service.id}/versions`, { version: '../admin' }),
+        400,
+        'API_VALIDATION_FAILED',
+      );
+    });
+
+    test('a body over the limit → 413 API_BODY_TOO_LARGE', async () => {
+      const name = 'x'.repeat(h.config.admin.bodyLimitBytes + 1);
+      await refused(
+        () => h.call('POST', '/api/v1/organizations', { code: '000.00.31.H02', name }),
+        413,
+        'API_BODY_TOO_LARGE',
+      );
+    });
+
+    test('a body that is not JSON → 415 API_UNSUPPORTED_MEDIA_TYPE', async () => {
+      await refused(
+        () =>
+          h.call('POST', '/api/v1/organizations', 'code=000.00.31.H02&name=x', {
+            headers: { 'content-type': 'text/plain' },
+          }),
+        415,
+        'API_UNSUPPORTED_MEDIA_TYPE',
+      );
+      await refused(
+        () =>
+          h.call('POST', '/api/v1/organizations', 'code=000.00.31.H02&name=x', {
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          }),
+        415,
+        'API_UNSUPPORTED_MEDIA_TYPE',
+      );
+    });
+
+    test('domain rules → their own codes: bad organization code 400, duplicates 409', async () => {
+      await refused(
+        () => h.call('POST', '/api/v1/organizations', { code: 'SO-Y-TE', name: 'Sở Y tế' }),
+        400,
+        'CP_ORGANIZATION_CODE_INVALID',
+      );
+      await refused(
+        () => h.call('POST', '/api/v1/organizations', { code: seed.org.code, name: 'Trùng mã' }),
+        409,
+        'CP_ORGANIZATION_CODE_TAKEN',
+      );
+      await refused(
+        () =>
+          h.call('POST', '/api/v1/services', {
+            context: 'hotich',
+            name: 'Trùng context',
+            providerSystemId: seed.provider.id,
+          }),
+        409,
+        'CP_SERVICE_CONTEXT_TAKEN',
+      );
+      await refused(
+        () => h.call('POST', '/api/v1/systems', { organizationId: 'org_nope', name: 'X', isConsumer: true }),
+        404,
+        'CP_ORGANIZATION_NOT_FOUND',
+      );
+      await refused(
+        () =>
+          h.call('POST', '/api/v1/subscriptions', {
+            systemId: seed.consumer.id,
+            versionId: seed.version.id,
+            environment: 'production',
+            timeOfUse: '7h-17h',
+          }),
+        400,
+        'CP_TIME_WINDOW_INVALID',
+      );
+    });
+
+    test('query strings are validated too: unknown parameters, bad filters, out-of-range limits', async () => {
+      await refused(() => h.call('GET', '/api/v1/transactions?stauts=500'), 400, 'API_VALIDATION_FAILED');
+      await refused(() => h.call('GET', '/api/v1/transactions?status=600'), 400, 'API_VALIDATION_FAILED');
+      await refused(() => h.call('GET', '/api/v1/transactions?from=yesterday'), 400, 'API_VALIDATION_FAILED');
+      await refused(() => h.call('GET', '/api/v1/transactions?limit=0'), 400, 'API_VALIDATION_FAILED');
+      await refused(() => h.call('GET', '/api/v1/audit-events?limit=abc'), 400, 'API_VALIDATION_FAILED');
+    });
+  });
+}

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { registeredRoutes } from '../src/api/server.ts';
+import { ERRORS } from '../src/core/errors.ts';
+import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
+type Json = Record<string, any>;
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+// The document does not depend on the store, so PGlite alone is enough here.
+describe('admin API OpenAPI document and error registry agree with the code', () => {
+  let h: AdminHarness;
+  let doc: Json;
+  before(async () => {
+    h = await openAdminHarness('pglite');
+    const res = await h.call('GET', '/api/v1/openapi.json', undefined, { token: null });
+    assert.equal(res.statusCode, 200);
+    doc = res.json();
+  });
+  after(() => h.dispose());
+
+  test('is OpenAPI 3.1 with the bearer security scheme', () => {
+    assert.equal(doc.openapi, '3.1.0');
+    assert.equal(doc.info.title, 'OpenLGSP Admin API');
+    assert.deepEqual(doc.components.securitySchemes.bearerAuth, {
+      type: 'http',
+      scheme: 'bearer',
+      description: doc.components.securitySchemes.bearerAuth.description,
+    });
+    assert.deepEqual(doc.security, [{ bearerAuth: [] }]);
+  });
+
+  test('lists exactly the registered routes, each with tags, a bilingual summary and responses', () => {
+    const routes = registeredRoutes(h.app);
+    assert.ok(routes.length >= 30, `only ${routes.length} routes`);
+    const documented = new Set<string>();
+    for (const [path, operations] of Object.entries(doc.paths as Record<string, Json>)) {
+      for (const [method, op] of Object.entries(operations)) {
+        if (!METHODS.includes(method)) continue;
+        documented.add(`${method.toUpperCase()} ${path}`);
+        const where = `${method} ${path}`;
+        assert.ok(op.tags?.length === 1, `${where}: tags`);
+        assert.match(op.summary ?? '', / \/ /, `${where}: summary "Tiếng Việt / English"`);
+        const success = Object.keys(op.responses).filter((s) => s.startsWith('2'));
+        assert.ok(success.length > 0, `${where}: success response`);
+        for (const status of success) {
+          assert.notEqual(op.responses[status].description, 'Default Response', `${where} ${status}`);
+        }
+        if (['post', 'patch'].includes(method) && !path.endsWith('/logout') && !path.endsWith('/revoke')) {
+          const schema = op.requestBody?.content?.['application/json']?.schema;
+          assert.ok(schema, `${where}: request body schema`);
+          assert.equal(schema.additionalProperties, false, `${where}: strict body`);
+        }
+      }
+    }
+    const registered = new Set(routes.map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`));
+    assert.deepEqual([...registered].sort(), [...documented].sort());
+  });
+
+  test('protected operations declare 401 with the Problem schema; public ones opt out of security', () => {
+    const publicPaths = ['/healthz', '/api/v1/openapi.json', '/api/v1/jwks.json', '/api/v1/auth/login'];
+    for (const [path, operations] of Object.entries(doc.paths as Record<string, Json>)) {
+      for (const [method, op] of Object.entries(operations)) {
+        if (!METHODS.includes(method)) continue;
+        if (publicPaths.includes(path)) {
+          assert.deepEqual(op.security, [], `${method} ${path} is public`);
+          continue;
+        }
+        assert.equal(op.security, undefined, `${method} ${path} uses the default bearer security`);
+        const unauthorized = op.responses['401']?.content?.['application/problem+json']?.schema;
+        assert.deepEqual(unauthorized, { $ref: '#/components/schemas/Problem' }, `${method} ${path}`);
+      }
+    }
+  });
+
+  test('the Problem schema lists every registered error code', () => {
+    const problem = doc.components.schemas.Problem;
+    assert.deepEqual([...problem.properties.code.enum].sort(), Object.keys(ERRORS).sort());
+  });
+
+  test('docs/errors.md has one row per error code, with its HTTP status and both titles', () => {
+    const markdown = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
+    const rows = new Map<string, string[]>();
+    for (const line of markdown.split('\n')) {
+      const m = /^\| `([A-Z0-9_]+)` \| (.*) \|$/.exec(line);
+      if (m)
+        rows.set(
+          m[1]!,
+          m[2]!.split(/ (?<!\\)\| /).map((c) => c.replaceAll('\\|', '|')),
+        );
+    }
+    const hint = 'regenerate with: node --import tsx src/api/errors-doc.ts';
+    for (const [code, spec] of Object.entries(ERRORS)) {
+      assert.deepEqual(rows.get(code), [String(spec.status), spec.titleVi, spec.title], `${code} (${hint})`);
+    }
+    const stale = [...rows.keys()].filter((code) => !(code in ERRORS));
+    assert.deepEqual(stale, [], `codes in docs/errors.md that are not in the registry (${hint})`);
+  });
+});

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { main } from '../src/cli/main.ts';
+import { newId } from '../src/core/ids.ts';
+import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
+type Json = Record<string, any>;
+
+describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () => {
+  let h: AdminHarness;
+  let url: string;
+  let dir: string;
+  let seed: Awaited<ReturnType<typeof seedProvince>>;
+
+  async function lgsp(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '';
+    let err = '';
+    const code = await main(args, {
+      out: (s) => {
+        out += s;
+      },
+      err: (s) => {
+        err += s;
+      },
+      env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
+    });
+    return { code, out, err };
+  }
+  async function json(...args: string[]): Promise<Json> {
+    const run = await lgsp(...args, '--json');
+    assert.equal(run.code, 0, run.err);
+    return JSON.parse(run.out);
+  }
+
+  before(async () => {
+    h = await openAdminHarness('pglite', { startMs: Date.now() });
+    seed = await seedProvince(h);
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+    dir = mkdtempSync(join(tmpdir(), 'lgsp-cli-'));
+  });
+  after(async () => {
+    await h.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('service create with a description file, show, update', async () => {
+    const file = join(dir, 'mota.json');
+    writeFileSync(file, JSON.stringify({ capacity: '50 lượt/giây', dataQuality: 'Cập nhật hằng ngày' }));
+    const created = await json(
+      'service',
+      'create',
+      '--context',
+      'dancu',
+      '--name',
+      'Tra cứu dân cư',
+      '--provider-system',
+      seed.provider.id,
+      '--description-json',
+      file,
+    );
+    assert.equal(created.description.capacity, '50 lượt/giây');
+    const shown = await lgsp('service', 'show', created.id);
+    assert.equal(shown.code, 0);
+    assert.match(shown.out, /Năng lực đáp ứng \/ Capacity\s+50 lượt\/giây/);
+    const renamed = await json('service', 'update', created.id, '--name', 'Tra cứu công dân');
+    assert.equal(renamed.name, 'Tra cứu công dân');
+    const listed = await lgsp('service', 'list');
+    assert.match(listed.out, /dancu/);
+    const bad = await lgsp(
+      'service',
+      'create',
+      '--context',
+      'x',
+      '--name',
+      'x',
+      '--provider-system',
+      's',
+      '--description-json',
+      join(dir, 'none.json'),
+    );
+    assert.equal(bad.code, 2);
+  });
+
+  test('version create with resources, publish, deprecate; list by service', async () => {
+    const v = await json(
+      'version',
+      'create',
+      '--service',
+      seed.service.id,
+      '--version',
+      '2.0',
+      '--sandbox-url',
+      'http://10.0.0.9/hotich',
+      '--resource',
+      'GET /khaisinh/{soDinhDanh}',
+      '--resource',
+      '/kethon/*',
+    );
+    assert.deepEqual(v.resources, [
+      { method: 'GET', path: '/khaisinh/{soDinhDanh}' },
+      { method: '*', path: '/kethon/*' },
+    ]);
+    assert.equal(v.status, 'draft');
+    assert.equal((await json('version', 'publish', v.id)).status, 'published');
+    const deprecated = await lgsp('version', 'deprecate', v.id);
+    assert.equal(deprecated.code, 0, deprecated.err);
+    assert.match(deprecated.out, /deprecated/);
+    const updated = await json(
+      'version',
+      'update',
+      v.id,
+      '--production-url',
+      'https://hotich.angiang.gov.vn',
+    );
+    assert.equal(updated.upstreams.production, 'https://hotich.angiang.gov.vn');
+    const list = await lgsp('version', 'list', '--service', seed.service.id);
+    assert.match(list.out, /1\.0/);
+    assert.match(list.out, /2\.0/);
+    const badUrl = await lgsp('version', 'update', v.id, '--sandbox-url', 'ftp://x');
+    assert.equal(badUrl.code, 1);
+    assert.match(badUrl.err, /CP_UPSTREAM_URL_INVALID/);
+  });
+
+  test('subscription create with quota and time of use, update with none, suspend, revoke', async () => {
+    const sub = await json(
+      'subscription',
+      'create',
+      '--system',
+      seed.consumer.id,
+      '--version-id',
+      seed.version.id,
+      '--env',
+      'sandbox',
+      '--quota-per-minute',
+      '60',
+      '--time-of-use',
+      '07:00-17:30',
+    );
+    assert.equal(sub.quotaPerMinute, 60);
+    assert.equal(sub.timeOfUse, '07:00-17:30');
+    const cleared = await json(
+      'subscription',
+      'update',
+      sub.id,
+      '--time-of-use',
+      'none',
+      '--quota-per-day',
+      '1000',
+    );
+    assert.equal(cleared.timeOfUse, null);
+    assert.equal(cleared.quotaPerDay, 1000);
+    assert.equal((await json('subscription', 'suspend', sub.id)).status, 'suspended');
+    assert.equal((await json('subscription', 'activate', sub.id)).status, 'active');
+    const revoked = await lgsp('subscription', 'revoke', sub.id);
+    assert.equal(revoked.code, 0);
+    assert.match(revoked.out, /Đã thu hồi \/ Revoked/);
+    const table = await lgsp('subscription', 'list', '--system', seed.consumer.id);
+    assert.match(table.out, /1000\/ngày·day/);
+    const badWindow = await lgsp('subscription', 'update', sub.id, '--time-of-use', '8h-17h');
+    assert.equal(badWindow.code, 1);
+    assert.match(badWindow.err, /CP_TIME_WINDOW_INVALID/);
+  });
+
+  test('system suspend and activate', async () => {
+    assert.equal((await json('system', 'suspend', seed.consumer.id)).status, 'suspended');
+    const run = await lgsp('system', 'activate', seed.consumer.id);
+    assert.equal(run.code, 0);
+    assert.match(run.out, /Trạng thái \/ Status\s+active/);
+  });
+
+  test('transactions list: table, filters, next page hint', async () => {
+    const t0 = Date.parse('2025-03-01T01:00:00Z');
+    await insertTransactions(
+      h.store,
+      Array.from({ length: 3 }, (_, i) => ({
+        id: newId('txn', t0 + i),
+        consumerSystemId: seed.consumer.id,
+        consumerOrgCode: '000.00.31.H01',
+        credentialId: null,
+        providerSystemId: seed.provider.id,
+        providerOrgCode: '000.00.31.H01',
+        serviceId: seed.service.id,
+        serviceContext: 'hotich',
+        versionId: seed.version.id,
+        version: '1.0',
+        environment: 'sandbox' as const,
+        method: 'GET',
+        resourceTemplate: '/khaisinh/{soDinhDanh}',
+        providerStatus: i === 2 ? null : 200,
+        consumerStatus: i === 2 ? 504 : 200,
+        errorCode: i === 2 ? 'GW_UPSTREAM_TIMEOUT' : null,
+        requestBytes: 0,
+        responseBytes: 10,
+        requestSha256: null,
+        responseSha256: null,
+        requestInAt: t0 + i * 1000,
+        requestOutAt: t0 + i * 1000 + 1,
+        responseInAt: t0 + i * 1000 + 5,
+        responseOutAt: t0 + i * 1000 + 6,
+      })),
+    );
+    const run = await lgsp('transactions', 'list', '--limit', '2');
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.out, /GW_UPSTREAM_TIMEOUT/);
+    assert.match(run.out, /GET \/khaisinh\/\{soDinhDanh\}/);
+    const cursor = /--cursor (\S+)/.exec(run.out)?.[1];
+    assert.ok(cursor, run.out);
+    const next = await json('transactions', 'list', '--limit', '2', '--cursor', cursor);
+    assert.equal(next.items.length, 1);
+    assert.equal(next.nextCursor, null);
+    const errors = await json('transactions', 'list', '--status', '5xx', '--consumer', seed.consumer.id);
+    assert.equal(errors.items.length, 1);
+    const bad = await lgsp('transactions', 'list', '--status', 'failed');
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /API_VALIDATION_FAILED/);
+    assert.match(bad.err, /querystring\/status/);
+  });
+
+  test('audit list shows who changed what', async () => {
+    const run = await lgsp('audit', 'list', '--limit', '5');
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.out, /Hành động \/ Action/);
+    assert.match(run.out, /system\.activate/);
+    assert.equal(
+      (await json('audit', 'list', '--object', seed.org.id)).items[0].action,
+      'organization.create',
+    );
+  });
+});
