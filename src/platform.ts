@@ -5,6 +5,7 @@ import { Registry } from './control/registry.ts';
 import { ensureSigningKey, storeSnapshotSource } from './control/snapshot.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
+import { startGatewayWorkers } from './gateway/cluster.ts';
 import { createGateway, type Gateway } from './gateway/server.ts';
 import { SnapshotHolder } from './gateway/snapshot-holder.ts';
 import { openStore } from './store/open.ts';
@@ -26,7 +27,8 @@ export interface Platform {
   accounts: Accounts;
   recorder: Recorder;
   snapshots: SnapshotHolder;
-  gateway: Gateway;
+  /** The in-process gateway; null when it runs in `gateway.workers` worker processes. */
+  gateway: Gateway | null;
   admin: FastifyInstance;
   gatewayUrl: string;
   adminUrl: string;
@@ -67,9 +69,18 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     snapshots.startPolling(config.snapshot.pollIntervalMs);
     stops.push(async () => snapshots.stop());
 
-    const gateway = createGateway({ config, clock, logger, snapshots, records: recorder });
-    const gatewayUrl = await gateway.listen();
-    stops.push(() => gateway.close());
+    let gateway: Gateway | null = null;
+    let gatewayUrl: string;
+    if (config.gateway.workers > 1) {
+      const workers = await startGatewayWorkers(config, { snapshots, recorder, logger });
+      gatewayUrl = workers.url;
+      stops.push(() => workers.stop());
+    } else {
+      const inProcess = createGateway({ config, clock, logger, snapshots, records: recorder });
+      gatewayUrl = await inProcess.listen();
+      stops.push(() => inProcess.close());
+      gateway = inProcess;
+    }
 
     const admin = await createAdminApi({
       config,

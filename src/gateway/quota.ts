@@ -3,7 +3,8 @@ import type { SubscriptionPolicy } from './compiled-snapshot.ts';
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
-interface Counter {
+/** Calls counted for one subscription in the current minute and the current local day. */
+export interface WindowCounts {
   minute: number;
   minuteCount: number;
   day: number;
@@ -16,11 +17,16 @@ export type QuotaDecision =
 
 /**
  * Per-subscription call counters in fixed windows: the current minute, and the current local day (the province's
- * calendar day, so a daily quota resets at local midnight). In-memory in this gateway process; a gateway scaled
- * out across nodes keeps them in Redis instead (DESIGN.md "Scaling out").
+ * calendar day, so a daily quota resets at local midnight).
+ *
+ * Gateway worker processes on one node each count their own calls and also hear, every 100 ms, what the other
+ * workers counted (`setOthers`): a worker allows a call while its own count plus the others' stays under the
+ * quota, so the node as a whole overshoots by at most one sync interval of traffic. Gateways scaled out across
+ * machines keep the counters in Redis instead (DESIGN.md "Scaling out").
  */
 export class QuotaCounters {
-  private readonly counters = new Map<string, Counter>();
+  private readonly own = new Map<string, WindowCounts>();
+  private others = new Map<string, WindowCounts>();
 
   constructor(private readonly timezoneOffsetMs: number) {}
 
@@ -30,10 +36,10 @@ export class QuotaCounters {
     const minute = Math.floor(nowMs / MINUTE_MS);
     const localMs = nowMs + this.timezoneOffsetMs;
     const day = Math.floor(localMs / DAY_MS);
-    let c = this.counters.get(policy.id);
+    let c = this.own.get(policy.id);
     if (!c) {
       c = { minute, minuteCount: 0, day, dayCount: 0 };
-      this.counters.set(policy.id, c);
+      this.own.set(policy.id, c);
     }
     if (c.minute !== minute) {
       c.minute = minute;
@@ -43,14 +49,17 @@ export class QuotaCounters {
       c.day = day;
       c.dayCount = 0;
     }
-    if (policy.quotaPerDay !== null && c.dayCount >= policy.quotaPerDay) {
+    const o = this.others.get(policy.id);
+    const othersMinute = o && o.minute === minute ? o.minuteCount : 0;
+    const othersDay = o && o.day === day ? o.dayCount : 0;
+    if (policy.quotaPerDay !== null && c.dayCount + othersDay >= policy.quotaPerDay) {
       return {
         allowed: false,
         period: 'day',
         retryAfterSeconds: Math.ceil(((day + 1) * DAY_MS - localMs) / 1000),
       };
     }
-    if (policy.quotaPerMinute !== null && c.minuteCount >= policy.quotaPerMinute) {
+    if (policy.quotaPerMinute !== null && c.minuteCount + othersMinute >= policy.quotaPerMinute) {
       return {
         allowed: false,
         period: 'minute',
@@ -61,6 +70,35 @@ export class QuotaCounters {
     c.dayCount++;
     return { allowed: true };
   }
+
+  /** This process's own counts, for the other workers. */
+  ownCounts(): Record<string, WindowCounts> {
+    return Object.fromEntries(this.own);
+  }
+
+  /** What the other workers of this node counted (sent by the primary). */
+  setOthers(counts: Record<string, WindowCounts>): void {
+    this.others = new Map(Object.entries(counts));
+  }
+}
+
+/** Sums the workers' counts per subscription, keeping only the newest window of each. */
+export function sumCounts(reports: Iterable<Record<string, WindowCounts>>): Record<string, WindowCounts> {
+  const total: Record<string, WindowCounts> = {};
+  for (const report of reports) {
+    for (const [id, c] of Object.entries(report)) {
+      const t = total[id];
+      if (!t) {
+        total[id] = { ...c };
+        continue;
+      }
+      if (c.minute > t.minute) Object.assign(t, { minute: c.minute, minuteCount: c.minuteCount });
+      else if (c.minute === t.minute) t.minuteCount += c.minuteCount;
+      if (c.day > t.day) Object.assign(t, { day: c.day, dayCount: c.dayCount });
+      else if (c.day === t.day) t.dayCount += c.dayCount;
+    }
+  }
+  return total;
 }
 
 /** Whether `nowMs` falls in the subscription's allowed time of use, in local time. */

@@ -26,6 +26,8 @@ export interface GatewayDeps {
   logger: Logger;
   snapshots: SnapshotHolder;
   records: RecordSink;
+  /** Given by a gateway worker, whose counters are shared with its siblings; otherwise the gateway's own. */
+  quotas?: QuotaCounters;
 }
 
 export interface Gateway {
@@ -61,7 +63,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const tzOffsetMs = config.timezoneOffsetMinutes * 60_000;
   const timeoutMs = config.gateway.upstreamTimeoutMs;
   const verifier = new TokenVerifier(clock);
-  const quotas = new QuotaCounters(tzOffsetMs);
+  const quotas = deps.quotas ?? new QuotaCounters(tzOffsetMs);
   const pools = new Map<string, Pool>();
   const stats = { requests: 0, forwarded: 0, refused: 0 };
   const sweepTimer = setInterval(() => verifier.sweep(), 60_000);
@@ -155,7 +157,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
     // 1. Who calls: a verified token whose credential is still active in this snapshot.
     const auth = req.headers.authorization;
-    if (!auth || !auth.startsWith('Bearer ') || auth.length < 8) {
+    if (!auth?.startsWith('Bearer ') || auth.length < 8) {
       return refuse(res, rec, 'GW_TOKEN_MISSING', undefined, { 'www-authenticate': 'Bearer realm="lgsp"' });
     }
     const claims = await verifier.verify(auth.slice(7).trim(), snapshot);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../core/clock.ts';
 import type { SnapshotData } from '../control/snapshot.ts';
+import type { Clock } from '../core/clock.ts';
 import { type CompiledSnapshot, compileSnapshot } from './compiled-snapshot.ts';
 
 /**
@@ -16,6 +16,9 @@ export interface SnapshotSource {
 
 export class SnapshotHolder {
   current: CompiledSnapshot | null = null;
+  /** The data behind `current`, to pass on to gateway worker processes. */
+  currentData: SnapshotData | null = null;
+  private readonly installed = new Set<(data: SnapshotData) => void>();
   private refreshing: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
@@ -34,6 +37,13 @@ export class SnapshotHolder {
   async install(data: SnapshotData): Promise<void> {
     if (this.current && data.revision <= this.current.revision) return;
     this.current = await compileSnapshot(data, this.clock.nowMs());
+    this.currentData = data;
+    for (const listener of this.installed) listener(data);
+  }
+
+  /** Called with each newly installed snapshot. */
+  onInstall(listener: (data: SnapshotData) => void): void {
+    this.installed.add(listener);
   }
 
   /** Loads the source's snapshot if its revision is newer; concurrent calls coalesce into one more load. */

@@ -1,0 +1,22 @@
+import type { SnapshotData } from '../control/snapshot.ts';
+import type { Config } from '../core/config.ts';
+import type { TransactionRecord } from '../telemetry/record.ts';
+import type { WindowCounts } from './quota.ts';
+
+/** Messages between the primary (owner of the store) and its gateway workers, over the cluster IPC channel. */
+export type ToWorker =
+  | { type: 'init'; config: Config; snapshot: SnapshotData }
+  | { type: 'snapshot'; snapshot: SnapshotData }
+  | { type: 'status'; recorderOverloaded: boolean; quotaOthers: Record<string, WindowCounts> }
+  | { type: 'shutdown' };
+
+export type ToPrimary =
+  /** Sent once the worker listens for messages: IPC messages sent before that would be lost. */
+  | { type: 'ready' }
+  | { type: 'listening'; url: string }
+  | { type: 'records'; batch: TransactionRecord[] }
+  | { type: 'quota'; counts: Record<string, WindowCounts> }
+  | { type: 'stopped' };
+
+/** How often workers and primary exchange quota counts and status. */
+export const SYNC_INTERVAL_MS = 100;

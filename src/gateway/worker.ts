@@ -1,0 +1,81 @@
+import process from 'node:process';
+import { systemClock } from '../core/clock.ts';
+import { createLogger } from '../telemetry/logger.ts';
+import type { RecordSink, TransactionRecord } from '../telemetry/record.ts';
+import { SYNC_INTERVAL_MS, type ToPrimary, type ToWorker } from './cluster-messages.ts';
+import { QuotaCounters } from './quota.ts';
+import { createGateway } from './server.ts';
+import { SnapshotHolder } from './snapshot-holder.ts';
+
+/**
+ * A gateway worker process: serves the data plane on the port it shares with its siblings (the primary accepts
+ * connections and hands them round-robin), decides from snapshots the primary pushes, and sends its transaction
+ * records to the primary, which owns the store. It never opens the store itself: PGlite has one owner.
+ */
+function send(message: ToPrimary): void {
+  process.send?.(message);
+}
+
+/** Batches records to the primary; `overloaded` mirrors the primary's recorder, so refusals match one process. */
+class IpcRecordSink implements RecordSink {
+  overloaded = false;
+  private batch: TransactionRecord[] = [];
+  record(txn: TransactionRecord): void {
+    this.batch.push(txn);
+    if (this.batch.length >= 500) this.flush();
+  }
+  flush(): void {
+    if (this.batch.length === 0) return;
+    send({ type: 'records', batch: this.batch });
+    this.batch = [];
+  }
+}
+
+const init = await new Promise<Extract<ToWorker, { type: 'init' }>>((resolve) => {
+  const onMessage = (m: ToWorker) => {
+    if (m.type !== 'init') return;
+    process.off('message', onMessage);
+    resolve(m);
+  };
+  process.on('message', onMessage);
+  send({ type: 'ready' });
+});
+
+const { config } = init;
+const logger = createLogger(config.logLevel, 'lgsp-gateway-worker');
+const snapshots = new SnapshotHolder(null, systemClock, logger);
+await snapshots.install(init.snapshot);
+const sink = new IpcRecordSink();
+const quotas = new QuotaCounters(config.timezoneOffsetMinutes * 60_000);
+const gateway = createGateway({ config, clock: systemClock, logger, snapshots, records: sink, quotas });
+
+const sync = setInterval(() => {
+  sink.flush();
+  send({ type: 'quota', counts: quotas.ownCounts() });
+}, SYNC_INTERVAL_MS);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(sync);
+  await gateway.close();
+  sink.flush();
+  send({ type: 'stopped' });
+  process.disconnect?.();
+}
+
+process.on('message', (m: ToWorker) => {
+  if (m.type === 'snapshot') void snapshots.install(m.snapshot);
+  else if (m.type === 'status') {
+    sink.overloaded = m.recorderOverloaded;
+    quotas.setOthers(m.quotaOthers);
+  } else if (m.type === 'shutdown') void stop();
+});
+// The primary is gone: nothing can record our transactions any more, so stop serving.
+process.on('disconnect', () => {
+  if (!stopping) process.exit(1);
+});
+process.on('SIGINT', () => {}); // the primary decides when workers stop
+
+send({ type: 'listening', url: await gateway.listen(config.gateway.port, config.gateway.host) });
