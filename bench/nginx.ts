@@ -47,7 +47,11 @@ http {
 }
 
 /** Starts nginx in front of `upstreamOrigin` (e.g. http://127.0.0.1:4000); throws with a one-line reason. */
-export async function startNginx(nginxPath: string, tmpDir: string, upstreamOrigin: string): Promise<NginxHandle> {
+export async function startNginx(
+  nginxPath: string,
+  tmpDir: string,
+  upstreamOrigin: string,
+): Promise<NginxHandle> {
   const prefix = join(tmpDir, 'nginx');
   mkdirSync(join(prefix, 'tmp'), { recursive: true });
   // Run as root, nginx's worker drops to an unprivileged user; it must still be able to reach its temp dirs.

@@ -16,6 +16,13 @@ export interface Child {
   readonly proc: ChildProcess;
   /** Resolves with the first line the child writes to stdout, rejects if it exits or times out first. */
   firstLine(timeoutMs: number): Promise<string>;
+  /**
+   * Resolves with the first stdout line (among the first 1,000) that `match` accepts, and its 0-based index,
+   * so that a caller can say when the line it wanted was not the first one.
+   */
+  lineMatching(match: (line: string) => boolean, timeoutMs: number): Promise<{ line: string; index: number }>;
+  /** The child's n-th stdout line (0-based, among the first 1,000), if it printed that many. */
+  stdoutLine(n: number): string | undefined;
   /** Everything the child printed so far (bounded), stdout and stderr interleaved. */
   output(): string;
   /** Resolves with the exit code (or the signal name) once the child has exited. */
@@ -30,7 +37,12 @@ export interface SpawnOptions {
   keepChars?: number;
 }
 
-export function spawnChild(name: string, cmd: string, args: readonly string[], opts: SpawnOptions = {}): Child {
+export function spawnChild(
+  name: string,
+  cmd: string,
+  args: readonly string[],
+  opts: SpawnOptions = {},
+): Child {
   const proc = spawn('bash', ['-c', RAISE_NOFILE, 'bash', cmd, ...args], {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
@@ -41,8 +53,9 @@ export function spawnChild(name: string, cmd: string, args: readonly string[], o
   const keep = opts.keepChars ?? 64 * 1024;
   let out = '';
   let stdoutBuf = '';
-  let first: string | undefined;
-  const firstWaiters: Array<(line: string) => void> = [];
+  const lines: string[] = [];
+  const MAX_LINES = 1000;
+  const lineWaiters = new Set<(line: string, index: number) => void>();
   let exitedFlag = false;
 
   const append = (text: string): void => {
@@ -54,13 +67,17 @@ export function spawnChild(name: string, cmd: string, args: readonly string[], o
   proc.stderr?.setEncoding('utf8');
   proc.stdout?.on('data', (chunk: string) => {
     append(chunk);
-    if (first !== undefined) return;
+    if (lines.length >= MAX_LINES) return;
     stdoutBuf += chunk;
-    const nl = stdoutBuf.indexOf('\n');
-    if (nl >= 0) {
-      first = stdoutBuf.slice(0, nl).replace(/\r$/, '');
-      stdoutBuf = '';
-      for (const w of firstWaiters.splice(0)) w(first);
+    for (
+      let nl = stdoutBuf.indexOf('\n');
+      nl >= 0 && lines.length < MAX_LINES;
+      nl = stdoutBuf.indexOf('\n')
+    ) {
+      const line = stdoutBuf.slice(0, nl).replace(/\r$/, '');
+      stdoutBuf = stdoutBuf.slice(nl + 1);
+      lines.push(line);
+      for (const w of lineWaiters) w(line, lines.length - 1);
     }
   });
   proc.stderr?.on('data', append);
@@ -79,6 +96,34 @@ export function spawnChild(name: string, cmd: string, args: readonly string[], o
     });
   });
 
+  function lineMatching(
+    match: (line: string) => boolean,
+    timeoutMs: number,
+  ): Promise<{ line: string; index: number }> {
+    const seen = lines.findIndex(match);
+    if (seen >= 0) return Promise.resolve({ line: lines[seen]!, index: seen });
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        lineWaiters.delete(waiter);
+      };
+      const waiter = (line: string, index: number): void => {
+        if (!match(line)) return;
+        done();
+        resolve({ line, index });
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${name}: no expected output line within ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
+      lineWaiters.add(waiter);
+      void exited.then((code) => {
+        done();
+        reject(new Error(`${name}: exited (${code}) before printing the expected line${tailNote(out)}`));
+      });
+    });
+  }
+
   return {
     name,
     proc,
@@ -86,33 +131,34 @@ export function spawnChild(name: string, cmd: string, args: readonly string[], o
     hasExited: () => exitedFlag,
     output: () => out,
     firstLine(timeoutMs: number): Promise<string> {
-      if (first !== undefined) return Promise.resolve(first);
-      return new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`${name}: no output line within ${Math.round(timeoutMs / 1000)} s`)),
-          timeoutMs,
-        );
-        firstWaiters.push((line) => {
-          clearTimeout(timer);
-          resolve(line);
-        });
-        void exited.then((code) => {
-          clearTimeout(timer);
-          reject(new Error(`${name}: exited (${code}) before printing a line${tailNote(out)}`));
-        });
-      });
+      return lineMatching(() => true, timeoutMs).then((r) => r.line);
     },
+    lineMatching,
+    stdoutLine: (n: number) => lines[n],
   };
 }
 
 function tailNote(out: string): string {
-  const tail = out.trim().split('\n').slice(-3).join(' | ').slice(-300);
-  return tail ? `: ${tail}` : '';
+  const reason = failureReason(out);
+  return reason ? `: ${reason}` : '';
 }
 
-/** The last few output lines of a child, for one-line failure reasons. */
+/**
+ * One line that says why a child failed: its first error line if it printed one (a Node stack trace ends with
+ * "Node.js v20…", which says nothing), otherwise its last lines.
+ */
+export function failureReason(out: string, n = 3): string {
+  const lines = out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^Node\.js v\d/.test(l) && !/^[{}^]+$/.test(l));
+  const error = lines.find((l) => /^(\w*Error\b|Error \[)|\berror:/i.test(l));
+  return (error ?? lines.slice(-n).join(' | ')).slice(0, 300);
+}
+
+/** The last few output lines of a child (or its error line), for one-line failure reasons. */
 export function lastLines(child: Child, n = 3): string {
-  return child.output().trim().split('\n').slice(-n).join(' | ').slice(-300);
+  return failureReason(child.output(), n);
 }
 
 function signalGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
@@ -129,7 +175,11 @@ function signalGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 /** Sends `signal` to the child's group, then SIGKILL if it is still running after `graceMs`. */
-export async function stopChild(child: Child, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<void> {
+export async function stopChild(
+  child: Child,
+  signal: NodeJS.Signals = 'SIGTERM',
+  graceMs = 5000,
+): Promise<void> {
   if (child.hasExited()) return;
   signalGroup(child.proc, signal);
   const timer = setTimeout(() => signalGroup(child.proc, 'SIGKILL'), graceMs);

@@ -24,10 +24,15 @@ function lastLine(text: string): string {
 }
 
 /** Returns the binary's path, installing the first installable of `packages` with apt-get if needed. */
-export function ensureTool(bin: string, packages: readonly string[], log: (line: string) => void): ToolResult {
+export function ensureTool(
+  bin: string,
+  packages: readonly string[],
+  log: (line: string) => void,
+): ToolResult {
   const existing = which(bin);
   if (existing) return { ok: true, path: existing, note: 'already installed' };
-  if (process.getuid?.() !== 0) return { ok: false, reason: 'not installed and not root, cannot apt-get install' };
+  if (process.getuid?.() !== 0)
+    return { ok: false, reason: 'not installed and not root, cannot apt-get install' };
   if (!which('apt-get')) return { ok: false, reason: 'not installed and apt-get not found' };
 
   let reason = 'unknown';

@@ -89,7 +89,10 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   ];
   const child = spawnChild('wrk', o.wrkPath, args, { keepChars: 256 * 1024 });
   // wrk stops by itself after -d; the guard only covers a wedged run (e.g. stuck connects at 1,000 sockets).
-  const guard = setTimeout(() => void stopChild(child, 'SIGINT', 3000), (o.durationS + o.timeoutS + 20) * 1000);
+  const guard = setTimeout(
+    () => void stopChild(child, 'SIGINT', 3000),
+    (o.durationS + o.timeoutS + 20) * 1000,
+  );
   const code = await child.exited;
   clearTimeout(guard);
   const raw = child.output();

@@ -1,0 +1,637 @@
+// `npm run bench`: the synchronous data path, side by side. Four targets in front of the same provider upstream —
+// direct, nginx (the reference proxy), a bare node:http + undici proxy (the floor of our stack) and the real
+// OpenLGSP gateway with every policy on — under three load shapes: 100 and 1,000 saturating connections, and
+// 1,000 connections pacing themselves at ≈ 2,000 req/s (regulation R-04: hold at least 1,000 concurrent
+// connections). It ends with the issue's bars as PASS/FAIL lines; they inform, the exit code does not depend on
+// them. If the demo exits mid-way (a crash takes its upstream with it), the demo, nginx and the bare proxy are
+// started again before the next load shape, and the crash is reported in the table and fails the bar.
+//
+// Environment: BENCH_DURATION_S (10), BENCH_WARMUP_S (2), BENCH_THREADS (2), BENCH_TIMEOUT_S (wrk --timeout, 2),
+// BENCH_SHAPES (100,1000,paced), LGSP_GATEWAY_WORKERS (passed to the demo; 1 unless set),
+// BARE_POOL_CONNECTIONS (undici pool size of the bare proxy; unlimited unless set),
+// BENCH_DEMO_CMD (replace `node bin/lgsp.mjs demo --json`, only to test this script against a stand-in).
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startNginx } from './nginx.ts';
+import { type Child, killAllSync, lastLines, spawnChild, stopChild, waitForHttp } from './procs.ts';
+import { ensureTool, type ToolResult, toolVersion } from './tools.ts';
+import { runWrk, type WrkResult, writeLua } from './wrk.ts';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(BENCH_DIR, '..');
+
+type TargetName = 'direct' | 'nginx' | 'bare' | 'gateway';
+const TARGETS: readonly TargetName[] = ['direct', 'nginx', 'bare', 'gateway'];
+
+interface Shape {
+  key: string;
+  label: string;
+  connections: number;
+  paced: boolean;
+}
+const ALL_SHAPES: readonly Shape[] = [
+  { key: '100', label: '100 conns', connections: 100, paced: false },
+  { key: '1000', label: '1000 conns', connections: 1000, paced: false },
+  { key: 'paced', label: '1000 paced', connections: 1000, paced: true },
+];
+
+interface Target {
+  name: TargetName;
+  url?: string;
+  skip?: string;
+  child?: Child;
+  /** Request headers for one run; the gateway's fetches a fresh token so a long run never outlives it. */
+  headers: () => Promise<Record<string, string>>;
+}
+
+interface DemoInfo {
+  gatewayUrl: string;
+  adminUrl: string;
+  consumerKey: string;
+  consumerSecret: string;
+  allowedPath: string;
+  forbiddenPath: string;
+  directUrl: string;
+}
+
+/** `died`: the target's process exited during the run (its figures are then those of a crash). */
+type Cell = { ok: true; r: WrkResult; died?: string } | { ok: false; skip: string; crashed?: boolean };
+
+function envNumber(name: string, fallback: number): number {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+}
+
+const durationS = envNumber('BENCH_DURATION_S', 10);
+const warmupS = envNumber('BENCH_WARMUP_S', 2);
+const threads = envNumber('BENCH_THREADS', 2);
+const timeoutS = envNumber('BENCH_TIMEOUT_S', 2);
+const shapeKeys = (process.env['BENCH_SHAPES'] ?? '100,1000,paced').split(',').map((s) => s.trim());
+const shapes = ALL_SHAPES.filter((s) => shapeKeys.includes(s.key));
+const workersFromEnv = process.env['LGSP_GATEWAY_WORKERS'];
+// One process per target by default: on 2 cores, more gateway workers would only fight wrk for the CPU.
+const gatewayWorkers = workersFromEnv?.trim() ? workersFromEnv.trim() : '1';
+const demoOverride = process.env['BENCH_DEMO_CMD']?.trim();
+
+// ---------------------------------------------------------------- output: console + results file
+
+const report: string[] = [];
+const appendix: string[] = [];
+function say(line = ''): void {
+  console.log(line);
+  report.push(line);
+}
+/** Progress chatter: on stderr, not part of the results. */
+function progress(line: string): void {
+  process.stderr.write(`  … ${line}\n`);
+}
+
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const fmtMs = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+/** Skip reasons are printed in full once, above the tables; the tables and bars repeat only their start. */
+const short = (reason: string): string => (reason.length > 70 ? `${reason.slice(0, 69)}…` : reason);
+const skipText = (c: { skip: string; crashed?: boolean }): string =>
+  c.crashed ? `CRASHED (${short(c.skip)})` : `skipped (${short(c.skip)})`;
+const fmtRatio = (n: number): string => `${n.toFixed(2)}×`;
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+// ---------------------------------------------------------------- children and cleanup
+
+let tmpDir = '';
+const stoppers: Array<() => Promise<void>> = [];
+let cleaning: Promise<void> | undefined;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await Promise.allSettled(stoppers.splice(0).map((stop) => stop()));
+    killAllSync();
+    if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+
+function writeResults(): string {
+  const dir = join(BENCH_DIR, 'results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[:.]/g, '-')
+    .replace(/-\d{3}Z$/, 'Z');
+  const file = join(dir, `sync-${stamp}.txt`);
+  const body = [...report, '', '==== raw wrk output (measured runs) ====', ...appendix, ''].join('\n');
+  writeFileSync(file, body);
+  return file;
+}
+
+let interrupted = false;
+process.on('SIGINT', () => {
+  if (interrupted) {
+    // Second Ctrl-C: no more patience.
+    killAllSync();
+    process.exit(130);
+  }
+  interrupted = true;
+  say('');
+  say('interrupted: stopping all children …');
+  void cleanup().then(() => {
+    const file = writeResults();
+    console.log(`partial results: ${relative(ROOT, file)}`);
+    process.exit(130);
+  });
+});
+process.on('SIGTERM', () => {
+  void cleanup().then(() => process.exit(143));
+});
+process.on('exit', killAllSync);
+
+// ---------------------------------------------------------------- the four targets
+
+/** Accepts only loopback URLs (the bench never leaves this machine); `localhost` is pinned to 127.0.0.1. */
+function loopback(raw: string, what: string): string {
+  const u = new URL(raw);
+  if (u.hostname === 'localhost') u.hostname = '127.0.0.1';
+  if (u.hostname !== '127.0.0.1') throw new Error(`${what} is not on 127.0.0.1: ${raw}`);
+  return u.href;
+}
+
+function parseDemoLine(line: string): DemoInfo {
+  let j: unknown;
+  try {
+    j = JSON.parse(line);
+  } catch {
+    throw new Error(`first stdout line is not JSON: ${line.slice(0, 120)}`);
+  }
+  const o = j as Record<string, unknown>;
+  const keys = [
+    'gatewayUrl',
+    'adminUrl',
+    'consumerKey',
+    'consumerSecret',
+    'allowedPath',
+    'forbiddenPath',
+    'directUrl',
+  ] as const;
+  for (const k of keys) {
+    if (typeof o[k] !== 'string' || o[k] === '') throw new Error(`demo JSON lacks "${k}"`);
+  }
+  const info = o as unknown as DemoInfo;
+  return {
+    ...info,
+    gatewayUrl: loopback(info.gatewayUrl, 'gatewayUrl').replace(/\/$/, ''),
+    directUrl: loopback(info.directUrl, 'directUrl'),
+  };
+}
+
+async function startDemo(): Promise<{ child: Child; info: DemoInfo } | { skip: string }> {
+  const [cmd, ...args] = demoOverride
+    ? demoOverride.split(/\s+/)
+    : ['node', 'bin/lgsp.mjs', 'demo', '--json'];
+  if (!demoOverride && !existsSync(join(ROOT, 'bin', 'lgsp.mjs'))) {
+    return { skip: 'bin/lgsp.mjs not found — the demo command is not built yet' };
+  }
+  progress(`starting the demo: ${[cmd, ...args].join(' ')}`);
+  const child = spawnChild('demo', cmd!, args, {
+    cwd: ROOT,
+    env: { ...process.env, LGSP_GATEWAY_WORKERS: gatewayWorkers },
+  });
+  // Registered at once so that a Ctrl-C during start-up stops it too; SIGINT is how a user stops the demo.
+  stoppers.push(() => stopChild(child, 'SIGINT', 5000));
+  try {
+    // The contract is "the first stdout line is the JSON object"; a log line printed before it is reported (it
+    // breaks scripts that read one line) but does not cost the measurement.
+    const { line, index } = await child.lineMatching(
+      (l) => l.startsWith('{') && l.includes('"gatewayUrl"'),
+      90_000,
+    );
+    if (index > 0) {
+      const before = child.stdoutLine(0)?.slice(0, 100) ?? '';
+      say(
+        `demo: WARNING — the JSON object was stdout line ${index + 1}, not the first (first was: ${before})`,
+      );
+    }
+    return { child, info: parseDemoLine(line) };
+  } catch (err) {
+    await stopChild(child, 'SIGINT', 5000);
+    return { skip: (err as Error).message.slice(0, 300) };
+  }
+}
+
+async function gatewayToken(info: DemoInfo): Promise<string> {
+  const basic = Buffer.from(`${info.consumerKey}:${info.consumerSecret}`).toString('base64');
+  const res = await fetch(`${info.gatewayUrl}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`POST /token → ${res.status} ${text.slice(0, 160)}`);
+  const token = (JSON.parse(text) as { access_token?: unknown }).access_token;
+  if (typeof token !== 'string' || token === '') throw new Error('POST /token answered no access_token');
+  return token;
+}
+
+/** Starts a node child that prints {"url": …} as its first line (bare proxy, stand-in upstream). */
+async function startNodeChild(name: string, script: string, env: Record<string, string>): Promise<Child> {
+  const child = spawnChild(name, process.execPath, ['--import', 'tsx', join(BENCH_DIR, script)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  });
+  stoppers.push(() => stopChild(child, 'SIGTERM', 3000));
+  try {
+    const line = await child.firstLine(30_000);
+    (child as Child & { url?: string }).url = (JSON.parse(line) as { url: string }).url;
+    return child;
+  } catch (err) {
+    await stopChild(child, 'SIGTERM', 2000);
+    throw err;
+  }
+}
+
+function childUrl(child: Child): string {
+  return (child as Child & { url?: string }).url!;
+}
+
+/** One request before the load, so that a target answering 401/404/502 is reported, not benchmarked. */
+async function probe(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; bytes: number }> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
+  const body = await res.arrayBuffer();
+  return { status: res.status, bytes: body.byteLength };
+}
+
+// ---------------------------------------------------------------- main
+
+interface Stack {
+  targets: Map<TargetName, Target>;
+  directUrl: string;
+  demo: Child | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the demo (or, without it, the stand-in upstream), then nginx and the bare proxy in front of its upstream,
+ * and probes each target once. Called again when the demo has exited, since its upstream goes with it.
+ */
+async function startStack(nginxTool: ToolResult): Promise<Stack> {
+  // -- the demo (gateway + provider upstream)
+  const targets = new Map<TargetName, Target>();
+  const noHeaders = async (): Promise<Record<string, string>> => ({});
+  const demo = await startDemo();
+  const own: Child[] = 'child' in demo ? [demo.child] : [];
+  let directUrl: string;
+  if ('info' in demo) {
+    const { info } = demo;
+    directUrl = info.directUrl;
+    say(
+      `gateway: ${demoOverride ? `BENCH_DEMO_CMD override (${demoOverride}) — NOT the real gateway` : 'node bin/lgsp.mjs demo --json'}` +
+        ` · ${info.gatewayUrl}${info.allowedPath}`,
+    );
+    const gw: Target = {
+      name: 'gateway',
+      url: `${info.gatewayUrl}${info.allowedPath}`,
+      child: demo.child,
+      headers: async () => ({ Authorization: `Bearer ${await gatewayToken(info)}` }),
+    };
+    try {
+      const auth = await gw.headers();
+      const allowed = await probe(gw.url!, auth);
+      const forbidden = await probe(`${info.gatewayUrl}${info.forbiddenPath}`, auth);
+      const anonymous = await probe(gw.url!, {});
+      say(
+        `gateway checks: token ok · allowedPath ${allowed.status} (${fmtInt(allowed.bytes)} B) · ` +
+          `forbiddenPath ${forbidden.status} · no token ${anonymous.status}`,
+      );
+      if (allowed.status < 200 || allowed.status >= 400) gw.skip = `allowedPath answered ${allowed.status}`;
+    } catch (err) {
+      gw.skip = (err as Error).message.slice(0, 200);
+    }
+    targets.set('gateway', gw);
+  } else {
+    say(`gateway: skipped (${demo.skip})`);
+    targets.set('gateway', { name: 'gateway', skip: demo.skip, headers: noHeaders });
+    // Without the demo there is no provider upstream: a stand-in keeps the three other columns measurable.
+    const up = await startNodeChild('upstream', 'fixtures/upstream.ts', {});
+    own.push(up);
+    directUrl = `${childUrl(up)}/data`;
+    say(`upstream: stand-in bench/fixtures/upstream.ts (≈ 1 KB JSON), because the demo is unavailable`);
+  }
+  const upstream = new URL(directUrl);
+  const upstreamPath = `${upstream.pathname}${upstream.search}`;
+  targets.set('direct', { name: 'direct', url: directUrl, headers: noHeaders });
+
+  // -- nginx
+  if (!nginxTool.ok) {
+    say(`nginx: skipped (cannot install: ${nginxTool.reason})`);
+    targets.set('nginx', { name: 'nginx', skip: `cannot install: ${nginxTool.reason}`, headers: noHeaders });
+  } else {
+    try {
+      const ng = await startNginx(nginxTool.path, tmpDir, upstream.origin);
+      stoppers.push(() => stopChild(ng.child, 'SIGTERM', 3000));
+      own.push(ng.child);
+      targets.set('nginx', {
+        name: 'nginx',
+        url: `${ng.origin}${upstreamPath}`,
+        child: ng.child,
+        headers: noHeaders,
+      });
+      say(`nginx: ${ng.origin} → ${upstream.origin} (worker_processes 1, upstream keepalive 256)`);
+    } catch (err) {
+      const reason = `cannot start: ${(err as Error).message}`;
+      say(`nginx: skipped (${reason})`);
+      targets.set('nginx', { name: 'nginx', skip: reason, headers: noHeaders });
+    }
+  }
+
+  // -- bare node proxy
+  try {
+    const bare = await startNodeChild('bare proxy', 'bare-proxy.ts', {
+      UPSTREAM_URL: upstream.origin,
+      PORT: '0',
+    });
+    own.push(bare);
+    const poolNote = process.env['BARE_POOL_CONNECTIONS'] ?? 'unlimited';
+    targets.set('bare', {
+      name: 'bare',
+      url: `${childUrl(bare)}${upstreamPath}`,
+      child: bare,
+      headers: noHeaders,
+    });
+    say(
+      `bare proxy: ${childUrl(bare)} → ${upstream.origin} (node:http + undici Pool, connections ${poolNote})`,
+    );
+  } catch (err) {
+    const reason = (err as Error).message.slice(0, 200);
+    say(`bare proxy: skipped (${reason})`);
+    targets.set('bare', { name: 'bare', skip: reason, headers: noHeaders });
+  }
+
+  // -- probe the three plain targets (the gateway was probed above)
+  for (const name of ['direct', 'nginx', 'bare'] as const) {
+    const t = targets.get(name)!;
+    if (t.skip || !t.url) continue;
+    try {
+      await waitForHttp(t.url, 10_000);
+      const p = await probe(t.url, {});
+      if (p.status < 200 || p.status >= 400) t.skip = `answered ${p.status}`;
+      else say(`${name}: GET ${t.url} → ${p.status}, ${fmtInt(p.bytes)} B`);
+    } catch (err) {
+      t.skip = (err as Error).message.slice(0, 200);
+    }
+    if (t.skip) say(`${name}: skipped (${t.skip})`);
+  }
+
+  return {
+    targets,
+    directUrl,
+    demo: 'child' in demo ? demo.child : undefined,
+    async stop() {
+      // The demo is stopped the way a user stops it (Ctrl-C); the others are ours.
+      await Promise.allSettled(
+        own.map((c) => stopChild(c, c === own[0] && 'child' in demo ? 'SIGINT' : 'SIGTERM', 5000)),
+      );
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  tmpDir = mkdtempSync(join(os.tmpdir(), 'lgsp-bench-'));
+
+  const wrk = ensureTool('wrk', ['wrk'], progress);
+  if (!wrk.ok) {
+    say(`wrk: cannot install (${wrk.reason}) — nothing to measure with`);
+    process.exitCode = 1;
+    return;
+  }
+  const nginxTool = ensureTool('nginx', ['nginx-light', 'nginx'], progress);
+
+  say(`OpenLGSP sync benchmark — ${new Date().toISOString()}`);
+  say(
+    `node ${process.version} · os.cpus().length = ${os.cpus().length} · ${os.platform()} ${os.arch()} · ` +
+      `${toolVersion(wrk.path, ['--version']).split(' Copyright')[0]}` +
+      (nginxTool.ok ? ` · ${toolVersion(nginxTool.path, ['-v']).replace('nginx version: ', '')}` : ''),
+  );
+  say(
+    `load: wrk -t${threads} --latency --timeout ${timeoutS}s, ${durationS} s per run after a ${warmupS} s ` +
+      'warm-up (not counted)',
+  );
+  say(
+    'errors = socket errors (connect, read, write, timeout) + non-2xx/3xx responses; a timeout is a request ' +
+      `unanswered after ${timeoutS} s, counted again at each of wrk's 2 s checks`,
+  );
+  say(
+    'one process per target: nginx worker_processes 1 · bare proxy 1 node process · ' +
+      `gateway LGSP_GATEWAY_WORKERS=${gatewayWorkers} ` +
+      (workersFromEnv?.trim()
+        ? '(from the environment)'
+        : '(bench default; set LGSP_GATEWAY_WORKERS to change)'),
+  );
+  say(
+    `wrk, the target and the upstream share the ${os.cpus().length} cores: compare rows with each other, ` +
+      'not with other machines',
+  );
+  const load = os.loadavg()[0] ?? 0;
+  say(
+    `load average (1 min) before start: ${load.toFixed(2)}` +
+      (load > 0.5 ? ' — other work is running on this machine and will skew every figure' : ''),
+  );
+
+  let stack = await startStack(nginxTool);
+  say('');
+
+  // -- the runs
+  const results = new Map<string, Map<TargetName, Cell>>();
+  for (const shape of shapes) {
+    if (interrupted) return;
+    if (stack.demo?.hasExited()) {
+      // A crashed gateway takes its upstream with it: start everything again so the next shapes still measure.
+      say(`demo: exited (${lastLines(stack.demo, 2)}) — restarting the demo, nginx and the bare proxy`);
+      await stack.stop();
+      stack = await startStack(nginxTool);
+      say('');
+    }
+    const { targets, directUrl } = stack;
+    const row = new Map<TargetName, Cell>();
+    results.set(shape.key, row);
+    for (const name of TARGETS) {
+      if (interrupted) return;
+      const t = targets.get(name)!;
+      if (!t.skip && t.child?.hasExited()) t.skip = `process exited: ${lastLines(t.child, 2)}`;
+      if (t.skip || !t.url) {
+        row.set(name, { ok: false, skip: t.skip ?? 'no URL' });
+        continue;
+      }
+      // Every target stands on the same upstream; if it is gone (the demo owns it), a run would only
+      // measure 502s.
+      const upstreamGone = await probe(directUrl, {}).then(
+        (p) => (p.status >= 500 ? `answers ${p.status}` : undefined),
+        (err: Error) => err.message,
+      );
+      if (upstreamGone) {
+        const demoNote = stack.demo?.hasExited() ? `; the demo exited: ${lastLines(stack.demo, 2)}` : '';
+        row.set(name, { ok: false, skip: `upstream unreachable (${upstreamGone})${demoNote}` });
+        continue;
+      }
+      try {
+        const headers = await t.headers();
+        const lua = writeLua(tmpDir, `${shape.key}-${name}`, headers, shape.paced);
+        const base = { wrkPath: wrk.path, url: t.url, connections: shape.connections, threads, timeoutS };
+        progress(`${shape.label} · ${name}: warm-up ${warmupS} s`);
+        await runWrk({ ...base, durationS: warmupS, luaPath: lua });
+        await new Promise((r) => setTimeout(r, 500));
+        if (t.child?.hasExited()) {
+          const reason = `its process EXITED during the warm-up — ${lastLines(t.child, 2)}`;
+          row.set(name, { ok: false, skip: reason, crashed: true });
+          continue;
+        }
+        progress(`${shape.label} · ${name}: ${durationS} s`);
+        const r = await runWrk({ ...base, durationS, luaPath: lua });
+        // A process that crashes on wrk's closing of 1,000 sockets does so a moment after wrk exits.
+        await new Promise((r) => setTimeout(r, 1000));
+        const died = t.child?.hasExited() ? lastLines(t.child, 2) : undefined;
+        row.set(name, died ? { ok: true, r, died } : { ok: true, r });
+        appendix.push('', `--- ${shape.label} · ${name} · ${t.url}`, r.raw);
+        progress(
+          `${shape.label} · ${name}: ${fmtInt(r.rps)} req/s, p99 ${fmtMs(r.p99Ms)} ms, ${r.errors} errors`,
+        );
+      } catch (err) {
+        row.set(name, { ok: false, skip: `run failed: ${(err as Error).message.slice(0, 200)}` });
+      }
+      // Let the closed sockets of 1,000 connections drain before the next target is measured.
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    printShape(shape, row);
+  }
+
+  printBars(results);
+  say('');
+  say(`total ${Math.round((Date.now() - t0) / 1000)} s`);
+}
+
+function printShape(shape: Shape, row: Map<TargetName, Cell>): void {
+  const pacing = shape.paced
+    ? ', each waiting 250–750 ms between requests (≈ 2,000 req/s offered)'
+    : ', saturating';
+  say(`── ${shape.label}: wrk -c${shape.connections}${pacing}`);
+  const rps = (n: TargetName): number | undefined => {
+    const c = row.get(n);
+    return c?.ok ? c.r.rps : undefined;
+  };
+  const ratio = (mine: number, base: number | undefined): string =>
+    base === undefined || base === 0 ? '—' : fmtRatio(mine / base);
+  const rows: string[][] = [
+    ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', '×direct', '×nginx', '×bare', ''],
+  ];
+  const notes: string[] = [];
+  for (const name of TARGETS) {
+    const c = row.get(name);
+    if (!c) continue;
+    if (!c.ok) {
+      rows.push([name, '—', '—', '—', '—', '—', '—', '—', skipText(c)]);
+      continue;
+    }
+    const r = c.r;
+    rows.push([
+      name,
+      fmtInt(r.rps),
+      fmtMs(r.p50Ms),
+      fmtMs(r.p99Ms),
+      fmtInt(r.errors),
+      ratio(r.rps, rps('direct')),
+      ratio(r.rps, rps('nginx')),
+      ratio(r.rps, rps('bare')),
+      '',
+    ]);
+    if (c.died) notes.push(`  ${name}: its process EXITED during this run — ${c.died}`);
+    if (r.errors > 0) notes.push(`  errors of ${name}: ${r.errorDetail} (max latency ${fmtMs(r.maxMs)} ms)`);
+  }
+  for (const line of table(rows)) say(`  ${line}`);
+  for (const n of notes) say(n);
+
+  const parts = TARGETS.filter((n) => rps(n) !== undefined).map((n) => `${n} ${fmtInt(rps(n)!)}`);
+  const gw = row.get('gateway');
+  let verdict = 'gateway not measured';
+  if (gw?.ok) {
+    const vs = (['nginx', 'bare', 'direct'] as const)
+      .filter((n) => rps(n) !== undefined)
+      .map((n) => `${fmtRatio(gw.r.rps / rps(n)!)} ${n}`);
+    verdict = `gateway = ${vs.join(', ') || 'no reference'}, p99 ${fmtMs(gw.r.p99Ms)} ms, ${gw.r.errors} errors`;
+  }
+  say(`summary ${shape.label}: ${parts.join(' · ') || 'nothing measured'} req/s → ${verdict}`);
+  say('');
+}
+
+function printBars(results: Map<string, Map<TargetName, Cell>>): void {
+  say('bars (informational; the exit code does not depend on them):');
+  const cell = (shape: string, name: TargetName): Cell | undefined => results.get(shape)?.get(name);
+  const line = (ok: boolean | undefined, text: string, detail: string): void =>
+    say(`  ${ok === undefined ? 'SKIP' : ok ? 'PASS' : 'FAIL'}  ${text} — ${detail}`);
+  // A gateway that crashed during a run fails its bar whatever the figures it left behind.
+  const crashed = (c: Cell): boolean => (c.ok ? c.died !== undefined : c.crashed === true);
+  const crashNote = (c: Cell): string => (crashed(c) ? '; the gateway process EXITED during the run' : '');
+
+  {
+    const text = 'gateway req/s ≥ 0.35× nginx at 100 connections';
+    const gw = cell('100', 'gateway');
+    const ng = cell('100', 'nginx');
+    if (!results.has('100')) line(undefined, text, 'shape not run');
+    else if (!gw?.ok)
+      line(gw && crashed(gw) ? false : undefined, text, `gateway ${gw ? skipText(gw) : 'not run'}`);
+    else if (!ng?.ok) line(undefined, text, `nginx ${ng ? skipText(ng) : 'not run'}`);
+    else {
+      const k = gw.r.rps / ng.r.rps;
+      const detail = `${fmtRatio(k)} (${fmtInt(gw.r.rps)} vs ${fmtInt(ng.r.rps)} req/s)${crashNote(gw)}`;
+      line(k >= 0.35 && !crashed(gw), text, detail);
+    }
+  }
+  {
+    const text = '0 errors for the gateway at 1,000 saturating connections';
+    const gw = cell('1000', 'gateway');
+    if (!results.has('1000')) line(undefined, text, 'shape not run');
+    else if (!gw?.ok)
+      line(gw && crashed(gw) ? false : undefined, text, `gateway ${gw ? skipText(gw) : 'not run'}`);
+    else {
+      const detail = gw.r.errors === 0 ? '0 errors' : `${gw.r.errors} (${gw.r.errorDetail})`;
+      line(gw.r.errors === 0 && !crashed(gw), text, `${detail}${crashNote(gw)}`);
+    }
+  }
+  {
+    const text = '1,000 paced: gateway 0 errors and p99 < 100 ms';
+    const gw = cell('paced', 'gateway');
+    if (!results.has('paced')) line(undefined, text, 'shape not run');
+    else if (!gw?.ok)
+      line(gw && crashed(gw) ? false : undefined, text, `gateway ${gw ? skipText(gw) : 'not run'}`);
+    else {
+      const ok = gw.r.errors === 0 && gw.r.p99Ms < 100 && !crashed(gw);
+      const detail = `${gw.r.errors} errors, p99 ${fmtMs(gw.r.p99Ms)} ms, ${fmtInt(gw.r.rps)} req/s`;
+      line(ok, text, `${detail}${crashNote(gw)}`);
+    }
+  }
+}
+
+try {
+  await main();
+} catch (err) {
+  say(`bench failed: ${(err as Error).stack ?? String(err)}`);
+  process.exitCode = 1;
+} finally {
+  if (!interrupted) {
+    await cleanup();
+    const file = writeResults();
+    console.log(`results: ${relative(ROOT, file)}`);
+  }
+}
