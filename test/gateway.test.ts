@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../src/core/clock.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
@@ -350,6 +351,48 @@ for (const kind of storeKinds) {
         body: `grant_type=client_credentials&client_id=${cred.consumerKey}&client_secret=${cred.consumerSecret}`,
       });
       assert.equal(tokenAgain.status, 401);
+    });
+
+    test('a consumer that hangs up, mid-answer or before it, is recorded as 499 and the gateway carries on', async () => {
+      const { hostname, port } = new URL(h.url);
+      const hangUp = (path: string, afterFirstChunk: boolean) =>
+        new Promise<string>((resolve, reject) => {
+          const req = request(
+            { hostname, port, path, agent: false, headers: { authorization: `Bearer ${token}` } },
+            (res) => {
+              const id = String(res.headers['x-lgsp-transaction-id']);
+              res.once('data', () => {
+                req.destroy();
+                resolve(id);
+              });
+            },
+          );
+          req.on('error', () => {});
+          if (!afterFirstChunk)
+            setTimeout(() => {
+              req.destroy();
+              resolve('');
+            }, 100);
+          req.on('close', () => undefined);
+          req.end();
+          req.on('error', reject);
+        });
+      const midAnswer = await hangUp('/dancu/1.0/dong', true);
+      await hangUp('/dancu/1.0/cham', false);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal((await call('/dancu/1.0/congdan/1')).status, 200, 'the gateway is still up');
+      await h.recorder.flush();
+      const { items } = await queryTransactions(h.store, { errorCode: 'GW_CLIENT_CLOSED', limit: 100 });
+      const mid = items.find((t) => t.id === midAnswer)!;
+      assert.equal(mid.consumerStatus, 499);
+      assert.ok(
+        mid.responseBytes > 0 && mid.responseBytes < 100 * 16_384,
+        `${mid.responseBytes} bytes relayed before the hang-up`,
+      );
+      assert.ok(
+        items.some((t) => t.resourceTemplate === '/cham'),
+        'the hang-up before the answer is recorded too',
+      );
     });
 
     test('refused calls are recorded too, with their error code and no provider leg', async () => {

@@ -29,31 +29,34 @@ export interface ForwardIdentity {
 }
 
 /**
- * Headers for the provider: the consumer's own, minus hop-by-hop fields, its LGSP token (the provider must not
- * see or replay it), `host` (the upstream's own is used) and any `x-lgsp-*` it sent (only the LGSP says who the
- * consumer is); plus X-Forwarded-* and the LGSP's identity headers.
+ * Headers for the provider, as a flat [name, value, …] list built from the raw headers (cheaper than an object,
+ * and it keeps repeated fields as sent): the consumer's own, minus hop-by-hop fields, its LGSP token (the provider
+ * must not see or replay it), `host` (the upstream's own is used), `expect` (node:http already answered it) and
+ * any `x-lgsp-*` it sent (only the LGSP says who the consumer is); plus X-Forwarded-* and the LGSP's identity.
  */
 export function requestHeadersForUpstream(
+  rawHeaders: string[],
   incoming: IncomingHttpHeaders,
   id: ForwardIdentity,
-): Record<string, string | string[]> {
+): string[] {
   const listed = connectionListed(incoming);
-  const out: Record<string, string | string[]> = {};
-  for (const name in incoming) {
-    const value = incoming[name];
-    if (value === undefined) continue;
-    if (HOP_BY_HOP.has(name) || name === 'host' || name === 'authorization' || name === 'expect') continue;
-    if (name.startsWith('x-lgsp-') || listed?.has(name)) continue;
-    out[name] = value;
+  const out: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || lower === 'host' || lower === 'authorization' || lower === 'expect')
+      continue;
+    if (lower === 'x-forwarded-for' || lower.startsWith('x-lgsp-') || listed?.has(lower)) continue;
+    out.push(name, rawHeaders[i + 1]!);
   }
   const prior = incoming['x-forwarded-for'];
-  out['x-forwarded-for'] = prior ? `${prior}, ${id.clientAddress}` : id.clientAddress;
-  out['x-forwarded-proto'] = id.proto;
-  if (incoming.host) out['x-forwarded-host'] = incoming.host;
-  out['x-lgsp-transaction-id'] = id.transactionId;
-  out['x-lgsp-consumer-system'] = id.consumerSystemId;
-  out['x-lgsp-consumer-organization'] = id.consumerOrgCode;
-  out['x-lgsp-environment'] = id.environment;
+  out.push('x-forwarded-for', prior ? `${prior}, ${id.clientAddress}` : id.clientAddress);
+  out.push('x-forwarded-proto', id.proto);
+  if (incoming.host && !incoming['x-forwarded-host']) out.push('x-forwarded-host', incoming.host);
+  out.push('x-lgsp-transaction-id', id.transactionId);
+  out.push('x-lgsp-consumer-system', id.consumerSystemId);
+  out.push('x-lgsp-consumer-organization', id.consumerOrgCode);
+  out.push('x-lgsp-environment', id.environment);
   return out;
 }
 

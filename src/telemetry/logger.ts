@@ -1,34 +1,38 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
 /**
- * JSON logs with secrets redacted at the source (R-25): authorization headers, passwords, consumer secrets and
- * tokens never reach a log line, whoever logs the object.
+ * JSON logs on stderr, with secrets redacted at the source (R-25): authorization headers, passwords, consumer
+ * secrets and tokens never reach a log line, whoever logs the object. Stderr, because stdout carries the command's
+ * own output for people and scripts (`lgsp demo --json` promises its first stdout line is the JSON object).
  */
 export function createLogger(level: string, name = 'lgsp'): Logger {
-  return pino({
-    name,
-    level,
-    redact: {
-      paths: [
-        'req.headers.authorization',
-        'headers.authorization',
-        '*.password',
-        'password',
-        '*.consumerSecret',
-        'consumerSecret',
-        '*.client_secret',
-        'client_secret',
-        '*.token',
-        'token',
-        '*.access_token',
-        'access_token',
-        '*.privateJwk',
-      ],
-      censor: '[đã ẩn/redacted]',
+  return pino(
+    {
+      name,
+      level,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'headers.authorization',
+          '*.password',
+          'password',
+          '*.consumerSecret',
+          'consumerSecret',
+          '*.client_secret',
+          'client_secret',
+          '*.token',
+          'token',
+          '*.access_token',
+          'access_token',
+          '*.privateJwk',
+        ],
+        censor: '[đã ẩn/redacted]',
+      },
     },
-  });
+    pino.destination(2),
+  );
 }
 
 /** A logger that writes nothing, for tests and library use. */

@@ -20,7 +20,7 @@ export async function startDemo(env: Record<string, string> = {}): Promise<{
   stop: () => Promise<number | null>;
 }> {
   const child = spawn(process.execPath, ['bin/lgsp.mjs', 'demo', '--json'], {
-    env: { ...process.env, LGSP_GATEWAY_PORT: '0', LGSP_ADMIN_PORT: '0', LGSP_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, LGSP_GATEWAY_PORT: '0', LGSP_ADMIN_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

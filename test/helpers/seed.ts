@@ -55,6 +55,7 @@ export async function seedProvince(registry: Registry, upstreamUrl: string, acto
         { method: 'POST', path: '/hoso' },
         { method: 'POST', path: '/xml' },
         { method: 'GET', path: '/cham' },
+        { method: 'GET', path: '/dong' },
       ],
     },
     actor,

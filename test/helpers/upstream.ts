@@ -37,6 +37,20 @@ export async function startUpstream(options: { slowMs?: number } = {}) {
         res.on('close', () => clearTimeout(timer));
         return;
       }
+      if (req.url?.includes('/dong')) {
+        // A long answer in chunks, for consumers that hang up half-way.
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        let sent = 0;
+        const timer = setInterval(() => {
+          res.write(Buffer.alloc(16_384, 65));
+          if (++sent === 100) {
+            clearInterval(timer);
+            res.end();
+          }
+        }, 20);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
       if (req.url?.includes('/xml')) {
         res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'x-provider': 'soap' });
         res.end(
