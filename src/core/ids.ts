@@ -18,3 +18,17 @@ export function newId(prefix: IdPrefix, nowMs: number = Date.now()): string {
 export function newSecret(): string {
   return randomBytes(32).toString('base64url');
 }
+
+/**
+ * Ids for the data plane's hot path (one per transaction): a random per-process prefix and a counter instead of
+ * 16 fresh random bytes per call. Still unique across processes and nodes (≈ 62 random bits per process), still
+ * sortable by time, and about ten times cheaper.
+ */
+export class SequentialIds {
+  private readonly processPart = randomBytes(8).readBigUInt64BE().toString(36).padStart(13, '0').slice(0, 12);
+  private counter = 0;
+  next(prefix: IdPrefix, nowMs: number): string {
+    this.counter = (this.counter + 1) % 1_679_616; // 36^4
+    return `${prefix}_${nowMs.toString(36).padStart(9, '0')}${this.processPart}${this.counter.toString(36).padStart(4, '0')}`;
+  }
+}

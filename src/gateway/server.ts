@@ -7,7 +7,7 @@ import { type Dispatcher, Pool } from 'undici';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { type ErrorCode, toProblem } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
+import { SequentialIds } from '../core/ids.ts';
 import type { RecordSink, TransactionRecord } from '../telemetry/record.ts';
 import { type CompiledSnapshot, matchResource, type Route, routableIn } from './compiled-snapshot.ts';
 import { requestHeadersForUpstream, responseHeadersForConsumer } from './headers.ts';
@@ -66,6 +66,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const quotas = deps.quotas ?? new QuotaCounters(tzOffsetMs);
   const pools = new Map<string, Pool>();
   const stats = { requests: 0, forwarded: 0, refused: 0 };
+  const ids = new SequentialIds();
   const sweepTimer = setInterval(() => verifier.sweep(), 60_000);
   sweepTimer.unref();
 
@@ -83,7 +84,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   function newRecord(req: IncomingMessage, nowMs: number): TransactionRecord {
     return {
-      id: newId('txn', nowMs),
+      id: ids.next('txn', nowMs),
       consumerSystemId: null,
       consumerOrgCode: null,
       credentialId: null,
@@ -454,15 +455,16 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     private readonly tap: HashingTap | null,
     private readonly hooks: ForwardHooks,
   ) {
+    // 'close' comes after 'finish' too: one listener tells a complete answer from a consumer that hung up.
     res.once('close', () => {
-      if (res.writableFinished) return;
+      if (res.writableFinished) {
+        if (this.hash) this.record(rec.providerStatus ?? res.statusCode, null);
+        return;
+      }
       this.clientGone = true;
       this.controller?.abort(new Error('consumer closed the connection'));
       this.tap?.destroy();
       if (res.headersSent) this.record(499, 'GW_CLIENT_CLOSED');
-    });
-    res.once('finish', () => {
-      if (this.hash) this.record(rec.providerStatus ?? res.statusCode, null);
     });
   }
 

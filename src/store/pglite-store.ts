@@ -70,7 +70,7 @@ export class PgliteStore implements Store {
     const dir = inMemory ? '' : resolve(dataDir, 'pglite');
     if (!inMemory) mkdirSync(dir, { recursive: true });
     const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
-      workerData: { dataDir: dir },
+      workerData: { dataDir: dir, niceness: 10 },
     });
     await new Promise<void>((ok, fail) => {
       worker.once('message', (msg: { ready: boolean; error?: WorkerError }) =>

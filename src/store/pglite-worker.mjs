@@ -3,8 +3,23 @@
 // Plain JavaScript on purpose: Node 20 does not carry the TypeScript loader into worker threads.
 // Protocol: {id, op: 'query', sql, params} | {id, op: 'exec', sql} | {id, op: 'close'}
 //        → {id, ok: true, result} | {id, ok: false, error: {message, code, detail, constraint, table, column}}
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, types } from '@electric-sql/pglite';
+
+// On a busy node the gateway's forwarding comes first (issue 2: "recording never slows forwarding"): this thread
+// runs at a lower CPU priority, so under saturation records queue up (bounded by recorder.maxBacklog, beyond
+// which the gateway answers 503 rather than forward unrecorded calls) and are written as soon as CPU is free.
+// Linux lets a thread lower its own priority through its thread id; elsewhere this is skipped.
+if (workerData.niceness) {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    setPriority(tid, workerData.niceness);
+  } catch {
+    // not Linux, or not permitted: run at normal priority
+  }
+}
 
 // int8 as number, as the PostgreSQL adapter does: counts and sizes here stay far below 2^53.
 const db = new PGlite(workerData.dataDir || undefined, { parsers: { [types.INT8]: (v) => Number(v) } });

@@ -120,29 +120,30 @@ const COLUMNS: Array<[column: string, pgType: string, value: (t: TransactionReco
   ['response_bytes', 'int8', (t) => t.responseBytes],
   ['request_sha256', 'text', (t) => t.requestSha256],
   ['response_sha256', 'text', (t) => t.responseSha256],
-  ['request_in_at', 'timestamptz', (t) => new Date(t.requestInAt).toISOString()],
-  [
-    'request_out_at',
-    'timestamptz',
-    (t) => (t.requestOutAt === null ? null : new Date(t.requestOutAt).toISOString()),
-  ],
-  [
-    'response_in_at',
-    'timestamptz',
-    (t) => (t.responseInAt === null ? null : new Date(t.responseInAt).toISOString()),
-  ],
-  ['response_out_at', 'timestamptz', (t) => new Date(t.responseOutAt).toISOString()],
+  ['request_in_at', 'timestamptz', (t) => t.requestInAt],
+  ['request_out_at', 'timestamptz', (t) => t.requestOutAt],
+  ['response_in_at', 'timestamptz', (t) => t.responseInAt],
+  ['response_out_at', 'timestamptz', (t) => t.responseOutAt],
   ['duration_ms', 'int4', (t) => Math.max(0, Math.round(t.responseOutAt - t.requestInAt))],
 ];
 
 /**
  * One INSERT … SELECT FROM unnest(arrays) per batch: 25 array parameters whatever the batch size, cheap to build
- * on the gateway's thread and fast on both stores. ON CONFLICT makes a retried batch harmless.
+ * on the gateway's thread and fast on both stores. Timestamps travel as epoch milliseconds and become timestamptz
+ * in SQL (no Date or ISO string per record). ON CONFLICT makes a retried batch harmless.
  */
 export async function insertTransactions(store: Store, batch: TransactionRecord[]): Promise<void> {
   if (batch.length === 0) return;
-  const arrays = COLUMNS.map(([, type, value]) => sql`${batch.map(value)}::${sql.raw(type)}[]`);
-  await sql`INSERT INTO transactions (${sql.raw(COLUMNS.map(([c]) => c).join(', '))})
-    SELECT * FROM unnest(${sql.join(arrays)})
+  const arrays = COLUMNS.map(([, type, value]) =>
+    type === 'timestamptz'
+      ? sql`${batch.map(value)}::float8[]`
+      : sql`${batch.map(value)}::${sql.raw(type)}[]`,
+  );
+  const names = COLUMNS.map(([column]) => column);
+  const selectList = COLUMNS.map(([column, type]) =>
+    type === 'timestamptz' ? `to_timestamp(${column} / 1000.0)` : column,
+  );
+  await sql`INSERT INTO transactions (${sql.raw(names.join(', '))})
+    SELECT ${sql.raw(selectList.join(', '))} FROM unnest(${sql.join(arrays)}) AS u(${sql.raw(names.join(', '))})
     ON CONFLICT (id) DO NOTHING`.execute(store.db);
 }
