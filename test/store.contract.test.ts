@@ -190,6 +190,10 @@ for (const kind of storeKinds) {
       } while (cursor);
       assert.equal(seen, 1800);
       assert.equal(ids.size, 1800, 'no row twice across pages');
+      await assert.rejects(
+        queryTransactions(t.store, { cursor: 'khong-phai-con-tro' }),
+        (err: unknown) => err instanceof LgspError && err.code === 'API_VALIDATION_FAILED',
+      );
     });
   });
 }

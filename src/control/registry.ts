@@ -463,6 +463,13 @@ export class Registry {
   }
 
   async createVersion(serviceId: string, input: VersionInput, actor: string): Promise<ServiceVersion> {
+    // The version is a path segment of every call (`/dancu/1.0/…`): path-safe, short.
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/.test(input.version)) {
+      throw new LgspError(
+        'API_VALIDATION_FAILED',
+        `version "${input.version}": letters, digits, . _ - (≤ 32)`,
+      );
+    }
     const resources = validateResourceTemplates(input.resources ?? [{ method: '*', path: '/*' }]);
     const sandbox = validateUpstreamUrl(input.upstreams?.sandbox ?? null);
     const production = validateUpstreamUrl(input.upstreams?.production ?? null);

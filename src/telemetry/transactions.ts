@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { LgspError } from '../core/errors.ts';
 import type { Store } from '../store/port.ts';
 import type { TransactionRow } from '../store/schema.ts';
 
@@ -104,6 +105,8 @@ export async function queryTransactions(
     } else q = q.where('consumer_status', '=', Number(filter.status));
   }
   const after = filter.cursor ? decodeCursor(filter.cursor) : null;
+  if (filter.cursor && !after)
+    throw new LgspError('API_VALIDATION_FAILED', 'cursor: không hợp lệ / not a cursor from this API');
   if (after) {
     const [at, id] = after;
     q = q.where((eb) =>
