@@ -78,6 +78,8 @@ function toService(r: Row<'services'>): Service {
     name: r.name,
     providerSystemId: r.provider_system_id,
     description: r.description,
+    decommissionAt: r.decommission_at ? iso(r.decommission_at) : null,
+    decommissionedAt: r.decommissioned_at ? iso(r.decommissioned_at) : null,
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
   };
@@ -93,6 +95,10 @@ function toVersion(r: Row<'service_versions'> & { context: string }): ServiceVer
     status: r.status,
     upstreams: { sandbox: r.sandbox_url, production: r.production_url },
     resources: r.resources,
+    publishedAt: r.published_at ? iso(r.published_at) : null,
+    deprecatedAt: r.deprecated_at ? iso(r.deprecated_at) : null,
+    sunsetAt: r.sunset_at ? iso(r.sunset_at) : null,
+    successorVersionId: r.successor_version_id,
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
   };
@@ -122,6 +128,8 @@ function toCredential(r: Row<'credentials'>): Credential {
     status: r.status,
     createdAt: iso(r.created_at),
     revokedAt: r.revoked_at ? iso(r.revoked_at) : null,
+    expiresAt: r.expires_at ? iso(r.expires_at) : null,
+    replacedBy: r.replaced_by,
   };
 }
 
@@ -185,8 +193,11 @@ export class Registry {
     return this.store.db;
   }
 
-  /** Runs `work` and records its change in one transaction, then tells the listeners. */
-  private async change<T>(
+  /**
+   * Runs `work` and records its change in one transaction, then tells the listeners. Public so that the other
+   * control-plane services (lifecycle, workflows) make their changes the same way.
+   */
+  async change<T>(
     work: (trx: Transaction<Database>, now: Date) => Promise<{ result: T; event: ChangeEvent }>,
   ): Promise<T> {
     const nowMs = this.clock.nowMs();

@@ -1,6 +1,6 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { sql } from 'kysely';
-import type { Environment, ResourceTemplate } from '../core/types.ts';
+import type { Environment, ResourceTemplate, VersionStatus } from '../core/types.ts';
 import type { Store } from '../store/port.ts';
 
 /**
@@ -22,6 +22,8 @@ export interface SnapshotData {
     secretSha256: string;
     systemId: string;
     environment: Environment;
+    /** A rotated credential stops at this time (R-19); null for no end. */
+    expiresAtMs: number | null;
   }>;
   systems: Array<{ id: string; name: string; organizationCode: string }>;
   routes: Array<{
@@ -29,12 +31,21 @@ export interface SnapshotData {
     context: string;
     versionId: string;
     version: string;
-    status: 'draft' | 'published' | 'deprecated' | 'retired';
+    status: VersionStatus;
     providerSystemId: string;
     providerOrgCode: string;
     upstreams: { sandbox: string | null; production: string | null };
     resources: ResourceTemplate[];
+    deprecatedAtMs: number | null;
+    /** From then on the version answers 410 (R-18). */
+    sunsetAtMs: number | null;
+    /** `/{context}/{version}` of the successor, for the Link header and the 410 problem. */
+    successorPath: string | null;
+    /** From then on the whole service answers 410 (R-21). */
+    decommissionAtMs: number | null;
   }>;
+  /** Announced maintenance windows not yet over (R-24): the services answer 503 inside them. */
+  maintenance: Array<{ noticeId: string; serviceId: string | null; startsAtMs: number; endsAtMs: number }>;
   subscriptions: Array<{
     id: string;
     systemId: string;
@@ -48,6 +59,8 @@ export interface SnapshotData {
 }
 
 const TOKEN_ALGORITHM = 'ES256';
+
+const ms = (d: Date | string | null): number | null => (d === null ? null : new Date(d).getTime());
 
 /** Creates the token signing key on first start; every gateway node signs and verifies with the stored key. */
 export async function ensureSigningKey(store: Store, nowMs: number): Promise<void> {
@@ -92,6 +105,7 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
         'credentials.secret_sha256',
         'credentials.system_id',
         'credentials.environment',
+        'credentials.expires_at',
       ])
       .where('credentials.status', '=', 'active')
       .where('systems.status', '=', 'active')
@@ -107,6 +121,7 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
       .innerJoin('services', 'services.id', 'service_versions.service_id')
       .innerJoin('systems', 'systems.id', 'services.provider_system_id')
       .innerJoin('organizations', 'organizations.id', 'systems.organization_id')
+      .leftJoin('service_versions as successor', 'successor.id', 'service_versions.successor_version_id')
       .select([
         'services.id as service_id',
         'services.context',
@@ -118,9 +133,20 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
         'service_versions.sandbox_url',
         'service_versions.production_url',
         'service_versions.resources',
+        'service_versions.deprecated_at',
+        'service_versions.sunset_at',
+        'services.decommission_at',
+        'successor.version as successor_version',
       ])
-      .where('service_versions.status', '!=', 'retired')
+      // Retired versions stay in the snapshot so that they answer 410 with a pointer to their successor.
+      .where('service_versions.status', 'in', ['sandbox_test', 'published', 'deprecated', 'retired'])
       .where('systems.status', '=', 'active')
+      .execute();
+    const maintenance = await trx
+      .selectFrom('notices')
+      .select(['id', 'service_id', 'starts_at', 'ends_at'])
+      .where('kind', '=', 'maintenance')
+      .where('ends_at', '>', sql<Date>`now()`)
       .execute();
     const subscriptions = await trx
       .selectFrom('subscriptions')
@@ -141,6 +167,7 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
         secretSha256: c.secret_sha256,
         systemId: c.system_id,
         environment: c.environment,
+        expiresAtMs: ms(c.expires_at),
       })),
       systems: systems.map((s) => ({ id: s.id, name: s.name, organizationCode: s.code })),
       routes: routes.map((r) => ({
@@ -153,6 +180,16 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
         providerOrgCode: r.provider_org_code,
         upstreams: { sandbox: r.sandbox_url, production: r.production_url },
         resources: r.resources,
+        deprecatedAtMs: ms(r.deprecated_at),
+        sunsetAtMs: ms(r.sunset_at),
+        successorPath: r.successor_version ? `/${r.context}/${r.successor_version}` : null,
+        decommissionAtMs: ms(r.decommission_at),
+      })),
+      maintenance: maintenance.map((m) => ({
+        noticeId: m.id,
+        serviceId: m.service_id,
+        startsAtMs: ms(m.starts_at)!,
+        endsAtMs: ms(m.ends_at)!,
       })),
       subscriptions: subscriptions.map((s) => ({
         id: s.id,

@@ -237,6 +237,52 @@ export const ERRORS = {
     titleVi: 'Yêu cầu không hợp lệ',
     title: 'The request is malformed (URL, headers or body length)',
   },
+  GW_VERSION_SUNSET: {
+    status: 410,
+    titleVi: 'Phiên bản dịch vụ đã hết hạn sử dụng',
+    title: 'This service version has passed its sunset date; use its successor (see Link and `successor`)',
+  },
+  GW_SERVICE_DECOMMISSIONED: {
+    status: 410,
+    titleVi: 'Dịch vụ đã ngừng cung cấp',
+    title: 'The service has been decommissioned (announced at least 60 days ahead)',
+  },
+  GW_MAINTENANCE: {
+    status: 503,
+    titleVi: 'Dịch vụ đang bảo trì theo thông báo',
+    title: 'The service is in an announced maintenance window; see Retry-After',
+  },
+  GW_CREDENTIAL_EXPIRED: {
+    status: 401,
+    titleVi: 'Thông tin kết nối đã hết hiệu lực sau khi được thay mới',
+    title: 'The credential was rotated and its overlap has ended; use the new one',
+  },
+  CP_SUNSET_TOO_EARLY: {
+    status: 400,
+    titleVi: 'Phiên bản cũ phải được duy trì ít nhất 180 ngày',
+    title: 'The previous version must keep running at least 180 days after the new one is published (R-18)',
+  },
+  CP_DECOMMISSION_TOO_EARLY: {
+    status: 400,
+    titleVi: 'Phải thông báo ngừng dịch vụ trước ít nhất 60 ngày',
+    title: 'A decommission must be announced at least 60 days ahead (R-21)',
+  },
+  CP_MAINTENANCE_NOT_AHEAD: {
+    status: 400,
+    titleVi: 'Lịch bảo trì phải được thông báo trước',
+    title: 'A maintenance window must start in the future and end after it starts (R-24)',
+  },
+  CP_VERSION_STATE: {
+    status: 409,
+    titleVi: 'Không thể chuyển trạng thái phiên bản như vậy',
+    title: 'This version cannot make that status change from its current status',
+  },
+  CP_CREDENTIAL_ROTATED: {
+    status: 409,
+    titleVi: 'Thông tin kết nối này đã được thay mới',
+    title: 'This credential has already been rotated; rotate its replacement instead',
+  },
+  CP_NOTICE_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy thông báo', title: 'No such notice' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

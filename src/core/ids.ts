@@ -1,7 +1,21 @@
 import { randomBytes } from 'node:crypto';
 
 /** Prefixed ids (DESIGN.md): the prefix says what the id names, so a stray id in a log is self-explaining. */
-export type IdPrefix = 'org' | 'sys' | 'svc' | 'ver' | 'sub' | 'cred' | 'req' | 'txn' | 'msg' | 'usr' | 'evt';
+export type IdPrefix =
+  | 'org'
+  | 'sys'
+  | 'svc'
+  | 'ver'
+  | 'sub'
+  | 'cred'
+  | 'req'
+  | 'txn'
+  | 'msg'
+  | 'usr'
+  | 'evt'
+  | 'ntc'
+  | 'ntf'
+  | 'whk';
 
 const ALPHABET = '0123456789abcdefghijkmnopqrstuvwxyz';
 

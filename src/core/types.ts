@@ -52,11 +52,21 @@ export interface Service {
   name: string;
   providerSystemId: string;
   description: TechnicalDescription;
+  /** When the service stops (R-21: announced at least 60 days ahead); null when none is scheduled. */
+  decommissionAt: string | null;
+  decommissionedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
 
-export type VersionStatus = 'draft' | 'published' | 'deprecated' | 'retired';
+export type VersionStatus =
+  | 'draft'
+  | 'submitted'
+  | 'sandbox_test'
+  | 'published'
+  | 'deprecated'
+  | 'retired'
+  | 'rejected';
 export type Protocol = 'REST' | 'SOAP';
 
 export interface ResourceTemplate {
@@ -73,6 +83,11 @@ export interface ServiceVersion {
   status: VersionStatus;
   upstreams: { sandbox: string | null; production: string | null };
   resources: ResourceTemplate[];
+  publishedAt: string | null;
+  deprecatedAt: string | null;
+  /** After this the version answers 410 with a pointer to its successor (R-18: ≥ 180 days after the successor). */
+  sunsetAt: string | null;
+  successorVersionId: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -103,6 +118,24 @@ export interface Credential {
   status: CredentialStatus;
   createdAt: string;
   revokedAt: string | null;
+  /** A rotated credential works until then (the overlap), then stops. */
+  expiresAt: string | null;
+  replacedBy: string | null;
+}
+
+export type NoticeKind = 'deprecation' | 'decommission' | 'maintenance' | 'endpoint_change' | 'announcement';
+
+/** A public notice, readable without login. */
+export interface Notice {
+  id: string;
+  kind: NoticeKind;
+  title: string;
+  body: string;
+  serviceId: string | null;
+  versionId: string | null;
+  startsAt: string | null;
+  endsAt: string | null;
+  publishedAt: string;
 }
 
 /** Returned once, when a credential is issued; the secret is never shown again. */

@@ -28,6 +28,16 @@ export interface Route {
   providerOrgCode: string;
   upstreams: Record<Environment, Upstream | null>;
   resources: CompiledResource[];
+  sunsetAtMs: number | null;
+  successorPath: string | null;
+  decommissionAtMs: number | null;
+  /** RFC 9745 Deprecation, RFC 8594 Sunset and the successor Link, added to answers of a deprecated version. */
+  deprecationHeaders: Record<string, string> | null;
+}
+
+export interface MaintenanceWindow {
+  startsAtMs: number;
+  endsAtMs: number;
 }
 
 export interface SubscriptionPolicy {
@@ -49,7 +59,10 @@ export interface CompiledSnapshot {
     publicJwk: Record<string, unknown>;
   };
   credentialsByKey: Map<string, SnapshotData['credentials'][number]>;
-  activeCredentialIds: Set<string>;
+  /** Active credential id → when it stops (a rotated one), or null. */
+  activeCredentials: Map<string, number | null>;
+  /** Maintenance windows by service id; '*' for the whole platform. */
+  maintenance: Map<string, MaintenanceWindow[]>;
   systems: Map<string, SnapshotData['systems'][number]>;
   /** `${context}/${version}` → route. */
   routes: Map<string, Route>;
@@ -124,6 +137,10 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
       providerOrgCode: r.providerOrgCode,
       upstreams: { sandbox: toUpstream(r.upstreams.sandbox), production: toUpstream(r.upstreams.production) },
       resources: r.resources.map((res) => compileResource(res.method, res.path)),
+      sunsetAtMs: r.sunsetAtMs,
+      successorPath: r.successorPath,
+      decommissionAtMs: r.decommissionAtMs,
+      deprecationHeaders: r.status === 'deprecated' ? deprecationHeaders(r) : null,
     });
     depths.add(r.context.split('/').length);
   }
@@ -148,7 +165,8 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
     loadedAtMs: nowMs,
     signing: await importSigning(data.signingKey),
     credentialsByKey: new Map(data.credentials.map((c) => [c.consumerKey, c])),
-    activeCredentialIds: new Set(data.credentials.map((c) => c.id)),
+    activeCredentials: new Map(data.credentials.map((c) => [c.id, c.expiresAtMs])),
+    maintenance: groupMaintenance(data.maintenance),
     systems: new Map(data.systems.map((s) => [s.id, s])),
     routes,
     contextDepths: [...depths].sort((a, b) => b - a),
@@ -156,8 +174,39 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
   };
 }
 
-/** Routes of a sandbox token: every non-retired version with a sandbox upstream; production: published ones. */
+/** Sandbox serves versions under sandbox test and published ones (R-11); production only published ones. */
 export function routableIn(route: Route, env: Environment): boolean {
-  if (env === 'production') return route.status === 'published' || route.status === 'deprecated';
-  return route.status !== 'retired';
+  if (route.status === 'published' || route.status === 'deprecated') return true;
+  return env === 'sandbox' && route.status === 'sandbox_test';
+}
+
+function deprecationHeaders(r: SnapshotData['routes'][number]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  // RFC 9745: Deprecation is a structured-field date, "@" + Unix seconds.
+  headers['deprecation'] = `@${Math.floor((r.deprecatedAtMs ?? 0) / 1000)}`;
+  if (r.sunsetAtMs !== null) headers['sunset'] = new Date(r.sunsetAtMs).toUTCString();
+  if (r.successorPath) headers['link'] = `<${r.successorPath}>; rel="successor-version"`;
+  return headers;
+}
+
+function groupMaintenance(windows: SnapshotData['maintenance']): Map<string, MaintenanceWindow[]> {
+  const byService = new Map<string, MaintenanceWindow[]>();
+  for (const w of windows) {
+    const key = w.serviceId ?? '*';
+    byService.set(key, [...(byService.get(key) ?? []), { startsAtMs: w.startsAtMs, endsAtMs: w.endsAtMs }]);
+  }
+  return byService;
+}
+
+/** The maintenance window `nowMs` falls in for this service (or the whole platform), if any. */
+export function maintenanceAt(
+  snapshot: CompiledSnapshot,
+  serviceId: string,
+  nowMs: number,
+): MaintenanceWindow | null {
+  for (const key of [serviceId, '*']) {
+    for (const w of snapshot.maintenance.get(key) ?? [])
+      if (w.startsAtMs <= nowMs && nowMs < w.endsAtMs) return w;
+  }
+  return null;
 }

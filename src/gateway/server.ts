@@ -9,7 +9,13 @@ import type { Config } from '../core/config.ts';
 import { type ErrorCode, toProblem } from '../core/errors.ts';
 import { SequentialIds } from '../core/ids.ts';
 import type { RecordSink, TransactionRecord } from '../telemetry/record.ts';
-import { type CompiledSnapshot, matchResource, type Route, routableIn } from './compiled-snapshot.ts';
+import {
+  type CompiledSnapshot,
+  maintenanceAt,
+  matchResource,
+  type Route,
+  routableIn,
+} from './compiled-snapshot.ts';
 import { requestHeadersForUpstream, responseHeadersForConsumer } from './headers.ts';
 import { insideWindow, QuotaCounters } from './quota.ts';
 import type { SnapshotHolder } from './snapshot-holder.ts';
@@ -125,9 +131,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     code: ErrorCode,
     detail?: string,
     headers: Record<string, string> = {},
+    members: Record<string, unknown> = {},
   ): void {
     stats.refused++;
-    const problem = toProblem(code, detail, { transactionId: rec.id });
+    const problem = toProblem(code, detail, { transactionId: rec.id, ...members });
     const body = JSON.stringify(problem);
     res.writeHead(problem.status, {
       'content-type': 'application/problem+json; charset=utf-8',
@@ -171,8 +178,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     rec.consumerSystemId = claims.systemId;
     rec.environment = claims.environment;
     rec.consumerOrgCode = snapshot.systems.get(claims.systemId)?.organizationCode ?? null;
-    if (!snapshot.activeCredentialIds.has(claims.credentialId)) {
+    const credentialEndsAtMs = snapshot.activeCredentials.get(claims.credentialId);
+    if (credentialEndsAtMs === undefined) {
       return refuse(res, rec, 'GW_CREDENTIAL_REVOKED', undefined, {
+        'www-authenticate': 'Bearer realm="lgsp", error="invalid_token"',
+      });
+    }
+    if (credentialEndsAtMs !== null && clock.nowMs() >= credentialEndsAtMs) {
+      return refuse(res, rec, 'GW_CREDENTIAL_EXPIRED', undefined, {
         'www-authenticate': 'Bearer realm="lgsp", error="invalid_token"',
       });
     }
@@ -200,17 +213,37 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (resourceSegments.some((s) => s === '.' || s === '..' || /^%2e/i.test(s) || /%2f/i.test(s))) {
       return refuse(res, rec, 'GW_PATH_INVALID');
     }
+    // A version past its sunset, or a decommissioned service, answers 410 whoever calls (R-18, R-21).
+    const nowMs = clock.nowMs();
+    if (route.decommissionAtMs !== null && nowMs >= route.decommissionAtMs) {
+      return refuse(res, rec, 'GW_SERVICE_DECOMMISSIONED');
+    }
+    if (route.status === 'retired' || (route.sunsetAtMs !== null && nowMs >= route.sunsetAtMs)) {
+      return refuse(
+        res,
+        rec,
+        'GW_VERSION_SUNSET',
+        route.successorPath ? `→ ${route.successorPath}` : undefined,
+        route.successorPath ? { link: `<${route.successorPath}>; rel="successor-version"` } : {},
+        route.successorPath ? { successor: route.successorPath } : {},
+      );
+    }
     const upstream = routableIn(route, claims.environment) ? route.upstreams[claims.environment] : null;
     if (!upstream) return refuse(res, rec, 'GW_NOT_IN_ENVIRONMENT', claims.environment);
     const method = rec.method;
     const resource = matchResource(route.resources, method, resourceSegments);
     if (!resource) return refuse(res, rec, 'GW_RESOURCE_NOT_FOUND');
     rec.resourceTemplate = resource.template;
+    const maintenance = maintenanceAt(snapshot, route.serviceId, nowMs);
+    if (maintenance) {
+      return refuse(res, rec, 'GW_MAINTENANCE', new Date(maintenance.endsAtMs).toISOString(), {
+        'retry-after': String(Math.max(1, Math.ceil((maintenance.endsAtMs - nowMs) / 1000))),
+      });
+    }
 
     // 3. Whether it may: subscription in this environment (R-16), time of use and quota (R-12).
     const policy = snapshot.subscriptions.get(`${claims.systemId}|${route.versionId}|${claims.environment}`);
     if (!policy) return refuse(res, rec, 'GW_SUBSCRIPTION_REQUIRED');
-    const nowMs = clock.nowMs();
     if (!insideWindow(policy, nowMs, tzOffsetMs))
       return refuse(res, rec, 'GW_OUTSIDE_TIME_WINDOW', policy.window?.text);
     const quota = quotas.take(policy, nowMs);
@@ -253,19 +286,25 @@ export function createGateway(deps: GatewayDeps): Gateway {
       clientAddress: req.socket.remoteAddress ?? '',
       proto: 'http',
     });
-    const handler = new ForwardHandler(res, rec, tap, {
-      nowMs: () => clock.nowMs(),
-      finish,
-      failedBeforeAnswer: (code) => {
-        if (code === 'UND_ERR_HEADERS_TIMEOUT')
-          return refuse(res, rec, 'GW_UPSTREAM_TIMEOUT', `${timeoutMs} ms`);
-        logger.warn(
-          { txn: rec.id, service: route.context, version: route.version, code },
-          'provider unreachable',
-        );
-        refuse(res, rec, 'GW_UPSTREAM_UNREACHABLE', code);
+    const handler = new ForwardHandler(
+      res,
+      rec,
+      tap,
+      {
+        nowMs: () => clock.nowMs(),
+        finish,
+        failedBeforeAnswer: (code) => {
+          if (code === 'UND_ERR_HEADERS_TIMEOUT')
+            return refuse(res, rec, 'GW_UPSTREAM_TIMEOUT', `${timeoutMs} ms`);
+          logger.warn(
+            { txn: rec.id, service: route.context, version: route.version, code },
+            'provider unreachable',
+          );
+          refuse(res, rec, 'GW_UPSTREAM_UNREACHABLE', code);
+        },
       },
-    });
+      route.deprecationHeaders,
+    );
     rec.requestOutAt = clock.nowMs();
     poolFor(upstream.origin).dispatch(
       {
@@ -357,7 +396,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       );
     const challenge: Record<string, string> = usedBasic ? { 'www-authenticate': 'Basic realm="lgsp"' } : {};
     const credential = clientId ? snapshot.credentialsByKey.get(clientId) : undefined;
-    if (!credential || !clientSecret || !secretMatches(clientSecret, credential.secretSha256)) {
+    const expired = credential?.expiresAtMs != null && clock.nowMs() >= credential.expiresAtMs;
+    if (!credential || expired || !clientSecret || !secretMatches(clientSecret, credential.secretSha256)) {
       return oauthError(
         401,
         'invalid_client',
@@ -454,6 +494,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     private readonly rec: TransactionRecord,
     private readonly tap: HashingTap | null,
     private readonly hooks: ForwardHooks,
+    /** Deprecation, Sunset and Link headers of a deprecated version (R-18), or null. */
+    private readonly deprecation: Record<string, string> | null,
   ) {
     // 'close' comes after 'finish' too: one listener tells a complete answer from a consumer that hung up.
     res.once('close', () => {
@@ -497,7 +539,9 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.noteRequestBody();
     this.hash = createHash('sha256');
     if (this.clientGone) return controller.abort(new Error('consumer closed the connection'));
-    this.res.writeHead(statusCode, responseHeadersForConsumer(headers, this.rec.id));
+    const out = responseHeadersForConsumer(headers, this.rec.id);
+    if (this.deprecation) Object.assign(out, this.deprecation);
+    this.res.writeHead(statusCode, out);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {

@@ -5,6 +5,7 @@ type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
 
 export type Environment = 'sandbox' | 'production';
+export type NoticeKind = 'deprecation' | 'decommission' | 'maintenance' | 'endpoint_change' | 'announcement';
 
 export interface TechnicalDescription {
   /** Địa chỉ và giao diện kết nối */
@@ -65,16 +66,23 @@ export interface Database {
     description: Json<TechnicalDescription>;
     created_at: Timestamp;
     updated_at: Timestamp;
+    decommission_at: Timestamp | null;
+    decommission_reason: string | null;
+    decommissioned_at: Timestamp | null;
   };
   service_versions: {
     id: string;
     service_id: string;
     version: string;
     protocol: 'REST' | 'SOAP';
-    status: 'draft' | 'published' | 'deprecated' | 'retired';
+    status: 'draft' | 'submitted' | 'sandbox_test' | 'published' | 'deprecated' | 'retired' | 'rejected';
     sandbox_url: string | null;
     production_url: string | null;
     resources: Json<ResourceTemplate[]>;
+    published_at: Timestamp | null;
+    deprecated_at: Timestamp | null;
+    sunset_at: Timestamp | null;
+    successor_version_id: string | null;
     created_at: Timestamp;
     updated_at: Timestamp;
   };
@@ -100,6 +108,20 @@ export interface Database {
     status: 'active' | 'revoked';
     created_at: Timestamp;
     revoked_at: Timestamp | null;
+    expires_at: Timestamp | null;
+    replaced_by: string | null;
+  };
+  notices: {
+    id: string;
+    kind: NoticeKind;
+    title: string;
+    body: string;
+    service_id: string | null;
+    version_id: string | null;
+    starts_at: Timestamp | null;
+    ends_at: Timestamp | null;
+    published_at: Timestamp;
+    created_by: string;
   };
   signing_keys: {
     kid: string;
@@ -129,6 +151,35 @@ export interface Database {
     revision: number;
   };
   transactions: TransactionRow;
+  /** Where an organization wants signed webhook notifications (migrations/0003_notifications.sql). */
+  webhook_endpoints: {
+    id: string;
+    organization_id: string;
+    url: string;
+    /** The HMAC key; stored because signing needs it, never returned after creation. */
+    secret: string;
+    /** Event types it subscribes to; empty = all. */
+    events: ColumnType<string[], string[], string[]>;
+    active: boolean;
+    created_at: Timestamp;
+  };
+  /** The notification outbox: written in the transaction of the change that causes it, delivered by the Notifier. */
+  notifications: {
+    id: string;
+    event_type: string;
+    channel: 'email' | 'webhook';
+    /** An e-mail address, or a webhook endpoint id. */
+    recipient: string;
+    subject: string;
+    body_text: string;
+    payload: Json<Record<string, unknown>>;
+    status: 'pending' | 'sent' | 'failed';
+    attempts: number;
+    next_attempt_at: Timestamp;
+    last_error: string | null;
+    created_at: Timestamp;
+    sent_at: Timestamp | null;
+  };
 }
 
 export interface TransactionRow {

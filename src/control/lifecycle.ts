@@ -1,0 +1,547 @@
+import type { Transaction } from 'kysely';
+import { sql } from 'kysely';
+import type { Clock } from '../core/clock.ts';
+import { LgspError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import type { IssuedCredential, Notice, NoticeKind, Service, ServiceVersion } from '../core/types.ts';
+import type { Store } from '../store/port.ts';
+import type { Database } from '../store/schema.ts';
+import type { Registry } from './registry.ts';
+
+const DAY_MS = 86_400_000;
+/** R-18: the current version keeps running at least 180 days after its successor is published. */
+export const MIN_SUNSET_DAYS = 180;
+/** R-21: a provider stopping a service gives at least 60 days' notice. */
+export const MIN_DECOMMISSION_NOTICE_DAYS = 60;
+/** R-19: how long both secrets work after a rotation, unless the operator says otherwise. */
+export const DEFAULT_ROTATION_OVERLAP_HOURS = 72;
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+async function publishNotice(
+  trx: Transaction<Database>,
+  notice: {
+    kind: NoticeKind;
+    title: string;
+    body: string;
+    serviceId?: string | null;
+    versionId?: string | null;
+    startsAt?: Date | null;
+    endsAt?: Date | null;
+  },
+  now: Date,
+  actor: string,
+): Promise<string> {
+  const id = newId('ntc', now.getTime());
+  await trx
+    .insertInto('notices')
+    .values({
+      id,
+      kind: notice.kind,
+      title: notice.title,
+      body: notice.body,
+      service_id: notice.serviceId ?? null,
+      version_id: notice.versionId ?? null,
+      starts_at: notice.startsAt ?? null,
+      ends_at: notice.endsAt ?? null,
+      published_at: now,
+      created_by: actor,
+    })
+    .execute();
+  return id;
+}
+
+/**
+ * The changing and ending of services and credentials (Articles 13–15): versions side by side with a sunset,
+ * credential rotation with an overlap, decommissioning with 60 days' notice, announced maintenance. Every step is
+ * one transaction with its audit event (through `Registry.change`), and what the public must know is published
+ * as a notice in that same transaction. Dates are enforced by the gateway per request from its snapshot; `runDue`
+ * then tidies the records (retires, revokes) once the dates have passed.
+ */
+export class Lifecycle {
+  constructor(
+    private readonly store: Store,
+    private readonly registry: Registry,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Publishes a version. Every other published version of the service becomes deprecated with a sunset no
+   * earlier than 180 days from now (R-18) — `previousSunsetAt` may set a later one — and points at this one.
+   */
+  async publishVersion(
+    versionId: string,
+    options: { previousSunsetAt?: string },
+    actor: string,
+  ): Promise<ServiceVersion> {
+    const nowMs = this.clock.nowMs();
+    const earliest = nowMs + MIN_SUNSET_DAYS * DAY_MS;
+    const sunsetMs = options.previousSunsetAt ? Date.parse(options.previousSunsetAt) : earliest;
+    if (Number.isNaN(sunsetMs) || sunsetMs < earliest) {
+      throw new LgspError('CP_SUNSET_TOO_EARLY', `≥ ${new Date(earliest).toISOString()}`);
+    }
+    await this.registry.change(async (trx, now) => {
+      const version = await trx
+        .selectFrom('service_versions')
+        .innerJoin('services', 'services.id', 'service_versions.service_id')
+        .select([
+          'service_versions.id',
+          'service_versions.status',
+          'service_versions.version',
+          'services.id as service_id',
+          'services.context',
+          'services.name',
+        ])
+        .where('service_versions.id', '=', versionId)
+        .executeTakeFirst();
+      if (!version) throw new LgspError('CP_VERSION_NOT_FOUND', versionId);
+      if (!['draft', 'submitted', 'sandbox_test'].includes(version.status)) {
+        throw new LgspError('CP_VERSION_STATE', `${version.status} → published`);
+      }
+      await trx
+        .updateTable('service_versions')
+        .set({ status: 'published', published_at: now, updated_at: now })
+        .where('id', '=', versionId)
+        .execute();
+      const previous = await trx
+        .selectFrom('service_versions')
+        .select(['id', 'version'])
+        .where('service_id', '=', version.service_id)
+        .where('status', '=', 'published')
+        .where('id', '!=', versionId)
+        .execute();
+      const sunset = new Date(sunsetMs);
+      for (const old of previous) {
+        await trx
+          .updateTable('service_versions')
+          .set({
+            status: 'deprecated',
+            deprecated_at: now,
+            sunset_at: sunset,
+            successor_version_id: versionId,
+            updated_at: now,
+          })
+          .where('id', '=', old.id)
+          .execute();
+        await publishNotice(
+          trx,
+          {
+            kind: 'deprecation',
+            serviceId: version.service_id,
+            versionId: old.id,
+            title: `Ngừng khuyến nghị ${version.context} ${old.version} / ${version.context} ${old.version} deprecated`,
+            body:
+              `Dịch vụ "${version.name}" phiên bản ${old.version} được thay bằng ${version.version}; phiên bản cũ ngừng hoạt động ngày ${sunset.toISOString().slice(0, 10)}. ` +
+              `Version ${old.version} is replaced by ${version.version} and stops on ${sunset.toISOString().slice(0, 10)}.`,
+          },
+          now,
+          actor,
+        );
+      }
+      return {
+        result: null,
+        event: {
+          actor,
+          action: 'version.publish',
+          objectType: 'service_version',
+          objectId: versionId,
+          details: {
+            deprecated: previous.map((p) => p.id),
+            sunsetAt: previous.length ? sunset.toISOString() : null,
+          },
+        },
+      };
+    });
+    return this.registry.getVersion(versionId);
+  }
+
+  /**
+   * Rotates a credential (R-19): a new key and secret for the same system and environment; the old pair keeps
+   * working for `overlapHours` so the consumer can switch without downtime, then stops.
+   */
+  async rotateCredential(
+    credentialId: string,
+    overlapHours: number,
+    actor: string,
+  ): Promise<IssuedCredential & { previousExpiresAt: string }> {
+    const old = await this.registry.getCredential(credentialId);
+    if (old.status === 'revoked') throw new LgspError('CP_CREDENTIAL_REVOKED', credentialId);
+    if (old.replacedBy) throw new LgspError('CP_CREDENTIAL_ROTATED', `${credentialId} → ${old.replacedBy}`);
+    const issued = await this.registry.issueCredential(old.systemId, old.environment, actor);
+    const expiresAt = new Date(this.clock.nowMs() + overlapHours * 3_600_000);
+    await this.registry.change(async (trx) => {
+      await trx
+        .updateTable('credentials')
+        .set({ expires_at: expiresAt, replaced_by: issued.id })
+        .where('id', '=', credentialId)
+        .execute();
+      return {
+        result: null,
+        event: {
+          actor,
+          action: 'credential.rotate',
+          objectType: 'credential',
+          objectId: credentialId,
+          details: { replacedBy: issued.id, expiresAt: expiresAt.toISOString() },
+        },
+      };
+    });
+    return { ...issued, previousExpiresAt: expiresAt.toISOString() };
+  }
+
+  /** Schedules a service's end at least 60 days ahead and publishes the notice at once (R-21). */
+  async scheduleDecommission(
+    serviceId: string,
+    input: { at: string; reason: string },
+    actor: string,
+  ): Promise<Service> {
+    const nowMs = this.clock.nowMs();
+    const atMs = Date.parse(input.at);
+    const earliest = nowMs + MIN_DECOMMISSION_NOTICE_DAYS * DAY_MS;
+    if (Number.isNaN(atMs) || atMs < earliest) {
+      throw new LgspError('CP_DECOMMISSION_TOO_EARLY', `≥ ${new Date(earliest).toISOString()}`);
+    }
+    await this.registry.change(async (trx, now) => {
+      const service = await trx
+        .selectFrom('services')
+        .select(['id', 'context', 'name', 'decommissioned_at'])
+        .where('id', '=', serviceId)
+        .executeTakeFirst();
+      if (!service) throw new LgspError('CP_SERVICE_NOT_FOUND', serviceId);
+      const at = new Date(atMs);
+      await trx
+        .updateTable('services')
+        .set({ decommission_at: at, decommission_reason: input.reason, updated_at: now })
+        .where('id', '=', serviceId)
+        .execute();
+      await publishNotice(
+        trx,
+        {
+          kind: 'decommission',
+          serviceId,
+          startsAt: at,
+          title: `Ngừng cung cấp dịch vụ ${service.context} / Service ${service.context} ends`,
+          body: `Dịch vụ "${service.name}" ngừng cung cấp từ ${at.toISOString().slice(0, 10)}. Lý do: ${input.reason}. / The service ends on ${at.toISOString().slice(0, 10)}.`,
+        },
+        now,
+        actor,
+      );
+      return {
+        result: null,
+        event: {
+          actor,
+          action: 'service.decommission.schedule',
+          objectType: 'service',
+          objectId: serviceId,
+          details: { at: at.toISOString(), reason: input.reason },
+        },
+      };
+    });
+    return this.registry.getService(serviceId);
+  }
+
+  /** Announces a maintenance window ahead of time (R-24); inside it the gateway answers 503 with Retry-After. */
+  async announceMaintenance(
+    input: { serviceId: string | null; startsAt: string; endsAt: string; title: string; body: string },
+    actor: string,
+  ): Promise<Notice> {
+    const nowMs = this.clock.nowMs();
+    const startsMs = Date.parse(input.startsAt);
+    const endsMs = Date.parse(input.endsAt);
+    if (Number.isNaN(startsMs) || Number.isNaN(endsMs) || startsMs <= nowMs || endsMs <= startsMs) {
+      throw new LgspError('CP_MAINTENANCE_NOT_AHEAD', `${input.startsAt} – ${input.endsAt}`);
+    }
+    const id = await this.registry.change(async (trx, now) => {
+      if (input.serviceId) {
+        const service = await trx
+          .selectFrom('services')
+          .select('id')
+          .where('id', '=', input.serviceId)
+          .executeTakeFirst();
+        if (!service) throw new LgspError('CP_SERVICE_NOT_FOUND', input.serviceId);
+      }
+      const noticeId = await publishNotice(
+        trx,
+        {
+          kind: 'maintenance',
+          serviceId: input.serviceId,
+          startsAt: new Date(startsMs),
+          endsAt: new Date(endsMs),
+          title: input.title,
+          body: input.body,
+        },
+        now,
+        actor,
+      );
+      return {
+        result: noticeId,
+        event: {
+          actor,
+          action: 'maintenance.announce',
+          objectType: 'notice',
+          objectId: noticeId,
+          details: { serviceId: input.serviceId, startsAt: input.startsAt, endsAt: input.endsAt },
+        },
+      };
+    });
+    return this.getNotice(id);
+  }
+
+  /**
+   * A consumer stops using a service (R-21): the subscription is revoked, and so, at once, are the system's
+   * credentials in that environment if no other active subscription still needs them.
+   */
+  async cancelSubscription(subscriptionId: string, actor: string): Promise<{ revokedCredentials: string[] }> {
+    return this.registry.change(async (trx, now) => {
+      const sub = await trx
+        .selectFrom('subscriptions')
+        .selectAll()
+        .where('id', '=', subscriptionId)
+        .executeTakeFirst();
+      if (!sub) throw new LgspError('CP_SUBSCRIPTION_NOT_FOUND', subscriptionId);
+      await trx
+        .updateTable('subscriptions')
+        .set({ status: 'revoked', updated_at: now })
+        .where('id', '=', subscriptionId)
+        .execute();
+      const revokedCredentials = await revokeUnneededCredentials(
+        trx,
+        [{ systemId: sub.system_id, environment: sub.environment }],
+        now,
+      );
+      return {
+        result: { revokedCredentials },
+        event: {
+          actor,
+          action: 'subscription.cancel',
+          objectType: 'subscription',
+          objectId: subscriptionId,
+          details: { revokedCredentials },
+        },
+      };
+    });
+  }
+
+  /**
+   * Carries out what has fallen due: versions past their sunset are retired, services past their decommission
+   * date are ended (versions retired, subscriptions and the credentials they alone needed revoked), rotated
+   * credentials past their overlap are revoked. The gateway already refuses these from its snapshot at the due
+   * time; this makes the registry say so too. Returns what it did.
+   */
+  async runDue(
+    actor = 'system:scheduler',
+  ): Promise<{ retiredVersions: string[]; decommissionedServices: string[]; revokedCredentials: string[] }> {
+    const now = new Date(this.clock.nowMs());
+    const out = {
+      retiredVersions: [] as string[],
+      decommissionedServices: [] as string[],
+      revokedCredentials: [] as string[],
+    };
+    const sunset = await this.store.db
+      .selectFrom('service_versions')
+      .select('id')
+      .where('status', '=', 'deprecated')
+      .where('sunset_at', '<=', now)
+      .execute();
+    for (const { id } of sunset) {
+      await this.registry.change(async (trx, at) => {
+        await trx
+          .updateTable('service_versions')
+          .set({ status: 'retired', updated_at: at })
+          .where('id', '=', id)
+          .execute();
+        return {
+          result: null,
+          event: {
+            actor,
+            action: 'version.retire',
+            objectType: 'service_version',
+            objectId: id,
+            details: { reason: 'sunset' },
+          },
+        };
+      });
+      out.retiredVersions.push(id);
+    }
+    const ending = await this.store.db
+      .selectFrom('services')
+      .select('id')
+      .where('decommission_at', '<=', now)
+      .where('decommissioned_at', 'is', null)
+      .execute();
+    for (const { id } of ending) {
+      const revoked = await this.registry.change(async (trx, at) => {
+        const versions = await trx
+          .selectFrom('service_versions')
+          .select('id')
+          .where('service_id', '=', id)
+          .execute();
+        const versionIds = versions.map((v) => v.id);
+        if (versionIds.length > 0) {
+          await trx
+            .updateTable('service_versions')
+            .set({ status: 'retired', updated_at: at })
+            .where('id', 'in', versionIds)
+            .where('status', '!=', 'rejected')
+            .execute();
+        }
+        const subs = versionIds.length
+          ? await trx
+              .updateTable('subscriptions')
+              .set({ status: 'revoked', updated_at: at })
+              .where('version_id', 'in', versionIds)
+              .where('status', '!=', 'revoked')
+              .returning(['system_id', 'environment'])
+              .execute()
+          : [];
+        const revokedCredentials = await revokeUnneededCredentials(
+          trx,
+          subs.map((s) => ({ systemId: s.system_id, environment: s.environment })),
+          at,
+        );
+        await trx
+          .updateTable('services')
+          .set({ decommissioned_at: at, updated_at: at })
+          .where('id', '=', id)
+          .execute();
+        return {
+          result: revokedCredentials,
+          event: {
+            actor,
+            action: 'service.decommission',
+            objectType: 'service',
+            objectId: id,
+            details: { revokedSubscriptions: subs.length, revokedCredentials },
+          },
+        };
+      });
+      out.decommissionedServices.push(id);
+      out.revokedCredentials.push(...revoked);
+    }
+    const overlapOver = await this.store.db
+      .selectFrom('credentials')
+      .select('id')
+      .where('status', '=', 'active')
+      .where('expires_at', '<=', now)
+      .execute();
+    for (const { id } of overlapOver) {
+      await this.registry.change(async (trx, at) => {
+        await trx
+          .updateTable('credentials')
+          .set({ status: 'revoked', revoked_at: at })
+          .where('id', '=', id)
+          .execute();
+        return {
+          result: null,
+          event: {
+            actor,
+            action: 'credential.revoke',
+            objectType: 'credential',
+            objectId: id,
+            details: { reason: 'rotation overlap ended' },
+          },
+        };
+      });
+      out.revokedCredentials.push(id);
+    }
+    return out;
+  }
+
+  /** Who still calls a version, from the transaction records since `sinceIso` (R-18: whom to chase before sunset). */
+  async consumersOfVersion(versionId: string, sinceIso?: string) {
+    const version = await this.registry.getVersion(versionId);
+    let q = this.store.db
+      .selectFrom('transactions')
+      .select([
+        'consumer_system_id',
+        'consumer_org_code',
+        sql<number>`count(*)`.as('calls'),
+        sql<Date>`max(request_in_at)`.as('last_call_at'),
+      ])
+      .where('version_id', '=', versionId)
+      .where('consumer_system_id', 'is not', null)
+      .groupBy(['consumer_system_id', 'consumer_org_code']);
+    const since = sinceIso ?? version.deprecatedAt;
+    if (since) q = q.where('request_in_at', '>=', new Date(since));
+    const rows = await q.orderBy('calls', 'desc').execute();
+    return rows.map((r) => ({
+      systemId: r.consumer_system_id!,
+      organizationCode: r.consumer_org_code,
+      calls: Number(r.calls),
+      lastCallAt: iso(r.last_call_at)!,
+    }));
+  }
+
+  async getNotice(id: string): Promise<Notice> {
+    const row = await this.store.db.selectFrom('notices').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new LgspError('CP_NOTICE_NOT_FOUND', id);
+    return toNotice(row);
+  }
+
+  async listNotices(): Promise<Notice[]> {
+    const rows = await this.store.db
+      .selectFrom('notices')
+      .selectAll()
+      .orderBy('published_at', 'desc')
+      .limit(500)
+      .execute();
+    return rows.map(toNotice);
+  }
+}
+
+function toNotice(r: {
+  id: string;
+  kind: NoticeKind;
+  title: string;
+  body: string;
+  service_id: string | null;
+  version_id: string | null;
+  starts_at: Date | string | null;
+  ends_at: Date | string | null;
+  published_at: Date | string;
+}): Notice {
+  return {
+    id: r.id,
+    kind: r.kind,
+    title: r.title,
+    body: r.body,
+    serviceId: r.service_id,
+    versionId: r.version_id,
+    startsAt: iso(r.starts_at),
+    endsAt: iso(r.ends_at),
+    publishedAt: iso(r.published_at)!,
+  };
+}
+
+/** Revokes the active credentials of these (system, environment) pairs that no active subscription needs any more. */
+async function revokeUnneededCredentials(
+  trx: Transaction<Database>,
+  pairs: Array<{ systemId: string; environment: string }>,
+  now: Date,
+): Promise<string[]> {
+  const revoked: string[] = [];
+  const seen = new Set<string>();
+  for (const { systemId, environment } of pairs) {
+    const key = `${systemId}|${environment}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const still = await trx
+      .selectFrom('subscriptions')
+      .select('id')
+      .where('system_id', '=', systemId)
+      .where('environment', '=', environment as 'sandbox')
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    if (still) continue;
+    const rows = await trx
+      .updateTable('credentials')
+      .set({ status: 'revoked', revoked_at: now })
+      .where('system_id', '=', systemId)
+      .where('environment', '=', environment as 'sandbox')
+      .where('status', '=', 'active')
+      .returning('id')
+      .execute();
+    revoked.push(...rows.map((r) => r.id));
+  }
+  return revoked;
+}
