@@ -1,13 +1,20 @@
-// `npm run bench`: the synchronous data path, side by side. Four targets in front of the same provider upstream —
-// direct, nginx (the reference proxy), a bare node:http + undici proxy (the floor of our stack) and the real
-// OpenLGSP gateway with every policy on — under three load shapes: 100 and 1,000 saturating connections, and
-// 1,000 connections pacing themselves at ≈ 2,000 req/s (regulation R-04: hold at least 1,000 concurrent
-// connections). It ends with the issue's bars as PASS/FAIL lines; they inform, the exit code does not depend on
-// them. If the demo exits mid-way (a crash takes its upstream with it), the demo, nginx and the bare proxy are
-// started again before the next load shape, and the crash is reported in the table and fails the bar.
+// `npm run bench`: the synchronous data path, side by side. Targets in front of the provider upstream — direct,
+// nginx (the reference proxy), a bare node:http + undici proxy (the floor of our stack) and the real OpenLGSP
+// gateway with every policy on, in two configurations: `gateway` (LGSP_GATEWAY_WORKERS=1, one process) and
+// `gateway×2` (LGSP_GATEWAY_WORKERS=2: a primary that accepts and hands connections round-robin to two gateway
+// workers) — under three load shapes: 100 and 1,000 saturating connections, and 1,000 connections pacing
+// themselves at ≈ 2,000 req/s (regulation R-04: hold at least 1,000 concurrent connections). It ends with the
+// issue's bars as PASS/FAIL lines, one per gateway row; they inform, the exit code does not depend on them. If a
+// demo exits mid-way (a crash takes its upstream with it), it (and nginx and the bare proxy, which stand on its
+// upstream) is started again before the next load shape, and the crash is reported in the table and fails the bar.
+//
+// The two gateway configurations are measured one after the other, each by its own demo (see `main`): they cannot
+// run side by side (the demo listens on the fixed ports 8280/9080), and an idle second platform would only take
+// memory and timer wake-ups from the first one's measurements.
 //
 // Environment: BENCH_DURATION_S (10), BENCH_WARMUP_S (2), BENCH_THREADS (2), BENCH_TIMEOUT_S (wrk --timeout, 2),
-// BENCH_SHAPES (100,1000,paced), LGSP_GATEWAY_WORKERS (passed to the demo; 1 unless set),
+// BENCH_SHAPES (100,1000,paced), LGSP_GATEWAY_WORKERS (when set, only that configuration is measured, as one
+// `gateway` row; unset, both 1 and 2),
 // BARE_POOL_CONNECTIONS (undici pool size of the bare proxy; unlimited unless set),
 // BENCH_DEMO_CMD (replace `node bin/lgsp.mjs demo --json`, only to test this script against a stand-in).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,8 +29,16 @@ import { runWrk, type WrkResult, writeLua } from './wrk.ts';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH_DIR, '..');
 
-type TargetName = 'direct' | 'nginx' | 'bare' | 'gateway';
-const TARGETS: readonly TargetName[] = ['direct', 'nginx', 'bare', 'gateway'];
+type GatewayName = 'gateway' | 'gateway×2';
+type TargetName = 'direct' | 'nginx' | 'bare' | GatewayName;
+const REFERENCES = ['direct', 'nginx', 'bare'] as const;
+const TARGETS: readonly TargetName[] = [...REFERENCES, 'gateway', 'gateway×2'];
+
+/** One gateway configuration: a row of the tables, and the LGSP_GATEWAY_WORKERS its demo is started with. */
+interface GatewayConfig {
+  name: GatewayName;
+  workers: string;
+}
 
 interface Shape {
   key: string;
@@ -70,9 +85,15 @@ const threads = envNumber('BENCH_THREADS', 2);
 const timeoutS = envNumber('BENCH_TIMEOUT_S', 2);
 const shapeKeys = (process.env['BENCH_SHAPES'] ?? '100,1000,paced').split(',').map((s) => s.trim());
 const shapes = ALL_SHAPES.filter((s) => shapeKeys.includes(s.key));
-const workersFromEnv = process.env['LGSP_GATEWAY_WORKERS'];
-// One process per target by default: on 2 cores, more gateway workers would only fight wrk for the CPU.
-const gatewayWorkers = workersFromEnv?.trim() ? workersFromEnv.trim() : '1';
+const workersFromEnv = process.env['LGSP_GATEWAY_WORKERS']?.trim() || undefined;
+// Unset: the gateway as one process (the like-for-like match of nginx worker_processes 1 and the bare proxy) and
+// with two workers (what the worker mode buys on this machine). Set: that configuration only.
+const gatewayConfigs: readonly GatewayConfig[] = workersFromEnv
+  ? [{ name: 'gateway', workers: workersFromEnv }]
+  : [
+      { name: 'gateway', workers: '1' },
+      { name: 'gateway×2', workers: '2' },
+    ];
 const demoOverride = process.env['BENCH_DEMO_CMD']?.trim();
 
 // ---------------------------------------------------------------- output: console + results file
@@ -193,34 +214,23 @@ function parseDemoLine(line: string): DemoInfo {
   };
 }
 
-async function startDemo(): Promise<{ child: Child; info: DemoInfo } | { skip: string }> {
+async function startDemo(workers: string): Promise<{ child: Child; info: DemoInfo } | { skip: string }> {
   const [cmd, ...args] = demoOverride
     ? demoOverride.split(/\s+/)
     : ['node', 'bin/lgsp.mjs', 'demo', '--json'];
   if (!demoOverride && !existsSync(join(ROOT, 'bin', 'lgsp.mjs'))) {
     return { skip: 'bin/lgsp.mjs not found — the demo command is not built yet' };
   }
-  progress(`starting the demo: ${[cmd, ...args].join(' ')}`);
+  progress(`starting the demo: LGSP_GATEWAY_WORKERS=${workers} ${[cmd, ...args].join(' ')}`);
   const child = spawnChild('demo', cmd!, args, {
     cwd: ROOT,
-    env: { ...process.env, LGSP_GATEWAY_WORKERS: gatewayWorkers },
+    env: { ...process.env, LGSP_GATEWAY_WORKERS: workers },
   });
   // Registered at once so that a Ctrl-C during start-up stops it too; SIGINT is how a user stops the demo.
   stoppers.push(() => stopChild(child, 'SIGINT', 5000));
   try {
-    // The contract is "the first stdout line is the JSON object"; a log line printed before it is reported (it
-    // breaks scripts that read one line) but does not cost the measurement.
-    const { line, index } = await child.lineMatching(
-      (l) => l.startsWith('{') && l.includes('"gatewayUrl"'),
-      90_000,
-    );
-    if (index > 0) {
-      const before = child.stdoutLine(0)?.slice(0, 100) ?? '';
-      say(
-        `demo: WARNING — the JSON object was stdout line ${index + 1}, not the first (first was: ${before})`,
-      );
-    }
-    return { child, info: parseDemoLine(line) };
+    // The contract of `demo --json`: the first stdout line is the JSON object (logs go to stderr).
+    return { child, info: parseDemoLine(await child.firstLine(90_000)) };
   } catch (err) {
     await stopChild(child, 'SIGINT', 5000);
     return { skip: (err as Error).message.slice(0, 300) };
@@ -277,58 +287,77 @@ async function probe(
 
 interface Stack {
   targets: Map<TargetName, Target>;
-  directUrl: string;
+  /** The upstream the targets of this stack stand on; undefined when there is none (a gateway-only stack whose
+   * demo did not start). */
+  directUrl: string | undefined;
   demo: Child | undefined;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the demo (or, without it, the stand-in upstream), then nginx and the bare proxy in front of its upstream,
- * and probes each target once. Called again when the demo has exited, since its upstream goes with it.
+ * Starts the demo with the gateway configuration `gw` and probes its gateway. With `withReferences`, it also
+ * stands direct, nginx and the bare proxy on the demo's upstream (or, without the demo, on a stand-in upstream)
+ * and probes them. Called again when the demo has exited, since its upstream goes with it.
  */
-async function startStack(nginxTool: ToolResult): Promise<Stack> {
+async function startStack(nginxTool: ToolResult, gw: GatewayConfig, withReferences: boolean): Promise<Stack> {
   // -- the demo (gateway + provider upstream)
   const targets = new Map<TargetName, Target>();
   const noHeaders = async (): Promise<Record<string, string>> => ({});
-  const demo = await startDemo();
+  const demo = await startDemo(gw.workers);
   const own: Child[] = 'child' in demo ? [demo.child] : [];
-  let directUrl: string;
+  const stack = (directUrl: string | undefined): Stack => ({
+    targets,
+    directUrl,
+    demo: 'child' in demo ? demo.child : undefined,
+    async stop() {
+      // The demo is stopped the way a user stops it (Ctrl-C); the others are ours.
+      await Promise.allSettled(
+        own.map((c) => stopChild(c, c === own[0] && 'child' in demo ? 'SIGINT' : 'SIGTERM', 5000)),
+      );
+    },
+  });
+  let directUrl: string | undefined;
   if ('info' in demo) {
     const { info } = demo;
     directUrl = info.directUrl;
     say(
-      `gateway: ${demoOverride ? `BENCH_DEMO_CMD override (${demoOverride}) — NOT the real gateway` : 'node bin/lgsp.mjs demo --json'}` +
-        ` · ${info.gatewayUrl}${info.allowedPath}`,
+      `${gw.name}: ${demoOverride ? `BENCH_DEMO_CMD override (${demoOverride}) — NOT the real gateway` : 'node bin/lgsp.mjs demo --json'}` +
+        ` with LGSP_GATEWAY_WORKERS=${gw.workers} · ${info.gatewayUrl}${info.allowedPath} → upstream ` +
+        new URL(info.directUrl).origin,
     );
-    const gw: Target = {
-      name: 'gateway',
+    const t: Target = {
+      name: gw.name,
       url: `${info.gatewayUrl}${info.allowedPath}`,
       child: demo.child,
       headers: async () => ({ Authorization: `Bearer ${await gatewayToken(info)}` }),
     };
     try {
-      const auth = await gw.headers();
-      const allowed = await probe(gw.url!, auth);
+      const auth = await t.headers();
+      const allowed = await probe(t.url!, auth);
       const forbidden = await probe(`${info.gatewayUrl}${info.forbiddenPath}`, auth);
-      const anonymous = await probe(gw.url!, {});
+      const anonymous = await probe(t.url!, {});
       say(
-        `gateway checks: token ok · allowedPath ${allowed.status} (${fmtInt(allowed.bytes)} B) · ` +
+        `${gw.name} checks: token ok · allowedPath ${allowed.status} (${fmtInt(allowed.bytes)} B) · ` +
           `forbiddenPath ${forbidden.status} · no token ${anonymous.status}`,
       );
-      if (allowed.status < 200 || allowed.status >= 400) gw.skip = `allowedPath answered ${allowed.status}`;
+      if (allowed.status < 200 || allowed.status >= 400) t.skip = `allowedPath answered ${allowed.status}`;
     } catch (err) {
-      gw.skip = (err as Error).message.slice(0, 200);
+      t.skip = (err as Error).message.slice(0, 200);
     }
-    targets.set('gateway', gw);
+    if (t.skip) say(`${gw.name}: skipped (${t.skip})`);
+    targets.set(gw.name, t);
   } else {
-    say(`gateway: skipped (${demo.skip})`);
-    targets.set('gateway', { name: 'gateway', skip: demo.skip, headers: noHeaders });
+    say(`${gw.name}: skipped (${demo.skip})`);
+    targets.set(gw.name, { name: gw.name, skip: demo.skip, headers: noHeaders });
+    if (!withReferences) return stack(undefined);
     // Without the demo there is no provider upstream: a stand-in keeps the three other columns measurable.
     const up = await startNodeChild('upstream', 'fixtures/upstream.ts', {});
     own.push(up);
     directUrl = `${childUrl(up)}/data`;
     say(`upstream: stand-in bench/fixtures/upstream.ts (≈ 1 KB JSON), because the demo is unavailable`);
   }
+  if (!withReferences) return stack(directUrl);
+
   const upstream = new URL(directUrl);
   const upstreamPath = `${upstream.pathname}${upstream.search}`;
   targets.set('direct', { name: 'direct', url: directUrl, headers: noHeaders });
@@ -380,7 +409,7 @@ async function startStack(nginxTool: ToolResult): Promise<Stack> {
   }
 
   // -- probe the three plain targets (the gateway was probed above)
-  for (const name of ['direct', 'nginx', 'bare'] as const) {
+  for (const name of REFERENCES) {
     const t = targets.get(name)!;
     if (t.skip || !t.url) continue;
     try {
@@ -394,17 +423,97 @@ async function startStack(nginxTool: ToolResult): Promise<Stack> {
     if (t.skip) say(`${name}: skipped (${t.skip})`);
   }
 
-  return {
-    targets,
-    directUrl,
-    demo: 'child' in demo ? demo.child : undefined,
-    async stop() {
-      // The demo is stopped the way a user stops it (Ctrl-C); the others are ours.
-      await Promise.allSettled(
-        own.map((c) => stopChild(c, c === own[0] && 'child' in demo ? 'SIGINT' : 'SIGTERM', 5000)),
-      );
-    },
-  };
+  return stack(directUrl);
+}
+
+type Results = Map<string, Map<TargetName, Cell>>;
+
+/**
+ * One phase: starts a stack (one demo, with or without the reference targets), measures `names` under every
+ * load shape, fills `results`, and stops the stack. A demo that exited is started again before the next shape.
+ */
+async function runPhase(
+  wrkPath: string,
+  start: () => Promise<Stack>,
+  names: readonly TargetName[],
+  results: Results,
+): Promise<void> {
+  let stack = await start();
+  try {
+    for (const shape of shapes) {
+      if (interrupted) return;
+      if (stack.demo?.hasExited()) {
+        // A crashed gateway takes its upstream with it: start everything again so the next shapes still measure.
+        const what = names.length > 1 ? 'the demo, nginx and the bare proxy' : 'the demo';
+        say(`demo: exited (${lastLines(stack.demo, 2)}) — restarting ${what} before ${shape.label}`);
+        await stack.stop();
+        stack = await start();
+      }
+      const { targets, directUrl } = stack;
+      let row = results.get(shape.key);
+      if (!row) {
+        row = new Map();
+        results.set(shape.key, row);
+      }
+      for (const name of names) {
+        if (interrupted) return;
+        row.set(name, await measure(wrkPath, shape, name, targets.get(name), stack, directUrl));
+        // Let the closed sockets of 1,000 connections drain before the next target is measured.
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function measure(
+  wrkPath: string,
+  shape: Shape,
+  name: TargetName,
+  t: Target | undefined,
+  stack: Stack,
+  directUrl: string | undefined,
+): Promise<Cell> {
+  if (!t) return { ok: false, skip: 'not started' };
+  if (!t.skip && t.child?.hasExited()) t.skip = `process exited: ${lastLines(t.child, 2)}`;
+  if (t.skip || !t.url) return { ok: false, skip: t.skip ?? 'no URL' };
+  // Every target of a stack stands on its upstream; if it is gone (the demo owns it), a run would only
+  // measure 502s.
+  const upstreamGone = directUrl
+    ? await probe(directUrl, {}).then(
+        (p) => (p.status >= 500 ? `answers ${p.status}` : undefined),
+        (err: Error) => err.message,
+      )
+    : 'none';
+  if (upstreamGone) {
+    const demoNote = stack.demo?.hasExited() ? `; the demo exited: ${lastLines(stack.demo, 2)}` : '';
+    return { ok: false, skip: `upstream unreachable (${upstreamGone})${demoNote}` };
+  }
+  try {
+    const headers = await t.headers();
+    const lua = writeLua(tmpDir, `${shape.key}-${name}`, headers, shape.paced);
+    const base = { wrkPath, url: t.url, connections: shape.connections, threads, timeoutS };
+    progress(`${shape.label} · ${name}: warm-up ${warmupS} s`);
+    await runWrk({ ...base, durationS: warmupS, luaPath: lua });
+    await new Promise((r) => setTimeout(r, 500));
+    if (t.child?.hasExited()) {
+      const reason = `its process EXITED during the warm-up — ${lastLines(t.child, 2)}`;
+      return { ok: false, skip: reason, crashed: true };
+    }
+    progress(`${shape.label} · ${name}: ${durationS} s`);
+    const r = await runWrk({ ...base, durationS, luaPath: lua });
+    // A process that crashes on wrk's closing of 1,000 sockets does so a moment after wrk exits.
+    await new Promise((r) => setTimeout(r, 1000));
+    const died = t.child?.hasExited() ? lastLines(t.child, 2) : undefined;
+    appendix.push('', `--- ${shape.label} · ${name} · ${t.url}`, r.raw);
+    progress(
+      `${shape.label} · ${name}: ${fmtInt(r.rps)} req/s, p99 ${fmtMs(r.p99Ms)} ms, ${r.errors} errors`,
+    );
+    return died ? { ok: true, r, died } : { ok: true, r };
+  } catch (err) {
+    return { ok: false, skip: `run failed: ${(err as Error).message.slice(0, 200)}` };
+  }
 }
 
 async function main(): Promise<void> {
@@ -433,13 +542,26 @@ async function main(): Promise<void> {
     'errors = socket errors (connect, read, write, timeout) + non-2xx/3xx responses; a timeout is a request ' +
       `unanswered after ${timeoutS} s, counted again at each of wrk's 2 s checks`,
   );
-  say(
-    'one process per target: nginx worker_processes 1 · bare proxy 1 node process · ' +
-      `gateway LGSP_GATEWAY_WORKERS=${gatewayWorkers} ` +
-      (workersFromEnv?.trim()
-        ? '(from the environment)'
-        : '(bench default; set LGSP_GATEWAY_WORKERS to change)'),
-  );
+  say('nginx worker_processes 1 · bare proxy 1 node process');
+  for (const gw of gatewayConfigs) {
+    const shape =
+      gw.workers === '1'
+        ? 'one process'
+        : `a primary that accepts and hands connections round-robin to ${gw.workers} gateway workers`;
+    say(
+      `${gw.name} = LGSP_GATEWAY_WORKERS=${gw.workers}: ${shape}` +
+        (workersFromEnv ? ' (from the environment; unset it to measure 1 and 2 workers)' : ''),
+    );
+  }
+  if (gatewayConfigs.length > 1) {
+    say(
+      `each gateway row has its own demo, measured one after the other: direct, nginx, bare and ` +
+        `${gatewayConfigs[0]!.name} stand on the first demo's upstream; ${gatewayConfigs
+          .slice(1)
+          .map((g) => g.name)
+          .join(', ')} forwards to the second demo's upstream (same program, a new process)`,
+    );
+  }
   say(
     `wrk, the target and the upstream share the ${os.cpus().length} cores: compare rows with each other, ` +
       'not with other machines',
@@ -449,74 +571,26 @@ async function main(): Promise<void> {
     `load average (1 min) before start: ${load.toFixed(2)}` +
       (load > 0.5 ? ' — other work is running on this machine and will skew every figure' : ''),
   );
-
-  let stack = await startStack(nginxTool);
   say('');
 
-  // -- the runs
-  const results = new Map<string, Map<TargetName, Cell>>();
-  for (const shape of shapes) {
+  // -- the runs. Phase 1: the first demo, with direct, nginx and the bare proxy standing on its upstream. Then
+  // each further gateway configuration with a demo of its own, alone: the first demo (whose ports it needs) and
+  // the reference targets are stopped first, so every row is measured on a machine that runs only it, its
+  // upstream and wrk. Running the phases one after the other rather than interleaving them per shape costs the
+  // figures only the drift of a few minutes, and spares restarting nginx and the bare proxy for each shape.
+  const results: Results = new Map();
+  const [first, ...others] = gatewayConfigs;
+  await runPhase(wrk.path, () => startStack(nginxTool, first!, true), [...REFERENCES, first!.name], results);
+  for (const gw of others) {
     if (interrupted) return;
-    if (stack.demo?.hasExited()) {
-      // A crashed gateway takes its upstream with it: start everything again so the next shapes still measure.
-      say(`demo: exited (${lastLines(stack.demo, 2)}) — restarting the demo, nginx and the bare proxy`);
-      await stack.stop();
-      stack = await startStack(nginxTool);
-      say('');
-    }
-    const { targets, directUrl } = stack;
-    const row = new Map<TargetName, Cell>();
-    results.set(shape.key, row);
-    for (const name of TARGETS) {
-      if (interrupted) return;
-      const t = targets.get(name)!;
-      if (!t.skip && t.child?.hasExited()) t.skip = `process exited: ${lastLines(t.child, 2)}`;
-      if (t.skip || !t.url) {
-        row.set(name, { ok: false, skip: t.skip ?? 'no URL' });
-        continue;
-      }
-      // Every target stands on the same upstream; if it is gone (the demo owns it), a run would only
-      // measure 502s.
-      const upstreamGone = await probe(directUrl, {}).then(
-        (p) => (p.status >= 500 ? `answers ${p.status}` : undefined),
-        (err: Error) => err.message,
-      );
-      if (upstreamGone) {
-        const demoNote = stack.demo?.hasExited() ? `; the demo exited: ${lastLines(stack.demo, 2)}` : '';
-        row.set(name, { ok: false, skip: `upstream unreachable (${upstreamGone})${demoNote}` });
-        continue;
-      }
-      try {
-        const headers = await t.headers();
-        const lua = writeLua(tmpDir, `${shape.key}-${name}`, headers, shape.paced);
-        const base = { wrkPath: wrk.path, url: t.url, connections: shape.connections, threads, timeoutS };
-        progress(`${shape.label} · ${name}: warm-up ${warmupS} s`);
-        await runWrk({ ...base, durationS: warmupS, luaPath: lua });
-        await new Promise((r) => setTimeout(r, 500));
-        if (t.child?.hasExited()) {
-          const reason = `its process EXITED during the warm-up — ${lastLines(t.child, 2)}`;
-          row.set(name, { ok: false, skip: reason, crashed: true });
-          continue;
-        }
-        progress(`${shape.label} · ${name}: ${durationS} s`);
-        const r = await runWrk({ ...base, durationS, luaPath: lua });
-        // A process that crashes on wrk's closing of 1,000 sockets does so a moment after wrk exits.
-        await new Promise((r) => setTimeout(r, 1000));
-        const died = t.child?.hasExited() ? lastLines(t.child, 2) : undefined;
-        row.set(name, died ? { ok: true, r, died } : { ok: true, r });
-        appendix.push('', `--- ${shape.label} · ${name} · ${t.url}`, r.raw);
-        progress(
-          `${shape.label} · ${name}: ${fmtInt(r.rps)} req/s, p99 ${fmtMs(r.p99Ms)} ms, ${r.errors} errors`,
-        );
-      } catch (err) {
-        row.set(name, { ok: false, skip: `run failed: ${(err as Error).message.slice(0, 200)}` });
-      }
-      // Let the closed sockets of 1,000 connections drain before the next target is measured.
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    printShape(shape, row);
+    // Let the sockets of the stopped stack close and the CPU settle.
+    await new Promise((r) => setTimeout(r, 1000));
+    await runPhase(wrk.path, () => startStack(nginxTool, gw, false), [gw.name], results);
   }
+  if (interrupted) return;
 
+  say('');
+  for (const shape of shapes) printShape(shape, results.get(shape.key) ?? new Map());
   printBars(results);
   say('');
   say(`total ${Math.round((Date.now() - t0) / 1000)} s`);
@@ -563,62 +637,69 @@ function printShape(shape: Shape, row: Map<TargetName, Cell>): void {
   for (const n of notes) say(n);
 
   const parts = TARGETS.filter((n) => rps(n) !== undefined).map((n) => `${n} ${fmtInt(rps(n)!)}`);
-  const gw = row.get('gateway');
-  let verdict = 'gateway not measured';
-  if (gw?.ok) {
-    const vs = (['nginx', 'bare', 'direct'] as const)
-      .filter((n) => rps(n) !== undefined)
-      .map((n) => `${fmtRatio(gw.r.rps / rps(n)!)} ${n}`);
-    verdict = `gateway = ${vs.join(', ') || 'no reference'}, p99 ${fmtMs(gw.r.p99Ms)} ms, ${gw.r.errors} errors`;
+  say(`summary ${shape.label}: ${parts.join(' · ') || 'nothing measured'} req/s`);
+  for (const { name } of gatewayConfigs) {
+    const gw = row.get(name);
+    let verdict = 'not measured';
+    if (gw?.ok) {
+      const vs = (['nginx', 'bare', 'direct'] as const)
+        .filter((n) => rps(n) !== undefined)
+        .map((n) => `${fmtRatio(gw.r.rps / rps(n)!)} ${n}`);
+      verdict = `${vs.join(', ') || 'no reference'}, p99 ${fmtMs(gw.r.p99Ms)} ms, ${gw.r.errors} errors`;
+    }
+    say(`  → ${name} = ${verdict}`);
   }
-  say(`summary ${shape.label}: ${parts.join(' · ') || 'nothing measured'} req/s → ${verdict}`);
   say('');
 }
 
-function printBars(results: Map<string, Map<TargetName, Cell>>): void {
-  say('bars (informational; the exit code does not depend on them):');
+function printBars(results: Results): void {
+  say('bars (informational; the exit code does not depend on them), for each gateway row:');
   const cell = (shape: string, name: TargetName): Cell | undefined => results.get(shape)?.get(name);
-  const line = (ok: boolean | undefined, text: string, detail: string): void =>
-    say(`  ${ok === undefined ? 'SKIP' : ok ? 'PASS' : 'FAIL'}  ${text} — ${detail}`);
   // A gateway that crashed during a run fails its bar whatever the figures it left behind.
   const crashed = (c: Cell): boolean => (c.ok ? c.died !== undefined : c.crashed === true);
   const crashNote = (c: Cell): string => (crashed(c) ? '; the gateway process EXITED during the run' : '');
+  const width = Math.max(...gatewayConfigs.map((g) => g.name.length));
 
-  {
-    const text = 'gateway req/s ≥ 0.35× nginx at 100 connections';
-    const gw = cell('100', 'gateway');
-    const ng = cell('100', 'nginx');
-    if (!results.has('100')) line(undefined, text, 'shape not run');
-    else if (!gw?.ok)
-      line(gw && crashed(gw) ? false : undefined, text, `gateway ${gw ? skipText(gw) : 'not run'}`);
-    else if (!ng?.ok) line(undefined, text, `nginx ${ng ? skipText(ng) : 'not run'}`);
-    else {
-      const k = gw.r.rps / ng.r.rps;
-      const detail = `${fmtRatio(k)} (${fmtInt(gw.r.rps)} vs ${fmtInt(ng.r.rps)} req/s)${crashNote(gw)}`;
-      line(k >= 0.35 && !crashed(gw), text, detail);
+  for (const { name } of gatewayConfigs) {
+    const line = (ok: boolean | undefined, text: string, detail: string): void =>
+      say(
+        `  ${ok === undefined ? 'SKIP' : ok ? 'PASS' : 'FAIL'}  [${name}]${''.padEnd(width - name.length)} ${text} — ${detail}`,
+      );
+    const notRun = (text: string, gw: Extract<Cell, { ok: false }> | undefined): void =>
+      line(gw && crashed(gw) ? false : undefined, text, `${name} ${gw ? skipText(gw) : 'not run'}`);
+    {
+      const text = 'req/s ≥ 0.35× nginx at 100 connections';
+      const gw = cell('100', name);
+      const ng = cell('100', 'nginx');
+      if (!results.has('100')) line(undefined, text, 'shape not run');
+      else if (!gw?.ok) notRun(text, gw);
+      else if (!ng?.ok) line(undefined, text, `nginx ${ng ? skipText(ng) : 'not run'}`);
+      else {
+        const k = gw.r.rps / ng.r.rps;
+        const detail = `${fmtRatio(k)} (${fmtInt(gw.r.rps)} vs ${fmtInt(ng.r.rps)} req/s)${crashNote(gw)}`;
+        line(k >= 0.35 && !crashed(gw), text, detail);
+      }
     }
-  }
-  {
-    const text = '0 errors for the gateway at 1,000 saturating connections';
-    const gw = cell('1000', 'gateway');
-    if (!results.has('1000')) line(undefined, text, 'shape not run');
-    else if (!gw?.ok)
-      line(gw && crashed(gw) ? false : undefined, text, `gateway ${gw ? skipText(gw) : 'not run'}`);
-    else {
-      const detail = gw.r.errors === 0 ? '0 errors' : `${gw.r.errors} (${gw.r.errorDetail})`;
-      line(gw.r.errors === 0 && !crashed(gw), text, `${detail}${crashNote(gw)}`);
+    {
+      const text = '0 errors at 1,000 saturating connections';
+      const gw = cell('1000', name);
+      if (!results.has('1000')) line(undefined, text, 'shape not run');
+      else if (!gw?.ok) notRun(text, gw);
+      else {
+        const detail = gw.r.errors === 0 ? '0 errors' : `${gw.r.errors} (${gw.r.errorDetail})`;
+        line(gw.r.errors === 0 && !crashed(gw), text, `${detail}${crashNote(gw)}`);
+      }
     }
-  }
-  {
-    const text = '1,000 paced: gateway 0 errors and p99 < 100 ms';
-    const gw = cell('paced', 'gateway');
-    if (!results.has('paced')) line(undefined, text, 'shape not run');
-    else if (!gw?.ok)
-      line(gw && crashed(gw) ? false : undefined, text, `gateway ${gw ? skipText(gw) : 'not run'}`);
-    else {
-      const ok = gw.r.errors === 0 && gw.r.p99Ms < 100 && !crashed(gw);
-      const detail = `${gw.r.errors} errors, p99 ${fmtMs(gw.r.p99Ms)} ms, ${fmtInt(gw.r.rps)} req/s`;
-      line(ok, text, `${detail}${crashNote(gw)}`);
+    {
+      const text = '1,000 paced: 0 errors and p99 < 100 ms';
+      const gw = cell('paced', name);
+      if (!results.has('paced')) line(undefined, text, 'shape not run');
+      else if (!gw?.ok) notRun(text, gw);
+      else {
+        const ok = gw.r.errors === 0 && gw.r.p99Ms < 100 && !crashed(gw);
+        const detail = `${gw.r.errors} errors, p99 ${fmtMs(gw.r.p99Ms)} ms, ${fmtInt(gw.r.rps)} req/s`;
+        line(ok, text, `${detail}${crashNote(gw)}`);
+      }
     }
   }
 }
