@@ -39,8 +39,9 @@ export function authenticate(accounts: Accounts): onRequestAsyncHookHandler {
 }
 
 /**
- * The one place a route says who may call it. Today there is one role; when agency roles arrive (issue 3), the
- * per-organization check belongs here too, next to the role check, so no handler decides access on its own.
+ * The one place a route says which roles may call it (checked before the body is read). Which *objects* an
+ * agency user may touch is checked next to it, by `assertOwnOrganization` and the `scope` of list routes, so no
+ * handler decides access on its own.
  */
 export function requireRole(...roles: Role[]): onRequestAsyncHookHandler {
   const allowed = new Set<Role>(roles);
@@ -56,4 +57,28 @@ export function requireRole(...roles: Role[]): onRequestAsyncHookHandler {
 export function currentUser(request: FastifyRequest): User {
   if (!request.user) throw new LgspError('API_UNAUTHORIZED');
   return request.user;
+}
+
+/** Operator staff and auditors see every organization's objects; an agency user only its own. */
+export function seesEverything(user: User): boolean {
+  return user.role !== 'agency';
+}
+
+/**
+ * Refuses (403 API_FORBIDDEN, nothing changed) when an agency user acts on an object of another organization
+ * (R-27: no unauthorized access). `organizationIds` are the organizations the object belongs to — for a
+ * subscription, both the consumer's and the provider's; for reads either side may look.
+ */
+export function assertOwnOrganization(
+  user: User,
+  ...organizationIds: Array<string | null | undefined>
+): void {
+  if (seesEverything(user)) return;
+  if (user.organizationId && organizationIds.includes(user.organizationId)) return;
+  throw new LgspError('API_FORBIDDEN', 'đối tượng của cơ quan khác / an object of another organization');
+}
+
+/** The organization an agency user's list is limited to, or undefined for everyone else. */
+export function organizationScope(user: User): string | undefined {
+  return seesEverything(user) ? undefined : (user.organizationId ?? '∅');
 }

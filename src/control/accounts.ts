@@ -9,8 +9,13 @@ import { sha256Hex } from './registry.ts';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
 
-/** Roles of people; issue 3 widens this to reviewers, auditors and agency users. */
-export type Role = 'operator_admin';
+/**
+ * Roles of people (issue 3): the operator's administrators (everything) and reviewers (decide requests, read
+ * everything), auditors (read everything, change nothing), and agency users, who act only for their own
+ * organization — as provider for its provider systems, as consumer for its consumer systems.
+ */
+export type Role = 'operator_admin' | 'operator_reviewer' | 'auditor' | 'agency';
+export const ROLES: readonly Role[] = ['operator_admin', 'operator_reviewer', 'auditor', 'agency'];
 
 export interface User {
   id: string;
@@ -90,6 +95,23 @@ export class Accounts {
     },
     actor: string,
   ): Promise<User> {
+    // An agency user acts for exactly one organization; operator staff and auditors for none in particular.
+    if ((input.role === 'agency') !== (input.organizationId !== null)) {
+      throw new LgspError(
+        'API_VALIDATION_FAILED',
+        'organizationId: bắt buộc với vai trò agency, không dùng với vai trò khác / required for role agency only',
+      );
+    }
+    if (input.password.length < 10)
+      throw new LgspError('API_VALIDATION_FAILED', 'password: ≥ 10 ký tự / characters');
+    if (input.organizationId) {
+      const org = await this.store.db
+        .selectFrom('organizations')
+        .select('id')
+        .where('id', '=', input.organizationId)
+        .executeTakeFirst();
+      if (!org) throw new LgspError('CP_ORGANIZATION_NOT_FOUND', input.organizationId);
+    }
     const passwordHash = await hashPassword(input.password);
     const nowMs = this.clock.nowMs();
     const id = newId('usr', nowMs);
@@ -130,6 +152,11 @@ export class Accounts {
       role: input.role,
       organizationId: input.organizationId,
     };
+  }
+
+  async listUsers(): Promise<User[]> {
+    const rows = await this.store.db.selectFrom('users').selectAll().orderBy('username').execute();
+    return rows.map(toUser);
   }
 
   async login(username: string, password: string): Promise<Session> {

@@ -15,11 +15,16 @@ export const TAGS = {
   audit: 'Nhật ký thay đổi / Audit',
 } as const;
 
-/**
- * Who may call the registry routes. Only the operator exists today; issue 3 adds agency roles, and each route
- * then names its own roles here instead of this one constant.
- */
+/** Operator administrators only: configuration of the platform itself. */
 export const operatorOnly = requireRole('operator_admin');
+/** The operator's staff who decide requests (R-08, R-11, R-12). */
+export const reviewers = requireRole('operator_admin', 'operator_reviewer');
+/** Everyone signed in may read; agency users' reads are then limited to their organization by the route. */
+export const anyRole = requireRole('operator_admin', 'operator_reviewer', 'auditor', 'agency');
+/** Anyone who may read everything (audit trail, all transactions). */
+export const overseers = requireRole('operator_admin', 'operator_reviewer', 'auditor');
+/** Agency users acting for their organization, and operator administrators acting on an agency's behalf. */
+export const agencyOrOperator = requireRole('operator_admin', 'agency');
 
 /** Problems every protected route can answer (bad input, not signed in, not allowed, internal). */
 export const readProblems = problemResponses(400, 401, 403, 500);
