@@ -60,6 +60,20 @@ export const ConfigSchema = Type.Object(
       { pollIntervalMs: Type.Integer({ minimum: 50, maximum: 60000, default: 500 }) },
       { additionalProperties: false, default: {} },
     ),
+    notifications: Type.Object(
+      {
+        // Not checked against a pattern here on purpose: a schema error prints the value it got, and this URL
+        // may carry the SMTP password. The Notifier checks its form and reports it without the value.
+        smtpUrl: Type.String({
+          default: '',
+          description: 'smtp://user:pass@host:587 hoặc smtps://…:465 để gửi thư; để trống: không gửi thư',
+        }),
+        mailFrom: Type.String({ minLength: 3, default: '"LGSP tỉnh" <lgsp@localhost>' }),
+        pollIntervalMs: Type.Integer({ minimum: 100, maximum: 3600000, default: 5000 }),
+        maxAttempts: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },
@@ -89,6 +103,10 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_RECORDER_BATCH_SIZE: 'recorder.batchSize',
   LGSP_RECORDER_MAX_BACKLOG: 'recorder.maxBacklog',
   LGSP_SNAPSHOT_POLL_INTERVAL_MS: 'snapshot.pollIntervalMs',
+  LGSP_SMTP_URL: 'notifications.smtpUrl',
+  LGSP_MAIL_FROM: 'notifications.mailFrom',
+  LGSP_NOTIFY_POLL_INTERVAL_MS: 'notifications.pollIntervalMs',
+  LGSP_NOTIFY_MAX_ATTEMPTS: 'notifications.maxAttempts',
   LGSP_LOG_LEVEL: 'logLevel',
 };
 

@@ -163,7 +163,7 @@ export interface Database {
     active: boolean;
     created_at: Timestamp;
   };
-  /** The notification outbox: written in the transaction of the change that causes it, delivered by the Notifier. */
+  /** The notification outbox: written in the transaction of the change that causes it (control/notifications.ts). */
   notifications: {
     id: string;
     event_type: string;

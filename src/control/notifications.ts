@@ -1,0 +1,521 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Selectable, Transaction } from 'kysely';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Logger } from 'pino';
+import { Agent, request } from 'undici';
+import type { Clock } from '../core/clock.ts';
+import type { Config } from '../core/config.ts';
+import { LgspError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import type { Store } from '../store/port.ts';
+import type { Database } from '../store/schema.ts';
+
+/**
+ * Notifications to agencies (R-10, R-19, R-21, R-24): deprecations, endpoint changes, maintenance windows,
+ * decommissions, request decisions. Two halves, joined by the `notifications` outbox table:
+ *
+ * - `enqueueNotification` is called by the workflow that makes the change, INSIDE that change's transaction, so
+ *   a rolled-back change tells no one and a committed one is never forgotten (transactional outbox).
+ * - `Notifier` delivers due rows by e-mail (SMTP, nodemailer) and by signed webhook, retrying with exponential
+ *   backoff. Delivery is at least once: a receiver that may see a delivery twice (a node died after sending but
+ *   before recording it) deduplicates on `X-LGSP-Delivery`, the notification id.
+ */
+
+export type NotificationChannel = 'email' | 'webhook';
+type NotificationRow = Selectable<Database['notifications']>;
+
+/** Event types are dotted lower-case names, e.g. `version.deprecated`, `service.decommission_scheduled`. */
+const EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
+/** One address, no display name: the characters that would let a value smuggle in a second address or header. */
+const EMAIL_ADDRESS = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+$/;
+/** Keys that must never appear in a payload (mirrors what the logger redacts, R-25). */
+const SECRET_KEY = /secret|password|passwd|private_?key|access_?token/i;
+
+export function validateEventType(eventType: string): string {
+  if (!EVENT_TYPE.test(eventType) || eventType.length > 100) {
+    throw new LgspError(
+      'API_VALIDATION_FAILED',
+      `event type "${eventType}": lower-case words joined by dots`,
+    );
+  }
+  return eventType;
+}
+
+export interface NotificationInput {
+  /** What happened, e.g. `version.deprecated`; webhook endpoints subscribe by it. */
+  eventType: string;
+  recipients: {
+    /** One e-mail per address (duplicates, compared case-insensitively, are sent once). */
+    emails?: string[];
+    /** One webhook delivery per active endpoint of each organization subscribed to `eventType`. */
+    organizationIds?: string[];
+  };
+  /** Vietnamese first; used as given for the e-mail subject. */
+  subject: string;
+  /** Plain-text e-mail body, Vietnamese first. */
+  text: string;
+  /**
+   * The webhook's `data`. Never put secrets here (consumer secrets, passwords, tokens): it is stored in the
+   * outbox as is, kept after delivery, and sent to every subscribed endpoint. Keys that look like secrets are
+   * refused.
+   */
+  payload: Record<string, unknown>;
+}
+
+export interface QueuedNotification {
+  id: string;
+  channel: NotificationChannel;
+  /** The e-mail address or the webhook endpoint id. */
+  recipient: string;
+}
+
+export interface EnqueueResult {
+  queued: QueuedNotification[];
+  /**
+   * Addresses that are not a plain `local@domain` (e.g. a mistyped contact e-mail). They are skipped rather than
+   * failing the change that causes the notification; the caller decides whether to report them.
+   */
+  invalidEmails: string[];
+}
+
+/**
+ * Writes the notifications for one event into the outbox, using the caller's transaction (see the module
+ * comment). They are due at once; the Notifier picks them up on its next round.
+ */
+export async function enqueueNotification(
+  trx: Transaction<Database>,
+  input: NotificationInput,
+  nowMs: number,
+): Promise<EnqueueResult> {
+  const eventType = validateEventType(input.eventType);
+  if (input.subject.trim() === '') throw new LgspError('API_VALIDATION_FAILED', 'subject is empty');
+  assertNoSecrets(input.payload, 'payload');
+  const now = new Date(nowMs);
+  const payload = JSON.stringify(input.payload);
+  // A subject is one header line: line breaks would be folded by the mailer anyway; make that explicit here.
+  const subject = input.subject.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+
+  const invalidEmails: string[] = [];
+  const emails = new Map<string, string>();
+  for (const raw of input.recipients.emails ?? []) {
+    const address = raw.trim();
+    if (!EMAIL_ADDRESS.test(address)) invalidEmails.push(raw);
+    else if (!emails.has(address.toLowerCase())) emails.set(address.toLowerCase(), address);
+  }
+
+  const organizationIds = [...new Set(input.recipients.organizationIds ?? [])];
+  const endpoints =
+    organizationIds.length === 0
+      ? []
+      : await trx
+          .selectFrom('webhook_endpoints')
+          .select('id')
+          .where('organization_id', 'in', organizationIds)
+          .where('active', '=', true)
+          // An empty list subscribes to every event type.
+          .where((eb) =>
+            eb.or([
+              eb(eb.fn('cardinality', [eb.ref('events')]), '=', 0),
+              eb(eb.val(eventType), '=', eb.fn.any('events')),
+            ]),
+          )
+          .orderBy('id')
+          .execute();
+
+  const queued: QueuedNotification[] = [
+    ...[...emails.values()].map((recipient) => ({
+      id: newId('ntf', nowMs),
+      channel: 'email' as const,
+      recipient,
+    })),
+    ...endpoints.map((e) => ({ id: newId('ntf', nowMs), channel: 'webhook' as const, recipient: e.id })),
+  ];
+  if (queued.length > 0) {
+    await trx
+      .insertInto('notifications')
+      .values(
+        queued.map((q) => ({
+          id: q.id,
+          event_type: eventType,
+          channel: q.channel,
+          recipient: q.recipient,
+          subject,
+          body_text: input.text,
+          payload,
+          status: 'pending' as const,
+          attempts: 0,
+          next_attempt_at: now,
+          last_error: null,
+          created_at: now,
+          sent_at: null,
+        })),
+      )
+      .execute();
+  }
+  return { queued, invalidEmails };
+}
+
+function assertNoSecrets(value: unknown, path: string): void {
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) assertNoSecrets(v, `${path}[${i}]`);
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (SECRET_KEY.test(k)) throw new Error(`${path}.${k}: a notification payload must not carry secrets`);
+      assertNoSecrets(v, `${path}.${k}`);
+    }
+  }
+}
+
+// ── Webhook signatures ──────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * How a receiver checks that a webhook comes from this platform and was not replayed (the scheme of Stripe and
+ * GitHub):
+ *
+ * 1. Take `X-LGSP-Timestamp` (unix seconds) and the raw request body, byte for byte as received (before any JSON
+ *    parsing), and compute `HMAC-SHA256(secret, timestamp + "." + body)` in lower-case hex, with the endpoint's
+ *    secret (shown once, when the endpoint was created).
+ * 2. Compare it, in constant time, with the value after `sha256=` in `X-LGSP-Signature` (the header may list
+ *    several `sha256=…` values separated by commas; any one matching is enough).
+ * 3. Refuse a timestamp further than a few minutes from the receiver's clock (5 minutes is usual).
+ * 4. Deduplicate on `X-LGSP-Delivery`: a delivery may arrive more than once, never less.
+ *
+ * Answer 2xx once the notification is stored; anything else (or no answer within 10 s) is retried later.
+ */
+export function signWebhook(secret: string, timestamp: number | string, body: string | Buffer): string {
+  return `sha256=${hmacHex(secret, String(timestamp), body)}`;
+}
+
+function hmacHex(secret: string, timestamp: string, body: string | Buffer): string {
+  return createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+}
+
+/** The receiver's check described at `signWebhook`; `nowMs` defaults to the system clock. */
+export function verifyWebhookSignature(
+  secret: string,
+  timestamp: string | number | undefined,
+  body: string | Buffer,
+  header: string | undefined,
+  toleranceSeconds = 300,
+  nowMs: number = Date.now(),
+): boolean {
+  if (!header || timestamp === undefined) return false;
+  const ts = String(timestamp).trim();
+  if (!/^\d{1,15}$/.test(ts)) return false;
+  if (Math.abs(nowMs / 1000 - Number(ts)) > toleranceSeconds) return false;
+  const expected = Buffer.from(hmacHex(secret, ts, body), 'hex');
+  return header.split(',').some((part) => {
+    const m = /^\s*sha256=([0-9a-f]{64})\s*$/i.exec(part);
+    return m !== null && timingSafeEqual(expected, Buffer.from(m[1]!.toLowerCase(), 'hex'));
+  });
+}
+
+// ── Delivery ────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Wait before the next try after `attempts` failed tries: 30 s, 1 min, 2 min, 4 min … at most 1 h. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(3_600_000, 30_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * A claimed row is not due again for this long. Longer than any delivery can take (webhooks 10 s, SMTP
+ * timeouts below), so only a node that died mid-delivery leaves a row to be claimed again when it runs out.
+ */
+const CLAIM_LEASE_MS = 5 * 60_000;
+const WEBHOOK_TIMEOUT_MS = 10_000;
+const BATCH_SIZE = 20;
+const DISABLED_EMAIL_WARNING_INTERVAL_MS = 3_600_000;
+
+export type NotifierConfig = Config['notifications'];
+
+export interface NotifierOptions {
+  /** Webhook answer limit; 10 s unless a test needs it shorter. */
+  webhookTimeoutMs?: number;
+}
+
+export interface DeliveryRound {
+  sent: number;
+  /** Given up on after `maxAttempts` tries, or undeliverable (the endpoint was deleted). */
+  failed: number;
+  /** Failed this time, to be tried again after the backoff. */
+  retried: number;
+}
+
+/** A failure retrying will not fix. */
+class PermanentFailure extends Error {}
+
+/** The SMTP URL's form, checked without ever echoing the URL (it may carry the password, R-25). */
+function parseSmtpUrl(smtpUrl: string): { host: string; port: number; secure: boolean } {
+  let url: URL;
+  try {
+    url = new URL(smtpUrl);
+  } catch {
+    throw new Error('notifications.smtpUrl (LGSP_SMTP_URL): not a URL; expected smtp://user:pass@host:587');
+  }
+  if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+    throw new Error(
+      'notifications.smtpUrl (LGSP_SMTP_URL): expected smtp://user:pass@host:587 or smtps://…:465',
+    );
+  }
+  const secure = url.protocol === 'smtps:';
+  return { host: url.hostname, port: url.port ? Number(url.port) : secure ? 465 : 587, secure };
+}
+
+/**
+ * Delivers the outbox. Each round claims due rows with `FOR UPDATE SKIP LOCKED`, so any number of nodes on one
+ * PostgreSQL share the work without sending a row twice; PGlite runs the same SQL (it is PostgreSQL), where
+ * having one session makes the lock a no-op. The claim also moves the row's next attempt past the lease, then
+ * the message is sent outside any transaction, then the outcome is written.
+ *
+ * E-mail needs `notifications.smtpUrl`. Without it e-mail rows are not claimed: they stay `pending` (counted in a
+ * warning at most hourly) and go out once SMTP is configured, because a notice an agency must receive (R-21) is
+ * better late than marked failed for a setting the operator has not made yet. Webhooks are delivered regardless.
+ */
+export class Notifier {
+  private readonly mailer: Transporter | null;
+  private readonly smtp: { host: string; port: number; secure: boolean } | null;
+  private readonly agent: Agent;
+  private readonly webhookTimeoutMs: number;
+  private readonly channels: NotificationChannel[];
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<DeliveryRound> | null = null;
+  private nextDisabledWarningMs = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly config: NotifierConfig,
+    private readonly logger: Logger,
+    options: NotifierOptions = {},
+  ) {
+    this.webhookTimeoutMs = options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS;
+    this.smtp = config.smtpUrl ? parseSmtpUrl(config.smtpUrl) : null;
+    this.mailer = config.smtpUrl
+      ? nodemailer.createTransport({
+          url: config.smtpUrl,
+          connectionTimeout: 10_000,
+          greetingTimeout: 10_000,
+          socketTimeout: 30_000,
+          // nodemailer's own logging would print the SMTP conversation, AUTH included: keep it off.
+          logger: false,
+          debug: false,
+        })
+      : null;
+    this.channels = this.mailer ? ['email', 'webhook'] : ['webhook'];
+    this.agent = new Agent({
+      connect: { timeout: this.webhookTimeoutMs },
+      headersTimeout: this.webhookTimeoutMs,
+      bodyTimeout: this.webhookTimeoutMs,
+    });
+  }
+
+  /** Delivers due notifications every `pollIntervalMs`. */
+  start(): void {
+    if (this.timer) return;
+    if (this.smtp) {
+      // Host and port only: the URL may carry the SMTP password (R-25).
+      this.logger.info(
+        { smtpHost: this.smtp.host, smtpPort: this.smtp.port },
+        'e-mail notifications enabled',
+      );
+    } else {
+      this.logger.warn('e-mail notifications disabled: set notifications.smtpUrl (LGSP_SMTP_URL)');
+    }
+    this.timer = setInterval(() => {
+      this.deliverDue().catch((err) => this.logger.error({ err }, 'notification round failed'));
+    }, this.config.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer, waits for a round in progress, closes SMTP and HTTP connections. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+    this.mailer?.close();
+    await this.agent.close();
+  }
+
+  /** One round: every notification due now, in batches. A call during a round returns that round. */
+  deliverDue(): Promise<DeliveryRound> {
+    if (!this.running) {
+      this.running = this.round().finally(() => {
+        this.running = null;
+      });
+    }
+    return this.running;
+  }
+
+  private async round(): Promise<DeliveryRound> {
+    const totals: DeliveryRound = { sent: 0, failed: 0, retried: 0 };
+    if (!this.mailer) await this.warnAboutWaitingEmails();
+    for (;;) {
+      const claimed = await this.claim(this.clock.nowMs());
+      if (claimed.length === 0) break;
+      const endpoints = await this.endpointsFor(claimed);
+      const outcomes = await Promise.all(claimed.map((row) => this.deliverOne(row, endpoints)));
+      for (const o of outcomes) totals[o]++;
+      if (claimed.length < BATCH_SIZE) break;
+    }
+    return totals;
+  }
+
+  private claim(nowMs: number): Promise<NotificationRow[]> {
+    return this.store.db
+      .updateTable('notifications')
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        next_attempt_at: new Date(nowMs + CLAIM_LEASE_MS),
+      }))
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('notifications')
+          .select('id')
+          .where('status', '=', 'pending')
+          .where('next_attempt_at', '<=', new Date(nowMs))
+          .where('channel', 'in', this.channels)
+          .orderBy('next_attempt_at')
+          .limit(BATCH_SIZE)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .returningAll()
+      .execute();
+  }
+
+  private async endpointsFor(rows: NotificationRow[]) {
+    const ids = [...new Set(rows.filter((r) => r.channel === 'webhook').map((r) => r.recipient))];
+    if (ids.length === 0) return new Map<string, { url: string; secret: string; active: boolean }>();
+    const found = await this.store.db
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'url', 'secret', 'active'])
+      .where('id', 'in', ids)
+      .execute();
+    return new Map(found.map((e) => [e.id, e]));
+  }
+
+  private async deliverOne(
+    row: NotificationRow,
+    endpoints: Map<string, { url: string; secret: string; active: boolean }>,
+  ): Promise<keyof DeliveryRound> {
+    let error: unknown = null;
+    try {
+      if (row.channel === 'email') await this.sendEmail(row);
+      else {
+        const endpoint = endpoints.get(row.recipient);
+        if (!endpoint?.active) throw new PermanentFailure('webhook endpoint deleted or inactive');
+        await this.postWebhook(row, endpoint);
+      }
+    } catch (err) {
+      error = err;
+    }
+    const nowMs = this.clock.nowMs();
+    const log = {
+      notificationId: row.id,
+      eventType: row.event_type,
+      channel: row.channel,
+      attempts: row.attempts,
+    };
+    // The recipient is logged for e-mail (an agency's official address); for a webhook, its endpoint id only,
+    // since a URL may carry a receiver's token in its query.
+    const recipient = row.channel === 'email' ? { to: row.recipient } : { endpointId: row.recipient };
+
+    if (error === null) {
+      await this.finish(row.id, { status: 'sent', sent_at: new Date(nowMs), last_error: null });
+      this.logger.info({ ...log, ...recipient }, 'notification sent');
+      return 'sent';
+    }
+    const reason = this.describe(error);
+    if (error instanceof PermanentFailure || row.attempts >= this.config.maxAttempts) {
+      await this.finish(row.id, { status: 'failed', last_error: reason });
+      this.logger.error({ ...log, ...recipient, reason }, 'notification failed: giving up');
+      return 'failed';
+    }
+    const next = new Date(nowMs + retryDelayMs(row.attempts));
+    await this.finish(row.id, { next_attempt_at: next, last_error: reason });
+    this.logger.warn(
+      { ...log, ...recipient, reason, nextAttemptAt: next.toISOString() },
+      'notification retry',
+    );
+    return 'retried';
+  }
+
+  private async finish(
+    id: string,
+    set: Partial<Pick<NotificationRow, 'status' | 'sent_at' | 'last_error' | 'next_attempt_at'>>,
+  ): Promise<void> {
+    await this.store.db.updateTable('notifications').set(set).where('id', '=', id).execute();
+  }
+
+  private async sendEmail(row: NotificationRow): Promise<void> {
+    await this.mailer!.sendMail({
+      from: this.config.mailFrom,
+      to: row.recipient,
+      subject: row.subject,
+      text: row.body_text,
+      headers: { 'X-LGSP-Event': row.event_type, 'X-LGSP-Delivery': row.id },
+    });
+  }
+
+  private async postWebhook(row: NotificationRow, endpoint: { url: string; secret: string }): Promise<void> {
+    const body = JSON.stringify({
+      id: row.id,
+      type: row.event_type,
+      createdAt: new Date(row.created_at).toISOString(),
+      data: row.payload,
+    });
+    const timestamp = Math.floor(this.clock.nowMs() / 1000);
+    const res = await request(endpoint.url, {
+      method: 'POST',
+      dispatcher: this.agent,
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'user-agent': 'OpenLGSP-Webhook/1',
+        'x-lgsp-event': row.event_type,
+        'x-lgsp-delivery': row.id,
+        'x-lgsp-timestamp': String(timestamp),
+        'x-lgsp-signature': signWebhook(endpoint.secret, timestamp, body),
+      },
+      body,
+      signal: AbortSignal.timeout(this.webhookTimeoutMs),
+    });
+    // The answer's body is not kept (it is the receiver's, and may carry data): only its status matters.
+    await res.body.dump();
+    if (res.statusCode < 200 || res.statusCode > 299) throw new Error(`HTTP ${res.statusCode}`);
+  }
+
+  /** A short reason for `last_error` and the log, with the SMTP password (if any) struck out. */
+  private describe(err: unknown): string {
+    const e = err as { name?: string; code?: string; message?: string; responseCode?: number };
+    let text =
+      e?.name === 'TimeoutError' || e?.name === 'AbortError'
+        ? `timeout after ${this.webhookTimeoutMs} ms`
+        : [e?.code, e?.message ?? String(err)].filter(Boolean).join(': ');
+    if (this.config.smtpUrl) {
+      const { password } = new URL(this.config.smtpUrl);
+      if (password) {
+        text = text.replaceAll(password, '[đã ẩn/redacted]');
+        text = text.replaceAll(decodeURIComponent(password), '[đã ẩn/redacted]');
+      }
+    }
+    return text.slice(0, 500);
+  }
+
+  private async warnAboutWaitingEmails(): Promise<void> {
+    const nowMs = this.clock.nowMs();
+    if (nowMs < this.nextDisabledWarningMs) return;
+    this.nextDisabledWarningMs = nowMs + DISABLED_EMAIL_WARNING_INTERVAL_MS;
+    const { count } = await this.store.db
+      .selectFrom('notifications')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('status', '=', 'pending')
+      .where('channel', '=', 'email')
+      .executeTakeFirstOrThrow();
+    if (Number(count) > 0) {
+      this.logger.warn(
+        { pendingEmails: Number(count) },
+        'e-mail notifications are waiting: set notifications.smtpUrl (LGSP_SMTP_URL) to send them',
+      );
+    }
+  }
+}

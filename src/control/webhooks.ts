@@ -1,0 +1,166 @@
+import type { Selectable, Transaction } from 'kysely';
+import type { Clock } from '../core/clock.ts';
+import { LgspError } from '../core/errors.ts';
+import { newId, newSecret } from '../core/ids.ts';
+import type { Store } from '../store/port.ts';
+import type { Database } from '../store/schema.ts';
+import { type ChangeEvent, recordChange } from './audit.ts';
+import { validateEventType } from './notifications.ts';
+
+/**
+ * Webhook endpoints: where an organization's systems want to be told, by signed HTTP POST, about the changes that
+ * concern them (R-19, R-21, R-24). Signing and delivery are in notifications.ts.
+ */
+export interface WebhookEndpoint {
+  id: string;
+  organizationId: string;
+  url: string;
+  /** Event types it receives; empty = all. */
+  events: string[];
+  active: boolean;
+  createdAt: string;
+}
+
+/** Returned once, at creation: the signing secret is never shown again (R-25). */
+export interface CreatedWebhookEndpoint extends WebhookEndpoint {
+  secret: string;
+}
+
+export interface WebhookEndpointInput {
+  organizationId: string;
+  url: string;
+  events?: string[];
+}
+
+type Row = Selectable<Database['webhook_endpoints']>;
+
+// Every column but the secret: nothing that lists or reads endpoints can leak it.
+const PUBLIC_COLUMNS = ['id', 'organization_id', 'url', 'events', 'active', 'created_at'] as const;
+
+function toEndpoint(r: Omit<Row, 'secret'>): WebhookEndpoint {
+  return {
+    id: r.id,
+    organizationId: r.organization_id,
+    url: r.url,
+    events: r.events,
+    active: r.active,
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}
+
+/** http(s) only; no user:password (it would be listed back) and no fragment (never sent). */
+function validateWebhookUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new LgspError('API_VALIDATION_FAILED', 'url: not a URL; expected https://…');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.hash) {
+    throw new LgspError(
+      'API_VALIDATION_FAILED',
+      'url: expected http(s)://host/path, without user:password or #',
+    );
+  }
+  return url.toString();
+}
+
+/** Runs `work` and its audit event in one transaction, as the Registry's `change()` does. */
+async function change<T>(
+  store: Store,
+  clock: Clock,
+  work: (trx: Transaction<Database>, now: Date) => Promise<{ result: T; event: ChangeEvent }>,
+): Promise<T> {
+  const nowMs = clock.nowMs();
+  return store.db.transaction().execute(async (trx) => {
+    const { result, event } = await work(trx, new Date(nowMs));
+    await recordChange(trx, event, nowMs);
+    return result;
+  });
+}
+
+export async function createWebhookEndpoint(
+  store: Store,
+  clock: Clock,
+  input: WebhookEndpointInput,
+  actor: string,
+): Promise<CreatedWebhookEndpoint> {
+  const url = validateWebhookUrl(input.url);
+  const events = [...new Set((input.events ?? []).map(validateEventType))].sort();
+  const secret = newSecret();
+  return change(store, clock, async (trx, now) => {
+    const org = await trx
+      .selectFrom('organizations')
+      .select('id')
+      .where('id', '=', input.organizationId)
+      .executeTakeFirst();
+    if (!org) throw new LgspError('CP_ORGANIZATION_NOT_FOUND', input.organizationId);
+    const id = newId('whk', now.getTime());
+    const row = await trx
+      .insertInto('webhook_endpoints')
+      .values({ id, organization_id: org.id, url, secret, events, active: true, created_at: now })
+      .returning(PUBLIC_COLUMNS)
+      .executeTakeFirstOrThrow();
+    return {
+      result: { ...toEndpoint(row), secret },
+      // The audit event names the endpoint, never its secret.
+      event: {
+        actor,
+        action: 'webhook.create',
+        objectType: 'webhook_endpoint',
+        objectId: id,
+        details: { organizationId: org.id, url, events },
+      },
+    };
+  });
+}
+
+export async function listWebhookEndpoints(
+  store: Store,
+  filter: { organizationId?: string } = {},
+): Promise<WebhookEndpoint[]> {
+  let q = store.db.selectFrom('webhook_endpoints').select(PUBLIC_COLUMNS);
+  if (filter.organizationId) q = q.where('organization_id', '=', filter.organizationId);
+  return (await q.orderBy('created_at').orderBy('id').execute()).map(toEndpoint);
+}
+
+/**
+ * Deletes an endpoint. Its notifications not yet delivered are marked failed in the same transaction (there is
+ * nowhere left to send them); those already sent stay as the record of what it was told.
+ */
+export async function deleteWebhookEndpoint(
+  store: Store,
+  clock: Clock,
+  id: string,
+  actor: string,
+): Promise<WebhookEndpoint> {
+  return change(store, clock, async (trx) => {
+    const row = await trx
+      .deleteFrom('webhook_endpoints')
+      .where('id', '=', id)
+      .returning(PUBLIC_COLUMNS)
+      .executeTakeFirst();
+    if (!row) throw new LgspError('API_NOT_FOUND', `webhook endpoint ${id}`);
+    const { numUpdatedRows } = await trx
+      .updateTable('notifications')
+      .set({ status: 'failed', last_error: 'webhook endpoint deleted' })
+      .where('channel', '=', 'webhook')
+      .where('recipient', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return {
+      result: toEndpoint(row),
+      event: {
+        actor,
+        action: 'webhook.delete',
+        objectType: 'webhook_endpoint',
+        objectId: id,
+        details: {
+          organizationId: row.organization_id,
+          url: row.url,
+          pendingCancelled: Number(numUpdatedRows),
+        },
+      },
+    };
+  });
+}

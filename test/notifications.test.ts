@@ -1,0 +1,715 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { type Logger, pino } from 'pino';
+import { SMTPServer } from 'smtp-server';
+import {
+  enqueueNotification,
+  Notifier,
+  type NotifierConfig,
+  retryDelayMs,
+  signWebhook,
+  verifyWebhookSignature,
+} from '../src/control/notifications.ts';
+import { Registry } from '../src/control/registry.ts';
+import {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  listWebhookEndpoints,
+} from '../src/control/webhooks.ts';
+import { ManualClock } from '../src/core/clock.ts';
+import { loadConfig } from '../src/core/config.ts';
+import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
+
+// ── A real SMTP server (smtp-server) and a minimal reader of what nodemailer sends ─────────────────────────────
+
+interface ReceivedMail {
+  envelopeFrom: string;
+  envelopeTo: string[];
+  user: string | undefined;
+  headers: Map<string, string>;
+  subject: string;
+  text: string;
+}
+
+/** RFC 2047 encoded words (`=?UTF-8?Q?…?=` / `=?UTF-8?B?…?=`), adjacent ones joined. */
+function decodeHeader(value: string): string {
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([QqBb])\?([^?]*)\?=/g, (_, _charset: string, enc: string, data: string) =>
+      enc.toUpperCase() === 'B'
+        ? Buffer.from(data, 'base64').toString('utf8')
+        : decodeQuotedPrintable(data.replaceAll('_', ' ')),
+    );
+}
+
+function decodeQuotedPrintable(text: string): string {
+  const bytes: number[] = [];
+  const s = text.replace(/=\r?\n/g, '');
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '=' && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(s[i]!, 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function parseMail(raw: string): { headers: Map<string, string>; subject: string; text: string } {
+  const split = raw.indexOf('\r\n\r\n');
+  const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
+  const body = raw.slice(split + 4);
+  const headers = new Map<string, string>();
+  for (const line of head.split('\r\n')) {
+    const colon = line.indexOf(':');
+    headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  }
+  const encoding = (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
+  const text =
+    encoding === 'quoted-printable'
+      ? decodeQuotedPrintable(body)
+      : encoding === 'base64'
+        ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
+        : body;
+  return {
+    headers,
+    subject: decodeHeader(headers.get('subject') ?? ''),
+    text: text.replace(/\r\n/g, '\n').trim(),
+  };
+}
+
+const SMTP_USER = 'canbo';
+const SMTP_PASSWORD = 'mat-khau-Bi-Mat-42';
+
+async function startSmtp(): Promise<{ server: SMTPServer; port: number; mails: ReceivedMail[] }> {
+  const mails: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    // Plain SMTP on loopback: no STARTTLS (the built-in test certificate would not verify), AUTH allowed anyway.
+    disabledCommands: ['STARTTLS'],
+    allowInsecureAuth: true,
+    logger: false,
+    onAuth(auth, _session, callback) {
+      if (auth.username === SMTP_USER && auth.password === SMTP_PASSWORD)
+        callback(null, { user: auth.username });
+      else callback(new Error('535 bad credentials'));
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        mails.push({
+          envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+          user: session.user as string | undefined,
+          ...parseMail(Buffer.concat(chunks).toString('utf8')),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+  return { server, port: (server.server.address() as AddressInfo).port, mails };
+}
+
+// ── A real webhook receiver (node:http) ─────────────────────────────────────────────────────────────────────────
+
+interface ReceivedHook {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** `/ok` answers 200; `/flaky` 500 twice then 200; `/down` always 500; `/silent` never answers. */
+async function startReceiver(): Promise<{ server: Server; url: string; hooks: ReceivedHook[] }> {
+  const hooks: ReceivedHook[] = [];
+  let flakyCalls = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = req.url ?? '';
+      hooks.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      if (path.startsWith('/silent')) return;
+      const ok = path.startsWith('/ok') || (path.startsWith('/flaky') && ++flakyCalls > 2);
+      res.writeHead(ok ? 200 : 500).end(ok ? 'ok' : 'lỗi');
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hooks };
+}
+
+function capturingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { logger: pino({ level: 'debug' }, { write: (s: string) => void lines.push(s) }), lines };
+}
+
+const notifyConfig = (over: Partial<NotifierConfig> = {}): NotifierConfig => ({
+  smtpUrl: '',
+  mailFrom: '"LGSP tỉnh" <lgsp@localhost>',
+  pollIntervalMs: 5000,
+  maxAttempts: 8,
+  ...over,
+});
+
+// ── Signatures (no store needed) ────────────────────────────────────────────────────────────────────────────
+
+describe('webhook signatures', () => {
+  const secret = 'bi-mat-cua-dau-nhan';
+  const body = '{"id":"ntf_1","type":"version.deprecated","data":{"tên":"Dân cư"}}';
+  const nowMs = 1_767_225_600_000;
+  const ts = Math.floor(nowMs / 1000);
+
+  test('sha256=HMAC-SHA256(secret, timestamp + "." + body), hex; verified within the tolerance only', () => {
+    const expected = createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex');
+    const header = signWebhook(secret, ts, body);
+    assert.equal(header, `sha256=${expected}`);
+    assert.equal(verifyWebhookSignature(secret, ts, body, header, 300, nowMs), true);
+    assert.equal(verifyWebhookSignature(secret, String(ts), Buffer.from(body), header, 300, nowMs), true);
+    assert.equal(verifyWebhookSignature(secret, ts, `${body} `, header, 300, nowMs), false, 'tampered body');
+    assert.equal(verifyWebhookSignature('khac', ts, body, header, 300, nowMs), false, 'other secret');
+    assert.equal(verifyWebhookSignature(secret, ts + 1, body, header, 300, nowMs), false, 'other timestamp');
+    assert.equal(verifyWebhookSignature(secret, ts, body, header, 300, nowMs + 301_000), false, 'too old');
+    assert.equal(verifyWebhookSignature(secret, ts, body, undefined, 300, nowMs), false);
+    assert.equal(verifyWebhookSignature(secret, 'abc', body, header, 300, nowMs), false);
+    // Several signatures (as during a secret rotation): one match is enough.
+    assert.equal(
+      verifyWebhookSignature(secret, ts, body, `sha256=${'0'.repeat(64)}, ${header}`, 300, nowMs),
+      true,
+    );
+  });
+
+  test('backoff: 30 s, 1 min, 2 min … capped at 1 h', () => {
+    assert.deepEqual([1, 2, 3, 4].map(retryDelayMs), [30_000, 60_000, 120_000, 240_000]);
+    assert.equal(retryDelayMs(20), 3_600_000);
+  });
+
+  test('config: LGSP_SMTP_URL, LGSP_MAIL_FROM, LGSP_NOTIFY_POLL_INTERVAL_MS, LGSP_NOTIFY_MAX_ATTEMPTS', () => {
+    const defaults = loadConfig({ env: {} }).notifications;
+    assert.deepEqual(defaults, notifyConfig());
+    const c = loadConfig({
+      env: {
+        LGSP_SMTP_URL: 'smtp://u:p@mail.tinh.gov.vn:587',
+        LGSP_MAIL_FROM: 'lgsp@tinh.gov.vn',
+        LGSP_NOTIFY_POLL_INTERVAL_MS: '1000',
+        LGSP_NOTIFY_MAX_ATTEMPTS: '3',
+      },
+    }).notifications;
+    assert.deepEqual(c, {
+      smtpUrl: 'smtp://u:p@mail.tinh.gov.vn:587',
+      mailFrom: 'lgsp@tinh.gov.vn',
+      pollIntervalMs: 1000,
+      maxAttempts: 3,
+    });
+  });
+});
+
+// ── Delivery, on every store ────────────────────────────────────────────────────────────────────────────────
+
+for (const kind of storeKinds) {
+  describe(`notifications (${kind})`, () => {
+    let ts: TestStore;
+    let smtp: Awaited<ReturnType<typeof startSmtp>>;
+    let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    let clock: ManualClock;
+    let orgA: string;
+    let orgB: string;
+    const notifiers: Notifier[] = [];
+
+    const notifier = (
+      over: Partial<NotifierConfig> = {},
+      logger = pino({ level: 'silent' }),
+      timeoutMs?: number,
+    ) => {
+      const n = new Notifier(ts.store, clock, notifyConfig(over), logger, {
+        ...(timeoutMs ? { webhookTimeoutMs: timeoutMs } : {}),
+      });
+      notifiers.push(n);
+      return n;
+    };
+    const smtpUrl = () => `smtp://${SMTP_USER}:${SMTP_PASSWORD}@127.0.0.1:${smtp.port}`;
+    const enqueue = (input: Parameters<typeof enqueueNotification>[1]) =>
+      ts.store.db.transaction().execute((trx) => enqueueNotification(trx, input, clock.nowMs()));
+    const row = (id: string) =>
+      ts.store.db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+    before(async () => {
+      ts = await openTestStore(kind);
+      smtp = await startSmtp();
+      receiver = await startReceiver();
+      clock = new ManualClock(Date.now());
+      const registry = new Registry(ts.store, clock);
+      orgA = (await registry.createOrganization({ code: '000.00.31.H01', name: 'Sở Tư pháp' }, 'test')).id;
+      orgB = (await registry.createOrganization({ code: '000.00.32.H01', name: 'Sở Y tế' }, 'test')).id;
+    });
+
+    after(async () => {
+      for (const n of notifiers) await n.stop();
+      receiver.server.closeAllConnections();
+      await new Promise((ok) => receiver.server.close(ok));
+      await new Promise<void>((ok) => smtp.server.close(() => ok()));
+      await ts.dispose();
+    });
+
+    beforeEach(async () => {
+      await ts.store.db.deleteFrom('notifications').execute();
+      await ts.store.db.deleteFrom('webhook_endpoints').execute();
+      smtp.mails.length = 0;
+      receiver.hooks.length = 0;
+    });
+
+    test('an e-mail arrives over SMTP: recipient, Vietnamese subject and body; the SMTP password is never logged', async () => {
+      const { queued, invalidEmails } = await enqueue({
+        eventType: 'version.deprecated',
+        recipients: { emails: ['vanthu@stp.tinh.gov.vn', 'VANTHU@stp.tinh.gov.vn', 'không phải thư'] },
+        subject: 'Thông báo ngừng hỗ trợ phiên bản dịch vụ Dân cư 1.0',
+        text: 'Kính gửi Quý cơ quan,\nPhiên bản 1.0 sẽ ngừng hoạt động sau 180 ngày. Đề nghị chuyển sang 2.0.',
+        payload: { context: 'dancu', version: '1.0' },
+      });
+      assert.equal(queued.length, 1, 'the same address once');
+      assert.deepEqual(invalidEmails, ['không phải thư']);
+
+      const { logger, lines } = capturingLogger();
+      const n = notifier({ smtpUrl: smtpUrl() }, logger);
+      n.start();
+      assert.deepEqual(await n.deliverDue(), { sent: 1, failed: 0, retried: 0 });
+
+      assert.equal(smtp.mails.length, 1);
+      const mail = smtp.mails[0]!;
+      assert.deepEqual(mail.envelopeTo, ['vanthu@stp.tinh.gov.vn']);
+      assert.equal(mail.envelopeFrom, 'lgsp@localhost');
+      assert.equal(mail.user, SMTP_USER, 'authenticated with the URL credentials');
+      assert.equal(mail.subject, 'Thông báo ngừng hỗ trợ phiên bản dịch vụ Dân cư 1.0');
+      assert.match(mail.text, /^Kính gửi Quý cơ quan,\nPhiên bản 1\.0 sẽ ngừng hoạt động sau 180 ngày\./);
+      assert.equal(mail.headers.get('x-lgsp-event'), 'version.deprecated');
+      assert.equal(mail.headers.get('x-lgsp-delivery'), queued[0]!.id);
+
+      const r = await row(queued[0]!.id);
+      assert.equal(r.status, 'sent');
+      assert.equal(r.attempts, 1);
+      assert.ok(r.sent_at);
+      const log = lines.join('');
+      assert.ok(log.includes('"smtpHost":"127.0.0.1"'), log);
+      assert.ok(!log.includes(SMTP_PASSWORD), 'the SMTP password is not in the log');
+    });
+
+    test('a webhook arrives signed; the signature verifies, a tampered body does not; only subscribed endpoints', async () => {
+      const all = await createWebhookEndpoint(
+        ts.store,
+        clock,
+        { organizationId: orgA, url: `${receiver.url}/ok/all` },
+        'test',
+      );
+      const subscribed = await createWebhookEndpoint(
+        ts.store,
+        clock,
+        { organizationId: orgA, url: `${receiver.url}/ok/deprecations`, events: ['version.deprecated'] },
+        'test',
+      );
+      await createWebhookEndpoint(
+        ts.store,
+        clock,
+        { organizationId: orgA, url: `${receiver.url}/ok/maintenance`, events: ['maintenance.scheduled'] },
+        'test',
+      );
+      await createWebhookEndpoint(
+        ts.store,
+        clock,
+        { organizationId: orgB, url: `${receiver.url}/ok/b` },
+        'test',
+      );
+
+      const payload = {
+        context: 'dancu',
+        version: '1.0',
+        sunsetAt: '2026-12-31T00:00:00.000Z',
+        tên: 'Dân cư',
+      };
+      const { queued } = await enqueue({
+        eventType: 'version.deprecated',
+        recipients: { organizationIds: [orgA] },
+        subject: 'Ngừng hỗ trợ phiên bản',
+        text: 'Phiên bản 1.0 ngừng hỗ trợ.',
+        payload,
+      });
+      assert.deepEqual(queued.map((q) => q.recipient).sort(), [all.id, subscribed.id].sort());
+
+      assert.deepEqual(await notifier().deliverDue(), { sent: 2, failed: 0, retried: 0 });
+      assert.deepEqual(receiver.hooks.map((h) => h.path).sort(), ['/ok/all', '/ok/deprecations']);
+
+      const secrets = new Map([
+        ['/ok/all', all.secret],
+        ['/ok/deprecations', subscribed.secret],
+      ]);
+      for (const hook of receiver.hooks) {
+        const secret = secrets.get(hook.path)!;
+        const timestamp = hook.headers['x-lgsp-timestamp'] as string;
+        const signature = hook.headers['x-lgsp-signature'] as string;
+        assert.equal(hook.headers['content-type'], 'application/json; charset=utf-8');
+        assert.equal(hook.headers['x-lgsp-event'], 'version.deprecated');
+        assert.ok(queued.some((q) => q.id === hook.headers['x-lgsp-delivery']));
+        assert.equal(Number(timestamp), Math.floor(clock.nowMs() / 1000));
+        // Independently of the helper:
+        const expected = createHmac('sha256', secret).update(`${timestamp}.${hook.body}`).digest('hex');
+        assert.equal(signature, `sha256=${expected}`);
+        assert.equal(
+          verifyWebhookSignature(secret, timestamp, hook.body, signature, 300, clock.nowMs()),
+          true,
+        );
+        const tampered = hook.body.replace('"1.0"', '"2.0"');
+        assert.notEqual(tampered, hook.body);
+        assert.equal(
+          verifyWebhookSignature(secret, timestamp, tampered, signature, 300, clock.nowMs()),
+          false,
+        );
+
+        const sent = JSON.parse(hook.body);
+        assert.equal(sent.id, hook.headers['x-lgsp-delivery']);
+        assert.equal(sent.type, 'version.deprecated');
+        assert.equal(sent.createdAt, new Date(clock.nowMs()).toISOString());
+        assert.deepEqual(sent.data, payload);
+      }
+    });
+
+    test('500, 500, then 200: delivered on the 3rd attempt, after the backoff', async () => {
+      const hook = await createWebhookEndpoint(
+        ts.store,
+        clock,
+        { organizationId: orgA, url: `${receiver.url}/flaky` },
+        'test',
+      );
+      const { queued } = await enqueue({
+        eventType: 'endpoint.changed',
+        recipients: { organizationIds: [orgA] },
+        subject: 'Thay đổi địa chỉ kết nối',
+        text: '…',
+        payload: { serviceId: 'svc_1' },
+      });
+      const id = queued[0]!.id;
+      const n = notifier();
+
+      const t0 = clock.nowMs();
+      assert.deepEqual(await n.deliverDue(), { sent: 0, failed: 0, retried: 1 });
+      const first = await row(id);
+      assert.equal(first.attempts, 1);
+      assert.equal(first.last_error, 'HTTP 500');
+      assert.equal(new Date(first.next_attempt_at).getTime(), t0 + 30_000);
+
+      clock.advance(29_000);
+      assert.deepEqual(
+        await n.deliverDue(),
+        { sent: 0, failed: 0, retried: 0 },
+        'not due before the backoff',
+      );
+      clock.advance(1_000);
+      assert.deepEqual(await n.deliverDue(), { sent: 0, failed: 0, retried: 1 });
+      const second = await row(id);
+      assert.equal(second.attempts, 2);
+      assert.equal(new Date(second.next_attempt_at).getTime(), clock.nowMs() + 60_000);
+      assert.ok(
+        new Date(second.next_attempt_at).getTime() - t0 - 30_000 > 30_000,
+        'the wait grows: 30 s, then 60 s',
+      );
+
+      clock.advance(60_000);
+      assert.deepEqual(await n.deliverDue(), { sent: 1, failed: 0, retried: 0 });
+      const third = await row(id);
+      assert.equal(third.status, 'sent');
+      assert.equal(third.attempts, 3);
+      assert.equal(third.last_error, null);
+      assert.equal(receiver.hooks.length, 3);
+      assert.ok(
+        receiver.hooks.every((h) => h.headers['x-lgsp-delivery'] === id),
+        'one delivery id throughout',
+      );
+      assert.ok(hook.id);
+    });
+
+    test('a receiver that always fails: status failed after maxAttempts, and logged', async () => {
+      await createWebhookEndpoint(
+        ts.store,
+        clock,
+        { organizationId: orgB, url: `${receiver.url}/down` },
+        'test',
+      );
+      const { queued } = await enqueue({
+        eventType: 'maintenance.scheduled',
+        recipients: { organizationIds: [orgB] },
+        subject: 'Bảo trì',
+        text: '…',
+        payload: {},
+      });
+      const { logger, lines } = capturingLogger();
+      const n = notifier({ maxAttempts: 4 }, logger);
+      const rounds = [];
+      for (let i = 1; i <= 4; i++) {
+        rounds.push(await n.deliverDue());
+        clock.advance(retryDelayMs(i));
+      }
+      assert.deepEqual(rounds, [
+        { sent: 0, failed: 0, retried: 1 },
+        { sent: 0, failed: 0, retried: 1 },
+        { sent: 0, failed: 0, retried: 1 },
+        { sent: 0, failed: 1, retried: 0 },
+      ]);
+      const r = await row(queued[0]!.id);
+      assert.equal(r.status, 'failed');
+      assert.equal(r.attempts, 4);
+      assert.equal(r.last_error, 'HTTP 500');
+      clock.advance(3_600_000);
+      assert.deepEqual(
+        await n.deliverDue(),
+        { sent: 0, failed: 0, retried: 0 },
+        'failed rows are left alone',
+      );
+      assert.equal(receiver.hooks.length, 4);
+      assert.ok(lines.some((l) => l.includes('"level":50') && l.includes(queued[0]!.id)));
+    });
+
+    test('no answer within the timeout is a failed attempt, retried later', async () => {
+      await createWebhookEndpoint(
+        ts.store,
+        clock,
+        { organizationId: orgB, url: `${receiver.url}/silent` },
+        'test',
+      );
+      const { queued } = await enqueue({
+        eventType: 'maintenance.scheduled',
+        recipients: { organizationIds: [orgB] },
+        subject: 'Bảo trì',
+        text: '…',
+        payload: {},
+      });
+      const n = notifier({}, undefined, 300);
+      assert.deepEqual(await n.deliverDue(), { sent: 0, failed: 0, retried: 1 });
+      assert.match((await row(queued[0]!.id)).last_error ?? '', /timeout/i);
+    });
+
+    test('the outbox is transactional: a change that rolls back leaves no notification', async () => {
+      await createWebhookEndpoint(
+        ts.store,
+        clock,
+        { organizationId: orgA, url: `${receiver.url}/ok` },
+        'test',
+      );
+      const input = {
+        eventType: 'request.decided',
+        recipients: { emails: ['a@tinh.gov.vn'], organizationIds: [orgA] },
+        subject: 'Kết quả xử lý yêu cầu',
+        text: '…',
+        payload: { requestId: 'req_1', decision: 'approved' },
+      };
+      await assert.rejects(
+        ts.store.db.transaction().execute(async (trx) => {
+          const { queued } = await enqueueNotification(trx, input, clock.nowMs());
+          assert.equal(queued.length, 2);
+          throw new Error('the change failed');
+        }),
+        /the change failed/,
+      );
+      assert.equal((await ts.store.db.selectFrom('notifications').selectAll().execute()).length, 0);
+      await enqueue(input);
+      assert.equal((await ts.store.db.selectFrom('notifications').selectAll().execute()).length, 2);
+    });
+
+    test('payloads that carry secrets are refused', async () => {
+      await assert.rejects(
+        enqueue({
+          eventType: 'credential.rotated',
+          recipients: { emails: ['a@tinh.gov.vn'] },
+          subject: 'x',
+          text: 'x',
+          payload: { credential: { consumerKey: 'k', consumerSecret: 's' } },
+        }),
+        /must not carry secrets/,
+      );
+    });
+
+    test('without SMTP, e-mails wait (pending, reported) while webhooks go out', async () => {
+      await createWebhookEndpoint(
+        ts.store,
+        clock,
+        { organizationId: orgA, url: `${receiver.url}/ok` },
+        'test',
+      );
+      const { queued } = await enqueue({
+        eventType: 'service.decommissioned',
+        recipients: { emails: ['a@tinh.gov.vn'], organizationIds: [orgA] },
+        subject: 'Ngừng cung cấp dịch vụ',
+        text: '…',
+        payload: {},
+      });
+      const { logger, lines } = capturingLogger();
+      assert.deepEqual(await notifier({}, logger).deliverDue(), { sent: 1, failed: 0, retried: 0 });
+      const email = await row(queued.find((q) => q.channel === 'email')!.id);
+      assert.equal(email.status, 'pending');
+      assert.equal(email.attempts, 0);
+      assert.ok(lines.some((l) => l.includes('"pendingEmails":1')));
+
+      // Once SMTP is configured, the waiting e-mail goes out.
+      assert.deepEqual(await notifier({ smtpUrl: smtpUrl() }).deliverDue(), {
+        sent: 1,
+        failed: 0,
+        retried: 0,
+      });
+      assert.equal(smtp.mails.length, 1);
+    });
+
+    test('endpoints: the secret is returned once, never listed nor audited; delete cancels pending deliveries', async () => {
+      const created = await createWebhookEndpoint(
+        ts.store,
+        clock,
+        {
+          organizationId: orgA,
+          url: `${receiver.url}/ok`,
+          events: ['version.deprecated', 'version.deprecated'],
+        },
+        'operator',
+      );
+      assert.ok(created.id.startsWith('whk_'));
+      assert.ok(created.secret.length >= 43);
+      assert.deepEqual(created.events, ['version.deprecated']);
+
+      const listed = await listWebhookEndpoints(ts.store, { organizationId: orgA });
+      assert.equal(listed.length, 1);
+      assert.ok(!('secret' in listed[0]!));
+      assert.deepEqual(listed[0], (({ secret: _, ...rest }) => rest)(created));
+      assert.ok(!JSON.stringify(await listWebhookEndpoints(ts.store)).includes(created.secret));
+      const audit = await ts.store.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('object_id', '=', created.id)
+        .execute();
+      assert.deepEqual(
+        audit.map((a) => a.action),
+        ['webhook.create'],
+      );
+      assert.ok(!JSON.stringify(audit).includes(created.secret));
+
+      await assert.rejects(
+        createWebhookEndpoint(ts.store, clock, { organizationId: orgA, url: 'ftp://x' }, 'operator'),
+        /API_VALIDATION_FAILED/,
+      );
+      await assert.rejects(
+        createWebhookEndpoint(
+          ts.store,
+          clock,
+          { organizationId: 'org_none', url: `${receiver.url}/ok` },
+          'x',
+        ),
+        /CP_ORGANIZATION_NOT_FOUND/,
+      );
+
+      const { queued } = await enqueue({
+        eventType: 'version.deprecated',
+        recipients: { organizationIds: [orgA] },
+        subject: 'x',
+        text: 'x',
+        payload: {},
+      });
+      await deleteWebhookEndpoint(ts.store, clock, created.id, 'operator');
+      assert.equal((await row(queued[0]!.id)).status, 'failed');
+      assert.deepEqual(await listWebhookEndpoints(ts.store), []);
+      const actions = await ts.store.db
+        .selectFrom('audit_events')
+        .select('action')
+        .where('object_id', '=', created.id)
+        .orderBy('revision')
+        .execute();
+      assert.deepEqual(
+        actions.map((a) => a.action),
+        ['webhook.create', 'webhook.delete'],
+      );
+      await assert.rejects(deleteWebhookEndpoint(ts.store, clock, created.id, 'operator'), /API_NOT_FOUND/);
+    });
+
+    test('rows another node has claimed are skipped, not waited for (FOR UPDATE SKIP LOCKED)', {
+      // PGlite has one session: a second transaction could not even start while the first holds it.
+      skip: kind !== 'postgres' && 'PostgreSQL only',
+    }, async () => {
+      await createWebhookEndpoint(
+        ts.store,
+        clock,
+        { organizationId: orgB, url: `${receiver.url}/ok/1` },
+        't',
+      );
+      await createWebhookEndpoint(
+        ts.store,
+        clock,
+        { organizationId: orgB, url: `${receiver.url}/ok/2` },
+        't',
+      );
+      const { queued } = await enqueue({
+        eventType: 'maintenance.scheduled',
+        recipients: { organizationIds: [orgB] },
+        subject: 'Bảo trì',
+        text: '…',
+        payload: {},
+      });
+      let release = () => {};
+      const released = new Promise<void>((ok) => {
+        release = ok;
+      });
+      let locked = () => {};
+      const isLocked = new Promise<void>((ok) => {
+        locked = ok;
+      });
+      const holder = ts.store.db.transaction().execute(async (trx) => {
+        await trx
+          .selectFrom('notifications')
+          .select('id')
+          .where('id', '=', queued[0]!.id)
+          .forUpdate()
+          .execute();
+        locked();
+        await released;
+      });
+      await isLocked;
+      const n = notifier();
+      const round = await Promise.race([
+        n.deliverDue(),
+        new Promise((ok) => setTimeout(() => ok('blocked on the locked row'), 5000)),
+      ]);
+      release();
+      await holder;
+      assert.deepEqual(round, { sent: 1, failed: 0, retried: 0 });
+      assert.equal((await row(queued[0]!.id)).status, 'pending');
+      assert.equal((await row(queued[0]!.id)).attempts, 0);
+      assert.deepEqual(await n.deliverDue(), { sent: 1, failed: 0, retried: 0 });
+    });
+
+    test('two notifiers at once deliver each notification once', async () => {
+      for (let i = 0; i < 5; i++) {
+        await createWebhookEndpoint(
+          ts.store,
+          clock,
+          { organizationId: orgB, url: `${receiver.url}/ok/${i}` },
+          't',
+        );
+      }
+      for (let i = 0; i < 6; i++) {
+        await enqueue({
+          eventType: 'maintenance.scheduled',
+          recipients: { organizationIds: [orgB] },
+          subject: 'Bảo trì',
+          text: '…',
+          payload: { i },
+        });
+      }
+      const [a, b] = await Promise.all([notifier().deliverDue(), notifier().deliverDue()]);
+      assert.equal(a.sent + b.sent, 30);
+      const ids = receiver.hooks.map((h) => h.headers['x-lgsp-delivery']);
+      assert.equal(ids.length, 30);
+      assert.equal(new Set(ids).size, 30);
+    });
+
+    test('a malformed SMTP URL is refused without echoing it', () => {
+      assert.throws(
+        () => notifier({ smtpUrl: `http://u:${SMTP_PASSWORD}@host` }),
+        (err: Error) => /smtpUrl/.test(err.message) && !err.message.includes(SMTP_PASSWORD),
+      );
+    });
+  });
+}
