@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { createAdminApi } from './api/server.ts';
 import { Accounts } from './control/accounts.ts';
+import { Lifecycle } from './control/lifecycle.ts';
+import { Notifier } from './control/notifications.ts';
 import { Registry } from './control/registry.ts';
 import { ensureSigningKey, storeSnapshotSource } from './control/snapshot.ts';
 import { type Clock, systemClock } from './core/clock.ts';
@@ -24,6 +26,7 @@ export interface Platform {
   config: Config;
   store: Store;
   registry: Registry;
+  lifecycle: Lifecycle;
   accounts: Accounts;
   recorder: Recorder;
   snapshots: SnapshotHolder;
@@ -61,6 +64,20 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     recorder.start();
     stops.push(() => recorder.close());
 
+    // E-mails and webhooks of the outbox (notices, decisions); safe to run on several nodes at once.
+    const notifier = new Notifier(store, clock, config.notifications, logger);
+    notifier.start();
+    stops.push(() => notifier.stop());
+
+    // Dates that have passed (sunsets, decommissions, rotation overlaps) are carried out every minute; the
+    // gateway already enforces them from its snapshot at the due time, this makes the registry say so too.
+    const lifecycle = new Lifecycle(store, registry, clock);
+    const dueTimer = setInterval(() => {
+      lifecycle.runDue().catch((err) => logger.error({ err }, 'lifecycle due jobs failed'));
+    }, 60_000);
+    dueTimer.unref();
+    stops.push(async () => clearInterval(dueTimer));
+
     const snapshots = new SnapshotHolder(storeSnapshotSource(store), clock, logger);
     await snapshots.refresh();
     if (!snapshots.current) throw new Error('could not load the first configuration snapshot');
@@ -86,6 +103,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       config,
       store,
       registry,
+      lifecycle,
       accounts,
       logger,
       clock,
@@ -110,6 +128,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       config,
       store,
       registry,
+      lifecycle,
       accounts,
       recorder,
       snapshots,

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { createAdminApi } from '../src/api/server.ts';
 import { Accounts } from '../src/control/accounts.ts';
+import { Lifecycle } from '../src/control/lifecycle.ts';
 import { Registry } from '../src/control/registry.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
@@ -143,10 +144,12 @@ describe('admin API internal errors and request logs', () => {
       const clock = new ManualClock(Date.parse('2025-03-01T02:00:00Z'));
       const accounts = new Accounts(store, clock, 12);
       await accounts.ensureOperator(TEST_PASSWORD);
+      const registry = new Registry(store, clock);
       const app = await createAdminApi({
         config: loadConfig({ env: {} }),
         store,
-        registry: new Registry(store, clock),
+        registry,
+        lifecycle: new Lifecycle(store, registry, clock),
         accounts,
         logger,
         clock,

@@ -1,4 +1,5 @@
 import type { Accounts } from '../control/accounts.ts';
+import type { Lifecycle } from '../control/lifecycle.ts';
 import type { Registry } from '../control/registry.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
@@ -10,6 +11,7 @@ export interface AdminDeps {
   config: Config;
   store: Store;
   registry: Registry;
+  lifecycle: Lifecycle;
   accounts: Accounts;
   logger: Logger;
   clock: Clock;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createAdminApi } from '../../src/api/server.ts';
 import { Accounts } from '../../src/control/accounts.ts';
+import { Lifecycle } from '../../src/control/lifecycle.ts';
 import { Registry } from '../../src/control/registry.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { type Config, loadConfig } from '../../src/core/config.ts';
@@ -16,6 +17,7 @@ export interface AdminHarness {
   app: FastifyInstance;
   store: Store;
   registry: Registry;
+  lifecycle: Lifecycle;
   accounts: Accounts;
   clock: ManualClock;
   config: Config;
@@ -53,12 +55,14 @@ export async function openAdminHarness(
   const clock = new ManualClock(options.startMs ?? Date.parse('2025-03-01T02:00:00Z'));
   const config = loadConfig({ env: {}, overrides: options.overrides ?? {} });
   const registry = new Registry(store, clock);
+  const lifecycle = new Lifecycle(store, registry, clock);
   const accounts = new Accounts(store, clock, config.admin.sessionTtlHours);
   await accounts.ensureOperator(TEST_PASSWORD);
   const app = await createAdminApi({
     config,
     store,
     registry,
+    lifecycle,
     accounts,
     logger: silentLogger(),
     clock,
@@ -86,6 +90,7 @@ export async function openAdminHarness(
     app,
     store,
     registry,
+    lifecycle,
     accounts,
     clock,
     config,
