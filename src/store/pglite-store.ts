@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Store } from './port.ts';
@@ -22,6 +22,94 @@ function toError(e: WorkerError): Error {
   return Object.assign(new Error(e.message), e);
 }
 
+/** The embedded stores' lock files this process holds; removed on exit when a store was left open. */
+const heldLocks = new Set<string>();
+let exitHookInstalled = false;
+
+function lockedError(dataDir: string, pid: number | null): Error {
+  const who = pid === null ? '' : ` (pid ${pid})`;
+  return Object.assign(
+    new Error(
+      `kho dữ liệu nhúng ${dataDir} đang được một tiến trình khác dùng${who}: nền tảng đang chạy trên thư mục dữ ` +
+        'liệu này. Hãy dừng nó trước, hoặc dùng PostgreSQL (LGSP_DATABASE_URL) để nhiều tiến trình cùng dùng. / ' +
+        `the embedded store in ${dataDir} is in use by another process${who}: the platform is running on this ` +
+        'data dir. Stop it first, or use PostgreSQL (LGSP_DATABASE_URL) to share the store between processes.',
+    ),
+    { code: 'LGSP_STORE_LOCKED' },
+  );
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid in a lock file; undefined when the file is gone, null when it holds no pid (yet). */
+function readLockPid(path: string): number | null | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Takes `<dir>/lgsp.lock`, created exclusively and holding our pid: PGlite opened by two processes at once would
+ * corrupt the data directory, and nothing in PGlite itself prevents it (offline commands such as
+ * `lgsp audit verify` open the store too). A lock left by a process that no longer runs is taken over. A pid equal
+ * to ours is stale as well (a restarted container is often pid 1 again); this process's own stores are known
+ * from `heldLocks`.
+ */
+async function acquireLock(dataDir: string, dir: string): Promise<string> {
+  const path = join(dir, 'lgsp.lock');
+  if (heldLocks.has(path)) throw lockedError(dataDir, process.pid);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+      heldLocks.add(path);
+      if (!exitHookInstalled) {
+        exitHookInstalled = true;
+        process.on('exit', () => {
+          for (const held of heldLocks) releaseLock(held);
+        });
+      }
+      return path;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let pid = readLockPid(path);
+    if (pid === null) {
+      // Created but not yet written by its owner: give it a moment before calling it stale.
+      await new Promise((ok) => setTimeout(ok, 100));
+      pid = readLockPid(path);
+    }
+    if (pid === undefined) continue;
+    if (pid !== null && pid !== process.pid && isAlive(pid)) throw lockedError(dataDir, pid);
+    try {
+      unlinkSync(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  throw lockedError(dataDir, null);
+}
+
+/** Removes our lock file, unless another process has taken it over meanwhile. */
+function releaseLock(path: string): void {
+  heldLocks.delete(path);
+  try {
+    if (readLockPid(path) === process.pid) unlinkSync(path);
+  } catch {
+    // best effort: a stale lock is taken over by the next opener
+  }
+}
+
 /**
  * Embedded store: PGlite in its own worker thread, owned by this process. PGlite has one session, so the "pool"
  * handed to Kysely has one connection behind a queue: a transaction holds it from BEGIN to COMMIT and every other
@@ -36,6 +124,7 @@ export class PgliteStore implements Store {
   private busy = false;
   private readonly waiters: Array<() => void> = [];
   private closed = false;
+  private lockFile: string | null = null;
 
   private constructor(worker: Worker) {
     this.worker = worker;
@@ -64,21 +153,35 @@ export class PgliteStore implements Store {
     this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
   }
 
-  /** Opens the store in `dataDir` (created if missing), or in memory when `dataDir` is `memory://`. */
+  /**
+   * Opens the store in `dataDir` (created if missing), or in memory when `dataDir` is `memory://`. Throws, naming
+   * the fix, when another process has the same data dir open (see `acquireLock`).
+   */
   static async open(dataDir: string): Promise<PgliteStore> {
     const inMemory = dataDir === 'memory://';
     const dir = inMemory ? '' : resolve(dataDir, 'pglite');
     if (!inMemory) mkdirSync(dir, { recursive: true });
-    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
-      workerData: { dataDir: dir, niceness: 10 },
-    });
-    await new Promise<void>((ok, fail) => {
-      worker.once('message', (msg: { ready: boolean; error?: WorkerError }) =>
-        msg.ready ? ok() : fail(toError(msg.error!)),
-      );
-      worker.once('error', fail);
-    });
-    return new PgliteStore(worker);
+    const lockFile = inMemory ? null : await acquireLock(dataDir, dir);
+    let worker: Worker | undefined;
+    try {
+      const started = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
+        workerData: { dataDir: dir, niceness: 10 },
+      });
+      worker = started;
+      await new Promise<void>((ok, fail) => {
+        started.once('message', (msg: { ready: boolean; error?: WorkerError }) =>
+          msg.ready ? ok() : fail(toError(msg.error!)),
+        );
+        started.once('error', fail);
+      });
+    } catch (err) {
+      await worker?.terminate();
+      if (lockFile) releaseLock(lockFile);
+      throw err;
+    }
+    const store = new PgliteStore(worker);
+    store.lockFile = lockFile;
+    return store;
   }
 
   private call(msg: { op: string; sql?: string; params?: readonly unknown[] }): Promise<never> {
@@ -122,6 +225,7 @@ export class PgliteStore implements Store {
       this.closed = true;
       this.release();
       await this.worker.terminate();
+      if (this.lockFile) releaseLock(this.lockFile);
     }
   }
 }

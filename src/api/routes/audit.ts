@@ -1,14 +1,18 @@
 import type { FastifyInstance } from 'fastify';
+import { verifyAuditChain } from '../../control/audit-verify.ts';
 import type { AdminDeps } from '../deps.ts';
-import { AuditEventSchema, AuditQuery, ListOf } from '../schemas.ts';
-import { operatorOnly, readProblems, TAGS } from './common.ts';
+import { AuditChainResultSchema, AuditEventSchema, AuditQuery, ListOf } from '../schemas.ts';
+import { overseers, readProblems, TAGS } from './common.ts';
 
-/** The audit trail of control-plane changes, each with the config revision it produced (R-20). */
-export async function auditRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
+/**
+ * The audit trail of control-plane changes, each with the config revision it produced (R-20): read by the
+ * operator's staff and auditors, never by agency users (it names every organization's objects).
+ */
+export async function auditRoutes(app: FastifyInstance, { registry, store }: AdminDeps): Promise<void> {
   app.get<{ Querystring: AuditQuery }>(
     '/audit-events',
     {
-      onRequest: operatorOnly,
+      onRequest: overseers,
       schema: {
         tags: [TAGS.audit],
         summary: 'Nhật ký thay đổi cấu hình / Audit events',
@@ -18,5 +22,22 @@ export async function auditRoutes(app: FastifyInstance, { registry }: AdminDeps)
       },
     },
     async (request) => ({ items: await registry.listAuditEvents(request.query) }),
+  );
+
+  // The same check as `lgsp audit verify`, for a running platform; a broken chain is a finding, not an error.
+  app.get(
+    '/audit-events/verify',
+    {
+      onRequest: overseers,
+      schema: {
+        tags: [TAGS.audit],
+        summary: 'Kiểm tra chuỗi băm của nhật ký / Verify the audit hash chain',
+        description:
+          'Tính lại mã băm của mọi sự kiện theo thứ tự; báo chỗ hỏng đầu tiên (sửa, xoá, chèn). / ' +
+          'Recomputes every event hash in order; reports the first break (changed, deleted or inserted events).',
+        response: { 200: AuditChainResultSchema, ...readProblems },
+      },
+    },
+    async () => verifyAuditChain(store),
   );
 }
