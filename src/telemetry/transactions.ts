@@ -10,6 +10,11 @@ export interface TransactionFilter {
   consumerSystemId?: string;
   providerSystemId?: string;
   serviceId?: string;
+  /**
+   * An organization's official code, matched on either side: the records where it is the consumer OR the
+   * provider — what that organization may see and reconcile against its own records (R-23).
+   */
+  organizationCode?: string;
   /** An exact status (`404`) or a class (`4xx`), on the status the consumer got. */
   status?: string;
   errorCode?: string;
@@ -96,6 +101,12 @@ export async function queryTransactions(
   if (filter.consumerSystemId) q = q.where('consumer_system_id', '=', filter.consumerSystemId);
   if (filter.providerSystemId) q = q.where('provider_system_id', '=', filter.providerSystemId);
   if (filter.serviceId) q = q.where('service_id', '=', filter.serviceId);
+  const organizationCode = filter.organizationCode;
+  if (organizationCode !== undefined) {
+    q = q.where((eb) =>
+      eb.or([eb('consumer_org_code', '=', organizationCode), eb('provider_org_code', '=', organizationCode)]),
+    );
+  }
   if (filter.errorCode) q = q.where('error_code', '=', filter.errorCode);
   if (filter.status) {
     const cls = /^([1-5])xx$/i.exec(filter.status);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { currentUser } from '../auth.ts';
+import { currentUser, seesEverything } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
+import { credentialVisible, Ownership, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
 import {
   CredentialIssue,
@@ -11,25 +12,39 @@ import {
   IssuedCredentialSchema,
   ListOf,
 } from '../schemas.ts';
-import { operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+import { agencyOrOperator, anyRole, operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
 
-/** Consumer key and secret of a system per environment (R-14); the secret is shown once, stored hashed (R-25). */
+/**
+ * Consumer key and secret of a system per environment (R-14); the secret is shown once, stored hashed (R-25).
+ * Issuing is the operator's (R-12); an agency user sees its own systems' credentials and may revoke them at
+ * once when it stops using a service (R-21).
+ */
 export async function credentialRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
   const tags = [TAGS.credentials];
+  const ownership = new Ownership(registry);
+  const ownsCredential = ownership.owns((request, o) => o.ofCredential(paramId(request)));
 
   app.get<{ Querystring: CredentialQuery }>(
     '/credentials',
     {
-      onRequest: operatorOnly,
+      onRequest: anyRole,
       schema: {
         tags,
         summary: 'Danh sách thông tin kết nối / List credentials',
-        description: 'Không bao giờ có secret. / Never includes the secret.',
+        description:
+          'Không bao giờ có secret. Người dùng của cơ quan chỉ thấy của hệ thống cơ quan mình. / ' +
+          "Never includes the secret. An agency user sees only its own organization's systems' credentials.",
         querystring: CredentialQuery,
         response: { 200: ListOf(CredentialSchema), ...readProblems },
       },
     },
-    async (request) => ({ items: await registry.listCredentials(request.query) }),
+    async (request) => {
+      const user = currentUser(request);
+      const items = await registry.listCredentials(request.query);
+      if (seesEverything(user)) return { items };
+      const owned = await ownership.ownedBy(user.organizationId ?? '');
+      return { items: items.filter((c) => credentialVisible(owned, c)) };
+    },
   );
 
   app.post<{ Params: IdParams; Body: CredentialIssue }>(
@@ -61,7 +76,8 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
   app.get<{ Params: IdParams }>(
     '/credentials/:id',
     {
-      onRequest: operatorOnly,
+      onRequest: anyRole,
+      preHandler: ownsCredential,
       schema: {
         tags,
         summary: 'Xem thông tin kết nối (không có secret) / Get a credential (never the secret)',
@@ -75,11 +91,13 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
   app.post<{ Params: IdParams; Body: CredentialRevoke }>(
     '/credentials/:id/revoke',
     {
-      onRequest: operatorOnly,
+      // The owning agency may revoke its own credentials at once when it stops using a service (R-21).
+      onRequest: agencyOrOperator,
       // The reason is optional, so a bare POST (no body at all) is a revoke without a reason.
       preValidation: async (request) => {
         request.body ??= {};
       },
+      preHandler: ownsCredential,
       schema: {
         tags,
         summary: 'Thu hồi thông tin kết nối / Revoke a credential',

@@ -2,18 +2,23 @@ import type { FastifyInstance } from 'fastify';
 import { LgspError } from '../../core/errors.ts';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
+import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
 import { IdParams, ListOf, OrganizationCreate, OrganizationPatch, OrganizationSchema } from '../schemas.ts';
-import { operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+import { agencyOrOperator, anyRole, operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
 
-/** Organizations and their contact points. */
+/**
+ * Organizations and their contact points (R-09). Contact points are published to every organization, so any
+ * signed-in role may read them; an agency user keeps its own organization's name and contact point up to date.
+ */
 export async function organizationRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
   const tags = [TAGS.organizations];
+  const ownership = new Ownership(registry);
 
   app.get(
     '/organizations',
     {
-      onRequest: operatorOnly,
+      onRequest: anyRole,
       schema: {
         tags,
         summary: 'Danh sách cơ quan / List organizations',
@@ -46,7 +51,7 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
   app.get<{ Params: IdParams }>(
     '/organizations/:id',
     {
-      onRequest: operatorOnly,
+      onRequest: anyRole,
       schema: {
         tags,
         summary: 'Xem cơ quan / Get an organization',
@@ -60,11 +65,15 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
   app.patch<{ Params: IdParams; Body: OrganizationPatch }>(
     '/organizations/:id',
     {
-      onRequest: operatorOnly,
+      onRequest: agencyOrOperator,
+      // An agency user edits its own organization's name and contact point; the hierarchy is the operator's.
+      preHandler: [ownership.owns(async (request) => paramId(request)), operatorOnlyFields(['parentId'])],
       schema: {
         tags,
         summary: 'Sửa cơ quan / Update an organization',
-        description: 'Mã định danh không đổi được. / The official code cannot change.',
+        description:
+          'Mã định danh không đổi được. Người dùng của cơ quan chỉ sửa tên và cán bộ đầu mối của chính mình. / ' +
+          'The official code cannot change. An agency user edits only its own name and contact point.',
         params: IdParams,
         body: OrganizationPatch,
         response: { 200: OrganizationSchema, ...writeProblems, ...problemResponses(404) },

@@ -1,18 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
+import { Ownership, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
 import { IdParams, ListOf, ServiceCreate, ServicePatch, ServiceQuery, ServiceSchema } from '../schemas.ts';
-import { operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+import { agencyOrOperator, anyRole, readProblems, TAGS, writeProblems } from './common.ts';
 
-/** Data-sharing services and their technical description. */
+/**
+ * Data-sharing services and their technical description (R-10, R-11). The catalogue is published to every
+ * organization; a provider agency describes its own services, those of its provider systems.
+ */
 export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
   const tags = [TAGS.services];
+  const ownership = new Ownership(registry);
 
   app.get<{ Querystring: ServiceQuery }>(
     '/services',
     {
-      onRequest: operatorOnly,
+      onRequest: anyRole,
       schema: {
         tags,
         summary: 'Danh sách dịch vụ chia sẻ dữ liệu / List data-sharing services',
@@ -26,13 +31,18 @@ export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDep
   app.post<{ Body: ServiceCreate }>(
     '/services',
     {
-      onRequest: operatorOnly,
+      onRequest: agencyOrOperator,
+      preHandler: ownership.owns((request, o) =>
+        o.ofSystem((request.body as ServiceCreate).providerSystemId),
+      ),
       schema: {
         tags,
         summary: 'Thêm dịch vụ / Create a service',
         description:
-          'context là đoạn đầu của đường dẫn trên cổng: /{context}/{version}/… ; mô tả kỹ thuật theo R-11. / ' +
-          'The context is the first path segment on the gateway; the description holds the R-11 items.',
+          'context là đoạn đầu của đường dẫn trên cổng: /{context}/{version}/… ; mô tả kỹ thuật theo R-11. ' +
+          'Người dùng của cơ quan chỉ thêm dịch vụ cho hệ thống cung cấp của cơ quan mình. / ' +
+          'The context is the first path segment on the gateway; the description holds the R-11 items. ' +
+          "An agency user adds services only to its own organization's provider systems.",
         body: ServiceCreate,
         response: { 201: ServiceSchema, ...writeProblems, ...problemResponses(404, 409) },
       },
@@ -46,7 +56,7 @@ export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDep
   app.get<{ Params: IdParams }>(
     '/services/:id',
     {
-      onRequest: operatorOnly,
+      onRequest: anyRole,
       schema: {
         tags,
         summary: 'Xem dịch vụ / Get a service',
@@ -60,7 +70,8 @@ export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDep
   app.patch<{ Params: IdParams; Body: ServicePatch }>(
     '/services/:id',
     {
-      onRequest: operatorOnly,
+      onRequest: agencyOrOperator,
+      preHandler: ownership.owns((request, o) => o.ofService(paramId(request))),
       schema: {
         tags,
         summary: 'Sửa dịch vụ / Update a service',

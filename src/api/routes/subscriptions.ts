@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { currentUser } from '../auth.ts';
+import { currentUser, seesEverything } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
+import { Ownership, paramId, subscriptionVisible } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
 import {
   IdParams,
@@ -10,24 +11,38 @@ import {
   SubscriptionQuery,
   SubscriptionSchema,
 } from '../schemas.ts';
-import { operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+import { anyRole, operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
 
-/** Subscriptions: which consumer system may call which version, where, how often and when. */
+/**
+ * Subscriptions: which consumer system may call which version, where, how often and when (R-12, R-16). Granting
+ * and changing them is the operator's decision; an agency user sees those where its organization is the
+ * consumer or the provider.
+ */
 export async function subscriptionRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
   const tags = [TAGS.subscriptions];
+  const ownership = new Ownership(registry);
 
   app.get<{ Querystring: SubscriptionQuery }>(
     '/subscriptions',
     {
-      onRequest: operatorOnly,
+      onRequest: anyRole,
       schema: {
         tags,
         summary: 'Danh sách đăng ký khai thác / List subscriptions',
+        description:
+          'Người dùng của cơ quan thấy đăng ký mà cơ quan mình là bên khai thác hoặc bên cung cấp. / ' +
+          'An agency user sees those where its organization is the consumer or the provider.',
         querystring: SubscriptionQuery,
         response: { 200: ListOf(SubscriptionSchema), ...readProblems },
       },
     },
-    async (request) => ({ items: await registry.listSubscriptions(request.query) }),
+    async (request) => {
+      const user = currentUser(request);
+      const items = await registry.listSubscriptions(request.query);
+      if (seesEverything(user)) return { items };
+      const owned = await ownership.ownedBy(user.organizationId ?? '');
+      return { items: items.filter((s) => subscriptionVisible(owned, s)) };
+    },
   );
 
   app.post<{ Body: SubscriptionCreate }>(
@@ -52,7 +67,8 @@ export async function subscriptionRoutes(app: FastifyInstance, { registry }: Adm
   app.get<{ Params: IdParams }>(
     '/subscriptions/:id',
     {
-      onRequest: operatorOnly,
+      onRequest: anyRole,
+      preHandler: ownership.owns((request, o) => o.ofSubscription(paramId(request))),
       schema: {
         tags,
         summary: 'Xem đăng ký khai thác / Get a subscription',

@@ -1,26 +1,40 @@
 import type { FastifyInstance } from 'fastify';
-import { currentUser } from '../auth.ts';
+import { currentUser, organizationScope } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
+import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
 import { IdParams, ListOf, SystemCreate, SystemPatch, SystemQuery, SystemSchema } from '../schemas.ts';
-import { operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+import { agencyOrOperator, anyRole, operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
 
-/** Information systems, the connected parties. */
+/**
+ * Information systems, the connected parties (R-07). Registering, suspending and activating a system is the
+ * operator's decision (R-08); an agency user sees only its own organization's systems and may rename them.
+ */
 export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
   const tags = [TAGS.systems];
+  const ownership = new Ownership(registry);
+  const ownsSystem = ownership.owns((request, o) => o.ofSystem(paramId(request)));
 
   app.get<{ Querystring: SystemQuery }>(
     '/systems',
     {
-      onRequest: operatorOnly,
+      onRequest: anyRole,
       schema: {
         tags,
         summary: 'Danh sách hệ thống kết nối / List connected systems',
+        description:
+          'Người dùng của cơ quan chỉ thấy hệ thống của cơ quan mình. / An agency user sees only its own.',
         querystring: SystemQuery,
         response: { 200: ListOf(SystemSchema), ...readProblems },
       },
     },
-    async (request) => ({ items: await registry.listSystems(request.query) }),
+    async (request) => {
+      const scope = organizationScope(currentUser(request));
+      const wanted = request.query.organizationId;
+      // Asking for another organization's systems is an empty list for an agency user, not a leak.
+      if (scope && wanted && wanted !== scope) return { items: [] };
+      return { items: await registry.listSystems({ organizationId: scope ?? wanted }) };
+    },
   );
 
   app.post<{ Body: SystemCreate }>(
@@ -49,7 +63,8 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
   app.get<{ Params: IdParams }>(
     '/systems/:id',
     {
-      onRequest: operatorOnly,
+      onRequest: anyRole,
+      preHandler: ownsSystem,
       schema: {
         tags,
         summary: 'Xem hệ thống / Get a system',
@@ -63,12 +78,15 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
   app.patch<{ Params: IdParams; Body: SystemPatch }>(
     '/systems/:id',
     {
-      onRequest: operatorOnly,
+      onRequest: agencyOrOperator,
+      // The owning agency may rename and describe its system; its status and roles are the operator's.
+      preHandler: [ownsSystem, operatorOnlyFields(['status', 'isProvider', 'isConsumer'])],
       schema: {
         tags,
         summary: 'Sửa, tạm dừng hoặc kích hoạt hệ thống / Update, suspend or activate a system',
         description:
-          'status=suspended có hiệu lực ngay trên cổng kết nối. / Suspending takes effect on the gateway at once.',
+          'status=suspended có hiệu lực ngay trên cổng kết nối. Cơ quan chủ quản chỉ sửa tên và mô tả. / ' +
+          'Suspending takes effect on the gateway at once. The owning agency may change only name and description.',
         params: IdParams,
         body: SystemPatch,
         response: { 200: SystemSchema, ...writeProblems, ...problemResponses(404) },

@@ -1,21 +1,28 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { queryTransactions } from '../../telemetry/transactions.ts';
+import { currentUser, seesEverything } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { TransactionQuery, TransactionSchema } from '../schemas.ts';
-import { operatorOnly, readProblems, TAGS } from './common.ts';
+import { anyRole, readProblems, TAGS } from './common.ts';
 
-/** The transaction log: who called what, when, with what result; never the payload. */
-export async function transactionRoutes(app: FastifyInstance, { store }: AdminDeps): Promise<void> {
+/**
+ * The transaction log (R-07, R-20): who called what, when, with what result; never the payload (R-02). Operator
+ * staff and auditors see every record; an agency user those where its organization is the consumer or the
+ * provider, the statistics it reconciles against its own records (R-23).
+ */
+export async function transactionRoutes(app: FastifyInstance, { store, registry }: AdminDeps): Promise<void> {
   app.get<{ Querystring: TransactionQuery }>(
     '/transactions',
     {
-      onRequest: operatorOnly,
+      onRequest: anyRole,
       schema: {
         tags: [TAGS.transactions],
         summary: 'Tra cứu giao dịch / Search transactions',
         description:
-          'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor. / Newest first; page on with nextCursor.',
+          'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor. Người dùng của cơ quan chỉ thấy giao dịch ' +
+          'mà cơ quan mình là bên khai thác hoặc cung cấp. / Newest first; page on with nextCursor. An agency ' +
+          'user sees only the records where its organization is the consumer or the provider.',
         querystring: TransactionQuery,
         response: {
           200: Type.Object({
@@ -26,6 +33,12 @@ export async function transactionRoutes(app: FastifyInstance, { store }: AdminDe
         },
       },
     },
-    async (request) => queryTransactions(store, request.query),
+    async (request) => {
+      const user = currentUser(request);
+      if (seesEverything(user)) return queryTransactions(store, request.query);
+      // Records name organizations by their official code, as the gateway saw them at the time.
+      const organization = await registry.getOrganization(user.organizationId ?? '');
+      return queryTransactions(store, { ...request.query, organizationCode: organization.code });
+    },
   );
 }

@@ -1,18 +1,24 @@
 import type { FastifyInstance } from 'fastify';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
+import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
 import { IdParams, ListOf, VersionCreate, VersionPatch, VersionQuery, VersionSchema } from '../schemas.ts';
-import { operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+import { agencyOrOperator, anyRole, readProblems, TAGS, writeProblems } from './common.ts';
 
-/** Service versions, deployed side by side with their upstreams per environment. */
+/**
+ * Service versions, deployed side by side (R-18) with their upstreams per environment (R-11, R-12). Anyone
+ * signed in reads the catalogue; the provider agency prepares its versions, and publishing, deprecating and
+ * retiring (the status) stay with the operator, who tests in the sandbox first (R-11).
+ */
 export async function versionRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
   const tags = [TAGS.versions];
+  const ownership = new Ownership(registry);
 
   app.get<{ Params: IdParams }>(
     '/services/:id/versions',
     {
-      onRequest: operatorOnly,
+      onRequest: anyRole,
       schema: {
         tags,
         summary: 'Các phiên bản của một dịch vụ / Versions of a service',
@@ -30,7 +36,12 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
   app.post<{ Params: IdParams; Body: VersionCreate }>(
     '/services/:id/versions',
     {
-      onRequest: operatorOnly,
+      onRequest: agencyOrOperator,
+      // A provider agency creates drafts of its own services; any other status is the operator's decision.
+      preHandler: [
+        ownership.owns((request, o) => o.ofService(paramId(request))),
+        operatorOnlyFields(['status'], { status: 'draft' }),
+      ],
       schema: {
         tags,
         summary: 'Thêm phiên bản dịch vụ / Create a service version',
@@ -51,7 +62,7 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
   app.get<{ Querystring: VersionQuery }>(
     '/versions',
     {
-      onRequest: operatorOnly,
+      onRequest: anyRole,
       schema: {
         tags,
         summary: 'Danh sách phiên bản dịch vụ / List service versions',
@@ -65,7 +76,7 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
   app.get<{ Params: IdParams }>(
     '/versions/:id',
     {
-      onRequest: operatorOnly,
+      onRequest: anyRole,
       schema: {
         tags,
         summary: 'Xem phiên bản dịch vụ / Get a service version',
@@ -79,11 +90,18 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
   app.patch<{ Params: IdParams; Body: VersionPatch }>(
     '/versions/:id',
     {
-      onRequest: operatorOnly,
+      onRequest: agencyOrOperator,
+      preHandler: [
+        ownership.owns((request, o) => o.ofVersion(paramId(request))),
+        operatorOnlyFields(['status']),
+      ],
       schema: {
         tags,
         summary:
           'Sửa, công bố, ngừng hoặc thu hồi phiên bản / Update, publish, deprecate or retire a version',
+        description:
+          'Cơ quan cung cấp sửa phiên bản của mình; đổi trạng thái chỉ do quản trị viên Sở TT&TT. / ' +
+          'The provider agency edits its own versions; only an operator administrator changes the status.',
         params: IdParams,
         body: VersionPatch,
         response: { 200: VersionSchema, ...writeProblems, ...problemResponses(404) },

@@ -1,0 +1,108 @@
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Registry } from '../control/registry.ts';
+import { LgspError } from '../core/errors.ts';
+import type { Credential, Subscription } from '../core/types.ts';
+import { assertOwnOrganization, currentUser, seesEverything } from './auth.ts';
+
+/**
+ * Which organization an object belongs to, resolved through the registry (issue 3: agency users act only for
+ * their own organization, R-24, R-27). A system belongs to its organization; a service, its versions and its
+ * provider-side objects to the organization of its provider system; a credential to its system's organization;
+ * a subscription to both sides — the consumer system's organization and the provider's.
+ * Unknown ids throw the registry's own 404, so a typo is not reported as a refusal.
+ */
+export class Ownership {
+  constructor(private readonly registry: Registry) {}
+
+  async ofSystem(systemId: string): Promise<string> {
+    return (await this.registry.getSystem(systemId)).organizationId;
+  }
+
+  async ofService(serviceId: string): Promise<string> {
+    return this.ofSystem((await this.registry.getService(serviceId)).providerSystemId);
+  }
+
+  async ofVersion(versionId: string): Promise<string> {
+    return this.ofService((await this.registry.getVersion(versionId)).serviceId);
+  }
+
+  async ofCredential(credentialId: string): Promise<string> {
+    return this.ofSystem((await this.registry.getCredential(credentialId)).systemId);
+  }
+
+  /** Consumer side first, then provider side. */
+  async ofSubscription(subscriptionId: string): Promise<[string, string]> {
+    const subscription = await this.registry.getSubscription(subscriptionId);
+    return [await this.ofSystem(subscription.systemId), await this.ofVersion(subscription.versionId)];
+  }
+
+  /** The ids of everything one organization owns, to limit an agency user's lists. */
+  async ownedBy(organizationId: string): Promise<OwnedObjects> {
+    const systems = await this.registry.listSystems({ organizationId });
+    const systemIds = new Set(systems.map((s) => s.id));
+    const services = (await this.registry.listServices()).filter((s) => systemIds.has(s.providerSystemId));
+    const serviceIds = new Set(services.map((s) => s.id));
+    const versions = (await this.registry.listVersions()).filter((v) => serviceIds.has(v.serviceId));
+    return { systemIds, serviceIds, versionIds: new Set(versions.map((v) => v.id)) };
+  }
+
+  /**
+   * A preHandler that refuses (403 API_FORBIDDEN) an agency user when the object the request names belongs to
+   * another organization. It runs after validation and before the handler, so nothing is written; operator
+   * staff and auditors pass without a lookup (their role was already checked by `requireRole`).
+   */
+  owns(
+    lookup: (request: FastifyRequest, ownership: Ownership) => Promise<string | string[]>,
+  ): preHandlerAsyncHookHandler {
+    return async (request) => {
+      const user = currentUser(request);
+      if (seesEverything(user)) return;
+      assertOwnOrganization(user, ...[await lookup(request, this)].flat());
+    };
+  }
+}
+
+export interface OwnedObjects {
+  systemIds: Set<string>;
+  serviceIds: Set<string>;
+  versionIds: Set<string>;
+}
+
+/** `request.params.id`, for the lookups of `/things/:id` routes. */
+export function paramId(request: FastifyRequest): string {
+  return (request.params as { id: string }).id;
+}
+
+/**
+ * A preHandler that refuses (403 API_FORBIDDEN) anyone but an operator administrator who sends one of `fields`:
+ * the parts of an object an agency may not set on its own, such as a system's status or a version's status
+ * (suspending, publishing), which are the operator's decisions (R-11, R-12).
+ */
+export function operatorOnlyFields(
+  fields: string[],
+  /** A value that anyone allowed on the route may send for a field, because it decides nothing (`draft`). */
+  harmless: Record<string, unknown> = {},
+): preHandlerAsyncHookHandler {
+  return async (request) => {
+    const user = currentUser(request);
+    if (user.role === 'operator_admin') return;
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const sent = fields.filter((f) => body[f] !== undefined && body[f] !== harmless[f]);
+    if (sent.length > 0) {
+      throw new LgspError(
+        'API_FORBIDDEN',
+        `chỉ quản trị viên Sở TT&TT được đặt / only an operator administrator may set: ${sent.join(', ')}`,
+      );
+    }
+  };
+}
+
+/** Subscriptions an organization may see: those of its consumer systems and those of its services. */
+export function subscriptionVisible(owned: OwnedObjects, subscription: Subscription): boolean {
+  return owned.systemIds.has(subscription.systemId) || owned.versionIds.has(subscription.versionId);
+}
+
+/** Credentials an organization may see: those of its own systems (never any secret, R-25). */
+export function credentialVisible(owned: OwnedObjects, credential: Credential): boolean {
+  return owned.systemIds.has(credential.systemId);
+}

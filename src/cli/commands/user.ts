@@ -1,0 +1,96 @@
+import { required, str, UsageError } from '../args.ts';
+import type { Context, Group } from '../command.ts';
+import { fields, table } from '../format.ts';
+import { readAll, readHidden } from '../io.ts';
+
+interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  role: string;
+  organizationId: string | null;
+}
+
+const ROLES = ['operator_admin', 'operator_reviewer', 'auditor', 'agency'];
+
+function showUser(u: User): string {
+  return fields([
+    ['ID', u.id],
+    ['Tên đăng nhập / Username', u.username],
+    ['Họ tên / Name', u.displayName],
+    ['Vai trò / Role', u.role],
+    ['Cơ quan / Organization', u.organizationId],
+  ]);
+}
+
+/**
+ * The new user's password, like `lgsp login`: from stdin with --password-stdin, else asked twice on the
+ * terminal without echo — never an option on the command line, where it would stay in the shell history.
+ */
+async function newPassword(ctx: Context, username: string): Promise<string> {
+  const stdin = ctx.io.stdin;
+  if (ctx.values['password-stdin'] === true) {
+    if (!stdin) throw new UsageError('--password-stdin: không có stdin / no stdin', ctx.usage);
+    return readAll(stdin);
+  }
+  if (!stdin?.isTTY || !stdin.setRawMode) {
+    throw new UsageError(
+      'stdin không phải terminal: dùng --password-stdin / stdin is not a terminal: use --password-stdin',
+      ctx.usage,
+    );
+  }
+  const first = await readHidden(ctx.io, stdin, `Mật khẩu mới của / New password for ${username}: `);
+  const again = await readHidden(ctx.io, stdin, 'Nhập lại / Again: ');
+  if (first !== again) throw new UsageError('Hai lần nhập không khớp / The passwords differ', ctx.usage);
+  return first;
+}
+
+export const userCommands: Group = {
+  name: 'user',
+  summary: 'Người dùng và vai trò / Users and roles',
+  subcommands: {
+    list: {
+      synopsis: '',
+      summary: 'Danh sách người dùng (không bao giờ có mật khẩu) / List users (never a password)',
+      async run(ctx) {
+        const body = await ctx.api.request<{ items: User[] }>('GET', '/api/v1/users');
+        ctx.print(body, () =>
+          table(
+            ['ID', 'Tên đăng nhập / Username', 'Họ tên / Name', 'Vai trò / Role', 'Cơ quan / Organization'],
+            body.items.map((u) => [u.id, u.username, u.displayName, u.role, u.organizationId]),
+          ),
+        );
+        return 0;
+      },
+    },
+    create: {
+      synopsis: `--username <tên> --display-name <họ tên> --role ${ROLES.join('|')} [--org <id>] [--password-stdin]`,
+      summary:
+        'Thêm người dùng; vai trò agency cần --org / Create a user; role agency needs --org\n' +
+        '      (mật khẩu ≥ 10 ký tự được hỏi không hiện chữ, hoặc đọc từ stdin với --password-stdin /\n' +
+        '       the password, ≥ 10 characters, is prompted without echo, or read from stdin with --password-stdin)',
+      options: {
+        username: { type: 'string' },
+        'display-name': { type: 'string' },
+        role: { type: 'string' },
+        org: { type: 'string' },
+        'password-stdin': { type: 'boolean' },
+      },
+      async run(ctx) {
+        const username = required(ctx.values, 'username', ctx.usage);
+        const displayName = required(ctx.values, 'display-name', ctx.usage);
+        const role = required(ctx.values, 'role', ctx.usage);
+        if (!ROLES.includes(role)) {
+          throw new UsageError(`--role: một trong / one of ${ROLES.join(', ')}`, ctx.usage);
+        }
+        const password = await newPassword(ctx, username);
+        if (!password) throw new UsageError('Mật khẩu trống / Empty password', ctx.usage);
+        const user = await ctx.api.request<User>('POST', '/api/v1/users', {
+          body: { username, displayName, password, role, organizationId: str(ctx.values, 'org') ?? null },
+        });
+        ctx.print(user, () => `Đã thêm người dùng / User created\n${showUser(user)}`);
+        return 0;
+      },
+    },
+  },
+};

@@ -1,0 +1,1096 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { registeredRoutes } from '../src/api/server.ts';
+import { main } from '../src/cli/main.ts';
+import type { Role } from '../src/control/accounts.ts';
+import { ConnectionRequests } from '../src/control/connection-requests.ts';
+import { newId } from '../src/core/ids.ts';
+import type { TransactionRecord } from '../src/telemetry/record.ts';
+import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { storeKinds } from './helpers/stores.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
+type Json = Record<string, any>;
+
+/**
+ * Issue 3, "People and roles": every admin-API route checks the role and the organization (R-24, R-27).
+ *
+ * ROUTES below has ONE ROW PER ROUTE registered under /api/v1 (except the public ones). A route without a row
+ * fails the coverage test: whoever adds a route adds its row here, saying who may call it and proving that an
+ * agency user cannot touch another organization's objects.
+ */
+
+const PASSWORD = 'roles-test-password';
+const A_CODE = '000.00.31.H01';
+const B_CODE = '000.00.12.H01';
+const OTHER_CODE = '000.00.99.H01';
+
+/** Who acts: the operator's administrator, a reviewer, an auditor, and agency A's user (two sessions of it). */
+type Who = 'admin' | 'reviewer' | 'auditor' | 'agencyA' | 'agencyASpare';
+
+interface Fixture {
+  orgA: string;
+  orgB: string;
+  sysA: string;
+  sysB: string;
+  svcA: string;
+  svcB: string;
+  verA: string;
+  verB: string;
+  /** A's system consumes B's service; B's system consumes A's service; B's system consumes B's service. */
+  subAB: string;
+  subBA: string;
+  subBB: string;
+  credA: string;
+  credA2: string;
+  credB: string;
+  /** A connection request of organization B. */
+  reqB: string;
+}
+
+interface Case {
+  as: Who;
+  path: string;
+  body?: unknown;
+  status: number;
+  /** The problem code of a refusal; API_FORBIDDEN by default for 403. */
+  code?: string;
+  check?: (body: Json) => void;
+}
+
+interface Row {
+  /** `METHOD /api/v1/path/:id`, as Fastify registered it. */
+  route: string;
+  cases: (f: Fixture) => Case[];
+}
+
+const ids = (body: Json) => (body['items'] as Json[]).map((x) => x['id'] as string).sort();
+const sorted = (...xs: string[]) => [...xs].sort();
+
+const ROUTES: Row[] = [
+  // ── Session ──────────────────────────────────────────────────────────────────────────────────────────────
+  {
+    route: 'POST /api/v1/auth/logout',
+    cases: () => [{ as: 'agencyASpare', path: '/api/v1/auth/logout', status: 204 }],
+  },
+  {
+    route: 'GET /api/v1/me',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/me',
+        status: 200,
+        check: (b) => {
+          assert.equal(b['role'], 'agency');
+          assert.equal(b['organizationId'], f.orgA);
+        },
+      },
+    ],
+  },
+  // ── Organizations: contact points are public (R-09) ───────────────────────────────────────────────────────
+  {
+    route: 'GET /api/v1/organizations',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/organizations',
+        status: 200,
+        check: (b) => assert.ok([f.orgA, f.orgB].every((id) => ids(b).includes(id))),
+      },
+      { as: 'auditor', path: '/api/v1/organizations', status: 200 },
+    ],
+  },
+  {
+    route: 'POST /api/v1/organizations',
+    cases: () => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/organizations',
+        body: { code: '000.00.40.H01', name: 'X' },
+        status: 403,
+      },
+      {
+        as: 'reviewer',
+        path: '/api/v1/organizations',
+        body: { code: '000.00.40.H01', name: 'X' },
+        status: 403,
+      },
+      { as: 'admin', path: '/api/v1/organizations', body: { code: '000.00.40.H01', name: 'X' }, status: 201 },
+    ],
+  },
+  {
+    route: 'GET /api/v1/organizations/:id',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/organizations/${f.orgB}`,
+        status: 200,
+        check: (b) => assert.equal(b['contact']['name'], 'Trần Thị Bình'),
+      },
+    ],
+  },
+  {
+    route: 'PATCH /api/v1/organizations/:id',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/organizations/${f.orgB}`, body: { name: 'Đổi tên' }, status: 403 },
+      { as: 'agencyA', path: `/api/v1/organizations/${f.orgA}`, body: { parentId: f.orgB }, status: 403 },
+      { as: 'reviewer', path: `/api/v1/organizations/${f.orgA}`, body: { name: 'Đổi tên' }, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/organizations/${f.orgA}`,
+        body: { name: 'Sở Tư pháp tỉnh An Giang', contact: { name: 'Lê Văn Cường', phone: '0296 3999 999' } },
+        status: 200,
+        check: (b) => {
+          assert.equal(b['name'], 'Sở Tư pháp tỉnh An Giang');
+          assert.equal(b['contact']['phone'], '0296 3999 999');
+        },
+      },
+    ],
+  },
+  // ── Systems: agency sees and renames only its own; the operator registers, suspends, activates ────────────
+  {
+    route: 'GET /api/v1/systems',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/systems',
+        status: 200,
+        check: (b) => assert.deepEqual(ids(b), [f.sysA]),
+      },
+      {
+        as: 'agencyA',
+        path: `/api/v1/systems?organizationId=${f.orgB}`,
+        status: 200,
+        check: (b) => assert.deepEqual(ids(b), []),
+      },
+      {
+        as: 'auditor',
+        path: '/api/v1/systems',
+        status: 200,
+        check: (b) => assert.deepEqual(ids(b), sorted(f.sysA, f.sysB)),
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/systems',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/systems',
+        body: { organizationId: f.orgA, name: 'Mới', isConsumer: true },
+        status: 403,
+      },
+      {
+        as: 'reviewer',
+        path: '/api/v1/systems',
+        body: { organizationId: f.orgA, name: 'Mới', isConsumer: true },
+        status: 403,
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/systems/:id',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}`, status: 403 },
+      { as: 'agencyA', path: `/api/v1/systems/${f.sysA}`, status: 200 },
+      { as: 'auditor', path: `/api/v1/systems/${f.sysB}`, status: 200 },
+      { as: 'agencyA', path: '/api/v1/systems/sys_nope', status: 404, code: 'CP_SYSTEM_NOT_FOUND' },
+    ],
+  },
+  {
+    route: 'PATCH /api/v1/systems/:id',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}`, body: { name: 'Đổi tên' }, status: 403 },
+      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}`, body: { status: 'suspended' }, status: 403 },
+      { as: 'agencyA', path: `/api/v1/systems/${f.sysA}`, body: { status: 'suspended' }, status: 403 },
+      { as: 'agencyA', path: `/api/v1/systems/${f.sysA}`, body: { isProvider: false }, status: 403 },
+      { as: 'reviewer', path: `/api/v1/systems/${f.sysA}`, body: { name: 'Đổi tên' }, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/systems/${f.sysA}`,
+        body: { name: 'Hệ thống Hộ tịch', description: 'Đổi mô tả' },
+        status: 200,
+        check: (b) => {
+          assert.equal(b['name'], 'Hệ thống Hộ tịch');
+          assert.equal(b['status'], 'active');
+        },
+      },
+    ],
+  },
+  // ── Services: a published catalogue; the provider agency describes its own ───────────────────────────────
+  {
+    route: 'GET /api/v1/services',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/services',
+        status: 200,
+        check: (b) => assert.ok(ids(b).includes(f.svcB)),
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/services',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/services',
+        body: { context: 'a-tren-b', name: 'X', providerSystemId: f.sysB },
+        status: 403,
+      },
+      {
+        as: 'reviewer',
+        path: '/api/v1/services',
+        body: { context: 'a-moi', name: 'X', providerSystemId: f.sysA },
+        status: 403,
+      },
+      {
+        as: 'agencyA',
+        path: '/api/v1/services',
+        body: { context: 'a-moi', name: 'Dịch vụ mới của A', providerSystemId: f.sysA },
+        status: 201,
+        check: (b) => assert.equal(b['providerSystemId'], f.sysA),
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/services/:id',
+    cases: (f) => [{ as: 'agencyA', path: `/api/v1/services/${f.svcB}`, status: 200 }],
+  },
+  {
+    route: 'PATCH /api/v1/services/:id',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/services/${f.svcB}`, body: { name: 'Đổi tên' }, status: 403 },
+      { as: 'reviewer', path: `/api/v1/services/${f.svcA}`, body: { name: 'Đổi tên' }, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/services/${f.svcA}`,
+        body: { description: { dataQuality: 'Cập nhật hằng tuần' } },
+        status: 200,
+        check: (b) => assert.equal(b['description']['dataQuality'], 'Cập nhật hằng tuần'),
+      },
+    ],
+  },
+  // ── Versions: anyone reads; the provider agency prepares drafts; status is the operator's ─────────────────
+  {
+    route: 'GET /api/v1/services/:id/versions',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/services/${f.svcB}/versions`,
+        status: 200,
+        check: (b) => assert.deepEqual(ids(b), [f.verB]),
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/services/:id/versions',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/services/${f.svcB}/versions`, body: { version: '9.0' }, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/services/${f.svcA}/versions`,
+        body: { version: '2.0', status: 'published' },
+        status: 403,
+      },
+      { as: 'reviewer', path: `/api/v1/services/${f.svcA}/versions`, body: { version: '2.0' }, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/services/${f.svcA}/versions`,
+        body: { version: '2.0' },
+        status: 201,
+        check: (b) => assert.equal(b['status'], 'draft'),
+      },
+      {
+        as: 'agencyA',
+        path: `/api/v1/services/${f.svcA}/versions`,
+        body: { version: '2.1', status: 'draft' },
+        status: 201,
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/versions',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/versions',
+        status: 200,
+        check: (b) => assert.ok(ids(b).includes(f.verB)),
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/versions/:id',
+    cases: (f) => [{ as: 'agencyA', path: `/api/v1/versions/${f.verB}`, status: 200 }],
+  },
+  {
+    route: 'PATCH /api/v1/versions/:id',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/versions/${f.verB}`,
+        body: { upstreams: { sandbox: 'http://127.0.0.1:9/b' } },
+        status: 403,
+      },
+      { as: 'agencyA', path: `/api/v1/versions/${f.verA}`, body: { status: 'deprecated' }, status: 403 },
+      { as: 'reviewer', path: `/api/v1/versions/${f.verA}`, body: { protocol: 'SOAP' }, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/versions/${f.verA}`,
+        body: { upstreams: { sandbox: 'http://127.0.0.1:9/a-v1' } },
+        status: 200,
+        check: (b) => {
+          assert.equal(b['upstreams']['sandbox'], 'http://127.0.0.1:9/a-v1');
+          assert.equal(b['status'], 'draft');
+        },
+      },
+    ],
+  },
+  // ── Subscriptions: agency sees those where it is the consumer or the provider; the operator decides ───────
+  {
+    route: 'GET /api/v1/subscriptions',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/subscriptions',
+        status: 200,
+        check: (b) => assert.deepEqual(ids(b), sorted(f.subAB, f.subBA)),
+      },
+      {
+        as: 'agencyA',
+        path: `/api/v1/subscriptions?systemId=${f.sysB}`,
+        status: 200,
+        check: (b) => assert.deepEqual(ids(b), [f.subBA]),
+      },
+      {
+        as: 'auditor',
+        path: '/api/v1/subscriptions',
+        status: 200,
+        check: (b) => assert.deepEqual(ids(b), sorted(f.subAB, f.subBA, f.subBB)),
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/subscriptions',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/subscriptions',
+        body: { systemId: f.sysA, versionId: f.verB, environment: 'sandbox' },
+        status: 403,
+      },
+      {
+        as: 'reviewer',
+        path: '/api/v1/subscriptions',
+        body: { systemId: f.sysA, versionId: f.verB, environment: 'sandbox' },
+        status: 403,
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/subscriptions/:id',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/subscriptions/${f.subBB}`, status: 403 },
+      { as: 'agencyA', path: `/api/v1/subscriptions/${f.subAB}`, status: 200 },
+      { as: 'agencyA', path: `/api/v1/subscriptions/${f.subBA}`, status: 200 },
+    ],
+  },
+  {
+    route: 'PATCH /api/v1/subscriptions/:id',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/subscriptions/${f.subBB}`, body: { status: 'suspended' }, status: 403 },
+      { as: 'agencyA', path: `/api/v1/subscriptions/${f.subAB}`, body: { quotaPerDay: 10 }, status: 403 },
+      { as: 'reviewer', path: `/api/v1/subscriptions/${f.subAB}`, body: { quotaPerDay: 10 }, status: 403 },
+    ],
+  },
+  // ── Credentials: agency sees and revokes its own systems' (R-21); never a secret (R-25) ───────────────────
+  {
+    route: 'GET /api/v1/credentials',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/credentials',
+        status: 200,
+        check: (b) => {
+          assert.deepEqual(ids(b), sorted(f.credA, f.credA2));
+          assert.ok(!JSON.stringify(b).includes('consumerSecret'));
+        },
+      },
+      {
+        as: 'agencyA',
+        path: `/api/v1/credentials?systemId=${f.sysB}`,
+        status: 200,
+        check: (b) => assert.deepEqual(ids(b), []),
+      },
+      {
+        as: 'auditor',
+        path: '/api/v1/credentials',
+        status: 200,
+        check: (b) => assert.ok(ids(b).includes(f.credB)),
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/systems/:id/credentials',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/systems/${f.sysB}/credentials`,
+        body: { environment: 'sandbox' },
+        status: 403,
+      },
+      {
+        as: 'agencyA',
+        path: `/api/v1/systems/${f.sysA}/credentials`,
+        body: { environment: 'sandbox' },
+        status: 403,
+      },
+      {
+        as: 'reviewer',
+        path: `/api/v1/systems/${f.sysA}/credentials`,
+        body: { environment: 'sandbox' },
+        status: 403,
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/credentials/:id',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/credentials/${f.credB}`, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/credentials/${f.credA}`,
+        status: 200,
+        check: (b) => assert.equal(b['consumerSecret'], undefined),
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/credentials/:id/revoke',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/credentials/${f.credB}/revoke`, body: {}, status: 403 },
+      { as: 'reviewer', path: `/api/v1/credentials/${f.credA2}/revoke`, body: {}, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/credentials/${f.credA2}/revoke`,
+        body: { reason: 'Ngừng sử dụng dịch vụ' },
+        status: 200,
+        check: (b) => assert.equal(b['status'], 'revoked'),
+      },
+    ],
+  },
+  // ── Connection requests (R-08): an agency applies for itself; reviewers decide ─────────────────────────────
+  {
+    route: 'POST /api/v1/connection-requests',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/connection-requests',
+        body: {
+          organizationId: f.orgB,
+          systemName: 'Giả danh B',
+          isConsumer: true,
+          purpose: 'x',
+          scopeOfUse: 'x',
+          contact: { name: 'A', title: 'x', phone: '1', email: 'a@example.gov.vn' },
+        },
+        status: 403,
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/connection-requests',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/connection-requests',
+        status: 200,
+        check: (b) => assert.ok(!ids(b).includes(f.reqB)),
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/connection-requests/:id',
+    cases: (f) => [{ as: 'agencyA', path: `/api/v1/connection-requests/${f.reqB}`, status: 403 }],
+  },
+  {
+    route: 'GET /api/v1/connection-requests/:id/letter.docx',
+    cases: (f) => [{ as: 'agencyA', path: `/api/v1/connection-requests/${f.reqB}/letter.docx`, status: 403 }],
+  },
+  {
+    route: 'POST /api/v1/connection-requests/:id/approve',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/connection-requests/${f.reqB}/approve`, body: {}, status: 403 },
+    ],
+  },
+  {
+    route: 'POST /api/v1/connection-requests/:id/reject',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/connection-requests/${f.reqB}/reject`,
+        body: { reason: 'x' },
+        status: 403,
+      },
+    ],
+  },
+  // ── Lifecycle (R-11, R-18, R-19, R-21, R-24): workflow steps, each with its own roles ───────────────────────
+  {
+    route: 'POST /api/v1/versions/:id/submit',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/versions/${f.verB}/submit`,
+        body: { technicalDocument: '{}', documentType: 'openapi' },
+        status: 403,
+      },
+      {
+        as: 'agencyA',
+        path: `/api/v1/versions/${f.verA}/submit`,
+        body: { technicalDocument: '{}', documentType: 'openapi' },
+        status: 400,
+        code: 'CP_DESCRIPTION_INCOMPLETE',
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/versions/:id/start-sandbox-test',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/versions/${f.verA}/start-sandbox-test`, body: {}, status: 403 },
+    ],
+  },
+  {
+    route: 'POST /api/v1/versions/:id/reject',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/versions/${f.verB}/reject`, body: { reason: 'x' }, status: 403 },
+    ],
+  },
+  {
+    route: 'POST /api/v1/versions/:id/publish',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/versions/${f.verA}/publish`, body: {}, status: 403 },
+      {
+        as: 'reviewer',
+        path: `/api/v1/versions/${f.verA}/publish`,
+        body: {},
+        status: 409,
+        code: 'CP_SANDBOX_TEST_REQUIRED',
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/versions/:id/consumers',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/versions/${f.verB}/consumers`, status: 403 },
+      { as: 'agencyA', path: `/api/v1/versions/${f.verA}/consumers`, status: 200 },
+    ],
+  },
+  {
+    route: 'POST /api/v1/credentials/:id/rotate',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/credentials/${f.credB}/rotate`, body: {}, status: 403 },
+      { as: 'reviewer', path: `/api/v1/credentials/${f.credA}/rotate`, body: {}, status: 403 },
+    ],
+  },
+  {
+    route: 'POST /api/v1/services/:id/decommission',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/services/${f.svcB}/decommission`,
+        body: { at: '2099-01-01T00:00:00Z', reason: 'x' },
+        status: 403,
+      },
+      {
+        as: 'agencyA',
+        path: `/api/v1/services/${f.svcA}/decommission`,
+        body: { at: '2025-03-02T00:00:00Z', reason: 'x' },
+        status: 400,
+        code: 'CP_DECOMMISSION_TOO_EARLY',
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/subscriptions/:id/cancel',
+    // A is the provider of subBA, not its consumer: only the consumer stops its own use (R-21).
+    cases: (f) => [{ as: 'agencyA', path: `/api/v1/subscriptions/${f.subBA}/cancel`, body: {}, status: 403 }],
+  },
+  {
+    route: 'POST /api/v1/maintenance',
+    cases: () => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/maintenance',
+        body: {
+          serviceId: null,
+          startsAt: '2099-01-01T00:00:00Z',
+          endsAt: '2099-01-01T02:00:00Z',
+          title: 'x',
+          body: 'x',
+        },
+        status: 403,
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/notices',
+    cases: () => [{ as: 'agencyA', path: '/api/v1/notices', status: 200 }],
+  },
+  // ── Transactions: agency sees the records where it is the consumer or the provider (R-23) ─────────────────
+  {
+    route: 'GET /api/v1/transactions',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/transactions',
+        status: 200,
+        check: (b) => {
+          assert.equal(b['items'].length, 2);
+          for (const t of b['items'] as Json[]) {
+            assert.ok(
+              [t['consumer']['organizationCode'], t['provider']['organizationCode']].includes(A_CODE),
+            );
+          }
+        },
+      },
+      {
+        as: 'agencyA',
+        path: `/api/v1/transactions?consumerSystemId=${f.sysB}`,
+        status: 200,
+        check: (b) => {
+          assert.equal(b['items'].length, 1);
+          assert.equal(b['items'][0]['provider']['organizationCode'], A_CODE);
+        },
+      },
+      {
+        as: 'auditor',
+        path: '/api/v1/transactions',
+        status: 200,
+        check: (b) => assert.equal(b['items'].length, 4),
+      },
+    ],
+  },
+  // ── Audit trail: operator staff and auditors, never agency ────────────────────────────────────────────────
+  {
+    route: 'GET /api/v1/audit-events',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/audit-events', status: 403 },
+      { as: 'auditor', path: '/api/v1/audit-events', status: 200 },
+      { as: 'reviewer', path: '/api/v1/audit-events', status: 200 },
+    ],
+  },
+  {
+    route: 'GET /api/v1/audit-events/verify',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/audit-events/verify', status: 403 },
+      {
+        as: 'auditor',
+        path: '/api/v1/audit-events/verify',
+        status: 200,
+        check: (b) => assert.equal(b['ok'], true),
+      },
+    ],
+  },
+  // ── Users: administrators manage accounts; auditors may list them ─────────────────────────────────────────
+  {
+    route: 'GET /api/v1/users',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/users', status: 403 },
+      { as: 'reviewer', path: '/api/v1/users', status: 403 },
+      {
+        as: 'auditor',
+        path: '/api/v1/users',
+        status: 200,
+        check: (b) => {
+          assert.ok(b['items'].length >= 4);
+          for (const u of b['items'] as Json[]) {
+            assert.deepEqual(Object.keys(u).sort(), [
+              'displayName',
+              'id',
+              'organizationId',
+              'role',
+              'username',
+            ]);
+          }
+          assert.ok(!JSON.stringify(b).includes('scrypt'), 'no password hash');
+        },
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/users',
+    cases: (f) => {
+      const user = (over: Json) => ({
+        username: 'agency-b',
+        displayName: 'Cán bộ Công an tỉnh',
+        password: PASSWORD,
+        role: 'agency',
+        organizationId: f.orgB,
+        ...over,
+      });
+      return [
+        { as: 'agencyA', path: '/api/v1/users', body: user({}), status: 403 },
+        { as: 'agencyA', path: '/api/v1/users', body: user({ organizationId: f.orgA }), status: 403 },
+        { as: 'reviewer', path: '/api/v1/users', body: user({}), status: 403 },
+        {
+          as: 'admin',
+          path: '/api/v1/users',
+          body: user({ organizationId: null }),
+          status: 400,
+          code: 'API_VALIDATION_FAILED',
+        },
+        {
+          as: 'admin',
+          path: '/api/v1/users',
+          body: user({ role: 'auditor' }),
+          status: 400,
+          code: 'API_VALIDATION_FAILED',
+        },
+        {
+          as: 'admin',
+          path: '/api/v1/users',
+          body: user({ password: 'short' }),
+          status: 400,
+          code: 'API_VALIDATION_FAILED',
+        },
+        {
+          as: 'admin',
+          path: '/api/v1/users',
+          body: user({ role: 'superuser' }),
+          status: 400,
+          code: 'API_VALIDATION_FAILED',
+        },
+        {
+          as: 'admin',
+          path: '/api/v1/users',
+          body: user({ organizationId: 'org_nope' }),
+          status: 404,
+          code: 'CP_ORGANIZATION_NOT_FOUND',
+        },
+        {
+          as: 'admin',
+          path: '/api/v1/users',
+          body: user({}),
+          status: 201,
+          check: (b) => {
+            assert.deepEqual(Object.keys(b).sort(), [
+              'displayName',
+              'id',
+              'organizationId',
+              'role',
+              'username',
+            ]);
+            assert.equal(b['role'], 'agency');
+            assert.equal(b['organizationId'], f.orgB);
+          },
+        },
+        { as: 'admin', path: '/api/v1/users', body: user({}), status: 409, code: 'CP_USER_EXISTS' },
+      ];
+    },
+  },
+];
+
+/** Public routes under /api/v1, open to anyone: they need no row. */
+const PUBLIC = new Set([
+  'POST /api/v1/auth/login',
+  'GET /api/v1/openapi.json',
+  'GET /api/v1/jwks.json',
+  // The portal's catalogue, contact points and notices are public by design (R-09, R-10).
+  'GET /api/v1/public/notices',
+  'GET /api/v1/public/services',
+  'GET /api/v1/public/contacts',
+]);
+
+function record(i: number, consumer: [string, string], provider: [string, string]): TransactionRecord {
+  const at = Date.parse('2025-03-01T00:00:00Z') + i * 60_000;
+  return {
+    id: newId('txn', at),
+    consumerSystemId: consumer[0],
+    consumerOrgCode: consumer[1],
+    credentialId: null,
+    providerSystemId: provider[0],
+    providerOrgCode: provider[1],
+    serviceId: null,
+    serviceContext: null,
+    versionId: null,
+    version: '1.0',
+    environment: 'production',
+    method: 'GET',
+    resourceTemplate: '/*',
+    providerStatus: 200,
+    consumerStatus: 200,
+    errorCode: null,
+    requestBytes: 0,
+    responseBytes: 10,
+    requestSha256: null,
+    responseSha256: null,
+    requestInAt: at,
+    requestOutAt: at + 1,
+    responseInAt: at + 2,
+    responseOutAt: at + 3,
+  };
+}
+
+/** Two agencies, each with a provider-and-consumer system and a service, subscriptions both ways, credentials. */
+async function seed(h: AdminHarness): Promise<Fixture> {
+  const r = h.registry;
+  const orgA = await r.createOrganization({ code: A_CODE, name: 'Sở Tư pháp' }, 'test');
+  const orgB = await r.createOrganization(
+    { code: B_CODE, name: 'Công an tỉnh', contact: { name: 'Trần Thị Bình', email: 'pc06@angiang.gov.vn' } },
+    'test',
+  );
+  const system = (organizationId: string, name: string) =>
+    r.createSystem({ organizationId, name, isProvider: true, isConsumer: true }, 'test');
+  const sysA = await system(orgA.id, 'Hộ tịch');
+  const sysB = await system(orgB.id, 'CSDL Dân cư');
+  const svcA = await r.createService(
+    { context: 'hotich', name: 'Hộ tịch', providerSystemId: sysA.id },
+    'test',
+  );
+  const svcB = await r.createService({ context: 'dancu', name: 'Dân cư', providerSystemId: sysB.id }, 'test');
+  // Drafts are enough here: who may see and touch a version does not depend on its status.
+  const version = (serviceId: string) => r.createVersion(serviceId, { version: '1.0' }, 'test');
+  const verA = await version(svcA.id);
+  const verB = await version(svcB.id);
+  const subscribe = (systemId: string, versionId: string) =>
+    r.createSubscription({ systemId, versionId, environment: 'production' }, 'test');
+  const subAB = await subscribe(sysA.id, verB.id);
+  const subBA = await subscribe(sysB.id, verA.id);
+  const subBB = await subscribe(sysB.id, verB.id);
+  const credA = await r.issueCredential(sysA.id, 'sandbox', 'test');
+  const credA2 = await r.issueCredential(sysA.id, 'production', 'test');
+  const credB = await r.issueCredential(sysB.id, 'sandbox', 'test');
+  const reqB = await new ConnectionRequests(h.store, r).submit(
+    {
+      organizationId: orgB.id,
+      systemName: 'Hệ thống mới của B',
+      isProvider: false,
+      isConsumer: true,
+      purpose: 'Khai thác dữ liệu',
+      scopeOfUse: 'Toàn cơ quan',
+      contact: { name: 'Người B', title: 'Chuyên viên', phone: '0296 000 000', email: 'b@example.gov.vn' },
+    },
+    'test',
+  );
+  await insertTransactions(h.store, [
+    record(0, [sysA.id, A_CODE], [sysB.id, B_CODE]),
+    record(1, [sysB.id, B_CODE], [sysA.id, A_CODE]),
+    record(2, [sysB.id, B_CODE], [sysB.id, B_CODE]),
+    record(3, ['sys_other', OTHER_CODE], [sysB.id, B_CODE]),
+  ]);
+  return {
+    orgA: orgA.id,
+    orgB: orgB.id,
+    sysA: sysA.id,
+    sysB: sysB.id,
+    svcA: svcA.id,
+    svcB: svcB.id,
+    verA: verA.id,
+    verB: verB.id,
+    subAB: subAB.id,
+    subBA: subBA.id,
+    subBB: subBB.id,
+    credA: credA.id,
+    credA2: credA2.id,
+    credB: credB.id,
+    reqB: reqB.id,
+  };
+}
+
+for (const kind of storeKinds) {
+  describe(`admin API roles and organization ownership, one row per route (${kind})`, () => {
+    let h: AdminHarness;
+    let f: Fixture;
+    const tokens = {} as Record<Who, string>;
+
+    before(async () => {
+      h = await openAdminHarness(kind);
+      f = await seed(h);
+      const users: Array<[Exclude<Who, 'admin' | 'agencyASpare'>, Role, string | null]> = [
+        ['reviewer', 'operator_reviewer', null],
+        ['auditor', 'auditor', null],
+        ['agencyA', 'agency', f.orgA],
+      ];
+      for (const [username, role, organizationId] of users) {
+        await h.accounts.createUser(
+          { username, displayName: username, password: PASSWORD, role, organizationId },
+          'test',
+        );
+        tokens[username] = (await h.accounts.login(username, PASSWORD)).token;
+      }
+      tokens.admin = h.token;
+      tokens.agencyASpare = (await h.accounts.login('agencyA', PASSWORD)).token;
+    });
+    after(() => h?.dispose());
+
+    test('every protected route under /api/v1 has a row in ROUTES (add one for a new route)', () => {
+      const registered = registeredRoutes(h.app)
+        .map((r) => `${r.method} ${r.url}`)
+        .filter((key) => key.split(' ')[1]!.startsWith('/api/v1/') && !PUBLIC.has(key));
+      const rows = new Set(ROUTES.map((r) => r.route));
+      const missing = registered.filter((key) => !rows.has(key));
+      assert.deepEqual(
+        missing,
+        [],
+        `routes without a row in ROUTES of test/api.roles.test.ts: ${missing.join(', ')}. Whoever adds a ` +
+          "route adds its row: which roles may call it, and a case where agency A acts on agency B's object " +
+          "→ 403 API_FORBIDDEN (or a list that shows none of B's objects).",
+      );
+      const stale = [...rows].filter((key) => !registered.includes(key));
+      assert.deepEqual(stale, [], `rows for routes that are not registered: ${stale.join(', ')}`);
+      for (const row of ROUTES) {
+        const cases = row.cases(f);
+        assert.ok(
+          cases.some((c) => c.as.startsWith('agency')),
+          `${row.route}: the row must say what agency A may do`,
+        );
+        assert.ok(
+          cases.every(
+            (c) => c.path.split('?')[0]!.split('/').length === row.route.split(' ')[1]!.split('/').length,
+          ),
+          `${row.route}: every case calls this route`,
+        );
+      }
+    });
+
+    for (const row of ROUTES) {
+      const [method, url] = row.route.split(' ') as [string, string];
+      test(row.route, async () => {
+        const cases = row.cases(f);
+        // Auditors read everything and change nothing: every write route refuses them, whatever the object.
+        if (method !== 'GET' && url !== '/api/v1/auth/logout') {
+          cases.push({ as: 'auditor', path: url.replaceAll(':id', 'x_any'), body: {}, status: 403 });
+        }
+        for (const c of cases) {
+          const where = `${row.route} as ${c.as}: ${c.path} ${c.body ? JSON.stringify(c.body) : ''}`;
+          const before = await h.counts();
+          const res = await h.call(method, c.path, c.body, { token: tokens[c.as] });
+          assert.equal(res.statusCode, c.status, `${where} → ${res.body}`);
+          if (c.status >= 400) {
+            assert.equal(res.json().code, c.code ?? 'API_FORBIDDEN', where);
+            // Nothing written: no row, no audit event, no config revision bump.
+            assert.deepEqual(await h.counts(), before, `${where}: nothing written`);
+          } else if (method === 'GET') {
+            assert.deepEqual(await h.counts(), before, `${where}: a read writes nothing`);
+          }
+          if (c.check) c.check(res.body ? res.json() : {});
+        }
+      });
+    }
+  });
+}
+
+describe('lgsp user create / list', () => {
+  let h: AdminHarness;
+  let url: string;
+  let dir: string;
+  let orgId: string;
+
+  async function lgsp(stdin: string | null, ...args: string[]) {
+    let out = '';
+    let err = '';
+    const code = await main(args, {
+      out: (s) => {
+        out += s;
+      },
+      err: (s) => {
+        err += s;
+      },
+      env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
+      ...(stdin !== null ? { stdin: Readable.from([Buffer.from(stdin)]) } : {}),
+    });
+    return { code, out, err };
+  }
+
+  before(async () => {
+    h = await openAdminHarness('pglite', { startMs: Date.now() });
+    orgId = (await h.registry.createOrganization({ code: A_CODE, name: 'Sở Tư pháp' }, 'test')).id;
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+    dir = mkdtempSync(join(tmpdir(), 'lgsp-user-'));
+  });
+  after(async () => {
+    await h?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('creates an agency user with the password from stdin; it can sign in; list shows it', async () => {
+    const created = await lgsp(
+      `${PASSWORD}\n`,
+      'user',
+      'create',
+      '--username',
+      'stp-canbo',
+      '--display-name',
+      'Cán bộ Sở Tư pháp',
+      '--role',
+      'agency',
+      '--org',
+      orgId,
+      '--password-stdin',
+      '--json',
+    );
+    assert.equal(created.code, 0, created.err);
+    const user = JSON.parse(created.out);
+    assert.equal(user.role, 'agency');
+    assert.equal(user.organizationId, orgId);
+    assert.ok(!created.out.includes(PASSWORD));
+    const session = await h.accounts.login('stp-canbo', PASSWORD);
+    assert.equal(session.user.id, user.id);
+
+    const list = await lgsp(null, 'user', 'list');
+    assert.equal(list.code, 0, list.err);
+    assert.match(list.out, /stp-canbo/);
+    assert.match(list.out, /admin/);
+  });
+
+  test('a wrong role is a usage error (exit 2); agency without --org is refused by the platform (exit 1)', async () => {
+    const badRole = await lgsp(
+      `${PASSWORD}\n`,
+      'user',
+      'create',
+      '--username',
+      'x',
+      '--display-name',
+      'X',
+      '--role',
+      'root',
+      '--password-stdin',
+    );
+    assert.equal(badRole.code, 2);
+    assert.match(badRole.err, /operator_admin/);
+    const noOrg = await lgsp(
+      `${PASSWORD}\n`,
+      'user',
+      'create',
+      '--username',
+      'x',
+      '--display-name',
+      'X',
+      '--role',
+      'agency',
+      '--password-stdin',
+    );
+    assert.equal(noOrg.code, 1);
+    assert.match(noOrg.err, /API_VALIDATION_FAILED/);
+    const noStdin = await lgsp(
+      null,
+      'user',
+      'create',
+      '--username',
+      'x',
+      '--display-name',
+      'X',
+      '--role',
+      'auditor',
+    );
+    assert.equal(noStdin.code, 2);
+    assert.match(noStdin.err, /--password-stdin/);
+  });
+});
