@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createAdminApi } from './api/server.ts';
 import { Accounts } from './control/accounts.ts';
+import { sealUnchainedAuditEvents } from './control/audit.ts';
 import { Lifecycle } from './control/lifecycle.ts';
 import { Notifier } from './control/notifications.ts';
 import { Registry } from './control/registry.ts';
@@ -54,6 +55,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     stops.length = 0;
   };
   try {
+    // Events written before the audit chain existed are chained once, before anything else can change.
+    await sealUnchainedAuditEvents(store);
     await ensureSigningKey(store, clock.nowMs());
     const registry = new Registry(store, clock);
     const accounts = new Accounts(store, clock, config.admin.sessionTtlHours);

@@ -60,7 +60,16 @@ describe('admin API OpenAPI document and error registry agree with the code', ()
   });
 
   test('protected operations declare 401 with the Problem schema; public ones opt out of security', () => {
-    const publicPaths = ['/healthz', '/api/v1/openapi.json', '/api/v1/jwks.json', '/api/v1/auth/login'];
+    const publicPaths = [
+      '/healthz',
+      '/api/v1/openapi.json',
+      '/api/v1/jwks.json',
+      '/api/v1/auth/login',
+      // The portal reads these without login.
+      '/api/v1/public/notices',
+      '/api/v1/public/services',
+      '/api/v1/public/contacts',
+    ];
     for (const [path, operations] of Object.entries(doc.paths as Record<string, Json>)) {
       for (const [method, op] of Object.entries(operations)) {
         if (!METHODS.includes(method)) continue;

@@ -225,19 +225,25 @@ for (const kind of storeKinds) {
       assert.equal(unknown.statusCode, 404);
       assert.equal(unknown.json().code, 'CP_SERVICE_NOT_FOUND');
 
+      // Publishing is a workflow step with its sandbox evidence (R-11), never a PATCH: refused, nothing changed.
+      const jump = await h.call('PATCH', `/api/v1/versions/${version.id}`, {
+        status: 'published',
+        upstreams: { production: 'https://hotich.angiang.gov.vn/api' },
+      });
+      assert.equal(jump.statusCode, 409);
+      assert.equal(jump.json().code, 'CP_VERSION_STATE');
       const published = await expectStatus(
         await h.call('PATCH', `/api/v1/versions/${version.id}`, {
-          status: 'published',
           upstreams: { production: 'https://hotich.angiang.gov.vn/api' },
         }),
         200,
       );
-      assert.equal(published.status, 'published');
+      assert.equal(published.status, 'draft');
       assert.deepEqual(published.upstreams, {
         sandbox: 'http://10.0.0.5:8080/hotich',
         production: 'https://hotich.angiang.gov.vn/api',
       });
-      assert.equal((await lastAudit(version.id)).action, 'version.published');
+      assert.equal((await lastAudit(version.id)).action, 'version.update');
       assert.deepEqual(
         await expectStatus(await h.call('GET', `/api/v1/versions/${version.id}`), 200),
         published,

@@ -107,10 +107,10 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
       { method: '*', path: '/kethon/*' },
     ]);
     assert.equal(v.status, 'draft');
-    assert.equal((await json('version', 'publish', v.id)).status, 'published');
-    const deprecated = await lgsp('version', 'deprecate', v.id);
-    assert.equal(deprecated.code, 0, deprecated.err);
-    assert.match(deprecated.out, /deprecated/);
+    // Publishing needs the sandbox test first (R-11): refused with its code, exit 1.
+    const early = await lgsp('version', 'publish', v.id);
+    assert.equal(early.code, 1);
+    assert.match(early.err + early.out, /CP_SANDBOX_TEST_REQUIRED/);
     const updated = await json(
       'version',
       'update',

@@ -36,7 +36,7 @@ describe('gateway in worker processes', () => {
       },
     });
     platform = await startPlatform(config, { logger: silentLogger() });
-    seed = await seedProvince(platform.registry, upstream.url);
+    seed = await seedProvince(platform, upstream.url);
     await platform.snapshots.refresh();
   });
   after(async () => {

@@ -3,6 +3,7 @@ import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
+import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 
 /**
  * The limits of R-03 and R-04 at their real sizes: the default 30 s answer limit, and 1,000 calls in flight at
@@ -43,14 +44,20 @@ describe('gateway limits (R-03, R-04)', () => {
       'test',
     );
     const svc = await h.registry.createService(
-      { context: 'dkkd', name: 'Đăng ký kinh doanh', providerSystemId: sys.id },
+      {
+        context: 'dkkd',
+        name: 'Đăng ký kinh doanh',
+        providerSystemId: sys.id,
+        description: FULL_DESCRIPTION,
+      },
       'test',
     );
     const ver = await h.registry.createVersion(
       svc.id,
-      { version: '2.0', status: 'published', upstreams: { production: upstreamUrl } },
+      { version: '2.0', upstreams: { sandbox: upstreamUrl, production: upstreamUrl } },
       'test',
     );
+    await publishThroughSandbox(h, ver.id);
     await h.registry.createSubscription(
       { systemId: sys.id, versionId: ver.id, environment: 'production' },
       'test',

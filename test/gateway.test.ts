@@ -30,7 +30,7 @@ for (const kind of storeKinds) {
     before(async () => {
       upstream = await startUpstream({ slowMs: 2_000 });
       h = await startGatewayHarness(kind, { clock, upstreamTimeoutMs: 500 });
-      seed = await seedProvince(h.registry, upstream.url);
+      seed = await seedProvince(h, upstream.url);
       await h.snapshots.refresh();
       token = await getToken(h.url, seed.credential.consumerKey, seed.credential.consumerSecret);
     });
@@ -140,6 +140,35 @@ for (const kind of storeKinds) {
         'headers named in Connection are hop-by-hop',
       );
       assert.equal(upstream.seen.at(-1)!.headers.te, undefined);
+    });
+
+    test('a call to the version root reaches the provider at its base path', async () => {
+      await h.registry.updateVersion(
+        seed.v1.id,
+        {
+          resources: [
+            { method: 'GET', path: '/congdan/{soDinhDanh}' },
+            { method: 'POST', path: '/hoso' },
+            { method: 'POST', path: '/xml' },
+            { method: 'GET', path: '/cham' },
+            { method: 'GET', path: '/dong' },
+            { method: 'GET', path: '/*' },
+          ],
+        },
+        'test',
+      );
+      await h.snapshots.refresh();
+      for (const [path, seenUrl] of [
+        ['/dancu/1.0', '/api/dancu/'],
+        ['/dancu/1.0?x=1', '/api/dancu/?x=1'],
+        ['/dancu/1.0/', '/api/dancu/'],
+      ]) {
+        const res = await call(path!);
+        assert.equal(res.status, 200, path);
+        assert.equal(((await res.json()) as { seen: { url: string } }).seen.url, seenUrl);
+      }
+      await h.registry.updateVersion(seed.v1.id, { resources: seed.v1.resources }, 'test');
+      await h.snapshots.refresh();
     });
 
     test('request and response bodies stream through; JSON and SOAP/XML untouched; hashes recorded', async () => {

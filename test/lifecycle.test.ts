@@ -5,6 +5,7 @@ import { Lifecycle } from '../src/control/lifecycle.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { LgspError } from '../src/core/errors.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
+import { OPENAPI_DOC, testInSandbox } from './helpers/onboard.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { storeKinds } from './helpers/stores.ts';
 import { startUpstream } from './helpers/upstream.ts';
@@ -28,7 +29,7 @@ for (const kind of storeKinds) {
     before(async () => {
       upstream = await startUpstream();
       h = await startGatewayHarness(kind, { clock });
-      seed = await seedProvince(h.registry, upstream.url);
+      seed = await seedProvince(h, upstream.url);
       lifecycle = new Lifecycle(h.store, h.registry, clock);
       await h.snapshots.refresh();
     });
@@ -43,11 +44,12 @@ for (const kind of storeKinds) {
         seed.dancu.id,
         {
           version: '2.0',
-          upstreams: { production: `${upstream.url}/api/dancu` },
+          upstreams: { sandbox: `${upstream.url}/sandbox/dancu`, production: `${upstream.url}/api/dancu` },
           resources: [{ method: 'GET', path: '/congdan/{soDinhDanh}' }],
         },
         'test',
       );
+      await testInSandbox(h, v2.id);
 
       const notices = await count('notices');
       await assert.rejects(
@@ -58,7 +60,11 @@ for (const kind of storeKinds) {
         ),
         refusedWith('CP_SUNSET_TOO_EARLY'),
       );
-      assert.equal((await h.registry.getVersion(v2.id)).status, 'draft', 'a refused publish changes nothing');
+      assert.equal(
+        (await h.registry.getVersion(v2.id)).status,
+        'sandbox_test',
+        'a refused publish changes nothing',
+      );
       assert.equal(await count('notices'), notices);
 
       await lifecycle.publishVersion(v2.id, {}, 'test');
@@ -81,7 +87,7 @@ for (const kind of storeKinds) {
       await h.recorder.flush();
       const still = await lifecycle.consumersOfVersion(seed.v1.id);
       assert.deepEqual(
-        still.map((c) => c.systemId),
+        still.filter((c) => c.environment === 'production').map((c) => c.systemId),
         [seed.consumerSystem.id],
       );
 
@@ -101,6 +107,75 @@ for (const kind of storeKinds) {
         410,
         'a retired version still points at its successor',
       );
+    });
+
+    test('onboarding refuses illegal moves and changes nothing (R-11)', async () => {
+      const draft = await h.registry.createVersion(
+        seed.thue.id,
+        { version: '9.0', upstreams: { sandbox: `${upstream.url}/sandbox/thue` } },
+        'test',
+      );
+      const before = { events: await count('audit_events'), version: await h.registry.getVersion(draft.id) };
+      await assert.rejects(
+        lifecycle.publishVersion(draft.id, {}, 'test'),
+        refusedWith('CP_SANDBOX_TEST_REQUIRED'),
+      );
+      await assert.rejects(
+        h.registry.updateVersion(draft.id, { status: 'published' }, 'test'),
+        refusedWith('CP_VERSION_STATE'),
+      );
+      await assert.rejects(
+        h.registry.createVersion(seed.thue.id, { version: '9.1', status: 'published' }, 'test'),
+        refusedWith('CP_VERSION_STATE'),
+      );
+      await assert.rejects(
+        lifecycle.submitVersion(
+          draft.id,
+          { technicalDocument: '<html>không phải</html>', documentType: 'openapi' },
+          'test',
+        ),
+        refusedWith('CP_DESCRIPTION_INCOMPLETE'),
+      );
+      const bare = await h.registry.createService(
+        { context: 'thieu-mo-ta', name: 'Thiếu mô tả', providerSystemId: seed.providerSystem.id },
+        'test',
+      );
+      const bareV = await h.registry.createVersion(bare.id, { version: '1.0' }, 'test');
+      await assert.rejects(
+        lifecycle.submitVersion(
+          bareV.id,
+          { technicalDocument: OPENAPI_DOC, documentType: 'openapi' },
+          'test',
+        ),
+        refusedWith('CP_DESCRIPTION_INCOMPLETE'),
+      );
+      await lifecycle.submitVersion(
+        draft.id,
+        { technicalDocument: OPENAPI_DOC, documentType: 'openapi' },
+        'test',
+      );
+      await lifecycle.startSandboxTest(draft.id, 'test');
+      const eventsBefore = await count('audit_events');
+      await assert.rejects(
+        lifecycle.publishVersion(draft.id, {}, 'test'),
+        refusedWith('CP_SANDBOX_TEST_REQUIRED'),
+        'no sandbox call yet',
+      );
+      assert.equal((await h.registry.getVersion(draft.id)).status, 'sandbox_test');
+      assert.equal(await count('audit_events'), eventsBefore, 'a refusal writes nothing');
+      const rejected = await lifecycle.rejectVersion(
+        draft.id,
+        'Thiếu tài liệu WSDL cho dịch vụ SOAP',
+        'test',
+      );
+      assert.equal(rejected.status, 'rejected');
+      assert.equal(rejected.rejectionReason, 'Thiếu tài liệu WSDL cho dịch vụ SOAP');
+      assert.equal(
+        (await h.registry.updateVersion(draft.id, { status: 'draft' }, 'test')).status,
+        'draft',
+        'back to draft to rework',
+      );
+      assert.ok(before.events < (await count('audit_events')));
     });
 
     test('rotation: both secrets work during the overlap, then only the new one', async () => {

@@ -62,13 +62,54 @@ export type IdParams = Static<typeof IdParams>;
 export const LoginBody = Type.Object({ username: Text(100), password: Text(1000) }, Strict);
 export type LoginBody = Static<typeof LoginBody>;
 
+/** The roles of people (issue 3); an agency user acts only for its own organization. */
+export const RoleSchema = Type.Union(
+  [
+    Type.Literal('operator_admin'),
+    Type.Literal('operator_reviewer'),
+    Type.Literal('auditor'),
+    Type.Literal('agency'),
+  ],
+  {
+    description:
+      'operator_admin: quản trị Sở TT&TT · operator_reviewer: thẩm định · auditor: chỉ xem · agency: cơ quan / ' +
+      'operator administrator · operator reviewer · auditor (read-only) · agency user (own organization only)',
+  },
+);
+
 export const UserSchema = Type.Object({
   id: Type.String(),
   username: Type.String(),
   displayName: Type.String(),
-  role: Type.String({ description: 'operator_admin' }),
-  organizationId: Nullable(Type.String()),
+  role: RoleSchema,
+  organizationId: Nullable(Type.String({ description: 'Cơ quan của người dùng agency / agency user only' })),
 });
+
+/** A new local account; the password is stored as a salted scrypt hash and never answered. */
+export const UserCreate = Type.Object(
+  {
+    username: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$',
+      description: 'Tên đăng nhập / username',
+    }),
+    displayName: Text(200, 'Họ tên / display name'),
+    password: Type.String({
+      minLength: 10,
+      maxLength: 1000,
+      description: 'Mật khẩu ≥ 10 ký tự / ≥ 10 characters',
+    }),
+    role: RoleSchema,
+    organizationId: Type.Optional(
+      Nullable(
+        Id('Bắt buộc với vai trò agency, không dùng với vai trò khác / required for role agency only'),
+      ),
+    ),
+  },
+  Strict,
+);
+export type UserCreate = Static<typeof UserCreate>;
 
 export const SessionSchema = Type.Object({
   token: Type.String({ description: 'Bearer token; chỉ trả về một lần / returned once' }),
@@ -243,14 +284,27 @@ export const ServiceSchema = Type.Object({
     },
     { additionalProperties: false },
   ),
+  decommissionAt: Nullable(Timestamp),
+  decommissionedAt: Nullable(Timestamp),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
 
 export const ProtocolSchema = Type.Union([Type.Literal('REST'), Type.Literal('SOAP')]);
 export const VersionStatusSchema = Type.Union(
-  [Type.Literal('draft'), Type.Literal('published'), Type.Literal('deprecated'), Type.Literal('retired')],
-  { description: 'draft → published → deprecated (≥ 180 ngày, R-18) → retired' },
+  [
+    Type.Literal('draft'),
+    Type.Literal('submitted'),
+    Type.Literal('sandbox_test'),
+    Type.Literal('published'),
+    Type.Literal('deprecated'),
+    Type.Literal('retired'),
+    Type.Literal('rejected'),
+  ],
+  {
+    description:
+      'draft → submitted → sandbox_test → published → deprecated (≥ 180 ngày, R-18) → retired; rejected',
+  },
 );
 
 const UpstreamUrl = (env: string) =>
@@ -314,6 +368,14 @@ export const VersionSchema = Type.Object({
   status: VersionStatusSchema,
   upstreams: Type.Object({ sandbox: Nullable(Type.String()), production: Nullable(Type.String()) }),
   resources: Type.Array(Type.Object({ method: Type.String(), path: Type.String() })),
+  publishedAt: Nullable(Timestamp),
+  deprecatedAt: Nullable(Timestamp),
+  sunsetAt: Nullable(Timestamp),
+  successorVersionId: Nullable(Type.String()),
+  technicalDocumentType: Nullable(Type.Union([Type.Literal('openapi'), Type.Literal('wsdl')])),
+  submittedAt: Nullable(Timestamp),
+  rejectionReason: Nullable(Type.String()),
+  sandboxEvidenceTransactionId: Nullable(Type.String()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -405,6 +467,8 @@ const credentialFields = {
   status: Type.Union([Type.Literal('active'), Type.Literal('revoked')]),
   createdAt: Timestamp,
   revokedAt: Nullable(Timestamp),
+  expiresAt: Nullable(Timestamp),
+  replacedBy: Nullable(Type.String()),
 };
 
 export const CredentialSchema = Type.Object(credentialFields, { additionalProperties: false });
@@ -503,3 +567,144 @@ export const AuditEventSchema = Type.Object({
 export const AnyObject = Type.Object({}, { additionalProperties: true });
 
 export const ListOf = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item) });
+
+// ── Audit chain ──────────────────────────────────────────────────────────────────────────────────────
+
+export const AuditChainResultSchema = Type.Union([
+  Type.Object({
+    ok: Type.Literal(true),
+    count: Type.Integer({ description: 'Số sự kiện đã kiểm / events checked' }),
+    lastHash: Nullable(
+      Type.String({
+        description:
+          'Mã băm của sự kiện cuối: ghi lại ở nơi khác để phát hiện việc viết lại cả chuỗi / ' +
+          'hash of the last event: keep it elsewhere to catch a rewrite of the whole chain',
+      }),
+    ),
+  }),
+  Type.Object({
+    ok: Type.Literal(false),
+    count: Type.Integer({
+      description: 'Số sự kiện nguyên vẹn trước chỗ hỏng / intact events before the break',
+    }),
+    brokenAt: Type.Object({
+      seq: Type.Integer({ description: 'Số thứ tự trong chuỗi / position in the chain' }),
+      id: Type.String({
+        description:
+          'Mã sự kiện; rỗng khi mất các sự kiện mới nhất / event id; empty when the newest are missing',
+      }),
+      reason: Type.String(),
+    }),
+  }),
+]);
+export type AuditChainResultSchema = Static<typeof AuditChainResultSchema>;
+
+// ── Connection requests (R-08, the regulation's Appendix) ───────────────────────────────────────────────────
+
+export const ConnectionRequestStatusSchema = Type.Union(
+  [Type.Literal('submitted'), Type.Literal('approved'), Type.Literal('rejected')],
+  {
+    description:
+      'submitted → approved (tạo hệ thống / creates the system) | rejected (có lý do / with a reason)',
+  },
+);
+
+/** Item 3 of the Appendix: all of name, title, phone and e-mail; the unit defaults to the organization. */
+export const RequestContactSchema = Type.Object(
+  {
+    name: Text(200, 'Họ và tên / name'),
+    title: Text(200, 'Chức vụ / title'),
+    unit: OptionalText(300, 'Đơn vị công tác; mặc định là cơ quan / unit; defaults to the organization'),
+    phone: Type.String({
+      minLength: 1,
+      maxLength: 40,
+      pattern: '^[0-9+() .-]+$',
+      description: 'Số điện thoại',
+    }),
+    email: Type.String({
+      minLength: 3,
+      maxLength: 254,
+      pattern: '^[^@\\s]+@[^@\\s]+$',
+      description: 'Thư điện tử',
+    }),
+  },
+  { ...Strict, description: 'Đầu mối phối hợp (mục 3) / contact point (item 3)' },
+);
+
+export const ConnectionRequestCreate = Type.Object(
+  {
+    organizationId: Type.Optional(
+      Id(
+        'Cơ quan đề nghị; mặc định là cơ quan của người dùng agency / applicant; defaults to the agency user’s',
+      ),
+    ),
+    systemName: Text(300, 'Tên hệ thống thông tin cần kết nối / system to connect'),
+    systemDescription: OptionalText(2000, 'Mô tả hệ thống / system description'),
+    isProvider: Type.Optional(Type.Boolean({ description: 'Cung cấp dịch vụ / provides services' })),
+    isConsumer: Type.Optional(Type.Boolean({ description: 'Khai thác dịch vụ / consumes services' })),
+    purpose: Text(5000, '1. Mục đích sử dụng / purpose of use'),
+    scopeOfUse: Text(5000, '2. Phạm vi sử dụng tại cơ quan chủ quản / scope of use'),
+    contact: RequestContactSchema,
+    otherProposals: OptionalText(5000, '4. Các đề xuất, kiến nghị khác / other proposals'),
+    letterNumber: OptionalText(100, 'Số công văn / number of the official letter'),
+  },
+  Strict,
+);
+export type ConnectionRequestCreate = Static<typeof ConnectionRequestCreate>;
+
+export const ConnectionRequestApprove = Type.Object(
+  { note: Type.Optional(Type.String({ maxLength: 2000, description: 'Ghi chú phê duyệt / approval note' })) },
+  Strict,
+);
+export type ConnectionRequestApprove = Static<typeof ConnectionRequestApprove>;
+
+export const ConnectionRequestReject = Type.Object(
+  { reason: Text(2000, 'Lý do từ chối (bắt buộc) / reason (required)') },
+  Strict,
+);
+export type ConnectionRequestReject = Static<typeof ConnectionRequestReject>;
+
+export const ConnectionRequestQuery = Type.Object(
+  {
+    status: Type.Optional(ConnectionRequestStatusSchema),
+    organizationId: Type.Optional(Id('Lọc theo cơ quan / by organization')),
+  },
+  Strict,
+);
+export type ConnectionRequestQuery = Static<typeof ConnectionRequestQuery>;
+
+export const ConnectionRequestSchema = Type.Object({
+  id: Type.String(),
+  organizationId: Type.String(),
+  organizationCode: Type.String(),
+  organizationName: Type.String(),
+  systemName: Type.String(),
+  systemDescription: Nullable(Type.String()),
+  isProvider: Type.Boolean(),
+  isConsumer: Type.Boolean(),
+  purpose: Type.String(),
+  scopeOfUse: Type.String(),
+  contact: Type.Object({
+    name: Type.String(),
+    title: Nullable(Type.String()),
+    unit: Nullable(Type.String()),
+    phone: Nullable(Type.String()),
+    email: Nullable(Type.String()),
+  }),
+  otherProposals: Nullable(Type.String()),
+  letterNumber: Nullable(Type.String()),
+  status: ConnectionRequestStatusSchema,
+  decisionReason: Nullable(
+    Type.String({ description: 'Lý do từ chối hoặc ghi chú phê duyệt / reason or note' }),
+  ),
+  decidedBy: Nullable(Type.String()),
+  decidedAt: Nullable(Timestamp),
+  systemId: Nullable(Type.String({ description: 'Hệ thống được tạo khi phê duyệt / created on approval' })),
+  submittedBy: Type.String(),
+  submittedAt: Timestamp,
+});
+
+export const ConnectionRequestApprovalSchema = Type.Object({
+  request: ConnectionRequestSchema,
+  system: SystemSchema,
+});

@@ -8,13 +8,17 @@ import { installProblemHandlers } from './problems.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { loginRoutes, sessionRoutes } from './routes/auth.ts';
 import { TAGS } from './routes/common.ts';
+import { connectionRequestRoutes } from './routes/connection-requests.ts';
 import { credentialRoutes } from './routes/credentials.ts';
+import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { healthRoutes, metaRoutes } from './routes/meta.ts';
 import { organizationRoutes } from './routes/organizations.ts';
+import { publicRoutes } from './routes/public.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { systemRoutes } from './routes/systems.ts';
 import { transactionRoutes } from './routes/transactions.ts';
+import { userRoutes } from './routes/users.ts';
 import { versionRoutes } from './routes/versions.ts';
 import { ProblemSchema } from './schemas.ts';
 
@@ -158,6 +162,8 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
     async (v1) => {
       await metaRoutes(v1, deps);
       await loginRoutes(v1, deps);
+      // Readable without login: the portal's catalogue, contact points and notices.
+      await publicRoutes(v1, deps);
       // Everything else needs a signed-in user; the hook is scoped to this plugin only.
       await v1.register(async (secured) => {
         secured.addHook('onRequest', authenticate(deps.accounts));
@@ -170,6 +176,9 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
         await credentialRoutes(secured, deps);
         await transactionRoutes(secured, deps);
         await auditRoutes(secured, deps);
+        await connectionRequestRoutes(secured, deps);
+        await userRoutes(secured, deps);
+        await lifecycleRoutes(secured, deps);
       });
     },
     { prefix: '/api/v1' },

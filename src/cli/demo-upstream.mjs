@@ -52,7 +52,7 @@ const server = createServer((req, res) => {
       res.end(body);
       return;
     }
-    m = /^\/api\/thue\/doanhnghiep\/([^/?]+)/.exec(url);
+    m = /^\/(?:api|sandbox)\/thue\/doanhnghiep\/([^/?]+)/.exec(url);
     if (m) {
       const body = JSON.stringify({
         maSoThue: m[1],

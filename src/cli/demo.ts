@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Registry } from '../control/registry.ts';
 import { newSecret } from '../core/ids.ts';
 import type { IssuedCredential } from '../core/types.ts';
 import { localUrl, startPlatform } from '../platform.ts';
+import { type OnboardingEnv, publishThroughSandbox } from './onboarding.ts';
 import { configOrExplain, explainStartError, untilSignal } from './start.ts';
 
 export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json]
@@ -31,6 +31,19 @@ function startDemoUpstream(): Promise<{ url: string; child: ChildProcess }> {
   });
 }
 
+/** A small OpenAPI 3 document, as a provider submits with its version (R-11). */
+function openApiOf(context: string): string {
+  return JSON.stringify({
+    openapi: '3.0.3',
+    info: { title: `Dịch vụ ${context} (bản demo)`, version: '1.0' },
+    paths: {
+      [context === 'dancu' ? '/congdan/{soDinhDanh}' : '/doanhnghiep/{maSoThue}']: {
+        get: { responses: { '200': { description: 'Thành công' } } },
+      },
+    },
+  });
+}
+
 interface DemoObjects {
   consumerSystemId: string;
   credential: IssuedCredential;
@@ -42,7 +55,8 @@ interface DemoObjects {
  * sandbox and production. On a store already seeded (LGSP_DATA_DIR reused) it repoints the upstreams at this
  * run's upstream and issues a fresh credential, since secrets are never stored.
  */
-async function seedDemo(registry: Registry, upstreamUrl: string): Promise<DemoObjects> {
+async function seedDemo(env: OnboardingEnv, upstreamUrl: string): Promise<DemoObjects> {
+  const { registry } = env;
   const existing = (await registry.listOrganizations()).find((o) => o.code === '000.00.12.H01');
   if (existing) {
     const consumer = (await registry.listSystems({ organizationId: existing.id }))[0]!;
@@ -61,7 +75,7 @@ async function seedDemo(registry: Registry, upstreamUrl: string): Promise<DemoOb
       credential: await registry.issueCredential(consumer.id, 'production', ACTOR),
     };
   }
-  await registry.createOrganization(
+  const operator = await registry.createOrganization(
     {
       code: '000.00.17.H01',
       name: 'Sở Thông tin và Truyền thông tỉnh An Giang',
@@ -163,7 +177,6 @@ async function seedDemo(registry: Registry, upstreamUrl: string): Promise<DemoOb
     dancu.id,
     {
       version: '1.0',
-      status: 'published',
       upstreams: { sandbox: `${upstreamUrl}/sandbox/dancu`, production: `${upstreamUrl}/api/dancu` },
       resources: [{ method: 'GET', path: '/congdan/{soDinhDanh}' }],
     },
@@ -174,19 +187,46 @@ async function seedDemo(registry: Registry, upstreamUrl: string): Promise<DemoOb
       context: 'thue',
       name: 'Tra cứu thông tin doanh nghiệp theo mã số thuế',
       providerSystemId: taxSystem.id,
+      description: {
+        addressAndInterface: 'REST/JSON: GET /thue/1.0/doanhnghiep/{maSoThue}',
+        communicationStandards: 'HTTP/1.1, JSON UTF-8',
+        encryptionAndSecurity: 'TLS 1.2+; OAuth 2.0 client credentials qua LGSP',
+        capacity: '50 lượt/giây',
+        connectionProcedure: 'Đăng ký khai thác → thử nghiệm sandbox → cấp khoá chính thức',
+        dataQuality: 'Đồng bộ từ hệ thống quản lý thuế; Cục Thuế phê duyệt',
+        dataPresentation: 'JSON',
+      },
     },
     ACTOR,
   );
-  await registry.createVersion(
+  const thueV1 = await registry.createVersion(
     thue.id,
     {
       version: '1.0',
-      status: 'published',
       upstreams: { sandbox: `${upstreamUrl}/sandbox/thue`, production: `${upstreamUrl}/api/thue` },
       resources: [{ method: 'GET', path: '/doanhnghiep/{maSoThue}' }],
     },
     ACTOR,
   );
+  // Both services reach production the regulated way (R-11): submitted with their OpenAPI document, tested in
+  // the sandbox by the operator's test client through this very gateway, then published on that evidence.
+  const testerSystem = await registry.createSystem(
+    { organizationId: operator.id, name: 'Công cụ kiểm thử LGSP', isProvider: false, isConsumer: true },
+    ACTOR,
+  );
+  const tester = {
+    systemId: testerSystem.id,
+    credential: await registry.issueCredential(testerSystem.id, 'sandbox', ACTOR),
+  };
+  for (const version of [dancuV1, thueV1]) {
+    await publishThroughSandbox(
+      env,
+      tester,
+      version.id,
+      { technicalDocument: openApiOf(version.context), documentType: 'openapi' },
+      ACTOR,
+    );
+  }
   // High enough never to throttle a benchmark, but the quota check stays on the path.
   const quota = { quotaPerMinute: 100_000_000, quotaPerDay: 1_000_000_000 };
   await registry.createSubscription(
@@ -233,7 +273,7 @@ export async function runDemo(args: string[]): Promise<number> {
     process.stderr.write(`Không khởi động được / Could not start: ${explainStartError(err)}\n`);
     return 1;
   }
-  const seeded = await seedDemo(platform.registry, upstream.url);
+  const seeded = await seedDemo({ ...platform, gatewayUrl: localUrl(platform.gatewayUrl) }, upstream.url);
   await platform.snapshots.refresh();
 
   const gatewayUrl = localUrl(platform.gatewayUrl);

@@ -4,12 +4,14 @@ import { ApiError, ConnectionError } from './client.ts';
 import { type Group, runCommand, runGroup, type Subcommand } from './command.ts';
 import { auditCommands } from './commands/audit.ts';
 import { login, logout, whoami } from './commands/auth.ts';
+import { connectionRequestCommands } from './commands/connection-request.ts';
 import { credentialCommands } from './commands/credential.ts';
 import { orgCommands } from './commands/org.ts';
 import { serviceCommands } from './commands/service.ts';
 import { subscriptionCommands } from './commands/subscription.ts';
 import { systemCommands } from './commands/system.ts';
 import { transactionCommands } from './commands/transactions.ts';
+import { userCommands } from './commands/user.ts';
 import { versionCommands } from './commands/version.ts';
 import { type CliIo, Interrupted, processIo } from './io.ts';
 
@@ -22,8 +24,10 @@ const GROUPS: Group[] = [
   versionCommands,
   subscriptionCommands,
   credentialCommands,
+  connectionRequestCommands,
   transactionCommands,
   auditCommands,
+  userCommands,
 ];
 
 const SINGLE: Record<string, Subcommand> = { login, logout, whoami };

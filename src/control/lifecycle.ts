@@ -3,7 +3,15 @@ import { sql } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
-import type { IssuedCredential, Notice, NoticeKind, Service, ServiceVersion } from '../core/types.ts';
+import type {
+  IssuedCredential,
+  Notice,
+  NoticeKind,
+  Service,
+  ServiceVersion,
+  TechnicalDescription,
+  VersionStatus,
+} from '../core/types.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import type { Registry } from './registry.ts';
@@ -15,6 +23,27 @@ export const MIN_SUNSET_DAYS = 180;
 export const MIN_DECOMMISSION_NOTICE_DAYS = 60;
 /** R-19: how long both secrets work after a rotation, unless the operator says otherwise. */
 export const DEFAULT_ROTATION_OVERLAP_HOURS = 72;
+
+/** The items of the technical description a provider must give before submitting (R-11, Decree 47/2020 Art. 24). */
+const R11_ITEMS: Array<keyof TechnicalDescription> = [
+  'addressAndInterface',
+  'communicationStandards',
+  'encryptionAndSecurity',
+  'capacity',
+  'connectionProcedure',
+  'dataQuality',
+  'dataPresentation',
+];
+
+/** A light check that the document is what it says: OpenAPI 3 (JSON or YAML) or WSDL 1.1/2.0. */
+function looksLike(type: 'openapi' | 'wsdl', text: string): boolean {
+  if (type === 'wsdl') return /<(\w+:)?(definitions|description)[\s>]/.test(text);
+  try {
+    return String((JSON.parse(text) as { openapi?: unknown }).openapi ?? '').startsWith('3');
+  } catch {
+    return /^openapi:\s*["']?3\./m.test(text);
+  }
+}
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
@@ -66,8 +95,90 @@ export class Lifecycle {
   ) {}
 
   /**
-   * Publishes a version. Every other published version of the service becomes deprecated with a sunset no
-   * earlier than 180 days from now (R-18) — `previousSunsetAt` may set a later one — and points at this one.
+   * A provider submits a version (R-11): its service must carry every item of the technical description
+   * (Decree 47/2020 Art. 24), and the version its OpenAPI 3 or WSDL document.
+   */
+  async submitVersion(
+    versionId: string,
+    input: { technicalDocument: string; documentType: 'openapi' | 'wsdl' },
+    actor: string,
+  ): Promise<ServiceVersion> {
+    const version = await this.registry.getVersion(versionId);
+    const service = await this.registry.getService(version.serviceId);
+    const missing = R11_ITEMS.filter((item) => !service.description[item]?.trim());
+    if (missing.length > 0)
+      throw new LgspError('CP_DESCRIPTION_INCOMPLETE', `description: ${missing.join(', ')}`);
+    if (!looksLike(input.documentType, input.technicalDocument)) {
+      throw new LgspError(
+        'CP_DESCRIPTION_INCOMPLETE',
+        `technicalDocument: not an ${input.documentType === 'openapi' ? 'OpenAPI 3' : 'WSDL'} document`,
+      );
+    }
+    return this.moveVersion(versionId, ['draft'], 'submitted', actor, (now) => ({
+      technical_document: input.technicalDocument,
+      technical_document_type: input.documentType,
+      submitted_at: now,
+      rejection_reason: null,
+    }));
+  }
+
+  /** The operator has configured the version and opens the sandbox test (R-11): it needs a sandbox upstream. */
+  async startSandboxTest(versionId: string, actor: string): Promise<ServiceVersion> {
+    const version = await this.registry.getVersion(versionId);
+    if (!version.upstreams.sandbox) {
+      throw new LgspError('CP_UPSTREAM_URL_INVALID', 'sandbox: chưa cấu hình / not configured');
+    }
+    return this.moveVersion(versionId, ['submitted'], 'sandbox_test', actor, () => ({}));
+  }
+
+  /** The operator refuses a submitted or tested version, saying why (the provider reads it and reworks). */
+  async rejectVersion(versionId: string, reason: string, actor: string): Promise<ServiceVersion> {
+    if (!reason.trim()) throw new LgspError('API_VALIDATION_FAILED', 'reason: bắt buộc / required');
+    return this.moveVersion(versionId, ['submitted', 'sandbox_test'], 'rejected', actor, () => ({
+      rejection_reason: reason,
+    }));
+  }
+
+  private async moveVersion(
+    versionId: string,
+    from: VersionStatus[],
+    to: VersionStatus,
+    actor: string,
+    columns: (now: Date) => Record<string, unknown>,
+  ): Promise<ServiceVersion> {
+    await this.registry.change(async (trx, now) => {
+      const current = await trx
+        .selectFrom('service_versions')
+        .select('status')
+        .where('id', '=', versionId)
+        .executeTakeFirst();
+      if (!current) throw new LgspError('CP_VERSION_NOT_FOUND', versionId);
+      if (!from.includes(current.status))
+        throw new LgspError('CP_VERSION_STATE', `${current.status} → ${to}`);
+      await trx
+        .updateTable('service_versions')
+        .set({ ...columns(now), status: to, updated_at: now })
+        .where('id', '=', versionId)
+        .execute();
+      return {
+        result: null,
+        event: {
+          actor,
+          action: `version.${to}`,
+          objectType: 'service_version',
+          objectId: versionId,
+          details: { from: current.status },
+        },
+      };
+    });
+    return this.registry.getVersion(versionId);
+  }
+
+  /**
+   * Publishes a version (R-11): only from the sandbox test, and only once a successful call through the gateway
+   * in the sandbox has been recorded — that record is kept as the evidence. Every other published version of the
+   * service becomes deprecated with a sunset no earlier than 180 days from now (R-18) — `previousSunsetAt` may
+   * set a later one — and points at this one.
    */
   async publishVersion(
     versionId: string,
@@ -95,12 +206,31 @@ export class Lifecycle {
         .where('service_versions.id', '=', versionId)
         .executeTakeFirst();
       if (!version) throw new LgspError('CP_VERSION_NOT_FOUND', versionId);
-      if (!['draft', 'submitted', 'sandbox_test'].includes(version.status)) {
-        throw new LgspError('CP_VERSION_STATE', `${version.status} → published`);
+      if (version.status !== 'sandbox_test') {
+        throw new LgspError('CP_SANDBOX_TEST_REQUIRED', `status ${version.status}`);
       }
+      const evidence = await trx
+        .selectFrom('transactions')
+        .select('id')
+        .where('version_id', '=', versionId)
+        .where('environment', '=', 'sandbox')
+        .where('provider_status', '>=', 200)
+        .where('provider_status', '<', 300)
+        .where('consumer_status', '>=', 200)
+        .where('consumer_status', '<', 300)
+        .orderBy('request_in_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (!evidence)
+        throw new LgspError('CP_SANDBOX_TEST_REQUIRED', 'no successful sandbox call recorded yet');
       await trx
         .updateTable('service_versions')
-        .set({ status: 'published', published_at: now, updated_at: now })
+        .set({
+          status: 'published',
+          published_at: now,
+          sandbox_evidence_txn_id: evidence.id,
+          updated_at: now,
+        })
         .where('id', '=', versionId)
         .execute();
       const previous = await trx
@@ -447,7 +577,10 @@ export class Lifecycle {
     return out;
   }
 
-  /** Who still calls a version, from the transaction records since `sinceIso` (R-18: whom to chase before sunset). */
+  /**
+   * Who still calls a version, per environment, from the transaction records since `sinceIso` (by default since
+   * it was deprecated) — R-18: whom to chase before the sunset.
+   */
   async consumersOfVersion(versionId: string, sinceIso?: string) {
     const version = await this.registry.getVersion(versionId);
     let q = this.store.db
@@ -455,18 +588,20 @@ export class Lifecycle {
       .select([
         'consumer_system_id',
         'consumer_org_code',
+        'environment',
         sql<number>`count(*)`.as('calls'),
         sql<Date>`max(request_in_at)`.as('last_call_at'),
       ])
       .where('version_id', '=', versionId)
       .where('consumer_system_id', 'is not', null)
-      .groupBy(['consumer_system_id', 'consumer_org_code']);
+      .groupBy(['consumer_system_id', 'consumer_org_code', 'environment']);
     const since = sinceIso ?? version.deprecatedAt;
     if (since) q = q.where('request_in_at', '>=', new Date(since));
     const rows = await q.orderBy('calls', 'desc').execute();
     return rows.map((r) => ({
       systemId: r.consumer_system_id!,
       organizationCode: r.consumer_org_code,
+      environment: r.environment,
       calls: Number(r.calls),
       lastCallAt: iso(r.last_call_at)!,
     }));

@@ -23,7 +23,12 @@ import type {
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { type ChangeEvent, recordChange } from './audit.ts';
-import { parseTimeOfUse, validateResourceTemplates, validateUpstreamUrl } from './rules.ts';
+import {
+  assertVersionMove,
+  parseTimeOfUse,
+  validateResourceTemplates,
+  validateUpstreamUrl,
+} from './rules.ts';
 
 /** Official electronic codes of agencies (Circular 10/2023/TT-BTTTT), e.g. 000.00.31.H01. */
 const ORGANIZATION_CODE = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/;
@@ -99,6 +104,10 @@ function toVersion(r: Row<'service_versions'> & { context: string }): ServiceVer
     deprecatedAt: r.deprecated_at ? iso(r.deprecated_at) : null,
     sunsetAt: r.sunset_at ? iso(r.sunset_at) : null,
     successorVersionId: r.successor_version_id,
+    technicalDocumentType: r.technical_document_type,
+    submittedAt: r.submitted_at ? iso(r.submitted_at) : null,
+    rejectionReason: r.rejection_reason,
+    sandboxEvidenceTransactionId: r.sandbox_evidence_txn_id,
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
   };
@@ -481,6 +490,9 @@ export class Registry {
         `version "${input.version}": letters, digits, . _ - (≤ 32)`,
       );
     }
+    // Every version starts as a draft and reaches production only through onboarding (R-11).
+    if (input.status !== undefined && input.status !== 'draft')
+      throw new LgspError('CP_VERSION_STATE', `→ ${input.status}`);
     const resources = validateResourceTemplates(input.resources ?? [{ method: '*', path: '/*' }]);
     const sandbox = validateUpstreamUrl(input.upstreams?.sandbox ?? null);
     const production = validateUpstreamUrl(input.upstreams?.production ?? null);
@@ -530,6 +542,7 @@ export class Registry {
     const upstreams = patch.upstreams;
     return this.change(async (trx, now) => {
       const current = await this.requireVersion(trx, id);
+      if (patch.status !== undefined) assertVersionMove(current.status, patch.status);
       await trx
         .updateTable('service_versions')
         .set({

@@ -1,5 +1,5 @@
 import { LgspError } from '../core/errors.ts';
-import type { ResourceTemplate } from '../core/types.ts';
+import type { ResourceTemplate, VersionStatus } from '../core/types.ts';
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
@@ -52,4 +52,27 @@ export function validateUpstreamUrl(raw: string | null): string | null {
     throw new LgspError('CP_UPSTREAM_URL_INVALID', raw);
   if (url.search || url.hash) throw new LgspError('CP_UPSTREAM_URL_INVALID', `${raw}: no query or fragment`);
   return url.toString().replace(/\/$/, '');
+}
+
+/**
+ * The status moves anyone may make by hand (PATCH): only back to draft, to withdraw or rework a version. Every
+ * step forward is a workflow action with its own checks (`Lifecycle`): submit (the R-11 description and the
+ * OpenAPI/WSDL document), start the sandbox test (a sandbox upstream), publish (the recorded sandbox call as
+ * evidence, and the predecessor's sunset, R-18), reject (a reason). Deprecation and retirement follow from
+ * publishing a successor and from the sunset date, never by hand.
+ */
+export const MANUAL_VERSION_MOVES: Readonly<Record<VersionStatus, readonly VersionStatus[]>> = {
+  draft: [],
+  submitted: ['draft'],
+  sandbox_test: ['draft'],
+  published: [],
+  deprecated: [],
+  retired: [],
+  rejected: ['draft'],
+};
+
+export function assertVersionMove(from: VersionStatus, to: VersionStatus): void {
+  if (from !== to && !MANUAL_VERSION_MOVES[from].includes(to)) {
+    throw new LgspError('CP_VERSION_STATE', `${from} → ${to}`);
+  }
 }

@@ -283,6 +283,27 @@ export const ERRORS = {
     title: 'This credential has already been rotated; rotate its replacement instead',
   },
   CP_NOTICE_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy thông báo', title: 'No such notice' },
+  CP_REQUEST_NOT_FOUND: {
+    status: 404,
+    titleVi: 'Không tìm thấy đề nghị',
+    title: 'No such request',
+  },
+  CP_REQUEST_STATE: {
+    status: 409,
+    titleVi: 'Đề nghị đã được xử lý, không thể phê duyệt hoặc từ chối lại',
+    title: 'Only a submitted request can be approved or rejected; this one was already decided',
+  },
+  CP_SANDBOX_TEST_REQUIRED: {
+    status: 409,
+    titleVi: 'Chưa có lời gọi thử nghiệm thành công ở môi trường sandbox',
+    title:
+      'Publish needs the version in sandbox test and a successful sandbox call recorded through the gateway (R-11)',
+  },
+  CP_DESCRIPTION_INCOMPLETE: {
+    status: 400,
+    titleVi: 'Thiếu nội dung mô tả kỹ thuật của dịch vụ',
+    title: 'Submitting needs every R-11 item of the technical description and an OpenAPI or WSDL document',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -88,6 +88,12 @@ export interface ServiceVersion {
   /** After this the version answers 410 with a pointer to its successor (R-18: ≥ 180 days after the successor). */
   sunsetAt: string | null;
   successorVersionId: string | null;
+  /** The provider's OpenAPI 3 or WSDL document, given on submission. */
+  technicalDocumentType: 'openapi' | 'wsdl' | null;
+  submittedAt: string | null;
+  rejectionReason: string | null;
+  /** The recorded sandbox call that allowed publishing. */
+  sandboxEvidenceTransactionId: string | null;
   createdAt: string;
   updatedAt: string;
 }

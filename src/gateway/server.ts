@@ -308,7 +308,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     rec.requestOutAt = clock.nowMs();
     poolFor(upstream.origin).dispatch(
       {
-        path: upstream.basePath + resourcePathAndQuery,
+        // `/dkkd/2.0` alone is the version's root: the provider gets at least `/`.
+        path:
+          upstream.basePath +
+          (resourcePathAndQuery.startsWith('/') ? resourcePathAndQuery : `/${resourcePathAndQuery}`),
         method: rec.method as Dispatcher.HttpMethod,
         headers,
         body: tap,
@@ -538,7 +541,10 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.rec.providerStatus = statusCode;
     this.noteRequestBody();
     this.hash = createHash('sha256');
-    if (this.clientGone) return controller.abort(new Error('consumer closed the connection'));
+    if (this.clientGone) {
+      controller.abort(new Error('consumer closed the connection'));
+      return;
+    }
     const out = responseHeadersForConsumer(headers, this.rec.id);
     if (this.deprecation) Object.assign(out, this.deprecation);
     this.res.writeHead(statusCode, out);
@@ -561,12 +567,14 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     const code = (err as { code?: string }).code;
     if (this.clientGone) {
       if (!this.hash) this.noteRequestBody();
-      return this.record(499, 'GW_CLIENT_CLOSED');
+      this.record(499, 'GW_CLIENT_CLOSED');
+      return;
     }
     if (!this.res.headersSent) {
       this.noteRequestBody();
       this.recorded = true; // refuse() records this transaction
-      return this.hooks.failedBeforeAnswer(code);
+      this.hooks.failedBeforeAnswer(code);
+      return;
     }
     // The status line is already sent: all that is left is to cut the connection, and record why.
     this.res.destroy();

@@ -83,6 +83,11 @@ export interface Database {
     deprecated_at: Timestamp | null;
     sunset_at: Timestamp | null;
     successor_version_id: string | null;
+    technical_document: string | null;
+    technical_document_type: 'openapi' | 'wsdl' | null;
+    submitted_at: Timestamp | null;
+    rejection_reason: string | null;
+    sandbox_evidence_txn_id: string | null;
     created_at: Timestamp;
     updated_at: Timestamp;
   };
@@ -149,6 +154,10 @@ export interface Database {
     object_id: string;
     details: Json<Record<string, unknown>>;
     revision: number;
+    /** The chain (migrations/0002_audit_chain.sql): order, the previous event's hash, this event's hash. */
+    seq: number;
+    prev_hash: string | null;
+    hash: string | null;
   };
   transactions: TransactionRow;
   /** Where an organization wants signed webhook notifications (migrations/0003_notifications.sql). */
@@ -179,6 +188,33 @@ export interface Database {
     last_error: string | null;
     created_at: Timestamp;
     sent_at: Timestamp | null;
+  };
+  /** Requests to connect a system, with the Appendix's fields (migrations/0005_connection_requests.sql). */
+  connection_requests: {
+    id: string;
+    organization_id: string;
+    system_name: string;
+    system_description: string | null;
+    is_provider: boolean;
+    is_consumer: boolean;
+    purpose: string;
+    scope_of_use: string;
+    contact: Json<{
+      name: string;
+      title?: string | null;
+      unit?: string | null;
+      phone?: string | null;
+      email?: string | null;
+    }>;
+    other_proposals: string | null;
+    letter_number: string | null;
+    status: 'submitted' | 'approved' | 'rejected';
+    decision_reason: string | null;
+    decided_by: string | null;
+    decided_at: Timestamp | null;
+    system_id: string | null;
+    submitted_by: string;
+    submitted_at: Timestamp;
   };
 }
 

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { Lifecycle } from '../../src/control/lifecycle.ts';
 import { Registry } from '../../src/control/registry.ts';
 import { ensureSigningKey, storeSnapshotSource } from '../../src/control/snapshot.ts';
 import type { Clock } from '../../src/core/clock.ts';
@@ -23,6 +24,7 @@ export async function startGatewayHarness(
   });
   await ensureSigningKey(t.store, clock.nowMs());
   const registry = new Registry(t.store, clock);
+  const lifecycle = new Lifecycle(t.store, registry, clock);
   const recorder = new Recorder(
     t.store,
     { flushIntervalMs: 50, batchSize: 1000, maxBacklog: 100_000 },
@@ -38,10 +40,12 @@ export async function startGatewayHarness(
   return {
     ...t,
     registry,
+    lifecycle,
     recorder,
     snapshots,
     gateway,
     url,
+    gatewayUrl: url,
     async close() {
       snapshots.stop();
       await gateway.close();

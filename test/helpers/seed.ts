@@ -1,10 +1,11 @@
-import type { Registry } from '../../src/control/registry.ts';
+import { FULL_DESCRIPTION, type OnboardingEnv, publishThroughSandbox } from './onboard.ts';
 
 /**
  * A small province: an operator, a provider agency (Công an tỉnh, citizen lookup), a consumer agency (Sở Tư pháp)
  * subscribed in production to the citizen lookup, and a tax service it is NOT subscribed to.
  */
-export async function seedProvince(registry: Registry, upstreamUrl: string, actor = 'test') {
+export async function seedProvince(env: OnboardingEnv, upstreamUrl: string, actor = 'test') {
+  const { registry } = env;
   const provider = await registry.createOrganization(
     {
       code: '000.00.31.H01',
@@ -40,7 +41,7 @@ export async function seedProvince(registry: Registry, upstreamUrl: string, acto
       context: 'dancu',
       name: 'Tra cứu công dân',
       providerSystemId: providerSystem.id,
-      description: { dataQuality: 'Cập nhật hằng ngày' },
+      description: FULL_DESCRIPTION,
     },
     actor,
   );
@@ -48,7 +49,6 @@ export async function seedProvince(registry: Registry, upstreamUrl: string, acto
     dancu.id,
     {
       version: '1.0',
-      status: 'published',
       upstreams: { sandbox: `${upstreamUrl}/sandbox/dancu`, production: `${upstreamUrl}/api/dancu` },
       resources: [
         { method: 'GET', path: '/congdan/{soDinhDanh}' },
@@ -61,14 +61,25 @@ export async function seedProvince(registry: Registry, upstreamUrl: string, acto
     actor,
   );
   const thue = await registry.createService(
-    { context: 'thue', name: 'Tra cứu mã số thuế', providerSystemId: providerSystem.id },
+    {
+      context: 'thue',
+      name: 'Tra cứu mã số thuế',
+      providerSystemId: providerSystem.id,
+      description: FULL_DESCRIPTION,
+    },
     actor,
   );
   const thueV1 = await registry.createVersion(
     thue.id,
-    { version: '1.0', status: 'published', upstreams: { production: `${upstreamUrl}/api/thue` } },
+    {
+      version: '1.0',
+      upstreams: { sandbox: `${upstreamUrl}/sandbox/thue`, production: `${upstreamUrl}/api/thue` },
+    },
     actor,
   );
+  // Both reach production the regulated way: submitted, tested in the sandbox, published (R-11).
+  await publishThroughSandbox(env, v1.id);
+  await publishThroughSandbox(env, thueV1.id);
   const subscription = await registry.createSubscription(
     {
       systemId: consumerSystem.id,

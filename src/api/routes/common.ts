@@ -13,6 +13,10 @@ export const TAGS = {
   credentials: 'Thông tin kết nối / Credentials',
   transactions: 'Giao dịch / Transactions',
   audit: 'Nhật ký thay đổi / Audit',
+  notices: 'Thông báo / Notices',
+  public: 'Công khai / Public',
+  connectionRequests: 'Đề nghị kết nối / Connection requests',
+  users: 'Người dùng và vai trò / Users and roles',
 } as const;
 
 /** Operator administrators only: configuration of the platform itself. */

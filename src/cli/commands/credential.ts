@@ -123,5 +123,31 @@ export const credentialCommands: Group = {
         return 0;
       },
     },
+    rotate: {
+      synopsis: '<id> [--overlap-hours N]',
+      summary:
+        'Thay khoá; khoá cũ còn dùng được N giờ (mặc định 72, R-19) / Rotate; the old key works N more hours',
+      args: ['id'],
+      options: { 'overlap-hours': { type: 'string' } },
+      async run(ctx) {
+        const hours = str(ctx.values, 'overlap-hours');
+        if (hours !== undefined && !/^\d+$/.test(hours))
+          throw new UsageError('--overlap-hours: số giờ / hours', ctx.usage);
+        const issued = await ctx.api.request<Credential & { consumerSecret: string }>(
+          'POST',
+          `/api/v1/credentials/${seg(ctx.args[0])}/rotate`,
+          { body: hours ? { overlapHours: Number(hours) } : {} },
+        );
+        ctx.print(issued, () =>
+          [
+            'Đã cấp khoá mới / New credential issued',
+            showCredential(issued),
+            `Consumer secret: ${issued.consumerSecret}`,
+            'Secret chỉ hiện MỘT lần — hãy lưu ngay. / The secret is shown ONCE — store it now.',
+          ].join('\n'),
+        );
+        return 0;
+      },
+    },
   },
 };

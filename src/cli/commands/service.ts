@@ -134,5 +134,26 @@ export const serviceCommands: Group = {
         return 0;
       },
     },
+    decommission: {
+      synopsis: '<id> --at <ISO date ≥ 60 ngày/days> --reason <lý do>',
+      summary:
+        'Báo ngừng cung cấp dịch vụ, công bố ngay (R-21) / Schedule the end of a service, published at once',
+      args: ['id'],
+      options: { at: { type: 'string' }, reason: { type: 'string' } },
+      async run(ctx) {
+        const service = await ctx.api.request<Service>(
+          'POST',
+          `/api/v1/services/${seg(ctx.args[0])}/decommission`,
+          {
+            body: {
+              at: required(ctx.values, 'at', ctx.usage),
+              reason: required(ctx.values, 'reason', ctx.usage),
+            },
+          },
+        );
+        ctx.print(service, () => `Đã công bố ngừng dịch vụ / Decommission announced: ${service.context}`);
+        return 0;
+      },
+    },
   },
 };

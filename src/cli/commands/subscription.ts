@@ -160,5 +160,24 @@ export const subscriptionCommands: Group = {
     suspend: setStatus('suspended', 'Tạm dừng / Suspend', 'Đã tạm dừng / Suspended'),
     activate: setStatus('active', 'Kích hoạt lại / Activate again', 'Đã kích hoạt / Activated'),
     revoke: setStatus('revoked', 'Thu hồi quyền khai thác / Revoke', 'Đã thu hồi / Revoked'),
+    cancel: {
+      synopsis: '<id>',
+      summary:
+        'Bên khai thác ngừng sử dụng; khoá không còn cần bị thu hồi ngay (R-21) / Consumer stops using it',
+      args: ['id'],
+      async run(ctx) {
+        const result = await ctx.api.request<{ revokedCredentials: string[] }>(
+          'POST',
+          `/api/v1/subscriptions/${seg(ctx.args[0])}/cancel`,
+          { body: {} },
+        );
+        ctx.print(
+          result,
+          () =>
+            `Đã huỷ đăng ký / Cancelled. Khoá bị thu hồi / Credentials revoked: ${result.revokedCredentials.join(', ') || '—'}`,
+        );
+        return 0;
+      },
+    },
   },
 };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { list, nonEmpty, required, str, UsageError } from '../args.ts';
 import { seg } from '../client.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
@@ -72,11 +73,30 @@ async function patchVersion(ctx: Context, patch: Record<string, unknown>, done: 
   return 0;
 }
 
-const setStatus = (status: string, summary: string, done: string): Subcommand => ({
-  synopsis: '<id>',
+/** A workflow step of a version (R-11): POST /versions/:id/<step>, then show the result. */
+const step = (
+  path: string,
+  synopsis: string,
+  summary: string,
+  done: string,
+  options: Subcommand['options'] = {},
+  body: (ctx: Context) => Record<string, unknown> = () => ({}),
+): Subcommand => ({
+  synopsis: `<id> ${synopsis}`.trim(),
   summary,
   args: ['id'],
-  run: (ctx) => patchVersion(ctx, { status }, done),
+  options,
+  async run(ctx) {
+    const version = await ctx.api.request<ServiceVersion>(
+      'POST',
+      `/api/v1/versions/${seg(ctx.args[0])}/${path}`,
+      {
+        body: body(ctx),
+      },
+    );
+    ctx.print(version, () => `${done}\n${showVersion(version)}`);
+    return 0;
+  },
 });
 
 const CHANGE_OPTIONS = {
@@ -152,12 +172,80 @@ export const versionCommands: Group = {
       options: CHANGE_OPTIONS,
       run: (ctx) => patchVersion(ctx, nonEmpty(changes(ctx), ctx.usage), 'Đã cập nhật / Updated'),
     },
-    publish: setStatus('published', 'Công bố / Publish', 'Đã công bố / Published'),
-    deprecate: setStatus(
-      'deprecated',
-      'Ngừng khuyến nghị; vẫn chạy ≥ 180 ngày (R-18) / Deprecate; keeps running ≥ 180 days',
-      'Đã chuyển sang ngừng khuyến nghị / Deprecated',
+    submit: step(
+      'submit',
+      '--document <openapi.json|.yaml|.wsdl> [--type openapi|wsdl]',
+      'Gửi phiên bản kèm tài liệu kỹ thuật (R-11) / Submit with the technical document',
+      'Đã gửi / Submitted',
+      { document: { type: 'string' }, type: { type: 'string' } },
+      (ctx) => {
+        const file = required(ctx.values, 'document', ctx.usage);
+        const type = str(ctx.values, 'type') ?? (/\.wsdl$/i.test(file) ? 'wsdl' : 'openapi');
+        if (type !== 'openapi' && type !== 'wsdl') throw new UsageError('--type: openapi | wsdl', ctx.usage);
+        return { technicalDocument: readFileSync(file, 'utf8'), documentType: type };
+      },
     ),
-    retire: setStatus('retired', 'Thu hồi phiên bản / Retire the version', 'Đã thu hồi / Retired'),
+    'start-sandbox-test': step(
+      'start-sandbox-test',
+      '',
+      'Mở thử nghiệm ở sandbox / Open the sandbox test',
+      'Đang thử nghiệm sandbox / In sandbox test',
+    ),
+    reject: step(
+      'reject',
+      '--reason <lý do>',
+      'Từ chối, nêu lý do / Reject, with the reason',
+      'Đã từ chối / Rejected',
+      { reason: { type: 'string' } },
+      (ctx) => ({ reason: required(ctx.values, 'reason', ctx.usage) }),
+    ),
+    publish: step(
+      'publish',
+      '[--previous-sunset <ISO date>]',
+      'Công bố (cần lời gọi sandbox thành công); bản trước ngừng sau ≥ 180 ngày / Publish; predecessor sunset ≥ 180 days',
+      'Đã công bố / Published',
+      { 'previous-sunset': { type: 'string' } },
+      (ctx) => {
+        const sunset = str(ctx.values, 'previous-sunset');
+        return sunset ? { previousSunsetAt: sunset } : {};
+      },
+    ),
+    consumers: {
+      synopsis: '<id> [--since <ISO date>]',
+      summary: 'Ai vẫn gọi phiên bản này (R-18) / Who still calls this version',
+      args: ['id'],
+      options: { since: { type: 'string' } },
+      async run(ctx) {
+        const since = str(ctx.values, 'since');
+        const body = await ctx.api.request<{
+          items: Array<{
+            systemId: string;
+            organizationCode: string | null;
+            environment: string | null;
+            calls: number;
+            lastCallAt: string;
+          }>;
+        }>('GET', `/api/v1/versions/${seg(ctx.args[0])}/consumers`, { query: { since } });
+        ctx.print(body, () =>
+          table(
+            [
+              'Hệ thống / System',
+              'Cơ quan / Organization',
+              'Môi trường / Env',
+              'Lượt gọi / Calls',
+              'Gần nhất / Last',
+            ],
+            body.items.map((c) => [
+              c.systemId,
+              c.organizationCode ?? '',
+              c.environment ?? '',
+              c.calls,
+              time(c.lastCallAt),
+            ]),
+          ),
+        );
+        return 0;
+      },
+    },
   },
 };

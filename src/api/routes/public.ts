@@ -1,0 +1,137 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AdminDeps } from '../deps.ts';
+import { ListOf } from '../schemas.ts';
+import { TAGS } from './common.ts';
+import { NoticeSchema } from './lifecycle.ts';
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+const ContactSchema = Type.Object({
+  name: Type.String(),
+  title: Nullable(Type.String()),
+  unit: Nullable(Type.String()),
+  phone: Nullable(Type.String()),
+  email: Nullable(Type.String()),
+});
+
+const PublicOrganization = Type.Object({
+  code: Type.String({ description: 'Mã định danh cơ quan / official code' }),
+  name: Type.String(),
+  contact: Type.Union([ContactSchema, Type.Null()]),
+});
+
+const PublicService = Type.Object({
+  context: Type.String(),
+  name: Type.String(),
+  provider: Type.Object({
+    organizationCode: Type.String(),
+    organizationName: Type.String(),
+    systemName: Type.String(),
+  }),
+  description: Type.Record(Type.String(), Type.String(), {
+    description: 'Mô tả kỹ thuật R-11 / technical description',
+  }),
+  decommissionAt: Nullable(Type.String({ format: 'date-time' })),
+  versions: Type.Array(
+    Type.Object({
+      version: Type.String(),
+      protocol: Type.String(),
+      status: Type.String({ description: 'published | deprecated' }),
+      path: Type.String({ description: '/{context}/{version}' }),
+      sunsetAt: Nullable(Type.String({ format: 'date-time' })),
+      resources: Type.Array(Type.Object({ method: Type.String(), path: Type.String() })),
+    }),
+  ),
+});
+
+/**
+ * What every agency may read without signing in (R-09 contact points, R-10 the published services and their
+ * technical descriptions, R-21 and R-24 notices): the portal reads these. Nothing here is secret: no upstream
+ * addresses, no credentials, no subscriptions.
+ */
+export async function publicRoutes(app: FastifyInstance, { registry, lifecycle }: AdminDeps): Promise<void> {
+  const tags = [TAGS.public];
+
+  app.get(
+    '/public/notices',
+    {
+      schema: {
+        tags,
+        security: [],
+        summary: 'Thông báo công khai: ngừng khuyến nghị, ngừng dịch vụ, bảo trì / Public notices',
+        response: { 200: ListOf(NoticeSchema) },
+      },
+    },
+    async () => ({ items: await lifecycle.listNotices() }),
+  );
+
+  app.get(
+    '/public/services',
+    {
+      schema: {
+        tags,
+        security: [],
+        summary: 'Danh mục dịch vụ đã công bố và mô tả kỹ thuật (R-10, R-11) / Published services',
+        response: { 200: ListOf(PublicService) },
+      },
+    },
+    async () => {
+      const [services, versions, systems, organizations] = await Promise.all([
+        registry.listServices(),
+        registry.listVersions(),
+        registry.listSystems(),
+        registry.listOrganizations(),
+      ]);
+      const systemById = new Map(systems.map((s) => [s.id, s]));
+      const orgById = new Map(organizations.map((o) => [o.id, o]));
+      const items = services.flatMap((service) => {
+        const live = versions.filter(
+          (v) => v.serviceId === service.id && (v.status === 'published' || v.status === 'deprecated'),
+        );
+        const system = systemById.get(service.providerSystemId);
+        const org = system ? orgById.get(system.organizationId) : undefined;
+        if (live.length === 0 || !system || !org || service.decommissionedAt) return [];
+        return [
+          {
+            context: service.context,
+            name: service.name,
+            provider: { organizationCode: org.code, organizationName: org.name, systemName: system.name },
+            description: Object.fromEntries(
+              Object.entries(service.description).filter(([, v]) => typeof v === 'string'),
+            ),
+            decommissionAt: service.decommissionAt,
+            versions: live.map((v) => ({
+              version: v.version,
+              protocol: v.protocol,
+              status: v.status,
+              path: `/${service.context}/${v.version}`,
+              sunsetAt: v.sunsetAt,
+              resources: v.resources,
+            })),
+          },
+        ];
+      });
+      return { items };
+    },
+  );
+
+  app.get(
+    '/public/contacts',
+    {
+      schema: {
+        tags,
+        security: [],
+        summary: 'Cán bộ đầu mối của các cơ quan (R-09) / Contact points of the organizations',
+        response: { 200: ListOf(PublicOrganization) },
+      },
+    },
+    async () => ({
+      items: (await registry.listOrganizations()).map((o) => ({
+        code: o.code,
+        name: o.name,
+        contact: o.contact,
+      })),
+    }),
+  );
+}

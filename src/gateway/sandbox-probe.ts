@@ -1,0 +1,43 @@
+import type { ResourceTemplate } from '../core/types.ts';
+
+/**
+ * A concrete path for a version's first readable resource: `{param}` segments become `thu-nghiem`, a final `/*`
+ * is dropped. Used by the operator's sandbox test call before publishing (R-11).
+ */
+export function samplePath(
+  context: string,
+  version: string,
+  resources: ResourceTemplate[],
+): { method: string; path: string } {
+  const r = resources.find((t) => t.method === 'GET' || t.method === '*') ?? resources[0];
+  const resource = (r?.path ?? '/').replace(/\/\*$/, '').replace(/\{[^}]+\}/g, 'thu-nghiem');
+  return { method: r && r.method !== '*' ? r.method : 'GET', path: `/${context}/${version}${resource}` };
+}
+
+/**
+ * One call through the gateway in the sandbox with a sandbox credential, as the operator's test client makes it
+ * (R-11: the service is tested in the sandbox before it is published). Returns the status the gateway answered;
+ * the gateway records the call, and that record is the evidence `Lifecycle.publishVersion` looks for.
+ */
+export async function sandboxTestCall(
+  gatewayUrl: string,
+  credential: { consumerKey: string; consumerSecret: string },
+  call: { method: string; path: string },
+): Promise<number> {
+  const tokenResponse = await fetch(`${gatewayUrl}/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${credential.consumerKey}:${credential.consumerSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  if (tokenResponse.status !== 200) return tokenResponse.status;
+  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  const response = await fetch(`${gatewayUrl}${call.path}`, {
+    method: call.method,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
