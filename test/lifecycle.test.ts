@@ -23,6 +23,15 @@ for (const kind of storeKinds) {
     let lifecycle: Lifecycle;
     const call = (path: string, token: string) =>
       fetch(`${h.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    /** Notifications queued for an address, by event type (the outbox; delivery is tested in notifications.test.ts). */
+    const queuedFor = async (email: string) =>
+      (
+        await h.store.db
+          .selectFrom('notifications')
+          .select(['event_type', 'subject'])
+          .where('recipient', '=', email)
+          .execute()
+      ).map((n) => n.event_type);
     const count = async (table: 'notices' | 'audit_events') =>
       (await h.store.db.selectFrom(table).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n;
 
@@ -80,6 +89,9 @@ for (const kind of storeKinds) {
       assert.match(res.headers.get('deprecation') ?? '', /^@\d+$/);
       assert.equal(res.headers.get('sunset'), new Date(sunsetMs).toUTCString());
       assert.equal(res.headers.get('link'), '</dancu/2.0>; rel="successor-version"');
+
+      // The consumer organization subscribed to 1.0 is told, at its contact point (R-18).
+      assert.ok((await queuedFor('stp@angiang.gov.vn')).includes('notice.deprecation'));
       assert.ok(
         (await lifecycle.listNotices()).some((n) => n.kind === 'deprecation' && n.versionId === seed.v1.id),
       );
@@ -178,6 +190,32 @@ for (const kind of storeKinds) {
       assert.ok(before.events < (await count('audit_events')));
     });
 
+    test('an upstream endpoint change of a version in use is published and sent to its consumers (R-19)', async () => {
+      const v2 = (await h.registry.listVersions({ serviceId: seed.dancu.id })).find(
+        (v) => v.version === '2.0',
+      )!;
+      // The consumer moves to 2.0 (the maintenance test below relies on this subscription too).
+      await h.registry.createSubscription(
+        { systemId: seed.consumerSystem.id, versionId: v2.id, environment: 'production' },
+        'test',
+      );
+      const before = (await queuedFor('stp@angiang.gov.vn')).filter(
+        (e) => e === 'notice.endpoint_change',
+      ).length;
+      await h.registry.updateVersion(
+        v2.id,
+        { upstreams: { production: `${upstream.url}/api/dancu-v2` } },
+        'test',
+      );
+      assert.ok(
+        (await lifecycle.listNotices()).some((n) => n.kind === 'endpoint_change' && n.versionId === v2.id),
+      );
+      const after = (await queuedFor('stp@angiang.gov.vn')).filter(
+        (e) => e === 'notice.endpoint_change',
+      ).length;
+      assert.equal(after, before + 1);
+    });
+
     test('rotation: both secrets work during the overlap, then only the new one', async () => {
       const sys = await h.registry.createSystem(
         { organizationId: seed.consumer.id, name: 'Hệ thống xoay khoá', isProvider: false, isConsumer: true },
@@ -222,11 +260,8 @@ for (const kind of storeKinds) {
       const v2 = (await h.registry.listVersions({ serviceId: seed.dancu.id })).find(
         (v) => v.version === '2.0',
       )!;
-      await h.registry.createSubscription(
-        { systemId: seed.consumerSystem.id, versionId: v2.id, environment: 'production' },
-        'test',
-      );
       await h.snapshots.refresh();
+      assert.ok(v2, 'subscribed in the endpoint-change test above');
       const token = await getToken(h.url, seed.credential.consumerKey, seed.credential.consumerSecret);
       const now = clock.nowMs();
       await assert.rejects(
@@ -253,6 +288,10 @@ for (const kind of storeKinds) {
         'test',
       );
       await h.snapshots.refresh();
+      assert.ok(
+        (await queuedFor('stp@angiang.gov.vn')).includes('notice.maintenance'),
+        'subscribers told ahead (R-24)',
+      );
       assert.equal((await call('/dancu/2.0/congdan/1', token)).status, 200, 'before the window');
       clock.advance(3_600_000 + 60_000);
       const during = await call(

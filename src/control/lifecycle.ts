@@ -14,6 +14,7 @@ import type {
 } from '../core/types.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
+import { publishNotice } from './notices.ts';
 import type { Registry } from './registry.ts';
 
 const DAY_MS = 86_400_000;
@@ -46,39 +47,6 @@ function looksLike(type: 'openapi' | 'wsdl', text: string): boolean {
 }
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
-
-async function publishNotice(
-  trx: Transaction<Database>,
-  notice: {
-    kind: NoticeKind;
-    title: string;
-    body: string;
-    serviceId?: string | null;
-    versionId?: string | null;
-    startsAt?: Date | null;
-    endsAt?: Date | null;
-  },
-  now: Date,
-  actor: string,
-): Promise<string> {
-  const id = newId('ntc', now.getTime());
-  await trx
-    .insertInto('notices')
-    .values({
-      id,
-      kind: notice.kind,
-      title: notice.title,
-      body: notice.body,
-      service_id: notice.serviceId ?? null,
-      version_id: notice.versionId ?? null,
-      starts_at: notice.startsAt ?? null,
-      ends_at: notice.endsAt ?? null,
-      published_at: now,
-      created_by: actor,
-    })
-    .execute();
-  return id;
-}
 
 /**
  * The changing and ending of services and credentials (Articles 13–15): versions side by side with a sunset,
@@ -264,6 +232,7 @@ export class Lifecycle {
               `Dịch vụ "${version.name}" phiên bản ${old.version} được thay bằng ${version.version}; phiên bản cũ ngừng hoạt động ngày ${sunset.toISOString().slice(0, 10)}. ` +
               `Version ${old.version} is replaced by ${version.version} and stops on ${sunset.toISOString().slice(0, 10)}.`,
           },
+          [old.id],
           now,
           actor,
         );
@@ -353,6 +322,7 @@ export class Lifecycle {
           title: `Ngừng cung cấp dịch vụ ${service.context} / Service ${service.context} ends`,
           body: `Dịch vụ "${service.name}" ngừng cung cấp từ ${at.toISOString().slice(0, 10)}. Lý do: ${input.reason}. / The service ends on ${at.toISOString().slice(0, 10)}.`,
         },
+        await versionIdsOf(trx, serviceId),
         now,
         actor,
       );
@@ -400,6 +370,7 @@ export class Lifecycle {
           title: input.title,
           body: input.body,
         },
+        input.serviceId ? await versionIdsOf(trx, input.serviceId) : 'all',
         now,
         actor,
       );
@@ -646,6 +617,15 @@ function toNotice(r: {
     endsAt: iso(r.ends_at),
     publishedAt: iso(r.published_at)!,
   };
+}
+
+async function versionIdsOf(trx: Transaction<Database>, serviceId: string): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('service_versions')
+    .select('id')
+    .where('service_id', '=', serviceId)
+    .execute();
+  return rows.map((r) => r.id);
 }
 
 /** Revokes the active credentials of these (system, environment) pairs that no active subscription needs any more. */

@@ -23,6 +23,7 @@ import type {
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { type ChangeEvent, recordChange } from './audit.ts';
+import { publishNotice } from './notices.ts';
 import {
   assertVersionMove,
   parseTimeOfUse,
@@ -559,10 +560,32 @@ export class Registry {
         })
         .where('id', '=', id)
         .execute();
+      const updated = await this.requireVersion(trx, id);
+      // R-19: the provider's endpoint of a version in use changed — the consumers concerned are told, with a
+      // public notice, in this same transaction (they keep calling the same gateway address).
+      const endpointMoved =
+        updated.sandbox_url !== current.sandbox_url || updated.production_url !== current.production_url;
+      if (endpointMoved && ['sandbox_test', 'published', 'deprecated'].includes(current.status)) {
+        await publishNotice(
+          trx,
+          {
+            kind: 'endpoint_change',
+            serviceId: current.service_id,
+            versionId: id,
+            title: `Thay đổi địa chỉ dịch vụ nguồn ${current.context} ${current.version} / Upstream endpoint changed`,
+            body:
+              `Hệ thống cung cấp của dịch vụ ${current.context} ${current.version} đã đổi địa chỉ kết nối. Bên khai thác tiếp tục gọi qua LGSP như cũ; ` +
+              'nếu có lỗi, hãy liên hệ đầu mối của Sở TT&TT. / The provider endpoint changed; keep calling through the LGSP as before.',
+          },
+          [id],
+          now,
+          actor,
+        );
+      }
       const action =
         patch.status && patch.status !== current.status ? `version.${patch.status}` : 'version.update';
       return {
-        result: toVersion(await this.requireVersion(trx, id)),
+        result: toVersion(updated),
         event: {
           actor,
           action,
