@@ -8,6 +8,7 @@ import { registeredRoutes } from '../src/api/server.ts';
 import { main } from '../src/cli/main.ts';
 import type { Role } from '../src/control/accounts.ts';
 import { ConnectionRequests } from '../src/control/connection-requests.ts';
+import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { newId } from '../src/core/ids.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
@@ -51,6 +52,8 @@ interface Fixture {
   credB: string;
   /** A connection request of organization B. */
   reqB: string;
+  /** A webhook endpoint of organization B. */
+  hookB: string;
 }
 
 interface Case {
@@ -642,6 +645,46 @@ const ROUTES: Row[] = [
     route: 'GET /api/v1/notices',
     cases: () => [{ as: 'agencyA', path: '/api/v1/notices', status: 200 }],
   },
+  // ── Webhooks: an organization registers its own receivers ───────────────────────────────────────────────
+  {
+    route: 'POST /api/v1/webhooks',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/webhooks',
+        body: { organizationId: f.orgB, url: 'https://b.example.gov.vn/hook' },
+        status: 403,
+      },
+      {
+        as: 'agencyA',
+        path: '/api/v1/webhooks',
+        body: { url: 'https://a.example.gov.vn/hook', events: ['notice.deprecation'] },
+        status: 201,
+        check: (b) => {
+          assert.equal(b['organizationId'], f.orgA);
+          assert.equal(typeof b['secret'], 'string');
+        },
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/webhooks',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/webhooks?organizationId=${f.orgB}`,
+        status: 200,
+        check: (b) => assert.deepEqual(b['items'], []),
+      },
+    ],
+  },
+  {
+    route: 'DELETE /api/v1/webhooks/:id',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/webhooks/${f.hookB}`, status: 403 },
+      { as: 'auditor', path: `/api/v1/webhooks/${f.hookB}`, status: 403 },
+    ],
+  },
   // ── Transactions: agency sees the records where it is the consumer or the provider (R-23) ─────────────────
   {
     route: 'GET /api/v1/transactions',
@@ -900,6 +943,14 @@ async function seed(h: AdminHarness): Promise<Fixture> {
     credA2: credA2.id,
     credB: credB.id,
     reqB: reqB.id,
+    hookB: (
+      await createWebhookEndpoint(
+        h.store,
+        h.clock,
+        { organizationId: orgB.id, url: 'https://b.example.gov.vn/hook' },
+        'test',
+      )
+    ).id,
   };
 }
 

@@ -20,6 +20,7 @@ import { systemRoutes } from './routes/systems.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 import { userRoutes } from './routes/users.ts';
 import { versionRoutes } from './routes/versions.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { ProblemSchema } from './schemas.ts';
 
 export type { AdminDeps } from './deps.ts';
@@ -179,6 +180,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
         await connectionRequestRoutes(secured, deps);
         await userRoutes(secured, deps);
         await lifecycleRoutes(secured, deps);
+        await webhookRoutes(secured, deps);
       });
     },
     { prefix: '/api/v1' },

@@ -13,6 +13,7 @@ import { systemCommands } from './commands/system.ts';
 import { transactionCommands } from './commands/transactions.ts';
 import { userCommands } from './commands/user.ts';
 import { versionCommands } from './commands/version.ts';
+import { webhookCommands } from './commands/webhook.ts';
 import { type CliIo, Interrupted, processIo } from './io.ts';
 
 export type { CliIo } from './io.ts';
@@ -28,6 +29,7 @@ const GROUPS: Group[] = [
   transactionCommands,
   auditCommands,
   userCommands,
+  webhookCommands,
 ];
 
 const SINGLE: Record<string, Subcommand> = { login, logout, whoami };
