@@ -97,6 +97,31 @@ describe('lgsp demo', () => {
     assert.ok(!dump.includes(JSON.parse(body).duLieu.hoTen), 'no body');
   });
 
+  test('the public endpoints list its published services and the contact points, without login (R-09, R-10)', async () => {
+    const services = (await (await fetch(`${info.adminUrl}/api/v1/public/services`)).json()) as {
+      items: Array<{
+        context: string;
+        provider: { organizationCode: string };
+        versions: Array<{ status: string }>;
+      }>;
+    };
+    const dancu = services.items.find((s) => s.context === 'dancu');
+    assert.ok(dancu, 'the citizen lookup is published');
+    assert.equal(dancu.provider.organizationCode, '000.00.31.H01');
+    assert.equal(dancu.versions[0]?.status, 'published');
+    const contacts = (await (await fetch(`${info.adminUrl}/api/v1/public/contacts`)).json()) as {
+      items: Array<{ code: string; contact: { name: string; email: string } | null }>;
+    };
+    for (const code of ['000.00.17.H01', '000.00.31.H01', '000.00.12.H01', '000.00.40.H01']) {
+      assert.ok(
+        contacts.items.find((o) => o.code === code)?.contact?.email,
+        `${code} names its contact point`,
+      );
+    }
+    const notices = await fetch(`${info.adminUrl}/api/v1/public/notices`);
+    assert.equal(notices.status, 200);
+  });
+
   test('after the credential is revoked through the admin API, its existing token → 401 within 1 s', async () => {
     const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
     assert.equal(

@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { ConnectionRequests } from '../control/connection-requests.ts';
 import { newSecret } from '../core/ids.ts';
-import type { IssuedCredential } from '../core/types.ts';
+import type { ContactPoint, IssuedCredential } from '../core/types.ts';
 import { localUrl, startPlatform } from '../platform.ts';
+import type { Store } from '../store/port.ts';
 import { type OnboardingEnv, publishThroughSandbox } from './onboarding.ts';
 import { configOrExplain, explainStartError, untilSignal } from './start.ts';
 
@@ -55,7 +57,7 @@ interface DemoObjects {
  * sandbox and production. On a store already seeded (LGSP_DATA_DIR reused) it repoints the upstreams at this
  * run's upstream and issues a fresh credential, since secrets are never stored.
  */
-async function seedDemo(env: OnboardingEnv, upstreamUrl: string): Promise<DemoObjects> {
+async function seedDemo(env: OnboardingEnv & { store: Store }, upstreamUrl: string): Promise<DemoObjects> {
   const { registry } = env;
   const existing = (await registry.listOrganizations()).find((o) => o.code === '000.00.12.H01');
   if (existing) {
@@ -131,29 +133,53 @@ async function seedDemo(env: OnboardingEnv, upstreamUrl: string): Promise<DemoOb
     },
     ACTOR,
   );
-  const population = await registry.createSystem(
+  // Each agency's system is connected the regulated way: the agency applies with the Appendix's
+  // fields, the operator approves, and the approval creates the system.
+  const requests = new ConnectionRequests(env.store, registry);
+  const connect = async (
+    organization: { id: string; contact: ContactPoint | null },
+    system: { name: string; description?: string; isProvider: boolean; isConsumer: boolean },
+    purpose: string,
+  ) => {
+    const request = await requests.submit(
+      {
+        organizationId: organization.id,
+        systemName: system.name,
+        systemDescription: system.description ?? null,
+        isProvider: system.isProvider,
+        isConsumer: system.isConsumer,
+        purpose,
+        scopeOfUse: 'Toàn cơ quan và các đơn vị trực thuộc',
+        contact: organization.contact!,
+      },
+      ACTOR,
+    );
+    return (await requests.approve(request.id, ACTOR, 'Đủ điều kiện kết nối')).system;
+  };
+  const population = await connect(
+    police,
     {
-      organizationId: police.id,
       name: 'CSDL Dân cư tỉnh An Giang',
       description: 'Cung cấp tra cứu thông tin công dân',
       isProvider: true,
       isConsumer: false,
     },
-    ACTOR,
+    'Cung cấp dữ liệu dân cư cho các cơ quan trong tỉnh',
   );
-  const taxSystem = await registry.createSystem(
-    { organizationId: tax.id, name: 'Hệ thống quản lý thuế', isProvider: true, isConsumer: false },
-    ACTOR,
+  const taxSystem = await connect(
+    tax,
+    { name: 'Hệ thống quản lý thuế', isProvider: true, isConsumer: false },
+    'Cung cấp thông tin doanh nghiệp theo mã số thuế',
   );
-  const civil = await registry.createSystem(
+  const civil = await connect(
+    justice,
     {
-      organizationId: justice.id,
       name: 'Hệ thống quản lý hộ tịch',
       description: 'Khai thác dữ liệu dân cư khi đăng ký hộ tịch',
       isProvider: false,
       isConsumer: true,
     },
-    ACTOR,
+    'Khai thác dữ liệu dân cư khi giải quyết thủ tục hộ tịch',
   );
 
   const dancu = await registry.createService(
@@ -210,9 +236,10 @@ async function seedDemo(env: OnboardingEnv, upstreamUrl: string): Promise<DemoOb
   );
   // Both services reach production the regulated way: submitted with their OpenAPI document, tested in
   // the sandbox by the operator's test client through this very gateway, then published on that evidence.
-  const testerSystem = await registry.createSystem(
-    { organizationId: operator.id, name: 'Công cụ kiểm thử LGSP', isProvider: false, isConsumer: true },
-    ACTOR,
+  const testerSystem = await connect(
+    operator,
+    { name: 'Công cụ kiểm thử LGSP', isProvider: false, isConsumer: true },
+    'Thử nghiệm các dịch vụ ở môi trường sandbox trước khi công bố (R-11)',
   );
   const tester = {
     systemId: testerSystem.id,
