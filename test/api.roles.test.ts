@@ -52,6 +52,8 @@ interface Fixture {
   credB: string;
   /** A connection request of organization B. */
   reqB: string;
+  /** A subscription request (R-12) of organization B's system, to A's (draft) version, waiting. */
+  subReqB: string;
   /** A webhook endpoint of organization B. */
   hookB: string;
 }
@@ -543,6 +545,206 @@ const ROUTES: Row[] = [
       },
     ],
   },
+  // ── Subscription requests (R-12): the consumer agency registers and collects; reviewers decide ───────────
+  {
+    route: 'POST /api/v1/subscription-requests',
+    cases: (f) => {
+      const form = { application: 'Ứng dụng', purpose: 'Tra cứu', frequencyPerDay: 10 };
+      return [
+        {
+          as: 'agencyA',
+          path: '/api/v1/subscription-requests',
+          body: { ...form, systemId: f.sysB, versionId: f.verA },
+          status: 403,
+        },
+        {
+          as: 'reviewer',
+          path: '/api/v1/subscription-requests',
+          body: { ...form, systemId: f.sysA, versionId: f.verB },
+          status: 403,
+        },
+        {
+          as: 'agencyA',
+          path: '/api/v1/subscription-requests',
+          body: { ...form, systemId: f.sysA, versionId: f.verB },
+          status: 409,
+          code: 'CP_VERSION_NOT_PUBLISHED',
+        },
+      ];
+    },
+  },
+  {
+    route: 'GET /api/v1/subscription-requests',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/subscription-requests',
+        status: 200,
+        check: (b) => {
+          assert.deepEqual(ids(b), []);
+          assert.equal(b['overdueCount'], 0);
+        },
+      },
+      { as: 'agencyA', path: `/api/v1/subscription-requests?organizationId=${f.orgB}`, status: 403 },
+      {
+        as: 'auditor',
+        path: '/api/v1/subscription-requests?overdue=false',
+        status: 200,
+        check: (b) => assert.deepEqual(ids(b), [f.subReqB]),
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/subscription-requests/:id',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/subscription-requests/${f.subReqB}`, status: 403 },
+      {
+        as: 'auditor',
+        path: `/api/v1/subscription-requests/${f.subReqB}`,
+        status: 200,
+        check: (b) => assert.equal(b['status'], 'submitted'),
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/subscription-requests/:id/guide',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/subscription-requests/${f.subReqB}/guide`, status: 403 },
+      {
+        as: 'reviewer',
+        path: `/api/v1/subscription-requests/${f.subReqB}/guide`,
+        status: 409,
+        code: 'CP_REQUEST_STATE',
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/subscription-requests/:id/approve-sandbox',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/subscription-requests/${f.subReqB}/approve-sandbox`,
+        body: {},
+        status: 403,
+      },
+      {
+        as: 'reviewer',
+        path: `/api/v1/subscription-requests/${f.subReqB}/approve-sandbox`,
+        body: {},
+        status: 409,
+        code: 'CP_VERSION_NOT_PUBLISHED',
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/subscription-requests/:id/approve-production',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/subscription-requests/${f.subReqB}/approve-production`,
+        body: {},
+        status: 403,
+      },
+      {
+        as: 'reviewer',
+        path: `/api/v1/subscription-requests/${f.subReqB}/approve-production`,
+        body: {},
+        status: 409,
+        code: 'CP_REQUEST_STATE',
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/subscription-requests/:id/needs-completion',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/subscription-requests/${f.subReqB}/needs-completion`,
+        body: { reasons: ['x'] },
+        status: 403,
+      },
+      {
+        as: 'reviewer',
+        path: `/api/v1/subscription-requests/${f.subReqB}/needs-completion`,
+        body: { reasons: [] },
+        status: 400,
+        code: 'API_VALIDATION_FAILED',
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/subscription-requests/:id/reject',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/subscription-requests/${f.subReqB}/reject`,
+        body: { reasons: ['x'] },
+        status: 403,
+      },
+      {
+        as: 'reviewer',
+        path: `/api/v1/subscription-requests/${f.subReqB}/reject`,
+        body: { reasons: [] },
+        status: 400,
+        code: 'API_VALIDATION_FAILED',
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/subscription-requests/:id/request-production',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/subscription-requests/${f.subReqB}/request-production`,
+        body: {},
+        status: 403,
+      },
+      {
+        as: 'admin',
+        path: `/api/v1/subscription-requests/${f.subReqB}/request-production`,
+        body: {},
+        status: 409,
+        code: 'CP_REQUEST_STATE',
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/subscription-requests/:id/resubmit',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/subscription-requests/${f.subReqB}/resubmit`, body: {}, status: 403 },
+      {
+        as: 'admin',
+        path: `/api/v1/subscription-requests/${f.subReqB}/resubmit`,
+        body: {},
+        status: 409,
+        code: 'CP_REQUEST_STATE',
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/subscription-requests/:id/credentials/:environment/collect',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/subscription-requests/${f.subReqB}/credentials/sandbox/collect`,
+        body: {},
+        status: 403,
+      },
+      {
+        as: 'reviewer',
+        path: `/api/v1/subscription-requests/${f.subReqB}/credentials/sandbox/collect`,
+        body: {},
+        status: 403,
+      },
+      {
+        as: 'admin',
+        path: `/api/v1/subscription-requests/${f.subReqB}/credentials/production/collect`,
+        body: {},
+        status: 409,
+        code: 'CP_REQUEST_STATE',
+      },
+    ],
+  },
   // ── Lifecycle (R-11, R-18, R-19, R-21, R-24): workflow steps, each with its own roles ───────────────────────
   {
     route: 'POST /api/v1/versions/:id/submit',
@@ -921,6 +1123,27 @@ async function seed(h: AdminHarness): Promise<Fixture> {
     },
     'test',
   );
+  // Written as a row: the workflow accepts requests for published versions only, and these are drafts.
+  const subReqB = newId('req', h.clock.nowMs());
+  await h.store.db
+    .insertInto('subscription_requests')
+    .values({
+      id: subReqB,
+      system_id: sysB.id,
+      version_id: verA.id,
+      application: 'Ứng dụng của B',
+      purpose: 'Khai thác dữ liệu hộ tịch',
+      frequency_per_day: 100,
+      frequency_per_minute: null,
+      time_of_use: null,
+      other_notes: null,
+      status: 'submitted',
+      requested_by: 'test',
+      submitted_at: new Date(h.clock.nowMs()),
+      stage_started_at: new Date(h.clock.nowMs()),
+      updated_at: new Date(h.clock.nowMs()),
+    })
+    .execute();
   await insertTransactions(h.store, [
     record(0, [sysA.id, A_CODE], [sysB.id, B_CODE]),
     record(1, [sysB.id, B_CODE], [sysA.id, A_CODE]),
@@ -943,6 +1166,7 @@ async function seed(h: AdminHarness): Promise<Fixture> {
     credA2: credA2.id,
     credB: credB.id,
     reqB: reqB.id,
+    subReqB,
     hookB: (
       await createWebhookEndpoint(
         h.store,

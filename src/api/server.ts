@@ -15,6 +15,7 @@ import { healthRoutes, metaRoutes } from './routes/meta.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { publicRoutes } from './routes/public.ts';
 import { serviceRoutes } from './routes/services.ts';
+import { subscriptionRequestRoutes } from './routes/subscription-requests.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { systemRoutes } from './routes/systems.ts';
 import { transactionRoutes } from './routes/transactions.ts';
@@ -178,6 +179,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
         await transactionRoutes(secured, deps);
         await auditRoutes(secured, deps);
         await connectionRequestRoutes(secured, deps);
+        await subscriptionRequestRoutes(secured, deps);
         await userRoutes(secured, deps);
         await lifecycleRoutes(secured, deps);
         await webhookRoutes(secured, deps);

@@ -9,6 +9,7 @@ import { credentialCommands } from './commands/credential.ts';
 import { orgCommands } from './commands/org.ts';
 import { serviceCommands } from './commands/service.ts';
 import { subscriptionCommands } from './commands/subscription.ts';
+import { subscriptionRequestCommands } from './commands/subscription-request.ts';
 import { systemCommands } from './commands/system.ts';
 import { transactionCommands } from './commands/transactions.ts';
 import { userCommands } from './commands/user.ts';
@@ -26,6 +27,7 @@ const GROUPS: Group[] = [
   subscriptionCommands,
   credentialCommands,
   connectionRequestCommands,
+  subscriptionRequestCommands,
   transactionCommands,
   auditCommands,
   userCommands,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { VIETNAM_HOLIDAYS_2026 } from './working-days.ts';
 
 /**
  * The one configuration schema (DESIGN.md, "Config is one strict schema"): defaults → optional JSON config file
@@ -74,6 +75,23 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    workflow: Type.Object(
+      {
+        holidays: Type.Array(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$' }), {
+          maxItems: 1000,
+          default: [...VIETNAM_HOLIDAYS_2026],
+          description:
+            'Ngày nghỉ lễ (YYYY-MM-DD, giờ địa phương) không tính vào hạn xử lý đề nghị; mặc định: ngày nghỉ 2026',
+        }),
+        responseDeadlineWorkingDays: Type.Integer({
+          minimum: 1,
+          maximum: 60,
+          default: 2,
+          description: 'Hạn xử lý đề nghị đăng ký khai thác, ngày làm việc (Nghị định 194/2025: 2)',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },
@@ -107,6 +125,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_MAIL_FROM: 'notifications.mailFrom',
   LGSP_NOTIFY_POLL_INTERVAL_MS: 'notifications.pollIntervalMs',
   LGSP_NOTIFY_MAX_ATTEMPTS: 'notifications.maxAttempts',
+  LGSP_HOLIDAYS: 'workflow.holidays',
   LGSP_LOG_LEVEL: 'logLevel',
 };
 
@@ -151,12 +170,20 @@ function merge(base: Json, over: Json): Json {
   return out;
 }
 
-/** Environment values are strings; a setting the schema declares an integer is converted when it looks like one. */
+/**
+ * Environment values are strings; a setting the schema declares an integer is converted when it looks like one,
+ * and a list is given comma-separated (`LGSP_HOLIDAYS=2026-01-01,2026-04-30`; empty: none).
+ */
 function envValue(raw: string, path: string): unknown {
   let node: unknown = ConfigSchema;
   for (const key of path.split('.')) node = (node as { properties?: Json }).properties?.[key];
-  const isInteger = (node as { type?: string } | undefined)?.type === 'integer';
-  return isInteger && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+  const type = (node as { type?: string } | undefined)?.type;
+  if (type === 'array')
+    return raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+  return type === 'integer' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
 }
 
 export interface LoadConfigOptions {

@@ -290,8 +290,8 @@ export const ERRORS = {
   },
   CP_REQUEST_STATE: {
     status: 409,
-    titleVi: 'Đề nghị đã được xử lý, không thể phê duyệt hoặc từ chối lại',
-    title: 'Only a submitted request can be approved or rejected; this one was already decided',
+    titleVi: 'Trạng thái của đề nghị không cho phép thao tác này (ví dụ: đề nghị đã được xử lý)',
+    title: 'The request is not in a state that allows this step (e.g. it was already decided)',
   },
   CP_SANDBOX_TEST_REQUIRED: {
     status: 409,
@@ -303,6 +303,17 @@ export const ERRORS = {
     status: 400,
     titleVi: 'Thiếu nội dung mô tả kỹ thuật của dịch vụ',
     title: 'Submitting needs every R-11 item of the technical description and an OpenAPI or WSDL document',
+  },
+  CP_SANDBOX_CALL_REQUIRED: {
+    status: 409,
+    titleVi: 'Hệ thống khai thác chưa có lời gọi thành công ở môi trường sandbox tới phiên bản dịch vụ này',
+    title:
+      'Production needs a successful sandbox call by this consumer system to this service version, recorded by the gateway (R-12)',
+  },
+  CP_VERSION_NOT_PUBLISHED: {
+    status: 409,
+    titleVi: 'Phiên bản dịch vụ chưa được công bố hoặc đã ngừng',
+    title: 'Consumers register for published service versions only',
   },
 } as const satisfies Record<string, ErrorSpec>;
 

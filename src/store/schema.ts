@@ -216,7 +216,43 @@ export interface Database {
     submitted_by: string;
     submitted_at: Timestamp;
   };
+  /** Consumer subscription requests, migrations/0007_subscription_requests.sql. */
+  subscription_requests: {
+    id: string;
+    system_id: string;
+    version_id: string;
+    application: string;
+    purpose: string;
+    frequency_per_day: number;
+    frequency_per_minute: number | null;
+    time_of_use: string | null;
+    other_notes: string | null;
+    status: SubscriptionRequestStatus;
+    reasons: ColumnType<string[], string[] | undefined, string[]>;
+    completion_stage: 'submitted' | 'production_requested' | null;
+    sandbox_subscription_id: string | null;
+    production_subscription_id: string | null;
+    sandbox_credential_id: string | null;
+    production_credential_id: string | null;
+    sandbox_credential_collected_at: Timestamp | null;
+    production_credential_collected_at: Timestamp | null;
+    sandbox_evidence_txn_id: string | null;
+    requested_by: string;
+    submitted_at: Timestamp;
+    stage_started_at: Timestamp;
+    decided_by: string | null;
+    decided_at: Timestamp | null;
+    updated_at: Timestamp;
+  };
 }
+
+export type SubscriptionRequestStatus =
+  | 'submitted'
+  | 'sandbox_approved'
+  | 'production_requested'
+  | 'production_approved'
+  | 'needs_completion'
+  | 'rejected';
 
 export interface TransactionRow {
   id: string;

@@ -16,6 +16,7 @@ export const TAGS = {
   notices: 'Thông báo / Notices',
   public: 'Công khai / Public',
   connectionRequests: 'Đề nghị kết nối / Connection requests',
+  subscriptionRequests: 'Đề nghị đăng ký khai thác / Subscription requests',
   users: 'Người dùng và vai trò / Users and roles',
 } as const;
 

@@ -1,0 +1,404 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { bool, list, positiveInt, required, str, UsageError } from '../args.ts';
+import { seg } from '../client.ts';
+import type { Context, Group, Subcommand } from '../command.ts';
+import { fields, table, time } from '../format.ts';
+
+interface SubscriptionRequest {
+  id: string;
+  systemId: string;
+  systemName: string;
+  organizationCode: string;
+  organizationName: string;
+  versionId: string;
+  serviceName: string;
+  context: string;
+  version: string;
+  application: string;
+  purpose: string;
+  frequencyPerDay: number;
+  frequencyPerMinute: number | null;
+  timeOfUse: string | null;
+  otherNotes: string | null;
+  status: string;
+  reasons: string[];
+  sandboxSubscriptionId: string | null;
+  productionSubscriptionId: string | null;
+  sandboxCredentialId: string | null;
+  sandboxCredentialCollectedAt: string | null;
+  productionCredentialId: string | null;
+  productionCredentialCollectedAt: string | null;
+  submittedAt: string;
+  stageStartedAt: string;
+  decidedAt: string | null;
+  age: { workingDays: number; deadlineAt: string; overdue: boolean } | null;
+}
+
+interface Guide {
+  service: { context: string; name: string; description: Record<string, string | undefined> };
+  version: {
+    version: string;
+    protocol: string;
+    resources: Array<{ method: string; path: string }>;
+    technicalDocumentType: string | null;
+    technicalDocument: string | null;
+  };
+  gateway: { tokenPath: string; basePath: string; howToCall: string };
+  environments: Array<{
+    environment: string;
+    subscriptionId: string;
+    quotaPerDay: number | null;
+    quotaPerMinute: number | null;
+    timeOfUse: string | null;
+    consumerKey: string | null;
+    credentialIssuedByThisRequest: boolean;
+    credentialCollected: boolean;
+  }>;
+}
+
+const STATUS_VI: Record<string, string> = {
+  submitted: 'chờ duyệt sandbox/submitted',
+  sandbox_approved: 'đã duyệt sandbox/sandbox approved',
+  production_requested: 'chờ duyệt chính thức/production requested',
+  production_approved: 'đã duyệt chính thức/production approved',
+  needs_completion: 'cần bổ sung/needs completion',
+  rejected: 'từ chối/rejected',
+};
+
+function age(r: SubscriptionRequest): string | null {
+  if (!r.age) return null;
+  const flag = r.age.overdue ? ' — QUÁ HẠN / OVERDUE' : '';
+  return `${r.age.workingDays} ngày làm việc / working days; hạn / deadline ${time(r.age.deadlineAt)}${flag}`;
+}
+
+function showRequest(r: SubscriptionRequest): string {
+  const collected = (id: string | null, at: string | null) =>
+    id ? `${id}${at ? ` (đã nhận / collected ${time(at)})` : ' (chưa nhận / not collected)'}` : null;
+  return fields([
+    ['ID', r.id],
+    [
+      'Hệ thống khai thác / Consumer',
+      `${r.systemName} (${r.systemId}), ${r.organizationName} (${r.organizationCode})`,
+    ],
+    ['Dịch vụ / Service', `${r.serviceName}: ${r.context} ${r.version} (${r.versionId})`],
+    ['Ứng dụng / Application', r.application],
+    ['Mục đích / Purpose', r.purpose],
+    [
+      'Tần suất / Frequency',
+      `${r.frequencyPerDay} lượt/ngày per day${r.frequencyPerMinute ? `, ${r.frequencyPerMinute}/phút per minute` : ''}`,
+    ],
+    ['Thời gian khai thác / Time of use', r.timeOfUse ?? 'cả ngày / all day'],
+    ['Khác / Other notes', r.otherNotes],
+    ['Trạng thái / Status', STATUS_VI[r.status] ?? r.status],
+    ['Lý do, nội dung bổ sung / Reasons', r.reasons.length ? r.reasons.join('; ') : null],
+    ['Thời gian chờ / Age', age(r)],
+    ['Đăng ký sandbox / Sandbox subscription', r.sandboxSubscriptionId],
+    ['Khoá sandbox / Sandbox credential', collected(r.sandboxCredentialId, r.sandboxCredentialCollectedAt)],
+    ['Đăng ký chính thức / Production subscription', r.productionSubscriptionId],
+    [
+      'Khoá chính thức / Production credential',
+      collected(r.productionCredentialId, r.productionCredentialCollectedAt),
+    ],
+    ['Gửi lúc / Submitted', time(r.submittedAt)],
+    ['Quyết định lúc / Decided', r.decidedAt ? time(r.decidedAt) : null],
+  ]);
+}
+
+function environment(ctx: Context): 'sandbox' | 'production' {
+  const env = required(ctx.values, 'env', ctx.usage);
+  if (env !== 'sandbox' && env !== 'production')
+    throw new UsageError(`--env: sandbox | production: ${env}`, ctx.usage);
+  return env;
+}
+
+function reasons(ctx: Context): string[] {
+  const given = list(ctx.values, 'reason').filter((r) => r.trim() !== '');
+  if (given.length === 0) throw new UsageError('Thiếu / Missing --reason', ctx.usage);
+  return given;
+}
+
+/** A step on one request that answers the request: POST, print it with a headline. */
+function step(
+  path: string,
+  summary: string,
+  done: string,
+  body: (ctx: Context) => unknown = () => ({}),
+  extra: Partial<Subcommand> = {},
+): Subcommand {
+  return {
+    synopsis: '<id>',
+    summary,
+    args: ['id'],
+    ...extra,
+    async run(ctx) {
+      const result = await ctx.api.request<SubscriptionRequest>(
+        'POST',
+        `/api/v1/subscription-requests/${seg(ctx.args[0])}/${path}`,
+        { body: body(ctx) },
+      );
+      ctx.print(result, () => `${done}\n${showRequest(result)}`);
+      return 0;
+    },
+  };
+}
+
+/** Frequency, time of use and notes as given; on resubmit `none` clears the optional ones. */
+function terms(ctx: Context, allowNone: boolean): Record<string, unknown> {
+  const perDay = positiveInt(ctx.values, 'frequency-per-day', ctx.usage);
+  const perMinute = positiveInt(ctx.values, 'frequency-per-minute', ctx.usage, allowNone);
+  const window = str(ctx.values, 'time-of-use');
+  const notes = str(ctx.values, 'notes');
+  return {
+    ...(perDay !== undefined ? { frequencyPerDay: perDay } : {}),
+    ...(perMinute !== undefined ? { frequencyPerMinute: perMinute } : {}),
+    ...(window !== undefined ? { timeOfUse: allowNone && window === 'none' ? null : window } : {}),
+    ...(notes !== undefined ? { otherNotes: allowNone && notes === 'none' ? null : notes } : {}),
+  };
+}
+
+const TERM_OPTIONS = {
+  application: { type: 'string' },
+  purpose: { type: 'string' },
+  'frequency-per-day': { type: 'string' },
+  'frequency-per-minute': { type: 'string' },
+  'time-of-use': { type: 'string' },
+  notes: { type: 'string' },
+} as const;
+
+export const subscriptionRequestCommands: Group = {
+  name: 'subreq',
+  summary:
+    'Đề nghị đăng ký khai thác dịch vụ: sandbox rồi chính thức (R-12) / Subscription requests: sandbox, then production',
+  subcommands: {
+    submit: {
+      synopsis:
+        '--system <id> --version-id <id> --application <ứng dụng> --purpose <mục đích> --frequency-per-day N ' +
+        '[--frequency-per-minute N] [--time-of-use HH:MM-HH:MM] [--notes <khác>]',
+      summary:
+        'Đăng ký khai thác một phiên bản đã công bố (tần suất → hạn mức, thời gian → khung giờ) / Register for a published version',
+      options: { system: { type: 'string' }, 'version-id': { type: 'string' }, ...TERM_OPTIONS },
+      async run(ctx) {
+        const perDay = positiveInt(ctx.values, 'frequency-per-day', ctx.usage);
+        if (perDay === undefined) throw new UsageError('Thiếu / Missing --frequency-per-day', ctx.usage);
+        const created = await ctx.api.request<SubscriptionRequest>('POST', '/api/v1/subscription-requests', {
+          body: {
+            systemId: required(ctx.values, 'system', ctx.usage),
+            versionId: required(ctx.values, 'version-id', ctx.usage),
+            application: required(ctx.values, 'application', ctx.usage),
+            purpose: required(ctx.values, 'purpose', ctx.usage),
+            ...terms(ctx, false),
+          },
+        });
+        ctx.print(created, () => `Đã gửi đề nghị / Request submitted\n${showRequest(created)}`);
+        return 0;
+      },
+    },
+    list: {
+      synopsis: '[--status <trạng thái>] [--system <id>] [--version-id <id>] [--org <id>] [--overdue]',
+      summary:
+        'Danh sách đề nghị, mới nhất trước; --overdue: chỉ đề nghị quá hạn 2 ngày làm việc / List; --overdue: past the deadline',
+      options: {
+        status: { type: 'string' },
+        system: { type: 'string' },
+        'version-id': { type: 'string' },
+        org: { type: 'string' },
+        overdue: { type: 'boolean' },
+      },
+      async run(ctx) {
+        const body = await ctx.api.request<{ items: SubscriptionRequest[]; overdueCount: number }>(
+          'GET',
+          '/api/v1/subscription-requests',
+          {
+            query: {
+              status: str(ctx.values, 'status'),
+              systemId: str(ctx.values, 'system'),
+              versionId: str(ctx.values, 'version-id'),
+              organizationId: str(ctx.values, 'org'),
+              overdue: bool(ctx.values, 'overdue') ? 'true' : undefined,
+            },
+          },
+        );
+        ctx.print(
+          body,
+          () =>
+            `${table(
+              [
+                'ID',
+                'Cơ quan / Org',
+                'Dịch vụ / Service',
+                'Trạng thái / Status',
+                'Chờ / Age',
+                'Gửi lúc / Submitted',
+              ],
+              body.items.map((r) => [
+                r.id,
+                r.organizationCode,
+                `${r.context} ${r.version}`,
+                STATUS_VI[r.status] ?? r.status,
+                r.age ? `${r.age.workingDays}${r.age.overdue ? ' QUÁ HẠN/OVERDUE' : ''}` : '',
+                time(r.submittedAt),
+              ]),
+            )}Quá hạn / Overdue: ${body.overdueCount}\n`,
+        );
+        return 0;
+      },
+    },
+    show: {
+      synopsis: '<id>',
+      summary: 'Xem một đề nghị và thời gian chờ / Show a request and its age',
+      args: ['id'],
+      async run(ctx) {
+        const found = await ctx.api.request<SubscriptionRequest>(
+          'GET',
+          `/api/v1/subscription-requests/${seg(ctx.args[0])}`,
+        );
+        ctx.print(found, () => showRequest(found));
+        return 0;
+      },
+    },
+    guide: {
+      synopsis: '<id> [--document-out <tệp>]',
+      summary:
+        'Tài liệu hướng dẫn kỹ thuật (sau khi duyệt sandbox); --document-out lưu OpenAPI/WSDL / The technical guide',
+      args: ['id'],
+      options: { 'document-out': { type: 'string' } },
+      async run(ctx) {
+        const guide = await ctx.api.request<Guide>(
+          'GET',
+          `/api/v1/subscription-requests/${seg(ctx.args[0])}/guide`,
+        );
+        const out = str(ctx.values, 'document-out');
+        let saved = '';
+        if (out && guide.version.technicalDocument) {
+          const file = resolve(out);
+          writeFileSync(file, guide.version.technicalDocument);
+          saved = `Đã lưu tài liệu / Document saved: ${file}\n`;
+        }
+        ctx.print(guide, () => {
+          const d = guide.service.description;
+          return (
+            fields([
+              [
+                'Dịch vụ / Service',
+                `${guide.service.name} (${guide.service.context} ${guide.version.version})`,
+              ],
+              ['Giao thức / Protocol', guide.version.protocol],
+              ['Địa chỉ và giao diện / Address, interface', d['addressAndInterface']],
+              ['Tiêu chuẩn / Standards', d['communicationStandards']],
+              ['Mã hoá, an toàn / Security', d['encryptionAndSecurity']],
+              ['Năng lực / Capacity', d['capacity']],
+              ['Quy trình kết nối / Procedure', d['connectionProcedure']],
+              ['Chất lượng dữ liệu / Data quality', d['dataQuality']],
+              ['Trình bày dữ liệu / Presentation', d['dataPresentation']],
+              [
+                'Tài nguyên / Resources',
+                guide.version.resources.map((r) => `${r.method} ${r.path}`).join(', '),
+              ],
+              ['Tài liệu / Document', guide.version.technicalDocumentType],
+              ['Cách gọi / How to call', guide.gateway.howToCall],
+            ]) +
+            table(
+              ['Môi trường / Env', 'Đăng ký / Subscription', 'Hạn mức / Quota', 'Giờ / Time', 'Consumer key'],
+              guide.environments.map((e) => [
+                e.environment,
+                e.subscriptionId,
+                `${e.quotaPerDay ?? '∞'}/ngày·day${e.quotaPerMinute ? `, ${e.quotaPerMinute}/phút·min` : ''}`,
+                e.timeOfUse ?? 'cả ngày / all day',
+                e.consumerKey,
+              ]),
+            ) +
+            saved
+          );
+        });
+        return 0;
+      },
+    },
+    'approve-sandbox': step(
+      'approve-sandbox',
+      'Duyệt sandbox: đăng ký, khoá sandbox nếu chưa có, tài liệu hướng dẫn (Sở TT&TT) / Approve the sandbox (operator)',
+      'Đã duyệt sandbox / Sandbox approved',
+    ),
+    'request-production': step(
+      'request-production',
+      'Đề nghị cấp tài khoản chính thức, sau lời gọi sandbox thành công / Ask for production after a successful sandbox call',
+      'Đã đề nghị cấp tài khoản chính thức / Production requested',
+    ),
+    'approve-production': step(
+      'approve-production',
+      'Duyệt chính thức: đăng ký, khoá chính thức nếu chưa có (Sở TT&TT) / Approve production (operator)',
+      'Đã duyệt chính thức / Production approved',
+    ),
+    'needs-completion': step(
+      'needs-completion',
+      'Yêu cầu bổ sung, nêu từng nội dung (--reason lặp lại được) / Ask for completion (--reason repeats)',
+      'Đã yêu cầu bổ sung / Completion asked for',
+      (ctx) => ({ reasons: reasons(ctx) }),
+      {
+        synopsis: '<id> --reason <nội dung> [--reason …]',
+        options: { reason: { type: 'string', multiple: true } },
+      },
+    ),
+    reject: step(
+      'reject',
+      'Từ chối, nêu lý do (--reason lặp lại được) / Reject with reasons (--reason repeats)',
+      'Đã từ chối / Rejected',
+      (ctx) => ({ reasons: reasons(ctx) }),
+      {
+        synopsis: '<id> --reason <lý do> [--reason …]',
+        options: { reason: { type: 'string', multiple: true } },
+      },
+    ),
+    resubmit: step(
+      'resubmit',
+      'Bổ sung và gửi lại; `none` bỏ tần suất phút, khung giờ, ghi chú / Complete and resubmit; `none` clears',
+      'Đã gửi lại / Resubmitted',
+      (ctx) => {
+        const application = str(ctx.values, 'application');
+        const purpose = str(ctx.values, 'purpose');
+        return {
+          changes: {
+            ...(application !== undefined ? { application } : {}),
+            ...(purpose !== undefined ? { purpose } : {}),
+            ...terms(ctx, true),
+          },
+        };
+      },
+      {
+        synopsis:
+          '<id> [--application …] [--purpose …] [--frequency-per-day N] [--frequency-per-minute N|none] ' +
+          '[--time-of-use HH:MM-HH:MM|none] [--notes …|none]',
+        options: TERM_OPTIONS,
+      },
+    ),
+    collect: {
+      synopsis: '<id> --env sandbox|production',
+      summary:
+        'Nhận consumer key và secret do phê duyệt cấp — secret chỉ hiện MỘT lần / Collect the key and secret — shown ONCE',
+      args: ['id'],
+      options: { env: { type: 'string' } },
+      async run(ctx) {
+        const env = environment(ctx);
+        const collected = await ctx.api.request<{
+          credentialId: string;
+          consumerKey: string;
+          consumerSecret: string;
+        }>('POST', `/api/v1/subscription-requests/${seg(ctx.args[0])}/credentials/${env}/collect`, {
+          body: {},
+        });
+        ctx.print(
+          collected,
+          () =>
+            fields([
+              ['Thông tin kết nối / Credential', collected.credentialId],
+              ['Môi trường / Environment', env],
+              ['Consumer key', collected.consumerKey],
+              ['Secret key', collected.consumerSecret],
+            ]) +
+            'Lưu secret ngay: sẽ không hiển thị lại / Store the secret now: it is never shown again (R-25)\n',
+        );
+        return 0;
+      },
+    },
+  },
+};
