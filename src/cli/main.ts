@@ -6,6 +6,7 @@ import { auditCommands } from './commands/audit.ts';
 import { login, logout, whoami } from './commands/auth.ts';
 import { connectionRequestCommands } from './commands/connection-request.ts';
 import { credentialCommands } from './commands/credential.ts';
+import { noticeCommands } from './commands/notice.ts';
 import { orgCommands } from './commands/org.ts';
 import { serviceCommands } from './commands/service.ts';
 import { subscriptionCommands } from './commands/subscription.ts';
@@ -32,6 +33,7 @@ const GROUPS: Group[] = [
   auditCommands,
   userCommands,
   webhookCommands,
+  noticeCommands,
 ];
 
 const SINGLE: Record<string, Subcommand> = { login, logout, whoami };
