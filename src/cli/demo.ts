@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConnectionRequests } from '../control/connection-requests.ts';
+import { SubscriptionRequests, type WorkflowSettings } from '../control/subscription-requests.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
 import { newSecret } from '../core/ids.ts';
 import type { ContactPoint, IssuedCredential } from '../core/types.ts';
+import { sandboxTestCall } from '../gateway/sandbox-probe.ts';
 import { localUrl, startPlatform } from '../platform.ts';
 import type { Store } from '../store/port.ts';
-import { type OnboardingEnv, publishThroughSandbox } from './onboarding.ts';
+import { type OnboardingEnv, onceRecorded, publishThroughSandbox } from './onboarding.ts';
 import { configOrExplain, explainStartError, untilSignal } from './start.ts';
 
 export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json]
@@ -48,7 +51,7 @@ function openApiOf(context: string): string {
 
 interface DemoObjects {
   consumerSystemId: string;
-  credential: IssuedCredential;
+  credential: { consumerKey: string; consumerSecret: string };
 }
 
 /**
@@ -57,7 +60,10 @@ interface DemoObjects {
  * sandbox and production. On a store already seeded (LGSP_DATA_DIR reused) it repoints the upstreams at this
  * run's upstream and issues a fresh credential, since secrets are never stored.
  */
-async function seedDemo(env: OnboardingEnv & { store: Store }, upstreamUrl: string): Promise<DemoObjects> {
+async function seedDemo(
+  env: OnboardingEnv & { store: Store; clock: Clock; workflow: WorkflowSettings },
+  upstreamUrl: string,
+): Promise<DemoObjects> {
   const { registry } = env;
   const existing = (await registry.listOrganizations()).find((o) => o.code === '000.00.12.H01');
   if (existing) {
@@ -254,21 +260,36 @@ async function seedDemo(env: OnboardingEnv & { store: Store }, upstreamUrl: stri
       ACTOR,
     );
   }
-  // High enough never to throttle a benchmark, but the quota check stays on the path.
-  const quota = { quotaPerMinute: 100_000_000, quotaPerDay: 1_000_000_000 };
-  await registry.createSubscription(
-    { systemId: civil.id, versionId: dancuV1.id, environment: 'sandbox', ...quota },
+  // The consumer registers the regulated way (R-12): the request, sandbox approval, its sandbox key collected
+  // once, a sandbox call, the production request on that evidence, production approval and key. The frequency
+  // (it becomes the quota) is high enough never to throttle a benchmark, but the quota check stays on the path.
+  const subscriptions = new SubscriptionRequests(env.store, registry, env.clock, env.workflow);
+  const request = await subscriptions.submit(
+    {
+      systemId: civil.id,
+      versionId: dancuV1.id,
+      application: 'Phần mềm quản lý hộ tịch',
+      purpose: 'Xác minh thông tin công dân khi đăng ký khai sinh, kết hôn',
+      frequencyPerDay: 1_000_000_000,
+      frequencyPerMinute: 100_000_000,
+      timeOfUse: null,
+    },
     ACTOR,
   );
-  await registry.createSubscription(
-    { systemId: civil.id, versionId: dancuV1.id, environment: 'production', ...quota },
-    ACTOR,
+  await subscriptions.approveSandbox(request.id, ACTOR);
+  const sandboxKey = await subscriptions.collectCredential(request.id, 'sandbox', ACTOR);
+  await env.snapshots.refresh();
+  const sandboxCall = await sandboxTestCall(env.gatewayUrl, sandboxKey, {
+    method: 'GET',
+    path: `/dancu/1.0/congdan/${CITIZEN_ID}`,
+  });
+  if (sandboxCall !== 200) throw new Error(`demo sandbox call answered ${sandboxCall}`);
+  await onceRecorded(env, 'CP_SANDBOX_CALL_REQUIRED', () =>
+    subscriptions.requestProduction(request.id, ACTOR),
   );
-  await registry.issueCredential(civil.id, 'sandbox', ACTOR);
-  return {
-    consumerSystemId: civil.id,
-    credential: await registry.issueCredential(civil.id, 'production', ACTOR),
-  };
+  await subscriptions.approveProduction(request.id, ACTOR);
+  const credential = await subscriptions.collectCredential(request.id, 'production', ACTOR);
+  return { consumerSystemId: civil.id, credential };
 }
 
 export async function runDemo(args: string[]): Promise<number> {
@@ -300,7 +321,19 @@ export async function runDemo(args: string[]): Promise<number> {
     process.stderr.write(`Không khởi động được / Could not start: ${explainStartError(err)}\n`);
     return 1;
   }
-  const seeded = await seedDemo({ ...platform, gatewayUrl: localUrl(platform.gatewayUrl) }, upstream.url);
+  const seeded = await seedDemo(
+    {
+      ...platform,
+      gatewayUrl: localUrl(platform.gatewayUrl),
+      clock: systemClock,
+      workflow: {
+        timezoneOffsetMinutes: config.timezoneOffsetMinutes,
+        holidays: config.workflow.holidays,
+        responseDeadlineWorkingDays: config.workflow.responseDeadlineWorkingDays,
+      },
+    },
+    upstream.url,
+  );
   await platform.snapshots.refresh();
 
   const gatewayUrl = localUrl(platform.gatewayUrl);

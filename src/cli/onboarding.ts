@@ -51,16 +51,29 @@ export async function publishThroughSandbox(
   actor: string,
 ): Promise<void> {
   await testInSandbox(env, tester, versionId, document, actor);
-  // Records reach the store in batches (and from gateway workers through the primary): wait for the evidence.
+  await onceRecorded(env, 'CP_SANDBOX_TEST_REQUIRED', () =>
+    env.lifecycle.publishVersion(versionId, {}, actor),
+  );
+  await env.snapshots.refresh();
+}
+
+/**
+ * Runs a step that needs a recorded sandbox call as its evidence, waiting for the record to land: records reach
+ * the store in batches (and from gateway workers through the primary), so it may take a moment. Retries only
+ * while the step refuses with `missingEvidenceCode`, for up to five seconds.
+ */
+export async function onceRecorded<T>(
+  env: Pick<OnboardingEnv, 'recorder'>,
+  missingEvidenceCode: string,
+  step: () => Promise<T>,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     await env.recorder.flush();
     try {
-      await env.lifecycle.publishVersion(versionId, {}, actor);
-      break;
+      return await step();
     } catch (err) {
-      if ((err as { code?: string }).code !== 'CP_SANDBOX_TEST_REQUIRED' || attempt >= 50) throw err;
+      if ((err as { code?: string }).code !== missingEvidenceCode || attempt >= 50) throw err;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  await env.snapshots.refresh();
 }
