@@ -4,7 +4,7 @@ import { ConnectionRequests } from '../src/control/connection-requests.ts';
 import { SubscriptionRequests } from '../src/control/subscription-requests.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
-import { FULL_DESCRIPTION, OPENAPI_DOC, publishThroughSandbox } from './helpers/onboard.ts';
+import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { storeKinds } from './helpers/stores.ts';
 import { startUpstream } from './helpers/upstream.ts';
 

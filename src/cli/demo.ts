@@ -7,7 +7,7 @@ import { ConnectionRequests } from '../control/connection-requests.ts';
 import { SubscriptionRequests, type WorkflowSettings } from '../control/subscription-requests.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { newSecret } from '../core/ids.ts';
-import type { ContactPoint, IssuedCredential } from '../core/types.ts';
+import type { ContactPoint } from '../core/types.ts';
 import { sandboxTestCall } from '../gateway/sandbox-probe.ts';
 import { localUrl, startPlatform } from '../platform.ts';
 import type { Store } from '../store/port.ts';

@@ -2,7 +2,6 @@ import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
 import type {
   IssuedCredential,
   Notice,
