@@ -1,0 +1,94 @@
+import type { Readable } from 'node:stream';
+import type { Environment } from '../core/types.ts';
+
+/**
+ * Asynchronous store-and-forward (issue 4, R-02, R-06, R-22, R-23): a source system hands the LGSP a message for
+ * a destination service; the LGSP keeps it durably until the destination has it, then deletes the payload and
+ * keeps only the metadata (sizes, SHA-256, times, state). This is the port every engine implements — the
+ * embedded queue in the store (`EmbeddedQueue`, default) and NATS JetStream (`NatsQueue`, scale-out) — and
+ * `test/messaging.contract.test.ts` runs the same suite on each.
+ */
+
+export type MessageState = 'accepted' | 'delivering' | 'delivered' | 'dead';
+
+/** What the intake knows when a message arrives (the payload streams separately). */
+export interface NewMessage {
+  /** `msg_…`, minted by the intake. */
+  id: string;
+  sourceSystemId: string;
+  /** The destination service version and environment (its async mode). */
+  destinationVersionId: string;
+  environment: Environment;
+  /** The source's `Idempotency-Key`: a second send with the same (source, key) is the same message. */
+  idempotencyKey: string | null;
+  contentType: string;
+  acceptedAtMs: number;
+  /** After this the message goes dead and its payload is deleted, delivered or not. */
+  expiresAtMs: number;
+}
+
+/** A message's metadata: all that survives delivery (R-02). */
+export interface MessageMeta extends NewMessage {
+  state: MessageState;
+  sizeBytes: number;
+  /** SHA-256 of the payload, computed while it streamed in. */
+  sha256: string;
+  attempts: number;
+  /** When the next delivery attempt is due (ignored once delivered or dead). */
+  nextAttemptAtMs: number;
+  lastError: string | null;
+  deliveredAtMs: number | null;
+  /** True while the payload is still stored; false after delivery, death or expiry. */
+  hasPayload: boolean;
+}
+
+export interface EnqueueResult {
+  message: MessageMeta;
+  /** True when (source, idempotency key) was already accepted: nothing new was stored. */
+  duplicate: boolean;
+}
+
+/** A message claimed for one delivery attempt; the claim lapses after `leaseMs` if neither acked nor failed. */
+export interface Claim {
+  message: MessageMeta;
+  /** Proof of the claim, given back to ack/fail (a stale claimant cannot ack a re-claimed message). */
+  token: string;
+}
+
+export interface MessageQueue {
+  readonly engine: 'embedded' | 'nats';
+
+  /**
+   * Stores the message: metadata and the payload streamed from `payload` (never held whole in memory; up to at
+   * least 100 MB). Resolves only once both are durable — the intake answers 202 after this. Idempotent on
+   * (sourceSystemId, idempotencyKey) when a key is given.
+   */
+  enqueue(message: NewMessage, payload: Readable): Promise<EnqueueResult>;
+
+  /** Claims up to `limit` due messages (state accepted, nextAttemptAtMs ≤ now) for delivery, oldest first. */
+  claim(options: {
+    nowMs: number;
+    limit: number;
+    leaseMs: number;
+    destinationVersionId?: string;
+  }): Promise<Claim[]>;
+
+  /** Streams a stored payload (for push delivery or a pull by the destination). */
+  openPayload(id: string): Promise<Readable>;
+
+  /** Delivered: deletes the payload at once (R-02), keeps the metadata with state `delivered`. */
+  ack(claim: Claim, nowMs: number): Promise<MessageMeta>;
+
+  /**
+   * A failed attempt: back to `accepted` with `nextAttemptAtMs` for a retry, or — when `retryAtMs` is null —
+   * `dead`, payload deleted.
+   */
+  fail(claim: Claim, error: string, retryAtMs: number | null, nowMs: number): Promise<MessageMeta>;
+
+  /** Messages past their `expiresAtMs` that were not delivered become `dead` and lose their payload. Returns them. */
+  expire(nowMs: number): Promise<MessageMeta[]>;
+
+  get(id: string): Promise<MessageMeta | null>;
+
+  close(): Promise<void>;
+}
