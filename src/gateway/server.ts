@@ -255,7 +255,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (records.overloaded) return refuse(res, rec, 'GW_RECORDER_BACKLOG', undefined, { 'retry-after': '5' });
 
     // 4. Forward, streaming and hashing both bodies (R-01, R-02: nothing is kept, only sizes and SHA-256).
-    await forward(
+    forward(
       req,
       res,
       rec,
