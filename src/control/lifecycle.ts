@@ -14,7 +14,7 @@ import type {
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { publishNotice } from './notices.ts';
-import type { Registry } from './registry.ts';
+import { insertCredential, type Registry } from './registry.ts';
 
 const DAY_MS = 86_400_000;
 /** R-18: the current version keeps running at least 180 days after its successor is published. */
@@ -265,22 +265,27 @@ export class Lifecycle {
     const old = await this.registry.getCredential(credentialId);
     if (old.status === 'revoked') throw new LgspError('CP_CREDENTIAL_REVOKED', credentialId);
     if (old.replacedBy) throw new LgspError('CP_CREDENTIAL_ROTATED', `${credentialId} → ${old.replacedBy}`);
-    const issued = await this.registry.issueCredential(old.systemId, old.environment, actor);
     const expiresAt = new Date(this.clock.nowMs() + overlapHours * 3_600_000);
-    await this.registry.change(async (trx) => {
+    // One transaction: the new pair exists exactly when the old one has its end date.
+    const issued = await this.registry.change(async (trx, now) => {
+      const fresh = await insertCredential(trx, old.systemId, old.environment, now);
       await trx
         .updateTable('credentials')
-        .set({ expires_at: expiresAt, replaced_by: issued.id })
+        .set({ expires_at: expiresAt, replaced_by: fresh.id })
         .where('id', '=', credentialId)
         .execute();
       return {
-        result: null,
+        result: fresh,
         event: {
           actor,
           action: 'credential.rotate',
           objectType: 'credential',
           objectId: credentialId,
-          details: { replacedBy: issued.id, expiresAt: expiresAt.toISOString() },
+          details: {
+            replacedBy: fresh.id,
+            consumerKey: fresh.consumerKey,
+            expiresAt: expiresAt.toISOString(),
+          },
         },
       };
     });

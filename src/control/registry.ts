@@ -730,35 +730,16 @@ export class Registry {
     environment: Environment,
     actor: string,
   ): Promise<IssuedCredential> {
-    const consumerSecret = newSecret();
     return this.change(async (trx, now) => {
-      const system = await this.requireSystem(trx, systemId);
-      if (!system.is_consumer) throw new LgspError('CP_SYSTEM_NOT_CONSUMER', system.id);
-      const id = newId('cred', now.getTime());
-      // The consumer key is public (it names the credential in logs and tokens); 20 random characters.
-      const consumerKey = newSecret().replace(/[-_]/g, '').slice(0, 20);
-      const row = await trx
-        .insertInto('credentials')
-        .values({
-          id,
-          system_id: system.id,
-          environment,
-          consumer_key: consumerKey,
-          secret_sha256: sha256Hex(consumerSecret),
-          status: 'active',
-          created_at: now,
-          revoked_at: null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const issued = await insertCredential(trx, systemId, environment, now);
       return {
-        result: { ...toCredential(row), consumerSecret },
+        result: issued,
         event: {
           actor,
           action: 'credential.issue',
           objectType: 'credential',
-          objectId: id,
-          details: { systemId: system.id, environment, consumerKey },
+          objectId: issued.id,
+          details: { systemId, environment, consumerKey: issued.consumerKey },
         },
       };
     });
@@ -820,6 +801,43 @@ export class Registry {
       revision: r.revision,
     }));
   }
+}
+
+/**
+ * Issues a consumer key and secret inside the caller's transaction (R-14, R-25): the secret is returned this once
+ * and only its SHA-256 is stored. Shared by issuing and rotating, so a rotation is one transaction.
+ */
+export async function insertCredential(
+  trx: Transaction<Database>,
+  systemId: string,
+  environment: Environment,
+  now: Date,
+): Promise<IssuedCredential> {
+  const system = await trx
+    .selectFrom('systems')
+    .select(['id', 'is_consumer'])
+    .where('id', '=', systemId)
+    .executeTakeFirst();
+  if (!system) throw new LgspError('CP_SYSTEM_NOT_FOUND', systemId);
+  if (!system.is_consumer) throw new LgspError('CP_SYSTEM_NOT_CONSUMER', system.id);
+  const consumerSecret = newSecret();
+  // The consumer key is public (it names the credential in logs and tokens); 20 random characters.
+  const consumerKey = newSecret().replace(/[-_]/g, '').slice(0, 20);
+  const row = await trx
+    .insertInto('credentials')
+    .values({
+      id: newId('cred', now.getTime()),
+      system_id: system.id,
+      environment,
+      consumer_key: consumerKey,
+      secret_sha256: sha256Hex(consumerSecret),
+      status: 'active',
+      created_at: now,
+      revoked_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { ...toCredential(row), consumerSecret };
 }
 
 function contactColumns(contact: ContactPoint | null | undefined) {
