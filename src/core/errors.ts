@@ -315,6 +315,12 @@ export const ERRORS = {
     titleVi: 'Phiên bản dịch vụ chưa được công bố hoặc đã ngừng',
     title: 'Consumers register for published service versions only',
   },
+  // Messaging (async store-and-forward)
+  MQ_CLAIM_LOST: {
+    status: 409,
+    titleVi: 'Lượt nhận thông điệp đã mất hiệu lực',
+    title: 'The delivery claim on this message lapsed or was taken over: it was not acknowledged',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -244,6 +244,33 @@ export interface Database {
     decided_at: Timestamp | null;
     updated_at: Timestamp;
   };
+  /** Async messages' metadata, kept after delivery (issue 4, R-02), migrations/0008_messages.sql. */
+  messages: {
+    id: string;
+    source_system_id: string;
+    destination_version_id: string;
+    environment: Environment;
+    idempotency_key: string | null;
+    content_type: string;
+    accepted_at: Timestamp;
+    expires_at: Timestamp;
+    state: 'accepted' | 'delivering' | 'delivered' | 'dead';
+    size_bytes: number;
+    sha256: string;
+    attempts: ColumnType<number, number | undefined, number>;
+    next_attempt_at: Timestamp;
+    last_error: string | null;
+    delivered_at: Timestamp | null;
+    has_payload: boolean;
+    claim_token: string | null;
+    lease_until: Timestamp | null;
+  };
+  /** Async messages' payloads in chunks, deleted at delivery, death or expiry (R-02). */
+  message_payloads: {
+    message_id: string;
+    seq: number;
+    chunk: Uint8Array;
+  };
 }
 
 export type SubscriptionRequestStatus =

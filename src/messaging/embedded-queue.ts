@@ -1,0 +1,354 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { Selectable, Transaction } from 'kysely';
+import { LgspError } from '../core/errors.ts';
+import { isUniqueViolation, type Store } from '../store/port.ts';
+import type { Database } from '../store/schema.ts';
+import type { Claim, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from './port.ts';
+
+type MessageRow = Selectable<Database['messages']>;
+
+/** Payload chunk size in the store: large enough for few rows per message, small enough to stream. */
+const CHUNK_BYTES = 256 * 1024;
+/** How many chunks `openPayload` reads per query (≈ 1 MiB). */
+const CHUNKS_PER_PAGE = 4;
+
+function toMs(value: Date | string): number {
+  return value instanceof Date ? value.getTime() : new Date(value).getTime();
+}
+
+function toMeta(row: MessageRow): MessageMeta {
+  return {
+    id: row.id,
+    sourceSystemId: row.source_system_id,
+    destinationVersionId: row.destination_version_id,
+    environment: row.environment,
+    idempotencyKey: row.idempotency_key,
+    contentType: row.content_type,
+    acceptedAtMs: toMs(row.accepted_at),
+    expiresAtMs: toMs(row.expires_at),
+    state: row.state,
+    sizeBytes: Number(row.size_bytes),
+    sha256: row.sha256,
+    attempts: row.attempts,
+    nextAttemptAtMs: toMs(row.next_attempt_at),
+    lastError: row.last_error,
+    deliveredAtMs: row.delivered_at === null ? null : toMs(row.delivered_at),
+    hasPayload: row.has_payload,
+  };
+}
+
+/** A bytea as a Buffer without copying (PGlite answers Uint8Array, pg answers Buffer). */
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+function claimLost(id: string): LgspError {
+  return new LgspError(
+    'MQ_CLAIM_LOST',
+    `message ${id}: the claim lapsed and was taken over, or the message is no longer being delivered`,
+  );
+}
+
+/**
+ * The default async engine (issue 4): a queue table in the platform's store, so it works on embedded PGlite and on
+ * PostgreSQL alike, with no other moving part. The metadata row lives in `messages` for good; the payload lives in
+ * `message_payloads` in 256 KiB chunks only until the message is delivered, dead or expired (R-02).
+ */
+export class EmbeddedQueue implements MessageQueue {
+  readonly engine = 'embedded' as const;
+  private readonly store: Store;
+
+  constructor(store: Store) {
+    this.store = store;
+  }
+
+  /**
+   * The metadata row and every chunk go in ONE transaction: a message is either fully durable or absent, so a crash
+   * or a broken upload leaves nothing to clean up. On PGlite (one session) this holds the store for the length of
+   * the upload; the intake bounds upload time, and scaled-out deployments run PostgreSQL or NATS.
+   * On a duplicate (source, idempotency key) nothing is stored and the payload stream is left unread: the caller
+   * drains or destroys it.
+   */
+  async enqueue(message: NewMessage, payload: Readable): Promise<EnqueueResult> {
+    const existing = await this.findDuplicate(message);
+    if (existing) return { message: existing, duplicate: true };
+    try {
+      const row = await this.store.db.transaction().execute(async (trx) => {
+        // The row first: the chunks reference it, and on PostgreSQL a concurrent identical send waits here on the
+        // unique index until ours commits, then fails with 23505 before reading its payload.
+        await trx
+          .insertInto('messages')
+          .values({
+            id: message.id,
+            source_system_id: message.sourceSystemId,
+            destination_version_id: message.destinationVersionId,
+            environment: message.environment,
+            idempotency_key: message.idempotencyKey,
+            content_type: message.contentType,
+            accepted_at: new Date(message.acceptedAtMs),
+            expires_at: new Date(message.expiresAtMs),
+            state: 'accepted',
+            size_bytes: 0,
+            sha256: '',
+            attempts: 0,
+            next_attempt_at: new Date(message.acceptedAtMs),
+            has_payload: true,
+          })
+          .execute();
+        const { sizeBytes, sha256 } = await writeChunks(trx, message.id, payload);
+        return trx
+          .updateTable('messages')
+          .set({ size_bytes: sizeBytes, sha256 })
+          .where('id', '=', message.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      });
+      return { message: toMeta(row), duplicate: false };
+    } catch (err) {
+      if (isUniqueViolation(err, 'messages_idempotency')) {
+        const winner = await this.findDuplicate(message);
+        if (winner) return { message: winner, duplicate: true };
+      }
+      throw err;
+    }
+  }
+
+  private async findDuplicate(message: NewMessage): Promise<MessageMeta | null> {
+    if (message.idempotencyKey === null) return null;
+    const row = await this.store.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('source_system_id', '=', message.sourceSystemId)
+      .where('idempotency_key', '=', message.idempotencyKey)
+      .executeTakeFirst();
+    return row ? toMeta(row) : null;
+  }
+
+  /**
+   * One statement claims the due messages and the lapsed leases. `FOR UPDATE SKIP LOCKED` is what keeps two
+   * callers on PostgreSQL from claiming the same message; PGlite accepts it and, having one session, never needs
+   * it — one code path for both stores.
+   */
+  async claim(options: {
+    nowMs: number;
+    limit: number;
+    leaseMs: number;
+    destinationVersionId?: string;
+  }): Promise<Claim[]> {
+    if (options.limit <= 0) return [];
+    const now = new Date(options.nowMs);
+    const token = randomBytes(16).toString('base64url');
+    const db = this.store.db;
+    let due = db
+      .selectFrom('messages')
+      .select('id')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('state', '=', 'accepted'), eb('next_attempt_at', '<=', now)]),
+          eb.and([eb('state', '=', 'delivering'), eb('lease_until', '<', now)]),
+        ]),
+      );
+    if (options.destinationVersionId !== undefined) {
+      due = due.where('destination_version_id', '=', options.destinationVersionId);
+    }
+    const rows = await db
+      .updateTable('messages')
+      .set((eb) => ({
+        state: 'delivering',
+        claim_token: token,
+        lease_until: new Date(options.nowMs + options.leaseMs),
+        attempts: eb('attempts', '+', 1),
+      }))
+      .where(
+        'id',
+        'in',
+        due
+          .orderBy('next_attempt_at')
+          .orderBy('accepted_at')
+          .orderBy('id')
+          .limit(options.limit)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .returningAll()
+      .execute();
+    // UPDATE … RETURNING does not keep the subquery's order.
+    return rows
+      .map(toMeta)
+      .sort(
+        (a, b) =>
+          a.nextAttemptAtMs - b.nextAttemptAtMs || a.acceptedAtMs - b.acceptedAtMs || (a.id < b.id ? -1 : 1),
+      )
+      .map((message) => ({ message, token }));
+  }
+
+  /**
+   * Pages the chunks in order, a few per query, so memory stays bounded whatever the size. The stream fails if the
+   * payload disappears while it is read (delivered, dead or expired meanwhile) rather than ending short.
+   */
+  async openPayload(id: string): Promise<Readable> {
+    const meta = await this.get(id);
+    if (!meta?.hasPayload)
+      throw new Error(`message ${id}: no payload stored (unknown, delivered, dead or expired)`);
+    const db = this.store.db;
+    const sizeBytes = meta.sizeBytes;
+    async function* pages(): AsyncGenerator<Buffer> {
+      let nextSeq = 0;
+      let bytes = 0;
+      for (;;) {
+        const rows = await db
+          .selectFrom('message_payloads')
+          .select(['seq', 'chunk'])
+          .where('message_id', '=', id)
+          .where('seq', '>=', nextSeq)
+          .orderBy('seq')
+          .limit(CHUNKS_PER_PAGE)
+          .execute();
+        for (const row of rows) {
+          if (row.seq !== nextSeq) throw new Error(`message ${id}: payload chunk ${nextSeq} is missing`);
+          nextSeq++;
+          const chunk = asBuffer(row.chunk);
+          bytes += chunk.length;
+          yield chunk;
+        }
+        if (rows.length < CHUNKS_PER_PAGE) break;
+      }
+      if (bytes !== sizeBytes) {
+        throw new Error(
+          `message ${id}: payload was deleted while being read (${bytes} of ${sizeBytes} bytes)`,
+        );
+      }
+    }
+    return Readable.from(pages(), { objectMode: false });
+  }
+
+  async ack(claim: Claim, nowMs: number): Promise<MessageMeta> {
+    const id = claim.message.id;
+    const row = await this.store.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('messages')
+        .set({
+          state: 'delivered',
+          delivered_at: new Date(nowMs),
+          has_payload: false,
+          claim_token: null,
+          lease_until: null,
+        })
+        .where('id', '=', id)
+        .where('claim_token', '=', claim.token)
+        .where('state', '=', 'delivering')
+        .returningAll()
+        .executeTakeFirst();
+      if (updated) await trx.deleteFrom('message_payloads').where('message_id', '=', id).execute();
+      return updated;
+    });
+    if (!row) throw claimLost(id);
+    return toMeta(row);
+  }
+
+  async fail(claim: Claim, error: string, retryAtMs: number | null, _nowMs: number): Promise<MessageMeta> {
+    const id = claim.message.id;
+    const row = await this.store.db.transaction().execute(async (trx) => {
+      const base = trx
+        .updateTable('messages')
+        .where('id', '=', id)
+        .where('claim_token', '=', claim.token)
+        .where('state', '=', 'delivering');
+      if (retryAtMs !== null) {
+        return base
+          .set({
+            state: 'accepted',
+            next_attempt_at: new Date(retryAtMs),
+            last_error: error,
+            claim_token: null,
+            lease_until: null,
+          })
+          .returningAll()
+          .executeTakeFirst();
+      }
+      const dead = await base
+        .set({ state: 'dead', last_error: error, has_payload: false, claim_token: null, lease_until: null })
+        .returningAll()
+        .executeTakeFirst();
+      if (dead) await trx.deleteFrom('message_payloads').where('message_id', '=', id).execute();
+      return dead;
+    });
+    if (!row) throw claimLost(id);
+    return toMeta(row);
+  }
+
+  async expire(nowMs: number): Promise<MessageMeta[]> {
+    const rows = await this.store.db.transaction().execute(async (trx) => {
+      const expired = await trx
+        .updateTable('messages')
+        .set({ state: 'dead', has_payload: false, claim_token: null, lease_until: null })
+        .where('state', 'in', ['accepted', 'delivering'])
+        .where('expires_at', '<=', new Date(nowMs))
+        .returningAll()
+        .execute();
+      if (expired.length > 0) {
+        await trx
+          .deleteFrom('message_payloads')
+          .where(
+            'message_id',
+            'in',
+            expired.map((r) => r.id),
+          )
+          .execute();
+      }
+      return expired;
+    });
+    return rows.map(toMeta);
+  }
+
+  async get(id: string): Promise<MessageMeta | null> {
+    const row = await this.store.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? toMeta(row) : null;
+  }
+
+  /** Nothing to release: the store belongs to the platform. */
+  async close(): Promise<void> {}
+}
+
+/**
+ * Streams `payload` into `message_payloads` in CHUNK_BYTES rows, hashing and counting as it goes; at most one chunk
+ * (plus the stream's own buffer) is in memory at a time.
+ */
+async function writeChunks(
+  trx: Transaction<Database>,
+  messageId: string,
+  payload: Readable,
+): Promise<{ sizeBytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  let seq = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async (bytes: Buffer): Promise<void> => {
+    // A copy of exactly this chunk: handing PGlite's worker a view into a larger buffer would clone all of it.
+    const chunk = Buffer.from(bytes);
+    await trx.insertInto('message_payloads').values({ message_id: messageId, seq, chunk }).execute();
+    seq++;
+  };
+  for await (const part of payload) {
+    const buf: Buffer = typeof part === 'string' ? Buffer.from(part) : asBuffer(part as Uint8Array);
+    hash.update(buf);
+    sizeBytes += buf.length;
+    pending.push(buf);
+    pendingBytes += buf.length;
+    while (pendingBytes >= CHUNK_BYTES) {
+      const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      await flush(all.subarray(0, CHUNK_BYTES));
+      const rest = all.subarray(CHUNK_BYTES);
+      pending = rest.length > 0 ? [rest] : [];
+      pendingBytes = rest.length;
+    }
+  }
+  if (pendingBytes > 0) await flush(Buffer.concat(pending, pendingBytes));
+  return { sizeBytes, sha256: hash.digest('hex') };
+}

@@ -1,0 +1,411 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
+import { type ObjectStore, Objm } from '@nats-io/obj';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { LgspError } from '../core/errors.ts';
+import type { Claim, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from './port.ts';
+
+/**
+ * The NATS JetStream engine of the message queue port (issue 4, R-02, R-04, R-05): what a scaled-out deployment
+ * uses so every worker node shares one durable queue without a home-made broker.
+ *
+ * Layout, all named by the prefix `P` (so tests can isolate and delete their own resources):
+ * - **Object Store bucket `P_payloads`** holds the payloads, one object per message id, streamed in 128 KiB chunks
+ *   (the client publishes chunk by chunk and waits for each JetStream ack, so a 100 MB payload is never held whole).
+ *   They are read back chunk by chunk with direct gets, one chunk per `read()`, so a slow reader keeps memory flat —
+ *   the library's own `get()` pushes every chunk into an unbounded web stream. On ack, death or expiry the object is
+ *   deleted: the store purges the chunk subject, so the stream keeps no bytes of it (R-02); only the object's small
+ *   "deleted" meta marker (name, size, digest) remains.
+ * - **KV bucket `P_messages`** holds `m.<id>` → `MessageMeta` as JSON, kept after delivery as the port requires;
+ *   `p.<id>` (empty) while the message is pending (accepted or delivering), removed once delivered or dead so a claim
+ *   scans only live messages; and `idem.<source>.<sha256(key)>` → message id, written with `create()` so the second
+ *   send of the same (source, Idempotency-Key) fails to create it and is answered as a duplicate.
+ *
+ * Scheduling and leases are kept in the KV metadata, not in broker timers: the port passes the clock in (`nowMs`),
+ * and JetStream's `ack_wait` and nak delays run on the server's wall clock, so they could not honour it. The value of `m.<id>` is
+ * `{ meta, leaseUntilMs }`. A claim moves a due message to `delivering` with `leaseUntilMs` = now + lease and
+ * writes it with compare-and-set on the entry's revision; the claim token is `<id>:<new revision>`. Ack and fail are
+ * compare-and-set on that same revision, so once a lapsed lease has been claimed again (a new revision), the stale
+ * claimant's ack fails. A message whose lease lapsed (`leaseUntilMs` < now) is claimable again. Claim order matches
+ * the embedded engine: `nextAttemptAtMs`, then `acceptedAtMs`, then id. The cost of a claim grows with the number of pending messages (one KV read
+ * each); if that ever matters, a work-queue stream of ids can serve as a wake-up and ordering aid in front of it.
+ *
+ * Durability: `enqueue` resolves after the last chunk, the object's meta record and the KV metadata were acked by
+ * JetStream (file storage).
+ */
+
+const CHUNK_BYTES = 128 * 1024;
+/** How long a duplicate send waits for the first send of the same key to finish storing its payload. */
+const DUPLICATE_WAIT_MS = 60_000;
+const KEY_SAFE = /^[-_=a-zA-Z0-9]+$/;
+
+export interface NatsQueueOptions {
+  /** Names the JetStream resources: `<prefix>_messages` (KV) and `<prefix>_payloads` (object store). */
+  prefix?: string;
+}
+
+export class NatsQueue implements MessageQueue {
+  readonly engine = 'nats' as const;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    private readonly kv: KV,
+    private readonly os: ObjectStore,
+    /** The bucket names, exposed for tests and operators. */
+    readonly kvBucket: string,
+    readonly objectBucket: string,
+  ) {}
+
+  static async open(url: string, options: NatsQueueOptions = {}): Promise<NatsQueue> {
+    const prefix = options.prefix ?? 'lgsp';
+    if (!KEY_SAFE.test(prefix)) throw new Error(`NATS queue prefix must match ${KEY_SAFE}: ${prefix}`);
+    const nc = await connect({ servers: url, name: `openlgsp-queue-${prefix}` });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const kvBucket = `${prefix}_messages`;
+      const objectBucket = `${prefix}_payloads`;
+      // create() opens the bucket when it exists with the same configuration.
+      const kv = await new Kvm(nc).create(kvBucket, { history: 1 });
+      const os = await new Objm(nc).create(objectBucket, {
+        description: 'OpenLGSP message payloads, deleted on delivery (R-02)',
+      });
+      return new NatsQueue(nc, jsm, kv, os, kvBucket, objectBucket);
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
+  }
+
+  /** The JetStream streams behind the buckets. */
+  get streams(): { kv: string; objects: string } {
+    return { kv: `KV_${this.kvBucket}`, objects: `OBJ_${this.objectBucket}` };
+  }
+
+  async enqueue(message: NewMessage, payload: Readable): Promise<EnqueueResult> {
+    // Message ids (`msg_…`) name KV keys and objects as they are.
+    if (!KEY_SAFE.test(message.id)) throw new Error(`message id must match ${KEY_SAFE}: ${message.id}`);
+    const idemKey =
+      message.idempotencyKey === null
+        ? null
+        : idempotencyKvKey(message.sourceSystemId, message.idempotencyKey);
+    if (idemKey !== null) {
+      const existing = await this.reserveIdempotencyKey(idemKey, message.id);
+      if (existing !== null) {
+        // Nothing new is stored; let the duplicate's upload run to its end without keeping it.
+        payload.resume();
+        return { message: existing, duplicate: true };
+      }
+    }
+    // Guards a caller's bug (ids are random): putting the object again would replace another message's payload.
+    if ((await this.kv.get(metaKey(message.id)))?.operation === 'PUT') {
+      if (idemKey !== null) await this.kv.delete(idemKey).catch(() => undefined);
+      throw new Error(`message ${message.id} already exists`);
+    }
+    try {
+      const { sizeBytes, sha256 } = await this.putPayload(message.id, payload);
+      const meta: MessageMeta = {
+        ...message,
+        state: 'accepted',
+        sizeBytes,
+        sha256,
+        attempts: 0,
+        nextAttemptAtMs: message.acceptedAtMs,
+        lastError: null,
+        deliveredAtMs: null,
+        hasPayload: true,
+      };
+      await this.kv.create(metaKey(message.id), encode({ meta, leaseUntilMs: null }));
+      await this.kv.put(pendingKey(message.id), new Uint8Array(0));
+      return { message: meta, duplicate: false };
+    } catch (err) {
+      // Leave nothing half-stored: the source was not answered 202 and will send again.
+      await this.os.delete(message.id).catch(() => undefined);
+      if (idemKey !== null) await this.kv.delete(idemKey).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async claim(options: {
+    nowMs: number;
+    limit: number;
+    leaseMs: number;
+    destinationVersionId?: string;
+  }): Promise<Claim[]> {
+    if (options.limit <= 0) return [];
+    const due: Stored[] = [];
+    for (const entry of await this.pendingEntries()) {
+      const { meta, leaseUntilMs } = entry;
+      const isDue =
+        (meta.state === 'accepted' && meta.nextAttemptAtMs <= options.nowMs) ||
+        (meta.state === 'delivering' && leaseUntilMs !== null && leaseUntilMs < options.nowMs);
+      if (!isDue) continue;
+      if (
+        options.destinationVersionId !== undefined &&
+        meta.destinationVersionId !== options.destinationVersionId
+      )
+        continue;
+      due.push(entry);
+    }
+    due.sort(
+      (a, b) =>
+        a.meta.nextAttemptAtMs - b.meta.nextAttemptAtMs ||
+        a.meta.acceptedAtMs - b.meta.acceptedAtMs ||
+        compare(a.meta.id, b.meta.id),
+    );
+    const claims: Claim[] = [];
+    for (const { meta, revision } of due) {
+      if (claims.length >= options.limit) break;
+      const next: MessageMeta = { ...meta, state: 'delivering', attempts: meta.attempts + 1 };
+      const newRevision = await this.compareAndSet(meta.id, next, revision, options.nowMs + options.leaseMs);
+      // Another worker claimed it first: skip it.
+      if (newRevision !== null) claims.push({ message: next, token: `${meta.id}:${newRevision}` });
+    }
+    return claims;
+  }
+
+  async openPayload(id: string): Promise<Readable> {
+    const info = await this.os.info(id);
+    if (info === null || info.deleted) throw new Error(`message ${id} has no stored payload`);
+    const meta = (await this.read(id))?.meta;
+    const stream = this.streams.objects;
+    const subject = `$O.${this.objectBucket}.C.${info.nuid}`;
+    const jsm = this.jsm;
+    const chunkCount = info.chunks;
+    async function* chunks(): AsyncGenerator<Buffer> {
+      const hash = createHash('sha256');
+      let seq = 0;
+      for (let i = 0; i < chunkCount; i++) {
+        const msg = await jsm.direct.getMessage(stream, { next_by_subj: subject, seq: seq + 1 });
+        if (msg === null) throw new Error(`payload of ${id} was deleted while it was being read`);
+        seq = msg.seq;
+        hash.update(msg.data);
+        yield Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength);
+      }
+      if (meta !== undefined && hash.digest('hex') !== meta.sha256)
+        throw new Error(`payload of ${id} does not match its SHA-256`);
+    }
+    // Readable.from pulls the next chunk only when the consumer reads: one chunk in flight, whatever the size.
+    return Readable.from(chunks(), { objectMode: false, highWaterMark: 1 });
+  }
+
+  async ack(claim: Claim, nowMs: number): Promise<MessageMeta> {
+    return this.settle(claim, (meta) => ({
+      ...meta,
+      state: 'delivered',
+      deliveredAtMs: nowMs,
+      hasPayload: false,
+    }));
+  }
+
+  async fail(claim: Claim, error: string, retryAtMs: number | null, _nowMs: number): Promise<MessageMeta> {
+    return this.settle(claim, (meta) =>
+      retryAtMs === null
+        ? { ...meta, state: 'dead', lastError: error, hasPayload: false }
+        : { ...meta, state: 'accepted', lastError: error, nextAttemptAtMs: retryAtMs },
+    );
+  }
+
+  async expire(nowMs: number): Promise<MessageMeta[]> {
+    const expired: MessageMeta[] = [];
+    for (let { meta, revision } of await this.pendingEntries()) {
+      // Retry on a concurrent change (a claim racing the sweep) until the message is settled or no longer expired.
+      for (;;) {
+        if (meta.state === 'delivered' || meta.state === 'dead' || meta.expiresAtMs > nowMs) break;
+        const next: MessageMeta = { ...meta, state: 'dead', hasPayload: false };
+        if ((await this.compareAndSet(meta.id, next, revision)) !== null) {
+          await this.dropPayload(meta.id);
+          expired.push(next);
+          break;
+        }
+        const again = await this.read(meta.id);
+        if (again === null) break;
+        ({ meta, revision } = again);
+      }
+    }
+    return expired;
+  }
+
+  async get(id: string): Promise<MessageMeta | null> {
+    return (await this.read(id))?.meta ?? null;
+  }
+
+  async close(): Promise<void> {
+    if (this.nc.isClosed()) return;
+    await this.nc.drain();
+  }
+
+  /** Deletes both buckets (tests; an operator decommissioning a prefix) and closes the connection. */
+  async destroy(): Promise<void> {
+    await this.kv.destroy().catch(() => undefined);
+    await this.os.destroy().catch(() => undefined);
+    await this.close();
+  }
+
+  private async settle(claim: Claim, change: (meta: MessageMeta) => MessageMeta): Promise<MessageMeta> {
+    const { id, revision } = parseToken(claim);
+    const current = await this.read(id);
+    if (current === null) throw new Error(`message ${id} not found`);
+    if (current.revision !== revision || current.meta.state !== 'delivering') throw claimLost(id);
+    const next = change(current.meta);
+    if ((await this.compareAndSet(id, next, revision)) === null) throw claimLost(id);
+    if (next.state === 'delivered' || next.state === 'dead') await this.dropPayload(id);
+    return next;
+  }
+
+  /** Deletes the payload (the object store purges its chunks) and the pending marker, leaving no history. */
+  private async dropPayload(id: string): Promise<void> {
+    await this.os.delete(id).catch((err: unknown) => {
+      if (!/not found/i.test(String(err))) throw err;
+    });
+    await this.jsm.streams.purge(this.streams.kv, { filter: `$KV.${this.kvBucket}.${pendingKey(id)}` });
+  }
+
+  private async pendingEntries(): Promise<Stored[]> {
+    const ids: string[] = [];
+    for await (const key of await this.kv.keys('p.>')) ids.push(key.slice(2));
+    const entries: Stored[] = [];
+    // Bounded parallel reads: enough to hide the round trips without flooding the server.
+    for (let i = 0; i < ids.length; i += 64) {
+      const batch = await Promise.all(ids.slice(i, i + 64).map((id) => this.read(id)));
+      for (const e of batch) if (e !== null) entries.push(e);
+    }
+    return entries;
+  }
+
+  private async read(id: string): Promise<Stored | null> {
+    const entry = await this.kv.get(metaKey(id));
+    if (entry === null || entry.operation !== 'PUT' || entry.length === 0) return null;
+    const { meta, leaseUntilMs } = entry.json<MetaRecord>();
+    return { meta, leaseUntilMs, revision: entry.revision };
+  }
+
+  /**
+   * Writes `meta` (and the lease end, while delivering) if the entry is still at `revision`; the new revision, or
+   * null when someone else changed it first.
+   */
+  private async compareAndSet(
+    id: string,
+    meta: MessageMeta,
+    revision: number,
+    leaseUntilMs: number | null = null,
+  ): Promise<number | null> {
+    try {
+      return await this.kv.update(metaKey(id), encode({ meta, leaseUntilMs }), revision);
+    } catch (err) {
+      if (isWrongSequence(err)) return null;
+      throw err;
+    }
+  }
+
+  /** Creates the idempotency key for `id`; when it exists, waits for and returns the message that holds it. */
+  private async reserveIdempotencyKey(key: string, id: string): Promise<MessageMeta | null> {
+    const deadline = Date.now() + DUPLICATE_WAIT_MS;
+    for (;;) {
+      try {
+        await this.kv.create(key, new TextEncoder().encode(id));
+        return null;
+      } catch (err) {
+        if (!isWrongSequence(err)) throw err;
+      }
+      const holder = await this.kv.get(key);
+      if (holder !== null && holder.operation === 'PUT') {
+        const existing = await this.get(holder.string());
+        if (existing !== null) return existing;
+      }
+      // The first send is still storing its payload (or just failed and released the key): look again shortly.
+      if (Date.now() > deadline) throw new Error(`idempotency key held by an unfinished message: ${key}`);
+      await sleep(50);
+    }
+  }
+
+  private async putPayload(id: string, payload: Readable): Promise<{ sizeBytes: number; sha256: string }> {
+    const hash = createHash('sha256');
+    let sizeBytes = 0;
+    const source = payload[Symbol.asyncIterator]();
+    // highWaterMark 0: the object store pulls one piece at a time, publishing each chunk before asking for more.
+    const body = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          const { value, done } = await source.next();
+          if (done) {
+            controller.close();
+            return;
+          }
+          const bytes: Uint8Array = typeof value === 'string' ? Buffer.from(value) : value;
+          hash.update(bytes);
+          sizeBytes += bytes.byteLength;
+          controller.enqueue(bytes);
+        },
+        async cancel() {
+          await source.return?.();
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    await this.os.put({ name: id, options: { max_chunk_size: CHUNK_BYTES } }, body);
+    return { sizeBytes, sha256: hash.digest('hex') };
+  }
+}
+
+/** The same error as the embedded engine's: the claim lapsed and was taken over, or the message was settled. */
+function claimLost(id: string): LgspError {
+  return new LgspError(
+    'MQ_CLAIM_LOST',
+    `message ${id}: stale claim — it lapsed and was taken over, or the message is no longer being delivered`,
+  );
+}
+
+function metaKey(id: string): string {
+  return `m.${id}`;
+}
+
+function pendingKey(id: string): string {
+  return `p.${id}`;
+}
+
+function idempotencyKvKey(sourceSystemId: string, idempotencyKey: string): string {
+  const key = createHash('sha256').update(idempotencyKey).digest('hex');
+  return `idem.${keyPart(sourceSystemId)}.${key}`;
+}
+
+/** Source ids are `[a-z0-9_]`; anything else is hashed so it cannot break the KV key syntax. */
+function keyPart(value: string): string {
+  return KEY_SAFE.test(value) ? value : `h${createHash('sha256').update(value).digest('hex')}`;
+}
+
+function parseToken(claim: Claim): { id: string; revision: number } {
+  const at = claim.token.lastIndexOf(':');
+  const id = claim.token.slice(0, at);
+  const revision = Number(claim.token.slice(at + 1));
+  if (at < 0 || id !== claim.message.id || !Number.isSafeInteger(revision))
+    throw new Error(`not a claim token for message ${claim.message.id}`);
+  return { id, revision };
+}
+
+/** The KV value of `m.<id>`: the port's metadata plus the lease end of the current claim (null when unclaimed). */
+interface MetaRecord {
+  meta: MessageMeta;
+  leaseUntilMs: number | null;
+}
+
+interface Stored extends MetaRecord {
+  revision: number;
+}
+
+function encode(record: MetaRecord): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(record));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** JetStream's answer when an expected-last-sequence check (KV create/update) fails. */
+function isWrongSequence(err: unknown): boolean {
+  const text = String((err as { message?: string })?.message ?? err);
+  return /wrong last sequence|key exists|10071/i.test(text);
+}

@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { newId } from '../src/core/ids.ts';
+import { NatsQueue } from '../src/messaging/nats-queue.ts';
+import type { NewMessage } from '../src/messaging/port.ts';
+import { openNatsTestQueue, testNatsUrl, withManager } from './helpers/nats-queue.ts';
+
+/**
+ * What only the NATS JetStream engine has to show (issue 4 item 5, R-02): its resources live under its prefix and
+ * go away with it; a settled message leaves no chunk in the object store's stream; 100 MB streams through with
+ * bounded memory, even to a slow reader. The port's behaviour itself is checked by messaging.contract.test.ts.
+ */
+
+const MiB = 1024 * 1024;
+const skip = testNatsUrl
+  ? false
+  : 'LGSP_TEST_NATS_URL is not set (e.g. nats://127.0.0.1:4222): NATS engine not tested';
+
+function newMessage(overrides: Partial<NewMessage> = {}): NewMessage {
+  const now = Date.now();
+  return {
+    id: newId('msg'),
+    sourceSystemId: 'sys_source',
+    destinationVersionId: newId('ver'),
+    environment: 'production',
+    idempotencyKey: null,
+    contentType: 'application/octet-stream',
+    acceptedAtMs: now,
+    expiresAtMs: now + 24 * 3600_000,
+    ...overrides,
+  };
+}
+
+async function streamNames(prefix: string): Promise<string[]> {
+  return withManager(async (jsm) => {
+    const names: string[] = [];
+    for await (const name of jsm.streams.names()) if (name.includes(prefix)) names.push(name);
+    return names.sort();
+  });
+}
+
+/** Chunk messages still stored in the object store's stream, by subject. */
+async function storedChunks(queue: NatsQueue): Promise<{ chunks: number; messages: number }> {
+  return withManager(async (jsm) => {
+    const si = await jsm.streams.info(queue.streams.objects, {
+      subjects_filter: `$O.${queue.objectBucket}.C.>`,
+    });
+    const subjects = si.state.subjects ?? {};
+    return { chunks: Object.values(subjects).reduce((a, b) => a + b, 0), messages: si.state.messages };
+  });
+}
+
+/** `sizeBytes` of a repeating pattern, produced 1 MiB at a time. */
+function patternStream(sizeBytes: number): { stream: Readable; sha256: () => string } {
+  const block = Buffer.alloc(MiB);
+  for (let i = 0; i < MiB; i++) block[i] = (i * 131 + 17) & 0xff;
+  const hash = createHash('sha256');
+  let left = sizeBytes;
+  const stream = new Readable({
+    read() {
+      if (left === 0) {
+        this.push(null);
+        return;
+      }
+      const n = Math.min(left, MiB);
+      left -= n;
+      const part = Buffer.from(block.subarray(0, n));
+      hash.update(part);
+      this.push(part);
+    },
+  });
+  return { stream, sha256: () => hash.digest('hex') };
+}
+
+describe('NATS JetStream queue engine', { skip }, () => {
+  test('its streams are named by the prefix and removed with it', async () => {
+    const t = await openNatsTestQueue();
+    assert.deepEqual(await streamNames(t.prefix), [`KV_${t.prefix}_messages`, `OBJ_${t.prefix}_payloads`]);
+    await t.queue.enqueue(newMessage(), Readable.from([Buffer.from('hello')]));
+    await t.dispose();
+    assert.deepEqual(await streamNames(t.prefix), []);
+  });
+
+  test('a delivered, dead or expired message leaves no chunk in the object store (R-02)', async () => {
+    const t = await openNatsTestQueue();
+    try {
+      const now = Date.now();
+      const marker = Buffer.from(`NATS-R02-${randomBytes(8).toString('hex')}`);
+      // Over 128 KiB, so each payload spans several chunks.
+      const payload = () => Buffer.concat([randomBytes(300 * 1024), marker, randomBytes(1000)]);
+      const delivered = newMessage();
+      const dead = newMessage({ destinationVersionId: delivered.destinationVersionId });
+      const expired = newMessage({ expiresAtMs: now + 1000 });
+      for (const m of [delivered, dead, expired]) await t.queue.enqueue(m, Readable.from([payload()]));
+      assert.equal((await storedChunks(t.queue)).chunks, 9);
+      assert.equal(await t.scanForBytes(marker), true);
+
+      const claims = await t.queue.claim({
+        nowMs: now + 1,
+        limit: 10,
+        leaseMs: 60_000,
+        destinationVersionId: delivered.destinationVersionId,
+      });
+      assert.deepEqual(claims.map((c) => c.message.id).sort(), [delivered.id, dead.id].sort());
+      for (const c of claims) {
+        if (c.message.id === delivered.id) await t.queue.ack(c, now + 2);
+        else await t.queue.fail(c, 'rejected by the destination', null, now + 2);
+      }
+      assert.deepEqual(
+        (await t.queue.expire(now + 2000)).map((m) => m.id),
+        [expired.id],
+      );
+
+      const after = await storedChunks(t.queue);
+      assert.equal(after.chunks, 0, 'no chunk subject keeps a message');
+      // What remains is one small "deleted" meta record per object.
+      assert.equal(after.messages, 3);
+      assert.equal(await t.scanForBytes(marker), false);
+      for (const m of [delivered, dead, expired]) {
+        const meta = await t.queue.get(m.id);
+        assert.equal(meta?.hasPayload, false);
+        await assert.rejects(t.queue.openPayload(m.id));
+      }
+      assert.equal((await t.queue.get(delivered.id))?.state, 'delivered');
+      // Settled messages leave the pending index: nothing is left to claim or expire.
+      assert.deepEqual(await t.queue.claim({ nowMs: now + 10 ** 9, limit: 10, leaseMs: 1000 }), []);
+      assert.deepEqual(await t.queue.expire(now + 10 ** 12), []);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  test('two nodes on the same prefix share one queue: a message is claimed once, a stale claim cannot ack', async () => {
+    const t = await openNatsTestQueue();
+    const other = await NatsQueue.open(testNatsUrl, { prefix: t.prefix });
+    try {
+      const now = Date.now();
+      const m = newMessage();
+      await t.queue.enqueue(m, Readable.from([Buffer.from('shared')]));
+      const scope = { limit: 5, leaseMs: 1000, destinationVersionId: m.destinationVersionId };
+      const [a, b] = await Promise.all([
+        t.queue.claim({ ...scope, nowMs: now }),
+        other.claim({ ...scope, nowMs: now }),
+      ]);
+      assert.equal(a.length + b.length, 1);
+      const first = [...a, ...b][0];
+      assert.ok(first);
+      // The lease lapses, the other node claims it again and acks; the first claimant is too late.
+      const again = await other.claim({ ...scope, nowMs: now + 2000 });
+      assert.equal(again.length, 1);
+      await assert.rejects(t.queue.ack(first, now + 2001), { code: 'MQ_CLAIM_LOST' });
+      const done = await other.ack(again[0]!, now + 2002);
+      assert.equal(done.state, 'delivered');
+      assert.equal(done.attempts, 2);
+    } finally {
+      await other.close();
+      await t.dispose();
+    }
+  });
+
+  test('a 100 MiB payload round trip to a slow reader keeps memory bounded', {
+    timeout: 300_000,
+  }, async (ctx) => {
+    const t = await openNatsTestQueue();
+    try {
+      const size = 100 * MiB;
+      global.gc?.();
+      const baseline = process.memoryUsage().rss;
+      let peak = baseline;
+      const sample = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }, 20);
+      try {
+        const m = newMessage();
+        const source = patternStream(size);
+        const { message } = await t.queue.enqueue(m, source.stream);
+        assert.equal(message.sizeBytes, size);
+        assert.equal(message.sha256, source.sha256());
+
+        const hash = createHash('sha256');
+        let read = 0;
+        let pauses = 0;
+        for await (const part of await t.queue.openPayload(m.id)) {
+          hash.update(part as Buffer);
+          read += (part as Buffer).length;
+          // A slow destination: the engine must wait for it rather than buffer the rest.
+          if (read % (10 * MiB) < (part as Buffer).length && pauses++ < 10) await sleep(50);
+        }
+        assert.equal(read, size);
+        assert.equal(hash.digest('hex'), message.sha256);
+
+        const [claim] = await t.queue.claim({
+          nowMs: Date.now() + 1,
+          limit: 1,
+          leaseMs: 60_000,
+          destinationVersionId: m.destinationVersionId,
+        });
+        assert.ok(claim);
+        await t.queue.ack(claim, Date.now());
+        assert.equal((await storedChunks(t.queue)).chunks, 0);
+      } finally {
+        clearInterval(sample);
+      }
+      const growthMiB = (peak - baseline) / MiB;
+      ctx.diagnostic(`peak RSS growth ${growthMiB.toFixed(1)} MiB`);
+      assert.ok(growthMiB < 60, `RSS grew by ${growthMiB.toFixed(1)} MiB while moving 100 MiB`);
+    } finally {
+      await t.dispose();
+    }
+  });
+});
