@@ -11,9 +11,15 @@ import type { Config } from './core/config.ts';
 import { startGatewayWorkers } from './gateway/cluster.ts';
 import { createGateway, type Gateway } from './gateway/server.ts';
 import { SnapshotHolder } from './gateway/snapshot-holder.ts';
+import { Deliverer } from './messaging/delivery.ts';
+import { EmbeddedQueue } from './messaging/embedded-queue.ts';
+import { Messaging } from './messaging/messaging.ts';
+import { NatsQueue } from './messaging/nats-queue.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
+import { Alerts } from './telemetry/alerts.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
+import { addPlatformGauges, TelemetryMetrics } from './telemetry/metrics.ts';
 import { Recorder } from './telemetry/recorder.ts';
 
 export interface PlatformOptions {
@@ -29,7 +35,12 @@ export interface Platform {
   registry: Registry;
   lifecycle: Lifecycle;
   accounts: Accounts;
+  alerts: Alerts;
+  messaging: Messaging;
+  deliverer: Deliverer;
   recorder: Recorder;
+  /** Prometheus metrics at GET /metrics; `metrics.addGauge(…)` adds a figure read at scrape time. */
+  metrics: TelemetryMetrics;
   snapshots: SnapshotHolder;
   /** The in-process gateway; null when it runs in `gateway.workers` worker processes. */
   gateway: Gateway | null;
@@ -63,7 +74,9 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const first = await accounts.ensureOperator(config.admin.password);
     if (first?.generatedPassword) options.onGeneratedPassword?.(first.username, first.generatedPassword);
 
-    const recorder = new Recorder(store, config.recorder, logger);
+    // Every transaction record passes the recorder, those of gateway workers too: counted there, once.
+    const metrics = new TelemetryMetrics();
+    const recorder = new Recorder(store, config.recorder, logger, metrics);
     recorder.start();
     stops.push(() => recorder.close());
 
@@ -88,6 +101,25 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     registry.onChange(() => void snapshots.refresh());
     snapshots.startPolling(config.snapshot.pollIntervalMs);
     stops.push(async () => snapshots.stop());
+    addPlatformGauges(metrics, { recorder, snapshots, clock });
+
+    // Async store-and-forward (issue 4): the queue engine, the pushes to destinations, the operator's alerts.
+    const alerts = new Alerts(store, clock, config.alerts.emails, logger);
+    const queue =
+      config.messaging.engine === 'nats'
+        ? await NatsQueue.open(config.messaging.natsUrl, { prefix: config.messaging.natsPrefix })
+        : new EmbeddedQueue(store);
+    stops.push(() => queue.close());
+    const messaging = new Messaging({ queue, store, clock, config: config.messaging, logger, alerts });
+    const deliverer = new Deliverer({
+      messaging,
+      clock,
+      logger,
+      records: recorder,
+      destinations: () => snapshots.current,
+    });
+    deliverer.start();
+    stops.push(() => deliverer.stop());
 
     let gateway: Gateway | null = null;
     let gatewayUrl: string;
@@ -96,7 +128,15 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       gatewayUrl = workers.url;
       stops.push(() => workers.stop());
     } else {
-      const inProcess = createGateway({ config, clock, logger, snapshots, records: recorder });
+      const inProcess = createGateway({
+        config,
+        clock,
+        logger,
+        snapshots,
+        records: recorder,
+        messaging,
+        onMessageAccepted: () => deliverer.wake(),
+      });
       gatewayUrl = await inProcess.listen();
       stops.push(() => inProcess.close());
       gateway = inProcess;
@@ -118,6 +158,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         recordsWritten: recorder.written,
       }),
       jwks: async () => ({ keys: snapshots.current ? [snapshots.current.signing.publicJwk] : [] }),
+      metrics,
     });
     await admin.listen({ port: config.admin.port, host: config.admin.host });
     stops.push(() => admin.close());
@@ -133,7 +174,11 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       registry,
       lifecycle,
       accounts,
+      alerts,
+      messaging,
+      deliverer,
       recorder,
+      metrics,
       snapshots,
       gateway,
       admin,

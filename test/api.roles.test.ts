@@ -1079,6 +1079,8 @@ function record(i: number, consumer: [string, string], provider: [string, string
     requestOutAt: at + 1,
     responseInAt: at + 2,
     responseOutAt: at + 3,
+    leg: 'sync',
+    messageId: null,
   };
 }
 

@@ -37,6 +37,8 @@ function record(i: number, over: Partial<TransactionRecord> = {}): TransactionRe
     requestOutAt: at + 1,
     responseInAt: at + 20,
     responseOutAt: at + 21,
+    leg: 'sync',
+    messageId: null,
     ...over,
   };
 }

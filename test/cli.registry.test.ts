@@ -203,6 +203,8 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
         requestOutAt: t0 + i * 1000 + 1,
         responseInAt: t0 + i * 1000 + 5,
         responseOutAt: t0 + i * 1000 + 6,
+        leg: 'sync',
+        messageId: null,
       })),
     );
     const run = await lgsp('transactions', 'list', '--limit', '2');

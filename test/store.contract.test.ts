@@ -42,6 +42,8 @@ function record(i: number, atMs: number): TransactionRecord {
     requestOutAt: atMs + 1,
     responseInAt: atMs + 5,
     responseOutAt: atMs + 6,
+    leg: 'sync',
+    messageId: null,
   };
 }
 

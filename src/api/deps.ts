@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Store } from '../store/port.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import type { TelemetryMetrics } from '../telemetry/metrics.ts';
 
 /** What the admin API needs from the platform; the composition root (src/platform.ts) builds it. */
 export interface AdminDeps {
@@ -19,4 +20,6 @@ export interface AdminDeps {
   health: () => Record<string, unknown>;
   /** Public JWKS of the token signing key, shown at GET /api/v1/jwks.json so peers can verify tokens. */
   jwks: () => Promise<{ keys: unknown[] }>;
+  /** Prometheus metrics of this process, shown at GET /metrics; without them there is no such route. */
+  metrics?: Pick<TelemetryMetrics, 'contentType' | 'scrape'>;
 }

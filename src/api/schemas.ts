@@ -333,11 +333,23 @@ const VersionName = Type.String({
   examples: ['1.0'],
 });
 
+const VersionModeSchema = Type.Union([Type.Literal('sync'), Type.Literal('async')], {
+  description:
+    'sync: gọi – trả lời / request → answer; async: gửi thông điệp, LGSP lưu và chuyển (đẩy tới địa chỉ, hoặc hệ thống đích tự lấy) / messages stored and delivered (push, or pull)',
+});
+const DeliveryConcurrency = Type.Integer({
+  minimum: 1,
+  maximum: 256,
+  description: 'Số lần đẩy đồng thời tối đa tới hệ thống đích / pushes the destination takes at once (async)',
+});
+
 export const VersionCreate = Type.Object(
   {
     version: VersionName,
     protocol: Type.Optional(ProtocolSchema),
     status: Type.Optional(VersionStatusSchema),
+    mode: Type.Optional(VersionModeSchema),
+    deliveryConcurrency: Type.Optional(DeliveryConcurrency),
     upstreams: Type.Optional(UpstreamsSchema),
     resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
   },
@@ -349,6 +361,8 @@ export const VersionPatch = Type.Object(
   {
     protocol: Type.Optional(ProtocolSchema),
     status: Type.Optional(VersionStatusSchema),
+    mode: Type.Optional(VersionModeSchema),
+    deliveryConcurrency: Type.Optional(DeliveryConcurrency),
     upstreams: Type.Optional(UpstreamsSchema),
     resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
   },
@@ -366,6 +380,8 @@ export const VersionSchema = Type.Object({
   version: Type.String(),
   protocol: ProtocolSchema,
   status: VersionStatusSchema,
+  mode: VersionModeSchema,
+  deliveryConcurrency: Type.Integer(),
   upstreams: Type.Object({ sandbox: Nullable(Type.String()), production: Nullable(Type.String()) }),
   resources: Type.Array(Type.Object({ method: Type.String(), path: Type.String() })),
   publishedAt: Nullable(Timestamp),

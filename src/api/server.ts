@@ -12,6 +12,7 @@ import { connectionRequestRoutes } from './routes/connection-requests.ts';
 import { credentialRoutes } from './routes/credentials.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { healthRoutes, metaRoutes } from './routes/meta.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { publicRoutes } from './routes/public.ts';
 import { serviceRoutes } from './routes/services.ts';
@@ -32,6 +33,8 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 export interface RouteInfo {
   method: string;
   url: string;
+  /** Left out of the OpenAPI document on purpose (`schema.hide`): GET /metrics. */
+  hidden: boolean;
 }
 
 const routesByApp = new WeakMap<FastifyInstance, RouteInfo[]>();
@@ -97,8 +100,9 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
   const routes: RouteInfo[] = [];
   routesByApp.set(app, routes);
   app.addHook('onRoute', (route) => {
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
     for (const method of [route.method].flat())
-      if (method !== 'HEAD') routes.push({ method, url: route.url });
+      if (method !== 'HEAD') routes.push({ method, url: route.url, hidden });
   });
 
   app.setValidatorCompiler(validatorCompilers());
@@ -160,6 +164,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
   });
 
   await app.register(async (root) => healthRoutes(root, deps));
+  await app.register(async (root) => metricsRoutes(root, deps));
   await app.register(
     async (v1) => {
       await metaRoutes(v1, deps);

@@ -4,6 +4,7 @@ import { ApiError, ConnectionError } from './client.ts';
 import { type Group, runCommand, runGroup, type Subcommand } from './command.ts';
 import { auditCommands } from './commands/audit.ts';
 import { login, logout, whoami } from './commands/auth.ts';
+import { backup, restore } from './commands/backup.ts';
 import { connectionRequestCommands } from './commands/connection-request.ts';
 import { credentialCommands } from './commands/credential.ts';
 import { noticeCommands } from './commands/notice.ts';
@@ -36,7 +37,7 @@ const GROUPS: Group[] = [
   noticeCommands,
 ];
 
-const SINGLE: Record<string, Subcommand> = { login, logout, whoami };
+const SINGLE: Record<string, Subcommand> = { login, logout, whoami, backup, restore };
 
 const USAGE_LINE = 'Cách dùng / Usage: lgsp <lệnh/command> [tuỳ chọn/options]   (lgsp --help)';
 
@@ -65,6 +66,10 @@ Phiên làm việc / Session:
   ${pad('login')}Đăng nhập API quản trị / Sign in to the admin API
   ${pad('logout')}Đăng xuất / Sign out
   ${pad('whoami')}Người dùng hiện tại / Current user
+
+Sao lưu / Backup (mở thẳng kho dữ liệu / opens the store itself, R-24):
+  ${pad('backup')}Sao lưu toàn bộ kho ra một tệp / Back up the whole store to one file
+  ${pad('restore')}Khôi phục vào kho trống / Restore into an empty store
 
 Quản lý / Manage (qua API quản trị / through the admin API):
 ${GROUPS.map((g) => `  ${pad(g.name)}${g.summary}`).join('\n')}

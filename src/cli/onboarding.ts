@@ -36,7 +36,7 @@ export async function testInSandbox(
     actor,
   );
   await env.snapshots.refresh();
-  const call = samplePath(version.context, version.version, version.resources);
+  const call = samplePath(version.context, version.version, version.resources, version.mode);
   const status = await sandboxTestCall(env.gatewayUrl, tester.credential, call);
   if (status < 200 || status >= 300)
     throw new Error(`sandbox test call ${call.method} ${call.path} answered ${status}`);

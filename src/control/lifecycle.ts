@@ -89,10 +89,13 @@ export class Lifecycle {
     }));
   }
 
-  /** The operator has configured the version and opens the sandbox test: it needs a sandbox upstream. */
+  /**
+   * The operator has configured the version and opens the sandbox test (R-11): a sync version needs a sandbox
+   * upstream; an async one may have none (its provider then pulls its sandbox messages from its inbox).
+   */
   async startSandboxTest(versionId: string, actor: string): Promise<ServiceVersion> {
     const version = await this.registry.getVersion(versionId);
-    if (!version.upstreams.sandbox) {
+    if (version.mode === 'sync' && !version.upstreams.sandbox) {
       throw new LgspError('CP_UPSTREAM_URL_INVALID', 'sandbox: chưa cấu hình / not configured');
     }
     return this.moveVersion(versionId, ['submitted'], 'sandbox_test', actor, () => ({}));

@@ -18,6 +18,7 @@ import type {
   SubscriptionStatus,
   SystemStatus,
   TechnicalDescription,
+  VersionMode,
   VersionStatus,
 } from '../core/types.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
@@ -27,6 +28,7 @@ import { publishNotice } from './notices.ts';
 import {
   assertVersionMove,
   parseTimeOfUse,
+  validateDeliveryConcurrency,
   validateResourceTemplates,
   validateUpstreamUrl,
 } from './rules.ts';
@@ -99,6 +101,8 @@ function toVersion(r: Row<'service_versions'> & { context: string }): ServiceVer
     version: r.version,
     protocol: r.protocol,
     status: r.status,
+    mode: r.mode,
+    deliveryConcurrency: r.delivery_concurrency,
     upstreams: { sandbox: r.sandbox_url, production: r.production_url },
     resources: r.resources,
     publishedAt: r.published_at ? iso(r.published_at) : null,
@@ -166,6 +170,8 @@ export interface VersionInput {
   version: string;
   protocol?: Protocol;
   status?: VersionStatus;
+  mode?: VersionMode;
+  deliveryConcurrency?: number;
   upstreams?: { sandbox?: string | null; production?: string | null };
   resources?: ResourceTemplate[];
 }
@@ -508,6 +514,8 @@ export class Registry {
           version: input.version,
           protocol: input.protocol ?? 'REST',
           status: input.status ?? 'draft',
+          mode: input.mode ?? 'sync',
+          delivery_concurrency: validateDeliveryConcurrency(input.deliveryConcurrency ?? 4),
           sandbox_url: sandbox,
           production_url: production,
           resources: JSON.stringify(resources),
@@ -544,11 +552,19 @@ export class Registry {
     return this.change(async (trx, now) => {
       const current = await this.requireVersion(trx, id);
       if (patch.status !== undefined) assertVersionMove(current.status, patch.status);
+      // Consumers build against the mode: it is fixed once the version leaves draft (a new version changes it).
+      if (patch.mode !== undefined && patch.mode !== current.mode && current.status !== 'draft') {
+        throw new LgspError('CP_VERSION_STATE', `mode: ${current.status} (chỉ khi nháp / only in draft)`);
+      }
       await trx
         .updateTable('service_versions')
         .set({
           ...(patch.protocol !== undefined ? { protocol: patch.protocol } : {}),
           ...(patch.status !== undefined ? { status: patch.status } : {}),
+          ...(patch.mode !== undefined ? { mode: patch.mode } : {}),
+          ...(patch.deliveryConcurrency !== undefined
+            ? { delivery_concurrency: validateDeliveryConcurrency(patch.deliveryConcurrency) }
+            : {}),
           ...(upstreams?.sandbox !== undefined
             ? { sandbox_url: validateUpstreamUrl(upstreams.sandbox) }
             : {}),
@@ -803,6 +819,17 @@ export class Registry {
   }
 }
 
+async function providesAsync(trx: Transaction<Database>, systemId: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('service_versions')
+    .innerJoin('services', 'services.id', 'service_versions.service_id')
+    .select('service_versions.id')
+    .where('services.provider_system_id', '=', systemId)
+    .where('service_versions.mode', '=', 'async')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * Issues a consumer key and secret inside the caller's transaction (R-14, R-25): the secret is returned this once
  * and only its SHA-256 is stored. Shared by issuing and rotating, so a rotation is one transaction.
@@ -819,7 +846,10 @@ export async function insertCredential(
     .where('id', '=', systemId)
     .executeTakeFirst();
   if (!system) throw new LgspError('CP_SYSTEM_NOT_FOUND', systemId);
-  if (!system.is_consumer) throw new LgspError('CP_SYSTEM_NOT_CONSUMER', system.id);
+  // A provider of an async service needs a credential too: to pull its inbox and acknowledge (issue 4).
+  if (!system.is_consumer && !(await providesAsync(trx, system.id))) {
+    throw new LgspError('CP_SYSTEM_NOT_CONSUMER', system.id);
+  }
   const consumerSecret = newSecret();
   // The consumer key is public (it names the credential in logs and tokens); 20 random characters.
   const consumerKey = newSecret().replace(/[-_]/g, '').slice(0, 20);

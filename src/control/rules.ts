@@ -40,6 +40,14 @@ export function validateResourceTemplates(resources: ResourceTemplate[]): Resour
   });
 }
 
+/** Pushes an async destination takes at once (issue 4): at least one, at most what one node sensibly opens. */
+export function validateDeliveryConcurrency(value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > 256) {
+    throw new LgspError('API_VALIDATION_FAILED', `deliveryConcurrency ${value}: 1–256`);
+  }
+  return value;
+}
+
 export function validateUpstreamUrl(raw: string | null): string | null {
   if (raw === null || raw === '') return null;
   let url: URL;

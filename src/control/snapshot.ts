@@ -1,6 +1,6 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { sql } from 'kysely';
-import type { Environment, ResourceTemplate, VersionStatus } from '../core/types.ts';
+import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '../core/types.ts';
 import type { Store } from '../store/port.ts';
 
 /**
@@ -32,6 +32,9 @@ export interface SnapshotData {
     versionId: string;
     version: string;
     status: VersionStatus;
+    mode: VersionMode;
+    /** Async versions: how many pushes the destination takes at once. */
+    deliveryConcurrency: number;
     providerSystemId: string;
     providerOrgCode: string;
     upstreams: { sandbox: string | null; production: string | null };
@@ -128,6 +131,8 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
         'service_versions.id as version_id',
         'service_versions.version',
         'service_versions.status',
+        'service_versions.mode',
+        'service_versions.delivery_concurrency',
         'services.provider_system_id',
         'organizations.code as provider_org_code',
         'service_versions.sandbox_url',
@@ -176,6 +181,8 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
         versionId: r.version_id,
         version: r.version,
         status: r.status,
+        mode: r.mode,
+        deliveryConcurrency: r.delivery_concurrency,
         providerSystemId: r.provider_system_id,
         providerOrgCode: r.provider_org_code,
         upstreams: { sandbox: r.sandbox_url, production: r.production_url },

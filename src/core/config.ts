@@ -46,6 +46,10 @@ export const ConfigSchema = Type.Object(
         password: Type.String({ default: '' }),
         sessionTtlHours: Type.Integer({ minimum: 1, maximum: 720, default: 12 }),
         bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 104857600, default: 1048576 }),
+        metricsToken: Type.String({
+          default: '',
+          description: 'Token Prometheus phải gửi (Bearer) để đọc /metrics; để trống: /metrics mở',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -92,6 +96,38 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    alerts: Type.Object(
+      {
+        emails: Type.Array(Type.String({ minLength: 3, maxLength: 254 }), {
+          maxItems: 50,
+          default: [],
+          description:
+            'Địa chỉ thư của bộ phận vận hành nhận cảnh báo / operator addresses that receive alerts',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    // Asynchronous store-and-forward (issue 4): where messages wait, how long, and how delivery retries.
+    messaging: Type.Object(
+      {
+        engine: Type.Union([Type.Literal('embedded'), Type.Literal('nats')], {
+          default: 'embedded',
+          description:
+            'embedded: hàng đợi trong kho dữ liệu (PGlite/PostgreSQL); nats: NATS JetStream khi mở rộng nhiều nút',
+        }),
+        natsUrl: Type.String({ default: 'nats://127.0.0.1:4222' }),
+        natsPrefix: Type.String({ pattern: '^[-_a-zA-Z0-9]+$', default: 'lgsp' }),
+        maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 2147483648, default: 134217728 }),
+        ttlHours: Type.Integer({ minimum: 1, maximum: 2160, default: 72 }),
+        maxAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 12 }),
+        retryBaseMs: Type.Integer({ minimum: 10, maximum: 3600000, default: 2000 }),
+        retryMaxMs: Type.Integer({ minimum: 10, maximum: 86400000, default: 900000 }),
+        pushTimeoutMs: Type.Integer({ minimum: 100, maximum: 600000, default: 30000 }),
+        pollIntervalMs: Type.Integer({ minimum: 10, maximum: 60000, default: 250 }),
+        pullLeaseSeconds: Type.Integer({ minimum: 5, maximum: 86400, default: 300 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },
@@ -117,6 +153,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_ADMIN_PORT: 'admin.port',
   LGSP_ADMIN_PASSWORD: 'admin.password',
   LGSP_SESSION_TTL_HOURS: 'admin.sessionTtlHours',
+  LGSP_ADMIN_METRICS_TOKEN: 'admin.metricsToken',
   LGSP_RECORDER_FLUSH_INTERVAL_MS: 'recorder.flushIntervalMs',
   LGSP_RECORDER_BATCH_SIZE: 'recorder.batchSize',
   LGSP_RECORDER_MAX_BACKLOG: 'recorder.maxBacklog',
@@ -126,6 +163,18 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_NOTIFY_POLL_INTERVAL_MS: 'notifications.pollIntervalMs',
   LGSP_NOTIFY_MAX_ATTEMPTS: 'notifications.maxAttempts',
   LGSP_HOLIDAYS: 'workflow.holidays',
+  LGSP_ALERT_EMAILS: 'alerts.emails',
+  LGSP_MESSAGING_ENGINE: 'messaging.engine',
+  LGSP_NATS_URL: 'messaging.natsUrl',
+  LGSP_NATS_PREFIX: 'messaging.natsPrefix',
+  LGSP_MESSAGE_MAX_BYTES: 'messaging.maxMessageBytes',
+  LGSP_MESSAGE_TTL_HOURS: 'messaging.ttlHours',
+  LGSP_DELIVERY_MAX_ATTEMPTS: 'messaging.maxAttempts',
+  LGSP_DELIVERY_RETRY_BASE_MS: 'messaging.retryBaseMs',
+  LGSP_DELIVERY_RETRY_MAX_MS: 'messaging.retryMaxMs',
+  LGSP_DELIVERY_TIMEOUT_MS: 'messaging.pushTimeoutMs',
+  LGSP_DELIVERY_POLL_INTERVAL_MS: 'messaging.pollIntervalMs',
+  LGSP_INBOX_LEASE_SECONDS: 'messaging.pullLeaseSeconds',
   LGSP_LOG_LEVEL: 'logLevel',
 };
 

@@ -321,6 +321,38 @@ export const ERRORS = {
     titleVi: 'Lượt nhận thông điệp đã mất hiệu lực',
     title: 'The delivery claim on this message lapsed or was taken over: it was not acknowledged',
   },
+  MQ_ASYNC_UNAVAILABLE: {
+    status: 503,
+    titleVi: 'Nút cổng này không nhận thông điệp bất đồng bộ',
+    title:
+      'This gateway node has no message queue (a gateway worker on the embedded store): send to a node that has one',
+  },
+  MQ_METHOD_NOT_ALLOWED: {
+    status: 405,
+    titleVi: 'Dịch vụ bất đồng bộ chỉ nhận thông điệp gửi bằng POST',
+    title: 'An asynchronous service takes messages by POST only',
+  },
+  MQ_MESSAGE_TOO_LARGE: {
+    status: 413,
+    titleVi: 'Thông điệp vượt quá dung lượng cho phép',
+    title: 'The message is larger than the platform accepts (messaging.maxMessageBytes); nothing was stored',
+  },
+  MQ_IDEMPOTENCY_KEY_INVALID: {
+    status: 400,
+    titleVi: 'Idempotency-Key không hợp lệ',
+    title: 'Idempotency-Key must be 1–200 visible ASCII characters',
+  },
+  MQ_MESSAGE_NOT_FOUND: {
+    status: 404,
+    titleVi: 'Không tìm thấy thông điệp',
+    title: 'No message with this id was sent by or to the calling system',
+  },
+  MQ_UPLOAD_FAILED: {
+    status: 400,
+    titleVi: 'Nội dung thông điệp gửi không trọn vẹn',
+    title:
+      'The message body did not arrive whole (the connection broke or the length was wrong); nothing was stored',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -10,6 +10,7 @@ export type IdPrefix =
   | 'cred'
   | 'req'
   | 'txn'
+  | 'alr'
   | 'msg'
   | 'usr'
   | 'evt'

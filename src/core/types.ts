@@ -68,6 +68,7 @@ export type VersionStatus =
   | 'retired'
   | 'rejected';
 export type Protocol = 'REST' | 'SOAP';
+export type VersionMode = 'sync' | 'async';
 
 export interface ResourceTemplate {
   method: string;
@@ -81,6 +82,13 @@ export interface ServiceVersion {
   version: string;
   protocol: Protocol;
   status: VersionStatus;
+  /**
+   * `sync`: request → answer. `async`: consumers send messages that the LGSP stores and delivers (issue 4) —
+   * pushed to the upstream of the message's environment, or pulled by the provider system where there is none.
+   */
+  mode: VersionMode;
+  /** How many pushes the destination takes at once (async versions). */
+  deliveryConcurrency: number;
   upstreams: { sandbox: string | null; production: string | null };
   resources: ResourceTemplate[];
   publishedAt: string | null;

@@ -24,6 +24,9 @@ export interface Route {
   versionId: string;
   version: string;
   status: SnapshotData['routes'][number]['status'];
+  /** `async`: POSTs are messages, stored and delivered (issue 4); `sync`: forwarded and answered. */
+  mode: SnapshotData['routes'][number]['mode'];
+  deliveryConcurrency: number;
   providerSystemId: string;
   providerOrgCode: string;
   upstreams: Record<Environment, Upstream | null>;
@@ -66,6 +69,8 @@ export interface CompiledSnapshot {
   systems: Map<string, SnapshotData['systems'][number]>;
   /** `${context}/${version}` → route. */
   routes: Map<string, Route>;
+  /** Version id → route (async delivery and the pull inbox address messages by destination version). */
+  routesByVersion: Map<string, Route>;
   /** How many leading path segments a context may have, longest first, to look routes up without a scan. */
   contextDepths: number[];
   /** `${systemId}|${versionId}|${environment}` → policy. */
@@ -125,14 +130,17 @@ async function importSigning(key: SnapshotData['signingKey']): Promise<CompiledS
 
 export async function compileSnapshot(data: SnapshotData, nowMs: number): Promise<CompiledSnapshot> {
   const routes = new Map<string, Route>();
+  const routesByVersion = new Map<string, Route>();
   const depths = new Set<number>();
   for (const r of data.routes) {
-    routes.set(`${r.context}/${r.version}`, {
+    const route: Route = {
       serviceId: r.serviceId,
       context: r.context,
       versionId: r.versionId,
       version: r.version,
       status: r.status,
+      mode: r.mode,
+      deliveryConcurrency: r.deliveryConcurrency,
       providerSystemId: r.providerSystemId,
       providerOrgCode: r.providerOrgCode,
       upstreams: { sandbox: toUpstream(r.upstreams.sandbox), production: toUpstream(r.upstreams.production) },
@@ -141,7 +149,9 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
       successorPath: r.successorPath,
       decommissionAtMs: r.decommissionAtMs,
       deprecationHeaders: r.status === 'deprecated' ? deprecationHeaders(r) : null,
-    });
+    };
+    routes.set(`${r.context}/${r.version}`, route);
+    routesByVersion.set(r.versionId, route);
     depths.add(r.context.split('/').length);
   }
   const subscriptions = new Map<string, SubscriptionPolicy>();
@@ -169,6 +179,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
     maintenance: groupMaintenance(data.maintenance),
     systems: new Map(data.systems.map((s) => [s.id, s])),
     routes,
+    routesByVersion,
     contextDepths: [...depths].sort((a, b) => b - a),
     subscriptions,
   };

@@ -1,17 +1,20 @@
-import type { ResourceTemplate } from '../core/types.ts';
+import type { ResourceTemplate, VersionMode } from '../core/types.ts';
 
 /**
- * A concrete path for a version's first readable resource: `{param}` segments become `thu-nghiem`, a final `/*`
- * is dropped. Used by the operator's sandbox test call before publishing (R-11).
+ * A concrete path for a version's first readable resource — or, for an async version, the first that takes a POST
+ * (a test message): `{param}` segments become `thu-nghiem`, a final `/*` is dropped. Used by the operator's
+ * sandbox test call before publishing (R-11).
  */
 export function samplePath(
   context: string,
   version: string,
   resources: ResourceTemplate[],
+  mode: VersionMode = 'sync',
 ): { method: string; path: string } {
-  const r = resources.find((t) => t.method === 'GET' || t.method === '*') ?? resources[0];
+  const wanted = mode === 'async' ? 'POST' : 'GET';
+  const r = resources.find((t) => t.method === wanted || t.method === '*') ?? resources[0];
   const resource = (r?.path ?? '/').replace(/\/\*$/, '').replace(/\{[^}]+\}/g, 'thu-nghiem');
-  return { method: r && r.method !== '*' ? r.method : 'GET', path: `/${context}/${version}${resource}` };
+  return { method: r && r.method !== '*' ? r.method : wanted, path: `/${context}/${version}${resource}` };
 }
 
 /**
@@ -34,9 +37,15 @@ export async function sandboxTestCall(
   });
   if (tokenResponse.status !== 200) return tokenResponse.status;
   const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  // A test message for an async version: the publish evidence is then its recorded delivery.
+  const sendsBody = call.method !== 'GET' && call.method !== 'HEAD';
   const response = await fetch(`${gatewayUrl}${call.path}`, {
     method: call.method,
-    headers: { authorization: `Bearer ${token}` },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(sendsBody ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(sendsBody ? { body: JSON.stringify({ thuNghiem: 'LGSP sandbox test' }) } : {}),
   });
   await response.arrayBuffer();
   return response.status;

@@ -6,8 +6,10 @@ import type { Logger } from 'pino';
 import { type Dispatcher, Pool } from 'undici';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
-import { type ErrorCode, toProblem } from '../core/errors.ts';
+import { type ErrorCode, LgspError, toProblem } from '../core/errors.ts';
 import { SequentialIds } from '../core/ids.ts';
+import { messageLegRecord } from '../messaging/delivery.ts';
+import type { Messaging } from '../messaging/messaging.ts';
 import type { RecordSink, TransactionRecord } from '../telemetry/record.ts';
 import {
   type CompiledSnapshot,
@@ -19,9 +21,11 @@ import {
 import { requestHeadersForUpstream, responseHeadersForConsumer } from './headers.ts';
 import { insideWindow, QuotaCounters } from './quota.ts';
 import type { SnapshotHolder } from './snapshot-holder.ts';
-import { issueToken, TOKEN_SCOPE, TokenVerifier } from './tokens.ts';
+import { issueToken, TOKEN_SCOPE, type TokenClaims, TokenVerifier } from './tokens.ts';
 
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
+/** The platform's own paths on the gateway; `_` cannot start a service context, so they never shadow a route. */
+const MESSAGING_PREFIX = '/_lgsp/';
 const TOKEN_BODY_LIMIT_BYTES = 16 * 1024;
 /** A template stands in for the raw path in records when nothing better is known: never the raw path (R-02). */
 const UNMATCHED = '(không khớp/unmatched)';
@@ -34,6 +38,13 @@ export interface GatewayDeps {
   records: RecordSink;
   /** Given by a gateway worker, whose counters are shared with its siblings; otherwise the gateway's own. */
   quotas?: QuotaCounters;
+  /**
+   * Async store-and-forward (issue 4): intake, message status and the pull inbox. Absent on a gateway worker of
+   * the embedded store (it cannot reach the store): async calls there answer 503 MQ_ASYNC_UNAVAILABLE.
+   */
+  messaging?: Messaging;
+  /** Told after each accepted message, so this process's deliverer pushes it without waiting for its poll. */
+  onMessageAccepted?: () => void;
 }
 
 export interface Gateway {
@@ -114,6 +125,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       requestOutAt: null,
       responseInAt: null,
       responseOutAt: nowMs,
+      leg: 'sync',
+      messageId: null,
     };
   }
 
@@ -164,31 +177,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
 
     // 1. Who calls: a verified token whose credential is still active in this snapshot (R-14, R-19, R-21).
-    const auth = req.headers.authorization;
-    if (!auth?.startsWith('Bearer ') || auth.length < 8) {
-      return refuse(res, rec, 'GW_TOKEN_MISSING', undefined, { 'www-authenticate': 'Bearer realm="lgsp"' });
-    }
-    const claims = await verifier.verify(auth.slice(7).trim(), snapshot);
-    if (typeof claims === 'string') {
-      return refuse(res, rec, claims, undefined, {
-        'www-authenticate': 'Bearer realm="lgsp", error="invalid_token"',
-      });
-    }
-    rec.credentialId = claims.credentialId;
-    rec.consumerSystemId = claims.systemId;
-    rec.environment = claims.environment;
-    rec.consumerOrgCode = snapshot.systems.get(claims.systemId)?.organizationCode ?? null;
-    const credentialEndsAtMs = snapshot.activeCredentials.get(claims.credentialId);
-    if (credentialEndsAtMs === undefined) {
-      return refuse(res, rec, 'GW_CREDENTIAL_REVOKED', undefined, {
-        'www-authenticate': 'Bearer realm="lgsp", error="invalid_token"',
-      });
-    }
-    if (credentialEndsAtMs !== null && clock.nowMs() >= credentialEndsAtMs) {
-      return refuse(res, rec, 'GW_CREDENTIAL_EXPIRED', undefined, {
-        'www-authenticate': 'Bearer realm="lgsp", error="invalid_token"',
-      });
-    }
+    const claims = await authenticate(req, res, rec, snapshot);
+    if (!claims) return;
+    if (path.startsWith(MESSAGING_PREFIX)) return messagingEndpoint(req, res, rec, snapshot, claims, path);
 
     // 2. What it calls: /{context}/{version}/{resource…}, the context possibly several segments long.
     const segments = path.split('/');
@@ -228,9 +219,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
         route.successorPath ? { successor: route.successorPath } : {},
       );
     }
-    const upstream = routableIn(route, claims.environment) ? route.upstreams[claims.environment] : null;
-    if (!upstream) return refuse(res, rec, 'GW_NOT_IN_ENVIRONMENT', claims.environment);
+    if (!routableIn(route, claims.environment))
+      return refuse(res, rec, 'GW_NOT_IN_ENVIRONMENT', claims.environment);
+    // An async destination needs no endpoint: without one, it pulls its messages from the inbox.
+    const upstream = route.upstreams[claims.environment];
+    if (!upstream && route.mode === 'sync')
+      return refuse(res, rec, 'GW_NOT_IN_ENVIRONMENT', claims.environment);
     const method = rec.method;
+    if (route.mode === 'async' && method !== 'POST') {
+      rec.leg = 'intake';
+      return refuse(res, rec, 'MQ_METHOD_NOT_ALLOWED', undefined, { allow: 'POST' });
+    }
     const resource = matchResource(route.resources, method, resourceSegments);
     if (!resource) return refuse(res, rec, 'GW_RESOURCE_NOT_FOUND');
     rec.resourceTemplate = resource.template;
@@ -253,6 +252,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
     }
     if (records.overloaded) return refuse(res, rec, 'GW_RECORDER_BACKLOG', undefined, { 'retry-after': '5' });
+    if (route.mode === 'async') return intake(req, res, rec, route, claims);
 
     // 4. Forward, streaming and hashing both bodies (R-01, R-02: nothing is kept, only sizes and SHA-256).
     forward(
@@ -260,9 +260,243 @@ export function createGateway(deps: GatewayDeps): Gateway {
       res,
       rec,
       route,
-      upstream,
+      upstream!,
       path.slice(segments.slice(0, resourceStart).join('/').length) + (q < 0 ? '' : url.slice(q)),
     );
+  }
+
+  /** Checks the bearer token and its credential; refuses (and answers null) when the caller is not let in. */
+  async function authenticate(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rec: TransactionRecord,
+    snapshot: CompiledSnapshot,
+  ): Promise<TokenClaims | null> {
+    const auth = req.headers.authorization;
+    if (!auth?.startsWith('Bearer ') || auth.length < 8) {
+      refuse(res, rec, 'GW_TOKEN_MISSING', undefined, { 'www-authenticate': 'Bearer realm="lgsp"' });
+      return null;
+    }
+    const invalid = { 'www-authenticate': 'Bearer realm="lgsp", error="invalid_token"' };
+    const claims = await verifier.verify(auth.slice(7).trim(), snapshot);
+    if (typeof claims === 'string') {
+      refuse(res, rec, claims, undefined, invalid);
+      return null;
+    }
+    rec.credentialId = claims.credentialId;
+    rec.consumerSystemId = claims.systemId;
+    rec.environment = claims.environment;
+    rec.consumerOrgCode = snapshot.systems.get(claims.systemId)?.organizationCode ?? null;
+    const credentialEndsAtMs = snapshot.activeCredentials.get(claims.credentialId);
+    if (credentialEndsAtMs === undefined) {
+      refuse(res, rec, 'GW_CREDENTIAL_REVOKED', undefined, invalid);
+      return null;
+    }
+    if (credentialEndsAtMs !== null && clock.nowMs() >= credentialEndsAtMs) {
+      refuse(res, rec, 'GW_CREDENTIAL_EXPIRED', undefined, invalid);
+      return null;
+    }
+    return claims;
+  }
+
+  /**
+   * Async intake (issue 4): the message is stored — durably, payload streamed — before the 202 with its id. A
+   * repeated `Idempotency-Key` from the same system is answered with the first message, and nothing new is stored.
+   */
+  async function intake(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rec: TransactionRecord,
+    route: Route,
+    claims: TokenClaims,
+  ): Promise<void> {
+    rec.leg = 'intake';
+    const messaging = deps.messaging;
+    if (!messaging) return refuse(res, rec, 'MQ_ASYNC_UNAVAILABLE', undefined, { 'retry-after': '5' });
+    const rawKey = req.headers['idempotency-key'];
+    const idempotencyKey = typeof rawKey === 'string' ? rawKey.trim() : null;
+    if (idempotencyKey !== null && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
+      return refuse(res, rec, 'MQ_IDEMPOTENCY_KEY_INVALID');
+    }
+    const declared = Number(req.headers['content-length'] ?? Number.NaN);
+    if (declared > messaging.config.maxMessageBytes) {
+      // The body is not read: close the connection rather than drain up to 2 GB.
+      return refuse(res, rec, 'MQ_MESSAGE_TOO_LARGE', `> ${messaging.config.maxMessageBytes} bytes`, {
+        connection: 'close',
+      });
+    }
+    const messageId = ids.next('msg', clock.nowMs());
+    rec.requestOutAt = clock.nowMs();
+    let result: Awaited<ReturnType<Messaging['accept']>>;
+    try {
+      result = await messaging.accept(
+        {
+          id: messageId,
+          route,
+          sourceSystemId: claims.systemId,
+          environment: claims.environment,
+          idempotencyKey,
+          contentType: String(req.headers['content-type'] ?? 'application/octet-stream'),
+        },
+        req,
+      );
+    } catch (err) {
+      const code = err instanceof LgspError ? err.code : 'MQ_UPLOAD_FAILED';
+      if (!(err instanceof LgspError)) logger.warn({ err, message: messageId }, 'message not stored');
+      return refuse(
+        res,
+        rec,
+        code,
+        undefined,
+        code === 'MQ_MESSAGE_TOO_LARGE' ? { connection: 'close' } : {},
+      );
+    }
+    const meta = result.message;
+    rec.messageId = meta.id;
+    rec.responseInAt = clock.nowMs();
+    if (!result.duplicate) {
+      rec.requestBytes = meta.sizeBytes;
+      rec.requestSha256 = meta.sha256;
+    }
+    const statusUrl = `${MESSAGING_PREFIX}messages/${meta.id}`;
+    rec.responseBytes = json(
+      res,
+      202,
+      {
+        messageId: meta.id,
+        state: meta.state,
+        duplicate: result.duplicate,
+        acceptedAt: new Date(meta.acceptedAtMs).toISOString(),
+        sizeBytes: meta.sizeBytes,
+        sha256: meta.sha256,
+        statusUrl,
+      },
+      {
+        location: statusUrl,
+        'x-lgsp-transaction-id': rec.id,
+        'x-lgsp-message-id': meta.id,
+        ...(result.duplicate ? { 'idempotent-replayed': 'true' } : {}),
+      },
+    );
+    finish(rec, 202, null);
+    if (!result.duplicate) deps.onMessageAccepted?.();
+  }
+
+  /**
+   * `/_lgsp/…`, for callers with a valid token: a message's state and signed receipt (its source or destination
+   * only), and the inbox a destination without an endpoint pulls from and acknowledges (issue 4).
+   */
+  async function messagingEndpoint(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rec: TransactionRecord,
+    snapshot: CompiledSnapshot,
+    claims: TokenClaims,
+    path: string,
+  ): Promise<void> {
+    const messaging = deps.messaging;
+    if (!messaging) return refuse(res, rec, 'MQ_ASYNC_UNAVAILABLE', undefined, { 'retry-after': '5' });
+    const parts = path.slice(MESSAGING_PREFIX.length).split('/');
+    const method = req.method ?? 'GET';
+
+    if (parts[0] === 'messages' && parts.length === 2 && method === 'GET') {
+      rec.resourceTemplate = `${MESSAGING_PREFIX}messages/{messageId}`;
+      const meta = await messaging.queue.get(parts[1]!);
+      const route = meta ? snapshot.routesByVersion.get(meta.destinationVersionId) : undefined;
+      const party =
+        meta && (meta.sourceSystemId === claims.systemId || route?.providerSystemId === claims.systemId);
+      if (!meta || !party) return refuse(res, rec, 'MQ_MESSAGE_NOT_FOUND');
+      const receipt = await messaging.receipt(meta, snapshot);
+      rec.responseBytes = json(res, 200, { ...messaging.status(meta, snapshot), receipt });
+      return finish(rec, 200, null);
+    }
+
+    // The inbox serves the caller's async versions that have no push endpoint in its credential's environment.
+    const pulled = [...snapshot.routesByVersion.values()].filter(
+      (r) => r.mode === 'async' && r.providerSystemId === claims.systemId && !r.upstreams[claims.environment],
+    );
+    if (parts[0] === 'inbox' && parts.length === 1 && method === 'GET') {
+      rec.resourceTemplate = `${MESSAGING_PREFIX}inbox`;
+      const claim = await messaging.claimForPull(
+        pulled.map((r) => r.versionId),
+        claims.environment,
+      );
+      if (!claim) {
+        res.writeHead(204, { 'x-lgsp-transaction-id': rec.id });
+        res.end();
+        return finish(rec, 204, null);
+      }
+      const meta = claim.message;
+      const route = snapshot.routesByVersion.get(meta.destinationVersionId)!;
+      const leg = messageLegRecord(ids, 'delivery', meta, route, snapshot, rec.requestInAt);
+      leg.credentialId = claims.credentialId;
+      leg.resourceTemplate = rec.resourceTemplate;
+      leg.method = 'GET';
+      leg.requestOutAt = clock.nowMs();
+      leg.requestSha256 = EMPTY_SHA256;
+      const body = await messaging.queue.openPayload(meta.id);
+      const headers = {
+        'content-type': meta.contentType,
+        'content-length': String(meta.sizeBytes),
+        'x-lgsp-transaction-id': leg.id,
+        'x-lgsp-message-id': meta.id,
+        'x-lgsp-receipt-handle': claim.token,
+        'x-lgsp-attempt': String(meta.attempts),
+        'x-lgsp-consumer-system': meta.sourceSystemId,
+        'x-lgsp-consumer-organization': leg.consumerOrgCode ?? '',
+        'x-lgsp-service': `${route.context}/${route.version}`,
+        'x-lgsp-accepted-at': new Date(meta.acceptedAtMs).toISOString(),
+        'repr-digest': `sha-256=:${Buffer.from(meta.sha256, 'hex').toString('base64')}:`,
+      };
+      res.writeHead(200, headers);
+      body.once('error', (err) => {
+        logger.warn({ err, message: meta.id }, 'inbox payload read failed');
+        res.destroy();
+      });
+      res.once('close', () => {
+        body.destroy();
+        leg.responseOutAt = clock.nowMs();
+        leg.providerStatus = res.writableFinished ? 200 : null;
+        leg.consumerStatus = res.writableFinished ? 200 : 499;
+        leg.errorCode = res.writableFinished ? null : 'GW_CLIENT_CLOSED';
+        leg.responseBytes = res.writableFinished ? meta.sizeBytes : 0;
+        leg.responseSha256 = res.writableFinished ? meta.sha256 : null;
+        records.record(leg);
+      });
+      body.pipe(res);
+      return;
+    }
+
+    if (parts[0] === 'inbox' && parts.length === 3 && parts[2] === 'ack' && method === 'POST') {
+      rec.resourceTemplate = `${MESSAGING_PREFIX}inbox/{messageId}/ack`;
+      const meta = await messaging.queue.get(parts[1]!);
+      const route = meta ? snapshot.routesByVersion.get(meta.destinationVersionId) : undefined;
+      if (!meta || !route || route.providerSystemId !== claims.systemId) {
+        return refuse(res, rec, 'MQ_MESSAGE_NOT_FOUND');
+      }
+      const handle = req.headers['x-lgsp-receipt-handle'];
+      const leg = messageLegRecord(ids, 'ack', meta, route, snapshot, rec.requestInAt);
+      leg.id = rec.id;
+      leg.credentialId = claims.credentialId;
+      leg.resourceTemplate = rec.resourceTemplate;
+      let delivered: Awaited<ReturnType<typeof messaging.queue.ack>>;
+      try {
+        delivered = await messaging.queue.ack({ message: meta, token: String(handle ?? '') }, clock.nowMs());
+      } catch (err) {
+        if (err instanceof LgspError && err.code === 'MQ_CLAIM_LOST')
+          return refuse(res, leg, 'MQ_CLAIM_LOST');
+        throw err;
+      }
+      leg.providerStatus = 200;
+      leg.requestSha256 = EMPTY_SHA256;
+      const receipt = await messaging.receipt(delivered, snapshot);
+      leg.responseBytes = json(res, 200, { ...messaging.status(delivered, snapshot), receipt });
+      finish(leg, 200, null);
+      await messaging.delivered(delivered, snapshot);
+      return;
+    }
+
+    return refuse(res, rec, 'GW_ROUTE_NOT_FOUND');
   }
 
   function forward(

@@ -4,7 +4,7 @@ import type { Selectable, Transaction } from 'kysely';
 import { LgspError } from '../core/errors.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
-import type { Claim, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from './port.ts';
+import type { Claim, ClaimOptions, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from './port.ts';
 
 type MessageRow = Selectable<Database['messages']>;
 
@@ -130,12 +130,7 @@ export class EmbeddedQueue implements MessageQueue {
    * callers on PostgreSQL from claiming the same message; PGlite accepts it and, having one session, never needs
    * it — one code path for both stores.
    */
-  async claim(options: {
-    nowMs: number;
-    limit: number;
-    leaseMs: number;
-    destinationVersionId?: string;
-  }): Promise<Claim[]> {
+  async claim(options: ClaimOptions): Promise<Claim[]> {
     if (options.limit <= 0) return [];
     const now = new Date(options.nowMs);
     const token = randomBytes(16).toString('base64url');
@@ -152,6 +147,7 @@ export class EmbeddedQueue implements MessageQueue {
     if (options.destinationVersionId !== undefined) {
       due = due.where('destination_version_id', '=', options.destinationVersionId);
     }
+    if (options.environment !== undefined) due = due.where('environment', '=', options.environment);
     const rows = await db
       .updateTable('messages')
       .set((eb) => ({

@@ -6,7 +6,7 @@ import { type KV, Kvm } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { LgspError } from '../core/errors.ts';
-import type { Claim, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from './port.ts';
+import type { Claim, ClaimOptions, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from './port.ts';
 
 /**
  * The NATS JetStream engine of the message queue port (issue 4, R-02, R-04, R-05): what a scaled-out deployment
@@ -80,6 +80,11 @@ export class NatsQueue implements MessageQueue {
     }
   }
 
+  /** The JetStream manager (tests scan the streams with it). */
+  get manager(): JetStreamManager {
+    return this.jsm;
+  }
+
   /** The JetStream streams behind the buckets. */
   get streams(): { kv: string; objects: string } {
     return { kv: `KV_${this.kvBucket}`, objects: `OBJ_${this.objectBucket}` };
@@ -129,12 +134,7 @@ export class NatsQueue implements MessageQueue {
     }
   }
 
-  async claim(options: {
-    nowMs: number;
-    limit: number;
-    leaseMs: number;
-    destinationVersionId?: string;
-  }): Promise<Claim[]> {
+  async claim(options: ClaimOptions): Promise<Claim[]> {
     if (options.limit <= 0) return [];
     const due: Stored[] = [];
     for (const entry of await this.pendingEntries()) {
@@ -148,6 +148,7 @@ export class NatsQueue implements MessageQueue {
         meta.destinationVersionId !== options.destinationVersionId
       )
         continue;
+      if (options.environment !== undefined && meta.environment !== options.environment) continue;
       due.push(entry);
     }
     due.sort(
@@ -265,8 +266,12 @@ export class NatsQueue implements MessageQueue {
   }
 
   private async pendingEntries(): Promise<Stored[]> {
-    const ids: string[] = [];
-    for await (const key of await this.kv.keys('p.>')) ids.push(key.slice(2));
+    // The pending markers' subjects, from one stream-info request (paged by the client). Not `kv.keys()`: its
+    // ordered consumer expects as many entries as were pending when it started, and when an ack purges a marker
+    // meanwhile it waits ~30 s for an entry that never comes.
+    const prefix = `$KV.${this.kvBucket}.p.`;
+    const info = await this.jsm.streams.info(this.streams.kv, { subjects_filter: `${prefix}>` });
+    const ids = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
     const entries: Stored[] = [];
     // Bounded parallel reads: enough to hide the round trips without flooding the server.
     for (let i = 0; i < ids.length; i += 64) {
@@ -381,8 +386,8 @@ function parseToken(claim: Claim): { id: string; revision: number } {
   const at = claim.token.lastIndexOf(':');
   const id = claim.token.slice(0, at);
   const revision = Number(claim.token.slice(at + 1));
-  if (at < 0 || id !== claim.message.id || !Number.isSafeInteger(revision))
-    throw new Error(`not a claim token for message ${claim.message.id}`);
+  // A handle that is not one of ours is as good as a lapsed one: the message is not acknowledged.
+  if (at < 0 || id !== claim.message.id || !Number.isSafeInteger(revision)) throw claimLost(claim.message.id);
   return { id, revision };
 }
 

@@ -55,6 +55,15 @@ export interface Claim {
   token: string;
 }
 
+export interface ClaimOptions {
+  nowMs: number;
+  limit: number;
+  /** How long the claimant has to ack or fail before the message may be claimed again. */
+  leaseMs: number;
+  destinationVersionId?: string;
+  environment?: Environment;
+}
+
 export interface MessageQueue {
   readonly engine: 'embedded' | 'nats';
 
@@ -65,13 +74,11 @@ export interface MessageQueue {
    */
   enqueue(message: NewMessage, payload: Readable): Promise<EnqueueResult>;
 
-  /** Claims up to `limit` due messages (state accepted, nextAttemptAtMs ≤ now) for delivery, oldest first. */
-  claim(options: {
-    nowMs: number;
-    limit: number;
-    leaseMs: number;
-    destinationVersionId?: string;
-  }): Promise<Claim[]>;
+  /**
+   * Claims up to `limit` due messages (state accepted, nextAttemptAtMs ≤ now, or a lapsed claim) for delivery,
+   * oldest first — of one destination version and environment when given.
+   */
+  claim(options: ClaimOptions): Promise<Claim[]>;
 
   /** Streams a stored payload (for push delivery or a pull by the destination). */
   openPayload(id: string): Promise<Readable>;

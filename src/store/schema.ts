@@ -5,6 +5,11 @@ type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
 
 export type Environment = 'sandbox' | 'production';
+/** How a service version is called: request → answer, or messages stored and delivered (issue 4). */
+export type VersionMode = 'sync' | 'async';
+/** Which leg a transaction record covers: both legs of a sync call, or one leg of an async message. */
+export type TransactionLeg = 'sync' | 'intake' | 'delivery' | 'ack';
+export type AlertSeverity = 'info' | 'warning' | 'critical';
 export type NoticeKind = 'deprecation' | 'decommission' | 'maintenance' | 'endpoint_change' | 'announcement';
 
 export interface TechnicalDescription {
@@ -88,6 +93,8 @@ export interface Database {
     submitted_at: Timestamp | null;
     rejection_reason: string | null;
     sandbox_evidence_txn_id: string | null;
+    mode: ColumnType<VersionMode, VersionMode | undefined, VersionMode>;
+    delivery_concurrency: ColumnType<number, number | undefined, number>;
     created_at: Timestamp;
     updated_at: Timestamp;
   };
@@ -265,6 +272,21 @@ export interface Database {
     claim_token: string | null;
     lease_until: Timestamp | null;
   };
+  /** Operator alerts, one open per key (migrations/0010_alerts.sql). */
+  alerts: {
+    id: string;
+    kind: string;
+    key: string;
+    severity: AlertSeverity;
+    state: 'open' | 'resolved';
+    subject: string;
+    details: Json<Record<string, unknown>>;
+    occurrences: ColumnType<number, number | undefined, number>;
+    opened_at: Timestamp;
+    last_seen_at: Timestamp;
+    resolved_at: Timestamp | null;
+  };
+  alert_events: { alert_id: string; at: Timestamp; state: string; note: string };
   /** Async messages' payloads in chunks, deleted at delivery, death or expiry (R-02). */
   message_payloads: {
     message_id: string;
@@ -307,4 +329,7 @@ export interface TransactionRow {
   response_in_at: Timestamp | null;
   response_out_at: Timestamp;
   duration_ms: number;
+  /** `sync`, or the leg of an async message (migrations/0009_async_delivery.sql). */
+  leg: ColumnType<TransactionLeg, TransactionLeg | undefined, TransactionLeg>;
+  message_id: ColumnType<string | null, string | null | undefined, string | null>;
 }

@@ -1,4 +1,5 @@
 import type { Environment } from '../core/types.ts';
+import type { TransactionLeg } from '../store/schema.ts';
 
 /**
  * One sync transaction, both legs (consumer → LGSP → provider), as the gateway observed it. Metadata only — no
@@ -30,6 +31,12 @@ export interface TransactionRecord {
   requestOutAt: number | null;
   responseInAt: number | null;
   responseOutAt: number;
+  /**
+   * `sync` for a call, or the leg of an async message (source → LGSP `intake`, LGSP → destination `delivery` —
+   * every push attempt and every pull — and a pulling destination's `ack`), linked by `messageId`.
+   */
+  leg: TransactionLeg;
+  messageId: string | null;
 }
 
 /** Where records go: the recorder in this process, or (in a gateway worker) the primary over IPC. */
@@ -37,4 +44,9 @@ export interface RecordSink {
   record(txn: TransactionRecord): void;
   /** True while the sink cannot take more: the gateway then refuses calls rather than leave them unrecorded. */
   readonly overloaded: boolean;
+}
+
+/** Sees every record the recorder takes (the Prometheus counters, src/telemetry/metrics.ts); must be cheap. */
+export interface TransactionObserver {
+  observe(txn: TransactionRecord): void;
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Store } from '../store/port.ts';
-import type { RecordSink, TransactionRecord } from './record.ts';
+import type { RecordSink, TransactionObserver, TransactionRecord } from './record.ts';
 
 export interface RecorderOptions {
   flushIntervalMs: number;
@@ -29,6 +29,8 @@ export class Recorder implements RecordSink {
     private readonly store: Store,
     private readonly options: RecorderOptions,
     private readonly logger: Logger,
+    /** Told of every record taken, local or from a gateway worker (metrics); null for none. */
+    private readonly observer: TransactionObserver | null = null,
   ) {}
 
   start(): void {
@@ -37,12 +39,16 @@ export class Recorder implements RecordSink {
   }
 
   record(txn: TransactionRecord): void {
+    this.observer?.observe(txn);
     this.queue.push(txn);
     if (this.queue.length >= this.options.batchSize && !this.flushing) void this.flush();
   }
 
   recordMany(txns: TransactionRecord[]): void {
-    for (const t of txns) this.queue.push(t);
+    for (const t of txns) {
+      this.observer?.observe(t);
+      this.queue.push(t);
+    }
     if (this.queue.length >= this.options.batchSize && !this.flushing) void this.flush();
   }
 
@@ -125,6 +131,8 @@ const COLUMNS: Array<[column: string, pgType: string, value: (t: TransactionReco
   ['response_in_at', 'timestamptz', (t) => t.responseInAt],
   ['response_out_at', 'timestamptz', (t) => t.responseOutAt],
   ['duration_ms', 'int4', (t) => Math.max(0, Math.round(t.responseOutAt - t.requestInAt))],
+  ['leg', 'text', (t) => t.leg],
+  ['message_id', 'text', (t) => t.messageId],
 ];
 
 /**

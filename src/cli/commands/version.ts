@@ -11,6 +11,8 @@ interface ServiceVersion {
   version: string;
   protocol: string;
   status: string;
+  mode: 'sync' | 'async';
+  deliveryConcurrency: number;
   upstreams: { sandbox: string | null; production: string | null };
   resources: Array<{ method: string; path: string }>;
   createdAt: string;
@@ -37,6 +39,18 @@ function changes(ctx: Context): Record<string, unknown> {
   if (protocol !== undefined && protocol !== 'REST' && protocol !== 'SOAP') {
     throw new UsageError(`--protocol: REST | SOAP: ${protocol}`, ctx.usage);
   }
+  const mode = str(ctx.values, 'mode');
+  if (mode !== undefined && mode !== 'sync' && mode !== 'async') {
+    throw new UsageError(`--mode: sync | async: ${mode}`, ctx.usage);
+  }
+  const concurrencyText = str(ctx.values, 'concurrency');
+  const concurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
+  if (
+    concurrency !== undefined &&
+    !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 256)
+  ) {
+    throw new UsageError(`--concurrency: 1–256: ${concurrencyText}`, ctx.usage);
+  }
   // An empty URL (`--production-url ''`) removes the upstream of that environment.
   const upstreams = {
     ...(sandbox !== undefined ? { sandbox: sandbox || null } : {}),
@@ -44,6 +58,8 @@ function changes(ctx: Context): Record<string, unknown> {
   };
   return {
     ...(protocol ? { protocol } : {}),
+    ...(mode ? { mode } : {}),
+    ...(concurrency !== undefined ? { deliveryConcurrency: concurrency } : {}),
     ...(Object.keys(upstreams).length ? { upstreams } : {}),
     ...(resources.length ? { resources } : {}),
   };
@@ -56,6 +72,12 @@ function showVersion(v: ServiceVersion): string {
     ['Phiên bản / Version', v.version],
     ['Giao thức / Protocol', v.protocol],
     ['Trạng thái / Status', v.status],
+    [
+      'Kiểu / Mode',
+      v.mode === 'async'
+        ? `async (bất đồng bộ, tối đa ${v.deliveryConcurrency} lần đẩy đồng thời / at most ${v.deliveryConcurrency} concurrent pushes)`
+        : 'sync (đồng bộ)',
+    ],
     ['Sandbox', v.upstreams.sandbox],
     ['Production', v.upstreams.production],
     ['Tài nguyên / Resources', v.resources.map((r) => `${r.method} ${r.path}`).join(', ')],
@@ -101,12 +123,14 @@ const step = (
 
 const CHANGE_OPTIONS = {
   protocol: { type: 'string' },
+  mode: { type: 'string' },
+  concurrency: { type: 'string' },
   'sandbox-url': { type: 'string' },
   'production-url': { type: 'string' },
   resource: { type: 'string', multiple: true },
 } as const;
 const CHANGE_SYNOPSIS =
-  "[--protocol REST|SOAP] [--sandbox-url <url>] [--production-url <url>] [--resource 'GET /congdan/{soDinhDanh}' …]";
+  "[--protocol REST|SOAP] [--mode sync|async] [--concurrency <1-256>] [--sandbox-url <url>] [--production-url <url>] [--resource 'GET /congdan/{soDinhDanh}' …]";
 
 export const versionCommands: Group = {
   name: 'version',

@@ -1,0 +1,277 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { Agent, request } from 'undici';
+import type { Clock } from '../core/clock.ts';
+import { LgspError } from '../core/errors.ts';
+import { SequentialIds } from '../core/ids.ts';
+import { ENVIRONMENTS } from '../core/types.ts';
+import type { TransactionLeg } from '../store/schema.ts';
+import type { RecordSink, TransactionRecord } from '../telemetry/record.ts';
+import type { Destination, Destinations, Messaging } from './messaging.ts';
+import type { Claim, MessageMeta } from './port.ts';
+
+/** How often dead-by-expiry messages are swept (their payloads deleted, the operator alerted). */
+const EXPIRY_SWEEP_MS = 5_000;
+/** How much of a destination's answer to a push is read (and hashed); the rest is discarded. */
+const ANSWER_LIMIT_BYTES = 64 * 1024;
+/** A claim outlives the push's own time limit by this much, so only a dead node's claims lapse. */
+const LEASE_MARGIN_MS = 30_000;
+
+export interface DelivererDeps {
+  messaging: Messaging;
+  clock: Clock;
+  logger: Logger;
+  records: RecordSink;
+  /** The current configuration snapshot (the gateway's compiled snapshot), or null before the first one. */
+  destinations: () => Destinations | null;
+}
+
+/**
+ * Push delivery (issue 4): for every async destination with an endpoint in an environment, keeps at most its
+ * `deliveryConcurrency` pushes in flight, claiming the next due messages as pushes finish. A 2xx answer
+ * acknowledges (the payload is deleted at once, R-02); anything else — an error status, no answer, a timeout — is a
+ * failed attempt retried with exponential backoff, until `maxAttempts`, when the message dies and the operator is
+ * alerted. Every attempt is a `delivery` transaction record linked by the message id. A node that dies mid-push
+ * leaves a claim that lapses, and the message is pushed again: destinations deduplicate on `Idempotency-Key`,
+ * which is the message id (at-least-once delivery, exactly-once effect).
+ */
+export class Deliverer {
+  private readonly inFlight = new Map<string, number>();
+  private readonly pushes = new Set<Promise<void>>();
+  private readonly agent: Agent;
+  private readonly ids = new SequentialIds();
+  private timer: NodeJS.Timeout | null = null;
+  private ticking = false;
+  private again = false;
+  private stopped = false;
+  private lastSweepMs = 0;
+
+  constructor(private readonly deps: DelivererDeps) {
+    const timeoutMs = deps.messaging.config.pushTimeoutMs;
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connect: { timeout: Math.min(timeoutMs, 10_000) },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+  }
+
+  start(): void {
+    const every = this.deps.messaging.config.pollIntervalMs;
+    const loop = () => {
+      if (this.stopped) return;
+      this.wake();
+      this.timer = setTimeout(loop, every);
+      this.timer.unref();
+    };
+    loop();
+  }
+
+  /** Looks for due messages now (after an intake in this process, or a finished push), not at the next poll. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
+    void this.tick()
+      .catch((err) => this.deps.logger.error({ err }, 'message delivery round failed'))
+      .finally(() => {
+        this.ticking = false;
+        if (this.again) {
+          this.again = false;
+          setImmediate(() => this.wake());
+        }
+      });
+  }
+
+  /** Stops claiming, waits for the pushes in flight to settle (their claims would lapse otherwise). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    while (this.ticking || this.pushes.size > 0) {
+      await Promise.allSettled([...this.pushes]);
+      if (this.ticking) await new Promise((r) => setTimeout(r, 10));
+    }
+    await this.agent.close();
+  }
+
+  private async tick(): Promise<void> {
+    const destinations = this.deps.destinations();
+    if (!destinations) return;
+    const { messaging, clock } = this.deps;
+    const nowMs = clock.nowMs();
+    if (nowMs - this.lastSweepMs >= EXPIRY_SWEEP_MS || nowMs < this.lastSweepMs) {
+      this.lastSweepMs = nowMs;
+      for (const meta of await messaging.queue.expire(nowMs)) {
+        await messaging.dead(meta, destinations, 'expired');
+      }
+    }
+    const leaseMs = messaging.config.pushTimeoutMs + LEASE_MARGIN_MS;
+    for (const route of destinations.routesByVersion.values()) {
+      if (route.mode !== 'async') continue;
+      for (const environment of ENVIRONMENTS) {
+        const upstream = route.upstreams[environment];
+        if (!upstream) continue;
+        const free = route.deliveryConcurrency - (this.inFlight.get(route.versionId) ?? 0);
+        if (free <= 0 || this.stopped) continue;
+        const claims = await messaging.queue.claim({
+          nowMs: clock.nowMs(),
+          limit: free,
+          leaseMs,
+          destinationVersionId: route.versionId,
+          environment,
+        });
+        for (const claim of claims) this.launch(claim, route, destinations);
+      }
+    }
+  }
+
+  private launch(claim: Claim, route: Destination, destinations: Destinations): void {
+    this.inFlight.set(route.versionId, (this.inFlight.get(route.versionId) ?? 0) + 1);
+    const push = this.push(claim, route, destinations)
+      .catch((err) => this.deps.logger.error({ err, message: claim.message.id }, 'push failed unexpectedly'))
+      .finally(() => {
+        this.inFlight.set(route.versionId, (this.inFlight.get(route.versionId) ?? 1) - 1);
+        this.pushes.delete(push);
+        this.wake();
+      });
+    this.pushes.add(push);
+  }
+
+  private async push(claim: Claim, route: Destination, destinations: Destinations): Promise<void> {
+    const { messaging, clock, logger } = this.deps;
+    const meta = claim.message;
+    const upstream = route.upstreams[meta.environment]!;
+    const rec = messageLegRecord(this.ids, 'delivery', meta, route, destinations, clock.nowMs());
+    rec.resourceTemplate = PUSH_TEMPLATE;
+    rec.requestBytes = meta.sizeBytes;
+    rec.requestSha256 = meta.sha256;
+    let failure: { text: string; code: string | null; status: number } | null = null;
+    try {
+      const body = await messaging.queue.openPayload(meta.id);
+      rec.requestOutAt = clock.nowMs();
+      const answer = await request(`${upstream.origin}${upstream.basePath || '/'}`, {
+        dispatcher: this.agent,
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': meta.contentType,
+          'content-length': String(meta.sizeBytes),
+          // The destination deduplicates on it: a push repeated after a lost acknowledgement is the same message.
+          'idempotency-key': meta.id,
+          'x-lgsp-message-id': meta.id,
+          'x-lgsp-attempt': String(meta.attempts),
+          'x-lgsp-transaction-id': rec.id,
+          'x-lgsp-consumer-system': meta.sourceSystemId,
+          'x-lgsp-consumer-organization': rec.consumerOrgCode ?? '',
+          'x-lgsp-environment': meta.environment,
+          'x-lgsp-accepted-at': new Date(meta.acceptedAtMs).toISOString(),
+          // RFC 9530: the destination can check the payload arrived intact.
+          'repr-digest': `sha-256=:${Buffer.from(meta.sha256, 'hex').toString('base64')}:`,
+        },
+      });
+      rec.responseInAt = clock.nowMs();
+      rec.providerStatus = answer.statusCode;
+      const hash = createHash('sha256');
+      for await (const chunk of answer.body) {
+        if (rec.responseBytes < ANSWER_LIMIT_BYTES) hash.update(chunk as Buffer);
+        rec.responseBytes += (chunk as Buffer).length;
+      }
+      rec.responseSha256 = hash.digest('hex');
+      if (answer.statusCode < 200 || answer.statusCode >= 300) {
+        failure = { text: `HTTP ${answer.statusCode}`, code: null, status: answer.statusCode };
+      }
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+      failure = {
+        text: code ?? (err as Error).message,
+        code: timedOut ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_UNREACHABLE',
+        status: timedOut ? 504 : 502,
+      };
+    }
+
+    const nowMs = clock.nowMs();
+    try {
+      if (failure === null) {
+        rec.consumerStatus = rec.providerStatus!;
+        const delivered = await messaging.queue.ack(claim, nowMs);
+        rec.responseOutAt = clock.nowMs();
+        this.deps.records.record(rec);
+        await messaging.delivered(delivered, destinations);
+        return;
+      }
+      rec.consumerStatus = failure.status;
+      rec.errorCode = failure.code;
+      rec.responseOutAt = nowMs;
+      this.deps.records.record(rec);
+      const exhausted = meta.attempts >= messaging.config.maxAttempts;
+      const settled = await messaging.queue.fail(
+        claim,
+        failure.text,
+        exhausted ? null : nowMs + messaging.retryDelayMs(meta.attempts),
+        nowMs,
+      );
+      if (settled.state === 'dead') await messaging.dead(settled, destinations, 'attempts');
+      else
+        logger.info(
+          { message: meta.id, attempt: meta.attempts, error: failure.text },
+          'push will be retried',
+        );
+    } catch (err) {
+      // The claim lapsed meanwhile (a very slow destination) and another push owns the message now.
+      if (err instanceof LgspError && err.code === 'MQ_CLAIM_LOST') {
+        logger.warn({ message: meta.id }, 'push finished after its claim lapsed');
+        return;
+      }
+      throw err;
+    }
+  }
+}
+
+/** The template recorded for pushes: the destination's endpoint as configured, never a path with data in it. */
+const PUSH_TEMPLATE = '(đẩy thông điệp / message push)';
+
+/**
+ * A transaction record for one leg of an async message. Every leg names the message's source as the consumer and
+ * the destination as the provider, whoever made the HTTP call, so each party's records of a message line up (R-23).
+ */
+export function messageLegRecord(
+  ids: SequentialIds,
+  leg: TransactionLeg,
+  meta: MessageMeta,
+  route: Destination,
+  destinations: Destinations,
+  nowMs: number,
+): TransactionRecord {
+  return {
+    id: ids.next('txn', nowMs),
+    consumerSystemId: meta.sourceSystemId,
+    consumerOrgCode: destinations.systems.get(meta.sourceSystemId)?.organizationCode ?? null,
+    credentialId: null,
+    providerSystemId: route.providerSystemId,
+    providerOrgCode: route.providerOrgCode,
+    serviceId: route.serviceId,
+    serviceContext: route.context,
+    versionId: route.versionId,
+    version: route.version,
+    environment: meta.environment,
+    method: 'POST',
+    resourceTemplate: '',
+    providerStatus: null,
+    consumerStatus: 0,
+    errorCode: null,
+    requestBytes: 0,
+    responseBytes: 0,
+    requestSha256: null,
+    responseSha256: null,
+    requestInAt: nowMs,
+    requestOutAt: null,
+    responseInAt: null,
+    responseOutAt: nowMs,
+    leg,
+    messageId: meta.id,
+  };
+}

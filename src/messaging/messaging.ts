@@ -1,0 +1,287 @@
+import type { Readable } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
+import { CompactSign, type CryptoKey } from 'jose';
+import type { Logger } from 'pino';
+import { enqueueNotification } from '../control/notifications.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Config } from '../core/config.ts';
+import { LgspError } from '../core/errors.ts';
+import type { Environment } from '../core/types.ts';
+import type { Store } from '../store/port.ts';
+import type { Alerts } from '../telemetry/alerts.ts';
+import type { Claim, EnqueueResult, MessageMeta, MessageQueue } from './port.ts';
+
+/**
+ * The async store-and-forward service (issue 4) between the gateway and a queue engine: what happens around the
+ * queue when a message is accepted, delivered or dies — size limits, signed delivery receipts, the source's
+ * callbacks (webhook events `message.delivered` / `message.dead`, signed by the outbox) and the operator's alert.
+ * The gateway calls it for intake, status and the pull inbox; the `Deliverer` calls it for pushes.
+ */
+export interface MessagingDeps {
+  queue: MessageQueue;
+  store: Store;
+  clock: Clock;
+  config: Config['messaging'];
+  logger: Logger;
+  alerts: Alerts;
+}
+
+/**
+ * What messaging needs to know of the configuration snapshot: destinations by version id, and the key that signs
+ * receipts. The gateway's compiled snapshot is one (messaging does not depend on the gateway).
+ */
+export interface Destinations {
+  routesByVersion: ReadonlyMap<string, Destination>;
+  systems: ReadonlyMap<string, { organizationCode: string }>;
+  signing: { kid: string; algorithm: string; privateKey: CryptoKey | Uint8Array };
+}
+
+export interface Destination {
+  serviceId: string;
+  context: string;
+  version: string;
+  versionId: string;
+  providerSystemId: string;
+  providerOrgCode: string;
+  mode: 'sync' | 'async';
+  deliveryConcurrency: number;
+  /** The push endpoint per environment; none: the destination pulls from its inbox. */
+  upstreams: Record<Environment, { origin: string; basePath: string } | null>;
+}
+
+export interface IncomingMessage {
+  id: string;
+  route: Destination;
+  sourceSystemId: string;
+  environment: Environment;
+  idempotencyKey: string | null;
+  contentType: string;
+}
+
+/** The state a source (or its destination) reads back; also the body of the callback and the receipt's claims. */
+export interface MessageStatus {
+  messageId: string;
+  state: MessageMeta['state'];
+  sourceSystemId: string;
+  destination: { context: string; version: string; versionId: string; providerSystemId: string } | null;
+  environment: Environment;
+  sizeBytes: number;
+  sha256: string;
+  attempts: number;
+  acceptedAt: string;
+  expiresAt: string;
+  deliveredAt: string | null;
+  lastError: string | null;
+}
+
+/** How long an event-subscription lookup (who wants `message.*` webhooks) is reused. */
+const SUBSCRIBERS_TTL_MS = 5_000;
+
+export class Messaging {
+  readonly queue: MessageQueue;
+  private readonly deps: MessagingDeps;
+  private subscribers: { atMs: number; orgIds: Set<string> } | null = null;
+
+  constructor(deps: MessagingDeps) {
+    this.deps = deps;
+    this.queue = deps.queue;
+  }
+
+  get config(): Config['messaging'] {
+    return this.deps.config;
+  }
+
+  /**
+   * Stores a message whose payload streams from `body`; resolves once it is durable (then the gateway answers 202).
+   * A body larger than `maxMessageBytes` fails with MQ_MESSAGE_TOO_LARGE and leaves nothing stored.
+   */
+  async accept(message: IncomingMessage, body: Readable): Promise<EnqueueResult> {
+    const nowMs = this.deps.clock.nowMs();
+    const limited = body.pipe(new SizeLimit(this.deps.config.maxMessageBytes));
+    body.once('error', (err) => limited.destroy(err));
+    body.once('aborted', () => limited.destroy(new LgspError('MQ_UPLOAD_FAILED', 'aborted')));
+    const result = await this.queue.enqueue(
+      {
+        id: message.id,
+        sourceSystemId: message.sourceSystemId,
+        destinationVersionId: message.route.versionId,
+        environment: message.environment,
+        idempotencyKey: message.idempotencyKey,
+        contentType: message.contentType,
+        acceptedAtMs: nowMs,
+        expiresAtMs: nowMs + this.deps.config.ttlHours * 3_600_000,
+      },
+      limited,
+    );
+    if (result.duplicate) limited.resume();
+    return result;
+  }
+
+  status(meta: MessageMeta, snapshot: Destinations | null): MessageStatus {
+    const route = snapshot?.routesByVersion.get(meta.destinationVersionId);
+    return {
+      messageId: meta.id,
+      state: meta.state,
+      sourceSystemId: meta.sourceSystemId,
+      destination: route
+        ? {
+            context: route.context,
+            version: route.version,
+            versionId: route.versionId,
+            providerSystemId: route.providerSystemId,
+          }
+        : null,
+      environment: meta.environment,
+      sizeBytes: meta.sizeBytes,
+      sha256: meta.sha256,
+      attempts: meta.attempts,
+      acceptedAt: new Date(meta.acceptedAtMs).toISOString(),
+      expiresAt: new Date(meta.expiresAtMs).toISOString(),
+      deliveredAt: meta.deliveredAtMs === null ? null : new Date(meta.deliveredAtMs).toISOString(),
+      lastError: meta.lastError,
+    };
+  }
+
+  /**
+   * A delivery receipt: the message's final metadata (ids, size, SHA-256, times — never the payload) as a compact
+   * JWS signed with the platform's token key (ES256), so either party can prove later, against the published JWKS,
+   * what the LGSP delivered and when (R-23).
+   */
+  async receipt(meta: MessageMeta, snapshot: Destinations): Promise<string | null> {
+    if (meta.state !== 'delivered') return null;
+    const claims = {
+      iss: 'openlgsp',
+      typ: 'lgsp-delivery-receipt',
+      iat: Math.floor(this.deps.clock.nowMs() / 1000),
+      ...this.status(meta, snapshot),
+    };
+    return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+      .setProtectedHeader({ alg: snapshot.signing.algorithm, kid: snapshot.signing.kid, typ: 'JWS' })
+      .sign(snapshot.signing.privateKey);
+  }
+
+  /** After an ack: the source's `message.delivered` webhook (with the signed receipt), if it subscribes to one. */
+  async delivered(meta: MessageMeta, snapshot: Destinations): Promise<void> {
+    await this.callback('message.delivered', meta, snapshot);
+  }
+
+  /**
+   * A message that will never be delivered (attempts exhausted or expired): the operator's alert — one per
+   * destination and environment while it stays open — and the source's `message.dead` webhook. Its payload is
+   * already gone (the queue deletes it when the message dies).
+   */
+  async dead(
+    meta: MessageMeta,
+    snapshot: Destinations | null,
+    reason: 'attempts' | 'expired',
+  ): Promise<void> {
+    const route = snapshot?.routesByVersion.get(meta.destinationVersionId);
+    const where = route ? `${route.context} ${route.version}` : meta.destinationVersionId;
+    await this.deps.alerts.raise({
+      kind: 'message.dead',
+      key: `message.dead:${meta.destinationVersionId}:${meta.environment}`,
+      severity: 'critical',
+      subject: `Thông điệp không chuyển được tới ${where} (${meta.environment}) / Messages cannot be delivered`,
+      text:
+        `Thông điệp ${meta.id} gửi tới ${where} (${meta.environment}) đã chuyển sang trạng thái không chuyển được ` +
+        `(${reason === 'attempts' ? `sau ${meta.attempts} lần thử` : 'hết hạn lưu giữ'}). Lỗi gần nhất: ${meta.lastError ?? '—'}.\n` +
+        `Message ${meta.id} to ${where} is dead (${reason === 'attempts' ? `${meta.attempts} attempts` : 'expired'}). ` +
+        'Check the destination system and its endpoint.',
+      details: {
+        messageId: meta.id,
+        destinationVersionId: meta.destinationVersionId,
+        environment: meta.environment,
+        sourceSystemId: meta.sourceSystemId,
+        reason,
+        attempts: meta.attempts,
+        lastError: meta.lastError,
+      },
+    });
+    if (snapshot) await this.callback('message.dead', meta, snapshot);
+  }
+
+  private async callback(
+    eventType: 'message.delivered' | 'message.dead',
+    meta: MessageMeta,
+    snapshot: Destinations,
+  ): Promise<void> {
+    const row = await this.deps.store.db
+      .selectFrom('systems')
+      .select('organization_id')
+      .where('id', '=', meta.sourceSystemId)
+      .executeTakeFirst();
+    if (!row || !(await this.subscribes(row.organization_id))) return;
+    const status = this.status(meta, snapshot);
+    const receipt = await this.receipt(meta, snapshot);
+    await this.deps.store.db.transaction().execute((trx) =>
+      enqueueNotification(
+        trx,
+        {
+          eventType,
+          recipients: { organizationIds: [row.organization_id] },
+          subject:
+            eventType === 'message.delivered'
+              ? `Đã chuyển thông điệp ${meta.id} / Message delivered`
+              : `Không chuyển được thông điệp ${meta.id} / Message dead`,
+          text: `${meta.id}: ${meta.state}`,
+          payload: { ...status, ...(receipt ? { receipt } : {}) },
+        },
+        this.deps.clock.nowMs(),
+      ),
+    );
+  }
+
+  /** Whether the organization has an active webhook endpoint for message events (cached a few seconds). */
+  private async subscribes(organizationId: string): Promise<boolean> {
+    const nowMs = this.deps.clock.nowMs();
+    if (!this.subscribers || nowMs - this.subscribers.atMs > SUBSCRIBERS_TTL_MS) {
+      const rows = await this.deps.store.db
+        .selectFrom('webhook_endpoints')
+        .select('organization_id')
+        .where('active', '=', true)
+        .execute();
+      this.subscribers = { atMs: nowMs, orgIds: new Set(rows.map((r) => r.organization_id)) };
+    }
+    return this.subscribers.orgIds.has(organizationId);
+  }
+
+  /** Claims the next message for a pulling destination (one version and environment at a time). */
+  async claimForPull(versionIds: string[], environment: Environment): Promise<Claim | null> {
+    const nowMs = this.deps.clock.nowMs();
+    for (const destinationVersionId of versionIds) {
+      const [claim] = await this.queue.claim({
+        nowMs,
+        limit: 1,
+        leaseMs: this.deps.config.pullLeaseSeconds * 1000,
+        destinationVersionId,
+        environment,
+      });
+      if (claim) return claim;
+    }
+    return null;
+  }
+
+  /** Retry delay after `attempts` failed attempts: exponential from retryBaseMs, capped, with jitter. */
+  retryDelayMs(attempts: number): number {
+    const { retryBaseMs, retryMaxMs } = this.deps.config;
+    const full = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, attempts - 1));
+    // Half fixed, half random: a destination coming back is not hit by every waiting message at once.
+    return Math.round(full / 2 + (Math.random() * full) / 2);
+  }
+}
+
+/** Counts bytes and fails the stream once they pass the limit, so the engine rolls the message back. */
+class SizeLimit extends Transform {
+  private bytes = 0;
+  constructor(private readonly limit: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limit) {
+      done(new LgspError('MQ_MESSAGE_TOO_LARGE', `> ${this.limit} bytes`));
+      return;
+    }
+    done(null, chunk);
+  }
+}
