@@ -921,6 +921,20 @@ const ROUTES: Row[] = [
       },
     ],
   },
+  // ── Operator alerts: operator staff and auditors, never agency ─────────────────────────────────────────────
+  {
+    route: 'GET /api/v1/alerts',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/alerts', status: 403 },
+      {
+        as: 'auditor',
+        path: '/api/v1/alerts?state=open',
+        status: 200,
+        check: (b) => assert.ok(Array.isArray(b['items'])),
+      },
+      { as: 'reviewer', path: '/api/v1/alerts', status: 200 },
+    ],
+  },
   // ── Audit trail: operator staff and auditors, never agency ────────────────────────────────────────────────
   {
     route: 'GET /api/v1/audit-events',

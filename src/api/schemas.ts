@@ -501,6 +501,14 @@ export const IssuedCredentialSchema = Type.Object(
 
 // ── Transactions and audit ───────────────────────────────────────────────────────────────
 
+const TransactionLegSchema = Type.Union(
+  [Type.Literal('sync'), Type.Literal('intake'), Type.Literal('delivery'), Type.Literal('ack')],
+  {
+    description:
+      'sync: lời gọi đồng bộ (cả hai chặng); thông điệp: intake (nguồn → LGSP), delivery (LGSP → đích, mỗi lần), ack (đích xác nhận) / a sync call, or one leg of an async message',
+  },
+);
+
 export const TransactionQuery = Type.Object(
   {
     from: Type.Optional(
@@ -516,6 +524,8 @@ export const TransactionQuery = Type.Object(
       Type.String({ pattern: '^([1-5]xx|[1-5][0-9][0-9])$', description: 'Ví dụ / e.g. 404, 5xx' }),
     ),
     errorCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    messageId: Type.Optional(Id('Thông điệp bất đồng bộ: mọi chặng / every leg of an async message')),
+    leg: Type.Optional(TransactionLegSchema),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
     cursor: Type.Optional(
       Type.String({ minLength: 1, maxLength: 500, description: 'nextCursor của trang trước' }),
@@ -556,6 +566,8 @@ export const TransactionSchema = Type.Object({
   responseInAt: Nullable(Timestamp),
   responseOutAt: Timestamp,
   durationMs: Type.Integer(),
+  leg: TransactionLegSchema,
+  messageId: Nullable(Type.String()),
 });
 
 export const AuditQuery = Type.Object(
@@ -724,3 +736,31 @@ export const ConnectionRequestApprovalSchema = Type.Object({
   request: ConnectionRequestSchema,
   system: SystemSchema,
 });
+
+// ── Operator alerts ─────────────────────────────────────────────────────────────────────────────
+
+export const AlertSchema = Type.Object({
+  id: Type.String(),
+  kind: Type.String({ examples: ['message.dead'] }),
+  key: Type.String({ description: 'Một cảnh báo mở cho mỗi khoá / one open alert per key' }),
+  severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]),
+  state: Type.Union([Type.Literal('open'), Type.Literal('resolved')]),
+  subject: Type.String(),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  occurrences: Type.Integer({
+    description: 'Số lần điều kiện xảy ra khi cảnh báo đang mở / times seen while open',
+  }),
+  openedAt: Timestamp,
+  lastSeenAt: Timestamp,
+  resolvedAt: Nullable(Timestamp),
+});
+
+export const AlertQuery = Type.Object(
+  {
+    state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
+    kind: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  },
+  Strict,
+);
+export type AlertQuery = Static<typeof AlertQuery>;

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { authenticate } from './auth.ts';
 import type { AdminDeps } from './deps.ts';
 import { installProblemHandlers } from './problems.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { loginRoutes, sessionRoutes } from './routes/auth.ts';
 import { TAGS } from './routes/common.ts';
@@ -188,6 +189,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
         await userRoutes(secured, deps);
         await lifecycleRoutes(secured, deps);
         await webhookRoutes(secured, deps);
+        await alertRoutes(secured, deps);
       });
     },
     { prefix: '/api/v1' },

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { LgspError } from '../core/errors.ts';
 import type { Store } from '../store/port.ts';
-import type { TransactionRow } from '../store/schema.ts';
+import type { TransactionLeg, TransactionRow } from '../store/schema.ts';
 
 export interface TransactionFilter {
   /** ISO times, inclusive from, exclusive to, on the time the request came in. */
@@ -18,6 +18,9 @@ export interface TransactionFilter {
   /** An exact status (`404`) or a class (`4xx`), on the status the consumer got. */
   status?: string;
   errorCode?: string;
+  /** Every leg of one async message (issue 4). */
+  messageId?: string;
+  leg?: TransactionLeg;
   limit?: number;
   /** Opaque cursor from the previous page's `nextCursor`. */
   cursor?: string;
@@ -44,6 +47,9 @@ export interface TransactionView {
   responseInAt: string | null;
   responseOutAt: string;
   durationMs: number;
+  /** `sync`, or which leg of an async message: `intake`, `delivery`, `ack`. */
+  leg: TransactionLeg;
+  messageId: string | null;
 }
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
@@ -73,6 +79,8 @@ function toView(r: Selectable<TransactionRow>): TransactionView {
     responseInAt: iso(r.response_in_at),
     responseOutAt: iso(r.response_out_at)!,
     durationMs: r.duration_ms,
+    leg: r.leg,
+    messageId: r.message_id,
   };
 }
 
@@ -108,6 +116,8 @@ export async function queryTransactions(
     );
   }
   if (filter.errorCode) q = q.where('error_code', '=', filter.errorCode);
+  if (filter.messageId) q = q.where('message_id', '=', filter.messageId);
+  if (filter.leg) q = q.where('leg', '=', filter.leg);
   if (filter.status) {
     const cls = /^([1-5])xx$/i.exec(filter.status);
     if (cls) {

@@ -18,6 +18,7 @@ export const TAGS = {
   connectionRequests: 'Đề nghị kết nối / Connection requests',
   subscriptionRequests: 'Đề nghị đăng ký khai thác / Subscription requests',
   users: 'Người dùng và vai trò / Users and roles',
+  alerts: 'Cảnh báo / Alerts',
 } as const;
 
 /** Operator administrators only: configuration of the platform itself. */
