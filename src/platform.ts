@@ -120,6 +120,16 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     });
     deliverer.start();
     stops.push(() => deliverer.stop());
+    metrics.addGauge(
+      'lgsp_messages_pending',
+      'Thông điệp bất đồng bộ chờ chuyển / Async messages waiting for delivery',
+      () => queue.pendingCount(),
+    );
+    metrics.addGauge(
+      'lgsp_alerts_open',
+      'Cảnh báo vận hành đang mở / Open operator alerts',
+      async () => (await alerts.list({ state: 'open', limit: 1000 })).length,
+    );
 
     let gateway: Gateway | null = null;
     let gatewayUrl: string;

@@ -486,6 +486,10 @@ for (const setup of engines) {
         }
       }
       const queue = platform.messaging.queue;
+      assert.equal(await queue.pendingCount(), 0, 'nothing waits: every message was delivered or is dead');
+      const scrape = await (await fetch(`${platform.adminUrl}/metrics`)).text();
+      assert.match(scrape, /^lgsp_messages_pending 0$/m);
+      assert.match(scrape, /^lgsp_alerts_open [1-9]/m, 'the dead letters left open alerts');
       if (queue instanceof NatsQueue) {
         const found = await scanStreams(queue, markers);
         assert.deepEqual(found, [], 'no payload bytes in the JetStream streams');

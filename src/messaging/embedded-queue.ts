@@ -307,6 +307,15 @@ export class EmbeddedQueue implements MessageQueue {
     return row ? toMeta(row) : null;
   }
 
+  async pendingCount(): Promise<number> {
+    const row = await this.store.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('state', 'in', ['accepted', 'delivering'])
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** Nothing to release: the store belongs to the platform. */
   async close(): Promise<void> {}
 }

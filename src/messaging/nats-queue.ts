@@ -234,6 +234,13 @@ export class NatsQueue implements MessageQueue {
     return (await this.read(id))?.meta ?? null;
   }
 
+  async pendingCount(): Promise<number> {
+    const info = await this.jsm.streams.info(this.streams.kv, {
+      subjects_filter: `$KV.${this.kvBucket}.p.>`,
+    });
+    return Object.keys(info.state.subjects ?? {}).length;
+  }
+
   async close(): Promise<void> {
     if (this.nc.isClosed()) return;
     await this.nc.drain();

@@ -97,5 +97,8 @@ export interface MessageQueue {
 
   get(id: string): Promise<MessageMeta | null>;
 
+  /** How many messages wait for delivery (accepted or delivering): the async backlog the operator watches. */
+  pendingCount(): Promise<number>;
+
   close(): Promise<void>;
 }
