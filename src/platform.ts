@@ -18,9 +18,11 @@ import { NatsQueue } from './messaging/nats-queue.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
 import { Alerts } from './telemetry/alerts.ts';
+import { HealthMonitor } from './telemetry/health.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { addPlatformGauges, TelemetryMetrics } from './telemetry/metrics.ts';
 import { Recorder } from './telemetry/recorder.ts';
+import { startRetentionJobs } from './telemetry/retention-jobs.ts';
 
 export interface PlatformOptions {
   clock?: Clock;
@@ -36,6 +38,7 @@ export interface Platform {
   lifecycle: Lifecycle;
   accounts: Accounts;
   alerts: Alerts;
+  health: HealthMonitor;
   messaging: Messaging;
   deliverer: Deliverer;
   recorder: Recorder;
@@ -80,6 +83,9 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     recorder.start();
     stops.push(() => recorder.close());
 
+    // Retention (issue 5, R-20): monthly partitions ahead, hourly rollups, archiving of months past retention.
+    stops.push(await startRetentionJobs(store, clock, config, logger));
+
     // E-mails and webhooks of the outbox (notices, decisions); safe to run on several nodes at once.
     const notifier = new Notifier(store, clock, config.notifications, logger);
     notifier.start();
@@ -104,7 +110,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     addPlatformGauges(metrics, { recorder, snapshots, clock });
 
     // Async store-and-forward (issue 4): the queue engine, the pushes to destinations, the operator's alerts.
-    const alerts = new Alerts(store, clock, config.alerts.emails, logger);
+    const alerts = new Alerts(store, clock, config.alerts, logger);
     const queue =
       config.messaging.engine === 'nats'
         ? await NatsQueue.open(config.messaging.natsUrl, { prefix: config.messaging.natsPrefix })
@@ -125,6 +131,18 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       'Thông điệp bất đồng bộ chờ chuyển / Async messages waiting for delivery',
       () => queue.pendingCount(),
     );
+    // Health rules and active probes: alerts open, escalate and resolve as conditions hold or clear.
+    const health = new HealthMonitor({
+      store,
+      clock,
+      config,
+      alerts,
+      logger,
+      routes: () => snapshots.current,
+      pendingMessages: () => queue.pendingCount(),
+    });
+    health.start();
+    stops.push(() => health.stop());
     metrics.addGauge(
       'lgsp_alerts_open',
       'Cảnh báo vận hành đang mở / Open operator alerts',
@@ -185,6 +203,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       lifecycle,
       accounts,
       alerts,
+      health,
       messaging,
       deliverer,
       recorder,

@@ -935,6 +935,62 @@ const ROUTES: Row[] = [
       { as: 'reviewer', path: '/api/v1/alerts', status: 200 },
     ],
   },
+  // ── Reconciliation: an agency only for its own organization; auditors change nothing, so not at all ──
+  {
+    route: 'POST /api/v1/reconciliations',
+    cases: (f) => {
+      const period = { from: '2025-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z', csv: 'ma_giao_dich\n' };
+      return [
+        {
+          as: 'agencyA',
+          path: '/api/v1/reconciliations',
+          body: { ...period, systemId: f.sysA },
+          status: 200,
+          check: (b) => assert.equal(b['counts']['missingOnParty'], 2),
+        },
+        {
+          as: 'agencyA',
+          path: '/api/v1/reconciliations',
+          body: { ...period, systemId: f.sysB },
+          status: 403,
+        },
+        {
+          as: 'agencyA',
+          path: '/api/v1/reconciliations',
+          body: { ...period, organizationCode: B_CODE },
+          status: 403,
+        },
+        {
+          as: 'reviewer',
+          path: '/api/v1/reconciliations',
+          body: { ...period, organizationCode: B_CODE },
+          status: 200,
+          check: (b) => assert.equal(b['counts']['platform'], 4),
+        },
+      ];
+    },
+  },
+  {
+    route: 'GET /api/v1/alerts/:id/events',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/alerts/alr_khongco/events', status: 403 },
+      { as: 'auditor', path: '/api/v1/alerts/alr_khongco/events', status: 200 },
+    ],
+  },
+  {
+    route: 'POST /api/v1/alerts/:id/resolve',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/alerts/alr_khongco/resolve', body: { note: 'x' }, status: 403 },
+      { as: 'auditor', path: '/api/v1/alerts/alr_khongco/resolve', body: { note: 'x' }, status: 403 },
+      {
+        as: 'reviewer',
+        path: '/api/v1/alerts/alr_khongco/resolve',
+        body: { note: 'đã xử lý' },
+        status: 404,
+        code: 'TM_ALERT_NOT_FOUND',
+      },
+    ],
+  },
   // ── Audit trail: operator staff and auditors, never agency ────────────────────────────────────────────────
   {
     route: 'GET /api/v1/audit-events',

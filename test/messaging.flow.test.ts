@@ -399,7 +399,7 @@ for (const setup of engines) {
       const mail = await platform.store.db
         .selectFrom('notifications')
         .select(['recipient', 'subject'])
-        .where('event_type', '=', 'alert.message.dead')
+        .where('event_type', '=', 'alert.opened')
         .execute();
       assert.ok(
         mail.some((m) => m.recipient === OPERATOR_EMAIL),

@@ -337,6 +337,17 @@ const VersionModeSchema = Type.Union([Type.Literal('sync'), Type.Literal('async'
   description:
     'sync: gọi – trả lời / request → answer; async: gửi thông điệp, LGSP lưu và chuyển (đẩy tới địa chỉ, hoặc hệ thống đích tự lấy) / messages stored and delivered (push, or pull)',
 });
+const HealthCheckSchema = Type.Object(
+  {
+    path: Type.String({ minLength: 1, maxLength: 500, examples: ['/health'] }),
+    intervalSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 86400, default: 60 })),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "LGSP gọi GET đường dẫn này trên địa chỉ của từng môi trường để phát hiện sớm sự cố / probed with GET on each environment's upstream",
+  },
+);
 const DeliveryConcurrency = Type.Integer({
   minimum: 1,
   maximum: 256,
@@ -350,6 +361,7 @@ export const VersionCreate = Type.Object(
     status: Type.Optional(VersionStatusSchema),
     mode: Type.Optional(VersionModeSchema),
     deliveryConcurrency: Type.Optional(DeliveryConcurrency),
+    healthCheck: Type.Optional(Nullable(HealthCheckSchema)),
     upstreams: Type.Optional(UpstreamsSchema),
     resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
   },
@@ -363,6 +375,7 @@ export const VersionPatch = Type.Object(
     status: Type.Optional(VersionStatusSchema),
     mode: Type.Optional(VersionModeSchema),
     deliveryConcurrency: Type.Optional(DeliveryConcurrency),
+    healthCheck: Type.Optional(Nullable(HealthCheckSchema)),
     upstreams: Type.Optional(UpstreamsSchema),
     resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
   },
@@ -382,6 +395,9 @@ export const VersionSchema = Type.Object({
   status: VersionStatusSchema,
   mode: VersionModeSchema,
   deliveryConcurrency: Type.Integer(),
+  healthCheck: Nullable(
+    Type.Object({ path: Type.String(), intervalSeconds: Type.Integer() }, { additionalProperties: false }),
+  ),
   upstreams: Type.Object({ sandbox: Nullable(Type.String()), production: Nullable(Type.String()) }),
   resources: Type.Array(Type.Object({ method: Type.String(), path: Type.String() })),
   publishedAt: Nullable(Timestamp),
@@ -752,8 +768,26 @@ export const AlertSchema = Type.Object({
   }),
   openedAt: Timestamp,
   lastSeenAt: Timestamp,
+  escalatedAt: Nullable(Timestamp),
   resolvedAt: Nullable(Timestamp),
 });
+
+export const AlertEventSchema = Type.Object({
+  at: Timestamp,
+  state: Type.String({ examples: ['open', 'escalated', 'resolved'] }),
+  note: Type.String(),
+});
+
+export const AlertResolve = Type.Object(
+  {
+    note: Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      description: 'Cách đã xử lý / how it was dealt with',
+    }),
+  },
+  Strict,
+);
 
 export const AlertQuery = Type.Object(
   {

@@ -16,6 +16,7 @@ import { healthRoutes, metaRoutes } from './routes/meta.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { publicRoutes } from './routes/public.ts';
+import { reconciliationRoutes } from './routes/reconciliations.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { subscriptionRequestRoutes } from './routes/subscription-requests.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
@@ -183,6 +184,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
         await subscriptionRoutes(secured, deps);
         await credentialRoutes(secured, deps);
         await transactionRoutes(secured, deps);
+        await reconciliationRoutes(secured, deps);
         await auditRoutes(secured, deps);
         await connectionRequestRoutes(secured, deps);
         await subscriptionRequestRoutes(secured, deps);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { GLOBAL_OPTIONS_HELP, splitFirst, UsageError } from './args.ts';
 import { ApiError, ConnectionError } from './client.ts';
 import { type Group, runCommand, runGroup, type Subcommand } from './command.ts';
+import { archiveCommands } from './commands/archive.ts';
 import { auditCommands } from './commands/audit.ts';
 import { login, logout, whoami } from './commands/auth.ts';
 import { backup, restore } from './commands/backup.ts';
@@ -9,6 +10,7 @@ import { connectionRequestCommands } from './commands/connection-request.ts';
 import { credentialCommands } from './commands/credential.ts';
 import { noticeCommands } from './commands/notice.ts';
 import { orgCommands } from './commands/org.ts';
+import { reconcile } from './commands/reconcile.ts';
 import { serviceCommands } from './commands/service.ts';
 import { subscriptionCommands } from './commands/subscription.ts';
 import { subscriptionRequestCommands } from './commands/subscription-request.ts';
@@ -32,12 +34,13 @@ const GROUPS: Group[] = [
   subscriptionRequestCommands,
   transactionCommands,
   auditCommands,
+  archiveCommands,
   userCommands,
   webhookCommands,
   noticeCommands,
 ];
 
-const SINGLE: Record<string, Subcommand> = { login, logout, whoami, backup, restore };
+const SINGLE: Record<string, Subcommand> = { login, logout, whoami, backup, restore, reconcile };
 
 const USAGE_LINE = 'Cách dùng / Usage: lgsp <lệnh/command> [tuỳ chọn/options]   (lgsp --help)';
 
@@ -73,6 +76,7 @@ Sao lưu / Backup (mở thẳng kho dữ liệu / opens the store itself, R-24):
 
 Quản lý / Manage (qua API quản trị / through the admin API):
 ${GROUPS.map((g) => `  ${pad(g.name)}${g.summary}`).join('\n')}
+  ${pad('reconcile')}Đối soát giao dịch với tệp CSV của bên đối soát (R-23) / Reconcile a party's CSV
 
 ${GLOBAL_OPTIONS_HELP}
 

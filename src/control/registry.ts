@@ -103,6 +103,9 @@ function toVersion(r: Row<'service_versions'> & { context: string }): ServiceVer
     status: r.status,
     mode: r.mode,
     deliveryConcurrency: r.delivery_concurrency,
+    healthCheck: r.health_check_path
+      ? { path: r.health_check_path, intervalSeconds: r.health_check_interval_seconds }
+      : null,
     upstreams: { sandbox: r.sandbox_url, production: r.production_url },
     resources: r.resources,
     publishedAt: r.published_at ? iso(r.published_at) : null,
@@ -172,6 +175,8 @@ export interface VersionInput {
   status?: VersionStatus;
   mode?: VersionMode;
   deliveryConcurrency?: number;
+  /** null removes the probe. */
+  healthCheck?: { path: string; intervalSeconds?: number } | null;
   upstreams?: { sandbox?: string | null; production?: string | null };
   resources?: ResourceTemplate[];
 }
@@ -516,6 +521,7 @@ export class Registry {
           status: input.status ?? 'draft',
           mode: input.mode ?? 'sync',
           delivery_concurrency: validateDeliveryConcurrency(input.deliveryConcurrency ?? 4),
+          ...healthCheckColumns(input.healthCheck),
           sandbox_url: sandbox,
           production_url: production,
           resources: JSON.stringify(resources),
@@ -562,6 +568,7 @@ export class Registry {
           ...(patch.protocol !== undefined ? { protocol: patch.protocol } : {}),
           ...(patch.status !== undefined ? { status: patch.status } : {}),
           ...(patch.mode !== undefined ? { mode: patch.mode } : {}),
+          ...healthCheckColumns(patch.healthCheck),
           ...(patch.deliveryConcurrency !== undefined
             ? { delivery_concurrency: validateDeliveryConcurrency(patch.deliveryConcurrency) }
             : {}),
@@ -817,6 +824,21 @@ export class Registry {
       revision: r.revision,
     }));
   }
+}
+
+/** The probe's columns from the API's `healthCheck` (undefined: unchanged; null: no probe). */
+function healthCheckColumns(check: VersionInput['healthCheck']) {
+  if (check === undefined) return {};
+  if (check === null) return { health_check_path: null };
+  const path = check.path.trim();
+  if (!/^\/[^\s?#]*(\?[^\s#]*)?$/.test(path) || path.length > 500) {
+    throw new LgspError('API_VALIDATION_FAILED', `healthCheck.path "${check.path}": a path such as /health`);
+  }
+  const interval = check.intervalSeconds ?? 60;
+  if (!Number.isInteger(interval) || interval < 10 || interval > 86400) {
+    throw new LgspError('API_VALIDATION_FAILED', `healthCheck.intervalSeconds ${interval}: 10–86400`);
+  }
+  return { health_check_path: path, health_check_interval_seconds: interval };
 }
 
 async function providesAsync(trx: Transaction<Database>, systemId: string): Promise<boolean> {

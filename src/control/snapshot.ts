@@ -35,6 +35,7 @@ export interface SnapshotData {
     mode: VersionMode;
     /** Async versions: how many pushes the destination takes at once. */
     deliveryConcurrency: number;
+    healthCheck: { path: string; intervalSeconds: number } | null;
     providerSystemId: string;
     providerOrgCode: string;
     upstreams: { sandbox: string | null; production: string | null };
@@ -133,6 +134,8 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
         'service_versions.status',
         'service_versions.mode',
         'service_versions.delivery_concurrency',
+        'service_versions.health_check_path',
+        'service_versions.health_check_interval_seconds',
         'services.provider_system_id',
         'organizations.code as provider_org_code',
         'service_versions.sandbox_url',
@@ -183,6 +186,9 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
         status: r.status,
         mode: r.mode,
         deliveryConcurrency: r.delivery_concurrency,
+        healthCheck: r.health_check_path
+          ? { path: r.health_check_path, intervalSeconds: r.health_check_interval_seconds }
+          : null,
         providerSystemId: r.provider_system_id,
         providerOrgCode: r.provider_org_code,
         upstreams: { sandbox: r.sandbox_url, production: r.production_url },

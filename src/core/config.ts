@@ -104,6 +104,23 @@ export const ConfigSchema = Type.Object(
           description:
             'Địa chỉ thư của bộ phận vận hành nhận cảnh báo / operator addresses that receive alerts',
         }),
+        operatorOrganizationCode: Type.String({
+          default: '',
+          description:
+            'Mã cơ quan vận hành: webhook của cơ quan này nhận mọi cảnh báo / the operator organization whose webhooks get every alert',
+        }),
+        evaluateIntervalSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 15 }),
+        windowMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 5 }),
+        errorRatePercent: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+        minCalls: Type.Integer({ minimum: 1, maximum: 100000, default: 5 }),
+        consecutiveFailures: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
+        latencyP95Ms: Type.Integer({ minimum: 100, maximum: 600000, default: 10000 }),
+        silentHours: Type.Integer({ minimum: 1, maximum: 720, default: 24 }),
+        backlogThreshold: Type.Integer({ minimum: 1, maximum: 100000000, default: 1000 }),
+        credentialExpiryDays: Type.Integer({ minimum: 1, maximum: 365, default: 7 }),
+        escalateAfterMinutes: Type.Integer({ minimum: 1, maximum: 10080, default: 30 }),
+        probeTimeoutMs: Type.Integer({ minimum: 100, maximum: 60000, default: 5000 }),
+        probeFailures: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -125,6 +142,23 @@ export const ConfigSchema = Type.Object(
         pushTimeoutMs: Type.Integer({ minimum: 100, maximum: 600000, default: 30000 }),
         pollIntervalMs: Type.Integer({ minimum: 10, maximum: 60000, default: 250 }),
         pullLeaseSeconds: Type.Integer({ minimum: 5, maximum: 86400, default: 300 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    // Retention of transaction records (issue 5, R-20: kept at least 2 years; src/telemetry/retention.ts).
+    retention: Type.Object(
+      {
+        transactionDays: Type.Integer({
+          minimum: 730,
+          maximum: 36500,
+          default: 730,
+          description:
+            'Số ngày giữ bản ghi giao dịch trong kho trước khi lưu trữ ra tệp; không được ngắn hơn 730 ngày (2 năm, R-20)',
+        }),
+        archiveDir: Type.String({
+          default: '',
+          description: 'Thư mục tệp lưu trữ các tháng đã hết hạn; để trống: <dataDir>/archives',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -164,6 +198,8 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_NOTIFY_MAX_ATTEMPTS: 'notifications.maxAttempts',
   LGSP_HOLIDAYS: 'workflow.holidays',
   LGSP_ALERT_EMAILS: 'alerts.emails',
+  LGSP_ALERT_OPERATOR_ORG: 'alerts.operatorOrganizationCode',
+  LGSP_ALERT_INTERVAL_SECONDS: 'alerts.evaluateIntervalSeconds',
   LGSP_MESSAGING_ENGINE: 'messaging.engine',
   LGSP_NATS_URL: 'messaging.natsUrl',
   LGSP_NATS_PREFIX: 'messaging.natsPrefix',
@@ -175,6 +211,8 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_DELIVERY_TIMEOUT_MS: 'messaging.pushTimeoutMs',
   LGSP_DELIVERY_POLL_INTERVAL_MS: 'messaging.pollIntervalMs',
   LGSP_INBOX_LEASE_SECONDS: 'messaging.pullLeaseSeconds',
+  LGSP_RETENTION_TRANSACTION_DAYS: 'retention.transactionDays',
+  LGSP_ARCHIVE_DIR: 'retention.archiveDir',
   LGSP_LOG_LEVEL: 'logLevel',
 };
 
@@ -277,8 +315,13 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   for (const error of Value.Errors(ConfigSchema, withDefaults)) {
     const path = error.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
     const envName = Object.entries(ENV_SETTINGS).find(([, p]) => p === path)?.[0];
+    // R-20: say why, not only the bound (src/telemetry/retention.ts refuses it again at run time).
+    const why =
+      path === 'retention.transactionDays'
+        ? ' — thời hạn lưu giữ không được ngắn hơn 730 ngày (2 năm) theo R-20 / retention must not be shorter than 730 days (2 years), R-20'
+        : '';
     problems.push(
-      `${path}${envName ? ` (${envName})` : ''}: ${error.message}${error.value === undefined ? '' : `, got ${JSON.stringify(error.value)}`}`,
+      `${path}${envName ? ` (${envName})` : ''}: ${error.message}${error.value === undefined ? '' : `, got ${JSON.stringify(error.value)}`}${why}`,
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -353,6 +353,29 @@ export const ERRORS = {
     title:
       'The message body did not arrive whole (the connection broke or the length was wrong); nothing was stored',
   },
+  // Reports (reconciliation, statistics)
+  RP_RECONCILIATION_FILE_INVALID: {
+    status: 400,
+    titleVi: 'Tệp đối soát không hợp lệ',
+    title: 'The reconciliation file is malformed; `lines` names the lines (up to 20); nothing was matched',
+  },
+  RP_RECONCILIATION_FILE_TOO_LARGE: {
+    status: 413,
+    titleVi: 'Tệp đối soát quá lớn',
+    title: 'The reconciliation file has more than 1,000,000 lines or 64 MiB; split the period',
+  },
+  RP_RECONCILIATION_PERIOD_INVALID: {
+    status: 400,
+    titleVi: 'Kỳ đối soát không hợp lệ',
+    title: 'The reconciliation period or tolerance is not valid, or holds too many records; split the period',
+  },
+  // Monitoring and alerts
+  TM_ALERT_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy cảnh báo', title: 'No alert with this id' },
+  TM_ALERT_RESOLVED: {
+    status: 409,
+    titleVi: 'Cảnh báo đã được xử lý',
+    title: 'The alert is already resolved',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

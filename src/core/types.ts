@@ -69,6 +69,11 @@ export type VersionStatus =
   | 'rejected';
 export type Protocol = 'REST' | 'SOAP';
 export type VersionMode = 'sync' | 'async';
+export interface HealthCheck {
+  /** A path on the upstream, `/health`; answered 2xx when the provider is up. */
+  path: string;
+  intervalSeconds: number;
+}
 
 export interface ResourceTemplate {
   method: string;
@@ -89,6 +94,8 @@ export interface ServiceVersion {
   mode: VersionMode;
   /** How many pushes the destination takes at once (async versions). */
   deliveryConcurrency: number;
+  /** The platform GETs this path on the upstream of each environment every `intervalSeconds` (R-22). */
+  healthCheck: HealthCheck | null;
   upstreams: { sandbox: string | null; production: string | null };
   resources: ResourceTemplate[];
   publishedAt: string | null;

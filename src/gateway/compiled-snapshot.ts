@@ -27,6 +27,7 @@ export interface Route {
   /** `async`: POSTs are messages, stored and delivered (issue 4); `sync`: forwarded and answered. */
   mode: SnapshotData['routes'][number]['mode'];
   deliveryConcurrency: number;
+  healthCheck: SnapshotData['routes'][number]['healthCheck'];
   providerSystemId: string;
   providerOrgCode: string;
   upstreams: Record<Environment, Upstream | null>;
@@ -141,6 +142,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
       status: r.status,
       mode: r.mode,
       deliveryConcurrency: r.deliveryConcurrency,
+      healthCheck: r.healthCheck,
       providerSystemId: r.providerSystemId,
       providerOrgCode: r.providerOrgCode,
       upstreams: { sandbox: toUpstream(r.upstreams.sandbox), production: toUpstream(r.upstreams.production) },

@@ -95,6 +95,8 @@ export interface Database {
     sandbox_evidence_txn_id: string | null;
     mode: ColumnType<VersionMode, VersionMode | undefined, VersionMode>;
     delivery_concurrency: ColumnType<number, number | undefined, number>;
+    health_check_path: ColumnType<string | null, string | null | undefined, string | null>;
+    health_check_interval_seconds: ColumnType<number, number | undefined, number>;
     created_at: Timestamp;
     updated_at: Timestamp;
   };
@@ -285,6 +287,8 @@ export interface Database {
     opened_at: Timestamp;
     last_seen_at: Timestamp;
     resolved_at: Timestamp | null;
+    escalated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+    organization_ids: ColumnType<string[], string[] | undefined, string[]>;
   };
   alert_events: { alert_id: string; at: Timestamp; state: string; note: string };
   /** Async messages' payloads in chunks, deleted at delivery, death or expiry (R-02). */

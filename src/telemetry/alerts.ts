@@ -1,21 +1,28 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { enqueueNotification } from '../control/notifications.ts';
 import type { Clock } from '../core/clock.ts';
+import type { Config } from '../core/config.ts';
+import { LgspError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Store } from '../store/port.ts';
 import type { AlertSeverity, Database } from '../store/schema.ts';
 
 /**
- * Operator alerts (R-06, R-22): a condition that keeps data from flowing opens an alert and tells the operator
- * (e-mail to `alerts.emails`, through the notification outbox, in the same transaction). The same condition seen
- * again while its alert is open — the same `key` — only counts another occurrence: one alert, one e-mail. Every
- * change of state is kept in `alert_events`.
+ * Operator alerts (R-06, R-22): a condition that keeps data from flowing opens an alert and tells people — an
+ * e-mail to the operator's addresses (`alerts.emails`) and a signed webhook to the operator's organization
+ * (`alerts.operatorOrganizationCode`) and to the organizations the alert concerns (a failing provider's own) —
+ * through the notification outbox, in the same transaction as the state change. The same condition seen again
+ * while its alert is open (the same `key`) only counts another occurrence: one alert, one message. An alert still
+ * firing after `escalateAfterMinutes` is escalated (critical, told again); one whose condition cleared is resolved
+ * (told again). Every change of state is kept in `alert_events`.
+ *
+ * Webhook event types: `alert.opened`, `alert.escalated`, `alert.resolved`; the payload names the alert's `kind`.
  */
 export interface AlertInput {
-  /** The rule, e.g. `message.dead`. */
+  /** The rule, e.g. `message.dead`, `provider.failing`. */
   kind: string;
-  /** One open alert per key, e.g. `message.dead:ver_…:production`. */
+  /** One open alert per key, e.g. `provider.failing:ver_…:production`. */
   key: string;
   severity: AlertSeverity;
   /** Vietnamese first, English beside: the e-mail subject and the console's line. */
@@ -24,6 +31,8 @@ export interface AlertInput {
   text: string;
   /** What the operator needs to act: ids, counts, times — never a payload or a secret. */
   details: Record<string, unknown>;
+  /** Organizations told by webhook besides the operator's (e.g. the provider whose service fails). */
+  organizationIds?: string[];
 }
 
 export interface Alert {
@@ -37,14 +46,25 @@ export interface Alert {
   occurrences: number;
   openedAt: string;
   lastSeenAt: string;
+  escalatedAt: string | null;
   resolvedAt: string | null;
 }
 
+export interface AlertEvent {
+  at: string;
+  state: string;
+  note: string;
+}
+
+type AlertRow = Selectable<Database['alerts']>;
+
 export class Alerts {
+  private operatorOrgId: { code: string; id: string | null } | null = null;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly operatorEmails: readonly string[],
+    private readonly config: Config['alerts'],
     private readonly logger: Logger,
   ) {}
 
@@ -52,6 +72,7 @@ export class Alerts {
   async raise(input: AlertInput): Promise<{ alert: Alert; opened: boolean }> {
     const nowMs = this.clock.nowMs();
     const now = new Date(nowMs);
+    const operatorOrg = await this.operatorOrganizationId();
     const result = await this.store.db.transaction().execute(async (trx) => {
       const seen = await trx
         .updateTable('alerts')
@@ -65,6 +86,9 @@ export class Alerts {
         .returningAll()
         .executeTakeFirst();
       if (seen) return { row: seen, opened: false };
+      const organizationIds = [
+        ...new Set([...(operatorOrg ? [operatorOrg] : []), ...(input.organizationIds ?? [])]),
+      ];
       const row = await trx
         .insertInto('alerts')
         .values({
@@ -77,24 +101,11 @@ export class Alerts {
           details: JSON.stringify(input.details),
           opened_at: now,
           last_seen_at: now,
+          organization_ids: organizationIds,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('alert_events')
-        .values({ alert_id: row.id, at: now, state: 'open', note: input.subject })
-        .execute();
-      await enqueueNotification(
-        trx,
-        {
-          eventType: `alert.${input.kind}`,
-          recipients: { emails: [...this.operatorEmails] },
-          subject: `[LGSP ${input.severity}] ${input.subject}`,
-          text: input.text,
-          payload: { alertId: row.id, kind: input.kind, key: input.key, ...input.details },
-        },
-        nowMs,
-      );
+      await this.changed(trx, row, 'open', input.subject, input.text, nowMs);
       return { row, opened: true };
     });
     if (result.opened) {
@@ -103,26 +114,53 @@ export class Alerts {
     return { alert: toAlert(result.row), opened: result.opened };
   }
 
-  /** Resolves the open alert with this key, if any (the condition cleared). */
+  /** Raises the severity of a still-firing open alert to critical and tells everyone again (once). */
+  async escalate(key: string, note: string): Promise<Alert | null> {
+    const nowMs = this.clock.nowMs();
+    const row = await this.store.db.transaction().execute(async (trx) => {
+      const escalated = await trx
+        .updateTable('alerts')
+        .set({ severity: 'critical', escalated_at: new Date(nowMs) })
+        .where('key', '=', key)
+        .where('state', '=', 'open')
+        .where('escalated_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      if (escalated) await this.changed(trx, escalated, 'escalated', escalated.subject, note, nowMs);
+      return escalated;
+    });
+    return row ? toAlert(row) : null;
+  }
+
+  /** Resolves the open alert with this key, if any (the condition cleared), and says so. */
   async resolve(key: string, note: string): Promise<Alert | null> {
-    const now = new Date(this.clock.nowMs());
+    const nowMs = this.clock.nowMs();
     const row = await this.store.db.transaction().execute(async (trx) => {
       const resolved = await trx
         .updateTable('alerts')
-        .set({ state: 'resolved', resolved_at: now })
+        .set({ state: 'resolved', resolved_at: new Date(nowMs) })
         .where('key', '=', key)
         .where('state', '=', 'open')
         .returningAll()
         .executeTakeFirst();
-      if (resolved) {
-        await trx
-          .insertInto('alert_events')
-          .values({ alert_id: resolved.id, at: now, state: 'resolved', note })
-          .execute();
-      }
+      if (resolved) await this.changed(trx, resolved, 'resolved', resolved.subject, note, nowMs);
       return resolved;
     });
+    if (row) this.logger.info({ alert: row.id, kind: row.kind, key }, `resolved: ${note}`);
     return row ? toAlert(row) : null;
+  }
+
+  /** An operator closes an alert by hand (e.g. a dead letter dealt with), saying how. */
+  async resolveById(id: string, note: string): Promise<Alert> {
+    const row = await this.store.db
+      .selectFrom('alerts')
+      .select('key')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw new LgspError('TM_ALERT_NOT_FOUND', id);
+    const resolved = await this.resolve(row.key, note);
+    if (!resolved) throw new LgspError('TM_ALERT_RESOLVED', id);
+    return resolved;
   }
 
   async list(filter: { state?: 'open' | 'resolved'; kind?: string; limit?: number } = {}): Promise<Alert[]> {
@@ -136,9 +174,85 @@ export class Alerts {
       .execute();
     return rows.map(toAlert);
   }
-}
 
-type AlertRow = Selectable<Database['alerts']>;
+  /** The alert's history of states, oldest first. */
+  async history(id: string): Promise<AlertEvent[]> {
+    const rows = await this.store.db
+      .selectFrom('alert_events')
+      .selectAll()
+      .where('alert_id', '=', id)
+      .orderBy('at')
+      .execute();
+    return rows.map((r) => ({ at: new Date(r.at).toISOString(), state: r.state, note: r.note }));
+  }
+
+  /** The open alerts' keys and opening times, for the rules that resolve and escalate them. */
+  async openByKey(): Promise<Map<string, { kind: string; openedAtMs: number; escalated: boolean }>> {
+    const rows = await this.store.db
+      .selectFrom('alerts')
+      .select(['key', 'kind', 'opened_at', 'escalated_at'])
+      .where('state', '=', 'open')
+      .execute();
+    return new Map(
+      rows.map((r) => [
+        r.key,
+        { kind: r.kind, openedAtMs: new Date(r.opened_at).getTime(), escalated: r.escalated_at !== null },
+      ]),
+    );
+  }
+
+  /** Records the state change and tells the operator (e-mail) and the organizations concerned (webhook). */
+  private async changed(
+    trx: Transaction<Database>,
+    row: AlertRow,
+    state: 'open' | 'escalated' | 'resolved',
+    subject: string,
+    text: string,
+    nowMs: number,
+  ): Promise<void> {
+    await trx
+      .insertInto('alert_events')
+      .values({ alert_id: row.id, at: new Date(nowMs), state, note: text.slice(0, 2000) })
+      .execute();
+    const label = { open: 'MỞ / OPEN', escalated: 'NÂNG MỨC / ESCALATED', resolved: 'ĐÃ XỬ LÝ / RESOLVED' }[
+      state
+    ];
+    await enqueueNotification(
+      trx,
+      {
+        eventType: `alert.${state === 'open' ? 'opened' : state}`,
+        recipients: { emails: [...this.config.emails], organizationIds: row.organization_ids },
+        subject: `[LGSP ${state === 'escalated' ? 'critical' : row.severity}] ${label}: ${subject}`,
+        text,
+        payload: {
+          alertId: row.id,
+          kind: row.kind,
+          key: row.key,
+          state: state === 'escalated' ? 'open' : state,
+          severity: state === 'escalated' ? 'critical' : row.severity,
+          subject,
+          details: row.details,
+        },
+      },
+      nowMs,
+    );
+  }
+
+  /** The operator's own organization, by its configured code (looked up once). */
+  private async operatorOrganizationId(): Promise<string | null> {
+    const code = this.config.operatorOrganizationCode;
+    if (!code) return null;
+    if (this.operatorOrgId?.code !== code || this.operatorOrgId.id === null) {
+      const row = await this.store.db
+        .selectFrom('organizations')
+        .select('id')
+        .where('code', '=', code)
+        .executeTakeFirst();
+      this.operatorOrgId = { code, id: row?.id ?? null };
+    }
+    return this.operatorOrgId.id;
+  }
+}
 
 function toAlert(r: AlertRow): Alert {
   return {
@@ -152,6 +266,7 @@ function toAlert(r: AlertRow): Alert {
     occurrences: r.occurrences,
     openedAt: new Date(r.opened_at).toISOString(),
     lastSeenAt: new Date(r.last_seen_at).toISOString(),
+    escalatedAt: r.escalated_at === null ? null : new Date(r.escalated_at).toISOString(),
     resolvedAt: r.resolved_at === null ? null : new Date(r.resolved_at).toISOString(),
   };
 }

@@ -153,5 +153,5 @@ export async function insertTransactions(store: Store, batch: TransactionRecord[
   );
   await sql`INSERT INTO transactions (${sql.raw(names.join(', '))})
     SELECT ${sql.raw(selectList.join(', '))} FROM unnest(${sql.join(arrays)}) AS u(${sql.raw(names.join(', '))})
-    ON CONFLICT (id) DO NOTHING`.execute(store.db);
+    ON CONFLICT (id, request_in_at) DO NOTHING`.execute(store.db);
 }

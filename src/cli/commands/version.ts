@@ -13,6 +13,7 @@ interface ServiceVersion {
   status: string;
   mode: 'sync' | 'async';
   deliveryConcurrency: number;
+  healthCheck: { path: string; intervalSeconds: number } | null;
   upstreams: { sandbox: string | null; production: string | null };
   resources: Array<{ method: string; path: string }>;
   createdAt: string;
@@ -56,8 +57,25 @@ function changes(ctx: Context): Record<string, unknown> {
     ...(sandbox !== undefined ? { sandbox: sandbox || null } : {}),
     ...(production !== undefined ? { production: production || null } : {}),
   };
+  // `--health-path ''` removes the probe.
+  const healthPath = str(ctx.values, 'health-path');
+  const healthIntervalText = str(ctx.values, 'health-interval');
+  const healthInterval = healthIntervalText === undefined ? undefined : Number(healthIntervalText);
+  if (healthInterval !== undefined && !(Number.isInteger(healthInterval) && healthInterval >= 10)) {
+    throw new UsageError(`--health-interval: số giây ≥ 10 / seconds ≥ 10: ${healthIntervalText}`, ctx.usage);
+  }
+  if (healthInterval !== undefined && !healthPath) {
+    throw new UsageError('--health-interval cần --health-path / needs --health-path', ctx.usage);
+  }
+  const healthCheck =
+    healthPath === undefined
+      ? undefined
+      : healthPath === ''
+        ? null
+        : { path: healthPath, ...(healthInterval !== undefined ? { intervalSeconds: healthInterval } : {}) };
   return {
     ...(protocol ? { protocol } : {}),
+    ...(healthCheck !== undefined ? { healthCheck } : {}),
     ...(mode ? { mode } : {}),
     ...(concurrency !== undefined ? { deliveryConcurrency: concurrency } : {}),
     ...(Object.keys(upstreams).length ? { upstreams } : {}),
@@ -77,6 +95,10 @@ function showVersion(v: ServiceVersion): string {
       v.mode === 'async'
         ? `async (bất đồng bộ, tối đa ${v.deliveryConcurrency} lần đẩy đồng thời / at most ${v.deliveryConcurrency} concurrent pushes)`
         : 'sync (đồng bộ)',
+    ],
+    [
+      'Kiểm tra sức khoẻ / Health check',
+      v.healthCheck ? `GET ${v.healthCheck.path} mỗi / every ${v.healthCheck.intervalSeconds} s` : null,
     ],
     ['Sandbox', v.upstreams.sandbox],
     ['Production', v.upstreams.production],
@@ -125,12 +147,14 @@ const CHANGE_OPTIONS = {
   protocol: { type: 'string' },
   mode: { type: 'string' },
   concurrency: { type: 'string' },
+  'health-path': { type: 'string' },
+  'health-interval': { type: 'string' },
   'sandbox-url': { type: 'string' },
   'production-url': { type: 'string' },
   resource: { type: 'string', multiple: true },
 } as const;
 const CHANGE_SYNOPSIS =
-  "[--protocol REST|SOAP] [--mode sync|async] [--concurrency <1-256>] [--sandbox-url <url>] [--production-url <url>] [--resource 'GET /congdan/{soDinhDanh}' …]";
+  "[--protocol REST|SOAP] [--mode sync|async] [--concurrency <1-256>] [--health-path /health [--health-interval <s>]] [--sandbox-url <url>] [--production-url <url>] [--resource 'GET /congdan/{soDinhDanh}' …]";
 
 export const versionCommands: Group = {
   name: 'version',

@@ -1,0 +1,688 @@
+import { LgspError } from '../core/errors.ts';
+import type { Store } from '../store/port.ts';
+import type { TransactionLeg } from '../store/schema.ts';
+
+/**
+ * Reconciliation (R-23): a party — one connected system, or every system of one organization — uploads its own
+ * list of transactions for a period and gets the platform's view matched against it: matched, missing on its
+ * side, missing on ours, status mismatch. docs/reconciliation.md describes the two file forms and the result.
+ *
+ * Which records are the party's. Every record is one HTTP exchange; async messages have one record per leg,
+ * linked by `message_id`, and every leg names the source system as consumer and the destination as provider
+ * (src/messaging/delivery.ts). A party is counted on the side of the exchange it took part in:
+ *  - `sync`: the consumer (it called LGSP) and the provider (LGSP called it — only when the call was forwarded,
+ *    `request_out_at` set: a call refused at the gateway never reached the provider);
+ *  - `intake` (source → LGSP): the consumer side only;
+ *  - `delivery` (LGSP → destination: each push, each pull) and `ack` (the destination acknowledges a pull): the
+ *    provider side only.
+ * A record where the party is on both sides (a system calling its own service) counts once, on the consumer side.
+ *
+ * The status compared is the HTTP status the party itself saw on that exchange: as the caller, the status LGSP
+ * answered it (`consumer_status`: consumer side, pulled deliveries, acks); as the called, the status it answered
+ * LGSP (`provider_status`: provider side of sync calls and pushed deliveries; empty when no answer came). The time
+ * is the one the party saw: when LGSP received the request, or — when LGSP called the party — when LGSP sent it.
+ */
+
+export type PartySide = 'consumer' | 'provider';
+export type PartyRole = PartySide | 'any';
+
+export type Party = { systemId: string } | { organizationCode: string };
+
+export interface ReconcileInput {
+  party: Party;
+  /** Default `any`: both sides. */
+  role?: PartyRole;
+  /** ISO times on the time the request came in: inclusive `from`, exclusive `to`. */
+  from: string;
+  to: string;
+  /** The party's file, CSV (see `parsePartyFile`). */
+  csv: string;
+  /** For the time + service form: how far apart the party's time and the platform's may be. Default 2000 ms. */
+  toleranceMs?: number;
+}
+
+/** One record of the platform's view of the party. */
+export interface PlatformEntry {
+  id: string;
+  messageId: string | null;
+  leg: TransactionLeg;
+  side: PartySide;
+  /** ISO time as the party saw it (see above). */
+  time: string;
+  /** `context/version`. */
+  service: string | null;
+  status: number | null;
+}
+
+/** One line of the party's file. */
+export interface PartyEntry {
+  /** 1-based line number in the file (the header is line 1). */
+  line: number;
+  transactionId?: string;
+  time?: string;
+  service?: string;
+  /** null: the party gave no status, so none is compared. */
+  status: number | null;
+}
+
+export interface Pair {
+  platform: PlatformEntry;
+  party: PartyEntry;
+}
+
+export type FileForm = 'transactionId' | 'timeService';
+
+export interface Reconciliation {
+  party: Party;
+  role: PartyRole;
+  from: string;
+  to: string;
+  form: FileForm;
+  toleranceMs: number;
+  counts: {
+    platform: number;
+    party: number;
+    matched: number;
+    missingOnParty: number;
+    missingOnPlatform: number;
+    statusMismatch: number;
+  };
+  matched: Pair[];
+  /** The platform has it, the party's file does not. */
+  missingOnParty: PlatformEntry[];
+  /** The party's file has it, the platform does not. */
+  missingOnPlatform: PartyEntry[];
+  /** Both have it, with a different status. */
+  statusMismatch: Pair[];
+}
+
+/** Bounds on the party's file: beyond them the file is refused whole (RP_RECONCILIATION_FILE_TOO_LARGE). */
+export const MAX_FILE_LINES = 1_000_000;
+export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+/** Bound on the platform's side: a period holding more of the party's records must be split. */
+export const MAX_PLATFORM_RECORDS = 2_000_000;
+export const DEFAULT_TOLERANCE_MS = 2000;
+export const MAX_TOLERANCE_MS = 300_000;
+/** How many malformed lines one problem names at most. */
+const MAX_REPORTED_LINE_ERRORS = 20;
+const PAGE = 10_000;
+
+// ── The party's file ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Header names accepted for each column, Vietnamese first; compared as `headerName` makes them. */
+const COLUMNS = {
+  transactionId: ['ma_giao_dich', 'transactionid', 'transaction_id', 'x_lgsp_transaction_id'],
+  time: ['thoi_gian', 'thoi_diem', 'time', 'timestamp'],
+  service: ['dich_vu', 'service'],
+  status: ['trang_thai', 'ma_trang_thai', 'status', 'http_status'],
+} as const;
+
+const ID_RE = /^[A-Za-z0-9_.:-]{1,100}$/;
+const SERVICE_RE = /^[^/\s,]{1,100}\/[^/\s,]{1,50}$/;
+/** ISO-8601 date-time with seconds and an explicit zone (Z or ±hh:mm): a party's local time is not guessed. */
+const TIME_RE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/i;
+
+export interface LineError {
+  line: number;
+  message: string;
+}
+
+/** One CSV line (RFC 4180 quoting, no line breaks inside a field) → fields; null when the quoting is broken. */
+function splitCsvLine(text: string): string[] | null {
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (text[i] === '"') {
+      let value = '';
+      i++;
+      for (;;) {
+        const q = text.indexOf('"', i);
+        if (q === -1) return null;
+        value += text.slice(i, q);
+        if (text[q + 1] === '"') {
+          value += '"';
+          i = q + 2;
+          continue;
+        }
+        i = q + 1;
+        break;
+      }
+      out.push(value);
+      if (i === text.length) return out;
+      if (text[i] !== ',') return null;
+      i++;
+    } else {
+      const c = text.indexOf(',', i);
+      const value = c === -1 ? text.slice(i) : text.slice(i, c);
+      if (value.includes('"')) return null;
+      out.push(value.trim());
+      if (c === -1) return out;
+      i = c + 1;
+    }
+  }
+}
+
+/** `Mã giao dịch`, `ma-giao-dich` and `MA_GIAO_DICH` are one name: lower case, no diacritics, `_` for gaps. */
+const cell = (fields: string[], col: number) => (col === -1 ? '' : (fields[col] ?? '').trim());
+/** Already the canonical form (what the platform itself writes): kept as it is, no Date round trip. */
+const CANONICAL_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+const headerName = (s: string) =>
+  s
+    .trim()
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replaceAll('đ', 'd')
+    .replace(/[\s-]+/g, '_');
+
+function invalid(errors: LineError[], total: number): never {
+  const shown = errors.slice(0, MAX_REPORTED_LINE_ERRORS);
+  const more = total > shown.length ? ` (+${total - shown.length})` : '';
+  throw new LgspError(
+    'RP_RECONCILIATION_FILE_INVALID',
+    `${shown.map((e) => `dòng / line ${e.line}: ${e.message}`).join('; ')}${more}`,
+    { lines: shown },
+  );
+}
+
+/**
+ * Reads the party's file, all or nothing: any malformed line refuses the whole file (400
+ * RP_RECONCILIATION_FILE_INVALID, naming up to 20 lines). The header line decides the form: a
+ * `ma_giao_dich`/`transactionId` column → by transaction id; otherwise `thoi_gian`/`time` and
+ * `dich_vu`/`service` → by time and service. `trang_thai`/`status` is optional in both (empty: not compared);
+ * other columns are ignored. Blank lines are skipped; a UTF-8 BOM is allowed.
+ */
+export function parsePartyFile(
+  csv: string,
+  period?: { fromMs: number; toMs: number; toleranceMs: number },
+): { form: FileForm; entries: PartyEntry[] } {
+  if (Buffer.byteLength(csv, 'utf8') > MAX_FILE_BYTES) {
+    throw new LgspError('RP_RECONCILIATION_FILE_TOO_LARGE', `> ${MAX_FILE_BYTES} bytes`);
+  }
+  const lines = csv.replace(/^\uFEFF/, '').split(/\r?\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  if (lines.length - 1 > MAX_FILE_LINES) {
+    throw new LgspError('RP_RECONCILIATION_FILE_TOO_LARGE', `> ${MAX_FILE_LINES} dòng / lines`);
+  }
+  const header = lines.length > 0 ? splitCsvLine(lines[0]!) : null;
+  if (!header || header.every((h) => h.trim() === '')) {
+    invalid([{ line: 1, message: 'thiếu dòng tiêu đề / no header line' }], 1);
+  }
+  const names = header.map(headerName);
+  const find = (aliases: readonly string[]) => names.findIndex((n) => aliases.includes(n));
+  const idCol = find(COLUMNS.transactionId);
+  const timeCol = find(COLUMNS.time);
+  const serviceCol = find(COLUMNS.service);
+  const statusCol = find(COLUMNS.status);
+  let form: FileForm;
+  if (idCol !== -1) form = 'transactionId';
+  else if (timeCol !== -1 && serviceCol !== -1) form = 'timeService';
+  else {
+    invalid(
+      [
+        {
+          line: 1,
+          message:
+            'tiêu đề cần cột ma_giao_dich, hoặc thoi_gian và dich_vu / the header needs a transactionId ' +
+            'column, or time and service columns',
+        },
+      ],
+      1,
+    );
+  }
+
+  const entries: PartyEntry[] = [];
+  const errors: LineError[] = [];
+  let errorCount = 0;
+  const fail = (line: number, message: string) => {
+    errorCount++;
+    if (errors.length < MAX_REPORTED_LINE_ERRORS) errors.push({ line, message });
+  };
+  const seenIds = new Map<string, number>();
+  for (let i = 1; i < lines.length; i++) {
+    const line = i + 1;
+    const text = lines[i]!;
+    if (text.trim() === '') continue;
+    const fields = splitCsvLine(text);
+    if (!fields) {
+      fail(line, 'dấu ngoặc kép không hợp lệ / broken quoting');
+      continue;
+    }
+    if (fields.length > names.length) {
+      fail(line, `${fields.length} cột, tiêu đề có ${names.length} / more fields than the header`);
+      continue;
+    }
+    const at = (col: number) => cell(fields, col);
+    let status: number | null = null;
+    const rawStatus = at(statusCol);
+    if (rawStatus !== '') {
+      if (!/^[1-5][0-9][0-9]$/.test(rawStatus)) {
+        fail(line, `trạng thái không phải mã HTTP / status is not an HTTP status: ${rawStatus.slice(0, 20)}`);
+        continue;
+      }
+      status = Number(rawStatus);
+    }
+    if (form === 'transactionId') {
+      const id = at(idCol);
+      if (!ID_RE.test(id)) {
+        fail(
+          line,
+          `mã giao dịch không hợp lệ / not a transaction id: ${id.slice(0, 40) || '(trống / empty)'}`,
+        );
+        continue;
+      }
+      const first = seenIds.get(id);
+      if (first !== undefined) {
+        fail(line, `mã giao dịch trùng với dòng ${first} / duplicate of line ${first}`);
+        continue;
+      }
+      seenIds.set(id, line);
+      entries.push({ line, transactionId: id, status });
+    } else {
+      const time = at(timeCol);
+      const service = at(serviceCol);
+      const ms = TIME_RE.test(time)
+        ? Date.parse(time[10] === ' ' ? `${time.slice(0, 10)}T${time.slice(11)}` : time)
+        : Number.NaN;
+      if (Number.isNaN(ms)) {
+        fail(
+          line,
+          `thời gian không theo ISO-8601 có múi giờ / not an ISO-8601 time with a zone: ${time.slice(0, 40)}`,
+        );
+        continue;
+      }
+      if (period && (ms < period.fromMs - period.toleranceMs || ms >= period.toMs + period.toleranceMs)) {
+        fail(line, `thời gian ngoài kỳ đối soát / time outside the period: ${time}`);
+        continue;
+      }
+      if (!SERVICE_RE.test(service)) {
+        fail(
+          line,
+          `dịch vụ cần dạng context/version / service must be context/version: ${service.slice(0, 40)}`,
+        );
+        continue;
+      }
+      entries.push({
+        line,
+        time: CANONICAL_TIME_RE.test(time) ? time : new Date(ms).toISOString(),
+        service,
+        status,
+      });
+    }
+  }
+  if (errorCount > 0) invalid(errors, errorCount);
+  return { form, entries };
+}
+
+// ── The platform's view ───────────────────────────────────────────────────────────────────────────────────
+
+interface ViewRow {
+  id: string;
+  leg: TransactionLeg;
+  message_id: string | null;
+  consumer_system_id: string | null;
+  consumer_org_code: string | null;
+  provider_system_id: string | null;
+  provider_org_code: string | null;
+  service_context: string | null;
+  version: string | null;
+  method: string;
+  consumer_status: number;
+  provider_status: number | null;
+  request_in_at: Date | string;
+  request_out_at: Date | string | null;
+}
+
+const toIso = (d: Date | string) => new Date(d).toISOString();
+
+/** The record as the party saw it, or null when the party took no part in it (see the module comment). */
+function asSeenBy(r: ViewRow, party: Party, role: PartyRole): PlatformEntry | null {
+  const isConsumer =
+    'systemId' in party
+      ? r.consumer_system_id === party.systemId
+      : r.consumer_org_code === party.organizationCode;
+  const isProvider =
+    'systemId' in party
+      ? r.provider_system_id === party.systemId
+      : r.provider_org_code === party.organizationCode;
+  const asConsumer = isConsumer && role !== 'provider' && (r.leg === 'sync' || r.leg === 'intake');
+  const asProvider =
+    isProvider &&
+    role !== 'consumer' &&
+    (r.leg === 'delivery' || r.leg === 'ack' || (r.leg === 'sync' && r.request_out_at !== null));
+  if (!asConsumer && !asProvider) return null;
+  const service = r.service_context ? `${r.service_context}/${r.version ?? ''}` : null;
+  const base = { id: r.id, messageId: r.message_id, leg: r.leg, service };
+  if (asConsumer) {
+    return { ...base, side: 'consumer', time: toIso(r.request_in_at), status: r.consumer_status };
+  }
+  // The provider as the caller: it pulled a message (GET /_lgsp/inbox) or acknowledged one.
+  const providerCalled = r.leg === 'ack' || (r.leg === 'delivery' && r.method === 'GET');
+  return providerCalled
+    ? { ...base, side: 'provider', time: toIso(r.request_in_at), status: r.consumer_status }
+    : {
+        ...base,
+        side: 'provider',
+        time: toIso(r.request_out_at ?? r.request_in_at),
+        status: r.provider_status,
+      };
+}
+
+/**
+ * The platform's records of the party in [from, to), oldest first, read in keyset pages on (request_in_at, id)
+ * — a plain query on `transactions`, whatever its partitioning.
+ */
+export async function platformView(
+  store: Store,
+  party: Party,
+  role: PartyRole,
+  from: string,
+  to: string,
+): Promise<PlatformEntry[]> {
+  const out: PlatformEntry[] = [];
+  let after: [Date, string] | null = null;
+  for (;;) {
+    let q = store.db
+      .selectFrom('transactions')
+      .select([
+        'id',
+        'leg',
+        'message_id',
+        'consumer_system_id',
+        'consumer_org_code',
+        'provider_system_id',
+        'provider_org_code',
+        'service_context',
+        'version',
+        'method',
+        'consumer_status',
+        'provider_status',
+        'request_in_at',
+        'request_out_at',
+      ])
+      .where('request_in_at', '>=', new Date(from))
+      .where('request_in_at', '<', new Date(to));
+    q =
+      'systemId' in party
+        ? q.where((eb) =>
+            eb.or([
+              ...(role !== 'provider' ? [eb('consumer_system_id', '=', party.systemId)] : []),
+              ...(role !== 'consumer' ? [eb('provider_system_id', '=', party.systemId)] : []),
+            ]),
+          )
+        : q.where((eb) =>
+            eb.or([
+              ...(role !== 'provider' ? [eb('consumer_org_code', '=', party.organizationCode)] : []),
+              ...(role !== 'consumer' ? [eb('provider_org_code', '=', party.organizationCode)] : []),
+            ]),
+          );
+    if (after) {
+      const [at, id] = after;
+      q = q.where((eb) =>
+        eb.or([eb('request_in_at', '>', at), eb.and([eb('request_in_at', '=', at), eb('id', '>', id)])]),
+      );
+    }
+    const rows = (await q.orderBy('request_in_at').orderBy('id').limit(PAGE).execute()) as ViewRow[];
+    for (const r of rows) {
+      const entry = asSeenBy(r, party, role);
+      if (entry) out.push(entry);
+    }
+    if (out.length > MAX_PLATFORM_RECORDS) {
+      throw new LgspError(
+        'RP_RECONCILIATION_PERIOD_INVALID',
+        `> ${MAX_PLATFORM_RECORDS} giao dịch trong kỳ, hãy chia nhỏ kỳ / records in the period: split it`,
+      );
+    }
+    if (rows.length < PAGE) break;
+    const last = rows[rows.length - 1]!;
+    after = [new Date(last.request_in_at), last.id];
+  }
+  return out;
+}
+
+// ── Matching ──────────────────────────────────────────────────────────────────────────────────────────────
+
+const statusDiffers = (platform: PlatformEntry, party: PartyEntry) =>
+  party.status !== null && party.status !== platform.status;
+
+function matchById(platform: PlatformEntry[], party: PartyEntry[]): Map<PartyEntry, PlatformEntry> {
+  const byId = new Map(platform.map((p) => [p.id, p]));
+  const pairs = new Map<PartyEntry, PlatformEntry>();
+  for (const e of party) {
+    const p = byId.get(e.transactionId!);
+    if (p) pairs.set(e, p);
+  }
+  return pairs;
+}
+
+/** How many nearest candidates each party line gets in the first pass of the time matching. */
+const CANDIDATES_PER_LINE = 4;
+
+/**
+ * Time + service matching, one-to-one, nearest first. Per service, both sides sorted by time. Pass 1: for every
+ * party line, its (up to 4) nearest platform records of that service within ±tolerance become candidate pairs;
+ * all candidates are sorted by time distance (ties: same status first, then line number, then the earlier record) and
+ * taken greedily, skipping a pair whose line or record is already taken — so the closest pairs anywhere are
+ * made first, and an exact match is never displaced by a near one. Pass 2: a line left without a partner (all its
+ * first candidates were taken, a burst of calls in the same seconds) takes, in line order, the nearest record
+ * still free within the tolerance. Everything is deterministic: the same files give the same result.
+ */
+export function matchByTime(
+  platform: PlatformEntry[],
+  party: PartyEntry[],
+  toleranceMs: number,
+): Map<PartyEntry, PlatformEntry> {
+  const pairs = new Map<PartyEntry, PlatformEntry>();
+  const byService = new Map<string, { platform: PlatformEntry[]; party: PartyEntry[] }>();
+  const group = (service: string) => {
+    let g = byService.get(service);
+    if (!g) {
+      g = { platform: [], party: [] };
+      byService.set(service, g);
+    }
+    return g;
+  };
+  for (const p of platform) if (p.service) group(p.service).platform.push(p);
+  for (const e of party) group(e.service!).party.push(e);
+
+  for (const g of byService.values()) {
+    if (g.platform.length === 0 || g.party.length === 0) continue;
+    const ps = g.platform
+      .map((p) => ({ p, ms: Date.parse(p.time) }))
+      .sort((a, b) => a.ms - b.ms || (a.p.id < b.p.id ? -1 : 1));
+    const times = ps.map((x) => x.ms);
+    const lowerBound = (ms: number) => {
+      let lo = 0;
+      let hi = times.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (times[mid]! < ms) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    /** Indices of records within the tolerance of `ms`, nearest first, at most `limit` (0: all). */
+    const nearest = (ms: number, limit: number, free?: (i: number) => boolean) => {
+      const out: number[] = [];
+      let right = lowerBound(ms);
+      let left = right - 1;
+      while (limit === 0 || out.length < limit) {
+        const dl = left >= 0 ? ms - times[left]! : Number.POSITIVE_INFINITY;
+        const dr = right < times.length ? times[right]! - ms : Number.POSITIVE_INFINITY;
+        const d = Math.min(dl, dr);
+        if (d > toleranceMs) break;
+        const i = dl <= dr ? left-- : right++;
+        if (!free || free(i)) {
+          out.push(i);
+          if (free) break;
+        }
+      }
+      return out;
+    };
+    // Candidates in typed arrays: up to 4 per line, so a million-line file stays within memory.
+    const cap = g.party.length * CANDIDATES_PER_LINE;
+    const candParty = new Int32Array(cap);
+    const candRecord = new Int32Array(cap);
+    const candDistance = new Float64Array(cap);
+    const candDiffers = new Uint8Array(cap);
+    let n = 0;
+    g.party.forEach((e, j) => {
+      const ms = Date.parse(e.time!);
+      for (const i of nearest(ms, CANDIDATES_PER_LINE)) {
+        candParty[n] = j;
+        candRecord[n] = i;
+        candDistance[n] = Math.abs(times[i]! - ms);
+        candDiffers[n] = statusDiffers(ps[i]!.p, e) ? 1 : 0;
+        n++;
+      }
+    });
+    const order = Int32Array.from({ length: n }, (_, x) => x).sort(
+      (a, b) =>
+        candDistance[a]! - candDistance[b]! ||
+        candDiffers[a]! - candDiffers[b]! ||
+        g.party[candParty[a]!]!.line - g.party[candParty[b]!]!.line ||
+        candRecord[a]! - candRecord[b]!,
+    );
+    const taken = new Uint8Array(ps.length);
+    for (const c of order) {
+      const e = g.party[candParty[c]!]!;
+      const i = candRecord[c]!;
+      if (pairs.has(e) || taken[i]) continue;
+      pairs.set(e, ps[i]!.p);
+      taken[i] = 1;
+    }
+    for (const e of [...g.party].sort((a, b) => a.line - b.line)) {
+      if (pairs.has(e)) continue;
+      const [i] = nearest(Date.parse(e.time!), 0, (j) => taken[j] === 0);
+      if (i === undefined) continue;
+      pairs.set(e, ps[i]!.p);
+      taken[i] = 1;
+    }
+  }
+  return pairs;
+}
+
+function checkPeriod(from: string, to: string): { fromMs: number; toMs: number } {
+  const fromMs = Date.parse(from);
+  const toMs = Date.parse(to);
+  if (Number.isNaN(fromMs) || Number.isNaN(toMs) || fromMs >= toMs) {
+    throw new LgspError(
+      'RP_RECONCILIATION_PERIOD_INVALID',
+      'cần from < to, thời gian ISO-8601 / from must be before to, ISO-8601 times',
+    );
+  }
+  return { fromMs, toMs };
+}
+
+/** Matches the party's file against the platform's records of that party in [from, to). Reads only. */
+export async function reconcile(store: Store, input: ReconcileInput): Promise<Reconciliation> {
+  const role = input.role ?? 'any';
+  const toleranceMs = input.toleranceMs ?? DEFAULT_TOLERANCE_MS;
+  if (!Number.isInteger(toleranceMs) || toleranceMs < 0 || toleranceMs > MAX_TOLERANCE_MS) {
+    throw new LgspError('RP_RECONCILIATION_PERIOD_INVALID', `tolerance 0…${MAX_TOLERANCE_MS} ms`);
+  }
+  const { fromMs, toMs } = checkPeriod(input.from, input.to);
+  // The file first: a malformed file is refused before the platform's records are read.
+  const file = parsePartyFile(input.csv, { fromMs, toMs, toleranceMs });
+  const from = new Date(fromMs).toISOString();
+  const to = new Date(toMs).toISOString();
+  const platform = await platformView(store, input.party, role, from, to);
+  const pairs =
+    file.form === 'transactionId'
+      ? matchById(platform, file.entries)
+      : matchByTime(platform, file.entries, toleranceMs);
+
+  const matched: Pair[] = [];
+  const statusMismatch: Pair[] = [];
+  const missingOnPlatform: PartyEntry[] = [];
+  const paired = new Set<PlatformEntry>();
+  for (const e of file.entries) {
+    const p = pairs.get(e);
+    if (!p) {
+      missingOnPlatform.push(e);
+      continue;
+    }
+    paired.add(p);
+    (statusDiffers(p, e) ? statusMismatch : matched).push({ platform: p, party: e });
+  }
+  const missingOnParty = platform.filter((p) => !paired.has(p));
+  return {
+    party: input.party,
+    role,
+    from,
+    to,
+    form: file.form,
+    toleranceMs,
+    counts: {
+      platform: platform.length,
+      party: file.entries.length,
+      matched: matched.length,
+      missingOnParty: missingOnParty.length,
+      missingOnPlatform: missingOnPlatform.length,
+      statusMismatch: statusMismatch.length,
+    },
+    matched,
+    missingOnParty,
+    missingOnPlatform,
+    statusMismatch,
+  };
+}
+
+// ── Export ────────────────────────────────────────────────────────────────────────────────────────────────
+
+const csvField = (v: string | number | null | undefined) => {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+
+export const DIFFERENCE_HEADINGS = [
+  'Loại chênh lệch / Difference',
+  'Mã giao dịch LGSP / Platform transaction id',
+  'Mã thông điệp / Message id',
+  'Chặng / Leg',
+  'Phía / Side',
+  'Thời điểm LGSP / Platform time',
+  'Dịch vụ / Service',
+  'Trạng thái LGSP / Platform status',
+  'Dòng trong tệp / File line',
+  'Mã giao dịch trong tệp / File transaction id',
+  'Thời điểm trong tệp / File time',
+  'Dịch vụ trong tệp / File service',
+  'Trạng thái trong tệp / File status',
+];
+
+export const DIFFERENCE_KINDS = {
+  missingOnParty: 'Bên đối soát thiếu / missingOnParty',
+  missingOnPlatform: 'LGSP không có / missingOnPlatform',
+  statusMismatch: 'Lệch trạng thái / statusMismatch',
+} as const;
+
+/** The differences as CSV (UTF-8 with BOM, so spreadsheet programs read the Vietnamese), one line each. */
+export function differencesCsv(
+  r: Pick<Reconciliation, 'missingOnParty' | 'missingOnPlatform' | 'statusMismatch'>,
+) {
+  const row = (kind: keyof typeof DIFFERENCE_KINDS, p: PlatformEntry | null, e: PartyEntry | null) =>
+    [
+      DIFFERENCE_KINDS[kind],
+      p?.id,
+      p?.messageId,
+      p?.leg,
+      p?.side,
+      p?.time,
+      p?.service,
+      p?.status,
+      e?.line,
+      e?.transactionId,
+      e?.time,
+      e?.service,
+      e?.status,
+    ]
+      .map(csvField)
+      .join(',');
+  const lines = [DIFFERENCE_HEADINGS.map(csvField).join(',')];
+  for (const p of r.missingOnParty) lines.push(row('missingOnParty', p, null));
+  for (const e of r.missingOnPlatform) lines.push(row('missingOnPlatform', null, e));
+  for (const m of r.statusMismatch) lines.push(row('statusMismatch', m.platform, m.party));
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}

@@ -1,0 +1,432 @@
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import { Agent, request } from 'undici';
+import type { Clock } from '../core/clock.ts';
+import type { Config } from '../core/config.ts';
+import { ENVIRONMENTS, type Environment } from '../core/types.ts';
+import { deadlineOf } from '../core/working-days.ts';
+import type { Store } from '../store/port.ts';
+import type { AlertInput, Alerts } from './alerts.ts';
+
+/** What the monitor needs to know of the configured services (the gateway's compiled snapshot is one). */
+export interface MonitoredRoutes {
+  routesByVersion: ReadonlyMap<
+    string,
+    {
+      context: string;
+      version: string;
+      versionId: string;
+      status: string;
+      providerSystemId: string;
+      providerOrgCode: string;
+      upstreams: Record<Environment, { origin: string; basePath: string } | null>;
+      healthCheck: { path: string; intervalSeconds: number } | null;
+    }
+  >;
+}
+
+/** The kinds this monitor raises and therefore resolves when their condition clears. */
+const MONITORED_KINDS = new Set([
+  'provider.failing',
+  'provider.slow',
+  'provider.silent',
+  'provider.probe',
+  'messages.backlog',
+  'credential.expiring',
+  'request.overdue',
+]);
+/** The provider's own failures; a consumer's 401/403/429 says nothing about the provider. */
+const PROVIDER_FAILED = sql<boolean>`(provider_status >= 500 OR error_code IN ('GW_UPSTREAM_UNREACHABLE', 'GW_UPSTREAM_TIMEOUT'))`;
+/** The silent-provider rule reads days of records: it runs at most this often. */
+const SILENCE_CHECK_MS = 10 * 60_000;
+
+export interface HealthMonitorDeps {
+  store: Store;
+  clock: Clock;
+  config: Config;
+  alerts: Alerts;
+  logger: Logger;
+  routes: () => MonitoredRoutes | null;
+  pendingMessages: () => Promise<number>;
+}
+
+/**
+ * Health and alert rules (R-06, R-22): every `alerts.evaluateIntervalSeconds` the monitor looks at what the
+ * gateway recorded and what the registry holds, and keeps one alert open per condition that holds now:
+ *
+ * - `provider.failing` — in the last `windowMinutes`, a version's provider failed (5xx, unreachable, timeout) on
+ *   at least `errorRatePercent` % of ≥ `minCalls` calls, or on its last `consecutiveFailures` calls (sync calls and
+ *   async pushes alike);
+ * - `provider.slow` — the 95th percentile of its calls' duration passed `latencyP95Ms`;
+ * - `provider.silent` — a published version answered successfully in the past week but not in `silentHours`;
+ * - `provider.probe` — the version's health check (GET `healthCheck.path` on each environment's upstream, active
+ *   probing) failed `probeFailures` times in a row;
+ * - `messages.backlog` — more than `backlogThreshold` async messages wait;
+ * - `credential.expiring` — an active credential ends within `credentialExpiryDays` (a rotation's overlap);
+ * - `request.overdue` — a subscription request waited past its working-day deadline.
+ *
+ * A condition that no longer holds resolves its alert; one that holds longer than `escalateAfterMinutes` is
+ * escalated. Dead-lettered messages (`message.dead`) are events, raised by messaging and resolved by an operator.
+ * TLS certificates are not checked: the platform does not terminate TLS itself (a proxy in front does).
+ */
+export class HealthMonitor {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private readonly agent: Agent;
+  /** Per probe target (`versionId|environment`): when it was last probed and how many failures in a row. */
+  private readonly probes = new Map<string, { lastMs: number; failures: number; lastError: string | null }>();
+  private silentChecked: { atMs: number; firing: AlertInput[] } = { atMs: -Infinity, firing: [] };
+
+  constructor(private readonly deps: HealthMonitorDeps) {
+    const timeoutMs = deps.config.alerts.probeTimeoutMs;
+    this.agent = new Agent({
+      connect: { timeout: timeoutMs },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.evaluate()
+        .catch((err) => this.deps.logger.error({ err }, 'health evaluation failed'))
+        .finally(() => {
+          this.running = null;
+        });
+    }, this.deps.config.alerts.evaluateIntervalSeconds * 1000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+    await this.agent.close();
+  }
+
+  /** One round: every rule, then open, count, escalate or resolve alerts so they match what holds now. */
+  async evaluate(): Promise<void> {
+    const { alerts, clock, config } = this.deps;
+    const nowMs = clock.nowMs();
+    const firing: AlertInput[] = [
+      ...(await this.providerRules(nowMs)),
+      ...(await this.silentProviders(nowMs)),
+      ...(await this.probeRules(nowMs)),
+      ...(await this.backlog()),
+      ...(await this.expiringCredentials(nowMs)),
+      ...(await this.overdueRequests(nowMs)),
+    ];
+    const open = await alerts.openByKey();
+    const firingKeys = new Set<string>();
+    for (const input of firing) {
+      firingKeys.add(input.key);
+      await alerts.raise(input);
+      const already = open.get(input.key);
+      if (
+        already &&
+        !already.escalated &&
+        nowMs - already.openedAtMs >= config.alerts.escalateAfterMinutes * 60_000
+      ) {
+        await alerts.escalate(
+          input.key,
+          `Vẫn xảy ra sau ${config.alerts.escalateAfterMinutes} phút / still firing after ${config.alerts.escalateAfterMinutes} min. ${input.text}`,
+        );
+      }
+    }
+    for (const [key, alert] of open) {
+      if (MONITORED_KINDS.has(alert.kind) && !firingKeys.has(key)) {
+        await alerts.resolve(key, 'Điều kiện không còn / the condition cleared');
+      }
+    }
+  }
+
+  private async providerRules(nowMs: number): Promise<AlertInput[]> {
+    const { store, config } = this.deps;
+    const a = config.alerts;
+    const since = new Date(nowMs - a.windowMinutes * 60_000);
+    const rows = await store.db
+      .selectFrom('transactions')
+      .select((eb) => [
+        'version_id',
+        'environment',
+        'service_context',
+        'version',
+        'provider_org_code',
+        eb.fn.countAll<string>().as('calls'),
+        sql<string>`count(*) FILTER (WHERE ${PROVIDER_FAILED})`.as('failures'),
+        sql<number>`percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms)`.as('p95'),
+      ])
+      .where('request_in_at', '>=', since)
+      .where('request_in_at', '<=', new Date(nowMs))
+      .where('leg', 'in', ['sync', 'delivery'])
+      .where('version_id', 'is not', null)
+      .groupBy(['version_id', 'environment', 'service_context', 'version', 'provider_org_code'])
+      .execute();
+    const out: AlertInput[] = [];
+    for (const r of rows) {
+      const calls = Number(r.calls);
+      const failures = Number(r.failures);
+      const where = `${r.service_context} ${r.version} (${r.environment})`;
+      const organizationIds = await this.organizationIds([r.provider_org_code]);
+      let failing = calls >= a.minCalls && failures * 100 >= a.errorRatePercent * calls;
+      let lastFailures = 0;
+      if (!failing && failures >= a.consecutiveFailures) {
+        const last = await store.db
+          .selectFrom('transactions')
+          .select(sql<boolean>`${PROVIDER_FAILED}`.as('failed'))
+          .where('version_id', '=', r.version_id)
+          .where('environment', '=', r.environment)
+          .where('leg', 'in', ['sync', 'delivery'])
+          .where('request_in_at', '>=', since)
+          .orderBy('request_in_at', 'desc')
+          .limit(a.consecutiveFailures)
+          .execute();
+        lastFailures = last.filter((x) => x.failed).length;
+        failing = last.length === a.consecutiveFailures && lastFailures === a.consecutiveFailures;
+      }
+      if (failing) {
+        out.push({
+          kind: 'provider.failing',
+          key: `provider.failing:${r.version_id}:${r.environment}`,
+          severity: 'critical',
+          subject: `Dịch vụ ${where} đang lỗi / provider failing`,
+          text:
+            `${failures}/${calls} lời gọi tới ${where} thất bại trong ${a.windowMinutes} phút qua (lỗi 5xx, không kết nối được hoặc quá thời gian). ` +
+            `Dữ liệu không lưu thông được: kiểm tra hệ thống cung cấp. / ${failures} of ${calls} calls failed in the last ${a.windowMinutes} min.`,
+          details: {
+            versionId: r.version_id,
+            environment: r.environment,
+            calls,
+            failures,
+            windowMinutes: a.windowMinutes,
+          },
+          organizationIds,
+        });
+      }
+      const p95 = Number(r.p95);
+      if (calls >= a.minCalls && p95 > a.latencyP95Ms) {
+        out.push({
+          kind: 'provider.slow',
+          key: `provider.slow:${r.version_id}:${r.environment}`,
+          severity: 'warning',
+          subject: `Dịch vụ ${where} trả lời chậm / provider slow`,
+          text: `95% lời gọi tới ${where} mất tới ${Math.round(p95)} ms (ngưỡng ${a.latencyP95Ms} ms). / p95 ${Math.round(p95)} ms.`,
+          details: { versionId: r.version_id, environment: r.environment, calls, p95Ms: Math.round(p95) },
+          organizationIds,
+        });
+      }
+    }
+    return out;
+  }
+
+  private async silentProviders(nowMs: number): Promise<AlertInput[]> {
+    if (nowMs - this.silentChecked.atMs < SILENCE_CHECK_MS && nowMs >= this.silentChecked.atMs) {
+      return this.silentChecked.firing;
+    }
+    const { store, config } = this.deps;
+    const quietSince = nowMs - config.alerts.silentHours * 3_600_000;
+    const rows = await store.db
+      .selectFrom('transactions')
+      .innerJoin('service_versions', 'service_versions.id', 'transactions.version_id')
+      .select([
+        'transactions.version_id',
+        'transactions.environment',
+        'transactions.service_context',
+        'transactions.version',
+        'transactions.provider_org_code',
+        sql<Date>`max(transactions.request_in_at)`.as('last_ok'),
+      ])
+      .where('transactions.request_in_at', '>=', new Date(nowMs - 7 * 86_400_000))
+      .where('transactions.provider_status', '>=', 200)
+      .where('transactions.provider_status', '<', 400)
+      .where('service_versions.status', 'in', ['published', 'deprecated'])
+      .groupBy([
+        'transactions.version_id',
+        'transactions.environment',
+        'transactions.service_context',
+        'transactions.version',
+        'transactions.provider_org_code',
+      ])
+      .having(sql`max(transactions.request_in_at)`, '<', new Date(quietSince))
+      .execute();
+    const firing: AlertInput[] = [];
+    for (const r of rows) {
+      const where = `${r.service_context} ${r.version} (${r.environment})`;
+      firing.push({
+        kind: 'provider.silent',
+        key: `provider.silent:${r.version_id}:${r.environment}`,
+        severity: 'warning',
+        subject: `Dịch vụ ${where} không có giao dịch thành công / provider silent`,
+        text: `Lần trả lời thành công gần nhất của ${where}: ${new Date(r.last_ok).toISOString()} (quá ${config.alerts.silentHours} giờ). / No successful answer for ${config.alerts.silentHours} h.`,
+        details: {
+          versionId: r.version_id,
+          environment: r.environment,
+          lastSuccessAt: new Date(r.last_ok).toISOString(),
+        },
+        organizationIds: await this.organizationIds([r.provider_org_code]),
+      });
+    }
+    this.silentChecked = { atMs: nowMs, firing };
+    return firing;
+  }
+
+  /** Probes the versions whose health check is due, then reports those failing `probeFailures` times in a row. */
+  private async probeRules(nowMs: number): Promise<AlertInput[]> {
+    const snapshot = this.deps.routes();
+    if (!snapshot) return [];
+    const due: Array<Promise<void>> = [];
+    const live = new Set<string>();
+    for (const route of snapshot.routesByVersion.values()) {
+      if (!route.healthCheck || route.status === 'retired') continue;
+      for (const environment of ENVIRONMENTS) {
+        const upstream = route.upstreams[environment];
+        if (!upstream) continue;
+        const target = `${route.versionId}|${environment}`;
+        live.add(target);
+        const state = this.probes.get(target) ?? { lastMs: -Infinity, failures: 0, lastError: null };
+        this.probes.set(target, state);
+        if (nowMs - state.lastMs < route.healthCheck.intervalSeconds * 1000 && nowMs >= state.lastMs)
+          continue;
+        state.lastMs = nowMs;
+        const url = `${upstream.origin}${upstream.basePath}${route.healthCheck.path}`;
+        due.push(
+          this.probe(url).then((error) => {
+            state.failures = error === null ? 0 : state.failures + 1;
+            state.lastError = error;
+          }),
+        );
+      }
+    }
+    await Promise.all(due);
+    for (const target of this.probes.keys()) if (!live.has(target)) this.probes.delete(target);
+
+    const out: AlertInput[] = [];
+    for (const [target, state] of this.probes) {
+      if (state.failures < this.deps.config.alerts.probeFailures) continue;
+      const [versionId, environment] = target.split('|') as [string, Environment];
+      const route = snapshot.routesByVersion.get(versionId)!;
+      const where = `${route.context} ${route.version} (${environment})`;
+      out.push({
+        kind: 'provider.probe',
+        key: `provider.probe:${versionId}:${environment}`,
+        severity: 'critical',
+        subject: `Kiểm tra sức khoẻ ${where} thất bại / health check failing`,
+        text: `GET ${route.healthCheck?.path} tới ${where} thất bại ${state.failures} lần liên tiếp: ${state.lastError}. / Health check failed ${state.failures} times in a row.`,
+        details: { versionId, environment, failures: state.failures, lastError: state.lastError },
+        organizationIds: await this.organizationIds([route.providerOrgCode]),
+      });
+    }
+    return out;
+  }
+
+  /** null when the upstream answered 2xx; otherwise why not. */
+  private async probe(url: string): Promise<string | null> {
+    try {
+      const answer = await request(url, {
+        dispatcher: this.agent,
+        method: 'GET',
+        headers: { 'user-agent': 'openlgsp-health' },
+      });
+      await answer.body.dump();
+      return answer.statusCode >= 200 && answer.statusCode < 300 ? null : `HTTP ${answer.statusCode}`;
+    } catch (err) {
+      return (err as { code?: string }).code ?? (err as Error).message;
+    }
+  }
+
+  private async backlog(): Promise<AlertInput[]> {
+    const pending = await this.deps.pendingMessages();
+    const threshold = this.deps.config.alerts.backlogThreshold;
+    if (pending <= threshold) return [];
+    return [
+      {
+        kind: 'messages.backlog',
+        key: 'messages.backlog',
+        severity: 'warning',
+        subject: `${pending} thông điệp bất đồng bộ đang chờ chuyển / async backlog`,
+        text: `${pending} thông điệp chờ chuyển (ngưỡng ${threshold}): hệ thống đích chậm hoặc lỗi. / ${pending} messages wait (threshold ${threshold}).`,
+        details: { pending, threshold },
+      },
+    ];
+  }
+
+  private async expiringCredentials(nowMs: number): Promise<AlertInput[]> {
+    const { store, config } = this.deps;
+    const rows = await store.db
+      .selectFrom('credentials')
+      .innerJoin('systems', 'systems.id', 'credentials.system_id')
+      .select([
+        'credentials.id',
+        'credentials.system_id',
+        'credentials.environment',
+        'credentials.expires_at',
+        'systems.organization_id',
+        'systems.name',
+      ])
+      .where('credentials.status', '=', 'active')
+      .where('credentials.expires_at', 'is not', null)
+      .where('credentials.expires_at', '>', new Date(nowMs))
+      .where(
+        'credentials.expires_at',
+        '<=',
+        new Date(nowMs + config.alerts.credentialExpiryDays * 86_400_000),
+      )
+      .execute();
+    return rows.map((r) => ({
+      kind: 'credential.expiring',
+      key: `credential.expiring:${r.id}`,
+      severity: 'warning' as const,
+      subject: `Thông tin kết nối của ${r.name} (${r.environment}) sắp hết hạn / credential expiring`,
+      text: `Khoá ${r.id} của hệ thống ${r.name} hết hiệu lực lúc ${new Date(r.expires_at!).toISOString()}: chuyển sang khoá mới trước thời điểm đó. / Credential ends at ${new Date(r.expires_at!).toISOString()}.`,
+      details: {
+        credentialId: r.id,
+        systemId: r.system_id,
+        environment: r.environment,
+        expiresAt: new Date(r.expires_at!).toISOString(),
+      },
+      organizationIds: [r.organization_id],
+    }));
+  }
+
+  private async overdueRequests(nowMs: number): Promise<AlertInput[]> {
+    const { store, config } = this.deps;
+    const calendar = {
+      timezoneOffsetMinutes: config.timezoneOffsetMinutes,
+      holidays: config.workflow.holidays,
+    };
+    const rows = await store.db
+      .selectFrom('subscription_requests')
+      .select(['id', 'status', 'stage_started_at', 'system_id'])
+      .where('status', 'in', ['submitted', 'production_requested'])
+      .execute();
+    const out: AlertInput[] = [];
+    for (const r of rows) {
+      const deadlineMs = deadlineOf(
+        new Date(r.stage_started_at).getTime(),
+        config.workflow.responseDeadlineWorkingDays,
+        calendar,
+      );
+      if (nowMs <= deadlineMs) continue;
+      out.push({
+        kind: 'request.overdue',
+        key: `request.overdue:${r.id}`,
+        severity: 'warning',
+        subject: `Đề nghị đăng ký khai thác ${r.id} quá hạn xử lý / subscription request overdue`,
+        text: `Đề nghị ${r.id} (${r.status}) quá hạn ${config.workflow.responseDeadlineWorkingDays} ngày làm việc từ ${new Date(deadlineMs).toISOString()}. / Overdue since ${new Date(deadlineMs).toISOString()}.`,
+        details: { requestId: r.id, status: r.status, deadlineAt: new Date(deadlineMs).toISOString() },
+      });
+    }
+    return out;
+  }
+
+  private async organizationIds(codes: Array<string | null>): Promise<string[]> {
+    const wanted = codes.filter((c): c is string => !!c);
+    if (wanted.length === 0) return [];
+    const rows = await this.deps.store.db
+      .selectFrom('organizations')
+      .select('id')
+      .where('code', 'in', wanted)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+}

@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ManualClock } from '../src/core/clock.ts';
+import { loadConfig } from '../src/core/config.ts';
+import { newId } from '../src/core/ids.ts';
+import { type Platform, startPlatform } from '../src/platform.ts';
+import { silentLogger } from '../src/telemetry/logger.ts';
+import type { TransactionRecord } from '../src/telemetry/record.ts';
+import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { within } from './helpers/gateway-harness.ts';
+import { FULL_DESCRIPTION, testInSandbox } from './helpers/onboard.ts';
+import { SMTP_PASSWORD, SMTP_USER, startSmtp } from './helpers/smtp.ts';
+
+const OPERATOR_EMAIL = 'giamsat@stttt.angiang.gov.vn';
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const T0 = Date.parse('2026-11-24T01:00:00Z');
+
+/**
+ * Issue 5's must-show for alerts (R-06, R-22): with a controllable clock and generated history, a failing provider
+ * raises an alert within 60 s, the e-mail reaches a real SMTP server, the alert escalates while it keeps failing
+ * and resolves when the provider recovers; an active health probe does the same for a provider whose /health
+ * fails; a credential about to end raises a warning that clears once it has ended.
+ */
+describe('health rules and alerts', () => {
+  const clock = new ManualClock(T0);
+  const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-health-'));
+  let platform: Platform;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let probeTarget: Server;
+  let probeUp = true;
+  let probeUrl: string;
+  let version: { id: string; serviceId: string };
+  let providerSystemId: string;
+  let consumerSystemId: string;
+
+  /** One recorded sync call of the seeded version at `atMs`, answered `status` by the provider (null: none). */
+  const call = (atMs: number, status: number | null): TransactionRecord => ({
+    id: newId('txn', atMs),
+    consumerSystemId,
+    consumerOrgCode: '000.00.12.H01',
+    credentialId: null,
+    providerSystemId,
+    providerOrgCode: '000.00.31.H01',
+    serviceId: version.serviceId,
+    serviceContext: 'dangkydatdai',
+    versionId: version.id,
+    version: '1.0',
+    environment: 'production',
+    method: 'GET',
+    resourceTemplate: '/thuadat/{so}',
+    providerStatus: status,
+    consumerStatus: status ?? 502,
+    errorCode: status === null ? 'GW_UPSTREAM_UNREACHABLE' : null,
+    requestBytes: 0,
+    responseBytes: 120,
+    requestSha256: null,
+    responseSha256: null,
+    requestInAt: atMs,
+    requestOutAt: atMs + 1,
+    responseInAt: status === null ? null : atMs + 40,
+    responseOutAt: atMs + 41,
+    leg: 'sync',
+    messageId: null,
+  });
+  /** Calls every `everyMs` in [fromMs, toMs). */
+  const history = async (fromMs: number, toMs: number, everyMs: number, status: number | null) => {
+    const batch: TransactionRecord[] = [];
+    for (let at = fromMs; at < toMs; at += everyMs) batch.push(call(at, status));
+    await insertTransactions(platform.store, batch);
+  };
+  const alertsByKind = async (kind: string) =>
+    (await platform.alerts.list({ kind })).filter((a) => a.kind === kind);
+
+  before(async () => {
+    smtp = await startSmtp();
+    probeTarget = createServer((_req, res) => res.writeHead(probeUp ? 200 : 503).end());
+    await new Promise<void>((r) => probeTarget.listen(0, '127.0.0.1', r));
+    probeUrl = `http://127.0.0.1:${(probeTarget.address() as AddressInfo).port}`;
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        dataDir,
+        gateway: { port: 0, host: '127.0.0.1' },
+        admin: { port: 0, password: 'mat-khau-kiem-thu' },
+        notifications: {
+          smtpUrl: `smtp://${SMTP_USER}:${SMTP_PASSWORD}@127.0.0.1:${smtp.port}`,
+          pollIntervalMs: 100,
+        },
+        // The test runs each round itself, at the clock times it chooses; the timer's rounds would race it.
+        alerts: {
+          emails: [OPERATOR_EMAIL],
+          evaluateIntervalSeconds: 3600,
+          escalateAfterMinutes: 10,
+          probeFailures: 2,
+        },
+        logLevel: 'silent',
+      },
+    });
+    platform = await startPlatform(config, { clock, logger: silentLogger() });
+    const { registry } = platform;
+    const provider = await registry.createOrganization(
+      {
+        code: '000.00.31.H01',
+        name: 'Sở Tài nguyên và Môi trường',
+        contact: { name: 'A', email: 'tnmt@x.vn' },
+      },
+      'test',
+    );
+    const consumer = await registry.createOrganization(
+      { code: '000.00.12.H01', name: 'UBND huyện', contact: { name: 'B', email: 'ubnd@x.vn' } },
+      'test',
+    );
+    const providerSystem = await registry.createSystem(
+      { organizationId: provider.id, name: 'CSDL đất đai', isProvider: true, isConsumer: false },
+      'test',
+    );
+    const consumerSystem = await registry.createSystem(
+      { organizationId: consumer.id, name: 'Một cửa huyện', isProvider: false, isConsumer: true },
+      'test',
+    );
+    providerSystemId = providerSystem.id;
+    consumerSystemId = consumerSystem.id;
+    const service = await registry.createService(
+      { context: 'dangkydatdai', name: 'Đăng ký đất đai', providerSystemId, description: FULL_DESCRIPTION },
+      'test',
+    );
+    const v = await registry.createVersion(
+      service.id,
+      {
+        version: '1.0',
+        upstreams: { sandbox: `${probeUrl}/sandbox`, production: `${probeUrl}/api` },
+        healthCheck: { path: '/health', intervalSeconds: 30 },
+      },
+      'test',
+    );
+    version = { id: v.id, serviceId: service.id };
+    // In its sandbox test the version is in the snapshot, and its health check runs.
+    await testInSandbox(platform, v.id);
+    await platform.snapshots.refresh();
+  });
+
+  after(async () => {
+    await platform?.stop();
+    smtp?.server.close();
+    probeTarget?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('a failing provider: alert within 60 s, e-mail at the SMTP server, escalated, resolved on recovery', async () => {
+    // Half an hour of healthy traffic, then from T the provider fails every call.
+    const T = T0 + 30 * MINUTE;
+    await history(T0, T, 10 * SECOND, 200);
+    await history(T, T + 20 * MINUTE, 5 * SECOND, null);
+
+    // The monitor's rounds, every 15 s of clock time from T on, until the alert is open.
+    let openedAfterMs = -1;
+    for (let at = T; at <= T + 2 * MINUTE; at += 15 * SECOND) {
+      clock.set(at);
+      await platform.health.evaluate();
+      if ((await alertsByKind('provider.failing')).some((a) => a.state === 'open')) {
+        openedAfterMs = at - T;
+        break;
+      }
+    }
+    assert.ok(openedAfterMs >= 0 && openedAfterMs <= 60 * SECOND, `alert after ${openedAfterMs} ms`);
+    const [alert] = await alertsByKind('provider.failing');
+    assert.equal(alert?.key, `provider.failing:${version.id}:production`);
+    assert.equal(alert?.severity, 'critical');
+
+    const mail = await within(10_000, async () =>
+      smtp.mails.some((m) => m.envelopeTo.includes(OPERATOR_EMAIL) && /dangkydatdai/.test(m.subject)),
+    );
+    assert.ok(mail >= 0);
+    const opened = smtp.mails.find((m) => /dangkydatdai/.test(m.subject))!;
+    assert.match(opened.subject, /MỞ \/ OPEN/);
+    assert.match(opened.text, /thất bại/);
+
+    // Still failing 10 minutes later: escalated once, not opened twice.
+    clock.set(T + 11 * MINUTE);
+    await platform.health.evaluate();
+    await platform.health.evaluate();
+    const failing = await alertsByKind('provider.failing');
+    assert.equal(failing.length, 1, 'one alert per condition');
+    assert.ok(failing[0]?.escalatedAt, 'escalated');
+    assert.ok(failing[0]!.occurrences >= 3);
+
+    // Recovery: successful answers from T + 20 min; once the window holds only them, the alert resolves.
+    await history(T + 20 * MINUTE, T + 30 * MINUTE, 5 * SECOND, 200);
+    clock.set(T + 26 * MINUTE);
+    await platform.health.evaluate();
+    const [resolved] = await alertsByKind('provider.failing');
+    assert.equal(resolved?.state, 'resolved');
+    await within(10_000, async () => smtp.mails.some((m) => /ĐÃ XỬ LÝ \/ RESOLVED/.test(m.subject)));
+
+    // The state history, through the admin API as the operator reads it.
+    const login = await fetch(`${platform.adminUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'mat-khau-kiem-thu' }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const events = await fetch(`${platform.adminUrl}/api/v1/alerts/${resolved!.id}/events`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(events.status, 200);
+    const { items } = (await events.json()) as { items: Array<{ state: string }> };
+    assert.deepEqual(
+      items.map((e) => e.state),
+      ['open', 'escalated', 'resolved'],
+    );
+  });
+
+  test('an active health probe: failing /health opens an alert, recovery resolves it', async () => {
+    probeUp = false;
+    const start = clock.nowMs() + 10 * MINUTE;
+    for (let i = 0; i < 3; i++) {
+      clock.set(start + i * 31 * SECOND);
+      await platform.health.evaluate();
+    }
+    const [probe] = (await alertsByKind('provider.probe')).filter((a) => a.state === 'open');
+    assert.ok(probe, 'probe alert open');
+    assert.equal(probe.details['lastError'], 'HTTP 503');
+    probeUp = true;
+    clock.set(start + 4 * 31 * SECOND);
+    await platform.health.evaluate();
+    assert.equal((await alertsByKind('provider.probe'))[0]?.state, 'resolved');
+  });
+
+  test('a credential about to end raises a warning; it clears once the credential has ended', async () => {
+    const issued = await platform.registry.issueCredential(consumerSystemId, 'production', 'test');
+    await platform.lifecycle.rotateCredential(issued.id, 72, 'test');
+    await platform.health.evaluate();
+    const [expiring] = (await alertsByKind('credential.expiring')).filter((a) => a.state === 'open');
+    assert.equal(expiring?.details['credentialId'], issued.id);
+    assert.equal(expiring?.severity, 'warning');
+    clock.advance(4 * 24 * 60 * MINUTE);
+    await platform.health.evaluate();
+    assert.equal((await alertsByKind('credential.expiring'))[0]?.state, 'resolved');
+  });
+});
