@@ -24,6 +24,9 @@ export class PostgresStore implements Store {
 
   static async open(connectionString: string, maxConnections = 10): Promise<PostgresStore> {
     const pool = new pg.Pool({ connectionString, max: maxConnections, types });
+    // An idle connection the server ends (a restart, a failover, an administrator) is dropped from the pool and
+    // the next query opens a new one; unhandled, pg's 'error' event would end the whole process.
+    pool.on('error', () => {});
     // Fail at start-up, with the server's own message, rather than on the first request.
     const client = await pool.connect();
     client.release();
