@@ -227,6 +227,57 @@ const ROUTES: Row[] = [
       },
     ],
   },
+  // ── Connected systems (R-07): agency sees only its own organization's systems ─────────────────────────────
+  {
+    route: 'GET /api/v1/connected-systems',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/connected-systems',
+        status: 200,
+        check: (b) =>
+          assert.deepEqual(
+            (b['items'] as Json[]).map((x) => x['systemId']),
+            [f.sysA],
+          ),
+      },
+      {
+        as: 'agencyA',
+        path: `/api/v1/connected-systems?organizationId=${f.orgB}`,
+        status: 200,
+        check: (b) => assert.deepEqual(b['items'], []),
+      },
+      {
+        as: 'auditor',
+        path: '/api/v1/connected-systems?state=active',
+        status: 200,
+        check: (b) =>
+          assert.deepEqual((b['items'] as Json[]).map((x) => x['systemId']).sort(), sorted(f.sysA, f.sysB)),
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/systems/:id/connection',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}/connection`, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/systems/${f.sysA}/connection?days=7`,
+        status: 200,
+        check: (b) => {
+          assert.equal(b['state'], 'active');
+          assert.equal(b['history']['items'].length, 7);
+        },
+      },
+      { as: 'auditor', path: `/api/v1/systems/${f.sysB}/connection`, status: 200 },
+      {
+        as: 'agencyA',
+        path: '/api/v1/systems/sys_nope/connection',
+        status: 404,
+        code: 'CP_SYSTEM_NOT_FOUND',
+      },
+    ],
+  },
   // ── Services: a published catalogue; the provider agency describes its own ───────────────────────────────
   {
     route: 'GET /api/v1/services',
@@ -934,6 +985,35 @@ const ROUTES: Row[] = [
       },
       { as: 'reviewer', path: '/api/v1/alerts', status: 200 },
     ],
+  },
+  // ── Statistics (R-07): everyone reads; an agency user only calls where its organization is on either side ───
+  {
+    route: 'GET /api/v1/reports/statistics',
+    cases: () => {
+      const path = '/api/v1/reports/statistics?from=2025-03-01T00:00:00Z&to=2025-03-02T00:00:00Z';
+      return [
+        {
+          as: 'agencyA',
+          path: `${path}&groupBy=consumerOrganization`,
+          status: 200,
+          check: (b) => {
+            assert.equal(b['totals']['calls'], 2);
+            assert.equal(b['filters']['scopeOrganizationCode'], A_CODE);
+          },
+        },
+        {
+          as: 'agencyA',
+          path: `${path}&organizationCode=${B_CODE}&role=consumer&format=csv`,
+          status: 200,
+        },
+        {
+          as: 'auditor',
+          path: `${path}&groupBy=providerOrganization`,
+          status: 200,
+          check: (b) => assert.equal(b['totals']['calls'], 4),
+        },
+      ];
+    },
   },
   // ── Reconciliation (R-23): an agency only for its own organization; auditors change nothing, so not at all ──
   {

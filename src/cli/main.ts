@@ -11,6 +11,7 @@ import { credentialCommands } from './commands/credential.ts';
 import { noticeCommands } from './commands/notice.ts';
 import { orgCommands } from './commands/org.ts';
 import { reconcile } from './commands/reconcile.ts';
+import { reportCommands } from './commands/report.ts';
 import { serviceCommands } from './commands/service.ts';
 import { subscriptionCommands } from './commands/subscription.ts';
 import { subscriptionRequestCommands } from './commands/subscription-request.ts';
@@ -33,6 +34,7 @@ const GROUPS: Group[] = [
   connectionRequestCommands,
   subscriptionRequestCommands,
   transactionCommands,
+  reportCommands,
   auditCommands,
   archiveCommands,
   userCommands,

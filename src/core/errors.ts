@@ -369,6 +369,11 @@ export const ERRORS = {
     titleVi: 'Kỳ đối soát không hợp lệ',
     title: 'The reconciliation period or tolerance is not valid, or holds too many records; split the period',
   },
+  RP_STATISTICS_INVALID: {
+    status: 400,
+    titleVi: 'Yêu cầu thống kê không hợp lệ',
+    title: 'The statistics period, grouping or offset is not valid, or gives more than 50,000 groups',
+  },
   // Monitoring and alerts
   TM_ALERT_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy cảnh báo', title: 'No alert with this id' },
   TM_ALERT_RESOLVED: {

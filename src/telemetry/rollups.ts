@@ -26,6 +26,14 @@ export function latencyBucket(durationMs: number): number {
   return i === -1 ? LATENCY_BUCKETS_MS.length : i;
 }
 
+/**
+ * The bucket thresholds for SQL: `width_bucket(duration_ms, <this>)` is the 0-based index `latencyBucket` gives
+ * (width_bucket over bound+1 counts the bounds strictly below the duration). Shared with src/reports/statistics.ts.
+ */
+export function latencyThresholdsSql() {
+  return sql.raw(`ARRAY[${LATENCY_BUCKETS_MS.map((b) => b + 1).join(',')}]::int[]`);
+}
+
 /** A watermark name in job_watermarks: the first hour not rolled up yet. */
 export const ROLLUP_WATERMARK = 'transaction_rollups';
 
@@ -89,7 +97,7 @@ export async function recomputeRollups(
   const from = new Date(floorHour(fromMs)).toISOString();
   const to = new Date(floorHour(toMs)).toISOString();
   if (from >= to) return 0;
-  const thresholds = sql.raw(`ARRAY[${LATENCY_BUCKETS_MS.map((b) => b + 1).join(',')}]::int[]`);
+  const thresholds = latencyThresholdsSql();
   return store.db.transaction().execute(async (trx) => {
     const db = trx as unknown as Db;
     // Nodes sharing a PostgreSQL take turns: each replaces the same hours with the same rows.
@@ -171,8 +179,61 @@ export async function recomputeRollups(
           count bigint, errors bigint, request_bytes bigint, response_bytes bigint, duration_ms_sum bigint,
           duration_ms_max integer, latency_buckets text)`.execute(db);
     }
+    await rebuildDailyRollups(db, floorHour(fromMs), floorHour(toMs), nowMs);
     return all.length;
   });
+}
+
+/** Daily rollups are calendar days in Vietnam time (UTC+7, no daylight saving): migration 0013. */
+export const DAILY_ROLLUP_OFFSET_HOURS = 7;
+const DAY_MS = 24 * HOUR_MS;
+
+/** The start (UTC ms) of the UTC+7 calendar day holding `ms`. */
+export function dailyRollupDayStart(ms: number): number {
+  const offset = DAILY_ROLLUP_OFFSET_HOURS * HOUR_MS;
+  return Math.floor((ms + offset) / DAY_MS) * DAY_MS - offset;
+}
+
+/**
+ * Rebuilds `transaction_rollups_daily` for the UTC+7 days overlapping the hours [fromMs, toMs) from the hourly
+ * rows (the same statement as migration 0013's backfill): a day is the sum of its hours as they are now, so
+ * recomputing any hour keeps its day right. Runs inside the caller's transaction.
+ */
+async function rebuildDailyRollups(db: Db, fromMs: number, toMs: number, nowMs: number): Promise<void> {
+  const d0 = dailyRollupDayStart(fromMs);
+  const d1 = dailyRollupDayStart(toMs - 1) + DAY_MS;
+  const h0 = new Date(d0).toISOString();
+  const h1 = new Date(d1).toISOString();
+  const day = (ms: number) => new Date(ms + DAILY_ROLLUP_OFFSET_HOURS * HOUR_MS).toISOString().slice(0, 10);
+  await sql`DELETE FROM transaction_rollups_daily WHERE day >= ${day(d0)}::date AND day < ${day(d1)}::date`.execute(
+    db,
+  );
+  await sql`INSERT INTO transaction_rollups_daily (day, consumer_system_id, provider_system_id, service_id,
+      version_id, environment, leg, status_class, count, errors, request_bytes, response_bytes, duration_ms_sum,
+      duration_ms_max, latency_buckets, computed_at)
+    WITH h AS (
+      SELECT ((hour AT TIME ZONE 'UTC') + interval '7 hours')::date AS day, * FROM transaction_rollups
+      WHERE hour >= ${h0}::timestamptz AND hour < ${h1}::timestamptz
+    ), totals AS (
+      SELECT day, consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class,
+        sum(count) AS count, sum(errors) AS errors, sum(request_bytes) AS request_bytes,
+        sum(response_bytes) AS response_bytes, sum(duration_ms_sum) AS duration_ms_sum,
+        max(duration_ms_max) AS duration_ms_max
+      FROM h GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+    ), buckets AS (
+      SELECT day, consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class,
+        array_agg(n ORDER BY i)::bigint[] AS latency_buckets
+      FROM (SELECT day, consumer_system_id, provider_system_id, service_id, version_id, environment, leg,
+          status_class, u.i, sum(u.b) AS n
+        FROM h, unnest(h.latency_buckets) WITH ORDINALITY AS u(b, i)
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9) AS per_bucket
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+    )
+    SELECT t.*, b.latency_buckets, ${new Date(nowMs).toISOString()}::timestamptz
+    FROM totals t JOIN buckets b
+      USING (day, consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class)`.execute(
+    db,
+  );
 }
 
 export interface RollupRunResult {

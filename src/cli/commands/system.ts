@@ -1,4 +1,4 @@
-import { bool, nonEmpty, required, str } from '../args.ts';
+import { bool, nonEmpty, positiveInt, required, str } from '../args.ts';
 import { seg } from '../client.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { fields, table, time } from '../format.ts';
@@ -40,6 +40,75 @@ async function patchSystem(ctx: Context, patch: Record<string, unknown>, done: s
   });
   ctx.print(system, () => `${done}\n${showSystem(system)}`);
   return 0;
+}
+
+interface Traffic {
+  calls: number;
+  errors: number;
+}
+
+/** GET /api/v1/systems/:id/connection (src/reports/connected-systems.ts). */
+interface SystemConnection {
+  systemId: string;
+  organizationCode: string;
+  name: string;
+  systemStatus: string;
+  state: string;
+  firstConnectionAt: string | null;
+  lastConnectionAt: string | null;
+  lastSuccessfulSendAt: string | null;
+  lastSuccessfulReceiveAt: string | null;
+  recent: {
+    windowMinutes: number;
+    asProvider: { calls: number; failures: number };
+    asConsumer: { calls: number; credentialRefusals: number };
+  };
+  history: {
+    rolledUpUntil: string | null;
+    items: Array<{ day: string; asConsumer: Traffic; asProvider: Traffic }>;
+  };
+}
+
+const STATE_VI: Record<string, string> = {
+  active: 'đang hoạt động',
+  idle: 'không hoạt động',
+  failing: 'đang lỗi',
+  never: 'chưa từng kết nối',
+};
+
+function showConnection(c: SystemConnection): string {
+  const r = c.recent;
+  return `${fields([
+    ['ID', c.systemId],
+    ['Tên / Name', `${c.name} (${c.organizationCode})`],
+    ['Tình trạng / State', `${STATE_VI[c.state] ?? c.state} / ${c.state}`],
+    ['Trạng thái danh mục / Registry status', c.systemStatus],
+    ['Kết nối lần đầu / First connection', time(c.firstConnectionAt)],
+    ['Kết nối gần nhất / Last connection', time(c.lastConnectionAt)],
+    ['Gửi thành công cuối / Last successful send', time(c.lastSuccessfulSendAt)],
+    ['Nhận thành công cuối / Last successful receive', time(c.lastSuccessfulReceiveAt)],
+    [
+      `${r.windowMinutes} phút qua / last ${r.windowMinutes} min`,
+      `cung cấp/provider ${r.asProvider.failures}/${r.asProvider.calls} lỗi/failed · ` +
+        `khai thác/consumer ${r.asConsumer.credentialRefusals}/${r.asConsumer.calls} bị từ chối khoá/credential refused`,
+    ],
+    ['Tổng hợp đến / Rolled up until', time(c.history.rolledUpUntil)],
+  ])}\n${table(
+    [
+      'Ngày / Day',
+      'Gọi (khai thác) / Calls as consumer',
+      'Lỗi / Errors',
+      'Được gọi (cung cấp) / Calls as provider',
+      'Lỗi / Errors',
+    ],
+    c.history.items.map((d) => [
+      d.day,
+      d.asConsumer.calls,
+      d.asConsumer.errors,
+      d.asProvider.calls,
+      d.asProvider.errors,
+    ]),
+  )}`;
 }
 
 const setStatus = (status: 'active' | 'suspended', summary: string, done: string): Subcommand => ({
@@ -125,6 +194,22 @@ export const systemCommands: Group = {
           ),
           'Đã cập nhật / Updated',
         ),
+    },
+    connection: {
+      synopsis: '<id> [--days N]',
+      summary:
+        'Lịch sử kết nối (R-07): lần đầu, cuối, gửi/nhận thành công, tình trạng, lưu lượng theo ngày / Connection history',
+      args: ['id'],
+      options: { days: { type: 'string' } },
+      async run(ctx) {
+        const c = await ctx.api.request<SystemConnection>(
+          'GET',
+          `/api/v1/systems/${seg(ctx.args[0])}/connection`,
+          { query: { days: positiveInt(ctx.values, 'days', ctx.usage) ?? undefined } },
+        );
+        ctx.print(c, () => showConnection(c));
+        return 0;
+      },
     },
     suspend: setStatus(
       'suspended',

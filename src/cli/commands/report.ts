@@ -1,0 +1,109 @@
+import { writeFileSync } from 'node:fs';
+import { type Statistics, statisticsCsv, statisticsTitle, statisticsXlsx } from '../../reports/statistics.ts';
+import { required, str, UsageError } from '../args.ts';
+import type { Group } from '../command.ts';
+import { table, time } from '../format.ts';
+
+const pct = (rate: number | null) => (rate === null ? null : `${(rate * 100).toFixed(2)}%`);
+
+/** `lgsp report statistics`: R-07 statistics from the admin API; printed, or written as CSV/XLSX (docs/reports.md). */
+export const reportCommands: Group = {
+  name: 'report',
+  summary: 'Thống kê, báo cáo giao dịch (R-07) / Statistics and reports',
+  subcommands: {
+    statistics: {
+      synopsis:
+        '--from <ISO> --to <ISO> [--group-by service,version] [--org <mã cơ quan>] [--system <id>] ' +
+        '[--role consumer|provider|any] [--service <id>] [--version <id>] [--environment <env>] ' +
+        '[--utc-offset 7] [--format csv|xlsx --out <tệp/file>]',
+      summary:
+        'Số lượt gọi, lỗi, tỉ lệ thành công, độ trễ, dung lượng theo nhóm / Calls, errors, success rate, ' +
+        'latency, volume by group',
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        'group-by': { type: 'string' },
+        org: { type: 'string' },
+        system: { type: 'string' },
+        role: { type: 'string' },
+        service: { type: 'string' },
+        version: { type: 'string' },
+        environment: { type: 'string' },
+        'utc-offset': { type: 'string' },
+        format: { type: 'string' },
+        out: { type: 'string' },
+      },
+      async run(ctx) {
+        const v = ctx.values;
+        const format = str(v, 'format');
+        const out = str(v, 'out');
+        if (format !== undefined && format !== 'csv' && format !== 'xlsx') {
+          throw new UsageError(`--format: csv | xlsx: ${format}`, ctx.usage);
+        }
+        if ((format === undefined) !== (out === undefined)) {
+          throw new UsageError('--format và --out đi cùng nhau / --format and --out go together', ctx.usage);
+        }
+        const offset = str(v, 'utc-offset');
+        if (offset !== undefined && !/^[+-]?\d{1,2}$/.test(offset)) {
+          throw new UsageError(`--utc-offset: số giờ / whole hours: ${offset}`, ctx.usage);
+        }
+        const result = await ctx.api.request<Statistics>('GET', '/api/v1/reports/statistics', {
+          query: {
+            from: required(v, 'from', ctx.usage),
+            to: required(v, 'to', ctx.usage),
+            groupBy: str(v, 'group-by'),
+            organizationCode: str(v, 'org'),
+            systemId: str(v, 'system'),
+            role: str(v, 'role'),
+            serviceId: str(v, 'service'),
+            versionId: str(v, 'version'),
+            environment: str(v, 'environment'),
+            utcOffsetHours: offset !== undefined ? Number(offset) : undefined,
+          },
+        });
+        if (out) {
+          writeFileSync(out, format === 'xlsx' ? await statisticsXlsx(result) : statisticsCsv(result));
+        }
+        ctx.print(result, () => {
+          const dims = result.groupBy;
+          const rows = [
+            ...result.rows.map((r) => [...dims.map((d) => r.label[d] ?? ''), ...cells(r)]),
+            ...(dims.length > 0
+              ? [['Tổng cộng / Total', ...dims.slice(1).map(() => ''), ...cells(result.totals)]]
+              : []),
+          ];
+          const head = [
+            ...dims,
+            'Lượt gọi / Calls',
+            'Lỗi / Errors',
+            'Thành công / Success',
+            'TB / Avg ms',
+            'p95 ms',
+            'Gửi+nhận / Bytes',
+          ];
+          const lines = [
+            `${statisticsTitle(result)}\n`,
+            result.rounded ? 'Kỳ đã làm tròn theo giờ / period widened to whole hours\n' : '',
+            `Tổng hợp đến / Rollups up to: ${result.coveredUntil ? time(result.coveredUntil) : '—'}` +
+              (result.rawFrom ? `; từ / from ${time(result.rawFrom)}: bản ghi gốc / raw records\n` : '\n'),
+            dims.length > 0 ? table(head, rows) : table(head, [cells(result.totals)]),
+            out ? `\nĐã ghi / Written: ${out}\n` : '',
+          ];
+          return lines.join('');
+        });
+        return 0;
+      },
+    },
+  },
+};
+
+function cells(m: Statistics['totals']) {
+  return [
+    m.calls,
+    m.errors,
+    pct(m.successRate),
+    m.latencyAvgMs,
+    m.latencyP95Ms,
+    m.requestBytes + m.responseBytes,
+  ];
+}

@@ -1,0 +1,521 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import ExcelJS from 'exceljs';
+import { type Kysely, sql } from 'kysely';
+import { main } from '../src/cli/main.ts';
+import {
+  DIMENSION_HEADINGS,
+  MEASURE_HEADINGS,
+  type Statistics,
+  type StatisticsDimension,
+  statistics,
+  statisticsCsv,
+  statisticsXlsx,
+} from '../src/reports/statistics.ts';
+import type { TransactionRecord } from '../src/telemetry/record.ts';
+import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { latencyBucket, rollupWatermark, runRollups } from '../src/telemetry/rollups.ts';
+import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { storeKinds } from './helpers/stores.ts';
+
+/**
+ * Issue 5 item 5 (R-07): statistics from the hourly rollups agree with GROUP BY over the raw records — counts,
+ * errors and bytes exactly, percentiles within one latency bucket — for several groupings, with part of the
+ * period still unrolled (read from raw records); CSV and XLSX carry the same numbers under Vietnamese headings;
+ * an agency user sees only its own organization's calls.
+ */
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const START = Date.parse('2026-08-30T00:00:00Z');
+const DAYS = 40;
+const RECORDS = 4000;
+const PASSWORD = 'statistics-test-password';
+
+/** A deterministic pseudo-random sequence, so failures repeat. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+interface Province {
+  orgs: Array<{ id: string; code: string }>;
+  systems: Array<{ id: string; orgCode: string }>;
+  services: Array<{ id: string; providerIndex: number; versions: string[] }>;
+}
+
+async function seed(h: AdminHarness): Promise<Province> {
+  const r = h.registry;
+  const codes = ['000.00.31.H01', '000.00.12.H01', '000.00.20.H01'];
+  const orgs = [];
+  for (const [i, code] of codes.entries()) {
+    orgs.push(await r.createOrganization({ code, name: `Cơ quan ${i + 1}` }, 'test'));
+  }
+  const systems: Province['systems'] = [];
+  for (const [i, org] of orgs.entries()) {
+    for (const n of [1, 2]) {
+      const s = await r.createSystem(
+        { organizationId: org.id, name: `Hệ thống ${i + 1}.${n}`, isProvider: true, isConsumer: true },
+        'test',
+      );
+      systems.push({ id: s.id, orgCode: org.code });
+    }
+  }
+  const services: Province['services'] = [];
+  for (const [i, context] of ['hotich', 'dancu', 'dat-dai', 'thue'].entries()) {
+    const providerIndex = (i * 2) % systems.length;
+    const svc = await r.createService(
+      { context, name: `Dịch vụ ${context}`, providerSystemId: systems[providerIndex]!.id },
+      'test',
+    );
+    const versions = [];
+    for (const v of ['1.0', '2.0']) versions.push((await r.createVersion(svc.id, { version: v }, 'test')).id);
+    services.push({ id: svc.id, providerIndex, versions });
+  }
+  return { orgs: orgs.map((o) => ({ id: o.id, code: o.code })), systems, services };
+}
+
+function generate(p: Province): TransactionRecord[] {
+  const next = rng(20261124);
+  const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)]!;
+  const out: TransactionRecord[] = [];
+  for (let i = 0; i < RECORDS; i++) {
+    const at = START + Math.floor(next() * DAYS * DAY);
+    const svc = pick(p.services);
+    const consumer = pick(p.systems);
+    const provider = p.systems[svc.providerIndex]!;
+    const roll = next();
+    const status = roll < 0.85 ? 200 : roll < 0.92 ? 404 : roll < 0.97 ? 502 : 429;
+    const errorCode =
+      status === 502 ? 'GW_UPSTREAM_UNAVAILABLE' : status === 429 ? 'GW_QUOTA_EXCEEDED' : null;
+    // A long tail: mostly tens of ms, some seconds, a few beyond the last bucket.
+    const u = next();
+    const duration = Math.round(
+      u < 0.9 ? 5 + next() * 300 : u < 0.995 ? 300 + next() * 5000 : 40_000 * next(),
+    );
+    out.push({
+      id: `txn_st_${String(i).padStart(6, '0')}`,
+      consumerSystemId: consumer.id,
+      consumerOrgCode: consumer.orgCode,
+      credentialId: null,
+      providerSystemId: provider.id,
+      providerOrgCode: provider.orgCode,
+      serviceId: svc.id,
+      serviceContext: 'x',
+      versionId: pick(svc.versions),
+      version: '1.0',
+      environment: next() < 0.8 ? 'production' : 'sandbox',
+      method: 'GET',
+      resourceTemplate: '/items/{id}',
+      providerStatus: status === 429 ? null : status,
+      consumerStatus: status,
+      errorCode,
+      requestBytes: Math.floor(next() * 2000),
+      responseBytes: Math.floor(next() * 50_000),
+      requestSha256: null,
+      responseSha256: null,
+      requestInAt: at,
+      requestOutAt: at + 1,
+      responseInAt: at + duration,
+      responseOutAt: at + duration,
+      leg: next() < 0.9 ? 'sync' : 'intake',
+      messageId: null,
+    });
+  }
+  return out;
+}
+
+/** The raw-records twin of each dimension (the records' own organization codes, UTC+7 calendar). */
+const RAW: Record<StatisticsDimension, string> = {
+  consumerOrganization: "coalesce(consumer_org_code, '')",
+  providerOrganization: "coalesce(provider_org_code, '')",
+  consumerSystem: "coalesce(consumer_system_id, '')",
+  providerSystem: "coalesce(provider_system_id, '')",
+  service: "coalesce(service_id, '')",
+  version: "coalesce(version_id, '')",
+  environment: "coalesce(environment, '')",
+  leg: 'leg',
+  statusClass: "(consumer_status / 100)::text || 'xx'",
+  hour: `to_char((request_in_at + interval '7 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:00')`,
+  day: `to_char((request_in_at + interval '7 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+  month: `to_char((request_in_at + interval '7 hours') AT TIME ZONE 'UTC', 'YYYY-MM')`,
+};
+
+interface RawGroup {
+  calls: number;
+  errors: number;
+  requestBytes: number;
+  responseBytes: number;
+  /** percentile_cont (interpolated) and percentile_disc (nearest rank) of the durations. */
+  cont: [number, number, number];
+  disc: [number, number, number];
+}
+
+async function rawGroups(
+  h: AdminHarness,
+  groupBy: StatisticsDimension[],
+  from: string,
+  to: string,
+  where = 'TRUE',
+): Promise<Map<string, RawGroup>> {
+  const keys = groupBy.length > 0 ? groupBy.map((d) => RAW[d]).join(', ') : "''";
+  const { rows } = await sql<Record<string, unknown>>`SELECT json_build_array(${sql.raw(keys)})::text AS k,
+      count(*) AS calls, count(*) FILTER (WHERE error_code IS NOT NULL OR consumer_status >= 500) AS errors,
+      sum(request_bytes) AS req, sum(response_bytes) AS res,
+      percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY duration_ms) AS cont,
+      percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY duration_ms) AS disc
+    FROM transactions
+    WHERE request_in_at >= ${from}::timestamptz AND request_in_at < ${to}::timestamptz AND ${sql.raw(where)}
+    GROUP BY ${sql.raw(groupBy.length > 0 ? keys : '1')}`.execute(h.store.db as unknown as Kysely<unknown>);
+  const out = new Map<string, RawGroup>();
+  for (const r of rows) {
+    const key = groupBy.length > 0 ? JSON.stringify(JSON.parse(String(r['k']))) : '[]';
+    out.set(key, {
+      calls: Number(r['calls']),
+      errors: Number(r['errors']),
+      requestBytes: Number(r['req']),
+      responseBytes: Number(r['res']),
+      cont: (r['cont'] as unknown[]).map(Number) as RawGroup['cont'],
+      disc: (r['disc'] as unknown[]).map(Number) as RawGroup['disc'],
+    });
+  }
+  return out;
+}
+
+function assertAgrees(report: Statistics, raw: Map<string, RawGroup>, where: string) {
+  const got = new Map(report.rows.map((r) => [JSON.stringify(report.groupBy.map((d) => r.key[d])), r]));
+  assert.deepEqual([...got.keys()].sort(), [...raw.keys()].sort(), `${where}: the same groups`);
+  for (const [key, expected] of raw) {
+    const row = got.get(key)!;
+    const at = `${where} ${key}`;
+    assert.equal(row.calls, expected.calls, `${at}: calls`);
+    assert.equal(row.errors, expected.errors, `${at}: errors`);
+    assert.equal(row.requestBytes, expected.requestBytes, `${at}: request bytes`);
+    assert.equal(row.responseBytes, expected.responseBytes, `${at}: response bytes`);
+    // The histogram reads the nearest rank: the bucket of percentile_disc exactly; and, where a group is big
+    // enough for interpolation not to jump between far-apart durations, within one bucket of percentile_cont.
+    [row.latencyP50Ms, row.latencyP95Ms, row.latencyP99Ms].forEach((mine, i) => {
+      const disc = expected.disc[i]!;
+      assert.equal(
+        latencyBucket(mine),
+        latencyBucket(disc),
+        `${at}: percentile ${mine} vs nearest rank ${disc}`,
+      );
+      assert.ok(mine <= row.latencyMaxMs);
+      if (expected.calls >= 200) {
+        const cont = expected.cont[i]!;
+        const off = Math.abs(latencyBucket(mine) - latencyBucket(cont));
+        assert.ok(
+          off <= 1,
+          `${at}: percentile ${mine} vs percentile_cont ${cont}: more than one bucket apart`,
+        );
+      }
+    });
+  }
+  const sum = (f: (r: RawGroup) => number) => [...raw.values()].reduce((a, r) => a + f(r), 0);
+  assert.equal(
+    report.totals.calls,
+    sum((r) => r.calls),
+    `${where}: total calls`,
+  );
+  assert.equal(
+    report.totals.errors,
+    sum((r) => r.errors),
+    `${where}: total errors`,
+  );
+}
+
+const GROUPINGS: StatisticsDimension[][] = [
+  [],
+  ['service'],
+  ['service', 'version'],
+  ['consumerOrganization'],
+  ['providerOrganization', 'month'],
+  ['consumerSystem', 'statusClass'],
+  ['day'],
+  ['environment', 'leg', 'hour'],
+];
+
+for (const kind of storeKinds) {
+  describe(`statistics and reports from the hourly rollups (${kind})`, () => {
+    let h: AdminHarness;
+    let p: Province;
+    let records: TransactionRecord[];
+    const from = new Date(START).toISOString();
+    const to = new Date(START + DAYS * DAY).toISOString();
+    // Rolled up until 3 days before the end: the rest comes from the raw records.
+    const rolledUntil = START + (DAYS - 3) * DAY;
+
+    before(async () => {
+      h = await openAdminHarness(kind);
+      p = await seed(h);
+      records = generate(p);
+      for (let i = 0; i < records.length; i += 1000) {
+        await insertTransactions(h.store, records.slice(i, i + 1000));
+      }
+      await runRollups(h.store, rolledUntil + 10 * 60_000);
+      assert.equal(await rollupWatermark(h.store), rolledUntil);
+    });
+    after(() => h?.dispose());
+
+    test('rollups + raw tail agree with GROUP BY over the raw records, for several groupings', async () => {
+      for (const groupBy of GROUPINGS) {
+        const report = await statistics(h.store, { from, to, groupBy });
+        assert.equal(report.coveredUntil, new Date(rolledUntil).toISOString());
+        assert.equal(report.rawFrom, new Date(rolledUntil).toISOString());
+        assert.equal(report.totals.calls, RECORDS);
+        assertAgrees(report, await rawGroups(h, groupBy, from, to), groupBy.join(',') || '(none)');
+      }
+      // A period entirely inside the rolled-up hours, and one entirely after them.
+      const mid = new Date(START + 10 * DAY).toISOString();
+      const rolled = await statistics(h.store, { from, to: mid, groupBy: ['service'] });
+      assert.equal(rolled.rawFrom, null);
+      assertAgrees(rolled, await rawGroups(h, ['service'], from, mid), 'rolled only');
+      const tailFrom = new Date(rolledUntil + DAY).toISOString();
+      const tail = await statistics(h.store, { from: tailFrom, to, groupBy: ['service'] });
+      assert.equal(tail.rawFrom, tailFrom);
+      assertAgrees(tail, await rawGroups(h, ['service'], tailFrom, to), 'raw only');
+    });
+
+    test('filters: organization by side, service, environment; periods are widened to whole hours', async () => {
+      const code = p.orgs[0]!.code;
+      const ids = p.systems.filter((s) => s.orgCode === code).map((s) => `'${s.id}'`);
+      for (const [role, where] of [
+        ['consumer', `consumer_system_id IN (${ids})`],
+        ['provider', `provider_system_id IN (${ids})`],
+        ['any', `(consumer_system_id IN (${ids}) OR provider_system_id IN (${ids}))`],
+      ] as const) {
+        const report = await statistics(h.store, {
+          from,
+          to,
+          groupBy: ['service'],
+          filters: { organizationCode: code, role },
+        });
+        assertAgrees(report, await rawGroups(h, ['service'], from, to, where), `org ${role}`);
+      }
+      const svc = p.services[1]!.id;
+      const filtered = await statistics(h.store, {
+        from,
+        to,
+        groupBy: ['version'],
+        filters: { serviceId: svc, environment: 'production' },
+      });
+      assertAgrees(
+        filtered,
+        await rawGroups(h, ['version'], from, to, `service_id = '${svc}' AND environment = 'production'`),
+        'service+environment',
+      );
+      const rounded = await statistics(h.store, {
+        from: new Date(START + 5 * DAY + 25 * 60_000).toISOString(),
+        to: new Date(START + 6 * DAY + 5 * 60_000).toISOString(),
+        groupBy: [],
+      });
+      assert.equal(rounded.rounded, true);
+      assert.equal(rounded.from, new Date(START + 5 * DAY).toISOString());
+      assert.equal(rounded.to, new Date(START + 6 * DAY + HOUR).toISOString());
+      assert.equal(
+        rounded.totals.calls,
+        records.filter((r) => r.requestInAt >= START + 5 * DAY && r.requestInAt < START + 6 * DAY + HOUR)
+          .length,
+      );
+      await assert.rejects(
+        statistics(h.store, { from: to, to: from, groupBy: [] }),
+        /RP_STATISTICS_INVALID|from < to/,
+      );
+    });
+
+    test('after the rollups catch up the answer is the same, all from rollups', async () => {
+      const before = await statistics(h.store, { from, to, groupBy: ['service', 'day'] });
+      await runRollups(h.store, START + DAYS * DAY + HOUR);
+      const afterRollup = await statistics(h.store, { from, to, groupBy: ['service', 'day'] });
+      assert.equal(afterRollup.rawFrom, null);
+      assert.deepEqual(afterRollup.rows, before.rows);
+      assert.deepEqual(afterRollup.totals, before.totals);
+    });
+
+    test('CSV: BOM, Vietnamese headings, the same numbers; XLSX opens with exceljs and matches', async () => {
+      const report = await statistics(h.store, { from, to, groupBy: ['service', 'version'] });
+      const csv = statisticsCsv(report);
+      assert.ok(csv.startsWith('\uFEFF'));
+      const lines = csv.slice(1).trimEnd().split('\r\n');
+      const head = lines[0]!.split(',');
+      assert.deepEqual(head.slice(0, 2), [DIMENSION_HEADINGS.service, DIMENSION_HEADINGS.version]);
+      assert.ok(head.includes('Dịch vụ / Service'));
+      assert.ok(head.includes('Số lượt gọi / Calls'));
+      assert.ok(head.includes('Tỉ lệ thành công (%) / Success rate (%)'));
+      assert.ok(head.includes('Độ trễ p95 (ms) / Latency p95'));
+      assert.equal(lines.length, 1 + report.rows.length + 1);
+      const callsAt = head.indexOf(MEASURE_HEADINGS.calls);
+      const errorsAt = head.indexOf(MEASURE_HEADINGS.errors);
+      report.rows.forEach((r, i) => {
+        const cells = lines[i + 1]!.split(',');
+        assert.equal(cells[0], r.label.service);
+        assert.match(cells[0]!, /^[a-z-]+ — Dịch vụ /);
+        assert.equal(Number(cells[callsAt]), r.calls);
+        assert.equal(Number(cells[errorsAt]), r.errors);
+      });
+      const total = lines.at(-1)!.split(',');
+      assert.equal(total[0], 'Tổng cộng / Total');
+      assert.equal(Number(total[callsAt]), RECORDS);
+
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load((await statisticsXlsx(report)) as never);
+      const sheet = book.worksheets[0]!;
+      assert.match(String(sheet.getRow(1).getCell(1).value), /^Thống kê giao dịch từ 2026-08-30 07:00 đến/);
+      const xHead = (sheet.getRow(4).values as unknown[]).slice(1);
+      assert.deepEqual(xHead, head);
+      report.rows.forEach((r, i) => {
+        const row = sheet.getRow(5 + i);
+        assert.equal(row.getCell(1).value, r.label.service);
+        assert.equal(row.getCell(callsAt + 1).value, r.calls);
+        assert.equal(row.getCell(errorsAt + 1).value, r.errors);
+        assert.equal(row.getCell(head.indexOf(MEASURE_HEADINGS.latencyP95Ms) + 1).value, r.latencyP95Ms);
+      });
+      assert.equal(sheet.getRow(5 + report.rows.length).getCell(callsAt + 1).value, RECORDS);
+    });
+
+    test('API: JSON, CSV and XLSX downloads; an agency user sees only its organization', async () => {
+      const base = `/api/v1/reports/statistics?from=${from}&to=${to}`;
+      const json = await h.call('GET', `${base}&groupBy=consumerOrganization,service`);
+      assert.equal(json.statusCode, 200, json.body);
+      assert.equal(json.json().totals.calls, RECORDS);
+
+      const csv = await h.call('GET', `${base}&groupBy=service&format=csv`);
+      assert.equal(csv.statusCode, 200);
+      assert.match(String(csv.headers['content-type']), /^text\/csv/);
+      assert.match(String(csv.headers['content-disposition']), /thong-ke-2026-08-30/);
+      assert.ok(csv.body.startsWith('\uFEFFDịch vụ / Service,Số lượt gọi / Calls'));
+
+      const xlsx = await h.call('GET', `${base}&groupBy=service&format=xlsx`);
+      assert.equal(xlsx.statusCode, 200);
+      assert.match(String(xlsx.headers['content-type']), /spreadsheetml/);
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load(xlsx.rawPayload as never);
+      assert.equal(book.worksheets[0]!.getRow(4).getCell(1).value, 'Dịch vụ / Service');
+
+      const bad = await h.call('GET', `${base}&groupBy=service,colour`);
+      assert.equal(bad.statusCode, 400);
+      assert.equal(bad.json().code, 'RP_STATISTICS_INVALID');
+
+      const org = p.orgs[0]!;
+      await h.accounts.createUser(
+        { username: 'stp', displayName: 'STP', password: PASSWORD, role: 'agency', organizationId: org.id },
+        'test',
+      );
+      const token = (await h.accounts.login('stp', PASSWORD)).token;
+      const own = p.systems.filter((s) => s.orgCode === org.code).map((s) => s.id);
+      const mine = records.filter(
+        (r) => own.includes(r.consumerSystemId!) || own.includes(r.providerSystemId!),
+      ).length;
+      const scoped = await h.call('GET', `${base}&groupBy=consumerOrganization`, undefined, { token });
+      assert.equal(scoped.statusCode, 200, scoped.body);
+      const body = scoped.json();
+      assert.equal(body.totals.calls, mine);
+      assert.ok(mine < RECORDS);
+      assert.equal(body.filters.scopeOrganizationCode, org.code);
+      // Asking for another organization only narrows: calls between the two of them.
+      const other = p.orgs[1]!.code;
+      const otherIds = p.systems.filter((s) => s.orgCode === other).map((s) => s.id);
+      const between = records.filter(
+        (r) =>
+          (otherIds.includes(r.consumerSystemId!) || otherIds.includes(r.providerSystemId!)) &&
+          (own.includes(r.consumerSystemId!) || own.includes(r.providerSystemId!)),
+      ).length;
+      const narrowed = await h.call('GET', `${base}&organizationCode=${other}`, undefined, { token });
+      assert.equal(narrowed.json().totals.calls, between);
+    });
+
+    test('CLI: lgsp report statistics prints the table and writes CSV and XLSX files', async () => {
+      await h.app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+      const dir = mkdtempSync(join(tmpdir(), 'lgsp-report-'));
+      try {
+        const lgsp = async (...args: string[]) => {
+          let out = '';
+          let err = '';
+          const code = await main(args, {
+            out: (x) => {
+              out += x;
+            },
+            err: (x) => {
+              err += x;
+            },
+            env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
+          });
+          return { code, out, err };
+        };
+        const printed = await lgsp(
+          'report',
+          'statistics',
+          '--from',
+          from,
+          '--to',
+          to,
+          '--group-by',
+          'service',
+        );
+        assert.equal(printed.code, 0, printed.err);
+        assert.match(printed.out, /Thống kê giao dịch từ/);
+        assert.match(printed.out, /Tổng cộng \/ Total/);
+        assert.match(printed.out, /hotich — Dịch vụ hotich/);
+        const xlsxFile = join(dir, 'thong-ke.xlsx');
+        const written = await lgsp(
+          'report',
+          'statistics',
+          '--from',
+          from,
+          '--to',
+          to,
+          '--group-by',
+          'service,version',
+          '--format',
+          'xlsx',
+          '--out',
+          xlsxFile,
+        );
+        assert.equal(written.code, 0, written.err);
+        const book = new ExcelJS.Workbook();
+        await book.xlsx.readFile(xlsxFile);
+        assert.equal(book.worksheets[0]!.getRow(4).getCell(2).value, 'Phiên bản / Version');
+        const csvFile = join(dir, 'thong-ke.csv');
+        const csv = await lgsp(
+          'report',
+          'statistics',
+          '--from',
+          from,
+          '--to',
+          to,
+          '--format',
+          'csv',
+          '--out',
+          csvFile,
+        );
+        assert.equal(csv.code, 0, csv.err);
+        const lines = readFileSync(csvFile, 'utf8').trimEnd().split('\r\n');
+        assert.equal(lines.length, 2);
+        assert.equal(Number(lines[1]!.split(',')[0]), RECORDS);
+        const bad = await lgsp(
+          'report',
+          'statistics',
+          '--from',
+          from,
+          '--to',
+          to,
+          '--format',
+          'pdf',
+          '--out',
+          'x',
+        );
+        assert.equal(bad.code, 2);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
