@@ -447,11 +447,25 @@ for (const setup of engines) {
       const badKey = await send('/hoso/1.0/nop', Buffer.from('x'), { 'idempotency-key': 'hai tu' });
       assert.equal(badKey.status, 400);
       assert.equal(badKey.body.code, 'MQ_IDEMPOTENCY_KEY_INVALID');
+      // The queue engine itself failing is not the source's fault: 503, send again with the same key.
+      const queue = platform.messaging.queue;
+      const enqueue = queue.enqueue;
+      queue.enqueue = async () => {
+        throw new Error('connection to the queue lost');
+      };
+      try {
+        const down = await send('/hoso/1.0/nop', Buffer.from('x'), { 'idempotency-key': 'khi-hang-doi-loi' });
+        assert.equal(down.status, 503);
+        assert.equal(down.body.code, 'MQ_QUEUE_UNAVAILABLE');
+        assert.equal(down.headers.get('retry-after'), '5');
+      } finally {
+        queue.enqueue = enqueue;
+      }
       const unknown = await status('msg_khongco');
       assert.equal(unknown.status, 404);
       assert.equal(unknown.body.code, 'MQ_MESSAGE_NOT_FOUND');
       await platform.recorder.flush();
-      assert.equal(await stored(), before + 3, 'the refusals are recorded');
+      assert.equal(await stored(), before + 4, 'the refusals are recorded');
       const messages = await platform.store.db
         .selectFrom('transactions')
         .select('message_id')

@@ -347,6 +347,11 @@ export const ERRORS = {
     titleVi: 'Không tìm thấy thông điệp',
     title: 'No message with this id was sent by or to the calling system',
   },
+  MQ_QUEUE_UNAVAILABLE: {
+    status: 503,
+    titleVi: 'Hàng đợi thông điệp tạm thời không lưu được; hãy gửi lại với cùng Idempotency-Key',
+    title: 'The message store could not take the message right now; send again with the same Idempotency-Key',
+  },
   MQ_UPLOAD_FAILED: {
     status: 400,
     titleVi: 'Nội dung thông điệp gửi không trọn vẹn',

@@ -341,15 +341,22 @@ export function createGateway(deps: GatewayDeps): Gateway {
         req,
       );
     } catch (err) {
-      const code = err instanceof LgspError ? err.code : 'MQ_UPLOAD_FAILED';
-      if (!(err instanceof LgspError)) logger.warn({ err, message: messageId }, 'message not stored');
-      return refuse(
-        res,
-        rec,
-        code,
-        undefined,
-        code === 'MQ_MESSAGE_TOO_LARGE' ? { connection: 'close' } : {},
-      );
+      // Ours to say (too large); the source's body broke off (its fault, 400); or the queue engine failed —
+      // retryable: a source sending again with the same Idempotency-Key gets one message whatever happened.
+      const code =
+        err instanceof LgspError
+          ? err.code
+          : req.readableAborted || req.errored
+            ? 'MQ_UPLOAD_FAILED'
+            : 'MQ_QUEUE_UNAVAILABLE';
+      if (code === 'MQ_QUEUE_UNAVAILABLE') logger.error({ err, message: messageId }, 'message queue failed');
+      const headers: Record<string, string> =
+        code === 'MQ_MESSAGE_TOO_LARGE'
+          ? { connection: 'close' }
+          : code === 'MQ_QUEUE_UNAVAILABLE'
+            ? { 'retry-after': '5' }
+            : {};
+      return refuse(res, rec, code, undefined, headers);
     }
     const meta = result.message;
     rec.messageId = meta.id;

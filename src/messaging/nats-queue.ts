@@ -34,11 +34,20 @@ import type { Claim, ClaimOptions, EnqueueResult, MessageMeta, MessageQueue, New
  * each); if that ever matters, a work-queue stream of ids can serve as a wake-up and ordering aid in front of it.
  *
  * Durability: `enqueue` resolves after the last chunk, the object's meta record and the KV metadata were acked by
- * JetStream (file storage).
+ * JetStream (file storage). Writing `m.<id>` is the commit point; the pending marker is written before the payload.
+ * A process killed mid-way (test/messaging.loss.test.ts) therefore leaves at most an upload that never became a
+ * message — a marker without `m.<id>`, its idempotency key, maybe chunks no object names — or a settled message
+ * whose payload was not deleted yet. `expire`, run by the deliverer every few seconds, deletes both (R-02) once the
+ * upload is older than any upload may take; a retry of the interrupted send takes its key over after that time.
  */
 
 const CHUNK_BYTES = 128 * 1024;
-/** How long a duplicate send waits for the first send of the same key to finish storing its payload. */
+/**
+ * How long a send may take to store its payload (the gateway's request timeout bounds an upload to 60 s). A
+ * duplicate send waits that long for the first send of the same key; after that the first send counts as abandoned
+ * — its process died between taking the key and storing the message — and is fenced off
+ * (`reserveIdempotencyKey`, `fence`).
+ */
 const DUPLICATE_WAIT_MS = 60_000;
 const KEY_SAFE = /^[-_=a-zA-Z0-9]+$/;
 
@@ -97,20 +106,27 @@ export class NatsQueue implements MessageQueue {
       message.idempotencyKey === null
         ? null
         : idempotencyKvKey(message.sourceSystemId, message.idempotencyKey);
+    /** The revision of our idempotency entry: released on failure only while it is still ours. */
+    let reserved: number | null = null;
     if (idemKey !== null) {
-      const existing = await this.reserveIdempotencyKey(idemKey, message.id);
-      if (existing !== null) {
+      const reservation = await this.reserveIdempotencyKey(idemKey, message.id);
+      if ('existing' in reservation) {
         // Nothing new is stored; let the duplicate's upload run to its end without keeping it.
         payload.resume();
-        return { message: existing, duplicate: true };
+        return { message: reservation.existing, duplicate: true };
       }
+      reserved = reservation.revision;
     }
     // Guards a caller's bug (ids are random): putting the object again would replace another message's payload.
     if ((await this.kv.get(metaKey(message.id)))?.operation === 'PUT') {
-      if (idemKey !== null) await this.kv.delete(idemKey).catch(() => undefined);
+      if (idemKey !== null) await this.kv.delete(idemKey, { previousSeq: reserved! }).catch(() => undefined);
       throw new Error(`message ${message.id} already exists`);
     }
     try {
+      // The pending marker before the metadata: a process killed between the two must not leave an accepted
+      // message that no claim ever finds. A marker without metadata is an upload in progress (or an abandoned one,
+      // which `expire` cleans up).
+      await this.kv.put(pendingKey(message.id), new Uint8Array(0));
       const { sizeBytes, sha256 } = await this.putPayload(message.id, payload);
       const meta: MessageMeta = {
         ...message,
@@ -123,13 +139,14 @@ export class NatsQueue implements MessageQueue {
         deliveredAtMs: null,
         hasPayload: true,
       };
+      // The commit point. It fails when this send was fenced off as abandoned (`fence`): then the key belongs
+      // to another send, and this one must not become a second message for it.
       await this.kv.create(metaKey(message.id), encode({ meta, leaseUntilMs: null }));
-      await this.kv.put(pendingKey(message.id), new Uint8Array(0));
       return { message: meta, duplicate: false };
     } catch (err) {
       // Leave nothing half-stored: the source was not answered 202 and will send again.
-      await this.os.delete(message.id).catch(() => undefined);
-      if (idemKey !== null) await this.kv.delete(idemKey).catch(() => undefined);
+      await this.dropUpload(message.id);
+      if (idemKey !== null) await this.kv.delete(idemKey, { previousSeq: reserved! }).catch(() => undefined);
       throw err;
     }
   }
@@ -212,7 +229,14 @@ export class NatsQueue implements MessageQueue {
 
   async expire(nowMs: number): Promise<MessageMeta[]> {
     const expired: MessageMeta[] = [];
-    for (let { meta, revision } of await this.pendingEntries()) {
+    const { entries, unstored } = await this.pending();
+    // Left by a process killed mid-way: uploads that never became a message, acks or deaths whose payload was not
+    // deleted yet (R-02). Both are finished here.
+    await this.dropAbandonedUploads(unstored);
+    for (const { meta } of entries) {
+      if (meta.state === 'delivered' || meta.state === 'dead') await this.dropUpload(meta.id);
+    }
+    for (let { meta, revision } of entries) {
       // Retry on a concurrent change (a claim racing the sweep) until the message is settled or no longer expired.
       for (;;) {
         if (meta.state === 'delivered' || meta.state === 'dead' || meta.expiresAtMs > nowMs) break;
@@ -272,20 +296,101 @@ export class NatsQueue implements MessageQueue {
     await this.jsm.streams.purge(this.streams.kv, { filter: `$KV.${this.kvBucket}.${pendingKey(id)}` });
   }
 
+  /** Best effort: whatever an upload or a settled message left (its object's chunks, its pending marker). */
+  private async dropUpload(id: string): Promise<void> {
+    await this.os.delete(id).catch(() => undefined);
+    await this.jsm.streams
+      .purge(this.streams.kv, { filter: `$KV.${this.kvBucket}.${pendingKey(id)}` })
+      .catch(() => undefined);
+  }
+
+  /**
+   * Fences off the upload of message `id`, so it can never be committed: its metadata key is created empty first
+   * (`read` treats that as absent), and the upload's own `create` of it then fails. True when the upload is fenced
+   * (now or before), false when it had already been committed as a message.
+   */
+  private async fence(id: string): Promise<boolean> {
+    try {
+      await this.kv.create(metaKey(id), new Uint8Array(0));
+      return true;
+    } catch (err) {
+      if (!isWrongSequence(err)) throw err;
+    }
+    const entry = await this.kv.get(metaKey(id));
+    return entry !== null && entry.operation === 'PUT' && entry.length === 0;
+  }
+
+  /**
+   * Pending markers with no message, older than any upload may take: their process died mid-upload (or a retry
+   * took their key over). Fenced off, so they can never commit; then their payload — the object, or loose chunks
+   * when the process died before the object was written — and last their marker are deleted (R-02). The marker
+   * goes last: should this process die meanwhile, the next sweep finds the upload again.
+   */
+  private async dropAbandonedUploads(ids: string[]): Promise<void> {
+    const abandoned: string[] = [];
+    for (const id of ids) {
+      const marker = await this.kv.get(pendingKey(id));
+      if (marker === null || Date.now() - marker.created.getTime() <= DUPLICATE_WAIT_MS) continue;
+      if (await this.fence(id)) abandoned.push(id);
+    }
+    if (abandoned.length === 0) return;
+    for (const id of abandoned) await this.os.delete(id).catch(() => undefined);
+    await this.dropLooseChunks();
+    for (const id of abandoned) await this.dropUpload(id);
+  }
+
+  /**
+   * Chunks that no stored object names and older than any upload may take: written by an upload whose process died
+   * before it wrote the object. Every stored payload belongs to a pending marker (the marker is written first),
+   * so the objects of the pending markers are all that may keep chunks.
+   */
+  private async dropLooseChunks(): Promise<void> {
+    const prefix = `$O.${this.objectBucket}.C.`;
+    const info = await this.jsm.streams.info(this.streams.objects, { subjects_filter: `${prefix}>` });
+    const subjects = Object.keys(info.state.subjects ?? {});
+    if (subjects.length === 0) return;
+    const named = new Set<string>();
+    for (const id of await this.pendingIds()) {
+      const object = await this.os.info(id);
+      if (object !== null && !object.deleted) named.add(`${prefix}${object.nuid}`);
+    }
+    for (const subject of subjects) {
+      if (named.has(subject)) continue;
+      const first = await this.jsm.direct.getMessage(this.streams.objects, { next_by_subj: subject, seq: 1 });
+      if (first === null || Date.now() - first.time.getTime() <= DUPLICATE_WAIT_MS) continue;
+      await this.jsm.streams.purge(this.streams.objects, { filter: subject });
+    }
+  }
+
   private async pendingEntries(): Promise<Stored[]> {
+    return (await this.pending()).entries;
+  }
+
+  /** The ids of the pending markers: messages accepted or being delivered, and uploads in progress or abandoned. */
+  private async pendingIds(): Promise<string[]> {
     // The pending markers' subjects, from one stream-info request (paged by the client). Not `kv.keys()`: its
     // ordered consumer expects as many entries as were pending when it started, and when an ack purges a marker
     // meanwhile it waits ~30 s for an entry that never comes.
     const prefix = `$KV.${this.kvBucket}.p.`;
     const info = await this.jsm.streams.info(this.streams.kv, { subjects_filter: `${prefix}>` });
-    const ids = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+    return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+  }
+
+  /** The pending messages, and the ids of pending markers with no message (uploads in progress or abandoned). */
+  private async pending(): Promise<{ entries: Stored[]; unstored: string[] }> {
+    const ids = await this.pendingIds();
     const entries: Stored[] = [];
+    const unstored: string[] = [];
     // Bounded parallel reads: enough to hide the round trips without flooding the server.
     for (let i = 0; i < ids.length; i += 64) {
-      const batch = await Promise.all(ids.slice(i, i + 64).map((id) => this.read(id)));
-      for (const e of batch) if (e !== null) entries.push(e);
+      const slice = ids.slice(i, i + 64);
+      const batch = await Promise.all(slice.map((id) => this.read(id)));
+      batch.forEach((e, j) => {
+        if (e !== null) entries.push(e);
+        else unstored.push(slice[j]!);
+      });
     }
-    return entries;
+    return { entries, unstored };
   }
 
   private async read(id: string): Promise<Stored | null> {
@@ -313,20 +418,37 @@ export class NatsQueue implements MessageQueue {
     }
   }
 
-  /** Creates the idempotency key for `id`; when it exists, waits for and returns the message that holds it. */
-  private async reserveIdempotencyKey(key: string, id: string): Promise<MessageMeta | null> {
-    const deadline = Date.now() + DUPLICATE_WAIT_MS;
+  /**
+   * Creates the idempotency key for `id` (answering its revision); when it exists, waits for and returns the
+   * message that holds it. A holder that never became a message within DUPLICATE_WAIT_MS of taking the key was
+   * abandoned — its process was killed mid-upload — and would otherwise block the key forever: it is fenced off
+   * (it can no longer commit, even if it was only slow) and the key is taken over.
+   */
+  private async reserveIdempotencyKey(
+    key: string,
+    id: string,
+  ): Promise<{ existing: MessageMeta } | { revision: number }> {
+    const deadline = Date.now() + 2 * DUPLICATE_WAIT_MS;
     for (;;) {
       try {
-        await this.kv.create(key, new TextEncoder().encode(id));
-        return null;
+        return { revision: await this.kv.create(key, new TextEncoder().encode(id)) };
       } catch (err) {
         if (!isWrongSequence(err)) throw err;
       }
       const holder = await this.kv.get(key);
       if (holder !== null && holder.operation === 'PUT') {
-        const existing = await this.get(holder.string());
-        if (existing !== null) return existing;
+        const holderId = holder.string();
+        const existing = await this.get(holderId);
+        if (existing !== null) return { existing };
+        if (Date.now() - holder.created.getTime() > DUPLICATE_WAIT_MS && (await this.fence(holderId))) {
+          try {
+            // What the abandoned send stored is deleted by the sweep (`expire`), which finds its pending marker.
+            return { revision: await this.kv.update(key, new TextEncoder().encode(id), holder.revision) };
+          } catch (err) {
+            // Another send took the key over first: wait for that one instead.
+            if (!isWrongSequence(err)) throw err;
+          }
+        }
       }
       // The first send is still storing its payload (or just failed and released the key): look again shortly.
       if (Date.now() > deadline) throw new Error(`idempotency key held by an unfinished message: ${key}`);
