@@ -224,6 +224,8 @@ const ENV_NOT_SETTINGS = new Set([
   'LGSP_TEST_DATABASE_URL',
   'LGSP_TEST_NATS_URL',
   'LGSP_TEST_REDIS_URL',
+  'LGSP_BENCH_NATS_URL',
+  'LGSP_BENCH_DATABASE_URL',
 ]);
 
 export class ConfigError extends Error {
