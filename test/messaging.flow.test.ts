@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { sql } from 'kysely';
+import { verifyWebhookSignature } from '../src/control/notifications.ts';
+import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
@@ -41,6 +45,17 @@ for (const setup of engines) {
     const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-async-'));
     const prefix = `flow${randomBytes(4).toString('hex')}`;
     let dropDatabase = async () => {};
+    /** The source organization's webhook receiver: the signed delivery callbacks. */
+    const hooks: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
+    const hookServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        hooks.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    let hookSecret = '';
     let platform: Platform;
     let destination: Awaited<ReturnType<typeof startDestination>>;
     let ids: Json;
@@ -125,6 +140,7 @@ for (const setup of engines) {
           gateway: { port: 0, host: '127.0.0.1' },
           admin: { port: 0, password: 'mat-khau-kiem-thu' },
           recorder: { flushIntervalMs: 20 },
+          notifications: { pollIntervalMs: 100 },
           alerts: { emails: [OPERATOR_EMAIL] },
           messaging: {
             engine: setup.engine,
@@ -161,6 +177,19 @@ for (const setup of engines) {
         },
         'test',
       );
+      // The source asks to be called back, signed, when its messages are delivered or die.
+      await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
+      const endpoint = await createWebhookEndpoint(
+        platform.store,
+        clock,
+        {
+          organizationId: consumer.id,
+          url: `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/lgsp`,
+          events: ['message.delivered', 'message.dead'],
+        },
+        'test',
+      );
+      hookSecret = endpoint.secret;
       const dest = await registry.createSystem(
         { organizationId: provider.id, name: 'Hệ thống một cửa', isProvider: true, isConsumer: false },
         'test',
@@ -249,6 +278,7 @@ for (const setup of engines) {
         await cleanup.destroy();
       }
       await destination?.close();
+      hookServer.close();
       await dropDatabase();
       rmSync(dataDir, { recursive: true, force: true });
     });
@@ -293,6 +323,25 @@ for (const setup of engines) {
       assert.equal(receipt.messageId, id);
       assert.equal(receipt.state, 'delivered');
       assert.equal(receipt.sha256, first.body.sha256);
+
+      // The source's callback: a webhook signed with its endpoint's secret, carrying the signed receipt.
+      await within(10_000, async () => hooks.some((h) => h.body.includes(id)));
+      const hook = hooks.find((h) => h.body.includes(id))!;
+      assert.equal(hook.headers['x-lgsp-event'], 'message.delivered');
+      assert.ok(
+        verifyWebhookSignature(
+          hookSecret,
+          hook.headers['x-lgsp-timestamp'] as string,
+          hook.body,
+          hook.headers['x-lgsp-signature'] as string,
+          300,
+          clock.nowMs(),
+        ),
+        'signed by the LGSP',
+      );
+      const data = (JSON.parse(hook.body) as Json).data;
+      assert.equal(data.state, 'delivered');
+      await compactVerify(data.receipt, createLocalJWKSet(jwks as never));
 
       const meta = await platform.messaging.queue.get(id);
       assert.equal(meta?.hasPayload, false, 'payload deleted once delivered (R-02)');

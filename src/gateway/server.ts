@@ -441,7 +441,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       leg.method = 'GET';
       leg.requestOutAt = clock.nowMs();
       leg.requestSha256 = EMPTY_SHA256;
-      const body = await messaging.queue.openPayload(meta.id);
+      const body = await messaging.queue.openPayload(meta.id, meta);
       const headers = {
         'content-type': meta.contentType,
         'content-length': String(meta.sizeBytes),

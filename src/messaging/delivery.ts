@@ -128,6 +128,14 @@ export class Deliverer {
     }
   }
 
+  /** Work after a message settled (callbacks, alerts): tracked so `stop` waits for it, never holding a slot. */
+  private afterwards(work: Promise<void>, messageId: string): void {
+    const tracked = work
+      .catch((err) => this.deps.logger.error({ err, message: messageId }, 'after-delivery work failed'))
+      .finally(() => this.pushes.delete(tracked));
+    this.pushes.add(tracked);
+  }
+
   private launch(claim: Claim, route: Destination, destinations: Destinations): void {
     this.inFlight.set(route.versionId, (this.inFlight.get(route.versionId) ?? 0) + 1);
     const push = this.push(claim, route, destinations)
@@ -150,7 +158,7 @@ export class Deliverer {
     rec.requestSha256 = meta.sha256;
     let failure: { text: string; code: string | null; status: number } | null = null;
     try {
-      const body = await messaging.queue.openPayload(meta.id);
+      const body = await messaging.queue.openPayload(meta.id, meta);
       rec.requestOutAt = clock.nowMs();
       const answer = await request(`${upstream.origin}${upstream.basePath || '/'}`, {
         dispatcher: this.agent,
@@ -200,7 +208,8 @@ export class Deliverer {
         const delivered = await messaging.queue.ack(claim, nowMs);
         rec.responseOutAt = clock.nowMs();
         this.deps.records.record(rec);
-        await messaging.delivered(delivered, destinations);
+        // The source's callback does not hold the destination's delivery slot.
+        this.afterwards(messaging.delivered(delivered, destinations), meta.id);
         return;
       }
       rec.consumerStatus = failure.status;
@@ -214,7 +223,8 @@ export class Deliverer {
         exhausted ? null : nowMs + messaging.retryDelayMs(meta.attempts),
         nowMs,
       );
-      if (settled.state === 'dead') await messaging.dead(settled, destinations, 'attempts');
+      if (settled.state === 'dead')
+        this.afterwards(messaging.dead(settled, destinations, 'attempts'), meta.id);
       else
         logger.info(
           { message: meta.id, attempt: meta.attempts, error: failure.text },

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { Selectable, Transaction } from 'kysely';
+import { type Selectable, sql, type Transaction } from 'kysely';
 import { LgspError } from '../core/errors.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
@@ -183,8 +183,8 @@ export class EmbeddedQueue implements MessageQueue {
    * Pages the chunks in order, a few per query, so memory stays bounded whatever the size. The stream fails if the
    * payload disappears while it is read (delivered, dead or expired meanwhile) rather than ending short.
    */
-  async openPayload(id: string): Promise<Readable> {
-    const meta = await this.get(id);
+  async openPayload(id: string, known?: MessageMeta): Promise<Readable> {
+    const meta = known?.id === id ? known : await this.get(id);
     if (!meta?.hasPayload)
       throw new Error(`message ${id}: no payload stored (unknown, delivered, dead or expired)`);
     const db = this.store.db;
@@ -219,26 +219,24 @@ export class EmbeddedQueue implements MessageQueue {
     return Readable.from(pages(), { objectMode: false });
   }
 
+  /**
+   * One statement: the state change and the payload's deletion commit together (a data-modifying CTE), so a
+   * delivered message never keeps its payload (R-02) — and the common path costs the store one round trip.
+   */
   async ack(claim: Claim, nowMs: number): Promise<MessageMeta> {
     const id = claim.message.id;
-    const row = await this.store.db.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable('messages')
-        .set({
-          state: 'delivered',
-          delivered_at: new Date(nowMs),
-          has_payload: false,
-          claim_token: null,
-          lease_until: null,
-        })
-        .where('id', '=', id)
-        .where('claim_token', '=', claim.token)
-        .where('state', '=', 'delivering')
-        .returningAll()
-        .executeTakeFirst();
-      if (updated) await trx.deleteFrom('message_payloads').where('message_id', '=', id).execute();
-      return updated;
-    });
+    const result = await sql<MessageRow>`
+      WITH done AS (
+        UPDATE messages
+        SET state = 'delivered', delivered_at = ${new Date(nowMs)}, has_payload = false,
+            claim_token = NULL, lease_until = NULL
+        WHERE id = ${id} AND claim_token = ${claim.token} AND state = 'delivering'
+        RETURNING *
+      ), gone AS (
+        DELETE FROM message_payloads WHERE message_id IN (SELECT id FROM done)
+      )
+      SELECT * FROM done`.execute(this.store.db);
+    const row = result.rows[0];
     if (!row) throw claimLost(id);
     return toMeta(row);
   }

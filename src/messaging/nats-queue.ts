@@ -185,7 +185,7 @@ export class NatsQueue implements MessageQueue {
     return claims;
   }
 
-  async openPayload(id: string): Promise<Readable> {
+  async openPayload(id: string, _known?: MessageMeta): Promise<Readable> {
     const info = await this.os.info(id);
     if (info === null || info.deleted) throw new Error(`message ${id} has no stored payload`);
     const meta = (await this.read(id))?.meta;

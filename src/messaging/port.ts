@@ -80,8 +80,11 @@ export interface MessageQueue {
    */
   claim(options: ClaimOptions): Promise<Claim[]>;
 
-  /** Streams a stored payload (for push delivery or a pull by the destination). */
-  openPayload(id: string): Promise<Readable>;
+  /**
+   * Streams a stored payload (for push delivery or a pull by the destination). `known` is the message's metadata
+   * when the caller already has it (a claim), so the engine need not read it again.
+   */
+  openPayload(id: string, known?: MessageMeta): Promise<Readable>;
 
   /** Delivered: deletes the payload at once (R-02), keeps the metadata with state `delivered`. */
   ack(claim: Claim, nowMs: number): Promise<MessageMeta>;
