@@ -64,13 +64,72 @@ export class EmbeddedQueue implements MessageQueue {
   }
 
   /**
-   * The metadata row and every chunk go in ONE transaction: a message is either fully durable or absent, so a crash
-   * or a broken upload leaves nothing to clean up. On PGlite (one session) this holds the store for the length of
-   * the upload; the intake bounds upload time, and scaled-out deployments run PostgreSQL or NATS.
-   * On a duplicate (source, idempotency key) nothing is stored and the payload stream is left unread: the caller
-   * drains or destroys it.
+   * A message is either fully durable or absent, so a crash or a broken upload leaves nothing to clean up: a payload
+   * of one chunk goes in one statement with its row; a larger one streams in chunks inside ONE transaction (on
+   * PGlite, one session, that holds the store for the length of the upload; the intake bounds upload time, and
+   * scaled-out deployments run PostgreSQL or NATS). On a duplicate (source, idempotency key) nothing is stored; the
+   * rest of a large duplicate's payload is left unread: the caller drains or destroys it.
    */
   async enqueue(message: NewMessage, payload: Readable): Promise<EnqueueResult> {
+    // Most messages fit in one chunk: read that much first; if the payload ends there, one statement stores it.
+    const source = payload[Symbol.asyncIterator]();
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    let ended = false;
+    while (headBytes <= CHUNK_BYTES) {
+      const next = await source.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      const buf: Buffer = typeof next.value === 'string' ? Buffer.from(next.value) : asBuffer(next.value);
+      head.push(buf);
+      headBytes += buf.length;
+    }
+    if (ended) return this.enqueueSmall(message, Buffer.concat(head, headBytes));
+    const rest = Readable.from(
+      (async function* () {
+        yield* head;
+        for (;;) {
+          const next = await source.next();
+          if (next.done) return;
+          yield next.value as Buffer;
+        }
+      })(),
+      { objectMode: false },
+    );
+    return this.enqueueLarge(message, rest);
+  }
+
+  /**
+   * A payload of at most one chunk, already in memory: the row and its chunk in ONE statement (a data-modifying
+   * CTE), so it is durable when the statement returns. A duplicate (source, Idempotency-Key) inserts nothing.
+   */
+  private async enqueueSmall(message: NewMessage, bytes: Buffer): Promise<EnqueueResult> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const result = await sql<MessageRow>`
+      WITH m AS (
+        INSERT INTO messages (id, source_system_id, destination_version_id, environment, idempotency_key,
+          content_type, accepted_at, expires_at, state, size_bytes, sha256, attempts, next_attempt_at, has_payload)
+        VALUES (${message.id}, ${message.sourceSystemId}, ${message.destinationVersionId}, ${message.environment},
+          ${message.idempotencyKey}, ${message.contentType}, ${new Date(message.acceptedAtMs)},
+          ${new Date(message.expiresAtMs)}, 'accepted', ${bytes.length}, ${sha256}, 0,
+          ${new Date(message.acceptedAtMs)}, true)
+        ON CONFLICT (source_system_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        RETURNING *
+      ), chunk AS (
+        INSERT INTO message_payloads (message_id, seq, chunk)
+        SELECT id, 0, ${bytes} FROM m WHERE ${bytes.length} > 0
+      )
+      SELECT * FROM m`.execute(this.store.db);
+    const row = result.rows[0];
+    if (row) return { message: toMeta(row), duplicate: false };
+    const winner = await this.findDuplicate(message);
+    if (!winner) throw new Error(`message ${message.id} was neither stored nor a duplicate`);
+    return { message: winner, duplicate: true };
+  }
+
+  private async enqueueLarge(message: NewMessage, payload: Readable): Promise<EnqueueResult> {
     const existing = await this.findDuplicate(message);
     if (existing) return { message: existing, duplicate: true };
     try {
