@@ -407,6 +407,25 @@ for (const setup of engines) {
       );
     });
 
+    test("pushes respect the destination's concurrency limit", async () => {
+      destination.state.delayMs = 150;
+      destination.state.maxInFlight = 0;
+      try {
+        const sent = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => send('/hoso/1.0/nop', payload(`concurrency-${i}`, 100))),
+        );
+        const ids = sent.map((r) => r.body.messageId as string);
+        await within(15_000, async () => ids.every((id) => destination.received.has(id)));
+        assert.ok(
+          destination.state.maxInFlight <= 4,
+          `at most 4 at once, saw ${destination.state.maxInFlight}`,
+        );
+        assert.ok(destination.state.maxInFlight >= 2, 'pushes do run side by side');
+      } finally {
+        destination.state.delayMs = 0;
+      }
+    });
+
     test('a destination down for a while: retried with backoff, delivered when it returns', async () => {
       destination.state.mode = 'down';
       const sent = await send('/hoso/1.0/nop', payload('down'));
