@@ -1,7 +1,7 @@
 import { createHash, type Hash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { Logger } from 'pino';
 import { type Dispatcher, Pool } from 'undici';
 import type { Clock } from '../core/clock.ts';
@@ -441,7 +441,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       leg.method = 'GET';
       leg.requestOutAt = clock.nowMs();
       leg.requestSha256 = EMPTY_SHA256;
-      const body = await messaging.queue.openPayload(meta.id, meta);
+      const body = claim.payload
+        ? Readable.from([claim.payload])
+        : await messaging.queue.openPayload(meta.id, meta);
       const headers = {
         'content-type': meta.contentType,
         'content-length': String(meta.sizeBytes),

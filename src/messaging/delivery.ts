@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
 import type { Clock } from '../core/clock.ts';
@@ -158,7 +159,9 @@ export class Deliverer {
     rec.requestSha256 = meta.sha256;
     let failure: { text: string; code: string | null; status: number } | null = null;
     try {
-      const body = await messaging.queue.openPayload(meta.id, meta);
+      const body = claim.payload
+        ? Readable.from([claim.payload])
+        : await messaging.queue.openPayload(meta.id, meta);
       rec.requestOutAt = clock.nowMs();
       const answer = await request(`${upstream.origin}${upstream.basePath || '/'}`, {
         dispatcher: this.agent,

@@ -4,6 +4,7 @@ import { type Selectable, sql, type Transaction } from 'kysely';
 import { LgspError } from '../core/errors.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { Claim, ClaimOptions, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from './port.ts';
 
 type MessageRow = Selectable<Database['messages']>;
@@ -102,32 +103,50 @@ export class EmbeddedQueue implements MessageQueue {
   }
 
   /**
-   * A payload of at most one chunk, already in memory: the row and its chunk in ONE statement (a data-modifying
-   * CTE), so it is durable when the statement returns. A duplicate (source, Idempotency-Key) inserts nothing.
+   * A payload of at most one chunk, already in memory: stored with its row in one statement — together with the
+   * other small messages arriving meanwhile (group commit) — so it is durable when the statement returns. A
+   * duplicate (source, Idempotency-Key) inserts nothing.
    */
   private async enqueueSmall(message: NewMessage, bytes: Buffer): Promise<EnqueueResult> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const result = await sql<MessageRow>`
-      WITH m AS (
-        INSERT INTO messages (id, source_system_id, destination_version_id, environment, idempotency_key,
-          content_type, accepted_at, expires_at, state, size_bytes, sha256, attempts, next_attempt_at, has_payload)
-        VALUES (${message.id}, ${message.sourceSystemId}, ${message.destinationVersionId}, ${message.environment},
-          ${message.idempotencyKey}, ${message.contentType}, ${new Date(message.acceptedAtMs)},
-          ${new Date(message.expiresAtMs)}, 'accepted', ${bytes.length}, ${sha256}, 0,
-          ${new Date(message.acceptedAtMs)}, true)
-        ON CONFLICT (source_system_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-        RETURNING *
-      ), chunk AS (
-        INSERT INTO message_payloads (message_id, seq, chunk)
-        SELECT id, 0, ${bytes} FROM m WHERE ${bytes.length} > 0
-      )
-      SELECT * FROM m`.execute(this.store.db);
-    const row = result.rows[0];
+    const row = await this.smallInserts.submit({ message, bytes, sha256 });
     if (row) return { message: toMeta(row), duplicate: false };
     const winner = await this.findDuplicate(message);
     if (!winner) throw new Error(`message ${message.id} was neither stored nor a duplicate`);
     return { message: winner, duplicate: true };
   }
+
+  private readonly smallInserts = new GroupCommit<
+    { message: NewMessage; bytes: Buffer; sha256: string },
+    MessageRow | null
+  >(async (items) => {
+    const rows = sql.join(
+      items.map(
+        ({ message: m, bytes, sha256 }) =>
+          sql`(${m.id}::text, ${m.sourceSystemId}::text, ${m.destinationVersionId}::text, ${m.environment}::text,
+            ${m.idempotencyKey}::text, ${m.contentType}::text, ${new Date(m.acceptedAtMs)}::timestamptz,
+            ${new Date(m.expiresAtMs)}::timestamptz, ${bytes.length}::int8, ${sha256}::text, ${bytes}::bytea)`,
+      ),
+    );
+    const result = await sql<MessageRow>`
+      WITH input (id, source_system_id, destination_version_id, environment, idempotency_key, content_type,
+                  accepted_at, expires_at, size_bytes, sha256, chunk) AS (VALUES ${rows}),
+      m AS (
+        INSERT INTO messages (id, source_system_id, destination_version_id, environment, idempotency_key,
+          content_type, accepted_at, expires_at, state, size_bytes, sha256, attempts, next_attempt_at, has_payload)
+        SELECT id, source_system_id, destination_version_id, environment, idempotency_key, content_type,
+          accepted_at, expires_at, 'accepted', size_bytes, sha256, 0, accepted_at, true
+        FROM input
+        ON CONFLICT (source_system_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        RETURNING *
+      ), chunk AS (
+        INSERT INTO message_payloads (message_id, seq, chunk)
+        SELECT input.id, 0, input.chunk FROM input JOIN m ON m.id = input.id WHERE input.size_bytes > 0
+      )
+      SELECT * FROM m`.execute(this.store.db);
+    const byId = new Map(result.rows.map((r) => [r.id, r]));
+    return items.map((i) => byId.get(i.message.id) ?? null);
+  });
 
   private async enqueueLarge(message: NewMessage, payload: Readable): Promise<EnqueueResult> {
     const existing = await this.findDuplicate(message);
@@ -193,49 +212,51 @@ export class EmbeddedQueue implements MessageQueue {
     if (options.limit <= 0) return [];
     const now = new Date(options.nowMs);
     const token = randomBytes(16).toString('base64url');
-    const db = this.store.db;
-    let due = db
-      .selectFrom('messages')
-      .select('id')
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('state', '=', 'accepted'), eb('next_attempt_at', '<=', now)]),
-          eb.and([eb('state', '=', 'delivering'), eb('lease_until', '<', now)]),
-        ]),
-      );
-    if (options.destinationVersionId !== undefined) {
-      due = due.where('destination_version_id', '=', options.destinationVersionId);
-    }
-    if (options.environment !== undefined) due = due.where('environment', '=', options.environment);
-    const rows = await db
-      .updateTable('messages')
-      .set((eb) => ({
-        state: 'delivering',
-        claim_token: token,
-        lease_until: new Date(options.nowMs + options.leaseMs),
-        attempts: eb('attempts', '+', 1),
-      }))
-      .where(
-        'id',
-        'in',
-        due
-          .orderBy('next_attempt_at')
-          .orderBy('accepted_at')
-          .orderBy('id')
-          .limit(options.limit)
-          .forUpdate()
-          .skipLocked(),
+    const byVersion =
+      options.destinationVersionId === undefined
+        ? sql``
+        : sql`AND destination_version_id = ${options.destinationVersionId}`;
+    const byEnvironment =
+      options.environment === undefined ? sql`` : sql`AND environment = ${options.environment}`;
+    // A message of one chunk comes back with its payload: the claimant need not read it again.
+    const result = await sql<MessageRow & { inline_chunk: Uint8Array | null }>`
+      WITH due AS (
+        SELECT id FROM messages
+        WHERE ((state = 'accepted' AND next_attempt_at <= ${now}) OR (state = 'delivering' AND lease_until < ${now}))
+          ${byVersion} ${byEnvironment}
+        ORDER BY next_attempt_at, accepted_at, id
+        LIMIT ${options.limit}
+        FOR UPDATE SKIP LOCKED
+      ), claimed AS (
+        UPDATE messages
+        SET state = 'delivering', claim_token = ${token},
+            lease_until = ${new Date(options.nowMs + options.leaseMs)}, attempts = attempts + 1
+        WHERE id IN (SELECT id FROM due)
+        RETURNING *
       )
-      .returningAll()
-      .execute();
-    // UPDATE … RETURNING does not keep the subquery's order.
-    return rows
-      .map(toMeta)
+      SELECT claimed.*, p.chunk AS inline_chunk
+      FROM claimed
+      LEFT JOIN message_payloads p
+        ON p.message_id = claimed.id AND p.seq = 0 AND claimed.size_bytes <= ${CHUNK_BYTES}`.execute(
+      this.store.db,
+    );
+    return result.rows
+      .map(({ inline_chunk, ...row }) => {
+        const message = toMeta(row);
+        const payload =
+          message.sizeBytes === 0
+            ? Buffer.alloc(0)
+            : inline_chunk !== null && inline_chunk.length === message.sizeBytes
+              ? asBuffer(inline_chunk)
+              : undefined;
+        return { message, token, ...(payload ? { payload } : {}) };
+      })
       .sort(
         (a, b) =>
-          a.nextAttemptAtMs - b.nextAttemptAtMs || a.acceptedAtMs - b.acceptedAtMs || (a.id < b.id ? -1 : 1),
-      )
-      .map((message) => ({ message, token }));
+          a.message.nextAttemptAtMs - b.message.nextAttemptAtMs ||
+          a.message.acceptedAtMs - b.message.acceptedAtMs ||
+          (a.message.id < b.message.id ? -1 : 1),
+      );
   }
 
   /**
@@ -279,26 +300,40 @@ export class EmbeddedQueue implements MessageQueue {
   }
 
   /**
-   * One statement: the state change and the payload's deletion commit together (a data-modifying CTE), so a
-   * delivered message never keeps its payload (R-02) — and the common path costs the store one round trip.
+   * The state change and the payload's deletion commit together in one statement (a data-modifying CTE), so a
+   * delivered message never keeps its payload (R-02); acks arriving meanwhile share the statement (group commit).
    */
   async ack(claim: Claim, nowMs: number): Promise<MessageMeta> {
-    const id = claim.message.id;
-    const result = await sql<MessageRow>`
-      WITH done AS (
-        UPDATE messages
-        SET state = 'delivered', delivered_at = ${new Date(nowMs)}, has_payload = false,
-            claim_token = NULL, lease_until = NULL
-        WHERE id = ${id} AND claim_token = ${claim.token} AND state = 'delivering'
-        RETURNING *
+    return toMeta(await this.acks.submit({ claim, nowMs }));
+  }
+
+  private readonly acks = new GroupCommit<{ claim: Claim; nowMs: number }, MessageRow>(async (items) => {
+    const rows = sql.join(
+      items.map(
+        ({ claim, nowMs }) =>
+          sql`(${claim.message.id}::text, ${claim.token}::text, ${new Date(nowMs)}::timestamptz)`,
+      ),
+    );
+    const result = await sql<MessageRow & { acked_token: string }>`
+      WITH input (id, token, at) AS (VALUES ${rows}),
+      done AS (
+        UPDATE messages m
+        SET state = 'delivered', delivered_at = input.at, has_payload = false, claim_token = NULL, lease_until = NULL
+        FROM input
+        WHERE m.id = input.id AND m.claim_token = input.token AND m.state = 'delivering'
+        RETURNING m.*, input.token AS acked_token
       ), gone AS (
         DELETE FROM message_payloads WHERE message_id IN (SELECT id FROM done)
       )
       SELECT * FROM done`.execute(this.store.db);
-    const row = result.rows[0];
-    if (!row) throw claimLost(id);
-    return toMeta(row);
-  }
+    const done = new Map(result.rows.map((r) => [`${r.id}|${r.acked_token}`, r]));
+    return items.map(({ claim }) => {
+      const row = done.get(`${claim.message.id}|${claim.token}`);
+      if (!row) return claimLost(claim.message.id);
+      const { acked_token: _, ...meta } = row;
+      return meta;
+    });
+  });
 
   async fail(claim: Claim, error: string, retryAtMs: number | null, _nowMs: number): Promise<MessageMeta> {
     const id = claim.message.id;

@@ -53,6 +53,8 @@ export interface Claim {
   message: MessageMeta;
   /** Proof of the claim, given back to ack/fail (a stale claimant cannot ack a re-claimed message). */
   token: string;
+  /** The payload itself, when the engine had it at hand (a small message): then there is no need to open it. */
+  payload?: Buffer;
 }
 
 export interface ClaimOptions {
