@@ -30,8 +30,9 @@ import type { Claim, ClaimOptions, EnqueueResult, MessageMeta, MessageQueue, New
  * writes it with compare-and-set on the entry's revision; the claim token is `<id>:<new revision>`. Ack and fail are
  * compare-and-set on that same revision, so once a lapsed lease has been claimed again (a new revision), the stale
  * claimant's ack fails. A message whose lease lapsed (`leaseUntilMs` < now) is claimable again. Claim order matches
- * the embedded engine: `nextAttemptAtMs`, then `acceptedAtMs`, then id. The cost of a claim grows with the number of pending messages (one KV read
- * each); if that ever matters, a work-queue stream of ids can serve as a wake-up and ordering aid in front of it.
+ * the embedded engine: `nextAttemptAtMs`, then `acceptedAtMs`, then id. A claim works from this node's view of the pending
+ * messages (`claimView`: read in full at most once a second, kept current by its own operations) and costs one
+ * compare-and-set per message claimed; the expiry sweep still reads them all, every few seconds.
  *
  * Durability: `enqueue` resolves after the last chunk, the object's meta record and the KV metadata were acked by
  * JetStream (file storage). Writing `m.<id>` is the commit point; the pending marker is written before the payload.
@@ -42,6 +43,8 @@ import type { Claim, ClaimOptions, EnqueueResult, MessageMeta, MessageQueue, New
  */
 
 const CHUNK_BYTES = 128 * 1024;
+/** How often a claim reads every pending message from the server (`claimView`). */
+const VIEW_TTL_MS = 1_000;
 /**
  * How long a send may take to store its payload (the gateway's request timeout bounds an upload to 60 s). A
  * duplicate send waits that long for the first send of the same key; after that the first send counts as abandoned
@@ -58,6 +61,7 @@ export interface NatsQueueOptions {
 
 export class NatsQueue implements MessageQueue {
   readonly engine = 'nats' as const;
+  private view: { atMs: number; entries: Map<string, Stored> } | null = null;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -141,7 +145,8 @@ export class NatsQueue implements MessageQueue {
       };
       // The commit point. It fails when this send was fenced off as abandoned (`fence`): then the key belongs
       // to another send, and this one must not become a second message for it.
-      await this.kv.create(metaKey(message.id), encode({ meta, leaseUntilMs: null }));
+      const revision = await this.kv.create(metaKey(message.id), encode({ meta, leaseUntilMs: null }));
+      this.view?.entries.set(meta.id, { meta, leaseUntilMs: null, revision });
       return { message: meta, duplicate: false };
     } catch (err) {
       // Leave nothing half-stored: the source was not answered 202 and will send again.
@@ -154,7 +159,8 @@ export class NatsQueue implements MessageQueue {
   async claim(options: ClaimOptions): Promise<Claim[]> {
     if (options.limit <= 0) return [];
     const due: Stored[] = [];
-    for (const entry of await this.pendingEntries()) {
+    const view = await this.claimView();
+    for (const entry of view.values()) {
       const { meta, leaseUntilMs } = entry;
       const isDue =
         (meta.state === 'accepted' && meta.nextAttemptAtMs <= options.nowMs) ||
@@ -178,17 +184,23 @@ export class NatsQueue implements MessageQueue {
     for (const { meta, revision } of due) {
       if (claims.length >= options.limit) break;
       const next: MessageMeta = { ...meta, state: 'delivering', attempts: meta.attempts + 1 };
-      const newRevision = await this.compareAndSet(meta.id, next, revision, options.nowMs + options.leaseMs);
-      // Another worker claimed it first: skip it.
-      if (newRevision !== null) claims.push({ message: next, token: `${meta.id}:${newRevision}` });
+      const leaseUntilMs = options.nowMs + options.leaseMs;
+      const newRevision = await this.compareAndSet(meta.id, next, revision, leaseUntilMs);
+      if (newRevision === null) {
+        // Another node changed it first (claimed, settled): forget it until the next full read.
+        view.delete(meta.id);
+        continue;
+      }
+      view.set(meta.id, { meta: next, leaseUntilMs, revision: newRevision });
+      claims.push({ message: next, token: `${meta.id}:${newRevision}` });
     }
     return claims;
   }
 
-  async openPayload(id: string, _known?: MessageMeta): Promise<Readable> {
+  async openPayload(id: string, known?: MessageMeta): Promise<Readable> {
     const info = await this.os.info(id);
     if (info === null || info.deleted) throw new Error(`message ${id} has no stored payload`);
-    const meta = (await this.read(id))?.meta;
+    const meta = known?.id === id ? known : (await this.read(id))?.meta;
     const stream = this.streams.objects;
     const subject = `$O.${this.objectBucket}.C.${info.nuid}`;
     const jsm = this.jsm;
@@ -242,6 +254,7 @@ export class NatsQueue implements MessageQueue {
         if (meta.state === 'delivered' || meta.state === 'dead' || meta.expiresAtMs > nowMs) break;
         const next: MessageMeta = { ...meta, state: 'dead', hasPayload: false };
         if ((await this.compareAndSet(meta.id, next, revision)) !== null) {
+          this.view?.entries.delete(meta.id);
           await this.dropPayload(meta.id);
           expired.push(next);
           break;
@@ -278,13 +291,22 @@ export class NatsQueue implements MessageQueue {
   }
 
   private async settle(claim: Claim, change: (meta: MessageMeta) => MessageMeta): Promise<MessageMeta> {
+    // The claim's revision is the proof: if the entry changed since (a lapsed claim taken over, a sweep), the
+    // compare-and-set fails. The claim carries the metadata as claimed, so nothing needs reading first.
     const { id, revision } = parseToken(claim);
-    const current = await this.read(id);
-    if (current === null) throw new Error(`message ${id} not found`);
-    if (current.revision !== revision || current.meta.state !== 'delivering') throw claimLost(id);
-    const next = change(current.meta);
-    if ((await this.compareAndSet(id, next, revision)) === null) throw claimLost(id);
-    if (next.state === 'delivered' || next.state === 'dead') await this.dropPayload(id);
+    if (claim.message.state !== 'delivering') throw claimLost(id);
+    const next = change(claim.message);
+    const newRevision = await this.compareAndSet(id, next, revision);
+    if (newRevision === null) {
+      this.view?.entries.delete(id);
+      throw claimLost(id);
+    }
+    if (next.state === 'delivered' || next.state === 'dead') {
+      this.view?.entries.delete(id);
+      await this.dropPayload(id);
+    } else {
+      this.view?.entries.set(id, { meta: next, leaseUntilMs: null, revision: newRevision });
+    }
     return next;
   }
 
@@ -362,8 +384,20 @@ export class NatsQueue implements MessageQueue {
     }
   }
 
-  private async pendingEntries(): Promise<Stored[]> {
-    return (await this.pending()).entries;
+  /**
+   * The pending messages as this node last saw them, read in full from the server at most every VIEW_TTL_MS and
+   * kept current with this node's own enqueues, claims and settlements in between — so a claim costs one
+   * compare-and-set per message instead of a read of every pending message. The view may be stale about other
+   * nodes' changes; that is safe: every claim is a compare-and-set on the entry's revision, and a message another
+   * node enqueued is seen at the next full read.
+   */
+  private async claimView(): Promise<Map<string, Stored>> {
+    if (!this.view || Date.now() - this.view.atMs > VIEW_TTL_MS) {
+      const atMs = Date.now();
+      const { entries } = await this.pending();
+      this.view = { atMs, entries: new Map(entries.map((e) => [e.meta.id, e])) };
+    }
+    return this.view.entries;
   }
 
   /** The ids of the pending markers: messages accepted or being delivered, and uploads in progress or abandoned. */
