@@ -43,8 +43,10 @@ import type { Claim, ClaimOptions, EnqueueResult, MessageMeta, MessageQueue, New
  */
 
 const CHUNK_BYTES = 128 * 1024;
-/** How often a claim reads every pending message from the server (`claimView`). */
+/** How often a claim lists the pending messages on the server (`claimView`). */
 const VIEW_TTL_MS = 1_000;
+/** How often the expiry sweep also looks for what killed processes left behind (it reads every pending entry). */
+const CLEANUP_EVERY_MS = 60_000;
 /**
  * How long a send may take to store its payload (the gateway's request timeout bounds an upload to 60 s). A
  * duplicate send waits that long for the first send of the same key; after that the first send counts as abandoned
@@ -62,6 +64,7 @@ export interface NatsQueueOptions {
 export class NatsQueue implements MessageQueue {
   readonly engine = 'nats' as const;
   private view: { atMs: number; entries: Map<string, Stored> } | null = null;
+  private lastCleanupMs = -Infinity;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -187,8 +190,8 @@ export class NatsQueue implements MessageQueue {
       const leaseUntilMs = options.nowMs + options.leaseMs;
       const newRevision = await this.compareAndSet(meta.id, next, revision, leaseUntilMs);
       if (newRevision === null) {
-        // Another node changed it first (claimed, settled): forget it until the next full read.
-        view.delete(meta.id);
+        // Another node changed it first (claimed it, settled it): learn its state now, and leave it to them.
+        await this.refresh(meta.id);
         continue;
       }
       view.set(meta.id, { meta: next, leaseUntilMs, revision: newRevision });
@@ -241,12 +244,19 @@ export class NatsQueue implements MessageQueue {
 
   async expire(nowMs: number): Promise<MessageMeta[]> {
     const expired: MessageMeta[] = [];
-    const { entries, unstored } = await this.pending();
-    // Left by a process killed mid-way: uploads that never became a message, acks or deaths whose payload was not
-    // deleted yet (R-02). Both are finished here.
-    await this.dropAbandonedUploads(unstored);
-    for (const { meta } of entries) {
-      if (meta.state === 'delivered' || meta.state === 'dead') await this.dropUpload(meta.id);
+    let entries: Stored[];
+    if (Date.now() - this.lastCleanupMs > CLEANUP_EVERY_MS) {
+      // Left by a process killed mid-way: uploads that never became a message, acks or deaths whose payload was
+      // not deleted yet (R-02). Finding them reads every pending entry, so it runs only now and then.
+      this.lastCleanupMs = Date.now();
+      const pending = await this.pending();
+      await this.dropAbandonedUploads(pending.unstored);
+      for (const { meta } of pending.entries) {
+        if (meta.state === 'delivered' || meta.state === 'dead') await this.dropUpload(meta.id);
+      }
+      entries = pending.entries;
+    } else {
+      entries = [...(await this.claimView()).values()];
     }
     for (let { meta, revision } of entries) {
       // Retry on a concurrent change (a claim racing the sweep) until the message is settled or no longer expired.
@@ -298,7 +308,7 @@ export class NatsQueue implements MessageQueue {
     const next = change(claim.message);
     const newRevision = await this.compareAndSet(id, next, revision);
     if (newRevision === null) {
-      this.view?.entries.delete(id);
+      await this.refresh(id);
       throw claimLost(id);
     }
     if (next.state === 'delivered' || next.state === 'dead') {
@@ -391,11 +401,34 @@ export class NatsQueue implements MessageQueue {
    * nodes' changes; that is safe: every claim is a compare-and-set on the entry's revision, and a message another
    * node enqueued is seen at the next full read.
    */
+  /** Re-reads one message into the view (after a compare-and-set lost to another node). */
+  private async refresh(id: string): Promise<void> {
+    if (!this.view) return;
+    const entry = await this.read(id);
+    if (entry && entry.meta.state !== 'delivered' && entry.meta.state !== 'dead')
+      this.view.entries.set(id, entry);
+    else this.view.entries.delete(id);
+  }
+
   private async claimView(): Promise<Map<string, Stored>> {
     if (!this.view || Date.now() - this.view.atMs > VIEW_TTL_MS) {
+      // One request lists the pending ids; only the ones this node does not know yet are read. Entries no longer
+      // pending are dropped; a known entry another node changed is corrected when a compare-and-set on it fails.
       const atMs = Date.now();
-      const { entries } = await this.pending();
-      this.view = { atMs, entries: new Map(entries.map((e) => [e.meta.id, e])) };
+      const known = this.view?.entries ?? new Map<string, Stored>();
+      const ids = await this.pendingIds();
+      const next = new Map<string, Stored>();
+      const unknown: string[] = [];
+      for (const id of ids) {
+        const entry = known.get(id);
+        if (entry) next.set(id, entry);
+        else unknown.push(id);
+      }
+      for (let i = 0; i < unknown.length; i += 64) {
+        const batch = await Promise.all(unknown.slice(i, i + 64).map((id) => this.read(id)));
+        for (const e of batch) if (e !== null) next.set(e.meta.id, e);
+      }
+      this.view = { atMs, entries: next };
     }
     return this.view.entries;
   }
