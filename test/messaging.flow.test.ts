@@ -102,15 +102,18 @@ for (const setup of engines) {
           'consumer_system_id',
           'provider_system_id',
           'request_in_at',
+          'id',
         ])
         .where('message_id', '=', messageId)
         .execute();
-      // The test clock stands still between moves: order by time, then by the legs' own order.
+      // The test clock stands still between moves: order by time, then by the legs' own order, then by id.
       const rank = { sync: 0, intake: 1, delivery: 2, ack: 3 };
       return rows.sort(
         (a, b) =>
           new Date(a.request_in_at).getTime() - new Date(b.request_in_at).getTime() ||
-          rank[a.leg] - rank[b.leg],
+          rank[a.leg] - rank[b.leg] ||
+          // Ids from one generator grow within the same millisecond.
+          (a.id < b.id ? -1 : 1),
       );
     };
     /** Advances the clock past every backoff and lets the deliverer run, until `done` holds. */
