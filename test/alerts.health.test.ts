@@ -173,10 +173,9 @@ describe('health rules and alerts', () => {
     assert.equal(alert?.key, `provider.failing:${version.id}:production`);
     assert.equal(alert?.severity, 'critical');
 
-    const mail = await within(10_000, async () =>
+    await within(10_000, async () =>
       smtp.mails.some((m) => m.envelopeTo.includes(OPERATOR_EMAIL) && /dangkydatdai/.test(m.subject)),
     );
-    assert.ok(mail >= 0);
     const opened = smtp.mails.find((m) => /dangkydatdai/.test(m.subject))!;
     assert.match(opened.subject, /MỞ \/ OPEN/);
     assert.match(opened.text, /thất bại/);

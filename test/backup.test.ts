@@ -32,6 +32,7 @@ import { PostgresStore } from '../src/store/postgres-store.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
+import { sampleRecord } from './helpers/records.ts';
 import {
   createTestDatabase,
   openTestStore,
@@ -57,36 +58,15 @@ const PAYLOAD_MARKER = `R02-BACKUP-MARKER-${Date.now().toString(36)}`;
 type Json = Record<string, any>;
 
 function record(i: number, atMs: number): TransactionRecord {
-  // Asserted rather than annotated: the record type gains fields as the async legs land (leg, messageId).
-  return {
-    id: newId('txn', atMs),
-    consumerSystemId: 'sys_a',
-    consumerOrgCode: '000.00.12.H01',
-    credentialId: 'cred_a',
-    providerSystemId: 'sys_b',
-    providerOrgCode: '000.00.31.H01',
-    serviceId: 'svc_a',
-    serviceContext: 'dancu',
-    versionId: 'ver_a',
-    version: '1.0',
-    environment: 'production',
-    method: 'GET',
-    resourceTemplate: '/congdan/{soDinhDanh}',
-    providerStatus: i % 10 === 0 ? 500 : 200,
-    consumerStatus: i % 10 === 0 ? 500 : 200,
+  return sampleRecord(i, atMs, {
     errorCode: i % 10 === 0 ? 'GW_UPSTREAM_ERROR' : null,
     requestBytes: i,
-    responseBytes: 1024 + i,
-    requestSha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-    responseSha256: 'ab'.repeat(32),
     // Sub-millisecond times: restored to the microsecond, not rounded to a JavaScript Date.
     requestInAt: atMs + 0.123,
     requestOutAt: atMs + 1.5,
     responseInAt: atMs + 5,
     responseOutAt: atMs + 6.25,
-    leg: 'sync',
-    messageId: null,
-  } as TransactionRecord;
+  });
 }
 
 /**

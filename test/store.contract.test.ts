@@ -7,45 +7,13 @@ import { sql } from 'kysely';
 import { Registry } from '../src/control/registry.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { LgspError } from '../src/core/errors.ts';
-import { newId } from '../src/core/ids.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { PgliteStore } from '../src/store/pglite-store.ts';
 import { isUniqueViolation } from '../src/store/port.ts';
-import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
+import { sampleRecord } from './helpers/records.ts';
 import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
-
-function record(i: number, atMs: number): TransactionRecord {
-  return {
-    id: newId('txn', atMs),
-    consumerSystemId: 'sys_a',
-    consumerOrgCode: '000.00.12.H01',
-    credentialId: 'cred_a',
-    providerSystemId: 'sys_b',
-    providerOrgCode: '000.00.31.H01',
-    serviceId: 'svc_a',
-    serviceContext: 'dancu',
-    versionId: 'ver_a',
-    version: '1.0',
-    environment: 'production',
-    method: 'GET',
-    resourceTemplate: '/congdan/{soDinhDanh}',
-    providerStatus: i % 10 === 0 ? 500 : 200,
-    consumerStatus: i % 10 === 0 ? 500 : 200,
-    errorCode: null,
-    requestBytes: 0,
-    responseBytes: 1024 + i,
-    requestSha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-    responseSha256: 'ab'.repeat(32),
-    requestInAt: atMs,
-    requestOutAt: atMs + 1,
-    responseInAt: atMs + 5,
-    responseOutAt: atMs + 6,
-    leg: 'sync',
-    messageId: null,
-  };
-}
 
 for (const kind of storeKinds) {
   describe(`store contract on ${kind}`, () => {
@@ -164,7 +132,7 @@ for (const kind of storeKinds) {
 
     test('transaction records: 5,000 in batches, a retried batch does not duplicate, keyset paging', async () => {
       const base = Date.parse('2026-11-01T00:00:00Z');
-      const rows = Array.from({ length: 5000 }, (_, i) => record(i, base + i * 1000));
+      const rows = Array.from({ length: 5000 }, (_, i) => sampleRecord(i, base + i * 1000));
       for (let i = 0; i < rows.length; i += 1000) await insertTransactions(t.store, rows.slice(i, i + 1000));
       await insertTransactions(t.store, rows.slice(0, 1000));
       const n = (

@@ -3,6 +3,7 @@ import type { Registry } from '../control/registry.ts';
 import type { InformationSystem } from '../core/types.ts';
 import type { Store } from '../store/port.ts';
 import { rollupWatermark } from '../telemetry/rollups.ts';
+import { PROVIDER_FAILED } from '../telemetry/transactions.ts';
 
 /**
  * Connected systems (R-07, issue 5 item 2): for each information system, when it first and last connected, when
@@ -139,7 +140,7 @@ async function rawFacts(db: Db, systemId: string, windowFrom: string): Promise<R
       (SELECT count(*) FROM transactions WHERE provider_system_id = ${systemId}
         AND request_in_at >= ${windowFrom}::timestamptz
         AND leg IN ('sync', 'delivery') AND request_out_at IS NOT NULL
-        AND (provider_status >= 500 OR error_code IN ('GW_UPSTREAM_UNREACHABLE', 'GW_UPSTREAM_TIMEOUT'))) AS p_failures,
+        AND ${PROVIDER_FAILED}) AS p_failures,
       (SELECT count(*) FROM transactions WHERE consumer_system_id = ${systemId}
         AND request_in_at >= ${windowFrom}::timestamptz AND leg IN ('sync', 'intake')) AS c_calls,
       (SELECT count(*) FROM transactions WHERE consumer_system_id = ${systemId}

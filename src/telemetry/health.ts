@@ -7,6 +7,7 @@ import { ENVIRONMENTS, type Environment } from '../core/types.ts';
 import { deadlineOf } from '../core/working-days.ts';
 import type { Store } from '../store/port.ts';
 import type { AlertInput, Alerts } from './alerts.ts';
+import { PROVIDER_FAILED } from './transactions.ts';
 
 /** What the monitor needs to know of the configured services (the gateway's compiled snapshot is one). */
 export interface MonitoredRoutes {
@@ -35,8 +36,6 @@ const MONITORED_KINDS = new Set([
   'credential.expiring',
   'request.overdue',
 ]);
-/** The provider's own failures; a consumer's 401/403/429 says nothing about the provider. */
-const PROVIDER_FAILED = sql<boolean>`(provider_status >= 500 OR error_code IN ('GW_UPSTREAM_UNREACHABLE', 'GW_UPSTREAM_TIMEOUT'))`;
 /** The silent-provider rule reads days of records: it runs at most this often. */
 const SILENCE_CHECK_MS = 10 * 60_000;
 
@@ -167,7 +166,6 @@ export class HealthMonitor {
       const calls = Number(r.calls);
       const failures = Number(r.failures);
       const where = `${r.service_context} ${r.version} (${r.environment})`;
-      const organizationIds = await this.organizationIds([r.provider_org_code]);
       let failing = calls >= a.minCalls && failures * 100 >= a.errorRatePercent * calls;
       let lastFailures = 0;
       if (!failing && failures >= a.consecutiveFailures) {
@@ -200,7 +198,7 @@ export class HealthMonitor {
             failures,
             windowMinutes: a.windowMinutes,
           },
-          organizationIds,
+          organizationIds: await this.organizationIds([r.provider_org_code]),
         });
       }
       const p95 = Number(r.p95);
@@ -212,7 +210,7 @@ export class HealthMonitor {
           subject: `Dịch vụ ${where} trả lời chậm / provider slow`,
           text: `95% lời gọi tới ${where} mất tới ${Math.round(p95)} ms (ngưỡng ${a.latencyP95Ms} ms). / p95 ${Math.round(p95)} ms.`,
           details: { versionId: r.version_id, environment: r.environment, calls, p95Ms: Math.round(p95) },
-          organizationIds,
+          organizationIds: await this.organizationIds([r.provider_org_code]),
         });
       }
     }

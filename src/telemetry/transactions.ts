@@ -1,7 +1,13 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { LgspError } from '../core/errors.ts';
 import type { Store } from '../store/port.ts';
 import type { TransactionLeg, TransactionRow } from '../store/schema.ts';
+
+/**
+ * A record of the provider's own failure — a 5xx answer, no answer, or no answer in time — as opposed to a
+ * refusal caused by the consumer (401, 403, 429). Alerts and the connected-systems state both judge by it.
+ */
+export const PROVIDER_FAILED = sql<boolean>`(provider_status >= 500 OR error_code IN ('GW_UPSTREAM_UNREACHABLE', 'GW_UPSTREAM_TIMEOUT'))`;
 
 export interface TransactionFilter {
   /** ISO times, inclusive from, exclusive to, on the time the request came in. */
