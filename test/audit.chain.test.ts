@@ -10,13 +10,13 @@ import {
   type AuditDatabase,
   auditEventHash,
   auditRowContent,
-  GENESIS_HASH,
   recordChange,
   sealUnchainedAuditEvents,
 } from '../src/control/audit.ts';
 import { type AuditChainResult, verifyAuditChain } from '../src/control/audit-verify.ts';
 import { Registry } from '../src/control/registry.ts';
 import { ManualClock } from '../src/core/clock.ts';
+import { GENESIS_HASH } from '../src/core/hashing.ts';
 import { listMigrations, migrate } from '../src/store/migrate.ts';
 import { PgliteStore } from '../src/store/pglite-store.ts';
 import type { Store } from '../src/store/port.ts';

@@ -4,14 +4,6 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { type Logger, pino } from 'pino';
-import {
-  enqueueNotification,
-  Notifier,
-  type NotifierConfig,
-  retryDelayMs,
-  signWebhook,
-  verifyWebhookSignature,
-} from '../src/control/notifications.ts';
 import { Registry } from '../src/control/registry.ts';
 import {
   createWebhookEndpoint,
@@ -20,6 +12,9 @@ import {
 } from '../src/control/webhooks.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
+import { Notifier, type NotifierConfig, retryDelayMs } from '../src/notify/notifier.ts';
+import { enqueueNotification } from '../src/notify/outbox.ts';
+import { signWebhook, verifyWebhookSignature } from '../src/notify/webhook-signature.ts';
 import { SMTP_PASSWORD, SMTP_USER, startSmtp } from './helpers/smtp.ts';
 import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
 

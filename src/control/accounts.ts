@@ -2,10 +2,10 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
+import { sha256Hex } from '../core/hashing.ts';
 import { newId, newSecret } from '../core/ids.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import { recordChange } from './audit.ts';
-import { sha256Hex } from './registry.ts';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
 

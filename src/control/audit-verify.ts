@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
+import { GENESIS_HASH } from '../core/hashing.ts';
 import type { Store } from '../store/port.ts';
-import { type AuditDatabase, auditEventHash, auditRowContent, GENESIS_HASH } from './audit.ts';
+import { type AuditDatabase, auditEventHash, auditRowContent } from './audit.ts';
 
 /** Where the chain first breaks: the row found wrong, and why (Vietnamese / English). */
 export interface AuditChainBreak {

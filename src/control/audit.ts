@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { chainHash, GENESIS_HASH } from '../core/hashing.ts';
 import { newId } from '../core/ids.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
@@ -24,9 +24,6 @@ export type AuditDatabase = Omit<Database, 'audit_events'> & {
   audit_events: Database['audit_events'] & AuditChainColumns;
 };
 
-/** What the `prev_hash` of the first event in the chain holds: there is no event before it. */
-export const GENESIS_HASH = '0'.repeat(64);
-
 /** The content of an audit event that its hash covers: every column but the chain's own links. */
 export interface AuditEventContent {
   seq: number;
@@ -41,25 +38,10 @@ export interface AuditEventContent {
   revision: number;
 }
 
-/**
- * JSON with object keys sorted and no whitespace, so the same content always gives the same text (and hash), on
- * whichever store, whatever order jsonb hands the keys back in. Undefined members are left out, as JSON does.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-}
-
 /** SHA-256 (hex) of the previous event's hash, a newline and this event's canonical JSON. */
 export function auditEventHash(prevHash: string, content: AuditEventContent): string {
   const { seq, id, at, actor, action, objectType, objectId, details, revision } = content;
-  const canonical = canonicalJson({ seq, id, at, actor, action, objectType, objectId, details, revision });
-  return createHash('sha256').update(`${prevHash}\n${canonical}`).digest('hex');
+  return chainHash(prevHash, { seq, id, at, actor, action, objectType, objectId, details, revision });
 }
 
 /** An audit_events row as read back from either store. */

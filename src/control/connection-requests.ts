@@ -1,11 +1,12 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { LgspError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
+import { isoOf } from '../core/time.ts';
 import type { ContactPoint, InformationSystem } from '../core/types.ts';
+import { enqueueNotification } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { recordChange } from './audit.ts';
-import { enqueueNotification } from './notifications.ts';
 import type { Registry } from './registry.ts';
 
 export type ConnectionRequestStatus = 'submitted' | 'approved' | 'rejected';
@@ -58,8 +59,6 @@ type RequestRow = Selectable<Database['connection_requests']> & {
   organization_name: string;
 };
 
-const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
-
 function toRequest(r: RequestRow): ConnectionRequest {
   const c = r.contact;
   return {
@@ -85,10 +84,10 @@ function toRequest(r: RequestRow): ConnectionRequest {
     status: r.status,
     decisionReason: r.decision_reason,
     decidedBy: r.decided_by,
-    decidedAt: r.decided_at ? iso(r.decided_at) : null,
+    decidedAt: r.decided_at ? isoOf(r.decided_at) : null,
     systemId: r.system_id,
     submittedBy: r.submitted_by,
-    submittedAt: iso(r.submitted_at),
+    submittedAt: isoOf(r.submitted_at),
   };
 }
 
@@ -247,8 +246,8 @@ export class ConnectionRequests {
             isProvider: system.is_provider,
             isConsumer: system.is_consumer,
             status: system.status,
-            createdAt: iso(system.created_at),
-            updatedAt: iso(system.updated_at),
+            createdAt: isoOf(system.created_at),
+            updatedAt: isoOf(system.updated_at),
           },
         },
         event: {

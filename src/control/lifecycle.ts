@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
+import { isoOrNull } from '../core/time.ts';
 import type {
   IssuedCredential,
   Notice,
@@ -44,8 +45,6 @@ function looksLike(type: 'openapi' | 'wsdl', text: string): boolean {
     return /^openapi:\s*["']?3\./m.test(text);
   }
 }
-
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 /**
  * The changing and ending of services and credentials (Articles 13–15): versions side by side with a sunset,
@@ -581,7 +580,7 @@ export class Lifecycle {
       organizationCode: r.consumer_org_code,
       environment: r.environment,
       calls: Number(r.calls),
-      lastCallAt: iso(r.last_call_at)!,
+      lastCallAt: isoOrNull(r.last_call_at)!,
     }));
   }
 
@@ -620,9 +619,9 @@ function toNotice(r: {
     body: r.body,
     serviceId: r.service_id,
     versionId: r.version_id,
-    startsAt: iso(r.starts_at),
-    endsAt: iso(r.ends_at),
-    publishedAt: iso(r.published_at)!,
+    startsAt: isoOrNull(r.starts_at),
+    endsAt: isoOrNull(r.ends_at),
+    publishedAt: isoOrNull(r.published_at)!,
   };
 }
 

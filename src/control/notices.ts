@@ -1,8 +1,8 @@
 import type { Transaction } from 'kysely';
 import { newId } from '../core/ids.ts';
 import type { NoticeKind } from '../core/types.ts';
+import { enqueueNotification } from '../notify/outbox.ts';
 import type { Database } from '../store/schema.ts';
-import { enqueueNotification } from './notifications.ts';
 
 export interface NoticeInput {
   kind: NoticeKind;

@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
+import { sha256Hex } from '../core/hashing.ts';
 import { newId, newSecret } from '../core/ids.ts';
+import { isoOf } from '../core/time.ts';
 import type {
   ContactPoint,
   Credential,
@@ -36,12 +37,6 @@ import {
 /** Official electronic codes of agencies (Circular 10/2023/TT-BTTTT), e.g. 000.00.31.H01. */
 const ORGANIZATION_CODE = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/;
 
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
-
 type Row<T extends keyof Database> = Selectable<Database[T]>;
 
 function toOrganization(r: Row<'organizations'>): Organization {
@@ -59,8 +54,8 @@ function toOrganization(r: Row<'organizations'>): Organization {
           email: r.contact_email,
         }
       : null,
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
+    createdAt: isoOf(r.created_at),
+    updatedAt: isoOf(r.updated_at),
   };
 }
 
@@ -74,8 +69,8 @@ function toSystem(r: Row<'systems'> & { organization_code: string }): Informatio
     isProvider: r.is_provider,
     isConsumer: r.is_consumer,
     status: r.status,
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
+    createdAt: isoOf(r.created_at),
+    updatedAt: isoOf(r.updated_at),
   };
 }
 
@@ -86,10 +81,10 @@ function toService(r: Row<'services'>): Service {
     name: r.name,
     providerSystemId: r.provider_system_id,
     description: r.description,
-    decommissionAt: r.decommission_at ? iso(r.decommission_at) : null,
-    decommissionedAt: r.decommissioned_at ? iso(r.decommissioned_at) : null,
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
+    decommissionAt: r.decommission_at ? isoOf(r.decommission_at) : null,
+    decommissionedAt: r.decommissioned_at ? isoOf(r.decommissioned_at) : null,
+    createdAt: isoOf(r.created_at),
+    updatedAt: isoOf(r.updated_at),
   };
 }
 
@@ -108,16 +103,16 @@ function toVersion(r: Row<'service_versions'> & { context: string }): ServiceVer
       : null,
     upstreams: { sandbox: r.sandbox_url, production: r.production_url },
     resources: r.resources,
-    publishedAt: r.published_at ? iso(r.published_at) : null,
-    deprecatedAt: r.deprecated_at ? iso(r.deprecated_at) : null,
-    sunsetAt: r.sunset_at ? iso(r.sunset_at) : null,
+    publishedAt: r.published_at ? isoOf(r.published_at) : null,
+    deprecatedAt: r.deprecated_at ? isoOf(r.deprecated_at) : null,
+    sunsetAt: r.sunset_at ? isoOf(r.sunset_at) : null,
     successorVersionId: r.successor_version_id,
     technicalDocumentType: r.technical_document_type,
-    submittedAt: r.submitted_at ? iso(r.submitted_at) : null,
+    submittedAt: r.submitted_at ? isoOf(r.submitted_at) : null,
     rejectionReason: r.rejection_reason,
     sandboxEvidenceTransactionId: r.sandbox_evidence_txn_id,
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
+    createdAt: isoOf(r.created_at),
+    updatedAt: isoOf(r.updated_at),
   };
 }
 
@@ -131,8 +126,8 @@ function toSubscription(r: Row<'subscriptions'>): Subscription {
     quotaPerMinute: r.quota_per_minute,
     quotaPerDay: r.quota_per_day,
     timeOfUse: r.window_start && r.window_end ? `${r.window_start}-${r.window_end}` : null,
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
+    createdAt: isoOf(r.created_at),
+    updatedAt: isoOf(r.updated_at),
   };
 }
 
@@ -143,9 +138,9 @@ function toCredential(r: Row<'credentials'>): Credential {
     environment: r.environment,
     consumerKey: r.consumer_key,
     status: r.status,
-    createdAt: iso(r.created_at),
-    revokedAt: r.revoked_at ? iso(r.revoked_at) : null,
-    expiresAt: r.expires_at ? iso(r.expires_at) : null,
+    createdAt: isoOf(r.created_at),
+    revokedAt: r.revoked_at ? isoOf(r.revoked_at) : null,
+    expiresAt: r.expires_at ? isoOf(r.expires_at) : null,
     replacedBy: r.replaced_by,
   };
 }
@@ -815,7 +810,7 @@ export class Registry {
       .execute();
     return rows.map((r) => ({
       id: r.id,
-      at: iso(r.at),
+      at: isoOf(r.at),
       actor: r.actor,
       action: r.action,
       objectType: r.object_type,

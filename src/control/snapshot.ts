@@ -1,5 +1,6 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { sql } from 'kysely';
+import { msOrNull } from '../core/time.ts';
 import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '../core/types.ts';
 import type { Store } from '../store/port.ts';
 
@@ -63,8 +64,6 @@ export interface SnapshotData {
 }
 
 const TOKEN_ALGORITHM = 'ES256';
-
-const ms = (d: Date | string | null): number | null => (d === null ? null : new Date(d).getTime());
 
 /** Creates the token signing key on first start; every gateway node signs and verifies with the stored key. */
 export async function ensureSigningKey(store: Store, nowMs: number): Promise<void> {
@@ -175,7 +174,7 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
         secretSha256: c.secret_sha256,
         systemId: c.system_id,
         environment: c.environment,
-        expiresAtMs: ms(c.expires_at),
+        expiresAtMs: msOrNull(c.expires_at),
       })),
       systems: systems.map((s) => ({ id: s.id, name: s.name, organizationCode: s.code })),
       routes: routes.map((r) => ({
@@ -193,16 +192,16 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
         providerOrgCode: r.provider_org_code,
         upstreams: { sandbox: r.sandbox_url, production: r.production_url },
         resources: r.resources,
-        deprecatedAtMs: ms(r.deprecated_at),
-        sunsetAtMs: ms(r.sunset_at),
+        deprecatedAtMs: msOrNull(r.deprecated_at),
+        sunsetAtMs: msOrNull(r.sunset_at),
         successorPath: r.successor_version ? `/${r.context}/${r.successor_version}` : null,
-        decommissionAtMs: ms(r.decommission_at),
+        decommissionAtMs: msOrNull(r.decommission_at),
       })),
       maintenance: maintenance.map((m) => ({
         noticeId: m.id,
         serviceId: m.service_id,
-        startsAtMs: ms(m.starts_at)!,
-        endsAtMs: ms(m.ends_at)!,
+        startsAtMs: msOrNull(m.starts_at)!,
+        endsAtMs: msOrNull(m.ends_at)!,
       })),
       subscriptions: subscriptions.map((s) => ({
         id: s.id,

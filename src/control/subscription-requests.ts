@@ -1,14 +1,16 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
+import { sha256Hex } from '../core/hashing.ts';
 import { newId, newSecret } from '../core/ids.ts';
+import { isoOf, isoOrNull } from '../core/time.ts';
 import type { Environment, ResourceTemplate, TechnicalDescription } from '../core/types.ts';
 import { deadlineOf, type WorkingCalendar, workingDaysBetween } from '../core/working-days.ts';
+import { enqueueNotification } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { Database, SubscriptionRequestStatus } from '../store/schema.ts';
 import { recordChange } from './audit.ts';
-import { enqueueNotification } from './notifications.ts';
-import { type Registry, sha256Hex } from './registry.ts';
+import type { Registry } from './registry.ts';
 import { parseTimeOfUse } from './rules.ts';
 
 export type { SubscriptionRequestStatus } from '../store/schema.ts';
@@ -151,9 +153,6 @@ type RequestRow = Selectable<Database['subscription_requests']> & {
   context: string;
   version: string;
 };
-
-const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
-const isoOrNull = (d: Date | string | null) => (d === null ? null : iso(d));
 
 /** Text a person typed: trimmed; empty means not given. */
 function text(value: string | null | undefined): string | null {
@@ -450,8 +449,8 @@ export class SubscriptionRequests {
       if (collectedAt) {
         throw new LgspError(
           'CP_REQUEST_STATE',
-          `${id}: đã nhận lúc ${iso(collectedAt)}; nếu mất secret, đề nghị Sở TT&TT thay khoá / ` +
-            `already collected at ${iso(collectedAt)}; if the secret is lost, ask the operator to rotate the credential`,
+          `${id}: đã nhận lúc ${isoOf(collectedAt)}; nếu mất secret, đề nghị Sở TT&TT thay khoá / ` +
+            `already collected at ${isoOf(collectedAt)}; if the secret is lost, ask the operator to rotate the credential`,
         );
       }
       const credential = await trx
@@ -1095,11 +1094,11 @@ export class SubscriptionRequests {
       productionCredentialCollectedAt: isoOrNull(r.production_credential_collected_at),
       sandboxEvidenceTransactionId: r.sandbox_evidence_txn_id,
       requestedBy: r.requested_by,
-      submittedAt: iso(r.submitted_at),
-      stageStartedAt: iso(r.stage_started_at),
+      submittedAt: isoOf(r.submitted_at),
+      stageStartedAt: isoOf(r.stage_started_at),
       decidedBy: r.decided_by,
       decidedAt: isoOrNull(r.decided_at),
-      updatedAt: iso(r.updated_at),
+      updatedAt: isoOf(r.updated_at),
       age: this.ageOf(r.status, stageStartedMs, this.clock.nowMs()),
     };
   }

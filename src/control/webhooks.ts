@@ -2,10 +2,10 @@ import type { Selectable, Transaction } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import { newId, newSecret } from '../core/ids.ts';
+import { validateEventType } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { type ChangeEvent, recordChange } from './audit.ts';
-import { validateEventType } from './notifications.ts';
 
 /**
  * Webhook endpoints: where an organization's systems want to be told, by signed HTTP POST, about the changes that

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { type Selectable, sql, type Transaction } from 'kysely';
 import { LgspError } from '../core/errors.ts';
+import { msOf, msOrNull } from '../core/time.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -14,10 +15,6 @@ const CHUNK_BYTES = 256 * 1024;
 /** How many chunks `openPayload` reads per query (≈ 1 MiB). */
 const CHUNKS_PER_PAGE = 4;
 
-function toMs(value: Date | string): number {
-  return value instanceof Date ? value.getTime() : new Date(value).getTime();
-}
-
 function toMeta(row: MessageRow): MessageMeta {
   return {
     id: row.id,
@@ -26,15 +23,15 @@ function toMeta(row: MessageRow): MessageMeta {
     environment: row.environment,
     idempotencyKey: row.idempotency_key,
     contentType: row.content_type,
-    acceptedAtMs: toMs(row.accepted_at),
-    expiresAtMs: toMs(row.expires_at),
+    acceptedAtMs: msOf(row.accepted_at),
+    expiresAtMs: msOf(row.expires_at),
     state: row.state,
     sizeBytes: Number(row.size_bytes),
     sha256: row.sha256,
     attempts: row.attempts,
-    nextAttemptAtMs: toMs(row.next_attempt_at),
+    nextAttemptAtMs: msOf(row.next_attempt_at),
     lastError: row.last_error,
-    deliveredAtMs: row.delivered_at === null ? null : toMs(row.delivered_at),
+    deliveredAtMs: msOrNull(row.delivered_at),
     hasPayload: row.has_payload,
   };
 }

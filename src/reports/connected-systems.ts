@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Registry } from '../control/registry.ts';
+import { type Instant, isoOrNull, msOrNull } from '../core/time.ts';
 import type { InformationSystem } from '../core/types.ts';
 import type { Store } from '../store/port.ts';
 import { rollupWatermark } from '../telemetry/rollups.ts';
@@ -96,10 +97,7 @@ export interface ConnectionHistory {
 }
 
 type Db = Kysely<unknown>;
-type When = Date | string | number | null;
-
-const iso = (v: When | undefined) => (v === null || v === undefined ? null : new Date(v).toISOString());
-const ms = (v: When | undefined) => (v === null || v === undefined ? null : new Date(v).getTime());
+type When = Instant | null;
 
 interface RawRow {
   c_first: When;
@@ -160,7 +158,7 @@ async function archivedSpans(
   const out = new Map<string, { first: number; last: number }>();
   const { rows: archived } = await sql<{ until: When }>`SELECT max(range_to) AS until
     FROM transaction_archives`.execute(db);
-  const until = iso(archived[0]?.until ?? null);
+  const until = isoOrNull(archived[0]?.until ?? null);
   if (until === null) return out;
   const only = systemId === null ? sql`` : sql`AND s = ${systemId}`;
   const { rows } = await sql<{
@@ -173,7 +171,7 @@ async function archivedSpans(
           SELECT provider_system_id AS s, hour FROM transaction_rollups WHERE hour < ${until}::timestamptz) x
     WHERE s <> '' ${only}
     GROUP BY s`.execute(db);
-  for (const r of rows) out.set(r.s, { first: ms(r.first)!, last: ms(r.last)! });
+  for (const r of rows) out.set(r.s, { first: msOrNull(r.first)!, last: msOrNull(r.last)! });
   return out;
 }
 
@@ -192,7 +190,7 @@ export function connectionState(c: Omit<SystemConnection, 'state'>, nowMs: numbe
   const { asProvider: p, asConsumer: k } = c.recent;
   if (p.calls >= FAILING_MIN_CALLS && p.failures >= FAILING_RATE * p.calls) return 'failing';
   if (k.calls >= FAILING_MIN_CALLS && k.credentialRefusals >= FAILING_RATE * k.calls) return 'failing';
-  const lastOk = maxOf(ms(c.lastSuccessfulSendAt), ms(c.lastSuccessfulReceiveAt));
+  const lastOk = maxOf(msOrNull(c.lastSuccessfulSendAt), msOrNull(c.lastSuccessfulReceiveAt));
   return lastOk !== null && lastOk > nowMs - ACTIVE_WINDOW_MS ? 'active' : 'idle';
 }
 
@@ -210,10 +208,10 @@ async function connectionOf(
     organizationCode: system.organizationCode,
     name: system.name,
     systemStatus: system.status,
-    firstConnectionAt: iso(minOf(ms(r.c_first), ms(r.p_first), old?.first ?? null)),
-    lastConnectionAt: iso(maxOf(ms(r.c_last), ms(r.p_last), old?.last ?? null)),
-    lastSuccessfulSendAt: iso(r.last_send),
-    lastSuccessfulReceiveAt: iso(r.last_receive),
+    firstConnectionAt: isoOrNull(minOf(msOrNull(r.c_first), msOrNull(r.p_first), old?.first ?? null)),
+    lastConnectionAt: isoOrNull(maxOf(msOrNull(r.c_last), msOrNull(r.p_last), old?.last ?? null)),
+    lastSuccessfulSendAt: isoOrNull(r.last_send),
+    lastSuccessfulReceiveAt: isoOrNull(r.last_receive),
     recent: {
       windowMinutes: FAILING_WINDOW_MS / 60_000,
       asProvider: { calls: Number(r.p_calls), failures: Number(r.p_failures) },

@@ -1,4 +1,5 @@
 import { LgspError } from '../core/errors.ts';
+import { isoOf } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
 import type { TransactionLeg } from '../store/schema.ts';
 
@@ -334,8 +335,6 @@ interface ViewRow {
   request_out_at: Date | string | null;
 }
 
-const toIso = (d: Date | string) => new Date(d).toISOString();
-
 /** The record as the party saw it, or null when the party took no part in it (see the module comment). */
 function asSeenBy(r: ViewRow, party: Party, role: PartyRole): PlatformEntry | null {
   const isConsumer =
@@ -355,16 +354,16 @@ function asSeenBy(r: ViewRow, party: Party, role: PartyRole): PlatformEntry | nu
   const service = r.service_context ? `${r.service_context}/${r.version ?? ''}` : null;
   const base = { id: r.id, messageId: r.message_id, leg: r.leg, service };
   if (asConsumer) {
-    return { ...base, side: 'consumer', time: toIso(r.request_in_at), status: r.consumer_status };
+    return { ...base, side: 'consumer', time: isoOf(r.request_in_at), status: r.consumer_status };
   }
   // The provider as the caller: it pulled a message (GET /_lgsp/inbox) or acknowledged one.
   const providerCalled = r.leg === 'ack' || (r.leg === 'delivery' && r.method === 'GET');
   return providerCalled
-    ? { ...base, side: 'provider', time: toIso(r.request_in_at), status: r.consumer_status }
+    ? { ...base, side: 'provider', time: isoOf(r.request_in_at), status: r.consumer_status }
     : {
         ...base,
         side: 'provider',
-        time: toIso(r.request_out_at ?? r.request_in_at),
+        time: isoOf(r.request_out_at ?? r.request_in_at),
         status: r.provider_status,
       };
 }

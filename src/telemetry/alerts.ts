@@ -1,10 +1,10 @@
 import type { Selectable, Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import { enqueueNotification } from '../control/notifications.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { LgspError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
+import { enqueueNotification } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { AlertSeverity, Database } from '../store/schema.ts';
 

@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { type Kysely, sql } from 'kysely';
-import { canonicalJson, GENESIS_HASH } from '../control/audit.ts';
+import { chainHash, GENESIS_HASH } from '../core/hashing.ts';
+import { isoOf } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
 import { rollupWatermark, runRollups } from './rollups.ts';
 
@@ -76,7 +77,6 @@ function monthOf(year: number, monthIndex: number): Month {
 }
 
 const monthAt = (ms: number) => monthOf(new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth());
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The monthly partitions of `transactions` that exist, oldest first (the DEFAULT one left out). */
 export async function listTransactionPartitions(store: Pick<Store, 'db'>): Promise<Month[]> {
@@ -126,11 +126,11 @@ export async function ensureTransactionPartitions(
     try {
       await store.db.transaction().execute(async (trx) => {
         const t = trx as unknown as Db;
-        const bounds = sql`FOR VALUES FROM (${sql.lit(iso(m.fromMs))}) TO (${sql.lit(iso(m.toMs))})`;
+        const bounds = sql`FOR VALUES FROM (${sql.lit(isoOf(m.fromMs))}) TO (${sql.lit(isoOf(m.toMs))})`;
         await sql`CREATE TABLE ${sql.id(m.name)} (LIKE transactions INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(
           t,
         );
-        const range = sql`request_in_at >= ${iso(m.fromMs)}::timestamptz AND request_in_at < ${iso(m.toMs)}::timestamptz`;
+        const range = sql`request_in_at >= ${isoOf(m.fromMs)}::timestamptz AND request_in_at < ${isoOf(m.toMs)}::timestamptz`;
         await sql`INSERT INTO ${sql.id(m.name)} SELECT * FROM transactions_default WHERE ${range}`.execute(t);
         await sql`DELETE FROM transactions_default WHERE ${range}`.execute(t);
         await sql`ALTER TABLE transactions ATTACH PARTITION ${sql.id(m.name)} ${bounds}`.execute(t);
@@ -161,9 +161,7 @@ export interface ArchiveEntryContent {
 
 /** SHA-256 (hex) of the previous entry's hash, a newline and this entry's canonical JSON (as the audit chain). */
 export function archiveEntryHash(prevHash: string, content: ArchiveEntryContent): string {
-  return createHash('sha256')
-    .update(`${prevHash}\n${canonicalJson(content)}`)
-    .digest('hex');
+  return chainHash(prevHash, content);
 }
 
 interface ArchiveRow {
@@ -248,8 +246,8 @@ async function writeArchiveFile(
       formatVersion: ARCHIVE_FORMAT_VERSION,
       partition: m.name,
       month: m.month,
-      from: iso(m.fromMs),
-      to: iso(m.toMs),
+      from: isoOf(m.fromMs),
+      to: isoOf(m.toMs),
       rows: expected,
       createdAt,
     };
@@ -346,7 +344,7 @@ export async function runRetention(store: Store, options: RetentionOptions): Pro
       }
       if (!(await partitionExists(t, m.name))) return null; // dropped meanwhile by another node
       await sql`LOCK TABLE ${sql.id(m.name)} IN SHARE MODE`.execute(t);
-      const archivedAt = iso(nowMs);
+      const archivedAt = isoOf(nowMs);
       const file = await writeArchiveFile(t, m, options.archiveDir, archivedAt);
       const { rows: last } = await sql<{ seq: string | number; hash: string }>`SELECT seq, hash
         FROM transaction_archives ORDER BY seq DESC LIMIT 1`.execute(t);
@@ -355,8 +353,8 @@ export async function runRetention(store: Store, options: RetentionOptions): Pro
         seq: Number(last[0]?.seq ?? 0) + 1,
         partitionName: m.name,
         month: m.month,
-        rangeFrom: iso(m.fromMs),
-        rangeTo: iso(m.toMs),
+        rangeFrom: isoOf(m.fromMs),
+        rangeTo: isoOf(m.toMs),
         rowCount: file.rows,
         fileName: file.fileName,
         fileBytes: file.bytes,
@@ -390,7 +388,7 @@ export async function runRetention(store: Store, options: RetentionOptions): Pro
       }
       await sql`ALTER TABLE transactions DETACH PARTITION ${sql.id(m.name)}`.execute(t);
       await sql`DROP TABLE ${sql.id(m.name)}`.execute(t);
-      await sql`UPDATE transaction_archives SET dropped_at = ${iso(nowMs)}::timestamptz
+      await sql`UPDATE transaction_archives SET dropped_at = ${isoOf(nowMs)}::timestamptz
         WHERE partition_name = ${m.name}`.execute(t);
       return true;
     });

@@ -1,5 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import { LgspError } from '../core/errors.ts';
+import { isoOrNull } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
 import type { TransactionLeg, TransactionRow } from '../store/schema.ts';
 
@@ -58,8 +59,6 @@ export interface TransactionView {
   messageId: string | null;
 }
 
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
-
 function toView(r: Selectable<TransactionRow>): TransactionView {
   return {
     id: r.id,
@@ -80,10 +79,10 @@ function toView(r: Selectable<TransactionRow>): TransactionView {
     responseBytes: r.response_bytes,
     requestSha256: r.request_sha256,
     responseSha256: r.response_sha256,
-    requestInAt: iso(r.request_in_at)!,
-    requestOutAt: iso(r.request_out_at),
-    responseInAt: iso(r.response_in_at),
-    responseOutAt: iso(r.response_out_at)!,
+    requestInAt: isoOrNull(r.request_in_at)!,
+    requestOutAt: isoOrNull(r.request_out_at),
+    responseInAt: isoOrNull(r.response_in_at),
+    responseOutAt: isoOrNull(r.response_out_at)!,
     durationMs: r.duration_ms,
     leg: r.leg,
     messageId: r.message_id,
@@ -91,7 +90,7 @@ function toView(r: Selectable<TransactionRow>): TransactionView {
 }
 
 function encodeCursor(r: Selectable<TransactionRow>): string {
-  return Buffer.from(JSON.stringify([iso(r.request_in_at), r.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([isoOrNull(r.request_in_at), r.id])).toString('base64url');
 }
 
 function decodeCursor(cursor: string): [string, string] | null {
