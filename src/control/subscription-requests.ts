@@ -10,7 +10,7 @@ import { enqueueNotification } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { Database, SubscriptionRequestStatus } from '../store/schema.ts';
 import { recordChange } from './audit.ts';
-import type { Registry } from './registry.ts';
+import type { Registry } from './registry/index.ts';
 import { parseTimeOfUse } from './rules.ts';
 
 export type { SubscriptionRequestStatus } from '../store/schema.ts';
