@@ -4,7 +4,7 @@ import { newId } from '../../core/ids.ts';
 import type { ContactPoint, InformationSystem } from '../../core/types.ts';
 import type { Database } from '../../store/schema.ts';
 import type { ChangeEvent } from '../audit.ts';
-import type { Changed } from '../change.ts';
+import type { Changed, Command, CommandOn } from '../change.ts';
 import { requireOrganization } from '../registry/organizations.ts';
 import { createSystem } from '../registry/systems.ts';
 import { notifyDecision } from './decision-notice.ts';
@@ -63,12 +63,12 @@ function requiredText(value: string, field: string): string {
   return t;
 }
 
-export async function submitRequest(
-  trx: Transaction<Database>,
-  input: ConnectionRequestInput,
-  actor: string,
-  now: Date,
-): Promise<Changed<ConnectionRequest>> {
+export const submitRequest: Command<ConnectionRequestInput, ConnectionRequest> = async (
+  trx,
+  input,
+  actor,
+  now,
+) => {
   if (!input.isProvider && !input.isConsumer) throw new LgspError('CP_SYSTEM_ROLE_REQUIRED');
   const systemName = requiredText(input.systemName, 'systemName');
   const purpose = requiredText(input.purpose, 'purpose');
@@ -117,20 +117,17 @@ export async function submitRequest(
       },
     ],
   };
-}
+};
 
 /**
  * Approval grants the connection (R-08): the information system is created active by the registry's own
  * command, in the same transaction as the decision — a request is never approved without its system, nor a
  * system created by a decision that did not commit.
  */
-export async function approveRequest(
-  trx: Transaction<Database>,
-  id: string,
-  note: string | null | undefined,
-  actor: string,
-  now: Date,
-): Promise<Changed<{ request: ConnectionRequest; system: InformationSystem }>> {
+export const approveRequest: CommandOn<
+  string | null | undefined,
+  { request: ConnectionRequest; system: InformationSystem }
+> = async (trx, id, note, actor, now) => {
   const reason = optionalText(note);
   let system: InformationSystem | undefined;
   const changed = await transition(trx, id, 'approve', actor, now, async (current) => {
@@ -155,15 +152,9 @@ export async function approveRequest(
     };
   });
   return { result: { request: changed.result, system: system! }, events: changed.events };
-}
+};
 
-export async function rejectRequest(
-  trx: Transaction<Database>,
-  id: string,
-  reason: string,
-  actor: string,
-  now: Date,
-): Promise<Changed<ConnectionRequest>> {
+export const rejectRequest: CommandOn<string, ConnectionRequest> = async (trx, id, reason, actor, now) => {
   const why = optionalText(reason);
   if (!why) {
     throw new LgspError(
@@ -176,7 +167,7 @@ export async function rejectRequest(
     events: [],
     details: { reason: why },
   }));
-}
+};
 
 /** What a decision adds to the move: its columns, the registry's events before its own, its event's details. */
 interface Decision {
