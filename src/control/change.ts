@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Clock } from '../core/clock.ts';
+import { LgspError } from '../core/errors.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { type ChangeEvent, recordChange } from './audit.ts';
@@ -74,6 +75,19 @@ export async function runChange<T>(
   });
   if (revision !== null) for (const listener of listeners) listener(revision);
   return result;
+}
+
+/**
+ * Locks one request row until the change commits (SELECT … FOR UPDATE), so two people deciding at once take
+ * turns: the second reads the first's decision. Throws CP_REQUEST_NOT_FOUND when there is no such request.
+ */
+export async function lockRequestRow(
+  trx: Transaction<Database>,
+  table: 'connection_requests' | 'subscription_requests',
+  id: string,
+): Promise<void> {
+  const locked = await trx.selectFrom(table).select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!locked) throw new LgspError('CP_REQUEST_NOT_FOUND', id);
 }
 
 /** `runChange` bound to one store and clock, with the listeners that want to hear of every change. */
