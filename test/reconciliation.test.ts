@@ -6,12 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import { main } from '../src/cli/main.ts';
 import { LgspError } from '../src/core/errors.ts';
 import { newId } from '../src/core/ids.ts';
+import { MAX_FILE_LINES, parsePartyFile } from '../src/reports/party-file.ts';
 import {
-  MAX_FILE_LINES,
   type Party,
   type PartyRole,
   type PlatformEntry,
-  parsePartyFile,
   platformView,
   reconcile,
 } from '../src/reports/reconciliation.ts';

@@ -11,6 +11,7 @@ import {
   percentileFromBuckets,
   rollupWatermark,
 } from '../telemetry/rollups.ts';
+import { csvFile } from './csv.ts';
 
 /**
  * Statistics and reports of the activity between systems (R-07; issue 5): counts, success rate, latency and
@@ -500,19 +501,12 @@ function header(s: Statistics): string[] {
   return [...s.groupBy.map((d) => DIMENSION_HEADINGS[d]), ...MEASURES.map((k) => MEASURE_HEADINGS[k])];
 }
 
-function csvField(v: string | number | null): string {
-  if (v === null) return '';
-  const text = String(v);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 /**
  * CSV, UTF-8 with a byte-order mark (Excel opens Vietnamese text right), CRLF: the heading row first, one row per
  * group, then the totals row. The period is in the file name and the JSON, not in the file, so it parses as is.
  */
 export function statisticsCsv(s: Statistics): string {
-  const lines = [header(s), ...bodyRows(s)];
-  return `\uFEFF${lines.map((l) => l.map(csvField).join(',')).join('\r\n')}\r\n`;
+  return csvFile([header(s), ...bodyRows(s)]);
 }
 
 /** One row per group, then the totals (without groups: the totals only). */

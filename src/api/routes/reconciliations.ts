@@ -1,10 +1,10 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { LgspError } from '../../core/errors.ts';
+import { MAX_FILE_BYTES } from '../../reports/party-file.ts';
 import {
   DEFAULT_TOLERANCE_MS,
   differencesCsv,
-  MAX_FILE_BYTES,
   MAX_TOLERANCE_MS,
   type Party,
   reconcile,
