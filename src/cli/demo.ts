@@ -38,12 +38,16 @@ function startDemoUpstream(): Promise<{ url: string; child: ChildProcess }> {
 
 /** A small OpenAPI 3 document, as a provider submits with its version (R-11). */
 function openApiOf(context: string): string {
+  const [path, parameter] = context === 'dancu' ? ['/congdan', 'soDinhDanh'] : ['/doanhnghiep', 'maSoThue'];
   return JSON.stringify({
     openapi: '3.0.3',
     info: { title: `Dịch vụ ${context} (bản demo)`, version: '1.0' },
     paths: {
-      [context === 'dancu' ? '/congdan/{soDinhDanh}' : '/doanhnghiep/{maSoThue}']: {
-        get: { responses: { '200': { description: 'Thành công' } } },
+      [`${path}/{${parameter}}`]: {
+        get: {
+          parameters: [{ name: parameter, in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'Thành công' } },
+        },
       },
     },
   });

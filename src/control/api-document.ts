@@ -1,6 +1,7 @@
 import { validate } from '@readme/openapi-parser';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parseDocument } from 'yaml';
+import { LgspError } from '../core/errors.ts';
 
 /**
  * The technical document a provider submits with a version (R-11): OpenAPI 3.0/3.1 (JSON or YAML) or WSDL
@@ -37,6 +38,18 @@ export function describeApiDocumentProblem(type: ApiDocumentType, problem: ApiDo
   return `Tài liệu ${name} không hợp lệ tại ${problem.path || '/'}: ${problem.message}`;
 }
 
+/**
+ * The refusal of a submitted version whose document has problems (400 CP_DESCRIPTION_INCOMPLETE): each problem
+ * in `detail`, and in `errors` as the admin API lists field problems (`in` names the request field).
+ */
+export function apiDocumentRefusal(type: ApiDocumentType, problems: ApiDocumentProblem[]): LgspError {
+  return new LgspError(
+    'CP_DESCRIPTION_INCOMPLETE',
+    `technicalDocument: ${problems.map((p) => describeApiDocumentProblem(type, p)).join('; ')}`,
+    { errors: problems.map((p) => ({ in: 'technicalDocument', path: p.path, message: p.message })) },
+  );
+}
+
 // ── OpenAPI ──────────────────────────────────────────────────────────────────────────────────────────────────
 
 /** How many problems one answer lists at most: the first ones are what a person mends first. */
@@ -55,12 +68,13 @@ function parseOpenApiText(text: string): { value: unknown } | { problem: ApiDocu
     }
   }
   // YAML aliases are bounded (maxAliasCount) so a small text cannot expand into a huge document.
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   const first = doc.errors[0];
   if (first) {
     const at = first.linePos?.[0];
     const where = at ? ` (dòng / line ${at.line}, cột / column ${at.col})` : '';
-    return { problem: { path: '', message: `YAML sai cú pháp / malformed YAML${where}: ${first.code}` } };
+    const why = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    return { problem: { path: '', message: `YAML sai cú pháp${where} / malformed YAML: ${why}` } };
   }
   try {
     return { value: doc.toJS({ maxAliasCount: 100 }) };
@@ -168,7 +182,10 @@ async function validateOpenApi(text: string): Promise<ApiDocumentProblem[]> {
       // in place) where the problem is.
       const line = /^> *(\d+) \|/m.exec(frame);
       if (line) lines ??= pointersByLine(doc);
-      const path = line ? (lines?.[Number(line[1]) - 1] ?? '') : '';
+      const place = line ? (lines?.[Number(line[1]) - 1] ?? '') : '';
+      // A missing field is named in the path itself, as the admin API's own validation errors do.
+      const field = /^must have required property '([^']*)'$/.exec(keyword[2]!);
+      const path = field ? `${place}/${pointerEscape(field[1]!)}` : place;
       const vi = KEYWORDS_VI[keyword[1]!] ?? 'không đúng đặc tả OpenAPI';
       return { path, message: `${vi} / ${keyword[2]}` };
     }
@@ -259,7 +276,7 @@ function validateWsdl(text: string): ApiDocumentProblem[] {
   ) {
     return [
       {
-        path: root ? `/${root.name}` : '',
+        path: root ? `/${root.local}` : '',
         message:
           `gốc phải là definitions (WSDL 1.1, ${WSDL11_NS}) hoặc description (WSDL 2.0, ${WSDL20_NS}) / ` +
           'the root must be WSDL 1.1 definitions or WSDL 2.0 description in the WSDL namespace',
@@ -328,7 +345,7 @@ function checker(): Checker {
 function checkWsdl11(root: Element): ApiDocumentProblem[] {
   const c = checker();
   const tns = root.attrs['targetNamespace'];
-  const base = `/${root.name}`;
+  const base = `/${root.local}`;
   if (wsdlChildren(root, 'import', WSDL11_NS).length > 0) {
     c.problems.push({
       path: `${base}/import`,
@@ -400,7 +417,7 @@ function checkWsdl11(root: Element): ApiDocumentProblem[] {
 function checkWsdl20(root: Element): ApiDocumentProblem[] {
   const c = checker();
   const tns = root.attrs['targetNamespace'] ?? '';
-  const base = `/${root.name}`;
+  const base = `/${root.local}`;
   for (const local of ['import', 'include']) {
     if (wsdlChildren(root, local, WSDL20_NS).length > 0) {
       c.problems.push({

@@ -14,6 +14,7 @@ import type {
 } from '../core/types.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
+import { apiDocumentRefusal, validateApiDocument } from './api-document.ts';
 import { publishNotice } from './notices.ts';
 import { insertCredential, type Registry } from './registry.ts';
 
@@ -35,16 +36,6 @@ const R11_ITEMS: Array<keyof TechnicalDescription> = [
   'dataQuality',
   'dataPresentation',
 ];
-
-/** A light check that the document is what it says: OpenAPI 3 (JSON or YAML) or WSDL 1.1/2.0. */
-function looksLike(type: 'openapi' | 'wsdl', text: string): boolean {
-  if (type === 'wsdl') return /<(\w+:)?(definitions|description)[\s>]/.test(text);
-  try {
-    return String((JSON.parse(text) as { openapi?: unknown }).openapi ?? '').startsWith('3');
-  } catch {
-    return /^openapi:\s*["']?3\./m.test(text);
-  }
-}
 
 /**
  * The changing and ending of services and credentials (Articles 13–15): versions side by side with a sunset,
@@ -74,12 +65,8 @@ export class Lifecycle {
     const missing = R11_ITEMS.filter((item) => !service.description[item]?.trim());
     if (missing.length > 0)
       throw new LgspError('CP_DESCRIPTION_INCOMPLETE', `description: ${missing.join(', ')}`);
-    if (!looksLike(input.documentType, input.technicalDocument)) {
-      throw new LgspError(
-        'CP_DESCRIPTION_INCOMPLETE',
-        `technicalDocument: not an ${input.documentType === 'openapi' ? 'OpenAPI 3' : 'WSDL'} document`,
-      );
-    }
+    const problems = await validateApiDocument(input.documentType, input.technicalDocument);
+    if (problems.length > 0) throw apiDocumentRefusal(input.documentType, problems);
     return this.moveVersion(versionId, ['draft'], 'submitted', actor, (now) => ({
       technical_document: input.technicalDocument,
       technical_document_type: input.documentType,
