@@ -234,6 +234,13 @@ describe('WSDL documents', () => {
       WSDL_20.replace(/<interface[\s\S]*?<\/interface>/, ''),
     );
     assert.ok(paths(noInterface).includes('/description/interface'));
+    const wrongBinding = await validateApiDocument(
+      'wsdl',
+      WSDL_20.replace('binding="tns:ThueHttp"', 'binding="tns:Sai"'),
+    );
+    assert.deepEqual(paths(wrongBinding), [
+      "/description/service[@name='ThueService']/endpoint[@name='ThueEndpoint']",
+    ]);
   });
 
   test('the root must be WSDL in the WSDL namespace', async () => {

@@ -241,6 +241,49 @@ function qname(e: Element, value: string): { ns: string | undefined; local: stri
     : { ns: e.ns.get(value.slice(0, colon)), local: value.slice(colon + 1) };
 }
 
+/**
+ * What differs between WSDL 1.1 and 2.0, as data: the name of the abstract interface, how a binding and a
+ * service name it, what a service's endpoints are called, what an operation's messages refer to, and which
+ * inclusions of other files there are (refused: nothing is fetched).
+ */
+interface WsdlVersion {
+  ns: string;
+  root: string;
+  inclusions: string[];
+  /** `portType` (1.1) or `interface` (2.0). */
+  abstract: string;
+  /** The attribute of a binding naming its abstract interface. */
+  bindingOf: string;
+  /** The attribute of a service naming its abstract interface (WSDL 2.0 only). */
+  serviceOf: string | null;
+  endpoint: string;
+  /** What an operation's input/output/fault names: a message (1.1) or a schema element (2.0). */
+  operationRef: 'message' | 'element';
+}
+
+const WSDL_VERSIONS: WsdlVersion[] = [
+  {
+    ns: WSDL11_NS,
+    root: 'definitions',
+    inclusions: ['import'],
+    abstract: 'portType',
+    bindingOf: 'type',
+    serviceOf: null,
+    endpoint: 'port',
+    operationRef: 'message',
+  },
+  {
+    ns: WSDL20_NS,
+    root: 'description',
+    inclusions: ['import', 'include'],
+    abstract: 'interface',
+    bindingOf: 'interface',
+    serviceOf: 'interface',
+    endpoint: 'endpoint',
+    operationRef: 'element',
+  },
+];
+
 function validateWsdl(text: string): ApiDocumentProblem[] {
   // No DTD at all: entity expansion (XXE, "billion laughs") is refused before any parser sees it.
   if (/<!DOCTYPE/i.test(text)) {
@@ -264,16 +307,9 @@ function validateWsdl(text: string): ApiDocumentProblem[] {
     parseAttributeValue: false,
     parseTagValue: false,
   });
-  const roots = toElements(parser.parse(text) as XmlNode[], new Map());
-  const root = roots[0];
-  const rootNs = root && nsOf(root);
-  if (
-    !root ||
-    !(
-      (root.local === 'definitions' && rootNs === WSDL11_NS) ||
-      (root.local === 'description' && rootNs === WSDL20_NS)
-    )
-  ) {
+  const root = toElements(parser.parse(text) as XmlNode[], new Map())[0];
+  const version = root && WSDL_VERSIONS.find((v) => v.root === root.local && v.ns === nsOf(root));
+  if (!root || !version) {
     return [
       {
         path: root ? `/${root.local}` : '',
@@ -283,168 +319,122 @@ function validateWsdl(text: string): ApiDocumentProblem[] {
       },
     ];
   }
-  return rootNs === WSDL11_NS ? checkWsdl11(root) : checkWsdl20(root);
+  return checkWsdl(root, version).slice(0, MAX_PROBLEMS);
 }
-
-/** The WSDL children of `e` with this local name. */
-const wsdlChildren = (e: Element, local: string, ns: string) =>
-  e.children.filter((c) => c.local === local && nsOf(c) === ns);
 
 const at = (e: Element) => (e.attrs['name'] ? `${e.local}[@name='${e.attrs['name']}']` : e.local);
 
-/** Element declarations and types of the inline schemas, by `{namespace}local`, for checking what parts name. */
-function schemaNames(
-  root: Element,
-  wsdlNs: string,
-): { elements: Set<string>; types: Set<string>; namespaces: Set<string> } {
+/** Element declarations and types of the inline schemas, as `{namespace}local`, and their namespaces. */
+function schemaNames(typesEls: Element[]) {
   const elements = new Set<string>();
   const types = new Set<string>();
   const namespaces = new Set<string>();
-  for (const typesEl of wsdlChildren(root, 'types', wsdlNs)) {
-    for (const schema of typesEl.children.filter((c) => c.local === 'schema' && nsOf(c) === XSD_NS)) {
-      const target = schema.attrs['targetNamespace'] ?? '';
-      namespaces.add(target);
-      for (const d of schema.children.filter((c) => nsOf(c) === XSD_NS && c.attrs['name'])) {
-        if (d.local === 'element') elements.add(`{${target}}${d.attrs['name']}`);
-        if (d.local === 'complexType' || d.local === 'simpleType') types.add(`{${target}}${d.attrs['name']}`);
-      }
+  for (const schema of typesEls.flatMap((t) => t.children)) {
+    if (schema.local !== 'schema' || nsOf(schema) !== XSD_NS) continue;
+    const target = schema.attrs['targetNamespace'] ?? '';
+    namespaces.add(target);
+    for (const d of schema.children) {
+      const name = d.attrs['name'];
+      if (nsOf(d) !== XSD_NS || !name) continue;
+      if (d.local === 'element') elements.add(`{${target}}${name}`);
+      if (d.local === 'complexType' || d.local === 'simpleType') types.add(`{${target}}${name}`);
     }
   }
   return { elements, types, namespaces };
 }
 
-interface Checker {
-  problems: ApiDocumentProblem[];
-  need: (found: Element[], path: string, vi: string, en: string) => void;
-  /** A QName attribute that must name something this document defines (in its own target namespace). */
-  refersTo: (e: Element, attr: string, path: string, known: Set<string>, ns: string, what: string) => void;
-}
-
-function checker(): Checker {
+/**
+ * The structure R-11 needs to call the service: an abstract interface with operations, a binding of it, a
+ * service with endpoints of a binding; and every name one part gives another defined in the document. Names in
+ * other namespaces (imported schemas, SOAP types) are not checked: they are not fetched.
+ */
+function checkWsdl(root: Element, v: WsdlVersion): ApiDocumentProblem[] {
   const problems: ApiDocumentProblem[] = [];
-  return {
-    problems,
-    need(found, path, vi, en) {
-      if (found.length === 0) problems.push({ path, message: `thiếu ${vi} / no ${en}` });
-    },
-    refersTo(e, attr, path, known, ns, what) {
-      const value = e.attrs[attr];
-      if (value === undefined) {
-        problems.push({ path, message: `thiếu thuộc tính ${attr} / the ${attr} attribute is missing` });
-        return;
-      }
-      const q = qname(e, value);
-      if (q.ns === ns && !known.has(q.local)) {
-        problems.push({ path, message: `${attr}="${value}": không có ${what} này / no such ${what}` });
-      }
-    },
-  };
-}
-
-/** WSDL 1.1: messages, port types with operations, bindings of a port type, services with ports of a binding. */
-function checkWsdl11(root: Element): ApiDocumentProblem[] {
-  const c = checker();
-  const tns = root.attrs['targetNamespace'];
-  const base = `/${root.local}`;
-  if (wsdlChildren(root, 'import', WSDL11_NS).length > 0) {
-    c.problems.push({
-      path: `${base}/import`,
-      message:
-        'wsdl:import không được phép, hãy gộp vào một tệp / wsdl:import is refused: submit one self-contained file',
-    });
-  }
-  const messages = wsdlChildren(root, 'message', WSDL11_NS);
-  const portTypes = wsdlChildren(root, 'portType', WSDL11_NS);
-  const bindings = wsdlChildren(root, 'binding', WSDL11_NS);
-  const services = wsdlChildren(root, 'service', WSDL11_NS);
-  c.need(portTypes, `${base}/portType`, 'portType', 'portType');
-  c.need(bindings, `${base}/binding`, 'binding', 'binding');
-  c.need(services, `${base}/service`, 'service', 'service');
-  const names = (els: Element[]) => new Set(els.map((e) => e.attrs['name'] ?? ''));
-  const schema = schemaNames(root, WSDL11_NS);
-  for (const m of messages) {
-    for (const part of wsdlChildren(m, 'part', WSDL11_NS)) {
-      const path = `${base}/${at(m)}/${at(part)}`;
-      const ref = part.attrs['element'] ?? part.attrs['type'];
-      if (ref === undefined) {
-        c.problems.push({ path, message: 'part cần element hoặc type / a part needs element or type' });
-        continue;
-      }
-      const q = qname(part, ref);
-      // Only what this document declares can be checked: imported schemas are not fetched.
-      if (q.ns === undefined) {
-        c.problems.push({ path, message: `tiền tố không khai báo / undeclared prefix: ${ref}` });
-      } else if (q.ns !== XSD_NS && schema.namespaces.has(q.ns)) {
-        const known = part.attrs['element'] !== undefined ? schema.elements : schema.types;
-        if (!known.has(`{${q.ns}}${q.local}`)) {
-          c.problems.push({ path, message: `${ref}: không có trong phần types / not declared in the types` });
-        }
-      }
-    }
-  }
-  const messageNames = names(messages);
-  for (const pt of portTypes) {
-    const operations = wsdlChildren(pt, 'operation', WSDL11_NS);
-    c.need(operations, `${base}/${at(pt)}/operation`, 'operation', 'operation');
-    for (const op of operations) {
-      for (const io of op.children.filter(
-        (x) => ['input', 'output', 'fault'].includes(x.local) && nsOf(x) === WSDL11_NS,
-      )) {
-        c.refersTo(
-          io,
-          'message',
-          `${base}/${at(pt)}/${at(op)}/${io.local}`,
-          messageNames,
-          tns ?? '',
-          'message',
-        );
-      }
-    }
-  }
-  const portTypeNames = names(portTypes);
-  for (const b of bindings) c.refersTo(b, 'type', `${base}/${at(b)}`, portTypeNames, tns ?? '', 'portType');
-  const bindingNames = names(bindings);
-  for (const s of services) {
-    const ports = wsdlChildren(s, 'port', WSDL11_NS);
-    c.need(ports, `${base}/${at(s)}/port`, 'port', 'port');
-    for (const p of ports)
-      c.refersTo(p, 'binding', `${base}/${at(s)}/${at(p)}`, bindingNames, tns ?? '', 'binding');
-  }
-  return c.problems.slice(0, MAX_PROBLEMS);
-}
-
-/** WSDL 2.0: interfaces with operations, bindings of an interface, services with endpoints of a binding. */
-function checkWsdl20(root: Element): ApiDocumentProblem[] {
-  const c = checker();
   const tns = root.attrs['targetNamespace'] ?? '';
   const base = `/${root.local}`;
-  for (const local of ['import', 'include']) {
-    if (wsdlChildren(root, local, WSDL20_NS).length > 0) {
-      c.problems.push({
+  const children = (e: Element, local: string) =>
+    e.children.filter((c) => c.local === local && nsOf(c) === v.ns);
+  const need = (found: Element[], path: string, what: string) => {
+    if (found.length === 0) problems.push({ path, message: `thiếu ${what} / no ${what}` });
+  };
+  const names = (els: Element[]) => new Set(els.map((e) => e.attrs['name'] ?? ''));
+  /** A QName attribute that must name something this document defines in its own target namespace. */
+  const refersTo = (e: Element, attr: string, path: string, known: Set<string>, what: string) => {
+    const value = e.attrs[attr];
+    if (value === undefined) {
+      problems.push({ path, message: `thiếu thuộc tính ${attr} / the ${attr} attribute is missing` });
+      return;
+    }
+    const q = qname(e, value);
+    if (q.ns === tns && !known.has(q.local)) {
+      problems.push({ path, message: `${attr}="${value}": không có ${what} này / no such ${what}` });
+    }
+  };
+  const schema = schemaNames(children(root, 'types'));
+  /** A schema element or type named by a part (1.1) or an operation's message (2.0). */
+  const schemaRef = (e: Element, attr: 'element' | 'type', path: string) => {
+    const value = e.attrs[attr]!;
+    if (value.startsWith('#')) return; // WSDL 2.0's #any, #none, #other
+    const q = qname(e, value);
+    if (q.ns === undefined) {
+      problems.push({ path, message: `tiền tố không khai báo / undeclared prefix: ${value}` });
+    } else if (schema.namespaces.has(q.ns)) {
+      const known = attr === 'element' ? schema.elements : schema.types;
+      if (!known.has(`{${q.ns}}${q.local}`)) {
+        problems.push({
+          path,
+          message: `${attr}="${value}": không có trong phần types / not declared in the types`,
+        });
+      }
+    }
+  };
+
+  for (const local of v.inclusions) {
+    if (children(root, local).length > 0) {
+      problems.push({
         path: `${base}/${local}`,
         message: `${local} không được phép, hãy gộp vào một tệp / ${local} is refused: submit one self-contained file`,
       });
     }
   }
-  const interfaces = wsdlChildren(root, 'interface', WSDL20_NS);
-  const bindings = wsdlChildren(root, 'binding', WSDL20_NS);
-  const services = wsdlChildren(root, 'service', WSDL20_NS);
-  c.need(interfaces, `${base}/interface`, 'interface', 'interface');
-  c.need(bindings, `${base}/binding`, 'binding', 'binding');
-  c.need(services, `${base}/service`, 'service', 'service');
-  for (const i of interfaces) {
-    c.need(wsdlChildren(i, 'operation', WSDL20_NS), `${base}/${at(i)}/operation`, 'operation', 'operation');
+  const messages = children(root, 'message');
+  for (const m of messages) {
+    for (const part of children(m, 'part')) {
+      const path = `${base}/${at(m)}/${at(part)}`;
+      const attr =
+        part.attrs['element'] !== undefined ? 'element' : part.attrs['type'] !== undefined ? 'type' : null;
+      if (attr) schemaRef(part, attr, path);
+      else problems.push({ path, message: 'part cần element hoặc type / a part needs element or type' });
+    }
   }
-  const names = (els: Element[]) => new Set(els.map((e) => e.attrs['name'] ?? ''));
-  const interfaceNames = names(interfaces);
-  for (const b of bindings) c.refersTo(b, 'interface', `${base}/${at(b)}`, interfaceNames, tns, 'interface');
+  const abstracts = children(root, v.abstract);
+  const bindings = children(root, 'binding');
+  const services = children(root, 'service');
+  need(abstracts, `${base}/${v.abstract}`, v.abstract);
+  need(bindings, `${base}/binding`, 'binding');
+  need(services, `${base}/service`, 'service');
+  const messageNames = names(messages);
+  for (const a of abstracts) {
+    const operations = children(a, 'operation');
+    need(operations, `${base}/${at(a)}/operation`, 'operation');
+    for (const op of operations) {
+      for (const io of op.children.filter(
+        (x) => ['input', 'output', 'fault'].includes(x.local) && nsOf(x) === v.ns,
+      )) {
+        const path = `${base}/${at(a)}/${at(op)}/${io.local}`;
+        if (v.operationRef === 'message') refersTo(io, 'message', path, messageNames, 'message');
+        else if (io.attrs['element'] !== undefined) schemaRef(io, 'element', path);
+      }
+    }
+  }
+  const abstractNames = names(abstracts);
+  for (const b of bindings) refersTo(b, v.bindingOf, `${base}/${at(b)}`, abstractNames, v.abstract);
   const bindingNames = names(bindings);
   for (const s of services) {
-    c.refersTo(s, 'interface', `${base}/${at(s)}`, interfaceNames, tns, 'interface');
-    const endpoints = wsdlChildren(s, 'endpoint', WSDL20_NS);
-    c.need(endpoints, `${base}/${at(s)}/endpoint`, 'endpoint', 'endpoint');
-    for (const e of endpoints)
-      c.refersTo(e, 'binding', `${base}/${at(s)}/${at(e)}`, bindingNames, tns, 'binding');
+    if (v.serviceOf) refersTo(s, v.serviceOf, `${base}/${at(s)}`, abstractNames, v.abstract);
+    const endpoints = children(s, v.endpoint);
+    need(endpoints, `${base}/${at(s)}/${v.endpoint}`, v.endpoint);
+    for (const e of endpoints) refersTo(e, 'binding', `${base}/${at(s)}/${at(e)}`, bindingNames, 'binding');
   }
-  return c.problems.slice(0, MAX_PROBLEMS);
+  return problems;
 }
