@@ -170,6 +170,17 @@ describe('OpenAPI documents', () => {
     }
   });
 
+  test('$refs that double at every level are refused before the schema walk, not expanded', async () => {
+    const schemas: Record<string, unknown> = { L40: { type: 'string' } };
+    for (let i = 0; i < 40; i++) {
+      const next = { $ref: `#/components/schemas/L${i + 1}` };
+      schemas[`L${i}`] = { type: 'object', properties: { a: next, b: next } };
+    }
+    const doc = { openapi: '3.0.3', info: INFO, paths: {}, components: { schemas } };
+    const [problem] = await validateApiDocument('openapi', JSON.stringify(doc));
+    assert.match(problem!.message, /the document expands to more than 1000000 values/);
+  });
+
   test('not OpenAPI 3, or not even JSON/YAML', async () => {
     const swagger = await validateApiDocument(
       'openapi',

@@ -29,7 +29,16 @@ export async function validateApiDocument(
   type: ApiDocumentType,
   text: string,
 ): Promise<ApiDocumentProblem[]> {
-  return type === 'openapi' ? validateOpenApi(text) : validateWsdl(text);
+  try {
+    return type === 'openapi' ? await validateOpenApi(text) : validateWsdl(text);
+  } catch (err) {
+    // What a parser gives up on (nesting too deep for the stack, a construct it does not support) is still the
+    // document's problem, answered as such — not a server error.
+    const why = err instanceof Error ? err.message.slice(0, 300) : String(err);
+    return [
+      { path: '', message: `không kiểm tra được tài liệu / the document could not be checked: ${why}` },
+    ];
+  }
 }
 
 /** One line a person reads: `Tài liệu OpenAPI không hợp lệ tại /paths/~1x/get: … / …`. */
@@ -54,6 +63,8 @@ export function apiDocumentRefusal(type: ApiDocumentType, problems: ApiDocumentP
 
 /** How many problems one answer lists at most: the first ones are what a person mends first. */
 const MAX_PROBLEMS = 20;
+/** Bound on a document with its `$ref`s resolved (see `expandedSize`). */
+const MAX_EXPANDED_VALUES = 1_000_000;
 
 const pointerEscape = (s: string) => s.replaceAll('~', '~0').replaceAll('/', '~1');
 
@@ -97,6 +108,56 @@ function collectRefs(value: unknown, path: string, out: Array<{ ref: string; pat
       else collectRefs(v, `${path}/${pointerEscape(key)}`, out);
     }
   }
+}
+
+/** The value at a `#/…` fragment (RFC 6901 in a URI fragment), or undefined. */
+function atPointer(doc: unknown, fragment: string): unknown {
+  let value = doc;
+  let pointer = fragment;
+  try {
+    pointer = decodeURIComponent(fragment);
+  } catch {
+    // Not percent-encoded after all: read as written.
+  }
+  if (pointer === '') return value;
+  for (const token of pointer.slice(1).split('/')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[token.replaceAll('~1', '/').replaceAll('~0', '~')];
+  }
+  return value;
+}
+
+/**
+ * How many values the document holds once every internal `$ref` is replaced by its target (a cycle counted
+ * once), stopping past `limit`. Refs to refs can double at each level, so a small text could otherwise make the
+ * schema validation walk billions of values.
+ */
+function expandedSize(doc: unknown, limit: number): number {
+  const memo = new Map<string, number>();
+  const open = new Set<string>();
+  const sizeOfRef = (ref: string): number => {
+    const known = memo.get(ref);
+    if (known !== undefined) return known;
+    if (open.has(ref)) return 1;
+    open.add(ref);
+    const target = atPointer(doc, ref.slice(1));
+    const n = target === undefined ? 1 : sizeOf(target);
+    open.delete(ref);
+    memo.set(ref, n);
+    return n;
+  };
+  const sizeOf = (value: unknown): number => {
+    if (value === null || typeof value !== 'object') return 1;
+    const ref = (value as { $ref?: unknown }).$ref;
+    if (typeof ref === 'string' && ref.startsWith('#')) return sizeOfRef(ref);
+    let n = 1;
+    for (const v of Object.values(value)) {
+      n += sizeOf(v);
+      if (n > limit) break;
+    }
+    return n;
+  };
+  return sizeOf(doc);
 }
 
 /**
@@ -158,6 +219,16 @@ async function validateOpenApi(text: string): Promise<ApiDocumentProblem[]> {
         `tham chiếu ra ngoài tài liệu không được phép, hãy gộp vào một tệp: ${r.ref.slice(0, 200)} / ` +
         'an external $ref is refused (no URL or file is fetched): bundle the document into one file',
     }));
+  }
+  if (expandedSize(doc, MAX_EXPANDED_VALUES) > MAX_EXPANDED_VALUES) {
+    return [
+      {
+        path: '',
+        message:
+          `tài liệu quá lớn khi thay các $ref bằng nội dung (hơn ${MAX_EXPANDED_VALUES} giá trị) / the document ` +
+          `expands to more than ${MAX_EXPANDED_VALUES} values once its $refs are resolved`,
+      },
+    ];
   }
   // The parser only ever sees this object: with no resolver for URLs or files, nothing outside it can be read.
   const result = await validate(doc as Parameters<typeof validate>[0], {
