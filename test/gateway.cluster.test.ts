@@ -16,6 +16,20 @@ import { seedProvince } from './helpers/seed.ts';
 import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
 import { startUpstream } from './helpers/upstream.ts';
 
+/** The status of a token request for this credential, on a fresh connection (so it may reach any worker). */
+async function tokenStatus(
+  gatewayUrl: string,
+  cred: { consumerKey: string; consumerSecret: string },
+): Promise<number> {
+  const r = await fetch(`${gatewayUrl}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
+    body: `grant_type=client_credentials&client_id=${cred.consumerKey}&client_secret=${cred.consumerSecret}`,
+  });
+  await r.arrayBuffer();
+  return r.status;
+}
+
 /** LGSP_GATEWAY_WORKERS=2: the gateway in two worker processes, the store and recorder in the primary. */
 describe('gateway in worker processes', () => {
   let platform: Platform;
@@ -77,15 +91,7 @@ describe('gateway in worker processes', () => {
   test('a revocation reaches every worker within 1 s', async () => {
     const cred = await platform.registry.issueCredential(seed.consumerSystem.id, 'production', 'test');
     await platform.snapshots.refresh();
-    await within(1_000, async () => {
-      const r = await fetch(`${platform.gatewayUrl}/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
-        body: `grant_type=client_credentials&client_id=${cred.consumerKey}&client_secret=${cred.consumerSecret}`,
-      });
-      await r.arrayBuffer();
-      return r.status === 200;
-    });
+    await within(1_000, async () => (await tokenStatus(platform.gatewayUrl, cred)) === 200);
     const token = await getToken(platform.gatewayUrl, cred.consumerKey, cred.consumerSecret);
     await platform.registry.revokeCredential(cred.id, 'test');
     await within(1_000, async () => {
@@ -114,16 +120,7 @@ describe('gateway in worker processes', () => {
     // Every worker has the new snapshot once each of them hands out a token for the new credential.
     await within(5_000, async () => {
       const statuses = await Promise.all(
-        Array.from({ length: 4 }, () =>
-          fetch(`${platform.gatewayUrl}/token`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
-            body: `grant_type=client_credentials&client_id=${cred.consumerKey}&client_secret=${cred.consumerSecret}`,
-          }).then(async (r) => {
-            await r.arrayBuffer();
-            return r.status;
-          }),
-        ),
+        Array.from({ length: 4 }, () => tokenStatus(platform.gatewayUrl, cred)),
       );
       return statuses.every((s) => s === 200);
     });
@@ -216,15 +213,7 @@ for (const setup of asyncSetups) {
       );
       const cred = await registry.issueCredential(src.id, 'production', 'test');
       await platform.snapshots.refresh();
-      await within(5_000, async () => {
-        const r = await fetch(`${platform.gatewayUrl}/token`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
-          body: `grant_type=client_credentials&client_id=${cred.consumerKey}&client_secret=${cred.consumerSecret}`,
-        });
-        await r.arrayBuffer();
-        return r.status === 200;
-      });
+      await within(5_000, async () => (await tokenStatus(platform.gatewayUrl, cred)) === 200);
       token = await getToken(platform.gatewayUrl, cred.consumerKey, cred.consumerSecret);
     });
     after(async () => {

@@ -260,7 +260,8 @@ export const ERRORS = {
   GW_INTERNAL: {
     status: 500,
     titleVi: 'Lỗi hệ thống tại cổng kết nối; lời gọi đã được ghi nhật ký với mã giao dịch',
-    title: 'The gateway failed unexpectedly; the call is recorded under its transaction id (see the server log)',
+    title:
+      'The gateway failed unexpectedly; the call is recorded under its transaction id (see the server log)',
   },
   CP_SUNSET_TOO_EARLY: {
     status: 400,

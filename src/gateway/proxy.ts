@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { TransactionRecord } from '../telemetry/record.ts';
+import { noteService, type TransactionRecord } from '../telemetry/record.ts';
 import type { CompiledSnapshot, Route, Upstream } from './compiled-snapshot.ts';
 import { type GatewayContext, poolFor } from './context.ts';
 import { refuse } from './exchange.ts';
@@ -44,12 +44,7 @@ export function proxy(
   const segments = path.split('/');
   const route = routeFor(snapshot, path, segments);
   if (!route.ok) return refuse(ctx, res, rec, route);
-  rec.serviceId = route.serviceId;
-  rec.serviceContext = route.context;
-  rec.versionId = route.versionId;
-  rec.version = route.version;
-  rec.providerSystemId = route.providerSystemId;
-  rec.providerOrgCode = route.providerOrgCode;
+  noteService(rec, route);
   const start = route.prefixSegments;
   const canonical = resourcePath(segments, start);
   if (!canonical.ok) return refuse(ctx, res, rec, canonical);

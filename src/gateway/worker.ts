@@ -86,7 +86,9 @@ const gateway = createGateway({
   snapshots,
   records: sink,
   quotas,
-  ...(asyncPath ? { messaging: asyncPath.messaging, onMessageAccepted: () => send({ type: 'accepted' }) } : {}),
+  ...(asyncPath
+    ? { messaging: asyncPath.messaging, onMessageAccepted: () => send({ type: 'accepted' }) }
+    : {}),
 });
 
 const sync = setInterval(() => {

@@ -7,7 +7,12 @@ import { LgspError } from '../core/errors.ts';
 import { SequentialIds } from '../core/ids.ts';
 import { ENVIRONMENTS } from '../core/types.ts';
 import type { TransactionLeg } from '../store/schema.ts';
-import { newTransactionRecord, type RecordSink, type TransactionRecord } from '../telemetry/record.ts';
+import {
+  newTransactionRecord,
+  noteService,
+  type RecordSink,
+  type TransactionRecord,
+} from '../telemetry/record.ts';
 import type { Destination, Destinations, Messaging } from './messaging.ts';
 import type { Claim, MessageMeta } from './port.ts';
 
@@ -262,12 +267,7 @@ export function messageLegRecord(
   const rec = newTransactionRecord(ids.next('txn', nowMs), 'POST', '', leg, nowMs);
   rec.consumerSystemId = meta.sourceSystemId;
   rec.consumerOrgCode = destinations.systems.get(meta.sourceSystemId)?.organizationCode ?? null;
-  rec.providerSystemId = route.providerSystemId;
-  rec.providerOrgCode = route.providerOrgCode;
-  rec.serviceId = route.serviceId;
-  rec.serviceContext = route.context;
-  rec.versionId = route.versionId;
-  rec.version = route.version;
+  noteService(rec, route);
   rec.environment = meta.environment;
   rec.messageId = meta.id;
   return rec;

@@ -92,3 +92,23 @@ export function newTransactionRecord(
     messageId: null,
   };
 }
+
+/** Names on a record the service version a transaction went to and its provider (a route, or a message's destination). */
+export function noteService(
+  rec: TransactionRecord,
+  service: {
+    serviceId: string;
+    context: string;
+    versionId: string;
+    version: string;
+    providerSystemId: string;
+    providerOrgCode: string;
+  },
+): void {
+  rec.serviceId = service.serviceId;
+  rec.serviceContext = service.context;
+  rec.versionId = service.versionId;
+  rec.version = service.version;
+  rec.providerSystemId = service.providerSystemId;
+  rec.providerOrgCode = service.providerOrgCode;
+}
