@@ -11,8 +11,6 @@ import { proxy } from './proxy.ts';
 import { tokenEndpoint } from './token-endpoint.ts';
 import type { TokenClaims } from './tokens.ts';
 
-export type { GatewayDeps } from './context.ts';
-
 export interface Gateway {
   server: Server;
   listen(port?: number, host?: string): Promise<string>;
