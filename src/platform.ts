@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createAdminApi } from './api/server.ts';
 import { Accounts } from './control/accounts.ts';
 import { sealUnchainedAuditEvents } from './control/audit.ts';
-import { Lifecycle } from './control/lifecycle.ts';
+import { Lifecycle } from './control/lifecycle/index.ts';
 import { Registry } from './control/registry.ts';
 import { ensureSigningKey, storeSnapshotSource } from './control/snapshot.ts';
 import { type Clock, systemClock } from './core/clock.ts';

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { createAdminApi } from '../src/api/server.ts';
 import { Accounts } from '../src/control/accounts.ts';
-import { Lifecycle } from '../src/control/lifecycle.ts';
+import { Lifecycle } from '../src/control/lifecycle/index.ts';
 import { Registry } from '../src/control/registry.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';

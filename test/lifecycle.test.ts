@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { Lifecycle } from '../src/control/lifecycle.ts';
+import { Lifecycle } from '../src/control/lifecycle/index.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { LgspError } from '../src/core/errors.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';

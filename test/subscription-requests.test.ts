@@ -8,7 +8,7 @@ import { createAdminApi } from '../src/api/server.ts';
 import { main } from '../src/cli/main.ts';
 import { Accounts } from '../src/control/accounts.ts';
 import { Registry } from '../src/control/registry.ts';
-import { SubscriptionRequests } from '../src/control/subscription-requests.ts';
+import { SubscriptionRequests } from '../src/control/subscription-requests/index.ts';
 import { type Clock, ManualClock } from '../src/core/clock.ts';
 import { ConfigError, loadConfig } from '../src/core/config.ts';
 import { LgspError } from '../src/core/errors.ts';

@@ -1,5 +1,5 @@
 import type { Accounts } from '../control/accounts.ts';
-import type { Lifecycle } from '../control/lifecycle.ts';
+import type { Lifecycle } from '../control/lifecycle/index.ts';
 import type { Registry } from '../control/registry.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConnectionRequests } from '../control/connection-requests.ts';
-import { SubscriptionRequests, type WorkflowSettings } from '../control/subscription-requests.ts';
+import { SubscriptionRequests, type WorkflowSettings } from '../control/subscription-requests/index.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { newSecret } from '../core/ids.ts';
 import type { ContactPoint } from '../core/types.ts';

@@ -1,8 +1,8 @@
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
-import type { Clock } from '../core/clock.ts';
-import { LgspError } from '../core/errors.ts';
-import { isoOrNull } from '../core/time.ts';
+import type { Clock } from '../../core/clock.ts';
+import { LgspError } from '../../core/errors.ts';
+import { isoOrNull } from '../../core/time.ts';
 import type {
   IssuedCredential,
   Notice,
@@ -11,11 +11,11 @@ import type {
   ServiceVersion,
   TechnicalDescription,
   VersionStatus,
-} from '../core/types.ts';
-import type { Store } from '../store/port.ts';
-import type { Database } from '../store/schema.ts';
-import { publishNotice } from './notices.ts';
-import { insertCredential, type Registry } from './registry.ts';
+} from '../../core/types.ts';
+import type { Store } from '../../store/port.ts';
+import type { Database } from '../../store/schema.ts';
+import { publishNotice } from '../notices.ts';
+import { insertCredential, type Registry } from '../registry.ts';
 
 const DAY_MS = 86_400_000;
 /** the current version keeps running at least 180 days after its successor is published. */
