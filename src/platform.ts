@@ -3,7 +3,7 @@ import { createAdminApi } from './api/server.ts';
 import { Accounts } from './control/accounts.ts';
 import { sealUnchainedAuditEvents } from './control/audit.ts';
 import { Lifecycle } from './control/lifecycle/index.ts';
-import { Registry } from './control/registry.ts';
+import { Registry } from './control/registry/index.ts';
 import { ensureSigningKey, storeSnapshotSource } from './control/snapshot.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import type { Config } from './core/config.ts';

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { createAdminApi } from '../src/api/server.ts';
 import { Accounts } from '../src/control/accounts.ts';
 import { Lifecycle } from '../src/control/lifecycle/index.ts';
-import { Registry } from '../src/control/registry.ts';
+import { Registry } from '../src/control/registry/index.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';

@@ -12,7 +12,7 @@ import { Accounts } from '../src/control/accounts.ts';
 import { verifyAuditChain } from '../src/control/audit-verify.ts';
 import { ConnectionRequests } from '../src/control/connection-requests.ts';
 import { Lifecycle } from '../src/control/lifecycle/index.ts';
-import { Registry } from '../src/control/registry.ts';
+import { Registry } from '../src/control/registry/index.ts';
 import { ensureSigningKey } from '../src/control/snapshot.ts';
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { ManualClock } from '../src/core/clock.ts';

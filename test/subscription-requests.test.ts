@@ -7,7 +7,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createAdminApi } from '../src/api/server.ts';
 import { main } from '../src/cli/main.ts';
 import { Accounts } from '../src/control/accounts.ts';
-import { Registry } from '../src/control/registry.ts';
+import { Registry } from '../src/control/registry/index.ts';
 import { SubscriptionRequests } from '../src/control/subscription-requests/index.ts';
 import { type Clock, ManualClock } from '../src/core/clock.ts';
 import { ConfigError, loadConfig } from '../src/core/config.ts';

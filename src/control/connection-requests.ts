@@ -7,7 +7,7 @@ import { enqueueNotification } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { recordChange } from './audit.ts';
-import type { Registry } from './registry.ts';
+import type { Registry } from './registry/index.ts';
 
 export type ConnectionRequestStatus = 'submitted' | 'approved' | 'rejected';
 

@@ -15,7 +15,8 @@ import type {
 import type { Store } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { publishNotice } from '../notices.ts';
-import { insertCredential, type Registry } from '../registry.ts';
+import { insertCredential } from '../registry/credentials.ts';
+import type { Registry } from '../registry/index.ts';
 
 const DAY_MS = 86_400_000;
 /** the current version keeps running at least 180 days after its successor is published. */

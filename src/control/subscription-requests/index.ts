@@ -2,7 +2,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Environment } from '../../core/types.ts';
 import type { Store } from '../../store/port.ts';
 import type { SubscriptionRequestStatus } from '../../store/schema.ts';
-import type { Registry } from '../registry.ts';
+import type { Registry } from '../registry/index.ts';
 import { type CollectedCredential, collectCredential } from './collect.ts';
 import {
   requestProduction,

@@ -5,7 +5,7 @@ import { isoOf, isoOrNull } from '../../core/time.ts';
 import { deadlineOf, type WorkingCalendar, workingDaysBetween } from '../../core/working-days.ts';
 import type { Store } from '../../store/port.ts';
 import type { Database, SubscriptionRequestStatus } from '../../store/schema.ts';
-import type { Registry } from '../registry.ts';
+import type { Registry } from '../registry/index.ts';
 
 /** How long a waiting request has waited, against the deadline (Decree 194/2025: 2 working days). */
 export interface RequestAge {
