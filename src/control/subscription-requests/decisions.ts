@@ -1,11 +1,11 @@
 import type { Transaction } from 'kysely';
 import { LgspError } from '../../core/errors.ts';
-import { sha256Hex } from '../../core/hashing.ts';
-import { newId, newSecret } from '../../core/ids.ts';
 import type { Environment } from '../../core/types.ts';
 import type { Database } from '../../store/schema.ts';
-import { recordChange } from '../audit.ts';
-import { parseTimeOfUse } from '../rules.ts';
+import type { ChangeEvent } from '../audit.ts';
+import type { Changed } from '../change.ts';
+import { issueCredential } from '../registry/credentials.ts';
+import { grantSubscription, requireSubscription, updateSubscription } from '../registry/subscriptions.ts';
 import type { RequestRow, RequestsContext, SubscriptionRequest } from './queries.ts';
 import { transition } from './workflow.ts';
 
@@ -44,9 +44,12 @@ export async function approve(
     if (version.status !== 'published' && version.status !== 'deprecated') {
       throw new LgspError('CP_VERSION_NOT_PUBLISHED', `${request.version_id}: ${version.status}`);
     }
-    const subscriptionId = await grantSubscription(trx, request, environment, now, actor);
-    const credentialId = await issueCredentialIfNone(trx, request, environment, now, actor);
+    const subscription = await grantRequested(trx, request, environment, actor, now);
+    const credential = await issueCredentialIfNone(trx, request, environment, actor, now);
+    const subscriptionId = subscription.result;
+    const credentialId = credential.result;
     return {
+      events: [...subscription.events, ...credential.events],
       set:
         environment === 'sandbox'
           ? { sandbox_subscription_id: subscriptionId, sandbox_credential_id: credentialId }
@@ -82,115 +85,73 @@ export async function reject(
 ): Promise<SubscriptionRequest> {
   const list = reasonList(reasons, 'lý do từ chối');
   return transition(ctx, 'reject', id, actor, async ({ trx, row, now }) => {
-    if (row!.sandbox_subscription_id) {
-      const revoked = await trx
-        .updateTable('subscriptions')
-        .set({ status: 'revoked', updated_at: now })
-        .where('id', '=', row!.sandbox_subscription_id)
-        .where('status', '!=', 'revoked')
-        .returning('id')
-        .executeTakeFirst();
-      if (revoked) {
-        await recordChange(
-          trx,
-          {
-            actor,
-            action: 'subscription.revoke',
-            objectType: 'subscription',
-            objectId: revoked.id,
-            details: { subscriptionRequestId: id },
-          },
-          now.getTime(),
-        );
-      }
-    }
-    return { reasons: list, details: { from: row!.status, reasons: list } };
+    const sandboxId = row!.sandbox_subscription_id;
+    const sandbox = sandboxId ? await requireSubscription(trx, sandboxId) : null;
+    const revoked =
+      sandbox && sandbox.status !== 'revoked'
+        ? (await updateSubscription(trx, sandbox.id, { status: 'revoked' }, actor, now)).events
+        : [];
+    return {
+      events: fromRequest(revoked, { subscriptionRequestId: id }),
+      reasons: list,
+      details: { from: row!.status, reasons: list },
+    };
   });
 }
 
+/** The request behind an object an approval or a refusal changed, in that object's audit event. */
+function fromRequest(events: ChangeEvent[], details: Record<string, unknown>): ChangeEvent[] {
+  return events.map((e) => ({ ...e, details: { ...e.details, ...details } }));
+}
+
 /**
- * The subscription the approval grants, with the request's quotas and window. A subscription revoked earlier
- * (the system stopped using the version, R-21) is activated again with the new terms; a live one is refused.
+ * The subscription the approval grants, with the request's quotas and window (registry/subscriptions.ts: a
+ * subscription revoked earlier, R-21, is activated again with the new terms; a live one is refused).
  */
-async function grantSubscription(
+async function grantRequested(
   trx: Transaction<Database>,
   row: RequestRow,
   environment: Environment,
-  now: Date,
   actor: string,
-): Promise<string> {
-  const window = parseTimeOfUse(row.time_of_use);
-  const terms = {
-    status: 'active' as const,
-    quota_per_day: row.frequency_per_day,
-    quota_per_minute: row.frequency_per_minute,
-    window_start: window?.start ?? null,
-    window_end: window?.end ?? null,
-    updated_at: now,
-  };
-  const existing = await trx
-    .selectFrom('subscriptions')
-    .select(['id', 'status'])
-    .where('system_id', '=', row.system_id)
-    .where('version_id', '=', row.version_id)
-    .where('environment', '=', environment)
-    .executeTakeFirst();
-  if (existing && existing.status !== 'revoked') {
-    throw new LgspError(
-      'CP_SUBSCRIPTION_EXISTS',
-      `${existing.id}: ${row.system_id} ${row.context} ${row.version} ${environment}`,
-    );
-  }
-  const subscriptionId = existing?.id ?? newId('sub', now.getTime());
-  if (existing) {
-    await trx.updateTable('subscriptions').set(terms).where('id', '=', existing.id).execute();
-  } else {
-    await trx
-      .insertInto('subscriptions')
-      .values({
-        id: subscriptionId,
-        system_id: row.system_id,
-        version_id: row.version_id,
-        environment,
-        created_at: now,
-        ...terms,
-      })
-      .execute();
-  }
-  await recordChange(
+  now: Date,
+): Promise<Changed<string>> {
+  const granted = await grantSubscription(
     trx,
     {
-      actor,
-      action: existing ? 'subscription.activate' : 'subscription.create',
-      objectType: 'subscription',
-      objectId: subscriptionId,
-      details: {
-        systemId: row.system_id,
-        versionId: row.version_id,
-        environment,
-        quotaPerDay: row.frequency_per_day,
-        quotaPerMinute: row.frequency_per_minute,
-        timeOfUse: row.time_of_use,
-        subscriptionRequestId: row.id,
-      },
+      systemId: row.system_id,
+      versionId: row.version_id,
+      environment,
+      quotaPerDay: row.frequency_per_day,
+      quotaPerMinute: row.frequency_per_minute,
+      timeOfUse: row.time_of_use,
     },
-    now.getTime(),
+    actor,
+    now,
   );
-  return subscriptionId;
+  const details = {
+    systemId: row.system_id,
+    versionId: row.version_id,
+    environment,
+    quotaPerDay: row.frequency_per_day,
+    quotaPerMinute: row.frequency_per_minute,
+    timeOfUse: row.time_of_use,
+    subscriptionRequestId: row.id,
+  };
+  return { result: granted.result.id, events: fromRequest(granted.events, details) };
 }
 
 /**
  * A credential for the environment when the system has no active one; null when it has (its key serves every
- * subscription of the system). The secret generated here is discarded unseen: the consumer's own secret is made
- * when it collects (see `collectCredential`), so the credential cannot be used before then.
+ * subscription of the system). The secret the registry's command answers is discarded unseen here: the
+ * consumer's own secret is made when it collects (collect.ts), so the credential cannot be used before then.
  */
 async function issueCredentialIfNone(
   trx: Transaction<Database>,
   row: RequestRow,
   environment: Environment,
-  now: Date,
   actor: string,
-): Promise<string | null> {
+  now: Date,
+): Promise<Changed<string | null>> {
   const active = await trx
     .selectFrom('credentials')
     .select('id')
@@ -199,33 +160,10 @@ async function issueCredentialIfNone(
     .where('status', '=', 'active')
     .where('replaced_by', 'is', null)
     .executeTakeFirst();
-  if (active) return null;
-  const id = newId('cred', now.getTime());
-  // The consumer key is public (it names the credential in logs and tokens), as Registry.issueCredential makes it.
-  const consumerKey = newSecret().replace(/[-_]/g, '').slice(0, 20);
-  await trx
-    .insertInto('credentials')
-    .values({
-      id,
-      system_id: row.system_id,
-      environment,
-      consumer_key: consumerKey,
-      secret_sha256: sha256Hex(newSecret()),
-      status: 'active',
-      created_at: now,
-      revoked_at: null,
-    })
-    .execute();
-  await recordChange(
-    trx,
-    {
-      actor,
-      action: 'credential.issue',
-      objectType: 'credential',
-      objectId: id,
-      details: { systemId: row.system_id, environment, consumerKey, subscriptionRequestId: row.id },
-    },
-    now.getTime(),
-  );
-  return id;
+  if (active) return { result: null, events: [] };
+  const issued = await issueCredential(trx, { systemId: row.system_id, environment }, actor, now);
+  return {
+    result: issued.result.id,
+    events: fromRequest(issued.events, { subscriptionRequestId: row.id }),
+  };
 }

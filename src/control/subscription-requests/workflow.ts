@@ -2,6 +2,7 @@ import type { Insertable, Transaction, Updateable } from 'kysely';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Database, SubscriptionRequestStatus } from '../../store/schema.ts';
+import type { ChangeEvent } from '../audit.ts';
 import { notifyDecision } from './decision-letter.ts';
 import {
   lockRequest,
@@ -90,7 +91,9 @@ export interface Step<T> {
   set?: Updateable<Database['subscription_requests']>;
   /** The reasons of a refusal or of what must be completed; a move to another state clears them otherwise. */
   reasons?: string[];
-  /** The audit event's details. */
+  /** The audit events of other objects the step changed (registry commands), written before the request's. */
+  events?: ChangeEvent[];
+  /** The details of the request's own audit event. */
   details: Record<string, unknown>;
   /** What the caller gets, when not the request itself (a collected credential). */
   result?: T;
@@ -110,7 +113,7 @@ function resolveTarget(move: RequestMove, row: RequestRow | null): SubscriptionR
 }
 
 /**
- * The one way a request moves: in one change (transaction, audit event, revision bump) it locks the request and
+ * The one way a request moves: in one change (change.ts: transaction, audit events, revision bump) it locks the request and
  * checks the move is legal from its state (so two people acting at once cannot both move it: the second sees the
  * first's result), runs the step, writes the new state with the columns every move of its kind writes — a
  * waiting stage restarts the deadline clock (Decree 194/2025), a decision is signed — and tells the consumer of
@@ -124,7 +127,7 @@ export async function transition<T = SubscriptionRequest>(
   step: (s: StepContext) => Promise<Step<T>>,
 ): Promise<T> {
   const move = REQUEST_MOVES[action];
-  return ctx.registry.change(async (trx, now) => {
+  return ctx.registry.changes.run(async (trx, now) => {
     const row = id === null ? null : await lockRequest(trx, id);
     if (row && !move.from.includes(row.status)) {
       throw new LgspError(
@@ -183,15 +186,13 @@ export async function transition<T = SubscriptionRequest>(
       if (move.by === 'reviewer') await notifyDecision(trx, request, now.getTime());
       result = request as T;
     }
-    return {
-      result,
-      event: {
-        actor,
-        action: `subscription_request.${action}`,
-        objectType: 'subscription_request',
-        objectId: requestId,
-        details: out.details,
-      },
+    const event: ChangeEvent = {
+      actor,
+      action: `subscription_request.${action}`,
+      objectType: 'subscription_request',
+      objectId: requestId,
+      details: out.details,
     };
+    return { result, events: [...(out.events ?? []), event] };
   });
 }
