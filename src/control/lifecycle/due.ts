@@ -1,6 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../store/schema.ts';
-import type { ChangeEvent } from '../audit.ts';
 import { revokeUnneededCredentials } from './credentials.ts';
 import { type LifecycleContext, moveVersionIfIn } from './workflow.ts';
 
@@ -11,10 +10,10 @@ export interface DueReport {
   revokedCredentials: string[];
 }
 
-/** One thing carried out: its audit event, and the credentials it revoked on the way (a decommission). */
+/** One row carried out: its audit event's details, and the credentials it revoked on the way (a decommission). */
 interface CarriedOut {
-  event: ChangeEvent;
-  revokedCredentials: string[];
+  details: Record<string, unknown>;
+  revokedCredentials?: string[];
 }
 
 /**
@@ -25,11 +24,16 @@ interface CarriedOut {
  */
 interface DueRule {
   reportAs: keyof DueReport;
+  /** The audit event of each row carried out. */
+  action: string;
+  objectType: string;
   due(db: Kysely<Database>, now: Date): Promise<string[]>;
-  carryOut(trx: Transaction<Database>, id: string, at: Date, actor: string): Promise<CarriedOut | null>;
+  carryOut(trx: Transaction<Database>, id: string, at: Date): Promise<CarriedOut | null>;
 }
 
-const ids = (rows: Array<{ id: string }>) => rows.map((r) => r.id);
+/** The ids a query selects. */
+const ids = async (query: { execute(): Promise<Array<{ id: string }>> }) =>
+  (await query.execute()).map((r) => r.id);
 
 /**
  * What falls due (R-18, R-19, R-21): versions past their sunset are retired; services past their decommission
@@ -39,41 +43,32 @@ const ids = (rows: Array<{ id: string }>) => rows.map((r) => r.id);
 const DUE_RULES: readonly DueRule[] = [
   {
     reportAs: 'retiredVersions',
-    due: async (db, now) =>
+    action: 'version.retire',
+    objectType: 'service_version',
+    due: (db, now) =>
       ids(
-        await db
+        db
           .selectFrom('service_versions')
           .select('id')
           .where('status', '=', 'deprecated')
-          .where('sunset_at', '<=', now)
-          .execute(),
+          .where('sunset_at', '<=', now),
       ),
-    carryOut: async (trx, id, at, actor) =>
-      (await moveVersionIfIn(trx, id, 'retire', {}, at))
-        ? {
-            event: {
-              actor,
-              action: 'version.retire',
-              objectType: 'service_version',
-              objectId: id,
-              details: { reason: 'sunset' },
-            },
-            revokedCredentials: [],
-          }
-        : null,
+    carryOut: async (trx, id, at) =>
+      (await moveVersionIfIn(trx, id, 'retire', {}, at)) ? { details: { reason: 'sunset' } } : null,
   },
   {
     reportAs: 'decommissionedServices',
-    due: async (db, now) =>
+    action: 'service.decommission',
+    objectType: 'service',
+    due: (db, now) =>
       ids(
-        await db
+        db
           .selectFrom('services')
           .select('id')
           .where('decommission_at', '<=', now)
-          .where('decommissioned_at', 'is', null)
-          .execute(),
+          .where('decommissioned_at', 'is', null),
       ),
-    carryOut: async (trx, id, at, actor) => {
+    carryOut: async (trx, id, at) => {
       const ended = await trx
         .updateTable('services')
         .set({ decommissioned_at: at, updated_at: at })
@@ -83,8 +78,8 @@ const DUE_RULES: readonly DueRule[] = [
         .returning('id')
         .executeTakeFirst();
       if (!ended) return null;
-      const versionIds = ids(
-        await trx.selectFrom('service_versions').select('id').where('service_id', '=', id).execute(),
+      const versionIds = await ids(
+        trx.selectFrom('service_versions').select('id').where('service_id', '=', id),
       );
       if (versionIds.length > 0) {
         await trx
@@ -108,30 +103,22 @@ const DUE_RULES: readonly DueRule[] = [
         subs.map((s) => ({ systemId: s.system_id, environment: s.environment })),
         at,
       );
-      return {
-        event: {
-          actor,
-          action: 'service.decommission',
-          objectType: 'service',
-          objectId: id,
-          details: { revokedSubscriptions: subs.length, revokedCredentials },
-        },
-        revokedCredentials,
-      };
+      return { details: { revokedSubscriptions: subs.length, revokedCredentials }, revokedCredentials };
     },
   },
   {
     reportAs: 'revokedCredentials',
-    due: async (db, now) =>
+    action: 'credential.revoke',
+    objectType: 'credential',
+    due: (db, now) =>
       ids(
-        await db
+        db
           .selectFrom('credentials')
           .select('id')
           .where('status', '=', 'active')
-          .where('expires_at', '<=', now)
-          .execute(),
+          .where('expires_at', '<=', now),
       ),
-    carryOut: async (trx, id, at, actor) => {
+    carryOut: async (trx, id, at) => {
       const revoked = await trx
         .updateTable('credentials')
         .set({ status: 'revoked', revoked_at: at })
@@ -140,17 +127,7 @@ const DUE_RULES: readonly DueRule[] = [
         .where('expires_at', '<=', at)
         .returning('id')
         .executeTakeFirst();
-      if (!revoked) return null;
-      return {
-        event: {
-          actor,
-          action: 'credential.revoke',
-          objectType: 'credential',
-          objectId: id,
-          details: { reason: 'rotation overlap ended' },
-        },
-        revokedCredentials: [],
-      };
+      return revoked ? { details: { reason: 'rotation overlap ended' } } : null;
     },
   },
 ];
@@ -166,12 +143,16 @@ export async function runDue(ctx: LifecycleContext, actor: string): Promise<DueR
   for (const rule of DUE_RULES) {
     for (const id of await rule.due(ctx.store.db, now)) {
       const done = await ctx.registry.changes.run(async (trx, at) => {
-        const result = await rule.carryOut(trx, id, at, actor);
-        return { result, events: result ? [result.event] : [] };
+        const result = await rule.carryOut(trx, id, at);
+        const { action, objectType } = rule;
+        return {
+          result,
+          events: result ? [{ actor, action, objectType, objectId: id, details: result.details }] : [],
+        };
       });
       if (!done) continue;
       out[rule.reportAs].push(id);
-      out.revokedCredentials.push(...done.revokedCredentials);
+      out.revokedCredentials.push(...(done.revokedCredentials ?? []));
     }
   }
   return out;

@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { LgspError } from '../../core/errors.ts';
 import { isoOrNull } from '../../core/time.ts';
-import type { Notice, NoticeKind } from '../../core/types.ts';
+import type { Notice } from '../../core/types.ts';
+import type { Database } from '../../store/schema.ts';
 import type { LifecycleContext } from './workflow.ts';
 
 /** Who still calls a version, per environment (R-18: whom to chase before the sunset). */
@@ -47,17 +48,7 @@ export async function consumersOfVersion(
   }));
 }
 
-function toNotice(r: {
-  id: string;
-  kind: NoticeKind;
-  title: string;
-  body: string;
-  service_id: string | null;
-  version_id: string | null;
-  starts_at: Date | string | null;
-  ends_at: Date | string | null;
-  published_at: Date | string;
-}): Notice {
+function toNotice(r: Selectable<Database['notices']>): Notice {
   return {
     id: r.id,
     kind: r.kind,

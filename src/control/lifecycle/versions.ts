@@ -1,6 +1,7 @@
 import { LgspError } from '../../core/errors.ts';
 import type { ServiceVersion, TechnicalDescription } from '../../core/types.ts';
 import { publishNotice } from '../notices.ts';
+import { sandboxEvidence } from '../sandbox-evidence.ts';
 import { type LifecycleContext, moveVersionIfIn, transitionVersion } from './workflow.ts';
 
 export const DAY_MS = 86_400_000;
@@ -115,18 +116,7 @@ export async function publishVersion(
       .select(['service_versions.version', 'services.id as service_id', 'services.context', 'services.name'])
       .where('service_versions.id', '=', versionId)
       .executeTakeFirstOrThrow();
-    const evidence = await trx
-      .selectFrom('transactions')
-      .select('id')
-      .where('version_id', '=', versionId)
-      .where('environment', '=', 'sandbox')
-      .where('provider_status', '>=', 200)
-      .where('provider_status', '<', 300)
-      .where('consumer_status', '>=', 200)
-      .where('consumer_status', '<', 300)
-      .orderBy('request_in_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const evidence = await sandboxEvidence(trx, versionId);
     if (!evidence) throw new LgspError('CP_SANDBOX_TEST_REQUIRED', 'no successful sandbox call recorded yet');
     const previous = await trx
       .selectFrom('service_versions')
@@ -161,7 +151,7 @@ export async function publishVersion(
       );
     }
     return {
-      columns: { published_at: now, sandbox_evidence_txn_id: evidence.id },
+      columns: { published_at: now, sandbox_evidence_txn_id: evidence },
       details: {
         deprecated: previous.map((p) => p.id),
         sunsetAt: previous.length ? sunset.toISOString() : null,

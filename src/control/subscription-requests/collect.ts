@@ -28,55 +28,60 @@ export async function collectCredential(
   actor: string,
 ): Promise<CollectedCredential> {
   const consumerSecret = newSecret();
-  return transition<CollectedCredential>(ctx, 'collect_credential', id, actor, async ({ trx, row, now }) => {
-    const request = row!;
-    const credentialId =
-      environment === 'sandbox' ? request.sandbox_credential_id : request.production_credential_id;
-    const collectedAt =
-      environment === 'sandbox'
-        ? request.sandbox_credential_collected_at
-        : request.production_credential_collected_at;
-    if (!credentialId) {
-      throw new LgspError(
-        'CP_REQUEST_STATE',
-        `${id}: đề nghị chưa được cấp thông tin kết nối ${environment} (chưa phê duyệt, hoặc hệ thống dùng khoá đang có) / ` +
-          `no ${environment} credential was issued by this request (not approved yet, or the system uses the one it has)`,
-      );
-    }
-    if (collectedAt) {
-      throw new LgspError(
-        'CP_REQUEST_STATE',
-        `${id}: đã nhận lúc ${isoOf(collectedAt)}; nếu mất secret, đề nghị Sở TT&TT thay khoá / ` +
-          `already collected at ${isoOf(collectedAt)}; if the secret is lost, ask the operator to rotate the credential`,
-      );
-    }
-    const credential = await trx
-      .selectFrom('credentials')
-      .select(['id', 'consumer_key', 'status', 'replaced_by'])
-      .where('id', '=', credentialId)
-      .executeTakeFirstOrThrow();
-    if (credential.status === 'revoked') throw new LgspError('CP_CREDENTIAL_REVOKED', credentialId);
-    if (credential.replaced_by) {
-      throw new LgspError('CP_CREDENTIAL_ROTATED', `${credentialId} → ${credential.replaced_by}`);
-    }
-    await trx
-      .updateTable('credentials')
-      .set({ secret_sha256: sha256Hex(consumerSecret) })
-      .where('id', '=', credentialId)
-      .execute();
-    return {
-      set:
+  return transition<CollectedCredential>(
+    ctx,
+    'collect_credential',
+    id,
+    actor,
+    async ({ trx, row: request, now }) => {
+      const credentialId =
+        environment === 'sandbox' ? request.sandbox_credential_id : request.production_credential_id;
+      const collectedAt =
         environment === 'sandbox'
-          ? { sandbox_credential_collected_at: now }
-          : { production_credential_collected_at: now },
-      details: { environment, credentialId, consumerKey: credential.consumer_key },
-      result: {
-        requestId: id,
-        environment,
-        credentialId,
-        consumerKey: credential.consumer_key,
-        consumerSecret,
-      },
-    };
-  });
+          ? request.sandbox_credential_collected_at
+          : request.production_credential_collected_at;
+      if (!credentialId) {
+        throw new LgspError(
+          'CP_REQUEST_STATE',
+          `${id}: đề nghị chưa được cấp thông tin kết nối ${environment} (chưa phê duyệt, hoặc hệ thống dùng khoá đang có) / ` +
+            `no ${environment} credential was issued by this request (not approved yet, or the system uses the one it has)`,
+        );
+      }
+      if (collectedAt) {
+        throw new LgspError(
+          'CP_REQUEST_STATE',
+          `${id}: đã nhận lúc ${isoOf(collectedAt)}; nếu mất secret, đề nghị Sở TT&TT thay khoá / ` +
+            `already collected at ${isoOf(collectedAt)}; if the secret is lost, ask the operator to rotate the credential`,
+        );
+      }
+      const credential = await trx
+        .selectFrom('credentials')
+        .select(['id', 'consumer_key', 'status', 'replaced_by'])
+        .where('id', '=', credentialId)
+        .executeTakeFirstOrThrow();
+      if (credential.status === 'revoked') throw new LgspError('CP_CREDENTIAL_REVOKED', credentialId);
+      if (credential.replaced_by) {
+        throw new LgspError('CP_CREDENTIAL_ROTATED', `${credentialId} → ${credential.replaced_by}`);
+      }
+      await trx
+        .updateTable('credentials')
+        .set({ secret_sha256: sha256Hex(consumerSecret) })
+        .where('id', '=', credentialId)
+        .execute();
+      return {
+        set:
+          environment === 'sandbox'
+            ? { sandbox_credential_collected_at: now }
+            : { production_credential_collected_at: now },
+        details: { environment, credentialId, consumerKey: credential.consumer_key },
+        result: {
+          requestId: id,
+          environment,
+          credentialId,
+          consumerKey: credential.consumer_key,
+          consumerSecret,
+        },
+      };
+    },
+  );
 }

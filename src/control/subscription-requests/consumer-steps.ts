@@ -1,8 +1,10 @@
+import type { Updateable } from 'kysely';
 import { LgspError } from '../../core/errors.ts';
-import type { SubscriptionRequestStatus } from '../../store/schema.ts';
+import type { Database, SubscriptionRequestStatus } from '../../store/schema.ts';
 import { parseTimeOfUse } from '../rules.ts';
+import { sandboxEvidence } from '../sandbox-evidence.ts';
 import type { RequestsContext, SubscriptionRequest } from './queries.ts';
-import { transition } from './workflow.ts';
+import { openRequest, transition } from './workflow.ts';
 
 /** What a consumer fills in to register for a service version (R-12, Art. 11.2). */
 export interface SubscriptionRequestInput {
@@ -69,7 +71,7 @@ export async function submit(
   const perDay = frequency(input.frequencyPerDay, 'frequencyPerDay', true)!;
   const perMinute = frequency(input.frequencyPerMinute, 'frequencyPerMinute', false);
   const window = timeOfUse(input.timeOfUse);
-  return transition(ctx, 'submit', null, actor, async ({ trx }) => {
+  return openRequest(ctx, 'submit', actor, async (trx) => {
     const system = await trx
       .selectFrom('systems')
       .select(['id', 'is_consumer'])
@@ -135,28 +137,16 @@ export async function requestProduction(
   actor: string,
 ): Promise<SubscriptionRequest> {
   return transition(ctx, 'request_production', id, actor, async ({ trx, row }) => {
-    const evidence = await trx
-      .selectFrom('transactions')
-      .select('id')
-      .where('consumer_system_id', '=', row!.system_id)
-      .where('version_id', '=', row!.version_id)
-      .where('environment', '=', 'sandbox')
-      .where('consumer_status', '>=', 200)
-      .where('consumer_status', '<', 300)
-      .where('provider_status', '>=', 200)
-      .where('provider_status', '<', 300)
-      .orderBy('request_in_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const evidence = await sandboxEvidence(trx, row.version_id, row.system_id);
     if (!evidence) {
       throw new LgspError(
         'CP_SANDBOX_CALL_REQUIRED',
-        `${row!.system_id} → ${row!.context} ${row!.version}: chưa có lời gọi sandbox thành công / no successful sandbox call recorded yet`,
+        `${row.system_id} → ${row.context} ${row.version}: chưa có lời gọi sandbox thành công / no successful sandbox call recorded yet`,
       );
     }
     return {
-      set: { sandbox_evidence_txn_id: evidence.id },
-      details: { evidenceTransactionId: evidence.id },
+      set: { sandbox_evidence_txn_id: evidence },
+      details: { evidenceTransactionId: evidence },
     };
   });
 }
@@ -172,14 +162,7 @@ export async function resubmit(
   changes: SubscriptionRequestChanges,
   actor: string,
 ): Promise<SubscriptionRequest> {
-  const set: Partial<{
-    application: string;
-    purpose: string;
-    frequency_per_day: number;
-    frequency_per_minute: number | null;
-    time_of_use: string | null;
-    other_notes: string | null;
-  }> = {};
+  const set: Updateable<Database['subscription_requests']> = {};
   if (changes.application !== undefined) set.application = requiredText(changes.application, 'application');
   if (changes.purpose !== undefined) set.purpose = requiredText(changes.purpose, 'purpose');
   if (changes.frequencyPerDay !== undefined)
@@ -190,6 +173,6 @@ export async function resubmit(
   if (changes.otherNotes !== undefined) set.other_notes = text(changes.otherNotes);
   return transition(ctx, 'resubmit', id, actor, async ({ row }) => ({
     set,
-    details: { to: row!.completion_stage ?? 'submitted', fields: Object.keys(changes) },
+    details: { to: row.completion_stage ?? 'submitted', fields: Object.keys(changes) },
   }));
 }

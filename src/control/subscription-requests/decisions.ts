@@ -34,8 +34,7 @@ export async function approve(
   actor: string,
 ): Promise<SubscriptionRequest> {
   const action = environment === 'sandbox' ? 'approve_sandbox' : 'approve_production';
-  return transition(ctx, action, id, actor, async ({ trx, row, now }) => {
-    const request = row!;
+  return transition(ctx, action, id, actor, async ({ trx, row: request, now }) => {
     const version = await trx
       .selectFrom('service_versions')
       .select('status')
@@ -69,7 +68,7 @@ export async function needsCompletion(
   const list = reasonList(reasons, 'nội dung cần bổ sung');
   return transition(ctx, 'needs_completion', id, actor, async ({ row }) => ({
     reasons: list,
-    details: { from: row!.status, reasons: list },
+    details: { from: row.status, reasons: list },
   }));
 }
 
@@ -85,7 +84,7 @@ export async function reject(
 ): Promise<SubscriptionRequest> {
   const list = reasonList(reasons, 'lý do từ chối');
   return transition(ctx, 'reject', id, actor, async ({ trx, row, now }) => {
-    const sandboxId = row!.sandbox_subscription_id;
+    const sandboxId = row.sandbox_subscription_id;
     const sandbox = sandboxId ? await requireSubscription(trx, sandboxId) : null;
     const revoked =
       sandbox && sandbox.status !== 'revoked'
@@ -94,7 +93,7 @@ export async function reject(
     return {
       events: fromRequest(revoked, { subscriptionRequestId: id }),
       reasons: list,
-      details: { from: row!.status, reasons: list },
+      details: { from: row.status, reasons: list },
     };
   });
 }
@@ -115,28 +114,16 @@ async function grantRequested(
   actor: string,
   now: Date,
 ): Promise<Changed<string>> {
-  const granted = await grantSubscription(
-    trx,
-    {
-      systemId: row.system_id,
-      versionId: row.version_id,
-      environment,
-      quotaPerDay: row.frequency_per_day,
-      quotaPerMinute: row.frequency_per_minute,
-      timeOfUse: row.time_of_use,
-    },
-    actor,
-    now,
-  );
-  const details = {
+  const terms = {
     systemId: row.system_id,
     versionId: row.version_id,
     environment,
     quotaPerDay: row.frequency_per_day,
     quotaPerMinute: row.frequency_per_minute,
     timeOfUse: row.time_of_use,
-    subscriptionRequestId: row.id,
   };
+  const granted = await grantSubscription(trx, terms, actor, now);
+  const details = { ...terms, subscriptionRequestId: row.id };
   return { result: granted.result.id, events: fromRequest(granted.events, details) };
 }
 

@@ -101,11 +101,12 @@ export interface Step<T> {
 
 export interface StepContext {
   trx: Transaction<Database>;
-  /** The locked request, null for a move that opens one. */
-  row: RequestRow | null;
-  id: string;
+  /** The request, locked until the step commits. */
+  row: RequestRow;
   now: Date;
 }
+
+type AnyStep<T> = (trx: Transaction<Database>, row: RequestRow | null, now: Date) => Promise<Step<T>>;
 
 function resolveTarget(move: RequestMove, row: RequestRow | null): SubscriptionRequestStatus | null {
   if (move.to !== 'asked_from') return move.to;
@@ -122,9 +123,30 @@ function resolveTarget(move: RequestMove, row: RequestRow | null): SubscriptionR
 export async function transition<T = SubscriptionRequest>(
   ctx: RequestsContext,
   action: RequestAction,
-  id: string | null,
+  id: string,
   actor: string,
   step: (s: StepContext) => Promise<Step<T>>,
+): Promise<T> {
+  // With an id, `move` always hands the step the locked row.
+  return move(ctx, action, id, actor, (trx, row, now) => step({ trx, row: row as RequestRow, now }));
+}
+
+/** A move that opens a request (`submit`): the step checks and returns the request's terms. */
+export async function openRequest(
+  ctx: RequestsContext,
+  action: RequestAction,
+  actor: string,
+  step: (trx: Transaction<Database>) => Promise<Step<SubscriptionRequest> & { terms: RequestTerms }>,
+): Promise<SubscriptionRequest> {
+  return move(ctx, action, null, actor, (trx) => step(trx));
+}
+
+async function move<T>(
+  ctx: RequestsContext,
+  action: RequestAction,
+  id: string | null,
+  actor: string,
+  step: AnyStep<T>,
 ): Promise<T> {
   const move = REQUEST_MOVES[action];
   return ctx.registry.changes.run(async (trx, now) => {
@@ -136,7 +158,7 @@ export async function transition<T = SubscriptionRequest>(
       );
     }
     const requestId = row?.id ?? newId('req', now.getTime());
-    const out = await step({ trx, row, id: requestId, now });
+    const out = await step(trx, row, now);
     const to = resolveTarget(move, row);
     const columns: Updateable<Database['subscription_requests']> = {
       ...out.set,
