@@ -16,6 +16,26 @@ export interface Changed<T> {
   events: ChangeEvent[];
 }
 
+/**
+ * A command (registry/*.ts, the workflows): runs on the caller's transaction at the change's `now`, checks what
+ * it needs and returns its result with its events, so a workflow can make several commands one change.
+ */
+export type Command<Input, Result> = (
+  trx: Transaction<Database>,
+  input: Input,
+  actor: string,
+  now: Date,
+) => Promise<Changed<Result>>;
+
+/** A command on one existing object named by id (for a new child: its parent's id). */
+export type CommandOn<Input, Result> = (
+  trx: Transaction<Database>,
+  id: string,
+  input: Input,
+  actor: string,
+  now: Date,
+) => Promise<Changed<Result>>;
+
 /** The work of one change: commands run on the change's transaction, at the change's one `now`. */
 export type ChangeWork<T> = (trx: Transaction<Database>, now: Date) => Promise<Changed<T>>;
 

@@ -5,7 +5,7 @@ import { newId, newSecret } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
 import type { Credential, Environment, IssuedCredential } from '../../core/types.ts';
 import type { Database } from '../../store/schema.ts';
-import type { Changed } from '../change.ts';
+import type { Changed, Command } from '../change.ts';
 
 export type CredentialRow = Selectable<Database['credentials']>;
 
@@ -77,12 +77,10 @@ export async function insertCredential(
 
 // ── Commands (R-14 consumer key + secret; R-25 secret shown once, stored hashed; revoke at once) ───────────────
 
-export async function issueCredential(
-  trx: Transaction<Database>,
-  input: { systemId: string; environment: Environment },
-  actor: string,
-  now: Date,
-): Promise<Changed<IssuedCredential>> {
+export const issueCredential: Command<
+  { systemId: string; environment: Environment },
+  IssuedCredential
+> = async (trx, input, actor, now) => {
   const { systemId, environment } = input;
   const issued = await insertCredential(trx, systemId, environment, now);
   return {
@@ -97,7 +95,7 @@ export async function issueCredential(
       },
     ],
   };
-}
+};
 
 export async function revokeCredential(
   trx: Transaction<Database>,

@@ -1,11 +1,11 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
 import type { ContactPoint, Organization } from '../../core/types.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
-import type { Changed } from '../change.ts';
+import type { Command, CommandOn } from '../change.ts';
 
 /** Official electronic codes of agencies (Circular 10/2023/TT-BTTTT), e.g. 000.00.31.H01. */
 const ORGANIZATION_CODE = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/;
@@ -51,12 +51,12 @@ function contactColumns(contact: ContactPoint | null | undefined) {
 
 // ── Commands (R-09: each organization names its contact point) ────────────────────────────────────────────────
 
-export async function createOrganization(
-  trx: Transaction<Database>,
-  input: OrganizationInput,
-  actor: string,
-  now: Date,
-): Promise<Changed<Organization>> {
+export const createOrganization: Command<OrganizationInput, Organization> = async (
+  trx,
+  input,
+  actor,
+  now,
+) => {
   if (!ORGANIZATION_CODE.test(input.code)) throw new LgspError('CP_ORGANIZATION_CODE_INVALID', input.code);
   if (input.parentId) await requireOrganization(trx, input.parentId);
   const id = newId('org', now.getTime());
@@ -88,15 +88,15 @@ export async function createOrganization(
       },
     ],
   };
-}
+};
 
-export async function updateOrganization(
-  trx: Transaction<Database>,
-  id: string,
-  patch: Partial<Omit<OrganizationInput, 'code'>>,
-  actor: string,
-  now: Date,
-): Promise<Changed<Organization>> {
+export const updateOrganization: CommandOn<Partial<Omit<OrganizationInput, 'code'>>, Organization> = async (
+  trx,
+  id,
+  patch,
+  actor,
+  now,
+) => {
   await requireOrganization(trx, id);
   if (patch.parentId) await requireOrganization(trx, patch.parentId);
   const row = await trx
@@ -122,7 +122,7 @@ export async function updateOrganization(
       },
     ],
   };
-}
+};
 
 // ── Queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
 

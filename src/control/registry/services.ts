@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
@@ -13,7 +13,7 @@ import type {
 } from '../../core/types.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
-import type { Changed } from '../change.ts';
+import type { Command, CommandOn } from '../change.ts';
 import { publishNotice } from '../notices.ts';
 import {
   assertVersionMove,
@@ -66,6 +66,16 @@ export function toService(r: ServiceRow): Service {
   };
 }
 
+/** The API's `healthCheck` from the probe's columns: null when the version has no probe. */
+export function healthCheckOf(r: {
+  health_check_path: string | null;
+  health_check_interval_seconds: number;
+}): { path: string; intervalSeconds: number } | null {
+  return r.health_check_path
+    ? { path: r.health_check_path, intervalSeconds: r.health_check_interval_seconds }
+    : null;
+}
+
 export function toVersion(r: VersionRow): ServiceVersion {
   return {
     id: r.id,
@@ -76,9 +86,7 @@ export function toVersion(r: VersionRow): ServiceVersion {
     status: r.status,
     mode: r.mode,
     deliveryConcurrency: r.delivery_concurrency,
-    healthCheck: r.health_check_path
-      ? { path: r.health_check_path, intervalSeconds: r.health_check_interval_seconds }
-      : null,
+    healthCheck: healthCheckOf(r),
     upstreams: { sandbox: r.sandbox_url, production: r.production_url },
     resources: r.resources,
     publishedAt: r.published_at ? isoOf(r.published_at) : null,
@@ -123,12 +131,7 @@ function healthCheckColumns(check: VersionInput['healthCheck']) {
 
 // ── Service commands (R-11: the technical description) ────────────────────────────────────────────────────────
 
-export async function createService(
-  trx: Transaction<Database>,
-  input: ServiceInput,
-  actor: string,
-  now: Date,
-): Promise<Changed<Service>> {
+export const createService: Command<ServiceInput, Service> = async (trx, input, actor, now) => {
   const context = normalizeContext(input.context);
   const provider = await requireSystem(trx, input.providerSystemId);
   if (!provider.is_provider) throw new LgspError('CP_SYSTEM_NOT_PROVIDER', provider.id);
@@ -161,15 +164,9 @@ export async function createService(
       },
     ],
   };
-}
+};
 
-export async function updateService(
-  trx: Transaction<Database>,
-  id: string,
-  patch: ServicePatch,
-  actor: string,
-  now: Date,
-): Promise<Changed<Service>> {
+export const updateService: CommandOn<ServicePatch, Service> = async (trx, id, patch, actor, now) => {
   await requireService(trx, id);
   const row = await trx
     .updateTable('services')
@@ -193,17 +190,17 @@ export async function updateService(
       },
     ],
   };
-}
+};
 
 // ── Version commands (R-18: versions side by side) ─────────────────────────────────────────────────────────────
 
-export async function createVersion(
-  trx: Transaction<Database>,
-  serviceId: string,
-  input: VersionInput,
-  actor: string,
-  now: Date,
-): Promise<Changed<ServiceVersion>> {
+export const createVersion: CommandOn<VersionInput, ServiceVersion> = async (
+  trx,
+  serviceId,
+  input,
+  actor,
+  now,
+) => {
   // The version is a path segment of every call (`/dancu/1.0/…`): path-safe, short.
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/.test(input.version)) {
     throw new LgspError('API_VALIDATION_FAILED', `version "${input.version}": letters, digits, . _ - (≤ 32)`);
@@ -252,15 +249,9 @@ export async function createVersion(
       },
     ],
   };
-}
+};
 
-export async function updateVersion(
-  trx: Transaction<Database>,
-  id: string,
-  patch: VersionPatch,
-  actor: string,
-  now: Date,
-): Promise<Changed<ServiceVersion>> {
+export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx, id, patch, actor, now) => {
   const resources = patch.resources ? validateResourceTemplates(patch.resources) : undefined;
   const upstreams = patch.upstreams;
   const current = await requireVersion(trx, id);
@@ -324,7 +315,7 @@ export async function updateVersion(
       },
     ],
   };
-}
+};
 
 // ── Queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
 

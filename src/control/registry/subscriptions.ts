@@ -1,11 +1,11 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
 import type { Environment, Subscription, SubscriptionStatus } from '../../core/types.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
-import type { Changed } from '../change.ts';
+import type { Command, CommandOn } from '../change.ts';
 import { parseTimeOfUse } from '../rules.ts';
 import { requireVersion } from './services.ts';
 import { requireSystem } from './systems.ts';
@@ -50,12 +50,12 @@ export function toSubscription(r: SubscriptionRow): Subscription {
  * Inserts a subscription: by the operator directly, or inside the approval of a subscription request. The
  * system must be a consumer and the version must exist; one subscription per system, version and environment.
  */
-export async function createSubscription(
-  trx: Transaction<Database>,
-  input: SubscriptionInput,
-  actor: string,
-  now: Date,
-): Promise<Changed<Subscription>> {
+export const createSubscription: Command<SubscriptionInput, Subscription> = async (
+  trx,
+  input,
+  actor,
+  now,
+) => {
   const window = parseTimeOfUse(input.timeOfUse ?? null);
   const system = await requireSystem(trx, input.systemId);
   if (!system.is_consumer) throw new LgspError('CP_SYSTEM_NOT_CONSUMER', system.id);
@@ -98,15 +98,15 @@ export async function createSubscription(
       },
     ],
   };
-}
+};
 
-export async function updateSubscription(
-  trx: Transaction<Database>,
-  id: string,
-  patch: SubscriptionPatch,
-  actor: string,
-  now: Date,
-): Promise<Changed<Subscription>> {
+export const updateSubscription: CommandOn<SubscriptionPatch, Subscription> = async (
+  trx,
+  id,
+  patch,
+  actor,
+  now,
+) => {
   const window = patch.timeOfUse !== undefined ? parseTimeOfUse(patch.timeOfUse) : undefined;
   const current = await requireSubscription(trx, id);
   const row = await trx
@@ -131,19 +131,19 @@ export async function updateSubscription(
     result: toSubscription(row),
     events: [{ actor, action, objectType: 'subscription', objectId: id, details: { ...patch } }],
   };
-}
+};
 
 /**
  * An active subscription with these terms, as an approval grants it: a subscription revoked earlier (the system
  * stopped using the version, R-21) is activated again with the new terms, a live one is refused, otherwise one is
  * created.
  */
-export async function grantSubscription(
-  trx: Transaction<Database>,
-  input: Omit<SubscriptionInput, 'status'>,
-  actor: string,
-  now: Date,
-): Promise<Changed<Subscription>> {
+export const grantSubscription: Command<Omit<SubscriptionInput, 'status'>, Subscription> = async (
+  trx,
+  input,
+  actor,
+  now,
+) => {
   const existing = await trx
     .selectFrom('subscriptions')
     .select(['id', 'status'])
@@ -167,7 +167,7 @@ export async function grantSubscription(
     actor,
     now,
   );
-}
+};
 
 // ── Queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
 

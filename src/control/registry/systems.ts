@@ -1,10 +1,10 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
 import type { InformationSystem, SystemStatus } from '../../core/types.ts';
 import type { Database } from '../../store/schema.ts';
-import type { Changed } from '../change.ts';
+import type { Command, CommandOn } from '../change.ts';
 import { requireOrganization } from './organizations.ts';
 
 export type SystemRow = Selectable<Database['systems']> & { organization_code: string };
@@ -43,12 +43,7 @@ export function toSystem(r: SystemRow): InformationSystem {
 // ── Commands (R-07: the list of connected systems) ─────────────────────────────────────────────────────────────
 
 /** A system is created active: by the operator directly, or by the approval of a connection request. */
-export async function createSystem(
-  trx: Transaction<Database>,
-  input: SystemInput,
-  actor: string,
-  now: Date,
-): Promise<Changed<InformationSystem>> {
+export const createSystem: Command<SystemInput, InformationSystem> = async (trx, input, actor, now) => {
   if (!input.isProvider && !input.isConsumer) throw new LgspError('CP_SYSTEM_ROLE_REQUIRED');
   const org = await requireOrganization(trx, input.organizationId);
   const id = newId('sys', now.getTime());
@@ -79,15 +74,9 @@ export async function createSystem(
       },
     ],
   };
-}
+};
 
-export async function updateSystem(
-  trx: Transaction<Database>,
-  id: string,
-  patch: SystemPatch,
-  actor: string,
-  now: Date,
-): Promise<Changed<InformationSystem>> {
+export const updateSystem: CommandOn<SystemPatch, InformationSystem> = async (trx, id, patch, actor, now) => {
   const current = await requireSystem(trx, id);
   const isProvider = patch.isProvider ?? current.is_provider;
   const isConsumer = patch.isConsumer ?? current.is_consumer;
@@ -112,7 +101,7 @@ export async function updateSystem(
     result: toSystem(await requireSystem(trx, id)),
     events: [{ actor, action, objectType: 'system', objectId: id, details: { fields: Object.keys(patch) } }],
   };
-}
+};
 
 // ── Queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
