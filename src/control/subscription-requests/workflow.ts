@@ -114,11 +114,11 @@ function resolveTarget(move: RequestMove, row: RequestRow | null): SubscriptionR
 }
 
 /**
- * The one way a request moves: in one change (change.ts: transaction, audit events, revision bump) it locks the request and
- * checks the move is legal from its state (so two people acting at once cannot both move it: the second sees the
- * first's result), runs the step, writes the new state with the columns every move of its kind writes — a
- * waiting stage restarts the deadline clock (Decree 194/2025), a decision is signed — and tells the consumer of
- * a decision through the outbox. A refused step changes nothing.
+ * The one way a request moves: in one change (change.ts: transaction, audit events, revision bump) it locks the
+ * request and checks the move is legal from its state (so two people acting at once cannot both move it: the
+ * second sees the first's result), runs the step, writes the new state with the columns every move of its kind
+ * writes — a waiting stage restarts the deadline clock (Decree 194/2025), a decision is signed — and tells the
+ * consumer of a decision through the outbox. A refused step changes nothing.
  */
 export async function transition<T = SubscriptionRequest>(
   ctx: RequestsContext,
@@ -127,8 +127,8 @@ export async function transition<T = SubscriptionRequest>(
   actor: string,
   step: (s: StepContext) => Promise<Step<T>>,
 ): Promise<T> {
-  // With an id, `move` always hands the step the locked row.
-  return move(ctx, action, id, actor, (trx, row, now) => step({ trx, row: row as RequestRow, now }));
+  // With an id, `runMove` always hands the step the locked row.
+  return runMove(ctx, action, id, actor, (trx, row, now) => step({ trx, row: row as RequestRow, now }));
 }
 
 /** A move that opens a request (`submit`): the step checks and returns the request's terms. */
@@ -138,10 +138,11 @@ export async function openRequest(
   actor: string,
   step: (trx: Transaction<Database>) => Promise<Step<SubscriptionRequest> & { terms: RequestTerms }>,
 ): Promise<SubscriptionRequest> {
-  return move(ctx, action, null, actor, (trx) => step(trx));
+  return runMove(ctx, action, null, actor, (trx) => step(trx));
 }
 
-async function move<T>(
+/** `transition` and `openRequest`: `id` null opens a new request with the step's terms. */
+async function runMove<T>(
   ctx: RequestsContext,
   action: RequestAction,
   id: string | null,
@@ -166,7 +167,8 @@ async function move<T>(
         ? {
             status: to,
             reasons: out.reasons ?? [],
-            completion_stage: to === 'needs_completion' ? (row?.status as 'submitted') : null,
+            completion_stage:
+              to === 'needs_completion' ? (row?.status as 'submitted' | 'production_requested') : null,
           }
         : {}),
       ...(to !== null && WAITING.includes(to) ? { stage_started_at: now } : {}),
