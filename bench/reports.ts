@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { Registry } from '../src/control/registry.ts';
+import { Registry } from '../src/control/registry/index.ts';
 import { systemClock } from '../src/core/clock.ts';
 import { type StatisticsDimension, statistics } from '../src/reports/statistics.ts';
 import { migrate } from '../src/store/migrate.ts';

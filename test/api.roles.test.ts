@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { registeredRoutes } from '../src/api/server.ts';
 import { main } from '../src/cli/main.ts';
 import type { Role } from '../src/control/accounts.ts';
-import { ConnectionRequests } from '../src/control/connection-requests.ts';
+import { ConnectionRequests } from '../src/control/connection-requests/index.ts';
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { newId } from '../src/core/ids.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';

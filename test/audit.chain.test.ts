@@ -14,7 +14,7 @@ import {
   sealUnchainedAuditEvents,
 } from '../src/control/audit.ts';
 import { type AuditChainResult, verifyAuditChain } from '../src/control/audit-verify.ts';
-import { Registry } from '../src/control/registry.ts';
+import { Registry } from '../src/control/registry/index.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { GENESIS_HASH } from '../src/core/hashing.ts';
 import { listMigrations, migrate } from '../src/store/migrate.ts';

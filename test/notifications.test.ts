@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { type Logger, pino } from 'pino';
-import { Registry } from '../src/control/registry.ts';
+import { Registry } from '../src/control/registry/index.ts';
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { Registry } from '../src/control/registry.ts';
+import { Registry } from '../src/control/registry/index.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { LgspError } from '../src/core/errors.ts';
 import { migrate } from '../src/store/migrate.ts';

@@ -1,6 +1,6 @@
 import type { Accounts } from '../control/accounts.ts';
-import type { Lifecycle } from '../control/lifecycle.ts';
-import type { Registry } from '../control/registry.ts';
+import type { Lifecycle } from '../control/lifecycle/index.ts';
+import type { Registry } from '../control/registry/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Store } from '../store/port.ts';

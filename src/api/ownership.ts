@@ -1,5 +1,5 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { Registry } from '../control/registry.ts';
+import type { Registry } from '../control/registry/index.ts';
 import { LgspError } from '../core/errors.ts';
 import type { Credential, Subscription } from '../core/types.ts';
 import { assertOwnOrganization, currentUser, seesEverything } from './auth.ts';

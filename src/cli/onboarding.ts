@@ -1,5 +1,5 @@
-import type { Lifecycle } from '../control/lifecycle.ts';
-import type { Registry } from '../control/registry.ts';
+import type { Lifecycle } from '../control/lifecycle/index.ts';
+import type { Registry } from '../control/registry/index.ts';
 import { samplePath, sandboxTestCall } from '../gateway/sandbox-probe.ts';
 
 /** What taking a version through the sandbox needs of a running platform. */

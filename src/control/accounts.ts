@@ -5,7 +5,8 @@ import { LgspError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hashing.ts';
 import { newId, newSecret } from '../core/ids.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
-import { recordChange } from './audit.ts';
+import { runChange } from './change.ts';
+import { requireOrganization } from './registry/organizations.ts';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
 
@@ -104,34 +105,25 @@ export class Accounts {
     }
     if (input.password.length < 10)
       throw new LgspError('API_VALIDATION_FAILED', 'password: ≥ 10 ký tự / characters');
-    if (input.organizationId) {
-      const org = await this.store.db
-        .selectFrom('organizations')
-        .select('id')
-        .where('id', '=', input.organizationId)
-        .executeTakeFirst();
-      if (!org) throw new LgspError('CP_ORGANIZATION_NOT_FOUND', input.organizationId);
-    }
+    if (input.organizationId) await requireOrganization(this.store.db, input.organizationId);
     const passwordHash = await hashPassword(input.password);
-    const nowMs = this.clock.nowMs();
-    const id = newId('usr', nowMs);
-    await this.store.db
-      .transaction()
-      .execute(async (trx) => {
-        await trx
-          .insertInto('users')
-          .values({
-            id,
-            username: input.username,
-            display_name: input.displayName,
-            password_hash: passwordHash,
-            role: input.role,
-            organization_id: input.organizationId,
-            created_at: new Date(nowMs),
-          })
-          .execute();
-        await recordChange(
-          trx,
+    const id = await runChange(this.store, this.clock, async (trx, now) => {
+      const id = newId('usr', now.getTime());
+      await trx
+        .insertInto('users')
+        .values({
+          id,
+          username: input.username,
+          display_name: input.displayName,
+          password_hash: passwordHash,
+          role: input.role,
+          organization_id: input.organizationId,
+          created_at: now,
+        })
+        .execute();
+      return {
+        result: id,
+        events: [
           {
             actor,
             action: 'user.create',
@@ -139,12 +131,11 @@ export class Accounts {
             objectId: id,
             details: { username: input.username, role: input.role },
           },
-          nowMs,
-        );
-      })
-      .catch((err) => {
-        throw isUniqueViolation(err) ? new LgspError('CP_USER_EXISTS', input.username) : err;
-      });
+        ],
+      };
+    }).catch((err) => {
+      throw isUniqueViolation(err) ? new LgspError('CP_USER_EXISTS', input.username) : err;
+    });
     return {
       id,
       username: input.username,

@@ -13,7 +13,7 @@ import {
   WidthType,
 } from 'docx';
 import type { Organization } from '../core/types.ts';
-import type { ConnectionRequest } from './connection-requests.ts';
+import type { ConnectionRequest } from './connection-requests/index.ts';
 
 /**
  * The official request letter of R-08, laid out as the regulation's Appendix (Decision 56/2024/QĐ-UBND of An

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { msOrNull } from '../core/time.ts';
 import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '../core/types.ts';
 import type { Store } from '../store/port.ts';
+import { healthCheckOf } from './registry/services.ts';
 
 /**
  * What a gateway node needs to decide every request without reading the database (DESIGN.md "Shape"): plain
@@ -185,9 +186,7 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
         status: r.status,
         mode: r.mode,
         deliveryConcurrency: r.delivery_concurrency,
-        healthCheck: r.health_check_path
-          ? { path: r.health_check_path, intervalSeconds: r.health_check_interval_seconds }
-          : null,
+        healthCheck: healthCheckOf(r),
         providerSystemId: r.provider_system_id,
         providerOrgCode: r.provider_org_code,
         upstreams: { sandbox: r.sandbox_url, production: r.production_url },

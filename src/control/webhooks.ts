@@ -1,15 +1,16 @@
-import type { Selectable, Transaction } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import { newId, newSecret } from '../core/ids.ts';
 import { validateEventType } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
-import { type ChangeEvent, recordChange } from './audit.ts';
+import { runChange } from './change.ts';
+import { requireOrganization } from './registry/organizations.ts';
 
 /**
  * Webhook endpoints: where an organization's systems want to be told, by signed HTTP POST, about the changes that
- * concern them (R-19, R-21, R-24). Signing and delivery are in notifications.ts.
+ * concern them (R-19, R-21, R-24). Signing and delivery are in notify/ (webhook-signature.ts, notifier.ts).
  */
 export interface WebhookEndpoint {
   id: string;
@@ -65,20 +66,6 @@ function validateWebhookUrl(raw: string): string {
   return url.toString();
 }
 
-/** Runs `work` and its audit event in one transaction, as the Registry's `change()` does. */
-async function change<T>(
-  store: Store,
-  clock: Clock,
-  work: (trx: Transaction<Database>, now: Date) => Promise<{ result: T; event: ChangeEvent }>,
-): Promise<T> {
-  const nowMs = clock.nowMs();
-  return store.db.transaction().execute(async (trx) => {
-    const { result, event } = await work(trx, new Date(nowMs));
-    await recordChange(trx, event, nowMs);
-    return result;
-  });
-}
-
 export async function createWebhookEndpoint(
   store: Store,
   clock: Clock,
@@ -88,13 +75,8 @@ export async function createWebhookEndpoint(
   const url = validateWebhookUrl(input.url);
   const events = [...new Set((input.events ?? []).map(validateEventType))].sort();
   const secret = newSecret();
-  return change(store, clock, async (trx, now) => {
-    const org = await trx
-      .selectFrom('organizations')
-      .select('id')
-      .where('id', '=', input.organizationId)
-      .executeTakeFirst();
-    if (!org) throw new LgspError('CP_ORGANIZATION_NOT_FOUND', input.organizationId);
+  return runChange(store, clock, async (trx, now) => {
+    const org = await requireOrganization(trx, input.organizationId);
     const id = newId('whk', now.getTime());
     const row = await trx
       .insertInto('webhook_endpoints')
@@ -104,13 +86,15 @@ export async function createWebhookEndpoint(
     return {
       result: { ...toEndpoint(row), secret },
       // The audit event names the endpoint, never its secret.
-      event: {
-        actor,
-        action: 'webhook.create',
-        objectType: 'webhook_endpoint',
-        objectId: id,
-        details: { organizationId: org.id, url, events },
-      },
+      events: [
+        {
+          actor,
+          action: 'webhook.create',
+          objectType: 'webhook_endpoint',
+          objectId: id,
+          details: { organizationId: org.id, url, events },
+        },
+      ],
     };
   });
 }
@@ -134,7 +118,7 @@ export async function deleteWebhookEndpoint(
   id: string,
   actor: string,
 ): Promise<WebhookEndpoint> {
-  return change(store, clock, async (trx) => {
+  return runChange(store, clock, async (trx) => {
     const row = await trx
       .deleteFrom('webhook_endpoints')
       .where('id', '=', id)
@@ -150,17 +134,19 @@ export async function deleteWebhookEndpoint(
       .executeTakeFirst();
     return {
       result: toEndpoint(row),
-      event: {
-        actor,
-        action: 'webhook.delete',
-        objectType: 'webhook_endpoint',
-        objectId: id,
-        details: {
-          organizationId: row.organization_id,
-          url: row.url,
-          pendingCancelled: Number(numUpdatedRows),
+      events: [
+        {
+          actor,
+          action: 'webhook.delete',
+          objectType: 'webhook_endpoint',
+          objectId: id,
+          details: {
+            organizationId: row.organization_id,
+            url: row.url,
+            pendingCancelled: Number(numUpdatedRows),
+          },
         },
-      },
+      ],
     };
   });
 }

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Registry } from '../control/registry.ts';
+import type { Registry } from '../control/registry/index.ts';
 import { type Instant, isoOrNull, msOrNull } from '../core/time.ts';
 import type { InformationSystem } from '../core/types.ts';
 import type { Store } from '../store/port.ts';

@@ -1,8 +1,8 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createAdminApi } from '../../src/api/server.ts';
 import { Accounts } from '../../src/control/accounts.ts';
-import { Lifecycle } from '../../src/control/lifecycle.ts';
-import { Registry } from '../../src/control/registry.ts';
+import { Lifecycle } from '../../src/control/lifecycle/index.ts';
+import { Registry } from '../../src/control/registry/index.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { type Config, loadConfig } from '../../src/core/config.ts';
 import type { Store } from '../../src/store/port.ts';

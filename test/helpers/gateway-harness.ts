@@ -1,6 +1,6 @@
 import { request } from 'node:http';
-import { Lifecycle } from '../../src/control/lifecycle.ts';
-import { Registry } from '../../src/control/registry.ts';
+import { Lifecycle } from '../../src/control/lifecycle/index.ts';
+import { Registry } from '../../src/control/registry/index.ts';
 import { ensureSigningKey, storeSnapshotSource } from '../../src/control/snapshot.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import { loadConfig } from '../../src/core/config.ts';

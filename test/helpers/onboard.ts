@@ -1,5 +1,5 @@
 import * as onboarding from '../../src/cli/onboarding.ts';
-import type { Registry } from '../../src/control/registry.ts';
+import type { Registry } from '../../src/control/registry/index.ts';
 import type { TechnicalDescription } from '../../src/core/types.ts';
 
 export type OnboardingEnv = onboarding.OnboardingEnv;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ConnectionRequests } from '../../control/connection-requests.ts';
+import { ConnectionRequests } from '../../control/connection-requests/index.ts';
 import { renderConnectionRequestLetter } from '../../control/request-letter.ts';
 import { LgspError } from '../../core/errors.ts';
 import { assertOwnOrganization, currentUser, organizationScope } from '../auth.ts';

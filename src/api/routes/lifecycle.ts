@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DEFAULT_ROTATION_OVERLAP_HOURS } from '../../control/lifecycle.ts';
+import { DEFAULT_ROTATION_OVERLAP_HOURS } from '../../control/lifecycle/index.ts';
 import { assertOwnOrganization, currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, paramId } from '../ownership.ts';

@@ -1,6 +1,6 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { SubscriptionRequests } from '../../control/subscription-requests.ts';
+import { SubscriptionRequests } from '../../control/subscription-requests/index.ts';
 import { assertOwnOrganization, currentUser, organizationScope, seesEverything } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership } from '../ownership.ts';

@@ -1,0 +1,53 @@
+import type { InformationSystem } from '../../core/types.ts';
+import type { Store } from '../../store/port.ts';
+import type { Registry } from '../registry/index.ts';
+import {
+  type ConnectionRequest,
+  type ConnectionRequestStatus,
+  listRequests,
+  requireRequest,
+  toRequest,
+} from './queries.ts';
+import { approveRequest, type ConnectionRequestInput, rejectRequest, submitRequest } from './workflow.ts';
+
+export type { ConnectionRequest, ConnectionRequestStatus } from './queries.ts';
+export type { ConnectionRequestInput } from './workflow.ts';
+
+/**
+ * The connection request workflow of R-08 (Art. 8–10, the Appendix): an organization applies to connect one of
+ * its information systems; the operator approves — which grants the connection by creating the system — or
+ * rejects with a reason. Every step is one change (change.ts) with its audit events and the config revision
+ * bump, so a refused step (wrong state, unknown id) changes nothing.
+ */
+export class ConnectionRequests {
+  constructor(
+    private readonly store: Store,
+    private readonly registry: Registry,
+  ) {}
+
+  async submit(input: ConnectionRequestInput, actor: string): Promise<ConnectionRequest> {
+    return this.registry.changes.run((trx, now) => submitRequest(trx, input, actor, now));
+  }
+
+  async approve(
+    id: string,
+    actor: string,
+    note?: string | null,
+  ): Promise<{ request: ConnectionRequest; system: InformationSystem }> {
+    return this.registry.changes.run((trx, now) => approveRequest(trx, id, note, actor, now));
+  }
+
+  async reject(id: string, reason: string, actor: string): Promise<ConnectionRequest> {
+    return this.registry.changes.run((trx, now) => rejectRequest(trx, id, reason, actor, now));
+  }
+
+  async list(
+    filter: { organizationId?: string; status?: ConnectionRequestStatus } = {},
+  ): Promise<ConnectionRequest[]> {
+    return listRequests(this.store.db, filter);
+  }
+
+  async get(id: string): Promise<ConnectionRequest> {
+    return toRequest(await requireRequest(this.store.db, id));
+  }
+}

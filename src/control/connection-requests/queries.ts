@@ -1,0 +1,98 @@
+import type { Kysely, Selectable } from 'kysely';
+import { LgspError } from '../../core/errors.ts';
+import { isoOf } from '../../core/time.ts';
+import type { ContactPoint } from '../../core/types.ts';
+import type { Database } from '../../store/schema.ts';
+
+export type ConnectionRequestStatus = Database['connection_requests']['status'];
+
+export interface ConnectionRequest {
+  id: string;
+  organizationId: string;
+  organizationCode: string;
+  organizationName: string;
+  systemName: string;
+  systemDescription: string | null;
+  isProvider: boolean;
+  isConsumer: boolean;
+  purpose: string;
+  scopeOfUse: string;
+  contact: ContactPoint;
+  otherProposals: string | null;
+  letterNumber: string | null;
+  status: ConnectionRequestStatus;
+  decisionReason: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  /** The system created on approval; null until then. */
+  systemId: string | null;
+  submittedBy: string;
+  submittedAt: string;
+}
+
+export type RequestRow = Selectable<Database['connection_requests']> & {
+  organization_code: string;
+  organization_name: string;
+};
+
+export function toRequest(r: RequestRow): ConnectionRequest {
+  const c = r.contact;
+  return {
+    id: r.id,
+    organizationId: r.organization_id,
+    organizationCode: r.organization_code,
+    organizationName: r.organization_name,
+    systemName: r.system_name,
+    systemDescription: r.system_description,
+    isProvider: r.is_provider,
+    isConsumer: r.is_consumer,
+    purpose: r.purpose,
+    scopeOfUse: r.scope_of_use,
+    contact: {
+      name: c.name,
+      title: c.title ?? null,
+      unit: c.unit ?? null,
+      phone: c.phone ?? null,
+      email: c.email ?? null,
+    },
+    otherProposals: r.other_proposals,
+    letterNumber: r.letter_number,
+    status: r.status,
+    decisionReason: r.decision_reason,
+    decidedBy: r.decided_by,
+    decidedAt: r.decided_at ? isoOf(r.decided_at) : null,
+    systemId: r.system_id,
+    submittedBy: r.submitted_by,
+    submittedAt: isoOf(r.submitted_at),
+  };
+}
+
+/** Requests with their organization's code and name (the letter and the notices name it). */
+function requestQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom('connection_requests')
+    .innerJoin('organizations', 'organizations.id', 'connection_requests.organization_id')
+    .selectAll('connection_requests')
+    .select(['organizations.code as organization_code', 'organizations.name as organization_name']);
+}
+
+export async function requireRequest(db: Kysely<Database>, id: string): Promise<RequestRow> {
+  const row = await requestQuery(db).where('connection_requests.id', '=', id).executeTakeFirst();
+  if (!row) throw new LgspError('CP_REQUEST_NOT_FOUND', id);
+  return row;
+}
+
+/** Newest first. */
+export async function listRequests(
+  db: Kysely<Database>,
+  filter: { organizationId?: string; status?: ConnectionRequestStatus } = {},
+): Promise<ConnectionRequest[]> {
+  let q = requestQuery(db);
+  if (filter.organizationId) q = q.where('connection_requests.organization_id', '=', filter.organizationId);
+  if (filter.status) q = q.where('connection_requests.status', '=', filter.status);
+  const rows = await q
+    .orderBy('connection_requests.submitted_at', 'desc')
+    .orderBy('connection_requests.id', 'desc')
+    .execute();
+  return rows.map(toRequest);
+}

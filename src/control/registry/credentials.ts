@@ -1,0 +1,144 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { LgspError } from '../../core/errors.ts';
+import { sha256Hex } from '../../core/hashing.ts';
+import { newId, newSecret } from '../../core/ids.ts';
+import { isoOf } from '../../core/time.ts';
+import type { Credential, Environment, IssuedCredential } from '../../core/types.ts';
+import type { Database } from '../../store/schema.ts';
+import type { Changed, Command } from '../change.ts';
+
+export type CredentialRow = Selectable<Database['credentials']>;
+
+export function toCredential(r: CredentialRow): Credential {
+  return {
+    id: r.id,
+    systemId: r.system_id,
+    environment: r.environment,
+    consumerKey: r.consumer_key,
+    status: r.status,
+    createdAt: isoOf(r.created_at),
+    revokedAt: r.revoked_at ? isoOf(r.revoked_at) : null,
+    expiresAt: r.expires_at ? isoOf(r.expires_at) : null,
+    replacedBy: r.replaced_by,
+  };
+}
+
+async function providesAsync(trx: Transaction<Database>, systemId: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('service_versions')
+    .innerJoin('services', 'services.id', 'service_versions.service_id')
+    .select('service_versions.id')
+    .where('services.provider_system_id', '=', systemId)
+    .where('service_versions.mode', '=', 'async')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Issues a consumer key and secret inside the caller's transaction (R-14, R-25): the secret is returned this once
+ * and only its SHA-256 is stored. Writes no audit event: `issueCredential` is the command with its event; a
+ * rotation (lifecycle) writes its own.
+ */
+export async function insertCredential(
+  trx: Transaction<Database>,
+  systemId: string,
+  environment: Environment,
+  now: Date,
+): Promise<IssuedCredential> {
+  const system = await trx
+    .selectFrom('systems')
+    .select(['id', 'is_consumer'])
+    .where('id', '=', systemId)
+    .executeTakeFirst();
+  if (!system) throw new LgspError('CP_SYSTEM_NOT_FOUND', systemId);
+  // A provider of an async service needs a credential too: to pull its inbox and acknowledge (issue 4).
+  if (!system.is_consumer && !(await providesAsync(trx, system.id))) {
+    throw new LgspError('CP_SYSTEM_NOT_CONSUMER', system.id);
+  }
+  const consumerSecret = newSecret();
+  // The consumer key is public (it names the credential in logs and tokens); 20 random characters.
+  const consumerKey = newSecret().replace(/[-_]/g, '').slice(0, 20);
+  const row = await trx
+    .insertInto('credentials')
+    .values({
+      id: newId('cred', now.getTime()),
+      system_id: system.id,
+      environment,
+      consumer_key: consumerKey,
+      secret_sha256: sha256Hex(consumerSecret),
+      status: 'active',
+      created_at: now,
+      revoked_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { ...toCredential(row), consumerSecret };
+}
+
+// ── Commands (R-14 consumer key + secret; R-25 secret shown once, stored hashed; revoke at once) ───────────────
+
+export const issueCredential: Command<
+  { systemId: string; environment: Environment },
+  IssuedCredential
+> = async (trx, input, actor, now) => {
+  const { systemId, environment } = input;
+  const issued = await insertCredential(trx, systemId, environment, now);
+  return {
+    result: issued,
+    events: [
+      {
+        actor,
+        action: 'credential.issue',
+        objectType: 'credential',
+        objectId: issued.id,
+        details: { systemId, environment, consumerKey: issued.consumerKey },
+      },
+    ],
+  };
+};
+
+export async function revokeCredential(
+  trx: Transaction<Database>,
+  id: string,
+  actor: string,
+  now: Date,
+  reason?: string,
+): Promise<Changed<Credential>> {
+  const current = await requireCredential(trx, id);
+  if (current.status === 'revoked') throw new LgspError('CP_CREDENTIAL_REVOKED', id);
+  const row = await trx
+    .updateTable('credentials')
+    .set({ status: 'revoked', revoked_at: now })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return {
+    result: toCredential(row),
+    events: [
+      {
+        actor,
+        action: 'credential.revoke',
+        objectType: 'credential',
+        objectId: id,
+        details: { systemId: row.system_id, ...(reason ? { reason } : {}) },
+      },
+    ],
+  };
+}
+
+// ── Queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export async function listCredentials(
+  db: Kysely<Database>,
+  filter: { systemId?: string } = {},
+): Promise<Credential[]> {
+  let q = db.selectFrom('credentials').selectAll();
+  if (filter.systemId) q = q.where('system_id', '=', filter.systemId);
+  return (await q.orderBy('created_at').execute()).map(toCredential);
+}
+
+export async function requireCredential(db: Kysely<Database>, id: string): Promise<CredentialRow> {
+  const row = await db.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new LgspError('CP_CREDENTIAL_NOT_FOUND', id);
+  return row;
+}

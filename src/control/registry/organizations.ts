@@ -1,0 +1,138 @@
+import type { Kysely, Selectable } from 'kysely';
+import { LgspError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import { isoOf } from '../../core/time.ts';
+import type { ContactPoint, Organization } from '../../core/types.ts';
+import { isUniqueViolation } from '../../store/port.ts';
+import type { Database } from '../../store/schema.ts';
+import type { Command, CommandOn } from '../change.ts';
+
+/** Official electronic codes of agencies (Circular 10/2023/TT-BTTTT), e.g. 000.00.31.H01. */
+const ORGANIZATION_CODE = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/;
+
+export type OrganizationRow = Selectable<Database['organizations']>;
+
+export interface OrganizationInput {
+  code: string;
+  name: string;
+  parentId?: string | null;
+  contact?: ContactPoint | null;
+}
+
+export function toOrganization(r: OrganizationRow): Organization {
+  return {
+    id: r.id,
+    code: r.code,
+    name: r.name,
+    parentId: r.parent_id,
+    contact: r.contact_name
+      ? {
+          name: r.contact_name,
+          title: r.contact_title,
+          unit: r.contact_unit,
+          phone: r.contact_phone,
+          email: r.contact_email,
+        }
+      : null,
+    createdAt: isoOf(r.created_at),
+    updatedAt: isoOf(r.updated_at),
+  };
+}
+
+function contactColumns(contact: ContactPoint | null | undefined) {
+  return {
+    contact_name: contact?.name ?? null,
+    contact_title: contact?.title ?? null,
+    contact_unit: contact?.unit ?? null,
+    contact_phone: contact?.phone ?? null,
+    contact_email: contact?.email ?? null,
+  };
+}
+
+// ── Commands (R-09: each organization names its contact point) ────────────────────────────────────────────────
+
+export const createOrganization: Command<OrganizationInput, Organization> = async (
+  trx,
+  input,
+  actor,
+  now,
+) => {
+  if (!ORGANIZATION_CODE.test(input.code)) throw new LgspError('CP_ORGANIZATION_CODE_INVALID', input.code);
+  if (input.parentId) await requireOrganization(trx, input.parentId);
+  const id = newId('org', now.getTime());
+  const row = await trx
+    .insertInto('organizations')
+    .values({
+      id,
+      code: input.code,
+      name: input.name,
+      parent_id: input.parentId ?? null,
+      ...contactColumns(input.contact),
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+    .catch((err) => {
+      throw isUniqueViolation(err) ? new LgspError('CP_ORGANIZATION_CODE_TAKEN', input.code) : err;
+    });
+  return {
+    result: toOrganization(row),
+    events: [
+      {
+        actor,
+        action: 'organization.create',
+        objectType: 'organization',
+        objectId: id,
+        details: { code: input.code, name: input.name },
+      },
+    ],
+  };
+};
+
+export const updateOrganization: CommandOn<Partial<Omit<OrganizationInput, 'code'>>, Organization> = async (
+  trx,
+  id,
+  patch,
+  actor,
+  now,
+) => {
+  await requireOrganization(trx, id);
+  if (patch.parentId) await requireOrganization(trx, patch.parentId);
+  const row = await trx
+    .updateTable('organizations')
+    .set({
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.parentId !== undefined ? { parent_id: patch.parentId } : {}),
+      ...(patch.contact !== undefined ? contactColumns(patch.contact) : {}),
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return {
+    result: toOrganization(row),
+    events: [
+      {
+        actor,
+        action: 'organization.update',
+        objectType: 'organization',
+        objectId: id,
+        details: { fields: Object.keys(patch) },
+      },
+    ],
+  };
+};
+
+// ── Queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export async function listOrganizations(db: Kysely<Database>): Promise<Organization[]> {
+  const rows = await db.selectFrom('organizations').selectAll().orderBy('code').execute();
+  return rows.map(toOrganization);
+}
+
+export async function requireOrganization(db: Kysely<Database>, id: string): Promise<OrganizationRow> {
+  const row = await db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new LgspError('CP_ORGANIZATION_NOT_FOUND', id);
+  return row;
+}

@@ -1,0 +1,359 @@
+import type { Kysely, Selectable } from 'kysely';
+import { LgspError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import { isoOf } from '../../core/time.ts';
+import type {
+  Protocol,
+  ResourceTemplate,
+  Service,
+  ServiceVersion,
+  TechnicalDescription,
+  VersionMode,
+  VersionStatus,
+} from '../../core/types.ts';
+import { isUniqueViolation } from '../../store/port.ts';
+import type { Database } from '../../store/schema.ts';
+import type { Command, CommandOn } from '../change.ts';
+import { publishNotice } from '../notices.ts';
+import {
+  assertVersionMove,
+  validateDeliveryConcurrency,
+  validateResourceTemplates,
+  validateUpstreamUrl,
+} from '../rules.ts';
+import { requireSystem } from './systems.ts';
+
+export type ServiceRow = Selectable<Database['services']>;
+export type VersionRow = Selectable<Database['service_versions']> & { context: string };
+
+export interface ServiceInput {
+  context: string;
+  name: string;
+  providerSystemId: string;
+  description?: TechnicalDescription;
+}
+
+export interface ServicePatch {
+  name?: string;
+  description?: TechnicalDescription;
+}
+
+export interface VersionInput {
+  version: string;
+  protocol?: Protocol;
+  status?: VersionStatus;
+  mode?: VersionMode;
+  deliveryConcurrency?: number;
+  /** null removes the probe. */
+  healthCheck?: { path: string; intervalSeconds?: number } | null;
+  upstreams?: { sandbox?: string | null; production?: string | null };
+  resources?: ResourceTemplate[];
+}
+
+export type VersionPatch = Omit<Partial<VersionInput>, 'version'>;
+
+export function toService(r: ServiceRow): Service {
+  return {
+    id: r.id,
+    context: r.context,
+    name: r.name,
+    providerSystemId: r.provider_system_id,
+    description: r.description,
+    decommissionAt: r.decommission_at ? isoOf(r.decommission_at) : null,
+    decommissionedAt: r.decommissioned_at ? isoOf(r.decommissioned_at) : null,
+    createdAt: isoOf(r.created_at),
+    updatedAt: isoOf(r.updated_at),
+  };
+}
+
+/** The API's `healthCheck` from the probe's columns: null when the version has no probe. */
+export function healthCheckOf(r: {
+  health_check_path: string | null;
+  health_check_interval_seconds: number;
+}): { path: string; intervalSeconds: number } | null {
+  return r.health_check_path
+    ? { path: r.health_check_path, intervalSeconds: r.health_check_interval_seconds }
+    : null;
+}
+
+export function toVersion(r: VersionRow): ServiceVersion {
+  return {
+    id: r.id,
+    serviceId: r.service_id,
+    context: r.context,
+    version: r.version,
+    protocol: r.protocol,
+    status: r.status,
+    mode: r.mode,
+    deliveryConcurrency: r.delivery_concurrency,
+    healthCheck: healthCheckOf(r),
+    upstreams: { sandbox: r.sandbox_url, production: r.production_url },
+    resources: r.resources,
+    publishedAt: r.published_at ? isoOf(r.published_at) : null,
+    deprecatedAt: r.deprecated_at ? isoOf(r.deprecated_at) : null,
+    sunsetAt: r.sunset_at ? isoOf(r.sunset_at) : null,
+    successorVersionId: r.successor_version_id,
+    technicalDocumentType: r.technical_document_type,
+    submittedAt: r.submitted_at ? isoOf(r.submitted_at) : null,
+    rejectionReason: r.rejection_reason,
+    sandboxEvidenceTransactionId: r.sandbox_evidence_txn_id,
+    createdAt: isoOf(r.created_at),
+    updatedAt: isoOf(r.updated_at),
+  };
+}
+
+/** A context is one or more lower-case path segments without slashes at the ends: `dancu`, `bhxh/tracuu`. */
+function normalizeContext(raw: string): string {
+  const context = raw.trim().replace(/^\/+|\/+$/g, '');
+  if (!/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/.test(context)) {
+    throw new LgspError(
+      'API_VALIDATION_FAILED',
+      `context "${raw}": lower-case letters, digits, - and _, segments separated by /`,
+    );
+  }
+  return context;
+}
+
+/** The probe's columns from the API's `healthCheck` (undefined: unchanged; null: no probe). */
+function healthCheckColumns(check: VersionInput['healthCheck']) {
+  if (check === undefined) return {};
+  if (check === null) return { health_check_path: null };
+  const path = check.path.trim();
+  if (!/^\/[^\s?#]*(\?[^\s#]*)?$/.test(path) || path.length > 500) {
+    throw new LgspError('API_VALIDATION_FAILED', `healthCheck.path "${check.path}": a path such as /health`);
+  }
+  const interval = check.intervalSeconds ?? 60;
+  if (!Number.isInteger(interval) || interval < 10 || interval > 86400) {
+    throw new LgspError('API_VALIDATION_FAILED', `healthCheck.intervalSeconds ${interval}: 10–86400`);
+  }
+  return { health_check_path: path, health_check_interval_seconds: interval };
+}
+
+// ── Service commands (R-11: the technical description) ────────────────────────────────────────────────────────
+
+export const createService: Command<ServiceInput, Service> = async (trx, input, actor, now) => {
+  const context = normalizeContext(input.context);
+  const provider = await requireSystem(trx, input.providerSystemId);
+  if (!provider.is_provider) throw new LgspError('CP_SYSTEM_NOT_PROVIDER', provider.id);
+  const id = newId('svc', now.getTime());
+  const row = await trx
+    .insertInto('services')
+    .values({
+      id,
+      context,
+      name: input.name,
+      provider_system_id: provider.id,
+      description: JSON.stringify(input.description ?? {}),
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+    .catch((err) => {
+      throw isUniqueViolation(err) ? new LgspError('CP_SERVICE_CONTEXT_TAKEN', context) : err;
+    });
+  return {
+    result: toService(row),
+    events: [
+      {
+        actor,
+        action: 'service.create',
+        objectType: 'service',
+        objectId: id,
+        details: { context, name: input.name },
+      },
+    ],
+  };
+};
+
+export const updateService: CommandOn<ServicePatch, Service> = async (trx, id, patch, actor, now) => {
+  await requireService(trx, id);
+  const row = await trx
+    .updateTable('services')
+    .set({
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.description !== undefined ? { description: JSON.stringify(patch.description) } : {}),
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return {
+    result: toService(row),
+    events: [
+      {
+        actor,
+        action: 'service.update',
+        objectType: 'service',
+        objectId: id,
+        details: { fields: Object.keys(patch) },
+      },
+    ],
+  };
+};
+
+// ── Version commands (R-18: versions side by side) ─────────────────────────────────────────────────────────────
+
+export const createVersion: CommandOn<VersionInput, ServiceVersion> = async (
+  trx,
+  serviceId,
+  input,
+  actor,
+  now,
+) => {
+  // The version is a path segment of every call (`/dancu/1.0/…`): path-safe, short.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/.test(input.version)) {
+    throw new LgspError('API_VALIDATION_FAILED', `version "${input.version}": letters, digits, . _ - (≤ 32)`);
+  }
+  // Every version starts as a draft and reaches production only through onboarding (R-11).
+  if (input.status !== undefined && input.status !== 'draft')
+    throw new LgspError('CP_VERSION_STATE', `→ ${input.status}`);
+  const resources = validateResourceTemplates(input.resources ?? [{ method: '*', path: '/*' }]);
+  const sandbox = validateUpstreamUrl(input.upstreams?.sandbox ?? null);
+  const production = validateUpstreamUrl(input.upstreams?.production ?? null);
+  const service = await requireService(trx, serviceId);
+  const id = newId('ver', now.getTime());
+  const row = await trx
+    .insertInto('service_versions')
+    .values({
+      id,
+      service_id: service.id,
+      version: input.version,
+      protocol: input.protocol ?? 'REST',
+      status: input.status ?? 'draft',
+      mode: input.mode ?? 'sync',
+      delivery_concurrency: validateDeliveryConcurrency(input.deliveryConcurrency ?? 4),
+      ...healthCheckColumns(input.healthCheck),
+      sandbox_url: sandbox,
+      production_url: production,
+      resources: JSON.stringify(resources),
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+    .catch((err) => {
+      throw isUniqueViolation(err)
+        ? new LgspError('CP_VERSION_TAKEN', `${service.context} ${input.version}`)
+        : err;
+    });
+  return {
+    result: toVersion({ ...row, context: service.context }),
+    events: [
+      {
+        actor,
+        action: 'version.create',
+        objectType: 'service_version',
+        objectId: id,
+        details: { context: service.context, version: input.version },
+      },
+    ],
+  };
+};
+
+export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx, id, patch, actor, now) => {
+  const resources = patch.resources ? validateResourceTemplates(patch.resources) : undefined;
+  const upstreams = patch.upstreams;
+  const current = await requireVersion(trx, id);
+  if (patch.status !== undefined) assertVersionMove(current.status, patch.status);
+  // Consumers build against the mode: it is fixed once the version leaves draft (a new version changes it).
+  if (patch.mode !== undefined && patch.mode !== current.mode && current.status !== 'draft') {
+    throw new LgspError('CP_VERSION_STATE', `mode: ${current.status} (chỉ khi nháp / only in draft)`);
+  }
+  await trx
+    .updateTable('service_versions')
+    .set({
+      ...(patch.protocol !== undefined ? { protocol: patch.protocol } : {}),
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      ...(patch.mode !== undefined ? { mode: patch.mode } : {}),
+      ...healthCheckColumns(patch.healthCheck),
+      ...(patch.deliveryConcurrency !== undefined
+        ? { delivery_concurrency: validateDeliveryConcurrency(patch.deliveryConcurrency) }
+        : {}),
+      ...(upstreams?.sandbox !== undefined ? { sandbox_url: validateUpstreamUrl(upstreams.sandbox) } : {}),
+      ...(upstreams?.production !== undefined
+        ? { production_url: validateUpstreamUrl(upstreams.production) }
+        : {}),
+      ...(resources ? { resources: JSON.stringify(resources) } : {}),
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .execute();
+  const updated = await requireVersion(trx, id);
+  // R-19: the provider's endpoint of a version in use changed — the consumers concerned are told, with a
+  // public notice, in this same transaction (they keep calling the same gateway address).
+  const endpointMoved =
+    updated.sandbox_url !== current.sandbox_url || updated.production_url !== current.production_url;
+  if (endpointMoved && ['sandbox_test', 'published', 'deprecated'].includes(current.status)) {
+    await publishNotice(
+      trx,
+      {
+        kind: 'endpoint_change',
+        serviceId: current.service_id,
+        versionId: id,
+        title: `Thay đổi địa chỉ dịch vụ nguồn ${current.context} ${current.version} / Upstream endpoint changed`,
+        body:
+          `Hệ thống cung cấp của dịch vụ ${current.context} ${current.version} đã đổi địa chỉ kết nối. Bên khai thác tiếp tục gọi qua LGSP như cũ; ` +
+          'nếu có lỗi, hãy liên hệ đầu mối của Sở TT&TT. / The provider endpoint changed; keep calling through the LGSP as before.',
+      },
+      [id],
+      now,
+      actor,
+    );
+  }
+  const action =
+    patch.status && patch.status !== current.status ? `version.${patch.status}` : 'version.update';
+  return {
+    result: toVersion(updated),
+    events: [
+      {
+        actor,
+        action,
+        objectType: 'service_version',
+        objectId: id,
+        details: { fields: Object.keys(patch), ...(patch.status ? { status: patch.status } : {}) },
+      },
+    ],
+  };
+};
+
+// ── Queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export async function listServices(
+  db: Kysely<Database>,
+  filter: { providerSystemId?: string } = {},
+): Promise<Service[]> {
+  let q = db.selectFrom('services').selectAll();
+  if (filter.providerSystemId) q = q.where('provider_system_id', '=', filter.providerSystemId);
+  return (await q.orderBy('context').execute()).map(toService);
+}
+
+export async function requireService(db: Kysely<Database>, id: string): Promise<ServiceRow> {
+  const row = await db.selectFrom('services').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new LgspError('CP_SERVICE_NOT_FOUND', id);
+  return row;
+}
+
+/** Versions with their service's context. */
+export function versionQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom('service_versions')
+    .innerJoin('services', 'services.id', 'service_versions.service_id')
+    .selectAll('service_versions')
+    .select('services.context');
+}
+
+export async function listVersions(
+  db: Kysely<Database>,
+  filter: { serviceId?: string } = {},
+): Promise<ServiceVersion[]> {
+  let q = versionQuery(db);
+  if (filter.serviceId) q = q.where('service_versions.service_id', '=', filter.serviceId);
+  return (await q.orderBy('services.context').orderBy('service_versions.version').execute()).map(toVersion);
+}
+
+export async function requireVersion(db: Kysely<Database>, id: string): Promise<VersionRow> {
+  const row = await versionQuery(db).where('service_versions.id', '=', id).executeTakeFirst();
+  if (!row) throw new LgspError('CP_VERSION_NOT_FOUND', id);
+  return row;
+}

@@ -1,0 +1,188 @@
+import type { Kysely, Selectable } from 'kysely';
+import { LgspError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import { isoOf } from '../../core/time.ts';
+import type { Environment, Subscription, SubscriptionStatus } from '../../core/types.ts';
+import { isUniqueViolation } from '../../store/port.ts';
+import type { Database } from '../../store/schema.ts';
+import type { Command, CommandOn } from '../change.ts';
+import { parseTimeOfUse } from '../rules.ts';
+import { requireVersion } from './services.ts';
+import { requireSystem } from './systems.ts';
+
+export type SubscriptionRow = Selectable<Database['subscriptions']>;
+
+export interface SubscriptionInput {
+  systemId: string;
+  versionId: string;
+  environment: Environment;
+  status?: SubscriptionStatus;
+  quotaPerMinute?: number | null;
+  quotaPerDay?: number | null;
+  timeOfUse?: string | null;
+}
+
+export interface SubscriptionPatch {
+  status?: SubscriptionStatus;
+  quotaPerMinute?: number | null;
+  quotaPerDay?: number | null;
+  timeOfUse?: string | null;
+}
+
+export function toSubscription(r: SubscriptionRow): Subscription {
+  return {
+    id: r.id,
+    systemId: r.system_id,
+    versionId: r.version_id,
+    environment: r.environment,
+    status: r.status,
+    quotaPerMinute: r.quota_per_minute,
+    quotaPerDay: r.quota_per_day,
+    timeOfUse: r.window_start && r.window_end ? `${r.window_start}-${r.window_end}` : null,
+    createdAt: isoOf(r.created_at),
+    updatedAt: isoOf(r.updated_at),
+  };
+}
+
+// ── Commands (R-16: a token is valid only for what its system subscribed to) ───────────────────────────────────
+
+/**
+ * Inserts a subscription: by the operator directly, or inside the approval of a subscription request. The
+ * system must be a consumer and the version must exist; one subscription per system, version and environment.
+ */
+export const createSubscription: Command<SubscriptionInput, Subscription> = async (
+  trx,
+  input,
+  actor,
+  now,
+) => {
+  const window = parseTimeOfUse(input.timeOfUse ?? null);
+  const system = await requireSystem(trx, input.systemId);
+  if (!system.is_consumer) throw new LgspError('CP_SYSTEM_NOT_CONSUMER', system.id);
+  const version = await requireVersion(trx, input.versionId);
+  const id = newId('sub', now.getTime());
+  const row = await trx
+    .insertInto('subscriptions')
+    .values({
+      id,
+      system_id: system.id,
+      version_id: version.id,
+      environment: input.environment,
+      status: input.status ?? 'active',
+      quota_per_minute: input.quotaPerMinute ?? null,
+      quota_per_day: input.quotaPerDay ?? null,
+      window_start: window?.start ?? null,
+      window_end: window?.end ?? null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+    .catch((err) => {
+      throw isUniqueViolation(err)
+        ? new LgspError(
+            'CP_SUBSCRIPTION_EXISTS',
+            `${system.id} ${version.context} ${version.version} ${input.environment}`,
+          )
+        : err;
+    });
+  return {
+    result: toSubscription(row),
+    events: [
+      {
+        actor,
+        action: 'subscription.create',
+        objectType: 'subscription',
+        objectId: id,
+        details: { systemId: system.id, versionId: version.id, environment: input.environment },
+      },
+    ],
+  };
+};
+
+export const updateSubscription: CommandOn<SubscriptionPatch, Subscription> = async (
+  trx,
+  id,
+  patch,
+  actor,
+  now,
+) => {
+  const window = patch.timeOfUse !== undefined ? parseTimeOfUse(patch.timeOfUse) : undefined;
+  const current = await requireSubscription(trx, id);
+  const row = await trx
+    .updateTable('subscriptions')
+    .set({
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      ...(patch.quotaPerMinute !== undefined ? { quota_per_minute: patch.quotaPerMinute } : {}),
+      ...(patch.quotaPerDay !== undefined ? { quota_per_day: patch.quotaPerDay } : {}),
+      ...(window !== undefined
+        ? { window_start: window?.start ?? null, window_end: window?.end ?? null }
+        : {}),
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const action =
+    patch.status && patch.status !== current.status
+      ? `subscription.${patch.status === 'active' ? 'activate' : patch.status === 'suspended' ? 'suspend' : 'revoke'}`
+      : 'subscription.update';
+  return {
+    result: toSubscription(row),
+    events: [{ actor, action, objectType: 'subscription', objectId: id, details: { ...patch } }],
+  };
+};
+
+/**
+ * An active subscription with these terms, as an approval grants it: a subscription revoked earlier (the system
+ * stopped using the version, R-21) is activated again with the new terms, a live one is refused, otherwise one is
+ * created.
+ */
+export const grantSubscription: Command<Omit<SubscriptionInput, 'status'>, Subscription> = async (
+  trx,
+  input,
+  actor,
+  now,
+) => {
+  const existing = await trx
+    .selectFrom('subscriptions')
+    .select(['id', 'status'])
+    .where('system_id', '=', input.systemId)
+    .where('version_id', '=', input.versionId)
+    .where('environment', '=', input.environment)
+    .executeTakeFirst();
+  if (!existing) return createSubscription(trx, { ...input, status: 'active' }, actor, now);
+  if (existing.status !== 'revoked') {
+    const version = await requireVersion(trx, input.versionId);
+    throw new LgspError(
+      'CP_SUBSCRIPTION_EXISTS',
+      `${existing.id}: ${input.systemId} ${version.context} ${version.version} ${input.environment}`,
+    );
+  }
+  const { quotaPerMinute = null, quotaPerDay = null, timeOfUse = null } = input;
+  return updateSubscription(
+    trx,
+    existing.id,
+    { status: 'active', quotaPerMinute, quotaPerDay, timeOfUse },
+    actor,
+    now,
+  );
+};
+
+// ── Queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export async function listSubscriptions(
+  db: Kysely<Database>,
+  filter: { systemId?: string; versionId?: string } = {},
+): Promise<Subscription[]> {
+  let q = db.selectFrom('subscriptions').selectAll();
+  if (filter.systemId) q = q.where('system_id', '=', filter.systemId);
+  if (filter.versionId) q = q.where('version_id', '=', filter.versionId);
+  return (await q.orderBy('created_at').execute()).map(toSubscription);
+}
+
+export async function requireSubscription(db: Kysely<Database>, id: string): Promise<SubscriptionRow> {
+  const row = await db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new LgspError('CP_SUBSCRIPTION_NOT_FOUND', id);
+  return row;
+}

@@ -1,0 +1,130 @@
+import type { Kysely, Selectable } from 'kysely';
+import { LgspError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import { isoOf } from '../../core/time.ts';
+import type { InformationSystem, SystemStatus } from '../../core/types.ts';
+import type { Database } from '../../store/schema.ts';
+import type { Command, CommandOn } from '../change.ts';
+import { requireOrganization } from './organizations.ts';
+
+export type SystemRow = Selectable<Database['systems']> & { organization_code: string };
+
+export interface SystemInput {
+  organizationId: string;
+  name: string;
+  description?: string | null;
+  isProvider: boolean;
+  isConsumer: boolean;
+}
+
+export interface SystemPatch {
+  name?: string;
+  description?: string | null;
+  isProvider?: boolean;
+  isConsumer?: boolean;
+  status?: SystemStatus;
+}
+
+export function toSystem(r: SystemRow): InformationSystem {
+  return {
+    id: r.id,
+    organizationId: r.organization_id,
+    organizationCode: r.organization_code,
+    name: r.name,
+    description: r.description,
+    isProvider: r.is_provider,
+    isConsumer: r.is_consumer,
+    status: r.status,
+    createdAt: isoOf(r.created_at),
+    updatedAt: isoOf(r.updated_at),
+  };
+}
+
+// ── Commands (R-07: the list of connected systems) ─────────────────────────────────────────────────────────────
+
+/** A system is created active: by the operator directly, or by the approval of a connection request (R-08). */
+export const createSystem: Command<SystemInput, InformationSystem> = async (trx, input, actor, now) => {
+  if (!input.isProvider && !input.isConsumer) throw new LgspError('CP_SYSTEM_ROLE_REQUIRED');
+  const org = await requireOrganization(trx, input.organizationId);
+  const id = newId('sys', now.getTime());
+  const row = await trx
+    .insertInto('systems')
+    .values({
+      id,
+      organization_id: org.id,
+      name: input.name,
+      description: input.description ?? null,
+      is_provider: input.isProvider,
+      is_consumer: input.isConsumer,
+      status: 'active',
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return {
+    result: toSystem({ ...row, organization_code: org.code }),
+    events: [
+      {
+        actor,
+        action: 'system.create',
+        objectType: 'system',
+        objectId: id,
+        details: { organizationCode: org.code, name: input.name },
+      },
+    ],
+  };
+};
+
+export const updateSystem: CommandOn<SystemPatch, InformationSystem> = async (trx, id, patch, actor, now) => {
+  const current = await requireSystem(trx, id);
+  const isProvider = patch.isProvider ?? current.is_provider;
+  const isConsumer = patch.isConsumer ?? current.is_consumer;
+  if (!isProvider && !isConsumer) throw new LgspError('CP_SYSTEM_ROLE_REQUIRED');
+  await trx
+    .updateTable('systems')
+    .set({
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.description !== undefined ? { description: patch.description } : {}),
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      is_provider: isProvider,
+      is_consumer: isConsumer,
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .execute();
+  const action =
+    patch.status && patch.status !== current.status
+      ? `system.${patch.status === 'suspended' ? 'suspend' : 'activate'}`
+      : 'system.update';
+  return {
+    result: toSystem(await requireSystem(trx, id)),
+    events: [{ actor, action, objectType: 'system', objectId: id, details: { fields: Object.keys(patch) } }],
+  };
+};
+
+// ── Queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Systems with their organization's code. */
+export function systemQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom('systems')
+    .innerJoin('organizations', 'organizations.id', 'systems.organization_id')
+    .selectAll('systems')
+    .select('organizations.code as organization_code');
+}
+
+export async function listSystems(
+  db: Kysely<Database>,
+  filter: { organizationId?: string } = {},
+): Promise<InformationSystem[]> {
+  let q = systemQuery(db);
+  if (filter.organizationId) q = q.where('systems.organization_id', '=', filter.organizationId);
+  return (await q.orderBy('systems.created_at').execute()).map(toSystem);
+}
+
+export async function requireSystem(db: Kysely<Database>, id: string): Promise<SystemRow> {
+  const row = await systemQuery(db).where('systems.id', '=', id).executeTakeFirst();
+  if (!row) throw new LgspError('CP_SYSTEM_NOT_FOUND', id);
+  return row;
+}
