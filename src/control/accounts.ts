@@ -5,8 +5,10 @@ import { LgspError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hashing.ts';
 import { newId, newSecret } from '../core/ids.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
-import { runChange } from './change.ts';
+import { auditOf, runChange } from './change.ts';
 import { requireOrganization } from './registry/organizations.ts';
+
+const audit = auditOf('user');
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
 
@@ -123,15 +125,7 @@ export class Accounts {
         .execute();
       return {
         result: id,
-        events: [
-          {
-            actor,
-            action: 'user.create',
-            objectType: 'user',
-            objectId: id,
-            details: { username: input.username, role: input.role },
-          },
-        ],
+        events: [audit(actor, 'create', id, { username: input.username, role: input.role })],
       };
     }).catch((err) => {
       throw isUniqueViolation(err) ? new LgspError('CP_USER_EXISTS', input.username) : err;

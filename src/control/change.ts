@@ -36,6 +36,21 @@ export type CommandOn<Input, Result> = (
   now: Date,
 ) => Promise<Changed<Result>>;
 
+/**
+ * The audit events of one object type: `audit(actor, 'update', id, details)` is `{ action: 'service.update',
+ * objectType: 'service', … }`. The action's prefix is the object type unless named (`version.*` events are
+ * about a `service_version`).
+ */
+export function auditOf(objectType: string, actionPrefix = objectType) {
+  return (actor: string, verb: string, objectId: string, details?: Record<string, unknown>): ChangeEvent => ({
+    actor,
+    action: `${actionPrefix}.${verb}`,
+    objectType,
+    objectId,
+    details,
+  });
+}
+
 /** The work of one change: commands run on the change's transaction, at the change's one `now`. */
 export type ChangeWork<T> = (trx: Transaction<Database>, now: Date) => Promise<Changed<T>>;
 

@@ -5,7 +5,7 @@ import { newId, newSecret } from '../core/ids.ts';
 import { validateEventType } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
-import { runChange } from './change.ts';
+import { auditOf, runChange } from './change.ts';
 import { requireOrganization } from './registry/organizations.ts';
 
 /**
@@ -34,6 +34,8 @@ export interface WebhookEndpointInput {
 }
 
 type Row = Selectable<Database['webhook_endpoints']>;
+
+const audit = auditOf('webhook_endpoint', 'webhook');
 
 // Every column but the secret: nothing that lists or reads endpoints can leak it.
 const PUBLIC_COLUMNS = ['id', 'organization_id', 'url', 'events', 'active', 'created_at'] as const;
@@ -86,15 +88,7 @@ export async function createWebhookEndpoint(
     return {
       result: { ...toEndpoint(row), secret },
       // The audit event names the endpoint, never its secret.
-      events: [
-        {
-          actor,
-          action: 'webhook.create',
-          objectType: 'webhook_endpoint',
-          objectId: id,
-          details: { organizationId: org.id, url, events },
-        },
-      ],
+      events: [audit(actor, 'create', id, { organizationId: org.id, url, events })],
     };
   });
 }
@@ -135,17 +129,11 @@ export async function deleteWebhookEndpoint(
     return {
       result: toEndpoint(row),
       events: [
-        {
-          actor,
-          action: 'webhook.delete',
-          objectType: 'webhook_endpoint',
-          objectId: id,
-          details: {
-            organizationId: row.organization_id,
-            url: row.url,
-            pendingCancelled: Number(numUpdatedRows),
-          },
-        },
+        audit(actor, 'delete', id, {
+          organizationId: row.organization_id,
+          url: row.url,
+          pendingCancelled: Number(numUpdatedRows),
+        }),
       ],
     };
   });

@@ -4,7 +4,7 @@ import { newId } from '../../core/ids.ts';
 import type { ContactPoint, InformationSystem } from '../../core/types.ts';
 import type { Database } from '../../store/schema.ts';
 import type { ChangeEvent } from '../audit.ts';
-import type { Changed, Command, CommandOn } from '../change.ts';
+import { auditOf, type Changed, type Command, type CommandOn } from '../change.ts';
 import { requireOrganization } from '../registry/organizations.ts';
 import { createSystem } from '../registry/systems.ts';
 import { notifyDecision } from './decision-notice.ts';
@@ -36,6 +36,8 @@ export interface ConnectionRequestInput {
 }
 
 export type ConnectionRequestAction = 'approve' | 'reject';
+
+const audit = auditOf('connection_request');
 
 /**
  * The legal moves of a request after it is submitted (R-08, Art. 8–10): a reviewer decides it once, either way.
@@ -107,15 +109,7 @@ export const submitRequest: Command<ConnectionRequestInput, ConnectionRequest> =
     .execute();
   return {
     result: toRequest(await requireRequest(trx, id)),
-    events: [
-      {
-        actor,
-        action: 'connection_request.submit',
-        objectType: 'connection_request',
-        objectId: id,
-        details: { organizationCode: org.code, systemName },
-      },
-    ],
+    events: [audit(actor, 'submit', id, { organizationCode: org.code, systemName })],
   };
 };
 
@@ -200,16 +194,7 @@ async function transition(
   await notifyDecision(trx, request, now.getTime());
   return {
     result: request,
-    events: [
-      ...decision.events,
-      {
-        actor,
-        action: `connection_request.${action}`,
-        objectType: 'connection_request',
-        objectId: id,
-        details: decision.details,
-      },
-    ],
+    events: [...decision.events, audit(actor, action, id, decision.details)],
   };
 }
 

@@ -5,9 +5,11 @@ import { newId, newSecret } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
 import type { Credential, Environment, IssuedCredential } from '../../core/types.ts';
 import type { Database } from '../../store/schema.ts';
-import type { Changed, Command } from '../change.ts';
+import { auditOf, type Changed, type Command } from '../change.ts';
 
 export type CredentialRow = Selectable<Database['credentials']>;
+
+const audit = auditOf('credential');
 
 export function toCredential(r: CredentialRow): Credential {
   return {
@@ -85,15 +87,7 @@ export const issueCredential: Command<
   const issued = await insertCredential(trx, systemId, environment, now);
   return {
     result: issued,
-    events: [
-      {
-        actor,
-        action: 'credential.issue',
-        objectType: 'credential',
-        objectId: issued.id,
-        details: { systemId, environment, consumerKey: issued.consumerKey },
-      },
-    ],
+    events: [audit(actor, 'issue', issued.id, { systemId, environment, consumerKey: issued.consumerKey })],
   };
 };
 
@@ -114,15 +108,7 @@ export async function revokeCredential(
     .executeTakeFirstOrThrow();
   return {
     result: toCredential(row),
-    events: [
-      {
-        actor,
-        action: 'credential.revoke',
-        objectType: 'credential',
-        objectId: id,
-        details: { systemId: row.system_id, ...(reason ? { reason } : {}) },
-      },
-    ],
+    events: [audit(actor, 'revoke', id, { systemId: row.system_id, ...(reason ? { reason } : {}) })],
   };
 }
 

@@ -5,12 +5,14 @@ import { isoOf } from '../../core/time.ts';
 import type { ContactPoint, Organization } from '../../core/types.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
-import type { Command, CommandOn } from '../change.ts';
+import { auditOf, type Command, type CommandOn } from '../change.ts';
 
 /** Official electronic codes of agencies (Circular 10/2023/TT-BTTTT), e.g. 000.00.31.H01. */
 const ORGANIZATION_CODE = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/;
 
 export type OrganizationRow = Selectable<Database['organizations']>;
+
+const audit = auditOf('organization');
 
 export interface OrganizationInput {
   code: string;
@@ -78,15 +80,7 @@ export const createOrganization: Command<OrganizationInput, Organization> = asyn
     });
   return {
     result: toOrganization(row),
-    events: [
-      {
-        actor,
-        action: 'organization.create',
-        objectType: 'organization',
-        objectId: id,
-        details: { code: input.code, name: input.name },
-      },
-    ],
+    events: [audit(actor, 'create', id, { code: input.code, name: input.name })],
   };
 };
 
@@ -112,15 +106,7 @@ export const updateOrganization: CommandOn<Partial<Omit<OrganizationInput, 'code
     .executeTakeFirstOrThrow();
   return {
     result: toOrganization(row),
-    events: [
-      {
-        actor,
-        action: 'organization.update',
-        objectType: 'organization',
-        objectId: id,
-        details: { fields: Object.keys(patch) },
-      },
-    ],
+    events: [audit(actor, 'update', id, { fields: Object.keys(patch) })],
   };
 };
 

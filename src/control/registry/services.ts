@@ -13,7 +13,7 @@ import type {
 } from '../../core/types.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
-import type { Command, CommandOn } from '../change.ts';
+import { auditOf, type Command, type CommandOn } from '../change.ts';
 import { publishNotice } from '../notices.ts';
 import {
   assertVersionMove,
@@ -51,6 +51,9 @@ export interface VersionInput {
 }
 
 export type VersionPatch = Omit<Partial<VersionInput>, 'version'>;
+
+const serviceAudit = auditOf('service');
+const versionAudit = auditOf('service_version', 'version');
 
 export function toService(r: ServiceRow): Service {
   return {
@@ -154,15 +157,7 @@ export const createService: Command<ServiceInput, Service> = async (trx, input, 
     });
   return {
     result: toService(row),
-    events: [
-      {
-        actor,
-        action: 'service.create',
-        objectType: 'service',
-        objectId: id,
-        details: { context, name: input.name },
-      },
-    ],
+    events: [serviceAudit(actor, 'create', id, { context, name: input.name })],
   };
 };
 
@@ -180,15 +175,7 @@ export const updateService: CommandOn<ServicePatch, Service> = async (trx, id, p
     .executeTakeFirstOrThrow();
   return {
     result: toService(row),
-    events: [
-      {
-        actor,
-        action: 'service.update',
-        objectType: 'service',
-        objectId: id,
-        details: { fields: Object.keys(patch) },
-      },
-    ],
+    events: [serviceAudit(actor, 'update', id, { fields: Object.keys(patch) })],
   };
 };
 
@@ -239,15 +226,7 @@ export const createVersion: CommandOn<VersionInput, ServiceVersion> = async (
     });
   return {
     result: toVersion({ ...row, context: service.context }),
-    events: [
-      {
-        actor,
-        action: 'version.create',
-        objectType: 'service_version',
-        objectId: id,
-        details: { context: service.context, version: input.version },
-      },
-    ],
+    events: [versionAudit(actor, 'create', id, { context: service.context, version: input.version })],
   };
 };
 
@@ -301,19 +280,11 @@ export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx
       actor,
     );
   }
-  const action =
-    patch.status && patch.status !== current.status ? `version.${patch.status}` : 'version.update';
+  const verb = patch.status && patch.status !== current.status ? patch.status : 'update';
+  const details = { fields: Object.keys(patch), ...(patch.status ? { status: patch.status } : {}) };
   return {
     result: toVersion(updated),
-    events: [
-      {
-        actor,
-        action,
-        objectType: 'service_version',
-        objectId: id,
-        details: { fields: Object.keys(patch), ...(patch.status ? { status: patch.status } : {}) },
-      },
-    ],
+    events: [versionAudit(actor, verb, id, details)],
   };
 };
 

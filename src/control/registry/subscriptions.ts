@@ -5,12 +5,20 @@ import { isoOf } from '../../core/time.ts';
 import type { Environment, Subscription, SubscriptionStatus } from '../../core/types.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
-import type { Command, CommandOn } from '../change.ts';
+import { auditOf, type Command, type CommandOn } from '../change.ts';
 import { parseTimeOfUse } from '../rules.ts';
 import { requireVersion } from './services.ts';
 import { requireSystem } from './systems.ts';
 
 export type SubscriptionRow = Selectable<Database['subscriptions']>;
+
+const audit = auditOf('subscription');
+/** The audit verb of a move to each status (`subscription.revoke`, …). */
+const STATUS_VERBS: Record<SubscriptionStatus, string> = {
+  active: 'activate',
+  suspended: 'suspend',
+  revoked: 'revoke',
+};
 
 export interface SubscriptionInput {
   systemId: string;
@@ -89,13 +97,11 @@ export const createSubscription: Command<SubscriptionInput, Subscription> = asyn
   return {
     result: toSubscription(row),
     events: [
-      {
-        actor,
-        action: 'subscription.create',
-        objectType: 'subscription',
-        objectId: id,
-        details: { systemId: system.id, versionId: version.id, environment: input.environment },
-      },
+      audit(actor, 'create', id, {
+        systemId: system.id,
+        versionId: version.id,
+        environment: input.environment,
+      }),
     ],
   };
 };
@@ -123,13 +129,10 @@ export const updateSubscription: CommandOn<SubscriptionPatch, Subscription> = as
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  const action =
-    patch.status && patch.status !== current.status
-      ? `subscription.${patch.status === 'active' ? 'activate' : patch.status === 'suspended' ? 'suspend' : 'revoke'}`
-      : 'subscription.update';
+  const verb = patch.status && patch.status !== current.status ? STATUS_VERBS[patch.status] : 'update';
   return {
     result: toSubscription(row),
-    events: [{ actor, action, objectType: 'subscription', objectId: id, details: { ...patch } }],
+    events: [audit(actor, verb, id, { ...patch })],
   };
 };
 

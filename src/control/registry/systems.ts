@@ -4,10 +4,14 @@ import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
 import type { InformationSystem, SystemStatus } from '../../core/types.ts';
 import type { Database } from '../../store/schema.ts';
-import type { Command, CommandOn } from '../change.ts';
+import { auditOf, type Command, type CommandOn } from '../change.ts';
 import { requireOrganization } from './organizations.ts';
 
 export type SystemRow = Selectable<Database['systems']> & { organization_code: string };
+
+const audit = auditOf('system');
+/** The audit verb of a move to each status (`system.suspend`, `system.activate`). */
+const STATUS_VERBS: Record<SystemStatus, string> = { active: 'activate', suspended: 'suspend' };
 
 export interface SystemInput {
   organizationId: string;
@@ -64,15 +68,7 @@ export const createSystem: Command<SystemInput, InformationSystem> = async (trx,
     .executeTakeFirstOrThrow();
   return {
     result: toSystem({ ...row, organization_code: org.code }),
-    events: [
-      {
-        actor,
-        action: 'system.create',
-        objectType: 'system',
-        objectId: id,
-        details: { organizationCode: org.code, name: input.name },
-      },
-    ],
+    events: [audit(actor, 'create', id, { organizationCode: org.code, name: input.name })],
   };
 };
 
@@ -93,13 +89,10 @@ export const updateSystem: CommandOn<SystemPatch, InformationSystem> = async (tr
     })
     .where('id', '=', id)
     .execute();
-  const action =
-    patch.status && patch.status !== current.status
-      ? `system.${patch.status === 'suspended' ? 'suspend' : 'activate'}`
-      : 'system.update';
+  const verb = patch.status && patch.status !== current.status ? STATUS_VERBS[patch.status] : 'update';
   return {
     result: toSystem(await requireSystem(trx, id)),
-    events: [{ actor, action, objectType: 'system', objectId: id, details: { fields: Object.keys(patch) } }],
+    events: [audit(actor, verb, id, { fields: Object.keys(patch) })],
   };
 };
 
