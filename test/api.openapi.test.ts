@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { OPERATIONS } from '../src/api/contract/operations.ts';
 import { registeredRoutes } from '../src/api/server.ts';
 import { ERRORS } from '../src/core/errors.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
@@ -60,6 +61,39 @@ describe('admin API OpenAPI document and error registry agree with the code', ()
       routes.filter((r) => !r.hidden).map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`),
     );
     assert.deepEqual([...registered].sort(), [...documented].sort());
+  });
+
+  test('every operation has a unique operationId from the operations table, and the table has no extra entry', () => {
+    const seen = new Map<string, string>();
+    for (const [path, operations] of Object.entries(doc.paths as Record<string, Json>)) {
+      for (const [method, op] of Object.entries(operations)) {
+        if (!METHODS.includes(method)) continue;
+        const where = `${method.toUpperCase()} ${path}`;
+        assert.equal(typeof op.operationId, 'string', `${where}: operationId`);
+        assert.equal(
+          seen.get(op.operationId),
+          undefined,
+          `${where}: operationId ${op.operationId} used twice`,
+        );
+        seen.set(op.operationId, where);
+      }
+    }
+    const table = Object.entries(OPERATIONS).map(
+      ([id, { method, path }]) => [id, `${method} ${path.replace(/:(\w+)/g, '{$1}')}`] as const,
+    );
+    assert.deepEqual(
+      [...seen].sort(([a], [b]) => a.localeCompare(b)),
+      table.sort(([a], [b]) => a.localeCompare(b)),
+    );
+    for (const id of Object.keys(OPERATIONS)) assert.match(id, /^[a-z][a-zA-Z]+$/, `${id} is camelCase`);
+  });
+
+  test('names the admin API server: the configured address', () => {
+    const { host, port } = h.config.admin;
+    assert.deepEqual(
+      doc.servers.map((s: Json) => s.url),
+      [`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`],
+    );
   });
 
   test('protected operations declare 401 with the Problem schema; public ones opt out of security', () => {

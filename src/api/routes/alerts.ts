@@ -3,7 +3,7 @@ import { Alerts } from '../../telemetry/alerts.ts';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { AlertEventSchema, AlertQuery, AlertResolve, AlertSchema, IdParams, ListOf } from '../schemas.ts';
-import { overseers, readProblems, reviewers, TAGS, writeProblems } from './common.ts';
+import { overseers, readProblems, reviewers, route, TAGS, writeProblems } from './common.ts';
 
 /**
  * Operator alerts (R-06, R-22): what keeps data from flowing — for now dead-lettered async messages — newest
@@ -11,8 +11,9 @@ import { overseers, readProblems, reviewers, TAGS, writeProblems } from './commo
  */
 export async function alertRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   const alerts = new Alerts(deps.store, deps.clock, deps.config.alerts, deps.logger);
-  app.get<{ Querystring: AlertQuery }>(
-    '/alerts',
+  route<{ Querystring: AlertQuery }>(
+    app,
+    'listAlerts',
     {
       onRequest: overseers,
       schema: {
@@ -26,8 +27,9 @@ export async function alertRoutes(app: FastifyInstance, deps: AdminDeps): Promis
     async (request) => ({ items: await alerts.list(request.query) }),
   );
 
-  app.get<{ Params: { id: string } }>(
-    '/alerts/:id/events',
+  route<{ Params: { id: string } }>(
+    app,
+    'listAlertEvents',
     {
       onRequest: overseers,
       schema: {
@@ -41,8 +43,9 @@ export async function alertRoutes(app: FastifyInstance, deps: AdminDeps): Promis
   );
 
   // An event-type alert (a dead letter) has no condition that clears by itself: an operator closes it, saying how.
-  app.post<{ Params: { id: string }; Body: { note: string } }>(
-    '/alerts/:id/resolve',
+  route<{ Params: { id: string }; Body: { note: string } }>(
+    app,
+    'resolveAlert',
     {
       onRequest: reviewers,
       schema: {

@@ -2,15 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import { verifyAuditChain } from '../../control/audit-verify.ts';
 import type { AdminDeps } from '../deps.ts';
 import { AuditChainResultSchema, AuditEventSchema, AuditQuery, ListOf } from '../schemas.ts';
-import { overseers, readProblems, TAGS } from './common.ts';
+import { overseers, readProblems, route, TAGS } from './common.ts';
 
 /**
  * The audit trail of control-plane changes, each with the config revision it produced (R-20): read by the
  * operator's staff and auditors, never by agency users (it names every organization's objects).
  */
 export async function auditRoutes(app: FastifyInstance, { registry, store }: AdminDeps): Promise<void> {
-  app.get<{ Querystring: AuditQuery }>(
-    '/audit-events',
+  route<{ Querystring: AuditQuery }>(
+    app,
+    'listAuditEvents',
     {
       onRequest: overseers,
       schema: {
@@ -25,8 +26,9 @@ export async function auditRoutes(app: FastifyInstance, { registry, store }: Adm
   );
 
   // The same check as `lgsp audit verify`, for a running platform; a broken chain is a finding, not an error.
-  app.get(
-    '/audit-events/verify',
+  route(
+    app,
+    'verifyAuditChain',
     {
       onRequest: overseers,
       schema: {

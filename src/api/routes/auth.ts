@@ -4,12 +4,13 @@ import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { problemResponses } from '../problems.ts';
 import { LoginBody, SessionSchema, UserSchema } from '../schemas.ts';
-import { readProblems, TAGS } from './common.ts';
+import { readProblems, route, TAGS } from './common.ts';
 
 /** Public: signing in. Wrong name and wrong password answer alike, so names cannot be probed. */
 export async function loginRoutes(app: FastifyInstance, { accounts }: AdminDeps): Promise<void> {
-  app.post<{ Body: LoginBody }>(
-    '/auth/login',
+  route<{ Body: LoginBody }>(
+    app,
+    'login',
     {
       schema: {
         tags: [TAGS.auth],
@@ -29,8 +30,9 @@ export async function loginRoutes(app: FastifyInstance, { accounts }: AdminDeps)
 
 /** Protected: the current session. Any signed-in role may read itself and sign out. */
 export async function sessionRoutes(app: FastifyInstance, { accounts }: AdminDeps): Promise<void> {
-  app.post(
-    '/auth/logout',
+  route(
+    app,
+    'logout',
     {
       schema: {
         tags: [TAGS.auth],
@@ -48,8 +50,9 @@ export async function sessionRoutes(app: FastifyInstance, { accounts }: AdminDep
     },
   );
 
-  app.get(
-    '/me',
+  route(
+    app,
+    'getCurrentUser',
     {
       schema: {
         tags: [TAGS.auth],

@@ -1,4 +1,15 @@
+import type {
+  FastifyInstance,
+  FastifySchema,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+  RouteHandlerMethod,
+  RouteShorthandOptions,
+} from 'fastify';
 import { requireRole } from '../auth.ts';
+import { OPERATIONS, type OperationId } from '../contract/operations.ts';
 import { problemResponses } from '../problems.ts';
 
 /** Tags group the OpenAPI operations; Vietnamese first, as the console shows them. */
@@ -36,3 +47,24 @@ export const agencyOrOperator = requireRole('operator_admin', 'agency');
 export const readProblems = problemResponses(400, 401, 403, 500);
 /** …and those of a route that takes a JSON body. */
 export const writeProblems = problemResponses(400, 401, 403, 413, 415, 500);
+
+/**
+ * Registers one operation of the contract: its method and path come from the operations table, and its
+ * `operationId` goes into the OpenAPI document, so neither is written a second time in a route file.
+ */
+export function route<G extends RouteGenericInterface = RouteGenericInterface>(
+  app: FastifyInstance,
+  operationId: OperationId,
+  options: RouteShorthandOptions<
+    RawServerDefault,
+    RawRequestDefaultExpression,
+    RawReplyDefaultExpression,
+    G
+  > & {
+    schema: FastifySchema;
+  },
+  handler: RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, G>,
+): void {
+  const { method, path } = OPERATIONS[operationId];
+  app.route<G>({ ...options, method, url: path, schema: { ...options.schema, operationId }, handler });
+}

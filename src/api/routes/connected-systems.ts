@@ -16,7 +16,7 @@ import {
   SystemConnectionQuery,
   SystemConnectionSchema,
 } from '../schemas.ts';
-import { anyRole, readProblems, TAGS } from './common.ts';
+import { anyRole, readProblems, route, TAGS } from './common.ts';
 
 /**
  * Connected systems (R-07): first and last connection, last successful send and receive, state and daily traffic
@@ -30,8 +30,9 @@ export async function connectedSystemRoutes(
   const tags = [TAGS.systems];
   const ownsSystem = new Ownership(registry).owns((request, o) => o.ofSystem(paramId(request)));
 
-  app.get<{ Querystring: ConnectedSystemsQuery }>(
-    '/connected-systems',
+  route<{ Querystring: ConnectedSystemsQuery }>(
+    app,
+    'listConnectedSystems',
     {
       onRequest: anyRole,
       schema: {
@@ -60,8 +61,9 @@ export async function connectedSystemRoutes(
     },
   );
 
-  app.get<{ Params: IdParams; Querystring: SystemConnectionQuery }>(
-    '/systems/:id/connection',
+  route<{ Params: IdParams; Querystring: SystemConnectionQuery }>(
+    app,
+    'getSystemConnection',
     {
       onRequest: anyRole,
       preHandler: ownsSystem,

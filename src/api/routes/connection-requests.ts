@@ -15,7 +15,7 @@ import {
   IdParams,
   ListOf,
 } from '../schemas.ts';
-import { agencyOrOperator, anyRole, readProblems, reviewers, TAGS, writeProblems } from './common.ts';
+import { agencyOrOperator, anyRole, readProblems, reviewers, route, TAGS, writeProblems } from './common.ts';
 
 export const DOCX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
@@ -36,8 +36,9 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
     return found;
   }
 
-  app.post<{ Body: ConnectionRequestCreate }>(
-    '/connection-requests',
+  route<{ Body: ConnectionRequestCreate }>(
+    app,
+    'createConnectionRequest',
     {
       onRequest: agencyOrOperator,
       schema: {
@@ -72,8 +73,9 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
     },
   );
 
-  app.get<{ Querystring: ConnectionRequestQuery }>(
-    '/connection-requests',
+  route<{ Querystring: ConnectionRequestQuery }>(
+    app,
+    'listConnectionRequests',
     {
       onRequest: anyRole,
       schema: {
@@ -100,8 +102,9 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
     },
   );
 
-  app.get<{ Params: IdParams }>(
-    '/connection-requests/:id',
+  route<{ Params: IdParams }>(
+    app,
+    'getConnectionRequest',
     {
       onRequest: anyRole,
       schema: {
@@ -114,8 +117,9 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
     async (request) => visibleRequest(request),
   );
 
-  app.post<{ Params: IdParams; Body: ConnectionRequestApprove }>(
-    '/connection-requests/:id/approve',
+  route<{ Params: IdParams; Body: ConnectionRequestApprove }>(
+    app,
+    'approveConnectionRequest',
     {
       onRequest: reviewers,
       // The note is optional, so a bare POST (no body at all) approves without one.
@@ -137,8 +141,9 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
     async (request) => requests.approve(request.params.id, currentUser(request).id, request.body.note),
   );
 
-  app.post<{ Params: IdParams; Body: ConnectionRequestReject }>(
-    '/connection-requests/:id/reject',
+  route<{ Params: IdParams; Body: ConnectionRequestReject }>(
+    app,
+    'rejectConnectionRequest',
     {
       onRequest: reviewers,
       schema: {
@@ -155,8 +160,9 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
     async (request) => requests.reject(request.params.id, request.body.reason, currentUser(request).id),
   );
 
-  app.get<{ Params: IdParams }>(
-    '/connection-requests/:id/letter.docx',
+  route<{ Params: IdParams }>(
+    app,
+    'getConnectionRequestLetter',
     {
       onRequest: anyRole,
       schema: {

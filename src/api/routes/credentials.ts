@@ -12,7 +12,15 @@ import {
   IssuedCredentialSchema,
   ListOf,
 } from '../schemas.ts';
-import { agencyOrOperator, anyRole, operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+import {
+  agencyOrOperator,
+  anyRole,
+  operatorOnly,
+  readProblems,
+  route,
+  TAGS,
+  writeProblems,
+} from './common.ts';
 
 /**
  * Consumer key and secret of a system per environment (R-14); the secret is shown once, stored hashed (R-25).
@@ -24,8 +32,9 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
   const ownership = new Ownership(registry);
   const ownsCredential = ownership.owns((request, o) => o.ofCredential(paramId(request)));
 
-  app.get<{ Querystring: CredentialQuery }>(
-    '/credentials',
+  route<{ Querystring: CredentialQuery }>(
+    app,
+    'listCredentials',
     {
       onRequest: anyRole,
       schema: {
@@ -47,8 +56,9 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
     },
   );
 
-  app.post<{ Params: IdParams; Body: CredentialIssue }>(
-    '/systems/:id/credentials',
+  route<{ Params: IdParams; Body: CredentialIssue }>(
+    app,
+    'issueCredential',
     {
       onRequest: operatorOnly,
       schema: {
@@ -73,8 +83,9 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
     },
   );
 
-  app.get<{ Params: IdParams }>(
-    '/credentials/:id',
+  route<{ Params: IdParams }>(
+    app,
+    'getCredential',
     {
       onRequest: anyRole,
       preHandler: ownsCredential,
@@ -88,8 +99,9 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
     async (request) => registry.getCredential(request.params.id),
   );
 
-  app.post<{ Params: IdParams; Body: CredentialRevoke }>(
-    '/credentials/:id/revoke',
+  route<{ Params: IdParams; Body: CredentialRevoke }>(
+    app,
+    'revokeCredential',
     {
       // The owning agency may revoke its own credentials at once when it stops using a service.
       onRequest: agencyOrOperator,

@@ -12,6 +12,7 @@ import {
   operatorOnly,
   readProblems,
   reviewers,
+  route,
   TAGS,
   writeProblems,
 } from './common.ts';
@@ -110,8 +111,9 @@ export async function lifecycleRoutes(
   const ownsCredential = ownership.owns((request, o) => o.ofCredential(paramId(request)));
   const versionTags = [TAGS.versions];
 
-  app.post<{ Params: IdParams; Body: typeof SubmitBody.static }>(
-    '/versions/:id/submit',
+  route<{ Params: IdParams; Body: typeof SubmitBody.static }>(
+    app,
+    'submitVersion',
     {
       onRequest: agencyOrOperator,
       preHandler: ownsVersion,
@@ -126,8 +128,9 @@ export async function lifecycleRoutes(
     async (request) => lifecycle.submitVersion(request.params.id, request.body, currentUser(request).id),
   );
 
-  app.post<{ Params: IdParams }>(
-    '/versions/:id/start-sandbox-test',
+  route<{ Params: IdParams }>(
+    app,
+    'startVersionSandboxTest',
     {
       onRequest: reviewers,
       preValidation: emptyBodyIsObject,
@@ -142,8 +145,9 @@ export async function lifecycleRoutes(
     async (request) => lifecycle.startSandboxTest(request.params.id, currentUser(request).id),
   );
 
-  app.post<{ Params: IdParams; Body: typeof ReasonBody.static }>(
-    '/versions/:id/reject',
+  route<{ Params: IdParams; Body: typeof ReasonBody.static }>(
+    app,
+    'rejectVersion',
     {
       onRequest: reviewers,
       schema: {
@@ -158,8 +162,9 @@ export async function lifecycleRoutes(
       lifecycle.rejectVersion(request.params.id, request.body.reason, currentUser(request).id),
   );
 
-  app.post<{ Params: IdParams; Body: typeof PublishBody.static }>(
-    '/versions/:id/publish',
+  route<{ Params: IdParams; Body: typeof PublishBody.static }>(
+    app,
+    'publishVersion',
     {
       onRequest: reviewers,
       preValidation: emptyBodyIsObject,
@@ -177,8 +182,9 @@ export async function lifecycleRoutes(
     async (request) => lifecycle.publishVersion(request.params.id, request.body, currentUser(request).id),
   );
 
-  app.get<{ Params: IdParams; Querystring: typeof SinceQuery.static }>(
-    '/versions/:id/consumers',
+  route<{ Params: IdParams; Querystring: typeof SinceQuery.static }>(
+    app,
+    'listVersionConsumers',
     {
       onRequest: anyRole,
       preHandler: ownsVersion,
@@ -195,8 +201,9 @@ export async function lifecycleRoutes(
     }),
   );
 
-  app.post<{ Params: IdParams; Body: typeof RotateBody.static }>(
-    '/credentials/:id/rotate',
+  route<{ Params: IdParams; Body: typeof RotateBody.static }>(
+    app,
+    'rotateCredential',
     {
       onRequest: agencyOrOperator,
       preValidation: emptyBodyIsObject,
@@ -220,8 +227,9 @@ export async function lifecycleRoutes(
     },
   );
 
-  app.post<{ Params: IdParams; Body: typeof DecommissionBody.static }>(
-    '/services/:id/decommission',
+  route<{ Params: IdParams; Body: typeof DecommissionBody.static }>(
+    app,
+    'decommissionService',
     {
       onRequest: agencyOrOperator,
       preHandler: ownsService,
@@ -237,8 +245,9 @@ export async function lifecycleRoutes(
       lifecycle.scheduleDecommission(request.params.id, request.body, currentUser(request).id),
   );
 
-  app.post<{ Params: IdParams }>(
-    '/subscriptions/:id/cancel',
+  route<{ Params: IdParams }>(
+    app,
+    'cancelSubscription',
     {
       onRequest: agencyOrOperator,
       preValidation: emptyBodyIsObject,
@@ -263,8 +272,9 @@ export async function lifecycleRoutes(
     async (request) => lifecycle.cancelSubscription(request.params.id, currentUser(request).id),
   );
 
-  app.post<{ Body: typeof MaintenanceBody.static }>(
-    '/maintenance',
+  route<{ Body: typeof MaintenanceBody.static }>(
+    app,
+    'announceMaintenance',
     {
       onRequest: operatorOnly,
       schema: {
@@ -278,8 +288,9 @@ export async function lifecycleRoutes(
       reply.code(201).send(await lifecycle.announceMaintenance(request.body, currentUser(request).id)),
   );
 
-  app.get(
-    '/notices',
+  route(
+    app,
+    'listNotices',
     {
       onRequest: anyRole,
       schema: {

@@ -3,12 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import type { AdminDeps } from '../deps.ts';
 import { problemResponses } from '../problems.ts';
 import { AnyObject } from '../schemas.ts';
-import { TAGS } from './common.ts';
+import { route, TAGS } from './common.ts';
 
 /** Public routes under /api/v1: the API's own description, and the key peers verify tokens with. */
 export async function metaRoutes(app: FastifyInstance, { jwks }: AdminDeps): Promise<void> {
-  app.get(
-    '/openapi.json',
+  route(
+    app,
+    'getOpenApiDocument',
     {
       schema: {
         tags: [TAGS.meta],
@@ -20,8 +21,9 @@ export async function metaRoutes(app: FastifyInstance, { jwks }: AdminDeps): Pro
     async () => app.swagger(),
   );
 
-  app.get(
-    '/jwks.json',
+  route(
+    app,
+    'getJwks',
     {
       schema: {
         tags: [TAGS.meta],
@@ -44,8 +46,9 @@ export async function metaRoutes(app: FastifyInstance, { jwks }: AdminDeps): Pro
  * `ready: false` (no snapshot yet) answers 503, so a load balancer keeps traffic away until it has one.
  */
 export async function healthRoutes(app: FastifyInstance, { health }: AdminDeps): Promise<void> {
-  app.get(
-    '/healthz',
+  route(
+    app,
+    'getHealth',
     {
       schema: {
         tags: [TAGS.meta],

@@ -5,7 +5,15 @@ import type { AdminDeps } from '../deps.ts';
 import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
 import { IdParams, ListOf, OrganizationCreate, OrganizationPatch, OrganizationSchema } from '../schemas.ts';
-import { agencyOrOperator, anyRole, operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+import {
+  agencyOrOperator,
+  anyRole,
+  operatorOnly,
+  readProblems,
+  route,
+  TAGS,
+  writeProblems,
+} from './common.ts';
 
 /**
  * Organizations and their contact points (R-09). Contact points are published to every organization, so any
@@ -15,8 +23,9 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
   const tags = [TAGS.organizations];
   const ownership = new Ownership(registry);
 
-  app.get(
-    '/organizations',
+  route(
+    app,
+    'listOrganizations',
     {
       onRequest: anyRole,
       schema: {
@@ -28,8 +37,9 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
     async () => ({ items: await registry.listOrganizations() }),
   );
 
-  app.post<{ Body: OrganizationCreate }>(
-    '/organizations',
+  route<{ Body: OrganizationCreate }>(
+    app,
+    'createOrganization',
     {
       onRequest: operatorOnly,
       schema: {
@@ -48,8 +58,9 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
     },
   );
 
-  app.get<{ Params: IdParams }>(
-    '/organizations/:id',
+  route<{ Params: IdParams }>(
+    app,
+    'getOrganization',
     {
       onRequest: anyRole,
       schema: {
@@ -62,8 +73,9 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
     async (request) => registry.getOrganization(request.params.id),
   );
 
-  app.patch<{ Params: IdParams; Body: OrganizationPatch }>(
-    '/organizations/:id',
+  route<{ Params: IdParams; Body: OrganizationPatch }>(
+    app,
+    'updateOrganization',
     {
       onRequest: agencyOrOperator,
       // An agency user edits its own organization's name and contact point; the hierarchy is the operator's.

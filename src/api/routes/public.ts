@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AdminDeps } from '../deps.ts';
 import { ListOf } from '../schemas.ts';
-import { TAGS } from './common.ts';
+import { route, TAGS } from './common.ts';
 import { NoticeSchema } from './lifecycle.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -53,8 +53,9 @@ const PublicService = Type.Object({
 export async function publicRoutes(app: FastifyInstance, { registry, lifecycle }: AdminDeps): Promise<void> {
   const tags = [TAGS.public];
 
-  app.get(
-    '/public/notices',
+  route(
+    app,
+    'listPublicNotices',
     {
       schema: {
         tags,
@@ -66,8 +67,9 @@ export async function publicRoutes(app: FastifyInstance, { registry, lifecycle }
     async () => ({ items: await lifecycle.listNotices() }),
   );
 
-  app.get(
-    '/public/services',
+  route(
+    app,
+    'listPublicServices',
     {
       schema: {
         tags,
@@ -116,8 +118,9 @@ export async function publicRoutes(app: FastifyInstance, { registry, lifecycle }
     },
   );
 
-  app.get(
-    '/public/contacts',
+  route(
+    app,
+    'listPublicContacts',
     {
       schema: {
         tags,

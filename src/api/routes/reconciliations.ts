@@ -12,7 +12,7 @@ import {
 import { currentUser, requireRole, seesEverything } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { problemResponses } from '../problems.ts';
-import { TAGS } from './common.ts';
+import { route, TAGS } from './common.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Strict = { additionalProperties: false } as const;
@@ -120,8 +120,9 @@ export async function reconciliationRoutes(
   app: FastifyInstance,
   { store, registry, config }: AdminDeps,
 ): Promise<void> {
-  app.post<{ Body: ReconciliationBody; Querystring: ReconciliationQuery }>(
-    '/reconciliations',
+  route<{ Body: ReconciliationBody; Querystring: ReconciliationQuery }>(
+    app,
+    'reconcileTransactions',
     {
       onRequest: reconcilers,
       // Up to 64 MiB of CSV, with room for its JSON escaping.

@@ -10,7 +10,7 @@ import {
 } from '../../reports/statistics.ts';
 import { currentUser, seesEverything } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { anyRole, readProblems, TAGS } from './common.ts';
+import { anyRole, readProblems, route, TAGS } from './common.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Text = (description: string) => Type.String({ minLength: 1, maxLength: 100, description });
@@ -101,8 +101,9 @@ export const StatisticsSchema = Type.Object({
  * filter is forced, whatever else it asks.
  */
 export async function reportRoutes(app: FastifyInstance, { store, registry }: AdminDeps): Promise<void> {
-  app.get<{ Querystring: StatisticsQuery }>(
-    '/reports/statistics',
+  route<{ Querystring: StatisticsQuery }>(
+    app,
+    'getStatistics',
     {
       onRequest: anyRole,
       schema: {

@@ -4,7 +4,7 @@ import type { AdminDeps } from '../deps.ts';
 import { Ownership, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
 import { IdParams, ListOf, ServiceCreate, ServicePatch, ServiceQuery, ServiceSchema } from '../schemas.ts';
-import { agencyOrOperator, anyRole, readProblems, TAGS, writeProblems } from './common.ts';
+import { agencyOrOperator, anyRole, readProblems, route, TAGS, writeProblems } from './common.ts';
 
 /**
  * Data-sharing services and their technical description (R-10, R-11). The catalogue is published to every
@@ -14,8 +14,9 @@ export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDep
   const tags = [TAGS.services];
   const ownership = new Ownership(registry);
 
-  app.get<{ Querystring: ServiceQuery }>(
-    '/services',
+  route<{ Querystring: ServiceQuery }>(
+    app,
+    'listServices',
     {
       onRequest: anyRole,
       schema: {
@@ -28,8 +29,9 @@ export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDep
     async (request) => ({ items: await registry.listServices(request.query) }),
   );
 
-  app.post<{ Body: ServiceCreate }>(
-    '/services',
+  route<{ Body: ServiceCreate }>(
+    app,
+    'createService',
     {
       onRequest: agencyOrOperator,
       preHandler: ownership.owns((request, o) =>
@@ -53,8 +55,9 @@ export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDep
     },
   );
 
-  app.get<{ Params: IdParams }>(
-    '/services/:id',
+  route<{ Params: IdParams }>(
+    app,
+    'getService',
     {
       onRequest: anyRole,
       schema: {
@@ -67,8 +70,9 @@ export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDep
     async (request) => registry.getService(request.params.id),
   );
 
-  app.patch<{ Params: IdParams; Body: ServicePatch }>(
-    '/services/:id',
+  route<{ Params: IdParams; Body: ServicePatch }>(
+    app,
+    'updateService',
     {
       onRequest: agencyOrOperator,
       preHandler: ownership.owns((request, o) => o.ofService(paramId(request))),

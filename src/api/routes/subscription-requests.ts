@@ -2,11 +2,12 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SubscriptionRequests } from '../../control/subscription-requests.ts';
 import { assertOwnOrganization, currentUser, organizationScope, seesEverything } from '../auth.ts';
+import type { OperationId } from '../contract/operations.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
 import { EnvironmentSchema, IdParams, TechnicalDescriptionSchema } from '../schemas.ts';
-import { agencyOrOperator, anyRole, readProblems, reviewers, TAGS, writeProblems } from './common.ts';
+import { agencyOrOperator, anyRole, readProblems, reviewers, route, TAGS, writeProblems } from './common.ts';
 
 const Strict = { additionalProperties: false } as const;
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -248,7 +249,6 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
   });
   const ownership = new Ownership(registry);
   const tags = [TAGS.subscriptionRequests];
-  const base = '/subscription-requests';
 
   /** Refuses (403) an agency user acting on a request of another organization's consumer system. */
   async function visibleRequest(request: FastifyRequest) {
@@ -261,8 +261,9 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
     if (!seesEverything(currentUser(request))) await visibleRequest(request);
   };
 
-  app.post<{ Body: SubscriptionRequestCreate }>(
-    base,
+  route<{ Body: SubscriptionRequestCreate }>(
+    app,
+    'createSubscriptionRequest',
     {
       onRequest: agencyOrOperator,
       preHandler: ownership.owns((request, o) =>
@@ -284,8 +285,9 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
       reply.code(201).send(await requests.submit(request.body, currentUser(request).id)),
   );
 
-  app.get<{ Querystring: ListQuery }>(
-    base,
+  route<{ Querystring: ListQuery }>(
+    app,
+    'listSubscriptionRequests',
     {
       onRequest: anyRole,
       schema: {
@@ -313,8 +315,9 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
     },
   );
 
-  app.get<{ Params: IdParams }>(
-    `${base}/:id`,
+  route<{ Params: IdParams }>(
+    app,
+    'getSubscriptionRequest',
     {
       onRequest: anyRole,
       schema: {
@@ -327,8 +330,9 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
     async (request) => visibleRequest(request),
   );
 
-  app.get<{ Params: IdParams }>(
-    `${base}/:id/guide`,
+  route<{ Params: IdParams }>(
+    app,
+    'getSubscriptionRequestGuide',
     {
       onRequest: anyRole,
       schema: {
@@ -349,13 +353,14 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
   );
 
   const decision = (
-    path: string,
+    operationId: OperationId,
     summary: string,
     description: string,
     handler: (id: string, actor: string) => Promise<unknown>,
   ) =>
-    app.post<{ Params: IdParams; Body: Static<typeof Empty> }>(
-      `${base}/:id/${path}`,
+    route<{ Params: IdParams; Body: Static<typeof Empty> }>(
+      app,
+      operationId,
       {
         onRequest: reviewers,
         preValidation: emptyBodyIsObject,
@@ -372,7 +377,7 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
     );
 
   decision(
-    'approve-sandbox',
+    'approveSubscriptionRequestSandbox',
     'Duyệt môi trường thử nghiệm (sandbox) / Approve the sandbox',
     'Trong một giao dịch: tạo đăng ký sandbox (hạn mức, khung giờ theo đề nghị), cấp thông tin kết nối sandbox ' +
       'nếu hệ thống chưa có (bên khai thác tự nhận secret), cấp tài liệu hướng dẫn, thông báo cho cơ quan. / In ' +
@@ -381,7 +386,7 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
     (id, actor) => requests.approveSandbox(id, actor),
   );
   decision(
-    'approve-production',
+    'approveSubscriptionRequestProduction',
     'Duyệt môi trường chính thức / Approve production',
     'Sau khi bên khai thác đã gọi thử thành công: tạo đăng ký chính thức và cấp thông tin kết nối chính thức nếu ' +
       'hệ thống chưa có. / After the successful sandbox call: the production subscription, and a production ' +
@@ -389,24 +394,25 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
     (id, actor) => requests.approveProduction(id, actor),
   );
 
-  for (const [path, summary, description, step] of [
+  for (const [operationId, summary, description, step] of [
     [
-      'needs-completion',
+      'returnSubscriptionRequestForCompletion',
       'Yêu cầu bổ sung, nêu nội dung / Ask for completion, saying what',
       'Đề nghị chuyển sang needs_completion; các nội dung cần bổ sung được lưu và gửi cho cơ quan (R-12). / The ' +
         'request waits for the consumer; the items are kept and sent to the organization.',
       (id: string, reasons: string[], actor: string) => requests.needsCompletion(id, reasons, actor),
     ],
     [
-      'reject',
+      'rejectSubscriptionRequest',
       'Từ chối, nêu lý do / Reject with reasons',
       'Lý do được lưu và gửi cho cơ quan; nếu đã duyệt sandbox thì đăng ký sandbox bị thu hồi. / The reasons are ' +
         'kept and sent to the organization; a sandbox subscription already granted is revoked.',
       (id: string, reasons: string[], actor: string) => requests.reject(id, reasons, actor),
     ],
   ] as const) {
-    app.post<{ Params: IdParams; Body: ReasonsBody }>(
-      `${base}/:id/${path}`,
+    route<{ Params: IdParams; Body: ReasonsBody }>(
+      app,
+      operationId,
       {
         onRequest: reviewers,
         schema: {
@@ -422,8 +428,9 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
     );
   }
 
-  app.post<{ Params: IdParams; Body: Static<typeof Empty> }>(
-    `${base}/:id/request-production`,
+  route<{ Params: IdParams; Body: Static<typeof Empty> }>(
+    app,
+    'requestSubscriptionRequestProduction',
     {
       onRequest: agencyOrOperator,
       preValidation: emptyBodyIsObject,
@@ -443,8 +450,9 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
     async (request) => requests.requestProduction(request.params.id, currentUser(request).id),
   );
 
-  app.post<{ Params: IdParams; Body: ResubmitBody }>(
-    `${base}/:id/resubmit`,
+  route<{ Params: IdParams; Body: ResubmitBody }>(
+    app,
+    'resubmitSubscriptionRequest',
     {
       onRequest: agencyOrOperator,
       preValidation: emptyBodyIsObject,
@@ -464,8 +472,9 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
       requests.resubmit(request.params.id, request.body.changes ?? {}, currentUser(request).id),
   );
 
-  app.post<{ Params: CollectParams; Body: Static<typeof Empty> }>(
-    `${base}/:id/credentials/:environment/collect`,
+  route<{ Params: CollectParams; Body: Static<typeof Empty> }>(
+    app,
+    'collectSubscriptionRequestCredential',
     {
       onRequest: agencyOrOperator,
       preValidation: emptyBodyIsObject,

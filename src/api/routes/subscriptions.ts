@@ -11,7 +11,7 @@ import {
   SubscriptionQuery,
   SubscriptionSchema,
 } from '../schemas.ts';
-import { anyRole, operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+import { anyRole, operatorOnly, readProblems, route, TAGS, writeProblems } from './common.ts';
 
 /**
  * Subscriptions: which consumer system may call which version, where, how often and when (R-12, R-16). Granting
@@ -22,8 +22,9 @@ export async function subscriptionRoutes(app: FastifyInstance, { registry }: Adm
   const tags = [TAGS.subscriptions];
   const ownership = new Ownership(registry);
 
-  app.get<{ Querystring: SubscriptionQuery }>(
-    '/subscriptions',
+  route<{ Querystring: SubscriptionQuery }>(
+    app,
+    'listSubscriptions',
     {
       onRequest: anyRole,
       schema: {
@@ -45,8 +46,9 @@ export async function subscriptionRoutes(app: FastifyInstance, { registry }: Adm
     },
   );
 
-  app.post<{ Body: SubscriptionCreate }>(
-    '/subscriptions',
+  route<{ Body: SubscriptionCreate }>(
+    app,
+    'createSubscription',
     {
       onRequest: operatorOnly,
       schema: {
@@ -64,8 +66,9 @@ export async function subscriptionRoutes(app: FastifyInstance, { registry }: Adm
     },
   );
 
-  app.get<{ Params: IdParams }>(
-    '/subscriptions/:id',
+  route<{ Params: IdParams }>(
+    app,
+    'getSubscription',
     {
       onRequest: anyRole,
       preHandler: ownership.owns((request, o) => o.ofSubscription(paramId(request))),
@@ -79,8 +82,9 @@ export async function subscriptionRoutes(app: FastifyInstance, { registry }: Adm
     async (request) => registry.getSubscription(request.params.id),
   );
 
-  app.patch<{ Params: IdParams; Body: SubscriptionPatch }>(
-    '/subscriptions/:id',
+  route<{ Params: IdParams; Body: SubscriptionPatch }>(
+    app,
+    'updateSubscription',
     {
       onRequest: operatorOnly,
       schema: {

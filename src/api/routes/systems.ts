@@ -4,7 +4,15 @@ import type { AdminDeps } from '../deps.ts';
 import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
 import { IdParams, ListOf, SystemCreate, SystemPatch, SystemQuery, SystemSchema } from '../schemas.ts';
-import { agencyOrOperator, anyRole, operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+import {
+  agencyOrOperator,
+  anyRole,
+  operatorOnly,
+  readProblems,
+  route,
+  TAGS,
+  writeProblems,
+} from './common.ts';
 
 /**
  * Information systems, the connected parties (R-07). Registering, suspending and activating a system is the
@@ -15,8 +23,9 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
   const ownership = new Ownership(registry);
   const ownsSystem = ownership.owns((request, o) => o.ofSystem(paramId(request)));
 
-  app.get<{ Querystring: SystemQuery }>(
-    '/systems',
+  route<{ Querystring: SystemQuery }>(
+    app,
+    'listSystems',
     {
       onRequest: anyRole,
       schema: {
@@ -37,8 +46,9 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
     },
   );
 
-  app.post<{ Body: SystemCreate }>(
-    '/systems',
+  route<{ Body: SystemCreate }>(
+    app,
+    'createSystem',
     {
       onRequest: operatorOnly,
       schema: {
@@ -60,8 +70,9 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
     },
   );
 
-  app.get<{ Params: IdParams }>(
-    '/systems/:id',
+  route<{ Params: IdParams }>(
+    app,
+    'getSystem',
     {
       onRequest: anyRole,
       preHandler: ownsSystem,
@@ -75,8 +86,9 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
     async (request) => registry.getSystem(request.params.id),
   );
 
-  app.patch<{ Params: IdParams; Body: SystemPatch }>(
-    '/systems/:id',
+  route<{ Params: IdParams; Body: SystemPatch }>(
+    app,
+    'updateSystem',
     {
       onRequest: agencyOrOperator,
       // The owning agency may rename and describe its system; its status and roles are the operator's.

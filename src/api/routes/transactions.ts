@@ -4,7 +4,7 @@ import { queryTransactions } from '../../telemetry/transactions.ts';
 import { currentUser, seesEverything } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { TransactionQuery, TransactionSchema } from '../schemas.ts';
-import { anyRole, readProblems, TAGS } from './common.ts';
+import { anyRole, readProblems, route, TAGS } from './common.ts';
 
 /**
  * The transaction log (R-07, R-20): who called what, when, with what result; never the payload (R-02). Operator
@@ -12,8 +12,9 @@ import { anyRole, readProblems, TAGS } from './common.ts';
  * provider, the statistics it reconciles against its own records (R-23).
  */
 export async function transactionRoutes(app: FastifyInstance, { store, registry }: AdminDeps): Promise<void> {
-  app.get<{ Querystring: TransactionQuery }>(
-    '/transactions',
+  route<{ Querystring: TransactionQuery }>(
+    app,
+    'listTransactions',
     {
       onRequest: anyRole,
       schema: {

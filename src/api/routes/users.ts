@@ -3,7 +3,7 @@ import { currentUser, requireRole } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { problemResponses } from '../problems.ts';
 import { ListOf, UserCreate, UserSchema } from '../schemas.ts';
-import { operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+import { operatorOnly, readProblems, route, TAGS, writeProblems } from './common.ts';
 
 /** Who may see the list of accounts: the administrators who manage them, and auditors who check access. */
 const userReaders = requireRole('operator_admin', 'auditor');
@@ -15,8 +15,9 @@ const userReaders = requireRole('operator_admin', 'auditor');
 export async function userRoutes(app: FastifyInstance, { accounts }: AdminDeps): Promise<void> {
   const tags = [TAGS.users];
 
-  app.get(
-    '/users',
+  route(
+    app,
+    'listUsers',
     {
       onRequest: userReaders,
       schema: {
@@ -29,8 +30,9 @@ export async function userRoutes(app: FastifyInstance, { accounts }: AdminDeps):
     async () => ({ items: await accounts.listUsers() }),
   );
 
-  app.post<{ Body: UserCreate }>(
-    '/users',
+  route<{ Body: UserCreate }>(
+    app,
+    'createUser',
     {
       onRequest: operatorOnly,
       schema: {

@@ -4,7 +4,7 @@ import type { AdminDeps } from '../deps.ts';
 import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
 import { IdParams, ListOf, VersionCreate, VersionPatch, VersionQuery, VersionSchema } from '../schemas.ts';
-import { agencyOrOperator, anyRole, readProblems, TAGS, writeProblems } from './common.ts';
+import { agencyOrOperator, anyRole, readProblems, route, TAGS, writeProblems } from './common.ts';
 
 /**
  * Service versions, deployed side by side (R-18) with their upstreams per environment (R-11, R-12). Anyone
@@ -15,8 +15,9 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
   const tags = [TAGS.versions];
   const ownership = new Ownership(registry);
 
-  app.get<{ Params: IdParams }>(
-    '/services/:id/versions',
+  route<{ Params: IdParams }>(
+    app,
+    'listServiceVersions',
     {
       onRequest: anyRole,
       schema: {
@@ -33,8 +34,9 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
     },
   );
 
-  app.post<{ Params: IdParams; Body: VersionCreate }>(
-    '/services/:id/versions',
+  route<{ Params: IdParams; Body: VersionCreate }>(
+    app,
+    'createVersion',
     {
       onRequest: agencyOrOperator,
       // A provider agency creates drafts of its own services; any other status is the operator's decision.
@@ -59,8 +61,9 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
     },
   );
 
-  app.get<{ Querystring: VersionQuery }>(
-    '/versions',
+  route<{ Querystring: VersionQuery }>(
+    app,
+    'listVersions',
     {
       onRequest: anyRole,
       schema: {
@@ -73,8 +76,9 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
     async (request) => ({ items: await registry.listVersions(request.query) }),
   );
 
-  app.get<{ Params: IdParams }>(
-    '/versions/:id',
+  route<{ Params: IdParams }>(
+    app,
+    'getVersion',
     {
       onRequest: anyRole,
       schema: {
@@ -87,8 +91,9 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
     async (request) => registry.getVersion(request.params.id),
   );
 
-  app.patch<{ Params: IdParams; Body: VersionPatch }>(
-    '/versions/:id',
+  route<{ Params: IdParams; Body: VersionPatch }>(
+    app,
+    'updateVersion',
     {
       onRequest: agencyOrOperator,
       preHandler: [

@@ -11,7 +11,7 @@ import type { AdminDeps } from '../deps.ts';
 import { paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
 import { IdParams, ListOf } from '../schemas.ts';
-import { agencyOrOperator, anyRole, readProblems, TAGS, writeProblems } from './common.ts';
+import { agencyOrOperator, anyRole, readProblems, route, TAGS, writeProblems } from './common.ts';
 
 const Strict = { additionalProperties: false } as const;
 
@@ -62,8 +62,9 @@ const CreatedWebhookSchema = Type.Object({
 export async function webhookRoutes(app: FastifyInstance, { store, clock }: AdminDeps): Promise<void> {
   const tags = [TAGS.notices];
 
-  app.get<{ Querystring: typeof WebhookQuery.static }>(
-    '/webhooks',
+  route<{ Querystring: typeof WebhookQuery.static }>(
+    app,
+    'listWebhooks',
     {
       onRequest: anyRole,
       schema: {
@@ -82,8 +83,9 @@ export async function webhookRoutes(app: FastifyInstance, { store, clock }: Admi
     },
   );
 
-  app.post<{ Body: typeof WebhookCreate.static }>(
-    '/webhooks',
+  route<{ Body: typeof WebhookCreate.static }>(
+    app,
+    'createWebhook',
     {
       onRequest: agencyOrOperator,
       schema: {
@@ -105,8 +107,9 @@ export async function webhookRoutes(app: FastifyInstance, { store, clock }: Admi
     },
   );
 
-  app.delete<{ Params: IdParams }>(
-    '/webhooks/:id',
+  route<{ Params: IdParams }>(
+    app,
+    'deleteWebhook',
     {
       onRequest: agencyOrOperator,
       preHandler: async (request) => {
