@@ -43,3 +43,9 @@ export const IssuedCredentialSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export type CredentialStatus = Static<typeof CredentialStatusSchema>;
+/** A rotated credential works until `expiresAt` (the overlap), then stops (R-19). */
+export type Credential = Static<typeof CredentialSchema>;
+/** Returned once, when a credential is issued; the secret is never shown again (R-25). */
+export type IssuedCredential = Static<typeof IssuedCredentialSchema>;

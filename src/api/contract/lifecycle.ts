@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, Strict } from './common.ts';
 import { TechnicalDocumentTypeSchema } from './versions.ts';
 
@@ -85,3 +85,5 @@ export const ConsumerUseSchema = Type.Object({
 });
 
 export const CancelledSubscriptionSchema = Type.Object({ revokedCredentials: Type.Array(Type.String()) });
+
+export type Notice = Static<typeof NoticeSchema>;

@@ -59,3 +59,6 @@ export const OrganizationSchema = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+
+export type ContactPoint = Static<typeof ContactPointSchema>;
+export type Organization = Static<typeof OrganizationSchema>;

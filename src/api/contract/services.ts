@@ -72,3 +72,7 @@ export const ServiceSchema = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+
+export type TechnicalDescription = Static<typeof TechnicalDescriptionSchema>;
+/** A service; `decommissionAt` is when it stops (R-21: announced at least 60 days ahead), null when none is. */
+export type Service = Static<typeof ServiceSchema>;

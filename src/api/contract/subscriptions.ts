@@ -64,3 +64,7 @@ export const SubscriptionSchema = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+
+export type SubscriptionStatus = Static<typeof SubscriptionStatusSchema>;
+/** `timeOfUse` is local time, "HH:MM-HH:MM" (may pass midnight); null means all day. */
+export type Subscription = Static<typeof SubscriptionSchema>;

@@ -49,3 +49,6 @@ export const SystemSchema = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+
+export type SystemStatus = Static<typeof SystemStatusSchema>;
+export type InformationSystem = Static<typeof SystemSchema>;

@@ -56,7 +56,7 @@ export const VersionModeSchema = OneOf(VERSION_MODES, {
   description:
     'sync: gọi – trả lời / request → answer; async: gửi thông điệp, LGSP lưu và chuyển (đẩy tới địa chỉ, hoặc hệ thống đích tự lấy) / messages stored and delivered (push, or pull)',
 });
-export const HealthCheckSchema = Type.Object(
+export const HealthCheckInput = Type.Object(
   {
     path: Type.String({ minLength: 1, maxLength: 500, examples: ['/health'] }),
     intervalSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 86400, default: 60 })),
@@ -73,6 +73,12 @@ const DeliveryConcurrency = Type.Integer({
   description: 'Số lần đẩy đồng thời tối đa tới hệ thống đích / pushes the destination takes at once (async)',
 });
 
+/** The platform GETs `path` on the upstream of each environment every `intervalSeconds` (R-22). */
+export const HealthCheckSchema = Type.Object(
+  { path: Type.String(), intervalSeconds: Type.Integer() },
+  { additionalProperties: false },
+);
+
 export const VersionCreate = Type.Object(
   {
     version: VersionName,
@@ -80,7 +86,7 @@ export const VersionCreate = Type.Object(
     status: Type.Optional(VersionStatusSchema),
     mode: Type.Optional(VersionModeSchema),
     deliveryConcurrency: Type.Optional(DeliveryConcurrency),
-    healthCheck: Type.Optional(Nullable(HealthCheckSchema)),
+    healthCheck: Type.Optional(Nullable(HealthCheckInput)),
     upstreams: Type.Optional(UpstreamsSchema),
     resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
   },
@@ -94,7 +100,7 @@ export const VersionPatch = Type.Object(
     status: Type.Optional(VersionStatusSchema),
     mode: Type.Optional(VersionModeSchema),
     deliveryConcurrency: Type.Optional(DeliveryConcurrency),
-    healthCheck: Type.Optional(Nullable(HealthCheckSchema)),
+    healthCheck: Type.Optional(Nullable(HealthCheckInput)),
     upstreams: Type.Optional(UpstreamsSchema),
     resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
   },
@@ -114,9 +120,7 @@ export const VersionSchema = Type.Object({
   status: VersionStatusSchema,
   mode: VersionModeSchema,
   deliveryConcurrency: Type.Integer(),
-  healthCheck: Nullable(
-    Type.Object({ path: Type.String(), intervalSeconds: Type.Integer() }, { additionalProperties: false }),
-  ),
+  healthCheck: Nullable(HealthCheckSchema),
   upstreams: Type.Object({ sandbox: Nullable(Type.String()), production: Nullable(Type.String()) }),
   resources: Type.Array(Type.Object({ method: Type.String(), path: Type.String() })),
   publishedAt: Nullable(Timestamp),
@@ -130,3 +134,19 @@ export const VersionSchema = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+
+export type Protocol = Static<typeof ProtocolSchema>;
+export type VersionStatus = Static<typeof VersionStatusSchema>;
+/**
+ * `sync`: request → answer. `async`: consumers send messages that the LGSP stores and delivers (issue 4) — pushed
+ * to the upstream of the message's environment, or pulled by the provider system where there is none.
+ */
+export type VersionMode = Static<typeof VersionModeSchema>;
+export type HealthCheck = Static<typeof HealthCheckSchema>;
+/** A resource of a version, `GET /congdan/{soDinhDanh}`: the template a transaction record names (R-02). */
+export type ResourceTemplate = Static<typeof ResourceSchema>;
+/**
+ * A version of a service: after `sunsetAt` it answers 410 with a pointer to its successor (R-18: ≥ 180 days after
+ * the successor); `sandboxEvidenceTransactionId` is the recorded sandbox call that allowed publishing (R-11).
+ */
+export type ServiceVersion = Static<typeof VersionSchema>;
