@@ -79,33 +79,21 @@ export const HealthCheckSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const VersionCreate = Type.Object(
-  {
-    version: VersionName,
-    protocol: Type.Optional(ProtocolSchema),
-    status: Type.Optional(VersionStatusSchema),
-    mode: Type.Optional(VersionModeSchema),
-    deliveryConcurrency: Type.Optional(DeliveryConcurrency),
-    healthCheck: Type.Optional(Nullable(HealthCheckInput)),
-    upstreams: Type.Optional(UpstreamsSchema),
-    resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
-  },
-  Strict,
-);
+/** What a provider may set on a version, at creation or later; only the version name is fixed once created. */
+const versionSettings = {
+  protocol: Type.Optional(ProtocolSchema),
+  status: Type.Optional(VersionStatusSchema),
+  mode: Type.Optional(VersionModeSchema),
+  deliveryConcurrency: Type.Optional(DeliveryConcurrency),
+  healthCheck: Type.Optional(Nullable(HealthCheckInput)),
+  upstreams: Type.Optional(UpstreamsSchema),
+  resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
+};
+
+export const VersionCreate = Type.Object({ version: VersionName, ...versionSettings }, Strict);
 export type VersionCreate = Static<typeof VersionCreate>;
 
-export const VersionPatch = Type.Object(
-  {
-    protocol: Type.Optional(ProtocolSchema),
-    status: Type.Optional(VersionStatusSchema),
-    mode: Type.Optional(VersionModeSchema),
-    deliveryConcurrency: Type.Optional(DeliveryConcurrency),
-    healthCheck: Type.Optional(Nullable(HealthCheckInput)),
-    upstreams: Type.Optional(UpstreamsSchema),
-    resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
-  },
-  { ...Strict, minProperties: 1 },
-);
+export const VersionPatch = Type.Object(versionSettings, { ...Strict, minProperties: 1 });
 export type VersionPatch = Static<typeof VersionPatch>;
 
 export const VersionQuery = Type.Object({ serviceId: Type.Optional(Id('Lọc theo dịch vụ')) }, Strict);
