@@ -3,8 +3,6 @@ import { EnvironmentSchema, Id, Nullable, OneOf, Strict, Timestamp } from './com
 
 /** Credentials: consumer key and secret (R-14, R-25). */
 
-// ── Credentials (R-14, R-25) ────────────────────────────────────────────────────────────────────────────────
-
 export const CredentialIssue = Type.Object({ environment: EnvironmentSchema }, Strict);
 export type CredentialIssue = Static<typeof CredentialIssue>;
 

@@ -3,8 +3,6 @@ import { Id, Nullable, OneOf, OptionalText, Strict, Text, Timestamp } from './co
 
 /** Information systems (R-07). */
 
-// ── Information systems (R-07) ──────────────────────────────────────────────────────────────────────────────
-
 export const SYSTEM_STATUSES = ['active', 'suspended'] as const;
 export const SystemStatusSchema = OneOf(SYSTEM_STATUSES, {
   description: 'suspended: cổng kết nối từ chối mọi lời gọi ngay / the gateway refuses its calls at once',

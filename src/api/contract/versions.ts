@@ -3,8 +3,6 @@ import { Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
 
 /** Service versions: protocol, mode, upstreams, resources, and their moves. */
 
-// ── Versions ──
-
 export const PROTOCOLS = ['REST', 'SOAP'] as const;
 export const ProtocolSchema = OneOf(PROTOCOLS);
 export const VERSION_STATUSES = [
