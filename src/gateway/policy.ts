@@ -1,5 +1,5 @@
+import type { Environment } from '../api/contract/index.ts';
 import type { ErrorCode } from '../core/errors.ts';
-import type { Environment } from '../core/types.ts';
 import {
   type CompiledResource,
   type CompiledSnapshot,

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
+import { ENVIRONMENTS } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import { SequentialIds } from '../core/ids.ts';
-import { ENVIRONMENTS } from '../core/types.ts';
 import type { TransactionLeg } from '../store/schema.ts';
 import {
   newTransactionRecord,

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
+import type { Environment, IssuedCredential } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
-import type { Environment, IssuedCredential } from '../../core/types.ts';
 import type { Database } from '../../store/schema.ts';
 import { insertCredential } from '../registry/credentials.ts';
 import type { LifecycleContext } from './workflow.ts';

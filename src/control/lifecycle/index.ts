@@ -1,5 +1,5 @@
+import type { IssuedCredential, Notice, Service, ServiceVersion } from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
-import type { IssuedCredential, Notice, Service, ServiceVersion } from '../../core/types.ts';
 import type { Store } from '../../store/port.ts';
 import type { Registry } from '../registry/index.ts';
 import { announceMaintenance, scheduleDecommission } from './announcements.ts';

@@ -1,7 +1,7 @@
 import { type Selectable, sql } from 'kysely';
+import type { Notice } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { isoOrNull } from '../../core/time.ts';
-import type { Notice } from '../../core/types.ts';
 import type { Database } from '../../store/schema.ts';
 import type { LifecycleContext } from './workflow.ts';
 

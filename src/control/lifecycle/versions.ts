@@ -1,5 +1,5 @@
+import type { ServiceVersion, TechnicalDescription } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
-import type { ServiceVersion, TechnicalDescription } from '../../core/types.ts';
 import { apiDocumentRefusal, validateApiDocument } from '../api-document.ts';
 import { publishNotice } from '../notices.ts';
 import { sandboxEvidence } from '../sandbox-evidence.ts';

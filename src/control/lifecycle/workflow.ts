@@ -1,8 +1,8 @@
 import type { Transaction, Updateable } from 'kysely';
+import type { VersionStatus } from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import { LgspError } from '../../core/errors.ts';
-import type { VersionStatus } from '../../core/types.ts';
 import type { Store } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import type { ChangeEvent } from '../audit.ts';

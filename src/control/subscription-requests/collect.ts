@@ -1,8 +1,8 @@
+import type { Environment } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { sha256Hex } from '../../core/hashing.ts';
 import { newSecret } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
-import type { Environment } from '../../core/types.ts';
 import type { RequestsContext } from './queries.ts';
 import { transition } from './workflow.ts';
 

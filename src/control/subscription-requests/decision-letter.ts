@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { Environment } from '../../core/types.ts';
+import type { Environment } from '../../api/contract/index.ts';
 import { enqueueNotification } from '../../notify/outbox.ts';
 import type { Database } from '../../store/schema.ts';
 import type { SubscriptionRequest } from './queries.ts';

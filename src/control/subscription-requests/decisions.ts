@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
+import type { Environment } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
-import type { Environment } from '../../core/types.ts';
 import type { Database } from '../../store/schema.ts';
 import type { ChangeEvent } from '../audit.ts';
 import type { Changed } from '../change.ts';

@@ -1,5 +1,5 @@
+import type { Environment, ResourceTemplate, TechnicalDescription } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
-import type { Environment, ResourceTemplate, TechnicalDescription } from '../../core/types.ts';
 import type { SubscriptionRequestStatus } from '../../store/schema.ts';
 import { type RequestsContext, requireRequest } from './queries.ts';
 

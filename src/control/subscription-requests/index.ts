@@ -1,5 +1,5 @@
+import type { Environment } from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
-import type { Environment } from '../../core/types.ts';
 import type { Store } from '../../store/port.ts';
 import type { SubscriptionRequestStatus } from '../../store/schema.ts';
 import type { Registry } from '../registry/index.ts';
