@@ -23,7 +23,7 @@ export const auditCommands: Group = {
       summary: 'Mới nhất trước / Newest first',
       options: { object: { type: 'string' }, limit: { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.request<{ items: AuditEvent[] }>('GET', '/api/v1/audit-events', {
+        const body = await ctx.api.call<{ items: AuditEvent[] }>('listAuditEvents', {
           query: { objectId: str(ctx.values, 'object'), limit: positiveInt(ctx.values, 'limit', ctx.usage) },
         });
         ctx.print(body, () =>

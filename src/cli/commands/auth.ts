@@ -34,7 +34,7 @@ export const login: Subcommand = {
       );
     }
     if (!password) throw new UsageError('Mật khẩu trống / Empty password', ctx.usage);
-    const session = await ctx.api.request<Session>('POST', '/api/v1/auth/login', {
+    const session = await ctx.api.call<Session>('login', {
       body: { username, password },
       auth: false,
     });
@@ -64,7 +64,7 @@ export const logout: Subcommand = {
       return 0;
     }
     try {
-      await ctx.api.request('POST', '/api/v1/auth/logout');
+      await ctx.api.call('logout');
     } finally {
       // Forget the saved token even if the server had already ended the session.
       if (ctx.settings.tokenSource === 'session')
@@ -79,7 +79,7 @@ export const whoami: Subcommand = {
   synopsis: '',
   summary: 'Người dùng đang đăng nhập / The signed-in user',
   async run(ctx) {
-    const user = await ctx.api.request<Session['user']>('GET', '/api/v1/me');
+    const user = await ctx.api.call<Session['user']>('getCurrentUser');
     ctx.print(user, () =>
       fields([
         ['Tên đăng nhập / Username', user.username],

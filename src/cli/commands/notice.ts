@@ -20,7 +20,7 @@ export const noticeCommands: Group = {
       synopsis: '',
       summary: 'Các thông báo, mới nhất trước / Notices, newest first',
       async run(ctx) {
-        const body = await ctx.api.request<{ items: Notice[] }>('GET', '/api/v1/notices');
+        const body = await ctx.api.call<{ items: Notice[] }>('listNotices');
         ctx.print(body, () =>
           table(
             [
@@ -56,7 +56,7 @@ export const noticeCommands: Group = {
         service: { type: 'string' },
       },
       async run(ctx) {
-        const notice = await ctx.api.request<Notice>('POST', '/api/v1/maintenance', {
+        const notice = await ctx.api.call<Notice>('announceMaintenance', {
           body: {
             serviceId: str(ctx.values, 'service') ?? null,
             startsAt: required(ctx.values, 'from', ctx.usage),

@@ -1,5 +1,4 @@
 import { nonEmpty, required, str } from '../args.ts';
-import { seg } from '../client.ts';
 import type { Context, Group } from '../command.ts';
 import { fields, table, time } from '../format.ts';
 
@@ -70,7 +69,7 @@ export const orgCommands: Group = {
       synopsis: '',
       summary: 'Danh sách cơ quan / List organizations',
       async run(ctx) {
-        const body = await ctx.api.request<{ items: Organization[] }>('GET', '/api/v1/organizations');
+        const body = await ctx.api.call<{ items: Organization[] }>('listOrganizations');
         ctx.print(body, () =>
           table(
             ['ID', 'Mã định danh / Code', 'Tên / Name', 'Đầu mối / Contact'],
@@ -85,7 +84,7 @@ export const orgCommands: Group = {
       summary: 'Xem một cơ quan / Show an organization',
       args: ['id'],
       async run(ctx) {
-        const org = await ctx.api.request<Organization>('GET', `/api/v1/organizations/${seg(ctx.args[0])}`);
+        const org = await ctx.api.call<Organization>('getOrganization', { params: { id: ctx.args[0]! } });
         ctx.print(org, () => showOrganization(org));
         return 0;
       },
@@ -101,7 +100,7 @@ export const orgCommands: Group = {
       },
       async run(ctx) {
         const contact = contactFrom(ctx, null);
-        const org = await ctx.api.request<Organization>('POST', '/api/v1/organizations', {
+        const org = await ctx.api.call<Organization>('createOrganization', {
           body: {
             code: required(ctx.values, 'code', ctx.usage),
             name: required(ctx.values, 'name', ctx.usage),
@@ -120,7 +119,7 @@ export const orgCommands: Group = {
       args: ['id'],
       options: { name: { type: 'string' }, parent: { type: 'string' }, ...CONTACT_OPTIONS },
       async run(ctx) {
-        const path = `/api/v1/organizations/${seg(ctx.args[0])}`;
+        const params = { id: ctx.args[0]! };
         nonEmpty(
           Object.fromEntries(
             ['name', 'parent', ...Object.keys(CONTACT_OPTIONS)]
@@ -130,14 +129,14 @@ export const orgCommands: Group = {
           ctx.usage,
         );
         const needsCurrent = Object.keys(CONTACT_OPTIONS).some((k) => str(ctx.values, k) !== undefined);
-        const current = needsCurrent ? await ctx.api.request<Organization>('GET', path) : null;
+        const current = needsCurrent ? await ctx.api.call<Organization>('getOrganization', { params }) : null;
         const contact = contactFrom(ctx, current?.contact ?? null);
         const patch = {
           ...(str(ctx.values, 'name') !== undefined ? { name: str(ctx.values, 'name') } : {}),
           ...(str(ctx.values, 'parent') !== undefined ? { parentId: str(ctx.values, 'parent') || null } : {}),
           ...(contact ? { contact } : {}),
         };
-        const org = await ctx.api.request<Organization>('PATCH', path, { body: patch });
+        const org = await ctx.api.call<Organization>('updateOrganization', { params, body: patch });
         ctx.print(org, () => `Đã cập nhật / Updated\n${showOrganization(org)}`);
         return 0;
       },

@@ -62,7 +62,7 @@ export const reconcile: Subcommand = {
         ctx.usage,
       );
     }
-    const result = await ctx.api.request<Omit<Reconciliation, 'matched'>>('POST', '/api/v1/reconciliations', {
+    const result = await ctx.api.call<Omit<Reconciliation, 'matched'>>('reconcileTransactions', {
       body: {
         ...(system !== undefined ? { systemId: system } : { organizationCode: org }),
         from,

@@ -47,7 +47,7 @@ export const reportCommands: Group = {
         if (offset !== undefined && !/^[+-]?\d{1,2}$/.test(offset)) {
           throw new UsageError(`--utc-offset: số giờ / whole hours: ${offset}`, ctx.usage);
         }
-        const result = await ctx.api.request<Statistics>('GET', '/api/v1/reports/statistics', {
+        const result = await ctx.api.call<Statistics>('getStatistics', {
           query: {
             from: required(v, 'from', ctx.usage),
             to: required(v, 'to', ctx.usage),

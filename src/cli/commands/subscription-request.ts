@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { OperationId } from '../../api/contract/operations.ts';
 import { bool, list, positiveInt, required, str, UsageError } from '../args.ts';
-import { seg } from '../client.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { fields, table, time } from '../format.ts';
 
@@ -120,7 +120,7 @@ function reasons(ctx: Context): string[] {
 
 /** A step on one request that answers the request: POST, print it with a headline. */
 function step(
-  path: string,
+  operationId: OperationId,
   summary: string,
   done: string,
   body: (ctx: Context) => unknown = () => ({}),
@@ -132,11 +132,10 @@ function step(
     args: ['id'],
     ...extra,
     async run(ctx) {
-      const result = await ctx.api.request<SubscriptionRequest>(
-        'POST',
-        `/api/v1/subscription-requests/${seg(ctx.args[0])}/${path}`,
-        { body: body(ctx) },
-      );
+      const result = await ctx.api.call<SubscriptionRequest>(operationId, {
+        params: { id: ctx.args[0]! },
+        body: body(ctx),
+      });
       ctx.print(result, () => `${done}\n${showRequest(result)}`);
       return 0;
     },
@@ -181,7 +180,7 @@ export const subscriptionRequestCommands: Group = {
       async run(ctx) {
         const perDay = positiveInt(ctx.values, 'frequency-per-day', ctx.usage);
         if (perDay === undefined) throw new UsageError('Thiếu / Missing --frequency-per-day', ctx.usage);
-        const created = await ctx.api.request<SubscriptionRequest>('POST', '/api/v1/subscription-requests', {
+        const created = await ctx.api.call<SubscriptionRequest>('createSubscriptionRequest', {
           body: {
             systemId: required(ctx.values, 'system', ctx.usage),
             versionId: required(ctx.values, 'version-id', ctx.usage),
@@ -206,9 +205,8 @@ export const subscriptionRequestCommands: Group = {
         overdue: { type: 'boolean' },
       },
       async run(ctx) {
-        const body = await ctx.api.request<{ items: SubscriptionRequest[]; overdueCount: number }>(
-          'GET',
-          '/api/v1/subscription-requests',
+        const body = await ctx.api.call<{ items: SubscriptionRequest[]; overdueCount: number }>(
+          'listSubscriptionRequests',
           {
             query: {
               status: str(ctx.values, 'status'),
@@ -249,10 +247,9 @@ export const subscriptionRequestCommands: Group = {
       summary: 'Xem một đề nghị và thời gian chờ / Show a request and its age',
       args: ['id'],
       async run(ctx) {
-        const found = await ctx.api.request<SubscriptionRequest>(
-          'GET',
-          `/api/v1/subscription-requests/${seg(ctx.args[0])}`,
-        );
+        const found = await ctx.api.call<SubscriptionRequest>('getSubscriptionRequest', {
+          params: { id: ctx.args[0]! },
+        });
         ctx.print(found, () => showRequest(found));
         return 0;
       },
@@ -264,10 +261,9 @@ export const subscriptionRequestCommands: Group = {
       args: ['id'],
       options: { 'document-out': { type: 'string' } },
       async run(ctx) {
-        const guide = await ctx.api.request<Guide>(
-          'GET',
-          `/api/v1/subscription-requests/${seg(ctx.args[0])}/guide`,
-        );
+        const guide = await ctx.api.call<Guide>('getSubscriptionRequestGuide', {
+          params: { id: ctx.args[0]! },
+        });
         const out = str(ctx.values, 'document-out');
         let saved = '';
         if (out && guide.version.technicalDocument) {
@@ -315,22 +311,22 @@ export const subscriptionRequestCommands: Group = {
       },
     },
     'approve-sandbox': step(
-      'approve-sandbox',
+      'approveSubscriptionRequestSandbox',
       'Duyệt sandbox: đăng ký, khoá sandbox nếu chưa có, tài liệu hướng dẫn (Sở TT&TT) / Approve the sandbox (operator)',
       'Đã duyệt sandbox / Sandbox approved',
     ),
     'request-production': step(
-      'request-production',
+      'requestSubscriptionRequestProduction',
       'Đề nghị cấp tài khoản chính thức, sau lời gọi sandbox thành công / Ask for production after a successful sandbox call',
       'Đã đề nghị cấp tài khoản chính thức / Production requested',
     ),
     'approve-production': step(
-      'approve-production',
+      'approveSubscriptionRequestProduction',
       'Duyệt chính thức: đăng ký, khoá chính thức nếu chưa có (Sở TT&TT) / Approve production (operator)',
       'Đã duyệt chính thức / Production approved',
     ),
     'needs-completion': step(
-      'needs-completion',
+      'returnSubscriptionRequestForCompletion',
       'Yêu cầu bổ sung, nêu từng nội dung (--reason lặp lại được) / Ask for completion (--reason repeats)',
       'Đã yêu cầu bổ sung / Completion asked for',
       (ctx) => ({ reasons: reasons(ctx) }),
@@ -340,7 +336,7 @@ export const subscriptionRequestCommands: Group = {
       },
     ),
     reject: step(
-      'reject',
+      'rejectSubscriptionRequest',
       'Từ chối, nêu lý do (--reason lặp lại được) / Reject with reasons (--reason repeats)',
       'Đã từ chối / Rejected',
       (ctx) => ({ reasons: reasons(ctx) }),
@@ -350,7 +346,7 @@ export const subscriptionRequestCommands: Group = {
       },
     ),
     resubmit: step(
-      'resubmit',
+      'resubmitSubscriptionRequest',
       'Bổ sung và gửi lại; `none` bỏ tần suất phút, khung giờ, ghi chú / Complete and resubmit; `none` clears',
       'Đã gửi lại / Resubmitted',
       (ctx) => {
@@ -379,11 +375,12 @@ export const subscriptionRequestCommands: Group = {
       options: { env: { type: 'string' } },
       async run(ctx) {
         const env = environment(ctx);
-        const collected = await ctx.api.request<{
+        const collected = await ctx.api.call<{
           credentialId: string;
           consumerKey: string;
           consumerSecret: string;
-        }>('POST', `/api/v1/subscription-requests/${seg(ctx.args[0])}/credentials/${env}/collect`, {
+        }>('collectSubscriptionRequestCredential', {
+          params: { id: ctx.args[0]!, environment: env },
           body: {},
         });
         ctx.print(

@@ -1,5 +1,4 @@
 import { nonEmpty, positiveInt, required, str, UsageError } from '../args.ts';
-import { seg } from '../client.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { fields, table, time } from '../format.ts';
 
@@ -59,7 +58,8 @@ async function patchSubscription(
   patch: Record<string, unknown>,
   done: string,
 ): Promise<number> {
-  const sub = await ctx.api.request<Subscription>('PATCH', `/api/v1/subscriptions/${seg(ctx.args[0])}`, {
+  const sub = await ctx.api.call<Subscription>('updateSubscription', {
+    params: { id: ctx.args[0]! },
     body: patch,
   });
   ctx.print(sub, () => `${done}\n${showSubscription(sub)}`);
@@ -88,7 +88,7 @@ export const subscriptionCommands: Group = {
       summary: 'Danh sách đăng ký / List subscriptions',
       options: { system: { type: 'string' }, 'version-id': { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.request<{ items: Subscription[] }>('GET', '/api/v1/subscriptions', {
+        const body = await ctx.api.call<{ items: Subscription[] }>('listSubscriptions', {
           query: { systemId: str(ctx.values, 'system'), versionId: str(ctx.values, 'version-id') },
         });
         ctx.print(body, () =>
@@ -121,7 +121,7 @@ export const subscriptionCommands: Group = {
       summary: 'Xem một đăng ký / Show a subscription',
       args: ['id'],
       async run(ctx) {
-        const sub = await ctx.api.request<Subscription>('GET', `/api/v1/subscriptions/${seg(ctx.args[0])}`);
+        const sub = await ctx.api.call<Subscription>('getSubscription', { params: { id: ctx.args[0]! } });
         ctx.print(sub, () => showSubscription(sub));
         return 0;
       },
@@ -138,7 +138,7 @@ export const subscriptionCommands: Group = {
         ...LIMIT_OPTIONS,
       },
       async run(ctx) {
-        const sub = await ctx.api.request<Subscription>('POST', '/api/v1/subscriptions', {
+        const sub = await ctx.api.call<Subscription>('createSubscription', {
           body: {
             systemId: required(ctx.values, 'system', ctx.usage),
             versionId: required(ctx.values, 'version-id', ctx.usage),
@@ -166,11 +166,10 @@ export const subscriptionCommands: Group = {
         'Bên khai thác ngừng sử dụng; khoá không còn cần bị thu hồi ngay (R-21) / Consumer stops using it',
       args: ['id'],
       async run(ctx) {
-        const result = await ctx.api.request<{ revokedCredentials: string[] }>(
-          'POST',
-          `/api/v1/subscriptions/${seg(ctx.args[0])}/cancel`,
-          { body: {} },
-        );
+        const result = await ctx.api.call<{ revokedCredentials: string[] }>('cancelSubscription', {
+          params: { id: ctx.args[0]! },
+          body: {},
+        });
         ctx.print(
           result,
           () =>

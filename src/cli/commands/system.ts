@@ -1,5 +1,4 @@
 import { bool, nonEmpty, positiveInt, required, str } from '../args.ts';
-import { seg } from '../client.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { fields, table, time } from '../format.ts';
 
@@ -35,7 +34,8 @@ function showSystem(s: InformationSystem): string {
 }
 
 async function patchSystem(ctx: Context, patch: Record<string, unknown>, done: string): Promise<number> {
-  const system = await ctx.api.request<InformationSystem>('PATCH', `/api/v1/systems/${seg(ctx.args[0])}`, {
+  const system = await ctx.api.call<InformationSystem>('updateSystem', {
+    params: { id: ctx.args[0]! },
     body: patch,
   });
   ctx.print(system, () => `${done}\n${showSystem(system)}`);
@@ -47,7 +47,7 @@ interface Traffic {
   errors: number;
 }
 
-/** GET /api/v1/systems/:id/connection (src/reports/connected-systems.ts). */
+/** The answer of getSystemConnection (src/reports/connected-systems.ts). */
 interface SystemConnection {
   systemId: string;
   organizationCode: string;
@@ -127,7 +127,7 @@ export const systemCommands: Group = {
       summary: 'Danh sách hệ thống / List systems',
       options: { org: { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.request<{ items: InformationSystem[] }>('GET', '/api/v1/systems', {
+        const body = await ctx.api.call<{ items: InformationSystem[] }>('listSystems', {
           query: { organizationId: str(ctx.values, 'org') },
         });
         ctx.print(body, () =>
@@ -144,7 +144,7 @@ export const systemCommands: Group = {
       summary: 'Xem một hệ thống / Show a system',
       args: ['id'],
       async run(ctx) {
-        const system = await ctx.api.request<InformationSystem>('GET', `/api/v1/systems/${seg(ctx.args[0])}`);
+        const system = await ctx.api.call<InformationSystem>('getSystem', { params: { id: ctx.args[0]! } });
         ctx.print(system, () => showSystem(system));
         return 0;
       },
@@ -160,7 +160,7 @@ export const systemCommands: Group = {
         consumer: { type: 'boolean' },
       },
       async run(ctx) {
-        const system = await ctx.api.request<InformationSystem>('POST', '/api/v1/systems', {
+        const system = await ctx.api.call<InformationSystem>('createSystem', {
           body: {
             organizationId: required(ctx.values, 'org', ctx.usage),
             name: required(ctx.values, 'name', ctx.usage),
@@ -202,11 +202,10 @@ export const systemCommands: Group = {
       args: ['id'],
       options: { days: { type: 'string' } },
       async run(ctx) {
-        const c = await ctx.api.request<SystemConnection>(
-          'GET',
-          `/api/v1/systems/${seg(ctx.args[0])}/connection`,
-          { query: { days: positiveInt(ctx.values, 'days', ctx.usage) ?? undefined } },
-        );
+        const c = await ctx.api.call<SystemConnection>('getSystemConnection', {
+          params: { id: ctx.args[0]! },
+          query: { days: positiveInt(ctx.values, 'days', ctx.usage) ?? undefined },
+        });
         ctx.print(c, () => showConnection(c));
         return 0;
       },

@@ -38,9 +38,8 @@ export const transactionCommands: Group = {
       },
       async run(ctx) {
         const v = ctx.values;
-        const page = await ctx.api.request<{ items: TransactionView[]; nextCursor: string | null }>(
-          'GET',
-          '/api/v1/transactions',
+        const page = await ctx.api.call<{ items: TransactionView[]; nextCursor: string | null }>(
+          'listTransactions',
           {
             query: {
               from: str(v, 'from'),

@@ -53,7 +53,7 @@ export const userCommands: Group = {
       synopsis: '',
       summary: 'Danh sách người dùng (không bao giờ có mật khẩu) / List users (never a password)',
       async run(ctx) {
-        const body = await ctx.api.request<{ items: User[] }>('GET', '/api/v1/users');
+        const body = await ctx.api.call<{ items: User[] }>('listUsers');
         ctx.print(body, () =>
           table(
             ['ID', 'Tên đăng nhập / Username', 'Họ tên / Name', 'Vai trò / Role', 'Cơ quan / Organization'],
@@ -85,7 +85,7 @@ export const userCommands: Group = {
         }
         const password = await newPassword(ctx, username);
         if (!password) throw new UsageError('Mật khẩu trống / Empty password', ctx.usage);
-        const user = await ctx.api.request<User>('POST', '/api/v1/users', {
+        const user = await ctx.api.call<User>('createUser', {
           body: { username, displayName, password, role, organizationId: str(ctx.values, 'org') ?? null },
         });
         ctx.print(user, () => `Đã thêm người dùng / User created\n${showUser(user)}`);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { OperationId } from '../../api/contract/operations.ts';
 import { list, nonEmpty, required, str, UsageError } from '../args.ts';
-import { seg } from '../client.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { fields, table, time } from '../format.ts';
 
@@ -110,7 +110,8 @@ function showVersion(v: ServiceVersion): string {
 }
 
 async function patchVersion(ctx: Context, patch: Record<string, unknown>, done: string): Promise<number> {
-  const version = await ctx.api.request<ServiceVersion>('PATCH', `/api/v1/versions/${seg(ctx.args[0])}`, {
+  const version = await ctx.api.call<ServiceVersion>('updateVersion', {
+    params: { id: ctx.args[0]! },
     body: patch,
   });
   ctx.print(version, () => `${done}\n${showVersion(version)}`);
@@ -119,7 +120,7 @@ async function patchVersion(ctx: Context, patch: Record<string, unknown>, done: 
 
 /** A workflow step of a version (R-11): POST /versions/:id/<step>, then show the result. */
 const step = (
-  path: string,
+  operationId: OperationId,
   synopsis: string,
   summary: string,
   done: string,
@@ -131,13 +132,10 @@ const step = (
   args: ['id'],
   options,
   async run(ctx) {
-    const version = await ctx.api.request<ServiceVersion>(
-      'POST',
-      `/api/v1/versions/${seg(ctx.args[0])}/${path}`,
-      {
-        body: body(ctx),
-      },
-    );
+    const version = await ctx.api.call<ServiceVersion>(operationId, {
+      params: { id: ctx.args[0]! },
+      body: body(ctx),
+    });
     ctx.print(version, () => `${done}\n${showVersion(version)}`);
     return 0;
   },
@@ -166,10 +164,11 @@ export const versionCommands: Group = {
       options: { service: { type: 'string' } },
       async run(ctx) {
         const service = str(ctx.values, 'service');
-        const body = await ctx.api.request<{ items: ServiceVersion[] }>(
-          'GET',
-          service ? `/api/v1/services/${seg(service)}/versions` : '/api/v1/versions',
-        );
+        const body = service
+          ? await ctx.api.call<{ items: ServiceVersion[] }>('listServiceVersions', {
+              params: { id: service },
+            })
+          : await ctx.api.call<{ items: ServiceVersion[] }>('listVersions');
         ctx.print(body, () =>
           table(
             [
@@ -191,7 +190,7 @@ export const versionCommands: Group = {
       summary: 'Xem một phiên bản / Show a version',
       args: ['id'],
       async run(ctx) {
-        const version = await ctx.api.request<ServiceVersion>('GET', `/api/v1/versions/${seg(ctx.args[0])}`);
+        const version = await ctx.api.call<ServiceVersion>('getVersion', { params: { id: ctx.args[0]! } });
         ctx.print(version, () => showVersion(version));
         return 0;
       },
@@ -202,13 +201,10 @@ export const versionCommands: Group = {
       options: { service: { type: 'string' }, version: { type: 'string' }, ...CHANGE_OPTIONS },
       async run(ctx) {
         const service = required(ctx.values, 'service', ctx.usage);
-        const version = await ctx.api.request<ServiceVersion>(
-          'POST',
-          `/api/v1/services/${seg(service)}/versions`,
-          {
-            body: { version: required(ctx.values, 'version', ctx.usage), ...changes(ctx) },
-          },
-        );
+        const version = await ctx.api.call<ServiceVersion>('createVersion', {
+          params: { id: service },
+          body: { version: required(ctx.values, 'version', ctx.usage), ...changes(ctx) },
+        });
         ctx.print(version, () => `Đã thêm phiên bản / Version created\n${showVersion(version)}`);
         return 0;
       },
@@ -221,7 +217,7 @@ export const versionCommands: Group = {
       run: (ctx) => patchVersion(ctx, nonEmpty(changes(ctx), ctx.usage), 'Đã cập nhật / Updated'),
     },
     submit: step(
-      'submit',
+      'submitVersion',
       '--document <openapi.json|.yaml|.wsdl> [--type openapi|wsdl]',
       'Gửi phiên bản kèm tài liệu kỹ thuật (R-11) / Submit with the technical document',
       'Đã gửi / Submitted',
@@ -234,13 +230,13 @@ export const versionCommands: Group = {
       },
     ),
     'start-sandbox-test': step(
-      'start-sandbox-test',
+      'startVersionSandboxTest',
       '',
       'Mở thử nghiệm ở sandbox / Open the sandbox test',
       'Đang thử nghiệm sandbox / In sandbox test',
     ),
     reject: step(
-      'reject',
+      'rejectVersion',
       '--reason <lý do>',
       'Từ chối, nêu lý do / Reject, with the reason',
       'Đã từ chối / Rejected',
@@ -248,7 +244,7 @@ export const versionCommands: Group = {
       (ctx) => ({ reason: required(ctx.values, 'reason', ctx.usage) }),
     ),
     publish: step(
-      'publish',
+      'publishVersion',
       '[--previous-sunset <ISO date>]',
       'Công bố (cần lời gọi sandbox thành công); bản trước ngừng sau ≥ 180 ngày / Publish; predecessor sunset ≥ 180 days',
       'Đã công bố / Published',
@@ -265,7 +261,7 @@ export const versionCommands: Group = {
       options: { since: { type: 'string' } },
       async run(ctx) {
         const since = str(ctx.values, 'since');
-        const body = await ctx.api.request<{
+        const body = await ctx.api.call<{
           items: Array<{
             systemId: string;
             organizationCode: string | null;
@@ -273,7 +269,7 @@ export const versionCommands: Group = {
             calls: number;
             lastCallAt: string;
           }>;
-        }>('GET', `/api/v1/versions/${seg(ctx.args[0])}/consumers`, { query: { since } });
+        }>('listVersionConsumers', { params: { id: ctx.args[0]! }, query: { since } });
         ctx.print(body, () =>
           table(
             [

@@ -1,5 +1,4 @@
 import { list, required, str } from '../args.ts';
-import { seg } from '../client.ts';
 import type { Group } from '../command.ts';
 import { table, time } from '../format.ts';
 
@@ -21,7 +20,7 @@ export const webhookCommands: Group = {
       summary: 'Các webhook / List webhooks',
       options: { org: { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.request<{ items: WebhookEndpoint[] }>('GET', '/api/v1/webhooks', {
+        const body = await ctx.api.call<{ items: WebhookEndpoint[] }>('listWebhooks', {
           query: { organizationId: str(ctx.values, 'org') },
         });
         ctx.print(body, () =>
@@ -50,17 +49,13 @@ export const webhookCommands: Group = {
       },
       async run(ctx) {
         const org = str(ctx.values, 'org');
-        const created = await ctx.api.request<WebhookEndpoint & { secret: string }>(
-          'POST',
-          '/api/v1/webhooks',
-          {
-            body: {
-              url: required(ctx.values, 'url', ctx.usage),
-              ...(org ? { organizationId: org } : {}),
-              events: list(ctx.values, 'event'),
-            },
+        const created = await ctx.api.call<WebhookEndpoint & { secret: string }>('createWebhook', {
+          body: {
+            url: required(ctx.values, 'url', ctx.usage),
+            ...(org ? { organizationId: org } : {}),
+            events: list(ctx.values, 'event'),
           },
-        );
+        });
         ctx.print(created, () =>
           [
             `Đã đăng ký / Registered: ${created.id} → ${created.url}`,
@@ -76,10 +71,9 @@ export const webhookCommands: Group = {
       summary: 'Xoá webhook / Delete a webhook',
       args: ['id'],
       async run(ctx) {
-        const deleted = await ctx.api.request<WebhookEndpoint>(
-          'DELETE',
-          `/api/v1/webhooks/${seg(ctx.args[0])}`,
-        );
+        const deleted = await ctx.api.call<WebhookEndpoint>('deleteWebhook', {
+          params: { id: ctx.args[0]! },
+        });
         ctx.print(deleted, () => `Đã xoá / Deleted: ${deleted.id}`);
         return 0;
       },
