@@ -4,6 +4,7 @@ import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../core/config.ts';
 import { authenticate } from './auth.ts';
+import { ProblemSchema } from './contract/index.ts';
 import type { AdminDeps } from './deps.ts';
 import { installProblemHandlers } from './problems.ts';
 import { alertRoutes } from './routes/alerts.ts';
@@ -28,7 +29,6 @@ import { transactionRoutes } from './routes/transactions.ts';
 import { userRoutes } from './routes/users.ts';
 import { versionRoutes } from './routes/versions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
-import { ProblemSchema } from './schemas.ts';
 
 export type { AdminDeps } from './deps.ts';
 

@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { type PartyRole, STATISTICS_DIMENSIONS, type StatisticsDimension } from '../api/contract/reports.ts';
 import { LgspError } from '../core/errors.ts';
 import type { Store } from '../store/port.ts';
 import {
@@ -39,23 +40,9 @@ import {
  * the consumer or the provider.
  */
 
-export const STATISTICS_DIMENSIONS = [
-  'consumerOrganization',
-  'providerOrganization',
-  'consumerSystem',
-  'providerSystem',
-  'service',
-  'version',
-  'environment',
-  'leg',
-  'statusClass',
-  'hour',
-  'day',
-  'month',
-] as const;
-export type StatisticsDimension = (typeof STATISTICS_DIMENSIONS)[number];
-
-export type StatisticsRole = 'consumer' | 'provider' | 'any';
+// The dimensions and sides are the API's (its query validates them); the list is written once, in the contract.
+export { STATISTICS_DIMENSIONS, type StatisticsDimension };
+export type StatisticsRole = PartyRole;
 
 export interface StatisticsFilters {
   organizationCode?: string;

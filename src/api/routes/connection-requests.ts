@@ -3,21 +3,10 @@ import { ConnectionRequests } from '../../control/connection-requests.ts';
 import { renderConnectionRequestLetter } from '../../control/request-letter.ts';
 import { LgspError } from '../../core/errors.ts';
 import { assertOwnOrganization, currentUser, organizationScope } from '../auth.ts';
+import { DOCX_MEDIA_TYPE, type IdParams } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { problemResponses } from '../problems.ts';
-import {
-  ConnectionRequestApprovalSchema,
-  ConnectionRequestApprove,
-  ConnectionRequestCreate,
-  ConnectionRequestQuery,
-  ConnectionRequestReject,
-  ConnectionRequestSchema,
-  IdParams,
-  ListOf,
-} from '../schemas.ts';
 import { agencyOrOperator, anyRole, readProblems, reviewers, route, TAGS, writeProblems } from './common.ts';
-
-export const DOCX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
 /**
  * Connection requests (R-08): an organization applies with the Appendix's form to connect a system; the
@@ -36,7 +25,7 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
     return found;
   }
 
-  route<{ Body: ConnectionRequestCreate }>(
+  route(
     app,
     'createConnectionRequest',
     {
@@ -49,8 +38,7 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
           'quan chỉ gửi cho cơ quan mình; quản trị viên Sở TT&TT có thể gửi thay. / The Appendix form: purpose, ' +
           'scope of use, contact point, other proposals. An agency user applies for its own organization; an ' +
           'operator administrator may apply on its behalf.',
-        body: ConnectionRequestCreate,
-        response: { 201: ConnectionRequestSchema, ...writeProblems, ...problemResponses(404) },
+        response: { ...writeProblems, ...problemResponses(404) },
       },
     },
     async (request, reply) => {
@@ -73,7 +61,7 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
     },
   );
 
-  route<{ Querystring: ConnectionRequestQuery }>(
+  route(
     app,
     'listConnectionRequests',
     {
@@ -84,8 +72,7 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
         description:
           'Mới nhất trước. Người dùng cơ quan chỉ thấy đề nghị của cơ quan mình. / Newest first. An agency user ' +
           'sees only its own organization’s requests.',
-        querystring: ConnectionRequestQuery,
-        response: { 200: ListOf(ConnectionRequestSchema), ...readProblems },
+        response: readProblems,
       },
     },
     async (request) => {
@@ -102,7 +89,7 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
     },
   );
 
-  route<{ Params: IdParams }>(
+  route(
     app,
     'getConnectionRequest',
     {
@@ -110,14 +97,13 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
       schema: {
         tags,
         summary: 'Xem đề nghị kết nối / Get a connection request',
-        params: IdParams,
-        response: { 200: ConnectionRequestSchema, ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => visibleRequest(request),
   );
 
-  route<{ Params: IdParams; Body: ConnectionRequestApprove }>(
+  route(
     app,
     'approveConnectionRequest',
     {
@@ -133,15 +119,13 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
           'Tạo hệ thống thông tin (đang hoạt động) trong cùng giao dịch với quyết định; chỉ đề nghị đang chờ ' +
           '(submitted) mới được phê duyệt (409 CP_REQUEST_STATE). / Creates the information system (active) in ' +
           'the same transaction as the decision; only a submitted request can be approved.',
-        params: IdParams,
-        body: ConnectionRequestApprove,
-        response: { 200: ConnectionRequestApprovalSchema, ...writeProblems, ...problemResponses(404, 409) },
+        response: { ...writeProblems, ...problemResponses(404, 409) },
       },
     },
     async (request) => requests.approve(request.params.id, currentUser(request).id, request.body.note),
   );
 
-  route<{ Params: IdParams; Body: ConnectionRequestReject }>(
+  route(
     app,
     'rejectConnectionRequest',
     {
@@ -152,15 +136,13 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
         description:
           'Phải nêu lý do; lý do được lưu và gửi cho cơ quan. / A reason is required; it is kept and sent to ' +
           'the organization.',
-        params: IdParams,
-        body: ConnectionRequestReject,
-        response: { 200: ConnectionRequestSchema, ...writeProblems, ...problemResponses(404, 409) },
+        response: { ...writeProblems, ...problemResponses(404, 409) },
       },
     },
     async (request) => requests.reject(request.params.id, request.body.reason, currentUser(request).id),
   );
 
-  route<{ Params: IdParams }>(
+  route(
     app,
     'getConnectionRequestLetter',
     {
@@ -172,15 +154,7 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
           'Công văn theo mẫu Phụ lục của Quy chế, điền sẵn nội dung đề nghị, để cơ quan ký và gửi. / The ' +
           'official letter from the regulation’s Appendix template, filled with the request, for the agency ' +
           'to sign and send.',
-        params: IdParams,
-        response: {
-          200: {
-            description: 'Tệp Word (.docx) / Word file (.docx)',
-            content: { [DOCX_MEDIA_TYPE]: { schema: { type: 'string', format: 'binary' } } },
-          },
-          ...readProblems,
-          ...problemResponses(404),
-        },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request, reply) => {

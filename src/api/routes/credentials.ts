@@ -4,15 +4,6 @@ import type { AdminDeps } from '../deps.ts';
 import { credentialVisible, Ownership, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
 import {
-  CredentialIssue,
-  CredentialQuery,
-  CredentialRevoke,
-  CredentialSchema,
-  IdParams,
-  IssuedCredentialSchema,
-  ListOf,
-} from '../schemas.ts';
-import {
   agencyOrOperator,
   anyRole,
   operatorOnly,
@@ -32,7 +23,7 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
   const ownership = new Ownership(registry);
   const ownsCredential = ownership.owns((request, o) => o.ofCredential(paramId(request)));
 
-  route<{ Querystring: CredentialQuery }>(
+  route(
     app,
     'listCredentials',
     {
@@ -43,8 +34,7 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
         description:
           'Không bao giờ có secret. Người dùng của cơ quan chỉ thấy của hệ thống cơ quan mình. / ' +
           "Never includes the secret. An agency user sees only its own organization's systems' credentials.",
-        querystring: CredentialQuery,
-        response: { 200: ListOf(CredentialSchema), ...readProblems },
+        response: readProblems,
       },
     },
     async (request) => {
@@ -56,7 +46,7 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
     },
   );
 
-  route<{ Params: IdParams; Body: CredentialIssue }>(
+  route(
     app,
     'issueCredential',
     {
@@ -67,9 +57,7 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
         description:
           'consumerSecret chỉ có trong câu trả lời này và không thể xem lại (R-25). / ' +
           'consumerSecret appears in this response only and cannot be shown again.',
-        params: IdParams,
-        body: CredentialIssue,
-        response: { 201: IssuedCredentialSchema, ...writeProblems, ...problemResponses(404, 409) },
+        response: { ...writeProblems, ...problemResponses(404, 409) },
       },
     },
     async (request, reply) => {
@@ -83,7 +71,7 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
     },
   );
 
-  route<{ Params: IdParams }>(
+  route(
     app,
     'getCredential',
     {
@@ -92,14 +80,13 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
       schema: {
         tags,
         summary: 'Xem thông tin kết nối (không có secret) / Get a credential (never the secret)',
-        params: IdParams,
-        response: { 200: CredentialSchema, ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.getCredential(request.params.id),
   );
 
-  route<{ Params: IdParams; Body: CredentialRevoke }>(
+  route(
     app,
     'revokeCredential',
     {
@@ -115,9 +102,7 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
         summary: 'Thu hồi thông tin kết nối / Revoke a credential',
         description:
           'Có hiệu lực ngay trên mọi nút cổng kết nối (R-19, R-21). / Takes effect on every gateway node at once.',
-        params: IdParams,
-        body: CredentialRevoke,
-        response: { 200: CredentialSchema, ...writeProblems, ...problemResponses(404, 409) },
+        response: { ...writeProblems, ...problemResponses(404, 409) },
       },
     },
     async (request) =>

@@ -4,7 +4,6 @@ import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
-import { IdParams, ListOf, OrganizationCreate, OrganizationPatch, OrganizationSchema } from '../schemas.ts';
 import {
   agencyOrOperator,
   anyRole,
@@ -28,16 +27,12 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
     'listOrganizations',
     {
       onRequest: anyRole,
-      schema: {
-        tags,
-        summary: 'Danh sách cơ quan / List organizations',
-        response: { 200: ListOf(OrganizationSchema), ...readProblems },
-      },
+      schema: { tags, summary: 'Danh sách cơ quan / List organizations', response: readProblems },
     },
     async () => ({ items: await registry.listOrganizations() }),
   );
 
-  route<{ Body: OrganizationCreate }>(
+  route(
     app,
     'createOrganization',
     {
@@ -48,8 +43,7 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
         description:
           'Mã định danh theo Thông tư 10/2023/TT-BTTTT, ví dụ 000.00.31.H01; cán bộ đầu mối (R-09). / ' +
           'The official code looks like 000.00.31.H01; the contact point is published to other agencies.',
-        body: OrganizationCreate,
-        response: { 201: OrganizationSchema, ...writeProblems, ...problemResponses(404, 409) },
+        response: { ...writeProblems, ...problemResponses(404, 409) },
       },
     },
     async (request, reply) => {
@@ -58,7 +52,7 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
     },
   );
 
-  route<{ Params: IdParams }>(
+  route(
     app,
     'getOrganization',
     {
@@ -66,14 +60,13 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
       schema: {
         tags,
         summary: 'Xem cơ quan / Get an organization',
-        params: IdParams,
-        response: { 200: OrganizationSchema, ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.getOrganization(request.params.id),
   );
 
-  route<{ Params: IdParams; Body: OrganizationPatch }>(
+  route(
     app,
     'updateOrganization',
     {
@@ -86,9 +79,7 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
         description:
           'Mã định danh không đổi được. Người dùng của cơ quan chỉ sửa tên và cán bộ đầu mối của chính mình. / ' +
           'The official code cannot change. An agency user edits only its own name and contact point.',
-        params: IdParams,
-        body: OrganizationPatch,
-        response: { 200: OrganizationSchema, ...writeProblems, ...problemResponses(404) },
+        response: { ...writeProblems, ...problemResponses(404) },
       },
     },
     async (request) => {

@@ -3,7 +3,6 @@ import { currentUser, organizationScope } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
-import { IdParams, ListOf, SystemCreate, SystemPatch, SystemQuery, SystemSchema } from '../schemas.ts';
 import {
   agencyOrOperator,
   anyRole,
@@ -23,7 +22,7 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
   const ownership = new Ownership(registry);
   const ownsSystem = ownership.owns((request, o) => o.ofSystem(paramId(request)));
 
-  route<{ Querystring: SystemQuery }>(
+  route(
     app,
     'listSystems',
     {
@@ -33,8 +32,7 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
         summary: 'Danh sách hệ thống kết nối / List connected systems',
         description:
           'Người dùng của cơ quan chỉ thấy hệ thống của cơ quan mình. / An agency user sees only its own.',
-        querystring: SystemQuery,
-        response: { 200: ListOf(SystemSchema), ...readProblems },
+        response: readProblems,
       },
     },
     async (request) => {
@@ -46,7 +44,7 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
     },
   );
 
-  route<{ Body: SystemCreate }>(
+  route(
     app,
     'createSystem',
     {
@@ -56,8 +54,7 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
         summary: 'Thêm hệ thống thông tin / Register an information system',
         description:
           'Hệ thống là bên cung cấp, bên khai thác, hoặc cả hai. / A system provides, consumes, or both.',
-        body: SystemCreate,
-        response: { 201: SystemSchema, ...writeProblems, ...problemResponses(404) },
+        response: { ...writeProblems, ...problemResponses(404) },
       },
     },
     async (request, reply) => {
@@ -70,7 +67,7 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
     },
   );
 
-  route<{ Params: IdParams }>(
+  route(
     app,
     'getSystem',
     {
@@ -79,14 +76,13 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
       schema: {
         tags,
         summary: 'Xem hệ thống / Get a system',
-        params: IdParams,
-        response: { 200: SystemSchema, ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.getSystem(request.params.id),
   );
 
-  route<{ Params: IdParams; Body: SystemPatch }>(
+  route(
     app,
     'updateSystem',
     {
@@ -99,9 +95,7 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
         description:
           'status=suspended có hiệu lực ngay trên cổng kết nối. Cơ quan chủ quản chỉ sửa tên và mô tả. / ' +
           'Suspending takes effect on the gateway at once. The owning agency may change only name and description.',
-        params: IdParams,
-        body: SystemPatch,
-        response: { 200: SystemSchema, ...writeProblems, ...problemResponses(404) },
+        response: { ...writeProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.updateSystem(request.params.id, request.body, currentUser(request).id),

@@ -3,7 +3,6 @@ import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
-import { IdParams, ListOf, VersionCreate, VersionPatch, VersionQuery, VersionSchema } from '../schemas.ts';
 import { agencyOrOperator, anyRole, readProblems, route, TAGS, writeProblems } from './common.ts';
 
 /**
@@ -15,7 +14,7 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
   const tags = [TAGS.versions];
   const ownership = new Ownership(registry);
 
-  route<{ Params: IdParams }>(
+  route(
     app,
     'listServiceVersions',
     {
@@ -23,8 +22,7 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
       schema: {
         tags,
         summary: 'Các phiên bản của một dịch vụ / Versions of a service',
-        params: IdParams,
-        response: { 200: ListOf(VersionSchema), ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => {
@@ -34,7 +32,7 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
     },
   );
 
-  route<{ Params: IdParams; Body: VersionCreate }>(
+  route(
     app,
     'createVersion',
     {
@@ -50,9 +48,7 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
         description:
           'Mặc định: REST, draft, một tài nguyên "* /*". Thử ở sandbox trước khi công bố (R-11). / ' +
           'Defaults: REST, draft, one resource "* /*". Test in the sandbox before publishing.',
-        params: IdParams,
-        body: VersionCreate,
-        response: { 201: VersionSchema, ...writeProblems, ...problemResponses(404, 409) },
+        response: { ...writeProblems, ...problemResponses(404, 409) },
       },
     },
     async (request, reply) => {
@@ -61,7 +57,7 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
     },
   );
 
-  route<{ Querystring: VersionQuery }>(
+  route(
     app,
     'listVersions',
     {
@@ -69,14 +65,13 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
       schema: {
         tags,
         summary: 'Danh sách phiên bản dịch vụ / List service versions',
-        querystring: VersionQuery,
-        response: { 200: ListOf(VersionSchema), ...readProblems },
+        response: readProblems,
       },
     },
     async (request) => ({ items: await registry.listVersions(request.query) }),
   );
 
-  route<{ Params: IdParams }>(
+  route(
     app,
     'getVersion',
     {
@@ -84,14 +79,13 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
       schema: {
         tags,
         summary: 'Xem phiên bản dịch vụ / Get a service version',
-        params: IdParams,
-        response: { 200: VersionSchema, ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.getVersion(request.params.id),
   );
 
-  route<{ Params: IdParams; Body: VersionPatch }>(
+  route(
     app,
     'updateVersion',
     {
@@ -107,9 +101,7 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
         description:
           'Cơ quan cung cấp sửa phiên bản của mình; đổi trạng thái chỉ do quản trị viên Sở TT&TT. / ' +
           'The provider agency edits its own versions; only an operator administrator changes the status.',
-        params: IdParams,
-        body: VersionPatch,
-        response: { 200: VersionSchema, ...writeProblems, ...problemResponses(404) },
+        response: { ...writeProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.updateVersion(request.params.id, request.body, currentUser(request).id),
