@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { DOCX_MEDIA_TYPE } from '../src/api/contract/index.ts';
 import { OPERATIONS, type OperationId } from '../src/api/contract/operations.ts';
 import { ApiClient, ApiError, operationPath } from '../src/cli/client.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
@@ -19,21 +20,19 @@ function sourcesUnder(dir: string): Array<{ file: string; text: string }> {
 }
 
 /**
- * Every operation the CLI names, read from its source: the first argument of `.call(` and `.download(`, and of the
- * commands' `step(` helpers, which pass their own `operationId` on to `.call(`. A first argument that is neither a
- * literal nor that parameter would escape this reading, so it is reported instead.
+ * Every operation the CLI names, read from its source: the first argument of each `.call(`. One that is not a
+ * literal would escape this reading, so it is reported instead.
  */
 function operationsNamedByCli(): { named: Map<string, string[]>; unread: string[] } {
   const named = new Map<string, string[]>();
   const unread: string[] = [];
-  // `.call<{ … }>(` may carry a type argument, over several lines; it holds no parentheses.
-  const pattern = /(\.call|\.download|(?<!function )\bstep)\s*(?:<[^()]*?>)?\(\s*([^,)\s]+)/g;
+  const pattern = /(\.call)\s*\(\s*([^,)\s]+)/g;
   for (const { file, text } of sourcesUnder(CLI_DIR)) {
     for (const match of text.matchAll(pattern)) {
       const [, callee, first] = match as unknown as [string, string, string];
       const literal = /^'([^']*)'$/.exec(first)?.[1];
       if (literal !== undefined) named.set(literal, [...(named.get(literal) ?? []), file]);
-      else if (first !== 'operationId') unread.push(`${file}: ${callee}(${first}`);
+      else unread.push(`${file}: ${callee}(${first}`);
     }
   }
   return { named, unread };
@@ -83,13 +82,21 @@ describe('every CLI call names an operation of the admin API', () => {
     }
   });
 
-  test('the type of an operationId refuses a name that is not an operation', () => {
+  test('the types refuse an unknown operationId, a missing path parameter, a body the operation does not take', () => {
     const api = new ApiClient('http://127.0.0.1:9', null);
     // Never run: only type-checked (`npx tsc --noEmit`), where an unknown operationId is an error.
     const unknownOperation = () =>
       // @ts-expect-error 'listEverything' is not an operationId.
       api.call('listEverything');
+    const missingParameter = () =>
+      // @ts-expect-error getOrganization needs its path parameter `id`.
+      api.call('getOrganization');
+    const wrongBody = () =>
+      // @ts-expect-error createOrganization's body has no `title`.
+      api.call('createOrganization', { body: { code: '000.00.31.H01', name: 'Sở', title: 'x' } });
     assert.equal(typeof unknownOperation, 'function');
+    assert.equal(typeof missingParameter, 'function');
+    assert.equal(typeof wrongBody, 'function');
   });
 });
 
@@ -111,7 +118,12 @@ describe('the typed client', () => {
           res.end(JSON.stringify({ code: 'CP_NOT_FOUND', title: 'Không tìm thấy / Not found', status: 404 }));
           return;
         }
-        res.writeHead(200, { 'content-type': 'application/json' });
+        if (req.url!.endsWith('/letter.docx')) {
+          res.writeHead(200, { 'content-type': DOCX_MEDIA_TYPE });
+          res.end('PK-docx');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify({ ok: true }));
       });
     });
@@ -133,30 +145,56 @@ describe('the typed client', () => {
     const api = new ApiClient(baseUrl, 'tok');
     seen.length = 0;
     assert.deepEqual(
-      await api.call('updateOrganization', {
-        params: { id: 'org_1' },
-        query: { a: 'x', b: '', c: undefined, d: null, e: 2 },
-        body: { name: 'Sở' },
-      }),
-      { ok: true },
+      await api.call('updateOrganization', { params: { id: 'org_1' }, body: { name: 'Sở' } }),
+      {
+        ok: true,
+      },
     );
-    await api.call('login', { body: {}, auth: false });
+    await api.call('listTransactions', {
+      query: {
+        consumerSystemId: 'sys_1',
+        providerSystemId: '',
+        serviceId: undefined,
+        cursor: null,
+        limit: 2,
+      },
+    });
+    await api.call('login', { body: { username: 'admin', password: 'x' }, auth: false });
     assert.deepEqual(seen, [
       {
         method: 'PATCH',
-        url: '/api/v1/organizations/org_1?a=x&e=2',
+        url: '/api/v1/organizations/org_1',
         authorization: 'Bearer tok',
         body: '{"name":"Sở"}',
       },
-      { method: 'POST', url: '/api/v1/auth/login', authorization: undefined, body: '{}' },
+      {
+        method: 'GET',
+        url: '/api/v1/transactions?consumerSystemId=sys_1&limit=2',
+        authorization: 'Bearer tok',
+        body: '',
+      },
+      {
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        authorization: undefined,
+        body: '{"username":"admin","password":"x"}',
+      },
     ]);
+  });
+
+  test('an answer that is a file comes back as its bytes', async () => {
+    const letter = await new ApiClient(baseUrl, 'tok').call('getConnectionRequestLetter', {
+      params: { id: 'creq_1' },
+    });
+    assert.ok(letter instanceof Uint8Array);
+    assert.equal(Buffer.from(letter).toString(), 'PK-docx');
   });
 
   test('a problem+json answer becomes an ApiError with its code, for JSON and for files alike', async () => {
     const api = new ApiClient(baseUrl, null);
     for (const attempt of [
       () => api.call('getOrganization', { params: { id: 'missing' } }),
-      () => api.download('getConnectionRequestLetter', { params: { id: 'missing' } }),
+      () => api.call('getConnectionRequestLetter', { params: { id: 'missing' } }),
     ]) {
       await assert.rejects(attempt, (err: unknown) => {
         assert.ok(err instanceof ApiError);

@@ -1,3 +1,9 @@
+import type {
+  OperationBody,
+  OperationParams,
+  OperationQuery,
+  OperationResponse,
+} from '../api/contract/operation-schemas.ts';
 import { OPERATIONS, type OperationId } from '../api/contract/operations.ts';
 
 /*
@@ -38,16 +44,26 @@ export class ConnectionError extends Error {
 /** R-03: nothing waits longer than 30 seconds; the platform answers well before that or not at all. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
-export type Query = Record<string, string | number | undefined | null>;
+/**
+ * What one call sends: the operation's path parameters and JSON body as its contract types them, and its query.
+ * A query travels as text and the API coerces and checks it (a number, a date, one of a list), so the client
+ * takes the contract's names with the values as typed or as the text a person gave.
+ */
+export type CallOptions<Id extends OperationId> = (OperationParams<Id> extends undefined
+  ? { params?: never }
+  : { params: OperationParams<Id> }) &
+  (OperationQuery<Id> extends undefined
+    ? { query?: never }
+    : { query?: { [K in keyof OperationQuery<Id>]?: OperationQuery<Id>[K] | string | null } }) &
+  (OperationBody<Id> extends undefined ? { body?: never } : { body: OperationBody<Id> }) & {
+    /** `false` for the calls made before there is a session (sign-in). */
+    auth?: boolean;
+  };
 
-/** What one call sends: path parameters by name, the query string, a JSON body, and whether to send the token. */
-export interface CallOptions {
-  params?: Record<string, string>;
-  query?: Query;
-  body?: unknown;
-  /** `false` for the calls made before there is a session (sign-in). */
-  auth?: boolean;
-}
+/** The options argument, which may be left out when the operation needs none. */
+type CallArguments<Id extends OperationId> =
+  // biome-ignore lint/complexity/noBannedTypes: `{}` is exactly "nothing required" here
+  {} extends CallOptions<Id> ? [options?: CallOptions<Id>] : [options: CallOptions<Id>];
 
 /**
  * The path of an operation with its parameters filled in, each one URL-encoded as a single segment, so a
@@ -68,64 +84,67 @@ export class ApiClient {
     private readonly token: string | null,
   ) {}
 
-  /** Calls one operation and answers its JSON body. */
-  async call<T = Record<string, unknown>>(operationId: OperationId, options: CallOptions = {}): Promise<T> {
-    const { response, url } = await this.send(
-      operationId,
-      options,
-      'application/json, application/problem+json',
-    );
-    const body = parseJson(await response.text());
-    if (!response.ok) throw new ApiError(response.status, problemOf(body), url.pathname);
-    return body as T;
-  }
-
-  /** Calls one operation whose answer is a file (a .docx letter), and answers its bytes. */
-  async download(operationId: OperationId, options: CallOptions = {}): Promise<Uint8Array> {
-    const { response, url } = await this.send(operationId, options, '*/*');
-    if (!response.ok) {
-      throw new ApiError(response.status, problemOf(parseJson(await response.text())), url.pathname);
-    }
-    return new Uint8Array(await response.arrayBuffer());
-  }
-
-  private async send(
-    operationId: OperationId,
-    options: CallOptions,
-    accept: string,
-  ): Promise<{ response: Response; url: URL }> {
-    const url = new URL(`${this.baseUrl}${operationPath(operationId, options.params)}`);
-    for (const [key, value] of Object.entries(options.query ?? {})) {
+  /**
+   * Calls one operation and answers its success response as the contract types it: parsed JSON, or the bytes of
+   * a file (the connection request's .docx letter) when the answer is not JSON.
+   */
+  async call<Id extends OperationId>(
+    operationId: Id,
+    ...[options]: CallArguments<Id>
+  ): Promise<OperationResponse<Id>> {
+    const { params, query, body, auth } = (options ?? {}) as {
+      params?: Record<string, string>;
+      query?: Record<string, unknown>;
+      body?: unknown;
+      auth?: boolean;
+    };
+    const url = new URL(`${this.baseUrl}${operationPath(operationId, params)}`);
+    for (const [key, value] of Object.entries(query ?? {})) {
       if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, String(value));
     }
-    const headers: Record<string, string> = { accept };
-    if (options.auth !== false && this.token) headers['authorization'] = `Bearer ${this.token}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const headers: Record<string, string> = {
+      accept: 'application/json, application/problem+json, */*;q=0.1',
+    };
+    if (auth !== false && this.token) headers['authorization'] = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+
+    let response: Response;
     try {
-      const response = await fetch(url, {
+      response = await fetch(url, {
         method: OPERATIONS[operationId].method,
         headers,
-        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
-      return { response, url };
     } catch (err) {
       throw new ConnectionError(this.baseUrl, networkReason(err));
     }
+    if (response.ok && !isJson(response)) {
+      return new Uint8Array(await response.arrayBuffer()) as OperationResponse<Id>;
+    }
+    const text = await response.text();
+    let parsed: unknown = null;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = null;
+      }
+    }
+    if (!response.ok) {
+      const problem =
+        parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+          ? (parsed as ApiError['problem'])
+          : null;
+      throw new ApiError(response.status, problem, url.pathname);
+    }
+    return parsed as OperationResponse<Id>;
   }
 }
 
-function parseJson(text: string): unknown {
-  if (!text) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
-function problemOf(body: unknown): ApiError['problem'] {
-  return body && typeof body === 'object' && !Array.isArray(body) ? (body as ApiError['problem']) : null;
+/** `application/json` and `application/problem+json` (RFC 9457), with or without parameters. */
+function isJson(response: Response): boolean {
+  return /^application\/([\w.-]+\+)?json\b/i.test(response.headers.get('content-type') ?? '');
 }
 
 function networkReason(err: unknown): string {

@@ -1,37 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { OperationResponse } from '../../api/contract/index.ts';
 import { bool, required, str, UsageError } from '../args.ts';
 import type { Context, Group } from '../command.ts';
 import { fields, table, time } from '../format.ts';
 
-interface ConnectionRequest {
-  id: string;
-  organizationId: string;
-  organizationCode: string;
-  organizationName: string;
-  systemName: string;
-  systemDescription: string | null;
-  isProvider: boolean;
-  isConsumer: boolean;
-  purpose: string;
-  scopeOfUse: string;
-  contact: {
-    name: string;
-    title: string | null;
-    unit: string | null;
-    phone: string | null;
-    email: string | null;
-  };
-  otherProposals: string | null;
-  letterNumber: string | null;
-  status: string;
-  decisionReason: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  systemId: string | null;
-  submittedBy: string;
-  submittedAt: string;
-}
+type ConnectionRequest = OperationResponse<'getConnectionRequest'>;
 
 const STATUS_VI: Record<string, string> = {
   submitted: 'chờ xử lý/submitted',
@@ -130,7 +104,7 @@ export const connectionRequestCommands: Group = {
             email: required(ctx.values, 'contact-email', ctx.usage),
           },
         };
-        const created = await ctx.api.call<ConnectionRequest>('createConnectionRequest', {
+        const created = await ctx.api.call('createConnectionRequest', {
           body,
         });
         ctx.print(
@@ -147,7 +121,7 @@ export const connectionRequestCommands: Group = {
       summary: 'Danh sách đề nghị, mới nhất trước / List requests, newest first',
       options: { status: { type: 'string' }, org: { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.call<{ items: ConnectionRequest[] }>('listConnectionRequests', {
+        const body = await ctx.api.call('listConnectionRequests', {
           query: { status: str(ctx.values, 'status'), organizationId: str(ctx.values, 'org') },
         });
         ctx.print(body, () =>
@@ -170,7 +144,7 @@ export const connectionRequestCommands: Group = {
       summary: 'Xem một đề nghị / Show a request',
       args: ['id'],
       async run(ctx) {
-        const found = await ctx.api.call<ConnectionRequest>('getConnectionRequest', {
+        const found = await ctx.api.call('getConnectionRequest', {
           params: { id: ctx.args[0]! },
         });
         ctx.print(found, () => showRequest(found));
@@ -185,10 +159,10 @@ export const connectionRequestCommands: Group = {
       options: { note: { type: 'string' } },
       async run(ctx) {
         const note = str(ctx.values, 'note');
-        const result = await ctx.api.call<{ request: ConnectionRequest; system: { id: string } }>(
-          'approveConnectionRequest',
-          { params: { id: ctx.args[0]! }, body: note !== undefined ? { note } : {} },
-        );
+        const result = await ctx.api.call('approveConnectionRequest', {
+          params: { id: ctx.args[0]! },
+          body: note !== undefined ? { note } : {},
+        });
         ctx.print(
           result,
           () =>
@@ -204,7 +178,7 @@ export const connectionRequestCommands: Group = {
       args: ['id'],
       options: { reason: { type: 'string' } },
       async run(ctx) {
-        const rejected = await ctx.api.call<ConnectionRequest>('rejectConnectionRequest', {
+        const rejected = await ctx.api.call('rejectConnectionRequest', {
           params: { id: ctx.args[0]! },
           body: { reason: required(ctx.values, 'reason', ctx.usage) },
         });
@@ -224,7 +198,7 @@ export const connectionRequestCommands: Group = {
           str(ctx.values, 'out') ?? `de-nghi-ket-noi-${id.replace(/[^A-Za-z0-9_-]/g, '_')}.docx`,
         );
         // The letter is a file, not JSON.
-        const letter = await ctx.api.download('getConnectionRequestLetter', { params: { id } });
+        const letter = await ctx.api.call('getConnectionRequestLetter', { params: { id } });
         writeFileSync(file, letter);
         ctx.print(
           { file, bytes: letter.length },

@@ -1,16 +1,9 @@
-import { required, str, UsageError } from '../args.ts';
+import type { OperationResponse } from '../../api/contract/index.ts';
+import { environmentOption, required, str, UsageError } from '../args.ts';
 import type { Group } from '../command.ts';
 import { fields, table, time } from '../format.ts';
 
-interface Credential {
-  id: string;
-  systemId: string;
-  environment: string;
-  consumerKey: string;
-  status: string;
-  createdAt: string;
-  revokedAt: string | null;
-}
+type Credential = OperationResponse<'getCredential'>;
 
 export const SECRET_WARNING =
   '⚠ Secret key chỉ hiển thị MỘT LẦN này và không thể xem lại: hãy lưu ngay vào nơi an toàn.\n' +
@@ -37,7 +30,7 @@ export const credentialCommands: Group = {
       summary: 'Danh sách (không bao giờ có secret) / List (never the secret)',
       options: { system: { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.call<{ items: Credential[] }>('listCredentials', {
+        const body = await ctx.api.call('listCredentials', {
           query: { systemId: str(ctx.values, 'system') },
         });
         ctx.print(body, () =>
@@ -68,7 +61,7 @@ export const credentialCommands: Group = {
       summary: 'Xem một thông tin kết nối (không có secret) / Show a credential (never the secret)',
       args: ['id'],
       async run(ctx) {
-        const credential = await ctx.api.call<Credential>('getCredential', {
+        const credential = await ctx.api.call('getCredential', {
           params: { id: ctx.args[0]! },
         });
         ctx.print(credential, () => showCredential(credential));
@@ -82,11 +75,8 @@ export const credentialCommands: Group = {
       options: { system: { type: 'string' }, env: { type: 'string' } },
       async run(ctx) {
         const system = required(ctx.values, 'system', ctx.usage);
-        const environment = required(ctx.values, 'env', ctx.usage);
-        if (environment !== 'sandbox' && environment !== 'production') {
-          throw new UsageError(`--env: sandbox | production: ${environment}`, ctx.usage);
-        }
-        const issued = await ctx.api.call<Credential & { consumerSecret: string }>('issueCredential', {
+        const environment = environmentOption(ctx.values, ctx.usage);
+        const issued = await ctx.api.call('issueCredential', {
           params: { id: system },
           body: { environment },
         });
@@ -109,7 +99,7 @@ export const credentialCommands: Group = {
       options: { reason: { type: 'string' } },
       async run(ctx) {
         const reason = str(ctx.values, 'reason');
-        const credential = await ctx.api.call<Credential>('revokeCredential', {
+        const credential = await ctx.api.call('revokeCredential', {
           params: { id: ctx.args[0]! },
           body: reason ? { reason } : {},
         });
@@ -127,7 +117,7 @@ export const credentialCommands: Group = {
         const hours = str(ctx.values, 'overlap-hours');
         if (hours !== undefined && !/^\d+$/.test(hours))
           throw new UsageError('--overlap-hours: số giờ / hours', ctx.usage);
-        const issued = await ctx.api.call<Credential & { consumerSecret: string }>('rotateCredential', {
+        const issued = await ctx.api.call('rotateCredential', {
           params: { id: ctx.args[0]! },
           body: hours ? { overlapHours: Number(hours) } : {},
         });

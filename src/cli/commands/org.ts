@@ -1,23 +1,10 @@
+import type { OperationResponse } from '../../api/contract/index.ts';
 import { nonEmpty, required, str } from '../args.ts';
 import type { Context, Group } from '../command.ts';
 import { fields, table, time } from '../format.ts';
 
-interface Contact {
-  name: string;
-  title?: string | null;
-  unit?: string | null;
-  phone?: string | null;
-  email?: string | null;
-}
-export interface Organization {
-  id: string;
-  code: string;
-  name: string;
-  parentId: string | null;
-  contact: Contact | null;
-  createdAt: string;
-  updatedAt: string;
-}
+type Organization = OperationResponse<'getOrganization'>;
+type Contact = NonNullable<Organization['contact']>;
 
 const CONTACT_OPTIONS = {
   'contact-name': { type: 'string' },
@@ -69,7 +56,7 @@ export const orgCommands: Group = {
       synopsis: '',
       summary: 'Danh sách cơ quan / List organizations',
       async run(ctx) {
-        const body = await ctx.api.call<{ items: Organization[] }>('listOrganizations');
+        const body = await ctx.api.call('listOrganizations');
         ctx.print(body, () =>
           table(
             ['ID', 'Mã định danh / Code', 'Tên / Name', 'Đầu mối / Contact'],
@@ -84,7 +71,7 @@ export const orgCommands: Group = {
       summary: 'Xem một cơ quan / Show an organization',
       args: ['id'],
       async run(ctx) {
-        const org = await ctx.api.call<Organization>('getOrganization', { params: { id: ctx.args[0]! } });
+        const org = await ctx.api.call('getOrganization', { params: { id: ctx.args[0]! } });
         ctx.print(org, () => showOrganization(org));
         return 0;
       },
@@ -100,7 +87,7 @@ export const orgCommands: Group = {
       },
       async run(ctx) {
         const contact = contactFrom(ctx, null);
-        const org = await ctx.api.call<Organization>('createOrganization', {
+        const org = await ctx.api.call('createOrganization', {
           body: {
             code: required(ctx.values, 'code', ctx.usage),
             name: required(ctx.values, 'name', ctx.usage),
@@ -129,14 +116,14 @@ export const orgCommands: Group = {
           ctx.usage,
         );
         const needsCurrent = Object.keys(CONTACT_OPTIONS).some((k) => str(ctx.values, k) !== undefined);
-        const current = needsCurrent ? await ctx.api.call<Organization>('getOrganization', { params }) : null;
+        const current = needsCurrent ? await ctx.api.call('getOrganization', { params }) : null;
         const contact = contactFrom(ctx, current?.contact ?? null);
         const patch = {
           ...(str(ctx.values, 'name') !== undefined ? { name: str(ctx.values, 'name') } : {}),
           ...(str(ctx.values, 'parent') !== undefined ? { parentId: str(ctx.values, 'parent') || null } : {}),
           ...(contact ? { contact } : {}),
         };
-        const org = await ctx.api.call<Organization>('updateOrganization', { params, body: patch });
+        const org = await ctx.api.call('updateOrganization', { params, body: patch });
         ctx.print(org, () => `Đã cập nhật / Updated\n${showOrganization(org)}`);
         return 0;
       },

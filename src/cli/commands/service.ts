@@ -1,17 +1,10 @@
 import { readFileSync } from 'node:fs';
+import type { OperationResponse } from '../../api/contract/index.ts';
 import { nonEmpty, required, str, UsageError } from '../args.ts';
 import type { Context, Group } from '../command.ts';
 import { fields, table, time } from '../format.ts';
 
-interface Service {
-  id: string;
-  context: string;
-  name: string;
-  providerSystemId: string;
-  description: Record<string, string>;
-  createdAt: string;
-  updatedAt: string;
-}
+type Service = OperationResponse<'getService'>;
 
 /** The R-11 technical description, from a JSON file (keys: addressAndInterface, capacity, dataQuality …). */
 function descriptionFrom(ctx: Context): Record<string, unknown> | undefined {
@@ -67,7 +60,7 @@ export const serviceCommands: Group = {
       summary: 'Danh sách dịch vụ / List services',
       options: { 'provider-system': { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.call<{ items: Service[] }>('listServices', {
+        const body = await ctx.api.call('listServices', {
           query: { providerSystemId: str(ctx.values, 'provider-system') },
         });
         ctx.print(body, () =>
@@ -84,7 +77,7 @@ export const serviceCommands: Group = {
       summary: 'Xem một dịch vụ / Show a service',
       args: ['id'],
       async run(ctx) {
-        const service = await ctx.api.call<Service>('getService', { params: { id: ctx.args[0]! } });
+        const service = await ctx.api.call('getService', { params: { id: ctx.args[0]! } });
         ctx.print(service, () => showService(service));
         return 0;
       },
@@ -100,7 +93,7 @@ export const serviceCommands: Group = {
       },
       async run(ctx) {
         const description = descriptionFrom(ctx);
-        const service = await ctx.api.call<Service>('createService', {
+        const service = await ctx.api.call('createService', {
           body: {
             context: required(ctx.values, 'context', ctx.usage),
             name: required(ctx.values, 'name', ctx.usage),
@@ -126,7 +119,7 @@ export const serviceCommands: Group = {
           },
           ctx.usage,
         );
-        const service = await ctx.api.call<Service>('updateService', {
+        const service = await ctx.api.call('updateService', {
           params: { id: ctx.args[0]! },
           body: patch,
         });
@@ -141,7 +134,7 @@ export const serviceCommands: Group = {
       args: ['id'],
       options: { at: { type: 'string' }, reason: { type: 'string' } },
       async run(ctx) {
-        const service = await ctx.api.call<Service>('decommissionService', {
+        const service = await ctx.api.call('decommissionService', {
           params: { id: ctx.args[0]! },
           body: {
             at: required(ctx.values, 'at', ctx.usage),

@@ -1,19 +1,9 @@
+import type { OperationResponse } from '../../api/contract/index.ts';
 import { bool, nonEmpty, positiveInt, required, str } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { fields, table, time } from '../format.ts';
 
-interface InformationSystem {
-  id: string;
-  organizationId: string;
-  organizationCode: string;
-  name: string;
-  description: string | null;
-  isProvider: boolean;
-  isConsumer: boolean;
-  status: string;
-  createdAt: string;
-  updatedAt: string;
-}
+type InformationSystem = OperationResponse<'getSystem'>;
 
 const roles = (s: InformationSystem) =>
   [s.isProvider ? 'cung cấp/provider' : '', s.isConsumer ? 'khai thác/consumer' : '']
@@ -34,7 +24,7 @@ function showSystem(s: InformationSystem): string {
 }
 
 async function patchSystem(ctx: Context, patch: Record<string, unknown>, done: string): Promise<number> {
-  const system = await ctx.api.call<InformationSystem>('updateSystem', {
+  const system = await ctx.api.call('updateSystem', {
     params: { id: ctx.args[0]! },
     body: patch,
   });
@@ -42,32 +32,7 @@ async function patchSystem(ctx: Context, patch: Record<string, unknown>, done: s
   return 0;
 }
 
-interface Traffic {
-  calls: number;
-  errors: number;
-}
-
-/** The answer of getSystemConnection (src/reports/connected-systems.ts). */
-interface SystemConnection {
-  systemId: string;
-  organizationCode: string;
-  name: string;
-  systemStatus: string;
-  state: string;
-  firstConnectionAt: string | null;
-  lastConnectionAt: string | null;
-  lastSuccessfulSendAt: string | null;
-  lastSuccessfulReceiveAt: string | null;
-  recent: {
-    windowMinutes: number;
-    asProvider: { calls: number; failures: number };
-    asConsumer: { calls: number; credentialRefusals: number };
-  };
-  history: {
-    rolledUpUntil: string | null;
-    items: Array<{ day: string; asConsumer: Traffic; asProvider: Traffic }>;
-  };
-}
+type SystemConnection = OperationResponse<'getSystemConnection'>;
 
 const STATE_VI: Record<string, string> = {
   active: 'đang hoạt động',
@@ -127,7 +92,7 @@ export const systemCommands: Group = {
       summary: 'Danh sách hệ thống / List systems',
       options: { org: { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.call<{ items: InformationSystem[] }>('listSystems', {
+        const body = await ctx.api.call('listSystems', {
           query: { organizationId: str(ctx.values, 'org') },
         });
         ctx.print(body, () =>
@@ -144,7 +109,7 @@ export const systemCommands: Group = {
       summary: 'Xem một hệ thống / Show a system',
       args: ['id'],
       async run(ctx) {
-        const system = await ctx.api.call<InformationSystem>('getSystem', { params: { id: ctx.args[0]! } });
+        const system = await ctx.api.call('getSystem', { params: { id: ctx.args[0]! } });
         ctx.print(system, () => showSystem(system));
         return 0;
       },
@@ -160,7 +125,7 @@ export const systemCommands: Group = {
         consumer: { type: 'boolean' },
       },
       async run(ctx) {
-        const system = await ctx.api.call<InformationSystem>('createSystem', {
+        const system = await ctx.api.call('createSystem', {
           body: {
             organizationId: required(ctx.values, 'org', ctx.usage),
             name: required(ctx.values, 'name', ctx.usage),
@@ -202,7 +167,7 @@ export const systemCommands: Group = {
       args: ['id'],
       options: { days: { type: 'string' } },
       async run(ctx) {
-        const c = await ctx.api.call<SystemConnection>('getSystemConnection', {
+        const c = await ctx.api.call('getSystemConnection', {
           params: { id: ctx.args[0]! },
           query: { days: positiveInt(ctx.values, 'days', ctx.usage) ?? undefined },
         });

@@ -2,15 +2,6 @@ import { list, required, str } from '../args.ts';
 import type { Group } from '../command.ts';
 import { table, time } from '../format.ts';
 
-interface WebhookEndpoint {
-  id: string;
-  organizationId: string;
-  url: string;
-  events: string[];
-  active: boolean;
-  createdAt: string;
-}
-
 export const webhookCommands: Group = {
   name: 'webhook',
   summary: 'Webhook nhận thông báo đã ký HMAC / HMAC-signed notification webhooks',
@@ -20,7 +11,7 @@ export const webhookCommands: Group = {
       summary: 'Các webhook / List webhooks',
       options: { org: { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.call<{ items: WebhookEndpoint[] }>('listWebhooks', {
+        const body = await ctx.api.call('listWebhooks', {
           query: { organizationId: str(ctx.values, 'org') },
         });
         ctx.print(body, () =>
@@ -49,7 +40,7 @@ export const webhookCommands: Group = {
       },
       async run(ctx) {
         const org = str(ctx.values, 'org');
-        const created = await ctx.api.call<WebhookEndpoint & { secret: string }>('createWebhook', {
+        const created = await ctx.api.call('createWebhook', {
           body: {
             url: required(ctx.values, 'url', ctx.usage),
             ...(org ? { organizationId: org } : {}),
@@ -71,7 +62,7 @@ export const webhookCommands: Group = {
       summary: 'Xoá webhook / Delete a webhook',
       args: ['id'],
       async run(ctx) {
-        const deleted = await ctx.api.call<WebhookEndpoint>('deleteWebhook', {
+        const deleted = await ctx.api.call('deleteWebhook', {
           params: { id: ctx.args[0]! },
         });
         ctx.print(deleted, () => `Đã xoá / Deleted: ${deleted.id}`);
