@@ -1,7 +1,6 @@
 import type {
-  OperationBody,
-  OperationParams,
   OperationQuery,
+  OperationRequest,
   OperationResponse,
 } from '../api/contract/operation-schemas.ts';
 import { OPERATIONS, type OperationId } from '../api/contract/operations.ts';
@@ -49,13 +48,10 @@ const REQUEST_TIMEOUT_MS = 30_000;
  * A query travels as text and the API coerces and checks it (a number, a date, one of a list), so the client
  * takes the contract's names with the values as typed or as the text a person gave.
  */
-export type CallOptions<Id extends OperationId> = (OperationParams<Id> extends undefined
-  ? { params?: never }
-  : { params: OperationParams<Id> }) &
+export type CallOptions<Id extends OperationId> = Omit<OperationRequest<Id>, 'query'> &
   (OperationQuery<Id> extends undefined
     ? { query?: never }
-    : { query?: { [K in keyof OperationQuery<Id>]?: OperationQuery<Id>[K] | string | null } }) &
-  (OperationBody<Id> extends undefined ? { body?: never } : { body: OperationBody<Id> }) & {
+    : { query?: { [K in keyof OperationQuery<Id>]?: OperationQuery<Id>[K] | string | null } }) & {
     /** `false` for the calls made before there is a session (sign-in). */
     auth?: boolean;
   };
