@@ -2,9 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { createAdminApi } from './api/server.ts';
 import { Accounts } from './control/accounts.ts';
 import { sealUnchainedAuditEvents } from './control/audit.ts';
+import { ConnectionRequests } from './control/connection-requests.ts';
 import { Lifecycle } from './control/lifecycle.ts';
 import { Registry } from './control/registry.ts';
 import { ensureSigningKey, storeSnapshotSource } from './control/snapshot.ts';
+import { SubscriptionRequests } from './control/subscription-requests.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
 import { startGatewayWorkers } from './gateway/cluster.ts';
@@ -176,6 +178,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       registry,
       lifecycle,
       accounts,
+      ...requestWorkflows(store, registry, clock, config),
+      alerts,
       logger,
       clock,
       health: () => ({
@@ -220,6 +224,26 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     await stop();
     throw err;
   }
+}
+
+/**
+ * The request workflows the admin API drives (R-08, R-12), built here and handed to it in `AdminDeps`, never by a
+ * route; test harnesses build theirs with this same function.
+ */
+export function requestWorkflows(
+  store: Store,
+  registry: Registry,
+  clock: Clock,
+  config: Config,
+): { connectionRequests: ConnectionRequests; subscriptionRequests: SubscriptionRequests } {
+  return {
+    connectionRequests: new ConnectionRequests(store, registry),
+    subscriptionRequests: new SubscriptionRequests(store, registry, clock, {
+      timezoneOffsetMinutes: config.timezoneOffsetMinutes,
+      holidays: config.workflow.holidays,
+      responseDeadlineWorkingDays: config.workflow.responseDeadlineWorkingDays,
+    }),
+  };
 }
 
 /** A URL others on this machine can use: 0.0.0.0 / :: become 127.0.0.1. */

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { OPERATIONS } from '../src/api/contract/operations.ts';
+import {
+  OPERATION_SCHEMAS,
+  OPERATIONS,
+  type OperationRequest,
+  type OperationResponse,
+} from '../src/api/contract/index.ts';
 import { registeredRoutes } from '../src/api/server.ts';
 import { ERRORS } from '../src/core/errors.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
@@ -86,6 +91,18 @@ describe('admin API OpenAPI document and error registry agree with the code', ()
       table.sort(([a], [b]) => a.localeCompare(b)),
     );
     for (const id of Object.keys(OPERATIONS)) assert.match(id, /^[a-z][a-zA-Z]+$/, `${id} is camelCase`);
+  });
+
+  test('the contract names the schemas of every operation, and clients derive their types from them', () => {
+    assert.deepEqual(Object.keys(OPERATION_SCHEMAS).sort(), Object.keys(OPERATIONS).sort());
+    // Checked by the type-checker: a request has exactly the parts its operation takes, an answer its shape.
+    const get: OperationRequest<'getOrganization'> = { params: { id: 'org_1' } };
+    // @ts-expect-error getOrganization takes no body
+    const withBody: OperationRequest<'getOrganization'> = { params: { id: 'org_1' }, body: {} };
+    const create: OperationRequest<'createSystem'> = { body: { organizationId: 'org_1', name: 'Một cửa' } };
+    const page: OperationResponse<'listTransactions'> = { items: [], nextCursor: null };
+    const letter: OperationResponse<'getConnectionRequestLetter'> = new Uint8Array();
+    assert.ok(get && withBody && create && page && letter);
   });
 
   test('names the admin API server: the configured address', () => {

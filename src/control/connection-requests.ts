@@ -1,8 +1,8 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { ContactPoint, InformationSystem } from '../api/contract/index.ts';
 import { LgspError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { isoOf } from '../core/time.ts';
-import type { ContactPoint, InformationSystem } from '../core/types.ts';
 import { enqueueNotification } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';

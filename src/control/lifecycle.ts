@@ -1,8 +1,5 @@
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
-import type { Clock } from '../core/clock.ts';
-import { LgspError } from '../core/errors.ts';
-import { isoOrNull } from '../core/time.ts';
 import type {
   IssuedCredential,
   Notice,
@@ -11,7 +8,10 @@ import type {
   ServiceVersion,
   TechnicalDescription,
   VersionStatus,
-} from '../core/types.ts';
+} from '../api/contract/index.ts';
+import type { Clock } from '../core/clock.ts';
+import { LgspError } from '../core/errors.ts';
+import { isoOrNull } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { publishNotice } from './notices.ts';

@@ -1,9 +1,4 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Clock } from '../core/clock.ts';
-import { LgspError } from '../core/errors.ts';
-import { sha256Hex } from '../core/hashing.ts';
-import { newId, newSecret } from '../core/ids.ts';
-import { isoOf } from '../core/time.ts';
 import type {
   ContactPoint,
   Credential,
@@ -21,7 +16,12 @@ import type {
   TechnicalDescription,
   VersionMode,
   VersionStatus,
-} from '../core/types.ts';
+} from '../api/contract/index.ts';
+import type { Clock } from '../core/clock.ts';
+import { LgspError } from '../core/errors.ts';
+import { sha256Hex } from '../core/hashing.ts';
+import { newId, newSecret } from '../core/ids.ts';
+import { isoOf } from '../core/time.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { type ChangeEvent, recordChange } from './audit.ts';

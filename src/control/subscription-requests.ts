@@ -1,10 +1,10 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Environment, ResourceTemplate, TechnicalDescription } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hashing.ts';
 import { newId, newSecret } from '../core/ids.ts';
 import { isoOf, isoOrNull } from '../core/time.ts';
-import type { Environment, ResourceTemplate, TechnicalDescription } from '../core/types.ts';
 import { deadlineOf, type WorkingCalendar, workingDaysBetween } from '../core/working-days.ts';
 import { enqueueNotification } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';

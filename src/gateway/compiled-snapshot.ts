@@ -1,7 +1,7 @@
 import { type CryptoKey, importJWK, type JWK } from 'jose';
+import type { Environment } from '../api/contract/index.ts';
 import { minutesOfDay } from '../control/rules.ts';
 import type { SnapshotData } from '../control/snapshot.ts';
-import type { Environment } from '../core/types.ts';
 
 /** A resource template compiled for matching: literal segments, `{param}` segments, an optional final `*`. */
 export interface CompiledResource {

@@ -1,8 +1,8 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { Environment } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
-import type { Environment } from '../core/types.ts';
 import type { CompiledSnapshot } from './compiled-snapshot.ts';
 
 export interface TokenClaims {

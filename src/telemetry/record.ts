@@ -1,4 +1,4 @@
-import type { Environment } from '../core/types.ts';
+import type { Environment } from '../api/contract/index.ts';
 import type { TransactionLeg } from '../store/schema.ts';
 
 /**

@@ -3,8 +3,6 @@ import { Nullable, OneOf, Strict, Timestamp } from './common.ts';
 
 /** Operator alerts. */
 
-// ── Operator alerts ─────────────────────────────────────────────────────────────────────────────
-
 export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
 export const AlertSeveritySchema = OneOf(ALERT_SEVERITIES);
 export const ALERT_STATES = ['open', 'resolved'] as const;

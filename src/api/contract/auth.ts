@@ -3,8 +3,6 @@ import { Id, Nullable, OneOf, Strict, Text, Timestamp } from './common.ts';
 
 /** Users, roles and sign-in (issue 3). */
 
-// ── Auth ────────────────────────────────────────────────────────────────────────────────────────────────────
-
 export const LoginBody = Type.Object({ username: Text(100), password: Text(1000) }, Strict);
 export type LoginBody = Static<typeof LoginBody>;
 

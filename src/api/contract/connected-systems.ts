@@ -3,8 +3,6 @@ import { Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
 
 /** Connected systems and their traffic (R-07, src/reports/connected-systems.ts). */
 
-// ── Connected systems (R-07, src/reports/connected-systems.ts) ──────────────────────────────────────────────
-
 export const CONNECTION_STATES = ['active', 'idle', 'failing', 'never'] as const;
 export const ConnectionStateSchema = OneOf(CONNECTION_STATES, {
   description:

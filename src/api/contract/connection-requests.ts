@@ -4,8 +4,6 @@ import { SystemSchema } from './systems.ts';
 
 /** Connection requests (R-08, the regulation's Appendix). */
 
-// ── Connection requests (R-08, the regulation's Appendix) ───────────────────────────────────────────────────
-
 export const CONNECTION_REQUEST_STATUSES = ['submitted', 'approved', 'rejected'] as const;
 export const ConnectionRequestStatusSchema = OneOf(CONNECTION_REQUEST_STATUSES, {
   description:

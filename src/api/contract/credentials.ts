@@ -3,8 +3,6 @@ import { EnvironmentSchema, Id, Nullable, OneOf, Strict, Timestamp } from './com
 
 /** Credentials: consumer key and secret (R-14, R-25). */
 
-// ── Credentials (R-14, R-25) ────────────────────────────────────────────────────────────────────────────────
-
 export const CredentialIssue = Type.Object({ environment: EnvironmentSchema }, Strict);
 export type CredentialIssue = Static<typeof CredentialIssue>;
 
@@ -43,3 +41,9 @@ export const IssuedCredentialSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export type CredentialStatus = Static<typeof CredentialStatusSchema>;
+/** A rotated credential works until `expiresAt` (the overlap), then stops (R-19). */
+export type Credential = Static<typeof CredentialSchema>;
+/** Returned once, when a credential is issued; the secret is never shown again (R-25). */
+export type IssuedCredential = Static<typeof IssuedCredentialSchema>;

@@ -1,12 +1,15 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, Strict } from './common.ts';
 import { TechnicalDocumentTypeSchema } from './versions.ts';
 
-/** The workflow steps of versions, credentials, services ending, maintenance and notices. */
+/**
+ * The workflow steps of versions (R-11, R-18), credentials (R-19), services ending (R-21), maintenance and notices
+ * (R-24).
+ */
 
 const When = (description: string) => Type.String({ format: 'date-time', description });
 
-export const SubmitBody = Type.Object(
+export const VersionSubmit = Type.Object(
   {
     technicalDocument: Type.String({
       minLength: 1,
@@ -17,8 +20,8 @@ export const SubmitBody = Type.Object(
   },
   Strict,
 );
-export const ReasonBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, Strict);
-export const PublishBody = Type.Object(
+export const VersionReject = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, Strict);
+export const VersionPublish = Type.Object(
   {
     previousSunsetAt: Type.Optional(
       When('Ngày ngừng phiên bản trước, ≥ 180 ngày (R-18) / predecessor sunset'),
@@ -26,7 +29,7 @@ export const PublishBody = Type.Object(
   },
   Strict,
 );
-export const RotateBody = Type.Object(
+export const CredentialRotate = Type.Object(
   {
     overlapHours: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 720, description: 'Thời gian cả hai khoá cùng dùng được (R-19)' }),
@@ -34,14 +37,14 @@ export const RotateBody = Type.Object(
   },
   Strict,
 );
-export const DecommissionBody = Type.Object(
+export const ServiceDecommission = Type.Object(
   {
     at: When('Ngày ngừng, ≥ 60 ngày sau hôm nay (R-21)'),
     reason: Type.String({ minLength: 1, maxLength: 2000 }),
   },
   Strict,
 );
-export const MaintenanceBody = Type.Object(
+export const MaintenanceCreate = Type.Object(
   {
     serviceId: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()], {
       description: 'null: mọi dịch vụ / every service',
@@ -53,7 +56,10 @@ export const MaintenanceBody = Type.Object(
   },
   Strict,
 );
-export const SinceQuery = Type.Object({ since: Type.Optional(When('Từ thời điểm / since')) }, Strict);
+export const VersionConsumersQuery = Type.Object(
+  { since: Type.Optional(When('Từ thời điểm / since')) },
+  Strict,
+);
 
 export const NOTICE_KINDS = [
   'deprecation',
@@ -85,3 +91,5 @@ export const ConsumerUseSchema = Type.Object({
 });
 
 export const CancelledSubscriptionSchema = Type.Object({ revokedCredentials: Type.Array(Type.String()) });
+
+export type Notice = Static<typeof NoticeSchema>;

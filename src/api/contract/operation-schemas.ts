@@ -28,14 +28,14 @@ import {
 import {
   CancelledSubscriptionSchema,
   ConsumerUseSchema,
-  DecommissionBody,
-  MaintenanceBody,
+  CredentialRotate,
+  MaintenanceCreate,
   NoticeSchema,
-  PublishBody,
-  ReasonBody,
-  RotateBody,
-  SinceQuery,
-  SubmitBody,
+  ServiceDecommission,
+  VersionConsumersQuery,
+  VersionPublish,
+  VersionReject,
+  VersionSubmit,
 } from './lifecycle.ts';
 import { HealthSchema, JwksSchema } from './meta.ts';
 import type { OperationId } from './operations.ts';
@@ -45,13 +45,13 @@ import { ReconciliationBody, ReconciliationQuery, ReconciliationSchema } from '.
 import { StatisticsQuery, StatisticsSchema } from './reports.ts';
 import { ServiceCreate, ServicePatch, ServiceQuery, ServiceSchema } from './services.ts';
 import {
+  CollectCredentialParams,
   CollectedCredentialSchema,
-  CollectParams,
-  ReasonsBody,
-  ResubmitBody,
   SubscriptionRequestCreate,
   SubscriptionRequestListSchema,
   SubscriptionRequestQuery,
+  SubscriptionRequestReasons,
+  SubscriptionRequestResubmit,
   SubscriptionRequestSchema,
   TechnicalGuideSchema,
 } from './subscription-requests.ts';
@@ -110,19 +110,19 @@ export const OPERATION_SCHEMAS = {
   createService: { body: ServiceCreate, response: { 201: ServiceSchema } },
   getService: { params: IdParams, response: { 200: ServiceSchema } },
   updateService: { params: IdParams, body: ServicePatch, response: { 200: ServiceSchema } },
-  decommissionService: { params: IdParams, body: DecommissionBody, response: { 200: ServiceSchema } },
+  decommissionService: { params: IdParams, body: ServiceDecommission, response: { 200: ServiceSchema } },
   listServiceVersions: { params: IdParams, response: { 200: ListOf(VersionSchema) } },
   createVersion: { params: IdParams, body: VersionCreate, response: { 201: VersionSchema } },
   listVersions: { querystring: VersionQuery, response: { 200: ListOf(VersionSchema) } },
   getVersion: { params: IdParams, response: { 200: VersionSchema } },
   updateVersion: { params: IdParams, body: VersionPatch, response: { 200: VersionSchema } },
-  submitVersion: { params: IdParams, body: SubmitBody, response: { 200: VersionSchema } },
+  submitVersion: { params: IdParams, body: VersionSubmit, response: { 200: VersionSchema } },
   startVersionSandboxTest: { params: IdParams, body: Empty, response: { 200: VersionSchema } },
-  rejectVersion: { params: IdParams, body: ReasonBody, response: { 200: VersionSchema } },
-  publishVersion: { params: IdParams, body: PublishBody, response: { 200: VersionSchema } },
+  rejectVersion: { params: IdParams, body: VersionReject, response: { 200: VersionSchema } },
+  publishVersion: { params: IdParams, body: VersionPublish, response: { 200: VersionSchema } },
   listVersionConsumers: {
     params: IdParams,
-    querystring: SinceQuery,
+    querystring: VersionConsumersQuery,
     response: { 200: ListOf(ConsumerUseSchema) },
   },
   listSubscriptions: { querystring: SubscriptionQuery, response: { 200: ListOf(SubscriptionSchema) } },
@@ -134,7 +134,7 @@ export const OPERATION_SCHEMAS = {
   issueCredential: { params: IdParams, body: CredentialIssue, response: { 201: IssuedCredentialSchema } },
   getCredential: { params: IdParams, response: { 200: CredentialSchema } },
   revokeCredential: { params: IdParams, body: CredentialRevoke, response: { 200: CredentialSchema } },
-  rotateCredential: { params: IdParams, body: RotateBody, response: { 201: IssuedCredentialSchema } },
+  rotateCredential: { params: IdParams, body: CredentialRotate, response: { 201: IssuedCredentialSchema } },
   listTransactions: { querystring: TransactionQuery, response: { 200: TransactionPageSchema } },
   reconcileTransactions: {
     querystring: ReconciliationQuery,
@@ -144,7 +144,7 @@ export const OPERATION_SCHEMAS = {
   getStatistics: { querystring: StatisticsQuery, response: { 200: StatisticsSchema } },
   listAuditEvents: { querystring: AuditQuery, response: { 200: ListOf(AuditEventSchema) } },
   verifyAuditChain: { response: { 200: AuditChainResultSchema } },
-  announceMaintenance: { body: MaintenanceBody, response: { 201: NoticeSchema } },
+  announceMaintenance: { body: MaintenanceCreate, response: { 201: NoticeSchema } },
   listNotices: { response: { 200: ListOf(NoticeSchema) } },
   createConnectionRequest: { body: ConnectionRequestCreate, response: { 201: ConnectionRequestSchema } },
   listConnectionRequests: {
@@ -185,12 +185,12 @@ export const OPERATION_SCHEMAS = {
   },
   returnSubscriptionRequestForCompletion: {
     params: IdParams,
-    body: ReasonsBody,
+    body: SubscriptionRequestReasons,
     response: { 200: SubscriptionRequestSchema },
   },
   rejectSubscriptionRequest: {
     params: IdParams,
-    body: ReasonsBody,
+    body: SubscriptionRequestReasons,
     response: { 200: SubscriptionRequestSchema },
   },
   requestSubscriptionRequestProduction: {
@@ -200,11 +200,11 @@ export const OPERATION_SCHEMAS = {
   },
   resubmitSubscriptionRequest: {
     params: IdParams,
-    body: ResubmitBody,
+    body: SubscriptionRequestResubmit,
     response: { 200: SubscriptionRequestSchema },
   },
   collectSubscriptionRequestCredential: {
-    params: CollectParams,
+    params: CollectCredentialParams,
     body: Empty,
     response: { 201: CollectedCredentialSchema },
   },

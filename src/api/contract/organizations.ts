@@ -3,8 +3,6 @@ import { Id, Nullable, OptionalText, Strict, Text, Timestamp } from './common.ts
 
 /** Organizations and their contact points (R-09). */
 
-// ── Organizations (R-09) ────────────────────────────────────────────────────────────────────────────────────
-
 export const ContactPointSchema = Type.Object(
   {
     name: Text(200, 'Họ tên cán bộ đầu mối / contact name'),
@@ -59,3 +57,6 @@ export const OrganizationSchema = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+
+export type ContactPoint = Static<typeof ContactPointSchema>;
+export type Organization = Static<typeof OrganizationSchema>;

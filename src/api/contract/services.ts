@@ -3,8 +3,6 @@ import { Id, Nullable, Strict, Text, Timestamp } from './common.ts';
 
 /** Services and their technical description (R-11). */
 
-// ── Services and versions (R-11, R-18) ──────────────────────────────────────────────────────────────────────
-
 const DescriptionItem = (vi: string) => Type.Optional(Type.String({ maxLength: 20000, description: vi }));
 
 /** The items of Decree 47/2020 Art. 24 that a provider supplies with its service (R-11). */
@@ -72,3 +70,7 @@ export const ServiceSchema = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+
+export type TechnicalDescription = Static<typeof TechnicalDescriptionSchema>;
+/** A service; `decommissionAt` is when it stops (R-21: announced at least 60 days ahead), null when none is. */
+export type Service = Static<typeof ServiceSchema>;

@@ -65,7 +65,7 @@ export const SubscriptionRequestCreate = Type.Object(
 );
 export type SubscriptionRequestCreate = Static<typeof SubscriptionRequestCreate>;
 
-export const ResubmitBody = Type.Object(
+export const SubscriptionRequestResubmit = Type.Object(
   {
     changes: Type.Optional(
       Type.Object(changeFields, {
@@ -76,9 +76,9 @@ export const ResubmitBody = Type.Object(
   },
   Strict,
 );
-export type ResubmitBody = Static<typeof ResubmitBody>;
+export type SubscriptionRequestResubmit = Static<typeof SubscriptionRequestResubmit>;
 
-export const ReasonsBody = Type.Object(
+export const SubscriptionRequestReasons = Type.Object(
   {
     reasons: Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), {
       minItems: 1,
@@ -88,7 +88,7 @@ export const ReasonsBody = Type.Object(
   },
   Strict,
 );
-export type ReasonsBody = Static<typeof ReasonsBody>;
+export type SubscriptionRequestReasons = Static<typeof SubscriptionRequestReasons>;
 
 export const SubscriptionRequestQuery = Type.Object(
   {
@@ -104,11 +104,11 @@ export const SubscriptionRequestQuery = Type.Object(
 );
 export type SubscriptionRequestQuery = Static<typeof SubscriptionRequestQuery>;
 
-export const CollectParams = Type.Object(
+export const CollectCredentialParams = Type.Object(
   { id: Id('Mã đề nghị / request id'), environment: EnvironmentSchema },
   Strict,
 );
-export type CollectParams = Static<typeof CollectParams>;
+export type CollectCredentialParams = Static<typeof CollectCredentialParams>;
 
 export const RequestAgeSchema = Type.Object(
   {

@@ -3,8 +3,6 @@ import { EnvironmentSchema, Id, Nullable, OneOf, Strict, Timestamp } from './com
 
 /** Subscriptions: a consumer system's use of a version in one environment (R-12, R-16). */
 
-// ── Subscriptions (R-12, R-16) ──────────────────────────────────────────────────────────────────────────────
-
 export const SUBSCRIPTION_STATUSES = ['active', 'suspended', 'revoked'] as const;
 export const SubscriptionStatusSchema = OneOf(SUBSCRIPTION_STATUSES);
 const Quota = (per: string) =>
@@ -64,3 +62,7 @@ export const SubscriptionSchema = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+
+export type SubscriptionStatus = Static<typeof SubscriptionStatusSchema>;
+/** `timeOfUse` is local time, "HH:MM-HH:MM" (may pass midnight); null means all day. */
+export type Subscription = Static<typeof SubscriptionSchema>;

@@ -3,8 +3,6 @@ import { Id, Nullable, OneOf, OptionalText, Strict, Text, Timestamp } from './co
 
 /** Information systems (R-07). */
 
-// ── Information systems (R-07) ──────────────────────────────────────────────────────────────────────────────
-
 export const SYSTEM_STATUSES = ['active', 'suspended'] as const;
 export const SystemStatusSchema = OneOf(SYSTEM_STATUSES, {
   description: 'suspended: cổng kết nối từ chối mọi lời gọi ngay / the gateway refuses its calls at once',
@@ -49,3 +47,6 @@ export const SystemSchema = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+
+export type SystemStatus = Static<typeof SystemStatusSchema>;
+export type InformationSystem = Static<typeof SystemSchema>;

@@ -3,8 +3,6 @@ import { Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
 
 /** Transaction records, as read back. */
 
-// ── Transactions and audit ───────────────────────────────────────────────────────────────
-
 export const TRANSACTION_LEGS = ['sync', 'intake', 'delivery', 'ack'] as const;
 export const TransactionLegSchema = OneOf(TRANSACTION_LEGS, {
   description:

@@ -3,8 +3,6 @@ import { Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
 
 /** Service versions: protocol, mode, upstreams, resources, and their moves (R-11, R-18). */
 
-// ── Versions (R-11, R-18) ──
-
 export const PROTOCOLS = ['REST', 'SOAP'] as const;
 export const ProtocolSchema = OneOf(PROTOCOLS);
 export const VERSION_STATUSES = [
@@ -56,7 +54,7 @@ export const VersionModeSchema = OneOf(VERSION_MODES, {
   description:
     'sync: gọi – trả lời / request → answer; async: gửi thông điệp, LGSP lưu và chuyển (đẩy tới địa chỉ, hoặc hệ thống đích tự lấy) / messages stored and delivered (push, or pull)',
 });
-export const HealthCheckSchema = Type.Object(
+export const HealthCheckInput = Type.Object(
   {
     path: Type.String({ minLength: 1, maxLength: 500, examples: ['/health'] }),
     intervalSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 86400, default: 60 })),
@@ -73,33 +71,27 @@ const DeliveryConcurrency = Type.Integer({
   description: 'Số lần đẩy đồng thời tối đa tới hệ thống đích / pushes the destination takes at once (async)',
 });
 
-export const VersionCreate = Type.Object(
-  {
-    version: VersionName,
-    protocol: Type.Optional(ProtocolSchema),
-    status: Type.Optional(VersionStatusSchema),
-    mode: Type.Optional(VersionModeSchema),
-    deliveryConcurrency: Type.Optional(DeliveryConcurrency),
-    healthCheck: Type.Optional(Nullable(HealthCheckSchema)),
-    upstreams: Type.Optional(UpstreamsSchema),
-    resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
-  },
-  Strict,
+/** The platform GETs `path` on the upstream of each environment every `intervalSeconds` (R-22). */
+export const HealthCheckSchema = Type.Object(
+  { path: Type.String(), intervalSeconds: Type.Integer() },
+  { additionalProperties: false },
 );
+
+/** What a provider may set on a version, at creation or later; only the version name is fixed once created. */
+const versionSettings = {
+  protocol: Type.Optional(ProtocolSchema),
+  status: Type.Optional(VersionStatusSchema),
+  mode: Type.Optional(VersionModeSchema),
+  deliveryConcurrency: Type.Optional(DeliveryConcurrency),
+  healthCheck: Type.Optional(Nullable(HealthCheckInput)),
+  upstreams: Type.Optional(UpstreamsSchema),
+  resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
+};
+
+export const VersionCreate = Type.Object({ version: VersionName, ...versionSettings }, Strict);
 export type VersionCreate = Static<typeof VersionCreate>;
 
-export const VersionPatch = Type.Object(
-  {
-    protocol: Type.Optional(ProtocolSchema),
-    status: Type.Optional(VersionStatusSchema),
-    mode: Type.Optional(VersionModeSchema),
-    deliveryConcurrency: Type.Optional(DeliveryConcurrency),
-    healthCheck: Type.Optional(Nullable(HealthCheckSchema)),
-    upstreams: Type.Optional(UpstreamsSchema),
-    resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
-  },
-  { ...Strict, minProperties: 1 },
-);
+export const VersionPatch = Type.Object(versionSettings, { ...Strict, minProperties: 1 });
 export type VersionPatch = Static<typeof VersionPatch>;
 
 export const VersionQuery = Type.Object({ serviceId: Type.Optional(Id('Lọc theo dịch vụ')) }, Strict);
@@ -114,9 +106,7 @@ export const VersionSchema = Type.Object({
   status: VersionStatusSchema,
   mode: VersionModeSchema,
   deliveryConcurrency: Type.Integer(),
-  healthCheck: Nullable(
-    Type.Object({ path: Type.String(), intervalSeconds: Type.Integer() }, { additionalProperties: false }),
-  ),
+  healthCheck: Nullable(HealthCheckSchema),
   upstreams: Type.Object({ sandbox: Nullable(Type.String()), production: Nullable(Type.String()) }),
   resources: Type.Array(Type.Object({ method: Type.String(), path: Type.String() })),
   publishedAt: Nullable(Timestamp),
@@ -130,3 +120,19 @@ export const VersionSchema = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+
+export type Protocol = Static<typeof ProtocolSchema>;
+export type VersionStatus = Static<typeof VersionStatusSchema>;
+/**
+ * `sync`: request → answer. `async`: consumers send messages that the LGSP stores and delivers (issue 4) — pushed
+ * to the upstream of the message's environment, or pulled by the provider system where there is none.
+ */
+export type VersionMode = Static<typeof VersionModeSchema>;
+export type HealthCheck = Static<typeof HealthCheckSchema>;
+/** A resource of a version, `GET /congdan/{soDinhDanh}`: the template a transaction record names (R-02). */
+export type ResourceTemplate = Static<typeof ResourceSchema>;
+/**
+ * A version of a service: after `sunsetAt` it answers 410 with a pointer to its successor (R-18: ≥ 180 days after
+ * the successor); `sandboxEvidenceTransactionId` is the recorded sandbox call that allowed publishing (R-11).
+ */
+export type ServiceVersion = Static<typeof VersionSchema>;

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { Alerts } from '../../telemetry/alerts.ts';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { overseers, readProblems, reviewers, route, TAGS, writeProblems } from './common.ts';
@@ -8,8 +7,7 @@ import { overseers, readProblems, reviewers, route, TAGS, writeProblems } from '
  * Operator alerts (R-06, R-22): what keeps data from flowing — for now dead-lettered async messages — newest
  * first. Read by the operator's staff and auditors; an agency learns of its own messages by webhook.
  */
-export async function alertRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  const alerts = new Alerts(deps.store, deps.clock, deps.config.alerts, deps.logger);
+export async function alertRoutes(app: FastifyInstance, { alerts }: AdminDeps): Promise<void> {
   route(
     app,
     'listAlerts',

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ConnectionRequests } from '../../control/connection-requests.ts';
 import { renderConnectionRequestLetter } from '../../control/request-letter.ts';
 import { LgspError } from '../../core/errors.ts';
 import { assertOwnOrganization, currentUser, organizationScope } from '../auth.ts';
@@ -14,8 +13,7 @@ import { agencyOrOperator, anyRole, readProblems, reviewers, route, TAGS, writeP
  * generated from the Appendix template as .docx, for the agency to sign and send.
  */
 export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  const { registry, store } = deps;
-  const requests = new ConnectionRequests(store, registry);
+  const { registry, connectionRequests: requests } = deps;
   const tags = [TAGS.connectionRequests];
 
   /** The request named by `:id`, refused (403) to an agency user of another organization. */

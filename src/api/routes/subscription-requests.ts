@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { SubscriptionRequests } from '../../control/subscription-requests.ts';
 import { assertOwnOrganization, currentUser, organizationScope, seesEverything } from '../auth.ts';
 import type { SubscriptionRequestCreate } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
@@ -23,12 +22,7 @@ import {
  * collects each issued secret once. Each request shows its age against the 2-working-day deadline.
  */
 export async function subscriptionRequestRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  const { registry, store, clock, config } = deps;
-  const requests = new SubscriptionRequests(store, registry, clock, {
-    timezoneOffsetMinutes: config.timezoneOffsetMinutes,
-    holidays: config.workflow.holidays,
-    responseDeadlineWorkingDays: config.workflow.responseDeadlineWorkingDays,
-  });
+  const { registry, subscriptionRequests: requests } = deps;
   const ownership = new Ownership(registry);
   const tags = [TAGS.subscriptionRequests];
 
