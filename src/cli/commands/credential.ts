@@ -1,9 +1,7 @@
-import type { OperationResponse } from '../../api/contract/index.ts';
+import type { Credential } from '../../api/contract/index.ts';
 import { environmentOption, required, str, UsageError } from '../args.ts';
 import type { Group } from '../command.ts';
 import { fields, table, time } from '../format.ts';
-
-type Credential = OperationResponse<'getCredential'>;
 
 export const SECRET_WARNING =
   '⚠ Secret key chỉ hiển thị MỘT LẦN này và không thể xem lại: hãy lưu ngay vào nơi an toàn.\n' +

@@ -1,10 +1,7 @@
-import type { OperationResponse } from '../../api/contract/index.ts';
+import type { ContactPoint, Organization } from '../../api/contract/index.ts';
 import { nonEmpty, required, str } from '../args.ts';
 import type { Context, Group } from '../command.ts';
 import { fields, table, time } from '../format.ts';
-
-type Organization = OperationResponse<'getOrganization'>;
-type Contact = NonNullable<Organization['contact']>;
 
 const CONTACT_OPTIONS = {
   'contact-name': { type: 'string' },
@@ -18,7 +15,7 @@ const CONTACT_SYNOPSIS =
   '[--contact-email <email>]';
 
 /** The contact point (R-09) from the --contact-* flags, over `current` when updating; undefined if none given. */
-function contactFrom(ctx: Context, current: Contact | null): Contact | undefined {
+function contactFrom(ctx: Context, current: ContactPoint | null): ContactPoint | undefined {
   const given = {
     name: str(ctx.values, 'contact-name'),
     title: str(ctx.values, 'contact-title'),
@@ -27,7 +24,7 @@ function contactFrom(ctx: Context, current: Contact | null): Contact | undefined
     email: str(ctx.values, 'contact-email'),
   };
   if (Object.values(given).every((v) => v === undefined)) return undefined;
-  const merged: Contact = { ...(current ?? { name: '' }) };
+  const merged: ContactPoint = { ...(current ?? { name: '' }) };
   for (const [key, value] of Object.entries(given))
     if (value !== undefined) Object.assign(merged, { [key]: value });
   return merged;

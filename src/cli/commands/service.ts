@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { OperationResponse } from '../../api/contract/index.ts';
+import type { Service } from '../../api/contract/index.ts';
 import { nonEmpty, required, str, UsageError } from '../args.ts';
 import type { Context, Group } from '../command.ts';
 import { fields, table, time } from '../format.ts';
-
-type Service = OperationResponse<'getService'>;
 
 /** The R-11 technical description, from a JSON file (keys: addressAndInterface, capacity, dataQuality …). */
 function descriptionFrom(ctx: Context): Record<string, unknown> | undefined {

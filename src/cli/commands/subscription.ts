@@ -1,9 +1,7 @@
-import type { OperationResponse } from '../../api/contract/index.ts';
+import type { Subscription } from '../../api/contract/index.ts';
 import { environmentOption, nonEmpty, positiveInt, required, str } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { fields, table, time } from '../format.ts';
-
-type Subscription = OperationResponse<'getSubscription'>;
 
 const quota = (s: Subscription) =>
   [s.quotaPerMinute ? `${s.quotaPerMinute}/phút·min` : '', s.quotaPerDay ? `${s.quotaPerDay}/ngày·day` : '']

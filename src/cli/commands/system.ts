@@ -1,9 +1,7 @@
-import type { OperationResponse } from '../../api/contract/index.ts';
+import type { InformationSystem, OperationResponse } from '../../api/contract/index.ts';
 import { bool, nonEmpty, positiveInt, required, str } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { fields, table, time } from '../format.ts';
-
-type InformationSystem = OperationResponse<'getSystem'>;
 
 const roles = (s: InformationSystem) =>
   [s.isProvider ? 'cung cấp/provider' : '', s.isConsumer ? 'khai thác/consumer' : '']

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { OperationResponse, VersionPatch } from '../../api/contract/index.ts';
+import type { ServiceVersion, VersionPatch } from '../../api/contract/index.ts';
 import { list, nonEmpty, required, str, UsageError } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { fields, table, time } from '../format.ts';
-
-type ServiceVersion = OperationResponse<'getVersion'>;
 
 /** `GET /congdan/{soDinhDanh}` → {method, path}; a bare path means any method. */
 function parseResource(raw: string, usage: string): { method: string; path: string } {
