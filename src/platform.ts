@@ -2,18 +2,19 @@ import type { FastifyInstance } from 'fastify';
 import { createAdminApi } from './api/server.ts';
 import { Accounts } from './control/accounts.ts';
 import { sealUnchainedAuditEvents } from './control/audit.ts';
-import { Lifecycle } from './control/lifecycle.ts';
+import { ConnectionRequests } from './control/connection-requests/index.ts';
+import { Lifecycle } from './control/lifecycle/index.ts';
 import { Registry } from './control/registry/index.ts';
 import { ensureSigningKey, storeSnapshotSource } from './control/snapshot.ts';
+import { SubscriptionRequests } from './control/subscription-requests/index.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
-import { startGatewayWorkers } from './gateway/cluster.ts';
+import { type GatewayWorkers, startGatewayWorkers } from './gateway/cluster.ts';
 import { createGateway, type Gateway } from './gateway/server.ts';
 import { SnapshotHolder } from './gateway/snapshot-holder.ts';
 import { Deliverer } from './messaging/delivery.ts';
-import { EmbeddedQueue } from './messaging/embedded-queue.ts';
-import { Messaging } from './messaging/messaging.ts';
-import { NatsQueue } from './messaging/nats-queue.ts';
+import type { Messaging } from './messaging/messaging.ts';
+import { openMessaging } from './messaging/open.ts';
 import { Notifier } from './notify/notifier.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
@@ -47,6 +48,8 @@ export interface Platform {
   snapshots: SnapshotHolder;
   /** The in-process gateway; null when it runs in `gateway.workers` worker processes. */
   gateway: Gateway | null;
+  /** The gateway's worker processes when `gateway.workers` > 1, else null. */
+  gatewayWorkers: GatewayWorkers | null;
   admin: FastifyInstance;
   gatewayUrl: string;
   adminUrl: string;
@@ -111,12 +114,9 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
 
     // Async store-and-forward (issue 4): the queue engine, the pushes to destinations, the operator's alerts.
     const alerts = new Alerts(store, clock, config.alerts, logger);
-    const queue =
-      config.messaging.engine === 'nats'
-        ? await NatsQueue.open(config.messaging.natsUrl, { prefix: config.messaging.natsPrefix })
-        : new EmbeddedQueue(store);
+    const messaging = await openMessaging({ config, store, clock, logger, alerts });
+    const queue = messaging.queue;
     stops.push(() => queue.close());
-    const messaging = new Messaging({ queue, store, clock, config: config.messaging, logger, alerts });
     const deliverer = new Deliverer({
       messaging,
       clock,
@@ -150,9 +150,17 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     );
 
     let gateway: Gateway | null = null;
+    let gatewayWorkers: GatewayWorkers | null = null;
     let gatewayUrl: string;
     if (config.gateway.workers > 1) {
-      const workers = await startGatewayWorkers(config, { snapshots, recorder, logger });
+      // Workers take async calls themselves on PostgreSQL (their own connection); the primary delivers them.
+      const workers = await startGatewayWorkers(config, {
+        snapshots,
+        recorder,
+        logger,
+        onMessageAccepted: () => deliverer.wake(),
+      });
+      gatewayWorkers = workers;
       gatewayUrl = workers.url;
       stops.push(() => workers.stop());
     } else {
@@ -176,6 +184,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       registry,
       lifecycle,
       accounts,
+      ...requestWorkflows(store, registry, clock, config),
+      alerts,
       logger,
       clock,
       health: () => ({
@@ -210,6 +220,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       metrics,
       snapshots,
       gateway,
+      gatewayWorkers,
       admin,
       gatewayUrl,
       adminUrl,
@@ -220,6 +231,26 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     await stop();
     throw err;
   }
+}
+
+/**
+ * The request workflows the admin API drives (R-08, R-12), built here and handed to it in `AdminDeps`, never by a
+ * route; test harnesses build theirs with this same function.
+ */
+export function requestWorkflows(
+  store: Store,
+  registry: Registry,
+  clock: Clock,
+  config: Config,
+): { connectionRequests: ConnectionRequests; subscriptionRequests: SubscriptionRequests } {
+  return {
+    connectionRequests: new ConnectionRequests(store, registry),
+    subscriptionRequests: new SubscriptionRequests(store, registry, clock, {
+      timezoneOffsetMinutes: config.timezoneOffsetMinutes,
+      holidays: config.workflow.holidays,
+      responseDeadlineWorkingDays: config.workflow.responseDeadlineWorkingDays,
+    }),
+  };
 }
 
 /** A URL others on this machine can use: 0.0.0.0 / :: become 127.0.0.1. */

@@ -3,10 +3,12 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { createAdminApi } from '../src/api/server.ts';
 import { Accounts } from '../src/control/accounts.ts';
-import { Lifecycle } from '../src/control/lifecycle.ts';
+import { Lifecycle } from '../src/control/lifecycle/index.ts';
 import { Registry } from '../src/control/registry/index.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
+import { requestWorkflows } from '../src/platform.ts';
+import { Alerts } from '../src/telemetry/alerts.ts';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
 import { openTestStore, storeKinds } from './helpers/stores.ts';
 
@@ -145,12 +147,15 @@ describe('admin API internal errors and request logs', () => {
       const accounts = new Accounts(store, clock, 12);
       await accounts.ensureOperator(TEST_PASSWORD);
       const registry = new Registry(store, clock);
+      const config = loadConfig({ env: {} });
       const app = await createAdminApi({
-        config: loadConfig({ env: {} }),
+        config,
         store,
         registry,
         lifecycle: new Lifecycle(store, registry, clock),
         accounts,
+        ...requestWorkflows(store, registry, clock, config),
+        alerts: new Alerts(store, clock, config.alerts, logger),
         logger,
         clock,
         health: () => {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import {
+  OPERATION_SCHEMAS,
+  OPERATIONS,
+  type OperationRequest,
+  type OperationResponse,
+} from '../src/api/contract/index.ts';
 import { registeredRoutes } from '../src/api/server.ts';
 import { ERRORS } from '../src/core/errors.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
@@ -60,6 +66,51 @@ describe('admin API OpenAPI document and error registry agree with the code', ()
       routes.filter((r) => !r.hidden).map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`),
     );
     assert.deepEqual([...registered].sort(), [...documented].sort());
+  });
+
+  test('every operation has a unique operationId from the operations table, and the table has no extra entry', () => {
+    const seen = new Map<string, string>();
+    for (const [path, operations] of Object.entries(doc.paths as Record<string, Json>)) {
+      for (const [method, op] of Object.entries(operations)) {
+        if (!METHODS.includes(method)) continue;
+        const where = `${method.toUpperCase()} ${path}`;
+        assert.equal(typeof op.operationId, 'string', `${where}: operationId`);
+        assert.equal(
+          seen.get(op.operationId),
+          undefined,
+          `${where}: operationId ${op.operationId} used twice`,
+        );
+        seen.set(op.operationId, where);
+      }
+    }
+    const table = Object.entries(OPERATIONS).map(
+      ([id, { method, path }]) => [id, `${method} ${path.replace(/:(\w+)/g, '{$1}')}`] as const,
+    );
+    assert.deepEqual(
+      [...seen].sort(([a], [b]) => a.localeCompare(b)),
+      table.sort(([a], [b]) => a.localeCompare(b)),
+    );
+    for (const id of Object.keys(OPERATIONS)) assert.match(id, /^[a-z][a-zA-Z]+$/, `${id} is camelCase`);
+  });
+
+  test('the contract names the schemas of every operation, and clients derive their types from them', () => {
+    assert.deepEqual(Object.keys(OPERATION_SCHEMAS).sort(), Object.keys(OPERATIONS).sort());
+    // Checked by the type-checker: a request has exactly the parts its operation takes, an answer its shape.
+    const get: OperationRequest<'getOrganization'> = { params: { id: 'org_1' } };
+    // @ts-expect-error getOrganization takes no body
+    const withBody: OperationRequest<'getOrganization'> = { params: { id: 'org_1' }, body: {} };
+    const create: OperationRequest<'createSystem'> = { body: { organizationId: 'org_1', name: 'Một cửa' } };
+    const page: OperationResponse<'listTransactions'> = { items: [], nextCursor: null };
+    const letter: OperationResponse<'getConnectionRequestLetter'> = new Uint8Array();
+    assert.ok(get && withBody && create && page && letter);
+  });
+
+  test('names the admin API server: the configured address', () => {
+    const { host, port } = h.config.admin;
+    assert.deepEqual(
+      doc.servers.map((s: Json) => s.url),
+      [`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`],
+    );
   });
 
   test('protected operations declare 401 with the Problem schema; public ones opt out of security', () => {

@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import { Accounts } from '../src/control/accounts.ts';
 import { verifyAuditChain } from '../src/control/audit-verify.ts';
 import { ConnectionRequests } from '../src/control/connection-requests/index.ts';
-import { Lifecycle } from '../src/control/lifecycle.ts';
+import { Lifecycle } from '../src/control/lifecycle/index.ts';
 import { Registry } from '../src/control/registry/index.ts';
 import { ensureSigningKey } from '../src/control/snapshot.ts';
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';

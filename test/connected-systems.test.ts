@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
+import type { InformationSystem } from '../src/api/contract/index.ts';
 import { main } from '../src/cli/main.ts';
 import { newId } from '../src/core/ids.ts';
-import type { InformationSystem } from '../src/core/types.ts';
 import {
   connectionHistory,
   listConnectedSystems,

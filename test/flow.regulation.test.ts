@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ConnectionRequests } from '../src/control/connection-requests/index.ts';
-import { SubscriptionRequests } from '../src/control/subscription-requests.ts';
+import { SubscriptionRequests } from '../src/control/subscription-requests/index.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';

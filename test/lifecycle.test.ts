@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { Lifecycle } from '../src/control/lifecycle.ts';
+import { Lifecycle } from '../src/control/lifecycle/index.ts';
+import { Registry } from '../src/control/registry/index.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { LgspError } from '../src/core/errors.ts';
+import type { Store } from '../src/store/port.ts';
+import { PostgresStore } from '../src/store/postgres-store.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
-import { OPENAPI_DOC, testInSandbox } from './helpers/onboard.ts';
+import { FULL_DESCRIPTION, OPENAPI_DOC, testInSandbox } from './helpers/onboard.ts';
 import { seedProvince } from './helpers/seed.ts';
-import { storeKinds } from './helpers/stores.ts';
+import { openTestStore, storeKinds } from './helpers/stores.ts';
 import { startUpstream } from './helpers/upstream.ts';
 
 const DAY = 86_400_000;
@@ -385,6 +388,108 @@ for (const kind of storeKinds) {
       assert.deepEqual(revokedCredentials, [cred.id]);
       await h.snapshots.refresh();
       assert.equal((await call('/dancu/2.0/congdan/1', token)).status, 401);
+    });
+  });
+}
+
+for (const kind of storeKinds) {
+  describe(`lifecycle on ${kind}: two nodes run what is due at the same time (issue 9)`, () => {
+    test('each due row is changed by one of them, with one audit event', async () => {
+      const t = await openTestStore(kind);
+      // Two nodes: on PostgreSQL two connection pools on one database; PGlite is owned by one process, so there
+      // the two run at once on the same store.
+      const other: Store = kind === 'postgres' ? await PostgresStore.open(t.databaseUrl) : t.store;
+      try {
+        const clock = new ManualClock(Date.now());
+        const registry = new Registry(t.store, clock);
+        const org = await registry.createOrganization(
+          { code: '000.00.31.H01', name: 'Công an tỉnh' },
+          'test',
+        );
+        const provider = await registry.createSystem(
+          { organizationId: org.id, name: 'CSDL', isProvider: true, isConsumer: false },
+          'test',
+        );
+        const consumer = await registry.createSystem(
+          { organizationId: org.id, name: 'Hộ tịch', isProvider: false, isConsumer: true },
+          'test',
+        );
+        const service = async (context: string) =>
+          registry.createService(
+            { context, name: context, providerSystemId: provider.id, description: FULL_DESCRIPTION },
+            'test',
+          );
+        const version = async (serviceId: string, v: string) =>
+          (await registry.createVersion(serviceId, { version: v, upstreams: {} }, 'test')).id;
+        const past = new Date(clock.nowMs() - DAY);
+
+        // Due: five versions past their sunset, one service past its decommission date (its subscription and the
+        // consumer's production credential end with it), five credentials past their rotation overlap.
+        const old = await service('cu');
+        const sunsetVersions = await Promise.all(
+          ['1.0', '1.1', '1.2', '1.3', '1.4'].map((v) => version(old.id, v)),
+        );
+        await t.store.db
+          .updateTable('service_versions')
+          .set({ status: 'deprecated', sunset_at: past })
+          .where('id', 'in', sunsetVersions)
+          .execute();
+        const ending = await service('ketthuc');
+        const endingVersion = await version(ending.id, '1.0');
+        await registry.createSubscription(
+          { systemId: consumer.id, versionId: endingVersion, environment: 'production' },
+          'test',
+        );
+        const production = await registry.issueCredential(consumer.id, 'production', 'test');
+        await t.store.db
+          .updateTable('services')
+          .set({ decommission_at: past })
+          .where('id', '=', ending.id)
+          .execute();
+        const rotated: string[] = [];
+        for (let i = 0; i < 5; i++)
+          rotated.push((await registry.issueCredential(consumer.id, 'sandbox', 'test')).id);
+        await t.store.db
+          .updateTable('credentials')
+          .set({ expires_at: past })
+          .where('id', 'in', rotated)
+          .execute();
+
+        const nodes = [
+          new Lifecycle(t.store, registry, clock),
+          new Lifecycle(other, new Registry(other, clock), clock),
+        ];
+        const [a, b] = await Promise.all(nodes.map((node) => node.runDue()));
+        const both = (key: 'retiredVersions' | 'decommissionedServices' | 'revokedCredentials') =>
+          [...a![key], ...b![key]].sort();
+        assert.deepEqual(both('retiredVersions'), [...sunsetVersions].sort(), 'each version retired once');
+        assert.deepEqual(both('decommissionedServices'), [ending.id]);
+        assert.deepEqual(both('revokedCredentials'), [...rotated, production.id].sort(), 'each revoked once');
+
+        const events = await t.store.db
+          .selectFrom('audit_events')
+          .select(['object_id', 'action', sql<number>`count(*)`.as('n')])
+          .where('action', 'in', ['version.retire', 'service.decommission', 'credential.revoke'])
+          .groupBy(['object_id', 'action'])
+          .execute();
+        assert.deepEqual(
+          events.map((e) => `${e.object_id} ${e.action}`).sort(),
+          [
+            ...sunsetVersions.map((id) => `${id} version.retire`),
+            `${ending.id} service.decommission`,
+            ...rotated.map((id) => `${id} credential.revoke`),
+          ].sort(),
+        );
+        assert.ok(
+          events.every((e) => Number(e.n) === 1),
+          `one audit event each: ${JSON.stringify(events)}`,
+        );
+        const again = await nodes[1]!.runDue();
+        assert.deepEqual(again, { retiredVersions: [], decommissionedServices: [], revokedCredentials: [] });
+      } finally {
+        if (other !== t.store) await other.close();
+        await t.dispose();
+      }
     });
   });
 }

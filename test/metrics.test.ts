@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createAdminApi, registeredRoutes } from '../src/api/server.ts';
+import { systemClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
-import { type Platform, startPlatform } from '../src/platform.ts';
+import { type Platform, requestWorkflows, startPlatform } from '../src/platform.ts';
 import type { Store } from '../src/store/port.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { statusClass, TelemetryMetrics } from '../src/telemetry/metrics.ts';
@@ -236,6 +237,8 @@ describe('Prometheus /metrics on the admin port', () => {
       registry: platform.registry,
       lifecycle: platform.lifecycle,
       accounts: platform.accounts,
+      ...requestWorkflows(platform.store, platform.registry, systemClock, config),
+      alerts: platform.alerts,
       logger: silentLogger(),
       clock: { nowMs: () => Date.now() },
       health: () => ({ status: 'ok' }),

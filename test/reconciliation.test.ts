@@ -3,15 +3,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
 import { main } from '../src/cli/main.ts';
 import { LgspError } from '../src/core/errors.ts';
 import { newId } from '../src/core/ids.ts';
+import { csvFile } from '../src/reports/csv.ts';
+import { MAX_FILE_LINES, parsePartyFile } from '../src/reports/party-file.ts';
 import {
-  MAX_FILE_LINES,
+  DIFFERENCE_HEADINGS,
+  DIFFERENCE_KINDS,
   type Party,
   type PartyRole,
   type PlatformEntry,
-  parsePartyFile,
   platformView,
   reconcile,
 } from '../src/reports/reconciliation.ts';
@@ -490,6 +493,68 @@ for (const kind of storeKinds) {
       assert.equal(lines.filter((l) => l.startsWith('Lệch trạng thái')).length, 4);
     });
 
+    test('API: a spreadsheet file (BOM, CRLF, a note with a quoted line break, commas, doubled quotes) reads right', async () => {
+      const view = await platformView(h.store, { systemId: s.sysB }, 'any', FROM, TO);
+      const planted = plant(view, 'transactionId', 3, 2, 4, 11);
+      const notes = ['dòng một\r\ndòng hai', 'có dấu phẩy, và "ngoặc kép"', '', '"trích"\nhết'];
+      const quoted = (v: string) => `"${v.replaceAll('"', '""')}"`;
+      const [, ...rows] = planted.csv.trimEnd().split('\n');
+      // Each record starts where the line breaks inside the notes before it have pushed it.
+      let line = 2;
+      const lineOf = new Map<number, number>();
+      const body = rows.map((row, i) => {
+        const note = notes[i % notes.length]!;
+        lineOf.set(i + 2, line);
+        line += 1 + (note.match(/\n/g)?.length ?? 0);
+        return `${row},${quoted(note)}`;
+      });
+      const csv = `\uFEFFMã giao dịch,Trạng thái,"Ghi chú, nếu có"\r\n${body.join('\r\n')}\r\n`;
+      const res = await h.call('POST', '/api/v1/reconciliations', {
+        systemId: s.sysB,
+        from: FROM,
+        to: TO,
+        csv,
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const json = res.json();
+      assert.deepEqual(
+        [json.counts.missingOnParty, json.counts.missingOnPlatform, json.counts.statusMismatch],
+        [3, 2, 4],
+      );
+      assert.deepEqual(
+        sorted(json.missingOnPlatform.map((e: { line: number }) => e.line)),
+        sorted(planted.extraLines.map((l) => lineOf.get(l)!)),
+      );
+      assert.deepEqual(
+        sorted(json.statusMismatch.map((m: { party: { line: number } }) => m.party.line)),
+        sorted([...planted.changed.values()].map((l) => lineOf.get(l)!)),
+      );
+
+      // The differences file reads back, cell for cell, as what the JSON says.
+      const file = await h.call('POST', '/api/v1/reconciliations?format=csv', {
+        systemId: s.sysB,
+        from: FROM,
+        to: TO,
+        csv,
+      });
+      assert.ok(file.body.startsWith('\uFEFF'));
+      const cells = parse(file.body, { bom: true }) as string[][];
+      assert.deepEqual(cells[0], DIFFERENCE_HEADINGS);
+      const mismatch = cells.filter((c) => c[0] === DIFFERENCE_KINDS.statusMismatch);
+      assert.deepEqual(
+        sorted(mismatch.map((c) => `${c[1]}|${c[7]}|${c[8]}|${c[9]}|${c[12]}`)),
+        sorted(
+          json.statusMismatch.map(
+            (m: {
+              platform: PlatformEntry;
+              party: { line: number; transactionId: string; status: number | null };
+            }) =>
+              `${m.platform.id}|${m.platform.status ?? ''}|${m.party.line}|${m.party.transactionId}|${m.party.status ?? ''}`,
+          ),
+        ),
+      );
+    });
+
     test('API: an agency reconciles only its own organization; auditors not at all', async () => {
       const csv = 'ma_giao_dich\n';
       const as = (token: string, body: Record<string, unknown>) =>
@@ -577,6 +642,45 @@ describe('the party file', () => {
     assert.deepEqual(c.entries, [
       { line: 2, time: '2025-03-01T00:00:00.000Z', service: 'hotich/1.0', status: 404 },
     ]);
+  });
+
+  test('RFC 4180 quoting: line breaks, commas and doubled quotes inside quotes; a record is numbered where it starts', () => {
+    const file = parsePartyFile(
+      '\uFEFFGhi chú,ma_giao_dich,trang_thai\r\n' +
+        '"hai\r\ndòng",txn_1,200\r\n' +
+        '"dấu phẩy, và ""ngoặc kép""",txn_2,\r\n' +
+        '\r\n' +
+        '"ba\ndòng\nở đây",  "txn_3" ,404\n' +
+        'không ngoặc,txn_4,500',
+    );
+    assert.deepEqual(file.entries, [
+      { line: 2, transactionId: 'txn_1', status: 200 },
+      { line: 4, transactionId: 'txn_2', status: null },
+      { line: 6, transactionId: 'txn_3', status: 404 },
+      { line: 9, transactionId: 'txn_4', status: 500 },
+    ]);
+    // The platform's own writer and this reader agree: what csvFile writes reads back the same.
+    const notes = ['một\r\nhai', 'a, "b", c', '"', '\n'];
+    const written = csvFile([
+      ['ma_giao_dich', 'ghi_chu', 'trang_thai'],
+      ...notes.map((note, i) => [`txn_${i}`, note, 200 + i]),
+    ]);
+    assert.ok(written.startsWith('\uFEFF') && written.endsWith('\r\n'));
+    assert.deepEqual(
+      parsePartyFile(written).entries.map((e) => [e.transactionId, e.status]),
+      notes.map((_, i) => [`txn_${i}`, 200 + i]),
+    );
+  });
+
+  test('broken quoting refuses the file at the line where the record starts', () => {
+    const unclosed = fails('ma_giao_dich,ghi_chu\ntxn_1,ok\ntxn_2,"không đóng\ntxn_3,x\n');
+    assert.deepEqual(unclosed.extra['lines'], [
+      { line: 3, message: 'dấu ngoặc kép mở nhưng không đóng / a quote is opened and never closed' },
+    ]);
+    const stray = fails('ghi_chu,ma_giao_dich\n"a\nb",txn_1\nab"c,txn_2\n');
+    assert.equal(stray.detail, 'dòng / line 4: dấu ngoặc kép không hợp lệ / broken quoting');
+    const wide = fails('ma_giao_dich\ntxn_1,"x,y"\n');
+    assert.match(wide.detail ?? '', /line 2: 2 cột, tiêu đề có 1/);
   });
 
   test('every malformed line is named (up to 20), and a time needs a zone and the period', () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { type Kysely, sql } from 'kysely';
 import { main } from '../src/cli/main.ts';
@@ -378,6 +379,35 @@ for (const kind of storeKinds) {
         assert.equal(row.getCell(head.indexOf(MEASURE_HEADINGS.latencyP95Ms) + 1).value, r.latencyP95Ms);
       });
       assert.equal(sheet.getRow(5 + report.rows.length).getCell(callsAt + 1).value, RECORDS);
+    });
+
+    test('CSV: a label with a line break, commas and doubled quotes reads back cell for cell', async () => {
+      const report = await statistics(h.store, { from, to, groupBy: ['consumerOrganization', 'service'] });
+      const tricky = ['Sở "Tư pháp", tỉnh\r\nAn Giang', 'dòng một\ndòng hai', 'a,b', '"'];
+      const edited: Statistics = {
+        ...report,
+        rows: report.rows.map((r, i) => ({
+          ...r,
+          label: { ...r.label, consumerOrganization: tricky[i % tricky.length]! },
+        })),
+      };
+      const text = statisticsCsv(edited);
+      assert.ok(text.startsWith('\uFEFF') && text.endsWith('\r\n'));
+      const cells = parse(text, { bom: true }) as string[][];
+      assert.equal(cells.length, 1 + edited.rows.length + 1);
+      assert.deepEqual(cells[0], [
+        DIMENSION_HEADINGS.consumerOrganization,
+        DIMENSION_HEADINGS.service,
+        ...Object.values(MEASURE_HEADINGS),
+      ]);
+      edited.rows.forEach((r, i) => {
+        assert.deepEqual(cells[i + 1]!.slice(0, 3), [
+          r.label.consumerOrganization,
+          r.label.service,
+          String(r.calls),
+        ]);
+      });
+      assert.deepEqual(cells.at(-1)!.slice(0, 3), ['Tổng cộng / Total', '', String(RECORDS)]);
     });
 
     test('API: JSON, CSV and XLSX downloads; an agency user sees only its organization', async () => {

@@ -8,11 +8,13 @@ import { createAdminApi } from '../src/api/server.ts';
 import { main } from '../src/cli/main.ts';
 import { Accounts } from '../src/control/accounts.ts';
 import { Registry } from '../src/control/registry/index.ts';
-import { SubscriptionRequests } from '../src/control/subscription-requests.ts';
+import { SubscriptionRequests } from '../src/control/subscription-requests/index.ts';
 import { type Clock, ManualClock } from '../src/core/clock.ts';
 import { ConfigError, loadConfig } from '../src/core/config.ts';
 import { LgspError } from '../src/core/errors.ts';
 import { deadlineOf, VIETNAM_HOLIDAYS_2026, workingDaysBetween } from '../src/core/working-days.ts';
+import { requestWorkflows } from '../src/platform.ts';
+import { Alerts } from '../src/telemetry/alerts.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
@@ -107,12 +109,15 @@ async function adminOver(
   call: (method: string, url: string, token: string, body?: unknown) => Promise<LightMyRequestResponse>;
 }> {
   const accounts = new Accounts(h.store, clock, 12);
+  const config = loadConfig({ env: {} });
   const app = await createAdminApi({
-    config: loadConfig({ env: {} }),
+    config,
     store: h.store,
     registry,
     lifecycle: h.lifecycle,
     accounts,
+    ...requestWorkflows(h.store, registry, clock, config),
+    alerts: new Alerts(h.store, clock, config.alerts, silentLogger()),
     logger: silentLogger(),
     clock,
     health: () => ({ status: 'ok' }),

@@ -1,19 +1,29 @@
 import type { Accounts } from '../control/accounts.ts';
-import type { Lifecycle } from '../control/lifecycle.ts';
+import type { ConnectionRequests } from '../control/connection-requests/index.ts';
+import type { Lifecycle } from '../control/lifecycle/index.ts';
 import type { Registry } from '../control/registry/index.ts';
+import type { SubscriptionRequests } from '../control/subscription-requests/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Store } from '../store/port.ts';
+import type { Alerts } from '../telemetry/alerts.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { TelemetryMetrics } from '../telemetry/metrics.ts';
 
-/** What the admin API needs from the platform; the composition root (src/platform.ts) builds it. */
+/**
+ * What the admin API needs from the platform; the composition root (src/platform.ts) builds it. Every service is
+ * constructed there, once, and handed in: a route never calls `new` on one (the alerts the API lists and resolves
+ * are the ones the health rules raise).
+ */
 export interface AdminDeps {
   config: Config;
   store: Store;
   registry: Registry;
   lifecycle: Lifecycle;
   accounts: Accounts;
+  connectionRequests: ConnectionRequests;
+  subscriptionRequests: SubscriptionRequests;
+  alerts: Alerts;
   logger: Logger;
   clock: Clock;
   /** Health of this node, provided by the platform; shown at GET /healthz. */

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, type ErrorCode, LgspError, type Problem, toProblem } from '../core/errors.ts';
-import { ProblemRef } from './schemas.ts';
+import { ProblemRef } from './contract/index.ts';
 
 /** One entry of a validation problem's `errors` array: where in the request, and what is wrong there. */
 export interface FieldError {

@@ -2,7 +2,9 @@ import swagger from '@fastify/swagger';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { Config } from '../core/config.ts';
 import { authenticate } from './auth.ts';
+import { ProblemSchema } from './contract/index.ts';
 import type { AdminDeps } from './deps.ts';
 import { installProblemHandlers } from './problems.ts';
 import { alertRoutes } from './routes/alerts.ts';
@@ -27,7 +29,6 @@ import { transactionRoutes } from './routes/transactions.ts';
 import { userRoutes } from './routes/users.ts';
 import { versionRoutes } from './routes/versions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
-import { ProblemSchema } from './schemas.ts';
 
 export type { AdminDeps } from './deps.ts';
 
@@ -69,6 +70,20 @@ const RESPONSE_DESCRIPTIONS: Record<string, string> = {
   '204': 'Thành công, không có nội dung / No content',
   '503': 'Chưa sẵn sàng / Not ready',
 };
+
+/**
+ * The admin API's base URL for the document's `servers`: the address this node listens on (the configured
+ * `admin.host`/`admin.port` while it does not listen yet, as under `app.inject`). Paths in the document are
+ * written in full (`/api/v1/…`), so the base is the origin. An unspecified address (0.0.0.0, ::) becomes
+ * 127.0.0.1, as `lgsp start` prints it: a bind address is not one a client can call.
+ */
+export function adminBaseUrl(app: FastifyInstance, admin: Config['admin']): string {
+  const listening = app.server.listening ? app.server.address() : null;
+  const address = typeof listening === 'object' && listening ? listening.address : admin.host;
+  const port = typeof listening === 'object' && listening ? listening.port : admin.port;
+  const host = ['0.0.0.0', '::', ''].includes(address) ? '127.0.0.1' : address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
 
 /** Success responses get a bilingual description instead of the plugin's "Default Response". */
 function describeResponses(documentObject: unknown): Record<string, unknown> {
@@ -160,7 +175,16 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
       security: [{ bearerAuth: [] }],
       tags: Object.values(TAGS).map((name) => ({ name })),
     },
-    transformObject: (documentObject) => describeResponses(documentObject),
+    // The document is built on its first request, after the platform started listening, so the port is known.
+    transformObject: (documentObject) => ({
+      ...describeResponses(documentObject),
+      servers: [
+        {
+          url: adminBaseUrl(app, deps.config.admin),
+          description: 'API quản trị của nút này / this node’s admin API',
+        },
+      ],
+    }),
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) =>
         typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`,
@@ -169,36 +193,34 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
 
   await app.register(async (root) => healthRoutes(root, deps));
   await app.register(async (root) => metricsRoutes(root, deps));
-  await app.register(
-    async (v1) => {
-      await metaRoutes(v1, deps);
-      await loginRoutes(v1, deps);
-      // Readable without login (R-09, R-10): the portal's catalogue, contact points and notices.
-      await publicRoutes(v1, deps);
-      // Everything else needs a signed-in user; the hook is scoped to this plugin only (R-24).
-      await v1.register(async (secured) => {
-        secured.addHook('onRequest', authenticate(deps.accounts));
-        await sessionRoutes(secured, deps);
-        await organizationRoutes(secured, deps);
-        await systemRoutes(secured, deps);
-        await connectedSystemRoutes(secured, deps);
-        await serviceRoutes(secured, deps);
-        await versionRoutes(secured, deps);
-        await subscriptionRoutes(secured, deps);
-        await credentialRoutes(secured, deps);
-        await transactionRoutes(secured, deps);
-        await reconciliationRoutes(secured, deps);
-        await reportRoutes(secured, deps);
-        await auditRoutes(secured, deps);
-        await connectionRequestRoutes(secured, deps);
-        await subscriptionRequestRoutes(secured, deps);
-        await userRoutes(secured, deps);
-        await lifecycleRoutes(secured, deps);
-        await webhookRoutes(secured, deps);
-        await alertRoutes(secured, deps);
-      });
-    },
-    { prefix: '/api/v1' },
-  );
+  // Paths are written in full in the operations table (contract/operations.ts), so this plugin has no prefix.
+  await app.register(async (v1) => {
+    await metaRoutes(v1, deps);
+    await loginRoutes(v1, deps);
+    // Readable without login (R-09, R-10): the portal's catalogue, contact points and notices.
+    await publicRoutes(v1, deps);
+    // Everything else needs a signed-in user; the hook is scoped to this plugin only (R-24).
+    await v1.register(async (secured) => {
+      secured.addHook('onRequest', authenticate(deps.accounts));
+      await sessionRoutes(secured, deps);
+      await organizationRoutes(secured, deps);
+      await systemRoutes(secured, deps);
+      await connectedSystemRoutes(secured, deps);
+      await serviceRoutes(secured, deps);
+      await versionRoutes(secured, deps);
+      await subscriptionRoutes(secured, deps);
+      await credentialRoutes(secured, deps);
+      await transactionRoutes(secured, deps);
+      await reconciliationRoutes(secured, deps);
+      await reportRoutes(secured, deps);
+      await auditRoutes(secured, deps);
+      await connectionRequestRoutes(secured, deps);
+      await subscriptionRequestRoutes(secured, deps);
+      await userRoutes(secured, deps);
+      await lifecycleRoutes(secured, deps);
+      await webhookRoutes(secured, deps);
+      await alertRoutes(secured, deps);
+    });
+  });
   return app;
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { ENVIRONMENTS, type Environment } from '../api/contract/common.ts';
 
 /** A mistake in how the command was typed: printed with the usage line, exit code 2. */
 export class UsageError extends Error {
@@ -123,6 +124,18 @@ export function positiveInt(
   values: Values,
   name: string,
   usage: string | undefined,
+  allowNone?: false,
+): number | undefined;
+export function positiveInt(
+  values: Values,
+  name: string,
+  usage: string | undefined,
+  allowNone: boolean,
+): number | null | undefined;
+export function positiveInt(
+  values: Values,
+  name: string,
+  usage: string | undefined,
   allowNone = false,
 ): number | null | undefined {
   const v = str(values, name);
@@ -135,6 +148,18 @@ export function positiveInt(
     );
   }
   return Number(v);
+}
+
+/** Whether a typed value is one of a contract's listed values (roles, environments, …). */
+export function isOneOf<T extends string>(value: string, allowed: readonly T[]): value is T {
+  return (allowed as readonly string[]).includes(value);
+}
+
+/** `--env`: one of the environments (sandbox, production). */
+export function environmentOption(values: Values, usage: string | undefined): Environment {
+  const env = required(values, 'env', usage);
+  if (!isOneOf(env, ENVIRONMENTS)) throw new UsageError(`--env: ${ENVIRONMENTS.join(' | ')}: ${env}`, usage);
+  return env;
 }
 
 /** An update with nothing to change is a typing mistake, caught here rather than sent. */

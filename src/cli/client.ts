@@ -1,3 +1,16 @@
+import type {
+  OperationQuery,
+  OperationRequest,
+  OperationResponse,
+} from '../api/contract/operation-schemas.ts';
+import { OPERATIONS, type OperationId } from '../api/contract/operations.ts';
+
+/*
+ * The admin API's one typed client, keyed by OpenAPI operationId (issue 9): the method and path of every call come
+ * from the contract's operations table, so no command writes an API path. It uses only `fetch`, `URL` and
+ * `AbortSignal`, nothing of Node's own, so the web console can call the API through it too.
+ */
+
 /** A problem+json answer from the admin API (RFC 9457), or a bare HTTP error when the answer was not one. */
 export class ApiError extends Error {
   constructor(
@@ -30,7 +43,35 @@ export class ConnectionError extends Error {
 /** R-03: nothing waits longer than 30 seconds; the platform answers well before that or not at all. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
-export type Query = Record<string, string | number | undefined | null>;
+/**
+ * What one call sends: the operation's path parameters and JSON body as its contract types them, and its query.
+ * A query travels as text and the API coerces and checks it (a number, a date, one of a list), so the client
+ * takes the contract's names with the values as typed or as the text a person gave.
+ */
+export type CallOptions<Id extends OperationId> = Omit<OperationRequest<Id>, 'query'> &
+  (OperationQuery<Id> extends undefined
+    ? { query?: never }
+    : { query?: { [K in keyof OperationQuery<Id>]?: OperationQuery<Id>[K] | string | null } }) & {
+    /** `false` for the calls made before there is a session (sign-in). */
+    auth?: boolean;
+  };
+
+/** The options argument, which may be left out when the operation needs none. */
+type CallArguments<Id extends OperationId> =
+  // biome-ignore lint/complexity/noBannedTypes: `{}` is exactly "nothing required" here
+  {} extends CallOptions<Id> ? [options?: CallOptions<Id>] : [options: CallOptions<Id>];
+
+/**
+ * The path of an operation with its parameters filled in, each one URL-encoded as a single segment, so a
+ * user-typed id such as `../x` cannot reach another route.
+ */
+export function operationPath(operationId: OperationId, params: Record<string, string> = {}): string {
+  return OPERATIONS[operationId].path.replace(/:(\w+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`${operationId}: missing path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+}
 
 /** The admin API over HTTP: the embedded store belongs to the running platform, so the CLI never opens it. */
 export class ApiClient {
@@ -39,46 +80,67 @@ export class ApiClient {
     private readonly token: string | null,
   ) {}
 
-  async request<T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    options: { body?: unknown; query?: Query; auth?: boolean } = {},
-  ): Promise<T> {
-    const url = new URL(`${this.baseUrl}${path}`);
-    for (const [key, value] of Object.entries(options.query ?? {})) {
+  /**
+   * Calls one operation and answers its success response as the contract types it: parsed JSON, or the bytes of
+   * a file (the connection request's .docx letter) when the answer is not JSON.
+   */
+  async call<Id extends OperationId>(
+    operationId: Id,
+    ...[options]: CallArguments<Id>
+  ): Promise<OperationResponse<Id>> {
+    const { params, query, body, auth } = (options ?? {}) as {
+      params?: Record<string, string>;
+      query?: Record<string, unknown>;
+      body?: unknown;
+      auth?: boolean;
+    };
+    const url = new URL(`${this.baseUrl}${operationPath(operationId, params)}`);
+    for (const [key, value] of Object.entries(query ?? {})) {
       if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, String(value));
     }
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
-    if (options.auth !== false && this.token) headers['authorization'] = `Bearer ${this.token}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const headers: Record<string, string> = {
+      accept: 'application/json, application/problem+json, */*;q=0.1',
+    };
+    if (auth !== false && this.token) headers['authorization'] = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
 
     let response: Response;
     try {
       response = await fetch(url, {
-        method,
+        method: OPERATIONS[operationId].method,
         headers,
-        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (err) {
       throw new ConnectionError(this.baseUrl, networkReason(err));
     }
+    if (response.ok && !isJson(response)) {
+      return new Uint8Array(await response.arrayBuffer()) as OperationResponse<Id>;
+    }
     const text = await response.text();
-    let body: unknown = null;
+    let parsed: unknown = null;
     if (text) {
       try {
-        body = JSON.parse(text);
+        parsed = JSON.parse(text);
       } catch {
-        body = null;
+        parsed = null;
       }
     }
     if (!response.ok) {
       const problem =
-        body && typeof body === 'object' && !Array.isArray(body) ? (body as ApiError['problem']) : null;
+        parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+          ? (parsed as ApiError['problem'])
+          : null;
       throw new ApiError(response.status, problem, url.pathname);
     }
-    return body as T;
+    return parsed as OperationResponse<Id>;
   }
+}
+
+/** `application/json` and `application/problem+json` (RFC 9457), with or without parameters. */
+function isJson(response: Response): boolean {
+  return /^application\/([\w.-]+\+)?json\b/i.test(response.headers.get('content-type') ?? '');
 }
 
 function networkReason(err: unknown): string {
@@ -86,6 +148,3 @@ function networkReason(err: unknown): string {
   if (e.name === 'TimeoutError') return 'TIMEOUT';
   return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
 }
-
-/** One path segment from a user-typed id, so `lgsp org show ../x` cannot reach another route. */
-export const seg = (id: string | undefined) => encodeURIComponent(id ?? '');

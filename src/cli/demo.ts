@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { ContactPoint } from '../api/contract/index.ts';
 import { ConnectionRequests } from '../control/connection-requests/index.ts';
-import { SubscriptionRequests, type WorkflowSettings } from '../control/subscription-requests.ts';
+import { SubscriptionRequests, type WorkflowSettings } from '../control/subscription-requests/index.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { newSecret } from '../core/ids.ts';
-import type { ContactPoint } from '../core/types.ts';
 import { sandboxTestCall } from '../gateway/sandbox-probe.ts';
 import { localUrl, startPlatform } from '../platform.ts';
 import type { Store } from '../store/port.ts';
@@ -38,12 +38,16 @@ function startDemoUpstream(): Promise<{ url: string; child: ChildProcess }> {
 
 /** A small OpenAPI 3 document, as a provider submits with its version (R-11). */
 function openApiOf(context: string): string {
+  const [path, parameter] = context === 'dancu' ? ['/congdan', 'soDinhDanh'] : ['/doanhnghiep', 'maSoThue'];
   return JSON.stringify({
     openapi: '3.0.3',
     info: { title: `Dịch vụ ${context} (bản demo)`, version: '1.0' },
     paths: {
-      [context === 'dancu' ? '/congdan/{soDinhDanh}' : '/doanhnghiep/{maSoThue}']: {
-        get: { responses: { '200': { description: 'Thành công' } } },
+      [`${path}/{${parameter}}`]: {
+        get: {
+          parameters: [{ name: parameter, in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'Thành công' } },
+        },
       },
     },
   });

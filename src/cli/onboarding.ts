@@ -1,4 +1,4 @@
-import type { Lifecycle } from '../control/lifecycle.ts';
+import type { Lifecycle } from '../control/lifecycle/index.ts';
 import type { Registry } from '../control/registry/index.ts';
 import { samplePath, sandboxTestCall } from '../gateway/sandbox-probe.ts';
 

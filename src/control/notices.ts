@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
+import type { NoticeKind } from '../api/contract/index.ts';
 import { newId } from '../core/ids.ts';
-import type { NoticeKind } from '../core/types.ts';
 import { enqueueNotification } from '../notify/outbox.ts';
 import type { Database } from '../store/schema.ts';
 

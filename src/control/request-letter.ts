@@ -12,7 +12,7 @@ import {
   TextRun,
   WidthType,
 } from 'docx';
-import type { Organization } from '../core/types.ts';
+import type { Organization } from '../api/contract/index.ts';
 import type { ConnectionRequest } from './connection-requests/index.ts';
 
 /**

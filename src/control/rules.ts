@@ -1,5 +1,5 @@
+import type { ResourceTemplate, VersionStatus } from '../api/contract/index.ts';
 import { LgspError } from '../core/errors.ts';
-import type { ResourceTemplate, VersionStatus } from '../core/types.ts';
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 

@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { sql } from 'kysely';
+import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '../api/contract/index.ts';
 import { msOrNull } from '../core/time.ts';
-import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '../core/types.ts';
 import type { Store } from '../store/port.ts';
 import { healthCheckOf } from './registry/services.ts';
 

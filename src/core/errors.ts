@@ -257,6 +257,12 @@ export const ERRORS = {
     titleVi: 'Thông tin kết nối đã hết hiệu lực sau khi được thay mới',
     title: 'The credential was rotated and its overlap has ended; use the new one',
   },
+  GW_INTERNAL: {
+    status: 500,
+    titleVi: 'Lỗi hệ thống tại cổng kết nối; lời gọi đã được ghi nhật ký với mã giao dịch',
+    title:
+      'The gateway failed unexpectedly; the call is recorded under its transaction id (see the server log)',
+  },
   CP_SUNSET_TOO_EARLY: {
     status: 400,
     titleVi: 'Phiên bản cũ phải được duy trì ít nhất 180 ngày',

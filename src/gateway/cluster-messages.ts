@@ -16,6 +16,8 @@ export type ToPrimary =
   | { type: 'listening'; url: string }
   | { type: 'records'; batch: TransactionRecord[] }
   | { type: 'quota'; counts: Record<string, WindowCounts> }
+  /** The worker stored a new message (PostgreSQL): the primary's deliverer pushes it without waiting for its poll. */
+  | { type: 'accepted' }
   | { type: 'stopped' };
 
 /** How often workers and primary exchange quota counts and status. */

@@ -10,6 +10,11 @@ import type { SnapshotHolder } from './snapshot-holder.ts';
 export interface GatewayWorkers {
   url: string;
   readonly workerCount: number;
+  /**
+   * Resolves once every worker has reported its quota counts after this call and the primary has passed the sums
+   * on to every worker: what any worker counted before now is known to all (for tests: an event, not a sleep).
+   */
+  quotaSynced(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -21,7 +26,13 @@ export interface GatewayWorkers {
  */
 export async function startGatewayWorkers(
   config: Config,
-  deps: { snapshots: SnapshotHolder; recorder: Recorder; logger: Logger },
+  deps: {
+    snapshots: SnapshotHolder;
+    recorder: Recorder;
+    logger: Logger;
+    /** A worker accepted an async message (it opens its own queue engine on PostgreSQL). */
+    onMessageAccepted?: () => void;
+  },
 ): Promise<GatewayWorkers> {
   const { snapshots, recorder, logger } = deps;
   if (!snapshots.currentData) throw new Error('gateway workers need a loaded snapshot');
@@ -35,6 +46,11 @@ export async function startGatewayWorkers(
 
   const quotaReports = new Map<number, Record<string, WindowCounts>>();
   const workers = new Set<Worker>();
+  /**
+   * Waiters of `quotaSynced`, each with how many more reports it needs per worker: two, because a report sent just
+   * before the call may still be unread in the pipe when the waiter starts; the second was surely sent after it.
+   */
+  let syncWaiters: Array<{ reports: Map<number, number>; resolve: () => void }> = [];
   let stopping = false;
 
   const sendTo = (w: Worker, m: ToWorker) => {
@@ -48,7 +64,14 @@ export async function startGatewayWorkers(
       w.on('message', (m: ToPrimary) => {
         if (m.type === 'ready') sendTo(w, { type: 'init', config, snapshot: snapshots.currentData! });
         else if (m.type === 'records') recorder.recordMany(m.batch);
-        else if (m.type === 'quota') quotaReports.set(w.id, m.counts);
+        else if (m.type === 'quota') {
+          quotaReports.set(w.id, m.counts);
+          for (const waiter of syncWaiters) {
+            const left = (waiter.reports.get(w.id) ?? 1) - 1;
+            if (left > 0) waiter.reports.set(w.id, left);
+            else waiter.reports.delete(w.id);
+          }
+        } else if (m.type === 'accepted') deps.onMessageAccepted?.();
         else if (m.type === 'listening') resolve(m.url);
       });
       w.on('exit', (code, signal) => {
@@ -71,10 +94,14 @@ export async function startGatewayWorkers(
     for (const w of workers) sendTo(w, { type: 'snapshot', snapshot });
   });
   const status = setInterval(() => {
+    const reported = syncWaiters.filter((waiter) => waiter.reports.size === 0);
     for (const w of workers) {
       const others = [...quotaReports].filter(([id]) => id !== w.id).map(([, r]) => r);
       sendTo(w, { type: 'status', recorderOverloaded: recorder.overloaded, quotaOthers: sumCounts(others) });
     }
+    // The status went out on the same channel as any later connection handed to a worker, so it arrives first.
+    syncWaiters = syncWaiters.filter((waiter) => !reported.includes(waiter));
+    for (const waiter of reported) waiter.resolve();
   }, SYNC_INTERVAL_MS);
   status.unref();
 
@@ -82,6 +109,11 @@ export async function startGatewayWorkers(
     url: urls[0]!,
     get workerCount() {
       return workers.size;
+    },
+    quotaSynced() {
+      return new Promise<void>((resolve) => {
+        syncWaiters.push({ reports: new Map([...workers].map((w) => [w.id, 2])), resolve });
+      });
     },
     async stop() {
       stopping = true;

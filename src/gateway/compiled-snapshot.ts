@@ -1,10 +1,18 @@
 import { type CryptoKey, importJWK, type JWK } from 'jose';
+import type { Environment } from '../api/contract/index.ts';
 import { minutesOfDay } from '../control/rules.ts';
 import type { SnapshotData } from '../control/snapshot.ts';
-import type { Environment } from '../core/types.ts';
+
+/**
+ * Routes, resources and subscription policies carry `ok: true`: a policy decision that finds one returns the object
+ * itself as its `{ ok: true }` result, so an allowed call allocates nothing for its decisions (src/gateway/policy.ts).
+ */
+interface Found {
+  readonly ok: true;
+}
 
 /** A resource template compiled for matching: literal segments, `{param}` segments, an optional final `*`. */
-export interface CompiledResource {
+export interface CompiledResource extends Found {
   method: string;
   template: string;
   segments: Array<string | null>;
@@ -18,11 +26,15 @@ export interface Upstream {
   basePath: string;
 }
 
-export interface Route {
+export interface Route extends Found {
   serviceId: string;
   context: string;
   versionId: string;
   version: string;
+  /** `/${context}/${version}`: what a call's path starts with; the rest is the resource path sent upstream. */
+  pathPrefix: string;
+  /** How many of a call's path segments (split at `/`, the empty one before the first slash included) it takes. */
+  prefixSegments: number;
   status: SnapshotData['routes'][number]['status'];
   /** `async`: POSTs are messages, stored and delivered (issue 4); `sync`: forwarded and answered. */
   mode: SnapshotData['routes'][number]['mode'];
@@ -44,7 +56,7 @@ export interface MaintenanceWindow {
   endsAtMs: number;
 }
 
-export interface SubscriptionPolicy {
+export interface SubscriptionPolicy extends Found {
   id: string;
   quotaPerMinute: number | null;
   quotaPerDay: number | null;
@@ -88,22 +100,27 @@ export function compileResource(method: string, template: string): CompiledResou
   const parts = template.split('/').slice(1);
   const rest = parts[parts.length - 1] === '*';
   const fixed = rest ? parts.slice(0, -1) : parts;
-  return { method, template, segments: fixed.map((s) => (s.startsWith('{') ? null : s)), rest };
+  return { ok: true, method, template, segments: fixed.map((s) => (s.startsWith('{') ? null : s)), rest };
 }
 
-/** The first declared template matching this method and resource path (segments after context/version). */
+/**
+ * The first declared template matching this method and resource path: `segments` from index `start` (the
+ * segments after context and version; an offset, so the caller need not copy the path's segments).
+ */
 export function matchResource(
   resources: CompiledResource[],
   method: string,
   segments: string[],
+  start = 0,
 ): CompiledResource | null {
+  const count = segments.length - start;
   for (const r of resources) {
     if (r.method !== '*' && r.method !== method) continue;
-    if (r.rest ? segments.length < r.segments.length : segments.length !== r.segments.length) continue;
+    if (r.rest ? count < r.segments.length : count !== r.segments.length) continue;
     let ok = true;
     for (let i = 0; i < r.segments.length; i++) {
       const want = r.segments[i];
-      if (want !== null && want !== segments[i]) {
+      if (want !== null && want !== segments[start + i]) {
         ok = false;
         break;
       }
@@ -135,10 +152,13 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
   const depths = new Set<number>();
   for (const r of data.routes) {
     const route: Route = {
+      ok: true,
       serviceId: r.serviceId,
       context: r.context,
       versionId: r.versionId,
       version: r.version,
+      pathPrefix: `/${r.context}/${r.version}`,
+      prefixSegments: r.context.split('/').length + 2,
       status: r.status,
       mode: r.mode,
       deliveryConcurrency: r.deliveryConcurrency,
@@ -159,6 +179,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
   const subscriptions = new Map<string, SubscriptionPolicy>();
   for (const s of data.subscriptions) {
     subscriptions.set(`${s.systemId}|${s.versionId}|${s.environment}`, {
+      ok: true,
       id: s.id,
       quotaPerMinute: s.quotaPerMinute,
       quotaPerDay: s.quotaPerDay,
@@ -217,9 +238,13 @@ export function maintenanceAt(
   serviceId: string,
   nowMs: number,
 ): MaintenanceWindow | null {
-  for (const key of [serviceId, '*']) {
-    for (const w of snapshot.maintenance.get(key) ?? [])
-      if (w.startsAtMs <= nowMs && nowMs < w.endsAtMs) return w;
-  }
+  return (
+    openWindow(snapshot.maintenance.get(serviceId), nowMs) ?? openWindow(snapshot.maintenance.get('*'), nowMs)
+  );
+}
+
+function openWindow(windows: MaintenanceWindow[] | undefined, nowMs: number): MaintenanceWindow | null {
+  if (windows === undefined) return null;
+  for (const w of windows) if (w.startsAtMs <= nowMs && nowMs < w.endsAtMs) return w;
   return null;
 }

@@ -15,6 +15,9 @@ export type QuotaDecision =
   | { allowed: true }
   | { allowed: false; retryAfterSeconds: number; period: 'minute' | 'day' };
 
+/** Shared by every allowed call: counting a call allocates nothing. */
+const ALLOWED_CALL: QuotaDecision = Object.freeze({ allowed: true });
+
 /**
  * Per-subscription call counters in fixed windows: the current minute, and the current local day (the province's
  * calendar day, so a daily quota resets at local midnight).
@@ -32,7 +35,7 @@ export class QuotaCounters {
 
   /** Counts one call if the subscription's quotas allow it. */
   take(policy: SubscriptionPolicy, nowMs: number): QuotaDecision {
-    if (policy.quotaPerMinute === null && policy.quotaPerDay === null) return { allowed: true };
+    if (policy.quotaPerMinute === null && policy.quotaPerDay === null) return ALLOWED_CALL;
     const minute = Math.floor(nowMs / MINUTE_MS);
     const localMs = nowMs + this.timezoneOffsetMs;
     const day = Math.floor(localMs / DAY_MS);
@@ -68,7 +71,7 @@ export class QuotaCounters {
     }
     c.minuteCount++;
     c.dayCount++;
-    return { allowed: true };
+    return ALLOWED_CALL;
   }
 
   /** This process's own counts, for the other workers. */

@@ -1,4 +1,4 @@
-import type { ResourceTemplate, VersionMode } from '../core/types.ts';
+import type { ResourceTemplate, VersionMode } from '../api/contract/index.ts';
 
 /**
  * A concrete path for a version's first readable resource — or, for an async version, the first that takes a POST

@@ -1,5 +1,10 @@
 import process from 'node:process';
 import { systemClock } from '../core/clock.ts';
+import type { Config } from '../core/config.ts';
+import type { Messaging } from '../messaging/messaging.ts';
+import { openMessaging } from '../messaging/open.ts';
+import { PostgresStore } from '../store/postgres-store.ts';
+import { Alerts } from '../telemetry/alerts.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import type { RecordSink, TransactionRecord } from '../telemetry/record.ts';
 import { SYNC_INTERVAL_MS, type ToPrimary, type ToWorker } from './cluster-messages.ts';
@@ -10,7 +15,9 @@ import { SnapshotHolder } from './snapshot-holder.ts';
 /**
  * A gateway worker process: serves the data plane on the port it shares with its siblings (the primary accepts
  * connections and hands them round-robin), decides from snapshots the primary pushes, and sends its transaction
- * records to the primary, which owns the store. It never opens the store itself: PGlite has one owner.
+ * records to the primary, which owns the recorder. On the embedded PGlite store it never opens the store (PGlite
+ * has one owner) and async calls answer 503 MQ_ASYNC_UNAVAILABLE; on PostgreSQL it opens its own connection and
+ * queue engine (the store's tables or NATS) and takes messages itself, and the primary delivers them.
  */
 function send(message: ToPrimary): void {
   process.send?.(message);
@@ -47,7 +54,42 @@ const snapshots = new SnapshotHolder(null, systemClock, logger);
 await snapshots.install(init.snapshot);
 const sink = new IpcRecordSink();
 const quotas = new QuotaCounters(config.timezoneOffsetMinutes * 60_000);
-const gateway = createGateway({ config, clock: systemClock, logger, snapshots, records: sink, quotas });
+
+/** This worker's own async path, on PostgreSQL only; null on PGlite. Closing it closes its connections. */
+async function openWorkerMessaging(
+  config: Config,
+): Promise<{ messaging: Messaging; close: () => Promise<void> } | null> {
+  if (!config.databaseUrl) return null;
+  // A few connections are enough: the worker's store work is intake, status and the pull inbox.
+  const store = await PostgresStore.open(config.databaseUrl, 4);
+  try {
+    const alerts = new Alerts(store, systemClock, config.alerts, logger);
+    const messaging = await openMessaging({ config, store, clock: systemClock, logger, alerts });
+    return {
+      messaging,
+      close: async () => {
+        await messaging.queue.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+const asyncPath = await openWorkerMessaging(config);
+const gateway = createGateway({
+  config,
+  clock: systemClock,
+  logger,
+  snapshots,
+  records: sink,
+  quotas,
+  ...(asyncPath
+    ? { messaging: asyncPath.messaging, onMessageAccepted: () => send({ type: 'accepted' }) }
+    : {}),
+});
 
 const sync = setInterval(() => {
   sink.flush();
@@ -60,6 +102,7 @@ async function stop(): Promise<void> {
   stopping = true;
   clearInterval(sync);
   await gateway.close();
+  await asyncPath?.close();
   sink.flush();
   send({ type: 'stopped' });
   process.disconnect?.();

@@ -2,12 +2,17 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
+import { ENVIRONMENTS } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import { SequentialIds } from '../core/ids.ts';
-import { ENVIRONMENTS } from '../core/types.ts';
 import type { TransactionLeg } from '../store/schema.ts';
-import type { RecordSink, TransactionRecord } from '../telemetry/record.ts';
+import {
+  newTransactionRecord,
+  noteService,
+  type RecordSink,
+  type TransactionRecord,
+} from '../telemetry/record.ts';
 import type { Destination, Destinations, Messaging } from './messaging.ts';
 import type { Claim, MessageMeta } from './port.ts';
 
@@ -259,32 +264,11 @@ export function messageLegRecord(
   destinations: Destinations,
   nowMs: number,
 ): TransactionRecord {
-  return {
-    id: ids.next('txn', nowMs),
-    consumerSystemId: meta.sourceSystemId,
-    consumerOrgCode: destinations.systems.get(meta.sourceSystemId)?.organizationCode ?? null,
-    credentialId: null,
-    providerSystemId: route.providerSystemId,
-    providerOrgCode: route.providerOrgCode,
-    serviceId: route.serviceId,
-    serviceContext: route.context,
-    versionId: route.versionId,
-    version: route.version,
-    environment: meta.environment,
-    method: 'POST',
-    resourceTemplate: '',
-    providerStatus: null,
-    consumerStatus: 0,
-    errorCode: null,
-    requestBytes: 0,
-    responseBytes: 0,
-    requestSha256: null,
-    responseSha256: null,
-    requestInAt: nowMs,
-    requestOutAt: null,
-    responseInAt: null,
-    responseOutAt: nowMs,
-    leg,
-    messageId: meta.id,
-  };
+  const rec = newTransactionRecord(ids.next('txn', nowMs), 'POST', '', leg, nowMs);
+  rec.consumerSystemId = meta.sourceSystemId;
+  rec.consumerOrgCode = destinations.systems.get(meta.sourceSystemId)?.organizationCode ?? null;
+  noteService(rec, route);
+  rec.environment = meta.environment;
+  rec.messageId = meta.id;
+  return rec;
 }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Environment } from '../core/types.ts';
+import type { Environment } from '../api/contract/index.ts';
 
 /**
  * Asynchronous store-and-forward (issue 4, R-02, R-06, R-22, R-23): a source system hands the LGSP a message for

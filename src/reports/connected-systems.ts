@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
+import type { InformationSystem } from '../api/contract/index.ts';
 import type { Registry } from '../control/registry/index.ts';
 import { type Instant, isoOrNull, msOrNull } from '../core/time.ts';
-import type { InformationSystem } from '../core/types.ts';
 import type { Store } from '../store/port.ts';
 import { rollupWatermark } from '../telemetry/rollups.ts';
 import { PROVIDER_FAILED } from '../telemetry/transactions.ts';

@@ -2,6 +2,8 @@ import { LgspError } from '../core/errors.ts';
 import { isoOf } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
 import type { TransactionLeg } from '../store/schema.ts';
+import { csvFile } from './csv.ts';
+import { type FileForm, type PartyEntry, parsePartyFile } from './party-file.ts';
 
 /**
  * Reconciliation (R-23): a party — one connected system, or every system of one organization — uploads its own
@@ -55,23 +57,10 @@ export interface PlatformEntry {
   status: number | null;
 }
 
-/** One line of the party's file. */
-export interface PartyEntry {
-  /** 1-based line number in the file (the header is line 1). */
-  line: number;
-  transactionId?: string;
-  time?: string;
-  service?: string;
-  /** null: the party gave no status, so none is compared. */
-  status: number | null;
-}
-
 export interface Pair {
   platform: PlatformEntry;
   party: PartyEntry;
 }
-
-export type FileForm = 'transactionId' | 'timeService';
 
 export interface Reconciliation {
   party: Party;
@@ -97,224 +86,11 @@ export interface Reconciliation {
   statusMismatch: Pair[];
 }
 
-/** Bounds on the party's file: beyond them the file is refused whole (RP_RECONCILIATION_FILE_TOO_LARGE). */
-export const MAX_FILE_LINES = 1_000_000;
-export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 /** Bound on the platform's side: a period holding more of the party's records must be split. */
 export const MAX_PLATFORM_RECORDS = 2_000_000;
 export const DEFAULT_TOLERANCE_MS = 2000;
 export const MAX_TOLERANCE_MS = 300_000;
-/** How many malformed lines one problem names at most. */
-const MAX_REPORTED_LINE_ERRORS = 20;
 const PAGE = 10_000;
-
-// ── The party's file ──────────────────────────────────────────────────────────────────────────────────────
-
-/** Header names accepted for each column, Vietnamese first; compared as `headerName` makes them. */
-const COLUMNS = {
-  transactionId: ['ma_giao_dich', 'transactionid', 'transaction_id', 'x_lgsp_transaction_id'],
-  time: ['thoi_gian', 'thoi_diem', 'time', 'timestamp'],
-  service: ['dich_vu', 'service'],
-  status: ['trang_thai', 'ma_trang_thai', 'status', 'http_status'],
-} as const;
-
-const ID_RE = /^[A-Za-z0-9_.:-]{1,100}$/;
-const SERVICE_RE = /^[^/\s,]{1,100}\/[^/\s,]{1,50}$/;
-/** ISO-8601 date-time with seconds and an explicit zone (Z or ±hh:mm): a party's local time is not guessed. */
-const TIME_RE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/i;
-
-export interface LineError {
-  line: number;
-  message: string;
-}
-
-/** One CSV line (RFC 4180 quoting, no line breaks inside a field) → fields; null when the quoting is broken. */
-function splitCsvLine(text: string): string[] | null {
-  const out: string[] = [];
-  let i = 0;
-  for (;;) {
-    if (text[i] === '"') {
-      let value = '';
-      i++;
-      for (;;) {
-        const q = text.indexOf('"', i);
-        if (q === -1) return null;
-        value += text.slice(i, q);
-        if (text[q + 1] === '"') {
-          value += '"';
-          i = q + 2;
-          continue;
-        }
-        i = q + 1;
-        break;
-      }
-      out.push(value);
-      if (i === text.length) return out;
-      if (text[i] !== ',') return null;
-      i++;
-    } else {
-      const c = text.indexOf(',', i);
-      const value = c === -1 ? text.slice(i) : text.slice(i, c);
-      if (value.includes('"')) return null;
-      out.push(value.trim());
-      if (c === -1) return out;
-      i = c + 1;
-    }
-  }
-}
-
-/** `Mã giao dịch`, `ma-giao-dich` and `MA_GIAO_DICH` are one name: lower case, no diacritics, `_` for gaps. */
-const cell = (fields: string[], col: number) => (col === -1 ? '' : (fields[col] ?? '').trim());
-/** Already the canonical form (what the platform itself writes): kept as it is, no Date round trip. */
-const CANONICAL_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-const headerName = (s: string) =>
-  s
-    .trim()
-    .toLowerCase()
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replaceAll('đ', 'd')
-    .replace(/[\s-]+/g, '_');
-
-function invalid(errors: LineError[], total: number): never {
-  const shown = errors.slice(0, MAX_REPORTED_LINE_ERRORS);
-  const more = total > shown.length ? ` (+${total - shown.length})` : '';
-  throw new LgspError(
-    'RP_RECONCILIATION_FILE_INVALID',
-    `${shown.map((e) => `dòng / line ${e.line}: ${e.message}`).join('; ')}${more}`,
-    { lines: shown },
-  );
-}
-
-/**
- * Reads the party's file, all or nothing: any malformed line refuses the whole file (400
- * RP_RECONCILIATION_FILE_INVALID, naming up to 20 lines). The header line decides the form: a
- * `ma_giao_dich`/`transactionId` column → by transaction id; otherwise `thoi_gian`/`time` and
- * `dich_vu`/`service` → by time and service. `trang_thai`/`status` is optional in both (empty: not compared);
- * other columns are ignored. Blank lines are skipped; a UTF-8 BOM is allowed.
- */
-export function parsePartyFile(
-  csv: string,
-  period?: { fromMs: number; toMs: number; toleranceMs: number },
-): { form: FileForm; entries: PartyEntry[] } {
-  if (Buffer.byteLength(csv, 'utf8') > MAX_FILE_BYTES) {
-    throw new LgspError('RP_RECONCILIATION_FILE_TOO_LARGE', `> ${MAX_FILE_BYTES} bytes`);
-  }
-  const lines = csv.replace(/^\uFEFF/, '').split(/\r?\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  if (lines.length - 1 > MAX_FILE_LINES) {
-    throw new LgspError('RP_RECONCILIATION_FILE_TOO_LARGE', `> ${MAX_FILE_LINES} dòng / lines`);
-  }
-  const header = lines.length > 0 ? splitCsvLine(lines[0]!) : null;
-  if (!header || header.every((h) => h.trim() === '')) {
-    invalid([{ line: 1, message: 'thiếu dòng tiêu đề / no header line' }], 1);
-  }
-  const names = header.map(headerName);
-  const find = (aliases: readonly string[]) => names.findIndex((n) => aliases.includes(n));
-  const idCol = find(COLUMNS.transactionId);
-  const timeCol = find(COLUMNS.time);
-  const serviceCol = find(COLUMNS.service);
-  const statusCol = find(COLUMNS.status);
-  let form: FileForm;
-  if (idCol !== -1) form = 'transactionId';
-  else if (timeCol !== -1 && serviceCol !== -1) form = 'timeService';
-  else {
-    invalid(
-      [
-        {
-          line: 1,
-          message:
-            'tiêu đề cần cột ma_giao_dich, hoặc thoi_gian và dich_vu / the header needs a transactionId ' +
-            'column, or time and service columns',
-        },
-      ],
-      1,
-    );
-  }
-
-  const entries: PartyEntry[] = [];
-  const errors: LineError[] = [];
-  let errorCount = 0;
-  const fail = (line: number, message: string) => {
-    errorCount++;
-    if (errors.length < MAX_REPORTED_LINE_ERRORS) errors.push({ line, message });
-  };
-  const seenIds = new Map<string, number>();
-  for (let i = 1; i < lines.length; i++) {
-    const line = i + 1;
-    const text = lines[i]!;
-    if (text.trim() === '') continue;
-    const fields = splitCsvLine(text);
-    if (!fields) {
-      fail(line, 'dấu ngoặc kép không hợp lệ / broken quoting');
-      continue;
-    }
-    if (fields.length > names.length) {
-      fail(line, `${fields.length} cột, tiêu đề có ${names.length} / more fields than the header`);
-      continue;
-    }
-    const at = (col: number) => cell(fields, col);
-    let status: number | null = null;
-    const rawStatus = at(statusCol);
-    if (rawStatus !== '') {
-      if (!/^[1-5][0-9][0-9]$/.test(rawStatus)) {
-        fail(line, `trạng thái không phải mã HTTP / status is not an HTTP status: ${rawStatus.slice(0, 20)}`);
-        continue;
-      }
-      status = Number(rawStatus);
-    }
-    if (form === 'transactionId') {
-      const id = at(idCol);
-      if (!ID_RE.test(id)) {
-        fail(
-          line,
-          `mã giao dịch không hợp lệ / not a transaction id: ${id.slice(0, 40) || '(trống / empty)'}`,
-        );
-        continue;
-      }
-      const first = seenIds.get(id);
-      if (first !== undefined) {
-        fail(line, `mã giao dịch trùng với dòng ${first} / duplicate of line ${first}`);
-        continue;
-      }
-      seenIds.set(id, line);
-      entries.push({ line, transactionId: id, status });
-    } else {
-      const time = at(timeCol);
-      const service = at(serviceCol);
-      const ms = TIME_RE.test(time)
-        ? Date.parse(time[10] === ' ' ? `${time.slice(0, 10)}T${time.slice(11)}` : time)
-        : Number.NaN;
-      if (Number.isNaN(ms)) {
-        fail(
-          line,
-          `thời gian không theo ISO-8601 có múi giờ / not an ISO-8601 time with a zone: ${time.slice(0, 40)}`,
-        );
-        continue;
-      }
-      if (period && (ms < period.fromMs - period.toleranceMs || ms >= period.toMs + period.toleranceMs)) {
-        fail(line, `thời gian ngoài kỳ đối soát / time outside the period: ${time}`);
-        continue;
-      }
-      if (!SERVICE_RE.test(service)) {
-        fail(
-          line,
-          `dịch vụ cần dạng context/version / service must be context/version: ${service.slice(0, 40)}`,
-        );
-        continue;
-      }
-      entries.push({
-        line,
-        time: CANONICAL_TIME_RE.test(time) ? time : new Date(ms).toISOString(),
-        service,
-        status,
-      });
-    }
-  }
-  if (errorCount > 0) invalid(errors, errorCount);
-  return { form, entries };
-}
 
 // ── The platform's view ───────────────────────────────────────────────────────────────────────────────────
 
@@ -630,11 +406,6 @@ export async function reconcile(store: Store, input: ReconcileInput): Promise<Re
 
 // ── Export ────────────────────────────────────────────────────────────────────────────────────────────────
 
-const csvField = (v: string | number | null | undefined) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-};
-
 export const DIFFERENCE_HEADINGS = [
   'Loại chênh lệch / Difference',
   'Mã giao dịch LGSP / Platform transaction id',
@@ -661,27 +432,25 @@ export const DIFFERENCE_KINDS = {
 export function differencesCsv(
   r: Pick<Reconciliation, 'missingOnParty' | 'missingOnPlatform' | 'statusMismatch'>,
 ) {
-  const row = (kind: keyof typeof DIFFERENCE_KINDS, p: PlatformEntry | null, e: PartyEntry | null) =>
-    [
-      DIFFERENCE_KINDS[kind],
-      p?.id,
-      p?.messageId,
-      p?.leg,
-      p?.side,
-      p?.time,
-      p?.service,
-      p?.status,
-      e?.line,
-      e?.transactionId,
-      e?.time,
-      e?.service,
-      e?.status,
-    ]
-      .map(csvField)
-      .join(',');
-  const lines = [DIFFERENCE_HEADINGS.map(csvField).join(',')];
-  for (const p of r.missingOnParty) lines.push(row('missingOnParty', p, null));
-  for (const e of r.missingOnPlatform) lines.push(row('missingOnPlatform', null, e));
-  for (const m of r.statusMismatch) lines.push(row('statusMismatch', m.platform, m.party));
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+  const row = (kind: keyof typeof DIFFERENCE_KINDS, p: PlatformEntry | null, e: PartyEntry | null) => [
+    DIFFERENCE_KINDS[kind],
+    p?.id,
+    p?.messageId,
+    p?.leg,
+    p?.side,
+    p?.time,
+    p?.service,
+    p?.status,
+    e?.line,
+    e?.transactionId,
+    e?.time,
+    e?.service,
+    e?.status,
+  ];
+  return csvFile([
+    DIFFERENCE_HEADINGS,
+    ...r.missingOnParty.map((p) => row('missingOnParty', p, null)),
+    ...r.missingOnPlatform.map((e) => row('missingOnPlatform', null, e)),
+    ...r.statusMismatch.map((m) => row('statusMismatch', m.platform, m.party)),
+  ]);
 }

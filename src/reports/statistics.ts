@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { type PartyRole, STATISTICS_DIMENSIONS, type StatisticsDimension } from '../api/contract/reports.ts';
 import { LgspError } from '../core/errors.ts';
 import type { Store } from '../store/port.ts';
 import {
@@ -11,6 +12,7 @@ import {
   percentileFromBuckets,
   rollupWatermark,
 } from '../telemetry/rollups.ts';
+import { csvFile } from './csv.ts';
 
 /**
  * Statistics and reports of the activity between systems (R-07; issue 5): counts, success rate, latency and
@@ -39,23 +41,9 @@ import {
  * the consumer or the provider.
  */
 
-export const STATISTICS_DIMENSIONS = [
-  'consumerOrganization',
-  'providerOrganization',
-  'consumerSystem',
-  'providerSystem',
-  'service',
-  'version',
-  'environment',
-  'leg',
-  'statusClass',
-  'hour',
-  'day',
-  'month',
-] as const;
-export type StatisticsDimension = (typeof STATISTICS_DIMENSIONS)[number];
-
-export type StatisticsRole = 'consumer' | 'provider' | 'any';
+// The dimensions and sides are the API's (its query validates them); the list is written once, in the contract.
+export { STATISTICS_DIMENSIONS, type StatisticsDimension };
+export type StatisticsRole = PartyRole;
 
 export interface StatisticsFilters {
   organizationCode?: string;
@@ -500,19 +488,12 @@ function header(s: Statistics): string[] {
   return [...s.groupBy.map((d) => DIMENSION_HEADINGS[d]), ...MEASURES.map((k) => MEASURE_HEADINGS[k])];
 }
 
-function csvField(v: string | number | null): string {
-  if (v === null) return '';
-  const text = String(v);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 /**
  * CSV, UTF-8 with a byte-order mark (Excel opens Vietnamese text right), CRLF: the heading row first, one row per
  * group, then the totals row. The period is in the file name and the JSON, not in the file, so it parses as is.
  */
 export function statisticsCsv(s: Statistics): string {
-  const lines = [header(s), ...bodyRows(s)];
-  return `\uFEFF${lines.map((l) => l.map(csvField).join(',')).join('\r\n')}\r\n`;
+  return csvFile([header(s), ...bodyRows(s)]);
 }
 
 /** One row per group, then the totals (without groups: the totals only). */

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
+import { ENVIRONMENTS, type Environment } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
-import { ENVIRONMENTS, type Environment } from '../core/types.ts';
 import { deadlineOf } from '../core/working-days.ts';
 import type { Store } from '../store/port.ts';
 import type { AlertInput, Alerts } from './alerts.ts';

@@ -1,4 +1,4 @@
-import type { Environment } from '../core/types.ts';
+import type { Environment } from '../api/contract/index.ts';
 import type { TransactionLeg } from '../store/schema.ts';
 
 /**
@@ -49,4 +49,66 @@ export interface RecordSink {
 /** Sees every record the recorder takes (the Prometheus counters, src/telemetry/metrics.ts); must be cheap. */
 export interface TransactionObserver {
   observe(txn: TransactionRecord): void;
+}
+
+/**
+ * The one way to start a transaction record (R-06, R-20): every field present — so every record has one shape —
+ * with nothing known yet but its id, method, template, leg and the time the request came in. The gateway and the
+ * message deliverer fill in the rest as the transaction goes on; `responseOutAt` is moved when it ends.
+ */
+export function newTransactionRecord(
+  id: string,
+  method: string,
+  resourceTemplate: string,
+  leg: TransactionLeg,
+  nowMs: number,
+): TransactionRecord {
+  return {
+    id,
+    consumerSystemId: null,
+    consumerOrgCode: null,
+    credentialId: null,
+    providerSystemId: null,
+    providerOrgCode: null,
+    serviceId: null,
+    serviceContext: null,
+    versionId: null,
+    version: null,
+    environment: null,
+    method,
+    resourceTemplate,
+    providerStatus: null,
+    consumerStatus: 0,
+    errorCode: null,
+    requestBytes: 0,
+    responseBytes: 0,
+    requestSha256: null,
+    responseSha256: null,
+    requestInAt: nowMs,
+    requestOutAt: null,
+    responseInAt: null,
+    responseOutAt: nowMs,
+    leg,
+    messageId: null,
+  };
+}
+
+/** Names on a record the service version a transaction went to and its provider (a route, or a message's destination). */
+export function noteService(
+  rec: TransactionRecord,
+  service: {
+    serviceId: string;
+    context: string;
+    versionId: string;
+    version: string;
+    providerSystemId: string;
+    providerOrgCode: string;
+  },
+): void {
+  rec.serviceId = service.serviceId;
+  rec.serviceContext = service.context;
+  rec.versionId = service.versionId;
+  rec.version = service.version;
+  rec.providerSystemId = service.providerSystemId;
+  rec.providerOrgCode = service.providerOrgCode;
 }

@@ -1,11 +1,13 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createAdminApi } from '../../src/api/server.ts';
 import { Accounts } from '../../src/control/accounts.ts';
-import { Lifecycle } from '../../src/control/lifecycle.ts';
+import { Lifecycle } from '../../src/control/lifecycle/index.ts';
 import { Registry } from '../../src/control/registry/index.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { type Config, loadConfig } from '../../src/core/config.ts';
+import { requestWorkflows } from '../../src/platform.ts';
 import type { Store } from '../../src/store/port.ts';
+import { Alerts } from '../../src/telemetry/alerts.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { openTestStore } from './stores.ts';
 
@@ -64,6 +66,8 @@ export async function openAdminHarness(
     registry,
     lifecycle,
     accounts,
+    ...requestWorkflows(store, registry, clock, config),
+    alerts: new Alerts(store, clock, config.alerts, silentLogger()),
     logger: silentLogger(),
     clock,
     health: () => ({ status: 'ok', revision: 1 }),

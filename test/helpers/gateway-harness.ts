@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { Lifecycle } from '../../src/control/lifecycle.ts';
+import { Lifecycle } from '../../src/control/lifecycle/index.ts';
 import { Registry } from '../../src/control/registry/index.ts';
 import { ensureSigningKey, storeSnapshotSource } from '../../src/control/snapshot.ts';
 import type { Clock } from '../../src/core/clock.ts';

@@ -1,6 +1,6 @@
+import type { TechnicalDescription } from '../../src/api/contract/index.ts';
 import * as onboarding from '../../src/cli/onboarding.ts';
 import type { Registry } from '../../src/control/registry/index.ts';
-import type { TechnicalDescription } from '../../src/core/types.ts';
 
 export type OnboardingEnv = onboarding.OnboardingEnv;
 

@@ -1,56 +1,52 @@
 import type { FastifyInstance } from 'fastify';
-import { Alerts } from '../../telemetry/alerts.ts';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { AlertEventSchema, AlertQuery, AlertResolve, AlertSchema, IdParams, ListOf } from '../schemas.ts';
-import { overseers, readProblems, reviewers, TAGS, writeProblems } from './common.ts';
+import { overseers, readProblems, reviewers, route, TAGS, writeProblems } from './common.ts';
 
 /**
  * Operator alerts (R-06, R-22): what keeps data from flowing — for now dead-lettered async messages — newest
  * first. Read by the operator's staff and auditors; an agency learns of its own messages by webhook.
  */
-export async function alertRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  const alerts = new Alerts(deps.store, deps.clock, deps.config.alerts, deps.logger);
-  app.get<{ Querystring: AlertQuery }>(
-    '/alerts',
+export async function alertRoutes(app: FastifyInstance, { alerts }: AdminDeps): Promise<void> {
+  route(
+    app,
+    'listAlerts',
     {
       onRequest: overseers,
       schema: {
         tags: [TAGS.alerts],
         summary: 'Cảnh báo vận hành / Operator alerts',
         description: 'Mới nhất trước. / Newest first.',
-        querystring: AlertQuery,
-        response: { 200: ListOf(AlertSchema), ...readProblems },
+        response: readProblems,
       },
     },
     async (request) => ({ items: await alerts.list(request.query) }),
   );
 
-  app.get<{ Params: { id: string } }>(
-    '/alerts/:id/events',
+  route(
+    app,
+    'listAlertEvents',
     {
       onRequest: overseers,
       schema: {
         tags: [TAGS.alerts],
         summary: "Lịch sử trạng thái của cảnh báo / An alert's state history",
-        params: IdParams,
-        response: { 200: ListOf(AlertEventSchema), ...readProblems },
+        response: readProblems,
       },
     },
     async (request) => ({ items: await alerts.history(request.params.id) }),
   );
 
   // An event-type alert (a dead letter) has no condition that clears by itself: an operator closes it, saying how.
-  app.post<{ Params: { id: string }; Body: { note: string } }>(
-    '/alerts/:id/resolve',
+  route(
+    app,
+    'resolveAlert',
     {
       onRequest: reviewers,
       schema: {
         tags: [TAGS.alerts],
         summary: 'Đóng cảnh báo, ghi cách xử lý / Resolve an alert, saying how',
-        params: IdParams,
-        body: AlertResolve,
-        response: { 200: AlertSchema, ...writeProblems },
+        response: writeProblems,
       },
     },
     async (request) => {

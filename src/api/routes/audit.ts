@@ -1,32 +1,32 @@
 import type { FastifyInstance } from 'fastify';
 import { verifyAuditChain } from '../../control/audit-verify.ts';
 import type { AdminDeps } from '../deps.ts';
-import { AuditChainResultSchema, AuditEventSchema, AuditQuery, ListOf } from '../schemas.ts';
-import { overseers, readProblems, TAGS } from './common.ts';
+import { overseers, readProblems, route, TAGS } from './common.ts';
 
 /**
  * The audit trail of control-plane changes, each with the config revision it produced (R-20): read by the
  * operator's staff and auditors, never by agency users (it names every organization's objects).
  */
 export async function auditRoutes(app: FastifyInstance, { registry, store }: AdminDeps): Promise<void> {
-  app.get<{ Querystring: AuditQuery }>(
-    '/audit-events',
+  route(
+    app,
+    'listAuditEvents',
     {
       onRequest: overseers,
       schema: {
         tags: [TAGS.audit],
         summary: 'Nhật ký thay đổi cấu hình / Audit events',
         description: 'Mới nhất trước. / Newest first.',
-        querystring: AuditQuery,
-        response: { 200: ListOf(AuditEventSchema), ...readProblems },
+        response: readProblems,
       },
     },
     async (request) => ({ items: await registry.listAuditEvents(request.query) }),
   );
 
   // The same check as `lgsp audit verify`, for a running platform; a broken chain is a finding, not an error.
-  app.get(
-    '/audit-events/verify',
+  route(
+    app,
+    'verifyAuditChain',
     {
       onRequest: overseers,
       schema: {
@@ -35,7 +35,7 @@ export async function auditRoutes(app: FastifyInstance, { registry, store }: Adm
         description:
           'Tính lại mã băm của mọi sự kiện theo thứ tự; báo chỗ hỏng đầu tiên (sửa, xoá, chèn). / ' +
           'Recomputes every event hash in order; reports the first break (changed, deleted or inserted events).',
-        response: { 200: AuditChainResultSchema, ...readProblems },
+        response: readProblems,
       },
     },
     async () => verifyAuditChain(store),

@@ -1,23 +1,21 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { problemResponses } from '../problems.ts';
-import { LoginBody, SessionSchema, UserSchema } from '../schemas.ts';
-import { readProblems, TAGS } from './common.ts';
+import { readProblems, route, TAGS } from './common.ts';
 
 /** Public: signing in. Wrong name and wrong password answer alike, so names cannot be probed. */
 export async function loginRoutes(app: FastifyInstance, { accounts }: AdminDeps): Promise<void> {
-  app.post<{ Body: LoginBody }>(
-    '/auth/login',
+  route(
+    app,
+    'login',
     {
       schema: {
         tags: [TAGS.auth],
         summary: 'Đăng nhập / Sign in',
         description: 'Trả về bearer token cho các lời gọi khác. / Returns the bearer token for other calls.',
         security: [],
-        body: LoginBody,
-        response: { 200: SessionSchema, ...problemResponses(400, 401, 413, 415, 500) },
+        response: { ...problemResponses(400, 401, 413, 415, 500) },
       },
     },
     async (request, reply) => {
@@ -29,17 +27,15 @@ export async function loginRoutes(app: FastifyInstance, { accounts }: AdminDeps)
 
 /** Protected: the current session. Any signed-in role may read itself and sign out. */
 export async function sessionRoutes(app: FastifyInstance, { accounts }: AdminDeps): Promise<void> {
-  app.post(
-    '/auth/logout',
+  route(
+    app,
+    'logout',
     {
       schema: {
         tags: [TAGS.auth],
         summary: 'Đăng xuất / Sign out',
         description: 'Kết thúc phiên của token này. / Ends the session of this token.',
-        response: {
-          204: Type.Null({ description: 'Đã đăng xuất / signed out' }),
-          ...problemResponses(401, 500),
-        },
+        response: { ...problemResponses(401, 500) },
       },
     },
     async (request, reply) => {
@@ -48,13 +44,14 @@ export async function sessionRoutes(app: FastifyInstance, { accounts }: AdminDep
     },
   );
 
-  app.get(
-    '/me',
+  route(
+    app,
+    'getCurrentUser',
     {
       schema: {
         tags: [TAGS.auth],
         summary: 'Người dùng hiện tại / Current user',
-        response: { 200: UserSchema, ...readProblems },
+        response: readProblems,
       },
     },
     async (request) => currentUser(request),

@@ -1,4 +1,22 @@
+import type {
+  FastifyInstance,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+  RouteHandlerMethod,
+  RouteShorthandOptions,
+} from 'fastify';
 import { requireRole } from '../auth.ts';
+import {
+  OPERATION_SCHEMAS,
+  type OperationBody,
+  type OperationParams,
+  type OperationQuery,
+  type OperationSchemas,
+} from '../contract/operation-schemas.ts';
+import { OPERATIONS, type OperationId } from '../contract/operations.ts';
 import { problemResponses } from '../problems.ts';
 
 /** Tags group the OpenAPI operations; Vietnamese first, as the console shows them. */
@@ -36,3 +54,60 @@ export const agencyOrOperator = requireRole('operator_admin', 'agency');
 export const readProblems = problemResponses(400, 401, 403, 500);
 /** …and those of a route that takes a JSON body. */
 export const writeProblems = problemResponses(400, 401, 403, 413, 415, 500);
+
+/** The request types of one operation's route, from its contract. */
+export interface OperationRoute<Id extends OperationId> extends RouteGenericInterface {
+  Params: OperationParams<Id>;
+  Querystring: OperationQuery<Id>;
+  Body: OperationBody<Id>;
+}
+
+/** What a route file writes about an operation: how it is shown, and the problems it can answer. */
+export interface OperationDoc {
+  tags: string[];
+  summary: string;
+  description?: string;
+  /** `[]` for an operation readable without login. */
+  security?: unknown[];
+  /** The problems (RFC 9457) this operation answers; its other responses come from the contract. */
+  response?: Record<number, unknown>;
+}
+
+/**
+ * Registers one operation of the contract: its method, path and schemas come from the contract
+ * (`contract/operations.ts`, `contract/operation-schemas.ts`), and its `operationId` goes into the OpenAPI
+ * document, so none of them is written a second time in a route file. The route adds what is behaviour: who may
+ * call it, its handler, and the problems it can answer.
+ */
+export function route<Id extends OperationId>(
+  app: FastifyInstance,
+  operationId: Id,
+  options: RouteShorthandOptions<
+    RawServerDefault,
+    RawRequestDefaultExpression,
+    RawReplyDefaultExpression,
+    OperationRoute<Id>
+  > & { schema: OperationDoc },
+  handler: RouteHandlerMethod<
+    RawServerDefault,
+    RawRequestDefaultExpression,
+    RawReplyDefaultExpression,
+    OperationRoute<Id>
+  >,
+): void {
+  const { method, path } = OPERATIONS[operationId];
+  const { response, ...parts }: OperationSchemas = OPERATION_SCHEMAS[operationId];
+  const schema = { ...parts, ...options.schema, response: { ...response, ...options.schema.response } };
+  app.route<OperationRoute<Id>>({
+    ...options,
+    method,
+    url: path,
+    schema: { ...schema, operationId },
+    handler,
+  });
+}
+
+/** A bare POST (no body at all) to an action that takes options means "no options". */
+export const emptyBodyIsObject = async (request: FastifyRequest) => {
+  request.body ??= {};
+};

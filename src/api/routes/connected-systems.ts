@@ -8,15 +8,7 @@ import { currentUser, organizationScope } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
-import {
-  ConnectedSystemsQuery,
-  IdParams,
-  ListOf,
-  SystemConnectionDetailSchema,
-  SystemConnectionQuery,
-  SystemConnectionSchema,
-} from '../schemas.ts';
-import { anyRole, readProblems, TAGS } from './common.ts';
+import { anyRole, readProblems, route, TAGS } from './common.ts';
 
 /**
  * Connected systems (R-07): first and last connection, last successful send and receive, state and daily traffic
@@ -30,8 +22,9 @@ export async function connectedSystemRoutes(
   const tags = [TAGS.systems];
   const ownsSystem = new Ownership(registry).owns((request, o) => o.ofSystem(paramId(request)));
 
-  app.get<{ Querystring: ConnectedSystemsQuery }>(
-    '/connected-systems',
+  route(
+    app,
+    'listConnectedSystems',
     {
       onRequest: anyRole,
       schema: {
@@ -41,8 +34,7 @@ export async function connectedSystemRoutes(
           'Lần kết nối đầu, cuối, lần gửi và nhận thành công cuối, trạng thái (active, idle, failing, never). ' +
           'Người dùng của cơ quan chỉ thấy hệ thống của cơ quan mình. / First and last connection, last ' +
           'successful send and receive, state. An agency user sees only its own organization’s systems.',
-        querystring: ConnectedSystemsQuery,
-        response: { 200: ListOf(SystemConnectionSchema), ...readProblems },
+        response: readProblems,
       },
     },
     async (request) => {
@@ -60,8 +52,9 @@ export async function connectedSystemRoutes(
     },
   );
 
-  app.get<{ Params: IdParams; Querystring: SystemConnectionQuery }>(
-    '/systems/:id/connection',
+  route(
+    app,
+    'getSystemConnection',
     {
       onRequest: anyRole,
       preHandler: ownsSystem,
@@ -72,9 +65,7 @@ export async function connectedSystemRoutes(
           'Như trong danh sách, thêm lưu lượng theo ngày (UTC) từ số liệu tổng hợp theo giờ: số lời gọi, số lỗi ' +
           'khi là bên khai thác và khi là bên cung cấp. / As in the list, with daily traffic (UTC) from the ' +
           'hourly rollups: calls and errors as consumer and as provider.',
-        params: IdParams,
-        querystring: SystemConnectionQuery,
-        response: { 200: SystemConnectionDetailSchema, ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => {

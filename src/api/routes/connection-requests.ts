@@ -1,23 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ConnectionRequests } from '../../control/connection-requests/index.ts';
 import { renderConnectionRequestLetter } from '../../control/request-letter.ts';
 import { LgspError } from '../../core/errors.ts';
 import { assertOwnOrganization, currentUser, organizationScope } from '../auth.ts';
+import { DOCX_MEDIA_TYPE, type IdParams } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { problemResponses } from '../problems.ts';
-import {
-  ConnectionRequestApprovalSchema,
-  ConnectionRequestApprove,
-  ConnectionRequestCreate,
-  ConnectionRequestQuery,
-  ConnectionRequestReject,
-  ConnectionRequestSchema,
-  IdParams,
-  ListOf,
-} from '../schemas.ts';
-import { agencyOrOperator, anyRole, readProblems, reviewers, TAGS, writeProblems } from './common.ts';
-
-export const DOCX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+import { agencyOrOperator, anyRole, readProblems, reviewers, route, TAGS, writeProblems } from './common.ts';
 
 /**
  * Connection requests (R-08): an organization applies with the Appendix's form to connect a system; the
@@ -25,8 +13,7 @@ export const DOCX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.wo
  * generated from the Appendix template as .docx, for the agency to sign and send.
  */
 export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  const { registry, store } = deps;
-  const requests = new ConnectionRequests(store, registry);
+  const { registry, connectionRequests: requests } = deps;
   const tags = [TAGS.connectionRequests];
 
   /** The request named by `:id`, refused (403) to an agency user of another organization. */
@@ -36,8 +23,9 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
     return found;
   }
 
-  app.post<{ Body: ConnectionRequestCreate }>(
-    '/connection-requests',
+  route(
+    app,
+    'createConnectionRequest',
     {
       onRequest: agencyOrOperator,
       schema: {
@@ -48,8 +36,7 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
           'quan chỉ gửi cho cơ quan mình; quản trị viên Sở TT&TT có thể gửi thay. / The Appendix form: purpose, ' +
           'scope of use, contact point, other proposals. An agency user applies for its own organization; an ' +
           'operator administrator may apply on its behalf.',
-        body: ConnectionRequestCreate,
-        response: { 201: ConnectionRequestSchema, ...writeProblems, ...problemResponses(404) },
+        response: { ...writeProblems, ...problemResponses(404) },
       },
     },
     async (request, reply) => {
@@ -72,8 +59,9 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
     },
   );
 
-  app.get<{ Querystring: ConnectionRequestQuery }>(
-    '/connection-requests',
+  route(
+    app,
+    'listConnectionRequests',
     {
       onRequest: anyRole,
       schema: {
@@ -82,8 +70,7 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
         description:
           'Mới nhất trước. Người dùng cơ quan chỉ thấy đề nghị của cơ quan mình. / Newest first. An agency user ' +
           'sees only its own organization’s requests.',
-        querystring: ConnectionRequestQuery,
-        response: { 200: ListOf(ConnectionRequestSchema), ...readProblems },
+        response: readProblems,
       },
     },
     async (request) => {
@@ -100,22 +87,23 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
     },
   );
 
-  app.get<{ Params: IdParams }>(
-    '/connection-requests/:id',
+  route(
+    app,
+    'getConnectionRequest',
     {
       onRequest: anyRole,
       schema: {
         tags,
         summary: 'Xem đề nghị kết nối / Get a connection request',
-        params: IdParams,
-        response: { 200: ConnectionRequestSchema, ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => visibleRequest(request),
   );
 
-  app.post<{ Params: IdParams; Body: ConnectionRequestApprove }>(
-    '/connection-requests/:id/approve',
+  route(
+    app,
+    'approveConnectionRequest',
     {
       onRequest: reviewers,
       // The note is optional, so a bare POST (no body at all) approves without one.
@@ -129,16 +117,15 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
           'Tạo hệ thống thông tin (đang hoạt động) trong cùng giao dịch với quyết định; chỉ đề nghị đang chờ ' +
           '(submitted) mới được phê duyệt (409 CP_REQUEST_STATE). / Creates the information system (active) in ' +
           'the same transaction as the decision; only a submitted request can be approved.',
-        params: IdParams,
-        body: ConnectionRequestApprove,
-        response: { 200: ConnectionRequestApprovalSchema, ...writeProblems, ...problemResponses(404, 409) },
+        response: { ...writeProblems, ...problemResponses(404, 409) },
       },
     },
     async (request) => requests.approve(request.params.id, currentUser(request).id, request.body.note),
   );
 
-  app.post<{ Params: IdParams; Body: ConnectionRequestReject }>(
-    '/connection-requests/:id/reject',
+  route(
+    app,
+    'rejectConnectionRequest',
     {
       onRequest: reviewers,
       schema: {
@@ -147,16 +134,15 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
         description:
           'Phải nêu lý do; lý do được lưu và gửi cho cơ quan. / A reason is required; it is kept and sent to ' +
           'the organization.',
-        params: IdParams,
-        body: ConnectionRequestReject,
-        response: { 200: ConnectionRequestSchema, ...writeProblems, ...problemResponses(404, 409) },
+        response: { ...writeProblems, ...problemResponses(404, 409) },
       },
     },
     async (request) => requests.reject(request.params.id, request.body.reason, currentUser(request).id),
   );
 
-  app.get<{ Params: IdParams }>(
-    '/connection-requests/:id/letter.docx',
+  route(
+    app,
+    'getConnectionRequestLetter',
     {
       onRequest: anyRole,
       schema: {
@@ -166,15 +152,7 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
           'Công văn theo mẫu Phụ lục của Quy chế, điền sẵn nội dung đề nghị, để cơ quan ký và gửi. / The ' +
           'official letter from the regulation’s Appendix template, filled with the request, for the agency ' +
           'to sign and send.',
-        params: IdParams,
-        response: {
-          200: {
-            description: 'Tệp Word (.docx) / Word file (.docx)',
-            content: { [DOCX_MEDIA_TYPE]: { schema: { type: 'string', format: 'binary' } } },
-          },
-          ...readProblems,
-          ...problemResponses(404),
-        },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request, reply) => {

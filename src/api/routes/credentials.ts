@@ -4,15 +4,14 @@ import type { AdminDeps } from '../deps.ts';
 import { credentialVisible, Ownership, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
 import {
-  CredentialIssue,
-  CredentialQuery,
-  CredentialRevoke,
-  CredentialSchema,
-  IdParams,
-  IssuedCredentialSchema,
-  ListOf,
-} from '../schemas.ts';
-import { agencyOrOperator, anyRole, operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+  agencyOrOperator,
+  anyRole,
+  operatorOnly,
+  readProblems,
+  route,
+  TAGS,
+  writeProblems,
+} from './common.ts';
 
 /**
  * Consumer key and secret of a system per environment (R-14); the secret is shown once, stored hashed (R-25).
@@ -24,8 +23,9 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
   const ownership = new Ownership(registry);
   const ownsCredential = ownership.owns((request, o) => o.ofCredential(paramId(request)));
 
-  app.get<{ Querystring: CredentialQuery }>(
-    '/credentials',
+  route(
+    app,
+    'listCredentials',
     {
       onRequest: anyRole,
       schema: {
@@ -34,8 +34,7 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
         description:
           'Không bao giờ có secret. Người dùng của cơ quan chỉ thấy của hệ thống cơ quan mình. / ' +
           "Never includes the secret. An agency user sees only its own organization's systems' credentials.",
-        querystring: CredentialQuery,
-        response: { 200: ListOf(CredentialSchema), ...readProblems },
+        response: readProblems,
       },
     },
     async (request) => {
@@ -47,8 +46,9 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
     },
   );
 
-  app.post<{ Params: IdParams; Body: CredentialIssue }>(
-    '/systems/:id/credentials',
+  route(
+    app,
+    'issueCredential',
     {
       onRequest: operatorOnly,
       schema: {
@@ -57,9 +57,7 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
         description:
           'consumerSecret chỉ có trong câu trả lời này và không thể xem lại (R-25). / ' +
           'consumerSecret appears in this response only and cannot be shown again.',
-        params: IdParams,
-        body: CredentialIssue,
-        response: { 201: IssuedCredentialSchema, ...writeProblems, ...problemResponses(404, 409) },
+        response: { ...writeProblems, ...problemResponses(404, 409) },
       },
     },
     async (request, reply) => {
@@ -73,23 +71,24 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
     },
   );
 
-  app.get<{ Params: IdParams }>(
-    '/credentials/:id',
+  route(
+    app,
+    'getCredential',
     {
       onRequest: anyRole,
       preHandler: ownsCredential,
       schema: {
         tags,
         summary: 'Xem thông tin kết nối (không có secret) / Get a credential (never the secret)',
-        params: IdParams,
-        response: { 200: CredentialSchema, ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.getCredential(request.params.id),
   );
 
-  app.post<{ Params: IdParams; Body: CredentialRevoke }>(
-    '/credentials/:id/revoke',
+  route(
+    app,
+    'revokeCredential',
     {
       // The owning agency may revoke its own credentials at once when it stops using a service (R-21).
       onRequest: agencyOrOperator,
@@ -103,9 +102,7 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
         summary: 'Thu hồi thông tin kết nối / Revoke a credential',
         description:
           'Có hiệu lực ngay trên mọi nút cổng kết nối (R-19, R-21). / Takes effect on every gateway node at once.',
-        params: IdParams,
-        body: CredentialRevoke,
-        response: { 200: CredentialSchema, ...writeProblems, ...problemResponses(404, 409) },
+        response: { ...writeProblems, ...problemResponses(404, 409) },
       },
     },
     async (request) =>

@@ -1,27 +1,27 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AdminDeps } from '../deps.ts';
 import { problemResponses } from '../problems.ts';
-import { AnyObject } from '../schemas.ts';
-import { TAGS } from './common.ts';
+import { route, TAGS } from './common.ts';
 
 /** Public routes under /api/v1: the API's own description, and the key peers verify tokens with. */
 export async function metaRoutes(app: FastifyInstance, { jwks }: AdminDeps): Promise<void> {
-  app.get(
-    '/openapi.json',
+  route(
+    app,
+    'getOpenApiDocument',
     {
       schema: {
         tags: [TAGS.meta],
         summary: 'Tài liệu OpenAPI 3.1 của API quản trị / OpenAPI 3.1 document of this API',
         security: [],
-        response: { 200: AnyObject, ...problemResponses(500) },
+        response: { ...problemResponses(500) },
       },
     },
     async () => app.swagger(),
   );
 
-  app.get(
-    '/jwks.json',
+  route(
+    app,
+    'getJwks',
     {
       schema: {
         tags: [TAGS.meta],
@@ -29,10 +29,7 @@ export async function metaRoutes(app: FastifyInstance, { jwks }: AdminDeps): Pro
         description:
           'Để LGSP khác và NDXP kiểm tra token do cổng này cấp (R-15). / Lets peers verify our gateway tokens.',
         security: [],
-        response: {
-          200: Type.Object({ keys: Type.Array(AnyObject) }),
-          ...problemResponses(500),
-        },
+        response: { ...problemResponses(500) },
       },
     },
     async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await jwks()),
@@ -44,14 +41,15 @@ export async function metaRoutes(app: FastifyInstance, { jwks }: AdminDeps): Pro
  * `ready: false` (no snapshot yet) answers 503, so a load balancer keeps traffic away until it has one.
  */
 export async function healthRoutes(app: FastifyInstance, { health }: AdminDeps): Promise<void> {
-  app.get(
-    '/healthz',
+  route(
+    app,
+    'getHealth',
     {
       schema: {
         tags: [TAGS.meta],
         summary: 'Tình trạng nút / Node health',
         security: [],
-        response: { 200: AnyObject, 503: AnyObject, ...problemResponses(500) },
+        response: { ...problemResponses(500) },
       },
     },
     async (_request, reply) => {

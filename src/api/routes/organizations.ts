@@ -4,8 +4,15 @@ import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
-import { IdParams, ListOf, OrganizationCreate, OrganizationPatch, OrganizationSchema } from '../schemas.ts';
-import { agencyOrOperator, anyRole, operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+import {
+  agencyOrOperator,
+  anyRole,
+  operatorOnly,
+  readProblems,
+  route,
+  TAGS,
+  writeProblems,
+} from './common.ts';
 
 /**
  * Organizations and their contact points (R-09). Contact points are published to every organization, so any
@@ -15,21 +22,19 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
   const tags = [TAGS.organizations];
   const ownership = new Ownership(registry);
 
-  app.get(
-    '/organizations',
+  route(
+    app,
+    'listOrganizations',
     {
       onRequest: anyRole,
-      schema: {
-        tags,
-        summary: 'Danh sách cơ quan / List organizations',
-        response: { 200: ListOf(OrganizationSchema), ...readProblems },
-      },
+      schema: { tags, summary: 'Danh sách cơ quan / List organizations', response: readProblems },
     },
     async () => ({ items: await registry.listOrganizations() }),
   );
 
-  app.post<{ Body: OrganizationCreate }>(
-    '/organizations',
+  route(
+    app,
+    'createOrganization',
     {
       onRequest: operatorOnly,
       schema: {
@@ -38,8 +43,7 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
         description:
           'Mã định danh theo Thông tư 10/2023/TT-BTTTT, ví dụ 000.00.31.H01; cán bộ đầu mối (R-09). / ' +
           'The official code looks like 000.00.31.H01; the contact point is published to other agencies.',
-        body: OrganizationCreate,
-        response: { 201: OrganizationSchema, ...writeProblems, ...problemResponses(404, 409) },
+        response: { ...writeProblems, ...problemResponses(404, 409) },
       },
     },
     async (request, reply) => {
@@ -48,22 +52,23 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
     },
   );
 
-  app.get<{ Params: IdParams }>(
-    '/organizations/:id',
+  route(
+    app,
+    'getOrganization',
     {
       onRequest: anyRole,
       schema: {
         tags,
         summary: 'Xem cơ quan / Get an organization',
-        params: IdParams,
-        response: { 200: OrganizationSchema, ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.getOrganization(request.params.id),
   );
 
-  app.patch<{ Params: IdParams; Body: OrganizationPatch }>(
-    '/organizations/:id',
+  route(
+    app,
+    'updateOrganization',
     {
       onRequest: agencyOrOperator,
       // An agency user edits its own organization's name and contact point; the hierarchy is the operator's.
@@ -74,9 +79,7 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
         description:
           'Mã định danh không đổi được. Người dùng của cơ quan chỉ sửa tên và cán bộ đầu mối của chính mình. / ' +
           'The official code cannot change. An agency user edits only its own name and contact point.',
-        params: IdParams,
-        body: OrganizationPatch,
-        response: { 200: OrganizationSchema, ...writeProblems, ...problemResponses(404) },
+        response: { ...writeProblems, ...problemResponses(404) },
       },
     },
     async (request) => {

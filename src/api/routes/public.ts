@@ -1,49 +1,6 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AdminDeps } from '../deps.ts';
-import { ListOf } from '../schemas.ts';
-import { TAGS } from './common.ts';
-import { NoticeSchema } from './lifecycle.ts';
-
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
-
-const ContactSchema = Type.Object({
-  name: Type.String(),
-  title: Nullable(Type.String()),
-  unit: Nullable(Type.String()),
-  phone: Nullable(Type.String()),
-  email: Nullable(Type.String()),
-});
-
-const PublicOrganization = Type.Object({
-  code: Type.String({ description: 'Mã định danh cơ quan / official code' }),
-  name: Type.String(),
-  contact: Type.Union([ContactSchema, Type.Null()]),
-});
-
-const PublicService = Type.Object({
-  context: Type.String(),
-  name: Type.String(),
-  provider: Type.Object({
-    organizationCode: Type.String(),
-    organizationName: Type.String(),
-    systemName: Type.String(),
-  }),
-  description: Type.Record(Type.String(), Type.String(), {
-    description: 'Mô tả kỹ thuật R-11 / technical description',
-  }),
-  decommissionAt: Nullable(Type.String({ format: 'date-time' })),
-  versions: Type.Array(
-    Type.Object({
-      version: Type.String(),
-      protocol: Type.String(),
-      status: Type.String({ description: 'published | deprecated' }),
-      path: Type.String({ description: '/{context}/{version}' }),
-      sunsetAt: Nullable(Type.String({ format: 'date-time' })),
-      resources: Type.Array(Type.Object({ method: Type.String(), path: Type.String() })),
-    }),
-  ),
-});
+import { route, TAGS } from './common.ts';
 
 /**
  * What every agency may read without signing in (R-09 contact points, R-10 the published services and their
@@ -53,27 +10,27 @@ const PublicService = Type.Object({
 export async function publicRoutes(app: FastifyInstance, { registry, lifecycle }: AdminDeps): Promise<void> {
   const tags = [TAGS.public];
 
-  app.get(
-    '/public/notices',
+  route(
+    app,
+    'listPublicNotices',
     {
       schema: {
         tags,
         security: [],
         summary: 'Thông báo công khai: ngừng khuyến nghị, ngừng dịch vụ, bảo trì / Public notices',
-        response: { 200: ListOf(NoticeSchema) },
       },
     },
     async () => ({ items: await lifecycle.listNotices() }),
   );
 
-  app.get(
-    '/public/services',
+  route(
+    app,
+    'listPublicServices',
     {
       schema: {
         tags,
         security: [],
         summary: 'Danh mục dịch vụ đã công bố và mô tả kỹ thuật (R-10, R-11) / Published services',
-        response: { 200: ListOf(PublicService) },
       },
     },
     async () => {
@@ -116,14 +73,14 @@ export async function publicRoutes(app: FastifyInstance, { registry, lifecycle }
     },
   );
 
-  app.get(
-    '/public/contacts',
+  route(
+    app,
+    'listPublicContacts',
     {
       schema: {
         tags,
         security: [],
         summary: 'Cán bộ đầu mối của các cơ quan (R-09) / Contact points of the organizations',
-        response: { 200: ListOf(PublicOrganization) },
       },
     },
     async () => ({

@@ -1,8 +1,6 @@
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import {
   parseGroupBy,
-  STATISTICS_DIMENSIONS,
   type StatisticsFilters,
   statistics,
   statisticsCsv,
@@ -10,89 +8,7 @@ import {
 } from '../../reports/statistics.ts';
 import { currentUser, seesEverything } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { anyRole, readProblems, TAGS } from './common.ts';
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Text = (description: string) => Type.String({ minLength: 1, maxLength: 100, description });
-
-export const StatisticsQuery = Type.Object(
-  {
-    from: Type.String({ format: 'date-time', description: 'Từ thời điểm (gồm; làm tròn xuống giờ) / from' }),
-    to: Type.String({ format: 'date-time', description: 'Đến thời điểm (không gồm; làm tròn lên giờ) / to' }),
-    groupBy: Type.Optional(
-      Type.String({
-        maxLength: 300,
-        description: `Nhóm theo, cách nhau bởi dấu phẩy / group by, comma-separated: ${STATISTICS_DIMENSIONS.join(', ')}`,
-      }),
-    ),
-    organizationCode: Type.Optional(Text('Mã định danh cơ quan / organization code')),
-    systemId: Type.Optional(Text('Hệ thống / system')),
-    role: Type.Optional(
-      Type.Union([Type.Literal('consumer'), Type.Literal('provider'), Type.Literal('any')], {
-        description:
-          'Phía của organizationCode, systemId: khai thác, cung cấp, cả hai (mặc định) / side: consumer, ' +
-          'provider, any (default)',
-      }),
-    ),
-    serviceId: Type.Optional(Text('Dịch vụ / service')),
-    versionId: Type.Optional(Text('Phiên bản / version')),
-    environment: Type.Optional(Text('Môi trường / environment: sandbox, production')),
-    leg: Type.Optional(Text('Chặng / leg: sync, intake, delivery, ack')),
-    utcOffsetHours: Type.Optional(
-      Type.Integer({
-        minimum: -12,
-        maximum: 14,
-        description: 'Múi giờ của giờ/ngày/tháng (mặc định 7) / offset of hour/day/month groups (default 7)',
-      }),
-    ),
-    format: Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')], {
-      default: 'json',
-      description: 'csv (UTF-8, BOM) hoặc xlsx: tải tệp / download a file',
-    }),
-  },
-  { additionalProperties: false },
-);
-export type StatisticsQuery = Static<typeof StatisticsQuery>;
-
-const Measures = {
-  calls: Type.Integer({ description: 'Số lượt gọi / calls' }),
-  errors: Type.Integer({ description: 'Số lượt lỗi (mã lỗi hoặc 5xx) / errors (an error code or a 5xx)' }),
-  successRate: Nullable(Type.Number({ description: '(calls − errors) / calls, 0–1' })),
-  requestBytes: Type.Integer(),
-  responseBytes: Type.Integer(),
-  latencyAvgMs: Nullable(Type.Number()),
-  latencyP50Ms: Type.Number(),
-  latencyP95Ms: Type.Number(),
-  latencyP99Ms: Type.Number(),
-  latencyMaxMs: Type.Number(),
-  latencyBuckets: Type.Array(Type.Integer()),
-};
-
-export const StatisticsSchema = Type.Object({
-  requestedFrom: Type.String({ format: 'date-time' }),
-  requestedTo: Type.String({ format: 'date-time' }),
-  from: Type.String({ format: 'date-time' }),
-  to: Type.String({ format: 'date-time' }),
-  rounded: Type.Boolean({ description: 'from/to đã được làm tròn theo giờ / widened to whole hours' }),
-  utcOffsetHours: Type.Integer(),
-  groupBy: Type.Array(Type.String()),
-  filters: Type.Record(Type.String(), Type.String()),
-  coveredUntil: Nullable(
-    Type.String({ format: 'date-time', description: 'Số liệu tổng hợp đến / rollups reach up to' }),
-  ),
-  rawFrom: Nullable(
-    Type.String({ format: 'date-time', description: 'Từ đây tính từ bản ghi gốc / raw records from here' }),
-  ),
-  latencyBucketsMs: Type.Array(Type.Number()),
-  rows: Type.Array(
-    Type.Object({
-      key: Type.Record(Type.String(), Type.String()),
-      label: Type.Record(Type.String(), Type.String()),
-      ...Measures,
-    }),
-  ),
-  totals: Type.Object(Measures),
-});
+import { anyRole, readProblems, route, TAGS } from './common.ts';
 
 /**
  * Statistics and reports (R-07): counts, success rate, latency and volume by period, organization, system,
@@ -101,8 +17,9 @@ export const StatisticsSchema = Type.Object({
  * filter is forced, whatever else it asks.
  */
 export async function reportRoutes(app: FastifyInstance, { store, registry }: AdminDeps): Promise<void> {
-  app.get<{ Querystring: StatisticsQuery }>(
-    '/reports/statistics',
+  route(
+    app,
+    'getStatistics',
     {
       onRequest: anyRole,
       schema: {
@@ -116,8 +33,7 @@ export async function reportRoutes(app: FastifyInstance, { store, registry }: Ad
           '[from, to), grouped by groupBy, from the hourly rollups (raw records after coveredUntil). An agency ' +
           'user sees only calls where its organization is the consumer or the provider. ?format=csv|xlsx ' +
           'downloads a file.',
-        querystring: StatisticsQuery,
-        response: { 200: StatisticsSchema, ...readProblems },
+        response: readProblems,
       },
     },
     async (request, reply) => {

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { currentUser } from '../auth.ts';
+import type { ServiceCreate } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
-import { IdParams, ListOf, ServiceCreate, ServicePatch, ServiceQuery, ServiceSchema } from '../schemas.ts';
-import { agencyOrOperator, anyRole, readProblems, TAGS, writeProblems } from './common.ts';
+import { agencyOrOperator, anyRole, readProblems, route, TAGS, writeProblems } from './common.ts';
 
 /**
  * Data-sharing services and their technical description (R-10, R-11). The catalogue is published to every
@@ -14,22 +14,23 @@ export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDep
   const tags = [TAGS.services];
   const ownership = new Ownership(registry);
 
-  app.get<{ Querystring: ServiceQuery }>(
-    '/services',
+  route(
+    app,
+    'listServices',
     {
       onRequest: anyRole,
       schema: {
         tags,
         summary: 'Danh sách dịch vụ chia sẻ dữ liệu / List data-sharing services',
-        querystring: ServiceQuery,
-        response: { 200: ListOf(ServiceSchema), ...readProblems },
+        response: readProblems,
       },
     },
     async (request) => ({ items: await registry.listServices(request.query) }),
   );
 
-  app.post<{ Body: ServiceCreate }>(
-    '/services',
+  route(
+    app,
+    'createService',
     {
       onRequest: agencyOrOperator,
       preHandler: ownership.owns((request, o) =>
@@ -43,8 +44,7 @@ export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDep
           'Người dùng của cơ quan chỉ thêm dịch vụ cho hệ thống cung cấp của cơ quan mình. / ' +
           'The context is the first path segment on the gateway; the description holds the R-11 items. ' +
           "An agency user adds services only to its own organization's provider systems.",
-        body: ServiceCreate,
-        response: { 201: ServiceSchema, ...writeProblems, ...problemResponses(404, 409) },
+        response: { ...writeProblems, ...problemResponses(404, 409) },
       },
     },
     async (request, reply) => {
@@ -53,22 +53,23 @@ export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDep
     },
   );
 
-  app.get<{ Params: IdParams }>(
-    '/services/:id',
+  route(
+    app,
+    'getService',
     {
       onRequest: anyRole,
       schema: {
         tags,
         summary: 'Xem dịch vụ / Get a service',
-        params: IdParams,
-        response: { 200: ServiceSchema, ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.getService(request.params.id),
   );
 
-  app.patch<{ Params: IdParams; Body: ServicePatch }>(
-    '/services/:id',
+  route(
+    app,
+    'updateService',
     {
       onRequest: agencyOrOperator,
       preHandler: ownership.owns((request, o) => o.ofService(paramId(request))),
@@ -78,9 +79,7 @@ export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDep
         description:
           'context và hệ thống cung cấp không đổi được (bên khai thác đang gọi theo chúng). / ' +
           'The context and provider cannot change: consumers call them.',
-        params: IdParams,
-        body: ServicePatch,
-        response: { 200: ServiceSchema, ...writeProblems, ...problemResponses(404) },
+        response: { ...writeProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.updateService(request.params.id, request.body, currentUser(request).id),

@@ -3,15 +3,7 @@ import { currentUser, seesEverything } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, paramId, subscriptionVisible } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
-import {
-  IdParams,
-  ListOf,
-  SubscriptionCreate,
-  SubscriptionPatch,
-  SubscriptionQuery,
-  SubscriptionSchema,
-} from '../schemas.ts';
-import { anyRole, operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+import { anyRole, operatorOnly, readProblems, route, TAGS, writeProblems } from './common.ts';
 
 /**
  * Subscriptions: which consumer system may call which version, where, how often and when (R-12, R-16). Granting
@@ -22,8 +14,9 @@ export async function subscriptionRoutes(app: FastifyInstance, { registry }: Adm
   const tags = [TAGS.subscriptions];
   const ownership = new Ownership(registry);
 
-  app.get<{ Querystring: SubscriptionQuery }>(
-    '/subscriptions',
+  route(
+    app,
+    'listSubscriptions',
     {
       onRequest: anyRole,
       schema: {
@@ -32,8 +25,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { registry }: Adm
         description:
           'Người dùng của cơ quan thấy đăng ký mà cơ quan mình là bên khai thác hoặc bên cung cấp. / ' +
           'An agency user sees those where its organization is the consumer or the provider.',
-        querystring: SubscriptionQuery,
-        response: { 200: ListOf(SubscriptionSchema), ...readProblems },
+        response: readProblems,
       },
     },
     async (request) => {
@@ -45,8 +37,9 @@ export async function subscriptionRoutes(app: FastifyInstance, { registry }: Adm
     },
   );
 
-  app.post<{ Body: SubscriptionCreate }>(
-    '/subscriptions',
+  route(
+    app,
+    'createSubscription',
     {
       onRequest: operatorOnly,
       schema: {
@@ -54,8 +47,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { registry }: Adm
         summary: 'Thêm đăng ký khai thác / Create a subscription',
         description:
           'Tần suất (hạn mức) và thời gian khai thác theo đăng ký (R-12). / Quotas and time of use as registered.',
-        body: SubscriptionCreate,
-        response: { 201: SubscriptionSchema, ...writeProblems, ...problemResponses(404, 409) },
+        response: { ...writeProblems, ...problemResponses(404, 409) },
       },
     },
     async (request, reply) => {
@@ -64,23 +56,24 @@ export async function subscriptionRoutes(app: FastifyInstance, { registry }: Adm
     },
   );
 
-  app.get<{ Params: IdParams }>(
-    '/subscriptions/:id',
+  route(
+    app,
+    'getSubscription',
     {
       onRequest: anyRole,
       preHandler: ownership.owns((request, o) => o.ofSubscription(paramId(request))),
       schema: {
         tags,
         summary: 'Xem đăng ký khai thác / Get a subscription',
-        params: IdParams,
-        response: { 200: SubscriptionSchema, ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.getSubscription(request.params.id),
   );
 
-  app.patch<{ Params: IdParams; Body: SubscriptionPatch }>(
-    '/subscriptions/:id',
+  route(
+    app,
+    'updateSubscription',
     {
       onRequest: operatorOnly,
       schema: {
@@ -89,9 +82,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { registry }: Adm
         description:
           'Thay đổi có hiệu lực ngay trên cổng kết nối. null xoá hạn mức / khung giờ. / ' +
           'Changes take effect on the gateway at once; null clears a quota or the time of use.',
-        params: IdParams,
-        body: SubscriptionPatch,
-        response: { 200: SubscriptionSchema, ...writeProblems, ...problemResponses(404) },
+        response: { ...writeProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.updateSubscription(request.params.id, request.body, currentUser(request).id),

@@ -3,8 +3,15 @@ import { currentUser, organizationScope } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
-import { IdParams, ListOf, SystemCreate, SystemPatch, SystemQuery, SystemSchema } from '../schemas.ts';
-import { agencyOrOperator, anyRole, operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+import {
+  agencyOrOperator,
+  anyRole,
+  operatorOnly,
+  readProblems,
+  route,
+  TAGS,
+  writeProblems,
+} from './common.ts';
 
 /**
  * Information systems, the connected parties (R-07). Registering, suspending and activating a system is the
@@ -15,8 +22,9 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
   const ownership = new Ownership(registry);
   const ownsSystem = ownership.owns((request, o) => o.ofSystem(paramId(request)));
 
-  app.get<{ Querystring: SystemQuery }>(
-    '/systems',
+  route(
+    app,
+    'listSystems',
     {
       onRequest: anyRole,
       schema: {
@@ -24,8 +32,7 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
         summary: 'Danh sách hệ thống kết nối / List connected systems',
         description:
           'Người dùng của cơ quan chỉ thấy hệ thống của cơ quan mình. / An agency user sees only its own.',
-        querystring: SystemQuery,
-        response: { 200: ListOf(SystemSchema), ...readProblems },
+        response: readProblems,
       },
     },
     async (request) => {
@@ -37,8 +44,9 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
     },
   );
 
-  app.post<{ Body: SystemCreate }>(
-    '/systems',
+  route(
+    app,
+    'createSystem',
     {
       onRequest: operatorOnly,
       schema: {
@@ -46,8 +54,7 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
         summary: 'Thêm hệ thống thông tin / Register an information system',
         description:
           'Hệ thống là bên cung cấp, bên khai thác, hoặc cả hai. / A system provides, consumes, or both.',
-        body: SystemCreate,
-        response: { 201: SystemSchema, ...writeProblems, ...problemResponses(404) },
+        response: { ...writeProblems, ...problemResponses(404) },
       },
     },
     async (request, reply) => {
@@ -60,23 +67,24 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
     },
   );
 
-  app.get<{ Params: IdParams }>(
-    '/systems/:id',
+  route(
+    app,
+    'getSystem',
     {
       onRequest: anyRole,
       preHandler: ownsSystem,
       schema: {
         tags,
         summary: 'Xem hệ thống / Get a system',
-        params: IdParams,
-        response: { 200: SystemSchema, ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.getSystem(request.params.id),
   );
 
-  app.patch<{ Params: IdParams; Body: SystemPatch }>(
-    '/systems/:id',
+  route(
+    app,
+    'updateSystem',
     {
       onRequest: agencyOrOperator,
       // The owning agency may rename and describe its system; its status and roles are the operator's.
@@ -87,9 +95,7 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
         description:
           'status=suspended có hiệu lực ngay trên cổng kết nối. Cơ quan chủ quản chỉ sửa tên và mô tả. / ' +
           'Suspending takes effect on the gateway at once. The owning agency may change only name and description.',
-        params: IdParams,
-        body: SystemPatch,
-        response: { 200: SystemSchema, ...writeProblems, ...problemResponses(404) },
+        response: { ...writeProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.updateSystem(request.params.id, request.body, currentUser(request).id),

@@ -1,10 +1,8 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { queryTransactions } from '../../telemetry/transactions.ts';
 import { currentUser, seesEverything } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { TransactionQuery, TransactionSchema } from '../schemas.ts';
-import { anyRole, readProblems, TAGS } from './common.ts';
+import { anyRole, readProblems, route, TAGS } from './common.ts';
 
 /**
  * The transaction log (R-07, R-20): who called what, when, with what result; never the payload (R-02). Operator
@@ -12,8 +10,9 @@ import { anyRole, readProblems, TAGS } from './common.ts';
  * provider, the statistics it reconciles against its own records (R-23).
  */
 export async function transactionRoutes(app: FastifyInstance, { store, registry }: AdminDeps): Promise<void> {
-  app.get<{ Querystring: TransactionQuery }>(
-    '/transactions',
+  route(
+    app,
+    'listTransactions',
     {
       onRequest: anyRole,
       schema: {
@@ -23,14 +22,7 @@ export async function transactionRoutes(app: FastifyInstance, { store, registry 
           'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor. Người dùng của cơ quan chỉ thấy giao dịch ' +
           'mà cơ quan mình là bên khai thác hoặc cung cấp. / Newest first; page on with nextCursor. An agency ' +
           'user sees only the records where its organization is the consumer or the provider.',
-        querystring: TransactionQuery,
-        response: {
-          200: Type.Object({
-            items: Type.Array(TransactionSchema),
-            nextCursor: Type.Union([Type.String(), Type.Null()]),
-          }),
-          ...readProblems,
-        },
+        response: readProblems,
       },
     },
     async (request) => {

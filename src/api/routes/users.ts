@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { currentUser, requireRole } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { problemResponses } from '../problems.ts';
-import { ListOf, UserCreate, UserSchema } from '../schemas.ts';
-import { operatorOnly, readProblems, TAGS, writeProblems } from './common.ts';
+import { operatorOnly, readProblems, route, TAGS, writeProblems } from './common.ts';
 
 /** Who may see the list of accounts: the administrators who manage them, and auditors who check access. */
 const userReaders = requireRole('operator_admin', 'auditor');
@@ -15,22 +14,24 @@ const userReaders = requireRole('operator_admin', 'auditor');
 export async function userRoutes(app: FastifyInstance, { accounts }: AdminDeps): Promise<void> {
   const tags = [TAGS.users];
 
-  app.get(
-    '/users',
+  route(
+    app,
+    'listUsers',
     {
       onRequest: userReaders,
       schema: {
         tags,
         summary: 'Danh sách người dùng / List users',
         description: 'Không bao giờ có mật khẩu. / Never includes a password.',
-        response: { 200: ListOf(UserSchema), ...readProblems },
+        response: readProblems,
       },
     },
     async () => ({ items: await accounts.listUsers() }),
   );
 
-  app.post<{ Body: UserCreate }>(
-    '/users',
+  route(
+    app,
+    'createUser',
     {
       onRequest: operatorOnly,
       schema: {
@@ -40,8 +41,7 @@ export async function userRoutes(app: FastifyInstance, { accounts }: AdminDeps):
           'Vai trò agency cần organizationId (cơ quan mà người dùng làm việc cho); các vai trò khác thì không. ' +
           'Mật khẩu ≥ 10 ký tự, lưu dạng băm. / Role agency needs organizationId (the organization the user ' +
           'acts for); the other roles take none. Passwords have ≥ 10 characters and are stored hashed.',
-        body: UserCreate,
-        response: { 201: UserSchema, ...writeProblems, ...problemResponses(404, 409) },
+        response: { ...writeProblems, ...problemResponses(404, 409) },
       },
     },
     async (request, reply) => {

@@ -3,8 +3,7 @@ import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
-import { IdParams, ListOf, VersionCreate, VersionPatch, VersionQuery, VersionSchema } from '../schemas.ts';
-import { agencyOrOperator, anyRole, readProblems, TAGS, writeProblems } from './common.ts';
+import { agencyOrOperator, anyRole, readProblems, route, TAGS, writeProblems } from './common.ts';
 
 /**
  * Service versions, deployed side by side (R-18) with their upstreams per environment (R-11, R-12). Anyone
@@ -15,15 +14,15 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
   const tags = [TAGS.versions];
   const ownership = new Ownership(registry);
 
-  app.get<{ Params: IdParams }>(
-    '/services/:id/versions',
+  route(
+    app,
+    'listServiceVersions',
     {
       onRequest: anyRole,
       schema: {
         tags,
         summary: 'Các phiên bản của một dịch vụ / Versions of a service',
-        params: IdParams,
-        response: { 200: ListOf(VersionSchema), ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => {
@@ -33,8 +32,9 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
     },
   );
 
-  app.post<{ Params: IdParams; Body: VersionCreate }>(
-    '/services/:id/versions',
+  route(
+    app,
+    'createVersion',
     {
       onRequest: agencyOrOperator,
       // A provider agency creates drafts of its own services; any other status is the operator's decision.
@@ -48,9 +48,7 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
         description:
           'Mặc định: REST, draft, một tài nguyên "* /*". Thử ở sandbox trước khi công bố (R-11). / ' +
           'Defaults: REST, draft, one resource "* /*". Test in the sandbox before publishing.',
-        params: IdParams,
-        body: VersionCreate,
-        response: { 201: VersionSchema, ...writeProblems, ...problemResponses(404, 409) },
+        response: { ...writeProblems, ...problemResponses(404, 409) },
       },
     },
     async (request, reply) => {
@@ -59,36 +57,37 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
     },
   );
 
-  app.get<{ Querystring: VersionQuery }>(
-    '/versions',
+  route(
+    app,
+    'listVersions',
     {
       onRequest: anyRole,
       schema: {
         tags,
         summary: 'Danh sách phiên bản dịch vụ / List service versions',
-        querystring: VersionQuery,
-        response: { 200: ListOf(VersionSchema), ...readProblems },
+        response: readProblems,
       },
     },
     async (request) => ({ items: await registry.listVersions(request.query) }),
   );
 
-  app.get<{ Params: IdParams }>(
-    '/versions/:id',
+  route(
+    app,
+    'getVersion',
     {
       onRequest: anyRole,
       schema: {
         tags,
         summary: 'Xem phiên bản dịch vụ / Get a service version',
-        params: IdParams,
-        response: { 200: VersionSchema, ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.getVersion(request.params.id),
   );
 
-  app.patch<{ Params: IdParams; Body: VersionPatch }>(
-    '/versions/:id',
+  route(
+    app,
+    'updateVersion',
     {
       onRequest: agencyOrOperator,
       preHandler: [
@@ -102,9 +101,7 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
         description:
           'Cơ quan cung cấp sửa phiên bản của mình; đổi trạng thái chỉ do quản trị viên Sở TT&TT. / ' +
           'The provider agency edits its own versions; only an operator administrator changes the status.',
-        params: IdParams,
-        body: VersionPatch,
-        response: { 200: VersionSchema, ...writeProblems, ...problemResponses(404) },
+        response: { ...writeProblems, ...problemResponses(404) },
       },
     },
     async (request) => registry.updateVersion(request.params.id, request.body, currentUser(request).id),

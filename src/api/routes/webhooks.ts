@@ -1,4 +1,3 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import {
   createWebhookEndpoint,
@@ -10,50 +9,7 @@ import { assertOwnOrganization, currentUser, organizationScope } from '../auth.t
 import type { AdminDeps } from '../deps.ts';
 import { paramId } from '../ownership.ts';
 import { problemResponses } from '../problems.ts';
-import { IdParams, ListOf } from '../schemas.ts';
-import { agencyOrOperator, anyRole, readProblems, TAGS, writeProblems } from './common.ts';
-
-const Strict = { additionalProperties: false } as const;
-
-const WebhookCreate = Type.Object(
-  {
-    organizationId: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 100, description: 'Mặc định: cơ quan của người dùng agency' }),
-    ),
-    url: Type.String({
-      minLength: 1,
-      maxLength: 2000,
-      description: 'https://… nhận thông báo đã ký HMAC / receives HMAC-signed notifications',
-    }),
-    events: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
-        maxItems: 50,
-        description: 'Loại sự kiện, ví dụ notice.deprecation; để trống = tất cả / event types; empty = all',
-      }),
-    ),
-  },
-  Strict,
-);
-const WebhookQuery = Type.Object(
-  { organizationId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) },
-  Strict,
-);
-
-const WebhookSchema = Type.Object({
-  id: Type.String(),
-  organizationId: Type.String(),
-  url: Type.String(),
-  events: Type.Array(Type.String()),
-  active: Type.Boolean(),
-  createdAt: Type.String({ format: 'date-time' }),
-});
-const CreatedWebhookSchema = Type.Object({
-  ...WebhookSchema.properties,
-  secret: Type.String({
-    description:
-      'Khoá ký HMAC: chỉ hiển thị MỘT lần / HMAC signing key: shown ONCE (docs/gateway.md §webhook)',
-  }),
-});
+import { agencyOrOperator, anyRole, readProblems, route, TAGS, writeProblems } from './common.ts';
 
 /**
  * Where an organization receives notices and decisions by signed webhook (the e-mail goes to its contact point).
@@ -62,16 +18,12 @@ const CreatedWebhookSchema = Type.Object({
 export async function webhookRoutes(app: FastifyInstance, { store, clock }: AdminDeps): Promise<void> {
   const tags = [TAGS.notices];
 
-  app.get<{ Querystring: typeof WebhookQuery.static }>(
-    '/webhooks',
+  route(
+    app,
+    'listWebhooks',
     {
       onRequest: anyRole,
-      schema: {
-        tags,
-        summary: 'Các địa chỉ webhook / Webhook endpoints',
-        querystring: WebhookQuery,
-        response: { 200: ListOf(WebhookSchema), ...readProblems },
-      },
+      schema: { tags, summary: 'Các địa chỉ webhook / Webhook endpoints', response: readProblems },
     },
     async (request) => {
       const scope = organizationScope(currentUser(request));
@@ -82,16 +34,16 @@ export async function webhookRoutes(app: FastifyInstance, { store, clock }: Admi
     },
   );
 
-  app.post<{ Body: typeof WebhookCreate.static }>(
-    '/webhooks',
+  route(
+    app,
+    'createWebhook',
     {
       onRequest: agencyOrOperator,
       schema: {
         tags,
         summary:
           'Đăng ký webhook nhận thông báo (khoá ký hiện một lần) / Register a webhook (secret shown once)',
-        body: WebhookCreate,
-        response: { 201: CreatedWebhookSchema, ...writeProblems, ...problemResponses(404) },
+        response: { ...writeProblems, ...problemResponses(404) },
       },
     },
     async (request, reply) => {
@@ -105,8 +57,9 @@ export async function webhookRoutes(app: FastifyInstance, { store, clock }: Admi
     },
   );
 
-  app.delete<{ Params: IdParams }>(
-    '/webhooks/:id',
+  route(
+    app,
+    'deleteWebhook',
     {
       onRequest: agencyOrOperator,
       preHandler: async (request) => {
@@ -117,8 +70,7 @@ export async function webhookRoutes(app: FastifyInstance, { store, clock }: Admi
       schema: {
         tags,
         summary: 'Xoá webhook / Delete a webhook',
-        params: IdParams,
-        response: { 200: WebhookSchema, ...readProblems, ...problemResponses(404) },
+        response: { ...readProblems, ...problemResponses(404) },
       },
     },
     async (request) => deleteWebhookEndpoint(store, clock, request.params.id, currentUser(request).id),

@@ -3,17 +3,6 @@ import { positiveInt, str } from '../args.ts';
 import type { Context, Group } from '../command.ts';
 import { table, time } from '../format.ts';
 
-interface AuditEvent {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  objectType: string;
-  objectId: string;
-  details: Record<string, unknown>;
-  revision: number;
-}
-
 export const auditCommands: Group = {
   name: 'audit',
   summary: 'Nhật ký thay đổi cấu hình (R-20) / Audit trail of configuration changes',
@@ -23,7 +12,7 @@ export const auditCommands: Group = {
       summary: 'Mới nhất trước / Newest first',
       options: { object: { type: 'string' }, limit: { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.request<{ items: AuditEvent[] }>('GET', '/api/v1/audit-events', {
+        const body = await ctx.api.call('listAuditEvents', {
           query: { objectId: str(ctx.values, 'object'), limit: positiveInt(ctx.values, 'limit', ctx.usage) },
         });
         ctx.print(body, () =>

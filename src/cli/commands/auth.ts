@@ -4,12 +4,6 @@ import type { Subcommand } from '../command.ts';
 import { fields, time } from '../format.ts';
 import { readAll, readHidden } from '../io.ts';
 
-interface Session {
-  token: string;
-  expiresAt: string;
-  user: { id: string; username: string; displayName: string; role: string; organizationId: string | null };
-}
-
 /** `lgsp login`: the token is saved for this URL (0600), never printed, so it stays out of terminals and logs. */
 export const login: Subcommand = {
   synopsis: '[--user <tên>] [--password-stdin]',
@@ -34,7 +28,7 @@ export const login: Subcommand = {
       );
     }
     if (!password) throw new UsageError('Mật khẩu trống / Empty password', ctx.usage);
-    const session = await ctx.api.request<Session>('POST', '/api/v1/auth/login', {
+    const session = await ctx.api.call('login', {
       body: { username, password },
       auth: false,
     });
@@ -64,7 +58,7 @@ export const logout: Subcommand = {
       return 0;
     }
     try {
-      await ctx.api.request('POST', '/api/v1/auth/logout');
+      await ctx.api.call('logout');
     } finally {
       // Forget the saved token even if the server had already ended the session.
       if (ctx.settings.tokenSource === 'session')
@@ -79,7 +73,7 @@ export const whoami: Subcommand = {
   synopsis: '',
   summary: 'Người dùng đang đăng nhập / The signed-in user',
   async run(ctx) {
-    const user = await ctx.api.request<Session['user']>('GET', '/api/v1/me');
+    const user = await ctx.api.call('getCurrentUser');
     ctx.print(user, () =>
       fields([
         ['Tên đăng nhập / Username', user.username],

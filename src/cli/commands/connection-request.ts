@@ -1,38 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { OperationResponse } from '../../api/contract/index.ts';
 import { bool, required, str, UsageError } from '../args.ts';
-import { ApiError, ConnectionError, seg } from '../client.ts';
 import type { Context, Group } from '../command.ts';
 import { fields, table, time } from '../format.ts';
 
-interface ConnectionRequest {
-  id: string;
-  organizationId: string;
-  organizationCode: string;
-  organizationName: string;
-  systemName: string;
-  systemDescription: string | null;
-  isProvider: boolean;
-  isConsumer: boolean;
-  purpose: string;
-  scopeOfUse: string;
-  contact: {
-    name: string;
-    title: string | null;
-    unit: string | null;
-    phone: string | null;
-    email: string | null;
-  };
-  otherProposals: string | null;
-  letterNumber: string | null;
-  status: string;
-  decisionReason: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  systemId: string | null;
-  submittedBy: string;
-  submittedAt: string;
-}
+type ConnectionRequest = OperationResponse<'getConnectionRequest'>;
 
 const STATUS_VI: Record<string, string> = {
   submitted: 'chờ xử lý/submitted',
@@ -74,37 +47,6 @@ function given(ctx: Context, names: Record<string, string>): Record<string, stri
     if (value !== undefined) out[field] = value;
   }
   return out;
-}
-
-/** The letter is a file, not JSON: fetched here with the client's URL and token, written where asked. */
-async function downloadLetter(ctx: Context, id: string): Promise<Buffer> {
-  const path = `/api/v1/connection-requests/${seg(id)}/letter.docx`;
-  const headers: Record<string, string> = {};
-  if (ctx.settings.token) headers['authorization'] = `Bearer ${ctx.settings.token}`;
-  let response: Response;
-  try {
-    response = await fetch(`${ctx.settings.url}${path}`, {
-      headers,
-      // R-03: nothing waits longer than 30 seconds.
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (err) {
-    const e = err as { name?: string; message?: string; cause?: { code?: string } };
-    throw new ConnectionError(
-      ctx.settings.url,
-      e.name === 'TimeoutError' ? 'TIMEOUT' : (e.cause?.code ?? e.message ?? String(err)),
-    );
-  }
-  if (!response.ok) {
-    let problem: ApiError['problem'] = null;
-    try {
-      problem = (await response.json()) as ApiError['problem'];
-    } catch {
-      problem = null;
-    }
-    throw new ApiError(response.status, problem, path);
-  }
-  return Buffer.from(await response.arrayBuffer());
 }
 
 export const connectionRequestCommands: Group = {
@@ -162,7 +104,7 @@ export const connectionRequestCommands: Group = {
             email: required(ctx.values, 'contact-email', ctx.usage),
           },
         };
-        const created = await ctx.api.request<ConnectionRequest>('POST', '/api/v1/connection-requests', {
+        const created = await ctx.api.call('createConnectionRequest', {
           body,
         });
         ctx.print(
@@ -179,11 +121,9 @@ export const connectionRequestCommands: Group = {
       summary: 'Danh sách đề nghị, mới nhất trước / List requests, newest first',
       options: { status: { type: 'string' }, org: { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.request<{ items: ConnectionRequest[] }>(
-          'GET',
-          '/api/v1/connection-requests',
-          { query: { status: str(ctx.values, 'status'), organizationId: str(ctx.values, 'org') } },
-        );
+        const body = await ctx.api.call('listConnectionRequests', {
+          query: { status: str(ctx.values, 'status'), organizationId: str(ctx.values, 'org') },
+        });
         ctx.print(body, () =>
           table(
             ['ID', 'Cơ quan / Org', 'Hệ thống / System', 'Trạng thái / Status', 'Gửi lúc / Submitted'],
@@ -204,10 +144,9 @@ export const connectionRequestCommands: Group = {
       summary: 'Xem một đề nghị / Show a request',
       args: ['id'],
       async run(ctx) {
-        const found = await ctx.api.request<ConnectionRequest>(
-          'GET',
-          `/api/v1/connection-requests/${seg(ctx.args[0])}`,
-        );
+        const found = await ctx.api.call('getConnectionRequest', {
+          params: { id: ctx.args[0]! },
+        });
         ctx.print(found, () => showRequest(found));
         return 0;
       },
@@ -220,11 +159,10 @@ export const connectionRequestCommands: Group = {
       options: { note: { type: 'string' } },
       async run(ctx) {
         const note = str(ctx.values, 'note');
-        const result = await ctx.api.request<{ request: ConnectionRequest; system: { id: string } }>(
-          'POST',
-          `/api/v1/connection-requests/${seg(ctx.args[0])}/approve`,
-          { body: note !== undefined ? { note } : {} },
-        );
+        const result = await ctx.api.call('approveConnectionRequest', {
+          params: { id: ctx.args[0]! },
+          body: note !== undefined ? { note } : {},
+        });
         ctx.print(
           result,
           () =>
@@ -240,11 +178,10 @@ export const connectionRequestCommands: Group = {
       args: ['id'],
       options: { reason: { type: 'string' } },
       async run(ctx) {
-        const rejected = await ctx.api.request<ConnectionRequest>(
-          'POST',
-          `/api/v1/connection-requests/${seg(ctx.args[0])}/reject`,
-          { body: { reason: required(ctx.values, 'reason', ctx.usage) } },
-        );
+        const rejected = await ctx.api.call('rejectConnectionRequest', {
+          params: { id: ctx.args[0]! },
+          body: { reason: required(ctx.values, 'reason', ctx.usage) },
+        });
         ctx.print(rejected, () => `Đã từ chối / Rejected\n${showRequest(rejected)}`);
         return 0;
       },
@@ -260,7 +197,8 @@ export const connectionRequestCommands: Group = {
         const file = resolve(
           str(ctx.values, 'out') ?? `de-nghi-ket-noi-${id.replace(/[^A-Za-z0-9_-]/g, '_')}.docx`,
         );
-        const letter = await downloadLetter(ctx, id);
+        // The letter is a file, not JSON.
+        const letter = await ctx.api.call('getConnectionRequestLetter', { params: { id } });
         writeFileSync(file, letter);
         ctx.print(
           { file, bytes: letter.length },

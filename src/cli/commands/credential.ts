@@ -1,17 +1,7 @@
-import { required, str, UsageError } from '../args.ts';
-import { seg } from '../client.ts';
+import type { Credential } from '../../api/contract/index.ts';
+import { environmentOption, required, str, UsageError } from '../args.ts';
 import type { Group } from '../command.ts';
 import { fields, table, time } from '../format.ts';
-
-interface Credential {
-  id: string;
-  systemId: string;
-  environment: string;
-  consumerKey: string;
-  status: string;
-  createdAt: string;
-  revokedAt: string | null;
-}
 
 export const SECRET_WARNING =
   '⚠ Secret key chỉ hiển thị MỘT LẦN này và không thể xem lại: hãy lưu ngay vào nơi an toàn.\n' +
@@ -38,7 +28,7 @@ export const credentialCommands: Group = {
       summary: 'Danh sách (không bao giờ có secret) / List (never the secret)',
       options: { system: { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.request<{ items: Credential[] }>('GET', '/api/v1/credentials', {
+        const body = await ctx.api.call('listCredentials', {
           query: { systemId: str(ctx.values, 'system') },
         });
         ctx.print(body, () =>
@@ -69,10 +59,9 @@ export const credentialCommands: Group = {
       summary: 'Xem một thông tin kết nối (không có secret) / Show a credential (never the secret)',
       args: ['id'],
       async run(ctx) {
-        const credential = await ctx.api.request<Credential>(
-          'GET',
-          `/api/v1/credentials/${seg(ctx.args[0])}`,
-        );
+        const credential = await ctx.api.call('getCredential', {
+          params: { id: ctx.args[0]! },
+        });
         ctx.print(credential, () => showCredential(credential));
         return 0;
       },
@@ -84,15 +73,11 @@ export const credentialCommands: Group = {
       options: { system: { type: 'string' }, env: { type: 'string' } },
       async run(ctx) {
         const system = required(ctx.values, 'system', ctx.usage);
-        const environment = required(ctx.values, 'env', ctx.usage);
-        if (environment !== 'sandbox' && environment !== 'production') {
-          throw new UsageError(`--env: sandbox | production: ${environment}`, ctx.usage);
-        }
-        const issued = await ctx.api.request<Credential & { consumerSecret: string }>(
-          'POST',
-          `/api/v1/systems/${seg(system)}/credentials`,
-          { body: { environment } },
-        );
+        const environment = environmentOption(ctx.values, ctx.usage);
+        const issued = await ctx.api.call('issueCredential', {
+          params: { id: system },
+          body: { environment },
+        });
         if (ctx.json) {
           ctx.io.out(`${JSON.stringify(issued, null, 2)}\n`);
           ctx.io.err(SECRET_WARNING);
@@ -112,13 +97,10 @@ export const credentialCommands: Group = {
       options: { reason: { type: 'string' } },
       async run(ctx) {
         const reason = str(ctx.values, 'reason');
-        const credential = await ctx.api.request<Credential>(
-          'POST',
-          `/api/v1/credentials/${seg(ctx.args[0])}/revoke`,
-          {
-            body: reason ? { reason } : {},
-          },
-        );
+        const credential = await ctx.api.call('revokeCredential', {
+          params: { id: ctx.args[0]! },
+          body: reason ? { reason } : {},
+        });
         ctx.print(credential, () => `Đã thu hồi / Revoked\n${showCredential(credential)}`);
         return 0;
       },
@@ -133,11 +115,10 @@ export const credentialCommands: Group = {
         const hours = str(ctx.values, 'overlap-hours');
         if (hours !== undefined && !/^\d+$/.test(hours))
           throw new UsageError('--overlap-hours: số giờ / hours', ctx.usage);
-        const issued = await ctx.api.request<Credential & { consumerSecret: string }>(
-          'POST',
-          `/api/v1/credentials/${seg(ctx.args[0])}/rotate`,
-          { body: hours ? { overlapHours: Number(hours) } : {} },
-        );
+        const issued = await ctx.api.call('rotateCredential', {
+          params: { id: ctx.args[0]! },
+          body: hours ? { overlapHours: Number(hours) } : {},
+        });
         ctx.print(issued, () =>
           [
             'Đã cấp khoá mới / New credential issued',

@@ -2,16 +2,6 @@ import { required, str } from '../args.ts';
 import type { Group } from '../command.ts';
 import { table, time } from '../format.ts';
 
-interface Notice {
-  id: string;
-  kind: string;
-  title: string;
-  serviceId: string | null;
-  startsAt: string | null;
-  endsAt: string | null;
-  publishedAt: string;
-}
-
 export const noticeCommands: Group = {
   name: 'notice',
   summary: 'Thông báo công khai và lịch bảo trì (R-21, R-24) / Public notices and maintenance windows',
@@ -20,7 +10,7 @@ export const noticeCommands: Group = {
       synopsis: '',
       summary: 'Các thông báo, mới nhất trước / Notices, newest first',
       async run(ctx) {
-        const body = await ctx.api.request<{ items: Notice[] }>('GET', '/api/v1/notices');
+        const body = await ctx.api.call('listNotices');
         ctx.print(body, () =>
           table(
             [
@@ -56,7 +46,7 @@ export const noticeCommands: Group = {
         service: { type: 'string' },
       },
       async run(ctx) {
-        const notice = await ctx.api.request<Notice>('POST', '/api/v1/maintenance', {
+        const notice = await ctx.api.call('announceMaintenance', {
           body: {
             serviceId: str(ctx.values, 'service') ?? null,
             startsAt: required(ctx.values, 'from', ctx.usage),

@@ -1,24 +1,7 @@
+import type { ContactPoint, Organization } from '../../api/contract/index.ts';
 import { nonEmpty, required, str } from '../args.ts';
-import { seg } from '../client.ts';
 import type { Context, Group } from '../command.ts';
 import { fields, table, time } from '../format.ts';
-
-interface Contact {
-  name: string;
-  title?: string | null;
-  unit?: string | null;
-  phone?: string | null;
-  email?: string | null;
-}
-export interface Organization {
-  id: string;
-  code: string;
-  name: string;
-  parentId: string | null;
-  contact: Contact | null;
-  createdAt: string;
-  updatedAt: string;
-}
 
 const CONTACT_OPTIONS = {
   'contact-name': { type: 'string' },
@@ -32,7 +15,7 @@ const CONTACT_SYNOPSIS =
   '[--contact-email <email>]';
 
 /** The contact point (R-09) from the --contact-* flags, over `current` when updating; undefined if none given. */
-function contactFrom(ctx: Context, current: Contact | null): Contact | undefined {
+function contactFrom(ctx: Context, current: ContactPoint | null): ContactPoint | undefined {
   const given = {
     name: str(ctx.values, 'contact-name'),
     title: str(ctx.values, 'contact-title'),
@@ -41,7 +24,7 @@ function contactFrom(ctx: Context, current: Contact | null): Contact | undefined
     email: str(ctx.values, 'contact-email'),
   };
   if (Object.values(given).every((v) => v === undefined)) return undefined;
-  const merged: Contact = { ...(current ?? { name: '' }) };
+  const merged: ContactPoint = { ...(current ?? { name: '' }) };
   for (const [key, value] of Object.entries(given))
     if (value !== undefined) Object.assign(merged, { [key]: value });
   return merged;
@@ -70,7 +53,7 @@ export const orgCommands: Group = {
       synopsis: '',
       summary: 'Danh sách cơ quan / List organizations',
       async run(ctx) {
-        const body = await ctx.api.request<{ items: Organization[] }>('GET', '/api/v1/organizations');
+        const body = await ctx.api.call('listOrganizations');
         ctx.print(body, () =>
           table(
             ['ID', 'Mã định danh / Code', 'Tên / Name', 'Đầu mối / Contact'],
@@ -85,7 +68,7 @@ export const orgCommands: Group = {
       summary: 'Xem một cơ quan / Show an organization',
       args: ['id'],
       async run(ctx) {
-        const org = await ctx.api.request<Organization>('GET', `/api/v1/organizations/${seg(ctx.args[0])}`);
+        const org = await ctx.api.call('getOrganization', { params: { id: ctx.args[0]! } });
         ctx.print(org, () => showOrganization(org));
         return 0;
       },
@@ -101,7 +84,7 @@ export const orgCommands: Group = {
       },
       async run(ctx) {
         const contact = contactFrom(ctx, null);
-        const org = await ctx.api.request<Organization>('POST', '/api/v1/organizations', {
+        const org = await ctx.api.call('createOrganization', {
           body: {
             code: required(ctx.values, 'code', ctx.usage),
             name: required(ctx.values, 'name', ctx.usage),
@@ -120,7 +103,7 @@ export const orgCommands: Group = {
       args: ['id'],
       options: { name: { type: 'string' }, parent: { type: 'string' }, ...CONTACT_OPTIONS },
       async run(ctx) {
-        const path = `/api/v1/organizations/${seg(ctx.args[0])}`;
+        const params = { id: ctx.args[0]! };
         nonEmpty(
           Object.fromEntries(
             ['name', 'parent', ...Object.keys(CONTACT_OPTIONS)]
@@ -130,14 +113,14 @@ export const orgCommands: Group = {
           ctx.usage,
         );
         const needsCurrent = Object.keys(CONTACT_OPTIONS).some((k) => str(ctx.values, k) !== undefined);
-        const current = needsCurrent ? await ctx.api.request<Organization>('GET', path) : null;
+        const current = needsCurrent ? await ctx.api.call('getOrganization', { params }) : null;
         const contact = contactFrom(ctx, current?.contact ?? null);
         const patch = {
           ...(str(ctx.values, 'name') !== undefined ? { name: str(ctx.values, 'name') } : {}),
           ...(str(ctx.values, 'parent') !== undefined ? { parentId: str(ctx.values, 'parent') || null } : {}),
           ...(contact ? { contact } : {}),
         };
-        const org = await ctx.api.request<Organization>('PATCH', path, { body: patch });
+        const org = await ctx.api.call('updateOrganization', { params, body: patch });
         ctx.print(org, () => `Đã cập nhật / Updated\n${showOrganization(org)}`);
         return 0;
       },

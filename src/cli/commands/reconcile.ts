@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { PARTY_ROLES } from '../../api/contract/index.ts';
 import { differencesCsv, type Reconciliation } from '../../reports/reconciliation.ts';
-import { str, UsageError } from '../args.ts';
+import { isOneOf, str, UsageError } from '../args.ts';
 import type { Subcommand } from '../command.ts';
 import { fields, table, time } from '../format.ts';
 
@@ -43,7 +44,7 @@ export const reconcile: Subcommand = {
     const to = need('to');
     const file = need('file');
     const role = str(v, 'role');
-    if (role !== undefined && !['consumer', 'provider', 'any'].includes(role)) {
+    if (role !== undefined && !isOneOf(role, PARTY_ROLES)) {
       throw new UsageError(`--role: consumer | provider | any: ${role}`, ctx.usage);
     }
     const tolerance = str(v, 'tolerance-seconds');
@@ -62,16 +63,18 @@ export const reconcile: Subcommand = {
         ctx.usage,
       );
     }
-    const result = await ctx.api.request<Omit<Reconciliation, 'matched'>>('POST', '/api/v1/reconciliations', {
+    // The contract types a record's `leg` and `side` as text where the CSV writer takes the domain's values; the
+    // platform answers only those, so the answer is the domain's Reconciliation (without the matched pairs).
+    const result = (await ctx.api.call('reconcileTransactions', {
       body: {
-        ...(system !== undefined ? { systemId: system } : { organizationCode: org }),
+        ...(system !== undefined ? { systemId: system } : { organizationCode: org! }),
         from,
         to,
         csv,
         ...(role ? { role } : {}),
         ...(tolerance !== undefined ? { toleranceSeconds: Number(tolerance) } : {}),
       },
-    });
+    })) as Omit<Reconciliation, 'matched'>;
     const out = str(v, 'out');
     if (out) writeFileSync(out, differencesCsv(result));
     ctx.print(result, () => {

@@ -47,7 +47,9 @@ export const reportCommands: Group = {
         if (offset !== undefined && !/^[+-]?\d{1,2}$/.test(offset)) {
           throw new UsageError(`--utc-offset: số giờ / whole hours: ${offset}`, ctx.usage);
         }
-        const result = await ctx.api.request<Statistics>('GET', '/api/v1/reports/statistics', {
+        // The contract types `groupBy` as text where the report writers take its dimensions; the platform
+        // answers only dimensions it knows, so the answer is the domain's Statistics.
+        const result = (await ctx.api.call('getStatistics', {
           query: {
             from: required(v, 'from', ctx.usage),
             to: required(v, 'to', ctx.usage),
@@ -60,7 +62,7 @@ export const reportCommands: Group = {
             environment: str(v, 'environment'),
             utcOffsetHours: offset !== undefined ? Number(offset) : undefined,
           },
-        });
+        })) as Statistics;
         if (out) {
           writeFileSync(out, format === 'xlsx' ? await statisticsXlsx(result) : statisticsCsv(result));
         }

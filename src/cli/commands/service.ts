@@ -1,18 +1,8 @@
 import { readFileSync } from 'node:fs';
+import type { Service } from '../../api/contract/index.ts';
 import { nonEmpty, required, str, UsageError } from '../args.ts';
-import { seg } from '../client.ts';
 import type { Context, Group } from '../command.ts';
 import { fields, table, time } from '../format.ts';
-
-interface Service {
-  id: string;
-  context: string;
-  name: string;
-  providerSystemId: string;
-  description: Record<string, string>;
-  createdAt: string;
-  updatedAt: string;
-}
 
 /** The R-11 technical description, from a JSON file (keys: addressAndInterface, capacity, dataQuality …). */
 function descriptionFrom(ctx: Context): Record<string, unknown> | undefined {
@@ -68,7 +58,7 @@ export const serviceCommands: Group = {
       summary: 'Danh sách dịch vụ / List services',
       options: { 'provider-system': { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.request<{ items: Service[] }>('GET', '/api/v1/services', {
+        const body = await ctx.api.call('listServices', {
           query: { providerSystemId: str(ctx.values, 'provider-system') },
         });
         ctx.print(body, () =>
@@ -85,7 +75,7 @@ export const serviceCommands: Group = {
       summary: 'Xem một dịch vụ / Show a service',
       args: ['id'],
       async run(ctx) {
-        const service = await ctx.api.request<Service>('GET', `/api/v1/services/${seg(ctx.args[0])}`);
+        const service = await ctx.api.call('getService', { params: { id: ctx.args[0]! } });
         ctx.print(service, () => showService(service));
         return 0;
       },
@@ -101,7 +91,7 @@ export const serviceCommands: Group = {
       },
       async run(ctx) {
         const description = descriptionFrom(ctx);
-        const service = await ctx.api.request<Service>('POST', '/api/v1/services', {
+        const service = await ctx.api.call('createService', {
           body: {
             context: required(ctx.values, 'context', ctx.usage),
             name: required(ctx.values, 'name', ctx.usage),
@@ -127,7 +117,8 @@ export const serviceCommands: Group = {
           },
           ctx.usage,
         );
-        const service = await ctx.api.request<Service>('PATCH', `/api/v1/services/${seg(ctx.args[0])}`, {
+        const service = await ctx.api.call('updateService', {
+          params: { id: ctx.args[0]! },
           body: patch,
         });
         ctx.print(service, () => `Đã cập nhật / Updated\n${showService(service)}`);
@@ -141,16 +132,13 @@ export const serviceCommands: Group = {
       args: ['id'],
       options: { at: { type: 'string' }, reason: { type: 'string' } },
       async run(ctx) {
-        const service = await ctx.api.request<Service>(
-          'POST',
-          `/api/v1/services/${seg(ctx.args[0])}/decommission`,
-          {
-            body: {
-              at: required(ctx.values, 'at', ctx.usage),
-              reason: required(ctx.values, 'reason', ctx.usage),
-            },
+        const service = await ctx.api.call('decommissionService', {
+          params: { id: ctx.args[0]! },
+          body: {
+            at: required(ctx.values, 'at', ctx.usage),
+            reason: required(ctx.values, 'reason', ctx.usage),
           },
-        );
+        });
         ctx.print(service, () => `Đã công bố ngừng dịch vụ / Decommission announced: ${service.context}`);
         return 0;
       },

@@ -1,61 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { bool, list, positiveInt, required, str, UsageError } from '../args.ts';
-import { seg } from '../client.ts';
+import type { OperationResponse, SubscriptionRequestCreate } from '../../api/contract/index.ts';
+import { bool, environmentOption, list, positiveInt, required, str, UsageError } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { fields, table, time } from '../format.ts';
 
-interface SubscriptionRequest {
-  id: string;
-  systemId: string;
-  systemName: string;
-  organizationCode: string;
-  organizationName: string;
-  versionId: string;
-  serviceName: string;
-  context: string;
-  version: string;
-  application: string;
-  purpose: string;
-  frequencyPerDay: number;
-  frequencyPerMinute: number | null;
-  timeOfUse: string | null;
-  otherNotes: string | null;
-  status: string;
-  reasons: string[];
-  sandboxSubscriptionId: string | null;
-  productionSubscriptionId: string | null;
-  sandboxCredentialId: string | null;
-  sandboxCredentialCollectedAt: string | null;
-  productionCredentialId: string | null;
-  productionCredentialCollectedAt: string | null;
-  submittedAt: string;
-  stageStartedAt: string;
-  decidedAt: string | null;
-  age: { workingDays: number; deadlineAt: string; overdue: boolean } | null;
-}
-
-interface Guide {
-  service: { context: string; name: string; description: Record<string, string | undefined> };
-  version: {
-    version: string;
-    protocol: string;
-    resources: Array<{ method: string; path: string }>;
-    technicalDocumentType: string | null;
-    technicalDocument: string | null;
-  };
-  gateway: { tokenPath: string; basePath: string; howToCall: string };
-  environments: Array<{
-    environment: string;
-    subscriptionId: string;
-    quotaPerDay: number | null;
-    quotaPerMinute: number | null;
-    timeOfUse: string | null;
-    consumerKey: string | null;
-    credentialIssuedByThisRequest: boolean;
-    credentialCollected: boolean;
-  }>;
-}
+type SubscriptionRequest = OperationResponse<'getSubscriptionRequest'>;
 
 const STATUS_VI: Record<string, string> = {
   submitted: 'chờ duyệt sandbox/submitted',
@@ -105,13 +55,6 @@ function showRequest(r: SubscriptionRequest): string {
   ]);
 }
 
-function environment(ctx: Context): 'sandbox' | 'production' {
-  const env = required(ctx.values, 'env', ctx.usage);
-  if (env !== 'sandbox' && env !== 'production')
-    throw new UsageError(`--env: sandbox | production: ${env}`, ctx.usage);
-  return env;
-}
-
 function reasons(ctx: Context): string[] {
   const given = list(ctx.values, 'reason').filter((r) => r.trim() !== '');
   if (given.length === 0) throw new UsageError('Thiếu / Missing --reason', ctx.usage);
@@ -120,10 +63,9 @@ function reasons(ctx: Context): string[] {
 
 /** A step on one request that answers the request: POST, print it with a headline. */
 function step(
-  path: string,
   summary: string,
   done: string,
-  body: (ctx: Context) => unknown = () => ({}),
+  send: (ctx: Context, params: { id: string }) => Promise<SubscriptionRequest>,
   extra: Partial<Subcommand> = {},
 ): Subcommand {
   return {
@@ -132,11 +74,7 @@ function step(
     args: ['id'],
     ...extra,
     async run(ctx) {
-      const result = await ctx.api.request<SubscriptionRequest>(
-        'POST',
-        `/api/v1/subscription-requests/${seg(ctx.args[0])}/${path}`,
-        { body: body(ctx) },
-      );
+      const result = await send(ctx, { id: ctx.args[0]! });
       ctx.print(result, () => `${done}\n${showRequest(result)}`);
       return 0;
     },
@@ -144,7 +82,12 @@ function step(
 }
 
 /** Frequency, time of use and notes as given; on resubmit `none` clears the optional ones. */
-function terms(ctx: Context, allowNone: boolean): Record<string, unknown> {
+function terms(
+  ctx: Context,
+  allowNone: boolean,
+): Partial<
+  Pick<SubscriptionRequestCreate, 'frequencyPerDay' | 'frequencyPerMinute' | 'timeOfUse' | 'otherNotes'>
+> {
   const perDay = positiveInt(ctx.values, 'frequency-per-day', ctx.usage);
   const perMinute = positiveInt(ctx.values, 'frequency-per-minute', ctx.usage, allowNone);
   const window = str(ctx.values, 'time-of-use');
@@ -181,13 +124,14 @@ export const subscriptionRequestCommands: Group = {
       async run(ctx) {
         const perDay = positiveInt(ctx.values, 'frequency-per-day', ctx.usage);
         if (perDay === undefined) throw new UsageError('Thiếu / Missing --frequency-per-day', ctx.usage);
-        const created = await ctx.api.request<SubscriptionRequest>('POST', '/api/v1/subscription-requests', {
+        const created = await ctx.api.call('createSubscriptionRequest', {
           body: {
             systemId: required(ctx.values, 'system', ctx.usage),
             versionId: required(ctx.values, 'version-id', ctx.usage),
             application: required(ctx.values, 'application', ctx.usage),
             purpose: required(ctx.values, 'purpose', ctx.usage),
             ...terms(ctx, false),
+            frequencyPerDay: perDay,
           },
         });
         ctx.print(created, () => `Đã gửi đề nghị / Request submitted\n${showRequest(created)}`);
@@ -206,19 +150,15 @@ export const subscriptionRequestCommands: Group = {
         overdue: { type: 'boolean' },
       },
       async run(ctx) {
-        const body = await ctx.api.request<{ items: SubscriptionRequest[]; overdueCount: number }>(
-          'GET',
-          '/api/v1/subscription-requests',
-          {
-            query: {
-              status: str(ctx.values, 'status'),
-              systemId: str(ctx.values, 'system'),
-              versionId: str(ctx.values, 'version-id'),
-              organizationId: str(ctx.values, 'org'),
-              overdue: bool(ctx.values, 'overdue') ? 'true' : undefined,
-            },
+        const body = await ctx.api.call('listSubscriptionRequests', {
+          query: {
+            status: str(ctx.values, 'status'),
+            systemId: str(ctx.values, 'system'),
+            versionId: str(ctx.values, 'version-id'),
+            organizationId: str(ctx.values, 'org'),
+            overdue: bool(ctx.values, 'overdue') ? 'true' : undefined,
           },
-        );
+        });
         ctx.print(
           body,
           () =>
@@ -249,10 +189,9 @@ export const subscriptionRequestCommands: Group = {
       summary: 'Xem một đề nghị và thời gian chờ / Show a request and its age',
       args: ['id'],
       async run(ctx) {
-        const found = await ctx.api.request<SubscriptionRequest>(
-          'GET',
-          `/api/v1/subscription-requests/${seg(ctx.args[0])}`,
-        );
+        const found = await ctx.api.call('getSubscriptionRequest', {
+          params: { id: ctx.args[0]! },
+        });
         ctx.print(found, () => showRequest(found));
         return 0;
       },
@@ -264,10 +203,9 @@ export const subscriptionRequestCommands: Group = {
       args: ['id'],
       options: { 'document-out': { type: 'string' } },
       async run(ctx) {
-        const guide = await ctx.api.request<Guide>(
-          'GET',
-          `/api/v1/subscription-requests/${seg(ctx.args[0])}/guide`,
-        );
+        const guide = await ctx.api.call('getSubscriptionRequestGuide', {
+          params: { id: ctx.args[0]! },
+        });
         const out = str(ctx.values, 'document-out');
         let saved = '';
         if (out && guide.version.technicalDocument) {
@@ -315,54 +253,51 @@ export const subscriptionRequestCommands: Group = {
       },
     },
     'approve-sandbox': step(
-      'approve-sandbox',
       'Duyệt sandbox: đăng ký, khoá sandbox nếu chưa có, tài liệu hướng dẫn (Sở TT&TT) / Approve the sandbox (operator)',
       'Đã duyệt sandbox / Sandbox approved',
+      (ctx, params) => ctx.api.call('approveSubscriptionRequestSandbox', { params, body: {} }),
     ),
     'request-production': step(
-      'request-production',
       'Đề nghị cấp tài khoản chính thức, sau lời gọi sandbox thành công / Ask for production after a successful sandbox call',
       'Đã đề nghị cấp tài khoản chính thức / Production requested',
+      (ctx, params) => ctx.api.call('requestSubscriptionRequestProduction', { params, body: {} }),
     ),
     'approve-production': step(
-      'approve-production',
       'Duyệt chính thức: đăng ký, khoá chính thức nếu chưa có (Sở TT&TT) / Approve production (operator)',
       'Đã duyệt chính thức / Production approved',
+      (ctx, params) => ctx.api.call('approveSubscriptionRequestProduction', { params, body: {} }),
     ),
     'needs-completion': step(
-      'needs-completion',
       'Yêu cầu bổ sung, nêu từng nội dung (--reason lặp lại được) / Ask for completion (--reason repeats)',
       'Đã yêu cầu bổ sung / Completion asked for',
-      (ctx) => ({ reasons: reasons(ctx) }),
+      (ctx, params) =>
+        ctx.api.call('returnSubscriptionRequestForCompletion', { params, body: { reasons: reasons(ctx) } }),
       {
         synopsis: '<id> --reason <nội dung> [--reason …]',
         options: { reason: { type: 'string', multiple: true } },
       },
     ),
     reject: step(
-      'reject',
       'Từ chối, nêu lý do (--reason lặp lại được) / Reject with reasons (--reason repeats)',
       'Đã từ chối / Rejected',
-      (ctx) => ({ reasons: reasons(ctx) }),
+      (ctx, params) => ctx.api.call('rejectSubscriptionRequest', { params, body: { reasons: reasons(ctx) } }),
       {
         synopsis: '<id> --reason <lý do> [--reason …]',
         options: { reason: { type: 'string', multiple: true } },
       },
     ),
     resubmit: step(
-      'resubmit',
       'Bổ sung và gửi lại; `none` bỏ tần suất phút, khung giờ, ghi chú / Complete and resubmit; `none` clears',
       'Đã gửi lại / Resubmitted',
-      (ctx) => {
+      (ctx, params) => {
         const application = str(ctx.values, 'application');
         const purpose = str(ctx.values, 'purpose');
-        return {
-          changes: {
-            ...(application !== undefined ? { application } : {}),
-            ...(purpose !== undefined ? { purpose } : {}),
-            ...terms(ctx, true),
-          },
+        const changes = {
+          ...(application !== undefined ? { application } : {}),
+          ...(purpose !== undefined ? { purpose } : {}),
+          ...terms(ctx, true),
         };
+        return ctx.api.call('resubmitSubscriptionRequest', { params, body: { changes } });
       },
       {
         synopsis:
@@ -378,12 +313,9 @@ export const subscriptionRequestCommands: Group = {
       args: ['id'],
       options: { env: { type: 'string' } },
       async run(ctx) {
-        const env = environment(ctx);
-        const collected = await ctx.api.request<{
-          credentialId: string;
-          consumerKey: string;
-          consumerSecret: string;
-        }>('POST', `/api/v1/subscription-requests/${seg(ctx.args[0])}/credentials/${env}/collect`, {
+        const env = environmentOption(ctx.values, ctx.usage);
+        const collected = await ctx.api.call('collectSubscriptionRequestCredential', {
+          params: { id: ctx.args[0]!, environment: env },
           body: {},
         });
         ctx.print(

@@ -1,20 +1,7 @@
-import { nonEmpty, positiveInt, required, str, UsageError } from '../args.ts';
-import { seg } from '../client.ts';
+import type { Subscription } from '../../api/contract/index.ts';
+import { environmentOption, nonEmpty, positiveInt, required, str } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { fields, table, time } from '../format.ts';
-
-interface Subscription {
-  id: string;
-  systemId: string;
-  versionId: string;
-  environment: string;
-  status: string;
-  quotaPerMinute: number | null;
-  quotaPerDay: number | null;
-  timeOfUse: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
 
 const quota = (s: Subscription) =>
   [s.quotaPerMinute ? `${s.quotaPerMinute}/phút·min` : '', s.quotaPerDay ? `${s.quotaPerDay}/ngày·day` : '']
@@ -35,13 +22,6 @@ function showSubscription(s: Subscription): string {
   ]);
 }
 
-function environment(ctx: Context): string {
-  const env = required(ctx.values, 'env', ctx.usage);
-  if (env !== 'sandbox' && env !== 'production')
-    throw new UsageError(`--env: sandbox | production: ${env}`, ctx.usage);
-  return env;
-}
-
 /** Quotas and time of use; on update the word `none` clears one. */
 function limits(ctx: Context, allowNone: boolean): Record<string, unknown> {
   const perMinute = positiveInt(ctx.values, 'quota-per-minute', ctx.usage, allowNone);
@@ -59,7 +39,8 @@ async function patchSubscription(
   patch: Record<string, unknown>,
   done: string,
 ): Promise<number> {
-  const sub = await ctx.api.request<Subscription>('PATCH', `/api/v1/subscriptions/${seg(ctx.args[0])}`, {
+  const sub = await ctx.api.call('updateSubscription', {
+    params: { id: ctx.args[0]! },
     body: patch,
   });
   ctx.print(sub, () => `${done}\n${showSubscription(sub)}`);
@@ -88,7 +69,7 @@ export const subscriptionCommands: Group = {
       summary: 'Danh sách đăng ký / List subscriptions',
       options: { system: { type: 'string' }, 'version-id': { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.request<{ items: Subscription[] }>('GET', '/api/v1/subscriptions', {
+        const body = await ctx.api.call('listSubscriptions', {
           query: { systemId: str(ctx.values, 'system'), versionId: str(ctx.values, 'version-id') },
         });
         ctx.print(body, () =>
@@ -121,7 +102,7 @@ export const subscriptionCommands: Group = {
       summary: 'Xem một đăng ký / Show a subscription',
       args: ['id'],
       async run(ctx) {
-        const sub = await ctx.api.request<Subscription>('GET', `/api/v1/subscriptions/${seg(ctx.args[0])}`);
+        const sub = await ctx.api.call('getSubscription', { params: { id: ctx.args[0]! } });
         ctx.print(sub, () => showSubscription(sub));
         return 0;
       },
@@ -138,11 +119,11 @@ export const subscriptionCommands: Group = {
         ...LIMIT_OPTIONS,
       },
       async run(ctx) {
-        const sub = await ctx.api.request<Subscription>('POST', '/api/v1/subscriptions', {
+        const sub = await ctx.api.call('createSubscription', {
           body: {
             systemId: required(ctx.values, 'system', ctx.usage),
             versionId: required(ctx.values, 'version-id', ctx.usage),
-            environment: environment(ctx),
+            environment: environmentOption(ctx.values, ctx.usage),
             ...limits(ctx, false),
           },
         });
@@ -166,11 +147,10 @@ export const subscriptionCommands: Group = {
         'Bên khai thác ngừng sử dụng; khoá không còn cần bị thu hồi ngay (R-21) / Consumer stops using it',
       args: ['id'],
       async run(ctx) {
-        const result = await ctx.api.request<{ revokedCredentials: string[] }>(
-          'POST',
-          `/api/v1/subscriptions/${seg(ctx.args[0])}/cancel`,
-          { body: {} },
-        );
+        const result = await ctx.api.call('cancelSubscription', {
+          params: { id: ctx.args[0]! },
+          body: {},
+        });
         ctx.print(
           result,
           () =>

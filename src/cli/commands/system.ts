@@ -1,20 +1,7 @@
+import type { InformationSystem, OperationResponse } from '../../api/contract/index.ts';
 import { bool, nonEmpty, positiveInt, required, str } from '../args.ts';
-import { seg } from '../client.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { fields, table, time } from '../format.ts';
-
-interface InformationSystem {
-  id: string;
-  organizationId: string;
-  organizationCode: string;
-  name: string;
-  description: string | null;
-  isProvider: boolean;
-  isConsumer: boolean;
-  status: string;
-  createdAt: string;
-  updatedAt: string;
-}
 
 const roles = (s: InformationSystem) =>
   [s.isProvider ? 'cung cấp/provider' : '', s.isConsumer ? 'khai thác/consumer' : '']
@@ -35,39 +22,15 @@ function showSystem(s: InformationSystem): string {
 }
 
 async function patchSystem(ctx: Context, patch: Record<string, unknown>, done: string): Promise<number> {
-  const system = await ctx.api.request<InformationSystem>('PATCH', `/api/v1/systems/${seg(ctx.args[0])}`, {
+  const system = await ctx.api.call('updateSystem', {
+    params: { id: ctx.args[0]! },
     body: patch,
   });
   ctx.print(system, () => `${done}\n${showSystem(system)}`);
   return 0;
 }
 
-interface Traffic {
-  calls: number;
-  errors: number;
-}
-
-/** GET /api/v1/systems/:id/connection (src/reports/connected-systems.ts). */
-interface SystemConnection {
-  systemId: string;
-  organizationCode: string;
-  name: string;
-  systemStatus: string;
-  state: string;
-  firstConnectionAt: string | null;
-  lastConnectionAt: string | null;
-  lastSuccessfulSendAt: string | null;
-  lastSuccessfulReceiveAt: string | null;
-  recent: {
-    windowMinutes: number;
-    asProvider: { calls: number; failures: number };
-    asConsumer: { calls: number; credentialRefusals: number };
-  };
-  history: {
-    rolledUpUntil: string | null;
-    items: Array<{ day: string; asConsumer: Traffic; asProvider: Traffic }>;
-  };
-}
+type SystemConnection = OperationResponse<'getSystemConnection'>;
 
 const STATE_VI: Record<string, string> = {
   active: 'đang hoạt động',
@@ -127,7 +90,7 @@ export const systemCommands: Group = {
       summary: 'Danh sách hệ thống / List systems',
       options: { org: { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.request<{ items: InformationSystem[] }>('GET', '/api/v1/systems', {
+        const body = await ctx.api.call('listSystems', {
           query: { organizationId: str(ctx.values, 'org') },
         });
         ctx.print(body, () =>
@@ -144,7 +107,7 @@ export const systemCommands: Group = {
       summary: 'Xem một hệ thống / Show a system',
       args: ['id'],
       async run(ctx) {
-        const system = await ctx.api.request<InformationSystem>('GET', `/api/v1/systems/${seg(ctx.args[0])}`);
+        const system = await ctx.api.call('getSystem', { params: { id: ctx.args[0]! } });
         ctx.print(system, () => showSystem(system));
         return 0;
       },
@@ -160,7 +123,7 @@ export const systemCommands: Group = {
         consumer: { type: 'boolean' },
       },
       async run(ctx) {
-        const system = await ctx.api.request<InformationSystem>('POST', '/api/v1/systems', {
+        const system = await ctx.api.call('createSystem', {
           body: {
             organizationId: required(ctx.values, 'org', ctx.usage),
             name: required(ctx.values, 'name', ctx.usage),
@@ -202,11 +165,10 @@ export const systemCommands: Group = {
       args: ['id'],
       options: { days: { type: 'string' } },
       async run(ctx) {
-        const c = await ctx.api.request<SystemConnection>(
-          'GET',
-          `/api/v1/systems/${seg(ctx.args[0])}/connection`,
-          { query: { days: positiveInt(ctx.values, 'days', ctx.usage) ?? undefined } },
-        );
+        const c = await ctx.api.call('getSystemConnection', {
+          params: { id: ctx.args[0]! },
+          query: { days: positiveInt(ctx.values, 'days', ctx.usage) ?? undefined },
+        });
         ctx.print(c, () => showConnection(c));
         return 0;
       },

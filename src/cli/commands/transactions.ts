@@ -2,20 +2,6 @@ import { positiveInt, str } from '../args.ts';
 import type { Group } from '../command.ts';
 import { table, time } from '../format.ts';
 
-interface TransactionView {
-  id: string;
-  consumer: { systemId: string | null; organizationCode: string | null };
-  provider: { systemId: string | null };
-  service: { context: string | null; version: string | null };
-  environment: string | null;
-  method: string;
-  resourceTemplate: string;
-  consumerStatus: number;
-  errorCode: string | null;
-  requestInAt: string;
-  durationMs: number;
-}
-
 export const transactionCommands: Group = {
   name: 'transactions',
   summary: 'Nhật ký giao dịch qua cổng (R-07, R-20) / Transactions through the gateway',
@@ -38,23 +24,19 @@ export const transactionCommands: Group = {
       },
       async run(ctx) {
         const v = ctx.values;
-        const page = await ctx.api.request<{ items: TransactionView[]; nextCursor: string | null }>(
-          'GET',
-          '/api/v1/transactions',
-          {
-            query: {
-              from: str(v, 'from'),
-              to: str(v, 'to'),
-              consumerSystemId: str(v, 'consumer'),
-              providerSystemId: str(v, 'provider'),
-              serviceId: str(v, 'service'),
-              status: str(v, 'status'),
-              errorCode: str(v, 'error'),
-              limit: positiveInt(v, 'limit', ctx.usage),
-              cursor: str(v, 'cursor'),
-            },
+        const page = await ctx.api.call('listTransactions', {
+          query: {
+            from: str(v, 'from'),
+            to: str(v, 'to'),
+            consumerSystemId: str(v, 'consumer'),
+            providerSystemId: str(v, 'provider'),
+            serviceId: str(v, 'service'),
+            status: str(v, 'status'),
+            errorCode: str(v, 'error'),
+            limit: positiveInt(v, 'limit', ctx.usage),
+            cursor: str(v, 'cursor'),
           },
-        );
+        });
         ctx.print(page, () => {
           const rows = table(
             [

@@ -1,17 +1,10 @@
-import { required, str, UsageError } from '../args.ts';
+import { type OperationResponse, ROLES } from '../../api/contract/index.ts';
+import { isOneOf, required, str, UsageError } from '../args.ts';
 import type { Context, Group } from '../command.ts';
 import { fields, table } from '../format.ts';
 import { readAll, readHidden } from '../io.ts';
 
-interface User {
-  id: string;
-  username: string;
-  displayName: string;
-  role: string;
-  organizationId: string | null;
-}
-
-const ROLES = ['operator_admin', 'operator_reviewer', 'auditor', 'agency'];
+type User = OperationResponse<'createUser'>;
 
 function showUser(u: User): string {
   return fields([
@@ -53,7 +46,7 @@ export const userCommands: Group = {
       synopsis: '',
       summary: 'Danh sách người dùng (không bao giờ có mật khẩu) / List users (never a password)',
       async run(ctx) {
-        const body = await ctx.api.request<{ items: User[] }>('GET', '/api/v1/users');
+        const body = await ctx.api.call('listUsers');
         ctx.print(body, () =>
           table(
             ['ID', 'Tên đăng nhập / Username', 'Họ tên / Name', 'Vai trò / Role', 'Cơ quan / Organization'],
@@ -80,12 +73,12 @@ export const userCommands: Group = {
         const username = required(ctx.values, 'username', ctx.usage);
         const displayName = required(ctx.values, 'display-name', ctx.usage);
         const role = required(ctx.values, 'role', ctx.usage);
-        if (!ROLES.includes(role)) {
+        if (!isOneOf(role, ROLES)) {
           throw new UsageError(`--role: một trong / one of ${ROLES.join(', ')}`, ctx.usage);
         }
         const password = await newPassword(ctx, username);
         if (!password) throw new UsageError('Mật khẩu trống / Empty password', ctx.usage);
-        const user = await ctx.api.request<User>('POST', '/api/v1/users', {
+        const user = await ctx.api.call('createUser', {
           body: { username, displayName, password, role, organizationId: str(ctx.values, 'org') ?? null },
         });
         ctx.print(user, () => `Đã thêm người dùng / User created\n${showUser(user)}`);

@@ -1,24 +1,8 @@
 import { readFileSync } from 'node:fs';
+import type { ServiceVersion, VersionPatch } from '../../api/contract/index.ts';
 import { list, nonEmpty, required, str, UsageError } from '../args.ts';
-import { seg } from '../client.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { fields, table, time } from '../format.ts';
-
-interface ServiceVersion {
-  id: string;
-  serviceId: string;
-  context: string;
-  version: string;
-  protocol: string;
-  status: string;
-  mode: 'sync' | 'async';
-  deliveryConcurrency: number;
-  healthCheck: { path: string; intervalSeconds: number } | null;
-  upstreams: { sandbox: string | null; production: string | null };
-  resources: Array<{ method: string; path: string }>;
-  createdAt: string;
-  updatedAt: string;
-}
 
 /** `GET /congdan/{soDinhDanh}` → {method, path}; a bare path means any method. */
 function parseResource(raw: string, usage: string): { method: string; path: string } {
@@ -32,7 +16,7 @@ function parseResource(raw: string, usage: string): { method: string; path: stri
   );
 }
 
-function changes(ctx: Context): Record<string, unknown> {
+function changes(ctx: Context): VersionPatch {
   const sandbox = str(ctx.values, 'sandbox-url');
   const production = str(ctx.values, 'production-url');
   const resources = list(ctx.values, 'resource').map((r) => parseResource(r, ctx.usage));
@@ -109,8 +93,9 @@ function showVersion(v: ServiceVersion): string {
   ]);
 }
 
-async function patchVersion(ctx: Context, patch: Record<string, unknown>, done: string): Promise<number> {
-  const version = await ctx.api.request<ServiceVersion>('PATCH', `/api/v1/versions/${seg(ctx.args[0])}`, {
+async function patchVersion(ctx: Context, patch: VersionPatch, done: string): Promise<number> {
+  const version = await ctx.api.call('updateVersion', {
+    params: { id: ctx.args[0]! },
     body: patch,
   });
   ctx.print(version, () => `${done}\n${showVersion(version)}`);
@@ -119,25 +104,18 @@ async function patchVersion(ctx: Context, patch: Record<string, unknown>, done: 
 
 /** A workflow step of a version (R-11): POST /versions/:id/<step>, then show the result. */
 const step = (
-  path: string,
   synopsis: string,
   summary: string,
   done: string,
-  options: Subcommand['options'] = {},
-  body: (ctx: Context) => Record<string, unknown> = () => ({}),
+  options: Subcommand['options'],
+  send: (ctx: Context, params: { id: string }) => Promise<ServiceVersion>,
 ): Subcommand => ({
   synopsis: `<id> ${synopsis}`.trim(),
   summary,
   args: ['id'],
   options,
   async run(ctx) {
-    const version = await ctx.api.request<ServiceVersion>(
-      'POST',
-      `/api/v1/versions/${seg(ctx.args[0])}/${path}`,
-      {
-        body: body(ctx),
-      },
-    );
+    const version = await send(ctx, { id: ctx.args[0]! });
     ctx.print(version, () => `${done}\n${showVersion(version)}`);
     return 0;
   },
@@ -166,10 +144,11 @@ export const versionCommands: Group = {
       options: { service: { type: 'string' } },
       async run(ctx) {
         const service = str(ctx.values, 'service');
-        const body = await ctx.api.request<{ items: ServiceVersion[] }>(
-          'GET',
-          service ? `/api/v1/services/${seg(service)}/versions` : '/api/v1/versions',
-        );
+        const body = service
+          ? await ctx.api.call('listServiceVersions', {
+              params: { id: service },
+            })
+          : await ctx.api.call('listVersions');
         ctx.print(body, () =>
           table(
             [
@@ -191,7 +170,7 @@ export const versionCommands: Group = {
       summary: 'Xem một phiên bản / Show a version',
       args: ['id'],
       async run(ctx) {
-        const version = await ctx.api.request<ServiceVersion>('GET', `/api/v1/versions/${seg(ctx.args[0])}`);
+        const version = await ctx.api.call('getVersion', { params: { id: ctx.args[0]! } });
         ctx.print(version, () => showVersion(version));
         return 0;
       },
@@ -202,13 +181,10 @@ export const versionCommands: Group = {
       options: { service: { type: 'string' }, version: { type: 'string' }, ...CHANGE_OPTIONS },
       async run(ctx) {
         const service = required(ctx.values, 'service', ctx.usage);
-        const version = await ctx.api.request<ServiceVersion>(
-          'POST',
-          `/api/v1/services/${seg(service)}/versions`,
-          {
-            body: { version: required(ctx.values, 'version', ctx.usage), ...changes(ctx) },
-          },
-        );
+        const version = await ctx.api.call('createVersion', {
+          params: { id: service },
+          body: { version: required(ctx.values, 'version', ctx.usage), ...changes(ctx) },
+        });
         ctx.print(version, () => `Đã thêm phiên bản / Version created\n${showVersion(version)}`);
         return 0;
       },
@@ -221,41 +197,46 @@ export const versionCommands: Group = {
       run: (ctx) => patchVersion(ctx, nonEmpty(changes(ctx), ctx.usage), 'Đã cập nhật / Updated'),
     },
     submit: step(
-      'submit',
       '--document <openapi.json|.yaml|.wsdl> [--type openapi|wsdl]',
       'Gửi phiên bản kèm tài liệu kỹ thuật (R-11) / Submit with the technical document',
       'Đã gửi / Submitted',
       { document: { type: 'string' }, type: { type: 'string' } },
-      (ctx) => {
+      (ctx, params) => {
         const file = required(ctx.values, 'document', ctx.usage);
         const type = str(ctx.values, 'type') ?? (/\.wsdl$/i.test(file) ? 'wsdl' : 'openapi');
         if (type !== 'openapi' && type !== 'wsdl') throw new UsageError('--type: openapi | wsdl', ctx.usage);
-        return { technicalDocument: readFileSync(file, 'utf8'), documentType: type };
+        return ctx.api.call('submitVersion', {
+          params,
+          body: { technicalDocument: readFileSync(file, 'utf8'), documentType: type },
+        });
       },
     ),
     'start-sandbox-test': step(
-      'start-sandbox-test',
       '',
       'Mở thử nghiệm ở sandbox / Open the sandbox test',
       'Đang thử nghiệm sandbox / In sandbox test',
+      {},
+      (ctx, params) => ctx.api.call('startVersionSandboxTest', { params, body: {} }),
     ),
     reject: step(
-      'reject',
       '--reason <lý do>',
       'Từ chối, nêu lý do / Reject, with the reason',
       'Đã từ chối / Rejected',
       { reason: { type: 'string' } },
-      (ctx) => ({ reason: required(ctx.values, 'reason', ctx.usage) }),
+      (ctx, params) =>
+        ctx.api.call('rejectVersion', {
+          params,
+          body: { reason: required(ctx.values, 'reason', ctx.usage) },
+        }),
     ),
     publish: step(
-      'publish',
       '[--previous-sunset <ISO date>]',
       'Công bố (cần lời gọi sandbox thành công); bản trước ngừng sau ≥ 180 ngày / Publish; predecessor sunset ≥ 180 days',
       'Đã công bố / Published',
       { 'previous-sunset': { type: 'string' } },
-      (ctx) => {
+      (ctx, params) => {
         const sunset = str(ctx.values, 'previous-sunset');
-        return sunset ? { previousSunsetAt: sunset } : {};
+        return ctx.api.call('publishVersion', { params, body: sunset ? { previousSunsetAt: sunset } : {} });
       },
     ),
     consumers: {
@@ -265,15 +246,10 @@ export const versionCommands: Group = {
       options: { since: { type: 'string' } },
       async run(ctx) {
         const since = str(ctx.values, 'since');
-        const body = await ctx.api.request<{
-          items: Array<{
-            systemId: string;
-            organizationCode: string | null;
-            environment: string | null;
-            calls: number;
-            lastCallAt: string;
-          }>;
-        }>('GET', `/api/v1/versions/${seg(ctx.args[0])}/consumers`, { query: { since } });
+        const body = await ctx.api.call('listVersionConsumers', {
+          params: { id: ctx.args[0]! },
+          query: { since },
+        });
         ctx.print(body, () =>
           table(
             [

@@ -1,16 +1,6 @@
 import { list, required, str } from '../args.ts';
-import { seg } from '../client.ts';
 import type { Group } from '../command.ts';
 import { table, time } from '../format.ts';
-
-interface WebhookEndpoint {
-  id: string;
-  organizationId: string;
-  url: string;
-  events: string[];
-  active: boolean;
-  createdAt: string;
-}
 
 export const webhookCommands: Group = {
   name: 'webhook',
@@ -21,7 +11,7 @@ export const webhookCommands: Group = {
       summary: 'Các webhook / List webhooks',
       options: { org: { type: 'string' } },
       async run(ctx) {
-        const body = await ctx.api.request<{ items: WebhookEndpoint[] }>('GET', '/api/v1/webhooks', {
+        const body = await ctx.api.call('listWebhooks', {
           query: { organizationId: str(ctx.values, 'org') },
         });
         ctx.print(body, () =>
@@ -50,17 +40,13 @@ export const webhookCommands: Group = {
       },
       async run(ctx) {
         const org = str(ctx.values, 'org');
-        const created = await ctx.api.request<WebhookEndpoint & { secret: string }>(
-          'POST',
-          '/api/v1/webhooks',
-          {
-            body: {
-              url: required(ctx.values, 'url', ctx.usage),
-              ...(org ? { organizationId: org } : {}),
-              events: list(ctx.values, 'event'),
-            },
+        const created = await ctx.api.call('createWebhook', {
+          body: {
+            url: required(ctx.values, 'url', ctx.usage),
+            ...(org ? { organizationId: org } : {}),
+            events: list(ctx.values, 'event'),
           },
-        );
+        });
         ctx.print(created, () =>
           [
             `Đã đăng ký / Registered: ${created.id} → ${created.url}`,
@@ -76,10 +62,9 @@ export const webhookCommands: Group = {
       summary: 'Xoá webhook / Delete a webhook',
       args: ['id'],
       async run(ctx) {
-        const deleted = await ctx.api.request<WebhookEndpoint>(
-          'DELETE',
-          `/api/v1/webhooks/${seg(ctx.args[0])}`,
-        );
+        const deleted = await ctx.api.call('deleteWebhook', {
+          params: { id: ctx.args[0]! },
+        });
         ctx.print(deleted, () => `Đã xoá / Deleted: ${deleted.id}`);
         return 0;
       },

@@ -1,4 +1,4 @@
-import type { InformationSystem } from '../../core/types.ts';
+import type { InformationSystem } from '../../api/contract/index.ts';
 import type { Store } from '../../store/port.ts';
 import type { Registry } from '../registry/index.ts';
 import {

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { ContactPoint } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { isoOf } from '../../core/time.ts';
-import type { ContactPoint } from '../../core/types.ts';
 import type { Database } from '../../store/schema.ts';
 
 export type ConnectionRequestStatus = Database['connection_requests']['status'];

@@ -1,7 +1,7 @@
 import type { Transaction, Updateable } from 'kysely';
+import type { ContactPoint, InformationSystem } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
-import type { ContactPoint, InformationSystem } from '../../core/types.ts';
 import type { Database } from '../../store/schema.ts';
 import type { ChangeEvent } from '../audit.ts';
 import { auditOf, type Changed, type Command, type CommandOn, lockRequestRow } from '../change.ts';

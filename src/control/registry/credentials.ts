@@ -1,9 +1,9 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Credential, Environment, IssuedCredential } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { sha256Hex } from '../../core/hashing.ts';
 import { newId, newSecret } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
-import type { Credential, Environment, IssuedCredential } from '../../core/types.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Changed, type Command } from '../change.ts';
 

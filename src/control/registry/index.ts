@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { Credential, Environment, IssuedCredential } from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import { isoOf } from '../../core/time.ts';
-import type { Credential, Environment, IssuedCredential } from '../../core/types.ts';
 import type { Store } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import type { ChangeEvent } from '../audit.ts';

@@ -1,7 +1,4 @@
 import type { Kysely, Selectable } from 'kysely';
-import { LgspError } from '../../core/errors.ts';
-import { newId } from '../../core/ids.ts';
-import { isoOf } from '../../core/time.ts';
 import type {
   Protocol,
   ResourceTemplate,
@@ -10,7 +7,10 @@ import type {
   TechnicalDescription,
   VersionMode,
   VersionStatus,
-} from '../../core/types.ts';
+} from '../../api/contract/index.ts';
+import { LgspError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import { isoOf } from '../../core/time.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';

@@ -1,8 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { Environment, Subscription, SubscriptionStatus } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
-import type { Environment, Subscription, SubscriptionStatus } from '../../core/types.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';

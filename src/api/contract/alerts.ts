@@ -1,0 +1,53 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Nullable, OneOf, Strict, Timestamp } from './common.ts';
+
+/** Operator alerts. */
+
+export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
+export const AlertSeveritySchema = OneOf(ALERT_SEVERITIES);
+export const ALERT_STATES = ['open', 'resolved'] as const;
+export const AlertStateSchema = OneOf(ALERT_STATES);
+
+export const AlertSchema = Type.Object({
+  id: Type.String(),
+  kind: Type.String({ examples: ['message.dead'] }),
+  key: Type.String({ description: 'Một cảnh báo mở cho mỗi khoá / one open alert per key' }),
+  severity: AlertSeveritySchema,
+  state: AlertStateSchema,
+  subject: Type.String(),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  occurrences: Type.Integer({
+    description: 'Số lần điều kiện xảy ra khi cảnh báo đang mở / times seen while open',
+  }),
+  openedAt: Timestamp,
+  lastSeenAt: Timestamp,
+  escalatedAt: Nullable(Timestamp),
+  resolvedAt: Nullable(Timestamp),
+});
+
+export const AlertEventSchema = Type.Object({
+  at: Timestamp,
+  state: Type.String({ examples: ['open', 'escalated', 'resolved'] }),
+  note: Type.String(),
+});
+
+export const AlertResolve = Type.Object(
+  {
+    note: Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      description: 'Cách đã xử lý / how it was dealt with',
+    }),
+  },
+  Strict,
+);
+
+export const AlertQuery = Type.Object(
+  {
+    state: Type.Optional(AlertStateSchema),
+    kind: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  },
+  Strict,
+);
+export type AlertQuery = Static<typeof AlertQuery>;

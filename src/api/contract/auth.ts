@@ -1,0 +1,57 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Id, Nullable, OneOf, Strict, Text, Timestamp } from './common.ts';
+
+/** Users, roles and sign-in (issue 3). */
+
+export const LoginBody = Type.Object({ username: Text(100), password: Text(1000) }, Strict);
+export type LoginBody = Static<typeof LoginBody>;
+
+/** The roles of people (issue 3); an agency user acts only for its own organization. */
+export const ROLES = ['operator_admin', 'operator_reviewer', 'auditor', 'agency'] as const;
+export const RoleSchema = OneOf(ROLES, {
+  description:
+    'operator_admin: quản trị Sở TT&TT · operator_reviewer: thẩm định · auditor: chỉ xem · agency: cơ quan / ' +
+    'operator administrator · operator reviewer · auditor (read-only) · agency user (own organization only)',
+});
+
+export const UserSchema = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  displayName: Type.String(),
+  role: RoleSchema,
+  organizationId: Nullable(Type.String({ description: 'Cơ quan của người dùng agency / agency user only' })),
+});
+
+/** A new local account; the password is stored as a salted scrypt hash and never answered. */
+export const UserCreate = Type.Object(
+  {
+    username: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$',
+      description: 'Tên đăng nhập / username',
+    }),
+    displayName: Text(200, 'Họ tên / display name'),
+    password: Type.String({
+      minLength: 10,
+      maxLength: 1000,
+      description: 'Mật khẩu ≥ 10 ký tự / ≥ 10 characters',
+    }),
+    role: RoleSchema,
+    organizationId: Type.Optional(
+      Nullable(
+        Id('Bắt buộc với vai trò agency, không dùng với vai trò khác / required for role agency only'),
+      ),
+    ),
+  },
+  Strict,
+);
+export type UserCreate = Static<typeof UserCreate>;
+
+export const SessionSchema = Type.Object({
+  token: Type.String({ description: 'Bearer token; chỉ trả về một lần / returned once' }),
+  expiresAt: Timestamp,
+  user: UserSchema,
+});
+
+export const LogoutResponse = Type.Null({ description: 'Đã đăng xuất / signed out' });

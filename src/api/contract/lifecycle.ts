@@ -1,0 +1,95 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Nullable, Strict } from './common.ts';
+import { TechnicalDocumentTypeSchema } from './versions.ts';
+
+/**
+ * The workflow steps of versions (R-11, R-18), credentials (R-19), services ending (R-21), maintenance and notices
+ * (R-24).
+ */
+
+const When = (description: string) => Type.String({ format: 'date-time', description });
+
+export const VersionSubmit = Type.Object(
+  {
+    technicalDocument: Type.String({
+      minLength: 1,
+      maxLength: 2_000_000,
+      description: 'OpenAPI 3 (JSON/YAML) hoặc WSDL',
+    }),
+    documentType: TechnicalDocumentTypeSchema,
+  },
+  Strict,
+);
+export const VersionReject = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, Strict);
+export const VersionPublish = Type.Object(
+  {
+    previousSunsetAt: Type.Optional(
+      When('Ngày ngừng phiên bản trước, ≥ 180 ngày (R-18) / predecessor sunset'),
+    ),
+  },
+  Strict,
+);
+export const CredentialRotate = Type.Object(
+  {
+    overlapHours: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 720, description: 'Thời gian cả hai khoá cùng dùng được (R-19)' }),
+    ),
+  },
+  Strict,
+);
+export const ServiceDecommission = Type.Object(
+  {
+    at: When('Ngày ngừng, ≥ 60 ngày sau hôm nay (R-21)'),
+    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+  },
+  Strict,
+);
+export const MaintenanceCreate = Type.Object(
+  {
+    serviceId: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()], {
+      description: 'null: mọi dịch vụ / every service',
+    }),
+    startsAt: When('Bắt đầu (phải ở tương lai) / start, in the future'),
+    endsAt: When('Kết thúc / end'),
+    title: Type.String({ minLength: 1, maxLength: 300 }),
+    body: Type.String({ minLength: 1, maxLength: 5000 }),
+  },
+  Strict,
+);
+export const VersionConsumersQuery = Type.Object(
+  { since: Type.Optional(When('Từ thời điểm / since')) },
+  Strict,
+);
+
+export const NOTICE_KINDS = [
+  'deprecation',
+  'decommission',
+  'maintenance',
+  'endpoint_change',
+  'announcement',
+] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
+/** A public notice, readable without login. */
+export const NoticeSchema = Type.Object({
+  id: Type.String(),
+  kind: Type.Unsafe<NoticeKind>({ type: 'string', description: NOTICE_KINDS.join(' | ') }),
+  title: Type.String(),
+  body: Type.String(),
+  serviceId: Nullable(Type.String()),
+  versionId: Nullable(Type.String()),
+  startsAt: Nullable(Type.String({ format: 'date-time' })),
+  endsAt: Nullable(Type.String({ format: 'date-time' })),
+  publishedAt: Type.String({ format: 'date-time' }),
+});
+export const ConsumerUseSchema = Type.Object({
+  systemId: Type.String(),
+  organizationCode: Nullable(Type.String()),
+  environment: Nullable(Type.String()),
+  calls: Type.Integer(),
+  lastCallAt: Type.String({ format: 'date-time' }),
+});
+
+export const CancelledSubscriptionSchema = Type.Object({ revokedCredentials: Type.Array(Type.String()) });
+
+export type Notice = Static<typeof NoticeSchema>;

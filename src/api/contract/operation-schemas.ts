@@ -1,0 +1,241 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import { AlertEventSchema, AlertQuery, AlertResolve, AlertSchema } from './alerts.ts';
+import { AuditChainResultSchema, AuditEventSchema, AuditQuery } from './audit.ts';
+import { LoginBody, LogoutResponse, SessionSchema, UserCreate, UserSchema } from './auth.ts';
+import { AnyObject, type BinaryResponse, Empty, IdParams, ListOf } from './common.ts';
+import {
+  ConnectedSystemsQuery,
+  SystemConnectionDetailSchema,
+  SystemConnectionQuery,
+  SystemConnectionSchema,
+} from './connected-systems.ts';
+import {
+  ConnectionRequestApprovalSchema,
+  ConnectionRequestApprove,
+  ConnectionRequestCreate,
+  ConnectionRequestLetterResponse,
+  ConnectionRequestQuery,
+  ConnectionRequestReject,
+  ConnectionRequestSchema,
+} from './connection-requests.ts';
+import {
+  CredentialIssue,
+  CredentialQuery,
+  CredentialRevoke,
+  CredentialSchema,
+  IssuedCredentialSchema,
+} from './credentials.ts';
+import {
+  CancelledSubscriptionSchema,
+  ConsumerUseSchema,
+  CredentialRotate,
+  MaintenanceCreate,
+  NoticeSchema,
+  ServiceDecommission,
+  VersionConsumersQuery,
+  VersionPublish,
+  VersionReject,
+  VersionSubmit,
+} from './lifecycle.ts';
+import { HealthSchema, JwksSchema } from './meta.ts';
+import type { OperationId } from './operations.ts';
+import { OrganizationCreate, OrganizationPatch, OrganizationSchema } from './organizations.ts';
+import { PublicOrganizationSchema, PublicServiceSchema } from './public.ts';
+import { ReconciliationBody, ReconciliationQuery, ReconciliationSchema } from './reconciliations.ts';
+import { StatisticsQuery, StatisticsSchema } from './reports.ts';
+import { ServiceCreate, ServicePatch, ServiceQuery, ServiceSchema } from './services.ts';
+import {
+  CollectCredentialParams,
+  CollectedCredentialSchema,
+  SubscriptionRequestCreate,
+  SubscriptionRequestListSchema,
+  SubscriptionRequestQuery,
+  SubscriptionRequestReasons,
+  SubscriptionRequestResubmit,
+  SubscriptionRequestSchema,
+  TechnicalGuideSchema,
+} from './subscription-requests.ts';
+import {
+  SubscriptionCreate,
+  SubscriptionPatch,
+  SubscriptionQuery,
+  SubscriptionSchema,
+} from './subscriptions.ts';
+import { SystemCreate, SystemPatch, SystemQuery, SystemSchema } from './systems.ts';
+import { TransactionPageSchema, TransactionQuery } from './transactions.ts';
+import { VersionCreate, VersionPatch, VersionQuery, VersionSchema } from './versions.ts';
+import { CreatedWebhookSchema, WebhookCreate, WebhookQuery, WebhookSchema } from './webhooks.ts';
+
+/** What one operation takes and answers: path parameters, query, JSON body, and its non-problem responses. */
+export interface OperationSchemas {
+  params?: TSchema;
+  querystring?: TSchema;
+  body?: TSchema;
+  /** By HTTP status; the problems (RFC 9457) an operation can answer are listed by its route. */
+  response: Record<number, TSchema | BinaryResponse>;
+}
+
+/**
+ * The schemas of every operation, by operationId (the sibling of the operations table): routes take their
+ * validation and documentation from here, and clients their request and response types.
+ */
+export const OPERATION_SCHEMAS = {
+  getHealth: { response: { 200: HealthSchema, 503: HealthSchema } },
+  getOpenApiDocument: { response: { 200: AnyObject } },
+  getJwks: { response: { 200: JwksSchema } },
+  login: { body: LoginBody, response: { 200: SessionSchema } },
+  logout: { response: { 204: LogoutResponse } },
+  getCurrentUser: { response: { 200: UserSchema } },
+  listPublicNotices: { response: { 200: ListOf(NoticeSchema) } },
+  listPublicServices: { response: { 200: ListOf(PublicServiceSchema) } },
+  listPublicContacts: { response: { 200: ListOf(PublicOrganizationSchema) } },
+  listOrganizations: { response: { 200: ListOf(OrganizationSchema) } },
+  createOrganization: { body: OrganizationCreate, response: { 201: OrganizationSchema } },
+  getOrganization: { params: IdParams, response: { 200: OrganizationSchema } },
+  updateOrganization: { params: IdParams, body: OrganizationPatch, response: { 200: OrganizationSchema } },
+  listSystems: { querystring: SystemQuery, response: { 200: ListOf(SystemSchema) } },
+  createSystem: { body: SystemCreate, response: { 201: SystemSchema } },
+  getSystem: { params: IdParams, response: { 200: SystemSchema } },
+  updateSystem: { params: IdParams, body: SystemPatch, response: { 200: SystemSchema } },
+  listConnectedSystems: {
+    querystring: ConnectedSystemsQuery,
+    response: { 200: ListOf(SystemConnectionSchema) },
+  },
+  getSystemConnection: {
+    params: IdParams,
+    querystring: SystemConnectionQuery,
+    response: { 200: SystemConnectionDetailSchema },
+  },
+  listServices: { querystring: ServiceQuery, response: { 200: ListOf(ServiceSchema) } },
+  createService: { body: ServiceCreate, response: { 201: ServiceSchema } },
+  getService: { params: IdParams, response: { 200: ServiceSchema } },
+  updateService: { params: IdParams, body: ServicePatch, response: { 200: ServiceSchema } },
+  decommissionService: { params: IdParams, body: ServiceDecommission, response: { 200: ServiceSchema } },
+  listServiceVersions: { params: IdParams, response: { 200: ListOf(VersionSchema) } },
+  createVersion: { params: IdParams, body: VersionCreate, response: { 201: VersionSchema } },
+  listVersions: { querystring: VersionQuery, response: { 200: ListOf(VersionSchema) } },
+  getVersion: { params: IdParams, response: { 200: VersionSchema } },
+  updateVersion: { params: IdParams, body: VersionPatch, response: { 200: VersionSchema } },
+  submitVersion: { params: IdParams, body: VersionSubmit, response: { 200: VersionSchema } },
+  startVersionSandboxTest: { params: IdParams, body: Empty, response: { 200: VersionSchema } },
+  rejectVersion: { params: IdParams, body: VersionReject, response: { 200: VersionSchema } },
+  publishVersion: { params: IdParams, body: VersionPublish, response: { 200: VersionSchema } },
+  listVersionConsumers: {
+    params: IdParams,
+    querystring: VersionConsumersQuery,
+    response: { 200: ListOf(ConsumerUseSchema) },
+  },
+  listSubscriptions: { querystring: SubscriptionQuery, response: { 200: ListOf(SubscriptionSchema) } },
+  createSubscription: { body: SubscriptionCreate, response: { 201: SubscriptionSchema } },
+  getSubscription: { params: IdParams, response: { 200: SubscriptionSchema } },
+  updateSubscription: { params: IdParams, body: SubscriptionPatch, response: { 200: SubscriptionSchema } },
+  cancelSubscription: { params: IdParams, body: Empty, response: { 200: CancelledSubscriptionSchema } },
+  listCredentials: { querystring: CredentialQuery, response: { 200: ListOf(CredentialSchema) } },
+  issueCredential: { params: IdParams, body: CredentialIssue, response: { 201: IssuedCredentialSchema } },
+  getCredential: { params: IdParams, response: { 200: CredentialSchema } },
+  revokeCredential: { params: IdParams, body: CredentialRevoke, response: { 200: CredentialSchema } },
+  rotateCredential: { params: IdParams, body: CredentialRotate, response: { 201: IssuedCredentialSchema } },
+  listTransactions: { querystring: TransactionQuery, response: { 200: TransactionPageSchema } },
+  reconcileTransactions: {
+    querystring: ReconciliationQuery,
+    body: ReconciliationBody,
+    response: { 200: ReconciliationSchema },
+  },
+  getStatistics: { querystring: StatisticsQuery, response: { 200: StatisticsSchema } },
+  listAuditEvents: { querystring: AuditQuery, response: { 200: ListOf(AuditEventSchema) } },
+  verifyAuditChain: { response: { 200: AuditChainResultSchema } },
+  announceMaintenance: { body: MaintenanceCreate, response: { 201: NoticeSchema } },
+  listNotices: { response: { 200: ListOf(NoticeSchema) } },
+  createConnectionRequest: { body: ConnectionRequestCreate, response: { 201: ConnectionRequestSchema } },
+  listConnectionRequests: {
+    querystring: ConnectionRequestQuery,
+    response: { 200: ListOf(ConnectionRequestSchema) },
+  },
+  getConnectionRequest: { params: IdParams, response: { 200: ConnectionRequestSchema } },
+  approveConnectionRequest: {
+    params: IdParams,
+    body: ConnectionRequestApprove,
+    response: { 200: ConnectionRequestApprovalSchema },
+  },
+  rejectConnectionRequest: {
+    params: IdParams,
+    body: ConnectionRequestReject,
+    response: { 200: ConnectionRequestSchema },
+  },
+  getConnectionRequestLetter: { params: IdParams, response: { 200: ConnectionRequestLetterResponse } },
+  createSubscriptionRequest: {
+    body: SubscriptionRequestCreate,
+    response: { 201: SubscriptionRequestSchema },
+  },
+  listSubscriptionRequests: {
+    querystring: SubscriptionRequestQuery,
+    response: { 200: SubscriptionRequestListSchema },
+  },
+  getSubscriptionRequest: { params: IdParams, response: { 200: SubscriptionRequestSchema } },
+  getSubscriptionRequestGuide: { params: IdParams, response: { 200: TechnicalGuideSchema } },
+  approveSubscriptionRequestSandbox: {
+    params: IdParams,
+    body: Empty,
+    response: { 200: SubscriptionRequestSchema },
+  },
+  approveSubscriptionRequestProduction: {
+    params: IdParams,
+    body: Empty,
+    response: { 200: SubscriptionRequestSchema },
+  },
+  returnSubscriptionRequestForCompletion: {
+    params: IdParams,
+    body: SubscriptionRequestReasons,
+    response: { 200: SubscriptionRequestSchema },
+  },
+  rejectSubscriptionRequest: {
+    params: IdParams,
+    body: SubscriptionRequestReasons,
+    response: { 200: SubscriptionRequestSchema },
+  },
+  requestSubscriptionRequestProduction: {
+    params: IdParams,
+    body: Empty,
+    response: { 200: SubscriptionRequestSchema },
+  },
+  resubmitSubscriptionRequest: {
+    params: IdParams,
+    body: SubscriptionRequestResubmit,
+    response: { 200: SubscriptionRequestSchema },
+  },
+  collectSubscriptionRequestCredential: {
+    params: CollectCredentialParams,
+    body: Empty,
+    response: { 201: CollectedCredentialSchema },
+  },
+  listUsers: { response: { 200: ListOf(UserSchema) } },
+  createUser: { body: UserCreate, response: { 201: UserSchema } },
+  listWebhooks: { querystring: WebhookQuery, response: { 200: ListOf(WebhookSchema) } },
+  createWebhook: { body: WebhookCreate, response: { 201: CreatedWebhookSchema } },
+  deleteWebhook: { params: IdParams, response: { 200: WebhookSchema } },
+  listAlerts: { querystring: AlertQuery, response: { 200: ListOf(AlertSchema) } },
+  listAlertEvents: { params: IdParams, response: { 200: ListOf(AlertEventSchema) } },
+  resolveAlert: { params: IdParams, body: AlertResolve, response: { 200: AlertSchema } },
+} as const satisfies { [Id in OperationId]: OperationSchemas };
+
+type SchemasOf<Id extends OperationId> = (typeof OPERATION_SCHEMAS)[Id];
+type StaticOf<S> = S extends TSchema ? Static<S> : S extends BinaryResponse ? Uint8Array : never;
+type Part<Id extends OperationId, K extends 'params' | 'querystring' | 'body'> =
+  SchemasOf<Id> extends { [P in K]: infer S extends TSchema } ? Static<S> : undefined;
+
+/** An operation's path parameters, query and body, as its route receives them after validation. */
+export type OperationParams<Id extends OperationId> = Part<Id, 'params'>;
+export type OperationQuery<Id extends OperationId> = Part<Id, 'querystring'>;
+export type OperationBody<Id extends OperationId> = Part<Id, 'body'>;
+
+/** What a client sends: only the parts the operation has (`params`, `query`, `body`). */
+export type OperationRequest<Id extends OperationId> = (OperationParams<Id> extends undefined
+  ? { params?: never }
+  : { params: OperationParams<Id> }) &
+  (OperationQuery<Id> extends undefined ? { query?: never } : { query: OperationQuery<Id> }) &
+  (OperationBody<Id> extends undefined ? { body?: never } : { body: OperationBody<Id> });
+
+/** What a client gets back on success: the union of the operation's non-problem responses. */
+export type OperationResponse<Id extends OperationId> = {
+  [S in keyof SchemasOf<Id>['response']]: StaticOf<SchemasOf<Id>['response'][S]>;
+}[keyof SchemasOf<Id>['response']];

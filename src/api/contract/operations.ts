@@ -1,0 +1,125 @@
+/**
+ * Every operation of the admin API, once (DESIGN.md "Each type is written once"): its stable `operationId`, HTTP
+ * method and path (Fastify style, `:id`). Routes register from this table, the OpenAPI document names each
+ * operation by it, and the CLI's typed client calls the API by it — so an operationId never changes once
+ * published; a new operation gets a new name.
+ */
+export const OPERATIONS = {
+  // Meta: health, the API's own description, the token signing keys.
+  getHealth: { method: 'GET', path: '/healthz' },
+  getOpenApiDocument: { method: 'GET', path: '/api/v1/openapi.json' },
+  getJwks: { method: 'GET', path: '/api/v1/jwks.json' },
+
+  // Sign-in and the current session.
+  login: { method: 'POST', path: '/api/v1/auth/login' },
+  logout: { method: 'POST', path: '/api/v1/auth/logout' },
+  getCurrentUser: { method: 'GET', path: '/api/v1/me' },
+
+  // The portal's public reads (R-09, R-10).
+  listPublicNotices: { method: 'GET', path: '/api/v1/public/notices' },
+  listPublicServices: { method: 'GET', path: '/api/v1/public/services' },
+  listPublicContacts: { method: 'GET', path: '/api/v1/public/contacts' },
+
+  listOrganizations: { method: 'GET', path: '/api/v1/organizations' },
+  createOrganization: { method: 'POST', path: '/api/v1/organizations' },
+  getOrganization: { method: 'GET', path: '/api/v1/organizations/:id' },
+  updateOrganization: { method: 'PATCH', path: '/api/v1/organizations/:id' },
+
+  listSystems: { method: 'GET', path: '/api/v1/systems' },
+  createSystem: { method: 'POST', path: '/api/v1/systems' },
+  getSystem: { method: 'GET', path: '/api/v1/systems/:id' },
+  updateSystem: { method: 'PATCH', path: '/api/v1/systems/:id' },
+  listConnectedSystems: { method: 'GET', path: '/api/v1/connected-systems' },
+  getSystemConnection: { method: 'GET', path: '/api/v1/systems/:id/connection' },
+
+  listServices: { method: 'GET', path: '/api/v1/services' },
+  createService: { method: 'POST', path: '/api/v1/services' },
+  getService: { method: 'GET', path: '/api/v1/services/:id' },
+  updateService: { method: 'PATCH', path: '/api/v1/services/:id' },
+  decommissionService: { method: 'POST', path: '/api/v1/services/:id/decommission' },
+
+  listServiceVersions: { method: 'GET', path: '/api/v1/services/:id/versions' },
+  createVersion: { method: 'POST', path: '/api/v1/services/:id/versions' },
+  listVersions: { method: 'GET', path: '/api/v1/versions' },
+  getVersion: { method: 'GET', path: '/api/v1/versions/:id' },
+  updateVersion: { method: 'PATCH', path: '/api/v1/versions/:id' },
+  // The version moves (R-11, R-19): submitted for review, tested in the sandbox, rejected or published.
+  submitVersion: { method: 'POST', path: '/api/v1/versions/:id/submit' },
+  startVersionSandboxTest: { method: 'POST', path: '/api/v1/versions/:id/start-sandbox-test' },
+  rejectVersion: { method: 'POST', path: '/api/v1/versions/:id/reject' },
+  publishVersion: { method: 'POST', path: '/api/v1/versions/:id/publish' },
+  listVersionConsumers: { method: 'GET', path: '/api/v1/versions/:id/consumers' },
+
+  listSubscriptions: { method: 'GET', path: '/api/v1/subscriptions' },
+  createSubscription: { method: 'POST', path: '/api/v1/subscriptions' },
+  getSubscription: { method: 'GET', path: '/api/v1/subscriptions/:id' },
+  updateSubscription: { method: 'PATCH', path: '/api/v1/subscriptions/:id' },
+  cancelSubscription: { method: 'POST', path: '/api/v1/subscriptions/:id/cancel' },
+
+  listCredentials: { method: 'GET', path: '/api/v1/credentials' },
+  issueCredential: { method: 'POST', path: '/api/v1/systems/:id/credentials' },
+  getCredential: { method: 'GET', path: '/api/v1/credentials/:id' },
+  revokeCredential: { method: 'POST', path: '/api/v1/credentials/:id/revoke' },
+  rotateCredential: { method: 'POST', path: '/api/v1/credentials/:id/rotate' },
+
+  listTransactions: { method: 'GET', path: '/api/v1/transactions' },
+  reconcileTransactions: { method: 'POST', path: '/api/v1/reconciliations' },
+  getStatistics: { method: 'GET', path: '/api/v1/reports/statistics' },
+
+  listAuditEvents: { method: 'GET', path: '/api/v1/audit-events' },
+  verifyAuditChain: { method: 'GET', path: '/api/v1/audit-events/verify' },
+
+  announceMaintenance: { method: 'POST', path: '/api/v1/maintenance' },
+  listNotices: { method: 'GET', path: '/api/v1/notices' },
+
+  // Provider connection requests (R-08, R-11).
+  createConnectionRequest: { method: 'POST', path: '/api/v1/connection-requests' },
+  listConnectionRequests: { method: 'GET', path: '/api/v1/connection-requests' },
+  getConnectionRequest: { method: 'GET', path: '/api/v1/connection-requests/:id' },
+  approveConnectionRequest: { method: 'POST', path: '/api/v1/connection-requests/:id/approve' },
+  rejectConnectionRequest: { method: 'POST', path: '/api/v1/connection-requests/:id/reject' },
+  getConnectionRequestLetter: { method: 'GET', path: '/api/v1/connection-requests/:id/letter.docx' },
+
+  // Consumer subscription requests (R-12).
+  createSubscriptionRequest: { method: 'POST', path: '/api/v1/subscription-requests' },
+  listSubscriptionRequests: { method: 'GET', path: '/api/v1/subscription-requests' },
+  getSubscriptionRequest: { method: 'GET', path: '/api/v1/subscription-requests/:id' },
+  getSubscriptionRequestGuide: { method: 'GET', path: '/api/v1/subscription-requests/:id/guide' },
+  approveSubscriptionRequestSandbox: {
+    method: 'POST',
+    path: '/api/v1/subscription-requests/:id/approve-sandbox',
+  },
+  approveSubscriptionRequestProduction: {
+    method: 'POST',
+    path: '/api/v1/subscription-requests/:id/approve-production',
+  },
+  returnSubscriptionRequestForCompletion: {
+    method: 'POST',
+    path: '/api/v1/subscription-requests/:id/needs-completion',
+  },
+  rejectSubscriptionRequest: { method: 'POST', path: '/api/v1/subscription-requests/:id/reject' },
+  requestSubscriptionRequestProduction: {
+    method: 'POST',
+    path: '/api/v1/subscription-requests/:id/request-production',
+  },
+  resubmitSubscriptionRequest: { method: 'POST', path: '/api/v1/subscription-requests/:id/resubmit' },
+  collectSubscriptionRequestCredential: {
+    method: 'POST',
+    path: '/api/v1/subscription-requests/:id/credentials/:environment/collect',
+  },
+
+  listUsers: { method: 'GET', path: '/api/v1/users' },
+  createUser: { method: 'POST', path: '/api/v1/users' },
+
+  listWebhooks: { method: 'GET', path: '/api/v1/webhooks' },
+  createWebhook: { method: 'POST', path: '/api/v1/webhooks' },
+  deleteWebhook: { method: 'DELETE', path: '/api/v1/webhooks/:id' },
+
+  listAlerts: { method: 'GET', path: '/api/v1/alerts' },
+  listAlertEvents: { method: 'GET', path: '/api/v1/alerts/:id/events' },
+  resolveAlert: { method: 'POST', path: '/api/v1/alerts/:id/resolve' },
+} as const satisfies Record<string, { method: HttpMethod; path: `/${string}` }>;
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+export type OperationId = keyof typeof OPERATIONS;
+export const OPERATION_IDS = Object.keys(OPERATIONS) as OperationId[];

@@ -1,0 +1,101 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Nullable, OneOf, Strict } from './common.ts';
+import { PARTY_ROLES } from './reports.ts';
+
+/** Reconciliation of a party's transactions against the platform's (R-23). */
+
+/** How far apart two times may be and still match (R-23); the reconciliation itself applies the same bounds. */
+export const DEFAULT_TOLERANCE_MS = 2000;
+export const MAX_TOLERANCE_MS = 300_000;
+
+export const ReconciliationBody = Type.Object(
+  {
+    systemId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: 'Hệ thống đối soát / the party: one system' }),
+    ),
+    organizationCode: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'Hoặc mã định danh cơ quan (mọi hệ thống của cơ quan) / or an organization code',
+      }),
+    ),
+    role: Type.Optional(
+      OneOf(PARTY_ROLES, {
+        description: 'Phía: khai thác, cung cấp, cả hai (mặc định) / side: consumer, provider, any (default)',
+      }),
+    ),
+    from: Type.String({ format: 'date-time', description: 'Từ thời điểm (gồm) / from, inclusive' }),
+    to: Type.String({ format: 'date-time', description: 'Đến thời điểm (không gồm) / to, exclusive' }),
+    toleranceSeconds: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: MAX_TOLERANCE_MS / 1000,
+        description: `Độ lệch thời gian cho phép khi khớp theo thời gian (mặc định ${DEFAULT_TOLERANCE_MS / 1000}) / time tolerance, seconds`,
+      }),
+    ),
+    includeMatched: Type.Optional(
+      Type.Boolean({ description: 'Trả cả danh sách khớp (mặc định không) / also list the matched pairs' }),
+    ),
+    csv: Type.String({
+      description:
+        'Nội dung tệp CSV của bên đối soát (docs/reconciliation.md) / the party CSV file content: ' +
+        'ma_giao_dich[,trang_thai] or thoi_gian,dich_vu[,trang_thai]',
+    }),
+  },
+  Strict,
+);
+export type ReconciliationBody = Static<typeof ReconciliationBody>;
+
+export const ReconciliationQuery = Type.Object(
+  {
+    format: OneOf(['json', 'csv'], {
+      default: 'json',
+      description: 'csv: tải các chênh lệch dạng CSV / download the differences as CSV',
+    }),
+  },
+  Strict,
+);
+export type ReconciliationQuery = Static<typeof ReconciliationQuery>;
+
+const PlatformEntrySchema = Type.Object({
+  id: Type.String(),
+  messageId: Nullable(Type.String()),
+  leg: Type.String({ description: 'sync | intake | delivery | ack' }),
+  side: Type.String({ description: 'consumer | provider' }),
+  time: Type.String({ format: 'date-time' }),
+  service: Nullable(Type.String({ description: 'context/version' })),
+  status: Nullable(Type.Integer()),
+});
+const PartyEntrySchema = Type.Object({
+  line: Type.Integer({ description: 'Số dòng trong tệp / line number in the file' }),
+  transactionId: Type.Optional(Type.String()),
+  time: Type.Optional(Type.String({ format: 'date-time' })),
+  service: Type.Optional(Type.String()),
+  status: Nullable(Type.Integer()),
+});
+const PairSchema = Type.Object({ platform: PlatformEntrySchema, party: PartyEntrySchema });
+
+export const ReconciliationSchema = Type.Object({
+  party: Type.Object({
+    systemId: Type.Optional(Type.String()),
+    organizationCode: Type.Optional(Type.String()),
+  }),
+  role: Type.String(),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  form: Type.String({ description: 'transactionId | timeService' }),
+  toleranceMs: Type.Integer(),
+  counts: Type.Object({
+    platform: Type.Integer(),
+    party: Type.Integer(),
+    matched: Type.Integer(),
+    missingOnParty: Type.Integer(),
+    missingOnPlatform: Type.Integer(),
+    statusMismatch: Type.Integer(),
+  }),
+  matched: Type.Optional(Type.Array(PairSchema)),
+  missingOnParty: Type.Array(PlatformEntrySchema),
+  missingOnPlatform: Type.Array(PartyEntrySchema),
+  statusMismatch: Type.Array(PairSchema),
+});

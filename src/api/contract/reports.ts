@@ -1,0 +1,105 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Nullable, OneOf } from './common.ts';
+
+/** Statistics and reports (R-07). */
+
+const Filter = (description: string) => Type.String({ minLength: 1, maxLength: 100, description });
+
+export const STATISTICS_DIMENSIONS = [
+  'consumerOrganization',
+  'providerOrganization',
+  'consumerSystem',
+  'providerSystem',
+  'service',
+  'version',
+  'environment',
+  'leg',
+  'statusClass',
+  'hour',
+  'day',
+  'month',
+] as const;
+export type StatisticsDimension = (typeof STATISTICS_DIMENSIONS)[number];
+
+/** Which side of a call an organization or system is counted on: consumer, provider, or either. */
+export const PARTY_ROLES = ['consumer', 'provider', 'any'] as const;
+export type PartyRole = (typeof PARTY_ROLES)[number];
+
+export const StatisticsQuery = Type.Object(
+  {
+    from: Type.String({ format: 'date-time', description: 'Từ thời điểm (gồm; làm tròn xuống giờ) / from' }),
+    to: Type.String({ format: 'date-time', description: 'Đến thời điểm (không gồm; làm tròn lên giờ) / to' }),
+    groupBy: Type.Optional(
+      Type.String({
+        maxLength: 300,
+        description: `Nhóm theo, cách nhau bởi dấu phẩy / group by, comma-separated: ${STATISTICS_DIMENSIONS.join(', ')}`,
+      }),
+    ),
+    organizationCode: Type.Optional(Filter('Mã định danh cơ quan / organization code')),
+    systemId: Type.Optional(Filter('Hệ thống / system')),
+    role: Type.Optional(
+      OneOf(PARTY_ROLES, {
+        description:
+          'Phía của organizationCode, systemId: khai thác, cung cấp, cả hai (mặc định) / side: consumer, ' +
+          'provider, any (default)',
+      }),
+    ),
+    serviceId: Type.Optional(Filter('Dịch vụ / service')),
+    versionId: Type.Optional(Filter('Phiên bản / version')),
+    environment: Type.Optional(Filter('Môi trường / environment: sandbox, production')),
+    leg: Type.Optional(Filter('Chặng / leg: sync, intake, delivery, ack')),
+    utcOffsetHours: Type.Optional(
+      Type.Integer({
+        minimum: -12,
+        maximum: 14,
+        description: 'Múi giờ của giờ/ngày/tháng (mặc định 7) / offset of hour/day/month groups (default 7)',
+      }),
+    ),
+    format: OneOf(['json', 'csv', 'xlsx'], {
+      default: 'json',
+      description: 'csv (UTF-8, BOM) hoặc xlsx: tải tệp / download a file',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type StatisticsQuery = Static<typeof StatisticsQuery>;
+
+const Measures = {
+  calls: Type.Integer({ description: 'Số lượt gọi / calls' }),
+  errors: Type.Integer({ description: 'Số lượt lỗi (mã lỗi hoặc 5xx) / errors (an error code or a 5xx)' }),
+  successRate: Nullable(Type.Number({ description: '(calls − errors) / calls, 0–1' })),
+  requestBytes: Type.Integer(),
+  responseBytes: Type.Integer(),
+  latencyAvgMs: Nullable(Type.Number()),
+  latencyP50Ms: Type.Number(),
+  latencyP95Ms: Type.Number(),
+  latencyP99Ms: Type.Number(),
+  latencyMaxMs: Type.Number(),
+  latencyBuckets: Type.Array(Type.Integer()),
+};
+
+export const StatisticsSchema = Type.Object({
+  requestedFrom: Type.String({ format: 'date-time' }),
+  requestedTo: Type.String({ format: 'date-time' }),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  rounded: Type.Boolean({ description: 'from/to đã được làm tròn theo giờ / widened to whole hours' }),
+  utcOffsetHours: Type.Integer(),
+  groupBy: Type.Array(Type.String()),
+  filters: Type.Record(Type.String(), Type.String()),
+  coveredUntil: Nullable(
+    Type.String({ format: 'date-time', description: 'Số liệu tổng hợp đến / rollups reach up to' }),
+  ),
+  rawFrom: Nullable(
+    Type.String({ format: 'date-time', description: 'Từ đây tính từ bản ghi gốc / raw records from here' }),
+  ),
+  latencyBucketsMs: Type.Array(Type.Number()),
+  rows: Type.Array(
+    Type.Object({
+      key: Type.Record(Type.String(), Type.String()),
+      label: Type.Record(Type.String(), Type.String()),
+      ...Measures,
+    }),
+  ),
+  totals: Type.Object(Measures),
+});

@@ -1,0 +1,76 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Id, Nullable, Strict, Text, Timestamp } from './common.ts';
+
+/** Services and their technical description (R-11). */
+
+const DescriptionItem = (vi: string) => Type.Optional(Type.String({ maxLength: 20000, description: vi }));
+
+/** The items of Decree 47/2020 Art. 24 that a provider supplies with its service (R-11). */
+export const TechnicalDescriptionSchema = Type.Object(
+  {
+    addressAndInterface: DescriptionItem('Địa chỉ và giao diện kết nối'),
+    communicationStandards: DescriptionItem('Tiêu chuẩn kết nối, truyền thông'),
+    encryptionAndSecurity: DescriptionItem('Mã hoá và an toàn thông tin'),
+    capacity: DescriptionItem('Năng lực đáp ứng (tần suất, dung lượng)'),
+    connectionProcedure: DescriptionItem('Quy trình kết nối'),
+    dataQuality: DescriptionItem('Chất lượng dữ liệu: thu thập, phê duyệt, cập nhật, thời điểm'),
+    dataPresentation: DescriptionItem('Cách thức trình bày dữ liệu'),
+  },
+  { ...Strict, description: 'Mô tả kỹ thuật của dịch vụ (R-11) / technical description' },
+);
+
+export const ServiceCreate = Type.Object(
+  {
+    context: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'Đường dẫn gốc trên cổng / gateway context',
+      examples: ['dancu'],
+    }),
+    name: Text(300),
+    providerSystemId: Id('Hệ thống cung cấp / provider system'),
+    description: Type.Optional(TechnicalDescriptionSchema),
+  },
+  Strict,
+);
+export type ServiceCreate = Static<typeof ServiceCreate>;
+
+/** The context and the provider name the routes consumers already call, so they are fixed once created. */
+export const ServicePatch = Type.Object(
+  { name: Type.Optional(Text(300)), description: Type.Optional(TechnicalDescriptionSchema) },
+  { ...Strict, minProperties: 1 },
+);
+export type ServicePatch = Static<typeof ServicePatch>;
+
+export const ServiceQuery = Type.Object(
+  { providerSystemId: Type.Optional(Id('Lọc theo hệ thống cung cấp')) },
+  Strict,
+);
+export type ServiceQuery = Static<typeof ServiceQuery>;
+
+export const ServiceSchema = Type.Object({
+  id: Type.String(),
+  context: Type.String(),
+  name: Type.String(),
+  providerSystemId: Type.String(),
+  description: Type.Object(
+    {
+      addressAndInterface: Type.Optional(Type.String()),
+      communicationStandards: Type.Optional(Type.String()),
+      encryptionAndSecurity: Type.Optional(Type.String()),
+      capacity: Type.Optional(Type.String()),
+      connectionProcedure: Type.Optional(Type.String()),
+      dataQuality: Type.Optional(Type.String()),
+      dataPresentation: Type.Optional(Type.String()),
+    },
+    { additionalProperties: false },
+  ),
+  decommissionAt: Nullable(Timestamp),
+  decommissionedAt: Nullable(Timestamp),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export type TechnicalDescription = Static<typeof TechnicalDescriptionSchema>;
+/** A service; `decommissionAt` is when it stops (R-21: announced at least 60 days ahead), null when none is. */
+export type Service = Static<typeof ServiceSchema>;

@@ -1,0 +1,76 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
+
+/** Transaction records, as read back. */
+
+export const TRANSACTION_LEGS = ['sync', 'intake', 'delivery', 'ack'] as const;
+export const TransactionLegSchema = OneOf(TRANSACTION_LEGS, {
+  description:
+    'sync: lời gọi đồng bộ (cả hai chặng); thông điệp: intake (nguồn → LGSP), delivery (LGSP → đích, mỗi lần), ack (đích xác nhận) / a sync call, or one leg of an async message',
+});
+
+export const TransactionQuery = Type.Object(
+  {
+    from: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Từ thời điểm (gồm) / from, inclusive' }),
+    ),
+    to: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Đến thời điểm (không gồm) / to, exclusive' }),
+    ),
+    consumerSystemId: Type.Optional(Id('Hệ thống khai thác')),
+    providerSystemId: Type.Optional(Id('Hệ thống cung cấp')),
+    serviceId: Type.Optional(Id('Dịch vụ')),
+    status: Type.Optional(
+      Type.String({ pattern: '^([1-5]xx|[1-5][0-9][0-9])$', description: 'Ví dụ / e.g. 404, 5xx' }),
+    ),
+    errorCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    messageId: Type.Optional(Id('Thông điệp bất đồng bộ: mọi chặng / every leg of an async message')),
+    leg: Type.Optional(TransactionLegSchema),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+    cursor: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 500, description: 'nextCursor của trang trước' }),
+    ),
+  },
+  Strict,
+);
+export type TransactionQuery = Static<typeof TransactionQuery>;
+
+export const TransactionSchema = Type.Object({
+  id: Type.String(),
+  consumer: Type.Object({
+    systemId: Nullable(Type.String()),
+    organizationCode: Nullable(Type.String()),
+    credentialId: Nullable(Type.String()),
+  }),
+  provider: Type.Object({ systemId: Nullable(Type.String()), organizationCode: Nullable(Type.String()) }),
+  service: Type.Object({
+    id: Nullable(Type.String()),
+    context: Nullable(Type.String()),
+    versionId: Nullable(Type.String()),
+    version: Nullable(Type.String()),
+  }),
+  environment: Nullable(Type.String()),
+  method: Type.String(),
+  resourceTemplate: Type.String({
+    description: 'Mẫu tài nguyên, không phải đường dẫn thật (dữ liệu cá nhân)',
+  }),
+  providerStatus: Nullable(Type.Integer()),
+  consumerStatus: Type.Integer(),
+  errorCode: Nullable(Type.String()),
+  requestBytes: Type.Integer(),
+  responseBytes: Type.Integer(),
+  requestSha256: Nullable(Type.String()),
+  responseSha256: Nullable(Type.String()),
+  requestInAt: Timestamp,
+  requestOutAt: Nullable(Timestamp),
+  responseInAt: Nullable(Timestamp),
+  responseOutAt: Timestamp,
+  durationMs: Type.Integer(),
+  leg: TransactionLegSchema,
+  messageId: Nullable(Type.String()),
+});
+
+export const TransactionPageSchema = Type.Object({
+  items: Type.Array(TransactionSchema),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});

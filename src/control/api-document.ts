@@ -1,0 +1,511 @@
+import { validate } from '@readme/openapi-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { parseDocument } from 'yaml';
+import { LgspError } from '../core/errors.ts';
+
+/**
+ * The technical document a provider submits with a version (R-11): OpenAPI 3.0/3.1 (JSON or YAML) or WSDL
+ * 1.1/2.0. It is checked with maintained parsers — `@readme/openapi-parser` (the OpenAPI schemas, `$ref`
+ * resolution, the rules the schemas cannot say) and `fast-xml-parser` — and every problem is reported with where
+ * it is, so the agency can mend its document. Nothing the document points to is fetched: an external `$ref`, a
+ * `wsdl:import` or a DOCTYPE is refused, since the control plane must not be made to read URLs or files (SSRF,
+ * DESIGN.md "Trust boundary").
+ */
+
+export type ApiDocumentType = 'openapi' | 'wsdl';
+
+export interface ApiDocumentProblem {
+  /**
+   * Where: a JSON Pointer (RFC 6901) into an OpenAPI document, or an element path into a WSDL
+   * (`/definitions/portType[@name='P']`); '' for the document as a whole.
+   */
+  path: string;
+  /** Vietnamese first, English beside it. */
+  message: string;
+}
+
+/** Problems of the document; none means it is valid. */
+export async function validateApiDocument(
+  type: ApiDocumentType,
+  text: string,
+): Promise<ApiDocumentProblem[]> {
+  try {
+    return type === 'openapi' ? await validateOpenApi(text) : validateWsdl(text);
+  } catch (err) {
+    // What a parser gives up on (nesting too deep for the stack, a construct it does not support) is still the
+    // document's problem, answered as such — not a server error.
+    const why = err instanceof Error ? err.message.slice(0, 300) : String(err);
+    return [
+      { path: '', message: `không kiểm tra được tài liệu / the document could not be checked: ${why}` },
+    ];
+  }
+}
+
+/** One line a person reads: `Tài liệu OpenAPI không hợp lệ tại /paths/~1x/get: … / …`. */
+export function describeApiDocumentProblem(type: ApiDocumentType, problem: ApiDocumentProblem): string {
+  const name = type === 'openapi' ? 'OpenAPI' : 'WSDL';
+  return `Tài liệu ${name} không hợp lệ tại ${problem.path || '/'}: ${problem.message}`;
+}
+
+/**
+ * The refusal of a submitted version whose document has problems (400 CP_DESCRIPTION_INCOMPLETE): each problem
+ * in `detail`, and in `errors` as the admin API lists field problems (`in` names the request field).
+ */
+export function apiDocumentRefusal(type: ApiDocumentType, problems: ApiDocumentProblem[]): LgspError {
+  return new LgspError(
+    'CP_DESCRIPTION_INCOMPLETE',
+    `technicalDocument: ${problems.map((p) => describeApiDocumentProblem(type, p)).join('; ')}`,
+    { errors: problems.map((p) => ({ in: 'technicalDocument', path: p.path, message: p.message })) },
+  );
+}
+
+// ── OpenAPI ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** How many problems one answer lists at most: the first ones are what a person mends first. */
+const MAX_PROBLEMS = 20;
+/** Bound on a document with its `$ref`s resolved (see `expandedSize`). */
+const MAX_EXPANDED_VALUES = 1_000_000;
+
+const pointerEscape = (s: string) => s.replaceAll('~', '~0').replaceAll('/', '~1');
+
+function parseOpenApiText(text: string): { value: unknown } | { problem: ApiDocumentProblem } {
+  if (text.trimStart().startsWith('{')) {
+    try {
+      return { value: JSON.parse(text) };
+    } catch (err) {
+      return {
+        problem: { path: '', message: `JSON sai cú pháp / malformed JSON: ${(err as Error).message}` },
+      };
+    }
+  }
+  // YAML aliases are bounded (maxAliasCount) so a small text cannot expand into a huge document.
+  const doc = parseDocument(text);
+  const first = doc.errors[0];
+  if (first) {
+    const at = first.linePos?.[0];
+    const where = at ? ` (dòng / line ${at.line}, cột / column ${at.col})` : '';
+    const why = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    return { problem: { path: '', message: `YAML sai cú pháp${where} / malformed YAML: ${why}` } };
+  }
+  try {
+    return { value: doc.toJS({ maxAliasCount: 100 }) };
+  } catch (err) {
+    return {
+      problem: { path: '', message: `YAML không đọc được / unreadable YAML: ${(err as Error).message}` },
+    };
+  }
+}
+
+/** Every `$ref` in the document with the JSON Pointer of the object holding it. */
+function collectRefs(value: unknown, path: string, out: Array<{ ref: string; path: string }>): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      collectRefs(v, `${path}/${i}`, out);
+    });
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      if (key === '$ref' && typeof v === 'string') out.push({ ref: v, path });
+      else collectRefs(v, `${path}/${pointerEscape(key)}`, out);
+    }
+  }
+}
+
+/** The value at a `#/…` fragment (RFC 6901 in a URI fragment), or undefined. */
+function atPointer(doc: unknown, fragment: string): unknown {
+  let value = doc;
+  let pointer = fragment;
+  try {
+    pointer = decodeURIComponent(fragment);
+  } catch {
+    // Not percent-encoded after all: read as written.
+  }
+  if (pointer === '') return value;
+  for (const token of pointer.slice(1).split('/')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[token.replaceAll('~1', '/').replaceAll('~0', '~')];
+  }
+  return value;
+}
+
+/**
+ * How many values the document holds once every internal `$ref` is replaced by its target (a cycle counted
+ * once), stopping past `limit`. Refs to refs can double at each level, so a small text could otherwise make the
+ * schema validation walk billions of values.
+ */
+function expandedSize(doc: unknown, limit: number): number {
+  const memo = new Map<string, number>();
+  const open = new Set<string>();
+  const sizeOfRef = (ref: string): number => {
+    const known = memo.get(ref);
+    if (known !== undefined) return known;
+    if (open.has(ref)) return 1;
+    open.add(ref);
+    const target = atPointer(doc, ref.slice(1));
+    const n = target === undefined ? 1 : sizeOf(target);
+    open.delete(ref);
+    memo.set(ref, n);
+    return n;
+  };
+  const sizeOf = (value: unknown): number => {
+    if (value === null || typeof value !== 'object') return 1;
+    const ref = (value as { $ref?: unknown }).$ref;
+    if (typeof ref === 'string' && ref.startsWith('#')) return sizeOfRef(ref);
+    let n = 1;
+    for (const v of Object.values(value)) {
+      n += sizeOf(v);
+      if (n > limit) break;
+    }
+    return n;
+  };
+  return sizeOf(doc);
+}
+
+/**
+ * The JSON Pointer of each line of `JSON.stringify(value, null, 2)`: the schema errors of the parser point at a
+ * line of that text (a code frame), and this turns the line back into a place in the document.
+ */
+function pointersByLine(value: unknown): string[] {
+  const lines = [''];
+  const walk = (v: unknown, path: string) => {
+    const entries: Array<[string, unknown]> = Array.isArray(v)
+      ? v.map((x, i) => [String(i), x])
+      : v !== null && typeof v === 'object'
+        ? Object.entries(v).filter(([, x]) => x !== undefined && typeof x !== 'function')
+        : [];
+    if (entries.length === 0) return;
+    for (const [key, x] of entries) {
+      lines.push(`${path}/${pointerEscape(key)}`);
+      walk(x, `${path}/${pointerEscape(key)}`);
+    }
+    lines.push(path);
+  };
+  walk(value, '');
+  return lines;
+}
+
+/** The parser's English keywords, each with what a Vietnamese reader is told first. */
+const KEYWORDS_VI: Record<string, string> = {
+  REQUIRED: 'thiếu trường bắt buộc',
+  TYPE: 'sai kiểu dữ liệu',
+  'ADDITIONAL PROPERTY': 'trường không được phép',
+  ENUM: 'giá trị không được phép',
+  PATTERN: 'giá trị sai định dạng',
+  FORMAT: 'giá trị sai định dạng',
+};
+
+async function validateOpenApi(text: string): Promise<ApiDocumentProblem[]> {
+  const parsed = parseOpenApiText(text);
+  if ('problem' in parsed) return [parsed.problem];
+  const doc = parsed.value;
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    return [{ path: '', message: 'tài liệu phải là một đối tượng / the document must be an object' }];
+  }
+  const version = (doc as { openapi?: unknown }).openapi;
+  if (typeof version !== 'string' || !/^3\.[01]\.\d+$/.test(version)) {
+    return [
+      {
+        path: '/openapi',
+        message: `cần OpenAPI 3.0.x hoặc 3.1.x / OpenAPI 3.0.x or 3.1.x is required: ${String(version ?? '(trống / missing)').slice(0, 20)}`,
+      },
+    ];
+  }
+  const refs: Array<{ ref: string; path: string }> = [];
+  collectRefs(doc, '', refs);
+  const external = refs.filter((r) => !r.ref.startsWith('#'));
+  if (external.length > 0) {
+    return external.slice(0, MAX_PROBLEMS).map((r) => ({
+      path: `${r.path}/$ref`,
+      message:
+        `tham chiếu ra ngoài tài liệu không được phép, hãy gộp vào một tệp: ${r.ref.slice(0, 200)} / ` +
+        'an external $ref is refused (no URL or file is fetched): bundle the document into one file',
+    }));
+  }
+  if (expandedSize(doc, MAX_EXPANDED_VALUES) > MAX_EXPANDED_VALUES) {
+    return [
+      {
+        path: '',
+        message:
+          `tài liệu quá lớn khi thay các $ref bằng nội dung (hơn ${MAX_EXPANDED_VALUES} giá trị) / the document ` +
+          `expands to more than ${MAX_EXPANDED_VALUES} values once its $refs are resolved`,
+      },
+    ];
+  }
+  // The parser only ever sees this object: with no resolver for URLs or files, nothing outside it can be read.
+  const result = await validate(doc as Parameters<typeof validate>[0], {
+    resolve: { external: false, file: false },
+    validate: { errors: { colorize: false } },
+  });
+  if (result.valid) return [];
+  let lines: string[] | null = null;
+  return result.errors.slice(0, MAX_PROBLEMS).map(({ message }): ApiDocumentProblem => {
+    const [head = message, frame = ''] = message.split('\n\n');
+    const missing = /^Missing \$ref pointer "([^"]*)"/.exec(head);
+    if (missing) {
+      const at = refs.find((r) => r.ref === missing[1]);
+      return {
+        path: at ? `${at.path}/$ref` : '',
+        message: `tham chiếu $ref không trỏ tới đâu trong tài liệu / ${head}`,
+      };
+    }
+    const keyword = /^([A-Z]+(?: [A-Z]+)*) (.*)$/.exec(head);
+    if (keyword && frame) {
+      // A schema error: the code frame marks the line of the dereferenced document (the parser dereferences it
+      // in place) where the problem is.
+      const line = /^> *(\d+) \|/m.exec(frame);
+      if (line) lines ??= pointersByLine(doc);
+      const place = line ? (lines?.[Number(line[1]) - 1] ?? '') : '';
+      // A missing field is named in the path itself, as the admin API's own validation errors do.
+      const field = /^must have required property '([^']*)'$/.exec(keyword[2]!);
+      const path = field ? `${place}/${pointerEscape(field[1]!)}` : place;
+      const vi = KEYWORDS_VI[keyword[1]!] ?? 'không đúng đặc tả OpenAPI';
+      return { path, message: `${vi} / ${keyword[2]}` };
+    }
+    return { path: '', message: `không đúng quy tắc của OpenAPI / ${head}` };
+  });
+}
+
+// ── WSDL ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+const WSDL11_NS = 'http://schemas.xmlsoap.org/wsdl/';
+const WSDL20_NS = 'http://www.w3.org/ns/wsdl';
+const XSD_NS = 'http://www.w3.org/2001/XMLSchema';
+
+/** One element as fast-xml-parser gives it (preserveOrder): its name, children and attributes. */
+type XmlNode = Record<string, unknown> & { ':@'?: Record<string, string> };
+
+interface Element {
+  /** The qualified name as written (`wsdl:portType`). */
+  name: string;
+  local: string;
+  attrs: Record<string, string>;
+  children: Element[];
+  /** Namespace prefixes in scope (`''` for the default namespace). */
+  ns: Map<string, string>;
+}
+
+function toElements(nodes: XmlNode[], inherited: Map<string, string>): Element[] {
+  const out: Element[] = [];
+  for (const node of nodes) {
+    const name = Object.keys(node).find((k) => k !== ':@');
+    if (!name || name.startsWith('#') || name.startsWith('?')) continue;
+    const attrs = node[':@'] ?? {};
+    let ns = inherited;
+    for (const [attr, value] of Object.entries(attrs)) {
+      if (attr === 'xmlns' || attr.startsWith('xmlns:')) {
+        if (ns === inherited) ns = new Map(inherited);
+        ns.set(attr === 'xmlns' ? '' : attr.slice(6), value);
+      }
+    }
+    const local = name.includes(':') ? name.slice(name.indexOf(':') + 1) : name;
+    out.push({ name, local, attrs, children: toElements(node[name] as XmlNode[], ns), ns });
+  }
+  return out;
+}
+
+const nsOf = (e: Element) => e.ns.get(e.name.includes(':') ? e.name.slice(0, e.name.indexOf(':')) : '');
+
+/** A QName attribute (`tns:GetX`) as its namespace and local name, resolved where it is written. */
+function qname(e: Element, value: string): { ns: string | undefined; local: string } {
+  const colon = value.indexOf(':');
+  return colon === -1
+    ? { ns: e.ns.get(''), local: value }
+    : { ns: e.ns.get(value.slice(0, colon)), local: value.slice(colon + 1) };
+}
+
+/**
+ * What differs between WSDL 1.1 and 2.0, as data: the name of the abstract interface, how a binding and a
+ * service name it, what a service's endpoints are called, what an operation's messages refer to, and which
+ * inclusions of other files there are (refused: nothing is fetched).
+ */
+interface WsdlVersion {
+  ns: string;
+  root: string;
+  inclusions: string[];
+  /** `portType` (1.1) or `interface` (2.0). */
+  abstract: string;
+  /** The attribute of a binding naming its abstract interface. */
+  bindingOf: string;
+  /** The attribute of a service naming its abstract interface (WSDL 2.0 only). */
+  serviceOf: string | null;
+  endpoint: string;
+  /** What an operation's input/output/fault names: a message (1.1) or a schema element (2.0). */
+  operationRef: 'message' | 'element';
+}
+
+const WSDL_VERSIONS: WsdlVersion[] = [
+  {
+    ns: WSDL11_NS,
+    root: 'definitions',
+    inclusions: ['import'],
+    abstract: 'portType',
+    bindingOf: 'type',
+    serviceOf: null,
+    endpoint: 'port',
+    operationRef: 'message',
+  },
+  {
+    ns: WSDL20_NS,
+    root: 'description',
+    inclusions: ['import', 'include'],
+    abstract: 'interface',
+    bindingOf: 'interface',
+    serviceOf: 'interface',
+    endpoint: 'endpoint',
+    operationRef: 'element',
+  },
+];
+
+function validateWsdl(text: string): ApiDocumentProblem[] {
+  // No DTD at all: entity expansion (XXE, "billion laughs") is refused before any parser sees it.
+  if (/<!DOCTYPE/i.test(text)) {
+    return [{ path: '', message: 'không chấp nhận DOCTYPE / a DOCTYPE is refused' }];
+  }
+  const wellFormed = XMLValidator.validate(text);
+  if (wellFormed !== true) {
+    const { msg, line, col } = wellFormed.err;
+    return [
+      {
+        path: '',
+        message: `XML sai cú pháp (dòng / line ${line}, cột / column ${col}) / malformed XML: ${msg}`,
+      },
+    ];
+  }
+  const parser = new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    processEntities: false,
+    parseAttributeValue: false,
+    parseTagValue: false,
+  });
+  const root = toElements(parser.parse(text) as XmlNode[], new Map())[0];
+  const version = root && WSDL_VERSIONS.find((v) => v.root === root.local && v.ns === nsOf(root));
+  if (!root || !version) {
+    return [
+      {
+        path: root ? `/${root.local}` : '',
+        message:
+          `gốc phải là definitions (WSDL 1.1, ${WSDL11_NS}) hoặc description (WSDL 2.0, ${WSDL20_NS}) / ` +
+          'the root must be WSDL 1.1 definitions or WSDL 2.0 description in the WSDL namespace',
+      },
+    ];
+  }
+  return checkWsdl(root, version).slice(0, MAX_PROBLEMS);
+}
+
+const at = (e: Element) => (e.attrs['name'] ? `${e.local}[@name='${e.attrs['name']}']` : e.local);
+
+/** Element declarations and types of the inline schemas, as `{namespace}local`, and their namespaces. */
+function schemaNames(typesEls: Element[]) {
+  const elements = new Set<string>();
+  const types = new Set<string>();
+  const namespaces = new Set<string>();
+  for (const schema of typesEls.flatMap((t) => t.children)) {
+    if (schema.local !== 'schema' || nsOf(schema) !== XSD_NS) continue;
+    const target = schema.attrs['targetNamespace'] ?? '';
+    namespaces.add(target);
+    for (const d of schema.children) {
+      const name = d.attrs['name'];
+      if (nsOf(d) !== XSD_NS || !name) continue;
+      if (d.local === 'element') elements.add(`{${target}}${name}`);
+      if (d.local === 'complexType' || d.local === 'simpleType') types.add(`{${target}}${name}`);
+    }
+  }
+  return { elements, types, namespaces };
+}
+
+/**
+ * The structure R-11 needs to call the service: an abstract interface with operations, a binding of it, a
+ * service with endpoints of a binding; and every name one part gives another defined in the document. Names in
+ * other namespaces (imported schemas, SOAP types) are not checked: they are not fetched.
+ */
+function checkWsdl(root: Element, v: WsdlVersion): ApiDocumentProblem[] {
+  const problems: ApiDocumentProblem[] = [];
+  const tns = root.attrs['targetNamespace'] ?? '';
+  const base = `/${root.local}`;
+  const children = (e: Element, local: string) =>
+    e.children.filter((c) => c.local === local && nsOf(c) === v.ns);
+  const need = (found: Element[], path: string, what: string) => {
+    if (found.length === 0) problems.push({ path, message: `thiếu ${what} / no ${what}` });
+  };
+  const names = (els: Element[]) => new Set(els.map((e) => e.attrs['name'] ?? ''));
+  /** A QName attribute that must name something this document defines in its own target namespace. */
+  const refersTo = (e: Element, attr: string, path: string, known: Set<string>, what: string) => {
+    const value = e.attrs[attr];
+    if (value === undefined) {
+      problems.push({ path, message: `thiếu thuộc tính ${attr} / the ${attr} attribute is missing` });
+      return;
+    }
+    const q = qname(e, value);
+    if (q.ns === tns && !known.has(q.local)) {
+      problems.push({ path, message: `${attr}="${value}": không có ${what} này / no such ${what}` });
+    }
+  };
+  const schema = schemaNames(children(root, 'types'));
+  /** A schema element or type named by a part (1.1) or an operation's message (2.0). */
+  const schemaRef = (e: Element, attr: 'element' | 'type', path: string) => {
+    const value = e.attrs[attr]!;
+    if (value.startsWith('#')) return; // WSDL 2.0's #any, #none, #other
+    const q = qname(e, value);
+    if (q.ns === undefined) {
+      problems.push({ path, message: `tiền tố không khai báo / undeclared prefix: ${value}` });
+    } else if (schema.namespaces.has(q.ns)) {
+      const known = attr === 'element' ? schema.elements : schema.types;
+      if (!known.has(`{${q.ns}}${q.local}`)) {
+        problems.push({
+          path,
+          message: `${attr}="${value}": không có trong phần types / not declared in the types`,
+        });
+      }
+    }
+  };
+
+  for (const local of v.inclusions) {
+    if (children(root, local).length > 0) {
+      problems.push({
+        path: `${base}/${local}`,
+        message: `${local} không được phép, hãy gộp vào một tệp / ${local} is refused: submit one self-contained file`,
+      });
+    }
+  }
+  const messages = children(root, 'message');
+  for (const m of messages) {
+    for (const part of children(m, 'part')) {
+      const path = `${base}/${at(m)}/${at(part)}`;
+      const attr =
+        part.attrs['element'] !== undefined ? 'element' : part.attrs['type'] !== undefined ? 'type' : null;
+      if (attr) schemaRef(part, attr, path);
+      else problems.push({ path, message: 'part cần element hoặc type / a part needs element or type' });
+    }
+  }
+  const abstracts = children(root, v.abstract);
+  const bindings = children(root, 'binding');
+  const services = children(root, 'service');
+  need(abstracts, `${base}/${v.abstract}`, v.abstract);
+  need(bindings, `${base}/binding`, 'binding');
+  need(services, `${base}/service`, 'service');
+  const messageNames = names(messages);
+  for (const a of abstracts) {
+    const operations = children(a, 'operation');
+    need(operations, `${base}/${at(a)}/operation`, 'operation');
+    for (const op of operations) {
+      for (const io of op.children.filter(
+        (x) => ['input', 'output', 'fault'].includes(x.local) && nsOf(x) === v.ns,
+      )) {
+        const path = `${base}/${at(a)}/${at(op)}/${io.local}`;
+        if (v.operationRef === 'message') refersTo(io, 'message', path, messageNames, 'message');
+        else if (io.attrs['element'] !== undefined) schemaRef(io, 'element', path);
+      }
+    }
+  }
+  const abstractNames = names(abstracts);
+  for (const b of bindings) refersTo(b, v.bindingOf, `${base}/${at(b)}`, abstractNames, v.abstract);
+  const bindingNames = names(bindings);
+  for (const s of services) {
+    if (v.serviceOf) refersTo(s, v.serviceOf, `${base}/${at(s)}`, abstractNames, v.abstract);
+    const endpoints = children(s, v.endpoint);
+    need(endpoints, `${base}/${at(s)}/${v.endpoint}`, v.endpoint);
+    for (const e of endpoints) refersTo(e, 'binding', `${base}/${at(s)}/${at(e)}`, bindingNames, 'binding');
+  }
+  return problems;
+}

@@ -1,0 +1,101 @@
+import type { IssuedCredential, Notice, Service, ServiceVersion } from '../../api/contract/index.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { Store } from '../../store/port.ts';
+import type { Registry } from '../registry/index.ts';
+import { announceMaintenance, scheduleDecommission } from './announcements.ts';
+import { cancelSubscription, rotateCredential } from './credentials.ts';
+import { type DueReport, runDue } from './due.ts';
+import { consumersOfVersion, getNotice, listNotices, type VersionConsumer } from './queries.ts';
+import { publishVersion, rejectVersion, startSandboxTest, submitVersion } from './versions.ts';
+import type { LifecycleContext } from './workflow.ts';
+
+export { MIN_DECOMMISSION_NOTICE_DAYS } from './announcements.ts';
+export { DEFAULT_ROTATION_OVERLAP_HOURS } from './credentials.ts';
+export type { DueReport } from './due.ts';
+export type { VersionConsumer } from './queries.ts';
+export { MIN_SUNSET_DAYS } from './versions.ts';
+export { VERSION_MOVES, type VersionAction, type VersionMove } from './workflow.ts';
+
+/**
+ * The changing and ending of services and credentials (Articles 13–15): versions side by side with a sunset,
+ * credential rotation with an overlap, decommissioning with 60 days' notice, announced maintenance. Every step is
+ * one change (change.ts) with its audit event, and what the public must know is published as a notice in that
+ * same transaction; the version moves are a table (`VERSION_MOVES`, workflow.ts). Dates are enforced by the
+ * gateway per request from its snapshot; `runDue` then tidies the records (retires, revokes) once the dates have
+ * passed, from a table of due-rules (due.ts).
+ */
+export class Lifecycle {
+  private readonly ctx: LifecycleContext;
+
+  constructor(store: Store, registry: Registry, clock: Clock) {
+    this.ctx = { store, registry, clock };
+  }
+
+  submitVersion(
+    versionId: string,
+    input: { technicalDocument: string; documentType: 'openapi' | 'wsdl' },
+    actor: string,
+  ): Promise<ServiceVersion> {
+    return submitVersion(this.ctx, versionId, input, actor);
+  }
+
+  startSandboxTest(versionId: string, actor: string): Promise<ServiceVersion> {
+    return startSandboxTest(this.ctx, versionId, actor);
+  }
+
+  rejectVersion(versionId: string, reason: string, actor: string): Promise<ServiceVersion> {
+    return rejectVersion(this.ctx, versionId, reason, actor);
+  }
+
+  publishVersion(
+    versionId: string,
+    options: { previousSunsetAt?: string },
+    actor: string,
+  ): Promise<ServiceVersion> {
+    return publishVersion(this.ctx, versionId, options, actor);
+  }
+
+  rotateCredential(
+    credentialId: string,
+    overlapHours: number,
+    actor: string,
+  ): Promise<IssuedCredential & { previousExpiresAt: string }> {
+    return rotateCredential(this.ctx, credentialId, overlapHours, actor);
+  }
+
+  async scheduleDecommission(
+    serviceId: string,
+    input: { at: string; reason: string },
+    actor: string,
+  ): Promise<Service> {
+    await scheduleDecommission(this.ctx, serviceId, input, actor);
+    return this.ctx.registry.getService(serviceId);
+  }
+
+  async announceMaintenance(
+    input: { serviceId: string | null; startsAt: string; endsAt: string; title: string; body: string },
+    actor: string,
+  ): Promise<Notice> {
+    return this.getNotice(await announceMaintenance(this.ctx, input, actor));
+  }
+
+  cancelSubscription(subscriptionId: string, actor: string): Promise<{ revokedCredentials: string[] }> {
+    return cancelSubscription(this.ctx, subscriptionId, actor);
+  }
+
+  runDue(actor = 'system:scheduler'): Promise<DueReport> {
+    return runDue(this.ctx, actor);
+  }
+
+  consumersOfVersion(versionId: string, sinceIso?: string): Promise<VersionConsumer[]> {
+    return consumersOfVersion(this.ctx, versionId, sinceIso);
+  }
+
+  getNotice(id: string): Promise<Notice> {
+    return getNotice(this.ctx, id);
+  }
+
+  listNotices(): Promise<Notice[]> {
+    return listNotices(this.ctx);
+  }
+}

@@ -1,0 +1,149 @@
+import type { ServiceVersion, TechnicalDescription } from '../../api/contract/index.ts';
+import { LgspError } from '../../core/errors.ts';
+import { apiDocumentRefusal, validateApiDocument } from '../api-document.ts';
+import { publishNotice } from '../notices.ts';
+import { sandboxEvidence } from '../sandbox-evidence.ts';
+import { type LifecycleContext, moveVersionIfIn, transitionVersion } from './workflow.ts';
+
+export const DAY_MS = 86_400_000;
+/** R-18: the current version keeps running at least 180 days after its successor is published. */
+export const MIN_SUNSET_DAYS = 180;
+
+/** The items of the technical description a provider must give before submitting (R-11, Decree 47/2020 Art. 24). */
+const R11_ITEMS: Array<keyof TechnicalDescription> = [
+  'addressAndInterface',
+  'communicationStandards',
+  'encryptionAndSecurity',
+  'capacity',
+  'connectionProcedure',
+  'dataQuality',
+  'dataPresentation',
+];
+
+/**
+ * A provider submits a version (R-11): its service must carry every item of the technical description
+ * (Decree 47/2020 Art. 24), and the version its OpenAPI 3 or WSDL document.
+ */
+export async function submitVersion(
+  ctx: LifecycleContext,
+  versionId: string,
+  input: { technicalDocument: string; documentType: 'openapi' | 'wsdl' },
+  actor: string,
+): Promise<ServiceVersion> {
+  const version = await ctx.registry.getVersion(versionId);
+  const service = await ctx.registry.getService(version.serviceId);
+  const missing = R11_ITEMS.filter((item) => !service.description[item]?.trim());
+  if (missing.length > 0)
+    throw new LgspError('CP_DESCRIPTION_INCOMPLETE', `description: ${missing.join(', ')}`);
+  const problems = await validateApiDocument(input.documentType, input.technicalDocument);
+  if (problems.length > 0) throw apiDocumentRefusal(input.documentType, problems);
+  await transitionVersion(ctx, versionId, 'submit', actor, async (_trx, now) => ({
+    columns: {
+      technical_document: input.technicalDocument,
+      technical_document_type: input.documentType,
+      submitted_at: now,
+      rejection_reason: null,
+    },
+  }));
+  return ctx.registry.getVersion(versionId);
+}
+
+/**
+ * The operator has configured the version and opens the sandbox test (R-11): a sync version needs a sandbox
+ * upstream; an async one may have none (its provider then pulls its sandbox messages from its inbox).
+ */
+export async function startSandboxTest(
+  ctx: LifecycleContext,
+  versionId: string,
+  actor: string,
+): Promise<ServiceVersion> {
+  const version = await ctx.registry.getVersion(versionId);
+  if (version.mode === 'sync' && !version.upstreams.sandbox) {
+    throw new LgspError('CP_UPSTREAM_URL_INVALID', 'sandbox: chưa cấu hình / not configured');
+  }
+  await transitionVersion(ctx, versionId, 'start_sandbox_test', actor, async () => ({}));
+  return ctx.registry.getVersion(versionId);
+}
+
+/** The operator refuses a submitted or tested version, saying why (the provider reads it and reworks). */
+export async function rejectVersion(
+  ctx: LifecycleContext,
+  versionId: string,
+  reason: string,
+  actor: string,
+): Promise<ServiceVersion> {
+  if (!reason.trim()) throw new LgspError('API_VALIDATION_FAILED', 'reason: bắt buộc / required');
+  await transitionVersion(ctx, versionId, 'reject', actor, async () => ({
+    columns: { rejection_reason: reason },
+  }));
+  return ctx.registry.getVersion(versionId);
+}
+
+/**
+ * Publishes a version (R-11): only from the sandbox test, and only once a successful call through the gateway
+ * in the sandbox has been recorded — that record is kept as the evidence. Every other published version of the
+ * service becomes deprecated with a sunset no earlier than 180 days from now (R-18) — `previousSunsetAt` may
+ * set a later one — and points at this one; the deprecation is published as a notice to their subscribers.
+ */
+export async function publishVersion(
+  ctx: LifecycleContext,
+  versionId: string,
+  options: { previousSunsetAt?: string },
+  actor: string,
+): Promise<ServiceVersion> {
+  const earliest = ctx.clock.nowMs() + MIN_SUNSET_DAYS * DAY_MS;
+  const sunsetMs = options.previousSunsetAt ? Date.parse(options.previousSunsetAt) : earliest;
+  if (Number.isNaN(sunsetMs) || sunsetMs < earliest) {
+    throw new LgspError('CP_SUNSET_TOO_EARLY', `≥ ${new Date(earliest).toISOString()}`);
+  }
+  await transitionVersion(ctx, versionId, 'publish', actor, async (trx, now) => {
+    const version = await trx
+      .selectFrom('service_versions')
+      .innerJoin('services', 'services.id', 'service_versions.service_id')
+      .select(['service_versions.version', 'services.id as service_id', 'services.context', 'services.name'])
+      .where('service_versions.id', '=', versionId)
+      .executeTakeFirstOrThrow();
+    const evidence = await sandboxEvidence(trx, versionId);
+    if (!evidence) throw new LgspError('CP_SANDBOX_TEST_REQUIRED', 'no successful sandbox call recorded yet');
+    const previous = await trx
+      .selectFrom('service_versions')
+      .select(['id', 'version'])
+      .where('service_id', '=', version.service_id)
+      .where('status', '=', 'published')
+      .where('id', '!=', versionId)
+      .execute();
+    const sunset = new Date(sunsetMs);
+    const sunsetDay = sunset.toISOString().slice(0, 10);
+    for (const old of previous) {
+      const deprecation = {
+        deprecated_at: now,
+        sunset_at: sunset,
+        successor_version_id: versionId,
+      };
+      if (!(await moveVersionIfIn(trx, old.id, 'deprecate', deprecation, now))) continue;
+      await publishNotice(
+        trx,
+        {
+          kind: 'deprecation',
+          serviceId: version.service_id,
+          versionId: old.id,
+          title: `Ngừng khuyến nghị ${version.context} ${old.version} / ${version.context} ${old.version} deprecated`,
+          body:
+            `Dịch vụ "${version.name}" phiên bản ${old.version} được thay bằng ${version.version}; phiên bản cũ ngừng hoạt động ngày ${sunsetDay}. ` +
+            `Version ${old.version} is replaced by ${version.version} and stops on ${sunsetDay}.`,
+        },
+        [old.id],
+        now,
+        actor,
+      );
+    }
+    return {
+      columns: { published_at: now, sandbox_evidence_txn_id: evidence },
+      details: {
+        deprecated: previous.map((p) => p.id),
+        sunsetAt: previous.length ? sunset.toISOString() : null,
+      },
+    };
+  });
+  return ctx.registry.getVersion(versionId);
+}

@@ -1,0 +1,126 @@
+import type { Environment, ResourceTemplate, TechnicalDescription } from '../../api/contract/index.ts';
+import { LgspError } from '../../core/errors.ts';
+import type { SubscriptionRequestStatus } from '../../store/schema.ts';
+import { type RequestsContext, requireRequest } from './queries.ts';
+
+/** The service's technical guide issued with the sandbox approval (R-12): R-11 description + technical document. */
+export interface TechnicalGuide {
+  requestId: string;
+  status: SubscriptionRequestStatus;
+  service: { id: string; context: string; name: string; description: TechnicalDescription };
+  version: {
+    id: string;
+    version: string;
+    protocol: 'REST' | 'SOAP';
+    status: string;
+    resources: ResourceTemplate[];
+    technicalDocumentType: 'openapi' | 'wsdl' | null;
+    technicalDocument: string | null;
+  };
+  gateway: { tokenPath: string; basePath: string; howToCall: string };
+  environments: Array<{
+    environment: Environment;
+    subscriptionId: string;
+    status: string;
+    quotaPerDay: number | null;
+    quotaPerMinute: number | null;
+    timeOfUse: string | null;
+    /** The consumer key to use (public); its secret is collected once from the request, or already held. */
+    consumerKey: string | null;
+    credentialIssuedByThisRequest: boolean;
+    credentialCollected: boolean;
+  }>;
+}
+
+/**
+ * The service's technical guide (R-12), issued with the sandbox approval: the service's R-11 description, the
+ * version's OpenAPI/WSDL document, how to call it through the gateway, and the subscriptions granted.
+ */
+export async function technicalGuide(ctx: RequestsContext, id: string): Promise<TechnicalGuide> {
+  const row = await requireRequest(ctx.store.db, id);
+  if (!row.sandbox_subscription_id) {
+    throw new LgspError(
+      'CP_REQUEST_STATE',
+      `${id}: tài liệu hướng dẫn được cấp khi duyệt sandbox / the guide is issued with the sandbox approval`,
+    );
+  }
+  const service = await ctx.registry.getService(row.service_id);
+  const version = await ctx.store.db
+    .selectFrom('service_versions')
+    .select([
+      'id',
+      'version',
+      'protocol',
+      'status',
+      'resources',
+      'technical_document',
+      'technical_document_type',
+    ])
+    .where('id', '=', row.version_id)
+    .executeTakeFirstOrThrow();
+  const environments: TechnicalGuide['environments'] = [];
+  for (const environment of ['sandbox', 'production'] as const) {
+    const subscriptionId =
+      environment === 'sandbox' ? row.sandbox_subscription_id : row.production_subscription_id;
+    if (!subscriptionId) continue;
+    const subscription = await ctx.registry.getSubscription(subscriptionId);
+    const issuedId = environment === 'sandbox' ? row.sandbox_credential_id : row.production_credential_id;
+    const collected =
+      environment === 'sandbox'
+        ? row.sandbox_credential_collected_at
+        : row.production_credential_collected_at;
+    // The key to use: the one this request issued while it is current, else the system's newest current key
+    // (after a rotation, R-19, the replacement).
+    const current = await ctx.store.db
+      .selectFrom('credentials')
+      .select(['id', 'consumer_key'])
+      .where('system_id', '=', row.system_id)
+      .where('environment', '=', environment)
+      .where('status', '=', 'active')
+      .where('replaced_by', 'is', null)
+      .orderBy('created_at', 'desc')
+      .execute();
+    const found = current.find((c) => c.id === issuedId) ?? current[0];
+    environments.push({
+      environment,
+      subscriptionId,
+      status: subscription.status,
+      quotaPerDay: subscription.quotaPerDay,
+      quotaPerMinute: subscription.quotaPerMinute,
+      timeOfUse: subscription.timeOfUse,
+      consumerKey: found?.consumer_key ?? null,
+      credentialIssuedByThisRequest: issuedId !== null,
+      credentialCollected: collected !== null,
+    });
+  }
+  const basePath = `/${row.context}/${row.version}`;
+  return {
+    requestId: row.id,
+    status: row.status,
+    service: {
+      id: service.id,
+      context: service.context,
+      name: service.name,
+      description: service.description,
+    },
+    version: {
+      id: version.id,
+      version: version.version,
+      protocol: version.protocol,
+      status: version.status,
+      resources: version.resources,
+      technicalDocumentType: version.technical_document_type,
+      technicalDocument: version.technical_document,
+    },
+    gateway: {
+      tokenPath: '/token',
+      basePath,
+      howToCall:
+        'Lấy token: POST /token, Authorization: Basic base64(consumerKey:consumerSecret), ' +
+        `grant_type=client_credentials; gọi: ${basePath}/<tài nguyên> với Authorization: Bearer <token>. / ` +
+        'Get a token at POST /token (Basic consumerKey:consumerSecret, grant_type=client_credentials), then ' +
+        `call ${basePath}/<resource> with Authorization: Bearer <token>.`,
+    },
+    environments,
+  };
+}

@@ -1,0 +1,216 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Clock } from '../../core/clock.ts';
+import { LgspError } from '../../core/errors.ts';
+import { isoOf, isoOrNull } from '../../core/time.ts';
+import { deadlineOf, type WorkingCalendar, workingDaysBetween } from '../../core/working-days.ts';
+import type { Store } from '../../store/port.ts';
+import type { Database, SubscriptionRequestStatus } from '../../store/schema.ts';
+import type { Registry } from '../registry/index.ts';
+
+/** How long a waiting request has waited, against the deadline (Decree 194/2025: 2 working days). */
+export interface RequestAge {
+  /** Working days elapsed since the current waiting stage began, to two decimals. */
+  workingDays: number;
+  deadlineAt: string;
+  overdue: boolean;
+}
+
+export interface SubscriptionRequest {
+  id: string;
+  systemId: string;
+  systemName: string;
+  /** The consumer organization (owner of the system). */
+  organizationId: string;
+  organizationCode: string;
+  organizationName: string;
+  versionId: string;
+  serviceId: string;
+  serviceName: string;
+  context: string;
+  version: string;
+  application: string;
+  purpose: string;
+  frequencyPerDay: number;
+  frequencyPerMinute: number | null;
+  timeOfUse: string | null;
+  otherNotes: string | null;
+  status: SubscriptionRequestStatus;
+  /** Why it was rejected, or what must be completed; empty otherwise. */
+  reasons: string[];
+  sandboxSubscriptionId: string | null;
+  productionSubscriptionId: string | null;
+  /** Issued by the approval (null when the system already had an active credential in that environment). */
+  sandboxCredentialId: string | null;
+  sandboxCredentialCollectedAt: string | null;
+  productionCredentialId: string | null;
+  productionCredentialCollectedAt: string | null;
+  /** The recorded successful sandbox call that allowed asking for production. */
+  sandboxEvidenceTransactionId: string | null;
+  requestedBy: string;
+  submittedAt: string;
+  /** When the current waiting stage began: the deadline clock runs from here. */
+  stageStartedAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  updatedAt: string;
+  /** For the waiting stages (`submitted`, `production_requested`); null otherwise. */
+  age: RequestAge | null;
+}
+
+export interface SubscriptionRequestFilter {
+  /** The consumer organization. */
+  organizationId?: string;
+  systemId?: string;
+  versionId?: string;
+  status?: SubscriptionRequestStatus;
+  /** Only waiting requests past their deadline. */
+  overdue?: boolean;
+}
+
+export interface WorkflowSettings extends WorkingCalendar {
+  responseDeadlineWorkingDays: number;
+}
+
+/** What every part of the workflow works with; built once by the `SubscriptionRequests` facade. */
+export interface RequestsContext {
+  store: Store;
+  registry: Registry;
+  clock: Clock;
+  settings: WorkflowSettings;
+}
+
+/** The stages in which the operator must answer within the deadline. */
+export const WAITING: readonly SubscriptionRequestStatus[] = ['submitted', 'production_requested'];
+
+/** A request row with the names a person reads beside its ids. */
+export type RequestRow = Selectable<Database['subscription_requests']> & {
+  system_name: string;
+  organization_id: string;
+  organization_code: string;
+  organization_name: string;
+  service_id: string;
+  service_name: string;
+  context: string;
+  version: string;
+};
+
+function requestQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom('subscription_requests')
+    .innerJoin('systems', 'systems.id', 'subscription_requests.system_id')
+    .innerJoin('organizations', 'organizations.id', 'systems.organization_id')
+    .innerJoin('service_versions', 'service_versions.id', 'subscription_requests.version_id')
+    .innerJoin('services', 'services.id', 'service_versions.service_id')
+    .selectAll('subscription_requests')
+    .select([
+      'systems.name as system_name',
+      'systems.organization_id as organization_id',
+      'organizations.code as organization_code',
+      'organizations.name as organization_name',
+      'services.id as service_id',
+      'services.name as service_name',
+      'services.context as context',
+      'service_versions.version as version',
+    ]);
+}
+
+export async function requireRequest(db: Kysely<Database>, id: string): Promise<RequestRow> {
+  const row = await requestQuery(db).where('subscription_requests.id', '=', id).executeTakeFirst();
+  if (!row) throw new LgspError('CP_REQUEST_NOT_FOUND', id);
+  return row;
+}
+
+/**
+ * Locks the request until the step commits, so two people acting at once cannot both move it: the second sees
+ * the first's result.
+ */
+export async function lockRequest(trx: Transaction<Database>, id: string): Promise<RequestRow> {
+  const locked = await trx
+    .selectFrom('subscription_requests')
+    .select('id')
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!locked) throw new LgspError('CP_REQUEST_NOT_FOUND', id);
+  return requireRequest(trx, id);
+}
+
+/** The age of a waiting stage against the deadline, at `nowMs`; null for the other states. */
+export function ageOf(
+  settings: WorkflowSettings,
+  status: SubscriptionRequestStatus,
+  stageStartedMs: number,
+  nowMs: number,
+): RequestAge | null {
+  if (!WAITING.includes(status)) return null;
+  const deadlineMs = deadlineOf(stageStartedMs, settings.responseDeadlineWorkingDays, settings);
+  return {
+    workingDays: Math.round(workingDaysBetween(stageStartedMs, nowMs, settings) * 100) / 100,
+    deadlineAt: new Date(deadlineMs).toISOString(),
+    overdue: nowMs > deadlineMs,
+  };
+}
+
+export function toRequest(ctx: RequestsContext, r: RequestRow): SubscriptionRequest {
+  const stageStartedMs = new Date(r.stage_started_at).getTime();
+  return {
+    id: r.id,
+    systemId: r.system_id,
+    systemName: r.system_name,
+    organizationId: r.organization_id,
+    organizationCode: r.organization_code,
+    organizationName: r.organization_name,
+    versionId: r.version_id,
+    serviceId: r.service_id,
+    serviceName: r.service_name,
+    context: r.context,
+    version: r.version,
+    application: r.application,
+    purpose: r.purpose,
+    frequencyPerDay: r.frequency_per_day,
+    frequencyPerMinute: r.frequency_per_minute,
+    timeOfUse: r.time_of_use,
+    otherNotes: r.other_notes,
+    status: r.status,
+    reasons: r.reasons ?? [],
+    sandboxSubscriptionId: r.sandbox_subscription_id,
+    productionSubscriptionId: r.production_subscription_id,
+    sandboxCredentialId: r.sandbox_credential_id,
+    sandboxCredentialCollectedAt: isoOrNull(r.sandbox_credential_collected_at),
+    productionCredentialId: r.production_credential_id,
+    productionCredentialCollectedAt: isoOrNull(r.production_credential_collected_at),
+    sandboxEvidenceTransactionId: r.sandbox_evidence_txn_id,
+    requestedBy: r.requested_by,
+    submittedAt: isoOf(r.submitted_at),
+    stageStartedAt: isoOf(r.stage_started_at),
+    decidedBy: r.decided_by,
+    decidedAt: isoOrNull(r.decided_at),
+    updatedAt: isoOf(r.updated_at),
+    age: ageOf(ctx.settings, r.status, stageStartedMs, ctx.clock.nowMs()),
+  };
+}
+
+/** Newest first; with `overdue`, only waiting requests past their deadline, oldest stage first. */
+export async function listRequests(
+  ctx: RequestsContext,
+  filter: SubscriptionRequestFilter = {},
+): Promise<SubscriptionRequest[]> {
+  let q = requestQuery(ctx.store.db);
+  if (filter.organizationId) q = q.where('systems.organization_id', '=', filter.organizationId);
+  if (filter.systemId) q = q.where('subscription_requests.system_id', '=', filter.systemId);
+  if (filter.versionId) q = q.where('subscription_requests.version_id', '=', filter.versionId);
+  if (filter.status) q = q.where('subscription_requests.status', '=', filter.status);
+  if (filter.overdue) {
+    const rows = await q
+      .where('subscription_requests.status', 'in', WAITING)
+      .orderBy('subscription_requests.stage_started_at')
+      .orderBy('subscription_requests.id')
+      .execute();
+    return rows.map((r) => toRequest(ctx, r)).filter((r) => r.age?.overdue);
+  }
+  const rows = await q
+    .orderBy('subscription_requests.submitted_at', 'desc')
+    .orderBy('subscription_requests.id', 'desc')
+    .execute();
+  return rows.map((r) => toRequest(ctx, r));
+}

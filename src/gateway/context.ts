@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import { Pool } from 'undici';
+import type { Clock } from '../core/clock.ts';
+import type { Config } from '../core/config.ts';
+import { SequentialIds } from '../core/ids.ts';
+import type { Messaging } from '../messaging/messaging.ts';
+import type { RecordSink } from '../telemetry/record.ts';
+import { QuotaCounters } from './quota.ts';
+import type { SnapshotHolder } from './snapshot-holder.ts';
+import { TokenVerifier } from './tokens.ts';
+
+export interface GatewayDeps {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  snapshots: SnapshotHolder;
+  records: RecordSink;
+  /** Given by a gateway worker, whose counters are shared with its siblings; otherwise the gateway's own. */
+  quotas?: QuotaCounters;
+  /**
+   * Async store-and-forward (issue 4): intake, message status and the pull inbox. Absent on a gateway worker of
+   * the embedded PGlite store (only the primary can reach it): async calls there answer 503 MQ_ASYNC_UNAVAILABLE.
+   */
+  messaging?: Messaging;
+  /** Told after each accepted message, so a deliverer pushes it without waiting for its poll. */
+  onMessageAccepted?: () => void;
+}
+
+export interface GatewayStats {
+  requests: number;
+  forwarded: number;
+  refused: number;
+}
+
+/**
+ * What the gateway's endpoints share, passed to each explicitly (no closure capture): built once per gateway by
+ * `createGatewayContext`, which starts nothing — no timer, no socket.
+ */
+export interface GatewayContext {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly snapshots: SnapshotHolder;
+  readonly records: RecordSink;
+  readonly messaging: Messaging | null;
+  readonly onMessageAccepted: (() => void) | null;
+  readonly verifier: TokenVerifier;
+  readonly quotas: QuotaCounters;
+  readonly ids: SequentialIds;
+  readonly stats: GatewayStats;
+  /** Connection pools to providers, by origin. */
+  readonly pools: Map<string, Pool>;
+  readonly timezoneOffsetMs: number;
+  readonly upstreamTimeoutMs: number;
+}
+
+export function createGatewayContext(deps: GatewayDeps): GatewayContext {
+  const timezoneOffsetMs = deps.config.timezoneOffsetMinutes * 60_000;
+  return {
+    config: deps.config,
+    clock: deps.clock,
+    logger: deps.logger,
+    snapshots: deps.snapshots,
+    records: deps.records,
+    messaging: deps.messaging ?? null,
+    onMessageAccepted: deps.onMessageAccepted ?? null,
+    verifier: new TokenVerifier(deps.clock),
+    quotas: deps.quotas ?? new QuotaCounters(timezoneOffsetMs),
+    ids: new SequentialIds(),
+    stats: { requests: 0, forwarded: 0, refused: 0 },
+    pools: new Map(),
+    timezoneOffsetMs,
+    upstreamTimeoutMs: deps.config.gateway.upstreamTimeoutMs,
+  };
+}
+
+/** The connection pool to a provider's origin, opened on first use and kept alive between calls. */
+export function poolFor(ctx: GatewayContext, origin: string): Pool {
+  let pool = ctx.pools.get(origin);
+  if (pool === undefined) {
+    pool = new Pool(origin, {
+      keepAliveTimeout: 30_000,
+      connect: { timeout: Math.min(ctx.upstreamTimeoutMs, 10_000) },
+    });
+    ctx.pools.set(origin, pool);
+  }
+  return pool;
+}

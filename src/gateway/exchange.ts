@@ -1,0 +1,170 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ErrorCode, toProblem } from '../core/errors.ts';
+import { newTransactionRecord, type TransactionRecord } from '../telemetry/record.ts';
+import type { GatewayContext } from './context.ts';
+import { type Refusal, refusal } from './policy.ts';
+
+/**
+ * The one place a gateway answer that the gateway itself writes becomes problem+json (RFC 9457) — or RFC 6749
+ * JSON at `/token` — and a transaction record (R-06, R-20): refusals, successful answers of the platform's own
+ * endpoints, and the unexpected-error path. Forwarded answers are the provider's own; `forward-handler.ts` relays
+ * them and records through `finish`.
+ */
+
+/** A template stands in for the raw path in records when nothing better is known: never the raw path (R-02). */
+export const UNMATCHED = '(không khớp/unmatched)';
+/** The template of the token endpoint's records. */
+export const TOKEN_TEMPLATE = '/token';
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const OAUTH_NO_STORE = Object.freeze({ 'cache-control': 'no-store', pragma: 'no-cache' });
+
+/** The record of a call that has just arrived: nothing known yet but its id, method and arrival time. */
+export function blankRecord(ctx: GatewayContext, req: IncomingMessage, nowMs: number): TransactionRecord {
+  return newTransactionRecord(ctx.ids.next('txn', nowMs), req.method ?? 'GET', UNMATCHED, 'sync', nowMs);
+}
+
+/** Ends a transaction: its status, its error code and when its answer went out; then records it, once. */
+export function finish(
+  ctx: GatewayContext,
+  rec: TransactionRecord,
+  status: number,
+  errorCode: string | null,
+): void {
+  rec.consumerStatus = status;
+  rec.errorCode = errorCode;
+  rec.responseOutAt = ctx.clock.nowMs();
+  ctx.records.record(rec);
+}
+
+/** Whether `finish` has run for this record (its consumer status is set only there). */
+function finished(rec: TransactionRecord): boolean {
+  return rec.consumerStatus !== 0;
+}
+
+/** Writes a JSON answer; returns its length in bytes (for the record). */
+export function json(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Readonly<Record<string, string>> = NO_HEADERS,
+): number {
+  const body = JSON.stringify(value);
+  const length = Buffer.byteLength(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': length,
+    ...headers,
+  });
+  res.end(body);
+  return length;
+}
+
+/** A successful answer of the platform's own (a token, a message's status, an intake's 202), recorded. */
+export function answer(
+  ctx: GatewayContext,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  status: number,
+  value: unknown,
+  headers: Readonly<Record<string, string>> = NO_HEADERS,
+): void {
+  rec.responseBytes = json(res, status, value, headers);
+  finish(ctx, rec, status, null);
+}
+
+/** Answers a refusal as an RFC 9457 problem from the error registry, with the transaction id, and records it. */
+export function refuse(ctx: GatewayContext, res: ServerResponse, rec: TransactionRecord, r: Refusal): void {
+  ctx.stats.refused++;
+  const problem = toProblem(r.code, r.detail, { transactionId: rec.id, ...r.members });
+  const body = JSON.stringify(problem);
+  const length = Buffer.byteLength(body);
+  res.writeHead(problem.status, {
+    'content-type': 'application/problem+json; charset=utf-8',
+    'content-length': length,
+    'x-lgsp-transaction-id': rec.id,
+    ...r.headers,
+  });
+  res.end(body);
+  rec.responseBytes = length;
+  finish(ctx, rec, problem.status, r.code);
+}
+
+/** An RFC 6749 §5.2 error answer of the token endpoint (never cached), recorded under its registry code. */
+export function oauthError(
+  ctx: GatewayContext,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  status: number,
+  error: string,
+  code: ErrorCode,
+  description: string,
+  headers: Readonly<Record<string, string>> = NO_HEADERS,
+): void {
+  ctx.stats.refused++;
+  rec.responseBytes = json(
+    res,
+    status,
+    { error, error_description: description },
+    { ...OAUTH_NO_STORE, 'x-lgsp-transaction-id': rec.id, ...headers },
+  );
+  finish(ctx, rec, status, code);
+}
+
+/** A token endpoint's successful answer (RFC 6749 §5.1: never cached). */
+export function oauthAnswer(
+  ctx: GatewayContext,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  value: unknown,
+): void {
+  answer(ctx, res, rec, 200, value, { ...OAUTH_NO_STORE, 'x-lgsp-transaction-id': rec.id });
+}
+
+/**
+ * Anything an endpoint did not expect: logged with the transaction id, answered 500 GW_INTERNAL — problem+json,
+ * or RFC 6749 `server_error` at `/token` — and recorded, unless the answer has already started (then the connection
+ * is cut; whoever started the answer records it) or the transaction is already recorded.
+ */
+export function failUnexpected(
+  ctx: GatewayContext,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  err: unknown,
+): void {
+  ctx.logger.error({ err, txn: rec.id }, 'gateway request failed');
+  if (res.headersSent || finished(rec)) {
+    res.destroy();
+    return;
+  }
+  try {
+    if (rec.resourceTemplate === TOKEN_TEMPLATE) {
+      const description = 'Lỗi hệ thống / internal error';
+      oauthError(ctx, res, rec, 500, 'server_error', 'GW_INTERNAL', description);
+    } else {
+      refuse(ctx, res, rec, INTERNAL);
+    }
+  } catch (again) {
+    // The record sink itself failed: the answer is out, and the log is all that is left.
+    ctx.logger.error({ err: again, txn: rec.id }, 'gateway could not record a failed request');
+    if (!res.headersSent) res.destroy();
+  }
+}
+
+const INTERNAL = refusal('GW_INTERNAL');
+
+/** Reads a body of at most `limit` bytes; null when it is larger (the rest is discarded). */
+export function readSmallBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.once('end', () => resolve(tooLarge ? null : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}

@@ -1,0 +1,146 @@
+import { createHash, type Hash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { EMPTY_SHA256 } from '../core/hashing.ts';
+import type { TransactionRecord } from '../telemetry/record.ts';
+import type { Route } from './compiled-snapshot.ts';
+import type { GatewayContext } from './context.ts';
+import { finish, refuse } from './exchange.ts';
+import { responseHeadersForConsumer } from './headers.ts';
+import { refusal } from './policy.ts';
+
+/** Hashes and counts a request body while it streams to the provider. */
+export class HashingTap extends Transform {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
+}
+
+export function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+}
+
+/**
+ * One forwarded call as undici's low-level handler: answer chunks go straight from the provider's socket to the
+ * consumer's, hashed on the way (R-02: only the SHA-256 and size are kept), with backpressure both ways. Measured
+ * ≈ 20–30 % faster than undici's stream API. The transaction is recorded exactly once, however it ends: through
+ * `exchange.ts` (`finish`, or `refuse` when the provider gave no answer at all).
+ */
+export class ForwardHandler implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private hash: Hash | null = null;
+  private bytes = 0;
+  private recorded = false;
+  private clientGone = false;
+
+  constructor(
+    private readonly ctx: GatewayContext,
+    private readonly res: ServerResponse,
+    private readonly rec: TransactionRecord,
+    private readonly tap: HashingTap | null,
+    private readonly route: Route,
+  ) {
+    // 'close' comes after 'finish' too: one listener tells a complete answer from a consumer that hung up.
+    res.once('close', () => {
+      if (res.writableFinished) {
+        if (this.hash) this.record(rec.providerStatus ?? res.statusCode, null);
+        return;
+      }
+      this.clientGone = true;
+      this.controller?.abort(new Error('consumer closed the connection'));
+      this.tap?.destroy();
+      if (res.headersSent) this.record(499, 'GW_CLIENT_CLOSED');
+    });
+  }
+
+  private noteRequestBody(): void {
+    this.rec.requestBytes = this.tap?.bytes ?? 0;
+    this.rec.requestSha256 = this.tap ? this.tap.hash.digest('hex') : EMPTY_SHA256;
+  }
+
+  private record(status: number, errorCode: string | null): void {
+    if (this.recorded) return;
+    this.recorded = true;
+    this.rec.responseBytes = this.bytes;
+    this.rec.responseSha256 = this.hash ? this.hash.digest('hex') : null;
+    finish(this.ctx, this.rec, status, errorCode);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.clientGone) controller.abort(new Error('consumer closed the connection'));
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200) return; // 1xx interim answers are not relayed
+    this.rec.responseInAt = this.ctx.clock.nowMs();
+    this.rec.providerStatus = statusCode;
+    this.noteRequestBody();
+    this.hash = createHash('sha256');
+    if (this.clientGone) {
+      controller.abort(new Error('consumer closed the connection'));
+      return;
+    }
+    const out = responseHeadersForConsumer(headers, this.rec.id);
+    // Deprecation, Sunset and Link headers of a deprecated version (R-18).
+    if (this.route.deprecationHeaders) Object.assign(out, this.route.deprecationHeaders);
+    this.res.writeHead(statusCode, out);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.hash!.update(chunk);
+    this.bytes += chunk.length;
+    if (!this.res.write(chunk)) {
+      controller.pause();
+      this.res.once('drain', () => controller.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    this.res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    const code = (err as { code?: string }).code;
+    if (this.clientGone) {
+      if (!this.hash) this.noteRequestBody();
+      this.record(499, 'GW_CLIENT_CLOSED');
+      return;
+    }
+    if (!this.res.headersSent) {
+      // The provider gave no answer at all: the consumer still gets a problem (recorded by `refuse`).
+      this.noteRequestBody();
+      this.recorded = true;
+      if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+        refuse(
+          this.ctx,
+          this.res,
+          this.rec,
+          refusal('GW_UPSTREAM_TIMEOUT', `${this.ctx.upstreamTimeoutMs} ms`),
+        );
+        return;
+      }
+      this.ctx.logger.warn(
+        { txn: this.rec.id, service: this.route.context, version: this.route.version, code },
+        'provider unreachable',
+      );
+      refuse(this.ctx, this.res, this.rec, refusal('GW_UPSTREAM_UNREACHABLE', code));
+      return;
+    }
+    // The status line is already sent: all that is left is to cut the connection, and record why.
+    this.res.destroy();
+    this.record(
+      this.rec.providerStatus ?? 502,
+      code === 'UND_ERR_BODY_TIMEOUT' ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_UNREACHABLE',
+    );
+  }
+}

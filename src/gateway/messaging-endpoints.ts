@@ -1,0 +1,254 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { LgspError } from '../core/errors.ts';
+import { EMPTY_SHA256 } from '../core/hashing.ts';
+import { isoOf } from '../core/time.ts';
+import { messageLegRecord } from '../messaging/delivery.ts';
+import type { Messaging } from '../messaging/messaging.ts';
+import type { TransactionRecord } from '../telemetry/record.ts';
+import type { CompiledSnapshot, Route } from './compiled-snapshot.ts';
+import type { GatewayContext } from './context.ts';
+import { answer, finish, refuse } from './exchange.ts';
+import { refusal } from './policy.ts';
+import type { TokenClaims } from './tokens.ts';
+
+/** The platform's own paths on the gateway; `_` cannot start a service context, so they never shadow a route. */
+export const MESSAGING_PREFIX = '/_lgsp/';
+
+const ASYNC_UNAVAILABLE = refusal('MQ_ASYNC_UNAVAILABLE', undefined, { 'retry-after': '5' });
+const MESSAGE_NOT_FOUND = refusal('MQ_MESSAGE_NOT_FOUND');
+const IDEMPOTENCY_KEY_INVALID = refusal('MQ_IDEMPOTENCY_KEY_INVALID');
+
+/**
+ * Async intake (issue 4): the message is stored — durably, payload streamed — before the 202 with its id. A
+ * repeated `Idempotency-Key` from the same system is answered with the first message, and nothing new is stored.
+ */
+export async function intake(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  route: Route,
+  claims: TokenClaims,
+): Promise<void> {
+  rec.leg = 'intake';
+  const messaging = ctx.messaging;
+  if (messaging === null) return refuse(ctx, res, rec, ASYNC_UNAVAILABLE);
+  const rawKey = req.headers['idempotency-key'];
+  const idempotencyKey = typeof rawKey === 'string' ? rawKey.trim() : null;
+  if (idempotencyKey !== null && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
+    return refuse(ctx, res, rec, IDEMPOTENCY_KEY_INVALID);
+  }
+  const maxBytes = messaging.config.maxMessageBytes;
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (declared > maxBytes) {
+    // The body is not read: close the connection rather than drain up to 2 GB.
+    return refuse(
+      ctx,
+      res,
+      rec,
+      refusal('MQ_MESSAGE_TOO_LARGE', `> ${maxBytes} bytes`, { connection: 'close' }),
+    );
+  }
+  const messageId = ctx.ids.next('msg', ctx.clock.nowMs());
+  rec.requestOutAt = ctx.clock.nowMs();
+  let result: Awaited<ReturnType<Messaging['accept']>>;
+  try {
+    result = await messaging.accept(
+      {
+        id: messageId,
+        route,
+        sourceSystemId: claims.systemId,
+        environment: claims.environment,
+        idempotencyKey,
+        contentType: String(req.headers['content-type'] ?? 'application/octet-stream'),
+      },
+      req,
+    );
+  } catch (err) {
+    // Ours to say (too large); the source's body broke off (its fault, 400); or the queue engine failed —
+    // retryable: a source sending again with the same Idempotency-Key gets one message whatever happened.
+    const code =
+      err instanceof LgspError
+        ? err.code
+        : req.readableAborted || req.errored
+          ? 'MQ_UPLOAD_FAILED'
+          : 'MQ_QUEUE_UNAVAILABLE';
+    if (code === 'MQ_QUEUE_UNAVAILABLE')
+      ctx.logger.error({ err, message: messageId }, 'message queue failed');
+    const headers: Record<string, string> =
+      code === 'MQ_MESSAGE_TOO_LARGE'
+        ? { connection: 'close' }
+        : code === 'MQ_QUEUE_UNAVAILABLE'
+          ? { 'retry-after': '5' }
+          : {};
+    return refuse(ctx, res, rec, refusal(code, undefined, headers));
+  }
+  const meta = result.message;
+  rec.messageId = meta.id;
+  rec.responseInAt = ctx.clock.nowMs();
+  if (!result.duplicate) {
+    rec.requestBytes = meta.sizeBytes;
+    rec.requestSha256 = meta.sha256;
+  }
+  const statusUrl = `${MESSAGING_PREFIX}messages/${meta.id}`;
+  answer(
+    ctx,
+    res,
+    rec,
+    202,
+    {
+      messageId: meta.id,
+      state: meta.state,
+      duplicate: result.duplicate,
+      acceptedAt: isoOf(meta.acceptedAtMs),
+      sizeBytes: meta.sizeBytes,
+      sha256: meta.sha256,
+      statusUrl,
+    },
+    {
+      location: statusUrl,
+      'x-lgsp-transaction-id': rec.id,
+      'x-lgsp-message-id': meta.id,
+      ...(result.duplicate ? { 'idempotent-replayed': 'true' } : {}),
+    },
+  );
+  if (!result.duplicate) ctx.onMessageAccepted?.();
+}
+
+/**
+ * `/_lgsp/…`, for callers with a valid token: a message's state and signed receipt (its source or destination
+ * only), and the inbox a destination without an endpoint pulls from and acknowledges (issue 4).
+ */
+export async function messagingEndpoint(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  snapshot: CompiledSnapshot,
+  claims: TokenClaims,
+  path: string,
+): Promise<void> {
+  const messaging = ctx.messaging;
+  if (messaging === null) return refuse(ctx, res, rec, ASYNC_UNAVAILABLE);
+  const parts = path.slice(MESSAGING_PREFIX.length).split('/');
+  const method = rec.method;
+
+  if (parts[0] === 'messages' && parts.length === 2 && method === 'GET') {
+    rec.resourceTemplate = `${MESSAGING_PREFIX}messages/{messageId}`;
+    const meta = await messaging.queue.get(parts[1]!);
+    const route = meta ? snapshot.routesByVersion.get(meta.destinationVersionId) : undefined;
+    const party =
+      meta && (meta.sourceSystemId === claims.systemId || route?.providerSystemId === claims.systemId);
+    if (!meta || !party) return refuse(ctx, res, rec, MESSAGE_NOT_FOUND);
+    const receipt = await messaging.receipt(meta, snapshot);
+    return answer(ctx, res, rec, 200, { ...messaging.status(meta, snapshot), receipt });
+  }
+  if (parts[0] === 'inbox' && parts.length === 1 && method === 'GET') {
+    rec.resourceTemplate = `${MESSAGING_PREFIX}inbox`;
+    return pull(ctx, messaging, res, rec, snapshot, claims);
+  }
+  if (parts[0] === 'inbox' && parts.length === 3 && parts[2] === 'ack' && method === 'POST') {
+    rec.resourceTemplate = `${MESSAGING_PREFIX}inbox/{messageId}/ack`;
+    return acknowledge(ctx, messaging, req, res, rec, snapshot, claims, parts[1]!);
+  }
+  return refuse(ctx, res, rec, refusal('GW_ROUTE_NOT_FOUND'));
+}
+
+/**
+ * `GET /_lgsp/inbox`: the next message for the caller's async versions that have no push endpoint in its
+ * credential's environment, streamed with its receipt handle; 204 when there is none. A pulled message is a
+ * `delivery` leg, recorded under its own id when the answer ends (R-23).
+ */
+async function pull(
+  ctx: GatewayContext,
+  messaging: Messaging,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  snapshot: CompiledSnapshot,
+  claims: TokenClaims,
+): Promise<void> {
+  const pulled: string[] = [];
+  for (const r of snapshot.routesByVersion.values())
+    if (r.mode === 'async' && r.providerSystemId === claims.systemId && !r.upstreams[claims.environment])
+      pulled.push(r.versionId);
+  const claim = await messaging.claimForPull(pulled, claims.environment);
+  if (!claim) {
+    res.writeHead(204, { 'x-lgsp-transaction-id': rec.id });
+    res.end();
+    return finish(ctx, rec, 204, null);
+  }
+  const meta = claim.message;
+  const route = snapshot.routesByVersion.get(meta.destinationVersionId)!;
+  const leg = messageLegRecord(ctx.ids, 'delivery', meta, route, snapshot, rec.requestInAt);
+  leg.credentialId = claims.credentialId;
+  leg.resourceTemplate = rec.resourceTemplate;
+  leg.method = 'GET';
+  leg.requestOutAt = ctx.clock.nowMs();
+  leg.requestSha256 = EMPTY_SHA256;
+  const body = claim.payload
+    ? Readable.from([claim.payload])
+    : await messaging.queue.openPayload(meta.id, meta);
+  res.writeHead(200, {
+    'content-type': meta.contentType,
+    'content-length': String(meta.sizeBytes),
+    'x-lgsp-transaction-id': leg.id,
+    'x-lgsp-message-id': meta.id,
+    'x-lgsp-receipt-handle': claim.token,
+    'x-lgsp-attempt': String(meta.attempts),
+    'x-lgsp-consumer-system': meta.sourceSystemId,
+    'x-lgsp-consumer-organization': leg.consumerOrgCode ?? '',
+    'x-lgsp-service': `${route.context}/${route.version}`,
+    'x-lgsp-accepted-at': isoOf(meta.acceptedAtMs),
+    'repr-digest': `sha-256=:${Buffer.from(meta.sha256, 'hex').toString('base64')}:`,
+  });
+  body.once('error', (err) => {
+    ctx.logger.warn({ err, message: meta.id }, 'inbox payload read failed');
+    res.destroy();
+  });
+  res.once('close', () => {
+    body.destroy();
+    const whole = res.writableFinished;
+    leg.providerStatus = whole ? 200 : null;
+    leg.responseBytes = whole ? meta.sizeBytes : 0;
+    leg.responseSha256 = whole ? meta.sha256 : null;
+    finish(ctx, leg, whole ? 200 : 499, whole ? null : 'GW_CLIENT_CLOSED');
+  });
+  body.pipe(res);
+}
+
+/** `POST /_lgsp/inbox/{messageId}/ack`: a pulling destination acknowledges; the payload is deleted (R-02). */
+async function acknowledge(
+  ctx: GatewayContext,
+  messaging: Messaging,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  snapshot: CompiledSnapshot,
+  claims: TokenClaims,
+  messageId: string,
+): Promise<void> {
+  const meta = await messaging.queue.get(messageId);
+  const route = meta ? snapshot.routesByVersion.get(meta.destinationVersionId) : undefined;
+  if (!meta || !route || route.providerSystemId !== claims.systemId) {
+    return refuse(ctx, res, rec, MESSAGE_NOT_FOUND);
+  }
+  const handle = req.headers['x-lgsp-receipt-handle'];
+  const leg = messageLegRecord(ctx.ids, 'ack', meta, route, snapshot, rec.requestInAt);
+  leg.id = rec.id;
+  leg.credentialId = claims.credentialId;
+  leg.resourceTemplate = rec.resourceTemplate;
+  let delivered: Awaited<ReturnType<typeof messaging.queue.ack>>;
+  try {
+    delivered = await messaging.queue.ack({ message: meta, token: String(handle ?? '') }, ctx.clock.nowMs());
+  } catch (err) {
+    if (err instanceof LgspError && err.code === 'MQ_CLAIM_LOST')
+      return refuse(ctx, res, leg, refusal('MQ_CLAIM_LOST'));
+    throw err;
+  }
+  leg.providerStatus = 200;
+  leg.requestSha256 = EMPTY_SHA256;
+  const receipt = await messaging.receipt(delivered, snapshot);
+  answer(ctx, res, leg, 200, { ...messaging.status(delivered, snapshot), receipt });
+  await messaging.delivered(delivered, snapshot);
+}

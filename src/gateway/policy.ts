@@ -1,0 +1,181 @@
+import type { Environment } from '../api/contract/index.ts';
+import type { ErrorCode } from '../core/errors.ts';
+import {
+  type CompiledResource,
+  type CompiledSnapshot,
+  maintenanceAt,
+  matchResource,
+  type Route,
+  routableIn,
+  type SubscriptionPolicy,
+} from './compiled-snapshot.ts';
+import { insideWindow, type QuotaCounters } from './quota.ts';
+import type { TokenClaims } from './tokens.ts';
+
+/**
+ * The gateway's decisions (DESIGN.md "Decisions are pure functions returning a result union", Unkey's
+ * `verifyKey`): each takes what it needs — claims, snapshot, route, the time — and answers `{ ok: true }` (a shared
+ * constant, or the route/resource/policy it found, which carry `ok: true`) or a `Refusal` naming the error code and
+ * what the answer adds (detail, headers such as Retry-After, problem members). They write no answer and no record:
+ * `exchange.ts` turns a refusal into both. Nothing here allocates when the call is allowed (the hot path).
+ */
+export interface Refusal {
+  readonly ok: false;
+  readonly code: ErrorCode;
+  readonly detail: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Extra members of the problem document, e.g. `successor`. */
+  readonly members: Readonly<Record<string, unknown>>;
+}
+
+export const ALLOWED = Object.freeze({ ok: true } as const);
+export type Decision = typeof ALLOWED | Refusal;
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_MEMBERS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+export function refusal(
+  code: ErrorCode,
+  detail?: string,
+  headers: Readonly<Record<string, string>> = NO_HEADERS,
+  members: Readonly<Record<string, unknown>> = NO_MEMBERS,
+): Refusal {
+  return { ok: false, code, detail, headers, members };
+}
+
+// Refusals that never vary are built once.
+const INVALID_TOKEN = Object.freeze({ 'www-authenticate': 'Bearer realm="lgsp", error="invalid_token"' });
+const TOKEN_MISSING = refusal('GW_TOKEN_MISSING', undefined, { 'www-authenticate': 'Bearer realm="lgsp"' });
+const CREDENTIAL_REVOKED = refusal('GW_CREDENTIAL_REVOKED', undefined, INVALID_TOKEN);
+const CREDENTIAL_EXPIRED = refusal('GW_CREDENTIAL_EXPIRED', undefined, INVALID_TOKEN);
+const ROUTE_NOT_FOUND = refusal('GW_ROUTE_NOT_FOUND');
+const PATH_INVALID = refusal('GW_PATH_INVALID');
+const DECOMMISSIONED = refusal('GW_SERVICE_DECOMMISSIONED');
+const ASYNC_POST_ONLY = refusal('MQ_METHOD_NOT_ALLOWED', undefined, { allow: 'POST' });
+const RESOURCE_NOT_FOUND = refusal('GW_RESOURCE_NOT_FOUND');
+const SUBSCRIPTION_REQUIRED = refusal('GW_SUBSCRIPTION_REQUIRED');
+
+/** The bearer token of an `Authorization` header, or GW_TOKEN_MISSING (RFC 6750 §3: the challenge says how). */
+export function bearerToken(authorization: string | undefined): string | Refusal {
+  if (!authorization?.startsWith('Bearer ') || authorization.length < 8) return TOKEN_MISSING;
+  return authorization.slice(7).trim();
+}
+
+/** What the token verifier said, as a decision: its claims, or its error code with the RFC 6750 challenge. */
+export function tokenRefusal(code: ErrorCode): Refusal {
+  return refusal(code, undefined, INVALID_TOKEN);
+}
+
+/** A verified token's credential must still be active in this snapshot, and not past its rotation overlap (R-14, R-19, R-21). */
+export function credentialState(claims: TokenClaims, snapshot: CompiledSnapshot, nowMs: number): Decision {
+  const endsAtMs = snapshot.activeCredentials.get(claims.credentialId);
+  if (endsAtMs === undefined) return CREDENTIAL_REVOKED;
+  if (endsAtMs !== null && nowMs >= endsAtMs) return CREDENTIAL_EXPIRED;
+  return ALLOWED;
+}
+
+/**
+ * The route of `/{context}/{version}/{resource…}`, the context possibly several segments long: `segments` is the
+ * path split at `/` (segments[0] is the empty text before the first slash). The key is a slice of the path itself.
+ */
+export function routeFor(snapshot: CompiledSnapshot, path: string, segments: string[]): Route | Refusal {
+  const depths = snapshot.contextDepths;
+  for (let d = 0; d < depths.length; d++) {
+    const depth = depths[d]!;
+    if (segments.length < depth + 2) continue;
+    let end = 0;
+    for (let i = 1; i <= depth + 1; i++) end += segments[i]!.length + 1;
+    const route = snapshot.routes.get(path.slice(1, end));
+    if (route !== undefined) return route;
+  }
+  return ROUTE_NOT_FOUND;
+}
+
+/** The resource path is canonical (DESIGN.md "Trust boundary"): no dot segments, no encoded dots or slashes. */
+export function resourcePath(segments: string[], start: number): Decision {
+  for (let i = start; i < segments.length; i++) {
+    const s = segments[i]!;
+    if (s === '.' || s === '..' || /^%2e/i.test(s) || /%2f/i.test(s)) return PATH_INVALID;
+  }
+  return ALLOWED;
+}
+
+/** A decommissioned service, or a version past its sunset, answers 410 whoever calls (R-18, R-21). */
+export function versionState(route: Route, nowMs: number): Decision {
+  if (route.decommissionAtMs !== null && nowMs >= route.decommissionAtMs) return DECOMMISSIONED;
+  if (route.status === 'retired' || (route.sunsetAtMs !== null && nowMs >= route.sunsetAtMs)) {
+    const successor = route.successorPath;
+    return successor
+      ? refusal(
+          'GW_VERSION_SUNSET',
+          `→ ${successor}`,
+          { link: `<${successor}>; rel="successor-version"` },
+          { successor },
+        )
+      : refusal('GW_VERSION_SUNSET');
+  }
+  return ALLOWED;
+}
+
+/**
+ * The version serves the token's environment (R-11: sandbox sees versions under test too). A sync version needs an
+ * endpoint there; an async destination without one pulls its messages from the inbox.
+ */
+export function environment(route: Route, env: Environment): Decision {
+  if (!routableIn(route, env) || (route.mode === 'sync' && !route.upstreams[env]))
+    return refusal('GW_NOT_IN_ENVIRONMENT', env);
+  return ALLOWED;
+}
+
+/** An asynchronous service takes messages, and a message is a POST. */
+export function asyncMethod(route: Route, method: string): Decision {
+  return route.mode === 'async' && method !== 'POST' ? ASYNC_POST_ONLY : ALLOWED;
+}
+
+/** The declared resource template this call matches (R-02: the template, never the raw path, is recorded). */
+export function resourceFor(
+  route: Route,
+  method: string,
+  segments: string[],
+  start: number,
+): CompiledResource | Refusal {
+  return matchResource(route.resources, method, segments, start) ?? RESOURCE_NOT_FOUND;
+}
+
+/** An announced maintenance window of the service or the platform (R-24) answers 503 until it ends. */
+export function maintenance(snapshot: CompiledSnapshot, serviceId: string, nowMs: number): Decision {
+  const window = maintenanceAt(snapshot, serviceId, nowMs);
+  if (window === null) return ALLOWED;
+  return refusal('GW_MAINTENANCE', new Date(window.endsAtMs).toISOString(), {
+    'retry-after': String(Math.max(1, Math.ceil((window.endsAtMs - nowMs) / 1000))),
+  });
+}
+
+/** The calling system's approved subscription to this version in this environment (R-16). */
+export function subscriptionFor(
+  snapshot: CompiledSnapshot,
+  claims: TokenClaims,
+  route: Route,
+): SubscriptionPolicy | Refusal {
+  return (
+    snapshot.subscriptions.get(`${claims.systemId}|${route.versionId}|${claims.environment}`) ??
+    SUBSCRIPTION_REQUIRED
+  );
+}
+
+/** The subscription's time of use, in the province's local time (R-12). */
+export function timeWindow(policy: SubscriptionPolicy, nowMs: number, timezoneOffsetMs: number): Decision {
+  return insideWindow(policy, nowMs, timezoneOffsetMs)
+    ? ALLOWED
+    : refusal('GW_OUTSIDE_TIME_WINDOW', policy.window?.text);
+}
+
+/**
+ * The subscription's quotas (R-12). The one decision with an effect — an allowed call is counted — so it comes last:
+ * a call refused for any other reason never uses up quota.
+ */
+export function quota(quotas: QuotaCounters, policy: SubscriptionPolicy, nowMs: number): Decision {
+  const taken = quotas.take(policy, nowMs);
+  if (taken.allowed) return ALLOWED;
+  return refusal('GW_QUOTA_EXCEEDED', taken.period, { 'retry-after': String(taken.retryAfterSeconds) });
+}

@@ -1,0 +1,123 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { noteService, type TransactionRecord } from '../telemetry/record.ts';
+import type { CompiledSnapshot, Route, Upstream } from './compiled-snapshot.ts';
+import { type GatewayContext, poolFor } from './context.ts';
+import { refuse } from './exchange.ts';
+import { ForwardHandler, HashingTap, hasBody } from './forward-handler.ts';
+import { requestHeadersForUpstream } from './headers.ts';
+import { intake } from './messaging-endpoints.ts';
+import {
+  asyncMethod,
+  environment,
+  maintenance,
+  quota,
+  refusal,
+  resourceFor,
+  resourcePath,
+  routeFor,
+  subscriptionFor,
+  timeWindow,
+  versionState,
+} from './policy.ts';
+import type { TokenClaims } from './tokens.ts';
+
+const RECORDER_BACKLOG = refusal('GW_RECORDER_BACKLOG', undefined, { 'retry-after': '5' });
+
+/**
+ * A call to `/{context}/{version}/{resource…}` by an authenticated caller: the policy decides in order — route,
+ * canonical path, version state, environment, method, resource template, maintenance, subscription (R-16), time of
+ * use and quota (R-12) — then the call is forwarded (sync) or taken in as a message (async). The first refusal
+ * answers; the record learns what each step found, so a refused call is recorded with as much as was known.
+ */
+export function proxy(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  snapshot: CompiledSnapshot,
+  claims: TokenClaims,
+  path: string,
+  query: string,
+  nowMs: number,
+): Promise<void> | void {
+  const segments = path.split('/');
+  const route = routeFor(snapshot, path, segments);
+  if (!route.ok) return refuse(ctx, res, rec, route);
+  noteService(rec, route);
+  const start = route.prefixSegments;
+  const canonical = resourcePath(segments, start);
+  if (!canonical.ok) return refuse(ctx, res, rec, canonical);
+  const version = versionState(route, nowMs);
+  if (!version.ok) return refuse(ctx, res, rec, version);
+  const inEnvironment = environment(route, claims.environment);
+  if (!inEnvironment.ok) return refuse(ctx, res, rec, inEnvironment);
+  const method = asyncMethod(route, rec.method);
+  if (!method.ok) {
+    rec.leg = 'intake';
+    return refuse(ctx, res, rec, method);
+  }
+  const resource = resourceFor(route, rec.method, segments, start);
+  if (!resource.ok) return refuse(ctx, res, rec, resource);
+  rec.resourceTemplate = resource.template;
+  const closed = maintenance(snapshot, route.serviceId, nowMs);
+  if (!closed.ok) return refuse(ctx, res, rec, closed);
+
+  const policy = subscriptionFor(snapshot, claims, route);
+  if (!policy.ok) return refuse(ctx, res, rec, policy);
+  const window = timeWindow(policy, nowMs, ctx.timezoneOffsetMs);
+  if (!window.ok) return refuse(ctx, res, rec, window);
+  const counted = quota(ctx.quotas, policy, nowMs);
+  if (!counted.ok) return refuse(ctx, res, rec, counted);
+  // Records are evidence (R-06): a call that could not be recorded is not made.
+  if (ctx.records.overloaded) return refuse(ctx, res, rec, RECORDER_BACKLOG);
+  if (route.mode === 'async') return intake(ctx, req, res, rec, route, claims);
+
+  forward(ctx, req, res, rec, route, route.upstreams[claims.environment]!, path, query);
+  return undefined;
+}
+
+/** Forwards, streaming and hashing both bodies (R-01, R-02: nothing is kept, only sizes and SHA-256). */
+function forward(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  route: Route,
+  upstream: Upstream,
+  path: string,
+  query: string,
+): void {
+  ctx.stats.forwarded++;
+  let tap: HashingTap | null = null;
+  if (hasBody(req)) {
+    const piped = req.pipe(new HashingTap());
+    // A consumer that goes away mid-upload must not leave the provider waiting for the rest.
+    piped.on('error', () => {});
+    req.once('error', (err) => piped.destroy(err));
+    tap = piped;
+  }
+  const headers = requestHeadersForUpstream(req.rawHeaders, req.headers, {
+    transactionId: rec.id,
+    consumerSystemId: rec.consumerSystemId!,
+    consumerOrgCode: rec.consumerOrgCode ?? '',
+    environment: rec.environment!,
+    clientAddress: req.socket.remoteAddress ?? '',
+    proto: 'http',
+  });
+  const handler = new ForwardHandler(ctx, res, rec, tap, route);
+  // `/dkkd/2.0` alone is the version's root: the provider gets at least `/`.
+  const resourcePath = path.length > route.pathPrefix.length ? path.slice(route.pathPrefix.length) : '/';
+  rec.requestOutAt = ctx.clock.nowMs();
+  poolFor(ctx, upstream.origin).dispatch(
+    {
+      path: upstream.basePath + resourcePath + query,
+      method: rec.method as Dispatcher.HttpMethod,
+      headers,
+      body: tap,
+      headersTimeout: ctx.upstreamTimeoutMs,
+      bodyTimeout: ctx.upstreamTimeoutMs,
+    },
+    handler,
+  );
+}

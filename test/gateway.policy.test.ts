@@ -1,0 +1,265 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import type { SnapshotData } from '../src/control/snapshot.ts';
+import {
+  type CompiledSnapshot,
+  compileSnapshot,
+  type Route,
+  type SubscriptionPolicy,
+} from '../src/gateway/compiled-snapshot.ts';
+import {
+  ALLOWED,
+  asyncMethod,
+  bearerToken,
+  credentialState,
+  type Decision,
+  environment,
+  maintenance,
+  quota,
+  type Refusal,
+  resourceFor,
+  resourcePath,
+  routeFor,
+  subscriptionFor,
+  timeWindow,
+  versionState,
+} from '../src/gateway/policy.ts';
+import { QuotaCounters } from '../src/gateway/quota.ts';
+import type { TokenClaims } from '../src/gateway/tokens.ts';
+import { snapshotData } from './helpers/gateway-snapshot.ts';
+
+/**
+ * The gateway's decisions as pure functions (issue 9, DESIGN.md "Decisions are pure functions"): one table per
+ * decision, over a snapshot compiled from hand-written data — no store, no socket.
+ */
+const NOW = Date.parse('2026-11-24T03:00:00Z'); // 10:00 in Vietnam
+const VN_OFFSET_MS = 420 * 60_000;
+const HOUR = 3_600_000;
+
+let snapshot: CompiledSnapshot;
+const claims = (over: Partial<TokenClaims> = {}): TokenClaims => ({
+  credentialId: 'cred_active',
+  systemId: 'sys_consumer',
+  environment: 'production',
+  expiresAtMs: NOW + HOUR,
+  ...over,
+});
+const route = (key: string): Route => snapshot.routes.get(key)!;
+const codeOf = (d: Decision | Route | SubscriptionPolicy | Refusal | string) =>
+  typeof d === 'string' ? 'ok' : d.ok ? 'ok' : d.code;
+
+before(async () => {
+  const data: SnapshotData = { ...(await snapshotData(NOW)), revision: 7 };
+  snapshot = await compileSnapshot(data, NOW);
+});
+
+describe('gateway policy decisions (pure, no socket)', () => {
+  test('token: a Bearer header gives its token; anything else is GW_TOKEN_MISSING with a challenge', () => {
+    const table: Array<[string | undefined, string]> = [
+      ['Bearer abc.def.ghi', 'ok'],
+      ['Bearer  padded ', 'ok'],
+      [undefined, 'GW_TOKEN_MISSING'],
+      ['Basic a2V5OnNlY3JldA==', 'GW_TOKEN_MISSING'],
+      ['Bearer ', 'GW_TOKEN_MISSING'],
+      ['bearer abc', 'GW_TOKEN_MISSING'],
+    ];
+    for (const [header, want] of table) assert.equal(codeOf(bearerToken(header)), want, String(header));
+    assert.equal(bearerToken('Bearer  padded '), 'padded');
+    const missing = bearerToken(undefined) as Refusal;
+    assert.equal(missing.headers['www-authenticate'], 'Bearer realm="lgsp"');
+  });
+
+  test('credential state: active, rotated within its overlap, overlap over, revoked', () => {
+    const table: Array<[string, number, string]> = [
+      ['cred_active', NOW, 'ok'],
+      ['cred_rotated', NOW, 'ok'],
+      ['cred_rotated', NOW + HOUR, 'GW_CREDENTIAL_EXPIRED'],
+      ['cred_overlap_over', NOW, 'GW_CREDENTIAL_EXPIRED'],
+      ['cred_revoked', NOW, 'GW_CREDENTIAL_REVOKED'],
+    ];
+    for (const [credentialId, at, want] of table)
+      assert.equal(
+        codeOf(credentialState(claims({ credentialId }), snapshot, at)),
+        want,
+        `${credentialId} @${at}`,
+      );
+    assert.equal(credentialState(claims(), snapshot, NOW), ALLOWED, 'success allocates nothing');
+  });
+
+  test('route: by context (one or more segments) and version; the found route itself on success', () => {
+    const table: Array<[string, string | null]> = [
+      ['/dancu/1.0/congdan/1', 'dancu/1.0'],
+      ['/dancu/1.0', 'dancu/1.0'],
+      ['/dancu/1.0/', 'dancu/1.0'],
+      ['/bhxh/tracuu/2.0/x', 'bhxh/tracuu/2.0'],
+      ['/bhxh/2.0/x', null],
+      ['/dancu/9.9/congdan/1', null],
+      ['/khongco/1.0/x', null],
+      ['/dancu', null],
+      ['/', null],
+    ];
+    for (const [path, want] of table) {
+      const found = routeFor(snapshot, path, path.split('/'));
+      if (want === null) assert.equal(codeOf(found), 'GW_ROUTE_NOT_FOUND', path);
+      else assert.equal(found, route(want), path);
+    }
+    assert.equal(route('bhxh/tracuu/2.0').prefixSegments, 4);
+    assert.equal(route('bhxh/tracuu/2.0').pathPrefix, '/bhxh/tracuu/2.0');
+  });
+
+  test('canonical path: dot segments, encoded dots and encoded slashes are refused', () => {
+    const table: Array<[string, string]> = [
+      ['/dancu/1.0/congdan/1', 'ok'],
+      ['/dancu/1.0/congdan/a.b', 'ok'],
+      ['/dancu/1.0/congdan/..', 'GW_PATH_INVALID'],
+      ['/dancu/1.0/./x', 'GW_PATH_INVALID'],
+      ['/dancu/1.0/congdan/%2e%2e', 'GW_PATH_INVALID'],
+      ['/dancu/1.0/congdan/%2E', 'GW_PATH_INVALID'],
+      ['/dancu/1.0/congdan/a%2F..%2F..', 'GW_PATH_INVALID'],
+    ];
+    for (const [path, want] of table) assert.equal(codeOf(resourcePath(path.split('/'), 3)), want, path);
+  });
+
+  test('version state: retired or past sunset → 410 with the successor; decommissioned → 410', () => {
+    const table: Array<[string, number, string]> = [
+      ['dancu/1.0', NOW, 'ok'],
+      ['cu/1.9', NOW, 'ok'],
+      ['cu/1.9', NOW + HOUR, 'GW_VERSION_SUNSET'],
+      ['cu/1.5', NOW, 'GW_VERSION_SUNSET'],
+      ['cu/1.0', NOW, 'GW_VERSION_SUNSET'],
+      ['dong/1.0', NOW - 1, 'ok'],
+      ['dong/1.0', NOW, 'GW_SERVICE_DECOMMISSIONED'],
+    ];
+    for (const [key, at, want] of table)
+      assert.equal(codeOf(versionState(route(key), at)), want, `${key} @${at}`);
+    const retired = versionState(route('cu/1.0'), NOW) as Refusal;
+    assert.equal(retired.detail, '→ /cu/2.0');
+    assert.equal(retired.headers['link'], '</cu/2.0>; rel="successor-version"');
+    assert.deepEqual(retired.members, { successor: '/cu/2.0' });
+    assert.deepEqual((versionState(route('cu/1.5'), NOW) as Refusal).headers, {});
+  });
+
+  test('environment: published everywhere, sandbox test in sandbox only, a sync version needs an endpoint', () => {
+    const table: Array<[string, 'sandbox' | 'production', string]> = [
+      ['dancu/1.0', 'production', 'ok'],
+      ['dancu/1.0', 'sandbox', 'ok'],
+      ['thu/1.0', 'sandbox', 'ok'],
+      ['thu/1.0', 'production', 'GW_NOT_IN_ENVIRONMENT'],
+      ['sandboxonly/1.0', 'sandbox', 'ok'],
+      ['sandboxonly/1.0', 'production', 'GW_NOT_IN_ENVIRONMENT'],
+      ['hopthu/1.0', 'production', 'ok'],
+    ];
+    for (const [key, env, want] of table)
+      assert.equal(codeOf(environment(route(key), env)), want, `${key} ${env}`);
+    assert.equal((environment(route('thu/1.0'), 'production') as Refusal).detail, 'production');
+  });
+
+  test('method: an async version takes POST only', () => {
+    const table: Array<[string, string, string]> = [
+      ['hopthu/1.0', 'POST', 'ok'],
+      ['hopthu/1.0', 'GET', 'MQ_METHOD_NOT_ALLOWED'],
+      ['dancu/1.0', 'DELETE', 'ok'],
+    ];
+    for (const [key, method, want] of table) assert.equal(codeOf(asyncMethod(route(key), method)), want);
+    assert.equal((asyncMethod(route('hopthu/1.0'), 'PUT') as Refusal).headers['allow'], 'POST');
+  });
+
+  test('resource template: method and segments; the found template itself on success', () => {
+    const table: Array<[string, string, string | null]> = [
+      ['GET', '/dancu/1.0/congdan/0123', '/congdan/{soDinhDanh}'],
+      ['DELETE', '/dancu/1.0/congdan/0123', null],
+      ['GET', '/dancu/1.0/congdan', null],
+      ['GET', '/dancu/1.0/congdan/1/2', null],
+      ['POST', '/dancu/1.0/hoso', '/hoso'],
+      ['PUT', '/dancu/1.0/tep/a/b/c', '/tep/*'],
+      ['GET', '/dancu/1.0/tep', '/tep/*'],
+      ['GET', '/dancu/1.0/khac/1', null],
+    ];
+    for (const [method, path, want] of table) {
+      const found = resourceFor(route('dancu/1.0'), method, path.split('/'), 3);
+      assert.equal(
+        found.ok ? found.template : found.code,
+        want ?? 'GW_RESOURCE_NOT_FOUND',
+        `${method} ${path}`,
+      );
+    }
+  });
+
+  test('maintenance: a window of the service or the whole platform → 503 with Retry-After', () => {
+    const table: Array<[string, number, string, string | undefined]> = [
+      ['svc_dancu', NOW, 'GW_MAINTENANCE', '91'],
+      ['svc_dancu', NOW + 90_500, 'ok', undefined],
+      ['svc_bhxhtracuu', NOW, 'ok', undefined],
+      ['svc_bhxhtracuu', NOW + HOUR, 'GW_MAINTENANCE', '3600'],
+      ['svc_dancu', NOW + 2 * HOUR, 'ok', undefined],
+    ];
+    for (const [serviceId, at, want, retryAfter] of table) {
+      const d = maintenance(snapshot, serviceId, at);
+      assert.equal(codeOf(d), want, `${serviceId} @${at}`);
+      if (!d.ok) assert.equal(d.headers['retry-after'], retryAfter);
+    }
+  });
+
+  test('subscription: this system, this version, this environment; the policy itself on success', () => {
+    const table: Array<[Partial<TokenClaims>, string, string | null]> = [
+      [{}, 'dancu/1.0', 'sub_any'],
+      [{ environment: 'sandbox' }, 'dancu/1.0', null],
+      [{ systemId: 'sys_other' }, 'dancu/1.0', null],
+      [{}, 'thu/1.0', null],
+    ];
+    for (const [over, key, want] of table) {
+      const found = subscriptionFor(snapshot, claims(over), route(key));
+      assert.equal(
+        found.ok ? found.id : found.code,
+        want ?? 'GW_SUBSCRIPTION_REQUIRED',
+        `${key} ${JSON.stringify(over)}`,
+      );
+    }
+  });
+
+  test('time window: local time of day, windows across midnight included', () => {
+    const policy = (id: string) => [...snapshot.subscriptions.values()].find((p) => p.id === id)!;
+    const at = (hhmm: string) => Date.parse(`2026-11-24T${hhmm}:00+07:00`);
+    const table: Array<[string, string, string]> = [
+      ['sub_any', '03:00', 'ok'],
+      ['sub_office', '10:00', 'GW_OUTSIDE_TIME_WINDOW'],
+      ['sub_office', '13:00', 'ok'],
+      ['sub_office', '16:59', 'ok'],
+      ['sub_office', '17:00', 'GW_OUTSIDE_TIME_WINDOW'],
+      ['sub_night', '23:30', 'ok'],
+      ['sub_night', '10:59', 'ok'],
+      ['sub_night', '11:00', 'GW_OUTSIDE_TIME_WINDOW'],
+    ];
+    for (const [id, hhmm, want] of table)
+      assert.equal(codeOf(timeWindow(policy(id), at(hhmm), VN_OFFSET_MS)), want, `${id} ${hhmm}`);
+    assert.equal(
+      (timeWindow(policy('sub_office'), at('10:00'), VN_OFFSET_MS) as Refusal).detail,
+      '13:00-17:00',
+    );
+  });
+
+  test('quota: per minute and per local day, with Retry-After to the next window', () => {
+    const policy = (id: string) => [...snapshot.subscriptions.values()].find((p) => p.id === id)!;
+    const quotas = new QuotaCounters(VN_OFFSET_MS);
+    const minuteStart = Math.floor(NOW / 60_000) * 60_000;
+    // [policy, time, expected] in order: each allowed call is counted.
+    const table: Array<[string, number, string, string | undefined]> = [
+      ['sub_any', minuteStart, 'ok', undefined],
+      ['sub_any', minuteStart + 1_000, 'ok', undefined],
+      ['sub_any', minuteStart + 20_500, 'GW_QUOTA_EXCEEDED', '40'],
+      ['sub_any', minuteStart + 60_000, 'ok', undefined],
+      ['sub_office', NOW, 'ok', undefined],
+      ['sub_office', NOW + 60_000, 'ok', undefined],
+      ['sub_office', NOW + 120_000, 'ok', undefined],
+      ['sub_office', NOW + 180_000, 'GW_QUOTA_EXCEEDED', String(14 * 3600 - 180)],
+      ['sub_night', NOW, 'ok', undefined],
+    ];
+    for (const [id, at, want, retryAfter] of table) {
+      const d = quota(quotas, policy(id), at);
+      assert.equal(codeOf(d), want, `${id} @${at - NOW}`);
+      if (!d.ok) assert.equal(d.headers['retry-after'], retryAfter, `${id} @${at - NOW}`);
+    }
+    assert.equal((quota(quotas, policy('sub_office'), NOW) as Refusal).detail, 'day');
+    assert.equal(quota(quotas, policy('sub_night'), NOW), ALLOWED, 'success allocates nothing');
+  });
+});
