@@ -94,16 +94,8 @@ export const createSubscription: Command<SubscriptionInput, Subscription> = asyn
           )
         : err;
     });
-  return {
-    result: toSubscription(row),
-    events: [
-      audit(actor, 'create', id, {
-        systemId: system.id,
-        versionId: version.id,
-        environment: input.environment,
-      }),
-    ],
-  };
+  const details = { systemId: system.id, versionId: version.id, environment: input.environment };
+  return { result: toSubscription(row), events: [audit(actor, 'create', id, details)] };
 };
 
 export const updateSubscription: CommandOn<SubscriptionPatch, Subscription> = async (
