@@ -1,10 +1,9 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Credential, Environment, IssuedCredential } from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import { isoOf } from '../../core/time.ts';
 import type { Store } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
-import type { ChangeEvent } from '../audit.ts';
 import { type ChangeListener, Changes, type Command, type CommandOn } from '../change.ts';
 import * as credentials from './credentials.ts';
 import * as organizations from './organizations.ts';
@@ -39,20 +38,6 @@ export class Registry {
 
   private get db(): Kysely<Database> {
     return this.store.db;
-  }
-
-  /**
-   * One change with a single audit event, for the workflows not yet written as commands; new code uses
-   * `changes.run` with `{ result, events }`.
-   * @deprecated Remove once lifecycle and subscription requests run their changes with `changes.run`.
-   */
-  change<T>(
-    work: (trx: Transaction<Database>, now: Date) => Promise<{ result: T; event: ChangeEvent }>,
-  ): Promise<T> {
-    return this.changes.run(async (trx, now) => {
-      const { result, event } = await work(trx, now);
-      return { result, events: [event] };
-    });
   }
 
   // Each public method is one change around one command, or one query; the binders below make them so.
