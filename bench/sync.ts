@@ -21,8 +21,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DemoInfo } from '../src/cli/demo.ts';
 import { startNginx } from './nginx.ts';
 import { type Child, killAllSync, lastLines, spawnChild, stopChild, waitForHttp } from './procs.ts';
+import { table } from './text-table.ts';
 import { ensureTool, type ToolResult, toolVersion } from './tools.ts';
 import { runWrk, type WrkResult, writeLua } from './wrk.ts';
 
@@ -59,16 +61,6 @@ interface Target {
   child?: Child;
   /** Request headers for one run; the gateway's fetches a fresh token so a long run never outlives it. */
   headers: () => Promise<Record<string, string>>;
-}
-
-interface DemoInfo {
-  gatewayUrl: string;
-  adminUrl: string;
-  consumerKey: string;
-  consumerSecret: string;
-  allowedPath: string;
-  forbiddenPath: string;
-  directUrl: string;
 }
 
 /** `died`: the target's process exited during the run (its figures are then those of a crash). */
@@ -116,16 +108,6 @@ const short = (reason: string): string => (reason.length > 70 ? `${reason.slice(
 const skipText = (c: { skip: string; crashed?: boolean }): string =>
   c.crashed ? `CRASHED (${short(c.skip)})` : `skipped (${short(c.skip)})`;
 const fmtRatio = (n: number): string => `${n.toFixed(2)}×`;
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) =>
-    r
-      .map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
 
 // ---------------------------------------------------------------- children and cleanup
 

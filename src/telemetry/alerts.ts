@@ -1,5 +1,6 @@
 import type { Selectable, Transaction } from 'kysely';
 import type { Logger } from 'pino';
+import type { Alert, AlertEvent } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { LgspError } from '../core/errors.ts';
@@ -33,27 +34,6 @@ export interface AlertInput {
   details: Record<string, unknown>;
   /** Organizations told by webhook besides the operator's (e.g. the provider whose service fails). */
   organizationIds?: string[];
-}
-
-export interface Alert {
-  id: string;
-  kind: string;
-  key: string;
-  severity: AlertSeverity;
-  state: 'open' | 'resolved';
-  subject: string;
-  details: Record<string, unknown>;
-  occurrences: number;
-  openedAt: string;
-  lastSeenAt: string;
-  escalatedAt: string | null;
-  resolvedAt: string | null;
-}
-
-export interface AlertEvent {
-  at: string;
-  state: string;
-  note: string;
 }
 
 type AlertRow = Selectable<Database['alerts']>;

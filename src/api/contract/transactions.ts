@@ -69,6 +69,7 @@ export const TransactionSchema = Type.Object({
   leg: TransactionLegSchema,
   messageId: Nullable(Type.String()),
 });
+export type Transaction = Static<typeof TransactionSchema>;
 
 export const TransactionPageSchema = Type.Object({
   items: Type.Array(TransactionSchema),
