@@ -46,7 +46,7 @@ import { instrument, type Profiler } from './async-profile.ts';
 import { type LoadOptions, type LoadResult, runLoad } from './fixtures/async-client.ts';
 import { createAsyncDestination, type DestinationStats } from './fixtures/async-destination.ts';
 import { listen } from './fixtures/serve.ts';
-import { type Child, killAllSync, lastLines, spawnChild, stopChild } from './procs.ts';
+import { type Child, killAllSync, lastLines, spawnChild, stopChild, stopOnSignals } from './procs.ts';
 import { table } from './text-table.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -149,18 +149,9 @@ async function cleanup(): Promise<void> {
   for (const dir of tmpDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) {
-    killAllSync();
-    process.exit(130);
-  }
-  interrupted = true;
-  process.stderr.write('interrupted: stopping the platform and the children …\n');
-  void cleanup().then(() => process.exit(130));
+const signals = stopOnSignals(cleanup, {
+  announce: () => process.stderr.write('interrupted: stopping the platform and the children …\n'),
 });
-process.on('SIGTERM', () => void cleanup().then(() => process.exit(143)));
-process.on('exit', killAllSync);
 
 function tmpDir(prefix: string): string {
   const dir = mkdtempSync(join(os.tmpdir(), prefix));
@@ -720,5 +711,5 @@ try {
   console.log(`bench failed: ${(err as Error).stack ?? String(err)}`);
   process.exitCode = 1;
 } finally {
-  if (!interrupted) await cleanup();
+  if (!signals.interrupted) await cleanup();
 }

@@ -23,7 +23,15 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DemoInfo } from '../src/cli/demo.ts';
 import { startNginx } from './nginx.ts';
-import { type Child, killAllSync, lastLines, spawnChild, stopChild, waitForHttp } from './procs.ts';
+import {
+  type Child,
+  killAllSync,
+  lastLines,
+  spawnChild,
+  stopChild,
+  stopOnSignals,
+  waitForHttp,
+} from './procs.ts';
 import { table } from './text-table.ts';
 import { ensureTool, type ToolResult, toolVersion } from './tools.ts';
 import { runWrk, type WrkResult, writeLua } from './wrk.ts';
@@ -137,26 +145,13 @@ function writeResults(): string {
   return file;
 }
 
-let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) {
-    // Second Ctrl-C: no more patience.
-    killAllSync();
-    process.exit(130);
-  }
-  interrupted = true;
-  say('');
-  say('interrupted: stopping all children …');
-  void cleanup().then(() => {
-    const file = writeResults();
-    console.log(`partial results: ${relative(ROOT, file)}`);
-    process.exit(130);
-  });
+const signals = stopOnSignals(cleanup, {
+  announce: () => {
+    say('');
+    say('interrupted: stopping all children …');
+  },
+  afterCleanup: () => console.log(`partial results: ${relative(ROOT, writeResults())}`),
 });
-process.on('SIGTERM', () => {
-  void cleanup().then(() => process.exit(143));
-});
-process.on('exit', killAllSync);
 
 // ---------------------------------------------------------------- the four targets
 
@@ -423,7 +418,7 @@ async function runPhase(
   let stack = await start();
   try {
     for (const shape of shapes) {
-      if (interrupted) return;
+      if (signals.interrupted) return;
       if (stack.demo?.hasExited()) {
         // A crashed gateway takes its upstream with it: start everything again so the next shapes still measure.
         const what = names.length > 1 ? 'the demo, nginx and the bare proxy' : 'the demo';
@@ -438,7 +433,7 @@ async function runPhase(
         results.set(shape.key, row);
       }
       for (const name of names) {
-        if (interrupted) return;
+        if (signals.interrupted) return;
         row.set(name, await measure(wrkPath, shape, name, targets.get(name), stack, directUrl));
         // Let the closed sockets of 1,000 connections drain before the next target is measured.
         await new Promise((r) => setTimeout(r, 500));
@@ -564,12 +559,12 @@ async function main(): Promise<void> {
   const [first, ...others] = gatewayConfigs;
   await runPhase(wrk.path, () => startStack(nginxTool, first!, true), [...REFERENCES, first!.name], results);
   for (const gw of others) {
-    if (interrupted) return;
+    if (signals.interrupted) return;
     // Let the sockets of the stopped stack close and the CPU settle.
     await new Promise((r) => setTimeout(r, 1000));
     await runPhase(wrk.path, () => startStack(nginxTool, gw, false), [gw.name], results);
   }
-  if (interrupted) return;
+  if (signals.interrupted) return;
 
   say('');
   for (const shape of shapes) printShape(shape, results.get(shape.key) ?? new Map());
@@ -692,7 +687,7 @@ try {
   say(`bench failed: ${(err as Error).stack ?? String(err)}`);
   process.exitCode = 1;
 } finally {
-  if (!interrupted) {
+  if (!signals.interrupted) {
     await cleanup();
     const file = writeResults();
     console.log(`results: ${relative(ROOT, file)}`);

@@ -6,7 +6,15 @@ import { type KV, Kvm } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { LgspError } from '../core/errors.ts';
-import type { Claim, ClaimOptions, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from './port.ts';
+import {
+  acceptedMeta,
+  type Claim,
+  type ClaimOptions,
+  type EnqueueResult,
+  type MessageMeta,
+  type MessageQueue,
+  type NewMessage,
+} from './port.ts';
 
 /**
  * The NATS JetStream engine of the message queue port (issue 4, R-02, R-04, R-05): what a scaled-out deployment
@@ -134,18 +142,7 @@ export class NatsQueue implements MessageQueue {
       // message that no claim ever finds. A marker without metadata is an upload in progress (or an abandoned one,
       // which `expire` cleans up).
       await this.kv.put(pendingKey(message.id), new Uint8Array(0));
-      const { sizeBytes, sha256 } = await this.putPayload(message.id, payload);
-      const meta: MessageMeta = {
-        ...message,
-        state: 'accepted',
-        sizeBytes,
-        sha256,
-        attempts: 0,
-        nextAttemptAtMs: message.acceptedAtMs,
-        lastError: null,
-        deliveredAtMs: null,
-        hasPayload: true,
-      };
+      const meta = acceptedMeta(message, await this.putPayload(message.id, payload));
       // The commit point. It fails when this send was fenced off as abandoned (`fence`): then the key belongs
       // to another send, and this one must not become a second message for it.
       const revision = await this.kv.create(metaKey(message.id), encode({ meta, leaseUntilMs: null }));

@@ -42,6 +42,24 @@ export interface MessageMeta extends NewMessage {
   hasPayload: boolean;
 }
 
+/** A message's metadata the moment its payload is stored: accepted, not yet tried, due at once. */
+export function acceptedMeta(
+  message: NewMessage,
+  stored: { sizeBytes: number; sha256: string },
+): MessageMeta {
+  return {
+    ...message,
+    state: 'accepted',
+    sizeBytes: stored.sizeBytes,
+    sha256: stored.sha256,
+    attempts: 0,
+    nextAttemptAtMs: message.acceptedAtMs,
+    lastError: null,
+    deliveredAtMs: null,
+    hasPayload: true,
+  };
+}
+
 export interface EnqueueResult {
   message: MessageMeta;
   /** True when (source, idempotency key) was already accepted: nothing new was stored. */

@@ -96,38 +96,37 @@ export class Alerts {
 
   /** Raises the severity of a still-firing open alert to critical and tells everyone again (once). */
   async escalate(key: string, note: string): Promise<Alert | null> {
-    const nowMs = this.clock.nowMs();
-    const row = await this.store.db.transaction().execute(async (trx) => {
-      const escalated = await trx
-        .updateTable('alerts')
-        .set({ severity: 'critical', escalated_at: new Date(nowMs) })
-        .where('key', '=', key)
-        .where('state', '=', 'open')
-        .where('escalated_at', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
-      if (escalated) await this.changed(trx, escalated, 'escalated', escalated.subject, note, nowMs);
-      return escalated;
-    });
+    const row = await this.moveOpen(key, 'escalated', note);
     return row ? toAlert(row) : null;
   }
 
   /** Resolves the open alert with this key, if any (the condition cleared), and says so. */
   async resolve(key: string, note: string): Promise<Alert | null> {
-    const nowMs = this.clock.nowMs();
-    const row = await this.store.db.transaction().execute(async (trx) => {
-      const resolved = await trx
-        .updateTable('alerts')
-        .set({ state: 'resolved', resolved_at: new Date(nowMs) })
-        .where('key', '=', key)
-        .where('state', '=', 'open')
-        .returningAll()
-        .executeTakeFirst();
-      if (resolved) await this.changed(trx, resolved, 'resolved', resolved.subject, note, nowMs);
-      return resolved;
-    });
+    const row = await this.moveOpen(key, 'resolved', note);
     if (row) this.logger.info({ alert: row.id, kind: row.kind, key }, `resolved: ${note}`);
     return row ? toAlert(row) : null;
+  }
+
+  /** Moves the open alert with this key, if any, and tells of it in the same transaction; an alert escalates once. */
+  private moveOpen(key: string, to: 'escalated' | 'resolved', note: string): Promise<AlertRow | undefined> {
+    const nowMs = this.clock.nowMs();
+    const at = new Date(nowMs);
+    return this.store.db.transaction().execute(async (trx) => {
+      const moved = await trx
+        .updateTable('alerts')
+        .set(
+          to === 'escalated'
+            ? { severity: 'critical', escalated_at: at }
+            : { state: 'resolved', resolved_at: at },
+        )
+        .where('key', '=', key)
+        .where('state', '=', 'open')
+        .$if(to === 'escalated', (q) => q.where('escalated_at', 'is', null))
+        .returningAll()
+        .executeTakeFirst();
+      if (moved) await this.changed(trx, moved, to, moved.subject, note, nowMs);
+      return moved;
+    });
   }
 
   /** An operator closes an alert by hand (e.g. a dead letter dealt with), saying how. */
