@@ -4,7 +4,7 @@ import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Database } from '../../store/schema.ts';
 import type { ChangeEvent } from '../audit.ts';
-import { auditOf, type Changed, type Command, type CommandOn } from '../change.ts';
+import { auditOf, type Changed, type Command, type CommandOn, lockRequestRow } from '../change.ts';
 import { requireOrganization } from '../registry/organizations.ts';
 import { createSystem } from '../registry/systems.ts';
 import { notifyDecision } from './decision-notice.ts';
@@ -207,13 +207,7 @@ async function lockInState(
   id: string,
   from: readonly ConnectionRequestStatus[],
 ): Promise<RequestRow> {
-  const locked = await trx
-    .selectFrom('connection_requests')
-    .select('id')
-    .where('id', '=', id)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!locked) throw new LgspError('CP_REQUEST_NOT_FOUND', id);
+  await lockRequestRow(trx, 'connection_requests', id);
   const row = await requireRequest(trx, id);
   if (!from.includes(row.status)) throw new LgspError('CP_REQUEST_STATE', `${id}: ${row.status}`);
   return row;

@@ -5,6 +5,7 @@ import { isoOf, isoOrNull } from '../../core/time.ts';
 import { deadlineOf, type WorkingCalendar, workingDaysBetween } from '../../core/working-days.ts';
 import type { Store } from '../../store/port.ts';
 import type { Database, SubscriptionRequestStatus } from '../../store/schema.ts';
+import { lockRequestRow } from '../change.ts';
 import type { Registry } from '../registry/index.ts';
 
 /** How long a waiting request has waited, against the deadline (Decree 194/2025: 2 working days). */
@@ -125,13 +126,7 @@ export async function requireRequest(db: Kysely<Database>, id: string): Promise<
  * the first's result.
  */
 export async function lockRequest(trx: Transaction<Database>, id: string): Promise<RequestRow> {
-  const locked = await trx
-    .selectFrom('subscription_requests')
-    .select('id')
-    .where('id', '=', id)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!locked) throw new LgspError('CP_REQUEST_NOT_FOUND', id);
+  await lockRequestRow(trx, 'subscription_requests', id);
   return requireRequest(trx, id);
 }
 
