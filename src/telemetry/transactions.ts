@@ -1,5 +1,5 @@
 import { type Selectable, sql } from 'kysely';
-import type { Transaction } from '../api/contract/index.ts';
+import type { TransactionView } from '../api/contract/index.ts';
 import { LgspError } from '../core/errors.ts';
 import { isoOrNull } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
@@ -34,7 +34,7 @@ export interface TransactionFilter {
   cursor?: string;
 }
 
-function toView(r: Selectable<TransactionRow>): Transaction {
+function toView(r: Selectable<TransactionRow>): TransactionView {
   return {
     id: r.id,
     consumer: {
@@ -81,7 +81,7 @@ function decodeCursor(cursor: string): [string, string] | null {
 export async function queryTransactions(
   store: Store,
   filter: TransactionFilter,
-): Promise<{ items: Transaction[]; nextCursor: string | null }> {
+): Promise<{ items: TransactionView[]; nextCursor: string | null }> {
   const limit = Math.min(Math.max(filter.limit ?? 50, 1), 1000);
   let q = store.db.selectFrom('transactions').selectAll();
   if (filter.from) q = q.where('request_in_at', '>=', new Date(filter.from));
