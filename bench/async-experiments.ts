@@ -21,12 +21,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
-import { LgspError } from '../src/core/errors.ts';
 import { asBuffer, CHUNK_BYTES, CHUNKS_PER_PAGE, payloadChunks } from '../src/messaging/embedded-queue.ts';
 import type { Destinations } from '../src/messaging/messaging.ts';
 import {
   acceptedMeta,
   type Claim,
+  claimLost,
   type EnqueueResult,
   type MessageMeta,
   type MessageQueue,
@@ -86,10 +86,6 @@ export function applyExperiments(platform: Platform, names: readonly Experiment[
       return Promise.resolve();
     };
   }
-}
-
-function claimLost(id: string): LgspError {
-  return new LgspError('MQ_CLAIM_LOST', `message ${id}: stale claim`);
 }
 
 function oneStatementQueue(platform: Platform): void {

@@ -1,12 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { type Selectable, sql, type Transaction } from 'kysely';
-import { LgspError } from '../core/errors.ts';
 import { msOf, msOrNull } from '../core/time.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { GroupCommit } from './group-commit.ts';
-import type { Claim, ClaimOptions, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from './port.ts';
+import {
+  type Claim,
+  type ClaimOptions,
+  claimLost,
+  type EnqueueResult,
+  type MessageMeta,
+  type MessageQueue,
+  type NewMessage,
+} from './port.ts';
 
 type MessageRow = Selectable<Database['messages']>;
 
@@ -67,13 +74,6 @@ export async function* payloadChunks(
   if (bytes !== sizeBytes) {
     throw new Error(`message ${id}: payload was deleted while being read (${bytes} of ${sizeBytes} bytes)`);
   }
-}
-
-function claimLost(id: string): LgspError {
-  return new LgspError(
-    'MQ_CLAIM_LOST',
-    `message ${id}: the claim lapsed and was taken over, or the message is no longer being delivered`,
-  );
 }
 
 /**

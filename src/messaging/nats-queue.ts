@@ -5,16 +5,8 @@ import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { LgspError } from '../core/errors.ts';
-import {
-  acceptedMeta,
-  type Claim,
-  type ClaimOptions,
-  type EnqueueResult,
-  type MessageMeta,
-  type MessageQueue,
-  type NewMessage,
-} from './port.ts';
+import type { Claim, ClaimOptions, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from './port.ts';
+import { acceptedMeta, claimLost } from './port.ts';
 
 /**
  * The NATS JetStream engine of the message queue port (issue 4, R-02, R-04, R-05): what a scaled-out deployment
@@ -547,14 +539,6 @@ export class NatsQueue implements MessageQueue {
     await this.os.put({ name: id, options: { max_chunk_size: CHUNK_BYTES } }, body);
     return { sizeBytes, sha256: hash.digest('hex') };
   }
-}
-
-/** The same error as the embedded engine's: the claim lapsed and was taken over, or the message was settled. */
-function claimLost(id: string): LgspError {
-  return new LgspError(
-    'MQ_CLAIM_LOST',
-    `message ${id}: stale claim — it lapsed and was taken over, or the message is no longer being delivered`,
-  );
 }
 
 function metaKey(id: string): string {
