@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { LgspError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
+import { isoOf, isoOrNull } from '../core/time.ts';
 import { enqueueNotification } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { AlertSeverity, Database } from '../store/schema.ts';
@@ -162,7 +163,7 @@ export class Alerts {
       .where('alert_id', '=', id)
       .orderBy('at')
       .execute();
-    return rows.map((r) => ({ at: new Date(r.at).toISOString(), state: r.state, note: r.note }));
+    return rows.map((r) => ({ at: isoOf(r.at), state: r.state, note: r.note }));
   }
 
   /** The open alerts' keys and opening times, for the rules that resolve and escalate them. */
@@ -243,9 +244,9 @@ function toAlert(r: AlertRow): Alert {
     subject: r.subject,
     details: r.details,
     occurrences: r.occurrences,
-    openedAt: new Date(r.opened_at).toISOString(),
-    lastSeenAt: new Date(r.last_seen_at).toISOString(),
-    escalatedAt: r.escalated_at === null ? null : new Date(r.escalated_at).toISOString(),
-    resolvedAt: r.resolved_at === null ? null : new Date(r.resolved_at).toISOString(),
+    openedAt: isoOf(r.opened_at),
+    lastSeenAt: isoOf(r.last_seen_at),
+    escalatedAt: isoOrNull(r.escalated_at),
+    resolvedAt: isoOrNull(r.resolved_at),
   };
 }
