@@ -21,9 +21,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
-import { LgspError } from '../src/core/errors.ts';
+import { asBuffer, CHUNK_BYTES, CHUNKS_PER_PAGE, payloadChunks } from '../src/messaging/embedded-queue.ts';
 import type { Destinations } from '../src/messaging/messaging.ts';
-import type { Claim, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from '../src/messaging/port.ts';
+import {
+  acceptedMeta,
+  type Claim,
+  claimLost,
+  type EnqueueResult,
+  type MessageMeta,
+  type MessageQueue,
+  type NewMessage,
+} from '../src/messaging/port.ts';
 import type { Platform } from '../src/platform.ts';
 
 export const EXPERIMENTS = ['callback-cache', 'callback-async', 'embedded-1stmt', 'pglite-nice0'] as const;
@@ -32,10 +40,6 @@ export type Experiment = (typeof EXPERIMENTS)[number];
 export function isExperiment(name: string): name is Experiment {
   return (EXPERIMENTS as readonly string[]).includes(name);
 }
-
-/** Same sizes as EmbeddedQueue. */
-const CHUNK_BYTES = 256 * 1024;
-const CHUNKS_PER_PAGE = 4;
 
 type Delivered = (meta: MessageMeta, snapshot: Destinations) => Promise<void>;
 
@@ -82,14 +86,6 @@ export function applyExperiments(platform: Platform, names: readonly Experiment[
       return Promise.resolve();
     };
   }
-}
-
-function claimLost(id: string): LgspError {
-  return new LgspError('MQ_CLAIM_LOST', `message ${id}: stale claim`);
-}
-
-function asBuffer(chunk: Uint8Array): Buffer {
-  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 function oneStatementQueue(platform: Platform): void {
@@ -145,20 +141,7 @@ function oneStatementQueue(platform: Platform): void {
         .executeTakeFirstOrThrow();
       return { message: (await queue.get(winner.id))!, duplicate: true };
     }
-    return {
-      message: {
-        ...message,
-        state: 'accepted',
-        sizeBytes: size,
-        sha256,
-        attempts: 0,
-        nextAttemptAtMs: message.acceptedAtMs,
-        lastError: null,
-        deliveredAtMs: null,
-        hasPayload: true,
-      },
-      duplicate: false,
-    };
+    return { message: acceptedMeta(message, { sizeBytes: size, sha256 }), duplicate: false };
   };
 
   queue.ack = async (claim: Claim, nowMs: number): Promise<MessageMeta> => {
@@ -188,24 +171,8 @@ function oneStatementQueue(platform: Platform): void {
     const first = await page(0);
     if (first.length === 0)
       throw new Error(`message ${id}: no payload stored (unknown, delivered, dead or expired)`);
-    const sizeBytes = Number(first[0]!.size_bytes);
-    async function* chunks(): AsyncGenerator<Buffer> {
-      let rows = first;
-      let nextSeq = 0;
-      let bytes = 0;
-      for (;;) {
-        for (const row of rows) {
-          if (row.seq !== nextSeq) throw new Error(`message ${id}: payload chunk ${nextSeq} is missing`);
-          nextSeq++;
-          const chunk = asBuffer(row.chunk);
-          bytes += chunk.length;
-          yield chunk;
-        }
-        if (rows.length < CHUNKS_PER_PAGE) break;
-        rows = await page(nextSeq);
-      }
-      if (bytes !== sizeBytes) throw new Error(`message ${id}: payload was deleted while being read`);
-    }
-    return Readable.from(chunks(), { objectMode: false });
+    // The first page is already read: it told whether there is a payload, and its size.
+    const pageFrom = (fromSeq: number) => (fromSeq === 0 ? Promise.resolve(first) : page(fromSeq));
+    return Readable.from(payloadChunks(id, Number(first[0]!.size_bytes), pageFrom), { objectMode: false });
   };
 }

@@ -40,15 +40,14 @@ import { loadConfig } from '../src/core/config.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
+import { getToken } from '../test/helpers/gateway-harness.ts';
 import { applyExperiments, EXPERIMENTS, type Experiment, isExperiment } from './async-experiments.ts';
 import { instrument, type Profiler } from './async-profile.ts';
 import { type LoadOptions, type LoadResult, runLoad } from './fixtures/async-client.ts';
-import {
-  createAsyncDestination,
-  type DestinationStats,
-  listenDestination,
-} from './fixtures/async-destination.ts';
-import { type Child, killAllSync, lastLines, spawnChild, stopChild } from './procs.ts';
+import { createAsyncDestination, type DestinationStats } from './fixtures/async-destination.ts';
+import { listen } from './fixtures/serve.ts';
+import { type Child, killAllSync, lastLines, spawnChild, stopChild, stopOnSignals } from './procs.ts';
+import { table } from './text-table.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH_DIR, '..');
@@ -128,16 +127,6 @@ const progress = (line: string): void => void process.stderr.write(`  … ${line
 const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const fmtMs = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) =>
-    r
-      .map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
@@ -160,18 +149,9 @@ async function cleanup(): Promise<void> {
   for (const dir of tmpDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) {
-    killAllSync();
-    process.exit(130);
-  }
-  interrupted = true;
-  process.stderr.write('interrupted: stopping the platform and the children …\n');
-  void cleanup().then(() => process.exit(130));
+const signals = stopOnSignals(cleanup, {
+  announce: () => process.stderr.write('interrupted: stopping the platform and the children …\n'),
 });
-process.on('SIGTERM', () => void cleanup().then(() => process.exit(143)));
-process.on('exit', killAllSync);
 
 function tmpDir(prefix: string): string {
   const dir = mkdtempSync(join(os.tmpdir(), prefix));
@@ -193,7 +173,7 @@ async function startDestinationHandle(where: Placement): Promise<DestinationHand
   let url: string;
   if (where === 'inline') {
     const server = createAsyncDestination();
-    url = await listenDestination(server);
+    url = await listen(server);
     stoppers.push(
       () =>
         new Promise<void>((resolve) => {
@@ -296,19 +276,6 @@ const DOCUMENT = {
   }),
   documentType: 'openapi' as const,
 };
-
-async function getToken(gatewayUrl: string, key: string, secret: string): Promise<string> {
-  const res = await fetch(`${gatewayUrl}/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
-  if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
 
 /** Why NATS cannot be used, or null when it answers and has JetStream. */
 async function natsProblem(url: string): Promise<string | null> {
@@ -744,5 +711,5 @@ try {
   console.log(`bench failed: ${(err as Error).stack ?? String(err)}`);
   process.exitCode = 1;
 } finally {
-  if (!interrupted) await cleanup();
+  if (!signals.interrupted) await cleanup();
 }

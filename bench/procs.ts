@@ -239,3 +239,31 @@ export function run(cmd: string, args: readonly string[], timeoutMs: number) {
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
   return { ok: r.status === 0, status: r.status, out, error: r.error?.message };
 }
+
+/**
+ * How a benchmark stops when told to: a first Ctrl-C says so (`announce`), runs `cleanup`, then `afterCleanup`
+ * (e.g. writing the partial results) and exits 130; a second Ctrl-C kills every child at once; SIGTERM cleans up
+ * and exits 143; and whatever the exit, no child is left behind. The answer tells whether a Ctrl-C came.
+ */
+export function stopOnSignals(
+  cleanup: () => Promise<void>,
+  hooks: { announce: () => void; afterCleanup?: () => void },
+): { readonly interrupted: boolean } {
+  const signals = { interrupted: false };
+  process.on('SIGINT', () => {
+    if (signals.interrupted) {
+      // Second Ctrl-C: no more patience.
+      killAllSync();
+      process.exit(130);
+    }
+    signals.interrupted = true;
+    hooks.announce();
+    void cleanup().then(() => {
+      hooks.afterCleanup?.();
+      process.exit(130);
+    });
+  });
+  process.on('SIGTERM', () => void cleanup().then(() => process.exit(143)));
+  process.on('exit', killAllSync);
+  return signals;
+}

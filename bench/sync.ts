@@ -21,8 +21,18 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DemoInfo } from '../src/cli/demo.ts';
 import { startNginx } from './nginx.ts';
-import { type Child, killAllSync, lastLines, spawnChild, stopChild, waitForHttp } from './procs.ts';
+import {
+  type Child,
+  killAllSync,
+  lastLines,
+  spawnChild,
+  stopChild,
+  stopOnSignals,
+  waitForHttp,
+} from './procs.ts';
+import { table } from './text-table.ts';
 import { ensureTool, type ToolResult, toolVersion } from './tools.ts';
 import { runWrk, type WrkResult, writeLua } from './wrk.ts';
 
@@ -59,16 +69,6 @@ interface Target {
   child?: Child;
   /** Request headers for one run; the gateway's fetches a fresh token so a long run never outlives it. */
   headers: () => Promise<Record<string, string>>;
-}
-
-interface DemoInfo {
-  gatewayUrl: string;
-  adminUrl: string;
-  consumerKey: string;
-  consumerSecret: string;
-  allowedPath: string;
-  forbiddenPath: string;
-  directUrl: string;
 }
 
 /** `died`: the target's process exited during the run (its figures are then those of a crash). */
@@ -117,16 +117,6 @@ const skipText = (c: { skip: string; crashed?: boolean }): string =>
   c.crashed ? `CRASHED (${short(c.skip)})` : `skipped (${short(c.skip)})`;
 const fmtRatio = (n: number): string => `${n.toFixed(2)}×`;
 
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) =>
-    r
-      .map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
 // ---------------------------------------------------------------- children and cleanup
 
 let tmpDir = '';
@@ -155,26 +145,13 @@ function writeResults(): string {
   return file;
 }
 
-let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) {
-    // Second Ctrl-C: no more patience.
-    killAllSync();
-    process.exit(130);
-  }
-  interrupted = true;
-  say('');
-  say('interrupted: stopping all children …');
-  void cleanup().then(() => {
-    const file = writeResults();
-    console.log(`partial results: ${relative(ROOT, file)}`);
-    process.exit(130);
-  });
+const signals = stopOnSignals(cleanup, {
+  announce: () => {
+    say('');
+    say('interrupted: stopping all children …');
+  },
+  afterCleanup: () => console.log(`partial results: ${relative(ROOT, writeResults())}`),
 });
-process.on('SIGTERM', () => {
-  void cleanup().then(() => process.exit(143));
-});
-process.on('exit', killAllSync);
 
 // ---------------------------------------------------------------- the four targets
 
@@ -441,7 +418,7 @@ async function runPhase(
   let stack = await start();
   try {
     for (const shape of shapes) {
-      if (interrupted) return;
+      if (signals.interrupted) return;
       if (stack.demo?.hasExited()) {
         // A crashed gateway takes its upstream with it: start everything again so the next shapes still measure.
         const what = names.length > 1 ? 'the demo, nginx and the bare proxy' : 'the demo';
@@ -456,7 +433,7 @@ async function runPhase(
         results.set(shape.key, row);
       }
       for (const name of names) {
-        if (interrupted) return;
+        if (signals.interrupted) return;
         row.set(name, await measure(wrkPath, shape, name, targets.get(name), stack, directUrl));
         // Let the closed sockets of 1,000 connections drain before the next target is measured.
         await new Promise((r) => setTimeout(r, 500));
@@ -582,12 +559,12 @@ async function main(): Promise<void> {
   const [first, ...others] = gatewayConfigs;
   await runPhase(wrk.path, () => startStack(nginxTool, first!, true), [...REFERENCES, first!.name], results);
   for (const gw of others) {
-    if (interrupted) return;
+    if (signals.interrupted) return;
     // Let the sockets of the stopped stack close and the CPU settle.
     await new Promise((r) => setTimeout(r, 1000));
     await runPhase(wrk.path, () => startStack(nginxTool, gw, false), [gw.name], results);
   }
-  if (interrupted) return;
+  if (signals.interrupted) return;
 
   say('');
   for (const shape of shapes) printShape(shape, results.get(shape.key) ?? new Map());
@@ -710,7 +687,7 @@ try {
   say(`bench failed: ${(err as Error).stack ?? String(err)}`);
   process.exitCode = 1;
 } finally {
-  if (!interrupted) {
+  if (!signals.interrupted) {
     await cleanup();
     const file = writeResults();
     console.log(`results: ${relative(ROOT, file)}`);

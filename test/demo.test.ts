@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type DemoInfo, startDemo } from './helpers/demo-process.ts';
+import type { DemoInfo } from '../src/cli/demo.ts';
+import { startDemo } from './helpers/demo-process.ts';
 import { getToken, within } from './helpers/gateway-harness.ts';
 
 /** The issue's "Must show", through `lgsp demo --json` run as a separate process, as an agency would see it. */

@@ -20,6 +20,20 @@ export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json]
   --json  dòng đầu tiên của stdout là một đối tượng JSON / the first stdout line is one JSON object:
           gatewayUrl, adminUrl, consumerKey, consumerSecret, allowedPath, forbiddenPath, directUrl`;
 
+/** The first stdout line of `lgsp demo --json`: what a script (the benchmark, the tests) needs to call it. */
+export interface DemoInfo {
+  gatewayUrl: string;
+  adminUrl: string;
+  consumerKey: string;
+  consumerSecret: string;
+  /** A call the demo's credential is subscribed to. */
+  allowedPath: string;
+  /** A call it is not: the gateway refuses it. */
+  forbiddenPath: string;
+  /** The same resource as `allowedPath`, straight from the provider, without the gateway. */
+  directUrl: string;
+}
+
 const CITIZEN_ID = '001099012345';
 const TAX_ID = '0312345678';
 const ACTOR = 'system:demo';
@@ -343,7 +357,7 @@ export async function runDemo(args: string[]): Promise<number> {
   const gatewayUrl = localUrl(platform.gatewayUrl);
   const adminUrl = localUrl(platform.adminUrl);
   const allowedPath = `/dancu/1.0/congdan/${CITIZEN_ID}`;
-  const info = {
+  const info: DemoInfo = {
     gatewayUrl,
     adminUrl,
     consumerKey: seeded.credential.consumerKey,

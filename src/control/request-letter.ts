@@ -125,6 +125,21 @@ function roleWords(request: ConnectionRequest): string {
   return request.isProvider ? 'cung cấp' : 'khai thác';
 }
 
+/** The borderless two-column layout of a letter's head and foot: each row is its left and its right cell. */
+function twoColumnTable(rows: [left: Paragraph[], right: Paragraph[]][]): Table {
+  const cell = (children: Paragraph[], width: number) =>
+    new TableCell({ children, width: { size: width, type: WidthType.DXA } });
+  return new Table({
+    layout: TableLayoutType.FIXED,
+    width: { size: CONTENT_WIDTH, type: WidthType.DXA },
+    columnWidths: [LEFT_COLUMN, RIGHT_COLUMN],
+    borders: NO_BORDERS,
+    rows: rows.map(
+      ([left, right]) => new TableRow({ children: [cell(left, LEFT_COLUMN), cell(right, RIGHT_COLUMN)] }),
+    ),
+  });
+}
+
 function headerTable(
   request: ConnectionRequest,
   organization: Organization,
@@ -150,18 +165,10 @@ function headerTable(
   const dated = [
     centered(`${options.place}, ${vietnameseDate(options.date)}`, { italics: true, size: BODY }),
   ];
-  const cell = (children: Paragraph[], width: number) =>
-    new TableCell({ children, width: { size: width, type: WidthType.DXA } });
-  return new Table({
-    layout: TableLayoutType.FIXED,
-    width: { size: CONTENT_WIDTH, type: WidthType.DXA },
-    columnWidths: [LEFT_COLUMN, RIGHT_COLUMN],
-    borders: NO_BORDERS,
-    rows: [
-      new TableRow({ children: [cell(left, LEFT_COLUMN), cell(right, RIGHT_COLUMN)] }),
-      new TableRow({ children: [cell(subject, LEFT_COLUMN), cell(dated, RIGHT_COLUMN)] }),
-    ],
-  });
+  return twoColumnTable([
+    [left, right],
+    [subject, dated],
+  ]);
 }
 
 function footerTable(options: { parent: string | null; signerTitle: string; signerName: string }): Table {
@@ -178,15 +185,7 @@ function footerTable(options: { parent: string | null; signerTitle: string; sign
     centered('(Ký, ghi rõ họ tên và đóng dấu)', { italics: true, size: BODY }, 1440),
     centered(options.signerName, { bold: true, size: BODY }),
   ];
-  const cell = (children: Paragraph[], width: number) =>
-    new TableCell({ children, width: { size: width, type: WidthType.DXA } });
-  return new Table({
-    layout: TableLayoutType.FIXED,
-    width: { size: CONTENT_WIDTH, type: WidthType.DXA },
-    columnWidths: [LEFT_COLUMN, RIGHT_COLUMN],
-    borders: NO_BORDERS,
-    rows: [new TableRow({ children: [cell(recipients, LEFT_COLUMN), cell(signature, RIGHT_COLUMN)] })],
-  });
+  return twoColumnTable([[recipients, signature]]);
 }
 
 /** The letter for one request, as a .docx file, all text in Vietnamese (UTF-8, with its diacritics). */

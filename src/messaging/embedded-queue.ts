@@ -1,19 +1,26 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { type Selectable, sql, type Transaction } from 'kysely';
-import { LgspError } from '../core/errors.ts';
 import { msOf, msOrNull } from '../core/time.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { GroupCommit } from './group-commit.ts';
-import type { Claim, ClaimOptions, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from './port.ts';
+import {
+  type Claim,
+  type ClaimOptions,
+  claimLost,
+  type EnqueueResult,
+  type MessageMeta,
+  type MessageQueue,
+  type NewMessage,
+} from './port.ts';
 
 type MessageRow = Selectable<Database['messages']>;
 
 /** Payload chunk size in the store: large enough for few rows per message, small enough to stream. */
-const CHUNK_BYTES = 256 * 1024;
+export const CHUNK_BYTES = 256 * 1024;
 /** How many chunks `openPayload` reads per query (≈ 1 MiB). */
-const CHUNKS_PER_PAGE = 4;
+export const CHUNKS_PER_PAGE = 4;
 
 function toMeta(row: MessageRow): MessageMeta {
   return {
@@ -37,15 +44,36 @@ function toMeta(row: MessageRow): MessageMeta {
 }
 
 /** A bytea as a Buffer without copying (PGlite answers Uint8Array, pg answers Buffer). */
-function asBuffer(chunk: Uint8Array): Buffer {
+export function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
-function claimLost(id: string): LgspError {
-  return new LgspError(
-    'MQ_CLAIM_LOST',
-    `message ${id}: the claim lapsed and was taken over, or the message is no longer being delivered`,
-  );
+/**
+ * A stored payload's chunks in order, `page` by `page` (each at most CHUNKS_PER_PAGE, from a sequence number on),
+ * so memory stays bounded whatever the size. Fails if a chunk is missing or the payload disappears while it is
+ * read (delivered, dead or expired meanwhile) rather than ending short.
+ */
+export async function* payloadChunks(
+  id: string,
+  sizeBytes: number,
+  page: (fromSeq: number) => Promise<Array<{ seq: number; chunk: Uint8Array }>>,
+): AsyncGenerator<Buffer> {
+  let nextSeq = 0;
+  let bytes = 0;
+  for (;;) {
+    const rows = await page(nextSeq);
+    for (const row of rows) {
+      if (row.seq !== nextSeq) throw new Error(`message ${id}: payload chunk ${nextSeq} is missing`);
+      nextSeq++;
+      const chunk = asBuffer(row.chunk);
+      bytes += chunk.length;
+      yield chunk;
+    }
+    if (rows.length < CHUNKS_PER_PAGE) break;
+  }
+  if (bytes !== sizeBytes) {
+    throw new Error(`message ${id}: payload was deleted while being read (${bytes} of ${sizeBytes} bytes)`);
+  }
 }
 
 /**
@@ -256,44 +284,22 @@ export class EmbeddedQueue implements MessageQueue {
       );
   }
 
-  /**
-   * Pages the chunks in order, a few per query, so memory stays bounded whatever the size. The stream fails if the
-   * payload disappears while it is read (delivered, dead or expired meanwhile) rather than ending short.
-   */
+  /** The payload as a stream, read a page of chunks at a time (`payloadChunks`). */
   async openPayload(id: string, known?: MessageMeta): Promise<Readable> {
     const meta = known?.id === id ? known : await this.get(id);
     if (!meta?.hasPayload)
       throw new Error(`message ${id}: no payload stored (unknown, delivered, dead or expired)`);
     const db = this.store.db;
-    const sizeBytes = meta.sizeBytes;
-    async function* pages(): AsyncGenerator<Buffer> {
-      let nextSeq = 0;
-      let bytes = 0;
-      for (;;) {
-        const rows = await db
-          .selectFrom('message_payloads')
-          .select(['seq', 'chunk'])
-          .where('message_id', '=', id)
-          .where('seq', '>=', nextSeq)
-          .orderBy('seq')
-          .limit(CHUNKS_PER_PAGE)
-          .execute();
-        for (const row of rows) {
-          if (row.seq !== nextSeq) throw new Error(`message ${id}: payload chunk ${nextSeq} is missing`);
-          nextSeq++;
-          const chunk = asBuffer(row.chunk);
-          bytes += chunk.length;
-          yield chunk;
-        }
-        if (rows.length < CHUNKS_PER_PAGE) break;
-      }
-      if (bytes !== sizeBytes) {
-        throw new Error(
-          `message ${id}: payload was deleted while being read (${bytes} of ${sizeBytes} bytes)`,
-        );
-      }
-    }
-    return Readable.from(pages(), { objectMode: false });
+    const page = (fromSeq: number) =>
+      db
+        .selectFrom('message_payloads')
+        .select(['seq', 'chunk'])
+        .where('message_id', '=', id)
+        .where('seq', '>=', fromSeq)
+        .orderBy('seq')
+        .limit(CHUNKS_PER_PAGE)
+        .execute();
+    return Readable.from(payloadChunks(id, meta.sizeBytes, page), { objectMode: false });
   }
 
   /**

@@ -6,6 +6,7 @@ import type { Environment } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { LgspError } from '../core/errors.ts';
+import { isoOf, isoOrNull } from '../core/time.ts';
 import { enqueueNotification } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { Alerts } from '../telemetry/alerts.ts';
@@ -138,9 +139,9 @@ export class Messaging {
       sizeBytes: meta.sizeBytes,
       sha256: meta.sha256,
       attempts: meta.attempts,
-      acceptedAt: new Date(meta.acceptedAtMs).toISOString(),
-      expiresAt: new Date(meta.expiresAtMs).toISOString(),
-      deliveredAt: meta.deliveredAtMs === null ? null : new Date(meta.deliveredAtMs).toISOString(),
+      acceptedAt: isoOf(meta.acceptedAtMs),
+      expiresAt: isoOf(meta.expiresAtMs),
+      deliveredAt: isoOrNull(meta.deliveredAtMs),
       lastError: meta.lastError,
     };
   }

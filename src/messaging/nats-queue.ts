@@ -5,8 +5,8 @@ import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { LgspError } from '../core/errors.ts';
 import type { Claim, ClaimOptions, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from './port.ts';
+import { acceptedMeta, claimLost } from './port.ts';
 
 /**
  * The NATS JetStream engine of the message queue port (issue 4, R-02, R-04, R-05): what a scaled-out deployment
@@ -134,18 +134,7 @@ export class NatsQueue implements MessageQueue {
       // message that no claim ever finds. A marker without metadata is an upload in progress (or an abandoned one,
       // which `expire` cleans up).
       await this.kv.put(pendingKey(message.id), new Uint8Array(0));
-      const { sizeBytes, sha256 } = await this.putPayload(message.id, payload);
-      const meta: MessageMeta = {
-        ...message,
-        state: 'accepted',
-        sizeBytes,
-        sha256,
-        attempts: 0,
-        nextAttemptAtMs: message.acceptedAtMs,
-        lastError: null,
-        deliveredAtMs: null,
-        hasPayload: true,
-      };
+      const meta = acceptedMeta(message, await this.putPayload(message.id, payload));
       // The commit point. It fails when this send was fenced off as abandoned (`fence`): then the key belongs
       // to another send, and this one must not become a second message for it.
       const revision = await this.kv.create(metaKey(message.id), encode({ meta, leaseUntilMs: null }));
@@ -550,14 +539,6 @@ export class NatsQueue implements MessageQueue {
     await this.os.put({ name: id, options: { max_chunk_size: CHUNK_BYTES } }, body);
     return { sizeBytes, sha256: hash.digest('hex') };
   }
-}
-
-/** The same error as the embedded engine's: the claim lapsed and was taken over, or the message was settled. */
-function claimLost(id: string): LgspError {
-  return new LgspError(
-    'MQ_CLAIM_LOST',
-    `message ${id}: stale claim — it lapsed and was taken over, or the message is no longer being delivered`,
-  );
 }
 
 function metaKey(id: string): string {

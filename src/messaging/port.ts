@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Environment } from '../api/contract/index.ts';
+import { LgspError } from '../core/errors.ts';
 
 /**
  * Asynchronous store-and-forward (issue 4, R-02, R-06, R-22, R-23): a source system hands the LGSP a message for
@@ -40,6 +41,32 @@ export interface MessageMeta extends NewMessage {
   deliveredAtMs: number | null;
   /** True while the payload is still stored; false after delivery, death or expiry. */
   hasPayload: boolean;
+}
+
+/** A message's metadata the moment its payload is stored: accepted, not yet tried, due at once. */
+export function acceptedMeta(
+  message: NewMessage,
+  stored: { sizeBytes: number; sha256: string },
+): MessageMeta {
+  return {
+    ...message,
+    state: 'accepted',
+    sizeBytes: stored.sizeBytes,
+    sha256: stored.sha256,
+    attempts: 0,
+    nextAttemptAtMs: message.acceptedAtMs,
+    lastError: null,
+    deliveredAtMs: null,
+    hasPayload: true,
+  };
+}
+
+/** Every engine's answer to an ack or fail on a claim it no longer honours. */
+export function claimLost(id: string): LgspError {
+  return new LgspError(
+    'MQ_CLAIM_LOST',
+    `message ${id}: stale claim — it lapsed and was taken over, or the message is no longer being delivered`,
+  );
 }
 
 export interface EnqueueResult {

@@ -1,3 +1,4 @@
+import { DEFAULT_TOLERANCE_MS, MAX_TOLERANCE_MS } from '../api/contract/reconciliations.ts';
 import { LgspError } from '../core/errors.ts';
 import { isoOf } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
@@ -88,8 +89,6 @@ export interface Reconciliation {
 
 /** Bound on the platform's side: a period holding more of the party's records must be split. */
 export const MAX_PLATFORM_RECORDS = 2_000_000;
-export const DEFAULT_TOLERANCE_MS = 2000;
-export const MAX_TOLERANCE_MS = 300_000;
 const PAGE = 10_000;
 
 // ── The platform's view ───────────────────────────────────────────────────────────────────────────────────

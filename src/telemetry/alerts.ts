@@ -1,9 +1,11 @@
 import type { Selectable, Transaction } from 'kysely';
 import type { Logger } from 'pino';
+import type { Alert, AlertEvent } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { LgspError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
+import { isoOf, isoOrNull } from '../core/time.ts';
 import { enqueueNotification } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { AlertSeverity, Database } from '../store/schema.ts';
@@ -33,27 +35,6 @@ export interface AlertInput {
   details: Record<string, unknown>;
   /** Organizations told by webhook besides the operator's (e.g. the provider whose service fails). */
   organizationIds?: string[];
-}
-
-export interface Alert {
-  id: string;
-  kind: string;
-  key: string;
-  severity: AlertSeverity;
-  state: 'open' | 'resolved';
-  subject: string;
-  details: Record<string, unknown>;
-  occurrences: number;
-  openedAt: string;
-  lastSeenAt: string;
-  escalatedAt: string | null;
-  resolvedAt: string | null;
-}
-
-export interface AlertEvent {
-  at: string;
-  state: string;
-  note: string;
 }
 
 type AlertRow = Selectable<Database['alerts']>;
@@ -116,38 +97,37 @@ export class Alerts {
 
   /** Raises the severity of a still-firing open alert to critical and tells everyone again (once). */
   async escalate(key: string, note: string): Promise<Alert | null> {
-    const nowMs = this.clock.nowMs();
-    const row = await this.store.db.transaction().execute(async (trx) => {
-      const escalated = await trx
-        .updateTable('alerts')
-        .set({ severity: 'critical', escalated_at: new Date(nowMs) })
-        .where('key', '=', key)
-        .where('state', '=', 'open')
-        .where('escalated_at', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
-      if (escalated) await this.changed(trx, escalated, 'escalated', escalated.subject, note, nowMs);
-      return escalated;
-    });
+    const row = await this.moveOpen(key, 'escalated', note);
     return row ? toAlert(row) : null;
   }
 
   /** Resolves the open alert with this key, if any (the condition cleared), and says so. */
   async resolve(key: string, note: string): Promise<Alert | null> {
-    const nowMs = this.clock.nowMs();
-    const row = await this.store.db.transaction().execute(async (trx) => {
-      const resolved = await trx
-        .updateTable('alerts')
-        .set({ state: 'resolved', resolved_at: new Date(nowMs) })
-        .where('key', '=', key)
-        .where('state', '=', 'open')
-        .returningAll()
-        .executeTakeFirst();
-      if (resolved) await this.changed(trx, resolved, 'resolved', resolved.subject, note, nowMs);
-      return resolved;
-    });
+    const row = await this.moveOpen(key, 'resolved', note);
     if (row) this.logger.info({ alert: row.id, kind: row.kind, key }, `resolved: ${note}`);
     return row ? toAlert(row) : null;
+  }
+
+  /** Moves the open alert with this key, if any, and tells of it in the same transaction; an alert escalates once. */
+  private moveOpen(key: string, to: 'escalated' | 'resolved', note: string): Promise<AlertRow | undefined> {
+    const nowMs = this.clock.nowMs();
+    const at = new Date(nowMs);
+    return this.store.db.transaction().execute(async (trx) => {
+      const moved = await trx
+        .updateTable('alerts')
+        .set(
+          to === 'escalated'
+            ? { severity: 'critical', escalated_at: at }
+            : { state: 'resolved', resolved_at: at },
+        )
+        .where('key', '=', key)
+        .where('state', '=', 'open')
+        .$if(to === 'escalated', (q) => q.where('escalated_at', 'is', null))
+        .returningAll()
+        .executeTakeFirst();
+      if (moved) await this.changed(trx, moved, to, moved.subject, note, nowMs);
+      return moved;
+    });
   }
 
   /** An operator closes an alert by hand (e.g. a dead letter dealt with), saying how. */
@@ -183,7 +163,7 @@ export class Alerts {
       .where('alert_id', '=', id)
       .orderBy('at')
       .execute();
-    return rows.map((r) => ({ at: new Date(r.at).toISOString(), state: r.state, note: r.note }));
+    return rows.map((r) => ({ at: isoOf(r.at), state: r.state, note: r.note }));
   }
 
   /** The open alerts' keys and opening times, for the rules that resolve and escalate them. */
@@ -264,9 +244,9 @@ function toAlert(r: AlertRow): Alert {
     subject: r.subject,
     details: r.details,
     occurrences: r.occurrences,
-    openedAt: new Date(r.opened_at).toISOString(),
-    lastSeenAt: new Date(r.last_seen_at).toISOString(),
-    escalatedAt: r.escalated_at === null ? null : new Date(r.escalated_at).toISOString(),
-    resolvedAt: r.resolved_at === null ? null : new Date(r.resolved_at).toISOString(),
+    openedAt: isoOf(r.opened_at),
+    lastSeenAt: isoOf(r.last_seen_at),
+    escalatedAt: isoOrNull(r.escalated_at),
+    resolvedAt: isoOrNull(r.resolved_at),
   };
 }

@@ -1,4 +1,5 @@
 import { type Selectable, sql } from 'kysely';
+import type { TransactionView } from '../api/contract/index.ts';
 import { LgspError } from '../core/errors.ts';
 import { isoOrNull } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
@@ -31,32 +32,6 @@ export interface TransactionFilter {
   limit?: number;
   /** Opaque cursor from the previous page's `nextCursor`. */
   cursor?: string;
-}
-
-export interface TransactionView {
-  id: string;
-  consumer: { systemId: string | null; organizationCode: string | null; credentialId: string | null };
-  provider: { systemId: string | null; organizationCode: string | null };
-  service: { id: string | null; context: string | null; versionId: string | null; version: string | null };
-  environment: string | null;
-  method: string;
-  resourceTemplate: string;
-  providerStatus: number | null;
-  consumerStatus: number;
-  errorCode: string | null;
-  requestBytes: number;
-  responseBytes: number;
-  requestSha256: string | null;
-  responseSha256: string | null;
-  /** The four timestamps of the two legs (R-06, R-20). */
-  requestInAt: string;
-  requestOutAt: string | null;
-  responseInAt: string | null;
-  responseOutAt: string;
-  durationMs: number;
-  /** `sync`, or which leg of an async message: `intake`, `delivery`, `ack`. */
-  leg: TransactionLeg;
-  messageId: string | null;
 }
 
 function toView(r: Selectable<TransactionRow>): TransactionView {

@@ -1,15 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-
-export interface DemoInfo {
-  gatewayUrl: string;
-  adminUrl: string;
-  consumerKey: string;
-  consumerSecret: string;
-  allowedPath: string;
-  forbiddenPath: string;
-  directUrl: string;
-}
+import type { DemoInfo } from '../../src/cli/demo.ts';
 
 /** Runs `lgsp demo --json` as a user would (free ports), and returns its first stdout line parsed. */
 export async function startDemo(env: Record<string, string> = {}): Promise<{

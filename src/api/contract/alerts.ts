@@ -24,12 +24,14 @@ export const AlertSchema = Type.Object({
   escalatedAt: Nullable(Timestamp),
   resolvedAt: Nullable(Timestamp),
 });
+export type Alert = Static<typeof AlertSchema>;
 
 export const AlertEventSchema = Type.Object({
   at: Timestamp,
   state: Type.String({ examples: ['open', 'escalated', 'resolved'] }),
   note: Type.String(),
 });
+export type AlertEvent = Static<typeof AlertEventSchema>;
 
 export const AlertResolve = Type.Object(
   {

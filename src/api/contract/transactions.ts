@@ -69,6 +69,8 @@ export const TransactionSchema = Type.Object({
   leg: TransactionLegSchema,
   messageId: Nullable(Type.String()),
 });
+/** A transaction record as the API answers it (named apart from the database's `Transaction`). */
+export type TransactionView = Static<typeof TransactionSchema>;
 
 export const TransactionPageSchema = Type.Object({
   items: Type.Array(TransactionSchema),

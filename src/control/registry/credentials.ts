@@ -6,6 +6,7 @@ import { newId, newSecret } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Changed, type Command } from '../change.ts';
+import { listRows, requireRow } from './rows.ts';
 
 export type CredentialRow = Selectable<Database['credentials']>;
 
@@ -114,17 +115,7 @@ export async function revokeCredential(
 
 // ── Queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
-export async function listCredentials(
-  db: Kysely<Database>,
-  filter: { systemId?: string } = {},
-): Promise<Credential[]> {
-  let q = db.selectFrom('credentials').selectAll();
-  if (filter.systemId) q = q.where('system_id', '=', filter.systemId);
-  return (await q.orderBy('created_at').execute()).map(toCredential);
-}
+export const listCredentials = async (db: Kysely<Database>, filter: { systemId?: string } = {}) =>
+  (await listRows(db, 'credentials', { system_id: filter.systemId }, 'created_at')).map(toCredential);
 
-export async function requireCredential(db: Kysely<Database>, id: string): Promise<CredentialRow> {
-  const row = await db.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw new LgspError('CP_CREDENTIAL_NOT_FOUND', id);
-  return row;
-}
+export const requireCredential = (db: Kysely<Database>, id: string) => requireRow(db, 'credentials', id);

@@ -6,6 +6,7 @@ import { isoOf } from '../../core/time.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
+import { listRows, requireRow } from './rows.ts';
 
 /** Official electronic codes of agencies (Circular 10/2023/TT-BTTTT), e.g. 000.00.31.H01. */
 const ORGANIZATION_CODE = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/;
@@ -112,13 +113,7 @@ export const updateOrganization: CommandOn<Partial<Omit<OrganizationInput, 'code
 
 // ── Queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
-export async function listOrganizations(db: Kysely<Database>): Promise<Organization[]> {
-  const rows = await db.selectFrom('organizations').selectAll().orderBy('code').execute();
-  return rows.map(toOrganization);
-}
+export const listOrganizations = async (db: Kysely<Database>) =>
+  (await listRows(db, 'organizations', {}, 'code')).map(toOrganization);
 
-export async function requireOrganization(db: Kysely<Database>, id: string): Promise<OrganizationRow> {
-  const row = await db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw new LgspError('CP_ORGANIZATION_NOT_FOUND', id);
-  return row;
-}
+export const requireOrganization = (db: Kysely<Database>, id: string) => requireRow(db, 'organizations', id);

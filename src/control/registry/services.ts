@@ -21,6 +21,7 @@ import {
   validateResourceTemplates,
   validateUpstreamUrl,
 } from '../rules.ts';
+import { listRows, requireRow } from './rows.ts';
 import { requireSystem } from './systems.ts';
 
 export type ServiceRow = Selectable<Database['services']>;
@@ -290,20 +291,10 @@ export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx
 
 // ── Queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
-export async function listServices(
-  db: Kysely<Database>,
-  filter: { providerSystemId?: string } = {},
-): Promise<Service[]> {
-  let q = db.selectFrom('services').selectAll();
-  if (filter.providerSystemId) q = q.where('provider_system_id', '=', filter.providerSystemId);
-  return (await q.orderBy('context').execute()).map(toService);
-}
+export const listServices = async (db: Kysely<Database>, filter: { providerSystemId?: string } = {}) =>
+  (await listRows(db, 'services', { provider_system_id: filter.providerSystemId }, 'context')).map(toService);
 
-export async function requireService(db: Kysely<Database>, id: string): Promise<ServiceRow> {
-  const row = await db.selectFrom('services').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw new LgspError('CP_SERVICE_NOT_FOUND', id);
-  return row;
-}
+export const requireService = (db: Kysely<Database>, id: string) => requireRow(db, 'services', id);
 
 /** Versions with their service's context. */
 export function versionQuery(db: Kysely<Database>) {

@@ -7,6 +7,7 @@ import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
 import { parseTimeOfUse } from '../rules.ts';
+import { listRows, requireRow } from './rows.ts';
 import { requireVersion } from './services.ts';
 import { requireSystem } from './systems.ts';
 
@@ -166,18 +167,12 @@ export const grantSubscription: Command<Omit<SubscriptionInput, 'status'>, Subsc
 
 // ── Queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
-export async function listSubscriptions(
+export const listSubscriptions = async (
   db: Kysely<Database>,
   filter: { systemId?: string; versionId?: string } = {},
-): Promise<Subscription[]> {
-  let q = db.selectFrom('subscriptions').selectAll();
-  if (filter.systemId) q = q.where('system_id', '=', filter.systemId);
-  if (filter.versionId) q = q.where('version_id', '=', filter.versionId);
-  return (await q.orderBy('created_at').execute()).map(toSubscription);
-}
+) => {
+  const where = { system_id: filter.systemId, version_id: filter.versionId };
+  return (await listRows(db, 'subscriptions', where, 'created_at')).map(toSubscription);
+};
 
-export async function requireSubscription(db: Kysely<Database>, id: string): Promise<SubscriptionRow> {
-  const row = await db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw new LgspError('CP_SUBSCRIPTION_NOT_FOUND', id);
-  return row;
-}
+export const requireSubscription = (db: Kysely<Database>, id: string) => requireRow(db, 'subscriptions', id);

@@ -1,6 +1,8 @@
 import type { Updateable } from 'kysely';
 import { LgspError } from '../../core/errors.ts';
 import type { Database, SubscriptionRequestStatus } from '../../store/schema.ts';
+import { requireVersion } from '../registry/services.ts';
+import { requireSystem } from '../registry/systems.ts';
 import { parseTimeOfUse } from '../rules.ts';
 import { sandboxEvidence } from '../sandbox-evidence.ts';
 import type { RequestsContext, SubscriptionRequest } from './queries.ts';
@@ -72,19 +74,9 @@ export async function submit(
   const perMinute = frequency(input.frequencyPerMinute, 'frequencyPerMinute', false);
   const window = timeOfUse(input.timeOfUse);
   return openRequest(ctx, 'submit', actor, async (trx) => {
-    const system = await trx
-      .selectFrom('systems')
-      .select(['id', 'is_consumer'])
-      .where('id', '=', input.systemId)
-      .executeTakeFirst();
-    if (!system) throw new LgspError('CP_SYSTEM_NOT_FOUND', input.systemId);
+    const system = await requireSystem(trx, input.systemId);
     if (!system.is_consumer) throw new LgspError('CP_SYSTEM_NOT_CONSUMER', system.id);
-    const version = await trx
-      .selectFrom('service_versions')
-      .select(['id', 'status'])
-      .where('id', '=', input.versionId)
-      .executeTakeFirst();
-    if (!version) throw new LgspError('CP_VERSION_NOT_FOUND', input.versionId);
+    const version = await requireVersion(trx, input.versionId);
     if (version.status !== 'published') {
       throw new LgspError('CP_VERSION_NOT_PUBLISHED', `${version.id}: ${version.status}`);
     }

@@ -1,4 +1,5 @@
 import type { Insertable, Transaction, Updateable } from 'kysely';
+import { SUBSCRIPTION_REQUEST_STATUSES } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Database, SubscriptionRequestStatus } from '../../store/schema.ts';
@@ -34,15 +35,6 @@ export interface RequestMove {
   by: 'consumer' | 'reviewer';
 }
 
-const ANY_STATE: readonly SubscriptionRequestStatus[] = [
-  'submitted',
-  'sandbox_approved',
-  'production_requested',
-  'production_approved',
-  'needs_completion',
-  'rejected',
-];
-
 /**
  * The legal moves of a subscription request (R-12, Art. 11.2), as data: submitted → sandbox_approved →
  * production_requested → production_approved; from either waiting stage the reviewer may ask for completion (the
@@ -67,7 +59,12 @@ export const REQUEST_MOVES: Readonly<Record<RequestAction, RequestMove>> = {
   needs_completion: { action: 'needs_completion', from: WAITING, to: 'needs_completion', by: 'reviewer' },
   resubmit: { action: 'resubmit', from: ['needs_completion'], to: 'asked_from', by: 'consumer' },
   reject: { action: 'reject', from: [...WAITING, 'needs_completion'], to: 'rejected', by: 'reviewer' },
-  collect_credential: { action: 'collect_credential', from: ANY_STATE, to: null, by: 'consumer' },
+  collect_credential: {
+    action: 'collect_credential',
+    from: SUBSCRIPTION_REQUEST_STATUSES,
+    to: null,
+    by: 'consumer',
+  },
 };
 
 /** The consumer's terms of a new request: what `submit` validated. */
