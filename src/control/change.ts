@@ -108,16 +108,3 @@ export class Changes {
     return runChange(this.store, this.clock, work, this.listeners);
   }
 }
-
-/**
- * Locks a request (connection or subscription) until the change that decides it commits, so two people acting on
- * it at once cannot both move it: the second waits, then sees the first's result.
- */
-export async function lockRequestRow(
-  trx: Transaction<Database>,
-  table: 'connection_requests' | 'subscription_requests',
-  id: string,
-): Promise<void> {
-  const locked = await trx.selectFrom(table).select('id').where('id', '=', id).forUpdate().executeTakeFirst();
-  if (!locked) throw new LgspError('CP_REQUEST_NOT_FOUND', id);
-}
