@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { registeredRoutes } from '../src/api/server.ts';
-import { main } from '../src/cli/main.ts';
 import type { Role } from '../src/control/accounts.ts';
 import { ConnectionRequests } from '../src/control/connection-requests.ts';
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';
@@ -13,6 +11,7 @@ import { newId } from '../src/core/ids.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
@@ -1419,21 +1418,8 @@ describe('lgsp user create / list', () => {
   let dir: string;
   let orgId: string;
 
-  async function lgsp(stdin: string | null, ...args: string[]) {
-    let out = '';
-    let err = '';
-    const code = await main(args, {
-      out: (s) => {
-        out += s;
-      },
-      err: (s) => {
-        err += s;
-      },
-      env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
-      ...(stdin !== null ? { stdin: Readable.from([Buffer.from(stdin)]) } : {}),
-    });
-    return { code, out, err };
-  }
+  const lgsp = (stdin: string | null, ...args: string[]) =>
+    runCli(args, adminEnv(url, h.token, dir), stdin !== null ? { stdin } : {});
 
   before(async () => {
     h = await openAdminHarness('pglite', { startMs: Date.now() });

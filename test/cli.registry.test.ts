@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { main } from '../src/cli/main.ts';
 import { newId } from '../src/core/ids.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
@@ -17,20 +17,7 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
   let dir: string;
   let seed: Awaited<ReturnType<typeof seedProvince>>;
 
-  async function lgsp(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const code = await main(args, {
-      out: (s) => {
-        out += s;
-      },
-      err: (s) => {
-        err += s;
-      },
-      env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
-    });
-    return { code, out, err };
-  }
+  const lgsp = (...args: string[]) => runCli(args, adminEnv(url, h.token, dir));
   async function json(...args: string[]): Promise<Json> {
     const run = await lgsp(...args, '--json');
     assert.equal(run.code, 0, run.err);

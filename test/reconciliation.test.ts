@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { main } from '../src/cli/main.ts';
 import { LgspError } from '../src/core/errors.ts';
 import { newId } from '../src/core/ids.ts';
 import {
@@ -19,6 +18,7 @@ import type { TransactionLeg } from '../src/store/schema.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 /**
@@ -636,19 +636,14 @@ describe('lgsp reconcile', () => {
     const file = join(dir, 'ben-a.csv');
     const out = join(dir, 'chenh-lech.csv');
     writeFileSync(file, planted.csv);
-    let stdout = '';
-    let stderr = '';
-    const code = await main(
+    const env = adminEnv(url, h.token, dir);
+    const {
+      code,
+      out: stdout,
+      err: stderr,
+    } = await runCli(
       ['reconcile', '--system', s.sysA, '--from', FROM, '--to', TO, '--file', file, '--out', out],
-      {
-        out: (t) => {
-          stdout += t;
-        },
-        err: (t) => {
-          stderr += t;
-        },
-        env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
-      },
+      env,
     );
     assert.equal(code, 0, stderr);
     assert.match(stdout, new RegExp(`Khớp / Matched\\s+${view.length - 5}\\n`));
@@ -667,23 +662,15 @@ describe('lgsp reconcile', () => {
       badFile,
       'thoi_gian,dich_vu\n2025-03-01T00:00:05Z,hotich/1.0\n2025-03-01 00:00:06,hotich/1.0\n',
     );
-    let badErr = '';
-    const bad = await main(['reconcile', '--system', s.sysA, '--from', FROM, '--to', TO, '--file', badFile], {
-      out: () => {},
-      err: (t) => {
-        badErr += t;
-      },
-      env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
-    });
+    const { code: bad, err: badErr } = await runCli(
+      ['reconcile', '--system', s.sysA, '--from', FROM, '--to', TO, '--file', badFile],
+      env,
+    );
     assert.equal(bad, 1);
     assert.match(badErr, /RP_RECONCILIATION_FILE_INVALID/);
     assert.match(badErr, /line 3:/);
 
-    const usage = await main(['reconcile', '--from', FROM, '--to', TO, '--file', file], {
-      out: () => {},
-      err: () => {},
-      env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
-    });
+    const usage = (await runCli(['reconcile', '--from', FROM, '--to', TO, '--file', file], env)).code;
     assert.equal(usage, 2);
   });
 });

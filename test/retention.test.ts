@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { type Kysely, sql } from 'kysely';
-import { main } from '../src/cli/main.ts';
 import { ConfigError, loadConfig } from '../src/core/config.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { PgliteStore } from '../src/store/pglite-store.ts';
@@ -28,6 +27,7 @@ import {
   rollupWatermark,
   runRollups,
 } from '../src/telemetry/rollups.ts';
+import { runCli } from './helpers/cli.ts';
 import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
 
 const HOUR = 3_600_000;
@@ -456,20 +456,7 @@ describe('lgsp archive verify (offline)', () => {
       });
       await store.close();
 
-      const run = async (...argv: string[]) => {
-        let out = '';
-        let err = '';
-        const code = await main(['archive', 'verify', ...argv], {
-          out: (s) => {
-            out += s;
-          },
-          err: (s) => {
-            err += s;
-          },
-          env: { LGSP_DATA_DIR: dataDir },
-        });
-        return { code, out, err };
-      };
+      const run = (...argv: string[]) => runCli(['archive', 'verify', ...argv], { LGSP_DATA_DIR: dataDir });
       const good = await run();
       assert.equal(good.code, 0, good.err);
       assert.match(good.out, /Archives intact: 1/);

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { type Kysely, sql } from 'kysely';
-import { main } from '../src/cli/main.ts';
 import {
   DIMENSION_HEADINGS,
   MEASURE_HEADINGS,
@@ -19,6 +18,7 @@ import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { latencyBucket, rollupWatermark, runRollups } from '../src/telemetry/rollups.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 /**
@@ -436,20 +436,7 @@ for (const kind of storeKinds) {
       const url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
       const dir = mkdtempSync(join(tmpdir(), 'lgsp-report-'));
       try {
-        const lgsp = async (...args: string[]) => {
-          let out = '';
-          let err = '';
-          const code = await main(args, {
-            out: (x) => {
-              out += x;
-            },
-            err: (x) => {
-              err += x;
-            },
-            env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
-          });
-          return { code, out, err };
-        };
+        const lgsp = (...args: string[]) => runCli(args, adminEnv(url, h.token, dir));
         const printed = await lgsp(
           'report',
           'statistics',

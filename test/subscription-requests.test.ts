@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createAdminApi } from '../src/api/server.ts';
-import { main } from '../src/cli/main.ts';
 import { Accounts } from '../src/control/accounts.ts';
 import { Registry } from '../src/control/registry.ts';
 import { SubscriptionRequests } from '../src/control/subscription-requests.ts';
@@ -14,6 +13,7 @@ import { ConfigError, loadConfig } from '../src/core/config.ts';
 import { LgspError } from '../src/core/errors.ts';
 import { deadlineOf, VIETNAM_HOLIDAYS_2026, workingDaysBetween } from '../src/core/working-days.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
 import { seedProvince } from './helpers/seed.ts';
@@ -721,20 +721,7 @@ for (const kind of storeKinds) {
       await api.app.listen({ port: 0, host: '127.0.0.1' });
       const url = `http://127.0.0.1:${(api.app.server.address() as { port: number }).port}`;
       const dir = mkdtempSync(join(tmpdir(), 'lgsp-subreq-'));
-      const lgsp = async (as: string, ...args: string[]) => {
-        let out = '';
-        let err = '';
-        const code = await main(args, {
-          out: (s) => {
-            out += s;
-          },
-          err: (s) => {
-            err += s;
-          },
-          env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: as, XDG_CONFIG_HOME: dir },
-        });
-        return { code, out, err };
-      };
+      const lgsp = (as: string, ...args: string[]) => runCli(args, adminEnv(url, as, dir));
       try {
         const help = await lgsp(token.consumer, 'subreq', '--help');
         assert.equal(help.code, 0);
