@@ -12,6 +12,7 @@ import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
+import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
@@ -1203,34 +1204,15 @@ const PUBLIC = new Set([
 
 function record(i: number, consumer: [string, string], provider: [string, string]): TransactionRecord {
   const at = Date.parse('2025-03-01T00:00:00Z') + i * 60_000;
-  return {
-    id: newId('txn', at),
+  return callRecord(at, {
     consumerSystemId: consumer[0],
     consumerOrgCode: consumer[1],
-    credentialId: null,
     providerSystemId: provider[0],
     providerOrgCode: provider[1],
-    serviceId: null,
-    serviceContext: null,
-    versionId: null,
     version: '1.0',
-    environment: 'production',
-    method: 'GET',
-    resourceTemplate: '/*',
-    providerStatus: 200,
-    consumerStatus: 200,
-    errorCode: null,
-    requestBytes: 0,
-    responseBytes: 10,
-    requestSha256: null,
-    responseSha256: null,
-    requestInAt: at,
-    requestOutAt: at + 1,
     responseInAt: at + 2,
     responseOutAt: at + 3,
-    leg: 'sync',
-    messageId: null,
-  };
+  });
 }
 
 /** Two agencies, each with a provider-and-consumer system and a service, subscriptions both ways, credentials. */

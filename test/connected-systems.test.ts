@@ -16,6 +16,7 @@ import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { runRollups } from '../src/telemetry/rollups.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
+import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
@@ -38,35 +39,17 @@ function rec(
   over: Partial<TransactionRecord> = {},
 ): TransactionRecord {
   seq++;
-  return {
+  return callRecord(at, {
     id: newId('txn', at + seq),
     consumerSystemId: consumer,
-    consumerOrgCode: null,
-    credentialId: null,
     providerSystemId: provider,
-    providerOrgCode: null,
     serviceId: provider ? 'svc_1' : null,
     serviceContext: provider ? 'hotich' : null,
     versionId: provider ? 'ver_1' : null,
     version: provider ? '1.0' : null,
-    environment: 'production',
-    method: 'GET',
     resourceTemplate: '/khaisinh/{soDinhDanh}',
-    providerStatus: 200,
-    consumerStatus: 200,
-    errorCode: null,
-    requestBytes: 0,
-    responseBytes: 10,
-    requestSha256: null,
-    responseSha256: null,
-    requestInAt: at,
-    requestOutAt: at + 1,
-    responseInAt: at + 20,
-    responseOutAt: at + 21,
-    leg: 'sync',
-    messageId: null,
     ...over,
-  };
+  });
 }
 
 const providerDown = (over: Partial<TransactionRecord> = {}) => ({

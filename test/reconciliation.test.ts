@@ -14,11 +14,11 @@ import {
   platformView,
   reconcile,
 } from '../src/reports/reconciliation.ts';
-import type { TransactionLeg } from '../src/store/schema.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
+import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 /**
@@ -72,8 +72,7 @@ function rec(
   over: Partial<TransactionRecord> = {},
 ): TransactionRecord {
   const [context, version] = service.split('/') as [string, string];
-  return {
-    id: newId('txn', at),
+  return callRecord(at, {
     consumerSystemId: consumer,
     consumerOrgCode: ORG[consumer] ?? null,
     credentialId: 'cred_x',
@@ -83,24 +82,9 @@ function rec(
     serviceContext: context,
     versionId: `ver_${context}`,
     version,
-    environment: 'production',
-    method: 'GET',
     resourceTemplate: '/x/{id}',
-    providerStatus: 200,
-    consumerStatus: 200,
-    errorCode: null,
-    requestBytes: 0,
-    responseBytes: 10,
-    requestSha256: null,
-    responseSha256: null,
-    requestInAt: at,
-    requestOutAt: at + 1,
-    responseInAt: at + 20,
-    responseOutAt: at + 21,
-    leg: 'sync' as TransactionLeg,
-    messageId: null,
     ...over,
-  };
+  });
 }
 
 /** Slots 7 s apart; the legs of one message within 2 s of each other, on the same service. */

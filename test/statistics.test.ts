@@ -19,6 +19,7 @@ import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { latencyBucket, rollupWatermark, runRollups } from '../src/telemetry/rollups.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
+import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 /**
@@ -99,34 +100,29 @@ function generate(p: Province): TransactionRecord[] {
     const duration = Math.round(
       u < 0.9 ? 5 + next() * 300 : u < 0.995 ? 300 + next() * 5000 : 40_000 * next(),
     );
-    out.push({
-      id: `txn_st_${String(i).padStart(6, '0')}`,
-      consumerSystemId: consumer.id,
-      consumerOrgCode: consumer.orgCode,
-      credentialId: null,
-      providerSystemId: provider.id,
-      providerOrgCode: provider.orgCode,
-      serviceId: svc.id,
-      serviceContext: 'x',
-      versionId: pick(svc.versions),
-      version: '1.0',
-      environment: next() < 0.8 ? 'production' : 'sandbox',
-      method: 'GET',
-      resourceTemplate: '/items/{id}',
-      providerStatus: status === 429 ? null : status,
-      consumerStatus: status,
-      errorCode,
-      requestBytes: Math.floor(next() * 2000),
-      responseBytes: Math.floor(next() * 50_000),
-      requestSha256: null,
-      responseSha256: null,
-      requestInAt: at,
-      requestOutAt: at + 1,
-      responseInAt: at + duration,
-      responseOutAt: at + duration,
-      leg: next() < 0.9 ? 'sync' : 'intake',
-      messageId: null,
-    });
+    out.push(
+      callRecord(at, {
+        id: `txn_st_${String(i).padStart(6, '0')}`,
+        consumerSystemId: consumer.id,
+        consumerOrgCode: consumer.orgCode,
+        providerSystemId: provider.id,
+        providerOrgCode: provider.orgCode,
+        serviceId: svc.id,
+        serviceContext: 'x',
+        versionId: pick(svc.versions),
+        version: '1.0',
+        environment: next() < 0.8 ? 'production' : 'sandbox',
+        resourceTemplate: '/items/{id}',
+        providerStatus: status === 429 ? null : status,
+        consumerStatus: status,
+        errorCode,
+        requestBytes: Math.floor(next() * 2000),
+        responseBytes: Math.floor(next() * 50_000),
+        responseInAt: at + duration,
+        responseOutAt: at + duration,
+        leg: next() < 0.9 ? 'sync' : 'intake',
+      }),
+    );
   }
   return out;
 }
