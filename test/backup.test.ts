@@ -659,7 +659,10 @@ describe('lgsp backup / lgsp restore (from the platform configuration; the first
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  test('backup a stopped embedded store, restore it into a new data dir; refusals name the fix', async () => {
+  // A child process that never ends is how this could hang: a limit, generous for a busy machine.
+  test('backup a stopped embedded store, restore it into a new data dir; refusals name the fix', {
+    timeout: 300_000,
+  }, async () => {
     const dirA = join(work, 'data-a');
     const dirB = join(work, 'data-b');
     const seeded = await PgliteStore.open(dirA, { loadDataDir: await migratedTemplate() });
