@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
-import { newId } from '../src/core/ids.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { within } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, testInSandbox } from './helpers/onboard.ts';
+import { callRecord } from './helpers/records.ts';
 import { SMTP_PASSWORD, SMTP_USER, startSmtp } from './helpers/smtp.ts';
 
 const OPERATOR_EMAIL = 'giamsat@stttt.angiang.gov.vn';
@@ -40,34 +40,24 @@ describe('health rules and alerts', () => {
   let consumerSystemId: string;
 
   /** One recorded sync call of the seeded version at `atMs`, answered `status` by the provider (null: none). */
-  const call = (atMs: number, status: number | null): TransactionRecord => ({
-    id: newId('txn', atMs),
-    consumerSystemId,
-    consumerOrgCode: '000.00.12.H01',
-    credentialId: null,
-    providerSystemId,
-    providerOrgCode: '000.00.31.H01',
-    serviceId: version.serviceId,
-    serviceContext: 'dangkydatdai',
-    versionId: version.id,
-    version: '1.0',
-    environment: 'production',
-    method: 'GET',
-    resourceTemplate: '/thuadat/{so}',
-    providerStatus: status,
-    consumerStatus: status ?? 502,
-    errorCode: status === null ? 'GW_UPSTREAM_UNREACHABLE' : null,
-    requestBytes: 0,
-    responseBytes: 120,
-    requestSha256: null,
-    responseSha256: null,
-    requestInAt: atMs,
-    requestOutAt: atMs + 1,
-    responseInAt: status === null ? null : atMs + 40,
-    responseOutAt: atMs + 41,
-    leg: 'sync',
-    messageId: null,
-  });
+  const call = (atMs: number, status: number | null): TransactionRecord =>
+    callRecord(atMs, {
+      consumerSystemId,
+      consumerOrgCode: '000.00.12.H01',
+      providerSystemId,
+      providerOrgCode: '000.00.31.H01',
+      serviceId: version.serviceId,
+      serviceContext: 'dangkydatdai',
+      versionId: version.id,
+      version: '1.0',
+      resourceTemplate: '/thuadat/{so}',
+      providerStatus: status,
+      consumerStatus: status ?? 502,
+      errorCode: status === null ? 'GW_UPSTREAM_UNREACHABLE' : null,
+      responseBytes: 120,
+      responseInAt: status === null ? null : atMs + 40,
+      responseOutAt: atMs + 41,
+    });
   /** Calls every `everyMs` in [fromMs, toMs). */
   const history = async (fromMs: number, toMs: number, everyMs: number, status: number | null) => {
     const batch: TransactionRecord[] = [];

@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { registeredRoutes } from '../src/api/server.ts';
-import { main } from '../src/cli/main.ts';
 import type { Role } from '../src/control/accounts.ts';
 import { ConnectionRequests } from '../src/control/connection-requests/index.ts';
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';
@@ -13,6 +11,8 @@ import { newId } from '../src/core/ids.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
+import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
@@ -1204,34 +1204,15 @@ const PUBLIC = new Set([
 
 function record(i: number, consumer: [string, string], provider: [string, string]): TransactionRecord {
   const at = Date.parse('2025-03-01T00:00:00Z') + i * 60_000;
-  return {
-    id: newId('txn', at),
+  return callRecord(at, {
     consumerSystemId: consumer[0],
     consumerOrgCode: consumer[1],
-    credentialId: null,
     providerSystemId: provider[0],
     providerOrgCode: provider[1],
-    serviceId: null,
-    serviceContext: null,
-    versionId: null,
     version: '1.0',
-    environment: 'production',
-    method: 'GET',
-    resourceTemplate: '/*',
-    providerStatus: 200,
-    consumerStatus: 200,
-    errorCode: null,
-    requestBytes: 0,
-    responseBytes: 10,
-    requestSha256: null,
-    responseSha256: null,
-    requestInAt: at,
-    requestOutAt: at + 1,
     responseInAt: at + 2,
     responseOutAt: at + 3,
-    leg: 'sync',
-    messageId: null,
-  };
+  });
 }
 
 /** Two agencies, each with a provider-and-consumer system and a service, subscriptions both ways, credentials. */
@@ -1419,21 +1400,8 @@ describe('lgsp user create / list', () => {
   let dir: string;
   let orgId: string;
 
-  async function lgsp(stdin: string | null, ...args: string[]) {
-    let out = '';
-    let err = '';
-    const code = await main(args, {
-      out: (s) => {
-        out += s;
-      },
-      err: (s) => {
-        err += s;
-      },
-      env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
-      ...(stdin !== null ? { stdin: Readable.from([Buffer.from(stdin)]) } : {}),
-    });
-    return { code, out, err };
-  }
+  const lgsp = (stdin: string | null, ...args: string[]) =>
+    runCli(args, adminEnv(url, h.token, dir), stdin !== null ? { stdin } : {});
 
   before(async () => {
     h = await openAdminHarness('pglite', { startMs: Date.now() });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { newId } from '../src/core/ids.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
@@ -12,8 +12,7 @@ const T0 = Date.parse('2025-03-01T00:00:00Z');
 
 function record(i: number, over: Partial<TransactionRecord> = {}): TransactionRecord {
   const at = T0 + i * 60_000;
-  return {
-    id: newId('txn', at),
+  return callRecord(at, {
     consumerSystemId: i % 2 ? 'sys_a' : 'sys_b',
     consumerOrgCode: '000.00.31.H01',
     credentialId: 'cred_1',
@@ -23,24 +22,11 @@ function record(i: number, over: Partial<TransactionRecord> = {}): TransactionRe
     serviceContext: 'hotich',
     versionId: 'ver_1',
     version: '1.0',
-    environment: 'production',
-    method: 'GET',
     resourceTemplate: '/khaisinh/{soDinhDanh}',
-    providerStatus: 200,
-    consumerStatus: 200,
-    errorCode: null,
-    requestBytes: 0,
     responseBytes: 120,
-    requestSha256: null,
     responseSha256: 'ab'.repeat(32),
-    requestInAt: at,
-    requestOutAt: at + 1,
-    responseInAt: at + 20,
-    responseOutAt: at + 21,
-    leg: 'sync',
-    messageId: null,
     ...over,
-  };
+  });
 }
 
 for (const kind of storeKinds) {

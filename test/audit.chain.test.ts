@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
-import { main } from '../src/cli/main.ts';
 import {
   type AuditDatabase,
   auditEventHash,
@@ -22,8 +21,16 @@ import { PgliteStore } from '../src/store/pglite-store.ts';
 import type { Store } from '../src/store/port.ts';
 import { PostgresStore } from '../src/store/postgres-store.ts';
 import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
+import { runCli } from './helpers/cli.ts';
 import { startDemo } from './helpers/demo-process.ts';
-import { createTestDatabase, openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
+import {
+  createTestDatabase,
+  migratedTemplate,
+  openTestStore,
+  pgliteTemplate,
+  storeKinds,
+  type TestStore,
+} from './helpers/stores.ts';
 
 const START_MS = Date.parse('2025-03-01T02:00:00Z');
 
@@ -255,19 +262,13 @@ for (const kind of storeKinds) {
     let store: Store;
     let drop: () => Promise<void> = async () => {};
 
-    /** A store at migration 0001 only, as an installation before this change, with audit events in it. */
-    beforeEach(async () => {
-      if (kind === 'pglite') store = await PgliteStore.open('memory://');
-      else {
-        const db = await createTestDatabase();
-        store = await PostgresStore.open(db.url);
-        drop = db.drop;
-      }
+    /** Migration 0001 only, as an installation before this change, with audit events in it. */
+    async function beforeTheChain(at: Store): Promise<void> {
       const foundation = listMigrations().find((m) => m.version === '0001_foundation')!;
-      await store.execScript(
+      await at.execScript(
         'CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL)',
       );
-      await store.execScript(
+      await at.execScript(
         `${foundation.script}\n;INSERT INTO schema_migrations (version, applied_at) VALUES ('0001_foundation', now());`,
       );
       // Inserted out of order: the migration numbers them by (revision, at, id).
@@ -280,10 +281,25 @@ for (const kind of storeKinds) {
         await sql`INSERT INTO audit_events (id, at, actor, action, object_type, object_id, details, revision)
           VALUES (${id}, ${new Date(START_MS + revision * 1000)}, 'usr_old', 'organization.create', 'organization',
           ${`org_${id}`}, ${JSON.stringify({ b: 2, a: [1, { d: 'đ' }] })}::jsonb, ${revision})`.execute(
-          store.db,
+          at.db,
         );
       }
-      await sql`UPDATE config_state SET revision = 5`.execute(store.db);
+      await sql`UPDATE config_state SET revision = 5`.execute(at.db);
+    }
+
+    /** A store in that state, then migrated to today's schema. */
+    beforeEach(async () => {
+      if (kind === 'pglite') {
+        // Copied from a template made once: a fresh PGlite costs seconds of initdb (issue 9).
+        store = await PgliteStore.open('memory://', {
+          loadDataDir: await pgliteTemplate('audit-before-chain', beforeTheChain),
+        });
+      } else {
+        const db = await createTestDatabase();
+        store = await PostgresStore.open(db.url);
+        drop = db.drop;
+        await beforeTheChain(store);
+      }
       await migrate(store);
     });
     afterEach(async () => {
@@ -373,20 +389,9 @@ describe('lgsp audit verify (offline, from the platform configuration)', () => {
   let dir: string;
   let children: ChildProcess[] = [];
 
-  async function lgsp(args: string[], env: Record<string, string>) {
-    let out = '';
-    let err = '';
-    const code = await main(args, {
-      out: (s) => {
-        out += s;
-      },
-      err: (s) => {
-        err += s;
-      },
-      env,
-    });
-    return { code, out, err };
-  }
+  const lgsp = runCli;
+  /** A new embedded store in the test's data dir, loaded from the migrated template (no initdb). */
+  const openMigrated = async () => PgliteStore.open(dir, { loadDataDir: await migratedTemplate() });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'lgsp-audit-'));
@@ -398,7 +403,7 @@ describe('lgsp audit verify (offline, from the platform configuration)', () => {
   });
 
   test('on a stopped embedded store: intact → exit 0; tampered → exit 1 naming the seq', async () => {
-    const store = await PgliteStore.open(dir);
+    const store = await openMigrated();
     await migrate(store);
     const n = await makeChanges(store);
     await store.close();
@@ -432,7 +437,7 @@ describe('lgsp audit verify (offline, from the platform configuration)', () => {
   });
 
   test('while a store is open on the data dir it refuses with the fix, exit 1, and leaves the lock alone', async () => {
-    const store = await PgliteStore.open(dir);
+    const store = await openMigrated();
     try {
       await migrate(store);
       const run = await lgsp(['audit', 'verify'], { LGSP_DATA_DIR: dir });
@@ -450,8 +455,10 @@ describe('lgsp audit verify (offline, from the platform configuration)', () => {
     assert.equal((await lgsp(['audit', 'verify'], { LGSP_DATA_DIR: dir })).code, 0);
   });
 
-  test("another live process's lock refuses; a dead process's lock is taken over", async () => {
-    const store = await PgliteStore.open(dir);
+  test("another live process's lock refuses; a dead process's lock is taken over", {
+    timeout: 120_000,
+  }, async () => {
+    const store = await openMigrated();
     await migrate(store);
     await store.close();
     const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
@@ -491,7 +498,10 @@ describe('lgsp audit verify (offline, from the platform configuration)', () => {
     });
   }
 
-  test('on the store `lgsp demo` leaves in LGSP_DATA_DIR: refused while it runs, intact once stopped', async () => {
+  // A child process that never starts or never stops is the way this fails: a limit, generous for a busy machine.
+  test('on the store `lgsp demo` leaves in LGSP_DATA_DIR: refused while it runs, intact once stopped', {
+    timeout: 180_000,
+  }, async () => {
     const demo = await startDemo({ LGSP_DATA_DIR: dir });
     let stopped = false;
     try {

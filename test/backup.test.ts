@@ -31,10 +31,12 @@ import type { Store } from '../src/store/port.ts';
 import { PostgresStore } from '../src/store/postgres-store.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { runCli } from './helpers/cli.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
 import { sampleRecord } from './helpers/records.ts';
 import {
   createTestDatabase,
+  migratedTemplate,
   openTestStore,
   storeKinds,
   type TestStore,
@@ -611,13 +613,14 @@ if (testDatabaseUrl) {
   });
 }
 
-describe('lgsp backup / lgsp restore (child processes, from the platform configuration)', () => {
+describe('lgsp backup / lgsp restore (from the platform configuration; the first as a child process)', () => {
   let work: string;
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('LGSP_')),
   ) as Record<string, string>;
 
-  function lgsp(
+  /** `lgsp` as a user runs it, in its own process and working directory. */
+  function lgspProcess(
     args: string[],
     settings: Record<string, string>,
   ): Promise<{ code: number | null; out: string; err: string }> {
@@ -636,6 +639,12 @@ describe('lgsp backup / lgsp restore (child processes, from the platform configu
     });
   }
 
+  /**
+   * The other commands run in this process (issue 9: one node start per command made this suite slow);
+   * `settings` is all the command sees of the environment, as the child is given no other LGSP_* setting.
+   */
+  const lgsp = (args: string[], settings: Record<string, string>) => runCli(args, settings);
+
   async function dumpDir(dir: string): Promise<Map<string, string[]>> {
     const store = await PgliteStore.open(dir);
     try {
@@ -650,16 +659,19 @@ describe('lgsp backup / lgsp restore (child processes, from the platform configu
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  test('backup a stopped embedded store, restore it into a new data dir; refusals name the fix', async () => {
+  // A child process that never ends is how this could hang: a limit, generous for a busy machine.
+  test('backup a stopped embedded store, restore it into a new data dir; refusals name the fix', {
+    timeout: 300_000,
+  }, async () => {
     const dirA = join(work, 'data-a');
     const dirB = join(work, 'data-b');
-    const seeded = await PgliteStore.open(dirA);
+    const seeded = await PgliteStore.open(dirA, { loadDataDir: await migratedTemplate() });
     await migrate(seeded);
     await seedProvince(seeded);
     await seeded.close();
 
     // Default name in the current directory, owner-only, nothing partial left beside it.
-    const made = await lgsp(['backup'], { LGSP_DATA_DIR: dirA });
+    const made = await lgspProcess(['backup'], { LGSP_DATA_DIR: dirA });
     assert.equal(made.code, 0, made.err);
     const names = readdirSync(work).filter((f) => f.startsWith('lgsp-backup-'));
     assert.equal(names.length, 1, names.join(', '));

@@ -4,10 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { main } from '../src/cli/main.ts';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
+import { runCli } from './helpers/cli.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
@@ -37,19 +36,7 @@ describe('lgsp CLI against a running admin API', () => {
     args: string[],
     options: { stdin?: string; env?: Record<string, string> } = {},
   ): Promise<Run> {
-    let out = '';
-    let err = '';
-    const code = await main(args, {
-      out: (s) => {
-        out += s;
-      },
-      err: (s) => {
-        err += s;
-      },
-      env: options.env ?? env(),
-      stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
-    });
-    return { code, out, err };
+    return runCli(args, options.env ?? env(), { stdin: options.stdin ?? '' });
   }
 
   async function json(args: string[]): Promise<Json> {

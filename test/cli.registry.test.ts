@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { main } from '../src/cli/main.ts';
 import { newId } from '../src/core/ids.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
+import { callRecord } from './helpers/records.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
@@ -17,20 +18,7 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
   let dir: string;
   let seed: Awaited<ReturnType<typeof seedProvince>>;
 
-  async function lgsp(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const code = await main(args, {
-      out: (s) => {
-        out += s;
-      },
-      err: (s) => {
-        err += s;
-      },
-      env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
-    });
-    return { code, out, err };
-  }
+  const lgsp = (...args: string[]) => runCli(args, adminEnv(url, h.token, dir));
   async function json(...args: string[]): Promise<Json> {
     const run = await lgsp(...args, '--json');
     assert.equal(run.code, 0, run.err);
@@ -178,34 +166,26 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
     const t0 = Date.parse('2025-03-01T01:00:00Z');
     await insertTransactions(
       h.store,
-      Array.from({ length: 3 }, (_, i) => ({
-        id: newId('txn', t0 + i),
-        consumerSystemId: seed.consumer.id,
-        consumerOrgCode: '000.00.31.H01',
-        credentialId: null,
-        providerSystemId: seed.provider.id,
-        providerOrgCode: '000.00.31.H01',
-        serviceId: seed.service.id,
-        serviceContext: 'hotich',
-        versionId: seed.version.id,
-        version: '1.0',
-        environment: 'sandbox' as const,
-        method: 'GET',
-        resourceTemplate: '/khaisinh/{soDinhDanh}',
-        providerStatus: i === 2 ? null : 200,
-        consumerStatus: i === 2 ? 504 : 200,
-        errorCode: i === 2 ? 'GW_UPSTREAM_TIMEOUT' : null,
-        requestBytes: 0,
-        responseBytes: 10,
-        requestSha256: null,
-        responseSha256: null,
-        requestInAt: t0 + i * 1000,
-        requestOutAt: t0 + i * 1000 + 1,
-        responseInAt: t0 + i * 1000 + 5,
-        responseOutAt: t0 + i * 1000 + 6,
-        leg: 'sync',
-        messageId: null,
-      })),
+      Array.from({ length: 3 }, (_, i) =>
+        callRecord(t0 + i * 1000, {
+          id: newId('txn', t0 + i),
+          consumerSystemId: seed.consumer.id,
+          consumerOrgCode: '000.00.31.H01',
+          providerSystemId: seed.provider.id,
+          providerOrgCode: '000.00.31.H01',
+          serviceId: seed.service.id,
+          serviceContext: 'hotich',
+          versionId: seed.version.id,
+          version: '1.0',
+          environment: 'sandbox',
+          resourceTemplate: '/khaisinh/{soDinhDanh}',
+          providerStatus: i === 2 ? null : 200,
+          consumerStatus: i === 2 ? 504 : 200,
+          errorCode: i === 2 ? 'GW_UPSTREAM_TIMEOUT' : null,
+          responseInAt: t0 + i * 1000 + 5,
+          responseOutAt: t0 + i * 1000 + 6,
+        }),
+      ),
     );
     const run = await lgsp('transactions', 'list', '--limit', '2');
     assert.equal(run.code, 0, run.err);

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
 import type { InformationSystem } from '../src/api/contract/index.ts';
-import { main } from '../src/cli/main.ts';
 import { newId } from '../src/core/ids.ts';
 import {
   connectionHistory,
@@ -16,6 +15,8 @@ import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { runRollups } from '../src/telemetry/rollups.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
+import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
@@ -38,35 +39,17 @@ function rec(
   over: Partial<TransactionRecord> = {},
 ): TransactionRecord {
   seq++;
-  return {
+  return callRecord(at, {
     id: newId('txn', at + seq),
     consumerSystemId: consumer,
-    consumerOrgCode: null,
-    credentialId: null,
     providerSystemId: provider,
-    providerOrgCode: null,
     serviceId: provider ? 'svc_1' : null,
     serviceContext: provider ? 'hotich' : null,
     versionId: provider ? 'ver_1' : null,
     version: provider ? '1.0' : null,
-    environment: 'production',
-    method: 'GET',
     resourceTemplate: '/khaisinh/{soDinhDanh}',
-    providerStatus: 200,
-    consumerStatus: 200,
-    errorCode: null,
-    requestBytes: 0,
-    responseBytes: 10,
-    requestSha256: null,
-    responseSha256: null,
-    requestInAt: at,
-    requestOutAt: at + 1,
-    responseInAt: at + 20,
-    responseOutAt: at + 21,
-    leg: 'sync',
-    messageId: null,
     ...over,
-  };
+  });
 }
 
 const providerDown = (over: Partial<TransactionRecord> = {}) => ({
@@ -348,17 +331,10 @@ for (const kind of storeKinds) {
       const url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
       const dir = mkdtempSync(join(tmpdir(), 'lgsp-conn-'));
       try {
-        let out = '';
-        let err = '';
-        const code = await main(['system', 'connection', sys.idle.id, '--days', '14'], {
-          out: (s) => {
-            out += s;
-          },
-          err: (s) => {
-            err += s;
-          },
-          env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
-        });
+        const { code, out, err } = await runCli(
+          ['system', 'connection', sys.idle.id, '--days', '14'],
+          adminEnv(url, h.token, dir),
+        );
         assert.equal(code, 0, err);
         assert.match(out, /không hoạt động \/ idle/);
         assert.match(out, /Kết nối lần đầu \/ First connection\s+2025-02-28T12:00:00Z/);

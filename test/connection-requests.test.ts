@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import JSZip from 'jszip';
-import { main } from '../src/cli/main.ts';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
@@ -594,20 +594,7 @@ describe('lgsp connection: submit, list, approve, letter', () => {
   let dir: string;
   let org: Json;
 
-  async function lgsp(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const code = await main(args, {
-      out: (s) => {
-        out += s;
-      },
-      err: (s) => {
-        err += s;
-      },
-      env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
-    });
-    return { code, out, err };
-  }
+  const lgsp = (...args: string[]) => runCli(args, adminEnv(url, h.token, dir));
   async function json(...args: string[]): Promise<Json> {
     const run = await lgsp(...args, '--json');
     assert.equal(run.code, 0, run.err);

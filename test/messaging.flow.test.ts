@@ -16,9 +16,10 @@ import { verifyWebhookSignature } from '../src/notify/webhook-signature.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { createLogger, silentLogger } from '../src/telemetry/logger.ts';
 import { startDestination } from './helpers/destination.ts';
-import { getToken, within } from './helpers/gateway-harness.ts';
+import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox, testInSandbox } from './helpers/onboard.ts';
 import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
+import { waitFor } from './helpers/wait.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers read field by field in assertions
 type Json = Record<string, any>;
@@ -122,7 +123,7 @@ for (const setup of engines) {
         if (await done()) return;
         clock.advance(stepMs);
         platform.deliverer.wake();
-        await new Promise((r) => setTimeout(r, 150));
+        await platform.deliverer.settled();
       }
       assert.fail('condition not reached while advancing the clock');
     };
@@ -303,7 +304,7 @@ for (const setup of engines) {
       assert.equal(again.body.duplicate, true);
       assert.equal(again.headers.get('idempotent-replayed'), 'true');
 
-      await within(10_000, async () => destination.received.has(id));
+      await waitFor(async () => destination.received.has(id));
       const got = destination.received.get(id)!;
       assert.equal(got.sha256, first.body.sha256, 'the destination got the payload intact');
       assert.equal(got.headers['idempotency-key'], id, 'the destination deduplicates on the message id');
@@ -314,7 +315,7 @@ for (const setup of engines) {
         `sha-256=:${createHash('sha256').update(body).digest('base64')}:`,
       );
 
-      await within(5_000, async () => (await status(id)).body.state === 'delivered');
+      await waitFor(async () => (await status(id)).body.state === 'delivered');
       const { body: state } = await status(id);
       assert.equal(state.attempts, 1);
       assert.equal(state.destination.context, 'hoso');
@@ -328,7 +329,7 @@ for (const setup of engines) {
       assert.equal(receipt.sha256, first.body.sha256);
 
       // The source's callback: a webhook signed with its endpoint's secret, carrying the signed receipt.
-      await within(10_000, async () => hooks.some((h) => h.body.includes(id)));
+      await waitFor(async () => hooks.some((h) => h.body.includes(id)));
       const hook = hooks.find((h) => h.body.includes(id))!;
       assert.equal(hook.headers['x-lgsp-event'], 'message.delivered');
       assert.ok(
@@ -418,7 +419,7 @@ for (const setup of engines) {
           Array.from({ length: 10 }, (_, i) => send('/hoso/1.0/nop', payload(`concurrency-${i}`, 100))),
         );
         const ids = sent.map((r) => r.body.messageId as string);
-        await within(15_000, async () => ids.every((id) => destination.received.has(id)));
+        await waitFor(async () => ids.every((id) => destination.received.has(id)));
         assert.ok(
           destination.state.maxInFlight <= 4,
           `at most 4 at once, saw ${destination.state.maxInFlight}`,
@@ -434,14 +435,16 @@ for (const setup of engines) {
       const sent = await send('/hoso/1.0/nop', payload('down'));
       const id = sent.body.messageId as string;
       const failures = () => destination.pushes.filter((p) => p === id).length;
-      await within(5_000, async () => failures() === 1);
-      // The retry waits for its backoff: nothing more until the clock moves.
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor(async () => failures() === 1);
+      // The retry waits for its backoff: a full delivery round with the clock unmoved pushes nothing more.
+      await platform.deliverer.settled();
+      platform.deliverer.wake();
+      await platform.deliverer.settled();
       assert.equal(failures(), 1);
       await advanceUntil(async () => failures() >= 2);
       destination.state.mode = 'up';
       await advanceUntil(async () => destination.received.has(id));
-      await within(5_000, async () => (await status(id)).body.state === 'delivered');
+      await waitFor(async () => (await status(id)).body.state === 'delivered');
       assert.equal((await status(id)).body.attempts, 3);
       assert.deepEqual(
         (await legs(id)).map((r) => [r.leg, r.provider_status]),
@@ -487,7 +490,7 @@ for (const setup of engines) {
       const sent = await send('/vanban/1.0/gui', payload('expired'));
       const id = sent.body.messageId as string;
       clock.advance(25 * 60 * MINUTE);
-      await within(5_000, async () => {
+      await waitFor(async () => {
         platform.deliverer.wake();
         return (await platform.messaging.queue.get(id))?.state === 'dead';
       });
@@ -550,7 +553,7 @@ for (const setup of engines) {
     });
 
     test('scan: no payload bytes of any message left in the store (or the stream)', async () => {
-      await within(10_000, async () => {
+      await waitFor(async () => {
         const pending = await platform.store.db
           .selectFrom('transactions')
           .select('id')

@@ -13,6 +13,7 @@ import { statusClass, TelemetryMetrics } from '../src/telemetry/metrics.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { Recorder } from '../src/telemetry/recorder.ts';
 import { getToken, within } from './helpers/gateway-harness.ts';
+import { callRecord } from './helpers/records.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { startUpstream } from './helpers/upstream.ts';
 
@@ -320,35 +321,23 @@ describe('Prometheus /metrics on the admin port', () => {
 });
 
 describe('TelemetryMetrics', () => {
-  const record = (over: Partial<TransactionRecord>): TransactionRecord => ({
-    id: 'txn_x',
-    consumerSystemId: 'sys_consumer',
-    consumerOrgCode: '000.00.12.H01',
-    credentialId: 'cred_x',
-    providerSystemId: 'sys_provider',
-    providerOrgCode: '000.00.31.H01',
-    serviceId: 'svc_x',
-    serviceContext: 'dancu',
-    versionId: 'ver_x',
-    version: '1.0',
-    environment: 'production',
-    method: 'GET',
-    resourceTemplate: '/congdan/{soDinhDanh}',
-    providerStatus: 200,
-    consumerStatus: 200,
-    errorCode: null,
-    requestBytes: 0,
-    responseBytes: 10,
-    requestSha256: null,
-    responseSha256: null,
-    requestInAt: 1_000,
-    requestOutAt: 1_001,
-    responseInAt: 1_040,
-    responseOutAt: 1_042,
-    leg: 'sync',
-    messageId: null,
-    ...over,
-  });
+  const record = (over: Partial<TransactionRecord>): TransactionRecord =>
+    callRecord(1_000, {
+      id: 'txn_x',
+      consumerSystemId: 'sys_consumer',
+      consumerOrgCode: '000.00.12.H01',
+      credentialId: 'cred_x',
+      providerSystemId: 'sys_provider',
+      providerOrgCode: '000.00.31.H01',
+      serviceId: 'svc_x',
+      serviceContext: 'dancu',
+      versionId: 'ver_x',
+      version: '1.0',
+      resourceTemplate: '/congdan/{soDinhDanh}',
+      responseInAt: 1_040,
+      responseOutAt: 1_042,
+      ...over,
+    });
 
   test('records sent by gateway workers (recordMany) are counted like local ones; async legs apart', async () => {
     const metrics = new TelemetryMetrics({ defaultMetrics: false });

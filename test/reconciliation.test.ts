@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { main } from '../src/cli/main.ts';
 import { LgspError } from '../src/core/errors.ts';
 import { newId } from '../src/core/ids.ts';
 import { csvFile } from '../src/reports/csv.ts';
@@ -18,10 +17,11 @@ import {
   platformView,
   reconcile,
 } from '../src/reports/reconciliation.ts';
-import type { TransactionLeg } from '../src/store/schema.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
+import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 /**
@@ -75,8 +75,7 @@ function rec(
   over: Partial<TransactionRecord> = {},
 ): TransactionRecord {
   const [context, version] = service.split('/') as [string, string];
-  return {
-    id: newId('txn', at),
+  return callRecord(at, {
     consumerSystemId: consumer,
     consumerOrgCode: ORG[consumer] ?? null,
     credentialId: 'cred_x',
@@ -86,24 +85,9 @@ function rec(
     serviceContext: context,
     versionId: `ver_${context}`,
     version,
-    environment: 'production',
-    method: 'GET',
     resourceTemplate: '/x/{id}',
-    providerStatus: 200,
-    consumerStatus: 200,
-    errorCode: null,
-    requestBytes: 0,
-    responseBytes: 10,
-    requestSha256: null,
-    responseSha256: null,
-    requestInAt: at,
-    requestOutAt: at + 1,
-    responseInAt: at + 20,
-    responseOutAt: at + 21,
-    leg: 'sync' as TransactionLeg,
-    messageId: null,
     ...over,
-  };
+  });
 }
 
 /** Slots 7 s apart; the legs of one message within 2 s of each other, on the same service. */
@@ -740,19 +724,14 @@ describe('lgsp reconcile', () => {
     const file = join(dir, 'ben-a.csv');
     const out = join(dir, 'chenh-lech.csv');
     writeFileSync(file, planted.csv);
-    let stdout = '';
-    let stderr = '';
-    const code = await main(
+    const env = adminEnv(url, h.token, dir);
+    const {
+      code,
+      out: stdout,
+      err: stderr,
+    } = await runCli(
       ['reconcile', '--system', s.sysA, '--from', FROM, '--to', TO, '--file', file, '--out', out],
-      {
-        out: (t) => {
-          stdout += t;
-        },
-        err: (t) => {
-          stderr += t;
-        },
-        env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
-      },
+      env,
     );
     assert.equal(code, 0, stderr);
     assert.match(stdout, new RegExp(`Khớp / Matched\\s+${view.length - 5}\\n`));
@@ -771,23 +750,15 @@ describe('lgsp reconcile', () => {
       badFile,
       'thoi_gian,dich_vu\n2025-03-01T00:00:05Z,hotich/1.0\n2025-03-01 00:00:06,hotich/1.0\n',
     );
-    let badErr = '';
-    const bad = await main(['reconcile', '--system', s.sysA, '--from', FROM, '--to', TO, '--file', badFile], {
-      out: () => {},
-      err: (t) => {
-        badErr += t;
-      },
-      env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
-    });
+    const { code: bad, err: badErr } = await runCli(
+      ['reconcile', '--system', s.sysA, '--from', FROM, '--to', TO, '--file', badFile],
+      env,
+    );
     assert.equal(bad, 1);
     assert.match(badErr, /RP_RECONCILIATION_FILE_INVALID/);
     assert.match(badErr, /line 3:/);
 
-    const usage = await main(['reconcile', '--from', FROM, '--to', TO, '--file', file], {
-      out: () => {},
-      err: () => {},
-      env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
-    });
+    const usage = (await runCli(['reconcile', '--from', FROM, '--to', TO, '--file', file], env)).code;
     assert.equal(usage, 2);
   });
 });

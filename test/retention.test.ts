@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { type Kysely, sql } from 'kysely';
-import { main } from '../src/cli/main.ts';
 import { ConfigError, loadConfig } from '../src/core/config.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { PgliteStore } from '../src/store/pglite-store.ts';
@@ -28,6 +27,8 @@ import {
   rollupWatermark,
   runRollups,
 } from '../src/telemetry/rollups.ts';
+import { runCli } from './helpers/cli.ts';
+import { callRecord } from './helpers/records.ts';
 import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
 
 const HOUR = 3_600_000;
@@ -37,7 +38,7 @@ let seq = 0;
 function record(at: number, over: Partial<TransactionRecord> = {}): TransactionRecord {
   const id = `txn_${String(++seq).padStart(8, '0')}`;
   const duration = over.responseOutAt !== undefined ? over.responseOutAt - at : 20;
-  return {
+  return callRecord(at, {
     id,
     consumerSystemId: 'sys_c1',
     consumerOrgCode: 'C1',
@@ -48,24 +49,13 @@ function record(at: number, over: Partial<TransactionRecord> = {}): TransactionR
     serviceContext: '/svc1',
     versionId: 'ver_1',
     version: 'v1',
-    environment: 'production',
-    method: 'GET',
     resourceTemplate: '/items/{id}',
-    providerStatus: 200,
-    consumerStatus: 200,
-    errorCode: null,
     requestBytes: 100,
     responseBytes: 1000,
-    requestSha256: null,
-    responseSha256: null,
-    requestInAt: at,
-    requestOutAt: at + 1,
     responseInAt: at + duration - 1,
     responseOutAt: at + duration,
-    leg: 'sync',
-    messageId: null,
     ...over,
-  } as TransactionRecord;
+  });
 }
 
 /** A deterministic pseudo-random sequence, so failures repeat. */
@@ -456,20 +446,7 @@ describe('lgsp archive verify (offline)', () => {
       });
       await store.close();
 
-      const run = async (...argv: string[]) => {
-        let out = '';
-        let err = '';
-        const code = await main(['archive', 'verify', ...argv], {
-          out: (s) => {
-            out += s;
-          },
-          err: (s) => {
-            err += s;
-          },
-          env: { LGSP_DATA_DIR: dataDir },
-        });
-        return { code, out, err };
-      };
+      const run = (...argv: string[]) => runCli(['archive', 'verify', ...argv], { LGSP_DATA_DIR: dataDir });
       const good = await run();
       assert.equal(good.code, 0, good.err);
       assert.match(good.out, /Archives intact: 1/);

@@ -6,7 +6,6 @@ import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { type Kysely, sql } from 'kysely';
-import { main } from '../src/cli/main.ts';
 import {
   DIMENSION_HEADINGS,
   MEASURE_HEADINGS,
@@ -20,6 +19,8 @@ import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { latencyBucket, rollupWatermark, runRollups } from '../src/telemetry/rollups.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
+import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 /**
@@ -100,34 +101,29 @@ function generate(p: Province): TransactionRecord[] {
     const duration = Math.round(
       u < 0.9 ? 5 + next() * 300 : u < 0.995 ? 300 + next() * 5000 : 40_000 * next(),
     );
-    out.push({
-      id: `txn_st_${String(i).padStart(6, '0')}`,
-      consumerSystemId: consumer.id,
-      consumerOrgCode: consumer.orgCode,
-      credentialId: null,
-      providerSystemId: provider.id,
-      providerOrgCode: provider.orgCode,
-      serviceId: svc.id,
-      serviceContext: 'x',
-      versionId: pick(svc.versions),
-      version: '1.0',
-      environment: next() < 0.8 ? 'production' : 'sandbox',
-      method: 'GET',
-      resourceTemplate: '/items/{id}',
-      providerStatus: status === 429 ? null : status,
-      consumerStatus: status,
-      errorCode,
-      requestBytes: Math.floor(next() * 2000),
-      responseBytes: Math.floor(next() * 50_000),
-      requestSha256: null,
-      responseSha256: null,
-      requestInAt: at,
-      requestOutAt: at + 1,
-      responseInAt: at + duration,
-      responseOutAt: at + duration,
-      leg: next() < 0.9 ? 'sync' : 'intake',
-      messageId: null,
-    });
+    out.push(
+      callRecord(at, {
+        id: `txn_st_${String(i).padStart(6, '0')}`,
+        consumerSystemId: consumer.id,
+        consumerOrgCode: consumer.orgCode,
+        providerSystemId: provider.id,
+        providerOrgCode: provider.orgCode,
+        serviceId: svc.id,
+        serviceContext: 'x',
+        versionId: pick(svc.versions),
+        version: '1.0',
+        environment: next() < 0.8 ? 'production' : 'sandbox',
+        resourceTemplate: '/items/{id}',
+        providerStatus: status === 429 ? null : status,
+        consumerStatus: status,
+        errorCode,
+        requestBytes: Math.floor(next() * 2000),
+        responseBytes: Math.floor(next() * 50_000),
+        responseInAt: at + duration,
+        responseOutAt: at + duration,
+        leg: next() < 0.9 ? 'sync' : 'intake',
+      }),
+    );
   }
   return out;
 }
@@ -466,20 +462,7 @@ for (const kind of storeKinds) {
       const url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
       const dir = mkdtempSync(join(tmpdir(), 'lgsp-report-'));
       try {
-        const lgsp = async (...args: string[]) => {
-          let out = '';
-          let err = '';
-          const code = await main(args, {
-            out: (x) => {
-              out += x;
-            },
-            err: (x) => {
-              err += x;
-            },
-            env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: h.token, XDG_CONFIG_HOME: dir },
-          });
-          return { code, out, err };
-        };
+        const lgsp = (...args: string[]) => runCli(args, adminEnv(url, h.token, dir));
         const printed = await lgsp(
           'report',
           'statistics',

@@ -105,6 +105,11 @@ for (const kind of storeKinds) {
 
     test('queries wait for an open transaction instead of running inside it', async () => {
       let inside = false;
+      // The transaction stays open until the outside query has been issued: no fixed pause (issue 9).
+      let issued: () => void = () => {};
+      const outsideIssued = new Promise<void>((ok) => {
+        issued = ok;
+      });
       const txn = t.store.db.transaction().execute(async (trx) => {
         inside = true;
         await trx
@@ -117,7 +122,7 @@ for (const kind of storeKinds) {
             updated_at: new Date(),
           })
           .execute();
-        await new Promise((r) => setTimeout(r, 100));
+        await outsideIssued;
         throw new Error('rollback');
       });
       while (!inside) await new Promise((r) => setTimeout(r, 5));
@@ -126,6 +131,7 @@ for (const kind of storeKinds) {
         .select('id')
         .where('id', '=', 'org_tx')
         .execute();
+      issued();
       await assert.rejects(txn);
       assert.deepEqual(await outside, [], 'the rolled-back row was never visible outside');
     });

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createAdminApi } from '../src/api/server.ts';
-import { main } from '../src/cli/main.ts';
 import { Accounts } from '../src/control/accounts.ts';
 import { Registry } from '../src/control/registry/index.ts';
 import { SubscriptionRequests } from '../src/control/subscription-requests/index.ts';
@@ -16,6 +15,7 @@ import { deadlineOf, VIETNAM_HOLIDAYS_2026, workingDaysBetween } from '../src/co
 import { requestWorkflows } from '../src/platform.ts';
 import { Alerts } from '../src/telemetry/alerts.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
 import { seedProvince } from './helpers/seed.ts';
@@ -726,20 +726,7 @@ for (const kind of storeKinds) {
       await api.app.listen({ port: 0, host: '127.0.0.1' });
       const url = `http://127.0.0.1:${(api.app.server.address() as { port: number }).port}`;
       const dir = mkdtempSync(join(tmpdir(), 'lgsp-subreq-'));
-      const lgsp = async (as: string, ...args: string[]) => {
-        let out = '';
-        let err = '';
-        const code = await main(args, {
-          out: (s) => {
-            out += s;
-          },
-          err: (s) => {
-            err += s;
-          },
-          env: { LGSP_ADMIN_URL: url, LGSP_ADMIN_TOKEN: as, XDG_CONFIG_HOME: dir },
-        });
-        return { code, out, err };
-      };
+      const lgsp = (as: string, ...args: string[]) => runCli(args, adminEnv(url, as, dir));
       try {
         const help = await lgsp(token.consumer, 'subreq', '--help');
         assert.equal(help.code, 0);

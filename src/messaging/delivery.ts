@@ -49,6 +49,7 @@ export class Deliverer {
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
   private again = false;
+  private wakePending = false;
   private stopped = false;
   private lastSweepMs = 0;
 
@@ -87,9 +88,24 @@ export class Deliverer {
         this.ticking = false;
         if (this.again) {
           this.again = false;
-          setImmediate(() => this.wake());
+          this.wakePending = true;
+          setImmediate(() => {
+            this.wakePending = false;
+            this.wake();
+          });
         }
       });
+  }
+
+  /**
+   * Resolves once no round runs or is due and no push or after-work is in flight: everything due at this clock
+   * reading has been tried. Tests with a manual clock wait on this instead of a fixed real-time pause (issue 9).
+   */
+  async settled(): Promise<void> {
+    while (this.ticking || this.again || this.wakePending || this.pushes.size > 0) {
+      await Promise.allSettled([...this.pushes]);
+      await new Promise((r) => setImmediate(r));
+    }
   }
 
   /** Stops claiming, waits for the pushes in flight to settle (their claims would lapse otherwise). */

@@ -1,7 +1,7 @@
 // The embedded PostgreSQL (PGlite, WebAssembly) runs on the thread that calls it, so it lives here, in its own
 // worker thread, and the gateway's event loop never waits on it (DESIGN.md "Chosen stack").
 // Plain JavaScript on purpose: Node 20 does not carry the TypeScript loader into worker threads.
-// Protocol: {id, op: 'query', sql, params} | {id, op: 'exec', sql} | {id, op: 'close'}
+// Protocol: {id, op: 'query', sql, params} | {id, op: 'exec', sql} | {id, op: 'dump'} | {id, op: 'close'}
 //        → {id, ok: true, result} | {id, ok: false, error: {message, code, detail, constraint, table, column}}
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -22,7 +22,13 @@ if (workerData.niceness) {
 }
 
 // int8 as number, as the PostgreSQL adapter does: counts and sizes here stay far below 2^53.
-const db = new PGlite(workerData.dataDir || undefined, { parsers: { [types.INT8]: (v) => Number(v) } });
+// One options object: PGlite ignores a second argument when the first (the data dir) is undefined, as it is in
+// memory. `loadDataDir` starts from a tarball of a data directory instead of running initdb (PgliteStore.open).
+const db = new PGlite({
+  dataDir: workerData.dataDir || undefined,
+  parsers: { [types.INT8]: (v) => Number(v) },
+  ...(workerData.loadDataDir ? { loadDataDir: new Blob([workerData.loadDataDir]) } : {}),
+});
 
 function describe(err) {
   return {
@@ -43,6 +49,10 @@ async function handle(msg) {
   if (msg.op === 'exec') {
     await db.exec(msg.sql);
     return null;
+  }
+  if (msg.op === 'dump') {
+    const tarball = await db.dumpDataDir('none');
+    return new Uint8Array(await tarball.arrayBuffer());
   }
   if (msg.op === 'close') {
     await db.close();

@@ -18,7 +18,7 @@ export async function startDemo(env: Record<string, string> = {}): Promise<{
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const lines = createInterface({ input: child.stdout! });
   const firstLine = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start in 60 s: ${output}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`demo did not start in 120 s: ${output}`)), 120_000);
     lines.once('line', (line) => {
       clearTimeout(timer);
       resolve(line);

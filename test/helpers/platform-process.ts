@@ -98,7 +98,7 @@ export class PlatformProcess {
         resolve(code);
       });
     });
-    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 90_000);
+    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 180_000);
     for (;;) {
       if (!this.running) throw new Error(`lgsp start exited before it was ready:\n${this.output()}`);
       if ((await healthy(`${this.gatewayUrl}/healthz`)) && (await healthy(`${this.adminUrl}/healthz`)))

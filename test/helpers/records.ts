@@ -1,5 +1,43 @@
+import { EMPTY_SHA256 } from '../../src/core/hashing.ts';
 import { newId } from '../../src/core/ids.ts';
 import type { TransactionRecord } from '../../src/telemetry/record.ts';
+
+/**
+ * A recorded sync call at `atMs` that the provider answered 200 (10 bytes, no body hashes), its legs timed 1, 20 and
+ * 21 ms after it, with no systems or service named: `fields` sets what the test looks at. The one way tests build
+ * transaction records (issue 9).
+ */
+export function callRecord(atMs: number, fields: Partial<TransactionRecord> = {}): TransactionRecord {
+  return {
+    id: newId('txn', atMs),
+    consumerSystemId: null,
+    consumerOrgCode: null,
+    credentialId: null,
+    providerSystemId: null,
+    providerOrgCode: null,
+    serviceId: null,
+    serviceContext: null,
+    versionId: null,
+    version: null,
+    environment: 'production',
+    method: 'GET',
+    resourceTemplate: '/*',
+    providerStatus: 200,
+    consumerStatus: 200,
+    errorCode: null,
+    requestBytes: 0,
+    responseBytes: 10,
+    requestSha256: null,
+    responseSha256: null,
+    requestInAt: atMs,
+    requestOutAt: atMs + 1,
+    responseInAt: atMs + 20,
+    responseOutAt: atMs + 21,
+    leg: 'sync',
+    messageId: null,
+    ...fields,
+  };
+}
 
 /**
  * A recorded sync call at `atMs` for the store and backup suites: every tenth one failed (500); `over` changes
@@ -10,8 +48,7 @@ export function sampleRecord(
   atMs: number,
   over: Partial<TransactionRecord> = {},
 ): TransactionRecord {
-  return {
-    id: newId('txn', atMs),
+  return callRecord(atMs, {
     consumerSystemId: 'sys_a',
     consumerOrgCode: '000.00.12.H01',
     credentialId: 'cred_a',
@@ -21,22 +58,14 @@ export function sampleRecord(
     serviceContext: 'dancu',
     versionId: 'ver_a',
     version: '1.0',
-    environment: 'production',
-    method: 'GET',
     resourceTemplate: '/congdan/{soDinhDanh}',
     providerStatus: i % 10 === 0 ? 500 : 200,
     consumerStatus: i % 10 === 0 ? 500 : 200,
-    errorCode: null,
-    requestBytes: 0,
     responseBytes: 1024 + i,
-    requestSha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    requestSha256: EMPTY_SHA256,
     responseSha256: 'ab'.repeat(32),
-    requestInAt: atMs,
-    requestOutAt: atMs + 1,
     responseInAt: atMs + 5,
     responseOutAt: atMs + 6,
-    leg: 'sync',
-    messageId: null,
     ...over,
-  };
+  });
 }

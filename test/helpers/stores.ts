@@ -1,6 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
-import { migrate } from '../../src/store/migrate.ts';
+import { listMigrations, migrate } from '../../src/store/migrate.ts';
 import { PgliteStore } from '../../src/store/pglite-store.ts';
 import type { Store } from '../../src/store/port.ts';
 import { PostgresStore } from '../../src/store/postgres-store.ts';
@@ -42,9 +45,57 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   };
 }
 
+/**
+ * Migrated PGlite data directories as tarballs, each made once and shared by every test process (issue 9: a fresh
+ * PGlite spends seconds of a loaded 2-core machine in initdb, and suites opened one per test; a store loaded from a
+ * tarball skips initdb). A template is keyed by its name, the migrations' text and PGlite's version, so a changed
+ * migration gets a new one; it is written under a private name and renamed into place, so processes racing to make
+ * it never read half of one. Kept in the system's temporary directory between runs.
+ */
+const templates = new Map<string, Promise<Uint8Array>>();
+
+export function pgliteTemplate(name: string, build: (store: Store) => Promise<void>): Promise<Uint8Array> {
+  let made = templates.get(name);
+  if (!made) {
+    made = makeTemplate(name, build);
+    templates.set(name, made);
+  }
+  return made;
+}
+
+async function makeTemplate(name: string, build: (store: Store) => Promise<void>): Promise<Uint8Array> {
+  const key = createHash('sha256');
+  key.update(readFileSync(new URL('../package.json', import.meta.resolve('@electric-sql/pglite'))));
+  for (const m of listMigrations()) key.update(`${m.version}\n${m.script}\n`);
+  const root = join(tmpdir(), 'lgsp-test-templates');
+  mkdirSync(root, { recursive: true });
+  const file = join(root, `${name}-${key.digest('hex').slice(0, 16)}.tar`);
+  if (existsSync(file)) return readFileSync(file);
+  const store = await PgliteStore.open('memory://');
+  let tarball: Uint8Array;
+  try {
+    await build(store);
+    tarball = await store.dumpDataDir();
+  } finally {
+    await store.close();
+  }
+  const partial = `${file}.${process.pid}.partial`;
+  writeFileSync(partial, tarball);
+  renameSync(partial, file);
+  return tarball;
+}
+
+/** The template of a migrated, empty store: `PgliteStore.open(dir, { loadDataDir: await migratedTemplate() })`. */
+export function migratedTemplate(): Promise<Uint8Array> {
+  return pgliteTemplate('migrated', async (store) => {
+    await migrate(store);
+  });
+}
+
 export async function openTestStore(kind: 'pglite' | 'postgres'): Promise<TestStore> {
   if (kind === 'pglite') {
-    const store = await PgliteStore.open('memory://');
+    const store = await PgliteStore.open('memory://', { loadDataDir: await migratedTemplate() });
+    // Nothing to apply, the template being current; kept so that a stale template could never hide a migration.
     await migrate(store);
     return { kind, databaseUrl: '', store, dispose: () => store.close() };
   }
