@@ -24,7 +24,8 @@ interface Architecture {
 
 function tableRows(markdown: string, firstHeader: string): string[][] {
   const lines = markdown.split('\n');
-  const start = lines.findIndex((l) => l.startsWith(`| ${firstHeader} |`));
+  // The formatter pads table cells: match the header cell whatever its padding.
+  const start = lines.findIndex((l) => l.split('|')[1]?.trim() === firstHeader);
   assert.ok(start >= 0, `docs/architecture.md has a table headed "${firstHeader}"`);
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {

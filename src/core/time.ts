@@ -22,3 +22,9 @@ export function msOf(value: Instant): number {
 export function msOrNull(value: Instant | null | undefined): number | null {
   return value === null || value === undefined ? null : msOf(value);
 }
+
+/** "07:30" → 450: minutes since midnight of a subscription's time window bound, checked on every call. */
+export function minutesOfDay(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return h! * 60 + m!;
+}

@@ -1,7 +1,7 @@
 import { type CryptoKey, importJWK, type JWK } from 'jose';
 import type { Environment } from '../api/contract/index.ts';
-import { minutesOfDay } from '../control/rules.ts';
 import type { SnapshotData } from '../control/snapshot.ts';
+import { minutesOfDay } from '../core/time.ts';
 
 /**
  * Routes, resources and subscription policies carry `ok: true`: a policy decision that finds one returns the object

@@ -1,10 +1,7 @@
 import process from 'node:process';
 import { systemClock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
-import type { Messaging } from '../messaging/messaging.ts';
-import { openMessaging } from '../messaging/open.ts';
-import { PostgresStore } from '../store/postgres-store.ts';
-import { Alerts } from '../telemetry/alerts.ts';
+import { openOwnMessaging } from '../messaging/open.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import type { RecordSink, TransactionRecord } from '../telemetry/record.ts';
 import { SYNC_INTERVAL_MS, type ToPrimary, type ToWorker } from './cluster-messages.ts';
@@ -55,30 +52,7 @@ await snapshots.install(init.snapshot);
 const sink = new IpcRecordSink();
 const quotas = new QuotaCounters(config.timezoneOffsetMinutes * 60_000);
 
-/** This worker's own async path, on PostgreSQL only; null on PGlite. Closing it closes its connections. */
-async function openWorkerMessaging(
-  config: Config,
-): Promise<{ messaging: Messaging; close: () => Promise<void> } | null> {
-  if (!config.databaseUrl) return null;
-  // A few connections are enough: the worker's store work is intake, status and the pull inbox.
-  const store = await PostgresStore.open(config.databaseUrl, 4);
-  try {
-    const alerts = new Alerts(store, systemClock, config.alerts, logger);
-    const messaging = await openMessaging({ config, store, clock: systemClock, logger, alerts });
-    return {
-      messaging,
-      close: async () => {
-        await messaging.queue.close();
-        await store.close();
-      },
-    };
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-}
-
-const asyncPath = await openWorkerMessaging(config);
+const asyncPath = await openOwnMessaging(config, systemClock, logger);
 const gateway = createGateway({
   config,
   clock: systemClock,

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Store } from '../store/port.ts';
-import type { Alerts } from '../telemetry/alerts.ts';
+import { PostgresStore } from '../store/postgres-store.ts';
+import { Alerts } from '../telemetry/alerts.ts';
 import { EmbeddedQueue } from './embedded-queue.ts';
 import { Messaging } from './messaging.ts';
 import { NatsQueue } from './nats-queue.ts';
@@ -26,4 +27,33 @@ export async function openMessaging(deps: {
       ? await NatsQueue.open(config.messaging.natsUrl, { prefix: config.messaging.natsPrefix })
       : new EmbeddedQueue(store);
   return new Messaging({ ...deps, queue, config: config.messaging });
+}
+
+/**
+ * The async path of a process that does not own the platform's store — a gateway worker: on PostgreSQL it opens
+ * its own few connections (its store work is intake, status and the pull inbox); on PGlite, which has one owner
+ * (the primary), there is none and async calls there answer 503 MQ_ASYNC_UNAVAILABLE. Closing it closes the queue
+ * engine and those connections.
+ */
+export async function openOwnMessaging(
+  config: Config,
+  clock: Clock,
+  logger: Logger,
+): Promise<{ messaging: Messaging; close: () => Promise<void> } | null> {
+  if (!config.databaseUrl) return null;
+  const store = await PostgresStore.open(config.databaseUrl, 4);
+  try {
+    const alerts = new Alerts(store, clock, config.alerts, logger);
+    const messaging = await openMessaging({ config, store, clock, logger, alerts });
+    return {
+      messaging,
+      close: async () => {
+        await messaging.queue.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 }
