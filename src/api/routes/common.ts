@@ -50,10 +50,10 @@ export const overseers = requireRole('operator_admin', 'operator_reviewer', 'aud
 /** Agency users acting for their organization, and operator administrators acting on an agency's behalf. */
 export const agencyOrOperator = requireRole('operator_admin', 'agency');
 
-/** Problems every protected route can answer (bad input, not signed in, not allowed, internal). */
-export const readProblems = problemResponses(400, 401, 403, 500);
-/** …and those of a route that takes a JSON body. */
-export const writeProblems = problemResponses(400, 401, 403, 413, 415, 500);
+/** Problems every signed-in call can answer: bad input, not signed in, not allowed, internal. */
+const SIGNED_IN_PROBLEMS = [400, 401, 403, 500];
+/** …and one that takes a JSON body: too large, not JSON. */
+const BODY_PROBLEMS = [413, 415];
 
 /** The request types of one operation's route, from its contract. */
 export interface OperationRoute<Id extends OperationId> extends RouteGenericInterface {
@@ -62,49 +62,82 @@ export interface OperationRoute<Id extends OperationId> extends RouteGenericInte
   Body: OperationBody<Id>;
 }
 
-/** What a route file writes about an operation: how it is shown, and the problems it can answer. */
-export interface OperationDoc {
-  tags: string[];
+type RouteOptionsOf<Id extends OperationId> = RouteShorthandOptions<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  OperationRoute<Id>
+>;
+
+/**
+ * What a route file writes about an operation: who may call it and its other hooks (Fastify's route options),
+ * how the OpenAPI document shows it, the problems it can answer, and its handler.
+ */
+export interface OperationOptions<Id extends OperationId> extends Omit<RouteOptionsOf<Id>, 'schema'> {
   summary: string;
   description?: string;
-  /** `[]` for an operation readable without login. */
-  security?: unknown[];
-  /** The problems (RFC 9457) this operation answers; its other responses come from the contract. */
-  response?: Record<number, unknown>;
+  /** `[]` for an operation readable without login: it answers none of the signed-in problems. */
+  security?: [];
+  /**
+   * The problems (RFC 9457) it answers besides the standard ones: those of any signed-in call (400, 401, 403,
+   * 500, and 413, 415 when it takes a body), none for an operation readable without login.
+   */
+  problems?: number[];
+  /** The standard problems, for an operation they do not fit (sign-out reads no input and any role may). */
+  standardProblems?: number[];
+  handler: RouteHandlerMethod<
+    RawServerDefault,
+    RawRequestDefaultExpression,
+    RawReplyDefaultExpression,
+    OperationRoute<Id>
+  >;
 }
 
 /**
  * Registers one operation of the contract: its method, path and schemas come from the contract
  * (`contract/operations.ts`, `contract/operation-schemas.ts`), and its `operationId` goes into the OpenAPI
  * document, so none of them is written a second time in a route file. The route adds what is behaviour: who may
- * call it, its handler, and the problems it can answer.
+ * call it, its handler, and the problems it can answer. An operation whose contract answers 201 creates
+ * something, and answers 201 without its handler saying so.
  */
 export function route<Id extends OperationId>(
   app: FastifyInstance,
+  tag: string,
   operationId: Id,
-  options: RouteShorthandOptions<
-    RawServerDefault,
-    RawRequestDefaultExpression,
-    RawReplyDefaultExpression,
-    OperationRoute<Id>
-  > & { schema: OperationDoc },
-  handler: RouteHandlerMethod<
-    RawServerDefault,
-    RawRequestDefaultExpression,
-    RawReplyDefaultExpression,
-    OperationRoute<Id>
-  >,
+  options: OperationOptions<Id>,
 ): void {
+  const { summary, description, security, problems = [], standardProblems, handler, ...hooks } = options;
   const { method, path } = OPERATIONS[operationId];
   const { response, ...parts }: OperationSchemas = OPERATION_SCHEMAS[operationId];
-  const schema = { ...parts, ...options.schema, response: { ...response, ...options.schema.response } };
+  const standard =
+    standardProblems ?? (security ? [] : [...SIGNED_IN_PROBLEMS, ...(parts.body ? BODY_PROBLEMS : [])]);
+  const creates = 201 in response;
   app.route<OperationRoute<Id>>({
-    ...options,
+    ...hooks,
     method,
     url: path,
-    schema: { ...schema, operationId },
-    handler,
+    schema: {
+      ...parts,
+      tags: [tag],
+      summary,
+      ...(description === undefined ? {} : { description }),
+      ...(security === undefined ? {} : { security }),
+      response: { ...response, ...problemResponses(...standard, ...problems) },
+      operationId,
+    },
+    handler: creates
+      ? function (request, reply) {
+          reply.code(201);
+          return handler.call(this, request, reply);
+        }
+      : handler,
   });
+}
+
+/** The `route` of a file whose operations all show under one tag. */
+export function routesUnder(app: FastifyInstance, tag: string) {
+  return <Id extends OperationId>(operationId: Id, options: OperationOptions<Id>) =>
+    route(app, tag, operationId, options);
 }
 
 /** A bare POST (no body at all) to an action that takes options means "no options". */
