@@ -12,21 +12,17 @@ export async function alertRoutes(app: FastifyInstance, { alerts }: AdminDeps): 
 
   route('listAlerts', {
     onRequest: overseers,
-    summary: 'Cảnh báo vận hành / Operator alerts',
-    description: 'Mới nhất trước. / Newest first.',
     handler: async (request) => ({ items: await alerts.list(request.query) }),
   });
 
   route('listAlertEvents', {
     onRequest: overseers,
-    summary: "Lịch sử trạng thái của cảnh báo / An alert's state history",
     handler: async (request) => ({ items: await alerts.history(request.params.id) }),
   });
 
   // An event-type alert (a dead letter) has no condition that clears by itself: an operator closes it, saying how.
   route('resolveAlert', {
     onRequest: reviewers,
-    summary: 'Đóng cảnh báo, ghi cách xử lý / Resolve an alert, saying how',
     handler: async (request) => {
       const user = currentUser(request);
       return alerts.resolveById(request.params.id, `${request.body.note} (${user.username})`);

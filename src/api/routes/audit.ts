@@ -12,18 +12,12 @@ export async function auditRoutes(app: FastifyInstance, { registry, store }: Adm
 
   route('listAuditEvents', {
     onRequest: overseers,
-    summary: 'Nhật ký thay đổi cấu hình / Audit events',
-    description: 'Mới nhất trước. / Newest first.',
     handler: async (request) => ({ items: await registry.listAuditEvents(request.query) }),
   });
 
   // The same check as `lgsp audit verify`, for a running platform; a broken chain is a finding, not an error.
   route('verifyAuditChain', {
     onRequest: overseers,
-    summary: 'Kiểm tra chuỗi băm của nhật ký / Verify the audit hash chain',
-    description:
-      'Tính lại mã băm của mọi sự kiện theo thứ tự; báo chỗ hỏng đầu tiên (sửa, xoá, chèn). / ' +
-      'Recomputes every event hash in order; reports the first break (changed, deleted or inserted events).',
     handler: async () => verifyAuditChain(store),
   });
 }

@@ -6,10 +6,6 @@ import { route, TAGS } from './common.ts';
 /** Public: signing in. Wrong name and wrong password answer alike, so names cannot be probed. */
 export async function loginRoutes(app: FastifyInstance, { accounts }: AdminDeps): Promise<void> {
   route(app, TAGS.auth, 'login', {
-    summary: 'Đăng nhập / Sign in',
-    description: 'Trả về bearer token cho các lời gọi khác. / Returns the bearer token for other calls.',
-    security: [],
-    problems: [400, 401, 413, 415, 500],
     handler: async (request, reply) => {
       const session = await accounts.login(request.body.username, request.body.password);
       return reply.header('cache-control', 'no-store').send(session);
@@ -20,9 +16,6 @@ export async function loginRoutes(app: FastifyInstance, { accounts }: AdminDeps)
 /** Protected: the current session. Any signed-in role may read itself and sign out. */
 export async function sessionRoutes(app: FastifyInstance, { accounts }: AdminDeps): Promise<void> {
   route(app, TAGS.auth, 'logout', {
-    summary: 'Đăng xuất / Sign out',
-    description: 'Kết thúc phiên của token này. / Ends the session of this token.',
-    standardProblems: [401, 500],
     handler: async (request, reply) => {
       if (request.sessionToken) await accounts.logout(request.sessionToken);
       return reply.code(204).send();
@@ -30,7 +23,6 @@ export async function sessionRoutes(app: FastifyInstance, { accounts }: AdminDep
   });
 
   route(app, TAGS.auth, 'getCurrentUser', {
-    summary: 'Người dùng hiện tại / Current user',
     handler: async (request) => currentUser(request),
   });
 }

@@ -9,6 +9,7 @@ import type {
   RouteShorthandOptions,
 } from 'fastify';
 import { requireRole } from '../auth.ts';
+import { OPERATION_DOCS, type OperationDoc } from '../contract/operation-docs.ts';
 import {
   OPERATION_SCHEMAS,
   type OperationBody,
@@ -69,22 +70,8 @@ type RouteOptionsOf<Id extends OperationId> = RouteShorthandOptions<
   OperationRoute<Id>
 >;
 
-/**
- * What a route file writes about an operation: who may call it and its other hooks (Fastify's route options),
- * how the OpenAPI document shows it, the problems it can answer, and its handler.
- */
+/** What a route file writes about an operation: who may call it and its other hooks, and its handler. */
 export interface OperationOptions<Id extends OperationId> extends Omit<RouteOptionsOf<Id>, 'schema'> {
-  summary: string;
-  description?: string;
-  /** `[]` for an operation readable without login: it answers none of the signed-in problems. */
-  security?: [];
-  /**
-   * The problems (RFC 9457) it answers besides the standard ones: those of any signed-in call (400, 401, 403,
-   * 500, and 413, 415 when it takes a body), none for an operation readable without login.
-   */
-  problems?: number[];
-  /** The standard problems, for an operation they do not fit (sign-out reads no input and any role may). */
-  standardProblems?: number[];
   handler: RouteHandlerMethod<
     RawServerDefault,
     RawRequestDefaultExpression,
@@ -94,24 +81,23 @@ export interface OperationOptions<Id extends OperationId> extends Omit<RouteOpti
 }
 
 /**
- * Registers one operation of the contract: its method, path and schemas come from the contract
- * (`contract/operations.ts`, `contract/operation-schemas.ts`), and its `operationId` goes into the OpenAPI
- * document, so none of them is written a second time in a route file. The route adds what is behaviour: who may
- * call it, its handler, and the problems it can answer. An operation whose contract answers 201 creates
+ * Registers one operation of the contract: its method and path (`contract/operations.ts`), schemas
+ * (`contract/operation-schemas.ts`), words and problems (`contract/operation-docs.ts`) come from the contract, and
+ * its `operationId` goes into the OpenAPI document, so none of them is written a second time in a route file. The
+ * route adds what is behaviour: who may call it and its handler. An operation whose contract answers 201 creates
  * something, and answers 201 without its handler saying so.
  */
 export function route<Id extends OperationId>(
   app: FastifyInstance,
   tag: string,
   operationId: Id,
-  options: OperationOptions<Id>,
+  { handler, ...hooks }: OperationOptions<Id>,
 ): void {
-  const { summary, description, security, problems = [], standardProblems, handler, ...hooks } = options;
   const { method, path } = OPERATIONS[operationId];
   const { response, ...parts }: OperationSchemas = OPERATION_SCHEMAS[operationId];
+  const { problems = [], standardProblems, ...words }: OperationDoc = OPERATION_DOCS[operationId];
   const standard =
-    standardProblems ?? (security ? [] : [...SIGNED_IN_PROBLEMS, ...(parts.body ? BODY_PROBLEMS : [])]);
-  const creates = 201 in response;
+    standardProblems ?? (words.security ? [] : [...SIGNED_IN_PROBLEMS, ...(parts.body ? BODY_PROBLEMS : [])]);
   app.route<OperationRoute<Id>>({
     ...hooks,
     method,
@@ -119,18 +105,17 @@ export function route<Id extends OperationId>(
     schema: {
       ...parts,
       tags: [tag],
-      summary,
-      ...(description === undefined ? {} : { description }),
-      ...(security === undefined ? {} : { security }),
+      ...words,
       response: { ...response, ...problemResponses(...standard, ...problems) },
       operationId,
     },
-    handler: creates
-      ? function (request, reply) {
-          reply.code(201);
-          return handler.call(this, request, reply);
-        }
-      : handler,
+    handler:
+      201 in response
+        ? function (request, reply) {
+            reply.code(201);
+            return handler.call(this, request, reply);
+          }
+        : handler,
   });
 }
 

@@ -23,11 +23,6 @@ export async function connectedSystemRoutes(
 
   route('listConnectedSystems', {
     onRequest: anyRole,
-    summary: 'Tình trạng kết nối của các hệ thống / Connection state of the systems',
-    description:
-      'Lần kết nối đầu, cuối, lần gửi và nhận thành công cuối, trạng thái (active, idle, failing, never). ' +
-      'Người dùng của cơ quan chỉ thấy hệ thống của cơ quan mình. / First and last connection, last ' +
-      'successful send and receive, state. An agency user sees only its own organization’s systems.',
     handler: async (request) => {
       const { organizationId: wanted, state } = request.query;
       const organizationId = listedOrganization(currentUser(request), wanted);
@@ -45,12 +40,6 @@ export async function connectedSystemRoutes(
   route('getSystemConnection', {
     onRequest: anyRole,
     preHandler: ownsSystem,
-    summary: 'Lịch sử kết nối của một hệ thống / Connection history of a system',
-    description:
-      'Như trong danh sách, thêm lưu lượng theo ngày (UTC) từ số liệu tổng hợp theo giờ: số lời gọi, số lỗi ' +
-      'khi là bên khai thác và khi là bên cung cấp. / As in the list, with daily traffic (UTC) from the ' +
-      'hourly rollups: calls and errors as consumer and as provider.',
-    problems: [404],
     handler: async (request) => {
       const nowMs = clock.nowMs();
       const system = await registry.getSystem(request.params.id);

@@ -16,10 +16,6 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
 
   route('listCredentials', {
     onRequest: anyRole,
-    summary: 'Danh sách thông tin kết nối / List credentials',
-    description:
-      'Không bao giờ có secret. Người dùng của cơ quan chỉ thấy của hệ thống cơ quan mình. / ' +
-      "Never includes the secret. An agency user sees only its own organization's systems' credentials.",
     handler: async (request) => {
       const items = await registry.listCredentials(request.query);
       return { items: await ownership.visibleTo(currentUser(request), items, credentialVisible) };
@@ -28,11 +24,6 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
 
   route('issueCredential', {
     onRequest: operatorOnly,
-    summary: 'Cấp consumer key và secret / Issue a consumer key and secret',
-    description:
-      'consumerSecret chỉ có trong câu trả lời này và không thể xem lại (R-25). / ' +
-      'consumerSecret appears in this response only and cannot be shown again.',
-    problems: [404, 409],
     handler: async (request, reply) => {
       const issued = await registry.issueCredential(
         request.params.id,
@@ -47,8 +38,6 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
   route('getCredential', {
     onRequest: anyRole,
     preHandler: ownsCredential,
-    summary: 'Xem thông tin kết nối (không có secret) / Get a credential (never the secret)',
-    problems: [404],
     handler: async (request) => registry.getCredential(request.params.id),
   });
 
@@ -58,10 +47,6 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
     // The reason is optional, so a bare POST (no body at all) is a revoke without a reason.
     preValidation: emptyBodyIsObject,
     preHandler: ownsCredential,
-    summary: 'Thu hồi thông tin kết nối / Revoke a credential',
-    description:
-      'Có hiệu lực ngay trên mọi nút cổng kết nối (R-19, R-21). / Takes effect on every gateway node at once.',
-    problems: [404, 409],
     handler: async (request) =>
       registry.revokeCredential(request.params.id, currentUser(request).id, request.body.reason),
   });

@@ -29,8 +29,6 @@ export async function lifecycleRoutes(
   route(app, TAGS.versions, 'submitVersion', {
     onRequest: agencyOrOperator,
     preHandler: ownsVersion,
-    summary: 'Bên cung cấp gửi phiên bản kèm tài liệu kỹ thuật (R-11) / Provider submits a version',
-    problems: [404, 409],
     handler: async (request) =>
       lifecycle.submitVersion(request.params.id, request.body, currentUser(request).id),
   });
@@ -38,15 +36,11 @@ export async function lifecycleRoutes(
   route(app, TAGS.versions, 'startVersionSandboxTest', {
     onRequest: reviewers,
     preValidation: emptyBodyIsObject,
-    summary: 'Mở thử nghiệm sandbox / Open the sandbox test',
-    problems: [404, 409],
     handler: async (request) => lifecycle.startSandboxTest(request.params.id, currentUser(request).id),
   });
 
   route(app, TAGS.versions, 'rejectVersion', {
     onRequest: reviewers,
-    summary: 'Từ chối phiên bản, nêu lý do / Reject a version, with the reason',
-    problems: [404, 409],
     handler: async (request) =>
       lifecycle.rejectVersion(request.params.id, request.body.reason, currentUser(request).id),
   });
@@ -54,11 +48,6 @@ export async function lifecycleRoutes(
   route(app, TAGS.versions, 'publishVersion', {
     onRequest: reviewers,
     preValidation: emptyBodyIsObject,
-    summary: 'Công bố lên môi trường chính thức (cần lời gọi sandbox thành công) / Publish to production',
-    description:
-      'Phiên bản đang công bố trước đó chuyển sang ngừng khuyến nghị, ngừng hẳn sau ≥ 180 ngày (R-18). / ' +
-      'The previous published version is deprecated, with a sunset at least 180 days later.',
-    problems: [404, 409],
     handler: async (request) =>
       lifecycle.publishVersion(request.params.id, request.body, currentUser(request).id),
   });
@@ -66,8 +55,6 @@ export async function lifecycleRoutes(
   route(app, TAGS.versions, 'listVersionConsumers', {
     onRequest: anyRole,
     preHandler: ownsVersion,
-    summary: 'Ai vẫn đang gọi phiên bản này (R-18) / Who still calls this version',
-    problems: [404],
     handler: async (request) => ({
       items: await lifecycle.consumersOfVersion(request.params.id, request.query.since),
     }),
@@ -77,8 +64,6 @@ export async function lifecycleRoutes(
     onRequest: agencyOrOperator,
     preValidation: emptyBodyIsObject,
     preHandler: ownsCredential,
-    summary: 'Thay khoá, cả hai khoá cùng dùng được trong thời gian chuyển tiếp (R-19) / Rotate with overlap',
-    problems: [404, 409],
     handler: async (request, reply) => {
       const issued = await lifecycle.rotateCredential(
         request.params.id,
@@ -92,8 +77,6 @@ export async function lifecycleRoutes(
   route(app, TAGS.services, 'decommissionService', {
     onRequest: agencyOrOperator,
     preHandler: ownsService,
-    summary: 'Báo ngừng cung cấp dịch vụ, trước ≥ 60 ngày (R-21) / Schedule the end of a service',
-    problems: [404],
     handler: async (request) =>
       lifecycle.scheduleDecommission(request.params.id, request.body, currentUser(request).id),
   });
@@ -106,22 +89,16 @@ export async function lifecycleRoutes(
       const [consumerOrganization] = await ownership.ofSubscription(paramId(request));
       assertOwnOrganization(currentUser(request), consumerOrganization);
     },
-    summary:
-      'Bên khai thác ngừng sử dụng; khoá bị thu hồi ngay (R-21) / Consumer stops; keys revoked at once',
-    problems: [404],
     handler: async (request) => lifecycle.cancelSubscription(request.params.id, currentUser(request).id),
   });
 
   route(app, TAGS.notices, 'announceMaintenance', {
     onRequest: operatorOnly,
-    summary: 'Thông báo lịch bảo trì (R-24); trong khung giờ dịch vụ trả 503 / Announce maintenance',
-    problems: [404],
     handler: async (request) => lifecycle.announceMaintenance(request.body, currentUser(request).id),
   });
 
   route(app, TAGS.notices, 'listNotices', {
     onRequest: anyRole,
-    summary: 'Các thông báo / Notices',
     handler: async () => ({ items: await lifecycle.listNotices() }),
   });
 }

@@ -5,18 +5,10 @@ import { route, TAGS } from './common.ts';
 /** Public routes under /api/v1: the API's own description, and the key peers verify tokens with. */
 export async function metaRoutes(app: FastifyInstance, { jwks }: AdminDeps): Promise<void> {
   route(app, TAGS.meta, 'getOpenApiDocument', {
-    summary: 'Tài liệu OpenAPI 3.1 của API quản trị / OpenAPI 3.1 document of this API',
-    security: [],
-    problems: [500],
     handler: async () => app.swagger(),
   });
 
   route(app, TAGS.meta, 'getJwks', {
-    summary: 'Khoá công khai ký token (JWKS) / Public token signing keys (JWKS)',
-    description:
-      'Để LGSP khác và NDXP kiểm tra token do cổng này cấp (R-15). / Lets peers verify our gateway tokens.',
-    security: [],
-    problems: [500],
     handler: async (_request, reply) =>
       reply.header('cache-control', 'public, max-age=300').send(await jwks()),
   });
@@ -28,9 +20,6 @@ export async function metaRoutes(app: FastifyInstance, { jwks }: AdminDeps): Pro
  */
 export async function healthRoutes(app: FastifyInstance, { health }: AdminDeps): Promise<void> {
   route(app, TAGS.meta, 'getHealth', {
-    summary: 'Tình trạng nút / Node health',
-    security: [],
-    problems: [500],
     handler: async (_request, reply) => {
       const body = health();
       return reply

@@ -11,14 +11,10 @@ export async function publicRoutes(app: FastifyInstance, { registry, lifecycle }
   const route = routesUnder(app, TAGS.public);
 
   route('listPublicNotices', {
-    security: [],
-    summary: 'Thông báo công khai: ngừng khuyến nghị, ngừng dịch vụ, bảo trì / Public notices',
     handler: async () => ({ items: await lifecycle.listNotices() }),
   });
 
   route('listPublicServices', {
-    security: [],
-    summary: 'Danh mục dịch vụ đã công bố và mô tả kỹ thuật (R-10, R-11) / Published services',
     handler: async () => {
       const [services, versions, systems, organizations] = await Promise.all([
         registry.listServices(),
@@ -60,8 +56,6 @@ export async function publicRoutes(app: FastifyInstance, { registry, lifecycle }
   });
 
   route('listPublicContacts', {
-    security: [],
-    summary: 'Cán bộ đầu mối của các cơ quan (R-09) / Contact points of the organizations',
     handler: async () => ({
       items: (await registry.listOrganizations()).map((o) => ({
         code: o.code,

@@ -42,15 +42,6 @@ export async function reconciliationRoutes(
         );
       }
     },
-    summary: 'Đối soát giao dịch / Reconcile transactions',
-    description:
-      'Bên đối soát (một hệ thống hoặc một cơ quan) gửi danh sách giao dịch của mình trong kỳ [from, to) ' +
-      '(CSV theo mã giao dịch, hoặc theo thời gian + dịch vụ + trạng thái); kết quả: khớp, bên đối soát ' +
-      'thiếu, LGSP không có, lệch trạng thái. Cơ quan chỉ đối soát cho mình. ?format=csv tải các chênh ' +
-      'lệch. Xem docs/reconciliation.md. / A party uploads its own list for [from, to) and gets the match: ' +
-      'matched, missingOnParty, missingOnPlatform, statusMismatch. An agency only for itself. ?format=csv ' +
-      'downloads the differences (text/csv).',
-    problems: [404],
     handler: async (request, reply) => {
       const body = request.body;
       const party: Party =

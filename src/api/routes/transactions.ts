@@ -12,11 +12,6 @@ import { anyRole, route, TAGS } from './common.ts';
 export async function transactionRoutes(app: FastifyInstance, { store, registry }: AdminDeps): Promise<void> {
   route(app, TAGS.transactions, 'listTransactions', {
     onRequest: anyRole,
-    summary: 'Tra cứu giao dịch / Search transactions',
-    description:
-      'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor. Người dùng của cơ quan chỉ thấy giao dịch ' +
-      'mà cơ quan mình là bên khai thác hoặc cung cấp. / Newest first; page on with nextCursor. An agency ' +
-      'user sees only the records where its organization is the consumer or the provider.',
     handler: async (request) => {
       const user = currentUser(request);
       if (seesEverything(user)) return queryTransactions(store, request.query);

@@ -15,19 +15,11 @@ export async function userRoutes(app: FastifyInstance, { accounts }: AdminDeps):
 
   route('listUsers', {
     onRequest: userReaders,
-    summary: 'Danh sách người dùng / List users',
-    description: 'Không bao giờ có mật khẩu. / Never includes a password.',
     handler: async () => ({ items: await accounts.listUsers() }),
   });
 
   route('createUser', {
     onRequest: operatorOnly,
-    summary: 'Thêm người dùng / Create a user',
-    description:
-      'Vai trò agency cần organizationId (cơ quan mà người dùng làm việc cho); các vai trò khác thì không. ' +
-      'Mật khẩu ≥ 10 ký tự, lưu dạng băm. / Role agency needs organizationId (the organization the user ' +
-      'acts for); the other roles take none. Passwords have ≥ 10 characters and are stored hashed.',
-    problems: [404, 409],
     handler: async (request) => {
       const { organizationId = null, ...rest } = request.body;
       return accounts.createUser({ ...rest, organizationId }, currentUser(request).id);

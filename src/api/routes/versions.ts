@@ -15,8 +15,6 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
 
   route('listServiceVersions', {
     onRequest: anyRole,
-    summary: 'Các phiên bản của một dịch vụ / Versions of a service',
-    problems: [404],
     handler: async (request) => {
       // An unknown service is a 404, not an empty list, so a typo in the id is not mistaken for "no versions".
       const service = await registry.getService(request.params.id);
@@ -31,25 +29,17 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
       ownership.owns((request, o) => o.ofService(paramId(request))),
       operatorOnlyFields(['status'], { status: 'draft' }),
     ],
-    summary: 'Thêm phiên bản dịch vụ / Create a service version',
-    description:
-      'Mặc định: REST, draft, một tài nguyên "* /*". Thử ở sandbox trước khi công bố (R-11). / ' +
-      'Defaults: REST, draft, one resource "* /*". Test in the sandbox before publishing.',
-    problems: [404, 409],
     handler: async (request) =>
       registry.createVersion(request.params.id, request.body, currentUser(request).id),
   });
 
   route('listVersions', {
     onRequest: anyRole,
-    summary: 'Danh sách phiên bản dịch vụ / List service versions',
     handler: async (request) => ({ items: await registry.listVersions(request.query) }),
   });
 
   route('getVersion', {
     onRequest: anyRole,
-    summary: 'Xem phiên bản dịch vụ / Get a service version',
-    problems: [404],
     handler: async (request) => registry.getVersion(request.params.id),
   });
 
@@ -59,11 +49,6 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
       ownership.owns((request, o) => o.ofVersion(paramId(request))),
       operatorOnlyFields(['status']),
     ],
-    summary: 'Sửa, công bố, ngừng hoặc thu hồi phiên bản / Update, publish, deprecate or retire a version',
-    description:
-      'Cơ quan cung cấp sửa phiên bản của mình; đổi trạng thái chỉ do quản trị viên Sở TT&TT. / ' +
-      'The provider agency edits its own versions; only an operator administrator changes the status.',
-    problems: [404],
     handler: async (request) =>
       registry.updateVersion(request.params.id, request.body, currentUser(request).id),
   });

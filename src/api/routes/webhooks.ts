@@ -19,7 +19,6 @@ export async function webhookRoutes(app: FastifyInstance, { store, clock }: Admi
 
   route('listWebhooks', {
     onRequest: anyRole,
-    summary: 'Các địa chỉ webhook / Webhook endpoints',
     handler: async (request) => {
       const organizationId = listedOrganization(currentUser(request), request.query.organizationId);
       if (organizationId === null) return { items: [] };
@@ -29,8 +28,6 @@ export async function webhookRoutes(app: FastifyInstance, { store, clock }: Admi
 
   route('createWebhook', {
     onRequest: agencyOrOperator,
-    summary: 'Đăng ký webhook nhận thông báo (khoá ký hiện một lần) / Register a webhook (secret shown once)',
-    problems: [404],
     handler: async (request, reply) => {
       const user = currentUser(request);
       const organizationId = request.body.organizationId ?? user.organizationId;
@@ -49,8 +46,6 @@ export async function webhookRoutes(app: FastifyInstance, { store, clock }: Admi
       if (!endpoint) throw new LgspError('API_NOT_FOUND', paramId(request));
       assertOwnOrganization(currentUser(request), endpoint.organizationId);
     },
-    summary: 'Xoá webhook / Delete a webhook',
-    problems: [404],
     handler: async (request) =>
       deleteWebhookEndpoint(store, clock, request.params.id, currentUser(request).id),
   });
