@@ -17,7 +17,6 @@ export const ConnectedSystemsQuery = Type.Object(
   },
   Strict,
 );
-export type ConnectedSystemsQuery = Static<typeof ConnectedSystemsQuery>;
 
 export const SystemConnectionQuery = Type.Object(
   {
@@ -30,7 +29,6 @@ export const SystemConnectionQuery = Type.Object(
   },
   Strict,
 );
-export type SystemConnectionQuery = Static<typeof SystemConnectionQuery>;
 
 export const SystemConnectionSchema = Type.Object({
   systemId: Type.String(),

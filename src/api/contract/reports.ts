@@ -62,7 +62,6 @@ export const StatisticsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-export type StatisticsQuery = Static<typeof StatisticsQuery>;
 
 const Measures = {
   calls: Type.Integer({ description: 'Số lượt gọi / calls' }),

@@ -46,7 +46,6 @@ export const ServiceQuery = Type.Object(
   { providerSystemId: Type.Optional(Id('Lọc theo hệ thống cung cấp')) },
   Strict,
 );
-export type ServiceQuery = Static<typeof ServiceQuery>;
 
 export const ServiceSchema = Type.Object({
   id: Type.String(),

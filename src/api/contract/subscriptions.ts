@@ -48,7 +48,6 @@ export const SubscriptionQuery = Type.Object(
   { systemId: Type.Optional(Id('Lọc theo hệ thống')), versionId: Type.Optional(Id('Lọc theo phiên bản')) },
   Strict,
 );
-export type SubscriptionQuery = Static<typeof SubscriptionQuery>;
 
 export const SubscriptionSchema = Type.Object({
   id: Type.String(),

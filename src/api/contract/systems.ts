@@ -33,7 +33,6 @@ export const SystemPatch = Type.Object(
 export type SystemPatch = Static<typeof SystemPatch>;
 
 export const SystemQuery = Type.Object({ organizationId: Type.Optional(Id('Lọc theo cơ quan')) }, Strict);
-export type SystemQuery = Static<typeof SystemQuery>;
 
 export const SystemSchema = Type.Object({
   id: Type.String(),

@@ -95,7 +95,6 @@ export const VersionPatch = Type.Object(versionSettings, { ...Strict, minPropert
 export type VersionPatch = Static<typeof VersionPatch>;
 
 export const VersionQuery = Type.Object({ serviceId: Type.Optional(Id('Lọc theo dịch vụ')) }, Strict);
-export type VersionQuery = Static<typeof VersionQuery>;
 
 export const VersionSchema = Type.Object({
   id: Type.String(),

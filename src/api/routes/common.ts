@@ -1,3 +1,4 @@
+import type { TSchema } from '@sinclair/typebox';
 import type {
   FastifyInstance,
   FastifyRequest,
@@ -71,7 +72,8 @@ type RouteOptionsOf<Id extends OperationId> = RouteShorthandOptions<
 >;
 
 /** What a route file writes about an operation: who may call it and its other hooks, and its handler. */
-export interface OperationOptions<Id extends OperationId> extends Omit<RouteOptionsOf<Id>, 'schema'> {
+export interface OperationOptions<Id extends OperationId>
+  extends Omit<RouteOptionsOf<Id>, 'schema' | 'preValidation'> {
   handler: RouteHandlerMethod<
     RawServerDefault,
     RawRequestDefaultExpression,
@@ -84,8 +86,10 @@ export interface OperationOptions<Id extends OperationId> extends Omit<RouteOpti
  * Registers one operation of the contract: its method and path (`contract/operations.ts`), schemas
  * (`contract/operation-schemas.ts`), words and problems (`contract/operation-docs.ts`) come from the contract, and
  * its `operationId` goes into the OpenAPI document, so none of them is written a second time in a route file. The
- * route adds what is behaviour: who may call it and its handler. An operation whose contract answers 201 creates
- * something, and answers 201 without its handler saying so.
+ * route adds what is behaviour: who may call it and its handler. The rest follows from the contract: an operation
+ * that answers 201 creates something, and answers 201 without its handler saying so; one whose body has nothing
+ * required takes options, and a bare POST (no body at all) to it means "no options" (a revoke without a reason,
+ * an approval without a note).
  */
 export function route<Id extends OperationId>(
   app: FastifyInstance,
@@ -100,6 +104,7 @@ export function route<Id extends OperationId>(
     standardProblems ?? (words.security ? [] : [...SIGNED_IN_PROBLEMS, ...(parts.body ? BODY_PROBLEMS : [])]);
   app.route<OperationRoute<Id>>({
     ...hooks,
+    ...(parts.body && takesOnlyOptions(parts.body) ? { preValidation: emptyBodyIsObject } : {}),
     method,
     url: path,
     schema: {
@@ -125,7 +130,11 @@ export function routesUnder(app: FastifyInstance, tag: string) {
     route(app, tag, operationId, options);
 }
 
-/** A bare POST (no body at all) to an action that takes options means "no options". */
-export const emptyBodyIsObject = async (request: FastifyRequest) => {
+/** A body with nothing required (and no least number of fields, as a patch has) holds only options. */
+function takesOnlyOptions(body: TSchema): boolean {
+  return !body['required']?.length && body['minProperties'] === undefined;
+}
+
+const emptyBodyIsObject = async (request: FastifyRequest) => {
   request.body ??= {};
 };

@@ -4,7 +4,7 @@ import { LgspError } from '../../core/errors.ts';
 import { assertOwnOrganization, currentUser, organizationScope } from '../auth.ts';
 import { DOCX_MEDIA_TYPE, type IdParams } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
-import { agencyOrOperator, anyRole, emptyBodyIsObject, reviewers, routesUnder, TAGS } from './common.ts';
+import { agencyOrOperator, anyRole, reviewers, routesUnder, TAGS } from './common.ts';
 
 /**
  * Connection requests (R-08): an organization applies with the Appendix's form to connect a system; the
@@ -66,8 +66,6 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
 
   route('approveConnectionRequest', {
     onRequest: reviewers,
-    // The note is optional, so a bare POST (no body at all) approves without one.
-    preValidation: emptyBodyIsObject,
     handler: async (request) =>
       requests.approve(request.params.id, currentUser(request).id, request.body.note),
   });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { credentialVisible, Ownership, paramId } from '../ownership.ts';
-import { agencyOrOperator, anyRole, emptyBodyIsObject, operatorOnly, routesUnder, TAGS } from './common.ts';
+import { agencyOrOperator, anyRole, operatorOnly, routesUnder, TAGS } from './common.ts';
 
 /**
  * Consumer key and secret of a system per environment (R-14); the secret is shown once, stored hashed (R-25).
@@ -44,8 +44,6 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
   route('revokeCredential', {
     // The owning agency may revoke its own credentials at once when it stops using a service.
     onRequest: agencyOrOperator,
-    // The reason is optional, so a bare POST (no body at all) is a revoke without a reason.
-    preValidation: emptyBodyIsObject,
     preHandler: ownsCredential,
     handler: async (request) =>
       registry.revokeCredential(request.params.id, currentUser(request).id, request.body.reason),

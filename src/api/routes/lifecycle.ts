@@ -3,15 +3,7 @@ import { DEFAULT_ROTATION_OVERLAP_HOURS } from '../../control/lifecycle/index.ts
 import { assertOwnOrganization, currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, paramId } from '../ownership.ts';
-import {
-  agencyOrOperator,
-  anyRole,
-  emptyBodyIsObject,
-  operatorOnly,
-  reviewers,
-  route,
-  TAGS,
-} from './common.ts';
+import { agencyOrOperator, anyRole, operatorOnly, reviewers, route, TAGS } from './common.ts';
 
 /**
  * The workflow steps of versions (R-11, R-18), credentials (R-19), services and subscriptions ending (R-21) and
@@ -35,7 +27,6 @@ export async function lifecycleRoutes(
 
   route(app, TAGS.versions, 'startVersionSandboxTest', {
     onRequest: reviewers,
-    preValidation: emptyBodyIsObject,
     handler: async (request) => lifecycle.startSandboxTest(request.params.id, currentUser(request).id),
   });
 
@@ -47,7 +38,6 @@ export async function lifecycleRoutes(
 
   route(app, TAGS.versions, 'publishVersion', {
     onRequest: reviewers,
-    preValidation: emptyBodyIsObject,
     handler: async (request) =>
       lifecycle.publishVersion(request.params.id, request.body, currentUser(request).id),
   });
@@ -62,7 +52,6 @@ export async function lifecycleRoutes(
 
   route(app, TAGS.credentials, 'rotateCredential', {
     onRequest: agencyOrOperator,
-    preValidation: emptyBodyIsObject,
     preHandler: ownsCredential,
     handler: async (request, reply) => {
       const issued = await lifecycle.rotateCredential(
@@ -83,7 +72,6 @@ export async function lifecycleRoutes(
 
   route(app, TAGS.subscriptions, 'cancelSubscription', {
     onRequest: agencyOrOperator,
-    preValidation: emptyBodyIsObject,
     // Only the consumer side stops its own use (R-21).
     preHandler: async (request) => {
       const [consumerOrganization] = await ownership.ofSubscription(paramId(request));

@@ -3,7 +3,7 @@ import { assertOwnOrganization, currentUser, organizationScope, seesEverything }
 import type { SubscriptionRequestCreate } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership } from '../ownership.ts';
-import { agencyOrOperator, anyRole, emptyBodyIsObject, reviewers, routesUnder, TAGS } from './common.ts';
+import { agencyOrOperator, anyRole, reviewers, routesUnder, TAGS } from './common.ts';
 
 /**
  * Consumer subscription requests (R-12, Art. 11.2): an agency registers its consumer system for a published
@@ -65,13 +65,11 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
 
   route('approveSubscriptionRequestSandbox', {
     onRequest: reviewers,
-    preValidation: emptyBodyIsObject,
     handler: async (request) => requests.approveSandbox(request.params.id, currentUser(request).id),
   });
 
   route('approveSubscriptionRequestProduction', {
     onRequest: reviewers,
-    preValidation: emptyBodyIsObject,
     handler: async (request) => requests.approveProduction(request.params.id, currentUser(request).id),
   });
 
@@ -89,14 +87,12 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
 
   route('requestSubscriptionRequestProduction', {
     onRequest: agencyOrOperator,
-    preValidation: emptyBodyIsObject,
     preHandler: ownsRequest,
     handler: async (request) => requests.requestProduction(request.params.id, currentUser(request).id),
   });
 
   route('resubmitSubscriptionRequest', {
     onRequest: agencyOrOperator,
-    preValidation: emptyBodyIsObject,
     preHandler: ownsRequest,
     handler: async (request) =>
       requests.resubmit(request.params.id, request.body.changes ?? {}, currentUser(request).id),
@@ -104,7 +100,6 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
 
   route('collectSubscriptionRequestCredential', {
     onRequest: agencyOrOperator,
-    preValidation: emptyBodyIsObject,
     preHandler: ownsRequest,
     handler: async (request, reply) => {
       const collected = await requests.collectCredential(
