@@ -1,4 +1,5 @@
 import type { Insertable, Transaction, Updateable } from 'kysely';
+import { SUBSCRIPTION_REQUEST_STATUSES } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Database, SubscriptionRequestStatus } from '../../store/schema.ts';
@@ -34,14 +35,7 @@ export interface RequestMove {
   by: 'consumer' | 'reviewer';
 }
 
-const ANY_STATE: readonly SubscriptionRequestStatus[] = [
-  'submitted',
-  'sandbox_approved',
-  'production_requested',
-  'production_approved',
-  'needs_completion',
-  'rejected',
-];
+const ANY_STATE: readonly SubscriptionRequestStatus[] = SUBSCRIPTION_REQUEST_STATUSES;
 
 /**
  * The legal moves of a subscription request (R-12, Art. 11.2), as data: submitted → sandbox_approved →
