@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { Nullable, OneOf, Strict, Timestamp } from './common.ts';
 
 /** Operator alerts. */

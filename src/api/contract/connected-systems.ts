@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
 
 /** Connected systems and their traffic (R-07, src/reports/connected-systems.ts). */

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, OneOf, OptionalText, Strict, Text, Timestamp } from './common.ts';
+import { Id, Nullable, OneOf, OptionalText, Strict, Text, Timestamps } from './common.ts';
 
 /** Information systems. */
 
@@ -43,8 +43,7 @@ export const SystemSchema = Type.Object({
   isProvider: Type.Boolean(),
   isConsumer: Type.Boolean(),
   status: SystemStatusSchema,
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
+  ...Timestamps,
 });
 
 export type SystemStatus = Static<typeof SystemStatusSchema>;

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
+import { Id, Nullable, OneOf, Strict, Timestamp, Timestamps } from './common.ts';
 
 /** Service versions: protocol, mode, upstreams, resources, and their moves. */
 
@@ -116,8 +116,7 @@ export const VersionSchema = Type.Object({
   submittedAt: Nullable(Timestamp),
   rejectionReason: Nullable(Type.String()),
   sandboxEvidenceTransactionId: Nullable(Type.String()),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
+  ...Timestamps,
 });
 
 export type Protocol = Static<typeof ProtocolSchema>;

@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type {
   FastifyInstance,
+  FastifyReply,
   FastifyRequest,
   RawReplyDefaultExpression,
   RawRequestDefaultExpression,
@@ -128,6 +129,11 @@ export function route<Id extends OperationId>(
 export function routesUnder(app: FastifyInstance, tag: string) {
   return <Id extends OperationId>(operationId: Id, options: OperationOptions<Id>) =>
     route(app, tag, operationId, options);
+}
+
+/** Answers a secret shown once: no cache (browser, proxy) may keep its one copy. */
+export function sendSecretOnce(reply: FastifyReply, body: unknown): FastifyReply {
+  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(body);
 }
 
 /** A body with nothing required (and no least number of fields, as a patch has) holds only options. */

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { credentialVisible, Ownership, paramId } from '../ownership.ts';
-import { agencyOrOperator, anyRole, operatorOnly, routesUnder, TAGS } from './common.ts';
+import { agencyOrOperator, anyRole, operatorOnly, routesUnder, sendSecretOnce, TAGS } from './common.ts';
 
 /**
  * Consumer key and secret of a system per environment (R-14); the secret is shown once, stored hashed (R-25).
@@ -30,8 +30,7 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
         request.body.environment,
         currentUser(request).id,
       );
-      // No cache (browser, proxy) may keep the one copy of the secret.
-      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(issued);
+      return sendSecretOnce(reply, issued);
     },
   });
 

@@ -3,7 +3,7 @@ import { assertOwnOrganization, currentUser, organizationScope, seesEverything }
 import type { SubscriptionRequestCreate } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership } from '../ownership.ts';
-import { agencyOrOperator, anyRole, reviewers, routesUnder, TAGS } from './common.ts';
+import { agencyOrOperator, anyRole, reviewers, routesUnder, sendSecretOnce, TAGS } from './common.ts';
 
 /**
  * Consumer subscription requests (R-12, Art. 11.2): an agency registers its consumer system for a published
@@ -107,8 +107,7 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
         request.params.environment,
         currentUser(request).id,
       );
-      // No cache (browser, proxy) may keep the one copy of the secret.
-      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(collected);
+      return sendSecretOnce(reply, collected);
     },
   });
 }
