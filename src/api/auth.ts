@@ -82,3 +82,13 @@ export function assertOwnOrganization(
 export function organizationScope(user: User): string | undefined {
   return seesEverything(user) ? undefined : (user.organizationId ?? '∅');
 }
+
+/**
+ * The organization a list is limited to: an agency user's own, or the one anyone else asked for (undefined: all).
+ * An agency user asking for another organization's gets `null`, an empty list rather than a leak.
+ */
+export function listedOrganization(user: User, wanted: string | undefined): string | undefined | null {
+  const scope = organizationScope(user);
+  if (scope && wanted && wanted !== scope) return null;
+  return scope ?? wanted;
+}

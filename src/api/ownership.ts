@@ -1,4 +1,5 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { User } from '../control/accounts.ts';
 import type { Registry } from '../control/registry/index.ts';
 import { LgspError } from '../core/errors.ts';
 import { assertOwnOrganization, currentUser, seesEverything } from './auth.ts';
@@ -44,6 +45,17 @@ export class Ownership {
     const serviceIds = new Set(services.map((s) => s.id));
     const versions = (await this.registry.listVersions()).filter((v) => serviceIds.has(v.serviceId));
     return { systemIds, serviceIds, versionIds: new Set(versions.map((v) => v.id)) };
+  }
+
+  /** What `user` may see of `items`: operator staff and auditors all, an agency user what `visible` keeps. */
+  async visibleTo<T>(
+    user: User,
+    items: T[],
+    visible: (owned: OwnedObjects, item: T) => boolean,
+  ): Promise<T[]> {
+    if (seesEverything(user)) return items;
+    const owned = await this.ownedBy(user.organizationId ?? '');
+    return items.filter((item) => visible(owned, item));
   }
 
   /**

@@ -1,6 +1,5 @@
 import process from 'node:process';
 import { systemClock } from '../core/clock.ts';
-import type { Config } from '../core/config.ts';
 import { openOwnMessaging } from '../messaging/open.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import type { RecordSink, TransactionRecord } from '../telemetry/record.ts';

@@ -52,4 +52,3 @@ export const AlertQuery = Type.Object(
   },
   Strict,
 );
-export type AlertQuery = Static<typeof AlertQuery>;

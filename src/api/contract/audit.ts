@@ -10,7 +10,6 @@ export const AuditQuery = Type.Object(
   },
   Strict,
 );
-export type AuditQuery = Static<typeof AuditQuery>;
 
 export const AuditEventSchema = Type.Object({
   id: Type.String(),

@@ -25,6 +25,8 @@ export const OptionalText = (maxLength: number, description?: string) =>
 export const Id = (description: string) => Type.String({ minLength: 1, maxLength: 100, description });
 export const Timestamp = Type.String({ format: 'date-time' });
 export const Strict = { additionalProperties: false } as const;
+/** When a registry object was created and last changed: the last two fields of each. */
+export const Timestamps = { createdAt: Timestamp, updatedAt: Timestamp };
 
 /** An enum from its one const list: the list for code that iterates, the schema for the wire, the type from it. */
 export const OneOf = <const T extends readonly string[]>(

@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
 
 /** Connected systems and their traffic (R-07, src/reports/connected-systems.ts). */
@@ -17,7 +17,6 @@ export const ConnectedSystemsQuery = Type.Object(
   },
   Strict,
 );
-export type ConnectedSystemsQuery = Static<typeof ConnectedSystemsQuery>;
 
 export const SystemConnectionQuery = Type.Object(
   {
@@ -30,7 +29,6 @@ export const SystemConnectionQuery = Type.Object(
   },
   Strict,
 );
-export type SystemConnectionQuery = Static<typeof SystemConnectionQuery>;
 
 export const SystemConnectionSchema = Type.Object({
   systemId: Type.String(),

@@ -72,7 +72,6 @@ export const ConnectionRequestQuery = Type.Object(
   },
   Strict,
 );
-export type ConnectionRequestQuery = Static<typeof ConnectionRequestQuery>;
 
 export const ConnectionRequestSchema = Type.Object({
   id: Type.String(),

@@ -13,7 +13,6 @@ export const CredentialRevoke = Type.Object(
 export type CredentialRevoke = Static<typeof CredentialRevoke>;
 
 export const CredentialQuery = Type.Object({ systemId: Type.Optional(Id('Lọc theo hệ thống')) }, Strict);
-export type CredentialQuery = Static<typeof CredentialQuery>;
 
 export const CREDENTIAL_STATUSES = ['active', 'revoked'] as const;
 export const CredentialStatusSchema = OneOf(CREDENTIAL_STATUSES);

@@ -8,6 +8,7 @@ export * from './connection-requests.ts';
 export * from './credentials.ts';
 export * from './lifecycle.ts';
 export * from './meta.ts';
+export * from './operation-docs.ts';
 export * from './operation-schemas.ts';
 export * from './operations.ts';
 export * from './organizations.ts';

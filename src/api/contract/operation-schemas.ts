@@ -75,6 +75,13 @@ export interface OperationSchemas {
   response: Record<number, TSchema | BinaryResponse>;
 }
 
+/** An action on the object named by `:id`: it takes `body` and answers the object as it is after (200). */
+const idAction = <Body extends TSchema, Answer extends TSchema>(body: Body, answer: Answer) => ({
+  params: IdParams,
+  body,
+  response: { 200: answer },
+});
+
 /**
  * The schemas of every operation, by operationId (the sibling of the operations table): routes take their
  * validation and documentation from here, and clients their request and response types.
@@ -92,11 +99,11 @@ export const OPERATION_SCHEMAS = {
   listOrganizations: { response: { 200: ListOf(OrganizationSchema) } },
   createOrganization: { body: OrganizationCreate, response: { 201: OrganizationSchema } },
   getOrganization: { params: IdParams, response: { 200: OrganizationSchema } },
-  updateOrganization: { params: IdParams, body: OrganizationPatch, response: { 200: OrganizationSchema } },
+  updateOrganization: idAction(OrganizationPatch, OrganizationSchema),
   listSystems: { querystring: SystemQuery, response: { 200: ListOf(SystemSchema) } },
   createSystem: { body: SystemCreate, response: { 201: SystemSchema } },
   getSystem: { params: IdParams, response: { 200: SystemSchema } },
-  updateSystem: { params: IdParams, body: SystemPatch, response: { 200: SystemSchema } },
+  updateSystem: idAction(SystemPatch, SystemSchema),
   listConnectedSystems: {
     querystring: ConnectedSystemsQuery,
     response: { 200: ListOf(SystemConnectionSchema) },
@@ -109,17 +116,17 @@ export const OPERATION_SCHEMAS = {
   listServices: { querystring: ServiceQuery, response: { 200: ListOf(ServiceSchema) } },
   createService: { body: ServiceCreate, response: { 201: ServiceSchema } },
   getService: { params: IdParams, response: { 200: ServiceSchema } },
-  updateService: { params: IdParams, body: ServicePatch, response: { 200: ServiceSchema } },
-  decommissionService: { params: IdParams, body: ServiceDecommission, response: { 200: ServiceSchema } },
+  updateService: idAction(ServicePatch, ServiceSchema),
+  decommissionService: idAction(ServiceDecommission, ServiceSchema),
   listServiceVersions: { params: IdParams, response: { 200: ListOf(VersionSchema) } },
   createVersion: { params: IdParams, body: VersionCreate, response: { 201: VersionSchema } },
   listVersions: { querystring: VersionQuery, response: { 200: ListOf(VersionSchema) } },
   getVersion: { params: IdParams, response: { 200: VersionSchema } },
-  updateVersion: { params: IdParams, body: VersionPatch, response: { 200: VersionSchema } },
-  submitVersion: { params: IdParams, body: VersionSubmit, response: { 200: VersionSchema } },
-  startVersionSandboxTest: { params: IdParams, body: Empty, response: { 200: VersionSchema } },
-  rejectVersion: { params: IdParams, body: VersionReject, response: { 200: VersionSchema } },
-  publishVersion: { params: IdParams, body: VersionPublish, response: { 200: VersionSchema } },
+  updateVersion: idAction(VersionPatch, VersionSchema),
+  submitVersion: idAction(VersionSubmit, VersionSchema),
+  startVersionSandboxTest: idAction(Empty, VersionSchema),
+  rejectVersion: idAction(VersionReject, VersionSchema),
+  publishVersion: idAction(VersionPublish, VersionSchema),
   listVersionConsumers: {
     params: IdParams,
     querystring: VersionConsumersQuery,
@@ -128,12 +135,12 @@ export const OPERATION_SCHEMAS = {
   listSubscriptions: { querystring: SubscriptionQuery, response: { 200: ListOf(SubscriptionSchema) } },
   createSubscription: { body: SubscriptionCreate, response: { 201: SubscriptionSchema } },
   getSubscription: { params: IdParams, response: { 200: SubscriptionSchema } },
-  updateSubscription: { params: IdParams, body: SubscriptionPatch, response: { 200: SubscriptionSchema } },
-  cancelSubscription: { params: IdParams, body: Empty, response: { 200: CancelledSubscriptionSchema } },
+  updateSubscription: idAction(SubscriptionPatch, SubscriptionSchema),
+  cancelSubscription: idAction(Empty, CancelledSubscriptionSchema),
   listCredentials: { querystring: CredentialQuery, response: { 200: ListOf(CredentialSchema) } },
   issueCredential: { params: IdParams, body: CredentialIssue, response: { 201: IssuedCredentialSchema } },
   getCredential: { params: IdParams, response: { 200: CredentialSchema } },
-  revokeCredential: { params: IdParams, body: CredentialRevoke, response: { 200: CredentialSchema } },
+  revokeCredential: idAction(CredentialRevoke, CredentialSchema),
   rotateCredential: { params: IdParams, body: CredentialRotate, response: { 201: IssuedCredentialSchema } },
   listTransactions: { querystring: TransactionQuery, response: { 200: TransactionPageSchema } },
   reconcileTransactions: {
@@ -152,16 +159,8 @@ export const OPERATION_SCHEMAS = {
     response: { 200: ListOf(ConnectionRequestSchema) },
   },
   getConnectionRequest: { params: IdParams, response: { 200: ConnectionRequestSchema } },
-  approveConnectionRequest: {
-    params: IdParams,
-    body: ConnectionRequestApprove,
-    response: { 200: ConnectionRequestApprovalSchema },
-  },
-  rejectConnectionRequest: {
-    params: IdParams,
-    body: ConnectionRequestReject,
-    response: { 200: ConnectionRequestSchema },
-  },
+  approveConnectionRequest: idAction(ConnectionRequestApprove, ConnectionRequestApprovalSchema),
+  rejectConnectionRequest: idAction(ConnectionRequestReject, ConnectionRequestSchema),
   getConnectionRequestLetter: { params: IdParams, response: { 200: ConnectionRequestLetterResponse } },
   createSubscriptionRequest: {
     body: SubscriptionRequestCreate,
@@ -173,36 +172,12 @@ export const OPERATION_SCHEMAS = {
   },
   getSubscriptionRequest: { params: IdParams, response: { 200: SubscriptionRequestSchema } },
   getSubscriptionRequestGuide: { params: IdParams, response: { 200: TechnicalGuideSchema } },
-  approveSubscriptionRequestSandbox: {
-    params: IdParams,
-    body: Empty,
-    response: { 200: SubscriptionRequestSchema },
-  },
-  approveSubscriptionRequestProduction: {
-    params: IdParams,
-    body: Empty,
-    response: { 200: SubscriptionRequestSchema },
-  },
-  returnSubscriptionRequestForCompletion: {
-    params: IdParams,
-    body: SubscriptionRequestReasons,
-    response: { 200: SubscriptionRequestSchema },
-  },
-  rejectSubscriptionRequest: {
-    params: IdParams,
-    body: SubscriptionRequestReasons,
-    response: { 200: SubscriptionRequestSchema },
-  },
-  requestSubscriptionRequestProduction: {
-    params: IdParams,
-    body: Empty,
-    response: { 200: SubscriptionRequestSchema },
-  },
-  resubmitSubscriptionRequest: {
-    params: IdParams,
-    body: SubscriptionRequestResubmit,
-    response: { 200: SubscriptionRequestSchema },
-  },
+  approveSubscriptionRequestSandbox: idAction(Empty, SubscriptionRequestSchema),
+  approveSubscriptionRequestProduction: idAction(Empty, SubscriptionRequestSchema),
+  returnSubscriptionRequestForCompletion: idAction(SubscriptionRequestReasons, SubscriptionRequestSchema),
+  rejectSubscriptionRequest: idAction(SubscriptionRequestReasons, SubscriptionRequestSchema),
+  requestSubscriptionRequestProduction: idAction(Empty, SubscriptionRequestSchema),
+  resubmitSubscriptionRequest: idAction(SubscriptionRequestResubmit, SubscriptionRequestSchema),
   collectSubscriptionRequestCredential: {
     params: CollectCredentialParams,
     body: Empty,
@@ -215,7 +190,7 @@ export const OPERATION_SCHEMAS = {
   deleteWebhook: { params: IdParams, response: { 200: WebhookSchema } },
   listAlerts: { querystring: AlertQuery, response: { 200: ListOf(AlertSchema) } },
   listAlertEvents: { params: IdParams, response: { 200: ListOf(AlertEventSchema) } },
-  resolveAlert: { params: IdParams, body: AlertResolve, response: { 200: AlertSchema } },
+  resolveAlert: idAction(AlertResolve, AlertSchema),
 } as const satisfies { [Id in OperationId]: OperationSchemas };
 
 type SchemasOf<Id extends OperationId> = (typeof OPERATION_SCHEMAS)[Id];

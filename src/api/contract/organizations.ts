@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, OptionalText, Strict, Text, Timestamp } from './common.ts';
+import { Id, Nullable, OptionalText, Strict, Text, Timestamps } from './common.ts';
 
 /** Organizations and their contact points. */
 
@@ -54,8 +54,7 @@ export const OrganizationSchema = Type.Object({
       email: Type.Optional(Nullable(Type.String())),
     }),
   ),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
+  ...Timestamps,
 });
 
 export type ContactPoint = Static<typeof ContactPointSchema>;

@@ -56,7 +56,6 @@ export const ReconciliationQuery = Type.Object(
   },
   Strict,
 );
-export type ReconciliationQuery = Static<typeof ReconciliationQuery>;
 
 const PlatformEntrySchema = Type.Object({
   id: Type.String(),

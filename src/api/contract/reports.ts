@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { Nullable, OneOf } from './common.ts';
 
 /** Statistics and reports. */
@@ -62,7 +62,6 @@ export const StatisticsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-export type StatisticsQuery = Static<typeof StatisticsQuery>;
 
 const Measures = {
   calls: Type.Integer({ description: 'Số lượt gọi / calls' }),

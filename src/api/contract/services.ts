@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, Strict, Text, Timestamp } from './common.ts';
+import { Id, Nullable, Strict, Text, Timestamp, Timestamps } from './common.ts';
 
 /** Services and their technical description. */
 
@@ -46,7 +46,6 @@ export const ServiceQuery = Type.Object(
   { providerSystemId: Type.Optional(Id('Lọc theo hệ thống cung cấp')) },
   Strict,
 );
-export type ServiceQuery = Static<typeof ServiceQuery>;
 
 export const ServiceSchema = Type.Object({
   id: Type.String(),
@@ -67,8 +66,7 @@ export const ServiceSchema = Type.Object({
   ),
   decommissionAt: Nullable(Timestamp),
   decommissionedAt: Nullable(Timestamp),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
+  ...Timestamps,
 });
 
 export type TechnicalDescription = Static<typeof TechnicalDescriptionSchema>;

@@ -102,7 +102,6 @@ export const SubscriptionRequestQuery = Type.Object(
   },
   Strict,
 );
-export type SubscriptionRequestQuery = Static<typeof SubscriptionRequestQuery>;
 
 export const CollectCredentialParams = Type.Object(
   { id: Id('Mã đề nghị / request id'), environment: EnvironmentSchema },

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { EnvironmentSchema, Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
+import { EnvironmentSchema, Id, Nullable, OneOf, Strict, Timestamps } from './common.ts';
 
 /** Subscriptions: a consumer system's use of a version in one environment. */
 
@@ -48,7 +48,6 @@ export const SubscriptionQuery = Type.Object(
   { systemId: Type.Optional(Id('Lọc theo hệ thống')), versionId: Type.Optional(Id('Lọc theo phiên bản')) },
   Strict,
 );
-export type SubscriptionQuery = Static<typeof SubscriptionQuery>;
 
 export const SubscriptionSchema = Type.Object({
   id: Type.String(),
@@ -59,8 +58,7 @@ export const SubscriptionSchema = Type.Object({
   quotaPerMinute: Nullable(Type.Integer()),
   quotaPerDay: Nullable(Type.Integer()),
   timeOfUse: Nullable(Type.String()),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
+  ...Timestamps,
 });
 
 export type SubscriptionStatus = Static<typeof SubscriptionStatusSchema>;

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, OneOf, OptionalText, Strict, Text, Timestamp } from './common.ts';
+import { Id, Nullable, OneOf, OptionalText, Strict, Text, Timestamps } from './common.ts';
 
 /** Information systems. */
 
@@ -33,7 +33,6 @@ export const SystemPatch = Type.Object(
 export type SystemPatch = Static<typeof SystemPatch>;
 
 export const SystemQuery = Type.Object({ organizationId: Type.Optional(Id('Lọc theo cơ quan')) }, Strict);
-export type SystemQuery = Static<typeof SystemQuery>;
 
 export const SystemSchema = Type.Object({
   id: Type.String(),
@@ -44,8 +43,7 @@ export const SystemSchema = Type.Object({
   isProvider: Type.Boolean(),
   isConsumer: Type.Boolean(),
   status: SystemStatusSchema,
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
+  ...Timestamps,
 });
 
 export type SystemStatus = Static<typeof SystemStatusSchema>;

@@ -33,7 +33,6 @@ export const TransactionQuery = Type.Object(
   },
   Strict,
 );
-export type TransactionQuery = Static<typeof TransactionQuery>;
 
 export const TransactionSchema = Type.Object({
   id: Type.String(),

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
+import { Id, Nullable, OneOf, Strict, Timestamp, Timestamps } from './common.ts';
 
 /** Service versions: protocol, mode, upstreams, resources, and their moves. */
 
@@ -95,7 +95,6 @@ export const VersionPatch = Type.Object(versionSettings, { ...Strict, minPropert
 export type VersionPatch = Static<typeof VersionPatch>;
 
 export const VersionQuery = Type.Object({ serviceId: Type.Optional(Id('Lọc theo dịch vụ')) }, Strict);
-export type VersionQuery = Static<typeof VersionQuery>;
 
 export const VersionSchema = Type.Object({
   id: Type.String(),
@@ -117,8 +116,7 @@ export const VersionSchema = Type.Object({
   submittedAt: Nullable(Timestamp),
   rejectionReason: Nullable(Type.String()),
   sandboxEvidenceTransactionId: Nullable(Type.String()),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
+  ...Timestamps,
 });
 
 export type Protocol = Static<typeof ProtocolSchema>;

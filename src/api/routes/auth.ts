@@ -1,59 +1,28 @@
 import type { FastifyInstance } from 'fastify';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { problemResponses } from '../problems.ts';
-import { readProblems, route, TAGS } from './common.ts';
+import { route, TAGS } from './common.ts';
 
 /** Public: signing in. Wrong name and wrong password answer alike, so names cannot be probed. */
 export async function loginRoutes(app: FastifyInstance, { accounts }: AdminDeps): Promise<void> {
-  route(
-    app,
-    'login',
-    {
-      schema: {
-        tags: [TAGS.auth],
-        summary: 'Đăng nhập / Sign in',
-        description: 'Trả về bearer token cho các lời gọi khác. / Returns the bearer token for other calls.',
-        security: [],
-        response: { ...problemResponses(400, 401, 413, 415, 500) },
-      },
-    },
-    async (request, reply) => {
+  route(app, TAGS.auth, 'login', {
+    handler: async (request, reply) => {
       const session = await accounts.login(request.body.username, request.body.password);
       return reply.header('cache-control', 'no-store').send(session);
     },
-  );
+  });
 }
 
 /** Protected: the current session. Any signed-in role may read itself and sign out. */
 export async function sessionRoutes(app: FastifyInstance, { accounts }: AdminDeps): Promise<void> {
-  route(
-    app,
-    'logout',
-    {
-      schema: {
-        tags: [TAGS.auth],
-        summary: 'Đăng xuất / Sign out',
-        description: 'Kết thúc phiên của token này. / Ends the session of this token.',
-        response: { ...problemResponses(401, 500) },
-      },
-    },
-    async (request, reply) => {
+  route(app, TAGS.auth, 'logout', {
+    handler: async (request, reply) => {
       if (request.sessionToken) await accounts.logout(request.sessionToken);
       return reply.code(204).send();
     },
-  );
+  });
 
-  route(
-    app,
-    'getCurrentUser',
-    {
-      schema: {
-        tags: [TAGS.auth],
-        summary: 'Người dùng hiện tại / Current user',
-        response: readProblems,
-      },
-    },
-    async (request) => currentUser(request),
-  );
+  route(app, TAGS.auth, 'getCurrentUser', {
+    handler: async (request) => currentUser(request),
+  });
 }

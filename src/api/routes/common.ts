@@ -1,5 +1,7 @@
+import type { TSchema } from '@sinclair/typebox';
 import type {
   FastifyInstance,
+  FastifyReply,
   FastifyRequest,
   RawReplyDefaultExpression,
   RawRequestDefaultExpression,
@@ -9,6 +11,7 @@ import type {
   RouteShorthandOptions,
 } from 'fastify';
 import { requireRole } from '../auth.ts';
+import { OPERATION_DOCS, type OperationDoc } from '../contract/operation-docs.ts';
 import {
   OPERATION_SCHEMAS,
   type OperationBody,
@@ -50,10 +53,10 @@ export const overseers = requireRole('operator_admin', 'operator_reviewer', 'aud
 /** Agency users acting for their organization, and operator administrators acting on an agency's behalf. */
 export const agencyOrOperator = requireRole('operator_admin', 'agency');
 
-/** Problems every protected route can answer (bad input, not signed in, not allowed, internal). */
-export const readProblems = problemResponses(400, 401, 403, 500);
-/** …and those of a route that takes a JSON body. */
-export const writeProblems = problemResponses(400, 401, 403, 413, 415, 500);
+/** Problems every signed-in call can answer: bad input, not signed in, not allowed, internal. */
+const SIGNED_IN_PROBLEMS = [400, 401, 403, 500];
+/** …and one that takes a JSON body: too large, not JSON. */
+const BODY_PROBLEMS = [413, 415];
 
 /** The request types of one operation's route, from its contract. */
 export interface OperationRoute<Id extends OperationId> extends RouteGenericInterface {
@@ -62,52 +65,82 @@ export interface OperationRoute<Id extends OperationId> extends RouteGenericInte
   Body: OperationBody<Id>;
 }
 
-/** What a route file writes about an operation: how it is shown, and the problems it can answer. */
-export interface OperationDoc {
-  tags: string[];
-  summary: string;
-  description?: string;
-  /** `[]` for an operation readable without login. */
-  security?: unknown[];
-  /** The problems (RFC 9457) this operation answers; its other responses come from the contract. */
-  response?: Record<number, unknown>;
-}
+type RouteOptionsOf<Id extends OperationId> = RouteShorthandOptions<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  OperationRoute<Id>
+>;
 
-/**
- * Registers one operation of the contract: its method, path and schemas come from the contract
- * (`contract/operations.ts`, `contract/operation-schemas.ts`), and its `operationId` goes into the OpenAPI
- * document, so none of them is written a second time in a route file. The route adds what is behaviour: who may
- * call it, its handler, and the problems it can answer.
- */
-export function route<Id extends OperationId>(
-  app: FastifyInstance,
-  operationId: Id,
-  options: RouteShorthandOptions<
-    RawServerDefault,
-    RawRequestDefaultExpression,
-    RawReplyDefaultExpression,
-    OperationRoute<Id>
-  > & { schema: OperationDoc },
+/** What a route file writes about an operation: who may call it and its other hooks, and its handler. */
+export interface OperationOptions<Id extends OperationId>
+  extends Omit<RouteOptionsOf<Id>, 'schema' | 'preValidation'> {
   handler: RouteHandlerMethod<
     RawServerDefault,
     RawRequestDefaultExpression,
     RawReplyDefaultExpression,
     OperationRoute<Id>
-  >,
+  >;
+}
+
+/**
+ * Registers one operation of the contract: its method and path (`contract/operations.ts`), schemas
+ * (`contract/operation-schemas.ts`), words and problems (`contract/operation-docs.ts`) come from the contract, and
+ * its `operationId` goes into the OpenAPI document, so none of them is written a second time in a route file. The
+ * route adds what is behaviour: who may call it and its handler. The rest follows from the contract: an operation
+ * that answers 201 creates something, and answers 201 without its handler saying so; one whose body has nothing
+ * required takes options, and a bare POST (no body at all) to it means "no options" (a revoke without a reason,
+ * an approval without a note).
+ */
+export function route<Id extends OperationId>(
+  app: FastifyInstance,
+  tag: string,
+  operationId: Id,
+  { handler, ...hooks }: OperationOptions<Id>,
 ): void {
   const { method, path } = OPERATIONS[operationId];
   const { response, ...parts }: OperationSchemas = OPERATION_SCHEMAS[operationId];
-  const schema = { ...parts, ...options.schema, response: { ...response, ...options.schema.response } };
+  const { problems = [], standardProblems, ...words }: OperationDoc = OPERATION_DOCS[operationId];
+  const standard =
+    standardProblems ?? (words.security ? [] : [...SIGNED_IN_PROBLEMS, ...(parts.body ? BODY_PROBLEMS : [])]);
   app.route<OperationRoute<Id>>({
-    ...options,
+    ...hooks,
+    ...(parts.body && takesOnlyOptions(parts.body) ? { preValidation: emptyBodyIsObject } : {}),
     method,
     url: path,
-    schema: { ...schema, operationId },
-    handler,
+    schema: {
+      ...parts,
+      tags: [tag],
+      ...words,
+      response: { ...response, ...problemResponses(...standard, ...problems) },
+      operationId,
+    },
+    handler:
+      201 in response
+        ? function (request, reply) {
+            reply.code(201);
+            return handler.call(this, request, reply);
+          }
+        : handler,
   });
 }
 
-/** A bare POST (no body at all) to an action that takes options means "no options". */
-export const emptyBodyIsObject = async (request: FastifyRequest) => {
+/** The `route` of a file whose operations all show under one tag. */
+export function routesUnder(app: FastifyInstance, tag: string) {
+  return <Id extends OperationId>(operationId: Id, options: OperationOptions<Id>) =>
+    route(app, tag, operationId, options);
+}
+
+/** Answers a secret shown once: no cache (browser, proxy) may keep its one copy (R-25). */
+export function sendSecretOnce(reply: FastifyReply, body: unknown): FastifyReply {
+  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(body);
+}
+
+/** A body with nothing required (and no least number of fields, as a patch has) holds only options. */
+function takesOnlyOptions(body: TSchema): boolean {
+  return !body['required']?.length && body['minProperties'] === undefined;
+}
+
+const emptyBodyIsObject = async (request: FastifyRequest) => {
   request.body ??= {};
 };

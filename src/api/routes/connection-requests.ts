@@ -4,8 +4,7 @@ import { LgspError } from '../../core/errors.ts';
 import { assertOwnOrganization, currentUser, organizationScope } from '../auth.ts';
 import { DOCX_MEDIA_TYPE, type IdParams } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
-import { problemResponses } from '../problems.ts';
-import { agencyOrOperator, anyRole, readProblems, reviewers, route, TAGS, writeProblems } from './common.ts';
+import { agencyOrOperator, anyRole, reviewers, routesUnder, TAGS } from './common.ts';
 
 /**
  * Connection requests (R-08): an organization applies with the Appendix's form to connect a system; the
@@ -14,7 +13,7 @@ import { agencyOrOperator, anyRole, readProblems, reviewers, route, TAGS, writeP
  */
 export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   const { registry, connectionRequests: requests } = deps;
-  const tags = [TAGS.connectionRequests];
+  const route = routesUnder(app, TAGS.connectionRequests);
 
   /** The request named by `:id`, refused (403) to an agency user of another organization. */
   async function visibleRequest(request: FastifyRequest<{ Params: IdParams }>) {
@@ -23,23 +22,9 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
     return found;
   }
 
-  route(
-    app,
-    'createConnectionRequest',
-    {
-      onRequest: agencyOrOperator,
-      schema: {
-        tags,
-        summary: 'Gửi đề nghị kết nối hệ thống / Apply to connect a system',
-        description:
-          'Theo mẫu Phụ lục: mục đích sử dụng, phạm vi sử dụng, đầu mối phối hợp, đề xuất khác. Người dùng cơ ' +
-          'quan chỉ gửi cho cơ quan mình; quản trị viên Sở TT&TT có thể gửi thay. / The Appendix form: purpose, ' +
-          'scope of use, contact point, other proposals. An agency user applies for its own organization; an ' +
-          'operator administrator may apply on its behalf.',
-        response: { ...writeProblems, ...problemResponses(404) },
-      },
-    },
-    async (request, reply) => {
+  route('createConnectionRequest', {
+    onRequest: agencyOrOperator,
+    handler: async (request) => {
       const user = currentUser(request);
       const {
         organizationId = user.organizationId,
@@ -54,26 +39,13 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
         );
       }
       assertOwnOrganization(user, organizationId);
-      const created = await requests.submit({ ...rest, organizationId, isProvider, isConsumer }, user.id);
-      return reply.code(201).send(created);
+      return requests.submit({ ...rest, organizationId, isProvider, isConsumer }, user.id);
     },
-  );
+  });
 
-  route(
-    app,
-    'listConnectionRequests',
-    {
-      onRequest: anyRole,
-      schema: {
-        tags,
-        summary: 'Danh sách đề nghị kết nối / List connection requests',
-        description:
-          'Mới nhất trước. Người dùng cơ quan chỉ thấy đề nghị của cơ quan mình. / Newest first. An agency user ' +
-          'sees only its own organization’s requests.',
-        response: readProblems,
-      },
-    },
-    async (request) => {
+  route('listConnectionRequests', {
+    onRequest: anyRole,
+    handler: async (request) => {
       const user = currentUser(request);
       const { organizationId, status } = request.query;
       if (organizationId) assertOwnOrganization(user, organizationId);
@@ -85,77 +57,28 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
         }),
       };
     },
-  );
+  });
 
-  route(
-    app,
-    'getConnectionRequest',
-    {
-      onRequest: anyRole,
-      schema: {
-        tags,
-        summary: 'Xem đề nghị kết nối / Get a connection request',
-        response: { ...readProblems, ...problemResponses(404) },
-      },
-    },
-    async (request) => visibleRequest(request),
-  );
+  route('getConnectionRequest', {
+    onRequest: anyRole,
+    handler: async (request) => visibleRequest(request),
+  });
 
-  route(
-    app,
-    'approveConnectionRequest',
-    {
-      onRequest: reviewers,
-      // The note is optional, so a bare POST (no body at all) approves without one.
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
-      schema: {
-        tags,
-        summary: 'Phê duyệt đề nghị kết nối / Approve a connection request',
-        description:
-          'Tạo hệ thống thông tin (đang hoạt động) trong cùng giao dịch với quyết định; chỉ đề nghị đang chờ ' +
-          '(submitted) mới được phê duyệt (409 CP_REQUEST_STATE). / Creates the information system (active) in ' +
-          'the same transaction as the decision; only a submitted request can be approved.',
-        response: { ...writeProblems, ...problemResponses(404, 409) },
-      },
-    },
-    async (request) => requests.approve(request.params.id, currentUser(request).id, request.body.note),
-  );
+  route('approveConnectionRequest', {
+    onRequest: reviewers,
+    handler: async (request) =>
+      requests.approve(request.params.id, currentUser(request).id, request.body.note),
+  });
 
-  route(
-    app,
-    'rejectConnectionRequest',
-    {
-      onRequest: reviewers,
-      schema: {
-        tags,
-        summary: 'Từ chối đề nghị kết nối / Reject a connection request',
-        description:
-          'Phải nêu lý do; lý do được lưu và gửi cho cơ quan. / A reason is required; it is kept and sent to ' +
-          'the organization.',
-        response: { ...writeProblems, ...problemResponses(404, 409) },
-      },
-    },
-    async (request) => requests.reject(request.params.id, request.body.reason, currentUser(request).id),
-  );
+  route('rejectConnectionRequest', {
+    onRequest: reviewers,
+    handler: async (request) =>
+      requests.reject(request.params.id, request.body.reason, currentUser(request).id),
+  });
 
-  route(
-    app,
-    'getConnectionRequestLetter',
-    {
-      onRequest: anyRole,
-      schema: {
-        tags,
-        summary: 'Tải công văn đề nghị kết nối (.docx) / Download the request letter (.docx)',
-        description:
-          'Công văn theo mẫu Phụ lục của Quy chế, điền sẵn nội dung đề nghị, để cơ quan ký và gửi. / The ' +
-          'official letter from the regulation’s Appendix template, filled with the request, for the agency ' +
-          'to sign and send.',
-        response: { ...readProblems, ...problemResponses(404) },
-      },
-    },
-    async (request, reply) => {
+  route('getConnectionRequestLetter', {
+    onRequest: anyRole,
+    handler: async (request, reply) => {
       const found = await visibleRequest(request);
       const organization = await registry.getOrganization(found.organizationId);
       const parent = organization.parentId ? await registry.getOrganization(organization.parentId) : null;
@@ -168,5 +91,5 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
         .header('cache-control', 'private, no-store')
         .send(letter);
     },
-  );
+  });
 }

@@ -1,39 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { AdminDeps } from '../deps.ts';
-import { problemResponses } from '../problems.ts';
 import { route, TAGS } from './common.ts';
 
 /** Public routes under /api/v1: the API's own description, and the key peers verify tokens with. */
 export async function metaRoutes(app: FastifyInstance, { jwks }: AdminDeps): Promise<void> {
-  route(
-    app,
-    'getOpenApiDocument',
-    {
-      schema: {
-        tags: [TAGS.meta],
-        summary: 'Tài liệu OpenAPI 3.1 của API quản trị / OpenAPI 3.1 document of this API',
-        security: [],
-        response: { ...problemResponses(500) },
-      },
-    },
-    async () => app.swagger(),
-  );
+  route(app, TAGS.meta, 'getOpenApiDocument', {
+    handler: async () => app.swagger(),
+  });
 
-  route(
-    app,
-    'getJwks',
-    {
-      schema: {
-        tags: [TAGS.meta],
-        summary: 'Khoá công khai ký token (JWKS) / Public token signing keys (JWKS)',
-        description:
-          'Để LGSP khác và NDXP kiểm tra token do cổng này cấp (R-15). / Lets peers verify our gateway tokens.',
-        security: [],
-        response: { ...problemResponses(500) },
-      },
-    },
-    async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await jwks()),
-  );
+  route(app, TAGS.meta, 'getJwks', {
+    handler: async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=300').send(await jwks()),
+  });
 }
 
 /**
@@ -41,23 +19,13 @@ export async function metaRoutes(app: FastifyInstance, { jwks }: AdminDeps): Pro
  * `ready: false` (no snapshot yet) answers 503, so a load balancer keeps traffic away until it has one.
  */
 export async function healthRoutes(app: FastifyInstance, { health }: AdminDeps): Promise<void> {
-  route(
-    app,
-    'getHealth',
-    {
-      schema: {
-        tags: [TAGS.meta],
-        summary: 'Tình trạng nút / Node health',
-        security: [],
-        response: { ...problemResponses(500) },
-      },
-    },
-    async (_request, reply) => {
+  route(app, TAGS.meta, 'getHealth', {
+    handler: async (_request, reply) => {
       const body = health();
       return reply
         .code(body['ready'] === false ? 503 : 200)
         .header('cache-control', 'no-store')
         .send(body);
     },
-  );
+  });
 }

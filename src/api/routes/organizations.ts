@@ -3,86 +3,36 @@ import { LgspError } from '../../core/errors.ts';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
-import { problemResponses } from '../problems.ts';
-import {
-  agencyOrOperator,
-  anyRole,
-  operatorOnly,
-  readProblems,
-  route,
-  TAGS,
-  writeProblems,
-} from './common.ts';
+import { agencyOrOperator, anyRole, operatorOnly, routesUnder, TAGS } from './common.ts';
 
 /**
  * Organizations and their contact points (R-09). Contact points are published to every organization, so any
  * signed-in role may read them; an agency user keeps its own organization's name and contact point up to date.
  */
 export async function organizationRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
-  const tags = [TAGS.organizations];
+  const route = routesUnder(app, TAGS.organizations);
   const ownership = new Ownership(registry);
 
-  route(
-    app,
-    'listOrganizations',
-    {
-      onRequest: anyRole,
-      schema: { tags, summary: 'Danh sách cơ quan / List organizations', response: readProblems },
-    },
-    async () => ({ items: await registry.listOrganizations() }),
-  );
+  route('listOrganizations', {
+    onRequest: anyRole,
+    handler: async () => ({ items: await registry.listOrganizations() }),
+  });
 
-  route(
-    app,
-    'createOrganization',
-    {
-      onRequest: operatorOnly,
-      schema: {
-        tags,
-        summary: 'Thêm cơ quan / Create an organization',
-        description:
-          'Mã định danh theo Thông tư 10/2023/TT-BTTTT, ví dụ 000.00.31.H01; cán bộ đầu mối (R-09). / ' +
-          'The official code looks like 000.00.31.H01; the contact point is published to other agencies.',
-        response: { ...writeProblems, ...problemResponses(404, 409) },
-      },
-    },
-    async (request, reply) => {
-      const org = await registry.createOrganization(request.body, currentUser(request).id);
-      return reply.code(201).send(org);
-    },
-  );
+  route('createOrganization', {
+    onRequest: operatorOnly,
+    handler: async (request) => registry.createOrganization(request.body, currentUser(request).id),
+  });
 
-  route(
-    app,
-    'getOrganization',
-    {
-      onRequest: anyRole,
-      schema: {
-        tags,
-        summary: 'Xem cơ quan / Get an organization',
-        response: { ...readProblems, ...problemResponses(404) },
-      },
-    },
-    async (request) => registry.getOrganization(request.params.id),
-  );
+  route('getOrganization', {
+    onRequest: anyRole,
+    handler: async (request) => registry.getOrganization(request.params.id),
+  });
 
-  route(
-    app,
-    'updateOrganization',
-    {
-      onRequest: agencyOrOperator,
-      // An agency user edits its own organization's name and contact point; the hierarchy is the operator's.
-      preHandler: [ownership.owns(async (request) => paramId(request)), operatorOnlyFields(['parentId'])],
-      schema: {
-        tags,
-        summary: 'Sửa cơ quan / Update an organization',
-        description:
-          'Mã định danh không đổi được. Người dùng của cơ quan chỉ sửa tên và cán bộ đầu mối của chính mình. / ' +
-          'The official code cannot change. An agency user edits only its own name and contact point.',
-        response: { ...writeProblems, ...problemResponses(404) },
-      },
-    },
-    async (request) => {
+  route('updateOrganization', {
+    onRequest: agencyOrOperator,
+    // An agency user edits its own organization's name and contact point; the hierarchy is the operator's.
+    preHandler: [ownership.owns(async (request) => paramId(request)), operatorOnlyFields(['parentId'])],
+    handler: async (request) => {
       const { id } = request.params;
       if (request.body.parentId === id) {
         throw new LgspError(
@@ -92,5 +42,5 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
       }
       return registry.updateOrganization(id, request.body, currentUser(request).id);
     },
-  );
+  });
 }

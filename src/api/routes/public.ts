@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AdminDeps } from '../deps.ts';
-import { route, TAGS } from './common.ts';
+import { routesUnder, TAGS } from './common.ts';
 
 /**
  * What every agency may read without signing in (R-09 contact points, R-10 the published services and their
@@ -8,32 +8,14 @@ import { route, TAGS } from './common.ts';
  * addresses, no credentials, no subscriptions.
  */
 export async function publicRoutes(app: FastifyInstance, { registry, lifecycle }: AdminDeps): Promise<void> {
-  const tags = [TAGS.public];
+  const route = routesUnder(app, TAGS.public);
 
-  route(
-    app,
-    'listPublicNotices',
-    {
-      schema: {
-        tags,
-        security: [],
-        summary: 'Thông báo công khai: ngừng khuyến nghị, ngừng dịch vụ, bảo trì / Public notices',
-      },
-    },
-    async () => ({ items: await lifecycle.listNotices() }),
-  );
+  route('listPublicNotices', {
+    handler: async () => ({ items: await lifecycle.listNotices() }),
+  });
 
-  route(
-    app,
-    'listPublicServices',
-    {
-      schema: {
-        tags,
-        security: [],
-        summary: 'Danh mục dịch vụ đã công bố và mô tả kỹ thuật (R-10, R-11) / Published services',
-      },
-    },
-    async () => {
+  route('listPublicServices', {
+    handler: async () => {
       const [services, versions, systems, organizations] = await Promise.all([
         registry.listServices(),
         registry.listVersions(),
@@ -71,24 +53,15 @@ export async function publicRoutes(app: FastifyInstance, { registry, lifecycle }
       });
       return { items };
     },
-  );
+  });
 
-  route(
-    app,
-    'listPublicContacts',
-    {
-      schema: {
-        tags,
-        security: [],
-        summary: 'Cán bộ đầu mối của các cơ quan (R-09) / Contact points of the organizations',
-      },
-    },
-    async () => ({
+  route('listPublicContacts', {
+    handler: async () => ({
       items: (await registry.listOrganizations()).map((o) => ({
         code: o.code,
         name: o.name,
         contact: o.contact,
       })),
     }),
-  );
+  });
 }

@@ -4,7 +4,6 @@ import { MAX_FILE_BYTES } from '../../reports/party-file.ts';
 import { differencesCsv, type Party, reconcile } from '../../reports/reconciliation.ts';
 import { currentUser, requireRole, seesEverything } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { problemResponses } from '../problems.ts';
 import { route, TAGS } from './common.ts';
 
 /** Operator staff reconcile for any party, an agency user for its own organization; auditors change nothing. */
@@ -18,48 +17,32 @@ export async function reconciliationRoutes(
   app: FastifyInstance,
   { store, registry, config }: AdminDeps,
 ): Promise<void> {
-  route(
-    app,
-    'reconcileTransactions',
-    {
-      onRequest: reconcilers,
-      // Up to 64 MiB of CSV, with room for its JSON escaping.
-      bodyLimit: Math.max(config.admin.bodyLimitBytes, MAX_FILE_BYTES * 2),
-      preHandler: async (request) => {
-        const body = request.body;
-        if ((body.systemId === undefined) === (body.organizationCode === undefined)) {
-          throw new LgspError(
-            'API_VALIDATION_FAILED',
-            'cần đúng một trong systemId, organizationCode / exactly one of systemId, organizationCode',
-          );
-        }
-        const user = currentUser(request);
-        // Unknown ids answer the registry's own 404, for operators too, so a typo is not an empty result.
-        const system = body.systemId !== undefined ? await registry.getSystem(body.systemId) : null;
-        if (seesEverything(user)) return;
-        const own = await registry.getOrganization(user.organizationId ?? '');
-        const allowed = system ? system.organizationId === own.id : body.organizationCode === own.code;
-        if (!allowed) {
-          throw new LgspError(
-            'API_FORBIDDEN',
-            'chỉ đối soát cho cơ quan mình / only for your own organization',
-          );
-        }
-      },
-      schema: {
-        tags: [TAGS.transactions],
-        summary: 'Đối soát giao dịch / Reconcile transactions',
-        description:
-          'Bên đối soát (một hệ thống hoặc một cơ quan) gửi danh sách giao dịch của mình trong kỳ [from, to) ' +
-          '(CSV theo mã giao dịch, hoặc theo thời gian + dịch vụ + trạng thái); kết quả: khớp, bên đối soát ' +
-          'thiếu, LGSP không có, lệch trạng thái. Cơ quan chỉ đối soát cho mình. ?format=csv tải các chênh ' +
-          'lệch. Xem docs/reconciliation.md. / A party uploads its own list for [from, to) and gets the match: ' +
-          'matched, missingOnParty, missingOnPlatform, statusMismatch. An agency only for itself. ?format=csv ' +
-          'downloads the differences (text/csv).',
-        response: { ...problemResponses(400, 401, 403, 404, 413, 415, 500) },
-      },
+  route(app, TAGS.transactions, 'reconcileTransactions', {
+    onRequest: reconcilers,
+    // Up to 64 MiB of CSV, with room for its JSON escaping.
+    bodyLimit: Math.max(config.admin.bodyLimitBytes, MAX_FILE_BYTES * 2),
+    preHandler: async (request) => {
+      const body = request.body;
+      if ((body.systemId === undefined) === (body.organizationCode === undefined)) {
+        throw new LgspError(
+          'API_VALIDATION_FAILED',
+          'cần đúng một trong systemId, organizationCode / exactly one of systemId, organizationCode',
+        );
+      }
+      const user = currentUser(request);
+      // Unknown ids answer the registry's own 404, for operators too, so a typo is not an empty result.
+      const system = body.systemId !== undefined ? await registry.getSystem(body.systemId) : null;
+      if (seesEverything(user)) return;
+      const own = await registry.getOrganization(user.organizationId ?? '');
+      const allowed = system ? system.organizationId === own.id : body.organizationCode === own.code;
+      if (!allowed) {
+        throw new LgspError(
+          'API_FORBIDDEN',
+          'chỉ đối soát cho cơ quan mình / only for your own organization',
+        );
+      }
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const body = request.body;
       const party: Party =
         body.systemId !== undefined
@@ -85,5 +68,5 @@ export async function reconciliationRoutes(
       const { matched, ...rest } = result;
       return body.includeMatched ? result : rest;
     },
-  );
+  });
 }

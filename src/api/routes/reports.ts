@@ -8,7 +8,7 @@ import {
 } from '../../reports/statistics.ts';
 import { currentUser, seesEverything } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { anyRole, readProblems, route, TAGS } from './common.ts';
+import { anyRole, route, TAGS } from './common.ts';
 
 /**
  * Statistics and reports (R-07): counts, success rate, latency and volume by period, organization, system,
@@ -17,26 +17,9 @@ import { anyRole, readProblems, route, TAGS } from './common.ts';
  * filter is forced, whatever else it asks.
  */
 export async function reportRoutes(app: FastifyInstance, { store, registry }: AdminDeps): Promise<void> {
-  route(
-    app,
-    'getStatistics',
-    {
-      onRequest: anyRole,
-      schema: {
-        tags: [TAGS.transactions],
-        summary: 'Thống kê, báo cáo giao dịch / Transaction statistics and reports',
-        description:
-          'Số lượt gọi, lỗi, tỉ lệ thành công, dung lượng, độ trễ (trung bình, p50/p95/p99) trong kỳ [from, to), ' +
-          'nhóm theo groupBy; từ số liệu tổng hợp theo giờ (coveredUntil), phần sau đó từ bản ghi gốc. Người ' +
-          'dùng của cơ quan chỉ thấy giao dịch mà cơ quan mình là bên khai thác hoặc cung cấp. ?format=csv|xlsx ' +
-          'tải tệp. Xem docs/reports.md. / Calls, errors, success rate, bytes, latency (avg, p50/p95/p99) over ' +
-          '[from, to), grouped by groupBy, from the hourly rollups (raw records after coveredUntil). An agency ' +
-          'user sees only calls where its organization is the consumer or the provider. ?format=csv|xlsx ' +
-          'downloads a file.',
-        response: readProblems,
-      },
-    },
-    async (request, reply) => {
+  route(app, TAGS.transactions, 'getStatistics', {
+    onRequest: anyRole,
+    handler: async (request, reply) => {
       const q = request.query;
       const user = currentUser(request);
       const scope = seesEverything(user)
@@ -70,5 +53,5 @@ export async function reportRoutes(app: FastifyInstance, { store, registry }: Ad
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
         .send(await statisticsXlsx(result));
     },
-  );
+  });
 }

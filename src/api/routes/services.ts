@@ -3,85 +3,36 @@ import { currentUser } from '../auth.ts';
 import type { ServiceCreate } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, paramId } from '../ownership.ts';
-import { problemResponses } from '../problems.ts';
-import { agencyOrOperator, anyRole, readProblems, route, TAGS, writeProblems } from './common.ts';
+import { agencyOrOperator, anyRole, routesUnder, TAGS } from './common.ts';
 
 /**
  * Data-sharing services and their technical description (R-10, R-11). The catalogue is published to every
  * organization; a provider agency describes its own services, those of its provider systems.
  */
 export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
-  const tags = [TAGS.services];
+  const route = routesUnder(app, TAGS.services);
   const ownership = new Ownership(registry);
 
-  route(
-    app,
-    'listServices',
-    {
-      onRequest: anyRole,
-      schema: {
-        tags,
-        summary: 'Danh sách dịch vụ chia sẻ dữ liệu / List data-sharing services',
-        response: readProblems,
-      },
-    },
-    async (request) => ({ items: await registry.listServices(request.query) }),
-  );
+  route('listServices', {
+    onRequest: anyRole,
+    handler: async (request) => ({ items: await registry.listServices(request.query) }),
+  });
 
-  route(
-    app,
-    'createService',
-    {
-      onRequest: agencyOrOperator,
-      preHandler: ownership.owns((request, o) =>
-        o.ofSystem((request.body as ServiceCreate).providerSystemId),
-      ),
-      schema: {
-        tags,
-        summary: 'Thêm dịch vụ / Create a service',
-        description:
-          'context là đoạn đầu của đường dẫn trên cổng: /{context}/{version}/… ; mô tả kỹ thuật theo R-11. ' +
-          'Người dùng của cơ quan chỉ thêm dịch vụ cho hệ thống cung cấp của cơ quan mình. / ' +
-          'The context is the first path segment on the gateway; the description holds the R-11 items. ' +
-          "An agency user adds services only to its own organization's provider systems.",
-        response: { ...writeProblems, ...problemResponses(404, 409) },
-      },
-    },
-    async (request, reply) => {
-      const service = await registry.createService(request.body, currentUser(request).id);
-      return reply.code(201).send(service);
-    },
-  );
+  route('createService', {
+    onRequest: agencyOrOperator,
+    preHandler: ownership.owns((request, o) => o.ofSystem((request.body as ServiceCreate).providerSystemId)),
+    handler: async (request) => registry.createService(request.body, currentUser(request).id),
+  });
 
-  route(
-    app,
-    'getService',
-    {
-      onRequest: anyRole,
-      schema: {
-        tags,
-        summary: 'Xem dịch vụ / Get a service',
-        response: { ...readProblems, ...problemResponses(404) },
-      },
-    },
-    async (request) => registry.getService(request.params.id),
-  );
+  route('getService', {
+    onRequest: anyRole,
+    handler: async (request) => registry.getService(request.params.id),
+  });
 
-  route(
-    app,
-    'updateService',
-    {
-      onRequest: agencyOrOperator,
-      preHandler: ownership.owns((request, o) => o.ofService(paramId(request))),
-      schema: {
-        tags,
-        summary: 'Sửa dịch vụ / Update a service',
-        description:
-          'context và hệ thống cung cấp không đổi được (bên khai thác đang gọi theo chúng). / ' +
-          'The context and provider cannot change: consumers call them.',
-        response: { ...writeProblems, ...problemResponses(404) },
-      },
-    },
-    async (request) => registry.updateService(request.params.id, request.body, currentUser(request).id),
-  );
+  route('updateService', {
+    onRequest: agencyOrOperator,
+    preHandler: ownership.owns((request, o) => o.ofService(paramId(request))),
+    handler: async (request) =>
+      registry.updateService(request.params.id, request.body, currentUser(request).id),
+  });
 }

@@ -3,17 +3,7 @@ import { assertOwnOrganization, currentUser, organizationScope, seesEverything }
 import type { SubscriptionRequestCreate } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership } from '../ownership.ts';
-import { problemResponses } from '../problems.ts';
-import {
-  agencyOrOperator,
-  anyRole,
-  emptyBodyIsObject,
-  readProblems,
-  reviewers,
-  route,
-  TAGS,
-  writeProblems,
-} from './common.ts';
+import { agencyOrOperator, anyRole, reviewers, routesUnder, sendSecretOnce, TAGS } from './common.ts';
 
 /**
  * Consumer subscription requests (R-12, Art. 11.2): an agency registers its consumer system for a published
@@ -24,7 +14,7 @@ import {
 export async function subscriptionRequestRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   const { registry, subscriptionRequests: requests } = deps;
   const ownership = new Ownership(registry);
-  const tags = [TAGS.subscriptionRequests];
+  const route = routesUnder(app, TAGS.subscriptionRequests);
 
   /** Refuses (403) an agency user acting on a request of another organization's consumer system. */
   async function visibleRequest(request: FastifyRequest) {
@@ -37,46 +27,17 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
     if (!seesEverything(currentUser(request))) await visibleRequest(request);
   };
 
-  route(
-    app,
-    'createSubscriptionRequest',
-    {
-      onRequest: agencyOrOperator,
-      preHandler: ownership.owns((request, o) =>
-        o.ofSystem((request.body as SubscriptionRequestCreate).systemId),
-      ),
-      schema: {
-        tags,
-        summary: 'Đăng ký khai thác dịch vụ / Register to use a service',
-        description:
-          'Ứng dụng, mục đích, tần suất (→ hạn mức) và thời gian khai thác (→ khung giờ) cho một phiên bản đã ' +
-          'công bố (R-12). Người dùng cơ quan chỉ đăng ký cho hệ thống của cơ quan mình. / Application, purpose, ' +
-          'frequency (→ quota) and time of use (→ window) for a published version. An agency user registers ' +
-          'its own consumer systems only.',
-        response: { ...writeProblems, ...problemResponses(404, 409) },
-      },
-    },
-    async (request, reply) =>
-      reply.code(201).send(await requests.submit(request.body, currentUser(request).id)),
-  );
+  route('createSubscriptionRequest', {
+    onRequest: agencyOrOperator,
+    preHandler: ownership.owns((request, o) =>
+      o.ofSystem((request.body as SubscriptionRequestCreate).systemId),
+    ),
+    handler: async (request) => requests.submit(request.body, currentUser(request).id),
+  });
 
-  route(
-    app,
-    'listSubscriptionRequests',
-    {
-      onRequest: anyRole,
-      schema: {
-        tags,
-        summary: 'Danh sách đề nghị đăng ký khai thác / List subscription requests',
-        description:
-          'Mới nhất trước; `overdue=true`: chỉ đề nghị quá hạn 2 ngày làm việc, cũ nhất trước. `overdueCount` ' +
-          'luôn cho biết số đề nghị quá hạn. Người dùng cơ quan chỉ thấy đề nghị của hệ thống cơ quan mình. / ' +
-          'Newest first; `overdue=true`: only requests past the 2-working-day deadline, oldest first. ' +
-          '`overdueCount` always tells how many are overdue. An agency user sees its own systems’ requests only.',
-        response: readProblems,
-      },
-    },
-    async (request) => {
+  route('listSubscriptionRequests', {
+    onRequest: anyRole,
+    handler: async (request) => {
       const user = currentUser(request);
       const { organizationId, overdue, ...rest } = request.query;
       if (organizationId) assertOwnOrganization(user, organizationId);
@@ -87,181 +48,66 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
         overdueCount: await requests.countOverdue(inScope),
       };
     },
-  );
+  });
 
-  route(
-    app,
-    'getSubscriptionRequest',
-    {
-      onRequest: anyRole,
-      schema: {
-        tags,
-        summary: 'Xem đề nghị đăng ký khai thác / Get a subscription request',
-        response: { ...readProblems, ...problemResponses(404) },
-      },
-    },
-    async (request) => visibleRequest(request),
-  );
+  route('getSubscriptionRequest', {
+    onRequest: anyRole,
+    handler: async (request) => visibleRequest(request),
+  });
 
-  route(
-    app,
-    'getSubscriptionRequestGuide',
-    {
-      onRequest: anyRole,
-      schema: {
-        tags,
-        summary: 'Tài liệu hướng dẫn kỹ thuật của dịch vụ / The service’s technical guide',
-        description:
-          'Cấp khi duyệt sandbox (R-12): mô tả kỹ thuật R-11 của dịch vụ, tài liệu OpenAPI/WSDL của phiên bản, ' +
-          'cách gọi qua cổng, các đăng ký đã cấp. / Issued with the sandbox approval: the R-11 description, the ' +
-          'OpenAPI/WSDL document, how to call through the gateway, the subscriptions granted.',
-        response: { ...readProblems, ...problemResponses(404, 409) },
-      },
-    },
-    async (request) => {
+  route('getSubscriptionRequestGuide', {
+    onRequest: anyRole,
+    handler: async (request) => {
       await visibleRequest(request);
       return requests.guide(request.params.id);
     },
-  );
+  });
 
-  const decision = (
-    operationId: 'approveSubscriptionRequestSandbox' | 'approveSubscriptionRequestProduction',
-    summary: string,
-    description: string,
-    handler: (id: string, actor: string) => Promise<unknown>,
-  ) =>
-    route(
-      app,
-      operationId,
-      {
-        onRequest: reviewers,
-        preValidation: emptyBodyIsObject,
-        schema: {
-          tags,
-          summary,
-          description,
-          response: { ...writeProblems, ...problemResponses(404, 409) },
-        },
-      },
-      async (request) => handler(request.params.id, currentUser(request).id),
-    );
+  route('approveSubscriptionRequestSandbox', {
+    onRequest: reviewers,
+    handler: async (request) => requests.approveSandbox(request.params.id, currentUser(request).id),
+  });
 
-  decision(
-    'approveSubscriptionRequestSandbox',
-    'Duyệt môi trường thử nghiệm (sandbox) / Approve the sandbox',
-    'Trong một giao dịch: tạo đăng ký sandbox (hạn mức, khung giờ theo đề nghị), cấp thông tin kết nối sandbox ' +
-      'nếu hệ thống chưa có (bên khai thác tự nhận secret), cấp tài liệu hướng dẫn, thông báo cho cơ quan. / In ' +
-      'one transaction: the sandbox subscription (quota and window from the request), a sandbox credential if the ' +
-      'system has none (the consumer collects its secret), the technical guide, the notification.',
-    (id, actor) => requests.approveSandbox(id, actor),
-  );
-  decision(
-    'approveSubscriptionRequestProduction',
-    'Duyệt môi trường chính thức / Approve production',
-    'Sau khi bên khai thác đã gọi thử thành công: tạo đăng ký chính thức và cấp thông tin kết nối chính thức nếu ' +
-      'hệ thống chưa có. / After the successful sandbox call: the production subscription, and a production ' +
-      'credential if the system has none.',
-    (id, actor) => requests.approveProduction(id, actor),
-  );
+  route('approveSubscriptionRequestProduction', {
+    onRequest: reviewers,
+    handler: async (request) => requests.approveProduction(request.params.id, currentUser(request).id),
+  });
 
-  for (const [operationId, summary, description, step] of [
-    [
-      'returnSubscriptionRequestForCompletion',
-      'Yêu cầu bổ sung, nêu nội dung / Ask for completion, saying what',
-      'Đề nghị chuyển sang needs_completion; các nội dung cần bổ sung được lưu và gửi cho cơ quan (R-12). / The ' +
-        'request waits for the consumer; the items are kept and sent to the organization.',
-      (id: string, reasons: string[], actor: string) => requests.needsCompletion(id, reasons, actor),
-    ],
-    [
-      'rejectSubscriptionRequest',
-      'Từ chối, nêu lý do / Reject with reasons',
-      'Lý do được lưu và gửi cho cơ quan; nếu đã duyệt sandbox thì đăng ký sandbox bị thu hồi. / The reasons are ' +
-        'kept and sent to the organization; a sandbox subscription already granted is revoked.',
-      (id: string, reasons: string[], actor: string) => requests.reject(id, reasons, actor),
-    ],
-  ] as const) {
-    route(
-      app,
-      operationId,
-      {
-        onRequest: reviewers,
-        schema: {
-          tags,
-          summary,
-          description,
-          response: { ...writeProblems, ...problemResponses(404, 409) },
-        },
-      },
-      async (request) => step(request.params.id, request.body.reasons, currentUser(request).id),
-    );
-  }
+  route('returnSubscriptionRequestForCompletion', {
+    onRequest: reviewers,
+    handler: async (request) =>
+      requests.needsCompletion(request.params.id, request.body.reasons, currentUser(request).id),
+  });
 
-  route(
-    app,
-    'requestSubscriptionRequestProduction',
-    {
-      onRequest: agencyOrOperator,
-      preValidation: emptyBodyIsObject,
-      preHandler: ownsRequest,
-      schema: {
-        tags,
-        summary: 'Đề nghị cấp tài khoản chính thức / Ask for production',
-        description:
-          'Cần một lời gọi sandbox thành công của chính hệ thống này tới phiên bản này, do cổng ghi nhận ' +
-          '(409 CP_SANDBOX_CALL_REQUIRED). / Needs a successful sandbox call by this system to this version, ' +
-          'recorded by the gateway.',
-        response: { ...writeProblems, ...problemResponses(404, 409) },
-      },
-    },
-    async (request) => requests.requestProduction(request.params.id, currentUser(request).id),
-  );
+  route('rejectSubscriptionRequest', {
+    onRequest: reviewers,
+    handler: async (request) =>
+      requests.reject(request.params.id, request.body.reasons, currentUser(request).id),
+  });
 
-  route(
-    app,
-    'resubmitSubscriptionRequest',
-    {
-      onRequest: agencyOrOperator,
-      preValidation: emptyBodyIsObject,
-      preHandler: ownsRequest,
-      schema: {
-        tags,
-        summary: 'Bổ sung và gửi lại đề nghị / Complete and resubmit',
-        description:
-          'Từ needs_completion, đề nghị trở lại bước đang chờ trước đó; hạn xử lý tính lại từ lúc gửi lại. / ' +
-          'From needs_completion the request returns to the stage it was in; the deadline runs again from now.',
-        response: { ...writeProblems, ...problemResponses(404, 409) },
-      },
-    },
-    async (request) =>
+  route('requestSubscriptionRequestProduction', {
+    onRequest: agencyOrOperator,
+    preHandler: ownsRequest,
+    handler: async (request) => requests.requestProduction(request.params.id, currentUser(request).id),
+  });
+
+  route('resubmitSubscriptionRequest', {
+    onRequest: agencyOrOperator,
+    preHandler: ownsRequest,
+    handler: async (request) =>
       requests.resubmit(request.params.id, request.body.changes ?? {}, currentUser(request).id),
-  );
+  });
 
-  route(
-    app,
-    'collectSubscriptionRequestCredential',
-    {
-      onRequest: agencyOrOperator,
-      preValidation: emptyBodyIsObject,
-      preHandler: ownsRequest,
-      schema: {
-        tags,
-        summary: 'Nhận consumer key và secret (một lần) / Collect the key and secret (once)',
-        description:
-          'Tạo secret mới cho thông tin kết nối mà việc phê duyệt đã cấp và trả về MỘT lần; nhận lần hai bị từ ' +
-          'chối (409 CP_REQUEST_STATE) — khi mất, đề nghị Sở TT&TT thay khoá. / Makes a fresh secret for the ' +
-          'credential the approval issued and answers it ONCE; a second collection is refused — if it is lost, ' +
-          'the operator rotates the credential.',
-        response: { ...writeProblems, ...problemResponses(404, 409) },
-      },
-    },
-    async (request, reply) => {
+  route('collectSubscriptionRequestCredential', {
+    onRequest: agencyOrOperator,
+    preHandler: ownsRequest,
+    handler: async (request, reply) => {
       const collected = await requests.collectCredential(
         request.params.id,
         request.params.environment,
         currentUser(request).id,
       );
-      // No cache (browser, proxy) may keep the one copy of the secret (R-25).
-      return reply.code(201).header('cache-control', 'no-store').header('pragma', 'no-cache').send(collected);
+      return sendSecretOnce(reply, collected);
     },
-  );
+  });
 }

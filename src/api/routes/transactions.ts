@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { queryTransactions } from '../../telemetry/transactions.ts';
 import { currentUser, seesEverything } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { anyRole, readProblems, route, TAGS } from './common.ts';
+import { anyRole, route, TAGS } from './common.ts';
 
 /**
  * The transaction log (R-07, R-20): who called what, when, with what result; never the payload (R-02). Operator
@@ -10,27 +10,14 @@ import { anyRole, readProblems, route, TAGS } from './common.ts';
  * provider, the statistics it reconciles against its own records (R-23).
  */
 export async function transactionRoutes(app: FastifyInstance, { store, registry }: AdminDeps): Promise<void> {
-  route(
-    app,
-    'listTransactions',
-    {
-      onRequest: anyRole,
-      schema: {
-        tags: [TAGS.transactions],
-        summary: 'Tra cứu giao dịch / Search transactions',
-        description:
-          'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor. Người dùng của cơ quan chỉ thấy giao dịch ' +
-          'mà cơ quan mình là bên khai thác hoặc cung cấp. / Newest first; page on with nextCursor. An agency ' +
-          'user sees only the records where its organization is the consumer or the provider.',
-        response: readProblems,
-      },
-    },
-    async (request) => {
+  route(app, TAGS.transactions, 'listTransactions', {
+    onRequest: anyRole,
+    handler: async (request) => {
       const user = currentUser(request);
       if (seesEverything(user)) return queryTransactions(store, request.query);
       // Records name organizations by their official code, as the gateway saw them at the time.
       const organization = await registry.getOrganization(user.organizationId ?? '');
       return queryTransactions(store, { ...request.query, organizationCode: organization.code });
     },
-  );
+  });
 }

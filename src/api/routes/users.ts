@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { currentUser, requireRole } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { problemResponses } from '../problems.ts';
-import { operatorOnly, readProblems, route, TAGS, writeProblems } from './common.ts';
+import { operatorOnly, routesUnder, TAGS } from './common.ts';
 
 /** Who may see the list of accounts: the administrators who manage them, and auditors who check access. */
 const userReaders = requireRole('operator_admin', 'auditor');
@@ -12,42 +11,18 @@ const userReaders = requireRole('operator_admin', 'auditor');
  * answer carries a password or its hash (the response schema has no such field).
  */
 export async function userRoutes(app: FastifyInstance, { accounts }: AdminDeps): Promise<void> {
-  const tags = [TAGS.users];
+  const route = routesUnder(app, TAGS.users);
 
-  route(
-    app,
-    'listUsers',
-    {
-      onRequest: userReaders,
-      schema: {
-        tags,
-        summary: 'Danh sách người dùng / List users',
-        description: 'Không bao giờ có mật khẩu. / Never includes a password.',
-        response: readProblems,
-      },
-    },
-    async () => ({ items: await accounts.listUsers() }),
-  );
+  route('listUsers', {
+    onRequest: userReaders,
+    handler: async () => ({ items: await accounts.listUsers() }),
+  });
 
-  route(
-    app,
-    'createUser',
-    {
-      onRequest: operatorOnly,
-      schema: {
-        tags,
-        summary: 'Thêm người dùng / Create a user',
-        description:
-          'Vai trò agency cần organizationId (cơ quan mà người dùng làm việc cho); các vai trò khác thì không. ' +
-          'Mật khẩu ≥ 10 ký tự, lưu dạng băm. / Role agency needs organizationId (the organization the user ' +
-          'acts for); the other roles take none. Passwords have ≥ 10 characters and are stored hashed.',
-        response: { ...writeProblems, ...problemResponses(404, 409) },
-      },
-    },
-    async (request, reply) => {
+  route('createUser', {
+    onRequest: operatorOnly,
+    handler: async (request) => {
       const { organizationId = null, ...rest } = request.body;
-      const user = await accounts.createUser({ ...rest, organizationId }, currentUser(request).id);
-      return reply.code(201).send(user);
+      return accounts.createUser({ ...rest, organizationId }, currentUser(request).id);
     },
-  );
+  });
 }

@@ -1,0 +1,440 @@
+import type { OperationId } from './operations.ts';
+
+/** How the OpenAPI document shows an operation, and the problems (RFC 9457) it can answer. */
+export interface OperationDoc {
+  /** "Tiếng Việt / English". */
+  summary: string;
+  description?: string;
+  /** `[]` for an operation readable without login: it answers none of the signed-in problems. */
+  security?: [];
+  /**
+   * The problems it answers besides the standard ones: those of any signed-in call (400, 401, 403, 500, and
+   * 413, 415 when it takes a body), none for an operation readable without login.
+   */
+  problems?: number[];
+  /** The standard problems, for an operation they do not fit (sign-out reads no input and any role may). */
+  standardProblems?: number[];
+}
+
+/**
+ * The words of every operation, by operationId (the sibling of the operations table and its schemas): the
+ * OpenAPI document takes its summaries, descriptions and problem responses from here, so a route file holds
+ * only behaviour: who may call, and what it does.
+ */
+export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
+  // Meta: health, the API's own description, the token signing keys.
+  getHealth: { summary: 'Tình trạng nút / Node health', security: [], problems: [500] },
+  getOpenApiDocument: {
+    summary: 'Tài liệu OpenAPI 3.1 của API quản trị / OpenAPI 3.1 document of this API',
+    security: [],
+    problems: [500],
+  },
+  getJwks: {
+    summary: 'Khoá công khai ký token (JWKS) / Public token signing keys (JWKS)',
+    description:
+      'Để LGSP khác và NDXP kiểm tra token do cổng này cấp (R-15). / Lets peers verify our gateway tokens.',
+    security: [],
+    problems: [500],
+  },
+
+  // Sign-in and the current session.
+  login: {
+    summary: 'Đăng nhập / Sign in',
+    description: 'Trả về bearer token cho các lời gọi khác. / Returns the bearer token for other calls.',
+    security: [],
+    problems: [400, 401, 413, 415, 500],
+  },
+  logout: {
+    summary: 'Đăng xuất / Sign out',
+    description: 'Kết thúc phiên của token này. / Ends the session of this token.',
+    standardProblems: [401, 500],
+  },
+  getCurrentUser: { summary: 'Người dùng hiện tại / Current user' },
+
+  // The portal's public reads (R-09, R-10).
+  listPublicNotices: {
+    summary: 'Thông báo công khai: ngừng khuyến nghị, ngừng dịch vụ, bảo trì / Public notices',
+    security: [],
+  },
+  listPublicServices: {
+    summary: 'Danh mục dịch vụ đã công bố và mô tả kỹ thuật (R-10, R-11) / Published services',
+    security: [],
+  },
+  listPublicContacts: {
+    summary: 'Cán bộ đầu mối của các cơ quan (R-09) / Contact points of the organizations',
+    security: [],
+  },
+
+  listOrganizations: { summary: 'Danh sách cơ quan / List organizations' },
+  createOrganization: {
+    summary: 'Thêm cơ quan / Create an organization',
+    description:
+      'Mã định danh theo Thông tư 10/2023/TT-BTTTT, ví dụ 000.00.31.H01; cán bộ đầu mối (R-09). / ' +
+      'The official code looks like 000.00.31.H01; the contact point is published to other agencies.',
+    problems: [404, 409],
+  },
+  getOrganization: { summary: 'Xem cơ quan / Get an organization', problems: [404] },
+  updateOrganization: {
+    summary: 'Sửa cơ quan / Update an organization',
+    description:
+      'Mã định danh không đổi được. Người dùng của cơ quan chỉ sửa tên và cán bộ đầu mối của chính mình. / ' +
+      'The official code cannot change. An agency user edits only its own name and contact point.',
+    problems: [404],
+  },
+
+  listSystems: {
+    summary: 'Danh sách hệ thống kết nối / List connected systems',
+    description:
+      'Người dùng của cơ quan chỉ thấy hệ thống của cơ quan mình. / An agency user sees only its own.',
+  },
+  createSystem: {
+    summary: 'Thêm hệ thống thông tin / Register an information system',
+    description:
+      'Hệ thống là bên cung cấp, bên khai thác, hoặc cả hai. / A system provides, consumes, or both.',
+    problems: [404],
+  },
+  getSystem: { summary: 'Xem hệ thống / Get a system', problems: [404] },
+  updateSystem: {
+    summary: 'Sửa, tạm dừng hoặc kích hoạt hệ thống / Update, suspend or activate a system',
+    description:
+      'status=suspended có hiệu lực ngay trên cổng kết nối. Cơ quan chủ quản chỉ sửa tên và mô tả. / ' +
+      'Suspending takes effect on the gateway at once. The owning agency may change only name and description.',
+    problems: [404],
+  },
+  listConnectedSystems: {
+    summary: 'Tình trạng kết nối của các hệ thống / Connection state of the systems',
+    description:
+      'Lần kết nối đầu, cuối, lần gửi và nhận thành công cuối, trạng thái (active, idle, failing, never). ' +
+      'Người dùng của cơ quan chỉ thấy hệ thống của cơ quan mình. / First and last connection, last ' +
+      'successful send and receive, state. An agency user sees only its own organization’s systems.',
+  },
+  getSystemConnection: {
+    summary: 'Lịch sử kết nối của một hệ thống / Connection history of a system',
+    description:
+      'Như trong danh sách, thêm lưu lượng theo ngày (UTC) từ số liệu tổng hợp theo giờ: số lời gọi, số lỗi ' +
+      'khi là bên khai thác và khi là bên cung cấp. / As in the list, with daily traffic (UTC) from the ' +
+      'hourly rollups: calls and errors as consumer and as provider.',
+    problems: [404],
+  },
+
+  listServices: { summary: 'Danh sách dịch vụ chia sẻ dữ liệu / List data-sharing services' },
+  createService: {
+    summary: 'Thêm dịch vụ / Create a service',
+    description:
+      'context là đoạn đầu của đường dẫn trên cổng: /{context}/{version}/… ; mô tả kỹ thuật theo R-11. ' +
+      'Người dùng của cơ quan chỉ thêm dịch vụ cho hệ thống cung cấp của cơ quan mình. / ' +
+      'The context is the first path segment on the gateway; the description holds the R-11 items. ' +
+      "An agency user adds services only to its own organization's provider systems.",
+    problems: [404, 409],
+  },
+  getService: { summary: 'Xem dịch vụ / Get a service', problems: [404] },
+  updateService: {
+    summary: 'Sửa dịch vụ / Update a service',
+    description:
+      'context và hệ thống cung cấp không đổi được (bên khai thác đang gọi theo chúng). / ' +
+      'The context and provider cannot change: consumers call them.',
+    problems: [404],
+  },
+  decommissionService: {
+    summary: 'Báo ngừng cung cấp dịch vụ, trước ≥ 60 ngày (R-21) / Schedule the end of a service',
+    problems: [404],
+  },
+
+  listServiceVersions: { summary: 'Các phiên bản của một dịch vụ / Versions of a service', problems: [404] },
+  createVersion: {
+    summary: 'Thêm phiên bản dịch vụ / Create a service version',
+    description:
+      'Mặc định: REST, draft, một tài nguyên "* /*". Thử ở sandbox trước khi công bố (R-11). / ' +
+      'Defaults: REST, draft, one resource "* /*". Test in the sandbox before publishing.',
+    problems: [404, 409],
+  },
+  listVersions: { summary: 'Danh sách phiên bản dịch vụ / List service versions' },
+  getVersion: { summary: 'Xem phiên bản dịch vụ / Get a service version', problems: [404] },
+  updateVersion: {
+    summary: 'Sửa, công bố, ngừng hoặc thu hồi phiên bản / Update, publish, deprecate or retire a version',
+    description:
+      'Cơ quan cung cấp sửa phiên bản của mình; đổi trạng thái chỉ do quản trị viên Sở TT&TT. / ' +
+      'The provider agency edits its own versions; only an operator administrator changes the status.',
+    problems: [404],
+  },
+  // The version moves (R-11, R-19): submitted for review, tested in the sandbox, rejected or published.
+  submitVersion: {
+    summary: 'Bên cung cấp gửi phiên bản kèm tài liệu kỹ thuật (R-11) / Provider submits a version',
+    problems: [404, 409],
+  },
+  startVersionSandboxTest: {
+    summary: 'Mở thử nghiệm sandbox / Open the sandbox test',
+    problems: [404, 409],
+  },
+  rejectVersion: {
+    summary: 'Từ chối phiên bản, nêu lý do / Reject a version, with the reason',
+    problems: [404, 409],
+  },
+  publishVersion: {
+    summary: 'Công bố lên môi trường chính thức (cần lời gọi sandbox thành công) / Publish to production',
+    description:
+      'Phiên bản đang công bố trước đó chuyển sang ngừng khuyến nghị, ngừng hẳn sau ≥ 180 ngày (R-18). / ' +
+      'The previous published version is deprecated, with a sunset at least 180 days later.',
+    problems: [404, 409],
+  },
+  listVersionConsumers: {
+    summary: 'Ai vẫn đang gọi phiên bản này (R-18) / Who still calls this version',
+    problems: [404],
+  },
+
+  listSubscriptions: {
+    summary: 'Danh sách đăng ký khai thác / List subscriptions',
+    description:
+      'Người dùng của cơ quan thấy đăng ký mà cơ quan mình là bên khai thác hoặc bên cung cấp. / ' +
+      'An agency user sees those where its organization is the consumer or the provider.',
+  },
+  createSubscription: {
+    summary: 'Thêm đăng ký khai thác / Create a subscription',
+    description:
+      'Tần suất (hạn mức) và thời gian khai thác theo đăng ký (R-12). / Quotas and time of use as registered.',
+    problems: [404, 409],
+  },
+  getSubscription: { summary: 'Xem đăng ký khai thác / Get a subscription', problems: [404] },
+  updateSubscription: {
+    summary: 'Sửa, tạm dừng, kích hoạt hoặc thu hồi đăng ký / Update, suspend, activate or revoke',
+    description:
+      'Thay đổi có hiệu lực ngay trên cổng kết nối. null xoá hạn mức / khung giờ. / ' +
+      'Changes take effect on the gateway at once; null clears a quota or the time of use.',
+    problems: [404],
+  },
+  cancelSubscription: {
+    summary:
+      'Bên khai thác ngừng sử dụng; khoá bị thu hồi ngay (R-21) / Consumer stops; keys revoked at once',
+    problems: [404],
+  },
+
+  listCredentials: {
+    summary: 'Danh sách thông tin kết nối / List credentials',
+    description:
+      'Không bao giờ có secret. Người dùng của cơ quan chỉ thấy của hệ thống cơ quan mình. / ' +
+      "Never includes the secret. An agency user sees only its own organization's systems' credentials.",
+  },
+  issueCredential: {
+    summary: 'Cấp consumer key và secret / Issue a consumer key and secret',
+    description:
+      'consumerSecret chỉ có trong câu trả lời này và không thể xem lại (R-25). / ' +
+      'consumerSecret appears in this response only and cannot be shown again.',
+    problems: [404, 409],
+  },
+  getCredential: {
+    summary: 'Xem thông tin kết nối (không có secret) / Get a credential (never the secret)',
+    problems: [404],
+  },
+  revokeCredential: {
+    summary: 'Thu hồi thông tin kết nối / Revoke a credential',
+    description:
+      'Có hiệu lực ngay trên mọi nút cổng kết nối (R-19, R-21). / Takes effect on every gateway node at once.',
+    problems: [404, 409],
+  },
+  rotateCredential: {
+    summary: 'Thay khoá, cả hai khoá cùng dùng được trong thời gian chuyển tiếp (R-19) / Rotate with overlap',
+    problems: [404, 409],
+  },
+
+  listTransactions: {
+    summary: 'Tra cứu giao dịch / Search transactions',
+    description:
+      'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor. Người dùng của cơ quan chỉ thấy giao dịch ' +
+      'mà cơ quan mình là bên khai thác hoặc cung cấp. / Newest first; page on with nextCursor. An agency ' +
+      'user sees only the records where its organization is the consumer or the provider.',
+  },
+  reconcileTransactions: {
+    summary: 'Đối soát giao dịch / Reconcile transactions',
+    description:
+      'Bên đối soát (một hệ thống hoặc một cơ quan) gửi danh sách giao dịch của mình trong kỳ [from, to) ' +
+      '(CSV theo mã giao dịch, hoặc theo thời gian + dịch vụ + trạng thái); kết quả: khớp, bên đối soát ' +
+      'thiếu, LGSP không có, lệch trạng thái. Cơ quan chỉ đối soát cho mình. ?format=csv tải các chênh ' +
+      'lệch. Xem docs/reconciliation.md. / A party uploads its own list for [from, to) and gets the match: ' +
+      'matched, missingOnParty, missingOnPlatform, statusMismatch. An agency only for itself. ?format=csv ' +
+      'downloads the differences (text/csv).',
+    problems: [404],
+  },
+  getStatistics: {
+    summary: 'Thống kê, báo cáo giao dịch / Transaction statistics and reports',
+    description:
+      'Số lượt gọi, lỗi, tỉ lệ thành công, dung lượng, độ trễ (trung bình, p50/p95/p99) trong kỳ [from, to), ' +
+      'nhóm theo groupBy; từ số liệu tổng hợp theo giờ (coveredUntil), phần sau đó từ bản ghi gốc. Người ' +
+      'dùng của cơ quan chỉ thấy giao dịch mà cơ quan mình là bên khai thác hoặc cung cấp. ?format=csv|xlsx ' +
+      'tải tệp. Xem docs/reports.md. / Calls, errors, success rate, bytes, latency (avg, p50/p95/p99) over ' +
+      '[from, to), grouped by groupBy, from the hourly rollups (raw records after coveredUntil). An agency ' +
+      'user sees only calls where its organization is the consumer or the provider. ?format=csv|xlsx ' +
+      'downloads a file.',
+  },
+
+  listAuditEvents: {
+    summary: 'Nhật ký thay đổi cấu hình / Audit events',
+    description: 'Mới nhất trước. / Newest first.',
+  },
+  verifyAuditChain: {
+    summary: 'Kiểm tra chuỗi băm của nhật ký / Verify the audit hash chain',
+    description:
+      'Tính lại mã băm của mọi sự kiện theo thứ tự; báo chỗ hỏng đầu tiên (sửa, xoá, chèn). / ' +
+      'Recomputes every event hash in order; reports the first break (changed, deleted or inserted events).',
+  },
+
+  announceMaintenance: {
+    summary: 'Thông báo lịch bảo trì (R-24); trong khung giờ dịch vụ trả 503 / Announce maintenance',
+    problems: [404],
+  },
+  listNotices: { summary: 'Các thông báo / Notices' },
+
+  // Provider connection requests (R-08, R-11).
+  createConnectionRequest: {
+    summary: 'Gửi đề nghị kết nối hệ thống / Apply to connect a system',
+    description:
+      'Theo mẫu Phụ lục: mục đích sử dụng, phạm vi sử dụng, đầu mối phối hợp, đề xuất khác. Người dùng cơ ' +
+      'quan chỉ gửi cho cơ quan mình; quản trị viên Sở TT&TT có thể gửi thay. / The Appendix form: purpose, ' +
+      'scope of use, contact point, other proposals. An agency user applies for its own organization; an ' +
+      'operator administrator may apply on its behalf.',
+    problems: [404],
+  },
+  listConnectionRequests: {
+    summary: 'Danh sách đề nghị kết nối / List connection requests',
+    description:
+      'Mới nhất trước. Người dùng cơ quan chỉ thấy đề nghị của cơ quan mình. / Newest first. An agency user ' +
+      'sees only its own organization’s requests.',
+  },
+  getConnectionRequest: { summary: 'Xem đề nghị kết nối / Get a connection request', problems: [404] },
+  approveConnectionRequest: {
+    summary: 'Phê duyệt đề nghị kết nối / Approve a connection request',
+    description:
+      'Tạo hệ thống thông tin (đang hoạt động) trong cùng giao dịch với quyết định; chỉ đề nghị đang chờ ' +
+      '(submitted) mới được phê duyệt (409 CP_REQUEST_STATE). / Creates the information system (active) in ' +
+      'the same transaction as the decision; only a submitted request can be approved.',
+    problems: [404, 409],
+  },
+  rejectConnectionRequest: {
+    summary: 'Từ chối đề nghị kết nối / Reject a connection request',
+    description:
+      'Phải nêu lý do; lý do được lưu và gửi cho cơ quan. / A reason is required; it is kept and sent to ' +
+      'the organization.',
+    problems: [404, 409],
+  },
+  getConnectionRequestLetter: {
+    summary: 'Tải công văn đề nghị kết nối (.docx) / Download the request letter (.docx)',
+    description:
+      'Công văn theo mẫu Phụ lục của Quy chế, điền sẵn nội dung đề nghị, để cơ quan ký và gửi. / The ' +
+      'official letter from the regulation’s Appendix template, filled with the request, for the agency ' +
+      'to sign and send.',
+    problems: [404],
+  },
+
+  // Consumer subscription requests (R-12).
+  createSubscriptionRequest: {
+    summary: 'Đăng ký khai thác dịch vụ / Register to use a service',
+    description:
+      'Ứng dụng, mục đích, tần suất (→ hạn mức) và thời gian khai thác (→ khung giờ) cho một phiên bản đã ' +
+      'công bố (R-12). Người dùng cơ quan chỉ đăng ký cho hệ thống của cơ quan mình. / Application, purpose, ' +
+      'frequency (→ quota) and time of use (→ window) for a published version. An agency user registers ' +
+      'its own consumer systems only.',
+    problems: [404, 409],
+  },
+  listSubscriptionRequests: {
+    summary: 'Danh sách đề nghị đăng ký khai thác / List subscription requests',
+    description:
+      'Mới nhất trước; `overdue=true`: chỉ đề nghị quá hạn 2 ngày làm việc, cũ nhất trước. `overdueCount` ' +
+      'luôn cho biết số đề nghị quá hạn. Người dùng cơ quan chỉ thấy đề nghị của hệ thống cơ quan mình. / ' +
+      'Newest first; `overdue=true`: only requests past the 2-working-day deadline, oldest first. ' +
+      '`overdueCount` always tells how many are overdue. An agency user sees its own systems’ requests only.',
+  },
+  getSubscriptionRequest: {
+    summary: 'Xem đề nghị đăng ký khai thác / Get a subscription request',
+    problems: [404],
+  },
+  getSubscriptionRequestGuide: {
+    summary: 'Tài liệu hướng dẫn kỹ thuật của dịch vụ / The service’s technical guide',
+    description:
+      'Cấp khi duyệt sandbox (R-12): mô tả kỹ thuật R-11 của dịch vụ, tài liệu OpenAPI/WSDL của phiên bản, ' +
+      'cách gọi qua cổng, các đăng ký đã cấp. / Issued with the sandbox approval: the R-11 description, the ' +
+      'OpenAPI/WSDL document, how to call through the gateway, the subscriptions granted.',
+    problems: [404, 409],
+  },
+  approveSubscriptionRequestSandbox: {
+    summary: 'Duyệt môi trường thử nghiệm (sandbox) / Approve the sandbox',
+    description:
+      'Trong một giao dịch: tạo đăng ký sandbox (hạn mức, khung giờ theo đề nghị), cấp thông tin kết nối ' +
+      'sandbox nếu hệ thống chưa có (bên khai thác tự nhận secret), cấp tài liệu hướng dẫn, thông báo cho cơ ' +
+      'quan. / In one transaction: the sandbox subscription (quota and window from the request), a sandbox ' +
+      'credential if the system has none (the consumer collects its secret), the technical guide, the ' +
+      'notification.',
+    problems: [404, 409],
+  },
+  approveSubscriptionRequestProduction: {
+    summary: 'Duyệt môi trường chính thức / Approve production',
+    description:
+      'Sau khi bên khai thác đã gọi thử thành công: tạo đăng ký chính thức và cấp thông tin kết nối chính thức ' +
+      'nếu hệ thống chưa có. / After the successful sandbox call: the production subscription, and a ' +
+      'production credential if the system has none.',
+    problems: [404, 409],
+  },
+  returnSubscriptionRequestForCompletion: {
+    summary: 'Yêu cầu bổ sung, nêu nội dung / Ask for completion, saying what',
+    description:
+      'Đề nghị chuyển sang needs_completion; các nội dung cần bổ sung được lưu và gửi cho cơ quan (R-12). / ' +
+      'The request waits for the consumer; the items are kept and sent to the organization.',
+    problems: [404, 409],
+  },
+  rejectSubscriptionRequest: {
+    summary: 'Từ chối, nêu lý do / Reject with reasons',
+    description:
+      'Lý do được lưu và gửi cho cơ quan; nếu đã duyệt sandbox thì đăng ký sandbox bị thu hồi. / The reasons ' +
+      'are kept and sent to the organization; a sandbox subscription already granted is revoked.',
+    problems: [404, 409],
+  },
+  requestSubscriptionRequestProduction: {
+    summary: 'Đề nghị cấp tài khoản chính thức / Ask for production',
+    description:
+      'Cần một lời gọi sandbox thành công của chính hệ thống này tới phiên bản này, do cổng ghi nhận ' +
+      '(409 CP_SANDBOX_CALL_REQUIRED). / Needs a successful sandbox call by this system to this version, ' +
+      'recorded by the gateway.',
+    problems: [404, 409],
+  },
+  resubmitSubscriptionRequest: {
+    summary: 'Bổ sung và gửi lại đề nghị / Complete and resubmit',
+    description:
+      'Từ needs_completion, đề nghị trở lại bước đang chờ trước đó; hạn xử lý tính lại từ lúc gửi lại. / ' +
+      'From needs_completion the request returns to the stage it was in; the deadline runs again from now.',
+    problems: [404, 409],
+  },
+  collectSubscriptionRequestCredential: {
+    summary: 'Nhận consumer key và secret (một lần) / Collect the key and secret (once)',
+    description:
+      'Tạo secret mới cho thông tin kết nối mà việc phê duyệt đã cấp và trả về MỘT lần; nhận lần hai bị từ ' +
+      'chối (409 CP_REQUEST_STATE) — khi mất, đề nghị Sở TT&TT thay khoá. / Makes a fresh secret for the ' +
+      'credential the approval issued and answers it ONCE; a second collection is refused — if it is lost, ' +
+      'the operator rotates the credential.',
+    problems: [404, 409],
+  },
+
+  listUsers: {
+    summary: 'Danh sách người dùng / List users',
+    description: 'Không bao giờ có mật khẩu. / Never includes a password.',
+  },
+  createUser: {
+    summary: 'Thêm người dùng / Create a user',
+    description:
+      'Vai trò agency cần organizationId (cơ quan mà người dùng làm việc cho); các vai trò khác thì không. ' +
+      'Mật khẩu ≥ 10 ký tự, lưu dạng băm. / Role agency needs organizationId (the organization the user ' +
+      'acts for); the other roles take none. Passwords have ≥ 10 characters and are stored hashed.',
+    problems: [404, 409],
+  },
+
+  listWebhooks: { summary: 'Các địa chỉ webhook / Webhook endpoints' },
+  createWebhook: {
+    summary: 'Đăng ký webhook nhận thông báo (khoá ký hiện một lần) / Register a webhook (secret shown once)',
+    problems: [404],
+  },
+  deleteWebhook: { summary: 'Xoá webhook / Delete a webhook', problems: [404] },
+
+  listAlerts: {
+    summary: 'Cảnh báo vận hành / Operator alerts',
+    description: 'Mới nhất trước. / Newest first.',
+  },
+  listAlertEvents: { summary: "Lịch sử trạng thái của cảnh báo / An alert's state history" },
+  resolveAlert: { summary: 'Đóng cảnh báo, ghi cách xử lý / Resolve an alert, saying how' },
+};
