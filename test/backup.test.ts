@@ -18,17 +18,13 @@ import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { newId } from '../src/core/ids.ts';
 import { EmbeddedQueue } from '../src/messaging/embedded-queue.ts';
-import {
-  BackupError,
-  type BackupSummary,
-  RESTORED_WITHOUT_PAYLOAD,
-  restoreBackup,
-  writeBackup,
-} from '../src/store/backup.ts';
+import { writeBackup } from '../src/store/backup.ts';
+import { BackupError, type BackupSummary, RESTORED_WITHOUT_PAYLOAD } from '../src/store/backup-format.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { PgliteStore } from '../src/store/pglite-store.ts';
 import type { Store } from '../src/store/port.ts';
 import { PostgresStore } from '../src/store/postgres-store.ts';
+import { restoreBackup } from '../src/store/restore.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { runCli } from './helpers/cli.ts';

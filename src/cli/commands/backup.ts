@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../../core/config.ts';
-import type { BackupSummary, RestoreSummary } from '../../store/backup.ts';
+import type { BackupSummary, RestoreSummary } from '../../store/backup-format.ts';
 import type { Store } from '../../store/port.ts';
 import { required, str } from '../args.ts';
 import type { Context, Subcommand } from '../command.ts';
@@ -193,7 +193,10 @@ export const restore: Subcommand = {
     const opened = await openConfiguredStore(ctx, false);
     if (typeof opened === 'number') return opened;
     const { config, store } = opened;
-    const { BackupError, restoreBackup } = await import('../../store/backup.ts');
+    const [{ BackupError }, { restoreBackup }] = await Promise.all([
+      import('../../store/backup-format.ts'),
+      import('../../store/restore.ts'),
+    ]);
     const { verifyAuditChain } = await import('../../control/audit-verify.ts');
     let summary: RestoreSummary;
     let revision: number;
