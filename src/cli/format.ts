@@ -2,7 +2,7 @@
  * Human output: aligned tables with bilingual headings, and label/value blocks. Widths count characters after
  * NFC, so Vietnamese letters with diacritics (one character each) line up.
  */
-type Cell = string | number | boolean | null | undefined;
+export type Cell = string | number | boolean | null | undefined;
 
 const MAX_CELL = 48;
 
