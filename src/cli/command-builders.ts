@@ -1,4 +1,4 @@
-import type { OptionSpecs } from './args.ts';
+import { given, type OptionSpecs, textOptions } from './args.ts';
 import type { Context, Subcommand } from './command.ts';
 import { type Cell, table } from './format.ts';
 
@@ -48,17 +48,25 @@ export function recordCommand<T>(
   });
 }
 
-/** `list`: one call, printed as a table with a row for each item, then `footer` (a count, the next page). */
-export function listCommand<Body extends { items: readonly unknown[] }>(
-  spec: Omit<CallSpec<Body>, 'render'> & {
+/**
+ * `list`: one call, printed as a table with a row for each item, then `footer` (a count, the next page).
+ * `filters` names the text options that narrow the list and the query field each fills (`{ org: 'organizationId' }`);
+ * `send` is given the query made of those that were typed.
+ */
+export function listCommand<Body extends { items: readonly unknown[] }, Field extends string = never>(
+  spec: Omit<CallSpec<Body>, 'render' | 'send'> & {
+    filters?: Record<string, Field>;
+    send: (ctx: Context, query: Partial<Record<Field, string>>) => Promise<Body>;
     headers: string[];
     row: (item: Body['items'][number]) => Cell[];
     footer?: (body: Body) => string;
   },
 ): Subcommand {
-  const { headers, row, footer, ...call } = spec;
+  const { filters = {}, send, headers, row, footer, options, ...usage } = spec;
   return callCommand({
-    ...call,
+    ...usage,
+    options: { ...textOptions(...Object.keys(filters)), ...options },
+    send: (ctx) => send(ctx, given(ctx.values, filters)),
     render: (body) => table(headers, body.items.map(row)) + (footer?.(body) ?? ''),
   });
 }

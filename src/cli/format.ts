@@ -39,3 +39,11 @@ export function fields(pairs: Array<[string, Cell]>): string {
 export function time(iso: unknown): string {
   return typeof iso === 'string' ? iso.replace(/\.\d{3}Z$/, 'Z') : '-';
 }
+
+/** The closing lines of a record's label/value block: when it was created and when last changed. */
+export function createdAndUpdated(record: { createdAt: string; updatedAt: string }): Array<[string, Cell]> {
+  return [
+    ['Tạo lúc / Created', time(record.createdAt)],
+    ['Cập nhật / Updated', time(record.updatedAt)],
+  ];
+}

@@ -1,5 +1,5 @@
 import type { AuditChainResult } from '../../control/audit-verify.ts';
-import { positiveInt, str, textOptions } from '../args.ts';
+import { positiveInt, textOptions } from '../args.ts';
 import type { Context, Group } from '../command.ts';
 import { listCommand } from '../command-builders.ts';
 import { time } from '../format.ts';
@@ -12,10 +12,11 @@ export const auditCommands: Group = {
     list: listCommand({
       synopsis: '[--object <id>] [--limit N]',
       summary: 'Mới nhất trước / Newest first',
-      options: textOptions('object', 'limit'),
-      send: (ctx) =>
+      filters: { object: 'objectId' },
+      options: textOptions('limit'),
+      send: (ctx, query) =>
         ctx.api.call('listAuditEvents', {
-          query: { objectId: str(ctx.values, 'object'), limit: positiveInt(ctx.values, 'limit', ctx.usage) },
+          query: { ...query, limit: positiveInt(ctx.values, 'limit', ctx.usage) },
         }),
       headers: [
         'Thời điểm / Time',

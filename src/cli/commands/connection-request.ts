@@ -106,11 +106,8 @@ export const connectionRequestCommands: Group = {
     list: listCommand({
       synopsis: '[--status submitted|approved|rejected] [--org <id>]',
       summary: 'Danh sách đề nghị, mới nhất trước / List requests, newest first',
-      options: textOptions('status', 'org'),
-      send: (ctx) =>
-        ctx.api.call('listConnectionRequests', {
-          query: { status: str(ctx.values, 'status'), organizationId: str(ctx.values, 'org') },
-        }),
+      filters: { status: 'status', org: 'organizationId' },
+      send: (ctx, query) => ctx.api.call('listConnectionRequests', { query }),
       headers: ['ID', 'Cơ quan / Org', 'Hệ thống / System', 'Trạng thái / Status', 'Gửi lúc / Submitted'],
       row: (r) => [
         r.id,

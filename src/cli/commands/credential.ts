@@ -27,8 +27,8 @@ export const credentialCommands: Group = {
     list: listCommand({
       synopsis: '[--system <id>]',
       summary: 'Danh sách (không bao giờ có secret) / List (never the secret)',
-      options: textOptions('system'),
-      send: (ctx) => ctx.api.call('listCredentials', { query: { systemId: str(ctx.values, 'system') } }),
+      filters: { system: 'systemId' },
+      send: (ctx, query) => ctx.api.call('listCredentials', { query }),
       headers: [
         'ID',
         'Hệ thống / System',

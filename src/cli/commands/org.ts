@@ -2,7 +2,7 @@ import type { ContactPoint, Organization } from '../../api/contract/index.ts';
 import { nonEmpty, required, str, textOptions } from '../args.ts';
 import type { Context, Group } from '../command.ts';
 import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
-import { fields, time } from '../format.ts';
+import { createdAndUpdated, fields } from '../format.ts';
 
 const CONTACT_OPTIONS = textOptions(
   'contact-name',
@@ -41,8 +41,7 @@ function showOrganization(org: Organization): string {
     ['Đầu mối / Contact', c ? [c.name, c.title, c.unit].filter(Boolean).join(', ') : null],
     ['Điện thoại / Phone', c?.phone],
     ['Email', c?.email],
-    ['Tạo lúc / Created', time(org.createdAt)],
-    ['Cập nhật / Updated', time(org.updatedAt)],
+    ...createdAndUpdated(org),
   ]);
 }
 

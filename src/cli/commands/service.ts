@@ -3,7 +3,7 @@ import type { Service } from '../../api/contract/index.ts';
 import { given, nonEmpty, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group } from '../command.ts';
 import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
-import { fields, time } from '../format.ts';
+import { createdAndUpdated, fields } from '../format.ts';
 
 /** The R-11 technical description, from a JSON file (keys: addressAndInterface, capacity, dataQuality …). */
 function descriptionFrom(ctx: Context): Record<string, unknown> | undefined {
@@ -45,8 +45,7 @@ function showService(s: Service): string {
     ['Tên / Name', s.name],
     ['Hệ thống cung cấp / Provider', s.providerSystemId],
     ...Object.entries(s.description).map(([k, v]): [string, string] => [DESCRIPTION_LABELS[k] ?? k, v]),
-    ['Tạo lúc / Created', time(s.createdAt)],
-    ['Cập nhật / Updated', time(s.updatedAt)],
+    ...createdAndUpdated(s),
   ]);
 }
 
@@ -57,9 +56,8 @@ export const serviceCommands: Group = {
     list: listCommand({
       synopsis: '[--provider-system <id>]',
       summary: 'Danh sách dịch vụ / List services',
-      options: textOptions('provider-system'),
-      send: (ctx) =>
-        ctx.api.call('listServices', { query: { providerSystemId: str(ctx.values, 'provider-system') } }),
+      filters: { 'provider-system': 'providerSystemId' },
+      send: (ctx, query) => ctx.api.call('listServices', { query }),
       headers: ['ID', 'Context', 'Tên / Name', 'Hệ thống cung cấp / Provider'],
       row: (s) => [s.id, s.context, s.name, s.providerSystemId],
     }),

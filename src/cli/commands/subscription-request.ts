@@ -146,16 +146,11 @@ export const subscriptionRequestCommands: Group = {
       synopsis: '[--status <trạng thái>] [--system <id>] [--version-id <id>] [--org <id>] [--overdue]',
       summary:
         'Danh sách đề nghị, mới nhất trước; --overdue: chỉ đề nghị quá hạn 2 ngày làm việc / List; --overdue: past the deadline',
-      options: { ...textOptions('status', 'system', 'version-id', 'org'), overdue: { type: 'boolean' } },
-      send: (ctx) =>
+      filters: { status: 'status', system: 'systemId', 'version-id': 'versionId', org: 'organizationId' },
+      options: { overdue: { type: 'boolean' } },
+      send: (ctx, query) =>
         ctx.api.call('listSubscriptionRequests', {
-          query: {
-            status: str(ctx.values, 'status'),
-            systemId: str(ctx.values, 'system'),
-            versionId: str(ctx.values, 'version-id'),
-            organizationId: str(ctx.values, 'org'),
-            overdue: bool(ctx.values, 'overdue') ? 'true' : undefined,
-          },
+          query: { ...query, overdue: bool(ctx.values, 'overdue') ? 'true' : undefined },
         }),
       headers: [
         'ID',

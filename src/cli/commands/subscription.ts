@@ -2,7 +2,7 @@ import type { Subscription, SubscriptionStatus } from '../../api/contract/index.
 import { environmentOption, nonEmpty, positiveInt, required, str, textOptions } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
-import { fields, time } from '../format.ts';
+import { createdAndUpdated, fields } from '../format.ts';
 
 const quota = (s: Subscription) =>
   [s.quotaPerMinute ? `${s.quotaPerMinute}/phút·min` : '', s.quotaPerDay ? `${s.quotaPerDay}/ngày·day` : '']
@@ -18,8 +18,7 @@ function showSubscription(s: Subscription): string {
     ['Trạng thái / Status', s.status],
     ['Hạn mức / Quota', quota(s)],
     ['Thời gian khai thác / Time of use', s.timeOfUse ?? 'cả ngày / all day'],
-    ['Tạo lúc / Created', time(s.createdAt)],
-    ['Cập nhật / Updated', time(s.updatedAt)],
+    ...createdAndUpdated(s),
   ]);
 }
 
@@ -51,11 +50,8 @@ export const subscriptionCommands: Group = {
     list: listCommand({
       synopsis: '[--system <id>] [--version-id <id>]',
       summary: 'Danh sách đăng ký / List subscriptions',
-      options: textOptions('system', 'version-id'),
-      send: (ctx) =>
-        ctx.api.call('listSubscriptions', {
-          query: { systemId: str(ctx.values, 'system'), versionId: str(ctx.values, 'version-id') },
-        }),
+      filters: { system: 'systemId', 'version-id': 'versionId' },
+      send: (ctx, query) => ctx.api.call('listSubscriptions', { query }),
       headers: [
         'ID',
         'Hệ thống / System',

@@ -1,8 +1,8 @@
 import type { InformationSystem, OperationResponse } from '../../api/contract/index.ts';
-import { bool, given, nonEmpty, positiveInt, required, str, textOptions } from '../args.ts';
+import { bool, given, nonEmpty, positiveInt, required, textOptions } from '../args.ts';
 import type { Group, Subcommand } from '../command.ts';
 import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
-import { fields, table, time } from '../format.ts';
+import { createdAndUpdated, fields, table, time } from '../format.ts';
 
 const roles = (s: InformationSystem) =>
   [s.isProvider ? 'cung cấp/provider' : '', s.isConsumer ? 'khai thác/consumer' : '']
@@ -17,8 +17,7 @@ function showSystem(s: InformationSystem): string {
     ['Vai trò / Roles', roles(s)],
     ['Trạng thái / Status', s.status],
     ['Mô tả / Description', s.description],
-    ['Tạo lúc / Created', time(s.createdAt)],
-    ['Cập nhật / Updated', time(s.updatedAt)],
+    ...createdAndUpdated(s),
   ]);
 }
 
@@ -80,8 +79,8 @@ export const systemCommands: Group = {
     list: listCommand({
       synopsis: '[--org <id>]',
       summary: 'Danh sách hệ thống / List systems',
-      options: textOptions('org'),
-      send: (ctx) => ctx.api.call('listSystems', { query: { organizationId: str(ctx.values, 'org') } }),
+      filters: { org: 'organizationId' },
+      send: (ctx, query) => ctx.api.call('listSystems', { query }),
       headers: ['ID', 'Cơ quan / Org', 'Tên / Name', 'Vai trò / Roles', 'Trạng thái / Status'],
       row: (s) => [s.id, s.organizationCode, s.name, roles(s), s.status],
     }),

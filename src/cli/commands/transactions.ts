@@ -1,4 +1,4 @@
-import { positiveInt, str, textOptions } from '../args.ts';
+import { positiveInt, textOptions } from '../args.ts';
 import type { Group } from '../command.ts';
 import { listCommand } from '../command-builders.ts';
 import { time } from '../format.ts';
@@ -12,33 +12,21 @@ export const transactionCommands: Group = {
         '[--from <ISO>] [--to <ISO>] [--consumer <system id>] [--provider <system id>] [--service <id>] ' +
         '[--status 404|5xx] [--error <code>] [--limit N] [--cursor <c>]',
       summary: 'Tra cứu, mới nhất trước / Search, newest first',
-      options: textOptions(
-        'from',
-        'to',
-        'consumer',
-        'provider',
-        'service',
-        'status',
-        'error',
-        'limit',
-        'cursor',
-      ),
-      send(ctx) {
-        const v = ctx.values;
-        return ctx.api.call('listTransactions', {
-          query: {
-            from: str(v, 'from'),
-            to: str(v, 'to'),
-            consumerSystemId: str(v, 'consumer'),
-            providerSystemId: str(v, 'provider'),
-            serviceId: str(v, 'service'),
-            status: str(v, 'status'),
-            errorCode: str(v, 'error'),
-            limit: positiveInt(v, 'limit', ctx.usage),
-            cursor: str(v, 'cursor'),
-          },
-        });
+      filters: {
+        from: 'from',
+        to: 'to',
+        consumer: 'consumerSystemId',
+        provider: 'providerSystemId',
+        service: 'serviceId',
+        status: 'status',
+        error: 'errorCode',
+        cursor: 'cursor',
       },
+      options: textOptions('limit'),
+      send: (ctx, query) =>
+        ctx.api.call('listTransactions', {
+          query: { ...query, limit: positiveInt(ctx.values, 'limit', ctx.usage) },
+        }),
       headers: [
         'Thời điểm / Time',
         'Bên khai thác / Consumer',

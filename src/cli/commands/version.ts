@@ -3,7 +3,7 @@ import type { ServiceVersion, VersionPatch } from '../../api/contract/index.ts';
 import { list, nonEmpty, type OptionSpecs, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
-import { fields, table, time } from '../format.ts';
+import { createdAndUpdated, fields, table, time } from '../format.ts';
 
 /** `GET /congdan/{soDinhDanh}` → {method, path}; a bare path means any method. */
 function parseResource(raw: string, usage: string): { method: string; path: string } {
@@ -89,8 +89,7 @@ function showVersion(v: ServiceVersion): string {
     ['Production', v.upstreams.production],
     ['Tài nguyên / Resources', v.resources.map((r) => `${r.method} ${r.path}`).join(', ')],
     ['Đường dẫn / Gateway path', `/${v.context}/${v.version}/…`],
-    ['Tạo lúc / Created', time(v.createdAt)],
-    ['Cập nhật / Updated', time(v.updatedAt)],
+    ...createdAndUpdated(v),
   ]);
 }
 

@@ -10,8 +10,8 @@ export const webhookCommands: Group = {
     list: listCommand({
       synopsis: '[--org <id>]',
       summary: 'Các webhook / List webhooks',
-      options: textOptions('org'),
-      send: (ctx) => ctx.api.call('listWebhooks', { query: { organizationId: str(ctx.values, 'org') } }),
+      filters: { org: 'organizationId' },
+      send: (ctx, query) => ctx.api.call('listWebhooks', { query }),
       headers: ['ID', 'Cơ quan / Organization', 'URL', 'Sự kiện / Events', 'Tạo lúc / Created'],
       row: (w) => [w.id, w.organizationId, w.url, w.events.join(', ') || '*', time(w.createdAt)],
     }),
