@@ -1,5 +1,5 @@
 import type { ContactPoint, Organization } from '../../api/contract/index.ts';
-import { nonEmpty, required, str, textOptions } from '../args.ts';
+import { given, nonEmpty, required, str, textOptions } from '../args.ts';
 import type { Context, Group } from '../command.ts';
 import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
 import { createdAndUpdated, fields } from '../format.ts';
@@ -95,7 +95,7 @@ export const orgCommands: Group = {
         const current = needsCurrent ? await ctx.api.call('getOrganization', { params }) : null;
         const contact = contactFrom(ctx, current?.contact ?? null);
         const patch = {
-          ...(str(ctx.values, 'name') !== undefined ? { name: str(ctx.values, 'name') } : {}),
+          ...given(ctx.values, { name: 'name' }),
           ...(str(ctx.values, 'parent') !== undefined ? { parentId: str(ctx.values, 'parent') || null } : {}),
           ...(contact ? { contact } : {}),
         };
