@@ -19,6 +19,11 @@ export interface OptionSpec {
 }
 export type OptionSpecs = Record<string, OptionSpec>;
 
+/** Options that each take one text value (`--name <tên>`), the kind most commands have. */
+export function textOptions<const Name extends string>(...names: Name[]): Record<Name, OptionSpec> {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as Record<Name, OptionSpec>;
+}
+
 /** Accepted by every command, before or after its name. */
 export const GLOBAL_OPTIONS = {
   url: { type: 'string' },
@@ -98,6 +103,19 @@ export function splitFirst(
 export function str(values: Values, name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** The text options that were given, under their API names: `{ 'letter-number': 'letterNumber' }`. */
+export function given<Field extends string>(
+  values: Values,
+  names: Record<string, Field>,
+): Partial<Record<Field, string>> {
+  const out: Partial<Record<Field, string>> = {};
+  for (const [option, field] of Object.entries(names)) {
+    const value = str(values, option);
+    if (value !== undefined) out[field] = value;
+  }
+  return out;
 }
 
 export function bool(values: Values, name: string): boolean {

@@ -13,8 +13,8 @@ export interface Context {
   args: string[];
   values: Parsed['values'];
   usage: string;
-  /** Prints a value as the API's JSON (with --json) or with the human formatter. */
-  print(body: unknown, human: () => string): void;
+  /** Prints a value as the API's JSON (with --json) or with the human formatter, which is given the value. */
+  print<T>(body: T, human: (body: T) => string): void;
 }
 
 export interface Subcommand {
@@ -99,7 +99,7 @@ export async function runCommand(label: string, sub: Subcommand, argv: string[],
     values,
     usage,
     print(body, human) {
-      io.out(json ? `${JSON.stringify(body, null, 2)}\n` : human());
+      io.out(json ? `${JSON.stringify(body, null, 2)}\n` : human(body));
     },
   };
   return (await sub.run(ctx)) ?? 0;

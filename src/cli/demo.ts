@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ContactPoint } from '../api/contract/index.ts';
+import type { ContactPoint, ServiceCreate } from '../api/contract/index.ts';
 import { ConnectionRequests } from '../control/connection-requests/index.ts';
 import { SubscriptionRequests, type WorkflowSettings } from '../control/subscription-requests/index.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
@@ -206,57 +206,62 @@ async function seedDemo(
     'Khai thác dữ liệu dân cư khi giải quyết thủ tục hộ tịch',
   );
 
-  const dancu = await registry.createService(
-    {
-      context: 'dancu',
-      name: 'Tra cứu thông tin công dân',
-      providerSystemId: population.id,
-      description: {
-        addressAndInterface: 'REST/JSON: GET /dancu/1.0/congdan/{soDinhDanh}',
-        communicationStandards: 'HTTP/1.1, JSON UTF-8',
-        encryptionAndSecurity: 'TLS 1.2+; OAuth 2.0 client credentials qua LGSP',
-        capacity: '200 lượt/giây',
-        connectionProcedure: 'Đăng ký khai thác → thử nghiệm sandbox → cấp khoá chính thức',
-        dataQuality: 'Đồng bộ hằng ngày từ CSDL quốc gia về dân cư; Công an tỉnh phê duyệt',
-        dataPresentation: 'JSON, trường tiếng Việt không dấu theo chuẩn Bộ Công an',
+  // Each provider offers a REST service with its version 1.0: one GET resource, both upstreams on the demo
+  // upstream, and the R-11 description, whose transport, security and procedure are the same for both.
+  const offer = async (
+    service: Pick<ServiceCreate, 'context' | 'name' | 'providerSystemId'>,
+    resource: string,
+    own: { capacity: string; dataQuality: string; dataPresentation: string },
+  ) => {
+    const { id } = await registry.createService(
+      {
+        ...service,
+        description: {
+          addressAndInterface: `REST/JSON: GET /${service.context}/1.0${resource}`,
+          communicationStandards: 'HTTP/1.1, JSON UTF-8',
+          encryptionAndSecurity: 'TLS 1.2+; OAuth 2.0 client credentials qua LGSP',
+          capacity: own.capacity,
+          connectionProcedure: 'Đăng ký khai thác → thử nghiệm sandbox → cấp khoá chính thức',
+          dataQuality: own.dataQuality,
+          dataPresentation: own.dataPresentation,
+        },
       },
-    },
-    ACTOR,
-  );
-  const dancuV1 = await registry.createVersion(
-    dancu.id,
+      ACTOR,
+    );
+    return registry.createVersion(
+      id,
+      {
+        version: '1.0',
+        upstreams: {
+          sandbox: `${upstreamUrl}/sandbox/${service.context}`,
+          production: `${upstreamUrl}/api/${service.context}`,
+        },
+        resources: [{ method: 'GET', path: resource }],
+      },
+      ACTOR,
+    );
+  };
+  const dancuV1 = await offer(
+    { context: 'dancu', name: 'Tra cứu thông tin công dân', providerSystemId: population.id },
+    '/congdan/{soDinhDanh}',
     {
-      version: '1.0',
-      upstreams: { sandbox: `${upstreamUrl}/sandbox/dancu`, production: `${upstreamUrl}/api/dancu` },
-      resources: [{ method: 'GET', path: '/congdan/{soDinhDanh}' }],
+      capacity: '200 lượt/giây',
+      dataQuality: 'Đồng bộ hằng ngày từ CSDL quốc gia về dân cư; Công an tỉnh phê duyệt',
+      dataPresentation: 'JSON, trường tiếng Việt không dấu theo chuẩn Bộ Công an',
     },
-    ACTOR,
   );
-  const thue = await registry.createService(
+  const thueV1 = await offer(
     {
       context: 'thue',
       name: 'Tra cứu thông tin doanh nghiệp theo mã số thuế',
       providerSystemId: taxSystem.id,
-      description: {
-        addressAndInterface: 'REST/JSON: GET /thue/1.0/doanhnghiep/{maSoThue}',
-        communicationStandards: 'HTTP/1.1, JSON UTF-8',
-        encryptionAndSecurity: 'TLS 1.2+; OAuth 2.0 client credentials qua LGSP',
-        capacity: '50 lượt/giây',
-        connectionProcedure: 'Đăng ký khai thác → thử nghiệm sandbox → cấp khoá chính thức',
-        dataQuality: 'Đồng bộ từ hệ thống quản lý thuế; Cục Thuế phê duyệt',
-        dataPresentation: 'JSON',
-      },
     },
-    ACTOR,
-  );
-  const thueV1 = await registry.createVersion(
-    thue.id,
+    '/doanhnghiep/{maSoThue}',
     {
-      version: '1.0',
-      upstreams: { sandbox: `${upstreamUrl}/sandbox/thue`, production: `${upstreamUrl}/api/thue` },
-      resources: [{ method: 'GET', path: '/doanhnghiep/{maSoThue}' }],
+      capacity: '50 lượt/giây',
+      dataQuality: 'Đồng bộ từ hệ thống quản lý thuế; Cục Thuế phê duyệt',
+      dataPresentation: 'JSON',
     },
-    ACTOR,
   );
   // Both services reach production the regulated way (R-11): submitted with their OpenAPI document, tested in
   // the sandbox by the operator's test client through this very gateway, then published on that evidence.

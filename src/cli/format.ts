@@ -2,7 +2,7 @@
  * Human output: aligned tables with bilingual headings, and label/value blocks. Widths count characters after
  * NFC, so Vietnamese letters with diacritics (one character each) line up.
  */
-type Cell = string | number | boolean | null | undefined;
+export type Cell = string | number | boolean | null | undefined;
 
 const MAX_CELL = 48;
 
@@ -38,4 +38,12 @@ export function fields(pairs: Array<[string, Cell]>): string {
 /** ISO times to the second, in UTC as the API gives them. */
 export function time(iso: unknown): string {
   return typeof iso === 'string' ? iso.replace(/\.\d{3}Z$/, 'Z') : '-';
+}
+
+/** The closing lines of a record's label/value block: when it was created and when last changed. */
+export function createdAndUpdated(record: { createdAt: string; updatedAt: string }): Array<[string, Cell]> {
+  return [
+    ['Tạo lúc / Created', time(record.createdAt)],
+    ['Cập nhật / Updated', time(record.updatedAt)],
+  ];
 }

@@ -26,7 +26,7 @@ export async function testInSandbox(
   env: OnboardingEnv,
   tester: SandboxTester,
   versionId: string,
-  document: { technicalDocument: string; documentType: 'openapi' | 'wsdl' },
+  document: Parameters<Lifecycle['submitVersion']>[1],
   actor: string,
 ): Promise<void> {
   await env.lifecycle.submitVersion(versionId, document, actor);
@@ -42,15 +42,10 @@ export async function testInSandbox(
     throw new Error(`sandbox test call ${call.method} ${call.path} answered ${status}`);
 }
 
-/** …then publishes it on that recorded evidence. */
-export async function publishThroughSandbox(
-  env: OnboardingEnv,
-  tester: SandboxTester,
-  versionId: string,
-  document: { technicalDocument: string; documentType: 'openapi' | 'wsdl' },
-  actor: string,
-): Promise<void> {
-  await testInSandbox(env, tester, versionId, document, actor);
+/** …then, given the same arguments, publishes it on that recorded evidence. */
+export async function publishThroughSandbox(...args: Parameters<typeof testInSandbox>): Promise<void> {
+  const [env, , versionId, , actor] = args;
+  await testInSandbox(...args);
   await onceRecorded(env, 'CP_SANDBOX_TEST_REQUIRED', () =>
     env.lifecycle.publishVersion(versionId, {}, actor),
   );

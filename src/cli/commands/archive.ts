@@ -1,6 +1,7 @@
 import type { ArchiveVerifyResult } from '../../telemetry/retention.ts';
-import { str } from '../args.ts';
+import { str, textOptions } from '../args.ts';
 import type { Context, Group } from '../command.ts';
+import { openPlatformStore } from '../platform-store.ts';
 
 export const archiveCommands: Group = {
   name: 'archive',
@@ -11,40 +12,23 @@ export const archiveCommands: Group = {
       summary:
         'Kiểm tra mã băm từng tệp lưu trữ và chuỗi niêm phong, đọc thẳng kho dữ liệu (không qua API) / ' +
         'Re-hash every archive file and walk the sealing chain, reading the store itself (not the API)',
-      options: { dir: { type: 'string' } },
+      options: textOptions('dir'),
       run: verifyOffline,
     },
   },
 };
 
 /**
- * `lgsp archive verify` (R-20), offline like `lgsp audit verify`: opens the store named by the platform
- * configuration (on the embedded store the platform must be stopped), re-hashes each archive file in
- * `--dir` (default: `retention.archiveDir`, else `<dataDir>/archives`) and walks the chain of
+ * `lgsp archive verify` (R-20), offline like `lgsp audit verify` (platform-store.ts): re-hashes each archive file
+ * in `--dir` (default: `retention.archiveDir`, else `<dataDir>/archives`) and walks the chain of
  * `transaction_archives`. Exit 0 when everything holds, 1 with every broken entry or file named.
  */
 async function verifyOffline(ctx: Context): Promise<number> {
-  const { ConfigError, loadConfig } = await import('../../core/config.ts');
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(ctx.io.env ? { env: ctx.io.env } : {});
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    ctx.io.err(`${err.message}\n`);
-    return 1;
-  }
-  const { openStore } = await import('../../store/open.ts');
+  const opened = await openPlatformStore(ctx);
+  if (typeof opened === 'number') return opened;
+  const { config, store } = opened;
   const { archiveDirOf, verifyArchives } = await import('../../telemetry/retention.ts');
   const dir = str(ctx.values, 'dir') ?? archiveDirOf(config);
-  let store: Awaited<ReturnType<typeof openStore>>;
-  try {
-    store = await openStore(config);
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    const hint = e.code === 'ECONNREFUSED' ? ' — kiểm tra / check LGSP_DATABASE_URL' : '';
-    ctx.io.err(`Không mở được kho dữ liệu / Could not open the store: ${e.message ?? String(err)}${hint}\n`);
-    return 1;
-  }
   let result: ArchiveVerifyResult;
   try {
     result = await verifyArchives(store, dir);

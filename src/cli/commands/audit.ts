@@ -1,35 +1,32 @@
 import type { AuditChainResult } from '../../control/audit-verify.ts';
-import { positiveInt, str } from '../args.ts';
+import { positiveInt, textOptions } from '../args.ts';
 import type { Context, Group } from '../command.ts';
-import { table, time } from '../format.ts';
+import { listCommand } from '../command-builders.ts';
+import { time } from '../format.ts';
+import { openPlatformStore } from '../platform-store.ts';
 
 export const auditCommands: Group = {
   name: 'audit',
   summary: 'Nhật ký thay đổi cấu hình (R-20) / Audit trail of configuration changes',
   subcommands: {
-    list: {
+    list: listCommand({
       synopsis: '[--object <id>] [--limit N]',
       summary: 'Mới nhất trước / Newest first',
-      options: { object: { type: 'string' }, limit: { type: 'string' } },
-      async run(ctx) {
-        const body = await ctx.api.call('listAuditEvents', {
-          query: { objectId: str(ctx.values, 'object'), limit: positiveInt(ctx.values, 'limit', ctx.usage) },
-        });
-        ctx.print(body, () =>
-          table(
-            [
-              'Thời điểm / Time',
-              'Người thực hiện / Actor',
-              'Hành động / Action',
-              'Đối tượng / Object',
-              'Rev',
-            ],
-            body.items.map((e) => [time(e.at), e.actor, e.action, e.objectId, e.revision]),
-          ),
-        );
-        return 0;
-      },
-    },
+      filters: { object: 'objectId' },
+      options: textOptions('limit'),
+      send: (ctx, query) =>
+        ctx.api.call('listAuditEvents', {
+          query: { ...query, limit: positiveInt(ctx.values, 'limit', ctx.usage) },
+        }),
+      headers: [
+        'Thời điểm / Time',
+        'Người thực hiện / Actor',
+        'Hành động / Action',
+        'Đối tượng / Object',
+        'Rev',
+      ],
+      row: (e) => [time(e.at), e.actor, e.action, e.objectId, e.revision],
+    }),
     verify: {
       synopsis: '',
       summary:
@@ -41,34 +38,15 @@ export const auditCommands: Group = {
 };
 
 /**
- * `lgsp audit verify` (R-20) opens the store itself, from the platform configuration (LGSP_DATA_DIR,
- * LGSP_DATABASE_URL, lgsp.config.json), so the evidence can be checked with the platform stopped — and without
- * trusting the platform's own API to report on itself. On the embedded store the platform must be stopped first
- * (PGlite allows one process: the store's lock file says so); on PostgreSQL it may run. The modules that touch
- * the store load only here, so the client commands stay light.
+ * `lgsp audit verify` (R-20) opens the store itself (platform-store.ts), so the evidence can be checked with the
+ * platform stopped — and without trusting the platform's own API to report on itself.
  */
 async function verifyOffline(ctx: Context): Promise<number> {
-  const { ConfigError, loadConfig } = await import('../../core/config.ts');
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(ctx.io.env ? { env: ctx.io.env } : {});
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    ctx.io.err(`${err.message}\n`);
-    return 1;
-  }
-  const { openStore } = await import('../../store/open.ts');
+  const opened = await openPlatformStore(ctx);
+  if (typeof opened === 'number') return opened;
+  const { store } = opened;
   const { sealUnchainedAuditEvents } = await import('../../control/audit.ts');
   const { verifyAuditChain } = await import('../../control/audit-verify.ts');
-  let store: Awaited<ReturnType<typeof openStore>>;
-  try {
-    store = await openStore(config);
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    const hint = e.code === 'ECONNREFUSED' ? ' — kiểm tra / check LGSP_DATABASE_URL' : '';
-    ctx.io.err(`Không mở được kho dữ liệu / Could not open the store: ${e.message ?? String(err)}${hint}\n`);
-    return 1;
-  }
   let result: AuditChainResult;
   try {
     // What the platform does at start: events from before the chain existed get their hashes (a no-op after).

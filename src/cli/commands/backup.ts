@@ -8,97 +8,24 @@ import {
   renameSync,
   rmSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Config } from '../../core/config.ts';
+import { resolve } from 'node:path';
 import type { BackupSummary, RestoreSummary } from '../../store/backup-format.ts';
-import type { Store } from '../../store/port.ts';
 import { required, str } from '../args.ts';
-import type { Context, Subcommand } from '../command.ts';
+import type { Subcommand } from '../command.ts';
 import { fields, table } from '../format.ts';
+import { describeStore, openPlatformStore } from '../platform-store.ts';
 
-/**
- * `lgsp backup` and `lgsp restore` (R-24) open the store themselves, from the platform configuration
- * (LGSP_DATA_DIR, LGSP_DATABASE_URL, lgsp.config.json), as `lgsp audit verify` does: a backup must be possible
- * with the platform stopped, and a restore happens before it starts. The embedded store has one owner, so there
- * the platform must be stopped; PostgreSQL is backed up while it runs (one REPEATABLE READ snapshot). The store
- * modules load only when these run, so the client commands stay light.
+/*
+ * `lgsp backup` and `lgsp restore` (R-24) open the store themselves (platform-store.ts): a backup must be possible
+ * with the platform stopped, and a restore happens before it starts. PostgreSQL is backed up while it runs (one
+ * REPEATABLE READ snapshot).
  */
 
-/** What the command says about where the data is: never the database URL itself, which may carry a password. */
-function describeStore(config: Config): string {
-  if (!config.databaseUrl) return `PGlite ${resolve(config.dataDir)}`;
-  try {
-    const url = new URL(config.databaseUrl);
-    return `PostgreSQL ${url.host}${url.pathname}`;
-  } catch {
-    return 'PostgreSQL';
-  }
-}
-
-/**
- * Loads the configuration and opens its store, migrated as `lgsp start` would. With `mustExist` (backup), a data
- * dir or database that holds no LGSP store is refused rather than created: a mistyped LGSP_DATA_DIR must not give
- * a backup of nothing. Prints why not and returns the exit code instead.
- */
-async function openConfiguredStore(
-  ctx: Context,
-  mustExist: boolean,
-): Promise<{ config: Config; store: Store } | number> {
-  const { ConfigError, loadConfig } = await import('../../core/config.ts');
-  let config: Config;
-  try {
-    config = loadConfig(ctx.io.env ? { env: ctx.io.env } : {});
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    ctx.io.err(`${err.message}\n`);
-    return 1;
-  }
-  const noStore = () =>
-    `Không có kho dữ liệu LGSP ở / No LGSP store at: ${describeStore(config)} — kiểm tra / check LGSP_DATA_DIR, LGSP_DATABASE_URL\n`;
-  if (mustExist && !config.databaseUrl && !existsSync(join(resolve(config.dataDir), 'pglite'))) {
-    ctx.io.err(noStore());
-    return 1;
-  }
-  const { migrate } = await import('../../store/migrate.ts');
-  let store: Store;
-  try {
-    store = config.databaseUrl
-      ? await (await import('../../store/postgres-store.ts')).PostgresStore.open(config.databaseUrl)
-      : await (await import('../../store/pglite-store.ts')).PgliteStore.open(config.dataDir);
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    const lines = [];
-    if (e.code === 'LGSP_STORE_LOCKED') {
-      lines.push(
-        'Sao lưu và khôi phục kho nhúng (PGlite) chỉ chạy khi nền tảng đã dừng: hãy dừng `lgsp start` trên thư mục ' +
-          'dữ liệu này trước. / Backup and restore of the embedded store (PGlite) run only while the platform is ' +
-          'stopped: stop `lgsp start` on this data dir first.',
-      );
-    }
-    const hint = e.code === 'ECONNREFUSED' ? ' — kiểm tra / check LGSP_DATABASE_URL' : '';
-    lines.push(`Không mở được kho dữ liệu / Could not open the store: ${e.message ?? String(err)}${hint}`);
-    ctx.io.err(`${lines.join('\n')}\n`);
-    return 1;
-  }
-  try {
-    if (mustExist) {
-      const { sql } = await import('kysely');
-      const found = await sql<{
-        t: string | null;
-      }>`SELECT to_regclass('public.schema_migrations')::text AS t`.execute(store.db);
-      if (!found.rows[0]?.t) {
-        await store.close();
-        ctx.io.err(noStore());
-        return 1;
-      }
-    }
-    await migrate(store);
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  return { config, store };
-}
+/** Said when another process holds the embedded store. */
+const STOP_THE_PLATFORM =
+  'Sao lưu và khôi phục kho nhúng (PGlite) chỉ chạy khi nền tảng đã dừng: hãy dừng `lgsp start` trên thư mục ' +
+  'dữ liệu này trước. / Backup and restore of the embedded store (PGlite) run only while the platform is ' +
+  'stopped: stop `lgsp start` on this data dir first.';
 
 /** `lgsp-backup-20250301T020000Z.jsonl.gz`: sorts by time, and says what it is. */
 export function defaultBackupName(now: Date): string {
@@ -132,7 +59,7 @@ export const backup: Subcommand = {
       ctx.io.err(`Tệp đã tồn tại, không ghi đè / The file exists and is not overwritten: ${out}\n`);
       return 1;
     }
-    const opened = await openConfiguredStore(ctx, true);
+    const opened = await openPlatformStore(ctx, { mustExist: true, whenLocked: STOP_THE_PLATFORM });
     if (typeof opened === 'number') return opened;
     const { config, store } = opened;
     const { writeBackup } = await import('../../store/backup.ts');
@@ -190,7 +117,7 @@ export const restore: Subcommand = {
       ctx.io.err(`Không có tệp / No such file: ${from}\n`);
       return 1;
     }
-    const opened = await openConfiguredStore(ctx, false);
+    const opened = await openPlatformStore(ctx, { whenLocked: STOP_THE_PLATFORM });
     if (typeof opened === 'number') return opened;
     const { config, store } = opened;
     const [{ BackupError }, { restoreBackup }] = await Promise.all([

@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { OperationResponse } from '../../api/contract/index.ts';
-import { bool, required, str, UsageError } from '../args.ts';
-import type { Context, Group } from '../command.ts';
-import { fields, table, time } from '../format.ts';
+import { bool, given, required, str, textOptions, UsageError } from '../args.ts';
+import type { Group } from '../command.ts';
+import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
+import { fields, time } from '../format.ts';
 
 type ConnectionRequest = OperationResponse<'getConnectionRequest'>;
 
@@ -39,21 +40,11 @@ function showRequest(r: ConnectionRequest): string {
   ]);
 }
 
-/** Text options that were given, under their API names. */
-function given(ctx: Context, names: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [option, field] of Object.entries(names)) {
-    const value = str(ctx.values, option);
-    if (value !== undefined) out[field] = value;
-  }
-  return out;
-}
-
 export const connectionRequestCommands: Group = {
   name: 'connection',
   summary: 'Đề nghị kết nối hệ thống theo mẫu Phụ lục (R-08) / Connection requests (the Appendix form)',
   subcommands: {
-    submit: {
+    submit: callCommand({
       synopsis:
         '[--org <id>] --system-name <tên> [--system-description <mô tả>] [--provider] [--consumer] ' +
         '--purpose <mục đích> --scope <phạm vi> --contact-name <họ tên> --contact-title <chức vụ> ' +
@@ -62,22 +53,24 @@ export const connectionRequestCommands: Group = {
       summary:
         'Gửi đề nghị kết nối (người dùng cơ quan: cho cơ quan mình) / Apply to connect a system (agency: for its own)',
       options: {
-        org: { type: 'string' },
-        'system-name': { type: 'string' },
-        'system-description': { type: 'string' },
+        ...textOptions(
+          'org',
+          'system-name',
+          'system-description',
+          'purpose',
+          'scope',
+          'contact-name',
+          'contact-title',
+          'contact-unit',
+          'contact-phone',
+          'contact-email',
+          'other-proposals',
+          'letter-number',
+        ),
         provider: { type: 'boolean' },
         consumer: { type: 'boolean' },
-        purpose: { type: 'string' },
-        scope: { type: 'string' },
-        'contact-name': { type: 'string' },
-        'contact-title': { type: 'string' },
-        'contact-unit': { type: 'string' },
-        'contact-phone': { type: 'string' },
-        'contact-email': { type: 'string' },
-        'other-proposals': { type: 'string' },
-        'letter-number': { type: 'string' },
       },
-      async run(ctx) {
+      send(ctx) {
         if (!bool(ctx.values, 'provider') && !bool(ctx.values, 'consumer')) {
           throw new UsageError(
             'Cần --provider và/hoặc --consumer / Give --provider and/or --consumer',
@@ -85,9 +78,9 @@ export const connectionRequestCommands: Group = {
           );
         }
         const body = {
-          ...given(ctx, { org: 'organizationId' }),
+          ...given(ctx.values, { org: 'organizationId' }),
           systemName: required(ctx.values, 'system-name', ctx.usage),
-          ...given(ctx, {
+          ...given(ctx.values, {
             'system-description': 'systemDescription',
             'other-proposals': 'otherProposals',
             'letter-number': 'letterNumber',
@@ -99,113 +92,73 @@ export const connectionRequestCommands: Group = {
           contact: {
             name: required(ctx.values, 'contact-name', ctx.usage),
             title: required(ctx.values, 'contact-title', ctx.usage),
-            ...given(ctx, { 'contact-unit': 'unit' }),
+            ...given(ctx.values, { 'contact-unit': 'unit' }),
             phone: required(ctx.values, 'contact-phone', ctx.usage),
             email: required(ctx.values, 'contact-email', ctx.usage),
           },
         };
-        const created = await ctx.api.call('createConnectionRequest', {
-          body,
-        });
-        ctx.print(
-          created,
-          () =>
-            `Đã gửi đề nghị / Request submitted\n${showRequest(created)}` +
-            `Tải công văn / Get the letter: lgsp connection letter ${created.id}\n`,
-        );
-        return 0;
+        return ctx.api.call('createConnectionRequest', { body });
       },
-    },
-    list: {
+      render: (created) =>
+        `Đã gửi đề nghị / Request submitted\n${showRequest(created)}` +
+        `Tải công văn / Get the letter: lgsp connection letter ${created.id}\n`,
+    }),
+    list: listCommand({
       synopsis: '[--status submitted|approved|rejected] [--org <id>]',
       summary: 'Danh sách đề nghị, mới nhất trước / List requests, newest first',
-      options: { status: { type: 'string' }, org: { type: 'string' } },
-      async run(ctx) {
-        const body = await ctx.api.call('listConnectionRequests', {
-          query: { status: str(ctx.values, 'status'), organizationId: str(ctx.values, 'org') },
-        });
-        ctx.print(body, () =>
-          table(
-            ['ID', 'Cơ quan / Org', 'Hệ thống / System', 'Trạng thái / Status', 'Gửi lúc / Submitted'],
-            body.items.map((r) => [
-              r.id,
-              r.organizationCode,
-              r.systemName,
-              STATUS_VI[r.status] ?? r.status,
-              time(r.submittedAt),
-            ]),
-          ),
-        );
-        return 0;
-      },
-    },
-    show: {
-      synopsis: '<id>',
+      filters: { status: 'status', org: 'organizationId' },
+      send: (ctx, query) => ctx.api.call('listConnectionRequests', { query }),
+      headers: ['ID', 'Cơ quan / Org', 'Hệ thống / System', 'Trạng thái / Status', 'Gửi lúc / Submitted'],
+      row: (r) => [
+        r.id,
+        r.organizationCode,
+        r.systemName,
+        STATUS_VI[r.status] ?? r.status,
+        time(r.submittedAt),
+      ],
+    }),
+    show: recordCommand({
       summary: 'Xem một đề nghị / Show a request',
-      args: ['id'],
-      async run(ctx) {
-        const found = await ctx.api.call('getConnectionRequest', {
-          params: { id: ctx.args[0]! },
-        });
-        ctx.print(found, () => showRequest(found));
-        return 0;
-      },
-    },
-    approve: {
-      synopsis: '<id> [--note <ghi chú>]',
+      send: (ctx, params) => ctx.api.call('getConnectionRequest', { params }),
+      render: showRequest,
+    }),
+    approve: recordCommand({
+      synopsis: '[--note <ghi chú>]',
       summary:
         'Phê duyệt: tạo hệ thống, cấp quyền kết nối / Approve: creates the system, grants the connection',
-      args: ['id'],
-      options: { note: { type: 'string' } },
-      async run(ctx) {
-        const note = str(ctx.values, 'note');
-        const result = await ctx.api.call('approveConnectionRequest', {
-          params: { id: ctx.args[0]! },
-          body: note !== undefined ? { note } : {},
-        });
-        ctx.print(
-          result,
-          () =>
-            `Đã phê duyệt; đã tạo hệ thống ${result.system.id} / Approved; system ${result.system.id} created\n` +
-            showRequest(result.request),
-        );
-        return 0;
-      },
-    },
-    reject: {
-      synopsis: '<id> --reason <lý do>',
+      options: textOptions('note'),
+      send: (ctx, params) =>
+        ctx.api.call('approveConnectionRequest', { params, body: given(ctx.values, { note: 'note' }) }),
+      render: (result) =>
+        `Đã phê duyệt; đã tạo hệ thống ${result.system.id} / Approved; system ${result.system.id} created\n` +
+        showRequest(result.request),
+    }),
+    reject: recordCommand({
+      synopsis: '--reason <lý do>',
       summary: 'Từ chối, nêu lý do (bắt buộc) / Reject with a reason (required)',
-      args: ['id'],
-      options: { reason: { type: 'string' } },
-      async run(ctx) {
-        const rejected = await ctx.api.call('rejectConnectionRequest', {
-          params: { id: ctx.args[0]! },
+      options: textOptions('reason'),
+      send: (ctx, params) =>
+        ctx.api.call('rejectConnectionRequest', {
+          params,
           body: { reason: required(ctx.values, 'reason', ctx.usage) },
-        });
-        ctx.print(rejected, () => `Đã từ chối / Rejected\n${showRequest(rejected)}`);
-        return 0;
-      },
-    },
-    letter: {
-      synopsis: '<id> [--out <tệp.docx>]',
+        }),
+      render: headed('Đã từ chối / Rejected', showRequest),
+    }),
+    letter: recordCommand({
+      synopsis: '[--out <tệp.docx>]',
       summary:
         'Tải công văn đề nghị (.docx, mẫu Phụ lục) / Download the request letter (.docx, the Appendix template)',
-      args: ['id'],
-      options: { out: { type: 'string' } },
-      async run(ctx) {
-        const id = ctx.args[0]!;
+      options: textOptions('out'),
+      async send(ctx, params) {
         const file = resolve(
-          str(ctx.values, 'out') ?? `de-nghi-ket-noi-${id.replace(/[^A-Za-z0-9_-]/g, '_')}.docx`,
+          str(ctx.values, 'out') ?? `de-nghi-ket-noi-${params.id.replace(/[^A-Za-z0-9_-]/g, '_')}.docx`,
         );
         // The letter is a file, not JSON.
-        const letter = await ctx.api.call('getConnectionRequestLetter', { params: { id } });
+        const letter = await ctx.api.call('getConnectionRequestLetter', { params });
         writeFileSync(file, letter);
-        ctx.print(
-          { file, bytes: letter.length },
-          () => `Đã lưu công văn / Letter saved: ${file} (${letter.length} bytes)\n`,
-        );
-        return 0;
+        return { file, bytes: letter.length };
       },
-    },
+      render: ({ file, bytes }) => `Đã lưu công văn / Letter saved: ${file} (${bytes} bytes)\n`,
+    }),
   },
 };

@@ -1,52 +1,39 @@
-import { required, str } from '../args.ts';
+import { required, str, textOptions } from '../args.ts';
 import type { Group } from '../command.ts';
-import { table, time } from '../format.ts';
+import { callCommand, listCommand } from '../command-builders.ts';
+import { time } from '../format.ts';
 
 export const noticeCommands: Group = {
   name: 'notice',
   summary: 'Thông báo công khai và lịch bảo trì (R-21, R-24) / Public notices and maintenance windows',
   subcommands: {
-    list: {
-      synopsis: '',
+    list: listCommand({
       summary: 'Các thông báo, mới nhất trước / Notices, newest first',
-      async run(ctx) {
-        const body = await ctx.api.call('listNotices');
-        ctx.print(body, () =>
-          table(
-            [
-              'Loại / Kind',
-              'Tiêu đề / Title',
-              'Dịch vụ / Service',
-              'Từ / From',
-              'Đến / To',
-              'Công bố / Published',
-            ],
-            body.items.map((n) => [
-              n.kind,
-              n.title,
-              n.serviceId ?? '*',
-              n.startsAt ? time(n.startsAt) : '',
-              n.endsAt ? time(n.endsAt) : '',
-              time(n.publishedAt),
-            ]),
-          ),
-        );
-        return 0;
-      },
-    },
-    maintenance: {
+      send: (ctx) => ctx.api.call('listNotices'),
+      headers: [
+        'Loại / Kind',
+        'Tiêu đề / Title',
+        'Dịch vụ / Service',
+        'Từ / From',
+        'Đến / To',
+        'Công bố / Published',
+      ],
+      row: (n) => [
+        n.kind,
+        n.title,
+        n.serviceId ?? '*',
+        n.startsAt ? time(n.startsAt) : '',
+        n.endsAt ? time(n.endsAt) : '',
+        time(n.publishedAt),
+      ],
+    }),
+    maintenance: callCommand({
       synopsis: '--from <ISO> --to <ISO> --title <…> --body <…> [--service <id>]',
       summary:
         'Thông báo bảo trì trước; trong khung giờ dịch vụ trả 503 (R-24) / Announce maintenance; 503 inside the window',
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        title: { type: 'string' },
-        body: { type: 'string' },
-        service: { type: 'string' },
-      },
-      async run(ctx) {
-        const notice = await ctx.api.call('announceMaintenance', {
+      options: textOptions('from', 'to', 'title', 'body', 'service'),
+      send: (ctx) =>
+        ctx.api.call('announceMaintenance', {
           body: {
             serviceId: str(ctx.values, 'service') ?? null,
             startsAt: required(ctx.values, 'from', ctx.usage),
@@ -54,14 +41,9 @@ export const noticeCommands: Group = {
             title: required(ctx.values, 'title', ctx.usage),
             body: required(ctx.values, 'body', ctx.usage),
           },
-        });
-        ctx.print(
-          notice,
-          () =>
-            `Đã thông báo bảo trì / Maintenance announced: ${notice.id} (${notice.startsAt} – ${notice.endsAt})`,
-        );
-        return 0;
-      },
-    },
+        }),
+      render: (notice) =>
+        `Đã thông báo bảo trì / Maintenance announced: ${notice.id} (${notice.startsAt} – ${notice.endsAt})`,
+    }),
   },
 };

@@ -1,15 +1,16 @@
 import type { ContactPoint, Organization } from '../../api/contract/index.ts';
-import { nonEmpty, required, str } from '../args.ts';
+import { given, nonEmpty, required, str, textOptions } from '../args.ts';
 import type { Context, Group } from '../command.ts';
-import { fields, table, time } from '../format.ts';
+import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
+import { createdAndUpdated, fields } from '../format.ts';
 
-const CONTACT_OPTIONS = {
-  'contact-name': { type: 'string' },
-  'contact-title': { type: 'string' },
-  'contact-unit': { type: 'string' },
-  'contact-phone': { type: 'string' },
-  'contact-email': { type: 'string' },
-} as const;
+const CONTACT_OPTIONS = textOptions(
+  'contact-name',
+  'contact-title',
+  'contact-unit',
+  'contact-phone',
+  'contact-email',
+);
 const CONTACT_SYNOPSIS =
   '[--contact-name <họ tên>] [--contact-title <chức vụ>] [--contact-unit <đơn vị>] [--contact-phone <sđt>] ' +
   '[--contact-email <email>]';
@@ -40,8 +41,7 @@ function showOrganization(org: Organization): string {
     ['Đầu mối / Contact', c ? [c.name, c.title, c.unit].filter(Boolean).join(', ') : null],
     ['Điện thoại / Phone', c?.phone],
     ['Email', c?.email],
-    ['Tạo lúc / Created', time(org.createdAt)],
-    ['Cập nhật / Updated', time(org.updatedAt)],
+    ...createdAndUpdated(org),
   ]);
 }
 
@@ -49,42 +49,24 @@ export const orgCommands: Group = {
   name: 'org',
   summary: 'Cơ quan, đơn vị và cán bộ đầu mối (R-09) / Organizations and their contact points',
   subcommands: {
-    list: {
-      synopsis: '',
+    list: listCommand({
       summary: 'Danh sách cơ quan / List organizations',
-      async run(ctx) {
-        const body = await ctx.api.call('listOrganizations');
-        ctx.print(body, () =>
-          table(
-            ['ID', 'Mã định danh / Code', 'Tên / Name', 'Đầu mối / Contact'],
-            body.items.map((o) => [o.id, o.code, o.name, o.contact?.name]),
-          ),
-        );
-        return 0;
-      },
-    },
-    show: {
-      synopsis: '<id>',
+      send: (ctx) => ctx.api.call('listOrganizations'),
+      headers: ['ID', 'Mã định danh / Code', 'Tên / Name', 'Đầu mối / Contact'],
+      row: (o) => [o.id, o.code, o.name, o.contact?.name],
+    }),
+    show: recordCommand({
       summary: 'Xem một cơ quan / Show an organization',
-      args: ['id'],
-      async run(ctx) {
-        const org = await ctx.api.call('getOrganization', { params: { id: ctx.args[0]! } });
-        ctx.print(org, () => showOrganization(org));
-        return 0;
-      },
-    },
-    create: {
+      send: (ctx, params) => ctx.api.call('getOrganization', { params }),
+      render: showOrganization,
+    }),
+    create: callCommand({
       synopsis: `--code <mã định danh> --name <tên> [--parent <id>] ${CONTACT_SYNOPSIS}`,
       summary: 'Thêm cơ quan (mã dạng 000.00.31.H01) / Create an organization (code like 000.00.31.H01)',
-      options: {
-        code: { type: 'string' },
-        name: { type: 'string' },
-        parent: { type: 'string' },
-        ...CONTACT_OPTIONS,
-      },
-      async run(ctx) {
+      options: { ...textOptions('code', 'name', 'parent'), ...CONTACT_OPTIONS },
+      send(ctx) {
         const contact = contactFrom(ctx, null);
-        const org = await ctx.api.call('createOrganization', {
+        return ctx.api.call('createOrganization', {
           body: {
             code: required(ctx.values, 'code', ctx.usage),
             name: required(ctx.values, 'name', ctx.usage),
@@ -92,18 +74,15 @@ export const orgCommands: Group = {
             ...(contact ? { contact } : {}),
           },
         });
-        ctx.print(org, () => `Đã thêm cơ quan / Organization created\n${showOrganization(org)}`);
-        return 0;
       },
-    },
-    update: {
-      synopsis: `<id> [--name <tên>] [--parent <id>] ${CONTACT_SYNOPSIS}`,
+      render: headed('Đã thêm cơ quan / Organization created', showOrganization),
+    }),
+    update: recordCommand({
+      synopsis: `[--name <tên>] [--parent <id>] ${CONTACT_SYNOPSIS}`,
       summary:
         'Sửa cơ quan; các --contact-* chỉ thay trường được nêu / Update; --contact-* change only those fields',
-      args: ['id'],
-      options: { name: { type: 'string' }, parent: { type: 'string' }, ...CONTACT_OPTIONS },
-      async run(ctx) {
-        const params = { id: ctx.args[0]! };
+      options: { ...textOptions('name', 'parent'), ...CONTACT_OPTIONS },
+      async send(ctx, params) {
         nonEmpty(
           Object.fromEntries(
             ['name', 'parent', ...Object.keys(CONTACT_OPTIONS)]
@@ -116,14 +95,13 @@ export const orgCommands: Group = {
         const current = needsCurrent ? await ctx.api.call('getOrganization', { params }) : null;
         const contact = contactFrom(ctx, current?.contact ?? null);
         const patch = {
-          ...(str(ctx.values, 'name') !== undefined ? { name: str(ctx.values, 'name') } : {}),
+          ...given(ctx.values, { name: 'name' }),
           ...(str(ctx.values, 'parent') !== undefined ? { parentId: str(ctx.values, 'parent') || null } : {}),
           ...(contact ? { contact } : {}),
         };
-        const org = await ctx.api.call('updateOrganization', { params, body: patch });
-        ctx.print(org, () => `Đã cập nhật / Updated\n${showOrganization(org)}`);
-        return 0;
+        return ctx.api.call('updateOrganization', { params, body: patch });
       },
-    },
+      render: headed('Đã cập nhật / Updated', showOrganization),
+    }),
   },
 };

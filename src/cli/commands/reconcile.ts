@@ -1,12 +1,22 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { PARTY_ROLES } from '../../api/contract/index.ts';
 import { differencesCsv, type Reconciliation } from '../../reports/reconciliation.ts';
-import { isOneOf, str, UsageError } from '../args.ts';
+import { isOneOf, str, textOptions, UsageError } from '../args.ts';
 import type { Subcommand } from '../command.ts';
-import { fields, table, time } from '../format.ts';
+import { type Cell, fields, table, time } from '../format.ts';
 
 /** How many differences of each kind are printed; all of them go to --out. */
 const SHOWN = 50;
+
+/** One kind of difference under its heading, the first SHOWN of them; nothing when there are none. */
+function section<T>(heading: string, headers: string[], items: T[], row: (item: T) => Cell[]): string {
+  if (items.length === 0) return '';
+  const more =
+    items.length > SHOWN
+      ? `… +${items.length - SHOWN} (--out <tệp/file>.csv để có đủ / for all of them)\n`
+      : '';
+  return `\n${heading}:\n${table(headers, items.slice(0, SHOWN).map(row))}${more}`;
+}
 
 /**
  * `lgsp reconcile`: sends a party's own list of transactions (CSV, docs/reconciliation.md) and prints the match
@@ -18,16 +28,7 @@ export const reconcile: Subcommand = {
     '[--tolerance-seconds 2] [--out chenh-lech.csv]',
   summary:
     'Đối soát giao dịch với tệp CSV của bên đối soát (R-23) / Reconcile a party CSV against the platform',
-  options: {
-    system: { type: 'string' },
-    org: { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    file: { type: 'string' },
-    role: { type: 'string' },
-    'tolerance-seconds': { type: 'string' },
-    out: { type: 'string' },
-  },
+  options: textOptions('system', 'org', 'from', 'to', 'file', 'role', 'tolerance-seconds', 'out'),
   async run(ctx) {
     const v = ctx.values;
     const system = str(v, 'system');
@@ -97,71 +98,33 @@ export const reconcile: Subcommand = {
           ['Lệch trạng thái / Status mismatch', c.statusMismatch],
         ]),
       ];
-      const more = (n: number) =>
-        n > SHOWN ? `… +${n - SHOWN} (--out <tệp/file>.csv để có đủ / for all of them)\n` : '';
-      if (result.missingOnParty.length > 0) {
-        parts.push(
-          '\nBên đối soát thiếu (LGSP có) / Missing on party (the platform has them):\n' +
-            table(
-              [
-                'Mã giao dịch / Id',
-                'Chặng / Leg',
-                'Phía / Side',
-                'Thời điểm / Time',
-                'Dịch vụ / Service',
-                'KQ',
-              ],
-              result.missingOnParty
-                .slice(0, SHOWN)
-                .map((p) => [p.id, p.leg, p.side, time(p.time), p.service, p.status]),
-            ) +
-            more(result.missingOnParty.length),
-        );
-      }
-      if (result.missingOnPlatform.length > 0) {
-        parts.push(
-          '\nLGSP không có (trong tệp) / Missing on platform (in the file):\n' +
-            table(
-              ['Dòng / Line', 'Mã giao dịch / Id', 'Thời điểm / Time', 'Dịch vụ / Service', 'KQ'],
-              result.missingOnPlatform
-                .slice(0, SHOWN)
-                .map((e) => [
-                  e.line,
-                  e.transactionId ?? null,
-                  e.time ? time(e.time) : null,
-                  e.service ?? null,
-                  e.status,
-                ]),
-            ) +
-            more(result.missingOnPlatform.length),
-        );
-      }
-      if (result.statusMismatch.length > 0) {
-        parts.push(
-          '\nLệch trạng thái / Status mismatch:\n' +
-            table(
-              [
-                'Dòng / Line',
-                'Mã giao dịch / Id',
-                'Thời điểm / Time',
-                'Dịch vụ / Service',
-                'LGSP',
-                'Tệp / File',
-              ],
-              result.statusMismatch
-                .slice(0, SHOWN)
-                .map((m) => [
-                  m.party.line,
-                  m.platform.id,
-                  time(m.platform.time),
-                  m.platform.service,
-                  m.platform.status,
-                  m.party.status,
-                ]),
-            ) +
-            more(result.statusMismatch.length),
-        );
-      }
+      parts.push(
+        section(
+          'Bên đối soát thiếu (LGSP có) / Missing on party (the platform has them)',
+          ['Mã giao dịch / Id', 'Chặng / Leg', 'Phía / Side', 'Thời điểm / Time', 'Dịch vụ / Service', 'KQ'],
+          result.missingOnParty,
+          (p) => [p.id, p.leg, p.side, time(p.time), p.service, p.status],
+        ),
+        section(
+          'LGSP không có (trong tệp) / Missing on platform (in the file)',
+          ['Dòng / Line', 'Mã giao dịch / Id', 'Thời điểm / Time', 'Dịch vụ / Service', 'KQ'],
+          result.missingOnPlatform,
+          (e) => [e.line, e.transactionId ?? null, e.time ? time(e.time) : null, e.service ?? null, e.status],
+        ),
+        section(
+          'Lệch trạng thái / Status mismatch',
+          ['Dòng / Line', 'Mã giao dịch / Id', 'Thời điểm / Time', 'Dịch vụ / Service', 'LGSP', 'Tệp / File'],
+          result.statusMismatch,
+          (m) => [
+            m.party.line,
+            m.platform.id,
+            time(m.platform.time),
+            m.platform.service,
+            m.platform.status,
+            m.party.status,
+          ],
+        ),
+      );
       if (out) parts.push(`\nĐã ghi các chênh lệch / Differences written to: ${out}\n`);
       return parts.join('');
     });

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { type Statistics, statisticsCsv, statisticsTitle, statisticsXlsx } from '../../reports/statistics.ts';
-import { required, str, UsageError } from '../args.ts';
+import { required, str, textOptions, UsageError } from '../args.ts';
 import type { Group } from '../command.ts';
 import { table, time } from '../format.ts';
 
@@ -19,20 +19,20 @@ export const reportCommands: Group = {
       summary:
         'Số lượt gọi, lỗi, tỉ lệ thành công, độ trễ, dung lượng theo nhóm / Calls, errors, success rate, ' +
         'latency, volume by group',
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        'group-by': { type: 'string' },
-        org: { type: 'string' },
-        system: { type: 'string' },
-        role: { type: 'string' },
-        service: { type: 'string' },
-        version: { type: 'string' },
-        environment: { type: 'string' },
-        'utc-offset': { type: 'string' },
-        format: { type: 'string' },
-        out: { type: 'string' },
-      },
+      options: textOptions(
+        'from',
+        'to',
+        'group-by',
+        'org',
+        'system',
+        'role',
+        'service',
+        'version',
+        'environment',
+        'utc-offset',
+        'format',
+        'out',
+      ),
       async run(ctx) {
         const v = ctx.values;
         const format = str(v, 'format');

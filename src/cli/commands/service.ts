@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Service } from '../../api/contract/index.ts';
-import { nonEmpty, required, str, UsageError } from '../args.ts';
+import { given, nonEmpty, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group } from '../command.ts';
-import { fields, table, time } from '../format.ts';
+import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
+import { createdAndUpdated, fields } from '../format.ts';
 
 /** The R-11 technical description, from a JSON file (keys: addressAndInterface, capacity, dataQuality …). */
 function descriptionFrom(ctx: Context): Record<string, unknown> | undefined {
@@ -44,8 +45,7 @@ function showService(s: Service): string {
     ['Tên / Name', s.name],
     ['Hệ thống cung cấp / Provider', s.providerSystemId],
     ...Object.entries(s.description).map(([k, v]): [string, string] => [DESCRIPTION_LABELS[k] ?? k, v]),
-    ['Tạo lúc / Created', time(s.createdAt)],
-    ['Cập nhật / Updated', time(s.updatedAt)],
+    ...createdAndUpdated(s),
   ]);
 }
 
@@ -53,45 +53,26 @@ export const serviceCommands: Group = {
   name: 'service',
   summary: 'Dịch vụ chia sẻ dữ liệu và mô tả kỹ thuật (R-11) / Data-sharing services',
   subcommands: {
-    list: {
+    list: listCommand({
       synopsis: '[--provider-system <id>]',
       summary: 'Danh sách dịch vụ / List services',
-      options: { 'provider-system': { type: 'string' } },
-      async run(ctx) {
-        const body = await ctx.api.call('listServices', {
-          query: { providerSystemId: str(ctx.values, 'provider-system') },
-        });
-        ctx.print(body, () =>
-          table(
-            ['ID', 'Context', 'Tên / Name', 'Hệ thống cung cấp / Provider'],
-            body.items.map((s) => [s.id, s.context, s.name, s.providerSystemId]),
-          ),
-        );
-        return 0;
-      },
-    },
-    show: {
-      synopsis: '<id>',
+      filters: { 'provider-system': 'providerSystemId' },
+      send: (ctx, query) => ctx.api.call('listServices', { query }),
+      headers: ['ID', 'Context', 'Tên / Name', 'Hệ thống cung cấp / Provider'],
+      row: (s) => [s.id, s.context, s.name, s.providerSystemId],
+    }),
+    show: recordCommand({
       summary: 'Xem một dịch vụ / Show a service',
-      args: ['id'],
-      async run(ctx) {
-        const service = await ctx.api.call('getService', { params: { id: ctx.args[0]! } });
-        ctx.print(service, () => showService(service));
-        return 0;
-      },
-    },
-    create: {
+      send: (ctx, params) => ctx.api.call('getService', { params }),
+      render: showService,
+    }),
+    create: callCommand({
       synopsis: '--context <context> --name <tên> --provider-system <id> [--description-json <tệp/file>]',
       summary: 'Thêm dịch vụ / Create a service',
-      options: {
-        context: { type: 'string' },
-        name: { type: 'string' },
-        'provider-system': { type: 'string' },
-        'description-json': { type: 'string' },
-      },
-      async run(ctx) {
+      options: textOptions('context', 'name', 'provider-system', 'description-json'),
+      send(ctx) {
         const description = descriptionFrom(ctx);
-        const service = await ctx.api.call('createService', {
+        return ctx.api.call('createService', {
           body: {
             context: required(ctx.values, 'context', ctx.usage),
             name: required(ctx.values, 'name', ctx.usage),
@@ -99,49 +80,37 @@ export const serviceCommands: Group = {
             ...(description ? { description } : {}),
           },
         });
-        ctx.print(service, () => `Đã thêm dịch vụ / Service created\n${showService(service)}`);
-        return 0;
       },
-    },
-    update: {
-      synopsis: '<id> [--name <tên>] [--description-json <tệp/file>]',
+      render: headed('Đã thêm dịch vụ / Service created', showService),
+    }),
+    update: recordCommand({
+      synopsis: '[--name <tên>] [--description-json <tệp/file>]',
       summary: 'Sửa tên, mô tả kỹ thuật / Update name or technical description',
-      args: ['id'],
-      options: { name: { type: 'string' }, 'description-json': { type: 'string' } },
-      async run(ctx) {
+      options: textOptions('name', 'description-json'),
+      send(ctx, params) {
         const description = descriptionFrom(ctx);
         const patch = nonEmpty(
-          {
-            ...(str(ctx.values, 'name') !== undefined ? { name: str(ctx.values, 'name') } : {}),
-            ...(description ? { description } : {}),
-          },
+          { ...given(ctx.values, { name: 'name' }), ...(description ? { description } : {}) },
           ctx.usage,
         );
-        const service = await ctx.api.call('updateService', {
-          params: { id: ctx.args[0]! },
-          body: patch,
-        });
-        ctx.print(service, () => `Đã cập nhật / Updated\n${showService(service)}`);
-        return 0;
+        return ctx.api.call('updateService', { params, body: patch });
       },
-    },
-    decommission: {
-      synopsis: '<id> --at <ISO date ≥ 60 ngày/days> --reason <lý do>',
+      render: headed('Đã cập nhật / Updated', showService),
+    }),
+    decommission: recordCommand({
+      synopsis: '--at <ISO date ≥ 60 ngày/days> --reason <lý do>',
       summary:
         'Báo ngừng cung cấp dịch vụ, công bố ngay (R-21) / Schedule the end of a service, published at once',
-      args: ['id'],
-      options: { at: { type: 'string' }, reason: { type: 'string' } },
-      async run(ctx) {
-        const service = await ctx.api.call('decommissionService', {
-          params: { id: ctx.args[0]! },
+      options: textOptions('at', 'reason'),
+      send: (ctx, params) =>
+        ctx.api.call('decommissionService', {
+          params,
           body: {
             at: required(ctx.values, 'at', ctx.usage),
             reason: required(ctx.values, 'reason', ctx.usage),
           },
-        });
-        ctx.print(service, () => `Đã công bố ngừng dịch vụ / Decommission announced: ${service.context}`);
-        return 0;
-      },
-    },
+        }),
+      render: (service) => `Đã công bố ngừng dịch vụ / Decommission announced: ${service.context}`,
+    }),
   },
 };

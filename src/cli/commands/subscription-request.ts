@@ -1,8 +1,20 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { OperationResponse, SubscriptionRequestCreate } from '../../api/contract/index.ts';
-import { bool, environmentOption, list, positiveInt, required, str, UsageError } from '../args.ts';
+import {
+  bool,
+  environmentOption,
+  given,
+  list,
+  type OptionSpecs,
+  positiveInt,
+  required,
+  str,
+  textOptions,
+  UsageError,
+} from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
+import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
 import { fields, table, time } from '../format.ts';
 
 type SubscriptionRequest = OperationResponse<'getSubscriptionRequest'>;
@@ -56,29 +68,9 @@ function showRequest(r: SubscriptionRequest): string {
 }
 
 function reasons(ctx: Context): string[] {
-  const given = list(ctx.values, 'reason').filter((r) => r.trim() !== '');
-  if (given.length === 0) throw new UsageError('Thiếu / Missing --reason', ctx.usage);
-  return given;
-}
-
-/** A step on one request that answers the request: POST, print it with a headline. */
-function step(
-  summary: string,
-  done: string,
-  send: (ctx: Context, params: { id: string }) => Promise<SubscriptionRequest>,
-  extra: Partial<Subcommand> = {},
-): Subcommand {
-  return {
-    synopsis: '<id>',
-    summary,
-    args: ['id'],
-    ...extra,
-    async run(ctx) {
-      const result = await send(ctx, { id: ctx.args[0]! });
-      ctx.print(result, () => `${done}\n${showRequest(result)}`);
-      return 0;
-    },
-  };
+  const typed = list(ctx.values, 'reason').filter((r) => r.trim() !== '');
+  if (typed.length === 0) throw new UsageError('Thiếu / Missing --reason', ctx.usage);
+  return typed;
 }
 
 /** Frequency, time of use and notes as given; on resubmit `none` clears the optional ones. */
@@ -100,31 +92,44 @@ function terms(
   };
 }
 
-const TERM_OPTIONS = {
-  application: { type: 'string' },
-  purpose: { type: 'string' },
-  'frequency-per-day': { type: 'string' },
-  'frequency-per-minute': { type: 'string' },
-  'time-of-use': { type: 'string' },
-  notes: { type: 'string' },
-} as const;
+const TERM_OPTIONS = textOptions(
+  'application',
+  'purpose',
+  'frequency-per-day',
+  'frequency-per-minute',
+  'time-of-use',
+  'notes',
+);
+
+/** `--reason`, repeated for each reason of a return or a refusal. */
+const REASONS_OPTION: OptionSpecs = { reason: { type: 'string', multiple: true } };
+
+/** A step on one request that answers the request: sends it, then prints the request under a headline. */
+function step(
+  summary: string,
+  done: string,
+  send: (ctx: Context, params: { id: string }) => Promise<SubscriptionRequest>,
+  usage: { synopsis?: string; options?: OptionSpecs } = {},
+): Subcommand {
+  return recordCommand({ summary, ...usage, send, render: headed(done, showRequest) });
+}
 
 export const subscriptionRequestCommands: Group = {
   name: 'subreq',
   summary:
     'Đề nghị đăng ký khai thác dịch vụ: sandbox rồi chính thức (R-12) / Subscription requests: sandbox, then production',
   subcommands: {
-    submit: {
+    submit: callCommand({
       synopsis:
         '--system <id> --version-id <id> --application <ứng dụng> --purpose <mục đích> --frequency-per-day N ' +
         '[--frequency-per-minute N] [--time-of-use HH:MM-HH:MM] [--notes <khác>]',
       summary:
         'Đăng ký khai thác một phiên bản đã công bố (tần suất → hạn mức, thời gian → khung giờ) / Register for a published version',
-      options: { system: { type: 'string' }, 'version-id': { type: 'string' }, ...TERM_OPTIONS },
-      async run(ctx) {
+      options: { ...textOptions('system', 'version-id'), ...TERM_OPTIONS },
+      send(ctx) {
         const perDay = positiveInt(ctx.values, 'frequency-per-day', ctx.usage);
         if (perDay === undefined) throw new UsageError('Thiếu / Missing --frequency-per-day', ctx.usage);
-        const created = await ctx.api.call('createSubscriptionRequest', {
+        return ctx.api.call('createSubscriptionRequest', {
           body: {
             systemId: required(ctx.values, 'system', ctx.usage),
             versionId: required(ctx.values, 'version-id', ctx.usage),
@@ -134,74 +139,48 @@ export const subscriptionRequestCommands: Group = {
             frequencyPerDay: perDay,
           },
         });
-        ctx.print(created, () => `Đã gửi đề nghị / Request submitted\n${showRequest(created)}`);
-        return 0;
       },
-    },
-    list: {
+      render: headed('Đã gửi đề nghị / Request submitted', showRequest),
+    }),
+    list: listCommand({
       synopsis: '[--status <trạng thái>] [--system <id>] [--version-id <id>] [--org <id>] [--overdue]',
       summary:
         'Danh sách đề nghị, mới nhất trước; --overdue: chỉ đề nghị quá hạn 2 ngày làm việc / List; --overdue: past the deadline',
-      options: {
-        status: { type: 'string' },
-        system: { type: 'string' },
-        'version-id': { type: 'string' },
-        org: { type: 'string' },
-        overdue: { type: 'boolean' },
-      },
-      async run(ctx) {
-        const body = await ctx.api.call('listSubscriptionRequests', {
-          query: {
-            status: str(ctx.values, 'status'),
-            systemId: str(ctx.values, 'system'),
-            versionId: str(ctx.values, 'version-id'),
-            organizationId: str(ctx.values, 'org'),
-            overdue: bool(ctx.values, 'overdue') ? 'true' : undefined,
-          },
-        });
-        ctx.print(
-          body,
-          () =>
-            `${table(
-              [
-                'ID',
-                'Cơ quan / Org',
-                'Dịch vụ / Service',
-                'Trạng thái / Status',
-                'Chờ / Age',
-                'Gửi lúc / Submitted',
-              ],
-              body.items.map((r) => [
-                r.id,
-                r.organizationCode,
-                `${r.context} ${r.version}`,
-                STATUS_VI[r.status] ?? r.status,
-                r.age ? `${r.age.workingDays}${r.age.overdue ? ' QUÁ HẠN/OVERDUE' : ''}` : '',
-                time(r.submittedAt),
-              ]),
-            )}Quá hạn / Overdue: ${body.overdueCount}\n`,
-        );
-        return 0;
-      },
-    },
-    show: {
-      synopsis: '<id>',
+      filters: { status: 'status', system: 'systemId', 'version-id': 'versionId', org: 'organizationId' },
+      options: { overdue: { type: 'boolean' } },
+      send: (ctx, query) =>
+        ctx.api.call('listSubscriptionRequests', {
+          query: { ...query, overdue: bool(ctx.values, 'overdue') ? 'true' : undefined },
+        }),
+      headers: [
+        'ID',
+        'Cơ quan / Org',
+        'Dịch vụ / Service',
+        'Trạng thái / Status',
+        'Chờ / Age',
+        'Gửi lúc / Submitted',
+      ],
+      row: (r) => [
+        r.id,
+        r.organizationCode,
+        `${r.context} ${r.version}`,
+        STATUS_VI[r.status] ?? r.status,
+        r.age ? `${r.age.workingDays}${r.age.overdue ? ' QUÁ HẠN/OVERDUE' : ''}` : '',
+        time(r.submittedAt),
+      ],
+      footer: (body) => `Quá hạn / Overdue: ${body.overdueCount}\n`,
+    }),
+    show: recordCommand({
       summary: 'Xem một đề nghị và thời gian chờ / Show a request and its age',
-      args: ['id'],
-      async run(ctx) {
-        const found = await ctx.api.call('getSubscriptionRequest', {
-          params: { id: ctx.args[0]! },
-        });
-        ctx.print(found, () => showRequest(found));
-        return 0;
-      },
-    },
+      send: (ctx, params) => ctx.api.call('getSubscriptionRequest', { params }),
+      render: showRequest,
+    }),
     guide: {
       synopsis: '<id> [--document-out <tệp>]',
       summary:
         'Tài liệu hướng dẫn kỹ thuật (sau khi duyệt sandbox); --document-out lưu OpenAPI/WSDL / The technical guide',
       args: ['id'],
-      options: { 'document-out': { type: 'string' } },
+      options: textOptions('document-out'),
       async run(ctx) {
         const guide = await ctx.api.call('getSubscriptionRequestGuide', {
           params: { id: ctx.args[0]! },
@@ -272,65 +251,49 @@ export const subscriptionRequestCommands: Group = {
       'Đã yêu cầu bổ sung / Completion asked for',
       (ctx, params) =>
         ctx.api.call('returnSubscriptionRequestForCompletion', { params, body: { reasons: reasons(ctx) } }),
-      {
-        synopsis: '<id> --reason <nội dung> [--reason …]',
-        options: { reason: { type: 'string', multiple: true } },
-      },
+      { synopsis: '--reason <nội dung> [--reason …]', options: REASONS_OPTION },
     ),
     reject: step(
       'Từ chối, nêu lý do (--reason lặp lại được) / Reject with reasons (--reason repeats)',
       'Đã từ chối / Rejected',
       (ctx, params) => ctx.api.call('rejectSubscriptionRequest', { params, body: { reasons: reasons(ctx) } }),
-      {
-        synopsis: '<id> --reason <lý do> [--reason …]',
-        options: { reason: { type: 'string', multiple: true } },
-      },
+      { synopsis: '--reason <lý do> [--reason …]', options: REASONS_OPTION },
     ),
     resubmit: step(
       'Bổ sung và gửi lại; `none` bỏ tần suất phút, khung giờ, ghi chú / Complete and resubmit; `none` clears',
       'Đã gửi lại / Resubmitted',
       (ctx, params) => {
-        const application = str(ctx.values, 'application');
-        const purpose = str(ctx.values, 'purpose');
         const changes = {
-          ...(application !== undefined ? { application } : {}),
-          ...(purpose !== undefined ? { purpose } : {}),
+          ...given(ctx.values, { application: 'application', purpose: 'purpose' }),
           ...terms(ctx, true),
         };
         return ctx.api.call('resubmitSubscriptionRequest', { params, body: { changes } });
       },
       {
         synopsis:
-          '<id> [--application …] [--purpose …] [--frequency-per-day N] [--frequency-per-minute N|none] ' +
+          '[--application …] [--purpose …] [--frequency-per-day N] [--frequency-per-minute N|none] ' +
           '[--time-of-use HH:MM-HH:MM|none] [--notes …|none]',
         options: TERM_OPTIONS,
       },
     ),
-    collect: {
-      synopsis: '<id> --env sandbox|production',
+    collect: recordCommand({
+      synopsis: '--env sandbox|production',
       summary:
         'Nhận consumer key và secret do phê duyệt cấp — secret chỉ hiện MỘT lần / Collect the key and secret — shown ONCE',
-      args: ['id'],
-      options: { env: { type: 'string' } },
-      async run(ctx) {
-        const env = environmentOption(ctx.values, ctx.usage);
-        const collected = await ctx.api.call('collectSubscriptionRequestCredential', {
-          params: { id: ctx.args[0]!, environment: env },
+      options: textOptions('env'),
+      send: (ctx, params) =>
+        ctx.api.call('collectSubscriptionRequestCredential', {
+          params: { ...params, environment: environmentOption(ctx.values, ctx.usage) },
           body: {},
-        });
-        ctx.print(
-          collected,
-          () =>
-            fields([
-              ['Thông tin kết nối / Credential', collected.credentialId],
-              ['Môi trường / Environment', env],
-              ['Consumer key', collected.consumerKey],
-              ['Secret key', collected.consumerSecret],
-            ]) +
-            'Lưu secret ngay: sẽ không hiển thị lại / Store the secret now: it is never shown again (R-25)\n',
-        );
-        return 0;
-      },
-    },
+        }),
+      render: (collected) =>
+        fields([
+          ['Thông tin kết nối / Credential', collected.credentialId],
+          ['Môi trường / Environment', collected.environment],
+          ['Consumer key', collected.consumerKey],
+          ['Secret key', collected.consumerSecret],
+        ]) +
+        'Lưu secret ngay: sẽ không hiển thị lại / Store the secret now: it is never shown again (R-25)\n',
+    }),
   },
 };

@@ -1,7 +1,8 @@
-import type { Subscription } from '../../api/contract/index.ts';
-import { environmentOption, nonEmpty, positiveInt, required, str } from '../args.ts';
+import type { Subscription, SubscriptionStatus } from '../../api/contract/index.ts';
+import { environmentOption, nonEmpty, positiveInt, required, str, textOptions } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
-import { fields, table, time } from '../format.ts';
+import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
+import { createdAndUpdated, fields } from '../format.ts';
 
 const quota = (s: Subscription) =>
   [s.quotaPerMinute ? `${s.quotaPerMinute}/phút·min` : '', s.quotaPerDay ? `${s.quotaPerDay}/ngày·day` : '']
@@ -17,8 +18,7 @@ function showSubscription(s: Subscription): string {
     ['Trạng thái / Status', s.status],
     ['Hạn mức / Quota', quota(s)],
     ['Thời gian khai thác / Time of use', s.timeOfUse ?? 'cả ngày / all day'],
-    ['Tạo lúc / Created', time(s.createdAt)],
-    ['Cập nhật / Updated', time(s.updatedAt)],
+    ...createdAndUpdated(s),
   ]);
 }
 
@@ -34,130 +34,74 @@ function limits(ctx: Context, allowNone: boolean): Record<string, unknown> {
   };
 }
 
-async function patchSubscription(
-  ctx: Context,
-  patch: Record<string, unknown>,
-  done: string,
-): Promise<number> {
-  const sub = await ctx.api.call('updateSubscription', {
-    params: { id: ctx.args[0]! },
-    body: patch,
+const setStatus = (status: SubscriptionStatus, summary: string, done: string): Subcommand =>
+  recordCommand({
+    summary,
+    send: (ctx, params) => ctx.api.call('updateSubscription', { params, body: { status } }),
+    render: headed(done, showSubscription),
   });
-  ctx.print(sub, () => `${done}\n${showSubscription(sub)}`);
-  return 0;
-}
 
-const setStatus = (status: string, summary: string, done: string): Subcommand => ({
-  synopsis: '<id>',
-  summary,
-  args: ['id'],
-  run: (ctx) => patchSubscription(ctx, { status }, done),
-});
-
-const LIMIT_OPTIONS = {
-  'quota-per-minute': { type: 'string' },
-  'quota-per-day': { type: 'string' },
-  'time-of-use': { type: 'string' },
-} as const;
+const LIMIT_OPTIONS = textOptions('quota-per-minute', 'quota-per-day', 'time-of-use');
 
 export const subscriptionCommands: Group = {
   name: 'subscription',
   summary: 'Đăng ký khai thác dịch vụ (R-12, R-16) / Subscriptions to services',
   subcommands: {
-    list: {
+    list: listCommand({
       synopsis: '[--system <id>] [--version-id <id>]',
       summary: 'Danh sách đăng ký / List subscriptions',
-      options: { system: { type: 'string' }, 'version-id': { type: 'string' } },
-      async run(ctx) {
-        const body = await ctx.api.call('listSubscriptions', {
-          query: { systemId: str(ctx.values, 'system'), versionId: str(ctx.values, 'version-id') },
-        });
-        ctx.print(body, () =>
-          table(
-            [
-              'ID',
-              'Hệ thống / System',
-              'Phiên bản / Version',
-              'Môi trường / Env',
-              'Trạng thái / Status',
-              'Hạn mức / Quota',
-              'Giờ / Time',
-            ],
-            body.items.map((s) => [
-              s.id,
-              s.systemId,
-              s.versionId,
-              s.environment,
-              s.status,
-              quota(s),
-              s.timeOfUse,
-            ]),
-          ),
-        );
-        return 0;
-      },
-    },
-    show: {
-      synopsis: '<id>',
+      filters: { system: 'systemId', 'version-id': 'versionId' },
+      send: (ctx, query) => ctx.api.call('listSubscriptions', { query }),
+      headers: [
+        'ID',
+        'Hệ thống / System',
+        'Phiên bản / Version',
+        'Môi trường / Env',
+        'Trạng thái / Status',
+        'Hạn mức / Quota',
+        'Giờ / Time',
+      ],
+      row: (s) => [s.id, s.systemId, s.versionId, s.environment, s.status, quota(s), s.timeOfUse],
+    }),
+    show: recordCommand({
       summary: 'Xem một đăng ký / Show a subscription',
-      args: ['id'],
-      async run(ctx) {
-        const sub = await ctx.api.call('getSubscription', { params: { id: ctx.args[0]! } });
-        ctx.print(sub, () => showSubscription(sub));
-        return 0;
-      },
-    },
-    create: {
+      send: (ctx, params) => ctx.api.call('getSubscription', { params }),
+      render: showSubscription,
+    }),
+    create: callCommand({
       synopsis:
         '--system <id> --version-id <id> --env sandbox|production [--quota-per-minute N] [--quota-per-day N] ' +
         '[--time-of-use 07:00-17:30]',
       summary: 'Cho phép hệ thống khai thác một phiên bản / Let a system call a version',
-      options: {
-        system: { type: 'string' },
-        'version-id': { type: 'string' },
-        env: { type: 'string' },
-        ...LIMIT_OPTIONS,
-      },
-      async run(ctx) {
-        const sub = await ctx.api.call('createSubscription', {
+      options: { ...textOptions('system', 'version-id', 'env'), ...LIMIT_OPTIONS },
+      send: (ctx) =>
+        ctx.api.call('createSubscription', {
           body: {
             systemId: required(ctx.values, 'system', ctx.usage),
             versionId: required(ctx.values, 'version-id', ctx.usage),
             environment: environmentOption(ctx.values, ctx.usage),
             ...limits(ctx, false),
           },
-        });
-        ctx.print(sub, () => `Đã đăng ký / Subscription created\n${showSubscription(sub)}`);
-        return 0;
-      },
-    },
-    update: {
-      synopsis: '<id> [--quota-per-minute N|none] [--quota-per-day N|none] [--time-of-use HH:MM-HH:MM|none]',
+        }),
+      render: headed('Đã đăng ký / Subscription created', showSubscription),
+    }),
+    update: recordCommand({
+      synopsis: '[--quota-per-minute N|none] [--quota-per-day N|none] [--time-of-use HH:MM-HH:MM|none]',
       summary: 'Sửa hạn mức, thời gian khai thác / Change quotas or time of use',
-      args: ['id'],
       options: LIMIT_OPTIONS,
-      run: (ctx) => patchSubscription(ctx, nonEmpty(limits(ctx, true), ctx.usage), 'Đã cập nhật / Updated'),
-    },
+      send: (ctx, params) =>
+        ctx.api.call('updateSubscription', { params, body: nonEmpty(limits(ctx, true), ctx.usage) }),
+      render: headed('Đã cập nhật / Updated', showSubscription),
+    }),
     suspend: setStatus('suspended', 'Tạm dừng / Suspend', 'Đã tạm dừng / Suspended'),
     activate: setStatus('active', 'Kích hoạt lại / Activate again', 'Đã kích hoạt / Activated'),
     revoke: setStatus('revoked', 'Thu hồi quyền khai thác / Revoke', 'Đã thu hồi / Revoked'),
-    cancel: {
-      synopsis: '<id>',
+    cancel: recordCommand({
       summary:
         'Bên khai thác ngừng sử dụng; khoá không còn cần bị thu hồi ngay (R-21) / Consumer stops using it',
-      args: ['id'],
-      async run(ctx) {
-        const result = await ctx.api.call('cancelSubscription', {
-          params: { id: ctx.args[0]! },
-          body: {},
-        });
-        ctx.print(
-          result,
-          () =>
-            `Đã huỷ đăng ký / Cancelled. Khoá bị thu hồi / Credentials revoked: ${result.revokedCredentials.join(', ') || '—'}`,
-        );
-        return 0;
-      },
-    },
+      send: (ctx, params) => ctx.api.call('cancelSubscription', { params, body: {} }),
+      render: (result) =>
+        `Đã huỷ đăng ký / Cancelled. Khoá bị thu hồi / Credentials revoked: ${result.revokedCredentials.join(', ') || '—'}`,
+    }),
   },
 };

@@ -1,7 +1,8 @@
 import type { InformationSystem, OperationResponse } from '../../api/contract/index.ts';
-import { bool, nonEmpty, positiveInt, required, str } from '../args.ts';
-import type { Context, Group, Subcommand } from '../command.ts';
-import { fields, table, time } from '../format.ts';
+import { bool, given, nonEmpty, positiveInt, required, textOptions } from '../args.ts';
+import type { Group, Subcommand } from '../command.ts';
+import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
+import { createdAndUpdated, fields, table, time } from '../format.ts';
 
 const roles = (s: InformationSystem) =>
   [s.isProvider ? 'cung cấp/provider' : '', s.isConsumer ? 'khai thác/consumer' : '']
@@ -16,18 +17,8 @@ function showSystem(s: InformationSystem): string {
     ['Vai trò / Roles', roles(s)],
     ['Trạng thái / Status', s.status],
     ['Mô tả / Description', s.description],
-    ['Tạo lúc / Created', time(s.createdAt)],
-    ['Cập nhật / Updated', time(s.updatedAt)],
+    ...createdAndUpdated(s),
   ]);
-}
-
-async function patchSystem(ctx: Context, patch: Record<string, unknown>, done: string): Promise<number> {
-  const system = await ctx.api.call('updateSystem', {
-    params: { id: ctx.args[0]! },
-    body: patch,
-  });
-  ctx.print(system, () => `${done}\n${showSystem(system)}`);
-  return 0;
 }
 
 type SystemConnection = OperationResponse<'getSystemConnection'>;
@@ -74,105 +65,73 @@ function showConnection(c: SystemConnection): string {
   )}`;
 }
 
-const setStatus = (status: 'active' | 'suspended', summary: string, done: string): Subcommand => ({
-  synopsis: '<id>',
-  summary,
-  args: ['id'],
-  run: (ctx) => patchSystem(ctx, { status }, done),
-});
+const setStatus = (status: 'active' | 'suspended', summary: string, done: string): Subcommand =>
+  recordCommand({
+    summary,
+    send: (ctx, params) => ctx.api.call('updateSystem', { params, body: { status } }),
+    render: headed(done, showSystem),
+  });
 
 export const systemCommands: Group = {
   name: 'system',
   summary: 'Hệ thống thông tin kết nối (R-07) / Connected information systems',
   subcommands: {
-    list: {
+    list: listCommand({
       synopsis: '[--org <id>]',
       summary: 'Danh sách hệ thống / List systems',
-      options: { org: { type: 'string' } },
-      async run(ctx) {
-        const body = await ctx.api.call('listSystems', {
-          query: { organizationId: str(ctx.values, 'org') },
-        });
-        ctx.print(body, () =>
-          table(
-            ['ID', 'Cơ quan / Org', 'Tên / Name', 'Vai trò / Roles', 'Trạng thái / Status'],
-            body.items.map((s) => [s.id, s.organizationCode, s.name, roles(s), s.status]),
-          ),
-        );
-        return 0;
-      },
-    },
-    show: {
-      synopsis: '<id>',
+      filters: { org: 'organizationId' },
+      send: (ctx, query) => ctx.api.call('listSystems', { query }),
+      headers: ['ID', 'Cơ quan / Org', 'Tên / Name', 'Vai trò / Roles', 'Trạng thái / Status'],
+      row: (s) => [s.id, s.organizationCode, s.name, roles(s), s.status],
+    }),
+    show: recordCommand({
       summary: 'Xem một hệ thống / Show a system',
-      args: ['id'],
-      async run(ctx) {
-        const system = await ctx.api.call('getSystem', { params: { id: ctx.args[0]! } });
-        ctx.print(system, () => showSystem(system));
-        return 0;
-      },
-    },
-    create: {
+      send: (ctx, params) => ctx.api.call('getSystem', { params }),
+      render: showSystem,
+    }),
+    create: callCommand({
       synopsis: '--org <id> --name <tên> [--description <mô tả>] [--provider] [--consumer]',
       summary: 'Thêm hệ thống: bên cung cấp và/hoặc khai thác / Register a system: provider and/or consumer',
       options: {
-        org: { type: 'string' },
-        name: { type: 'string' },
-        description: { type: 'string' },
+        ...textOptions('org', 'name', 'description'),
         provider: { type: 'boolean' },
         consumer: { type: 'boolean' },
       },
-      async run(ctx) {
-        const system = await ctx.api.call('createSystem', {
+      send: (ctx) =>
+        ctx.api.call('createSystem', {
           body: {
             organizationId: required(ctx.values, 'org', ctx.usage),
             name: required(ctx.values, 'name', ctx.usage),
-            ...(str(ctx.values, 'description') !== undefined
-              ? { description: str(ctx.values, 'description') }
-              : {}),
+            ...given(ctx.values, { description: 'description' }),
             isProvider: bool(ctx.values, 'provider'),
             isConsumer: bool(ctx.values, 'consumer'),
           },
-        });
-        ctx.print(system, () => `Đã thêm hệ thống / System registered\n${showSystem(system)}`);
-        return 0;
-      },
-    },
-    update: {
-      synopsis: '<id> [--name <tên>] [--description <mô tả>]',
+        }),
+      render: headed('Đã thêm hệ thống / System registered', showSystem),
+    }),
+    update: recordCommand({
+      synopsis: '[--name <tên>] [--description <mô tả>]',
       summary: 'Sửa tên, mô tả / Update name or description',
-      args: ['id'],
-      options: { name: { type: 'string' }, description: { type: 'string' } },
-      run: (ctx) =>
-        patchSystem(
-          ctx,
-          nonEmpty(
-            {
-              ...(str(ctx.values, 'name') !== undefined ? { name: str(ctx.values, 'name') } : {}),
-              ...(str(ctx.values, 'description') !== undefined
-                ? { description: str(ctx.values, 'description') }
-                : {}),
-            },
-            ctx.usage,
-          ),
-          'Đã cập nhật / Updated',
-        ),
-    },
-    connection: {
-      synopsis: '<id> [--days N]',
+      options: textOptions('name', 'description'),
+      send: (ctx, params) =>
+        ctx.api.call('updateSystem', {
+          params,
+          body: nonEmpty(given(ctx.values, { name: 'name', description: 'description' }), ctx.usage),
+        }),
+      render: headed('Đã cập nhật / Updated', showSystem),
+    }),
+    connection: recordCommand({
+      synopsis: '[--days N]',
       summary:
         'Lịch sử kết nối (R-07): lần đầu, cuối, gửi/nhận thành công, tình trạng, lưu lượng theo ngày / Connection history',
-      args: ['id'],
-      options: { days: { type: 'string' } },
-      async run(ctx) {
-        const c = await ctx.api.call('getSystemConnection', {
-          params: { id: ctx.args[0]! },
+      options: textOptions('days'),
+      send: (ctx, params) =>
+        ctx.api.call('getSystemConnection', {
+          params,
           query: { days: positiveInt(ctx.values, 'days', ctx.usage) ?? undefined },
-        });
-        ctx.print(c, () => showConnection(c));
-        return 0;
-      },
-    },
+        }),
+      render: showConnection,
+    }),
     suspend: setStatus(
       'suspended',
       'Tạm dừng: cổng từ chối mọi lời gọi của hệ thống ngay / Suspend: the gateway refuses its calls at once',

@@ -1,7 +1,8 @@
 import { type OperationResponse, ROLES } from '../../api/contract/index.ts';
-import { isOneOf, required, str, UsageError } from '../args.ts';
+import { isOneOf, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group } from '../command.ts';
-import { fields, table } from '../format.ts';
+import { callCommand, headed, listCommand } from '../command-builders.ts';
+import { fields } from '../format.ts';
 import { readAll, readHidden } from '../io.ts';
 
 type User = OperationResponse<'createUser'>;
@@ -42,34 +43,29 @@ export const userCommands: Group = {
   name: 'user',
   summary: 'Người dùng và vai trò / Users and roles',
   subcommands: {
-    list: {
-      synopsis: '',
+    list: listCommand({
       summary: 'Danh sách người dùng (không bao giờ có mật khẩu) / List users (never a password)',
-      async run(ctx) {
-        const body = await ctx.api.call('listUsers');
-        ctx.print(body, () =>
-          table(
-            ['ID', 'Tên đăng nhập / Username', 'Họ tên / Name', 'Vai trò / Role', 'Cơ quan / Organization'],
-            body.items.map((u) => [u.id, u.username, u.displayName, u.role, u.organizationId]),
-          ),
-        );
-        return 0;
-      },
-    },
-    create: {
+      send: (ctx) => ctx.api.call('listUsers'),
+      headers: [
+        'ID',
+        'Tên đăng nhập / Username',
+        'Họ tên / Name',
+        'Vai trò / Role',
+        'Cơ quan / Organization',
+      ],
+      row: (u) => [u.id, u.username, u.displayName, u.role, u.organizationId],
+    }),
+    create: callCommand({
       synopsis: `--username <tên> --display-name <họ tên> --role ${ROLES.join('|')} [--org <id>] [--password-stdin]`,
       summary:
         'Thêm người dùng; vai trò agency cần --org / Create a user; role agency needs --org\n' +
         '      (mật khẩu ≥ 10 ký tự được hỏi không hiện chữ, hoặc đọc từ stdin với --password-stdin /\n' +
         '       the password, ≥ 10 characters, is prompted without echo, or read from stdin with --password-stdin)',
       options: {
-        username: { type: 'string' },
-        'display-name': { type: 'string' },
-        role: { type: 'string' },
-        org: { type: 'string' },
+        ...textOptions('username', 'display-name', 'role', 'org'),
         'password-stdin': { type: 'boolean' },
       },
-      async run(ctx) {
+      async send(ctx) {
         const username = required(ctx.values, 'username', ctx.usage);
         const displayName = required(ctx.values, 'display-name', ctx.usage);
         const role = required(ctx.values, 'role', ctx.usage);
@@ -78,12 +74,11 @@ export const userCommands: Group = {
         }
         const password = await newPassword(ctx, username);
         if (!password) throw new UsageError('Mật khẩu trống / Empty password', ctx.usage);
-        const user = await ctx.api.call('createUser', {
+        return ctx.api.call('createUser', {
           body: { username, displayName, password, role, organizationId: str(ctx.values, 'org') ?? null },
         });
-        ctx.print(user, () => `Đã thêm người dùng / User created\n${showUser(user)}`);
-        return 0;
       },
-    },
+      render: headed('Đã thêm người dùng / User created', showUser),
+    }),
   },
 };

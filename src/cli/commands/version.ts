@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { ServiceVersion, VersionPatch } from '../../api/contract/index.ts';
-import { list, nonEmpty, required, str, UsageError } from '../args.ts';
+import { list, nonEmpty, type OptionSpecs, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
-import { fields, table, time } from '../format.ts';
+import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
+import { createdAndUpdated, fields, table, time } from '../format.ts';
 
 /** `GET /congdan/{soDinhDanh}` → {method, path}; a bare path means any method. */
 function parseResource(raw: string, usage: string): { method: string; path: string } {
@@ -88,49 +89,31 @@ function showVersion(v: ServiceVersion): string {
     ['Production', v.upstreams.production],
     ['Tài nguyên / Resources', v.resources.map((r) => `${r.method} ${r.path}`).join(', ')],
     ['Đường dẫn / Gateway path', `/${v.context}/${v.version}/…`],
-    ['Tạo lúc / Created', time(v.createdAt)],
-    ['Cập nhật / Updated', time(v.updatedAt)],
+    ...createdAndUpdated(v),
   ]);
 }
 
-async function patchVersion(ctx: Context, patch: VersionPatch, done: string): Promise<number> {
-  const version = await ctx.api.call('updateVersion', {
-    params: { id: ctx.args[0]! },
-    body: patch,
-  });
-  ctx.print(version, () => `${done}\n${showVersion(version)}`);
-  return 0;
-}
-
-/** A workflow step of a version (R-11): POST /versions/:id/<step>, then show the result. */
+/** A step or change of a version (R-11): one call on `<id>`, then the version under a headline. */
 const step = (
   synopsis: string,
   summary: string,
   done: string,
-  options: Subcommand['options'],
+  options: OptionSpecs,
   send: (ctx: Context, params: { id: string }) => Promise<ServiceVersion>,
-): Subcommand => ({
-  synopsis: `<id> ${synopsis}`.trim(),
-  summary,
-  args: ['id'],
-  options,
-  async run(ctx) {
-    const version = await send(ctx, { id: ctx.args[0]! });
-    ctx.print(version, () => `${done}\n${showVersion(version)}`);
-    return 0;
-  },
-});
+): Subcommand => recordCommand({ synopsis, summary, options, send, render: headed(done, showVersion) });
 
-const CHANGE_OPTIONS = {
-  protocol: { type: 'string' },
-  mode: { type: 'string' },
-  concurrency: { type: 'string' },
-  'health-path': { type: 'string' },
-  'health-interval': { type: 'string' },
-  'sandbox-url': { type: 'string' },
-  'production-url': { type: 'string' },
+const CHANGE_OPTIONS: OptionSpecs = {
+  ...textOptions(
+    'protocol',
+    'mode',
+    'concurrency',
+    'health-path',
+    'health-interval',
+    'sandbox-url',
+    'production-url',
+  ),
   resource: { type: 'string', multiple: true },
-} as const;
+};
 const CHANGE_SYNOPSIS =
   "[--protocol REST|SOAP] [--mode sync|async] [--concurrency <1-256>] [--health-path /health [--health-interval <s>]] [--sandbox-url <url>] [--production-url <url>] [--resource 'GET /congdan/{soDinhDanh}' …]";
 
@@ -138,69 +121,54 @@ export const versionCommands: Group = {
   name: 'version',
   summary: 'Phiên bản dịch vụ, chạy song song (R-18) / Service versions, side by side',
   subcommands: {
-    list: {
+    list: listCommand({
       synopsis: '[--service <id>]',
       summary: 'Danh sách phiên bản / List versions',
-      options: { service: { type: 'string' } },
-      async run(ctx) {
+      options: textOptions('service'),
+      send(ctx) {
         const service = str(ctx.values, 'service');
-        const body = service
-          ? await ctx.api.call('listServiceVersions', {
-              params: { id: service },
-            })
-          : await ctx.api.call('listVersions');
-        ctx.print(body, () =>
-          table(
-            [
-              'ID',
-              'Context',
-              'Phiên bản / Version',
-              'Giao thức / Protocol',
-              'Trạng thái / Status',
-              'Production',
-            ],
-            body.items.map((v) => [v.id, v.context, v.version, v.protocol, v.status, v.upstreams.production]),
-          ),
-        );
-        return 0;
+        return service
+          ? ctx.api.call('listServiceVersions', { params: { id: service } })
+          : ctx.api.call('listVersions');
       },
-    },
-    show: {
-      synopsis: '<id>',
+      headers: [
+        'ID',
+        'Context',
+        'Phiên bản / Version',
+        'Giao thức / Protocol',
+        'Trạng thái / Status',
+        'Production',
+      ],
+      row: (v) => [v.id, v.context, v.version, v.protocol, v.status, v.upstreams.production],
+    }),
+    show: recordCommand({
       summary: 'Xem một phiên bản / Show a version',
-      args: ['id'],
-      async run(ctx) {
-        const version = await ctx.api.call('getVersion', { params: { id: ctx.args[0]! } });
-        ctx.print(version, () => showVersion(version));
-        return 0;
-      },
-    },
-    create: {
+      send: (ctx, params) => ctx.api.call('getVersion', { params }),
+      render: showVersion,
+    }),
+    create: callCommand({
       synopsis: `--service <id> --version <1.0> ${CHANGE_SYNOPSIS}`,
       summary: 'Thêm phiên bản (bản nháp) / Create a version (as a draft)',
-      options: { service: { type: 'string' }, version: { type: 'string' }, ...CHANGE_OPTIONS },
-      async run(ctx) {
-        const service = required(ctx.values, 'service', ctx.usage);
-        const version = await ctx.api.call('createVersion', {
-          params: { id: service },
+      options: { ...textOptions('service', 'version'), ...CHANGE_OPTIONS },
+      send: (ctx) =>
+        ctx.api.call('createVersion', {
+          params: { id: required(ctx.values, 'service', ctx.usage) },
           body: { version: required(ctx.values, 'version', ctx.usage), ...changes(ctx) },
-        });
-        ctx.print(version, () => `Đã thêm phiên bản / Version created\n${showVersion(version)}`);
-        return 0;
-      },
-    },
-    update: {
-      synopsis: `<id> ${CHANGE_SYNOPSIS}`,
-      summary: 'Sửa giao thức, địa chỉ dịch vụ nguồn, tài nguyên / Update protocol, upstreams, resources',
-      args: ['id'],
-      options: CHANGE_OPTIONS,
-      run: (ctx) => patchVersion(ctx, nonEmpty(changes(ctx), ctx.usage), 'Đã cập nhật / Updated'),
-    },
+        }),
+      render: headed('Đã thêm phiên bản / Version created', showVersion),
+    }),
+    update: step(
+      CHANGE_SYNOPSIS,
+      'Sửa giao thức, địa chỉ dịch vụ nguồn, tài nguyên / Update protocol, upstreams, resources',
+      'Đã cập nhật / Updated',
+      CHANGE_OPTIONS,
+      (ctx, params) => ctx.api.call('updateVersion', { params, body: nonEmpty(changes(ctx), ctx.usage) }),
+    ),
     submit: step(
       '--document <openapi.json|.yaml|.wsdl> [--type openapi|wsdl]',
       'Gửi phiên bản kèm tài liệu kỹ thuật (R-11) / Submit with the technical document',
       'Đã gửi / Submitted',
-      { document: { type: 'string' }, type: { type: 'string' } },
+      textOptions('document', 'type'),
       (ctx, params) => {
         const file = required(ctx.values, 'document', ctx.usage);
         const type = str(ctx.values, 'type') ?? (/\.wsdl$/i.test(file) ? 'wsdl' : 'openapi');
@@ -222,7 +190,7 @@ export const versionCommands: Group = {
       '--reason <lý do>',
       'Từ chối, nêu lý do / Reject, with the reason',
       'Đã từ chối / Rejected',
-      { reason: { type: 'string' } },
+      textOptions('reason'),
       (ctx, params) =>
         ctx.api.call('rejectVersion', {
           params,
@@ -233,43 +201,35 @@ export const versionCommands: Group = {
       '[--previous-sunset <ISO date>]',
       'Công bố (cần lời gọi sandbox thành công); bản trước ngừng sau ≥ 180 ngày / Publish; predecessor sunset ≥ 180 days',
       'Đã công bố / Published',
-      { 'previous-sunset': { type: 'string' } },
+      textOptions('previous-sunset'),
       (ctx, params) => {
         const sunset = str(ctx.values, 'previous-sunset');
         return ctx.api.call('publishVersion', { params, body: sunset ? { previousSunsetAt: sunset } : {} });
       },
     ),
-    consumers: {
-      synopsis: '<id> [--since <ISO date>]',
+    consumers: recordCommand({
+      synopsis: '[--since <ISO date>]',
       summary: 'Ai vẫn gọi phiên bản này (R-18) / Who still calls this version',
-      args: ['id'],
-      options: { since: { type: 'string' } },
-      async run(ctx) {
-        const since = str(ctx.values, 'since');
-        const body = await ctx.api.call('listVersionConsumers', {
-          params: { id: ctx.args[0]! },
-          query: { since },
-        });
-        ctx.print(body, () =>
-          table(
-            [
-              'Hệ thống / System',
-              'Cơ quan / Organization',
-              'Môi trường / Env',
-              'Lượt gọi / Calls',
-              'Gần nhất / Last',
-            ],
-            body.items.map((c) => [
-              c.systemId,
-              c.organizationCode ?? '',
-              c.environment ?? '',
-              c.calls,
-              time(c.lastCallAt),
-            ]),
-          ),
-        );
-        return 0;
-      },
-    },
+      options: textOptions('since'),
+      send: (ctx, params) =>
+        ctx.api.call('listVersionConsumers', { params, query: { since: str(ctx.values, 'since') } }),
+      render: (body) =>
+        table(
+          [
+            'Hệ thống / System',
+            'Cơ quan / Organization',
+            'Môi trường / Env',
+            'Lượt gọi / Calls',
+            'Gần nhất / Last',
+          ],
+          body.items.map((c) => [
+            c.systemId,
+            c.organizationCode ?? '',
+            c.environment ?? '',
+            c.calls,
+            time(c.lastCallAt),
+          ]),
+        ),
+    }),
   },
 };
