@@ -1,6 +1,6 @@
 import { EMPTY_SHA256 } from '../../src/core/hashing.ts';
 import { newId } from '../../src/core/ids.ts';
-import type { TransactionRecord } from '../../src/telemetry/record.ts';
+import { newTransactionRecord, type TransactionRecord } from '../../src/telemetry/record.ts';
 
 /**
  * A recorded sync call at `atMs` that the provider answered 200 (10 bytes, no body hashes), its legs timed 1, 20 and
@@ -9,32 +9,14 @@ import type { TransactionRecord } from '../../src/telemetry/record.ts';
  */
 export function callRecord(atMs: number, fields: Partial<TransactionRecord> = {}): TransactionRecord {
   return {
-    id: newId('txn', atMs),
-    consumerSystemId: null,
-    consumerOrgCode: null,
-    credentialId: null,
-    providerSystemId: null,
-    providerOrgCode: null,
-    serviceId: null,
-    serviceContext: null,
-    versionId: null,
-    version: null,
+    ...newTransactionRecord(newId('txn', atMs), 'GET', '/*', 'sync', atMs),
     environment: 'production',
-    method: 'GET',
-    resourceTemplate: '/*',
     providerStatus: 200,
     consumerStatus: 200,
-    errorCode: null,
-    requestBytes: 0,
     responseBytes: 10,
-    requestSha256: null,
-    responseSha256: null,
-    requestInAt: atMs,
     requestOutAt: atMs + 1,
     responseInAt: atMs + 20,
     responseOutAt: atMs + 21,
-    leg: 'sync',
-    messageId: null,
     ...fields,
   };
 }
