@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import type { Accounts, Role, User } from '../control/accounts.ts';
+import type { Accounts } from '../control/accounts.ts';
 import { LgspError } from '../core/errors.ts';
+import type { Role, User } from './contract/index.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

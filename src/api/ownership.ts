@@ -1,9 +1,8 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { User } from '../control/accounts.ts';
 import type { Registry } from '../control/registry/index.ts';
 import { LgspError } from '../core/errors.ts';
 import { assertOwnOrganization, currentUser, seesEverything } from './auth.ts';
-import type { Credential, Subscription } from './contract/index.ts';
+import type { Credential, Subscription, User } from './contract/index.ts';
 
 /**
  * Which organization an object belongs to, resolved through the registry (issue 3: agency users act only for

@@ -1,5 +1,6 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { Role, Session, User } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hashing.ts';
@@ -11,22 +12,6 @@ import { requireOrganization } from './registry/organizations.ts';
 const audit = auditOf('user');
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
-
-/**
- * Roles of people (issue 3): the operator's administrators (everything) and reviewers (decide requests, read
- * everything), auditors (read everything, change nothing), and agency users, who act only for their own
- * organization — as provider for its provider systems, as consumer for its consumer systems.
- */
-export type Role = 'operator_admin' | 'operator_reviewer' | 'auditor' | 'agency';
-export const ROLES: readonly Role[] = ['operator_admin', 'operator_reviewer', 'auditor', 'agency'];
-
-export interface User {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  organizationId: string | null;
-}
 
 /** Passwords of people are low-entropy, so they get scrypt with a salt (unlike machine secrets: SHA-256). */
 async function hashPassword(password: string): Promise<string> {
@@ -41,12 +26,6 @@ async function verifyPassword(password: string, stored: string): Promise<boolean
   const expected = Buffer.from(hash, 'base64url');
   const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length);
   return timingSafeEqual(actual, expected);
-}
-
-export interface Session {
-  token: string;
-  expiresAt: string;
-  user: User;
 }
 
 /** Human accounts of the admin API and their bearer sessions (tokens stored as SHA-256 only). */

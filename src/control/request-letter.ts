@@ -12,8 +12,7 @@ import {
   TextRun,
   WidthType,
 } from 'docx';
-import type { Organization } from '../api/contract/index.ts';
-import type { ConnectionRequest } from './connection-requests/index.ts';
+import type { ConnectionRequest, Organization } from '../api/contract/index.ts';
 
 /**
  * The official request letter of R-08, laid out as the regulation's Appendix (Decision 56/2024/QĐ-UBND of An

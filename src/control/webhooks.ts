@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import type { CreatedWebhookEndpoint, WebhookCreate, WebhookEndpoint } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import { newId, newSecret } from '../core/ids.ts';
@@ -10,28 +11,12 @@ import { requireOrganization } from './registry/organizations.ts';
 
 /**
  * Webhook endpoints: where an organization's systems want to be told, by signed HTTP POST, about the changes that
- * concern them (R-19, R-21, R-24). Signing and delivery are in notify/ (webhook-signature.ts, notifier.ts).
+ * concern them (R-19, R-21, R-24). Signing and delivery are in notify/ (webhook-signature.ts, notifier.ts). The
+ * endpoint types are the contract's (WebhookSchema, CreatedWebhookSchema).
  */
-export interface WebhookEndpoint {
-  id: string;
-  organizationId: string;
-  url: string;
-  /** Event types it receives; empty = all. */
-  events: string[];
-  active: boolean;
-  createdAt: string;
-}
 
-/** Returned once, at creation: the signing secret is never shown again (R-25). */
-export interface CreatedWebhookEndpoint extends WebhookEndpoint {
-  secret: string;
-}
-
-export interface WebhookEndpointInput {
-  organizationId: string;
-  url: string;
-  events?: string[];
-}
+/** The API defaults `organizationId` to the agency user's own; here it is already resolved, so required. */
+export type WebhookEndpointInput = Omit<WebhookCreate, 'organizationId'> & { organizationId: string };
 
 type Row = Selectable<Database['webhook_endpoints']>;
 

@@ -13,6 +13,12 @@ export const RoleSchema = OneOf(ROLES, {
     'operator_admin: quản trị Sở TT&TT · operator_reviewer: thẩm định · auditor: chỉ xem · agency: cơ quan / ' +
     'operator administrator · operator reviewer · auditor (read-only) · agency user (own organization only)',
 });
+/**
+ * Roles of people (issue 3): the operator's administrators (everything) and reviewers (decide requests, read
+ * everything), auditors (read everything, change nothing), and agency users, who act only for their own
+ * organization — as provider for its provider systems, as consumer for its consumer systems.
+ */
+export type Role = Static<typeof RoleSchema>;
 
 export const UserSchema = Type.Object({
   id: Type.String(),
@@ -21,6 +27,7 @@ export const UserSchema = Type.Object({
   role: RoleSchema,
   organizationId: Nullable(Type.String({ description: 'Cơ quan của người dùng agency / agency user only' })),
 });
+export type User = Static<typeof UserSchema>;
 
 /** A new local account; the password is stored as a salted scrypt hash and never answered. */
 export const UserCreate = Type.Object(
@@ -53,5 +60,6 @@ export const SessionSchema = Type.Object({
   expiresAt: Timestamp,
   user: UserSchema,
 });
+export type Session = Static<typeof SessionSchema>;
 
 export const LogoutResponse = Type.Null({ description: 'Đã đăng xuất / signed out' });

@@ -9,6 +9,7 @@ export const ConnectionRequestStatusSchema = OneOf(CONNECTION_REQUEST_STATUSES, 
   description:
     'submitted → approved (tạo hệ thống / creates the system) | rejected (có lý do / with a reason)',
 });
+export type ConnectionRequestStatus = Static<typeof ConnectionRequestStatusSchema>;
 
 /** Item 3 of the Appendix: all of name, title, phone and e-mail; the unit defaults to the organization. */
 export const RequestContactSchema = Type.Object(
@@ -103,6 +104,8 @@ export const ConnectionRequestSchema = Type.Object({
   submittedBy: Type.String(),
   submittedAt: Timestamp,
 });
+/** A connection request with its organization's code and name (the letter and the notices name them). */
+export type ConnectionRequest = Static<typeof ConnectionRequestSchema>;
 
 export const ConnectionRequestApprovalSchema = Type.Object({
   request: ConnectionRequestSchema,

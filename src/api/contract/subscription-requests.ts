@@ -17,6 +17,7 @@ export const SubscriptionRequestStatusSchema = OneOf(SUBSCRIPTION_REQUEST_STATUS
     'submitted → sandbox_approved → production_requested → production_approved; needs_completion (bổ sung ' +
     'rồi gửi lại / complete and resubmit) | rejected (có lý do / with reasons)',
 });
+export type SubscriptionRequestStatus = Static<typeof SubscriptionRequestStatusSchema>;
 
 const Frequency = (per: string) =>
   Type.Integer({ minimum: 1, maximum: 2147483647, description: `Tần suất khai thác, số lượt mỗi ${per}` });
@@ -121,6 +122,8 @@ export const RequestAgeSchema = Type.Object(
       'against the 2-working-day deadline, for the stages waiting for the operator',
   },
 );
+/** How long a waiting request has waited, against the deadline (Decree 194/2025: 2 working days). */
+export type RequestAge = Static<typeof RequestAgeSchema>;
 
 export const SubscriptionRequestSchema = Type.Object({
   id: Type.String(),
@@ -157,6 +160,12 @@ export const SubscriptionRequestSchema = Type.Object({
   updatedAt: Timestamp,
   age: Nullable(RequestAgeSchema),
 });
+/**
+ * A subscription request with the names a person reads beside its ids. `reasons` is empty unless it was rejected
+ * or sent back for completion; a credential id is null when the system already had an active credential in that
+ * environment; `stageStartedAt` starts the deadline clock and `age` is null outside the waiting stages.
+ */
+export type SubscriptionRequest = Static<typeof SubscriptionRequestSchema>;
 
 export const SubscriptionRequestListSchema = Type.Object({
   items: Type.Array(SubscriptionRequestSchema),
@@ -179,6 +188,8 @@ export const CollectedCredentialSchema = Type.Object(
   },
   Strict,
 );
+/** The one-time answer to collecting a credential: the secret appears here and nowhere else (R-25). */
+export type CollectedCredential = Static<typeof CollectedCredentialSchema>;
 
 export const TechnicalGuideSchema = Type.Object({
   requestId: Type.String(),
@@ -213,3 +224,8 @@ export const TechnicalGuideSchema = Type.Object({
     }),
   ),
 });
+/**
+ * The service's technical guide issued with the sandbox approval (R-12): R-11 description + technical document.
+ * An environment's `consumerKey` is the key to use (public); its secret is collected once from the request.
+ */
+export type TechnicalGuide = Static<typeof TechnicalGuideSchema>;

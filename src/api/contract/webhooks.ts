@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { Strict } from './common.ts';
 
 /** Organizations' webhook endpoints for notices and decisions. */
@@ -22,6 +22,7 @@ export const WebhookCreate = Type.Object(
   },
   Strict,
 );
+export type WebhookCreate = Static<typeof WebhookCreate>;
 export const WebhookQuery = Type.Object(
   { organizationId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) },
   Strict,
@@ -35,6 +36,8 @@ export const WebhookSchema = Type.Object({
   active: Type.Boolean(),
   createdAt: Type.String({ format: 'date-time' }),
 });
+/** A webhook endpoint; `events` are the event types it receives, empty = all. */
+export type WebhookEndpoint = Static<typeof WebhookSchema>;
 export const CreatedWebhookSchema = Type.Object({
   ...WebhookSchema.properties,
   secret: Type.String({
@@ -42,3 +45,5 @@ export const CreatedWebhookSchema = Type.Object({
       'Khoá ký HMAC: chỉ hiển thị MỘT lần / HMAC signing key: shown ONCE (docs/gateway.md §webhook)',
   }),
 });
+/** Returned once, at creation: the signing secret is never shown again (R-25). */
+export type CreatedWebhookEndpoint = Static<typeof CreatedWebhookSchema>;

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
+import type { ConnectionRequest } from '../../api/contract/index.ts';
 import { enqueueNotification } from '../../notify/outbox.ts';
 import type { Database } from '../../store/schema.ts';
-import type { ConnectionRequest } from './queries.ts';
 
 /** Tells the applicant (contact point and the organization's webhooks) of the decision, through the outbox. */
 export async function notifyDecision(

@@ -1,16 +1,16 @@
-import type { InformationSystem } from '../../api/contract/index.ts';
+import type {
+  ConnectionRequest,
+  ConnectionRequestStatus,
+  InformationSystem,
+} from '../../api/contract/index.ts';
 import type { Store } from '../../store/port.ts';
 import type { Registry } from '../registry/index.ts';
-import {
-  type ConnectionRequest,
-  type ConnectionRequestStatus,
-  listRequests,
-  requireRequest,
-  toRequest,
-} from './queries.ts';
+import { listRequests, requireRequest, toRequest } from './queries.ts';
 import { approveRequest, type ConnectionRequestInput, rejectRequest, submitRequest } from './workflow.ts';
 
-export type { ConnectionRequest, ConnectionRequestStatus } from './queries.ts';
+// The answer's types are the contract's (each written once); re-exported so the workflow's types come from one
+// import.
+export type { ConnectionRequest, ConnectionRequestStatus } from '../../api/contract/index.ts';
 export type { ConnectionRequestInput } from './workflow.ts';
 
 /**

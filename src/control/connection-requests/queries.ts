@@ -1,34 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ContactPoint } from '../../api/contract/index.ts';
+import type { ConnectionRequest, ConnectionRequestStatus } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { isoOf } from '../../core/time.ts';
 import type { Database } from '../../store/schema.ts';
-
-export type ConnectionRequestStatus = Database['connection_requests']['status'];
-
-export interface ConnectionRequest {
-  id: string;
-  organizationId: string;
-  organizationCode: string;
-  organizationName: string;
-  systemName: string;
-  systemDescription: string | null;
-  isProvider: boolean;
-  isConsumer: boolean;
-  purpose: string;
-  scopeOfUse: string;
-  contact: ContactPoint;
-  otherProposals: string | null;
-  letterNumber: string | null;
-  status: ConnectionRequestStatus;
-  decisionReason: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  /** The system created on approval; null until then. */
-  systemId: string | null;
-  submittedBy: string;
-  submittedAt: string;
-}
 
 export type RequestRow = Selectable<Database['connection_requests']> & {
   organization_code: string;

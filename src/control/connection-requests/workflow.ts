@@ -1,5 +1,10 @@
 import type { Transaction, Updateable } from 'kysely';
-import type { ContactPoint, InformationSystem } from '../../api/contract/index.ts';
+import type {
+  ConnectionRequest,
+  ConnectionRequestStatus,
+  ContactPoint,
+  InformationSystem,
+} from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Database } from '../../store/schema.ts';
@@ -8,13 +13,7 @@ import { auditOf, type Changed, type Command, type CommandOn, lockRequestRow } f
 import { requireOrganization } from '../registry/organizations.ts';
 import { createSystem } from '../registry/systems.ts';
 import { notifyDecision } from './decision-notice.ts';
-import {
-  type ConnectionRequest,
-  type ConnectionRequestStatus,
-  type RequestRow,
-  requireRequest,
-  toRequest,
-} from './queries.ts';
+import { type RequestRow, requireRequest, toRequest } from './queries.ts';
 
 /** What an organization fills in to apply: the system, then the four items of the Appendix's form. */
 export interface ConnectionRequestInput {

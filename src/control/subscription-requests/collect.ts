@@ -1,19 +1,10 @@
-import type { Environment } from '../../api/contract/index.ts';
+import type { CollectedCredential, Environment } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { sha256Hex } from '../../core/hashing.ts';
 import { newSecret } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
 import type { RequestsContext } from './queries.ts';
 import { transition } from './workflow.ts';
-
-/** The one-time answer to collecting a credential: the secret appears here and nowhere else (R-25). */
-export interface CollectedCredential {
-  requestId: string;
-  environment: Environment;
-  credentialId: string;
-  consumerKey: string;
-  consumerSecret: string;
-}
 
 /**
  * The consumer collects the secret of a credential the approval issued, once (R-12 "consumer key, initial

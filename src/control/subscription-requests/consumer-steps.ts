@@ -1,11 +1,12 @@
 import type { Updateable } from 'kysely';
+import type { SubscriptionRequest, SubscriptionRequestStatus } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
-import type { Database, SubscriptionRequestStatus } from '../../store/schema.ts';
+import type { Database } from '../../store/schema.ts';
 import { requireVersion } from '../registry/services.ts';
 import { requireSystem } from '../registry/systems.ts';
 import { parseTimeOfUse } from '../rules.ts';
 import { sandboxEvidence } from '../sandbox-evidence.ts';
-import type { RequestsContext, SubscriptionRequest } from './queries.ts';
+import type { RequestsContext } from './queries.ts';
 import { openRequest, transition } from './workflow.ts';
 
 /** What a consumer fills in to register for a service version (R-12, Art. 11.2). */

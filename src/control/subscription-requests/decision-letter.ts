@@ -1,8 +1,7 @@
 import type { Transaction } from 'kysely';
-import type { Environment } from '../../api/contract/index.ts';
+import type { Environment, SubscriptionRequest } from '../../api/contract/index.ts';
 import { enqueueNotification } from '../../notify/outbox.ts';
 import type { Database } from '../../store/schema.ts';
-import type { SubscriptionRequest } from './queries.ts';
 
 /**
  * Tells the consumer organization (contact e-mail and webhooks) of a reviewer's decision, Vietnamese first (R-12:

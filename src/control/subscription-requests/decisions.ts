@@ -1,12 +1,12 @@
 import type { Transaction } from 'kysely';
-import type { Environment } from '../../api/contract/index.ts';
+import type { Environment, SubscriptionRequest } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import type { Database } from '../../store/schema.ts';
 import type { ChangeEvent } from '../audit.ts';
 import type { Changed } from '../change.ts';
 import { issueCredential } from '../registry/credentials.ts';
 import { grantSubscription, requireSubscription, updateSubscription } from '../registry/subscriptions.ts';
-import type { RequestRow, RequestsContext, SubscriptionRequest } from './queries.ts';
+import type { RequestRow, RequestsContext } from './queries.ts';
 import { transition } from './workflow.ts';
 
 /** Reasons are required, one per item, trimmed, no blanks. */

@@ -1,36 +1,6 @@
-import type { Environment, ResourceTemplate, TechnicalDescription } from '../../api/contract/index.ts';
+import type { TechnicalGuide } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
-import type { SubscriptionRequestStatus } from '../../store/schema.ts';
 import { type RequestsContext, requireRequest } from './queries.ts';
-
-/** The service's technical guide issued with the sandbox approval: R-11 description + technical document. */
-export interface TechnicalGuide {
-  requestId: string;
-  status: SubscriptionRequestStatus;
-  service: { id: string; context: string; name: string; description: TechnicalDescription };
-  version: {
-    id: string;
-    version: string;
-    protocol: 'REST' | 'SOAP';
-    status: string;
-    resources: ResourceTemplate[];
-    technicalDocumentType: 'openapi' | 'wsdl' | null;
-    technicalDocument: string | null;
-  };
-  gateway: { tokenPath: string; basePath: string; howToCall: string };
-  environments: Array<{
-    environment: Environment;
-    subscriptionId: string;
-    status: string;
-    quotaPerDay: number | null;
-    quotaPerMinute: number | null;
-    timeOfUse: string | null;
-    /** The consumer key to use (public); its secret is collected once from the request, or already held. */
-    consumerKey: string | null;
-    credentialIssuedByThisRequest: boolean;
-    credentialCollected: boolean;
-  }>;
-}
 
 /**
  * The service's technical guide (R-12), issued with the sandbox approval: the service's R-11 description, the

@@ -1,9 +1,15 @@
-import type { Environment } from '../../api/contract/index.ts';
+import type {
+  CollectedCredential,
+  Environment,
+  RequestAge,
+  SubscriptionRequest,
+  SubscriptionRequestStatus,
+  TechnicalGuide,
+} from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Store } from '../../store/port.ts';
-import type { SubscriptionRequestStatus } from '../../store/schema.ts';
 import type { Registry } from '../registry/index.ts';
-import { type CollectedCredential, collectCredential } from './collect.ts';
+import { collectCredential } from './collect.ts';
 import {
   requestProduction,
   resubmit,
@@ -12,29 +18,28 @@ import {
   submit,
 } from './consumer-steps.ts';
 import { approve, needsCompletion, reject } from './decisions.ts';
-import { type TechnicalGuide, technicalGuide } from './guide.ts';
+import { technicalGuide } from './guide.ts';
 import {
   ageOf,
   listRequests,
-  type RequestAge,
   type RequestsContext,
   requireRequest,
-  type SubscriptionRequest,
   type SubscriptionRequestFilter,
   toRequest,
   type WorkflowSettings,
 } from './queries.ts';
 
-export type { SubscriptionRequestStatus } from '../../store/schema.ts';
-export type { CollectedCredential } from './collect.ts';
-export type { SubscriptionRequestChanges, SubscriptionRequestInput } from './consumer-steps.ts';
-export type { TechnicalGuide } from './guide.ts';
+// The answers' types are the contract's (each written once); re-exported so the workflow's types come from one
+// import.
 export type {
+  CollectedCredential,
   RequestAge,
   SubscriptionRequest,
-  SubscriptionRequestFilter,
-  WorkflowSettings,
-} from './queries.ts';
+  SubscriptionRequestStatus,
+  TechnicalGuide,
+} from '../../api/contract/index.ts';
+export type { SubscriptionRequestChanges, SubscriptionRequestInput } from './consumer-steps.ts';
+export type { SubscriptionRequestFilter, WorkflowSettings } from './queries.ts';
 export { REQUEST_MOVES, type RequestAction, type RequestMove } from './workflow.ts';
 
 /**

@@ -1,62 +1,13 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { RequestAge, SubscriptionRequest, SubscriptionRequestStatus } from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import { LgspError } from '../../core/errors.ts';
 import { isoOf, isoOrNull } from '../../core/time.ts';
 import { deadlineOf, type WorkingCalendar, workingDaysBetween } from '../../core/working-days.ts';
 import type { Store } from '../../store/port.ts';
-import type { Database, SubscriptionRequestStatus } from '../../store/schema.ts';
+import type { Database } from '../../store/schema.ts';
 import { lockRequestRow } from '../change.ts';
 import type { Registry } from '../registry/index.ts';
-
-/** How long a waiting request has waited, against the deadline (Decree 194/2025: 2 working days). */
-export interface RequestAge {
-  /** Working days elapsed since the current waiting stage began, to two decimals. */
-  workingDays: number;
-  deadlineAt: string;
-  overdue: boolean;
-}
-
-export interface SubscriptionRequest {
-  id: string;
-  systemId: string;
-  systemName: string;
-  /** The consumer organization (owner of the system). */
-  organizationId: string;
-  organizationCode: string;
-  organizationName: string;
-  versionId: string;
-  serviceId: string;
-  serviceName: string;
-  context: string;
-  version: string;
-  application: string;
-  purpose: string;
-  frequencyPerDay: number;
-  frequencyPerMinute: number | null;
-  timeOfUse: string | null;
-  otherNotes: string | null;
-  status: SubscriptionRequestStatus;
-  /** Why it was rejected, or what must be completed; empty otherwise. */
-  reasons: string[];
-  sandboxSubscriptionId: string | null;
-  productionSubscriptionId: string | null;
-  /** Issued by the approval (null when the system already had an active credential in that environment). */
-  sandboxCredentialId: string | null;
-  sandboxCredentialCollectedAt: string | null;
-  productionCredentialId: string | null;
-  productionCredentialCollectedAt: string | null;
-  /** The recorded successful sandbox call that allowed asking for production. */
-  sandboxEvidenceTransactionId: string | null;
-  requestedBy: string;
-  submittedAt: string;
-  /** When the current waiting stage began: the deadline clock runs from here. */
-  stageStartedAt: string;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  updatedAt: string;
-  /** For the waiting stages (`submitted`, `production_requested`); null otherwise. */
-  age: RequestAge | null;
-}
 
 export interface SubscriptionRequestFilter {
   /** The consumer organization. */

@@ -1,8 +1,9 @@
 import type { Insertable, Transaction, Updateable } from 'kysely';
+import type { SubscriptionRequest, SubscriptionRequestStatus } from '../../api/contract/index.ts';
 import { SUBSCRIPTION_REQUEST_STATUSES } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
-import type { Database, SubscriptionRequestStatus } from '../../store/schema.ts';
+import type { Database } from '../../store/schema.ts';
 import type { ChangeEvent } from '../audit.ts';
 import { notifyDecision } from './decision-letter.ts';
 import {
@@ -10,7 +11,6 @@ import {
   type RequestRow,
   type RequestsContext,
   requireRequest,
-  type SubscriptionRequest,
   toRequest,
   WAITING,
 } from './queries.ts';
