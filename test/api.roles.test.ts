@@ -12,6 +12,7 @@ import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
+import { TEST_KEK } from './helpers/keys.ts';
 import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';
 
@@ -1304,6 +1305,7 @@ async function seed(h: AdminHarness): Promise<Fixture> {
       await createWebhookEndpoint(
         h.store,
         h.clock,
+        TEST_KEK,
         { organizationId: orgB.id, url: 'https://b.example.gov.vn/hook' },
         'test',
       )
