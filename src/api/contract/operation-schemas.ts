@@ -90,7 +90,7 @@ export const OPERATION_SCHEMAS = {
   getHealth: { response: { 200: HealthSchema, 503: HealthSchema } },
   getOpenApiDocument: { response: { 200: AnyObject } },
   getJwks: { response: { 200: JwksSchema } },
-  rotateSigningKey: { response: { 200: SigningKeyRotationSchema } },
+  rotateSigningKey: { body: Empty, response: { 200: SigningKeyRotationSchema } },
   login: { body: LoginBody, response: { 200: SessionSchema } },
   logout: { response: { 204: LogoutResponse } },
   getCurrentUser: { response: { 200: UserSchema } },

@@ -14,7 +14,7 @@ export const keysCommands: Group = {
       summary:
         'Đổi khoá ký: khoá mới ký mọi token từ nay, khoá cũ vẫn xác minh token đã cấp đến khi chúng hết hạn / ' +
         'Rotate: the new key signs every token from now on, the old ones verify the tokens they signed until those expire',
-      send: (ctx) => ctx.api.call('rotateSigningKey'),
+      send: (ctx) => ctx.api.call('rotateSigningKey', { body: {} }),
       render: (rotation) =>
         `Khoá ký mới / New signing key: ${rotation.kid}\n` +
         table(
