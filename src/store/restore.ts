@@ -175,9 +175,10 @@ export interface RestoreOptions {
   batchRows?: number;
   /**
    * The key-encryption key the backup's secrets were sealed with (issue 10 item 4): a backup carries only
-   * ciphertext, so a restore without the same key would give a store nobody can start. Checked before COMMIT.
+   * ciphertext, so a restore without the same key would give a store nobody can start. Checked before COMMIT;
+   * a function is called only when the backup holds sealed secrets (its error is the refusal's reason).
    */
-  kek?: KeyEncryptionKey;
+  kek?: KeyEncryptionKey | (() => KeyEncryptionKey);
 }
 
 /**
@@ -333,17 +334,18 @@ export async function restoreBackup(
 }
 
 /** The restored key check must open with the configured key-encryption key; else nothing is committed. */
-async function checkRestoredKey(db: Db, kek: KeyEncryptionKey | undefined): Promise<void> {
+async function checkRestoredKey(db: Db, given: RestoreOptions['kek']): Promise<void> {
   const found = await rows(db, sql<{ sealed: Uint8Array }>`SELECT sealed FROM key_check`);
   const check = found[0];
   if (!check) return;
-  if (!kek) {
+  if (!given) {
     throw new BackupError(
       'LGSP_RESTORE_KEY_MISMATCH',
       'bản sao lưu chứa bí mật được niêm phong: cần khoá mã hoá khoá (KEK) đã dùng khi sao lưu / the backup holds sealed secrets: the key-encryption key (KEK) it was made with is needed',
     );
   }
   try {
+    const kek = typeof given === 'function' ? given() : given;
     verifyKeyCheck(kek, check.sealed, 'bản sao lưu / the backup');
   } catch (err) {
     throw new BackupError('LGSP_RESTORE_KEY_MISMATCH', (err as Error).message);

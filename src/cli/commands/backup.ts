@@ -123,16 +123,7 @@ export const restore: Subcommand = {
     // The backup's secrets are sealed: restoring needs the key-encryption key they were sealed with (as configured
     // for the platform: key file, LGSP_KEY_ENCRYPTION_KEY or keys.kmsCommand). Never generated here.
     const { loadKeyEncryptionKey } = await import('../../keys/index.ts');
-    let kek: import('../../keys/index.ts').KeyEncryptionKey;
-    try {
-      kek = loadKeyEncryptionKey(config, { mayGenerate: false }).kek;
-    } catch (err) {
-      await store.close();
-      ctx.io.err(
-        `Không khôi phục được; kho đích không bị thay đổi / Restore refused; the target store is unchanged:\n  ${(err as Error).message}\n`,
-      );
-      return 1;
-    }
+    const kek = () => loadKeyEncryptionKey(config, { mayGenerate: false }).kek;
     const [{ BackupError }, { restoreBackup }] = await Promise.all([
       import('../../store/backup-format.ts'),
       import('../../store/restore.ts'),
