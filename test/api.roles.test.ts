@@ -98,6 +98,26 @@ const ROUTES: Row[] = [
       },
     ],
   },
+  // ── Token signing keys: rotation is the operator administrator's (issue 10 item 4) ───────────────────────────
+  {
+    route: 'POST /api/v1/signing-keys/rotate',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/signing-keys/rotate', body: {}, status: 403 },
+      { as: 'reviewer', path: '/api/v1/signing-keys/rotate', body: {}, status: 403 },
+      { as: 'auditor', path: '/api/v1/signing-keys/rotate', body: {}, status: 403 },
+      {
+        as: 'admin',
+        path: '/api/v1/signing-keys/rotate',
+        body: {},
+        status: 200,
+        check: (b) => {
+          assert.match(b['kid'] as string, /^k/);
+          assert.ok(JSON.stringify(b).includes(b['kid'] as string));
+          assert.equal(JSON.stringify(b).includes('"d"'), false, 'never a private key');
+        },
+      },
+    ],
+  },
   // ── Organizations: contact points are public ───────────────────────────────────────────────────────
   {
     route: 'GET /api/v1/organizations',
