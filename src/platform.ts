@@ -5,13 +5,16 @@ import { sealUnchainedAuditEvents } from './control/audit.ts';
 import { ConnectionRequests } from './control/connection-requests/index.ts';
 import { Lifecycle } from './control/lifecycle/index.ts';
 import { Registry } from './control/registry/index.ts';
-import { ensureSigningKey, storeSnapshotSource } from './control/snapshot.ts';
+import { unlockSecrets } from './control/secrets.ts';
+import { ensureSigningKey, SigningKeys } from './control/signing-keys.ts';
+import { storeSnapshotSource } from './control/snapshot.ts';
 import { SubscriptionRequests } from './control/subscription-requests/index.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
 import { type GatewayWorkers, startGatewayWorkers } from './gateway/cluster.ts';
 import { createGateway, type Gateway } from './gateway/server.ts';
 import { SnapshotHolder } from './gateway/snapshot-holder.ts';
+import type { KeyEncryptionKey } from './keys/index.ts';
 import { Deliverer } from './messaging/delivery.ts';
 import type { Messaging } from './messaging/messaging.ts';
 import { openMessaging } from './messaging/open.ts';
@@ -30,11 +33,16 @@ export interface PlatformOptions {
   logger?: Logger;
   /** Told once, on first start, when the operator account got a generated password. */
   onGeneratedPassword?: (username: string, password: string) => void;
+  /** Told once, on first start, when the key-encryption key file was generated (the operator must keep it apart). */
+  onGeneratedKeyFile?: (path: string) => void;
 }
 
 export interface Platform {
   config: Config;
   store: Store;
+  /** Seals the secrets kept in the store (issue 10 item 4): signing keys, webhook secrets, message data keys. */
+  kek: KeyEncryptionKey;
+  signingKeys: SigningKeys;
   registry: Registry;
   lifecycle: Lifecycle;
   accounts: Accounts;
@@ -74,8 +82,26 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   try {
     // Events written before the audit chain existed are chained once, before anything else can change.
     await sealUnchainedAuditEvents(store);
-    await ensureSigningKey(store, clock.nowMs());
+    // The key-encryption key before anything reads a secret: a wrong or missing key stops the start here.
+    const secrets = await unlockSecrets(store, config);
+    const kek = secrets.kek;
+    if (secrets.generatedFile) {
+      if (options.onGeneratedKeyFile) options.onGeneratedKeyFile(secrets.generatedFile);
+      else
+        logger.warn(
+          { keyFile: secrets.generatedFile },
+          'key-encryption key generated: keep it apart from backups',
+        );
+    }
+    if (secrets.sealed > 0) {
+      logger.warn(
+        { sealed: secrets.sealed },
+        'plaintext secrets of an older store sealed: rotate the signing key (lgsp keys rotate) and webhook secrets, older backups and WAL still hold them',
+      );
+    }
+    await ensureSigningKey(store, kek, clock.nowMs());
     const registry = new Registry(store, clock);
+    const signingKeys = new SigningKeys(registry.changes, kek, config.gateway.tokenTtlSeconds);
     const accounts = new Accounts(store, clock, config.admin.sessionTtlHours);
     const first = await accounts.ensureOperator(config.admin.password);
     if (first?.generatedPassword) options.onGeneratedPassword?.(first.username, first.generatedPassword);
@@ -90,20 +116,22 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     stops.push(await startRetentionJobs(store, clock, config, logger));
 
     // E-mails and webhooks of the outbox (notices, decisions); safe to run on several nodes at once.
-    const notifier = new Notifier(store, clock, config.notifications, logger);
+    const notifier = new Notifier(store, clock, config.notifications, logger, kek);
     notifier.start();
     stops.push(() => notifier.stop());
 
     // Dates that have passed (sunsets, decommissions, rotation overlaps) are carried out every minute; the
     // gateway already enforces them from its snapshot at the due time, this makes the registry say so too.
+    // Retired signing keys whose last token has expired are deleted on the same beat.
     const lifecycle = new Lifecycle(store, registry, clock);
     const dueTimer = setInterval(() => {
       lifecycle.runDue().catch((err) => logger.error({ err }, 'lifecycle due jobs failed'));
+      signingKeys.purgeExpired().catch((err) => logger.error({ err }, 'signing key expiry failed'));
     }, 60_000);
     dueTimer.unref();
     stops.push(async () => clearInterval(dueTimer));
 
-    const snapshots = new SnapshotHolder(storeSnapshotSource(store), clock, logger);
+    const snapshots = new SnapshotHolder(storeSnapshotSource(store, kek), clock, logger);
     await snapshots.refresh();
     if (!snapshots.current) throw new Error('could not load the first configuration snapshot');
     // In-process changes reload at once; the poll catches changes made by other nodes on a shared PostgreSQL.
@@ -195,7 +223,9 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         recorderBacklog: recorder.backlog,
         recordsWritten: recorder.written,
       }),
-      jwks: async () => ({ keys: snapshots.current ? [snapshots.current.signing.publicJwk] : [] }),
+      jwks: async () => snapshots.current?.jwks ?? { keys: [] },
+      kek,
+      signingKeys,
       metrics,
     });
     await admin.listen({ port: config.admin.port, host: config.admin.host });
@@ -209,6 +239,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     return {
       config,
       store,
+      kek,
+      signingKeys,
       registry,
       lifecycle,
       accounts,

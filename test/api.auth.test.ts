@@ -10,6 +10,7 @@ import { loadConfig } from '../src/core/config.ts';
 import { requestWorkflows } from '../src/platform.ts';
 import { Alerts } from '../src/telemetry/alerts.ts';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
+import { testKeys } from './helpers/keys.ts';
 import { openTestStore, storeKinds } from './helpers/stores.ts';
 
 const PROBLEM = /^application\/problem\+json/;
@@ -162,6 +163,7 @@ describe('admin API internal errors and request logs', () => {
           throw new Error('snapshot holder exploded at /srv/lgsp/secret-path');
         },
         jwks: async () => ({ keys: [] }),
+        ...testKeys(registry),
       });
       const login = await app.inject({
         method: 'POST',

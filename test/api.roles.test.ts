@@ -12,6 +12,7 @@ import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
+import { TEST_KEK } from './helpers/keys.ts';
 import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';
 
@@ -93,6 +94,26 @@ const ROUTES: Row[] = [
         check: (b) => {
           assert.equal(b['role'], 'agency');
           assert.equal(b['organizationId'], f.orgA);
+        },
+      },
+    ],
+  },
+  // ── Token signing keys: rotation is the operator administrator's (issue 10 item 4) ───────────────────────────
+  {
+    route: 'POST /api/v1/signing-keys/rotate',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/signing-keys/rotate', body: {}, status: 403 },
+      { as: 'reviewer', path: '/api/v1/signing-keys/rotate', body: {}, status: 403 },
+      { as: 'auditor', path: '/api/v1/signing-keys/rotate', body: {}, status: 403 },
+      {
+        as: 'admin',
+        path: '/api/v1/signing-keys/rotate',
+        body: {},
+        status: 200,
+        check: (b) => {
+          assert.match(b['kid'] as string, /^k/);
+          assert.ok(JSON.stringify(b).includes(b['kid'] as string));
+          assert.equal(JSON.stringify(b).includes('"d"'), false, 'never a private key');
         },
       },
     ],
@@ -1304,6 +1325,7 @@ async function seed(h: AdminHarness): Promise<Fixture> {
       await createWebhookEndpoint(
         h.store,
         h.clock,
+        TEST_KEK,
         { organizationId: orgB.id, url: 'https://b.example.gov.vn/hook' },
         'test',
       )

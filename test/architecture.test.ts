@@ -134,6 +134,7 @@ describe('docs/architecture.md: the module table is what the imports do', () => 
       'control',
       'core',
       'gateway',
+      'keys',
       'messaging',
       'notify',
       'platform.ts',

@@ -13,7 +13,7 @@ import { verifyAuditChain } from '../src/control/audit-verify.ts';
 import { ConnectionRequests } from '../src/control/connection-requests/index.ts';
 import { Lifecycle } from '../src/control/lifecycle/index.ts';
 import { Registry } from '../src/control/registry/index.ts';
-import { ensureSigningKey } from '../src/control/snapshot.ts';
+import { ensureSigningKey } from '../src/control/signing-keys.ts';
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { newId } from '../src/core/ids.ts';
@@ -28,6 +28,7 @@ import { restoreBackup } from '../src/store/restore.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { runCli } from './helpers/cli.ts';
+import { TEST_KEK } from './helpers/keys.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
 import { sampleRecord } from './helpers/records.ts';
 import {
@@ -81,7 +82,7 @@ async function seedProvince(store: Store): Promise<void> {
   const accounts = new Accounts(store, clock, 12);
   await accounts.ensureOperator('mat-khau-thu-nghiem');
   await accounts.login('admin', 'mat-khau-thu-nghiem');
-  await ensureSigningKey(store, clock.nowMs());
+  await ensureSigningKey(store, TEST_KEK, clock.nowMs());
   const provider = await registry.createOrganization(
     {
       code: '000.00.31.H01',
@@ -154,6 +155,7 @@ async function seedProvince(store: Store): Promise<void> {
   await createWebhookEndpoint(
     store,
     clock,
+    TEST_KEK,
     {
       organizationId: consumer.id,
       url: 'https://hotich.angiang.gov.vn/lgsp-webhook',

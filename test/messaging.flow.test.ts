@@ -186,6 +186,7 @@ for (const setup of engines) {
       const endpoint = await createWebhookEndpoint(
         platform.store,
         clock,
+        platform.kek,
         {
           organizationId: consumer.id,
           url: `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/lgsp`,

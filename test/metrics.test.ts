@@ -244,6 +244,8 @@ describe('Prometheus /metrics on the admin port', () => {
       clock: { nowMs: () => Date.now() },
       health: () => ({ status: 'ok' }),
       jwks: async () => ({ keys: [] }),
+      kek: platform.kek,
+      signingKeys: platform.signingKeys,
       metrics: platform.metrics,
     });
     try {

@@ -15,6 +15,7 @@ import { loadConfig } from '../src/core/config.ts';
 import { Notifier, type NotifierConfig, retryDelayMs } from '../src/notify/notifier.ts';
 import { enqueueNotification } from '../src/notify/outbox.ts';
 import { signWebhook, verifyWebhookSignature } from '../src/notify/webhook-signature.ts';
+import { TEST_KEK } from './helpers/keys.ts';
 import { SMTP_PASSWORD, SMTP_USER, startSmtp } from './helpers/smtp.ts';
 import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
 
@@ -127,7 +128,7 @@ for (const kind of storeKinds) {
       logger = pino({ level: 'silent' }),
       timeoutMs?: number,
     ) => {
-      const n = new Notifier(ts.store, clock, notifyConfig(over), logger, {
+      const n = new Notifier(ts.store, clock, notifyConfig(over), logger, TEST_KEK, {
         ...(timeoutMs ? { webhookTimeoutMs: timeoutMs } : {}),
       });
       notifiers.push(n);
@@ -203,24 +204,28 @@ for (const kind of storeKinds) {
       const all = await createWebhookEndpoint(
         ts.store,
         clock,
+        TEST_KEK,
         { organizationId: orgA, url: `${receiver.url}/ok/all` },
         'test',
       );
       const subscribed = await createWebhookEndpoint(
         ts.store,
         clock,
+        TEST_KEK,
         { organizationId: orgA, url: `${receiver.url}/ok/deprecations`, events: ['version.deprecated'] },
         'test',
       );
       await createWebhookEndpoint(
         ts.store,
         clock,
+        TEST_KEK,
         { organizationId: orgA, url: `${receiver.url}/ok/maintenance`, events: ['maintenance.scheduled'] },
         'test',
       );
       await createWebhookEndpoint(
         ts.store,
         clock,
+        TEST_KEK,
         { organizationId: orgB, url: `${receiver.url}/ok/b` },
         'test',
       );
@@ -281,6 +286,7 @@ for (const kind of storeKinds) {
       const hook = await createWebhookEndpoint(
         ts.store,
         clock,
+        TEST_KEK,
         { organizationId: orgA, url: `${receiver.url}/flaky` },
         'test',
       );
@@ -335,6 +341,7 @@ for (const kind of storeKinds) {
       await createWebhookEndpoint(
         ts.store,
         clock,
+        TEST_KEK,
         { organizationId: orgB, url: `${receiver.url}/down` },
         'test',
       );
@@ -376,6 +383,7 @@ for (const kind of storeKinds) {
       await createWebhookEndpoint(
         ts.store,
         clock,
+        TEST_KEK,
         { organizationId: orgB, url: `${receiver.url}/silent` },
         'test',
       );
@@ -395,6 +403,7 @@ for (const kind of storeKinds) {
       await createWebhookEndpoint(
         ts.store,
         clock,
+        TEST_KEK,
         { organizationId: orgA, url: `${receiver.url}/ok` },
         'test',
       );
@@ -435,6 +444,7 @@ for (const kind of storeKinds) {
       await createWebhookEndpoint(
         ts.store,
         clock,
+        TEST_KEK,
         { organizationId: orgA, url: `${receiver.url}/ok` },
         'test',
       );
@@ -465,6 +475,7 @@ for (const kind of storeKinds) {
       const created = await createWebhookEndpoint(
         ts.store,
         clock,
+        TEST_KEK,
         {
           organizationId: orgA,
           url: `${receiver.url}/ok`,
@@ -493,13 +504,20 @@ for (const kind of storeKinds) {
       assert.ok(!JSON.stringify(audit).includes(created.secret));
 
       await assert.rejects(
-        createWebhookEndpoint(ts.store, clock, { organizationId: orgA, url: 'ftp://x' }, 'operator'),
+        createWebhookEndpoint(
+          ts.store,
+          clock,
+          TEST_KEK,
+          { organizationId: orgA, url: 'ftp://x' },
+          'operator',
+        ),
         /API_VALIDATION_FAILED/,
       );
       await assert.rejects(
         createWebhookEndpoint(
           ts.store,
           clock,
+          TEST_KEK,
           { organizationId: 'org_none', url: `${receiver.url}/ok` },
           'x',
         ),
@@ -537,12 +555,14 @@ for (const kind of storeKinds) {
       await createWebhookEndpoint(
         ts.store,
         clock,
+        TEST_KEK,
         { organizationId: orgB, url: `${receiver.url}/ok/1` },
         't',
       );
       await createWebhookEndpoint(
         ts.store,
         clock,
+        TEST_KEK,
         { organizationId: orgB, url: `${receiver.url}/ok/2` },
         't',
       );
@@ -589,6 +609,7 @@ for (const kind of storeKinds) {
         await createWebhookEndpoint(
           ts.store,
           clock,
+          TEST_KEK,
           { organizationId: orgB, url: `${receiver.url}/ok/${i}` },
           't',
         );

@@ -17,6 +17,7 @@ import { Alerts } from '../src/telemetry/alerts.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
+import { testKeys } from './helpers/keys.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { storeKinds } from './helpers/stores.ts';
@@ -122,6 +123,7 @@ async function adminOver(
     clock,
     health: () => ({ status: 'ok' }),
     jwks: async () => ({ keys: [] }),
+    ...testKeys(registry),
   });
   const call = (method: string, url: string, token: string, body?: unknown) =>
     app.inject({

@@ -2,9 +2,11 @@ import type { Accounts } from '../control/accounts.ts';
 import type { ConnectionRequests } from '../control/connection-requests/index.ts';
 import type { Lifecycle } from '../control/lifecycle/index.ts';
 import type { Registry } from '../control/registry/index.ts';
+import type { SigningKeys } from '../control/signing-keys.ts';
 import type { SubscriptionRequests } from '../control/subscription-requests/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
+import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { Store } from '../store/port.ts';
 import type { Alerts } from '../telemetry/alerts.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -28,8 +30,12 @@ export interface AdminDeps {
   clock: Clock;
   /** Health of this node, provided by the platform; shown at GET /healthz. */
   health: () => Record<string, unknown>;
-  /** Public JWKS of the token signing key, shown at GET /api/v1/jwks.json so peers can verify tokens. */
+  /** Public JWKS of the token signing keys, shown at GET /api/v1/jwks.json so peers can verify tokens. */
   jwks: () => Promise<{ keys: unknown[] }>;
+  /** Seals the secrets the API stores (webhook HMAC keys): the store holds only ciphertext (issue 10 item 4). */
+  kek: KeyEncryptionKey;
+  /** Rotation of the token signing keys (`lgsp keys rotate`). */
+  signingKeys: SigningKeys;
   /** Prometheus metrics of this process, shown at GET /metrics; without them there is no such route. */
   metrics?: Pick<TelemetryMetrics, 'contentType' | 'scrape'>;
 }

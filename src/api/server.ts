@@ -15,7 +15,7 @@ import { connectedSystemRoutes } from './routes/connected-systems.ts';
 import { connectionRequestRoutes } from './routes/connection-requests.ts';
 import { credentialRoutes } from './routes/credentials.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
-import { healthRoutes, metaRoutes } from './routes/meta.ts';
+import { healthRoutes, metaRoutes, signingKeyRoutes } from './routes/meta.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { publicRoutes } from './routes/public.ts';
@@ -203,6 +203,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
     await v1.register(async (secured) => {
       secured.addHook('onRequest', authenticate(deps.accounts));
       await sessionRoutes(secured, deps);
+      await signingKeyRoutes(secured, deps);
       await organizationRoutes(secured, deps);
       await systemRoutes(secured, deps);
       await connectedSystemRoutes(secured, deps);

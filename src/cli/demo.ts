@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -329,7 +330,8 @@ export async function runDemo(args: string[]): Promise<number> {
   const throwaway = process.env['LGSP_DATA_DIR'] ? null : mkdtempSync(join(tmpdir(), 'lgsp-demo-'));
   const adminPassword = process.env['LGSP_ADMIN_PASSWORD'] || newSecret().slice(0, 16);
   const config = configOrExplain({
-    ...(throwaway ? { dataDir: throwaway } : {}),
+    // A throwaway store's key-encryption key lives and dies with this process: no key file is left behind.
+    ...(throwaway ? { dataDir: throwaway, keys: { encryptionKey: randomBytes(32).toString('base64') } } : {}),
     admin: { password: adminPassword },
   });
   if (!config) return 1;

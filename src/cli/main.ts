@@ -8,6 +8,7 @@ import { login, logout, whoami } from './commands/auth.ts';
 import { backup, restore } from './commands/backup.ts';
 import { connectionRequestCommands } from './commands/connection-request.ts';
 import { credentialCommands } from './commands/credential.ts';
+import { keysCommands } from './commands/keys.ts';
 import { noticeCommands } from './commands/notice.ts';
 import { orgCommands } from './commands/org.ts';
 import { reconcile } from './commands/reconcile.ts';
@@ -40,6 +41,7 @@ const GROUPS: Group[] = [
   userCommands,
   webhookCommands,
   noticeCommands,
+  keysCommands,
 ];
 
 const SINGLE: Record<string, Subcommand> = { login, logout, whoami, backup, restore, reconcile };

@@ -51,6 +51,25 @@ export function printGeneratedPassword(
   );
 }
 
+/** Said once, when the first start generated the key-encryption key (issue 10 item 4). */
+export function printGeneratedKeyFile(
+  path: string,
+  write: (text: string) => void = (t) => process.stdout.write(t),
+): void {
+  write(
+    [
+      '',
+      'Khoá mã hoá khoá (KEK) vừa được tạo / Key-encryption key (KEK) generated:',
+      `  ${path}`,
+      '  Mọi bí mật trong kho dữ liệu được niêm phong bằng khoá này: thiếu nó, kho và các bản sao lưu không dùng được.',
+      '  Hãy sao lưu tệp này RIÊNG, KHÔNG để cùng chỗ với bản sao lưu dữ liệu. (docs/security.md)',
+      '  Every secret in the store is sealed with it: without it the store and its backups cannot be used.',
+      '  Back this file up SEPARATELY, NEVER next to the data backups. (docs/security.md)',
+      '',
+    ].join('\n'),
+  );
+}
+
 export async function runStart(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(`${START_USAGE}\n`);
@@ -60,7 +79,10 @@ export async function runStart(args: string[]): Promise<number> {
   if (!config) return 1;
   let platform: Platform;
   try {
-    platform = await startPlatform(config, { onGeneratedPassword: (u, p) => printGeneratedPassword(u, p) });
+    platform = await startPlatform(config, {
+      onGeneratedPassword: (u, p) => printGeneratedPassword(u, p),
+      onGeneratedKeyFile: (path) => printGeneratedKeyFile(path),
+    });
   } catch (err) {
     process.stderr.write(`Không khởi động được / Could not start: ${explainStartError(err)}\n`);
     return 1;

@@ -1,9 +1,10 @@
-import { exportJWK, generateKeyPair } from 'jose';
 import { sql } from 'kysely';
 import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '../api/contract/index.ts';
 import { msOrNull } from '../core/time.ts';
+import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { Store } from '../store/port.ts';
 import { healthCheckOf } from './registry/services.ts';
+import { readSigningKeys, type SigningKeyData } from './signing-keys.ts';
 
 /**
  * What a gateway node needs to decide every request without reading the database (DESIGN.md "Shape"): plain
@@ -11,12 +12,10 @@ import { healthCheckOf } from './registry/services.ts';
  */
 export interface SnapshotData {
   revision: number;
-  signingKey: {
-    kid: string;
-    algorithm: string;
-    privateJwk: Record<string, unknown>;
-    publicJwk: Record<string, unknown>;
-  };
+  /** The key new tokens are signed with, its private JWK opened with the key-encryption key (memory only). */
+  signingKey: SigningKeyData & { privateJwk: Record<string, unknown> };
+  /** Every key whose tokens are still accepted, by `kid`: the signing key and the retired ones (JWKS lists them). */
+  verificationKeys: SigningKeyData[];
   /** Active credentials of active systems only: a revoked credential or a suspended system is simply absent. */
   credentials: Array<{
     id: string;
@@ -64,42 +63,17 @@ export interface SnapshotData {
   }>;
 }
 
-const TOKEN_ALGORITHM = 'ES256';
-
-/** Creates the token signing key on first start; every gateway node signs and verifies with the stored key. */
-export async function ensureSigningKey(store: Store, nowMs: number): Promise<void> {
-  const existing = await store.db.selectFrom('signing_keys').select('kid').executeTakeFirst();
-  if (existing) return;
-  const { privateKey, publicKey } = await generateKeyPair(TOKEN_ALGORITHM, { extractable: true });
-  const kid = `k${nowMs.toString(36)}`;
-  await store.db
-    .insertInto('signing_keys')
-    .values({
-      kid,
-      algorithm: TOKEN_ALGORITHM,
-      private_jwk: JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: TOKEN_ALGORITHM }),
-      public_jwk: JSON.stringify({ ...(await exportJWK(publicKey)), kid, alg: TOKEN_ALGORITHM, use: 'sig' }),
-      created_at: new Date(nowMs),
-    })
-    .onConflict((oc) => oc.doNothing())
-    .execute();
-}
-
 export async function currentRevision(store: Store): Promise<number> {
   const row = await store.db.selectFrom('config_state').select('revision').executeTakeFirstOrThrow();
   return row.revision;
 }
 
 /** Reads a consistent snapshot: one REPEATABLE READ transaction, so the revision matches the rows. */
-export async function loadSnapshot(store: Store): Promise<SnapshotData> {
+export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise<SnapshotData> {
   return store.db.transaction().execute(async (trx) => {
     if (store.kind === 'postgres') await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`.execute(trx);
     const { revision } = await trx.selectFrom('config_state').select('revision').executeTakeFirstOrThrow();
-    const key = await trx
-      .selectFrom('signing_keys')
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .executeTakeFirstOrThrow();
+    const keys = await readSigningKeys(trx, kek);
     const credentials = await trx
       .selectFrom('credentials')
       .innerJoin('systems', 'systems.id', 'credentials.system_id')
@@ -163,12 +137,8 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
       .execute();
     return {
       revision,
-      signingKey: {
-        kid: key.kid,
-        algorithm: key.algorithm,
-        privateJwk: key.private_jwk,
-        publicJwk: key.public_jwk,
-      },
+      signingKey: keys.signing,
+      verificationKeys: keys.verifying,
       credentials: credentials.map((c) => ({
         id: c.id,
         consumerKey: c.consumer_key,
@@ -217,6 +187,6 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
 }
 
 /** The snapshot source of a process that can read the store (every node on PostgreSQL; the owner of PGlite). */
-export function storeSnapshotSource(store: Store) {
-  return { revision: () => currentRevision(store), load: () => loadSnapshot(store) };
+export function storeSnapshotSource(store: Store, kek: KeyEncryptionKey) {
+  return { revision: () => currentRevision(store), load: () => loadSnapshot(store, kek) };
 }

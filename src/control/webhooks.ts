@@ -3,6 +3,7 @@ import type { CreatedWebhookEndpoint, WebhookCreate, WebhookEndpoint } from '../
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import { newId, newSecret } from '../core/ids.ts';
+import { type KeyEncryptionKey, SEALED_LABELS, sealText } from '../keys/index.ts';
 import { validateEventType } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
@@ -25,7 +26,7 @@ const audit = auditOf('webhook_endpoint', 'webhook');
 // Every column but the secret: nothing that lists or reads endpoints can leak it.
 const PUBLIC_COLUMNS = ['id', 'organization_id', 'url', 'events', 'active', 'created_at'] as const;
 
-function toEndpoint(r: Omit<Row, 'secret'>): WebhookEndpoint {
+function toEndpoint(r: Omit<Row, 'secret' | 'secret_sealed'>): WebhookEndpoint {
   return {
     id: r.id,
     organizationId: r.organization_id,
@@ -53,9 +54,11 @@ function validateWebhookUrl(raw: string): string {
   return url.toString();
 }
 
+/** The secret is stored sealed with the key-encryption key (issue 10 item 4); notify/ opens it to sign. */
 export async function createWebhookEndpoint(
   store: Store,
   clock: Clock,
+  kek: KeyEncryptionKey,
   input: WebhookEndpointInput,
   actor: string,
 ): Promise<CreatedWebhookEndpoint> {
@@ -67,7 +70,16 @@ export async function createWebhookEndpoint(
     const id = newId('whk', now.getTime());
     const row = await trx
       .insertInto('webhook_endpoints')
-      .values({ id, organization_id: org.id, url, secret, events, active: true, created_at: now })
+      .values({
+        id,
+        organization_id: org.id,
+        url,
+        secret: null,
+        secret_sealed: sealText(kek, secret, SEALED_LABELS.webhookSecret(id)),
+        events,
+        active: true,
+        created_at: now,
+      })
       .returning(PUBLIC_COLUMNS)
       .executeTakeFirstOrThrow();
     return {

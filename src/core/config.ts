@@ -162,6 +162,26 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    // Secrets at rest (issue 10 item 4, src/keys/): the key-encryption key that seals every stored secret.
+    keys: Type.Object(
+      {
+        encryptionKeyFile: Type.String({
+          default: '',
+          description:
+            'Tệp khoá mã hoá khoá (base64 của 32 byte, chmod 600); để trống: <dataDir>.kek, bên cạnh thư mục dữ liệu, tạo khi khởi động lần đầu',
+        }),
+        // No pattern on purpose: a schema error prints the value it got, and this is the key itself.
+        encryptionKey: Type.String({
+          default: '',
+          description: 'Khoá mã hoá khoá (base64 của 32 byte); thắng tệp khoá khi được đặt',
+        }),
+        kmsCommand: Type.String({
+          default: '',
+          description: 'Lệnh (sh -c) in khoá mã hoá khoá ra stdout, dạng base64 — móc nối KMS/HSM',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },
@@ -213,6 +233,9 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_INBOX_LEASE_SECONDS: 'messaging.pullLeaseSeconds',
   LGSP_RETENTION_TRANSACTION_DAYS: 'retention.transactionDays',
   LGSP_ARCHIVE_DIR: 'retention.archiveDir',
+  LGSP_KEY_ENCRYPTION_KEY_FILE: 'keys.encryptionKeyFile',
+  LGSP_KEY_ENCRYPTION_KEY: 'keys.encryptionKey',
+  LGSP_KMS_COMMAND: 'keys.kmsCommand',
   LGSP_LOG_LEVEL: 'logLevel',
 };
 

@@ -74,9 +74,13 @@ export interface CompiledSnapshot {
     publicKey: CryptoKey | Uint8Array;
     publicJwk: Record<string, unknown>;
   };
+  /** The keys whose tokens are accepted, by `kid` (the signing key and the retired ones still verifying). */
+  verificationKeys: Map<string, VerificationKey>;
+  /** RFC 7517 JWKS of those keys, served at /.well-known/jwks.json and the admin API. */
+  jwks: { keys: Array<Record<string, unknown>> };
   credentialsByKey: Map<string, SnapshotData['credentials'][number]>;
-  /** Active credential id → when it stops (a rotated one), or null. */
-  activeCredentials: Map<string, number | null>;
+  /** Active credential id → the credential: its system, environment and when it stops (a rotated one), or null. */
+  activeCredentials: Map<string, SnapshotData['credentials'][number]>;
   /** Maintenance windows by service id; '*' for the whole platform. */
   maintenance: Map<string, MaintenanceWindow[]>;
   systems: Map<string, SnapshotData['systems'][number]>;
@@ -130,7 +134,17 @@ export function matchResource(
   return null;
 }
 
+export interface VerificationKey {
+  algorithm: string;
+  publicKey: CryptoKey | Uint8Array;
+  /** A retired key verifies only tokens issued before it retired (a copy of it cannot mint new ones). */
+  retiredAtMs: number | null;
+  /** After this its tokens are all expired; the key is being deleted. */
+  verifyUntilMs: number | null;
+}
+
 const keyCache = new Map<string, CompiledSnapshot['signing']>();
+const publicKeyCache = new Map<string, CryptoKey | Uint8Array>();
 
 async function importSigning(key: SnapshotData['signingKey']): Promise<CompiledSnapshot['signing']> {
   const cached = keyCache.get(key.kid);
@@ -139,11 +153,38 @@ async function importSigning(key: SnapshotData['signingKey']): Promise<CompiledS
     kid: key.kid,
     algorithm: key.algorithm,
     privateKey: await importJWK(key.privateJwk as JWK, key.algorithm),
-    publicKey: await importJWK(key.publicJwk as JWK, key.algorithm),
+    publicKey: await importPublic(key),
     publicJwk: key.publicJwk,
   };
+  // Only the current signing key is kept: a rotated one's private key must not outlive its rotation here.
+  keyCache.clear();
   keyCache.set(key.kid, signing);
   return signing;
+}
+
+async function importPublic(key: SnapshotData['verificationKeys'][number]): Promise<CryptoKey | Uint8Array> {
+  let imported = publicKeyCache.get(key.kid);
+  if (!imported) {
+    imported = await importJWK(key.publicJwk as JWK, key.algorithm);
+    publicKeyCache.set(key.kid, imported);
+  }
+  return imported;
+}
+
+async function importVerificationKeys(
+  keys: SnapshotData['verificationKeys'],
+): Promise<Map<string, VerificationKey>> {
+  const map = new Map<string, VerificationKey>();
+  for (const k of keys) {
+    map.set(k.kid, {
+      algorithm: k.algorithm,
+      publicKey: await importPublic(k),
+      retiredAtMs: k.retiredAtMs,
+      verifyUntilMs: k.verifyUntilMs,
+    });
+  }
+  for (const kid of publicKeyCache.keys()) if (!map.has(kid)) publicKeyCache.delete(kid);
+  return map;
 }
 
 export async function compileSnapshot(data: SnapshotData, nowMs: number): Promise<CompiledSnapshot> {
@@ -197,8 +238,10 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
     revision: data.revision,
     loadedAtMs: nowMs,
     signing: await importSigning(data.signingKey),
+    verificationKeys: await importVerificationKeys(data.verificationKeys),
+    jwks: { keys: data.verificationKeys.map((k) => k.publicJwk) },
     credentialsByKey: new Map(data.credentials.map((c) => [c.consumerKey, c])),
-    activeCredentials: new Map(data.credentials.map((c) => [c.id, c.expiresAtMs])),
+    activeCredentials: new Map(data.credentials.map((c) => [c.id, c])),
     maintenance: groupMaintenance(data.maintenance),
     systems: new Map(data.systems.map((s) => [s.id, s])),
     routes,

@@ -64,7 +64,7 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
     records: deps.records,
     messaging: deps.messaging ?? null,
     onMessageAccepted: deps.onMessageAccepted ?? null,
-    verifier: new TokenVerifier(deps.clock),
+    verifier: new TokenVerifier(deps.clock, deps.config.gateway.tokenTtlSeconds),
     quotas: deps.quotas ?? new QuotaCounters(timezoneOffsetMs),
     ids: new SequentialIds(),
     stats: { requests: 0, forwarded: 0, refused: 0 },

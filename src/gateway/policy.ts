@@ -48,6 +48,11 @@ const INVALID_TOKEN = Object.freeze({ 'www-authenticate': 'Bearer realm="lgsp", 
 const TOKEN_MISSING = refusal('GW_TOKEN_MISSING', undefined, { 'www-authenticate': 'Bearer realm="lgsp"' });
 const CREDENTIAL_REVOKED = refusal('GW_CREDENTIAL_REVOKED', undefined, INVALID_TOKEN);
 const CREDENTIAL_EXPIRED = refusal('GW_CREDENTIAL_EXPIRED', undefined, INVALID_TOKEN);
+const CLAIMS_DISAGREE = refusal(
+  'GW_TOKEN_INVALID',
+  'hệ thống hoặc môi trường trong token khác với thông tin kết nối của nó / the token names another system or environment than its credential',
+  INVALID_TOKEN,
+);
 const ROUTE_NOT_FOUND = refusal('GW_ROUTE_NOT_FOUND');
 const PATH_INVALID = refusal('GW_PATH_INVALID');
 const DECOMMISSIONED = refusal('GW_SERVICE_DECOMMISSIONED');
@@ -66,11 +71,18 @@ export function tokenRefusal(code: ErrorCode): Refusal {
   return refusal(code, undefined, INVALID_TOKEN);
 }
 
-/** A verified token's credential must still be active in this snapshot, and not past its rotation overlap (R-14, R-19, R-21). */
+/**
+ * A verified token's credential must still be active in this snapshot, and not past its rotation overlap (R-14,
+ * R-19, R-21). Its system and environment claims must be the credential's own: the signature proves only who
+ * signed, and a token minted with a leaked key must not borrow another system's subscriptions (issue 10).
+ */
 export function credentialState(claims: TokenClaims, snapshot: CompiledSnapshot, nowMs: number): Decision {
-  const endsAtMs = snapshot.activeCredentials.get(claims.credentialId);
-  if (endsAtMs === undefined) return CREDENTIAL_REVOKED;
-  if (endsAtMs !== null && nowMs >= endsAtMs) return CREDENTIAL_EXPIRED;
+  const credential = snapshot.activeCredentials.get(claims.credentialId);
+  if (credential === undefined) return CREDENTIAL_REVOKED;
+  if (credential.systemId !== claims.systemId || credential.environment !== claims.environment) {
+    return CLAIMS_DISAGREE;
+  }
+  if (credential.expiresAtMs !== null && nowMs >= credential.expiresAtMs) return CREDENTIAL_EXPIRED;
   return ALLOWED;
 }
 

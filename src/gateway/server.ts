@@ -101,7 +101,7 @@ function dispatch(
   if (snapshot === null) return refuse(ctx, res, rec, NOT_READY);
   if (path === '/token' || path === '/oauth2/token') return tokenEndpoint(ctx, req, res, rec, snapshot);
   if (path === '/.well-known/jwks.json') {
-    json(res, 200, { keys: [snapshot.signing.publicJwk] });
+    json(res, 200, snapshot.jwks);
     return undefined;
   }
 

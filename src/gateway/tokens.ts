@@ -1,4 +1,4 @@
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Environment } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { ErrorCode } from '../core/errors.ts';
@@ -17,6 +17,12 @@ const AUDIENCE = 'lgsp-gateway';
 
 /** WSO2/NGSP-compatible scope string, so existing client code that reads it keeps working. */
 export const TOKEN_SCOPE = 'am_application_scope default';
+
+/**
+ * A retired key still verifies tokens issued up to this long after its rotation: a gateway node signs with the
+ * key of its snapshot, which may trail the rotation by a poll interval (or a slow reload).
+ */
+const RETIRED_KEY_GRACE_MS = 5 * 60_000;
 
 export async function issueToken(
   snapshot: CompiledSnapshot,
@@ -49,8 +55,13 @@ export async function issueToken(
 export class TokenVerifier {
   private readonly cache = new Map<string, TokenClaims>();
 
+  /**
+   * `maxLifetimeSeconds` is the configured token lifetime (gateway.tokenTtlSeconds): a token that claims to live
+   * longer was not issued by this platform as configured (issue 10: a reader of the key minted a 10-year token).
+   */
   constructor(
     private readonly clock: Clock,
+    private readonly maxLifetimeSeconds: number,
     private readonly maxEntries = 100_000,
   ) {}
 
@@ -71,18 +82,28 @@ export class TokenVerifier {
     const cached = this.cached(token, nowMs);
     if (cached !== undefined) return cached;
     try {
-      const { payload } = await jwtVerify(token, snapshot.signing.publicKey, {
+      // The key is chosen by the token's `kid` among those still verifying (rotation keeps old keys until their
+      // last token expires); a token without one, or naming a deleted key, is not ours.
+      const { kid } = decodeProtectedHeader(token);
+      const key = kid === undefined ? undefined : snapshot.verificationKeys.get(kid);
+      if (key === undefined) return 'GW_TOKEN_INVALID';
+      const { payload } = await jwtVerify(token, key.publicKey, {
         issuer: ISSUER,
         audience: AUDIENCE,
-        algorithms: [snapshot.signing.algorithm],
+        algorithms: [key.algorithm],
         currentDate: new Date(nowMs),
+        requiredClaims: ['iat', 'exp', 'sub'],
       });
       const env = payload['env'];
       if (
         typeof payload.sub !== 'string' ||
         typeof payload['sys'] !== 'string' ||
         (env !== 'sandbox' && env !== 'production') ||
-        typeof payload.exp !== 'number'
+        typeof payload.exp !== 'number' ||
+        typeof payload.iat !== 'number' ||
+        payload.exp - payload.iat > this.maxLifetimeSeconds ||
+        // Issued after its key retired: minted with a copy of an old key, not by a gateway.
+        (key.retiredAtMs !== null && payload.iat * 1000 > key.retiredAtMs + RETIRED_KEY_GRACE_MS)
       ) {
         return 'GW_TOKEN_INVALID';
       }

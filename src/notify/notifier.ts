@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
+import { type KeyEncryptionKey, openText, SEALED_LABELS } from '../keys/index.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import type { NotificationChannel } from './outbox.ts';
@@ -85,6 +86,8 @@ export class Notifier {
     private readonly clock: Clock,
     private readonly config: NotifierConfig,
     private readonly logger: Logger,
+    /** Opens the webhook secrets, stored sealed (issue 10 item 4). */
+    private readonly kek: KeyEncryptionKey,
     options: NotifierOptions = {},
   ) {
     this.webhookTimeoutMs = options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS;
@@ -187,10 +190,23 @@ export class Notifier {
     if (ids.length === 0) return new Map<string, { url: string; secret: string; active: boolean }>();
     const found = await this.store.db
       .selectFrom('webhook_endpoints')
-      .select(['id', 'url', 'secret', 'active'])
+      .select(['id', 'url', 'secret_sealed', 'active'])
       .where('id', 'in', ids)
       .execute();
-    return new Map(found.map((e) => [e.id, e]));
+    // Opened here, just before signing. A row without a sealed secret (none once the platform has started) is
+    // treated as inactive rather than signed with an empty key.
+    return new Map(
+      found.map((e) => [
+        e.id,
+        {
+          url: e.url,
+          active: e.active && e.secret_sealed !== null,
+          secret: e.secret_sealed
+            ? openText(this.kek, e.secret_sealed, SEALED_LABELS.webhookSecret(e.id))
+            : '',
+        },
+      ]),
+    );
   }
 
   private async deliverOne(

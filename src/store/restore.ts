@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { pipeline as pipelineCallback, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { sql } from 'kysely';
+import { type KeyEncryptionKey, verifyKeyCheck } from '../keys/index.ts';
 import {
   appliedMigrations,
   BACKUP_FORMAT,
@@ -172,6 +173,12 @@ async function ownedSequences(db: Db, tables: string[]) {
 export interface RestoreOptions {
   /** Rows per INSERT (tests make it small, to cross batch boundaries). */
   batchRows?: number;
+  /**
+   * The key-encryption key the backup's secrets were sealed with (issue 10 item 4): a backup carries only
+   * ciphertext, so a restore without the same key would give a store nobody can start. Checked before COMMIT;
+   * a function is called only when the backup holds sealed secrets (its error is the refusal's reason).
+   */
+  kek?: KeyEncryptionKey | (() => KeyEncryptionKey);
 }
 
 /**
@@ -278,6 +285,7 @@ export async function restoreBackup(
         throw invalid('số dòng ở phần cuối không khớp', 'the trailer counts do not match');
       }
       if (!(await reader.atEnd())) throw invalid('có dữ liệu sau phần cuối', 'data after the trailer');
+      await checkRestoredKey(db, options.kek);
 
       const restored = new Set(header.tables.map((t) => t.name));
       const fixUps: RestoreSummary['fixUps'] = [];
@@ -322,6 +330,25 @@ export async function restoreBackup(
     throw err;
   } finally {
     input.destroy();
+  }
+}
+
+/** The restored key check must open with the configured key-encryption key; else nothing is committed. */
+async function checkRestoredKey(db: Db, given: RestoreOptions['kek']): Promise<void> {
+  const found = await rows(db, sql<{ sealed: Uint8Array }>`SELECT sealed FROM key_check`);
+  const check = found[0];
+  if (!check) return;
+  if (!given) {
+    throw new BackupError(
+      'LGSP_RESTORE_KEY_MISMATCH',
+      'bản sao lưu chứa bí mật được niêm phong: cần khoá mã hoá khoá (KEK) đã dùng khi sao lưu / the backup holds sealed secrets: the key-encryption key (KEK) it was made with is needed',
+    );
+  }
+  try {
+    const kek = typeof given === 'function' ? given() : given;
+    verifyKeyCheck(kek, check.sealed, 'bản sao lưu / the backup');
+  } catch (err) {
+    throw new BackupError('LGSP_RESTORE_KEY_MISMATCH', (err as Error).message);
   }
 }
 

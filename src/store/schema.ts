@@ -140,10 +140,19 @@ export interface Database {
   signing_keys: {
     kid: string;
     algorithm: string;
-    private_jwk: Json<Record<string, unknown>>;
+    /** Plaintext of a store older than migration 0016, until the platform seals it at start; then NULL. */
+    private_jwk: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+    /** The private JWK sealed with the key-encryption key (src/keys/), label `signing_keys.private_jwk:<kid>`. */
+    private_jwk_sealed: Uint8Array | null;
     public_jwk: Json<Record<string, unknown>>;
     created_at: Timestamp;
+    /** When it stopped signing (`lgsp keys rotate`); null for the current signing key. */
+    retired_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+    /** Until then it still verifies the tokens it signed (retired_at + token lifetime); then it is deleted. */
+    verify_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
   };
+  /** One sealed known value proving the configured key-encryption key is this store's (0016_sealed_secrets.sql). */
+  key_check: { id: number; kek_id: string; sealed: Uint8Array; created_at: Timestamp };
   users: {
     id: string;
     username: string;
@@ -174,8 +183,11 @@ export interface Database {
     id: string;
     organization_id: string;
     url: string;
-    /** The HMAC key; stored because signing needs it, never returned after creation (R-25). */
-    secret: string;
+    /** Plaintext of a store older than migration 0016, until the platform seals it at start; then NULL. */
+    secret: string | null;
+    /** The HMAC key sealed with the key-encryption key, label `webhook_endpoints.secret:<id>`; stored because
+     * signing needs it, never returned after creation (R-25). */
+    secret_sealed: Uint8Array | null;
     /** Event types it subscribes to; empty = all. */
     events: ColumnType<string[], string[], string[]>;
     active: boolean;

@@ -9,6 +9,7 @@ import { requestWorkflows } from '../../src/platform.ts';
 import type { Store } from '../../src/store/port.ts';
 import { Alerts } from '../../src/telemetry/alerts.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
+import { testKeys } from './keys.ts';
 import { openTestStore } from './stores.ts';
 
 export const TEST_PASSWORD = 'test-password';
@@ -72,6 +73,7 @@ export async function openAdminHarness(
     clock,
     health: () => ({ status: 'ok', revision: 1 }),
     jwks: async () => ({ keys: [{ kty: 'EC', crv: 'P-256', kid: 'test', x: 'x', y: 'y' }] }),
+    ...testKeys(registry, config.gateway.tokenTtlSeconds),
   });
   const session = await accounts.login('admin', TEST_PASSWORD);
 

@@ -1,13 +1,15 @@
 import { request } from 'node:http';
 import { Lifecycle } from '../../src/control/lifecycle/index.ts';
 import { Registry } from '../../src/control/registry/index.ts';
-import { ensureSigningKey, storeSnapshotSource } from '../../src/control/snapshot.ts';
+import { ensureSigningKey } from '../../src/control/signing-keys.ts';
+import { storeSnapshotSource } from '../../src/control/snapshot.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createGateway } from '../../src/gateway/server.ts';
 import { SnapshotHolder } from '../../src/gateway/snapshot-holder.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { Recorder } from '../../src/telemetry/recorder.ts';
+import { TEST_KEK } from './keys.ts';
 import { openTestStore } from './stores.ts';
 
 /** A gateway wired as the platform wires it, on a fresh test store, listening on a free port. */
@@ -22,7 +24,7 @@ export async function startGatewayHarness(
     env: {},
     overrides: { gateway: { upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000 } },
   });
-  await ensureSigningKey(t.store, clock.nowMs());
+  await ensureSigningKey(t.store, TEST_KEK, clock.nowMs());
   const registry = new Registry(t.store, clock);
   const lifecycle = new Lifecycle(t.store, registry, clock);
   const recorder = new Recorder(
@@ -31,7 +33,7 @@ export async function startGatewayHarness(
     logger,
   );
   recorder.start();
-  const snapshots = new SnapshotHolder(storeSnapshotSource(t.store), clock, logger);
+  const snapshots = new SnapshotHolder(storeSnapshotSource(t.store, TEST_KEK), clock, logger);
   registry.onChange(() => void snapshots.refresh());
   await snapshots.refresh();
   snapshots.startPolling(200);

@@ -38,14 +38,17 @@ function routeData(
  */
 export async function snapshotData(nowMs: number): Promise<SnapshotData> {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const key = {
+    kid: 'k1',
+    algorithm: 'ES256',
+    publicJwk: { ...(await exportJWK(publicKey)), kid: 'k1' } as Record<string, unknown>,
+    retiredAtMs: null,
+    verifyUntilMs: null,
+  };
   return {
     revision: 1,
-    signingKey: {
-      kid: 'k1',
-      algorithm: 'ES256',
-      privateJwk: (await exportJWK(privateKey)) as Record<string, unknown>,
-      publicJwk: (await exportJWK(publicKey)) as Record<string, unknown>,
-    },
+    signingKey: { ...key, privateJwk: (await exportJWK(privateKey)) as Record<string, unknown> },
+    verificationKeys: [key],
     credentials: [
       {
         id: 'cred_active',

@@ -37,6 +37,13 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
     problems: [500],
   },
 
+  rotateSigningKey: {
+    summary: 'Đổi khoá ký token (lgsp keys rotate) / Rotate the token signing key',
+    description:
+      'Chỉ người vận hành. Khoá mới ký mọi token từ nay; khoá cũ vẫn trong JWKS, xác minh token đã cấp đến khi token cuối cùng hết hạn (thời điểm đổi + gateway.tokenTtlSeconds), rồi bị xoá. / ' +
+      'Operator only. The new key signs every token from now on; the old one stays in JWKS, verifying the tokens it signed, until the last of them expires (rotation time + gateway.tokenTtlSeconds), then it is deleted.',
+  },
+
   // Sign-in and the current session.
   login: {
     summary: 'Đăng nhập / Sign in',

@@ -37,7 +37,7 @@ import {
   VersionReject,
   VersionSubmit,
 } from './lifecycle.ts';
-import { HealthSchema, JwksSchema } from './meta.ts';
+import { HealthSchema, JwksSchema, SigningKeyRotationSchema } from './meta.ts';
 import type { OperationId } from './operations.ts';
 import { OrganizationCreate, OrganizationPatch, OrganizationSchema } from './organizations.ts';
 import { PublicOrganizationSchema, PublicServiceSchema } from './public.ts';
@@ -90,6 +90,7 @@ export const OPERATION_SCHEMAS = {
   getHealth: { response: { 200: HealthSchema, 503: HealthSchema } },
   getOpenApiDocument: { response: { 200: AnyObject } },
   getJwks: { response: { 200: JwksSchema } },
+  rotateSigningKey: { body: Empty, response: { 200: SigningKeyRotationSchema } },
   login: { body: LoginBody, response: { 200: SessionSchema } },
   logout: { response: { 204: LogoutResponse } },
   getCurrentUser: { response: { 200: UserSchema } },

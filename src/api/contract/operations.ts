@@ -9,6 +9,7 @@ export const OPERATIONS = {
   getHealth: { method: 'GET', path: '/healthz' },
   getOpenApiDocument: { method: 'GET', path: '/api/v1/openapi.json' },
   getJwks: { method: 'GET', path: '/api/v1/jwks.json' },
+  rotateSigningKey: { method: 'POST', path: '/api/v1/signing-keys/rotate' },
 
   // Sign-in and the current session.
   login: { method: 'POST', path: '/api/v1/auth/login' },

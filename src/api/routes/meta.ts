@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { route, TAGS } from './common.ts';
+import { operatorOnly, route, TAGS } from './common.ts';
 
 /** Public routes under /api/v1: the API's own description, and the key peers verify tokens with. */
 export async function metaRoutes(app: FastifyInstance, { jwks }: AdminDeps): Promise<void> {
@@ -11,6 +12,14 @@ export async function metaRoutes(app: FastifyInstance, { jwks }: AdminDeps): Pro
   route(app, TAGS.meta, 'getJwks', {
     handler: async (_request, reply) =>
       reply.header('cache-control', 'public, max-age=300').send(await jwks()),
+  });
+}
+
+/** Signed in, operator only: a new token signing key; the old ones keep verifying until their last token expires. */
+export async function signingKeyRoutes(app: FastifyInstance, { signingKeys }: AdminDeps): Promise<void> {
+  route(app, TAGS.meta, 'rotateSigningKey', {
+    onRequest: operatorOnly,
+    handler: async (request) => signingKeys.rotate(currentUser(request).id),
   });
 }
 

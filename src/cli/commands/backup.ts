@@ -120,6 +120,10 @@ export const restore: Subcommand = {
     const opened = await openPlatformStore(ctx, { whenLocked: STOP_THE_PLATFORM });
     if (typeof opened === 'number') return opened;
     const { config, store } = opened;
+    // The backup's secrets are sealed: restoring needs the key-encryption key they were sealed with (as configured
+    // for the platform: key file, LGSP_KEY_ENCRYPTION_KEY or keys.kmsCommand). Never generated here.
+    const { loadKeyEncryptionKey } = await import('../../keys/index.ts');
+    const kek = () => loadKeyEncryptionKey(config, { mayGenerate: false }).kek;
     const [{ BackupError }, { restoreBackup }] = await Promise.all([
       import('../../store/backup-format.ts'),
       import('../../store/restore.ts'),
@@ -130,7 +134,7 @@ export const restore: Subcommand = {
     let chain: Awaited<ReturnType<typeof verifyAuditChain>>;
     try {
       try {
-        summary = await restoreBackup(store, createReadStream(from));
+        summary = await restoreBackup(store, createReadStream(from), { kek });
       } catch (err) {
         // One transaction: whatever went wrong, nothing of the backup was committed.
         const known = err instanceof BackupError;
