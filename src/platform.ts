@@ -15,10 +15,11 @@ import { SnapshotHolder } from './gateway/snapshot-holder.ts';
 import { Deliverer } from './messaging/delivery.ts';
 import type { Messaging } from './messaging/messaging.ts';
 import { openMessaging } from './messaging/open.ts';
+import { EgressPolicy } from './net/egress.ts';
 import { Notifier } from './notify/notifier.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
-import { Alerts } from './telemetry/alerts.ts';
+import { Alerts, alertOnEgressDenied } from './telemetry/alerts.ts';
 import { HealthMonitor } from './telemetry/health.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { addPlatformGauges, TelemetryMetrics } from './telemetry/metrics.ts';
@@ -34,6 +35,8 @@ export interface PlatformOptions {
 
 export interface Platform {
   config: Config;
+  /** Where the platform may connect (issue 10): checked when URLs are saved and on every new connection. */
+  egress: EgressPolicy;
   store: Store;
   registry: Registry;
   lifecycle: Lifecycle;
@@ -75,7 +78,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     // Events written before the audit chain existed are chained once, before anything else can change (R-20).
     await sealUnchainedAuditEvents(store);
     await ensureSigningKey(store, clock.nowMs());
-    const registry = new Registry(store, clock);
+    // One egress policy for every plane (issue 10): the registry checks URLs when saved, the gateway, probes,
+    // webhooks and pushes on each new connection; the ports this platform binds are added as it binds them.
+    const egress = EgressPolicy.forPlatform(config);
+    const registry = new Registry(store, clock, egress);
     const accounts = new Accounts(store, clock, config.admin.sessionTtlHours);
     const first = await accounts.ensureOperator(config.admin.password);
     if (first?.generatedPassword) options.onGeneratedPassword?.(first.username, first.generatedPassword);
@@ -90,7 +96,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     stops.push(await startRetentionJobs(store, clock, config, logger));
 
     // E-mails and webhooks of the outbox (notices, decisions); safe to run on several nodes at once.
-    const notifier = new Notifier(store, clock, config.notifications, logger);
+    const notifier = new Notifier(store, clock, config.notifications, logger, { egress });
     notifier.start();
     stops.push(() => notifier.stop());
 
@@ -114,6 +120,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
 
     // Async store-and-forward (issue 4): the queue engine, the pushes to destinations, the operator's alerts.
     const alerts = new Alerts(store, clock, config.alerts, logger);
+    alertOnEgressDenied(egress, alerts, clock, logger);
     const messaging = await openMessaging({ config, store, clock, logger, alerts });
     const queue = messaging.queue;
     stops.push(() => queue.close());
@@ -123,6 +130,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       logger,
       records: recorder,
       destinations: () => snapshots.current,
+      egress,
     });
     deliverer.start();
     stops.push(() => deliverer.stop());
@@ -140,6 +148,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       logger,
       routes: () => snapshots.current,
       pendingMessages: () => queue.pendingCount(),
+      egress,
     });
     health.start();
     stops.push(() => health.stop());
@@ -159,9 +168,11 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         recorder,
         logger,
         onMessageAccepted: () => deliverer.wake(),
+        egress,
       });
       gatewayWorkers = workers;
       gatewayUrl = workers.url;
+      egress.addOwnPort(Number(new URL(workers.url).port));
       stops.push(() => workers.stop());
     } else {
       const inProcess = createGateway({
@@ -172,6 +183,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         records: recorder,
         messaging,
         onMessageAccepted: () => deliverer.wake(),
+        egress,
       });
       gatewayUrl = await inProcess.listen();
       stops.push(() => inProcess.close());
@@ -201,6 +213,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     await admin.listen({ port: config.admin.port, host: config.admin.host });
     stops.push(() => admin.close());
     const a = admin.server.address();
+    egress.addOwnListener(a);
     const adminUrl =
       typeof a === 'object' && a
         ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
@@ -208,6 +221,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
 
     return {
       config,
+      egress,
       store,
       registry,
       lifecycle,

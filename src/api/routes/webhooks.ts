@@ -14,7 +14,7 @@ import { agencyOrOperator, anyRole, routesUnder, TAGS } from './common.ts';
  * Where an organization receives notices and decisions by signed webhook (the e-mail goes to its contact point).
  * An agency manages its own organization's endpoints; the operator any. The signing secret is shown once.
  */
-export async function webhookRoutes(app: FastifyInstance, { store, clock }: AdminDeps): Promise<void> {
+export async function webhookRoutes(app: FastifyInstance, { store, clock, registry }: AdminDeps): Promise<void> {
   const route = routesUnder(app, TAGS.notices);
 
   route('listWebhooks', {
@@ -34,7 +34,13 @@ export async function webhookRoutes(app: FastifyInstance, { store, clock }: Admi
       if (!organizationId)
         throw new LgspError('API_VALIDATION_FAILED', 'organizationId: bắt buộc / required');
       assertOwnOrganization(user, organizationId);
-      const created = await createWebhookEndpoint(store, clock, { ...request.body, organizationId }, user.id);
+      const created = await createWebhookEndpoint(
+        store,
+        clock,
+        { ...request.body, organizationId },
+        user.id,
+        registry.egress,
+      );
       return reply.header('cache-control', 'no-store').send(created);
     },
   });
