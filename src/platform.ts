@@ -15,7 +15,7 @@ import { SnapshotHolder } from './gateway/snapshot-holder.ts';
 import { Deliverer } from './messaging/delivery.ts';
 import type { Messaging } from './messaging/messaging.ts';
 import { openMessaging } from './messaging/open.ts';
-import { EgressPolicy } from './net/egress.ts';
+import { EgressPolicy, type LookupAll } from './net/egress.ts';
 import { Notifier } from './notify/notifier.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
@@ -31,6 +31,8 @@ export interface PlatformOptions {
   logger?: Logger;
   /** Told once, on first start, when the operator account got a generated password. */
   onGeneratedPassword?: (username: string, password: string) => void;
+  /** Name resolution of the egress policy (default: the system resolver); a test stages a DNS rebinding with it. */
+  lookup?: LookupAll;
 }
 
 export interface Platform {
@@ -80,7 +82,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     await ensureSigningKey(store, clock.nowMs());
     // One egress policy for every plane (issue 10): the registry checks URLs when saved, the gateway, probes,
     // webhooks and pushes on each new connection; the ports this platform binds are added as it binds them.
-    const egress = EgressPolicy.forPlatform(config);
+    const egress = EgressPolicy.forPlatform(config, options.lookup ? { lookup: options.lookup } : {});
     const registry = new Registry(store, clock, egress);
     const accounts = new Accounts(store, clock, config.admin.sessionTtlHours);
     const first = await accounts.ensureOperator(config.admin.password);

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/core/config.ts';
 import { decideEgress, decideHostName, egressTargetOf, parseEgressAllow } from '../src/core/egress.ts';
 import { EgressDeniedError, EgressPolicy } from '../src/net/egress.ts';
+import { type Platform, startPlatform } from '../src/platform.ts';
+import { silentLogger } from '../src/telemetry/logger.ts';
+import { getToken, within } from './helpers/gateway-harness.ts';
+import { freePort } from './helpers/platform-process.ts';
+import { seedProvince } from './helpers/seed.ts';
+import { startUpstream } from './helpers/upstream.ts';
 
 /** The pure decision on a URL as the save-time check makes it, without DNS: the rule, or 'ok'. */
 function decideUrl(url: string, allow: string[] = [], ownPorts: number[] = []): string {
@@ -180,5 +189,169 @@ describe('egress policy: names resolved, and resolved again at connect time', ()
     assert.deepEqual(policy.decide('127.0.0.1', 41000), { ok: true });
     policy.addOwnListener({ address: '127.0.0.1', family: 'IPv4', port: 41000 });
     assert.deepEqual(policy.decide('127.0.0.1', 41000), { ok: false, rule: 'own-port' });
+  });
+});
+
+describe('egress policy on a running platform: save time (400) and connect time (502), recorded and alerted', () => {
+  let platform: Platform;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let seed: Awaited<ReturnType<typeof seedProvince>>;
+  let adminPort: number;
+  let adminToken: string;
+  /** What the staged resolver answers, by name: changed in the test to re-point a name (DNS rebinding). */
+  const dns: Record<string, string[]> = {};
+  const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-egress-'));
+
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${platform.adminUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${adminToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  before(async () => {
+    upstream = await startUpstream();
+    adminPort = await freePort();
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        dataDir,
+        gateway: { port: 0, host: '127.0.0.1' },
+        // The operator lists a private range and — by mistake — the admin port itself: the latter stays refused.
+        admin: { port: adminPort, host: '127.0.0.1', password: 'mat-khau-kiem-thu' },
+        egress: { allow: ['10.20.0.0/16', `127.0.0.1:${adminPort}`] },
+        recorder: { flushIntervalMs: 20 },
+        logLevel: 'silent',
+      },
+    });
+    platform = await startPlatform(config, {
+      logger: silentLogger(),
+      lookup: async (host) => {
+        const list = dns[host];
+        if (!list) throw Object.assign(new Error(`ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+        return list.map((address) => ({ address }));
+      },
+    });
+    seed = await seedProvince(platform, upstream.url);
+    await platform.snapshots.refresh();
+    const login = await fetch(`${platform.adminUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'mat-khau-kiem-thu' }),
+    });
+    adminToken = ((await login.json()) as { token: string }).token;
+  });
+  after(async () => {
+    await platform?.stop();
+    await upstream?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('PATCH of a published version’s upstream to a denied address: 400 API_EGRESS_DENIED naming the rule, nothing changed', async () => {
+    const before = await admin('GET', `/api/v1/versions/${seed.v1.id}`);
+    assert.equal(before.body['status'], 'published');
+    const denied: Array<[string, string]> = [
+      [`http://127.0.0.1:${adminPort}/`, 'own-port'],
+      [`http://[::ffff:127.0.0.1]:${adminPort}/metrics`, 'own-port'],
+      ['http://localhost/', 'loopback'],
+      ['http://LOCALHOST./', 'loopback'],
+      ['http://169.254.169.254/latest/meta-data/', 'metadata'],
+      ['http://2130706433/', 'loopback'],
+      ['http://0x7f.1/', 'loopback'],
+      ['http://0.0.0.0/', 'unspecified'],
+      ['http://10.0.0.5/', 'private'],
+    ];
+    for (const [url, rule] of denied) {
+      const res = await admin('PATCH', `/api/v1/versions/${seed.v1.id}`, { upstreams: { production: url } });
+      assert.equal(res.status, 400, url);
+      assert.equal(res.body['code'], 'API_EGRESS_DENIED', url);
+      assert.equal(res.body['rule'], rule, url);
+      assert.match(String(res.body['detail']), /upstreams\.production/, url);
+    }
+    const after = await admin('GET', `/api/v1/versions/${seed.v1.id}`);
+    assert.deepEqual(after.body['upstreams'], before.body['upstreams'], 'nothing changed');
+    assert.equal(after.body['updatedAt'], before.body['updatedAt']);
+  });
+
+  test('a new version is checked the same way; a listed private CIDR is accepted', async () => {
+    const refused = await admin('POST', `/api/v1/services/${seed.dancu.id}/versions`, {
+      version: '9.0',
+      upstreams: { sandbox: 'http://169.254.169.254/' },
+    });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body['code'], 'API_EGRESS_DENIED');
+    const listed = await admin('POST', `/api/v1/services/${seed.dancu.id}/versions`, {
+      version: '9.0',
+      upstreams: { sandbox: 'http://10.20.30.40:8080/hotich' },
+    });
+    assert.equal(listed.status, 201, JSON.stringify(listed.body));
+  });
+
+  test('webhook URLs: a denied address is refused with the same code, a listed one accepted', async () => {
+    const organizationId = seed.consumer.id;
+    for (const [url, rule] of [
+      [`http://127.0.0.1:${adminPort}/api/v1/public/services`, 'own-port'],
+      ['http://localhost:8080/hook', 'loopback'],
+      ['http://169.254.169.254/', 'metadata'],
+      ['http://192.168.1.10/hook', 'private'],
+    ] as const) {
+      const res = await admin('POST', '/api/v1/webhooks', { organizationId, url });
+      assert.equal(res.status, 400, url);
+      assert.equal(res.body['code'], 'API_EGRESS_DENIED', url);
+      assert.equal(res.body['rule'], rule, url);
+    }
+    const listed = await admin('POST', '/api/v1/webhooks', { organizationId, url: 'http://10.20.1.2/hook' });
+    assert.equal(listed.status, 201, JSON.stringify(listed.body));
+  });
+
+  test('DNS rebinding: a name accepted when saved but resolving to this machine at connect time → 502 GW_EGRESS_DENIED, recorded, alerted', async () => {
+    dns['hotich.rebind.test'] = ['203.0.113.10'];
+    const url = `http://hotich.rebind.test:${adminPort}/api/dancu`;
+    const saved = await admin('PATCH', `/api/v1/versions/${seed.v1.id}`, { upstreams: { production: url } });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    await platform.snapshots.refresh();
+
+    dns['hotich.rebind.test'] = ['127.0.0.1'];
+    // A health check on the re-pointed name is refused when saved, too.
+    const probe = await admin('PATCH', `/api/v1/versions/${seed.v1.id}`, { healthCheck: { path: '/health' } });
+    assert.equal(probe.status, 400);
+    assert.equal(probe.body['rule'], 'own-port');
+
+    const token = await getToken(platform.gatewayUrl, seed.credential.consumerKey, seed.credential.consumerSecret);
+    const seenBefore = upstream.seen.length;
+    const res = await fetch(`${platform.gatewayUrl}/dancu/1.0/congdan/001090000123`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const problem = (await res.json()) as Record<string, unknown>;
+    assert.equal(res.status, 502);
+    assert.equal(problem['code'], 'GW_EGRESS_DENIED');
+    assert.equal(problem['rule'], 'own-port');
+    assert.doesNotMatch(JSON.stringify(problem), /127\.0\.0\.1/, 'the consumer is not told the address');
+    assert.equal(upstream.seen.length, seenBefore);
+
+    await platform.recorder.flush();
+    const record = await platform.store.db
+      .selectFrom('transactions')
+      .select(['error_code', 'consumer_status'])
+      .where('id', '=', String(problem['transactionId']))
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(record, { error_code: 'GW_EGRESS_DENIED', consumer_status: 502 });
+
+    const alert = await within(5_000, async () => (await platform.alerts.list({ kind: 'egress.denied' })).length > 0);
+    assert.ok(alert >= 0);
+    const [opened] = await platform.alerts.list({ kind: 'egress.denied' });
+    assert.equal(opened!.key, `egress.denied:hotich.rebind.test:${adminPort}`);
+    assert.equal((opened!.details as Record<string, unknown>)['rule'], 'own-port');
+
+    // A second refused call is the same alert, counted, not a new one.
+    await fetch(`${platform.gatewayUrl}/dancu/1.0/congdan/001090000123`, {
+      headers: { authorization: `Bearer ${token}` },
+    }).then((r) => r.arrayBuffer());
+    assert.equal((await platform.alerts.list({ kind: 'egress.denied' })).length, 1);
   });
 });

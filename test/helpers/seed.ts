@@ -1,3 +1,4 @@
+import { allowEgressTo } from './upstream.ts';
 import { FULL_DESCRIPTION, type OnboardingEnv, publishThroughSandbox } from './onboard.ts';
 
 /**
@@ -6,6 +7,7 @@ import { FULL_DESCRIPTION, type OnboardingEnv, publishThroughSandbox } from './o
  */
 export async function seedProvince(env: OnboardingEnv, upstreamUrl: string, actor = 'test') {
   const { registry } = env;
+  allowEgressTo(registry.egress, upstreamUrl);
   const provider = await registry.createOrganization(
     {
       code: '000.00.31.H01',
