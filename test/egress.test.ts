@@ -104,7 +104,11 @@ describe('egress policy: the pure decision (issue 10, no SSRF)', () => {
     assert.equal(decideUrl('http://localhost:43123/', ['127.0.0.1:43123']), 'loopback', 'names stay names');
     assert.equal(decideUrl('http://[fd00::5]/', ['[fd00::]/8']), 'ok');
     assert.equal(decideUrl('http://[fd00::5]:8443/', ['[fd00::]/8:443']), 'private');
-    assert.equal(decideUrl('http://0x0a.1:80/', ['10.0.0.1:80']), 'ok', 'numeric forms normalized on both sides');
+    assert.equal(
+      decideUrl('http://0x0a.1:80/', ['10.0.0.1:80']),
+      'ok',
+      'numeric forms normalized on both sides',
+    );
   });
 
   test('never allowed, whatever egress.allow lists: metadata, unspecified, multicast, the own ports', () => {
@@ -158,13 +162,20 @@ describe('egress policy: names resolved, and resolved again at connect time', ()
       { lookup: resolvingTo({ 'a.gov.vn': ['203.0.113.5'], 'b.gov.vn': ['203.0.113.6', '127.0.0.1'] }) },
     );
     assert.equal(await policy.check('https://a.gov.vn/api'), null);
-    assert.deepEqual(await policy.check('https://b.gov.vn/api'), { rule: 'loopback', host: 'b.gov.vn', port: 443 });
-    assert.equal(await policy.check('https://not-yet.gov.vn/api'), null);
-    await assert.rejects(policy.assertAllowed('http://b.gov.vn/', 'url'), (err: Error & { code?: string }) => {
-      assert.equal(err.code, 'API_EGRESS_DENIED');
-      assert.match(err.message, /loopback/);
-      return true;
+    assert.deepEqual(await policy.check('https://b.gov.vn/api'), {
+      rule: 'loopback',
+      host: 'b.gov.vn',
+      port: 443,
     });
+    assert.equal(await policy.check('https://not-yet.gov.vn/api'), null);
+    await assert.rejects(
+      policy.assertAllowed('http://b.gov.vn/', 'url'),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'API_EGRESS_DENIED');
+        assert.match(err.message, /loopback/);
+        return true;
+      },
+    );
   });
 
   test('connect time: the address checked is the one connected to, and a refusal is told to listeners', async () => {
@@ -318,11 +329,17 @@ describe('egress policy on a running platform: save time (400) and connect time 
 
     dns['hotich.rebind.test'] = ['127.0.0.1'];
     // A health check on the re-pointed name is refused when saved, too.
-    const probe = await admin('PATCH', `/api/v1/versions/${seed.v1.id}`, { healthCheck: { path: '/health' } });
+    const probe = await admin('PATCH', `/api/v1/versions/${seed.v1.id}`, {
+      healthCheck: { path: '/health' },
+    });
     assert.equal(probe.status, 400);
     assert.equal(probe.body['rule'], 'own-port');
 
-    const token = await getToken(platform.gatewayUrl, seed.credential.consumerKey, seed.credential.consumerSecret);
+    const token = await getToken(
+      platform.gatewayUrl,
+      seed.credential.consumerKey,
+      seed.credential.consumerSecret,
+    );
     const seenBefore = upstream.seen.length;
     const res = await fetch(`${platform.gatewayUrl}/dancu/1.0/congdan/001090000123`, {
       headers: { authorization: `Bearer ${token}` },
@@ -342,7 +359,10 @@ describe('egress policy on a running platform: save time (400) and connect time 
       .executeTakeFirstOrThrow();
     assert.deepEqual(record, { error_code: 'GW_EGRESS_DENIED', consumer_status: 502 });
 
-    const alert = await within(5_000, async () => (await platform.alerts.list({ kind: 'egress.denied' })).length > 0);
+    const alert = await within(
+      5_000,
+      async () => (await platform.alerts.list({ kind: 'egress.denied' })).length > 0,
+    );
     assert.ok(alert >= 0);
     const [opened] = await platform.alerts.list({ kind: 'egress.denied' });
     assert.equal(opened!.key, `egress.denied:hotich.rebind.test:${adminPort}`);

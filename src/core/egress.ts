@@ -123,7 +123,9 @@ export function canonicalIp(s: string): string | null {
   const ip = parseIp(s);
   if (!ip) return null;
   if (ip.v === 4) return [24, 16, 8, 0].map((shift) => (ip.n >>> shift) & 255).join('.');
-  return Array.from({ length: 8 }, (_, i) => ((ip.n >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(':');
+  return Array.from({ length: 8 }, (_, i) => ((ip.n >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(
+    ':',
+  );
 }
 
 function cidr(text: string): Cidr {
@@ -136,7 +138,7 @@ function inCidr(ip: Ip, c: Cidr): boolean {
   if (ip.v === 4) {
     if (c.bits === 0) return true;
     const mask = (0xffffffff << (32 - c.bits)) >>> 0;
-    return ((ip.n & mask) >>> 0) === ((c.ip.n as number) & mask) >>> 0;
+    return (ip.n & mask) >>> 0 === ((c.ip.n as number) & mask) >>> 0;
   }
   const shift = BigInt(128 - c.bits);
   return ip.n >> shift === (c.ip.n as bigint) >> shift;
@@ -247,7 +249,9 @@ export function parseEgressAllow(entries: readonly string[]): {
     const m = ENTRY.exec(text.trim());
     const port = m?.groups?.['port'] === undefined ? null : Number(m.groups['port']);
     const bad = (why: string) =>
-      problems.push(`egress.allow "${text}": ${why} (CIDR, địa chỉ hoặc tên máy, có thể kèm :cổng / CIDR, address or host name, optionally :port)`);
+      problems.push(
+        `egress.allow "${text}": ${why} (CIDR, địa chỉ hoặc tên máy, có thể kèm :cổng / CIDR, address or host name, optionally :port)`,
+      );
     if (!m?.groups || (port !== null && (port < 1 || port > 65535))) {
       bad('không đọc được / not understood');
       continue;

@@ -135,7 +135,12 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
         // Issue 10: the provider's name resolved to an address the policy refuses (logged and alerted by the
         // policy's listeners); the consumer learns the rule, never the address.
         const rule = err.denial.rule;
-        refuse(this.ctx, this.res, this.rec, refusal('GW_EGRESS_DENIED', EGRESS_RULE_TEXT[rule], {}, { rule }));
+        refuse(
+          this.ctx,
+          this.res,
+          this.rec,
+          refusal('GW_EGRESS_DENIED', EGRESS_RULE_TEXT[rule], {}, { rule }),
+        );
         return;
       }
       this.ctx.logger.warn(

@@ -135,11 +135,16 @@ export class EgressPolicy {
 
   /** The decision on one address (pure, with this policy's list and own ports). */
   decide(address: string, port: number, hostName: string | null = null): EgressDecision {
-    return decideEgress(address, port, {
-      allow: this.allow,
-      ownPorts: this.ownPorts,
-      localAddresses: this.localAddresses,
-    }, hostName);
+    return decideEgress(
+      address,
+      port,
+      {
+        allow: this.allow,
+        ownPorts: this.ownPorts,
+        localAddresses: this.localAddresses,
+      },
+      hostName,
+    );
   }
 
   /**
@@ -155,7 +160,9 @@ export class EgressPolicy {
     if (target.ip !== null) addresses = [target.ip];
     else {
       try {
-        addresses = (await withTimeout(this.lookup(target.host), SAVE_LOOKUP_TIMEOUT_MS)).map((a) => a.address);
+        addresses = (await withTimeout(this.lookup(target.host), SAVE_LOOKUP_TIMEOUT_MS)).map(
+          (a) => a.address,
+        );
       } catch {
         return null;
       }
@@ -196,9 +203,14 @@ export class EgressPolicy {
       if (!byName.ok) deny('', byName.rule);
     }
     const addresses = ip !== null ? [host] : (await this.lookup(host)).map((a) => a.address);
-    if (addresses.length === 0) throw Object.assign(new Error(`no address for ${host}`), { code: 'ENOTFOUND' });
+    if (addresses.length === 0)
+      throw Object.assign(new Error(`no address for ${host}`), { code: 'ENOTFOUND' });
     for (const address of addresses) {
-      const decision = this.decide(address, port, ip === null ? host.toLowerCase().replace(/\.+$/, '') : null);
+      const decision = this.decide(
+        address,
+        port,
+        ip === null ? host.toLowerCase().replace(/\.+$/, '') : null,
+      );
       if (!decision.ok) deny(address, decision.rule);
     }
     return addresses[0]!;

@@ -270,7 +270,13 @@ export function alertOnEgressDenied(
   const lastRaisedMs = new Map<string, number>();
   return egress.onDenied((denial) => {
     logger.warn(
-      { client: denial.client, host: denial.host, address: denial.address, port: denial.port, rule: denial.rule },
+      {
+        client: denial.client,
+        host: denial.host,
+        address: denial.address,
+        port: denial.port,
+        rule: denial.rule,
+      },
       'egress denied',
     );
     const target = `${denial.host}:${denial.port}`;

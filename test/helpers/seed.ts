@@ -1,5 +1,5 @@
-import { allowEgressTo } from './upstream.ts';
 import { FULL_DESCRIPTION, type OnboardingEnv, publishThroughSandbox } from './onboard.ts';
+import { allowEgressTo } from './upstream.ts';
 
 /**
  * A small province: an operator, a provider agency (Công an tỉnh, citizen lookup), a consumer agency (Sở Tư pháp)
