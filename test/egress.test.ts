@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/core/config.ts';
 import { decideEgress, decideHostName, egressTargetOf, parseEgressAllow } from '../src/core/egress.ts';
 import { EgressDeniedError, EgressPolicy } from '../src/net/egress.ts';
+import { enqueueNotification } from '../src/notify/outbox.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { getToken, within } from './helpers/gateway-harness.ts';
@@ -237,6 +238,8 @@ describe('egress policy on a running platform: save time (400) and connect time 
         admin: { port: adminPort, host: '127.0.0.1', password: 'mat-khau-kiem-thu' },
         egress: { allow: ['10.20.0.0/16', `127.0.0.1:${adminPort}`] },
         recorder: { flushIntervalMs: 20 },
+        notifications: { pollIntervalMs: 100 },
+        alerts: { evaluateIntervalSeconds: 3600 },
         logLevel: 'silent',
       },
     });
@@ -373,5 +376,51 @@ describe('egress policy on a running platform: save time (400) and connect time 
       headers: { authorization: `Bearer ${token}` },
     }).then((r) => r.arrayBuffer());
     assert.equal((await platform.alerts.list({ kind: 'egress.denied' })).length, 1);
+  });
+
+  test('health probes and webhooks are checked at connect time too: refused, logged, alerted per target', async () => {
+    dns['probe.rebind.test'] = ['203.0.113.11'];
+    dns['hook.rebind.test'] = ['203.0.113.12'];
+    const version = await admin('PATCH', `/api/v1/versions/${seed.thueV1.id}`, {
+      upstreams: { sandbox: `http://probe.rebind.test:${adminPort}/api` },
+      healthCheck: { path: '/health', intervalSeconds: 10 },
+    });
+    assert.equal(version.status, 200, JSON.stringify(version.body));
+    const hook = await admin('POST', '/api/v1/webhooks', {
+      organizationId: seed.consumer.id,
+      url: `http://hook.rebind.test:${adminPort}/lgsp`,
+    });
+    assert.equal(hook.status, 201, JSON.stringify(hook.body));
+    await platform.snapshots.refresh();
+
+    dns['probe.rebind.test'] = ['127.0.0.1'];
+    dns['hook.rebind.test'] = ['::ffff:127.0.0.1'];
+    await platform.health.evaluate();
+    await platform.store.db.transaction().execute((trx) =>
+      enqueueNotification(
+        trx,
+        {
+          eventType: 'notice.maintenance',
+          recipients: { organizationIds: [seed.consumer.id] },
+          subject: 'Bảo trì / Maintenance',
+          text: 'Bảo trì / Maintenance',
+          payload: {},
+        },
+        Date.now(),
+      ),
+    );
+    const keys = [
+      `egress.denied:probe.rebind.test:${adminPort}`,
+      `egress.denied:hook.rebind.test:${adminPort}`,
+    ];
+    await within(10_000, async () => {
+      const open = await platform.alerts.list({ kind: 'egress.denied' });
+      return keys.every((key) => open.some((a) => a.key === key));
+    });
+    const open = await platform.alerts.list({ kind: 'egress.denied' });
+    const clientOf = (key: string) =>
+      (open.find((a) => a.key === key)!.details as Record<string, unknown>)['client'];
+    assert.equal(clientOf(keys[0]!), 'probe');
+    assert.equal(clientOf(keys[1]!), 'webhook');
   });
 });

@@ -53,6 +53,8 @@ describe('gateway in worker processes', () => {
         admin: { port: 0, password: 'mat-khau-kiem-thu' },
         // Local noon now: the quota test's local day cannot end while it runs, whatever the time of the run.
         timezoneOffsetMinutes: 720 - Math.floor((Date.now() % 86_400_000) / 60_000),
+        // Issue 10: the workers start with the test's upstream allowed, exactly.
+        egress: { allow: [new URL(upstream.url).host] },
         logLevel: 'silent',
       },
     });
@@ -177,6 +179,8 @@ for (const setup of asyncSetups) {
             natsPrefix: prefix,
             pollIntervalMs: setup.pollIntervalMs,
           },
+          // Issue 10: the primary's deliverer pushes to the test's destination, allowed exactly.
+          egress: { allow: [new URL(destination.url).host] },
           logLevel: 'silent',
         },
       });

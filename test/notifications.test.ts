@@ -12,6 +12,7 @@ import {
 } from '../src/control/webhooks.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
+import { EgressPolicy } from '../src/net/egress.ts';
 import { Notifier, type NotifierConfig, retryDelayMs } from '../src/notify/notifier.ts';
 import { enqueueNotification } from '../src/notify/outbox.ts';
 import { signWebhook, verifyWebhookSignature } from '../src/notify/webhook-signature.ts';
@@ -120,6 +121,10 @@ for (const kind of storeKinds) {
     let clock: ManualClock;
     let orgA: string;
     let orgB: string;
+    /** Allows exactly this test's receiver (issue 10: tests allow their own servers, nothing wider). */
+    let egress: EgressPolicy;
+    const createEndpoint = (...[store, at, input, actor]: Parameters<typeof createWebhookEndpoint>) =>
+      createWebhookEndpoint(store, at, input, actor, egress);
     const notifiers: Notifier[] = [];
 
     const notifier = (
@@ -128,6 +133,7 @@ for (const kind of storeKinds) {
       timeoutMs?: number,
     ) => {
       const n = new Notifier(ts.store, clock, notifyConfig(over), logger, {
+        egress,
         ...(timeoutMs ? { webhookTimeoutMs: timeoutMs } : {}),
       });
       notifiers.push(n);
@@ -143,6 +149,7 @@ for (const kind of storeKinds) {
       ts = await openTestStore(kind);
       smtp = await startSmtp();
       receiver = await startReceiver();
+      egress = new EgressPolicy({ allow: [new URL(receiver.url).host] });
       clock = new ManualClock(Date.now());
       const registry = new Registry(ts.store, clock);
       orgA = (await registry.createOrganization({ code: '000.00.31.H01', name: 'Sở Tư pháp' }, 'test')).id;
@@ -200,30 +207,25 @@ for (const kind of storeKinds) {
     });
 
     test('a webhook arrives signed; the signature verifies, a tampered body does not; only subscribed endpoints', async () => {
-      const all = await createWebhookEndpoint(
+      const all = await createEndpoint(
         ts.store,
         clock,
         { organizationId: orgA, url: `${receiver.url}/ok/all` },
         'test',
       );
-      const subscribed = await createWebhookEndpoint(
+      const subscribed = await createEndpoint(
         ts.store,
         clock,
         { organizationId: orgA, url: `${receiver.url}/ok/deprecations`, events: ['version.deprecated'] },
         'test',
       );
-      await createWebhookEndpoint(
+      await createEndpoint(
         ts.store,
         clock,
         { organizationId: orgA, url: `${receiver.url}/ok/maintenance`, events: ['maintenance.scheduled'] },
         'test',
       );
-      await createWebhookEndpoint(
-        ts.store,
-        clock,
-        { organizationId: orgB, url: `${receiver.url}/ok/b` },
-        'test',
-      );
+      await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/ok/b` }, 'test');
 
       const payload = {
         context: 'dancu',
@@ -278,7 +280,7 @@ for (const kind of storeKinds) {
     });
 
     test('500, 500, then 200: delivered on the 3rd attempt, after the backoff', async () => {
-      const hook = await createWebhookEndpoint(
+      const hook = await createEndpoint(
         ts.store,
         clock,
         { organizationId: orgA, url: `${receiver.url}/flaky` },
@@ -332,12 +334,7 @@ for (const kind of storeKinds) {
     });
 
     test('a receiver that always fails: status failed after maxAttempts, and logged', async () => {
-      await createWebhookEndpoint(
-        ts.store,
-        clock,
-        { organizationId: orgB, url: `${receiver.url}/down` },
-        'test',
-      );
+      await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/down` }, 'test');
       const { queued } = await enqueue({
         eventType: 'maintenance.scheduled',
         recipients: { organizationIds: [orgB] },
@@ -373,12 +370,7 @@ for (const kind of storeKinds) {
     });
 
     test('no answer within the timeout is a failed attempt, retried later', async () => {
-      await createWebhookEndpoint(
-        ts.store,
-        clock,
-        { organizationId: orgB, url: `${receiver.url}/silent` },
-        'test',
-      );
+      await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/silent` }, 'test');
       const { queued } = await enqueue({
         eventType: 'maintenance.scheduled',
         recipients: { organizationIds: [orgB] },
@@ -392,12 +384,7 @@ for (const kind of storeKinds) {
     });
 
     test('the outbox is transactional: a change that rolls back leaves no notification', async () => {
-      await createWebhookEndpoint(
-        ts.store,
-        clock,
-        { organizationId: orgA, url: `${receiver.url}/ok` },
-        'test',
-      );
+      await createEndpoint(ts.store, clock, { organizationId: orgA, url: `${receiver.url}/ok` }, 'test');
       const input = {
         eventType: 'request.decided',
         recipients: { emails: ['a@tinh.gov.vn'], organizationIds: [orgA] },
@@ -432,12 +419,7 @@ for (const kind of storeKinds) {
     });
 
     test('without SMTP, e-mails wait (pending, reported) while webhooks go out', async () => {
-      await createWebhookEndpoint(
-        ts.store,
-        clock,
-        { organizationId: orgA, url: `${receiver.url}/ok` },
-        'test',
-      );
+      await createEndpoint(ts.store, clock, { organizationId: orgA, url: `${receiver.url}/ok` }, 'test');
       const { queued } = await enqueue({
         eventType: 'service.decommissioned',
         recipients: { emails: ['a@tinh.gov.vn'], organizationIds: [orgA] },
@@ -462,7 +444,7 @@ for (const kind of storeKinds) {
     });
 
     test('endpoints: the secret is returned once, never listed nor audited; delete cancels pending deliveries', async () => {
-      const created = await createWebhookEndpoint(
+      const created = await createEndpoint(
         ts.store,
         clock,
         {
@@ -493,16 +475,11 @@ for (const kind of storeKinds) {
       assert.ok(!JSON.stringify(audit).includes(created.secret));
 
       await assert.rejects(
-        createWebhookEndpoint(ts.store, clock, { organizationId: orgA, url: 'ftp://x' }, 'operator'),
+        createEndpoint(ts.store, clock, { organizationId: orgA, url: 'ftp://x' }, 'operator'),
         /API_VALIDATION_FAILED/,
       );
       await assert.rejects(
-        createWebhookEndpoint(
-          ts.store,
-          clock,
-          { organizationId: 'org_none', url: `${receiver.url}/ok` },
-          'x',
-        ),
+        createEndpoint(ts.store, clock, { organizationId: 'org_none', url: `${receiver.url}/ok` }, 'x'),
         /CP_ORGANIZATION_NOT_FOUND/,
       );
 
@@ -534,18 +511,8 @@ for (const kind of storeKinds) {
       skip: kind !== 'postgres' && 'PostgreSQL only',
       timeout: 120_000,
     }, async () => {
-      await createWebhookEndpoint(
-        ts.store,
-        clock,
-        { organizationId: orgB, url: `${receiver.url}/ok/1` },
-        't',
-      );
-      await createWebhookEndpoint(
-        ts.store,
-        clock,
-        { organizationId: orgB, url: `${receiver.url}/ok/2` },
-        't',
-      );
+      await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/ok/1` }, 't');
+      await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/ok/2` }, 't');
       const { queued } = await enqueue({
         eventType: 'maintenance.scheduled',
         recipients: { organizationIds: [orgB] },
@@ -586,12 +553,7 @@ for (const kind of storeKinds) {
 
     test('two notifiers at once deliver each notification once', async () => {
       for (let i = 0; i < 5; i++) {
-        await createWebhookEndpoint(
-          ts.store,
-          clock,
-          { organizationId: orgB, url: `${receiver.url}/ok/${i}` },
-          't',
-        );
+        await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/ok/${i}` }, 't');
       }
       for (let i = 0; i < 6; i++) {
         await enqueue({

@@ -1,6 +1,6 @@
 import type { SnapshotData } from '../control/snapshot.ts';
 import type { Config } from '../core/config.ts';
-import type { EgressDenial } from '../net/egress.ts';
+import type { EgressDenial, EgressShared } from '../net/egress.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { WindowCounts } from './quota.ts';
 
@@ -12,8 +12,11 @@ export type ToWorker =
       type: 'status';
       recorderOverloaded: boolean;
       quotaOthers: Record<string, WindowCounts>;
-      /** The platform's own listening ports (issue 10), the admin port bound after the workers started too. */
-      ownPorts: number[];
+      /**
+       * The primary's egress policy as it grew after start (issue 10): its own listening ports (the admin port
+       * bound after the workers started too) and entries added to the allow list.
+       */
+      egress: EgressShared;
     }
   | { type: 'shutdown' };
 

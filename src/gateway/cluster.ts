@@ -105,7 +105,7 @@ export async function startGatewayWorkers(
         type: 'status',
         recorderOverloaded: recorder.overloaded,
         quotaOthers: sumCounts(others),
-        ownPorts: deps.egress.ownPortList,
+        egress: deps.egress.shared,
       });
     }
     // The status went out on the same channel as any later connection handed to a worker, so it arrives first.

@@ -53,7 +53,7 @@ const sink = new IpcRecordSink();
 const quotas = new QuotaCounters(config.timezoneOffsetMinutes * 60_000);
 
 const asyncPath = await openOwnMessaging(config, systemClock, logger);
-// The primary logs and alerts refusals (issue 10); its own ports reach this worker with each status.
+// The primary logs and alerts refusals (issue 10); its policy's own ports and added entries come with each status.
 const egress = EgressPolicy.forPlatform(config);
 egress.onDenied((denial) => send({ type: 'egress-denied', denial }));
 const gateway = createGateway({
@@ -91,7 +91,7 @@ process.on('message', (m: ToWorker) => {
   else if (m.type === 'status') {
     sink.overloaded = m.recorderOverloaded;
     quotas.setOthers(m.quotaOthers);
-    for (const port of m.ownPorts) egress.addOwnPort(port);
+    egress.follow(m.egress);
   } else if (m.type === 'shutdown') void stop();
 });
 // The primary is gone: nothing can record our transactions any more, so stop serving.

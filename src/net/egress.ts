@@ -56,6 +56,12 @@ function machineAddresses(): string[] {
     .filter((a): a is string => a !== null);
 }
 
+/** The part of a primary's policy its gateway workers follow (sent with each status message). */
+export interface EgressShared {
+  ownPorts: number[];
+  added: string[];
+}
+
 export interface EgressPolicyOptions {
   /** Default: the system resolver (dns.lookup, all addresses). */
   lookup?: LookupAll;
@@ -75,6 +81,8 @@ export interface EgressPolicyOptions {
  */
 export class EgressPolicy {
   private readonly allow: EgressAllowEntry[];
+  /** Entries added after start (`allowTargets`), as written: a gateway worker follows its primary's. */
+  private readonly added = new Set<string>();
   private readonly ownPorts = new Set<number>();
   private readonly localAddresses: Set<string>;
   private readonly lookup: LookupAll;
@@ -102,7 +110,22 @@ export class EgressPolicy {
   allowTargets(...entries: string[]): void {
     const parsed = parseEgressAllow(entries);
     if (parsed.problems.length > 0) throw new Error(parsed.problems.join('; '));
-    this.allow.push(...parsed.entries);
+    for (const entry of parsed.entries) {
+      if (this.added.has(entry.text)) continue;
+      this.added.add(entry.text);
+      this.allow.push(entry);
+    }
+  }
+
+  /** What a gateway worker must follow of its primary's policy: own ports and entries added after start. */
+  get shared(): EgressShared {
+    return { ownPorts: [...this.ownPorts].sort((a, b) => a - b), added: [...this.added] };
+  }
+
+  /** A gateway worker follows its primary (both only ever grow, so applying them again changes nothing). */
+  follow(shared: EgressShared): void {
+    for (const port of shared.ownPorts) this.addOwnPort(port);
+    this.allowTargets(...shared.added);
   }
 
   /** A port this platform listens on: denied on this machine's addresses whatever `egress.allow` says. */
@@ -116,10 +139,6 @@ export class EgressPolicy {
     this.addOwnPort(address.port);
     const ip = canonicalIp(address.address);
     if (ip) this.localAddresses.add(ip);
-  }
-
-  get ownPortList(): number[] {
-    return [...this.ownPorts].sort((a, b) => a - b);
   }
 
   /** Told of every refused connection (the platform logs it and opens an alert). */
@@ -153,7 +172,8 @@ export class EgressPolicy {
    */
   async check(rawUrl: string): Promise<{ rule: EgressRule; host: string; port: number } | null> {
     const target = egressTargetOf(rawUrl);
-    if (!target) return { rule: 'invalid', host: '', port: 0 };
+    // Not an http(s) URL: the caller's own validation refuses it, with its own code (CP_UPSTREAM_URL_INVALID …).
+    if (!target) return null;
     const byName = target.ip === null ? decideHostName(target.host) : { ok: true as const };
     if (!byName.ok) return { rule: byName.rule, host: target.host, port: target.port };
     let addresses: string[];
