@@ -163,16 +163,18 @@ const METADATA_NAMES = new Set([
   'instance-data.ec2.internal',
   'metadata.azure.com',
 ]);
+const LOOPBACK = ranges('127.0.0.0/8', '::1/128');
+const UNSPECIFIED = ranges('0.0.0.0/8', '::/128');
 /** Never reachable on purpose, whatever `egress.allow` lists. */
 const NEVER: ReadonlyArray<[EgressRule, Cidr[]]> = [
-  ['unspecified', ranges('0.0.0.0/8', '::/128')],
+  ['unspecified', UNSPECIFIED],
   ['multicast', ranges('224.0.0.0/4', 'ff00::/8')],
   ['broadcast', ranges('255.255.255.255/32')],
   ['reserved', ranges('240.0.0.0/4')],
 ];
 /** Denied unless `egress.allow` lists them. */
 const UNLESS_LISTED: ReadonlyArray<[EgressRule, Cidr[]]> = [
-  ['loopback', ranges('127.0.0.0/8', '::1/128')],
+  ['loopback', LOOPBACK],
   ['link-local', ranges('169.254.0.0/16', 'fe80::/10')],
   [
     'private',
@@ -305,8 +307,7 @@ export function decideEgress(
   if (!ip || !Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, rule: 'invalid' };
   if (ctx.ownPorts.has(port)) {
     const local =
-      ruleOf(ip, UNLESS_LISTED.slice(0, 1)) !== null ||
-      ruleOf(ip, NEVER.slice(0, 1)) !== null ||
+      [...LOOPBACK, ...UNSPECIFIED].some((c) => inCidr(ip, c)) ||
       ctx.localAddresses.has(canonicalIp(address)!);
     if (local) return { ok: false, rule: 'own-port' };
   }

@@ -12,6 +12,7 @@ import {
   type EgressDecision,
   type EgressRule,
   egressTargetOf,
+  normalizeHostName,
   parseEgressAllow,
 } from '../core/egress.ts';
 import { LgspError } from '../core/errors.ts';
@@ -226,11 +227,7 @@ export class EgressPolicy {
     if (addresses.length === 0)
       throw Object.assign(new Error(`no address for ${host}`), { code: 'ENOTFOUND' });
     for (const address of addresses) {
-      const decision = this.decide(
-        address,
-        port,
-        ip === null ? host.toLowerCase().replace(/\.+$/, '') : null,
-      );
+      const decision = this.decide(address, port, ip === null ? normalizeHostName(host) : null);
       if (!decision.ok) deny(address, decision.rule);
     }
     return addresses[0]!;
