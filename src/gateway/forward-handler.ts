@@ -139,7 +139,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
           this.ctx,
           this.res,
           this.rec,
-          refusal('GW_EGRESS_DENIED', EGRESS_RULE_TEXT[rule], {}, { rule }),
+          refusal('GW_EGRESS_DENIED', EGRESS_RULE_TEXT[rule], undefined, { rule }),
         );
         return;
       }

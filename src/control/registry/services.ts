@@ -148,8 +148,8 @@ export async function assertVersionEgress(
   const urls: { sandbox?: string | null; production?: string | null } = { ...input.upstreams };
   if (input.healthCheck && versionId) {
     const stored = await requireVersion(db, versionId);
-    urls.sandbox ??= stored.sandbox_url;
-    urls.production ??= stored.production_url;
+    if (urls.sandbox === undefined) urls.sandbox = stored.sandbox_url;
+    if (urls.production === undefined) urls.production = stored.production_url;
   }
   await egress.assertAllowed(urls.sandbox, 'upstreams.sandbox');
   await egress.assertAllowed(urls.production, 'upstreams.production');
