@@ -303,6 +303,8 @@ async function startEngine(engine: EngineName, destination: DestinationHandle): 
       gateway: { port: 0, host: '127.0.0.1' },
       admin: { port: 0, host: '127.0.0.1', password: 'mat-khau-do-hieu-nang' },
       messaging: { engine, natsUrl, natsPrefix: prefix, pollIntervalMs },
+      // Issue 10: the bench's destination, exactly.
+      egress: { allow: [new URL(destination.url).host] },
       logLevel: 'silent',
     },
   });

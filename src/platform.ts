@@ -18,10 +18,11 @@ import type { KeyEncryptionKey } from './keys/index.ts';
 import { Deliverer } from './messaging/delivery.ts';
 import type { Messaging } from './messaging/messaging.ts';
 import { openMessaging } from './messaging/open.ts';
+import { EgressPolicy, type LookupAll } from './net/egress.ts';
 import { Notifier } from './notify/notifier.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
-import { Alerts } from './telemetry/alerts.ts';
+import { Alerts, alertOnEgressDenied } from './telemetry/alerts.ts';
 import { HealthMonitor } from './telemetry/health.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { addPlatformGauges, TelemetryMetrics } from './telemetry/metrics.ts';
@@ -35,10 +36,14 @@ export interface PlatformOptions {
   onGeneratedPassword?: (username: string, password: string) => void;
   /** Told once, on first start, when the key-encryption key file was generated (the operator must keep it apart). */
   onGeneratedKeyFile?: (path: string) => void;
+  /** Name resolution of the egress policy (default: the system resolver); a test stages a DNS rebinding with it. */
+  lookup?: LookupAll;
 }
 
 export interface Platform {
   config: Config;
+  /** Where the platform may connect (issue 10): checked when URLs are saved and on every new connection. */
+  egress: EgressPolicy;
   store: Store;
   /** Seals the secrets kept in the store (issue 10 item 4): signing keys, webhook secrets, message data keys. */
   kek: KeyEncryptionKey;
@@ -100,7 +105,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       );
     }
     await ensureSigningKey(store, kek, clock.nowMs());
-    const registry = new Registry(store, clock);
+    // One egress policy for every plane (issue 10): the registry checks URLs when saved, the gateway, probes,
+    // webhooks and pushes on each new connection; the ports this platform binds are added as it binds them.
+    const egress = EgressPolicy.forPlatform(config, options.lookup ? { lookup: options.lookup } : {});
+    const registry = new Registry(store, clock, egress);
     const signingKeys = new SigningKeys(registry.changes, kek, config.gateway.tokenTtlSeconds);
     const accounts = new Accounts(store, clock, config.admin.sessionTtlHours);
     const first = await accounts.ensureOperator(config.admin.password);
@@ -116,7 +124,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     stops.push(await startRetentionJobs(store, clock, config, logger));
 
     // E-mails and webhooks of the outbox (notices, decisions); safe to run on several nodes at once.
-    const notifier = new Notifier(store, clock, config.notifications, logger, kek);
+    const notifier = new Notifier(store, clock, config.notifications, logger, kek, { egress });
     notifier.start();
     stops.push(() => notifier.stop());
 
@@ -142,6 +150,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
 
     // Async store-and-forward (issue 4): the queue engine, the pushes to destinations, the operator's alerts.
     const alerts = new Alerts(store, clock, config.alerts, logger);
+    alertOnEgressDenied(egress, alerts, clock, logger);
     const messaging = await openMessaging({ config, store, clock, logger, alerts });
     const queue = messaging.queue;
     stops.push(() => queue.close());
@@ -151,6 +160,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       logger,
       records: recorder,
       destinations: () => snapshots.current,
+      egress,
     });
     deliverer.start();
     stops.push(() => deliverer.stop());
@@ -168,6 +178,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       logger,
       routes: () => snapshots.current,
       pendingMessages: () => queue.pendingCount(),
+      egress,
     });
     health.start();
     stops.push(() => health.stop());
@@ -187,9 +198,11 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         recorder,
         logger,
         onMessageAccepted: () => deliverer.wake(),
+        egress,
       });
       gatewayWorkers = workers;
       gatewayUrl = workers.url;
+      egress.addOwnPort(Number(new URL(workers.url).port));
       stops.push(() => workers.stop());
     } else {
       const inProcess = createGateway({
@@ -200,6 +213,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         records: recorder,
         messaging,
         onMessageAccepted: () => deliverer.wake(),
+        egress,
       });
       gatewayUrl = await inProcess.listen();
       stops.push(() => inProcess.close());
@@ -231,6 +245,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     await admin.listen({ port: config.admin.port, host: config.admin.host });
     stops.push(() => admin.close());
     const a = admin.server.address();
+    egress.addOwnListener(a);
     const adminUrl =
       typeof a === 'object' && a
         ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
@@ -238,6 +253,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
 
     return {
       config,
+      egress,
       store,
       kek,
       signingKeys,

@@ -89,6 +89,8 @@ describe('health rules and alerts', () => {
           escalateAfterMinutes: 10,
           probeFailures: 2,
         },
+        // Issue 10: the probed provider is this test's server, allowed exactly.
+        egress: { allow: [new URL(probeUrl).host] },
         logLevel: 'silent',
       },
     });

@@ -136,6 +136,7 @@ describe('docs/architecture.md: the module table is what the imports do', () => 
       'gateway',
       'keys',
       'messaging',
+      'net',
       'notify',
       'platform.ts',
       'reports',

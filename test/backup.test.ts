@@ -18,6 +18,7 @@ import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { newId } from '../src/core/ids.ts';
 import { EmbeddedQueue } from '../src/messaging/embedded-queue.ts';
+import { EgressPolicy } from '../src/net/egress.ts';
 import { writeBackup } from '../src/store/backup.ts';
 import { BackupError, type BackupSummary, RESTORED_WITHOUT_PAYLOAD } from '../src/store/backup-format.ts';
 import { migrate } from '../src/store/migrate.ts';
@@ -77,7 +78,8 @@ function record(i: number, atMs: number): TransactionRecord {
  */
 async function seedProvince(store: Store): Promise<void> {
   const clock = new ManualClock(START_MS);
-  const registry = new Registry(store, clock);
+  // The version's upstreams are the discard port, where nothing answers: allowed exactly (issue 10).
+  const registry = new Registry(store, clock, new EgressPolicy({ allow: ['127.0.0.1:9'] }));
   const lifecycle = new Lifecycle(store, registry, clock);
   const accounts = new Accounts(store, clock, 12);
   await accounts.ensureOperator('mat-khau-thu-nghiem');

@@ -26,7 +26,11 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
   }
 
   before(async () => {
-    h = await openAdminHarness('pglite', { startMs: Date.now() });
+    // The new version's sandbox is in the province's WAN: listed exactly (issue 10).
+    h = await openAdminHarness('pglite', {
+      startMs: Date.now(),
+      overrides: { egress: { allow: ['10.0.0.9:80'] } },
+    });
     seed = await seedProvince(h);
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;

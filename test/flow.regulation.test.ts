@@ -6,7 +6,7 @@ import { ManualClock } from '../src/core/clock.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { storeKinds } from './helpers/stores.ts';
-import { startUpstream } from './helpers/upstream.ts';
+import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 
 const DAY = 86_400_000;
 const contact = (name: string, email: string) => ({
@@ -35,6 +35,7 @@ for (const kind of storeKinds) {
     before(async () => {
       upstream = await startUpstream();
       h = await startGatewayHarness(kind, { clock });
+      allowEgressTo(h.egress, upstream.url); // issue 10: this test's provider, exactly
     });
     after(async () => {
       await h.close();

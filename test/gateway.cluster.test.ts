@@ -4,8 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Registry } from '../src/control/registry/index.ts';
+import { systemClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
+import { EgressPolicy } from '../src/net/egress.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
@@ -53,6 +56,8 @@ describe('gateway in worker processes', () => {
         admin: { port: 0, password: 'mat-khau-kiem-thu' },
         // Local noon now: the quota test's local day cannot end while it runs, whatever the time of the run.
         timezoneOffsetMinutes: 720 - Math.floor((Date.now() % 86_400_000) / 60_000),
+        // Issue 10: the workers start with the test's upstream allowed, exactly.
+        egress: { allow: [new URL(upstream.url).host] },
         logLevel: 'silent',
       },
     });
@@ -133,6 +138,39 @@ describe('gateway in worker processes', () => {
     }
     assert.equal(allowed, 10, 'the two workers together allow the quota, not twice it');
   });
+
+  test('issue 10: workers deny the admin port bound after they started; the primary records and alerts', async () => {
+    // An upstream saved before the admin port was known (a registry whose policy has no own ports), as data from
+    // before the egress policy would be: the connect-time check is what stops it.
+    const adminPort = Number(new URL(platform.adminUrl).port);
+    const unaware = new Registry(platform.store, systemClock, new EgressPolicy({ allow: ['127.0.0.0/8'] }));
+    await unaware.updateVersion(
+      seed.v1.id,
+      { upstreams: { production: `http://127.0.0.1:${adminPort}/api/v1/public` } },
+      'test',
+    );
+    await platform.snapshots.refresh();
+    const token = await getToken(
+      platform.gatewayUrl,
+      seed.credential.consumerKey,
+      seed.credential.consumerSecret,
+    );
+    await within(5_000, async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 4 }, () => call(`${platform.gatewayUrl}/dancu/1.0/x`, token)),
+      );
+      return answers.every((r) => r.status === 502);
+    });
+    const res = await fetch(`${platform.gatewayUrl}/dancu/1.0/x`, {
+      headers: { authorization: `Bearer ${token}`, connection: 'close' },
+    });
+    assert.equal(((await res.json()) as { code: string }).code, 'GW_EGRESS_DENIED');
+    await within(5_000, async () =>
+      (await platform.alerts.list({ kind: 'egress.denied' })).some(
+        (a) => a.key === `egress.denied:127.0.0.1:${adminPort}`,
+      ),
+    );
+  });
 });
 
 const natsUrl = process.env['LGSP_TEST_NATS_URL'] ?? '';
@@ -177,6 +215,8 @@ for (const setup of asyncSetups) {
             natsPrefix: prefix,
             pollIntervalMs: setup.pollIntervalMs,
           },
+          // Issue 10: the primary's deliverer pushes to the test's destination, allowed exactly.
+          egress: { allow: [new URL(destination.url).host] },
           logLevel: 'silent',
         },
       });

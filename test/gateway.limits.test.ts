@@ -7,6 +7,7 @@ import { createGateway } from '../src/gateway/server.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
+import { allowEgressTo } from './helpers/upstream.ts';
 
 /**
  * The limits of R-03 and R-04: the 30 s answer limit (the default; its mechanism tested with a short limit, so the
@@ -55,6 +56,7 @@ describe('gateway limits (R-03, R-04)', () => {
     await new Promise<void>((r) => upstream.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));
     const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
     h = await startGatewayHarness('pglite'); // the default 30 s upstream limit
+    allowEgressTo(h.egress, upstreamUrl); // issue 10: this test's provider, exactly
     const org = await h.registry.createOrganization(
       { code: '000.00.50.H01', name: 'Sở Kế hoạch và Đầu tư' },
       'test',
@@ -99,7 +101,14 @@ describe('gateway limits (R-03, R-04)', () => {
     const config = loadConfig({ env: {}, overrides: { gateway: { upstreamTimeoutMs: limitMs } } });
     const logger = silentLogger();
     const clock = { nowMs: () => Date.now() };
-    const short = createGateway({ config, clock, logger, snapshots: h.snapshots, records: h.recorder });
+    const short = createGateway({
+      config,
+      clock,
+      logger,
+      snapshots: h.snapshots,
+      records: h.recorder,
+      egress: h.egress,
+    });
     const url = await short.listen(0, '127.0.0.1');
     try {
       const started = Date.now();

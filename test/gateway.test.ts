@@ -7,7 +7,7 @@ import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { getToken, rawRequest, startGatewayHarness, within } from './helpers/gateway-harness.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { storeKinds } from './helpers/stores.ts';
-import { startUpstream } from './helpers/upstream.ts';
+import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 
 const CITIZEN_ID = '089201001234';
 
@@ -332,6 +332,7 @@ for (const kind of storeKinds) {
       assert.equal(((await slow.json()) as { code: string }).code, 'GW_UPSTREAM_TIMEOUT');
       assert.ok(elapsed >= 450 && elapsed < 35_000, `504 after ${elapsed} ms with a 500 ms limit`);
 
+      allowEgressTo(h.egress, 'http://127.0.0.1:9'); // the discard port: nothing answers there
       await h.registry.updateVersion(
         seed.v1.id,
         { upstreams: { production: 'http://127.0.0.1:9/api/dancu' } },

@@ -19,6 +19,7 @@ import { startDestination } from './helpers/destination.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox, testInSandbox } from './helpers/onboard.ts';
 import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
+import { allowEgressTo } from './helpers/upstream.ts';
 import { waitFor } from './helpers/wait.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers read field by field in assertions
@@ -183,16 +184,20 @@ for (const setup of engines) {
       );
       // The source asks to be called back, signed, when its messages are delivered or die.
       await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
+      const hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}`;
+      // Issue 10: this test's own servers, exactly — the discard port is the destination that never answers.
+      allowEgressTo(platform.egress, hookUrl, destination.url, 'http://127.0.0.1:9');
       const endpoint = await createWebhookEndpoint(
         platform.store,
         clock,
         platform.kek,
         {
           organizationId: consumer.id,
-          url: `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/lgsp`,
+          url: `${hookUrl}/lgsp`,
           events: ['message.delivered', 'message.dead'],
         },
         'test',
+        platform.egress,
       );
       hookSecret = endpoint.secret;
       const dest = await registry.createSystem(

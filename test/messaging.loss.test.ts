@@ -88,6 +88,8 @@ describe('loss test: SIGKILL while messages flow', { concurrency: true }, () => 
               admin: { port: 0, password: ADMIN_PASSWORD },
               recorder: { flushIntervalMs: 20 },
               messaging: { engine: setup.engine, natsUrl, natsPrefix: prefix, pollIntervalMs: 50 },
+              // Issue 10: the test's destination, exactly.
+              egress: { allow: [new URL(destination.url).host] },
               logLevel: 'silent',
             },
           }),
@@ -162,6 +164,7 @@ describe('loss test: SIGKILL while messages flow', { concurrency: true }, () => 
             LGSP_DELIVERY_RETRY_BASE_MS: '100',
             LGSP_DELIVERY_RETRY_MAX_MS: '1000',
             LGSP_DELIVERY_TIMEOUT_MS: String(PUSH_TIMEOUT_MS),
+            LGSP_EGRESS_ALLOW: new URL(destination.url).host,
             ...(setup.engine === 'nats'
               ? { LGSP_MESSAGING_ENGINE: 'nats', LGSP_NATS_URL: natsUrl, LGSP_NATS_PREFIX: prefix }
               : {}),

@@ -9,12 +9,15 @@ import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
   listWebhookEndpoints,
+  type WebhookEndpointInput,
 } from '../src/control/webhooks.ts';
-import { ManualClock } from '../src/core/clock.ts';
+import { type Clock, ManualClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
+import { EgressPolicy } from '../src/net/egress.ts';
 import { Notifier, type NotifierConfig, retryDelayMs } from '../src/notify/notifier.ts';
 import { enqueueNotification } from '../src/notify/outbox.ts';
 import { signWebhook, verifyWebhookSignature } from '../src/notify/webhook-signature.ts';
+import type { Store } from '../src/store/port.ts';
 import { TEST_KEK } from './helpers/keys.ts';
 import { SMTP_PASSWORD, SMTP_USER, startSmtp } from './helpers/smtp.ts';
 import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
@@ -121,6 +124,10 @@ for (const kind of storeKinds) {
     let clock: ManualClock;
     let orgA: string;
     let orgB: string;
+    /** Allows exactly this test's receiver (issue 10: tests allow their own servers, nothing wider). */
+    let egress: EgressPolicy;
+    const createEndpoint = (store: Store, at: Clock, input: WebhookEndpointInput, actor: string) =>
+      createWebhookEndpoint(store, at, TEST_KEK, input, actor, egress);
     const notifiers: Notifier[] = [];
 
     const notifier = (
@@ -129,6 +136,7 @@ for (const kind of storeKinds) {
       timeoutMs?: number,
     ) => {
       const n = new Notifier(ts.store, clock, notifyConfig(over), logger, TEST_KEK, {
+        egress,
         ...(timeoutMs ? { webhookTimeoutMs: timeoutMs } : {}),
       });
       notifiers.push(n);
@@ -144,6 +152,7 @@ for (const kind of storeKinds) {
       ts = await openTestStore(kind);
       smtp = await startSmtp();
       receiver = await startReceiver();
+      egress = new EgressPolicy({ allow: [new URL(receiver.url).host] });
       clock = new ManualClock(Date.now());
       const registry = new Registry(ts.store, clock);
       orgA = (await registry.createOrganization({ code: '000.00.31.H01', name: 'Sở Tư pháp' }, 'test')).id;
@@ -201,34 +210,25 @@ for (const kind of storeKinds) {
     });
 
     test('a webhook arrives signed; the signature verifies, a tampered body does not; only subscribed endpoints', async () => {
-      const all = await createWebhookEndpoint(
+      const all = await createEndpoint(
         ts.store,
         clock,
-        TEST_KEK,
         { organizationId: orgA, url: `${receiver.url}/ok/all` },
         'test',
       );
-      const subscribed = await createWebhookEndpoint(
+      const subscribed = await createEndpoint(
         ts.store,
         clock,
-        TEST_KEK,
         { organizationId: orgA, url: `${receiver.url}/ok/deprecations`, events: ['version.deprecated'] },
         'test',
       );
-      await createWebhookEndpoint(
+      await createEndpoint(
         ts.store,
         clock,
-        TEST_KEK,
         { organizationId: orgA, url: `${receiver.url}/ok/maintenance`, events: ['maintenance.scheduled'] },
         'test',
       );
-      await createWebhookEndpoint(
-        ts.store,
-        clock,
-        TEST_KEK,
-        { organizationId: orgB, url: `${receiver.url}/ok/b` },
-        'test',
-      );
+      await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/ok/b` }, 'test');
 
       const payload = {
         context: 'dancu',
@@ -283,10 +283,9 @@ for (const kind of storeKinds) {
     });
 
     test('500, 500, then 200: delivered on the 3rd attempt, after the backoff', async () => {
-      const hook = await createWebhookEndpoint(
+      const hook = await createEndpoint(
         ts.store,
         clock,
-        TEST_KEK,
         { organizationId: orgA, url: `${receiver.url}/flaky` },
         'test',
       );
@@ -338,13 +337,7 @@ for (const kind of storeKinds) {
     });
 
     test('a receiver that always fails: status failed after maxAttempts, and logged', async () => {
-      await createWebhookEndpoint(
-        ts.store,
-        clock,
-        TEST_KEK,
-        { organizationId: orgB, url: `${receiver.url}/down` },
-        'test',
-      );
+      await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/down` }, 'test');
       const { queued } = await enqueue({
         eventType: 'maintenance.scheduled',
         recipients: { organizationIds: [orgB] },
@@ -380,13 +373,7 @@ for (const kind of storeKinds) {
     });
 
     test('no answer within the timeout is a failed attempt, retried later', async () => {
-      await createWebhookEndpoint(
-        ts.store,
-        clock,
-        TEST_KEK,
-        { organizationId: orgB, url: `${receiver.url}/silent` },
-        'test',
-      );
+      await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/silent` }, 'test');
       const { queued } = await enqueue({
         eventType: 'maintenance.scheduled',
         recipients: { organizationIds: [orgB] },
@@ -400,13 +387,7 @@ for (const kind of storeKinds) {
     });
 
     test('the outbox is transactional: a change that rolls back leaves no notification', async () => {
-      await createWebhookEndpoint(
-        ts.store,
-        clock,
-        TEST_KEK,
-        { organizationId: orgA, url: `${receiver.url}/ok` },
-        'test',
-      );
+      await createEndpoint(ts.store, clock, { organizationId: orgA, url: `${receiver.url}/ok` }, 'test');
       const input = {
         eventType: 'request.decided',
         recipients: { emails: ['a@tinh.gov.vn'], organizationIds: [orgA] },
@@ -441,13 +422,7 @@ for (const kind of storeKinds) {
     });
 
     test('without SMTP, e-mails wait (pending, reported) while webhooks go out', async () => {
-      await createWebhookEndpoint(
-        ts.store,
-        clock,
-        TEST_KEK,
-        { organizationId: orgA, url: `${receiver.url}/ok` },
-        'test',
-      );
+      await createEndpoint(ts.store, clock, { organizationId: orgA, url: `${receiver.url}/ok` }, 'test');
       const { queued } = await enqueue({
         eventType: 'service.decommissioned',
         recipients: { emails: ['a@tinh.gov.vn'], organizationIds: [orgA] },
@@ -472,10 +447,9 @@ for (const kind of storeKinds) {
     });
 
     test('endpoints: the secret is returned once, never listed nor audited; delete cancels pending deliveries', async () => {
-      const created = await createWebhookEndpoint(
+      const created = await createEndpoint(
         ts.store,
         clock,
-        TEST_KEK,
         {
           organizationId: orgA,
           url: `${receiver.url}/ok`,
@@ -504,23 +478,11 @@ for (const kind of storeKinds) {
       assert.ok(!JSON.stringify(audit).includes(created.secret));
 
       await assert.rejects(
-        createWebhookEndpoint(
-          ts.store,
-          clock,
-          TEST_KEK,
-          { organizationId: orgA, url: 'ftp://x' },
-          'operator',
-        ),
+        createEndpoint(ts.store, clock, { organizationId: orgA, url: 'ftp://x' }, 'operator'),
         /API_VALIDATION_FAILED/,
       );
       await assert.rejects(
-        createWebhookEndpoint(
-          ts.store,
-          clock,
-          TEST_KEK,
-          { organizationId: 'org_none', url: `${receiver.url}/ok` },
-          'x',
-        ),
+        createEndpoint(ts.store, clock, { organizationId: 'org_none', url: `${receiver.url}/ok` }, 'x'),
         /CP_ORGANIZATION_NOT_FOUND/,
       );
 
@@ -552,20 +514,8 @@ for (const kind of storeKinds) {
       skip: kind !== 'postgres' && 'PostgreSQL only',
       timeout: 120_000,
     }, async () => {
-      await createWebhookEndpoint(
-        ts.store,
-        clock,
-        TEST_KEK,
-        { organizationId: orgB, url: `${receiver.url}/ok/1` },
-        't',
-      );
-      await createWebhookEndpoint(
-        ts.store,
-        clock,
-        TEST_KEK,
-        { organizationId: orgB, url: `${receiver.url}/ok/2` },
-        't',
-      );
+      await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/ok/1` }, 't');
+      await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/ok/2` }, 't');
       const { queued } = await enqueue({
         eventType: 'maintenance.scheduled',
         recipients: { organizationIds: [orgB] },
@@ -606,13 +556,7 @@ for (const kind of storeKinds) {
 
     test('two notifiers at once deliver each notification once', async () => {
       for (let i = 0; i < 5; i++) {
-        await createWebhookEndpoint(
-          ts.store,
-          clock,
-          TEST_KEK,
-          { organizationId: orgB, url: `${receiver.url}/ok/${i}` },
-          't',
-        );
+        await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/ok/${i}` }, 't');
       }
       for (let i = 0; i < 6; i++) {
         await enqueue({

@@ -8,6 +8,7 @@ import type { ContactPoint, ServiceCreate } from '../api/contract/index.ts';
 import { ConnectionRequests } from '../control/connection-requests/index.ts';
 import { SubscriptionRequests, type WorkflowSettings } from '../control/subscription-requests/index.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
+import { loadConfig } from '../core/config.ts';
 import { newSecret } from '../core/ids.ts';
 import { sandboxTestCall } from '../gateway/sandbox-probe.ts';
 import { localUrl, startPlatform } from '../platform.ts';
@@ -329,14 +330,19 @@ export async function runDemo(args: string[]): Promise<number> {
   }
   const throwaway = process.env['LGSP_DATA_DIR'] ? null : mkdtempSync(join(tmpdir(), 'lgsp-demo-'));
   const adminPassword = process.env['LGSP_ADMIN_PASSWORD'] || newSecret().slice(0, 16);
-  const config = configOrExplain({
+  const settings = {
     // A throwaway store's key-encryption key lives and dies with this process: no key file is left behind.
     ...(throwaway ? { dataDir: throwaway, keys: { encryptionKey: randomBytes(32).toString('base64') } } : {}),
     admin: { password: adminPassword },
-  });
-  if (!config) return 1;
+  };
+  const checked = configOrExplain(settings);
+  if (!checked) return 1;
 
   const upstream = await startDemoUpstream();
+  // Issue 10: the demo's egress policy opens exactly its own upstream's host:port, beside what the operator lists.
+  const config = loadConfig({
+    overrides: { ...settings, egress: { allow: [...checked.egress.allow, new URL(upstream.url).host] } },
+  });
   let platform: Awaited<ReturnType<typeof startPlatform>>;
   try {
     platform = await startPlatform(config);

@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import { newId, newSecret } from '../core/ids.ts';
 import { type KeyEncryptionKey, SEALED_LABELS, sealText } from '../keys/index.ts';
+import { EgressPolicy } from '../net/egress.ts';
 import { validateEventType } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
@@ -54,15 +55,21 @@ function validateWebhookUrl(raw: string): string {
   return url.toString();
 }
 
-/** The secret is stored sealed with the key-encryption key (issue 10 item 4); notify/ opens it to sign. */
+/**
+ * The secret is stored sealed with the key-encryption key (issue 10 item 4); notify/ opens it to sign.
+ * @param egress the platform's egress policy (issue 10): a webhook URL that reaches a denied address is refused
+ * (400 API_EGRESS_DENIED) before anything is written; without one, the defaults alone apply.
+ */
 export async function createWebhookEndpoint(
   store: Store,
   clock: Clock,
   kek: KeyEncryptionKey,
   input: WebhookEndpointInput,
   actor: string,
+  egress: EgressPolicy = new EgressPolicy({ allow: [] }),
 ): Promise<CreatedWebhookEndpoint> {
   const url = validateWebhookUrl(input.url);
+  await egress.assertAllowed(url, 'url');
   const events = [...new Set((input.events ?? []).map(validateEventType))].sort();
   const secret = newSecret();
   return runChange(store, clock, async (trx, now) => {

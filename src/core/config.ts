@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { parseEgressAllow } from './egress.ts';
 import { VIETNAM_HOLIDAYS_2026 } from './working-days.ts';
 
 /**
@@ -182,6 +183,19 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    // Egress policy (issue 10, no SSRF): where the platform may connect — upstreams, probes, webhooks, pushes.
+    egress: Type.Object(
+      {
+        allow: Type.Array(Type.String({ minLength: 1, maxLength: 300 }), {
+          maxItems: 1000,
+          default: [],
+          description:
+            'Đích được phép ngoài mặc định: CIDR (10.0.0.0/8, [fd00::]/8), địa chỉ hoặc tên máy, có thể kèm :cổng; ' +
+            'dải riêng, loopback và link-local bị chặn nếu không liệt kê / targets allowed beyond the defaults',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },
@@ -236,6 +250,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_KEY_ENCRYPTION_KEY_FILE: 'keys.encryptionKeyFile',
   LGSP_KEY_ENCRYPTION_KEY: 'keys.encryptionKey',
   LGSP_KMS_COMMAND: 'keys.kmsCommand',
+  LGSP_EGRESS_ALLOW: 'egress.allow',
   LGSP_LOG_LEVEL: 'logLevel',
 };
 
@@ -348,6 +363,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     problems.push(
       `${path}${envName ? ` (${envName})` : ''}: ${error.message}${error.value === undefined ? '' : `, got ${JSON.stringify(error.value)}`}${why}`,
     );
+  }
+  const allow = (withDefaults['egress'] as { allow?: unknown } | undefined)?.allow;
+  if (Array.isArray(allow) && allow.every((e) => typeof e === 'string')) {
+    problems.push(...parseEgressAllow(allow).problems);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(withDefaults as Config);

@@ -72,6 +72,11 @@ export const ERRORS = {
     titleVi: 'Không kết nối được hệ thống cung cấp',
     title: 'The provider system could not be reached',
   },
+  GW_EGRESS_DENIED: {
+    status: 502,
+    titleVi: 'Chính sách kết nối ra ngoài chặn địa chỉ của hệ thống cung cấp',
+    title: 'The egress policy refused the provider address this service resolves to',
+  },
   GW_RECORDER_BACKLOG: {
     status: 503,
     titleVi: 'Nền tảng tạm thời không ghi nhận được giao dịch',
@@ -221,6 +226,11 @@ export const ERRORS = {
     status: 400,
     titleVi: 'Địa chỉ dịch vụ nguồn không hợp lệ',
     title: 'The upstream URL must be an absolute http(s) URL',
+  },
+  API_EGRESS_DENIED: {
+    status: 400,
+    titleVi: 'Chính sách kết nối ra ngoài không cho phép địa chỉ này',
+    title: 'The egress policy does not allow this address (the detail names the rule)',
   },
   CP_RESOURCE_TEMPLATE_INVALID: {
     status: 400,

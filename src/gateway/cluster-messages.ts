@@ -1,5 +1,6 @@
 import type { SnapshotData } from '../control/snapshot.ts';
 import type { Config } from '../core/config.ts';
+import type { EgressDenial, EgressShared } from '../net/egress.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { WindowCounts } from './quota.ts';
 
@@ -7,7 +8,16 @@ import type { WindowCounts } from './quota.ts';
 export type ToWorker =
   | { type: 'init'; config: Config; snapshot: SnapshotData }
   | { type: 'snapshot'; snapshot: SnapshotData }
-  | { type: 'status'; recorderOverloaded: boolean; quotaOthers: Record<string, WindowCounts> }
+  | {
+      type: 'status';
+      recorderOverloaded: boolean;
+      quotaOthers: Record<string, WindowCounts>;
+      /**
+       * The primary's egress policy as it grew after start (issue 10): its own listening ports (the admin port
+       * bound after the workers started too) and entries added to the allow list.
+       */
+      egress: EgressShared;
+    }
   | { type: 'shutdown' };
 
 export type ToPrimary =
@@ -18,6 +28,8 @@ export type ToPrimary =
   | { type: 'quota'; counts: Record<string, WindowCounts> }
   /** The worker stored a new message (PostgreSQL): the primary's deliverer pushes it without waiting for its poll. */
   | { type: 'accepted' }
+  /** The worker's egress policy refused a provider connection: the primary logs it and alerts (issue 10). */
+  | { type: 'egress-denied'; denial: EgressDenial }
   | { type: 'stopped' };
 
 /** How often workers and primary exchange quota counts and status. */

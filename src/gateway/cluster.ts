@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.ts';
+import type { EgressPolicy } from '../net/egress.ts';
 import type { Recorder } from '../telemetry/recorder.ts';
 import { SYNC_INTERVAL_MS, type ToPrimary, type ToWorker } from './cluster-messages.ts';
 import { sumCounts, type WindowCounts } from './quota.ts';
@@ -32,6 +33,8 @@ export async function startGatewayWorkers(
     logger: Logger;
     /** A worker accepted an async message (it opens its own queue engine on PostgreSQL). */
     onMessageAccepted?: () => void;
+    /** The primary's egress policy: its own ports go to the workers, the workers' refusals come back to it. */
+    egress: EgressPolicy;
   },
 ): Promise<GatewayWorkers> {
   const { snapshots, recorder, logger } = deps;
@@ -72,6 +75,7 @@ export async function startGatewayWorkers(
             else waiter.reports.delete(w.id);
           }
         } else if (m.type === 'accepted') deps.onMessageAccepted?.();
+        else if (m.type === 'egress-denied') deps.egress.reportDenied(m.denial);
         else if (m.type === 'listening') resolve(m.url);
       });
       w.on('exit', (code, signal) => {
@@ -97,7 +101,12 @@ export async function startGatewayWorkers(
     const reported = syncWaiters.filter((waiter) => waiter.reports.size === 0);
     for (const w of workers) {
       const others = [...quotaReports].filter(([id]) => id !== w.id).map(([, r]) => r);
-      sendTo(w, { type: 'status', recorderOverloaded: recorder.overloaded, quotaOthers: sumCounts(others) });
+      sendTo(w, {
+        type: 'status',
+        recorderOverloaded: recorder.overloaded,
+        quotaOthers: sumCounts(others),
+        egress: deps.egress.shared,
+      });
     }
     // The status went out on the same channel as any later connection handed to a worker, so it arrives first.
     syncWaiters = syncWaiters.filter((waiter) => !reported.includes(waiter));

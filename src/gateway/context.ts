@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { SequentialIds } from '../core/ids.ts';
 import type { Messaging } from '../messaging/messaging.ts';
+import { EgressPolicy } from '../net/egress.ts';
 import type { RecordSink } from '../telemetry/record.ts';
 import { QuotaCounters } from './quota.ts';
 import type { SnapshotHolder } from './snapshot-holder.ts';
@@ -24,6 +25,12 @@ export interface GatewayDeps {
   messaging?: Messaging;
   /** Told after each accepted message, so a deliverer pushes it without waiting for its poll. */
   onMessageAccepted?: () => void;
+  /**
+   * The platform's egress policy (issue 10), shared with the registry that checks URLs when saved; the gateway
+   * checks each new provider connection against it and registers the port it listens on. Default: one built
+   * from `config` (its `egress.allow`, gateway and admin ports).
+   */
+  egress?: EgressPolicy;
 }
 
 export interface GatewayStats {
@@ -44,6 +51,7 @@ export interface GatewayContext {
   readonly records: RecordSink;
   readonly messaging: Messaging | null;
   readonly onMessageAccepted: (() => void) | null;
+  readonly egress: EgressPolicy;
   readonly verifier: TokenVerifier;
   readonly quotas: QuotaCounters;
   readonly ids: SequentialIds;
@@ -64,6 +72,7 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
     records: deps.records,
     messaging: deps.messaging ?? null,
     onMessageAccepted: deps.onMessageAccepted ?? null,
+    egress: deps.egress ?? EgressPolicy.forPlatform(deps.config),
     verifier: new TokenVerifier(deps.clock, deps.config.gateway.tokenTtlSeconds),
     quotas: deps.quotas ?? new QuotaCounters(timezoneOffsetMs),
     ids: new SequentialIds(),
@@ -74,13 +83,17 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
   };
 }
 
-/** The connection pool to a provider's origin, opened on first use and kept alive between calls. */
+/**
+ * The connection pool to a provider's origin, opened on first use and kept alive between calls. Each new
+ * connection passes the egress policy against the address it resolves to (issue 10: DNS rebinding); calls on a
+ * kept-alive connection pay nothing.
+ */
 export function poolFor(ctx: GatewayContext, origin: string): Pool {
   let pool = ctx.pools.get(origin);
   if (pool === undefined) {
     pool = new Pool(origin, {
       keepAliveTimeout: 30_000,
-      connect: { timeout: Math.min(ctx.upstreamTimeoutMs, 10_000) },
+      connect: ctx.egress.connector('gateway', { timeout: Math.min(ctx.upstreamTimeoutMs, 10_000) }),
     });
     ctx.pools.set(origin, pool);
   }

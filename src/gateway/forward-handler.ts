@@ -2,7 +2,9 @@ import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { EGRESS_RULE_TEXT } from '../core/egress.ts';
 import { EMPTY_SHA256 } from '../core/hashing.ts';
+import { isEgressDenied } from '../net/egress.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { Route } from './compiled-snapshot.ts';
 import type { GatewayContext } from './context.ts';
@@ -126,6 +128,18 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
           this.res,
           this.rec,
           refusal('GW_UPSTREAM_TIMEOUT', `${this.ctx.upstreamTimeoutMs} ms`),
+        );
+        return;
+      }
+      if (isEgressDenied(err)) {
+        // Issue 10: the provider's name resolved to an address the policy refuses (logged and alerted by the
+        // policy's listeners); the consumer learns the rule, never the address.
+        const rule = err.denial.rule;
+        refuse(
+          this.ctx,
+          this.res,
+          this.rec,
+          refusal('GW_EGRESS_DENIED', EGRESS_RULE_TEXT[rule], undefined, { rule }),
         );
         return;
       }

@@ -51,6 +51,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         server.once('error', reject);
         server.listen({ port, host, backlog: ctx.config.gateway.listenBacklog }, () => {
           const a = server.address() as AddressInfo;
+          // Issue 10: the port actually bound (port 0 in tests, `lgsp demo`) is never a provider's.
+          ctx.egress.addOwnListener(a);
           resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
         });
       });

@@ -1,6 +1,7 @@
 import process from 'node:process';
 import { systemClock } from '../core/clock.ts';
 import { openOwnMessaging } from '../messaging/open.ts';
+import { EgressPolicy } from '../net/egress.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import type { RecordSink, TransactionRecord } from '../telemetry/record.ts';
 import { SYNC_INTERVAL_MS, type ToPrimary, type ToWorker } from './cluster-messages.ts';
@@ -52,6 +53,9 @@ const sink = new IpcRecordSink();
 const quotas = new QuotaCounters(config.timezoneOffsetMinutes * 60_000);
 
 const asyncPath = await openOwnMessaging(config, systemClock, logger);
+// The primary logs and alerts refusals (issue 10); its policy's own ports and added entries come with each status.
+const egress = EgressPolicy.forPlatform(config);
+egress.onDenied((denial) => send({ type: 'egress-denied', denial }));
 const gateway = createGateway({
   config,
   clock: systemClock,
@@ -59,6 +63,7 @@ const gateway = createGateway({
   snapshots,
   records: sink,
   quotas,
+  egress,
   ...(asyncPath
     ? { messaging: asyncPath.messaging, onMessageAccepted: () => send({ type: 'accepted' }) }
     : {}),
@@ -86,6 +91,7 @@ process.on('message', (m: ToWorker) => {
   else if (m.type === 'status') {
     sink.overloaded = m.recorderOverloaded;
     quotas.setOthers(m.quotaOthers);
+    egress.follow(m.egress);
   } else if (m.type === 'shutdown') void stop();
 });
 // The primary is gone: nothing can record our transactions any more, so stop serving.

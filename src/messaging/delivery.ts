@@ -6,6 +6,7 @@ import { ENVIRONMENTS } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import { SequentialIds } from '../core/ids.ts';
+import { type EgressPolicy, isEgressDenied } from '../net/egress.ts';
 import type { TransactionLeg } from '../store/schema.ts';
 import {
   newTransactionRecord,
@@ -30,6 +31,8 @@ export interface DelivererDeps {
   records: RecordSink;
   /** The current configuration snapshot (the gateway's compiled snapshot), or null before the first one. */
   destinations: () => Destinations | null;
+  /** The platform's egress policy (issue 10): every new connection to a destination passes it. */
+  egress: EgressPolicy;
 }
 
 /**
@@ -57,7 +60,7 @@ export class Deliverer {
     const timeoutMs = deps.messaging.config.pushTimeoutMs;
     this.agent = new Agent({
       keepAliveTimeout: 30_000,
-      connect: { timeout: Math.min(timeoutMs, 10_000) },
+      connect: deps.egress.connector('delivery', { timeout: Math.min(timeoutMs, 10_000) }),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
@@ -218,11 +221,13 @@ export class Deliverer {
     } catch (err) {
       const code = (err as { code?: string }).code;
       const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
-      failure = {
-        text: code ?? (err as Error).message,
-        code: timedOut ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_UNREACHABLE',
-        status: timedOut ? 504 : 502,
-      };
+      failure = isEgressDenied(err)
+        ? { text: `egress denied: ${err.denial.rule}`, code: 'GW_EGRESS_DENIED', status: 502 }
+        : {
+            text: code ?? (err as Error).message,
+            code: timedOut ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_UNREACHABLE',
+            status: timedOut ? 504 : 502,
+          };
     }
 
     const nowMs = clock.nowMs();

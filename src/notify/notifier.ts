@@ -5,6 +5,7 @@ import { Agent, request } from 'undici';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { type KeyEncryptionKey, openText, SEALED_LABELS } from '../keys/index.ts';
+import { EgressPolicy } from '../net/egress.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import type { NotificationChannel } from './outbox.ts';
@@ -31,6 +32,8 @@ export type NotifierConfig = Config['notifications'];
 export interface NotifierOptions {
   /** Webhook answer limit; 10 s unless a test needs it shorter. */
   webhookTimeoutMs?: number;
+  /** The platform's egress policy (issue 10); without one, the defaults alone (no `egress.allow`). */
+  egress?: EgressPolicy;
 }
 
 export interface DeliveryRound {
@@ -105,7 +108,10 @@ export class Notifier {
       : null;
     this.channels = this.mailer ? ['email', 'webhook'] : ['webhook'];
     this.agent = new Agent({
-      connect: { timeout: this.webhookTimeoutMs },
+      // Issue 10: every connection to a webhook passes the egress policy, checked on the resolved address.
+      connect: (options.egress ?? new EgressPolicy({ allow: [] })).connector('webhook', {
+        timeout: this.webhookTimeoutMs,
+      }),
       headersTimeout: this.webhookTimeoutMs,
       bodyTimeout: this.webhookTimeoutMs,
     });

@@ -3,9 +3,11 @@ import type { Logger } from 'pino';
 import type { Alert, AlertEvent } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
+import { EGRESS_RULE_TEXT } from '../core/egress.ts';
 import { LgspError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { isoOf, isoOrNull } from '../core/time.ts';
+import type { EgressPolicy } from '../net/egress.ts';
 import { enqueueNotification } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { AlertSeverity, Database } from '../store/schema.ts';
@@ -249,4 +251,51 @@ function toAlert(r: AlertRow): Alert {
     escalatedAt: isoOrNull(r.escalated_at),
     resolvedAt: isoOrNull(r.resolved_at),
   };
+}
+
+/** One alert write per refused target at most this often: a flood of refused calls is one alert, counted. */
+const EGRESS_ALERT_INTERVAL_MS = 10_000;
+
+/**
+ * Issue 10: every connection the egress policy refuses — a forward, a probe, a webhook, a push — is logged (host,
+ * port and rule: never a path, a query or a credential) and opens an `egress.denied` alert for the operator, one
+ * per target (`host:port`); an operator resolves it once the upstream or webhook is corrected.
+ */
+export function alertOnEgressDenied(
+  egress: Pick<EgressPolicy, 'onDenied'>,
+  alerts: Alerts,
+  clock: Clock,
+  logger: Logger,
+): () => void {
+  const lastRaisedMs = new Map<string, number>();
+  return egress.onDenied((denial) => {
+    logger.warn(
+      {
+        client: denial.client,
+        host: denial.host,
+        address: denial.address,
+        port: denial.port,
+        rule: denial.rule,
+      },
+      'egress denied',
+    );
+    const target = `${denial.host}:${denial.port}`;
+    const nowMs = clock.nowMs();
+    if (nowMs - (lastRaisedMs.get(target) ?? -Infinity) < EGRESS_ALERT_INTERVAL_MS) return;
+    lastRaisedMs.set(target, nowMs);
+    const rule = EGRESS_RULE_TEXT[denial.rule];
+    alerts
+      .raise({
+        kind: 'egress.denied',
+        key: `egress.denied:${target}`,
+        severity: 'warning',
+        subject: `Chặn kết nối ra ngoài tới ${target} / egress denied`,
+        text:
+          `Nền tảng đã từ chối kết nối (${denial.client}) tới ${target}${denial.address ? ` (${denial.address})` : ''}: ${rule}. ` +
+          `Kiểm tra địa chỉ dịch vụ nguồn, webhook hoặc kiểm tra sức khoẻ; nếu đích hợp lệ trong mạng riêng, thêm vào egress.allow. / ` +
+          `A ${denial.client} connection to ${target} was refused by the egress policy.`,
+        details: { ...denial, target },
+      })
+      .catch((err) => logger.error({ err }, 'egress alert failed'));
+  });
 }

@@ -5,6 +5,7 @@ import { ENVIRONMENTS, type Environment } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { deadlineOf } from '../core/working-days.ts';
+import type { EgressPolicy } from '../net/egress.ts';
 import type { Store } from '../store/port.ts';
 import type { AlertInput, Alerts } from './alerts.ts';
 import { PROVIDER_FAILED } from './transactions.ts';
@@ -47,6 +48,8 @@ export interface HealthMonitorDeps {
   logger: Logger;
   routes: () => MonitoredRoutes | null;
   pendingMessages: () => Promise<number>;
+  /** The platform's egress policy (issue 10): every probe connection passes it (a refusal is a failed probe). */
+  egress: EgressPolicy;
 }
 
 /**
@@ -79,7 +82,7 @@ export class HealthMonitor {
   constructor(private readonly deps: HealthMonitorDeps) {
     const timeoutMs = deps.config.alerts.probeTimeoutMs;
     this.agent = new Agent({
-      connect: { timeout: timeoutMs },
+      connect: deps.egress.connector('probe', { timeout: timeoutMs }),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });

@@ -5,6 +5,7 @@ import { Lifecycle } from '../../src/control/lifecycle/index.ts';
 import { Registry } from '../../src/control/registry/index.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { type Config, loadConfig } from '../../src/core/config.ts';
+import { EgressPolicy } from '../../src/net/egress.ts';
 import { requestWorkflows } from '../../src/platform.ts';
 import type { Store } from '../../src/store/port.ts';
 import { Alerts } from '../../src/telemetry/alerts.ts';
@@ -57,7 +58,7 @@ export async function openAdminHarness(
   // A fixed date by default; a CLI test passes the real time, since the CLI judges session expiry by it.
   const clock = new ManualClock(options.startMs ?? Date.parse('2025-03-01T02:00:00Z'));
   const config = loadConfig({ env: {}, overrides: options.overrides ?? {} });
-  const registry = new Registry(store, clock);
+  const registry = new Registry(store, clock, EgressPolicy.forPlatform(config));
   const lifecycle = new Lifecycle(store, registry, clock);
   const accounts = new Accounts(store, clock, config.admin.sessionTtlHours);
   await accounts.ensureOperator(TEST_PASSWORD);
@@ -124,6 +125,8 @@ export async function openAdminHarness(
 
 /** A consistent little province: an operator org, a provider and a consumer system, a service and a version. */
 export async function seedProvince(h: AdminHarness) {
+  // The seed's sandbox upstream: the discard port, where nothing answers (issue 10: allowed exactly).
+  h.registry.egress.allowTargets('127.0.0.1:9');
   const ok = async (res: LightMyRequestResponse, status: number) => {
     if (res.statusCode !== status) throw new Error(`expected ${status}, got ${res.statusCode}: ${res.body}`);
     return res.json() as Record<string, unknown> & { id: string };

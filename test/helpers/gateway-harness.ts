@@ -7,6 +7,7 @@ import type { Clock } from '../../src/core/clock.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createGateway } from '../../src/gateway/server.ts';
 import { SnapshotHolder } from '../../src/gateway/snapshot-holder.ts';
+import { EgressPolicy, type LookupAll } from '../../src/net/egress.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { Recorder } from '../../src/telemetry/recorder.ts';
 import { TEST_KEK } from './keys.ts';
@@ -15,7 +16,7 @@ import { openTestStore } from './stores.ts';
 /** A gateway wired as the platform wires it, on a fresh test store, listening on a free port. */
 export async function startGatewayHarness(
   kind: 'pglite' | 'postgres',
-  options: { clock?: Clock; upstreamTimeoutMs?: number } = {},
+  options: { clock?: Clock; upstreamTimeoutMs?: number; lookup?: LookupAll } = {},
 ) {
   const clock = options.clock ?? { nowMs: () => Date.now() };
   const t = await openTestStore(kind);
@@ -25,7 +26,9 @@ export async function startGatewayHarness(
     overrides: { gateway: { upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000 } },
   });
   await ensureSigningKey(t.store, TEST_KEK, clock.nowMs());
-  const registry = new Registry(t.store, clock);
+  // The platform's defaults (issue 10): a test allows exactly its own upstream's host:port (`allowEgressTo`).
+  const egress = EgressPolicy.forPlatform(config, options.lookup ? { lookup: options.lookup } : {});
+  const registry = new Registry(t.store, clock, egress);
   const lifecycle = new Lifecycle(t.store, registry, clock);
   const recorder = new Recorder(
     t.store,
@@ -37,11 +40,12 @@ export async function startGatewayHarness(
   registry.onChange(() => void snapshots.refresh());
   await snapshots.refresh();
   snapshots.startPolling(200);
-  const gateway = createGateway({ config, clock, logger, snapshots, records: recorder });
+  const gateway = createGateway({ config, clock, logger, snapshots, records: recorder, egress });
   const url = await gateway.listen(0, '127.0.0.1');
   return {
     ...t,
     registry,
+    egress,
     lifecycle,
     recorder,
     snapshots,

@@ -1,4 +1,5 @@
 import { FULL_DESCRIPTION, type OnboardingEnv, publishThroughSandbox } from './onboard.ts';
+import { allowEgressTo } from './upstream.ts';
 
 /**
  * A small province: an operator, a provider agency (Công an tỉnh, citizen lookup), a consumer agency (Sở Tư pháp)
@@ -6,6 +7,7 @@ import { FULL_DESCRIPTION, type OnboardingEnv, publishThroughSandbox } from './o
  */
 export async function seedProvince(env: OnboardingEnv, upstreamUrl: string, actor = 'test') {
   const { registry } = env;
+  allowEgressTo(registry.egress, upstreamUrl);
   const provider = await registry.createOrganization(
     {
       code: '000.00.31.H01',

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { EgressPolicy } from '../../src/net/egress.ts';
+
+/**
+ * Lets the platform's egress policy reach exactly these test servers' `host:port` (issue 10: tests allow their
+ * own upstreams, nothing wider).
+ */
+export function allowEgressTo(egress: Pick<EgressPolicy, 'allowTargets'>, ...urls: string[]): void {
+  egress.allowTargets(...urls.map((url) => new URL(url).host));
+}
 
 export interface SeenRequest {
   method: string;

@@ -14,7 +14,10 @@ import { agencyOrOperator, anyRole, routesUnder, TAGS } from './common.ts';
  * Where an organization receives notices and decisions by signed webhook (the e-mail goes to its contact point).
  * An agency manages its own organization's endpoints; the operator any. The signing secret is shown once.
  */
-export async function webhookRoutes(app: FastifyInstance, { store, clock, kek }: AdminDeps): Promise<void> {
+export async function webhookRoutes(
+  app: FastifyInstance,
+  { store, clock, kek, registry }: AdminDeps,
+): Promise<void> {
   const route = routesUnder(app, TAGS.notices);
 
   route('listWebhooks', {
@@ -40,6 +43,7 @@ export async function webhookRoutes(app: FastifyInstance, { store, clock, kek }:
         kek,
         { ...request.body, organizationId },
         user.id,
+        registry.egress,
       );
       return reply.header('cache-control', 'no-store').send(created);
     },

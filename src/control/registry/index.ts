@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Credential, Environment, IssuedCredential } from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import { isoOf } from '../../core/time.ts';
+import { EgressPolicy } from '../../net/egress.ts';
 import type { Store } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { type ChangeListener, Changes, type Command, type CommandOn } from '../change.ts';
@@ -25,9 +26,14 @@ export class Registry {
   /** Every change of the control plane goes through here, so the listeners hear of all of them. */
   readonly changes: Changes;
 
+  /**
+   * @param egress the platform's egress policy (issue 10): upstream URLs are checked against it when saved. Without
+   * one, the defaults alone apply (no `egress.allow`, no own ports known).
+   */
   constructor(
     private readonly store: Store,
     clock: Clock,
+    readonly egress: EgressPolicy = new EgressPolicy({ allow: [] }),
   ) {
     this.changes = new Changes(store, clock);
   }
@@ -78,8 +84,14 @@ export class Registry {
   readonly listServices = this.query(services.listServices);
   readonly getService = this.lookup(services.requireService, services.toService);
   /** A new version of the service named by the first argument. */
-  readonly createVersion = this.commandOn(services.createVersion);
-  readonly updateVersion = this.commandOn(services.updateVersion);
+  readonly createVersion = async (serviceId: string, input: services.VersionInput, actor: string) => {
+    await services.assertVersionEgress(this.db, this.egress, null, input);
+    return this.commandOn(services.createVersion)(serviceId, input, actor);
+  };
+  readonly updateVersion = async (id: string, patch: services.VersionPatch, actor: string) => {
+    await services.assertVersionEgress(this.db, this.egress, id, patch);
+    return this.commandOn(services.updateVersion)(id, patch, actor);
+  };
   readonly listVersions = this.query(services.listVersions);
   readonly getVersion = this.lookup(services.requireVersion, services.toVersion);
 

@@ -11,6 +11,7 @@ import type {
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
+import type { EgressPolicy } from '../../net/egress.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
@@ -131,6 +132,27 @@ function healthCheckColumns(check: VersionInput['healthCheck']) {
     throw new LgspError('API_VALIDATION_FAILED', `healthCheck.intervalSeconds ${interval}: 10–86400`);
   }
   return { health_check_path: path, health_check_interval_seconds: interval };
+}
+
+/**
+ * Issue 10 (no SSRF): the upstreams a create or patch would save pass the egress policy — and so do the stored
+ * upstreams a new health check would probe — else 400 API_EGRESS_DENIED naming the rule. Called before the
+ * change's transaction: it may resolve names, and a transaction must not wait on DNS.
+ */
+export async function assertVersionEgress(
+  db: Kysely<Database>,
+  egress: EgressPolicy,
+  versionId: string | null,
+  input: Pick<VersionPatch, 'upstreams' | 'healthCheck'>,
+): Promise<void> {
+  const urls: { sandbox?: string | null; production?: string | null } = { ...input.upstreams };
+  if (input.healthCheck && versionId) {
+    const stored = await requireVersion(db, versionId);
+    if (urls.sandbox === undefined) urls.sandbox = stored.sandbox_url;
+    if (urls.production === undefined) urls.production = stored.production_url;
+  }
+  await egress.assertAllowed(urls.sandbox, 'upstreams.sandbox');
+  await egress.assertAllowed(urls.production, 'upstreams.production');
 }
 
 // ── Service commands (R-11: the technical description) ────────────────────────────────────────────────────────
