@@ -203,7 +203,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const a = admin.server.address();
     const adminUrl =
       typeof a === 'object' && a
-        ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
+        ? `${config.admin.tls.certFile ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
         : '';
 
     return {

@@ -8,6 +8,8 @@ export type ToWorker =
   | { type: 'init'; config: Config; snapshot: SnapshotData }
   | { type: 'snapshot'; snapshot: SnapshotData }
   | { type: 'status'; recorderOverloaded: boolean; quotaOthers: Record<string, WindowCounts> }
+  /** The primary got SIGHUP: read the TLS certificate files again (each worker serves its own copy). */
+  | { type: 'reload-tls' }
   | { type: 'shutdown' };
 
 export type ToPrimary =

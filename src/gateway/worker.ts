@@ -86,7 +86,8 @@ process.on('message', (m: ToWorker) => {
   else if (m.type === 'status') {
     sink.overloaded = m.recorderOverloaded;
     quotas.setOthers(m.quotaOthers);
-  } else if (m.type === 'shutdown') void stop();
+  } else if (m.type === 'reload-tls') gateway.tls?.reload();
+  else if (m.type === 'shutdown') void stop();
 });
 // The primary is gone: nothing can record our transactions any more, so stop serving.
 process.on('disconnect', () => {
