@@ -135,6 +135,7 @@ describe('docs/architecture.md: the module table is what the imports do', () => 
       'core',
       'gateway',
       'messaging',
+      'net',
       'notify',
       'platform.ts',
       'reports',
