@@ -133,6 +133,7 @@ describe('TLS and mTLS (issue 10 item 6, R-13)', () => {
     unbound: { consumerKey: '', consumerSecret: '' },
   };
   const callPath = '/dancu/1.0/congdan/001';
+  let consumerOrgId = '';
 
   /** One HTTPS request trusting only the test CA (`curl --cacert ca.pem`), with an optional client certificate. */
   function call(
@@ -241,6 +242,7 @@ describe('TLS and mTLS (issue 10 item 6, R-13)', () => {
       { code: '000.00.12.H01', name: 'Sở Tư pháp', contact: { name: 'B', email: 'stp@x.vn' } },
       'test',
     );
+    consumerOrgId = consumer.id;
     const providerSystem = await registry.createSystem(
       { organizationId: provider.id, name: 'CSDL Dân cư', isProvider: true, isConsumer: false },
       'test',
@@ -415,8 +417,21 @@ describe('TLS and mTLS (issue 10 item 6, R-13)', () => {
     const bySubject = await bind(ids.bound, { subject: 'C=VN,O=So Tu phap,CN=ho-tich' });
     assert.equal(bySubject.status, 200, bySubject.body);
     assert.equal((await tokenFor('bound', certs.clientA)).status, 200);
-    assert.equal((await tokenFor('bound', certs.clientA2)).status, 200);
+    const renewed = await tokenFor('bound', certs.clientA2);
+    assert.equal(renewed.status, 200);
     assert.equal((await tokenFor('bound', certs.forged)).status, 403);
+    // RFC 8705: the token names the certificate it was issued over (cnf.x5t#S256)…
+    const boundToken = (JSON.parse(renewed.body) as { access_token: string }).access_token;
+    const payload = JSON.parse(Buffer.from(boundToken.split('.')[1]!, 'base64url').toString()) as {
+      cnf: Record<string, string>;
+    };
+    const a2 = certificateInfo(certs.clientA2.certPem).sha256;
+    assert.equal(Buffer.from(payload.cnf['x5t#S256']!, 'base64url').toString('hex'), a2);
+    // …and is taken only with that one, even where the system's binding (same subject) would accept another.
+    const auth = { authorization: `Bearer ${boundToken}` };
+    assert.equal((await call(gw(), callPath, { headers: auth, client: certs.clientA2 })).status, 200);
+    const sibling = await call(gw(), callPath, { headers: auth, client: certs.clientA });
+    assert.equal(code(sibling), 'GW_CLIENT_CERT_MISMATCH');
     assert.equal((await tokenFor('bound', certs.clientB)).status, 403);
 
     const invalid = await bind(ids.bound, {
@@ -425,10 +440,31 @@ describe('TLS and mTLS (issue 10 item 6, R-13)', () => {
     assert.equal(invalid.status, 400);
     assert.equal(code(invalid), 'CP_CLIENT_CERT_INVALID');
 
+    // The binding decides who may use the system's credentials: its own agency may not change it.
+    await platform.accounts.createUser(
+      {
+        username: 'stp-user',
+        displayName: 'Cán bộ Sở Tư pháp',
+        password: 'mat-khau-co-quan',
+        role: 'agency',
+        organizationId: consumerOrgId,
+      },
+      'test',
+    );
+    const agencyToken = (await platform.accounts.login('stp-user', 'mat-khau-co-quan')).token;
+    const byAgency = await call(admin(), `/api/v1/systems/${ids.bound}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${agencyToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ clientCertificate: null }),
+    });
+    assert.equal(byAgency.status, 403, byAgency.body);
+
     const unbound = await bind(ids.bound, null);
     assert.equal(unbound.status, 200);
     assert.equal((JSON.parse(unbound.body) as { clientCertificate: unknown }).clientCertificate, null);
     assert.equal((await tokenFor('bound')).status, 200);
+    // A certificate-bound token stays bound after the system's binding is removed.
+    assert.equal(code(await call(gw(), callPath, { headers: auth })), 'GW_CLIENT_CERT_REQUIRED');
   });
 
   test('a renewed certificate is served to new connections on SIGHUP and on file change; open connections keep working', async () => {

@@ -89,6 +89,12 @@ export function clientCertificate(binding: ClientCertBinding, peer: PeerCertific
   return peer.authorized && peer.subject === binding.subject ? ALLOWED : CLIENT_CERT_MISMATCH;
 }
 
+/** RFC 8705 §3: a certificate-bound token (`cnf.x5t#S256`) is accepted only with the certificate it names. */
+export function boundToken(certSha256: string, peer: PeerCertificate | null): Decision {
+  if (peer === null) return CLIENT_CERT_REQUIRED;
+  return peer.sha256 === certSha256 ? ALLOWED : CLIENT_CERT_MISMATCH;
+}
+
 /**
  * The route of `/{context}/{version}/{resource…}`, the context possibly several segments long: `segments` is the
  * path split at `/` (segments[0] is the empty text before the first slash). The key is a slice of the path itself.

@@ -8,7 +8,15 @@ import type { CompiledSnapshot } from './compiled-snapshot.ts';
 import { createGatewayContext, type GatewayContext, type GatewayDeps, type GatewayStats } from './context.ts';
 import { blankRecord, failUnexpected, json, refuse } from './exchange.ts';
 import { MESSAGING_PREFIX, messagingEndpoint } from './messaging-endpoints.ts';
-import { bearerToken, clientCertificate, credentialState, refusal, tokenRefusal } from './policy.ts';
+import {
+  ALLOWED,
+  bearerToken,
+  boundToken,
+  clientCertificate,
+  credentialState,
+  refusal,
+  tokenRefusal,
+} from './policy.ts';
 import { proxy } from './proxy.ts';
 import { tokenEndpoint } from './token-endpoint.ts';
 import type { TokenClaims } from './tokens.ts';
@@ -163,10 +171,14 @@ function authenticated(
   const nowMs = ctx.clock.nowMs();
   const credential = credentialState(claims, snapshot, nowMs);
   if (!credential.ok) return refuse(ctx, res, rec, credential);
-  // mTLS: a system bound to a certificate uses its token only over a connection that presents it.
-  if (system?.clientCert) {
-    const bound = clientCertificate(system.clientCert, peerCertificate(req.socket));
+  // mTLS: a system bound to a certificate uses its token only over a connection that presents it, and a
+  // token issued over mTLS only with the certificate it was issued to (RFC 8705).
+  if (system?.clientCert || claims.certSha256 !== undefined) {
+    const peer = peerCertificate(req.socket);
+    const bound = system?.clientCert ? clientCertificate(system.clientCert, peer) : ALLOWED;
     if (!bound.ok) return refuse(ctx, res, rec, bound);
+    const sameCert = claims.certSha256 !== undefined ? boundToken(claims.certSha256, peer) : ALLOWED;
+    if (!sameCert.ok) return refuse(ctx, res, rec, sameCert);
   }
   if (path.startsWith(MESSAGING_PREFIX)) return messagingEndpoint(ctx, req, res, rec, snapshot, claims, path);
   return proxy(ctx, req, res, rec, snapshot, claims, path, q < 0 ? '' : url.slice(q), nowMs);

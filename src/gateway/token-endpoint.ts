@@ -112,8 +112,10 @@ export async function tokenEndpoint(
   rec.consumerOrgCode = system?.organizationCode ?? null;
   rec.environment = credential.environment;
   // mTLS (R-13, RFC 8705 §2): a bound system's secret alone is not enough; its certificate must come with it.
+  let certSha256: string | undefined;
   if (system?.clientCert) {
-    const bound = clientCertificate(system.clientCert, peerCertificate(req.socket));
+    const peer = peerCertificate(req.socket);
+    const bound = clientCertificate(system.clientCert, peer);
     if (!bound.ok) {
       const spec = ERRORS[bound.code];
       return oauthError(
@@ -126,6 +128,8 @@ export async function tokenEndpoint(
         `${spec.titleVi} / ${spec.title}`,
       );
     }
+    // RFC 8705 §3: the token is bound to this very certificate, even when the system is bound by subject.
+    certSha256 = peer!.sha256;
   }
   if (grantType !== 'client_credentials') {
     const description = 'Chỉ hỗ trợ client_credentials / only client_credentials';
@@ -140,7 +144,7 @@ export async function tokenEndpoint(
     );
   }
   const ttl = ctx.config.gateway.tokenTtlSeconds;
-  const accessToken = await issueToken(snapshot, credential, ttl, ctx.clock.nowMs());
+  const accessToken = await issueToken(snapshot, credential, ttl, ctx.clock.nowMs(), certSha256);
   oauthAnswer(ctx, res, rec, {
     access_token: accessToken,
     scope: TOKEN_SCOPE,
