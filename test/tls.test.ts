@@ -114,29 +114,9 @@ interface Answer {
   socket: TLSSocket;
 }
 
-describe('TLS and mTLS (issue 10 item 6, R-13)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lgsp-tls-'));
-  const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-tls-data-'));
-  const certs = makeCertificates(dir);
-  // The files the platform serves: copies, so the reload test can replace them.
-  const gatewayCert = join(dir, 'gateway.pem');
-  const gatewayKey = join(dir, 'gateway.key');
-  copyFileSync(certs.server.cert, gatewayCert);
-  copyFileSync(certs.server.key, gatewayKey);
-  const clock = new ManualClock(Date.now());
-  let platform: Platform;
-  let upstream: Awaited<ReturnType<typeof startUpstream>>;
-  let adminToken: string;
-  const ids = { bound: '', unbound: '' };
-  const keys = {
-    bound: { consumerKey: '', consumerSecret: '' },
-    unbound: { consumerKey: '', consumerSecret: '' },
-  };
-  const callPath = '/dancu/1.0/congdan/001';
-  let consumerOrgId = '';
-
-  /** One HTTPS request trusting only the test CA (`curl --cacert ca.pem`), with an optional client certificate. */
-  function call(
+/** One HTTPS request trusting only the test CA (`curl --cacert ca.pem`), with an optional client certificate. */
+function httpsCall(ca: string) {
+  return function call(
     base: string,
     path: string,
     options: {
@@ -155,7 +135,7 @@ describe('TLS and mTLS (issue 10 item 6, R-13)', () => {
         {
           method: options.method ?? 'GET',
           headers: options.headers ?? {},
-          ca: certs.ca.certPem,
+          ca,
           ...(options.client ? { cert: options.client.certPem, key: options.client.keyPem } : {}),
           ...(options.agent ? { agent: options.agent } : { agent: false }),
           ...options.tls,
@@ -182,7 +162,31 @@ describe('TLS and mTLS (issue 10 item 6, R-13)', () => {
       req.on('error', reject);
       req.end(options.body);
     });
-  }
+  };
+}
+
+describe('TLS and mTLS (issue 10 item 6, R-13)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lgsp-tls-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-tls-data-'));
+  const certs = makeCertificates(dir);
+  // The files the platform serves: copies, so the reload test can replace them.
+  const gatewayCert = join(dir, 'gateway.pem');
+  const gatewayKey = join(dir, 'gateway.key');
+  copyFileSync(certs.server.cert, gatewayCert);
+  copyFileSync(certs.server.key, gatewayKey);
+  const clock = new ManualClock(Date.now());
+  let platform: Platform;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let adminToken: string;
+  const ids = { bound: '', unbound: '' };
+  const keys = {
+    bound: { consumerKey: '', consumerSecret: '' },
+    unbound: { consumerKey: '', consumerSecret: '' },
+  };
+  const callPath = '/dancu/1.0/congdan/001';
+  let consumerOrgId = '';
+
+  const call = httpsCall(certs.ca.certPem);
 
   const gw = () => platform.gatewayUrl.replace('0.0.0.0', '127.0.0.1');
   const admin = () => platform.adminUrl;
@@ -608,5 +612,79 @@ describe('TLS configuration and material', () => {
     assert.equal(normalizeSubject('subject=C=VN,O=So Tu phap,CN=ho-tich'), want);
     assert.equal(normalizeSubject('/C=VN/O=So Tu phap/CN=ho-tich'), want);
     assert.equal(normalizeSubject('C = VN, O = So Tu phap, CN = ho-tich'), want);
+  });
+});
+
+describe('TLS in gateway worker processes (LGSP_GATEWAY_WORKERS=2)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lgsp-tls-workers-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-tls-workers-data-'));
+  const certs = makeCertificates(dir);
+  const cert = join(dir, 'gateway.pem');
+  const key = join(dir, 'gateway.key');
+  copyFileSync(certs.server.cert, cert);
+  copyFileSync(certs.server.key, key);
+  const call = httpsCall(certs.ca.certPem);
+  let platform: Platform;
+  let credential: { consumerKey: string; consumerSecret: string };
+
+  before(async () => {
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        dataDir,
+        gateway: { port: 0, host: '127.0.0.1', workers: 2, tls: { certFile: cert, keyFile: key } },
+        admin: { port: 0, password: 'mat-khau-kiem-thu' },
+        logLevel: 'silent',
+      },
+    });
+    platform = await startPlatform(config, { logger: silentLogger() });
+    const { registry } = platform;
+    const org = await registry.createOrganization(
+      { code: '000.00.12.H01', name: 'Sở Tư pháp', contact: { name: 'B', email: 'stp@x.vn' } },
+      'test',
+    );
+    const system = await registry.createSystem(
+      { organizationId: org.id, name: 'Hộ tịch', isProvider: false, isConsumer: true },
+      'test',
+    );
+    credential = await registry.issueCredential(system.id, 'production', 'test');
+    await registry.updateSystem(system.id, { clientCertificate: { pem: certs.clientA.certPem } }, 'test');
+    await platform.snapshots.refresh();
+  });
+
+  after(async () => {
+    await platform?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('every worker serves HTTPS, checks the binding and reloads the certificate on SIGHUP to the primary', async () => {
+    assert.match(platform.gatewayUrl, /^https:/);
+    const token = (client?: Pair) =>
+      call(platform.gatewayUrl, '/token', {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${credential.consumerKey}:${credential.consumerSecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+        ...(client ? { client } : {}),
+      });
+    // Fresh connections, handed round-robin: both workers answer alike.
+    await within(5_000, async () => (await token(certs.clientA)).status === 200);
+    for (let i = 0; i < 4; i++) {
+      assert.equal((await token()).status, 401);
+      assert.equal((await token(certs.clientB)).status, 403);
+      assert.equal((await token(certs.clientA)).status, 200);
+    }
+    const renewed = certificateInfo(certs.renewed.certPem).sha256;
+    copyFileSync(certs.renewed.cert, cert);
+    copyFileSync(certs.renewed.key, key);
+    process.kill(process.pid, 'SIGHUP');
+    // Both workers: four fresh connections in a row all see the renewed certificate.
+    await within(10_000, async () => {
+      const seen = await Promise.all([1, 2, 3, 4].map(() => call(platform.gatewayUrl, '/healthz')));
+      return seen.every((a) => a.serverSha256 === renewed);
+    });
   });
 });
