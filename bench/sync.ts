@@ -18,13 +18,21 @@
 // BENCH_SHAPES (100,1000,paced), LGSP_GATEWAY_WORKERS (when set, only that configuration is measured, as one
 // `gateway` row; unset, both 1 and 2),
 // BARE_POOL_CONNECTIONS (undici pool size of the bare proxy; unlimited unless set),
-// BENCH_DEMO_CMD (replace `node bin/lgsp.mjs demo --json`, only to test this script against a stand-in).
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// BENCH_DEMO_CMD (replace `node bin/lgsp.mjs demo --json`, only to test this script against a stand-in),
+// BENCH_TLS (1: after the plain rows, `nginx-tls` and `gateway-tls` — both serving HTTPS with one throwaway
+// certificate made by openssl, TLS 1.2+ with the same ciphers, in front of the same upstream; 0: skip them).
+//
+// To measure without taking the default ports (8280/9080), set LGSP_GATEWAY_PORT=0 LGSP_ADMIN_PORT=0: the demo
+// reads them like any LGSP_* setting and prints the addresses it got.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Agent, setGlobalDispatcher } from 'undici';
 import type { DemoInfo } from '../src/cli/demo.ts';
-import { startNginx } from './nginx.ts';
+import { TLS_CIPHERS } from '../src/net/tls.ts';
+import { type NginxTls, startNginx } from './nginx.ts';
 import {
   type Child,
   killAllSync,
@@ -41,15 +49,17 @@ import { runWrk, type WrkResult, writeLua } from './wrk.ts';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH_DIR, '..');
 
-type GatewayName = 'gateway' | 'gateway×2';
-type TargetName = 'direct' | 'nginx' | 'bare' | GatewayName;
+type GatewayName = 'gateway' | 'gateway×2' | 'gateway-tls';
+type TargetName = 'direct' | 'nginx' | 'bare' | 'nginx-tls' | GatewayName;
 const REFERENCES = ['direct', 'nginx', 'bare'] as const;
-const TARGETS: readonly TargetName[] = [...REFERENCES, 'gateway', 'gateway×2'];
+const TARGETS: readonly TargetName[] = [...REFERENCES, 'gateway', 'gateway×2', 'nginx-tls', 'gateway-tls'];
 
 /** One gateway configuration: a row of the tables, and the LGSP_GATEWAY_WORKERS its demo is started with. */
 interface GatewayConfig {
   name: GatewayName;
   workers: string;
+  /** HTTPS on the gateway with this certificate (the `gateway-tls` row, beside `nginx-tls`). */
+  tls?: NginxTls;
 }
 
 interface Shape {
@@ -97,6 +107,7 @@ const gatewayConfigs: readonly GatewayConfig[] = workersFromEnv
       { name: 'gateway×2', workers: '2' },
     ];
 const demoOverride = process.env['BENCH_DEMO_CMD']?.trim();
+const withTls = process.env['BENCH_TLS'] !== '0';
 
 // ---------------------------------------------------------------- output: console + results file
 
@@ -193,7 +204,10 @@ function parseDemoLine(line: string): DemoInfo {
   };
 }
 
-async function startDemo(workers: string): Promise<{ child: Child; info: DemoInfo } | { skip: string }> {
+async function startDemo(
+  workers: string,
+  tls?: NginxTls,
+): Promise<{ child: Child; info: DemoInfo } | { skip: string }> {
   const [cmd, ...args] = demoOverride
     ? demoOverride.split(/\s+/)
     : ['node', 'bin/lgsp.mjs', 'demo', '--json'];
@@ -203,7 +217,18 @@ async function startDemo(workers: string): Promise<{ child: Child; info: DemoInf
   progress(`starting the demo: LGSP_GATEWAY_WORKERS=${workers} ${[cmd, ...args].join(' ')}`);
   const child = spawnChild('demo', cmd!, args, {
     cwd: ROOT,
-    env: { ...process.env, LGSP_GATEWAY_WORKERS: workers },
+    env: {
+      ...process.env,
+      LGSP_GATEWAY_WORKERS: workers,
+      // The demo calls its own gateway (the sandbox test before publishing): it must trust the throwaway certificate.
+      ...(tls
+        ? {
+            LGSP_GATEWAY_TLS_CERT_FILE: tls.certFile,
+            LGSP_GATEWAY_TLS_KEY_FILE: tls.keyFile,
+            NODE_EXTRA_CA_CERTS: tls.certFile,
+          }
+        : {}),
+    },
   });
   // Registered at once so that a Ctrl-C during start-up stops it too; SIGINT is how a user stops the demo.
   stoppers.push(() => stopChild(child, 'SIGINT', 5000));
@@ -282,7 +307,7 @@ async function startStack(nginxTool: ToolResult, gw: GatewayConfig, withReferenc
   // -- the demo (gateway + provider upstream)
   const targets = new Map<TargetName, Target>();
   const noHeaders = async (): Promise<Record<string, string>> => ({});
-  const demo = await startDemo(gw.workers);
+  const demo = await startDemo(gw.workers, gw.tls);
   const own: Child[] = 'child' in demo ? [demo.child] : [];
   const stack = (directUrl: string | undefined): Stack => ({
     targets,
@@ -328,12 +353,18 @@ async function startStack(nginxTool: ToolResult, gw: GatewayConfig, withReferenc
   } else {
     say(`${gw.name}: skipped (${demo.skip})`);
     targets.set(gw.name, { name: gw.name, skip: demo.skip, headers: noHeaders });
-    if (!withReferences) return stack(undefined);
+    if (!withReferences || gw.tls) return stack(undefined);
     // Without the demo there is no provider upstream: a stand-in keeps the three other columns measurable.
     const up = await startNodeChild('upstream', 'fixtures/upstream.ts', {});
     own.push(up);
     directUrl = `${childUrl(up)}/data`;
     say(`upstream: stand-in bench/fixtures/upstream.ts (≈ 1 KB JSON), because the demo is unavailable`);
+  }
+  if (gw.tls) {
+    // nginx with TLS on the same certificate, in front of the same upstream as gateway-tls.
+    await startNginxTarget(targets, own, nginxTool, new URL(directUrl), gw.tls);
+    await probeTargets(targets, ['nginx-tls']);
+    return stack(directUrl);
   }
   if (!withReferences) return stack(directUrl);
 
@@ -342,27 +373,7 @@ async function startStack(nginxTool: ToolResult, gw: GatewayConfig, withReferenc
   targets.set('direct', { name: 'direct', url: directUrl, headers: noHeaders });
 
   // -- nginx
-  if (!nginxTool.ok) {
-    say(`nginx: skipped (cannot install: ${nginxTool.reason})`);
-    targets.set('nginx', { name: 'nginx', skip: `cannot install: ${nginxTool.reason}`, headers: noHeaders });
-  } else {
-    try {
-      const ng = await startNginx(nginxTool.path, tmpDir, upstream.origin);
-      stoppers.push(() => stopChild(ng.child, 'SIGTERM', 3000));
-      own.push(ng.child);
-      targets.set('nginx', {
-        name: 'nginx',
-        url: `${ng.origin}${upstreamPath}`,
-        child: ng.child,
-        headers: noHeaders,
-      });
-      say(`nginx: ${ng.origin} → ${upstream.origin} (worker_processes 1, upstream keepalive 256)`);
-    } catch (err) {
-      const reason = `cannot start: ${(err as Error).message}`;
-      say(`nginx: skipped (${reason})`);
-      targets.set('nginx', { name: 'nginx', skip: reason, headers: noHeaders });
-    }
-  }
+  await startNginxTarget(targets, own, nginxTool, upstream);
 
   // -- bare node proxy
   try {
@@ -388,7 +399,55 @@ async function startStack(nginxTool: ToolResult, gw: GatewayConfig, withReferenc
   }
 
   // -- probe the three plain targets (the gateway was probed above)
-  for (const name of REFERENCES) {
+  await probeTargets(targets, REFERENCES);
+
+  return stack(directUrl);
+}
+
+/** Starts nginx (with TLS for the `nginx-tls` row) in front of `upstream` and adds it to `targets`. */
+async function startNginxTarget(
+  targets: Map<TargetName, Target>,
+  own: Child[],
+  nginxTool: ToolResult,
+  upstream: URL,
+  tls?: NginxTls,
+): Promise<void> {
+  const name: TargetName = tls ? 'nginx-tls' : 'nginx';
+  const noHeaders = async (): Promise<Record<string, string>> => ({});
+  if (!nginxTool.ok) {
+    say(`${name}: skipped (cannot install: ${nginxTool.reason})`);
+    targets.set(name, { name, skip: `cannot install: ${nginxTool.reason}`, headers: noHeaders });
+    return;
+  }
+  try {
+    const ng = await startNginx(
+      nginxTool.path,
+      tmpDir,
+      upstream.origin,
+      tls ? { ...tls, ciphers: TLS_CIPHERS } : undefined,
+    );
+    stoppers.push(() => stopChild(ng.child, 'SIGTERM', 3000));
+    own.push(ng.child);
+    targets.set(name, {
+      name,
+      url: `${ng.origin}${upstream.pathname}${upstream.search}`,
+      child: ng.child,
+      headers: noHeaders,
+    });
+    say(
+      `${name}: ${ng.origin} → ${upstream.origin} (worker_processes 1, upstream keepalive 256` +
+        `${tls ? ', TLS 1.2+ with the gateway’s ciphers and certificate' : ''})`,
+    );
+  } catch (err) {
+    const reason = `cannot start: ${(err as Error).message}`;
+    say(`${name}: skipped (${reason})`);
+    targets.set(name, { name, skip: reason, headers: noHeaders });
+  }
+}
+
+/** One plain request to each target before the load: a target that does not answer 2xx/3xx is skipped. */
+async function probeTargets(targets: Map<TargetName, Target>, names: readonly TargetName[]): Promise<void> {
+  for (const name of names) {
     const t = targets.get(name)!;
     if (t.skip || !t.url) continue;
     try {
@@ -401,8 +460,40 @@ async function startStack(nginxTool: ToolResult, gw: GatewayConfig, withReferenc
     }
     if (t.skip) say(`${name}: skipped (${t.skip})`);
   }
+}
 
-  return stack(directUrl);
+/**
+ * A throwaway self-signed certificate for 127.0.0.1 (EC P-256, two days), made with openssl in the temp dir; this
+ * process trusts it for its own requests (token, probes), and wrk does not verify certificates.
+ */
+function throwawayCertificate(dir: string): NginxTls {
+  const certFile = join(dir, 'bench-tls.pem');
+  const keyFile = join(dir, 'bench-tls.key');
+  execFileSync(
+    '/usr/bin/openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'pipe' },
+  );
+  setGlobalDispatcher(new Agent({ connect: { ca: readFileSync(certFile) } }));
+  return { certFile, keyFile };
 }
 
 type Results = Map<string, Map<TargetName, Cell>>;
@@ -559,12 +650,34 @@ async function main(): Promise<void> {
   // figures only the drift of a few minutes, and spares restarting nginx and the bare proxy for each shape.
   const results: Results = new Map();
   const [first, ...others] = gatewayConfigs;
+  let tlsConfig: GatewayConfig | undefined;
+  if (withTls) {
+    try {
+      tlsConfig = { name: 'gateway-tls', workers: '1', tls: throwawayCertificate(tmpDir) };
+      say(
+        'gateway-tls and nginx-tls: HTTPS with one throwaway certificate (openssl, EC P-256), TLS 1.2+ and the ' +
+          'same ciphers, one process each, in front of the same upstream (a demo of its own, measured last)',
+      );
+    } catch (err) {
+      say(`gateway-tls, nginx-tls: skipped (openssl: ${(err as Error).message.slice(0, 160)})`);
+    }
+  }
   await runPhase(wrk.path, () => startStack(nginxTool, first!, true), [...REFERENCES, first!.name], results);
   for (const gw of others) {
     if (signals.interrupted) return;
     // Let the sockets of the stopped stack close and the CPU settle.
     await new Promise((r) => setTimeout(r, 1000));
     await runPhase(wrk.path, () => startStack(nginxTool, gw, false), [gw.name], results);
+  }
+  if (tlsConfig) {
+    if (signals.interrupted) return;
+    await new Promise((r) => setTimeout(r, 1000));
+    await runPhase(
+      wrk.path,
+      () => startStack(nginxTool, tlsConfig, false),
+      ['nginx-tls', tlsConfig.name],
+      results,
+    );
   }
   if (signals.interrupted) return;
 
@@ -617,6 +730,13 @@ function printShape(shape: Shape, row: Map<TargetName, Cell>): void {
 
   const parts = TARGETS.filter((n) => rps(n) !== undefined).map((n) => `${n} ${fmtInt(rps(n)!)}`);
   say(`summary ${shape.label}: ${parts.join(' · ') || 'nothing measured'} req/s`);
+  const gwTls = row.get('gateway-tls');
+  const ngTls = rps('nginx-tls');
+  if (gwTls?.ok && ngTls !== undefined) {
+    say(
+      `  → gateway-tls = ${fmtRatio(gwTls.r.rps / ngTls)} nginx-tls, p99 ${fmtMs(gwTls.r.p99Ms)} ms, ${gwTls.r.errors} errors`,
+    );
+  }
   for (const { name } of gatewayConfigs) {
     const gw = row.get(name);
     let verdict = 'not measured';

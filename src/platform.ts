@@ -248,7 +248,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     egress.addOwnListener(a);
     const adminUrl =
       typeof a === 'object' && a
-        ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
+        ? `${config.admin.tls.certFile ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
         : '';
 
     return {

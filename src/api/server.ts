@@ -1,8 +1,10 @@
+import type { Server as HttpsServer } from 'node:https';
 import swagger from '@fastify/swagger';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../core/config.ts';
+import { HSTS_HEADER, loadTlsMaterial, TlsReloader, tlsEnabled, tlsServerOptions } from '../net/tls.ts';
 import { authenticate } from './auth.ts';
 import { ProblemSchema } from './contract/index.ts';
 import type { AdminDeps } from './deps.ts';
@@ -82,7 +84,7 @@ export function adminBaseUrl(app: FastifyInstance, admin: Config['admin']): stri
   const address = typeof listening === 'object' && listening ? listening.address : admin.host;
   const port = typeof listening === 'object' && listening ? listening.port : admin.port;
   const host = ['0.0.0.0', '::', ''].includes(address) ? '127.0.0.1' : address;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return `${tlsEnabled(admin.tls) ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** Success responses get a bilingual description instead of the plugin's "Default Response". */
@@ -109,12 +111,30 @@ function describeResponses(documentObject: unknown): Record<string, unknown> {
  * tests drive it with `app.inject` and the platform decides where it listens.
  */
 export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> {
+  // R-13: HTTPS when a certificate is configured (read now, so a wrong file fails the start, not the first call).
+  const tlsFiles = deps.config.admin.tls;
+  const material = tlsEnabled(tlsFiles) ? loadTlsMaterial(tlsFiles) : null;
   const app = Fastify({
     loggerInstance: deps.logger,
     // One line per request is written by the onResponse hook below, without bodies or headers (R-25).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.admin.bodyLimitBytes,
+    ...(material ? { https: tlsServerOptions(material, false) } : {}),
   }) as unknown as FastifyInstance;
+  if (material) {
+    // A renewed certificate (file change or SIGHUP) is served to new connections; open ones keep theirs.
+    const reloader = new TlsReloader(app.server as unknown as HttpsServer, tlsFiles, material, {
+      onReload: (c) =>
+        deps.logger.info(
+          { subject: c.subject, notAfter: new Date(c.notAfterMs) },
+          'admin TLS certificate reloaded',
+        ),
+      onError: (err) =>
+        deps.logger.error({ err }, 'admin TLS certificate reload failed; still serving the previous one'),
+    });
+    app.addHook('onListen', async () => void reloader.start());
+    app.addHook('onClose', async () => reloader.stop());
+  }
 
   const routes: RouteInfo[] = [];
   routesByApp.set(app, routes);
@@ -134,6 +154,8 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
 
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
+    // RFC 6797: once the portal is on HTTPS, browsers must never fall back to plain HTTP for it.
+    if (material) reply.header('strict-transport-security', HSTS_HEADER);
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {

@@ -26,7 +26,16 @@ export interface SnapshotData {
     /** A rotated credential stops at this time; null for no end. */
     expiresAtMs: number | null;
   }>;
-  systems: Array<{ id: string; name: string; organizationCode: string }>;
+  systems: Array<{
+    id: string;
+    name: string;
+    organizationCode: string;
+    /**
+     * mTLS binding (R-13): the certificate's SHA-256 (pinned), or else the subject it must have under the
+     * configured client CA; null when the system may call without a client certificate.
+     */
+    clientCert: { sha256: string | null; subject: string | null } | null;
+  }>;
   routes: Array<{
     serviceId: string;
     context: string;
@@ -91,7 +100,13 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
     const systems = await trx
       .selectFrom('systems')
       .innerJoin('organizations', 'organizations.id', 'systems.organization_id')
-      .select(['systems.id', 'systems.name', 'organizations.code'])
+      .select([
+        'systems.id',
+        'systems.name',
+        'organizations.code',
+        'systems.client_cert_sha256',
+        'systems.client_cert_subject',
+      ])
       .where('systems.status', '=', 'active')
       .execute();
     const routes = await trx
@@ -147,7 +162,15 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
         environment: c.environment,
         expiresAtMs: msOrNull(c.expires_at),
       })),
-      systems: systems.map((s) => ({ id: s.id, name: s.name, organizationCode: s.code })),
+      systems: systems.map((s) => ({
+        id: s.id,
+        name: s.name,
+        organizationCode: s.code,
+        clientCert:
+          s.client_cert_sha256 !== null || s.client_cert_subject !== null
+            ? { sha256: s.client_cert_sha256, subject: s.client_cert_subject }
+            : null,
+      })),
       routes: routes.map((r) => ({
         serviceId: r.service_id,
         context: r.context,

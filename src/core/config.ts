@@ -11,6 +11,10 @@ import { VIETNAM_HOLIDAYS_2026 } from './working-days.ts';
  * problem listed at once, then frozen and passed down. Nothing else in the code reads `process.env`.
  */
 const port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
+const pemPath = (description: string) => Type.String({ default: '', description });
+const CERT_FILE =
+  'Tệp chứng chỉ PEM (kèm chuỗi trung gian); để trống: HTTP thường / PEM certificate (with chain); empty: plain HTTP';
+const KEY_FILE = 'Tệp khoá riêng PEM của chứng chỉ / the certificate’s PEM private key';
 
 export const ConfigSchema = Type.Object(
   {
@@ -37,6 +41,17 @@ export const ConfigSchema = Type.Object(
         tokenTtlSeconds: Type.Integer({ minimum: 60, maximum: 86400, default: 3600 }),
         upstreamTimeoutMs: Type.Integer({ minimum: 100, maximum: 30000, default: 30000 }),
         listenBacklog: Type.Integer({ minimum: 128, maximum: 65535, default: 4096 }),
+        // R-13: HTTPS on the gateway itself, and the CA that client certificates bound by subject chain to (mTLS).
+        tls: Type.Object(
+          {
+            certFile: pemPath(CERT_FILE),
+            keyFile: pemPath(KEY_FILE),
+            clientCaFile: pemPath(
+              'Chuỗi CA của chứng chỉ máy khách (mTLS, gắn theo subject) / CA bundle for client certificates bound by subject',
+            ),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -51,6 +66,10 @@ export const ConfigSchema = Type.Object(
           default: '',
           description: 'Token Prometheus phải gửi (Bearer) để đọc /metrics; để trống: /metrics mở',
         }),
+        tls: Type.Object(
+          { certFile: pemPath(CERT_FILE), keyFile: pemPath(KEY_FILE) },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -119,6 +138,13 @@ export const ConfigSchema = Type.Object(
         silentHours: Type.Integer({ minimum: 1, maximum: 720, default: 24 }),
         backlogThreshold: Type.Integer({ minimum: 1, maximum: 100000000, default: 1000 }),
         credentialExpiryDays: Type.Integer({ minimum: 1, maximum: 365, default: 7 }),
+        certificateExpiryDays: Type.Integer({
+          minimum: 1,
+          maximum: 365,
+          default: 30,
+          description:
+            'Cảnh báo khi chứng chỉ TLS (của nền tảng hoặc chứng chỉ máy khách đã gắn) còn ít hơn số ngày này / alert this many days before a TLS certificate expires',
+        }),
         escalateAfterMinutes: Type.Integer({ minimum: 1, maximum: 10080, default: 30 }),
         probeTimeoutMs: Type.Integer({ minimum: 100, maximum: 60000, default: 5000 }),
         probeFailures: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
@@ -217,11 +243,16 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_TOKEN_TTL_SECONDS: 'gateway.tokenTtlSeconds',
   LGSP_UPSTREAM_TIMEOUT_MS: 'gateway.upstreamTimeoutMs',
   LGSP_LISTEN_BACKLOG: 'gateway.listenBacklog',
+  LGSP_GATEWAY_TLS_CERT_FILE: 'gateway.tls.certFile',
+  LGSP_GATEWAY_TLS_KEY_FILE: 'gateway.tls.keyFile',
+  LGSP_GATEWAY_TLS_CLIENT_CA_FILE: 'gateway.tls.clientCaFile',
   LGSP_ADMIN_HOST: 'admin.host',
   LGSP_ADMIN_PORT: 'admin.port',
   LGSP_ADMIN_PASSWORD: 'admin.password',
   LGSP_SESSION_TTL_HOURS: 'admin.sessionTtlHours',
   LGSP_ADMIN_METRICS_TOKEN: 'admin.metricsToken',
+  LGSP_ADMIN_TLS_CERT_FILE: 'admin.tls.certFile',
+  LGSP_ADMIN_TLS_KEY_FILE: 'admin.tls.keyFile',
   LGSP_RECORDER_FLUSH_INTERVAL_MS: 'recorder.flushIntervalMs',
   LGSP_RECORDER_BATCH_SIZE: 'recorder.batchSize',
   LGSP_RECORDER_MAX_BACKLOG: 'recorder.maxBacklog',
@@ -234,6 +265,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_ALERT_EMAILS: 'alerts.emails',
   LGSP_ALERT_OPERATOR_ORG: 'alerts.operatorOrganizationCode',
   LGSP_ALERT_INTERVAL_SECONDS: 'alerts.evaluateIntervalSeconds',
+  LGSP_ALERT_CERT_EXPIRY_DAYS: 'alerts.certificateExpiryDays',
   LGSP_MESSAGING_ENGINE: 'messaging.engine',
   LGSP_NATS_URL: 'messaging.natsUrl',
   LGSP_NATS_PREFIX: 'messaging.natsPrefix',
@@ -368,8 +400,27 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (Array.isArray(allow) && allow.every((e) => typeof e === 'string')) {
     problems.push(...parseEgressAllow(allow).problems);
   }
+  if (problems.length === 0) problems.push(...tlsProblems(withDefaults as Config));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(withDefaults as Config);
+}
+
+/** A certificate needs its key and the reverse; a client CA means nothing without HTTPS on the gateway. */
+function tlsProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const pairs: Array<[string, { certFile: string; keyFile: string }]> = [
+    ['gateway.tls', config.gateway.tls],
+    ['admin.tls', config.admin.tls],
+  ];
+  for (const [path, tls] of pairs) {
+    if ((tls.certFile === '') !== (tls.keyFile === ''))
+      problems.push(`${path}: certFile và keyFile đi cùng nhau / certFile and keyFile go together`);
+  }
+  if (config.gateway.tls.clientCaFile !== '' && config.gateway.tls.certFile === '')
+    problems.push(
+      'gateway.tls.clientCaFile: cần certFile/keyFile (mTLS chỉ có trên HTTPS) / needs certFile and keyFile (mTLS needs HTTPS)',
+    );
+  return problems;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -97,6 +97,16 @@ export const ERRORS = {
     titleVi: 'Consumer key hoặc secret không đúng, hoặc đã bị thu hồi',
     title: 'Unknown consumer key, wrong secret, or a revoked credential (OAuth error invalid_client)',
   },
+  GW_CLIENT_CERT_REQUIRED: {
+    status: 401,
+    titleVi: 'Hệ thống này phải kết nối bằng chứng chỉ máy khách (mTLS) đã đăng ký',
+    title: 'This system is bound to a client certificate: connect over HTTPS presenting it (mTLS)',
+  },
+  GW_CLIENT_CERT_MISMATCH: {
+    status: 403,
+    titleVi: 'Chứng chỉ máy khách không phải chứng chỉ đã gắn với hệ thống',
+    title: 'The client certificate presented is not the one bound to this system',
+  },
   GW_TOKEN_REQUEST_INVALID: {
     status: 400,
     titleVi: 'Yêu cầu cấp token không hợp lệ',
@@ -170,6 +180,11 @@ export const ERRORS = {
     status: 400,
     titleVi: 'Hệ thống phải là bên cung cấp hoặc bên khai thác',
     title: 'A system must be a provider, a consumer or both',
+  },
+  CP_CLIENT_CERT_INVALID: {
+    status: 400,
+    titleVi: 'Chứng chỉ máy khách không hợp lệ (PEM, dấu vân tay SHA-256 hoặc subject)',
+    title: 'Invalid client certificate binding: not a PEM certificate, a SHA-256 fingerprint or a subject',
   },
   CP_SYSTEM_NOT_PROVIDER: {
     status: 409,

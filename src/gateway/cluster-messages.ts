@@ -18,6 +18,8 @@ export type ToWorker =
        */
       egress: EgressShared;
     }
+  /** The primary got SIGHUP: read the TLS certificate files again (each worker serves its own copy). */
+  | { type: 'reload-tls' }
   | { type: 'shutdown' };
 
 export type ToPrimary =

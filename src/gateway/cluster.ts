@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.ts';
@@ -113,6 +114,11 @@ export async function startGatewayWorkers(
     for (const waiter of reported) waiter.resolve();
   }, SYNC_INTERVAL_MS);
   status.unref();
+  // SIGHUP goes to the primary's pid: the workers serving the certificate are told to read it again.
+  const reloadTls = () => {
+    for (const w of workers) sendTo(w, { type: 'reload-tls' });
+  };
+  if (config.gateway.tls.certFile) process.on('SIGHUP', reloadTls);
 
   return {
     url: urls[0]!,
@@ -127,6 +133,7 @@ export async function startGatewayWorkers(
     async stop() {
       stopping = true;
       clearInterval(status);
+      process.off('SIGHUP', reloadTls);
       await Promise.all(
         [...workers].map(
           (w) =>

@@ -51,6 +51,9 @@ export interface Route extends Found {
   deprecationHeaders: Record<string, string> | null;
 }
 
+/** A system's mTLS binding (src/gateway/policy.ts `clientCertificate`). */
+export type ClientCertBinding = NonNullable<SnapshotData['systems'][number]['clientCert']>;
+
 export interface MaintenanceWindow {
   startsAtMs: number;
   endsAtMs: number;

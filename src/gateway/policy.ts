@@ -1,6 +1,8 @@
 import type { Environment } from '../api/contract/index.ts';
 import type { ErrorCode } from '../core/errors.ts';
+import type { PeerCertificate } from '../net/tls.ts';
 import {
+  type ClientCertBinding,
   type CompiledResource,
   type CompiledSnapshot,
   maintenanceAt,
@@ -59,6 +61,8 @@ const DECOMMISSIONED = refusal('GW_SERVICE_DECOMMISSIONED');
 const ASYNC_POST_ONLY = refusal('MQ_METHOD_NOT_ALLOWED', undefined, { allow: 'POST' });
 const RESOURCE_NOT_FOUND = refusal('GW_RESOURCE_NOT_FOUND');
 const SUBSCRIPTION_REQUIRED = refusal('GW_SUBSCRIPTION_REQUIRED');
+const CLIENT_CERT_REQUIRED = refusal('GW_CLIENT_CERT_REQUIRED');
+const CLIENT_CERT_MISMATCH = refusal('GW_CLIENT_CERT_MISMATCH');
 
 /** The bearer token of an `Authorization` header, or GW_TOKEN_MISSING (RFC 6750 §3: the challenge says how). */
 export function bearerToken(authorization: string | undefined): string | Refusal {
@@ -84,6 +88,23 @@ export function credentialState(claims: TokenClaims, snapshot: CompiledSnapshot,
   }
   if (credential.expiresAtMs !== null && nowMs >= credential.expiresAtMs) return CREDENTIAL_EXPIRED;
   return ALLOWED;
+}
+
+/**
+ * mTLS (R-13, X-Road's trust model): a system bound to a client certificate is served only over a connection that
+ * presented it — pinned by its SHA-256 fingerprint, or by its subject when it chains to the configured client CA
+ * (so a renewed certificate with the same subject keeps working). Checked at `/token` and on every call.
+ */
+export function clientCertificate(binding: ClientCertBinding, peer: PeerCertificate | null): Decision {
+  if (peer === null) return CLIENT_CERT_REQUIRED;
+  if (binding.sha256 !== null) return peer.sha256 === binding.sha256 ? ALLOWED : CLIENT_CERT_MISMATCH;
+  return peer.authorized && peer.subject === binding.subject ? ALLOWED : CLIENT_CERT_MISMATCH;
+}
+
+/** RFC 8705 §3: a certificate-bound token (`cnf.x5t#S256`) is accepted only with the certificate it names. */
+export function boundToken(certSha256: string, peer: PeerCertificate | null): Decision {
+  if (peer === null) return CLIENT_CERT_REQUIRED;
+  return peer.sha256 === certSha256 ? ALLOWED : CLIENT_CERT_MISMATCH;
 }
 
 /**

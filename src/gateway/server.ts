@@ -1,18 +1,30 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ErrorCode } from '../core/errors.ts';
+import { loadTlsMaterial, peerCertificate, TlsReloader, tlsEnabled, tlsServerOptions } from '../net/tls.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { CompiledSnapshot } from './compiled-snapshot.ts';
 import { createGatewayContext, type GatewayContext, type GatewayDeps, type GatewayStats } from './context.ts';
 import { blankRecord, failUnexpected, json, refuse } from './exchange.ts';
 import { MESSAGING_PREFIX, messagingEndpoint } from './messaging-endpoints.ts';
-import { bearerToken, credentialState, refusal, tokenRefusal } from './policy.ts';
+import {
+  ALLOWED,
+  bearerToken,
+  boundToken,
+  clientCertificate,
+  credentialState,
+  refusal,
+  tokenRefusal,
+} from './policy.ts';
 import { proxy } from './proxy.ts';
 import { tokenEndpoint } from './token-endpoint.ts';
 import type { TokenClaims } from './tokens.ts';
 
 export interface Gateway {
-  server: Server;
+  server: Server | HttpsServer;
+  /** Set when the gateway serves HTTPS: what it serves now, and `reload()` for tests and operators. */
+  readonly tls: TlsReloader | null;
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
   readonly stats: GatewayStats;
@@ -32,18 +44,36 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const ctx = createGatewayContext(deps);
   let sweepTimer: NodeJS.Timeout | null = null;
 
-  const server = createServer(
-    { keepAliveTimeout: 65_000, requestTimeout: ctx.upstreamTimeoutMs + 30_000 },
-    (req, res) => onRequest(ctx, req, res),
-  );
+  const httpOptions = { keepAliveTimeout: 65_000, requestTimeout: ctx.upstreamTimeoutMs + 30_000 };
+  const handler = (req: IncomingMessage, res: ServerResponse) => onRequest(ctx, req, res);
+  // R-13: HTTPS when a certificate is configured; it asks every client for a certificate (mTLS) but lets
+  // connections without one in, since only systems bound to a certificate need one (policy.ts).
+  const tlsFiles = ctx.config.gateway.tls;
+  const material = tlsEnabled(tlsFiles) ? loadTlsMaterial(tlsFiles) : null;
+  const server = material
+    ? createHttpsServer({ ...httpOptions, ...tlsServerOptions(material, true) }, handler)
+    : createServer(httpOptions, handler);
+  const tls = material
+    ? new TlsReloader(server as HttpsServer, tlsFiles, material, {
+        onReload: (c) =>
+          ctx.logger.info(
+            { subject: c.subject, notAfter: new Date(c.notAfterMs) },
+            'gateway TLS certificate reloaded',
+          ),
+        onError: (err) =>
+          ctx.logger.error({ err }, 'gateway TLS certificate reload failed; still serving the previous one'),
+      })
+    : null;
   // Idle keep-alive sockets beyond 65 s are closed; 1,000+ concurrent connections are held (R-04).
   server.maxHeadersCount = 200;
 
   return {
     server,
+    tls,
     stats: ctx.stats,
     listen(port = ctx.config.gateway.port, host = ctx.config.gateway.host) {
       if (sweepTimer === null) {
+        tls?.start();
         sweepTimer = setInterval(() => ctx.verifier.sweep(), TOKEN_SWEEP_INTERVAL_MS);
         sweepTimer.unref();
       }
@@ -53,13 +83,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
           const a = server.address() as AddressInfo;
           // Issue 10: the port actually bound (port 0 in tests, `lgsp demo`) is never a provider's.
           ctx.egress.addOwnListener(a);
-          resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+          resolve(
+            `${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
+          );
         });
       });
     },
     async close() {
       if (sweepTimer !== null) clearInterval(sweepTimer);
       sweepTimer = null;
+      tls?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -135,10 +168,20 @@ function authenticated(
   rec.credentialId = claims.credentialId;
   rec.consumerSystemId = claims.systemId;
   rec.environment = claims.environment;
-  rec.consumerOrgCode = snapshot.systems.get(claims.systemId)?.organizationCode ?? null;
+  const system = snapshot.systems.get(claims.systemId);
+  rec.consumerOrgCode = system?.organizationCode ?? null;
   const nowMs = ctx.clock.nowMs();
   const credential = credentialState(claims, snapshot, nowMs);
   if (!credential.ok) return refuse(ctx, res, rec, credential);
+  // mTLS (R-13): a system bound to a certificate uses its token only over a connection that presents it, and a
+  // token issued over mTLS only with the certificate it was issued to (RFC 8705).
+  if (system?.clientCert || claims.certSha256 !== undefined) {
+    const peer = peerCertificate(req.socket);
+    const bound = system?.clientCert ? clientCertificate(system.clientCert, peer) : ALLOWED;
+    if (!bound.ok) return refuse(ctx, res, rec, bound);
+    const sameCert = claims.certSha256 !== undefined ? boundToken(claims.certSha256, peer) : ALLOWED;
+    if (!sameCert.ok) return refuse(ctx, res, rec, sameCert);
+  }
   if (path.startsWith(MESSAGING_PREFIX)) return messagingEndpoint(ctx, req, res, rec, snapshot, claims, path);
   return proxy(ctx, req, res, rec, snapshot, claims, path, q < 0 ? '' : url.slice(q), nowMs);
 }

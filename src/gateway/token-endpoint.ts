@@ -1,9 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ERRORS } from '../core/errors.ts';
+import { peerCertificate } from '../net/tls.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { CompiledSnapshot } from './compiled-snapshot.ts';
 import type { GatewayContext } from './context.ts';
 import { oauthAnswer, oauthError, readSmallBody, TOKEN_TEMPLATE } from './exchange.ts';
+import { clientCertificate } from './policy.ts';
 import { issueToken, TOKEN_SCOPE } from './tokens.ts';
 
 const TOKEN_BODY_LIMIT_BYTES = 16 * 1024;
@@ -105,8 +108,29 @@ export async function tokenEndpoint(
   }
   rec.credentialId = credential.id;
   rec.consumerSystemId = credential.systemId;
-  rec.consumerOrgCode = snapshot.systems.get(credential.systemId)?.organizationCode ?? null;
+  const system = snapshot.systems.get(credential.systemId);
+  rec.consumerOrgCode = system?.organizationCode ?? null;
   rec.environment = credential.environment;
+  // mTLS (R-13, RFC 8705 §2): a bound system's secret alone is not enough; its certificate must come with it.
+  let certSha256: string | undefined;
+  if (system?.clientCert) {
+    const peer = peerCertificate(req.socket);
+    const bound = clientCertificate(system.clientCert, peer);
+    if (!bound.ok) {
+      const spec = ERRORS[bound.code];
+      return oauthError(
+        ctx,
+        res,
+        rec,
+        spec.status,
+        'invalid_client',
+        bound.code,
+        `${spec.titleVi} / ${spec.title}`,
+      );
+    }
+    // RFC 8705 §3: the token is bound to this very certificate, even when the system is bound by subject.
+    certSha256 = peer!.sha256;
+  }
   if (grantType !== 'client_credentials') {
     const description = 'Chỉ hỗ trợ client_credentials / only client_credentials';
     return oauthError(
@@ -120,7 +144,7 @@ export async function tokenEndpoint(
     );
   }
   const ttl = ctx.config.gateway.tokenTtlSeconds;
-  const accessToken = await issueToken(snapshot, credential, ttl, ctx.clock.nowMs());
+  const accessToken = await issueToken(snapshot, credential, ttl, ctx.clock.nowMs(), certSha256);
   oauthAnswer(ctx, res, rec, {
     access_token: accessToken,
     scope: TOKEN_SCOPE,

@@ -10,6 +10,11 @@ export interface TokenClaims {
   systemId: string;
   environment: Environment;
   expiresAtMs: number;
+  /**
+   * RFC 8705 §3.1: the SHA-256 (hex) of the client certificate the token was issued over (`cnf.x5t#S256`), for a
+   * system bound to a certificate; the token is then accepted only over a connection presenting it.
+   */
+  certSha256?: string;
 }
 
 const ISSUER = 'openlgsp';
@@ -29,6 +34,7 @@ export async function issueToken(
   credential: { id: string; systemId: string; environment: Environment; consumerKey: string },
   ttlSeconds: number,
   nowMs: number,
+  certSha256?: string,
 ): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
   return new SignJWT({
@@ -36,6 +42,7 @@ export async function issueToken(
     env: credential.environment,
     client_id: credential.consumerKey,
     scope: TOKEN_SCOPE,
+    ...(certSha256 ? { cnf: { 'x5t#S256': Buffer.from(certSha256, 'hex').toString('base64url') } } : {}),
   })
     .setProtectedHeader({ alg: snapshot.signing.algorithm, kid: snapshot.signing.kid, typ: 'JWT' })
     .setIssuer(ISSUER)
@@ -113,6 +120,12 @@ export class TokenVerifier {
         environment: env,
         expiresAtMs: payload.exp * 1000,
       };
+      const cnf = payload['cnf'] as { 'x5t#S256'?: unknown } | undefined;
+      if (cnf !== undefined) {
+        const thumbprint = cnf['x5t#S256'];
+        if (typeof thumbprint !== 'string') return 'GW_TOKEN_INVALID';
+        claims.certSha256 = Buffer.from(thumbprint, 'base64url').toString('hex');
+      }
       if (this.cache.size >= this.maxEntries) this.sweep(nowMs);
       if (this.cache.size < this.maxEntries) this.cache.set(token, claims);
       return claims;

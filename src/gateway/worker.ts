@@ -92,7 +92,8 @@ process.on('message', (m: ToWorker) => {
     sink.overloaded = m.recorderOverloaded;
     quotas.setOthers(m.quotaOthers);
     egress.follow(m.egress);
-  } else if (m.type === 'shutdown') void stop();
+  } else if (m.type === 'reload-tls') gateway.tls?.reload();
+  else if (m.type === 'shutdown') void stop();
 });
 // The primary is gone: nothing can record our transactions any more, so stop serving.
 process.on('disconnect', () => {

@@ -62,6 +62,11 @@ export interface Database {
     status: 'active' | 'suspended';
     created_at: Timestamp;
     updated_at: Timestamp;
+    /** mTLS binding (0018): the pinned certificate's SHA-256 (hex), or the subject under the client CA. */
+    client_cert_sha256: string | null;
+    client_cert_subject: string | null;
+    /** Known when a certificate PEM was uploaded: its expiry opens an alert in time. */
+    client_cert_not_after: Timestamp | null;
   };
   services: {
     id: string;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
@@ -6,6 +7,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { deadlineOf } from '../core/working-days.ts';
 import type { EgressPolicy } from '../net/egress.ts';
+import { type CertificateInfo, certificateInfo, tlsEnabled } from '../net/tls.ts';
 import type { Store } from '../store/port.ts';
 import type { AlertInput, Alerts } from './alerts.ts';
 import { PROVIDER_FAILED } from './transactions.ts';
@@ -35,6 +37,7 @@ const MONITORED_KINDS = new Set([
   'provider.probe',
   'messages.backlog',
   'credential.expiring',
+  'certificate.expiring',
   'request.overdue',
 ]);
 /** The silent-provider rule reads days of records: it runs at most this often. */
@@ -65,11 +68,13 @@ export interface HealthMonitorDeps {
  *   probing) failed `probeFailures` times in a row;
  * - `messages.backlog` — more than `backlogThreshold` async messages wait;
  * - `credential.expiring` — an active credential ends within `credentialExpiryDays` (a rotation's overlap);
+ * - `certificate.expiring` — a TLS certificate ends within `certificateExpiryDays` (or has ended): the gateway's
+ *   and the admin port's own (read from their files, so a renewed file clears it) and every client certificate
+ *   bound to a system whose expiry is known (uploaded as PEM, R-13);
  * - `request.overdue` — a subscription request waited past its working-day deadline.
  *
  * A condition that no longer holds resolves its alert; one that holds longer than `escalateAfterMinutes` is
  * escalated. Dead-lettered messages (`message.dead`) are events, raised by messaging and resolved by an operator.
- * TLS certificates are not checked: the platform does not terminate TLS itself (a proxy in front does).
  */
 export class HealthMonitor {
   private timer: NodeJS.Timeout | null = null;
@@ -116,6 +121,7 @@ export class HealthMonitor {
       ...(await this.probeRules(nowMs)),
       ...(await this.backlog()),
       ...(await this.expiringCredentials(nowMs)),
+      ...(await this.expiringCertificates(nowMs)),
       ...(await this.overdueRequests(nowMs)),
     ];
     const open = await alerts.openByKey();
@@ -387,6 +393,75 @@ export class HealthMonitor {
       },
       organizationIds: [r.organization_id],
     }));
+  }
+
+  private async expiringCertificates(nowMs: number): Promise<AlertInput[]> {
+    const { store, config, logger } = this.deps;
+    const horizonMs = nowMs + config.alerts.certificateExpiryDays * 86_400_000;
+    const out: AlertInput[] = [];
+    const alert = (key: string, what: string, notAfterMs: number, details: Record<string, unknown>) => {
+      const at = new Date(notAfterMs).toISOString();
+      const ended = notAfterMs <= nowMs;
+      return {
+        kind: 'certificate.expiring',
+        key: `certificate.expiring:${key}`,
+        severity: ended ? ('critical' as const) : ('warning' as const),
+        subject: ended
+          ? `Chứng chỉ TLS ${what} đã hết hạn / TLS certificate expired`
+          : `Chứng chỉ TLS ${what} sắp hết hạn / TLS certificate expiring`,
+        text: `Chứng chỉ ${what} hết hạn lúc ${at}: thay chứng chỉ mới trước thời điểm đó. / The certificate ends at ${at}: renew it before then.`,
+        details: { ...details, notAfter: at },
+      };
+    };
+    const own: Array<[string, { certFile: string; keyFile: string }]> = [
+      ['gateway', config.gateway.tls],
+      ['admin', config.admin.tls],
+    ];
+    for (const [port, files] of own) {
+      if (!tlsEnabled(files)) continue;
+      let cert: CertificateInfo;
+      try {
+        cert = certificateInfo(readFileSync(files.certFile));
+      } catch (err) {
+        logger.warn({ err, port }, 'TLS certificate unreadable for the expiry check');
+        continue;
+      }
+      if (cert.notAfterMs <= horizonMs) {
+        out.push(
+          alert(`${port}:${cert.sha256}`, `của cổng ${port} / of the ${port} port`, cert.notAfterMs, {
+            port,
+            subject: cert.subject,
+            sha256: cert.sha256,
+          }),
+        );
+      }
+    }
+    const bound = await store.db
+      .selectFrom('systems')
+      .select([
+        'id',
+        'name',
+        'organization_id',
+        'client_cert_sha256',
+        'client_cert_subject',
+        'client_cert_not_after',
+      ])
+      .where('status', '=', 'active')
+      .where('client_cert_not_after', 'is not', null)
+      .where('client_cert_not_after', '<=', new Date(horizonMs))
+      .execute();
+    for (const r of bound) {
+      out.push({
+        ...alert(
+          `${r.id}:${r.client_cert_sha256 ?? r.client_cert_subject}`,
+          `máy khách của hệ thống ${r.name} / client certificate of ${r.name}`,
+          new Date(r.client_cert_not_after!).getTime(),
+          { systemId: r.id, subject: r.client_cert_subject, sha256: r.client_cert_sha256 },
+        ),
+        organizationIds: [r.organization_id],
+      });
+    }
+    return out;
   }
 
   private async overdueRequests(nowMs: number): Promise<AlertInput[]> {

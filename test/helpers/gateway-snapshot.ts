@@ -75,7 +75,7 @@ export async function snapshotData(nowMs: number): Promise<SnapshotData> {
         expiresAtMs: nowMs,
       },
     ],
-    systems: [{ id: 'sys_consumer', name: 'Một cửa', organizationCode: '000.00.12.H01' }],
+    systems: [{ id: 'sys_consumer', name: 'Một cửa', organizationCode: '000.00.12.H01', clientCert: null }],
     routes: [
       routeData({ context: 'dancu', version: '1.0', versionId: 'ver_dancu1' }),
       routeData({ context: 'bhxh/tracuu', version: '2.0', versionId: 'ver_bhxh2' }),

@@ -37,8 +37,9 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
 
   route('updateSystem', {
     onRequest: agencyOrOperator,
-    // The owning agency may rename and describe its system; its status and roles are the operator's.
-    preHandler: [ownsSystem, operatorOnlyFields(['status', 'isProvider', 'isConsumer'])],
+    // The owning agency may rename and describe its system; its status, roles and certificate binding (mTLS,
+    // which decides who may use its credentials) are the operator's.
+    preHandler: [ownsSystem, operatorOnlyFields(['status', 'isProvider', 'isConsumer', 'clientCertificate'])],
     handler: async (request) =>
       registry.updateSystem(request.params.id, request.body, currentUser(request).id),
   });

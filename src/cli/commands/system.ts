@@ -1,6 +1,11 @@
-import type { InformationSystem, OperationResponse } from '../../api/contract/index.ts';
-import { bool, given, nonEmpty, positiveInt, required, textOptions } from '../args.ts';
-import type { Group, Subcommand } from '../command.ts';
+import { readFileSync } from 'node:fs';
+import type {
+  ClientCertificateBinding,
+  InformationSystem,
+  OperationResponse,
+} from '../../api/contract/index.ts';
+import { bool, given, nonEmpty, positiveInt, required, str, textOptions, UsageError } from '../args.ts';
+import type { Context, Group, Subcommand } from '../command.ts';
 import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
 import { createdAndUpdated, fields, table, time } from '../format.ts';
 
@@ -8,6 +13,21 @@ const roles = (s: InformationSystem) =>
   [s.isProvider ? 'cung cấp/provider' : '', s.isConsumer ? 'khai thác/consumer' : '']
     .filter(Boolean)
     .join(', ');
+
+function certificateLine(s: InformationSystem): string | null {
+  const c = s.clientCertificate;
+  if (c === null) return null;
+  const pinned = c.sha256
+    ? `SHA-256 ${c.sha256}`
+    : `subject "${c.subject}" (dưới CA máy khách / under the client CA)`;
+  return [
+    pinned,
+    c.sha256 && c.subject ? `subject "${c.subject}"` : '',
+    c.notAfter ? `hết hạn/expires ${time(c.notAfter)}` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
 
 function showSystem(s: InformationSystem): string {
   return fields([
@@ -17,6 +37,7 @@ function showSystem(s: InformationSystem): string {
     ['Vai trò / Roles', roles(s)],
     ['Trạng thái / Status', s.status],
     ['Mô tả / Description', s.description],
+    ['Chứng chỉ máy khách (mTLS) / Client certificate', certificateLine(s)],
     ...createdAndUpdated(s),
   ]);
 }
@@ -72,6 +93,22 @@ const setStatus = (status: 'active' | 'suspended', summary: string, done: string
     render: headed(done, showSystem),
   });
 
+/** Exactly one of --cert (a PEM file, read here and sent whole), --sha256 or --subject (R-13). */
+function bindingFrom(ctx: Context): ClientCertificateBinding {
+  const file = str(ctx.values, 'cert');
+  const sha256 = str(ctx.values, 'sha256');
+  const subject = str(ctx.values, 'subject');
+  if ([file, sha256, subject].filter((v) => v !== undefined).length !== 1)
+    throw new UsageError('một trong / one of: --cert <tệp.pem> | --sha256 <hex> | --subject <DN>', ctx.usage);
+  if (sha256 !== undefined) return { sha256 };
+  if (subject !== undefined) return { subject };
+  try {
+    return { pem: readFileSync(file!, 'utf8') };
+  } catch (err) {
+    throw new UsageError(`--cert: không đọc được tệp / cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
 export const systemCommands: Group = {
   name: 'system',
   summary: 'Hệ thống thông tin kết nối (R-07) / Connected information systems',
@@ -119,6 +156,20 @@ export const systemCommands: Group = {
           body: nonEmpty(given(ctx.values, { name: 'name', description: 'description' }), ctx.usage),
         }),
       render: headed('Đã cập nhật / Updated', showSystem),
+    }),
+    'bind-cert': recordCommand({
+      synopsis: '--cert <tệp.pem> | --sha256 <hex> | --subject <DN>',
+      summary:
+        'Gắn hệ thống với chứng chỉ máy khách (mTLS): chỉ kết nối có chứng chỉ này dùng được thông tin kết nối của nó / Bind the system to a client certificate (mTLS)',
+      options: textOptions('cert', 'sha256', 'subject'),
+      send: (ctx, params) =>
+        ctx.api.call('updateSystem', { params, body: { clientCertificate: bindingFrom(ctx) } }),
+      render: headed('Đã gắn chứng chỉ / Certificate bound', showSystem),
+    }),
+    'unbind-cert': recordCommand({
+      summary: 'Bỏ gắn chứng chỉ máy khách / Remove the client certificate binding',
+      send: (ctx, params) => ctx.api.call('updateSystem', { params, body: { clientCertificate: null } }),
+      render: headed('Đã bỏ gắn chứng chỉ / Certificate binding removed', showSystem),
     }),
     connection: recordCommand({
       synopsis: '[--days N]',

@@ -1,8 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { InformationSystem, SystemStatus } from '../../api/contract/index.ts';
+import type { ClientCertificateBinding, InformationSystem, SystemStatus } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
+import { certificateInfo, normalizeFingerprint, normalizeSubject, TlsConfigError } from '../../net/tls.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
 import { requireOrganization } from './organizations.ts';
@@ -27,6 +28,40 @@ export interface SystemPatch {
   isProvider?: boolean;
   isConsumer?: boolean;
   status?: SystemStatus;
+  /** mTLS binding; null unbinds. */
+  clientCertificate?: ClientCertificateBinding | null;
+}
+
+type CertColumns = Pick<SystemRow, 'client_cert_sha256' | 'client_cert_subject' | 'client_cert_not_after'>;
+
+/**
+ * The columns of a binding: a PEM is read here (its fingerprint pinned, its subject and expiry kept for people and
+ * the expiry alert); a fingerprint or a subject is stored normalized, as the gateway compares it.
+ */
+function certColumns(binding: ClientCertificateBinding | null): CertColumns {
+  if (binding === null)
+    return { client_cert_sha256: null, client_cert_subject: null, client_cert_not_after: null };
+  if (binding.pem !== undefined) {
+    try {
+      const info = certificateInfo(binding.pem);
+      return {
+        client_cert_sha256: info.sha256,
+        client_cert_subject: info.subject,
+        client_cert_not_after: new Date(info.notAfterMs),
+      };
+    } catch (err) {
+      if (err instanceof TlsConfigError) throw new LgspError('CP_CLIENT_CERT_INVALID', err.message);
+      throw err;
+    }
+  }
+  if (binding.sha256 !== undefined) {
+    const sha256 = normalizeFingerprint(binding.sha256);
+    if (sha256 === null) throw new LgspError('CP_CLIENT_CERT_INVALID', 'sha256');
+    return { client_cert_sha256: sha256, client_cert_subject: null, client_cert_not_after: null };
+  }
+  const subject = normalizeSubject(binding.subject ?? '');
+  if (!subject.includes('=')) throw new LgspError('CP_CLIENT_CERT_INVALID', 'subject');
+  return { client_cert_sha256: null, client_cert_subject: subject, client_cert_not_after: null };
 }
 
 export function toSystem(r: SystemRow): InformationSystem {
@@ -39,6 +74,14 @@ export function toSystem(r: SystemRow): InformationSystem {
     isProvider: r.is_provider,
     isConsumer: r.is_consumer,
     status: r.status,
+    clientCertificate:
+      r.client_cert_sha256 === null && r.client_cert_subject === null
+        ? null
+        : {
+            sha256: r.client_cert_sha256,
+            subject: r.client_cert_subject,
+            notAfter: r.client_cert_not_after === null ? null : isoOf(r.client_cert_not_after),
+          },
     createdAt: isoOf(r.created_at),
     updatedAt: isoOf(r.updated_at),
   };
@@ -83,6 +126,7 @@ export const updateSystem: CommandOn<SystemPatch, InformationSystem> = async (tr
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.description !== undefined ? { description: patch.description } : {}),
       ...(patch.status !== undefined ? { status: patch.status } : {}),
+      ...(patch.clientCertificate !== undefined ? certColumns(patch.clientCertificate) : {}),
       is_provider: isProvider,
       is_consumer: isConsumer,
       updated_at: now,
@@ -90,9 +134,20 @@ export const updateSystem: CommandOn<SystemPatch, InformationSystem> = async (tr
     .where('id', '=', id)
     .execute();
   const verb = patch.status && patch.status !== current.status ? STATUS_VERBS[patch.status] : 'update';
+  const updated = await requireSystem(trx, id);
+  // The binding is audited by what identifies it (never the PEM itself): who bound which certificate, when.
+  const certificate =
+    patch.clientCertificate !== undefined
+      ? {
+          clientCertificate: {
+            sha256: updated.client_cert_sha256,
+            subject: updated.client_cert_subject,
+          },
+        }
+      : {};
   return {
-    result: toSystem(await requireSystem(trx, id)),
-    events: [audit(actor, verb, id, { fields: Object.keys(patch) })],
+    result: toSystem(updated),
+    events: [audit(actor, verb, id, { fields: Object.keys(patch), ...certificate })],
   };
 };
 
