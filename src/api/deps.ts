@@ -3,6 +3,7 @@ import type { ConnectionRequests } from '../control/connection-requests/index.ts
 import type { Lifecycle } from '../control/lifecycle/index.ts';
 import type { Registry } from '../control/registry/index.ts';
 import type { SubscriptionRequests } from '../control/subscription-requests/index.ts';
+import type { VersionChanges } from '../control/version-changes/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Store } from '../store/port.ts';
@@ -23,6 +24,7 @@ export interface AdminDeps {
   accounts: Accounts;
   connectionRequests: ConnectionRequests;
   subscriptionRequests: SubscriptionRequests;
+  versionChanges: VersionChanges;
   alerts: Alerts;
   logger: Logger;
   clock: Clock;

@@ -4,6 +4,7 @@ import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '
 import { msOrNull } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
 import { healthCheckOf } from './registry/services.ts';
+import { sandboxConfigurationsUnderTest } from './version-changes/queries.ts';
 
 /**
  * What a gateway node needs to decide every request without reading the database (DESIGN.md "Shape"): plain
@@ -42,6 +43,11 @@ export interface SnapshotData {
     providerOrgCode: string;
     upstreams: { sandbox: string | null; production: string | null };
     resources: ResourceTemplate[];
+    /**
+     * The resources the sandbox lets through while a proposed change of the version is under test (issue 10);
+     * absent: the same as `resources`. Its upstream is then `upstreams.sandbox`, the proposal's target.
+     */
+    sandboxResources?: ResourceTemplate[];
     deprecatedAtMs: number | null;
     /** From then on the version answers 410 (R-18). */
     sunsetAtMs: number | null;
@@ -150,6 +156,8 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
       .where('service_versions.status', 'in', ['sandbox_test', 'published', 'deprecated', 'retired'])
       .where('systems.status', '=', 'active')
       .execute();
+    // A published version with a change under sandbox test serves the proposal in the sandbox only (issue 10).
+    const underTest = await sandboxConfigurationsUnderTest(trx);
     const maintenance = await trx
       .selectFrom('notices')
       .select(['id', 'service_id', 'starts_at', 'ends_at'])
@@ -178,24 +186,28 @@ export async function loadSnapshot(store: Store): Promise<SnapshotData> {
         expiresAtMs: msOrNull(c.expires_at),
       })),
       systems: systems.map((s) => ({ id: s.id, name: s.name, organizationCode: s.code })),
-      routes: routes.map((r) => ({
-        serviceId: r.service_id,
-        context: r.context,
-        versionId: r.version_id,
-        version: r.version,
-        status: r.status,
-        mode: r.mode,
-        deliveryConcurrency: r.delivery_concurrency,
-        healthCheck: healthCheckOf(r),
-        providerSystemId: r.provider_system_id,
-        providerOrgCode: r.provider_org_code,
-        upstreams: { sandbox: r.sandbox_url, production: r.production_url },
-        resources: r.resources,
-        deprecatedAtMs: msOrNull(r.deprecated_at),
-        sunsetAtMs: msOrNull(r.sunset_at),
-        successorPath: r.successor_version ? `/${r.context}/${r.successor_version}` : null,
-        decommissionAtMs: msOrNull(r.decommission_at),
-      })),
+      routes: routes.map((r) => {
+        const test = underTest.get(r.version_id);
+        return {
+          serviceId: r.service_id,
+          context: r.context,
+          versionId: r.version_id,
+          version: r.version,
+          status: r.status,
+          mode: r.mode,
+          deliveryConcurrency: r.delivery_concurrency,
+          healthCheck: healthCheckOf(r),
+          providerSystemId: r.provider_system_id,
+          providerOrgCode: r.provider_org_code,
+          upstreams: { sandbox: test ? test.sandbox : r.sandbox_url, production: r.production_url },
+          resources: r.resources,
+          ...(test ? { sandboxResources: test.resources } : {}),
+          deprecatedAtMs: msOrNull(r.deprecated_at),
+          sunsetAtMs: msOrNull(r.sunset_at),
+          successorPath: r.successor_version ? `/${r.context}/${r.successor_version}` : null,
+          decommissionAtMs: msOrNull(r.decommission_at),
+        };
+      }),
       maintenance: maintenance.map((m) => ({
         noticeId: m.id,
         serviceId: m.service_id,

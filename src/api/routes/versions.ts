@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { reviewedFieldsChanged } from '../../control/version-changes/index.ts';
+import { LgspError } from '../../core/errors.ts';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
@@ -48,6 +50,18 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
     preHandler: [
       ownership.owns((request, o) => o.ofVersion(paramId(request))),
       operatorOnlyFields(['status']),
+      // Where a published version forwards to changes only through review (issue 10): an agency proposes a
+      // version change instead; an operator administrator's direct change stays possible, and audited.
+      async (request) => {
+        if (currentUser(request).role === 'operator_admin') return;
+        const changed = reviewedFieldsChanged(await registry.getVersion(paramId(request)), request.body);
+        if (changed.length > 0) {
+          throw new LgspError(
+            'CP_VERSION_CHANGE_REVIEW_REQUIRED',
+            `${changed.join(', ')}: lgsp version change propose (POST /api/v1/version-changes)`,
+          );
+        }
+      },
     ],
     handler: async (request) =>
       registry.updateVersion(request.params.id, request.body, currentUser(request).id),
