@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createAdminApi } from '../src/api/server.ts';
@@ -7,6 +10,7 @@ import { loadConfig } from '../src/core/config.ts';
 import { requestWorkflows } from '../src/platform.ts';
 import { Alerts } from '../src/telemetry/alerts.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { storeKinds } from './helpers/stores.ts';
@@ -412,6 +416,54 @@ for (const kind of storeKinds) {
         after: { sandbox: `${oldUpstream.url}/sandbox/dancu`, production: `${oldUpstream.url}/api/dancu` },
       });
       assert.equal((await through(production(), '/congdan/1')).reached, 'old');
+    });
+
+    test('lgsp version-change: propose, approve, test through the gateway, apply, show', async () => {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+      const dir = mkdtempSync(join(tmpdir(), 'lgsp-vchange-'));
+      const lgsp = (as: string, args: string[], stdin?: string) =>
+        runCli(args, adminEnv(url, as, dir), stdin === undefined ? {} : { stdin });
+      try {
+        const newProduction = `${newUpstream.url}/api/dancu`;
+        const proposed = await lgsp(token.provider, [
+          'version-change',
+          'propose',
+          '--version-id',
+          seed.v1.id,
+          '--production-url',
+          newProduction,
+          '--reason',
+          'Máy chủ mới',
+          '--json',
+        ]);
+        assert.equal(proposed.code, 0, proposed.err);
+        const id = JSON.parse(proposed.out)['id'] as string;
+        const early = await lgsp(token.reviewer, ['version-change', 'apply', id]);
+        assert.equal(early.code, 1);
+        assert.match(early.err, /CP_REQUEST_STATE \(HTTP 409\)/);
+        const approved = await lgsp(token.reviewer, ['version-change', 'approve', id]);
+        assert.equal(approved.code, 0, approved.err);
+        assert.match(approved.out, /đang thử nghiệm sandbox\/sandbox test/);
+        const tested = await lgsp(
+          token.reviewer,
+          ['version-change', 'test', id, '--gateway', h.url, '--key', tester.consumerKey, '--secret-stdin'],
+          tester.consumerSecret,
+        );
+        assert.equal(tested.code, 0, tested.err + tested.out);
+        assert.equal(newUpstream.seen.at(-1)?.url, '/api/dancu/congdan/thu-nghiem');
+        await h.recorder.flush();
+        const applied = await lgsp(token.reviewer, ['version-change', 'apply', id]);
+        assert.equal(applied.code, 0, applied.err);
+        assert.match(applied.out, /đã áp dụng\/applied/);
+        const shown = await lgsp(token.provider, ['version-change', 'show', id]);
+        assert.match(shown.out, new RegExp(`${oldUpstream.url}/api/dancu → ${newProduction}`));
+        assert.equal((await through(production(), '/congdan/1')).reached, 'new');
+        const listed = await lgsp(token.other, ['version-change', 'list', '--json']);
+        assert.deepEqual(JSON.parse(listed.out)['items'], [], 'another agency lists none of them');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 }
