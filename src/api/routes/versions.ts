@@ -1,6 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { reviewedFieldsChanged } from '../../control/version-changes/index.ts';
-import { LgspError } from '../../core/errors.ts';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
@@ -11,7 +9,10 @@ import { agencyOrOperator, anyRole, routesUnder, TAGS } from './common.ts';
  * signed in reads the catalogue; the provider agency prepares its versions, and publishing, deprecating and
  * retiring (the status) stay with the operator, who tests in the sandbox first (R-11).
  */
-export async function versionRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
+export async function versionRoutes(
+  app: FastifyInstance,
+  { registry, versionChanges }: AdminDeps,
+): Promise<void> {
   const route = routesUnder(app, TAGS.versions);
   const ownership = new Ownership(registry);
 
@@ -50,20 +51,17 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
     preHandler: [
       ownership.owns((request, o) => o.ofVersion(paramId(request))),
       operatorOnlyFields(['status']),
-      // Where a published version forwards to changes only through review (issue 10): an agency proposes a
-      // version change instead; an operator administrator's direct change stays possible, and audited.
-      async (request) => {
-        if (currentUser(request).role === 'operator_admin') return;
-        const changed = reviewedFieldsChanged(await registry.getVersion(paramId(request)), request.body);
-        if (changed.length > 0) {
-          throw new LgspError(
-            'CP_VERSION_CHANGE_REVIEW_REQUIRED',
-            `${changed.join(', ')}: lgsp version change propose (POST /api/v1/version-changes)`,
-          );
-        }
-      },
     ],
-    handler: async (request) =>
-      registry.updateVersion(request.params.id, request.body, currentUser(request).id),
+    // Where a published version forwards to changes only through review (issue 10): an agency proposes a version
+    // change instead; an operator administrator's direct change stays possible, and audited.
+    handler: async (request) => {
+      const user = currentUser(request);
+      return versionChanges.editVersion(
+        request.params.id,
+        request.body,
+        user.id,
+        user.role === 'operator_admin',
+      );
+    },
   });
 }

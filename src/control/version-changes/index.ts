@@ -1,7 +1,7 @@
-import type { VersionChange, VersionChangeCreate } from '../../api/contract/index.ts';
+import type { ServiceVersion, VersionChange, VersionChangeCreate } from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Store } from '../../store/port.ts';
-import type { Registry } from '../registry/index.ts';
+import type { Registry, VersionPatch } from '../registry/index.ts';
 import {
   listChanges,
   requireChange,
@@ -9,7 +9,7 @@ import {
   type VersionChangeFilter,
   type VersionChangesContext,
 } from './queries.ts';
-import { apply, approve, propose, reject, withdraw } from './steps.ts';
+import { apply, approve, editDirectly, propose, reject, withdraw } from './steps.ts';
 
 export type { VersionChange, VersionChangeStatus } from '../../api/contract/index.ts';
 export type { VersionChangeFilter } from './queries.ts';
@@ -34,6 +34,19 @@ export class VersionChanges {
 
   constructor(store: Store, registry: Registry, clock: Clock) {
     this.ctx = { store, registry, clock };
+  }
+
+  /**
+   * A direct edit of a version (PATCH /api/v1/versions/:id): refused for anyone but an operator administrator when
+   * it changes a published version's upstreams or resources (CP_VERSION_CHANGE_REVIEW_REQUIRED).
+   */
+  editVersion(
+    id: string,
+    patch: VersionPatch,
+    actor: string,
+    byOperatorAdmin: boolean,
+  ): Promise<ServiceVersion> {
+    return editDirectly(this.ctx, id, patch, actor, byOperatorAdmin);
   }
 
   propose(input: VersionChangeCreate, actor: string): Promise<VersionChange> {

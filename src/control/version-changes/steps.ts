@@ -1,9 +1,14 @@
-import type { ResourceTemplate, VersionChange, VersionChangeCreate } from '../../api/contract/index.ts';
+import type {
+  ResourceTemplate,
+  ServiceVersion,
+  VersionChange,
+  VersionChangeCreate,
+} from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { VersionChangeUpstreams } from '../../store/schema.ts';
-import { requireVersion, updateVersion } from '../registry/services.ts';
+import { requireVersion, toVersion, updateVersion, type VersionPatch } from '../registry/services.ts';
 import { validateResourceTemplates, validateUpstreamUrl } from '../rules.ts';
 import { sandboxEvidence } from '../sandbox-evidence.ts';
 import { requireChange, toChange, type VersionChangesContext } from './queries.ts';
@@ -40,6 +45,35 @@ export function reviewedFieldsChanged(
   if (patch.resources && !sameResources(validateResourceTemplates(patch.resources), current.resources))
     changed.push('resources');
   return changed;
+}
+
+/**
+ * A direct edit of a version (PATCH): an operator administrator's goes through as it always did (audited by the
+ * registry's command); anyone else's that changes a published version's upstreams or resources is refused with
+ * CP_VERSION_CHANGE_REVIEW_REQUIRED. The version row is locked first, so a version published while the edit is on
+ * its way is judged as published.
+ */
+export async function editDirectly(
+  ctx: VersionChangesContext,
+  id: string,
+  patch: VersionPatch,
+  actor: string,
+  byOperatorAdmin: boolean,
+): Promise<ServiceVersion> {
+  return ctx.registry.changes.run(async (trx, now) => {
+    await trx.selectFrom('service_versions').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!byOperatorAdmin) {
+      const current = toVersion(await requireVersion(trx, id));
+      const changed = reviewedFieldsChanged(current, patch);
+      if (changed.length > 0) {
+        throw new LgspError(
+          'CP_VERSION_CHANGE_REVIEW_REQUIRED',
+          `${changed.join(', ')}: lgsp version-change propose (POST /api/v1/version-changes)`,
+        );
+      }
+    }
+    return updateVersion(trx, id, patch, actor, now);
+  });
 }
 
 /**
