@@ -153,7 +153,8 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
   const routesByVersion = new Map<string, Route>();
   const depths = new Set<number>();
   for (const r of data.routes) {
-    const resources = r.resources.map((res) => compileResource(res.method, res.path));
+    const compile = (list: typeof r.resources) => list.map((res) => compileResource(res.method, res.path));
+    const resources = compile(r.resources);
     const route: Route = {
       ok: true,
       serviceId: r.serviceId,
@@ -170,9 +171,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
       providerOrgCode: r.providerOrgCode,
       upstreams: { sandbox: toUpstream(r.upstreams.sandbox), production: toUpstream(r.upstreams.production) },
       resources,
-      sandboxResources: r.sandboxResources
-        ? r.sandboxResources.map((res) => compileResource(res.method, res.path))
-        : resources,
+      sandboxResources: r.sandboxResources ? compile(r.sandboxResources) : resources,
       sunsetAtMs: r.sunsetAtMs,
       successorPath: r.successorPath,
       decommissionAtMs: r.decommissionAtMs,
