@@ -255,7 +255,9 @@ export function requestWorkflows(
       holidays: config.workflow.holidays,
       responseDeadlineWorkingDays: config.workflow.responseDeadlineWorkingDays,
     }),
-    versionChanges: new VersionChanges(store, registry, clock),
+    versionChanges: new VersionChanges(store, registry, clock, {
+      snapshotPollIntervalMs: config.snapshot.pollIntervalMs,
+    }),
   };
 }
 

@@ -20,6 +20,9 @@ import { startUpstream } from './helpers/upstream.ts';
 type Json = Record<string, any>;
 
 const PASSWORD = 'version-change-test-password';
+/** The snapshot poll interval: sandbox calls sooner than this after a test opened are not evidence. */
+const POLL_MS = 100;
+const pastPoll = () => new Promise((r) => setTimeout(r, POLL_MS + 50));
 
 /**
  * Issue 10, item 1: changes to a published version go through review (R-11, R-19). An agency can no longer point
@@ -115,7 +118,7 @@ for (const kind of storeKinds) {
       seed = await seedProvince(h, oldUpstream.url);
       const clock = { nowMs: () => Date.now() };
       const accounts = new Accounts(h.store, clock, 12);
-      const config = loadConfig({ env: {} });
+      const config = loadConfig({ env: {}, overrides: { snapshot: { pollIntervalMs: POLL_MS } } });
       app = await createAdminApi({
         config,
         store: h.store,
@@ -269,7 +272,8 @@ for (const kind of storeKinds) {
       // Production keeps the reviewed configuration: old upstream, old resources.
       assert.deepEqual(await through(production(), '/congdan/001099000001'), { status: 200, reached: 'old' });
       assert.equal((await through(production(), '/moi/1')).status, 404);
-      // The sandbox serves the proposal: its target and its resources.
+      // The sandbox serves the proposal: its target and its resources (from one poll interval on, evidence).
+      await pastPoll();
       assert.deepEqual(await through(tester, '/moi/1'), { status: 200, reached: 'new' });
       assert.equal(newUpstream.seen.at(-1)?.url, '/api/dancu/moi/1');
       assert.equal((await through(tester, '/hoso')).status, 404, 'a resource the proposal drops');
@@ -445,6 +449,8 @@ for (const kind of storeKinds) {
         const approved = await lgsp(token.reviewer, ['version-change', 'approve', id]);
         assert.equal(approved.code, 0, approved.err);
         assert.match(approved.out, /đang thử nghiệm sandbox\/sandbox test/);
+        await pastPoll();
+        await h.snapshots.refresh();
         const tested = await lgsp(
           token.reviewer,
           ['version-change', 'test', id, '--gateway', h.url, '--key', tester.consumerKey, '--secret-stdin'],

@@ -7,12 +7,13 @@ import {
   requireChange,
   toChange,
   type VersionChangeFilter,
+  type VersionChangeSettings,
   type VersionChangesContext,
 } from './queries.ts';
 import { apply, approve, editDirectly, propose, reject, withdraw } from './steps.ts';
 
 export type { VersionChange, VersionChangeStatus } from '../../api/contract/index.ts';
-export type { VersionChangeFilter } from './queries.ts';
+export type { VersionChangeFilter, VersionChangeSettings } from './queries.ts';
 export { sandboxConfigurationsUnderTest, sandboxTargetOf } from './queries.ts';
 export { REVIEWED_STATUSES, reviewedFieldsChanged } from './steps.ts';
 export { VERSION_CHANGE_MOVES, type VersionChangeAction, type VersionChangeMove } from './workflow.ts';
@@ -32,8 +33,8 @@ export { VERSION_CHANGE_MOVES, type VersionChangeAction, type VersionChangeMove 
 export class VersionChanges {
   private readonly ctx: VersionChangesContext;
 
-  constructor(store: Store, registry: Registry, clock: Clock) {
-    this.ctx = { store, registry, clock };
+  constructor(store: Store, registry: Registry, clock: Clock, settings: VersionChangeSettings) {
+    this.ctx = { store, registry, clock, settings };
   }
 
   /**

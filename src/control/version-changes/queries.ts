@@ -15,11 +15,21 @@ export interface VersionChangeFilter {
   status?: VersionChangeStatus;
 }
 
+export interface VersionChangeSettings {
+  /**
+   * How often every gateway node checks for a new configuration (`snapshot.pollIntervalMs`): a sandbox call made
+   * sooner than this after the test opened may have been served by a node still on the old configuration, so it
+   * is not evidence that the proposal works.
+   */
+  snapshotPollIntervalMs: number;
+}
+
 /** What every part of the workflow works with; built once by the `VersionChanges` facade. */
 export interface VersionChangesContext {
   store: Store;
   registry: Registry;
   clock: Clock;
+  settings: VersionChangeSettings;
 }
 
 /** The states in which a change is open: at most one per version (0014_version_changes.sql). */

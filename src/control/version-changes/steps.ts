@@ -163,12 +163,14 @@ export function approve(ctx: VersionChangesContext, id: string, actor: string): 
 
 /**
  * The reviewer applies a tested change: needs a successful sandbox call through the gateway recorded since the
- * test opened (the same evidence as publishing, R-11). The version's upstreams and resources change in the same
+ * test opened — and at least one snapshot poll interval after it (the same evidence as publishing, R-11). The version's upstreams and resources change in the same
  * transaction through the registry's own command, which announces the change to subscribed consumers (R-19).
  */
 export function apply(ctx: VersionChangesContext, id: string, actor: string): Promise<VersionChange> {
   return transition(ctx, 'apply', id, actor, async (row, trx, now) => {
-    const evidence = await sandboxEvidence(trx, row.version_id, undefined, row.stage_started_at);
+    // Calls before every gateway node can have loaded the proposal are not evidence that it works.
+    const since = new Date(new Date(row.stage_started_at).getTime() + ctx.settings.snapshotPollIntervalMs);
+    const evidence = await sandboxEvidence(trx, row.version_id, undefined, since);
     if (!evidence) throw new LgspError('CP_VERSION_CHANGE_TEST_REQUIRED', row.id);
     const previous = {
       upstreams: { sandbox: row.sandbox_url, production: row.production_url },
