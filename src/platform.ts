@@ -9,6 +9,7 @@ import { unlockSecrets } from './control/secrets.ts';
 import { ensureSigningKey, SigningKeys } from './control/signing-keys.ts';
 import { storeSnapshotSource } from './control/snapshot.ts';
 import { SubscriptionRequests } from './control/subscription-requests/index.ts';
+import { VersionChanges } from './control/version-changes/index.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
 import { type GatewayWorkers, startGatewayWorkers } from './gateway/cluster.ts';
@@ -282,7 +283,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
 }
 
 /**
- * The request workflows the admin API drives (R-08, R-12), built here and handed to it in `AdminDeps`, never by a
+ * The request workflows the admin API drives (R-08, R-12, issue 10's version changes), built here and handed to it in `AdminDeps`, never by a
  * route; test harnesses build theirs with this same function.
  */
 export function requestWorkflows(
@@ -290,13 +291,20 @@ export function requestWorkflows(
   registry: Registry,
   clock: Clock,
   config: Config,
-): { connectionRequests: ConnectionRequests; subscriptionRequests: SubscriptionRequests } {
+): {
+  connectionRequests: ConnectionRequests;
+  subscriptionRequests: SubscriptionRequests;
+  versionChanges: VersionChanges;
+} {
   return {
     connectionRequests: new ConnectionRequests(store, registry),
     subscriptionRequests: new SubscriptionRequests(store, registry, clock, {
       timezoneOffsetMinutes: config.timezoneOffsetMinutes,
       holidays: config.workflow.holidays,
       responseDeadlineWorkingDays: config.workflow.responseDeadlineWorkingDays,
+    }),
+    versionChanges: new VersionChanges(store, registry, clock, {
+      snapshotPollIntervalMs: config.snapshot.pollIntervalMs,
     }),
   };
 }

@@ -55,6 +55,8 @@ interface Fixture {
   reqB: string;
   /** A subscription request (R-12) of organization B's system, to A's (draft) version, waiting. */
   subReqB: string;
+  /** A proposed change (issue 10) of organization B's version, waiting. */
+  changeB: string;
   /** A webhook endpoint of organization B. */
   hookB: string;
 }
@@ -919,6 +921,111 @@ const ROUTES: Row[] = [
     route: 'GET /api/v1/notices',
     cases: () => [{ as: 'agencyA', path: '/api/v1/notices', status: 200 }],
   },
+  // ── Version changes (issue 10): the provider agency proposes and withdraws; reviewers decide ─────────────
+  {
+    route: 'POST /api/v1/version-changes',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/version-changes',
+        body: { versionId: f.verB, upstreams: { production: 'https://b.example.gov.vn' }, reason: 'x' },
+        status: 403,
+      },
+      {
+        as: 'reviewer',
+        path: '/api/v1/version-changes',
+        body: { versionId: f.verA, upstreams: { production: 'https://a.example.gov.vn' }, reason: 'x' },
+        status: 403,
+      },
+      {
+        as: 'agencyA',
+        path: '/api/v1/version-changes',
+        body: { versionId: f.verA, upstreams: { production: 'https://a.example.gov.vn' }, reason: 'x' },
+        status: 409,
+        code: 'CP_VERSION_STATE',
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/version-changes',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/version-changes',
+        status: 200,
+        check: (b) => assert.deepEqual(ids(b), []),
+      },
+      {
+        as: 'agencyA',
+        path: `/api/v1/version-changes?organizationId=${f.orgB}`,
+        status: 200,
+        check: (b) => assert.deepEqual(ids(b), []),
+      },
+      {
+        as: 'auditor',
+        path: '/api/v1/version-changes',
+        status: 200,
+        check: (b) => assert.deepEqual(ids(b), [f.changeB]),
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/version-changes/:id',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/version-changes/${f.changeB}`, status: 403 },
+      {
+        as: 'auditor',
+        path: `/api/v1/version-changes/${f.changeB}`,
+        status: 200,
+        check: (b) => assert.equal(b['organizationId'], f.orgB),
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/version-changes/:id/approve',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/version-changes/${f.changeB}/approve`, body: {}, status: 403 },
+      { as: 'auditor', path: `/api/v1/version-changes/${f.changeB}/approve`, body: {}, status: 403 },
+    ],
+  },
+  {
+    route: 'POST /api/v1/version-changes/:id/apply',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/version-changes/${f.changeB}/apply`, body: {}, status: 403 },
+      {
+        as: 'reviewer',
+        path: `/api/v1/version-changes/${f.changeB}/apply`,
+        body: {},
+        status: 409,
+        code: 'CP_REQUEST_STATE',
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/version-changes/:id/reject',
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/version-changes/${f.changeB}/reject`,
+        body: { reasons: ['x'] },
+        status: 403,
+      },
+      {
+        as: 'reviewer',
+        path: `/api/v1/version-changes/${f.changeB}/reject`,
+        body: { reasons: [] },
+        status: 400,
+        code: 'API_VALIDATION_FAILED',
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/version-changes/:id/withdraw',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/version-changes/${f.changeB}/withdraw`, body: {}, status: 403 },
+      { as: 'reviewer', path: `/api/v1/version-changes/${f.changeB}/withdraw`, body: {}, status: 403 },
+    ],
+  },
   // ── Webhooks: an organization registers its own receivers ───────────────────────────────────────────────
   {
     route: 'POST /api/v1/webhooks',
@@ -1298,6 +1405,27 @@ async function seed(h: AdminHarness): Promise<Fixture> {
       updated_at: new Date(h.clock.nowMs()),
     })
     .execute();
+  // Written as a row too: a change is proposed for a published version only.
+  const changeB = newId('req', h.clock.nowMs());
+  await h.store.db
+    .insertInto('version_change_requests')
+    .values({
+      id: changeB,
+      version_id: verB.id,
+      proposed_upstreams: JSON.stringify({ production: 'https://b2.example.gov.vn' }),
+      proposed_resources: JSON.stringify(null),
+      reason: 'Máy chủ mới',
+      status: 'submitted',
+      previous: JSON.stringify(null),
+      sandbox_evidence_txn_id: null,
+      requested_by: 'test',
+      submitted_at: new Date(h.clock.nowMs()),
+      stage_started_at: new Date(h.clock.nowMs()),
+      decided_by: null,
+      decided_at: null,
+      updated_at: new Date(h.clock.nowMs()),
+    })
+    .execute();
   await insertTransactions(h.store, [
     record(0, [sysA.id, A_CODE], [sysB.id, B_CODE]),
     record(1, [sysB.id, B_CODE], [sysA.id, A_CODE]),
@@ -1321,6 +1449,7 @@ async function seed(h: AdminHarness): Promise<Fixture> {
     credB: credB.id,
     reqB: reqB.id,
     subReqB,
+    changeB,
     hookB: (
       await createWebhookEndpoint(
         h.store,

@@ -123,6 +123,74 @@ describe('lgsp demo', () => {
     assert.equal(notices.status, 200);
   });
 
+  test('an agency cannot repoint the published service; its proposal takes effect only after approval and a sandbox test (issue 10)', async () => {
+    const admin = (method: string, path: string, body?: unknown, token = adminToken) =>
+      fetch(`${info.adminUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    const orgs = (await (await admin('GET', '/api/v1/organizations')).json()) as {
+      items: Array<{ id: string; code: string }>;
+    };
+    const provider = orgs.items.find((o) => o.code === '000.00.31.H01')!;
+    const password = 'mat-khau-can-bo-cong-an';
+    const created = await admin('POST', '/api/v1/users', {
+      username: 'canbo-congan',
+      displayName: 'Cán bộ Công an tỉnh',
+      password,
+      role: 'agency',
+      organizationId: provider.id,
+    });
+    assert.equal(created.status, 201);
+    const login = await fetch(`${info.adminUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'canbo-congan', password }),
+    });
+    const agencyToken = ((await login.json()) as { token: string }).token;
+    const versions = (await (await admin('GET', '/api/v1/versions')).json()) as {
+      items: Array<{ id: string; context: string; version: string; upstreams: { production: string } }>;
+    };
+    const dancu = versions.items.find((v) => v.context === 'dancu' && v.version === '1.0')!;
+    // A documentation address (RFC 5737), so the refusal is the review rule's, not the egress policy's.
+    const elsewhere = 'http://203.0.113.10/api/dancu';
+    const patched = await admin(
+      'PATCH',
+      `/api/v1/versions/${dancu.id}`,
+      { upstreams: { production: elsewhere } },
+      agencyToken,
+    );
+    assert.equal(patched.status, 409);
+    assert.equal(((await patched.json()) as { code: string }).code, 'CP_VERSION_CHANGE_REVIEW_REQUIRED');
+    const proposed = await admin(
+      'POST',
+      '/api/v1/version-changes',
+      { versionId: dancu.id, upstreams: { production: elsewhere }, reason: 'Máy chủ mới' },
+      agencyToken,
+    );
+    assert.equal(proposed.status, 201);
+    const change = (await proposed.json()) as { id: string };
+    const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
+    const call = () =>
+      fetch(`${info.gatewayUrl}${info.allowedPath}`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal((await call()).status, 200, 'production keeps the reviewed upstream');
+    assert.equal((await admin('POST', `/api/v1/version-changes/${change.id}/approve`, {})).status, 200);
+    const early = await admin('POST', `/api/v1/version-changes/${change.id}/apply`, {});
+    assert.equal(early.status, 409);
+    assert.equal(((await early.json()) as { code: string }).code, 'CP_VERSION_CHANGE_TEST_REQUIRED');
+    assert.equal((await call()).status, 200, 'still the reviewed upstream');
+    const rejected = await admin('POST', `/api/v1/version-changes/${change.id}/reject`, {
+      reasons: ['Kiểm thử'],
+    });
+    assert.equal(rejected.status, 200);
+    const after = (await (await admin('GET', `/api/v1/versions/${dancu.id}`)).json()) as typeof dancu;
+    assert.equal(after.upstreams.production, dancu.upstreams.production);
+  });
+
   test('after the credential is revoked through the admin API, its existing token → 401 within 1 s', async () => {
     const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
     assert.equal(

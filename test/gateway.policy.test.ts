@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import type { Environment } from '../src/api/contract/index.ts';
 import type { SnapshotData } from '../src/control/snapshot.ts';
 import {
   type CompiledSnapshot,
@@ -183,6 +184,25 @@ describe('gateway policy decisions (pure, no socket)', () => {
         `${method} ${path}`,
       );
     }
+  });
+
+  test('resource template in the sandbox: those of a proposed change under test; production keeps its own (issue 10)', async () => {
+    const data = await snapshotData(NOW);
+    const dancu = data.routes.find((r) => r.context === 'dancu' && r.version === '1.0')!;
+    dancu.sandboxResources = [{ method: 'GET', path: '/moi/{ma}' }];
+    const proposed = (await compileSnapshot(data, NOW)).routes.get('dancu/1.0')!;
+    const table: Array<[Environment, string, string | null]> = [
+      ['sandbox', '/dancu/1.0/moi/1', '/moi/{ma}'],
+      ['sandbox', '/dancu/1.0/congdan/0123', null],
+      ['production', '/dancu/1.0/moi/1', null],
+      ['production', '/dancu/1.0/congdan/0123', '/congdan/{soDinhDanh}'],
+    ];
+    for (const [env, path, want] of table) {
+      const found = resourceFor(proposed, 'GET', path.split('/'), 3, env);
+      assert.equal(found.ok ? found.template : found.code, want ?? 'GW_RESOURCE_NOT_FOUND', `${env} ${path}`);
+    }
+    // Without a change under test, the sandbox lets through what production does.
+    assert.equal(route('dancu/1.0').sandboxResources, route('dancu/1.0').resources);
   });
 
   test('maintenance: a window of the service or the whole platform → 503 with Retry-After', () => {

@@ -4,6 +4,7 @@ import type { Lifecycle } from '../control/lifecycle/index.ts';
 import type { Registry } from '../control/registry/index.ts';
 import type { SigningKeys } from '../control/signing-keys.ts';
 import type { SubscriptionRequests } from '../control/subscription-requests/index.ts';
+import type { VersionChanges } from '../control/version-changes/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
@@ -25,6 +26,7 @@ export interface AdminDeps {
   accounts: Accounts;
   connectionRequests: ConnectionRequests;
   subscriptionRequests: SubscriptionRequests;
+  versionChanges: VersionChanges;
   alerts: Alerts;
   logger: Logger;
   clock: Clock;

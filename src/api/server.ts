@@ -29,6 +29,7 @@ import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { systemRoutes } from './routes/systems.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 import { userRoutes } from './routes/users.ts';
+import { versionChangeRoutes } from './routes/version-changes.ts';
 import { versionRoutes } from './routes/versions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
@@ -239,6 +240,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
       await auditRoutes(secured, deps);
       await connectionRequestRoutes(secured, deps);
       await subscriptionRequestRoutes(secured, deps);
+      await versionChangeRoutes(secured, deps);
       await userRoutes(secured, deps);
       await lifecycleRoutes(secured, deps);
       await webhookRoutes(secured, deps);

@@ -20,6 +20,7 @@ import { systemCommands } from './commands/system.ts';
 import { transactionCommands } from './commands/transactions.ts';
 import { userCommands } from './commands/user.ts';
 import { versionCommands } from './commands/version.ts';
+import { versionChangeCommands } from './commands/version-change.ts';
 import { webhookCommands } from './commands/webhook.ts';
 import { type CliIo, Interrupted, processIo } from './io.ts';
 
@@ -30,6 +31,7 @@ const GROUPS: Group[] = [
   systemCommands,
   serviceCommands,
   versionCommands,
+  versionChangeCommands,
   subscriptionCommands,
   credentialCommands,
   connectionRequestCommands,

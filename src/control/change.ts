@@ -83,7 +83,7 @@ export async function runChange<T>(
  */
 export async function lockRequestRow(
   trx: Transaction<Database>,
-  table: 'connection_requests' | 'subscription_requests',
+  table: 'connection_requests' | 'subscription_requests' | 'version_change_requests',
   id: string,
 ): Promise<void> {
   const locked = await trx.selectFrom(table).select('id').where('id', '=', id).forUpdate().executeTakeFirst();

@@ -5,6 +5,7 @@ import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { Store } from '../store/port.ts';
 import { healthCheckOf } from './registry/services.ts';
 import { readSigningKeys, type SigningKeyData } from './signing-keys.ts';
+import { sandboxConfigurationsUnderTest } from './version-changes/queries.ts';
 
 /**
  * What a gateway node needs to decide every request without reading the database (DESIGN.md "Shape"): plain
@@ -50,6 +51,11 @@ export interface SnapshotData {
     providerOrgCode: string;
     upstreams: { sandbox: string | null; production: string | null };
     resources: ResourceTemplate[];
+    /**
+     * The resources the sandbox lets through while a proposed change of the version is under test (issue 10);
+     * absent: the same as `resources`. Its upstream is then `upstreams.sandbox`, the proposal's target.
+     */
+    sandboxResources?: ResourceTemplate[];
     deprecatedAtMs: number | null;
     /** From then on the version answers 410 (R-18). */
     sunsetAtMs: number | null;
@@ -139,6 +145,8 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
       .where('service_versions.status', 'in', ['sandbox_test', 'published', 'deprecated', 'retired'])
       .where('systems.status', '=', 'active')
       .execute();
+    // A published version with a change under sandbox test serves the proposal in the sandbox only (issue 10).
+    const underTest = await sandboxConfigurationsUnderTest(trx);
     const maintenance = await trx
       .selectFrom('notices')
       .select(['id', 'service_id', 'starts_at', 'ends_at'])
@@ -171,24 +179,28 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
             ? { sha256: s.client_cert_sha256, subject: s.client_cert_subject }
             : null,
       })),
-      routes: routes.map((r) => ({
-        serviceId: r.service_id,
-        context: r.context,
-        versionId: r.version_id,
-        version: r.version,
-        status: r.status,
-        mode: r.mode,
-        deliveryConcurrency: r.delivery_concurrency,
-        healthCheck: healthCheckOf(r),
-        providerSystemId: r.provider_system_id,
-        providerOrgCode: r.provider_org_code,
-        upstreams: { sandbox: r.sandbox_url, production: r.production_url },
-        resources: r.resources,
-        deprecatedAtMs: msOrNull(r.deprecated_at),
-        sunsetAtMs: msOrNull(r.sunset_at),
-        successorPath: r.successor_version ? `/${r.context}/${r.successor_version}` : null,
-        decommissionAtMs: msOrNull(r.decommission_at),
-      })),
+      routes: routes.map((r) => {
+        const test = underTest.get(r.version_id);
+        return {
+          serviceId: r.service_id,
+          context: r.context,
+          versionId: r.version_id,
+          version: r.version,
+          status: r.status,
+          mode: r.mode,
+          deliveryConcurrency: r.delivery_concurrency,
+          healthCheck: healthCheckOf(r),
+          providerSystemId: r.provider_system_id,
+          providerOrgCode: r.provider_org_code,
+          upstreams: { sandbox: test ? test.sandbox : r.sandbox_url, production: r.production_url },
+          resources: r.resources,
+          ...(test ? { sandboxResources: test.resources } : {}),
+          deprecatedAtMs: msOrNull(r.deprecated_at),
+          sunsetAtMs: msOrNull(r.sunset_at),
+          successorPath: r.successor_version ? `/${r.context}/${r.successor_version}` : null,
+          decommissionAtMs: msOrNull(r.decommission_at),
+        };
+      }),
       maintenance: maintenance.map((m) => ({
         noticeId: m.id,
         serviceId: m.service_id,

@@ -346,6 +346,24 @@ export const ERRORS = {
     titleVi: 'Phiên bản dịch vụ chưa được công bố hoặc đã ngừng',
     title: 'Consumers register for published service versions only',
   },
+  CP_VERSION_CHANGE_REVIEW_REQUIRED: {
+    status: 409,
+    titleVi:
+      'Thay đổi địa chỉ dịch vụ nguồn hoặc tài nguyên của phiên bản đã công bố phải qua xét duyệt: hãy gửi đề nghị thay đổi',
+    title:
+      'Changing the upstreams or resources of a published version goes through review: propose a version change (R-11, R-19)',
+  },
+  CP_VERSION_CHANGE_OPEN: {
+    status: 409,
+    titleVi: 'Phiên bản này đang có một đề nghị thay đổi chưa xử lý xong',
+    title: 'This version already has a change request under review: withdraw it or wait for its decision',
+  },
+  CP_VERSION_CHANGE_TEST_REQUIRED: {
+    status: 409,
+    titleVi: 'Chưa có lời gọi thử nghiệm sandbox thành công tới cấu hình đề nghị',
+    title:
+      'Applying a version change needs a successful sandbox call to the proposed configuration, recorded by the gateway after its sandbox test opened',
+  },
   // Messaging (async store-and-forward)
   MQ_CLAIM_LOST: {
     status: 409,

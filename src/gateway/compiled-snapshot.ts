@@ -44,6 +44,8 @@ export interface Route extends Found {
   providerOrgCode: string;
   upstreams: Record<Environment, Upstream | null>;
   resources: CompiledResource[];
+  /** What the sandbox lets through: `resources`, or a proposed change's while it is under test (issue 10). */
+  sandboxResources: CompiledResource[];
   sunsetAtMs: number | null;
   successorPath: string | null;
   decommissionAtMs: number | null;
@@ -195,6 +197,8 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
   const routesByVersion = new Map<string, Route>();
   const depths = new Set<number>();
   for (const r of data.routes) {
+    const compile = (list: typeof r.resources) => list.map((res) => compileResource(res.method, res.path));
+    const resources = compile(r.resources);
     const route: Route = {
       ok: true,
       serviceId: r.serviceId,
@@ -210,7 +214,8 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
       providerSystemId: r.providerSystemId,
       providerOrgCode: r.providerOrgCode,
       upstreams: { sandbox: toUpstream(r.upstreams.sandbox), production: toUpstream(r.upstreams.production) },
-      resources: r.resources.map((res) => compileResource(res.method, res.path)),
+      resources,
+      sandboxResources: r.sandboxResources ? compile(r.sandboxResources) : resources,
       sunsetAtMs: r.sunsetAtMs,
       successorPath: r.successorPath,
       decommissionAtMs: r.decommissionAtMs,

@@ -165,14 +165,19 @@ export function asyncMethod(route: Route, method: string): Decision {
   return route.mode === 'async' && method !== 'POST' ? ASYNC_POST_ONLY : ALLOWED;
 }
 
-/** The declared resource template this call matches (R-02: the template, never the raw path, is recorded). */
+/**
+ * The declared resource template this call matches (R-02: the template, never the raw path, is recorded); in the
+ * sandbox, those of a proposed change under test (issue 10).
+ */
 export function resourceFor(
   route: Route,
   method: string,
   segments: string[],
   start: number,
+  env: Environment = 'production',
 ): CompiledResource | Refusal {
-  return matchResource(route.resources, method, segments, start) ?? RESOURCE_NOT_FOUND;
+  const resources = env === 'sandbox' ? route.sandboxResources : route.resources;
+  return matchResource(resources, method, segments, start) ?? RESOURCE_NOT_FOUND;
 }
 
 /** An announced maintenance window of the service or the platform answers 503 until it ends. */

@@ -57,7 +57,7 @@ export function proxy(
     rec.leg = 'intake';
     return refuse(ctx, res, rec, method);
   }
-  const resource = resourceFor(route, rec.method, segments, start);
+  const resource = resourceFor(route, rec.method, segments, start, claims.environment);
   if (!resource.ok) return refuse(ctx, res, rec, resource);
   rec.resourceTemplate = resource.template;
   const closed = maintenance(snapshot, route.serviceId, nowMs);

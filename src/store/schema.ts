@@ -36,6 +36,21 @@ export interface ResourceTemplate {
   path: string;
 }
 
+/** The states of a proposed change to a published version (issue 10): see 0014_version_changes.sql. */
+export type VersionChangeStatus = 'submitted' | 'sandbox_test' | 'applied' | 'rejected' | 'withdrawn';
+
+/** The upstreams a version change sets, by environment: an absent key is unchanged, null removes the upstream. */
+export interface VersionChangeUpstreams {
+  sandbox?: string | null;
+  production?: string | null;
+}
+
+/** What an applied version change replaced. */
+export interface VersionChangePrevious {
+  upstreams: { sandbox: string | null; production: string | null };
+  resources: ResourceTemplate[];
+}
+
 export interface Database {
   config_state: { id: number; revision: number };
   schema_migrations: { version: string; applied_at: Timestamp };
@@ -262,6 +277,27 @@ export interface Database {
     production_credential_id: string | null;
     sandbox_credential_collected_at: Timestamp | null;
     production_credential_collected_at: Timestamp | null;
+    sandbox_evidence_txn_id: string | null;
+    requested_by: string;
+    submitted_at: Timestamp;
+    stage_started_at: Timestamp;
+    decided_by: string | null;
+    decided_at: Timestamp | null;
+    updated_at: Timestamp;
+  };
+  /** Proposed changes to a published version, reviewed and sandbox-tested (issue 10), 0014_version_changes.sql. */
+  version_change_requests: {
+    id: string;
+    version_id: string;
+    /** Only the environments the proposal sets; null removes that environment's upstream. */
+    proposed_upstreams: Json<VersionChangeUpstreams>;
+    /** Replaces the version's resources; null: unchanged. */
+    proposed_resources: Json<ResourceTemplate[] | null>;
+    reason: string;
+    status: VersionChangeStatus;
+    reasons: ColumnType<string[], string[] | undefined, string[]>;
+    /** The version's configuration that the applied change replaced. */
+    previous: Json<VersionChangePrevious | null>;
     sandbox_evidence_txn_id: string | null;
     requested_by: string;
     submitted_at: Timestamp;

@@ -20,5 +20,6 @@ export * from './subscription-requests.ts';
 export * from './subscriptions.ts';
 export * from './systems.ts';
 export * from './transactions.ts';
+export * from './version-changes.ts';
 export * from './versions.ts';
 export * from './webhooks.ts';

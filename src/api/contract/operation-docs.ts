@@ -418,6 +418,54 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
     problems: [404, 409],
   },
 
+  // Proposed changes to a published version (issue 10, R-11, R-19).
+  createVersionChange: {
+    summary: 'Đề nghị thay đổi phiên bản đã công bố / Propose a change to a published version',
+    description:
+      'Địa chỉ dịch vụ nguồn (upstreams) và tài nguyên (resources) của phiên bản đã công bố chỉ đổi qua xét ' +
+      'duyệt: cơ quan gửi đề nghị kèm lý do; production giữ nguyên cấu hình đã duyệt cho tới khi Sở TT&TT áp ' +
+      'dụng. Mỗi phiên bản có tối đa một đề nghị đang xử lý (409 CP_VERSION_CHANGE_OPEN). / The upstreams and ' +
+      'resources of a published version change only through review: the agency proposes with a reason; ' +
+      'production keeps the reviewed configuration until the operator applies it. One open change per version.',
+    problems: [404, 409],
+  },
+  listVersionChanges: {
+    summary: 'Danh sách đề nghị thay đổi phiên bản / List version changes',
+    description:
+      'Mới nhất trước. Người dùng cơ quan chỉ thấy đề nghị cho dịch vụ của cơ quan mình. / Newest first. An ' +
+      'agency user sees the changes of its own services only.',
+  },
+  getVersionChange: {
+    summary: 'Xem đề nghị thay đổi phiên bản / Get a version change',
+    problems: [404],
+  },
+  approveVersionChange: {
+    summary: 'Duyệt để thử nghiệm ở sandbox / Approve for a sandbox test',
+    description:
+      'Từ lúc này môi trường sandbox của phiên bản phục vụ cấu hình đề nghị (`sandboxTarget` và tài nguyên đề ' +
+      'nghị); production không đổi. / From now on the version’s sandbox serves the proposed configuration; ' +
+      'production is unchanged.',
+    problems: [404, 409],
+  },
+  applyVersionChange: {
+    summary: 'Áp dụng thay đổi vào production / Apply the change to production',
+    description:
+      'Cần một lời gọi sandbox thành công qua cổng, ghi nhận sau khi mở thử nghiệm (409 ' +
+      'CP_VERSION_CHANGE_TEST_REQUIRED). Bên khai thác đã đăng ký được thông báo (R-19). / Needs a successful ' +
+      'sandbox call through the gateway recorded after the test opened. Subscribed consumers are notified.',
+    problems: [404, 409],
+  },
+  rejectVersionChange: {
+    summary: 'Từ chối đề nghị thay đổi, nêu lý do / Reject a version change with reasons',
+    description:
+      'Sandbox trở lại cấu hình đang phục vụ. / The sandbox returns to the configuration in service.',
+    problems: [404, 409],
+  },
+  withdrawVersionChange: {
+    summary: 'Rút lại đề nghị thay đổi / Withdraw a version change',
+    problems: [404, 409],
+  },
+
   listUsers: {
     summary: 'Danh sách người dùng / List users',
     description: 'Không bao giờ có mật khẩu. / Never includes a password.',

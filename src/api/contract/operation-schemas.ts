@@ -63,6 +63,12 @@ import {
 } from './subscriptions.ts';
 import { SystemCreate, SystemPatch, SystemQuery, SystemSchema } from './systems.ts';
 import { TransactionPageSchema, TransactionQuery } from './transactions.ts';
+import {
+  VersionChangeCreate,
+  VersionChangeQuery,
+  VersionChangeReasons,
+  VersionChangeSchema,
+} from './version-changes.ts';
 import { VersionCreate, VersionPatch, VersionQuery, VersionSchema } from './versions.ts';
 import { CreatedWebhookSchema, WebhookCreate, WebhookQuery, WebhookSchema } from './webhooks.ts';
 
@@ -184,6 +190,13 @@ export const OPERATION_SCHEMAS = {
     body: Empty,
     response: { 201: CollectedCredentialSchema },
   },
+  createVersionChange: { body: VersionChangeCreate, response: { 201: VersionChangeSchema } },
+  listVersionChanges: { querystring: VersionChangeQuery, response: { 200: ListOf(VersionChangeSchema) } },
+  getVersionChange: { params: IdParams, response: { 200: VersionChangeSchema } },
+  approveVersionChange: idAction(Empty, VersionChangeSchema),
+  applyVersionChange: idAction(Empty, VersionChangeSchema),
+  rejectVersionChange: idAction(VersionChangeReasons, VersionChangeSchema),
+  withdrawVersionChange: idAction(Empty, VersionChangeSchema),
   listUsers: { response: { 200: ListOf(UserSchema) } },
   createUser: { body: UserCreate, response: { 201: UserSchema } },
   listWebhooks: { querystring: WebhookQuery, response: { 200: ListOf(WebhookSchema) } },

@@ -109,6 +109,14 @@ export const OPERATIONS = {
     path: '/api/v1/subscription-requests/:id/credentials/:environment/collect',
   },
 
+  createVersionChange: { method: 'POST', path: '/api/v1/version-changes' },
+  listVersionChanges: { method: 'GET', path: '/api/v1/version-changes' },
+  getVersionChange: { method: 'GET', path: '/api/v1/version-changes/:id' },
+  approveVersionChange: { method: 'POST', path: '/api/v1/version-changes/:id/approve' },
+  applyVersionChange: { method: 'POST', path: '/api/v1/version-changes/:id/apply' },
+  rejectVersionChange: { method: 'POST', path: '/api/v1/version-changes/:id/reject' },
+  withdrawVersionChange: { method: 'POST', path: '/api/v1/version-changes/:id/withdraw' },
+
   listUsers: { method: 'GET', path: '/api/v1/users' },
   createUser: { method: 'POST', path: '/api/v1/users' },
 

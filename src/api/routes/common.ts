@@ -38,6 +38,7 @@ export const TAGS = {
   public: 'Công khai / Public',
   connectionRequests: 'Đề nghị kết nối / Connection requests',
   subscriptionRequests: 'Đề nghị đăng ký khai thác / Subscription requests',
+  versionChanges: 'Đề nghị thay đổi phiên bản / Version changes',
   users: 'Người dùng và vai trò / Users and roles',
   alerts: 'Cảnh báo / Alerts',
 } as const;

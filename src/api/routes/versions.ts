@@ -9,7 +9,10 @@ import { agencyOrOperator, anyRole, routesUnder, TAGS } from './common.ts';
  * signed in reads the catalogue; the provider agency prepares its versions, and publishing, deprecating and
  * retiring (the status) stay with the operator, who tests in the sandbox first (R-11).
  */
-export async function versionRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
+export async function versionRoutes(
+  app: FastifyInstance,
+  { registry, versionChanges }: AdminDeps,
+): Promise<void> {
   const route = routesUnder(app, TAGS.versions);
   const ownership = new Ownership(registry);
 
@@ -49,7 +52,16 @@ export async function versionRoutes(app: FastifyInstance, { registry }: AdminDep
       ownership.owns((request, o) => o.ofVersion(paramId(request))),
       operatorOnlyFields(['status']),
     ],
-    handler: async (request) =>
-      registry.updateVersion(request.params.id, request.body, currentUser(request).id),
+    // Where a published version forwards to changes only through review (issue 10): an agency proposes a version
+    // change instead; an operator administrator's direct change stays possible, and audited.
+    handler: async (request) => {
+      const user = currentUser(request);
+      return versionChanges.editVersion(
+        request.params.id,
+        request.body,
+        user.id,
+        user.role === 'operator_admin',
+      );
+    },
   });
 }

@@ -6,7 +6,7 @@ import { callCommand, headed, listCommand, recordCommand } from '../command-buil
 import { createdAndUpdated, fields, table, time } from '../format.ts';
 
 /** `GET /congdan/{soDinhDanh}` → {method, path}; a bare path means any method. */
-function parseResource(raw: string, usage: string): { method: string; path: string } {
+export function parseResource(raw: string, usage: string): { method: string; path: string } {
   const parts = raw.trim().split(/\s+/);
   if (parts.length === 1 && parts[0]!.startsWith('/')) return { method: '*', path: parts[0]! };
   if (parts.length === 2 && parts[1]!.startsWith('/'))

@@ -282,21 +282,32 @@ export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx
     .where('id', '=', id)
     .execute();
   const updated = await requireVersion(trx, id);
-  // R-19: the provider's endpoint of a version in use changed — the consumers concerned are told, with a
-  // public notice, in this same transaction (they keep calling the same gateway address).
+  // R-19: what the gateway forwards a version in use to, or lets through, changed — the consumers concerned are
+  // told, with a public notice, in this same transaction (they keep calling the same gateway address).
   const endpointMoved =
     updated.sandbox_url !== current.sandbox_url || updated.production_url !== current.production_url;
-  if (endpointMoved && ['sandbox_test', 'published', 'deprecated'].includes(current.status)) {
+  const resourcesChanged = JSON.stringify(updated.resources) !== JSON.stringify(current.resources);
+  if (
+    (endpointMoved || resourcesChanged) &&
+    ['sandbox_test', 'published', 'deprecated'].includes(current.status)
+  ) {
+    const what = `${current.context} ${current.version}`;
     await publishNotice(
       trx,
       {
         kind: 'endpoint_change',
         serviceId: current.service_id,
         versionId: id,
-        title: `Thay đổi địa chỉ dịch vụ nguồn ${current.context} ${current.version} / Upstream endpoint changed`,
+        title: endpointMoved
+          ? `Thay đổi địa chỉ dịch vụ nguồn ${what} / Upstream endpoint changed`
+          : `Thay đổi tài nguyên của dịch vụ ${what} / Resources changed`,
         body:
-          `Hệ thống cung cấp của dịch vụ ${current.context} ${current.version} đã đổi địa chỉ kết nối. Bên khai thác tiếp tục gọi qua LGSP như cũ; ` +
-          'nếu có lỗi, hãy liên hệ đầu mối của Sở TT&TT. / The provider endpoint changed; keep calling through the LGSP as before.',
+          (endpointMoved
+            ? `Hệ thống cung cấp của dịch vụ ${what} đã đổi địa chỉ kết nối. `
+            : `Danh sách tài nguyên của dịch vụ ${what} đã thay đổi: ${updated.resources.map((r) => `${r.method} ${r.path}`).join(', ')}. `) +
+          'Bên khai thác tiếp tục gọi qua LGSP như cũ; nếu có lỗi, hãy liên hệ đầu mối của Sở TT&TT. / ' +
+          (endpointMoved ? 'The provider endpoint changed' : 'The resources of this version changed') +
+          '; keep calling through the LGSP as before.',
       },
       [id],
       now,
@@ -304,7 +315,20 @@ export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx
     );
   }
   const verb = patch.status && patch.status !== current.status ? patch.status : 'update';
-  const details = { fields: Object.keys(patch), ...(patch.status ? { status: patch.status } : {}) };
+  // Where a version forwards to is what an attacker would change (issue 10): the audit keeps before and after.
+  const details = {
+    fields: Object.keys(patch),
+    ...(patch.status ? { status: patch.status } : {}),
+    ...(endpointMoved
+      ? {
+          upstreams: {
+            before: { sandbox: current.sandbox_url, production: current.production_url },
+            after: { sandbox: updated.sandbox_url, production: updated.production_url },
+          },
+        }
+      : {}),
+    ...(resourcesChanged ? { resources: { before: current.resources, after: updated.resources } } : {}),
+  };
   return {
     result: toVersion(updated),
     events: [versionAudit(actor, verb, id, details)],
