@@ -157,11 +157,11 @@ describe('gateway in worker processes', () => {
     );
     await within(5_000, async () => {
       const answers = await Promise.all(
-        Array.from({ length: 4 }, () => call(`${platform.gatewayUrl}/dancu/1.0/x`, token)),
+        Array.from({ length: 4 }, () => call(`${platform.gatewayUrl}/dancu/1.0/congdan/1`, token)),
       );
       return answers.every((r) => r.status === 502);
     });
-    const res = await fetch(`${platform.gatewayUrl}/dancu/1.0/x`, {
+    const res = await fetch(`${platform.gatewayUrl}/dancu/1.0/congdan/1`, {
       headers: { authorization: `Bearer ${token}`, connection: 'close' },
     });
     assert.equal(((await res.json()) as { code: string }).code, 'GW_EGRESS_DENIED');

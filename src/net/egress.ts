@@ -126,7 +126,8 @@ export class EgressPolicy {
   /** A gateway worker follows its primary (both only ever grow, so applying them again changes nothing). */
   follow(shared: EgressShared): void {
     for (const port of shared.ownPorts) this.addOwnPort(port);
-    this.allowTargets(...shared.added);
+    const fresh = shared.added.filter((entry) => !this.added.has(entry));
+    if (fresh.length > 0) this.allowTargets(...fresh);
   }
 
   /** A port this platform listens on: denied on this machine's addresses whatever `egress.allow` says. */
