@@ -13,7 +13,7 @@ import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { within } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
-import { startUpstream } from './helpers/upstream.ts';
+import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 
 /**
  * Issue 10 item 6 (R-13): the gateway and the admin/portal port serve HTTPS from PEM files (TLS 1.2+, modern
@@ -237,6 +237,7 @@ describe('TLS and mTLS (issue 10 item 6, R-13)', () => {
       },
     });
     platform = await startPlatform(config, { clock, logger: silentLogger() });
+    allowEgressTo(platform.egress, upstream.url);
     const { registry, lifecycle } = platform;
     const provider = await registry.createOrganization(
       { code: '000.00.31.H01', name: 'Công an tỉnh', contact: { name: 'A', email: 'ca@x.vn' } },

@@ -188,11 +188,8 @@ for (const kind of storeKinds) {
         409,
         'CP_VERSION_CHANGE_REVIEW_REQUIRED',
       );
-      await expectRefused(
-        patch({ upstreams: { sandbox: 'http://127.0.0.1:1/' } }),
-        409,
-        'CP_VERSION_CHANGE_REVIEW_REQUIRED',
-      );
+      // Loopback is refused by the egress policy before the review rule is asked (issue 10, no SSRF).
+      await expectRefused(patch({ upstreams: { sandbox: 'http://127.0.0.1:1/' } }), 400, 'API_EGRESS_DENIED');
       // The same values as today, and descriptive fields, stay direct: only a change of where it forwards is reviewed.
       const current = await h.registry.getVersion(seed.v1.id);
       expectStatus(
@@ -226,6 +223,14 @@ for (const kind of storeKinds) {
         400,
         'CP_UPSTREAM_URL_INVALID',
       );
+      // A proposal passes the egress policy too (issue 10, no SSRF): metadata and loopback are never proposed.
+      for (const production of ['http://169.254.169.254/latest', 'http://localhost:9080/api/v1']) {
+        await expectRefused(
+          post('', token.provider, { versionId: seed.v1.id, upstreams: { production }, reason: 'x' }),
+          400,
+          'API_EGRESS_DENIED',
+        );
+      }
       await expectRefused(
         post('', token.provider, {
           versionId: seed.v1.id,

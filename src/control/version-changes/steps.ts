@@ -8,7 +8,13 @@ import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { VersionChangeUpstreams } from '../../store/schema.ts';
-import { requireVersion, toVersion, updateVersion, type VersionPatch } from '../registry/services.ts';
+import {
+  assertVersionEgress,
+  requireVersion,
+  toVersion,
+  updateVersion,
+  type VersionPatch,
+} from '../registry/services.ts';
 import { validateResourceTemplates, validateUpstreamUrl } from '../rules.ts';
 import { sandboxEvidence } from '../sandbox-evidence.ts';
 import { requireChange, toChange, type VersionChangesContext } from './queries.ts';
@@ -60,6 +66,8 @@ export async function editDirectly(
   actor: string,
   byOperatorAdmin: boolean,
 ): Promise<ServiceVersion> {
+  // Issue 10 (no SSRF): the egress policy before the transaction, as Registry.updateVersion does (it may resolve).
+  await assertVersionEgress(ctx.store.db, ctx.registry.egress, id, patch);
   return ctx.registry.changes.run(async (trx, now) => {
     await trx.selectFrom('service_versions').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
     if (!byOperatorAdmin) {
@@ -86,6 +94,7 @@ export async function propose(
   input: VersionChangeCreate,
   actor: string,
 ): Promise<VersionChange> {
+  await assertVersionEgress(ctx.store.db, ctx.registry.egress, null, { upstreams: input.upstreams ?? {} });
   return ctx.registry.changes.run(async (trx, now) => {
     const version = await requireVersion(trx, input.versionId);
     if (!(REVIEWED_STATUSES as readonly string[]).includes(version.status)) {
