@@ -76,7 +76,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     await sealUnchainedAuditEvents(store);
     await ensureSigningKey(store, clock.nowMs());
     const registry = new Registry(store, clock);
-    const accounts = new Accounts(store, clock, config.admin.sessionTtlHours);
+    const accounts = new Accounts(store, clock, config.admin.sessionTtlHours, config.limits);
     const first = await accounts.ensureOperator(config.admin.password);
     if (first?.generatedPassword) options.onGeneratedPassword?.(first.username, first.generatedPassword);
 

@@ -16,6 +16,7 @@ import { Registry } from '../src/control/registry/index.ts';
 import { ensureSigningKey } from '../src/control/snapshot.ts';
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { ManualClock } from '../src/core/clock.ts';
+import { loadConfig } from '../src/core/config.ts';
 import { newId } from '../src/core/ids.ts';
 import { EmbeddedQueue } from '../src/messaging/embedded-queue.ts';
 import { writeBackup } from '../src/store/backup.ts';
@@ -78,7 +79,7 @@ async function seedProvince(store: Store): Promise<void> {
   const clock = new ManualClock(START_MS);
   const registry = new Registry(store, clock);
   const lifecycle = new Lifecycle(store, registry, clock);
-  const accounts = new Accounts(store, clock, 12);
+  const accounts = new Accounts(store, clock, 12, loadConfig({ env: {} }).limits);
   await accounts.ensureOperator('mat-khau-thu-nghiem');
   await accounts.login('admin', 'mat-khau-thu-nghiem');
   await ensureSigningKey(store, clock.nowMs());

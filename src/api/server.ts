@@ -6,7 +6,8 @@ import type { Config } from '../core/config.ts';
 import { authenticate } from './auth.ts';
 import { ProblemSchema } from './contract/index.ts';
 import type { AdminDeps } from './deps.ts';
-import { installProblemHandlers } from './problems.ts';
+import { installInputGuard } from './input-guard.ts';
+import { installProblemHandlers, problemFor, sendProblem } from './problems.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { loginRoutes, sessionRoutes } from './routes/auth.ts';
@@ -114,6 +115,11 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
     // One line per request is written by the onResponse hook below, without bodies or headers (R-25).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.admin.bodyLimitBytes,
+    // A URL Fastify cannot decode (`%ff`) or a bad content type is refused before routing; answer it like every
+    // other client error, as problem+json with a stable code (issue 10 item 8).
+    frameworkErrors: (error, request, reply) => {
+      sendProblem(request, reply, problemFor(error).problem);
+    },
   }) as unknown as FastifyInstance;
 
   const routes: RouteInfo[] = [];
@@ -128,6 +134,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
   installProblemHandlers(app);
   // JSON only: Fastify's default text/plain parser would let a text body reach validation as a string.
   app.removeContentTypeParser('text/plain');
+  installInputGuard(app);
 
   app.decorateRequest('user', null);
   app.decorateRequest('sessionToken', null);

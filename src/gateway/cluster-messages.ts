@@ -2,12 +2,19 @@ import type { SnapshotData } from '../control/snapshot.ts';
 import type { Config } from '../core/config.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { WindowCounts } from './quota.ts';
+import type { TokenBlocks, TokenFailureReport } from './token-throttle.ts';
 
 /** Messages between the primary (owner of the store) and its gateway workers, over the cluster IPC channel. */
 export type ToWorker =
   | { type: 'init'; config: Config; snapshot: SnapshotData }
   | { type: 'snapshot'; snapshot: SnapshotData }
-  | { type: 'status'; recorderOverloaded: boolean; quotaOthers: Record<string, WindowCounts> }
+  | {
+      type: 'status';
+      recorderOverloaded: boolean;
+      quotaOthers: Record<string, WindowCounts>;
+      /** `/token` keys and addresses blocked after failures summed over every worker (issue 10 item 5). */
+      tokenBlocks: TokenBlocks;
+    }
   | { type: 'shutdown' };
 
 export type ToPrimary =
@@ -15,10 +22,11 @@ export type ToPrimary =
   | { type: 'ready' }
   | { type: 'listening'; url: string }
   | { type: 'records'; batch: TransactionRecord[] }
-  | { type: 'quota'; counts: Record<string, WindowCounts> }
+  /** The periodic report: quota counts, and `/token` failures since the last report (null: none). */
+  | { type: 'quota'; counts: Record<string, WindowCounts>; tokenFailures: TokenFailureReport | null }
   /** The worker stored a new message (PostgreSQL): the primary's deliverer pushes it without waiting for its poll. */
   | { type: 'accepted' }
   | { type: 'stopped' };
 
-/** How often workers and primary exchange quota counts and status. */
+/** How often workers and primary exchange quota counts, `/token` failures and status. */
 export const SYNC_INTERVAL_MS = 100;

@@ -7,6 +7,7 @@ import type { Messaging } from '../messaging/messaging.ts';
 import type { RecordSink } from '../telemetry/record.ts';
 import { QuotaCounters } from './quota.ts';
 import type { SnapshotHolder } from './snapshot-holder.ts';
+import { TokenThrottle } from './token-throttle.ts';
 import { TokenVerifier } from './tokens.ts';
 
 export interface GatewayDeps {
@@ -17,6 +18,8 @@ export interface GatewayDeps {
   records: RecordSink;
   /** Given by a gateway worker, whose counters are shared with its siblings; otherwise the gateway's own. */
   quotas?: QuotaCounters;
+  /** Given by a gateway worker, whose failure counts the primary sums over its siblings; otherwise its own. */
+  tokenThrottle?: TokenThrottle;
   /**
    * Async store-and-forward (issue 4): intake, message status and the pull inbox. Absent on a gateway worker of
    * the embedded PGlite store (only the primary can reach it): async calls there answer 503 MQ_ASYNC_UNAVAILABLE.
@@ -46,6 +49,7 @@ export interface GatewayContext {
   readonly onMessageAccepted: (() => void) | null;
   readonly verifier: TokenVerifier;
   readonly quotas: QuotaCounters;
+  readonly tokenThrottle: TokenThrottle;
   readonly ids: SequentialIds;
   readonly stats: GatewayStats;
   /** Connection pools to providers, by origin. */
@@ -66,6 +70,7 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
     onMessageAccepted: deps.onMessageAccepted ?? null,
     verifier: new TokenVerifier(deps.clock),
     quotas: deps.quotas ?? new QuotaCounters(timezoneOffsetMs),
+    tokenThrottle: deps.tokenThrottle ?? new TokenThrottle(deps.config.limits),
     ids: new SequentialIds(),
     stats: { requests: 0, forwarded: 0, refused: 0 },
     pools: new Map(),

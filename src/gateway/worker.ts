@@ -7,6 +7,7 @@ import { SYNC_INTERVAL_MS, type ToPrimary, type ToWorker } from './cluster-messa
 import { QuotaCounters } from './quota.ts';
 import { createGateway } from './server.ts';
 import { SnapshotHolder } from './snapshot-holder.ts';
+import { TokenThrottle } from './token-throttle.ts';
 
 /**
  * A gateway worker process: serves the data plane on the port it shares with its siblings (the primary accepts
@@ -50,6 +51,7 @@ const snapshots = new SnapshotHolder(null, systemClock, logger);
 await snapshots.install(init.snapshot);
 const sink = new IpcRecordSink();
 const quotas = new QuotaCounters(config.timezoneOffsetMinutes * 60_000);
+const tokenThrottle = new TokenThrottle(config.limits);
 
 const asyncPath = await openOwnMessaging(config, systemClock, logger);
 const gateway = createGateway({
@@ -59,6 +61,7 @@ const gateway = createGateway({
   snapshots,
   records: sink,
   quotas,
+  tokenThrottle,
   ...(asyncPath
     ? { messaging: asyncPath.messaging, onMessageAccepted: () => send({ type: 'accepted' }) }
     : {}),
@@ -66,7 +69,7 @@ const gateway = createGateway({
 
 const sync = setInterval(() => {
   sink.flush();
-  send({ type: 'quota', counts: quotas.ownCounts() });
+  send({ type: 'quota', counts: quotas.ownCounts(), tokenFailures: tokenThrottle.drain() });
 }, SYNC_INTERVAL_MS);
 
 let stopping = false;
@@ -86,6 +89,7 @@ process.on('message', (m: ToWorker) => {
   else if (m.type === 'status') {
     sink.overloaded = m.recorderOverloaded;
     quotas.setOthers(m.quotaOthers);
+    tokenThrottle.setBlocks(m.tokenBlocks);
   } else if (m.type === 'shutdown') void stop();
 });
 // The primary is gone: nothing can record our transactions any more, so stop serving.
