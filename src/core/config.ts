@@ -213,7 +213,7 @@ export const ConfigSchema = Type.Object(
         alertFailures: Type.Integer({
           minimum: 1,
           maximum: 10000000,
-          default: 100,
+          default: 50,
           description:
             'Số lần sai (token hoặc đăng nhập) trong alerts.windowMinutes thì mở cảnh báo auth.bruteforce / failures within alerts.windowMinutes that open an auth.bruteforce alert',
         }),
