@@ -57,6 +57,7 @@ export class FailureCounters {
 
   /** Milliseconds left of the subject's block; 0 when it may try (one Map lookup: the success path's cost). */
   blockedMs(id: string, nowMs: number): number {
+    if (this.states.size === 0) return 0;
     const s = this.states.get(id);
     return s === undefined || s.blockedUntilMs <= nowMs ? 0 : s.blockedUntilMs - nowMs;
   }
