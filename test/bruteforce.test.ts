@@ -15,6 +15,7 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { startGatewayHarness } from './helpers/gateway-harness.ts';
+import { storeKinds } from './helpers/stores.ts';
 
 /**
  * Issue 10 item 5, brute-force limits: wrong secrets at `/token` and wrong passwords at the admin login slow down
@@ -173,122 +174,126 @@ describe('POST /token: wrong secrets block the key and the address, not other co
   });
 });
 
-describe('admin login: wrong passwords back off to a lockout an operator lifts; a restart keeps it', () => {
-  let h: AdminHarness;
-  let configHome: string;
-  let url: string;
-  const login = (username: string, password: string, remoteAddress = '127.0.0.1') =>
-    h.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      remoteAddress,
-      headers: { 'content-type': 'application/json' },
-      payload: JSON.stringify({ username, password }),
+for (const kind of storeKinds) {
+  describe(`admin login: wrong passwords back off to a lockout an operator lifts; a restart keeps it (${kind})`, () => {
+    let h: AdminHarness;
+    let configHome: string;
+    let url: string;
+    const login = (username: string, password: string, remoteAddress = '127.0.0.1') =>
+      h.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress,
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ username, password }),
+      });
+
+    before(async () => {
+      // The real time: the CLI judges the session's expiry by it.
+      h = await openAdminHarness(kind, { startMs: Date.now() });
+      await h.accounts.createUser(
+        {
+          username: 'kiemtoan',
+          displayName: 'Kiểm toán viên',
+          password: 'mat-khau-kiem-toan',
+          role: 'auditor',
+          organizationId: null,
+        },
+        'test',
+      );
+      url = await h.app.listen({ port: 0, host: '127.0.0.1' });
+      configHome = mkdtempSync(join(tmpdir(), 'lgsp-bruteforce-'));
+    });
+    after(async () => {
+      await h.dispose();
+      rmSync(configHome, { recursive: true, force: true });
     });
 
-  before(async () => {
-    // The real time: the CLI judges the session's expiry by it.
-    h = await openAdminHarness('pglite', { startMs: Date.now() });
-    await h.accounts.createUser(
-      {
-        username: 'kiemtoan',
-        displayName: 'Kiểm toán viên',
-        password: 'mat-khau-kiem-toan',
-        role: 'auditor',
-        organizationId: null,
-      },
-      'test',
-    );
-    url = await h.app.listen({ port: 0, host: '127.0.0.1' });
-    configHome = mkdtempSync(join(tmpdir(), 'lgsp-bruteforce-'));
-  });
-  after(async () => {
-    await h.dispose();
-    rmSync(configHome, { recursive: true, force: true });
-  });
+    test('5 free failures, then doubling blocks — the right password refused with 429 API_LOGIN_LOCKED', async () => {
+      for (let i = 0; i < 6; i++) assert.equal((await login('admin', `sai-${i}`)).statusCode, 401);
+      const locked = await login('admin', TEST_PASSWORD);
+      assert.equal(locked.statusCode, 429);
+      assert.match(String(locked.headers['content-type']), /^application\/problem\+json/);
+      assert.equal(locked.headers['retry-after'], '1');
+      assert.equal(locked.json().code, 'API_LOGIN_LOCKED');
+      assert.equal(locked.json().retryAfterSeconds, 1);
 
-  test('5 free failures, then doubling blocks — the right password refused with 429 API_LOGIN_LOCKED', async () => {
-    for (let i = 0; i < 6; i++) assert.equal((await login('admin', `sai-${i}`)).statusCode, 401);
-    const locked = await login('admin', TEST_PASSWORD);
-    assert.equal(locked.statusCode, 429);
-    assert.match(String(locked.headers['content-type']), /^application\/problem\+json/);
-    assert.equal(locked.headers['retry-after'], '1');
-    assert.equal(locked.json().code, 'API_LOGIN_LOCKED');
-    assert.equal(locked.json().retryAfterSeconds, 1);
+      // Another user from another address is not slowed; nor from this one (6 failures, 30 are free).
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '10.0.0.9')).statusCode, 200);
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan')).statusCode, 200);
 
-    // Another user from another address is not slowed; nor from this one (6 failures, 30 are free).
-    assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '10.0.0.9')).statusCode, 200);
-    assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan')).statusCode, 200);
-
-    // Each further failure doubles the block, up to the 15-minute lockout.
-    let retryAfter = '';
-    for (let i = 0; i < 10; i++) {
-      h.clock.advance(16 * 60_000);
-      assert.equal((await login('admin', 'van-sai')).statusCode, 401);
-      retryAfter = String((await login('admin', TEST_PASSWORD)).headers['retry-after']);
-    }
-    assert.equal(retryAfter, '900');
-    // Nothing of any password is kept.
-    const rows = await h.store.db.selectFrom('login_throttle').selectAll().execute();
-    assert.ok(!JSON.stringify(rows).includes('van-sai'));
-  });
-
-  test('a restart does not lift the lockout', async () => {
-    const config = loadConfig({ env: {} });
-    const restarted = new Accounts(h.store, h.clock, 12, config.limits);
-    await assert.rejects(restarted.login('admin', TEST_PASSWORD, '127.0.0.1'), { code: 'API_LOGIN_LOCKED' });
-  });
-
-  test('the lockout opens an auth.bruteforce alert', async () => {
-    const alerts = new Alerts(h.store, h.clock, h.config.alerts, silentLogger());
-    const monitor = new HealthMonitor({
-      store: h.store,
-      clock: h.clock,
-      config: h.config,
-      alerts,
-      logger: silentLogger(),
-      routes: () => null,
-      pendingMessages: async () => 0,
+      // Each further failure doubles the block, up to the 15-minute lockout.
+      let retryAfter = '';
+      for (let i = 0; i < 10; i++) {
+        h.clock.advance(16 * 60_000);
+        assert.equal((await login('admin', 'van-sai')).statusCode, 401);
+        retryAfter = String((await login('admin', TEST_PASSWORD)).headers['retry-after']);
+      }
+      assert.equal(retryAfter, '900');
+      // Nothing of any password is kept.
+      const rows = await h.store.db.selectFrom('login_throttle').selectAll().execute();
+      assert.ok(!JSON.stringify(rows).includes('van-sai'));
     });
-    await monitor.evaluate();
-    const open = await alerts.list({ state: 'open', kind: 'auth.bruteforce' });
-    assert.deepEqual(
-      open.map((x) => x.key),
-      ['auth.bruteforce:login'],
-    );
-    assert.deepEqual(open[0]!.details['lockedOut'], ['user:admin']);
-  });
 
-  test('an operator lifts it with `lgsp user unlock`, audited; then the right password works', async () => {
-    const run = await runCli(['user', 'unlock', 'admin'], adminEnv(url, h.token, configHome));
-    assert.equal(run.code, 0, run.err);
-    assert.match(run.out, /Đã mở khóa \/ Unlocked: admin/);
-    assert.equal((await login('admin', TEST_PASSWORD)).statusCode, 200);
-    const audit = await h.store.db
-      .selectFrom('audit_events')
-      .select(['action', 'object_id'])
-      .where('action', '=', 'user.unlock')
-      .execute();
-    assert.deepEqual(audit, [{ action: 'user.unlock', object_id: 'admin' }]);
+    test('a restart does not lift the lockout', async () => {
+      const config = loadConfig({ env: {} });
+      const restarted = new Accounts(h.store, h.clock, 12, config.limits);
+      await assert.rejects(restarted.login('admin', TEST_PASSWORD, '127.0.0.1'), {
+        code: 'API_LOGIN_LOCKED',
+      });
+    });
 
-    // The success reset the count: 5 more failures are free again.
-    for (let i = 0; i < 5; i++) assert.equal((await login('admin', 'sai')).statusCode, 401);
-    assert.equal((await login('admin', TEST_PASSWORD)).statusCode, 200);
-  });
+    test('the lockout opens an auth.bruteforce alert', async () => {
+      const alerts = new Alerts(h.store, h.clock, h.config.alerts, silentLogger());
+      const monitor = new HealthMonitor({
+        store: h.store,
+        clock: h.clock,
+        config: h.config,
+        alerts,
+        logger: silentLogger(),
+        routes: () => null,
+        pendingMessages: async () => 0,
+      });
+      await monitor.evaluate();
+      const open = await alerts.list({ state: 'open', kind: 'auth.bruteforce' });
+      assert.deepEqual(
+        open.map((x) => x.key),
+        ['auth.bruteforce:login'],
+      );
+      assert.deepEqual(open[0]!.details['lockedOut'], ['user:admin']);
+    });
 
-  test('one address trying many usernames is blocked for all of them; another address is not', async () => {
-    for (let i = 0; i < 31; i++) {
-      assert.equal((await login(`nguoi-${i}`, 'sai-mat-khau', '10.0.0.66')).statusCode, 401);
-    }
-    const blocked = await login('admin', TEST_PASSWORD, '10.0.0.66');
-    assert.equal(blocked.statusCode, 429);
-    assert.equal((await login('admin', TEST_PASSWORD, '10.0.0.67')).statusCode, 200);
-    const unlocked = await h.call('POST', '/api/v1/users/admin/unlock', { address: '10.0.0.66' });
-    assert.equal(unlocked.statusCode, 200);
-    assert.equal(unlocked.json().cleared, 1);
-    assert.equal((await login('admin', TEST_PASSWORD, '10.0.0.66')).statusCode, 200);
+    test('an operator lifts it with `lgsp user unlock`, audited; then the right password works', async () => {
+      const run = await runCli(['user', 'unlock', 'admin'], adminEnv(url, h.token, configHome));
+      assert.equal(run.code, 0, run.err);
+      assert.match(run.out, /Đã mở khóa \/ Unlocked: admin/);
+      assert.equal((await login('admin', TEST_PASSWORD)).statusCode, 200);
+      const audit = await h.store.db
+        .selectFrom('audit_events')
+        .select(['action', 'object_id'])
+        .where('action', '=', 'user.unlock')
+        .execute();
+      assert.deepEqual(audit, [{ action: 'user.unlock', object_id: 'admin' }]);
+
+      // The success reset the count: 5 more failures are free again.
+      for (let i = 0; i < 5; i++) assert.equal((await login('admin', 'sai')).statusCode, 401);
+      assert.equal((await login('admin', TEST_PASSWORD)).statusCode, 200);
+    });
+
+    test('one address trying many usernames is blocked for all of them; another address is not', async () => {
+      for (let i = 0; i < 31; i++) {
+        assert.equal((await login(`nguoi-${i}`, 'sai-mat-khau', '10.0.0.66')).statusCode, 401);
+      }
+      const blocked = await login('admin', TEST_PASSWORD, '10.0.0.66');
+      assert.equal(blocked.statusCode, 429);
+      assert.equal((await login('admin', TEST_PASSWORD, '10.0.0.67')).statusCode, 200);
+      const unlocked = await h.call('POST', '/api/v1/users/admin/unlock', { address: '10.0.0.66' });
+      assert.equal(unlocked.statusCode, 200);
+      assert.equal(unlocked.json().cleared, 1);
+      assert.equal((await login('admin', TEST_PASSWORD, '10.0.0.66')).statusCode, 200);
+    });
   });
-});
+}
 
 describe('POST /token with 2 gateway workers: the limit holds across them', () => {
   let platform: Platform;
