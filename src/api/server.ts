@@ -115,8 +115,8 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
     // One line per request is written by the onResponse hook below, without bodies or headers (R-25).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.admin.bodyLimitBytes,
-    // A URL Fastify cannot decode (`%ff`) or a bad content type is refused before routing; answer it like every
-    // other client error, as problem+json with a stable code (issue 10 item 8).
+    // A URL Fastify cannot decode (`%ff`, `%%30`) is refused before routing, where Fastify would answer its own
+    // JSON; answer it like every other client error, as problem+json with a stable code (issue 10 item 8).
     frameworkErrors: (error, request, reply) => {
       sendProblem(request, reply, problemFor(error).problem);
     },
