@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
 import { Accounts } from '../src/control/accounts.ts';
 import { blockMs } from '../src/core/backoff.ts';
 import { ManualClock } from '../src/core/clock.ts';
@@ -82,9 +84,16 @@ describe('POST /token: wrong secrets block the key and the address, not other co
   let a: { consumerKey: string; consumerSecret: string };
   let b: { consumerKey: string; consumerSecret: string };
   let c: { consumerKey: string; consumerSecret: string };
+  const warnings: string[] = [];
 
   before(async () => {
-    h = await startGatewayHarness('pglite', { clock });
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        warnings.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    });
+    h = await startGatewayHarness('pglite', { clock, logger: pino({ level: 'warn' }, sink) });
     const org = await h.registry.createOrganization({ code: '000.00.12.H01', name: 'Sở Tư pháp' }, 'test');
     const systems = [];
     for (const name of ['Hộ tịch', 'Lý lịch tư pháp', 'Công chứng']) {
@@ -126,6 +135,15 @@ describe('POST /token: wrong secrets block the key and the address, not other co
     assert.equal((await tokenCall(h.url, a.consumerKey, a.consumerSecret)).status, 200);
     for (let i = 0; i < 10; i++) assert.equal((await tokenCall(h.url, a.consumerKey, 'sai')).status, 401);
     assert.equal((await tokenCall(h.url, a.consumerKey, a.consumerSecret)).status, 200, 'count was reset');
+
+    // Each block is logged once as it starts, with the key and address, never the secret: 11th failure, then 12th.
+    const blocks = warnings.filter((w) => w.includes('blocked after repeated failed'));
+    assert.equal(blocks.length, 2);
+    assert.match(
+      blocks[0]!,
+      new RegExp(`"consumerKey":"${a.consumerKey}","address":"127.0.0.1","blockedMs":1000`),
+    );
+    assert.ok(!warnings.join('\n').includes('sai-'), 'no secret in the log');
 
     // Recorded as transactions with their codes, and never the secret.
     await h.recorder.flush();

@@ -109,7 +109,14 @@ export async function tokenEndpoint(
   const credential = clientId ? snapshot.credentialsByKey.get(clientId) : undefined;
   const expired = credential?.expiresAtMs != null && nowMs >= credential.expiresAtMs;
   if (!credential || expired || !clientSecret || !secretMatches(clientSecret, credential.secretSha256)) {
-    ctx.tokenThrottle.failed(credential ? clientId : null, address, nowMs);
+    const blockedMs = ctx.tokenThrottle.failed(credential ? clientId : null, address, nowMs);
+    // One line per block (blocks double, so an attack writes few): who and from where, never the secret.
+    if (blockedMs > 0) {
+      ctx.logger.warn(
+        { consumerKey: credential ? clientId : null, address, blockedMs, txn: rec.id },
+        'token endpoint: blocked after repeated failed client authentications',
+      );
+    }
     return oauthError(
       ctx,
       res,

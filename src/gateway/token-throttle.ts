@@ -43,15 +43,20 @@ export class TokenThrottle {
     return Math.max(key, this.byAddress.blockedMs(address, nowMs));
   }
 
-  /** A failed client authentication; `knownKey` is the key when it names a credential, else null. */
-  failed(knownKey: string | null, address: string, nowMs: number): void {
+  /**
+   * A failed client authentication; `knownKey` is the key when it names a credential, else null. Returns how long
+   * the key or address is now blocked (0: not yet), so the endpoint can log each block as it starts.
+   */
+  failed(knownKey: string | null, address: string, nowMs: number): number {
+    let blockedUntilMs = 0;
     if (knownKey !== null) {
-      this.byKey.fail(knownKey, nowMs);
+      blockedUntilMs = this.byKey.fail(knownKey, nowMs).blockedUntilMs;
       add(this.pending.keys, knownKey, nowMs);
     }
-    this.byAddress.fail(address, nowMs);
+    blockedUntilMs = Math.max(blockedUntilMs, this.byAddress.fail(address, nowMs).blockedUntilMs);
     add(this.pending.addresses, address, nowMs);
     this.hasPending = true;
+    return Math.max(0, blockedUntilMs - nowMs);
   }
 
   /** A successful client authentication: the key's failures are forgotten. */
