@@ -111,7 +111,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const egress = EgressPolicy.forPlatform(config, options.lookup ? { lookup: options.lookup } : {});
     const registry = new Registry(store, clock, egress);
     const signingKeys = new SigningKeys(registry.changes, kek, config.gateway.tokenTtlSeconds);
-    const accounts = new Accounts(store, clock, config.admin.sessionTtlHours);
+    const accounts = new Accounts(store, clock, config.admin.sessionTtlHours, config.limits);
     const first = await accounts.ensureOperator(config.admin.password);
     if (first?.generatedPassword) options.onGeneratedPassword?.(first.username, first.generatedPassword);
 

@@ -145,7 +145,7 @@ describe('admin API internal errors and request logs', () => {
     const { store, dispose } = await openTestStore('pglite');
     try {
       const clock = new ManualClock(Date.parse('2025-03-01T02:00:00Z'));
-      const accounts = new Accounts(store, clock, 12);
+      const accounts = new Accounts(store, clock, 12, loadConfig({ env: {} }).limits);
       await accounts.ensureOperator(TEST_PASSWORD);
       const registry = new Registry(store, clock);
       const config = loadConfig({ env: {} });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { problemFor } from '../src/api/problems.ts';
 import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
 import { storeKinds } from './helpers/stores.ts';
 
@@ -216,5 +217,66 @@ for (const kind of storeKinds) {
       await refused(() => h.call('GET', '/api/v1/transactions?limit=0'), 400, 'API_VALIDATION_FAILED');
       await refused(() => h.call('GET', '/api/v1/audit-events?limit=abc'), 400, 'API_VALIDATION_FAILED');
     });
+
+    test('text no store can hold (NUL, lone surrogates, invalid UTF-8) → 400 naming where, never 500 (issue 10 item 8)', async () => {
+      // No login needed to reach the login route: it was 500 with a stack trace at error level.
+      const login = await refused(
+        () =>
+          h.call('POST', '/api/v1/auth/login', { username: 'admin\u0000', password: 'x' }, { token: null }),
+        400,
+        'API_VALIDATION_FAILED',
+      );
+      assert.deepEqual(
+        login.errors.map((e: Json) => [e.in, e.path]),
+        [['body', '/username']],
+      );
+      const nul = await refused(() => h.call('GET', '/api/v1/versions/%00'), 400, 'API_VALIDATION_FAILED');
+      assert.equal(nul.errors[0].in, 'params');
+      const head = await h.call('HEAD', '/api/v1/versions/%00');
+      assert.equal(head.statusCode, 400);
+      await refused(
+        () => h.call('GET', `/api/v1/organizations/${seed.org.id}%00`),
+        400,
+        'API_VALIDATION_FAILED',
+      );
+      await refused(
+        () => h.call('GET', '/api/v1/transactions?consumerSystemId=a%00'),
+        400,
+        'API_VALIDATION_FAILED',
+      );
+      const surrogate = await refused(
+        () => h.call('PATCH', `/api/v1/organizations/${seed.org.id}`, '{"name":"S\\ud800 Y tế"}'),
+        400,
+        'API_VALIDATION_FAILED',
+      );
+      assert.equal(surrogate.errors[0].path, '/name');
+      await refused(
+        () => h.call('PATCH', `/api/v1/organizations/${seed.org.id}`, { contact: { ['a\u0000']: 1 } }),
+        400,
+        'API_VALIDATION_FAILED',
+      );
+      // Invalid UTF-8 is refused, where the default parser silently stored U+FFFD instead.
+      await refused(
+        () =>
+          h.app.inject({
+            method: 'PATCH',
+            url: `/api/v1/organizations/${seed.org.id}`,
+            headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
+            payload: Buffer.concat([Buffer.from('{"name":"S'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]),
+          }),
+        400,
+        'API_MALFORMED_JSON',
+      );
+      // A URL that cannot be decoded at all: problem+json too.
+      await refused(() => h.call('GET', '/api/v1/versions/%ff'), 400, 'API_BAD_REQUEST');
+    });
   });
 }
+
+test('a database data exception the guard did not foresee is the client’s 400, not a 500', () => {
+  for (const code of ['22021', '22P05', '22P02', '22003', '22008']) {
+    const { problem, internal } = problemFor(Object.assign(new Error('invalid input'), { code }));
+    assert.deepEqual([problem.status, problem.code, internal], [400, 'API_VALIDATION_FAILED', false]);
+  }
+  assert.equal(problemFor(Object.assign(new Error('x'), { code: '23505' })).problem.status, 500);
+});

@@ -1317,6 +1317,22 @@ const ROUTES: Row[] = [
       ];
     },
   },
+  {
+    // Lifting a sign-in lockout is the administrators' (issue 10 item 5): not an agency's, even for itself.
+    route: 'POST /api/v1/users/:username/unlock',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/users/agencyA/unlock', body: {}, status: 403 },
+      { as: 'reviewer', path: '/api/v1/users/agencyA/unlock', body: {}, status: 403 },
+      { as: 'auditor', path: '/api/v1/users/agencyA/unlock', body: {}, status: 403 },
+      {
+        as: 'admin',
+        path: '/api/v1/users/agencyA/unlock',
+        body: {},
+        status: 200,
+        check: (b) => assert.deepEqual(b, { username: 'agencyA', address: null, cleared: 0 }),
+      },
+    ],
+  },
 ];
 
 /** Public routes under /api/v1, open to anyone: they need no row. */

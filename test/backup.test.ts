@@ -16,6 +16,7 @@ import { Registry } from '../src/control/registry/index.ts';
 import { ensureSigningKey } from '../src/control/signing-keys.ts';
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { ManualClock } from '../src/core/clock.ts';
+import { loadConfig } from '../src/core/config.ts';
 import { newId } from '../src/core/ids.ts';
 import { EmbeddedQueue } from '../src/messaging/embedded-queue.ts';
 import { EgressPolicy } from '../src/net/egress.ts';
@@ -81,7 +82,7 @@ async function seedProvince(store: Store): Promise<void> {
   // The version's upstreams are the discard port, where nothing answers: allowed exactly (issue 10).
   const registry = new Registry(store, clock, new EgressPolicy({ allow: ['127.0.0.1:9'] }));
   const lifecycle = new Lifecycle(store, registry, clock);
-  const accounts = new Accounts(store, clock, 12);
+  const accounts = new Accounts(store, clock, 12, loadConfig({ env: {} }).limits);
   await accounts.ensureOperator('mat-khau-thu-nghiem');
   await accounts.login('admin', 'mat-khau-thu-nghiem');
   await ensureSigningKey(store, TEST_KEK, clock.nowMs());

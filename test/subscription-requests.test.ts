@@ -109,7 +109,7 @@ async function adminOver(
   accounts: Accounts;
   call: (method: string, url: string, token: string, body?: unknown) => Promise<LightMyRequestResponse>;
 }> {
-  const accounts = new Accounts(h.store, clock, 12);
+  const accounts = new Accounts(h.store, clock, 12, loadConfig({ env: {} }).limits);
   const config = loadConfig({ env: {} });
   const app = await createAdminApi({
     config,

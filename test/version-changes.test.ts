@@ -119,8 +119,8 @@ for (const kind of storeKinds) {
       seed = await seedProvince(h, oldUpstream.url);
       allowEgressTo(h.egress, newUpstream.url);
       const clock = { nowMs: () => Date.now() };
-      const accounts = new Accounts(h.store, clock, 12);
       const config = loadConfig({ env: {}, overrides: { snapshot: { pollIntervalMs: POLL_MS } } });
+      const accounts = new Accounts(h.store, clock, 12, config.limits);
       app = await createAdminApi({
         config,
         store: h.store,

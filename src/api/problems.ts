@@ -53,8 +53,22 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_NOT_FOUND: 'API_NOT_FOUND',
 };
 
-/** Maps anything thrown in a request to the problem we answer; `internal` is true when it must be logged. */
-export function problemFor(error: unknown): { problem: Problem; internal: boolean } {
+/**
+ * PostgreSQL's (and PGlite's) "data exception" class (SQLSTATE 22xxx: 22021 invalid byte sequence, 22P05
+ * untranslatable character, 22P02 invalid text representation, 22003 numeric value out of range, 22008 datetime
+ * field overflow …): a value the database cannot take. The input guard refuses the known cases first; this is the
+ * backstop, so a value nobody foresaw is still the client's 400, not our 500 (issue 10 item 8).
+ */
+function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}
+
+/**
+ * Maps anything thrown in a request to the problem we answer; `internal` is true when it must be logged as an
+ * error, `suspect` when it is the client's but worth a warning (a database data exception the guard missed).
+ */
+export function problemFor(error: unknown): { problem: Problem; internal: boolean; suspect?: boolean } {
   if (error instanceof LgspError) {
     return { problem: toProblem(error.code, error.detail, error.extra), internal: false };
   }
@@ -63,6 +77,10 @@ export function problemFor(error: unknown): { problem: Problem; internal: boolea
     const errors = fieldErrors(e.validationContext ?? 'body', e.validation);
     const detail = errors.map((f) => `${f.in}${f.path}: ${f.message}`).join('; ');
     return { problem: toProblem('API_VALIDATION_FAILED', detail, { errors }), internal: false };
+  }
+  if (isDataException(error)) {
+    const detail = 'giá trị không lưu được / a value cannot be stored';
+    return { problem: toProblem('API_VALIDATION_FAILED', detail), internal: false, suspect: true };
   }
   const mapped = e.code ? FASTIFY_CODES[e.code] : undefined;
   if (mapped) return { problem: toProblem(mapped), internal: false };
@@ -86,6 +104,10 @@ export function instanceOf(request: FastifyRequest): string {
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply {
+  // A refusal that ends by itself (a sign-in lockout) says when, as RFC 9110 §10.2.3 asks of a 429.
+  if (typeof problem['retryAfterSeconds'] === 'number') {
+    reply.header('retry-after', String(problem['retryAfterSeconds']));
+  }
   return reply
     .code(problem.status)
     .type('application/problem+json')
@@ -99,8 +121,9 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
  */
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
-    const { problem, internal } = problemFor(error);
+    const { problem, internal, suspect } = problemFor(error);
     if (internal) request.log.error({ err: error, url: instanceOf(request) }, 'admin API internal error');
+    else if (suspect) request.log.warn({ err: error, url: instanceOf(request) }, 'admin API refused a value');
     return sendProblem(request, reply, problem);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -8,7 +8,8 @@ import { HSTS_HEADER, loadTlsMaterial, TlsReloader, tlsEnabled, tlsServerOptions
 import { authenticate } from './auth.ts';
 import { ProblemSchema } from './contract/index.ts';
 import type { AdminDeps } from './deps.ts';
-import { installProblemHandlers } from './problems.ts';
+import { installInputGuard } from './input-guard.ts';
+import { installProblemHandlers, problemFor, sendProblem } from './problems.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { loginRoutes, sessionRoutes } from './routes/auth.ts';
@@ -121,6 +122,11 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.admin.bodyLimitBytes,
     ...(material ? { https: tlsServerOptions(material, false) } : {}),
+    // A URL Fastify cannot decode (`%ff`, `%%30`) is refused before routing, where Fastify would answer its own
+    // JSON; answer it like every other client error, as problem+json with a stable code (issue 10 item 8).
+    frameworkErrors: (error, request, reply) => {
+      sendProblem(request, reply, problemFor(error).problem);
+    },
   }) as unknown as FastifyInstance;
   if (material) {
     // A renewed certificate (file change or SIGHUP) is served to new connections; open ones keep theirs.
@@ -149,6 +155,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
   installProblemHandlers(app);
   // JSON only: Fastify's default text/plain parser would let a text body reach validation as a string.
   app.removeContentTypeParser('text/plain');
+  installInputGuard(app);
 
   app.decorateRequest('user', null);
   app.decorateRequest('sessionToken', null);

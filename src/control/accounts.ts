@@ -1,7 +1,10 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { sql } from 'kysely';
 import type { Role, Session, User } from '../api/contract/index.ts';
+import { type BackoffPolicy, backoffPolicies, blockMs } from '../core/backoff.ts';
 import type { Clock } from '../core/clock.ts';
+import type { Config } from '../core/config.ts';
 import { LgspError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hashing.ts';
 import { newId, newSecret } from '../core/ids.ts';
@@ -30,11 +33,20 @@ async function verifyPassword(password: string, stored: string): Promise<boolean
 
 /** Human accounts of the admin API and their bearer sessions (tokens stored as SHA-256 only). */
 export class Accounts {
+  private readonly userPolicy: BackoffPolicy;
+  private readonly addressPolicy: BackoffPolicy;
+  private lastSweepMs = 0;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly sessionTtlHours: number,
-  ) {}
+    limits: Config['limits'],
+  ) {
+    const policies = backoffPolicies(limits);
+    this.userPolicy = policies.loginUser;
+    this.addressPolicy = policies.loginAddress;
+  }
 
   async hasOperator(): Promise<boolean> {
     const row = await this.store.db
@@ -123,7 +135,28 @@ export class Accounts {
     return rows.map(toUser);
   }
 
-  async login(username: string, password: string): Promise<Session> {
+  /**
+   * Signs in. Brute-force limits (issue 10 item 5): failures are counted per username and per client address in
+   * the store (so a restart does not lift a block); once either is blocked every attempt — the right password too
+   * — is refused with 429 API_LOGIN_LOCKED and Retry-After, before the password is checked.
+   */
+  async login(username: string, password: string, address = ''): Promise<Session> {
+    const nowMs = this.clock.nowMs();
+    const userSubject = `user:${username}`;
+    const throttled = await this.store.db
+      .selectFrom('login_throttle')
+      .select(['subject', 'blocked_until'])
+      .where('subject', 'in', [userSubject, `addr:${address}`])
+      .execute();
+    const blockedUntilMs = Math.max(0, ...throttled.map((t) => new Date(t.blocked_until).getTime()));
+    if (blockedUntilMs > nowMs) {
+      const retryAfterSeconds = Math.ceil((blockedUntilMs - nowMs) / 1000);
+      throw new LgspError(
+        'API_LOGIN_LOCKED',
+        `thử lại sau ${retryAfterSeconds} giây / retry after ${retryAfterSeconds} s`,
+        { retryAfterSeconds },
+      );
+    }
     const row = await this.store.db
       .selectFrom('users')
       .selectAll()
@@ -131,9 +164,15 @@ export class Accounts {
       .executeTakeFirst();
     // Verify against a dummy hash when the user does not exist, so timing does not tell which names exist.
     const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
-    if (!row || !ok) throw new LgspError('API_LOGIN_FAILED');
+    if (!row || !ok) {
+      await this.loginFailed(userSubject, address, nowMs);
+      throw new LgspError('API_LOGIN_FAILED');
+    }
+    // A success forgets the username's failures, not the address's (one known password must not wipe a spray).
+    if (throttled.some((t) => t.subject === userSubject)) {
+      await this.store.db.deleteFrom('login_throttle').where('subject', '=', userSubject).execute();
+    }
     const token = `lgsp_${newSecret()}`;
-    const nowMs = this.clock.nowMs();
     const expiresAt = new Date(nowMs + this.sessionTtlHours * 3_600_000);
     await this.store.db
       .insertInto('sessions')
@@ -145,6 +184,66 @@ export class Accounts {
       })
       .execute();
     return { token, expiresAt: expiresAt.toISOString(), user: toUser(row) };
+  }
+
+  /** Counts a failed sign-in for the username and the address, and blocks either when it has failed too often. */
+  private async loginFailed(userSubject: string, address: string, nowMs: number): Promise<void> {
+    const now = new Date(nowMs);
+    await this.store.db.transaction().execute(async (trx) => {
+      for (const [subject, policy] of [
+        [userSubject, this.userPolicy],
+        [`addr:${address}`, this.addressPolicy],
+      ] as const) {
+        const windowStart = new Date(nowMs - policy.windowMs);
+        // One statement counts the failure, so concurrent failures are all counted (no read-then-write race).
+        const counted = await trx
+          .insertInto('login_throttle')
+          .values({ subject, failures: 1, last_failure_at: now, blocked_until: now })
+          .onConflict((oc) =>
+            oc.column('subject').doUpdateSet({
+              failures: sql`CASE WHEN login_throttle.last_failure_at < ${windowStart} THEN 1 ELSE login_throttle.failures + 1 END`,
+              last_failure_at: now,
+            }),
+          )
+          .returning(['failures', 'blocked_until'])
+          .executeTakeFirstOrThrow();
+        const block = blockMs(counted.failures, policy);
+        if (block > 0) {
+          const until = Math.max(new Date(counted.blocked_until).getTime(), nowMs + block);
+          await trx
+            .updateTable('login_throttle')
+            .set({ blocked_until: new Date(until) })
+            .where('subject', '=', subject)
+            .execute();
+        }
+      }
+      // Subjects with no failure for a whole window and no block left are forgotten (at most once a minute), so
+      // made-up usernames do not pile up.
+      if (nowMs - this.lastSweepMs >= 60_000) {
+        this.lastSweepMs = nowMs;
+        await trx
+          .deleteFrom('login_throttle')
+          .where('last_failure_at', '<', new Date(nowMs - this.userPolicy.windowMs))
+          .where('blocked_until', '<', now)
+          .execute();
+      }
+    });
+  }
+
+  /**
+   * An operator lifts a lockout (`lgsp user unlock`): the username's failures are forgotten, and the address's
+   * too when one is given. Audited; returns whether anything was blocked or counted.
+   */
+  async unlock(username: string, address: string | null, actor: string): Promise<{ cleared: number }> {
+    const subjects = [`user:${username}`, ...(address ? [`addr:${address}`] : [])];
+    return runChange(this.store, this.clock, async (trx) => {
+      const deleted = await trx.deleteFrom('login_throttle').where('subject', 'in', subjects).execute();
+      const cleared = deleted.reduce((n, d) => n + Number(d.numDeletedRows), 0);
+      return {
+        result: { cleared },
+        events: [audit(actor, 'unlock', username, { username, address, cleared })],
+      };
+    });
   }
 
   /** The user behind a bearer token, or null if the token is unknown or expired. */

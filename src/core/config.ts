@@ -222,6 +222,64 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    // Brute-force limits (issue 10 item 5, src/core/backoff.ts): free failures, then blocks doubling to a lockout.
+    limits: Type.Object(
+      {
+        tokenFreeFailures: Type.Integer({
+          minimum: 1,
+          maximum: 10000,
+          default: 10,
+          description:
+            'Số lần sai secret liên tiếp của một consumer key tại /token trước khi bị chặn tạm / failures per consumer key before blocks start',
+        }),
+        tokenAddressFreeFailures: Type.Integer({
+          minimum: 1,
+          maximum: 100000,
+          default: 50,
+          description:
+            'Số lần sai tại /token từ một địa chỉ (mọi key) trước khi bị chặn tạm / failures per client address before blocks start',
+        }),
+        tokenBlockBaseMs: Type.Integer({ minimum: 1, maximum: 3600000, default: 1000 }),
+        tokenBlockMaxSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 300 }),
+        loginFreeFailures: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 5,
+          description:
+            'Số lần sai mật khẩu của một tên đăng nhập trước khi bị chặn tạm / failures per username before blocks start',
+        }),
+        loginAddressFreeFailures: Type.Integer({
+          minimum: 1,
+          maximum: 100000,
+          default: 30,
+          description:
+            'Số lần đăng nhập sai từ một địa chỉ (mọi tên) trước khi bị chặn tạm / failures per client address before blocks start',
+        }),
+        loginBlockBaseMs: Type.Integer({ minimum: 1, maximum: 3600000, default: 1000 }),
+        loginLockoutMinutes: Type.Integer({
+          minimum: 1,
+          maximum: 10080,
+          default: 15,
+          description:
+            'Thời gian khóa dài nhất (khóa tạm), quản trị viên mở được bằng lgsp user unlock / the longest block (the lockout), lifted by lgsp user unlock',
+        }),
+        failureWindowMinutes: Type.Integer({
+          minimum: 1,
+          maximum: 10080,
+          default: 60,
+          description:
+            'Quên các lần sai khi không có lần sai mới trong khoảng này / failures are forgotten after this long without a new one',
+        }),
+        alertFailures: Type.Integer({
+          minimum: 1,
+          maximum: 10000000,
+          default: 50,
+          description:
+            'Số lần sai (token hoặc đăng nhập) trong alerts.windowMinutes thì mở cảnh báo auth.bruteforce / failures within alerts.windowMinutes that open an auth.bruteforce alert',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },
@@ -283,6 +341,16 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_KEY_ENCRYPTION_KEY: 'keys.encryptionKey',
   LGSP_KMS_COMMAND: 'keys.kmsCommand',
   LGSP_EGRESS_ALLOW: 'egress.allow',
+  LGSP_TOKEN_FREE_FAILURES: 'limits.tokenFreeFailures',
+  LGSP_TOKEN_ADDRESS_FREE_FAILURES: 'limits.tokenAddressFreeFailures',
+  LGSP_TOKEN_BLOCK_BASE_MS: 'limits.tokenBlockBaseMs',
+  LGSP_TOKEN_BLOCK_MAX_SECONDS: 'limits.tokenBlockMaxSeconds',
+  LGSP_LOGIN_FREE_FAILURES: 'limits.loginFreeFailures',
+  LGSP_LOGIN_ADDRESS_FREE_FAILURES: 'limits.loginAddressFreeFailures',
+  LGSP_LOGIN_BLOCK_BASE_MS: 'limits.loginBlockBaseMs',
+  LGSP_LOGIN_LOCKOUT_MINUTES: 'limits.loginLockoutMinutes',
+  LGSP_FAILURE_WINDOW_MINUTES: 'limits.failureWindowMinutes',
+  LGSP_BRUTEFORCE_ALERT_FAILURES: 'limits.alertFailures',
   LGSP_LOG_LEVEL: 'logLevel',
 };
 

@@ -117,6 +117,12 @@ export const ERRORS = {
     titleVi: 'Chỉ hỗ trợ grant_type=client_credentials',
     title: 'Only grant_type=client_credentials is supported (OAuth error unsupported_grant_type)',
   },
+  GW_TOKEN_THROTTLED: {
+    status: 429,
+    titleVi: 'Quá nhiều lần xác thực sai: consumer key hoặc địa chỉ đang bị chặn tạm',
+    title:
+      'Too many failed client authentications for this consumer key or address; retry after Retry-After seconds (OAuth error invalid_client)',
+  },
   GW_NOT_READY: {
     status: 503,
     titleVi: 'Cổng kết nối chưa sẵn sàng',
@@ -132,6 +138,12 @@ export const ERRORS = {
     status: 401,
     titleVi: 'Sai tên đăng nhập hoặc mật khẩu',
     title: 'Wrong username or password',
+  },
+  API_LOGIN_LOCKED: {
+    status: 429,
+    titleVi: 'Đăng nhập sai quá nhiều lần: tài khoản hoặc địa chỉ đang bị khóa tạm',
+    title:
+      'Too many failed sign-ins for this username or address: locked for Retry-After seconds (an operator can unlock it)',
   },
   API_FORBIDDEN: { status: 403, titleVi: 'Không có quyền', title: 'Your role does not allow this action' },
   API_VALIDATION_FAILED: {

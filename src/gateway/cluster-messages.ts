@@ -3,6 +3,7 @@ import type { Config } from '../core/config.ts';
 import type { EgressDenial, EgressShared } from '../net/egress.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { WindowCounts } from './quota.ts';
+import type { TokenBlocks, TokenFailureReport } from './token-throttle.ts';
 
 /** Messages between the primary (owner of the store) and its gateway workers, over the cluster IPC channel. */
 export type ToWorker =
@@ -17,6 +18,8 @@ export type ToWorker =
        * bound after the workers started too) and entries added to the allow list.
        */
       egress: EgressShared;
+      /** `/token` keys and addresses blocked after failures summed over every worker (issue 10 item 5). */
+      tokenBlocks: TokenBlocks;
     }
   /** The primary got SIGHUP: read the TLS certificate files again (each worker serves its own copy). */
   | { type: 'reload-tls' }
@@ -27,12 +30,13 @@ export type ToPrimary =
   | { type: 'ready' }
   | { type: 'listening'; url: string }
   | { type: 'records'; batch: TransactionRecord[] }
-  | { type: 'quota'; counts: Record<string, WindowCounts> }
+  /** The periodic report: quota counts, and `/token` failures since the last report (null: none). */
+  | { type: 'quota'; counts: Record<string, WindowCounts>; tokenFailures: TokenFailureReport | null }
   /** The worker stored a new message (PostgreSQL): the primary's deliverer pushes it without waiting for its poll. */
   | { type: 'accepted' }
   /** The worker's egress policy refused a provider connection: the primary logs it and alerts (issue 10). */
   | { type: 'egress-denied'; denial: EgressDenial }
   | { type: 'stopped' };
 
-/** How often workers and primary exchange quota counts and status. */
+/** How often workers and primary exchange quota counts, `/token` failures and status. */
 export const SYNC_INTERVAL_MS = 100;

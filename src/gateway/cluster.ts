@@ -2,19 +2,22 @@ import cluster, { type Worker } from 'node:cluster';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { systemClock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { EgressPolicy } from '../net/egress.ts';
 import type { Recorder } from '../telemetry/recorder.ts';
 import { SYNC_INTERVAL_MS, type ToPrimary, type ToWorker } from './cluster-messages.ts';
 import { sumCounts, type WindowCounts } from './quota.ts';
 import type { SnapshotHolder } from './snapshot-holder.ts';
+import { TokenThrottle } from './token-throttle.ts';
 
 export interface GatewayWorkers {
   url: string;
   readonly workerCount: number;
   /**
-   * Resolves once every worker has reported its quota counts after this call and the primary has passed the sums
-   * on to every worker: what any worker counted before now is known to all (for tests: an event, not a sleep).
+   * Resolves once every worker has reported its quota counts and `/token` failures after this call and the primary
+   * has passed the sums on to every worker: what any worker counted before now is known to all (for tests: an
+   * event, not a sleep).
    */
   quotaSynced(): Promise<void>;
   stop(): Promise<void>;
@@ -49,6 +52,8 @@ export async function startGatewayWorkers(
   if (cluster.schedulingPolicy !== cluster.SCHED_RR) cluster.schedulingPolicy = cluster.SCHED_RR;
 
   const quotaReports = new Map<number, Record<string, WindowCounts>>();
+  // The sum of every worker's `/token` failures: blocks are decided here and sent to all (issue 10 item 5).
+  const tokenThrottle = new TokenThrottle(config.limits);
   const workers = new Set<Worker>();
   /**
    * Waiters of `quotaSynced`, each with how many more reports it needs per worker: two, because a report sent just
@@ -70,6 +75,7 @@ export async function startGatewayWorkers(
         else if (m.type === 'records') recorder.recordMany(m.batch);
         else if (m.type === 'quota') {
           quotaReports.set(w.id, m.counts);
+          if (m.tokenFailures) tokenThrottle.apply(m.tokenFailures);
           for (const waiter of syncWaiters) {
             const left = (waiter.reports.get(w.id) ?? 1) - 1;
             if (left > 0) waiter.reports.set(w.id, left);
@@ -100,6 +106,7 @@ export async function startGatewayWorkers(
   });
   const status = setInterval(() => {
     const reported = syncWaiters.filter((waiter) => waiter.reports.size === 0);
+    const tokenBlocks = tokenThrottle.blocks(systemClock.nowMs());
     for (const w of workers) {
       const others = [...quotaReports].filter(([id]) => id !== w.id).map(([, r]) => r);
       sendTo(w, {
@@ -107,6 +114,7 @@ export async function startGatewayWorkers(
         recorderOverloaded: recorder.overloaded,
         quotaOthers: sumCounts(others),
         egress: deps.egress.shared,
+        tokenBlocks,
       });
     }
     // The status went out on the same channel as any later connection handed to a worker, so it arrives first.

@@ -8,6 +8,7 @@ import { EgressPolicy } from '../net/egress.ts';
 import type { RecordSink } from '../telemetry/record.ts';
 import { QuotaCounters } from './quota.ts';
 import type { SnapshotHolder } from './snapshot-holder.ts';
+import { TokenThrottle } from './token-throttle.ts';
 import { TokenVerifier } from './tokens.ts';
 
 export interface GatewayDeps {
@@ -18,6 +19,8 @@ export interface GatewayDeps {
   records: RecordSink;
   /** Given by a gateway worker, whose counters are shared with its siblings; otherwise the gateway's own. */
   quotas?: QuotaCounters;
+  /** Given by a gateway worker, whose failure counts the primary sums over its siblings; otherwise its own. */
+  tokenThrottle?: TokenThrottle;
   /**
    * Async store-and-forward (issue 4): intake, message status and the pull inbox. Absent on a gateway worker of
    * the embedded PGlite store (only the primary can reach it): async calls there answer 503 MQ_ASYNC_UNAVAILABLE.
@@ -54,6 +57,7 @@ export interface GatewayContext {
   readonly egress: EgressPolicy;
   readonly verifier: TokenVerifier;
   readonly quotas: QuotaCounters;
+  readonly tokenThrottle: TokenThrottle;
   readonly ids: SequentialIds;
   readonly stats: GatewayStats;
   /** Connection pools to providers, by origin. */
@@ -75,6 +79,7 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
     egress: deps.egress ?? EgressPolicy.forPlatform(deps.config),
     verifier: new TokenVerifier(deps.clock, deps.config.gateway.tokenTtlSeconds),
     quotas: deps.quotas ?? new QuotaCounters(timezoneOffsetMs),
+    tokenThrottle: deps.tokenThrottle ?? new TokenThrottle(deps.config.limits),
     ids: new SequentialIds(),
     stats: { requests: 0, forwarded: 0, refused: 0 },
     pools: new Map(),

@@ -92,9 +92,34 @@ export async function tokenEndpoint(
     const description = 'Thiếu grant_type / grant_type is missing';
     return oauthError(ctx, res, rec, 400, 'invalid_request', 'GW_TOKEN_REQUEST_INVALID', description);
   }
+  // Brute-force limits (issue 10 item 5): a blocked key or address is refused before its secret is checked.
+  const nowMs = ctx.clock.nowMs();
+  const address = req.socket.remoteAddress ?? '';
+  const waitMs = ctx.tokenThrottle.retryAfterMs(clientId, address, nowMs);
+  if (waitMs > 0) {
+    const seconds = Math.ceil(waitMs / 1000);
+    return oauthError(
+      ctx,
+      res,
+      rec,
+      429,
+      'invalid_client',
+      'GW_TOKEN_THROTTLED',
+      `Quá nhiều lần xác thực sai, thử lại sau ${seconds} giây / too many failed attempts, retry after ${seconds} s`,
+      { 'retry-after': String(seconds) },
+    );
+  }
   const credential = clientId ? snapshot.credentialsByKey.get(clientId) : undefined;
-  const expired = credential?.expiresAtMs != null && ctx.clock.nowMs() >= credential.expiresAtMs;
+  const expired = credential?.expiresAtMs != null && nowMs >= credential.expiresAtMs;
   if (!credential || expired || !clientSecret || !secretMatches(clientSecret, credential.secretSha256)) {
+    const blockedMs = ctx.tokenThrottle.failed(credential ? clientId : null, address, nowMs);
+    // One line per block (blocks double, so an attack writes few): who and from where, never the secret.
+    if (blockedMs > 0) {
+      ctx.logger.warn(
+        { consumerKey: credential ? clientId : null, address, blockedMs, txn: rec.id },
+        'token endpoint: blocked after repeated failed client authentications',
+      );
+    }
     return oauthError(
       ctx,
       res,
@@ -106,6 +131,7 @@ export async function tokenEndpoint(
       usedBasic ? BASIC_CHALLENGE : undefined,
     );
   }
+  ctx.tokenThrottle.succeeded(credential.consumerKey);
   rec.credentialId = credential.id;
   rec.consumerSystemId = credential.systemId;
   const system = snapshot.systems.get(credential.systemId);

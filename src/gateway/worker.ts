@@ -8,6 +8,7 @@ import { SYNC_INTERVAL_MS, type ToPrimary, type ToWorker } from './cluster-messa
 import { QuotaCounters } from './quota.ts';
 import { createGateway } from './server.ts';
 import { SnapshotHolder } from './snapshot-holder.ts';
+import { TokenThrottle } from './token-throttle.ts';
 
 /**
  * A gateway worker process: serves the data plane on the port it shares with its siblings (the primary accepts
@@ -51,6 +52,7 @@ const snapshots = new SnapshotHolder(null, systemClock, logger);
 await snapshots.install(init.snapshot);
 const sink = new IpcRecordSink();
 const quotas = new QuotaCounters(config.timezoneOffsetMinutes * 60_000);
+const tokenThrottle = new TokenThrottle(config.limits);
 
 const asyncPath = await openOwnMessaging(config, systemClock, logger);
 // The primary logs and alerts refusals (issue 10); its policy's own ports and added entries come with each status.
@@ -64,6 +66,7 @@ const gateway = createGateway({
   records: sink,
   quotas,
   egress,
+  tokenThrottle,
   ...(asyncPath
     ? { messaging: asyncPath.messaging, onMessageAccepted: () => send({ type: 'accepted' }) }
     : {}),
@@ -71,7 +74,7 @@ const gateway = createGateway({
 
 const sync = setInterval(() => {
   sink.flush();
-  send({ type: 'quota', counts: quotas.ownCounts() });
+  send({ type: 'quota', counts: quotas.ownCounts(), tokenFailures: tokenThrottle.drain() });
 }, SYNC_INTERVAL_MS);
 
 let stopping = false;
@@ -92,6 +95,7 @@ process.on('message', (m: ToWorker) => {
     sink.overloaded = m.recorderOverloaded;
     quotas.setOthers(m.quotaOthers);
     egress.follow(m.egress);
+    tokenThrottle.setBlocks(m.tokenBlocks);
   } else if (m.type === 'reload-tls') gateway.tls?.reload();
   else if (m.type === 'shutdown') void stop();
 });

@@ -344,6 +344,16 @@ export interface Database {
     organization_ids: ColumnType<string[], string[] | undefined, string[]>;
   };
   alert_events: { alert_id: string; at: Timestamp; state: string; note: string };
+  /**
+   * Failed admin sign-ins per subject — `user:<username>` or `addr:<client address>` — and until when it is blocked
+   * (migrations/0017_login_throttle.sql, issue 10 item 5). Never a password.
+   */
+  login_throttle: {
+    subject: string;
+    failures: number;
+    last_failure_at: Timestamp;
+    blocked_until: Timestamp;
+  };
   /** Async messages' payloads in chunks, deleted at delivery, death or expiry (R-02). */
   message_payloads: {
     message_id: string;

@@ -39,7 +39,10 @@ const MONITORED_KINDS = new Set([
   'credential.expiring',
   'certificate.expiring',
   'request.overdue',
+  'auth.bruteforce',
 ]);
+/** The token endpoint's failed client authentications, refused or blocked (issue 10 item 5). */
+const TOKEN_FAILURE_CODES = ['GW_TOKEN_CLIENT_INVALID', 'GW_TOKEN_THROTTLED'];
 /** The silent-provider rule reads days of records: it runs at most this often. */
 const SILENCE_CHECK_MS = 10 * 60_000;
 
@@ -71,7 +74,9 @@ export interface HealthMonitorDeps {
  * - `certificate.expiring` — a TLS certificate ends within `certificateExpiryDays` (or has ended): the gateway's
  *   and the admin port's own (read from their files, so a renewed file clears it) and every client certificate
  *   bound to a system whose expiry is known (uploaded as PEM, R-13);
- * - `request.overdue` — a subscription request waited past its working-day deadline.
+ * - `request.overdue` — a subscription request waited past its working-day deadline;
+ * - `auth.bruteforce` — in the last `windowMinutes`, `limits.alertFailures` failed or blocked client
+ *   authentications at `/token`, or as many failed admin sign-ins, or any username or address locked out.
  *
  * A condition that no longer holds resolves its alert; one that holds longer than `escalateAfterMinutes` is
  * escalated. Dead-lettered messages (`message.dead`) are events, raised by messaging and resolved by an operator.
@@ -123,6 +128,7 @@ export class HealthMonitor {
       ...(await this.expiringCredentials(nowMs)),
       ...(await this.expiringCertificates(nowMs)),
       ...(await this.overdueRequests(nowMs)),
+      ...(await this.bruteForce(nowMs)),
     ];
     const open = await alerts.openByKey();
     const firingKeys = new Set<string>();
@@ -490,6 +496,68 @@ export class HealthMonitor {
         subject: `Đề nghị đăng ký khai thác ${r.id} quá hạn xử lý / subscription request overdue`,
         text: `Đề nghị ${r.id} (${r.status}) quá hạn ${config.workflow.responseDeadlineWorkingDays} ngày làm việc từ ${new Date(deadlineMs).toISOString()}. / Overdue since ${new Date(deadlineMs).toISOString()}.`,
         details: { requestId: r.id, status: r.status, deadlineAt: new Date(deadlineMs).toISOString() },
+      });
+    }
+    return out;
+  }
+
+  /** Bursts of wrong secrets and passwords (issue 10 item 5): counts only, never a secret. */
+  private async bruteForce(nowMs: number): Promise<AlertInput[]> {
+    const { store, config } = this.deps;
+    const threshold = config.limits.alertFailures;
+    const since = new Date(nowMs - config.alerts.windowMinutes * 60_000);
+    const out: AlertInput[] = [];
+    const token = await store.db
+      .selectFrom('transactions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('request_in_at', '>=', since)
+      .where('request_in_at', '<=', new Date(nowMs))
+      .where('error_code', 'in', TOKEN_FAILURE_CODES)
+      .executeTakeFirstOrThrow();
+    const tokenFailures = Number(token.n);
+    if (tokenFailures >= threshold) {
+      out.push({
+        kind: 'auth.bruteforce',
+        key: 'auth.bruteforce:token',
+        severity: 'warning',
+        subject: `${tokenFailures} lần xác thực sai tại /token / failed client authentications at /token`,
+        text:
+          `${tokenFailures} lần xác thực consumer key/secret sai hoặc bị chặn trong ${config.alerts.windowMinutes} phút qua (ngưỡng ${threshold}): ` +
+          `có thể đang dò secret; xem giao dịch có mã GW_TOKEN_CLIENT_INVALID, GW_TOKEN_THROTTLED. / ` +
+          `${tokenFailures} failed or blocked client authentications in ${config.alerts.windowMinutes} min.`,
+        details: { failures: tokenFailures, windowMinutes: config.alerts.windowMinutes, threshold },
+      });
+    }
+    const rows = await store.db
+      .selectFrom('login_throttle')
+      .select(['subject', 'failures', 'last_failure_at', 'blocked_until'])
+      .where('last_failure_at', '>=', since)
+      .orderBy('failures', 'desc')
+      .limit(1000)
+      .execute();
+    const lockoutMs = config.limits.loginLockoutMinutes * 60_000;
+    // Failures are counted once per username; the address rows count the same failures again.
+    const loginFailures = rows
+      .filter((r) => r.subject.startsWith('user:'))
+      .reduce((n, r) => n + r.failures, 0);
+    const lockedOut = rows
+      .filter(
+        (r) =>
+          new Date(r.blocked_until).getTime() > nowMs &&
+          new Date(r.blocked_until).getTime() - new Date(r.last_failure_at).getTime() >= lockoutMs,
+      )
+      .map((r) => r.subject);
+    if (loginFailures >= threshold || lockedOut.length > 0) {
+      out.push({
+        kind: 'auth.bruteforce',
+        key: 'auth.bruteforce:login',
+        severity: 'warning',
+        subject: `${loginFailures} lần đăng nhập sai, ${lockedOut.length} bị khóa / failed admin sign-ins`,
+        text:
+          `${loginFailures} lần đăng nhập API quản trị sai gần đây; đang khóa: ${lockedOut.slice(0, 20).join(', ') || '—'}. ` +
+          `Mở khóa: lgsp user unlock <tên> [--address <địa chỉ>]. / ${loginFailures} failed admin sign-ins; locked out: ` +
+          `${lockedOut.length}. Unlock with lgsp user unlock.`,
+        details: { failures: loginFailures, lockedOut: lockedOut.slice(0, 100), threshold },
       });
     }
     return out;

@@ -60,7 +60,7 @@ export async function openAdminHarness(
   const config = loadConfig({ env: {}, overrides: options.overrides ?? {} });
   const registry = new Registry(store, clock, EgressPolicy.forPlatform(config));
   const lifecycle = new Lifecycle(store, registry, clock);
-  const accounts = new Accounts(store, clock, config.admin.sessionTtlHours);
+  const accounts = new Accounts(store, clock, config.admin.sessionTtlHours, config.limits);
   await accounts.ensureOperator(TEST_PASSWORD);
   const app = await createAdminApi({
     config,

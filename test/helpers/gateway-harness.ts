@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import type { Logger } from 'pino';
 import { Lifecycle } from '../../src/control/lifecycle/index.ts';
 import { Registry } from '../../src/control/registry/index.ts';
 import { ensureSigningKey } from '../../src/control/signing-keys.ts';
@@ -16,11 +17,11 @@ import { openTestStore } from './stores.ts';
 /** A gateway wired as the platform wires it, on a fresh test store, listening on a free port. */
 export async function startGatewayHarness(
   kind: 'pglite' | 'postgres',
-  options: { clock?: Clock; upstreamTimeoutMs?: number; lookup?: LookupAll } = {},
+  options: { clock?: Clock; upstreamTimeoutMs?: number; lookup?: LookupAll; logger?: Logger } = {},
 ) {
   const clock = options.clock ?? { nowMs: () => Date.now() };
   const t = await openTestStore(kind);
-  const logger = silentLogger();
+  const logger = options.logger ?? silentLogger();
   const config = loadConfig({
     env: {},
     overrides: { gateway: { upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000 } },

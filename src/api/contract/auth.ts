@@ -55,6 +55,26 @@ export const UserCreate = Type.Object(
 );
 export type UserCreate = Static<typeof UserCreate>;
 
+/** Lifting a sign-in lockout (issue 10 item 5): the username's, and the address's when one is named. */
+export const UserUnlockParams = Type.Object({ username: Text(100, 'Tên đăng nhập / username') }, Strict);
+export const UserUnlock = Type.Object(
+  {
+    address: Type.Optional(
+      Text(100, 'Cũng mở khóa địa chỉ này (IPv4/IPv6) / also unlock this client address (IPv4/IPv6)'),
+    ),
+  },
+  Strict,
+);
+export type UserUnlock = Static<typeof UserUnlock>;
+export const UserUnlockedSchema = Type.Object({
+  username: Type.String(),
+  address: Nullable(Type.String()),
+  cleared: Type.Integer({
+    minimum: 0,
+    description: 'Số bộ đếm đã xóa (0: không bị khóa) / counters cleared (0: nothing was locked)',
+  }),
+});
+
 export const SessionSchema = Type.Object({
   token: Type.String({ description: 'Bearer token; chỉ trả về một lần / returned once' }),
   expiresAt: Timestamp,

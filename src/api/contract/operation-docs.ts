@@ -47,9 +47,14 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   // Sign-in and the current session.
   login: {
     summary: 'Đăng nhập / Sign in',
-    description: 'Trả về bearer token cho các lời gọi khác. / Returns the bearer token for other calls.',
+    description:
+      'Trả về bearer token cho các lời gọi khác. Sau nhiều lần sai, tên đăng nhập hoặc địa chỉ bị chặn tạm với ' +
+      'thời gian tăng gấp đôi tới mức khóa (429 API_LOGIN_LOCKED, Retry-After) — kể cả mật khẩu đúng — cho tới ' +
+      'khi hết hạn hoặc quản trị viên mở khóa. / Returns the bearer token for other calls. After repeated ' +
+      'failures the username or address is blocked for doubling times up to a lockout (429 API_LOGIN_LOCKED, ' +
+      'Retry-After) — the right password too — until it ends or an operator unlocks it.',
     security: [],
-    problems: [400, 401, 413, 415, 500],
+    problems: [400, 401, 413, 415, 429, 500],
   },
   logout: {
     summary: 'Đăng xuất / Sign out',
@@ -477,6 +482,13 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
       'Mật khẩu ≥ 10 ký tự, lưu dạng băm. / Role agency needs organizationId (the organization the user ' +
       'acts for); the other roles take none. Passwords have ≥ 10 characters and are stored hashed.',
     problems: [404, 409],
+  },
+  unlockUser: {
+    summary: 'Mở khóa đăng nhập / Lift a sign-in lockout',
+    description:
+      'Xóa bộ đếm đăng nhập sai của tên đăng nhập (có hoặc chưa có tài khoản), và của địa chỉ nếu nêu; ghi nhật ' +
+      'ký. / Clears the failed sign-in counter of the username (an account or not), and of the address when ' +
+      'given; audited.',
   },
 
   listWebhooks: { summary: 'Các địa chỉ webhook / Webhook endpoints' },

@@ -1,7 +1,16 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { AlertEventSchema, AlertQuery, AlertResolve, AlertSchema } from './alerts.ts';
 import { AuditChainResultSchema, AuditEventSchema, AuditQuery } from './audit.ts';
-import { LoginBody, LogoutResponse, SessionSchema, UserCreate, UserSchema } from './auth.ts';
+import {
+  LoginBody,
+  LogoutResponse,
+  SessionSchema,
+  UserCreate,
+  UserSchema,
+  UserUnlock,
+  UserUnlockedSchema,
+  UserUnlockParams,
+} from './auth.ts';
 import { AnyObject, type BinaryResponse, Empty, IdParams, ListOf } from './common.ts';
 import {
   ConnectedSystemsQuery,
@@ -199,6 +208,7 @@ export const OPERATION_SCHEMAS = {
   withdrawVersionChange: idAction(Empty, VersionChangeSchema),
   listUsers: { response: { 200: ListOf(UserSchema) } },
   createUser: { body: UserCreate, response: { 201: UserSchema } },
+  unlockUser: { params: UserUnlockParams, body: UserUnlock, response: { 200: UserUnlockedSchema } },
   listWebhooks: { querystring: WebhookQuery, response: { 200: ListOf(WebhookSchema) } },
   createWebhook: { body: WebhookCreate, response: { 201: CreatedWebhookSchema } },
   deleteWebhook: { params: IdParams, response: { 200: WebhookSchema } },

@@ -119,6 +119,7 @@ export const OPERATIONS = {
 
   listUsers: { method: 'GET', path: '/api/v1/users' },
   createUser: { method: 'POST', path: '/api/v1/users' },
+  unlockUser: { method: 'POST', path: '/api/v1/users/:username/unlock' },
 
   listWebhooks: { method: 'GET', path: '/api/v1/webhooks' },
   createWebhook: { method: 'POST', path: '/api/v1/webhooks' },

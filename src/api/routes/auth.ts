@@ -7,7 +7,9 @@ import { route, TAGS } from './common.ts';
 export async function loginRoutes(app: FastifyInstance, { accounts }: AdminDeps): Promise<void> {
   route(app, TAGS.auth, 'login', {
     handler: async (request, reply) => {
-      const session = await accounts.login(request.body.username, request.body.password);
+      // The socket's address: the admin port is not behind the gateway's trusted proxies (issue 10 item 5).
+      const address = request.socket.remoteAddress ?? '';
+      const session = await accounts.login(request.body.username, request.body.password, address);
       return reply.header('cache-control', 'no-store').send(session);
     },
   });

@@ -18,6 +18,16 @@ export async function userRoutes(app: FastifyInstance, { accounts }: AdminDeps):
     handler: async () => ({ items: await accounts.listUsers() }),
   });
 
+  route('unlockUser', {
+    onRequest: operatorOnly,
+    handler: async (request) => {
+      const { username } = request.params;
+      const address = request.body.address ?? null;
+      const { cleared } = await accounts.unlock(username, address, currentUser(request).id);
+      return { username, address, cleared };
+    },
+  });
+
   route('createUser', {
     onRequest: operatorOnly,
     handler: async (request) => {

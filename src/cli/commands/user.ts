@@ -55,6 +55,24 @@ export const userCommands: Group = {
       ],
       row: (u) => [u.id, u.username, u.displayName, u.role, u.organizationId],
     }),
+    unlock: callCommand({
+      synopsis: '<tên đăng nhập> [--address <địa chỉ IP>]',
+      summary:
+        'Mở khóa đăng nhập sau nhiều lần sai; --address mở cả địa chỉ / Lift a sign-in lockout; --address the address too',
+      args: ['username'],
+      options: textOptions('address'),
+      send: (ctx) => {
+        const address = str(ctx.values, 'address');
+        return ctx.api.call('unlockUser', {
+          params: { username: ctx.args[0]! },
+          body: address ? { address } : {},
+        });
+      },
+      render: (r) =>
+        r.cleared > 0
+          ? `Đã mở khóa / Unlocked: ${r.username}${r.address ? ` (${r.address})` : ''}\n`
+          : `Không có gì bị khóa / Nothing was locked: ${r.username}${r.address ? ` (${r.address})` : ''}\n`,
+    }),
     create: callCommand({
       synopsis: `--username <tên> --display-name <họ tên> --role ${ROLES.join('|')} [--org <id>] [--password-stdin]`,
       summary:
