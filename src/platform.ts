@@ -116,7 +116,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const alerts = new Alerts(store, clock, config.alerts, logger);
     const messaging = await openMessaging({ config, store, clock, logger, alerts });
     const queue = messaging.queue;
-    stops.push(() => queue.close());
+    stops.push(() => messaging.close());
     const deliverer = new Deliverer({
       messaging,
       clock,

@@ -18,6 +18,7 @@ import { createLogger, silentLogger } from '../src/telemetry/logger.ts';
 import { startDestination } from './helpers/destination.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox, testInSandbox } from './helpers/onboard.ts';
+import { testCipher } from './helpers/payload-keys.ts';
 import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -278,7 +279,7 @@ for (const setup of engines) {
       const queue = platform?.messaging.queue;
       await platform?.stop();
       if (queue instanceof NatsQueue) {
-        const cleanup = await NatsQueue.open(natsUrl, { prefix });
+        const cleanup = await NatsQueue.open(natsUrl, testCipher(), { prefix });
         await cleanup.destroy();
       }
       await destination?.close();

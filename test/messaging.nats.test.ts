@@ -7,6 +7,7 @@ import { newId } from '../src/core/ids.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
 import type { NewMessage } from '../src/messaging/port.ts';
 import { openNatsTestQueue, testNatsUrl, withManager } from './helpers/nats-queue.ts';
+import { testCipher } from './helpers/payload-keys.ts';
 
 /**
  * What only the NATS JetStream engine has to show (issue 4 item 5, R-02): its resources live under its prefix and
@@ -135,7 +136,7 @@ describe('NATS JetStream queue engine', { skip }, () => {
 
   test('two nodes on the same prefix share one queue: a message is claimed once, a stale claim cannot ack', async () => {
     const t = await openNatsTestQueue();
-    const other = await NatsQueue.open(testNatsUrl, { prefix: t.prefix });
+    const other = await NatsQueue.open(testNatsUrl, testCipher(), { prefix: t.prefix });
     try {
       const now = Date.now();
       const m = newMessage();

@@ -1,3 +1,15 @@
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
@@ -7,12 +19,57 @@ import { Alerts } from '../telemetry/alerts.ts';
 import { EmbeddedQueue } from './embedded-queue.ts';
 import { Messaging } from './messaging.ts';
 import { NatsQueue } from './nats-queue.ts';
+import { PayloadCipher } from './payload-cipher.ts';
+import { AesGcmKeyWrapper, DATA_KEY_BYTES, type KeyWrapper, PayloadKeys } from './payload-keys.ts';
+
+/**
+ * Where the message data keys live (R-02): `messaging.keyDir`, else `<dataDir>/message-keys`; null (in memory
+ * only) for an in-memory store, whose messages die with the process anyway.
+ */
+export function messageKeyDir(config: Pick<Config, 'dataDir' | 'messaging'>): string | null {
+  if (config.messaging.keyDir) return resolve(config.messaging.keyDir);
+  return config.dataDir === 'memory://' ? null : resolve(config.dataDir, 'message-keys');
+}
+
+/**
+ * The key-encryption key the data keys are wrapped with UNTIL the platform's own KEK (issue 10 item 4, src/keys/)
+ * is wired here: a random AES-256 key in `<keyDir>/interim-wrapping-key` (0600), created by the primary. It sits
+ * beside the keys it wraps, so it protects nothing by itself; the platform KEK replaces it.
+ */
+function interimKeyWrapper(dir: string | null, role: 'owner' | 'reader'): KeyWrapper {
+  if (dir === null) return new AesGcmKeyWrapper(randomBytes(DATA_KEY_BYTES));
+  const path = join(dir, 'interim-wrapping-key');
+  try {
+    return new AesGcmKeyWrapper(readFileSync(path));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || role !== 'owner') throw err;
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const temp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(temp, 'wx', 0o600);
+  try {
+    writeSync(fd, randomBytes(DATA_KEY_BYTES));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  // link, not rename: never replaces a key another process created meanwhile.
+  try {
+    linkSync(temp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    unlinkSync(temp);
+  }
+  return new AesGcmKeyWrapper(readFileSync(path));
+}
 
 /**
  * The async store-and-forward service over the configured engine (docs/messaging.md "Engines"): the store's own
- * tables (`embedded`) or NATS JetStream. The platform opens it once per node; a gateway worker opens its own when
- * the store is PostgreSQL, which every process may reach (PGlite has one owner, the primary). Closing it closes
- * the queue engine, not the store.
+ * tables (`embedded`) or NATS JetStream, with payloads sealed under the epoch data keys (docs/messaging.md
+ * "Cryptographic deletion"). The platform opens it once per node as the keys' owner; a gateway worker opens its own
+ * when the store is PostgreSQL, which every process may reach (PGlite has one owner, the primary), and only reads
+ * the key file. Closing it closes the queue engine and forgets the keys, not the store.
  */
 export async function openMessaging(deps: {
   config: Config;
@@ -20,13 +77,35 @@ export async function openMessaging(deps: {
   clock: Clock;
   logger: Logger;
   alerts: Alerts;
+  /** Wraps the data keys in their file; default: the interim wrapper above (the platform KEK at merge). */
+  keyWrapper?: KeyWrapper;
+  /** The primary owns the key file (creates, destroys); a gateway worker reads it. */
+  keyRole?: 'owner' | 'reader';
 }): Promise<Messaging> {
   const { config, store } = deps;
-  const queue =
-    config.messaging.engine === 'nats'
-      ? await NatsQueue.open(config.messaging.natsUrl, { prefix: config.messaging.natsPrefix })
-      : new EmbeddedQueue(store);
-  return new Messaging({ ...deps, queue, config: config.messaging });
+  const role = deps.keyRole ?? 'owner';
+  const dir = messageKeyDir(config);
+  const keys = PayloadKeys.open(
+    {
+      dir,
+      wrapper: deps.keyWrapper ?? interimKeyWrapper(dir, role),
+      epochMs: config.messaging.keyEpochMinutes * 60_000,
+      ttlMs: config.messaging.ttlHours * 3_600_000,
+      role,
+    },
+    deps.clock.nowMs(),
+  );
+  const cipher = new PayloadCipher(keys);
+  try {
+    const queue =
+      config.messaging.engine === 'nats'
+        ? await NatsQueue.open(config.messaging.natsUrl, cipher, { prefix: config.messaging.natsPrefix })
+        : new EmbeddedQueue(store, cipher);
+    return new Messaging({ ...deps, queue, keys, config: config.messaging });
+  } catch (err) {
+    keys.close();
+    throw err;
+  }
 }
 
 /**
@@ -44,11 +123,11 @@ export async function openOwnMessaging(
   const store = await PostgresStore.open(config.databaseUrl, 4);
   try {
     const alerts = new Alerts(store, clock, config.alerts, logger);
-    const messaging = await openMessaging({ config, store, clock, logger, alerts });
+    const messaging = await openMessaging({ config, store, clock, logger, alerts, keyRole: 'reader' });
     return {
       messaging,
       close: async () => {
-        await messaging.queue.close();
+        await messaging.close();
         await store.close();
       },
     };
