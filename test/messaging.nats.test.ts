@@ -97,7 +97,8 @@ describe('NATS JetStream queue engine', { skip }, () => {
       const expired = newMessage({ expiresAtMs: now + 1000 });
       for (const m of [delivered, dead, expired]) await t.queue.enqueue(m, Readable.from([payload()]));
       assert.equal((await storedChunks(t.queue)).chunks, 9);
-      assert.equal(await t.scanForBytes(marker), true);
+      // Sealed before it is published (issue 10 item 3): the stream never holds the plaintext.
+      assert.equal(await t.scanForBytes(marker), false);
 
       const claims = await t.queue.claim({
         nowMs: now + 1,
