@@ -23,6 +23,7 @@ import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { asBuffer, CHUNK_BYTES, CHUNKS_PER_PAGE, payloadChunks } from '../src/messaging/embedded-queue.ts';
 import type { Destinations } from '../src/messaging/messaging.ts';
+import { PayloadCipher } from '../src/messaging/payload-cipher.ts';
 import {
   acceptedMeta,
   type Claim,
@@ -91,6 +92,7 @@ export function applyExperiments(platform: Platform, names: readonly Experiment[
 function oneStatementQueue(platform: Platform): void {
   const db = platform.store.db;
   const queue = platform.messaging.queue as MessageQueue;
+  const cipher = new PayloadCipher(platform.messaging.keys);
   const originalEnqueue = queue.enqueue.bind(queue);
 
   queue.enqueue = async (message: NewMessage, payload: Readable): Promise<EnqueueResult> => {
@@ -141,7 +143,11 @@ function oneStatementQueue(platform: Platform): void {
         .executeTakeFirstOrThrow();
       return { message: (await queue.get(winner.id))!, duplicate: true };
     }
-    return { message: acceptedMeta(message, { sizeBytes: size, sha256 }), duplicate: false };
+    // Stored unsealed (no key id): an experiment on statement counts, read back as stored.
+    return {
+      message: acceptedMeta(message, { sizeBytes: size, sha256, payloadKeyId: null }),
+      duplicate: false,
+    };
   };
 
   queue.ack = async (claim: Claim, nowMs: number): Promise<MessageMeta> => {
@@ -162,8 +168,8 @@ function oneStatementQueue(platform: Platform): void {
 
   queue.openPayload = async (id: string): Promise<Readable> => {
     const page = (from: number) =>
-      sql<{ seq: number; chunk: Uint8Array; size_bytes: number }>`
-        SELECT p.seq, p.chunk, m.size_bytes FROM messages m JOIN message_payloads p ON p.message_id = m.id
+      sql<{ seq: number; chunk: Uint8Array; size_bytes: number; payload_key_id: string | null }>`
+        SELECT p.seq, p.chunk, m.size_bytes, m.payload_key_id FROM messages m JOIN message_payloads p ON p.message_id = m.id
         WHERE m.id = ${id} AND m.has_payload AND p.seq >= ${from}
         ORDER BY p.seq LIMIT ${CHUNKS_PER_PAGE}`
         .execute(db)
@@ -173,6 +179,8 @@ function oneStatementQueue(platform: Platform): void {
       throw new Error(`message ${id}: no payload stored (unknown, delivered, dead or expired)`);
     // The first page is already read: it told whether there is a payload, and its size.
     const pageFrom = (fromSeq: number) => (fromSeq === 0 ? Promise.resolve(first) : page(fromSeq));
-    return Readable.from(payloadChunks(id, Number(first[0]!.size_bytes), pageFrom), { objectMode: false });
+    const size = Number(first[0]!.size_bytes);
+    const plain = cipher.open(id, first[0]!.payload_key_id, payloadChunks(id, pageFrom), size);
+    return Readable.from(plain, { objectMode: false });
   };
 }

@@ -22,6 +22,8 @@ import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { SequentialIds } from '../src/core/ids.ts';
 import { EmbeddedQueue } from '../src/messaging/embedded-queue.ts';
+import { PayloadCipher } from '../src/messaging/payload-cipher.ts';
+import { PayloadKeys } from '../src/messaging/payload-keys.ts';
 import type { Claim, NewMessage } from '../src/messaging/port.ts';
 import { openStore } from '../src/store/open.ts';
 import type { Store } from '../src/store/port.ts';
@@ -88,7 +90,7 @@ async function counted(store: Store, fn: () => Promise<void>): Promise<{ ms: num
 async function current(
   store: Store,
 ): Promise<{ intake: number; delivery: number; qIntake: number; qDelivery: number }> {
-  const queue = new EmbeddedQueue(store);
+  const queue = new EmbeddedQueue(store, new PayloadCipher(PayloadKeys.ephemeral(Date.now())));
   const label = `cur${++run}`;
   const intake = await counted(store, () =>
     pool(MESSAGES, IN_FLIGHT, async (i) => {

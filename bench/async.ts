@@ -38,6 +38,8 @@ import type { TechnicalDescription } from '../src/api/contract/index.ts';
 import { publishThroughSandbox, type SandboxTester } from '../src/cli/onboarding.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
+import { PayloadCipher } from '../src/messaging/payload-cipher.ts';
+import { PayloadKeys } from '../src/messaging/payload-keys.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { getToken } from '../test/helpers/gateway-harness.ts';
@@ -316,7 +318,13 @@ async function startEngine(engine: EngineName, destination: DestinationHandle): 
     stopped = true;
     await platform.stop();
     if (engine === 'nats') {
-      const cleanupQueue = await NatsQueue.open(natsUrl, { prefix });
+      const cleanupQueue = await NatsQueue.open(
+        natsUrl,
+        new PayloadCipher(PayloadKeys.ephemeral(Date.now())),
+        {
+          prefix,
+        },
+      );
       await cleanupQueue.destroy();
     }
   };

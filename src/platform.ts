@@ -152,9 +152,9 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     // Async store-and-forward (issue 4): the queue engine, the pushes to destinations, the operator's alerts.
     const alerts = new Alerts(store, clock, config.alerts, logger);
     alertOnEgressDenied(egress, alerts, clock, logger);
-    const messaging = await openMessaging({ config, store, clock, logger, alerts });
+    const messaging = await openMessaging({ config, store, clock, logger, alerts, kek });
     const queue = messaging.queue;
-    stops.push(() => queue.close());
+    stops.push(() => messaging.close());
     const deliverer = new Deliverer({
       messaging,
       clock,

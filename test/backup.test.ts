@@ -32,6 +32,7 @@ import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { runCli } from './helpers/cli.ts';
 import { TEST_KEK } from './helpers/keys.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
+import { testCipher } from './helpers/payload-keys.ts';
 import { sampleRecord } from './helpers/records.ts';
 import {
   createTestDatabase,
@@ -201,7 +202,7 @@ async function seedProvince(store: Store): Promise<void> {
     for (let j = i; j < Math.min(TRANSACTIONS, i + 1000); j++) batch.push(record(j, START_MS + j * 1000));
     await insertTransactions(store, batch);
   }
-  const queue = new EmbeddedQueue(store);
+  const queue = new EmbeddedQueue(store, testCipher());
   const message = (n: number) => ({
     id: newId('msg', START_MS + n),
     sourceSystemId: consumerSystem.id,

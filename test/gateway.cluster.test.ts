@@ -15,6 +15,7 @@ import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { startDestination } from './helpers/destination.ts';
 import { getToken, within } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
+import { testCipher } from './helpers/payload-keys.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
 import { startUpstream } from './helpers/upstream.ts';
@@ -258,7 +259,7 @@ for (const setup of asyncSetups) {
     });
     after(async () => {
       await platform?.stop();
-      if (setup.engine === 'nats') await (await NatsQueue.open(natsUrl, { prefix })).destroy();
+      if (setup.engine === 'nats') await (await NatsQueue.open(natsUrl, testCipher(), { prefix })).destroy();
       await destination?.close();
       await dropDatabase();
       rmSync(dataDir, { recursive: true, force: true });

@@ -263,7 +263,8 @@ for (const engine of queueEngines) {
       const { bytes, marker } = markedPayload();
       const m = newMessage();
       await queue.enqueue(m, Readable.from([bytes]));
-      assert.equal(await scanForBytes(marker), true, 'the scan finds a stored payload');
+      // Sealed before the engine sees it (R-02, issue 10 item 3): not even a pending payload is stored in clear.
+      assert.equal(await scanForBytes(marker), false, 'no plaintext payload byte is ever stored');
       const [claim] = await queue.claim({
         nowMs: Date.now() + 1000,
         limit: 1,

@@ -15,6 +15,7 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import { startDestination } from './helpers/destination.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
+import { testCipher } from './helpers/payload-keys.ts';
 import { freePort, PlatformProcess } from './helpers/platform-process.ts';
 import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
 
@@ -177,7 +178,7 @@ describe('loss test: SIGKILL while messages flow', { concurrency: true }, () => 
         // Whatever happened, no platform process outlives the test.
         await platform?.kill();
         if (setup.engine === 'nats') {
-          const cleanup = await NatsQueue.open(natsUrl, { prefix });
+          const cleanup = await NatsQueue.open(natsUrl, testCipher(), { prefix });
           await cleanup.destroy();
         }
         await destination?.close();
@@ -362,7 +363,7 @@ describe('loss test: SIGKILL while messages flow', { concurrency: true }, () => 
         if (setup.engine === 'nats') {
           // What the crashes interrupted mid-upload (chunks, pending markers) is swept once it is older than any
           // upload may take (60 s): give the running platform's sweep the time to get there.
-          const queue = await NatsQueue.open(natsUrl, { prefix });
+          const queue = await NatsQueue.open(natsUrl, testCipher(), { prefix });
           try {
             const sweepStart = Date.now();
             for (;;) {
@@ -407,7 +408,7 @@ describe('loss test: SIGKILL while messages flow', { concurrency: true }, () => 
             await store.close();
           }
         } else {
-          const queue = await NatsQueue.open(natsUrl, { prefix });
+          const queue = await NatsQueue.open(natsUrl, testCipher(), { prefix });
           try {
             const { kv } = queue.streams;
             const metaPrefix = `$KV.${queue.kvBucket}.m.`;

@@ -7,6 +7,7 @@ import { newId } from '../src/core/ids.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
 import type { NewMessage } from '../src/messaging/port.ts';
 import { openNatsTestQueue, testNatsUrl, withManager } from './helpers/nats-queue.ts';
+import { testCipher } from './helpers/payload-keys.ts';
 
 /**
  * What only the NATS JetStream engine has to show (issue 4 item 5, R-02): its resources live under its prefix and
@@ -96,7 +97,8 @@ describe('NATS JetStream queue engine', { skip }, () => {
       const expired = newMessage({ expiresAtMs: now + 1000 });
       for (const m of [delivered, dead, expired]) await t.queue.enqueue(m, Readable.from([payload()]));
       assert.equal((await storedChunks(t.queue)).chunks, 9);
-      assert.equal(await t.scanForBytes(marker), true);
+      // Sealed before it is published (issue 10 item 3): the stream never holds the plaintext.
+      assert.equal(await t.scanForBytes(marker), false);
 
       const claims = await t.queue.claim({
         nowMs: now + 1,
@@ -135,7 +137,7 @@ describe('NATS JetStream queue engine', { skip }, () => {
 
   test('two nodes on the same prefix share one queue: a message is claimed once, a stale claim cannot ack', async () => {
     const t = await openNatsTestQueue();
-    const other = await NatsQueue.open(testNatsUrl, { prefix: t.prefix });
+    const other = await NatsQueue.open(testNatsUrl, testCipher(), { prefix: t.prefix });
     try {
       const now = Date.now();
       const m = newMessage();

@@ -169,6 +169,20 @@ export const ConfigSchema = Type.Object(
         pushTimeoutMs: Type.Integer({ minimum: 100, maximum: 600000, default: 30000 }),
         pollIntervalMs: Type.Integer({ minimum: 10, maximum: 60000, default: 250 }),
         pullLeaseSeconds: Type.Integer({ minimum: 5, maximum: 86400, default: 300 }),
+        // R-02 on disk (issue 10 item 3): payloads are sealed with one data key per epoch, destroyed once the
+        // epoch's messages are settled (src/messaging/payload-keys.ts).
+        keyEpochMinutes: Type.Integer({
+          minimum: 1,
+          maximum: 1440,
+          default: 60,
+          description:
+            'Độ dài một kỳ khoá dữ liệu của nội dung thông điệp (phút); khoá bị huỷ khi mọi thông điệp của kỳ đã xong',
+        }),
+        keyDir: Type.String({
+          default: '',
+          description:
+            'Thư mục tệp khoá dữ liệu của thông điệp (ngoài kho dữ liệu); để trống: <dataDir>/message-keys',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -335,6 +349,8 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_DELIVERY_TIMEOUT_MS: 'messaging.pushTimeoutMs',
   LGSP_DELIVERY_POLL_INTERVAL_MS: 'messaging.pollIntervalMs',
   LGSP_INBOX_LEASE_SECONDS: 'messaging.pullLeaseSeconds',
+  LGSP_MESSAGE_KEY_EPOCH_MINUTES: 'messaging.keyEpochMinutes',
+  LGSP_MESSAGE_KEY_DIR: 'messaging.keyDir',
   LGSP_RETENTION_TRANSACTION_DAYS: 'retention.transactionDays',
   LGSP_ARCHIVE_DIR: 'retention.archiveDir',
   LGSP_KEY_ENCRYPTION_KEY_FILE: 'keys.encryptionKeyFile',

@@ -132,6 +132,7 @@ export class Deliverer {
       for (const meta of await messaging.queue.expire(nowMs)) {
         await messaging.dead(meta, destinations, 'expired');
       }
+      await messaging.destroySpentKeys(nowMs);
     }
     const leaseMs = messaging.config.pushTimeoutMs + LEASE_MARGIN_MS;
     for (const route of destinations.routesByVersion.values()) {

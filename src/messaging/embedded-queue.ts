@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { type Selectable, sql, type Transaction } from 'kysely';
 import { msOf, msOrNull } from '../core/time.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { GroupCommit } from './group-commit.ts';
+import { type PayloadCipher, PayloadUnreadable } from './payload-cipher.ts';
 import {
   type Claim,
   type ClaimOptions,
@@ -40,6 +41,7 @@ function toMeta(row: MessageRow): MessageMeta {
     lastError: row.last_error,
     deliveredAtMs: msOrNull(row.delivered_at),
     hasPayload: row.has_payload,
+    payloadKeyId: row.payload_key_id,
   };
 }
 
@@ -49,44 +51,41 @@ export function asBuffer(chunk: Uint8Array): Buffer {
 }
 
 /**
- * A stored payload's chunks in order, `page` by `page` (each at most CHUNKS_PER_PAGE, from a sequence number on),
- * so memory stays bounded whatever the size. Fails if a chunk is missing or the payload disappears while it is
- * read (delivered, dead or expired meanwhile) rather than ending short.
+ * A stored payload's (sealed) chunks in order, `page` by `page` (each at most CHUNKS_PER_PAGE, from a sequence
+ * number on), so memory stays bounded whatever the size. Fails if a chunk is missing; a payload that disappears
+ * while it is read (delivered, dead or expired meanwhile) ends before its last sealed record, which the opening
+ * refuses rather than end short.
  */
 export async function* payloadChunks(
   id: string,
-  sizeBytes: number,
   page: (fromSeq: number) => Promise<Array<{ seq: number; chunk: Uint8Array }>>,
 ): AsyncGenerator<Buffer> {
   let nextSeq = 0;
-  let bytes = 0;
   for (;;) {
     const rows = await page(nextSeq);
     for (const row of rows) {
       if (row.seq !== nextSeq) throw new Error(`message ${id}: payload chunk ${nextSeq} is missing`);
       nextSeq++;
-      const chunk = asBuffer(row.chunk);
-      bytes += chunk.length;
-      yield chunk;
+      yield asBuffer(row.chunk);
     }
     if (rows.length < CHUNKS_PER_PAGE) break;
-  }
-  if (bytes !== sizeBytes) {
-    throw new Error(`message ${id}: payload was deleted while being read (${bytes} of ${sizeBytes} bytes)`);
   }
 }
 
 /**
  * The default async engine (issue 4): a queue table in the platform's store, so it works on embedded PGlite and on
  * PostgreSQL alike, with no other moving part. The metadata row lives in `messages` for good; the payload lives in
- * `message_payloads` in 256 KiB chunks only until the message is delivered, dead or expired (R-02).
+ * `message_payloads` in 256 KiB chunks only until the message is delivered, dead or expired (R-02) — sealed
+ * (`PayloadCipher`), since the deleted rows' bytes stay in the WAL and the table files until the engine reuses them.
  */
 export class EmbeddedQueue implements MessageQueue {
   readonly engine = 'embedded' as const;
   private readonly store: Store;
+  private readonly cipher: PayloadCipher;
 
-  constructor(store: Store) {
+  constructor(store: Store, cipher: PayloadCipher) {
     this.store = store;
+    this.cipher = cipher;
   }
 
   /**
@@ -133,8 +132,8 @@ export class EmbeddedQueue implements MessageQueue {
    * duplicate (source, Idempotency-Key) inserts nothing.
    */
   private async enqueueSmall(message: NewMessage, bytes: Buffer): Promise<EnqueueResult> {
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const row = await this.smallInserts.submit({ message, bytes, sha256 });
+    const { keyId, sealed, stats } = this.cipher.sealWhole(message.id, message.acceptedAtMs, bytes);
+    const row = await this.smallInserts.submit({ message, sealed, keyId, ...stats });
     if (row) return { message: toMeta(row), duplicate: false };
     const winner = await this.findDuplicate(message);
     if (!winner) throw new Error(`message ${message.id} was neither stored nor a duplicate`);
@@ -142,31 +141,34 @@ export class EmbeddedQueue implements MessageQueue {
   }
 
   private readonly smallInserts = new GroupCommit<
-    { message: NewMessage; bytes: Buffer; sha256: string },
+    { message: NewMessage; sealed: Buffer; keyId: string; sizeBytes: number; sha256: string },
     MessageRow | null
   >(async (items) => {
     const rows = sql.join(
       items.map(
-        ({ message: m, bytes, sha256 }) =>
+        ({ message: m, sealed, keyId, sizeBytes, sha256 }) =>
           sql`(${m.id}::text, ${m.sourceSystemId}::text, ${m.destinationVersionId}::text, ${m.environment}::text,
             ${m.idempotencyKey}::text, ${m.contentType}::text, ${new Date(m.acceptedAtMs)}::timestamptz,
-            ${new Date(m.expiresAtMs)}::timestamptz, ${bytes.length}::int8, ${sha256}::text, ${bytes}::bytea)`,
+            ${new Date(m.expiresAtMs)}::timestamptz, ${sizeBytes}::int8, ${sha256}::text, ${keyId}::text,
+            ${sealed}::bytea)`,
       ),
     );
+    // Even an empty payload has its one sealed record: every stored payload opens the same way.
     const result = await sql<MessageRow>`
       WITH input (id, source_system_id, destination_version_id, environment, idempotency_key, content_type,
-                  accepted_at, expires_at, size_bytes, sha256, chunk) AS (VALUES ${rows}),
+                  accepted_at, expires_at, size_bytes, sha256, payload_key_id, chunk) AS (VALUES ${rows}),
       m AS (
         INSERT INTO messages (id, source_system_id, destination_version_id, environment, idempotency_key,
-          content_type, accepted_at, expires_at, state, size_bytes, sha256, attempts, next_attempt_at, has_payload)
+          content_type, accepted_at, expires_at, state, size_bytes, sha256, attempts, next_attempt_at, has_payload,
+          payload_key_id)
         SELECT id, source_system_id, destination_version_id, environment, idempotency_key, content_type,
-          accepted_at, expires_at, 'accepted', size_bytes, sha256, 0, accepted_at, true
+          accepted_at, expires_at, 'accepted', size_bytes, sha256, 0, accepted_at, true, payload_key_id
         FROM input
         ON CONFLICT (source_system_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING *
       ), chunk AS (
         INSERT INTO message_payloads (message_id, seq, chunk)
-        SELECT input.id, 0, input.chunk FROM input JOIN m ON m.id = input.id WHERE input.size_bytes > 0
+        SELECT input.id, 0, input.chunk FROM input JOIN m ON m.id = input.id
       )
       SELECT * FROM m`.execute(this.store.db);
     const byId = new Map(result.rows.map((r) => [r.id, r]));
@@ -176,6 +178,7 @@ export class EmbeddedQueue implements MessageQueue {
   private async enqueueLarge(message: NewMessage, payload: Readable): Promise<EnqueueResult> {
     const existing = await this.findDuplicate(message);
     if (existing) return { message: existing, duplicate: true };
+    const sealing = this.cipher.seal(message.id, message.acceptedAtMs, payload);
     try {
       const row = await this.store.db.transaction().execute(async (trx) => {
         // The row first: the chunks reference it, and on PostgreSQL a concurrent identical send waits here on the
@@ -197,9 +200,11 @@ export class EmbeddedQueue implements MessageQueue {
             attempts: 0,
             next_attempt_at: new Date(message.acceptedAtMs),
             has_payload: true,
+            payload_key_id: sealing.keyId,
           })
           .execute();
-        const { sizeBytes, sha256 } = await writeChunks(trx, message.id, payload);
+        await writeChunks(trx, message.id, sealing.sealed);
+        const { sizeBytes, sha256 } = sealing.stats();
         return trx
           .updateTable('messages')
           .set({ size_bytes: sizeBytes, sha256 })
@@ -214,6 +219,9 @@ export class EmbeddedQueue implements MessageQueue {
         if (winner) return { message: winner, duplicate: true };
       }
       throw err;
+    } finally {
+      // An upload that failed midway stops sealing (and releases its hold on the key).
+      await sealing.sealed.return(undefined);
     }
   }
 
@@ -243,7 +251,7 @@ export class EmbeddedQueue implements MessageQueue {
         : sql`AND destination_version_id = ${options.destinationVersionId}`;
     const byEnvironment =
       options.environment === undefined ? sql`` : sql`AND environment = ${options.environment}`;
-    // A message of one chunk comes back with its payload: the claimant need not read it again.
+    // A message of one chunk comes back with its (sealed) payload: the claimant need not read it again.
     const result = await sql<MessageRow & { inline_chunk: Uint8Array | null }>`
       WITH due AS (
         SELECT id FROM messages
@@ -268,12 +276,7 @@ export class EmbeddedQueue implements MessageQueue {
     return result.rows
       .map(({ inline_chunk, ...row }) => {
         const message = toMeta(row);
-        const payload =
-          message.sizeBytes === 0
-            ? Buffer.alloc(0)
-            : inline_chunk !== null && inline_chunk.length === message.sizeBytes
-              ? asBuffer(inline_chunk)
-              : undefined;
+        const payload = inline_chunk === null ? undefined : this.openInline(message, asBuffer(inline_chunk));
         return { message, token, ...(payload ? { payload } : {}) };
       })
       .sort(
@@ -284,7 +287,21 @@ export class EmbeddedQueue implements MessageQueue {
       );
   }
 
-  /** The payload as a stream, read a page of chunks at a time (`payloadChunks`). */
+  /**
+   * A one-chunk payload opened in memory; undefined when it cannot be (its key destroyed — then `openPayload`
+   * says why to whoever reads it — or, for a message stored unsealed, a chunk that is only part of it).
+   */
+  private openInline(message: MessageMeta, sealed: Buffer): Buffer | undefined {
+    try {
+      const plain = this.cipher.openWhole(message.id, message.payloadKeyId, sealed, message.sizeBytes);
+      return plain.length === message.sizeBytes ? plain : undefined;
+    } catch (err) {
+      if (err instanceof PayloadUnreadable) return undefined;
+      throw err;
+    }
+  }
+
+  /** The payload as a stream, read a page of chunks at a time (`payloadChunks`) and opened record by record. */
   async openPayload(id: string, known?: MessageMeta): Promise<Readable> {
     const meta = known?.id === id ? known : await this.get(id);
     if (!meta?.hasPayload)
@@ -299,7 +316,8 @@ export class EmbeddedQueue implements MessageQueue {
         .orderBy('seq')
         .limit(CHUNKS_PER_PAGE)
         .execute();
-    return Readable.from(payloadChunks(id, meta.sizeBytes, page), { objectMode: false });
+    const plain = this.cipher.open(id, meta.payloadKeyId, payloadChunks(id, page), meta.sizeBytes);
+    return Readable.from(plain, { objectMode: false });
   }
 
   /**
@@ -402,6 +420,18 @@ export class EmbeddedQueue implements MessageQueue {
     return row ? toMeta(row) : null;
   }
 
+  async payloadKeysInUse(keyIds: string[]): Promise<Set<string>> {
+    if (keyIds.length === 0) return new Set();
+    const rows = await this.store.db
+      .selectFrom('messages')
+      .select('payload_key_id')
+      .distinct()
+      .where('state', 'in', ['accepted', 'delivering'])
+      .where('payload_key_id', 'in', keyIds)
+      .execute();
+    return new Set(rows.map((r) => r.payload_key_id!));
+  }
+
   async pendingCount(): Promise<number> {
     const row = await this.store.db
       .selectFrom('messages')
@@ -416,16 +446,14 @@ export class EmbeddedQueue implements MessageQueue {
 }
 
 /**
- * Streams `payload` into `message_payloads` in CHUNK_BYTES rows, hashing and counting as it goes; at most one chunk
- * (plus the stream's own buffer) is in memory at a time.
+ * Streams the sealed `payload` into `message_payloads` in CHUNK_BYTES rows; at most one chunk (plus the stream's
+ * own buffer) is in memory at a time.
  */
 async function writeChunks(
   trx: Transaction<Database>,
   messageId: string,
-  payload: Readable,
-): Promise<{ sizeBytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let sizeBytes = 0;
+  payload: AsyncIterable<Buffer>,
+): Promise<void> {
   let seq = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -435,10 +463,7 @@ async function writeChunks(
     await trx.insertInto('message_payloads').values({ message_id: messageId, seq, chunk }).execute();
     seq++;
   };
-  for await (const part of payload) {
-    const buf: Buffer = typeof part === 'string' ? Buffer.from(part) : asBuffer(part as Uint8Array);
-    hash.update(buf);
-    sizeBytes += buf.length;
+  for await (const buf of payload) {
     pending.push(buf);
     pendingBytes += buf.length;
     while (pendingBytes >= CHUNK_BYTES) {
@@ -450,5 +475,4 @@ async function writeChunks(
     }
   }
   if (pendingBytes > 0) await flush(Buffer.concat(pending, pendingBytes));
-  return { sizeBytes, sha256: hash.digest('hex') };
 }

@@ -10,6 +10,7 @@ import { isoOf, isoOrNull } from '../core/time.ts';
 import { enqueueNotification } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { Alerts } from '../telemetry/alerts.ts';
+import type { PayloadKeys } from './payload-keys.ts';
 import type { Claim, EnqueueResult, MessageMeta, MessageQueue } from './port.ts';
 
 /**
@@ -20,6 +21,8 @@ import type { Claim, EnqueueResult, MessageMeta, MessageQueue } from './port.ts'
  */
 export interface MessagingDeps {
   queue: MessageQueue;
+  /** The data keys the queue seals payloads with: destroyed here once their messages are settled. */
+  keys: PayloadKeys;
   store: Store;
   clock: Clock;
   config: Config['messaging'];
@@ -93,6 +96,17 @@ export class Messaging {
 
   get config(): Config['messaging'] {
     return this.deps.config;
+  }
+
+  /** The data keys payloads are sealed with (operators' and tests' view: ids, never key bytes). */
+  get keys(): PayloadKeys {
+    return this.deps.keys;
+  }
+
+  /** Closes the queue engine and wipes the data keys from this process's memory (the key file stays). */
+  async close(): Promise<void> {
+    await this.queue.close();
+    this.deps.keys.close();
   }
 
   /**
@@ -247,6 +261,22 @@ export class Messaging {
       this.webhookOrgs = { atMs: nowMs, byCode: new Map(rows.map((r) => [r.code, r.id])) };
     }
     return this.webhookOrgs.byCode;
+  }
+
+  /**
+   * Cryptographic deletion (issue 10 item 3, R-02): keeps the current and next epoch keys ready, and destroys every
+   * key whose epoch is over and whose messages are all settled — or whose deadline (epoch end + TTL + 1 h) passed.
+   * From then on no copy of those payloads (WAL, table files, NATS file store, replicas, backups) can be read.
+   * Run by the primary's deliverer after each expiry sweep; answers the ids of the keys destroyed.
+   */
+  async destroySpentKeys(nowMs: number): Promise<string[]> {
+    const { keys, logger } = this.deps;
+    keys.ensureAhead(nowMs);
+    const candidates = keys.retiring(nowMs);
+    if (candidates.length === 0) return [];
+    const destroyed = keys.destroy(nowMs, await this.queue.payloadKeysInUse(candidates));
+    if (destroyed.length > 0) logger.info({ keys: destroyed }, 'message data keys destroyed');
+    return destroyed;
   }
 
   /** Claims the next message for a pulling destination (one version and environment at a time). */

@@ -5,6 +5,7 @@ import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { PayloadCipher } from './payload-cipher.ts';
 import type { Claim, ClaimOptions, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from './port.ts';
 import { acceptedMeta, claimLost } from './port.ts';
 
@@ -13,7 +14,9 @@ import { acceptedMeta, claimLost } from './port.ts';
  * uses so every worker node shares one durable queue without a home-made broker.
  *
  * Layout, all named by the prefix `P` (so tests can isolate and delete their own resources):
- * - **Object Store bucket `P_payloads`** holds the payloads, one object per message id, streamed in 128 KiB chunks
+ * - **Object Store bucket `P_payloads`** holds the payloads — sealed (`PayloadCipher`, R-02: the file store keeps a
+ *   purged message's bytes in its block files until it compacts them, so they must be unreadable without the
+ *   epoch key) — one object per message id, streamed in 128 KiB chunks
  *   (the client publishes chunk by chunk and waits for each JetStream ack, so a 100 MB payload is never held whole).
  *   They are read back chunk by chunk with direct gets, one chunk per `read()`, so a slow reader keeps memory flat —
  *   the library's own `get()` pushes every chunk into an unbounded web stream. On ack, death or expiry the object is
@@ -71,12 +74,13 @@ export class NatsQueue implements MessageQueue {
     private readonly jsm: JetStreamManager,
     private readonly kv: KV,
     private readonly os: ObjectStore,
+    private readonly cipher: PayloadCipher,
     /** The bucket names, exposed for tests and operators. */
     readonly kvBucket: string,
     readonly objectBucket: string,
   ) {}
 
-  static async open(url: string, options: NatsQueueOptions = {}): Promise<NatsQueue> {
+  static async open(url: string, cipher: PayloadCipher, options: NatsQueueOptions = {}): Promise<NatsQueue> {
     const prefix = options.prefix ?? 'lgsp';
     if (!KEY_SAFE.test(prefix)) throw new Error(`NATS queue prefix must match ${KEY_SAFE}: ${prefix}`);
     const nc = await connect({ servers: url, name: `openlgsp-queue-${prefix}` });
@@ -89,7 +93,7 @@ export class NatsQueue implements MessageQueue {
       const os = await new Objm(nc).create(objectBucket, {
         description: 'OpenLGSP message payloads, deleted on delivery (R-02)',
       });
-      return new NatsQueue(nc, jsm, kv, os, kvBucket, objectBucket);
+      return new NatsQueue(nc, jsm, kv, os, cipher, kvBucket, objectBucket);
     } catch (err) {
       await nc.close();
       throw err;
@@ -134,7 +138,7 @@ export class NatsQueue implements MessageQueue {
       // message that no claim ever finds. A marker without metadata is an upload in progress (or an abandoned one,
       // which `expire` cleans up).
       await this.kv.put(pendingKey(message.id), new Uint8Array(0));
-      const meta = acceptedMeta(message, await this.putPayload(message.id, payload));
+      const meta = acceptedMeta(message, await this.putPayload(message, payload));
       // The commit point. It fails when this send was fenced off as abandoned (`fence`): then the key belongs
       // to another send, and this one must not become a second message for it.
       const revision = await this.kv.create(metaKey(message.id), encode({ meta, leaseUntilMs: null }));
@@ -193,25 +197,31 @@ export class NatsQueue implements MessageQueue {
     const info = await this.os.info(id);
     if (info === null || info.deleted) throw new Error(`message ${id} has no stored payload`);
     const meta = known?.id === id ? known : (await this.read(id))?.meta;
+    if (meta === undefined) throw new Error(`message ${id} has no metadata`);
     const stream = this.streams.objects;
     const subject = `$O.${this.objectBucket}.C.${info.nuid}`;
     const jsm = this.jsm;
     const chunkCount = info.chunks;
-    async function* chunks(): AsyncGenerator<Buffer> {
-      const hash = createHash('sha256');
+    async function* sealedChunks(): AsyncGenerator<Buffer> {
       let seq = 0;
       for (let i = 0; i < chunkCount; i++) {
         const msg = await jsm.direct.getMessage(stream, { next_by_subj: subject, seq: seq + 1 });
         if (msg === null) throw new Error(`payload of ${id} was deleted while it was being read`);
         seq = msg.seq;
-        hash.update(msg.data);
         yield Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength);
       }
-      if (meta !== undefined && hash.digest('hex') !== meta.sha256)
-        throw new Error(`payload of ${id} does not match its SHA-256`);
+    }
+    const plain = this.cipher.open(id, meta.payloadKeyId, sealedChunks(), meta.sizeBytes);
+    async function* checked(): AsyncGenerator<Buffer> {
+      const hash = createHash('sha256');
+      for await (const part of plain) {
+        hash.update(part);
+        yield part;
+      }
+      if (hash.digest('hex') !== meta!.sha256) throw new Error(`payload of ${id} does not match its SHA-256`);
     }
     // Readable.from pulls the next chunk only when the consumer reads: one chunk in flight, whatever the size.
-    return Readable.from(chunks(), { objectMode: false, highWaterMark: 1 });
+    return Readable.from(checked(), { objectMode: false, highWaterMark: 1 });
   }
 
   async ack(claim: Claim, nowMs: number): Promise<MessageMeta> {
@@ -268,6 +278,19 @@ export class NatsQueue implements MessageQueue {
 
   async get(id: string): Promise<MessageMeta | null> {
     return (await this.read(id))?.meta ?? null;
+  }
+
+  /**
+   * From the pending messages as listed at most a second ago (`claimView`): a message another node committed after
+   * that listing was uploading before it, which the key's grace after its epoch (UPLOAD_GRACE_MS) covers.
+   */
+  async payloadKeysInUse(keyIds: string[]): Promise<Set<string>> {
+    const wanted = new Set(keyIds);
+    const inUse = new Set<string>();
+    for (const { meta } of (await this.claimView()).values()) {
+      if (meta.payloadKeyId !== null && wanted.has(meta.payloadKeyId)) inUse.add(meta.payloadKeyId);
+    }
+    return inUse;
   }
 
   async pendingCount(): Promise<number> {
@@ -512,10 +535,13 @@ export class NatsQueue implements MessageQueue {
     }
   }
 
-  private async putPayload(id: string, payload: Readable): Promise<{ sizeBytes: number; sha256: string }> {
-    const hash = createHash('sha256');
-    let sizeBytes = 0;
-    const source = payload[Symbol.asyncIterator]();
+  /** Seals the payload as it streams and stores it as the object `message.id`; answers the plaintext's size and hash. */
+  private async putPayload(
+    message: NewMessage,
+    payload: Readable,
+  ): Promise<{ sizeBytes: number; sha256: string; payloadKeyId: string }> {
+    const sealing = this.cipher.seal(message.id, message.acceptedAtMs, payload);
+    const source = sealing.sealed;
     // highWaterMark 0: the object store pulls one piece at a time, publishing each chunk before asking for more.
     const body = new ReadableStream<Uint8Array>(
       {
@@ -525,19 +551,20 @@ export class NatsQueue implements MessageQueue {
             controller.close();
             return;
           }
-          const bytes: Uint8Array = typeof value === 'string' ? Buffer.from(value) : value;
-          hash.update(bytes);
-          sizeBytes += bytes.byteLength;
-          controller.enqueue(bytes);
+          controller.enqueue(value);
         },
         async cancel() {
-          await source.return?.();
+          await source.return(undefined);
         },
       },
       { highWaterMark: 0 },
     );
-    await this.os.put({ name: id, options: { max_chunk_size: CHUNK_BYTES } }, body);
-    return { sizeBytes, sha256: hash.digest('hex') };
+    try {
+      await this.os.put({ name: message.id, options: { max_chunk_size: CHUNK_BYTES } }, body);
+    } finally {
+      await source.return(undefined);
+    }
+    return { ...sealing.stats(), payloadKeyId: sealing.keyId };
   }
 }
 

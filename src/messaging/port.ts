@@ -41,12 +41,17 @@ export interface MessageMeta extends NewMessage {
   deliveredAtMs: number | null;
   /** True while the payload is still stored; false after delivery, death or expiry. */
   hasPayload: boolean;
+  /**
+   * The data key the payload is sealed with (payload-keys.ts, R-02); once it is destroyed no copy of the payload
+   * can be read. Null for a message stored before payloads were sealed.
+   */
+  payloadKeyId: string | null;
 }
 
 /** A message's metadata the moment its payload is stored: accepted, not yet tried, due at once. */
 export function acceptedMeta(
   message: NewMessage,
-  stored: { sizeBytes: number; sha256: string },
+  stored: { sizeBytes: number; sha256: string; payloadKeyId: string | null },
 ): MessageMeta {
   return {
     ...message,
@@ -58,6 +63,7 @@ export function acceptedMeta(
     lastError: null,
     deliveredAtMs: null,
     hasPayload: true,
+    payloadKeyId: stored.payloadKeyId,
   };
 }
 
@@ -98,7 +104,8 @@ export interface MessageQueue {
 
   /**
    * Stores the message: metadata and the payload streamed from `payload` (never held whole in memory; up to at
-   * least 100 MB). Resolves only once both are durable — the intake answers 202 after this. Idempotent on
+   * least 100 MB), sealed with the data key of its acceptance time before the engine sees a byte of it (R-02,
+   * payload-cipher.ts); size and SHA-256 are the plaintext's. Resolves only once both are durable — the intake answers 202 after this. Idempotent on
    * (sourceSystemId, idempotencyKey) when a key is given.
    */
   enqueue(message: NewMessage, payload: Readable): Promise<EnqueueResult>;
@@ -110,7 +117,7 @@ export interface MessageQueue {
   claim(options: ClaimOptions): Promise<Claim[]>;
 
   /**
-   * Streams a stored payload (for push delivery or a pull by the destination). `known` is the message's metadata
+   * Streams a stored payload, opened (for push delivery or a pull by the destination). `known` is the message's metadata
    * when the caller already has it (a claim), so the engine need not read it again.
    */
   openPayload(id: string, known?: MessageMeta): Promise<Readable>;
@@ -131,6 +138,12 @@ export interface MessageQueue {
 
   /** How many messages wait for delivery (accepted or delivering): the async backlog the operator watches. */
   pendingCount(): Promise<number>;
+
+  /**
+   * Which of `keyIds` still seal a stored payload — a message accepted or being delivered — so that the data key
+   * must not be destroyed yet (R-02, payload-keys.ts).
+   */
+  payloadKeysInUse(keyIds: string[]): Promise<Set<string>>;
 
   close(): Promise<void>;
 }

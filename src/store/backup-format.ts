@@ -26,7 +26,9 @@ export const BACKUP_FORMAT_VERSION = 1;
  * Tables whose rows never go into a backup, and what the rows that refer to them must say once restored. Today one:
  * the payloads of messages not yet delivered. R-02 says a payload must not outlive its delivery; a copy inside a
  * backup file would outlive it by as long as the file is kept. So a restored message that still had its payload
- * comes back dead, without one, saying why — its metadata (sizes, SHA-256, times) is kept as evidence.
+ * comes back dead, without one, saying why — its metadata (sizes, SHA-256, times) is kept as evidence. (Payloads are
+ * sealed anyway and their data keys never enter the store — src/messaging/payload-keys.ts — so even a payload copy
+ * could not be read once its key is destroyed; leaving them out keeps backups small and says what they hold.)
  */
 export interface ExcludedTable {
   table: string;

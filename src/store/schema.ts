@@ -326,6 +326,8 @@ export interface Database {
     has_payload: boolean;
     claim_token: string | null;
     lease_until: Timestamp | null;
+    /** The data key the payload is sealed with (migrations/0015_message_payload_keys.sql); null: stored unsealed. */
+    payload_key_id: ColumnType<string | null, string | null | undefined, string | null>;
   };
   /** Operator alerts, one open per key (migrations/0010_alerts.sql). */
   alerts: {

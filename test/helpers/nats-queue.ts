@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { NatsQueue } from '../../src/messaging/nats-queue.ts';
+import { testCipher } from './payload-keys.ts';
 
 /** The NATS server the NATS engine's tests run on; `.ci/run` sets it, otherwise those tests are skipped. */
 export const testNatsUrl = process.env['LGSP_TEST_NATS_URL'] ?? '';
@@ -14,7 +15,7 @@ export async function openNatsTestQueue(): Promise<{
   scanForBytes(needle: Buffer): Promise<boolean>;
 }> {
   const prefix = `lgsptest_${randomBytes(6).toString('hex')}`;
-  const queue = await NatsQueue.open(testNatsUrl, { prefix });
+  const queue = await NatsQueue.open(testNatsUrl, testCipher(), { prefix });
   const streams = [`KV_${prefix}_messages`, `OBJ_${prefix}_payloads`];
   return {
     queue,

@@ -8,6 +8,7 @@ import { migrate } from '../../src/store/migrate.ts';
 import { PgliteStore } from '../../src/store/pglite-store.ts';
 import type { Store } from '../../src/store/port.ts';
 import { openNatsTestQueue, testNatsUrl } from './nats-queue.ts';
+import { testCipher } from './payload-keys.ts';
 import { openTestStore, testDatabaseUrl } from './stores.ts';
 
 /**
@@ -53,7 +54,7 @@ export const queueEngines: QueueEngine[] = [
       const store = await PgliteStore.open(dir);
       await migrate(store);
       return {
-        queue: new EmbeddedQueue(store),
+        queue: new EmbeddedQueue(store, testCipher()),
         scanForBytes: (needle) => scanEmbedded(store, needle),
         dispose: async () => {
           await store.close();
@@ -69,7 +70,7 @@ export const queueEngines: QueueEngine[] = [
           async open() {
             const t = await openTestStore('postgres');
             return {
-              queue: new EmbeddedQueue(t.store),
+              queue: new EmbeddedQueue(t.store, testCipher()),
               scanForBytes: (needle: Buffer) => scanEmbedded(t.store, needle),
               dispose: () => t.dispose(),
             };
