@@ -2,7 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ErrorCode } from '../core/errors.ts';
-import { loadTlsMaterial, peerCertificate, TlsReloader, tlsEnabled, tlsServerOptions } from '../net/tls.ts';
+import {
+  loadTlsMaterial,
+  peerCertificate,
+  refuseRenegotiation,
+  TlsReloader,
+  tlsEnabled,
+  tlsServerOptions,
+} from '../net/tls.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { CompiledSnapshot } from './compiled-snapshot.ts';
 import { createGatewayContext, type GatewayContext, type GatewayDeps, type GatewayStats } from './context.ts';
@@ -53,6 +60,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const server = material
     ? createHttpsServer({ ...httpOptions, ...tlsServerOptions(material, true) }, handler)
     : createServer(httpOptions, handler);
+  if (material) refuseRenegotiation(server as HttpsServer);
   const tls = material
     ? new TlsReloader(server as HttpsServer, tlsFiles, material, {
         onReload: (c) =>
