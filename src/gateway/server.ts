@@ -45,7 +45,8 @@ const NOT_READY = refusal('GW_NOT_READY', undefined, { 'retry-after': '1' });
  * The data plane (DESIGN.md "Shape"): `POST /token`, `/_lgsp/…` (messages and the pull inbox), and
  * `/{context}/{version}/{resource…}` checked against the in-memory snapshot (`policy.ts`), forwarded to the
  * provider with bodies streamed both ways (`proxy.ts`), and recorded once per transaction with both legs'
- * timestamps (`exchange.ts`). Building it has no side effects — no timer, no socket; `listen` starts it.
+ * timestamps (`exchange.ts`). Building it has no side effects — no timer, no socket — beyond reading the TLS
+ * certificate files when configured (so a wrong file fails at once); `listen` starts it.
  */
 export function createGateway(deps: GatewayDeps): Gateway {
   const ctx = createGatewayContext(deps);
