@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { newId } from '../src/core/ids.ts';
+import { certificateInfo } from '../src/net/tls.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
@@ -164,6 +166,46 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
     const run = await lgsp('system', 'activate', seed.consumer.id);
     assert.equal(run.code, 0);
     assert.match(run.out, /Trạng thái \/ Status\s+active/);
+  });
+
+  test('system bind-cert (a PEM file, a fingerprint) and unbind-cert (mTLS, R-13)', async () => {
+    const cert = join(dir, 'he-thong.pem');
+    execFileSync(
+      '/usr/bin/openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        join(dir, 'he-thong.key'),
+        '-out',
+        cert,
+        '-days',
+        '30',
+        '-subj',
+        '/C=VN/O=So Tu phap/CN=ho-tich',
+      ],
+      { stdio: 'pipe' },
+    );
+    const info = certificateInfo(readFileSync(cert));
+    const bound = await json('system', 'bind-cert', seed.consumer.id, '--cert', cert);
+    assert.equal(bound.clientCertificate.sha256, info.sha256);
+    assert.equal(bound.clientCertificate.subject, 'C=VN, O=So Tu phap, CN=ho-tich');
+    const shown = await lgsp('system', 'show', seed.consumer.id);
+    assert.match(shown.out, new RegExp(`SHA-256 ${info.sha256}`));
+    const colons = info.sha256.match(/../g)!.join(':').toUpperCase();
+    assert.equal(
+      (await json('system', 'bind-cert', seed.consumer.id, '--sha256', colons)).clientCertificate.sha256,
+      info.sha256,
+    );
+    const both = await lgsp('system', 'bind-cert', seed.consumer.id, '--cert', cert, '--sha256', colons);
+    assert.notEqual(both.code, 0);
+    assert.match(both.err, /--cert/);
+    assert.equal((await json('system', 'unbind-cert', seed.consumer.id)).clientCertificate, null);
   });
 
   test('transactions list: table, filters, next page hint', async () => {

@@ -12,6 +12,8 @@ import {
   ALLOWED,
   asyncMethod,
   bearerToken,
+  boundToken,
+  clientCertificate,
   credentialState,
   type Decision,
   environment,
@@ -27,6 +29,7 @@ import {
 } from '../src/gateway/policy.ts';
 import { QuotaCounters } from '../src/gateway/quota.ts';
 import type { TokenClaims } from '../src/gateway/tokens.ts';
+import type { PeerCertificate } from '../src/net/tls.ts';
 import { snapshotData } from './helpers/gateway-snapshot.ts';
 
 /**
@@ -85,6 +88,46 @@ describe('gateway policy decisions (pure, no socket)', () => {
         `${credentialId} @${at}`,
       );
     assert.equal(credentialState(claims(), snapshot, NOW), ALLOWED, 'success allocates nothing');
+  });
+
+  test('client certificate (mTLS): pinned fingerprint, subject under the client CA, certificate-bound token', () => {
+    const A = 'a'.repeat(64);
+    const B = 'b'.repeat(64);
+    const peer = (sha256: string, subject: string, authorized: boolean): PeerCertificate => ({
+      sha256,
+      subject,
+      authorized,
+      issuer: 'CN=CA',
+      serialNumber: '01',
+      notBeforeMs: 0,
+      notAfterMs: NOW + HOUR,
+    });
+    const subject = 'C=VN, O=So Tu phap, CN=ho-tich';
+    const rows: Array<[string, Parameters<typeof clientCertificate>[0], PeerCertificate | null, string]> = [
+      ['pinned, none presented', { sha256: A, subject: null }, null, 'GW_CLIENT_CERT_REQUIRED'],
+      ['pinned, another', { sha256: A, subject: null }, peer(B, subject, true), 'GW_CLIENT_CERT_MISMATCH'],
+      ['pinned, it (no CA needed)', { sha256: A, subject: null }, peer(A, 'CN=x', false), 'ok'],
+      ['subject, none presented', { sha256: null, subject }, null, 'GW_CLIENT_CERT_REQUIRED'],
+      ['subject, under the CA', { sha256: null, subject }, peer(B, subject, true), 'ok'],
+      [
+        'subject, not under the CA',
+        { sha256: null, subject },
+        peer(B, subject, false),
+        'GW_CLIENT_CERT_MISMATCH',
+      ],
+      [
+        'subject, another',
+        { sha256: null, subject },
+        peer(B, 'C=VN, O=X, CN=y', true),
+        'GW_CLIENT_CERT_MISMATCH',
+      ],
+    ];
+    for (const [name, binding, presented, want] of rows)
+      assert.equal(codeOf(clientCertificate(binding, presented)), want, name);
+    assert.equal(codeOf(boundToken(A, null)), 'GW_CLIENT_CERT_REQUIRED');
+    assert.equal(codeOf(boundToken(A, peer(B, subject, true))), 'GW_CLIENT_CERT_MISMATCH');
+    assert.equal(clientCertificate({ sha256: A, subject: null }, peer(A, subject, true)), ALLOWED);
+    assert.equal(boundToken(A, peer(A, subject, false)), ALLOWED);
   });
 
   test('route: by context (one or more segments) and version; the found route itself on success', () => {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, type AgentOptions, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { TLSSocket } from 'node:tls';
+import { connect, type TLSSocket } from 'node:tls';
 import { ManualClock } from '../src/core/clock.ts';
 import { ConfigError, loadConfig } from '../src/core/config.ts';
 import { certificateInfo, loadTlsMaterial, normalizeSubject, TlsConfigError } from '../src/net/tls.ts';
@@ -344,6 +345,25 @@ describe('TLS and mTLS (issue 10 item 6, R-13)', () => {
       const ok = await call(base, '/healthz', { tls: { maxVersion: 'TLSv1.2' } });
       assert.equal(ok.status, 200);
       assert.equal(ok.protocol, 'TLSv1.2');
+      // TLS 1.2 renegotiation (which could swap the client certificate mid-connection) is refused.
+      const { hostname, port } = new URL(base);
+      const socket = connect({
+        host: hostname,
+        port: Number(port),
+        ca: certs.ca.certPem,
+        maxVersion: 'TLSv1.2',
+      });
+      await once(socket, 'secureConnect');
+      const renegotiated = await new Promise<boolean>((resolve) => {
+        socket.once('error', () => resolve(false));
+        socket.once('close', () => resolve(false));
+        socket.renegotiate({}, (err) => resolve(!err));
+        // The request that makes the server read the renegotiation (it refuses it, with an error).
+        socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+        setTimeout(() => resolve(false), 5_000).unref();
+      });
+      socket.destroy();
+      assert.equal(renegotiated, false);
     }
   });
 

@@ -4,7 +4,14 @@ import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../core/config.ts';
-import { HSTS_HEADER, loadTlsMaterial, TlsReloader, tlsEnabled, tlsServerOptions } from '../net/tls.ts';
+import {
+  HSTS_HEADER,
+  loadTlsMaterial,
+  refuseRenegotiation,
+  TlsReloader,
+  tlsEnabled,
+  tlsServerOptions,
+} from '../net/tls.ts';
 import { authenticate } from './auth.ts';
 import { ProblemSchema } from './contract/index.ts';
 import type { AdminDeps } from './deps.ts';
@@ -129,6 +136,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
     },
   }) as unknown as FastifyInstance;
   if (material) {
+    refuseRenegotiation(app.server as unknown as HttpsServer);
     // A renewed certificate (file change or SIGHUP) is served to new connections; open ones keep theirs.
     const reloader = new TlsReloader(app.server as unknown as HttpsServer, tlsFiles, material, {
       onReload: (c) =>

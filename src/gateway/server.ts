@@ -2,7 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ErrorCode } from '../core/errors.ts';
-import { loadTlsMaterial, peerCertificate, TlsReloader, tlsEnabled, tlsServerOptions } from '../net/tls.ts';
+import {
+  loadTlsMaterial,
+  peerCertificate,
+  refuseRenegotiation,
+  TlsReloader,
+  tlsEnabled,
+  tlsServerOptions,
+} from '../net/tls.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { CompiledSnapshot } from './compiled-snapshot.ts';
 import { createGatewayContext, type GatewayContext, type GatewayDeps, type GatewayStats } from './context.ts';
@@ -38,7 +45,8 @@ const NOT_READY = refusal('GW_NOT_READY', undefined, { 'retry-after': '1' });
  * The data plane (DESIGN.md "Shape"): `POST /token`, `/_lgsp/…` (messages and the pull inbox), and
  * `/{context}/{version}/{resource…}` checked against the in-memory snapshot (`policy.ts`), forwarded to the
  * provider with bodies streamed both ways (`proxy.ts`), and recorded once per transaction with both legs'
- * timestamps (`exchange.ts`). Building it has no side effects — no timer, no socket; `listen` starts it.
+ * timestamps (`exchange.ts`). Building it has no side effects — no timer, no socket — beyond reading the TLS
+ * certificate files when configured (so a wrong file fails at once); `listen` starts it.
  */
 export function createGateway(deps: GatewayDeps): Gateway {
   const ctx = createGatewayContext(deps);
@@ -53,6 +61,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const server = material
     ? createHttpsServer({ ...httpOptions, ...tlsServerOptions(material, true) }, handler)
     : createServer(httpOptions, handler);
+  if (material) refuseRenegotiation(server as HttpsServer);
   const tls = material
     ? new TlsReloader(server as HttpsServer, tlsFiles, material, {
         onReload: (c) =>

@@ -202,6 +202,16 @@ export function tlsServerOptions(material: TlsMaterial, requestClientCert: boole
   };
 }
 
+/**
+ * Refuses TLS 1.2 renegotiation on every connection of `server`: a renegotiation could present another client
+ * certificate mid-connection, after `peerCertificate` cached the first (and costs the server a handshake each time).
+ */
+export function refuseRenegotiation(server: {
+  on(event: 'secureConnection', f: (s: TLSSocket) => void): unknown;
+}): void {
+  server.on('secureConnection', (socket) => socket.disableRenegotiation());
+}
+
 const PEER = Symbol('lgsp.peerCertificate');
 type CachedSocket = Socket & { [PEER]?: PeerCertificate | null };
 
