@@ -37,6 +37,7 @@ import { BackupError } from '../src/store/backup-format.ts';
 import { PgliteStore } from '../src/store/pglite-store.ts';
 import { restoreBackup } from '../src/store/restore.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { getToken, within } from './helpers/gateway-harness.ts';
 import { openTestStore, storeKinds } from './helpers/stores.ts';
 
@@ -448,5 +449,18 @@ describe('a platform on the embedded store: sealed at rest, rotation by kid, tok
     // With the key where the configuration says, it starts again.
     platform = await start({ keys: { encryptionKeyFile: join(work, 'moved.kek') } });
     assert.equal(platform.snapshots.current!.signing.kid, rotation.kid);
+
+    // `lgsp keys rotate`: the operator's command, through the admin API; an agency's token is refused.
+    const session = await platform.accounts.login('admin', 'mat-khau-kiem-thu');
+    const rotated = await runCli(['keys', 'rotate'], adminEnv(platform.adminUrl, session.token, work));
+    assert.equal(rotated.code, 0, rotated.err);
+    const newKid = /New signing key: (k\w+)/.exec(rotated.out)?.[1];
+    assert.ok(newKid && newKid !== rotation.kid, rotated.out);
+    assert.match(rotated.out, new RegExp(`${rotation.kid}\\s`), 'the retired key is listed with its end');
+    await within(5_000, async () => platform!.snapshots.current!.signing.kid === newKid);
+    assert.deepEqual(
+      await jwksKids(`${platform.gatewayUrl}/.well-known/jwks.json`),
+      [rotation.kid, newKid].sort(),
+    );
   });
 });
