@@ -86,7 +86,7 @@ describe('gateway policy decisions (pure, no socket)', () => {
     assert.equal(credentialState(claims(), snapshot, NOW), ALLOWED, 'success allocates nothing');
   });
 
-  test('credential state: the token's system and environment must be its credential's (issue 10)', () => {
+  test('credential state: the token’s system and environment must be its credential’s (issue 10)', () => {
     const table: Array<[Partial<TokenClaims>, string]> = [
       [{}, 'ok'],
       [{ systemId: 'sys_other' }, 'GW_TOKEN_INVALID'],
