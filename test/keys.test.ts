@@ -337,6 +337,11 @@ describe('a platform on the embedded store: sealed at rest, rotation by kid, tok
       '401 GW_TOKEN_INVALID',
       'a 10-year token',
     );
+    assert.equal(
+      await call('/khongco/1.0/x', await mint({ iat: nowS + 365 * 86400 })),
+      '401 GW_TOKEN_INVALID',
+      'issued in the future, to live within the TTL from there',
+    );
     assert.equal(await call('/khongco/1.0/x', await mint({}, null)), '401 GW_TOKEN_INVALID', 'no kid');
     await platform.recorder.flush();
     const refused = await platform.store.db
