@@ -130,6 +130,17 @@ describe('gateway policy decisions (pure, no socket)', () => {
     assert.equal(boundToken(A, peer(A, subject, false)), ALLOWED);
   });
 
+  test('credential state: the token’s system and environment must be its credential’s (issue 10)', () => {
+    const table: Array<[Partial<TokenClaims>, string]> = [
+      [{}, 'ok'],
+      [{ systemId: 'sys_other' }, 'GW_TOKEN_INVALID'],
+      [{ environment: 'sandbox' }, 'GW_TOKEN_INVALID'],
+      [{ credentialId: 'cred_unknown', systemId: 'sys_other' }, 'GW_CREDENTIAL_REVOKED'],
+    ];
+    for (const [over, want] of table)
+      assert.equal(codeOf(credentialState(claims(over), snapshot, NOW)), want, JSON.stringify(over));
+  });
+
   test('route: by context (one or more segments) and version; the found route itself on success', () => {
     const table: Array<[string, string | null]> = [
       ['/dancu/1.0/congdan/1', 'dancu/1.0'],

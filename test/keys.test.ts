@@ -37,6 +37,7 @@ import { BackupError } from '../src/store/backup-format.ts';
 import { PgliteStore } from '../src/store/pglite-store.ts';
 import { restoreBackup } from '../src/store/restore.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { getToken, within } from './helpers/gateway-harness.ts';
 import { openTestStore, storeKinds } from './helpers/stores.ts';
 
@@ -336,6 +337,11 @@ describe('a platform on the embedded store: sealed at rest, rotation by kid, tok
       '401 GW_TOKEN_INVALID',
       'a 10-year token',
     );
+    assert.equal(
+      await call('/khongco/1.0/x', await mint({ iat: nowS + 365 * 86400 })),
+      '401 GW_TOKEN_INVALID',
+      'issued in the future, to live within the TTL from there',
+    );
     assert.equal(await call('/khongco/1.0/x', await mint({}, null)), '401 GW_TOKEN_INVALID', 'no kid');
     await platform.recorder.flush();
     const refused = await platform.store.db
@@ -448,5 +454,18 @@ describe('a platform on the embedded store: sealed at rest, rotation by kid, tok
     // With the key where the configuration says, it starts again.
     platform = await start({ keys: { encryptionKeyFile: join(work, 'moved.kek') } });
     assert.equal(platform.snapshots.current!.signing.kid, rotation.kid);
+
+    // `lgsp keys rotate`: the operator's command, through the admin API; an agency's token is refused.
+    const session = await platform.accounts.login('admin', 'mat-khau-kiem-thu');
+    const rotated = await runCli(['keys', 'rotate'], adminEnv(platform.adminUrl, session.token, work));
+    assert.equal(rotated.code, 0, rotated.err);
+    const newKid = /New signing key: (k\w+)/.exec(rotated.out)?.[1];
+    assert.ok(newKid && newKid !== rotation.kid, rotated.out);
+    assert.match(rotated.out, new RegExp(`${rotation.kid}\\s`), 'the retired key is listed with its end');
+    await within(5_000, async () => platform!.snapshots.current!.signing.kid === newKid);
+    assert.deepEqual(
+      await jwksKids(`${platform.gatewayUrl}/.well-known/jwks.json`),
+      [rotation.kid, newKid].sort(),
+    );
   });
 });

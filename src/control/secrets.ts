@@ -24,7 +24,7 @@ export async function unlockSecrets(
 ): Promise<LoadedKek & { sealed: number }> {
   const check = await store.db.selectFrom('key_check').select('sealed').executeTakeFirst();
   const loaded = loadKeyEncryptionKey(config, { mayGenerate: !check });
-  const where = 'kho dữ liệu này / this store';
+  const where = { vi: 'kho dữ liệu này', en: 'this store' };
   if (check) verifyKeyCheck(loaded.kek, check.sealed, where);
   else {
     await store.db

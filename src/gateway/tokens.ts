@@ -28,6 +28,8 @@ export const TOKEN_SCOPE = 'am_application_scope default';
  * key of its snapshot, which may trail the rotation by a poll interval (or a slow reload).
  */
 const RETIRED_KEY_GRACE_MS = 5 * 60_000;
+/** Clocks of gateway nodes may differ a little; a token issued further in the future was not issued by one. */
+const CLOCK_SKEW_MS = 60_000;
 
 export async function issueToken(
   snapshot: CompiledSnapshot,
@@ -109,6 +111,8 @@ export class TokenVerifier {
         typeof payload.exp !== 'number' ||
         typeof payload.iat !== 'number' ||
         payload.exp - payload.iat > this.maxLifetimeSeconds ||
+        // A future `iat` would stretch the lifetime check: exp − iat ≤ TTL, yet valid from now until far later.
+        payload.iat * 1000 > nowMs + CLOCK_SKEW_MS ||
         // Issued after its key retired: minted with a copy of an old key, not by a gateway.
         (key.retiredAtMs !== null && payload.iat * 1000 > key.retiredAtMs + RETIRED_KEY_GRACE_MS)
       ) {

@@ -111,7 +111,11 @@ export function sealKeyCheck(kek: KeyEncryptionKey): Buffer {
 }
 
 /** Throws KEK_WRONG unless `kek` is the key that sealed `sealed`. */
-export function verifyKeyCheck(kek: KeyEncryptionKey, sealed: Buffer | Uint8Array, where: string): void {
+export function verifyKeyCheck(
+  kek: KeyEncryptionKey,
+  sealed: Buffer | Uint8Array,
+  where: { vi: string; en: string },
+): void {
   let text = '';
   try {
     text = openText(kek, sealed, KEY_CHECK_LABEL);
@@ -121,8 +125,8 @@ export function verifyKeyCheck(kek: KeyEncryptionKey, sealed: Buffer | Uint8Arra
   if (text !== KEY_CHECK_TEXT) {
     throw new KeyError(
       'KEK_WRONG',
-      `khoá mã hoá khoá (KEK) không khớp với ${where}: các bí mật trong đó được niêm phong bằng khoá khác — dùng đúng tệp khoá / LGSP_KEY_ENCRYPTION_KEY đã dùng khi tạo / ` +
-        `the key-encryption key (KEK) does not match ${where}: its secrets were sealed with another key — configure the key file / LGSP_KEY_ENCRYPTION_KEY it was made with ` +
+      `khoá mã hoá khoá (KEK) không khớp với ${where.vi}: các bí mật trong đó được niêm phong bằng khoá khác — dùng đúng tệp khoá / LGSP_KEY_ENCRYPTION_KEY đã dùng khi tạo / ` +
+        `the key-encryption key (KEK) does not match ${where.en}: its secrets were sealed with another key — configure the key file / LGSP_KEY_ENCRYPTION_KEY it was made with ` +
         `(khoá đang dùng / configured key id ${kek.id})`,
     );
   }

@@ -346,7 +346,7 @@ async function checkRestoredKey(db: Db, given: RestoreOptions['kek']): Promise<v
   }
   try {
     const kek = typeof given === 'function' ? given() : given;
-    verifyKeyCheck(kek, check.sealed, 'bản sao lưu / the backup');
+    verifyKeyCheck(kek, check.sealed, { vi: 'bản sao lưu', en: 'the backup' });
   } catch (err) {
     throw new BackupError('LGSP_RESTORE_KEY_MISMATCH', (err as Error).message);
   }

@@ -27,6 +27,9 @@ export function createLogger(level: string, name = 'lgsp'): Logger {
           '*.access_token',
           'access_token',
           '*.privateJwk',
+          // The key-encryption key and the secrets it opens (issue 10 item 4), should one ever reach a log line.
+          '*.encryptionKey',
+          '*.secret',
         ],
         censor: '[đã ẩn/redacted]',
       },
