@@ -9,6 +9,7 @@ import {
   routableIn,
   type SubscriptionPolicy,
 } from './compiled-snapshot.ts';
+import { pathProblem } from './paths.ts';
 import { insideWindow, type QuotaCounters } from './quota.ts';
 import type { TokenClaims } from './tokens.ts';
 
@@ -49,7 +50,6 @@ const TOKEN_MISSING = refusal('GW_TOKEN_MISSING', undefined, { 'www-authenticate
 const CREDENTIAL_REVOKED = refusal('GW_CREDENTIAL_REVOKED', undefined, INVALID_TOKEN);
 const CREDENTIAL_EXPIRED = refusal('GW_CREDENTIAL_EXPIRED', undefined, INVALID_TOKEN);
 const ROUTE_NOT_FOUND = refusal('GW_ROUTE_NOT_FOUND');
-const PATH_INVALID = refusal('GW_PATH_INVALID');
 const DECOMMISSIONED = refusal('GW_SERVICE_DECOMMISSIONED');
 const ASYNC_POST_ONLY = refusal('MQ_METHOD_NOT_ALLOWED', undefined, { allow: 'POST' });
 const RESOURCE_NOT_FOUND = refusal('GW_RESOURCE_NOT_FOUND');
@@ -91,13 +91,13 @@ export function routeFor(snapshot: CompiledSnapshot, path: string, segments: str
   return ROUTE_NOT_FOUND;
 }
 
-/** The resource path is canonical (DESIGN.md "Trust boundary"): no dot segments, no encoded dots or slashes. */
-export function resourcePath(segments: string[], start: number): Decision {
-  for (let i = start; i < segments.length; i++) {
-    const s = segments[i]!;
-    if (s === '.' || s === '..' || /^%2e/i.test(s) || /%2f/i.test(s)) return PATH_INVALID;
-  }
-  return ALLOWED;
+/**
+ * The path is canonical (DESIGN.md "Trust boundary", `paths.ts`): decided once, before the token is even looked at,
+ * so a path a provider could resolve outside its service never reaches one.
+ */
+export function canonicalPath(path: string): Decision {
+  const problem = pathProblem(path);
+  return problem === null ? ALLOWED : refusal('GW_PATH_INVALID', problem);
 }
 
 /** A decommissioned service, or a version past its sunset, answers 410 whoever calls (R-18, R-21). */

@@ -14,7 +14,6 @@ import {
   quota,
   refusal,
   resourceFor,
-  resourcePath,
   routeFor,
   subscriptionFor,
   timeWindow,
@@ -25,8 +24,8 @@ import type { TokenClaims } from './tokens.ts';
 const RECORDER_BACKLOG = refusal('GW_RECORDER_BACKLOG', undefined, { 'retry-after': '5' });
 
 /**
- * A call to `/{context}/{version}/{resource…}` by an authenticated caller: the policy decides in order — route,
- * canonical path, version state, environment, method, resource template, maintenance, subscription (R-16), time of
+ * A call to `/{context}/{version}/{resource…}` by an authenticated caller, its path already canonical (`server.ts`):
+ * the policy decides in order — route, version state, environment, method, resource template, maintenance, subscription (R-16), time of
  * use and quota (R-12) — then the call is forwarded (sync) or taken in as a message (async). The first refusal
  * answers; the record learns what each step found, so a refused call is recorded with as much as was known.
  */
@@ -46,8 +45,6 @@ export function proxy(
   if (!route.ok) return refuse(ctx, res, rec, route);
   noteService(rec, route);
   const start = route.prefixSegments;
-  const canonical = resourcePath(segments, start);
-  if (!canonical.ok) return refuse(ctx, res, rec, canonical);
   const version = versionState(route, nowMs);
   if (!version.ok) return refuse(ctx, res, rec, version);
   const inEnvironment = environment(route, claims.environment);

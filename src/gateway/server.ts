@@ -6,7 +6,7 @@ import type { CompiledSnapshot } from './compiled-snapshot.ts';
 import { createGatewayContext, type GatewayContext, type GatewayDeps, type GatewayStats } from './context.ts';
 import { blankRecord, failUnexpected, json, refuse } from './exchange.ts';
 import { MESSAGING_PREFIX, messagingEndpoint } from './messaging-endpoints.ts';
-import { bearerToken, credentialState, refusal, tokenRefusal } from './policy.ts';
+import { bearerToken, canonicalPath, credentialState, refusal, tokenRefusal } from './policy.ts';
 import { proxy } from './proxy.ts';
 import { tokenEndpoint } from './token-endpoint.ts';
 import type { TokenClaims } from './tokens.ts';
@@ -104,6 +104,10 @@ function dispatch(
     json(res, 200, { keys: [snapshot.signing.publicJwk] });
     return undefined;
   }
+
+  // A path a provider could resolve outside the service is refused before anything else is decided (item 2).
+  const canonical = canonicalPath(path);
+  if (!canonical.ok) return refuse(ctx, res, rec, canonical);
 
   // Who calls: a verified token (cached after its first verification, so usually no promise at all).
   const token = bearerToken(req.headers.authorization);
