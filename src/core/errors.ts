@@ -92,7 +92,8 @@ export const ERRORS = {
   GW_BODY_TOO_LARGE: {
     status: 413,
     titleVi: 'Nội dung yêu cầu vượt giới hạn kích thước của phiên bản dịch vụ',
-    title: 'The request body is larger than this service version (or the token endpoint) accepts; nothing was forwarded',
+    title:
+      'The request body is larger than this service version (or the token endpoint) accepts; nothing was forwarded',
   },
   GW_TOKEN_CLIENT_INVALID: {
     status: 401,

@@ -28,12 +28,7 @@ const SLASH = 0x2f;
  */
 export function pathProblem(path: string): string | null {
   if (path.charCodeAt(0) !== SLASH) return 'không ở dạng /đường-dẫn / not an origin-form path';
-  if (
-    path.indexOf('%') < 0 &&
-    path.indexOf('\\') < 0 &&
-    path.indexOf('//') < 0 &&
-    path.indexOf('/.') < 0
-  )
+  if (path.indexOf('%') < 0 && path.indexOf('\\') < 0 && path.indexOf('//') < 0 && path.indexOf('/.') < 0)
     return null;
   let start = 1;
   for (;;) {
@@ -56,7 +51,7 @@ const ESCAPE = /%[0-9a-f]{2}/i;
 // C0 controls, DEL and the C1 controls: no path segment needs them, and CR/LF/NUL break naive providers.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const NON_ASCII = /[^\u0000-\u007f]/;
+const NON_ASCII = /[^\x20-\x7e]/; // after the CONTROL test, only printable ASCII is left out
 const ONLY_DOTS = /^\.+$/;
 
 function segmentProblem(raw: string): string | null {
