@@ -132,6 +132,30 @@ export function asyncMethod(route: Route, method: string): Decision {
   return route.mode === 'async' && method !== 'POST' ? ASYNC_POST_ONLY : ALLOWED;
 }
 
+/** A sync call's body limit in bytes: the version's own, else the gateway's default (issue 10 item 7). */
+export function bodyLimit(route: Route, defaultLimitBytes: number): number {
+  return route.requestBodyLimitBytes ?? defaultLimitBytes;
+}
+
+/**
+ * A sync call's declared body (Content-Length) fits the version's limit: decided before the provider is connected
+ * to, so it sees nothing of a body that is too large. A chunked body is counted while it streams (`HashingTap`).
+ * Async intake has its own limit (`messaging.maxMessageBytes`).
+ */
+export function bodySize(
+  route: Route,
+  contentLength: string | undefined,
+  defaultLimitBytes: number,
+): Decision {
+  if (contentLength === undefined || route.mode !== 'sync') return ALLOWED;
+  const limit = bodyLimit(route, defaultLimitBytes);
+  return Number(contentLength) <= limit ? ALLOWED : bodyTooLarge(limit);
+}
+
+export function bodyTooLarge(limitBytes: number): Refusal {
+  return refusal('GW_BODY_TOO_LARGE', `> ${limitBytes} byte`);
+}
+
 /** The declared resource template this call matches (R-02: the template, never the raw path, is recorded). */
 export function resourceFor(
   route: Route,

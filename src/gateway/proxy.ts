@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { noteService, type TransactionRecord } from '../telemetry/record.ts';
+import { forwardedOrigin } from './client-address.ts';
 import type { CompiledSnapshot, Route, Upstream } from './compiled-snapshot.ts';
 import { type GatewayContext, poolFor } from './context.ts';
 import { refuse } from './exchange.ts';
@@ -9,6 +10,8 @@ import { requestHeadersForUpstream } from './headers.ts';
 import { intake } from './messaging-endpoints.ts';
 import {
   asyncMethod,
+  bodyLimit,
+  bodySize,
   environment,
   maintenance,
   quota,
@@ -54,6 +57,8 @@ export function proxy(
     rec.leg = 'intake';
     return refuse(ctx, res, rec, method);
   }
+  const size = bodySize(route, req.headers['content-length'], ctx.config.gateway.maxRequestBodyBytes);
+  if (!size.ok) return refuse(ctx, res, rec, size);
   const resource = resourceFor(route, rec.method, segments, start);
   if (!resource.ok) return refuse(ctx, res, rec, resource);
   rec.resourceTemplate = resource.template;
@@ -88,7 +93,8 @@ function forward(
   ctx.stats.forwarded++;
   let tap: HashingTap | null = null;
   if (hasBody(req)) {
-    const piped = req.pipe(new HashingTap());
+    // Counted as it streams: a chunked body past the version's limit is cut, and answered 413 (forward-handler.ts).
+    const piped = req.pipe(new HashingTap(bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes)));
     // A consumer that goes away mid-upload must not leave the provider waiting for the rest.
     piped.on('error', () => {});
     req.once('error', (err) => piped.destroy(err));
@@ -99,8 +105,7 @@ function forward(
     consumerSystemId: rec.consumerSystemId!,
     consumerOrgCode: rec.consumerOrgCode ?? '',
     environment: rec.environment!,
-    clientAddress: req.socket.remoteAddress ?? '',
-    proto: 'http',
+    ...forwardedOrigin(req, ctx.trustedProxies),
   });
   const handler = new ForwardHandler(ctx, res, rec, tap, route);
   // `/dkkd/2.0` alone is the version's root: the provider gets at least `/`.

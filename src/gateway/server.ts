@@ -1,7 +1,15 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Config } from '../core/config.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
+import { socketAddress } from './client-address.ts';
 import type { CompiledSnapshot } from './compiled-snapshot.ts';
 import { createGatewayContext, type GatewayContext, type GatewayDeps, type GatewayStats } from './context.ts';
 import { blankRecord, failUnexpected, json, refuse } from './exchange.ts';
@@ -32,12 +40,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const ctx = createGatewayContext(deps);
   let sweepTimer: NodeJS.Timeout | null = null;
 
-  const server = createServer(
-    { keepAliveTimeout: 65_000, requestTimeout: ctx.upstreamTimeoutMs + 30_000 },
-    (req, res) => onRequest(ctx, req, res),
-  );
-  // Idle keep-alive sockets beyond 65 s are closed; 1,000+ concurrent connections are held (R-04).
+  const server = createServer(serverTimeouts(ctx.config.gateway), (req, res) => onRequest(ctx, req, res));
+  // 1,000+ concurrent connections are held (R-04), but not all from one address (item 7).
   server.maxHeadersCount = 200;
+  capConnectionsPerAddress(server, ctx);
 
   return {
     server,
@@ -65,6 +71,51 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await Promise.all([...ctx.pools.values()].map((p) => p.close()));
     },
   };
+}
+
+/**
+ * How long a connection may take (issue 10 item 7): its headers within `headersTimeoutMs` — a client that sends
+ * them byte by byte (slowloris) is cut then, and so is a connection that sends nothing at all; its whole request
+ * within `requestTimeoutMs` (receiving only: long enough for large async messages on a slow link — the answer's
+ * time is the upstream timeout's business); idle between requests for `keepAliveTimeoutMs` (above a load
+ * balancer's usual 60 s, so that the balancer, not the gateway, closes first). node:http checks these every
+ * `connectionsCheckingInterval` (30 s by default, which would let a slow client stay that much longer): 1 s here.
+ */
+function serverTimeouts(g: Config['gateway']): ServerOptions {
+  return {
+    headersTimeout: g.headersTimeoutMs,
+    // node:http refuses a request timeout shorter than the headers timeout; 0 turns it off.
+    requestTimeout: g.requestTimeoutMs === 0 ? 0 : Math.max(g.requestTimeoutMs, g.headersTimeoutMs),
+    keepAliveTimeout: g.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, g.headersTimeoutMs),
+  };
+}
+
+/**
+ * At most `maxConnectionsPerAddress` open connections from one peer address, so that one client — slow, idle or
+ * hostile — cannot hold the gateway's connections (item 7). The extra connection is closed at once, before a byte
+ * of it is read. A trusted proxy (`gateway.trustedProxies`) carries many clients and is not capped. The count is
+ * per process: with `gateway.workers` > 1 each worker counts its own.
+ */
+function capConnectionsPerAddress(server: Server, ctx: GatewayContext): void {
+  const cap = ctx.config.gateway.maxConnectionsPerAddress;
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socketAddress(socket);
+    if (ctx.trustedProxies.has(address)) return;
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > cap) {
+      ctx.stats.connectionsRefused++;
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left === 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
 }
 
 /**

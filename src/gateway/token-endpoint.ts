@@ -62,8 +62,8 @@ export async function tokenEndpoint(
   }
   const raw = await readSmallBody(req, TOKEN_BODY_LIMIT_BYTES);
   if (raw === null) {
-    const description = 'Body quá lớn / body too large';
-    return oauthError(ctx, res, rec, 400, 'invalid_request', 'GW_TOKEN_REQUEST_INVALID', description);
+    const description = `Body quá lớn (tối đa ${TOKEN_BODY_LIMIT_BYTES} byte) / body too large`;
+    return oauthError(ctx, res, rec, 413, 'invalid_request', 'GW_BODY_TOO_LARGE', description);
   }
   rec.requestBytes = raw.length;
   const form = new URLSearchParams(raw.toString('utf8'));

@@ -97,6 +97,8 @@ export interface Database {
     delivery_concurrency: ColumnType<number, number | undefined, number>;
     health_check_path: ColumnType<string | null, string | null | undefined, string | null>;
     health_check_interval_seconds: ColumnType<number, number | undefined, number>;
+    /** Sync calls' request body limit; null: `gateway.maxRequestBodyBytes` (migrations/0020). */
+    request_body_limit_bytes: ColumnType<number | null, number | null | undefined, number | null>;
     created_at: Timestamp;
     updated_at: Timestamp;
   };

@@ -13,14 +13,16 @@ import { openTestStore } from './stores.ts';
 /** A gateway wired as the platform wires it, on a fresh test store, listening on a free port. */
 export async function startGatewayHarness(
   kind: 'pglite' | 'postgres',
-  options: { clock?: Clock; upstreamTimeoutMs?: number } = {},
+  options: { clock?: Clock; upstreamTimeoutMs?: number; gateway?: Record<string, unknown> } = {},
 ) {
   const clock = options.clock ?? { nowMs: () => Date.now() };
   const t = await openTestStore(kind);
   const logger = silentLogger();
   const config = loadConfig({
     env: {},
-    overrides: { gateway: { upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000 } },
+    overrides: {
+      gateway: { upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000, ...options.gateway },
+    },
   });
   await ensureSigningKey(t.store, clock.nowMs());
   const registry = new Registry(t.store, clock);
