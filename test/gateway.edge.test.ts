@@ -377,7 +377,7 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
     const g = await gatewayWith({ headersTimeoutMs: 1000 });
     const slow = await rawExchange(g.port, 'GET /hoso/1.0/a HTTP/1.1\r\n', {
       body: (socket) => {
-        const header = 'X-Cham: ' + 'a'.repeat(200);
+        const header = `X-Cham: ${'a'.repeat(200)}`;
         let i = 0;
         const timer = setInterval(() => {
           if (socket.destroyed || i >= header.length) return clearInterval(timer);
