@@ -271,6 +271,16 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
     );
     assert.equal(seen['x-forwarded-proto'], 'https');
     assert.equal(seen['x-forwarded-host'], 'lgsp.angiang.gov.vn');
+
+    // The record keeps the address the gateway vouches for: the client behind the trusted proxy; the peer otherwise.
+    const direct = await fetch(`${h.url}/hoso/1.0/a`, {
+      headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': '6.6.6.6' },
+    });
+    await h.recorder.flush();
+    const { items } = await queryTransactions(h.store, { limit: 1000 });
+    const byId = (id: string | null) => items.find((t) => t.id === id);
+    assert.equal(byId(viaProxy.headers.get('x-lgsp-transaction-id'))?.clientAddress, '203.0.113.7');
+    assert.equal(byId(direct.headers.get('x-lgsp-transaction-id'))?.clientAddress, '127.0.0.1');
   });
 
   test('request bodies: the version limit, else the default; declared sizes refused before connecting', async () => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ErrorCode, toProblem } from '../core/errors.ts';
 import { newTransactionRecord, type TransactionRecord } from '../telemetry/record.ts';
+import { clientAddress } from './client-address.ts';
 import type { GatewayContext } from './context.ts';
 import { type Refusal, refusal } from './policy.ts';
 
@@ -19,9 +20,11 @@ export const TOKEN_TEMPLATE = '/token';
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 const OAUTH_NO_STORE = Object.freeze({ 'cache-control': 'no-store', pragma: 'no-cache' });
 
-/** The record of a call that has just arrived: nothing known yet but its id, method and arrival time. */
+/** The record of a call that has just arrived: nothing known yet but its id, method, caller address and arrival time. */
 export function blankRecord(ctx: GatewayContext, req: IncomingMessage, nowMs: number): TransactionRecord {
-  return newTransactionRecord(ctx.ids.next('txn', nowMs), req.method ?? 'GET', UNMATCHED, 'sync', nowMs);
+  const rec = newTransactionRecord(ctx.ids.next('txn', nowMs), req.method ?? 'GET', UNMATCHED, 'sync', nowMs);
+  rec.clientAddress = clientAddress(req, ctx.trustedProxies);
+  return rec;
 }
 
 /** Ends a transaction: its status, its error code and when its answer went out; then records it, once. */
