@@ -46,7 +46,6 @@ export function pathProblem(path: string): string | null {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const ESCAPE = /%[0-9a-f]{2}/i;
 // C0 controls, DEL and the C1 controls: no path segment needs them, and CR/LF/NUL break naive providers.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters
@@ -78,34 +77,18 @@ function segmentProblem(raw: string): string | null {
   return null;
 }
 
-function hexValue(code: number): number {
-  if (code >= 0x30 && code <= 0x39) return code - 0x30;
-  const lower = code | 0x20;
-  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
-  return -1;
-}
-
 const BAD_ESCAPE = Symbol('bad escape');
 const NOT_UTF8 = Symbol('not UTF-8');
+const MALFORMED_ESCAPE = /%(?![0-9a-f]{2})/i;
 
-/** The segment decoded once as UTF-8 (RFC 3986 §2.5), or why it cannot be. */
+/**
+ * The segment decoded once as UTF-8 (RFC 3986 §2.5), or why it cannot be. `decodeURIComponent` is the engine's
+ * own strict decoder: it refuses overlong forms, surrogates and truncated sequences (ECMA-262 Decode).
+ */
 function percentDecode(raw: string): string | typeof BAD_ESCAPE | typeof NOT_UTF8 {
-  const bytes = new Uint8Array(raw.length);
-  let n = 0;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c !== 0x25) {
-      bytes[n++] = c; // the HTTP parser admits only ASCII in the request target
-      continue;
-    }
-    const hi = hexValue(raw.charCodeAt(i + 1));
-    const lo = hexValue(raw.charCodeAt(i + 2));
-    if (hi < 0 || lo < 0) return BAD_ESCAPE;
-    bytes[n++] = (hi << 4) | lo;
-    i += 2;
-  }
+  if (MALFORMED_ESCAPE.test(raw)) return BAD_ESCAPE;
   try {
-    return utf8.decode(bytes.subarray(0, n));
+    return decodeURIComponent(raw);
   } catch {
     return NOT_UTF8;
   }
