@@ -54,7 +54,12 @@ async function startProvider() {
 function rawExchange(
   port: number,
   head: string,
-  options: { localAddress?: string; body?: (socket: Socket) => void; waitMs?: number } = {},
+  options: {
+    localAddress?: string;
+    /** Writes the body; `answered()` tells it that the gateway has answered (a well-behaved client stops then). */
+    body?: (socket: Socket, answered: () => boolean) => void;
+    waitMs?: number;
+  } = {},
 ): Promise<{ response: string; closed: boolean; closedAfterMs: number }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
@@ -71,7 +76,7 @@ function rawExchange(
     const timer = setTimeout(() => done(false), options.waitMs ?? 5_000);
     socket.on('connect', () => {
       socket.write(head);
-      options.body?.(socket);
+      options.body?.(socket, () => response !== '');
     });
     socket.on('data', (c: Buffer) => {
       response += c.toString('latin1');
@@ -310,6 +315,35 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
     assert.ok(huge.closed, 'the connection is closed rather than the body read');
     assert.equal(provider.arrivals.length, before + 3);
 
+    // Expect: 100-continue — refused without asking for the body; allowed, asked for it only then.
+    const expecting = await rawExchange(
+      port,
+      `POST /hoso/1.0/a HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nExpect: 100-continue\r\nContent-Length: 209715200\r\n\r\n`,
+    );
+    assert.match(expecting.response, /^HTTP\/1\.1 413 /, 'no 100 Continue before the refusal');
+    const continued = await rawExchange(
+      port,
+      `POST /hoso/1.0/a HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nExpect: 100-continue\r\nContent-Length: 100\r\nConnection: close\r\n\r\n`,
+      {
+        body: (socket) => {
+          const timer = setInterval(() => {
+            if (socket.destroyed) return clearInterval(timer);
+            // The body goes only after the gateway has asked for it.
+            if (/^HTTP\/1\.1 100 /.test(continuedSoFar)) {
+              clearInterval(timer);
+              socket.write(Buffer.alloc(100, 2));
+            }
+          }, 10);
+          let continuedSoFar = '';
+          socket.on('data', (c: Buffer) => {
+            continuedSoFar += c.toString('latin1');
+          });
+        },
+      },
+    );
+    assert.match(continued.response, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    assert.match(continued.response, /"bytes":100/);
+
     await h.recorder.flush();
     const { items } = await queryTransactions(h.store, { errorCode: 'GW_BODY_TOO_LARGE', limit: 100 });
     assert.ok(items.length >= 4, 'refusals are recorded');
@@ -322,10 +356,10 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
       port,
       `POST /hoso/2.0/a HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: chunked\r\n\r\n`,
       {
-        body: (socket) => {
-          // 1 KiB every 20 ms, never ending on its own: only the limit can stop it.
+        body: (socket, answered) => {
+          // 1 KiB every 20 ms, never ending on its own: only the limit (or the answer) stops it.
           const timer = setInterval(() => {
-            if (socket.destroyed) return clearInterval(timer);
+            if (socket.destroyed || answered()) return clearInterval(timer);
             socket.write(`400\r\n`);
             socket.write(chunk);
             socket.write('\r\n');
@@ -358,9 +392,9 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
       port,
       'POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n',
       {
-        body: (socket) => {
+        body: (socket, answered) => {
           const timer = setInterval(() => {
-            if (socket.destroyed) return clearInterval(timer);
+            if (socket.destroyed || answered()) return clearInterval(timer);
             socket.write(`1000\r\n${'a'.repeat(4096)}\r\n`);
             written += 4096;
           }, 5);

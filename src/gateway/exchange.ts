@@ -76,12 +76,23 @@ export function answer(
   finish(ctx, rec, status, null);
 }
 
+export function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+}
+
+/** Up to this size an unread body is read and discarded by node:http, and the connection kept. */
+const DRAIN_LIMIT_BYTES = 65_536;
+
 /**
- * A refusal answered before the request's body was read closes the connection after the answer: otherwise node:http
- * would read and discard the rest of the body to keep the connection — 200 MB refused is 200 MB read (item 7).
+ * A refusal answered before a large (or chunked, so unknown) body was read closes the connection after the answer:
+ * otherwise node:http would read and discard the rest of the body to keep the connection — 200 MB refused would be
+ * 200 MB read (issue 10 item 7). A small body is drained, so that ordinary refused calls keep their connection.
  */
 function closeIfBodyUnread(res: ServerResponse): void {
-  if (res.req !== undefined && !res.req.complete) res.setHeader('connection', 'close');
+  const req = res.req;
+  if (req === undefined || req.complete || !hasBody(req)) return;
+  const length = req.headers['content-length'];
+  if (length === undefined || Number(length) > DRAIN_LIMIT_BYTES) res.setHeader('connection', 'close');
 }
 
 /** Answers a refusal as an RFC 9457 problem from the error registry, with the transaction id, and records it. */

@@ -4,8 +4,8 @@ import { noteService, type TransactionRecord } from '../telemetry/record.ts';
 import { forwardedOrigin } from './client-address.ts';
 import type { CompiledSnapshot, Route, Upstream } from './compiled-snapshot.ts';
 import { type GatewayContext, poolFor } from './context.ts';
-import { refuse } from './exchange.ts';
-import { ForwardHandler, HashingTap, hasBody } from './forward-handler.ts';
+import { hasBody, refuse } from './exchange.ts';
+import { ForwardHandler, HashingTap } from './forward-handler.ts';
 import { requestHeadersForUpstream } from './headers.ts';
 import { intake } from './messaging-endpoints.ts';
 import {

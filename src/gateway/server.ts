@@ -44,6 +44,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // 1,000+ concurrent connections are held (R-04), but not all from one address (item 7).
   server.maxHeadersCount = 200;
   capConnectionsPerAddress(server, ctx);
+  // `Expect: 100-continue` (RFC 9110 §10.1.1): node:http would say "100 Continue" before anything is decided, and
+  // the client would send its body even to be refused. The gateway says it only once an endpoint starts reading the
+  // body; a call refused first (413 on its Content-Length, 401, 404…) is answered without a byte of body sent.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    req.once('resume', () => {
+      if (!res.headersSent) res.writeContinue();
+    });
+    onRequest(ctx, req, res);
+  });
 
   return {
     server,
