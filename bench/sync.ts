@@ -205,7 +205,7 @@ async function startDemo(workers: string): Promise<{ child: Child; info: DemoInf
     cwd: ROOT,
     // wrk opens all its 1,000 connections from 127.0.0.1: the per-address cap (256 by default, issue 10) is lifted
     // for the bench, as an operator would for a known high-volume client.
-    env: { ...process.env, LGSP_GATEWAY_WORKERS: workers, LGSP_MAX_CONNECTIONS_PER_ADDRESS: '100000' },
+    env: { ...process.env, LGSP_GATEWAY_WORKERS: workers, LGSP_CONNECTIONS_PER_ADDRESS: '100000' },
   });
   // Registered at once so that a Ctrl-C during start-up stops it too; SIGINT is how a user stops the demo.
   stoppers.push(() => stopChild(child, 'SIGINT', 5000));

@@ -205,7 +205,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_HEADERS_TIMEOUT_MS: 'gateway.headersTimeoutMs',
   LGSP_REQUEST_TIMEOUT_MS: 'gateway.requestTimeoutMs',
   LGSP_KEEP_ALIVE_TIMEOUT_MS: 'gateway.keepAliveTimeoutMs',
-  LGSP_MAX_CONNECTIONS_PER_ADDRESS: 'gateway.maxConnectionsPerAddress',
+  LGSP_CONNECTIONS_PER_ADDRESS: 'gateway.maxConnectionsPerAddress',
   LGSP_ADMIN_HOST: 'admin.host',
   LGSP_ADMIN_PORT: 'admin.port',
   LGSP_ADMIN_PASSWORD: 'admin.password',
