@@ -302,7 +302,8 @@ async function startEngine(engine: EngineName, destination: DestinationHandle): 
     cwd: dataDir,
     overrides: {
       dataDir,
-      gateway: { port: 0, host: '127.0.0.1' },
+      // Every sender is on 127.0.0.1: the per-address connection cap (issue 10) is lifted for the bench.
+      gateway: { port: 0, host: '127.0.0.1', maxConnectionsPerAddress: 100000 },
       admin: { port: 0, host: '127.0.0.1', password: 'mat-khau-do-hieu-nang' },
       messaging: { engine, natsUrl, natsPrefix: prefix, pollIntervalMs },
       // Issue 10: the bench's destination, exactly.

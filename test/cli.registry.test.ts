@@ -113,6 +113,14 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
       'https://hotich.angiang.gov.vn',
     );
     assert.equal(updated.upstreams.production, 'https://hotich.angiang.gov.vn');
+    // Its own request body limit (issue 10 item 7), and back to the platform's default with ''.
+    const limited = await json('version', 'update', v.id, '--request-body-limit', '65536');
+    assert.equal(limited.requestBodyLimitBytes, 65536);
+    const shown = await lgsp('version', 'show', v.id);
+    assert.match(shown.out, /65536 byte/);
+    const unlimited = await json('version', 'update', v.id, '--request-body-limit', '');
+    assert.equal(unlimited.requestBodyLimitBytes, null);
+    assert.equal((await lgsp('version', 'update', v.id, '--request-body-limit', '10')).code, 2);
     const list = await lgsp('version', 'list', '--service', seed.service.id);
     assert.match(list.out, /1\.0/);
     assert.match(list.out, /2\.0/);

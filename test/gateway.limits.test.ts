@@ -55,7 +55,8 @@ describe('gateway limits (R-03, R-04)', () => {
   before(async () => {
     await new Promise<void>((r) => upstream.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));
     const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    h = await startGatewayHarness('pglite'); // the default 30 s upstream limit
+    // The default 30 s upstream limit; all 1,000 calls come from 127.0.0.1, above the default per-address cap.
+    h = await startGatewayHarness('pglite', { gateway: { maxConnectionsPerAddress: 2000 } });
     allowEgressTo(h.egress, upstreamUrl); // issue 10: this test's provider, exactly
     const org = await h.registry.createOrganization(
       { code: '000.00.50.H01', name: 'Sở Kế hoạch và Đầu tư' },

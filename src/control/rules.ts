@@ -43,6 +43,15 @@ export function validateDeliveryConcurrency(value: number): number {
   return value;
 }
 
+/** A version's request body limit (issue 10 item 7): null for the platform's default, else 1 KiB – 2 GiB. */
+export function validateRequestBodyLimit(value: number | null): number | null {
+  if (value === null) return null;
+  if (!Number.isInteger(value) || value < 1024 || value > 2147483647) {
+    throw new LgspError('API_VALIDATION_FAILED', `requestBodyLimitBytes ${value}: 1024–2147483647`);
+  }
+  return value;
+}
+
 export function validateUpstreamUrl(raw: string | null): string | null {
   if (raw === null || raw === '') return null;
   let url: URL;

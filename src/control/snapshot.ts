@@ -46,6 +46,8 @@ export interface SnapshotData {
     mode: VersionMode;
     /** Async versions: how many pushes the destination takes at once. */
     deliveryConcurrency: number;
+    /** Sync calls' request body limit; null: the platform's default (`gateway.maxRequestBodyBytes`). */
+    requestBodyLimitBytes: number | null;
     healthCheck: { path: string; intervalSeconds: number } | null;
     providerSystemId: string;
     providerOrgCode: string;
@@ -129,6 +131,7 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
         'service_versions.status',
         'service_versions.mode',
         'service_versions.delivery_concurrency',
+        'service_versions.request_body_limit_bytes',
         'service_versions.health_check_path',
         'service_versions.health_check_interval_seconds',
         'services.provider_system_id',
@@ -189,6 +192,7 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
           status: r.status,
           mode: r.mode,
           deliveryConcurrency: r.delivery_concurrency,
+          requestBodyLimitBytes: r.request_body_limit_bytes,
           healthCheck: healthCheckOf(r),
           providerSystemId: r.provider_system_id,
           providerOrgCode: r.provider_org_code,

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -52,6 +53,22 @@ export const ConfigSchema = Type.Object(
           },
           { additionalProperties: false, default: {} },
         ),
+        trustedProxies: Type.Array(Type.String({ minLength: 2, maxLength: 64 }), {
+          default: [],
+          description:
+            'Proxy đứng trước cổng (địa chỉ hoặc CIDR) được tin X-Forwarded-For / proxies in front of the gateway whose X-Forwarded-* are believed',
+        }),
+        maxRequestBodyBytes: Type.Integer({ minimum: 1024, maximum: 17179869184, default: 10485760 }),
+        headersTimeoutMs: Type.Integer({ minimum: 1000, maximum: 300000, default: 10000 }),
+        requestTimeoutMs: Type.Integer({
+          minimum: 0,
+          maximum: 86400000,
+          default: 600000,
+          description:
+            'Thời gian tối đa để nhận hết yêu cầu (0: không giới hạn) / time to receive a whole request',
+        }),
+        keepAliveTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600000, default: 65000 }),
+        maxConnectionsPerAddress: Type.Integer({ minimum: 1, maximum: 1000000, default: 256 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -318,6 +335,12 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_GATEWAY_TLS_CERT_FILE: 'gateway.tls.certFile',
   LGSP_GATEWAY_TLS_KEY_FILE: 'gateway.tls.keyFile',
   LGSP_GATEWAY_TLS_CLIENT_CA_FILE: 'gateway.tls.clientCaFile',
+  LGSP_TRUSTED_PROXIES: 'gateway.trustedProxies',
+  LGSP_MAX_REQUEST_BODY_BYTES: 'gateway.maxRequestBodyBytes',
+  LGSP_HEADERS_TIMEOUT_MS: 'gateway.headersTimeoutMs',
+  LGSP_REQUEST_TIMEOUT_MS: 'gateway.requestTimeoutMs',
+  LGSP_KEEP_ALIVE_TIMEOUT_MS: 'gateway.keepAliveTimeoutMs',
+  LGSP_CONNECTIONS_PER_ADDRESS: 'gateway.maxConnectionsPerAddress',
   LGSP_ADMIN_HOST: 'admin.host',
   LGSP_ADMIN_PORT: 'admin.port',
   LGSP_ADMIN_PASSWORD: 'admin.password',
@@ -485,6 +508,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     problems.push(...parseEgressAllow(allow).problems);
   }
   if (problems.length === 0) problems.push(...tlsProblems(withDefaults as Config));
+  const proxies = (withDefaults['gateway'] as { trustedProxies?: unknown } | undefined)?.trustedProxies;
+  if (Array.isArray(proxies)) {
+    for (const entry of proxies) {
+      if (typeof entry === 'string' && !isAddressOrCidr(entry)) {
+        problems.push(
+          `gateway.trustedProxies (LGSP_TRUSTED_PROXIES): "${entry}" không phải địa chỉ IP hoặc CIDR / is not an IP address or CIDR`,
+        );
+      }
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(withDefaults as Config);
 }
@@ -513,4 +546,14 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** `10.0.0.1`, `10.0.0.0/8`, `fd00::/8`: an IP address, with a prefix length that fits its family. */
+export function isAddressOrCidr(entry: string): boolean {
+  const slash = entry.indexOf('/');
+  const family = isIP(slash < 0 ? entry : entry.slice(0, slash));
+  if (family === 0) return false;
+  if (slash < 0) return true;
+  const bits = entry.slice(slash + 1);
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }

@@ -84,13 +84,21 @@ export const ERRORS = {
   },
   GW_PATH_INVALID: {
     status: 400,
-    titleVi: 'Đường dẫn không hợp lệ',
-    title: 'The path has empty, "." or ".." segments, which could reach outside the service',
+    titleVi:
+      'Đường dẫn không hợp lệ: đoạn rỗng, đoạn "."/".." (mọi cách mã hóa), dấu \\, %2f, %00 hoặc mã hóa %XX sai',
+    title:
+      'The path is not canonical: an empty or dot segment in any encoding, a backslash, an encoded slash, NUL or a bad percent-encoding could reach outside the service',
   },
   GW_CLIENT_CLOSED: {
     status: 499,
     titleVi: 'Bên khai thác đã đóng kết nối trước khi nhận đủ kết quả',
     title: 'The consumer closed the connection before the answer was complete (recorded, never sent)',
+  },
+  GW_BODY_TOO_LARGE: {
+    status: 413,
+    titleVi: 'Nội dung yêu cầu vượt giới hạn kích thước của phiên bản dịch vụ',
+    title:
+      'The request body is larger than this service version (or the token endpoint) accepts; nothing was forwarded',
   },
   GW_TOKEN_CLIENT_INVALID: {
     status: 401,

@@ -39,6 +39,8 @@ export interface Route extends Found {
   /** `async`: POSTs are messages, stored and delivered (issue 4); `sync`: forwarded and answered. */
   mode: SnapshotData['routes'][number]['mode'];
   deliveryConcurrency: number;
+  /** Sync calls' request body limit in bytes; null: the gateway's default (`gateway.maxRequestBodyBytes`). */
+  requestBodyLimitBytes: number | null;
   healthCheck: SnapshotData['routes'][number]['healthCheck'];
   providerSystemId: string;
   providerOrgCode: string;
@@ -210,6 +212,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
       status: r.status,
       mode: r.mode,
       deliveryConcurrency: r.deliveryConcurrency,
+      requestBodyLimitBytes: r.requestBodyLimitBytes,
       healthCheck: r.healthCheck,
       providerSystemId: r.providerSystemId,
       providerOrgCode: r.providerOrgCode,

@@ -6,6 +6,7 @@ import { SequentialIds } from '../core/ids.ts';
 import type { Messaging } from '../messaging/messaging.ts';
 import { EgressPolicy } from '../net/egress.ts';
 import type { RecordSink } from '../telemetry/record.ts';
+import { TrustedProxies } from './client-address.ts';
 import { QuotaCounters } from './quota.ts';
 import type { SnapshotHolder } from './snapshot-holder.ts';
 import { TokenThrottle } from './token-throttle.ts';
@@ -40,6 +41,8 @@ export interface GatewayStats {
   requests: number;
   forwarded: number;
   refused: number;
+  /** Connections closed at once for passing `gateway.maxConnectionsPerAddress`. */
+  connectionsRefused: number;
 }
 
 /**
@@ -64,6 +67,8 @@ export interface GatewayContext {
   readonly pools: Map<string, Pool>;
   readonly timezoneOffsetMs: number;
   readonly upstreamTimeoutMs: number;
+  /** Whose X-Forwarded-For is believed (`client-address.ts`): give it to `clientAddress(req, …)`. */
+  readonly trustedProxies: TrustedProxies;
 }
 
 export function createGatewayContext(deps: GatewayDeps): GatewayContext {
@@ -81,10 +86,11 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
     quotas: deps.quotas ?? new QuotaCounters(timezoneOffsetMs),
     tokenThrottle: deps.tokenThrottle ?? new TokenThrottle(deps.config.limits),
     ids: new SequentialIds(),
-    stats: { requests: 0, forwarded: 0, refused: 0 },
+    stats: { requests: 0, forwarded: 0, refused: 0, connectionsRefused: 0 },
     pools: new Map(),
     timezoneOffsetMs,
     upstreamTimeoutMs: deps.config.gateway.upstreamTimeoutMs,
+    trustedProxies: new TrustedProxies(deps.config.gateway.trustedProxies),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ErrorCode, toProblem } from '../core/errors.ts';
 import { newTransactionRecord, type TransactionRecord } from '../telemetry/record.ts';
+import { clientAddress } from './client-address.ts';
 import type { GatewayContext } from './context.ts';
 import { type Refusal, refusal } from './policy.ts';
 
@@ -19,9 +20,11 @@ export const TOKEN_TEMPLATE = '/token';
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 const OAUTH_NO_STORE = Object.freeze({ 'cache-control': 'no-store', pragma: 'no-cache' });
 
-/** The record of a call that has just arrived: nothing known yet but its id, method and arrival time. */
+/** The record of a call that has just arrived: nothing known yet but its id, method, caller address and arrival time. */
 export function blankRecord(ctx: GatewayContext, req: IncomingMessage, nowMs: number): TransactionRecord {
-  return newTransactionRecord(ctx.ids.next('txn', nowMs), req.method ?? 'GET', UNMATCHED, 'sync', nowMs);
+  const rec = newTransactionRecord(ctx.ids.next('txn', nowMs), req.method ?? 'GET', UNMATCHED, 'sync', nowMs);
+  rec.clientAddress = clientAddress(req, ctx.trustedProxies);
+  return rec;
 }
 
 /** Ends a transaction: its status, its error code and when its answer went out; then records it, once. */
@@ -73,9 +76,29 @@ export function answer(
   finish(ctx, rec, status, null);
 }
 
+export function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+}
+
+/** Up to this size an unread body is read and discarded by node:http, and the connection kept. */
+const DRAIN_LIMIT_BYTES = 65_536;
+
+/**
+ * A refusal answered before a large (or chunked, so unknown) body was read closes the connection after the answer:
+ * otherwise node:http would read and discard the rest of the body to keep the connection — 200 MB refused would be
+ * 200 MB read (issue 10 item 7). A small body is drained, so that ordinary refused calls keep their connection.
+ */
+function closeIfBodyUnread(res: ServerResponse): void {
+  const req = res.req;
+  if (req === undefined || req.complete || !hasBody(req)) return;
+  const length = req.headers['content-length'];
+  if (length === undefined || Number(length) > DRAIN_LIMIT_BYTES) res.setHeader('connection', 'close');
+}
+
 /** Answers a refusal as an RFC 9457 problem from the error registry, with the transaction id, and records it. */
 export function refuse(ctx: GatewayContext, res: ServerResponse, rec: TransactionRecord, r: Refusal): void {
   ctx.stats.refused++;
+  closeIfBodyUnread(res);
   const problem = toProblem(r.code, r.detail, { transactionId: rec.id, ...r.members });
   const body = JSON.stringify(problem);
   const length = Buffer.byteLength(body);
@@ -102,6 +125,7 @@ export function oauthError(
   headers: Readonly<Record<string, string>> = NO_HEADERS,
 ): void {
   ctx.stats.refused++;
+  closeIfBodyUnread(res);
   rec.responseBytes = json(
     res,
     status,
@@ -153,18 +177,31 @@ export function failUnexpected(
 
 const INTERNAL = refusal('GW_INTERNAL');
 
-/** Reads a body of at most `limit` bytes; null when it is larger (the rest is discarded). */
+/**
+ * Reads a body of at most `limit` bytes; null as soon as it is known to be larger — from its Content-Length, before
+ * a byte is read, or when the bytes read pass the limit. The rest is never read: the refusal that follows closes
+ * the connection (`closeIfBodyUnread`).
+ */
 export function readSmallBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.once('end', () => resolve(tooLarge ? null : Buffer.concat(chunks)));
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.pause();
+      resolve(null);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    req.on('data', onData);
+    req.once('end', onEnd);
     req.once('error', reject);
   });
 }

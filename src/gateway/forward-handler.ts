@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { EGRESS_RULE_TEXT } from '../core/egress.ts';
@@ -10,21 +10,31 @@ import type { Route } from './compiled-snapshot.ts';
 import type { GatewayContext } from './context.ts';
 import { finish, refuse } from './exchange.ts';
 import { responseHeadersForConsumer } from './headers.ts';
-import { refusal } from './policy.ts';
+import { bodyTooLarge, refusal } from './policy.ts';
 
-/** Hashes and counts a request body while it streams to the provider. */
+/**
+ * Hashes and counts a request body while it streams to the provider, and stops it once it passes `limitBytes`:
+ * the stream errs, undici aborts the provider's request, and the handler answers 413 (issue 10 item 7).
+ */
 export class HashingTap extends Transform {
   readonly hash = createHash('sha256');
   bytes = 0;
+  tooLarge = false;
+
+  constructor(readonly limitBytes: number = Number.POSITIVE_INFINITY) {
+    super();
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.hash.update(chunk);
     this.bytes += chunk.length;
+    if (this.bytes > this.limitBytes) {
+      this.tooLarge = true;
+      done(new Error('request body larger than the limit'));
+      return;
+    }
+    this.hash.update(chunk);
     done(null, chunk);
   }
-}
-
-export function hasBody(req: IncomingMessage): boolean {
-  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
 }
 
 /**
@@ -122,6 +132,10 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
       // The provider gave no answer at all: the consumer still gets a problem (recorded by `refuse`).
       this.noteRequestBody();
       this.recorded = true;
+      if (this.tap?.tooLarge) {
+        refuse(this.ctx, this.res, this.rec, bodyTooLarge(this.tap.limitBytes));
+        return;
+      }
       if (code === 'UND_ERR_HEADERS_TIMEOUT') {
         refuse(
           this.ctx,

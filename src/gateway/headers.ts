@@ -19,20 +19,76 @@ function connectionListed(headers: IncomingHttpHeaders | Record<string, unknown>
   return new Set(value.split(',').map((s) => s.trim().toLowerCase()));
 }
 
+/**
+ * Fields a consumer may not send on: what says where a request came from — only the gateway, which saw the
+ * connection, says that (it sets X-Forwarded-For/-Proto/-Host itself) — and every credential, the LGSP's own and any
+ * other, so that a provider never sees, logs or replays a secret meant for someone else (issue 10 item 7). Cookies
+ * are credentials too: consumers are systems that authenticate to the LGSP with tokens, and a provider trusts the
+ * LGSP's identity headers, not a session the consumer carries.
+ */
+const NOT_FORWARDED = new Set([
+  'host',
+  'expect',
+  // where the request came from
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-forwarded-ssl',
+  'x-forwarded-scheme',
+  'x-original-forwarded-for',
+  'x-real-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-original-url',
+  'x-rewrite-url',
+  // credentials
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'lgspaccesstoken',
+  'x-api-key',
+  'api-key',
+  'apikey',
+  'x-auth-token',
+  'x-access-token',
+  'x-amz-security-token',
+]);
+
+/**
+ * Whether a consumer's field stays out of the forwarded request. A name is also read with `_` as `-`: CGI-style
+ * providers (PHP, Python WSGI, many frameworks) see `X_LGSP_Consumer_System` and `X-LGSP-Consumer-System` as the
+ * same variable, so an underscore variant of a platform header would otherwise pass as the LGSP's own.
+ */
+function dropped(lower: string): boolean {
+  if (NOT_FORWARDED.has(lower) || lower.startsWith('x-lgsp-') || HOP_BY_HOP.has(lower)) return true;
+  if (lower.indexOf('_') < 0) return false;
+  const dashed = lower.replaceAll('_', '-');
+  return NOT_FORWARDED.has(dashed) || dashed.startsWith('x-lgsp-') || HOP_BY_HOP.has(dashed);
+}
+
 export interface ForwardIdentity {
   transactionId: string;
   consumerSystemId: string;
   consumerOrgCode: string;
   environment: string;
-  clientAddress: string;
+  /** `X-Forwarded-For` as the gateway vouches for it: the client, trusted proxies, the peer (`client-address.ts`). */
+  forwardedFor: string;
   proto: string;
+  host: string | undefined;
 }
 
 /**
  * Headers for the provider, as a flat [name, value, …] list built from the raw headers (cheaper than an object,
- * and it keeps repeated fields as sent): the consumer's own, minus hop-by-hop fields, its LGSP token (the provider
- * must not see or replay it), `host` (the upstream's own is used), `expect` (node:http already answered it) and
- * any `x-lgsp-*` it sent (only the LGSP says who the consumer is); plus X-Forwarded-* and the LGSP's identity.
+ * and it keeps repeated fields as sent): the consumer's own, minus hop-by-hop fields, the fields that only the
+ * gateway may set and every credential (`NOT_FORWARDED`, underscore variants included) and any `x-lgsp-*` it sent
+ * (only the LGSP says who the consumer is); plus X-Forwarded-* and the LGSP's identity.
  */
 export function requestHeadersForUpstream(
   rawHeaders: string[],
@@ -44,15 +100,12 @@ export function requestHeadersForUpstream(
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower === 'host' || lower === 'authorization' || lower === 'expect')
-      continue;
-    if (lower === 'x-forwarded-for' || lower.startsWith('x-lgsp-') || listed?.has(lower)) continue;
+    if (dropped(lower) || listed?.has(lower)) continue;
     out.push(name, rawHeaders[i + 1]!);
   }
-  const prior = incoming['x-forwarded-for'];
-  out.push('x-forwarded-for', prior ? `${prior}, ${id.clientAddress}` : id.clientAddress);
+  out.push('x-forwarded-for', id.forwardedFor);
   out.push('x-forwarded-proto', id.proto);
-  if (incoming.host && !incoming['x-forwarded-host']) out.push('x-forwarded-host', incoming.host);
+  if (id.host) out.push('x-forwarded-host', id.host);
   out.push('x-lgsp-transaction-id', id.transactionId);
   out.push('x-lgsp-consumer-system', id.consumerSystemId);
   out.push('x-lgsp-consumer-organization', id.consumerOrgCode);

@@ -11,6 +11,7 @@ import {
   routableIn,
   type SubscriptionPolicy,
 } from './compiled-snapshot.ts';
+import { pathProblem } from './paths.ts';
 import { insideWindow, type QuotaCounters } from './quota.ts';
 import type { TokenClaims } from './tokens.ts';
 
@@ -56,7 +57,6 @@ const CLAIMS_DISAGREE = refusal(
   INVALID_TOKEN,
 );
 const ROUTE_NOT_FOUND = refusal('GW_ROUTE_NOT_FOUND');
-const PATH_INVALID = refusal('GW_PATH_INVALID');
 const DECOMMISSIONED = refusal('GW_SERVICE_DECOMMISSIONED');
 const ASYNC_POST_ONLY = refusal('MQ_METHOD_NOT_ALLOWED', undefined, { allow: 'POST' });
 const RESOURCE_NOT_FOUND = refusal('GW_RESOURCE_NOT_FOUND');
@@ -124,13 +124,13 @@ export function routeFor(snapshot: CompiledSnapshot, path: string, segments: str
   return ROUTE_NOT_FOUND;
 }
 
-/** The resource path is canonical (DESIGN.md "Trust boundary"): no dot segments, no encoded dots or slashes. */
-export function resourcePath(segments: string[], start: number): Decision {
-  for (let i = start; i < segments.length; i++) {
-    const s = segments[i]!;
-    if (s === '.' || s === '..' || /^%2e/i.test(s) || /%2f/i.test(s)) return PATH_INVALID;
-  }
-  return ALLOWED;
+/**
+ * The path is canonical (DESIGN.md "Trust boundary", `paths.ts`): decided once, before the token is even looked at,
+ * so a path a provider could resolve outside its service never reaches one.
+ */
+export function canonicalPath(path: string): Decision {
+  const problem = pathProblem(path);
+  return problem === null ? ALLOWED : refusal('GW_PATH_INVALID', problem);
 }
 
 /** A decommissioned service, or a version past its sunset, answers 410 whoever calls (R-18, R-21). */
@@ -163,6 +163,30 @@ export function environment(route: Route, env: Environment): Decision {
 /** An asynchronous service takes messages, and a message is a POST. */
 export function asyncMethod(route: Route, method: string): Decision {
   return route.mode === 'async' && method !== 'POST' ? ASYNC_POST_ONLY : ALLOWED;
+}
+
+/** A sync call's body limit in bytes: the version's own, else the gateway's default (issue 10 item 7). */
+export function bodyLimit(route: Route, defaultLimitBytes: number): number {
+  return route.requestBodyLimitBytes ?? defaultLimitBytes;
+}
+
+/**
+ * A sync call's declared body (Content-Length) fits the version's limit: decided before the provider is connected
+ * to, so it sees nothing of a body that is too large. A chunked body is counted while it streams (`HashingTap`).
+ * Async intake has its own limit (`messaging.maxMessageBytes`).
+ */
+export function bodySize(
+  route: Route,
+  contentLength: string | undefined,
+  defaultLimitBytes: number,
+): Decision {
+  if (contentLength === undefined || route.mode !== 'sync') return ALLOWED;
+  const limit = bodyLimit(route, defaultLimitBytes);
+  return Number(contentLength) <= limit ? ALLOWED : bodyTooLarge(limit);
+}
+
+export function bodyTooLarge(limitBytes: number): Refusal {
+  return refusal('GW_BODY_TOO_LARGE', `> ${limitBytes} byte`);
 }
 
 /**

@@ -1,20 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { noteService, type TransactionRecord } from '../telemetry/record.ts';
+import { forwardedOrigin } from './client-address.ts';
 import type { CompiledSnapshot, Route, Upstream } from './compiled-snapshot.ts';
 import { type GatewayContext, poolFor } from './context.ts';
-import { refuse } from './exchange.ts';
-import { ForwardHandler, HashingTap, hasBody } from './forward-handler.ts';
+import { hasBody, refuse } from './exchange.ts';
+import { ForwardHandler, HashingTap } from './forward-handler.ts';
 import { requestHeadersForUpstream } from './headers.ts';
 import { intake } from './messaging-endpoints.ts';
 import {
   asyncMethod,
+  bodyLimit,
+  bodySize,
   environment,
   maintenance,
   quota,
   refusal,
   resourceFor,
-  resourcePath,
   routeFor,
   subscriptionFor,
   timeWindow,
@@ -25,8 +27,8 @@ import type { TokenClaims } from './tokens.ts';
 const RECORDER_BACKLOG = refusal('GW_RECORDER_BACKLOG', undefined, { 'retry-after': '5' });
 
 /**
- * A call to `/{context}/{version}/{resource…}` by an authenticated caller: the policy decides in order — route,
- * canonical path, version state, environment, method, resource template, maintenance, subscription (R-16), time of
+ * A call to `/{context}/{version}/{resource…}` by an authenticated caller, its path already canonical (`server.ts`):
+ * the policy decides in order — route, version state, environment, method, resource template, maintenance, subscription (R-16), time of
  * use and quota (R-12) — then the call is forwarded (sync) or taken in as a message (async). The first refusal
  * answers; the record learns what each step found, so a refused call is recorded with as much as was known.
  */
@@ -46,8 +48,6 @@ export function proxy(
   if (!route.ok) return refuse(ctx, res, rec, route);
   noteService(rec, route);
   const start = route.prefixSegments;
-  const canonical = resourcePath(segments, start);
-  if (!canonical.ok) return refuse(ctx, res, rec, canonical);
   const version = versionState(route, nowMs);
   if (!version.ok) return refuse(ctx, res, rec, version);
   const inEnvironment = environment(route, claims.environment);
@@ -57,6 +57,8 @@ export function proxy(
     rec.leg = 'intake';
     return refuse(ctx, res, rec, method);
   }
+  const size = bodySize(route, req.headers['content-length'], ctx.config.gateway.maxRequestBodyBytes);
+  if (!size.ok) return refuse(ctx, res, rec, size);
   const resource = resourceFor(route, rec.method, segments, start, claims.environment);
   if (!resource.ok) return refuse(ctx, res, rec, resource);
   rec.resourceTemplate = resource.template;
@@ -91,7 +93,8 @@ function forward(
   ctx.stats.forwarded++;
   let tap: HashingTap | null = null;
   if (hasBody(req)) {
-    const piped = req.pipe(new HashingTap());
+    // Counted as it streams: a chunked body past the version's limit is cut, and answered 413 (forward-handler.ts).
+    const piped = req.pipe(new HashingTap(bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes)));
     // A consumer that goes away mid-upload must not leave the provider waiting for the rest.
     piped.on('error', () => {});
     req.once('error', (err) => piped.destroy(err));
@@ -102,8 +105,7 @@ function forward(
     consumerSystemId: rec.consumerSystemId!,
     consumerOrgCode: rec.consumerOrgCode ?? '',
     environment: rec.environment!,
-    clientAddress: req.socket.remoteAddress ?? '',
-    proto: 'http',
+    ...forwardedOrigin(req, ctx.trustedProxies),
   });
   const handler = new ForwardHandler(ctx, res, rec, tap, route);
   // `/dkkd/2.0` alone is the version's root: the provider gets at least `/`.

@@ -1,6 +1,13 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Config } from '../core/config.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import {
   loadTlsMaterial,
@@ -11,6 +18,7 @@ import {
   tlsServerOptions,
 } from '../net/tls.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
+import { socketAddress } from './client-address.ts';
 import type { CompiledSnapshot } from './compiled-snapshot.ts';
 import { createGatewayContext, type GatewayContext, type GatewayDeps, type GatewayStats } from './context.ts';
 import { blankRecord, failUnexpected, json, refuse } from './exchange.ts';
@@ -19,6 +27,7 @@ import {
   ALLOWED,
   bearerToken,
   boundToken,
+  canonicalPath,
   clientCertificate,
   credentialState,
   refusal,
@@ -52,7 +61,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const ctx = createGatewayContext(deps);
   let sweepTimer: NodeJS.Timeout | null = null;
 
-  const httpOptions = { keepAliveTimeout: 65_000, requestTimeout: ctx.upstreamTimeoutMs + 30_000 };
+  const httpOptions = serverTimeouts(ctx.config.gateway);
   const handler = (req: IncomingMessage, res: ServerResponse) => onRequest(ctx, req, res);
   // R-13: HTTPS when a certificate is configured; it asks every client for a certificate (mTLS) but lets
   // connections without one in, since only systems bound to a certificate need one (policy.ts).
@@ -73,8 +82,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
           ctx.logger.error({ err }, 'gateway TLS certificate reload failed; still serving the previous one'),
       })
     : null;
-  // Idle keep-alive sockets beyond 65 s are closed; 1,000+ concurrent connections are held (R-04).
+  // 1,000+ concurrent connections are held (R-04), but not all from one address (item 7).
   server.maxHeadersCount = 200;
+  capConnectionsPerAddress(server, ctx);
+  // `Expect: 100-continue` (RFC 9110 §10.1.1): node:http would say "100 Continue" before anything is decided, and
+  // the client would send its body even to be refused. The gateway says it only once an endpoint starts reading the
+  // body; a call refused first (413 on its Content-Length, 401, 404…) is answered without a byte of body sent.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    req.once('resume', () => {
+      if (!res.headersSent) res.writeContinue();
+    });
+    onRequest(ctx, req, res);
+  });
 
   return {
     server,
@@ -109,6 +128,51 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await Promise.all([...ctx.pools.values()].map((p) => p.close()));
     },
   };
+}
+
+/**
+ * How long a connection may take (issue 10 item 7): its headers within `headersTimeoutMs` — a client that sends
+ * them byte by byte (slowloris) is cut then, and so is a connection that sends nothing at all; its whole request
+ * within `requestTimeoutMs` (receiving only: long enough for large async messages on a slow link — the answer's
+ * time is the upstream timeout's business); idle between requests for `keepAliveTimeoutMs` (above a load
+ * balancer's usual 60 s, so that the balancer, not the gateway, closes first). node:http checks these every
+ * `connectionsCheckingInterval` (30 s by default, which would let a slow client stay that much longer): 1 s here.
+ */
+function serverTimeouts(g: Config['gateway']): ServerOptions {
+  return {
+    headersTimeout: g.headersTimeoutMs,
+    // node:http refuses a request timeout shorter than the headers timeout; 0 turns it off.
+    requestTimeout: g.requestTimeoutMs === 0 ? 0 : Math.max(g.requestTimeoutMs, g.headersTimeoutMs),
+    keepAliveTimeout: g.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, g.headersTimeoutMs),
+  };
+}
+
+/**
+ * At most `maxConnectionsPerAddress` open connections from one peer address, so that one client — slow, idle or
+ * hostile — cannot hold the gateway's connections (item 7). The extra connection is closed at once, before a byte
+ * of it is read. A trusted proxy (`gateway.trustedProxies`) carries many clients and is not capped. The count is
+ * per process: with `gateway.workers` > 1 each worker counts its own.
+ */
+function capConnectionsPerAddress(server: Server, ctx: GatewayContext): void {
+  const cap = ctx.config.gateway.maxConnectionsPerAddress;
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socketAddress(socket);
+    if (ctx.trustedProxies.has(address)) return;
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > cap) {
+      ctx.stats.connectionsRefused++;
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left === 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
 }
 
 /**
@@ -148,6 +212,10 @@ function dispatch(
     json(res, 200, snapshot.jwks);
     return undefined;
   }
+
+  // A path a provider could resolve outside the service is refused before anything else is decided (item 2).
+  const canonical = canonicalPath(path);
+  if (!canonical.ok) return refuse(ctx, res, rec, canonical);
 
   // Who calls: a verified token (cached after its first verification, so usually no promise at all).
   const token = bearerToken(req.headers.authorization);

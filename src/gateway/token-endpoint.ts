@@ -65,8 +65,8 @@ export async function tokenEndpoint(
   }
   const raw = await readSmallBody(req, TOKEN_BODY_LIMIT_BYTES);
   if (raw === null) {
-    const description = 'Body quá lớn / body too large';
-    return oauthError(ctx, res, rec, 400, 'invalid_request', 'GW_TOKEN_REQUEST_INVALID', description);
+    const description = `Body quá lớn (tối đa ${TOKEN_BODY_LIMIT_BYTES} byte) / body too large`;
+    return oauthError(ctx, res, rec, 413, 'invalid_request', 'GW_BODY_TOO_LARGE', description);
   }
   rec.requestBytes = raw.length;
   const form = new URLSearchParams(raw.toString('utf8'));
@@ -94,7 +94,8 @@ export async function tokenEndpoint(
   }
   // Brute-force limits (issue 10 item 5): a blocked key or address is refused before its secret is checked.
   const nowMs = ctx.clock.nowMs();
-  const address = req.socket.remoteAddress ?? '';
+  // The client's address as the record has it: the socket's, or a trusted proxy's X-Forwarded-For (item 7).
+  const address = rec.clientAddress ?? '';
   const waitMs = ctx.tokenThrottle.retryAfterMs(clientId, address, nowMs);
   if (waitMs > 0) {
     const seconds = Math.ceil(waitMs / 1000);

@@ -37,6 +37,8 @@ export interface TransactionRecord {
    */
   leg: TransactionLeg;
   messageId: string | null;
+  /** Who called, by address: `clientAddress` (src/gateway/client-address.ts), never what the caller claimed. */
+  clientAddress: string | null;
 }
 
 /** Where records go: the recorder in this process, or (in a gateway worker) the primary over IPC. */
@@ -90,6 +92,7 @@ export function newTransactionRecord(
     responseOutAt: nowMs,
     leg,
     messageId: null,
+    clientAddress: null,
   };
 }
 

@@ -133,10 +133,11 @@ const COLUMNS: Array<[column: string, pgType: string, value: (t: TransactionReco
   ['duration_ms', 'int4', (t) => Math.max(0, Math.round(t.responseOutAt - t.requestInAt))],
   ['leg', 'text', (t) => t.leg],
   ['message_id', 'text', (t) => t.messageId],
+  ['client_address', 'text', (t) => t.clientAddress],
 ];
 
 /**
- * One INSERT … SELECT FROM unnest(arrays) per batch: 25 array parameters whatever the batch size, cheap to build
+ * One INSERT … SELECT FROM unnest(arrays) per batch: one array parameter per column whatever the batch size, cheap to build
  * on the gateway's thread and fast on both stores. Timestamps travel as epoch milliseconds and become timestamptz
  * in SQL (no Date or ISO string per record). ON CONFLICT makes a retried batch harmless.
  */

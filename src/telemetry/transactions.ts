@@ -61,6 +61,7 @@ function toView(r: Selectable<TransactionRow>): TransactionView {
     durationMs: r.duration_ms,
     leg: r.leg,
     messageId: r.message_id,
+    clientAddress: r.client_address,
   };
 }
 

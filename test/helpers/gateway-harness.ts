@@ -17,14 +17,22 @@ import { openTestStore } from './stores.ts';
 /** A gateway wired as the platform wires it, on a fresh test store, listening on a free port. */
 export async function startGatewayHarness(
   kind: 'pglite' | 'postgres',
-  options: { clock?: Clock; upstreamTimeoutMs?: number; lookup?: LookupAll; logger?: Logger } = {},
+  options: {
+    clock?: Clock;
+    upstreamTimeoutMs?: number;
+    lookup?: LookupAll;
+    logger?: Logger;
+    gateway?: Record<string, unknown>;
+  } = {},
 ) {
   const clock = options.clock ?? { nowMs: () => Date.now() };
   const t = await openTestStore(kind);
   const logger = options.logger ?? silentLogger();
   const config = loadConfig({
     env: {},
-    overrides: { gateway: { upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000 } },
+    overrides: {
+      gateway: { upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000, ...options.gateway },
+    },
   });
   await ensureSigningKey(t.store, TEST_KEK, clock.nowMs());
   // The platform's defaults (issue 10): a test allows exactly its own upstream's host:port (`allowEgressTo`).

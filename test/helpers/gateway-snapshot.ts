@@ -13,6 +13,7 @@ function routeData(
     status: 'published',
     mode: 'sync',
     deliveryConcurrency: 4,
+    requestBodyLimitBytes: null,
     healthCheck: null,
     providerSystemId: 'sys_provider',
     providerOrgCode: '000.00.31.H01',

@@ -67,6 +67,11 @@ export const TransactionSchema = Type.Object({
   durationMs: Type.Integer(),
   leg: TransactionLegSchema,
   messageId: Nullable(Type.String()),
+  clientAddress: Nullable(
+    Type.String({
+      description: 'Địa chỉ bên gọi do cổng xác nhận / the caller address the gateway vouches for',
+    }),
+  ),
 });
 /** A transaction record as the API answers it (named apart from the database's `Transaction`). */
 export type TransactionView = Static<typeof TransactionSchema>;

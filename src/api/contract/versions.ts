@@ -71,6 +71,13 @@ const DeliveryConcurrency = Type.Integer({
   description: 'Số lần đẩy đồng thời tối đa tới hệ thống đích / pushes the destination takes at once (async)',
 });
 
+const RequestBodyLimit = Type.Integer({
+  minimum: 1024,
+  maximum: 2147483647,
+  description:
+    'Kích thước tối đa của nội dung yêu cầu (byte, gọi đồng bộ); null: mặc định của nền tảng (gateway.maxRequestBodyBytes) / request body limit of sync calls',
+});
+
 /** The platform GETs `path` on the upstream of each environment every `intervalSeconds` (R-22). */
 export const HealthCheckSchema = Type.Object(
   { path: Type.String(), intervalSeconds: Type.Integer() },
@@ -83,6 +90,7 @@ const versionSettings = {
   status: Type.Optional(VersionStatusSchema),
   mode: Type.Optional(VersionModeSchema),
   deliveryConcurrency: Type.Optional(DeliveryConcurrency),
+  requestBodyLimitBytes: Type.Optional(Nullable(RequestBodyLimit)),
   healthCheck: Type.Optional(Nullable(HealthCheckInput)),
   upstreams: Type.Optional(UpstreamsSchema),
   resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
@@ -105,6 +113,7 @@ export const VersionSchema = Type.Object({
   status: VersionStatusSchema,
   mode: VersionModeSchema,
   deliveryConcurrency: Type.Integer(),
+  requestBodyLimitBytes: Nullable(Type.Integer()),
   healthCheck: Nullable(HealthCheckSchema),
   upstreams: Type.Object({ sandbox: Nullable(Type.String()), production: Nullable(Type.String()) }),
   resources: Type.Array(Type.Object({ method: Type.String(), path: Type.String() })),

@@ -37,6 +37,12 @@ function changes(ctx: Context): VersionPatch {
   ) {
     throw new UsageError(`--concurrency: 1–256: ${concurrencyText}`, ctx.usage);
   }
+  // `--request-body-limit ''` returns the version to the platform's default (gateway.maxRequestBodyBytes).
+  const bodyLimitText = str(ctx.values, 'request-body-limit');
+  const bodyLimit = bodyLimitText === undefined || bodyLimitText === '' ? null : Number(bodyLimitText);
+  if (bodyLimit !== null && !(Number.isInteger(bodyLimit) && bodyLimit >= 1024 && bodyLimit <= 2147483647)) {
+    throw new UsageError(`--request-body-limit: 1024–2147483647 byte: ${bodyLimitText}`, ctx.usage);
+  }
   // An empty URL (`--production-url ''`) removes the upstream of that environment.
   const upstreams = {
     ...(sandbox !== undefined ? { sandbox: sandbox || null } : {}),
@@ -63,6 +69,7 @@ function changes(ctx: Context): VersionPatch {
     ...(healthCheck !== undefined ? { healthCheck } : {}),
     ...(mode ? { mode } : {}),
     ...(concurrency !== undefined ? { deliveryConcurrency: concurrency } : {}),
+    ...(bodyLimitText !== undefined ? { requestBodyLimitBytes: bodyLimit } : {}),
     ...(Object.keys(upstreams).length ? { upstreams } : {}),
     ...(resources.length ? { resources } : {}),
   };
@@ -84,6 +91,12 @@ function showVersion(v: ServiceVersion): string {
     [
       'Kiểm tra sức khoẻ / Health check',
       v.healthCheck ? `GET ${v.healthCheck.path} mỗi / every ${v.healthCheck.intervalSeconds} s` : null,
+    ],
+    [
+      'Giới hạn body / Request body limit',
+      v.requestBodyLimitBytes === null
+        ? 'mặc định của nền tảng / platform default'
+        : `${v.requestBodyLimitBytes} byte`,
     ],
     ['Sandbox', v.upstreams.sandbox],
     ['Production', v.upstreams.production],
@@ -107,6 +120,7 @@ const CHANGE_OPTIONS: OptionSpecs = {
     'protocol',
     'mode',
     'concurrency',
+    'request-body-limit',
     'health-path',
     'health-interval',
     'sandbox-url',
@@ -115,7 +129,7 @@ const CHANGE_OPTIONS: OptionSpecs = {
   resource: { type: 'string', multiple: true },
 };
 const CHANGE_SYNOPSIS =
-  "[--protocol REST|SOAP] [--mode sync|async] [--concurrency <1-256>] [--health-path /health [--health-interval <s>]] [--sandbox-url <url>] [--production-url <url>] [--resource 'GET /congdan/{soDinhDanh}' …]";
+  "[--protocol REST|SOAP] [--mode sync|async] [--concurrency <1-256>] [--request-body-limit <byte>|''] [--health-path /health [--health-interval <s>]] [--sandbox-url <url>] [--production-url <url>] [--resource 'GET /congdan/{soDinhDanh}' …]";
 
 export const versionCommands: Group = {
   name: 'version',

@@ -19,6 +19,7 @@ import { publishNotice } from '../notices.ts';
 import {
   assertVersionMove,
   validateDeliveryConcurrency,
+  validateRequestBodyLimit,
   validateResourceTemplates,
   validateUpstreamUrl,
 } from '../rules.ts';
@@ -46,6 +47,8 @@ export interface VersionInput {
   status?: VersionStatus;
   mode?: VersionMode;
   deliveryConcurrency?: number;
+  /** null: the platform's default (`gateway.maxRequestBodyBytes`). */
+  requestBodyLimitBytes?: number | null;
   /** null removes the probe. */
   healthCheck?: { path: string; intervalSeconds?: number } | null;
   upstreams?: { sandbox?: string | null; production?: string | null };
@@ -91,6 +94,7 @@ export function toVersion(r: VersionRow): ServiceVersion {
     status: r.status,
     mode: r.mode,
     deliveryConcurrency: r.delivery_concurrency,
+    requestBodyLimitBytes: r.request_body_limit_bytes,
     healthCheck: healthCheckOf(r),
     upstreams: { sandbox: r.sandbox_url, production: r.production_url },
     resources: r.resources,
@@ -233,6 +237,7 @@ export const createVersion: CommandOn<VersionInput, ServiceVersion> = async (
       status: input.status ?? 'draft',
       mode: input.mode ?? 'sync',
       delivery_concurrency: validateDeliveryConcurrency(input.deliveryConcurrency ?? 4),
+      request_body_limit_bytes: validateRequestBodyLimit(input.requestBodyLimitBytes ?? null),
       ...healthCheckColumns(input.healthCheck),
       sandbox_url: sandbox,
       production_url: production,
@@ -271,6 +276,9 @@ export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx
       ...healthCheckColumns(patch.healthCheck),
       ...(patch.deliveryConcurrency !== undefined
         ? { delivery_concurrency: validateDeliveryConcurrency(patch.deliveryConcurrency) }
+        : {}),
+      ...(patch.requestBodyLimitBytes !== undefined
+        ? { request_body_limit_bytes: validateRequestBodyLimit(patch.requestBodyLimitBytes) }
         : {}),
       ...(upstreams?.sandbox !== undefined ? { sandbox_url: validateUpstreamUrl(upstreams.sandbox) } : {}),
       ...(upstreams?.production !== undefined
