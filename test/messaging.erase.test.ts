@@ -42,7 +42,7 @@ import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { testKeyWrapper } from './helpers/payload-keys.ts';
 import { freePort } from './helpers/platform-process.ts';
 import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
-import { startUpstream } from './helpers/upstream.ts';
+import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 
 /**
  * Issue 10 item 3 (R-02 on disk): a delivered payload is unrecoverable. On every engine — PGlite (its data dir),
@@ -667,6 +667,7 @@ describe('sync bodies are never written anywhere (PGlite data dir)', () => {
     });
     let platform = await startPlatform(config, { clock, logger: silentLogger() });
     try {
+      allowEgressTo(platform.egress, upstream.url, destination.url); // issue 10: exactly this test's servers
       const { registry } = platform;
       const provider = await registry.createOrganization(
         { code: '000.00.31.H01', name: 'Sở Tư pháp', contact: { name: 'A', email: 'a@x.vn' } },
