@@ -9,6 +9,7 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { getToken, startGatewayHarness, within } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
+import { allowEgressTo } from './helpers/upstream.ts';
 
 /**
  * Issue 10 item 7, headers and limits at the edge: the gateway alone says where a request came from, no credential
@@ -107,6 +108,7 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
       logger: silentLogger(),
       snapshots: h.snapshots,
       records: h.recorder,
+      egress: h.egress,
     });
     extra.push(g);
     const url = await g.listen(0, '127.0.0.1');
@@ -137,6 +139,7 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
       { context: 'hoso', name: 'Hồ sơ', providerSystemId: sys.id, description: FULL_DESCRIPTION },
       'test',
     );
+    allowEgressTo(h.egress, provider.url); // issue 10: exactly this test's provider
     const upstreams = { sandbox: `${provider.url}/base`, production: `${provider.url}/base` };
     // 1.0: the platform's default limit; 2.0: its own, smaller; 3.0: its own, larger than the default.
     for (const [version, requestBodyLimitBytes] of [

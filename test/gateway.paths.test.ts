@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { getToken, rawRequest, startGatewayHarness, within } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
+import { allowEgressTo } from './helpers/upstream.ts';
 
 /**
  * Issue 10 item 2: nothing a consumer sends may land outside the service's base path at the provider, whichever
@@ -79,6 +80,7 @@ describe('canonical paths against a URL-parser provider and nginx (issue 10 item
     ({ dir: nginxDir, origin: nginxOrigin, child: nginx } = await startNginx());
 
     h = await startGatewayHarness('pglite');
+    allowEgressTo(h.egress, urlOrigin, nginxOrigin); // issue 10: exactly this test's two providers
     const org = await h.registry.createOrganization({ code: '000.00.41.H01', name: 'Sở Nội vụ' }, 'test');
     const sys = await h.registry.createSystem(
       { organizationId: org.id, name: 'Hệ thống thử đường dẫn', isProvider: true, isConsumer: true },
