@@ -117,7 +117,7 @@ export interface Database {
     delivery_concurrency: ColumnType<number, number | undefined, number>;
     health_check_path: ColumnType<string | null, string | null | undefined, string | null>;
     health_check_interval_seconds: ColumnType<number, number | undefined, number>;
-    /** Sync calls' request body limit; null: `gateway.maxRequestBodyBytes` (migrations/0020_edge_limits.sql). */
+    /** Sync calls' request body limit; null: `gateway.maxRequestBodyBytes` (migrations/0019_edge_limits.sql). */
     request_body_limit_bytes: ColumnType<number | null, number | null | undefined, number | null>;
     created_at: Timestamp;
     updated_at: Timestamp;
@@ -403,6 +403,6 @@ export interface TransactionRow {
   /** `sync`, or the leg of an async message (migrations/0009_async_delivery.sql). */
   leg: ColumnType<TransactionLeg, TransactionLeg | undefined, TransactionLeg>;
   message_id: ColumnType<string | null, string | null | undefined, string | null>;
-  /** The caller's address as the gateway vouches for it (migrations/0020_edge_limits.sql); null on delivery legs. */
+  /** The caller's address as the gateway vouches for it (migrations/0019_edge_limits.sql); null on delivery legs. */
   client_address: ColumnType<string | null, string | null | undefined, string | null>;
 }
