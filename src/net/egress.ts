@@ -21,7 +21,8 @@ import { LgspError } from '../core/errors.ts';
 export type LookupAll = (host: string) => Promise<ReadonlyArray<{ address: string }>>;
 
 /** Which outbound client met the refusal: named in the log line and the alert. */
-export type EgressClient = 'gateway' | 'probe' | 'webhook' | 'delivery';
+/** Who met the refusal: a connection of one of the clients, or `save` — a URL refused when it was saved. */
+export type EgressClient = 'gateway' | 'probe' | 'webhook' | 'delivery' | 'save';
 
 /** A connection the policy refused, as told to listeners (no path, no query, no credentials: host and port). */
 export interface EgressDenial {
@@ -201,6 +202,15 @@ export class EgressPolicy {
     if (!rawUrl) return;
     const denied = await this.check(rawUrl);
     if (!denied) return;
+    // An attempt to save such a URL is told to the listeners too (logged, and an operator alert): it is how an
+    // SSRF attempt through the admin API shows itself.
+    this.reportDenied({
+      client: 'save',
+      host: denied.host,
+      address: '',
+      port: denied.port,
+      rule: denied.rule,
+    });
     throw new LgspError(
       'API_EGRESS_DENIED',
       `${field}: ${denied.host}${denied.port ? `:${denied.port}` : ''} — ${EGRESS_RULE_TEXT[denied.rule]}`,

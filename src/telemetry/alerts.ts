@@ -291,9 +291,13 @@ export function alertOnEgressDenied(
         severity: 'warning',
         subject: `Chặn kết nối ra ngoài tới ${target} / egress denied`,
         text:
-          `Nền tảng đã từ chối kết nối (${denial.client}) tới ${target}${denial.address ? ` (${denial.address})` : ''}: ${rule}. ` +
+          (denial.client === 'save'
+            ? `Một địa chỉ tới ${target} bị từ chối khi lưu (dịch vụ nguồn, webhook hoặc kiểm tra sức khoẻ): ${rule}. `
+            : `Nền tảng đã từ chối kết nối (${denial.client}) tới ${target}${denial.address ? ` (${denial.address})` : ''}: ${rule}. `) +
           `Kiểm tra địa chỉ dịch vụ nguồn, webhook hoặc kiểm tra sức khoẻ; nếu đích hợp lệ trong mạng riêng, thêm vào egress.allow. / ` +
-          `A ${denial.client} connection to ${target} was refused by the egress policy.`,
+          (denial.client === 'save'
+            ? `A URL to ${target} was refused by the egress policy when it was saved.`
+            : `A ${denial.client} connection to ${target} was refused by the egress policy.`),
         details: { ...denial, target },
       })
       .catch((err) => logger.error({ err }, 'egress alert failed'));
