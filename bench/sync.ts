@@ -24,7 +24,6 @@
 //
 // To measure without taking the default ports (8280/9080), set LGSP_GATEWAY_PORT=0 LGSP_ADMIN_PORT=0: the demo
 // reads them like any LGSP_* setting and prints the addresses it got.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -32,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, setGlobalDispatcher } from 'undici';
 import type { DemoInfo } from '../src/cli/demo.ts';
 import { TLS_CIPHERS } from '../src/net/tls.ts';
+import { selfSignedCertificate } from '../test/helpers/certificates.ts';
 import { type NginxTls, startNginx } from './nginx.ts';
 import {
   type Child,
@@ -470,31 +470,11 @@ async function probeTargets(targets: Map<TargetName, Target>, names: readonly Ta
  * process trusts it for its own requests (token, probes), and wrk does not verify certificates.
  */
 function throwawayCertificate(dir: string): NginxTls {
-  const certFile = join(dir, 'bench-tls.pem');
-  const keyFile = join(dir, 'bench-tls.key');
-  execFileSync(
-    '/usr/bin/openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { stdio: 'pipe' },
-  );
+  const { certFile, keyFile } = selfSignedCertificate(dir, 'bench-tls', {
+    subject: '/CN=127.0.0.1',
+    days: 2,
+    subjectAltName: 'IP:127.0.0.1,DNS:localhost',
+  });
   setGlobalDispatcher(new Agent({ connect: { ca: readFileSync(certFile) } }));
   return { certFile, keyFile };
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { newId } from '../src/core/ids.ts';
 import { certificateInfo } from '../src/net/tls.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
+import { selfSignedCertificate } from './helpers/certificates.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { callRecord } from './helpers/records.ts';
 
@@ -177,28 +177,9 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
   });
 
   test('system bind-cert (a PEM file, a fingerprint) and unbind-cert (mTLS, R-13)', async () => {
-    const cert = join(dir, 'he-thong.pem');
-    execFileSync(
-      '/usr/bin/openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        join(dir, 'he-thong.key'),
-        '-out',
-        cert,
-        '-days',
-        '30',
-        '-subj',
-        '/C=VN/O=So Tu phap/CN=ho-tich',
-      ],
-      { stdio: 'pipe' },
-    );
+    const { certFile: cert } = selfSignedCertificate(dir, 'he-thong', {
+      subject: '/C=VN/O=So Tu phap/CN=ho-tich',
+    });
     const info = certificateInfo(readFileSync(cert));
     const bound = await json('system', 'bind-cert', seed.consumer.id, '--cert', cert);
     assert.equal(bound.clientCertificate.sha256, info.sha256);
