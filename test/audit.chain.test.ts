@@ -506,9 +506,9 @@ describe('lgsp audit verify (offline, from the platform configuration)', () => {
     let stopped = false;
     try {
       const running = await lgsp(['audit', 'verify'], { LGSP_DATA_DIR: dir });
-      assert.equal(running.code, 1);
+      assert.equal(running.code, 1, running.err);
       assert.match(running.err, /the platform is running on this data dir/);
-      assert.equal(await demo.stop(), 0);
+      assert.equal(await demo.stop(), 0, demo.output());
       stopped = true;
       const run = await lgsp(['audit', 'verify'], { LGSP_DATA_DIR: dir });
       assert.equal(run.code, 0, run.err);

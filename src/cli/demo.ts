@@ -379,6 +379,9 @@ export async function runDemo(args: string[]): Promise<number> {
     forbiddenPath: `/thue/1.0/doanhnghiep/${TAX_ID}`,
     directUrl: `${upstream.url}/api/dancu/congdan/${CITIZEN_ID}`,
   };
+  // Listen for Ctrl+C before saying we are up: a script that signals right after the first line must stop us
+  // cleanly, not meet Node's default handler.
+  const signalled = untilSignal();
   if (asJson) process.stdout.write(`${JSON.stringify(info)}\n`);
   const { consumerKey: key, consumerSecret: secret } = info;
   process.stdout.write(
@@ -407,7 +410,7 @@ export async function runDemo(args: string[]): Promise<number> {
       '',
     ].join('\n'),
   );
-  await untilSignal();
+  await signalled;
   await platform.stop();
   upstream.child.kill('SIGTERM');
   if (throwaway) rmSync(throwaway, { recursive: true, force: true });

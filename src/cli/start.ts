@@ -87,6 +87,9 @@ export async function runStart(args: string[]): Promise<number> {
     process.stderr.write(`Không khởi động được / Could not start: ${explainStartError(err)}\n`);
     return 1;
   }
+  // Listen for Ctrl+C before saying we are up: a script that signals right after the first line must stop us
+  // cleanly, not meet Node's default handler.
+  const signalled = untilSignal();
   process.stdout.write(
     [
       'OpenLGSP đang chạy / is running',
@@ -97,7 +100,7 @@ export async function runStart(args: string[]): Promise<number> {
       '',
     ].join('\n'),
   );
-  await untilSignal();
+  await signalled;
   process.stdout.write('Đang dừng / Stopping…\n');
   await platform.stop();
   return 0;

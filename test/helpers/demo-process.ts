@@ -8,7 +8,8 @@ export async function startDemo(env: Record<string, string> = {}): Promise<{
   firstLine: string;
   child: ChildProcess;
   output: () => string;
-  stop: () => Promise<number | null>;
+  /** Sends SIGINT once and resolves with the exit code, or the signal's name if a signal ended it. */
+  stop: () => Promise<number | string | null>;
 }> {
   const child = spawn(process.execPath, ['bin/lgsp.mjs', 'demo', '--json'], {
     env: { ...process.env, LGSP_GATEWAY_PORT: '0', LGSP_ADMIN_PORT: '0', ...env },
@@ -31,10 +32,13 @@ export async function startDemo(env: Record<string, string> = {}): Promise<{
     firstLine,
     child,
     output: () => output,
+    // Already ended (by a code or by a signal, when exitCode stays null): resolve at once, never wait for an
+    // 'exit' that has already been emitted — a second stop after a failed assertion must not hang the test.
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once('exit', (code) => resolve(code));
+        if (child.exitCode !== null || child.signalCode !== null)
+          return resolve(child.exitCode ?? child.signalCode);
+        child.once('exit', (code, signal) => resolve(code ?? signal));
         child.kill('SIGINT');
       }),
   };
