@@ -13,6 +13,7 @@ import {
   tlsServerOptions,
 } from '../net/tls.ts';
 import { authenticate } from './auth.ts';
+import { consoleRoutes } from './console-files.ts';
 import { ProblemSchema } from './contract/index.ts';
 import type { AdminDeps } from './deps.ts';
 import { installInputGuard } from './input-guard.ts';
@@ -231,6 +232,8 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
 
   await app.register(async (root) => healthRoutes(root, deps));
   await app.register(async (root) => metricsRoutes(root, deps));
+  // The web console and the public portal: static files and the app's page for every non-API path.
+  await app.register(async (root) => consoleRoutes(root));
   // Paths are written in full in the operations table (contract/operations.ts), so this plugin has no prefix.
   await app.register(async (v1) => {
     await metaRoutes(v1, deps);

@@ -78,6 +78,11 @@ export class ApiClient {
   constructor(
     readonly baseUrl: string,
     private readonly token: string | null,
+    /**
+     * Headers added to every call: the web console signs in with an HttpOnly session cookie instead of a token and
+     * sends the session's CSRF token with each call (the browser adds the cookie itself, same origin).
+     */
+    private readonly extraHeaders: () => Record<string, string> = () => ({}),
   ) {}
 
   /**
@@ -100,6 +105,7 @@ export class ApiClient {
     }
     const headers: Record<string, string> = {
       accept: 'application/json, application/problem+json, */*;q=0.1',
+      ...this.extraHeaders(),
     };
     if (auth !== false && this.token) headers['authorization'] = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';

@@ -1,0 +1,97 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+/**
+ * Browser tests run in Debian's Chromium (`apt-get install -y chromium`), driven by playwright-core — never a
+ * downloaded browser. The flags keep it from reaching the network on its own (updates, first-run pages).
+ */
+export function chromiumPath(): string {
+  const fromEnv = process.env['LGSP_TEST_CHROMIUM'];
+  if (fromEnv) return fromEnv;
+  try {
+    const found = execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+    if (found) return found;
+  } catch {
+    // not on PATH; try Debian's location below
+  }
+  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
+  throw new Error('Chromium not found: apt-get install -y chromium (or set LGSP_TEST_CHROMIUM)');
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/** A fresh page (its own cookies) in Vietnam's time zone and language, as an operator in the province sees it. */
+export async function openPage(browser: Browser, baseUrl: string): Promise<Page> {
+  const context = await browser.newContext({
+    baseURL: baseUrl,
+    locale: 'vi-VN',
+    // The console formats every time as Vietnam time whatever the machine's zone: test it from another one.
+    timezoneId: 'UTC',
+    viewport: { width: 1366, height: 900 },
+    // Only so that the accessibility checker can be injected; the page's own CSP is asserted over HTTP.
+    bypassCSP: true,
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  return page;
+}
+
+/** Screenshots of the main screens, kept as test artifacts (git-ignored `test-artifacts/`). */
+export const ARTIFACTS_DIR = join(import.meta.dirname, '..', '..', 'test-artifacts', 'screens');
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true });
+}
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: string[] }>;
+}
+
+/**
+ * Accessibility basics on the page as it is now (axe-core injected into the page, WCAG 2.x A/AA rules): the
+ * violations of impact serious or critical. `@axe-core/playwright` declares Node ≥ 22, so the engine is injected
+ * directly.
+ */
+export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  // The checker runs inside the page; this process has no DOM types, so the page function is typed by hand.
+  const violations = await page.evaluate(async () => {
+    const scope = globalThis as unknown as {
+      axe: { run: (context: unknown, options: unknown) => Promise<{ violations: AxeViolation[] }> };
+      document: unknown;
+    };
+    const result = await scope.axe.run(scope.document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target })),
+    }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}

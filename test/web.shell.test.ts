@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, openPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import { startWebPlatform } from './helpers/web-platform.ts';
+
+/*
+ * Issue 11: the admin process serves the built console at `/` and the public portal at `/portal` (the API stays at
+ * `/api/v1`), Vietnamese first, and the browser's router owns every non-API path (deep links work).
+ */
+describe('the web console and portal are served by the admin process', () => {
+  let web: Awaited<ReturnType<typeof startWebPlatform>>;
+  let browser: Browser;
+
+  before(async () => {
+    web = await startWebPlatform();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await web?.stop();
+  });
+
+  test('GET / and /portal answer the app page: lang="vi", a Vietnamese title, a strict content security policy', async () => {
+    for (const path of ['/', '/portal', '/portal/services/x', '/services?page=2']) {
+      const response = await fetch(`${web.adminUrl}${path}`);
+      assert.equal(response.status, 200, path);
+      assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
+      const html = await response.text();
+      assert.match(html, /<html lang="vi">/);
+      assert.match(html, /<title>OpenLGSP — Nền tảng tích hợp, chia sẻ dữ liệu<\/title>/);
+      const csp = response.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /script-src 'self'/);
+      assert.match(csp, /frame-ancestors 'none'/);
+    }
+  });
+
+  test('API paths keep their problem+json 404; asset names cannot leave the build folder', async () => {
+    const api = await fetch(`${web.adminUrl}/api/v1/no-such-thing`);
+    assert.equal(api.status, 404);
+    assert.match(api.headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.equal(((await api.json()) as { code: string }).code, 'API_NOT_FOUND');
+    for (const path of [
+      '/assets/..%2f..%2fpackage.json',
+      '/assets/.env',
+      '/assets/nothing.js',
+      '/assets/x.exe',
+    ]) {
+      const response = await fetch(`${web.adminUrl}${path}`);
+      assert.equal(response.status, 404, path);
+    }
+    const html = await (await fetch(`${web.adminUrl}/`)).text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(script, 'the page loads its script from /assets');
+    const asset = await fetch(`${web.adminUrl}${script}`);
+    assert.equal(asset.status, 200);
+    assert.match(asset.headers.get('cache-control') ?? '', /immutable/);
+  });
+
+  test('in Chromium: the portal shows its catalogue without sign-in, the console its sign-in form, both accessible', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await page.goto('/portal');
+    await page.getByRole('heading', { name: 'Danh mục dịch vụ chia sẻ dữ liệu' }).waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), []);
+    await screenshot(page, 'portal-catalogue');
+
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Đăng nhập bảng điều khiển' }).waitFor();
+    await page.getByLabel('Tên đăng nhập').waitFor();
+    await page.getByLabel('Mật khẩu').waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), []);
+    await screenshot(page, 'console-sign-in');
+
+    await page.getByText('EN', { exact: true }).click();
+    await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
+    await page.context().close();
+  });
+});

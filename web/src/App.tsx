@@ -1,0 +1,65 @@
+import { Result, Spin } from 'antd';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router-dom';
+import { ConsoleLayout } from './console/Layout.tsx';
+import { CONSOLE_ROUTES } from './console/routes.tsx';
+import { SignIn } from './console/SignIn.tsx';
+import { PortalLayout } from './portal/Layout.tsx';
+import { PORTAL_ROUTES } from './portal/routes.tsx';
+import { useT } from './shared/i18n.tsx';
+import { useSession } from './shared/session.tsx';
+
+/** `/portal/…` is public; everything else is the console, behind sign-in. */
+export function App() {
+  return (
+    <BrowserRouter>
+      <Routes>
+        <Route path="/portal" element={<PortalLayout />}>
+          {PORTAL_ROUTES.map((route) =>
+            route.path === '' ? (
+              <Route key="index" index element={route.element} />
+            ) : (
+              <Route key={route.path} path={route.path} element={route.element} />
+            ),
+          )}
+          <Route path="*" element={<NotFound />} />
+        </Route>
+        <Route path="/*" element={<Console />} />
+      </Routes>
+    </BrowserRouter>
+  );
+}
+
+function Console() {
+  const { user } = useSession();
+  if (user === undefined) {
+    return <Spin fullscreen />;
+  }
+  if (user === null) return <SignIn />;
+  const routes = CONSOLE_ROUTES.filter((route) => route.roles.includes(user.role));
+  const home = routes.find((route) => route.menu)?.path ?? '';
+  return (
+    <Routes>
+      <Route element={<ConsoleLayout />}>
+        {routes.map((route) => (
+          <Route key={route.path} path={route.path} element={route.element} />
+        ))}
+        <Route index element={home ? <Navigate to={`/${home}`} replace /> : <NotFound />} />
+        <Route path="*" element={<NotFound />} />
+      </Route>
+    </Routes>
+  );
+}
+
+function NotFound() {
+  const t = useT();
+  return (
+    <Result
+      status="404"
+      title="404"
+      subTitle={t(
+        'Không có trang này, hoặc vai trò của bạn không được mở trang này.',
+        'No such page, or your role may not open it.',
+      )}
+    />
+  );
+}

@@ -1,0 +1,81 @@
+import { LogoutOutlined } from '@ant-design/icons';
+import { Button, Layout, Menu, Space, Typography } from 'antd';
+import { useMemo } from 'react';
+import { Link, Outlet, useLocation } from 'react-router-dom';
+import { useBranding } from '../shared/branding.tsx';
+import { useLanguage, useT } from '../shared/i18n.tsx';
+import { LanguageSwitch } from '../shared/LanguageSwitch.tsx';
+import { roleLabel, useSession, useUser } from '../shared/session.tsx';
+import { MENU_GROUPS, type MenuGroup } from './route.ts';
+import { CONSOLE_ROUTES } from './routes.tsx';
+
+/** The console's frame: the province's name and logo, the menu of what this role may open, the signed-in user. */
+export function ConsoleLayout() {
+  const t = useT();
+  const { language } = useLanguage();
+  const user = useUser();
+  const { signOut } = useSession();
+  const branding = useBranding();
+  const location = useLocation();
+
+  const items = useMemo(() => {
+    const groups = new Map<MenuGroup, typeof CONSOLE_ROUTES>();
+    for (const route of CONSOLE_ROUTES) {
+      if (!route.menu || !route.roles.includes(user.role)) continue;
+      const list = groups.get(route.menu.group) ?? [];
+      list.push(route);
+      groups.set(route.menu.group, list);
+    }
+    return [...groups.entries()]
+      .sort(([a], [b]) => MENU_GROUPS[a].order - MENU_GROUPS[b].order)
+      .map(([group, routes]) => ({
+        type: 'group' as const,
+        key: group,
+        label: language === 'en' ? MENU_GROUPS[group].en : MENU_GROUPS[group].vi,
+        children: routes
+          .sort((a, b) => (a.menu?.order ?? 0) - (b.menu?.order ?? 0))
+          .map((route) => ({
+            key: `/${route.path}`,
+            icon: route.menu?.icon,
+            label: <Link to={`/${route.path}`}>{language === 'en' ? route.menu?.en : route.menu?.vi}</Link>,
+          })),
+      }));
+  }, [user.role, language]);
+
+  const selected = `/${location.pathname.split('/').filter(Boolean)[0] ?? ''}`;
+  const [roleVi, roleEn] = roleLabel(user.role);
+
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Sider width={250} theme="light" breakpoint="lg" collapsedWidth={0}>
+        <Link to="/" style={{ display: 'flex', alignItems: 'center', gap: 8, padding: 16 }}>
+          <img src={branding.logoUrl} alt="" width={32} height={32} />
+          <Typography.Text strong>{branding.provinceName}</Typography.Text>
+        </Link>
+        <nav aria-label={t('Danh mục chức năng', 'Main menu')}>
+          <Menu mode="inline" selectedKeys={[selected]} items={items} />
+        </nav>
+      </Layout.Sider>
+      <Layout>
+        <Layout.Header
+          style={{ background: '#fff', display: 'flex', justifyContent: 'flex-end', alignItems: 'center' }}
+        >
+          <Space size="middle">
+            <Typography.Text>
+              {user.displayName} · {t(roleVi, roleEn)}
+            </Typography.Text>
+            <LanguageSwitch />
+            <Button icon={<LogoutOutlined />} onClick={() => void signOut()}>
+              {t('Đăng xuất', 'Sign out')}
+            </Button>
+          </Space>
+        </Layout.Header>
+        <Layout.Content style={{ margin: 24 }}>
+          <main>
+            <Outlet />
+          </main>
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}

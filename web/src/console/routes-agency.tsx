@@ -1,0 +1,3 @@
+import type { ConsoleRoute } from './route.ts';
+
+export const agencyRoutes: ConsoleRoute[] = [];

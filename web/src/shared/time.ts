@@ -1,0 +1,49 @@
+/**
+ * Every date and time a person reads is Vietnam time, `dd/mm/yyyy HH:mm` (UTC+7, no daylight saving), whatever the
+ * browser's own time zone: an operator in Hà Nội and an auditor's laptop set to UTC must read the same figure.
+ * The API speaks ISO 8601 instants; only the screen turns them into this.
+ */
+const VIETNAM_OFFSET_MS = 7 * 60 * 60 * 1000;
+
+function parts(value: string | number | Date): Date | null {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return null;
+  return new Date(date.getTime() + VIETNAM_OFFSET_MS);
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** `15/06/2027 00:00`; an empty or invalid value reads as `—`. */
+export function formatDateTime(value: string | number | Date | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '—';
+  const d = parts(value);
+  if (!d) return '—';
+  return `${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+}
+
+/** `15/06/2027`. */
+export function formatDate(value: string | number | Date | null | undefined): string {
+  const text = formatDateTime(value);
+  return text === '—' ? text : text.slice(0, 10);
+}
+
+/** A Vietnam-time wall-clock date and time (from a date picker) as the instant the API wants. */
+export function vietnamWallClockToIso(
+  year: number,
+  month: number,
+  day: number,
+  hour = 0,
+  minute = 0,
+): string {
+  return new Date(Date.UTC(year, month - 1, day, hour, minute) - VIETNAM_OFFSET_MS).toISOString();
+}
+
+/** How long ago, for ages in review queues: "3 giờ" / "3 h", "2 ngày" / "2 d". */
+export function formatAge(fromIso: string, now = Date.now()): { vi: string; en: string } {
+  const minutes = Math.max(0, Math.floor((now - new Date(fromIso).getTime()) / 60_000));
+  if (minutes < 60) return { vi: `${minutes} phút`, en: `${minutes} min` };
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return { vi: `${hours} giờ`, en: `${hours} h` };
+  const days = Math.floor(hours / 24);
+  return { vi: `${days} ngày`, en: `${days} d` };
+}
