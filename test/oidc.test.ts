@@ -3,6 +3,8 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import Provider from 'oidc-provider';
+import { localUsername, mapClaims, type OidcRule } from '../src/api/oidc.ts';
+import { ConfigError, loadConfig } from '../src/core/config.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { storeKinds } from './helpers/stores.ts';
 
@@ -412,3 +414,107 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe('claim-mapping rules (pure): ordered, first match wins, no default role', () => {
+  const rules: OidcRule[] = [
+    { claim: 'groups', equals: 'lgsp-operators', role: 'operator_admin' },
+    { claim: 'realm_access.roles', equals: 'lgsp-auditor', role: 'auditor' },
+    { claim: 'org_code', role: 'agency', organizationFromClaim: 'org_code' },
+    { claim: 'email', matches: '@stp\\.tinh\\.gov\\.vn$', role: 'agency', organization: ORG_B },
+  ];
+  const cases: Array<[string, Json, ReturnType<typeof mapClaims>]> = [
+    [
+      'group in a list',
+      { groups: ['staff', 'lgsp-operators'] },
+      { role: 'operator_admin', organizationCode: null, rule: 0 },
+    ],
+    [
+      'first match wins',
+      { groups: ['lgsp-operators'], org_code: ORG_A },
+      { role: 'operator_admin', organizationCode: null, rule: 0 },
+    ],
+    [
+      'dotted claim',
+      { realm_access: { roles: ['lgsp-auditor'] } },
+      { role: 'auditor', organizationCode: null, rule: 1 },
+    ],
+    ['organization from a claim', { org_code: ORG_A }, { role: 'agency', organizationCode: ORG_A, rule: 2 }],
+    [
+      'a list is not one organization: next rule',
+      { org_code: [ORG_A, ORG_B], email: 'x@stp.tinh.gov.vn' },
+      { role: 'agency', organizationCode: ORG_B, rule: 3 },
+    ],
+    ['pattern', { email: 'c@stp.tinh.gov.vn' }, { role: 'agency', organizationCode: ORG_B, rule: 3 }],
+    ['pattern is anchored by the operator', { email: 'c@stp.tinh.gov.vn.evil.com' }, null],
+    ['equals is exact', { groups: ['lgsp-operators-x', 'LGSP-OPERATORS'] }, null],
+    ['empty claim', { org_code: '' }, null],
+    ['an object is not a value', { groups: { name: 'lgsp-operators' } }, null],
+    ['nothing', {}, null],
+  ];
+  for (const [what, claims, expected] of cases) {
+    test(what, () => assert.deepEqual(mapClaims(rules, claims), expected));
+  }
+
+  test('local usernames from provider names', () => {
+    assert.equal(localUsername('nguyễn.văn.a'), 'nguyen.van.a');
+    assert.equal(localUsername('Trần Thị B'), 'Tran-Thi-B');
+    assert.equal(localUsername('___'), 'sso-user');
+    assert.match(localUsername('x'.repeat(300)), /^x{90}$/);
+  });
+});
+
+describe('oidc configuration is checked at start, every problem at once', () => {
+  const problemsOf = (oidc: Json, admin: Json = {}) => {
+    try {
+      loadConfig({ env: {}, overrides: { oidc, admin } });
+      return [];
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, String(err));
+      return err.problems;
+    }
+  };
+
+  test('SSO off by default; a complete https configuration passes', () => {
+    assert.equal(loadConfig({ env: {} }).oidc.issuer, '');
+    assert.deepEqual(
+      problemsOf({
+        issuer: 'https://sso.tinh.gov.vn/realms/lgsp',
+        clientId: 'lgsp-console',
+        rules: [{ claim: 'groups', equals: 'lgsp-operators', role: 'operator_admin' }],
+      }),
+      [],
+    );
+  });
+
+  test('plain http off this machine, no client id, no rules, bad rules are refused', () => {
+    const problems = problemsOf({
+      issuer: 'http://sso.tinh.gov.vn/realms/lgsp',
+      scopes: ['profile'],
+      rules: [
+        { claim: 'org_code', role: 'agency' },
+        { claim: 'groups', role: 'operator_admin', organization: ORG_A },
+        { claim: 'email', matches: '(', role: 'auditor' },
+        { claim: 'email', equals: 'a', matches: 'b', role: 'auditor' },
+      ],
+    });
+    const text = problems.join('\n');
+    assert.match(text, /oidc\.issuer .*https/);
+    assert.match(text, /oidc\.clientId/);
+    assert.match(text, /oidc\.scopes/);
+    assert.match(text, /oidc\.rules\[0\]: vai trò agency cần/);
+    assert.match(text, /oidc\.rules\[1\]: chỉ vai trò agency/);
+    assert.match(text, /oidc\.rules\[2\]\.matches/);
+    assert.match(text, /oidc\.rules\[3\]: chỉ một trong equals, matches/);
+    assert.match(
+      problemsOf({ issuer: 'https://sso.tinh.gov.vn', clientId: 'x' }).join(),
+      /oidc\.rules: cần ít nhất/,
+    );
+  });
+
+  test('the client secret is never printed in a configuration problem', () => {
+    const secret = 'bi-mat-khong-duoc-in-ra';
+    const problems = problemsOf({ issuer: 'ftp://sso', clientSecret: secret, rules: [] }, { publicUrl: 'x' });
+    assert.ok(problems.length >= 2);
+    assert.equal(problems.join('\n').includes(secret), false);
+  });
+});
