@@ -70,6 +70,13 @@ for (const kind of storeKinds) {
       assert.ok(cookie.length >= 40, 'an opaque token');
       assert.equal(res.body.includes(cookie), false, 'the session token is not in the body');
       assert.notEqual(csrf, cookie);
+      // The store keeps the token's SHA-256 only, as a console session.
+      const stored = await h.store.db.selectFrom('sessions').select(['token_sha256', 'kind']).execute();
+      assert.equal(
+        stored.some((r) => r.token_sha256 === cookie),
+        false,
+      );
+      assert.ok(stored.some((r) => r.kind === 'console'));
       const { attributes } = sessionCookieOf(res);
       assert.ok(attributes.includes('HttpOnly'), attributes.join('; '));
       assert.ok(attributes.includes('SameSite=Strict'));

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import Provider from 'oidc-provider';
+import { pino } from 'pino';
 import { localUsername, mapClaims, type OidcRule } from '../src/api/oidc.ts';
 import { ConfigError, loadConfig } from '../src/core/config.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
@@ -105,10 +106,13 @@ for (const kind of storeKinds) {
     let providerServer: Server;
     const org: Record<string, string> = {};
     const system: Record<string, string> = {};
+    /** Every log line of the admin API, to show that no secret of the flow reaches one. */
+    const logLines: string[] = [];
 
     before(async () => {
       ({ issuer, server: providerServer } = await startProvider());
       h = await openAdminHarness(kind, {
+        logger: pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) }),
         overrides: {
           oidc: {
             issuer,
@@ -386,6 +390,18 @@ for (const kind of storeKinds) {
       // The untouched redirect still works once (the code was not spent by the refusals above).
       const ok = await callback(back, flow.value);
       assert.equal(ok.headers.location, '/');
+      // The refusals are logged by reason; no code, flow cookie, session token or client secret is in a log line.
+      const log = logLines.join('');
+      assert.match(log, /OIDC sign-in refused/);
+      assert.match(log, /"reason":"invalid_response"/);
+      for (const secret of [
+        back.searchParams.get('code')!,
+        flow.value,
+        cookieFrom(ok, 'lgsp_session')!.value,
+        CLIENT_SECRET,
+      ]) {
+        assert.equal(log.includes(secret), false, 'a secret in the log');
+      }
       // …and only once: the provider refuses a code used twice.
       const replay = await callback(back, flow.value);
       assert.equal(replay.headers.location, '/?signin_error=invalid_response');

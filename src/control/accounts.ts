@@ -449,7 +449,7 @@ export interface OidcIdentity {
 
 /** Why an OIDC sign-in was refused, as the short code the console is sent back with (`/?signin_error=…`). */
 export class OidcSignInRefused extends Error {
-  constructor(readonly reason: string) {
+  constructor(readonly reason: 'organization_unknown' | 'user_disabled') {
     super(`OIDC sign-in refused: ${reason}`);
     this.name = 'OidcSignInRefused';
   }
