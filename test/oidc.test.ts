@@ -340,10 +340,25 @@ for (const kind of storeKinds) {
       const me = (await asConsole('GET', '/api/v1/me', operator.value)).json();
       assert.equal(me.role, 'operator_admin');
       assert.equal(me.organizationId, null);
+      // A local account already has the provider's name for this person: it is never taken over.
+      await h.accounts.createUser(
+        {
+          username: 'le.van.c',
+          displayName: 'Tài khoản cục bộ',
+          password: 'mat-khau-cuc-bo',
+          role: 'auditor',
+          organizationId: null,
+        },
+        'test',
+      );
       const byEmail = cookieFrom(await signIn('email-only'), 'lgsp_session')!;
       const other = (await asConsole('GET', '/api/v1/me', byEmail.value)).json();
       assert.equal(other.role, 'agency');
       assert.equal(other.organizationId, org['b']);
+      assert.match(other.username, /^le\.van\.c-sso-[0-9a-f]{8}$/);
+      const local = await h.accounts.login('le.van.c', 'mat-khau-cuc-bo');
+      assert.equal(local.user.role, 'auditor');
+      assert.notEqual(local.user.id, other.id);
     });
 
     test('no matching rule, or an organization code the platform does not know → refused, no user, no session', async () => {

@@ -398,7 +398,7 @@ export class Accounts {
         .where('username', '=', identity.username)
         .executeTakeFirst();
       const username = taken
-        ? `${identity.username}~${sha256Hex(`${identity.issuer} ${identity.subject}`).slice(0, 8)}`
+        ? `${identity.username}-sso-${sha256Hex(`${identity.issuer} ${identity.subject}`).slice(0, 8)}`
         : identity.username;
       await trx
         .insertInto('users')
