@@ -455,6 +455,12 @@ export const ERRORS = {
     titleVi: 'Cảnh báo đã được xử lý',
     title: 'The alert is already resolved',
   },
+  CP_MAINTENANCE_NOTICE_TOO_SHORT: {
+    status: 400,
+    titleVi: 'Lịch bảo trì phải được thông báo trước đủ số giờ tối thiểu',
+    title:
+      'A maintenance window must be announced at least lifecycle.maintenanceMinNoticeHours ahead (R-24); the detail says the earliest start',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

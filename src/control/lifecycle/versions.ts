@@ -1,9 +1,10 @@
 import type { ServiceVersion, TechnicalDescription } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
+import { formatVietnamDate, formatVietnamDateTime, utcOffsetLabel } from '../../core/time.ts';
 import { apiDocumentRefusal, validateApiDocument } from '../api-document.ts';
 import { publishNotice } from '../notices.ts';
 import { sandboxEvidence } from '../sandbox-evidence.ts';
-import { type LifecycleContext, moveVersionIfIn, transitionVersion } from './workflow.ts';
+import { type LifecycleContext, moveVersionIfIn, tooEarly, transitionVersion } from './workflow.ts';
 
 export const DAY_MS = 86_400_000;
 /** R-18: the current version keeps running at least 180 days after its successor is published. */
@@ -91,10 +92,19 @@ export async function publishVersion(
   options: { previousSunsetAt?: string },
   actor: string,
 ): Promise<ServiceVersion> {
+  const offset = ctx.settings.timezoneOffsetMinutes;
   const earliest = ctx.clock.nowMs() + MIN_SUNSET_DAYS * DAY_MS;
   const sunsetMs = options.previousSunsetAt ? Date.parse(options.previousSunsetAt) : earliest;
   if (Number.isNaN(sunsetMs) || sunsetMs < earliest) {
-    throw new LgspError('CP_SUNSET_TOO_EARLY', `≥ ${new Date(earliest).toISOString()}`);
+    throw tooEarly(
+      'CP_SUNSET_TOO_EARLY',
+      {
+        vi: `Phiên bản cũ phải tiếp tục chạy ít nhất ${MIN_SUNSET_DAYS} ngày sau khi phiên bản mới được công bố, để bên khai thác kịp chuyển sang (R-18, Điều 13)`,
+        en: `the previous version keeps running at least ${MIN_SUNSET_DAYS} days after its successor is published, so consumers have time to move (R-18, Article 13)`,
+      },
+      earliest,
+      offset,
+    );
   }
   await transitionVersion(ctx, versionId, 'publish', actor, async (trx, now) => {
     const version = await trx
@@ -113,7 +123,8 @@ export async function publishVersion(
       .where('id', '!=', versionId)
       .execute();
     const sunset = new Date(sunsetMs);
-    const sunsetDay = sunset.toISOString().slice(0, 10);
+    const sunsetAt = `${formatVietnamDateTime(sunset, offset)} (${utcOffsetLabel(offset)})`;
+    const sunsetDay = formatVietnamDate(sunset, offset);
     for (const old of previous) {
       const deprecation = {
         deprecated_at: now,
@@ -129,8 +140,8 @@ export async function publishVersion(
           versionId: old.id,
           title: `Ngừng khuyến nghị ${version.context} ${old.version} / ${version.context} ${old.version} deprecated`,
           body:
-            `Dịch vụ "${version.name}" phiên bản ${old.version} được thay bằng ${version.version}; phiên bản cũ ngừng hoạt động ngày ${sunsetDay}. ` +
-            `Version ${old.version} is replaced by ${version.version} and stops on ${sunsetDay}.`,
+            `Dịch vụ "${version.name}" phiên bản ${old.version} được thay bằng ${version.version}; phiên bản cũ ngừng hoạt động lúc ${sunsetAt}. ` +
+            `Version ${old.version} is replaced by ${version.version} and stops on ${sunsetDay} (${sunsetAt}).`,
         },
         [old.id],
         now,
