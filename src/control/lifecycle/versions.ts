@@ -1,4 +1,8 @@
-import type { ServiceVersion, TechnicalDescription } from '../../api/contract/index.ts';
+import {
+  type ServiceVersion,
+  TECHNICAL_DESCRIPTION_ITEMS,
+  type TechnicalDescription,
+} from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { formatVietnamDate, formatVietnamDateTime, utcOffsetLabel } from '../../core/time.ts';
 import { apiDocumentRefusal, validateApiDocument } from '../api-document.ts';
@@ -11,15 +15,7 @@ export const DAY_MS = 86_400_000;
 export const MIN_SUNSET_DAYS = 180;
 
 /** The items of the technical description a provider must give before submitting (R-11, Decree 47/2020 Art. 24). */
-const R11_ITEMS: Array<keyof TechnicalDescription> = [
-  'addressAndInterface',
-  'communicationStandards',
-  'encryptionAndSecurity',
-  'capacity',
-  'connectionProcedure',
-  'dataQuality',
-  'dataPresentation',
-];
+const R11_ITEMS = Object.keys(TECHNICAL_DESCRIPTION_ITEMS) as Array<keyof TechnicalDescription>;
 
 /**
  * A provider submits a version (R-11): its service must carry every item of the technical description
@@ -34,8 +30,21 @@ export async function submitVersion(
   const version = await ctx.registry.getVersion(versionId);
   const service = await ctx.registry.getService(version.serviceId);
   const missing = R11_ITEMS.filter((item) => !service.description[item]?.trim());
-  if (missing.length > 0)
-    throw new LgspError('CP_DESCRIPTION_INCOMPLETE', `description: ${missing.join(', ')}`);
+  if (missing.length > 0) {
+    const names = missing.map((item) => TECHNICAL_DESCRIPTION_ITEMS[item].split(' / '));
+    throw new LgspError(
+      'CP_DESCRIPTION_INCOMPLETE',
+      `Mô tả kỹ thuật của dịch vụ còn thiếu (R-11, Nghị định 47/2020 Điều 24): ${names.map(([vi]) => vi).join('; ')}. / ` +
+        `The technical description lacks: ${names.map(([, en]) => en).join('; ')}.`,
+      {
+        errors: missing.map((item) => ({
+          in: 'service',
+          path: `/description/${item}`,
+          message: `"${TECHNICAL_DESCRIPTION_ITEMS[item].split(' / ')[0]}": bắt buộc trước khi gửi / required before submitting`,
+        })),
+      },
+    );
+  }
   const problems = await validateApiDocument(input.documentType, input.technicalDocument);
   if (problems.length > 0) throw apiDocumentRefusal(input.documentType, problems);
   await transitionVersion(ctx, versionId, 'submit', actor, async (_trx, now) => ({
