@@ -123,7 +123,11 @@ export async function publishVersion(
       .where('service_versions.id', '=', versionId)
       .executeTakeFirstOrThrow();
     const evidence = await sandboxEvidence(trx, versionId);
-    if (!evidence) throw new LgspError('CP_SANDBOX_TEST_REQUIRED', 'no successful sandbox call recorded yet');
+    if (!evidence)
+      throw new LgspError(
+        'CP_SANDBOX_TEST_REQUIRED',
+        'chưa ghi nhận lời gọi sandbox thành công nào / no successful sandbox call recorded yet',
+      );
     const previous = await trx
       .selectFrom('service_versions')
       .select(['id', 'version'])
