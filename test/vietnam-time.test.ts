@@ -123,7 +123,7 @@ for (const kind of storeKinds) {
       const deprecation = list.find((n) => n.kind === 'deprecation');
       assert.ok(deprecation, JSON.stringify(list));
       assert.match(deprecation.body, /ngừng hoạt động lúc 15\/06\/2027 00:00 \(UTC\+07:00\)/);
-      assert.match(deprecation.body, /stops on 15\/06\/2027/);
+      assert.match(deprecation.body, /stops at 15\/06\/2027 00:00 \(UTC\+07:00\)/);
       assert.doesNotMatch(deprecation.body, /2027-06-14|14\/06\/2027/);
 
       const notifier = new Notifier(
@@ -238,6 +238,29 @@ for (const kind of storeKinds) {
 
       const csvLines = statisticsCsv(report).slice(1).trimEnd().split('\r\n');
       assert.match(csvLines[1]!, /^01\/12\/2026,01\/12\/2026 06:00,1,/);
+    });
+
+    test('decommission: under 60 days refused with the reason (R-21) and the earliest date; the notice says the local day', async () => {
+      const early = await h.call('POST', `/api/v1/services/${seed.service.id}/decommission`, {
+        at: '2027-01-15T00:00:00Z',
+        reason: 'Chuyển sang CSDL quốc gia',
+      });
+      assert.equal(early.statusCode, 400, early.body);
+      const problem = early.json() as Json;
+      assert.equal(problem.code, 'CP_DECOMMISSION_TOO_EARLY');
+      assert.match(problem.detail, /ít nhất 60 ngày .*\(R-21, Điều 15\)/);
+      assert.match(problem.detail, /thời điểm sớm nhất được chấp nhận: 30\/01\/2027 09:00 \(UTC\+07:00\)/);
+      assert.equal(problem.earliestAllowedAt, '2027-01-30T02:00:00.000Z');
+
+      await ok('POST', `/api/v1/services/${seed.service.id}/decommission`, {
+        at: '2027-02-14T17:00:00Z',
+        reason: 'Chuyển sang CSDL quốc gia',
+      });
+      const notices = (await ok('GET', '/api/v1/notices')) as unknown as Json;
+      const list = (Array.isArray(notices) ? notices : notices.items) as Json[];
+      const decommission = list.find((n) => n.kind === 'decommission');
+      assert.match(decommission?.body, /ngừng cung cấp từ 15\/02\/2027 00:00 \(UTC\+07:00\)/);
+      assert.doesNotMatch(decommission?.body, /2027-02-14|14\/02\/2027/);
     });
   });
 }

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import { LgspError } from '../../core/errors.ts';
-import { formatVietnamDate, formatVietnamDateTime, utcOffsetLabel } from '../../core/time.ts';
+import { formatVietnamDateTime, utcOffsetLabel } from '../../core/time.ts';
 import type { Database } from '../../store/schema.ts';
 import { publishNotice } from '../notices.ts';
 import { DAY_MS } from './versions.ts';
@@ -61,7 +61,7 @@ export async function scheduleDecommission(
         title: `Ngừng cung cấp dịch vụ ${service.context} / Service ${service.context} ends`,
         body:
           `Dịch vụ "${service.name}" ngừng cung cấp từ ${when}. Lý do: ${input.reason}. / ` +
-          `The service ends on ${formatVietnamDate(at, offset)} (${when}).`,
+          `The service "${service.name}" ends at ${when}. Reason: ${input.reason}.`,
       },
       await versionIdsOf(trx, serviceId),
       now,

@@ -4,7 +4,7 @@ import {
   type TechnicalDescription,
 } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
-import { formatVietnamDate, formatVietnamDateTime, utcOffsetLabel } from '../../core/time.ts';
+import { formatVietnamDateTime, utcOffsetLabel } from '../../core/time.ts';
 import { apiDocumentRefusal, validateApiDocument } from '../api-document.ts';
 import { publishNotice } from '../notices.ts';
 import { sandboxEvidence } from '../sandbox-evidence.ts';
@@ -137,7 +137,6 @@ export async function publishVersion(
       .execute();
     const sunset = new Date(sunsetMs);
     const sunsetAt = `${formatVietnamDateTime(sunset, offset)} (${utcOffsetLabel(offset)})`;
-    const sunsetDay = formatVietnamDate(sunset, offset);
     for (const old of previous) {
       const deprecation = {
         deprecated_at: now,
@@ -154,7 +153,7 @@ export async function publishVersion(
           title: `Ngừng khuyến nghị ${version.context} ${old.version} / ${version.context} ${old.version} deprecated`,
           body:
             `Dịch vụ "${version.name}" phiên bản ${old.version} được thay bằng ${version.version}; phiên bản cũ ngừng hoạt động lúc ${sunsetAt}. ` +
-            `Version ${old.version} is replaced by ${version.version} and stops on ${sunsetDay} (${sunsetAt}).`,
+            `Version ${old.version} is replaced by ${version.version} and stops at ${sunsetAt}.`,
         },
         [old.id],
         now,
