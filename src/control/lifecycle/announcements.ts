@@ -8,6 +8,7 @@ import { type LifecycleContext, tooEarly } from './workflow.ts';
 
 /** R-21: a provider stopping a service gives at least 60 days' notice. */
 export const MIN_DECOMMISSION_NOTICE_DAYS = 60;
+
 export async function versionIdsOf(trx: Transaction<Database>, serviceId: string): Promise<string[]> {
   const rows = await trx
     .selectFrom('service_versions')
