@@ -132,7 +132,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     // Dates that have passed (sunsets, decommissions, rotation overlaps) are carried out every minute; the
     // gateway already enforces them from its snapshot at the due time, this makes the registry say so too.
     // Retired signing keys whose last token has expired are deleted on the same beat.
-    const lifecycle = new Lifecycle(store, registry, clock);
+    const lifecycle = new Lifecycle(store, registry, clock, {
+      timezoneOffsetMinutes: config.timezoneOffsetMinutes,
+      maintenanceMinNoticeHours: config.lifecycle.maintenanceMinNoticeHours,
+    });
     const dueTimer = setInterval(() => {
       lifecycle.runDue().catch((err) => logger.error({ err }, 'lifecycle due jobs failed'));
       signingKeys.purgeExpired().catch((err) => logger.error({ err }, 'signing key expiry failed'));

@@ -68,7 +68,8 @@ export function registeredRoutes(app: FastifyInstance): RouteInfo[] {
  * parameters arrive as text, so there numbers are coerced and defaults (e.g. `limit`) filled in.
  */
 function validatorCompilers() {
-  const common: AjvOptions = { allErrors: true, removeAdditional: false, strict: true };
+  // `verbose`: each error carries the schema it failed, whose label names the field (validation-messages.ts).
+  const common: AjvOptions = { allErrors: true, removeAdditional: false, strict: true, verbose: true };
   const body = new Ajv({ ...common, coerceTypes: false, useDefaults: false });
   const text = new Ajv({ ...common, coerceTypes: 'array', useDefaults: true });
   addFormats(body);

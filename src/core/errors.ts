@@ -323,6 +323,12 @@ export const ERRORS = {
     titleVi: 'Lịch bảo trì phải được thông báo trước',
     title: 'A maintenance window must start in the future and end after it starts (R-24)',
   },
+  CP_MAINTENANCE_NOTICE_TOO_SHORT: {
+    status: 400,
+    titleVi: 'Lịch bảo trì phải được thông báo trước đủ số giờ tối thiểu',
+    title:
+      'A maintenance window must be announced at least lifecycle.maintenanceMinNoticeHours ahead (R-24); the detail says the earliest start',
+  },
   CP_VERSION_STATE: {
     status: 409,
     titleVi: 'Không thể chuyển trạng thái phiên bản như vậy',
