@@ -59,6 +59,9 @@ interface Fixture {
   changeB: string;
   /** A webhook endpoint of organization B. */
   hookB: string;
+  /** Transaction records: A's system calling B's, and B's calling itself (A is no party). */
+  txnAB: string;
+  txnBB: string;
 }
 
 interface Case {
@@ -1100,6 +1103,20 @@ const ROUTES: Row[] = [
       },
     ],
   },
+  // One record in full (issue 11): an agency only where its organization is a party; others are not found.
+  {
+    route: 'GET /api/v1/transactions/:id',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/transactions/${f.txnAB}`, status: 200 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/transactions/${f.txnBB}`,
+        status: 404,
+        code: 'TM_TRANSACTION_NOT_FOUND',
+      },
+      { as: 'auditor', path: `/api/v1/transactions/${f.txnBB}`, status: 200 },
+    ],
+  },
   // ── Operator alerts: operator staff and auditors, never agency ─────────────────────────────────────────────
   {
     route: 'GET /api/v1/alerts',
@@ -1442,12 +1459,13 @@ async function seed(h: AdminHarness): Promise<Fixture> {
       updated_at: new Date(h.clock.nowMs()),
     })
     .execute();
-  await insertTransactions(h.store, [
+  const txns = [
     record(0, [sysA.id, A_CODE], [sysB.id, B_CODE]),
     record(1, [sysB.id, B_CODE], [sysA.id, A_CODE]),
     record(2, [sysB.id, B_CODE], [sysB.id, B_CODE]),
     record(3, ['sys_other', OTHER_CODE], [sysB.id, B_CODE]),
-  ]);
+  ];
+  await insertTransactions(h.store, txns);
   return {
     orgA: orgA.id,
     orgB: orgB.id,
@@ -1475,6 +1493,8 @@ async function seed(h: AdminHarness): Promise<Fixture> {
         'test',
       )
     ).id,
+    txnAB: txns[0]!.id,
+    txnBB: txns[2]!.id,
   };
 }
 

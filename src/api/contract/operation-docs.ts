@@ -255,6 +255,17 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
       'mà cơ quan mình là bên khai thác hoặc cung cấp. / Newest first; page on with nextCursor. An agency ' +
       'user sees only the records where its organization is the consumer or the provider.',
   },
+  getTransaction: {
+    summary: 'Chi tiết một giao dịch / One transaction in detail',
+    description:
+      'Cả hai chặng: thời điểm nhận yêu cầu, chuyển đến bên cung cấp, nhận trả lời, trả lời bên khai thác; ' +
+      'kích thước, SHA-256, trạng thái, tên hệ thống, cơ quan, dịch vụ. Không bao giờ có nội dung (R-02). ' +
+      'Người dùng của cơ quan chỉ xem giao dịch mà cơ quan mình là một bên (khác: 404). / Both legs: request ' +
+      'in, request out, response in, response out; sizes, SHA-256, statuses, the names of the systems, ' +
+      'organizations and service. Never a payload (R-02). An agency user sees only records where its ' +
+      'organization is a party (others: 404).',
+    problems: [404],
+  },
   reconcileTransactions: {
     summary: 'Đối soát giao dịch / Reconcile transactions',
     description:

@@ -71,7 +71,7 @@ import {
   SubscriptionSchema,
 } from './subscriptions.ts';
 import { SystemCreate, SystemPatch, SystemQuery, SystemSchema } from './systems.ts';
-import { TransactionPageSchema, TransactionQuery } from './transactions.ts';
+import { TransactionDetailSchema, TransactionPageSchema, TransactionQuery } from './transactions.ts';
 import {
   VersionChangeCreate,
   VersionChangeQuery,
@@ -159,6 +159,7 @@ export const OPERATION_SCHEMAS = {
   revokeCredential: idAction(CredentialRevoke, CredentialSchema),
   rotateCredential: { params: IdParams, body: CredentialRotate, response: { 201: IssuedCredentialSchema } },
   listTransactions: { querystring: TransactionQuery, response: { 200: TransactionPageSchema } },
+  getTransaction: { params: IdParams, response: { 200: TransactionDetailSchema } },
   reconcileTransactions: {
     querystring: ReconciliationQuery,
     body: ReconciliationBody,

@@ -64,6 +64,7 @@ export const OPERATIONS = {
   rotateCredential: { method: 'POST', path: '/api/v1/credentials/:id/rotate' },
 
   listTransactions: { method: 'GET', path: '/api/v1/transactions' },
+  getTransaction: { method: 'GET', path: '/api/v1/transactions/:id' },
   reconcileTransactions: { method: 'POST', path: '/api/v1/reconciliations' },
   getStatistics: { method: 'GET', path: '/api/v1/reports/statistics' },
 
