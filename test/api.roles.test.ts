@@ -873,6 +873,31 @@ const ROUTES: Row[] = [
       { as: 'agencyA', path: `/api/v1/versions/${f.verA}/consumers`, status: 200 },
     ],
   },
+  // The sandbox "try it" (issue 11): a providing agency its own versions, the operator's reviewers any. This
+  // harness runs no gateway, so an allowed try answers 503 — after the role and ownership checks passed.
+  {
+    route: 'POST /api/v1/versions/:id/try',
+    cases: (f) => {
+      const body = { method: 'GET', path: '/x' };
+      return [
+        { as: 'agencyA', path: `/api/v1/versions/${f.verB}/try`, body, status: 403 },
+        {
+          as: 'agencyA',
+          path: `/api/v1/versions/${f.verA}/try`,
+          body,
+          status: 503,
+          code: 'CP_SANDBOX_TRY_FAILED',
+        },
+        {
+          as: 'reviewer',
+          path: `/api/v1/versions/${f.verB}/try`,
+          body,
+          status: 503,
+          code: 'CP_SANDBOX_TRY_FAILED',
+        },
+      ];
+    },
+  },
   {
     route: 'POST /api/v1/credentials/:id/rotate',
     cases: (f) => [
@@ -1100,6 +1125,27 @@ const ROUTES: Row[] = [
         path: '/api/v1/transactions',
         status: 200,
         check: (b) => assert.equal(b['items'].length, 4),
+      },
+    ],
+  },
+  // The dashboard (issue 11): an agency sees its own organization's figures only.
+  {
+    route: 'GET /api/v1/dashboard',
+    cases: () => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/dashboard',
+        status: 200,
+        check: (b) => {
+          assert.equal(b['scope']['organizationCode'], A_CODE);
+          assert.equal(b['traffic']['calls'], 2);
+        },
+      },
+      {
+        as: 'auditor',
+        path: '/api/v1/dashboard',
+        status: 200,
+        check: (b) => assert.equal(b['traffic']['calls'], 4),
       },
     ],
   },

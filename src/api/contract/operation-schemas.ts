@@ -34,6 +34,7 @@ import {
   CredentialSchema,
   IssuedCredentialSchema,
 } from './credentials.ts';
+import { DashboardQuery, DashboardSchema } from './dashboard.ts';
 import {
   CancelledSubscriptionSchema,
   ConsumerUseSchema,
@@ -52,6 +53,7 @@ import { OrganizationCreate, OrganizationPatch, OrganizationSchema } from './org
 import { PublicOrganizationSchema, PublicServiceSchema } from './public.ts';
 import { ReconciliationBody, ReconciliationQuery, ReconciliationSchema } from './reconciliations.ts';
 import { StatisticsQuery, StatisticsSchema } from './reports.ts';
+import { SandboxTryBody, SandboxTryResultSchema } from './sandbox-try.ts';
 import { ServiceCreate, ServicePatch, ServiceQuery, ServiceSchema } from './services.ts';
 import {
   CollectCredentialParams,
@@ -148,6 +150,7 @@ export const OPERATION_SCHEMAS = {
     querystring: VersionConsumersQuery,
     response: { 200: ListOf(ConsumerUseSchema) },
   },
+  trySandboxCall: idAction(SandboxTryBody, SandboxTryResultSchema),
   listSubscriptions: { querystring: SubscriptionQuery, response: { 200: ListOf(SubscriptionSchema) } },
   createSubscription: { body: SubscriptionCreate, response: { 201: SubscriptionSchema } },
   getSubscription: { params: IdParams, response: { 200: SubscriptionSchema } },
@@ -166,6 +169,7 @@ export const OPERATION_SCHEMAS = {
     response: { 200: ReconciliationSchema },
   },
   getStatistics: { querystring: StatisticsQuery, response: { 200: StatisticsSchema } },
+  getDashboard: { querystring: DashboardQuery, response: { 200: DashboardSchema } },
   listAuditEvents: { querystring: AuditQuery, response: { 200: ListOf(AuditEventSchema) } },
   verifyAuditChain: { response: { 200: AuditChainResultSchema } },
   announceMaintenance: { body: MaintenanceCreate, response: { 201: NoticeSchema } },
