@@ -287,7 +287,12 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
       'thiếu, LGSP không có, lệch trạng thái. Cơ quan chỉ đối soát cho mình. ?format=csv tải các chênh ' +
       'lệch. Xem docs/reconciliation.md. / A party uploads its own list for [from, to) and gets the match: ' +
       'matched, missingOnParty, missingOnPlatform, statusMismatch. An agency only for itself. ?format=csv ' +
-      'downloads the differences (text/csv).',
+      'downloads the differences (text/csv). ' +
+      'Tệp gửi theo một trong ba cách: JSON (tệp trong `csv`); `Content-Type: text/csv` (nội dung là tệp, các ' +
+      'trường khác trong query); `multipart/form-data` (tệp ở trường `file`, các trường khác là trường form). / ' +
+      'The file comes one of three ways: JSON (the file in `csv`); `Content-Type: text/csv` (the body is the ' +
+      'file, the other fields in the query string); `multipart/form-data` (the file in the field `file`, the ' +
+      'other fields as form fields). Another content type: 415.',
     problems: [404],
   },
   getDashboard: {
