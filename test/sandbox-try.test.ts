@@ -306,3 +306,83 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+/**
+ * With the gateway in worker processes, the try's record reaches the primary's recorder over IPC after the answer
+ * and the new subscription reaches the workers as a pushed snapshot: the try still answers only once its record
+ * is durable, and publishing right after succeeds.
+ */
+describe('POST /api/v1/versions/:id/try through gateway workers', () => {
+  let platform: Platform;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-try-workers-'));
+
+  before(async () => {
+    upstream = await startUpstream();
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        dataDir,
+        gateway: { port: 0, host: '127.0.0.1', workers: 2 },
+        admin: { port: 0, password: PASSWORD },
+        recorder: { flushIntervalMs: 60_000 },
+        egress: { allow: [new URL(upstream.url).host] },
+        logLevel: 'silent',
+      },
+    });
+    platform = await startPlatform(config, { logger: silentLogger() });
+  });
+  after(async () => {
+    await platform?.stop();
+    await upstream?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('try, then publish at once', async () => {
+    const { registry, lifecycle, accounts } = platform;
+    const org = await registry.createOrganization({ code: '000.00.31.H01', name: 'Công an tỉnh' }, 't');
+    const system = await registry.createSystem(
+      { organizationId: org.id, name: 'CSDL Dân cư', isProvider: true, isConsumer: false },
+      't',
+    );
+    const service = await registry.createService(
+      {
+        context: 'dancu',
+        name: 'Tra cứu công dân',
+        providerSystemId: system.id,
+        description: FULL_DESCRIPTION,
+      },
+      't',
+    );
+    const version = await registry.createVersion(
+      service.id,
+      {
+        version: '1.0',
+        upstreams: { sandbox: `${upstream.url}/sandbox/dancu`, production: `${upstream.url}/api/dancu` },
+        resources: [{ method: 'GET', path: '/congdan/{soDinhDanh}' }],
+      },
+      't',
+    );
+    await lifecycle.submitVersion(
+      version.id,
+      { technicalDocument: OPENAPI_DOC, documentType: 'openapi' },
+      't',
+    );
+    await lifecycle.startSandboxTest(version.id, 't');
+    const token = (await accounts.login('admin', PASSWORD)).token;
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${platform.adminUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, json: (await res.json()) as Json };
+    };
+    const tried = await post(`/api/v1/versions/${version.id}/try`, { method: 'GET', path: '/congdan/1' });
+    assert.equal(tried.status, 200, JSON.stringify(tried.json));
+    assert.equal(tried.json.status, 200);
+    const published = await post(`/api/v1/versions/${version.id}/publish`, {});
+    assert.equal(published.status, 200, JSON.stringify(published.json));
+    assert.equal(published.json.sandboxEvidenceTransactionId, tried.json.transactionId);
+  });
+});
