@@ -65,9 +65,10 @@ for (const kind of storeKinds) {
         sysB: sysB.id,
         svc: svc.id,
         v1: v1.id,
+        tester: tester.id,
       });
 
-      // The platform's test client: a row marks it; it is never a "top consumer".
+      // The platform's test client: a row marks it; it is never counted as a customer.
       const credential = await r.issueCredential(tester.id, 'sandbox', 't');
       await h.store.db
         .insertInto('platform_test_client')
@@ -222,9 +223,9 @@ for (const kind of storeKinds) {
         d.traffic.points.find((p: Json) => p.at === new Date(NOW - HOUR + m * MIN).toISOString());
       assert.deepEqual(at(10), { at: at(10).at, calls: 3, errors: 1, errorRate: 0.3333 });
       assert.equal(at(20).calls, 1);
-      assert.equal(at(30).calls, 5);
       assert.deepEqual(at(11), { at: at(11).at, calls: 0, errors: 0, errorRate: null });
-      assert.equal(d.traffic.calls, 9, 'nine service calls; the /token request is not one');
+      assert.equal(at(30).calls, 0, 'the platform’s try-it client is no customer');
+      assert.equal(d.traffic.calls, 4, 'four service calls; the /token request is not one');
       assert.equal(d.traffic.errors, 1);
     });
 
@@ -235,19 +236,19 @@ for (const kind of storeKinds) {
       assert.equal(day.to, new Date(NOW).toISOString());
       const lastHour = day.traffic.points.at(-1);
       assert.equal(lastHour.at, new Date(NOW - HOUR).toISOString());
-      assert.ok(lastHour.calls >= 9, 'the last hour holds the calls');
+      assert.ok(lastHour.calls >= 4, 'the last hour holds the calls');
       const month = await get(`?from=${new Date(NOW - 30 * 24 * HOUR).toISOString()}`);
       assert.equal(month.bucket, 'day');
       // Days start at 00:00 in Vietnam, 17:00 UTC the day before: 09:00 Saturday is in the day that began Friday 17:00.
       assert.equal(month.traffic.points.at(-1).at, '2025-02-28T17:00:00.000Z');
-      assert.ok(month.traffic.points.at(-1).calls >= 9);
+      assert.ok(month.traffic.points.at(-1).calls >= 4);
     });
 
     test('top services and consumers, without the platform’s test client', async () => {
       const d = await get('');
       assert.deepEqual(
         d.topServices.map((s: Json) => [s.id, s.calls]),
-        [[ids['svc'], 9]],
+        [[ids['svc'], 4]],
       );
       assert.match(d.topServices[0].label, /dancu — Tra cứu công dân/);
       assert.deepEqual(
@@ -257,6 +258,15 @@ for (const kind of storeKinds) {
           [ids['sysB'], 1, 0],
         ],
       );
+    });
+
+    test('the statistics do not count the platform’s try-it client as a customer either', async () => {
+      const period = `from=${new Date(NOW - HOUR).toISOString()}&to=${new Date(NOW).toISOString()}`;
+      const res = await h.call('GET', `/api/v1/reports/statistics?${period}&groupBy=consumerSystem`);
+      assert.equal(res.statusCode, 200, res.body);
+      const consumers = res.json().rows.map((r: Json) => r.key.consumerSystem);
+      assert.ok(consumers.includes(ids['sysA']));
+      assert.ok(!consumers.includes(ids['tester']));
     });
 
     test('open alerts by severity with the latest; the async backlog with its oldest message’s age', async () => {

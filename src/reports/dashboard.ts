@@ -50,6 +50,8 @@ const REVIEW_ITEMS = 50;
  * item 6, migration 0021), this becomes `kind = 'service_call'`; the statistics leave token requests out there.
  */
 const SERVICE_CALLS_ONLY = sql`resource_template <> '/token'`;
+/** The platform's own try-it client is no customer (docs/sandbox.md): left out here as in the statistics. */
+const CUSTOMERS_ONLY = sql`(consumer_system_id IS NULL OR consumer_system_id NOT IN (SELECT system_id FROM platform_test_client))`;
 
 function invalid(detail: string): LgspError {
   return new LgspError('RP_DASHBOARD_INVALID', detail);
@@ -133,6 +135,7 @@ async function traffic(
       FROM transactions
       WHERE request_in_at >= ${new Date(first).toISOString()}::timestamptz
         AND request_in_at < ${new Date(toMs).toISOString()}::timestamptz AND ${SERVICE_CALLS_ONLY}
+        AND ${CUSTOMERS_ONLY}
         ${organizationCode !== undefined ? sql`AND (consumer_org_code = ${organizationCode} OR provider_org_code = ${organizationCode})` : sql``}
       GROUP BY 1`.execute(store.db);
     for (const r of rows) {
@@ -165,7 +168,7 @@ async function traffic(
   });
 }
 
-/** The busiest services and consumer systems of the period (whole hours), without the platform's test client. */
+/** The busiest services and consumer systems of the period (whole hours); the statistics leave the try-it client out. */
 async function topLists(
   store: Store,
   organizationCode: string | undefined,
@@ -177,10 +180,9 @@ async function topLists(
     to: new Date(toMs).toISOString(),
     ...(organizationCode !== undefined ? { scopeOrganizationCode: organizationCode } : {}),
   };
-  const testClient = await store.db.selectFrom('platform_test_client').select('system_id').executeTakeFirst();
   // Calls to a service only: grouped with the service, records without one (a `/token` request, a path no
   // service matched) are left out — until the statistics leave token requests out themselves (issue 11 item 6).
-  const top = async (dimension: 'service' | 'consumerSystem', skip: Set<string>) => {
+  const top = async (dimension: 'service' | 'consumerSystem') => {
     const s = await statistics(store, {
       ...period,
       groupBy: dimension === 'service' ? ['service'] : [dimension, 'service'],
@@ -188,7 +190,7 @@ async function topLists(
     const totals = new Map<string, { id: string; label: string; calls: number; errors: number }>();
     for (const r of s.rows) {
       const id = r.key[dimension]!;
-      if (!id || !r.key.service || skip.has(id)) continue;
+      if (!id || !r.key.service) continue;
       const entry = totals.get(id) ?? { id, label: r.label[dimension]!, calls: 0, errors: 0 };
       entry.calls += r.calls;
       entry.errors += r.errors;
@@ -197,8 +199,8 @@ async function topLists(
     return [...totals.values()].sort((a, b) => b.calls - a.calls || b.errors - a.errors).slice(0, TOP);
   };
   return {
-    topServices: await top('service', new Set()),
-    topConsumers: await top('consumerSystem', new Set(testClient ? [testClient.system_id] : [])),
+    topServices: await top('service'),
+    topConsumers: await top('consumerSystem'),
   };
 }
 
