@@ -27,7 +27,7 @@ import { Alerts, alertOnEgressDenied } from './telemetry/alerts.ts';
 import { HealthMonitor } from './telemetry/health.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { addPlatformGauges, TelemetryMetrics } from './telemetry/metrics.ts';
-import { Recorder } from './telemetry/recorder.ts';
+import { awaitRecordDurable, Recorder } from './telemetry/recorder.ts';
 import { startRetentionJobs } from './telemetry/retention-jobs.ts';
 
 export interface PlatformOptions {
@@ -245,6 +245,13 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       kek,
       signingKeys,
       metrics,
+      pendingMessages: () => queue.pendingCount(),
+      // The sandbox "try it" calls this node's gateway and answers once the call's record is durable (issue 11).
+      sandboxGateway: {
+        url: localUrl(gatewayUrl),
+        refresh: () => snapshots.refresh(),
+        recordDurable: (id, timeoutMs) => awaitRecordDurable(store, recorder, id, timeoutMs),
+      },
     });
     await admin.listen({ port: config.admin.port, host: config.admin.host });
     stops.push(() => admin.close());

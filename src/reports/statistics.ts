@@ -231,7 +231,10 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
   const split = watermark === null ? fromMs : Math.min(Math.max(watermark, fromMs), toMs);
   const iso = (ms: number) => new Date(ms).toISOString();
 
-  const where: RawBuilder<unknown>[] = [];
+  // The platform's own sandbox try-it client (issue 11, docs/sandbox.md) is no customer: its calls are not counted.
+  const where: RawBuilder<unknown>[] = [
+    sql`s.consumer_system_id NOT IN (SELECT system_id FROM platform_test_client)`,
+  ];
   if (filters.organizationCode !== undefined) {
     where.push(sideFilter(await systemsOf(db, filters.organizationCode), role));
   }
