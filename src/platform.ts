@@ -242,6 +242,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       kek,
       signingKeys,
       metrics,
+      gatewayUrl: localUrl(gatewayUrl),
     });
     await admin.listen({ port: config.admin.port, host: config.admin.host });
     stops.push(() => admin.close());

@@ -38,6 +38,11 @@ export interface AdminDeps {
   kek: KeyEncryptionKey;
   /** Rotation of the token signing keys (`lgsp keys rotate`). */
   signingKeys: SigningKeys;
+  /**
+   * The address the gateway listens on, for the portal's branding answer when `gateway.publicUrl` is unset; the
+   * platform knows it once the gateway listens (tests leave it out: the configured host and port stand in).
+   */
+  gatewayUrl?: string;
   /** Prometheus metrics of this process, shown at GET /metrics; without them there is no such route. */
   metrics?: Pick<TelemetryMetrics, 'contentType' | 'scrape'>;
 }
