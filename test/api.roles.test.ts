@@ -1430,6 +1430,13 @@ const PUBLIC = new Set([
   'GET /api/v1/public/notices',
   'GET /api/v1/public/services',
   'GET /api/v1/public/contacts',
+  // The portal's service pages, live versions' documents, the Atom feed and the branding (issue 11).
+  'GET /api/v1/public/services/:id',
+  'GET /api/v1/public/versions/:id/document',
+  'GET /api/v1/public/versions/:id/operations',
+  'GET /api/v1/public/notices.atom',
+  'GET /api/v1/public/branding',
+  'GET /api/v1/public/branding/logo',
 ]);
 
 function record(i: number, consumer: [string, string], provider: [string, string]): TransactionRecord {

@@ -122,11 +122,60 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   },
   listPublicServices: {
     summary: 'Danh mục dịch vụ đã công bố và mô tả kỹ thuật (R-10, R-11) / Published services',
+    description:
+      'Tìm theo q (tên, context, tên và mã cơ quan cung cấp), phân trang bằng limit/offset; total là số dịch vụ khớp. ' +
+      'Mỗi phiên bản nêu trạng thái, ngày ngừng (sunset) và nơi lấy tài liệu API (documentUrl). / ' +
+      'Search with q (name, context, provider name and code), page with limit/offset; total counts the matches. ' +
+      'Each version gives its state, sunset and where its API document is (documentUrl).',
     security: [],
+    problems: [400, 500],
   },
   listPublicContacts: {
     summary: 'Cán bộ đầu mối của các cơ quan (R-09) / Contact points of the organizations',
     security: [],
+  },
+  getPublicService: {
+    summary:
+      'Một dịch vụ đã công bố: mô tả R-11, cơ quan cung cấp và đầu mối, các phiên bản / A published service',
+    description:
+      '404 khi dịch vụ không có phiên bản đã công bố hoặc đã ngừng. / 404 when it has no published version or is decommissioned.',
+    security: [],
+    problems: [400, 404, 500],
+  },
+  getPublicVersionDocument: {
+    summary:
+      'Tài liệu API (OpenAPI JSON hoặc WSDL XML) của phiên bản đã công bố / A published version’s API document',
+    description:
+      'Chỉ phiên bản đã công bố hoặc ngừng khuyến nghị; bản nháp, đang xét, đã ngừng → 404. OpenAPI YAML được trả dưới dạng JSON. / ' +
+      'Published or deprecated versions only; a draft, one under review or retired → 404. OpenAPI written in YAML is answered as JSON.',
+    security: [],
+    problems: [400, 404, 500],
+  },
+  listPublicVersionOperations: {
+    summary:
+      'Các thao tác trong tài liệu API của phiên bản đã công bố / Operations of a published version’s document',
+    description:
+      'OpenAPI: phương thức, đường dẫn, tóm tắt; WSDL: tên thao tác, thông điệp vào/ra, SOAPAction. / ' +
+      'OpenAPI: method, path, summary; WSDL: operation name, input/output message, SOAPAction.',
+    security: [],
+    problems: [400, 404, 500],
+  },
+  getPublicNoticesFeed: {
+    summary:
+      'Thông báo công khai dạng Atom (RFC 4287) cho cổng chuyển đổi số của tỉnh (R-21) / Public notices as an Atom feed',
+    security: [],
+    problems: [500],
+  },
+  getBranding: {
+    summary:
+      'Tên, logo, màu của tỉnh và địa chỉ bảng điều khiển, cổng thông tin, cổng kết nối / Branding and addresses',
+    security: [],
+    problems: [500],
+  },
+  getBrandingLogo: {
+    summary: 'Logo của tỉnh / The province’s logo',
+    security: [],
+    problems: [500],
   },
 
   listOrganizations: { summary: 'Danh sách cơ quan / List organizations' },

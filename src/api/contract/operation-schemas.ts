@@ -55,7 +55,17 @@ import {
 import { HealthSchema, JwksSchema, SigningKeyRotationSchema } from './meta.ts';
 import type { OperationId } from './operations.ts';
 import { OrganizationCreate, OrganizationPatch, OrganizationSchema } from './organizations.ts';
-import { PublicOrganizationSchema, PublicServiceSchema } from './public.ts';
+import {
+  BrandingLogoResponse,
+  BrandingSchema,
+  NoticesAtomResponse,
+  PublicOperationListSchema,
+  PublicOrganizationSchema,
+  PublicServicePageSchema,
+  PublicServiceQuery,
+  PublicServiceSchema,
+  PublicVersionDocumentResponse,
+} from './public.ts';
 import { ReconciliationBody, ReconciliationQuery, ReconciliationSchema } from './reconciliations.ts';
 import { StatisticsQuery, StatisticsSchema } from './reports.ts';
 import { SandboxTryBody, SandboxTryResultSchema } from './sandbox-try.ts';
@@ -123,8 +133,14 @@ export const OPERATION_SCHEMAS = {
   startOidcSignIn: { response: { 302: RedirectResponse } },
   completeOidcSignIn: { querystring: OidcCallbackQuery, response: { 302: RedirectResponse } },
   listPublicNotices: { response: { 200: ListOf(NoticeSchema) } },
-  listPublicServices: { response: { 200: ListOf(PublicServiceSchema) } },
+  listPublicServices: { querystring: PublicServiceQuery, response: { 200: PublicServicePageSchema } },
   listPublicContacts: { response: { 200: ListOf(PublicOrganizationSchema) } },
+  getPublicService: { params: IdParams, response: { 200: PublicServiceSchema } },
+  getPublicVersionDocument: { params: IdParams, response: { 200: PublicVersionDocumentResponse } },
+  listPublicVersionOperations: { params: IdParams, response: { 200: PublicOperationListSchema } },
+  getPublicNoticesFeed: { response: { 200: NoticesAtomResponse } },
+  getBranding: { response: { 200: BrandingSchema } },
+  getBrandingLogo: { response: { 200: BrandingLogoResponse } },
   listOrganizations: { response: { 200: ListOf(OrganizationSchema) } },
   createOrganization: { body: OrganizationCreate, response: { 201: OrganizationSchema } },
   getOrganization: { params: IdParams, response: { 200: OrganizationSchema } },
