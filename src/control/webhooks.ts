@@ -1,11 +1,18 @@
 import type { Selectable } from 'kysely';
-import type { CreatedWebhookEndpoint, WebhookCreate, WebhookEndpoint } from '../api/contract/index.ts';
+import type {
+  CreatedWebhookEndpoint,
+  WebhookCreate,
+  WebhookEndpoint,
+  WebhookEventCatalogue,
+} from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import { newId, newSecret } from '../core/ids.ts';
 import { type KeyEncryptionKey, SEALED_LABELS, sealText } from '../keys/index.ts';
 import { EgressPolicy } from '../net/egress.ts';
 import { validateEventType } from '../notify/outbox.ts';
+import { WEBHOOK_EVENT_TYPES, webhookBody } from '../notify/webhook-events.ts';
+import { receiverSecret, WEBHOOK_SIGNATURE_SCHEME } from '../notify/webhook-signature.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { auditOf, runChange } from './change.ts';
@@ -13,8 +20,9 @@ import { requireOrganization } from './registry/organizations.ts';
 
 /**
  * Webhook endpoints: where an organization's systems want to be told, by signed HTTP POST, about the changes that
- * concern them (R-19, R-21, R-24). Signing and delivery are in notify/ (webhook-signature.ts, notifier.ts). The
- * endpoint types are the contract's (WebhookSchema, CreatedWebhookSchema).
+ * concern them (R-19, R-21, R-24). Signing (Standard Webhooks) and delivery are in notify/ (webhook-signature.ts,
+ * notifier.ts), the events in notify/webhook-events.ts. The endpoint types are the contract's (WebhookSchema,
+ * CreatedWebhookSchema). docs/webhooks.md is the receiver's guide.
  */
 
 /** The API defaults `organizationId` to the agency user's own; here it is already resolved, so required. */
@@ -90,7 +98,8 @@ export async function createWebhookEndpoint(
       .returning(PUBLIC_COLUMNS)
       .executeTakeFirstOrThrow();
     return {
-      result: { ...toEndpoint(row), secret },
+      // Shown once, in the Standard Webhooks form (`whsec_…`): its bytes are the stored secret's.
+      result: { ...toEndpoint(row), secret: receiverSecret(secret) },
       // The audit event names the endpoint, never its secret.
       events: [audit(actor, 'create', id, { organizationId: org.id, url, events })],
     };
@@ -141,4 +150,27 @@ export async function deleteWebhookEndpoint(
       ],
     };
   });
+}
+
+/**
+ * The events the platform sends and how deliveries are signed: what the console's webhook page shows and a
+ * receiver needs (issue 11). Each example is the whole body, built by the sender's own function.
+ */
+export function webhookEventCatalogue(): WebhookEventCatalogue {
+  const exampleAtMs = Date.parse('2026-12-03T02:15:00.000Z');
+  return {
+    items: WEBHOOK_EVENT_TYPES.map((e) => ({
+      name: e.name,
+      description: e.description,
+      example: JSON.parse(
+        webhookBody({
+          id: 'ntf_0mx6x9m00ftqy6b2889dclsic',
+          type: e.name,
+          createdAtMs: exampleAtMs,
+          data: e.exampleData,
+        }),
+      ) as Record<string, unknown>,
+    })),
+    signature: { ...WEBHOOK_SIGNATURE_SCHEME, headers: [...WEBHOOK_SIGNATURE_SCHEME.headers] },
+  };
 }

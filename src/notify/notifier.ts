@@ -9,7 +9,8 @@ import { EgressPolicy } from '../net/egress.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import type { NotificationChannel } from './outbox.ts';
-import { signWebhook } from './webhook-signature.ts';
+import { webhookBody } from './webhook-events.ts';
+import { webhookHeaders } from './webhook-signature.ts';
 
 type NotificationRow = Selectable<Database['notifications']>;
 
@@ -278,11 +279,15 @@ export class Notifier {
     });
   }
 
+  /**
+   * One attempt, signed the Standard Webhooks way (webhook-signature.ts): `webhook-id` is the notification id, the
+   * same on every retry, so the receiver deduplicates on it; the timestamp and signature are this attempt's.
+   */
   private async postWebhook(row: NotificationRow, endpoint: { url: string; secret: string }): Promise<void> {
-    const body = JSON.stringify({
+    const body = webhookBody({
       id: row.id,
       type: row.event_type,
-      createdAt: new Date(row.created_at).toISOString(),
+      createdAtMs: new Date(row.created_at).getTime(),
       data: row.payload,
     });
     const timestamp = Math.floor(this.clock.nowMs() / 1000);
@@ -292,10 +297,7 @@ export class Notifier {
       headers: {
         'content-type': 'application/json; charset=utf-8',
         'user-agent': 'OpenLGSP-Webhook/1',
-        'x-lgsp-event': row.event_type,
-        'x-lgsp-delivery': row.id,
-        'x-lgsp-timestamp': String(timestamp),
-        'x-lgsp-signature': signWebhook(endpoint.secret, timestamp, body),
+        ...webhookHeaders(endpoint.secret, row.id, timestamp, body),
       },
       body,
       signal: AbortSignal.timeout(this.webhookTimeoutMs),

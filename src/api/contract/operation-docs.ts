@@ -497,6 +497,13 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
     problems: [404],
   },
   deleteWebhook: { summary: 'Xoá webhook / Delete a webhook', problems: [404] },
+  listWebhookEventTypes: {
+    summary: 'Các sự kiện webhook và cách ký / Webhook events and how they are signed',
+    description:
+      'Mọi sự kiện nền tảng gửi (tên, mô tả, thân mẫu) và lược đồ chữ ký Standard Webhooks (docs/webhooks.md). / ' +
+      'Every event the platform sends (name, description, example body) and the Standard Webhooks signature ' +
+      'scheme.',
+  },
 
   listAlerts: {
     summary: 'Cảnh báo vận hành / Operator alerts',

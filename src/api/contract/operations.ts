@@ -124,6 +124,7 @@ export const OPERATIONS = {
   listWebhooks: { method: 'GET', path: '/api/v1/webhooks' },
   createWebhook: { method: 'POST', path: '/api/v1/webhooks' },
   deleteWebhook: { method: 'DELETE', path: '/api/v1/webhooks/:id' },
+  listWebhookEventTypes: { method: 'GET', path: '/api/v1/webhooks/event-types' },
 
   listAlerts: { method: 'GET', path: '/api/v1/alerts' },
   listAlertEvents: { method: 'GET', path: '/api/v1/alerts/:id/events' },

@@ -3,6 +3,7 @@ import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
   listWebhookEndpoints,
+  webhookEventCatalogue,
 } from '../../control/webhooks.ts';
 import { LgspError } from '../../core/errors.ts';
 import { assertOwnOrganization, currentUser, listedOrganization } from '../auth.ts';
@@ -47,6 +48,12 @@ export async function webhookRoutes(
       );
       return reply.header('cache-control', 'no-store').send(created);
     },
+  });
+
+  // The same for everyone signed in: it names events and the signature scheme, nothing of any organization.
+  route('listWebhookEventTypes', {
+    onRequest: anyRole,
+    handler: async () => webhookEventCatalogue(),
   });
 
   route('deleteWebhook', {
