@@ -9,6 +9,8 @@ export type Environment = 'sandbox' | 'production';
 export type VersionMode = 'sync' | 'async';
 /** Which leg a transaction record covers: both legs of a sync call, or one leg of an async message. */
 export type TransactionLeg = 'sync' | 'intake' | 'delivery' | 'ack';
+/** A call to a service, or a `/token` request (migrations/0021_transaction_kinds.sql). */
+export type TransactionKind = 'service_call' | 'token_request';
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 export type NoticeKind = 'deprecation' | 'decommission' | 'maintenance' | 'endpoint_change' | 'announcement';
 
@@ -405,4 +407,6 @@ export interface TransactionRow {
   message_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** The caller's address as the gateway vouches for it (migrations/0019_edge_limits.sql); null on delivery legs. */
   client_address: ColumnType<string | null, string | null | undefined, string | null>;
+  /** `token_request` for a `/token` call, else `service_call` (migrations/0021_transaction_kinds.sql). */
+  kind: ColumnType<TransactionKind, TransactionKind | undefined, TransactionKind>;
 }

@@ -53,6 +53,7 @@ export async function reconciliationRoutes(
         from: body.from,
         to: body.to,
         csv: body.csv,
+        includeTokenRequests: request.query.includeTokenRequests ?? false,
         ...(body.role ? { role: body.role } : {}),
         ...(body.toleranceSeconds !== undefined
           ? { toleranceMs: Math.round(body.toleranceSeconds * 1000) }
