@@ -80,11 +80,16 @@ describe('webhook signatures', () => {
     const at = new Date(ts * 1000);
     assert.equal(new Webhook(receiverSecret(secret)).sign('ntf_1', at, body), `v1,${expected}`);
     assert.equal(new Webhook(secret, { format: 'raw' }).sign('ntf_1', at, body), `v1,${expected}`);
-    assert.deepEqual(Object.keys(webhookHeaders(secret, 'ntf_1', ts, body)), [
+    assert.deepEqual(Object.keys(webhookHeaders([secret], 'ntf_1', ts, body)), [
       'webhook-id',
       'webhook-timestamp',
       'webhook-signature',
     ]);
+    // During a rotation's overlap: both signatures, space-separated, the current secret first.
+    assert.equal(
+      webhookHeaders([secret, 'khoa-cu'], 'ntf_1', ts, body)['webhook-signature'],
+      `v1,${expected} ${signWebhook('khoa-cu', 'ntf_1', ts, body)}`,
+    );
   });
 
   test('backoff: 30 s, 1 min, 2 min … capped at 1 h', () => {

@@ -14,7 +14,7 @@ import { Notifier } from '../src/notify/notifier.ts';
 import { enqueueNotification } from '../src/notify/outbox.ts';
 import { isWebhookEventName, WEBHOOK_EVENT_TYPES } from '../src/notify/webhook-events.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
-import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
 import { TEST_KEK } from './helpers/keys.ts';
 import { storeKinds } from './helpers/stores.ts';
 
@@ -219,6 +219,129 @@ for (const kind of storeKinds) {
       // A secret issued before Standard Webhooks (the bare text) verifies too, given to the library as raw bytes.
       const bare = Buffer.from(secret.slice('whsec_'.length), 'base64').toString('utf8');
       assert.doesNotThrow(() => new Webhook(bare, { format: 'raw' }).verify(second!.body, second!.headers));
+    });
+
+    test('rotation with an overlap: deliveries carry both signatures, either secret verifies; overlap 0 ends the old one', async () => {
+      const clock = new ManualClock(Date.now());
+      // The API's clock too (the overlap it sets is judged by the notifier's), with a session of that time.
+      h.clock.set(clock.nowMs());
+      const { token } = await h.accounts.login('admin', TEST_PASSWORD);
+      // A receiver that records, answers 204, and verifies nothing itself: the test verifies with each secret.
+      const got: Array<{ body: string; headers: Record<string, string> }> = [];
+      const plain = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          got.push({
+            body: Buffer.concat(chunks).toString('utf8'),
+            headers: req.headers as Record<string, string>,
+          });
+          res.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((ok) => plain.listen(0, '127.0.0.1', () => ok()));
+      const url = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+      const allowPlain = new EgressPolicy({ allow: [new URL(url).host] });
+      const notifier = new Notifier(
+        h.store,
+        clock,
+        { smtpUrl: '', mailFrom: 'lgsp@localhost', pollIntervalMs: 60_000, maxAttempts: 8 },
+        silentLogger(),
+        TEST_KEK,
+        { egress: allowPlain },
+      );
+      const deliver = async () => {
+        await h.store.db.transaction().execute((trx) =>
+          enqueueNotification(
+            trx,
+            {
+              eventType: 'notice.announcement',
+              recipients: { organizationIds: [org2] },
+              subject: 'Thông báo / Announcement',
+              text: '…',
+              payload: { noticeId: 'ntc_2' },
+            },
+            clock.nowMs(),
+          ),
+        );
+        assert.deepEqual(await notifier.deliverDue(), { sent: 1, failed: 0, retried: 0 });
+        return got[got.length - 1]!;
+      };
+      const verifies = (secretText: string, d: { body: string; headers: Record<string, string> }) => {
+        try {
+          new Webhook(secretText).verify(d.body, d.headers);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const org2 = (await h.registry.createOrganization({ code: '000.00.32.H01', name: 'Sở Y tế' }, 'test'))
+        .id;
+      try {
+        const created = await createWebhookEndpoint(
+          h.store,
+          clock,
+          TEST_KEK,
+          { organizationId: org2, url: `${url}/hook` },
+          'test',
+          allowPlain,
+        );
+        const rotated = await h.call(
+          'POST',
+          `/api/v1/webhooks/${created.id}/rotate-secret`,
+          { overlapHours: 2 },
+          { token },
+        );
+        assert.equal(rotated.statusCode, 200, rotated.body);
+        assert.equal(rotated.headers['cache-control'], 'no-store');
+        const second = rotated.json() as Json;
+        assert.match(second.secret, /^whsec_/);
+        assert.notEqual(second.secret, created.secret);
+        assert.equal(second.previousSecretExpiresAt, new Date(h.clock.nowMs() + 2 * 3_600_000).toISOString());
+
+        const during = await deliver();
+        assert.equal(
+          during.headers['webhook-signature']!.split(' ').length,
+          2,
+          'two signatures during the overlap',
+        );
+        assert.ok(verifies(second.secret, during), 'the new secret verifies');
+        assert.ok(verifies(created.secret, during), 'the old secret still verifies');
+
+        const third = (
+          await h.call('POST', `/api/v1/webhooks/${created.id}/rotate-secret`, { overlapHours: 0 }, { token })
+        ).json() as Json;
+        assert.equal(third.previousSecretExpiresAt, null);
+        const afterwards = await deliver();
+        assert.equal(afterwards.headers['webhook-signature']!.split(' ').length, 1);
+        assert.ok(verifies(third.secret, afterwards));
+        assert.ok(!verifies(second.secret, afterwards), 'overlap 0: the replaced secret no longer verifies');
+        assert.ok(!verifies(created.secret, afterwards));
+        const audit = await h.store.db
+          .selectFrom('audit_events')
+          .select(['action', 'details'])
+          .where('object_id', '=', created.id)
+          .orderBy('revision')
+          .execute();
+        assert.deepEqual(
+          audit.map((a) => a.action),
+          ['webhook.create', 'webhook.rotate_secret', 'webhook.rotate_secret'],
+        );
+        for (const s of [created.secret, second.secret, third.secret]) {
+          assert.ok(
+            !JSON.stringify(audit).includes(s.slice('whsec_'.length)),
+            'no secret in the audit trail',
+          );
+        }
+        assert.equal(
+          (await h.call('POST', '/api/v1/webhooks/whk_none/rotate-secret', {}, { token })).statusCode,
+          404,
+        );
+      } finally {
+        await notifier.stop();
+        plain.closeAllConnections();
+        await new Promise((ok) => plain.close(ok));
+      }
     });
   });
 }

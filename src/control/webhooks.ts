@@ -33,9 +33,17 @@ type Row = Selectable<Database['webhook_endpoints']>;
 const audit = auditOf('webhook_endpoint', 'webhook');
 
 // Every column but the secret: nothing that lists or reads endpoints can leak it.
-const PUBLIC_COLUMNS = ['id', 'organization_id', 'url', 'events', 'active', 'created_at'] as const;
+const PUBLIC_COLUMNS = [
+  'id',
+  'organization_id',
+  'url',
+  'events',
+  'active',
+  'created_at',
+  'previous_secret_expires_at',
+] as const;
 
-function toEndpoint(r: Omit<Row, 'secret' | 'secret_sealed'>): WebhookEndpoint {
+function toEndpoint(r: Pick<Row, (typeof PUBLIC_COLUMNS)[number]>): WebhookEndpoint {
   return {
     id: r.id,
     organizationId: r.organization_id,
@@ -43,6 +51,9 @@ function toEndpoint(r: Omit<Row, 'secret' | 'secret_sealed'>): WebhookEndpoint {
     events: r.events,
     active: r.active,
     createdAt: new Date(r.created_at).toISOString(),
+    previousSecretExpiresAt: r.previous_secret_expires_at
+      ? new Date(r.previous_secret_expires_at).toISOString()
+      : null,
   };
 }
 
@@ -102,6 +113,51 @@ export async function createWebhookEndpoint(
       result: { ...toEndpoint(row), secret: receiverSecret(secret) },
       // The audit event names the endpoint, never its secret.
       events: [audit(actor, 'create', id, { organizationId: org.id, url, events })],
+    };
+  });
+}
+
+/**
+ * A new secret for an endpoint, shown once like the first (`whsec_…`). The one it replaces keeps signing beside it
+ * for `overlapHours` (deliveries then carry both signatures, and a receiver verifies with either), so the receiver
+ * can switch keys without refusing a delivery; 0 stops it at once (a leaked secret). Only the last previous secret
+ * is kept: rotating again within the overlap ends the older one.
+ */
+export async function rotateWebhookSecret(
+  store: Store,
+  clock: Clock,
+  kek: KeyEncryptionKey,
+  id: string,
+  overlapHours: number,
+  actor: string,
+): Promise<CreatedWebhookEndpoint> {
+  if (!Number.isInteger(overlapHours) || overlapHours < 0 || overlapHours > 168) {
+    throw new LgspError('API_VALIDATION_FAILED', 'overlapHours: 0…168');
+  }
+  const secret = newSecret();
+  return runChange(store, clock, async (trx, now) => {
+    const current = await trx
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'organization_id', 'secret_sealed'])
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) throw new LgspError('API_NOT_FOUND', `webhook endpoint ${id}`);
+    const overlap = overlapHours > 0 && current.secret_sealed !== null;
+    const row = await trx
+      .updateTable('webhook_endpoints')
+      .set({
+        secret_sealed: sealText(kek, secret, SEALED_LABELS.webhookSecret(id)),
+        // Sealed under the same label (the endpoint's), so it moves across as it is.
+        previous_secret_sealed: overlap ? current.secret_sealed : null,
+        previous_secret_expires_at: overlap ? new Date(now.getTime() + overlapHours * 3_600_000) : null,
+      })
+      .where('id', '=', id)
+      .returning(PUBLIC_COLUMNS)
+      .executeTakeFirstOrThrow();
+    return {
+      result: { ...toEndpoint(row), secret: receiverSecret(secret) },
+      events: [audit(actor, 'rotate_secret', id, { organizationId: current.organization_id, overlapHours })],
     };
   });
 }

@@ -45,6 +45,13 @@ export interface DeliveryRound {
   retried: number;
 }
 
+/** Where a webhook goes and the secrets that sign it: the current one, then the one before a rotation, if still valid. */
+interface WebhookTarget {
+  url: string;
+  secrets: string[];
+  active: boolean;
+}
+
 /** A failure retrying will not fix. */
 class PermanentFailure extends Error {}
 
@@ -194,31 +201,47 @@ export class Notifier {
 
   private async endpointsFor(rows: NotificationRow[]) {
     const ids = [...new Set(rows.filter((r) => r.channel === 'webhook').map((r) => r.recipient))];
-    if (ids.length === 0) return new Map<string, { url: string; secret: string; active: boolean }>();
+    if (ids.length === 0) return new Map<string, WebhookTarget>();
     const found = await this.store.db
       .selectFrom('webhook_endpoints')
-      .select(['id', 'url', 'secret_sealed', 'active'])
+      .select([
+        'id',
+        'url',
+        'secret_sealed',
+        'previous_secret_sealed',
+        'previous_secret_expires_at',
+        'active',
+      ])
       .where('id', 'in', ids)
       .execute();
+    const nowMs = this.clock.nowMs();
     // Opened here, just before signing. A row without a sealed secret (none once the platform has started) is
-    // treated as inactive rather than signed with an empty key.
+    // treated as inactive rather than signed with an empty key. The secret before a rotation signs too, until
+    // its overlap ends.
     return new Map(
-      found.map((e) => [
-        e.id,
-        {
-          url: e.url,
-          active: e.active && e.secret_sealed !== null,
-          secret: e.secret_sealed
-            ? openText(this.kek, e.secret_sealed, SEALED_LABELS.webhookSecret(e.id))
-            : '',
-        },
-      ]),
+      found.map((e): [string, WebhookTarget] => {
+        const open = (sealed: Uint8Array) => openText(this.kek, sealed, SEALED_LABELS.webhookSecret(e.id));
+        const previousValid =
+          e.previous_secret_sealed !== null &&
+          e.previous_secret_expires_at !== null &&
+          new Date(e.previous_secret_expires_at).getTime() > nowMs;
+        return [
+          e.id,
+          {
+            url: e.url,
+            active: e.active && e.secret_sealed !== null,
+            secrets: e.secret_sealed
+              ? [open(e.secret_sealed), ...(previousValid ? [open(e.previous_secret_sealed!)] : [])]
+              : [],
+          },
+        ];
+      }),
     );
   }
 
   private async deliverOne(
     row: NotificationRow,
-    endpoints: Map<string, { url: string; secret: string; active: boolean }>,
+    endpoints: Map<string, WebhookTarget>,
   ): Promise<keyof DeliveryRound> {
     let error: unknown = null;
     try {
@@ -283,7 +306,7 @@ export class Notifier {
    * One attempt, signed the Standard Webhooks way (webhook-signature.ts): `webhook-id` is the notification id, the
    * same on every retry, so the receiver deduplicates on it; the timestamp and signature are this attempt's.
    */
-  private async postWebhook(row: NotificationRow, endpoint: { url: string; secret: string }): Promise<void> {
+  private async postWebhook(row: NotificationRow, endpoint: WebhookTarget): Promise<void> {
     const body = webhookBody({
       id: row.id,
       type: row.event_type,
@@ -297,7 +320,7 @@ export class Notifier {
       headers: {
         'content-type': 'application/json; charset=utf-8',
         'user-agent': 'OpenLGSP-Webhook/1',
-        ...webhookHeaders(endpoint.secret, row.id, timestamp, body),
+        ...webhookHeaders(endpoint.secrets, row.id, timestamp, body),
       },
       body,
       signal: AbortSignal.timeout(this.webhookTimeoutMs),

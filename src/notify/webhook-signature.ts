@@ -45,9 +45,12 @@ export function signWebhook(
   return `v1,${mac}`;
 }
 
-/** The three headers of one delivery attempt (lower case, as HTTP/2 and Node send them). */
+/**
+ * The three headers of one delivery attempt (lower case, as HTTP/2 and Node send them). During a secret rotation's
+ * overlap the endpoint has two secrets: one signature each, space-separated, the current one first.
+ */
 export function webhookHeaders(
-  storedSecret: string,
+  storedSecrets: readonly string[],
   webhookId: string,
   timestampSeconds: number,
   body: string | Buffer,
@@ -55,7 +58,9 @@ export function webhookHeaders(
   return {
     'webhook-id': webhookId,
     'webhook-timestamp': String(timestampSeconds),
-    'webhook-signature': signWebhook(storedSecret, webhookId, timestampSeconds, body),
+    'webhook-signature': storedSecrets
+      .map((secret) => signWebhook(secret, webhookId, timestampSeconds, body))
+      .join(' '),
   };
 }
 

@@ -84,6 +84,7 @@ import {
   WebhookCreate,
   WebhookEventCatalogueSchema,
   WebhookQuery,
+  WebhookRotateSecret,
   WebhookSchema,
 } from './webhooks.ts';
 
@@ -219,6 +220,11 @@ export const OPERATION_SCHEMAS = {
   createWebhook: { body: WebhookCreate, response: { 201: CreatedWebhookSchema } },
   deleteWebhook: { params: IdParams, response: { 200: WebhookSchema } },
   listWebhookEventTypes: { response: { 200: WebhookEventCatalogueSchema } },
+  rotateWebhookSecret: {
+    params: IdParams,
+    body: WebhookRotateSecret,
+    response: { 200: CreatedWebhookSchema },
+  },
   listAlerts: { querystring: AlertQuery, response: { 200: ListOf(AlertSchema) } },
   listAlertEvents: { params: IdParams, response: { 200: ListOf(AlertEventSchema) } },
   resolveAlert: idAction(AlertResolve, AlertSchema),

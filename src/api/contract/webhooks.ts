@@ -38,6 +38,10 @@ export const WebhookSchema = Type.Object({
   events: Type.Array(Type.String()),
   active: Type.Boolean(),
   createdAt: Type.String({ format: 'date-time' }),
+  previousSecretExpiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description:
+      'Khoá cũ (trước lần đổi khoá gần nhất) còn ký kèm đến thời điểm này / the previous secret also signs until then',
+  }),
 });
 /** A webhook endpoint; `events` are the event types it receives, empty = all. */
 export type WebhookEndpoint = Static<typeof WebhookSchema>;
@@ -49,7 +53,23 @@ export const CreatedWebhookSchema = Type.Object({
       'shown ONCE (docs/webhooks.md)',
   }),
 });
-/** Returned once, at creation: the signing secret is never shown again (R-25). */
+export const WebhookRotateSecret = Type.Object(
+  {
+    overlapHours: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 168,
+        default: 24,
+        description:
+          'Số giờ khoá cũ còn ký kèm khoá mới (mặc định 24; 0: thôi ngay) / hours the old secret keeps signing ' +
+          'beside the new one (default 24; 0: stops at once)',
+      }),
+    ),
+  },
+  Strict,
+);
+export type WebhookRotateSecret = Static<typeof WebhookRotateSecret>;
+/** Returned once, at creation and at each rotation: the signing secret is never shown again (R-25). */
 export type CreatedWebhookEndpoint = Static<typeof CreatedWebhookSchema>;
 
 export const WebhookEventTypeSchema = Type.Object({

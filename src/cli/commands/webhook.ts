@@ -46,6 +46,28 @@ export const webhookCommands: Group = {
       footer: (body) =>
         `\n${body.signature.name}: ${body.signature.signature} (${body.signature.specification})`,
     }),
+    rotate: recordCommand({
+      synopsis: '[--overlap-hours 24]',
+      summary:
+        'Đổi khoá ký; khoá mới hiện một lần, khoá cũ ký kèm trong thời gian chồng lấn / Rotate the signing key; ' +
+        'the new one is shown once, the old one signs too during the overlap',
+      options: textOptions('overlap-hours'),
+      send: (ctx, params) => {
+        const hours = str(ctx.values, 'overlap-hours');
+        return ctx.api.call('rotateWebhookSecret', {
+          params,
+          body: hours !== undefined ? { overlapHours: Number(hours) } : {},
+        });
+      },
+      render: (rotated) =>
+        [
+          `Khoá ký mới / New signing key: ${rotated.secret}`,
+          'Chỉ hiện MỘT lần — hãy lưu ngay. / Shown ONCE — store it now.',
+          rotated.previousSecretExpiresAt
+            ? `Khoá cũ còn ký kèm đến / The old key also signs until: ${time(rotated.previousSecretExpiresAt)}`
+            : 'Khoá cũ đã thôi ký / The old key no longer signs.',
+        ].join('\n'),
+    }),
     delete: recordCommand({
       summary: 'Xoá webhook / Delete a webhook',
       send: (ctx, params) => ctx.api.call('deleteWebhook', { params }),

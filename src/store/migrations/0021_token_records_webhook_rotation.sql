@@ -29,3 +29,10 @@ UPDATE job_watermarks
     SELECT date_trunc('hour', min(request_in_at) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
     FROM transactions WHERE kind = 'token_request'))
   WHERE name = 'transaction_rollups';
+
+-- Webhook secret rotation with an overlap (issue 11): the secret before the last rotation, sealed as it was (same
+-- label), keeps signing beside the new one until `previous_secret_expires_at`, so a receiver can switch keys
+-- without losing a delivery (Standard Webhooks lists several signatures in one `webhook-signature` header).
+ALTER TABLE webhook_endpoints
+  ADD COLUMN previous_secret_sealed bytea,
+  ADD COLUMN previous_secret_expires_at timestamptz;
