@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { reconcile } from '../src/reports/reconciliation.ts';
 import { statistics } from '../src/reports/statistics.ts';
+import { listMigrations, migrate } from '../src/store/migrate.ts';
+import { PgliteStore } from '../src/store/pglite-store.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { runRollups } from '../src/telemetry/rollups.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
@@ -273,3 +276,53 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe('migration 0021 on a store with /token records of before', () => {
+  test("old /token records become token_request, a service's own /token stays a call, the rollups are redone", async () => {
+    const store = await PgliteStore.open('memory://');
+    try {
+      // The store as the version before this one left it: every migration up to 0020.
+      await store.execScript(
+        'CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL)',
+      );
+      const [mine, ...later] = listMigrations().filter((m) => m.version >= '0021');
+      assert.ok(mine?.version.startsWith('0021_') && later.length === 0);
+      for (const m of listMigrations().filter((x) => x.version < '0021')) {
+        await store.execScript(`${m.script}\n;INSERT INTO schema_migrations VALUES ('${m.version}', now());`);
+      }
+      const at = Date.parse('2026-11-24T03:10:00Z');
+      const old = (id: string, template: string, serviceId: string | null) => sql`INSERT INTO transactions
+        (id, service_id, method, resource_template, consumer_status, request_bytes, response_bytes,
+         request_in_at, response_out_at, duration_ms, leg)
+        VALUES (${id}, ${serviceId}, 'POST', ${template}, 200, 0, 0, ${new Date(at).toISOString()}::timestamptz,
+         ${new Date(at).toISOString()}::timestamptz, 1, 'sync')`;
+      await old('txn_token', '/token', null).execute(store.db);
+      await old('txn_own_token', '/token', 'svc_auth').execute(store.db);
+      await old('txn_call', '/congdan/{soDinhDanh}', 'svc_dancu').execute(store.db);
+      // The rollup job had gone past that hour.
+      await sql`INSERT INTO job_watermarks VALUES ('transaction_rollups', '2026-11-30T00:00:00Z', now())`.execute(
+        store.db,
+      );
+
+      assert.deepEqual(await migrate(store), [mine!.version]);
+      const { rows } = await sql<{
+        id: string;
+        kind: string;
+      }>`SELECT id, kind FROM transactions ORDER BY id`.execute(store.db);
+      assert.deepEqual(
+        rows.map((r) => [r.id, r.kind]),
+        [
+          ['txn_call', 'service_call'],
+          ['txn_own_token', 'service_call'],
+          ['txn_token', 'token_request'],
+        ],
+      );
+      const { rows: mark } = await sql<{
+        value: Date | string;
+      }>`SELECT value FROM job_watermarks WHERE name = 'transaction_rollups'`.execute(store.db);
+      assert.equal(new Date(mark[0]!.value).toISOString(), '2026-11-24T03:00:00.000Z', 'back to that hour');
+    } finally {
+      await store.close();
+    }
+  });
+});
