@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { AlertEventSchema, AlertQuery, AlertResolve, AlertSchema } from './alerts.ts';
-import { AuditChainResultSchema, AuditEventSchema, AuditQuery } from './audit.ts';
+import { AuditChainResultSchema, AuditPageSchema, AuditQuery } from './audit.ts';
 import {
   LoginBody,
   LogoutResponse,
@@ -11,7 +11,7 @@ import {
   UserUnlockedSchema,
   UserUnlockParams,
 } from './auth.ts';
-import { AnyObject, type BinaryResponse, Empty, IdParams, ListOf } from './common.ts';
+import { AnyObject, type BinaryResponse, Empty, IdParams, ListOf, Page } from './common.ts';
 import {
   ConnectedSystemsQuery,
   SystemConnectionDetailSchema,
@@ -48,7 +48,12 @@ import {
 } from './lifecycle.ts';
 import { HealthSchema, JwksSchema, SigningKeyRotationSchema } from './meta.ts';
 import type { OperationId } from './operations.ts';
-import { OrganizationCreate, OrganizationPatch, OrganizationSchema } from './organizations.ts';
+import {
+  OrganizationCreate,
+  OrganizationPatch,
+  OrganizationQuery,
+  OrganizationSchema,
+} from './organizations.ts';
 import { PublicOrganizationSchema, PublicServiceSchema } from './public.ts';
 import { ReconciliationBody, ReconciliationQuery, ReconciliationSchema } from './reconciliations.ts';
 import { StatisticsQuery, StatisticsSchema } from './reports.ts';
@@ -78,7 +83,7 @@ import {
   VersionChangeReasons,
   VersionChangeSchema,
 } from './version-changes.ts';
-import { VersionCreate, VersionPatch, VersionQuery, VersionSchema } from './versions.ts';
+import { ServiceVersionQuery, VersionCreate, VersionPatch, VersionQuery, VersionSchema } from './versions.ts';
 import { CreatedWebhookSchema, WebhookCreate, WebhookQuery, WebhookSchema } from './webhooks.ts';
 
 /** What one operation takes and answers: path parameters, query, JSON body, and its non-problem responses. */
@@ -112,11 +117,11 @@ export const OPERATION_SCHEMAS = {
   listPublicNotices: { response: { 200: ListOf(NoticeSchema) } },
   listPublicServices: { response: { 200: ListOf(PublicServiceSchema) } },
   listPublicContacts: { response: { 200: ListOf(PublicOrganizationSchema) } },
-  listOrganizations: { response: { 200: ListOf(OrganizationSchema) } },
+  listOrganizations: { querystring: OrganizationQuery, response: { 200: Page(OrganizationSchema) } },
   createOrganization: { body: OrganizationCreate, response: { 201: OrganizationSchema } },
   getOrganization: { params: IdParams, response: { 200: OrganizationSchema } },
   updateOrganization: idAction(OrganizationPatch, OrganizationSchema),
-  listSystems: { querystring: SystemQuery, response: { 200: ListOf(SystemSchema) } },
+  listSystems: { querystring: SystemQuery, response: { 200: Page(SystemSchema) } },
   createSystem: { body: SystemCreate, response: { 201: SystemSchema } },
   getSystem: { params: IdParams, response: { 200: SystemSchema } },
   updateSystem: idAction(SystemPatch, SystemSchema),
@@ -129,14 +134,18 @@ export const OPERATION_SCHEMAS = {
     querystring: SystemConnectionQuery,
     response: { 200: SystemConnectionDetailSchema },
   },
-  listServices: { querystring: ServiceQuery, response: { 200: ListOf(ServiceSchema) } },
+  listServices: { querystring: ServiceQuery, response: { 200: Page(ServiceSchema) } },
   createService: { body: ServiceCreate, response: { 201: ServiceSchema } },
   getService: { params: IdParams, response: { 200: ServiceSchema } },
   updateService: idAction(ServicePatch, ServiceSchema),
   decommissionService: idAction(ServiceDecommission, ServiceSchema),
-  listServiceVersions: { params: IdParams, response: { 200: ListOf(VersionSchema) } },
+  listServiceVersions: {
+    params: IdParams,
+    querystring: ServiceVersionQuery,
+    response: { 200: Page(VersionSchema) },
+  },
   createVersion: { params: IdParams, body: VersionCreate, response: { 201: VersionSchema } },
-  listVersions: { querystring: VersionQuery, response: { 200: ListOf(VersionSchema) } },
+  listVersions: { querystring: VersionQuery, response: { 200: Page(VersionSchema) } },
   getVersion: { params: IdParams, response: { 200: VersionSchema } },
   updateVersion: idAction(VersionPatch, VersionSchema),
   submitVersion: idAction(VersionSubmit, VersionSchema),
@@ -148,12 +157,12 @@ export const OPERATION_SCHEMAS = {
     querystring: VersionConsumersQuery,
     response: { 200: ListOf(ConsumerUseSchema) },
   },
-  listSubscriptions: { querystring: SubscriptionQuery, response: { 200: ListOf(SubscriptionSchema) } },
+  listSubscriptions: { querystring: SubscriptionQuery, response: { 200: Page(SubscriptionSchema) } },
   createSubscription: { body: SubscriptionCreate, response: { 201: SubscriptionSchema } },
   getSubscription: { params: IdParams, response: { 200: SubscriptionSchema } },
   updateSubscription: idAction(SubscriptionPatch, SubscriptionSchema),
   cancelSubscription: idAction(Empty, CancelledSubscriptionSchema),
-  listCredentials: { querystring: CredentialQuery, response: { 200: ListOf(CredentialSchema) } },
+  listCredentials: { querystring: CredentialQuery, response: { 200: Page(CredentialSchema) } },
   issueCredential: { params: IdParams, body: CredentialIssue, response: { 201: IssuedCredentialSchema } },
   getCredential: { params: IdParams, response: { 200: CredentialSchema } },
   revokeCredential: idAction(CredentialRevoke, CredentialSchema),
@@ -165,7 +174,7 @@ export const OPERATION_SCHEMAS = {
     response: { 200: ReconciliationSchema },
   },
   getStatistics: { querystring: StatisticsQuery, response: { 200: StatisticsSchema } },
-  listAuditEvents: { querystring: AuditQuery, response: { 200: ListOf(AuditEventSchema) } },
+  listAuditEvents: { querystring: AuditQuery, response: { 200: AuditPageSchema } },
   verifyAuditChain: { response: { 200: AuditChainResultSchema } },
   announceMaintenance: { body: MaintenanceCreate, response: { 201: NoticeSchema } },
   listNotices: { response: { 200: ListOf(NoticeSchema) } },
