@@ -473,6 +473,28 @@ for (const kind of storeKinds) {
       assert.equal((await h.call('GET', '/api/v1/audit-events?cursor=0')).statusCode, 400);
     });
 
+    test('the request, alert and user lists answer a page with its total too', async () => {
+      const users = await get('/api/v1/users?q=AGENCY');
+      assert.deepEqual(
+        users['items'].map((u: Json) => u['username']),
+        ['agency-a'],
+      );
+      assert.equal(users['total'], 1);
+      assert.equal((await get('/api/v1/users?role=operator_admin&limit=1')).total, 1);
+      for (const path of ['/api/v1/connection-requests', '/api/v1/version-changes', '/api/v1/alerts']) {
+        assert.deepEqual(await get(`${path}?q=nothing-matches&limit=5`), { items: [], total: 0 }, path);
+      }
+      const requests = await get('/api/v1/subscription-requests?limit=5');
+      assert.deepEqual(requests, { items: [], total: 0, overdueCount: 0 });
+      for (const path of [
+        '/api/v1/users?sort=password',
+        '/api/v1/alerts?limit=501',
+        '/api/v1/version-changes?offset=x',
+      ]) {
+        assert.equal((await h.call('GET', path)).statusCode, 400, path);
+      }
+    });
+
     test('the audit trail pages by keyset, newest first, and filters by action', async () => {
       const first = await get('/api/v1/audit-events?limit=1');
       assert.equal(first['items'].length, 1);

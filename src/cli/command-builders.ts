@@ -84,23 +84,23 @@ export interface PageArgs {
 
 /**
  * `list` of a registry list the server pages (issue 11): `listCommand` with the paging options, and a footer that
- * says which rows are shown of how many match and how to get the next page.
+ * says which rows are shown of how many match and how to get the next page (then the list's own `footer`).
  */
 export function pagedListCommand<
   Body extends { items: readonly unknown[]; total: number },
   Field extends string = never,
 >(
-  spec: Omit<Parameters<typeof listCommand<Body, Field>>[0], 'send' | 'footer'> & {
+  spec: Omit<Parameters<typeof listCommand<Body, Field>>[0], 'send'> & {
     send: (ctx: Context, query: Partial<Record<Field, string>> & PageArgs) => Promise<Body>;
   },
 ): Subcommand {
-  const { send, synopsis, options, ...rest } = spec;
+  const { send, synopsis, options, footer, ...rest } = spec;
   return listCommand<Body, Field>({
     ...rest,
     synopsis: `${synopsis ?? ''} [--search <chữ>] [--sort <trường>] [--limit N] [--offset N]`.trim(),
     options: { ...textOptions('search', 'sort', 'limit', 'offset'), ...options },
     send: (ctx, query) => send(ctx, { ...query, ...pageArgs(ctx) }),
-    footer: (body, ctx) => shownOf(body, pageArgs(ctx).offset ?? 0),
+    footer: (body, ctx) => shownOf(body, pageArgs(ctx).offset ?? 0) + (footer?.(body, ctx) ?? ''),
   });
 }
 

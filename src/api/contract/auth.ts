@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, OneOf, Strict, Text, Timestamp } from './common.ts';
+import { Id, Nullable, OneOf, PageQuery, Strict, Text, Timestamp } from './common.ts';
 
 /** Users, roles and sign-in (issue 3). */
 
@@ -83,3 +83,11 @@ export const SessionSchema = Type.Object({
 export type Session = Static<typeof SessionSchema>;
 
 export const LogoutResponse = Type.Null({ description: 'Đã đăng xuất / signed out' });
+
+export const UserQuery = PageQuery(
+  {
+    role: Type.Optional(RoleSchema),
+    organizationId: Type.Optional(Id('Lọc theo cơ quan / by organization')),
+  },
+  { searches: 'tên đăng nhập, tên hiển thị / username, display name', sortable: ['username', 'createdAt'] },
+);
