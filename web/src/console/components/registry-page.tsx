@@ -1,4 +1,4 @@
-import { Alert, Input, Typography } from 'antd';
+import { Alert, Empty, Input, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import type { Role } from '../../../../src/api/contract/auth.ts';
 import { problemText } from '../../shared/api.ts';
@@ -57,3 +57,28 @@ export function ProblemAlert({ error }: { error: unknown }) {
 export function useCan(...roles: Role[]): boolean {
   return roles.includes(useUser().role);
 }
+
+/**
+ * Ant Design's placeholder grey is under WCAG AA contrast on white; the filters' placeholders say what an empty
+ * filter means ("Mọi trạng thái"), so they are drawn readable.
+ */
+export const READABLE_PLACEHOLDER = { placeholder: { color: 'rgba(0, 0, 0, 0.65)' } } as const;
+
+/** A list's empty state, in readable contrast (the table's own placeholder text is drawn in a light grey). */
+export function EmptyState({ text }: { text: string }) {
+  return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={text} />;
+}
+
+/** The labels of a description list, drawn readable (Ant Design draws them in a grey under WCAG AA contrast). */
+export const READABLE_LABEL = { label: { color: 'rgba(0, 0, 0, 0.72)' } } as const;
+
+/**
+ * A destructive action (revoke, cancel, delete) in a red dark enough for WCAG AA contrast: Ant Design's error red
+ * (#ff4d4f) is not, on white or under white text.
+ */
+const DANGER_RED = '#a8071a';
+export const DANGER_BUTTON = { danger: true, style: { color: DANGER_RED, borderColor: DANGER_RED } } as const;
+export const DANGER_OK = {
+  danger: true,
+  style: { background: DANGER_RED, borderColor: DANGER_RED },
+} as const;

@@ -2,6 +2,7 @@ import { Select } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { READABLE_PLACEHOLDER } from './registry-page.tsx';
 
 export interface Option {
   value: string;
@@ -73,6 +74,7 @@ export function RemoteSelect({
       options={options}
       loading={loading}
       placeholder={placeholder}
+      styles={READABLE_PLACEHOLDER}
       notFoundContent={failure ?? t('Không có kết quả', 'Nothing found')}
       style={{ minWidth: 220, ...style }}
     />

@@ -1,5 +1,6 @@
 import { Alert, Descriptions, Modal, Typography } from 'antd';
 import { useT } from '../../shared/i18n.tsx';
+import { READABLE_LABEL } from './registry-page.tsx';
 
 /**
  * A secret the API answers once (a consumer secret, a webhook signing secret), shown on the screen that issued it
@@ -44,6 +45,7 @@ export function SecretOnceModal({
         style={{ marginBottom: 16 }}
       />
       <Descriptions
+        styles={READABLE_LABEL}
         column={1}
         bordered
         size="small"

@@ -1,4 +1,5 @@
 import { Tag } from 'antd';
+import type { ReactNode } from 'react';
 import { useT } from '../../shared/i18n.tsx';
 import { VERSION_STATES } from '../../shared/version-state.ts';
 
@@ -19,11 +20,36 @@ const STATES: Record<string, { vi: string; en: string; color: string }> = {
   production: { vi: 'Chính thức', en: 'Production', color: 'blue' },
 };
 
+/**
+ * The text colour of a tag: the darkest shade of its colour, since Ant Design's own tag text (the 7th shade) is
+ * under WCAG AA contrast on the tag's light background.
+ */
+const DARK_TEXT: Record<string, string> = {
+  green: '#135200',
+  red: '#820014',
+  orange: '#612500',
+  gold: '#613400',
+  blue: '#002c8c',
+  purple: '#22075e',
+};
+
+/** A tag in one of the preset colours, its text readable. */
+export function ColourTag({ color, children }: { color: string; children: ReactNode }) {
+  return (
+    <Tag
+      color={color === 'default' ? undefined : color}
+      style={{ color: DARK_TEXT[color] ?? 'rgba(0, 0, 0, 0.88)' }}
+    >
+      {children}
+    </Tag>
+  );
+}
+
 export function StateTag({ state }: { state: string | null | undefined }) {
   const t = useT();
   if (!state) return <>—</>;
   const known = STATES[state];
-  return <Tag color={known?.color ?? 'default'}>{known ? t(known.vi, known.en) : state}</Tag>;
+  return <ColourTag color={known?.color ?? 'default'}>{known ? t(known.vi, known.en) : state}</ColourTag>;
 }
 
 /** The environment options of a filter or form, named the same way as the tags. */

@@ -6,7 +6,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { useKeysetList } from '../components/registry-keyset.ts';
 import { KeysetPager } from '../components/registry-keyset-pager.tsx';
-import { PageTitle, ProblemAlert } from '../components/registry-page.tsx';
+import { EmptyState, PageTitle, ProblemAlert } from '../components/registry-page.tsx';
 
 type AuditEvent = OperationResponse<'listAuditEvents'>['items'][number];
 type ChainResult = OperationResponse<'verifyAuditChain'>;
@@ -112,7 +112,7 @@ export function Audit() {
         loading={list.loading}
         dataSource={list.items}
         pagination={false}
-        locale={{ emptyText: t('Chưa có sự kiện nào', 'No event yet') }}
+        locale={{ emptyText: <EmptyState text={t('Chưa có sự kiện nào', 'No event yet')} /> }}
         expandable={{
           expandedRowRender: (e) => (
             <pre style={{ margin: 0, whiteSpace: 'pre-wrap' }}>{JSON.stringify(e.details, null, 2)}</pre>

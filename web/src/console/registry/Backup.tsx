@@ -2,7 +2,7 @@ import { Alert, Card, Descriptions, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { api } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
-import { PageTitle, ProblemAlert } from '../components/registry-page.tsx';
+import { PageTitle, ProblemAlert, READABLE_LABEL } from '../components/registry-page.tsx';
 
 /**
  * Backup status (R-24). The platform keeps no record of backups: they are made outside it, by `lgsp backup` (the
@@ -41,6 +41,7 @@ export function Backup() {
       <ProblemAlert error={error} />
       {health && (
         <Descriptions
+          styles={READABLE_LABEL}
           bordered
           size="small"
           column={1}

@@ -5,7 +5,13 @@ import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
-import { PageTitle, ProblemAlert, SearchBox } from '../components/registry-page.tsx';
+import {
+  EmptyState,
+  PageTitle,
+  ProblemAlert,
+  READABLE_PLACEHOLDER,
+  SearchBox,
+} from '../components/registry-page.tsx';
 import { StateTag } from '../components/registry-tags.tsx';
 
 type Connection = OperationResponse<'listConnectedSystems'>['items'][number];
@@ -33,6 +39,7 @@ export function ConnectedSystems() {
           aria-label={t('Lọc theo trạng thái kết nối', 'Filter by connection state')}
           allowClear
           placeholder={t('Mọi trạng thái', 'Any state')}
+          styles={READABLE_PLACEHOLDER}
           style={{ width: 200 }}
           value={state}
           onChange={(value?: string) => {
@@ -53,7 +60,7 @@ export function ConnectedSystems() {
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Chưa có hệ thống nào', 'No system yet') }}
+        locale={{ emptyText: <EmptyState text={t('Chưa có hệ thống nào', 'No system yet')} /> }}
         columns={[
           {
             title: t('Hệ thống', 'System'),

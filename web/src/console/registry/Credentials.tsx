@@ -5,7 +5,16 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
 import { RegistryName, searchSystems } from '../components/registry-names.tsx';
-import { PageTitle, ProblemAlert, SearchBox, useCan } from '../components/registry-page.tsx';
+import {
+  DANGER_BUTTON,
+  DANGER_OK,
+  EmptyState,
+  PageTitle,
+  ProblemAlert,
+  READABLE_PLACEHOLDER,
+  SearchBox,
+  useCan,
+} from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { SecretOnceModal } from '../components/registry-secret.tsx';
 import { StateTag, useEnvironmentOptions } from '../components/registry-tags.tsx';
@@ -40,6 +49,7 @@ export function Credentials() {
           aria-label={t('Lọc theo môi trường', 'Filter by environment')}
           allowClear
           placeholder={t('Mọi môi trường', 'Any environment')}
+          styles={READABLE_PLACEHOLDER}
           style={{ width: 180 }}
           value={filters.environment}
           onChange={(environment?: string) => change({ ...filters, environment })}
@@ -49,6 +59,7 @@ export function Credentials() {
           aria-label={t('Lọc theo trạng thái', 'Filter by state')}
           allowClear
           placeholder={t('Mọi trạng thái', 'Any state')}
+          styles={READABLE_PLACEHOLDER}
           style={{ width: 180 }}
           value={filters.status}
           onChange={(status?: string) => change({ ...filters, status })}
@@ -115,7 +126,7 @@ export function CredentialTable({
         </Form>
       ),
       okText: t('Thu hồi', 'Revoke'),
-      okButtonProps: { danger: true },
+      okButtonProps: DANGER_OK,
       cancelText: t('Huỷ', 'Cancel'),
       onOk: async () => {
         try {
@@ -168,7 +179,7 @@ export function CredentialTable({
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Chưa có khoá nào', 'No credential yet') }}
+        locale={{ emptyText: <EmptyState text={t('Chưa có khoá nào', 'No credential yet')} /> }}
         columns={[
           { title: 'Consumer key', dataIndex: 'consumerKey', render: (k: string) => <code>{k}</code> },
           ...(showSystem
@@ -207,7 +218,7 @@ export function CredentialTable({
                         <Button size="small" onClick={() => setRotating(c)}>
                           {t('Đổi khoá', 'Rotate')}
                         </Button>
-                        <Button size="small" danger onClick={() => revoke(c)}>
+                        <Button size="small" {...DANGER_BUTTON} onClick={() => revoke(c)}>
                           {t('Thu hồi', 'Revoke')}
                         </Button>
                       </Space>

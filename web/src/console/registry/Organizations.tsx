@@ -6,7 +6,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
 import { forgetName, RegistryName, searchOrganizations } from '../components/registry-names.tsx';
-import { PageTitle, ProblemAlert, SearchBox, useCan } from '../components/registry-page.tsx';
+import { EmptyState, PageTitle, ProblemAlert, SearchBox, useCan } from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 
 type Organization = OperationResponse<'getOrganization'>;
@@ -52,7 +52,7 @@ export function Organizations() {
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Chưa có cơ quan nào', 'No organization yet') }}
+        locale={{ emptyText: <EmptyState text={t('Chưa có cơ quan nào', 'No organization yet')} /> }}
         columns={[
           { title: t('Mã định danh', 'Official code'), dataIndex: 'code' },
           { title: t('Tên cơ quan', 'Name'), dataIndex: 'name' },

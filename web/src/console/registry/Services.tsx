@@ -8,7 +8,14 @@ import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
 import { VERSION_STATES } from '../../shared/version-state.ts';
 import { RegistryName } from '../components/registry-names.tsx';
-import { PageTitle, ProblemAlert, SearchBox } from '../components/registry-page.tsx';
+import {
+  EmptyState,
+  PageTitle,
+  ProblemAlert,
+  READABLE_LABEL,
+  READABLE_PLACEHOLDER,
+  SearchBox,
+} from '../components/registry-page.tsx';
 import { StateTag } from '../components/registry-tags.tsx';
 
 type Service = OperationResponse<'getService'>;
@@ -31,7 +38,7 @@ export function Services() {
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Chưa có dịch vụ nào', 'No service yet') }}
+        locale={{ emptyText: <EmptyState text={t('Chưa có dịch vụ nào', 'No service yet')} /> }}
         columns={[
           {
             title: t('Tên dịch vụ', 'Service'),
@@ -145,6 +152,7 @@ export function ServiceDetail() {
       <ProblemAlert error={error} />
       {service && (
         <Descriptions
+          styles={READABLE_LABEL}
           bordered
           size="small"
           column={1}
@@ -165,6 +173,7 @@ export function ServiceDetail() {
           aria-label={t('Lọc phiên bản theo trạng thái', 'Filter versions by state')}
           allowClear
           placeholder={t('Mọi trạng thái', 'Any state')}
+          styles={READABLE_PLACEHOLDER}
           style={{ width: 220, marginBottom: 16 }}
           value={status}
           onChange={(value?: string) => {
@@ -179,7 +188,7 @@ export function ServiceDetail() {
           loading={versions.loading}
           dataSource={versions.items}
           pagination={versions.pagination}
-          locale={{ emptyText: t('Chưa có phiên bản nào', 'No version yet') }}
+          locale={{ emptyText: <EmptyState text={t('Chưa có phiên bản nào', 'No version yet')} /> }}
           expandable={{
             expandedRowRender: (v) => (
               <Space orientation="vertical" style={{ width: '100%' }}>

@@ -6,7 +6,7 @@ import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { RegistryChart } from '../components/registry-chart.tsx';
-import { PageTitle, ProblemAlert } from '../components/registry-page.tsx';
+import { EmptyState, PageTitle, ProblemAlert } from '../components/registry-page.tsx';
 import { lastHours, type TimeRange, TimeRangePicker } from '../components/registry-time-range.tsx';
 
 type Statistics = OperationResponse<'getStatistics'>;
@@ -155,7 +155,7 @@ export function Statistics() {
             dataSource={rows}
             pagination={false}
             size="small"
-            locale={{ emptyText: t('Không có số liệu', 'No figures') }}
+            locale={{ emptyText: <EmptyState text={t('Không có số liệu', 'No figures')} /> }}
             columns={[
               { title: groupNames[dimension], render: (_, r) => r.label[dimension] ?? r.key[dimension] },
               { title: t('Lượt gọi', 'Calls'), dataIndex: 'calls', align: 'right' },

@@ -5,7 +5,16 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
 import { RegistryName, searchSystems } from '../components/registry-names.tsx';
-import { PageTitle, ProblemAlert, SearchBox, useCan } from '../components/registry-page.tsx';
+import {
+  DANGER_BUTTON,
+  DANGER_OK,
+  EmptyState,
+  PageTitle,
+  ProblemAlert,
+  READABLE_PLACEHOLDER,
+  SearchBox,
+  useCan,
+} from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { StateTag, useEnvironmentOptions } from '../components/registry-tags.tsx';
 
@@ -66,6 +75,7 @@ export function Subscriptions() {
           aria-label={t('Lọc theo môi trường', 'Filter by environment')}
           allowClear
           placeholder={t('Mọi môi trường', 'Any environment')}
+          styles={READABLE_PLACEHOLDER}
           style={{ width: 180 }}
           value={filters.environment}
           onChange={(environment?: string) => filter({ ...filters, environment })}
@@ -75,6 +85,7 @@ export function Subscriptions() {
           aria-label={t('Lọc theo trạng thái', 'Filter by state')}
           allowClear
           placeholder={t('Mọi trạng thái', 'Any state')}
+          styles={READABLE_PLACEHOLDER}
           style={{ width: 180 }}
           value={filters.status}
           onChange={(status?: string) => filter({ ...filters, status })}
@@ -91,7 +102,7 @@ export function Subscriptions() {
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Chưa có đăng ký nào', 'No subscription yet') }}
+        locale={{ emptyText: <EmptyState text={t('Chưa có đăng ký nào', 'No subscription yet')} /> }}
         columns={[
           {
             title: t('Hệ thống khai thác', 'Consumer system'),
@@ -180,7 +191,7 @@ export function Subscriptions() {
                               "Cannot be undone: the system's keys for this service are revoked.",
                             )}
                             okText={t('Huỷ đăng ký', 'Cancel subscription')}
-                            okButtonProps={{ danger: true }}
+                            okButtonProps={DANGER_OK}
                             cancelText={t('Không', 'No')}
                             onConfirm={() =>
                               act(
@@ -189,7 +200,7 @@ export function Subscriptions() {
                               )
                             }
                           >
-                            <Button size="small" danger>
+                            <Button size="small" {...DANGER_BUTTON}>
                               {t('Huỷ đăng ký', 'Cancel')}
                             </Button>
                           </Popconfirm>

@@ -7,7 +7,14 @@ import { useServerList } from '../../shared/server-list.ts';
 import { formatDate, formatDateTime } from '../../shared/time.ts';
 import { RegistryChart } from '../components/registry-chart.tsx';
 import { RegistryName } from '../components/registry-names.tsx';
-import { PageTitle, ProblemAlert, SearchBox } from '../components/registry-page.tsx';
+import {
+  EmptyState,
+  PageTitle,
+  ProblemAlert,
+  READABLE_LABEL,
+  READABLE_PLACEHOLDER,
+  SearchBox,
+} from '../components/registry-page.tsx';
 import { StateTag } from '../components/registry-tags.tsx';
 import { CredentialTable } from './Credentials.tsx';
 
@@ -33,6 +40,7 @@ export function Systems() {
           aria-label={t('Trạng thái', 'State')}
           allowClear
           placeholder={t('Mọi trạng thái', 'Any state')}
+          styles={READABLE_PLACEHOLDER}
           value={status}
           style={{ width: 200, marginBottom: 16 }}
           onChange={(value?: string) => {
@@ -51,7 +59,7 @@ export function Systems() {
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Chưa có hệ thống nào', 'No system yet') }}
+        locale={{ emptyText: <EmptyState text={t('Chưa có hệ thống nào', 'No system yet')} /> }}
         columns={[
           {
             title: t('Tên hệ thống', 'System'),
@@ -138,6 +146,7 @@ export function SystemDetail() {
       <ProblemAlert error={error} />
       {system && (
         <Descriptions
+          styles={READABLE_LABEL}
           bordered
           size="small"
           column={2}
@@ -185,6 +194,7 @@ export function SystemDetail() {
       {connection && (
         <Card title={t('Kết nối (30 ngày)', 'Connection (30 days)')} style={{ marginBottom: 16 }}>
           <Descriptions
+            styles={READABLE_LABEL}
             size="small"
             column={3}
             items={[

@@ -1,4 +1,4 @@
-import { Button, Card, Descriptions, Form, Input, Select, Space, Table, Tag } from 'antd';
+import { Button, Card, Descriptions, Form, Input, Select, Space, Table } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, type OperationResponse } from '../../shared/api.ts';
@@ -7,9 +7,15 @@ import { formatDateTime } from '../../shared/time.ts';
 import { useKeysetList } from '../components/registry-keyset.ts';
 import { KeysetPager } from '../components/registry-keyset-pager.tsx';
 import { searchServices, searchSystems } from '../components/registry-names.tsx';
-import { PageTitle, ProblemAlert } from '../components/registry-page.tsx';
+import {
+  EmptyState,
+  PageTitle,
+  ProblemAlert,
+  READABLE_LABEL,
+  READABLE_PLACEHOLDER,
+} from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
-import { StateTag } from '../components/registry-tags.tsx';
+import { ColourTag, StateTag } from '../components/registry-tags.tsx';
 import { lastHours, type TimeRange, TimeRangePicker } from '../components/registry-time-range.tsx';
 
 type Transaction = OperationResponse<'listTransactions'>['items'][number];
@@ -28,7 +34,7 @@ interface TransactionFilters {
 /** The status the consumer got: green below 400, orange 4xx, red 5xx. */
 export function StatusTag({ status }: { status: number | null }) {
   if (status === null) return <>—</>;
-  return <Tag color={status >= 500 ? 'red' : status >= 400 ? 'orange' : 'green'}>{status}</Tag>;
+  return <ColourTag color={status >= 500 ? 'red' : status >= 400 ? 'orange' : 'green'}>{status}</ColourTag>;
 }
 
 /**
@@ -75,6 +81,7 @@ export function Transactions() {
               allowClear
               style={{ width: 170 }}
               placeholder={t('Mọi trạng thái', 'Any status')}
+              styles={READABLE_PLACEHOLDER}
               options={[
                 { value: 'success', label: t('Thành công (< 400)', 'Success (< 400)') },
                 { value: 'error', label: t('Lỗi (≥ 400)', 'Error (≥ 400)') },
@@ -100,7 +107,11 @@ export function Transactions() {
         loading={list.loading}
         dataSource={list.items}
         pagination={false}
-        locale={{ emptyText: t('Không có giao dịch nào trong khoảng này', 'No transaction in this range') }}
+        locale={{
+          emptyText: (
+            <EmptyState text={t('Không có giao dịch nào trong khoảng này', 'No transaction in this range')} />
+          ),
+        }}
         onRow={(record) => ({ onDoubleClick: () => navigate(`/transactions/${record.id}`) })}
         columns={[
           {
@@ -182,6 +193,7 @@ export function TransactionDetail() {
       {record && (
         <Space orientation="vertical" size="large" style={{ width: '100%' }}>
           <Descriptions
+            styles={READABLE_LABEL}
             bordered
             size="small"
             column={2}
@@ -246,6 +258,7 @@ export function TransactionDetail() {
             ]}
           />
           <Descriptions
+            styles={READABLE_LABEL}
             bordered
             size="small"
             column={2}
@@ -284,6 +297,7 @@ export function TransactionDetail() {
             ]}
           />
           <Descriptions
+            styles={READABLE_LABEL}
             bordered
             size="small"
             column={2}

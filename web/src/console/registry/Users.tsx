@@ -7,7 +7,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { ALL_ROLES, roleLabel } from '../../shared/session.tsx';
 import { RegistryName, searchOrganizations } from '../components/registry-names.tsx';
-import { PageTitle, ProblemAlert, SearchBox, useCan } from '../components/registry-page.tsx';
+import { EmptyState, PageTitle, ProblemAlert, SearchBox, useCan } from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 
 type User = OperationResponse<'getCurrentUser'>;
@@ -51,7 +51,7 @@ export function Users() {
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Chưa có người dùng nào', 'No user yet') }}
+        locale={{ emptyText: <EmptyState text={t('Chưa có người dùng nào', 'No user yet')} /> }}
         columns={[
           { title: t('Tên đăng nhập', 'Username'), dataIndex: 'username' },
           { title: t('Họ tên', 'Name'), dataIndex: 'displayName' },

@@ -6,7 +6,15 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
 import { RegistryName, searchOrganizations } from '../components/registry-names.tsx';
-import { PageTitle, ProblemAlert, SearchBox, useCan } from '../components/registry-page.tsx';
+import {
+  DANGER_BUTTON,
+  DANGER_OK,
+  EmptyState,
+  PageTitle,
+  ProblemAlert,
+  SearchBox,
+  useCan,
+} from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { SecretOnceModal } from '../components/registry-secret.tsx';
 
@@ -62,7 +70,9 @@ export function Webhooks() {
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Chưa có địa chỉ nhận webhook nào', 'No webhook endpoint yet') }}
+        locale={{
+          emptyText: <EmptyState text={t('Chưa có địa chỉ nhận webhook nào', 'No webhook endpoint yet')} />,
+        }}
         style={{ marginBottom: 24 }}
         columns={[
           { title: 'URL', dataIndex: 'url', render: (u: string) => <code>{u}</code> },
@@ -89,11 +99,11 @@ export function Webhooks() {
                         'It receives no more notifications.',
                       )}
                       okText={t('Xoá', 'Delete')}
-                      okButtonProps={{ danger: true }}
+                      okButtonProps={DANGER_OK}
                       cancelText={t('Huỷ', 'Cancel')}
                       onConfirm={() => remove(w)}
                     >
-                      <Button size="small" danger>
+                      <Button size="small" {...DANGER_BUTTON}>
                         {t('Xoá', 'Delete')}
                       </Button>
                     </Popconfirm>
