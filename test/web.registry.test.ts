@@ -224,4 +224,30 @@ describe('the console: registry and traffic screens', () => {
     await page.getByText(/Chuỗi nhật ký nguyên vẹn: \d+ sự kiện đã kiểm/).waitFor();
     await accessible('audit');
   });
+
+  test('the other registry screens list what was seeded, accessible', async () => {
+    const screens: Array<[menu: string, heading: string, shows: string | RegExp, name: string]> = [
+      ['Dịch vụ', 'Dịch vụ chia sẻ dữ liệu', 'Tra cứu mã số thuế', 'services'],
+      ['Đăng ký khai thác', 'Đăng ký khai thác', 'dancu/1.0', 'subscriptions'],
+      ['Khoá truy cập', 'Khoá truy cập', seed.credential.consumerKey, 'credentials'],
+      ['Người dùng', 'Người dùng', 'admin', 'users'],
+      ['Webhook', 'Webhook', 'notice.deprecation', 'webhooks'],
+      ['Hệ thống đã kết nối', 'Hệ thống đã kết nối', 'Hệ thống Hộ tịch', 'connected-systems'],
+      ['Sao lưu', 'Sao lưu và tình trạng nền tảng', 'lgsp backup', 'backup'],
+    ];
+    for (const [menu, heading, shows, name] of screens) {
+      await page.getByRole('navigation').getByRole('link', { name: menu, exact: true }).click();
+      await page.getByRole('heading', { name: heading }).waitFor();
+      await page.getByRole('main').getByText(shows).first().waitFor();
+      await accessible(name);
+    }
+
+    // A service's versions walk the state machine: the published one shows its steps up to "Đã công bố".
+    await page.getByRole('navigation').getByRole('link', { name: 'Dịch vụ', exact: true }).click();
+    await page.getByRole('link', { name: 'Tra cứu công dân' }).click();
+    await page.getByRole('heading', { name: 'Dịch vụ: Tra cứu công dân' }).waitFor();
+    await page.getByText('Đang thử nghiệm').first().waitFor();
+    await page.getByText('Sắp ngừng').first().waitFor();
+    await accessible('service-detail');
+  });
 });
