@@ -5,13 +5,7 @@ import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
-import {
-  EmptyState,
-  PageTitle,
-  ProblemAlert,
-  READABLE_PLACEHOLDER,
-  SearchBox,
-} from '../components/registry-page.tsx';
+import { EmptyState, PageTitle, ProblemAlert, READABLE_PLACEHOLDER } from '../components/registry-page.tsx';
 import { StateTag } from '../components/registry-tags.tsx';
 
 type Connection = OperationResponse<'listConnectedSystems'>['items'][number];
@@ -23,18 +17,16 @@ type Connection = OperationResponse<'listConnectedSystems'>['items'][number];
 export function ConnectedSystems() {
   const t = useT();
   const [state, setState] = useState<string | undefined>(undefined);
+  // The API answers the systems in one list, filtered by state (no paging or search on this operation yet); the
+  // table pages them.
   const list = useServerList(
-    (request) => api.call('listConnectedSystems', { query: request }),
+    (request) => api.call('listConnectedSystems', { query: request.state ? { state: request.state } : {} }),
     {} as { state?: string },
   );
   return (
     <>
       <PageTitle>{t('Hệ thống đã kết nối', 'Connected systems')}</PageTitle>
-      <Space wrap align="start">
-        <SearchBox
-          label={t('Tìm theo tên hệ thống, mã cơ quan', 'Search by system name, organization code')}
-          onSearch={list.search}
-        />
+      <Space wrap align="start" style={{ marginBottom: 16 }}>
         <Select
           aria-label={t('Lọc theo trạng thái kết nối', 'Filter by connection state')}
           allowClear
