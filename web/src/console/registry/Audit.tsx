@@ -13,6 +13,8 @@ type ChainResult = OperationResponse<'verifyAuditChain'>;
 
 interface AuditFilters {
   objectId?: string;
+  action?: string;
+  actor?: string;
   [key: string]: unknown;
 }
 
@@ -95,10 +97,24 @@ export function Audit() {
         layout="inline"
         style={{ marginBottom: 16 }}
         onFinish={(values: AuditFilters) => {
-          const objectId = typeof values.objectId === 'string' ? values.objectId.trim() : '';
-          list.setFilters(objectId ? { objectId } : {});
+          const filters: AuditFilters = {};
+          for (const key of ['objectId', 'action', 'actor'] as const) {
+            const value = typeof values[key] === 'string' ? values[key].trim() : '';
+            if (value) filters[key] = value;
+          }
+          list.setFilters(filters);
         }}
       >
+        <Form.Item
+          name="action"
+          label={t('Hành động', 'Action')}
+          extra={t('ví dụ credential.revoke', 'e.g. credential.revoke')}
+        >
+          <Input allowClear maxLength={100} style={{ width: 220 }} />
+        </Form.Item>
+        <Form.Item name="actor" label={t('Người thực hiện (mã)', 'Actor (id)')}>
+          <Input allowClear maxLength={100} style={{ width: 220 }} />
+        </Form.Item>
         <Form.Item name="objectId" label={t('Mã đối tượng', 'Object id')}>
           <Input allowClear maxLength={100} style={{ width: 260 }} />
         </Form.Item>

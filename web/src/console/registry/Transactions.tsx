@@ -28,6 +28,7 @@ interface TransactionFilters {
   serviceId?: string;
   status?: string;
   messageId?: string;
+  kind?: string;
   [key: string]: unknown;
 }
 
@@ -91,6 +92,18 @@ export function Transactions() {
               ]}
             />
           </Form.Item>
+          <Form.Item name="kind" label={t('Loại', 'Kind')}>
+            <Select
+              allowClear
+              style={{ width: 200 }}
+              placeholder={t('Mọi loại', 'Any kind')}
+              styles={READABLE_PLACEHOLDER}
+              options={[
+                { value: 'service_call', label: t('Gọi dịch vụ', 'Service call') },
+                { value: 'token_request', label: t('Yêu cầu cấp token', 'Token request') },
+              ]}
+            />
+          </Form.Item>
           <Form.Item name="messageId" label={t('Mã thông điệp', 'Message id')}>
             <Input allowClear style={{ width: 220 }} maxLength={100} />
           </Form.Item>
@@ -151,6 +164,7 @@ export function Transactions() {
             render: (e: string | null) => <StateTag state={e} />,
           },
           { title: t('Chặng', 'Leg'), dataIndex: 'leg' },
+          { title: t('Loại', 'Kind'), dataIndex: 'kind', render: (k: string) => <KindText kind={k} /> },
         ]}
       />
       <KeysetPager
@@ -162,6 +176,14 @@ export function Transactions() {
       />
     </>
   );
+}
+
+/** A record's kind (a `/token` request is kept apart from service calls). */
+function KindText({ kind }: { kind: string }) {
+  const t = useT();
+  return kind === 'token_request'
+    ? t('Yêu cầu cấp token', 'Token request')
+    : t('Gọi dịch vụ', 'Service call');
 }
 
 /** One transaction: both legs' four timestamps, sizes and hashes, statuses and the parties — never a payload. */
@@ -243,6 +265,7 @@ export function TransactionDetail() {
                 ),
               },
               { key: 'leg', label: t('Chặng', 'Leg'), children: record.leg },
+              { key: 'kind', label: t('Loại', 'Kind'), children: <KindText kind={record.kind} /> },
               { key: 'message', label: t('Mã thông điệp', 'Message id'), children: record.messageId ?? '—' },
               {
                 key: 'client',

@@ -7,7 +7,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { ALL_ROLES, roleLabel } from '../../shared/session.tsx';
 import { RegistryName, searchOrganizations } from '../components/registry-names.tsx';
-import { EmptyState, PageTitle, ProblemAlert, useCan } from '../components/registry-page.tsx';
+import { EmptyState, PageTitle, ProblemAlert, SearchBox, useCan } from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 
 type User = OperationResponse<'getCurrentUser'>;
@@ -24,9 +24,7 @@ interface UserForm {
 export function Users() {
   const t = useT();
   const canManage = useCan('operator_admin');
-  // The API answers the accounts in one list (no paging or search on this operation yet: a province has tens of
-  // accounts, not thousands); the table pages them.
-  const list = useServerList(() => api.call('listUsers'));
+  const list = useServerList((request) => api.call('listUsers', { query: request }));
   const [creating, setCreating] = useState(false);
   const [unlocking, setUnlocking] = useState<User | null>(null);
 
@@ -43,6 +41,10 @@ export function Users() {
       >
         {t('Người dùng', 'Users')}
       </PageTitle>
+      <SearchBox
+        label={t('Tìm theo tên đăng nhập, họ tên', 'Search by username, name')}
+        onSearch={list.search}
+      />
       <ProblemAlert error={list.error} />
       <Table<User>
         rowKey="id"

@@ -1,5 +1,19 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { App, Button, Card, Collapse, Form, Input, Modal, Popconfirm, Select, Table, Typography } from 'antd';
+import {
+  App,
+  Button,
+  Card,
+  Collapse,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Popconfirm,
+  Select,
+  Space,
+  Table,
+  Typography,
+} from 'antd';
 import { useEffect, useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
@@ -35,7 +49,8 @@ export function Webhooks() {
   const [catalogue, setCatalogue] = useState<Catalogue | null>(null);
   const [catalogueError, setCatalogueError] = useState<unknown>(null);
   const [creating, setCreating] = useState(false);
-  const [created, setCreated] = useState<Created | null>(null);
+  const [created, setCreated] = useState<{ title: string; webhook: Created } | null>(null);
+  const [rotating, setRotating] = useState<Webhook | null>(null);
 
   useEffect(() => {
     api.call('listWebhookEventTypes').then(setCatalogue).catch(setCatalogueError);
@@ -92,21 +107,26 @@ export function Webhooks() {
                 {
                   title: t('Thao tác', 'Actions'),
                   render: (_: unknown, w: Webhook) => (
-                    <Popconfirm
-                      title={t('Xoá địa chỉ nhận này?', 'Delete this endpoint?')}
-                      description={t(
-                        'Địa chỉ sẽ không nhận thông báo nữa.',
-                        'It receives no more notifications.',
-                      )}
-                      okText={t('Xoá', 'Delete')}
-                      okButtonProps={DANGER_OK}
-                      cancelText={t('Huỷ', 'Cancel')}
-                      onConfirm={() => remove(w)}
-                    >
-                      <Button size="small" {...DANGER_BUTTON}>
-                        {t('Xoá', 'Delete')}
+                    <Space>
+                      <Button size="small" onClick={() => setRotating(w)}>
+                        {t('Đổi khoá ký', 'Rotate secret')}
                       </Button>
-                    </Popconfirm>
+                      <Popconfirm
+                        title={t('Xoá địa chỉ nhận này?', 'Delete this endpoint?')}
+                        description={t(
+                          'Địa chỉ sẽ không nhận thông báo nữa.',
+                          'It receives no more notifications.',
+                        )}
+                        okText={t('Xoá', 'Delete')}
+                        okButtonProps={DANGER_OK}
+                        cancelText={t('Huỷ', 'Cancel')}
+                        onConfirm={() => remove(w)}
+                      >
+                        <Button size="small" {...DANGER_BUTTON}>
+                          {t('Xoá', 'Delete')}
+                        </Button>
+                      </Popconfirm>
+                    </Space>
                   ),
                 },
               ]
@@ -120,18 +140,27 @@ export function Webhooks() {
           onClose={(webhook) => {
             setCreating(false);
             if (webhook) {
-              setCreated(webhook);
+              setCreated({ title: t('Địa chỉ nhận webhook đã tạo', 'Webhook endpoint created'), webhook });
               list.reload();
             }
           }}
         />
       )}
+      {rotating && (
+        <RotateSecretModal
+          webhook={rotating}
+          onClose={(webhook) => {
+            setRotating(null);
+            if (webhook) setCreated({ title: t('Khoá ký mới', 'The new signing secret'), webhook });
+          }}
+        />
+      )}
       <SecretOnceModal
         open={created !== null}
-        title={t('Địa chỉ nhận webhook đã tạo', 'Webhook endpoint created')}
-        fields={created ? [{ label: 'URL', value: created.url }] : []}
+        title={created?.title ?? ''}
+        fields={created ? [{ label: 'URL', value: created.webhook.url }] : []}
         secretLabel={t('Khoá ký (whsec_…)', 'Signing secret (whsec_…)')}
-        secret={created?.secret ?? null}
+        secret={created?.webhook.secret ?? null}
         onClose={() => setCreated(null)}
       />
     </>
@@ -181,8 +210,8 @@ function SignatureScheme({ catalogue, error }: { catalogue: Catalogue | null; er
       )}
       <Typography.Paragraph>
         {t(
-          'Khoá ký chỉ hiện một lần khi tạo địa chỉ nhận. Để đổi khoá: tạo địa chỉ nhận mới (cùng URL), cập nhật bên nhận, rồi xoá địa chỉ cũ.',
-          'The signing secret is shown once, when the endpoint is created. To change it: create a new endpoint (same URL), update the receiver, then delete the old one.',
+          'Khoá ký chỉ hiện một lần, khi tạo địa chỉ nhận hoặc khi đổi khoá. Khi đổi khoá, khoá cũ vẫn ký kèm khoá mới trong thời gian chồng lấn (tiêu đề webhook-signature mang cả hai chữ ký), để bên nhận kịp cập nhật.',
+          'The signing secret is shown once, when the endpoint is created or its secret rotated. After a rotation the old secret keeps signing beside the new one for the overlap (webhook-signature carries both signatures), so the receiver has time to switch.',
         )}
       </Typography.Paragraph>
       <Typography.Title level={2} style={{ fontSize: 18 }}>
@@ -265,6 +294,61 @@ function CreateWebhookModal({
         </Form.Item>
         <Form.Item name="events" label={t('Sự kiện nhận (để trống: tất cả)', 'Events (empty: all)')}>
           <Select mode="multiple" allowClear options={events.map((e) => ({ value: e, label: e }))} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+/** Rotation with overlap: the old secret keeps signing beside the new one for `overlapHours`, then stops. */
+function RotateSecretModal({
+  webhook,
+  onClose,
+}: {
+  webhook: Webhook;
+  onClose: (rotated: Created | null) => void;
+}) {
+  const t = useT();
+  const { message } = App.useApp();
+  const [overlapHours, setOverlapHours] = useState<number>(24);
+  const [busy, setBusy] = useState(false);
+  const rotate = async () => {
+    setBusy(true);
+    try {
+      const rotated = await api.call('rotateWebhookSecret', {
+        params: { id: webhook.id },
+        body: { overlapHours },
+      });
+      message.success(t('Đã đổi khoá ký', 'Signing secret rotated'));
+      onClose(rotated);
+    } catch (err) {
+      message.error(problemText(err, t));
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      open
+      title={t('Đổi khoá ký webhook', 'Rotate the webhook signing secret')}
+      okText={t('Đổi khoá', 'Rotate')}
+      cancelText={t('Huỷ', 'Cancel')}
+      confirmLoading={busy}
+      onOk={() => void rotate()}
+      onCancel={() => onClose(null)}
+    >
+      <p>{webhook.url}</p>
+      <Form layout="vertical">
+        <Form.Item
+          label={t('Thời gian chồng lấn (giờ, 0–168)', 'Overlap (hours, 0–168)')}
+          htmlFor="webhook-overlap"
+        >
+          <InputNumber
+            id="webhook-overlap"
+            min={0}
+            max={168}
+            value={overlapHours}
+            onChange={(v) => setOverlapHours(typeof v === 'number' ? v : 0)}
+          />
         </Form.Item>
       </Form>
     </Modal>
