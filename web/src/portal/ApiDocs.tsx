@@ -28,9 +28,17 @@ export function ApiDocs() {
         if (!live) return;
         setOperations(answer);
         if (answer.documentType === 'openapi') {
-          // The document comes as bytes (the operation answers a file, JSON or XML): parse it for the renderer.
-          const bytes = await api.call('getPublicVersionDocument', { auth: false, params: { id } });
-          if (live) setSpec(JSON.parse(new TextDecoder().decode(bytes)));
+          // The operation answers a file; the typed client hands back parsed JSON when it is served as JSON
+          // (an OpenAPI document always is), and bytes otherwise.
+          const document: unknown = await api.call('getPublicVersionDocument', {
+            auth: false,
+            params: { id },
+          });
+          if (live) {
+            setSpec(
+              document instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(document)) : document,
+            );
+          }
         }
       })
       .catch((err) => live && setError(err));

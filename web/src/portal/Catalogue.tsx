@@ -1,8 +1,9 @@
-import { Alert, Card, Input, List, Space, Tag, Typography } from 'antd';
+import { Alert, Card, Input, List, Space, Typography } from 'antd';
 import { Link } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../shared/api.ts';
 import { useT } from '../shared/i18n.tsx';
 import { useServerList } from '../shared/server-list.ts';
+import { ColourTag } from '../shared/tags.tsx';
 import { formatDate } from '../shared/time.ts';
 import { versionState } from '../shared/version-state.ts';
 
@@ -55,10 +56,10 @@ export function Catalogue() {
                 {service.versions.map((version) => {
                   const state = versionState(version.status);
                   return (
-                    <Tag key={version.version} color={state.color}>
+                    <ColourTag key={version.version} color={state.color}>
                       {version.version} · {t(state.vi, state.en)}
                       {version.sunsetAt ? ` · ${t('ngừng', 'sunset')} ${formatDate(version.sunsetAt)}` : ''}
-                    </Tag>
+                    </ColourTag>
                   );
                 })}
               </Space>

@@ -65,9 +65,7 @@ export function PortalLayout() {
         </Space>
       </Layout.Header>
       <Layout.Content style={{ padding: 24, maxWidth: 1200, width: '100%', margin: '0 auto' }}>
-        <main>
-          <Outlet />
-        </main>
+        <Outlet />
       </Layout.Content>
       <Layout.Footer style={{ textAlign: 'center' }}>{branding.portalTitle} · OpenLGSP</Layout.Footer>
     </Layout>

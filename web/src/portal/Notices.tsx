@@ -1,9 +1,10 @@
-import { Alert, Card, List, Space, Tag, Typography } from 'antd';
+import { Alert, Card, List, Space, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import type { NoticeKind } from '../../../src/api/contract/lifecycle.ts';
 import { api, type OperationResponse, problemText } from '../shared/api.ts';
 import { useT } from '../shared/i18n.tsx';
+import { ColourTag } from '../shared/tags.tsx';
 import { formatDateTime } from '../shared/time.ts';
 
 type Notice = OperationResponse<'listPublicNotices'>['items'][number];
@@ -36,7 +37,7 @@ function NoticeCard({ notice }: { notice: Notice }) {
     <Card
       style={{ width: '100%' }}
       title={<Link to={`/portal/notices/${encodeURIComponent(notice.id)}`}>{notice.title}</Link>}
-      extra={<Tag color={kind.color}>{t(kind.vi, kind.en)}</Tag>}
+      extra={<ColourTag color={kind.color}>{t(kind.vi, kind.en)}</ColourTag>}
     >
       <Typography.Paragraph type="secondary">
         {t('Đăng lúc', 'Published')} {formatDateTime(notice.publishedAt)}
@@ -62,7 +63,9 @@ export function Notices() {
           'Thông báo ngừng hỗ trợ, ngừng cung cấp, huỷ kết nối và bảo trì. Trang thông tin chuyển đổi số của tỉnh có thể đăng lại qua nguồn tin Atom: ',
           'Deprecations, withdrawals, cancellations and maintenance. The province’s digital-transformation site can republish them from the Atom feed: ',
         )}
-        <Typography.Link href="/api/v1/public/notices.atom">/api/v1/public/notices.atom</Typography.Link>
+        <Typography.Link href="/api/v1/public/notices.atom" underline>
+          /api/v1/public/notices.atom
+        </Typography.Link>
       </Typography.Paragraph>
       {error ? <Alert type="error" showIcon title={problemText(error, t)} /> : null}
       <List

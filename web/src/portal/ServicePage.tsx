@@ -1,9 +1,10 @@
-import { Alert, Button, Card, Descriptions, Space, Spin, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, Space, Spin, Table, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../shared/api.ts';
 import { useT } from '../shared/i18n.tsx';
 import { R11_ITEMS, R11_KEYS } from '../shared/r11.ts';
+import { ColourTag } from '../shared/tags.tsx';
 import { formatDate, formatDateTime } from '../shared/time.ts';
 import { versionState } from '../shared/version-state.ts';
 
@@ -69,7 +70,7 @@ export function ServicePage() {
               dataIndex: 'status',
               render: (status: string) => {
                 const state = versionState(status);
-                return <Tag color={state.color}>{t(state.vi, state.en)}</Tag>;
+                return <ColourTag color={state.color}>{t(state.vi, state.en)}</ColourTag>;
               },
             },
             {

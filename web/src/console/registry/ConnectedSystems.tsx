@@ -4,9 +4,9 @@ import { Link } from 'react-router-dom';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
+import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { EmptyState, PageTitle, ProblemAlert, READABLE_PLACEHOLDER } from '../components/registry-page.tsx';
-import { StateTag } from '../components/registry-tags.tsx';
 
 type Connection = OperationResponse<'listConnectedSystems'>['items'][number];
 

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
+import { StateTag, useEnvironmentOptions } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { RegistryName, searchSystems } from '../components/registry-names.tsx';
 import {
@@ -17,7 +18,6 @@ import {
 } from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { SecretOnceModal } from '../components/registry-secret.tsx';
-import { StateTag, useEnvironmentOptions } from '../components/registry-tags.tsx';
 
 type Credential = OperationResponse<'getCredential'>;
 type Issued = OperationResponse<'issueCredential'>;

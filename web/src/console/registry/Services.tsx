@@ -5,6 +5,7 @@ import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { R11_ITEMS, R11_KEYS } from '../../shared/r11.ts';
 import { useServerList } from '../../shared/server-list.ts';
+import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { VERSION_STATES } from '../../shared/version-state.ts';
 import { RegistryName } from '../components/registry-names.tsx';
@@ -16,7 +17,6 @@ import {
   READABLE_PLACEHOLDER,
   SearchBox,
 } from '../components/registry-page.tsx';
-import { StateTag } from '../components/registry-tags.tsx';
 
 type Service = OperationResponse<'getService'>;
 type Version = OperationResponse<'getVersion'>;

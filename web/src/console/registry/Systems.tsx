@@ -4,6 +4,7 @@ import { Link, useParams } from 'react-router-dom';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
+import { StateTag } from '../../shared/tags.tsx';
 import { formatDate, formatDateTime } from '../../shared/time.ts';
 import { RegistryChart } from '../components/registry-chart.tsx';
 import { RegistryName } from '../components/registry-names.tsx';
@@ -15,7 +16,6 @@ import {
   READABLE_PLACEHOLDER,
   SearchBox,
 } from '../components/registry-page.tsx';
-import { StateTag } from '../components/registry-tags.tsx';
 import { CredentialTable } from './Credentials.tsx';
 
 type System = OperationResponse<'getSystem'>;

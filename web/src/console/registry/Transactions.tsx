@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { ColourTag, StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { useKeysetList } from '../components/registry-keyset.ts';
 import { KeysetPager } from '../components/registry-keyset-pager.tsx';
@@ -15,7 +16,6 @@ import {
   READABLE_PLACEHOLDER,
 } from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
-import { ColourTag, StateTag } from '../components/registry-tags.tsx';
 import { lastHours, type TimeRange, TimeRangePicker } from '../components/registry-time-range.tsx';
 
 type Transaction = OperationResponse<'listTransactions'>['items'][number];

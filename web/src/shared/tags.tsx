@@ -1,7 +1,7 @@
 import { Tag } from 'antd';
 import type { ReactNode } from 'react';
-import { useT } from '../../shared/i18n.tsx';
-import { VERSION_STATES } from '../../shared/version-state.ts';
+import { useT } from './i18n.tsx';
+import { VERSION_STATES } from './version-state.ts';
 
 /**
  * Every state of the registry as a coloured tag with its Vietnamese and English names, written once here (and a
