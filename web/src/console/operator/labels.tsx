@@ -1,0 +1,59 @@
+import { Tag } from 'antd';
+import { useT } from '../../shared/i18n.tsx';
+
+/** The states a person reads, Vietnamese first, with a colour that says whether someone must act. */
+const STATES: Record<string, [vi: string, en: string, color: string]> = {
+  // connection requests, subscription requests, version changes, versions
+  submitted: ['Chờ xét duyệt', 'Submitted', 'gold'],
+  approved: ['Đã phê duyệt', 'Approved', 'green'],
+  rejected: ['Từ chối', 'Rejected', 'red'],
+  sandbox_approved: ['Đã cấp sandbox', 'Sandbox approved', 'blue'],
+  production_requested: ['Đề nghị chính thức', 'Production requested', 'gold'],
+  production_approved: ['Đã cấp chính thức', 'Production approved', 'green'],
+  needs_completion: ['Cần bổ sung', 'Needs completion', 'orange'],
+  sandbox_test: ['Đang thử nghiệm sandbox', 'Sandbox test', 'blue'],
+  applied: ['Đã áp dụng', 'Applied', 'green'],
+  withdrawn: ['Đã rút', 'Withdrawn', 'default'],
+  draft: ['Bản nháp', 'Draft', 'default'],
+  published: ['Đã công bố', 'Published', 'green'],
+  deprecated: ['Sắp ngừng', 'Deprecated', 'orange'],
+  retired: ['Đã ngừng', 'Retired', 'default'],
+  // alerts
+  open: ['Đang mở', 'Open', 'red'],
+  resolved: ['Đã xử lý', 'Resolved', 'green'],
+  escalated: ['Đã báo cấp trên', 'Escalated', 'volcano'],
+};
+
+export function StateTag({ state }: { state: string }) {
+  const t = useT();
+  const known = STATES[state];
+  if (!known) return <Tag>{state}</Tag>;
+  return <Tag color={known[2]}>{t(known[0], known[1])}</Tag>;
+}
+
+const SEVERITIES: Record<string, [vi: string, en: string, color: string]> = {
+  critical: ['Nghiêm trọng', 'Critical', 'red'],
+  warning: ['Cảnh báo', 'Warning', 'orange'],
+  info: ['Thông tin', 'Info', 'blue'],
+};
+
+export function SeverityTag({ severity }: { severity: string }) {
+  const t = useT();
+  const known = SEVERITIES[severity];
+  if (!known) return <Tag>{severity}</Tag>;
+  return <Tag color={known[2]}>{t(known[0], known[1])}</Tag>;
+}
+
+const NOTICE_KINDS: Record<string, [vi: string, en: string]> = {
+  deprecation: ['Ngừng phiên bản', 'Deprecation'],
+  decommission: ['Ngừng dịch vụ', 'Decommission'],
+  maintenance: ['Bảo trì', 'Maintenance'],
+  endpoint_change: ['Đổi địa chỉ kết nối', 'Endpoint change'],
+  announcement: ['Thông báo', 'Announcement'],
+};
+
+export function NoticeKindTag({ kind }: { kind: string }) {
+  const t = useT();
+  const known = NOTICE_KINDS[kind];
+  return <Tag color={kind === 'decommission' ? 'red' : 'blue'}>{known ? t(known[0], known[1]) : kind}</Tag>;
+}
