@@ -197,7 +197,7 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     await screenshot(page, 'operator-submission');
 
     await page.getByRole('button', { name: 'Bắt đầu thử nghiệm sandbox' }).click();
-    await page.getByText('Đang thử nghiệm sandbox', { exact: true }).waitFor();
+    await page.getByText('Đang thử nghiệm', { exact: true }).waitFor();
     await page.getByLabel('Đường dẫn (sau /ngữ-cảnh/phiên-bản)').fill('/congdan/001099012345');
     await page.getByRole('button', { name: 'Gọi thử' }).click();
     const result = page.getByRole('region', { name: 'Kết quả gọi thử' });
@@ -218,7 +218,11 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     assert.equal(published.status, 'published');
     const predecessor = await api.call('getVersion', { params: { id: seeded.v1.id } });
     assert.equal(predecessor.status, 'deprecated');
-    assert.equal(predecessor.sunsetAt, sunset.iso, 'the date picked is Vietnam time, whatever the browser zone');
+    assert.equal(
+      predecessor.sunsetAt,
+      sunset.iso,
+      'the date picked is Vietnam time, whatever the browser zone',
+    );
   });
 
   test('a subscription request: its deadline overdue in red, sandbox approved; the auditor-safe queues render', async () => {
@@ -254,7 +258,10 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     await page.getByLabel('Tiêu đề').fill('Bảo trì định kỳ cổng kết nối');
     await page.getByLabel('Nội dung').fill('Cổng kết nối tạm dừng để nâng cấp.');
     await page.getByRole('button', { name: 'Đăng thông báo bảo trì' }).click();
-    await page.getByRole('alert').filter({ hasText: /báo trước|notice/i }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /báo trước|notice/i })
+      .waitFor();
 
     const start = vietnamIn(2 * DAY);
     await pickDateTime(page, 'Bắt đầu', start.typed);
@@ -266,7 +273,10 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
 
     await page.getByRole('link', { name: 'Thông báo', exact: true }).click();
     await page.getByRole('row', { name: /Bảo trì định kỳ cổng kết nối/ }).waitFor();
-    await page.getByRole('row', { name: /Ngừng phiên bản/ }).first().waitFor();
+    await page
+      .getByRole('row', { name: /Ngừng phiên bản/ })
+      .first()
+      .waitFor();
     assert.deepEqual(await seriousA11yViolations(page), []);
     await screenshot(page, 'operator-notices');
   });

@@ -1,22 +1,9 @@
 import { Descriptions, Typography } from 'antd';
 import type { TechnicalDescription } from '../../../../src/api/contract/services.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { R11_ITEMS, R11_KEYS } from '../../shared/r11.ts';
 
-/** The items of the R-11 technical description (Decree 47/2020 Art. 24), with their Vietnamese names. */
-const ITEMS: Array<[keyof TechnicalDescription, string, string]> = [
-  ['addressAndInterface', 'Địa chỉ và giao diện kết nối', 'Address and interface'],
-  ['communicationStandards', 'Tiêu chuẩn kết nối, truyền thông', 'Connection and communication standards'],
-  ['encryptionAndSecurity', 'Mã hoá và an toàn thông tin', 'Encryption and security'],
-  ['capacity', 'Năng lực đáp ứng (tần suất, dung lượng)', 'Capacity (frequency, volume)'],
-  ['connectionProcedure', 'Quy trình kết nối', 'Connection procedure'],
-  [
-    'dataQuality',
-    'Chất lượng dữ liệu: thu thập, phê duyệt, cập nhật, thời điểm',
-    'Data quality: collection, approval, updates, timeliness',
-  ],
-  ['dataPresentation', 'Cách thức trình bày dữ liệu', 'Data presentation'],
-];
-
+/** The items of the R-11 technical description (Decree 47/2020 Art. 24), with their Vietnamese names; missing ones said. */
 export function ReviewTechnicalDescription({ description }: { description: TechnicalDescription }) {
   const t = useT();
   return (
@@ -25,9 +12,9 @@ export function ReviewTechnicalDescription({ description }: { description: Techn
       size="small"
       column={1}
       title={t('Mô tả kỹ thuật (R-11)', 'Technical description (R-11)')}
-      items={ITEMS.map(([key, vi, en]) => ({
+      items={R11_KEYS.map((key) => ({
         key,
-        label: t(vi, en),
+        label: t(R11_ITEMS[key].vi, R11_ITEMS[key].en),
         children: description[key] ? (
           <Typography.Paragraph style={{ whiteSpace: 'pre-line', margin: 0 }}>
             {description[key]}

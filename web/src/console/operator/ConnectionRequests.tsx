@@ -10,6 +10,7 @@ import { ReviewAge } from '../components/review-age.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { ReviewReasonButton } from '../components/review-reasons.tsx';
 import { StateTag } from './labels.tsx';
+import { useReviewDeadlines } from './review-deadlines.ts';
 import { useCanReview } from './roles.ts';
 
 type ConnectionRequest = OperationResponse<'getConnectionRequest'>;
@@ -30,6 +31,7 @@ export function ConnectionRequestsQueue() {
     (request) => api.call('listConnectionRequests', { query: request }),
     { status: 'submitted' },
   );
+  const deadlines = useReviewDeadlines('connectionRequest');
   return (
     <Card title={<h1 style={{ fontSize: 20, margin: 0 }}>{t('Đề nghị kết nối', 'Connection requests')}</h1>}>
       <ReviewListToolbar
@@ -66,7 +68,16 @@ export function ConnectionRequestsQueue() {
           { title: t('Ngày gửi', 'Submitted'), dataIndex: 'submittedAt', render: (v) => formatDateTime(v) },
           {
             title: t('Thời gian chờ', 'Waiting'),
-            render: (_, r) => (r.status === 'submitted' ? <ReviewAge since={r.submittedAt} /> : '—'),
+            render: (_, r) =>
+              r.status === 'submitted' ? (
+                <ReviewAge
+                  since={r.submittedAt}
+                  deadlineAt={deadlines.get(r.id)?.deadlineAt}
+                  overdue={deadlines.get(r.id)?.overdue}
+                />
+              ) : (
+                '—'
+              ),
           },
           { title: t('Trạng thái', 'State'), dataIndex: 'status', render: (v) => <StateTag state={v} /> },
         ]}

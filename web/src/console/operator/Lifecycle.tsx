@@ -8,7 +8,7 @@ import { useServerList } from '../../shared/server-list.ts';
 import { formatDate, formatDateTime } from '../../shared/time.ts';
 import { pickedVietnamTimeToIso, ReviewDateTimePicker } from '../components/review-datetime.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
-import { StateTag } from './labels.tsx';
+import { VersionStateTag } from './labels.tsx';
 import { useIsOperatorAdmin } from './roles.ts';
 
 type Version = OperationResponse<'getVersion'>;
@@ -73,7 +73,11 @@ function LiveVersions() {
         locale={{ emptyText: t('Không có phiên bản nào', 'No versions') }}
         columns={[
           { title: t('Phiên bản', 'Version'), render: (_, v) => `${v.context}/${v.version}` },
-          { title: t('Trạng thái', 'State'), dataIndex: 'status', render: (s) => <StateTag state={s} /> },
+          {
+            title: t('Trạng thái', 'State'),
+            dataIndex: 'status',
+            render: (s) => <VersionStateTag state={s} />,
+          },
           { title: t('Công bố', 'Published'), dataIndex: 'publishedAt', render: (v) => formatDate(v) },
           {
             title: t('Ngày ngừng', 'Sunset'),

@@ -13,7 +13,8 @@ import { ReviewTechnicalDescription } from '../components/review-description.tsx
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { ReviewReasonButton } from '../components/review-reasons.tsx';
 import { ReviewSandboxTry } from '../components/review-sandbox-try.tsx';
-import { StateTag } from './labels.tsx';
+import { VersionStateTag } from './labels.tsx';
+import { useReviewDeadlines } from './review-deadlines.ts';
 import { useCanReview } from './roles.ts';
 
 type Version = OperationResponse<'getVersion'>;
@@ -33,6 +34,7 @@ export function SubmissionsQueue() {
     (request) => api.call('listVersions', { query: request }),
     { status: 'submitted' },
   );
+  const deadlines = useReviewDeadlines('serviceSubmission');
   return (
     <Card
       title={<h1 style={{ fontSize: 20, margin: 0 }}>{t('Dịch vụ chờ công bố', 'Service submissions')}</h1>}
@@ -72,9 +74,22 @@ export function SubmissionsQueue() {
           { title: t('Ngày gửi', 'Submitted'), dataIndex: 'submittedAt', render: (v) => formatDateTime(v) },
           {
             title: t('Thời gian chờ', 'Waiting'),
-            render: (_, v) => (v.submittedAt ? <ReviewAge since={v.submittedAt} /> : '—'),
+            render: (_, v) =>
+              v.submittedAt ? (
+                <ReviewAge
+                  since={v.submittedAt}
+                  deadlineAt={deadlines.get(v.id)?.deadlineAt}
+                  overdue={deadlines.get(v.id)?.overdue}
+                />
+              ) : (
+                '—'
+              ),
           },
-          { title: t('Trạng thái', 'State'), dataIndex: 'status', render: (v) => <StateTag state={v} /> },
+          {
+            title: t('Trạng thái', 'State'),
+            dataIndex: 'status',
+            render: (v) => <VersionStateTag state={v} />,
+          },
         ]}
       />
     </Card>
@@ -142,7 +157,7 @@ export function SubmissionDetail() {
       >
         <Space orientation="vertical" style={{ width: '100%' }}>
           <Space wrap>
-            <StateTag state={version.status} />
+            <VersionStateTag state={version.status} />
             {waiting && version.submittedAt && <ReviewAge since={version.submittedAt} />}
             {version.rejectionReason && (
               <Typography.Text type="danger">

@@ -9,6 +9,7 @@ import { ReviewAge } from '../components/review-age.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { ReviewReasonButton } from '../components/review-reasons.tsx';
 import { StateTag } from './labels.tsx';
+import { useReviewDeadlines } from './review-deadlines.ts';
 import { useCanReview } from './roles.ts';
 
 type VersionChange = OperationResponse<'getVersionChange'>;
@@ -33,6 +34,7 @@ export function VersionChangesQueue() {
     (request) => api.call('listVersionChanges', { query: request }),
     { status: 'submitted' },
   );
+  const deadlines = useReviewDeadlines('versionChange');
 
   const act = async (change: VersionChange) => {
     try {
@@ -85,7 +87,11 @@ export function VersionChangesQueue() {
             title: t('Thời gian chờ', 'Waiting'),
             render: (_, c) =>
               c.status === 'submitted' || c.status === 'sandbox_test' ? (
-                <ReviewAge since={c.stageStartedAt} />
+                <ReviewAge
+                  since={c.stageStartedAt}
+                  deadlineAt={deadlines.get(c.id)?.deadlineAt}
+                  overdue={deadlines.get(c.id)?.overdue}
+                />
               ) : (
                 '—'
               ),

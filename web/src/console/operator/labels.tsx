@@ -1,9 +1,13 @@
 import { Tag } from 'antd';
 import { useT } from '../../shared/i18n.tsx';
+import { versionState } from '../../shared/version-state.ts';
 
-/** The states a person reads, Vietnamese first, with a colour that says whether someone must act. */
+/**
+ * The states of requests, proposals and alerts as a person reads them, Vietnamese first, with a colour that says
+ * whether someone must act. Versions have their own, shared with the portal (`VersionStateTag`).
+ */
 const STATES: Record<string, [vi: string, en: string, color: string]> = {
-  // connection requests, subscription requests, version changes, versions
+  // connection requests, subscription requests, version changes
   submitted: ['Chờ xét duyệt', 'Submitted', 'gold'],
   approved: ['Đã phê duyệt', 'Approved', 'green'],
   rejected: ['Từ chối', 'Rejected', 'red'],
@@ -11,13 +15,9 @@ const STATES: Record<string, [vi: string, en: string, color: string]> = {
   production_requested: ['Đề nghị chính thức', 'Production requested', 'gold'],
   production_approved: ['Đã cấp chính thức', 'Production approved', 'green'],
   needs_completion: ['Cần bổ sung', 'Needs completion', 'orange'],
-  sandbox_test: ['Đang thử nghiệm sandbox', 'Sandbox test', 'blue'],
   applied: ['Đã áp dụng', 'Applied', 'green'],
+  sandbox_test: ['Đang thử nghiệm sandbox', 'Sandbox test', 'purple'],
   withdrawn: ['Đã rút', 'Withdrawn', 'default'],
-  draft: ['Bản nháp', 'Draft', 'default'],
-  published: ['Đã công bố', 'Published', 'green'],
-  deprecated: ['Sắp ngừng', 'Deprecated', 'orange'],
-  retired: ['Đã ngừng', 'Retired', 'default'],
   // alerts
   open: ['Đang mở', 'Open', 'red'],
   resolved: ['Đã xử lý', 'Resolved', 'green'],
@@ -29,6 +29,12 @@ export function StateTag({ state }: { state: string }) {
   const known = STATES[state];
   if (!known) return <Tag>{state}</Tag>;
   return <Tag color={known[2]}>{t(known[0], known[1])}</Tag>;
+}
+
+export function VersionStateTag({ state }: { state: string }) {
+  const t = useT();
+  const s = versionState(state);
+  return <Tag color={s.color}>{t(s.vi, s.en)}</Tag>;
 }
 
 const SEVERITIES: Record<string, [vi: string, en: string, color: string]> = {
