@@ -292,7 +292,7 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     await dialog.getByLabel('Cách đã xử lý').fill('Đã khởi động lại dịch vụ nguồn');
     await dialog.getByRole('button', { name: 'Đóng cảnh báo' }).click();
     await page.getByText('Đã đóng cảnh báo').waitFor();
-    await page.getByText('Không có cảnh báo nào').waitFor();
+    await row.waitFor({ state: 'detached' });
     const resolved = await api.call('listAlerts', { query: { state: 'resolved' } });
     assert.ok(resolved.items.some((a) => a.kind === 'upstream.down'));
   });

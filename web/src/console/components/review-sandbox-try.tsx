@@ -134,7 +134,7 @@ export function ReviewSandboxTry({
               {
                 key: 'status',
                 label: t('Trạng thái', 'Status'),
-                children: <Tag color={ok ? 'green' : 'red'}>HTTP {result.status}</Tag>,
+                children: <Tag color={ok ? '#237804' : 'red'}>HTTP {result.status}</Tag>,
               },
               { key: 'duration', label: t('Thời gian', 'Duration'), children: `${result.durationMs} ms` },
               {

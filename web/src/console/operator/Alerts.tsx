@@ -7,7 +7,7 @@ import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { ReviewReasonButton } from '../components/review-reasons.tsx';
-import { SeverityTag, StateTag } from './labels.tsx';
+import { emptyText, SeverityTag, StateTag } from './labels.tsx';
 import { useCanReview } from './roles.ts';
 
 type AlertRow = OperationResponse<'listAlerts'>['items'][number];
@@ -47,7 +47,7 @@ export function AlertsScreen() {
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Không có cảnh báo nào', 'No alerts') }}
+        locale={{ emptyText: emptyText(t('Không có cảnh báo nào', 'No alerts')) }}
         columns={[
           {
             title: t('Mức độ', 'Severity'),

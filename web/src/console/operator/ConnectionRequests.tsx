@@ -9,7 +9,7 @@ import { formatDateTime } from '../../shared/time.ts';
 import { ReviewAge } from '../components/review-age.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { ReviewReasonButton } from '../components/review-reasons.tsx';
-import { StateTag } from './labels.tsx';
+import { emptyText, StateTag } from './labels.tsx';
 import { useReviewDeadlines } from './review-deadlines.ts';
 import { useCanReview } from './roles.ts';
 
@@ -50,15 +50,13 @@ export function ConnectionRequestsQueue() {
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Không có đề nghị nào', 'No requests') }}
+        locale={{ emptyText: emptyText(t('Không có đề nghị nào', 'No requests')) }}
         columns={[
           {
             title: t('Cơ quan', 'Organization'),
             render: (_, r) => (
               <Space orientation="vertical" size={0}>
-                <Link to={`/review/connection-requests/${encodeURIComponent(r.id)}`}>
-                  {r.organizationName}
-                </Link>
+                <Link to={`/connection-requests/${encodeURIComponent(r.id)}`}>{r.organizationName}</Link>
                 <Typography.Text type="secondary">{r.organizationCode}</Typography.Text>
               </Space>
             ),
@@ -134,7 +132,7 @@ export function ConnectionRequestDetail() {
           {t('Đề nghị kết nối', 'Connection request')}: {request.systemName}
         </h1>
       }
-      extra={<Link to="/review/connection-requests">← {t('Danh sách', 'List')}</Link>}
+      extra={<Link to="/connection-requests">← {t('Danh sách', 'List')}</Link>}
     >
       <Space orientation="vertical" size="large" style={{ width: '100%' }}>
         <Space wrap>

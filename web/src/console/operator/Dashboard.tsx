@@ -6,7 +6,7 @@ import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { ReviewAge } from '../components/review-age.tsx';
-import { SeverityTag } from './labels.tsx';
+import { emptyText, readable, SeverityTag } from './labels.tsx';
 import { TrafficChart } from './TrafficChart.tsx';
 
 type Dashboard = OperationResponse<'getDashboard'>;
@@ -170,7 +170,7 @@ export function Dashboard() {
                   pagination={false}
                   dataSource={data.topServices}
                   columns={topColumns(t('Dịch vụ', 'Service'))}
-                  locale={{ emptyText: t('Chưa có lượt gọi', 'No calls yet') }}
+                  locale={{ emptyText: emptyText(t('Chưa có lượt gọi', 'No calls yet')) }}
                 />
               </Card>
             </Col>
@@ -188,7 +188,7 @@ export function Dashboard() {
                   pagination={false}
                   dataSource={data.topConsumers}
                   columns={topColumns(t('Hệ thống khai thác', 'Consumer system'))}
-                  locale={{ emptyText: t('Chưa có lượt gọi', 'No calls yet') }}
+                  locale={{ emptyText: emptyText(t('Chưa có lượt gọi', 'No calls yet')) }}
                 />
               </Card>
             </Col>
@@ -223,7 +223,7 @@ function ReviewsWaiting({ items }: { items: ReviewItem[] }) {
           size="small"
           pagination={false}
           dataSource={items}
-          locale={{ emptyText: t('Không có yêu cầu nào đang chờ', 'Nothing is waiting') }}
+          locale={{ emptyText: emptyText(t('Không có yêu cầu nào đang chờ', 'Nothing is waiting')) }}
           columns={[
             {
               title: t('Loại', 'Kind'),
@@ -260,7 +260,7 @@ function OpenAlerts({ alerts }: { alerts: Dashboard['alerts'] }) {
           <Tag color="red">
             {t('Nghiêm trọng', 'Critical')}: {alerts.open.critical}
           </Tag>
-          <Tag color="orange">
+          <Tag color={readable('orange')}>
             {t('Cảnh báo', 'Warning')}: {alerts.open.warning}
           </Tag>
           <Tag color="blue">
@@ -272,7 +272,7 @@ function OpenAlerts({ alerts }: { alerts: Dashboard['alerts'] }) {
           size="small"
           pagination={false}
           dataSource={alerts.latest}
-          locale={{ emptyText: t('Không có cảnh báo nào đang mở', 'No open alerts') }}
+          locale={{ emptyText: emptyText(t('Không có cảnh báo nào đang mở', 'No open alerts')) }}
           columns={[
             {
               title: t('Mức độ', 'Severity'),
@@ -306,7 +306,7 @@ function Backlog({ backlog }: { backlog: Dashboard['backlog'] }) {
           size="small"
           pagination={false}
           dataSource={backlog.queues}
-          locale={{ emptyText: t('Không có thông điệp nào đang chờ', 'No messages waiting') }}
+          locale={{ emptyText: emptyText(t('Không có thông điệp nào đang chờ', 'No messages waiting')) }}
           columns={[
             { title: t('Dịch vụ', 'Service'), dataIndex: 'label' },
             { title: t('Môi trường', 'Environment'), dataIndex: 'environment' },

@@ -8,7 +8,7 @@ import { useServerList } from '../../shared/server-list.ts';
 import { formatDate, formatDateTime } from '../../shared/time.ts';
 import { pickedVietnamTimeToIso, ReviewDateTimePicker } from '../components/review-datetime.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
-import { VersionStateTag } from './labels.tsx';
+import { emptyText, VersionStateTag } from './labels.tsx';
 import { useIsOperatorAdmin } from './roles.ts';
 
 type Version = OperationResponse<'getVersion'>;
@@ -70,7 +70,7 @@ function LiveVersions() {
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Không có phiên bản nào', 'No versions') }}
+        locale={{ emptyText: emptyText(t('Không có phiên bản nào', 'No versions')) }}
         columns={[
           { title: t('Phiên bản', 'Version'), render: (_, v) => `${v.context}/${v.version}` },
           {
@@ -141,7 +141,11 @@ function ConsumersReport({ version }: { version: Version }) {
         loading={rows === null}
         dataSource={rows ?? []}
         pagination={false}
-        locale={{ emptyText: t('Không còn bên nào gọi phiên bản này', 'Nobody calls this version any more') }}
+        locale={{
+          emptyText: emptyText(
+            t('Không còn bên nào gọi phiên bản này', 'Nobody calls this version any more'),
+          ),
+        }}
         columns={[
           { title: t('Hệ thống', 'System'), dataIndex: 'systemId' },
           {
@@ -176,7 +180,7 @@ function Decommission() {
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Không có dịch vụ nào', 'No services') }}
+        locale={{ emptyText: emptyText(t('Không có dịch vụ nào', 'No services')) }}
         columns={[
           { title: t('Dịch vụ', 'Service'), dataIndex: 'name' },
           { title: t('Ngữ cảnh', 'Context'), dataIndex: 'context' },

@@ -4,7 +4,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
-import { NoticeKindTag } from './labels.tsx';
+import { emptyText, NoticeKindTag } from './labels.tsx';
 
 type Notice = OperationResponse<'listNotices'>['items'][number];
 
@@ -31,7 +31,7 @@ export function NoticesScreen() {
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Chưa có thông báo nào', 'No notices yet') }}
+        locale={{ emptyText: emptyText(t('Chưa có thông báo nào', 'No notices yet')) }}
         expandable={{
           expandedRowRender: (n) => (
             <Typography.Paragraph style={{ whiteSpace: 'pre-line', margin: 0 }}>

@@ -13,7 +13,7 @@ import { ReviewTechnicalDescription } from '../components/review-description.tsx
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { ReviewReasonButton } from '../components/review-reasons.tsx';
 import { ReviewSandboxTry } from '../components/review-sandbox-try.tsx';
-import { VersionStateTag } from './labels.tsx';
+import { emptyText, VersionStateTag } from './labels.tsx';
 import { useReviewDeadlines } from './review-deadlines.ts';
 import { useCanReview } from './roles.ts';
 
@@ -55,12 +55,12 @@ export function SubmissionsQueue() {
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Không có phiên bản nào chờ xử lý', 'No submissions waiting') }}
+        locale={{ emptyText: emptyText(t('Không có phiên bản nào chờ xử lý', 'No submissions waiting')) }}
         columns={[
           {
             title: t('Dịch vụ / phiên bản', 'Service / version'),
             render: (_, v) => (
-              <Link to={`/review/submissions/${encodeURIComponent(v.id)}`}>
+              <Link to={`/submissions/${encodeURIComponent(v.id)}`}>
                 {v.context} / {v.version}
               </Link>
             ),
@@ -153,7 +153,7 @@ export function SubmissionDetail() {
             {service.name} — {version.context}/{version.version}
           </h1>
         }
-        extra={<Link to="/review/submissions">← {t('Danh sách', 'List')}</Link>}
+        extra={<Link to="/submissions">← {t('Danh sách', 'List')}</Link>}
       >
         <Space orientation="vertical" style={{ width: '100%' }}>
           <Space wrap>
@@ -216,7 +216,7 @@ export function SubmissionDetail() {
           size="small"
           pagination={false}
           dataSource={version.resources}
-          locale={{ emptyText: t('Chưa khai báo thao tác nào', 'No operations declared') }}
+          locale={{ emptyText: emptyText(t('Chưa khai báo thao tác nào', 'No operations declared')) }}
           columns={[
             {
               title: t('Phương thức', 'Method'),

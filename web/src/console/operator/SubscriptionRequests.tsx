@@ -8,7 +8,7 @@ import { formatDateTime } from '../../shared/time.ts';
 import { ReviewAge } from '../components/review-age.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { ReviewReasonButton } from '../components/review-reasons.tsx';
-import { StateTag } from './labels.tsx';
+import { emptyText, StateTag } from './labels.tsx';
 import { useCanReview } from './roles.ts';
 
 type SubscriptionRequest = OperationResponse<'getSubscriptionRequest'>;
@@ -72,7 +72,7 @@ export function SubscriptionRequestsQueue() {
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Không có đề nghị nào', 'No requests') }}
+        locale={{ emptyText: emptyText(t('Không có đề nghị nào', 'No requests')) }}
         expandable={{
           expandedRowRender: (r) => <RequestFields request={r} />,
           expandRowByClick: false,

@@ -33,8 +33,8 @@ export function TrafficChart({ points }: { points: TrafficPoint[] }) {
     chart.setOption({
       animation: false,
       tooltip: { trigger: 'axis' },
-      legend: { data: [callsName, rateName] },
-      grid: { left: 56, right: 56, top: 40, bottom: 40 },
+      legend: { data: [callsName, rateName], bottom: 0 },
+      grid: { left: 56, right: 56, top: 40, bottom: 64 },
       xAxis: { type: 'category', boundaryGap: false, data: points.map((p) => formatDateTime(p.at)) },
       yAxis: [
         { type: 'value', name: callsName, minInterval: 1 },

@@ -8,7 +8,7 @@ import { formatDateTime } from '../../shared/time.ts';
 import { ReviewAge } from '../components/review-age.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { ReviewReasonButton } from '../components/review-reasons.tsx';
-import { StateTag } from './labels.tsx';
+import { emptyText, StateTag } from './labels.tsx';
 import { useReviewDeadlines } from './review-deadlines.ts';
 import { useCanReview } from './roles.ts';
 
@@ -77,7 +77,7 @@ export function VersionChangesQueue() {
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}
-        locale={{ emptyText: t('Không có đề nghị nào', 'No proposals') }}
+        locale={{ emptyText: emptyText(t('Không có đề nghị nào', 'No proposals')) }}
         expandable={{ expandedRowRender: (c) => <ChangeFields change={c} /> }}
         columns={[
           { title: t('Phiên bản', 'Version'), render: (_, c) => `${c.context}/${c.version}` },
