@@ -35,7 +35,9 @@ describe('admin API OpenAPI document and error registry agree with the code', ()
       scheme: 'bearer',
       description: doc.components.securitySchemes.bearerAuth.description,
     });
-    assert.deepEqual(doc.security, [{ bearerAuth: [] }]);
+    // The console's cookie session is the other way in (issue 11 item 5).
+    assert.equal(doc.components.securitySchemes.consoleSession.in, 'cookie');
+    assert.deepEqual(doc.security, [{ bearerAuth: [] }, { consoleSession: [] }]);
   });
 
   test('lists exactly the registered routes, each with tags, a bilingual summary and responses', () => {
@@ -49,7 +51,8 @@ describe('admin API OpenAPI document and error registry agree with the code', ()
         const where = `${method} ${path}`;
         assert.ok(op.tags?.length === 1, `${where}: tags`);
         assert.match(op.summary ?? '', / \/ /, `${where}: summary "Tiếng Việt / English"`);
-        const success = Object.keys(op.responses).filter((s) => s.startsWith('2'));
+        // A browser redirect (the OIDC sign-in's two steps) is the success of its operation.
+        const success = Object.keys(op.responses).filter((s) => s.startsWith('2') || s === '302');
         assert.ok(success.length > 0, `${where}: success response`);
         for (const status of success) {
           assert.notEqual(op.responses[status].description, 'Default Response', `${where} ${status}`);
@@ -119,6 +122,10 @@ describe('admin API OpenAPI document and error registry agree with the code', ()
       '/api/v1/openapi.json',
       '/api/v1/jwks.json',
       '/api/v1/auth/login',
+      // Signing in to the console, and with SSO (issue 11 item 5).
+      '/api/v1/auth/options',
+      '/api/v1/auth/oidc/start',
+      '/api/v1/auth/oidc/callback',
       // The portal reads these without login (R-09, R-10).
       '/api/v1/public/notices',
       '/api/v1/public/services',
@@ -127,7 +134,8 @@ describe('admin API OpenAPI document and error registry agree with the code', ()
     for (const [path, operations] of Object.entries(doc.paths as Record<string, Json>)) {
       for (const [method, op] of Object.entries(operations)) {
         if (!METHODS.includes(method)) continue;
-        if (publicPaths.includes(path)) {
+        // POST /api/v1/auth/session signs in; GET and DELETE of it need the session cookie.
+        if (publicPaths.includes(path) || `${method} ${path}` === 'post /api/v1/auth/session') {
           assert.deepEqual(op.security, [], `${method} ${path} is public`);
           continue;
         }

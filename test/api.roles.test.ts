@@ -87,6 +87,15 @@ const ROUTES: Row[] = [
     cases: () => [{ as: 'agencyASpare', path: '/api/v1/auth/logout', status: 204 }],
   },
   {
+    // The console's cookie session (issue 11 item 5): a bearer token is not one (test/console-session.test.ts).
+    route: 'GET /api/v1/auth/session',
+    cases: () => [{ as: 'agencyA', path: '/api/v1/auth/session', status: 401, code: 'API_UNAUTHORIZED' }],
+  },
+  {
+    route: 'DELETE /api/v1/auth/session',
+    cases: () => [{ as: 'agencyA', path: '/api/v1/auth/session', status: 401, code: 'API_UNAUTHORIZED' }],
+  },
+  {
     route: 'GET /api/v1/me',
     cases: (f) => [
       {
@@ -1333,11 +1342,25 @@ const ROUTES: Row[] = [
       },
     ],
   },
+  {
+    // Disabling a user is the administrators' (issue 11 item 5; the effect: test/console-session.test.ts).
+    route: 'POST /api/v1/users/:username/disable',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/users/agencyA/disable', status: 403 },
+      { as: 'reviewer', path: '/api/v1/users/agencyA/disable', status: 403 },
+      { as: 'admin', path: '/api/v1/users/nobody/disable', status: 404, code: 'API_NOT_FOUND' },
+    ],
+  },
 ];
 
 /** Public routes under /api/v1, open to anyone: they need no row. */
 const PUBLIC = new Set([
   'POST /api/v1/auth/login',
+  // Signing in to the console, and with SSO (issue 11 item 5).
+  'POST /api/v1/auth/session',
+  'GET /api/v1/auth/options',
+  'GET /api/v1/auth/oidc/start',
+  'GET /api/v1/auth/oidc/callback',
   'GET /api/v1/openapi.json',
   'GET /api/v1/jwks.json',
   // The portal's catalogue, contact points and notices are public by design (R-09, R-10).
@@ -1540,7 +1563,7 @@ for (const kind of storeKinds) {
       test(row.route, async () => {
         const cases = row.cases(f);
         // Auditors read everything and change nothing: every write route refuses them, whatever the object.
-        if (method !== 'GET' && url !== '/api/v1/auth/logout') {
+        if (method !== 'GET' && !['/api/v1/auth/logout', '/api/v1/auth/session'].includes(url)) {
           cases.push({ as: 'auditor', path: url.replaceAll(':id', 'x_any'), body: {}, status: 403 });
         }
         for (const c of cases) {

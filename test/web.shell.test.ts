@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, openPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
-import { startWebPlatform } from './helpers/web-platform.ts';
+import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts';
 
 /*
  * Issue 11: the admin process serves the built console at `/` and the public portal at `/portal` (the API stays at
@@ -73,6 +73,44 @@ describe('the web console and portal are served by the admin process', () => {
 
     await page.getByText('EN', { exact: true }).click();
     await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
+    await page.context().close();
+  });
+
+  test('in Chromium: the operator signs in with the form (HttpOnly session cookie), sees the console, signs out', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await page.goto('/');
+    await page.getByLabel('Mật khẩu').waitFor();
+    await page.getByLabel('Tên đăng nhập').fill('admin');
+    await page.getByLabel('Mật khẩu').fill('sai-mat-khau');
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('alert').waitFor();
+
+    await page.getByLabel('Mật khẩu').fill(WEB_ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
+    const cookies = await page.context().cookies();
+    const session = cookies.find((c) => c.name === 'lgsp_session');
+    assert.ok(session, 'the session lives in a cookie');
+    assert.equal(session.httpOnly, true, 'a script in the page cannot read it');
+    assert.equal(session.sameSite, 'Strict');
+    // The page itself never holds the session token.
+    assert.equal(
+      await page.evaluate(() =>
+        (globalThis as unknown as { document: { cookie: string } }).document.cookie.includes('lgsp_session'),
+      ),
+      false,
+    );
+
+    // A reload keeps the session (the cookie), and a deep link opens inside the console.
+    await page.reload();
+    await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
+
+    await page.getByRole('button', { name: 'Đăng xuất' }).click();
+    await page.getByRole('heading', { name: 'Đăng nhập bảng điều khiển' }).waitFor();
+    const after = await fetch(`${web.adminUrl}/api/v1/auth/session`, {
+      headers: { cookie: `lgsp_session=${session.value}` },
+    });
+    assert.equal(after.status, 401, 'the signed-out session is refused server-side');
     await page.context().close();
   });
 });

@@ -1,14 +1,18 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Accounts } from '../control/accounts.ts';
+import type { Config } from '../core/config.ts';
 import { LgspError } from '../core/errors.ts';
 import type { Role, User } from './contract/index.ts';
+import { assertConsoleRequest, readCookie, SESSION_COOKIE } from './session.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in person, set by `authenticate` on every protected route; null on public ones. */
     user: User | null;
-    /** The bearer token of this request, kept only so that logout can end exactly this session. */
+    /** The session token of this request (bearer or cookie), kept only so that sign-out ends exactly it. */
     sessionToken: string | null;
+    /** How this request was authenticated, and how its person signed in (an SSO session signs out at the provider). */
+    session: { kind: 'bearer' | 'console'; signedInWith: 'password' | 'oidc' } | null;
   }
 }
 
@@ -22,22 +26,33 @@ export function bearerToken(request: FastifyRequest): string | null {
 
 /**
  * Runs first on every protected route (onRequest, before the body is even read), so an anonymous caller cannot
- * make the server parse or validate anything (R-24 access rights, R-27 no unauthorized access).
+ * make the server parse or validate anything (R-24 access rights, R-27 no unauthorized access). A request is
+ * signed in by `Authorization: Bearer` (CLI, scripts) or, failing that, by the console's `lgsp_session` cookie —
+ * whose calls must also pass the CSRF and Origin checks (issue 11 item 5). Each kind of session is accepted only
+ * the way it was issued.
  */
-export function authenticate(accounts: Accounts): onRequestAsyncHookHandler {
+export function authenticate(accounts: Accounts, config: Config): onRequestAsyncHookHandler {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     const token = bearerToken(request);
-    const user = token ? await accounts.authenticate(token) : null;
-    if (!user) {
-      throw new LgspError(
-        'API_UNAUTHORIZED',
-        token ? 'phiên đăng nhập không hợp lệ hoặc đã hết hạn / session invalid or expired' : undefined,
-      );
+    if (token) {
+      const user = await accounts.authenticate(token);
+      if (!user) throw new LgspError('API_UNAUTHORIZED', EXPIRED);
+      request.user = user;
+      request.sessionToken = token;
+      request.session = { kind: 'bearer', signedInWith: 'password' };
+      return;
     }
-    request.user = user;
-    request.sessionToken = token;
+    const cookie = readCookie(request, SESSION_COOKIE);
+    const session = cookie ? await accounts.authenticateConsole(cookie) : null;
+    if (!cookie || !session) throw new LgspError('API_UNAUTHORIZED', cookie ? EXPIRED : undefined);
+    assertConsoleRequest(request, cookie, config);
+    request.user = session.user;
+    request.sessionToken = cookie;
+    request.session = { kind: 'console', signedInWith: session.signedInWith };
   };
 }
+
+const EXPIRED = 'phiên đăng nhập không hợp lệ hoặc đã hết hạn / session invalid or expired';
 
 /**
  * The one place a route says which roles may call it (checked before the body is read). Which *objects* an

@@ -17,6 +17,7 @@ import { consoleRoutes } from './console-files.ts';
 import { ProblemSchema } from './contract/index.ts';
 import type { AdminDeps } from './deps.ts';
 import { installInputGuard } from './input-guard.ts';
+import { OidcSignIn } from './oidc.ts';
 import { installProblemHandlers, problemFor, sendProblem } from './problems.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -168,6 +169,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
 
   app.decorateRequest('user', null);
   app.decorateRequest('sessionToken', null);
+  app.decorateRequest('session', null);
 
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -209,9 +211,17 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
             scheme: 'bearer',
             description: 'Token từ POST /api/v1/auth/login / token from POST /api/v1/auth/login',
           },
+          consoleSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'lgsp_session',
+            description:
+              'Phiên bảng điều khiển từ POST /api/v1/auth/session; POST/PATCH/PUT/DELETE cần thêm tiêu đề x-csrf-token / ' +
+              'the console session from POST /api/v1/auth/session; unsafe calls also need the x-csrf-token header',
+          },
         },
       },
-      security: [{ bearerAuth: [] }],
+      security: [{ bearerAuth: [] }, { consoleSession: [] }],
       tags: Object.values(TAGS).map((name) => ({ name })),
     },
     // The document is built on its first request, after the platform started listening, so the port is known.
@@ -230,6 +240,17 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
     },
   });
 
+  // OIDC single sign-on for the console (issue 11 item 5); the provider is discovered on the first sign-in.
+  const oidc = new OidcSignIn(deps.config, {
+    accounts: deps.accounts,
+    egress: deps.registry.egress,
+    kek: deps.kek,
+    logger: deps.logger,
+    publicBaseUrl: () =>
+      deps.config.admin.publicUrl.replace(/\/+$/, '') || adminBaseUrl(app, deps.config.admin),
+  });
+  app.addHook('onClose', () => oidc.close());
+
   await app.register(async (root) => healthRoutes(root, deps));
   await app.register(async (root) => metricsRoutes(root, deps));
   // The web console and the public portal: static files and the app's page for every non-API path.
@@ -237,13 +258,13 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
   // Paths are written in full in the operations table (contract/operations.ts), so this plugin has no prefix.
   await app.register(async (v1) => {
     await metaRoutes(v1, deps);
-    await loginRoutes(v1, deps);
+    await loginRoutes(v1, deps, oidc);
     // Readable without login: the portal's catalogue, contact points and notices.
     await publicRoutes(v1, deps);
     // Everything else needs a signed-in user; the hook is scoped to this plugin only.
     await v1.register(async (secured) => {
-      secured.addHook('onRequest', authenticate(deps.accounts));
-      await sessionRoutes(secured, deps);
+      secured.addHook('onRequest', authenticate(deps.accounts, deps.config));
+      await sessionRoutes(secured, deps, oidc);
       await signingKeyRoutes(secured, deps);
       await organizationRoutes(secured, deps);
       await systemRoutes(secured, deps);

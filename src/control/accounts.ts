@@ -141,6 +141,23 @@ export class Accounts {
    * — is refused with 429 API_LOGIN_LOCKED and Retry-After, before the password is checked.
    */
   async login(username: string, password: string, address = ''): Promise<Session> {
+    const row = await this.checkPassword(username, password, address);
+    const { token, expiresAt } = await this.openSession(row.id, 'bearer', 'password');
+    return { token, expiresAt: expiresAt.toISOString(), user: toUser(row) };
+  }
+
+  /**
+   * Signs in to the web console (issue 11): the same checks and brute-force limits as `login`, but the session
+   * is a console one — accepted only from the `lgsp_session` cookie, never as a bearer token, so its unsafe calls
+   * always pass the CSRF check.
+   */
+  async openConsoleSession(username: string, password: string, address = ''): Promise<ConsoleSession> {
+    const row = await this.checkPassword(username, password, address);
+    return { ...(await this.openSession(row.id, 'console', 'password')), user: toUser(row) };
+  }
+
+  /** The user row when the password is right and the user may sign in; else counts a failure and throws. */
+  private async checkPassword(username: string, password: string, address: string) {
     const nowMs = this.clock.nowMs();
     const userSubject = `user:${username}`;
     const throttled = await this.store.db
@@ -162,9 +179,10 @@ export class Accounts {
       .selectAll()
       .where('username', '=', username)
       .executeTakeFirst();
-    // Verify against a dummy hash when the user does not exist, so timing does not tell which names exist.
+    // Verify against a dummy hash when the user does not exist (or signs in only through OIDC), so timing does
+    // not tell which names exist. A disabled user fails alike: the answer does not say the account exists.
     const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
-    if (!row || !ok) {
+    if (!row || !ok || row.disabled_at !== null) {
       await this.loginFailed(userSubject, address, nowMs);
       throw new LgspError('API_LOGIN_FAILED');
     }
@@ -172,18 +190,30 @@ export class Accounts {
     if (throttled.some((t) => t.subject === userSubject)) {
       await this.store.db.deleteFrom('login_throttle').where('subject', '=', userSubject).execute();
     }
+    return row;
+  }
+
+  /** A new session of the user; only the token's SHA-256 is stored, the token is returned once. */
+  private async openSession(
+    userId: string,
+    kind: 'bearer' | 'console',
+    signedInWith: 'password' | 'oidc',
+  ): Promise<{ token: string; expiresAt: Date }> {
+    const nowMs = this.clock.nowMs();
     const token = `lgsp_${newSecret()}`;
     const expiresAt = new Date(nowMs + this.sessionTtlHours * 3_600_000);
     await this.store.db
       .insertInto('sessions')
       .values({
         token_sha256: sha256Hex(token),
-        user_id: row.id,
+        user_id: userId,
         created_at: new Date(nowMs),
         expires_at: expiresAt,
+        kind,
+        signed_in_with: signedInWith,
       })
       .execute();
-    return { token, expiresAt: expiresAt.toISOString(), user: toUser(row) };
+    return { token, expiresAt };
   }
 
   /** Counts a failed sign-in for the username and the address, and blocks either when it has failed too often. */
@@ -246,21 +276,182 @@ export class Accounts {
     });
   }
 
-  /** The user behind a bearer token, or null if the token is unknown or expired. */
+  /** The user behind a bearer token, or null if the token is unknown, expired, or not a bearer session. */
   async authenticate(token: string): Promise<User | null> {
+    return (await this.sessionOf(token, 'bearer'))?.user ?? null;
+  }
+
+  /** The user behind a console cookie and how they signed in, or null (unknown, expired, not a console session). */
+  async authenticateConsole(
+    token: string,
+  ): Promise<{ user: User; signedInWith: 'password' | 'oidc' } | null> {
+    return this.sessionOf(token, 'console');
+  }
+
+  private async sessionOf(token: string, kind: 'bearer' | 'console') {
     const row = await this.store.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
       .selectAll('users')
-      .select('sessions.expires_at')
+      .select(['sessions.expires_at', 'sessions.signed_in_with'])
       .where('sessions.token_sha256', '=', sha256Hex(token))
+      .where('sessions.kind', '=', kind)
+      .where('users.disabled_at', 'is', null)
       .executeTakeFirst();
     if (!row || new Date(row.expires_at).getTime() <= this.clock.nowMs()) return null;
-    return toUser(row);
+    return { user: toUser(row), signedInWith: row.signed_in_with };
   }
 
+  /** Ends one session (bearer or console): the token is no longer accepted anywhere. */
   async logout(token: string): Promise<void> {
     await this.store.db.deleteFrom('sessions').where('token_sha256', '=', sha256Hex(token)).execute();
+  }
+
+  /**
+   * Disables a user (R-24, someone who left or changed post): every session of theirs ends in the same change, and
+   * neither a password nor the identity provider signs them in again. Audited; disabling twice changes nothing.
+   */
+  async disableUser(username: string, actor: string): Promise<User> {
+    return runChange(this.store, this.clock, async (trx, now) => {
+      const row = await trx
+        .selectFrom('users')
+        .selectAll()
+        .where('username', '=', username)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) throw new LgspError('API_NOT_FOUND', `user ${username}`);
+      if (row.id === actor)
+        throw new LgspError(
+          'API_VALIDATION_FAILED',
+          'không thể tự vô hiệu hóa tài khoản của mình / you cannot disable your own account',
+        );
+      const ended = await trx.deleteFrom('sessions').where('user_id', '=', row.id).executeTakeFirst();
+      if (row.disabled_at !== null) return { result: toUser(row), events: [] };
+      await trx.updateTable('users').set({ disabled_at: now }).where('id', '=', row.id).execute();
+      return {
+        result: toUser(row),
+        events: [audit(actor, 'disable', row.id, { username, sessionsEnded: Number(ended.numDeletedRows) })],
+      };
+    });
+  }
+
+  /**
+   * Signs in a person the identity provider vouched for (issue 11, OIDC SSO): the local user linked to the
+   * provider's `iss` + `sub` is created on the first sign-in and given the role and organization the claim rules
+   * chose on every later one (both audited), then a console session is opened. The organization is named by its
+   * official code (e.g. `000.00.12.H01`); an unknown code or a disabled user refuses the sign-in.
+   */
+  async signInWithOidc(identity: OidcIdentity): Promise<ConsoleSession> {
+    const actor = `oidc:${identity.issuer}`;
+    const user = await runChange(this.store, this.clock, async (trx, now) => {
+      let organizationId: string | null = null;
+      if (identity.organizationCode !== null) {
+        const org = await trx
+          .selectFrom('organizations')
+          .select('id')
+          .where('code', '=', identity.organizationCode)
+          .executeTakeFirst();
+        if (!org) throw new OidcSignInRefused('organization_unknown');
+        organizationId = org.id;
+      }
+      const linked = await trx
+        .selectFrom('users')
+        .selectAll()
+        .where('oidc_issuer', '=', identity.issuer)
+        .where('oidc_subject', '=', identity.subject)
+        .forUpdate()
+        .executeTakeFirst();
+      if (linked) {
+        if (linked.disabled_at !== null) throw new OidcSignInRefused('user_disabled');
+        const changed =
+          linked.role !== identity.role ||
+          linked.organization_id !== organizationId ||
+          linked.display_name !== identity.displayName;
+        const user = {
+          ...toUser(linked),
+          role: identity.role,
+          organizationId,
+          displayName: identity.displayName,
+        };
+        if (!changed) return { result: user, events: [] };
+        await trx
+          .updateTable('users')
+          .set({ role: identity.role, organization_id: organizationId, display_name: identity.displayName })
+          .where('id', '=', linked.id)
+          .execute();
+        return {
+          result: user,
+          events: [
+            audit(actor, 'sso_update', linked.id, {
+              username: linked.username,
+              from: { role: linked.role, organizationId: linked.organization_id },
+              to: { role: identity.role, organizationId },
+            }),
+          ],
+        };
+      }
+      const id = newId('usr', now.getTime());
+      // The provider's name for the person when it is free; a local account of that name is never taken over.
+      const taken = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('username', '=', identity.username)
+        .executeTakeFirst();
+      const username = taken
+        ? `${identity.username}~${sha256Hex(`${identity.issuer} ${identity.subject}`).slice(0, 8)}`
+        : identity.username;
+      await trx
+        .insertInto('users')
+        .values({
+          id,
+          username,
+          display_name: identity.displayName,
+          password_hash: null,
+          role: identity.role,
+          organization_id: organizationId,
+          created_at: now,
+          oidc_issuer: identity.issuer,
+          oidc_subject: identity.subject,
+        })
+        .execute();
+      return {
+        result: {
+          id,
+          username,
+          displayName: identity.displayName,
+          role: identity.role,
+          organizationId,
+        },
+        events: [audit(actor, 'sso_create', id, { username, role: identity.role, organizationId })],
+      };
+    });
+    return { ...(await this.openSession(user.id, 'console', 'oidc')), user };
+  }
+}
+
+/** A console session as opened: the token goes only into the cookie, never into a response body. */
+export interface ConsoleSession {
+  token: string;
+  expiresAt: Date;
+  user: User;
+}
+
+/** Who the identity provider says signed in, with the role and organization code the claim rules chose. */
+export interface OidcIdentity {
+  issuer: string;
+  subject: string;
+  /** The provider's short name for the person (`preferred_username`, else `email`, else `sub`). */
+  username: string;
+  displayName: string;
+  role: Role;
+  organizationCode: string | null;
+}
+
+/** Why an OIDC sign-in was refused, as the short code the console is sent back with (`/?signin_error=…`). */
+export class OidcSignInRefused extends Error {
+  constructor(readonly reason: string) {
+    super(`OIDC sign-in refused: ${reason}`);
+    this.name = 'OidcSignInRefused';
   }
 }
 

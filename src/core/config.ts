@@ -17,6 +17,28 @@ const CERT_FILE =
   'Tệp chứng chỉ PEM (kèm chuỗi trung gian); để trống: HTTP thường / PEM certificate (with chain); empty: plain HTTP';
 const KEY_FILE = 'Tệp khoá riêng PEM của chứng chỉ / the certificate’s PEM private key';
 
+/**
+ * One claim-mapping rule of the OIDC sign-in (docs/sso.md): when the ID token's `claim` equals `equals` (or matches
+ * the regular expression `matches`; with neither, is present and not empty) — for a list claim, when any element
+ * does — the person gets `role`, and an agency user the organization `organization` (its official code) or the one
+ * whose code is in the claim `organizationFromClaim`.
+ */
+function OidcRuleSchema() {
+  return Type.Object(
+    {
+      claim: Type.String({ minLength: 1, maxLength: 200 }),
+      equals: Type.Optional(Type.String({ maxLength: 1000 })),
+      matches: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+      role: Type.Union(
+        ['operator_admin', 'operator_reviewer', 'auditor', 'agency'].map((r) => Type.Literal(r)),
+      ),
+      organization: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+      organizationFromClaim: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    },
+    { additionalProperties: false },
+  );
+}
+
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({
@@ -87,6 +109,51 @@ export const ConfigSchema = Type.Object(
           { certFile: pemPath(CERT_FILE), keyFile: pemPath(KEY_FILE) },
           { additionalProperties: false, default: {} },
         ),
+        publicUrl: Type.String({
+          default: '',
+          description:
+            'Địa chỉ công khai của cổng quản trị/cổng thông tin (https://lgsp.tinh.gov.vn), khi khác địa chỉ lắng nghe (sau proxy); để trống: địa chỉ lắng nghe / the admin port’s public address when it differs from where it listens (behind a proxy)',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    // Single sign-on for the web console (issue 11 item 5, docs/sso.md): OpenID Connect, authorization code + PKCE.
+    oidc: Type.Object(
+      {
+        issuer: Type.String({
+          default: '',
+          description:
+            'Issuer của nhà cung cấp định danh (https://sso.tinh.gov.vn/realms/lgsp); để trống: tắt SSO / the identity provider’s issuer; empty: SSO off',
+        }),
+        clientId: Type.String({ default: '' }),
+        // No pattern on purpose: a schema error prints the value it got, and this is a secret.
+        clientSecret: Type.String({
+          default: '',
+          description:
+            'Bí mật của client (client_secret_basic); để trống: client công khai chỉ dùng PKCE / the client secret; empty: a public client (PKCE only)',
+        }),
+        redirectUrl: Type.String({
+          default: '',
+          description:
+            'Địa chỉ callback đã đăng ký ở nhà cung cấp; để trống: <admin.publicUrl>/api/v1/auth/oidc/callback / the registered redirect URI',
+        }),
+        scopes: Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), {
+          default: ['openid', 'profile', 'email'],
+          maxItems: 20,
+        }),
+        label: Type.String({
+          minLength: 1,
+          maxLength: 100,
+          default: 'Đăng nhập bằng SSO / Sign in with SSO',
+          description: 'Nhãn nút đăng nhập SSO trên bảng điều khiển / the console’s SSO button',
+        }),
+        usernameClaim: Type.String({ minLength: 1, default: 'preferred_username' }),
+        rules: Type.Array(OidcRuleSchema(), {
+          default: [],
+          maxItems: 200,
+          description:
+            'Quy tắc ánh xạ claim → vai trò, cơ quan; theo thứ tự, quy tắc khớp đầu tiên được dùng / claim rules, in order, first match wins',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -348,6 +415,13 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_ADMIN_METRICS_TOKEN: 'admin.metricsToken',
   LGSP_ADMIN_TLS_CERT_FILE: 'admin.tls.certFile',
   LGSP_ADMIN_TLS_KEY_FILE: 'admin.tls.keyFile',
+  LGSP_ADMIN_PUBLIC_URL: 'admin.publicUrl',
+  LGSP_OIDC_ISSUER: 'oidc.issuer',
+  LGSP_OIDC_CLIENT_ID: 'oidc.clientId',
+  LGSP_OIDC_CLIENT_SECRET: 'oidc.clientSecret',
+  LGSP_OIDC_REDIRECT_URL: 'oidc.redirectUrl',
+  LGSP_OIDC_SCOPES: 'oidc.scopes',
+  LGSP_OIDC_LABEL: 'oidc.label',
   LGSP_RECORDER_FLUSH_INTERVAL_MS: 'recorder.flushIntervalMs',
   LGSP_RECORDER_BATCH_SIZE: 'recorder.batchSize',
   LGSP_RECORDER_MAX_BACKLOG: 'recorder.maxBacklog',
@@ -508,6 +582,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     problems.push(...parseEgressAllow(allow).problems);
   }
   if (problems.length === 0) problems.push(...tlsProblems(withDefaults as Config));
+  if (problems.length === 0) problems.push(...oidcProblems(withDefaults as Config));
   const proxies = (withDefaults['gateway'] as { trustedProxies?: unknown } | undefined)?.trustedProxies;
   if (Array.isArray(proxies)) {
     for (const entry of proxies) {
@@ -537,6 +612,69 @@ function tlsProblems(config: Config): string[] {
     problems.push(
       'gateway.tls.clientCaFile: cần certFile/keyFile (mTLS chỉ có trên HTTPS) / needs certFile and keyFile (mTLS needs HTTPS)',
     );
+  return problems;
+}
+
+/** An absolute http(s) URL; plain http only to this machine (a test provider), never across a network. */
+function urlProblem(path: string, raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return `${path}: không phải URL tuyệt đối / not an absolute URL`;
+  }
+  const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return null;
+  return `${path}: phải là https:// (http:// chỉ với 127.0.0.1) / must be https:// (http:// only on loopback)`;
+}
+
+/** SSO settings that go together, URLs that are URLs, rules that can match and say what an agency user gets. */
+function oidcProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const { oidc, admin } = config;
+  if (admin.publicUrl !== '') {
+    try {
+      if (!['http:', 'https:'].includes(new URL(admin.publicUrl).protocol)) throw new Error();
+    } catch {
+      problems.push('admin.publicUrl (LGSP_ADMIN_PUBLIC_URL): không phải URL http(s) / not an http(s) URL');
+    }
+  }
+  if (oidc.issuer === '') return problems;
+  const issuer = urlProblem('oidc.issuer (LGSP_OIDC_ISSUER)', oidc.issuer);
+  if (issuer) problems.push(issuer);
+  if (oidc.redirectUrl !== '') {
+    const redirect = urlProblem('oidc.redirectUrl (LGSP_OIDC_REDIRECT_URL)', oidc.redirectUrl);
+    if (redirect) problems.push(redirect);
+  }
+  if (oidc.clientId === '')
+    problems.push(
+      'oidc.clientId (LGSP_OIDC_CLIENT_ID): bắt buộc khi có oidc.issuer / required with oidc.issuer',
+    );
+  if (!oidc.scopes.includes('openid')) problems.push('oidc.scopes: phải có "openid" / must include "openid"');
+  if (oidc.rules.length === 0)
+    problems.push(
+      'oidc.rules: cần ít nhất một quy tắc, nếu không không ai đăng nhập được / at least one rule, or nobody can sign in',
+    );
+  oidc.rules.forEach((rule, i) => {
+    const at = `oidc.rules[${i}]`;
+    if (rule.equals !== undefined && rule.matches !== undefined)
+      problems.push(`${at}: chỉ một trong equals, matches / only one of equals and matches`);
+    if (rule.matches !== undefined) {
+      try {
+        new RegExp(rule.matches, 'u');
+      } catch {
+        problems.push(`${at}.matches: biểu thức chính quy không hợp lệ / not a valid regular expression`);
+      }
+    }
+    const organizations =
+      Number(rule.organization !== undefined) + Number(rule.organizationFromClaim !== undefined);
+    if (rule.role === 'agency' && organizations !== 1)
+      problems.push(
+        `${at}: vai trò agency cần đúng một trong organization, organizationFromClaim / role agency needs exactly one of organization and organizationFromClaim`,
+      );
+    if (rule.role !== 'agency' && organizations !== 0)
+      problems.push(`${at}: chỉ vai trò agency mới gắn với cơ quan / only role agency takes an organization`);
+  });
   return problems;
 }
 

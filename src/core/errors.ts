@@ -455,6 +455,13 @@ export const ERRORS = {
     titleVi: 'Cảnh báo đã được xử lý',
     title: 'The alert is already resolved',
   },
+  // Console sessions (issue 11 item 5)
+  API_CSRF_INVALID: {
+    status: 403,
+    titleVi: 'Thiếu hoặc sai mã chống giả mạo yêu cầu (x-csrf-token), hoặc yêu cầu đến từ trang khác',
+    title:
+      'A cookie-session call that changes something needs the session’s x-csrf-token header and must come from the console’s own origin',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -22,7 +22,7 @@ export type LookupAll = (host: string) => Promise<ReadonlyArray<{ address: strin
 
 /** Which outbound client met the refusal: named in the log line and the alert. */
 /** Who met the refusal: a connection of one of the clients, or `save` — a URL refused when it was saved. */
-export type EgressClient = 'gateway' | 'probe' | 'webhook' | 'delivery' | 'save';
+export type EgressClient = 'gateway' | 'probe' | 'webhook' | 'delivery' | 'oidc' | 'save';
 
 /** A connection the policy refused, as told to listeners (no path, no query, no credentials: host and port). */
 export interface EgressDenial {

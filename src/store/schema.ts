@@ -3,6 +3,8 @@ import type { ColumnType } from 'kysely';
 /** Kysely's view of the tables in migrations/*.sql; keep the two in step (the store contract tests use both). */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
+/** A column with a default (or NULL): optional when inserting. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
 
 export type Environment = 'sandbox' | 'production';
 /** How a service version is called: request → answer, or messages stored and delivered (issue 4). */
@@ -179,12 +181,24 @@ export interface Database {
     id: string;
     username: string;
     display_name: string;
-    password_hash: string;
+    /** Null for a user who signs in only through OIDC (migrations/0020_console_sessions.sql). */
+    password_hash: string | null;
     role: string;
     organization_id: string | null;
     created_at: Timestamp;
+    oidc_issuer: Defaulted<string | null>;
+    oidc_subject: Defaulted<string | null>;
+    disabled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   };
-  sessions: { token_sha256: string; user_id: string; created_at: Timestamp; expires_at: Timestamp };
+  sessions: {
+    token_sha256: string;
+    user_id: string;
+    created_at: Timestamp;
+    expires_at: Timestamp;
+    /** bearer: `Authorization: Bearer`; console: the `lgsp_session` cookie, with CSRF checks. */
+    kind: Defaulted<'bearer' | 'console'>;
+    signed_in_with: Defaulted<'password' | 'oidc'>;
+  };
   audit_events: {
     id: string;
     at: Timestamp;

@@ -83,3 +83,54 @@ export const SessionSchema = Type.Object({
 export type Session = Static<typeof SessionSchema>;
 
 export const LogoutResponse = Type.Null({ description: 'Đã đăng xuất / signed out' });
+
+/**
+ * The web console's session (issue 11 item 5): the session token itself travels only in the `lgsp_session`
+ * cookie (HttpOnly, so no script reads it); the console sends `csrfToken` back as `x-csrf-token` on every call
+ * that changes something.
+ */
+export const ConsoleSessionSchema = Type.Object({
+  user: UserSchema,
+  csrfToken: Type.String({
+    description:
+      'Gửi lại trong tiêu đề x-csrf-token với mọi lời gọi POST/PATCH/PUT/DELETE / send back as x-csrf-token on every unsafe call',
+  }),
+});
+export type ConsoleSession = Static<typeof ConsoleSessionSchema>;
+
+export const ConsoleSignOutSchema = Type.Object({
+  endSessionUrl: Type.String({
+    description:
+      'Phiên đến từ SSO: mở địa chỉ này để đăng xuất cả ở nhà cung cấp định danh / an SSO session: open this to sign out at the identity provider too',
+  }),
+});
+export type ConsoleSignOut = Static<typeof ConsoleSignOutSchema>;
+
+/** What the sign-in page offers: local accounts always, and the SSO button when OIDC is configured. */
+export const SignInOptionsSchema = Type.Object({
+  local: Type.Literal(true),
+  oidc: Type.Object({
+    enabled: Type.Boolean(),
+    label: Nullable(Type.String({ description: 'Nhãn nút SSO / the SSO button’s label' })),
+  }),
+});
+export type SignInOptions = Static<typeof SignInOptionsSchema>;
+
+/** A browser redirect (302 with `Location`), no body. */
+export const RedirectResponse = Type.Null({
+  description: 'Chuyển hướng trình duyệt (Location) / browser redirect (Location)',
+});
+
+/**
+ * The identity provider's answer on the redirect back (RFC 6749 §4.1.2, OpenID Connect Core §3.1.2.5): read by
+ * the OIDC library from the whole URL; listed so the document shows them, and loose on purpose (providers add
+ * their own parameters, e.g. Keycloak's `session_state`), since a refusal here must be a redirect, not a 400.
+ */
+export const OidcCallbackQuery = Type.Object(
+  {
+    code: Type.Optional(Type.String()),
+    state: Type.Optional(Type.String()),
+    error: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);

@@ -62,6 +62,58 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
     standardProblems: [401, 500],
   },
   getCurrentUser: { summary: 'Người dùng hiện tại / Current user' },
+  createConsoleSession: {
+    summary: 'Đăng nhập bảng điều khiển (cookie) / Sign in to the web console (cookie)',
+    description:
+      'Như POST /api/v1/auth/login (cùng kiểm tra, cùng giới hạn dò mật khẩu) nhưng phiên nằm trong cookie ' +
+      'lgsp_session (HttpOnly; SameSite=Strict; Secure khi dùng HTTPS), không bao giờ trong nội dung trả về. Mọi ' +
+      'lời gọi POST/PATCH/PUT/DELETE bằng cookie phải gửi x-csrf-token = csrfToken. / Like POST /api/v1/auth/login ' +
+      '(same checks and brute-force limits), but the session is in the lgsp_session cookie (HttpOnly; ' +
+      'SameSite=Strict; Secure over HTTPS), never in the body. Every cookie call that changes something sends ' +
+      'x-csrf-token = csrfToken.',
+    security: [],
+    problems: [400, 401, 413, 415, 429, 500],
+  },
+  getConsoleSession: {
+    summary: 'Phiên bảng điều khiển hiện tại / The console session of this cookie',
+    description: '401 khi không có cookie hợp lệ. / 401 without a valid lgsp_session cookie.',
+    standardProblems: [401, 500],
+  },
+  deleteConsoleSession: {
+    summary: 'Đăng xuất bảng điều khiển / Sign out of the web console',
+    description:
+      'Kết thúc phiên ở máy chủ và xóa cookie (204). Phiên đăng nhập bằng SSO: 200 kèm endSessionUrl để đăng xuất ' +
+      'cả ở nhà cung cấp định danh khi nhà cung cấp hỗ trợ. / Ends the session on the server and clears the cookie ' +
+      '(204). An SSO session: 200 with endSessionUrl, to sign out at the identity provider too when it supports it.',
+    standardProblems: [401, 403, 500],
+  },
+  getSignInOptions: {
+    summary: 'Các cách đăng nhập / Sign-in options',
+    description:
+      'Công khai: bảng điều khiển hiện nút "Đăng nhập bằng SSO" khi OIDC được cấu hình. / Public: the console ' +
+      'shows the SSO button when OIDC is configured.',
+    security: [],
+    problems: [500],
+  },
+  startOidcSignIn: {
+    summary: 'Bắt đầu đăng nhập SSO (OIDC) / Start SSO sign-in (OIDC)',
+    description:
+      'Chuyển trình duyệt tới nhà cung cấp định danh (authorization code + PKCE). Khi SSO chưa cấu hình hoặc nhà ' +
+      'cung cấp không trả lời: chuyển về /?signin_error=<mã>. / Redirects the browser to the identity provider ' +
+      '(authorization code + PKCE); when SSO is off or the provider does not answer, back to /?signin_error=<code>.',
+    security: [],
+    problems: [],
+  },
+  completeOidcSignIn: {
+    summary: 'Nhà cung cấp định danh trả về (OIDC callback) / Identity provider callback',
+    description:
+      'Kiểm tra state, nonce, PKCE và ID token, ánh xạ claim thành vai trò và cơ quan theo oidc.rules, mở phiên ' +
+      'bảng điều khiển rồi chuyển về /. Bị từ chối: chuyển về /?signin_error=<mã> (docs/sso.md). / Checks state, ' +
+      'nonce, PKCE and the ID token, maps claims to role and organization by oidc.rules, opens the console ' +
+      'session and redirects to /; refused: to /?signin_error=<code> (docs/sso.md).',
+    security: [],
+    problems: [],
+  },
 
   // The portal's public reads.
   listPublicNotices: {
@@ -489,6 +541,14 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
       'Xóa bộ đếm đăng nhập sai của tên đăng nhập (có hoặc chưa có tài khoản), và của địa chỉ nếu nêu; ghi nhật ' +
       'ký. / Clears the failed sign-in counter of the username (an account or not), and of the address when ' +
       'given; audited.',
+  },
+  disableUser: {
+    summary: 'Vô hiệu hóa người dùng / Disable a user',
+    description:
+      'Chỉ quản trị viên. Mọi phiên của người dùng kết thúc ngay; mật khẩu và SSO đều không đăng nhập được nữa. / ' +
+      'Operator administrators only. Every session of the user ends at once; neither the password nor SSO signs ' +
+      'them in again.',
+    problems: [404],
   },
 
   listWebhooks: { summary: 'Các địa chỉ webhook / Webhook endpoints' },

@@ -15,6 +15,13 @@ export const OPERATIONS = {
   login: { method: 'POST', path: '/api/v1/auth/login' },
   logout: { method: 'POST', path: '/api/v1/auth/logout' },
   getCurrentUser: { method: 'GET', path: '/api/v1/me' },
+  // The web console's cookie session and single sign-on (issue 11 item 5).
+  createConsoleSession: { method: 'POST', path: '/api/v1/auth/session' },
+  getConsoleSession: { method: 'GET', path: '/api/v1/auth/session' },
+  deleteConsoleSession: { method: 'DELETE', path: '/api/v1/auth/session' },
+  getSignInOptions: { method: 'GET', path: '/api/v1/auth/options' },
+  startOidcSignIn: { method: 'GET', path: '/api/v1/auth/oidc/start' },
+  completeOidcSignIn: { method: 'GET', path: '/api/v1/auth/oidc/callback' },
 
   // The portal's public reads.
   listPublicNotices: { method: 'GET', path: '/api/v1/public/notices' },
@@ -120,6 +127,7 @@ export const OPERATIONS = {
   listUsers: { method: 'GET', path: '/api/v1/users' },
   createUser: { method: 'POST', path: '/api/v1/users' },
   unlockUser: { method: 'POST', path: '/api/v1/users/:username/unlock' },
+  disableUser: { method: 'POST', path: '/api/v1/users/:username/disable' },
 
   listWebhooks: { method: 'GET', path: '/api/v1/webhooks' },
   createWebhook: { method: 'POST', path: '/api/v1/webhooks' },

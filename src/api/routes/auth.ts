@@ -1,10 +1,24 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { LgspError } from '../../core/errors.ts';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
+import {
+  errorName,
+  FLOW_COOKIE,
+  FLOW_COOKIE_PATH,
+  FLOW_MAX_AGE_SECONDS,
+  type OidcSignIn,
+  SignInFailed,
+} from '../oidc.ts';
+import { clearedSessionCookie, csrfTokenFor, readCookie, sessionCookie, setCookie } from '../session.ts';
 import { route, TAGS } from './common.ts';
 
 /** Public: signing in. Wrong name and wrong password answer alike, so names cannot be probed. */
-export async function loginRoutes(app: FastifyInstance, { accounts }: AdminDeps): Promise<void> {
+export async function loginRoutes(
+  app: FastifyInstance,
+  { accounts, config, clock, logger }: AdminDeps,
+  oidc: OidcSignIn,
+): Promise<void> {
   route(app, TAGS.auth, 'login', {
     handler: async (request, reply) => {
       // The socket's address: the admin port is not behind the gateway's trusted proxies (issue 10 item 5).
@@ -13,10 +27,78 @@ export async function loginRoutes(app: FastifyInstance, { accounts }: AdminDeps)
       return reply.header('cache-control', 'no-store').send(session);
     },
   });
+
+  // The console's sign-in (issue 11 item 5): the same checks as `login`; the token goes only into the cookie.
+  route(app, TAGS.auth, 'createConsoleSession', {
+    handler: async (request, reply) => {
+      const address = request.socket.remoteAddress ?? '';
+      const session = await accounts.openConsoleSession(
+        request.body.username,
+        request.body.password,
+        address,
+      );
+      return reply
+        .header('cache-control', 'no-store')
+        .header('set-cookie', sessionCookie(config, session.token, session.expiresAt, clock.nowMs()))
+        .send({ user: session.user, csrfToken: csrfTokenFor(session.token) });
+    },
+  });
+
+  route(app, TAGS.auth, 'getSignInOptions', {
+    handler: async () => ({
+      local: true as const,
+      oidc: { enabled: oidc.enabled, label: oidc.enabled ? oidc.label : null },
+    }),
+  });
+
+  /** Back to the console with the reason a sign-in did not happen; the console says it in words. */
+  const refuse = (reply: FastifyReply, err: unknown) => {
+    const reason = err instanceof SignInFailed ? err.reason : 'invalid_response';
+    const cause = err instanceof SignInFailed ? err.cause : err;
+    // The reason and the error's name only: never the code, a token or the provider's response body (R-25).
+    logger.warn({ reason, error: errorName(cause) }, 'OIDC sign-in refused');
+    return reply.redirect(`/?signin_error=${reason}`, 302);
+  };
+  const flowCookie = (value: string, maxAgeSeconds: number) =>
+    setCookie(config, FLOW_COOKIE, value, { maxAgeSeconds, sameSite: 'Lax', path: FLOW_COOKIE_PATH });
+
+  route(app, TAGS.auth, 'startOidcSignIn', {
+    handler: async (_request, reply) => {
+      try {
+        const { location, flowCookie: sealed } = await oidc.start(clock.nowMs());
+        return reply
+          .header('cache-control', 'no-store')
+          .header('set-cookie', flowCookie(sealed, FLOW_MAX_AGE_SECONDS))
+          .redirect(location, 302);
+      } catch (err) {
+        return refuse(reply, err);
+      }
+    },
+  });
+
+  route(app, TAGS.auth, 'completeOidcSignIn', {
+    handler: async (request, reply) => {
+      // The flow cookie is spent whatever happens: a callback URL can be used once.
+      const cookies = [flowCookie('', 0)];
+      reply.header('cache-control', 'no-store');
+      try {
+        const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+        const session = await oidc.complete(query, readCookie(request, FLOW_COOKIE), clock.nowMs());
+        cookies.push(sessionCookie(config, session.token, session.expiresAt, clock.nowMs()));
+        return reply.header('set-cookie', cookies).redirect('/', 302);
+      } catch (err) {
+        return refuse(reply.header('set-cookie', cookies), err);
+      }
+    },
+  });
 }
 
 /** Protected: the current session. Any signed-in role may read itself and sign out. */
-export async function sessionRoutes(app: FastifyInstance, { accounts }: AdminDeps): Promise<void> {
+export async function sessionRoutes(
+  app: FastifyInstance,
+  { accounts, config }: AdminDeps,
+  oidc: OidcSignIn,
+): Promise<void> {
   route(app, TAGS.auth, 'logout', {
     handler: async (request, reply) => {
       if (request.sessionToken) await accounts.logout(request.sessionToken);
@@ -27,4 +109,36 @@ export async function sessionRoutes(app: FastifyInstance, { accounts }: AdminDep
   route(app, TAGS.auth, 'getCurrentUser', {
     handler: async (request) => currentUser(request),
   });
+
+  route(app, TAGS.auth, 'getConsoleSession', {
+    handler: async (request, reply) => {
+      const token = consoleToken(request);
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ user: currentUser(request), csrfToken: csrfTokenFor(token) });
+    },
+  });
+
+  route(app, TAGS.auth, 'deleteConsoleSession', {
+    handler: async (request, reply) => {
+      await accounts.logout(consoleToken(request));
+      reply.header('set-cookie', clearedSessionCookie(config));
+      if (request.session?.signedInWith === 'oidc') {
+        const endSessionUrl = await oidc.endSessionUrl();
+        if (endSessionUrl) return reply.code(200).send({ endSessionUrl });
+      }
+      return reply.code(204).send();
+    },
+  });
+}
+
+/** The console session's token; a bearer token is not a console session (401, as without a cookie). */
+function consoleToken(request: FastifyRequest): string {
+  if (request.session?.kind !== 'console' || !request.sessionToken) {
+    throw new LgspError(
+      'API_UNAUTHORIZED',
+      'không có phiên bảng điều khiển (cookie lgsp_session) / no console session cookie',
+    );
+  }
+  return request.sessionToken;
 }

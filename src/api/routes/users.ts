@@ -28,6 +28,12 @@ export async function userRoutes(app: FastifyInstance, { accounts }: AdminDeps):
     },
   });
 
+  // Issue 11 item 5: every session of the user ends in the same change.
+  route('disableUser', {
+    onRequest: operatorOnly,
+    handler: async (request) => accounts.disableUser(request.params.username, currentUser(request).id),
+  });
+
   route('createUser', {
     onRequest: operatorOnly,
     handler: async (request) => {

@@ -1,52 +1,49 @@
 import { Alert, Card, Input, List, Space, Tag, Typography } from 'antd';
-import { useEffect, useState } from 'react';
+import { Link } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../shared/api.ts';
 import { useT } from '../shared/i18n.tsx';
+import { useServerList } from '../shared/server-list.ts';
 import { formatDate } from '../shared/time.ts';
+import { versionState } from '../shared/version-state.ts';
 
 type PublicService = OperationResponse<'listPublicServices'>['items'][number];
 
-/** The catalogue of published services, searchable, each with its provider and versions (R-10). */
+/** The catalogue of published services, searched and paged on the server, each with its provider (R-10). */
 export function Catalogue() {
   const t = useT();
-  const [services, setServices] = useState<PublicService[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [q, setQ] = useState('');
-
-  useEffect(() => {
-    setLoading(true);
-    api
-      .call('listPublicServices', { auth: false, ...(q ? { query: { q } } : {}) } as never)
-      .then((answer) => {
-        setServices((answer as { items: PublicService[] }).items);
-        setError(null);
-      })
-      .catch((err) => setError(problemText(err, t)))
-      .finally(() => setLoading(false));
-  }, [q, t]);
+  const list = useServerList<PublicService>((request) =>
+    api.call('listPublicServices', { auth: false, query: request }),
+  );
 
   return (
-    <Space direction="vertical" style={{ width: '100%' }} size="large">
+    <Space orientation="vertical" style={{ width: '100%' }} size="large">
       <Typography.Title level={1} style={{ fontSize: 26 }}>
         {t('Danh mục dịch vụ chia sẻ dữ liệu', 'Data-sharing service catalogue')}
       </Typography.Title>
+      <Typography.Paragraph>
+        {t(
+          'Các dịch vụ đã công bố trên nền tảng của tỉnh. Mỗi dịch vụ có mô tả kỹ thuật, cơ quan cung cấp, đầu mối liên hệ và tài liệu API. Để khai thác, cơ quan đăng ký trong bảng điều khiển.',
+          'Services published on the province’s platform, each with its technical description, provider, contact point and API documentation. To use one, an agency subscribes in the console.',
+        )}
+      </Typography.Paragraph>
       <Input.Search
         aria-label={t('Tìm dịch vụ', 'Search services')}
         placeholder={t('Tìm theo tên, mã, cơ quan…', 'Search by name, code, agency…')}
         allowClear
-        onSearch={setQ}
+        enterButton
+        onSearch={list.search}
         style={{ maxWidth: 480 }}
       />
-      {error && <Alert type="error" showIcon message={error} />}
+      {list.error ? <Alert type="error" showIcon title={problemText(list.error, t)} /> : null}
       <List
-        loading={loading}
-        dataSource={services}
-        locale={{ emptyText: t('Chưa có dịch vụ nào được công bố', 'No service is published yet') }}
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={{ ...list.pagination, align: 'center' }}
+        locale={{ emptyText: t('Không có dịch vụ nào khớp', 'No service matches') }}
         renderItem={(service) => (
           <List.Item>
             <Card
-              title={service.name}
+              title={<Link to={`/portal/services/${encodeURIComponent(service.id)}`}>{service.name}</Link>}
               extra={<Typography.Text code>/{service.context}</Typography.Text>}
               style={{ width: '100%' }}
             >
@@ -55,12 +52,15 @@ export function Catalogue() {
                 {service.provider.organizationCode})
               </Typography.Paragraph>
               <Space wrap>
-                {service.versions.map((version) => (
-                  <Tag key={version.version} color={version.status === 'published' ? 'green' : 'orange'}>
-                    {version.version} · {version.status}
-                    {version.sunsetAt ? ` · ${t('ngừng', 'sunset')} ${formatDate(version.sunsetAt)}` : ''}
-                  </Tag>
-                ))}
+                {service.versions.map((version) => {
+                  const state = versionState(version.status);
+                  return (
+                    <Tag key={version.version} color={state.color}>
+                      {version.version} · {t(state.vi, state.en)}
+                      {version.sunsetAt ? ` · ${t('ngừng', 'sunset')} ${formatDate(version.sunsetAt)}` : ''}
+                    </Tag>
+                  );
+                })}
               </Space>
             </Card>
           </List.Item>

@@ -7,7 +7,10 @@ import type { TechnicalDescription } from '../../../src/api/contract/services.ts
  */
 export const R11_ITEMS: Record<keyof TechnicalDescription, { vi: string; en: string }> = {
   addressAndInterface: { vi: 'Địa chỉ và giao diện kết nối', en: 'Address and interface' },
-  communicationStandards: { vi: 'Tiêu chuẩn kết nối, truyền thông', en: 'Connection and communication standards' },
+  communicationStandards: {
+    vi: 'Tiêu chuẩn kết nối, truyền thông',
+    en: 'Connection and communication standards',
+  },
   encryptionAndSecurity: { vi: 'Mã hoá và an toàn thông tin', en: 'Encryption and security' },
   capacity: { vi: 'Năng lực đáp ứng (tần suất, dung lượng)', en: 'Capacity (frequency, volume)' },
   connectionProcedure: { vi: 'Quy trình kết nối', en: 'Connection procedure' },

@@ -1,4 +1,4 @@
-import type { TablePaginationConfig } from 'antd';
+import type { PaginationProps } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 /**
@@ -54,7 +54,7 @@ export function useServerList<T, F extends Record<string, unknown> = Record<stri
     };
   }, [page, size, q, filters, version]);
 
-  const pagination: TablePaginationConfig = {
+  const pagination: PaginationProps = {
     current: page,
     pageSize: size,
     total,

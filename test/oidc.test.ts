@@ -1,0 +1,414 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
+import Provider from 'oidc-provider';
+import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { storeKinds } from './helpers/stores.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
+type Json = Record<string, any>;
+
+/**
+ * Issue 11 item 5: single sign-on against a real OpenID Connect provider (`oidc-provider`, the certified
+ * implementation, started here on port 0) — the platform's own OIDC client (`openid-client`) is not mocked. The
+ * browser is played by hand: every redirect is followed with fetch (provider) or inject (admin API), carrying each
+ * side's cookies, through the provider's development login and consent pages.
+ */
+
+const CLIENT_ID = 'lgsp-console';
+const CLIENT_SECRET = 'bi-mat-client-kiem-thu-0123456789';
+const ORG_A = '000.00.31.H01';
+const ORG_B = '000.00.12.H01';
+/** The admin API's address as the provider knows it (configured, never listened on: requests go by inject). */
+const CONSOLE = 'http://127.0.0.1:9080';
+const CALLBACK = `${CONSOLE}/api/v1/auth/oidc/callback`;
+
+/** The provider's people and their claims; a test changes them between sign-ins. */
+const PEOPLE: Record<string, Json> = {
+  'agency-a': {
+    preferred_username: 'nguyen.van.a',
+    name: 'Nguyễn Văn A',
+    email: 'a@tuphap.tinh.gov.vn',
+    org_code: ORG_A,
+  },
+  operator: { preferred_username: 'tran.thi.b', name: 'Trần Thị B', groups: ['lgsp-operators', 'staff'] },
+  'email-only': { preferred_username: 'le.van.c', name: 'Lê Văn C', email: 'c@stp.tinh.gov.vn' },
+  stranger: { preferred_username: 'khach', name: 'Khách', email: 'khach@example.com' },
+  'unknown-org': { preferred_username: 'pham.d', name: 'Phạm D', org_code: '999.99.99.H99' },
+};
+
+/** A started oidc-provider on 127.0.0.1:<port 0>, with one confidential client that must use PKCE. */
+async function startProvider(): Promise<{ issuer: string; server: Server }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        redirect_uris: [CALLBACK],
+        post_logout_redirect_uris: [`${CONSOLE}/`],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    pkce: { methods: ['S256'], required: () => true },
+    claims: {
+      openid: ['sub'],
+      email: ['email'],
+      profile: ['name', 'preferred_username', 'groups', 'org_code'],
+    },
+    features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+    cookies: { keys: ['khoa-cookie-cua-nha-cung-cap-thu'] },
+    findAccount: async (_ctx: unknown, id: string) =>
+      PEOPLE[id] ? { accountId: id, claims: async () => ({ sub: id, ...PEOPLE[id] }) } : undefined,
+  });
+  // The provider warns about its development keys and interactions once; a test does not need to hear it.
+  server.on('request', provider.callback());
+  return { issuer, server };
+}
+
+/** The cookies one side (the provider) set for the "browser", sent back on every request to it. */
+class CookieJar {
+  private readonly cookies = new Map<string, string>();
+  take(res: Response): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+/** One cookie value out of Set-Cookie lines of the admin API (inject). */
+function cookieFrom(res: LightMyRequestResponse, name: string): { value: string; line: string } | null {
+  const lines = [res.headers['set-cookie'] ?? []].flat().map(String);
+  const line = lines.find((l) => l.startsWith(`${name}=`));
+  return line ? { value: line.split(';')[0]!.slice(name.length + 1), line } : null;
+}
+
+for (const kind of storeKinds) {
+  describe(`OIDC single sign-on against a real provider (${kind})`, () => {
+    let h: AdminHarness;
+    let issuer: string;
+    let providerServer: Server;
+    const org: Record<string, string> = {};
+    const system: Record<string, string> = {};
+
+    before(async () => {
+      ({ issuer, server: providerServer } = await startProvider());
+      h = await openAdminHarness(kind, {
+        overrides: {
+          oidc: {
+            issuer,
+            clientId: CLIENT_ID,
+            clientSecret: CLIENT_SECRET,
+            label: 'Đăng nhập bằng SSO tỉnh / Province SSO',
+            rules: [
+              { claim: 'groups', equals: 'lgsp-operators', role: 'operator_admin' },
+              { claim: 'org_code', role: 'agency', organizationFromClaim: 'org_code' },
+              { claim: 'email', matches: '@stp\\.tinh\\.gov\\.vn$', role: 'agency', organization: ORG_B },
+            ],
+          },
+        },
+      });
+      for (const [key, code, name] of [
+        ['a', ORG_A, 'Sở Tư pháp'],
+        ['b', ORG_B, 'Sở Thông tin và Truyền thông'],
+      ] as const) {
+        const created = await h.call('POST', '/api/v1/organizations', { code, name });
+        assert.equal(created.statusCode, 201, created.body);
+        org[key] = created.json().id;
+        const sys = await h.call('POST', '/api/v1/systems', {
+          organizationId: org[key],
+          name: `Hệ thống ${name}`,
+          isConsumer: true,
+        });
+        assert.equal(sys.statusCode, 201, sys.body);
+        system[key] = sys.json().id;
+      }
+    });
+    after(async () => {
+      await h?.dispose();
+      await new Promise<void>((resolve) => providerServer.close(() => resolve()));
+    });
+
+    /** GET a provider URL as the browser, not following redirects. */
+    const visit = async (jar: CookieJar, url: string, init: RequestInit = {}) => {
+      const res = await fetch(url, {
+        ...init,
+        redirect: 'manual',
+        headers: { cookie: jar.header(), ...(init.headers as Record<string, string>) },
+      });
+      jar.take(res);
+      return res;
+    };
+
+    /**
+     * Signs `person` in at the provider from the authorization URL, answering its login and consent pages, and
+     * returns the redirect back to the platform (the callback URL with code and state).
+     */
+    const atProvider = async (authorizationUrl: string, person: string): Promise<URL> => {
+      const jar = new CookieJar();
+      let res = await visit(jar, authorizationUrl);
+      for (let step = 0; step < 10; step++) {
+        const location = res.headers.get('location');
+        assert.ok(location, `a redirect at step ${step}: ${res.status} ${await res.text()}`);
+        const next = new URL(location, issuer);
+        if (next.href.startsWith(CALLBACK)) return next;
+        res = await visit(jar, next.href);
+        if (res.status === 200 && next.pathname.startsWith('/interaction/')) {
+          const page = await res.text();
+          const prompt = page.includes('name="login"') ? 'login' : 'consent';
+          const form = new URLSearchParams({
+            prompt,
+            ...(prompt === 'login' ? { login: person, password: 'x' } : {}),
+          });
+          res = await visit(jar, next.href, {
+            method: 'POST',
+            body: form.toString(),
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          });
+        }
+      }
+      throw new Error('the provider never redirected back');
+    };
+
+    const start = async () => {
+      const res = await h.call('GET', '/api/v1/auth/oidc/start', undefined, { token: null });
+      assert.equal(res.statusCode, 302, res.body);
+      const flow = cookieFrom(res, 'lgsp_oidc');
+      assert.ok(flow, 'the flow cookie');
+      return { location: String(res.headers.location), flow };
+    };
+
+    const callback = (url: URL, flowCookie: string | null) =>
+      h.app.inject({
+        method: 'GET',
+        url: `${url.pathname}${url.search}`,
+        headers: { host: '127.0.0.1:9080', ...(flowCookie ? { cookie: `lgsp_oidc=${flowCookie}` } : {}) },
+      });
+
+    /** The whole dance for `person`: start, the provider, the callback. Returns the callback's answer. */
+    const signIn = async (person: string) => {
+      const { location, flow } = await start();
+      return callback(await atProvider(location, person), flow.value);
+    };
+
+    const asConsole = (method: string, url: string, cookie: string, extra: Json = {}) =>
+      h.app.inject({
+        method: method as 'GET',
+        url,
+        headers: {
+          host: '127.0.0.1:9080',
+          cookie: `lgsp_session=${cookie}`,
+          ...(extra.csrf ? { 'x-csrf-token': extra.csrf } : {}),
+          ...(extra.body ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(extra.body ? { payload: JSON.stringify(extra.body) } : {}),
+      });
+
+    test('the provider is an outbound address: refused by the egress policy until the operator allows it', async () => {
+      const res = await h.call('GET', '/api/v1/auth/oidc/start', undefined, { token: null });
+      assert.equal(res.statusCode, 302);
+      assert.equal(res.headers.location, '/?signin_error=provider_unavailable');
+      h.registry.egress.allowTargets(new URL(issuer).host);
+    });
+
+    test('sign-in options show the SSO button', async () => {
+      const res = await h.call('GET', '/api/v1/auth/options', undefined, { token: null });
+      assert.deepEqual(res.json(), {
+        local: true,
+        oidc: { enabled: true, label: 'Đăng nhập bằng SSO tỉnh / Province SSO' },
+      });
+    });
+
+    test('start redirects to the provider with PKCE (S256), state and nonce; the flow waits in a sealed Lax cookie', async () => {
+      const { location, flow } = await start();
+      const url = new URL(location);
+      assert.equal(url.origin, issuer);
+      assert.equal(url.searchParams.get('client_id'), CLIENT_ID);
+      assert.equal(url.searchParams.get('redirect_uri'), CALLBACK);
+      assert.equal(url.searchParams.get('response_type'), 'code');
+      assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
+      assert.ok(url.searchParams.get('code_challenge'));
+      assert.ok(url.searchParams.get('state'));
+      assert.ok(url.searchParams.get('nonce'));
+      assert.match(flow.line, /HttpOnly/);
+      assert.match(flow.line, /SameSite=Lax/);
+      assert.match(flow.line, /Path=\/api\/v1\/auth\/oidc/);
+      // Sealed: neither the state nor the PKCE verifier can be read from the cookie.
+      assert.equal(flow.value.includes(url.searchParams.get('state')!), false);
+    });
+
+    test('an agency user mapped by org_code signs in; /me shows role agency and its organization; lists show only it', async () => {
+      const res = await signIn('agency-a');
+      assert.equal(res.statusCode, 302, res.body);
+      assert.equal(res.headers.location, '/');
+      const session = cookieFrom(res, 'lgsp_session');
+      assert.ok(session, 'the console session cookie');
+      assert.match(session.line, /HttpOnly/);
+      assert.match(session.line, /SameSite=Strict/);
+      assert.match(session.line, /Path=\//);
+      assert.equal(cookieFrom(res, 'lgsp_oidc')?.value, '', 'the flow cookie is spent');
+
+      const me = await asConsole('GET', '/api/v1/me', session.value);
+      assert.equal(me.statusCode, 200, me.body);
+      assert.equal(me.json().role, 'agency');
+      assert.equal(me.json().organizationId, org['a']);
+      assert.equal(me.json().username, 'nguyen.van.a');
+      assert.equal(me.json().displayName, 'Nguyễn Văn A');
+
+      const systems = await asConsole('GET', '/api/v1/systems', session.value);
+      assert.equal(systems.statusCode, 200, systems.body);
+      assert.deepEqual(
+        (systems.json().items as Json[]).map((s) => s.id),
+        [system['a']],
+      );
+      const other = await asConsole('GET', `/api/v1/systems/${system['b']}`, session.value);
+      assert.equal(other.statusCode, 403);
+
+      // CSRF on the SSO session: a write without the token is refused; with it, it works.
+      const csrf = (await asConsole('GET', '/api/v1/auth/session', session.value)).json().csrfToken;
+      // Its own organization's name is what an agency user may edit.
+      const path = `/api/v1/organizations/${org['a']}`;
+      const body = { name: 'Sở Tư pháp tỉnh' };
+      const forged = await asConsole('PATCH', path, session.value, { body });
+      assert.equal(forged.statusCode, 403);
+      assert.equal(forged.json().code, 'API_CSRF_INVALID');
+      const wrong = await asConsole('PATCH', path, session.value, { body, csrf: 'sai' });
+      assert.equal(wrong.json().code, 'API_CSRF_INVALID');
+      const made = await asConsole('PATCH', path, session.value, { body, csrf });
+      assert.equal(made.statusCode, 200, made.body);
+      assert.equal(made.json().name, 'Sở Tư pháp tỉnh');
+
+      const created = await h.store.db
+        .selectFrom('audit_events')
+        .select(['actor', 'details'])
+        .where('action', '=', 'user.sso_create')
+        .execute();
+      assert.equal(created.length, 1);
+      assert.equal(created[0]!.actor, `oidc:${issuer}`);
+    });
+
+    test('a later sign-in updates role and organization from the rules (audited), same local user', async () => {
+      const first = (
+        await h.store.db
+          .selectFrom('users')
+          .select(['id'])
+          .where('oidc_subject', '=', 'agency-a')
+          .executeTakeFirstOrThrow()
+      ).id;
+      PEOPLE['agency-a']!['org_code'] = ORG_B;
+      try {
+        const res = await signIn('agency-a');
+        const session = cookieFrom(res, 'lgsp_session')!;
+        const me = (await asConsole('GET', '/api/v1/me', session.value)).json();
+        assert.equal(me.id, first);
+        assert.equal(me.organizationId, org['b']);
+        const updated = await h.store.db
+          .selectFrom('audit_events')
+          .select('object_id')
+          .where('action', '=', 'user.sso_update')
+          .execute();
+        assert.deepEqual(
+          updated.map((e) => e.object_id),
+          [first],
+        );
+      } finally {
+        PEOPLE['agency-a']!['org_code'] = ORG_A;
+      }
+    });
+
+    test('an operator is mapped by group; another by an e-mail pattern to a fixed organization', async () => {
+      const operator = cookieFrom(await signIn('operator'), 'lgsp_session')!;
+      const me = (await asConsole('GET', '/api/v1/me', operator.value)).json();
+      assert.equal(me.role, 'operator_admin');
+      assert.equal(me.organizationId, null);
+      const byEmail = cookieFrom(await signIn('email-only'), 'lgsp_session')!;
+      const other = (await asConsole('GET', '/api/v1/me', byEmail.value)).json();
+      assert.equal(other.role, 'agency');
+      assert.equal(other.organizationId, org['b']);
+    });
+
+    test('no matching rule, or an organization code the platform does not know → refused, no user, no session', async () => {
+      for (const [person, reason] of [
+        ['stranger', 'no_matching_rule'],
+        ['unknown-org', 'organization_unknown'],
+      ] as const) {
+        const before = await h.counts();
+        const res = await signIn(person);
+        assert.equal(res.statusCode, 302);
+        assert.equal(res.headers.location, `/?signin_error=${reason}`);
+        assert.equal(cookieFrom(res, 'lgsp_session'), null);
+        assert.deepEqual(await h.counts(), before, `${person}: nothing written`);
+      }
+    });
+
+    test('a tampered state, a missing or foreign flow cookie, a provider error → refused with a redirect, never a 5xx', async () => {
+      const { location, flow } = await start();
+      const back = await atProvider(location, 'agency-a');
+      const tampered = new URL(back);
+      tampered.searchParams.set('state', `${back.searchParams.get('state')}x`);
+      const cases: Array<[string, LightMyRequestResponse, string]> = [
+        ['tampered state', await callback(tampered, flow.value), 'invalid_response'],
+        ['no flow cookie', await callback(back, null), 'signin_expired'],
+        ['altered flow cookie', await callback(back, `${flow.value.slice(0, -4)}AAAA`), 'signin_expired'],
+        // The flow of another browser (its own start): its state does not match this code's.
+        ['another flow', await callback(back, (await start()).flow.value), 'invalid_response'],
+        [
+          'provider error',
+          await callback(new URL(`${CALLBACK}?error=access_denied&state=x`), flow.value),
+          'provider_denied',
+        ],
+        [
+          'garbage',
+          await callback(new URL(`${CALLBACK}?code=%00%ff&state=`), flow.value),
+          'invalid_response',
+        ],
+      ];
+      for (const [what, res, reason] of cases) {
+        assert.equal(res.statusCode, 302, `${what}: ${res.body}`);
+        assert.equal(res.headers.location, `/?signin_error=${reason}`, what);
+        assert.equal(cookieFrom(res, 'lgsp_session'), null, what);
+      }
+      // The untouched redirect still works once (the code was not spent by the refusals above).
+      const ok = await callback(back, flow.value);
+      assert.equal(ok.headers.location, '/');
+      // …and only once: the provider refuses a code used twice.
+      const replay = await callback(back, flow.value);
+      assert.equal(replay.headers.location, '/?signin_error=invalid_response');
+    });
+
+    test('signing out ends the session here and names the provider’s end-session URL', async () => {
+      const session = cookieFrom(await signIn('agency-a'), 'lgsp_session')!;
+      const csrf = (await asConsole('GET', '/api/v1/auth/session', session.value)).json().csrfToken;
+      const out = await asConsole('DELETE', '/api/v1/auth/session', session.value, { csrf });
+      assert.equal(out.statusCode, 200, out.body);
+      const end = new URL(out.json().endSessionUrl);
+      assert.equal(end.origin, issuer);
+      assert.equal(end.searchParams.get('client_id'), CLIENT_ID);
+      assert.equal(end.searchParams.get('post_logout_redirect_uri'), `${CONSOLE}/`);
+      assert.equal(cookieFrom(out, 'lgsp_session')?.value, '');
+      assert.equal((await asConsole('GET', '/api/v1/me', session.value)).statusCode, 401);
+    });
+
+    test('bearer tokens keep working without any CSRF token', async () => {
+      const res = await h.call('POST', '/api/v1/systems', {
+        organizationId: org['b'],
+        name: 'Hệ thống gọi bằng token',
+        isConsumer: true,
+      });
+      assert.equal(res.statusCode, 201, res.body);
+    });
+  });
+}

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, openPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import { startDemo } from './helpers/demo-process.ts';
+
+/*
+ * Issue 11 must-show: under `lgsp demo`, the public portal — rendered in Chromium, without sign-in — lists the
+ * demo's published service by name and opens its rendered API documentation; the connection guide, the notices
+ * (with their Atom feed) and the contact points are there too.
+ */
+describe('the public portal under lgsp demo', () => {
+  let demo: Awaited<ReturnType<typeof startDemo>>;
+  let browser: Browser;
+
+  before(async () => {
+    demo = await startDemo();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  test('the catalogue lists the published service; its page opens the rendered OpenAPI document', async () => {
+    const page = await openPage(browser, demo.info.adminUrl);
+    await page.goto('/portal');
+    const service = page.getByRole('link', { name: 'Tra cứu thông tin công dân' });
+    await service.waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), []);
+    await screenshot(page, 'portal-catalogue-demo');
+
+    // Server-side search: a query that matches nothing empties the list, the service's context finds it again.
+    await page.getByRole('searchbox', { name: 'Tìm dịch vụ' }).fill('không-có-dịch-vụ-này');
+    await page.getByRole('searchbox', { name: 'Tìm dịch vụ' }).press('Enter');
+    await page.getByText('Không có dịch vụ nào khớp').waitFor();
+    await page.getByRole('searchbox', { name: 'Tìm dịch vụ' }).fill('dancu');
+    await page.getByRole('searchbox', { name: 'Tìm dịch vụ' }).press('Enter');
+    await service.click();
+
+    await page.getByRole('heading', { name: 'Tra cứu thông tin công dân' }).waitFor();
+    await page.getByText('Địa chỉ và giao diện kết nối').waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), []);
+    await screenshot(page, 'portal-service');
+
+    await page.getByRole('button', { name: 'Xem tài liệu API' }).first().click();
+    await page.getByRole('heading', { name: 'Tài liệu API' }).waitFor();
+    // Swagger UI drew the document's operations (the demo's citizen lookup is a GET).
+    await page.locator('.swagger-ui .opblock-summary-method').first().waitFor();
+    assert.match((await page.locator('.swagger-ui').innerText()).toUpperCase(), /GET/);
+    await screenshot(page, 'portal-api-docs');
+    await page.context().close();
+  });
+
+  test('the connection guide, the notices with their Atom feed, the contact points', async () => {
+    const page = await openPage(browser, demo.info.adminUrl);
+    await page.goto('/portal/guide');
+    await page.getByRole('heading', { name: 'Hướng dẫn kết nối' }).waitFor();
+    // The commands name this platform's own gateway.
+    await page.getByText(`${demo.info.gatewayUrl}/token`).first().waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), []);
+    await screenshot(page, 'portal-guide');
+
+    await page.goto('/portal/notices');
+    await page.getByRole('heading', { name: 'Thông báo' }).waitFor();
+    await page.getByRole('link', { name: '/api/v1/public/notices.atom' }).waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), []);
+    await screenshot(page, 'portal-notices');
+    const feed = await fetch(`${demo.info.adminUrl}/api/v1/public/notices.atom`);
+    assert.equal(feed.status, 200);
+    assert.match(feed.headers.get('content-type') ?? '', /^application\/atom\+xml/);
+
+    await page.goto('/portal/contacts');
+    await page.getByRole('heading', { name: 'Đầu mối liên hệ của các cơ quan' }).waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), []);
+    await screenshot(page, 'portal-contacts');
+    await page.context().close();
+  });
+});

@@ -1,0 +1,99 @@
+import { Alert, Card, List, Space, Tag, Typography } from 'antd';
+import { useEffect, useState } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import type { NoticeKind } from '../../../src/api/contract/lifecycle.ts';
+import { api, type OperationResponse, problemText } from '../shared/api.ts';
+import { useT } from '../shared/i18n.tsx';
+import { formatDateTime } from '../shared/time.ts';
+
+type Notice = OperationResponse<'listPublicNotices'>['items'][number];
+
+/** Typed by the contract's list of kinds: a new kind fails to compile here until it has a label. */
+const KINDS: Record<NoticeKind, { vi: string; en: string; color: string }> = {
+  deprecation: { vi: 'Ngừng hỗ trợ phiên bản', en: 'Version deprecation', color: 'orange' },
+  decommission: { vi: 'Ngừng cung cấp dịch vụ (R-21)', en: 'Service withdrawal (R-21)', color: 'red' },
+  maintenance: { vi: 'Bảo trì', en: 'Maintenance', color: 'blue' },
+  endpoint_change: { vi: 'Thay đổi địa chỉ kết nối', en: 'Endpoint change', color: 'purple' },
+  announcement: { vi: 'Thông báo chung', en: 'Announcement', color: 'default' },
+};
+
+function useNotices() {
+  const [items, setItems] = useState<Notice[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    api
+      .call('listPublicNotices', { auth: false })
+      .then((answer) => setItems(answer.items))
+      .catch(setError);
+  }, []);
+  return { items, error };
+}
+
+function NoticeCard({ notice }: { notice: Notice }) {
+  const t = useT();
+  const kind = KINDS[notice.kind];
+  return (
+    <Card
+      style={{ width: '100%' }}
+      title={<Link to={`/portal/notices/${encodeURIComponent(notice.id)}`}>{notice.title}</Link>}
+      extra={<Tag color={kind.color}>{t(kind.vi, kind.en)}</Tag>}
+    >
+      <Typography.Paragraph type="secondary">
+        {t('Đăng lúc', 'Published')} {formatDateTime(notice.publishedAt)}
+        {notice.startsAt ? ` · ${t('từ', 'from')} ${formatDateTime(notice.startsAt)}` : ''}
+        {notice.endsAt ? ` ${t('đến', 'to')} ${formatDateTime(notice.endsAt)}` : ''}
+      </Typography.Paragraph>
+      <Typography.Paragraph style={{ whiteSpace: 'pre-wrap' }}>{notice.body}</Typography.Paragraph>
+    </Card>
+  );
+}
+
+/** Public notices: deprecations, withdrawals, cancellations (R-21) and maintenance; also as an Atom feed. */
+export function Notices() {
+  const t = useT();
+  const { items, error } = useNotices();
+  return (
+    <Space orientation="vertical" style={{ width: '100%' }} size="large">
+      <Typography.Title level={1} style={{ fontSize: 26 }}>
+        {t('Thông báo', 'Notices')}
+      </Typography.Title>
+      <Typography.Paragraph>
+        {t(
+          'Thông báo ngừng hỗ trợ, ngừng cung cấp, huỷ kết nối và bảo trì. Trang thông tin chuyển đổi số của tỉnh có thể đăng lại qua nguồn tin Atom: ',
+          'Deprecations, withdrawals, cancellations and maintenance. The province’s digital-transformation site can republish them from the Atom feed: ',
+        )}
+        <Typography.Link href="/api/v1/public/notices.atom">/api/v1/public/notices.atom</Typography.Link>
+      </Typography.Paragraph>
+      {error ? <Alert type="error" showIcon title={problemText(error, t)} /> : null}
+      <List
+        loading={items === null}
+        dataSource={items ?? []}
+        locale={{ emptyText: t('Chưa có thông báo', 'No notices yet') }}
+        renderItem={(notice) => (
+          <List.Item>
+            <NoticeCard notice={notice} />
+          </List.Item>
+        )}
+      />
+    </Space>
+  );
+}
+
+/** One notice, where the Atom feed's entries link to. */
+export function NoticePage() {
+  const t = useT();
+  const { id = '' } = useParams();
+  const { items, error } = useNotices();
+  const notice = items?.find((n) => n.id === id);
+  if (error) return <Alert type="error" showIcon title={problemText(error, t)} />;
+  return (
+    <Space orientation="vertical" style={{ width: '100%' }}>
+      <Link to="/portal/notices">← {t('Thông báo', 'Notices')}</Link>
+      {items === null ? null : notice ? (
+        <NoticeCard notice={notice} />
+      ) : (
+        <Alert type="warning" showIcon title={t('Không tìm thấy thông báo này', 'No such notice')} />
+      )}
+    </Space>
+  );
+}
