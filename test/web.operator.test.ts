@@ -225,7 +225,7 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     );
   });
 
-  test('a subscription request: its deadline overdue in red, sandbox approved; the auditor-safe queues render', async () => {
+  test('a subscription request: its deadline overdue in red, sandbox approved; proposed changes and lifecycle render', async () => {
     await page.getByRole('link', { name: 'Đề nghị khai thác' }).click();
     await page.getByRole('heading', { name: 'Đề nghị khai thác dịch vụ' }).waitFor();
     const row = page.getByRole('row', { name: /Sở Tư pháp tỉnh An Giang/ });
@@ -295,5 +295,38 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     await row.waitFor({ state: 'detached' });
     const resolved = await api.call('listAlerts', { query: { state: 'resolved' } });
     assert.ok(resolved.items.some((a) => a.kind === 'upstream.down'));
+  });
+
+  test('the auditor reads the same queues without a decision button, and has no maintenance screen', async () => {
+    await api.call('createUser', {
+      body: {
+        username: 'kiemtra',
+        displayName: 'Kiểm tra viên',
+        password: 'mat-khau-kiem-tra',
+        role: 'auditor',
+      },
+    });
+    const auditor = await openPage(browser, web.adminUrl);
+    await auditor.goto('/');
+    await auditor.getByLabel('Tên đăng nhập').fill('kiemtra');
+    await auditor.getByLabel('Mật khẩu').fill('mat-khau-kiem-tra');
+    await auditor.getByRole('button', { name: 'Đăng nhập' }).click();
+    await auditor.getByRole('heading', { name: 'Tổng quan' }).waitFor();
+    await auditor.getByRole('link', { name: 'Đề nghị kết nối' }).click();
+    await auditor.getByText('Tất cả', { exact: true }).click();
+    await auditor.getByRole('link', { name: 'Sở Tư pháp tỉnh An Giang' }).click();
+    await auditor.getByRole('button', { name: 'Tải công văn (.docx)' }).waitFor();
+    assert.equal(await auditor.getByRole('button', { name: 'Phê duyệt' }).count(), 0);
+    assert.equal(await auditor.getByRole('button', { name: 'Từ chối' }).count(), 0);
+    await auditor.getByRole('link', { name: 'Cảnh báo', exact: true }).click();
+    await auditor.getByRole('heading', { name: 'Cảnh báo' }).waitFor();
+    assert.equal(
+      await auditor.getByRole('link', { name: 'Bảo trì' }).count(),
+      0,
+      'no maintenance menu entry',
+    );
+    await auditor.goto('/maintenance');
+    await auditor.getByText('Không có trang này, hoặc vai trò của bạn không được mở trang này.').waitFor();
+    await auditor.context().close();
   });
 });
