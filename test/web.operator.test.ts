@@ -243,11 +243,35 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     await page.getByText('Không có đề nghị nào').waitFor();
     assert.deepEqual(await seriousA11yViolations(page), []);
     await screenshot(page, 'operator-version-changes');
+  });
 
+  test('lifecycle: the deprecation report of the replaced version; decommissioning refused under 60 days, then announced', async () => {
     await page.getByRole('link', { name: 'Vòng đời' }).click();
-    await page.getByRole('row', { name: /dancu\/1\.0/ }).waitFor();
+    const row = page.getByRole('row', { name: /dancu\/1\.0/ });
+    await row.getByRole('button', { name: 'Bên khai thác còn gọi' }).click();
+    const report = page.getByRole('dialog', { name: 'Bên khai thác dancu/1.0' });
+    await report.getByRole('columnheader', { name: 'Lần gọi cuối' }).waitFor();
     assert.deepEqual(await seriousA11yViolations(page), []);
     await screenshot(page, 'operator-lifecycle');
+    await report.getByRole('button', { name: /close|đóng/i }).click();
+
+    await page.getByRole('tab', { name: 'Ngừng dịch vụ' }).click();
+    await page
+      .getByRole('row', { name: /Tra cứu mã số thuế/ })
+      .getByRole('button', { name: 'Ngừng dịch vụ' })
+      .click();
+    const dialog = page.getByRole('dialog', { name: 'Ngừng dịch vụ Tra cứu mã số thuế' });
+    await pickDateTime(page, 'Ngày ngừng (giờ Việt Nam)', vietnamIn(30 * DAY).typed);
+    await dialog.getByLabel('Lý do').fill('Hợp nhất vào dịch vụ thuế quốc gia');
+    await dialog.getByRole('button', { name: 'Ngừng dịch vụ' }).click();
+    await dialog.getByRole('alert').filter({ hasText: /60/ }).waitFor();
+    const stop = vietnamIn(90 * DAY);
+    await pickDateTime(page, 'Ngày ngừng (giờ Việt Nam)', stop.typed);
+    await dialog.getByRole('button', { name: 'Ngừng dịch vụ' }).click();
+    await page.getByText('Đã thông báo ngừng dịch vụ').waitFor();
+    await page.getByText(`Sẽ ngừng ${stop.typed}`).waitFor();
+    const service = await api.call('getService', { params: { id: seeded.thue.id } });
+    assert.equal(service.decommissionAt, stop.iso);
   });
 
   test('maintenance: a start inside the minimum notice is refused with its reason; two days ahead is announced and listed', async () => {
