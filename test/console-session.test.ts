@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
@@ -66,6 +70,13 @@ for (const kind of storeKinds) {
       assert.ok(cookie.length >= 40, 'an opaque token');
       assert.equal(res.body.includes(cookie), false, 'the session token is not in the body');
       assert.notEqual(csrf, cookie);
+      // The store keeps the token's SHA-256 only, as a console session.
+      const stored = await h.store.db.selectFrom('sessions').select(['token_sha256', 'kind']).execute();
+      assert.equal(
+        stored.some((r) => r.token_sha256 === cookie),
+        false,
+      );
+      assert.ok(stored.some((r) => r.kind === 'console'));
       const { attributes } = sessionCookieOf(res);
       assert.ok(attributes.includes('HttpOnly'), attributes.join('; '));
       assert.ok(attributes.includes('SameSite=Strict'));
@@ -266,5 +277,41 @@ describe('console cookie over HTTPS', () => {
       payload: JSON.stringify({ code: '000.00.45.H01', name: 'Sở D' }),
     });
     assert.equal(created.statusCode, 201, created.body);
+  });
+});
+
+describe('lgsp user disable', () => {
+  let h: AdminHarness;
+  let dir: string;
+  before(async () => {
+    h = await openAdminHarness('pglite', { startMs: Date.now() });
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    dir = mkdtempSync(join(tmpdir(), 'lgsp-disable-'));
+  });
+  after(async () => {
+    await h?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('disables the user and ends its sessions; an unknown name is an error', async () => {
+    await h.accounts.createUser(
+      {
+        username: 'kiem-toan',
+        displayName: 'Kiểm toán',
+        password: TEST_PASSWORD,
+        role: 'auditor',
+        organizationId: null,
+      },
+      'test',
+    );
+    const token = (await h.accounts.login('kiem-toan', TEST_PASSWORD)).token;
+    const url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+    const run = await runCli(['user', 'disable', 'kiem-toan'], adminEnv(url, h.token, dir));
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.out, /Đã vô hiệu hóa người dùng \/ User disabled/);
+    assert.equal(await h.accounts.authenticate(token), null);
+    const unknown = await runCli(['user', 'disable', 'khong-co'], adminEnv(url, h.token, dir));
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.err, /API_NOT_FOUND/);
   });
 });

@@ -3,6 +3,9 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import Provider from 'oidc-provider';
+import { pino } from 'pino';
+import { localUsername, mapClaims, type OidcRule } from '../src/api/oidc.ts';
+import { ConfigError, loadConfig } from '../src/core/config.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { storeKinds } from './helpers/stores.ts';
 
@@ -103,10 +106,13 @@ for (const kind of storeKinds) {
     let providerServer: Server;
     const org: Record<string, string> = {};
     const system: Record<string, string> = {};
+    /** Every log line of the admin API, to show that no secret of the flow reaches one. */
+    const logLines: string[] = [];
 
     before(async () => {
       ({ issuer, server: providerServer } = await startProvider());
       h = await openAdminHarness(kind, {
+        logger: pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) }),
         overrides: {
           oidc: {
             issuer,
@@ -334,10 +340,25 @@ for (const kind of storeKinds) {
       const me = (await asConsole('GET', '/api/v1/me', operator.value)).json();
       assert.equal(me.role, 'operator_admin');
       assert.equal(me.organizationId, null);
+      // A local account already has the provider's name for this person: it is never taken over.
+      await h.accounts.createUser(
+        {
+          username: 'le.van.c',
+          displayName: 'Tài khoản cục bộ',
+          password: 'mat-khau-cuc-bo',
+          role: 'auditor',
+          organizationId: null,
+        },
+        'test',
+      );
       const byEmail = cookieFrom(await signIn('email-only'), 'lgsp_session')!;
       const other = (await asConsole('GET', '/api/v1/me', byEmail.value)).json();
       assert.equal(other.role, 'agency');
       assert.equal(other.organizationId, org['b']);
+      assert.match(other.username, /^le\.van\.c-sso-[0-9a-f]{8}$/);
+      const local = await h.accounts.login('le.van.c', 'mat-khau-cuc-bo');
+      assert.equal(local.user.role, 'auditor');
+      assert.notEqual(local.user.id, other.id);
     });
 
     test('no matching rule, or an organization code the platform does not know → refused, no user, no session', async () => {
@@ -384,6 +405,18 @@ for (const kind of storeKinds) {
       // The untouched redirect still works once (the code was not spent by the refusals above).
       const ok = await callback(back, flow.value);
       assert.equal(ok.headers.location, '/');
+      // The refusals are logged by reason; no code, flow cookie, session token or client secret is in a log line.
+      const log = logLines.join('');
+      assert.match(log, /OIDC sign-in refused/);
+      assert.match(log, /"reason":"invalid_response"/);
+      for (const secret of [
+        back.searchParams.get('code')!,
+        flow.value,
+        cookieFrom(ok, 'lgsp_session')!.value,
+        CLIENT_SECRET,
+      ]) {
+        assert.equal(log.includes(secret), false, 'a secret in the log');
+      }
       // …and only once: the provider refuses a code used twice.
       const replay = await callback(back, flow.value);
       assert.equal(replay.headers.location, '/?signin_error=invalid_response');
@@ -412,3 +445,107 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe('claim-mapping rules (pure): ordered, first match wins, no default role', () => {
+  const rules: OidcRule[] = [
+    { claim: 'groups', equals: 'lgsp-operators', role: 'operator_admin' },
+    { claim: 'realm_access.roles', equals: 'lgsp-auditor', role: 'auditor' },
+    { claim: 'org_code', role: 'agency', organizationFromClaim: 'org_code' },
+    { claim: 'email', matches: '@stp\\.tinh\\.gov\\.vn$', role: 'agency', organization: ORG_B },
+  ];
+  const cases: Array<[string, Json, ReturnType<typeof mapClaims>]> = [
+    [
+      'group in a list',
+      { groups: ['staff', 'lgsp-operators'] },
+      { role: 'operator_admin', organizationCode: null, rule: 0 },
+    ],
+    [
+      'first match wins',
+      { groups: ['lgsp-operators'], org_code: ORG_A },
+      { role: 'operator_admin', organizationCode: null, rule: 0 },
+    ],
+    [
+      'dotted claim',
+      { realm_access: { roles: ['lgsp-auditor'] } },
+      { role: 'auditor', organizationCode: null, rule: 1 },
+    ],
+    ['organization from a claim', { org_code: ORG_A }, { role: 'agency', organizationCode: ORG_A, rule: 2 }],
+    [
+      'a list is not one organization: next rule',
+      { org_code: [ORG_A, ORG_B], email: 'x@stp.tinh.gov.vn' },
+      { role: 'agency', organizationCode: ORG_B, rule: 3 },
+    ],
+    ['pattern', { email: 'c@stp.tinh.gov.vn' }, { role: 'agency', organizationCode: ORG_B, rule: 3 }],
+    ['pattern is anchored by the operator', { email: 'c@stp.tinh.gov.vn.evil.com' }, null],
+    ['equals is exact', { groups: ['lgsp-operators-x', 'LGSP-OPERATORS'] }, null],
+    ['empty claim', { org_code: '' }, null],
+    ['an object is not a value', { groups: { name: 'lgsp-operators' } }, null],
+    ['nothing', {}, null],
+  ];
+  for (const [what, claims, expected] of cases) {
+    test(what, () => assert.deepEqual(mapClaims(rules, claims), expected));
+  }
+
+  test('local usernames from provider names', () => {
+    assert.equal(localUsername('nguyễn.văn.a'), 'nguyen.van.a');
+    assert.equal(localUsername('Trần Thị B'), 'Tran-Thi-B');
+    assert.equal(localUsername('___'), 'sso-user');
+    assert.match(localUsername('x'.repeat(300)), /^x{90}$/);
+  });
+});
+
+describe('oidc configuration is checked at start, every problem at once', () => {
+  const problemsOf = (oidc: Json, admin: Json = {}) => {
+    try {
+      loadConfig({ env: {}, overrides: { oidc, admin } });
+      return [];
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, String(err));
+      return err.problems;
+    }
+  };
+
+  test('SSO off by default; a complete https configuration passes', () => {
+    assert.equal(loadConfig({ env: {} }).oidc.issuer, '');
+    assert.deepEqual(
+      problemsOf({
+        issuer: 'https://sso.tinh.gov.vn/realms/lgsp',
+        clientId: 'lgsp-console',
+        rules: [{ claim: 'groups', equals: 'lgsp-operators', role: 'operator_admin' }],
+      }),
+      [],
+    );
+  });
+
+  test('plain http off this machine, no client id, no rules, bad rules are refused', () => {
+    const problems = problemsOf({
+      issuer: 'http://sso.tinh.gov.vn/realms/lgsp',
+      scopes: ['profile'],
+      rules: [
+        { claim: 'org_code', role: 'agency' },
+        { claim: 'groups', role: 'operator_admin', organization: ORG_A },
+        { claim: 'email', matches: '(', role: 'auditor' },
+        { claim: 'email', equals: 'a', matches: 'b', role: 'auditor' },
+      ],
+    });
+    const text = problems.join('\n');
+    assert.match(text, /oidc\.issuer .*https/);
+    assert.match(text, /oidc\.clientId/);
+    assert.match(text, /oidc\.scopes/);
+    assert.match(text, /oidc\.rules\[0\]: vai trò agency cần/);
+    assert.match(text, /oidc\.rules\[1\]: chỉ vai trò agency/);
+    assert.match(text, /oidc\.rules\[2\]\.matches/);
+    assert.match(text, /oidc\.rules\[3\]: chỉ một trong equals, matches/);
+    assert.match(
+      problemsOf({ issuer: 'https://sso.tinh.gov.vn', clientId: 'x' }).join(),
+      /oidc\.rules: cần ít nhất/,
+    );
+  });
+
+  test('the client secret is never printed in a configuration problem', () => {
+    const secret = 'bi-mat-khong-duoc-in-ra';
+    const problems = problemsOf({ issuer: 'ftp://sso', clientSecret: secret, rules: [] }, { publicUrl: 'x' });
+    assert.ok(problems.length >= 2);
+    assert.equal(problems.join('\n').includes(secret), false);
+  });
+});

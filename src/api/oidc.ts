@@ -1,7 +1,6 @@
 import * as client from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
-import type { Accounts } from '../control/accounts.ts';
-import { type ConsoleSession, OidcSignInRefused } from '../control/accounts.ts';
+import { type Accounts, type ConsoleSession, OidcSignInRefused } from '../control/accounts.ts';
 import type { Config } from '../core/config.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { EgressPolicy } from '../net/egress.ts';
@@ -278,7 +277,7 @@ export class OidcSignIn {
       });
     } catch (err) {
       if (err instanceof OidcSignInRefused) {
-        throw new SignInFailed(err.reason as SignInError, err);
+        throw new SignInFailed(err.reason, err);
       }
       throw err;
     }

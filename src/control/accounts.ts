@@ -398,7 +398,7 @@ export class Accounts {
         .where('username', '=', identity.username)
         .executeTakeFirst();
       const username = taken
-        ? `${identity.username}~${sha256Hex(`${identity.issuer} ${identity.subject}`).slice(0, 8)}`
+        ? `${identity.username}-sso-${sha256Hex(`${identity.issuer} ${identity.subject}`).slice(0, 8)}`
         : identity.username;
       await trx
         .insertInto('users')
@@ -449,7 +449,7 @@ export interface OidcIdentity {
 
 /** Why an OIDC sign-in was refused, as the short code the console is sent back with (`/?signin_error=…`). */
 export class OidcSignInRefused extends Error {
-  constructor(readonly reason: string) {
+  constructor(readonly reason: 'organization_unknown' | 'user_disabled') {
     super(`OIDC sign-in refused: ${reason}`);
     this.name = 'OidcSignInRefused';
   }

@@ -9,7 +9,7 @@ import { EgressPolicy } from '../../src/net/egress.ts';
 import { requestWorkflows } from '../../src/platform.ts';
 import type { Store } from '../../src/store/port.ts';
 import { Alerts } from '../../src/telemetry/alerts.ts';
-import { silentLogger } from '../../src/telemetry/logger.ts';
+import { type Logger, silentLogger } from '../../src/telemetry/logger.ts';
 import { testKeys } from './keys.ts';
 import { openTestStore } from './stores.ts';
 
@@ -51,7 +51,7 @@ const COUNTED = [
 
 export async function openAdminHarness(
   kind: 'pglite' | 'postgres',
-  options: { overrides?: Record<string, unknown>; startMs?: number } = {},
+  options: { overrides?: Record<string, unknown>; startMs?: number; logger?: Logger } = {},
 ): Promise<AdminHarness> {
   const testStore = await openTestStore(kind);
   const { store } = testStore;
@@ -70,7 +70,7 @@ export async function openAdminHarness(
     accounts,
     ...requestWorkflows(store, registry, clock, config),
     alerts: new Alerts(store, clock, config.alerts, silentLogger()),
-    logger: silentLogger(),
+    logger: options.logger ?? silentLogger(),
     clock,
     health: () => ({ status: 'ok', revision: 1 }),
     jwks: async () => ({ keys: [{ kty: 'EC', crv: 'P-256', kid: 'test', x: 'x', y: 'y' }] }),

@@ -73,6 +73,14 @@ export const userCommands: Group = {
           ? `Đã mở khóa / Unlocked: ${r.username}${r.address ? ` (${r.address})` : ''}\n`
           : `Không có gì bị khóa / Nothing was locked: ${r.username}${r.address ? ` (${r.address})` : ''}\n`,
     }),
+    disable: callCommand({
+      synopsis: '<tên đăng nhập>',
+      summary:
+        'Vô hiệu hóa người dùng: mọi phiên kết thúc ngay, không đăng nhập lại được (cả SSO) / Disable a user: every session ends, no sign-in again (SSO too)',
+      args: ['username'],
+      send: (ctx) => ctx.api.call('disableUser', { params: { username: ctx.args[0]! }, body: {} }),
+      render: headed('Đã vô hiệu hóa người dùng / User disabled', showUser),
+    }),
     create: callCommand({
       synopsis: `--username <tên> --display-name <họ tên> --role ${ROLES.join('|')} [--org <id>] [--password-stdin]`,
       summary:
