@@ -54,7 +54,9 @@ export const ConfigSchema = Type.Object(
       minimum: -720,
       maximum: 840,
       default: 420,
-      description: 'Giờ địa phương cho khung thời gian khai thác và hạn mức ngày (Việt Nam: UTC+7 = 420)',
+      description:
+        'Giờ địa phương cho khung thời gian khai thác, hạn mức ngày và mọi ngày giờ người đọc (thông báo, thư, tệp XLSX) ' +
+        '(Việt Nam: UTC+7 = 420) / local time of time windows, daily quotas and every date a person reads',
     }),
     gateway: Type.Object(
       {
@@ -378,6 +380,20 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    // Changing and ending services (Articles 13–15, R-24): how far ahead maintenance must be announced.
+    lifecycle: Type.Object(
+      {
+        maintenanceMinNoticeHours: Type.Integer({
+          minimum: 0,
+          maximum: 720,
+          default: 24,
+          description:
+            'Thông báo bảo trì phải trước giờ bắt đầu ít nhất số giờ này (R-24: thông báo trước cho các bên liên quan) / ' +
+            'a maintenance window must be announced at least this many hours before it starts',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },
@@ -465,6 +481,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_FAILURE_WINDOW_MINUTES: 'limits.failureWindowMinutes',
   LGSP_BRUTEFORCE_ALERT_FAILURES: 'limits.alertFailures',
   LGSP_LOG_LEVEL: 'logLevel',
+  LGSP_MAINTENANCE_MIN_NOTICE_HOURS: 'lifecycle.maintenanceMinNoticeHours',
 };
 
 /** Variables that belong to other readers (the CLI client, the test suites) and are not platform settings. */

@@ -307,6 +307,30 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
       'mà cơ quan mình là bên khai thác hoặc cung cấp. / Newest first; page on with nextCursor. An agency ' +
       'user sees only the records where its organization is the consumer or the provider.',
   },
+  trySandboxCall: {
+    summary: 'Gọi thử phiên bản ở môi trường sandbox / Try a version in the sandbox',
+    description:
+      'Người vận hành, hoặc cơ quan cung cấp với phiên bản của mình, gọi phiên bản qua cổng kết nối thật ở ' +
+      'môi trường sandbox bằng máy khách thử nghiệm của nền tảng (tự tạo một lần, chỉ có quyền sandbox, tự ' +
+      'đăng ký phiên bản). Trả về trạng thái, các trường đầu, nội dung (cắt ở 64 KiB) chỉ cho người gọi — ' +
+      'không lưu (R-02) — và mã giao dịch. Trả lời khi bản ghi giao dịch đã ghi bền: công bố ngay sau đó được. ' +
+      'Xem docs/sandbox.md. / The operator, or the providing agency for its own version, calls the version ' +
+      'through the real gateway in the sandbox with the platform’s test client (made once, sandbox-only, ' +
+      'subscribed automatically). Answers the status, headers and body (cut at 64 KiB) to the caller only — ' +
+      'never stored (R-02) — and the transaction id, once its record is durable: publishing right after works.',
+    problems: [404, 409, 503],
+  },
+  getTransaction: {
+    summary: 'Chi tiết một giao dịch / One transaction in detail',
+    description:
+      'Cả hai chặng: thời điểm nhận yêu cầu, chuyển đến bên cung cấp, nhận trả lời, trả lời bên khai thác; ' +
+      'kích thước, SHA-256, trạng thái, tên hệ thống, cơ quan, dịch vụ. Không bao giờ có nội dung (R-02). ' +
+      'Người dùng của cơ quan chỉ xem giao dịch mà cơ quan mình là một bên (khác: 404). / Both legs: request ' +
+      'in, request out, response in, response out; sizes, SHA-256, statuses, the names of the systems, ' +
+      'organizations and service. Never a payload (R-02). An agency user sees only records where its ' +
+      'organization is a party (others: 404).',
+    problems: [404],
+  },
   reconcileTransactions: {
     summary: 'Đối soát giao dịch / Reconcile transactions',
     description:
@@ -315,8 +339,24 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
       'thiếu, LGSP không có, lệch trạng thái. Cơ quan chỉ đối soát cho mình. ?format=csv tải các chênh ' +
       'lệch. Xem docs/reconciliation.md. / A party uploads its own list for [from, to) and gets the match: ' +
       'matched, missingOnParty, missingOnPlatform, statusMismatch. An agency only for itself. ?format=csv ' +
-      'downloads the differences (text/csv).',
+      'downloads the differences (text/csv). ' +
+      'Tệp gửi theo một trong ba cách: JSON (tệp trong `csv`); `Content-Type: text/csv` (nội dung là tệp, các ' +
+      'trường khác trong query); `multipart/form-data` (tệp ở trường `file`, các trường khác là trường form). / ' +
+      'The file comes one of three ways: JSON (the file in `csv`); `Content-Type: text/csv` (the body is the ' +
+      'file, the other fields in the query string); `multipart/form-data` (the file in the field `file`, the ' +
+      'other fields as form fields). Another content type: 415.',
     problems: [404],
+  },
+  getDashboard: {
+    summary: 'Bảng điều khiển / Dashboard',
+    description:
+      'Lưu lượng và tỷ lệ lỗi theo thời gian (phút, giờ hoặc ngày theo khoảng), dịch vụ và hệ thống khai thác ' +
+      'nhiều lượt gọi nhất, cảnh báo đang mở, thông điệp bất đồng bộ đang chờ, các đề nghị chờ xét duyệt với ' +
+      'thời gian chờ so với hạn 2 ngày làm việc (Nghị định 194/2025) và cờ quá hạn. Người dùng của cơ quan chỉ ' +
+      'thấy số liệu của cơ quan mình. / Traffic and error rate over time (minute, hour or day steps by the ' +
+      'period), top services and consumer systems, open alerts, the async backlog, and the requests waiting for ' +
+      'review with their age against the 2-working-day deadline (Decree 194/2025) and an overdue flag. An agency ' +
+      'user sees its own organization’s figures only.',
   },
   getStatistics: {
     summary: 'Thống kê, báo cáo giao dịch / Transaction statistics and reports',

@@ -39,6 +39,7 @@ import {
   CredentialSchema,
   IssuedCredentialSchema,
 } from './credentials.ts';
+import { DashboardQuery, DashboardSchema } from './dashboard.ts';
 import {
   CancelledSubscriptionSchema,
   ConsumerUseSchema,
@@ -57,6 +58,7 @@ import { OrganizationCreate, OrganizationPatch, OrganizationSchema } from './org
 import { PublicOrganizationSchema, PublicServiceSchema } from './public.ts';
 import { ReconciliationBody, ReconciliationQuery, ReconciliationSchema } from './reconciliations.ts';
 import { StatisticsQuery, StatisticsSchema } from './reports.ts';
+import { SandboxTryBody, SandboxTryResultSchema } from './sandbox-try.ts';
 import { ServiceCreate, ServicePatch, ServiceQuery, ServiceSchema } from './services.ts';
 import {
   CollectCredentialParams,
@@ -76,7 +78,7 @@ import {
   SubscriptionSchema,
 } from './subscriptions.ts';
 import { SystemCreate, SystemPatch, SystemQuery, SystemSchema } from './systems.ts';
-import { TransactionPageSchema, TransactionQuery } from './transactions.ts';
+import { TransactionDetailSchema, TransactionPageSchema, TransactionQuery } from './transactions.ts';
 import {
   VersionChangeCreate,
   VersionChangeQuery,
@@ -159,6 +161,7 @@ export const OPERATION_SCHEMAS = {
     querystring: VersionConsumersQuery,
     response: { 200: ListOf(ConsumerUseSchema) },
   },
+  trySandboxCall: idAction(SandboxTryBody, SandboxTryResultSchema),
   listSubscriptions: { querystring: SubscriptionQuery, response: { 200: ListOf(SubscriptionSchema) } },
   createSubscription: { body: SubscriptionCreate, response: { 201: SubscriptionSchema } },
   getSubscription: { params: IdParams, response: { 200: SubscriptionSchema } },
@@ -170,12 +173,14 @@ export const OPERATION_SCHEMAS = {
   revokeCredential: idAction(CredentialRevoke, CredentialSchema),
   rotateCredential: { params: IdParams, body: CredentialRotate, response: { 201: IssuedCredentialSchema } },
   listTransactions: { querystring: TransactionQuery, response: { 200: TransactionPageSchema } },
+  getTransaction: { params: IdParams, response: { 200: TransactionDetailSchema } },
   reconcileTransactions: {
     querystring: ReconciliationQuery,
     body: ReconciliationBody,
     response: { 200: ReconciliationSchema },
   },
   getStatistics: { querystring: StatisticsQuery, response: { 200: StatisticsSchema } },
+  getDashboard: { querystring: DashboardQuery, response: { 200: DashboardSchema } },
   listAuditEvents: { querystring: AuditQuery, response: { 200: ListOf(AuditEventSchema) } },
   verifyAuditChain: { response: { 200: AuditChainResultSchema } },
   announceMaintenance: { body: MaintenanceCreate, response: { 201: NoticeSchema } },

@@ -57,6 +57,8 @@ export const OPERATIONS = {
   rejectVersion: { method: 'POST', path: '/api/v1/versions/:id/reject' },
   publishVersion: { method: 'POST', path: '/api/v1/versions/:id/publish' },
   listVersionConsumers: { method: 'GET', path: '/api/v1/versions/:id/consumers' },
+  // The console's sandbox "try it" with the platform's own test client (issue 11).
+  trySandboxCall: { method: 'POST', path: '/api/v1/versions/:id/try' },
 
   listSubscriptions: { method: 'GET', path: '/api/v1/subscriptions' },
   createSubscription: { method: 'POST', path: '/api/v1/subscriptions' },
@@ -71,8 +73,11 @@ export const OPERATIONS = {
   rotateCredential: { method: 'POST', path: '/api/v1/credentials/:id/rotate' },
 
   listTransactions: { method: 'GET', path: '/api/v1/transactions' },
+  getTransaction: { method: 'GET', path: '/api/v1/transactions/:id' },
   reconcileTransactions: { method: 'POST', path: '/api/v1/reconciliations' },
   getStatistics: { method: 'GET', path: '/api/v1/reports/statistics' },
+  // The operator console's dashboard (issue 11).
+  getDashboard: { method: 'GET', path: '/api/v1/dashboard' },
 
   listAuditEvents: { method: 'GET', path: '/api/v1/audit-events' },
   verifyAuditChain: { method: 'GET', path: '/api/v1/audit-events/verify' },
