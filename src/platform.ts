@@ -252,6 +252,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         refresh: () => snapshots.refresh(),
         recordDurable: (id, timeoutMs) => awaitRecordDurable(store, recorder, id, timeoutMs),
       },
+      gatewayUrl: localUrl(gatewayUrl),
     });
     await admin.listen({ port: config.admin.port, host: config.admin.host });
     stops.push(() => admin.close());

@@ -1103,6 +1103,27 @@ const ROUTES: Row[] = [
       { as: 'auditor', path: `/api/v1/webhooks/${f.hookB}`, status: 403 },
     ],
   },
+  {
+    route: 'POST /api/v1/webhooks/:id/rotate-secret',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/webhooks/${f.hookB}/rotate-secret`, body: {}, status: 403 },
+      { as: 'reviewer', path: `/api/v1/webhooks/${f.hookB}/rotate-secret`, body: {}, status: 403 },
+      { as: 'auditor', path: `/api/v1/webhooks/${f.hookB}/rotate-secret`, body: {}, status: 403 },
+    ],
+  },
+  {
+    // The catalogue names events and the signature scheme, nothing of any organization: every role reads it.
+    route: 'GET /api/v1/webhooks/event-types',
+    cases: () => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/webhooks/event-types',
+        status: 200,
+        check: (b) => assert.ok(b['items'].length > 0),
+      },
+      { as: 'auditor', path: '/api/v1/webhooks/event-types', status: 200 },
+    ],
+  },
   // ── Transactions: agency sees the records where it is the consumer or the provider (R-23) ─────────────────
   {
     route: 'GET /api/v1/transactions',
@@ -1430,6 +1451,13 @@ const PUBLIC = new Set([
   'GET /api/v1/public/notices',
   'GET /api/v1/public/services',
   'GET /api/v1/public/contacts',
+  // The portal's service pages, live versions' documents, the Atom feed and the branding (issue 11).
+  'GET /api/v1/public/services/:id',
+  'GET /api/v1/public/versions/:id/document',
+  'GET /api/v1/public/versions/:id/operations',
+  'GET /api/v1/public/notices.atom',
+  'GET /api/v1/public/branding',
+  'GET /api/v1/public/branding/logo',
 ]);
 
 function record(i: number, consumer: [string, string], provider: [string, string]): TransactionRecord {

@@ -43,6 +43,11 @@ export interface AdminDeps {
   pendingMessages?: () => Promise<number>;
   /** The gateway the sandbox "try it" calls through (issue 11); without it a try answers 503 CP_SANDBOX_TRY_FAILED. */
   sandboxGateway?: SandboxGateway;
+  /**
+   * The address the gateway listens on, for the portal's branding answer when `gateway.publicUrl` is unset; the
+   * platform knows it once the gateway listens (tests leave it out: the configured host and port stand in).
+   */
+  gatewayUrl?: string;
   /** Prometheus metrics of this process, shown at GET /metrics; without them there is no such route. */
   metrics?: Pick<TelemetryMetrics, 'contentType' | 'scrape'>;
 }

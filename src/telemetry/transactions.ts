@@ -3,7 +3,7 @@ import type { TransactionView } from '../api/contract/index.ts';
 import { LgspError } from '../core/errors.ts';
 import { isoOrNull } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
-import type { TransactionLeg, TransactionRow } from '../store/schema.ts';
+import type { TransactionKind, TransactionLeg, TransactionRow } from '../store/schema.ts';
 
 /**
  * A record of the provider's own failure — a 5xx answer, no answer, or no answer in time — as opposed to a
@@ -23,12 +23,16 @@ export interface TransactionFilter {
    * provider — what that organization may see and reconcile against its own records (R-23).
    */
   organizationCode?: string;
-  /** An exact status (`404`) or a class (`4xx`), on the status the consumer got. */
+  /** An exact status (`404`), a class (`4xx`), `success` (< 400) or `error` (≥ 400), on what the consumer got. */
   status?: string;
   errorCode?: string;
   /** Every leg of one async message (issue 4). */
   messageId?: string;
   leg?: TransactionLeg;
+  /** Service calls or `/token` requests; default both. */
+  kind?: TransactionKind;
+  /** One record by its id (the id a caller finds in a problem answer or a log line). */
+  transactionId?: string;
   limit?: number;
   /** Opaque cursor from the previous page's `nextCursor`. */
   cursor?: string;
@@ -60,6 +64,7 @@ function toView(r: Selectable<TransactionRow>): TransactionView {
     responseOutAt: isoOrNull(r.response_out_at)!,
     durationMs: r.duration_ms,
     leg: r.leg,
+    kind: r.kind,
     messageId: r.message_id,
     clientAddress: r.client_address,
   };
@@ -99,7 +104,11 @@ export async function queryTransactions(
   if (filter.errorCode) q = q.where('error_code', '=', filter.errorCode);
   if (filter.messageId) q = q.where('message_id', '=', filter.messageId);
   if (filter.leg) q = q.where('leg', '=', filter.leg);
-  if (filter.status) {
+  if (filter.kind) q = q.where('kind', '=', filter.kind);
+  if (filter.transactionId) q = q.where('id', '=', filter.transactionId);
+  if (filter.status === 'success') q = q.where('consumer_status', '<', 400);
+  else if (filter.status === 'error') q = q.where('consumer_status', '>=', 400);
+  else if (filter.status) {
     const cls = /^([1-5])xx$/i.exec(filter.status);
     if (cls) {
       const base = Number(cls[1]) * 100;

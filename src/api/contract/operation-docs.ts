@@ -122,11 +122,60 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   },
   listPublicServices: {
     summary: 'Danh mục dịch vụ đã công bố và mô tả kỹ thuật (R-10, R-11) / Published services',
+    description:
+      'Tìm theo q (tên, context, tên và mã cơ quan cung cấp), phân trang bằng limit/offset; total là số dịch vụ khớp. ' +
+      'Mỗi phiên bản nêu trạng thái, ngày ngừng (sunset) và nơi lấy tài liệu API (documentUrl). / ' +
+      'Search with q (name, context, provider name and code), page with limit/offset; total counts the matches. ' +
+      'Each version gives its state, sunset and where its API document is (documentUrl).',
     security: [],
+    problems: [400, 500],
   },
   listPublicContacts: {
     summary: 'Cán bộ đầu mối của các cơ quan (R-09) / Contact points of the organizations',
     security: [],
+  },
+  getPublicService: {
+    summary:
+      'Một dịch vụ đã công bố: mô tả R-11, cơ quan cung cấp và đầu mối, các phiên bản / A published service',
+    description:
+      '404 khi dịch vụ không có phiên bản đã công bố hoặc đã ngừng. / 404 when it has no published version or is decommissioned.',
+    security: [],
+    problems: [400, 404, 500],
+  },
+  getPublicVersionDocument: {
+    summary:
+      'Tài liệu API (OpenAPI JSON hoặc WSDL XML) của phiên bản đã công bố / A published version’s API document',
+    description:
+      'Chỉ phiên bản đã công bố hoặc ngừng khuyến nghị; bản nháp, đang xét, đã ngừng → 404. OpenAPI YAML được trả dưới dạng JSON. / ' +
+      'Published or deprecated versions only; a draft, one under review or retired → 404. OpenAPI written in YAML is answered as JSON.',
+    security: [],
+    problems: [400, 404, 500],
+  },
+  listPublicVersionOperations: {
+    summary:
+      'Các thao tác trong tài liệu API của phiên bản đã công bố / Operations of a published version’s document',
+    description:
+      'OpenAPI: phương thức, đường dẫn, tóm tắt; WSDL: tên thao tác, thông điệp vào/ra, SOAPAction. / ' +
+      'OpenAPI: method, path, summary; WSDL: operation name, input/output message, SOAPAction.',
+    security: [],
+    problems: [400, 404, 500],
+  },
+  getPublicNoticesFeed: {
+    summary:
+      'Thông báo công khai dạng Atom (RFC 4287) cho cổng chuyển đổi số của tỉnh (R-21) / Public notices as an Atom feed',
+    security: [],
+    problems: [500],
+  },
+  getBranding: {
+    summary:
+      'Tên, logo, màu của tỉnh và địa chỉ bảng điều khiển, cổng thông tin, cổng kết nối / Branding and addresses',
+    security: [],
+    problems: [500],
+  },
+  getBrandingLogo: {
+    summary: 'Logo của tỉnh / The province’s logo',
+    security: [],
+    problems: [500],
   },
 
   listOrganizations: { summary: 'Danh sách cơ quan / List organizations' },
@@ -303,8 +352,10 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   listTransactions: {
     summary: 'Tra cứu giao dịch / Search transactions',
     description:
-      'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor. Người dùng của cơ quan chỉ thấy giao dịch ' +
-      'mà cơ quan mình là bên khai thác hoặc cung cấp. / Newest first; page on with nextCursor. An agency ' +
+      'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor; không có total (đếm cả nhật ký mỗi trang là ' +
+      'quét hàng triệu dòng, docs/api-lists.md). Người dùng của cơ quan chỉ thấy giao dịch ' +
+      'mà cơ quan mình là bên khai thác hoặc cung cấp. / Newest first; page on with nextCursor; no total ' +
+      '(counting the whole log on every page is a scan of millions of rows). An agency ' +
       'user sees only the records where its organization is the consumer or the provider.',
   },
   trySandboxCall: {
@@ -372,7 +423,9 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
 
   listAuditEvents: {
     summary: 'Nhật ký thay đổi cấu hình / Audit events',
-    description: 'Mới nhất trước. / Newest first.',
+    description:
+      'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor, không có total (docs/api-lists.md). / ' +
+      'Newest first; page on with nextCursor, no total.',
   },
   verifyAuditChain: {
     summary: 'Kiểm tra chuỗi băm của nhật ký / Verify the audit hash chain',
@@ -597,10 +650,27 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
     problems: [404],
   },
   deleteWebhook: { summary: 'Xoá webhook / Delete a webhook', problems: [404] },
+  listWebhookEventTypes: {
+    summary: 'Các sự kiện webhook và cách ký / Webhook events and how they are signed',
+    description:
+      'Mọi sự kiện nền tảng gửi (tên, mô tả, thân mẫu) và lược đồ chữ ký Standard Webhooks (docs/webhooks.md). / ' +
+      'Every event the platform sends (name, description, example body) and the Standard Webhooks signature ' +
+      'scheme.',
+  },
+  rotateWebhookSecret: {
+    summary: 'Đổi khoá ký webhook (khoá mới hiện một lần) / Rotate a webhook secret (the new one shown once)',
+    description:
+      'Khoá cũ còn ký kèm trong overlapHours giờ (mặc định 24; 0: thôi ngay), mỗi lần gửi mang cả hai chữ ký. / ' +
+      'The old secret keeps signing for overlapHours (default 24; 0: stops at once): deliveries carry both ' +
+      'signatures meanwhile.',
+    problems: [404],
+  },
 
   listAlerts: {
     summary: 'Cảnh báo vận hành / Operator alerts',
-    description: 'Mới nhất trước. / Newest first.',
+    description:
+      'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor, không có total (docs/api-lists.md). / ' +
+      'Newest first; page on with nextCursor, no total.',
   },
   listAlertEvents: { summary: "Lịch sử trạng thái của cảnh báo / An alert's state history" },
   resolveAlert: { summary: 'Đóng cảnh báo, ghi cách xử lý / Resolve an alert, saying how' },

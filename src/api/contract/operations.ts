@@ -27,6 +27,13 @@ export const OPERATIONS = {
   listPublicNotices: { method: 'GET', path: '/api/v1/public/notices' },
   listPublicServices: { method: 'GET', path: '/api/v1/public/services' },
   listPublicContacts: { method: 'GET', path: '/api/v1/public/contacts' },
+  // The portal's catalogue, documents, Atom feed and branding (issue 11, R-10, R-21).
+  getPublicService: { method: 'GET', path: '/api/v1/public/services/:id' },
+  getPublicVersionDocument: { method: 'GET', path: '/api/v1/public/versions/:id/document' },
+  listPublicVersionOperations: { method: 'GET', path: '/api/v1/public/versions/:id/operations' },
+  getPublicNoticesFeed: { method: 'GET', path: '/api/v1/public/notices.atom' },
+  getBranding: { method: 'GET', path: '/api/v1/public/branding' },
+  getBrandingLogo: { method: 'GET', path: '/api/v1/public/branding/logo' },
 
   listOrganizations: { method: 'GET', path: '/api/v1/organizations' },
   createOrganization: { method: 'POST', path: '/api/v1/organizations' },
@@ -137,6 +144,8 @@ export const OPERATIONS = {
   listWebhooks: { method: 'GET', path: '/api/v1/webhooks' },
   createWebhook: { method: 'POST', path: '/api/v1/webhooks' },
   deleteWebhook: { method: 'DELETE', path: '/api/v1/webhooks/:id' },
+  listWebhookEventTypes: { method: 'GET', path: '/api/v1/webhooks/event-types' },
+  rotateWebhookSecret: { method: 'POST', path: '/api/v1/webhooks/:id/rotate-secret' },
 
   listAlerts: { method: 'GET', path: '/api/v1/alerts' },
   listAlertEvents: { method: 'GET', path: '/api/v1/alerts/:id/events' },
