@@ -62,7 +62,6 @@ export function MaintenanceScreen() {
       });
       setAnnounced({ title: notice.title, startsAt: notice.startsAt });
       message.success(t('Đã thông báo bảo trì', 'Maintenance announced'));
-      form.resetFields();
     } catch (err) {
       setError(problemText(err, t));
     } finally {
