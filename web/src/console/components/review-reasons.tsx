@@ -1,0 +1,105 @@
+import { App, Button, Form, Input, Modal } from 'antd';
+import { type ReactNode, useState } from 'react';
+import { problemText } from '../../shared/api.ts';
+import { useT } from '../../shared/i18n.tsx';
+
+/**
+ * A decisive or destructive review action (reject, return for completion, approve with a note): a button that opens
+ * a dialog with the reason field, sends it, reports success, and shows the API's refusal text in place.
+ * `multiple`: one reason or missing item per line, sent as a list (the API takes `reasons: string[]` there).
+ */
+export function ReviewReasonButton({
+  label,
+  title,
+  fieldLabel,
+  okText,
+  danger,
+  primary,
+  optional,
+  multiple,
+  icon,
+  successText,
+  onSubmit,
+}: {
+  label: string;
+  title: string;
+  fieldLabel: string;
+  okText: string;
+  danger?: boolean;
+  primary?: boolean;
+  optional?: boolean;
+  multiple?: boolean;
+  icon?: ReactNode;
+  successText: string;
+  onSubmit: (text: string, lines: string[]) => Promise<unknown>;
+}) {
+  const t = useT();
+  const { message } = App.useApp();
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [form] = Form.useForm<{ text?: string }>();
+
+  const submit = async () => {
+    const { text = '' } = await form.validateFields();
+    const lines = text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
+    setBusy(true);
+    setError(null);
+    try {
+      await onSubmit(text.trim(), lines);
+      message.success(successText);
+      setOpen(false);
+      form.resetFields();
+    } catch (err) {
+      setError(problemText(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <Button
+        type={primary ? 'primary' : 'default'}
+        danger={danger}
+        icon={icon}
+        onClick={() => setOpen(true)}
+      >
+        {label}
+      </Button>
+      <Modal
+        open={open}
+        title={title}
+        okText={okText}
+        cancelText={t('Huỷ', 'Cancel')}
+        okButtonProps={{ danger, loading: busy }}
+        onOk={() => void submit()}
+        onCancel={() => setOpen(false)}
+        destroyOnHidden
+      >
+        <Form form={form} layout="vertical" preserve={false}>
+          <Form.Item
+            name="text"
+            label={fieldLabel}
+            extra={multiple ? t('Mỗi dòng một nội dung', 'One item per line') : undefined}
+            rules={
+              optional
+                ? []
+                : [{ required: true, whitespace: true, message: t('Cần nhập nội dung', 'Required') }]
+            }
+          >
+            <Input.TextArea rows={4} maxLength={2000} />
+          </Form.Item>
+        </Form>
+        {error && (
+          <div role="alert" style={{ color: '#cf1322', whiteSpace: 'pre-line' }}>
+            {error}
+          </div>
+        )}
+      </Modal>
+    </>
+  );
+}

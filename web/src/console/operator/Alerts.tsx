@@ -1,0 +1,124 @@
+import { CheckOutlined, HistoryOutlined } from '@ant-design/icons';
+import { Alert, Button, Card, Drawer, Space, Table, Timeline } from 'antd';
+import { useEffect, useState } from 'react';
+import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { useT } from '../../shared/i18n.tsx';
+import { useServerList } from '../../shared/server-list.ts';
+import { formatDateTime } from '../../shared/time.ts';
+import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
+import { ReviewReasonButton } from '../components/review-reasons.tsx';
+import { emptyText, SeverityTag, StateTag } from './labels.tsx';
+import { useCanReview } from './roles.ts';
+
+type AlertRow = OperationResponse<'listAlerts'>['items'][number];
+type State = AlertRow['state'];
+
+const STATES: Array<{ value: State | 'all'; vi: string; en: string }> = [
+  { value: 'open', vi: 'Đang mở', en: 'Open' },
+  { value: 'resolved', vi: 'Đã xử lý', en: 'Resolved' },
+  { value: 'all', vi: 'Tất cả', en: 'All' },
+];
+
+/** The operator's alerts (R-06, R-22): what is wrong now, its history, and closing it with how it was handled. */
+export function AlertsScreen() {
+  const t = useT();
+  const canReview = useCanReview();
+  const [state, setState] = useState<State | 'all'>('open');
+  const [history, setHistory] = useState<AlertRow | null>(null);
+  const list = useServerList<AlertRow, { state?: State }>(
+    (request) => api.call('listAlerts', { query: request }),
+    { state: 'open' },
+  );
+  return (
+    <Card title={<h1 style={{ fontSize: 20, margin: 0 }}>{t('Cảnh báo', 'Alerts')}</h1>}>
+      <ReviewListToolbar
+        searchLabel={t('Tìm theo loại, nội dung', 'Search by kind, subject')}
+        onSearch={list.search}
+        states={STATES}
+        state={state}
+        onState={(next) => {
+          setState(next);
+          list.setFilters(next === 'all' ? {} : { state: next });
+        }}
+      />
+      {list.error ? <Alert type="error" showIcon message={problemText(list.error, t)} /> : null}
+      <Table<AlertRow>
+        rowKey="id"
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={list.pagination}
+        locale={{ emptyText: emptyText(t('Không có cảnh báo nào', 'No alerts')) }}
+        columns={[
+          {
+            title: t('Mức độ', 'Severity'),
+            dataIndex: 'severity',
+            render: (s) => <SeverityTag severity={s} />,
+          },
+          { title: t('Nội dung', 'Subject'), dataIndex: 'subject' },
+          { title: t('Loại', 'Kind'), dataIndex: 'kind', render: (k) => <code>{k}</code> },
+          { title: t('Số lần', 'Times'), dataIndex: 'occurrences' },
+          { title: t('Mở lúc', 'Opened'), dataIndex: 'openedAt', render: (v) => formatDateTime(v) },
+          { title: t('Gần nhất', 'Last seen'), dataIndex: 'lastSeenAt', render: (v) => formatDateTime(v) },
+          { title: t('Trạng thái', 'State'), dataIndex: 'state', render: (s) => <StateTag state={s} /> },
+          {
+            title: t('Thao tác', 'Actions'),
+            render: (_, a) => (
+              <Space wrap>
+                <Button icon={<HistoryOutlined />} onClick={() => setHistory(a)}>
+                  {t('Lịch sử', 'History')}
+                </Button>
+                {canReview && a.state === 'open' && (
+                  <ReviewReasonButton
+                    icon={<CheckOutlined />}
+                    label={t('Xử lý xong', 'Resolve')}
+                    title={t('Đóng cảnh báo', 'Resolve the alert')}
+                    fieldLabel={t('Cách đã xử lý', 'How it was dealt with')}
+                    okText={t('Đóng cảnh báo', 'Resolve')}
+                    successText={t('Đã đóng cảnh báo', 'Alert resolved')}
+                    onSubmit={async (note) => {
+                      await api.call('resolveAlert', { params: { id: a.id }, body: { note } });
+                      list.reload();
+                    }}
+                  />
+                )}
+              </Space>
+            ),
+          },
+        ]}
+      />
+      <Drawer
+        open={history !== null}
+        onClose={() => setHistory(null)}
+        title={history ? `${t('Lịch sử', 'History')}: ${history.subject}` : ''}
+      >
+        {history && <AlertHistory alert={history} />}
+      </Drawer>
+    </Card>
+  );
+}
+
+function AlertHistory({ alert }: { alert: AlertRow }) {
+  const t = useT();
+  const [events, setEvents] = useState<OperationResponse<'listAlertEvents'>['items'] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api
+      .call('listAlertEvents', { params: { id: alert.id } })
+      .then((answer) => setEvents(answer.items))
+      .catch((err) => setError(problemText(err, t)));
+  }, [alert.id, t]);
+  if (error) return <Alert type="error" showIcon message={error} />;
+  return (
+    <Timeline
+      items={(events ?? []).map((e) => ({
+        key: `${e.at}-${e.state}`,
+        children: (
+          <>
+            <StateTag state={e.state} /> {formatDateTime(e.at)}
+            {e.note ? <div>{e.note}</div> : null}
+          </>
+        ),
+      }))}
+    />
+  );
+}

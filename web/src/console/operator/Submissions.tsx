@@ -1,0 +1,349 @@
+import { CloseOutlined, ExperimentOutlined, RocketOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Card, Form, Modal, Space, Table, Tag, Typography } from 'antd';
+import type { Dayjs } from 'dayjs';
+import { useCallback, useEffect, useState } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { useT } from '../../shared/i18n.tsx';
+import { useServerList } from '../../shared/server-list.ts';
+import { formatDate, formatDateTime } from '../../shared/time.ts';
+import { ReviewAge } from '../components/review-age.tsx';
+import { pickedVietnamTimeToIso, ReviewDateTimePicker } from '../components/review-datetime.tsx';
+import { ReviewTechnicalDescription } from '../components/review-description.tsx';
+import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
+import { ReviewReasonButton } from '../components/review-reasons.tsx';
+import { ReviewSandboxTry } from '../components/review-sandbox-try.tsx';
+import { emptyText, VersionStateTag } from './labels.tsx';
+import { useReviewDeadlines } from './review-deadlines.ts';
+import { useCanReview } from './roles.ts';
+
+type Version = OperationResponse<'getVersion'>;
+type Service = OperationResponse<'getService'>;
+type Waiting = 'submitted' | 'sandbox_test';
+
+const STATES: Array<{ value: Waiting | 'all'; vi: string; en: string }> = [
+  { value: 'submitted', vi: 'Chờ xét duyệt', en: 'Submitted' },
+  { value: 'sandbox_test', vi: 'Đang thử nghiệm', en: 'In sandbox test' },
+];
+
+/** R-11: versions a provider submitted, waiting for the operator's review, sandbox test and publication. */
+export function SubmissionsQueue() {
+  const t = useT();
+  const [state, setState] = useState<Waiting | 'all'>('submitted');
+  const list = useServerList<Version, { status: Waiting }>(
+    (request) => api.call('listVersions', { query: request }),
+    { status: 'submitted' },
+  );
+  const deadlines = useReviewDeadlines('serviceSubmission');
+  return (
+    <Card
+      title={<h1 style={{ fontSize: 20, margin: 0 }}>{t('Dịch vụ chờ công bố', 'Service submissions')}</h1>}
+    >
+      <ReviewListToolbar
+        searchLabel={t('Tìm theo ngữ cảnh, phiên bản', 'Search by context, version')}
+        onSearch={list.search}
+        states={STATES}
+        state={state}
+        onState={(next) => {
+          setState(next);
+          if (next !== 'all') list.setFilters({ status: next });
+        }}
+      />
+      {list.error ? <Alert type="error" showIcon message={problemText(list.error, t)} /> : null}
+      <Table<Version>
+        rowKey="id"
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={list.pagination}
+        locale={{ emptyText: emptyText(t('Không có phiên bản nào chờ xử lý', 'No submissions waiting')) }}
+        columns={[
+          {
+            title: t('Dịch vụ / phiên bản', 'Service / version'),
+            render: (_, v) => (
+              <Link to={`/submissions/${encodeURIComponent(v.id)}`}>
+                {v.context} / {v.version}
+              </Link>
+            ),
+          },
+          { title: t('Giao thức', 'Protocol'), dataIndex: 'protocol' },
+          {
+            title: t('Tài liệu API', 'API document'),
+            dataIndex: 'technicalDocumentType',
+            render: (v) => (v ? <Tag>{v === 'wsdl' ? 'WSDL' : 'OpenAPI'}</Tag> : '—'),
+          },
+          { title: t('Ngày gửi', 'Submitted'), dataIndex: 'submittedAt', render: (v) => formatDateTime(v) },
+          {
+            title: t('Thời gian chờ', 'Waiting'),
+            render: (_, v) =>
+              v.submittedAt ? (
+                <ReviewAge
+                  since={v.submittedAt}
+                  deadlineAt={deadlines.get(v.id)?.deadlineAt}
+                  overdue={deadlines.get(v.id)?.overdue}
+                />
+              ) : (
+                '—'
+              ),
+          },
+          {
+            title: t('Trạng thái', 'State'),
+            dataIndex: 'status',
+            render: (v) => <VersionStateTag state={v} />,
+          },
+        ]}
+      />
+    </Card>
+  );
+}
+
+/**
+ * One submitted version: the R-11 description, the operations its API document declares, the sandbox test (the
+ * operator's own try-it call) and the decision — publish, or reject with reasons.
+ */
+export function SubmissionDetail() {
+  const t = useT();
+  const { message } = App.useApp();
+  const { id = '' } = useParams();
+  const canReview = useCanReview();
+  const [version, setVersion] = useState<Version | null>(null);
+  const [service, setService] = useState<Service | null>(null);
+  const [current, setCurrent] = useState<Version | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(async () => {
+    try {
+      const found = await api.call('getVersion', { params: { id } });
+      setVersion(found);
+      setService(await api.call('getService', { params: { id: found.serviceId } }));
+      // The version now published, if any: publishing this one makes it deprecated with a sunset date (R-18).
+      const published = await api.call('listServiceVersions', {
+        params: { id: found.serviceId },
+        query: { status: 'published', limit: 1 },
+      });
+      setCurrent(published.items.find((v) => v.id !== found.id) ?? null);
+    } catch (err) {
+      setError(problemText(err, t));
+    }
+  }, [id, t]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const startTest = async () => {
+    setBusy(true);
+    try {
+      setVersion(await api.call('startVersionSandboxTest', { params: { id }, body: {} }));
+      message.success(t('Đã chuyển sang thử nghiệm sandbox', 'Moved to sandbox test'));
+    } catch (err) {
+      message.error(problemText(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (error) return <Alert type="error" showIcon message={error} />;
+  if (!version || !service) return <Card loading />;
+  const waiting = version.status === 'submitted' || version.status === 'sandbox_test';
+  return (
+    <Space orientation="vertical" size="large" style={{ width: '100%' }}>
+      <Card
+        title={
+          <h1 style={{ fontSize: 20, margin: 0 }}>
+            {service.name} — {version.context}/{version.version}
+          </h1>
+        }
+        extra={<Link to="/submissions">← {t('Danh sách', 'List')}</Link>}
+      >
+        <Space orientation="vertical" style={{ width: '100%' }}>
+          <Space wrap>
+            <VersionStateTag state={version.status} />
+            {waiting && version.submittedAt && <ReviewAge since={version.submittedAt} />}
+            {version.rejectionReason && (
+              <Typography.Text type="danger">
+                {t('Lý do từ chối', 'Rejection reason')}: {version.rejectionReason}
+              </Typography.Text>
+            )}
+          </Space>
+          {canReview && waiting && (
+            <Space wrap>
+              {version.status === 'submitted' && (
+                <Button
+                  type="primary"
+                  icon={<ExperimentOutlined />}
+                  loading={busy}
+                  onClick={() => void startTest()}
+                >
+                  {t('Bắt đầu thử nghiệm sandbox', 'Start the sandbox test')}
+                </Button>
+              )}
+              {version.status === 'sandbox_test' && (
+                <PublishButton version={version} current={current} onPublished={setVersion} />
+              )}
+              <ReviewReasonButton
+                danger
+                icon={<CloseOutlined />}
+                label={t('Từ chối', 'Reject')}
+                title={t('Từ chối phiên bản', 'Reject the version')}
+                fieldLabel={t('Lý do từ chối (cơ quan đọc để sửa)', 'Reason (the provider reads it)')}
+                okText={t('Từ chối', 'Reject')}
+                successText={t('Đã từ chối phiên bản', 'Version rejected')}
+                onSubmit={async (reason) =>
+                  setVersion(await api.call('rejectVersion', { params: { id }, body: { reason } }))
+                }
+              />
+            </Space>
+          )}
+        </Space>
+      </Card>
+      <Card>
+        <ReviewTechnicalDescription description={service.description} />
+      </Card>
+      <Card
+        title={
+          <h2 style={{ fontSize: 16, margin: 0 }}>
+            {t('Tài liệu API', 'API document')}:{' '}
+            {version.technicalDocumentType === 'wsdl'
+              ? 'WSDL'
+              : version.technicalDocumentType === 'openapi'
+                ? 'OpenAPI 3'
+                : t('chưa có', 'none')}
+          </h2>
+        }
+      >
+        <Table
+          rowKey={(r) => `${r.method} ${r.path}`}
+          size="small"
+          pagination={false}
+          dataSource={version.resources}
+          locale={{ emptyText: emptyText(t('Chưa khai báo thao tác nào', 'No operations declared')) }}
+          columns={[
+            {
+              title: t('Phương thức', 'Method'),
+              dataIndex: 'method',
+              width: 120,
+              render: (m) => <Tag>{m}</Tag>,
+            },
+            { title: t('Đường dẫn', 'Path'), dataIndex: 'path', render: (p) => <code>{p}</code> },
+          ]}
+        />
+      </Card>
+      {canReview && version.status === 'sandbox_test' && (
+        <Card
+          title={
+            <h2 style={{ fontSize: 16, margin: 0 }}>{t('Gọi thử ở sandbox', 'Try it in the sandbox')}</h2>
+          }
+        >
+          <ReviewSandboxTry
+            versionId={version.id}
+            defaultPath={version.resources[0]?.path.replace(/\{[^}]*\}/g, '1') ?? '/'}
+          />
+        </Card>
+      )}
+    </Space>
+  );
+}
+
+/**
+ * Publishing: the version goes live; a version published before it becomes deprecated with a sunset at least 180
+ * days ahead (R-18). The API refuses an earlier date and says the earliest it accepts.
+ */
+function PublishButton({
+  version,
+  current,
+  onPublished,
+}: {
+  version: Version;
+  current: Version | null;
+  onPublished: (version: Version) => void;
+}) {
+  const t = useT();
+  const { message } = App.useApp();
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [form] = Form.useForm<{ sunset?: Dayjs | null }>();
+
+  const publish = async () => {
+    const { sunset } = await form.validateFields();
+    setBusy(true);
+    setError(null);
+    try {
+      const published = await api.call('publishVersion', {
+        params: { id: version.id },
+        body: sunset ? { previousSunsetAt: pickedVietnamTimeToIso(sunset) } : {},
+      });
+      onPublished(published);
+      setOpen(false);
+      message.success(t('Đã công bố phiên bản', 'Version published'));
+    } catch (err) {
+      setError(problemText(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <Button type="primary" icon={<RocketOutlined />} onClick={() => setOpen(true)}>
+        {t('Công bố', 'Publish')}
+      </Button>
+      <Modal
+        open={open}
+        title={t(
+          `Công bố ${version.context}/${version.version}`,
+          `Publish ${version.context}/${version.version}`,
+        )}
+        okText={t('Công bố', 'Publish')}
+        cancelText={t('Huỷ', 'Cancel')}
+        okButtonProps={{ loading: busy }}
+        onOk={() => void publish()}
+        onCancel={() => setOpen(false)}
+        destroyOnHidden
+      >
+        <Form form={form} layout="vertical" preserve={false}>
+          {current ? (
+            <Form.Item
+              name="sunset"
+              label={t(
+                `Ngày ngừng phiên bản đang chạy ${current.version} (giờ Việt Nam)`,
+                `Sunset of the running version ${current.version} (Vietnam time)`,
+              )}
+              extra={t(
+                'Phiên bản cũ phải chạy tiếp ít nhất 180 ngày sau khi công bố phiên bản mới (R-18). Để trống: đúng 180 ngày kể từ hôm nay.',
+                'The old version keeps running at least 180 days after its successor is published (R-18). Empty: exactly 180 days from today.',
+              )}
+            >
+              <ReviewDateTimePicker />
+            </Form.Item>
+          ) : (
+            <Typography.Paragraph>
+              {t(
+                'Đây là phiên bản đầu tiên được công bố của dịch vụ.',
+                'This is the service’s first published version.',
+              )}
+            </Typography.Paragraph>
+          )}
+          {version.sandboxEvidenceTransactionId && (
+            <Typography.Paragraph type="secondary">
+              {t('Bằng chứng thử nghiệm', 'Sandbox evidence')}: {version.sandboxEvidenceTransactionId}
+            </Typography.Paragraph>
+          )}
+        </Form>
+        {error && (
+          <Alert
+            type="error"
+            showIcon
+            role="alert"
+            message={<span style={{ whiteSpace: 'pre-line' }}>{error}</span>}
+          />
+        )}
+        {current?.sunsetAt && (
+          <Typography.Text type="secondary">
+            {t('Ngày ngừng hiện tại', 'Current sunset')}: {formatDate(current.sunsetAt)}
+          </Typography.Text>
+        )}
+      </Modal>
+    </>
+  );
+}
