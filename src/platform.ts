@@ -27,7 +27,7 @@ import { Alerts, alertOnEgressDenied } from './telemetry/alerts.ts';
 import { HealthMonitor } from './telemetry/health.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { addPlatformGauges, TelemetryMetrics } from './telemetry/metrics.ts';
-import { Recorder } from './telemetry/recorder.ts';
+import { awaitRecordDurable, Recorder } from './telemetry/recorder.ts';
 import { startRetentionJobs } from './telemetry/retention-jobs.ts';
 
 export interface PlatformOptions {
@@ -132,7 +132,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     // Dates that have passed (sunsets, decommissions, rotation overlaps) are carried out every minute; the
     // gateway already enforces them from its snapshot at the due time, this makes the registry say so too.
     // Retired signing keys whose last token has expired are deleted on the same beat.
-    const lifecycle = new Lifecycle(store, registry, clock);
+    const lifecycle = new Lifecycle(store, registry, clock, {
+      timezoneOffsetMinutes: config.timezoneOffsetMinutes,
+      maintenanceMinNoticeHours: config.lifecycle.maintenanceMinNoticeHours,
+    });
     const dueTimer = setInterval(() => {
       lifecycle.runDue().catch((err) => logger.error({ err }, 'lifecycle due jobs failed'));
       signingKeys.purgeExpired().catch((err) => logger.error({ err }, 'signing key expiry failed'));
@@ -242,6 +245,14 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       kek,
       signingKeys,
       metrics,
+      pendingMessages: () => queue.pendingCount(),
+      // The sandbox "try it" calls this node's gateway and answers once the call's record is durable (issue 11).
+      sandboxGateway: {
+        url: localUrl(gatewayUrl),
+        refresh: () => snapshots.refresh(),
+        recordDurable: (id, timeoutMs) => awaitRecordDurable(store, recorder, id, timeoutMs),
+      },
+      gatewayUrl: localUrl(gatewayUrl),
     });
     await admin.listen({ port: config.admin.port, host: config.admin.host });
     stops.push(() => admin.close());

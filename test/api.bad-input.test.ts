@@ -124,7 +124,10 @@ for (const kind of storeKinds) {
         400,
         'API_VALIDATION_FAILED',
       );
-      assert.deepEqual(missing.errors, [{ in: 'body', path: '/code', message: 'bắt buộc / required' }]);
+      // Named by the field's Vietnamese label from the contract (issue 11 item 7).
+      assert.deepEqual(missing.errors, [
+        { in: 'body', path: '/code', message: '"Mã định danh điện tử của cơ quan": bắt buộc / required' },
+      ]);
       await refused(() => h.call('POST', '/api/v1/organizations', [1, 2]), 400, 'API_VALIDATION_FAILED');
       await refused(
         () => h.call('PATCH', `/api/v1/organizations/${seed.org.id}`, {}),

@@ -130,6 +130,12 @@ describe('admin API OpenAPI document and error registry agree with the code', ()
       '/api/v1/public/notices',
       '/api/v1/public/services',
       '/api/v1/public/contacts',
+      '/api/v1/public/services/{id}',
+      '/api/v1/public/versions/{id}/document',
+      '/api/v1/public/versions/{id}/operations',
+      '/api/v1/public/notices.atom',
+      '/api/v1/public/branding',
+      '/api/v1/public/branding/logo',
     ];
     for (const [path, operations] of Object.entries(doc.paths as Record<string, Json>)) {
       for (const [method, op] of Object.entries(operations)) {

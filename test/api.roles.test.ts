@@ -59,6 +59,9 @@ interface Fixture {
   changeB: string;
   /** A webhook endpoint of organization B. */
   hookB: string;
+  /** Transaction records: A's system calling B's, and B's calling itself (A is no party). */
+  txnAB: string;
+  txnBB: string;
 }
 
 interface Case {
@@ -879,6 +882,31 @@ const ROUTES: Row[] = [
       { as: 'agencyA', path: `/api/v1/versions/${f.verA}/consumers`, status: 200 },
     ],
   },
+  // The sandbox "try it" (issue 11): a providing agency its own versions, the operator's reviewers any. This
+  // harness runs no gateway, so an allowed try answers 503 — after the role and ownership checks passed.
+  {
+    route: 'POST /api/v1/versions/:id/try',
+    cases: (f) => {
+      const body = { method: 'GET', path: '/x' };
+      return [
+        { as: 'agencyA', path: `/api/v1/versions/${f.verB}/try`, body, status: 403 },
+        {
+          as: 'agencyA',
+          path: `/api/v1/versions/${f.verA}/try`,
+          body,
+          status: 503,
+          code: 'CP_SANDBOX_TRY_FAILED',
+        },
+        {
+          as: 'reviewer',
+          path: `/api/v1/versions/${f.verB}/try`,
+          body,
+          status: 503,
+          code: 'CP_SANDBOX_TRY_FAILED',
+        },
+      ];
+    },
+  },
   {
     route: 'POST /api/v1/credentials/:id/rotate',
     cases: (f) => [
@@ -1107,6 +1135,41 @@ const ROUTES: Row[] = [
         status: 200,
         check: (b) => assert.equal(b['items'].length, 4),
       },
+    ],
+  },
+  // The dashboard (issue 11): an agency sees its own organization's figures only.
+  {
+    route: 'GET /api/v1/dashboard',
+    cases: () => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/dashboard',
+        status: 200,
+        check: (b) => {
+          assert.equal(b['scope']['organizationCode'], A_CODE);
+          assert.equal(b['traffic']['calls'], 2);
+        },
+      },
+      {
+        as: 'auditor',
+        path: '/api/v1/dashboard',
+        status: 200,
+        check: (b) => assert.equal(b['traffic']['calls'], 4),
+      },
+    ],
+  },
+  // One record in full (issue 11): an agency only where its organization is a party; others are not found.
+  {
+    route: 'GET /api/v1/transactions/:id',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/transactions/${f.txnAB}`, status: 200 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/transactions/${f.txnBB}`,
+        status: 404,
+        code: 'TM_TRANSACTION_NOT_FOUND',
+      },
+      { as: 'auditor', path: `/api/v1/transactions/${f.txnBB}`, status: 200 },
     ],
   },
   // ── Operator alerts: operator staff and auditors, never agency ─────────────────────────────────────────────
@@ -1367,6 +1430,13 @@ const PUBLIC = new Set([
   'GET /api/v1/public/notices',
   'GET /api/v1/public/services',
   'GET /api/v1/public/contacts',
+  // The portal's service pages, live versions' documents, the Atom feed and the branding (issue 11).
+  'GET /api/v1/public/services/:id',
+  'GET /api/v1/public/versions/:id/document',
+  'GET /api/v1/public/versions/:id/operations',
+  'GET /api/v1/public/notices.atom',
+  'GET /api/v1/public/branding',
+  'GET /api/v1/public/branding/logo',
 ]);
 
 function record(i: number, consumer: [string, string], provider: [string, string]): TransactionRecord {
@@ -1465,12 +1535,13 @@ async function seed(h: AdminHarness): Promise<Fixture> {
       updated_at: new Date(h.clock.nowMs()),
     })
     .execute();
-  await insertTransactions(h.store, [
+  const txns = [
     record(0, [sysA.id, A_CODE], [sysB.id, B_CODE]),
     record(1, [sysB.id, B_CODE], [sysA.id, A_CODE]),
     record(2, [sysB.id, B_CODE], [sysB.id, B_CODE]),
     record(3, ['sys_other', OTHER_CODE], [sysB.id, B_CODE]),
-  ]);
+  ];
+  await insertTransactions(h.store, txns);
   return {
     orgA: orgA.id,
     orgB: orgB.id,
@@ -1498,6 +1569,8 @@ async function seed(h: AdminHarness): Promise<Fixture> {
         'test',
       )
     ).id,
+    txnAB: txns[0]!.id,
+    txnBB: txns[2]!.id,
   };
 }
 

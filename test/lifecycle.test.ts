@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { Lifecycle } from '../src/control/lifecycle/index.ts';
+import { DEFAULT_LIFECYCLE_SETTINGS, Lifecycle } from '../src/control/lifecycle/index.ts';
 import { Registry } from '../src/control/registry/index.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { LgspError } from '../src/core/errors.ts';
@@ -280,7 +280,29 @@ for (const kind of storeKinds) {
         ),
         refusedWith('CP_MAINTENANCE_NOT_AHEAD'),
       );
-      await lifecycle.announceMaintenance(
+      // R-24 with the default notice (24 h): an hour ahead is refused, the refusal saying the earliest start.
+      await assert.rejects(
+        lifecycle.announceMaintenance(
+          {
+            serviceId: seed.dancu.id,
+            startsAt: new Date(now + 3_600_000).toISOString(),
+            endsAt: new Date(now + 7_200_000).toISOString(),
+            title: 'x',
+            body: 'x',
+          },
+          'test',
+        ),
+        (err: unknown) =>
+          refusedWith('CP_MAINTENANCE_NOTICE_TOO_SHORT')(err) &&
+          (err as LgspError).extra['earliestAllowedAt'] ===
+            new Date(Math.ceil((now + DAY) / 60_000) * 60_000).toISOString(),
+      );
+      // A platform configured for one hour's notice accepts it.
+      const hourNotice = new Lifecycle(h.store, h.registry, clock, {
+        ...DEFAULT_LIFECYCLE_SETTINGS,
+        maintenanceMinNoticeHours: 1,
+      });
+      await hourNotice.announceMaintenance(
         {
           serviceId: seed.dancu.id,
           startsAt: new Date(now + 3_600_000).toISOString(),

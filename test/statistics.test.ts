@@ -364,7 +364,7 @@ for (const kind of storeKinds) {
       const book = new ExcelJS.Workbook();
       await book.xlsx.load((await statisticsXlsx(report)) as never);
       const sheet = book.worksheets[0]!;
-      assert.match(String(sheet.getRow(1).getCell(1).value), /^Thống kê giao dịch từ 2026-08-30 07:00 đến/);
+      assert.match(String(sheet.getRow(1).getCell(1).value), /^Thống kê giao dịch từ 30\/08\/2026 07:00 đến/);
       const xHead = (sheet.getRow(4).values as unknown[]).slice(1);
       assert.deepEqual(xHead, head);
       report.rows.forEach((r, i) => {

@@ -65,7 +65,7 @@ export function requireRole(...roles: Role[]): onRequestAsyncHookHandler {
   return async (request: FastifyRequest) => {
     const user = request.user;
     if (!user) throw new LgspError('API_UNAUTHORIZED');
-    if (!allowed.has(user.role)) throw new LgspError('API_FORBIDDEN', `role ${user.role}`);
+    if (!allowed.has(user.role)) throw new LgspError('API_FORBIDDEN', `vai trò / role ${user.role}`);
   };
 }
 

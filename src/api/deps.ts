@@ -2,6 +2,7 @@ import type { Accounts } from '../control/accounts.ts';
 import type { ConnectionRequests } from '../control/connection-requests/index.ts';
 import type { Lifecycle } from '../control/lifecycle/index.ts';
 import type { Registry } from '../control/registry/index.ts';
+import type { SandboxGateway } from '../control/sandbox-try.ts';
 import type { SigningKeys } from '../control/signing-keys.ts';
 import type { SubscriptionRequests } from '../control/subscription-requests/index.ts';
 import type { VersionChanges } from '../control/version-changes/index.ts';
@@ -38,6 +39,15 @@ export interface AdminDeps {
   kek: KeyEncryptionKey;
   /** Rotation of the token signing keys (`lgsp keys rotate`). */
   signingKeys: SigningKeys;
+  /** How many async messages wait, for a queue engine whose messages are not in the store (NATS): the dashboard. */
+  pendingMessages?: () => Promise<number>;
+  /** The gateway the sandbox "try it" calls through (issue 11); without it a try answers 503 CP_SANDBOX_TRY_FAILED. */
+  sandboxGateway?: SandboxGateway;
+  /**
+   * The address the gateway listens on, for the portal's branding answer when `gateway.publicUrl` is unset; the
+   * platform knows it once the gateway listens (tests leave it out: the configured host and port stand in).
+   */
+  gatewayUrl?: string;
   /** Prometheus metrics of this process, shown at GET /metrics; without them there is no such route. */
   metrics?: Pick<TelemetryMetrics, 'contentType' | 'scrape'>;
 }

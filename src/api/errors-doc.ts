@@ -42,6 +42,19 @@ export function errorsMarkdown(): string {
     '}',
     '```',
     '',
+    'Lỗi kiểm tra dữ liệu vào (`API_VALIDATION_FAILED`) có thêm `errors`: mỗi chỗ sai một dòng `{in, path,',
+    'message}` — `path` là JSON Pointer, `message` viết "Tiếng Việt / English" và gọi trường bằng tên tiếng Việt',
+    'trong hợp đồng API khi có (ví dụ `"Hệ thống khai thác": bắt buộc / required`); giá trị đã gửi không bao giờ',
+    'được nhắc lại. Lỗi ngày quá sớm (`CP_SUNSET_TOO_EARLY`, `CP_DECOMMISSION_TOO_EARLY`,',
+    '`CP_MAINTENANCE_NOTICE_TOO_SHORT`) nêu quy định, lý do và thời điểm sớm nhất được chấp nhận theo giờ Việt Nam',
+    '(`dd/mm/yyyy HH:mm`) trong `detail`, và dạng ISO 8601 trong `earliestAllowedAt`.',
+    '',
+    'A validation problem (`API_VALIDATION_FAILED`) also has `errors`, one `{in, path, message}` per place:',
+    '`path` is a JSON Pointer, `message` reads "Tiếng Việt / English" and names the field by its Vietnamese label',
+    'from the API contract when it has one; the value sent is never repeated. A date refused as too early',
+    '(`CP_SUNSET_TOO_EARLY`, `CP_DECOMMISSION_TOO_EARLY`, `CP_MAINTENANCE_NOTICE_TOO_SHORT`) says the rule, why,',
+    'and the earliest accepted time in Vietnam time in `detail`, and as ISO 8601 in `earliestAllowedAt`.',
+    '',
   ];
   const grouped = new Set<string>();
   for (const { prefix, heading } of GROUPS) {

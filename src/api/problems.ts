@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, type ErrorCode, LgspError, type Problem, toProblem } from '../core/errors.ts';
 import { ProblemRef } from './contract/index.ts';
+import { type AjvErrorLike, validationMessages } from './validation-messages.ts';
 
 /** One entry of a validation problem's `errors` array: where in the request, and what is wrong there. */
 export interface FieldError {
@@ -10,36 +11,9 @@ export interface FieldError {
   message: string;
 }
 
-interface AjvErrorLike {
-  instancePath?: string;
-  keyword?: string;
-  message?: string;
-  params?: Record<string, unknown>;
-}
-
-const pointerEscape = (s: string) => s.replaceAll('~', '~0').replaceAll('/', '~1');
-
-/** Ajv's errors in a form a person can act on: unknown and missing fields are named in the path itself. */
+/** Ajv's errors in a form a person can act on, Vietnamese first (validation-messages.ts), in part `part`. */
 export function fieldErrors(part: string, errors: AjvErrorLike[]): FieldError[] {
-  const seen = new Set<string>();
-  const out: FieldError[] = [];
-  for (const e of errors) {
-    let path = e.instancePath ?? '';
-    let message = e.message ?? 'is not valid';
-    if (e.keyword === 'additionalProperties' && typeof e.params?.['additionalProperty'] === 'string') {
-      path = `${path}/${pointerEscape(e.params['additionalProperty'])}`;
-      message = 'trường không được phép / unknown field';
-    } else if (e.keyword === 'required' && typeof e.params?.['missingProperty'] === 'string') {
-      path = `${path}/${pointerEscape(e.params['missingProperty'])}`;
-      message = 'bắt buộc / required';
-    }
-    // A union (x | null) fails once per branch; one line per place is what the reader needs.
-    const key = `${path}\u0000${message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ in: part, path, message });
-  }
-  return out;
+  return validationMessages(errors).map((m) => ({ in: part, ...m }));
 }
 
 /** Fastify's own client errors, by code, and the registry code we answer them with. */

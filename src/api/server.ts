@@ -26,6 +26,7 @@ import { TAGS } from './routes/common.ts';
 import { connectedSystemRoutes } from './routes/connected-systems.ts';
 import { connectionRequestRoutes } from './routes/connection-requests.ts';
 import { credentialRoutes } from './routes/credentials.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { healthRoutes, metaRoutes, signingKeyRoutes } from './routes/meta.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -33,6 +34,7 @@ import { organizationRoutes } from './routes/organizations.ts';
 import { publicRoutes } from './routes/public.ts';
 import { reconciliationRoutes } from './routes/reconciliations.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { sandboxTryRoutes } from './routes/sandbox-try.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { subscriptionRequestRoutes } from './routes/subscription-requests.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
@@ -68,7 +70,8 @@ export function registeredRoutes(app: FastifyInstance): RouteInfo[] {
  * parameters arrive as text, so there numbers are coerced and defaults (e.g. `limit`) filled in.
  */
 function validatorCompilers() {
-  const common: AjvOptions = { allErrors: true, removeAdditional: false, strict: true };
+  // `verbose`: each error carries the schema it failed, whose label names the field (validation-messages.ts).
+  const common: AjvOptions = { allErrors: true, removeAdditional: false, strict: true, verbose: true };
   const body = new Ajv({ ...common, coerceTypes: false, useDefaults: false });
   const text = new Ajv({ ...common, coerceTypes: 'array', useDefaults: true });
   addFormats(body);
@@ -271,11 +274,13 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
       await connectedSystemRoutes(secured, deps);
       await serviceRoutes(secured, deps);
       await versionRoutes(secured, deps);
+      await sandboxTryRoutes(secured, deps);
       await subscriptionRoutes(secured, deps);
       await credentialRoutes(secured, deps);
       await transactionRoutes(secured, deps);
       await reconciliationRoutes(secured, deps);
       await reportRoutes(secured, deps);
+      await dashboardRoutes(secured, deps);
       await auditRoutes(secured, deps);
       await connectionRequestRoutes(secured, deps);
       await subscriptionRequestRoutes(secured, deps);

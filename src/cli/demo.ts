@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,7 +15,7 @@ import { sandboxTestCall } from '../gateway/sandbox-probe.ts';
 import { localUrl, startPlatform } from '../platform.ts';
 import type { Store } from '../store/port.ts';
 import { type OnboardingEnv, onceRecorded, publishThroughSandbox } from './onboarding.ts';
-import { configOrExplain, explainStartError, untilSignal } from './start.ts';
+import { configOrExplain, consoleLines, explainStartError, untilSignal } from './start.ts';
 
 export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json]
   Chạy nền tảng với dữ liệu mẫu của một tỉnh (kho tạm, hoặc LGSP_DATA_DIR nếu đặt), in hướng dẫn và lệnh curl.
@@ -317,6 +318,52 @@ async function seedDemo(
   return { consumerSystemId: civil.id, credential };
 }
 
+/** Whether nothing listens on host:port now (a probe: bound, then closed at once). */
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
+interface PortChoice {
+  /** The port to listen on: the preferred one, or 0 (any free port) when it was busy. */
+  port: number;
+  /** Said once the demo is up: the preferred port was busy and which one it uses instead. */
+  busy: number | null;
+}
+
+/**
+ * Issue 11: `npm run demo` while `npm start` runs. A port set explicitly (LGSP_*_PORT or the config file) is used
+ * as set, and when it is taken the demo stops and says what to do; a port left to its default is tried, and when
+ * it is busy the demo takes any free one and says so. The preferred defaults can be moved for tests
+ * (LGSP_DEMO_DEFAULT_GATEWAY_PORT / LGSP_DEMO_DEFAULT_ADMIN_PORT), so no test ever needs 8280/9080.
+ */
+async function choosePort(
+  part: { name: string; envName: string; setting: string; defaultPort: number; demoDefaultEnv: string },
+  configured: { host: string; port: number },
+): Promise<PortChoice | { problem: string }> {
+  const explicit = process.env[part.envName] !== undefined || configured.port !== part.defaultPort;
+  if (explicit) {
+    if (configured.port === 0 || (await portFree(configured.host, configured.port)))
+      return { port: configured.port, busy: null };
+    return {
+      problem: [
+        `Cổng ${part.name} ${configured.port} (${part.envName} / ${part.setting}) đang được dùng, có thể bởi \`npm start\`.`,
+        `  Dừng tiến trình đó, hoặc đặt cổng khác (${part.envName}=0 để chọn cổng trống bất kỳ), hoặc bỏ ${part.envName}`,
+        '  để bản demo tự chọn cổng trống.',
+        `The ${part.name} port ${configured.port} (${part.envName} / ${part.setting}) is in use, perhaps by \`npm start\`.`,
+        `  Stop that process, or set another port (${part.envName}=0 for any free port), or unset ${part.envName}`,
+        '  and the demo picks a free port itself.',
+      ].join('\n'),
+    };
+  }
+  const preferred = Number(process.env[part.demoDefaultEnv] ?? part.defaultPort);
+  if (await portFree(configured.host, preferred)) return { port: preferred, busy: null };
+  return { port: 0, busy: preferred };
+}
+
 export async function runDemo(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(`${DEMO_USAGE}\n`);
@@ -335,6 +382,37 @@ export async function runDemo(args: string[]): Promise<number> {
     ...(throwaway ? { dataDir: throwaway, keys: { encryptionKey: randomBytes(32).toString('base64') } } : {}),
     admin: { password: adminPassword },
   };
+  const preliminary = configOrExplain(settings);
+  if (!preliminary) return 1;
+  const gatewayPort = await choosePort(
+    {
+      name: 'kết nối / gateway',
+      envName: 'LGSP_GATEWAY_PORT',
+      setting: 'gateway.port',
+      defaultPort: 8280,
+      demoDefaultEnv: 'LGSP_DEMO_DEFAULT_GATEWAY_PORT',
+    },
+    preliminary.gateway,
+  );
+  const adminPort = await choosePort(
+    {
+      name: 'quản trị / admin',
+      envName: 'LGSP_ADMIN_PORT',
+      setting: 'admin.port',
+      defaultPort: 9080,
+      demoDefaultEnv: 'LGSP_DEMO_DEFAULT_ADMIN_PORT',
+    },
+    preliminary.admin,
+  );
+  const problems = [gatewayPort, adminPort].flatMap((c) => ('problem' in c ? [c.problem] : []));
+  if ('problem' in gatewayPort || 'problem' in adminPort) {
+    process.stderr.write(`Không khởi động được / Could not start:\n${problems.join('\n')}\n`);
+    return 1;
+  }
+  Object.assign(settings, {
+    gateway: { port: gatewayPort.port },
+    admin: { ...settings.admin, port: adminPort.port },
+  });
   const checked = configOrExplain(settings);
   if (!checked) return 1;
 
@@ -390,6 +468,9 @@ export async function runDemo(args: string[]): Promise<number> {
       'OpenLGSP — bản demo / demo',
       `  Cổng kết nối / Gateway:   ${gatewayUrl}`,
       `  API quản trị / Admin API: ${adminUrl}/api/v1   (OpenAPI: ${adminUrl}/api/v1/openapi.json)`,
+      ...consoleLines(adminUrl, config.admin.publicUrl),
+      ...busyLines('kết nối / gateway', gatewayPort, gatewayUrl),
+      ...busyLines('quản trị / admin', adminPort, adminUrl),
       `  Đăng nhập quản trị / Operator login: admin / ${adminPassword}`,
       `  Kho dữ liệu / Store: ${throwaway ? `tạm, xoá khi dừng / throwaway, deleted on stop (${throwaway})` : config.dataDir}`,
       '',
@@ -415,4 +496,14 @@ export async function runDemo(args: string[]): Promise<number> {
   upstream.child.kill('SIGTERM');
   if (throwaway) rmSync(throwaway, { recursive: true, force: true });
   return 0;
+}
+
+/** Said when the demo did not get its preferred port: which one was busy and which it uses instead. */
+function busyLines(name: string, choice: PortChoice, url: string): string[] {
+  if (choice.busy === null) return [];
+  const port = new URL(url).port;
+  return [
+    `  Cổng ${name} ${choice.busy} đang bận (có thể \`npm start\` đang chạy): bản demo dùng cổng ${port}.`,
+    `  Port ${choice.busy} (${name}) is busy (\`npm start\` may be running): the demo uses port ${port}.`,
+  ];
 }

@@ -2,6 +2,8 @@
  * Human output: aligned tables with bilingual headings, and label/value blocks. Widths count characters after
  * NFC, so Vietnamese letters with diacritics (one character each) line up.
  */
+import { formatVietnamDateTime, VIETNAM_OFFSET_MINUTES } from '../core/time.ts';
+
 export type Cell = string | number | boolean | null | undefined;
 
 const MAX_CELL = 48;
@@ -35,9 +37,16 @@ export function fields(pairs: Array<[string, Cell]>): string {
   return `${pairs.map(([label, value]) => `${label}${' '.repeat(labelWidth - width(label))}  ${text(value)}`).join('\n')}\n`;
 }
 
-/** ISO times to the second, in UTC as the API gives them. */
+/**
+ * A time the API gives as ISO 8601, as a person in Vietnam reads it: `dd/mm/yyyy HH:mm`, Vietnam time (UTC+7).
+ * The CLI is a client on an operator's machine without the platform's configuration, and Vietnam has one zone
+ * without daylight saving, so it prints at the platform's default offset; `--json` keeps the API's ISO times for
+ * scripts.
+ */
 export function time(iso: unknown): string {
-  return typeof iso === 'string' ? iso.replace(/\.\d{3}Z$/, 'Z') : '-';
+  if (typeof iso !== 'string') return '-';
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : formatVietnamDateTime(ms, VIETNAM_OFFSET_MINUTES);
 }
 
 /** The closing lines of a record's label/value block: when it was created and when last changed. */

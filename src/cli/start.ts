@@ -95,7 +95,18 @@ export async function runStart(args: string[]): Promise<number> {
       'OpenLGSP đang chạy / is running',
       `  Cổng kết nối / Gateway:   ${localUrl(platform.gatewayUrl)}  (POST /token, /{context}/{version}/…)`,
       `  API quản trị / Admin API: ${localUrl(platform.adminUrl)}/api/v1  (OpenAPI: /api/v1/openapi.json)`,
+      ...consoleLines(localUrl(platform.adminUrl), config.admin.publicUrl),
       `  Kho dữ liệu / Store:      ${platform.store.kind === 'pglite' ? `PGlite (nhúng/embedded) ${config.dataDir}` : 'PostgreSQL'}`,
+      '',
+      'Bước đầu tiên / First steps:',
+      '  1. Mở bảng điều khiển, đăng nhập "admin" bằng mật khẩu in ở trên (lần chạy đầu) hoặc LGSP_ADMIN_PASSWORD',
+      '     Open the console and sign in as "admin" with the password printed above (first start) or LGSP_ADMIN_PASSWORD',
+      '  2. Tạo các cơ quan (mã định danh, cán bộ đầu mối), rồi tài khoản cho cán bộ của họ',
+      '     Create the organizations (official code, contact point), then accounts for their staff',
+      '  3. Các cơ quan gửi đề nghị kết nối và dịch vụ; duyệt, thử trên sandbox, công bố lên cổng thông tin',
+      '     Agencies file connection requests and services; review, try them in the sandbox, publish them to the portal',
+      '  Thử với dữ liệu mẫu / Try with sample data: npm run demo   ·   Hướng dẫn / Guide: docs/portal.md',
+      '',
       '  Dừng / Stop: Ctrl+C',
       '',
     ].join('\n'),
@@ -104,6 +115,19 @@ export async function runStart(args: string[]): Promise<number> {
   process.stdout.write('Đang dừng / Stopping…\n');
   await platform.stop();
   return 0;
+}
+
+/**
+ * Where people open the console and the portal (served by the admin port), and the public address when one is
+ * configured (behind a proxy or TLS, docs/portal.md).
+ */
+export function consoleLines(adminUrl: string, publicUrl: string): string[] {
+  const site = publicUrl.replace(/\/+$/, '') || adminUrl;
+  return [
+    `  Bảng điều khiển / Console: ${adminUrl}/`,
+    `  Cổng thông tin / Portal:   ${adminUrl}/portal`,
+    ...(site !== adminUrl ? [`  Địa chỉ công khai / Public address: ${site}/  ·  ${site}/portal`] : []),
+  ];
 }
 
 /** Start-up errors people can fix: a port in use, a database that does not answer. */

@@ -509,3 +509,119 @@ function checkWsdl(root: Element, v: WsdlVersion): ApiDocumentProblem[] {
   }
   return problems;
 }
+
+// ── Operations, for the portal (issue 11) ────────────────────────────────────────────────────────────────────
+
+/** One operation a document describes: a REST method and path, or a SOAP operation with its messages. */
+export interface ApiOperation {
+  name: string | null;
+  method: string | null;
+  path: string | null;
+  summary: string | null;
+  input: string | null;
+  output: string | null;
+  soapAction: string | null;
+}
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const NO_OPERATION: ApiOperation = {
+  name: null,
+  method: null,
+  path: null,
+  summary: null,
+  input: null,
+  output: null,
+  soapAction: null,
+};
+const textOrNull = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+
+/**
+ * The operations of a stored document, read with the same parsers that validated it (a stored document passed
+ * `validateApiDocument`); a document they cannot read lists none rather than failing the portal's page.
+ */
+export function listApiOperations(type: ApiDocumentType, text: string): ApiOperation[] {
+  try {
+    return type === 'openapi' ? openApiOperations(text) : wsdlOperations(text);
+  } catch {
+    return [];
+  }
+}
+
+/** The OpenAPI document as JSON, whether it was submitted as JSON or YAML (what a renderer reads). */
+export function openApiAsJson(text: string): string | null {
+  const parsed = parseOpenApiText(text);
+  return 'value' in parsed ? JSON.stringify(parsed.value) : null;
+}
+
+function openApiOperations(text: string): ApiOperation[] {
+  const parsed = parseOpenApiText(text);
+  if (!('value' in parsed)) return [];
+  const paths = (parsed.value as { paths?: unknown }).paths;
+  if (paths === null || typeof paths !== 'object') return [];
+  const out: ApiOperation[] = [];
+  for (const [path, item] of Object.entries(paths as Record<string, unknown>)) {
+    if (item === null || typeof item !== 'object') continue;
+    for (const method of HTTP_METHODS) {
+      const op = (item as Record<string, unknown>)[method] as Record<string, unknown> | undefined;
+      if (op === null || typeof op !== 'object') continue;
+      out.push({
+        ...NO_OPERATION,
+        name: textOrNull(op['operationId']),
+        method: method.toUpperCase(),
+        path,
+        summary: textOrNull(op['summary']) ?? textOrNull(op['description']),
+      });
+    }
+  }
+  return out;
+}
+
+function wsdlOperations(text: string): ApiOperation[] {
+  if (/<!DOCTYPE/i.test(text)) return [];
+  const parser = new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    processEntities: false,
+    parseAttributeValue: false,
+    parseTagValue: false,
+  });
+  const root = toElements(parser.parse(text) as XmlNode[], new Map())[0];
+  const v = root && WSDL_VERSIONS.find((w) => w.root === root.local && w.ns === nsOf(root));
+  if (!root || !v) return [];
+  const children = (e: Element, local: string) =>
+    e.children.filter((c) => c.local === local && nsOf(c) === v.ns);
+  // The SOAP action of each operation, from any binding's operation of that name (soap:operation/@soapAction in
+  // WSDL 1.1, wsoap:action on the binding operation in WSDL 2.0, whose operations name theirs by `ref`).
+  const soapActions = new Map<string, string>();
+  for (const binding of children(root, 'binding')) {
+    for (const op of children(binding, 'operation')) {
+      const name = op.attrs['name'] ?? (op.attrs['ref'] ? qname(op, op.attrs['ref']).local : undefined);
+      if (!name) continue;
+      const action =
+        Object.entries(op.attrs).find(([k]) => k.endsWith(':action'))?.[1] ??
+        op.children.find((c) => c.local === 'operation' && c.attrs['soapAction'] !== undefined)?.attrs[
+          'soapAction'
+        ];
+      if (action && !soapActions.has(name)) soapActions.set(name, action);
+    }
+  }
+  const out: ApiOperation[] = [];
+  for (const abstract of children(root, v.abstract)) {
+    for (const op of children(abstract, 'operation')) {
+      const name = op.attrs['name'] ?? null;
+      const io = (local: string) => {
+        const el = children(op, local)[0];
+        return el ? textOrNull(el.attrs[v.operationRef]) : null;
+      };
+      out.push({
+        ...NO_OPERATION,
+        name,
+        input: io('input'),
+        output: io('output'),
+        soapAction: (name && soapActions.get(name)) || null,
+      });
+    }
+  }
+  return out;
+}

@@ -38,7 +38,7 @@ export function validateResourceTemplates(resources: ResourceTemplate[]): Resour
 /** Pushes an async destination takes at once (issue 4): at least one, at most what one node sensibly opens. */
 export function validateDeliveryConcurrency(value: number): number {
   if (!Number.isInteger(value) || value < 1 || value > 256) {
-    throw new LgspError('API_VALIDATION_FAILED', `deliveryConcurrency ${value}: 1–256`);
+    throw new LgspError('API_VALIDATION_FAILED', `deliveryConcurrency ${value}: từ 1 đến 256 / 1–256`);
   }
   return value;
 }
@@ -47,7 +47,10 @@ export function validateDeliveryConcurrency(value: number): number {
 export function validateRequestBodyLimit(value: number | null): number | null {
   if (value === null) return null;
   if (!Number.isInteger(value) || value < 1024 || value > 2147483647) {
-    throw new LgspError('API_VALIDATION_FAILED', `requestBodyLimitBytes ${value}: 1024–2147483647`);
+    throw new LgspError(
+      'API_VALIDATION_FAILED',
+      `requestBodyLimitBytes ${value}: từ 1024 đến 2147483647 byte / 1024–2147483647 bytes`,
+    );
   }
   return value;
 }
@@ -62,7 +65,11 @@ export function validateUpstreamUrl(raw: string | null): string | null {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new LgspError('CP_UPSTREAM_URL_INVALID', raw);
-  if (url.search || url.hash) throw new LgspError('CP_UPSTREAM_URL_INVALID', `${raw}: no query or fragment`);
+  if (url.search || url.hash)
+    throw new LgspError(
+      'CP_UPSTREAM_URL_INVALID',
+      `${raw}: không được có query hay fragment / no query or fragment`,
+    );
   return url.toString().replace(/\/$/, '');
 }
 

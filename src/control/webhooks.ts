@@ -44,7 +44,10 @@ function validateWebhookUrl(raw: string): string {
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new LgspError('API_VALIDATION_FAILED', 'url: not a URL; expected https://…');
+    throw new LgspError(
+      'API_VALIDATION_FAILED',
+      'url: không phải URL, cần https://… / not a URL; expected https://…',
+    );
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.hash) {
     throw new LgspError(

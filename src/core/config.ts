@@ -16,6 +16,9 @@ const pemPath = (description: string) => Type.String({ default: '', description 
 const CERT_FILE =
   'Tệp chứng chỉ PEM (kèm chuỗi trung gian); để trống: HTTP thường / PEM certificate (with chain); empty: plain HTTP';
 const KEY_FILE = 'Tệp khoá riêng PEM của chứng chỉ / the certificate’s PEM private key';
+/** An http(s) origin with an optional path prefix (a final / is dropped where used), or '' for "where it listens". */
+const publicUrl = (description: string) =>
+  Type.String({ default: '', pattern: '^(https?://[^\\s/?#]+(/[^\\s?#]*)?)?$', description });
 
 /**
  * One claim-mapping rule of the OIDC sign-in (docs/sso.md): when the ID token's `claim` equals `equals` (or matches
@@ -54,7 +57,9 @@ export const ConfigSchema = Type.Object(
       minimum: -720,
       maximum: 840,
       default: 420,
-      description: 'Giờ địa phương cho khung thời gian khai thác và hạn mức ngày (Việt Nam: UTC+7 = 420)',
+      description:
+        'Giờ địa phương cho khung thời gian khai thác, hạn mức ngày và mọi ngày giờ người đọc (thông báo, thư, tệp XLSX) ' +
+        '(Việt Nam: UTC+7 = 420) / local time of time windows, daily quotas and every date a person reads',
     }),
     gateway: Type.Object(
       {
@@ -91,6 +96,9 @@ export const ConfigSchema = Type.Object(
         }),
         keepAliveTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600000, default: 65000 }),
         maxConnectionsPerAddress: Type.Integer({ minimum: 1, maximum: 1000000, default: 256 }),
+        publicUrl: publicUrl(
+          'Địa chỉ cổng kết nối mà các cơ quan gọi (sau proxy/TLS), cổng thông tin hiển thị; để trống: địa chỉ đang nghe / the gateway address agencies call (behind a proxy/TLS), shown by the portal; empty: the listening address',
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -109,11 +117,9 @@ export const ConfigSchema = Type.Object(
           { certFile: pemPath(CERT_FILE), keyFile: pemPath(KEY_FILE) },
           { additionalProperties: false, default: {} },
         ),
-        publicUrl: Type.String({
-          default: '',
-          description:
-            'Địa chỉ công khai của cổng quản trị/cổng thông tin (https://lgsp.tinh.gov.vn), khi khác địa chỉ lắng nghe (sau proxy); để trống: địa chỉ lắng nghe / the admin port’s public address when it differs from where it listens (behind a proxy)',
-        }),
+        publicUrl: publicUrl(
+          'Địa chỉ công khai của bảng điều khiển và cổng thông tin (sau proxy/TLS), dùng trong liên kết của nguồn tin Atom; để trống: địa chỉ đang nghe / the public address of the console and portal (behind a proxy/TLS), used in the Atom feed links; empty: the listening address',
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -378,6 +384,48 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    // Changing and ending services (Articles 13–15, R-24): how far ahead maintenance must be announced.
+    lifecycle: Type.Object(
+      {
+        maintenanceMinNoticeHours: Type.Integer({
+          minimum: 0,
+          maximum: 720,
+          default: 24,
+          description:
+            'Thông báo bảo trì phải trước giờ bắt đầu ít nhất số giờ này (R-24: thông báo trước cho các bên liên quan) / ' +
+            'a maintenance window must be announced at least this many hours before it starts',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    // One platform per province (issue 11): the name, logo and colour the console and the portal show.
+    branding: Type.Object(
+      {
+        provinceName: Type.String({
+          minLength: 1,
+          maxLength: 200,
+          default: 'Tỉnh Mẫu / Sample Province',
+          description: 'Tên tỉnh hiển thị trên bảng điều khiển và cổng thông tin / province name',
+        }),
+        shortName: Type.String({ minLength: 1, maxLength: 40, default: 'LGSP' }),
+        portalTitle: Type.String({
+          minLength: 1,
+          maxLength: 200,
+          default: 'Cổng thông tin nhà phát triển LGSP / LGSP developer portal',
+        }),
+        logoFile: Type.String({
+          default: '',
+          description:
+            'Tệp logo PNG hoặc SVG (tối đa 256 KiB), đọc khi khởi động; để trống: logo trung tính có sẵn / PNG or SVG logo file (at most 256 KiB), read at start; empty: a built-in neutral logo',
+        }),
+        primaryColor: Type.String({
+          pattern: '^#[0-9a-fA-F]{6}$',
+          default: '#1d4f91',
+          description: 'Màu chủ đạo, dạng #rrggbb / primary colour, #rrggbb',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },
@@ -422,6 +470,12 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_OIDC_REDIRECT_URL: 'oidc.redirectUrl',
   LGSP_OIDC_SCOPES: 'oidc.scopes',
   LGSP_OIDC_LABEL: 'oidc.label',
+  LGSP_GATEWAY_PUBLIC_URL: 'gateway.publicUrl',
+  LGSP_BRANDING_PROVINCE_NAME: 'branding.provinceName',
+  LGSP_BRANDING_SHORT_NAME: 'branding.shortName',
+  LGSP_BRANDING_PORTAL_TITLE: 'branding.portalTitle',
+  LGSP_BRANDING_LOGO_FILE: 'branding.logoFile',
+  LGSP_BRANDING_PRIMARY_COLOR: 'branding.primaryColor',
   LGSP_RECORDER_FLUSH_INTERVAL_MS: 'recorder.flushIntervalMs',
   LGSP_RECORDER_BATCH_SIZE: 'recorder.batchSize',
   LGSP_RECORDER_MAX_BACKLOG: 'recorder.maxBacklog',
@@ -465,6 +519,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_FAILURE_WINDOW_MINUTES: 'limits.failureWindowMinutes',
   LGSP_BRUTEFORCE_ALERT_FAILURES: 'limits.alertFailures',
   LGSP_LOG_LEVEL: 'logLevel',
+  LGSP_MAINTENANCE_MIN_NOTICE_HOURS: 'lifecycle.maintenanceMinNoticeHours',
 };
 
 /** Variables that belong to other readers (the CLI client, the test suites) and are not platform settings. */
@@ -477,6 +532,9 @@ const ENV_NOT_SETTINGS = new Set([
   'LGSP_TEST_REDIS_URL',
   'LGSP_BENCH_NATS_URL',
   'LGSP_BENCH_DATABASE_URL',
+  // `lgsp demo`'s preferred ports when none is set (tests point them at a port they hold; src/cli/demo.ts).
+  'LGSP_DEMO_DEFAULT_GATEWAY_PORT',
+  'LGSP_DEMO_DEFAULT_ADMIN_PORT',
 ]);
 
 export class ConfigError extends Error {

@@ -323,6 +323,12 @@ export const ERRORS = {
     titleVi: 'Lịch bảo trì phải được thông báo trước',
     title: 'A maintenance window must start in the future and end after it starts (R-24)',
   },
+  CP_MAINTENANCE_NOTICE_TOO_SHORT: {
+    status: 400,
+    titleVi: 'Lịch bảo trì phải được thông báo trước đủ số giờ tối thiểu',
+    title:
+      'A maintenance window must be announced at least lifecycle.maintenanceMinNoticeHours ahead (R-24); the detail says the earliest start',
+  },
   CP_VERSION_STATE: {
     status: 409,
     titleVi: 'Không thể chuyển trạng thái phiên bản như vậy',
@@ -427,6 +433,24 @@ export const ERRORS = {
     title:
       'The message body did not arrive whole (the connection broke or the length was wrong); nothing was stored',
   },
+  CP_SANDBOX_TRY_UNAVAILABLE: {
+    status: 409,
+    titleVi: 'Phiên bản này chưa gọi thử được ở môi trường sandbox',
+    title:
+      'The version cannot be tried in the sandbox: it is not in sandbox test, published or deprecated, or it has no sandbox upstream',
+  },
+  CP_PLATFORM_TEST_CLIENT_SANDBOX_ONLY: {
+    status: 409,
+    titleVi: 'Máy khách gọi thử của nền tảng chỉ dùng ở môi trường sandbox',
+    title:
+      'The platform’s own try-it client is sandbox-only: it gets no production credential or subscription',
+  },
+  CP_SANDBOX_TRY_FAILED: {
+    status: 503,
+    titleVi: 'Không gọi thử được qua cổng kết nối hoặc chưa ghi được bản ghi giao dịch',
+    title:
+      'The try call could not go through the gateway, or its transaction record was not written in time; try again',
+  },
   // Reports (reconciliation, statistics)
   RP_RECONCILIATION_FILE_INVALID: {
     status: 400,
@@ -448,8 +472,18 @@ export const ERRORS = {
     titleVi: 'Yêu cầu thống kê không hợp lệ',
     title: 'The statistics period, grouping or offset is not valid, or gives more than 50,000 groups',
   },
+  RP_DASHBOARD_INVALID: {
+    status: 400,
+    titleVi: 'Khoảng thời gian của bảng điều khiển không hợp lệ',
+    title: 'The dashboard period or bucket is not valid: from < to, at most 366 days, at most 1,500 buckets',
+  },
   // Monitoring and alerts
   TM_ALERT_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy cảnh báo', title: 'No alert with this id' },
+  TM_TRANSACTION_NOT_FOUND: {
+    status: 404,
+    titleVi: 'Không tìm thấy giao dịch',
+    title: 'No transaction record with this id that you may see',
+  },
   TM_ALERT_RESOLVED: {
     status: 409,
     titleVi: 'Cảnh báo đã được xử lý',

@@ -28,3 +28,53 @@ export function minutesOfDay(hhmm: string): number {
   const [h, m] = hhmm.split(':').map(Number);
   return h! * 60 + m!;
 }
+
+/**
+ * Vietnam's offset from UTC in minutes (UTC+7, no daylight saving since 1975): the default of the platform's
+ * `timezoneOffsetMinutes`, and what the CLI prints in (it is a client without the platform's configuration).
+ */
+export const VIETNAM_OFFSET_MINUTES = 420;
+
+/** The wall-clock fields of an instant at `offsetMinutes` east of UTC, zero-padded. */
+function localParts(value: Instant, offsetMinutes: number) {
+  const d = new Date(msOf(value) + offsetMinutes * 60_000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return {
+    day: two(d.getUTCDate()),
+    month: two(d.getUTCMonth() + 1),
+    year: String(d.getUTCFullYear()),
+    hour: two(d.getUTCHours()),
+    minute: two(d.getUTCMinutes()),
+  };
+}
+
+/**
+ * What a person reads (notices, e-mails, error messages, files, the CLI): the local date and time as Vietnamese
+ * write it, `dd/mm/yyyy HH:mm`. A sunset at 2027-06-14T17:00Z is `15/06/2027 00:00` in Vietnam — the UTC date
+ * would be a day early. Machines keep ISO 8601 (`isoOf`): JSON fields, the audit trail, reconciliation files.
+ */
+export function formatVietnamDateTime(value: Instant, offsetMinutes: number): string {
+  const p = localParts(value, offsetMinutes);
+  return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}`;
+}
+
+/** The local date alone, `dd/mm/yyyy`. */
+export function formatVietnamDate(value: Instant, offsetMinutes: number): string {
+  const p = localParts(value, offsetMinutes);
+  return `${p.day}/${p.month}/${p.year}`;
+}
+
+/** `UTC+07:00`: said once beside local times in a text, so a reader abroad knows which clock they are. */
+export function utcOffsetLabel(offsetMinutes: number): string {
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  return `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/**
+ * The local wall-clock time as a `Date` whose UTC fields hold it: what a spreadsheet cell takes (Excel dates have
+ * no time zone, exceljs writes a `Date` by its UTC fields), so the cell shows Vietnam time and filters by it.
+ */
+export function wallClockDate(value: Instant, offsetMinutes: number): Date {
+  return new Date(msOf(value) + offsetMinutes * 60_000);
+}

@@ -86,7 +86,7 @@ export function parsePartyFile(
   period?: { fromMs: number; toMs: number; toleranceMs: number },
 ): { form: FileForm; entries: PartyEntry[] } {
   if (Buffer.byteLength(csv, 'utf8') > MAX_FILE_BYTES) {
-    throw new LgspError('RP_RECONCILIATION_FILE_TOO_LARGE', `> ${MAX_FILE_BYTES} bytes`);
+    throw new LgspError('RP_RECONCILIATION_FILE_TOO_LARGE', `> ${MAX_FILE_BYTES} byte / bytes`);
   }
   if (lineCount(csv) - 1 > MAX_FILE_LINES) {
     throw new LgspError('RP_RECONCILIATION_FILE_TOO_LARGE', `> ${MAX_FILE_LINES} dòng / lines`);

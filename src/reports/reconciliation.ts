@@ -354,7 +354,10 @@ export async function reconcile(store: Store, input: ReconcileInput): Promise<Re
   const role = input.role ?? 'any';
   const toleranceMs = input.toleranceMs ?? DEFAULT_TOLERANCE_MS;
   if (!Number.isInteger(toleranceMs) || toleranceMs < 0 || toleranceMs > MAX_TOLERANCE_MS) {
-    throw new LgspError('RP_RECONCILIATION_PERIOD_INVALID', `tolerance 0…${MAX_TOLERANCE_MS} ms`);
+    throw new LgspError(
+      'RP_RECONCILIATION_PERIOD_INVALID',
+      `độ lệch cho phép / tolerance 0…${MAX_TOLERANCE_MS} ms`,
+    );
   }
   const { fromMs, toMs } = checkPeriod(input.from, input.to);
   // The file first: a malformed file is refused before the platform's records are read.

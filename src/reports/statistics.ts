@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { type PartyRole, STATISTICS_DIMENSIONS, type StatisticsDimension } from '../api/contract/reports.ts';
 import { LgspError } from '../core/errors.ts';
+import { formatVietnamDate, formatVietnamDateTime, utcOffsetLabel } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
 import {
   DAILY_ROLLUP_OFFSET_HOURS,
@@ -230,7 +231,10 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
   const split = watermark === null ? fromMs : Math.min(Math.max(watermark, fromMs), toMs);
   const iso = (ms: number) => new Date(ms).toISOString();
 
-  const where: RawBuilder<unknown>[] = [];
+  // The platform's own sandbox try-it client (issue 11, docs/sandbox.md) is no customer: its calls are not counted.
+  const where: RawBuilder<unknown>[] = [
+    sql`s.consumer_system_id NOT IN (SELECT system_id FROM platform_test_client)`,
+  ];
   if (filters.organizationCode !== undefined) {
     where.push(sideFilter(await systemsOf(db, filters.organizationCode), role));
   }
@@ -464,25 +468,55 @@ function measureCells(m: StatisticsMeasures): Array<number | null> {
   return MEASURES.map((k) => (k === 'successRate' ? percent(m.successRate) : m[k]));
 }
 
-/** The title: the period as local time at the report's offset. */
+/** The title: the period as local time at the report's offset, `dd/mm/yyyy HH:mm` as Vietnamese write it. */
 export function statisticsTitle(s: Statistics): string {
-  const sign = s.utcOffsetHours >= 0 ? '+' : '-';
-  const zone = `UTC${sign}${String(Math.abs(s.utcOffsetHours)).padStart(2, '0')}:00`;
-  const local = (isoTime: string) =>
-    new Date(Date.parse(isoTime) + s.utcOffsetHours * HOUR_MS).toISOString().slice(0, 16).replace('T', ' ');
+  const offset = s.utcOffsetHours * 60;
+  const zone = utcOffsetLabel(offset);
+  const from = formatVietnamDateTime(s.from, offset);
+  const to = formatVietnamDateTime(s.to, offset);
   return (
-    `Thống kê giao dịch từ ${local(s.from)} đến ${local(s.to)} (${zone}) / ` +
-    `Transaction statistics from ${local(s.from)} to ${local(s.to)} (${zone})`
+    `Thống kê giao dịch từ ${from} đến ${to} (${zone}) / ` +
+    `Transaction statistics from ${from} to ${to} (${zone})`
   );
 }
 
 function coverageNote(s: Statistics): string {
-  const until = s.coveredUntil ?? '—';
+  const local = (iso: string | null) =>
+    iso === null ? '—' : formatVietnamDateTime(iso, s.utcOffsetHours * 60);
+  const until = local(s.coveredUntil);
   return s.rawFrom
-    ? `Số liệu tổng hợp theo giờ đến ${until}; từ ${s.rawFrom} tính từ bản ghi gốc / ` +
-        `Hourly rollups up to ${until}; from ${s.rawFrom} read from the raw records`
+    ? `Số liệu tổng hợp theo giờ đến ${until}; từ ${local(s.rawFrom)} tính từ bản ghi gốc / ` +
+        `Hourly rollups up to ${until}; from ${local(s.rawFrom)} read from the raw records`
     : `Số liệu tổng hợp theo giờ / From the hourly rollups (up to ${until})`;
 }
+
+const TIME_DIMENSIONS = ['hour', 'day', 'month'] as const;
+type TimeDimension = (typeof TIME_DIMENSIONS)[number];
+const isTimeDimension = (d: StatisticsDimension): d is TimeDimension =>
+  (TIME_DIMENSIONS as readonly string[]).includes(d);
+
+/**
+ * A time group's key (local time as the SQL writes it: `2026-12-03T14:00`, `2026-12-03`, `2026-12`) as the local
+ * wall-clock time in a `Date`'s UTC fields — what a spreadsheet cell takes; null for a key that is not a time.
+ */
+function wallClockOf(d: TimeDimension, key: string): Date | null {
+  const iso = d === 'hour' ? `${key}:00Z` : d === 'day' ? `${key}T00:00:00Z` : `${key}-01T00:00:00Z`;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : new Date(ms);
+}
+
+/** How a person reads a time group in a file: `dd/mm/yyyy HH:mm`, `dd/mm/yyyy`, `mm/yyyy` (local time). */
+function timeText(d: TimeDimension, wallClock: Date): string {
+  if (d === 'hour') return formatVietnamDateTime(wallClock, 0);
+  return d === 'day' ? formatVietnamDate(wallClock, 0) : formatVietnamDate(wallClock, 0).slice(3);
+}
+
+/** Excel number formats of the time groups: real dates, so Excel sorts and filters them by year, month, day. */
+const TIME_NUMBER_FORMATS: Record<TimeDimension, string> = {
+  hour: 'dd/mm/yyyy hh:mm',
+  day: 'dd/mm/yyyy',
+  month: 'mm/yyyy',
+};
 
 function header(s: Statistics): string[] {
   return [...s.groupBy.map((d) => DIMENSION_HEADINGS[d]), ...MEASURES.map((k) => MEASURE_HEADINGS[k])];
@@ -490,22 +524,39 @@ function header(s: Statistics): string[] {
 
 /**
  * CSV, UTF-8 with a byte-order mark (Excel opens Vietnamese text right), CRLF: the heading row first, one row per
- * group, then the totals row. The period is in the file name and the JSON, not in the file, so it parses as is.
+ * group, then the totals row. The file is for people (machines read the JSON): hours, days and months are written
+ * `dd/mm/yyyy HH:mm`, `dd/mm/yyyy`, `mm/yyyy` in local time, as Excel with Vietnamese regional settings reads
+ * dates. The period is in the file name and the JSON, not in the file, so it opens as a plain table.
  */
 export function statisticsCsv(s: Statistics): string {
-  return csvFile([header(s), ...bodyRows(s)]);
+  return csvFile([header(s), ...bodyRows(s, (d, key) => timeText(d, wallClockOf(d, key)!))]);
 }
 
-/** One row per group, then the totals (without groups: the totals only). */
-function bodyRows(s: Statistics): Array<Array<string | number | null>> {
+/**
+ * One row per group, then the totals (without groups: the totals only). A time group's cell is `timeCell` of its
+ * key (text for CSV, a date for XLSX); the key as written by the SQL when it is not a time (never, but safe).
+ */
+function bodyRows<Cell extends string | Date>(
+  s: Statistics,
+  timeCell: (d: TimeDimension, key: string) => Cell,
+): Array<Array<string | number | null | Cell>> {
   if (s.groupBy.length === 0) return [measureCells(s.totals)];
+  const cell = (r: StatisticsRow, d: StatisticsDimension) => {
+    const key = r.key[d] ?? '';
+    return isTimeDimension(d) && wallClockOf(d, key) ? timeCell(d, key) : (r.label[d] ?? '');
+  };
   return [
-    ...s.rows.map((r) => [...s.groupBy.map((d) => r.label[d] ?? ''), ...measureCells(r)]),
+    ...s.rows.map((r) => [...s.groupBy.map((d) => cell(r, d)), ...measureCells(r)]),
     [TOTAL_LABEL, ...s.groupBy.slice(1).map(() => ''), ...measureCells(s.totals)],
   ];
 }
 
-/** XLSX (exceljs): a title row with the period, a note on the sources, the headings, the groups, the totals. */
+/**
+ * XLSX (exceljs): a title row with the period, a note on the sources, the headings, the groups, the totals. Hours,
+ * days and months are real Excel dates holding local time (Excel dates have no zone) with a `dd/mm/yyyy hh:mm`,
+ * `dd/mm/yyyy` or `mm/yyyy` format: an accountant sorts them and filters them by year, month and day in Excel's
+ * own date filter, which text cells would not allow.
+ */
 export async function statisticsXlsx(s: Statistics): Promise<Buffer> {
   const book = new ExcelJS.Workbook();
   book.creator = 'OpenLGSP';
@@ -517,7 +568,7 @@ export async function statisticsXlsx(s: Statistics): Promise<Buffer> {
   const headRow = sheet.addRow(head);
   headRow.font = { bold: true };
   headRow.alignment = { wrapText: true, vertical: 'middle' };
-  const body = bodyRows(s);
+  const body = bodyRows(s, (d, key) => wallClockOf(d, key)!);
   body.forEach((cells, i) => {
     const row = sheet.addRow(cells);
     if (i === body.length - 1) row.font = { bold: true };
@@ -525,6 +576,11 @@ export async function statisticsXlsx(s: Statistics): Promise<Buffer> {
   head.forEach((h, i) => {
     const column = sheet.getColumn(i + 1);
     column.width = i < s.groupBy.length ? 36 : Math.max(14, Math.min(24, h.length / 2 + 4));
+    const dimension = s.groupBy[i];
+    if (dimension && isTimeDimension(dimension)) {
+      column.numFmt = TIME_NUMBER_FORMATS[dimension];
+      column.width = 18;
+    }
     const measure = MEASURES[i - s.groupBy.length];
     if (measure === 'successRate') column.numFmt = '0.00';
     else if (measure === 'latencyAvgMs') column.numFmt = '#,##0.0';

@@ -372,6 +372,20 @@ export interface Database {
     last_failure_at: Timestamp;
     blocked_until: Timestamp;
   };
+  /**
+   * The platform's own sandbox test client (migrations/0023_platform_test_client.sql, issue 11 "try it"): its row
+   * marks the system platform-owned; the consumer secret is sealed with the key-encryption key.
+   */
+  platform_test_client: {
+    id: number;
+    organization_id: string;
+    system_id: string;
+    credential_id: string;
+    consumer_key: string;
+    secret_sealed: Uint8Array;
+    created_at: Timestamp;
+    updated_at: Timestamp;
+  };
   /** Async messages' payloads in chunks, deleted at delivery, death or expiry (R-02). */
   message_payloads: {
     message_id: string;

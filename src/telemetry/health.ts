@@ -5,6 +5,7 @@ import { Agent, request } from 'undici';
 import { ENVIRONMENTS, type Environment } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
+import { formatVietnamDateTime, utcOffsetLabel } from '../core/time.ts';
 import { deadlineOf } from '../core/working-days.ts';
 import type { EgressPolicy } from '../net/egress.ts';
 import { type CertificateInfo, certificateInfo, tlsEnabled } from '../net/tls.ts';
@@ -96,6 +97,12 @@ export class HealthMonitor {
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
+  }
+
+  /** A time in an alert's text (e-mailed to people): `dd/mm/yyyy HH:mm` local time; `details` keep ISO. */
+  private local(at: Date | string | number): string {
+    const offset = this.deps.config.timezoneOffsetMinutes;
+    return `${formatVietnamDateTime(at, offset)} (${utcOffsetLabel(offset)})`;
   }
 
   start(): void {
@@ -270,7 +277,7 @@ export class HealthMonitor {
         key: `provider.silent:${r.version_id}:${r.environment}`,
         severity: 'warning',
         subject: `Dịch vụ ${where} không có giao dịch thành công / provider silent`,
-        text: `Lần trả lời thành công gần nhất của ${where}: ${new Date(r.last_ok).toISOString()} (quá ${config.alerts.silentHours} giờ). / No successful answer for ${config.alerts.silentHours} h.`,
+        text: `Lần trả lời thành công gần nhất của ${where}: ${this.local(r.last_ok)} (quá ${config.alerts.silentHours} giờ). / No successful answer for ${config.alerts.silentHours} h (last ${this.local(r.last_ok)}).`,
         details: {
           versionId: r.version_id,
           environment: r.environment,
@@ -390,7 +397,7 @@ export class HealthMonitor {
       key: `credential.expiring:${r.id}`,
       severity: 'warning' as const,
       subject: `Thông tin kết nối của ${r.name} (${r.environment}) sắp hết hạn / credential expiring`,
-      text: `Khoá ${r.id} của hệ thống ${r.name} hết hiệu lực lúc ${new Date(r.expires_at!).toISOString()}: chuyển sang khoá mới trước thời điểm đó. / Credential ends at ${new Date(r.expires_at!).toISOString()}.`,
+      text: `Khoá ${r.id} của hệ thống ${r.name} hết hiệu lực lúc ${this.local(r.expires_at!)}: chuyển sang khoá mới trước thời điểm đó. / Credential ends at ${this.local(r.expires_at!)}.`,
       details: {
         credentialId: r.id,
         systemId: r.system_id,
@@ -415,7 +422,7 @@ export class HealthMonitor {
         subject: ended
           ? `Chứng chỉ TLS ${what} đã hết hạn / TLS certificate expired`
           : `Chứng chỉ TLS ${what} sắp hết hạn / TLS certificate expiring`,
-        text: `Chứng chỉ ${what} hết hạn lúc ${at}: thay chứng chỉ mới trước thời điểm đó. / The certificate ends at ${at}: renew it before then.`,
+        text: `Chứng chỉ ${what} hết hạn lúc ${this.local(notAfterMs)}: thay chứng chỉ mới trước thời điểm đó. / The certificate ends at ${this.local(notAfterMs)}: renew it before then.`,
         details: { ...details, notAfter: at },
       };
     };
@@ -494,7 +501,7 @@ export class HealthMonitor {
         key: `request.overdue:${r.id}`,
         severity: 'warning',
         subject: `Đề nghị đăng ký khai thác ${r.id} quá hạn xử lý / subscription request overdue`,
-        text: `Đề nghị ${r.id} (${r.status}) quá hạn ${config.workflow.responseDeadlineWorkingDays} ngày làm việc từ ${new Date(deadlineMs).toISOString()}. / Overdue since ${new Date(deadlineMs).toISOString()}.`,
+        text: `Đề nghị ${r.id} (${r.status}) quá hạn ${config.workflow.responseDeadlineWorkingDays} ngày làm việc từ ${this.local(deadlineMs)}. / Overdue since ${this.local(deadlineMs)}.`,
         details: { requestId: r.id, status: r.status, deadlineAt: new Date(deadlineMs).toISOString() },
       });
     }

@@ -21,6 +21,8 @@ export class Recorder implements RecordSink {
   private flushing: Promise<void> | null = null;
   private failures = 0;
   private nextAttemptMs = 0;
+  /** Who waits for a record to be written, by transaction id (`whenWritten`); empty almost always. */
+  private readonly waiters = new Map<string, () => void>();
   /** Counts for /metrics and tests. */
   written = 0;
   failedBatches = 0;
@@ -41,7 +43,8 @@ export class Recorder implements RecordSink {
   record(txn: TransactionRecord): void {
     this.observer?.observe(txn);
     this.queue.push(txn);
-    if (this.queue.length >= this.options.batchSize && !this.flushing) void this.flush();
+    if (this.waiters.size > 0 && this.waiters.has(txn.id)) void this.flush();
+    else if (this.queue.length >= this.options.batchSize && !this.flushing) void this.flush();
   }
 
   recordMany(txns: TransactionRecord[]): void {
@@ -49,7 +52,29 @@ export class Recorder implements RecordSink {
       this.observer?.observe(t);
       this.queue.push(t);
     }
-    if (this.queue.length >= this.options.batchSize && !this.flushing) void this.flush();
+    const awaited = this.waiters.size > 0 && txns.some((t) => this.waiters.has(t.id));
+    if (awaited || (this.queue.length >= this.options.batchSize && !this.flushing)) void this.flush();
+  }
+
+  /**
+   * Resolves true as soon as this recorder has written the record `id` — flushing at once, without waiting for
+   * the timer, when the record is queued or arrives (from this process's gateway or a worker's) — or false after
+   * `timeoutMs`. A record written before the call, or by another node, is not seen here: `awaitRecordDurable`
+   * asks the store too. One waiter per id.
+   */
+  whenWritten(id: string, timeoutMs: number): { written: Promise<boolean>; cancel: () => void } {
+    let settle: (written: boolean) => void = () => {};
+    const written = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      settle = (ok) => {
+        clearTimeout(timer);
+        this.waiters.delete(id);
+        resolve(ok);
+      };
+    });
+    this.waiters.set(id, () => settle(true));
+    if (this.queue.some((t) => t.id === id)) void this.flush();
+    return { written, cancel: () => settle(false) };
   }
 
   get backlog(): number {
@@ -85,6 +110,7 @@ export class Recorder implements RecordSink {
       }
       this.queue.splice(0, batch.length);
       this.written += batch.length;
+      if (this.waiters.size > 0) for (const t of batch) this.waiters.get(t.id)?.();
       this.failures = 0;
       this.nextAttemptMs = 0;
     }
@@ -102,6 +128,38 @@ export class Recorder implements RecordSink {
     if (this.queue.length > 0) {
       this.logger.error({ lost: this.queue.length }, 'shutting down with transaction records not written');
     }
+  }
+}
+
+/**
+ * Waits until the transaction record `id` is in the store — the evidence a step right after a call needs (issue
+ * 11: publishing right after the sandbox "try it"). The recorder of this process writes it as soon as it has it;
+ * a record another node writes is found by asking the store every 100 ms. True once durable, false after
+ * `timeoutMs`.
+ */
+export async function awaitRecordDurable(
+  store: Store,
+  recorder: Recorder | null,
+  id: string,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  const wait = recorder?.whenWritten(id, timeoutMs) ?? null;
+  try {
+    for (;;) {
+      const row = await store.db
+        .selectFrom('transactions')
+        .select('id')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (row) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      const pause = new Promise<false>((resolve) => setTimeout(() => resolve(false), Math.min(left, 100)));
+      if (await Promise.race(wait ? [wait.written, pause] : [pause])) return true;
+    }
+  } finally {
+    wait?.cancel();
   }
 }
 

@@ -129,3 +129,9 @@ export async function queryTransactions(
     nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
   };
 }
+
+/** One record by its id (any month: the id is the first key of every partition's primary key), or null. */
+export async function findTransaction(store: Store, id: string): Promise<TransactionView | null> {
+  const row = await store.db.selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toView(row) : null;
+}

@@ -59,7 +59,10 @@ export async function openAdminHarness(
   const clock = new ManualClock(options.startMs ?? Date.parse('2025-03-01T02:00:00Z'));
   const config = loadConfig({ env: {}, overrides: options.overrides ?? {} });
   const registry = new Registry(store, clock, EgressPolicy.forPlatform(config));
-  const lifecycle = new Lifecycle(store, registry, clock);
+  const lifecycle = new Lifecycle(store, registry, clock, {
+    timezoneOffsetMinutes: config.timezoneOffsetMinutes,
+    maintenanceMinNoticeHours: config.lifecycle.maintenanceMinNoticeHours,
+  });
   const accounts = new Accounts(store, clock, config.admin.sessionTtlHours, config.limits);
   await accounts.ensureOperator(TEST_PASSWORD);
   const app = await createAdminApi({

@@ -2,8 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { DemoInfo } from '../../src/cli/demo.ts';
 
-/** Runs `lgsp demo --json` as a user would (free ports), and returns its first stdout line parsed. */
-export async function startDemo(env: Record<string, string> = {}): Promise<{
+/**
+ * Runs `lgsp demo --json` as a user would (free ports), and returns its first stdout line parsed. A variable given
+ * as undefined is removed from the demo's environment (to run it with its default ports).
+ */
+export async function startDemo(env: Record<string, string | undefined> = {}): Promise<{
   info: DemoInfo;
   firstLine: string;
   child: ChildProcess;
@@ -18,15 +21,23 @@ export async function startDemo(env: Record<string, string> = {}): Promise<{
   let output = '';
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const lines = createInterface({ input: child.stdout! });
+  // One listener from the start: the lines after the first may come in the same chunk, emitted at once, before a
+  // listener added after the first line's promise resolves would hear them.
+  let onFirstLine: ((line: string) => void) | null = null;
+  lines.on('line', (line) => {
+    if (onFirstLine) onFirstLine(line);
+    else output += `${line}\n`;
+  });
   const firstLine = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`demo did not start in 120 s: ${output}`)), 120_000);
-    lines.once('line', (line) => {
+    onFirstLine = (line) => {
+      onFirstLine = null;
       clearTimeout(timer);
       resolve(line);
-    });
-    child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${output}`)));
+    };
+    // 'close', not 'exit': the stderr that explains the exit has been read by then.
+    child.once('close', (code) => reject(new Error(`demo exited with ${code}: ${output}`)));
   });
-  lines.on('line', (l) => (output += `${l}\n`));
   return {
     info: JSON.parse(firstLine) as DemoInfo,
     firstLine,

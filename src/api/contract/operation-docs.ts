@@ -122,11 +122,60 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   },
   listPublicServices: {
     summary: 'Danh mục dịch vụ đã công bố và mô tả kỹ thuật (R-10, R-11) / Published services',
+    description:
+      'Tìm theo q (tên, context, tên và mã cơ quan cung cấp), phân trang bằng limit/offset; total là số dịch vụ khớp. ' +
+      'Mỗi phiên bản nêu trạng thái, ngày ngừng (sunset) và nơi lấy tài liệu API (documentUrl). / ' +
+      'Search with q (name, context, provider name and code), page with limit/offset; total counts the matches. ' +
+      'Each version gives its state, sunset and where its API document is (documentUrl).',
     security: [],
+    problems: [400, 500],
   },
   listPublicContacts: {
     summary: 'Cán bộ đầu mối của các cơ quan (R-09) / Contact points of the organizations',
     security: [],
+  },
+  getPublicService: {
+    summary:
+      'Một dịch vụ đã công bố: mô tả R-11, cơ quan cung cấp và đầu mối, các phiên bản / A published service',
+    description:
+      '404 khi dịch vụ không có phiên bản đã công bố hoặc đã ngừng. / 404 when it has no published version or is decommissioned.',
+    security: [],
+    problems: [400, 404, 500],
+  },
+  getPublicVersionDocument: {
+    summary:
+      'Tài liệu API (OpenAPI JSON hoặc WSDL XML) của phiên bản đã công bố / A published version’s API document',
+    description:
+      'Chỉ phiên bản đã công bố hoặc ngừng khuyến nghị; bản nháp, đang xét, đã ngừng → 404. OpenAPI YAML được trả dưới dạng JSON. / ' +
+      'Published or deprecated versions only; a draft, one under review or retired → 404. OpenAPI written in YAML is answered as JSON.',
+    security: [],
+    problems: [400, 404, 500],
+  },
+  listPublicVersionOperations: {
+    summary:
+      'Các thao tác trong tài liệu API của phiên bản đã công bố / Operations of a published version’s document',
+    description:
+      'OpenAPI: phương thức, đường dẫn, tóm tắt; WSDL: tên thao tác, thông điệp vào/ra, SOAPAction. / ' +
+      'OpenAPI: method, path, summary; WSDL: operation name, input/output message, SOAPAction.',
+    security: [],
+    problems: [400, 404, 500],
+  },
+  getPublicNoticesFeed: {
+    summary:
+      'Thông báo công khai dạng Atom (RFC 4287) cho cổng chuyển đổi số của tỉnh (R-21) / Public notices as an Atom feed',
+    security: [],
+    problems: [500],
+  },
+  getBranding: {
+    summary:
+      'Tên, logo, màu của tỉnh và địa chỉ bảng điều khiển, cổng thông tin, cổng kết nối / Branding and addresses',
+    security: [],
+    problems: [500],
+  },
+  getBrandingLogo: {
+    summary: 'Logo của tỉnh / The province’s logo',
+    security: [],
+    problems: [500],
   },
 
   listOrganizations: { summary: 'Danh sách cơ quan / List organizations' },
@@ -307,6 +356,30 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
       'mà cơ quan mình là bên khai thác hoặc cung cấp. / Newest first; page on with nextCursor. An agency ' +
       'user sees only the records where its organization is the consumer or the provider.',
   },
+  trySandboxCall: {
+    summary: 'Gọi thử phiên bản ở môi trường sandbox / Try a version in the sandbox',
+    description:
+      'Người vận hành, hoặc cơ quan cung cấp với phiên bản của mình, gọi phiên bản qua cổng kết nối thật ở ' +
+      'môi trường sandbox bằng máy khách thử nghiệm của nền tảng (tự tạo một lần, chỉ có quyền sandbox, tự ' +
+      'đăng ký phiên bản). Trả về trạng thái, các trường đầu, nội dung (cắt ở 64 KiB) chỉ cho người gọi — ' +
+      'không lưu (R-02) — và mã giao dịch. Trả lời khi bản ghi giao dịch đã ghi bền: công bố ngay sau đó được. ' +
+      'Xem docs/sandbox.md. / The operator, or the providing agency for its own version, calls the version ' +
+      'through the real gateway in the sandbox with the platform’s test client (made once, sandbox-only, ' +
+      'subscribed automatically). Answers the status, headers and body (cut at 64 KiB) to the caller only — ' +
+      'never stored (R-02) — and the transaction id, once its record is durable: publishing right after works.',
+    problems: [404, 409, 503],
+  },
+  getTransaction: {
+    summary: 'Chi tiết một giao dịch / One transaction in detail',
+    description:
+      'Cả hai chặng: thời điểm nhận yêu cầu, chuyển đến bên cung cấp, nhận trả lời, trả lời bên khai thác; ' +
+      'kích thước, SHA-256, trạng thái, tên hệ thống, cơ quan, dịch vụ. Không bao giờ có nội dung (R-02). ' +
+      'Người dùng của cơ quan chỉ xem giao dịch mà cơ quan mình là một bên (khác: 404). / Both legs: request ' +
+      'in, request out, response in, response out; sizes, SHA-256, statuses, the names of the systems, ' +
+      'organizations and service. Never a payload (R-02). An agency user sees only records where its ' +
+      'organization is a party (others: 404).',
+    problems: [404],
+  },
   reconcileTransactions: {
     summary: 'Đối soát giao dịch / Reconcile transactions',
     description:
@@ -315,8 +388,24 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
       'thiếu, LGSP không có, lệch trạng thái. Cơ quan chỉ đối soát cho mình. ?format=csv tải các chênh ' +
       'lệch. Xem docs/reconciliation.md. / A party uploads its own list for [from, to) and gets the match: ' +
       'matched, missingOnParty, missingOnPlatform, statusMismatch. An agency only for itself. ?format=csv ' +
-      'downloads the differences (text/csv).',
+      'downloads the differences (text/csv). ' +
+      'Tệp gửi theo một trong ba cách: JSON (tệp trong `csv`); `Content-Type: text/csv` (nội dung là tệp, các ' +
+      'trường khác trong query); `multipart/form-data` (tệp ở trường `file`, các trường khác là trường form). / ' +
+      'The file comes one of three ways: JSON (the file in `csv`); `Content-Type: text/csv` (the body is the ' +
+      'file, the other fields in the query string); `multipart/form-data` (the file in the field `file`, the ' +
+      'other fields as form fields). Another content type: 415.',
     problems: [404],
+  },
+  getDashboard: {
+    summary: 'Bảng điều khiển / Dashboard',
+    description:
+      'Lưu lượng và tỷ lệ lỗi theo thời gian (phút, giờ hoặc ngày theo khoảng), dịch vụ và hệ thống khai thác ' +
+      'nhiều lượt gọi nhất, cảnh báo đang mở, thông điệp bất đồng bộ đang chờ, các đề nghị chờ xét duyệt với ' +
+      'thời gian chờ so với hạn 2 ngày làm việc (Nghị định 194/2025) và cờ quá hạn. Người dùng của cơ quan chỉ ' +
+      'thấy số liệu của cơ quan mình. / Traffic and error rate over time (minute, hour or day steps by the ' +
+      'period), top services and consumer systems, open alerts, the async backlog, and the requests waiting for ' +
+      'review with their age against the 2-working-day deadline (Decree 194/2025) and an overdue flag. An agency ' +
+      'user sees its own organization’s figures only.',
   },
   getStatistics: {
     summary: 'Thống kê, báo cáo giao dịch / Transaction statistics and reports',

@@ -39,6 +39,7 @@ import {
   CredentialSchema,
   IssuedCredentialSchema,
 } from './credentials.ts';
+import { DashboardQuery, DashboardSchema } from './dashboard.ts';
 import {
   CancelledSubscriptionSchema,
   ConsumerUseSchema,
@@ -54,9 +55,20 @@ import {
 import { HealthSchema, JwksSchema, SigningKeyRotationSchema } from './meta.ts';
 import type { OperationId } from './operations.ts';
 import { OrganizationCreate, OrganizationPatch, OrganizationSchema } from './organizations.ts';
-import { PublicOrganizationSchema, PublicServiceSchema } from './public.ts';
+import {
+  BrandingLogoResponse,
+  BrandingSchema,
+  NoticesAtomResponse,
+  PublicOperationListSchema,
+  PublicOrganizationSchema,
+  PublicServicePageSchema,
+  PublicServiceQuery,
+  PublicServiceSchema,
+  PublicVersionDocumentResponse,
+} from './public.ts';
 import { ReconciliationBody, ReconciliationQuery, ReconciliationSchema } from './reconciliations.ts';
 import { StatisticsQuery, StatisticsSchema } from './reports.ts';
+import { SandboxTryBody, SandboxTryResultSchema } from './sandbox-try.ts';
 import { ServiceCreate, ServicePatch, ServiceQuery, ServiceSchema } from './services.ts';
 import {
   CollectCredentialParams,
@@ -76,7 +88,7 @@ import {
   SubscriptionSchema,
 } from './subscriptions.ts';
 import { SystemCreate, SystemPatch, SystemQuery, SystemSchema } from './systems.ts';
-import { TransactionPageSchema, TransactionQuery } from './transactions.ts';
+import { TransactionDetailSchema, TransactionPageSchema, TransactionQuery } from './transactions.ts';
 import {
   VersionChangeCreate,
   VersionChangeQuery,
@@ -121,8 +133,14 @@ export const OPERATION_SCHEMAS = {
   startOidcSignIn: { response: { 302: RedirectResponse } },
   completeOidcSignIn: { querystring: OidcCallbackQuery, response: { 302: RedirectResponse } },
   listPublicNotices: { response: { 200: ListOf(NoticeSchema) } },
-  listPublicServices: { response: { 200: ListOf(PublicServiceSchema) } },
+  listPublicServices: { querystring: PublicServiceQuery, response: { 200: PublicServicePageSchema } },
   listPublicContacts: { response: { 200: ListOf(PublicOrganizationSchema) } },
+  getPublicService: { params: IdParams, response: { 200: PublicServiceSchema } },
+  getPublicVersionDocument: { params: IdParams, response: { 200: PublicVersionDocumentResponse } },
+  listPublicVersionOperations: { params: IdParams, response: { 200: PublicOperationListSchema } },
+  getPublicNoticesFeed: { response: { 200: NoticesAtomResponse } },
+  getBranding: { response: { 200: BrandingSchema } },
+  getBrandingLogo: { response: { 200: BrandingLogoResponse } },
   listOrganizations: { response: { 200: ListOf(OrganizationSchema) } },
   createOrganization: { body: OrganizationCreate, response: { 201: OrganizationSchema } },
   getOrganization: { params: IdParams, response: { 200: OrganizationSchema } },
@@ -159,6 +177,7 @@ export const OPERATION_SCHEMAS = {
     querystring: VersionConsumersQuery,
     response: { 200: ListOf(ConsumerUseSchema) },
   },
+  trySandboxCall: idAction(SandboxTryBody, SandboxTryResultSchema),
   listSubscriptions: { querystring: SubscriptionQuery, response: { 200: ListOf(SubscriptionSchema) } },
   createSubscription: { body: SubscriptionCreate, response: { 201: SubscriptionSchema } },
   getSubscription: { params: IdParams, response: { 200: SubscriptionSchema } },
@@ -170,12 +189,14 @@ export const OPERATION_SCHEMAS = {
   revokeCredential: idAction(CredentialRevoke, CredentialSchema),
   rotateCredential: { params: IdParams, body: CredentialRotate, response: { 201: IssuedCredentialSchema } },
   listTransactions: { querystring: TransactionQuery, response: { 200: TransactionPageSchema } },
+  getTransaction: { params: IdParams, response: { 200: TransactionDetailSchema } },
   reconcileTransactions: {
     querystring: ReconciliationQuery,
     body: ReconciliationBody,
     response: { 200: ReconciliationSchema },
   },
   getStatistics: { querystring: StatisticsQuery, response: { 200: StatisticsSchema } },
+  getDashboard: { querystring: DashboardQuery, response: { 200: DashboardSchema } },
   listAuditEvents: { querystring: AuditQuery, response: { 200: ListOf(AuditEventSchema) } },
   verifyAuditChain: { response: { 200: AuditChainResultSchema } },
   announceMaintenance: { body: MaintenanceCreate, response: { 201: NoticeSchema } },

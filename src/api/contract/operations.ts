@@ -27,6 +27,13 @@ export const OPERATIONS = {
   listPublicNotices: { method: 'GET', path: '/api/v1/public/notices' },
   listPublicServices: { method: 'GET', path: '/api/v1/public/services' },
   listPublicContacts: { method: 'GET', path: '/api/v1/public/contacts' },
+  // The portal's catalogue, documents, Atom feed and branding (issue 11, R-10, R-21).
+  getPublicService: { method: 'GET', path: '/api/v1/public/services/:id' },
+  getPublicVersionDocument: { method: 'GET', path: '/api/v1/public/versions/:id/document' },
+  listPublicVersionOperations: { method: 'GET', path: '/api/v1/public/versions/:id/operations' },
+  getPublicNoticesFeed: { method: 'GET', path: '/api/v1/public/notices.atom' },
+  getBranding: { method: 'GET', path: '/api/v1/public/branding' },
+  getBrandingLogo: { method: 'GET', path: '/api/v1/public/branding/logo' },
 
   listOrganizations: { method: 'GET', path: '/api/v1/organizations' },
   createOrganization: { method: 'POST', path: '/api/v1/organizations' },
@@ -57,6 +64,8 @@ export const OPERATIONS = {
   rejectVersion: { method: 'POST', path: '/api/v1/versions/:id/reject' },
   publishVersion: { method: 'POST', path: '/api/v1/versions/:id/publish' },
   listVersionConsumers: { method: 'GET', path: '/api/v1/versions/:id/consumers' },
+  // The console's sandbox "try it" with the platform's own test client (issue 11).
+  trySandboxCall: { method: 'POST', path: '/api/v1/versions/:id/try' },
 
   listSubscriptions: { method: 'GET', path: '/api/v1/subscriptions' },
   createSubscription: { method: 'POST', path: '/api/v1/subscriptions' },
@@ -71,8 +80,11 @@ export const OPERATIONS = {
   rotateCredential: { method: 'POST', path: '/api/v1/credentials/:id/rotate' },
 
   listTransactions: { method: 'GET', path: '/api/v1/transactions' },
+  getTransaction: { method: 'GET', path: '/api/v1/transactions/:id' },
   reconcileTransactions: { method: 'POST', path: '/api/v1/reconciliations' },
   getStatistics: { method: 'GET', path: '/api/v1/reports/statistics' },
+  // The operator console's dashboard (issue 11).
+  getDashboard: { method: 'GET', path: '/api/v1/dashboard' },
 
   listAuditEvents: { method: 'GET', path: '/api/v1/audit-events' },
   verifyAuditChain: { method: 'GET', path: '/api/v1/audit-events/verify' },

@@ -47,12 +47,24 @@ export const ReconciliationBody = Type.Object(
 );
 export type ReconciliationBody = Static<typeof ReconciliationBody>;
 
+const { csv: _file, ...fieldsBesideTheFile } = ReconciliationBody.properties;
+
+/**
+ * The fields a `text/csv` upload sends in the query string, its body being the file itself (issue 11); a JSON or
+ * multipart upload sends them in its body, and the query then must not repeat them.
+ */
+export const RECONCILIATION_QUERY_FIELDS: readonly string[] = Object.keys(fieldsBesideTheFile);
+
 export const ReconciliationQuery = Type.Object(
   {
     format: OneOf(['json', 'csv'], {
       default: 'json',
       description: 'csv: tải các chênh lệch dạng CSV / download the differences as CSV',
     }),
+    // With Content-Type: text/csv only: the body's other fields, as query parameters.
+    ...Object.fromEntries(
+      Object.entries(fieldsBesideTheFile).map(([name, schema]) => [name, Type.Optional(schema)]),
+    ),
   },
   Strict,
 );

@@ -3,18 +3,33 @@ import { Id, Nullable, Strict, Text, Timestamp, Timestamps } from './common.ts';
 
 /** Services and their technical description. */
 
-const DescriptionItem = (vi: string) => Type.Optional(Type.String({ maxLength: 20000, description: vi }));
+/**
+ * The items of Decree 47/2020 Art. 24 that a provider supplies with its service (R-11), each with the name a
+ * person reads (Vietnamese / English): in the schema's description, in refusals that list what is missing.
+ */
+export const TECHNICAL_DESCRIPTION_ITEMS = {
+  addressAndInterface: 'Địa chỉ và giao diện kết nối / Address and interface',
+  communicationStandards: 'Tiêu chuẩn kết nối, truyền thông / Communication standards',
+  encryptionAndSecurity: 'Mã hoá và an toàn thông tin / Encryption and security',
+  capacity: 'Năng lực đáp ứng (tần suất, dung lượng) / Capacity',
+  connectionProcedure: 'Quy trình kết nối / Connection procedure',
+  dataQuality: 'Chất lượng dữ liệu (thu thập, phê duyệt, cập nhật, thời điểm) / Data quality',
+  dataPresentation: 'Cách thức trình bày dữ liệu / Data presentation',
+} as const;
+type DescriptionItemKey = keyof typeof TECHNICAL_DESCRIPTION_ITEMS;
 
-/** The items of Decree 47/2020 Art. 24 that a provider supplies with its service. */
+const DescriptionItem = (key: DescriptionItemKey) =>
+  Type.Optional(Type.String({ maxLength: 20000, description: TECHNICAL_DESCRIPTION_ITEMS[key] }));
+
 export const TechnicalDescriptionSchema = Type.Object(
   {
-    addressAndInterface: DescriptionItem('Địa chỉ và giao diện kết nối'),
-    communicationStandards: DescriptionItem('Tiêu chuẩn kết nối, truyền thông'),
-    encryptionAndSecurity: DescriptionItem('Mã hoá và an toàn thông tin'),
-    capacity: DescriptionItem('Năng lực đáp ứng (tần suất, dung lượng)'),
-    connectionProcedure: DescriptionItem('Quy trình kết nối'),
-    dataQuality: DescriptionItem('Chất lượng dữ liệu: thu thập, phê duyệt, cập nhật, thời điểm'),
-    dataPresentation: DescriptionItem('Cách thức trình bày dữ liệu'),
+    addressAndInterface: DescriptionItem('addressAndInterface'),
+    communicationStandards: DescriptionItem('communicationStandards'),
+    encryptionAndSecurity: DescriptionItem('encryptionAndSecurity'),
+    capacity: DescriptionItem('capacity'),
+    connectionProcedure: DescriptionItem('connectionProcedure'),
+    dataQuality: DescriptionItem('dataQuality'),
+    dataPresentation: DescriptionItem('dataPresentation'),
   },
   { ...Strict, description: 'Mô tả kỹ thuật của dịch vụ (R-11) / technical description' },
 );

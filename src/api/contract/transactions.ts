@@ -80,3 +80,20 @@ export const TransactionPageSchema = Type.Object({
   items: Type.Array(TransactionSchema),
   nextCursor: Type.Union([Type.String(), Type.Null()]),
 });
+
+/**
+ * One transaction record in full, for the console's detail view (issue 11): the record as listed — both legs'
+ * four timestamps, sizes, SHA-256 hashes, statuses — and the names a person reads beside its ids, as the registry
+ * has them now. Never a payload (R-02): the platform keeps none.
+ */
+export const TransactionDetailSchema = Type.Object({
+  ...TransactionSchema.properties,
+  names: Type.Object({
+    consumerSystem: Nullable(Type.String()),
+    consumerOrganization: Nullable(Type.String()),
+    providerSystem: Nullable(Type.String()),
+    providerOrganization: Nullable(Type.String()),
+    service: Nullable(Type.String()),
+  }),
+});
+export type TransactionDetail = Static<typeof TransactionDetailSchema>;

@@ -1,57 +1,90 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { listApiOperations, openApiAsJson } from '../../control/api-document.ts';
+import {
+  getPublicService,
+  isPublicVersion,
+  listPublicServices,
+  publicVersionDocument,
+} from '../../control/catalogue.ts';
+import { LgspError } from '../../core/errors.ts';
+import { ATOM_MEDIA_TYPE, noticesFeed } from '../atom.ts';
+import { loadLogo } from '../branding.ts';
 import type { AdminDeps } from '../deps.ts';
+import { adminBaseUrl } from '../server.ts';
 import { routesUnder, TAGS } from './common.ts';
 
 /**
- * What every agency may read without signing in (R-09 contact points, R-10 the published services and their
- * technical descriptions, R-21 and R-24 notices): the portal reads these. Nothing here is secret: no upstream
- * addresses, no credentials, no subscriptions.
+ * A file the portal shows that someone else wrote (a provider's WSDL, an SVG logo) is served as an inert
+ * document: a browser opening it directly runs no script on this origin, where the console's session lives.
  */
-export async function publicRoutes(app: FastifyInstance, { registry, lifecycle }: AdminDeps): Promise<void> {
+const INERT = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+
+const withoutFinalSlash = (url: string) => url.replace(/\/+$/, '');
+
+/**
+ * What every agency may read without signing in (R-09 contact points, R-10 the published services, their
+ * technical descriptions and API documents, R-21 and R-24 notices, also as an Atom feed), and the province's
+ * branding: the portal reads these. Nothing here is secret: no upstream addresses, no credentials, no
+ * subscriptions, never a document of a version not yet published.
+ */
+export async function publicRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  const { registry, lifecycle, store, config, clock } = deps;
   const route = routesUnder(app, TAGS.public);
+  // Read now: a wrong logo file stops the start, with the setting to fix (src/api/branding.ts).
+  const logo = loadLogo(config.branding);
+  const configuredBase = withoutFinalSlash(config.admin.publicUrl);
+  /** Where people reach the console and portal: the configured public address, else where this port listens. */
+  const siteUrl = () => configuredBase || adminBaseUrl(app, config.admin);
 
   route('listPublicNotices', {
     handler: async () => ({ items: await lifecycle.listNotices() }),
   });
 
+  route('getPublicNoticesFeed', {
+    handler: async (_request, reply) => {
+      const feed = noticesFeed(
+        await lifecycle.listNotices(),
+        { baseUrl: siteUrl(), provinceName: config.branding.provinceName },
+        new Date(clock.nowMs()),
+      );
+      return reply.type(ATOM_MEDIA_TYPE).header('cache-control', 'public, max-age=300').send(feed);
+    },
+  });
+
   route('listPublicServices', {
-    handler: async () => {
-      const [services, versions, systems, organizations] = await Promise.all([
-        registry.listServices(),
-        registry.listVersions(),
-        registry.listSystems(),
-        registry.listOrganizations(),
-      ]);
-      const systemById = new Map(systems.map((s) => [s.id, s]));
-      const orgById = new Map(organizations.map((o) => [o.id, o]));
-      const items = services.flatMap((service) => {
-        const live = versions.filter(
-          (v) => v.serviceId === service.id && (v.status === 'published' || v.status === 'deprecated'),
+    handler: async (request) => listPublicServices(store.db, request.query, configuredBase),
+  });
+
+  route('getPublicService', {
+    handler: async (request) => getPublicService(store.db, request.params.id, configuredBase),
+  });
+
+  route('getPublicVersionDocument', {
+    handler: async (request, reply) => {
+      const document = await publicVersionDocument(store.db, request.params.id);
+      if (document.type === 'wsdl') {
+        return inert(reply, 'application/xml; charset=utf-8', `${document.name}.wsdl`).send(document.text);
+      }
+      // One media type for OpenAPI, whatever the provider wrote: a renderer reads JSON.
+      const json = openApiAsJson(document.text);
+      if (json === null) {
+        throw new LgspError(
+          'CP_VERSION_NOT_FOUND',
+          `${request.params.id}: tài liệu không đọc được / the document cannot be read`,
         );
-        const system = systemById.get(service.providerSystemId);
-        const org = system ? orgById.get(system.organizationId) : undefined;
-        if (live.length === 0 || !system || !org || service.decommissionedAt) return [];
-        return [
-          {
-            context: service.context,
-            name: service.name,
-            provider: { organizationCode: org.code, organizationName: org.name, systemName: system.name },
-            description: Object.fromEntries(
-              Object.entries(service.description).filter(([, v]) => typeof v === 'string'),
-            ),
-            decommissionAt: service.decommissionAt,
-            versions: live.map((v) => ({
-              version: v.version,
-              protocol: v.protocol,
-              status: v.status,
-              path: `/${service.context}/${v.version}`,
-              sunsetAt: v.sunsetAt,
-              resources: v.resources,
-            })),
-          },
-        ];
-      });
-      return { items };
+      }
+      return inert(reply, 'application/json; charset=utf-8', `${document.name}.openapi.json`).send(json);
+    },
+  });
+
+  route('listPublicVersionOperations', {
+    handler: async (request) => {
+      if (!(await isPublicVersion(store.db, request.params.id))) {
+        throw new LgspError('CP_VERSION_NOT_FOUND', `${request.params.id}: không có phiên bản công khai này`);
+      }
+      const document = await publicVersionDocument(store.db, request.params.id).catch(() => null);
+      if (!document) return { documentType: null, items: [] };
+      return { documentType: document.type, items: listApiOperations(document.type, document.text) };
     },
   });
 
@@ -64,4 +97,45 @@ export async function publicRoutes(app: FastifyInstance, { registry, lifecycle }
       })),
     }),
   });
+
+  route('getBranding', {
+    handler: async () => {
+      const site = siteUrl();
+      const { provinceName, shortName, portalTitle, primaryColor } = config.branding;
+      return {
+        provinceName,
+        shortName,
+        portalTitle,
+        primaryColor,
+        logoUrl: `${site}/api/v1/public/branding/logo`,
+        consoleUrl: `${site}/`,
+        portalUrl: `${site}/portal`,
+        gatewayUrl: withoutFinalSlash(config.gateway.publicUrl) || deps.gatewayUrl || gatewayListenUrl(deps),
+      };
+    },
+  });
+
+  route('getBrandingLogo', {
+    handler: async (_request, reply) =>
+      reply
+        .type(logo.contentType)
+        .header('cache-control', 'public, max-age=3600')
+        .header('content-security-policy', INERT)
+        .send(logo.bytes),
+  });
+}
+
+function inert(reply: FastifyReply, type: string, filename: string): FastifyReply {
+  return reply
+    .type(type)
+    .header('content-security-policy', INERT)
+    .header('content-disposition', `inline; filename="${filename}"`)
+    .header('cache-control', 'public, max-age=60');
+}
+
+/** The configured gateway address, as `lgsp start` prints it, when the platform did not say where it listens. */
+function gatewayListenUrl({ config }: AdminDeps): string {
+  const host = ['0.0.0.0', '::', ''].includes(config.gateway.host) ? '127.0.0.1' : config.gateway.host;
+  const scheme = config.gateway.tls.certFile ? 'https' : 'http';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${config.gateway.port}`;
 }

@@ -1,9 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LgspError } from '../../core/errors.ts';
 import { MAX_FILE_BYTES } from '../../reports/party-file.ts';
 import { differencesCsv, type Party, reconcile } from '../../reports/reconciliation.ts';
 import { currentUser, requireRole, seesEverything } from '../auth.ts';
+import { RECONCILIATION_QUERY_FIELDS } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
+import { parseFormData } from '../form-data.ts';
 import { route, TAGS } from './common.ts';
 
 /** Operator staff reconcile for any party, an agency user for its own organization; auditors change nothing. */
@@ -17,12 +19,33 @@ export async function reconciliationRoutes(
   app: FastifyInstance,
   { store, registry, config }: AdminDeps,
 ): Promise<void> {
+  // The uploads' own body readers (CSV, multipart) are this route's alone: every other route still takes JSON only.
+  await app.register(async (upload) => {
+    acceptFileUploads(upload);
+    reconciliationRoute(upload, { store, registry, config });
+  });
+}
+
+function reconciliationRoute(
+  app: FastifyInstance,
+  { store, registry, config }: Pick<AdminDeps, 'store' | 'registry' | 'config'>,
+): void {
   route(app, TAGS.transactions, 'reconcileTransactions', {
     onRequest: reconcilers,
     // Up to 64 MiB of CSV, with room for its JSON escaping.
     bodyLimit: Math.max(config.admin.bodyLimitBytes, MAX_FILE_BYTES * 2),
     preHandler: async (request) => {
       const body = request.body;
+      if (!isCsvUpload(request)) {
+        const repeated = RECONCILIATION_QUERY_FIELDS.filter((f) => f in (request.query as object));
+        if (repeated.length > 0) {
+          throw new LgspError(
+            'API_VALIDATION_FAILED',
+            `${repeated.join(', ')}: gửi trong nội dung, không trong query (chỉ text/csv dùng query) / send in the ` +
+              'body, not the query (only a text/csv upload uses the query)',
+          );
+        }
+      }
       if ((body.systemId === undefined) === (body.organizationCode === undefined)) {
         throw new LgspError(
           'API_VALIDATION_FAILED',
@@ -68,5 +91,79 @@ export async function reconciliationRoutes(
       const { matched, ...rest } = result;
       return body.includeMatched ? result : rest;
     },
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The party's file as text: UTF-8 only (a BOM is the CSV reader's to skip), else 400 with what is wrong. */
+function fileText(bytes: Buffer): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new LgspError(
+      'RP_RECONCILIATION_FILE_INVALID',
+      'tệp không phải UTF-8 hợp lệ / the file is not valid UTF-8',
+    );
+  }
+}
+
+function isCsvUpload(request: FastifyRequest): boolean {
+  return /^text\/csv\s*(;|$)/i.test(request.headers['content-type'] ?? '');
+}
+
+/**
+ * Text fields (query parameters of a CSV upload, form fields of a multipart one) in the JSON body's types, so one
+ * schema validates all three forms: a number and a boolean are read from their text; anything else stays text and
+ * the schema says what is wrong with it.
+ */
+function typedField(name: string, text: string): unknown {
+  if (name === 'toleranceSeconds' && /^\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (name === 'includeMatched' && (text === 'true' || text === 'false')) return text === 'true';
+  return text;
+}
+
+/**
+ * Besides the JSON body (the file in `csv`), the party's file comes as it is (issue 11): `Content-Type: text/csv`
+ * with the other fields in the query string, or `multipart/form-data` with the file in the field `file` and the
+ * other fields as form fields. Both become the JSON body's shape, so one schema and one handler serve the three.
+ */
+function acceptFileUploads(app: FastifyInstance): void {
+  app.addContentTypeParser('text/csv', { parseAs: 'buffer' }, (request, bytes, done) => {
+    try {
+      const fields: Record<string, unknown> = {};
+      const query = request.query as Record<string, unknown>;
+      for (const name of RECONCILIATION_QUERY_FIELDS) {
+        if (typeof query[name] === 'string') fields[name] = typedField(name, query[name]);
+      }
+      done(null, { ...fields, csv: fileText(bytes as Buffer) });
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (request, bytes, done) => {
+    try {
+      const body: Record<string, unknown> = {};
+      for (const part of parseFormData(bytes as Buffer, request.headers['content-type'] ?? '')) {
+        const name = part.name === 'file' ? 'csv' : part.name;
+        if (part.name === 'csv' || name in body) {
+          throw new LgspError(
+            'API_VALIDATION_FAILED',
+            `multipart/form-data: trường "${part.name}" lặp lại hoặc không dùng được / field repeated or not usable`,
+          );
+        }
+        body[name] =
+          part.name === 'file' ? fileText(part.data) : typedField(name, part.data.toString('utf8'));
+      }
+      if (!('csv' in body)) {
+        throw new LgspError(
+          'API_VALIDATION_FAILED',
+          'multipart/form-data: thiếu tệp "file" / no "file" field',
+        );
+      }
+      done(null, body);
+    } catch (err) {
+      done(err as Error, undefined);
+    }
   });
 }

@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import type { BackupSummary, RestoreSummary } from '../../store/backup-format.ts';
 import { required, str } from '../args.ts';
 import type { Subcommand } from '../command.ts';
-import { fields, table } from '../format.ts';
+import { fields, table, time } from '../format.ts';
 import { describeStore, openPlatformStore } from '../platform-store.ts';
 
 /*
@@ -159,7 +159,7 @@ export const restore: Subcommand = {
         `Đã khôi phục / Restored: ${from}\n` +
         fields([
           ['  Vào kho / Into', describeStore(config)],
-          ['  Sao lưu lúc / Backed up at', `${summary.createdAt} (${summary.sourceStore})`],
+          ['  Sao lưu lúc / Backed up at', `${time(summary.createdAt)} (${summary.sourceStore})`],
           ['  Phiên bản lược đồ / Schema', summary.migrations.at(-1) ?? '-'],
           ['  Bảng / Tables', summary.tables.length],
           ['  Bản ghi / Rows', count(summary.rows)],

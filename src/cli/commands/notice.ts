@@ -43,7 +43,7 @@ export const noticeCommands: Group = {
           },
         }),
       render: (notice) =>
-        `Đã thông báo bảo trì / Maintenance announced: ${notice.id} (${notice.startsAt} – ${notice.endsAt})`,
+        `Đã thông báo bảo trì / Maintenance announced: ${notice.id} (${time(notice.startsAt)} – ${time(notice.endsAt)})`,
     }),
   },
 };

@@ -102,6 +102,12 @@ function showVersion(v: ServiceVersion): string {
     ['Production', v.upstreams.production],
     ['Tài nguyên / Resources', v.resources.map((r) => `${r.method} ${r.path}`).join(', ')],
     ['Đường dẫn / Gateway path', `/${v.context}/${v.version}/…`],
+    ['Công bố lúc / Published', v.publishedAt ? time(v.publishedAt) : null],
+    ['Ngừng khuyến nghị lúc / Deprecated', v.deprecatedAt ? time(v.deprecatedAt) : null],
+    [
+      'Ngừng hoạt động lúc / Sunset',
+      v.sunsetAt ? `${time(v.sunsetAt)}${v.successorVersionId ? ` → ${v.successorVersionId}` : ''}` : null,
+    ],
     ...createdAndUpdated(v),
   ]);
 }

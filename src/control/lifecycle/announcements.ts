@@ -1,9 +1,10 @@
 import type { Transaction } from 'kysely';
 import { LgspError } from '../../core/errors.ts';
+import { formatVietnamDateTime, utcOffsetLabel } from '../../core/time.ts';
 import type { Database } from '../../store/schema.ts';
 import { publishNotice } from '../notices.ts';
 import { DAY_MS } from './versions.ts';
-import type { LifecycleContext } from './workflow.ts';
+import { type LifecycleContext, tooEarly } from './workflow.ts';
 
 /** R-21: a provider stopping a service gives at least 60 days' notice. */
 export const MIN_DECOMMISSION_NOTICE_DAYS = 60;
@@ -25,9 +26,18 @@ export async function scheduleDecommission(
   actor: string,
 ): Promise<void> {
   const atMs = Date.parse(input.at);
+  const offset = ctx.settings.timezoneOffsetMinutes;
   const earliest = ctx.clock.nowMs() + MIN_DECOMMISSION_NOTICE_DAYS * DAY_MS;
   if (Number.isNaN(atMs) || atMs < earliest) {
-    throw new LgspError('CP_DECOMMISSION_TOO_EARLY', `≥ ${new Date(earliest).toISOString()}`);
+    throw tooEarly(
+      'CP_DECOMMISSION_TOO_EARLY',
+      {
+        vi: `Đơn vị ngừng cung cấp dịch vụ phải thông báo trước ít nhất ${MIN_DECOMMISSION_NOTICE_DAYS} ngày để bên khai thác kịp chuẩn bị (R-21, Điều 15)`,
+        en: `a provider stopping a service gives at least ${MIN_DECOMMISSION_NOTICE_DAYS} days' notice so consumers can prepare (R-21, Article 15)`,
+      },
+      earliest,
+      offset,
+    );
   }
   await ctx.registry.changes.run(async (trx, now) => {
     const service = await trx
@@ -37,7 +47,7 @@ export async function scheduleDecommission(
       .executeTakeFirst();
     if (!service) throw new LgspError('CP_SERVICE_NOT_FOUND', serviceId);
     const at = new Date(atMs);
-    const day = at.toISOString().slice(0, 10);
+    const when = `${formatVietnamDateTime(at, offset)} (${utcOffsetLabel(offset)})`;
     await trx
       .updateTable('services')
       .set({ decommission_at: at, decommission_reason: input.reason, updated_at: now })
@@ -50,7 +60,9 @@ export async function scheduleDecommission(
         serviceId,
         startsAt: at,
         title: `Ngừng cung cấp dịch vụ ${service.context} / Service ${service.context} ends`,
-        body: `Dịch vụ "${service.name}" ngừng cung cấp từ ${day}. Lý do: ${input.reason}. / The service ends on ${day}.`,
+        body:
+          `Dịch vụ "${service.name}" ngừng cung cấp từ ${when}. Lý do: ${input.reason}. / ` +
+          `The service "${service.name}" ends at ${when}. Reason: ${input.reason}.`,
       },
       await versionIdsOf(trx, serviceId),
       now,
@@ -72,8 +84,11 @@ export async function scheduleDecommission(
 }
 
 /**
- * Announces a maintenance window ahead of time (R-24); inside it the gateway answers 503 with Retry-After.
- * Returns the notice's id.
+ * Announces a maintenance window ahead of time (R-24: "announced beforehand to the parties concerned"); inside it
+ * the gateway answers 503 with Retry-After. The regulation names no number of hours: the configuration does
+ * (`lifecycle.maintenanceMinNoticeHours`, default 24), so the parties hear of it at least a day ahead. The
+ * window, in local time, is added to the notice's text (the public page and the e-mail say the same). Returns
+ * the notice's id.
  */
 export async function announceMaintenance(
   ctx: LifecycleContext,
@@ -83,9 +98,34 @@ export async function announceMaintenance(
   const nowMs = ctx.clock.nowMs();
   const startsMs = Date.parse(input.startsAt);
   const endsMs = Date.parse(input.endsAt);
+  const offset = ctx.settings.timezoneOffsetMinutes;
+  const zone = utcOffsetLabel(offset);
   if (Number.isNaN(startsMs) || Number.isNaN(endsMs) || startsMs <= nowMs || endsMs <= startsMs) {
-    throw new LgspError('CP_MAINTENANCE_NOT_AHEAD', `${input.startsAt} – ${input.endsAt}`);
+    const window = [startsMs, endsMs]
+      .map((ms) => (Number.isNaN(ms) ? '?' : formatVietnamDateTime(ms, offset)))
+      .join(' – ');
+    throw new LgspError(
+      'CP_MAINTENANCE_NOT_AHEAD',
+      `Khung bảo trì phải bắt đầu trong tương lai và kết thúc sau khi bắt đầu: ${window} (${zone}). / ` +
+        `The window must start in the future and end after it starts: ${window} (${zone}).`,
+    );
   }
+  const hours = ctx.settings.maintenanceMinNoticeHours;
+  const earliest = nowMs + hours * 3_600_000;
+  if (startsMs < earliest) {
+    throw tooEarly(
+      'CP_MAINTENANCE_NOTICE_TOO_SHORT',
+      {
+        vi: `Bảo trì phải được thông báo trước cho các bên liên quan (R-24, Điều 18), ít nhất ${hours} giờ trước khi bắt đầu theo cấu hình`,
+        en: `maintenance is announced beforehand to the parties concerned (R-24, Article 18), here at least ${hours} hours before it starts`,
+      },
+      earliest,
+      offset,
+    );
+  }
+  const window =
+    `Thời gian bảo trì / Maintenance window: ${formatVietnamDateTime(startsMs, offset)} – ` +
+    `${formatVietnamDateTime(endsMs, offset)} (${zone})`;
   return ctx.registry.changes.run(async (trx, now) => {
     if (input.serviceId) {
       const service = await trx
@@ -103,7 +143,7 @@ export async function announceMaintenance(
         startsAt: new Date(startsMs),
         endsAt: new Date(endsMs),
         title: input.title,
-        body: input.body,
+        body: `${input.body}\n\n${window}`,
       },
       input.serviceId ? await versionIdsOf(trx, input.serviceId) : 'all',
       now,

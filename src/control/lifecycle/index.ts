@@ -1,5 +1,6 @@
 import type { IssuedCredential, Notice, Service, ServiceVersion } from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
+import { VIETNAM_OFFSET_MINUTES } from '../../core/time.ts';
 import type { Store } from '../../store/port.ts';
 import type { Registry } from '../registry/index.ts';
 import { announceMaintenance, scheduleDecommission } from './announcements.ts';
@@ -7,14 +8,25 @@ import { cancelSubscription, rotateCredential } from './credentials.ts';
 import { type DueReport, runDue } from './due.ts';
 import { consumersOfVersion, getNotice, listNotices, type VersionConsumer } from './queries.ts';
 import { publishVersion, rejectVersion, startSandboxTest, submitVersion } from './versions.ts';
-import type { LifecycleContext } from './workflow.ts';
+import type { LifecycleContext, LifecycleSettings } from './workflow.ts';
 
 export { MIN_DECOMMISSION_NOTICE_DAYS } from './announcements.ts';
 export { DEFAULT_ROTATION_OVERLAP_HOURS } from './credentials.ts';
 export type { DueReport } from './due.ts';
 export type { VersionConsumer } from './queries.ts';
 export { MIN_SUNSET_DAYS } from './versions.ts';
-export { VERSION_MOVES, type VersionAction, type VersionMove } from './workflow.ts';
+export {
+  type LifecycleSettings,
+  VERSION_MOVES,
+  type VersionAction,
+  type VersionMove,
+} from './workflow.ts';
+
+/** The configuration's defaults (core/config.ts), for a lifecycle built without settings (tests, tools). */
+export const DEFAULT_LIFECYCLE_SETTINGS: LifecycleSettings = {
+  timezoneOffsetMinutes: VIETNAM_OFFSET_MINUTES,
+  maintenanceMinNoticeHours: 24,
+};
 
 /**
  * The changing and ending of services and credentials (Articles 13–15): versions side by side with a sunset,
@@ -27,8 +39,13 @@ export { VERSION_MOVES, type VersionAction, type VersionMove } from './workflow.
 export class Lifecycle {
   private readonly ctx: LifecycleContext;
 
-  constructor(store: Store, registry: Registry, clock: Clock) {
-    this.ctx = { store, registry, clock };
+  constructor(
+    store: Store,
+    registry: Registry,
+    clock: Clock,
+    settings: LifecycleSettings = DEFAULT_LIFECYCLE_SETTINGS,
+  ) {
+    this.ctx = { store, registry, clock, settings };
   }
 
   submitVersion(

@@ -1,24 +1,21 @@
-import type { ServiceVersion, TechnicalDescription } from '../../api/contract/index.ts';
+import {
+  type ServiceVersion,
+  TECHNICAL_DESCRIPTION_ITEMS,
+  type TechnicalDescription,
+} from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
+import { formatVietnamDateTime, utcOffsetLabel } from '../../core/time.ts';
 import { apiDocumentRefusal, validateApiDocument } from '../api-document.ts';
 import { publishNotice } from '../notices.ts';
 import { sandboxEvidence } from '../sandbox-evidence.ts';
-import { type LifecycleContext, moveVersionIfIn, transitionVersion } from './workflow.ts';
+import { type LifecycleContext, moveVersionIfIn, tooEarly, transitionVersion } from './workflow.ts';
 
 export const DAY_MS = 86_400_000;
 /** R-18: the current version keeps running at least 180 days after its successor is published. */
 export const MIN_SUNSET_DAYS = 180;
 
 /** The items of the technical description a provider must give before submitting (R-11, Decree 47/2020 Art. 24). */
-const R11_ITEMS: Array<keyof TechnicalDescription> = [
-  'addressAndInterface',
-  'communicationStandards',
-  'encryptionAndSecurity',
-  'capacity',
-  'connectionProcedure',
-  'dataQuality',
-  'dataPresentation',
-];
+const R11_ITEMS = Object.keys(TECHNICAL_DESCRIPTION_ITEMS) as Array<keyof TechnicalDescription>;
 
 /**
  * A provider submits a version (R-11): its service must carry every item of the technical description
@@ -33,8 +30,21 @@ export async function submitVersion(
   const version = await ctx.registry.getVersion(versionId);
   const service = await ctx.registry.getService(version.serviceId);
   const missing = R11_ITEMS.filter((item) => !service.description[item]?.trim());
-  if (missing.length > 0)
-    throw new LgspError('CP_DESCRIPTION_INCOMPLETE', `description: ${missing.join(', ')}`);
+  if (missing.length > 0) {
+    const names = missing.map((item) => TECHNICAL_DESCRIPTION_ITEMS[item].split(' / '));
+    throw new LgspError(
+      'CP_DESCRIPTION_INCOMPLETE',
+      `Mô tả kỹ thuật của dịch vụ còn thiếu (R-11, Nghị định 47/2020 Điều 24): ${names.map(([vi]) => vi).join('; ')}. / ` +
+        `The technical description lacks: ${names.map(([, en]) => en).join('; ')}.`,
+      {
+        errors: missing.map((item) => ({
+          in: 'service',
+          path: `/description/${item}`,
+          message: `"${TECHNICAL_DESCRIPTION_ITEMS[item].split(' / ')[0]}": bắt buộc trước khi gửi / required before submitting`,
+        })),
+      },
+    );
+  }
   const problems = await validateApiDocument(input.documentType, input.technicalDocument);
   if (problems.length > 0) throw apiDocumentRefusal(input.documentType, problems);
   await transitionVersion(ctx, versionId, 'submit', actor, async (_trx, now) => ({
@@ -91,10 +101,19 @@ export async function publishVersion(
   options: { previousSunsetAt?: string },
   actor: string,
 ): Promise<ServiceVersion> {
+  const offset = ctx.settings.timezoneOffsetMinutes;
   const earliest = ctx.clock.nowMs() + MIN_SUNSET_DAYS * DAY_MS;
   const sunsetMs = options.previousSunsetAt ? Date.parse(options.previousSunsetAt) : earliest;
   if (Number.isNaN(sunsetMs) || sunsetMs < earliest) {
-    throw new LgspError('CP_SUNSET_TOO_EARLY', `≥ ${new Date(earliest).toISOString()}`);
+    throw tooEarly(
+      'CP_SUNSET_TOO_EARLY',
+      {
+        vi: `Phiên bản cũ phải tiếp tục chạy ít nhất ${MIN_SUNSET_DAYS} ngày sau khi phiên bản mới được công bố, để bên khai thác kịp chuyển sang (R-18, Điều 13)`,
+        en: `the previous version keeps running at least ${MIN_SUNSET_DAYS} days after its successor is published, so consumers have time to move (R-18, Article 13)`,
+      },
+      earliest,
+      offset,
+    );
   }
   await transitionVersion(ctx, versionId, 'publish', actor, async (trx, now) => {
     const version = await trx
@@ -104,7 +123,11 @@ export async function publishVersion(
       .where('service_versions.id', '=', versionId)
       .executeTakeFirstOrThrow();
     const evidence = await sandboxEvidence(trx, versionId);
-    if (!evidence) throw new LgspError('CP_SANDBOX_TEST_REQUIRED', 'no successful sandbox call recorded yet');
+    if (!evidence)
+      throw new LgspError(
+        'CP_SANDBOX_TEST_REQUIRED',
+        'chưa ghi nhận lời gọi sandbox thành công nào / no successful sandbox call recorded yet',
+      );
     const previous = await trx
       .selectFrom('service_versions')
       .select(['id', 'version'])
@@ -113,7 +136,7 @@ export async function publishVersion(
       .where('id', '!=', versionId)
       .execute();
     const sunset = new Date(sunsetMs);
-    const sunsetDay = sunset.toISOString().slice(0, 10);
+    const sunsetAt = `${formatVietnamDateTime(sunset, offset)} (${utcOffsetLabel(offset)})`;
     for (const old of previous) {
       const deprecation = {
         deprecated_at: now,
@@ -129,8 +152,8 @@ export async function publishVersion(
           versionId: old.id,
           title: `Ngừng khuyến nghị ${version.context} ${old.version} / ${version.context} ${old.version} deprecated`,
           body:
-            `Dịch vụ "${version.name}" phiên bản ${old.version} được thay bằng ${version.version}; phiên bản cũ ngừng hoạt động ngày ${sunsetDay}. ` +
-            `Version ${old.version} is replaced by ${version.version} and stops on ${sunsetDay}.`,
+            `Dịch vụ "${version.name}" phiên bản ${old.version} được thay bằng ${version.version}; phiên bản cũ ngừng hoạt động lúc ${sunsetAt}. ` +
+            `Version ${old.version} is replaced by ${version.version} and stops at ${sunsetAt}.`,
         },
         [old.id],
         now,

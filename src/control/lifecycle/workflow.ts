@@ -3,6 +3,7 @@ import type { VersionStatus } from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import { LgspError } from '../../core/errors.ts';
+import { formatVietnamDateTime, isoOf, utcOffsetLabel } from '../../core/time.ts';
 import type { Store } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import type { ChangeEvent } from '../audit.ts';
@@ -13,6 +14,15 @@ export interface LifecycleContext {
   store: Store;
   registry: Registry;
   clock: Clock;
+  settings: LifecycleSettings;
+}
+
+/** The configuration the lifecycle reads (core/config.ts): the local clock of its texts, the maintenance notice. */
+export interface LifecycleSettings {
+  /** Dates in notices, e-mails and refusals are written at this offset (Vietnam: 420). */
+  timezoneOffsetMinutes: number;
+  /** R-24: a maintenance window is announced at least this many hours before it starts. */
+  maintenanceMinNoticeHours: number;
 }
 
 export type VersionAction = 'submit' | 'start_sandbox_test' | 'reject' | 'publish' | 'deprecate' | 'retire';
@@ -125,4 +135,26 @@ export async function transitionVersion(
     };
     return { result: null, events: [...(out.events ?? []), event] };
   });
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * A refusal for a date too early, saying why (the rule and its article, Vietnamese first) and the earliest date
+ * that is accepted — in local time for the reader, and as ISO in `earliestAllowedAt` for programs. The earliest
+ * instant is rounded up to the minute, so the time shown is itself accepted.
+ */
+export function tooEarly(
+  code: 'CP_SUNSET_TOO_EARLY' | 'CP_DECOMMISSION_TOO_EARLY' | 'CP_MAINTENANCE_NOTICE_TOO_SHORT',
+  why: { vi: string; en: string },
+  earliestMs: number,
+  offsetMinutes: number,
+): LgspError {
+  const earliest = Math.ceil(earliestMs / MINUTE_MS) * MINUTE_MS;
+  const at = `${formatVietnamDateTime(earliest, offsetMinutes)} (${utcOffsetLabel(offsetMinutes)})`;
+  return new LgspError(
+    code,
+    `${why.vi}; thời điểm sớm nhất được chấp nhận: ${at}. / ${why.en}; the earliest accepted: ${at}.`,
+    { earliestAllowedAt: isoOf(earliest) },
+  );
 }

@@ -6,6 +6,7 @@ import { newId, newSecret } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Changed, type Command } from '../change.ts';
+import { assertNotPlatformTestClient } from './platform-owned.ts';
 import { listRows, requireRow } from './rows.ts';
 
 export type CredentialRow = Selectable<Database['credentials']>;
@@ -54,6 +55,7 @@ export async function insertCredential(
     .where('id', '=', systemId)
     .executeTakeFirst();
   if (!system) throw new LgspError('CP_SYSTEM_NOT_FOUND', systemId);
+  await assertNotPlatformTestClient(trx, system.id, environment);
   // A provider of an async service needs a credential too: to pull its inbox and acknowledge (issue 4).
   if (!system.is_consumer && !(await providesAsync(trx, system.id))) {
     throw new LgspError('CP_SYSTEM_NOT_CONSUMER', system.id);

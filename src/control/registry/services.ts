@@ -129,11 +129,17 @@ function healthCheckColumns(check: VersionInput['healthCheck']) {
   if (check === null) return { health_check_path: null };
   const path = check.path.trim();
   if (!/^\/[^\s?#]*(\?[^\s#]*)?$/.test(path) || path.length > 500) {
-    throw new LgspError('API_VALIDATION_FAILED', `healthCheck.path "${check.path}": a path such as /health`);
+    throw new LgspError(
+      'API_VALIDATION_FAILED',
+      `healthCheck.path "${check.path}": cần một đường dẫn như /health / a path such as /health`,
+    );
   }
   const interval = check.intervalSeconds ?? 60;
   if (!Number.isInteger(interval) || interval < 10 || interval > 86400) {
-    throw new LgspError('API_VALIDATION_FAILED', `healthCheck.intervalSeconds ${interval}: 10–86400`);
+    throw new LgspError(
+      'API_VALIDATION_FAILED',
+      `healthCheck.intervalSeconds ${interval}: từ 10 đến 86400 giây / 10–86400 seconds`,
+    );
   }
   return { health_check_path: path, health_check_interval_seconds: interval };
 }
@@ -217,7 +223,10 @@ export const createVersion: CommandOn<VersionInput, ServiceVersion> = async (
 ) => {
   // The version is a path segment of every call (`/dancu/1.0/…`): path-safe, short.
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/.test(input.version)) {
-    throw new LgspError('API_VALIDATION_FAILED', `version "${input.version}": letters, digits, . _ - (≤ 32)`);
+    throw new LgspError(
+      'API_VALIDATION_FAILED',
+      `version "${input.version}": chữ, số, . _ - (≤ 32 ký tự) / letters, digits, . _ - (≤ 32)`,
+    );
   }
   // Every version starts as a draft and reaches production only through onboarding (R-11).
   if (input.status !== undefined && input.status !== 'draft')

@@ -7,6 +7,7 @@ import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
 import { parseTimeOfUse } from '../rules.ts';
+import { assertNotPlatformTestClient } from './platform-owned.ts';
 import { listRows, requireRow } from './rows.ts';
 import { requireVersion } from './services.ts';
 import { requireSystem } from './systems.ts';
@@ -68,6 +69,7 @@ export const createSubscription: Command<SubscriptionInput, Subscription> = asyn
   const window = parseTimeOfUse(input.timeOfUse ?? null);
   const system = await requireSystem(trx, input.systemId);
   if (!system.is_consumer) throw new LgspError('CP_SYSTEM_NOT_CONSUMER', system.id);
+  await assertNotPlatformTestClient(trx, system.id, input.environment);
   const version = await requireVersion(trx, input.versionId);
   const id = newId('sub', now.getTime());
   const row = await trx

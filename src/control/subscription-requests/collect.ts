@@ -2,7 +2,7 @@ import type { CollectedCredential, Environment } from '../../api/contract/index.
 import { LgspError } from '../../core/errors.ts';
 import { sha256Hex } from '../../core/hashing.ts';
 import { newSecret } from '../../core/ids.ts';
-import { isoOf } from '../../core/time.ts';
+import { formatVietnamDateTime, utcOffsetLabel } from '../../core/time.ts';
 import type { RequestsContext } from './queries.ts';
 import { transition } from './workflow.ts';
 
@@ -39,10 +39,12 @@ export async function collectCredential(
         );
       }
       if (collectedAt) {
+        const offset = ctx.settings.timezoneOffsetMinutes;
+        const at = `${formatVietnamDateTime(collectedAt, offset)} (${utcOffsetLabel(offset)})`;
         throw new LgspError(
           'CP_REQUEST_STATE',
-          `${id}: đã nhận lúc ${isoOf(collectedAt)}; nếu mất secret, đề nghị Sở TT&TT thay khoá / ` +
-            `already collected at ${isoOf(collectedAt)}; if the secret is lost, ask the operator to rotate the credential`,
+          `${id}: đã nhận lúc ${at}; nếu mất secret, đề nghị Sở TT&TT thay khoá / ` +
+            `already collected at ${at}; if the secret is lost, ask the operator to rotate the credential`,
         );
       }
       const credential = await trx

@@ -1,0 +1,82 @@
+import type { Notice, NoticeKind } from './contract/index.ts';
+
+/**
+ * The public notices as an Atom feed (RFC 4287), so the province's digital-transformation site can publish
+ * cancellations and the other notices where R-21 says they appear, without scraping the portal. Every text a
+ * person wrote (titles, bodies) goes in as escaped character data: a title holding `<script>` or `&` stays text.
+ */
+
+export const ATOM_MEDIA_TYPE = 'application/atom+xml; charset=utf-8';
+
+/** How each kind of notice is named to a reader, Vietnamese first (the entry's category label). */
+const KIND_LABELS: Record<NoticeKind, string> = {
+  deprecation: 'Ngừng khuyến nghị phiên bản / Version deprecated',
+  decommission: 'Ngừng cung cấp dịch vụ / Service cancelled (R-21)',
+  maintenance: 'Bảo trì / Maintenance',
+  endpoint_change: 'Thay đổi địa chỉ kết nối / Endpoint change',
+  announcement: 'Thông báo / Announcement',
+};
+
+/**
+ * Characters XML 1.0 cannot carry at all (C0 controls other than tab, newline and carriage return, lone
+ * surrogates, U+FFFE/U+FFFF): dropped, since escaping cannot make them legal and one would break the whole feed.
+ */
+const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+export function xmlText(value: string): string {
+  return value
+    .replace(NOT_XML, '')
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&apos;');
+}
+
+export interface FeedSite {
+  /** Where the portal is served: `admin.publicUrl`, or the address the admin port listens on. */
+  baseUrl: string;
+  provinceName: string;
+}
+
+/**
+ * A `tag:` URI (RFC 4151) names the feed and each entry: stable across renames of the site's paths, and unique to
+ * the province by its host name. The date is the day this naming scheme was minted, never a notice's.
+ */
+function tagOf(baseUrl: string, specific: string): string {
+  return `tag:${new URL(baseUrl).hostname},2026:${specific}`;
+}
+
+export function noticesFeed(notices: Notice[], site: FeedSite, now: Date): string {
+  const base = site.baseUrl;
+  // Notices come newest first (lifecycle.listNotices): the feed changed when its first entry was published.
+  const updated = notices[0]?.publishedAt ?? now.toISOString();
+  const entries = notices.map((n) => {
+    const page = `${base}/portal/notices/${encodeURIComponent(n.id)}`;
+    return [
+      '  <entry>',
+      `    <id>${xmlText(tagOf(base, `notice/${n.id}`))}</id>`,
+      `    <title type="text">${xmlText(n.title)}</title>`,
+      `    <updated>${xmlText(n.publishedAt)}</updated>`,
+      `    <published>${xmlText(n.publishedAt)}</published>`,
+      `    <link rel="alternate" type="text/html" href="${xmlText(page)}"/>`,
+      `    <category term="${xmlText(n.kind)}" label="${xmlText(KIND_LABELS[n.kind] ?? n.kind)}"/>`,
+      `    <content type="text" xml:lang="vi">${xmlText(n.body)}</content>`,
+      '  </entry>',
+    ].join('\n');
+  });
+  return [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="vi">',
+    `  <id>${xmlText(tagOf(base, 'notices'))}</id>`,
+    `  <title type="text">${xmlText(`Thông báo về dịch vụ chia sẻ dữ liệu — ${site.provinceName} / Data-sharing service notices`)}</title>`,
+    `  <updated>${xmlText(updated)}</updated>`,
+    `  <link rel="self" type="application/atom+xml" href="${xmlText(`${base}/api/v1/public/notices.atom`)}"/>`,
+    `  <link rel="alternate" type="text/html" href="${xmlText(`${base}/portal/notices`)}"/>`,
+    `  <author><name>${xmlText(site.provinceName)}</name></author>`,
+    '  <generator>OpenLGSP</generator>',
+    ...entries,
+    '</feed>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,86 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { OneOf, Strict, Timestamp } from './common.ts';
+
+/** The sandbox "try it" of a service version (issue 11): one call through the gateway with the platform's test client. */
+
+/** A try's request body, in bytes of UTF-8: enough for a test document, not a transfer. */
+export const TRY_BODY_MAX_BYTES = 65_536;
+/** How much of the answer's body is shown; the rest is cut off and said so. */
+export const TRY_RESPONSE_SHOWN_BYTES = 65_536;
+
+export const TRY_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+
+/** A header value: one line of visible text (no CR, LF or NUL, which would split the request). */
+const HeaderValue = (description: string) =>
+  Type.Optional(Type.String({ maxLength: 1000, pattern: '^[^\\r\\n\\x00]*$', description }));
+
+export const SandboxTryBody = Type.Object(
+  {
+    method: OneOf(TRY_METHODS, { description: 'Phương thức HTTP / HTTP method' }),
+    path: Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      pattern: '^/[^?#\\s\\\\]*$',
+      description:
+        'Đường dẫn sau /{context}/{version}, bắt đầu bằng /, không có ? hay # / the path after ' +
+        '/{context}/{version}, e.g. /congdan/001099012345',
+    }),
+    query: Type.Optional(
+      Type.String({
+        maxLength: 4000,
+        pattern: '^[^#\\s]*$',
+        description: 'Chuỗi truy vấn, không có ? đứng đầu / the query string, without the leading ?',
+      }),
+    ),
+    headers: Type.Optional(
+      Type.Object(
+        {
+          'content-type': HeaderValue('Content-Type'),
+          accept: HeaderValue('Accept'),
+          'accept-language': HeaderValue('Accept-Language'),
+          soapaction: HeaderValue('SOAPAction (dịch vụ SOAP / SOAP services)'),
+          'x-request-id': HeaderValue('X-Request-Id'),
+          'x-correlation-id': HeaderValue('X-Correlation-Id'),
+        },
+        {
+          ...Strict,
+          description:
+            'Chỉ các trường này (tên viết thường); thông tin xác thực do nền tảng tự thêm / only these fields ' +
+            '(lower case); the platform adds the credentials itself',
+        },
+      ),
+    ),
+    body: Type.Optional(
+      Type.String({
+        maxLength: TRY_BODY_MAX_BYTES,
+        description: `Nội dung gửi (văn bản, tối đa ${TRY_BODY_MAX_BYTES / 1024} KiB) / the request body, text`,
+      }),
+    ),
+  },
+  Strict,
+);
+export type SandboxTryBody = Static<typeof SandboxTryBody>;
+
+export const SandboxTryResultSchema = Type.Object({
+  status: Type.Integer({ description: 'Trạng thái cổng kết nối trả về / the status the gateway answered' }),
+  headers: Type.Record(Type.String(), Type.String(), {
+    description: 'Các trường đầu của câu trả lời (trừ set-cookie) / the answer’s header fields',
+  }),
+  body: Type.String({
+    description:
+      'Nội dung trả lời: văn bản UTF-8, hoặc base64 với nội dung nhị phân; chỉ người gọi thử thấy, không lưu ' +
+      '(R-02) / the answer’s body, shown to the caller only, never stored',
+  }),
+  bodyEncoding: OneOf(['utf8', 'base64'] as const),
+  bodyBytes: Type.Integer({ description: 'Kích thước thật của nội dung / the body’s real size' }),
+  bodyTruncated: Type.Boolean({
+    description: `Đã cắt bớt: chỉ ${TRY_RESPONSE_SHOWN_BYTES / 1024} KiB đầu / cut to the first ${TRY_RESPONSE_SHOWN_BYTES / 1024} KiB`,
+  }),
+  durationMs: Type.Integer(),
+  transactionId: Type.String({
+    description:
+      'Bản ghi giao dịch của lời gọi, đã ghi bền khi trả lời: công bố ngay được / the call’s record, durable',
+  }),
+  calledAt: Timestamp,
+});
+export type SandboxTryResult = Static<typeof SandboxTryResultSchema>;

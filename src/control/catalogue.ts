@@ -1,0 +1,216 @@
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { PublicService, PublicServiceQuery } from '../api/contract/index.ts';
+import { LgspError } from '../core/errors.ts';
+import { isoOf, isoOrNull } from '../core/time.ts';
+import type { Database } from '../store/schema.ts';
+
+/**
+ * The public catalogue (R-10): what any agency may read without signing in — services that have a published or
+ * deprecated version and are not decommissioned, their R-11 description, provider and its contact point (R-09),
+ * their live versions and those versions' API documents. Nothing here is secret: no upstream addresses, no
+ * subscriptions, and never a draft's document (a version under review is not public yet). Search, count and
+ * paging run in SQL, so a catalogue of thousands of services never loads every row.
+ */
+
+/** The states in which a version, and its document, are public. */
+const LIVE_STATES = ['published', 'deprecated'] as const;
+
+type Db = Kysely<Database>;
+type ServiceScope = ExpressionBuilder<
+  Database & { s: Database['services']; y: Database['systems']; o: Database['organizations'] },
+  's' | 'y' | 'o'
+>;
+
+/** `%`, `_` and `\` are literal in a person's search, not LIKE wildcards. */
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function publicServices(db: Db) {
+  return db
+    .selectFrom('services as s')
+    .innerJoin('systems as y', 'y.id', 's.provider_system_id')
+    .innerJoin('organizations as o', 'o.id', 'y.organization_id')
+    .where('s.decommissioned_at', 'is', null)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('service_versions as v')
+          .select('v.id')
+          .whereRef('v.service_id', '=', 's.id')
+          .where('v.status', 'in', LIVE_STATES),
+      ),
+    );
+}
+
+function matching(q: string | undefined) {
+  const text = q?.trim();
+  return (eb: ServiceScope) => {
+    if (!text) return eb.lit(true);
+    const pattern = likePattern(text);
+    return eb.or([
+      eb('s.name', 'ilike', pattern),
+      eb('s.context', 'ilike', pattern),
+      eb('o.name', 'ilike', pattern),
+      eb('o.code', 'ilike', pattern),
+    ]);
+  };
+}
+
+const SERVICE_COLUMNS = [
+  's.id',
+  's.context',
+  's.name',
+  's.description',
+  's.decommission_at',
+  'y.name as system_name',
+  'o.code as org_code',
+  'o.name as org_name',
+  'o.contact_name',
+  'o.contact_title',
+  'o.contact_unit',
+  'o.contact_phone',
+  'o.contact_email',
+] as const;
+
+const selectServices = (db: Db) => publicServices(db).select(SERVICE_COLUMNS);
+type ServiceRow = Awaited<ReturnType<ReturnType<typeof selectServices>['execute']>>[number];
+
+/** Where a version's document is read: absolute under `admin.publicUrl` when set, else a path on this origin. */
+export const publicDocumentPath = (versionId: string) =>
+  `/api/v1/public/versions/${encodeURIComponent(versionId)}/document`;
+
+/** One page of the public services matching `q`, by name, and how many match in all. */
+export async function listPublicServices(
+  db: Db,
+  query: PublicServiceQuery,
+  publicBase: string,
+): Promise<{ items: PublicService[]; total: number }> {
+  const where = matching(query.q);
+  const [count, rows] = await Promise.all([
+    publicServices(db)
+      .where(where)
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow(),
+    selectServices(db)
+      .where(where)
+      .orderBy('s.name')
+      .orderBy('s.id')
+      .limit(query.limit)
+      .offset(query.offset)
+      .execute(),
+  ]);
+  return { items: await withVersions(db, rows, publicBase), total: Number(count.n) };
+}
+
+/** A public service, or 404 for one that does not exist or is not public (nothing told apart). */
+export async function getPublicService(db: Db, id: string, publicBase: string): Promise<PublicService> {
+  const rows = await selectServices(db).where('s.id', '=', id).execute();
+  const [found] = await withVersions(db, rows, publicBase);
+  if (!found)
+    throw new LgspError(
+      'CP_SERVICE_NOT_FOUND',
+      `${id}: không có dịch vụ công khai này / no such public service`,
+    );
+  return found;
+}
+
+/** The document of a live version of a public service; 404 for a draft's, a retired one's, or none. */
+export async function publicVersionDocument(
+  db: Db,
+  versionId: string,
+): Promise<{ type: 'openapi' | 'wsdl'; text: string; name: string }> {
+  const row = await db
+    .selectFrom('service_versions as v')
+    .innerJoin('services as s', 's.id', 'v.service_id')
+    .select(['v.technical_document', 'v.technical_document_type', 'v.version', 's.context'])
+    .where('v.id', '=', versionId)
+    .where('v.status', 'in', LIVE_STATES)
+    .where('s.decommissioned_at', 'is', null)
+    .executeTakeFirst();
+  if (!row?.technical_document || !row.technical_document_type) {
+    throw new LgspError(
+      'CP_VERSION_NOT_FOUND',
+      `${versionId}: không có tài liệu công khai của phiên bản này / no public document for this version`,
+    );
+  }
+  return {
+    type: row.technical_document_type,
+    text: row.technical_document,
+    // A file name for Content-Disposition: only characters no header or file system reads specially.
+    name: `${row.context}-${row.version}`.replace(/[^a-zA-Z0-9._-]/g, '-'),
+  };
+}
+
+/** Whether a version is public at all (its operation list is then empty when it has no document). */
+export async function isPublicVersion(db: Db, versionId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('service_versions as v')
+    .innerJoin('services as s', 's.id', 'v.service_id')
+    .select('v.id')
+    .where('v.id', '=', versionId)
+    .where('v.status', 'in', LIVE_STATES)
+    .where('s.decommissioned_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+async function withVersions(db: Db, rows: ServiceRow[], publicBase: string): Promise<PublicService[]> {
+  if (rows.length === 0) return [];
+  // The document's text stays in the database: the list says only whether there is one, and where.
+  const versions = await db
+    .selectFrom('service_versions')
+    .select([
+      'id',
+      'service_id',
+      'version',
+      'protocol',
+      'status',
+      'sunset_at',
+      'resources',
+      'technical_document_type',
+    ])
+    .where(
+      'service_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .where('status', 'in', LIVE_STATES)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    context: r.context,
+    name: r.name,
+    provider: {
+      organizationCode: r.org_code,
+      organizationName: r.org_name,
+      systemName: r.system_name,
+      contact: r.contact_name
+        ? {
+            name: r.contact_name,
+            title: r.contact_title,
+            unit: r.contact_unit,
+            phone: r.contact_phone,
+            email: r.contact_email,
+          }
+        : null,
+    },
+    description: Object.fromEntries(
+      Object.entries(r.description ?? {}).filter(([, v]) => typeof v === 'string'),
+    ) as Record<string, string>,
+    decommissionAt: isoOrNull(r.decommission_at),
+    versions: versions
+      .filter((v) => v.service_id === r.id)
+      .map((v) => ({
+        id: v.id,
+        version: v.version,
+        protocol: v.protocol,
+        status: v.status,
+        path: `/${r.context}/${v.version}`,
+        sunsetAt: v.sunset_at ? isoOf(v.sunset_at) : null,
+        resources: v.resources,
+        documentType: v.technical_document_type,
+        documentUrl: v.technical_document_type ? `${publicBase}${publicDocumentPath(v.id)}` : null,
+      })),
+  }));
+}

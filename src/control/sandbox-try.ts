@@ -1,0 +1,257 @@
+import {
+  type SandboxTryBody,
+  type SandboxTryResult,
+  TRY_BODY_MAX_BYTES,
+  TRY_RESPONSE_SHOWN_BYTES,
+} from '../api/contract/index.ts';
+import type { Clock } from '../core/clock.ts';
+import { LgspError } from '../core/errors.ts';
+import type { KeyEncryptionKey } from '../keys/index.ts';
+import type { Registry } from './registry/index.ts';
+import { ensureSandboxTestClient, type SandboxTestClient } from './sandbox-test-client.ts';
+
+/**
+ * The sandbox "try it" (issue 11, R-11): the operator — or the providing agency, for its own version — calls a
+ * version in the sandbox through the real gateway, with the platform's own test client, and sees the answer. The
+ * call is a real one: the gateway checks the token, the subscription and the egress policy and records it like
+ * any other, and that record is the evidence publishing looks for. The answer's body is shown to whoever tried
+ * and kept nowhere (R-02).
+ */
+
+/** The gateway as the admin API reaches it for a try, given by the composition root (src/platform.ts). */
+export interface SandboxGateway {
+  /** Base URL of a gateway on this machine (http://127.0.0.1:port). */
+  url: string;
+  /** Loads the configuration a try has just changed (its subscription) into this process's gateway. */
+  refresh(): Promise<void>;
+  /** Resolves true once the transaction record `id` is durable in the store, false after `timeoutMs`. */
+  recordDurable(id: string, timeoutMs: number): Promise<boolean>;
+}
+
+export interface SandboxTryDeps {
+  registry: Registry;
+  kek: KeyEncryptionKey;
+  clock: Clock;
+  gateway: SandboxGateway;
+  /** How long the gateway may take to answer (its upstream timeout), plus a margin. */
+  timeoutMs: number;
+  /** How long other gateway nodes may take to load a changed configuration (`snapshot.pollIntervalMs`). */
+  configReloadMs: number;
+}
+
+/** The version states the sandbox serves (control/snapshot.ts); retired versions answer nothing any more. */
+const TRIABLE = new Set(['sandbox_test', 'published', 'deprecated']);
+/** Gateway refusals that only mean "this node has not loaded the new subscription or credential yet". */
+const NOT_LOADED_YET = new Set(['GW_SUBSCRIPTION_REQUIRED', 'GW_TOKEN_INVALID', 'GW_CREDENTIAL_REVOKED']);
+/** The answer is read up to this size (then the connection is closed); only its first KiB are shown. */
+const MAX_READ_BYTES = 16 * 1024 * 1024;
+/** How long the record of a try may take to become durable before the try answers 503. */
+const RECORD_TIMEOUT_MS = 10_000;
+const TEXTUAL =
+  /^(text\/|application\/([\w.+-]*\+)?(json|xml|x-www-form-urlencoded|javascript|problem\+json))/i;
+
+export async function trySandboxCall(
+  deps: SandboxTryDeps,
+  versionId: string,
+  input: SandboxTryBody,
+  actor: string,
+): Promise<SandboxTryResult> {
+  const version = await deps.registry.getVersion(versionId);
+  if (!TRIABLE.has(version.status) || (version.status === 'sandbox_test' && !version.upstreams.sandbox)) {
+    throw new LgspError(
+      'CP_SANDBOX_TRY_UNAVAILABLE',
+      `${version.context}/${version.version}: ${version.status}${version.upstreams.sandbox ? '' : ', no sandbox upstream'}`,
+    );
+  }
+  const path = `/${version.context}/${version.version}${checkedPath(input.path)}`;
+  const body = input.body ?? null;
+  if (body !== null && Buffer.byteLength(body) > TRY_BODY_MAX_BYTES) {
+    throw new LgspError('API_VALIDATION_FAILED', `body: > ${TRY_BODY_MAX_BYTES} bytes`);
+  }
+  if (body !== null && (input.method === 'GET' || input.method === 'HEAD')) {
+    throw new LgspError('API_VALIDATION_FAILED', `body: ${input.method} không gửi nội dung / sends no body`);
+  }
+  const { client, changed } = await ensureSandboxTestClient(
+    deps.registry.changes,
+    deps.kek,
+    version.id,
+    actor,
+  );
+  if (changed) await deps.gateway.refresh();
+  const url = `${deps.gateway.url}${path}${input.query ? `?${input.query}` : ''}`;
+  const request: GatewayRequest = { method: input.method, url, headers: input.headers ?? {}, body };
+
+  // A subscription or credential just made reaches this node's gateway at once (refresh), gateway workers and
+  // other nodes within their reload time: until then their refusals say only that, so the try is made again.
+  const retryUntil = deps.clock.nowMs() + (changed ? deps.configReloadMs + 1000 : 0);
+  for (;;) {
+    const answer = await callThroughGateway(deps, client, request);
+    if (!(NOT_LOADED_YET.has(answer.problemCode ?? '') && deps.clock.nowMs() < retryUntil)) {
+      return finish(deps, answer);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * The path under the version, refused (400) when it could leave it: a segment that is, or decodes to, `.` or
+ * `..` (URL parsers resolve `%2e%2e` too), or an encoded slash or backslash.
+ */
+function checkedPath(path: string): string {
+  for (const segment of path.split('/').slice(1)) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      throw new LgspError('API_VALIDATION_FAILED', `path: mã hoá % sai / bad percent-encoding: ${segment}`);
+    }
+    if (decoded === '.' || decoded === '..' || /[/\\]/.test(decoded)) {
+      throw new LgspError(
+        'API_VALIDATION_FAILED',
+        'path: không được có đoạn . hoặc .. hay / mã hoá / no dot segments or encoded slashes',
+      );
+    }
+  }
+  return path;
+}
+
+interface GatewayRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | undefined>;
+  body: string | null;
+}
+
+interface GatewayAnswer {
+  status: number;
+  headers: Record<string, string>;
+  shown: Buffer;
+  bytes: number;
+  textual: boolean;
+  durationMs: number;
+  transactionId: string | null;
+  problemCode: string | null;
+  calledAtMs: number;
+}
+
+/** The token, then the call, as a consumer system makes them; each is a recorded transaction of the gateway. */
+async function callThroughGateway(
+  deps: SandboxTryDeps,
+  client: SandboxTestClient,
+  request: GatewayRequest,
+): Promise<GatewayAnswer> {
+  const signal = AbortSignal.timeout(deps.timeoutMs);
+  const calledAtMs = deps.clock.nowMs();
+  try {
+    const tokenResponse = await fetch(`${deps.gateway.url}/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${client.consumerKey}:${client.consumerSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+      signal,
+    });
+    const token = (await tokenResponse.json()) as { access_token?: string };
+    if (tokenResponse.status !== 200 || typeof token.access_token !== 'string') {
+      throw new LgspError('CP_SANDBOX_TRY_FAILED', `POST /token: ${tokenResponse.status}`);
+    }
+    const headers: Record<string, string> = { authorization: `Bearer ${token.access_token}` };
+    for (const [name, value] of Object.entries(request.headers))
+      if (value !== undefined) headers[name] = value;
+    if (request.body !== null && headers['content-type'] === undefined)
+      headers['content-type'] = 'text/plain';
+    const started = performance.now();
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers,
+      ...(request.body !== null ? { body: request.body } : {}),
+      redirect: 'manual',
+      signal,
+    });
+    const { shown, bytes } = await readShown(response);
+    const durationMs = Math.round(performance.now() - started);
+    const answerHeaders: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      // Cookies of the provider are credentials of the test client's session, not something to show.
+      if (name !== 'set-cookie') answerHeaders[name] = value;
+    });
+    const contentType = response.headers.get('content-type') ?? '';
+    return {
+      status: response.status,
+      headers: answerHeaders,
+      shown,
+      bytes,
+      textual: contentType === '' || TEXTUAL.test(contentType),
+      durationMs,
+      transactionId: response.headers.get('x-lgsp-transaction-id'),
+      problemCode: contentType.startsWith('application/problem+json') ? problemCodeOf(shown) : null,
+      calledAtMs,
+    };
+  } catch (err) {
+    if (err instanceof LgspError) throw err;
+    throw new LgspError(
+      'CP_SANDBOX_TRY_FAILED',
+      `cổng kết nối không trả lời / the gateway did not answer: ${(err as Error).name}`,
+    );
+  }
+}
+
+/** Reads the answer, keeping its first `TRY_RESPONSE_SHOWN_BYTES`; stops reading past `MAX_READ_BYTES`. */
+async function readShown(response: Response): Promise<{ shown: Buffer; bytes: number }> {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let bytes = 0;
+  if (!response.body) return { shown: Buffer.alloc(0), bytes: 0 };
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (kept < TRY_RESPONSE_SHOWN_BYTES) {
+      const part = Buffer.from(value.subarray(0, TRY_RESPONSE_SHOWN_BYTES - kept));
+      chunks.push(part);
+      kept += part.length;
+    }
+    if (bytes > MAX_READ_BYTES) {
+      await reader.cancel();
+      break;
+    }
+  }
+  return { shown: Buffer.concat(chunks), bytes };
+}
+
+function problemCodeOf(body: Buffer): string | null {
+  try {
+    const code = (JSON.parse(body.toString('utf8')) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Answers only once the call's record is durable, so that publishing right after finds its evidence. */
+async function finish(deps: SandboxTryDeps, answer: GatewayAnswer): Promise<SandboxTryResult> {
+  const id = answer.transactionId;
+  if (id === null || !(await deps.gateway.recordDurable(id, RECORD_TIMEOUT_MS))) {
+    throw new LgspError(
+      'CP_SANDBOX_TRY_FAILED',
+      id === null
+        ? 'câu trả lời không có mã giao dịch / the answer carries no transaction id'
+        : `bản ghi ${id} chưa ghi được / record ${id} not written yet`,
+    );
+  }
+  const truncated = answer.bytes > answer.shown.length;
+  // A cut may split a UTF-8 character: the text then ends with U+FFFD, and `bodyTruncated` says why.
+  return {
+    status: answer.status,
+    headers: answer.headers,
+    body: answer.textual ? answer.shown.toString('utf8') : answer.shown.toString('base64'),
+    bodyEncoding: answer.textual ? 'utf8' : 'base64',
+    bodyBytes: answer.bytes,
+    bodyTruncated: truncated,
+    durationMs: answer.durationMs,
+    transactionId: id,
+    calledAt: new Date(answer.calledAtMs).toISOString(),
+  };
+}

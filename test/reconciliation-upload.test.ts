@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { TransactionRecord } from '../src/telemetry/record.ts';
+import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { callRecord } from './helpers/records.ts';
+import { storeKinds } from './helpers/stores.ts';
+
+/**
+ * Issue 11: the reconciliation file comes as it is — `text/csv`, or `multipart/form-data` from the console's upload
+ * — besides inside a JSON string; the three forms give the same answer. Bad input is a clear 4xx, never a 5xx.
+ */
+
+const A_CODE = '000.00.12.H01';
+const T0 = Date.parse('2025-03-01T00:00:00Z');
+const FROM = new Date(T0).toISOString();
+const TO = new Date(T0 + 3_600_000).toISOString();
+const BOUNDARY = '----lgsp-doi-soat-7d1f';
+
+function multipart(fields: Array<[string, string, string?]>): string {
+  const parts = fields.map(([name, value, filename]) =>
+    [
+      `--${BOUNDARY}`,
+      `Content-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"` : ''}`,
+      ...(filename ? ['Content-Type: text/csv'] : []),
+      '',
+      value,
+    ].join('\r\n'),
+  );
+  return `${parts.join('\r\n')}\r\n--${BOUNDARY}--\r\n`;
+}
+
+for (const kind of storeKinds) {
+  describe(`POST /api/v1/reconciliations: JSON, text/csv and multipart uploads (${kind})`, () => {
+    let h: AdminHarness;
+    let systemId: string;
+    let records: TransactionRecord[];
+    let csv: string;
+
+    before(async () => {
+      h = await openAdminHarness(kind);
+      const org = await h.registry.createOrganization({ code: A_CODE, name: 'Sở Tư pháp' }, 't');
+      const system = await h.registry.createSystem(
+        { organizationId: org.id, name: 'Hệ thống Hộ tịch', isProvider: false, isConsumer: true },
+        't',
+      );
+      systemId = system.id;
+      records = Array.from({ length: 4 }, (_, i) =>
+        callRecord(T0 + i * 60_000, {
+          consumerSystemId: system.id,
+          consumerOrgCode: A_CODE,
+          serviceContext: 'hotich',
+          version: '1.0',
+        }),
+      );
+      await insertTransactions(h.store, records);
+      // The party knows three of the four, one with another status, and one the platform never saw.
+      csv =
+        '\uFEFFma_giao_dich,trang_thai\n' +
+        `${records[0]!.id},200\n${records[1]!.id},404\n${records[2]!.id},200\ntxn_khong_co_o_lgsp,200\n`;
+    });
+    after(() => h?.dispose());
+
+    const upload = (contentType: string, payload: string | Buffer, query = '') =>
+      h.app.inject({
+        method: 'POST',
+        url: `/api/v1/reconciliations${query}`,
+        headers: { authorization: `Bearer ${h.token}`, 'content-type': contentType },
+        payload,
+      });
+
+    test('the three forms give the same result', async () => {
+      const json = await h.call('POST', '/api/v1/reconciliations', { systemId, from: FROM, to: TO, csv });
+      assert.equal(json.statusCode, 200, json.body);
+      const expected = json.json();
+      assert.deepEqual(expected.counts, {
+        platform: 4,
+        party: 4,
+        matched: 2,
+        missingOnParty: 1,
+        missingOnPlatform: 1,
+        statusMismatch: 1,
+      });
+
+      const query = `?systemId=${systemId}&from=${encodeURIComponent(FROM)}&to=${encodeURIComponent(TO)}`;
+      const raw = await upload('text/csv; charset=utf-8', csv, query);
+      assert.equal(raw.statusCode, 200, raw.body);
+      assert.deepEqual(raw.json(), expected);
+
+      const form = await upload(
+        `multipart/form-data; boundary=${BOUNDARY}`,
+        multipart([
+          ['systemId', systemId],
+          ['from', FROM],
+          ['to', TO],
+          ['file', csv, 'ben-a.csv'],
+        ]),
+      );
+      assert.equal(form.statusCode, 200, form.body);
+      assert.deepEqual(form.json(), expected);
+    });
+
+    test('typed fields arrive typed from a query or a form, and ?format=csv works for every form', async () => {
+      const fields: Array<[string, string]> = [
+        ['systemId', systemId],
+        ['from', FROM],
+        ['to', TO],
+        ['toleranceSeconds', '5'],
+        ['includeMatched', 'true'],
+      ];
+      const form = await upload(
+        `multipart/form-data; boundary="${BOUNDARY}"`,
+        multipart([...fields, ['file', csv, 'ben-a.csv']]),
+      );
+      assert.equal(form.statusCode, 200, form.body);
+      assert.equal(form.json().toleranceMs, 5000);
+      assert.equal(form.json().matched.length, 2);
+      const query = `?${new URLSearchParams([...fields, ['format', 'csv']]).toString()}`;
+      const raw = await upload('text/csv', csv, query);
+      assert.equal(raw.statusCode, 200, raw.body);
+      assert.match(raw.headers['content-type'] as string, /^text\/csv/);
+      assert.match(raw.body, /txn_khong_co_o_lgsp/);
+    });
+
+    test('a bad line is a 400 naming its line number, in every form', async () => {
+      const bad = `ma_giao_dich,trang_thai\n${records[0]!.id},200\n${records[1]!.id},hai-tram\n`;
+      const query = `?systemId=${systemId}&from=${encodeURIComponent(FROM)}&to=${encodeURIComponent(TO)}`;
+      const answers = [
+        await h.call('POST', '/api/v1/reconciliations', { systemId, from: FROM, to: TO, csv: bad }),
+        await upload('text/csv', bad, query),
+        await upload(
+          `multipart/form-data; boundary=${BOUNDARY}`,
+          multipart([
+            ['systemId', systemId],
+            ['from', FROM],
+            ['to', TO],
+            ['file', bad, 'x.csv'],
+          ]),
+        ),
+      ];
+      for (const res of answers) {
+        assert.equal(res.statusCode, 400, res.body);
+        const problem = res.json();
+        assert.equal(problem.code, 'RP_RECONCILIATION_FILE_INVALID');
+        assert.deepEqual(
+          problem.lines.map((l: { line: number }) => l.line),
+          [3],
+        );
+      }
+    });
+
+    test('hostile or wrong uploads are clear 4xx answers, never a 5xx', async () => {
+      const query = `?systemId=${systemId}&from=${encodeURIComponent(FROM)}&to=${encodeURIComponent(TO)}`;
+      const cases: Array<[string, string | Buffer, string, number, string]> = [
+        ['text/plain', csv, query, 415, 'API_UNSUPPORTED_MEDIA_TYPE'],
+        ['application/xml', '<x/>', query, 415, 'API_UNSUPPORTED_MEDIA_TYPE'],
+        [
+          'text/csv',
+          Buffer.from([0x6d, 0x61, 0xff, 0xfe, 0x0a]),
+          query,
+          400,
+          'RP_RECONCILIATION_FILE_INVALID',
+        ],
+        ['text/csv', csv, '', 400, 'API_VALIDATION_FAILED'],
+        ['text/csv', csv, `${query}&toleranceSeconds=nhieu`, 400, 'API_VALIDATION_FAILED'],
+        ['multipart/form-data', multipart([['file', csv, 'a.csv']]), '', 400, 'API_VALIDATION_FAILED'],
+        [
+          `multipart/form-data; boundary=${BOUNDARY}`,
+          'không phải multipart',
+          '',
+          400,
+          'API_VALIDATION_FAILED',
+        ],
+        [
+          `multipart/form-data; boundary=${BOUNDARY}`,
+          multipart([
+            ['systemId', systemId],
+            ['from', FROM],
+            ['to', TO],
+          ]),
+          '',
+          400,
+          'API_VALIDATION_FAILED',
+        ],
+        [
+          `multipart/form-data; boundary=${BOUNDARY}`,
+          multipart([
+            ['systemId', systemId],
+            ['from', FROM],
+            ['to', TO],
+            ['file', csv, 'a.csv'],
+            ['file', csv, 'b.csv'],
+          ]),
+          '',
+          400,
+          'API_VALIDATION_FAILED',
+        ],
+        [
+          `multipart/form-data; boundary=${BOUNDARY}`,
+          multipart([
+            ['systemId', systemId],
+            ['from', FROM],
+            ['to', TO],
+            ['ghiChu', 'x'],
+            ['file', csv, 'a.csv'],
+          ]),
+          '',
+          400,
+          'API_VALIDATION_FAILED',
+        ],
+        [
+          `multipart/form-data; boundary=${BOUNDARY}`,
+          `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"\r\n\r\n${csv}`,
+          '',
+          400,
+          'API_VALIDATION_FAILED',
+        ],
+      ];
+      for (const [contentType, payload, q, status, code] of cases) {
+        const res = await upload(contentType, payload, q);
+        assert.equal(res.statusCode, status, `${contentType} ${q} → ${res.body}`);
+        assert.equal(res.json().code, code, `${contentType} ${q}`);
+      }
+      // A JSON body with its fields repeated in the query is ambiguous: refused.
+      const repeated = await h.call('POST', `/api/v1/reconciliations?systemId=${systemId}`, {
+        systemId,
+        from: FROM,
+        to: TO,
+        csv,
+      });
+      assert.equal(repeated.statusCode, 400);
+      assert.equal(repeated.json().code, 'API_VALIDATION_FAILED');
+    });
+
+    test('only this route reads CSV and multipart: another answers 415 as before', async () => {
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/organizations',
+        headers: { authorization: `Bearer ${h.token}`, 'content-type': 'text/csv' },
+        payload: 'code,name\n',
+      });
+      assert.equal(res.statusCode, 415);
+      assert.equal(res.json().code, 'API_UNSUPPORTED_MEDIA_TYPE');
+    });
+  });
+}
