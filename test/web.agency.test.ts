@@ -241,6 +241,21 @@ describe('the agency workspace in Chromium', () => {
     const requests = await operator.call('listSubscriptionRequests', { query: { status: 'submitted' } });
     const request = requests.items.find((r) => r.systemName === 'Hệ thống Hộ tịch');
     assert.ok(request);
+    // Sent back for completion: the agency reads what to complete, changes it and sends it again.
+    await operator.call('returnSubscriptionRequestForCompletion', {
+      params: { id: request.id },
+      body: { reasons: ['Nêu rõ số lượt khai thác cao điểm mỗi phút'] },
+    });
+    await page.reload();
+    await page.getByText('Nêu rõ số lượt khai thác cao điểm mỗi phút').first().waitFor();
+    await page.getByRole('button', { name: 'Bổ sung và gửi lại' }).click();
+    await page.getByLabel('Tần suất tối đa (lượt/phút)').fill('30');
+    await page.getByRole('dialog').getByRole('button', { name: 'Gửi lại' }).click();
+    await page.getByText('Đã gửi lại đề nghị').waitFor();
+    const resubmitted = await operator.call('getSubscriptionRequest', { params: { id: request.id } });
+    assert.equal(resubmitted.status, 'submitted');
+    assert.equal(resubmitted.frequencyPerMinute, 30);
+
     await operator.call('approveSubscriptionRequestSandbox', { params: { id: request.id }, body: {} });
 
     await page.reload();
@@ -273,6 +288,21 @@ describe('the agency workspace in Chromium', () => {
     await page.getByText(consumerKey).first().waitFor();
     assert.equal((await page.content()).includes(secret), false);
     await checkScreen(page, 'agency-keys');
+
+    // Rotation: a new secret, shown once; the old key keeps working for the overlap it names.
+    await page
+      .getByRole('row', { name: new RegExp(consumerKey) })
+      .getByRole('button', { name: 'Đổi khoá' })
+      .click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Đổi khoá' }).click();
+    const rotated = page.getByRole('dialog', { name: 'Khoá bí mật — chỉ hiện một lần' });
+    await rotated.getByText('Khoá cũ còn dùng được đến').waitFor();
+    const newSecret = ((await rotated.getByTestId('one-time-secret').textContent()) ?? '').trim();
+    assert.ok(newSecret.length >= 40 && newSecret !== secret);
+    await rotated.getByText('Tôi đã lưu khoá bí mật').click();
+    await rotated.getByRole('button', { name: 'Đóng' }).click();
+    await rotated.waitFor({ state: 'detached' });
+    assert.equal((await page.content()).includes(newSecret), false);
 
     // The provider's service page is not this agency's: the API refuses what it may not see.
     await page.goto(`/agency/systems/${providerSystemId}`);

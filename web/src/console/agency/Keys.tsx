@@ -15,6 +15,7 @@ import {
 import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { api, type OperationResponse } from '../../shared/api.ts';
+import { useBranding } from '../../shared/branding.tsx';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
@@ -267,6 +268,7 @@ function RotateModal({
  */
 function HowToCall({ credentials }: { credentials: Credential[] }) {
   const t = useT();
+  const branding = useBranding();
   const [params] = useSearchParams();
   const requestId = params.get('guide');
   const [guide, setGuide] = useState<Guide | null>(null);
@@ -287,7 +289,7 @@ function HowToCall({ credentials }: { credentials: Credential[] }) {
     '<consumer key>';
   const basePath = guide?.gateway.basePath ?? '/<context>/<version>';
   const resource = guide?.version.resources[0]?.path ?? '/<tai-nguyen>';
-  const gateway = '<địa chỉ cổng kết nối / gateway address>';
+  const gateway = branding.gatewayUrl || '<địa chỉ cổng kết nối / gateway address>';
   const curl = [
     `# 1. ${t('Lấy token', 'Get a token')}`,
     `curl -s -u '${key}:<consumer secret>' -d grant_type=client_credentials ${gateway}/token`,
