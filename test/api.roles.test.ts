@@ -1103,6 +1103,27 @@ const ROUTES: Row[] = [
       { as: 'auditor', path: `/api/v1/webhooks/${f.hookB}`, status: 403 },
     ],
   },
+  {
+    route: 'POST /api/v1/webhooks/:id/rotate-secret',
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/webhooks/${f.hookB}/rotate-secret`, body: {}, status: 403 },
+      { as: 'reviewer', path: `/api/v1/webhooks/${f.hookB}/rotate-secret`, body: {}, status: 403 },
+      { as: 'auditor', path: `/api/v1/webhooks/${f.hookB}/rotate-secret`, body: {}, status: 403 },
+    ],
+  },
+  {
+    // The catalogue names events and the signature scheme, nothing of any organization: every role reads it.
+    route: 'GET /api/v1/webhooks/event-types',
+    cases: () => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/webhooks/event-types',
+        status: 200,
+        check: (b) => assert.ok(b['items'].length > 0),
+      },
+      { as: 'auditor', path: '/api/v1/webhooks/event-types', status: 200 },
+    ],
+  },
   // ── Transactions: agency sees the records where it is the consumer or the provider (R-23) ─────────────────
   {
     route: 'GET /api/v1/transactions',

@@ -4,6 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { type Logger, pino } from 'pino';
+import { Webhook } from 'standardwebhooks';
 import { Registry } from '../src/control/registry/index.ts';
 import {
   createWebhookEndpoint,
@@ -16,7 +17,7 @@ import { loadConfig } from '../src/core/config.ts';
 import { EgressPolicy } from '../src/net/egress.ts';
 import { Notifier, type NotifierConfig, retryDelayMs } from '../src/notify/notifier.ts';
 import { enqueueNotification } from '../src/notify/outbox.ts';
-import { signWebhook, verifyWebhookSignature } from '../src/notify/webhook-signature.ts';
+import { receiverSecret, signWebhook, webhookHeaders } from '../src/notify/webhook-signature.ts';
 import type { Store } from '../src/store/port.ts';
 import { TEST_KEK } from './helpers/keys.ts';
 import { SMTP_PASSWORD, SMTP_USER, startSmtp } from './helpers/smtp.ts';
@@ -65,27 +66,29 @@ const notifyConfig = (over: Partial<NotifierConfig> = {}): NotifierConfig => ({
 // ── Signatures (no store needed) ────────────────────────────────────────────────────────────────────────────
 
 describe('webhook signatures', () => {
-  const secret = 'bi-mat-cua-dau-nhan';
-  const body = '{"id":"ntf_1","type":"version.deprecated","data":{"tên":"Dân cư"}}';
-  const nowMs = 1_767_225_600_000;
-  const ts = Math.floor(nowMs / 1000);
-
-  test('sha256=HMAC-SHA256(secret, timestamp + "." + body), hex; verified within the tolerance only', () => {
-    const expected = createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex');
-    const header = signWebhook(secret, ts, body);
-    assert.equal(header, `sha256=${expected}`);
-    assert.equal(verifyWebhookSignature(secret, ts, body, header, 300, nowMs), true);
-    assert.equal(verifyWebhookSignature(secret, String(ts), Buffer.from(body), header, 300, nowMs), true);
-    assert.equal(verifyWebhookSignature(secret, ts, `${body} `, header, 300, nowMs), false, 'tampered body');
-    assert.equal(verifyWebhookSignature('khac', ts, body, header, 300, nowMs), false, 'other secret');
-    assert.equal(verifyWebhookSignature(secret, ts + 1, body, header, 300, nowMs), false, 'other timestamp');
-    assert.equal(verifyWebhookSignature(secret, ts, body, header, 300, nowMs + 301_000), false, 'too old');
-    assert.equal(verifyWebhookSignature(secret, ts, body, undefined, 300, nowMs), false);
-    assert.equal(verifyWebhookSignature(secret, 'abc', body, header, 300, nowMs), false);
-    // Several signatures (as during a secret rotation): one match is enough.
+  test('Standard Webhooks: v1,base64 HMAC-SHA256 of "<id>.<timestamp>.<body>", keyed with the secret bytes; whsec_ form', () => {
+    const secret = 'bi-mat-cua-dau-nhan';
+    const body = '{"id":"ntf_1","type":"notice.deprecation","data":{"tên":"Dân cư"}}';
+    const ts = 1_767_225_600;
+    const expected = createHmac('sha256', Buffer.from(secret, 'utf8'))
+      .update(`ntf_1.${ts}.${body}`)
+      .digest('base64');
+    assert.equal(signWebhook(secret, 'ntf_1', ts, body), `v1,${expected}`);
+    assert.equal(receiverSecret(secret), `whsec_${Buffer.from(secret).toString('base64')}`);
+    // The convention's library signs the same with the whsec_ form, and with the bare secret as raw bytes (how
+    // a receiver holding a secret issued before the change verifies).
+    const at = new Date(ts * 1000);
+    assert.equal(new Webhook(receiverSecret(secret)).sign('ntf_1', at, body), `v1,${expected}`);
+    assert.equal(new Webhook(secret, { format: 'raw' }).sign('ntf_1', at, body), `v1,${expected}`);
+    assert.deepEqual(Object.keys(webhookHeaders([secret], 'ntf_1', ts, body)), [
+      'webhook-id',
+      'webhook-timestamp',
+      'webhook-signature',
+    ]);
+    // During a rotation's overlap: both signatures, space-separated, the current secret first.
     assert.equal(
-      verifyWebhookSignature(secret, ts, body, `sha256=${'0'.repeat(64)}, ${header}`, 300, nowMs),
-      true,
+      webhookHeaders([secret, 'khoa-cu'], 'ntf_1', ts, body)['webhook-signature'],
+      `v1,${expected} ${signWebhook('khoa-cu', 'ntf_1', ts, body)}`,
     );
   });
 
@@ -176,7 +179,7 @@ for (const kind of storeKinds) {
 
     test('an e-mail arrives over SMTP: recipient, Vietnamese subject and body; the SMTP password is never logged', async () => {
       const { queued, invalidEmails } = await enqueue({
-        eventType: 'version.deprecated',
+        eventType: 'notice.deprecation',
         recipients: { emails: ['vanthu@stp.tinh.gov.vn', 'VANTHU@stp.tinh.gov.vn', 'không phải thư'] },
         subject: 'Thông báo ngừng hỗ trợ phiên bản dịch vụ Dân cư 1.0',
         text: 'Kính gửi Quý cơ quan,\nPhiên bản 1.0 sẽ ngừng hoạt động sau 180 ngày. Đề nghị chuyển sang 2.0.',
@@ -197,7 +200,7 @@ for (const kind of storeKinds) {
       assert.equal(mail.user, SMTP_USER, 'authenticated with the URL credentials');
       assert.equal(mail.subject, 'Thông báo ngừng hỗ trợ phiên bản dịch vụ Dân cư 1.0');
       assert.match(mail.text, /^Kính gửi Quý cơ quan,\nPhiên bản 1\.0 sẽ ngừng hoạt động sau 180 ngày\./);
-      assert.equal(mail.headers.get('x-lgsp-event'), 'version.deprecated');
+      assert.equal(mail.headers.get('x-lgsp-event'), 'notice.deprecation');
       assert.equal(mail.headers.get('x-lgsp-delivery'), queued[0]!.id);
 
       const r = await row(queued[0]!.id);
@@ -219,13 +222,13 @@ for (const kind of storeKinds) {
       const subscribed = await createEndpoint(
         ts.store,
         clock,
-        { organizationId: orgA, url: `${receiver.url}/ok/deprecations`, events: ['version.deprecated'] },
+        { organizationId: orgA, url: `${receiver.url}/ok/deprecations`, events: ['notice.deprecation'] },
         'test',
       );
       await createEndpoint(
         ts.store,
         clock,
-        { organizationId: orgA, url: `${receiver.url}/ok/maintenance`, events: ['maintenance.scheduled'] },
+        { organizationId: orgA, url: `${receiver.url}/ok/maintenance`, events: ['notice.maintenance'] },
         'test',
       );
       await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/ok/b` }, 'test');
@@ -237,7 +240,7 @@ for (const kind of storeKinds) {
         tên: 'Dân cư',
       };
       const { queued } = await enqueue({
-        eventType: 'version.deprecated',
+        eventType: 'notice.deprecation',
         recipients: { organizationIds: [orgA] },
         subject: 'Ngừng hỗ trợ phiên bản',
         text: 'Phiên bản 1.0 ngừng hỗ trợ.',
@@ -254,31 +257,28 @@ for (const kind of storeKinds) {
       ]);
       for (const hook of receiver.hooks) {
         const secret = secrets.get(hook.path)!;
-        const timestamp = hook.headers['x-lgsp-timestamp'] as string;
-        const signature = hook.headers['x-lgsp-signature'] as string;
+        assert.match(secret, /^whsec_[A-Za-z0-9+/]+=*$/, 'the secret is shown in the whsec_ form');
+        const id = hook.headers['webhook-id'] as string;
+        const timestamp = hook.headers['webhook-timestamp'] as string;
         assert.equal(hook.headers['content-type'], 'application/json; charset=utf-8');
-        assert.equal(hook.headers['x-lgsp-event'], 'version.deprecated');
-        assert.ok(queued.some((q) => q.id === hook.headers['x-lgsp-delivery']));
+        assert.ok(queued.some((q) => q.id === id));
         assert.equal(Number(timestamp), Math.floor(clock.nowMs() / 1000));
-        // Independently of the helper:
-        const expected = createHmac('sha256', secret).update(`${timestamp}.${hook.body}`).digest('hex');
-        assert.equal(signature, `sha256=${expected}`);
-        assert.equal(
-          verifyWebhookSignature(secret, timestamp, hook.body, signature, 300, clock.nowMs()),
-          true,
-        );
+        assert.equal(hook.headers['x-lgsp-signature'], undefined, 'the home-made header is gone');
+        // Independently of the helper and of the library:
+        const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+        const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${hook.body}`).digest('base64');
+        assert.equal(hook.headers['webhook-signature'], `v1,${expected}`);
+        // The receiver's library (this clock is the wall clock at start): verified; a tampered body is not.
+        const wh = new Webhook(secret);
+        const sent = wh.verify(hook.body, hook.headers as Record<string, string>) as Record<string, unknown>;
         const tampered = hook.body.replace('"1.0"', '"2.0"');
         assert.notEqual(tampered, hook.body);
-        assert.equal(
-          verifyWebhookSignature(secret, timestamp, tampered, signature, 300, clock.nowMs()),
-          false,
-        );
+        assert.throws(() => wh.verify(tampered, hook.headers as Record<string, string>), /signature/i);
 
-        const sent = JSON.parse(hook.body);
-        assert.equal(sent.id, hook.headers['x-lgsp-delivery']);
-        assert.equal(sent.type, 'version.deprecated');
-        assert.equal(sent.createdAt, new Date(clock.nowMs()).toISOString());
-        assert.deepEqual(sent.data, payload);
+        assert.equal(sent['id'], id);
+        assert.equal(sent['type'], 'notice.deprecation');
+        assert.equal(sent['timestamp'], new Date(clock.nowMs()).toISOString());
+        assert.deepEqual(sent['data'], payload);
       }
     });
 
@@ -290,7 +290,7 @@ for (const kind of storeKinds) {
         'test',
       );
       const { queued } = await enqueue({
-        eventType: 'endpoint.changed',
+        eventType: 'notice.endpoint_change',
         recipients: { organizationIds: [orgA] },
         subject: 'Thay đổi địa chỉ kết nối',
         text: '…',
@@ -330,8 +330,8 @@ for (const kind of storeKinds) {
       assert.equal(third.last_error, null);
       assert.equal(receiver.hooks.length, 3);
       assert.ok(
-        receiver.hooks.every((h) => h.headers['x-lgsp-delivery'] === id),
-        'one delivery id throughout',
+        receiver.hooks.every((h) => h.headers['webhook-id'] === id),
+        'one webhook-id throughout: receivers deduplicate on it',
       );
       assert.ok(hook.id);
     });
@@ -339,7 +339,7 @@ for (const kind of storeKinds) {
     test('a receiver that always fails: status failed after maxAttempts, and logged', async () => {
       await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/down` }, 'test');
       const { queued } = await enqueue({
-        eventType: 'maintenance.scheduled',
+        eventType: 'notice.maintenance',
         recipients: { organizationIds: [orgB] },
         subject: 'Bảo trì',
         text: '…',
@@ -375,7 +375,7 @@ for (const kind of storeKinds) {
     test('no answer within the timeout is a failed attempt, retried later', async () => {
       await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/silent` }, 'test');
       const { queued } = await enqueue({
-        eventType: 'maintenance.scheduled',
+        eventType: 'notice.maintenance',
         recipients: { organizationIds: [orgB] },
         subject: 'Bảo trì',
         text: '…',
@@ -389,7 +389,7 @@ for (const kind of storeKinds) {
     test('the outbox is transactional: a change that rolls back leaves no notification', async () => {
       await createEndpoint(ts.store, clock, { organizationId: orgA, url: `${receiver.url}/ok` }, 'test');
       const input = {
-        eventType: 'request.decided',
+        eventType: 'subscription_request.rejected',
         recipients: { emails: ['a@tinh.gov.vn'], organizationIds: [orgA] },
         subject: 'Kết quả xử lý yêu cầu',
         text: '…',
@@ -411,7 +411,7 @@ for (const kind of storeKinds) {
     test('payloads that carry secrets are refused', async () => {
       await assert.rejects(
         enqueue({
-          eventType: 'credential.rotated',
+          eventType: 'notice.announcement',
           recipients: { emails: ['a@tinh.gov.vn'] },
           subject: 'x',
           text: 'x',
@@ -424,7 +424,7 @@ for (const kind of storeKinds) {
     test('without SMTP, e-mails wait (pending, reported) while webhooks go out', async () => {
       await createEndpoint(ts.store, clock, { organizationId: orgA, url: `${receiver.url}/ok` }, 'test');
       const { queued } = await enqueue({
-        eventType: 'service.decommissioned',
+        eventType: 'notice.decommission',
         recipients: { emails: ['a@tinh.gov.vn'], organizationIds: [orgA] },
         subject: 'Ngừng cung cấp dịch vụ',
         text: '…',
@@ -453,13 +453,13 @@ for (const kind of storeKinds) {
         {
           organizationId: orgA,
           url: `${receiver.url}/ok`,
-          events: ['version.deprecated', 'version.deprecated'],
+          events: ['notice.deprecation', 'notice.deprecation'],
         },
         'operator',
       );
       assert.ok(created.id.startsWith('whk_'));
       assert.ok(created.secret.length >= 43);
-      assert.deepEqual(created.events, ['version.deprecated']);
+      assert.deepEqual(created.events, ['notice.deprecation']);
 
       const listed = await listWebhookEndpoints(ts.store, { organizationId: orgA });
       assert.equal(listed.length, 1);
@@ -487,7 +487,7 @@ for (const kind of storeKinds) {
       );
 
       const { queued } = await enqueue({
-        eventType: 'version.deprecated',
+        eventType: 'notice.deprecation',
         recipients: { organizationIds: [orgA] },
         subject: 'x',
         text: 'x',
@@ -517,7 +517,7 @@ for (const kind of storeKinds) {
       await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/ok/1` }, 't');
       await createEndpoint(ts.store, clock, { organizationId: orgB, url: `${receiver.url}/ok/2` }, 't');
       const { queued } = await enqueue({
-        eventType: 'maintenance.scheduled',
+        eventType: 'notice.maintenance',
         recipients: { organizationIds: [orgB] },
         subject: 'Bảo trì',
         text: '…',
@@ -560,7 +560,7 @@ for (const kind of storeKinds) {
       }
       for (let i = 0; i < 6; i++) {
         await enqueue({
-          eventType: 'maintenance.scheduled',
+          eventType: 'notice.maintenance',
           recipients: { organizationIds: [orgB] },
           subject: 'Bảo trì',
           text: '…',
@@ -569,7 +569,7 @@ for (const kind of storeKinds) {
       }
       const [a, b] = await Promise.all([notifier().deliverDue(), notifier().deliverDue()]);
       assert.equal(a.sent + b.sent, 30);
-      const ids = receiver.hooks.map((h) => h.headers['x-lgsp-delivery']);
+      const ids = receiver.hooks.map((h) => h.headers['webhook-id']);
       assert.equal(ids.length, 30);
       assert.equal(new Set(ids).size, 30);
     });

@@ -139,6 +139,7 @@ const RAW: Record<StatisticsDimension, string> = {
   environment: "coalesce(environment, '')",
   leg: 'leg',
   statusClass: "(consumer_status / 100)::text || 'xx'",
+  kind: 'kind',
   hour: `to_char((request_in_at + interval '7 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:00')`,
   day: `to_char((request_in_at + interval '7 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
   month: `to_char((request_in_at + interval '7 hours') AT TIME ZONE 'UTC', 'YYYY-MM')`,

@@ -1,11 +1,18 @@
 import type { Selectable } from 'kysely';
-import type { CreatedWebhookEndpoint, WebhookCreate, WebhookEndpoint } from '../api/contract/index.ts';
+import type {
+  CreatedWebhookEndpoint,
+  WebhookCreate,
+  WebhookEndpoint,
+  WebhookEventCatalogue,
+} from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import { newId, newSecret } from '../core/ids.ts';
 import { type KeyEncryptionKey, SEALED_LABELS, sealText } from '../keys/index.ts';
 import { EgressPolicy } from '../net/egress.ts';
 import { validateEventType } from '../notify/outbox.ts';
+import { WEBHOOK_EVENT_TYPES, webhookBody } from '../notify/webhook-events.ts';
+import { receiverSecret, WEBHOOK_SIGNATURE_SCHEME } from '../notify/webhook-signature.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { auditOf, runChange } from './change.ts';
@@ -13,8 +20,9 @@ import { requireOrganization } from './registry/organizations.ts';
 
 /**
  * Webhook endpoints: where an organization's systems want to be told, by signed HTTP POST, about the changes that
- * concern them (R-19, R-21, R-24). Signing and delivery are in notify/ (webhook-signature.ts, notifier.ts). The
- * endpoint types are the contract's (WebhookSchema, CreatedWebhookSchema).
+ * concern them (R-19, R-21, R-24). Signing (Standard Webhooks) and delivery are in notify/ (webhook-signature.ts,
+ * notifier.ts), the events in notify/webhook-events.ts. The endpoint types are the contract's (WebhookSchema,
+ * CreatedWebhookSchema). docs/webhooks.md is the receiver's guide.
  */
 
 /** The API defaults `organizationId` to the agency user's own; here it is already resolved, so required. */
@@ -25,9 +33,17 @@ type Row = Selectable<Database['webhook_endpoints']>;
 const audit = auditOf('webhook_endpoint', 'webhook');
 
 // Every column but the secret: nothing that lists or reads endpoints can leak it.
-const PUBLIC_COLUMNS = ['id', 'organization_id', 'url', 'events', 'active', 'created_at'] as const;
+const PUBLIC_COLUMNS = [
+  'id',
+  'organization_id',
+  'url',
+  'events',
+  'active',
+  'created_at',
+  'previous_secret_expires_at',
+] as const;
 
-function toEndpoint(r: Omit<Row, 'secret' | 'secret_sealed'>): WebhookEndpoint {
+function toEndpoint(r: Pick<Row, (typeof PUBLIC_COLUMNS)[number]>): WebhookEndpoint {
   return {
     id: r.id,
     organizationId: r.organization_id,
@@ -35,6 +51,9 @@ function toEndpoint(r: Omit<Row, 'secret' | 'secret_sealed'>): WebhookEndpoint {
     events: r.events,
     active: r.active,
     createdAt: new Date(r.created_at).toISOString(),
+    previousSecretExpiresAt: r.previous_secret_expires_at
+      ? new Date(r.previous_secret_expires_at).toISOString()
+      : null,
   };
 }
 
@@ -93,9 +112,55 @@ export async function createWebhookEndpoint(
       .returning(PUBLIC_COLUMNS)
       .executeTakeFirstOrThrow();
     return {
-      result: { ...toEndpoint(row), secret },
+      // Shown once, in the Standard Webhooks form (`whsec_…`): its bytes are the stored secret's.
+      result: { ...toEndpoint(row), secret: receiverSecret(secret) },
       // The audit event names the endpoint, never its secret.
       events: [audit(actor, 'create', id, { organizationId: org.id, url, events })],
+    };
+  });
+}
+
+/**
+ * A new secret for an endpoint, shown once like the first (`whsec_…`). The one it replaces keeps signing beside it
+ * for `overlapHours` (deliveries then carry both signatures, and a receiver verifies with either), so the receiver
+ * can switch keys without refusing a delivery; 0 stops it at once (a leaked secret). Only the last previous secret
+ * is kept: rotating again within the overlap ends the older one.
+ */
+export async function rotateWebhookSecret(
+  store: Store,
+  clock: Clock,
+  kek: KeyEncryptionKey,
+  id: string,
+  overlapHours: number,
+  actor: string,
+): Promise<CreatedWebhookEndpoint> {
+  if (!Number.isInteger(overlapHours) || overlapHours < 0 || overlapHours > 168) {
+    throw new LgspError('API_VALIDATION_FAILED', 'overlapHours: 0…168');
+  }
+  const secret = newSecret();
+  return runChange(store, clock, async (trx, now) => {
+    const current = await trx
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'organization_id', 'secret_sealed'])
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) throw new LgspError('API_NOT_FOUND', `webhook endpoint ${id}`);
+    const overlap = overlapHours > 0 && current.secret_sealed !== null;
+    const row = await trx
+      .updateTable('webhook_endpoints')
+      .set({
+        secret_sealed: sealText(kek, secret, SEALED_LABELS.webhookSecret(id)),
+        // Sealed under the same label (the endpoint's), so it moves across as it is.
+        previous_secret_sealed: overlap ? current.secret_sealed : null,
+        previous_secret_expires_at: overlap ? new Date(now.getTime() + overlapHours * 3_600_000) : null,
+      })
+      .where('id', '=', id)
+      .returning(PUBLIC_COLUMNS)
+      .executeTakeFirstOrThrow();
+    return {
+      result: { ...toEndpoint(row), secret: receiverSecret(secret) },
+      events: [audit(actor, 'rotate_secret', id, { organizationId: current.organization_id, overlapHours })],
     };
   });
 }
@@ -144,4 +209,27 @@ export async function deleteWebhookEndpoint(
       ],
     };
   });
+}
+
+/**
+ * The events the platform sends and how deliveries are signed: what the console's webhook page shows and a
+ * receiver needs (issue 11). Each example is the whole body, built by the sender's own function.
+ */
+export function webhookEventCatalogue(): WebhookEventCatalogue {
+  const exampleAtMs = Date.parse('2026-12-03T02:15:00.000Z');
+  return {
+    items: WEBHOOK_EVENT_TYPES.map((e) => ({
+      name: e.name,
+      description: e.description,
+      example: JSON.parse(
+        webhookBody({
+          id: 'ntf_0mx6x9m00ftqy6b2889dclsic',
+          type: e.name,
+          createdAtMs: exampleAtMs,
+          data: e.exampleData,
+        }),
+      ) as Record<string, unknown>,
+    })),
+    signature: { ...WEBHOOK_SIGNATURE_SCHEME, headers: [...WEBHOOK_SIGNATURE_SCHEME.headers] },
+  };
 }

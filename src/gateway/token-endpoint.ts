@@ -37,6 +37,8 @@ export async function tokenEndpoint(
   snapshot: CompiledSnapshot,
 ): Promise<void> {
   rec.resourceTemplate = TOKEN_TEMPLATE;
+  // Its own kind of record (issue 11 item 6): evidence of who asked for a token, not a call to a service.
+  rec.kind = 'token_request';
   if (req.method !== 'POST') {
     return oauthError(
       ctx,

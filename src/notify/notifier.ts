@@ -9,7 +9,8 @@ import { EgressPolicy } from '../net/egress.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import type { NotificationChannel } from './outbox.ts';
-import { signWebhook } from './webhook-signature.ts';
+import { webhookBody } from './webhook-events.ts';
+import { webhookHeaders } from './webhook-signature.ts';
 
 type NotificationRow = Selectable<Database['notifications']>;
 
@@ -42,6 +43,13 @@ export interface DeliveryRound {
   failed: number;
   /** Failed this time, to be tried again after the backoff. */
   retried: number;
+}
+
+/** Where a webhook goes and the secrets that sign it: the current one, then the one before a rotation, if still valid. */
+interface WebhookTarget {
+  url: string;
+  secrets: string[];
+  active: boolean;
 }
 
 /** A failure retrying will not fix. */
@@ -193,31 +201,47 @@ export class Notifier {
 
   private async endpointsFor(rows: NotificationRow[]) {
     const ids = [...new Set(rows.filter((r) => r.channel === 'webhook').map((r) => r.recipient))];
-    if (ids.length === 0) return new Map<string, { url: string; secret: string; active: boolean }>();
+    if (ids.length === 0) return new Map<string, WebhookTarget>();
     const found = await this.store.db
       .selectFrom('webhook_endpoints')
-      .select(['id', 'url', 'secret_sealed', 'active'])
+      .select([
+        'id',
+        'url',
+        'secret_sealed',
+        'previous_secret_sealed',
+        'previous_secret_expires_at',
+        'active',
+      ])
       .where('id', 'in', ids)
       .execute();
+    const nowMs = this.clock.nowMs();
     // Opened here, just before signing. A row without a sealed secret (none once the platform has started) is
-    // treated as inactive rather than signed with an empty key.
+    // treated as inactive rather than signed with an empty key. The secret before a rotation signs too, until
+    // its overlap ends.
     return new Map(
-      found.map((e) => [
-        e.id,
-        {
-          url: e.url,
-          active: e.active && e.secret_sealed !== null,
-          secret: e.secret_sealed
-            ? openText(this.kek, e.secret_sealed, SEALED_LABELS.webhookSecret(e.id))
-            : '',
-        },
-      ]),
+      found.map((e): [string, WebhookTarget] => {
+        const open = (sealed: Uint8Array) => openText(this.kek, sealed, SEALED_LABELS.webhookSecret(e.id));
+        const previousValid =
+          e.previous_secret_sealed !== null &&
+          e.previous_secret_expires_at !== null &&
+          new Date(e.previous_secret_expires_at).getTime() > nowMs;
+        return [
+          e.id,
+          {
+            url: e.url,
+            active: e.active && e.secret_sealed !== null,
+            secrets: e.secret_sealed
+              ? [open(e.secret_sealed), ...(previousValid ? [open(e.previous_secret_sealed!)] : [])]
+              : [],
+          },
+        ];
+      }),
     );
   }
 
   private async deliverOne(
     row: NotificationRow,
-    endpoints: Map<string, { url: string; secret: string; active: boolean }>,
+    endpoints: Map<string, WebhookTarget>,
   ): Promise<keyof DeliveryRound> {
     let error: unknown = null;
     try {
@@ -278,11 +302,15 @@ export class Notifier {
     });
   }
 
-  private async postWebhook(row: NotificationRow, endpoint: { url: string; secret: string }): Promise<void> {
-    const body = JSON.stringify({
+  /**
+   * One attempt, signed the Standard Webhooks way (webhook-signature.ts): `webhook-id` is the notification id, the
+   * same on every retry, so the receiver deduplicates on it; the timestamp and signature are this attempt's.
+   */
+  private async postWebhook(row: NotificationRow, endpoint: WebhookTarget): Promise<void> {
+    const body = webhookBody({
       id: row.id,
       type: row.event_type,
-      createdAt: new Date(row.created_at).toISOString(),
+      createdAtMs: new Date(row.created_at).getTime(),
       data: row.payload,
     });
     const timestamp = Math.floor(this.clock.nowMs() / 1000);
@@ -292,10 +320,7 @@ export class Notifier {
       headers: {
         'content-type': 'application/json; charset=utf-8',
         'user-agent': 'OpenLGSP-Webhook/1',
-        'x-lgsp-event': row.event_type,
-        'x-lgsp-delivery': row.id,
-        'x-lgsp-timestamp': String(timestamp),
-        'x-lgsp-signature': signWebhook(endpoint.secret, timestamp, body),
+        ...webhookHeaders(endpoint.secrets, row.id, timestamp, body),
       },
       body,
       signal: AbortSignal.timeout(this.webhookTimeoutMs),

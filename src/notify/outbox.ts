@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { LgspError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Database } from '../store/schema.ts';
+import { isWebhookEventName } from './webhook-events.ts';
 
 /**
  * Notifications to agencies (R-10, R-19, R-21, R-24): deprecations, endpoint changes, maintenance windows,
@@ -11,30 +12,33 @@ import type { Database } from '../store/schema.ts';
  *   a rolled-back change tells no one and a committed one is never forgotten (transactional outbox).
  * - `Notifier` delivers due rows by e-mail (SMTP, nodemailer) and by signed webhook, retrying with exponential
  *   backoff. Delivery is at least once: a receiver that may see a delivery twice (a node died after sending but
- *   before recording it) deduplicates on `X-LGSP-Delivery`, the notification id.
+ *   before recording it) deduplicates on the notification id (`webhook-id`, `X-LGSP-Delivery` in e-mail).
+ *
+ * Event types are the catalogue's (webhook-events.ts): one list for what is sent, what endpoints subscribe to and
+ * what the API documents.
  */
 
 export type NotificationChannel = 'email' | 'webhook';
 
-/** Event types are dotted lower-case names, e.g. `version.deprecated`, `service.decommission_scheduled`. */
-const EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
 /** One address, no display name: the characters that would let a value smuggle in a second address or header. */
 const EMAIL_ADDRESS = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+$/;
 /** Keys that must never appear in a payload (mirrors what the logger redacts, R-25). */
 const SECRET_KEY = /secret|password|passwd|private_?key|access_?token/i;
 
+/** An event type an endpoint subscribes to: one of the catalogue's, or 400 naming where the list is. */
 export function validateEventType(eventType: string): string {
-  if (!EVENT_TYPE.test(eventType) || eventType.length > 100) {
+  if (!isWebhookEventName(eventType)) {
     throw new LgspError(
       'API_VALIDATION_FAILED',
-      `event type "${eventType}": lower-case words joined by dots`,
+      `events: không có sự kiện "${eventType.slice(0, 100)}" / no event "${eventType.slice(0, 100)}" ` +
+        '(GET /api/v1/webhooks/event-types)',
     );
   }
   return eventType;
 }
 
 export interface NotificationInput {
-  /** What happened, e.g. `version.deprecated`; webhook endpoints subscribe by it. */
+  /** What happened, one of the catalogue's names (webhook-events.ts), e.g. `notice.deprecation`. */
   eventType: string;
   recipients: {
     /** One e-mail per address (duplicates, compared case-insensitively, are sent once). */
@@ -79,7 +83,11 @@ export async function enqueueNotification(
   input: NotificationInput,
   nowMs: number,
 ): Promise<EnqueueResult> {
-  const eventType = validateEventType(input.eventType);
+  // A name missing from the catalogue is the platform's own mistake, not the caller's input: fail loudly.
+  if (!isWebhookEventName(input.eventType)) {
+    throw new Error(`event type "${input.eventType}" is not in the catalogue (src/notify/webhook-events.ts)`);
+  }
+  const eventType = input.eventType;
   if (input.subject.trim() === '') throw new LgspError('API_VALIDATION_FAILED', 'subject is empty');
   assertNoSecrets(input.payload, 'payload');
   const now = new Date(nowMs);

@@ -44,12 +44,8 @@ const TOP = 10;
 const LATEST_ALERTS = 5;
 const REVIEW_ITEMS = 50;
 
-/**
- * The one place the dashboard tells service calls from `/token` requests in raw records: a token request is
- * recorded under the template `/token` (gateway/exchange.ts). When the records get their own `kind` (issue 11
- * item 6, migration 0021), this becomes `kind = 'service_call'`; the statistics leave token requests out there.
- */
-const SERVICE_CALLS_ONLY = sql`resource_template <> '/token'`;
+/** `/token` requests are their own kind of record (issue 11 item 6): the dashboard's traffic is service calls. */
+const SERVICE_CALLS_ONLY = sql`kind = 'service_call'`;
 /** The platform's own try-it client is no customer (docs/sandbox.md): left out here as in the statistics. */
 const CUSTOMERS_ONLY = sql`(consumer_system_id IS NULL OR consumer_system_id NOT IN (SELECT system_id FROM platform_test_client))`;
 

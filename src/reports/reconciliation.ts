@@ -2,7 +2,7 @@ import { DEFAULT_TOLERANCE_MS, MAX_TOLERANCE_MS } from '../api/contract/reconcil
 import { LgspError } from '../core/errors.ts';
 import { isoOf } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
-import type { TransactionLeg } from '../store/schema.ts';
+import type { TransactionKind, TransactionLeg } from '../store/schema.ts';
 import { csvFile } from './csv.ts';
 import { type FileForm, type PartyEntry, parsePartyFile } from './party-file.ts';
 
@@ -25,6 +25,10 @@ import { type FileForm, type PartyEntry, parsePartyFile } from './party-file.ts'
  * answered it (`consumer_status`: consumer side, pulled deliveries, acks); as the called, the status it answered
  * LGSP (`provider_status`: provider side of sync calls and pushed deliveries; empty when no answer came). The time
  * is the one the party saw: when LGSP received the request, or — when LGSP called the party — when LGSP sent it.
+ *
+ * Token requests (`POST /token`, kind `token_request`) are the consumer's too, but no call to a service: a party
+ * lists its service calls, so they are left out unless `includeTokenRequests` (issue 11 item 6). Included, they
+ * are consumer-side entries of no service: matched by transaction id (the time + service form names a service).
  */
 
 export type PartySide = 'consumer' | 'provider';
@@ -43,6 +47,8 @@ export interface ReconcileInput {
   csv: string;
   /** For the time + service form: how far apart the party's time and the platform's may be. Default 2000 ms. */
   toleranceMs?: number;
+  /** Reconcile the party's `/token` requests too; default false (service calls only). */
+  includeTokenRequests?: boolean;
 }
 
 /** One record of the platform's view of the party. */
@@ -50,6 +56,7 @@ export interface PlatformEntry {
   id: string;
   messageId: string | null;
   leg: TransactionLeg;
+  kind: TransactionKind;
   side: PartySide;
   /** ISO time as the party saw it (see above). */
   time: string;
@@ -70,6 +77,7 @@ export interface Reconciliation {
   to: string;
   form: FileForm;
   toleranceMs: number;
+  includeTokenRequests: boolean;
   counts: {
     platform: number;
     party: number;
@@ -96,6 +104,7 @@ const PAGE = 10_000;
 interface ViewRow {
   id: string;
   leg: TransactionLeg;
+  kind: TransactionKind;
   message_id: string | null;
   consumer_system_id: string | null;
   consumer_org_code: string | null;
@@ -127,7 +136,7 @@ function asSeenBy(r: ViewRow, party: Party, role: PartyRole): PlatformEntry | nu
     (r.leg === 'delivery' || r.leg === 'ack' || (r.leg === 'sync' && r.request_out_at !== null));
   if (!asConsumer && !asProvider) return null;
   const service = r.service_context ? `${r.service_context}/${r.version ?? ''}` : null;
-  const base = { id: r.id, messageId: r.message_id, leg: r.leg, service };
+  const base = { id: r.id, messageId: r.message_id, leg: r.leg, kind: r.kind, service };
   if (asConsumer) {
     return { ...base, side: 'consumer', time: isoOf(r.request_in_at), status: r.consumer_status };
   }
@@ -153,6 +162,7 @@ export async function platformView(
   role: PartyRole,
   from: string,
   to: string,
+  includeTokenRequests = false,
 ): Promise<PlatformEntry[]> {
   const out: PlatformEntry[] = [];
   let after: [Date, string] | null = null;
@@ -162,6 +172,7 @@ export async function platformView(
       .select([
         'id',
         'leg',
+        'kind',
         'message_id',
         'consumer_system_id',
         'consumer_org_code',
@@ -176,7 +187,8 @@ export async function platformView(
         'request_out_at',
       ])
       .where('request_in_at', '>=', new Date(from))
-      .where('request_in_at', '<', new Date(to));
+      .where('request_in_at', '<', new Date(to))
+      .$if(!includeTokenRequests, (qb) => qb.where('kind', '=', 'service_call'));
     q =
       'systemId' in party
         ? q.where((eb) =>
@@ -364,7 +376,8 @@ export async function reconcile(store: Store, input: ReconcileInput): Promise<Re
   const file = parsePartyFile(input.csv, { fromMs, toMs, toleranceMs });
   const from = new Date(fromMs).toISOString();
   const to = new Date(toMs).toISOString();
-  const platform = await platformView(store, input.party, role, from, to);
+  const includeTokenRequests = input.includeTokenRequests ?? false;
+  const platform = await platformView(store, input.party, role, from, to, includeTokenRequests);
   const pairs =
     file.form === 'transactionId'
       ? matchById(platform, file.entries)
@@ -391,6 +404,7 @@ export async function reconcile(store: Store, input: ReconcileInput): Promise<Re
     to,
     form: file.form,
     toleranceMs,
+    includeTokenRequests,
     counts: {
       platform: platform.length,
       party: file.entries.length,

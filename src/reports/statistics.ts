@@ -40,6 +40,9 @@ import { csvFile } from './csv.ts';
  * Filtering by `organizationCode`/`systemId` with `role` `consumer`, `provider` or `any` (default: either side).
  * `scopeOrganizationCode` is the filter the API forces on an agency user: only calls where its organization is
  * the consumer or the provider.
+ *
+ * Token requests (`POST /token`, kind `token_request`) are recorded but are no call to a service: they are left
+ * out unless `includeTokenRequests` (issue 11 item 6), and then group apart with the `kind` dimension.
  */
 
 // The dimensions and sides are the API's (its query validates them); the list is written once, in the contract.
@@ -67,6 +70,8 @@ export interface StatisticsInput {
   scopeOrganizationCode?: string;
   /** Offset of the calendar used for hour/day/month groups; default 7 (Vietnam). */
   utcOffsetHours?: number;
+  /** Count `/token` requests too (kind `token_request`); default false: service calls only. */
+  includeTokenRequests?: boolean;
 }
 
 export interface StatisticsMeasures {
@@ -103,6 +108,8 @@ export interface Statistics {
   utcOffsetHours: number;
   groupBy: StatisticsDimension[];
   filters: StatisticsFilters & { scopeOrganizationCode?: string };
+  /** Whether `/token` requests are counted (kind `token_request`); otherwise service calls only. */
+  includeTokenRequests: boolean;
   /** The hourly rollups reach up to here (exclusive); null: nothing rolled up yet. */
   coveredUntil: string | null;
   /** The hours from here to `to` were read from the raw records (null: all from rollups). */
@@ -162,6 +169,8 @@ function dimensionSql(d: StatisticsDimension, offsetHours: number): RawBuilder<u
       return sql.raw('s.leg');
     case 'statusClass':
       return sql.raw('s.status_class');
+    case 'kind':
+      return sql.raw('s.kind');
     case 'hour':
       return local('YYYY-MM-DD"T"HH24:00');
     case 'day':
@@ -246,6 +255,8 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
   if (filters.versionId !== undefined) where.push(sql`s.version_id = ${filters.versionId}`);
   if (filters.environment !== undefined) where.push(sql`s.environment = ${filters.environment}`);
   if (filters.leg !== undefined) where.push(sql`s.leg = ${filters.leg}`);
+  const includeTokenRequests = input.includeTokenRequests ?? false;
+  if (!includeTokenRequests) where.push(sql`s.kind = 'service_call'`);
 
   // Whole UTC+7 days inside [from, split) come from the daily rollups (24× fewer rows than their hours), unless
   // the groups need hours, or days and months at another offset; the hours at the edges from the hourly ones.
@@ -271,24 +282,25 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
   // the raw branch keys and counts exactly as recomputeRollups does, one row per record.
   const query = sql<Record<string, string | number | null>>`WITH s AS (
       SELECT (day::timestamp - interval '${sql.raw(String(DAILY_ROLLUP_OFFSET_HOURS))} hours') AT TIME ZONE 'UTC' AS hour,
-        consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class,
+        consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class, kind,
         count AS calls, errors, request_bytes, response_bytes, duration_ms_sum, duration_ms_max, ${rollupBuckets}
       FROM transaction_rollups_daily
       WHERE day >= ${localDay(dailyFrom)}::date AND day < ${localDay(dailyTo)}::date
       UNION ALL
       SELECT hour, consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class,
-        count AS calls, errors, request_bytes, response_bytes, duration_ms_sum, duration_ms_max, ${rollupBuckets}
+        kind, count AS calls, errors, request_bytes, response_bytes, duration_ms_sum, duration_ms_max,
+        ${rollupBuckets}
       FROM transaction_rollups
       WHERE (hour >= ${iso(fromMs)}::timestamptz AND hour < ${iso(dailyFrom)}::timestamptz)
         OR (hour >= ${iso(dailyTo)}::timestamptz AND hour < ${iso(split)}::timestamptz)
       UNION ALL
       SELECT hour, consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class,
-        1::bigint, errors::bigint, request_bytes, response_bytes, duration_ms::bigint, duration_ms, ${rawBuckets}
+        kind, 1::bigint, errors::bigint, request_bytes, response_bytes, duration_ms::bigint, duration_ms, ${rawBuckets}
       FROM (SELECT date_trunc('hour', request_in_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour,
           coalesce(consumer_system_id, '') AS consumer_system_id,
           coalesce(provider_system_id, '') AS provider_system_id, coalesce(service_id, '') AS service_id,
           coalesce(version_id, '') AS version_id, coalesce(environment, '') AS environment, leg,
-          (consumer_status / 100)::text || 'xx' AS status_class,
+          (consumer_status / 100)::text || 'xx' AS status_class, kind,
           (error_code IS NOT NULL OR consumer_status >= 500)::int AS errors,
           request_bytes, response_bytes, duration_ms, width_bucket(duration_ms, ${latencyThresholdsSql()}) AS bk
         FROM transactions
@@ -368,6 +380,7 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
         ? { scopeOrganizationCode: input.scopeOrganizationCode }
         : {}),
     },
+    includeTokenRequests,
     coveredUntil: watermark === null ? null : iso(watermark),
     rawFrom: split < toMs ? iso(split) : null,
     latencyBucketsMs: LATENCY_BUCKETS_MS,
@@ -440,6 +453,7 @@ export const DIMENSION_HEADINGS: Record<StatisticsDimension, string> = {
   environment: 'Môi trường / Environment',
   leg: 'Chặng / Leg',
   statusClass: 'Nhóm trạng thái / Status class',
+  kind: 'Loại bản ghi / Record kind',
   hour: 'Giờ / Hour',
   day: 'Ngày / Day',
   month: 'Tháng / Month',

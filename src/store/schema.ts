@@ -11,6 +11,8 @@ export type Environment = 'sandbox' | 'production';
 export type VersionMode = 'sync' | 'async';
 /** Which leg a transaction record covers: both legs of a sync call, or one leg of an async message. */
 export type TransactionLeg = 'sync' | 'intake' | 'delivery' | 'ack';
+/** A call to a service, or a `/token` request (migrations/0021_token_records_webhook_rotation.sql). */
+export type TransactionKind = 'service_call' | 'token_request';
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 export type NoticeKind = 'deprecation' | 'decommission' | 'maintenance' | 'endpoint_change' | 'announcement';
 
@@ -224,6 +226,13 @@ export interface Database {
     /** The HMAC key sealed with the key-encryption key, label `webhook_endpoints.secret:<id>`; stored because
      * signing needs it, never returned after creation (R-25). */
     secret_sealed: Uint8Array | null;
+    /** The secret before the last rotation, sealed with the same label; signs too until it expires (migration 0021). */
+    previous_secret_sealed: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
+    previous_secret_expires_at: ColumnType<
+      Date | null,
+      Date | string | null | undefined,
+      Date | string | null
+    >;
     /** Event types it subscribes to; empty = all. */
     events: ColumnType<string[], string[], string[]>;
     active: boolean;
@@ -433,4 +442,6 @@ export interface TransactionRow {
   message_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** The caller's address as the gateway vouches for it (migrations/0019_edge_limits.sql); null on delivery legs. */
   client_address: ColumnType<string | null, string | null | undefined, string | null>;
+  /** `token_request` for a `/token` call, else `service_call` (migrations/0021_token_records_webhook_rotation.sql). */
+  kind: ColumnType<TransactionKind, TransactionKind | undefined, TransactionKind>;
 }

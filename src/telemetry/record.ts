@@ -1,5 +1,5 @@
 import type { Environment } from '../api/contract/index.ts';
-import type { TransactionLeg } from '../store/schema.ts';
+import type { TransactionKind, TransactionLeg } from '../store/schema.ts';
 
 /**
  * One sync transaction, both legs (consumer → LGSP → provider), as the gateway observed it. Metadata only — no
@@ -39,6 +39,11 @@ export interface TransactionRecord {
   messageId: string | null;
   /** Who called, by address: `clientAddress` (src/gateway/client-address.ts), never what the caller claimed. */
   clientAddress: string | null;
+  /**
+   * `token_request` for a `/token` call (set by the token endpoint), `service_call` for everything else: token
+   * requests are kept as evidence but left out of statistics and reconciliation unless asked (issue 11 item 6).
+   */
+  kind: TransactionKind;
 }
 
 /** Where records go: the recorder in this process, or (in a gateway worker) the primary over IPC. */
@@ -93,6 +98,7 @@ export function newTransactionRecord(
     leg,
     messageId: null,
     clientAddress: null,
+    kind: 'service_call',
   };
 }
 

@@ -192,6 +192,7 @@ const COLUMNS: Array<[column: string, pgType: string, value: (t: TransactionReco
   ['leg', 'text', (t) => t.leg],
   ['message_id', 'text', (t) => t.messageId],
   ['client_address', 'text', (t) => t.clientAddress],
+  ['kind', 'text', (t) => t.kind],
 ];
 
 /**

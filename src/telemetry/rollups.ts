@@ -4,7 +4,8 @@ import type { Store } from '../store/port.ts';
 /**
  * Hourly rollups of the transaction records (issue 5, R-07 reports; migration 0011_retention.sql).
  *
- * One row per closed UTC hour and key (consumer, provider, service, version, environment, leg, status class):
+ * One row per closed UTC hour and key (consumer, provider, service, version, environment, leg, status class, kind —
+ * `service_call` or `token_request`, migration 0021):
  * count, errors, bytes both ways, duration sum and max, and a LATENCY HISTOGRAM over fixed buckets rather than
  * percentiles. Percentiles of an hour cannot be combined into the percentiles of a day or a month (the p95 of a
  * month is not any mix of the hourly p95s); bucket counts simply add up, so a report over any period and any group
@@ -74,6 +75,7 @@ interface GroupRow {
   environment: string;
   leg: string;
   status_class: string;
+  kind: string;
   bucket: number;
   count: string | number;
   errors: string | number;
@@ -108,14 +110,14 @@ export async function recomputeRollups(
         coalesce(consumer_system_id, '') AS consumer_system_id, coalesce(provider_system_id, '') AS provider_system_id,
         coalesce(service_id, '') AS service_id, coalesce(version_id, '') AS version_id,
         coalesce(environment, '') AS environment, leg, (consumer_status / 100)::text || 'xx' AS status_class,
-        width_bucket(duration_ms, ${thresholds}) AS bucket,
+        kind, width_bucket(duration_ms, ${thresholds}) AS bucket,
         count(*) AS count,
         count(*) FILTER (WHERE error_code IS NOT NULL OR consumer_status >= 500) AS errors,
         sum(request_bytes) AS request_bytes, sum(response_bytes) AS response_bytes,
         sum(duration_ms) AS duration_sum, max(duration_ms) AS duration_max
       FROM transactions
       WHERE request_in_at >= ${from}::timestamptz AND request_in_at < ${to}::timestamptz
-      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`.execute(db);
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`.execute(db);
     const groups = new Map<string, Record<string, unknown> & { buckets: number[] }>();
     for (const r of rows) {
       const hour = new Date(r.hour).toISOString();
@@ -128,6 +130,7 @@ export async function recomputeRollups(
         r.environment,
         r.leg,
         r.status_class,
+        r.kind,
       ]);
       let g = groups.get(key);
       if (!g) {
@@ -140,6 +143,7 @@ export async function recomputeRollups(
           environment: r.environment,
           leg: r.leg,
           status_class: r.status_class,
+          kind: r.kind,
           count: 0,
           errors: 0,
           request_bytes: 0,
@@ -169,14 +173,14 @@ export async function recomputeRollups(
     for (let i = 0; i < all.length; i += 1000) {
       const json = JSON.stringify(all.slice(i, i + 1000));
       await sql`INSERT INTO transaction_rollups (hour, consumer_system_id, provider_system_id, service_id, version_id,
-          environment, leg, status_class, count, errors, request_bytes, response_bytes, duration_ms_sum,
+          environment, leg, status_class, kind, count, errors, request_bytes, response_bytes, duration_ms_sum,
           duration_ms_max, latency_buckets, computed_at)
         SELECT r.hour, r.consumer_system_id, r.provider_system_id, r.service_id, r.version_id, r.environment, r.leg,
-          r.status_class, r.count, r.errors, r.request_bytes, r.response_bytes, r.duration_ms_sum, r.duration_ms_max,
-          r.latency_buckets::bigint[], ${computedAt}::timestamptz
+          r.status_class, r.kind, r.count, r.errors, r.request_bytes, r.response_bytes, r.duration_ms_sum,
+          r.duration_ms_max, r.latency_buckets::bigint[], ${computedAt}::timestamptz
         FROM jsonb_to_recordset(${json}::jsonb) AS r(hour timestamptz, consumer_system_id text,
           provider_system_id text, service_id text, version_id text, environment text, leg text, status_class text,
-          count bigint, errors bigint, request_bytes bigint, response_bytes bigint, duration_ms_sum bigint,
+          kind text, count bigint, errors bigint, request_bytes bigint, response_bytes bigint, duration_ms_sum bigint,
           duration_ms_max integer, latency_buckets text)`.execute(db);
     }
     await rebuildDailyRollups(db, floorHour(fromMs), floorHour(toMs), nowMs);
@@ -209,31 +213,30 @@ async function rebuildDailyRollups(db: Db, fromMs: number, toMs: number, nowMs: 
     db,
   );
   await sql`INSERT INTO transaction_rollups_daily (day, consumer_system_id, provider_system_id, service_id,
-      version_id, environment, leg, status_class, count, errors, request_bytes, response_bytes, duration_ms_sum,
+      version_id, environment, leg, status_class, kind, count, errors, request_bytes, response_bytes, duration_ms_sum,
       duration_ms_max, latency_buckets, computed_at)
     WITH h AS (
       SELECT ((hour AT TIME ZONE 'UTC') + interval '7 hours')::date AS day, * FROM transaction_rollups
       WHERE hour >= ${h0}::timestamptz AND hour < ${h1}::timestamptz
     ), totals AS (
       SELECT day, consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class,
-        sum(count) AS count, sum(errors) AS errors, sum(request_bytes) AS request_bytes,
+        kind, sum(count) AS count, sum(errors) AS errors, sum(request_bytes) AS request_bytes,
         sum(response_bytes) AS response_bytes, sum(duration_ms_sum) AS duration_ms_sum,
         max(duration_ms_max) AS duration_ms_max
-      FROM h GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+      FROM h GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
     ), buckets AS (
       SELECT day, consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class,
-        array_agg(n ORDER BY i)::bigint[] AS latency_buckets
+        kind, array_agg(n ORDER BY i)::bigint[] AS latency_buckets
       FROM (SELECT day, consumer_system_id, provider_system_id, service_id, version_id, environment, leg,
-          status_class, u.i, sum(u.b) AS n
+          status_class, kind, u.i, sum(u.b) AS n
         FROM h, unnest(h.latency_buckets) WITH ORDINALITY AS u(b, i)
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9) AS per_bucket
-      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) AS per_bucket
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
     )
     SELECT t.*, b.latency_buckets, ${new Date(nowMs).toISOString()}::timestamptz
     FROM totals t JOIN buckets b
-      USING (day, consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class)`.execute(
-    db,
-  );
+      USING (day, consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class,
+        kind)`.execute(db);
 }
 
 export interface RollupRunResult {

@@ -3,7 +3,7 @@ import type { TransactionView } from '../api/contract/index.ts';
 import { LgspError } from '../core/errors.ts';
 import { isoOrNull } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
-import type { TransactionLeg, TransactionRow } from '../store/schema.ts';
+import type { TransactionKind, TransactionLeg, TransactionRow } from '../store/schema.ts';
 
 /**
  * A record of the provider's own failure — a 5xx answer, no answer, or no answer in time — as opposed to a
@@ -29,6 +29,8 @@ export interface TransactionFilter {
   /** Every leg of one async message (issue 4). */
   messageId?: string;
   leg?: TransactionLeg;
+  /** Service calls or `/token` requests; default both. */
+  kind?: TransactionKind;
   limit?: number;
   /** Opaque cursor from the previous page's `nextCursor`. */
   cursor?: string;
@@ -60,6 +62,7 @@ function toView(r: Selectable<TransactionRow>): TransactionView {
     responseOutAt: isoOrNull(r.response_out_at)!,
     durationMs: r.duration_ms,
     leg: r.leg,
+    kind: r.kind,
     messageId: r.message_id,
     clientAddress: r.client_address,
   };
@@ -99,6 +102,7 @@ export async function queryTransactions(
   if (filter.errorCode) q = q.where('error_code', '=', filter.errorCode);
   if (filter.messageId) q = q.where('message_id', '=', filter.messageId);
   if (filter.leg) q = q.where('leg', '=', filter.leg);
+  if (filter.kind) q = q.where('kind', '=', filter.kind);
   if (filter.status) {
     const cls = /^([1-5])xx$/i.exec(filter.status);
     if (cls) {

@@ -646,6 +646,21 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
     problems: [404],
   },
   deleteWebhook: { summary: 'Xoá webhook / Delete a webhook', problems: [404] },
+  listWebhookEventTypes: {
+    summary: 'Các sự kiện webhook và cách ký / Webhook events and how they are signed',
+    description:
+      'Mọi sự kiện nền tảng gửi (tên, mô tả, thân mẫu) và lược đồ chữ ký Standard Webhooks (docs/webhooks.md). / ' +
+      'Every event the platform sends (name, description, example body) and the Standard Webhooks signature ' +
+      'scheme.',
+  },
+  rotateWebhookSecret: {
+    summary: 'Đổi khoá ký webhook (khoá mới hiện một lần) / Rotate a webhook secret (the new one shown once)',
+    description:
+      'Khoá cũ còn ký kèm trong overlapHours giờ (mặc định 24; 0: thôi ngay), mỗi lần gửi mang cả hai chữ ký. / ' +
+      'The old secret keeps signing for overlapHours (default 24; 0: stops at once): deliveries carry both ' +
+      'signatures meanwhile.',
+    problems: [404],
+  },
 
   listAlerts: {
     summary: 'Cảnh báo vận hành / Operator alerts',

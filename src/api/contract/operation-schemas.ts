@@ -96,7 +96,14 @@ import {
   VersionChangeSchema,
 } from './version-changes.ts';
 import { VersionCreate, VersionPatch, VersionQuery, VersionSchema } from './versions.ts';
-import { CreatedWebhookSchema, WebhookCreate, WebhookQuery, WebhookSchema } from './webhooks.ts';
+import {
+  CreatedWebhookSchema,
+  WebhookCreate,
+  WebhookEventCatalogueSchema,
+  WebhookQuery,
+  WebhookRotateSecret,
+  WebhookSchema,
+} from './webhooks.ts';
 
 /** What one operation takes and answers: path parameters, query, JSON body, and its non-problem responses. */
 export interface OperationSchemas {
@@ -245,6 +252,12 @@ export const OPERATION_SCHEMAS = {
   listWebhooks: { querystring: WebhookQuery, response: { 200: ListOf(WebhookSchema) } },
   createWebhook: { body: WebhookCreate, response: { 201: CreatedWebhookSchema } },
   deleteWebhook: { params: IdParams, response: { 200: WebhookSchema } },
+  listWebhookEventTypes: { response: { 200: WebhookEventCatalogueSchema } },
+  rotateWebhookSecret: {
+    params: IdParams,
+    body: WebhookRotateSecret,
+    response: { 200: CreatedWebhookSchema },
+  },
   listAlerts: { querystring: AlertQuery, response: { 200: ListOf(AlertSchema) } },
   listAlertEvents: { params: IdParams, response: { 200: ListOf(AlertEventSchema) } },
   resolveAlert: idAction(AlertResolve, AlertSchema),

@@ -144,6 +144,8 @@ export const OPERATIONS = {
   listWebhooks: { method: 'GET', path: '/api/v1/webhooks' },
   createWebhook: { method: 'POST', path: '/api/v1/webhooks' },
   deleteWebhook: { method: 'DELETE', path: '/api/v1/webhooks/:id' },
+  listWebhookEventTypes: { method: 'GET', path: '/api/v1/webhooks/event-types' },
+  rotateWebhookSecret: { method: 'POST', path: '/api/v1/webhooks/:id/rotate-secret' },
 
   listAlerts: { method: 'GET', path: '/api/v1/alerts' },
   listAlertEvents: { method: 'GET', path: '/api/v1/alerts/:id/events' },

@@ -61,6 +61,14 @@ export const ReconciliationQuery = Type.Object(
       default: 'json',
       description: 'csv: tải các chênh lệch dạng CSV / download the differences as CSV',
     }),
+    includeTokenRequests: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Đối soát cả yêu cầu cấp token (POST /token) của bên đối soát; mặc định chỉ lời gọi dịch vụ / also ' +
+          'reconcile the party’s /token requests; default: service calls only',
+      }),
+    ),
     // With Content-Type: text/csv only: the body's other fields, as query parameters.
     ...Object.fromEntries(
       Object.entries(fieldsBesideTheFile).map(([name, schema]) => [name, Type.Optional(schema)]),
@@ -73,6 +81,7 @@ const PlatformEntrySchema = Type.Object({
   id: Type.String(),
   messageId: Nullable(Type.String()),
   leg: Type.String({ description: 'sync | intake | delivery | ack' }),
+  kind: Type.String({ description: 'service_call | token_request' }),
   side: Type.String({ description: 'consumer | provider' }),
   time: Type.String({ format: 'date-time' }),
   service: Nullable(Type.String({ description: 'context/version' })),
@@ -96,6 +105,9 @@ export const ReconciliationSchema = Type.Object({
   from: Type.String({ format: 'date-time' }),
   to: Type.String({ format: 'date-time' }),
   form: Type.String({ description: 'transactionId | timeService' }),
+  includeTokenRequests: Type.Boolean({
+    description: 'Có đối soát yêu cầu cấp token không / whether /token requests were reconciled',
+  }),
   toleranceMs: Type.Integer(),
   counts: Type.Object({
     platform: Type.Integer(),

@@ -15,6 +15,7 @@ export const STATISTICS_DIMENSIONS = [
   'environment',
   'leg',
   'statusClass',
+  'kind',
   'hour',
   'day',
   'month',
@@ -48,6 +49,14 @@ export const StatisticsQuery = Type.Object(
     versionId: Type.Optional(Filter('Phiên bản / version')),
     environment: Type.Optional(Filter('Môi trường / environment: sandbox, production')),
     leg: Type.Optional(Filter('Chặng / leg: sync, intake, delivery, ack')),
+    includeTokenRequests: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Tính cả yêu cầu cấp token (POST /token, loại token_request; nhóm riêng bằng groupBy=kind); mặc định ' +
+          'chỉ lời gọi dịch vụ / also count /token requests (kind token_request); default: service calls only',
+      }),
+    ),
     utcOffsetHours: Type.Optional(
       Type.Integer({
         minimum: -12,
@@ -86,6 +95,9 @@ export const StatisticsSchema = Type.Object({
   utcOffsetHours: Type.Integer(),
   groupBy: Type.Array(Type.String()),
   filters: Type.Record(Type.String(), Type.String()),
+  includeTokenRequests: Type.Boolean({
+    description: 'Có tính yêu cầu cấp token không / whether /token requests are counted',
+  }),
   coveredUntil: Nullable(
     Type.String({ format: 'date-time', description: 'Số liệu tổng hợp đến / rollups reach up to' }),
   ),

@@ -9,6 +9,13 @@ export const TransactionLegSchema = OneOf(TRANSACTION_LEGS, {
     'sync: lời gọi đồng bộ (cả hai chặng); thông điệp: intake (nguồn → LGSP), delivery (LGSP → đích, mỗi lần), ack (đích xác nhận) / a sync call, or one leg of an async message',
 });
 
+export const TRANSACTION_KINDS = ['service_call', 'token_request'] as const;
+export const TransactionKindSchema = OneOf(TRANSACTION_KINDS, {
+  description:
+    'service_call: lời gọi dịch vụ (và các chặng thông điệp); token_request: yêu cầu cấp token POST /token / a ' +
+    'call to a service (or a message leg), or a /token request',
+});
+
 export const TransactionQuery = Type.Object(
   {
     from: Type.Optional(
@@ -26,6 +33,7 @@ export const TransactionQuery = Type.Object(
     errorCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     messageId: Type.Optional(Id('Thông điệp bất đồng bộ: mọi chặng / every leg of an async message')),
     leg: Type.Optional(TransactionLegSchema),
+    kind: Type.Optional(TransactionKindSchema),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
     cursor: Type.Optional(
       Type.String({ minLength: 1, maxLength: 500, description: 'nextCursor của trang trước' }),
@@ -66,6 +74,7 @@ export const TransactionSchema = Type.Object({
   responseOutAt: Timestamp,
   durationMs: Type.Integer(),
   leg: TransactionLegSchema,
+  kind: TransactionKindSchema,
   messageId: Nullable(Type.String()),
   clientAddress: Nullable(
     Type.String({

@@ -76,6 +76,7 @@ function reconciliationRoute(
         from: body.from,
         to: body.to,
         csv: body.csv,
+        includeTokenRequests: request.query.includeTokenRequests ?? false,
         ...(body.role ? { role: body.role } : {}),
         ...(body.toleranceSeconds !== undefined
           ? { toleranceMs: Math.round(body.toleranceSeconds * 1000) }

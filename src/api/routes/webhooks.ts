@@ -3,6 +3,8 @@ import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
   listWebhookEndpoints,
+  rotateWebhookSecret,
+  webhookEventCatalogue,
 } from '../../control/webhooks.ts';
 import { LgspError } from '../../core/errors.ts';
 import { assertOwnOrganization, currentUser, listedOrganization } from '../auth.ts';
@@ -49,13 +51,38 @@ export async function webhookRoutes(
     },
   });
 
+  // The same for everyone signed in: it names events and the signature scheme, nothing of any organization.
+  route('listWebhookEventTypes', {
+    onRequest: anyRole,
+    handler: async () => webhookEventCatalogue(),
+  });
+
+  // An endpoint's own organization (an agency user) or the operator may change it.
+  const ownEndpoint = async (request: Parameters<typeof paramId>[0]) => {
+    const endpoint = (await listWebhookEndpoints(store)).find((e) => e.id === paramId(request));
+    if (!endpoint) throw new LgspError('API_NOT_FOUND', paramId(request));
+    assertOwnOrganization(currentUser(request), endpoint.organizationId);
+  };
+
+  route('rotateWebhookSecret', {
+    onRequest: agencyOrOperator,
+    preHandler: ownEndpoint,
+    handler: async (request, reply) => {
+      const rotated = await rotateWebhookSecret(
+        store,
+        clock,
+        kek,
+        request.params.id,
+        request.body.overlapHours ?? 24,
+        currentUser(request).id,
+      );
+      return reply.header('cache-control', 'no-store').send(rotated);
+    },
+  });
+
   route('deleteWebhook', {
     onRequest: agencyOrOperator,
-    preHandler: async (request) => {
-      const endpoint = (await listWebhookEndpoints(store)).find((e) => e.id === paramId(request));
-      if (!endpoint) throw new LgspError('API_NOT_FOUND', paramId(request));
-      assertOwnOrganization(currentUser(request), endpoint.organizationId);
-    },
+    preHandler: ownEndpoint,
     handler: async (request) =>
       deleteWebhookEndpoint(store, clock, request.params.id, currentUser(request).id),
   });

@@ -5,7 +5,7 @@ import { time } from '../format.ts';
 
 export const webhookCommands: Group = {
   name: 'webhook',
-  summary: 'Webhook nhận thông báo đã ký HMAC / HMAC-signed notification webhooks',
+  summary: 'Webhook nhận thông báo ký theo Standard Webhooks / Notification webhooks (Standard Webhooks)',
   subcommands: {
     list: listCommand({
       synopsis: '[--org <id>]',
@@ -34,7 +34,38 @@ export const webhookCommands: Group = {
         [
           `Đã đăng ký / Registered: ${created.id} → ${created.url}`,
           `Khoá ký / Signing key: ${created.secret}`,
-          'Chỉ hiện MỘT lần — hãy lưu ngay. / Shown ONCE — store it now. (X-LGSP-Signature: sha256=HMAC(key, timestamp + "." + body))',
+          'Chỉ hiện MỘT lần — hãy lưu ngay. / Shown ONCE — store it now. Xác minh bằng thư viện Standard Webhooks ' +
+            '/ Verify with a Standard Webhooks library (webhook-id, webhook-timestamp, webhook-signature; docs/webhooks.md)',
+        ].join('\n'),
+    }),
+    events: listCommand({
+      summary: 'Các sự kiện webhook nền tảng gửi / The webhook events the platform sends',
+      send: (ctx) => ctx.api.call('listWebhookEventTypes'),
+      headers: ['Sự kiện / Event', 'Mô tả / Description'],
+      row: (e) => [e.name, e.description],
+      footer: (body) =>
+        `\n${body.signature.name}: ${body.signature.signature} (${body.signature.specification})`,
+    }),
+    rotate: recordCommand({
+      synopsis: '[--overlap-hours 24]',
+      summary:
+        'Đổi khoá ký; khoá mới hiện một lần, khoá cũ ký kèm trong thời gian chồng lấn / Rotate the signing key; ' +
+        'the new one is shown once, the old one signs too during the overlap',
+      options: textOptions('overlap-hours'),
+      send: (ctx, params) => {
+        const hours = str(ctx.values, 'overlap-hours');
+        return ctx.api.call('rotateWebhookSecret', {
+          params,
+          body: hours !== undefined ? { overlapHours: Number(hours) } : {},
+        });
+      },
+      render: (rotated) =>
+        [
+          `Khoá ký mới / New signing key: ${rotated.secret}`,
+          'Chỉ hiện MỘT lần — hãy lưu ngay. / Shown ONCE — store it now.',
+          rotated.previousSecretExpiresAt
+            ? `Khoá cũ còn ký kèm đến / The old key also signs until: ${time(rotated.previousSecretExpiresAt)}`
+            : 'Khoá cũ đã thôi ký / The old key no longer signs.',
         ].join('\n'),
     }),
     delete: recordCommand({

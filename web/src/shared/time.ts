@@ -1,30 +1,26 @@
+import { formatVietnamDate, formatVietnamDateTime, VIETNAM_OFFSET_MINUTES } from '../../../src/core/time.ts';
+
 /**
  * Every date and time a person reads is Vietnam time, `dd/mm/yyyy HH:mm` (UTC+7, no daylight saving), whatever the
  * browser's own time zone: an operator in Hà Nội and an auditor's laptop set to UTC must read the same figure.
  * The API speaks ISO 8601 instants; only the screen turns them into this.
  */
-const VIETNAM_OFFSET_MS = 7 * 60 * 60 * 1000;
+const VIETNAM_OFFSET_MS = VIETNAM_OFFSET_MINUTES * 60_000;
 
-function parts(value: string | number | Date): Date | null {
-  const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) return null;
-  return new Date(date.getTime() + VIETNAM_OFFSET_MS);
+type Shown = string | number | Date | null | undefined;
+
+function valid(value: Shown): value is string | number | Date {
+  return value !== null && value !== undefined && value !== '' && !Number.isNaN(new Date(value).getTime());
 }
 
-const two = (n: number) => String(n).padStart(2, '0');
-
-/** `15/06/2027 00:00`; an empty or invalid value reads as `—`. */
-export function formatDateTime(value: string | number | Date | null | undefined): string {
-  if (value === null || value === undefined || value === '') return '—';
-  const d = parts(value);
-  if (!d) return '—';
-  return `${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+/** `15/06/2027 00:00` (the platform's one formatter, core/time.ts); an empty or invalid value reads as `—`. */
+export function formatDateTime(value: Shown): string {
+  return valid(value) ? formatVietnamDateTime(value, VIETNAM_OFFSET_MINUTES) : '—';
 }
 
 /** `15/06/2027`. */
-export function formatDate(value: string | number | Date | null | undefined): string {
-  const text = formatDateTime(value);
-  return text === '—' ? text : text.slice(0, 10);
+export function formatDate(value: Shown): string {
+  return valid(value) ? formatVietnamDate(value, VIETNAM_OFFSET_MINUTES) : '—';
 }
 
 /** A Vietnam-time wall-clock date and time (from a date picker) as the instant the API wants. */
