@@ -214,10 +214,10 @@ describe('the agency workspace in Chromium', () => {
     assert.equal(v2?.technicalDocumentType, 'openapi');
 
     // Another organization's system: refused, nothing of it shown.
-    await page.goto(`/agency/systems/${consumerSystemId}`);
+    await page.goto(`/agency-systems/${consumerSystemId}`);
     await page.getByRole('alert').waitFor();
     assert.equal(await page.getByText('Hệ thống Hộ tịch').count(), 0);
-    await page.goto(`/agency/systems/${providerSystemId}`);
+    await page.goto(`/agency-systems/${providerSystemId}`);
     await page.getByRole('heading', { name: 'CSDL Dân cư tỉnh' }).waitFor();
     await page.context().close();
   });
@@ -305,7 +305,7 @@ describe('the agency workspace in Chromium', () => {
     assert.equal((await page.content()).includes(newSecret), false);
 
     // The provider's service page is not this agency's: the API refuses what it may not see.
-    await page.goto(`/agency/systems/${providerSystemId}`);
+    await page.goto(`/agency-systems/${providerSystemId}`);
     await page.getByRole('alert').waitFor();
     assert.equal(await page.getByText('CSDL Dân cư tỉnh').count(), 0);
     await page.context().close();

@@ -17,6 +17,7 @@ import type { ConsoleRoute } from './route.ts';
 /**
  * The agency workspace: an agency user's own organization only (the API scopes every answer to it and refuses the
  * rest). Lists shared with the operator (transactions, statistics, webhooks) are the registry screens', linked.
+ * Each screen has its own first path segment (`agency-…`): the menu marks the entry of the first segment.
  */
 const AGENCY = ['agency'] as const;
 
@@ -34,12 +35,12 @@ export const agencyRoutes: ConsoleRoute[] = [
     element: <AgencyHome />,
   },
   {
-    path: 'agency/systems/:id',
+    path: 'agency-systems/:id',
     roles: AGENCY,
     element: <AgencySystemPage />,
   },
   {
-    path: 'agency/connection-requests',
+    path: 'agency-connection-requests',
     menu: {
       vi: 'Đề nghị kết nối',
       en: 'Connection requests',
@@ -51,7 +52,7 @@ export const agencyRoutes: ConsoleRoute[] = [
     element: <ConnectionRequests />,
   },
   {
-    path: 'agency/services',
+    path: 'agency-services',
     menu: {
       vi: 'Dịch vụ của cơ quan',
       en: 'Our services',
@@ -63,18 +64,18 @@ export const agencyRoutes: ConsoleRoute[] = [
     element: <OurServices />,
   },
   {
-    path: 'agency/services/:id',
+    path: 'agency-services/:id',
     roles: AGENCY,
     element: <AgencyServicePage />,
   },
   {
-    path: 'agency/subscriptions',
+    path: 'agency-subscriptions',
     menu: { vi: 'Đăng ký khai thác', en: 'Subscriptions', group: 'agency', icon: <ApiOutlined />, order: 3 },
     roles: AGENCY,
     element: <AgencySubscriptions />,
   },
   {
-    path: 'agency/keys',
+    path: 'agency-keys',
     menu: { vi: 'Khoá truy cập', en: 'Keys', group: 'agency', icon: <KeyOutlined />, order: 4 },
     roles: AGENCY,
     element: <AgencyKeys />,

@@ -242,21 +242,21 @@ function OpenRequestsCard() {
             title={t('Kết nối chờ duyệt', 'Connection, waiting')}
             value={counts?.connection ?? '—'}
           />
-          <Link to="/agency/connection-requests">{t('Xem', 'View')}</Link>
+          <Link to="/agency-connection-requests">{t('Xem', 'View')}</Link>
         </Col>
         <Col span={8}>
           <Statistic
             title={t('Khai thác chờ duyệt', 'Subscription, waiting')}
             value={counts?.subscription ?? '—'}
           />
-          <Link to="/agency/subscriptions">{t('Xem', 'View')}</Link>
+          <Link to="/agency-subscriptions">{t('Xem', 'View')}</Link>
         </Col>
         <Col span={8}>
           <Statistic
             title={t('Cần cơ quan bổ sung', 'Needs your completion')}
             value={counts?.completion ?? '—'}
           />
-          <Link to="/agency/subscriptions">{t('Bổ sung', 'Complete')}</Link>
+          <Link to="/agency-subscriptions">{t('Bổ sung', 'Complete')}</Link>
         </Col>
       </Row>
     </Card>
@@ -295,7 +295,7 @@ function SystemsCard() {
             title: t('Tên hệ thống', 'System'),
             dataIndex: 'name',
             render: (name: string, system) => (
-              <Link to={`/agency/systems/${encodeURIComponent(system.id)}`}>{name}</Link>
+              <Link to={`/agency-systems/${encodeURIComponent(system.id)}`}>{name}</Link>
             ),
           },
           {

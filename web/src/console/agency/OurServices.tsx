@@ -168,7 +168,7 @@ export function OurServices() {
               title: t('Tên dịch vụ', 'Service'),
               dataIndex: 'name',
               render: (name: string, service) => (
-                <Link to={`/agency/services/${encodeURIComponent(service.id)}`}>{name}</Link>
+                <Link to={`/agency-services/${encodeURIComponent(service.id)}`}>{name}</Link>
               ),
             },
             {

@@ -70,7 +70,7 @@ export function AgencyServicePage() {
       <Typography.Title level={1} style={{ fontSize: 24 }}>
         {service.name} <Typography.Text code>/{service.context}</Typography.Text>
       </Typography.Title>
-      <Link to="/agency/services">← {t('Dịch vụ của cơ quan', 'Our services')}</Link>
+      <Link to="/agency-services">← {t('Dịch vụ của cơ quan', 'Our services')}</Link>
       <Card
         title={
           <h2 style={{ fontSize: 16, margin: 0 }}>

@@ -391,7 +391,7 @@ function MyRequests({
                   </Popconfirm>
                 ) : null}
                 {r.status !== 'submitted' && r.status !== 'rejected' && r.status !== 'needs_completion' ? (
-                  <Link to={`/agency/keys?guide=${encodeURIComponent(r.id)}`}>
+                  <Link to={`/agency-keys?guide=${encodeURIComponent(r.id)}`}>
                     {t('Cách gọi', 'How to call')}
                   </Link>
                 ) : null}
