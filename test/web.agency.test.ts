@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../src/cli/client.ts';
@@ -162,7 +163,12 @@ describe('the agency workspace in Chromium', () => {
     await operator.call('approveConnectionRequest', { params: { id: filed.id }, body: {} });
     await page.reload();
     await page.getByText('Đã phê duyệt').waitFor();
-    await page.getByRole('button', { name: 'Tải công văn (.docx)' }).waitFor();
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Tải công văn (.docx)' }).click();
+    const letter = await download;
+    assert.match(letter.suggestedFilename(), /\.docx$/);
+    const bytes = await readFile((await letter.path()) ?? '');
+    assert.equal(bytes.subarray(0, 2).toString(), 'PK', 'a Word file (a zip)');
     await checkScreen(page, 'agency-connection-requests');
 
     // A new version of its service, submitted with an OpenAPI file read in the browser.
@@ -212,6 +218,13 @@ describe('the agency workspace in Chromium', () => {
     const v2 = versions.items.find((v) => v.version === '2.0');
     assert.equal(v2?.status, 'submitted');
     assert.equal(v2?.technicalDocumentType, 'openapi');
+
+    // The sandbox "try it" of its published version: a real call through the gateway, answered here only.
+    await page.getByRole('row', { name: /1\.0/ }).getByRole('button', { name: 'Thử trên sandbox' }).click();
+    await page.getByLabel('Đường dẫn tài nguyên').fill('/congdan/001099000001');
+    await page.getByRole('button', { name: 'Gửi thử' }).click();
+    await page.getByText('Chỉ hiện cho bạn, không lưu lại').waitFor();
+    await page.getByRole('cell', { name: '200', exact: true }).waitFor();
 
     // Another organization's system: refused, nothing of it shown.
     await page.goto(`/agency-systems/${consumerSystemId}`);
@@ -268,7 +281,7 @@ describe('the agency workspace in Chromium', () => {
     await checkScreen(page, 'agency-secret-once');
     // It closes only once the user says it is stored; then it is gone from the page.
     assert.equal(await dialog.getByRole('button', { name: 'Đóng' }).isDisabled(), true);
-    await dialog.getByText('Tôi đã lưu khoá bí mật').click();
+    await dialog.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }).check();
     await dialog.getByRole('button', { name: 'Đóng' }).click();
     await dialog.waitFor({ state: 'detached' });
     assert.equal((await page.content()).includes(secret), false, 'the secret is no longer in the page');
@@ -299,7 +312,7 @@ describe('the agency workspace in Chromium', () => {
     await rotated.getByText('Khoá cũ còn dùng được đến').waitFor();
     const newSecret = ((await rotated.getByTestId('one-time-secret').textContent()) ?? '').trim();
     assert.ok(newSecret.length >= 40 && newSecret !== secret);
-    await rotated.getByText('Tôi đã lưu khoá bí mật').click();
+    await rotated.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }).check();
     await rotated.getByRole('button', { name: 'Đóng' }).click();
     await rotated.waitFor({ state: 'detached' });
     assert.equal((await page.content()).includes(newSecret), false);
