@@ -173,6 +173,8 @@ describe('the agency workspace in Chromium', () => {
 
     // A new version of its service, submitted with an OpenAPI file read in the browser.
     await page.getByRole('link', { name: 'Dịch vụ của cơ quan' }).click();
+    await page.getByRole('cell', { name: 'Tra cứu công dân' }).waitFor();
+    await checkScreen(page, 'agency-our-services');
     await page.getByRole('link', { name: 'Tra cứu công dân' }).click();
     await page.getByRole('heading', { name: /Tra cứu công dân/ }).waitFor();
     await checkScreen(page, 'agency-services');

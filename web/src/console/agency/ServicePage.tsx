@@ -16,6 +16,7 @@ import {
 } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
+import type { TechnicalDescription } from '../../../../src/api/contract/services.ts';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { R11_ITEMS, R11_KEYS } from '../../shared/r11.ts';
@@ -23,6 +24,7 @@ import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
 import { versionState } from '../../shared/version-state.ts';
 import { EmptyText, ProblemAlert, READABLE_LABELS, READABLE_TEXT, StateTag } from './common.tsx';
+import { filledDescription, R11Fields } from './OurServices.tsx';
 import { TryItCard } from './TryIt.tsx';
 
 type Service = OperationResponse<'getService'>;
@@ -71,25 +73,7 @@ export function AgencyServicePage() {
         {service.name} <Typography.Text code>/{service.context}</Typography.Text>
       </Typography.Title>
       <Link to="/agency-services">← {t('Dịch vụ của cơ quan', 'Our services')}</Link>
-      <Card
-        title={
-          <h2 style={{ fontSize: 16, margin: 0 }}>
-            {t('Mô tả kỹ thuật (R-11)', 'Technical description (R-11)')}
-          </h2>
-        }
-      >
-        <Descriptions styles={READABLE_LABELS} column={1} size="small" bordered>
-          {R11_KEYS.map((key) => (
-            <Descriptions.Item key={key} label={t(R11_ITEMS[key].vi, R11_ITEMS[key].en)}>
-              {service.description[key] || (
-                <Typography.Text type="danger">
-                  {t('Chưa có — cần trước khi gửi duyệt', 'Missing — needed before submission')}
-                </Typography.Text>
-              )}
-            </Descriptions.Item>
-          ))}
-        </Descriptions>
-      </Card>
+      <DescriptionCard service={service} onSaved={setService} />
       <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Các phiên bản', 'Versions')}</h2>}>
         <ProblemAlert error={versions.error} />
         <Table<Version>
@@ -513,6 +497,74 @@ function VersionChanges({ serviceVersions }: { serviceVersions: Version[] }) {
           },
         ]}
       />
+    </Card>
+  );
+}
+
+/** The service's R-11 description: every item is needed before a version can be submitted; the agency edits it. */
+function DescriptionCard({ service, onSaved }: { service: Service; onSaved: (service: Service) => void }) {
+  const t = useT();
+  const { message } = App.useApp();
+  const [editing, setEditing] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const save = async (values: { description?: TechnicalDescription }) => {
+    setError(null);
+    try {
+      const saved = await api.call('updateService', {
+        params: { id: service.id },
+        body: { description: filledDescription(values.description) },
+      });
+      onSaved(saved);
+      setEditing(false);
+      message.success(t('Đã lưu mô tả kỹ thuật', 'Technical description saved'));
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <Card
+      title={
+        <h2 style={{ fontSize: 16, margin: 0 }}>
+          {t('Mô tả kỹ thuật (R-11)', 'Technical description (R-11)')}
+        </h2>
+      }
+      extra={
+        editing ? null : (
+          <Button onClick={() => setEditing(true)}>{t('Sửa mô tả', 'Edit the description')}</Button>
+        )
+      }
+    >
+      {editing ? (
+        <Form
+          layout="vertical"
+          initialValues={{ description: service.description }}
+          onFinish={(v) => void save(v)}
+          style={{ maxWidth: 720 }}
+        >
+          <R11Fields />
+          <ProblemAlert error={error} />
+          <Space style={{ marginTop: 8 }}>
+            <Button type="primary" htmlType="submit">
+              {t('Lưu', 'Save')}
+            </Button>
+            <Button onClick={() => setEditing(false)}>{t('Huỷ', 'Cancel')}</Button>
+          </Space>
+        </Form>
+      ) : (
+        <Descriptions styles={READABLE_LABELS} column={1} size="small" bordered>
+          {R11_KEYS.map((key) => (
+            <Descriptions.Item key={key} label={t(R11_ITEMS[key].vi, R11_ITEMS[key].en)}>
+              {service.description[key] || (
+                <Typography.Text type="danger">
+                  {t('Chưa có — cần trước khi gửi duyệt', 'Missing — needed before submission')}
+                </Typography.Text>
+              )}
+            </Descriptions.Item>
+          ))}
+        </Descriptions>
+      )}
     </Card>
   );
 }
