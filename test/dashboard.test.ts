@@ -110,6 +110,7 @@ for (const kind of storeKinds) {
           consumerOrgCode: A_CODE,
           resourceTemplate: '/token',
           method: 'POST',
+          kind: 'token_request',
         }),
       ]);
 

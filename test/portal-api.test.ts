@@ -184,6 +184,7 @@ async function seed(h: AdminHarness): Promise<Seeded> {
   };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
 
 for (const kind of storeKinds) {

@@ -47,7 +47,7 @@ describe('the public portal under lgsp demo', () => {
     await page.getByRole('heading', { name: 'Tài liệu API' }).waitFor();
     // Swagger UI drew the document's operations (the demo's citizen lookup is a GET).
     await page.locator('.swagger-ui .opblock-summary-method').first().waitFor();
-    assert.match((await page.locator('.swagger-ui').innerText()).toUpperCase(), /GET/);
+    assert.match(((await page.locator('.swagger-ui').textContent()) ?? '').toUpperCase(), /GET/);
     await screenshot(page, 'portal-api-docs');
     await page.context().close();
   });

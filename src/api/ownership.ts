@@ -2,7 +2,6 @@ import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Registry } from '../control/registry/index.ts';
 import { LgspError } from '../core/errors.ts';
 import { assertOwnOrganization, currentUser, seesEverything } from './auth.ts';
-import type { Credential, Subscription, User } from './contract/index.ts';
 
 /**
  * Which organization an object belongs to, resolved through the registry (issue 3: agency users act only for
@@ -36,27 +35,6 @@ export class Ownership {
     return [await this.ofSystem(subscription.systemId), await this.ofVersion(subscription.versionId)];
   }
 
-  /** The ids of everything one organization owns, to limit an agency user's lists. */
-  async ownedBy(organizationId: string): Promise<OwnedObjects> {
-    const systems = await this.registry.listSystems({ organizationId });
-    const systemIds = new Set(systems.map((s) => s.id));
-    const services = (await this.registry.listServices()).filter((s) => systemIds.has(s.providerSystemId));
-    const serviceIds = new Set(services.map((s) => s.id));
-    const versions = (await this.registry.listVersions()).filter((v) => serviceIds.has(v.serviceId));
-    return { systemIds, serviceIds, versionIds: new Set(versions.map((v) => v.id)) };
-  }
-
-  /** What `user` may see of `items`: operator staff and auditors all, an agency user what `visible` keeps. */
-  async visibleTo<T>(
-    user: User,
-    items: T[],
-    visible: (owned: OwnedObjects, item: T) => boolean,
-  ): Promise<T[]> {
-    if (seesEverything(user)) return items;
-    const owned = await this.ownedBy(user.organizationId ?? '');
-    return items.filter((item) => visible(owned, item));
-  }
-
   /**
    * A preHandler that refuses (403 API_FORBIDDEN) an agency user when the object the request names belongs to
    * another organization. It runs after validation and before the handler, so nothing is written; operator
@@ -71,12 +49,6 @@ export class Ownership {
       assertOwnOrganization(user, ...[await lookup(request, this)].flat());
     };
   }
-}
-
-export interface OwnedObjects {
-  systemIds: Set<string>;
-  serviceIds: Set<string>;
-  versionIds: Set<string>;
 }
 
 /** `request.params.id`, for the lookups of `/things/:id` routes. */
@@ -106,14 +78,4 @@ export function operatorOnlyFields(
       );
     }
   };
-}
-
-/** Subscriptions an organization may see: those of its consumer systems and those of its services. */
-export function subscriptionVisible(owned: OwnedObjects, subscription: Subscription): boolean {
-  return owned.systemIds.has(subscription.systemId) || owned.versionIds.has(subscription.versionId);
-}
-
-/** Credentials an organization may see: those of its own systems (never any secret, R-25). */
-export function credentialVisible(owned: OwnedObjects, credential: Credential): boolean {
-  return owned.systemIds.has(credential.systemId);
 }

@@ -1,4 +1,4 @@
-import { given, type OptionSpecs, textOptions } from './args.ts';
+import { given, type OptionSpecs, positiveInt, str, textOptions, UsageError } from './args.ts';
 import type { Context, Subcommand } from './command.ts';
 import { type Cell, table } from './format.ts';
 
@@ -59,7 +59,7 @@ export function listCommand<Body extends { items: readonly unknown[] }, Field ex
     send: (ctx: Context, query: Partial<Record<Field, string>>) => Promise<Body>;
     headers: string[];
     row: (item: Body['items'][number]) => Cell[];
-    footer?: (body: Body) => string;
+    footer?: (body: Body, ctx: Context) => string;
   },
 ): Subcommand {
   const { filters = {}, send, headers, row, footer, options, ...usage } = spec;
@@ -67,6 +67,63 @@ export function listCommand<Body extends { items: readonly unknown[] }, Field ex
     ...usage,
     options: { ...textOptions(...Object.keys(filters)), ...options },
     send: (ctx) => send(ctx, given(ctx.values, filters)),
-    render: (body) => table(headers, body.items.map(row)) + (footer?.(body) ?? ''),
+    render: (body, ctx) => table(headers, body.items.map(row)) + (footer?.(body, ctx) ?? ''),
   });
+}
+
+/**
+ * The paging a person asks for on a registry list (docs/api-lists.md): `--search`, `--sort`, `--limit`, `--offset`.
+ * `sort` is passed through as typed (`never`: each list has its own keys), and the API refuses an unknown one.
+ */
+export interface PageArgs {
+  q?: string;
+  sort?: never;
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * `list` of a registry list the server pages (issue 11): `listCommand` with the paging options, and a footer that
+ * says which rows are shown of how many match and how to get the next page (then the list's own `footer`).
+ */
+export function pagedListCommand<
+  Body extends { items: readonly unknown[]; total: number },
+  Field extends string = never,
+>(
+  spec: Omit<Parameters<typeof listCommand<Body, Field>>[0], 'send'> & {
+    send: (ctx: Context, query: Partial<Record<Field, string>> & PageArgs) => Promise<Body>;
+  },
+): Subcommand {
+  const { send, synopsis, options, footer, ...rest } = spec;
+  return listCommand<Body, Field>({
+    ...rest,
+    synopsis: `${synopsis ?? ''} [--search <chữ>] [--sort <trường>] [--limit N] [--offset N]`.trim(),
+    options: { ...textOptions('search', 'sort', 'limit', 'offset'), ...options },
+    send: (ctx, query) => send(ctx, { ...query, ...pageArgs(ctx) }),
+    footer: (body, ctx) => shownOf(body, pageArgs(ctx).offset ?? 0) + (footer?.(body, ctx) ?? ''),
+  });
+}
+
+function pageArgs(ctx: Context): PageArgs {
+  const q = str(ctx.values, 'search');
+  const sort = str(ctx.values, 'sort');
+  const limit = positiveInt(ctx.values, 'limit', ctx.usage);
+  const offset = str(ctx.values, 'offset');
+  if (offset !== undefined && !/^(0|[1-9][0-9]{0,6})$/.test(offset)) {
+    throw new UsageError(`--offset: cần số nguyên ≥ 0 / expected an integer ≥ 0: ${offset}`, ctx.usage);
+  }
+  return {
+    ...(q !== undefined ? { q } : {}),
+    ...(sort !== undefined ? { sort: sort as never } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+    ...(offset !== undefined ? { offset: Number(offset) } : {}),
+  };
+}
+
+/** "Hiển thị 51–100 / 1000 …": which rows of how many, and the option that shows the next ones. */
+function shownOf(body: { items: readonly unknown[]; total: number }, offset: number): string {
+  const shown = body.items.length;
+  const range = shown === 0 ? '0' : `${offset + 1}–${offset + shown}`;
+  const next = offset + shown < body.total ? ` — trang sau / next page: --offset ${offset + shown}` : '';
+  return `Hiển thị / Showing ${range} / ${body.total}${next}\n`;
 }

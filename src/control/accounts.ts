@@ -1,13 +1,15 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { Static } from '@sinclair/typebox';
 import { sql } from 'kysely';
-import type { Role, Session, User } from '../api/contract/index.ts';
+import type { PageOf, Role, Session, User, UserQuery } from '../api/contract/index.ts';
 import { type BackoffPolicy, backoffPolicies, blockMs } from '../core/backoff.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { LgspError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hashing.ts';
 import { newId, newSecret } from '../core/ids.ts';
+import { byColumn, matchesAny, ordering, pageOf } from '../store/paging.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import { auditOf, runChange } from './change.ts';
 import { requireOrganization } from './registry/organizations.ts';
@@ -130,9 +132,23 @@ export class Accounts {
     };
   }
 
-  async listUsers(): Promise<User[]> {
-    const rows = await this.store.db.selectFrom('users').selectAll().orderBy('username').execute();
-    return rows.map(toUser);
+  /** One page of users (issue 11), by username by default, searched by username and display name. */
+  async listUsers(query: Static<typeof UserQuery>): Promise<PageOf<User>> {
+    let q = this.store.db
+      .selectFrom('users')
+      .select(['id', 'username', 'display_name', 'role', 'organization_id']);
+    if (query.role) q = q.where('role', '=', query.role);
+    if (query.organizationId) q = q.where('organization_id', '=', query.organizationId);
+    const search = query.q;
+    if (search) q = q.where((eb) => matchesAny(eb, ['username', 'display_name'], search));
+    const order = ordering(
+      query.sort,
+      'username',
+      { username: byColumn('username'), createdAt: byColumn('created_at') },
+      'id',
+    );
+    const { rows, total } = await pageOf(q, query, order);
+    return { items: rows.map(toUser), total };
   }
 
   /**

@@ -1,6 +1,7 @@
-import type { Selectable, Transaction } from 'kysely';
+import type { Static } from '@sinclair/typebox';
+import { type Selectable, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import type { Alert, AlertEvent } from '../api/contract/index.ts';
+import type { Alert, AlertEvent, AlertQuery, PageOf } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { EGRESS_RULE_TEXT } from '../core/egress.ts';
@@ -9,6 +10,7 @@ import { newId } from '../core/ids.ts';
 import { isoOf, isoOrNull } from '../core/time.ts';
 import type { EgressPolicy } from '../net/egress.ts';
 import { enqueueNotification } from '../notify/outbox.ts';
+import { byColumn, matchesAny, ordering, pageOf } from '../store/paging.ts';
 import type { Store } from '../store/port.ts';
 import type { AlertSeverity, Database } from '../store/schema.ts';
 
@@ -155,6 +157,31 @@ export class Alerts {
       .limit(filter.limit ?? 100)
       .execute();
     return rows.map(toAlert);
+  }
+
+  /**
+   * One page of alerts for the console (issue 11), newest first by default, searched by subject, kind and key.
+   * Severity sorts by rank (info < warning < critical), not by its text, which would put critical first.
+   */
+  async page(query: Static<typeof AlertQuery>): Promise<PageOf<Alert>> {
+    let q = this.store.db.selectFrom('alerts').selectAll();
+    if (query.state) q = q.where('state', '=', query.state);
+    if (query.kind) q = q.where('kind', '=', query.kind);
+    if (query.severity) q = q.where('severity', '=', query.severity);
+    const search = query.q;
+    if (search) q = q.where((eb) => matchesAny(eb, ['subject', 'kind', 'key'], search));
+    const order = ordering(
+      query.sort,
+      '-openedAt',
+      {
+        openedAt: byColumn('opened_at'),
+        lastSeenAt: byColumn('last_seen_at'),
+        severity: sql`CASE severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END`,
+      },
+      'id',
+    );
+    const { rows, total } = await pageOf(q, query, order);
+    return { items: rows.map(toAlert), total };
   }
 
   /** The alert's history of states, oldest first. */

@@ -23,7 +23,7 @@ export interface TransactionFilter {
    * provider — what that organization may see and reconcile against its own records (R-23).
    */
   organizationCode?: string;
-  /** An exact status (`404`) or a class (`4xx`), on the status the consumer got. */
+  /** An exact status (`404`), a class (`4xx`), `success` (< 400) or `error` (≥ 400), on what the consumer got. */
   status?: string;
   errorCode?: string;
   /** Every leg of one async message (issue 4). */
@@ -31,6 +31,8 @@ export interface TransactionFilter {
   leg?: TransactionLeg;
   /** Service calls or `/token` requests; default both. */
   kind?: TransactionKind;
+  /** One record by its id (the id a caller finds in a problem answer or a log line). */
+  transactionId?: string;
   limit?: number;
   /** Opaque cursor from the previous page's `nextCursor`. */
   cursor?: string;
@@ -103,7 +105,10 @@ export async function queryTransactions(
   if (filter.messageId) q = q.where('message_id', '=', filter.messageId);
   if (filter.leg) q = q.where('leg', '=', filter.leg);
   if (filter.kind) q = q.where('kind', '=', filter.kind);
-  if (filter.status) {
+  if (filter.transactionId) q = q.where('id', '=', filter.transactionId);
+  if (filter.status === 'success') q = q.where('consumer_status', '<', 400);
+  else if (filter.status === 'error') q = q.where('consumer_status', '>=', 400);
+  else if (filter.status) {
     const cls = /^([1-5])xx$/i.exec(filter.status);
     if (cls) {
       const base = Number(cls[1]) * 100;

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Nullable, OneOf, Strict, Timestamp } from './common.ts';
+import { Nullable, OneOf, PageQuery, Strict, Timestamp } from './common.ts';
 
 /** Operator alerts. */
 
@@ -44,11 +44,14 @@ export const AlertResolve = Type.Object(
   Strict,
 );
 
-export const AlertQuery = Type.Object(
+export const AlertQuery = PageQuery(
   {
     state: Type.Optional(AlertStateSchema),
     kind: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    severity: Type.Optional(AlertSeveritySchema),
   },
-  Strict,
+  {
+    searches: 'nội dung, loại, khoá / subject, kind, key',
+    sortable: ['openedAt', 'lastSeenAt', 'severity'],
+  },
 );

@@ -3,10 +3,43 @@ import { Id, Nullable, Strict, Timestamp } from './common.ts';
 
 /** The audit trail and its hash chain (R-20). */
 
+/**
+ * The audit trail grows for as long as the platform runs, so it pages by keyset like the transaction log (newest
+ * first, `cursor` = the previous page's `nextCursor`) and answers no `total` (issue 11, docs/api-lists.md).
+ */
 export const AuditQuery = Type.Object(
   {
     objectId: Type.Optional(Id('Lọc theo đối tượng / object id')),
+    objectType: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'Loại đối tượng / object type',
+        examples: ['system'],
+      }),
+    ),
+    action: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'Hành động / action',
+        examples: ['credential.revoke'],
+      }),
+    ),
+    actor: Type.Optional(Id('Mã người thực hiện / user id')),
+    from: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Từ thời điểm (gồm) / from, inclusive' }),
+    ),
+    to: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Đến thời điểm (không gồm) / to, exclusive' }),
+    ),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    cursor: Type.Optional(
+      Type.String({
+        pattern: '^[1-9][0-9]{0,17}$',
+        description: 'nextCursor của trang trước / previous nextCursor',
+      }),
+    ),
   },
   Strict,
 );
@@ -20,6 +53,11 @@ export const AuditEventSchema = Type.Object({
   objectId: Type.String(),
   details: Type.Object({}, { additionalProperties: true }),
   revision: Type.Integer({ description: 'Phiên bản cấu hình sau thay đổi / config revision' }),
+});
+
+export const AuditPageSchema = Type.Object({
+  items: Type.Array(AuditEventSchema),
+  nextCursor: Nullable(Type.String({ description: 'null: trang cuối / the last page' })),
 });
 
 // ── Audit chain (R-20) ──────────────────────────────────────────────────────────────────────────────────────

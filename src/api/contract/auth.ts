@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, OneOf, Strict, Text, Timestamp } from './common.ts';
+import { Id, Nullable, OneOf, PageQuery, Strict, Text, Timestamp } from './common.ts';
 
 /** Users, roles and sign-in (issue 3). */
 
@@ -133,4 +133,12 @@ export const OidcCallbackQuery = Type.Object(
     error: Type.Optional(Type.String()),
   },
   { additionalProperties: true },
+);
+
+export const UserQuery = PageQuery(
+  {
+    role: Type.Optional(RoleSchema),
+    organizationId: Type.Optional(Id('Lọc theo cơ quan / by organization')),
+  },
+  { searches: 'tên đăng nhập, tên hiển thị / username, display name', sortable: ['username', 'createdAt'] },
 );

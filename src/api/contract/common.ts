@@ -2,6 +2,7 @@ import {
   type SchemaOptions,
   type Static,
   type TLiteral,
+  type TProperties,
   type TSchema,
   type TUnion,
   Type,
@@ -85,6 +86,66 @@ export const Empty = Type.Object({}, Strict);
 export const AnyObject = Type.Object({}, { additionalProperties: true });
 
 export const ListOf = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item) });
+
+// ── Paging (issue 11: the console pages and searches on the server) ──────────────────────────────────────────
+
+/** Rows per page when the caller names none, and the most one page may hold. */
+export const PAGE_LIMIT_DEFAULT = 50;
+export const PAGE_LIMIT_MAX = 500;
+
+/**
+ * The query of a registry list, one convention for all of them (docs/api-lists.md): the list's own `filters`,
+ * `q` (a case-insensitive "contains" search over the fields `searches` names), `sort` (one of `sortable`, `-` in
+ * front for descending; the list's default order when absent), `limit` and `offset`. Everything is applied in SQL;
+ * `total` in the answer is the count of the rows that match, before `limit`/`offset`.
+ */
+export const PageQuery = <P extends TProperties, const S extends readonly string[]>(
+  filters: P,
+  options: { searches: string; sortable: S },
+) =>
+  Type.Object(
+    {
+      ...filters,
+      q: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 200,
+          description: `Tìm không phân biệt hoa thường trong / case-insensitive search over: ${options.searches}`,
+        }),
+      ),
+      sort: Type.Optional(
+        OneOf([...options.sortable, ...options.sortable.map((field) => `-${field}`)] as SortKeys<S>, {
+          description: 'Trường sắp xếp, "-" đứng trước: giảm dần / sort field, "-" in front: descending',
+        }),
+      ),
+      limit: Type.Integer({
+        minimum: 1,
+        maximum: PAGE_LIMIT_MAX,
+        default: PAGE_LIMIT_DEFAULT,
+        description: 'Số dòng tối đa của trang / rows per page',
+      }),
+      offset: Type.Integer({
+        minimum: 0,
+        maximum: 1_000_000,
+        default: 0,
+        description: 'Bỏ qua bao nhiêu dòng đầu / rows to skip',
+      }),
+    },
+    Strict,
+  );
+type SortKeys<S extends readonly string[]> = readonly (S[number] | `-${S[number]}`)[];
+
+/** One page of a registry list: its rows and how many rows match in all (`total`, counted in SQL). */
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({
+    items: Type.Array(item),
+    total: Type.Integer({ minimum: 0, description: 'Số dòng khớp điều kiện / rows that match, in all' }),
+  });
+/** `Static<typeof Page(item)>`, for the domain code that fills one. */
+export interface PageOf<T> {
+  items: T[];
+  total: number;
+}
 
 /** A response that is a file, not JSON (a Word letter); its type on the client side is the bytes. */
 export interface BinaryResponse {

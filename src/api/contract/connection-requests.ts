@@ -1,5 +1,15 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { binaryResponse, Id, Nullable, OneOf, OptionalText, Strict, Text, Timestamp } from './common.ts';
+import {
+  binaryResponse,
+  Id,
+  Nullable,
+  OneOf,
+  OptionalText,
+  PageQuery,
+  Strict,
+  Text,
+  Timestamp,
+} from './common.ts';
 import { SystemSchema } from './systems.ts';
 
 /** Connection requests (R-08, the regulation's Appendix). */
@@ -66,12 +76,16 @@ export const ConnectionRequestReject = Type.Object(
 );
 export type ConnectionRequestReject = Static<typeof ConnectionRequestReject>;
 
-export const ConnectionRequestQuery = Type.Object(
+export const ConnectionRequestQuery = PageQuery(
   {
     status: Type.Optional(ConnectionRequestStatusSchema),
     organizationId: Type.Optional(Id('Lọc theo cơ quan / by organization')),
   },
-  Strict,
+  {
+    searches:
+      'mã, tên cơ quan, tên hệ thống đề nghị, mã đề nghị / organization code, name, proposed system name, request id',
+    sortable: ['submittedAt'],
+  },
 );
 
 export const ConnectionRequestSchema = Type.Object({

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { EnvironmentSchema, Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
+import { EnvironmentSchema, Id, Nullable, OneOf, PageQuery, Strict, Timestamp } from './common.ts';
 
 /** Credentials: consumer key and secret. */
 
@@ -12,10 +12,20 @@ export const CredentialRevoke = Type.Object(
 );
 export type CredentialRevoke = Static<typeof CredentialRevoke>;
 
-export const CredentialQuery = Type.Object({ systemId: Type.Optional(Id('Lọc theo hệ thống')) }, Strict);
-
 export const CREDENTIAL_STATUSES = ['active', 'revoked'] as const;
 export const CredentialStatusSchema = OneOf(CREDENTIAL_STATUSES);
+
+export const CredentialQuery = PageQuery(
+  {
+    systemId: Type.Optional(Id('Lọc theo hệ thống')),
+    status: Type.Optional(CredentialStatusSchema),
+    environment: Type.Optional(EnvironmentSchema),
+  },
+  {
+    searches: 'consumer key (hoặc phần đầu), tên hệ thống / consumer key (or its start), system name',
+    sortable: ['createdAt', 'status'],
+  },
+);
 
 const credentialFields = {
   id: Type.String(),

@@ -352,8 +352,10 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   listTransactions: {
     summary: 'Tra cứu giao dịch / Search transactions',
     description:
-      'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor. Người dùng của cơ quan chỉ thấy giao dịch ' +
-      'mà cơ quan mình là bên khai thác hoặc cung cấp. / Newest first; page on with nextCursor. An agency ' +
+      'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor; không có total (đếm cả nhật ký mỗi trang là ' +
+      'quét hàng triệu dòng, docs/api-lists.md). Người dùng của cơ quan chỉ thấy giao dịch ' +
+      'mà cơ quan mình là bên khai thác hoặc cung cấp. / Newest first; page on with nextCursor; no total ' +
+      '(counting the whole log on every page is a scan of millions of rows). An agency ' +
       'user sees only the records where its organization is the consumer or the provider.',
   },
   trySandboxCall: {
@@ -421,7 +423,9 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
 
   listAuditEvents: {
     summary: 'Nhật ký thay đổi cấu hình / Audit events',
-    description: 'Mới nhất trước. / Newest first.',
+    description:
+      'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor, không có total (docs/api-lists.md). / ' +
+      'Newest first; page on with nextCursor, no total.',
   },
   verifyAuditChain: {
     summary: 'Kiểm tra chuỗi băm của nhật ký / Verify the audit hash chain',
@@ -664,7 +668,9 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
 
   listAlerts: {
     summary: 'Cảnh báo vận hành / Operator alerts',
-    description: 'Mới nhất trước. / Newest first.',
+    description:
+      'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor, không có total (docs/api-lists.md). / ' +
+      'Newest first; page on with nextCursor, no total.',
   },
   listAlertEvents: { summary: "Lịch sử trạng thái của cảnh báo / An alert's state history" },
   resolveAlert: { summary: 'Đóng cảnh báo, ghi cách xử lý / Resolve an alert, saying how' },

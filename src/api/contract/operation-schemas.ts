@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { AlertEventSchema, AlertQuery, AlertResolve, AlertSchema } from './alerts.ts';
-import { AuditChainResultSchema, AuditEventSchema, AuditQuery } from './audit.ts';
+import { AuditChainResultSchema, AuditPageSchema, AuditQuery } from './audit.ts';
 import {
   ConsoleSessionSchema,
   ConsoleSignOutSchema,
@@ -11,12 +11,13 @@ import {
   SessionSchema,
   SignInOptionsSchema,
   UserCreate,
+  UserQuery,
   UserSchema,
   UserUnlock,
   UserUnlockedSchema,
   UserUnlockParams,
 } from './auth.ts';
-import { AnyObject, type BinaryResponse, Empty, IdParams, ListOf } from './common.ts';
+import { AnyObject, type BinaryResponse, Empty, IdParams, ListOf, Page } from './common.ts';
 import {
   ConnectedSystemsQuery,
   SystemConnectionDetailSchema,
@@ -54,7 +55,12 @@ import {
 } from './lifecycle.ts';
 import { HealthSchema, JwksSchema, SigningKeyRotationSchema } from './meta.ts';
 import type { OperationId } from './operations.ts';
-import { OrganizationCreate, OrganizationPatch, OrganizationSchema } from './organizations.ts';
+import {
+  OrganizationCreate,
+  OrganizationPatch,
+  OrganizationQuery,
+  OrganizationSchema,
+} from './organizations.ts';
 import {
   BrandingLogoResponse,
   BrandingSchema,
@@ -95,7 +101,7 @@ import {
   VersionChangeReasons,
   VersionChangeSchema,
 } from './version-changes.ts';
-import { VersionCreate, VersionPatch, VersionQuery, VersionSchema } from './versions.ts';
+import { ServiceVersionQuery, VersionCreate, VersionPatch, VersionQuery, VersionSchema } from './versions.ts';
 import {
   CreatedWebhookSchema,
   WebhookCreate,
@@ -148,11 +154,11 @@ export const OPERATION_SCHEMAS = {
   getPublicNoticesFeed: { response: { 200: NoticesAtomResponse } },
   getBranding: { response: { 200: BrandingSchema } },
   getBrandingLogo: { response: { 200: BrandingLogoResponse } },
-  listOrganizations: { response: { 200: ListOf(OrganizationSchema) } },
+  listOrganizations: { querystring: OrganizationQuery, response: { 200: Page(OrganizationSchema) } },
   createOrganization: { body: OrganizationCreate, response: { 201: OrganizationSchema } },
   getOrganization: { params: IdParams, response: { 200: OrganizationSchema } },
   updateOrganization: idAction(OrganizationPatch, OrganizationSchema),
-  listSystems: { querystring: SystemQuery, response: { 200: ListOf(SystemSchema) } },
+  listSystems: { querystring: SystemQuery, response: { 200: Page(SystemSchema) } },
   createSystem: { body: SystemCreate, response: { 201: SystemSchema } },
   getSystem: { params: IdParams, response: { 200: SystemSchema } },
   updateSystem: idAction(SystemPatch, SystemSchema),
@@ -165,14 +171,18 @@ export const OPERATION_SCHEMAS = {
     querystring: SystemConnectionQuery,
     response: { 200: SystemConnectionDetailSchema },
   },
-  listServices: { querystring: ServiceQuery, response: { 200: ListOf(ServiceSchema) } },
+  listServices: { querystring: ServiceQuery, response: { 200: Page(ServiceSchema) } },
   createService: { body: ServiceCreate, response: { 201: ServiceSchema } },
   getService: { params: IdParams, response: { 200: ServiceSchema } },
   updateService: idAction(ServicePatch, ServiceSchema),
   decommissionService: idAction(ServiceDecommission, ServiceSchema),
-  listServiceVersions: { params: IdParams, response: { 200: ListOf(VersionSchema) } },
+  listServiceVersions: {
+    params: IdParams,
+    querystring: ServiceVersionQuery,
+    response: { 200: Page(VersionSchema) },
+  },
   createVersion: { params: IdParams, body: VersionCreate, response: { 201: VersionSchema } },
-  listVersions: { querystring: VersionQuery, response: { 200: ListOf(VersionSchema) } },
+  listVersions: { querystring: VersionQuery, response: { 200: Page(VersionSchema) } },
   getVersion: { params: IdParams, response: { 200: VersionSchema } },
   updateVersion: idAction(VersionPatch, VersionSchema),
   submitVersion: idAction(VersionSubmit, VersionSchema),
@@ -185,12 +195,12 @@ export const OPERATION_SCHEMAS = {
     response: { 200: ListOf(ConsumerUseSchema) },
   },
   trySandboxCall: idAction(SandboxTryBody, SandboxTryResultSchema),
-  listSubscriptions: { querystring: SubscriptionQuery, response: { 200: ListOf(SubscriptionSchema) } },
+  listSubscriptions: { querystring: SubscriptionQuery, response: { 200: Page(SubscriptionSchema) } },
   createSubscription: { body: SubscriptionCreate, response: { 201: SubscriptionSchema } },
   getSubscription: { params: IdParams, response: { 200: SubscriptionSchema } },
   updateSubscription: idAction(SubscriptionPatch, SubscriptionSchema),
   cancelSubscription: idAction(Empty, CancelledSubscriptionSchema),
-  listCredentials: { querystring: CredentialQuery, response: { 200: ListOf(CredentialSchema) } },
+  listCredentials: { querystring: CredentialQuery, response: { 200: Page(CredentialSchema) } },
   issueCredential: { params: IdParams, body: CredentialIssue, response: { 201: IssuedCredentialSchema } },
   getCredential: { params: IdParams, response: { 200: CredentialSchema } },
   revokeCredential: idAction(CredentialRevoke, CredentialSchema),
@@ -204,14 +214,14 @@ export const OPERATION_SCHEMAS = {
   },
   getStatistics: { querystring: StatisticsQuery, response: { 200: StatisticsSchema } },
   getDashboard: { querystring: DashboardQuery, response: { 200: DashboardSchema } },
-  listAuditEvents: { querystring: AuditQuery, response: { 200: ListOf(AuditEventSchema) } },
+  listAuditEvents: { querystring: AuditQuery, response: { 200: AuditPageSchema } },
   verifyAuditChain: { response: { 200: AuditChainResultSchema } },
   announceMaintenance: { body: MaintenanceCreate, response: { 201: NoticeSchema } },
   listNotices: { response: { 200: ListOf(NoticeSchema) } },
   createConnectionRequest: { body: ConnectionRequestCreate, response: { 201: ConnectionRequestSchema } },
   listConnectionRequests: {
     querystring: ConnectionRequestQuery,
-    response: { 200: ListOf(ConnectionRequestSchema) },
+    response: { 200: Page(ConnectionRequestSchema) },
   },
   getConnectionRequest: { params: IdParams, response: { 200: ConnectionRequestSchema } },
   approveConnectionRequest: idAction(ConnectionRequestApprove, ConnectionRequestApprovalSchema),
@@ -239,13 +249,13 @@ export const OPERATION_SCHEMAS = {
     response: { 201: CollectedCredentialSchema },
   },
   createVersionChange: { body: VersionChangeCreate, response: { 201: VersionChangeSchema } },
-  listVersionChanges: { querystring: VersionChangeQuery, response: { 200: ListOf(VersionChangeSchema) } },
+  listVersionChanges: { querystring: VersionChangeQuery, response: { 200: Page(VersionChangeSchema) } },
   getVersionChange: { params: IdParams, response: { 200: VersionChangeSchema } },
   approveVersionChange: idAction(Empty, VersionChangeSchema),
   applyVersionChange: idAction(Empty, VersionChangeSchema),
   rejectVersionChange: idAction(VersionChangeReasons, VersionChangeSchema),
   withdrawVersionChange: idAction(Empty, VersionChangeSchema),
-  listUsers: { response: { 200: ListOf(UserSchema) } },
+  listUsers: { querystring: UserQuery, response: { 200: Page(UserSchema) } },
   createUser: { body: UserCreate, response: { 201: UserSchema } },
   unlockUser: { params: UserUnlockParams, body: UserUnlock, response: { 200: UserUnlockedSchema } },
   disableUser: { params: UserUnlockParams, body: Empty, response: { 200: UserSchema } },
@@ -258,7 +268,7 @@ export const OPERATION_SCHEMAS = {
     body: WebhookRotateSecret,
     response: { 200: CreatedWebhookSchema },
   },
-  listAlerts: { querystring: AlertQuery, response: { 200: ListOf(AlertSchema) } },
+  listAlerts: { querystring: AlertQuery, response: { 200: Page(AlertSchema) } },
   listAlertEvents: { params: IdParams, response: { 200: ListOf(AlertEventSchema) } },
   resolveAlert: idAction(AlertResolve, AlertSchema),
 } as const satisfies { [Id in OperationId]: OperationSchemas };

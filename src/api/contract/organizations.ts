@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, OptionalText, Strict, Text, Timestamps } from './common.ts';
+import { Id, Nullable, OptionalText, PageQuery, Strict, Text, Timestamps } from './common.ts';
 
 /** Organizations and their contact points. */
 
@@ -59,3 +59,8 @@ export const OrganizationSchema = Type.Object({
 
 export type ContactPoint = Static<typeof ContactPointSchema>;
 export type Organization = Static<typeof OrganizationSchema>;
+
+export const OrganizationQuery = PageQuery(
+  {},
+  { searches: 'mã định danh, tên / official code, name', sortable: ['code', 'name', 'createdAt'] },
+);

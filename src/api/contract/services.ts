@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, Strict, Text, Timestamp, Timestamps } from './common.ts';
+import { Id, Nullable, PageQuery, Strict, Text, Timestamp, Timestamps } from './common.ts';
 
 /** Services and their technical description. */
 
@@ -57,9 +57,12 @@ export const ServicePatch = Type.Object(
 );
 export type ServicePatch = Static<typeof ServicePatch>;
 
-export const ServiceQuery = Type.Object(
-  { providerSystemId: Type.Optional(Id('Lọc theo hệ thống cung cấp')) },
-  Strict,
+export const ServiceQuery = PageQuery(
+  {
+    providerSystemId: Type.Optional(Id('Lọc theo hệ thống cung cấp')),
+    organizationId: Type.Optional(Id('Lọc theo cơ quan cung cấp / by provider organization')),
+  },
+  { searches: 'context, tên dịch vụ / context, service name', sortable: ['context', 'name', 'createdAt'] },
 );
 
 export const ServiceSchema = Type.Object({

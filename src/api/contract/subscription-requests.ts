@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { EnvironmentSchema, Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
+import { EnvironmentSchema, Id, Nullable, OneOf, Page, PageQuery, Strict, Timestamp } from './common.ts';
 import { TechnicalDescriptionSchema } from './services.ts';
 
 /** Consumer subscription requests (R-12, Art. 11.2) and the technical guide they issue. */
@@ -91,7 +91,7 @@ export const SubscriptionRequestReasons = Type.Object(
 );
 export type SubscriptionRequestReasons = Static<typeof SubscriptionRequestReasons>;
 
-export const SubscriptionRequestQuery = Type.Object(
+export const SubscriptionRequestQuery = PageQuery(
   {
     status: Type.Optional(SubscriptionRequestStatusSchema),
     systemId: Type.Optional(Id('Lọc theo hệ thống khai thác / by consumer system')),
@@ -101,7 +101,12 @@ export const SubscriptionRequestQuery = Type.Object(
       Type.Boolean({ description: 'Chỉ đề nghị quá hạn xử lý / only requests past their deadline' }),
     ),
   },
-  Strict,
+  {
+    searches:
+      'tên hệ thống, mã và tên cơ quan khai thác, context và tên dịch vụ, mã đề nghị / ' +
+      'system name, consumer organization code and name, service context and name, request id',
+    sortable: ['submittedAt', 'stageStartedAt'],
+  },
 );
 
 export const CollectCredentialParams = Type.Object(
@@ -168,7 +173,7 @@ export const SubscriptionRequestSchema = Type.Object({
 export type SubscriptionRequest = Static<typeof SubscriptionRequestSchema>;
 
 export const SubscriptionRequestListSchema = Type.Object({
-  items: Type.Array(SubscriptionRequestSchema),
+  ...Page(SubscriptionRequestSchema).properties,
   overdueCount: Type.Integer({
     description:
       'Số đề nghị quá hạn trong phạm vi người dùng được xem (báo cho Sở TT&TT) / overdue requests the caller ' +

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { EnvironmentSchema, Id, Nullable, OneOf, Strict, Timestamps } from './common.ts';
+import { EnvironmentSchema, Id, Nullable, OneOf, PageQuery, Strict, Timestamps } from './common.ts';
 
 /** Subscriptions: a consumer system's use of a version in one environment. */
 
@@ -44,9 +44,18 @@ export const SubscriptionPatch = Type.Object(
 );
 export type SubscriptionPatch = Static<typeof SubscriptionPatch>;
 
-export const SubscriptionQuery = Type.Object(
-  { systemId: Type.Optional(Id('Lọc theo hệ thống')), versionId: Type.Optional(Id('Lọc theo phiên bản')) },
-  Strict,
+export const SubscriptionQuery = PageQuery(
+  {
+    systemId: Type.Optional(Id('Lọc theo hệ thống')),
+    versionId: Type.Optional(Id('Lọc theo phiên bản')),
+    status: Type.Optional(SubscriptionStatusSchema),
+    environment: Type.Optional(EnvironmentSchema),
+  },
+  {
+    searches:
+      'tên hệ thống khai thác, context của dịch vụ, mã đăng ký / consumer system name, service context, subscription id',
+    sortable: ['createdAt', 'status'],
+  },
 );
 
 export const SubscriptionSchema = Type.Object({

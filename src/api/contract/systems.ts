@@ -1,5 +1,15 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, OneOf, OptionalText, Strict, Text, Timestamp, Timestamps } from './common.ts';
+import {
+  Id,
+  Nullable,
+  OneOf,
+  OptionalText,
+  PageQuery,
+  Strict,
+  Text,
+  Timestamp,
+  Timestamps,
+} from './common.ts';
 
 /** Information systems. */
 
@@ -71,7 +81,13 @@ export const SystemPatch = Type.Object(
 );
 export type SystemPatch = Static<typeof SystemPatch>;
 
-export const SystemQuery = Type.Object({ organizationId: Type.Optional(Id('Lọc theo cơ quan')) }, Strict);
+export const SystemQuery = PageQuery(
+  { organizationId: Type.Optional(Id('Lọc theo cơ quan')), status: Type.Optional(SystemStatusSchema) },
+  {
+    searches: 'tên hệ thống, mã cơ quan, mã hệ thống / system name, organization code, system id',
+    sortable: ['name', 'organizationCode', 'createdAt'],
+  },
+);
 
 export const SystemSchema = Type.Object({
   id: Type.String(),

@@ -28,12 +28,18 @@ export const TransactionQuery = Type.Object(
     providerSystemId: Type.Optional(Id('Hệ thống cung cấp')),
     serviceId: Type.Optional(Id('Dịch vụ')),
     status: Type.Optional(
-      Type.String({ pattern: '^([1-5]xx|[1-5][0-9][0-9])$', description: 'Ví dụ / e.g. 404, 5xx' }),
+      Type.String({
+        pattern: '^([1-5]xx|[1-5][0-9][0-9]|success|error)$',
+        description:
+          'Mã (404), lớp (5xx), success (< 400) hoặc error (≥ 400) của trạng thái trả cho bên gọi / ' +
+          'the status the consumer got: exact, class, success (< 400) or error (≥ 400)',
+      }),
     ),
     errorCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     messageId: Type.Optional(Id('Thông điệp bất đồng bộ: mọi chặng / every leg of an async message')),
     leg: Type.Optional(TransactionLegSchema),
     kind: Type.Optional(TransactionKindSchema),
+    transactionId: Type.Optional(Id('Mã giao dịch / transaction id (txn_…)')),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
     cursor: Type.Optional(
       Type.String({ minLength: 1, maxLength: 500, description: 'nextCursor của trang trước' }),

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
+import { Id, Nullable, OneOf, PageQuery, Strict, Timestamp } from './common.ts';
 import { ResourceSchema, UpstreamsSchema } from './versions.ts';
 
 /**
@@ -54,13 +54,13 @@ export const VersionChangeReasons = Type.Object(
 );
 export type VersionChangeReasons = Static<typeof VersionChangeReasons>;
 
-export const VersionChangeQuery = Type.Object(
+export const VersionChangeQuery = PageQuery(
   {
     status: Type.Optional(VersionChangeStatusSchema),
     versionId: Type.Optional(Id('Lọc theo phiên bản / by version')),
     organizationId: Type.Optional(Id('Lọc theo cơ quan cung cấp / by provider organization')),
   },
-  Strict,
+  { searches: 'context, lý do, mã đề nghị / context, reason, request id', sortable: ['submittedAt'] },
 );
 
 const Upstreams = Type.Object({ sandbox: Nullable(Type.String()), production: Nullable(Type.String()) });

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, OneOf, Strict, Timestamp, Timestamps } from './common.ts';
+import { Id, Nullable, OneOf, PageQuery, Strict, Timestamp, Timestamps } from './common.ts';
 
 /** Service versions: protocol, mode, upstreams, resources, and their moves. */
 
@@ -102,7 +102,16 @@ export type VersionCreate = Static<typeof VersionCreate>;
 export const VersionPatch = Type.Object(versionSettings, { ...Strict, minProperties: 1 });
 export type VersionPatch = Static<typeof VersionPatch>;
 
-export const VersionQuery = Type.Object({ serviceId: Type.Optional(Id('Lọc theo dịch vụ')) }, Strict);
+const versionPaging = {
+  searches: 'context, số phiên bản / context, version',
+  sortable: ['context', 'status', 'createdAt'],
+} as const;
+export const VersionQuery = PageQuery(
+  { serviceId: Type.Optional(Id('Lọc theo dịch vụ')), status: Type.Optional(VersionStatusSchema) },
+  versionPaging,
+);
+/** The versions of the service in the path: the same paging, without a service filter. */
+export const ServiceVersionQuery = PageQuery({ status: Type.Optional(VersionStatusSchema) }, versionPaging);
 
 export const VersionSchema = Type.Object({
   id: Type.String(),

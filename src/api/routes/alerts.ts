@@ -12,7 +12,7 @@ export async function alertRoutes(app: FastifyInstance, { alerts }: AdminDeps): 
 
   route('listAlerts', {
     onRequest: overseers,
-    handler: async (request) => ({ items: await alerts.list(request.query) }),
+    handler: async (request) => alerts.page(request.query),
   });
 
   route('listAlertEvents', {

@@ -12,7 +12,7 @@ export async function auditRoutes(app: FastifyInstance, { registry, store }: Adm
 
   route('listAuditEvents', {
     onRequest: overseers,
-    handler: async (request) => ({ items: await registry.listAuditEvents(request.query) }),
+    handler: async (request) => registry.pageAuditEvents(request.query),
   });
 
   // The same check as `lgsp audit verify`, for a running platform; a broken chain is a finding, not an error.

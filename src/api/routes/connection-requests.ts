@@ -47,15 +47,10 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
     onRequest: anyRole,
     handler: async (request) => {
       const user = currentUser(request);
-      const { organizationId, status } = request.query;
+      const { organizationId, ...rest } = request.query;
       if (organizationId) assertOwnOrganization(user, organizationId);
       const scope = organizationScope(user) ?? organizationId;
-      return {
-        items: await requests.list({
-          ...(scope ? { organizationId: scope } : {}),
-          ...(status ? { status } : {}),
-        }),
-      };
+      return requests.list({ ...rest, ...(scope ? { organizationId: scope } : {}) });
     },
   });
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { currentUser } from '../auth.ts';
+import { currentUser, organizationScope } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { credentialVisible, Ownership, paramId } from '../ownership.ts';
+import { Ownership, paramId } from '../ownership.ts';
 import { agencyOrOperator, anyRole, operatorOnly, routesUnder, sendSecretOnce, TAGS } from './common.ts';
 
 /**
@@ -16,10 +16,9 @@ export async function credentialRoutes(app: FastifyInstance, { registry }: Admin
 
   route('listCredentials', {
     onRequest: anyRole,
-    handler: async (request) => {
-      const items = await registry.listCredentials(request.query);
-      return { items: await ownership.visibleTo(currentUser(request), items, credentialVisible) };
-    },
+    // An agency user's page holds only its own systems' credentials, filtered in SQL before paging (R-27).
+    handler: async (request) =>
+      registry.pageCredentials(request.query, organizationScope(currentUser(request))),
   });
 
   route('issueCredential', {

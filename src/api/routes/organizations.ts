@@ -15,7 +15,7 @@ export async function organizationRoutes(app: FastifyInstance, { registry }: Adm
 
   route('listOrganizations', {
     onRequest: anyRole,
-    handler: async () => ({ items: await registry.listOrganizations() }),
+    handler: async (request) => registry.pageOrganizations(request.query),
   });
 
   route('createOrganization', {

@@ -15,7 +15,7 @@ export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDep
 
   route('listServices', {
     onRequest: anyRole,
-    handler: async (request) => ({ items: await registry.listServices(request.query) }),
+    handler: async (request) => registry.pageServices(request.query),
   });
 
   route('createService', {

@@ -44,7 +44,7 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
       const scope = organizationScope(user) ?? organizationId;
       const inScope = scope ? { organizationId: scope } : {};
       return {
-        items: await requests.list({ ...rest, ...inScope, ...(overdue ? { overdue } : {}) }),
+        ...(await requests.page({ ...rest, ...inScope, ...(overdue ? { overdue } : {}) })),
         overdueCount: await requests.countOverdue(inScope),
       };
     },

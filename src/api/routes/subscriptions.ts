@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { currentUser } from '../auth.ts';
+import { currentUser, organizationScope } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { Ownership, paramId, subscriptionVisible } from '../ownership.ts';
+import { Ownership, paramId } from '../ownership.ts';
 import { anyRole, operatorOnly, routesUnder, TAGS } from './common.ts';
 
 /**
@@ -15,10 +15,9 @@ export async function subscriptionRoutes(app: FastifyInstance, { registry }: Adm
 
   route('listSubscriptions', {
     onRequest: anyRole,
-    handler: async (request) => {
-      const items = await registry.listSubscriptions(request.query);
-      return { items: await ownership.visibleTo(currentUser(request), items, subscriptionVisible) };
-    },
+    // An agency user's page holds only its organization's subscriptions, filtered in SQL before paging.
+    handler: async (request) =>
+      registry.pageSubscriptions(request.query, organizationScope(currentUser(request))),
   });
 
   route('createSubscription', {

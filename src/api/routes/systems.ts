@@ -16,8 +16,8 @@ export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps
     onRequest: anyRole,
     handler: async (request) => {
       const organizationId = listedOrganization(currentUser(request), request.query.organizationId);
-      if (organizationId === null) return { items: [] };
-      return { items: await registry.listSystems({ organizationId }) };
+      if (organizationId === null) return { items: [], total: 0 };
+      return registry.pageSystems({ ...request.query, organizationId });
     },
   });
 

@@ -15,7 +15,7 @@ export async function userRoutes(app: FastifyInstance, { accounts }: AdminDeps):
 
   route('listUsers', {
     onRequest: userReaders,
-    handler: async () => ({ items: await accounts.listUsers() }),
+    handler: async (request) => accounts.listUsers(request.query),
   });
 
   route('unlockUser', {

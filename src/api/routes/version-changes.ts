@@ -33,8 +33,8 @@ export async function versionChangeRoutes(app: FastifyInstance, deps: AdminDeps)
     handler: async (request) => {
       const { organizationId, ...rest } = request.query;
       const scope = listedOrganization(currentUser(request), organizationId);
-      if (scope === null) return { items: [] };
-      return { items: await changes.list({ ...rest, ...(scope ? { organizationId: scope } : {}) }) };
+      if (scope === null) return { items: [], total: 0 };
+      return changes.list({ ...rest, ...(scope ? { organizationId: scope } : {}) });
     },
   });
 

@@ -21,7 +21,7 @@ export async function versionRoutes(
     handler: async (request) => {
       // An unknown service is a 404, not an empty list, so a typo in the id is not mistaken for "no versions".
       const service = await registry.getService(request.params.id);
-      return { items: await registry.listVersions({ serviceId: service.id }) };
+      return registry.pageVersions({ ...request.query, serviceId: service.id });
     },
   });
 
@@ -38,7 +38,7 @@ export async function versionRoutes(
 
   route('listVersions', {
     onRequest: anyRole,
-    handler: async (request) => ({ items: await registry.listVersions(request.query) }),
+    handler: async (request) => registry.pageVersions(request.query),
   });
 
   route('getVersion', {

@@ -10,9 +10,19 @@ export const auditCommands: Group = {
   summary: 'Nhật ký thay đổi cấu hình (R-20) / Audit trail of configuration changes',
   subcommands: {
     list: listCommand({
-      synopsis: '[--object <id>] [--limit N]',
+      synopsis:
+        '[--object <id>] [--type <loại/type>] [--action <hành động>] [--actor <user id>] [--from <ISO>] [--to <ISO>] ' +
+        '[--limit N] [--cursor <c>]',
       summary: 'Mới nhất trước / Newest first',
-      filters: { object: 'objectId' },
+      filters: {
+        object: 'objectId',
+        type: 'objectType',
+        action: 'action',
+        actor: 'actor',
+        from: 'from',
+        to: 'to',
+        cursor: 'cursor',
+      },
       options: textOptions('limit'),
       send: (ctx, query) =>
         ctx.api.call('listAuditEvents', {
@@ -26,6 +36,8 @@ export const auditCommands: Group = {
         'Rev',
       ],
       row: (e) => [time(e.at), e.actor, e.action, e.objectId, e.revision],
+      footer: (page) =>
+        page.nextCursor ? `\nTrang sau / Next page: lgsp audit list --cursor ${page.nextCursor}\n` : '',
     }),
     verify: {
       synopsis: '',

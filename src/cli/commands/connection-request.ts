@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { OperationResponse } from '../../api/contract/index.ts';
 import { bool, given, required, str, textOptions, UsageError } from '../args.ts';
 import type { Group } from '../command.ts';
-import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
+import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
 import { fields, time } from '../format.ts';
 
 type ConnectionRequest = OperationResponse<'getConnectionRequest'>;
@@ -103,7 +103,7 @@ export const connectionRequestCommands: Group = {
         `Đã gửi đề nghị / Request submitted\n${showRequest(created)}` +
         `Tải công văn / Get the letter: lgsp connection letter ${created.id}\n`,
     }),
-    list: listCommand({
+    list: pagedListCommand({
       synopsis: '[--status submitted|approved|rejected] [--org <id>]',
       summary: 'Danh sách đề nghị, mới nhất trước / List requests, newest first',
       filters: { status: 'status', org: 'organizationId' },

@@ -1,7 +1,7 @@
 import type { Credential } from '../../api/contract/index.ts';
 import { environmentOption, required, str, textOptions, UsageError } from '../args.ts';
 import type { Group } from '../command.ts';
-import { headed, listCommand, recordCommand } from '../command-builders.ts';
+import { headed, pagedListCommand, recordCommand } from '../command-builders.ts';
 import { fields, time } from '../format.ts';
 
 export const SECRET_WARNING =
@@ -24,10 +24,12 @@ export const credentialCommands: Group = {
   name: 'credential',
   summary: 'Consumer key và secret của hệ thống khai thác (R-14, R-25) / Consumer keys and secrets',
   subcommands: {
-    list: listCommand({
-      synopsis: '[--system <id>]',
-      summary: 'Danh sách (không bao giờ có secret) / List (never the secret)',
-      filters: { system: 'systemId' },
+    list: pagedListCommand({
+      synopsis: '[--system <id>] [--status active|revoked] [--env sandbox|production]',
+      summary:
+        'Danh sách, mới nhất trước, không bao giờ có secret; tìm theo consumer key, tên hệ thống / ' +
+        'List, newest first, never the secret; search by consumer key, system name',
+      filters: { system: 'systemId', status: 'status', env: 'environment' },
       send: (ctx, query) => ctx.api.call('listCredentials', { query }),
       headers: [
         'ID',

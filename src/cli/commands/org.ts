@@ -1,7 +1,7 @@
 import type { ContactPoint, Organization } from '../../api/contract/index.ts';
 import { given, nonEmpty, required, str, textOptions } from '../args.ts';
 import type { Context, Group } from '../command.ts';
-import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
+import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
 import { createdAndUpdated, fields } from '../format.ts';
 
 const CONTACT_OPTIONS = textOptions(
@@ -49,9 +49,9 @@ export const orgCommands: Group = {
   name: 'org',
   summary: 'Cơ quan, đơn vị và cán bộ đầu mối (R-09) / Organizations and their contact points',
   subcommands: {
-    list: listCommand({
-      summary: 'Danh sách cơ quan / List organizations',
-      send: (ctx) => ctx.api.call('listOrganizations'),
+    list: pagedListCommand({
+      summary: 'Danh sách cơ quan; tìm theo mã, tên / List organizations; search by code, name',
+      send: (ctx, query) => ctx.api.call('listOrganizations', { query }),
       headers: ['ID', 'Mã định danh / Code', 'Tên / Name', 'Đầu mối / Contact'],
       row: (o) => [o.id, o.code, o.name, o.contact?.name],
     }),

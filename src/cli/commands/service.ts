@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Service } from '../../api/contract/index.ts';
 import { given, nonEmpty, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group } from '../command.ts';
-import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
+import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
 import { createdAndUpdated, fields } from '../format.ts';
 
 /** The R-11 technical description, from a JSON file (keys: addressAndInterface, capacity, dataQuality …). */
@@ -53,10 +53,10 @@ export const serviceCommands: Group = {
   name: 'service',
   summary: 'Dịch vụ chia sẻ dữ liệu và mô tả kỹ thuật (R-11) / Data-sharing services',
   subcommands: {
-    list: listCommand({
-      synopsis: '[--provider-system <id>]',
-      summary: 'Danh sách dịch vụ / List services',
-      filters: { 'provider-system': 'providerSystemId' },
+    list: pagedListCommand({
+      synopsis: '[--provider-system <id>] [--org <id>]',
+      summary: 'Danh sách dịch vụ; tìm theo context, tên / List services; search by context, name',
+      filters: { 'provider-system': 'providerSystemId', org: 'organizationId' },
       send: (ctx, query) => ctx.api.call('listServices', { query }),
       headers: ['ID', 'Context', 'Tên / Name', 'Hệ thống cung cấp / Provider'],
       row: (s) => [s.id, s.context, s.name, s.providerSystemId],

@@ -14,7 +14,7 @@ import {
   UsageError,
 } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
-import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
+import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
 import { fields, table, time } from '../format.ts';
 
 type SubscriptionRequest = OperationResponse<'getSubscriptionRequest'>;
@@ -142,7 +142,7 @@ export const subscriptionRequestCommands: Group = {
       },
       render: headed('Đã gửi đề nghị / Request submitted', showRequest),
     }),
-    list: listCommand({
+    list: pagedListCommand({
       synopsis: '[--status <trạng thái>] [--system <id>] [--version-id <id>] [--org <id>] [--overdue]',
       summary:
         'Danh sách đề nghị, mới nhất trước; --overdue: chỉ đề nghị quá hạn 2 ngày làm việc / List; --overdue: past the deadline',

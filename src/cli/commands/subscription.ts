@@ -1,7 +1,7 @@
 import type { Subscription, SubscriptionStatus } from '../../api/contract/index.ts';
 import { environmentOption, nonEmpty, positiveInt, required, str, textOptions } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
-import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
+import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
 import { createdAndUpdated, fields } from '../format.ts';
 
 const quota = (s: Subscription) =>
@@ -47,10 +47,12 @@ export const subscriptionCommands: Group = {
   name: 'subscription',
   summary: 'Đăng ký khai thác dịch vụ (R-12, R-16) / Subscriptions to services',
   subcommands: {
-    list: listCommand({
-      synopsis: '[--system <id>] [--version-id <id>]',
-      summary: 'Danh sách đăng ký / List subscriptions',
-      filters: { system: 'systemId', 'version-id': 'versionId' },
+    list: pagedListCommand({
+      synopsis: '[--system <id>] [--version-id <id>] [--status <trạng thái>] [--env sandbox|production]',
+      summary:
+        'Danh sách đăng ký, mới nhất trước; tìm theo tên hệ thống, context / ' +
+        'List subscriptions, newest first; search by system name, context',
+      filters: { system: 'systemId', 'version-id': 'versionId', status: 'status', env: 'environment' },
       send: (ctx, query) => ctx.api.call('listSubscriptions', { query }),
       headers: [
         'ID',

@@ -6,7 +6,7 @@ import type {
 } from '../../api/contract/index.ts';
 import { bool, given, nonEmpty, positiveInt, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
-import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
+import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
 import { createdAndUpdated, fields, table, time } from '../format.ts';
 
 const roles = (s: InformationSystem) =>
@@ -113,10 +113,11 @@ export const systemCommands: Group = {
   name: 'system',
   summary: 'Hệ thống thông tin kết nối (R-07) / Connected information systems',
   subcommands: {
-    list: listCommand({
-      synopsis: '[--org <id>]',
-      summary: 'Danh sách hệ thống / List systems',
-      filters: { org: 'organizationId' },
+    list: pagedListCommand({
+      synopsis: '[--org <id>] [--status active|suspended]',
+      summary:
+        'Danh sách hệ thống; tìm theo tên, mã cơ quan / List systems; search by name, organization code',
+      filters: { org: 'organizationId', status: 'status' },
       send: (ctx, query) => ctx.api.call('listSystems', { query }),
       headers: ['ID', 'Cơ quan / Org', 'Tên / Name', 'Vai trò / Roles', 'Trạng thái / Status'],
       row: (s) => [s.id, s.organizationCode, s.name, roles(s), s.status],

@@ -10,7 +10,7 @@ export const transactionCommands: Group = {
     list: listCommand({
       synopsis:
         '[--from <ISO>] [--to <ISO>] [--consumer <system id>] [--provider <system id>] [--service <id>] ' +
-        '[--status 404|5xx] [--error <code>] [--limit N] [--cursor <c>]',
+        '[--status 404|5xx|success|error] [--error <code>] [--message <id>] [--txn <id>] [--limit N] [--cursor <c>]',
       summary: 'Tra cứu, mới nhất trước / Search, newest first',
       filters: {
         from: 'from',
@@ -20,6 +20,8 @@ export const transactionCommands: Group = {
         service: 'serviceId',
         status: 'status',
         error: 'errorCode',
+        message: 'messageId',
+        txn: 'transactionId',
         cursor: 'cursor',
       },
       options: textOptions('limit'),

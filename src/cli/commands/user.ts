@@ -1,7 +1,7 @@
 import { type OperationResponse, ROLES } from '../../api/contract/index.ts';
 import { isOneOf, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group } from '../command.ts';
-import { callCommand, headed, listCommand } from '../command-builders.ts';
+import { callCommand, headed, pagedListCommand } from '../command-builders.ts';
 import { fields } from '../format.ts';
 import { readAll, readHidden } from '../io.ts';
 
@@ -43,9 +43,11 @@ export const userCommands: Group = {
   name: 'user',
   summary: 'Người dùng và vai trò / Users and roles',
   subcommands: {
-    list: listCommand({
+    list: pagedListCommand({
+      synopsis: '[--role <vai trò>] [--org <id>]',
       summary: 'Danh sách người dùng (không bao giờ có mật khẩu) / List users (never a password)',
-      send: (ctx) => ctx.api.call('listUsers'),
+      filters: { role: 'role', org: 'organizationId' },
+      send: (ctx, query) => ctx.api.call('listUsers', { query }),
       headers: [
         'ID',
         'Tên đăng nhập / Username',

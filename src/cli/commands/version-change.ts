@@ -2,7 +2,7 @@ import type { OperationResponse } from '../../api/contract/index.ts';
 import { samplePath, sandboxTestCall } from '../../gateway/sandbox-probe.ts';
 import { list, type OptionSpecs, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
-import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
+import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
 import { fields, time } from '../format.ts';
 import { readAll } from '../io.ts';
 import { parseResource } from './version.ts';
@@ -103,7 +103,7 @@ export const versionChangeCommands: Group = {
       },
       render: headed('Đã gửi đề nghị thay đổi / Change proposed', showChange),
     }),
-    list: listCommand({
+    list: pagedListCommand({
       synopsis: '[--status <trạng thái>] [--version-id <id>] [--org <id>]',
       summary: 'Danh sách đề nghị thay đổi, mới nhất trước / List version changes, newest first',
       filters: { status: 'status', 'version-id': 'versionId', org: 'organizationId' },

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ServiceVersion, VersionPatch } from '../../api/contract/index.ts';
 import { list, nonEmpty, type OptionSpecs, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
-import { callCommand, headed, listCommand, recordCommand } from '../command-builders.ts';
+import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
 import { createdAndUpdated, fields, table, time } from '../format.ts';
 
 /** `GET /congdan/{soDinhDanh}` → {method, path}; a bare path means any method. */
@@ -141,15 +141,17 @@ export const versionCommands: Group = {
   name: 'version',
   summary: 'Phiên bản dịch vụ, chạy song song (R-18) / Service versions, side by side',
   subcommands: {
-    list: listCommand({
-      synopsis: '[--service <id>]',
-      summary: 'Danh sách phiên bản / List versions',
+    list: pagedListCommand({
+      synopsis: '[--service <id>] [--status <trạng thái>]',
+      summary:
+        'Danh sách phiên bản; tìm theo context, số phiên bản / List versions; search by context, version',
+      filters: { status: 'status' },
       options: textOptions('service'),
-      send(ctx) {
+      send(ctx, query) {
         const service = str(ctx.values, 'service');
         return service
-          ? ctx.api.call('listServiceVersions', { params: { id: service } })
-          : ctx.api.call('listVersions');
+          ? ctx.api.call('listServiceVersions', { params: { id: service }, query })
+          : ctx.api.call('listVersions', { query });
       },
       headers: [
         'ID',

@@ -1,7 +1,9 @@
+import type { Static } from '@sinclair/typebox';
 import type {
   ConnectionRequest,
-  ConnectionRequestStatus,
+  ConnectionRequestQuery,
   InformationSystem,
+  PageOf,
 } from '../../api/contract/index.ts';
 import type { Store } from '../../store/port.ts';
 import type { Registry } from '../registry/index.ts';
@@ -41,10 +43,9 @@ export class ConnectionRequests {
     return this.registry.changes.run((trx, now) => rejectRequest(trx, id, reason, actor, now));
   }
 
-  async list(
-    filter: { organizationId?: string; status?: ConnectionRequestStatus } = {},
-  ): Promise<ConnectionRequest[]> {
-    return listRequests(this.store.db, filter);
+  /** One page of requests; `query.organizationId` is the organization an agency user is limited to. */
+  async list(query: Static<typeof ConnectionRequestQuery>): Promise<PageOf<ConnectionRequest>> {
+    return listRequests(this.store.db, query);
   }
 
   async get(id: string): Promise<ConnectionRequest> {

@@ -1,7 +1,9 @@
+import type { Static } from '@sinclair/typebox';
 import type { Kysely, Selectable } from 'kysely';
-import type { ConnectionRequest, ConnectionRequestStatus } from '../../api/contract/index.ts';
+import type { ConnectionRequest, ConnectionRequestQuery, PageOf } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { isoOf } from '../../core/time.ts';
+import { byColumn, matchesAny, ordering, pageOf } from '../../store/paging.ts';
 import type { Database } from '../../store/schema.ts';
 
 export type RequestRow = Selectable<Database['connection_requests']> & {
@@ -56,17 +58,30 @@ export async function requireRequest(db: Kysely<Database>, id: string): Promise<
   return row;
 }
 
-/** Newest first. */
+/** One page of requests (issue 11), newest first by default. */
 export async function listRequests(
   db: Kysely<Database>,
-  filter: { organizationId?: string; status?: ConnectionRequestStatus } = {},
-): Promise<ConnectionRequest[]> {
+  query: Static<typeof ConnectionRequestQuery>,
+): Promise<PageOf<ConnectionRequest>> {
   let q = requestQuery(db);
-  if (filter.organizationId) q = q.where('connection_requests.organization_id', '=', filter.organizationId);
-  if (filter.status) q = q.where('connection_requests.status', '=', filter.status);
-  const rows = await q
-    .orderBy('connection_requests.submitted_at', 'desc')
-    .orderBy('connection_requests.id', 'desc')
-    .execute();
-  return rows.map(toRequest);
+  if (query.organizationId) q = q.where('connection_requests.organization_id', '=', query.organizationId);
+  if (query.status) q = q.where('connection_requests.status', '=', query.status);
+  const search = query.q;
+  if (search) {
+    const columns = [
+      'organizations.code',
+      'organizations.name',
+      'connection_requests.system_name',
+      'connection_requests.id',
+    ];
+    q = q.where((eb) => matchesAny(eb, columns, search));
+  }
+  const order = ordering(
+    query.sort,
+    '-submittedAt',
+    { submittedAt: byColumn('connection_requests.submitted_at') },
+    'connection_requests.id',
+  );
+  const { rows, total } = await pageOf(q, query, order);
+  return { items: rows.map(toRequest), total };
 }

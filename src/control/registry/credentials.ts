@@ -1,13 +1,22 @@
+import type { Static } from '@sinclair/typebox';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Credential, Environment, IssuedCredential } from '../../api/contract/index.ts';
+import type {
+  Credential,
+  CredentialQuery,
+  Environment,
+  IssuedCredential,
+  PageOf,
+} from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { sha256Hex } from '../../core/hashing.ts';
 import { newId, newSecret } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
+import { byColumn, matchesAny, ordering, pageOf } from '../../store/paging.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Changed, type Command } from '../change.ts';
 import { assertNotPlatformTestClient } from './platform-owned.ts';
 import { listRows, requireRow } from './rows.ts';
+import { systemsOf } from './systems.ts';
 
 export type CredentialRow = Selectable<Database['credentials']>;
 
@@ -119,5 +128,46 @@ export async function revokeCredential(
 
 export const listCredentials = async (db: Kysely<Database>, filter: { systemId?: string } = {}) =>
   (await listRows(db, 'credentials', { system_id: filter.systemId }, 'created_at')).map(toCredential);
+
+/**
+ * One page of credentials (issue 11), newest first by default, searched by consumer key (an operator pastes the
+ * start of one from a caller's report) and by the system's name. `visibleTo` limits it, in SQL, to an
+ * organization's own systems (R-27). Never any secret: the columns mapped are those of `toCredential` (R-25).
+ */
+export async function pageCredentials(
+  db: Kysely<Database>,
+  query: Static<typeof CredentialQuery>,
+  visibleTo?: string,
+): Promise<PageOf<Credential>> {
+  let q = db.selectFrom('credentials').selectAll('credentials');
+  if (query.systemId) q = q.where('credentials.system_id', '=', query.systemId);
+  if (query.status) q = q.where('credentials.status', '=', query.status);
+  if (query.environment) q = q.where('credentials.environment', '=', query.environment);
+  if (visibleTo !== undefined) q = q.where('credentials.system_id', 'in', systemsOf(db, visibleTo));
+  const search = query.q;
+  if (search) {
+    q = q.where((eb) =>
+      eb.or([
+        matchesAny(eb, ['credentials.consumer_key'], search),
+        eb(
+          'credentials.system_id',
+          'in',
+          eb
+            .selectFrom('systems')
+            .select('systems.id')
+            .where((s) => matchesAny(s, ['systems.name'], search)),
+        ),
+      ]),
+    );
+  }
+  const order = ordering(
+    query.sort,
+    '-createdAt',
+    { createdAt: byColumn('credentials.created_at'), status: byColumn('credentials.status') },
+    'credentials.id',
+  );
+  const { rows, total } = await pageOf(q, query, order);
+  return { items: rows.map(toCredential), total };
+}
 
 export const requireCredential = (db: Kysely<Database>, id: string) => requireRow(db, 'credentials', id);

@@ -1,5 +1,12 @@
+import type { Static } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
-import type { Credential, Environment, IssuedCredential } from '../../api/contract/index.ts';
+import type {
+  AuditQuery,
+  Credential,
+  Environment,
+  IssuedCredential,
+  PageOf,
+} from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import { isoOf } from '../../core/time.ts';
 import { EgressPolicy } from '../../net/egress.ts';
@@ -13,6 +20,9 @@ import * as subscriptions from './subscriptions.ts';
 import * as systems from './systems.ts';
 
 export type { OrganizationInput } from './organizations.ts';
+
+/** The audit trail's filters and page (its `limit` optional here: 100 when not given). */
+export type AuditFilter = Partial<Static<typeof AuditQuery>>;
 export type { ServiceInput, ServicePatch, VersionInput, VersionPatch } from './services.ts';
 export type { SubscriptionInput, SubscriptionPatch } from './subscriptions.ts';
 export type { SystemInput, SystemPatch } from './systems.ts';
@@ -62,6 +72,11 @@ export class Registry {
     return (filter?: F): Promise<R[]> => query(this.db, filter);
   }
 
+  /** One page of a list for people (issue 11), with the organization it is limited to when one is. */
+  private page<Q, R>(page: (db: Kysely<Database>, query: Q, visibleTo?: string) => Promise<PageOf<R>>) {
+    return (query: Q, visibleTo?: string): Promise<PageOf<R>> => page(this.db, query, visibleTo);
+  }
+
   private lookup<Row, R>(require: (db: Kysely<Database>, id: string) => Promise<Row>, map: (row: Row) => R) {
     return async (id: string): Promise<R> => map(await require(this.db, id));
   }
@@ -70,18 +85,21 @@ export class Registry {
   readonly createOrganization = this.command(organizations.createOrganization);
   readonly updateOrganization = this.commandOn(organizations.updateOrganization);
   readonly listOrganizations = this.query(organizations.listOrganizations);
+  readonly pageOrganizations = this.page(organizations.pageOrganizations);
   readonly getOrganization = this.lookup(organizations.requireOrganization, organizations.toOrganization);
 
   // ── Information systems ────────────────────────────────────────────────────────────────────────────────────
   readonly createSystem = this.command(systems.createSystem);
   readonly updateSystem = this.commandOn(systems.updateSystem);
   readonly listSystems = this.query(systems.listSystems);
+  readonly pageSystems = this.page(systems.pageSystems);
   readonly getSystem = this.lookup(systems.requireSystem, systems.toSystem);
 
   // ── Services and versions ──────────────────────────────────────────────────────────────────────────────────
   readonly createService = this.command(services.createService);
   readonly updateService = this.commandOn(services.updateService);
   readonly listServices = this.query(services.listServices);
+  readonly pageServices = this.page(services.pageServices);
   readonly getService = this.lookup(services.requireService, services.toService);
   /** A new version of the service named by the first argument. */
   readonly createVersion = async (serviceId: string, input: services.VersionInput, actor: string) => {
@@ -93,12 +111,14 @@ export class Registry {
     return this.commandOn(services.updateVersion)(id, patch, actor);
   };
   readonly listVersions = this.query(services.listVersions);
+  readonly pageVersions = this.page(services.pageVersions);
   readonly getVersion = this.lookup(services.requireVersion, services.toVersion);
 
   // ── Subscriptions ──────────────────────────────────────────────────────────────────────────────────────────
   readonly createSubscription = this.command(subscriptions.createSubscription);
   readonly updateSubscription = this.commandOn(subscriptions.updateSubscription);
   readonly listSubscriptions = this.query(subscriptions.listSubscriptions);
+  readonly pageSubscriptions = this.page(subscriptions.pageSubscriptions);
   readonly getSubscription = this.lookup(subscriptions.requireSubscription, subscriptions.toSubscription);
 
   // ── Credentials ────────────────────────────────────────────────────────────────────────────────────────────
@@ -114,18 +134,36 @@ export class Registry {
   }
 
   readonly listCredentials = this.query(credentials.listCredentials);
+  readonly pageCredentials = this.page(credentials.pageCredentials);
   readonly getCredential = this.lookup(credentials.requireCredential, credentials.toCredential);
 
   // ── Audit trail ────────────────────────────────────────────────────────────────────────────────────────────
 
-  async listAuditEvents(filter: { objectId?: string; limit?: number } = {}) {
+  /** The newest audit events matching `filter` (one page, without its cursor). */
+  async listAuditEvents(filter: AuditFilter = {}) {
+    return (await this.pageAuditEvents(filter)).items;
+  }
+
+  /**
+   * One page of the audit trail (R-20), newest first, keyset-paged on its chain position (`seq`), so a deep page
+   * costs what the first does. No total: the trail only grows, and counting it on every page is not free.
+   */
+  async pageAuditEvents(filter: AuditFilter = {}) {
+    const limit = filter.limit ?? 100;
     let q = this.db.selectFrom('audit_events').selectAll();
     if (filter.objectId) q = q.where('object_id', '=', filter.objectId);
+    if (filter.objectType) q = q.where('object_type', '=', filter.objectType);
+    if (filter.action) q = q.where('action', '=', filter.action);
+    if (filter.actor) q = q.where('actor', '=', filter.actor);
+    if (filter.from) q = q.where('at', '>=', new Date(filter.from));
+    if (filter.to) q = q.where('at', '<', new Date(filter.to));
+    if (filter.cursor) q = q.where('seq', '<', Number(filter.cursor));
     const rows = await q
-      .orderBy('revision', 'desc')
-      .limit(filter.limit ?? 100)
+      .orderBy('seq', 'desc')
+      .limit(limit + 1)
       .execute();
-    return rows.map((r) => ({
+    const page = rows.slice(0, limit);
+    const items = page.map((r) => ({
       id: r.id,
       at: isoOf(r.at),
       actor: r.actor,
@@ -135,5 +173,6 @@ export class Registry {
       details: r.details,
       revision: r.revision,
     }));
+    return { items, nextCursor: rows.length > limit ? String(page[page.length - 1]!.seq) : null };
   }
 }

@@ -1,8 +1,10 @@
+import type { Static } from '@sinclair/typebox';
 import type { Kysely, Selectable } from 'kysely';
-import type { ContactPoint, Organization } from '../../api/contract/index.ts';
+import type { ContactPoint, Organization, OrganizationQuery, PageOf } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
+import { byColumn, byLowerCase, matchesAny, ordering, pageOf } from '../../store/paging.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
@@ -115,5 +117,23 @@ export const updateOrganization: CommandOn<Partial<Omit<OrganizationInput, 'code
 
 export const listOrganizations = async (db: Kysely<Database>) =>
   (await listRows(db, 'organizations', {}, 'code')).map(toOrganization);
+
+/** One page of organizations, searched by official code and name (issue 11); code order by default. */
+export async function pageOrganizations(
+  db: Kysely<Database>,
+  query: Static<typeof OrganizationQuery>,
+): Promise<PageOf<Organization>> {
+  let q = db.selectFrom('organizations').selectAll();
+  const search = query.q;
+  if (search) q = q.where((eb) => matchesAny(eb, ['code', 'name'], search));
+  const order = ordering(
+    query.sort,
+    'code',
+    { code: byColumn('code'), name: byLowerCase('name'), createdAt: byColumn('created_at') },
+    'id',
+  );
+  const { rows, total } = await pageOf(q, query, order);
+  return { items: rows.map(toOrganization), total };
+}
 
 export const requireOrganization = (db: Kysely<Database>, id: string) => requireRow(db, 'organizations', id);

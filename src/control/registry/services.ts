@@ -1,17 +1,22 @@
+import type { Static } from '@sinclair/typebox';
 import type { Kysely, Selectable } from 'kysely';
 import type {
+  PageOf,
   Protocol,
   ResourceTemplate,
   Service,
+  ServiceQuery,
   ServiceVersion,
   TechnicalDescription,
   VersionMode,
+  VersionQuery,
   VersionStatus,
 } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
 import type { EgressPolicy } from '../../net/egress.ts';
+import { byColumn, byLowerCase, matchesAny, ordering, pageOf } from '../../store/paging.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
@@ -23,7 +28,7 @@ import {
   validateResourceTemplates,
   validateUpstreamUrl,
 } from '../rules.ts';
-import { listRows, requireRow } from './rows.ts';
+import { requireRow } from './rows.ts';
 import { requireSystem } from './systems.ts';
 
 export type ServiceRow = Selectable<Database['services']>;
@@ -354,8 +359,45 @@ export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx
 
 // ── Queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
-export const listServices = async (db: Kysely<Database>, filter: { providerSystemId?: string } = {}) =>
-  (await listRows(db, 'services', { provider_system_id: filter.providerSystemId }, 'context')).map(toService);
+type ServiceFilter = Omit<Static<typeof ServiceQuery>, 'sort' | 'limit' | 'offset'>;
+
+/** Services matching the filters of a service list, in no order yet. */
+function filteredServices(db: Kysely<Database>, filter: ServiceFilter) {
+  let q = db.selectFrom('services').selectAll('services');
+  if (filter.providerSystemId) q = q.where('services.provider_system_id', '=', filter.providerSystemId);
+  const organizationId = filter.organizationId;
+  if (organizationId) {
+    q = q.where('services.provider_system_id', 'in', (eb) =>
+      eb.selectFrom('systems').select('systems.id').where('systems.organization_id', '=', organizationId),
+    );
+  }
+  const search = filter.q;
+  if (search) q = q.where((eb) => matchesAny(eb, ['services.context', 'services.name'], search));
+  return q;
+}
+
+/** Every service matching `filter`, by context (for the platform's own use; people get `pageServices`). */
+export const listServices = async (db: Kysely<Database>, filter: ServiceFilter = {}) =>
+  (await filteredServices(db, filter).orderBy('services.context').execute()).map(toService);
+
+/** One page of the service catalogue (issue 11), searched by context and name; by context by default. */
+export async function pageServices(
+  db: Kysely<Database>,
+  query: Static<typeof ServiceQuery>,
+): Promise<PageOf<Service>> {
+  const order = ordering(
+    query.sort,
+    'context',
+    {
+      context: byColumn('services.context'),
+      name: byLowerCase('services.name'),
+      createdAt: byColumn('services.created_at'),
+    },
+    'services.id',
+  );
+  const { rows, total } = await pageOf(filteredServices(db, query), query, order);
+  return { items: rows.map(toService), total };
+}
 
 export const requireService = (db: Kysely<Database>, id: string) => requireRow(db, 'services', id);
 
@@ -368,13 +410,44 @@ export function versionQuery(db: Kysely<Database>) {
     .select('services.context');
 }
 
-export async function listVersions(
-  db: Kysely<Database>,
-  filter: { serviceId?: string } = {},
-): Promise<ServiceVersion[]> {
+type VersionFilter = Omit<Static<typeof VersionQuery>, 'sort' | 'limit' | 'offset'>;
+
+/** Versions matching the filters of a version list, in no order yet. */
+function filteredVersions(db: Kysely<Database>, filter: VersionFilter) {
   let q = versionQuery(db);
   if (filter.serviceId) q = q.where('service_versions.service_id', '=', filter.serviceId);
+  if (filter.status) q = q.where('service_versions.status', '=', filter.status);
+  const search = filter.q;
+  if (search) q = q.where((eb) => matchesAny(eb, ['services.context', 'service_versions.version'], search));
+  return q;
+}
+
+/** Every version matching `filter`, by context and version (for the platform's own use). */
+export async function listVersions(
+  db: Kysely<Database>,
+  filter: VersionFilter = {},
+): Promise<ServiceVersion[]> {
+  const q = filteredVersions(db, filter);
   return (await q.orderBy('services.context').orderBy('service_versions.version').execute()).map(toVersion);
+}
+
+/** One page of versions (issue 11), searched by context and version; by context, then version, by default. */
+export async function pageVersions(
+  db: Kysely<Database>,
+  query: Static<typeof VersionQuery>,
+): Promise<PageOf<ServiceVersion>> {
+  const order = ordering(
+    query.sort,
+    'context',
+    {
+      context: [byColumn('services.context'), byColumn('service_versions.version')],
+      status: byColumn('service_versions.status'),
+      createdAt: byColumn('service_versions.created_at'),
+    },
+    'service_versions.id',
+  );
+  const { rows, total } = await pageOf(filteredVersions(db, query), query, order);
+  return { items: rows.map(toVersion), total };
 }
 
 export async function requireVersion(db: Kysely<Database>, id: string): Promise<VersionRow> {

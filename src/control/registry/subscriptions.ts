@@ -1,8 +1,16 @@
+import type { Static } from '@sinclair/typebox';
 import type { Kysely, Selectable } from 'kysely';
-import type { Environment, Subscription, SubscriptionStatus } from '../../api/contract/index.ts';
+import type {
+  Environment,
+  PageOf,
+  Subscription,
+  SubscriptionQuery,
+  SubscriptionStatus,
+} from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
+import { byColumn, matchesAny, ordering, pageOf } from '../../store/paging.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
@@ -10,7 +18,7 @@ import { parseTimeOfUse } from '../rules.ts';
 import { assertNotPlatformTestClient } from './platform-owned.ts';
 import { listRows, requireRow } from './rows.ts';
 import { requireVersion } from './services.ts';
-import { requireSystem } from './systems.ts';
+import { requireSystem, systemsOf } from './systems.ts';
 
 export type SubscriptionRow = Selectable<Database['subscriptions']>;
 
@@ -176,5 +184,73 @@ export const listSubscriptions = async (
   const where = { system_id: filter.systemId, version_id: filter.versionId };
   return (await listRows(db, 'subscriptions', where, 'created_at')).map(toSubscription);
 };
+
+/**
+ * One page of subscriptions (issue 11), newest first by default, searched by the consumer system's name, the
+ * service's context and the subscription id. `visibleTo` limits it, in SQL, to those an organization may see:
+ * where one of its systems is the consumer or one of its services the provider (R-27).
+ */
+export async function pageSubscriptions(
+  db: Kysely<Database>,
+  query: Static<typeof SubscriptionQuery>,
+  visibleTo?: string,
+): Promise<PageOf<Subscription>> {
+  let q = db.selectFrom('subscriptions').selectAll('subscriptions');
+  if (query.systemId) q = q.where('subscriptions.system_id', '=', query.systemId);
+  if (query.versionId) q = q.where('subscriptions.version_id', '=', query.versionId);
+  if (query.status) q = q.where('subscriptions.status', '=', query.status);
+  if (query.environment) q = q.where('subscriptions.environment', '=', query.environment);
+  if (visibleTo !== undefined) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('subscriptions.system_id', 'in', systemsOf(db, visibleTo)),
+        eb('subscriptions.version_id', 'in', versionsProvidedBy(db, visibleTo)),
+      ]),
+    );
+  }
+  const search = query.q;
+  if (search) {
+    q = q.where((eb) =>
+      eb.or([
+        matchesAny(eb, ['subscriptions.id'], search),
+        eb(
+          'subscriptions.system_id',
+          'in',
+          eb
+            .selectFrom('systems')
+            .select('systems.id')
+            .where((s) => matchesAny(s, ['systems.name'], search)),
+        ),
+        eb(
+          'subscriptions.version_id',
+          'in',
+          eb
+            .selectFrom('service_versions')
+            .innerJoin('services', 'services.id', 'service_versions.service_id')
+            .select('service_versions.id')
+            .where((s) => matchesAny(s, ['services.context'], search)),
+        ),
+      ]),
+    );
+  }
+  const order = ordering(
+    query.sort,
+    '-createdAt',
+    { createdAt: byColumn('subscriptions.created_at'), status: byColumn('subscriptions.status') },
+    'subscriptions.id',
+  );
+  const { rows, total } = await pageOf(q, query, order);
+  return { items: rows.map(toSubscription), total };
+}
+
+/** The ids of the versions an organization provides (through its provider systems' services), as a subquery. */
+function versionsProvidedBy(db: Kysely<Database>, organizationId: string) {
+  return db
+    .selectFrom('service_versions')
+    .innerJoin('services', 'services.id', 'service_versions.service_id')
+    .innerJoin('systems', 'systems.id', 'services.provider_system_id')
+    .select('service_versions.id')
+    .where('systems.organization_id', '=', organizationId);
+}
 
 export const requireSubscription = (db: Kysely<Database>, id: string) => requireRow(db, 'subscriptions', id);

@@ -1,9 +1,17 @@
+import type { Static } from '@sinclair/typebox';
 import type { Kysely, Selectable } from 'kysely';
-import type { ClientCertificateBinding, InformationSystem, SystemStatus } from '../../api/contract/index.ts';
+import type {
+  ClientCertificateBinding,
+  InformationSystem,
+  PageOf,
+  SystemQuery,
+  SystemStatus,
+} from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
 import { certificateInfo, normalizeFingerprint, normalizeSubject, TlsConfigError } from '../../net/tls.ts';
+import { byColumn, byLowerCase, matchesAny, ordering, pageOf } from '../../store/paging.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
 import { requireOrganization } from './organizations.ts';
@@ -162,13 +170,49 @@ export function systemQuery(db: Kysely<Database>) {
     .select('organizations.code as organization_code');
 }
 
-export async function listSystems(
-  db: Kysely<Database>,
-  filter: { organizationId?: string } = {},
-): Promise<InformationSystem[]> {
+type SystemFilter = Omit<Static<typeof SystemQuery>, 'sort' | 'limit' | 'offset'>;
+
+/** Systems matching the filters of a system list, in no order yet. */
+function filteredSystems(db: Kysely<Database>, filter: SystemFilter) {
   let q = systemQuery(db);
   if (filter.organizationId) q = q.where('systems.organization_id', '=', filter.organizationId);
-  return (await q.orderBy('systems.created_at').execute()).map(toSystem);
+  if (filter.status) q = q.where('systems.status', '=', filter.status);
+  const search = filter.q;
+  if (search)
+    q = q.where((eb) => matchesAny(eb, ['systems.name', 'organizations.code', 'systems.id'], search));
+  return q;
+}
+
+/** Every system matching `filter`, oldest first (for the platform's own use; people get `pageSystems`). */
+export async function listSystems(
+  db: Kysely<Database>,
+  filter: SystemFilter = {},
+): Promise<InformationSystem[]> {
+  return (await filteredSystems(db, filter).orderBy('systems.created_at').execute()).map(toSystem);
+}
+
+/** One page of systems (issue 11), searched by name, organization code and id; oldest first by default. */
+export async function pageSystems(
+  db: Kysely<Database>,
+  query: Static<typeof SystemQuery>,
+): Promise<PageOf<InformationSystem>> {
+  const order = ordering(
+    query.sort,
+    'createdAt',
+    {
+      name: byLowerCase('systems.name'),
+      organizationCode: byColumn('organizations.code'),
+      createdAt: byColumn('systems.created_at'),
+    },
+    'systems.id',
+  );
+  const { rows, total } = await pageOf(filteredSystems(db, query), query, order);
+  return { items: rows.map(toSystem), total };
+}
+
+/** The ids of an organization's systems, as a subquery. */
+export function systemsOf(db: Kysely<Database>, organizationId: string) {
+  return db.selectFrom('systems').select('systems.id').where('systems.organization_id', '=', organizationId);
 }
 
 export async function requireSystem(db: Kysely<Database>, id: string): Promise<SystemRow> {

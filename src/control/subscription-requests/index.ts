@@ -1,6 +1,7 @@
 import type {
   CollectedCredential,
   Environment,
+  PageOf,
   RequestAge,
   SubscriptionRequest,
   SubscriptionRequestStatus,
@@ -106,13 +107,19 @@ export class SubscriptionRequests {
 
   // ── Reading ──────────────────────────────────────────────────────────────────────────────────────────────
 
-  list(filter: SubscriptionRequestFilter = {}): Promise<SubscriptionRequest[]> {
-    return listRequests(this.ctx, filter);
+  /** Every request matching `filter`, newest first. */
+  async list(filter: SubscriptionRequestFilter = {}): Promise<SubscriptionRequest[]> {
+    return (await listRequests(this.ctx, filter)).items;
+  }
+
+  /** One page of requests, searched and sorted (issue 11). */
+  page(query: Parameters<typeof listRequests>[1]): Promise<PageOf<SubscriptionRequest>> {
+    return listRequests(this.ctx, query);
   }
 
   /** How many waiting requests are past their deadline (flagged to the operator). */
   async countOverdue(filter: Omit<SubscriptionRequestFilter, 'overdue' | 'status'> = {}): Promise<number> {
-    return (await this.list({ ...filter, overdue: true })).length;
+    return (await listRequests(this.ctx, { ...filter, overdue: true })).total;
   }
 
   async get(id: string): Promise<SubscriptionRequest> {

@@ -1,9 +1,15 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { RequestAge, SubscriptionRequest, SubscriptionRequestStatus } from '../../api/contract/index.ts';
+import type {
+  PageOf,
+  RequestAge,
+  SubscriptionRequest,
+  SubscriptionRequestStatus,
+} from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import { LgspError } from '../../core/errors.ts';
 import { isoOf, isoOrNull } from '../../core/time.ts';
 import { deadlineOf, type WorkingCalendar, workingDaysBetween } from '../../core/working-days.ts';
+import { byColumn, matchesAny, ordering, type PageWindow, pageOf, type SortKey } from '../../store/paging.ts';
 import type { Store } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { lockRequestRow } from '../change.ts';
@@ -136,27 +142,54 @@ export function toRequest(ctx: RequestsContext, r: RequestRow): SubscriptionRequ
   };
 }
 
-/** Newest first; with `overdue`, only waiting requests past their deadline, oldest stage first. */
+/**
+ * One page of requests (issue 11), newest first by default, searched in SQL. With `overdue`, only waiting requests
+ * past their deadline, oldest stage first: the deadline counts working days against the holiday calendar
+ * (core/working-days.ts), which SQL does not know, so that one view judges the waiting requests — the few in
+ * review at any time, never the archive — in the process, then pages them.
+ */
 export async function listRequests(
   ctx: RequestsContext,
-  filter: SubscriptionRequestFilter = {},
-): Promise<SubscriptionRequest[]> {
+  query: SubscriptionRequestFilter &
+    Partial<PageWindow> & { q?: string; sort?: SortKey<RequestSortField> } = {},
+): Promise<PageOf<SubscriptionRequest>> {
+  const window = { limit: query.limit ?? Number.MAX_SAFE_INTEGER, offset: query.offset ?? 0 };
   let q = requestQuery(ctx.store.db);
-  if (filter.organizationId) q = q.where('systems.organization_id', '=', filter.organizationId);
-  if (filter.systemId) q = q.where('subscription_requests.system_id', '=', filter.systemId);
-  if (filter.versionId) q = q.where('subscription_requests.version_id', '=', filter.versionId);
-  if (filter.status) q = q.where('subscription_requests.status', '=', filter.status);
-  if (filter.overdue) {
+  if (query.organizationId) q = q.where('systems.organization_id', '=', query.organizationId);
+  if (query.systemId) q = q.where('subscription_requests.system_id', '=', query.systemId);
+  if (query.versionId) q = q.where('subscription_requests.version_id', '=', query.versionId);
+  if (query.status) q = q.where('subscription_requests.status', '=', query.status);
+  const search = query.q;
+  if (search) {
+    const columns = [
+      'systems.name',
+      'organizations.code',
+      'organizations.name',
+      'services.context',
+      'services.name',
+      'subscription_requests.id',
+    ];
+    q = q.where((eb) => matchesAny(eb, columns, search));
+  }
+  if (query.overdue) {
     const rows = await q
       .where('subscription_requests.status', 'in', WAITING)
       .orderBy('subscription_requests.stage_started_at')
       .orderBy('subscription_requests.id')
       .execute();
-    return rows.map((r) => toRequest(ctx, r)).filter((r) => r.age?.overdue);
+    const overdue = rows.map((r) => toRequest(ctx, r)).filter((r) => r.age?.overdue);
+    return { items: overdue.slice(window.offset, window.offset + window.limit), total: overdue.length };
   }
-  const rows = await q
-    .orderBy('subscription_requests.submitted_at', 'desc')
-    .orderBy('subscription_requests.id', 'desc')
-    .execute();
-  return rows.map((r) => toRequest(ctx, r));
+  const order = ordering(
+    query.sort,
+    '-submittedAt',
+    {
+      submittedAt: byColumn('subscription_requests.submitted_at'),
+      stageStartedAt: byColumn('subscription_requests.stage_started_at'),
+    },
+    'subscription_requests.id',
+  );
+  const { rows, total } = await pageOf(q, window, order);
+  return { items: rows.map((r) => toRequest(ctx, r)), total };
 }
+type RequestSortField = 'submittedAt' | 'stageStartedAt';

@@ -1,4 +1,11 @@
-import type { ServiceVersion, VersionChange, VersionChangeCreate } from '../../api/contract/index.ts';
+import type { Static } from '@sinclair/typebox';
+import type {
+  PageOf,
+  ServiceVersion,
+  VersionChange,
+  VersionChangeCreate,
+  VersionChangeQuery,
+} from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Store } from '../../store/port.ts';
 import type { Registry, VersionPatch } from '../registry/index.ts';
@@ -6,7 +13,6 @@ import {
   listChanges,
   requireChange,
   toChange,
-  type VersionChangeFilter,
   type VersionChangeSettings,
   type VersionChangesContext,
 } from './queries.ts';
@@ -70,8 +76,9 @@ export class VersionChanges {
     return withdraw(this.ctx, id, actor);
   }
 
-  list(filter: VersionChangeFilter = {}): Promise<VersionChange[]> {
-    return listChanges(this.ctx.store.db, filter);
+  /** One page of changes; `query.organizationId` is the provider organization an agency user is limited to. */
+  list(query: Static<typeof VersionChangeQuery>): Promise<PageOf<VersionChange>> {
+    return listChanges(this.ctx.store.db, query);
   }
 
   async get(id: string): Promise<VersionChange> {

@@ -1,8 +1,16 @@
+import type { Static } from '@sinclair/typebox';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { ResourceTemplate, VersionChange, VersionChangeStatus } from '../../api/contract/index.ts';
+import type {
+  PageOf,
+  ResourceTemplate,
+  VersionChange,
+  VersionChangeQuery,
+  VersionChangeStatus,
+} from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import { LgspError } from '../../core/errors.ts';
 import { isoOf, isoOrNull } from '../../core/time.ts';
+import { byColumn, matchesAny, ordering, pageOf } from '../../store/paging.ts';
 import type { Store } from '../../store/port.ts';
 import type { Database, VersionChangeUpstreams } from '../../store/schema.ts';
 import { lockRequestRow } from '../change.ts';
@@ -119,20 +127,28 @@ export function toChange(r: ChangeRow): VersionChange {
   };
 }
 
-/** Newest first. */
+/** One page of proposed changes (issue 11), newest first by default. */
 export async function listChanges(
   db: Kysely<Database>,
-  filter: VersionChangeFilter = {},
-): Promise<VersionChange[]> {
+  query: VersionChangeFilter & Static<typeof VersionChangeQuery>,
+): Promise<PageOf<VersionChange>> {
   let q = changeQuery(db);
-  if (filter.organizationId) q = q.where('systems.organization_id', '=', filter.organizationId);
-  if (filter.versionId) q = q.where('version_change_requests.version_id', '=', filter.versionId);
-  if (filter.status) q = q.where('version_change_requests.status', '=', filter.status);
-  const rows = await q
-    .orderBy('version_change_requests.submitted_at', 'desc')
-    .orderBy('version_change_requests.id', 'desc')
-    .execute();
-  return rows.map(toChange);
+  if (query.organizationId) q = q.where('systems.organization_id', '=', query.organizationId);
+  if (query.versionId) q = q.where('version_change_requests.version_id', '=', query.versionId);
+  if (query.status) q = q.where('version_change_requests.status', '=', query.status);
+  const search = query.q;
+  if (search) {
+    const columns = ['services.context', 'version_change_requests.reason', 'version_change_requests.id'];
+    q = q.where((eb) => matchesAny(eb, columns, search));
+  }
+  const order = ordering(
+    query.sort,
+    '-submittedAt',
+    { submittedAt: byColumn('version_change_requests.submitted_at') },
+    'version_change_requests.id',
+  );
+  const { rows, total } = await pageOf(q, query, order);
+  return { items: rows.map(toChange), total };
 }
 
 /**

@@ -1,0 +1,75 @@
+import { type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+
+/**
+ * Server-side paging of the registry lists (issue 11; docs/api-lists.md): the page and the count of matching rows
+ * are both computed in SQL with the same WHERE, so a list of 1,000 services sends 50 rows over the wire and never
+ * loads the other 950 into the process.
+ */
+
+/** Which rows of the ordered result: at most `limit`, after skipping `offset`. */
+export interface PageWindow {
+  limit: number;
+  offset: number;
+}
+
+/** A sort key as the API takes it: a field name, with `-` in front for descending. */
+export type SortKey<K extends string> = K | `-${K}`;
+
+// biome-ignore lint/suspicious/noExplicitAny: any query of any table; each caller keeps its own precise type
+type AnySelect = SelectQueryBuilder<any, any, any>;
+
+/**
+ * One page of `query` in `order`, and `total`, the number of rows `query` matches in all. `query` holds the
+ * filters and the select list but no order: the count runs the same FROM and WHERE with `count(*)` instead.
+ */
+export async function pageOf<Q extends AnySelect>(
+  query: Q,
+  window: PageWindow,
+  order: (query: Q) => Q,
+): Promise<{ rows: Awaited<ReturnType<Q['execute']>>; total: number }> {
+  const rows = await order(query).limit(window.limit).offset(window.offset).execute();
+  const counted = await query
+    .clearSelect()
+    .select(sql<string | number>`count(*)`.as('total'))
+    .executeTakeFirstOrThrow();
+  return { rows: rows as Awaited<ReturnType<Q['execute']>>, total: Number(counted.total) };
+}
+
+/**
+ * The order of a list from its `sort` key: `columns` maps each field the API lets one sort by to its SQL (one or more expressions) (text
+ * columns under `lower()`, so "an Giang" and "An Giang" sort together); `tiebreak` (a unique column) follows in the
+ * same direction, so that pages never overlap or skip rows that share a value.
+ */
+export function ordering<K extends string>(
+  sort: SortKey<K> | undefined,
+  fallback: SortKey<K>,
+  columns: Record<K, Expression<unknown> | Expression<unknown>[]>,
+  tiebreak: string,
+): <Q extends AnySelect>(query: Q) => Q {
+  const key = sort ?? fallback;
+  const descending = key.startsWith('-');
+  const field = (descending ? key.slice(1) : key) as K;
+  const direction = descending ? 'desc' : 'asc';
+  const keys: Expression<unknown>[] = [columns[field], sql.ref(tiebreak)].flat();
+  return <Q extends AnySelect>(query: Q) =>
+    keys.reduce<AnySelect>((ordered, column) => ordered.orderBy(column, direction), query) as Q;
+}
+
+/** A column to sort by, as is (times, codes compared byte-wise). */
+export const byColumn = (column: string): Expression<unknown> => sql.ref(column);
+/** A text column to sort by without regard to case. */
+export const byLowerCase = (column: string): Expression<unknown> => sql`lower(${sql.ref(column)})`;
+
+/**
+ * `q` searched case-insensitively as a substring of any of `columns` (ILIKE, its `%`, `_` and `\` taken
+ * literally). Plain ILIKE runs on PGlite and PostgreSQL alike (pg_trgm is not on PGlite); for the thousands of rows
+ * of a registry a scan of the filtered rows is cheap.
+ */
+export function matchesAny<DB, TB extends keyof DB>(
+  eb: ExpressionBuilder<DB, TB>,
+  columns: string[],
+  q: string,
+): Expression<SqlBool> {
+  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return eb.or(columns.map((column) => sql<SqlBool>`${sql.ref(column)} ILIKE ${pattern}`));
+}

@@ -1,0 +1,512 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs } from 'kysely';
+import { Registry } from '../src/control/registry/index.ts';
+import type { Store } from '../src/store/port.ts';
+import type { TransactionRecord } from '../src/telemetry/record.ts';
+import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { queryTransactions } from '../src/telemetry/transactions.ts';
+import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
+import { callRecord } from './helpers/records.ts';
+import { storeKinds } from './helpers/stores.ts';
+
+/*
+ * Issue 11: every list pages, sorts and searches on the server. The registry lists answer `{ items, total }` with
+ * `limit`/`offset`; the transaction log and the audit trail page by keyset. Made at the scale the console must
+ * handle — 1,000 services, 10,000 transaction records — written in bulk through the store, then read one page at a
+ * time through the API as operator and as an agency user, and, with a counting plugin on the store, proved not to
+ * load more rows than one page holds.
+ */
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
+type Json = Record<string, any>;
+
+const SERVICES = 1000;
+const TRANSACTIONS = 10_000;
+const SUBSCRIPTIONS = 300;
+const CREDENTIALS = 120;
+const ORG_A = '000.00.31.H01';
+const ORG_B = '000.00.32.H01';
+const T0 = Date.parse('2025-02-20T00:00:00Z');
+
+/** The largest number of rows any one SQL statement returned since `reset` (a page must not load them all). */
+class RowCounter implements KyselyPlugin {
+  largest = 0;
+  statements = 0;
+  transformQuery(args: PluginTransformQueryArgs) {
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs) {
+    this.statements++;
+    this.largest = Math.max(this.largest, args.result.rows.length);
+    return args.result;
+  }
+  reset() {
+    this.largest = 0;
+    this.statements = 0;
+  }
+}
+
+/** The same store, its queries seen by `counter`. */
+function countedStore(store: Store, counter: RowCounter): Store {
+  const counted = Object.create(store) as Store;
+  Object.defineProperty(counted, 'db', { value: store.db.withPlugin(counter) });
+  return counted;
+}
+
+const pad = (i: number) => String(i).padStart(4, '0');
+
+for (const kind of storeKinds) {
+  describe(`server-side paging and search (${kind})`, () => {
+    let h: AdminHarness;
+    let orgA: string;
+    let orgB: string;
+    let agencyToken: string;
+    /** Which subscriptions and credentials agency A may see, worked out from what was written. */
+    const visibleSubscriptions = new Set<string>();
+    const visibleCredentials = new Set<string>();
+    const records: TransactionRecord[] = [];
+
+    const get = async (url: string, token?: string): Promise<Json> => {
+      const res = await h.call('GET', url, undefined, token ? { token } : {});
+      assert.equal(res.statusCode, 200, `${url}: ${res.body}`);
+      return res.json();
+    };
+
+    before(async () => {
+      h = await openAdminHarness(kind);
+      const db = h.store.db;
+      const now = new Date(h.clock.nowMs());
+      orgA = (await h.registry.createOrganization({ code: ORG_A, name: 'Sở Tư pháp' }, 'test')).id;
+      orgB = (await h.registry.createOrganization({ code: ORG_B, name: 'Sở Y tế' }, 'test')).id;
+      const systemOf = { A: 'sys_a', B: 'sys_b' } as const;
+      await db
+        .insertInto('systems')
+        .values(
+          (['A', 'B'] as const).map((side) => ({
+            id: systemOf[side],
+            organization_id: side === 'A' ? orgA : orgB,
+            name: `Hệ thống ${side}`,
+            description: null,
+            is_provider: true,
+            is_consumer: true,
+            status: 'active' as const,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
+        .execute();
+
+      // 1,000 services: even ones are A's, odd ones B's; three of them (one of A's) hold the word "Zeta".
+      const zeta = new Set([17, 444, 901]);
+      await db
+        .insertInto('services')
+        .values(
+          Array.from({ length: SERVICES }, (_, i) => ({
+            id: `svc_${pad(i)}`,
+            context: `dv${pad(i)}`,
+            name: zeta.has(i) ? `Tra cứu Zeta ${i}` : `Dịch vụ số ${i}`,
+            provider_system_id: i % 2 === 0 ? systemOf.A : systemOf.B,
+            description: '{}',
+            created_at: new Date(now.getTime() + i * 1000),
+            updated_at: now,
+          })),
+        )
+        .execute();
+      await db
+        .insertInto('service_versions')
+        .values(
+          Array.from({ length: SERVICES }, (_, i) => ({
+            id: `ver_${pad(i)}`,
+            service_id: `svc_${pad(i)}`,
+            version: '1.0',
+            protocol: 'REST' as const,
+            status: i % 5 === 0 ? ('draft' as const) : ('published' as const),
+            sandbox_url: null,
+            production_url: null,
+            resources: '[]',
+            published_at: null,
+            deprecated_at: null,
+            sunset_at: null,
+            successor_version_id: null,
+            technical_document: null,
+            technical_document_type: null,
+            submitted_at: null,
+            rejection_reason: null,
+            sandbox_evidence_txn_id: null,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
+        .execute();
+
+      // Subscriptions: a third by A's system, the rest by B's, to versions of both sides' services.
+      await db
+        .insertInto('subscriptions')
+        .values(
+          Array.from({ length: SUBSCRIPTIONS }, (_, i) => {
+            const id = `sub_${pad(i)}`;
+            const consumer = i % 3 === 0 ? systemOf.A : systemOf.B;
+            if (consumer === systemOf.A || i % 2 === 0) visibleSubscriptions.add(id);
+            return {
+              id,
+              system_id: consumer,
+              version_id: `ver_${pad(i)}`,
+              environment: 'production' as const,
+              status: 'active' as const,
+              quota_per_minute: null,
+              quota_per_day: null,
+              window_start: null,
+              window_end: null,
+              created_at: new Date(now.getTime() + i * 1000),
+              updated_at: now,
+            };
+          }),
+        )
+        .execute();
+      await db
+        .insertInto('credentials')
+        .values(
+          Array.from({ length: CREDENTIALS }, (_, i) => {
+            const id = `cred_${pad(i)}`;
+            const system = i % 4 === 0 ? systemOf.A : systemOf.B;
+            if (system === systemOf.A) visibleCredentials.add(id);
+            return {
+              id,
+              system_id: system,
+              environment: 'production' as const,
+              consumer_key: `ck${pad(i)}${i === 77 ? 'needle' : 'plain'}`,
+              secret_sha256: 'ab'.repeat(32),
+              status: i % 10 === 0 ? ('revoked' as const) : ('active' as const),
+              created_at: new Date(now.getTime() + i * 1000),
+              revoked_at: null,
+              expires_at: null,
+              replaced_by: null,
+            };
+          }),
+        )
+        .execute();
+
+      // 10,000 transaction records a minute apart: A→B, B→B, B→A in turn; every seventh one failed upstream.
+      for (let i = 0; i < TRANSACTIONS; i++) {
+        const [consumer, provider] = (
+          [
+            ['A', 'B'],
+            ['B', 'B'],
+            ['B', 'A'],
+          ] as const
+        )[i % 3]!;
+        const failed = i % 7 === 0;
+        records.push(
+          callRecord(T0 + i * 60_000, {
+            consumerSystemId: systemOf[consumer],
+            consumerOrgCode: consumer === 'A' ? ORG_A : ORG_B,
+            providerSystemId: systemOf[provider],
+            providerOrgCode: provider === 'A' ? ORG_A : ORG_B,
+            serviceId: `svc_${pad(i % SERVICES)}`,
+            serviceContext: `dv${pad(i % SERVICES)}`,
+            consumerStatus: failed ? 502 : 200,
+            providerStatus: failed ? 500 : 200,
+            errorCode: failed ? 'GW_UPSTREAM_ERROR' : null,
+            messageId: i === 4321 ? 'msg_paging' : null,
+          }),
+        );
+      }
+      for (let i = 0; i < records.length; i += 2000)
+        await insertTransactions(h.store, records.slice(i, i + 2000));
+
+      await h.accounts.createUser(
+        {
+          username: 'agency-a',
+          displayName: 'Cán bộ Sở Tư pháp',
+          password: TEST_PASSWORD,
+          role: 'agency',
+          organizationId: orgA,
+        },
+        'test',
+      );
+      agencyToken = (await h.accounts.login('agency-a', TEST_PASSWORD)).token;
+    });
+    after(() => h.dispose());
+
+    test('services: one page of 1,000, with the total, and the next page continues without overlap or gap', async () => {
+      const first = await get('/api/v1/services?limit=50');
+      assert.equal(first['items'].length, 50);
+      assert.equal(first['total'], SERVICES);
+      assert.equal(first['items'][0]['context'], 'dv0000');
+      const second = await get('/api/v1/services?limit=50&offset=50');
+      assert.equal(second['items'][0]['context'], 'dv0050');
+      // Walk every page of 400 (the last one short): each service once, in order.
+      const seen: string[] = [];
+      for (let offset = 0; offset < SERVICES; offset += 400) {
+        const page = await get(`/api/v1/services?limit=400&offset=${offset}`);
+        assert.equal(page['total'], SERVICES);
+        seen.push(...page['items'].map((s: Json) => s['context']));
+      }
+      assert.equal(seen.length, SERVICES);
+      assert.equal(new Set(seen).size, SERVICES);
+      assert.deepEqual(seen, [...seen].sort());
+      const beyond = await get('/api/v1/services?offset=5000');
+      assert.deepEqual(beyond, { items: [], total: SERVICES });
+    });
+
+    test('services: search narrows on the server, combines with filters, and sorts', async () => {
+      const zeta = await get('/api/v1/services?q=zeta');
+      assert.equal(zeta['total'], 3);
+      assert.deepEqual(
+        zeta['items'].map((s: Json) => s['id']),
+        ['svc_0017', 'svc_0444', 'svc_0901'],
+      );
+      const zetaOfA = await get(`/api/v1/services?q=ZETA&organizationId=${orgA}`);
+      assert.deepEqual(
+        zetaOfA['items'].map((s: Json) => s['id']),
+        ['svc_0444'],
+      );
+      assert.equal(zetaOfA['total'], 1);
+      const ofB = await get('/api/v1/services?providerSystemId=sys_b&limit=1');
+      assert.equal(ofB['total'], SERVICES / 2);
+      // The search's wildcards are literal: "%" matches no name.
+      assert.equal((await get('/api/v1/services?q=%25')).total, 0);
+      const newest = await get('/api/v1/services?sort=-createdAt&limit=2');
+      assert.deepEqual(
+        newest['items'].map((s: Json) => s['id']),
+        ['svc_0999', 'svc_0998'],
+      );
+      const byName = await get('/api/v1/services?sort=-name&limit=1&q=zeta');
+      assert.equal(byName['items'][0]['id'], 'svc_0901');
+    });
+
+    test('versions, organizations and systems page and search the same way', async () => {
+      const drafts = await get('/api/v1/versions?status=draft&limit=10');
+      assert.equal(drafts['total'], SERVICES / 5);
+      assert.equal(drafts['items'].length, 10);
+      const one = await get('/api/v1/versions?q=dv0444');
+      assert.equal(one['total'], 1);
+      const ofService = await get('/api/v1/services/svc_0010/versions');
+      assert.equal(ofService['total'], 1);
+      const orgs = await get('/api/v1/organizations?q=y t');
+      assert.deepEqual(
+        orgs['items'].map((o: Json) => o['code']),
+        [ORG_B],
+      );
+      assert.equal((await get('/api/v1/organizations?q=000.00.3')).total, 2);
+      const systems = await get(`/api/v1/systems?q=${ORG_B}`);
+      assert.deepEqual(
+        systems['items'].map((s: Json) => s['id']),
+        ['sys_b'],
+      );
+    });
+
+    test("an agency user's pages hold only its organization's rows, and their total counts only those", async () => {
+      const collect = async (path: string) => {
+        const ids: string[] = [];
+        let total = -1;
+        for (let offset = 0; total < 0 || offset < total; offset += 40) {
+          const page = await get(
+            `${path}${path.includes('?') ? '&' : '?'}limit=40&offset=${offset}`,
+            agencyToken,
+          );
+          total = page['total'];
+          ids.push(...page['items'].map((x: Json) => x['id']));
+        }
+        return { ids, total };
+      };
+      const subscriptions = await collect('/api/v1/subscriptions');
+      assert.equal(subscriptions.total, visibleSubscriptions.size);
+      assert.deepEqual(new Set(subscriptions.ids), visibleSubscriptions);
+      assert.equal(subscriptions.ids.length, visibleSubscriptions.size, 'no row twice');
+      // The operator sees them all.
+      assert.equal((await get('/api/v1/subscriptions?limit=1')).total, SUBSCRIPTIONS);
+
+      const credentials = await collect('/api/v1/credentials');
+      assert.equal(credentials.total, visibleCredentials.size);
+      assert.deepEqual(new Set(credentials.ids), visibleCredentials);
+      // Searching by consumer key does not reach past the organization: cred_0077 is B's.
+      assert.equal((await get('/api/v1/credentials?q=needle', agencyToken)).total, 0);
+      assert.deepEqual(
+        (await get('/api/v1/credentials?q=NEEDLE')).items.map((c: Json) => c['id']),
+        ['cred_0077'],
+      );
+
+      const systems = await collect('/api/v1/systems');
+      assert.deepEqual(systems.ids, ['sys_a']);
+      // Asking for another organization's systems gives an empty page, not a leak.
+      assert.deepEqual(await get(`/api/v1/systems?organizationId=${orgB}`, agencyToken), {
+        items: [],
+        total: 0,
+      });
+
+      const txns = await get('/api/v1/transactions?limit=300', agencyToken);
+      assert.equal(txns['items'].length, 300);
+      for (const t of txns['items'] as Json[]) {
+        assert.ok(t['consumer']['organizationCode'] === ORG_A || t['provider']['organizationCode'] === ORG_A);
+      }
+    });
+
+    test('subscriptions and credentials: filters and search combine; newest first by default', async () => {
+      const newest = await get('/api/v1/subscriptions?limit=1');
+      assert.equal(newest['items'][0]['id'], `sub_${pad(SUBSCRIPTIONS - 1)}`);
+      const oldestOfA = await get('/api/v1/subscriptions?systemId=sys_a&sort=createdAt&limit=1');
+      assert.equal(oldestOfA['items'][0]['id'], 'sub_0000');
+      assert.equal(oldestOfA['total'], SUBSCRIPTIONS / 3);
+      // Search by the service's context: dv0003 is subscribed once (sub_0003, by A's system).
+      const byContext = await get('/api/v1/subscriptions?q=dv0003');
+      assert.deepEqual(
+        byContext['items'].map((s: Json) => s['id']),
+        ['sub_0003'],
+      );
+      assert.equal((await get('/api/v1/subscriptions?q=dv0003&systemId=sys_b')).total, 0);
+      const revokedOfA = await get('/api/v1/credentials?status=revoked&systemId=sys_a');
+      // i % 10 === 0 and i % 4 === 0: every twentieth of 120.
+      assert.equal(revokedOfA['total'], CREDENTIALS / 20);
+    });
+
+    test('transactions: 10,000 records read a page at a time by keyset, filters combining', async () => {
+      const first = await get('/api/v1/transactions?limit=100');
+      assert.equal(first['items'].length, 100);
+      assert.ok(first['nextCursor']);
+      assert.equal(first['total'], undefined, 'no count of the whole log per page');
+      assert.equal(first['items'][0]['id'], records[TRANSACTIONS - 1]!.id);
+
+      // Every failed call of A's system as consumer, walked to the end: exactly the expected rows, each once.
+      const expected = records
+        .filter((r) => r.consumerSystemId === 'sys_a' && r.consumerStatus >= 400)
+        .map((r) => r.id)
+        .reverse();
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const after: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+        const page = await get(`/api/v1/transactions?consumerSystemId=sys_a&status=error&limit=37${after}`);
+        seen.push(...page['items'].map((t: Json) => t['id']));
+        cursor = page['nextCursor'];
+      } while (cursor);
+      assert.deepEqual(seen, expected);
+
+      const from = new Date(T0 + 1000 * 60_000).toISOString();
+      const to = new Date(T0 + 2000 * 60_000).toISOString();
+      const inRange = await get(
+        `/api/v1/transactions?from=${from}&to=${to}&providerSystemId=sys_a&limit=500`,
+      );
+      assert.equal(
+        inRange['items'].length,
+        records.filter(
+          (r) =>
+            r.requestInAt >= T0 + 1000 * 60_000 &&
+            r.requestInAt < T0 + 2000 * 60_000 &&
+            r.providerSystemId === 'sys_a',
+        ).length,
+      );
+      const successes = await get('/api/v1/transactions?status=success&serviceId=svc_0007&limit=500');
+      assert.ok(successes['items'].length > 0);
+      for (const t of successes['items'] as Json[]) {
+        assert.ok(t['consumerStatus'] < 400);
+        assert.equal(t['service']['id'], 'svc_0007');
+      }
+      const target = records[1234]!;
+      const byId = await get(`/api/v1/transactions?transactionId=${target.id}`);
+      assert.deepEqual(
+        byId['items'].map((t: Json) => t['id']),
+        [target.id],
+      );
+      const byMessage = await get('/api/v1/transactions?messageId=msg_paging');
+      assert.deepEqual(
+        byMessage['items'].map((t: Json) => t['id']),
+        [records[4321]!.id],
+      );
+    });
+
+    test('the server reads one page from the database, never every row', async () => {
+      const counter = new RowCounter();
+      const store = countedStore(h.store, counter);
+      const registry = new Registry(store, h.clock);
+
+      const page = await registry.pageServices({ limit: 25, offset: 500 });
+      assert.equal(page.items.length, 25);
+      assert.equal(page.total, SERVICES);
+      assert.equal(counter.statements, 2, 'the page and its count');
+      assert.equal(counter.largest, 25, 'no statement returned more rows than the page');
+
+      counter.reset();
+      const searched = await registry.pageServices({ q: 'Zeta', limit: 50, offset: 0 });
+      assert.equal(searched.total, 3);
+      assert.equal(counter.largest, 3);
+
+      counter.reset();
+      const mine = await registry.pageSubscriptions({ limit: 10, offset: 0 }, orgA);
+      assert.equal(mine.items.length, 10);
+      assert.equal(mine.total, visibleSubscriptions.size);
+      assert.equal(counter.largest, 10);
+
+      counter.reset();
+      const txns = await queryTransactions(store, { limit: 50, status: '5xx' });
+      assert.equal(txns.items.length, 50);
+      assert.equal(counter.statements, 1);
+      assert.equal(counter.largest, 51, 'one page and one row to know there is a next');
+    });
+
+    test('a bad limit, offset, sort or search is a 400 problem, never a 5xx', async () => {
+      for (const query of [
+        'limit=0',
+        'limit=501',
+        'limit=ten',
+        'offset=-1',
+        'offset=1.5',
+        'sort=price',
+        'sort=--name',
+        'sort=-',
+        'q=',
+        `q=${'x'.repeat(201)}`,
+        'unknown=1',
+      ]) {
+        const res = await h.call('GET', `/api/v1/services?${query}`);
+        assert.equal(res.statusCode, 400, `${query}: ${res.body}`);
+        assert.equal(res.json()['code'], 'API_VALIDATION_FAILED', query);
+      }
+      for (const path of ['/api/v1/subscriptions?sort=name', '/api/v1/organizations?sort=context']) {
+        assert.equal((await h.call('GET', path)).statusCode, 400, path);
+      }
+      for (const query of ['limit=1001', 'status=good', 'cursor=nope', 'transactionId=']) {
+        const res = await h.call('GET', `/api/v1/transactions?${query}`);
+        assert.equal(res.statusCode, 400, `${query}: ${res.body}`);
+      }
+      assert.equal((await h.call('GET', '/api/v1/audit-events?cursor=0')).statusCode, 400);
+    });
+
+    test('the request, alert and user lists answer a page with its total too', async () => {
+      const users = await get('/api/v1/users?q=AGENCY');
+      assert.deepEqual(
+        users['items'].map((u: Json) => u['username']),
+        ['agency-a'],
+      );
+      assert.equal(users['total'], 1);
+      assert.equal((await get('/api/v1/users?role=operator_admin&limit=1')).total, 1);
+      for (const path of ['/api/v1/connection-requests', '/api/v1/version-changes', '/api/v1/alerts']) {
+        assert.deepEqual(await get(`${path}?q=nothing-matches&limit=5`), { items: [], total: 0 }, path);
+      }
+      const requests = await get('/api/v1/subscription-requests?limit=5');
+      assert.deepEqual(requests, { items: [], total: 0, overdueCount: 0 });
+      for (const path of [
+        '/api/v1/users?sort=password',
+        '/api/v1/alerts?limit=501',
+        '/api/v1/version-changes?offset=x',
+      ]) {
+        assert.equal((await h.call('GET', path)).statusCode, 400, path);
+      }
+    });
+
+    test('the audit trail pages by keyset, newest first, and filters by action', async () => {
+      const first = await get('/api/v1/audit-events?limit=1');
+      assert.equal(first['items'].length, 1);
+      assert.ok(first['nextCursor']);
+      const second = await get(`/api/v1/audit-events?limit=1&cursor=${first['nextCursor']}`);
+      assert.notEqual(second['items'][0]['id'], first['items'][0]['id']);
+      const creations = await get('/api/v1/audit-events?action=organization.create');
+      assert.deepEqual(
+        creations['items'].map((e: Json) => e['objectId']),
+        [orgB, orgA],
+      );
+      assert.equal(creations['nextCursor'], null);
+    });
+  });
+}
