@@ -288,6 +288,8 @@ describe('the agency workspace in Chromium', () => {
     await dialog.waitFor({ state: 'detached' });
     assert.equal((await page.content()).includes(secret), false, 'the secret is no longer in the page');
     assert.equal(await page.getByRole('button', { name: 'Nhận khoá sandbox' }).count(), 0);
+    // The granted sandbox subscription, named by its service and system.
+    await page.getByRole('cell', { name: 'Tra cứu công dân 1.0' }).nth(1).waitFor();
 
     // The collected key works at the gateway, in the sandbox.
     await web.platform.snapshots.refresh();

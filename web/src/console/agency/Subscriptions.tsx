@@ -111,7 +111,7 @@ export function AgencySubscriptions() {
       </Typography.Title>
       <FindService onRequest={setRequesting} />
       <MyRequests organizationId={organizationId} refreshKey={version} onSecret={setSecret} />
-      <GrantedSubscriptions refreshKey={version} />
+      <GrantedSubscriptions organizationId={organizationId} refreshKey={version} />
       <RequestModal
         service={requesting}
         onDone={(sent) => {
@@ -489,13 +489,40 @@ function CompleteModal({
   );
 }
 
-function GrantedSubscriptions({ refreshKey }: { refreshKey: number }) {
+/**
+ * The subscriptions the API shows this organization: its own systems' (as consumer) and others' of its services
+ * (as provider). A subscription carries ids only; the names come from the organization's systems and requests.
+ */
+function GrantedSubscriptions({
+  organizationId,
+  refreshKey,
+}: {
+  organizationId: string;
+  refreshKey: number;
+}) {
   const t = useT();
+  const { systems } = useOwnSystems();
+  const [services, setServices] = useState<Map<string, string>>(new Map());
   const list = useServerList<Subscription>((request) => api.call('listSubscriptions', { query: request }));
   const { reload } = list;
   useEffect(() => {
     if (refreshKey > 0) reload();
   }, [refreshKey, reload]);
+  useEffect(() => {
+    void refreshKey;
+    api
+      .call('listSubscriptionRequests', { query: { organizationId } })
+      .then((answer) =>
+        setServices(new Map(answer.items.map((r) => [r.versionId, `${r.serviceName} ${r.version}`]))),
+      )
+      .catch(() => setServices(new Map()));
+  }, [organizationId, refreshKey]);
+  const systemName = (id: string) =>
+    systems.find((s) => s.id === id)?.name ??
+    t(
+      'Hệ thống của cơ quan khác (khai thác dịch vụ của ta)',
+      'Another organization’s system (using our service)',
+    );
   return (
     <Card
       title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Đăng ký đã được cấp', 'Granted subscriptions')}</h2>}
@@ -509,7 +536,16 @@ function GrantedSubscriptions({ refreshKey }: { refreshKey: number }) {
         pagination={list.pagination}
         locale={{ emptyText: <EmptyText>{t('Chưa có đăng ký nào', 'No subscription yet')}</EmptyText> }}
         columns={[
-          { title: t('Mã đăng ký', 'Subscription'), dataIndex: 'id' },
+          {
+            title: t('Dịch vụ', 'Service'),
+            dataIndex: 'versionId',
+            render: (versionId: string) => services.get(versionId) ?? versionId,
+          },
+          {
+            title: t('Hệ thống khai thác', 'Consumer system'),
+            dataIndex: 'systemId',
+            render: (systemId: string) => systemName(systemId),
+          },
           {
             title: t('Môi trường', 'Environment'),
             dataIndex: 'environment',
