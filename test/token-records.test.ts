@@ -286,7 +286,7 @@ describe('migration 0021 on a store with /token records of before', () => {
         'CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL)',
       );
       const [mine, ...later] = listMigrations().filter((m) => m.version >= '0021');
-      assert.ok(mine?.version.startsWith('0021_') && later.length === 0);
+      assert.ok(mine?.version.startsWith('0021_'));
       for (const m of listMigrations().filter((x) => x.version < '0021')) {
         await store.execScript(`${m.script}\n;INSERT INTO schema_migrations VALUES ('${m.version}', now());`);
       }
@@ -304,7 +304,8 @@ describe('migration 0021 on a store with /token records of before', () => {
         store.db,
       );
 
-      assert.deepEqual(await migrate(store), [mine!.version]);
+      // 0021 and every migration after it run on the old store, in order.
+      assert.deepEqual(await migrate(store), [mine!.version, ...later.map((m) => m.version)]);
       const { rows } = await sql<{
         id: string;
         kind: string;

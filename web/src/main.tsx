@@ -24,6 +24,10 @@ function Themed() {
           // Ant Design's default secondary grey is just under WCAG AA contrast (4.5:1) on white.
           colorTextSecondary: 'rgba(0, 0, 0, 0.65)',
           colorTextDescription: 'rgba(0, 0, 0, 0.65)',
+          // Placeholders, empty-list texts and the error red at WCAG AA contrast too (axe checks every screen).
+          colorTextPlaceholder: 'rgba(0, 0, 0, 0.6)',
+          colorTextDisabled: 'rgba(0, 0, 0, 0.6)',
+          colorError: '#c62828',
         },
       }}
     >

@@ -1,4 +1,4 @@
-import { Layout, Menu, Space, Typography } from 'antd';
+import { ConfigProvider, Layout, Menu, Space, Typography } from 'antd';
 import { Link, Outlet, useLocation } from 'react-router-dom';
 import { useBranding } from '../shared/branding.tsx';
 import { useLanguage, useT } from '../shared/i18n.tsx';
@@ -34,13 +34,28 @@ export function PortalLayout() {
           </Typography.Text>
         </Link>
         <nav aria-label={t('Cổng thông tin', 'Portal')} style={{ flex: 1 }}>
-          <Menu
-            mode="horizontal"
-            theme="dark"
-            style={{ background: 'transparent' }}
-            selectedKeys={[first ? `/portal/${first}` : '/portal']}
-            items={items}
-          />
+          {/* White on the province's colour: the dark menu's default grey text is below WCAG AA contrast on it. */}
+          <ConfigProvider
+            theme={{
+              components: {
+                Menu: {
+                  darkItemBg: 'transparent',
+                  darkItemColor: '#ffffff',
+                  darkItemHoverColor: '#ffffff',
+                  darkItemSelectedBg: 'rgba(0, 0, 0, 0.3)',
+                  darkItemSelectedColor: '#ffffff',
+                },
+              },
+            }}
+          >
+            <Menu
+              mode="horizontal"
+              theme="dark"
+              style={{ background: 'transparent' }}
+              selectedKeys={[first ? `/portal/${first}` : '/portal']}
+              items={items}
+            />
+          </ConfigProvider>
         </nav>
         <Space>
           <LanguageSwitch />

@@ -1,0 +1,261 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, openPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import { getToken } from './helpers/gateway-harness.ts';
+import { seedProvince } from './helpers/seed.ts';
+import { startUpstream } from './helpers/upstream.ts';
+import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts';
+
+/*
+ * Issue 11 item 2, the registry and traffic screens, driven through the UI only as the operator administrator:
+ * organizations (create, server search), a system's credentials (rotate: the new secret shown once, then gone from
+ * the page), transactions (search, detail without payload), statistics (chart, CSV download), reconciliation (CSV
+ * upload), and the audit trail's verify — each main screen accessible (axe-core) and kept as a screenshot.
+ */
+
+/** Personal data a call carried (request body) and got back (the test upstream answers a citizen's name). */
+const REQUEST_MARKER = 'so-dinh-danh-079203001234';
+const RESPONSE_MARKER = 'Nguyễn Văn An';
+
+describe('the console: registry and traffic screens', () => {
+  let web: Awaited<ReturnType<typeof startWebPlatform>>;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let seed: Awaited<ReturnType<typeof seedProvince>>;
+  let browser: Browser;
+  let page: Page;
+  /** The ids of the calls made before the browser opens, newest last. */
+  const callIds: string[] = [];
+
+  before(async () => {
+    web = await startWebPlatform();
+    upstream = await startUpstream();
+    seed = await seedProvince({ ...web.platform, gatewayUrl: web.gatewayUrl }, upstream.url);
+    await web.platform.snapshots.refresh();
+    // Real calls through the gateway, so transactions, statistics and reconciliation have records to show.
+    const token = await getToken(web.gatewayUrl, seed.credential.consumerKey, seed.credential.consumerSecret);
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${web.gatewayUrl}/dancu/1.0/hoso`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ soDinhDanh: REQUEST_MARKER }),
+      });
+      assert.equal(response.status, 200);
+      const id = response.headers.get('x-lgsp-transaction-id');
+      assert.ok(id, 'the gateway names each exchange');
+      callIds.push(id);
+      await response.arrayBuffer();
+    }
+    await web.platform.recorder.flush();
+
+    browser = await launchBrowser();
+    page = await openPage(browser, web.adminUrl);
+    await page.goto('/');
+    await page.getByLabel('Tên đăng nhập').fill('admin');
+    await page.getByLabel('Mật khẩu').fill(WEB_ADMIN_PASSWORD);
+    await page.getByRole('button', { name: /Đăng nhập$/ }).click();
+    await page.getByRole('navigation', { name: 'Danh mục chức năng' }).waitFor();
+  });
+  after(async () => {
+    await browser?.close();
+    await web?.stop();
+    await upstream?.close();
+  });
+
+  /** Ant Design draws a select's options apart from its (hidden) accessible list box: click the one drawn. */
+  async function pickOption(text: string | RegExp) {
+    await page.locator('.ant-select-item-option').filter({ hasText: text }).first().click();
+  }
+
+  async function accessible(name: string) {
+    assert.deepEqual(await seriousA11yViolations(page), [], name);
+    await screenshot(page, `registry-${name}`);
+  }
+
+  test('organizations: the operator creates one through the form and finds it with the server search', async () => {
+    await page.getByRole('link', { name: 'Cơ quan, đơn vị' }).click();
+    await page.getByRole('heading', { name: 'Cơ quan, đơn vị' }).waitFor();
+    await page.getByRole('cell', { name: 'Công an tỉnh An Giang' }).waitFor();
+    await accessible('organizations');
+
+    await page.getByRole('button', { name: 'Thêm cơ quan' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Thêm cơ quan' });
+    await dialog.getByLabel('Mã định danh điện tử').fill('000.00.25.H01');
+    await dialog.getByLabel('Tên cơ quan').fill('Sở Y tế tỉnh An Giang');
+    await dialog.getByLabel('Cán bộ đầu mối: họ tên').fill('Phạm Thị Dung');
+    await dialog.getByLabel('Thư điện tử').fill('syt@angiang.gov.vn');
+    await dialog.getByRole('button', { name: 'Lưu' }).click();
+    await page.getByText('Đã lưu cơ quan').waitFor();
+
+    const search = page.getByRole('searchbox', { name: 'Tìm theo mã định danh, tên' });
+    await search.fill('y tế');
+    await search.press('Enter');
+    await page.getByRole('cell', { name: '000.00.25.H01' }).waitFor();
+    await page.getByRole('cell', { name: 'Công an tỉnh An Giang' }).waitFor({ state: 'detached' });
+    assert.equal(await page.getByRole('cell', { name: 'Phạm Thị Dung · syt@angiang.gov.vn' }).count(), 1);
+  });
+
+  test("a system's credentials: rotate shows the new secret once, it works, and it is gone after closing", async () => {
+    await page.getByRole('link', { name: 'Hệ thống thông tin' }).click();
+    await page.getByRole('heading', { name: 'Hệ thống thông tin' }).waitFor();
+    const search = page.getByRole('searchbox', { name: 'Tìm theo tên hệ thống, mã cơ quan' });
+    await search.fill('Hộ tịch');
+    await search.press('Enter');
+    await accessible('systems');
+    await page.getByRole('link', { name: 'Hệ thống Hộ tịch' }).click();
+    await page.getByRole('heading', { name: 'Hệ thống: Hệ thống Hộ tịch' }).waitFor();
+    const row = page.getByRole('row', { name: new RegExp(seed.credential.consumerKey) });
+    await row.waitFor();
+    await accessible('system-detail');
+
+    await row.getByRole('button', { name: 'Đổi khoá' }).click();
+    const rotate = page.getByRole('dialog', { name: 'Đổi khoá truy cập' });
+    await rotate.getByLabel('Thời gian chồng lấn (giờ)').fill('1');
+    await rotate.getByRole('button', { name: 'Đổi khoá' }).click();
+
+    const once = page.getByRole('dialog', { name: 'Khoá mới sau khi đổi' });
+    await once.getByText('Chỉ hiện một lần', { exact: false }).first().waitFor();
+    const secret = ((await once.getByTestId('secret-once').locator('code').textContent()) ?? '').trim();
+    assert.ok(secret.length >= 16, 'the new secret is shown');
+    const keyCell = once.getByRole('row').filter({ hasText: 'Consumer key' }).getByRole('cell').last();
+    const newKey = ((await keyCell.textContent()) ?? '').trim();
+    assert.notEqual(newKey, seed.credential.consumerKey);
+    await web.platform.snapshots.refresh();
+    // What the screen showed is the real new credential: the gateway gives it a token.
+    assert.ok(await getToken(web.gatewayUrl, newKey, secret));
+
+    await once.getByRole('button', { name: 'Tôi đã lưu bí mật' }).click();
+    // Closed, the modal and the secret in it are destroyed: nothing keeps it.
+    await page.getByTestId('secret-once').waitFor({ state: 'detached' });
+    await page.getByRole('main').getByRole('cell', { name: newKey }).waitFor();
+    assert.equal((await page.content()).includes(secret), false, 'the secret is gone from the page');
+  });
+
+  test('transactions: search by time and status, open one; its detail shows both legs and no payload', async () => {
+    await page.getByRole('link', { name: 'Giao dịch', exact: true }).click();
+    await page.getByRole('heading', { name: 'Giao dịch' }).waitFor();
+    await page.getByLabel('Trạng thái').click();
+    await pickOption('Thành công (< 400)');
+    await page.getByLabel('Loại').click();
+    await pickOption('Gọi dịch vụ');
+    await page.getByRole('button', { name: 'Tìm giao dịch' }).click();
+    const rows = page.getByRole('row').filter({ hasText: 'POST /hoso' });
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 3);
+    await accessible('transactions');
+
+    await rows.first().getByRole('link').click();
+    await page.getByRole('heading', { name: /^Giao dịch txn_/ }).waitFor();
+    const shown = (await page.getByRole('heading', { name: /^Giao dịch txn_/ }).textContent()) ?? '';
+    assert.ok(
+      callIds.some((id) => shown.includes(id)),
+      'the detail is of one of the calls made',
+    );
+    await page.getByText('LGSP chuyển yêu cầu').waitFor();
+    await page.getByText('Bên cung cấp trả lời').waitFor();
+    await page.getByText('SHA-256 trả lời').waitFor();
+    const html = await page.content();
+    assert.equal(html.includes(REQUEST_MARKER), false, 'no request payload');
+    assert.equal(html.includes(RESPONSE_MARKER), false, 'no response payload');
+    await accessible('transaction-detail');
+  });
+
+  test('statistics: a chart by service and the CSV export downloads the same figures', async () => {
+    await page.getByRole('link', { name: 'Thống kê' }).click();
+    await page.getByRole('heading', { name: 'Thống kê' }).waitFor();
+    await page.getByRole('img', { name: /Lượt gọi và lỗi theo Dịch vụ/ }).waitFor();
+    await page
+      .getByRole('cell', { name: /dancu|Tra cứu công dân/ })
+      .first()
+      .waitFor();
+    await accessible('statistics');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: /Tải CSV/ }).click(),
+    ]);
+    const path = await download.path();
+    const csv = readFileSync(path, 'utf8');
+    assert.match(csv, /dancu|Tra cứu công dân/);
+  });
+
+  test('reconciliation: an uploaded CSV is matched against the records (matched, only theirs)', async () => {
+    await page.getByRole('link', { name: 'Đối soát' }).click();
+    await page.getByRole('heading', { name: 'Đối soát giao dịch' }).waitFor();
+    await page.getByLabel('Hệ thống đối soát').click();
+    await page.getByLabel('Hệ thống đối soát').fill('Hộ tịch');
+    await pickOption(/Hệ thống Hộ tịch/);
+    await page.getByLabel('Phía').click();
+    await pickOption('Bên khai thác');
+    const file = [
+      'ma_giao_dich,trang_thai',
+      `${callIds[0]},200`,
+      `${callIds[1]},200`,
+      'txn_khong_co_o_lgsp,200',
+      '',
+    ];
+    await page.locator('input[type=file]').setInputFiles({
+      name: 'giao-dich.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(file.join('\n')),
+    });
+    await page.getByRole('button', { name: 'Đối soát', exact: true }).click();
+    await page.getByText('Đã đối soát').waitFor();
+    const figure = async (title: string) => {
+      const statistic = page.locator('.ant-statistic').filter({ hasText: title });
+      return ((await statistic.locator('.ant-statistic-content').textContent()) ?? '').trim();
+    };
+    assert.equal(await figure('Khớp'), '2');
+    // Only ours: the third call (the /token requests are their own kind, left out unless asked for).
+    assert.equal(await figure('Chỉ có ở LGSP'), '1');
+    await page.getByRole('tab', { name: /^Chỉ có ở LGSP/ }).click();
+    await page.getByRole('cell', { name: callIds[2] }).waitFor();
+    assert.equal(await figure('Chỉ có ở bên đối soát'), '1');
+    await accessible('reconciliation');
+  });
+
+  test('audit trail: the verify button checks the hash chain and says it is intact', async () => {
+    await page.getByRole('link', { name: 'Nhật ký kiểm tra' }).click();
+    await page.getByRole('heading', { name: 'Nhật ký kiểm tra' }).waitFor();
+    await page
+      .getByRole('cell', { name: /^[a-z_]+\.[a-z_]+$/ })
+      .first()
+      .waitFor();
+    await page.getByRole('button', { name: 'Kiểm tra chuỗi nhật ký' }).click();
+    await page.getByText(/Chuỗi nhật ký nguyên vẹn: \d+ sự kiện đã kiểm/).waitFor();
+    await accessible('audit');
+
+    // Filtered on the server by action: only the rotation made in the credentials test.
+    await page.getByLabel('Hành động').fill('credential.rotate');
+    await page.getByRole('button', { name: 'Lọc' }).click();
+    await page.getByRole('cell', { name: 'organization.create' }).first().waitFor({ state: 'detached' });
+    assert.equal(await page.getByRole('cell', { name: 'credential.rotate' }).count(), 1);
+  });
+
+  test('the other registry screens list what was seeded, accessible', async () => {
+    const screens: Array<[menu: string, heading: string, shows: string | RegExp, name: string]> = [
+      ['Dịch vụ', 'Dịch vụ chia sẻ dữ liệu', 'Tra cứu mã số thuế', 'services'],
+      ['Đăng ký khai thác', 'Đăng ký khai thác', 'dancu/1.0', 'subscriptions'],
+      ['Khoá truy cập', 'Khoá truy cập', seed.credential.consumerKey, 'credentials'],
+      ['Người dùng', 'Người dùng', 'admin', 'users'],
+      ['Webhook', 'Webhook', 'notice.deprecation', 'webhooks'],
+      ['Hệ thống đã kết nối', 'Hệ thống đã kết nối', 'Hệ thống Hộ tịch', 'connected-systems'],
+      ['Sao lưu', 'Sao lưu và tình trạng nền tảng', 'lgsp backup', 'backup'],
+    ];
+    for (const [menu, heading, shows, name] of screens) {
+      await page.getByRole('navigation').getByRole('link', { name: menu, exact: true }).click();
+      await page.getByRole('heading', { name: heading }).waitFor();
+      await page.getByRole('main').getByText(shows).first().waitFor();
+      await accessible(name);
+    }
+
+    // A service's versions walk the state machine: the published one shows its steps up to "Đã công bố".
+    await page.getByRole('navigation').getByRole('link', { name: 'Dịch vụ', exact: true }).click();
+    await page.getByRole('link', { name: 'Tra cứu công dân' }).click();
+    await page.getByRole('heading', { name: 'Dịch vụ: Tra cứu công dân' }).waitFor();
+    await page.getByText('Đang thử nghiệm').first().waitFor();
+    await page.getByText('Sắp ngừng').first().waitFor();
+    await accessible('service-detail');
+  });
+});

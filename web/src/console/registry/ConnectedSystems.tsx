@@ -1,0 +1,87 @@
+import { Select, Space, Table } from 'antd';
+import { useState } from 'react';
+import { Link } from 'react-router-dom';
+import { api, type OperationResponse } from '../../shared/api.ts';
+import { useT } from '../../shared/i18n.tsx';
+import { useServerList } from '../../shared/server-list.ts';
+import { formatDateTime } from '../../shared/time.ts';
+import { EmptyState, PageTitle, ProblemAlert, READABLE_PLACEHOLDER } from '../components/registry-page.tsx';
+import { StateTag } from '../components/registry-tags.tsx';
+
+type Connection = OperationResponse<'listConnectedSystems'>['items'][number];
+
+/**
+ * Connected systems (R-07): each system's connection state from its traffic (active, idle, failing, never), when
+ * it first and last connected, and its recent failures; its day-by-day history is on the system's page.
+ */
+export function ConnectedSystems() {
+  const t = useT();
+  const [state, setState] = useState<string | undefined>(undefined);
+  // The API answers the systems in one list, filtered by state (no paging or search on this operation yet); the
+  // table pages them.
+  const list = useServerList(
+    (request) => api.call('listConnectedSystems', { query: request.state ? { state: request.state } : {} }),
+    {} as { state?: string },
+  );
+  return (
+    <>
+      <PageTitle>{t('Hệ thống đã kết nối', 'Connected systems')}</PageTitle>
+      <Space wrap align="start" style={{ marginBottom: 16 }}>
+        <Select
+          aria-label={t('Lọc theo trạng thái kết nối', 'Filter by connection state')}
+          allowClear
+          placeholder={t('Mọi trạng thái', 'Any state')}
+          styles={READABLE_PLACEHOLDER}
+          style={{ width: 200 }}
+          value={state}
+          onChange={(value?: string) => {
+            setState(value);
+            list.setFilters(value ? { state: value } : {});
+          }}
+          options={[
+            { value: 'active', label: t('Đang hoạt động', 'Active') },
+            { value: 'failing', label: t('Đang lỗi', 'Failing') },
+            { value: 'idle', label: t('Không có giao dịch', 'Idle') },
+            { value: 'never', label: t('Chưa kết nối', 'Never connected') },
+          ]}
+        />
+      </Space>
+      <ProblemAlert error={list.error} />
+      <Table<Connection>
+        rowKey="systemId"
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={list.pagination}
+        locale={{ emptyText: <EmptyState text={t('Chưa có hệ thống nào', 'No system yet')} /> }}
+        columns={[
+          {
+            title: t('Hệ thống', 'System'),
+            dataIndex: 'name',
+            render: (name: string, c) => <Link to={`/systems/${c.systemId}`}>{name}</Link>,
+          },
+          { title: t('Cơ quan', 'Organization'), dataIndex: 'organizationCode' },
+          {
+            title: t('Kết nối', 'Connection'),
+            dataIndex: 'state',
+            render: (s: string) => <StateTag state={s} />,
+          },
+          {
+            title: t('Danh mục', 'Registry'),
+            dataIndex: 'systemStatus',
+            render: (s: string) => <StateTag state={s} />,
+          },
+          { title: t('Lần đầu', 'First'), dataIndex: 'firstConnectionAt', render: formatDateTime },
+          { title: t('Gần nhất', 'Last'), dataIndex: 'lastConnectionAt', render: formatDateTime },
+          {
+            title: t('Gần đây', 'Recent'),
+            render: (_, c) =>
+              t(
+                `${c.recent.asConsumer.calls} gọi đi · ${c.recent.asProvider.calls} được gọi · ${c.recent.asProvider.failures + c.recent.asConsumer.credentialRefusals} lỗi (${c.recent.windowMinutes} phút)`,
+                `${c.recent.asConsumer.calls} made · ${c.recent.asProvider.calls} served · ${c.recent.asProvider.failures + c.recent.asConsumer.credentialRefusals} failed (${c.recent.windowMinutes} min)`,
+              ),
+          },
+        ]}
+      />
+    </>
+  );
+}

@@ -1,0 +1,320 @@
+import { App, Button, Form, Input, InputNumber, Modal, Select, Space, Table } from 'antd';
+import { useEffect, useRef, useState } from 'react';
+import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { useT } from '../../shared/i18n.tsx';
+import { useServerList } from '../../shared/server-list.ts';
+import { formatDateTime } from '../../shared/time.ts';
+import { RegistryName, searchSystems } from '../components/registry-names.tsx';
+import {
+  DANGER_BUTTON,
+  DANGER_OK,
+  EmptyState,
+  PageTitle,
+  ProblemAlert,
+  READABLE_PLACEHOLDER,
+  SearchBox,
+  useCan,
+} from '../components/registry-page.tsx';
+import { RemoteSelect } from '../components/registry-remote-select.tsx';
+import { SecretOnceModal } from '../components/registry-secret.tsx';
+import { StateTag, useEnvironmentOptions } from '../components/registry-tags.tsx';
+
+type Credential = OperationResponse<'getCredential'>;
+type Issued = OperationResponse<'issueCredential'>;
+
+type CredentialFilters = {
+  systemId?: string;
+  environment?: string;
+  status?: string;
+};
+
+/** Credentials of every system (R-14): by system, environment and state; revoke and rotate from here. */
+export function Credentials() {
+  const t = useT();
+  const environments = useEnvironmentOptions();
+  const [filters, setFilters] = useState<CredentialFilters>({});
+  const change = (next: CredentialFilters) => setFilters(next);
+  return (
+    <>
+      <PageTitle>{t('Khoá truy cập', 'Credentials')}</PageTitle>
+      <Space wrap align="start">
+        <RemoteSelect
+          ariaLabel={t('Lọc theo hệ thống', 'Filter by system')}
+          placeholder={t('Mọi hệ thống', 'Any system')}
+          search={searchSystems}
+          value={filters.systemId}
+          onChange={(systemId) => change({ ...filters, systemId })}
+        />
+        <Select
+          aria-label={t('Lọc theo môi trường', 'Filter by environment')}
+          allowClear
+          placeholder={t('Mọi môi trường', 'Any environment')}
+          styles={READABLE_PLACEHOLDER}
+          style={{ width: 180 }}
+          value={filters.environment}
+          onChange={(environment?: string) => change({ ...filters, environment })}
+          options={environments}
+        />
+        <Select
+          aria-label={t('Lọc theo trạng thái', 'Filter by state')}
+          allowClear
+          placeholder={t('Mọi trạng thái', 'Any state')}
+          styles={READABLE_PLACEHOLDER}
+          style={{ width: 180 }}
+          value={filters.status}
+          onChange={(status?: string) => change({ ...filters, status })}
+          options={[
+            { value: 'active', label: t('Đang hoạt động', 'Active') },
+            { value: 'revoked', label: t('Đã thu hồi', 'Revoked') },
+          ]}
+        />
+      </Space>
+      <CredentialTable filters={filters} showSystem />
+    </>
+  );
+}
+
+/**
+ * A page of credentials (of one system, or filtered), with the actions the role may take: rotate with an overlap
+ * (the new secret shown once), revoke with a reason, and — for the operator administrator — issue a new one.
+ */
+export function CredentialTable({
+  systemId,
+  filters = {},
+  showSystem = false,
+  canIssue = false,
+}: {
+  systemId?: string;
+  filters?: CredentialFilters;
+  showSystem?: boolean;
+  canIssue?: boolean;
+}) {
+  const t = useT();
+  const { message, modal } = App.useApp();
+  const canChange = useCan('operator_admin', 'agency');
+  const mayIssue = useCan('operator_admin') && canIssue && systemId !== undefined;
+  const environments = useEnvironmentOptions();
+  const scope: CredentialFilters = { ...filters, ...(systemId ? { systemId } : {}) };
+  const list = useServerList((request) => api.call('listCredentials', { query: request }), scope);
+  // A new filter starts again from the first page.
+  const key = JSON.stringify(scope);
+  const { setFilters } = list;
+  const applied = useRef(key);
+  useEffect(() => {
+    if (applied.current === key) return;
+    applied.current = key;
+    setFilters(JSON.parse(key) as CredentialFilters);
+  }, [key, setFilters]);
+  const [rotating, setRotating] = useState<Credential | null>(null);
+  const [issued, setIssued] = useState<{ title: string; credential: Issued } | null>(null);
+
+  const revoke = (credential: Credential) => {
+    let reason = '';
+    modal.confirm({
+      title: t('Thu hồi khoá truy cập?', 'Revoke this credential?'),
+      content: (
+        <Form layout="vertical">
+          <p>
+            {t(
+              `Khoá ${credential.consumerKey} sẽ ngừng hoạt động ngay; mọi token của nó bị từ chối.`,
+              `Key ${credential.consumerKey} stops at once; its tokens are refused.`,
+            )}
+          </p>
+          <Form.Item label={t('Lý do thu hồi', 'Reason')} htmlFor="revoke-reason">
+            <Input.TextArea id="revoke-reason" maxLength={500} onChange={(e) => (reason = e.target.value)} />
+          </Form.Item>
+        </Form>
+      ),
+      okText: t('Thu hồi', 'Revoke'),
+      okButtonProps: DANGER_OK,
+      cancelText: t('Huỷ', 'Cancel'),
+      onOk: async () => {
+        try {
+          await api.call('revokeCredential', {
+            params: { id: credential.id },
+            body: reason.trim() ? { reason: reason.trim() } : {},
+          });
+          message.success(t('Đã thu hồi khoá', 'Credential revoked'));
+          list.reload();
+        } catch (err) {
+          message.error(problemText(err, t));
+        }
+      },
+    });
+  };
+
+  const issue = async (environment: 'sandbox' | 'production') => {
+    if (!systemId) return;
+    try {
+      const credential = await api.call('issueCredential', {
+        params: { id: systemId },
+        body: { environment },
+      });
+      setIssued({ title: t('Khoá mới đã cấp', 'New credential issued'), credential });
+      list.reload();
+    } catch (err) {
+      message.error(problemText(err, t));
+    }
+  };
+
+  return (
+    <>
+      {mayIssue && (
+        <Space style={{ marginBottom: 16 }}>
+          <Button onClick={() => void issue('sandbox')}>
+            {t('Cấp khoá sandbox', 'Issue a sandbox key')}
+          </Button>
+          <Button onClick={() => void issue('production')}>
+            {t('Cấp khoá chính thức', 'Issue a production key')}
+          </Button>
+        </Space>
+      )}
+      <SearchBox
+        label={t('Tìm theo consumer key, tên hệ thống', 'Search by consumer key, system name')}
+        onSearch={list.search}
+      />
+      <ProblemAlert error={list.error} />
+      <Table<Credential>
+        rowKey="id"
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={list.pagination}
+        locale={{ emptyText: <EmptyState text={t('Chưa có khoá nào', 'No credential yet')} /> }}
+        columns={[
+          { title: 'Consumer key', dataIndex: 'consumerKey', render: (k: string) => <code>{k}</code> },
+          ...(showSystem
+            ? [
+                {
+                  title: t('Hệ thống', 'System'),
+                  dataIndex: 'systemId',
+                  render: (id: string) => <RegistryName kind="system" id={id} />,
+                },
+              ]
+            : []),
+          {
+            title: t('Môi trường', 'Environment'),
+            dataIndex: 'environment',
+            render: (e: string) => <StateTag state={e} />,
+          },
+          {
+            title: t('Trạng thái', 'State'),
+            dataIndex: 'status',
+            render: (s: string) => <StateTag state={s} />,
+          },
+          { title: t('Cấp lúc', 'Issued'), dataIndex: 'createdAt', render: formatDateTime },
+          {
+            title: t('Hết hạn', 'Expires'),
+            dataIndex: 'expiresAt',
+            render: (v: string | null) => (v ? formatDateTime(v) : t('Không', 'Never')),
+          },
+          { title: t('Thu hồi lúc', 'Revoked'), dataIndex: 'revokedAt', render: formatDateTime },
+          ...(canChange
+            ? [
+                {
+                  title: t('Thao tác', 'Actions'),
+                  render: (_: unknown, c: Credential) =>
+                    c.status === 'active' && (
+                      <Space>
+                        <Button size="small" onClick={() => setRotating(c)}>
+                          {t('Đổi khoá', 'Rotate')}
+                        </Button>
+                        <Button size="small" {...DANGER_BUTTON} onClick={() => revoke(c)}>
+                          {t('Thu hồi', 'Revoke')}
+                        </Button>
+                      </Space>
+                    ),
+                },
+              ]
+            : []),
+        ]}
+      />
+      {rotating && (
+        <RotateModal
+          credential={rotating}
+          onClose={(credential) => {
+            setRotating(null);
+            if (credential) {
+              setIssued({ title: t('Khoá mới sau khi đổi', 'The rotated credential'), credential });
+              list.reload();
+            }
+          }}
+        />
+      )}
+      <SecretOnceModal
+        open={issued !== null}
+        title={issued?.title ?? ''}
+        fields={
+          issued
+            ? [
+                { label: 'Consumer key', value: issued.credential.consumerKey },
+                {
+                  label: t('Môi trường', 'Environment'),
+                  value: environments.find((e) => e.value === issued.credential.environment)?.label ?? '',
+                },
+              ]
+            : []
+        }
+        secretLabel="Consumer secret"
+        secret={issued?.credential.consumerSecret ?? null}
+        onClose={() => setIssued(null)}
+      />
+    </>
+  );
+}
+
+/** Rotation with overlap (R-19): the old key keeps working for `overlapHours`, then stops. */
+function RotateModal({
+  credential,
+  onClose,
+}: {
+  credential: Credential;
+  onClose: (issued: Issued | null) => void;
+}) {
+  const t = useT();
+  const { message } = App.useApp();
+  const [overlapHours, setOverlapHours] = useState<number>(24);
+  const [busy, setBusy] = useState(false);
+  const rotate = async () => {
+    setBusy(true);
+    try {
+      const issued = await api.call('rotateCredential', {
+        params: { id: credential.id },
+        body: { overlapHours },
+      });
+      message.success(t('Đã đổi khoá', 'Credential rotated'));
+      onClose(issued);
+    } catch (err) {
+      message.error(problemText(err, t));
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      open
+      title={t('Đổi khoá truy cập', 'Rotate the credential')}
+      okText={t('Đổi khoá', 'Rotate')}
+      cancelText={t('Huỷ', 'Cancel')}
+      confirmLoading={busy}
+      onOk={() => void rotate()}
+      onCancel={() => onClose(null)}
+    >
+      <p>
+        {t(
+          `Một khoá mới thay cho ${credential.consumerKey}. Khoá cũ vẫn dùng được trong thời gian chồng lấn, sau đó ngừng.`,
+          `A new key replaces ${credential.consumerKey}. The old one keeps working during the overlap, then stops.`,
+        )}
+      </p>
+      <Form layout="vertical">
+        <Form.Item label={t('Thời gian chồng lấn (giờ)', 'Overlap (hours)')} htmlFor="rotate-overlap">
+          <InputNumber
+            id="rotate-overlap"
+            min={0}
+            max={720}
+            value={overlapHours}
+            onChange={(v) => setOverlapHours(typeof v === 'number' ? v : 0)}
+          />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}

@@ -1,0 +1,223 @@
+import { PlusOutlined } from '@ant-design/icons';
+import { App, Button, Form, Input, Modal, Table } from 'antd';
+import { useState } from 'react';
+import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { useT } from '../../shared/i18n.tsx';
+import { useServerList } from '../../shared/server-list.ts';
+import { formatDateTime } from '../../shared/time.ts';
+import { forgetName, RegistryName, searchOrganizations } from '../components/registry-names.tsx';
+import { EmptyState, PageTitle, ProblemAlert, SearchBox, useCan } from '../components/registry-page.tsx';
+import { RemoteSelect } from '../components/registry-remote-select.tsx';
+
+type Organization = OperationResponse<'getOrganization'>;
+
+interface OrganizationForm {
+  code: string;
+  name: string;
+  parentId?: string;
+  contactName?: string;
+  contactTitle?: string;
+  contactUnit?: string;
+  contactPhone?: string;
+  contactEmail?: string;
+}
+
+/** Organizations: official code, parent, contact point; the operator administrator creates and edits them. */
+export function Organizations() {
+  const t = useT();
+  const canEdit = useCan('operator_admin');
+  const list = useServerList((request) => api.call('listOrganizations', { query: request }));
+  const [editing, setEditing] = useState<Organization | 'new' | null>(null);
+
+  return (
+    <>
+      <PageTitle
+        extra={
+          canEdit && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing('new')}>
+              {t('Thêm cơ quan', 'Add organization')}
+            </Button>
+          )
+        }
+      >
+        {t('Cơ quan, đơn vị', 'Organizations')}
+      </PageTitle>
+      <SearchBox
+        label={t('Tìm theo mã định danh, tên', 'Search by official code, name')}
+        onSearch={list.search}
+      />
+      <ProblemAlert error={list.error} />
+      <Table<Organization>
+        rowKey="id"
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={list.pagination}
+        locale={{ emptyText: <EmptyState text={t('Chưa có cơ quan nào', 'No organization yet')} /> }}
+        columns={[
+          { title: t('Mã định danh', 'Official code'), dataIndex: 'code' },
+          { title: t('Tên cơ quan', 'Name'), dataIndex: 'name' },
+          {
+            title: t('Cơ quan cấp trên', 'Parent'),
+            dataIndex: 'parentId',
+            render: (id: string | null) => <RegistryName kind="organization" id={id} />,
+          },
+          {
+            title: t('Cán bộ đầu mối', 'Contact point'),
+            render: (_, o) =>
+              o.contact
+                ? [o.contact.name, o.contact.phone, o.contact.email].filter(Boolean).join(' · ')
+                : '—',
+          },
+          { title: t('Cập nhật', 'Updated'), dataIndex: 'updatedAt', render: formatDateTime },
+          ...(canEdit
+            ? [
+                {
+                  title: t('Thao tác', 'Actions'),
+                  render: (_: unknown, o: Organization) => (
+                    <Button size="small" onClick={() => setEditing(o)}>
+                      {t('Sửa', 'Edit')}
+                    </Button>
+                  ),
+                },
+              ]
+            : []),
+        ]}
+      />
+      {editing && (
+        <OrganizationModal
+          organization={editing === 'new' ? null : editing}
+          onClose={(saved) => {
+            setEditing(null);
+            if (saved) list.reload();
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function OrganizationModal({
+  organization,
+  onClose,
+}: {
+  organization: Organization | null;
+  onClose: (saved: boolean) => void;
+}) {
+  const t = useT();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<OrganizationForm>();
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const save = async (values: OrganizationForm) => {
+    setSaving(true);
+    setError(null);
+    const contact = values.contactName
+      ? {
+          name: values.contactName,
+          title: values.contactTitle || null,
+          unit: values.contactUnit || null,
+          phone: values.contactPhone || null,
+          email: values.contactEmail || null,
+        }
+      : null;
+    try {
+      if (organization) {
+        await api.call('updateOrganization', {
+          params: { id: organization.id },
+          body: { name: values.name, parentId: values.parentId ?? null, contact },
+        });
+        forgetName(organization.id);
+      } else {
+        await api.call('createOrganization', {
+          body: { code: values.code, name: values.name, parentId: values.parentId ?? null, contact },
+        });
+      }
+      message.success(t('Đã lưu cơ quan', 'Organization saved'));
+      onClose(true);
+    } catch (err) {
+      setError(err);
+      message.error(problemText(err, t));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <Modal
+      open
+      title={organization ? t('Sửa cơ quan', 'Edit organization') : t('Thêm cơ quan', 'Add organization')}
+      okText={t('Lưu', 'Save')}
+      cancelText={t('Huỷ', 'Cancel')}
+      confirmLoading={saving}
+      onOk={() => form.submit()}
+      onCancel={() => onClose(false)}
+      destroyOnHidden
+    >
+      <ProblemAlert error={error} />
+      <Form<OrganizationForm>
+        form={form}
+        layout="vertical"
+        onFinish={save}
+        initialValues={
+          organization
+            ? {
+                code: organization.code,
+                name: organization.name,
+                parentId: organization.parentId ?? undefined,
+                contactName: organization.contact?.name,
+                contactTitle: organization.contact?.title ?? undefined,
+                contactUnit: organization.contact?.unit ?? undefined,
+                contactPhone: organization.contact?.phone ?? undefined,
+                contactEmail: organization.contact?.email ?? undefined,
+              }
+            : {}
+        }
+      >
+        <Form.Item
+          name="code"
+          label={t('Mã định danh điện tử', 'Official code')}
+          rules={[{ required: true, message: t('Nhập mã định danh', 'Enter the official code') }]}
+          extra={t('Ví dụ 000.00.31.H01', 'e.g. 000.00.31.H01')}
+        >
+          <Input disabled={organization !== null} maxLength={32} />
+        </Form.Item>
+        <Form.Item
+          name="name"
+          label={t('Tên cơ quan', 'Name')}
+          rules={[{ required: true, message: t('Nhập tên cơ quan', 'Enter the name') }]}
+        >
+          <Input maxLength={300} />
+        </Form.Item>
+        <Form.Item name="parentId" label={t('Cơ quan cấp trên', 'Parent organization')}>
+          <RemoteSelect search={searchOrganizations} placeholder={t('Không có', 'None')} />
+        </Form.Item>
+        <Form.Item name="contactName" label={t('Cán bộ đầu mối: họ tên', 'Contact point: name')}>
+          <Input maxLength={200} />
+        </Form.Item>
+        <Form.Item name="contactTitle" label={t('Chức vụ', 'Title')}>
+          <Input maxLength={200} />
+        </Form.Item>
+        <Form.Item name="contactUnit" label={t('Đơn vị', 'Unit')}>
+          <Input maxLength={300} />
+        </Form.Item>
+        <Form.Item
+          name="contactPhone"
+          label={t('Điện thoại', 'Phone')}
+          rules={[
+            { pattern: /^[0-9+() .-]*$/, message: t('Số điện thoại không hợp lệ', 'Not a phone number') },
+          ]}
+        >
+          <Input maxLength={40} />
+        </Form.Item>
+        <Form.Item
+          name="contactEmail"
+          label={t('Thư điện tử', 'E-mail')}
+          rules={[{ type: 'email', message: t('Địa chỉ thư không hợp lệ', 'Not an e-mail address') }]}
+        >
+          <Input maxLength={254} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}

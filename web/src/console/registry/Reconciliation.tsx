@@ -1,0 +1,295 @@
+import { DownloadOutlined, UploadOutlined } from '@ant-design/icons';
+import {
+  App,
+  Button,
+  Card,
+  Col,
+  Form,
+  InputNumber,
+  Row,
+  Select,
+  Statistic,
+  Table,
+  Tabs,
+  Typography,
+  Upload,
+} from 'antd';
+import { useState } from 'react';
+import type { OperationBody } from '../../../../src/api/contract/operation-schemas.ts';
+import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { useT } from '../../shared/i18n.tsx';
+import { formatDateTime } from '../../shared/time.ts';
+import { searchSystems } from '../components/registry-names.tsx';
+import { PageTitle, ProblemAlert } from '../components/registry-page.tsx';
+import { RemoteSelect } from '../components/registry-remote-select.tsx';
+import { lastHours, type TimeRange, TimeRangePicker } from '../components/registry-time-range.tsx';
+import { StatusTag } from './Transactions.tsx';
+
+type Result = Exclude<OperationResponse<'reconcileTransactions'>, Uint8Array>;
+type PlatformEntry = Result['missingOnParty'][number];
+type PartyEntry = Result['missingOnPlatform'][number];
+
+/** The largest party file read in the browser; the API has its own limit. */
+const MAX_FILE_BYTES = 20 * 1024 * 1024;
+
+interface ReconcileForm {
+  systemId: string;
+  role: 'consumer' | 'provider' | 'any';
+  toleranceSeconds?: number;
+}
+
+/**
+ * Reconciliation (R-23): a party's CSV file of its transactions for a period, matched against the platform's
+ * records: matched, only on the platform ("only ours"), only in the file ("only theirs"), status differences.
+ */
+export function Reconciliation() {
+  const t = useT();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<ReconcileForm>();
+  const [range, setRange] = useState<TimeRange>(() => lastHours(24));
+  const [file, setFile] = useState<File | null>(null);
+  const [result, setResult] = useState<Result | null>(null);
+  const [asked, setAsked] = useState<OperationBody<'reconcileTransactions'> | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const run = async (values: ReconcileForm) => {
+    if (!file) {
+      message.error(t('Chọn tệp CSV của bên đối soát', "Choose the party's CSV file"));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const body: OperationBody<'reconcileTransactions'> = {
+        systemId: values.systemId,
+        role: values.role,
+        from: range[0],
+        to: range[1],
+        ...(values.toleranceSeconds !== undefined && values.toleranceSeconds !== null
+          ? { toleranceSeconds: values.toleranceSeconds }
+          : {}),
+        csv: await file.text(),
+      };
+      const answer = await api.call('reconcileTransactions', { body, query: { format: 'json' } });
+      if (answer instanceof Uint8Array) throw new Error('reconcileTransactions: JSON expected');
+      setResult(answer);
+      setAsked(body);
+      message.success(t('Đã đối soát', 'Reconciled'));
+    } catch (err) {
+      setResult(null);
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  /** The differences as the API writes them in CSV, saved by the browser. */
+  const download = async () => {
+    if (!asked) return;
+    try {
+      const bytes = await api.call('reconcileTransactions', { body: asked, query: { format: 'csv' } });
+      const text = bytes instanceof Uint8Array ? new Uint8Array(bytes) : new TextEncoder().encode('');
+      const blob = new Blob([text], { type: 'text/csv;charset=utf-8' });
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(blob);
+      link.download = 'doi-soat-chenh-lech.csv';
+      link.click();
+      URL.revokeObjectURL(link.href);
+    } catch (err) {
+      message.error(problemText(err, t));
+    }
+  };
+
+  const platformColumns = [
+    { title: t('Mã giao dịch', 'Transaction'), dataIndex: 'id', render: (id: string) => <code>{id}</code> },
+    { title: t('Thời điểm', 'Time'), dataIndex: 'time', render: formatDateTime },
+    { title: t('Dịch vụ', 'Service'), dataIndex: 'service', render: (s: string | null) => s ?? '—' },
+    { title: t('Phía', 'Side'), dataIndex: 'side' },
+    {
+      title: t('Trạng thái', 'Status'),
+      dataIndex: 'status',
+      render: (s: number | null) => <StatusTag status={s} />,
+    },
+  ];
+  const partyColumns = [
+    { title: t('Dòng', 'Line'), dataIndex: 'line' },
+    {
+      title: t('Mã giao dịch', 'Transaction'),
+      dataIndex: 'transactionId',
+      render: (id?: string) => (id ? <code>{id}</code> : '—'),
+    },
+    { title: t('Thời điểm', 'Time'), dataIndex: 'time', render: (v?: string) => formatDateTime(v) },
+    { title: t('Dịch vụ', 'Service'), dataIndex: 'service', render: (s?: string) => s ?? '—' },
+    {
+      title: t('Trạng thái', 'Status'),
+      dataIndex: 'status',
+      render: (s: number | null) => <StatusTag status={s} />,
+    },
+  ];
+
+  return (
+    <>
+      <PageTitle>{t('Đối soát giao dịch', 'Reconciliation')}</PageTitle>
+      <Card style={{ marginBottom: 16 }}>
+        <Typography.Paragraph>
+          {t(
+            'Tệp CSV (UTF-8) của bên đối soát, một giao dịch mỗi dòng: ma_giao_dich[,trang_thai] hoặc thoi_gian,dich_vu[,trang_thai].',
+            "The party's CSV file (UTF-8), one transaction a line: ma_giao_dich[,trang_thai] or thoi_gian,dich_vu[,trang_thai].",
+          )}
+        </Typography.Paragraph>
+        <Form<ReconcileForm> form={form} layout="vertical" onFinish={run} initialValues={{ role: 'any' }}>
+          <Row gutter={16}>
+            <Col span={8}>
+              <Form.Item
+                name="systemId"
+                label={t('Hệ thống đối soát', 'System reconciled')}
+                rules={[{ required: true, message: t('Chọn hệ thống', 'Choose the system') }]}
+              >
+                <RemoteSelect search={searchSystems} />
+              </Form.Item>
+            </Col>
+            <Col span={6}>
+              <Form.Item name="role" label={t('Phía', 'Side')}>
+                <Select
+                  options={[
+                    { value: 'any', label: t('Cả hai phía', 'Either side') },
+                    { value: 'consumer', label: t('Bên khai thác', 'Consumer') },
+                    { value: 'provider', label: t('Bên cung cấp', 'Provider') },
+                  ]}
+                />
+              </Form.Item>
+            </Col>
+            <Col span={4}>
+              <Form.Item name="toleranceSeconds" label={t('Độ lệch thời gian (giây)', 'Time tolerance (s)')}>
+                <InputNumber min={0} max={300} placeholder="2" style={{ width: '100%' }} />
+              </Form.Item>
+            </Col>
+          </Row>
+          <Form.Item label={t('Thời gian (giờ Việt Nam)', 'Time (Vietnam time)')}>
+            <TimeRangePicker value={range} onChange={setRange} />
+          </Form.Item>
+          <Form.Item label={t('Tệp CSV của bên đối soát', "The party's CSV file")}>
+            <Upload
+              accept=".csv,text/csv"
+              maxCount={1}
+              beforeUpload={(chosen) => {
+                if (chosen.size > MAX_FILE_BYTES) {
+                  message.error(t('Tệp quá lớn (tối đa 20 MB)', 'File too large (20 MB at most)'));
+                  return Upload.LIST_IGNORE;
+                }
+                setFile(chosen);
+                // Read here and sent with the other fields; nothing is uploaded before "Đối soát".
+                return false;
+              }}
+              onRemove={() => setFile(null)}
+            >
+              <Button icon={<UploadOutlined />}>{t('Chọn tệp CSV', 'Choose a CSV file')}</Button>
+            </Upload>
+          </Form.Item>
+          <Button type="primary" htmlType="submit" loading={busy}>
+            {t('Đối soát', 'Reconcile')}
+          </Button>
+        </Form>
+      </Card>
+      <ProblemAlert error={error} />
+      {result && (
+        <Card
+          title={t(
+            `Kết quả ${formatDateTime(result.from)} – ${formatDateTime(result.to)}`,
+            `Result ${formatDateTime(result.from)} – ${formatDateTime(result.to)}`,
+          )}
+          extra={
+            <Button icon={<DownloadOutlined />} onClick={() => void download()}>
+              {t('Tải chênh lệch (CSV)', 'Download differences (CSV)')}
+            </Button>
+          }
+        >
+          <Row gutter={16} style={{ marginBottom: 16 }}>
+            <Col span={6}>
+              <Statistic title={t('Khớp', 'Matched')} value={result.counts.matched} />
+            </Col>
+            <Col span={6}>
+              <Statistic
+                title={t('Chỉ có ở LGSP', 'Only ours (LGSP)')}
+                value={result.counts.missingOnParty}
+              />
+            </Col>
+            <Col span={6}>
+              <Statistic
+                title={t('Chỉ có ở bên đối soát', 'Only theirs')}
+                value={result.counts.missingOnPlatform}
+              />
+            </Col>
+            <Col span={6}>
+              <Statistic
+                title={t('Lệch trạng thái', 'Status differs')}
+                value={result.counts.statusMismatch}
+              />
+            </Col>
+          </Row>
+          <Tabs
+            items={[
+              {
+                key: 'ours',
+                label: t(
+                  `Chỉ có ở LGSP (${result.counts.missingOnParty})`,
+                  `Only ours (${result.counts.missingOnParty})`,
+                ),
+                children: (
+                  <Table<PlatformEntry>
+                    rowKey="id"
+                    size="small"
+                    dataSource={result.missingOnParty}
+                    columns={platformColumns}
+                  />
+                ),
+              },
+              {
+                key: 'theirs',
+                label: t(
+                  `Chỉ có ở bên đối soát (${result.counts.missingOnPlatform})`,
+                  `Only theirs (${result.counts.missingOnPlatform})`,
+                ),
+                children: (
+                  <Table<PartyEntry>
+                    rowKey="line"
+                    size="small"
+                    dataSource={result.missingOnPlatform}
+                    columns={partyColumns}
+                  />
+                ),
+              },
+              {
+                key: 'status',
+                label: t(
+                  `Lệch trạng thái (${result.counts.statusMismatch})`,
+                  `Status differs (${result.counts.statusMismatch})`,
+                ),
+                children: (
+                  <Table
+                    rowKey={(p) => p.platform.id}
+                    size="small"
+                    dataSource={result.statusMismatch}
+                    columns={[
+                      {
+                        title: t('Mã giao dịch', 'Transaction'),
+                        render: (_, p) => <code>{p.platform.id}</code>,
+                      },
+                      { title: t('Dòng', 'Line'), render: (_, p) => p.party.line },
+                      { title: 'LGSP', render: (_, p) => <StatusTag status={p.platform.status} /> },
+                      {
+                        title: t('Bên đối soát', 'Party'),
+                        render: (_, p) => <StatusTag status={p.party.status} />,
+                      },
+                    ]}
+                  />
+                ),
+              },
+            ]}
+          />
+        </Card>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,187 @@
+import { DownloadOutlined } from '@ant-design/icons';
+import { Button, Card, Form, Select, Space, Table, Typography } from 'antd';
+import { useEffect, useMemo, useState } from 'react';
+import { OPERATIONS } from '../../../../src/api/contract/operations.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
+import { useT } from '../../shared/i18n.tsx';
+import { formatDateTime } from '../../shared/time.ts';
+import { RegistryChart } from '../components/registry-chart.tsx';
+import { EmptyState, PageTitle, ProblemAlert } from '../components/registry-page.tsx';
+import { lastHours, type TimeRange, TimeRangePicker } from '../components/registry-time-range.tsx';
+
+type Statistics = OperationResponse<'getStatistics'>;
+type Row = Statistics['rows'][number];
+
+/** What the statistics are grouped by: the dimensions a person asks for most (R-07). */
+const GROUPS = ['service', 'consumerOrganization', 'providerOrganization', 'day', 'hour', 'month'] as const;
+type Group = (typeof GROUPS)[number];
+
+/**
+ * Statistics (R-07) by service, consumer, provider or period, as a chart and a table, with the same figures
+ * downloadable as CSV or Excel from the API's own export (`format=csv|xlsx`).
+ */
+export function Statistics() {
+  const t = useT();
+  const groupNames: Record<Group, string> = {
+    service: t('Dịch vụ', 'Service'),
+    consumerOrganization: t('Cơ quan khai thác', 'Consumer organization'),
+    providerOrganization: t('Cơ quan cung cấp', 'Provider organization'),
+    day: t('Ngày', 'Day'),
+    hour: t('Giờ', 'Hour'),
+    month: t('Tháng', 'Month'),
+  };
+  const [range, setRange] = useState<TimeRange>(() => lastHours(24 * 7));
+  const [groupBy, setGroupBy] = useState<Group>('service');
+  const [asked, setAsked] = useState<{ range: TimeRange; groupBy: Group }>({ range, groupBy });
+  const [stats, setStats] = useState<Statistics | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(false);
+
+  const query = useMemo(
+    () => ({ from: asked.range[0], to: asked.range[1], groupBy: asked.groupBy, utcOffsetHours: 7 }),
+    [asked],
+  );
+
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    api
+      .call('getStatistics', { query: { ...query, format: 'json' } })
+      .then((s) => {
+        if (!live) return;
+        setStats(s as Statistics);
+        setError(null);
+      })
+      .catch((err) => live && setError(err))
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+  }, [query]);
+
+  const exportUrl = (format: 'csv' | 'xlsx') =>
+    `${OPERATIONS.getStatistics.path}?${new URLSearchParams({
+      from: query.from,
+      to: query.to,
+      groupBy: query.groupBy,
+      utcOffsetHours: '7',
+      format,
+    })}`;
+
+  const rows = stats?.rows ?? [];
+  const dimension = asked.groupBy;
+  const categories = useMemo(
+    () => rows.map((r) => r.label[dimension] ?? r.key[dimension] ?? ''),
+    [rows, dimension],
+  );
+  const series = useMemo(
+    () => [
+      {
+        name: t('Lượt gọi', 'Calls'),
+        type: (dimension === 'service' || dimension.endsWith('Organization') ? 'bar' : 'line') as
+          | 'bar'
+          | 'line',
+        data: rows.map((r) => r.calls),
+      },
+      { name: t('Lỗi', 'Errors'), type: 'bar' as const, color: '#cf1322', data: rows.map((r) => r.errors) },
+    ],
+    [rows, dimension, t],
+  );
+
+  return (
+    <>
+      <PageTitle>{t('Thống kê', 'Statistics')}</PageTitle>
+      <Card style={{ marginBottom: 16 }}>
+        <Form layout="inline" onFinish={() => setAsked({ range, groupBy })} style={{ rowGap: 12 }}>
+          <Form.Item label={t('Thời gian (giờ Việt Nam)', 'Time (Vietnam time)')}>
+            <TimeRangePicker value={range} onChange={setRange} />
+          </Form.Item>
+          <Form.Item label={t('Nhóm theo', 'Group by')} htmlFor="statistics-group">
+            <Select<Group>
+              id="statistics-group"
+              style={{ width: 220 }}
+              value={groupBy}
+              onChange={setGroupBy}
+              options={GROUPS.map((g) => ({ value: g, label: groupNames[g] }))}
+            />
+          </Form.Item>
+          <Form.Item>
+            <Button type="primary" htmlType="submit">
+              {t('Xem thống kê', 'Show statistics')}
+            </Button>
+          </Form.Item>
+        </Form>
+      </Card>
+      <ProblemAlert error={error} />
+      {stats && (
+        <Card
+          title={t(
+            `${formatDateTime(stats.from)} – ${formatDateTime(stats.to)} · ${stats.totals.calls} lượt gọi, ${stats.totals.errors} lỗi`,
+            `${formatDateTime(stats.from)} – ${formatDateTime(stats.to)} · ${stats.totals.calls} calls, ${stats.totals.errors} errors`,
+          )}
+          extra={
+            <Space>
+              <Button icon={<DownloadOutlined />} href={exportUrl('csv')} download>
+                {t('Tải CSV', 'Download CSV')}
+              </Button>
+              <Button icon={<DownloadOutlined />} href={exportUrl('xlsx')} download>
+                {t('Tải Excel', 'Download Excel')}
+              </Button>
+            </Space>
+          }
+          loading={loading}
+        >
+          {stats.rounded && (
+            <Typography.Paragraph type="secondary">
+              {t('Khoảng thời gian đã được làm tròn theo giờ.', 'The range was widened to whole hours.')}
+            </Typography.Paragraph>
+          )}
+          {rows.length > 0 ? (
+            <RegistryChart
+              label={t(
+                `Lượt gọi và lỗi theo ${groupNames[dimension]}`,
+                `Calls and errors by ${groupNames[dimension]}`,
+              )}
+              categories={categories}
+              series={series}
+            />
+          ) : (
+            <Typography.Paragraph>
+              {t('Không có giao dịch trong khoảng này.', 'No transaction in this range.')}
+            </Typography.Paragraph>
+          )}
+          <Table<Row>
+            rowKey={(r) => JSON.stringify(r.key)}
+            dataSource={rows}
+            pagination={false}
+            size="small"
+            locale={{ emptyText: <EmptyState text={t('Không có số liệu', 'No figures')} /> }}
+            columns={[
+              { title: groupNames[dimension], render: (_, r) => r.label[dimension] ?? r.key[dimension] },
+              { title: t('Lượt gọi', 'Calls'), dataIndex: 'calls', align: 'right' },
+              { title: t('Lỗi', 'Errors'), dataIndex: 'errors', align: 'right' },
+              {
+                title: t('Tỉ lệ thành công', 'Success rate'),
+                dataIndex: 'successRate',
+                align: 'right',
+                render: (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)} %`),
+              },
+              {
+                title: 'p95 (ms)',
+                dataIndex: 'latencyP95Ms',
+                align: 'right',
+                render: (v: number) => Math.round(v),
+              },
+              {
+                title: t('Dung lượng trả về', 'Bytes out'),
+                dataIndex: 'responseBytes',
+                align: 'right',
+                render: (v: number) => v.toLocaleString('vi-VN'),
+              },
+            ]}
+          />
+        </Card>
+      )}
+    </>
+  );
+}

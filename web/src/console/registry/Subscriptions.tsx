@@ -1,0 +1,217 @@
+import { App, Button, Popconfirm, Select, Space, Table } from 'antd';
+import { useState } from 'react';
+import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { useT } from '../../shared/i18n.tsx';
+import { useServerList } from '../../shared/server-list.ts';
+import { formatDateTime } from '../../shared/time.ts';
+import { RegistryName, searchSystems } from '../components/registry-names.tsx';
+import {
+  DANGER_BUTTON,
+  DANGER_OK,
+  EmptyState,
+  PageTitle,
+  ProblemAlert,
+  READABLE_PLACEHOLDER,
+  SearchBox,
+  useCan,
+} from '../components/registry-page.tsx';
+import { RemoteSelect } from '../components/registry-remote-select.tsx';
+import { StateTag, useEnvironmentOptions } from '../components/registry-tags.tsx';
+
+type Subscription = OperationResponse<'getSubscription'>;
+
+type SubscriptionFilters = {
+  systemId?: string;
+  status?: string;
+  environment?: string;
+};
+
+/**
+ * Subscriptions (R-12, R-16): which consumer system uses which version in which environment, with its quotas.
+ * The operator administrator suspends and resumes; the consumer side (or the operator for it) cancels (R-21).
+ */
+export function Subscriptions() {
+  const t = useT();
+  const { message } = App.useApp();
+  const canSuspend = useCan('operator_admin');
+  const canCancel = useCan('operator_admin', 'agency');
+  const environments = useEnvironmentOptions();
+  const [filters, setFilters] = useState<SubscriptionFilters>({});
+  const list = useServerList(
+    (request) => api.call('listSubscriptions', { query: request }),
+    {} as SubscriptionFilters,
+  );
+  const filter = (next: SubscriptionFilters) => {
+    setFilters(next);
+    list.setFilters(next);
+  };
+
+  const act = async (work: () => Promise<unknown>, done: string) => {
+    try {
+      await work();
+      message.success(done);
+      list.reload();
+    } catch (err) {
+      message.error(problemText(err, t));
+    }
+  };
+
+  return (
+    <>
+      <PageTitle>{t('Đăng ký khai thác', 'Subscriptions')}</PageTitle>
+      <Space wrap align="start">
+        <SearchBox
+          label={t('Tìm theo hệ thống khai thác, context', 'Search by consumer system, context')}
+          onSearch={list.search}
+        />
+        <RemoteSelect
+          ariaLabel={t('Lọc theo hệ thống khai thác', 'Filter by consumer system')}
+          placeholder={t('Mọi hệ thống', 'Any system')}
+          search={searchSystems}
+          value={filters.systemId}
+          onChange={(systemId) => filter({ ...filters, systemId })}
+        />
+        <Select
+          aria-label={t('Lọc theo môi trường', 'Filter by environment')}
+          allowClear
+          placeholder={t('Mọi môi trường', 'Any environment')}
+          styles={READABLE_PLACEHOLDER}
+          style={{ width: 180 }}
+          value={filters.environment}
+          onChange={(environment?: string) => filter({ ...filters, environment })}
+          options={environments}
+        />
+        <Select
+          aria-label={t('Lọc theo trạng thái', 'Filter by state')}
+          allowClear
+          placeholder={t('Mọi trạng thái', 'Any state')}
+          styles={READABLE_PLACEHOLDER}
+          style={{ width: 180 }}
+          value={filters.status}
+          onChange={(status?: string) => filter({ ...filters, status })}
+          options={[
+            { value: 'active', label: t('Đang hoạt động', 'Active') },
+            { value: 'suspended', label: t('Tạm dừng', 'Suspended') },
+            { value: 'revoked', label: t('Đã thu hồi', 'Revoked') },
+          ]}
+        />
+      </Space>
+      <ProblemAlert error={list.error} />
+      <Table<Subscription>
+        rowKey="id"
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={list.pagination}
+        locale={{ emptyText: <EmptyState text={t('Chưa có đăng ký nào', 'No subscription yet')} /> }}
+        columns={[
+          {
+            title: t('Hệ thống khai thác', 'Consumer system'),
+            dataIndex: 'systemId',
+            render: (id: string) => <RegistryName kind="system" id={id} />,
+          },
+          {
+            title: t('Phiên bản dịch vụ', 'Service version'),
+            dataIndex: 'versionId',
+            render: (id: string) => <RegistryName kind="version" id={id} />,
+          },
+          {
+            title: t('Môi trường', 'Environment'),
+            dataIndex: 'environment',
+            render: (e: string) => <StateTag state={e} />,
+          },
+          {
+            title: t('Trạng thái', 'State'),
+            dataIndex: 'status',
+            render: (s: string) => <StateTag state={s} />,
+          },
+          {
+            title: t('Hạn mức', 'Quota'),
+            render: (_, s) =>
+              [
+                s.quotaPerMinute !== null && t(`${s.quotaPerMinute}/phút`, `${s.quotaPerMinute}/min`),
+                s.quotaPerDay !== null && t(`${s.quotaPerDay}/ngày`, `${s.quotaPerDay}/day`),
+                s.timeOfUse,
+              ]
+                .filter(Boolean)
+                .join(' · ') || t('Không giới hạn', 'Unlimited'),
+          },
+          { title: t('Cập nhật', 'Updated'), dataIndex: 'updatedAt', render: formatDateTime },
+          ...(canSuspend || canCancel
+            ? [
+                {
+                  title: t('Thao tác', 'Actions'),
+                  render: (_: unknown, s: Subscription) =>
+                    s.status !== 'revoked' && (
+                      <Space>
+                        {canSuspend && s.status === 'active' && (
+                          <Popconfirm
+                            title={t('Tạm dừng đăng ký này?', 'Suspend this subscription?')}
+                            description={t(
+                              'Cổng kết nối từ chối các lời gọi của nó cho đến khi tiếp tục.',
+                              'The gateway refuses its calls until it is resumed.',
+                            )}
+                            okText={t('Tạm dừng', 'Suspend')}
+                            cancelText={t('Huỷ', 'Cancel')}
+                            onConfirm={() =>
+                              act(
+                                () =>
+                                  api.call('updateSubscription', {
+                                    params: { id: s.id },
+                                    body: { status: 'suspended' },
+                                  }),
+                                t('Đã tạm dừng', 'Suspended'),
+                              )
+                            }
+                          >
+                            <Button size="small">{t('Tạm dừng', 'Suspend')}</Button>
+                          </Popconfirm>
+                        )}
+                        {canSuspend && s.status === 'suspended' && (
+                          <Button
+                            size="small"
+                            onClick={() =>
+                              act(
+                                () =>
+                                  api.call('updateSubscription', {
+                                    params: { id: s.id },
+                                    body: { status: 'active' },
+                                  }),
+                                t('Đã cho hoạt động lại', 'Resumed'),
+                              )
+                            }
+                          >
+                            {t('Tiếp tục', 'Resume')}
+                          </Button>
+                        )}
+                        {canCancel && (
+                          <Popconfirm
+                            title={t('Huỷ đăng ký khai thác?', 'Cancel this subscription?')}
+                            description={t(
+                              'Không hoàn tác được: các khoá của hệ thống dành cho dịch vụ này bị thu hồi.',
+                              "Cannot be undone: the system's keys for this service are revoked.",
+                            )}
+                            okText={t('Huỷ đăng ký', 'Cancel subscription')}
+                            okButtonProps={DANGER_OK}
+                            cancelText={t('Không', 'No')}
+                            onConfirm={() =>
+                              act(
+                                () => api.call('cancelSubscription', { params: { id: s.id }, body: {} }),
+                                t('Đã huỷ đăng ký', 'Subscription cancelled'),
+                              )
+                            }
+                          >
+                            <Button size="small" {...DANGER_BUTTON}>
+                              {t('Huỷ đăng ký', 'Cancel')}
+                            </Button>
+                          </Popconfirm>
+                        )}
+                      </Space>
+                    ),
+                },
+              ]
+            : []),
+        ]}
+      />
+    </>
+  );
+}

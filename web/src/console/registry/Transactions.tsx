@@ -1,0 +1,383 @@
+import { Button, Card, Descriptions, Form, Input, Select, Space, Table } from 'antd';
+import { useEffect, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { api, type OperationResponse } from '../../shared/api.ts';
+import { useT } from '../../shared/i18n.tsx';
+import { formatDateTime } from '../../shared/time.ts';
+import { useKeysetList } from '../components/registry-keyset.ts';
+import { KeysetPager } from '../components/registry-keyset-pager.tsx';
+import { searchServices, searchSystems } from '../components/registry-names.tsx';
+import {
+  EmptyState,
+  PageTitle,
+  ProblemAlert,
+  READABLE_LABEL,
+  READABLE_PLACEHOLDER,
+} from '../components/registry-page.tsx';
+import { RemoteSelect } from '../components/registry-remote-select.tsx';
+import { ColourTag, StateTag } from '../components/registry-tags.tsx';
+import { lastHours, type TimeRange, TimeRangePicker } from '../components/registry-time-range.tsx';
+
+type Transaction = OperationResponse<'listTransactions'>['items'][number];
+
+interface TransactionFilters {
+  from: string;
+  to: string;
+  consumerSystemId?: string;
+  providerSystemId?: string;
+  serviceId?: string;
+  status?: string;
+  messageId?: string;
+  kind?: string;
+  [key: string]: unknown;
+}
+
+/** The status the consumer got: green below 400, orange 4xx, red 5xx. */
+export function StatusTag({ status }: { status: number | null }) {
+  if (status === null) return <>—</>;
+  return <ColourTag color={status >= 500 ? 'red' : status >= 400 ? 'orange' : 'green'}>{status}</ColourTag>;
+}
+
+/**
+ * Transactions search (R-07, R-20): by time (Vietnam time), consumer, provider, service, status and message id,
+ * paged by cursor on the server. A record holds times, sizes and hashes — never a payload.
+ */
+export function Transactions() {
+  const t = useT();
+  const navigate = useNavigate();
+  const [range, setRange] = useState<TimeRange>(() => lastHours(24));
+  const [form] = Form.useForm<Omit<TransactionFilters, 'from' | 'to'>>();
+  const list = useKeysetList((request) => api.call('listTransactions', { query: request }), {
+    from: range[0],
+    to: range[1],
+  } as TransactionFilters);
+
+  const apply = (values: Omit<TransactionFilters, 'from' | 'to'>, nextRange = range) => {
+    const filters: TransactionFilters = { from: nextRange[0], to: nextRange[1] };
+    for (const [key, value] of Object.entries(values)) {
+      if (typeof value === 'string' && value.trim()) filters[key] = value.trim();
+    }
+    list.setFilters(filters);
+  };
+
+  return (
+    <>
+      <PageTitle>{t('Giao dịch', 'Transactions')}</PageTitle>
+      <Card style={{ marginBottom: 16 }}>
+        <Form form={form} layout="inline" onFinish={(values) => apply(values)} style={{ rowGap: 12 }}>
+          <Form.Item label={t('Thời gian (giờ Việt Nam)', 'Time (Vietnam time)')}>
+            <TimeRangePicker value={range} onChange={setRange} />
+          </Form.Item>
+          <Form.Item name="consumerSystemId" label={t('Bên khai thác', 'Consumer')}>
+            <RemoteSelect search={searchSystems} placeholder={t('Mọi hệ thống', 'Any system')} />
+          </Form.Item>
+          <Form.Item name="providerSystemId" label={t('Bên cung cấp', 'Provider')}>
+            <RemoteSelect search={searchSystems} placeholder={t('Mọi hệ thống', 'Any system')} />
+          </Form.Item>
+          <Form.Item name="serviceId" label={t('Dịch vụ', 'Service')}>
+            <RemoteSelect search={searchServices} placeholder={t('Mọi dịch vụ', 'Any service')} />
+          </Form.Item>
+          <Form.Item name="status" label={t('Trạng thái', 'Status')}>
+            <Select
+              allowClear
+              style={{ width: 170 }}
+              placeholder={t('Mọi trạng thái', 'Any status')}
+              styles={READABLE_PLACEHOLDER}
+              options={[
+                { value: 'success', label: t('Thành công (< 400)', 'Success (< 400)') },
+                { value: 'error', label: t('Lỗi (≥ 400)', 'Error (≥ 400)') },
+                { value: '2xx', label: '2xx' },
+                { value: '4xx', label: '4xx' },
+                { value: '5xx', label: '5xx' },
+              ]}
+            />
+          </Form.Item>
+          <Form.Item name="kind" label={t('Loại', 'Kind')}>
+            <Select
+              allowClear
+              style={{ width: 200 }}
+              placeholder={t('Mọi loại', 'Any kind')}
+              styles={READABLE_PLACEHOLDER}
+              options={[
+                { value: 'service_call', label: t('Gọi dịch vụ', 'Service call') },
+                { value: 'token_request', label: t('Yêu cầu cấp token', 'Token request') },
+              ]}
+            />
+          </Form.Item>
+          <Form.Item name="messageId" label={t('Mã thông điệp', 'Message id')}>
+            <Input allowClear style={{ width: 220 }} maxLength={100} />
+          </Form.Item>
+          <Form.Item>
+            <Button type="primary" htmlType="submit">
+              {t('Tìm giao dịch', 'Search transactions')}
+            </Button>
+          </Form.Item>
+        </Form>
+      </Card>
+      <ProblemAlert error={list.error} />
+      <Table<Transaction>
+        rowKey="id"
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={false}
+        locale={{
+          emptyText: (
+            <EmptyState text={t('Không có giao dịch nào trong khoảng này', 'No transaction in this range')} />
+          ),
+        }}
+        onRow={(record) => ({ onDoubleClick: () => navigate(`/transactions/${record.id}`) })}
+        columns={[
+          {
+            title: t('Thời điểm nhận', 'Received'),
+            dataIndex: 'requestInAt',
+            render: (at: string, r) => <Link to={`/transactions/${r.id}`}>{formatDateTime(at)}</Link>,
+          },
+          {
+            title: t('Bên khai thác', 'Consumer'),
+            render: (_, r) => r.consumer.organizationCode ?? '—',
+          },
+          {
+            title: t('Dịch vụ', 'Service'),
+            render: (_, r) => (r.service.context ? `${r.service.context}/${r.service.version ?? ''}` : '—'),
+          },
+          {
+            title: t('Yêu cầu', 'Request'),
+            render: (_, r) => (
+              <code>
+                {r.method} {r.resourceTemplate}
+              </code>
+            ),
+          },
+          {
+            title: t('Trạng thái', 'Status'),
+            dataIndex: 'consumerStatus',
+            render: (s: number) => <StatusTag status={s} />,
+          },
+          {
+            title: t('Thời gian xử lý', 'Duration'),
+            dataIndex: 'durationMs',
+            render: (ms: number) => `${ms} ms`,
+          },
+          {
+            title: t('Môi trường', 'Environment'),
+            dataIndex: 'environment',
+            render: (e: string | null) => <StateTag state={e} />,
+          },
+          { title: t('Chặng', 'Leg'), dataIndex: 'leg' },
+          { title: t('Loại', 'Kind'), dataIndex: 'kind', render: (k: string) => <KindText kind={k} /> },
+        ]}
+      />
+      <KeysetPager
+        page={list.page}
+        hasPrevious={list.hasPrevious}
+        hasNext={list.hasNext}
+        onPrevious={list.previous}
+        onNext={list.next}
+      />
+    </>
+  );
+}
+
+/** A record's kind (a `/token` request is kept apart from service calls). */
+function KindText({ kind }: { kind: string }) {
+  const t = useT();
+  return kind === 'token_request'
+    ? t('Yêu cầu cấp token', 'Token request')
+    : t('Gọi dịch vụ', 'Service call');
+}
+
+/** One transaction: both legs' four timestamps, sizes and hashes, statuses and the parties — never a payload. */
+export function TransactionDetail() {
+  const t = useT();
+  const { id = '' } = useParams();
+  const [record, setRecord] = useState<OperationResponse<'getTransaction'> | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let live = true;
+    api
+      .call('getTransaction', { params: { id } })
+      .then((r) => live && setRecord(r))
+      .catch((err) => live && setError(err));
+    return () => {
+      live = false;
+    };
+  }, [id]);
+
+  const party = (name: string | null, system: string | null, code: string | null) =>
+    [name, code && `(${code})`].filter(Boolean).join(' ') || system || '—';
+
+  return (
+    <>
+      <PageTitle extra={<Link to="/transactions">{t('‹ Danh sách giao dịch', '‹ Transactions')}</Link>}>
+        {t('Giao dịch', 'Transaction')} <code style={{ fontSize: 16 }}>{id}</code>
+      </PageTitle>
+      <ProblemAlert error={error} />
+      {record && (
+        <Space orientation="vertical" size="large" style={{ width: '100%' }}>
+          <Descriptions
+            styles={READABLE_LABEL}
+            bordered
+            size="small"
+            column={2}
+            title={t('Các bên', 'Parties')}
+            items={[
+              {
+                key: 'consumer',
+                label: t('Bên khai thác', 'Consumer'),
+                children: party(
+                  record.names.consumerSystem,
+                  record.consumer.systemId,
+                  record.consumer.organizationCode,
+                ),
+              },
+              {
+                key: 'provider',
+                label: t('Bên cung cấp', 'Provider'),
+                children: party(
+                  record.names.providerSystem,
+                  record.provider.systemId,
+                  record.provider.organizationCode,
+                ),
+              },
+              {
+                key: 'service',
+                label: t('Dịch vụ', 'Service'),
+                children:
+                  [
+                    record.names.service,
+                    record.service.context && `${record.service.context}/${record.service.version ?? ''}`,
+                  ]
+                    .filter(Boolean)
+                    .join(' · ') || '—',
+              },
+              {
+                key: 'env',
+                label: t('Môi trường', 'Environment'),
+                children: <StateTag state={record.environment} />,
+              },
+              {
+                key: 'request',
+                label: t('Yêu cầu', 'Request'),
+                children: (
+                  <code>
+                    {record.method} {record.resourceTemplate}
+                  </code>
+                ),
+              },
+              { key: 'leg', label: t('Chặng', 'Leg'), children: record.leg },
+              { key: 'kind', label: t('Loại', 'Kind'), children: <KindText kind={record.kind} /> },
+              { key: 'message', label: t('Mã thông điệp', 'Message id'), children: record.messageId ?? '—' },
+              {
+                key: 'client',
+                label: t('Địa chỉ bên gọi', 'Caller address'),
+                children: record.clientAddress ?? '—',
+              },
+              {
+                key: 'credential',
+                label: t('Khoá truy cập', 'Credential'),
+                children: record.consumer.credentialId ?? '—',
+              },
+              { key: 'error', label: t('Mã lỗi', 'Error code'), children: record.errorCode ?? '—' },
+            ]}
+          />
+          <Descriptions
+            styles={READABLE_LABEL}
+            bordered
+            size="small"
+            column={2}
+            title={t('Chặng bên khai thác ↔ LGSP', 'Consumer ↔ LGSP leg')}
+            items={[
+              {
+                key: 'in',
+                label: t('LGSP nhận yêu cầu', 'Request received'),
+                children: <Precise at={record.requestInAt} />,
+              },
+              {
+                key: 'out',
+                label: t('LGSP trả kết quả', 'Response sent'),
+                children: <Precise at={record.responseOutAt} />,
+              },
+              {
+                key: 'status',
+                label: t('Trạng thái trả bên khai thác', 'Status to consumer'),
+                children: <StatusTag status={record.consumerStatus} />,
+              },
+              {
+                key: 'duration',
+                label: t('Tổng thời gian', 'Total duration'),
+                children: `${record.durationMs} ms`,
+              },
+              {
+                key: 'reqBytes',
+                label: t('Kích thước yêu cầu', 'Request size'),
+                children: `${record.requestBytes} bytes`,
+              },
+              {
+                key: 'reqHash',
+                label: t('SHA-256 yêu cầu', 'Request SHA-256'),
+                children: <Hash value={record.requestSha256} />,
+              },
+            ]}
+          />
+          <Descriptions
+            styles={READABLE_LABEL}
+            bordered
+            size="small"
+            column={2}
+            title={t('Chặng LGSP ↔ bên cung cấp', 'LGSP ↔ provider leg')}
+            items={[
+              {
+                key: 'out',
+                label: t('LGSP chuyển yêu cầu', 'Request forwarded'),
+                children: <Precise at={record.requestOutAt} />,
+              },
+              {
+                key: 'in',
+                label: t('Bên cung cấp trả lời', 'Provider answered'),
+                children: <Precise at={record.responseInAt} />,
+              },
+              {
+                key: 'status',
+                label: t('Trạng thái từ bên cung cấp', 'Status from provider'),
+                children: <StatusTag status={record.providerStatus} />,
+              },
+              {
+                key: 'resBytes',
+                label: t('Kích thước trả lời', 'Response size'),
+                children: `${record.responseBytes} bytes`,
+              },
+              {
+                key: 'resHash',
+                label: t('SHA-256 trả lời', 'Response SHA-256'),
+                children: <Hash value={record.responseSha256} />,
+              },
+            ]}
+          />
+          <Card size="small">
+            {t(
+              'LGSP không lưu nội dung (payload) của giao dịch; chỉ lưu thời điểm, kích thước và mã băm để đối soát (R-02).',
+              'The LGSP keeps no payload of a transaction; only times, sizes and hashes, for reconciliation (R-02).',
+            )}
+          </Card>
+        </Space>
+      )}
+    </>
+  );
+}
+
+/** A leg's instant in Vietnam time, with its seconds and milliseconds (the legs are milliseconds apart). */
+function Precise({ at }: { at: string | null }) {
+  if (!at) return <>—</>;
+  const ms = new Date(at).getTime();
+  const seconds = new Date(ms).getUTCSeconds().toString().padStart(2, '0');
+  const millis = new Date(ms).getUTCMilliseconds().toString().padStart(3, '0');
+  return (
+    <>
+      {formatDateTime(at)}:{seconds}.{millis}
+    </>
+  );
+}
+
+function Hash({ value }: { value: string | null }) {
+  return value ? <code style={{ wordBreak: 'break-all' }}>{value}</code> : <>—</>;
+}

@@ -1,0 +1,240 @@
+import { PlusOutlined } from '@ant-design/icons';
+import { App, Button, Form, Input, Modal, Select, Table } from 'antd';
+import { useState } from 'react';
+import type { Role } from '../../../../src/api/contract/auth.ts';
+import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { useT } from '../../shared/i18n.tsx';
+import { useServerList } from '../../shared/server-list.ts';
+import { ALL_ROLES, roleLabel } from '../../shared/session.tsx';
+import { RegistryName, searchOrganizations } from '../components/registry-names.tsx';
+import { EmptyState, PageTitle, ProblemAlert, SearchBox, useCan } from '../components/registry-page.tsx';
+import { RemoteSelect } from '../components/registry-remote-select.tsx';
+
+type User = OperationResponse<'getCurrentUser'>;
+
+interface UserForm {
+  username: string;
+  displayName: string;
+  password: string;
+  role: Role;
+  organizationId?: string;
+}
+
+/** Local accounts and their roles (issue 3); the operator administrator creates them and lifts sign-in lockouts. */
+export function Users() {
+  const t = useT();
+  const canManage = useCan('operator_admin');
+  const list = useServerList((request) => api.call('listUsers', { query: request }));
+  const [creating, setCreating] = useState(false);
+  const [unlocking, setUnlocking] = useState<User | null>(null);
+
+  return (
+    <>
+      <PageTitle
+        extra={
+          canManage && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+              {t('Thêm người dùng', 'Add user')}
+            </Button>
+          )
+        }
+      >
+        {t('Người dùng', 'Users')}
+      </PageTitle>
+      <SearchBox
+        label={t('Tìm theo tên đăng nhập, họ tên', 'Search by username, name')}
+        onSearch={list.search}
+      />
+      <ProblemAlert error={list.error} />
+      <Table<User>
+        rowKey="id"
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={list.pagination}
+        locale={{ emptyText: <EmptyState text={t('Chưa có người dùng nào', 'No user yet')} /> }}
+        columns={[
+          { title: t('Tên đăng nhập', 'Username'), dataIndex: 'username' },
+          { title: t('Họ tên', 'Name'), dataIndex: 'displayName' },
+          {
+            title: t('Vai trò', 'Role'),
+            dataIndex: 'role',
+            render: (role: Role) => {
+              const [vi, en] = roleLabel(role);
+              return t(vi, en);
+            },
+          },
+          {
+            title: t('Cơ quan', 'Organization'),
+            dataIndex: 'organizationId',
+            render: (id: string | null) => <RegistryName kind="organization" id={id} />,
+          },
+          ...(canManage
+            ? [
+                {
+                  title: t('Thao tác', 'Actions'),
+                  render: (_: unknown, u: User) => (
+                    <Button size="small" onClick={() => setUnlocking(u)}>
+                      {t('Mở khoá đăng nhập', 'Unlock sign-in')}
+                    </Button>
+                  ),
+                },
+              ]
+            : []),
+        ]}
+      />
+      {creating && (
+        <CreateUserModal
+          onClose={(saved) => {
+            setCreating(false);
+            if (saved) list.reload();
+          }}
+        />
+      )}
+      {unlocking && <UnlockModal user={unlocking} onClose={() => setUnlocking(null)} />}
+    </>
+  );
+}
+
+function CreateUserModal({ onClose }: { onClose: (saved: boolean) => void }) {
+  const t = useT();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<UserForm>();
+  const role = Form.useWatch('role', form);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const save = async (values: UserForm) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.call('createUser', {
+        body: {
+          username: values.username,
+          displayName: values.displayName,
+          password: values.password,
+          role: values.role,
+          organizationId: values.role === 'agency' ? (values.organizationId ?? null) : null,
+        },
+      });
+      message.success(t('Đã tạo người dùng', 'User created'));
+      onClose(true);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal
+      open
+      title={t('Thêm người dùng', 'Add user')}
+      okText={t('Tạo', 'Create')}
+      cancelText={t('Huỷ', 'Cancel')}
+      confirmLoading={busy}
+      onOk={() => form.submit()}
+      onCancel={() => onClose(false)}
+      destroyOnHidden
+    >
+      <ProblemAlert error={error} />
+      <Form<UserForm> form={form} layout="vertical" onFinish={save} initialValues={{ role: 'agency' }}>
+        <Form.Item
+          name="username"
+          label={t('Tên đăng nhập', 'Username')}
+          rules={[
+            { required: true, message: t('Nhập tên đăng nhập', 'Enter a username') },
+            {
+              pattern: /^[A-Za-z0-9][A-Za-z0-9._@-]*$/,
+              message: t('Chỉ chữ, số và . _ @ -', 'Letters, digits and . _ @ - only'),
+            },
+          ]}
+        >
+          <Input maxLength={100} autoComplete="off" />
+        </Form.Item>
+        <Form.Item
+          name="displayName"
+          label={t('Họ tên', 'Name')}
+          rules={[{ required: true, message: t('Nhập họ tên', 'Enter the name') }]}
+        >
+          <Input maxLength={200} />
+        </Form.Item>
+        <Form.Item
+          name="password"
+          label={t('Mật khẩu ban đầu', 'Initial password')}
+          rules={[{ required: true, min: 10, message: t('Ít nhất 10 ký tự', 'At least 10 characters') }]}
+        >
+          <Input.Password maxLength={1000} autoComplete="new-password" />
+        </Form.Item>
+        <Form.Item name="role" label={t('Vai trò', 'Role')} rules={[{ required: true }]}>
+          <Select
+            options={ALL_ROLES.map((r) => {
+              const [vi, en] = roleLabel(r);
+              return { value: r, label: t(vi, en) };
+            })}
+          />
+        </Form.Item>
+        {role === 'agency' && (
+          <Form.Item
+            name="organizationId"
+            label={t('Cơ quan', 'Organization')}
+            rules={[
+              { required: true, message: t('Chọn cơ quan của người dùng', "Choose the user's organization") },
+            ]}
+          >
+            <RemoteSelect search={searchOrganizations} />
+          </Form.Item>
+        )}
+      </Form>
+    </Modal>
+  );
+}
+
+/** Lifts the sign-in lockout of a username (and of a client address, when one is given). */
+function UnlockModal({ user, onClose }: { user: User; onClose: () => void }) {
+  const t = useT();
+  const { message } = App.useApp();
+  const [address, setAddress] = useState('');
+  const [busy, setBusy] = useState(false);
+  const unlock = async () => {
+    setBusy(true);
+    try {
+      const result = await api.call('unlockUser', {
+        params: { username: user.username },
+        body: address.trim() ? { address: address.trim() } : {},
+      });
+      message.success(
+        result.cleared > 0
+          ? t('Đã mở khoá đăng nhập', 'Sign-in unlocked')
+          : t('Tài khoản không bị khoá', 'The account was not locked'),
+      );
+      onClose();
+    } catch (err) {
+      message.error(problemText(err, t));
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      open
+      title={t(`Mở khoá đăng nhập: ${user.username}`, `Unlock sign-in: ${user.username}`)}
+      okText={t('Mở khoá', 'Unlock')}
+      cancelText={t('Huỷ', 'Cancel')}
+      confirmLoading={busy}
+      onOk={() => void unlock()}
+      onCancel={onClose}
+    >
+      <Form layout="vertical">
+        <Form.Item
+          label={t('Cũng mở khoá địa chỉ IP (không bắt buộc)', 'Also unlock this IP address (optional)')}
+          htmlFor="unlock-address"
+        >
+          <Input
+            id="unlock-address"
+            maxLength={100}
+            value={address}
+            onChange={(e) => setAddress(e.target.value)}
+          />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
