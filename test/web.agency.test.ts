@@ -239,7 +239,7 @@ describe('the agency workspace in Chromium', () => {
 
   test('the consumer agency: requests a subscription, collects the sandbox secret once, calls the gateway with it', async () => {
     const page = await signIn('tu-phap');
-    await page.getByRole('link', { name: 'Đăng ký khai thác' }).click();
+    await page.getByRole('link', { name: 'Đề nghị khai thác' }).click();
     await page.getByLabel('Tìm dịch vụ').fill('công dân');
     await page.getByRole('button', { name: 'Tìm' }).click();
     await page.getByRole('button', { name: 'Đăng ký khai thác Tra cứu công dân' }).click();
@@ -301,7 +301,7 @@ describe('the agency workspace in Chromium', () => {
     assert.equal(call.status, 200);
 
     // The keys screen lists the key, never its secret.
-    await page.getByRole('link', { name: 'Khoá truy cập' }).click();
+    await page.getByRole('link', { name: 'Khoá của cơ quan' }).click();
     await page.getByText(consumerKey).first().waitFor();
     assert.equal((await page.content()).includes(secret), false);
     await checkScreen(page, 'agency-keys');

@@ -70,13 +70,19 @@ export const agencyRoutes: ConsoleRoute[] = [
   },
   {
     path: 'agency-subscriptions',
-    menu: { vi: 'Đăng ký khai thác', en: 'Subscriptions', group: 'agency', icon: <ApiOutlined />, order: 3 },
+    menu: {
+      vi: 'Đề nghị khai thác',
+      en: 'Subscription requests',
+      group: 'agency',
+      icon: <ApiOutlined />,
+      order: 3,
+    },
     roles: AGENCY,
     element: <AgencySubscriptions />,
   },
   {
     path: 'agency-keys',
-    menu: { vi: 'Khoá truy cập', en: 'Keys', group: 'agency', icon: <KeyOutlined />, order: 4 },
+    menu: { vi: 'Khoá của cơ quan', en: 'Our keys', group: 'agency', icon: <KeyOutlined />, order: 4 },
     roles: AGENCY,
     element: <AgencyKeys />,
   },

@@ -66,7 +66,7 @@ export function AgencyKeys() {
   return (
     <Space orientation="vertical" size="large" style={{ width: '100%' }}>
       <Typography.Title level={1} style={{ fontSize: 24 }}>
-        {t('Khoá truy cập', 'Keys')}
+        {t('Khoá của cơ quan', 'Our keys')}
       </Typography.Title>
       <ProblemAlert error={systemsError} />
       <Card
@@ -78,8 +78,8 @@ export function AgencyKeys() {
       >
         <Typography.Paragraph type="secondary">
           {t(
-            'Khoá bí mật chỉ hiện một lần khi nhận (màn hình Đăng ký khai thác) hoặc khi đổi khoá; ở đây chỉ có consumer key.',
-            'A secret is shown once, when collected (Subscriptions screen) or rotated; only consumer keys are listed here.',
+            'Khoá bí mật chỉ hiện một lần khi nhận (màn hình Đề nghị khai thác) hoặc khi đổi khoá; ở đây chỉ có consumer key.',
+            'A secret is shown once, when collected (Subscription requests screen) or rotated; only consumer keys are listed here.',
           )}
         </Typography.Paragraph>
         <Space style={{ marginBottom: 12 }}>

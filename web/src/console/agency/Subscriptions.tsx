@@ -107,7 +107,7 @@ export function AgencySubscriptions() {
   return (
     <Space orientation="vertical" size="large" style={{ width: '100%' }}>
       <Typography.Title level={1} style={{ fontSize: 24 }}>
-        {t('Đăng ký khai thác dịch vụ', 'Subscriptions')}
+        {t('Đề nghị khai thác dịch vụ', 'Subscription requests')}
       </Typography.Title>
       <FindService onRequest={setRequesting} />
       <MyRequests organizationId={organizationId} refreshKey={version} onSecret={setSecret} />

@@ -54,7 +54,7 @@ export function AgencySystemPage() {
             </Descriptions.Item>
           </Descriptions>
           <Space style={{ marginTop: 12 }}>
-            <Link to="/agency-keys">{t('Khoá truy cập', 'Keys')}</Link>
+            <Link to="/agency-keys">{t('Khoá của cơ quan', 'Our keys')}</Link>
             <Link to="/transactions">{t('Giao dịch', 'Transactions')}</Link>
           </Space>
         </Card>
