@@ -1,0 +1,330 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { ApiClient } from '../src/cli/client.ts';
+import { launchBrowser, openPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import { getToken } from './helpers/gateway-harness.ts';
+import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
+import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
+import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts';
+
+/*
+ * Issue 11 item 3: the agency workspace. Two agencies, each with its own agency user (created through the
+ * platform's accounts); in Chromium the provider files a connection request and submits a version with an
+ * uploaded OpenAPI file, the consumer requests a subscription and collects its sandbox secret once, then calls the
+ * gateway with it. The operator's decisions go through the admin API. Neither agency sees the other's objects.
+ */
+const AGENCY_PASSWORD = 'mat-khau-co-quan-0123';
+
+describe('the agency workspace in Chromium', () => {
+  let web: Awaited<ReturnType<typeof startWebPlatform>>;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let browser: Browser;
+  let operator: ApiClient;
+  let providerSystemId: string;
+  let consumerSystemId: string;
+  let serviceId: string;
+
+  before(async () => {
+    web = await startWebPlatform();
+    upstream = await startUpstream();
+    const { platform } = web;
+    const { registry, accounts } = platform;
+    allowEgressTo(registry.egress, upstream.url);
+    const provider = await registry.createOrganization(
+      {
+        code: '000.00.31.H01',
+        name: 'Công an tỉnh An Giang',
+        contact: { name: 'Trần Thị Bình', title: 'Phó phòng', email: 'pc06@angiang.gov.vn' },
+      },
+      'test',
+    );
+    const consumer = await registry.createOrganization(
+      { code: '000.00.12.H01', name: 'Sở Tư pháp tỉnh An Giang' },
+      'test',
+    );
+    const providerSystem = await registry.createSystem(
+      { organizationId: provider.id, name: 'CSDL Dân cư tỉnh', isProvider: true, isConsumer: false },
+      'test',
+    );
+    providerSystemId = providerSystem.id;
+    const consumerSystem = await registry.createSystem(
+      { organizationId: consumer.id, name: 'Hệ thống Hộ tịch', isProvider: false, isConsumer: true },
+      'test',
+    );
+    consumerSystemId = consumerSystem.id;
+    const service = await registry.createService(
+      {
+        context: 'dancu',
+        name: 'Tra cứu công dân',
+        providerSystemId: providerSystem.id,
+        description: FULL_DESCRIPTION,
+      },
+      'test',
+    );
+    serviceId = service.id;
+    const v1 = await registry.createVersion(
+      service.id,
+      {
+        version: '1.0',
+        upstreams: { sandbox: `${upstream.url}/sandbox/dancu`, production: `${upstream.url}/api/dancu` },
+        resources: [{ method: 'GET', path: '/congdan/{soDinhDanh}' }],
+      },
+      'test',
+    );
+    await publishThroughSandbox(
+      {
+        registry,
+        lifecycle: platform.lifecycle,
+        gatewayUrl: web.gatewayUrl,
+        recorder: platform.recorder,
+        snapshots: platform.snapshots,
+      },
+      v1.id,
+    );
+    for (const [username, displayName, organizationId] of [
+      ['cong-an', 'Cán bộ Công an tỉnh', provider.id],
+      ['tu-phap', 'Cán bộ Sở Tư pháp', consumer.id],
+    ] as const) {
+      await accounts.createUser(
+        { username, displayName, password: AGENCY_PASSWORD, role: 'agency', organizationId },
+        'test',
+      );
+    }
+    const session = await new ApiClient(web.adminUrl, null).call('login', {
+      body: { username: 'admin', password: WEB_ADMIN_PASSWORD },
+      auth: false,
+    });
+    operator = new ApiClient(web.adminUrl, session.token);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await web?.stop();
+    await upstream?.close();
+  });
+
+  async function signIn(username: string): Promise<Page> {
+    const page = await openPage(browser, web.adminUrl);
+    await page.goto('/');
+    await page.getByLabel('Tên đăng nhập').fill(username);
+    await page.getByLabel('Mật khẩu').fill(AGENCY_PASSWORD);
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
+    return page;
+  }
+
+  async function checkScreen(page: Page, name: string): Promise<void> {
+    assert.deepEqual(await seriousA11yViolations(page), [], name);
+    await screenshot(page, name);
+  }
+
+  async function chooseOption(page: Page, label: string, option: string): Promise<void> {
+    await page.getByLabel(label).click();
+    await page.locator('.ant-select-item-option', { hasText: option }).first().click();
+  }
+
+  test('the provider agency: its home and contact point, a connection request approved, a version submitted with its OpenAPI file', async () => {
+    const page = await signIn('cong-an');
+    await page.getByRole('link', { name: 'Tổng quan cơ quan' }).click();
+    await page.getByRole('heading', { name: 'Công an tỉnh An Giang' }).waitFor();
+    await page.getByText('CSDL Dân cư tỉnh').waitFor();
+    await page.getByText('Hệ thống Hộ tịch').waitFor({ state: 'detached' });
+    await checkScreen(page, 'agency-home');
+
+    // The agency keeps its own contact point up to date (R-09).
+    await page.getByRole('button', { name: 'Sửa đầu mối' }).click();
+    await page.getByLabel('Số điện thoại').fill('0296 3852 111');
+    await page.getByRole('button', { name: 'Lưu' }).click();
+    await page.getByText('Đã cập nhật đầu mối liên hệ').waitFor();
+    const organizations = await operator.call('listOrganizations');
+    const saved = organizations.items.find((o) => o.code === '000.00.31.H01');
+    assert.equal(saved?.contact?.phone, '0296 3852 111');
+
+    // A connection request with the Appendix items, then the operator's approval.
+    await page.getByRole('link', { name: 'Đề nghị kết nối' }).click();
+    await page.getByLabel('Tên hệ thống thông tin cần kết nối').fill('Hệ thống Quản lý cư trú');
+    await page.getByText('Hệ thống cung cấp dịch vụ').click();
+    await page.getByLabel('1. Mục đích sử dụng').fill('Cung cấp dữ liệu cư trú cho các sở');
+    await page.getByLabel('2. Phạm vi sử dụng tại cơ quan chủ quản').fill('Phòng PC06');
+    await page.getByLabel('Họ và tên').fill('Trần Thị Bình');
+    await page.getByLabel('Chức vụ').fill('Phó phòng');
+    await page.getByLabel('Số điện thoại').fill('0296 3852 000');
+    await page.getByLabel('Thư điện tử').fill('pc06@angiang.gov.vn');
+    await page.getByRole('button', { name: 'Gửi đề nghị' }).click();
+    await page.getByText('Đã gửi đề nghị kết nối').waitFor();
+    await page.getByRole('cell', { name: 'Hệ thống Quản lý cư trú' }).waitFor();
+    await page.getByText('Đã gửi, chờ xử lý').waitFor();
+    const requests = await operator.call('listConnectionRequests', { query: { status: 'submitted' } });
+    const filed = requests.items.find((r) => r.systemName === 'Hệ thống Quản lý cư trú');
+    assert.ok(filed, 'the operator sees the request');
+    assert.equal(filed.contact.email, 'pc06@angiang.gov.vn');
+    await operator.call('approveConnectionRequest', { params: { id: filed.id }, body: {} });
+    await page.reload();
+    await page.getByText('Đã phê duyệt').waitFor();
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Tải công văn (.docx)' }).click();
+    const letter = await download;
+    assert.match(letter.suggestedFilename(), /\.docx$/);
+    const bytes = await readFile((await letter.path()) ?? '');
+    assert.equal(bytes.subarray(0, 2).toString(), 'PK', 'a Word file (a zip)');
+    await checkScreen(page, 'agency-connection-requests');
+
+    // A new version of its service, submitted with an OpenAPI file read in the browser.
+    await page.getByRole('link', { name: 'Dịch vụ của cơ quan' }).click();
+    await page.getByRole('cell', { name: 'Tra cứu công dân' }).waitFor();
+    await checkScreen(page, 'agency-our-services');
+    await page.getByRole('link', { name: 'Tra cứu công dân' }).click();
+    await page.getByRole('heading', { name: /Tra cứu công dân/ }).waitFor();
+    await checkScreen(page, 'agency-services');
+    await page.getByLabel('Tên phiên bản').fill('2.0');
+    await page.getByLabel('Địa chỉ dịch vụ nguồn — sandbox').fill(`${upstream.url}/sandbox/dancu2`);
+    await page.getByLabel('Tài nguyên').fill('GET /congdan/{soDinhDanh}');
+    await page.getByRole('button', { name: 'Tạo phiên bản nháp' }).click();
+    await page.getByText('Đã tạo phiên bản nháp').waitFor();
+    await page.getByRole('row', { name: /2\.0/ }).getByRole('button', { name: 'Gửi duyệt' }).click();
+    const dialog = page.getByRole('dialog');
+    // A document the API refuses: its problems are shown by their path in the document.
+    await dialog.locator('input[type=file]').setInputFiles({
+      name: 'dancu-sai.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify({ openapi: '3.0.3', paths: {} })),
+    });
+    await dialog.getByText('Tệp đã chọn: dancu-sai.json').waitFor();
+    await dialog.getByRole('button', { name: 'Gửi duyệt' }).click();
+    await dialog.getByRole('alert').waitFor();
+    assert.match((await dialog.getByRole('alert').textContent()) ?? '', /info/);
+    await dialog.locator('input[type=file]').setInputFiles({
+      name: 'dancu.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(
+        JSON.stringify({
+          openapi: '3.0.3',
+          info: { title: 'Tra cứu công dân', version: '2.0' },
+          paths: {
+            '/congdan/{soDinhDanh}': {
+              get: {
+                parameters: [{ name: 'soDinhDanh', in: 'path', required: true, schema: { type: 'string' } }],
+                responses: { '200': { description: 'OK' } },
+              },
+            },
+          },
+        }),
+      ),
+    });
+    await dialog.getByText('Tệp đã chọn: dancu.json').waitFor();
+    await dialog.getByRole('button', { name: 'Gửi duyệt' }).click();
+    await page.getByText('Đã gửi duyệt', { exact: true }).first().waitFor();
+    const versions = await operator.call('listServiceVersions', { params: { id: serviceId } });
+    const v2 = versions.items.find((v) => v.version === '2.0');
+    assert.equal(v2?.status, 'submitted');
+    assert.equal(v2?.technicalDocumentType, 'openapi');
+
+    // The sandbox "try it" of its published version: a real call through the gateway, answered here only.
+    await page.getByRole('row', { name: /1\.0/ }).getByRole('button', { name: 'Thử trên sandbox' }).click();
+    await page.getByLabel('Đường dẫn tài nguyên').fill('/congdan/001099000001');
+    await page.getByRole('button', { name: 'Gửi thử' }).click();
+    await page.getByText('Chỉ hiện cho bạn, không lưu lại').waitFor();
+    await page.getByRole('cell', { name: '200', exact: true }).waitFor();
+
+    // Another organization's system: refused, nothing of it shown.
+    await page.goto(`/agency-systems/${consumerSystemId}`);
+    await page.getByRole('alert').waitFor();
+    assert.equal(await page.getByText('Hệ thống Hộ tịch').count(), 0);
+    await page.goto(`/agency-systems/${providerSystemId}`);
+    await page.getByRole('heading', { name: 'CSDL Dân cư tỉnh' }).waitFor();
+    await page.context().close();
+  });
+
+  test('the consumer agency: requests a subscription, collects the sandbox secret once, calls the gateway with it', async () => {
+    const page = await signIn('tu-phap');
+    await page.getByRole('link', { name: 'Đề nghị khai thác' }).click();
+    await page.getByLabel('Tìm dịch vụ').fill('công dân');
+    await page.getByRole('button', { name: 'Tìm' }).click();
+    await page.getByRole('button', { name: 'Đăng ký khai thác Tra cứu công dân' }).click();
+    await chooseOption(page, 'Hệ thống khai thác', 'Hệ thống Hộ tịch');
+    await chooseOption(page, 'Phiên bản dịch vụ', '1.0');
+    await page.getByLabel('Ứng dụng khai thác').fill('Phần mềm hộ tịch');
+    await page.getByLabel('Mục đích khai thác').fill('Xác minh nhân thân khi đăng ký hộ tịch');
+    await page.getByLabel('Tần suất khai thác (lượt/ngày)').fill('5000');
+    await page.getByRole('button', { name: 'Gửi đề nghị' }).click();
+    await page.getByText('Đã gửi đề nghị khai thác').waitFor();
+    await page.getByText('Đã gửi, chờ xử lý').waitFor();
+    await checkScreen(page, 'agency-subscriptions');
+
+    const requests = await operator.call('listSubscriptionRequests', { query: { status: 'submitted' } });
+    const request = requests.items.find((r) => r.systemName === 'Hệ thống Hộ tịch');
+    assert.ok(request);
+    // Sent back for completion: the agency reads what to complete, changes it and sends it again.
+    await operator.call('returnSubscriptionRequestForCompletion', {
+      params: { id: request.id },
+      body: { reasons: ['Nêu rõ số lượt khai thác cao điểm mỗi phút'] },
+    });
+    await page.reload();
+    await page.getByText('Nêu rõ số lượt khai thác cao điểm mỗi phút').first().waitFor();
+    await page.getByRole('button', { name: 'Bổ sung và gửi lại' }).click();
+    await page.getByLabel('Tần suất tối đa (lượt/phút)').fill('30');
+    await page.getByRole('dialog').getByRole('button', { name: 'Gửi lại' }).click();
+    await page.getByText('Đã gửi lại đề nghị').waitFor();
+    const resubmitted = await operator.call('getSubscriptionRequest', { params: { id: request.id } });
+    assert.equal(resubmitted.status, 'submitted');
+    assert.equal(resubmitted.frequencyPerMinute, 30);
+
+    await operator.call('approveSubscriptionRequestSandbox', { params: { id: request.id }, body: {} });
+
+    await page.reload();
+    await page.getByRole('button', { name: 'Nhận khoá sandbox' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('Khoá bí mật — chỉ hiện một lần').waitFor();
+    const secret = ((await dialog.getByTestId('one-time-secret').textContent()) ?? '').trim();
+    const consumerKey = ((await dialog.locator('code').first().textContent()) ?? '').trim();
+    assert.ok(secret.length >= 40, 'the secret is shown');
+    await checkScreen(page, 'agency-secret-once');
+    // It closes only once the user says it is stored; then it is gone from the page.
+    assert.equal(await dialog.getByRole('button', { name: 'Đóng' }).isDisabled(), true);
+    await dialog.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }).check();
+    await dialog.getByRole('button', { name: 'Đóng' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal((await page.content()).includes(secret), false, 'the secret is no longer in the page');
+    assert.equal(await page.getByRole('button', { name: 'Nhận khoá sandbox' }).count(), 0);
+    // The granted sandbox subscription, named by its service and system.
+    await page.getByRole('cell', { name: 'Tra cứu công dân 1.0' }).nth(1).waitFor();
+
+    // The collected key works at the gateway, in the sandbox.
+    await web.platform.snapshots.refresh();
+    const bearer = await getToken(web.gatewayUrl, consumerKey, secret);
+    const call = await fetch(`${web.gatewayUrl}/dancu/1.0/congdan/001099000001`, {
+      headers: { authorization: `Bearer ${bearer}` },
+    });
+    await call.arrayBuffer();
+    assert.equal(call.status, 200);
+
+    // The keys screen lists the key, never its secret.
+    await page.getByRole('link', { name: 'Khoá của cơ quan' }).click();
+    await page.getByText(consumerKey).first().waitFor();
+    assert.equal((await page.content()).includes(secret), false);
+    await checkScreen(page, 'agency-keys');
+
+    // Rotation: a new secret, shown once; the old key keeps working for the overlap it names.
+    await page
+      .getByRole('row', { name: new RegExp(consumerKey) })
+      .getByRole('button', { name: 'Đổi khoá' })
+      .click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Đổi khoá' }).click();
+    const rotated = page.getByRole('dialog', { name: 'Khoá bí mật — chỉ hiện một lần' });
+    await rotated.getByText('Khoá cũ còn dùng được đến').waitFor();
+    const newSecret = ((await rotated.getByTestId('one-time-secret').textContent()) ?? '').trim();
+    assert.ok(newSecret.length >= 40 && newSecret !== secret);
+    await rotated.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }).check();
+    await rotated.getByRole('button', { name: 'Đóng' }).click();
+    await rotated.waitFor({ state: 'detached' });
+    assert.equal((await page.content()).includes(newSecret), false);
+
+    // The provider's service page is not this agency's: the API refuses what it may not see.
+    await page.goto(`/agency-systems/${providerSystemId}`);
+    await page.getByRole('alert').waitFor();
+    assert.equal(await page.getByText('CSDL Dân cư tỉnh').count(), 0);
+    await page.context().close();
+  });
+});

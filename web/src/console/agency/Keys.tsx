@@ -1,0 +1,317 @@
+import {
+  App,
+  Button,
+  Card,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Popconfirm,
+  Select,
+  Space,
+  Table,
+  Typography,
+} from 'antd';
+import { useEffect, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import { api, type OperationResponse } from '../../shared/api.ts';
+import { useBranding } from '../../shared/branding.tsx';
+import { useT } from '../../shared/i18n.tsx';
+import { useServerList } from '../../shared/server-list.ts';
+import { formatDateTime } from '../../shared/time.ts';
+import { EmptyText, ENVIRONMENT_LABELS, ProblemAlert, StateTag, useOwnSystems } from './common.tsx';
+import { type OneTimeSecret, SecretOnceModal } from './SecretOnce.tsx';
+
+type Credential = OperationResponse<'listCredentials'>['items'][number];
+type Guide = OperationResponse<'getSubscriptionRequestGuide'>;
+
+/** The rotation overlap the API applies when none is given (R-19), in hours. */
+const DEFAULT_OVERLAP_HOURS = 24;
+
+/**
+ * Keys per system and environment (R-14, R-25): the consumer keys, never a secret. The operator issues a key with
+ * a subscription approval and the agency collects its secret once on the subscriptions screen; here the agency
+ * rotates a key (the new secret is shown once, the old key keeps working for the overlap, R-19) or revokes one.
+ */
+export function AgencyKeys() {
+  const t = useT();
+  const { message } = App.useApp();
+  const { systems, error: systemsError } = useOwnSystems();
+  const [systemId, setSystemId] = useState<string | undefined>(undefined);
+  const chosen = systemId ?? systems[0]?.id;
+  const [rotating, setRotating] = useState<Credential | null>(null);
+  const [secret, setSecret] = useState<OneTimeSecret | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const list = useServerList<Credential, { systemId?: string }>((request) =>
+    request.systemId
+      ? api.call('listCredentials', { query: request })
+      : Promise.resolve({ items: [], total: 0 }),
+  );
+  const { setFilters, reload } = list;
+  useEffect(() => {
+    if (chosen) setFilters({ systemId: chosen });
+  }, [chosen, setFilters]);
+
+  const revoke = async (credential: Credential, reason: string) => {
+    setError(null);
+    try {
+      await api.call('revokeCredential', { params: { id: credential.id }, body: reason ? { reason } : {} });
+      message.success(t('Đã thu hồi khoá', 'Key revoked'));
+      reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <Space orientation="vertical" size="large" style={{ width: '100%' }}>
+      <Typography.Title level={1} style={{ fontSize: 24 }}>
+        {t('Khoá của cơ quan', 'Our keys')}
+      </Typography.Title>
+      <ProblemAlert error={systemsError} />
+      <Card
+        title={
+          <h2 style={{ fontSize: 16, margin: 0 }}>
+            {t('Khoá theo hệ thống và môi trường', 'Keys per system and environment')}
+          </h2>
+        }
+      >
+        <Typography.Paragraph type="secondary">
+          {t(
+            'Khoá bí mật chỉ hiện một lần khi nhận (màn hình Đề nghị khai thác) hoặc khi đổi khoá; ở đây chỉ có consumer key.',
+            'A secret is shown once, when collected (Subscription requests screen) or rotated; only consumer keys are listed here.',
+          )}
+        </Typography.Paragraph>
+        <Space style={{ marginBottom: 12 }}>
+          <label htmlFor="agency-key-system">{t('Hệ thống', 'System')}</label>
+          <Select
+            id="agency-key-system"
+            style={{ minWidth: 280 }}
+            value={chosen}
+            onChange={(id: string) => setSystemId(id)}
+            options={systems.map((s) => ({ value: s.id, label: s.name }))}
+          />
+        </Space>
+        <ProblemAlert error={list.error ?? error} />
+        <Table<Credential>
+          rowKey="id"
+          size="small"
+          loading={list.loading}
+          dataSource={list.items}
+          pagination={list.pagination}
+          locale={{
+            emptyText: <EmptyText>{t('Hệ thống chưa có khoá nào', 'This system has no key')}</EmptyText>,
+          }}
+          columns={[
+            {
+              title: t('Môi trường', 'Environment'),
+              dataIndex: 'environment',
+              render: (env: string) =>
+                t(ENVIRONMENT_LABELS[env]?.vi ?? env, ENVIRONMENT_LABELS[env]?.en ?? env),
+            },
+            {
+              title: 'Consumer key',
+              dataIndex: 'consumerKey',
+              render: (key: string) => <Typography.Text code>{key}</Typography.Text>,
+            },
+            {
+              title: t('Trạng thái', 'State'),
+              dataIndex: 'status',
+              render: (s: string) => <StateTag state={s} />,
+            },
+            {
+              title: t('Cấp lúc', 'Issued'),
+              dataIndex: 'createdAt',
+              render: (at: string) => formatDateTime(at),
+            },
+            {
+              title: t('Hết hiệu lực', 'Expires'),
+              dataIndex: 'expiresAt',
+              render: (at: string | null) => formatDateTime(at),
+            },
+            {
+              title: t('Thao tác', 'Actions'),
+              render: (_, credential) =>
+                credential.status === 'active' && !credential.replacedBy ? (
+                  <Space>
+                    <Button size="small" onClick={() => setRotating(credential)}>
+                      {t('Đổi khoá', 'Rotate')}
+                    </Button>
+                    <RevokeButton onRevoke={(reason) => void revoke(credential, reason)} />
+                  </Space>
+                ) : null,
+            },
+          ]}
+        />
+      </Card>
+      <HowToCall credentials={list.items} />
+      <RotateModal
+        credential={rotating}
+        onDone={(issued) => {
+          setRotating(null);
+          if (issued) {
+            setSecret(issued);
+            reload();
+          }
+        }}
+      />
+      <SecretOnceModal secret={secret} onDone={() => setSecret(null)} />
+    </Space>
+  );
+}
+
+function RevokeButton({ onRevoke }: { onRevoke: (reason: string) => void }) {
+  const t = useT();
+  const [reason, setReason] = useState('');
+  return (
+    <Popconfirm
+      title={t('Thu hồi khoá này?', 'Revoke this key?')}
+      description={
+        <Space orientation="vertical">
+          <Typography.Text>
+            {t('Mọi lời gọi bằng khoá này bị từ chối ngay.', 'Every call with this key is refused at once.')}
+          </Typography.Text>
+          <Input
+            aria-label={t('Lý do thu hồi', 'Reason for revoking')}
+            placeholder={t('Lý do thu hồi', 'Reason for revoking')}
+            maxLength={500}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+          />
+        </Space>
+      }
+      okText={t('Thu hồi', 'Revoke')}
+      okButtonProps={{ danger: true }}
+      cancelText={t('Huỷ', 'Cancel')}
+      onConfirm={() => onRevoke(reason.trim())}
+    >
+      {/* A darker red than the theme's: the default danger text falls under the AA contrast ratio. */}
+      <Button size="small" danger style={{ color: '#a8071a', borderColor: '#a8071a' }}>
+        {t('Thu hồi', 'Revoke')}
+      </Button>
+    </Popconfirm>
+  );
+}
+
+/** Rotation (R-19): a new secret now, the old key keeps working for the overlap so the system can switch. */
+function RotateModal({
+  credential,
+  onDone,
+}: {
+  credential: Credential | null;
+  onDone: (issued: OneTimeSecret | null) => void;
+}) {
+  const t = useT();
+  const [overlapHours, setOverlapHours] = useState<number>(DEFAULT_OVERLAP_HOURS);
+  const [error, setError] = useState<unknown>(null);
+  const [sending, setSending] = useState(false);
+
+  const rotate = async () => {
+    if (!credential) return;
+    setSending(true);
+    setError(null);
+    try {
+      const issued = await api.call('rotateCredential', {
+        params: { id: credential.id },
+        body: { overlapHours },
+      });
+      const until = new Date(Date.now() + overlapHours * 3_600_000);
+      onDone({
+        consumerKey: issued.consumerKey,
+        consumerSecret: issued.consumerSecret,
+        environment: t(
+          ENVIRONMENT_LABELS[issued.environment]?.vi ?? issued.environment,
+          ENVIRONMENT_LABELS[issued.environment]?.en ?? issued.environment,
+        ),
+        oldKeyWorksUntil: formatDateTime(until),
+      });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setSending(false);
+    }
+  };
+
+  return (
+    <Modal
+      open={credential !== null}
+      title={t('Đổi khoá', 'Rotate the key')}
+      onCancel={() => onDone(null)}
+      onOk={() => void rotate()}
+      okText={t('Đổi khoá', 'Rotate')}
+      cancelText={t('Huỷ', 'Cancel')}
+      okButtonProps={{ loading: sending }}
+      destroyOnHidden
+    >
+      <Typography.Paragraph>
+        {t(
+          'Một khoá mới được cấp và khoá bí mật mới chỉ hiện một lần. Khoá cũ vẫn dùng được trong thời gian chuyển đổi, để hệ thống kịp thay; sau đó bị từ chối.',
+          'A new key is issued and its secret is shown once. The old key keeps working during the overlap so your system can switch; after that it is refused.',
+        )}
+      </Typography.Paragraph>
+      <Form layout="vertical">
+        <Form.Item
+          label={t('Thời gian chuyển đổi (giờ)', 'Overlap (hours)')}
+          extra={t('0–720 giờ', '0–720 hours')}
+        >
+          <InputNumber min={0} max={720} value={overlapHours} onChange={(v) => setOverlapHours(v ?? 0)} />
+        </Form.Item>
+      </Form>
+      <ProblemAlert error={error} />
+    </Modal>
+  );
+}
+
+/**
+ * How a consumer calls: get a token with its key, then call the service with the token. The secret is never shown
+ * here (it was shown once); the command leaves its place for the agency to fill.
+ */
+function HowToCall({ credentials }: { credentials: Credential[] }) {
+  const t = useT();
+  const branding = useBranding();
+  const [params] = useSearchParams();
+  const requestId = params.get('guide');
+  const [guide, setGuide] = useState<Guide | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    setGuide(null);
+    if (!requestId) return;
+    api
+      .call('getSubscriptionRequestGuide', { params: { id: requestId } })
+      .then(setGuide)
+      .catch(setError);
+  }, [requestId]);
+
+  const key =
+    guide?.environments.find((e) => e.consumerKey)?.consumerKey ??
+    credentials.find((c) => c.status === 'active')?.consumerKey ??
+    '<consumer key>';
+  const basePath = guide?.gateway.basePath ?? '/<context>/<version>';
+  const resource = guide?.version.resources[0]?.path ?? '/<tai-nguyen>';
+  const gateway = branding.gatewayUrl || '<địa chỉ cổng kết nối / gateway address>';
+  const curl = [
+    `# 1. ${t('Lấy token', 'Get a token')}`,
+    `curl -s -u '${key}:<consumer secret>' -d grant_type=client_credentials ${gateway}/token`,
+    `# 2. ${t('Gọi dịch vụ với token', 'Call the service with the token')}`,
+    `curl -H "Authorization: Bearer <access_token>" ${gateway}${basePath}${resource}`,
+  ].join('\n');
+
+  return (
+    <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Cách gọi dịch vụ', 'How to call')}</h2>}>
+      <ProblemAlert error={error} />
+      {guide ? (
+        <Typography.Paragraph>
+          {guide.service.name} {guide.version.version} — {guide.gateway.howToCall}
+        </Typography.Paragraph>
+      ) : null}
+      <Typography.Paragraph type="secondary">
+        {t(
+          'Thay <consumer secret> bằng khoá bí mật đã lưu khi nhận khoá; nền tảng không hiện lại khoá bí mật.',
+          'Replace <consumer secret> with the secret you stored when collecting the key; the platform never shows it again.',
+        )}
+      </Typography.Paragraph>
+      <pre style={{ background: '#f5f5f5', padding: 12, whiteSpace: 'pre-wrap' }}>{curl}</pre>
+    </Card>
+  );
+}

@@ -1,0 +1,574 @@
+import {
+  App,
+  Button,
+  Card,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Popconfirm,
+  Select,
+  Space,
+  Table,
+  Typography,
+} from 'antd';
+import { useEffect, useState } from 'react';
+import { Link } from 'react-router-dom';
+import { api, type OperationResponse } from '../../shared/api.ts';
+import { useT } from '../../shared/i18n.tsx';
+import { useServerList } from '../../shared/server-list.ts';
+import { formatDateTime } from '../../shared/time.ts';
+import {
+  EmptyText,
+  ENVIRONMENT_LABELS,
+  ProblemAlert,
+  StateTag,
+  useOrganizationId,
+  useOwnSystems,
+} from './common.tsx';
+import { type OneTimeSecret, SecretOnceModal } from './SecretOnce.tsx';
+
+type Service = OperationResponse<'listServices'>['items'][number];
+type Version = OperationResponse<'listServiceVersions'>['items'][number];
+type SubscriptionRequest = OperationResponse<'listSubscriptionRequests'>['items'][number];
+type Subscription = OperationResponse<'listSubscriptions'>['items'][number];
+
+interface RequestFields {
+  application: string;
+  purpose: string;
+  frequencyPerDay: number;
+  frequencyPerMinute?: number | null;
+  timeOfUse?: string;
+  otherNotes?: string;
+}
+
+/** The Art. 11.2 fields of a subscription request, each labelled, for a new request and its completion. */
+function RequestFieldsForm() {
+  const t = useT();
+  return (
+    <>
+      <Form.Item
+        name="application"
+        label={t('Ứng dụng khai thác', 'Consumer application')}
+        extra={t('Phần mềm sẽ gọi dịch vụ', 'The software that will call the service')}
+        rules={[{ required: true, whitespace: true, message: t('Nhập ứng dụng', 'Enter the application') }]}
+      >
+        <Input maxLength={300} />
+      </Form.Item>
+      <Form.Item
+        name="purpose"
+        label={t('Mục đích khai thác', 'Purpose of use')}
+        rules={[{ required: true, whitespace: true, message: t('Nhập mục đích', 'Enter the purpose') }]}
+      >
+        <Input.TextArea rows={2} maxLength={5000} />
+      </Form.Item>
+      <Form.Item
+        name="frequencyPerDay"
+        label={t('Tần suất khai thác (lượt/ngày)', 'Frequency (calls per day)')}
+        extra={t('Trở thành hạn mức ngày khi được duyệt', 'Becomes the daily quota once approved')}
+        rules={[{ required: true, message: t('Nhập số lượt mỗi ngày', 'Enter calls per day') }]}
+      >
+        <InputNumber min={1} max={2147483647} style={{ width: 200 }} />
+      </Form.Item>
+      <Form.Item
+        name="frequencyPerMinute"
+        label={t('Tần suất tối đa (lượt/phút)', 'Peak frequency (calls per minute)')}
+      >
+        <InputNumber min={1} max={2147483647} style={{ width: 200 }} />
+      </Form.Item>
+      <Form.Item
+        name="timeOfUse"
+        label={t('Thời gian khai thác', 'Time of use')}
+        extra={t('Giờ Việt Nam, HH:MM-HH:MM; để trống: cả ngày', 'Vietnam time, HH:MM-HH:MM; empty: all day')}
+        rules={[{ pattern: /^\d{2}:\d{2}-\d{2}:\d{2}$/, message: t('Dạng 07:00-17:30', 'Like 07:00-17:30') }]}
+      >
+        <Input maxLength={20} placeholder="07:00-17:30" />
+      </Form.Item>
+      <Form.Item name="otherNotes" label={t('Đề xuất, ghi chú khác', 'Other notes')}>
+        <Input.TextArea rows={2} maxLength={5000} />
+      </Form.Item>
+    </>
+  );
+}
+
+/**
+ * Subscriptions (R-12, Art. 11.2): find a published service on the server, request it for one of the agency's
+ * consumer systems (sandbox first), follow each request (complete it when sent back), collect the key issued with
+ * an approval (once), and see the subscriptions granted.
+ */
+export function AgencySubscriptions() {
+  const t = useT();
+  const organizationId = useOrganizationId();
+  const [requesting, setRequesting] = useState<Service | null>(null);
+  const [secret, setSecret] = useState<OneTimeSecret | null>(null);
+  const [version, setVersion] = useState(0);
+  const refresh = () => setVersion((v) => v + 1);
+
+  return (
+    <Space orientation="vertical" size="large" style={{ width: '100%' }}>
+      <Typography.Title level={1} style={{ fontSize: 24 }}>
+        {t('Đề nghị khai thác dịch vụ', 'Subscription requests')}
+      </Typography.Title>
+      <FindService onRequest={setRequesting} />
+      <MyRequests organizationId={organizationId} refreshKey={version} onSecret={setSecret} />
+      <GrantedSubscriptions organizationId={organizationId} refreshKey={version} />
+      <RequestModal
+        service={requesting}
+        onDone={(sent) => {
+          setRequesting(null);
+          if (sent) refresh();
+        }}
+      />
+      <SecretOnceModal
+        secret={secret}
+        onDone={() => {
+          setSecret(null);
+          refresh();
+        }}
+      />
+    </Space>
+  );
+}
+
+function FindService({ onRequest }: { onRequest: (service: Service) => void }) {
+  const t = useT();
+  const list = useServerList<Service>((request) => api.call('listServices', { query: request }), {}, 10);
+  return (
+    <Card
+      title={
+        <h2 style={{ fontSize: 16, margin: 0 }}>{t('Tìm dịch vụ đã công bố', 'Find a published service')}</h2>
+      }
+    >
+      <Input.Search
+        aria-label={t('Tìm dịch vụ', 'Search services')}
+        placeholder={t('Tìm theo tên, đường dẫn…', 'Search by name, context…')}
+        allowClear
+        enterButton={t('Tìm', 'Search')}
+        onSearch={list.search}
+        style={{ maxWidth: 480, marginBottom: 12 }}
+      />
+      <ProblemAlert error={list.error} />
+      <Table<Service>
+        rowKey="id"
+        size="small"
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={list.pagination}
+        locale={{ emptyText: <EmptyText>{t('Không có dịch vụ nào khớp', 'No service matches')}</EmptyText> }}
+        columns={[
+          { title: t('Tên dịch vụ', 'Service'), dataIndex: 'name' },
+          {
+            title: t('Đường dẫn', 'Context'),
+            dataIndex: 'context',
+            render: (c: string) => <code>/{c}</code>,
+          },
+          {
+            title: t('Thao tác', 'Actions'),
+            render: (_, service) => (
+              <Button
+                size="small"
+                type="primary"
+                aria-label={`${t('Đăng ký khai thác', 'Request a subscription')} ${service.name}`}
+                onClick={() => onRequest(service)}
+              >
+                {t('Đăng ký khai thác', 'Request a subscription')}
+              </Button>
+            ),
+          },
+        ]}
+      />
+    </Card>
+  );
+}
+
+function RequestModal({ service, onDone }: { service: Service | null; onDone: (sent: boolean) => void }) {
+  const t = useT();
+  const { message } = App.useApp();
+  const [form] = Form.useForm();
+  const { systems } = useOwnSystems((s) => s.isConsumer && s.status === 'active');
+  const [versions, setVersions] = useState<Version[]>([]);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    setVersions([]);
+    setError(null);
+    if (!service) return;
+    api
+      .call('listServiceVersions', { params: { id: service.id }, query: { limit: 100, offset: 0 } })
+      .then((answer) => setVersions(answer.items.filter((v) => v.status === 'published')))
+      .catch(setError);
+  }, [service]);
+
+  const send = async (values: RequestFields & { systemId: string; versionId: string }) => {
+    setError(null);
+    try {
+      await api.call('createSubscriptionRequest', {
+        body: {
+          systemId: values.systemId,
+          versionId: values.versionId,
+          application: values.application,
+          purpose: values.purpose,
+          frequencyPerDay: values.frequencyPerDay,
+          frequencyPerMinute: values.frequencyPerMinute ?? null,
+          timeOfUse: values.timeOfUse || null,
+          otherNotes: values.otherNotes || null,
+        },
+      });
+      message.success(t('Đã gửi đề nghị khai thác', 'Subscription request sent'));
+      form.resetFields();
+      onDone(true);
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <Modal
+      open={service !== null}
+      title={`${t('Đăng ký khai thác', 'Request a subscription')}: ${service?.name ?? ''}`}
+      onCancel={() => onDone(false)}
+      onOk={() => form.submit()}
+      okText={t('Gửi đề nghị', 'Send the request')}
+      cancelText={t('Huỷ', 'Cancel')}
+      destroyOnHidden
+      width={640}
+    >
+      <Typography.Paragraph type="secondary">
+        {t(
+          'Đề nghị được duyệt thử nghiệm (sandbox) trước; sau khi gọi thử thành công, cơ quan đề nghị khai thác chính thức.',
+          'The request is approved for the sandbox first; after a successful test call, the agency asks for production.',
+        )}
+      </Typography.Paragraph>
+      <Form form={form} layout="vertical" onFinish={(v) => void send(v)}>
+        <Form.Item
+          name="systemId"
+          label={t('Hệ thống khai thác', 'Consumer system')}
+          rules={[{ required: true, message: t('Chọn hệ thống', 'Choose a system') }]}
+        >
+          <Select
+            options={systems.map((s) => ({ value: s.id, label: s.name }))}
+            notFoundContent={t(
+              'Chưa có hệ thống khai thác — gửi đề nghị kết nối trước',
+              'No consumer system — file a connection request first',
+            )}
+          />
+        </Form.Item>
+        <Form.Item
+          name="versionId"
+          label={t('Phiên bản dịch vụ', 'Service version')}
+          rules={[{ required: true, message: t('Chọn phiên bản', 'Choose a version') }]}
+        >
+          <Select
+            options={versions.map((v) => ({ value: v.id, label: `${v.version} (${v.protocol})` }))}
+            notFoundContent={t('Dịch vụ chưa có phiên bản công bố', 'No published version')}
+          />
+        </Form.Item>
+        <RequestFieldsForm />
+        <ProblemAlert error={error} />
+      </Form>
+    </Modal>
+  );
+}
+
+function MyRequests({
+  organizationId,
+  refreshKey,
+  onSecret,
+}: {
+  organizationId: string;
+  refreshKey: number;
+  onSecret: (secret: OneTimeSecret) => void;
+}) {
+  const t = useT();
+  const { message } = App.useApp();
+  const [completing, setCompleting] = useState<SubscriptionRequest | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  // The API answers an organization's requests whole (a handful); the table pages them.
+  const list = useServerList<SubscriptionRequest>(() =>
+    api.call('listSubscriptionRequests', { query: { organizationId } }),
+  );
+  const { reload } = list;
+  useEffect(() => {
+    if (refreshKey > 0) reload();
+  }, [refreshKey, reload]);
+
+  const collect = async (request: SubscriptionRequest, environment: 'sandbox' | 'production') => {
+    setError(null);
+    try {
+      const collected = await api.call('collectSubscriptionRequestCredential', {
+        params: { id: request.id, environment },
+        body: {},
+      });
+      onSecret({
+        consumerKey: collected.consumerKey,
+        consumerSecret: collected.consumerSecret,
+        environment: t(
+          ENVIRONMENT_LABELS[environment]?.vi ?? environment,
+          ENVIRONMENT_LABELS[environment]?.en ?? environment,
+        ),
+      });
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  const askProduction = async (request: SubscriptionRequest) => {
+    setError(null);
+    try {
+      await api.call('requestSubscriptionRequestProduction', { params: { id: request.id }, body: {} });
+      message.success(t('Đã đề nghị khai thác chính thức', 'Production requested'));
+      reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Đề nghị của cơ quan', 'Our requests')}</h2>}>
+      <ProblemAlert error={list.error ?? error} />
+      <Table<SubscriptionRequest>
+        rowKey="id"
+        size="small"
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={list.pagination}
+        locale={{ emptyText: <EmptyText>{t('Chưa có đề nghị nào', 'No request yet')}</EmptyText> }}
+        columns={[
+          {
+            title: t('Dịch vụ', 'Service'),
+            render: (_, r) => `${r.serviceName} ${r.version}`,
+          },
+          { title: t('Hệ thống khai thác', 'Consumer system'), dataIndex: 'systemName' },
+          {
+            title: t('Gửi lúc', 'Filed'),
+            dataIndex: 'submittedAt',
+            render: (at: string) => formatDateTime(at),
+          },
+          {
+            title: t('Trạng thái', 'State'),
+            render: (_, r) => (
+              <Space orientation="vertical" size={0}>
+                <StateTag state={r.status} />
+                {r.reasons.map((reason) => (
+                  <Typography.Text key={reason} type="danger">
+                    {reason}
+                  </Typography.Text>
+                ))}
+              </Space>
+            ),
+          },
+          {
+            title: t('Thao tác', 'Actions'),
+            render: (_, r) => (
+              <Space wrap>
+                {r.status === 'needs_completion' ? (
+                  <Button size="small" type="primary" onClick={() => setCompleting(r)}>
+                    {t('Bổ sung và gửi lại', 'Complete and resubmit')}
+                  </Button>
+                ) : null}
+                {r.sandboxCredentialId && !r.sandboxCredentialCollectedAt ? (
+                  <Button size="small" type="primary" onClick={() => void collect(r, 'sandbox')}>
+                    {t('Nhận khoá sandbox', 'Collect the sandbox key')}
+                  </Button>
+                ) : null}
+                {r.productionCredentialId && !r.productionCredentialCollectedAt ? (
+                  <Button size="small" type="primary" onClick={() => void collect(r, 'production')}>
+                    {t('Nhận khoá chính thức', 'Collect the production key')}
+                  </Button>
+                ) : null}
+                {r.status === 'sandbox_approved' ? (
+                  <Popconfirm
+                    title={t('Đề nghị khai thác chính thức?', 'Ask for production?')}
+                    description={t(
+                      'Cần ít nhất một lời gọi thử thành công trên sandbox.',
+                      'Needs at least one successful sandbox call.',
+                    )}
+                    okText={t('Đề nghị', 'Ask')}
+                    cancelText={t('Huỷ', 'Cancel')}
+                    onConfirm={() => void askProduction(r)}
+                  >
+                    <Button size="small">{t('Đề nghị chính thức', 'Ask for production')}</Button>
+                  </Popconfirm>
+                ) : null}
+                {r.status !== 'submitted' && r.status !== 'rejected' && r.status !== 'needs_completion' ? (
+                  <Link to={`/agency-keys?guide=${encodeURIComponent(r.id)}`}>
+                    {t('Cách gọi', 'How to call')}
+                  </Link>
+                ) : null}
+              </Space>
+            ),
+          },
+        ]}
+      />
+      <CompleteModal
+        request={completing}
+        onDone={(sent) => {
+          setCompleting(null);
+          if (sent) reload();
+        }}
+      />
+    </Card>
+  );
+}
+
+/** A request sent back for completion: the agency changes what was asked and sends it again. */
+function CompleteModal({
+  request,
+  onDone,
+}: {
+  request: SubscriptionRequest | null;
+  onDone: (sent: boolean) => void;
+}) {
+  const t = useT();
+  const { message } = App.useApp();
+  const [form] = Form.useForm();
+  const [error, setError] = useState<unknown>(null);
+
+  const send = async (values: RequestFields) => {
+    if (!request) return;
+    setError(null);
+    try {
+      await api.call('resubmitSubscriptionRequest', {
+        params: { id: request.id },
+        body: {
+          changes: {
+            application: values.application,
+            purpose: values.purpose,
+            frequencyPerDay: values.frequencyPerDay,
+            frequencyPerMinute: values.frequencyPerMinute ?? null,
+            timeOfUse: values.timeOfUse || null,
+            otherNotes: values.otherNotes || null,
+          },
+        },
+      });
+      message.success(t('Đã gửi lại đề nghị', 'Request resubmitted'));
+      onDone(true);
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <Modal
+      open={request !== null}
+      title={t('Bổ sung đề nghị khai thác', 'Complete the subscription request')}
+      onCancel={() => onDone(false)}
+      onOk={() => form.submit()}
+      okText={t('Gửi lại', 'Resubmit')}
+      cancelText={t('Huỷ', 'Cancel')}
+      destroyOnHidden
+      width={640}
+    >
+      {request ? (
+        <>
+          <Typography.Paragraph>{t('Nội dung cần bổ sung', 'What to complete')}:</Typography.Paragraph>
+          <ul>
+            {request.reasons.map((reason) => (
+              <li key={reason}>{reason}</li>
+            ))}
+          </ul>
+          <Form
+            form={form}
+            layout="vertical"
+            onFinish={(v) => void send(v)}
+            initialValues={{
+              application: request.application,
+              purpose: request.purpose,
+              frequencyPerDay: request.frequencyPerDay,
+              frequencyPerMinute: request.frequencyPerMinute,
+              timeOfUse: request.timeOfUse ?? '',
+              otherNotes: request.otherNotes ?? '',
+            }}
+          >
+            <RequestFieldsForm />
+            <ProblemAlert error={error} />
+          </Form>
+        </>
+      ) : null}
+    </Modal>
+  );
+}
+
+/**
+ * The subscriptions the API shows this organization: its own systems' (as consumer) and others' of its services
+ * (as provider). A subscription carries ids only; the names come from the organization's systems and requests.
+ */
+function GrantedSubscriptions({
+  organizationId,
+  refreshKey,
+}: {
+  organizationId: string;
+  refreshKey: number;
+}) {
+  const t = useT();
+  const { systems } = useOwnSystems();
+  const [services, setServices] = useState<Map<string, string>>(new Map());
+  const list = useServerList<Subscription>((request) => api.call('listSubscriptions', { query: request }));
+  const { reload } = list;
+  useEffect(() => {
+    if (refreshKey > 0) reload();
+  }, [refreshKey, reload]);
+  useEffect(() => {
+    void refreshKey;
+    api
+      .call('listSubscriptionRequests', { query: { organizationId } })
+      .then((answer) =>
+        setServices(new Map(answer.items.map((r) => [r.versionId, `${r.serviceName} ${r.version}`]))),
+      )
+      .catch(() => setServices(new Map()));
+  }, [organizationId, refreshKey]);
+  const systemName = (id: string) =>
+    systems.find((s) => s.id === id)?.name ??
+    t(
+      'Hệ thống của cơ quan khác (khai thác dịch vụ của ta)',
+      'Another organization’s system (using our service)',
+    );
+  return (
+    <Card
+      title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Đăng ký đã được cấp', 'Granted subscriptions')}</h2>}
+    >
+      <ProblemAlert error={list.error} />
+      <Table<Subscription>
+        rowKey="id"
+        size="small"
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={list.pagination}
+        locale={{ emptyText: <EmptyText>{t('Chưa có đăng ký nào', 'No subscription yet')}</EmptyText> }}
+        columns={[
+          {
+            title: t('Dịch vụ', 'Service'),
+            dataIndex: 'versionId',
+            render: (versionId: string) => services.get(versionId) ?? versionId,
+          },
+          {
+            title: t('Hệ thống khai thác', 'Consumer system'),
+            dataIndex: 'systemId',
+            render: (systemId: string) => systemName(systemId),
+          },
+          {
+            title: t('Môi trường', 'Environment'),
+            dataIndex: 'environment',
+            render: (env: string) =>
+              t(ENVIRONMENT_LABELS[env]?.vi ?? env, ENVIRONMENT_LABELS[env]?.en ?? env),
+          },
+          {
+            title: t('Trạng thái', 'State'),
+            dataIndex: 'status',
+            render: (s: string) => <StateTag state={s} />,
+          },
+          {
+            title: t('Hạn mức/ngày', 'Quota/day'),
+            dataIndex: 'quotaPerDay',
+            render: (q: number | null) => q ?? '—',
+          },
+          {
+            title: t('Hạn mức/phút', 'Quota/minute'),
+            dataIndex: 'quotaPerMinute',
+            render: (q: number | null) => q ?? '—',
+          },
+        ]}
+      />
+    </Card>
+  );
+}
