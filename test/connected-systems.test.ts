@@ -337,7 +337,7 @@ for (const kind of storeKinds) {
         );
         assert.equal(code, 0, err);
         assert.match(out, /không hoạt động \/ idle/);
-        assert.match(out, /Kết nối lần đầu \/ First connection\s+2025-02-28T12:00:00Z/);
+        assert.match(out, /Kết nối lần đầu \/ First connection\s+28\/02\/2025 19:00/);
         assert.match(out, /2025-03-07\s+1\s+0\s+0\s+0/);
         assert.equal(out.split('\n').filter((l) => /^2025-\d\d-\d\d /.test(l)).length, 14);
       } finally {
