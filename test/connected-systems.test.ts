@@ -338,8 +338,8 @@ for (const kind of storeKinds) {
         assert.equal(code, 0, err);
         assert.match(out, /không hoạt động \/ idle/);
         assert.match(out, /Kết nối lần đầu \/ First connection\s+28\/02\/2025 19:00/);
-        assert.match(out, /2025-03-07\s+1\s+0\s+0\s+0/);
-        assert.equal(out.split('\n').filter((l) => /^2025-\d\d-\d\d /.test(l)).length, 14);
+        assert.match(out, /07\/03\/2025\s+1\s+0\s+0\s+0/);
+        assert.equal(out.split('\n').filter((l) => /^\d\d\/\d\d\/2025 /.test(l)).length, 14);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -49,6 +49,12 @@ export function time(iso: unknown): string {
   return Number.isNaN(ms) ? iso : formatVietnamDateTime(ms, VIETNAM_OFFSET_MINUTES);
 }
 
+/** A calendar day the API gives as `yyyy-mm-dd` (already a Vietnam day), as a person reads it: `dd/mm/yyyy`. */
+export function day(isoDate: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);
+  return match ? `${match[3]}/${match[2]}/${match[1]}` : isoDate;
+}
+
 /** The closing lines of a record's label/value block: when it was created and when last changed. */
 export function createdAndUpdated(record: { createdAt: string; updatedAt: string }): Array<[string, Cell]> {
   return [

@@ -7,7 +7,7 @@ import type {
 import { bool, given, nonEmpty, positiveInt, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
-import { createdAndUpdated, fields, table, time } from '../format.ts';
+import { createdAndUpdated, day, fields, table, time } from '../format.ts';
 
 const roles = (s: InformationSystem) =>
   [s.isProvider ? 'cung cấp/provider' : '', s.isConsumer ? 'khai thác/consumer' : '']
@@ -77,7 +77,7 @@ function showConnection(c: SystemConnection): string {
       'Lỗi / Errors',
     ],
     c.history.items.map((d) => [
-      d.day,
+      day(d.day),
       d.asConsumer.calls,
       d.asConsumer.errors,
       d.asProvider.calls,
