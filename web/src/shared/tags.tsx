@@ -31,6 +31,7 @@ const DARK_TEXT: Record<string, string> = {
   gold: '#613400',
   blue: '#002c8c',
   purple: '#22075e',
+  volcano: '#610b00',
 };
 
 /** A tag in one of the preset colours, its text readable. */

@@ -1,8 +1,9 @@
-import { Alert, Tag } from 'antd';
+import { Alert } from 'antd';
 import { type ReactNode, useEffect, useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useUser } from '../../shared/session.tsx';
+import { ColourTag } from '../../shared/tags.tsx';
 
 export type OwnSystem = OperationResponse<'listSystems'>['items'][number];
 
@@ -75,11 +76,7 @@ export function EmptyText({ children }: { children: ReactNode }) {
 export function StateTag({ state }: { state: string }) {
   const t = useT();
   const known = REQUEST_STATES[state] ?? { vi: state, en: state, color: 'default' };
-  return (
-    <Tag color={known.color} style={READABLE_TEXT}>
-      {t(known.vi, known.en)}
-    </Tag>
-  );
+  return <ColourTag color={known.color}>{t(known.vi, known.en)}</ColourTag>;
 }
 
 export const ENVIRONMENT_LABELS: Record<string, { vi: string; en: string }> = {

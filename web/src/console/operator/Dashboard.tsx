@@ -4,9 +4,10 @@ import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { ColourTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { ReviewAge } from '../components/review-age.tsx';
-import { emptyText, readable, SeverityTag } from './labels.tsx';
+import { emptyText, SeverityTag } from './labels.tsx';
 import { TrafficChart } from './TrafficChart.tsx';
 
 type Dashboard = OperationResponse<'getDashboard'>;
@@ -260,9 +261,9 @@ function OpenAlerts({ alerts }: { alerts: Dashboard['alerts'] }) {
           <Tag color="red">
             {t('Nghiêm trọng', 'Critical')}: {alerts.open.critical}
           </Tag>
-          <Tag color={readable('orange')}>
+          <ColourTag color="orange">
             {t('Cảnh báo', 'Warning')}: {alerts.open.warning}
-          </Tag>
+          </ColourTag>
           <Tag color="blue">
             {t('Thông tin', 'Info')}: {alerts.open.info}
           </Tag>

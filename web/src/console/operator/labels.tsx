@@ -1,6 +1,7 @@
 import { Tag, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useT } from '../../shared/i18n.tsx';
+import { ColourTag } from '../../shared/tags.tsx';
 import { versionState } from '../../shared/version-state.ts';
 
 /**
@@ -25,20 +26,6 @@ const STATES: Record<string, [vi: string, en: string, color: string]> = {
   escalated: ['Đã báo cấp trên', 'Escalated', 'volcano'],
 };
 
-/**
- * Ant Design's light green, orange, gold and volcano tags read below the 4.5:1 contrast WCAG AA asks for (3.4:1 and
- * less); those are drawn solid in a darker shade of the same hue, with white text (≥ 5:1).
- */
-const DARKER: Record<string, string> = {
-  green: '#237804',
-  orange: '#ad4e00',
-  gold: '#874d00',
-  volcano: '#ad2102',
-};
-export function readable(color: string): string {
-  return DARKER[color] ?? color;
-}
-
 /** A table's empty text in the body colour (the table's own placeholder grey is too faint to read, WCAG AA). */
 export function emptyText(text: string): ReactNode {
   return <Typography.Text>{text}</Typography.Text>;
@@ -48,13 +35,13 @@ export function StateTag({ state }: { state: string }) {
   const t = useT();
   const known = STATES[state];
   if (!known) return <Tag>{state}</Tag>;
-  return <Tag color={readable(known[2])}>{t(known[0], known[1])}</Tag>;
+  return <ColourTag color={known[2]}>{t(known[0], known[1])}</ColourTag>;
 }
 
 export function VersionStateTag({ state }: { state: string }) {
   const t = useT();
   const s = versionState(state);
-  return <Tag color={readable(s.color)}>{t(s.vi, s.en)}</Tag>;
+  return <ColourTag color={s.color}>{t(s.vi, s.en)}</ColourTag>;
 }
 
 const SEVERITIES: Record<string, [vi: string, en: string, color: string]> = {
@@ -67,7 +54,7 @@ export function SeverityTag({ severity }: { severity: string }) {
   const t = useT();
   const known = SEVERITIES[severity];
   if (!known) return <Tag>{severity}</Tag>;
-  return <Tag color={readable(known[2])}>{t(known[0], known[1])}</Tag>;
+  return <ColourTag color={known[2]}>{t(known[0], known[1])}</ColourTag>;
 }
 
 const NOTICE_KINDS: Record<string, [vi: string, en: string]> = {
@@ -81,5 +68,9 @@ const NOTICE_KINDS: Record<string, [vi: string, en: string]> = {
 export function NoticeKindTag({ kind }: { kind: string }) {
   const t = useT();
   const known = NOTICE_KINDS[kind];
-  return <Tag color={kind === 'decommission' ? 'red' : 'blue'}>{known ? t(known[0], known[1]) : kind}</Tag>;
+  return (
+    <ColourTag color={kind === 'decommission' ? 'red' : 'blue'}>
+      {known ? t(known[0], known[1]) : kind}
+    </ColourTag>
+  );
 }
