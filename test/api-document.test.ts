@@ -9,6 +9,7 @@ import {
 } from '../src/control/api-document.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { FULL_DESCRIPTION } from './helpers/onboard.ts';
+import { wsdl11 } from './helpers/wsdl.ts';
 
 const INFO = { title: 'Tra cứu hộ tịch', version: '1.0' };
 const GET_BIRTH = {
@@ -56,35 +57,7 @@ components:
       description: Giấy khai sinh
 `;
 
-const WSDL_11 = `<?xml version="1.0" encoding="UTF-8"?>
-<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
-  xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:lgsp:hotich" targetNamespace="urn:lgsp:hotich">
-  <wsdl:types>
-    <xsd:schema targetNamespace="urn:lgsp:hotich">
-      <xsd:element name="TraCuu"><xsd:complexType><xsd:sequence>
-        <xsd:element name="so" type="xsd:string"/></xsd:sequence></xsd:complexType></xsd:element>
-      <xsd:element name="KetQua" type="xsd:string"/>
-    </xsd:schema>
-  </wsdl:types>
-  <wsdl:message name="YeuCau"><wsdl:part name="body" element="tns:TraCuu"/></wsdl:message>
-  <wsdl:message name="TraLoi"><wsdl:part name="body" element="tns:KetQua"/></wsdl:message>
-  <wsdl:portType name="HoTich">
-    <wsdl:operation name="TraCuu">
-      <wsdl:input message="tns:YeuCau"/>
-      <wsdl:output message="tns:TraLoi"/>
-    </wsdl:operation>
-  </wsdl:portType>
-  <wsdl:binding name="HoTichSoap" type="tns:HoTich">
-    <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
-    <wsdl:operation name="TraCuu"><soap:operation soapAction="urn:TraCuu"/>
-      <wsdl:input><soap:body use="literal"/></wsdl:input><wsdl:output><soap:body use="literal"/></wsdl:output>
-    </wsdl:operation>
-  </wsdl:binding>
-  <wsdl:service name="HoTichService">
-    <wsdl:port name="HoTichPort" binding="tns:HoTichSoap"><soap:address location="https://hotich.example/ws"/></wsdl:port>
-  </wsdl:service>
-</wsdl:definitions>
-`;
+const WSDL_11 = wsdl11({ name: 'HoTich', operation: 'TraCuu' });
 
 const WSDL_20 = `<description xmlns="http://www.w3.org/ns/wsdl" xmlns:tns="urn:lgsp:thue" targetNamespace="urn:lgsp:thue">
   <interface name="Thue"><operation name="TraCuu" pattern="http://www.w3.org/ns/wsdl/in-out"/></interface>

@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from '../src/core/config.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { FULL_DESCRIPTION } from './helpers/onboard.ts';
 import { storeKinds } from './helpers/stores.ts';
+import { wsdl11 } from './helpers/wsdl.ts';
 
 /**
  * The public portal's API (issue 11 items 1 and 4): what an agency reads without signing in — the catalogue with
@@ -33,35 +34,7 @@ paths:
       responses: { '204': { description: Đã xoá } }
 `;
 
-const WSDL_11 = `<?xml version="1.0" encoding="UTF-8"?>
-<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
-  xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:lgsp:datdai" targetNamespace="urn:lgsp:datdai">
-  <wsdl:types>
-    <xsd:schema targetNamespace="urn:lgsp:datdai">
-      <xsd:element name="TraCuu"><xsd:complexType><xsd:sequence>
-        <xsd:element name="so" type="xsd:string"/></xsd:sequence></xsd:complexType></xsd:element>
-      <xsd:element name="KetQua" type="xsd:string"/>
-    </xsd:schema>
-  </wsdl:types>
-  <wsdl:message name="YeuCau"><wsdl:part name="body" element="tns:TraCuu"/></wsdl:message>
-  <wsdl:message name="TraLoi"><wsdl:part name="body" element="tns:KetQua"/></wsdl:message>
-  <wsdl:portType name="DatDai">
-    <wsdl:operation name="TraCuuThuaDat">
-      <wsdl:input message="tns:YeuCau"/>
-      <wsdl:output message="tns:TraLoi"/>
-    </wsdl:operation>
-  </wsdl:portType>
-  <wsdl:binding name="DatDaiSoap" type="tns:DatDai">
-    <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
-    <wsdl:operation name="TraCuuThuaDat"><soap:operation soapAction="urn:TraCuuThuaDat"/>
-      <wsdl:input><soap:body use="literal"/></wsdl:input><wsdl:output><soap:body use="literal"/></wsdl:output>
-    </wsdl:operation>
-  </wsdl:binding>
-  <wsdl:service name="DatDaiService">
-    <wsdl:port name="DatDaiPort" binding="tns:DatDaiSoap"><soap:address location="https://datdai.example/ws"/></wsdl:port>
-  </wsdl:service>
-</wsdl:definitions>
-`;
+const WSDL_11 = wsdl11({ name: 'DatDai', operation: 'TraCuuThuaDat' });
 
 const OPENAPI_DRAFT = JSON.stringify({
   openapi: '3.0.3',

@@ -155,7 +155,7 @@ describe('the agency workspace in Chromium', () => {
     await page.getByRole('button', { name: 'Gửi đề nghị' }).click();
     await page.getByText('Đã gửi đề nghị kết nối').waitFor();
     await page.getByRole('cell', { name: 'Hệ thống Quản lý cư trú' }).waitFor();
-    await page.getByText('Đã gửi, chờ xử lý').waitFor();
+    await page.getByText('Đã gửi, chờ xét duyệt').first().waitFor();
     const requests = await operator.call('listConnectionRequests', { query: { status: 'submitted' } });
     const filed = requests.items.find((r) => r.systemName === 'Hệ thống Quản lý cư trú');
     assert.ok(filed, 'the operator sees the request');
@@ -215,7 +215,7 @@ describe('the agency workspace in Chromium', () => {
     });
     await dialog.getByText('Tệp đã chọn: dancu.json').waitFor();
     await dialog.getByRole('button', { name: 'Gửi duyệt' }).click();
-    await page.getByText('Đã gửi duyệt', { exact: true }).first().waitFor();
+    await page.getByText('Đã gửi, chờ xét duyệt', { exact: true }).first().waitFor();
     const versions = await operator.call('listServiceVersions', { params: { id: serviceId } });
     const v2 = versions.items.find((v) => v.version === '2.0');
     assert.equal(v2?.status, 'submitted');
@@ -250,7 +250,7 @@ describe('the agency workspace in Chromium', () => {
     await page.getByLabel('Tần suất khai thác (lượt/ngày)').fill('5000');
     await page.getByRole('button', { name: 'Gửi đề nghị' }).click();
     await page.getByText('Đã gửi đề nghị khai thác').waitFor();
-    await page.getByText('Đã gửi, chờ xử lý').waitFor();
+    await page.getByText('Đã gửi, chờ xét duyệt').first().waitFor();
     await checkScreen(page, 'agency-subscriptions');
 
     const requests = await operator.call('listSubscriptionRequests', { query: { status: 'submitted' } });
@@ -277,7 +277,7 @@ describe('the agency workspace in Chromium', () => {
     await page.getByRole('button', { name: 'Nhận khoá sandbox' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByText('Khoá bí mật — chỉ hiện một lần').waitFor();
-    const secret = ((await dialog.getByTestId('one-time-secret').textContent()) ?? '').trim();
+    const secret = ((await dialog.getByTestId('secret-once').textContent()) ?? '').trim();
     const consumerKey = ((await dialog.locator('code').first().textContent()) ?? '').trim();
     assert.ok(secret.length >= 40, 'the secret is shown');
     await checkScreen(page, 'agency-secret-once');
@@ -287,7 +287,8 @@ describe('the agency workspace in Chromium', () => {
     await dialog.getByRole('button', { name: 'Đóng' }).click();
     await dialog.waitFor({ state: 'detached' });
     assert.equal((await page.content()).includes(secret), false, 'the secret is no longer in the page');
-    assert.equal(await page.getByRole('button', { name: 'Nhận khoá sandbox' }).count(), 0);
+    // The request list reloads: the key is collected, its button gone.
+    await page.getByRole('button', { name: 'Nhận khoá sandbox' }).waitFor({ state: 'detached' });
     // The granted sandbox subscription, named by its service and system.
     await page.getByRole('cell', { name: 'Tra cứu công dân 1.0' }).nth(1).waitFor();
 
@@ -314,7 +315,7 @@ describe('the agency workspace in Chromium', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Đổi khoá' }).click();
     const rotated = page.getByRole('dialog', { name: 'Khoá bí mật — chỉ hiện một lần' });
     await rotated.getByText('Khoá cũ còn dùng được đến').waitFor();
-    const newSecret = ((await rotated.getByTestId('one-time-secret').textContent()) ?? '').trim();
+    const newSecret = ((await rotated.getByTestId('secret-once').textContent()) ?? '').trim();
     assert.ok(newSecret.length >= 40 && newSecret !== secret);
     await rotated.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }).check();
     await rotated.getByRole('button', { name: 'Đóng' }).click();

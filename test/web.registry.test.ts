@@ -125,7 +125,8 @@ describe('the console: registry and traffic screens', () => {
     // What the screen showed is the real new credential: the gateway gives it a token.
     assert.ok(await getToken(web.gatewayUrl, newKey, secret));
 
-    await once.getByRole('button', { name: 'Tôi đã lưu bí mật' }).click();
+    await once.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }).check();
+    await once.getByRole('button', { name: 'Đóng' }).click();
     // Closed, the modal and the secret in it are destroyed: nothing keeps it.
     await page.getByTestId('secret-once').waitFor({ state: 'detached' });
     await page.getByRole('main').getByRole('cell', { name: newKey }).waitFor();

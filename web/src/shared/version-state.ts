@@ -5,7 +5,7 @@ type VersionStatus = (typeof VERSION_STATUSES)[number];
 /** A version's state as a person reads it, and the tag colour the console and the portal both use. */
 export const VERSION_STATES: Record<VersionStatus, { vi: string; en: string; color: string }> = {
   draft: { vi: 'Bản nháp', en: 'Draft', color: 'default' },
-  submitted: { vi: 'Đã gửi duyệt', en: 'Submitted', color: 'blue' },
+  submitted: { vi: 'Đã gửi, chờ xét duyệt', en: 'Submitted', color: 'gold' },
   sandbox_test: { vi: 'Đang thử nghiệm', en: 'Sandbox test', color: 'purple' },
   rejected: { vi: 'Bị từ chối', en: 'Rejected', color: 'red' },
   published: { vi: 'Đã công bố', en: 'Published', color: 'green' },

@@ -1,32 +1,15 @@
-import {
-  App,
-  Button,
-  Card,
-  Col,
-  Descriptions,
-  Form,
-  Input,
-  Row,
-  Space,
-  Statistic,
-  Table,
-  Typography,
-} from 'antd';
+import { App, Button, Card, Col, Descriptions, Form, Input, Row, Space, Statistic, Typography } from 'antd';
 import { init } from 'echarts';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
+import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import {
-  EmptyText,
-  type OwnSystem,
-  ProblemAlert,
-  READABLE_LABELS,
-  StateTag,
-  useOrganizationId,
-} from './common.tsx';
+import { ProblemAlert, READABLE_LABEL } from '../components/page.tsx';
+import { ServerTable } from '../components/server-table.tsx';
+import { type OwnSystem, useOrganizationId } from './common.tsx';
 
 type Organization = OperationResponse<'getOrganization'>;
 type Dashboard = OperationResponse<'getDashboard'>;
@@ -128,7 +111,7 @@ function ContactPointCard({
         )
       }
     >
-      <Descriptions styles={READABLE_LABELS} column={1} size="small">
+      <Descriptions styles={READABLE_LABEL} column={1} size="small">
         <Descriptions.Item label={t('Mã định danh', 'Official code')}>{organization.code}</Descriptions.Item>
         <Descriptions.Item label={t('Tên cơ quan', 'Name')}>{organization.name}</Descriptions.Item>
       </Descriptions>
@@ -180,7 +163,7 @@ function ContactPointCard({
         </Form>
       ) : (
         <Descriptions
-          styles={READABLE_LABELS}
+          styles={READABLE_LABEL}
           column={1}
           size="small"
           title={t('Đầu mối liên hệ', 'Contact point')}
@@ -273,23 +256,13 @@ function SystemsCard() {
     <Card
       title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Hệ thống thông tin', 'Information systems')}</h2>}
     >
-      <ProblemAlert error={list.error} />
-      <Table<OwnSystem>
-        rowKey="id"
+      <ServerTable<OwnSystem>
+        list={list}
         size="small"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{
-          emptyText: (
-            <EmptyText>
-              {t(
-                'Chưa có hệ thống nào — hãy gửi đề nghị kết nối',
-                'No system yet — file a connection request',
-              )}
-            </EmptyText>
-          ),
-        }}
+        emptyText={t(
+          'Chưa có hệ thống nào — hãy gửi đề nghị kết nối',
+          'No system yet — file a connection request',
+        )}
         columns={[
           {
             title: t('Tên hệ thống', 'System'),

@@ -1,10 +1,13 @@
-import { App, Button, Card, Checkbox, Form, Input, Space, Table, Typography } from 'antd';
+import { App, Button, Card, Checkbox, Form, Input, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
+import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import { EmptyText, ProblemAlert, StateTag, useOrganizationId } from './common.tsx';
+import { ProblemAlert } from '../components/page.tsx';
+import { ServerTable } from '../components/server-table.tsx';
+import { useOrganizationId } from './common.tsx';
 
 type ConnectionRequest = OperationResponse<'listConnectionRequests'>['items'][number];
 
@@ -98,14 +101,10 @@ export function ConnectionRequests() {
         {t('Đề nghị kết nối', 'Connection requests')}
       </Typography.Title>
       <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Đề nghị của cơ quan', 'Our requests')}</h2>}>
-        <ProblemAlert error={list.error} />
-        <Table<ConnectionRequest>
-          rowKey="id"
+        <ServerTable<ConnectionRequest>
+          list={list}
+          emptyText={t('Chưa có đề nghị nào', 'No request yet')}
           size="small"
-          loading={list.loading}
-          dataSource={list.items}
-          pagination={list.pagination}
-          locale={{ emptyText: <EmptyText>{t('Chưa có đề nghị nào', 'No request yet')}</EmptyText> }}
           columns={[
             { title: t('Hệ thống', 'System'), dataIndex: 'systemName' },
             {

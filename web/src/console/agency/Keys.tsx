@@ -9,7 +9,6 @@ import {
   Popconfirm,
   Select,
   Space,
-  Table,
   Typography,
 } from 'antd';
 import { useEffect, useState } from 'react';
@@ -18,9 +17,12 @@ import { api, type OperationResponse } from '../../shared/api.ts';
 import { useBranding } from '../../shared/branding.tsx';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
+import { StateTag, useStateName } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import { EmptyText, ENVIRONMENT_LABELS, ProblemAlert, StateTag, useOwnSystems } from './common.tsx';
-import { type OneTimeSecret, SecretOnceModal } from './SecretOnce.tsx';
+import { ProblemAlert } from '../components/page.tsx';
+import { ConsumerSecretModal, type OneTimeSecret } from '../components/secret-once.tsx';
+import { ServerTable } from '../components/server-table.tsx';
+import { useOwnSystems } from './common.tsx';
 
 type Credential = OperationResponse<'listCredentials'>['items'][number];
 type Guide = OperationResponse<'getSubscriptionRequestGuide'>;
@@ -35,6 +37,7 @@ const DEFAULT_OVERLAP_HOURS = 24;
  */
 export function AgencyKeys() {
   const t = useT();
+  const stateName = useStateName();
   const { message } = App.useApp();
   const { systems, error: systemsError } = useOwnSystems();
   const [systemId, setSystemId] = useState<string | undefined>(undefined);
@@ -92,22 +95,16 @@ export function AgencyKeys() {
             options={systems.map((s) => ({ value: s.id, label: s.name }))}
           />
         </Space>
-        <ProblemAlert error={list.error ?? error} />
-        <Table<Credential>
-          rowKey="id"
+        <ProblemAlert error={error} />
+        <ServerTable<Credential>
+          list={list}
+          emptyText={t('Hệ thống chưa có khoá nào', 'This system has no key')}
           size="small"
-          loading={list.loading}
-          dataSource={list.items}
-          pagination={list.pagination}
-          locale={{
-            emptyText: <EmptyText>{t('Hệ thống chưa có khoá nào', 'This system has no key')}</EmptyText>,
-          }}
           columns={[
             {
               title: t('Môi trường', 'Environment'),
               dataIndex: 'environment',
-              render: (env: string) =>
-                t(ENVIRONMENT_LABELS[env]?.vi ?? env, ENVIRONMENT_LABELS[env]?.en ?? env),
+              render: (env: string) => stateName(env),
             },
             {
               title: 'Consumer key',
@@ -155,7 +152,7 @@ export function AgencyKeys() {
           }
         }}
       />
-      <SecretOnceModal secret={secret} onDone={() => setSecret(null)} />
+      <ConsumerSecretModal secret={secret} onClose={() => setSecret(null)} />
     </Space>
   );
 }
@@ -202,6 +199,7 @@ function RotateModal({
   onDone: (issued: OneTimeSecret | null) => void;
 }) {
   const t = useT();
+  const stateName = useStateName();
   const [overlapHours, setOverlapHours] = useState<number>(DEFAULT_OVERLAP_HOURS);
   const [error, setError] = useState<unknown>(null);
   const [sending, setSending] = useState(false);
@@ -219,10 +217,7 @@ function RotateModal({
       onDone({
         consumerKey: issued.consumerKey,
         consumerSecret: issued.consumerSecret,
-        environment: t(
-          ENVIRONMENT_LABELS[issued.environment]?.vi ?? issued.environment,
-          ENVIRONMENT_LABELS[issued.environment]?.en ?? issued.environment,
-        ),
+        environment: stateName(issued.environment),
         oldKeyWorksUntil: formatDateTime(until),
       });
     } catch (err) {

@@ -1,4 +1,4 @@
-import { App, Button, Card, Form, Input, Select, Space, Table, Typography } from 'antd';
+import { App, Button, Card, Form, Input, Select, Space, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { TechnicalDescription } from '../../../../src/api/contract/services.ts';
@@ -7,7 +7,9 @@ import { useT } from '../../shared/i18n.tsx';
 import { R11_ITEMS, R11_KEYS } from '../../shared/r11.ts';
 import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
-import { EmptyText, ProblemAlert, useOwnSystems } from './common.tsx';
+import { ProblemAlert } from '../components/page.tsx';
+import { ServerTable } from '../components/server-table.tsx';
+import { useOwnSystems } from './common.tsx';
 
 type Service = OperationResponse<'listServices'>['items'][number];
 
@@ -155,14 +157,10 @@ export function OurServices() {
             onSearch={list.search}
           />
         </Space>
-        <ProblemAlert error={list.error} />
-        <Table<Service>
-          rowKey="id"
+        <ServerTable<Service>
+          list={list}
+          emptyText={t('Chưa có dịch vụ nào', 'No service yet')}
           size="small"
-          loading={list.loading}
-          dataSource={list.items}
-          pagination={list.pagination}
-          locale={{ emptyText: <EmptyText>{t('Chưa có dịch vụ nào', 'No service yet')}</EmptyText> }}
           columns={[
             {
               title: t('Tên dịch vụ', 'Service'),

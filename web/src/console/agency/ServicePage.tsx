@@ -21,9 +21,10 @@ import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { R11_ITEMS, R11_KEYS } from '../../shared/r11.ts';
 import { useServerList } from '../../shared/server-list.ts';
+import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { versionState } from '../../shared/version-state.ts';
-import { EmptyText, ProblemAlert, READABLE_LABELS, READABLE_TEXT, StateTag } from './common.tsx';
+import { EmptyState, ProblemAlert, READABLE_LABEL, READABLE_TEXT } from '../components/page.tsx';
 import { filledDescription, R11Fields } from './OurServices.tsx';
 import { TryItCard } from './TryIt.tsx';
 
@@ -84,12 +85,12 @@ export function AgencyServicePage() {
           pagination={versions.pagination}
           locale={{
             emptyText: (
-              <EmptyText>
-                {t(
+              <EmptyState
+                text={t(
                   'Chưa có phiên bản — tạo phiên bản đầu tiên bên dưới',
                   'No version yet — create the first one below',
                 )}
-              </EmptyText>
+              />
             ),
           }}
           columns={[
@@ -553,7 +554,7 @@ function DescriptionCard({ service, onSaved }: { service: Service; onSaved: (ser
           </Space>
         </Form>
       ) : (
-        <Descriptions styles={READABLE_LABELS} column={1} size="small" bordered>
+        <Descriptions styles={READABLE_LABEL} column={1} size="small" bordered>
           {R11_KEYS.map((key) => (
             <Descriptions.Item key={key} label={t(R11_ITEMS[key].vi, R11_ITEMS[key].en)}>
               {service.description[key] || (

@@ -9,7 +9,6 @@ import {
   Popconfirm,
   Select,
   Space,
-  Table,
   Typography,
 } from 'antd';
 import { useEffect, useState } from 'react';
@@ -17,16 +16,12 @@ import { Link } from 'react-router-dom';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
+import { StateTag, useStateName } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import {
-  EmptyText,
-  ENVIRONMENT_LABELS,
-  ProblemAlert,
-  StateTag,
-  useOrganizationId,
-  useOwnSystems,
-} from './common.tsx';
-import { type OneTimeSecret, SecretOnceModal } from './SecretOnce.tsx';
+import { ProblemAlert } from '../components/page.tsx';
+import { ConsumerSecretModal, type OneTimeSecret } from '../components/secret-once.tsx';
+import { ServerTable } from '../components/server-table.tsx';
+import { useOrganizationId, useOwnSystems } from './common.tsx';
 
 type Service = OperationResponse<'listServices'>['items'][number];
 type Version = OperationResponse<'listServiceVersions'>['items'][number];
@@ -119,9 +114,9 @@ export function AgencySubscriptions() {
           if (sent) refresh();
         }}
       />
-      <SecretOnceModal
+      <ConsumerSecretModal
         secret={secret}
-        onDone={() => {
+        onClose={() => {
           setSecret(null);
           refresh();
         }}
@@ -147,14 +142,10 @@ function FindService({ onRequest }: { onRequest: (service: Service) => void }) {
         onSearch={list.search}
         style={{ maxWidth: 480, marginBottom: 12 }}
       />
-      <ProblemAlert error={list.error} />
-      <Table<Service>
-        rowKey="id"
+      <ServerTable<Service>
+        list={list}
+        emptyText={t('Không có dịch vụ nào khớp', 'No service matches')}
         size="small"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: <EmptyText>{t('Không có dịch vụ nào khớp', 'No service matches')}</EmptyText> }}
         columns={[
           { title: t('Tên dịch vụ', 'Service'), dataIndex: 'name' },
           {
@@ -280,6 +271,7 @@ function MyRequests({
   onSecret: (secret: OneTimeSecret) => void;
 }) {
   const t = useT();
+  const stateName = useStateName();
   const { message } = App.useApp();
   const [completing, setCompleting] = useState<SubscriptionRequest | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -302,10 +294,7 @@ function MyRequests({
       onSecret({
         consumerKey: collected.consumerKey,
         consumerSecret: collected.consumerSecret,
-        environment: t(
-          ENVIRONMENT_LABELS[environment]?.vi ?? environment,
-          ENVIRONMENT_LABELS[environment]?.en ?? environment,
-        ),
+        environment: stateName(environment),
       });
     } catch (err) {
       setError(err);
@@ -325,14 +314,11 @@ function MyRequests({
 
   return (
     <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Đề nghị của cơ quan', 'Our requests')}</h2>}>
-      <ProblemAlert error={list.error ?? error} />
-      <Table<SubscriptionRequest>
-        rowKey="id"
+      <ProblemAlert error={error} />
+      <ServerTable<SubscriptionRequest>
+        list={list}
+        emptyText={t('Chưa có đề nghị nào', 'No request yet')}
         size="small"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: <EmptyText>{t('Chưa có đề nghị nào', 'No request yet')}</EmptyText> }}
         columns={[
           {
             title: t('Dịch vụ', 'Service'),
@@ -501,6 +487,7 @@ function GrantedSubscriptions({
   refreshKey: number;
 }) {
   const t = useT();
+  const stateName = useStateName();
   const { systems } = useOwnSystems();
   const [services, setServices] = useState<Map<string, string>>(new Map());
   const list = useServerList<Subscription>((request) => api.call('listSubscriptions', { query: request }));
@@ -527,14 +514,10 @@ function GrantedSubscriptions({
     <Card
       title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Đăng ký đã được cấp', 'Granted subscriptions')}</h2>}
     >
-      <ProblemAlert error={list.error} />
-      <Table<Subscription>
-        rowKey="id"
+      <ServerTable<Subscription>
+        list={list}
+        emptyText={t('Chưa có đăng ký nào', 'No subscription yet')}
         size="small"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: <EmptyText>{t('Chưa có đăng ký nào', 'No subscription yet')}</EmptyText> }}
         columns={[
           {
             title: t('Dịch vụ', 'Service'),
@@ -549,8 +532,7 @@ function GrantedSubscriptions({
           {
             title: t('Môi trường', 'Environment'),
             dataIndex: 'environment',
-            render: (env: string) =>
-              t(ENVIRONMENT_LABELS[env]?.vi ?? env, ENVIRONMENT_LABELS[env]?.en ?? env),
+            render: (env: string) => stateName(env),
           },
           {
             title: t('Trạng thái', 'State'),

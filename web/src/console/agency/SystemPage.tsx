@@ -3,8 +3,9 @@ import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import { ProblemAlert, READABLE_LABELS, StateTag } from './common.tsx';
+import { ProblemAlert, READABLE_LABEL } from '../components/page.tsx';
 
 type InformationSystem = OperationResponse<'getSystem'>;
 
@@ -30,7 +31,7 @@ export function AgencySystemPage() {
       <ProblemAlert error={error} />
       {system ? (
         <Card>
-          <Descriptions styles={READABLE_LABELS} column={1} size="small" bordered>
+          <Descriptions styles={READABLE_LABEL} column={1} size="small" bordered>
             <Descriptions.Item label={t('Mã hệ thống', 'System id')}>{system.id}</Descriptions.Item>
             <Descriptions.Item label={t('Mô tả', 'Description')}>
               {system.description ?? '—'}

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import { ProblemAlert, READABLE_LABELS } from './common.tsx';
+import { ProblemAlert, READABLE_LABEL } from '../components/page.tsx';
 
 type Version = OperationResponse<'getVersion'>;
 type TryResult = OperationResponse<'trySandboxCall'>;
@@ -103,7 +103,7 @@ export function TryItCard({ version, onClose }: { version: Version; onClose: () 
         </Button>
       </Form>
       {result ? (
-        <Descriptions styles={READABLE_LABELS} column={1} size="small" bordered style={{ marginTop: 16 }}>
+        <Descriptions styles={READABLE_LABEL} column={1} size="small" bordered style={{ marginTop: 16 }}>
           <Descriptions.Item label={t('Trạng thái', 'Status')}>{result.status}</Descriptions.Item>
           <Descriptions.Item label={t('Thời gian', 'Duration')}>{result.durationMs} ms</Descriptions.Item>
           <Descriptions.Item label={t('Lúc gọi', 'Called at')}>

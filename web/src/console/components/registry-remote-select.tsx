@@ -2,7 +2,7 @@ import { Select } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
-import { READABLE_PLACEHOLDER } from './registry-page.tsx';
+import { READABLE_PLACEHOLDER } from './page.tsx';
 
 export interface Option {
   value: string;

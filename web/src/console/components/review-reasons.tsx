@@ -1,3 +1,4 @@
+import { CloseOutlined } from '@ant-design/icons';
 import { App, Button, Form, Input, Modal } from 'antd';
 import { type ReactNode, useState } from 'react';
 import { problemText } from '../../shared/api.ts';
@@ -101,5 +102,35 @@ export function ReviewReasonButton({
         )}
       </Modal>
     </>
+  );
+}
+
+/** The review's "Từ chối / Reject" action: a red button whose dialog asks for the reason the applicant reads. */
+export function RejectButton({
+  title,
+  fieldLabel,
+  multiple,
+  successText,
+  onSubmit,
+}: {
+  title: string;
+  fieldLabel?: string;
+  multiple?: boolean;
+  successText: string;
+  onSubmit: (text: string, lines: string[]) => Promise<unknown>;
+}) {
+  const t = useT();
+  return (
+    <ReviewReasonButton
+      danger
+      multiple={multiple}
+      icon={<CloseOutlined />}
+      label={t('Từ chối', 'Reject')}
+      title={title}
+      fieldLabel={fieldLabel ?? (multiple ? t('Lý do từ chối', 'Reasons') : t('Lý do từ chối', 'Reason'))}
+      okText={t('Từ chối', 'Reject')}
+      successText={successText}
+      onSubmit={onSubmit}
+    />
   );
 }

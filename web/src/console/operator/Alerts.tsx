@@ -1,13 +1,14 @@
 import { CheckOutlined, HistoryOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Drawer, Space, Table, Timeline } from 'antd';
+import { Alert, Button, Card, Drawer, Space, Timeline } from 'antd';
 import { useEffect, useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
+import { SeverityTag, StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { ReviewReasonButton } from '../components/review-reasons.tsx';
-import { emptyText, SeverityTag, StateTag } from './labels.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 import { useCanReview } from './roles.ts';
 
 type AlertRow = OperationResponse<'listAlerts'>['items'][number];
@@ -41,13 +42,9 @@ export function AlertsScreen() {
           list.setFilters(next === 'all' ? {} : { state: next });
         }}
       />
-      {list.error ? <Alert type="error" showIcon message={problemText(list.error, t)} /> : null}
-      <Table<AlertRow>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: emptyText(t('Không có cảnh báo nào', 'No alerts')) }}
+      <ServerTable<AlertRow>
+        list={list}
+        emptyText={t('Không có cảnh báo nào', 'No alerts')}
         columns={[
           {
             title: t('Mức độ', 'Severity'),

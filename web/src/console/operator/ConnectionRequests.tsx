@@ -1,15 +1,16 @@
-import { CheckOutlined, CloseOutlined, DownloadOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Descriptions, Space, Table, Typography } from 'antd';
+import { CheckOutlined, DownloadOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Card, Descriptions, Space, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
+import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { ReviewAge } from '../components/review-age.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
-import { ReviewReasonButton } from '../components/review-reasons.tsx';
-import { emptyText, StateTag } from './labels.tsx';
+import { RejectButton, ReviewReasonButton } from '../components/review-reasons.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 import { useReviewDeadlines } from './review-deadlines.ts';
 import { useCanReview } from './roles.ts';
 
@@ -44,13 +45,9 @@ export function ConnectionRequestsQueue() {
           list.setFilters(next === 'all' ? {} : { status: next });
         }}
       />
-      {list.error ? <Alert type="error" showIcon message={problemText(list.error, t)} /> : null}
-      <Table<ConnectionRequest>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: emptyText(t('Không có đề nghị nào', 'No requests')) }}
+      <ServerTable<ConnectionRequest>
+        list={list}
+        emptyText={t('Không có đề nghị nào', 'No requests')}
         columns={[
           {
             title: t('Cơ quan', 'Organization'),
@@ -223,13 +220,8 @@ export function ConnectionRequestDetail() {
                   setRequest(approved.request);
                 }}
               />
-              <ReviewReasonButton
-                danger
-                icon={<CloseOutlined />}
-                label={t('Từ chối', 'Reject')}
+              <RejectButton
                 title={t('Từ chối đề nghị kết nối', 'Reject the connection request')}
-                fieldLabel={t('Lý do từ chối', 'Reason')}
-                okText={t('Từ chối', 'Reject')}
                 successText={t('Đã từ chối đề nghị', 'Request rejected')}
                 onSubmit={async (reason) =>
                   setRequest(await api.call('rejectConnectionRequest', { params: { id }, body: { reason } }))

@@ -4,10 +4,10 @@ import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
-import { ColourTag } from '../../shared/tags.tsx';
+import { ColourTag, SeverityTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { EmptyState } from '../components/page.tsx';
 import { ReviewAge } from '../components/review-age.tsx';
-import { emptyText, SeverityTag } from './labels.tsx';
 import { TrafficChart } from './TrafficChart.tsx';
 
 type Dashboard = OperationResponse<'getDashboard'>;
@@ -171,7 +171,7 @@ export function Dashboard() {
                   pagination={false}
                   dataSource={data.topServices}
                   columns={topColumns(t('Dịch vụ', 'Service'))}
-                  locale={{ emptyText: emptyText(t('Chưa có lượt gọi', 'No calls yet')) }}
+                  locale={{ emptyText: <EmptyState text={t('Chưa có lượt gọi', 'No calls yet')} /> }}
                 />
               </Card>
             </Col>
@@ -189,7 +189,7 @@ export function Dashboard() {
                   pagination={false}
                   dataSource={data.topConsumers}
                   columns={topColumns(t('Hệ thống khai thác', 'Consumer system'))}
-                  locale={{ emptyText: emptyText(t('Chưa có lượt gọi', 'No calls yet')) }}
+                  locale={{ emptyText: <EmptyState text={t('Chưa có lượt gọi', 'No calls yet')} /> }}
                 />
               </Card>
             </Col>
@@ -224,7 +224,9 @@ function ReviewsWaiting({ items }: { items: ReviewItem[] }) {
           size="small"
           pagination={false}
           dataSource={items}
-          locale={{ emptyText: emptyText(t('Không có yêu cầu nào đang chờ', 'Nothing is waiting')) }}
+          locale={{
+            emptyText: <EmptyState text={t('Không có yêu cầu nào đang chờ', 'Nothing is waiting')} />,
+          }}
           columns={[
             {
               title: t('Loại', 'Kind'),
@@ -273,7 +275,7 @@ function OpenAlerts({ alerts }: { alerts: Dashboard['alerts'] }) {
           size="small"
           pagination={false}
           dataSource={alerts.latest}
-          locale={{ emptyText: emptyText(t('Không có cảnh báo nào đang mở', 'No open alerts')) }}
+          locale={{ emptyText: <EmptyState text={t('Không có cảnh báo nào đang mở', 'No open alerts')} /> }}
           columns={[
             {
               title: t('Mức độ', 'Severity'),
@@ -307,7 +309,9 @@ function Backlog({ backlog }: { backlog: Dashboard['backlog'] }) {
           size="small"
           pagination={false}
           dataSource={backlog.queues}
-          locale={{ emptyText: emptyText(t('Không có thông điệp nào đang chờ', 'No messages waiting')) }}
+          locale={{
+            emptyText: <EmptyState text={t('Không có thông điệp nào đang chờ', 'No messages waiting')} />,
+          }}
           columns={[
             { title: t('Dịch vụ', 'Service'), dataIndex: 'label' },
             { title: t('Môi trường', 'Environment'), dataIndex: 'environment' },

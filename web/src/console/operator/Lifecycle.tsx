@@ -5,10 +5,12 @@ import { useEffect, useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
+import { StateTag } from '../../shared/tags.tsx';
 import { formatDate, formatDateTime } from '../../shared/time.ts';
+import { EmptyState } from '../components/page.tsx';
 import { pickedVietnamTimeToIso, ReviewDateTimePicker } from '../components/review-datetime.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
-import { emptyText, VersionStateTag } from './labels.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 import { useIsOperatorAdmin } from './roles.ts';
 
 type Version = OperationResponse<'getVersion'>;
@@ -64,19 +66,15 @@ function LiveVersions() {
           if (next !== 'all') list.setFilters({ status: next });
         }}
       />
-      {list.error ? <Alert type="error" showIcon message={problemText(list.error, t)} /> : null}
-      <Table<Version>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: emptyText(t('Không có phiên bản nào', 'No versions')) }}
+      <ServerTable<Version>
+        list={list}
+        emptyText={t('Không có phiên bản nào', 'No versions')}
         columns={[
           { title: t('Phiên bản', 'Version'), render: (_, v) => `${v.context}/${v.version}` },
           {
             title: t('Trạng thái', 'State'),
             dataIndex: 'status',
-            render: (s) => <VersionStateTag state={s} />,
+            render: (s) => <StateTag state={s} />,
           },
           { title: t('Công bố', 'Published'), dataIndex: 'publishedAt', render: (v) => formatDate(v) },
           {
@@ -142,8 +140,10 @@ function ConsumersReport({ version }: { version: Version }) {
         dataSource={rows ?? []}
         pagination={false}
         locale={{
-          emptyText: emptyText(
-            t('Không còn bên nào gọi phiên bản này', 'Nobody calls this version any more'),
+          emptyText: (
+            <EmptyState
+              text={t('Không còn bên nào gọi phiên bản này', 'Nobody calls this version any more')}
+            />
           ),
         }}
         columns={[
@@ -174,13 +174,9 @@ function Decommission() {
   return (
     <>
       <ReviewListToolbar searchLabel={t('Tìm dịch vụ', 'Search services')} onSearch={list.search} />
-      {list.error ? <Alert type="error" showIcon message={problemText(list.error, t)} /> : null}
-      <Table<Service>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: emptyText(t('Không có dịch vụ nào', 'No services')) }}
+      <ServerTable<Service>
+        list={list}
+        emptyText={t('Không có dịch vụ nào', 'No services')}
         columns={[
           { title: t('Dịch vụ', 'Service'), dataIndex: 'name' },
           { title: t('Ngữ cảnh', 'Context'), dataIndex: 'context' },

@@ -2,8 +2,9 @@ import { Alert, Card, Table, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { NoticeKindTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import { emptyText, NoticeKindTag } from './labels.tsx';
+import { EmptyState } from '../components/page.tsx';
 
 type Notice = OperationResponse<'listNotices'>['items'][number];
 
@@ -38,7 +39,7 @@ export function NoticesScreen() {
         loading={notices === null && !error}
         dataSource={notices ?? []}
         pagination={{ pageSize: 20, showSizeChanger: false }}
-        locale={{ emptyText: emptyText(t('Chưa có thông báo nào', 'No notices yet')) }}
+        locale={{ emptyText: <EmptyState text={t('Chưa có thông báo nào', 'No notices yet')} /> }}
         expandable={{
           expandedRowRender: (n) => (
             <Typography.Paragraph style={{ whiteSpace: 'pre-line', margin: 0 }}>

@@ -1,4 +1,4 @@
-import { CloseOutlined, ExperimentOutlined, RocketOutlined } from '@ant-design/icons';
+import { ExperimentOutlined, RocketOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Form, Modal, Space, Table, Tag, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useCallback, useEffect, useState } from 'react';
@@ -6,14 +6,16 @@ import { Link, useParams } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
+import { StateTag } from '../../shared/tags.tsx';
 import { formatDate, formatDateTime } from '../../shared/time.ts';
+import { EmptyState } from '../components/page.tsx';
 import { ReviewAge } from '../components/review-age.tsx';
 import { pickedVietnamTimeToIso, ReviewDateTimePicker } from '../components/review-datetime.tsx';
 import { ReviewTechnicalDescription } from '../components/review-description.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
-import { ReviewReasonButton } from '../components/review-reasons.tsx';
+import { RejectButton } from '../components/review-reasons.tsx';
 import { ReviewSandboxTry } from '../components/review-sandbox-try.tsx';
-import { emptyText, VersionStateTag } from './labels.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 import { useReviewDeadlines } from './review-deadlines.ts';
 import { useCanReview } from './roles.ts';
 
@@ -49,13 +51,9 @@ export function SubmissionsQueue() {
           if (next !== 'all') list.setFilters({ status: next });
         }}
       />
-      {list.error ? <Alert type="error" showIcon message={problemText(list.error, t)} /> : null}
-      <Table<Version>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: emptyText(t('Không có phiên bản nào chờ xử lý', 'No submissions waiting')) }}
+      <ServerTable<Version>
+        list={list}
+        emptyText={t('Không có phiên bản nào chờ xử lý', 'No submissions waiting')}
         columns={[
           {
             title: t('Dịch vụ / phiên bản', 'Service / version'),
@@ -88,7 +86,7 @@ export function SubmissionsQueue() {
           {
             title: t('Trạng thái', 'State'),
             dataIndex: 'status',
-            render: (v) => <VersionStateTag state={v} />,
+            render: (v) => <StateTag state={v} />,
           },
         ]}
       />
@@ -157,7 +155,7 @@ export function SubmissionDetail() {
       >
         <Space orientation="vertical" style={{ width: '100%' }}>
           <Space wrap>
-            <VersionStateTag state={version.status} />
+            <StateTag state={version.status} />
             {waiting && version.submittedAt && <ReviewAge since={version.submittedAt} />}
             {version.rejectionReason && (
               <Typography.Text type="danger">
@@ -180,13 +178,9 @@ export function SubmissionDetail() {
               {version.status === 'sandbox_test' && (
                 <PublishButton version={version} current={current} onPublished={setVersion} />
               )}
-              <ReviewReasonButton
-                danger
-                icon={<CloseOutlined />}
-                label={t('Từ chối', 'Reject')}
+              <RejectButton
                 title={t('Từ chối phiên bản', 'Reject the version')}
                 fieldLabel={t('Lý do từ chối (cơ quan đọc để sửa)', 'Reason (the provider reads it)')}
-                okText={t('Từ chối', 'Reject')}
                 successText={t('Đã từ chối phiên bản', 'Version rejected')}
                 onSubmit={async (reason) =>
                   setVersion(await api.call('rejectVersion', { params: { id }, body: { reason } }))
@@ -216,7 +210,9 @@ export function SubmissionDetail() {
           size="small"
           pagination={false}
           dataSource={version.resources}
-          locale={{ emptyText: emptyText(t('Chưa khai báo thao tác nào', 'No operations declared')) }}
+          locale={{
+            emptyText: <EmptyState text={t('Chưa khai báo thao tác nào', 'No operations declared')} />,
+          }}
           columns={[
             {
               title: t('Phương thức', 'Method'),

@@ -1,14 +1,15 @@
-import { CheckOutlined, CloseOutlined, EditOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Descriptions, Popconfirm, Space, Table, Typography } from 'antd';
+import { CheckOutlined, EditOutlined } from '@ant-design/icons';
+import { App, Button, Card, Descriptions, Popconfirm, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
+import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { ReviewAge } from '../components/review-age.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
-import { ReviewReasonButton } from '../components/review-reasons.tsx';
-import { emptyText, StateTag } from './labels.tsx';
+import { RejectButton, ReviewReasonButton } from '../components/review-reasons.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 import { useCanReview } from './roles.ts';
 
 type SubscriptionRequest = OperationResponse<'getSubscriptionRequest'>;
@@ -66,13 +67,9 @@ export function SubscriptionRequestsQueue() {
           list.setFilters(next === 'all' ? {} : { status: next });
         }}
       />
-      {list.error ? <Alert type="error" showIcon message={problemText(list.error, t)} /> : null}
-      <Table<SubscriptionRequest>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: emptyText(t('Không có đề nghị nào', 'No requests')) }}
+      <ServerTable<SubscriptionRequest>
+        list={list}
+        emptyText={t('Không có đề nghị nào', 'No requests')}
         expandable={{
           expandedRowRender: (r) => <RequestFields request={r} />,
           expandRowByClick: false,
@@ -141,14 +138,9 @@ export function SubscriptionRequestsQueue() {
                             list.reload();
                           }}
                         />
-                        <ReviewReasonButton
-                          danger
+                        <RejectButton
                           multiple
-                          icon={<CloseOutlined />}
-                          label={t('Từ chối', 'Reject')}
                           title={t('Từ chối đề nghị khai thác', 'Reject the request')}
-                          fieldLabel={t('Lý do từ chối', 'Reasons')}
-                          okText={t('Từ chối', 'Reject')}
                           successText={t('Đã từ chối đề nghị', 'Request rejected')}
                           onSubmit={async (_text, reasons) => {
                             await api.call('rejectSubscriptionRequest', {

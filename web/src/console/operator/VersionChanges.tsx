@@ -1,14 +1,15 @@
-import { CheckOutlined, CloseOutlined, SwapOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Descriptions, Popconfirm, Space, Table, Typography } from 'antd';
+import { CheckOutlined, SwapOutlined } from '@ant-design/icons';
+import { App, Button, Card, Descriptions, Popconfirm, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
+import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { ReviewAge } from '../components/review-age.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
-import { ReviewReasonButton } from '../components/review-reasons.tsx';
-import { emptyText, StateTag } from './labels.tsx';
+import { RejectButton } from '../components/review-reasons.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 import { useReviewDeadlines } from './review-deadlines.ts';
 import { useCanReview } from './roles.ts';
 
@@ -71,13 +72,9 @@ export function VersionChangesQueue() {
           list.setFilters(next === 'all' ? {} : { status: next });
         }}
       />
-      {list.error ? <Alert type="error" showIcon message={problemText(list.error, t)} /> : null}
-      <Table<VersionChange>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: emptyText(t('Không có đề nghị nào', 'No proposals')) }}
+      <ServerTable<VersionChange>
+        list={list}
+        emptyText={t('Không có đề nghị nào', 'No proposals')}
         expandable={{ expandedRowRender: (c) => <ChangeFields change={c} /> }}
         columns={[
           { title: t('Phiên bản', 'Version'), render: (_, c) => `${c.context}/${c.version}` },
@@ -126,14 +123,9 @@ export function VersionChangesQueue() {
                               : t('Áp dụng', 'Apply')}
                           </Button>
                         </Popconfirm>
-                        <ReviewReasonButton
-                          danger
+                        <RejectButton
                           multiple
-                          icon={<CloseOutlined />}
-                          label={t('Từ chối', 'Reject')}
                           title={t('Từ chối đề nghị thay đổi', 'Reject the proposal')}
-                          fieldLabel={t('Lý do từ chối', 'Reasons')}
-                          okText={t('Từ chối', 'Reject')}
                           successText={t('Đã từ chối đề nghị', 'Proposal rejected')}
                           onSubmit={async (_text, reasons) => {
                             await api.call('rejectVersionChange', {

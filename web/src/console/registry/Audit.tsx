@@ -1,12 +1,13 @@
 import { SafetyCertificateOutlined } from '@ant-design/icons';
-import { Alert, Button, Form, Input, Space, Table } from 'antd';
+import { Alert, Button, Form, Input, Space } from 'antd';
 import { useState } from 'react';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { PageTitle, ProblemAlert } from '../components/page.tsx';
 import { useKeysetList } from '../components/registry-keyset.ts';
 import { KeysetPager } from '../components/registry-keyset-pager.tsx';
-import { EmptyState, PageTitle, ProblemAlert } from '../components/registry-page.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 
 type AuditEvent = OperationResponse<'listAuditEvents'>['items'][number];
 type ChainResult = OperationResponse<'verifyAuditChain'>;
@@ -122,13 +123,9 @@ export function Audit() {
           <Button htmlType="submit">{t('Lọc', 'Filter')}</Button>
         </Form.Item>
       </Form>
-      <ProblemAlert error={list.error} />
-      <Table<AuditEvent>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={false}
-        locale={{ emptyText: <EmptyState text={t('Chưa có sự kiện nào', 'No event yet')} /> }}
+      <ServerTable<AuditEvent>
+        list={list}
+        emptyText={t('Chưa có sự kiện nào', 'No event yet')}
         expandable={{
           expandedRowRender: (e) => (
             <pre style={{ margin: 0, whiteSpace: 'pre-wrap' }}>{JSON.stringify(e.details, null, 2)}</pre>

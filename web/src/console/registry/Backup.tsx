@@ -2,7 +2,7 @@ import { Alert, Card, Descriptions, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { api } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
-import { PageTitle, ProblemAlert, READABLE_LABEL } from '../components/registry-page.tsx';
+import { PageTitle, ProblemAlert, READABLE_LABEL } from '../components/page.tsx';
 
 /**
  * Backup status (R-24). The platform keeps no record of backups: they are made outside it, by `lgsp backup` (the

@@ -1,4 +1,4 @@
-import { Select, Space, Table } from 'antd';
+import { Select, Space } from 'antd';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, type OperationResponse } from '../../shared/api.ts';
@@ -6,7 +6,8 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import { EmptyState, PageTitle, ProblemAlert, READABLE_PLACEHOLDER } from '../components/registry-page.tsx';
+import { PageTitle, READABLE_PLACEHOLDER } from '../components/page.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 
 type Connection = OperationResponse<'listConnectedSystems'>['items'][number];
 
@@ -46,13 +47,10 @@ export function ConnectedSystems() {
           ]}
         />
       </Space>
-      <ProblemAlert error={list.error} />
-      <Table<Connection>
+      <ServerTable<Connection>
+        list={list}
+        emptyText={t('Chưa có hệ thống nào', 'No system yet')}
         rowKey="systemId"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: <EmptyState text={t('Chưa có hệ thống nào', 'No system yet')} /> }}
         columns={[
           {
             title: t('Hệ thống', 'System'),

@@ -1,23 +1,15 @@
-import { App, Button, Form, Input, InputNumber, Modal, Select, Space, Table } from 'antd';
+import { App, Button, Form, Input, InputNumber, Modal, Space } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
-import { StateTag, useEnvironmentOptions } from '../../shared/tags.tsx';
+import { ENVIRONMENTS, StateTag, useStateName, useStateOptions } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { DANGER_BUTTON, DANGER_OK, FilterSelect, PageTitle, SearchBox, useCan } from '../components/page.tsx';
 import { RegistryName, searchSystems } from '../components/registry-names.tsx';
-import {
-  DANGER_BUTTON,
-  DANGER_OK,
-  EmptyState,
-  PageTitle,
-  ProblemAlert,
-  READABLE_PLACEHOLDER,
-  SearchBox,
-  useCan,
-} from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
-import { SecretOnceModal } from '../components/registry-secret.tsx';
+import { ConsumerSecretModal } from '../components/secret-once.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 
 type Credential = OperationResponse<'getCredential'>;
 type Issued = OperationResponse<'issueCredential'>;
@@ -31,7 +23,7 @@ type CredentialFilters = {
 /** Credentials of every system: by system, environment and state; revoke and rotate from here. */
 export function Credentials() {
   const t = useT();
-  const environments = useEnvironmentOptions();
+  const stateOptions = useStateOptions();
   const [filters, setFilters] = useState<CredentialFilters>({});
   const change = (next: CredentialFilters) => setFilters(next);
   return (
@@ -45,28 +37,19 @@ export function Credentials() {
           value={filters.systemId}
           onChange={(systemId) => change({ ...filters, systemId })}
         />
-        <Select
-          aria-label={t('Lọc theo môi trường', 'Filter by environment')}
-          allowClear
+        <FilterSelect
+          label={t('Lọc theo môi trường', 'Filter by environment')}
           placeholder={t('Mọi môi trường', 'Any environment')}
-          styles={READABLE_PLACEHOLDER}
-          style={{ width: 180 }}
           value={filters.environment}
-          onChange={(environment?: string) => change({ ...filters, environment })}
-          options={environments}
+          onChange={(environment) => change({ ...filters, environment })}
+          options={stateOptions(ENVIRONMENTS)}
         />
-        <Select
-          aria-label={t('Lọc theo trạng thái', 'Filter by state')}
-          allowClear
+        <FilterSelect
+          label={t('Lọc theo trạng thái', 'Filter by state')}
           placeholder={t('Mọi trạng thái', 'Any state')}
-          styles={READABLE_PLACEHOLDER}
-          style={{ width: 180 }}
           value={filters.status}
-          onChange={(status?: string) => change({ ...filters, status })}
-          options={[
-            { value: 'active', label: t('Đang hoạt động', 'Active') },
-            { value: 'revoked', label: t('Đã thu hồi', 'Revoked') },
-          ]}
+          onChange={(status) => change({ ...filters, status })}
+          options={stateOptions(['active', 'revoked'])}
         />
       </Space>
       <CredentialTable filters={filters} showSystem />
@@ -93,7 +76,7 @@ export function CredentialTable({
   const { message, modal } = App.useApp();
   const canChange = useCan('operator_admin', 'agency');
   const mayIssue = useCan('operator_admin') && canIssue && systemId !== undefined;
-  const environments = useEnvironmentOptions();
+  const stateName = useStateName();
   const scope: CredentialFilters = { ...filters, ...(systemId ? { systemId } : {}) };
   const list = useServerList((request) => api.call('listCredentials', { query: request }), scope);
   // A new filter starts again from the first page.
@@ -173,13 +156,9 @@ export function CredentialTable({
         label={t('Tìm theo consumer key, tên hệ thống', 'Search by consumer key, system name')}
         onSearch={list.search}
       />
-      <ProblemAlert error={list.error} />
-      <Table<Credential>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: <EmptyState text={t('Chưa có khoá nào', 'No credential yet')} /> }}
+      <ServerTable<Credential>
+        list={list}
+        emptyText={t('Chưa có khoá nào', 'No credential yet')}
         columns={[
           { title: 'Consumer key', dataIndex: 'consumerKey', render: (k: string) => <code>{k}</code> },
           ...(showSystem
@@ -240,22 +219,17 @@ export function CredentialTable({
           }}
         />
       )}
-      <SecretOnceModal
-        open={issued !== null}
-        title={issued?.title ?? ''}
-        fields={
+      <ConsumerSecretModal
+        title={issued?.title}
+        secret={
           issued
-            ? [
-                { label: 'Consumer key', value: issued.credential.consumerKey },
-                {
-                  label: t('Môi trường', 'Environment'),
-                  value: environments.find((e) => e.value === issued.credential.environment)?.label ?? '',
-                },
-              ]
-            : []
+            ? {
+                consumerKey: issued.credential.consumerKey,
+                consumerSecret: issued.credential.consumerSecret,
+                environment: stateName(issued.credential.environment),
+              }
+            : null
         }
-        secretLabel="Consumer secret"
-        secret={issued?.credential.consumerSecret ?? null}
         onClose={() => setIssued(null)}
       />
     </>

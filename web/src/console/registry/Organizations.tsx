@@ -1,13 +1,14 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { App, Button, Form, Input, Modal, Table } from 'antd';
+import { App, Button, Form, Input, Modal } from 'antd';
 import { useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
+import { PageTitle, ProblemAlert, SearchBox, useCan } from '../components/page.tsx';
 import { forgetName, RegistryName, searchOrganizations } from '../components/registry-names.tsx';
-import { EmptyState, PageTitle, ProblemAlert, SearchBox, useCan } from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 
 type Organization = OperationResponse<'getOrganization'>;
 
@@ -46,13 +47,9 @@ export function Organizations() {
         label={t('Tìm theo mã định danh, tên', 'Search by official code, name')}
         onSearch={list.search}
       />
-      <ProblemAlert error={list.error} />
-      <Table<Organization>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: <EmptyState text={t('Chưa có cơ quan nào', 'No organization yet')} /> }}
+      <ServerTable<Organization>
+        list={list}
+        emptyText={t('Chưa có cơ quan nào', 'No organization yet')}
         columns={[
           { title: t('Mã định danh', 'Official code'), dataIndex: 'code' },
           { title: t('Tên cơ quan', 'Name'), dataIndex: 'name' },

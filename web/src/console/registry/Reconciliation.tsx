@@ -19,8 +19,8 @@ import type { OperationBody } from '../../../../src/api/contract/operation-schem
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { PageTitle, ProblemAlert } from '../components/page.tsx';
 import { searchSystems } from '../components/registry-names.tsx';
-import { PageTitle, ProblemAlert } from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { lastHours, type TimeRange, TimeRangePicker } from '../components/registry-time-range.tsx';
 import { StatusTag } from './Transactions.tsx';

@@ -8,7 +8,6 @@ import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { VERSION_STATES } from '../../shared/version-state.ts';
-import { RegistryName } from '../components/registry-names.tsx';
 import {
   EmptyState,
   PageTitle,
@@ -16,7 +15,9 @@ import {
   READABLE_LABEL,
   READABLE_PLACEHOLDER,
   SearchBox,
-} from '../components/registry-page.tsx';
+} from '../components/page.tsx';
+import { RegistryName } from '../components/registry-names.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 
 type Service = OperationResponse<'getService'>;
 type Version = OperationResponse<'getVersion'>;
@@ -32,13 +33,9 @@ export function Services() {
         label={t('Tìm theo tên dịch vụ, context', 'Search by service name, context')}
         onSearch={list.search}
       />
-      <ProblemAlert error={list.error} />
-      <Table<Service>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: <EmptyState text={t('Chưa có dịch vụ nào', 'No service yet')} /> }}
+      <ServerTable<Service>
+        list={list}
+        emptyText={t('Chưa có dịch vụ nào', 'No service yet')}
         columns={[
           {
             title: t('Tên dịch vụ', 'Service'),

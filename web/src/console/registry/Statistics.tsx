@@ -5,8 +5,8 @@ import { OPERATIONS } from '../../../../src/api/contract/operations.ts';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { EmptyState, PageTitle, ProblemAlert } from '../components/page.tsx';
 import { RegistryChart } from '../components/registry-chart.tsx';
-import { EmptyState, PageTitle, ProblemAlert } from '../components/registry-page.tsx';
 import { lastHours, type TimeRange, TimeRangePicker } from '../components/registry-time-range.tsx';
 
 type Statistics = OperationResponse<'getStatistics'>;

@@ -1,22 +1,14 @@
-import { App, Button, Popconfirm, Select, Space, Table } from 'antd';
+import { App, Button, Popconfirm, Space } from 'antd';
 import { useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
-import { StateTag, useEnvironmentOptions } from '../../shared/tags.tsx';
+import { ENVIRONMENTS, StateTag, useStateOptions } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { DANGER_BUTTON, DANGER_OK, FilterSelect, PageTitle, SearchBox, useCan } from '../components/page.tsx';
 import { RegistryName, searchSystems } from '../components/registry-names.tsx';
-import {
-  DANGER_BUTTON,
-  DANGER_OK,
-  EmptyState,
-  PageTitle,
-  ProblemAlert,
-  READABLE_PLACEHOLDER,
-  SearchBox,
-  useCan,
-} from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 
 type Subscription = OperationResponse<'getSubscription'>;
 
@@ -35,7 +27,7 @@ export function Subscriptions() {
   const { message } = App.useApp();
   const canSuspend = useCan('operator_admin');
   const canCancel = useCan('operator_admin', 'agency');
-  const environments = useEnvironmentOptions();
+  const stateOptions = useStateOptions();
   const [filters, setFilters] = useState<SubscriptionFilters>({});
   const list = useServerList(
     (request) => api.call('listSubscriptions', { query: request }),
@@ -71,38 +63,24 @@ export function Subscriptions() {
           value={filters.systemId}
           onChange={(systemId) => filter({ ...filters, systemId })}
         />
-        <Select
-          aria-label={t('Lọc theo môi trường', 'Filter by environment')}
-          allowClear
+        <FilterSelect
+          label={t('Lọc theo môi trường', 'Filter by environment')}
           placeholder={t('Mọi môi trường', 'Any environment')}
-          styles={READABLE_PLACEHOLDER}
-          style={{ width: 180 }}
           value={filters.environment}
-          onChange={(environment?: string) => filter({ ...filters, environment })}
-          options={environments}
+          onChange={(environment) => filter({ ...filters, environment })}
+          options={stateOptions(ENVIRONMENTS)}
         />
-        <Select
-          aria-label={t('Lọc theo trạng thái', 'Filter by state')}
-          allowClear
+        <FilterSelect
+          label={t('Lọc theo trạng thái', 'Filter by state')}
           placeholder={t('Mọi trạng thái', 'Any state')}
-          styles={READABLE_PLACEHOLDER}
-          style={{ width: 180 }}
           value={filters.status}
-          onChange={(status?: string) => filter({ ...filters, status })}
-          options={[
-            { value: 'active', label: t('Đang hoạt động', 'Active') },
-            { value: 'suspended', label: t('Tạm dừng', 'Suspended') },
-            { value: 'revoked', label: t('Đã thu hồi', 'Revoked') },
-          ]}
+          onChange={(status) => filter({ ...filters, status })}
+          options={stateOptions(['active', 'suspended', 'revoked'])}
         />
       </Space>
-      <ProblemAlert error={list.error} />
-      <Table<Subscription>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: <EmptyState text={t('Chưa có đăng ký nào', 'No subscription yet')} /> }}
+      <ServerTable<Subscription>
+        list={list}
+        emptyText={t('Chưa có đăng ký nào', 'No subscription yet')}
         columns={[
           {
             title: t('Hệ thống khai thác', 'Consumer system'),

@@ -1,4 +1,4 @@
-import { Card, Descriptions, Select, Space, Table, Tag } from 'antd';
+import { Card, Descriptions, Select, Space, Tag } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, type OperationResponse } from '../../shared/api.ts';
@@ -6,16 +6,16 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDate, formatDateTime } from '../../shared/time.ts';
-import { RegistryChart } from '../components/registry-chart.tsx';
-import { RegistryName } from '../components/registry-names.tsx';
 import {
-  EmptyState,
   PageTitle,
   ProblemAlert,
   READABLE_LABEL,
   READABLE_PLACEHOLDER,
   SearchBox,
-} from '../components/registry-page.tsx';
+} from '../components/page.tsx';
+import { RegistryChart } from '../components/registry-chart.tsx';
+import { RegistryName } from '../components/registry-names.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 import { CredentialTable } from './Credentials.tsx';
 
 type System = OperationResponse<'getSystem'>;
@@ -53,13 +53,9 @@ export function Systems() {
           ]}
         />
       </Space>
-      <ProblemAlert error={list.error} />
-      <Table<System>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: <EmptyState text={t('Chưa có hệ thống nào', 'No system yet')} /> }}
+      <ServerTable<System>
+        list={list}
+        emptyText={t('Chưa có hệ thống nào', 'No system yet')}
         columns={[
           {
             title: t('Tên hệ thống', 'System'),

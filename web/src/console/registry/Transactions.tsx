@@ -1,22 +1,17 @@
-import { Button, Card, Descriptions, Form, Input, Select, Space, Table } from 'antd';
+import { Button, Card, Descriptions, Form, Input, Select, Space } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { ColourTag, StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { PageTitle, ProblemAlert, READABLE_LABEL, READABLE_PLACEHOLDER } from '../components/page.tsx';
 import { useKeysetList } from '../components/registry-keyset.ts';
 import { KeysetPager } from '../components/registry-keyset-pager.tsx';
 import { searchServices, searchSystems } from '../components/registry-names.tsx';
-import {
-  EmptyState,
-  PageTitle,
-  ProblemAlert,
-  READABLE_LABEL,
-  READABLE_PLACEHOLDER,
-} from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { lastHours, type TimeRange, TimeRangePicker } from '../components/registry-time-range.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 
 type Transaction = OperationResponse<'listTransactions'>['items'][number];
 
@@ -114,17 +109,9 @@ export function Transactions() {
           </Form.Item>
         </Form>
       </Card>
-      <ProblemAlert error={list.error} />
-      <Table<Transaction>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={false}
-        locale={{
-          emptyText: (
-            <EmptyState text={t('Không có giao dịch nào trong khoảng này', 'No transaction in this range')} />
-          ),
-        }}
+      <ServerTable<Transaction>
+        list={list}
+        emptyText={t('Không có giao dịch nào trong khoảng này', 'No transaction in this range')}
         onRow={(record) => ({ onDoubleClick: () => navigate(`/transactions/${record.id}`) })}
         columns={[
           {

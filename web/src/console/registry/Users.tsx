@@ -1,14 +1,15 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { App, Button, Form, Input, Modal, Select, Table } from 'antd';
+import { App, Button, Form, Input, Modal, Select } from 'antd';
 import { useState } from 'react';
 import type { Role } from '../../../../src/api/contract/auth.ts';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { ALL_ROLES, roleLabel } from '../../shared/session.tsx';
+import { PageTitle, ProblemAlert, SearchBox, useCan } from '../components/page.tsx';
 import { RegistryName, searchOrganizations } from '../components/registry-names.tsx';
-import { EmptyState, PageTitle, ProblemAlert, SearchBox, useCan } from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 
 type User = OperationResponse<'getCurrentUser'>;
 
@@ -45,13 +46,9 @@ export function Users() {
         label={t('Tìm theo tên đăng nhập, họ tên', 'Search by username, name')}
         onSearch={list.search}
       />
-      <ProblemAlert error={list.error} />
-      <Table<User>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{ emptyText: <EmptyState text={t('Chưa có người dùng nào', 'No user yet')} /> }}
+      <ServerTable<User>
+        list={list}
+        emptyText={t('Chưa có người dùng nào', 'No user yet')}
         columns={[
           { title: t('Tên đăng nhập', 'Username'), dataIndex: 'username' },
           { title: t('Họ tên', 'Name'), dataIndex: 'displayName' },

@@ -11,7 +11,6 @@ import {
   Popconfirm,
   Select,
   Space,
-  Table,
   Typography,
 } from 'antd';
 import { useEffect, useState } from 'react';
@@ -19,17 +18,11 @@ import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
+import { DANGER_BUTTON, DANGER_OK, PageTitle, ProblemAlert, useCan } from '../components/page.tsx';
 import { RegistryName, searchOrganizations } from '../components/registry-names.tsx';
-import {
-  DANGER_BUTTON,
-  DANGER_OK,
-  EmptyState,
-  PageTitle,
-  ProblemAlert,
-  useCan,
-} from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
-import { SecretOnceModal } from '../components/registry-secret.tsx';
+import { SecretOnceModal } from '../components/secret-once.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 
 type Webhook = OperationResponse<'deleteWebhook'>;
 type Catalogue = OperationResponse<'listWebhookEventTypes'>;
@@ -79,15 +72,9 @@ export function Webhooks() {
       >
         {t('Webhook', 'Webhooks')}
       </PageTitle>
-      <ProblemAlert error={list.error} />
-      <Table<Webhook>
-        rowKey="id"
-        loading={list.loading}
-        dataSource={list.items}
-        pagination={list.pagination}
-        locale={{
-          emptyText: <EmptyState text={t('Chưa có địa chỉ nhận webhook nào', 'No webhook endpoint yet')} />,
-        }}
+      <ServerTable<Webhook>
+        list={list}
+        emptyText={t('Chưa có địa chỉ nhận webhook nào', 'No webhook endpoint yet')}
         style={{ marginBottom: 24 }}
         columns={[
           { title: 'URL', dataIndex: 'url', render: (u: string) => <code>{u}</code> },
@@ -156,9 +143,8 @@ export function Webhooks() {
         />
       )}
       <SecretOnceModal
-        open={created !== null}
         title={created?.title ?? ''}
-        fields={created ? [{ label: 'URL', value: created.webhook.url }] : []}
+        fields={created ? [{ label: 'URL', value: created.webhook.url, code: true }] : []}
         secretLabel={t('Khoá ký (whsec_…)', 'Signing secret (whsec_…)')}
         secret={created?.webhook.secret ?? null}
         onClose={() => setCreated(null)}
