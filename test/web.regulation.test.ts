@@ -322,6 +322,8 @@ describe('the whole regulation through the UI: operator, provider agency, consum
       const letter = await readFile(await download.path());
       assert.ok(letter.length > 1000, 'the letter has content');
       assert.equal(letter.subarray(0, 2).toString('latin1'), 'PK', 'a .docx is a zip file');
+      // The zip's directory names its parts in clear: a Word document has its main part.
+      assert.ok(letter.includes('word/document.xml'), 'a Word document, not any zip');
       if (org === PROVIDER) {
         await assertVietnamDates(operator.getByRole('main'), 'connection request');
         await checkScreen(operator, 'operator-connection-request');
