@@ -293,7 +293,7 @@ describe('the whole regulation through the UI: operator, provider agency, consum
       await page.getByRole('button', { name: 'Gửi đề nghị' }).click();
       await page.getByText('Đã gửi đề nghị kết nối').waitFor();
       await page.getByRole('cell', { name: system }).waitFor();
-      await page.getByText('Đã gửi, chờ xử lý').waitFor();
+      await page.getByText('Đã gửi, chờ xét duyệt').first().waitFor();
       await assertVietnamDates(page.getByRole('main'), `${org.user} connection requests`);
       await checkScreen(page, `agency-connection-request-${org.user}`);
     }
@@ -379,7 +379,7 @@ describe('the whole regulation through the UI: operator, provider agency, consum
     await dialog.getByText(`Tệp đã chọn: dancu-${version}.json`).waitFor();
     await dialog.getByRole('button', { name: 'Gửi duyệt' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await row.getByText('Đã gửi duyệt', { exact: true }).waitFor();
+    await row.getByText('Đã gửi, chờ xét duyệt', { exact: true }).waitFor();
   }
 
   test('the operator reviews the submission, tries it in the sandbox and publishes it', async () => {
@@ -431,7 +431,7 @@ describe('the whole regulation through the UI: operator, provider agency, consum
     await page.getByLabel('Tần suất khai thác (lượt/ngày)').fill('5000');
     await page.getByRole('button', { name: 'Gửi đề nghị' }).click();
     await page.getByText('Đã gửi đề nghị khai thác').waitFor();
-    await page.getByText('Đã gửi, chờ xử lý').waitFor();
+    await page.getByText('Đã gửi, chờ xét duyệt').first().waitFor();
     await assertVietnamDates(page.getByRole('main'), 'subscription requests');
     await checkScreen(page, 'agency-subscription-request');
 
@@ -453,11 +453,11 @@ describe('the whole regulation through the UI: operator, provider agency, consum
     await page.reload();
     await page.getByRole('button', { name: button }).click();
     const dialog = page.getByRole('dialog', { name: 'Khoá bí mật — chỉ hiện một lần' });
-    const consumerSecret = ((await dialog.getByTestId('one-time-secret').textContent()) ?? '').trim();
+    const consumerSecret = ((await dialog.getByTestId('secret-once').textContent()) ?? '').trim();
     const consumerKey = ((await dialog.locator('code').first().textContent()) ?? '').trim();
     assert.ok(consumerSecret.length >= 32, 'the secret is shown');
     assert.ok(consumerKey.length >= 8 && consumerKey !== consumerSecret, 'the consumer key is shown');
-    await dialog.getByRole('button', { name: 'Sao chép khoá bí mật' }).waitFor();
+    await dialog.getByRole('button', { name: 'Sao chép bí mật' }).waitFor();
     await checkScreen(page, name);
     assert.equal(await dialog.getByRole('button', { name: 'Đóng' }).isDisabled(), true);
     await dialog.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }).check();
