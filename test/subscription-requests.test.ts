@@ -708,6 +708,19 @@ for (const kind of storeKinds) {
         const all = expectStatus(await flagged.call('GET', '/api/v1/subscription-requests', reviewer), 200);
         assert.equal(all['overdueCount'], 2);
         assert.ok(all['items'].length > 2);
+        // The reviewer's queue opens on what waits for a decision, sandbox and production alike.
+        const waiting = expectStatus(
+          await flagged.call('GET', '/api/v1/subscription-requests?waiting=true', reviewer),
+          200,
+        );
+        assert.ok(waiting['items'].length >= 2);
+        assert.ok(
+          waiting['items'].every((r: Json) => ['submitted', 'production_requested'].includes(r['status'])),
+        );
+        assert.ok(
+          all['items'].some((r: Json) => !['submitted', 'production_requested'].includes(r['status'])) ||
+            all['total'] === waiting['total'],
+        );
         const other = (await flagged.accounts.login('ca-canbo', PASSWORD)).token;
         const none = expectStatus(
           await flagged.call('GET', '/api/v1/subscription-requests?overdue=true', other),

@@ -100,6 +100,12 @@ export const SubscriptionRequestQuery = PageQuery(
     overdue: Type.Optional(
       Type.Boolean({ description: 'Chỉ đề nghị quá hạn xử lý / only requests past their deadline' }),
     ),
+    waiting: Type.Optional(
+      Type.Boolean({
+        description:
+          'Chỉ đề nghị đang chờ cơ quan vận hành xử lý (chờ cấp sandbox hoặc chính thức) / only requests waiting for the reviewer',
+      }),
+    ),
   },
   {
     searches:

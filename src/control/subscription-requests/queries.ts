@@ -23,6 +23,8 @@ export interface SubscriptionRequestFilter {
   status?: SubscriptionRequestStatus;
   /** Only waiting requests past their deadline. */
   overdue?: boolean;
+  /** Only requests waiting for the reviewer (sandbox or production). */
+  waiting?: boolean;
 }
 
 export interface WorkflowSettings extends WorkingCalendar {
@@ -159,6 +161,7 @@ export async function listRequests(
   if (query.systemId) q = q.where('subscription_requests.system_id', '=', query.systemId);
   if (query.versionId) q = q.where('subscription_requests.version_id', '=', query.versionId);
   if (query.status) q = q.where('subscription_requests.status', '=', query.status);
+  if (query.waiting) q = q.where('subscription_requests.status', 'in', WAITING);
   const search = query.q;
   if (search) {
     const columns = [

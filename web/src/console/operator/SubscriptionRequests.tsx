@@ -15,7 +15,9 @@ import { useCanReview } from './roles.ts';
 type SubscriptionRequest = OperationResponse<'getSubscriptionRequest'>;
 type Status = SubscriptionRequest['status'];
 
-const STATES: Array<{ value: Status | 'all'; vi: string; en: string }> = [
+/** The queue opens on what waits for the reviewer, sandbox and production alike. */
+const STATES: Array<{ value: Status | 'waiting' | 'all'; vi: string; en: string }> = [
+  { value: 'waiting', vi: 'Chờ xử lý', en: 'Waiting' },
   { value: 'submitted', vi: 'Chờ cấp sandbox', en: 'Waiting for sandbox' },
   { value: 'production_requested', vi: 'Chờ cấp chính thức', en: 'Waiting for production' },
   { value: 'needs_completion', vi: 'Cần bổ sung', en: 'Needs completion' },
@@ -30,10 +32,10 @@ export function SubscriptionRequestsQueue() {
   const t = useT();
   const { message } = App.useApp();
   const canReview = useCanReview();
-  const [state, setState] = useState<Status | 'all'>('submitted');
-  const list = useServerList<SubscriptionRequest, { status?: Status }>(
+  const [state, setState] = useState<Status | 'waiting' | 'all'>('waiting');
+  const list = useServerList<SubscriptionRequest, { status?: Status; waiting?: boolean }>(
     (request) => api.call('listSubscriptionRequests', { query: request }),
-    { status: 'submitted' },
+    { waiting: true },
   );
 
   const approve = async (request: SubscriptionRequest) => {
@@ -64,7 +66,7 @@ export function SubscriptionRequestsQueue() {
         state={state}
         onState={(next) => {
           setState(next);
-          list.setFilters(next === 'all' ? {} : { status: next });
+          list.setFilters(next === 'all' ? {} : next === 'waiting' ? { waiting: true } : { status: next });
         }}
       />
       <ServerTable<SubscriptionRequest>
