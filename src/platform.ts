@@ -5,6 +5,7 @@ import { sealUnchainedAuditEvents } from './control/audit.ts';
 import { ConnectionRequests } from './control/connection-requests/index.ts';
 import { Lifecycle } from './control/lifecycle/index.ts';
 import { Registry } from './control/registry/index.ts';
+import type { SandboxGateway } from './control/sandbox-try.ts';
 import { unlockSecrets } from './control/secrets.ts';
 import { ensureSigningKey, SigningKeys } from './control/signing-keys.ts';
 import { storeSnapshotSource } from './control/snapshot.ts';
@@ -68,6 +69,8 @@ export interface Platform {
   gatewayUrl: string;
   adminUrl: string;
   logger: Logger;
+  /** This node's gateway as the sandbox "try it" reaches it (issue 11). */
+  sandboxGateway: SandboxGateway;
   stop(): Promise<void>;
 }
 
@@ -224,6 +227,13 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       gateway = inProcess;
     }
 
+    // The sandbox "try it" calls this node's gateway and answers once the call's record is durable (issue 11); the
+    // admin API's try and `lgsp demo`'s onboarding (src/cli/onboarding.ts) use this same one.
+    const sandboxGateway: SandboxGateway = {
+      url: localUrl(gatewayUrl),
+      refresh: () => snapshots.refresh(),
+      recordDurable: (id, timeoutMs) => awaitRecordDurable(store, recorder, id, timeoutMs),
+    };
     const admin = await createAdminApi({
       config,
       store,
@@ -246,12 +256,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       signingKeys,
       metrics,
       pendingMessages: () => queue.pendingCount(),
-      // The sandbox "try it" calls this node's gateway and answers once the call's record is durable (issue 11).
-      sandboxGateway: {
-        url: localUrl(gatewayUrl),
-        refresh: () => snapshots.refresh(),
-        recordDurable: (id, timeoutMs) => awaitRecordDurable(store, recorder, id, timeoutMs),
-      },
+      sandboxGateway,
       gatewayUrl: localUrl(gatewayUrl),
     });
     await admin.listen({ port: config.admin.port, host: config.admin.host });
@@ -285,6 +290,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       gatewayUrl,
       adminUrl,
       logger,
+      sandboxGateway,
       stop,
     };
   } catch (err) {

@@ -191,6 +191,30 @@ describe('lgsp demo', () => {
     assert.equal(after.upstreams.production, dancu.upstreams.production);
   });
 
+  test('its services were tried in the sandbox the way an operator tries them: the platform’s test client, no tester made by hand (issue 11)', async () => {
+    const get = async (path: string) => {
+      const res = await fetch(`${info.adminUrl}${path}`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      assert.equal(res.status, 200, path);
+      // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
+      return (await res.json()) as { items: any[] };
+    };
+    const systems = (await get('/api/v1/systems?limit=500')).items.map((s) => s.name as string);
+    assert.equal(
+      systems.includes('Công cụ kiểm thử LGSP'),
+      false,
+      `no hand-made tester: ${systems.join(', ')}`,
+    );
+    const platform = (await get('/api/v1/organizations?q=000.00.00.Z00')).items;
+    assert.equal(platform.length, 1, 'the platform-owned test organization, made by the first try');
+    const versions = (await get('/api/v1/versions')).items;
+    assert.deepEqual(versions.map((v) => `${v.context} ${v.status}`).sort(), [
+      'dancu published',
+      'thue published',
+    ]);
+  });
+
   test('after the credential is revoked through the admin API, its existing token → 401 within 1 s', async () => {
     const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
     assert.equal(

@@ -198,11 +198,15 @@ for (const kind of storeKinds) {
       assert.doesNotMatch(res.body, /127\.0\.0\.1|upstream|bi-mat/, 'no upstream address, no draft document');
     });
 
-    test('search is case-insensitive over name, context and provider; % and _ are literal; paging with total', async () => {
+    test('search ignores case and accents over name, context and provider; % and _ are literal; paging with total', async () => {
       const search = async (query: string) => (await get(`/api/v1/public/services?${query}`)).json() as Json;
       const land = await search('q=TH%E1%BB%ACA'); // "THỬA": the ASCII letters fold, the word is found
       assert.deepEqual([land.total, land.items[0]?.context], [1, 'datdai']);
-      assert.equal((await search('q=h%C3%B4tich')).total, 0);
+      assert.equal(
+        (await search('q=h%C3%B4tich')).total,
+        1,
+        '"hôtich": accents are ignored too (migration 0024)',
+      );
       assert.equal((await search('q=HOTICH')).total, 1);
       assert.equal((await search('q=000.00.25')).total, 1, 'by the provider’s official code');
       assert.equal(

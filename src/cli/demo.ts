@@ -8,13 +8,13 @@ import { createInterface } from 'node:readline';
 import type { ContactPoint, ServiceCreate } from '../api/contract/index.ts';
 import { ConnectionRequests } from '../control/connection-requests/index.ts';
 import { SubscriptionRequests, type WorkflowSettings } from '../control/subscription-requests/index.ts';
-import { type Clock, systemClock } from '../core/clock.ts';
+import { systemClock } from '../core/clock.ts';
 import { loadConfig } from '../core/config.ts';
 import { newSecret } from '../core/ids.ts';
 import { sandboxTestCall } from '../gateway/sandbox-probe.ts';
 import { localUrl, startPlatform } from '../platform.ts';
 import type { Store } from '../store/port.ts';
-import { type OnboardingEnv, onceRecorded, publishThroughSandbox } from './onboarding.ts';
+import { onceRecorded, publishAfterTry, type TryEnv } from './onboarding.ts';
 import { configOrExplain, consoleLines, explainStartError, untilSignal } from './start.ts';
 
 export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json]
@@ -82,7 +82,13 @@ interface DemoObjects {
  * run's upstream and issues a fresh credential, since secrets are never stored.
  */
 async function seedDemo(
-  env: OnboardingEnv & { store: Store; clock: Clock; workflow: WorkflowSettings },
+  env: TryEnv & {
+    store: Store;
+    workflow: WorkflowSettings;
+    gatewayUrl: string;
+    recorder: { flush(): Promise<void> };
+    snapshots: { refresh(): Promise<void> };
+  },
   upstreamUrl: string,
 ): Promise<DemoObjects> {
   const { registry } = env;
@@ -104,7 +110,7 @@ async function seedDemo(
       credential: await registry.issueCredential(consumer.id, 'production', ACTOR),
     };
   }
-  const operator = await registry.createOrganization(
+  await registry.createOrganization(
     {
       code: '000.00.17.H01',
       name: 'Sở Thông tin và Truyền thông tỉnh An Giang',
@@ -266,26 +272,18 @@ async function seedDemo(
       dataPresentation: 'JSON',
     },
   );
-  // Both services reach production the regulated way (R-11): submitted with their OpenAPI document, tested in
-  // the sandbox by the operator's test client through this very gateway, then published on that evidence.
-  const testerSystem = await connect(
-    operator,
-    { name: 'Công cụ kiểm thử LGSP', isProvider: false, isConsumer: true },
-    'Thử nghiệm các dịch vụ ở môi trường sandbox trước khi công bố (R-11)',
-  );
-  const tester = {
-    systemId: testerSystem.id,
-    credential: await registry.issueCredential(testerSystem.id, 'sandbox', ACTOR),
-  };
+  // Both services reach production the regulated way (R-11): submitted with their OpenAPI document, tried in the
+  // sandbox as the operator tries them from the console (the platform's own test client, through this very
+  // gateway), then published on that evidence at once.
   for (const version of [dancuV1, thueV1]) {
-    await publishThroughSandbox(
+    await publishAfterTry(
       env,
-      tester,
       version.id,
       { technicalDocument: openApiOf(version.context), documentType: 'openapi' },
       ACTOR,
     );
   }
+  await env.snapshots.refresh();
   // The consumer registers the regulated way (R-12): the request, sandbox approval, its sandbox key collected
   // once, a sandbox call, the production request on that evidence, production approval and key. The frequency
   // (it becomes the quota) is high enough never to throttle a benchmark, but the quota check stays on the path.

@@ -1,6 +1,80 @@
+import type { SandboxTryBody, SandboxTryResult } from '../api/contract/index.ts';
 import type { Lifecycle } from '../control/lifecycle/index.ts';
 import type { Registry } from '../control/registry/index.ts';
+import { type SandboxGateway, trySandboxCall } from '../control/sandbox-try.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Config } from '../core/config.ts';
 import { samplePath, sandboxTestCall } from '../gateway/sandbox-probe.ts';
+import type { KeyEncryptionKey } from '../keys/index.ts';
+
+/** What trying a version needs of a running platform: the parts the admin API's "try it" uses (src/platform.ts). */
+export interface TryEnv {
+  registry: Registry;
+  lifecycle: Lifecycle;
+  kek: KeyEncryptionKey;
+  clock: Clock;
+  config: Config;
+  sandboxGateway: SandboxGateway;
+}
+
+/**
+ * Takes a draft version to the sandbox and tries it there as the operator does from the console (issue 11, R-11;
+ * docs/sandbox.md): submitted with its technical document, sandbox test opened, then one call through the real
+ * gateway by `POST /api/v1/versions/{id}/try`'s own code — with the platform's test client, which the platform makes
+ * and subscribes itself, so no test organization, system, subscription or credential is made by hand. The try
+ * answers once its record is durable. A call that does not answer 2xx is no evidence, and is said so.
+ */
+export async function tryInSandbox(
+  env: TryEnv,
+  versionId: string,
+  document: Parameters<Lifecycle['submitVersion']>[1],
+  actor: string,
+): Promise<SandboxTryResult> {
+  await env.lifecycle.submitVersion(versionId, document, actor);
+  const version = await env.lifecycle.startSandboxTest(versionId, actor);
+  const call = samplePath(version.context, version.version, version.resources, version.mode);
+  const sendsBody = call.method !== 'GET' && call.method !== 'HEAD';
+  const result = await trySandboxCall(
+    {
+      registry: env.registry,
+      kek: env.kek,
+      clock: env.clock,
+      gateway: env.sandboxGateway,
+      timeoutMs: env.config.gateway.upstreamTimeoutMs + 5000,
+      configReloadMs: env.config.snapshot.pollIntervalMs,
+    },
+    versionId,
+    {
+      method: call.method as SandboxTryBody['method'],
+      path: call.path.slice(`/${version.context}/${version.version}`.length) || '/',
+      ...(sendsBody
+        ? {
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ thuNghiem: 'LGSP sandbox test' }),
+          }
+        : {}),
+    },
+    actor,
+  );
+  if (result.status < 200 || result.status >= 300)
+    throw new Error(`sandbox try ${call.method} ${call.path} answered ${result.status}`);
+  return result;
+}
+
+/**
+ * …then publishes it on that evidence, at once: the try answered only after its record was durable, so the
+ * publication finds it without waiting or retrying (issue 11).
+ */
+export async function publishAfterTry(...args: Parameters<typeof tryInSandbox>): Promise<void> {
+  const [env, versionId, , actor] = args;
+  await tryInSandbox(...args);
+  await env.lifecycle.publishVersion(versionId, {}, actor);
+}
+
+/*
+ * The harnesses of the tests and benchmarks that run a gateway without the admin API (no key-encryption key, no
+ * try) take a version through the sandbox with a test client of their own, below.
+ */
 
 /** What taking a version through the sandbox needs of a running platform. */
 export interface OnboardingEnv {

@@ -2,6 +2,7 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { PublicService, PublicServiceQuery } from '../api/contract/index.ts';
 import { LgspError } from '../core/errors.ts';
 import { isoOf, isoOrNull } from '../core/time.ts';
+import { matchesAny } from '../store/paging.ts';
 import type { Database } from '../store/schema.ts';
 
 /**
@@ -20,9 +21,6 @@ type ServiceScope = ExpressionBuilder<
   Database & { s: Database['services']; y: Database['systems']; o: Database['organizations'] },
   's' | 'y' | 'o'
 >;
-
-/** `%`, `_` and `\` are literal in a person's search, not LIKE wildcards. */
-const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 function publicServices(db: Db) {
   return db
@@ -45,13 +43,8 @@ function matching(q: string | undefined) {
   const text = q?.trim();
   return (eb: ServiceScope) => {
     if (!text) return eb.lit(true);
-    const pattern = likePattern(text);
-    return eb.or([
-      eb('s.name', 'ilike', pattern),
-      eb('s.context', 'ilike', pattern),
-      eb('o.name', 'ilike', pattern),
-      eb('o.code', 'ilike', pattern),
-    ]);
+    // Without regard to case or accents, like every list's search (src/store/paging.ts, migration 0024).
+    return matchesAny(eb, ['s.name', 's.context', 'o.name', 'o.code'], text);
   };
 }
 

@@ -61,9 +61,11 @@ export const byColumn = (column: string): Expression<unknown> => sql.ref(column)
 export const byLowerCase = (column: string): Expression<unknown> => sql`lower(${sql.ref(column)})`;
 
 /**
- * `q` searched case-insensitively as a substring of any of `columns` (ILIKE, its `%`, `_` and `\` taken
- * literally). Plain ILIKE runs on PGlite and PostgreSQL alike (pg_trgm is not on PGlite); for the thousands of rows
- * of a registry a scan of the filtered rows is cheap.
+ * `q` searched as a substring of any of `columns`, without regard to case or Vietnamese accents: `so tu phap`,
+ * `SỞ TƯ PHÁP` and `Sở Tư pháp` all find "Sở Tư pháp tỉnh An Giang". Column and pattern are folded alike by the
+ * SQL function `lgsp_fold` (migration 0024: Vietnamese letters to their plain base, đ to d, then lower case), so
+ * PGlite and PostgreSQL answer the same; `%`, `_` and `\` in `q` are taken literally. pg_trgm is not on PGlite, so
+ * the "contains" search is a scan of the filtered rows, cheap for the thousands of rows of a registry.
  */
 export function matchesAny<DB, TB extends keyof DB>(
   eb: ExpressionBuilder<DB, TB>,
@@ -71,5 +73,7 @@ export function matchesAny<DB, TB extends keyof DB>(
   q: string,
 ): Expression<SqlBool> {
   const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return eb.or(columns.map((column) => sql<SqlBool>`${sql.ref(column)} ILIKE ${pattern}`));
+  return eb.or(
+    columns.map((column) => sql<SqlBool>`lgsp_fold(${sql.ref(column)}) LIKE lgsp_fold(${pattern})`),
+  );
 }
