@@ -61,10 +61,7 @@ const asyncPath = await openOwnMessaging(config, systemClock, logger);
  * RFC 7009 at this worker's `/revoke`: the primary owns the store, so it records the revocation; it answers once its
  * snapshot names the token, and this worker answers its client once it has installed that snapshot too.
  */
-const revocations = new Map<
-  number,
-  { revision: number; resolve: () => void; reject: (err: Error) => void }
->();
+const revocations = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
 let revocationIds = 0;
 const revisionWaiters = new Set<{ revision: number; resolve: () => void }>();
 snapshots.onInstall((data) => {
@@ -77,7 +74,7 @@ snapshots.onInstall((data) => {
 function revokeToken(revocation: TokenRevocation): Promise<void> {
   const requestId = ++revocationIds;
   return new Promise<void>((resolve, reject) => {
-    revocations.set(requestId, { revision: 0, resolve, reject });
+    revocations.set(requestId, { resolve, reject });
     send({ type: 'revoke-token', requestId, revocation });
   });
 }
@@ -85,9 +82,9 @@ function revoked(m: Extract<ToWorker, { type: 'token-revoked' }>): void {
   const pending = revocations.get(m.requestId);
   if (!pending) return;
   revocations.delete(m.requestId);
-  if (!m.ok) return pending.reject(new Error('the primary could not revoke the token'));
-  if (snapshots.revision >= m.revision) return pending.resolve();
-  revisionWaiters.add({ revision: m.revision, resolve: pending.resolve });
+  if (!m.ok) pending.reject(new Error('the primary could not revoke the token'));
+  else if (snapshots.revision >= m.revision) pending.resolve();
+  else revisionWaiters.add({ revision: m.revision, resolve: pending.resolve });
 }
 // The primary logs and alerts refusals (issue 10); its policy's own ports and added entries come with each status.
 const egress = EgressPolicy.forPlatform(config);
