@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../src/core/config.ts';
+import { type Platform, startPlatform } from '../src/platform.ts';
+import { silentLogger } from '../src/telemetry/logger.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { getToken, startGatewayHarness, within } from './helpers/gateway-harness.ts';
 import { seedProvince } from './helpers/seed.ts';
@@ -340,5 +346,72 @@ describe('client conventions switched off (the default for lgspaccesstoken)', ()
     const lower = await fetch(`${h.url}${PATH}`, { headers: { authorization: `bearer ${token}` } });
     assert.equal(lower.status, 401);
     await lower.arrayBuffer();
+  });
+});
+
+/** LGSP_GATEWAY_WORKERS=2: a token revoked at one worker is refused by every worker from the answer on. */
+describe('POST /revoke with the gateway in worker processes', () => {
+  let platform: Platform;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let seed: Awaited<ReturnType<typeof seedProvince>>;
+  const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-revoke-'));
+  // A fresh connection per request, so the primary spreads them over both workers.
+  const call = (token: string) =>
+    fetch(`${platform.gatewayUrl}${PATH}`, {
+      headers: { authorization: `Bearer ${token}`, connection: 'close' },
+    }).then(async (r) => ({ status: r.status, body: await r.text() }));
+
+  before(async () => {
+    upstream = await startUpstream();
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        dataDir,
+        gateway: { port: 0, host: '127.0.0.1', workers: 2 },
+        admin: { port: 0, password: 'mat-khau-kiem-thu' },
+        egress: { allow: [new URL(upstream.url).host] },
+        logLevel: 'silent',
+      },
+    });
+    platform = await startPlatform(config, { logger: silentLogger() });
+    seed = await seedProvince(platform, upstream.url);
+    await platform.snapshots.refresh();
+  });
+  after(async () => {
+    await platform.stop();
+    await upstream.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('the next call with the revoked token is 401 on every worker', async () => {
+    const token = await getToken(
+      platform.gatewayUrl,
+      seed.credential.consumerKey,
+      seed.credential.consumerSecret,
+    );
+    for (let i = 0; i < 4; i++) assert.equal((await call(token)).status, 200);
+    const revoke = await fetch(`${platform.gatewayUrl}/revoke`, {
+      method: 'POST',
+      headers: {
+        ...form,
+        authorization: basic(seed.credential.consumerKey, seed.credential.consumerSecret),
+        connection: 'close',
+      },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    assert.equal(revoke.status, 200);
+    await revoke.arrayBuffer();
+    const after = await Promise.all(Array.from({ length: 8 }, () => call(token)));
+    for (const r of after) {
+      assert.equal(r.status, 401);
+      assert.equal((JSON.parse(r.body) as { code: string }).code, 'GW_TOKEN_REVOKED');
+    }
+    // Another token of the same credential is untouched.
+    const fresh = await getToken(
+      platform.gatewayUrl,
+      seed.credential.consumerKey,
+      seed.credential.consumerSecret,
+    );
+    assert.equal((await call(fresh)).status, 200);
   });
 });
