@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/core/config.ts';
+import { toProblem } from '../src/core/errors.ts';
+import { authParameter, statusEnvelope } from '../src/gateway/client-conventions.ts';
+import { bearerToken } from '../src/gateway/policy.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
@@ -26,6 +29,37 @@ function formOne(fields: Record<string, string>): string {
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 const basic = (key: string, secret: string, scheme = 'Basic') =>
   `${scheme} ${Buffer.from(`${key}:${secret}`).toString('base64')}`;
+
+describe('auth schemes and the status envelope, as tables', () => {
+  test('bearer/basic in any case only when the convention is on (RFC 9110 §11.1)', () => {
+    const rows: Array<[string | undefined, boolean, string | null]> = [
+      ['Bearer abc', false, 'abc'],
+      ['bearer abc', false, null],
+      ['bearer abc', true, 'abc'],
+      ['BEARER  abc ', true, 'abc'],
+      ['Bearerabc', true, null],
+      ['Basic abc', true, null],
+      ['Bearer ', true, null],
+      [undefined, true, null],
+    ];
+    for (const [header, anyCase, want] of rows) {
+      const got = bearerToken(header, anyCase);
+      assert.equal(typeof got === 'string' ? got : null, want, `${header} ${anyCase}`);
+    }
+    assert.equal(authParameter('basic eA==', 'Basic', 'basic', true), 'eA==');
+    assert.equal(authParameter('basic eA==', 'Basic', 'basic', false), null);
+    assert.equal(authParameter('Basic eA==', 'Basic', 'basic', false), 'eA==');
+    assert.equal(authParameter('Basicx', 'Basic', 'basic', true), null);
+  });
+
+  test('the envelope keeps the status, both titles, the detail, the code and the transaction id', () => {
+    const e = statusEnvelope(toProblem('GW_QUOTA_EXCEEDED', 'minute', { transactionId: 'txn_1' }));
+    assert.equal(e['StatusCode'], 429);
+    assert.equal(e['Status'], 'Error');
+    assert.match(String(e['Description']), /^Vượt hạn mức.* \/ The subscription quota.*: minute$/);
+    assert.deepEqual(e['ResultObject'], { code: 'GW_QUOTA_EXCEEDED', transactionId: 'txn_1' });
+  });
+});
 
 for (const kind of storeKinds) {
   describe(`client conventions of other LGSPs on ${kind}`, () => {
