@@ -8,8 +8,9 @@ import { Registry } from './control/registry/index.ts';
 import type { SandboxGateway } from './control/sandbox-try.ts';
 import { unlockSecrets } from './control/secrets.ts';
 import { ensureSigningKey, SigningKeys } from './control/signing-keys.ts';
-import { storeSnapshotSource } from './control/snapshot.ts';
+import { storeSnapshotSource, type TokenRevocation } from './control/snapshot.ts';
 import { SubscriptionRequests } from './control/subscription-requests/index.ts';
+import { revokeAccessToken } from './control/token-revocations.ts';
 import { VersionChanges } from './control/version-changes/index.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
@@ -195,6 +196,11 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       async () => (await alerts.list({ state: 'open', limit: 1000 })).length,
     );
 
+    // RFC 7009 (issue 12 item 8): a revocation is a change; its answer waits until this node's snapshot has it.
+    const revokeToken = async (revocation: TokenRevocation) => {
+      await revokeAccessToken(registry.changes, revocation);
+      await snapshots.refresh();
+    };
     let gateway: Gateway | null = null;
     let gatewayWorkers: GatewayWorkers | null = null;
     let gatewayUrl: string;
@@ -206,6 +212,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         logger,
         onMessageAccepted: () => deliverer.wake(),
         egress,
+        revokeToken,
       });
       gatewayWorkers = workers;
       gatewayUrl = workers.url;
@@ -221,6 +228,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         messaging,
         onMessageAccepted: () => deliverer.wake(),
         egress,
+        revokeToken,
       });
       gatewayUrl = await inProcess.listen();
       stops.push(() => inProcess.close());

@@ -35,6 +35,7 @@ describe('lgsp demo', () => {
       'directUrl',
       'forbiddenPath',
       'gatewayUrl',
+      'lgspAccessToken',
     ]);
     for (const key of ['gatewayUrl', 'adminUrl', 'directUrl'] as const)
       assert.match(info[key], /^http:\/\/127\.0\.0\.1:\d+/);
@@ -48,6 +49,14 @@ describe('lgsp demo', () => {
     assert.equal(viaGateway.status, 200);
     const direct = await fetch(info.directUrl);
     assert.deepEqual(await viaGateway.json(), await direct.json());
+  });
+
+  test('allowedPath with only `lgspaccesstoken: <lgspAccessToken>` → 200, the same answer (issue 12 item 8)', async () => {
+    const res = await fetch(`${info.gatewayUrl}${info.allowedPath}`, {
+      headers: { lgspaccesstoken: info.lgspAccessToken },
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), await (await fetch(info.directUrl)).json());
   });
 
   test('forbiddenPath → 403; no token, bad token → 401', async () => {

@@ -21,7 +21,7 @@ export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json]
   Chạy nền tảng với dữ liệu mẫu của một tỉnh (kho tạm, hoặc LGSP_DATA_DIR nếu đặt), in hướng dẫn và lệnh curl.
   Runs the platform with a sample province (throwaway store, or LGSP_DATA_DIR when set) and prints curl lines.
   --json  dòng đầu tiên của stdout là một đối tượng JSON / the first stdout line is one JSON object:
-          gatewayUrl, adminUrl, consumerKey, consumerSecret, allowedPath, forbiddenPath, directUrl`;
+          gatewayUrl, adminUrl, consumerKey, consumerSecret, allowedPath, forbiddenPath, directUrl, lgspAccessToken`;
 
 /** The first stdout line of `lgsp demo --json`: what a script (the benchmark, the tests) needs to call it. */
 export interface DemoInfo {
@@ -35,6 +35,11 @@ export interface DemoInfo {
   forbiddenPath: string;
   /** The same resource as `allowedPath`, straight from the provider, without the gateway. */
   directUrl: string;
+  /**
+   * Issue 12 item 8: the demo consumer's `lgspaccesstoken` header, form 1 (HCM / Hậu Giang): base64 of JSON
+   * `{AccessKey, SecretKey, AppName, PartnerCode, PartnerCodeCus}`; `allowedPath` with only this header → 200.
+   */
+  lgspAccessToken: string;
 }
 
 const CITIZEN_ID = '001099012345';
@@ -379,6 +384,8 @@ export async function runDemo(args: string[]): Promise<number> {
     // A throwaway store's key-encryption key lives and dies with this process: no key file is left behind.
     ...(throwaway ? { dataDir: throwaway, keys: { encryptionKey: randomBytes(32).toString('base64') } } : {}),
     admin: { password: adminPassword },
+    // Every client convention of other LGSPs is on in the demo (issue 12 item 8, docs/moving-from-another-lgsp.md).
+    clientConventions: { lgspAccessToken: true, tokenRevocation: true, caseInsensitiveAuthSchemes: true },
   };
   const preliminary = configOrExplain(settings);
   if (!preliminary) return 1;
@@ -454,6 +461,15 @@ export async function runDemo(args: string[]): Promise<number> {
     allowedPath,
     forbiddenPath: `/thue/1.0/doanhnghiep/${TAX_ID}`,
     directUrl: `${upstream.url}/api/dancu/congdan/${CITIZEN_ID}`,
+    lgspAccessToken: Buffer.from(
+      JSON.stringify({
+        AccessKey: seeded.credential.consumerKey,
+        SecretKey: seeded.credential.consumerSecret,
+        AppName: 'HeThongHoTich',
+        PartnerCode: '000.00.31.H01',
+        PartnerCodeCus: '000.00.12.H01',
+      }),
+    ).toString('base64'),
   };
   // Listen for Ctrl+C before saying we are up: a script that signals right after the first line must stop us
   // cleanly, not meet Node's default handler.

@@ -78,6 +78,21 @@ export interface SnapshotData {
     windowStart: string | null;
     windowEnd: string | null;
   }>;
+  /**
+   * Access tokens revoked at `POST /revoke` (RFC 7009) that have not expired yet, by `jti`: the gateway refuses
+   * them (issue 12 item 8). Absent in snapshots built by code that predates revocation: none.
+   */
+  revokedTokens?: string[];
+}
+
+/**
+ * One access token revoked by its client at `POST /revoke` (RFC 7009): the token's `jti`, whose it is, and when it
+ * would have expired (the entry is kept until then). Written by the control plane, asked for by the gateway.
+ */
+export interface TokenRevocation {
+  jti: string;
+  credentialId: string;
+  expiresAtMs: number;
 }
 
 export async function currentRevision(store: Store): Promise<number> {
@@ -161,6 +176,11 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
       .selectAll()
       .where('status', '=', 'active')
       .execute();
+    const revokedTokens = await trx
+      .selectFrom('revoked_tokens')
+      .select('jti')
+      .where('expires_at', '>', sql<Date>`now()`)
+      .execute();
     return {
       revision,
       signingKey: keys.signing,
@@ -221,6 +241,7 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
         windowStart: s.window_start,
         windowEnd: s.window_end,
       })),
+      revokedTokens: revokedTokens.map((r) => r.jti),
     };
   });
 }

@@ -426,6 +426,42 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    // Issue 12 item 8: client code written for other provincial LGSPs works unchanged, each convention behind its
+    // own switch (docs/moving-from-another-lgsp.md); `lgsp demo` turns them all on.
+    clientConventions: Type.Object(
+      {
+        lgspAccessToken: Type.Boolean({
+          default: false,
+          description:
+            'Nhận header lgspaccesstoken (dạng 1: base64 JSON AccessKey/SecretKey…; dạng 2: kèm Bearer, ghi nhận SENDER_CODE/RECEIVER_CODE/TRAN_CODE) / accept the lgspaccesstoken header (form 1: base64 JSON AccessKey/SecretKey…; form 2: beside a Bearer token, recording SENDER_CODE/RECEIVER_CODE/TRAN_CODE)',
+        }),
+        lgspAccessTokenCacheSeconds: Type.Integer({
+          minimum: 0,
+          maximum: 300,
+          default: 60,
+          description:
+            'Giữ kết quả kiểm tra một header dạng 1 trong bộ nhớ bấy nhiêu giây (thu hồi, thay khoá xoá ngay) / keep a verified form-1 header this long in memory (revocation and rotation clear it at once)',
+        }),
+        tokenRevocation: Type.Boolean({
+          default: true,
+          description: 'POST /revoke (RFC 7009) thu hồi access token / POST /revoke revokes access tokens',
+        }),
+        caseInsensitiveAuthSchemes: Type.Boolean({
+          default: true,
+          description:
+            'Chấp nhận "basic", "bearer" viết thường (RFC 9110 §11.1) / accept auth schemes in any case (RFC 9110 §11.1)',
+        }),
+        statusEnvelopeVersions: Type.Array(
+          Type.String({ pattern: '^[^/\\s?#]+(/[^/\\s?#]+)*/[A-Za-z0-9][A-Za-z0-9._-]*$', maxLength: 200 }),
+          {
+            default: [],
+            description:
+              'Các phiên bản "context/version" mà lỗi của nền tảng trả theo dạng StatusCode/Status/Description/ResultObject thay cho problem+json / versions whose platform errors answer that envelope instead of problem+json',
+          },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },
@@ -520,6 +556,11 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_BRUTEFORCE_ALERT_FAILURES: 'limits.alertFailures',
   LGSP_LOG_LEVEL: 'logLevel',
   LGSP_MAINTENANCE_MIN_NOTICE_HOURS: 'lifecycle.maintenanceMinNoticeHours',
+  LGSP_CONVENTION_LGSPACCESSTOKEN: 'clientConventions.lgspAccessToken',
+  LGSP_CONVENTION_LGSPACCESSTOKEN_CACHE_SECONDS: 'clientConventions.lgspAccessTokenCacheSeconds',
+  LGSP_CONVENTION_TOKEN_REVOCATION: 'clientConventions.tokenRevocation',
+  LGSP_CONVENTION_CASE_INSENSITIVE_SCHEMES: 'clientConventions.caseInsensitiveAuthSchemes',
+  LGSP_CONVENTION_STATUS_ENVELOPE_VERSIONS: 'clientConventions.statusEnvelopeVersions',
 };
 
 /** Variables that belong to other readers (the CLI client, the test suites) and are not platform settings. */
@@ -581,6 +622,8 @@ function envValue(raw: string, path: string): unknown {
       .split(',')
       .map((item) => item.trim())
       .filter(Boolean);
+  // A switch is `true` or `false`; anything else is left as text for the schema to refuse by name.
+  if (type === 'boolean' && /^(true|false)$/i.test(raw.trim())) return raw.trim().toLowerCase() === 'true';
   return type === 'integer' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
 }
 

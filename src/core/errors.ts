@@ -308,6 +308,32 @@ export const ERRORS = {
     title:
       'The gateway failed unexpectedly; the call is recorded under its transaction id (see the server log)',
   },
+  // Client conventions of other provincial LGSPs (issue 12 item 8, docs/moving-from-another-lgsp.md)
+  GW_TOKEN_REVOKED: {
+    status: 401,
+    titleVi: 'Access token đã bị thu hồi',
+    title: 'The access token was revoked (RFC 7009); request a new one at POST /token',
+  },
+  GW_LGSP_ACCESS_TOKEN_INVALID: {
+    status: 401,
+    titleVi: 'Header lgspaccesstoken không đọc được hoặc AccessKey/SecretKey không đúng',
+    title: 'The lgspaccesstoken header cannot be read, or its AccessKey/SecretKey is wrong',
+  },
+  GW_LGSP_ACCESS_TOKEN_ORG_MISMATCH: {
+    status: 403,
+    titleVi: 'PartnerCodeCus trong lgspaccesstoken không phải mã cơ quan của hệ thống gọi',
+    title: "PartnerCodeCus in lgspaccesstoken is not the calling system's organization code",
+  },
+  GW_LGSP_ACCESS_TOKEN_PROVIDER_MISMATCH: {
+    status: 403,
+    titleVi: 'PartnerCode trong lgspaccesstoken không phải mã cơ quan cung cấp dịch vụ được gọi',
+    title: "PartnerCode in lgspaccesstoken is not the called service's provider organization code",
+  },
+  GW_CLIENT_CODE_INVALID: {
+    status: 400,
+    titleVi: 'SENDER_CODE, RECEIVER_CODE hoặc TRAN_CODE quá dài (tối đa 128 ký tự) hoặc có ký tự điều khiển',
+    title: 'SENDER_CODE, RECEIVER_CODE or TRAN_CODE is longer than 128 characters or has control characters',
+  },
   CP_SUNSET_TOO_EARLY: {
     status: 400,
     titleVi: 'Phiên bản cũ phải được duy trì ít nhất 180 ngày',

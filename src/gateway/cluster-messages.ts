@@ -1,4 +1,4 @@
-import type { SnapshotData } from '../control/snapshot.ts';
+import type { SnapshotData, TokenRevocation } from '../control/snapshot.ts';
 import type { Config } from '../core/config.ts';
 import type { EgressDenial, EgressShared } from '../net/egress.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
@@ -23,6 +23,8 @@ export type ToWorker =
     }
   /** The primary got SIGHUP: read the TLS certificate files again (each worker serves its own copy). */
   | { type: 'reload-tls' }
+  /** The answer to a worker's `revoke-token`: done (the snapshot of `revision` names the token), or failed. */
+  | { type: 'token-revoked'; requestId: number; revision: number; ok: boolean }
   | { type: 'shutdown' };
 
 export type ToPrimary =
@@ -36,6 +38,8 @@ export type ToPrimary =
   | { type: 'accepted' }
   /** The worker's egress policy refused a provider connection: the primary logs it and alerts (issue 10). */
   | { type: 'egress-denied'; denial: EgressDenial }
+  /** A client revoked a token at the worker's `/revoke` (RFC 7009): the primary, owner of the store, records it. */
+  | { type: 'revoke-token'; requestId: number; revocation: TokenRevocation }
   | { type: 'stopped' };
 
 /** How often workers and primary exchange quota counts, `/token` failures and status. */

@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import type { TokenRevocation } from '../control/snapshot.ts';
 import { systemClock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { EgressPolicy } from '../net/egress.ts';
@@ -39,6 +40,8 @@ export async function startGatewayWorkers(
     onMessageAccepted?: () => void;
     /** The primary's egress policy: its own ports go to the workers, the workers' refusals come back to it. */
     egress: EgressPolicy;
+    /** Revokes an access token and resolves once the primary's snapshot has it (RFC 7009, issue 12 item 8). */
+    revokeToken?: (revocation: TokenRevocation) => Promise<void>;
   },
 ): Promise<GatewayWorkers> {
   const { snapshots, recorder, logger } = deps;
@@ -83,7 +86,23 @@ export async function startGatewayWorkers(
           }
         } else if (m.type === 'accepted') deps.onMessageAccepted?.();
         else if (m.type === 'egress-denied') deps.egress.reportDenied(m.denial);
-        else if (m.type === 'listening') resolve(m.url);
+        else if (m.type === 'revoke-token') {
+          // The new snapshot goes to every worker (onInstall) before this answer, on the same ordered channel.
+          const revoke = deps.revokeToken ?? (() => Promise.reject(new Error('no token revocation here')));
+          revoke(m.revocation).then(
+            () =>
+              sendTo(w, {
+                type: 'token-revoked',
+                requestId: m.requestId,
+                revision: snapshots.revision,
+                ok: true,
+              }),
+            (err: unknown) => {
+              logger.error({ err }, 'token revocation failed');
+              sendTo(w, { type: 'token-revoked', requestId: m.requestId, revision: 0, ok: false });
+            },
+          );
+        } else if (m.type === 'listening') resolve(m.url);
       });
       w.on('exit', (code, signal) => {
         workers.delete(w);

@@ -99,6 +99,8 @@ export interface CompiledSnapshot {
   contextDepths: number[];
   /** `${systemId}|${versionId}|${environment}` → policy. */
   subscriptions: Map<string, SubscriptionPolicy>;
+  /** `jti`s of access tokens revoked before their expiry (RFC 7009): refused on every call. */
+  revokedTokens: Set<string>;
 }
 
 function toUpstream(url: string | null): Upstream | null {
@@ -259,6 +261,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
     routesByVersion,
     contextDepths: [...depths].sort((a, b) => b - a),
     subscriptions,
+    revokedTokens: new Set(data.revokedTokens ?? []),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { Pool } from 'undici';
+import type { TokenRevocation } from '../control/snapshot.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { SequentialIds } from '../core/ids.ts';
@@ -7,6 +8,7 @@ import type { Messaging } from '../messaging/messaging.ts';
 import { EgressPolicy } from '../net/egress.ts';
 import type { RecordSink } from '../telemetry/record.ts';
 import { TrustedProxies } from './client-address.ts';
+import { LgspAccessTokens, statusEnvelopeVersions } from './client-conventions.ts';
 import { QuotaCounters } from './quota.ts';
 import type { SnapshotHolder } from './snapshot-holder.ts';
 import { TokenThrottle } from './token-throttle.ts';
@@ -35,6 +37,12 @@ export interface GatewayDeps {
    * from `config` (its `egress.allow`, gateway and admin ports).
    */
   egress?: EgressPolicy;
+  /**
+   * Revokes an access token (RFC 7009) and resolves once this node's snapshot refuses it: the control plane's
+   * change in the process that owns the store, a request to the primary in a gateway worker. Absent: `/revoke`
+   * answers 503.
+   */
+  revokeToken?: (revocation: TokenRevocation) => Promise<void>;
 }
 
 export interface GatewayStats {
@@ -69,10 +77,17 @@ export interface GatewayContext {
   readonly upstreamTimeoutMs: number;
   /** Whose X-Forwarded-For is believed (`client-address.ts`): give it to `clientAddress(req, …)`. */
   readonly trustedProxies: TrustedProxies;
+  /** Client conventions of other LGSPs (issue 12 item 8): form-1 `lgspaccesstoken`, null when switched off. */
+  readonly lgspAccessTokens: LgspAccessTokens | null;
+  /** `context/version` of the versions whose platform errors answer the status envelope; null: none. */
+  readonly statusEnvelope: Set<string> | null;
+  readonly revokeToken: ((revocation: TokenRevocation) => Promise<void>) | null;
 }
 
 export function createGatewayContext(deps: GatewayDeps): GatewayContext {
   const timezoneOffsetMs = deps.config.timezoneOffsetMinutes * 60_000;
+  const tokenThrottle = deps.tokenThrottle ?? new TokenThrottle(deps.config.limits);
+  const conventions = deps.config.clientConventions;
   return {
     config: deps.config,
     clock: deps.clock,
@@ -84,13 +99,18 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
     egress: deps.egress ?? EgressPolicy.forPlatform(deps.config),
     verifier: new TokenVerifier(deps.clock, deps.config.gateway.tokenTtlSeconds),
     quotas: deps.quotas ?? new QuotaCounters(timezoneOffsetMs),
-    tokenThrottle: deps.tokenThrottle ?? new TokenThrottle(deps.config.limits),
+    tokenThrottle,
     ids: new SequentialIds(),
     stats: { requests: 0, forwarded: 0, refused: 0, connectionsRefused: 0 },
     pools: new Map(),
     timezoneOffsetMs,
     upstreamTimeoutMs: deps.config.gateway.upstreamTimeoutMs,
     trustedProxies: new TrustedProxies(deps.config.gateway.trustedProxies),
+    lgspAccessTokens: conventions.lgspAccessToken
+      ? new LgspAccessTokens(tokenThrottle, conventions.lgspAccessTokenCacheSeconds * 1000)
+      : null,
+    statusEnvelope: statusEnvelopeVersions(deps.config),
+    revokeToken: deps.revokeToken ?? null,
   };
 }
 

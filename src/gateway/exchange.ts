@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ErrorCode, toProblem } from '../core/errors.ts';
 import { newTransactionRecord, type TransactionRecord } from '../telemetry/record.ts';
 import { clientAddress } from './client-address.ts';
+import { statusEnvelope, wantsStatusEnvelope } from './client-conventions.ts';
 import type { GatewayContext } from './context.ts';
 import { type Refusal, refusal } from './policy.ts';
 
@@ -16,6 +17,8 @@ import { type Refusal, refusal } from './policy.ts';
 export const UNMATCHED = '(không khớp/unmatched)';
 /** The template of the token endpoint's records. */
 export const TOKEN_TEMPLATE = '/token';
+/** The template of the revocation endpoint's records (RFC 7009). */
+export const REVOKE_TEMPLATE = '/revoke';
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 const OAUTH_NO_STORE = Object.freeze({ 'cache-control': 'no-store', pragma: 'no-cache' });
@@ -100,10 +103,14 @@ export function refuse(ctx: GatewayContext, res: ServerResponse, rec: Transactio
   ctx.stats.refused++;
   closeIfBodyUnread(res);
   const problem = toProblem(r.code, r.detail, { transactionId: rec.id, ...r.members });
-  const body = JSON.stringify(problem);
+  // Versions that opted in answer the envelope provincial clients parse instead (issue 12 item 8).
+  const envelope =
+    ctx.statusEnvelope !== null &&
+    wantsStatusEnvelope(ctx.statusEnvelope, rec, res.req, ctx.snapshots.current);
+  const body = JSON.stringify(envelope ? statusEnvelope(problem) : problem);
   const length = Buffer.byteLength(body);
   res.writeHead(problem.status, {
-    'content-type': 'application/problem+json; charset=utf-8',
+    'content-type': envelope ? 'application/json; charset=utf-8' : 'application/problem+json; charset=utf-8',
     'content-length': length,
     'x-lgsp-transaction-id': rec.id,
     ...r.headers,
@@ -162,7 +169,7 @@ export function failUnexpected(
     return;
   }
   try {
-    if (rec.resourceTemplate === TOKEN_TEMPLATE) {
+    if (rec.resourceTemplate === TOKEN_TEMPLATE || rec.resourceTemplate === REVOKE_TEMPLATE) {
       const description = 'Lỗi hệ thống / internal error';
       oauthError(ctx, res, rec, 500, 'server_error', 'GW_INTERNAL', description);
     } else {

@@ -64,10 +64,16 @@ const SUBSCRIPTION_REQUIRED = refusal('GW_SUBSCRIPTION_REQUIRED');
 const CLIENT_CERT_REQUIRED = refusal('GW_CLIENT_CERT_REQUIRED');
 const CLIENT_CERT_MISMATCH = refusal('GW_CLIENT_CERT_MISMATCH');
 
-/** The bearer token of an `Authorization` header, or GW_TOKEN_MISSING (RFC 6750 §3: the challenge says how). */
-export function bearerToken(authorization: string | undefined): string | Refusal {
-  if (!authorization?.startsWith('Bearer ') || authorization.length < 8) return TOKEN_MISSING;
-  return authorization.slice(7).trim();
+/**
+ * The bearer token of an `Authorization` header, or GW_TOKEN_MISSING (RFC 6750 §3: the challenge says how).
+ * `anyCase`: the scheme in any case (RFC 9110 §11.1, `clientConventions.caseInsensitiveAuthSchemes`).
+ */
+export function bearerToken(authorization: string | undefined, anyCase = false): string | Refusal {
+  if (authorization?.startsWith('Bearer ') && authorization.length >= 8) return authorization.slice(7).trim();
+  if (anyCase && authorization !== undefined && authorization.length >= 8) {
+    if (authorization.slice(0, 7).toLowerCase() === 'bearer ') return authorization.slice(7).trim();
+  }
+  return TOKEN_MISSING;
 }
 
 /** What the token verifier said, as a decision: its claims, or its error code with the RFC 6750 challenge. */
@@ -88,6 +94,14 @@ export function credentialState(claims: TokenClaims, snapshot: CompiledSnapshot,
   }
   if (credential.expiresAtMs !== null && nowMs >= credential.expiresAtMs) return CREDENTIAL_EXPIRED;
   return ALLOWED;
+}
+
+const TOKEN_REVOKED = refusal('GW_TOKEN_REVOKED', undefined, INVALID_TOKEN);
+
+/** A token its client revoked at `POST /revoke` (RFC 7009) is refused on every node that has the snapshot. */
+export function tokenRevoked(claims: TokenClaims, snapshot: CompiledSnapshot): Decision {
+  if (claims.jti === undefined || snapshot.revokedTokens.size === 0) return ALLOWED;
+  return snapshot.revokedTokens.has(claims.jti) ? TOKEN_REVOKED : ALLOWED;
 }
 
 /**

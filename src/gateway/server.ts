@@ -19,6 +19,7 @@ import {
 } from '../net/tls.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import { socketAddress } from './client-address.ts';
+import { LGSP_ACCESS_TOKEN_HEADER, noteClientCodes, partnerCodeMatches } from './client-conventions.ts';
 import type { CompiledSnapshot } from './compiled-snapshot.ts';
 import { createGatewayContext, type GatewayContext, type GatewayDeps, type GatewayStats } from './context.ts';
 import { blankRecord, failUnexpected, json, refuse } from './exchange.ts';
@@ -32,9 +33,10 @@ import {
   credentialState,
   refusal,
   tokenRefusal,
+  tokenRevoked,
 } from './policy.ts';
 import { proxy } from './proxy.ts';
-import { tokenEndpoint } from './token-endpoint.ts';
+import { revokeEndpoint, tokenEndpoint } from './token-endpoint.ts';
 import type { TokenClaims } from './tokens.ts';
 
 export interface Gateway {
@@ -208,6 +210,9 @@ function dispatch(
   }
   if (snapshot === null) return refuse(ctx, res, rec, NOT_READY);
   if (path === '/token' || path === '/oauth2/token') return tokenEndpoint(ctx, req, res, rec, snapshot);
+  // RFC 7009, at WSO2's paths (issue 12 item 8); switched off, `/revoke` is an unknown service like before.
+  if ((path === '/revoke' || path === '/oauth2/revoke') && ctx.config.clientConventions.tokenRevocation)
+    return revokeEndpoint(ctx, req, res, rec, snapshot);
   if (path === '/.well-known/jwks.json') {
     json(res, 200, snapshot.jwks);
     return undefined;
@@ -218,8 +223,25 @@ function dispatch(
   if (!canonical.ok) return refuse(ctx, res, rec, canonical);
 
   // Who calls: a verified token (cached after its first verification, so usually no promise at all).
-  const token = bearerToken(req.headers.authorization);
-  if (typeof token !== 'string') return refuse(ctx, res, rec, token);
+  const token = bearerToken(
+    req.headers.authorization,
+    ctx.config.clientConventions.caseInsensitiveAuthSchemes,
+  );
+  if (typeof token !== 'string') {
+    // Form 1 of `lgspaccesstoken` (key and secret on every call) is looked at only when there is no bearer token.
+    if (ctx.lgspAccessTokens !== null) {
+      const header = req.headers[LGSP_ACCESS_TOKEN_HEADER];
+      if (typeof header === 'string') return formOneCall(ctx, req, res, rec, snapshot, header, url, q, path);
+    }
+    return refuse(ctx, res, rec, token);
+  }
+  rec.authMethod = 'bearer';
+  // Form 2: an opaque `lgspaccesstoken` beside the token, with codes to record; the token alone decides. One
+  // header lookup when the convention is on; the header itself is never forwarded (headers.ts).
+  if (ctx.lgspAccessTokens !== null && req.headers[LGSP_ACCESS_TOKEN_HEADER] !== undefined) {
+    const codes = noteClientCodes(req, rec);
+    if (codes !== null) return refuse(ctx, res, rec, codes);
+  }
   const cached = ctx.verifier.cached(token);
   if (cached === undefined) {
     return ctx.verifier
@@ -242,6 +264,8 @@ function authenticated(
   path: string,
 ): Promise<void> | void {
   if (typeof claims === 'string') return refuse(ctx, res, rec, tokenRefusal(claims));
+  const revoked = tokenRevoked(claims, snapshot);
+  if (!revoked.ok) return refuse(ctx, res, rec, revoked);
   rec.credentialId = claims.credentialId;
   rec.consumerSystemId = claims.systemId;
   rec.environment = claims.environment;
@@ -261,6 +285,50 @@ function authenticated(
   }
   if (path.startsWith(MESSAGING_PREFIX)) return messagingEndpoint(ctx, req, res, rec, snapshot, claims, path);
   return proxy(ctx, req, res, rec, snapshot, claims, path, q < 0 ? '' : url.slice(q), nowMs);
+}
+
+/**
+ * A call authenticated by form 1 of `lgspaccesstoken` (HCM / Hậu Giang): the consumer key and secret, checked as
+ * `/token` checks them (`client-conventions.ts`), then — `PartnerCode` matching the provider when given — the same
+ * path as a token of that credential: credential state, mTLS, subscription, environment, quota, window, record.
+ */
+function formOneCall(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  snapshot: CompiledSnapshot,
+  header: string,
+  url: string,
+  q: number,
+  path: string,
+): Promise<void> | void {
+  rec.authMethod = 'lgspaccesstoken';
+  const codes = noteClientCodes(req, rec);
+  if (codes !== null) return refuse(ctx, res, rec, codes);
+  const address = rec.clientAddress ?? '';
+  const caller = ctx.lgspAccessTokens!.verify(
+    header,
+    snapshot,
+    address,
+    ctx.clock.nowMs(),
+    (key, blockedMs) =>
+      // One line per block, as at `/token`: who and from where, never the secret.
+      ctx.logger.warn(
+        { consumerKey: key, address, blockedMs, txn: rec.id },
+        'lgspaccesstoken: blocked after repeated failed client authentications',
+      ),
+  );
+  if (!caller.ok) return refuse(ctx, res, rec, caller);
+  if (caller.partnerCode !== null) {
+    const provider = partnerCodeMatches(snapshot, path, caller.partnerCode);
+    if (provider !== null) {
+      rec.credentialId = caller.claims.credentialId;
+      rec.consumerSystemId = caller.claims.systemId;
+      return refuse(ctx, res, rec, provider);
+    }
+  }
+  return authenticated(ctx, req, res, rec, snapshot, caller.claims, url, q, path);
 }
 
 function health(ctx: GatewayContext, res: ServerResponse, snapshot: CompiledSnapshot | null): void {

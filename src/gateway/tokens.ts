@@ -15,6 +15,8 @@ export interface TokenClaims {
    * system bound to a certificate; the token is then accepted only over a connection presenting it.
    */
   certSha256?: string;
+  /** The token's id (`jti`), by which `POST /revoke` revokes it (RFC 7009); absent for a form-1 lgspaccesstoken. */
+  jti?: string;
 }
 
 const ISSUER = 'openlgsp';
@@ -124,6 +126,7 @@ export class TokenVerifier {
         environment: env,
         expiresAtMs: payload.exp * 1000,
       };
+      if (typeof payload.jti === 'string') claims.jti = payload.jti;
       const cnf = payload['cnf'] as { 'x5t#S256'?: unknown } | undefined;
       if (cnf !== undefined) {
         const thumbprint = cnf['x5t#S256'];

@@ -1,4 +1,5 @@
 import process from 'node:process';
+import type { TokenRevocation } from '../control/snapshot.ts';
 import { systemClock } from '../core/clock.ts';
 import { openOwnMessaging } from '../messaging/open.ts';
 import { EgressPolicy } from '../net/egress.ts';
@@ -55,6 +56,36 @@ const quotas = new QuotaCounters(config.timezoneOffsetMinutes * 60_000);
 const tokenThrottle = new TokenThrottle(config.limits);
 
 const asyncPath = await openOwnMessaging(config, systemClock, logger);
+
+/**
+ * RFC 7009 at this worker's `/revoke`: the primary owns the store, so it records the revocation; it answers once its
+ * snapshot names the token, and this worker answers its client once it has installed that snapshot too.
+ */
+const revocations = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+let revocationIds = 0;
+const revisionWaiters = new Set<{ revision: number; resolve: () => void }>();
+snapshots.onInstall((data) => {
+  for (const waiter of revisionWaiters) {
+    if (data.revision < waiter.revision) continue;
+    revisionWaiters.delete(waiter);
+    waiter.resolve();
+  }
+});
+function revokeToken(revocation: TokenRevocation): Promise<void> {
+  const requestId = ++revocationIds;
+  return new Promise<void>((resolve, reject) => {
+    revocations.set(requestId, { resolve, reject });
+    send({ type: 'revoke-token', requestId, revocation });
+  });
+}
+function revoked(m: Extract<ToWorker, { type: 'token-revoked' }>): void {
+  const pending = revocations.get(m.requestId);
+  if (!pending) return;
+  revocations.delete(m.requestId);
+  if (!m.ok) pending.reject(new Error('the primary could not revoke the token'));
+  else if (snapshots.revision >= m.revision) pending.resolve();
+  else revisionWaiters.add({ revision: m.revision, resolve: pending.resolve });
+}
 // The primary logs and alerts refusals (issue 10); its policy's own ports and added entries come with each status.
 const egress = EgressPolicy.forPlatform(config);
 egress.onDenied((denial) => send({ type: 'egress-denied', denial }));
@@ -67,6 +98,7 @@ const gateway = createGateway({
   quotas,
   egress,
   tokenThrottle,
+  revokeToken,
   ...(asyncPath
     ? { messaging: asyncPath.messaging, onMessageAccepted: () => send({ type: 'accepted' }) }
     : {}),
@@ -97,6 +129,7 @@ process.on('message', (m: ToWorker) => {
     egress.follow(m.egress);
     tokenThrottle.setBlocks(m.tokenBlocks);
   } else if (m.type === 'reload-tls') gateway.tls?.reload();
+  else if (m.type === 'token-revoked') revoked(m);
   else if (m.type === 'shutdown') void stop();
 });
 // The primary is gone: nothing can record our transactions any more, so stop serving.

@@ -216,6 +216,8 @@ export interface Database {
     hash: string | null;
   };
   transactions: TransactionRow;
+  /** RFC 7009: access tokens revoked before their expiry (migrations/0026_client_conventions.sql). */
+  revoked_tokens: { jti: string; credential_id: string; revoked_at: Timestamp; expires_at: Timestamp };
   /** Where an organization wants signed webhook notifications (migrations/0003_notifications.sql). */
   webhook_endpoints: {
     id: string;
@@ -444,4 +446,10 @@ export interface TransactionRow {
   client_address: ColumnType<string | null, string | null | undefined, string | null>;
   /** `token_request` for a `/token` call, else `service_call` (migrations/0021_token_records_webhook_rotation.sql). */
   kind: ColumnType<TransactionKind, TransactionKind | undefined, TransactionKind>;
+  /** How the caller authenticated: `bearer` or `lgspaccesstoken` (migrations/0026_client_conventions.sql). */
+  auth_method: ColumnType<string | null, string | null | undefined, string | null>;
+  /** SENDER_CODE, RECEIVER_CODE, TRAN_CODE as a national price-database client sent them (0026). */
+  client_sender_code: ColumnType<string | null, string | null | undefined, string | null>;
+  client_receiver_code: ColumnType<string | null, string | null | undefined, string | null>;
+  client_tran_code: ColumnType<string | null, string | null | undefined, string | null>;
 }

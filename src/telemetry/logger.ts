@@ -16,6 +16,9 @@ export function createLogger(level: string, name = 'lgsp'): Logger {
         paths: [
           'req.headers.authorization',
           'headers.authorization',
+          // Form 1 of this header carries a consumer secret (issue 12 item 8, src/gateway/client-conventions.ts).
+          'req.headers.lgspaccesstoken',
+          'headers.lgspaccesstoken',
           '*.password',
           'password',
           '*.consumerSecret',

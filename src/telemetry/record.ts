@@ -44,6 +44,18 @@ export interface TransactionRecord {
    * requests are kept as evidence but left out of statistics and reconciliation unless asked (issue 11 item 6).
    */
   kind: TransactionKind;
+  /**
+   * How the caller authenticated (issue 12 item 8): `bearer` (a token from `/token`) or `lgspaccesstoken` (the
+   * HCM/Hậu Giang header carrying the consumer key and secret); null when it did not get that far.
+   */
+  authMethod: 'bearer' | 'lgspaccesstoken' | null;
+  /**
+   * SENDER_CODE, RECEIVER_CODE and TRAN_CODE as a national price-database client sent them beside its token:
+   * the caller's words, recorded for reconciliation with its own logs, never used to decide; null when absent.
+   */
+  clientSenderCode: string | null;
+  clientReceiverCode: string | null;
+  clientTranCode: string | null;
 }
 
 /** Where records go: the recorder in this process, or (in a gateway worker) the primary over IPC. */
@@ -99,6 +111,10 @@ export function newTransactionRecord(
     messageId: null,
     clientAddress: null,
     kind: 'service_call',
+    authMethod: null,
+    clientSenderCode: null,
+    clientReceiverCode: null,
+    clientTranCode: null,
   };
 }
 

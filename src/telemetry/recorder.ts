@@ -193,6 +193,10 @@ const COLUMNS: Array<[column: string, pgType: string, value: (t: TransactionReco
   ['message_id', 'text', (t) => t.messageId],
   ['client_address', 'text', (t) => t.clientAddress],
   ['kind', 'text', (t) => t.kind],
+  ['auth_method', 'text', (t) => t.authMethod ?? null],
+  ['client_sender_code', 'text', (t) => t.clientSenderCode ?? null],
+  ['client_receiver_code', 'text', (t) => t.clientReceiverCode ?? null],
+  ['client_tran_code', 'text', (t) => t.clientTranCode ?? null],
 ];
 
 /**

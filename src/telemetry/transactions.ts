@@ -67,6 +67,11 @@ function toView(r: Selectable<TransactionRow>): TransactionView {
     kind: r.kind,
     messageId: r.message_id,
     clientAddress: r.client_address,
+    authMethod: r.auth_method,
+    clientCodes:
+      r.client_sender_code === null && r.client_receiver_code === null && r.client_tran_code === null
+        ? null
+        : { sender: r.client_sender_code, receiver: r.client_receiver_code, transaction: r.client_tran_code },
   };
 }
 

@@ -4,6 +4,7 @@ import { Lifecycle } from '../../src/control/lifecycle/index.ts';
 import { Registry } from '../../src/control/registry/index.ts';
 import { ensureSigningKey } from '../../src/control/signing-keys.ts';
 import { storeSnapshotSource } from '../../src/control/snapshot.ts';
+import { revokeAccessToken } from '../../src/control/token-revocations.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createGateway } from '../../src/gateway/server.ts';
@@ -23,6 +24,8 @@ export async function startGatewayHarness(
     lookup?: LookupAll;
     logger?: Logger;
     gateway?: Record<string, unknown>;
+    /** `clientConventions` settings (issue 12 item 8). */
+    clientConventions?: Record<string, unknown>;
   } = {},
 ) {
   const clock = options.clock ?? { nowMs: () => Date.now() };
@@ -32,6 +35,7 @@ export async function startGatewayHarness(
     env: {},
     overrides: {
       gateway: { upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000, ...options.gateway },
+      ...(options.clientConventions ? { clientConventions: options.clientConventions } : {}),
     },
   });
   await ensureSigningKey(t.store, TEST_KEK, clock.nowMs());
@@ -49,7 +53,19 @@ export async function startGatewayHarness(
   registry.onChange(() => void snapshots.refresh());
   await snapshots.refresh();
   snapshots.startPolling(200);
-  const gateway = createGateway({ config, clock, logger, snapshots, records: recorder, egress });
+  const gateway = createGateway({
+    config,
+    clock,
+    logger,
+    snapshots,
+    records: recorder,
+    egress,
+    // As the platform wires it: a change, then this node's snapshot has it (src/platform.ts).
+    revokeToken: async (revocation) => {
+      await revokeAccessToken(registry.changes, revocation);
+      await snapshots.refresh();
+    },
+  });
   const url = await gateway.listen(0, '127.0.0.1');
   return {
     ...t,

@@ -87,6 +87,25 @@ export const TransactionSchema = Type.Object({
       description: 'Địa chỉ bên gọi do cổng xác nhận / the caller address the gateway vouches for',
     }),
   ),
+  authMethod: Nullable(
+    Type.String({
+      description:
+        'Cách bên gọi xác thực: bearer hoặc lgspaccesstoken / how the caller authenticated: bearer or lgspaccesstoken',
+    }),
+  ),
+  clientCodes: Nullable(
+    Type.Object(
+      {
+        sender: Nullable(Type.String()),
+        receiver: Nullable(Type.String()),
+        transaction: Nullable(Type.String()),
+      },
+      {
+        description:
+          'SENDER_CODE, RECEIVER_CODE, TRAN_CODE do bên gọi gửi (chỉ ghi nhận) / as the caller sent them (recorded only)',
+      },
+    ),
+  ),
 });
 /** A transaction record as the API answers it (named apart from the database's `Transaction`). */
 export type TransactionView = Static<typeof TransactionSchema>;
