@@ -35,9 +35,9 @@ export function ConnectionRequests() {
   const [form] = Form.useForm<RequestForm>();
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  // The API answers an organization's requests whole (a handful); the table pages them.
-  const list = useServerList<ConnectionRequest>(() =>
-    api.call('listConnectionRequests', { query: { organizationId } }),
+  // One page at a time from the server (issue 11), searched there too; the API limits it to our organization.
+  const list = useServerList<ConnectionRequest>((request) =>
+    api.call('listConnectionRequests', { query: { ...request, organizationId } }),
   );
 
   const submit = async (values: RequestForm) => {
@@ -98,6 +98,13 @@ export function ConnectionRequests() {
         {t('Đề nghị kết nối', 'Connection requests')}
       </Typography.Title>
       <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Đề nghị của cơ quan', 'Our requests')}</h2>}>
+        <Input.Search
+          aria-label={t('Tìm theo tên hệ thống, mã đề nghị', 'Search by system name, request id')}
+          placeholder={t('Tìm theo tên hệ thống, mã đề nghị', 'Search by system name, request id')}
+          allowClear
+          onSearch={list.search}
+          style={{ maxWidth: 360, marginBottom: 16 }}
+        />
         <ProblemAlert error={list.error} />
         <Table<ConnectionRequest>
           rowKey="id"

@@ -194,8 +194,11 @@ function RequestModal({ service, onDone }: { service: Service | null; onDone: (s
     setError(null);
     if (!service) return;
     api
-      .call('listServiceVersions', { params: { id: service.id }, query: { limit: 100, offset: 0 } })
-      .then((answer) => setVersions(answer.items.filter((v) => v.status === 'published')))
+      .call('listServiceVersions', {
+        params: { id: service.id },
+        query: { status: 'published', limit: 100, offset: 0 },
+      })
+      .then((answer) => setVersions(answer.items))
       .catch(setError);
   }, [service]);
 
@@ -283,9 +286,9 @@ function MyRequests({
   const { message } = App.useApp();
   const [completing, setCompleting] = useState<SubscriptionRequest | null>(null);
   const [error, setError] = useState<unknown>(null);
-  // The API answers an organization's requests whole (a handful); the table pages them.
-  const list = useServerList<SubscriptionRequest>(() =>
-    api.call('listSubscriptionRequests', { query: { organizationId } }),
+  // One page at a time from the server (issue 11), searched there too; the API limits it to our organization.
+  const list = useServerList<SubscriptionRequest>((request) =>
+    api.call('listSubscriptionRequests', { query: { ...request, organizationId } }),
   );
   const { reload } = list;
   useEffect(() => {
@@ -325,6 +328,13 @@ function MyRequests({
 
   return (
     <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Đề nghị của cơ quan', 'Our requests')}</h2>}>
+      <Input.Search
+        aria-label={t('Tìm theo dịch vụ, hệ thống, mã đề nghị', 'Search by service, system, request id')}
+        placeholder={t('Tìm theo dịch vụ, hệ thống, mã đề nghị', 'Search by service, system, request id')}
+        allowClear
+        onSearch={list.search}
+        style={{ maxWidth: 360, marginBottom: 16 }}
+      />
       <ProblemAlert error={list.error ?? error} />
       <Table<SubscriptionRequest>
         rowKey="id"

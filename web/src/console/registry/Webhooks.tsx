@@ -26,6 +26,7 @@ import {
   EmptyState,
   PageTitle,
   ProblemAlert,
+  SearchBox,
   useCan,
 } from '../components/registry-page.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
@@ -43,9 +44,8 @@ export function Webhooks() {
   const t = useT();
   const { message } = App.useApp();
   const canChange = useCan('operator_admin', 'agency');
-  // The API answers an organization's endpoints in one list (no paging or search on this operation yet: a handful
-  // per organization); the table pages them.
-  const list = useServerList(() => api.call('listWebhooks', { query: {} }));
+  // Paged and searched on the server (issue 11); an agency user's page holds only its organization's endpoints.
+  const list = useServerList<Webhook>((request) => api.call('listWebhooks', { query: request }));
   const [catalogue, setCatalogue] = useState<Catalogue | null>(null);
   const [catalogueError, setCatalogueError] = useState<unknown>(null);
   const [creating, setCreating] = useState(false);
@@ -79,6 +79,7 @@ export function Webhooks() {
       >
         {t('Webhook', 'Webhooks')}
       </PageTitle>
+      <SearchBox label={t('Tìm theo URL', 'Search by URL')} onSearch={list.search} />
       <ProblemAlert error={list.error} />
       <Table<Webhook>
         rowKey="id"
