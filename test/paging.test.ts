@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs } from 'kysely';
 import { pagePublicContacts } from '../src/control/catalogue.ts';
@@ -14,6 +17,7 @@ import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';
 
@@ -753,6 +757,28 @@ for (const kind of storeKinds) {
           const res = await h.call('GET', path);
           assert.equal(res.statusCode, 400, `${path}: ${res.body}`);
           assert.equal(res.json()['code'], 'API_VALIDATION_FAILED', path);
+        }
+      });
+
+      test('the CLI pages them too and says how to get the next page', async () => {
+        await h.app.listen({ port: 0, host: '127.0.0.1' });
+        const url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+        const home = mkdtempSync(join(tmpdir(), 'lgsp-paging-'));
+        try {
+          const lgsp = (...args: string[]) => runCli(args, adminEnv(url, h.token, home));
+          const notices = await lgsp('notice', 'list', '--limit', '5', '--search', 'zeta');
+          assert.equal(notices.code, 0, notices.err);
+          assert.match(notices.out, /Bảo trì Zeta 250/);
+          assert.match(notices.out, /Hiển thị \/ Showing 1–2 \/ 2\n/);
+          const hooks = await lgsp('webhook', 'list', '--limit', '10', '--offset', '10');
+          assert.equal(hooks.code, 0, hooks.err);
+          assert.match(hooks.out, /Showing 11–20 \/ 120 — trang sau \/ next page: --offset 20/);
+          const consumers = await lgsp('version', 'consumers', 'ver_0001', '--limit', '3');
+          assert.equal(consumers.code, 0, consumers.err);
+          assert.match(consumers.out, /sys_c0139/);
+          assert.match(consumers.out, /Showing 1–3 \/ 140 — trang sau \/ next page: --offset 3/);
+        } finally {
+          rmSync(home, { recursive: true, force: true });
         }
       });
 
