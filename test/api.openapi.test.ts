@@ -134,6 +134,7 @@ describe('admin API OpenAPI document and error registry agree with the code', ()
       '/api/v1/public/versions/{id}/document',
       '/api/v1/public/versions/{id}/operations',
       '/api/v1/public/notices.atom',
+      '/api/v1/public/notices/{id}',
       '/api/v1/public/branding',
       '/api/v1/public/branding/logo',
     ];

@@ -1456,6 +1456,8 @@ const PUBLIC = new Set([
   'GET /api/v1/public/versions/:id/document',
   'GET /api/v1/public/versions/:id/operations',
   'GET /api/v1/public/notices.atom',
+  // One public notice, where the feed's entries link (issue 11: the list pages, so the portal looks it up by id).
+  'GET /api/v1/public/notices/:id',
   'GET /api/v1/public/branding',
   'GET /api/v1/public/branding/logo',
 ]);

@@ -1,12 +1,23 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs } from 'kysely';
+import { pagePublicContacts } from '../src/control/catalogue.ts';
+import { Lifecycle } from '../src/control/lifecycle/index.ts';
 import { Registry } from '../src/control/registry/index.ts';
+import { pageWebhookEndpoints } from '../src/control/webhooks.ts';
+import { loadConfig } from '../src/core/config.ts';
+import { pageConnectedSystems } from '../src/reports/connected-systems.ts';
 import type { Store } from '../src/store/port.ts';
+import { Alerts } from '../src/telemetry/alerts.ts';
+import { silentLogger } from '../src/telemetry/logger.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';
 
@@ -507,6 +518,321 @@ for (const kind of storeKinds) {
         [orgB, orgA],
       );
       assert.equal(creations['nextCursor'], null);
+    });
+
+    /*
+     * The lists paged last (issue 11): notices (console and portal), public contact points, webhooks, connected
+     * systems, an alert's history and a version's consumers. Written here, after the tests above, so the counts
+     * those tests expect (two organizations, two systems) hold while they run.
+     */
+    describe('notices, contacts, webhooks, connected systems, alert history and version consumers', () => {
+      const NOTICES = 300;
+      const ORGS = 200;
+      const HOOKS = 120;
+      const SYSTEMS = 150;
+      const EVENTS = 150;
+      const CONSUMERS = 140;
+
+      before(async () => {
+        const db = h.store.db;
+        const now = new Date(h.clock.nowMs());
+        const kinds = [
+          'deprecation',
+          'decommission',
+          'maintenance',
+          'endpoint_change',
+          'announcement',
+        ] as const;
+        await db
+          .insertInto('notices')
+          .values(
+            Array.from({ length: NOTICES }, (_, i) => ({
+              id: `ntc_${pad(i)}`,
+              kind: kinds[i % kinds.length]!,
+              title: i === 123 || i === 250 ? `Bảo trì Zeta ${i}` : `Thông báo số ${i}`,
+              body: `Nội dung ${i}`,
+              service_id: i % 10 === 0 ? 'svc_0010' : null,
+              version_id: null,
+              starts_at: null,
+              ends_at: null,
+              published_at: new Date(T0 + i * 3_600_000),
+              created_by: 'test',
+            })),
+          )
+          .execute();
+        await db
+          .insertInto('organizations')
+          .values(
+            Array.from({ length: ORGS }, (_, i) => ({
+              id: `org_p${pad(i)}`,
+              code: `999.00.${pad(i)}.H99`,
+              name: `Cơ quan ${pad(i)}`,
+              parent_id: null,
+              contact_name: i === 77 ? 'Nguyễn Văn Zeta' : `Cán bộ ${i}`,
+              contact_title: null,
+              contact_unit: null,
+              contact_phone: null,
+              contact_email: null,
+              created_at: now,
+              updated_at: now,
+            })),
+          )
+          .execute();
+        await db
+          .insertInto('webhook_endpoints')
+          .values(
+            Array.from({ length: HOOKS }, (_, i) => ({
+              id: `whk_${pad(i)}`,
+              organization_id: i % 3 === 0 ? orgA : orgB,
+              url: `https://hook${pad(i)}.example.vn/${i === 61 ? 'zeta' : 'in'}`,
+              secret: null,
+              secret_sealed: null,
+              events: [],
+              active: true,
+              created_at: new Date(now.getTime() + i * 1000),
+            })),
+          )
+          .execute();
+        await db
+          .insertInto('systems')
+          .values(
+            Array.from({ length: SYSTEMS }, (_, i) => ({
+              id: `sys_p${pad(i)}`,
+              organization_id: orgB,
+              name: i === 42 ? 'Hệ thống Zeta' : `Hệ thống phụ ${pad(i)}`,
+              description: null,
+              is_provider: false,
+              is_consumer: true,
+              status: 'active' as const,
+              created_at: new Date(now.getTime() + (i + 10) * 1000),
+              updated_at: now,
+            })),
+          )
+          .execute();
+        await db
+          .insertInto('alerts')
+          .values({
+            id: 'alr_paging',
+            kind: 'message.dead',
+            key: 'paging',
+            severity: 'warning',
+            state: 'open',
+            subject: 'Thư chết / Dead letters',
+            details: JSON.stringify({}),
+            opened_at: now,
+            last_seen_at: now,
+          } as never)
+          .execute();
+        await db
+          .insertInto('alert_events')
+          .values(
+            Array.from({ length: EVENTS }, (_, i) => ({
+              alert_id: 'alr_paging',
+              at: new Date(now.getTime() + i * 60_000),
+              state: i % 2 === 0 ? 'open' : 'escalated',
+              note: i === 99 ? 'ghi chú zeta' : `lần ${i}`,
+            })),
+          )
+          .execute();
+        // 140 consumer systems call ver_0001, consumer i (i + 1) times: the busiest is the last.
+        const calls: TransactionRecord[] = [];
+        for (let i = 0; i < CONSUMERS; i++) {
+          for (let n = 0; n <= i; n++) {
+            calls.push(
+              callRecord(T0 + (i * 200 + n) * 1000, {
+                consumerSystemId: `sys_c${pad(i)}`,
+                consumerOrgCode: i === 5 ? '888.00.05.H88' : ORG_B,
+                versionId: 'ver_0001',
+                serviceId: 'svc_0001',
+              }),
+            );
+          }
+        }
+        for (let i = 0; i < calls.length; i += 2000)
+          await insertTransactions(h.store, calls.slice(i, i + 2000));
+      });
+
+      test('the API answers each of them one page with its total, searches and sorts on the server', async () => {
+        const notices = await get('/api/v1/notices?limit=20');
+        assert.equal(notices['items'].length, 20);
+        assert.equal(notices['total'], NOTICES);
+        assert.equal(notices['items'][0]['id'], `ntc_${pad(NOTICES - 1)}`, 'newest first');
+        const next = await get('/api/v1/notices?limit=20&offset=20');
+        assert.equal(next['items'][0]['id'], `ntc_${pad(NOTICES - 21)}`);
+        assert.deepEqual(
+          (await get('/api/v1/notices?q=zeta')).items.map((n: Json) => n['id']),
+          ['ntc_0250', 'ntc_0123'],
+        );
+        assert.equal((await get('/api/v1/notices?kind=maintenance&limit=1')).total, NOTICES / 5);
+        assert.equal((await get('/api/v1/notices?serviceId=svc_0010&limit=1')).total, NOTICES / 10);
+        assert.equal((await get('/api/v1/notices?sort=publishedAt&limit=1')).items[0]['id'], 'ntc_0000');
+
+        // The portal's, without signing in: the same page.
+        const open = await h.call('GET', '/api/v1/public/notices?limit=10&q=Zeta', undefined, {
+          token: null,
+        });
+        assert.equal(open.statusCode, 200, open.body);
+        assert.equal(open.json()['total'], 2);
+        const one = await h.call('GET', '/api/v1/public/notices/ntc_0123', undefined, { token: null });
+        assert.equal(one.json()['title'], 'Bảo trì Zeta 123');
+        const none = await h.call('GET', '/api/v1/public/notices/ntc_nothing', undefined, { token: null });
+        assert.equal(none.statusCode, 404);
+
+        const contacts = await h.call('GET', '/api/v1/public/contacts?limit=25', undefined, { token: null });
+        assert.equal(contacts.json()['items'].length, 25);
+        assert.equal(contacts.json()['total'], ORGS + 2);
+        const zeta = await h.call('GET', '/api/v1/public/contacts?q=ZETA', undefined, { token: null });
+        assert.deepEqual(
+          zeta.json()['items'].map((o: Json) => o['code']),
+          ['999.00.0077.H99'],
+        );
+        const byCode = await h.call('GET', '/api/v1/public/contacts?sort=-code&limit=1', undefined, {
+          token: null,
+        });
+        assert.equal(byCode.json()['items'][0]['code'], '999.00.0199.H99');
+        assert.deepEqual(Object.keys(byCode.json()['items'][0]).sort(), ['code', 'contact', 'name']);
+
+        const hooks = await get('/api/v1/webhooks?limit=30');
+        assert.equal(hooks['items'].length, 30);
+        assert.equal(hooks['total'], HOOKS);
+        assert.equal(hooks['items'][0]['id'], 'whk_0000', 'oldest first');
+        assert.equal((await get('/api/v1/webhooks?q=zeta')).items[0]['id'], 'whk_0061');
+        // An agency's page and total hold only its organization's endpoints.
+        const ours = await get('/api/v1/webhooks?limit=500', agencyToken);
+        assert.equal(ours['total'], HOOKS / 3);
+        assert.ok(ours['items'].every((w: Json) => w['organizationId'] === orgA));
+        assert.deepEqual(await get(`/api/v1/webhooks?organizationId=${orgB}`, agencyToken), {
+          items: [],
+          total: 0,
+        });
+        assert.equal((await get('/api/v1/webhooks?q=zeta', agencyToken)).total, 0, 'whk_0061 is B’s');
+
+        const connected = await get('/api/v1/connected-systems?limit=20');
+        assert.equal(connected['items'].length, 20);
+        assert.equal(connected['total'], SYSTEMS + 2);
+        assert.deepEqual(
+          (await get('/api/v1/connected-systems?q=zeta')).items.map((c: Json) => c['systemId']),
+          ['sys_p0042'],
+        );
+        assert.equal((await get('/api/v1/connected-systems?limit=1', agencyToken)).total, 1);
+        const never = await get('/api/v1/connected-systems?state=never&limit=10&offset=10');
+        assert.equal(never['items'].length, 10);
+        assert.equal(never['total'], SYSTEMS, 'the new systems never connected; sys_a and sys_b did');
+
+        const history = await get('/api/v1/alerts/alr_paging/events?limit=40');
+        assert.equal(history['items'].length, 40);
+        assert.equal(history['total'], EVENTS);
+        assert.equal(history['items'][0]['note'], 'lần 0', 'oldest first');
+        assert.equal((await get('/api/v1/alerts/alr_paging/events?q=zeta')).total, 1);
+        assert.equal(
+          (await get('/api/v1/alerts/alr_paging/events?sort=-at&limit=1')).items[0]['note'],
+          'lần 149',
+        );
+
+        const consumers = await get('/api/v1/versions/ver_0001/consumers?limit=25');
+        assert.equal(consumers['items'].length, 25);
+        assert.equal(consumers['total'], CONSUMERS);
+        assert.equal(consumers['items'][0]['systemId'], `sys_c${pad(CONSUMERS - 1)}`, 'busiest first');
+        assert.equal(consumers['items'][0]['calls'], CONSUMERS);
+        const quiet = await get('/api/v1/versions/ver_0001/consumers?sort=calls&limit=2&offset=1');
+        assert.deepEqual(
+          quiet['items'].map((c: Json) => c['calls']),
+          [2, 3],
+        );
+        assert.deepEqual(
+          (await get('/api/v1/versions/ver_0001/consumers?q=888.00')).items.map((c: Json) => c['systemId']),
+          ['sys_c0005'],
+        );
+
+        for (const path of [
+          '/api/v1/notices?limit=501',
+          '/api/v1/notices?sort=title',
+          '/api/v1/public/notices?q=',
+          '/api/v1/public/contacts?offset=-1',
+          '/api/v1/webhooks?sort=secret',
+          '/api/v1/connected-systems?state=sleepy',
+          '/api/v1/alerts/alr_paging/events?limit=0',
+          '/api/v1/versions/ver_0001/consumers?sort=name',
+        ]) {
+          const res = await h.call('GET', path);
+          assert.equal(res.statusCode, 400, `${path}: ${res.body}`);
+          assert.equal(res.json()['code'], 'API_VALIDATION_FAILED', path);
+        }
+      });
+
+      test('the CLI pages them too and says how to get the next page', async () => {
+        await h.app.listen({ port: 0, host: '127.0.0.1' });
+        const url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+        const home = mkdtempSync(join(tmpdir(), 'lgsp-paging-'));
+        try {
+          const lgsp = (...args: string[]) => runCli(args, adminEnv(url, h.token, home));
+          const notices = await lgsp('notice', 'list', '--limit', '5', '--search', 'zeta');
+          assert.equal(notices.code, 0, notices.err);
+          assert.match(notices.out, /Bảo trì Zeta 250/);
+          assert.match(notices.out, /Hiển thị \/ Showing 1–2 \/ 2\n/);
+          const hooks = await lgsp('webhook', 'list', '--limit', '10', '--offset', '10');
+          assert.equal(hooks.code, 0, hooks.err);
+          assert.match(hooks.out, /Showing 11–20 \/ 120 — trang sau \/ next page: --offset 20/);
+          const consumers = await lgsp('version', 'consumers', 'ver_0001', '--limit', '3');
+          assert.equal(consumers.code, 0, consumers.err);
+          assert.match(consumers.out, /sys_c0139/);
+          assert.match(consumers.out, /Showing 1–3 \/ 140 — trang sau \/ next page: --offset 3/);
+        } finally {
+          rmSync(home, { recursive: true, force: true });
+        }
+      });
+
+      test('the server reads one page of each from the database, never every row', async () => {
+        const counter = new RowCounter();
+        const store = countedStore(h.store, counter);
+        const registry = new Registry(store, h.clock);
+        const lifecycle = new Lifecycle(store, registry, h.clock, {
+          timezoneOffsetMinutes: 420,
+          maintenanceMinNoticeHours: 0,
+        });
+        const alerts = new Alerts(store, h.clock, loadConfig({ env: {} }).alerts, silentLogger());
+
+        const notices = await lifecycle.pageNotices({ limit: 20, offset: 100 });
+        assert.equal(notices.items.length, 20);
+        assert.equal(notices.total, NOTICES);
+        assert.equal(counter.statements, 2, 'the page and its count');
+        assert.equal(counter.largest, 20);
+
+        counter.reset();
+        const contacts = await pagePublicContacts(store.db, { limit: 25, offset: 50 });
+        assert.equal(contacts.items.length, 25);
+        assert.equal(contacts.total, ORGS + 2);
+        assert.equal(counter.largest, 25);
+
+        counter.reset();
+        const hooks = await pageWebhookEndpoints(store, { organizationId: orgB, limit: 10, offset: 0 });
+        assert.equal(hooks.items.length, 10);
+        assert.equal(hooks.total, HOOKS - HOOKS / 3);
+        assert.equal(counter.largest, 10);
+
+        counter.reset();
+        const connected = await pageConnectedSystems(
+          store,
+          registry,
+          { limit: 20, offset: 40 },
+          h.clock.nowMs(),
+        );
+        assert.equal(connected.items.length, 20);
+        assert.equal(connected.total, SYSTEMS + 2);
+        assert.equal(counter.largest, 20, 'the systems of one page, and one row of facts for each');
+
+        counter.reset();
+        const history = await alerts.pageHistory('alr_paging', { limit: 40, offset: 80 });
+        assert.equal(history.items.length, 40);
+        assert.equal(history.total, EVENTS);
+        assert.equal(counter.largest, 40);
+
+        counter.reset();
+        const consumers = await lifecycle.pageConsumersOfVersion('ver_0001', { limit: 25, offset: 0 });
+        assert.equal(consumers.items.length, 25);
+        assert.equal(consumers.total, CONSUMERS);
+        assert.ok(counter.largest <= 25, `largest ${counter.largest}: one page of groups, not every group`);
+      });
     });
   });
 }

@@ -201,7 +201,12 @@ describe('the console: registry and traffic screens', () => {
       mimeType: 'text/csv',
       buffer: Buffer.from(file.join('\n')),
     });
-    await page.getByRole('button', { name: 'Đối soát', exact: true }).click();
+    // The chosen file goes as it is, multipart/form-data (issue 11), not as a string inside JSON.
+    const [upload] = await Promise.all([
+      page.waitForRequest((r) => r.url().includes('/api/v1/reconciliations') && r.method() === 'POST'),
+      page.getByRole('button', { name: 'Đối soát', exact: true }).click(),
+    ]);
+    assert.match((await upload.allHeaders())['content-type'] ?? '', /^multipart\/form-data; boundary=/);
     await page.getByText('Đã đối soát').waitFor();
     const figure = async (title: string) => {
       const statistic = page.locator('.ant-statistic').filter({ hasText: title });

@@ -56,6 +56,13 @@ export type CallOptions<Id extends OperationId> = Omit<OperationRequest<Id>, 'qu
     auth?: boolean;
   };
 
+/** Where a call goes and as whom, once its contract types have been checked. */
+interface CallTarget {
+  params?: Record<string, string>;
+  query?: Record<string, unknown>;
+  auth?: boolean;
+}
+
 /** The options argument, which may be left out when the operation needs none. */
 type CallArguments<Id extends OperationId> =
   // biome-ignore lint/complexity/noBannedTypes: `{}` is exactly "nothing required" here
@@ -93,12 +100,31 @@ export class ApiClient {
     operationId: Id,
     ...[options]: CallArguments<Id>
   ): Promise<OperationResponse<Id>> {
-    const { params, query, body, auth } = (options ?? {}) as {
-      params?: Record<string, string>;
-      query?: Record<string, unknown>;
-      body?: unknown;
-      auth?: boolean;
-    };
+    const { params, query, body, auth } = (options ?? {}) as CallTarget & { body?: unknown };
+    return this.send<Id>(
+      operationId,
+      { params, query, auth },
+      body !== undefined ? { body: JSON.stringify(body), contentType: 'application/json' } : null,
+    );
+  }
+
+  /**
+   * Calls an operation that takes a file as it is (the reconciliation upload, issue 11): `form` goes as
+   * `multipart/form-data`, its boundary written by `fetch`, so the file is not read into a JSON string first.
+   */
+  async upload<Id extends OperationId>(
+    operationId: Id,
+    options: Omit<CallOptions<Id>, 'body'> & { form: FormData },
+  ): Promise<OperationResponse<Id>> {
+    const { form, ...rest } = options as { form: FormData } & CallTarget;
+    return this.send<Id>(operationId, rest, { body: form });
+  }
+
+  private async send<Id extends OperationId>(
+    operationId: Id,
+    { params, query, auth }: CallTarget,
+    payload: { body: string | FormData; contentType?: string } | null,
+  ): Promise<OperationResponse<Id>> {
     const url = new URL(`${this.baseUrl}${operationPath(operationId, params)}`);
     for (const [key, value] of Object.entries(query ?? {})) {
       if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, String(value));
@@ -108,14 +134,14 @@ export class ApiClient {
       ...this.extraHeaders(),
     };
     if (auth !== false && this.token) headers['authorization'] = `Bearer ${this.token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (payload?.contentType) headers['content-type'] = payload.contentType;
 
     let response: Response;
     try {
       response = await fetch(url, {
         method: OPERATIONS[operationId].method,
         headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(payload ? { body: payload.body } : {}),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (err) {

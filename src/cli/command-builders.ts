@@ -104,7 +104,8 @@ export function pagedListCommand<
   });
 }
 
-function pageArgs(ctx: Context): PageArgs {
+/** The paging options as typed, for a paged list that is not a plain `list` (a version's consumers). */
+export function pageArgs(ctx: Context): PageArgs {
   const q = str(ctx.values, 'search');
   const sort = str(ctx.values, 'sort');
   const limit = positiveInt(ctx.values, 'limit', ctx.usage);
@@ -121,7 +122,7 @@ function pageArgs(ctx: Context): PageArgs {
 }
 
 /** "Hiển thị 51–100 / 1000 …": which rows of how many, and the option that shows the next ones. */
-function shownOf(body: { items: readonly unknown[]; total: number }, offset: number): string {
+export function shownOf(body: { items: readonly unknown[]; total: number }, offset: number): string {
   const shown = body.items.length;
   const range = shown === 0 ? '0' : `${offset + 1}–${offset + shown}`;
   const next = offset + shown < body.total ? ` — trang sau / next page: --offset ${offset + shown}` : '';

@@ -1,8 +1,15 @@
+import type { Static } from '@sinclair/typebox';
 import type { ExpressionBuilder, Kysely } from 'kysely';
-import type { PublicService, PublicServiceQuery } from '../api/contract/index.ts';
+import type {
+  PageOf,
+  PublicContactQuery,
+  PublicOrganization,
+  PublicService,
+  PublicServiceQuery,
+} from '../api/contract/index.ts';
 import { LgspError } from '../core/errors.ts';
 import { isoOf, isoOrNull } from '../core/time.ts';
-import { matchesAny } from '../store/paging.ts';
+import { byColumn, byLowerCase, matchesAny, ordering, pageOf } from '../store/paging.ts';
 import type { Database } from '../store/schema.ts';
 
 /**
@@ -206,4 +213,46 @@ async function withVersions(db: Db, rows: ServiceRow[], publicBase: string): Pro
         documentUrl: v.technical_document_type ? `${publicBase}${publicDocumentPath(v.id)}` : null,
       })),
   }));
+}
+
+/**
+ * One page of the public contact points (R-09; issue 11): each organization's code, name and contact point, by
+ * name by default, searched by code, name and the contact's name. Nothing else of an organization is public.
+ */
+export async function pagePublicContacts(
+  db: Db,
+  query: Static<typeof PublicContactQuery>,
+): Promise<PageOf<PublicOrganization>> {
+  let q = db
+    .selectFrom('organizations')
+    .select([
+      'id',
+      'code',
+      'name',
+      'contact_name',
+      'contact_title',
+      'contact_unit',
+      'contact_phone',
+      'contact_email',
+    ]);
+  const search = query.q;
+  if (search) q = q.where((eb) => matchesAny(eb, ['code', 'name', 'contact_name'], search));
+  const order = ordering(query.sort, 'name', { name: byLowerCase('name'), code: byColumn('code') }, 'id');
+  const { rows, total } = await pageOf(q, query, order);
+  return {
+    items: rows.map((r) => ({
+      code: r.code,
+      name: r.name,
+      contact: r.contact_name
+        ? {
+            name: r.contact_name,
+            title: r.contact_title,
+            unit: r.contact_unit,
+            phone: r.contact_phone,
+            email: r.contact_email,
+          }
+        : null,
+    })),
+    total,
+  };
 }

@@ -1,9 +1,12 @@
+import type { Static } from '@sinclair/typebox';
 import type { Selectable } from 'kysely';
 import type {
   CreatedWebhookEndpoint,
+  PageOf,
   WebhookCreate,
   WebhookEndpoint,
   WebhookEventCatalogue,
+  WebhookQuery,
 } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
@@ -13,6 +16,7 @@ import { EgressPolicy } from '../net/egress.ts';
 import { validateEventType } from '../notify/outbox.ts';
 import { WEBHOOK_EVENT_TYPES, webhookBody } from '../notify/webhook-events.ts';
 import { receiverSecret, WEBHOOK_SIGNATURE_SCHEME } from '../notify/webhook-signature.ts';
+import { byColumn, matchesAny, ordering, pageOf } from '../store/paging.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { auditOf, runChange } from './change.ts';
@@ -167,11 +171,34 @@ export async function rotateWebhookSecret(
 
 export async function listWebhookEndpoints(
   store: Store,
-  filter: { organizationId?: string } = {},
+  filter: { organizationId?: string; id?: string } = {},
 ): Promise<WebhookEndpoint[]> {
   let q = store.db.selectFrom('webhook_endpoints').select(PUBLIC_COLUMNS);
   if (filter.organizationId) q = q.where('organization_id', '=', filter.organizationId);
+  if (filter.id) q = q.where('id', '=', filter.id);
   return (await q.orderBy('created_at').orderBy('id').execute()).map(toEndpoint);
+}
+
+/**
+ * One page of webhook endpoints for people (issue 11), oldest first by default, searched by URL and id. The
+ * organization a user is limited to comes in `query.organizationId`, in the SQL before the page is cut.
+ */
+export async function pageWebhookEndpoints(
+  store: Store,
+  query: Static<typeof WebhookQuery>,
+): Promise<PageOf<WebhookEndpoint>> {
+  let q = store.db.selectFrom('webhook_endpoints').select(PUBLIC_COLUMNS);
+  if (query.organizationId) q = q.where('organization_id', '=', query.organizationId);
+  const search = query.q;
+  if (search) q = q.where((eb) => matchesAny(eb, ['url', 'id'], search));
+  const order = ordering(
+    query.sort,
+    'createdAt',
+    { createdAt: byColumn('created_at'), url: byColumn('url') },
+    'id',
+  );
+  const { rows, total } = await pageOf(q, query, order);
+  return { items: rows.map(toEndpoint), total };
 }
 
 /**

@@ -1,5 +1,6 @@
+import type { Static } from '@sinclair/typebox';
 import { type Kysely, sql } from 'kysely';
-import type { InformationSystem } from '../api/contract/index.ts';
+import type { ConnectedSystemsQuery, InformationSystem, PageOf } from '../api/contract/index.ts';
 import type { Registry } from '../control/registry/index.ts';
 import { type Instant, isoOrNull, msOrNull } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
@@ -153,14 +154,15 @@ async function rawFacts(db: Db, systemId: string, windowFrom: string): Promise<R
  */
 async function archivedSpans(
   db: Db,
-  systemId: string | null,
+  systemIds: readonly string[] | null,
 ): Promise<Map<string, { first: number; last: number }>> {
   const out = new Map<string, { first: number; last: number }>();
   const { rows: archived } = await sql<{ until: When }>`SELECT max(range_to) AS until
     FROM transaction_archives`.execute(db);
   const until = isoOrNull(archived[0]?.until ?? null);
   if (until === null) return out;
-  const only = systemId === null ? sql`` : sql`AND s = ${systemId}`;
+  if (systemIds !== null && systemIds.length === 0) return out;
+  const only = systemIds === null ? sql`` : sql`AND s IN (${sql.join([...systemIds])})`;
   const { rows } = await sql<{
     s: string;
     first: When;
@@ -229,7 +231,7 @@ export async function systemConnection(
   nowMs = Date.now(),
 ): Promise<SystemConnection> {
   const db = store.db as unknown as Db;
-  return connectionOf(db, system, await archivedSpans(db, system.id), nowMs);
+  return connectionOf(db, system, await archivedSpans(db, [system.id]), nowMs);
 }
 
 /** Every system (optionally of one organization, optionally in one state), in the registry's order. */
@@ -251,6 +253,41 @@ export async function listConnectedSystems(
   }
   return out;
 }
+
+/**
+ * One page of connected systems for people (issue 11): the systems are paged, searched and sorted in SQL as
+ * GET /systems pages them, and the connection facts are worked out for that page's systems only. `state` is the
+ * exception: it is judged from each system's recent traffic, which SQL cannot filter on, so with a `state` the
+ * matching systems (the province's few hundred, not a log) are judged in the process and then paged — as
+ * `overdue=true` is for requests (docs/api-lists.md).
+ */
+export async function pageConnectedSystems(
+  store: Store,
+  registry: Registry,
+  query: Static<typeof ConnectedSystemsQuery>,
+  nowMs = Date.now(),
+): Promise<PageOf<SystemConnection>> {
+  const db = store.db as unknown as Db;
+  const { state, limit, offset, ...systemQuery } = query;
+  const judge = async (systems: InformationSystem[]) => {
+    const archived = await archivedSpans(
+      db,
+      systems.map((s) => s.id),
+    );
+    const out: SystemConnection[] = [];
+    for (const system of systems) out.push(await connectionOf(db, system, archived, nowMs));
+    return out;
+  };
+  if (!state) {
+    const page = await registry.pageSystems({ ...systemQuery, limit, offset });
+    return { items: await judge(page.items), total: page.total };
+  }
+  const all = await registry.pageSystems({ ...systemQuery, limit: ALL_SYSTEMS, offset: 0 });
+  const inState = (await judge(all.items)).filter((c) => c.state === state);
+  return { items: inState.slice(offset, offset + limit), total: inState.length };
+}
+/** More systems than a province registers: the `state` filter judges every one that matches the rest. */
+const ALL_SYSTEMS = 1_000_000;
 
 /**
  * Daily traffic of one system from the hourly rollups, the last `days` UTC days up to and including today:

@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import { type Selectable, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import type { Alert, AlertEvent, AlertQuery, PageOf } from '../api/contract/index.ts';
+import type { Alert, AlertEvent, AlertEventQuery, AlertQuery, PageOf } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { EGRESS_RULE_TEXT } from '../core/egress.ts';
@@ -182,6 +182,22 @@ export class Alerts {
     );
     const { rows, total } = await pageOf(q, query, order);
     return { items: rows.map(toAlert), total };
+  }
+
+  /**
+   * One page of an alert's history of states (issue 11), oldest first by default. An event has no id of its own:
+   * events of one moment are told apart by state, then note.
+   */
+  async pageHistory(id: string, query: Static<typeof AlertEventQuery>): Promise<PageOf<AlertEvent>> {
+    let q = this.store.db
+      .selectFrom('alert_events')
+      .select(['at', 'state', 'note'])
+      .where('alert_id', '=', id);
+    const search = query.q;
+    if (search) q = q.where((eb) => matchesAny(eb, ['state', 'note'], search));
+    const order = ordering(query.sort, 'at', { at: byColumn('at') }, 'state');
+    const { rows, total } = await pageOf(q, query, (query) => order(query).orderBy('note'));
+    return { items: rows.map((r) => ({ at: isoOf(r.at), state: r.state, note: r.note })), total };
   }
 
   /** The alert's history of states, oldest first. */

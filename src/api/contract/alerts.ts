@@ -55,3 +55,9 @@ export const AlertQuery = PageQuery(
     sortable: ['openedAt', 'lastSeenAt', 'severity'],
   },
 );
+
+/** An alert's history of states, one page (issue 11), oldest first by default. */
+export const AlertEventQuery = PageQuery(
+  {},
+  { searches: 'trạng thái, ghi chú / state, note', sortable: ['at'] },
+);

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
+import { Id, Nullable, OneOf, PageQuery, Strict, Timestamp } from './common.ts';
 
 /** Connected systems and their traffic (R-07, src/reports/connected-systems.ts). */
 
@@ -10,12 +10,19 @@ export const ConnectionStateSchema = OneOf(CONNECTION_STATES, {
     'hoặc bên khai thác bị từ chối vì khoá/token); idle: không; never: chưa từng kết nối / connection state',
 });
 
-export const ConnectedSystemsQuery = Type.Object(
+/**
+ * One page of connected systems (issue 11), as GET /systems pages them; the connection facts are worked out for
+ * that page's systems only.
+ */
+export const ConnectedSystemsQuery = PageQuery(
   {
     organizationId: Type.Optional(Id('Lọc theo cơ quan / organization')),
     state: Type.Optional(ConnectionStateSchema),
   },
-  Strict,
+  {
+    searches: 'tên hệ thống, mã cơ quan, mã hệ thống / system name, organization code, id',
+    sortable: ['name', 'organizationCode', 'createdAt'],
+  },
 );
 
 export const SystemConnectionQuery = Type.Object(

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Nullable, Strict } from './common.ts';
+import { Nullable, OneOf, PageQuery, Strict } from './common.ts';
 import { TechnicalDocumentTypeSchema } from './versions.ts';
 
 /**
@@ -56,9 +56,15 @@ export const MaintenanceCreate = Type.Object(
   },
   Strict,
 );
-export const VersionConsumersQuery = Type.Object(
+/**
+ * Who still calls a version (R-18), one page of consumer × environment rows (issue 11): busiest first by default.
+ */
+export const VersionConsumersQuery = PageQuery(
   { since: Type.Optional(When('Từ thời điểm / since')) },
-  Strict,
+  {
+    searches: 'mã hệ thống, mã cơ quan, môi trường / system id, organization code, environment',
+    sortable: ['calls', 'lastCallAt', 'organizationCode'],
+  },
 );
 
 export const NOTICE_KINDS = [
@@ -69,6 +75,19 @@ export const NOTICE_KINDS = [
   'announcement',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
+/** One page of notices (issue 11), newest first by default; the console's and the portal's lists alike. */
+export const NoticeQuery = PageQuery(
+  {
+    kind: Type.Optional(OneOf(NOTICE_KINDS)),
+    serviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  },
+  {
+    searches: 'tiêu đề, nội dung / title, body',
+    sortable: ['publishedAt', 'startsAt'],
+  },
+);
+export type NoticeQuery = Static<typeof NoticeQuery>;
 
 /** A public notice, readable without login. */
 export const NoticeSchema = Type.Object({

@@ -118,7 +118,12 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   // The portal's public reads.
   listPublicNotices: {
     summary: 'Thông báo công khai: ngừng khuyến nghị, ngừng dịch vụ, bảo trì / Public notices',
+    description:
+      'Mới nhất trước; tìm theo q (tiêu đề, nội dung), lọc theo kind, serviceId, phân trang bằng limit/offset; ' +
+      'total là số thông báo khớp (docs/api-lists.md). / Newest first; search with q (title, body), filter by ' +
+      'kind, serviceId, page with limit/offset; total counts the matches.',
     security: [],
+    problems: [400, 500],
   },
   listPublicServices: {
     summary: 'Danh mục dịch vụ đã công bố và mô tả kỹ thuật (R-10, R-11) / Published services',
@@ -132,7 +137,16 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   },
   listPublicContacts: {
     summary: 'Cán bộ đầu mối của các cơ quan (R-09) / Contact points of the organizations',
+    description:
+      'Theo tên cơ quan; tìm theo q (mã, tên cơ quan, tên cán bộ đầu mối), phân trang bằng limit/offset. / ' +
+      'By organization name; search with q (code, name, contact name), page with limit/offset.',
     security: [],
+    problems: [400, 500],
+  },
+  getPublicNotice: {
+    summary: 'Một thông báo công khai (nơi các mục của nguồn tin Atom trỏ tới) / One public notice',
+    security: [],
+    problems: [400, 404, 500],
   },
   getPublicService: {
     summary:
@@ -219,7 +233,9 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
     description:
       'Lần kết nối đầu, cuối, lần gửi và nhận thành công cuối, trạng thái (active, idle, failing, never). ' +
       'Người dùng của cơ quan chỉ thấy hệ thống của cơ quan mình. / First and last connection, last ' +
-      'successful send and receive, state. An agency user sees only its own organization’s systems.',
+      'successful send and receive, state. An agency user sees only its own organization’s systems. ' +
+      'Phân trang, tìm (q), sắp xếp như GET /systems; total là số hệ thống khớp. / Paged, searched (q) and ' +
+      'sorted as GET /systems; total counts the matches.',
   },
   getSystemConnection: {
     summary: 'Lịch sử kết nối của một hệ thống / Connection history of a system',
@@ -292,6 +308,9 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   },
   listVersionConsumers: {
     summary: 'Ai vẫn đang gọi phiên bản này (R-18) / Who still calls this version',
+    description:
+      'Mỗi dòng: hệ thống khai thác × môi trường, gọi nhiều nhất trước; phân trang bằng limit/offset, total là ' +
+      'số dòng. / One row per consumer system and environment, busiest first; paged, total counts the rows.',
     problems: [404],
   },
 
@@ -438,7 +457,12 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
     summary: 'Thông báo lịch bảo trì (R-24); trong khung giờ dịch vụ trả 503 / Announce maintenance',
     problems: [404],
   },
-  listNotices: { summary: 'Các thông báo / Notices' },
+  listNotices: {
+    summary: 'Các thông báo / Notices',
+    description:
+      'Mới nhất trước; tìm theo q (tiêu đề, nội dung), lọc theo kind, serviceId, phân trang bằng limit/offset. / ' +
+      'Newest first; search with q (title, body), filter by kind, serviceId, page with limit/offset.',
+  },
 
   // Provider connection requests.
   createConnectionRequest: {
@@ -644,7 +668,12 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
     problems: [404],
   },
 
-  listWebhooks: { summary: 'Các địa chỉ webhook / Webhook endpoints' },
+  listWebhooks: {
+    summary: 'Các địa chỉ webhook / Webhook endpoints',
+    description:
+      'Cũ nhất trước; tìm theo q (URL, mã), phân trang bằng limit/offset. / Oldest first; search with q (URL, ' +
+      'id), page with limit/offset.',
+  },
   createWebhook: {
     summary: 'Đăng ký webhook nhận thông báo (khoá ký hiện một lần) / Register a webhook (secret shown once)',
     problems: [404],
@@ -672,6 +701,9 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
       'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor, không có total (docs/api-lists.md). / ' +
       'Newest first; page on with nextCursor, no total.',
   },
-  listAlertEvents: { summary: "Lịch sử trạng thái của cảnh báo / An alert's state history" },
+  listAlertEvents: {
+    summary: "Lịch sử trạng thái của cảnh báo / An alert's state history",
+    description: 'Cũ nhất trước, phân trang bằng limit/offset. / Oldest first, paged with limit/offset.',
+  },
   resolveAlert: { summary: 'Đóng cảnh báo, ghi cách xử lý / Resolve an alert, saying how' },
 };

@@ -1,5 +1,5 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import { AlertEventSchema, AlertQuery, AlertResolve, AlertSchema } from './alerts.ts';
+import { AlertEventQuery, AlertEventSchema, AlertQuery, AlertResolve, AlertSchema } from './alerts.ts';
 import { AuditChainResultSchema, AuditPageSchema, AuditQuery } from './audit.ts';
 import {
   ConsoleSessionSchema,
@@ -17,7 +17,7 @@ import {
   UserUnlockedSchema,
   UserUnlockParams,
 } from './auth.ts';
-import { AnyObject, type BinaryResponse, Empty, IdParams, ListOf, Page } from './common.ts';
+import { AnyObject, type BinaryResponse, Empty, IdParams, Page } from './common.ts';
 import {
   ConnectedSystemsQuery,
   SystemConnectionDetailSchema,
@@ -46,6 +46,7 @@ import {
   ConsumerUseSchema,
   CredentialRotate,
   MaintenanceCreate,
+  NoticeQuery,
   NoticeSchema,
   ServiceDecommission,
   VersionConsumersQuery,
@@ -65,6 +66,7 @@ import {
   BrandingLogoResponse,
   BrandingSchema,
   NoticesAtomResponse,
+  PublicContactQuery,
   PublicOperationListSchema,
   PublicOrganizationSchema,
   PublicServicePageSchema,
@@ -145,10 +147,14 @@ export const OPERATION_SCHEMAS = {
   getSignInOptions: { response: { 200: SignInOptionsSchema } },
   startOidcSignIn: { response: { 302: RedirectResponse } },
   completeOidcSignIn: { querystring: OidcCallbackQuery, response: { 302: RedirectResponse } },
-  listPublicNotices: { response: { 200: ListOf(NoticeSchema) } },
+  listPublicNotices: { querystring: NoticeQuery, response: { 200: Page(NoticeSchema) } },
   listPublicServices: { querystring: PublicServiceQuery, response: { 200: PublicServicePageSchema } },
-  listPublicContacts: { response: { 200: ListOf(PublicOrganizationSchema) } },
+  listPublicContacts: {
+    querystring: PublicContactQuery,
+    response: { 200: Page(PublicOrganizationSchema) },
+  },
   getPublicService: { params: IdParams, response: { 200: PublicServiceSchema } },
+  getPublicNotice: { params: IdParams, response: { 200: NoticeSchema } },
   getPublicVersionDocument: { params: IdParams, response: { 200: PublicVersionDocumentResponse } },
   listPublicVersionOperations: { params: IdParams, response: { 200: PublicOperationListSchema } },
   getPublicNoticesFeed: { response: { 200: NoticesAtomResponse } },
@@ -164,7 +170,7 @@ export const OPERATION_SCHEMAS = {
   updateSystem: idAction(SystemPatch, SystemSchema),
   listConnectedSystems: {
     querystring: ConnectedSystemsQuery,
-    response: { 200: ListOf(SystemConnectionSchema) },
+    response: { 200: Page(SystemConnectionSchema) },
   },
   getSystemConnection: {
     params: IdParams,
@@ -192,7 +198,7 @@ export const OPERATION_SCHEMAS = {
   listVersionConsumers: {
     params: IdParams,
     querystring: VersionConsumersQuery,
-    response: { 200: ListOf(ConsumerUseSchema) },
+    response: { 200: Page(ConsumerUseSchema) },
   },
   trySandboxCall: idAction(SandboxTryBody, SandboxTryResultSchema),
   listSubscriptions: { querystring: SubscriptionQuery, response: { 200: Page(SubscriptionSchema) } },
@@ -217,7 +223,7 @@ export const OPERATION_SCHEMAS = {
   listAuditEvents: { querystring: AuditQuery, response: { 200: AuditPageSchema } },
   verifyAuditChain: { response: { 200: AuditChainResultSchema } },
   announceMaintenance: { body: MaintenanceCreate, response: { 201: NoticeSchema } },
-  listNotices: { response: { 200: ListOf(NoticeSchema) } },
+  listNotices: { querystring: NoticeQuery, response: { 200: Page(NoticeSchema) } },
   createConnectionRequest: { body: ConnectionRequestCreate, response: { 201: ConnectionRequestSchema } },
   listConnectionRequests: {
     querystring: ConnectionRequestQuery,
@@ -259,7 +265,7 @@ export const OPERATION_SCHEMAS = {
   createUser: { body: UserCreate, response: { 201: UserSchema } },
   unlockUser: { params: UserUnlockParams, body: UserUnlock, response: { 200: UserUnlockedSchema } },
   disableUser: { params: UserUnlockParams, body: Empty, response: { 200: UserSchema } },
-  listWebhooks: { querystring: WebhookQuery, response: { 200: ListOf(WebhookSchema) } },
+  listWebhooks: { querystring: WebhookQuery, response: { 200: Page(WebhookSchema) } },
   createWebhook: { body: WebhookCreate, response: { 201: CreatedWebhookSchema } },
   deleteWebhook: { params: IdParams, response: { 200: WebhookSchema } },
   listWebhookEventTypes: { response: { 200: WebhookEventCatalogueSchema } },
@@ -269,7 +275,11 @@ export const OPERATION_SCHEMAS = {
     response: { 200: CreatedWebhookSchema },
   },
   listAlerts: { querystring: AlertQuery, response: { 200: Page(AlertSchema) } },
-  listAlertEvents: { params: IdParams, response: { 200: ListOf(AlertEventSchema) } },
+  listAlertEvents: {
+    params: IdParams,
+    querystring: AlertEventQuery,
+    response: { 200: Page(AlertEventSchema) },
+  },
   resolveAlert: idAction(AlertResolve, AlertSchema),
 } as const satisfies { [Id in OperationId]: OperationSchemas };
 

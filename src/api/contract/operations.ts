@@ -29,6 +29,7 @@ export const OPERATIONS = {
   listPublicContacts: { method: 'GET', path: '/api/v1/public/contacts' },
   // The portal's catalogue, documents, Atom feed and branding (issue 11, R-10, R-21).
   getPublicService: { method: 'GET', path: '/api/v1/public/services/:id' },
+  getPublicNotice: { method: 'GET', path: '/api/v1/public/notices/:id' },
   getPublicVersionDocument: { method: 'GET', path: '/api/v1/public/versions/:id/document' },
   listPublicVersionOperations: { method: 'GET', path: '/api/v1/public/versions/:id/operations' },
   getPublicNoticesFeed: { method: 'GET', path: '/api/v1/public/notices.atom' },

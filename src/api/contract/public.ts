@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { type BinaryResponse, binaryResponse, Nullable, OneOf, Strict } from './common.ts';
+import { type BinaryResponse, binaryResponse, Nullable, OneOf, PageQuery, Strict } from './common.ts';
 
 /** What the portal reads without login. */
 
@@ -11,11 +11,21 @@ const PublicContactSchema = Type.Object({
   email: Nullable(Type.String()),
 });
 
+/** The public contact points, one page (issue 11), by organization name by default. */
+export const PublicContactQuery = PageQuery(
+  {},
+  {
+    searches: 'mã, tên cơ quan, tên cán bộ đầu mối / organization code, name, contact name',
+    sortable: ['name', 'code'],
+  },
+);
+
 export const PublicOrganizationSchema = Type.Object({
   code: Type.String({ description: 'Mã định danh cơ quan / official code' }),
   name: Type.String(),
   contact: Type.Union([PublicContactSchema, Type.Null()]),
 });
+export type PublicOrganization = Static<typeof PublicOrganizationSchema>;
 
 export const PUBLIC_DOCUMENT_TYPES = ['openapi', 'wsdl'] as const;
 const DocumentType = Nullable(

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Strict } from './common.ts';
+import { PageQuery, Strict } from './common.ts';
 
 /** Organizations' webhook endpoints for notices and decisions. */
 
@@ -26,9 +26,10 @@ export const WebhookCreate = Type.Object(
   Strict,
 );
 export type WebhookCreate = Static<typeof WebhookCreate>;
-export const WebhookQuery = Type.Object(
+/** One page of webhook endpoints (issue 11), oldest first by default as before. */
+export const WebhookQuery = PageQuery(
   { organizationId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) },
-  Strict,
+  { searches: 'địa chỉ URL, mã webhook / URL, id', sortable: ['createdAt', 'url'] },
 );
 
 export const WebhookSchema = Type.Object({

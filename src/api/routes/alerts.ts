@@ -17,7 +17,7 @@ export async function alertRoutes(app: FastifyInstance, { alerts }: AdminDeps): 
 
   route('listAlertEvents', {
     onRequest: overseers,
-    handler: async (request) => ({ items: await alerts.history(request.params.id) }),
+    handler: async (request) => alerts.pageHistory(request.params.id, request.query),
   });
 
   // An event-type alert (a dead letter) has no condition that clears by itself: an operator closes it, saying how.

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import {
   connectionHistory,
-  listConnectedSystems,
+  pageConnectedSystems,
   systemConnection,
 } from '../../reports/connected-systems.ts';
 import { currentUser, listedOrganization } from '../auth.ts';
@@ -24,16 +24,15 @@ export async function connectedSystemRoutes(
   route('listConnectedSystems', {
     onRequest: anyRole,
     handler: async (request) => {
-      const { organizationId: wanted, state } = request.query;
+      const { organizationId: wanted, ...page } = request.query;
       const organizationId = listedOrganization(currentUser(request), wanted);
-      if (organizationId === null) return { items: [] };
-      return {
-        items: await listConnectedSystems(store, registry, {
-          ...(organizationId ? { organizationId } : {}),
-          ...(state ? { state } : {}),
-          nowMs: clock.nowMs(),
-        }),
-      };
+      if (organizationId === null) return { items: [], total: 0 };
+      return pageConnectedSystems(
+        store,
+        registry,
+        { ...page, ...(organizationId ? { organizationId } : {}) },
+        clock.nowMs(),
+      );
     },
   });
 

@@ -45,9 +45,7 @@ export async function lifecycleRoutes(
   route(app, TAGS.versions, 'listVersionConsumers', {
     onRequest: anyRole,
     preHandler: ownsVersion,
-    handler: async (request) => ({
-      items: await lifecycle.consumersOfVersion(request.params.id, request.query.since),
-    }),
+    handler: async (request) => lifecycle.pageConsumersOfVersion(request.params.id, request.query),
   });
 
   route(app, TAGS.credentials, 'rotateCredential', {
@@ -87,6 +85,6 @@ export async function lifecycleRoutes(
 
   route(app, TAGS.notices, 'listNotices', {
     onRequest: anyRole,
-    handler: async () => ({ items: await lifecycle.listNotices() }),
+    handler: async (request) => lifecycle.pageNotices(request.query),
   });
 }

@@ -4,6 +4,7 @@ import {
   getPublicService,
   isPublicVersion,
   listPublicServices,
+  pagePublicContacts,
   publicVersionDocument,
 } from '../../control/catalogue.ts';
 import { LgspError } from '../../core/errors.ts';
@@ -28,7 +29,7 @@ const withoutFinalSlash = (url: string) => url.replace(/\/+$/, '');
  * subscriptions, never a document of a version not yet published.
  */
 export async function publicRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  const { registry, lifecycle, store, config, clock } = deps;
+  const { lifecycle, store, config, clock } = deps;
   const route = routesUnder(app, TAGS.public);
   // Read now: a wrong logo file stops the start, with the setting to fix (src/api/branding.ts).
   const logo = loadLogo(config.branding);
@@ -37,9 +38,15 @@ export async function publicRoutes(app: FastifyInstance, deps: AdminDeps): Promi
   const siteUrl = () => configuredBase || adminBaseUrl(app, config.admin);
 
   route('listPublicNotices', {
-    handler: async () => ({ items: await lifecycle.listNotices() }),
+    handler: async (request) => lifecycle.pageNotices(request.query),
   });
 
+  // Where the Atom feed's entries link to: one notice, whether or not it is on the first page of the list.
+  route('getPublicNotice', {
+    handler: async (request) => lifecycle.getNotice(request.params.id),
+  });
+
+  // The feed stays a feed: the newest NOTICE_FEED_ENTRIES notices, not a page (docs/api-lists.md).
   route('getPublicNoticesFeed', {
     handler: async (_request, reply) => {
       const feed = noticesFeed(
@@ -89,13 +96,7 @@ export async function publicRoutes(app: FastifyInstance, deps: AdminDeps): Promi
   });
 
   route('listPublicContacts', {
-    handler: async () => ({
-      items: (await registry.listOrganizations()).map((o) => ({
-        code: o.code,
-        name: o.name,
-        contact: o.contact,
-      })),
-    }),
+    handler: async (request) => pagePublicContacts(store.db, request.query),
   });
 
   route('getBranding', {

@@ -3,6 +3,7 @@ import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
   listWebhookEndpoints,
+  pageWebhookEndpoints,
   rotateWebhookSecret,
   webhookEventCatalogue,
 } from '../../control/webhooks.ts';
@@ -26,8 +27,9 @@ export async function webhookRoutes(
     onRequest: anyRole,
     handler: async (request) => {
       const organizationId = listedOrganization(currentUser(request), request.query.organizationId);
-      if (organizationId === null) return { items: [] };
-      return { items: await listWebhookEndpoints(store, organizationId ? { organizationId } : {}) };
+      if (organizationId === null) return { items: [], total: 0 };
+      const { organizationId: _asked, ...page } = request.query;
+      return pageWebhookEndpoints(store, { ...page, ...(organizationId ? { organizationId } : {}) });
     },
   });
 
@@ -59,7 +61,7 @@ export async function webhookRoutes(
 
   // An endpoint's own organization (an agency user) or the operator may change it.
   const ownEndpoint = async (request: Parameters<typeof paramId>[0]) => {
-    const endpoint = (await listWebhookEndpoints(store)).find((e) => e.id === paramId(request));
+    const [endpoint] = await listWebhookEndpoints(store, { id: paramId(request) });
     if (!endpoint) throw new LgspError('API_NOT_FOUND', paramId(request));
     assertOwnOrganization(currentUser(request), endpoint.organizationId);
   };

@@ -1,15 +1,18 @@
 import { required, str, textOptions } from '../args.ts';
 import type { Group } from '../command.ts';
-import { callCommand, listCommand } from '../command-builders.ts';
+import { callCommand, pagedListCommand } from '../command-builders.ts';
 import { time } from '../format.ts';
 
 export const noticeCommands: Group = {
   name: 'notice',
   summary: 'Thông báo công khai và lịch bảo trì (R-21, R-24) / Public notices and maintenance windows',
   subcommands: {
-    list: listCommand({
-      summary: 'Các thông báo, mới nhất trước / Notices, newest first',
-      send: (ctx) => ctx.api.call('listNotices'),
+    list: pagedListCommand({
+      synopsis: '[--kind deprecation|decommission|maintenance|endpoint_change|announcement] [--service <id>]',
+      summary:
+        'Các thông báo, mới nhất trước; tìm theo tiêu đề, nội dung / Notices, newest first; search by title, body',
+      filters: { kind: 'kind', service: 'serviceId' },
+      send: (ctx, query) => ctx.api.call('listNotices', { query }),
       headers: [
         'Loại / Kind',
         'Tiêu đề / Title',

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import type { ServiceVersion, VersionPatch } from '../../api/contract/index.ts';
 import { list, nonEmpty, type OptionSpecs, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
-import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
+import {
+  callCommand,
+  headed,
+  pageArgs,
+  pagedListCommand,
+  recordCommand,
+  shownOf,
+} from '../command-builders.ts';
 import { createdAndUpdated, fields, table, time } from '../format.ts';
 
 /** `GET /congdan/{soDinhDanh}` → {method, path}; a bare path means any method. */
@@ -230,12 +237,19 @@ export const versionCommands: Group = {
       },
     ),
     consumers: recordCommand({
-      synopsis: '[--since <ISO date>]',
-      summary: 'Ai vẫn gọi phiên bản này (R-18) / Who still calls this version',
-      options: textOptions('since'),
-      send: (ctx, params) =>
-        ctx.api.call('listVersionConsumers', { params, query: { since: str(ctx.values, 'since') } }),
-      render: (body) =>
+      synopsis:
+        '[--since <ISO date>] [--search <chữ>] [--sort calls|lastCallAt|organizationCode] [--limit N] [--offset N]',
+      summary:
+        'Ai vẫn gọi phiên bản này, gọi nhiều nhất trước (R-18) / Who still calls this version, busiest first',
+      options: textOptions('since', 'search', 'sort', 'limit', 'offset'),
+      send: (ctx, params) => {
+        const since = str(ctx.values, 'since');
+        return ctx.api.call('listVersionConsumers', {
+          params,
+          query: { ...(since ? { since } : {}), ...pageArgs(ctx) },
+        });
+      },
+      render: (body, ctx) =>
         table(
           [
             'Hệ thống / System',
@@ -251,7 +265,7 @@ export const versionCommands: Group = {
             c.calls,
             time(c.lastCallAt),
           ]),
-        ),
+        ) + shownOf(body, pageArgs(ctx).offset ?? 0),
     }),
   },
 };

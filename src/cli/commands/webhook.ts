@@ -1,15 +1,15 @@
 import { list, required, str, textOptions } from '../args.ts';
 import type { Group } from '../command.ts';
-import { callCommand, listCommand, recordCommand } from '../command-builders.ts';
+import { callCommand, listCommand, pagedListCommand, recordCommand } from '../command-builders.ts';
 import { time } from '../format.ts';
 
 export const webhookCommands: Group = {
   name: 'webhook',
   summary: 'Webhook nhận thông báo ký theo Standard Webhooks / Notification webhooks (Standard Webhooks)',
   subcommands: {
-    list: listCommand({
+    list: pagedListCommand({
       synopsis: '[--org <id>]',
-      summary: 'Các webhook / List webhooks',
+      summary: 'Các webhook; tìm theo URL / List webhooks; search by URL',
       filters: { org: 'organizationId' },
       send: (ctx, query) => ctx.api.call('listWebhooks', { query }),
       headers: ['ID', 'Cơ quan / Organization', 'URL', 'Sự kiện / Events', 'Tạo lúc / Created'],

@@ -1,4 +1,13 @@
-import type { IssuedCredential, Notice, Service, ServiceVersion } from '../../api/contract/index.ts';
+import type { Static } from '@sinclair/typebox';
+import type {
+  IssuedCredential,
+  Notice,
+  NoticeQuery,
+  PageOf,
+  Service,
+  ServiceVersion,
+  VersionConsumersQuery,
+} from '../../api/contract/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import { VIETNAM_OFFSET_MINUTES } from '../../core/time.ts';
 import type { Store } from '../../store/port.ts';
@@ -6,14 +15,21 @@ import type { Registry } from '../registry/index.ts';
 import { announceMaintenance, scheduleDecommission } from './announcements.ts';
 import { cancelSubscription, rotateCredential } from './credentials.ts';
 import { type DueReport, runDue } from './due.ts';
-import { consumersOfVersion, getNotice, listNotices, type VersionConsumer } from './queries.ts';
+import {
+  consumersOfVersion,
+  getNotice,
+  listNotices,
+  pageConsumersOfVersion,
+  pageNotices,
+  type VersionConsumer,
+} from './queries.ts';
 import { publishVersion, rejectVersion, startSandboxTest, submitVersion } from './versions.ts';
 import type { LifecycleContext, LifecycleSettings } from './workflow.ts';
 
 export { MIN_DECOMMISSION_NOTICE_DAYS } from './announcements.ts';
 export { DEFAULT_ROTATION_OVERLAP_HOURS } from './credentials.ts';
 export type { DueReport } from './due.ts';
-export type { VersionConsumer } from './queries.ts';
+export { NOTICE_FEED_ENTRIES, type VersionConsumer } from './queries.ts';
 export { MIN_SUNSET_DAYS } from './versions.ts';
 export {
   type LifecycleSettings,
@@ -108,11 +124,25 @@ export class Lifecycle {
     return consumersOfVersion(this.ctx, versionId, sinceIso);
   }
 
+  /** One page of a version's consumers, for people (issue 11). */
+  pageConsumersOfVersion(
+    versionId: string,
+    query: Static<typeof VersionConsumersQuery>,
+  ): Promise<PageOf<VersionConsumer>> {
+    return pageConsumersOfVersion(this.ctx, versionId, query);
+  }
+
   getNotice(id: string): Promise<Notice> {
     return getNotice(this.ctx, id);
   }
 
-  listNotices(): Promise<Notice[]> {
-    return listNotices(this.ctx);
+  /** The newest notices (by default as many as the Atom feed carries). */
+  listNotices(limit?: number): Promise<Notice[]> {
+    return listNotices(this.ctx, limit);
+  }
+
+  /** One page of notices, for people (issue 11). */
+  pageNotices(query: NoticeQuery): Promise<PageOf<Notice>> {
+    return pageNotices(this.ctx, query);
   }
 }

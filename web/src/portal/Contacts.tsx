@@ -1,33 +1,35 @@
-import { Alert, Table, Typography } from 'antd';
-import { useEffect, useState } from 'react';
+import { Alert, Input, Table, Typography } from 'antd';
 import { api, type OperationResponse, problemText } from '../shared/api.ts';
 import { useT } from '../shared/i18n.tsx';
+import { useServerList } from '../shared/server-list.ts';
 
 type Organization = OperationResponse<'listPublicContacts'>['items'][number];
 
-/** Each agency's contact point for data sharing. */
+/** Each agency's contact point for data sharing, searched and paged on the server (issue 11). */
 export function Contacts() {
   const t = useT();
-  const [items, setItems] = useState<Organization[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
-  useEffect(() => {
-    api
-      .call('listPublicContacts', { auth: false })
-      .then((answer) => setItems(answer.items))
-      .catch(setError)
-      .finally(() => setLoading(false));
-  }, []);
+  const list = useServerList<Organization>((request) =>
+    api.call('listPublicContacts', { auth: false, query: request }),
+  );
   return (
     <>
       <Typography.Title level={1} style={{ fontSize: 26 }}>
         {t('Đầu mối liên hệ của các cơ quan', 'Agencies’ contact points')}
       </Typography.Title>
-      {error ? <Alert type="error" showIcon title={problemText(error, t)} /> : null}
+      <Input.Search
+        aria-label={t('Tìm cơ quan, cán bộ đầu mối', 'Search agencies, contacts')}
+        placeholder={t('Tìm theo mã, tên cơ quan, tên cán bộ…', 'Search by code, agency, contact name…')}
+        allowClear
+        enterButton
+        onSearch={list.search}
+        style={{ maxWidth: 480, marginBottom: 16 }}
+      />
+      {list.error ? <Alert type="error" showIcon title={problemText(list.error, t)} /> : null}
       <Table
         rowKey="code"
-        loading={loading}
-        dataSource={items}
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={list.pagination}
         columns={[
           { title: t('Mã cơ quan', 'Code'), dataIndex: 'code' },
           { title: t('Cơ quan', 'Organization'), dataIndex: 'name' },

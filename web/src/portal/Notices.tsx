@@ -1,9 +1,10 @@
-import { Alert, Card, List, Space, Typography } from 'antd';
+import { Alert, Card, Input, List, Space, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import type { NoticeKind } from '../../../src/api/contract/lifecycle.ts';
-import { api, type OperationResponse, problemText } from '../shared/api.ts';
+import { ApiError, api, type OperationResponse, problemText } from '../shared/api.ts';
 import { useT } from '../shared/i18n.tsx';
+import { useServerList } from '../shared/server-list.ts';
 import { ColourTag } from '../shared/tags.tsx';
 import { formatDateTime } from '../shared/time.ts';
 
@@ -18,16 +19,16 @@ const KINDS: Record<NoticeKind, { vi: string; en: string; color: string }> = {
   announcement: { vi: 'Thông báo chung', en: 'Announcement', color: 'default' },
 };
 
-function useNotices() {
-  const [items, setItems] = useState<Notice[] | null>(null);
+/** One notice by id (where the Atom feed's entries link), not looked for in a page of the list. */
+function useNotice(id: string) {
+  const [notice, setNotice] = useState<Notice | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
-    api
-      .call('listPublicNotices', { auth: false })
-      .then((answer) => setItems(answer.items))
-      .catch(setError);
-  }, []);
-  return { items, error };
+    setNotice(null);
+    setError(null);
+    api.call('getPublicNotice', { auth: false, params: { id } }).then(setNotice).catch(setError);
+  }, [id]);
+  return { notice, error };
 }
 
 function NoticeCard({ notice }: { notice: Notice }) {
@@ -49,10 +50,17 @@ function NoticeCard({ notice }: { notice: Notice }) {
   );
 }
 
-/** Public notices: deprecations, withdrawals, cancellations and maintenance; also as an Atom feed. */
+/**
+ * Public notices: deprecations, withdrawals, cancellations (R-21) and maintenance, newest first, searched and paged
+ * on the server (issue 11); also as an Atom feed.
+ */
 export function Notices() {
   const t = useT();
-  const { items, error } = useNotices();
+  const list = useServerList<Notice>(
+    (request) => api.call('listPublicNotices', { auth: false, query: request }),
+    {},
+    10,
+  );
   return (
     <Space orientation="vertical" style={{ width: '100%' }} size="large">
       <Typography.Title level={1} style={{ fontSize: 26 }}>
@@ -67,10 +75,19 @@ export function Notices() {
           /api/v1/public/notices.atom
         </Typography.Link>
       </Typography.Paragraph>
-      {error ? <Alert type="error" showIcon title={problemText(error, t)} /> : null}
+      <Input.Search
+        aria-label={t('Tìm thông báo', 'Search notices')}
+        placeholder={t('Tìm theo tiêu đề, nội dung…', 'Search by title, body…')}
+        allowClear
+        enterButton
+        onSearch={list.search}
+        style={{ maxWidth: 480 }}
+      />
+      {list.error ? <Alert type="error" showIcon title={problemText(list.error, t)} /> : null}
       <List
-        loading={items === null}
-        dataSource={items ?? []}
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={{ ...list.pagination, align: 'center' }}
         locale={{ emptyText: t('Chưa có thông báo', 'No notices yet') }}
         renderItem={(notice) => (
           <List.Item>
@@ -86,17 +103,18 @@ export function Notices() {
 export function NoticePage() {
   const t = useT();
   const { id = '' } = useParams();
-  const { items, error } = useNotices();
-  const notice = items?.find((n) => n.id === id);
-  if (error) return <Alert type="error" showIcon title={problemText(error, t)} />;
+  const { notice, error } = useNotice(id);
+  const missing = error instanceof ApiError && error.status === 404;
   return (
     <Space orientation="vertical" style={{ width: '100%' }}>
       <Link to="/portal/notices">← {t('Thông báo', 'Notices')}</Link>
-      {items === null ? null : notice ? (
-        <NoticeCard notice={notice} />
-      ) : (
+      {missing ? (
         <Alert type="warning" showIcon title={t('Không tìm thấy thông báo này', 'No such notice')} />
-      )}
+      ) : error ? (
+        <Alert type="error" showIcon title={problemText(error, t)} />
+      ) : notice ? (
+        <NoticeCard notice={notice} />
+      ) : null}
     </Space>
   );
 }

@@ -5,7 +5,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import { ProblemAlert } from '../components/page.tsx';
+import { ProblemAlert, SearchBox } from '../components/page.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { useOrganizationId } from './common.tsx';
 
@@ -38,9 +38,9 @@ export function ConnectionRequests() {
   const [form] = Form.useForm<RequestForm>();
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  // The API answers an organization's requests whole (a handful); the table pages them.
-  const list = useServerList<ConnectionRequest>(() =>
-    api.call('listConnectionRequests', { query: { organizationId } }),
+  // One page at a time from the server (issue 11), searched there too; the API limits it to our organization.
+  const list = useServerList<ConnectionRequest>((request) =>
+    api.call('listConnectionRequests', { query: { ...request, organizationId } }),
   );
 
   const submit = async (values: RequestForm) => {
@@ -101,6 +101,10 @@ export function ConnectionRequests() {
         {t('Đề nghị kết nối', 'Connection requests')}
       </Typography.Title>
       <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Đề nghị của cơ quan', 'Our requests')}</h2>}>
+        <SearchBox
+          label={t('Tìm theo tên hệ thống, mã đề nghị', 'Search by system name, request id')}
+          onSearch={list.search}
+        />
         <ServerTable<ConnectionRequest>
           list={list}
           emptyText={t('Chưa có đề nghị nào', 'No request yet')}

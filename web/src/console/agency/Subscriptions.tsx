@@ -18,7 +18,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag, useStateName } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import { ProblemAlert } from '../components/page.tsx';
+import { ProblemAlert, SearchBox } from '../components/page.tsx';
 import { ConsumerSecretModal, type OneTimeSecret } from '../components/secret-once.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { useOrganizationId, useOwnSystems } from './common.tsx';
@@ -185,8 +185,11 @@ function RequestModal({ service, onDone }: { service: Service | null; onDone: (s
     setError(null);
     if (!service) return;
     api
-      .call('listServiceVersions', { params: { id: service.id }, query: { limit: 100, offset: 0 } })
-      .then((answer) => setVersions(answer.items.filter((v) => v.status === 'published')))
+      .call('listServiceVersions', {
+        params: { id: service.id },
+        query: { status: 'published', limit: 100, offset: 0 },
+      })
+      .then((answer) => setVersions(answer.items))
       .catch(setError);
   }, [service]);
 
@@ -275,9 +278,9 @@ function MyRequests({
   const { message } = App.useApp();
   const [completing, setCompleting] = useState<SubscriptionRequest | null>(null);
   const [error, setError] = useState<unknown>(null);
-  // The API answers an organization's requests whole (a handful); the table pages them.
-  const list = useServerList<SubscriptionRequest>(() =>
-    api.call('listSubscriptionRequests', { query: { organizationId } }),
+  // One page at a time from the server (issue 11), searched there too; the API limits it to our organization.
+  const list = useServerList<SubscriptionRequest>((request) =>
+    api.call('listSubscriptionRequests', { query: { ...request, organizationId } }),
   );
   const { reload } = list;
   useEffect(() => {
@@ -314,6 +317,10 @@ function MyRequests({
 
   return (
     <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Đề nghị của cơ quan', 'Our requests')}</h2>}>
+      <SearchBox
+        label={t('Tìm theo dịch vụ, hệ thống, mã đề nghị', 'Search by service, system, request id')}
+        onSearch={list.search}
+      />
       <ProblemAlert error={error} />
       <ServerTable<SubscriptionRequest>
         list={list}

@@ -1,6 +1,6 @@
 import { CheckOutlined, HistoryOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Drawer, Space, Timeline } from 'antd';
-import { useEffect, useState } from 'react';
+import { Alert, Button, Card, Drawer, Pagination, Space, Timeline } from 'antd';
+import { useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
@@ -88,34 +88,38 @@ export function AlertsScreen() {
         onClose={() => setHistory(null)}
         title={history ? `${t('Lịch sử', 'History')}: ${history.subject}` : ''}
       >
-        {history && <AlertHistory alert={history} />}
+        {history && <AlertHistory key={history.id} alert={history} />}
       </Drawer>
     </Card>
   );
 }
 
+type AlertEventRow = OperationResponse<'listAlertEvents'>['items'][number];
+
+/**
+ * An alert's history, oldest first, one page at a time from the server (issue 11): an alert that reopens for
+ * months keeps adding events. Keyed by the alert where it is shown, so another alert starts a new list.
+ */
 function AlertHistory({ alert }: { alert: AlertRow }) {
   const t = useT();
-  const [events, setEvents] = useState<OperationResponse<'listAlertEvents'>['items'] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api
-      .call('listAlertEvents', { params: { id: alert.id } })
-      .then((answer) => setEvents(answer.items))
-      .catch((err) => setError(problemText(err, t)));
-  }, [alert.id, t]);
-  if (error) return <Alert type="error" showIcon message={error} />;
+  const list = useServerList<AlertEventRow>((request) =>
+    api.call('listAlertEvents', { params: { id: alert.id }, query: request }),
+  );
+  if (list.error) return <Alert type="error" showIcon message={problemText(list.error, t)} />;
   return (
-    <Timeline
-      items={(events ?? []).map((e) => ({
-        key: `${e.at}-${e.state}`,
-        children: (
-          <>
-            <StateTag state={e.state} /> {formatDateTime(e.at)}
-            {e.note ? <div>{e.note}</div> : null}
-          </>
-        ),
-      }))}
-    />
+    <>
+      <Timeline
+        items={list.items.map((e) => ({
+          key: `${e.at}-${e.state}`,
+          children: (
+            <>
+              <StateTag state={e.state} /> {formatDateTime(e.at)}
+              {e.note ? <div>{e.note}</div> : null}
+            </>
+          ),
+        }))}
+      />
+      {list.total > list.items.length ? <Pagination size="small" {...list.pagination} /> : null}
+    </>
   );
 }

@@ -1,7 +1,7 @@
 import { StopOutlined, TeamOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Drawer, Form, Input, Modal, Table, Tabs, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
@@ -15,6 +15,7 @@ import { useIsOperatorAdmin } from './roles.ts';
 
 type Version = OperationResponse<'getVersion'>;
 type Service = OperationResponse<'getService'>;
+type Consumer = OperationResponse<'listVersionConsumers'>['items'][number];
 type Live = 'published' | 'deprecated';
 
 /**
@@ -105,24 +106,22 @@ function LiveVersions() {
             : ''
         }
       >
-        {report && <ConsumersReport version={report} />}
+        {report && <ConsumersReport key={report.id} version={report} />}
       </Drawer>
     </>
   );
 }
 
-/** The deprecation report: each consumer system that called the version, how often and when last. */
+/**
+ * The deprecation report: each consumer system that called the version, how often and when last — busiest first,
+ * paged and searched on the server (issue 11). Keyed by the version where it is shown, so another version starts
+ * a new list.
+ */
 function ConsumersReport({ version }: { version: Version }) {
   const t = useT();
-  const [rows, setRows] = useState<OperationResponse<'listVersionConsumers'>['items'] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api
-      .call('listVersionConsumers', { params: { id: version.id } })
-      .then((answer) => setRows(answer.items))
-      .catch((err) => setError(problemText(err, t)));
-  }, [version.id, t]);
-  if (error) return <Alert type="error" showIcon message={error} />;
+  const list = useServerList<Consumer>((request) =>
+    api.call('listVersionConsumers', { params: { id: version.id }, query: request }),
+  );
   return (
     <>
       {version.sunsetAt && (
@@ -134,11 +133,16 @@ function ConsumersReport({ version }: { version: Version }) {
           )}
         </Typography.Paragraph>
       )}
-      <Table
+      <ReviewListToolbar
+        searchLabel={t('Tìm theo hệ thống, mã cơ quan', 'Search by system, organization code')}
+        onSearch={list.search}
+      />
+      {list.error ? <Alert type="error" showIcon message={problemText(list.error, t)} /> : null}
+      <Table<Consumer>
         rowKey={(r) => `${r.systemId}-${r.environment}`}
-        loading={rows === null}
-        dataSource={rows ?? []}
-        pagination={false}
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={list.pagination}
         locale={{
           emptyText: (
             <EmptyState

@@ -1,29 +1,21 @@
-import { Alert, Card, Table, Typography } from 'antd';
-import { useEffect, useState } from 'react';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { Card, Typography } from 'antd';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { useServerList } from '../../shared/server-list.ts';
 import { NoticeKindTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import { EmptyState } from '../components/page.tsx';
+import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
+import { ServerTable } from '../components/server-table.tsx';
 
 type Notice = OperationResponse<'listNotices'>['items'][number];
 
 /**
  * The public notices (R-10, R-21, R-24): deprecations, cancellations of services, maintenance windows and endpoint
- * changes, as the portal and its Atom feed publish them. `listNotices` takes no paging yet: the API answers its 500
- * newest notices at most (a handful a month in a province), paged here in the table — the one list of the operator
- * screens not paged on the server, until the operation takes `limit`/`offset` like the others.
+ * changes, as the portal and its Atom feed publish them — paged and searched on the server, newest first (issue 11).
  */
 export function NoticesScreen() {
   const t = useT();
-  const [notices, setNotices] = useState<Notice[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    api
-      .call('listNotices')
-      .then((answer) => setNotices(answer.items))
-      .catch(setError);
-  }, []);
+  const list = useServerList<Notice>((request) => api.call('listNotices', { query: request }));
   return (
     <Card
       title={<h1 style={{ fontSize: 20, margin: 0 }}>{t('Thông báo công khai', 'Public notices')}</h1>}
@@ -33,13 +25,13 @@ export function NoticesScreen() {
         </Typography.Link>
       }
     >
-      {error ? <Alert type="error" showIcon message={problemText(error, t)} /> : null}
-      <Table<Notice>
-        rowKey="id"
-        loading={notices === null && !error}
-        dataSource={notices ?? []}
-        pagination={{ pageSize: 20, showSizeChanger: false }}
-        locale={{ emptyText: <EmptyState text={t('Chưa có thông báo nào', 'No notices yet')} /> }}
+      <ReviewListToolbar
+        searchLabel={t('Tìm theo tiêu đề, nội dung', 'Search by title, body')}
+        onSearch={list.search}
+      />
+      <ServerTable<Notice>
+        list={list}
+        emptyText={t('Chưa có thông báo nào', 'No notices yet')}
         expandable={{
           expandedRowRender: (n) => (
             <Typography.Paragraph style={{ whiteSpace: 'pre-line', margin: 0 }}>

@@ -6,7 +6,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import { PageTitle, READABLE_PLACEHOLDER } from '../components/page.tsx';
+import { PageTitle, READABLE_PLACEHOLDER, SearchBox } from '../components/page.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 
 type Connection = OperationResponse<'listConnectedSystems'>['items'][number];
@@ -17,17 +17,19 @@ type Connection = OperationResponse<'listConnectedSystems'>['items'][number];
  */
 export function ConnectedSystems() {
   const t = useT();
-  const [state, setState] = useState<string | undefined>(undefined);
-  // The API answers the systems in one list, filtered by state (no paging or search on this operation yet); the
-  // table pages them.
-  const list = useServerList(
-    (request) => api.call('listConnectedSystems', { query: request.state ? { state: request.state } : {} }),
-    {} as { state?: string },
+  const [state, setState] = useState<Connection['state'] | undefined>(undefined);
+  // Paged and searched on the server like the systems list (issue 11); the connection facts come for one page.
+  const list = useServerList<Connection, { state?: Connection['state'] }>((request) =>
+    api.call('listConnectedSystems', { query: request }),
   );
   return (
     <>
       <PageTitle>{t('Hệ thống đã kết nối', 'Connected systems')}</PageTitle>
       <Space wrap align="start" style={{ marginBottom: 16 }}>
+        <SearchBox
+          label={t('Tìm theo tên hệ thống, mã cơ quan', 'Search by system name, organization code')}
+          onSearch={list.search}
+        />
         <Select
           aria-label={t('Lọc theo trạng thái kết nối', 'Filter by connection state')}
           allowClear
@@ -35,7 +37,7 @@ export function ConnectedSystems() {
           styles={READABLE_PLACEHOLDER}
           style={{ width: 200 }}
           value={state}
-          onChange={(value?: string) => {
+          onChange={(value?: Connection['state']) => {
             setState(value);
             list.setFilters(value ? { state: value } : {});
           }}

@@ -38,6 +38,23 @@ interface ReconcileForm {
   toleranceSeconds?: number;
 }
 
+/** What was asked besides the file: the JSON body's fields but `csv`, sent as form fields. */
+type Asked = Omit<OperationBody<'reconcileTransactions'>, 'csv'>;
+
+/**
+ * The party's file as it was chosen, sent as `multipart/form-data` (the file in `file`, the rest as form fields;
+ * src/api/form-data.ts) — never read into a JSON string in the browser first (issue 11).
+ */
+function reconcileUpload(asked: Asked & { file: File }, format: 'json' | 'csv') {
+  const { file, ...fields } = asked;
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) {
+    if (value !== undefined && value !== null) form.append(name, String(value));
+  }
+  form.append('file', file, file.name);
+  return api.upload('reconcileTransactions', { form, query: { format } });
+}
+
 /**
  * Reconciliation (R-23): a party's CSV file of its transactions for a period, matched against the platform's
  * records: matched, only on the platform ("only ours"), only in the file ("only theirs"), status differences.
@@ -49,7 +66,7 @@ export function Reconciliation() {
   const [range, setRange] = useState<TimeRange>(() => lastHours(24));
   const [file, setFile] = useState<File | null>(null);
   const [result, setResult] = useState<Result | null>(null);
-  const [asked, setAsked] = useState<OperationBody<'reconcileTransactions'> | null>(null);
+  const [asked, setAsked] = useState<(Asked & { file: File }) | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
@@ -61,7 +78,7 @@ export function Reconciliation() {
     setBusy(true);
     setError(null);
     try {
-      const body: OperationBody<'reconcileTransactions'> = {
+      const fields: Asked = {
         systemId: values.systemId,
         role: values.role,
         from: range[0],
@@ -69,12 +86,11 @@ export function Reconciliation() {
         ...(values.toleranceSeconds !== undefined && values.toleranceSeconds !== null
           ? { toleranceSeconds: values.toleranceSeconds }
           : {}),
-        csv: await file.text(),
       };
-      const answer = await api.call('reconcileTransactions', { body, query: { format: 'json' } });
+      const answer = await reconcileUpload({ ...fields, file }, 'json');
       if (answer instanceof Uint8Array) throw new Error('reconcileTransactions: JSON expected');
       setResult(answer);
-      setAsked(body);
+      setAsked({ ...fields, file });
       message.success(t('Đã đối soát', 'Reconciled'));
     } catch (err) {
       setResult(null);
@@ -88,7 +104,7 @@ export function Reconciliation() {
   const download = async () => {
     if (!asked) return;
     try {
-      const bytes = await api.call('reconcileTransactions', { body: asked, query: { format: 'csv' } });
+      const bytes = await reconcileUpload(asked, 'csv');
       const text = bytes instanceof Uint8Array ? new Uint8Array(bytes) : new TextEncoder().encode('');
       const blob = new Blob([text], { type: 'text/csv;charset=utf-8' });
       const link = document.createElement('a');

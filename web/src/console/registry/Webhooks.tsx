@@ -18,7 +18,7 @@ import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
-import { DANGER_BUTTON, DANGER_OK, PageTitle, ProblemAlert, useCan } from '../components/page.tsx';
+import { DANGER_BUTTON, DANGER_OK, PageTitle, ProblemAlert, SearchBox, useCan } from '../components/page.tsx';
 import { RegistryName, searchOrganizations } from '../components/registry-names.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { SecretOnceModal } from '../components/secret-once.tsx';
@@ -36,9 +36,8 @@ export function Webhooks() {
   const t = useT();
   const { message } = App.useApp();
   const canChange = useCan('operator_admin', 'agency');
-  // The API answers an organization's endpoints in one list (no paging or search on this operation yet: a handful
-  // per organization); the table pages them.
-  const list = useServerList(() => api.call('listWebhooks', { query: {} }));
+  // Paged and searched on the server (issue 11); an agency user's page holds only its organization's endpoints.
+  const list = useServerList<Webhook>((request) => api.call('listWebhooks', { query: request }));
   const [catalogue, setCatalogue] = useState<Catalogue | null>(null);
   const [catalogueError, setCatalogueError] = useState<unknown>(null);
   const [creating, setCreating] = useState(false);
@@ -72,6 +71,7 @@ export function Webhooks() {
       >
         {t('Webhook', 'Webhooks')}
       </PageTitle>
+      <SearchBox label={t('Tìm theo URL', 'Search by URL')} onSearch={list.search} />
       <ServerTable<Webhook>
         list={list}
         emptyText={t('Chưa có địa chỉ nhận webhook nào', 'No webhook endpoint yet')}
