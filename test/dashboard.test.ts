@@ -259,6 +259,9 @@ for (const kind of storeKinds) {
           [ids['sysB'], 1, 0],
         ],
       );
+      // Read by a person: the system's name and its organization's, no id.
+      assert.match(d.topConsumers[0].label, / — Sở Tư pháp$/);
+      assert.doesNotMatch(d.topConsumers[0].label, /sys_/);
     });
 
     test('the statistics do not count the platform’s try-it client as a customer either', async () => {

@@ -389,9 +389,10 @@ export const ERRORS = {
   },
   CP_SANDBOX_CALL_REQUIRED: {
     status: 409,
-    titleVi: 'Hệ thống khai thác chưa có lời gọi thành công ở môi trường sandbox tới phiên bản dịch vụ này',
+    titleVi:
+      'Hệ thống khai thác chưa có lời gọi thành công ở môi trường sandbox tới phiên bản dịch vụ này (lời gọi vừa thực hiện được ghi nhận sau vài giây — hãy thử lại)',
     title:
-      'Production needs a successful sandbox call by this consumer system to this service version, recorded by the gateway (R-12)',
+      'Production needs a successful sandbox call by this consumer system to this service version, recorded by the gateway (R-12); a call just made is recorded within seconds — try again',
   },
   CP_VERSION_NOT_PUBLISHED: {
     status: 409,

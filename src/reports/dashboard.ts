@@ -194,9 +194,22 @@ async function topLists(
     }
     return [...totals.values()].sort((a, b) => b.calls - a.calls || b.errors - a.errors).slice(0, TOP);
   };
+  // A consumer system is read by its name and its organization's (the statistics' label adds the id, for files).
+  const consumers = await top('consumerSystem');
+  const ids = consumers.map((c) => c.id);
+  const names =
+    ids.length === 0
+      ? []
+      : await store.db
+          .selectFrom('systems')
+          .innerJoin('organizations', 'organizations.id', 'systems.organization_id')
+          .select(['systems.id', 'systems.name', 'organizations.name as organizationName'])
+          .where('systems.id', 'in', ids)
+          .execute();
+  const nameOf = new Map(names.map((n) => [n.id, `${n.name} — ${n.organizationName}`]));
   return {
     topServices: await top('service'),
-    topConsumers: await top('consumerSystem'),
+    topConsumers: consumers.map((c) => ({ ...c, label: nameOf.get(c.id) ?? c.label })),
   };
 }
 
