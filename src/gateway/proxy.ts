@@ -73,7 +73,7 @@ export function proxy(
   if (!counted.ok) return refuse(ctx, res, rec, counted);
   // Records are evidence: a call that could not be recorded is not made.
   if (ctx.records.overloaded) return refuse(ctx, res, rec, RECORDER_BACKLOG);
-  if (route.mode === 'async') return intake(ctx, req, res, rec, route, claims);
+  if (route.mode === 'async') return intake(ctx, req, res, rec, route, claims, path, query);
 
   forward(ctx, req, res, rec, route, route.upstreams[claims.environment]!, path, query);
   return undefined;
