@@ -57,10 +57,12 @@ export async function trySandboxCall(
   actor: string,
 ): Promise<SandboxTryResult> {
   const version = await deps.registry.getVersion(versionId);
-  if (!TRIABLE.has(version.status) || (version.status === 'sandbox_test' && !version.upstreams.sandbox)) {
+  // A version without a sandbox upstream is tried too: the gateway answers from its OpenAPI examples (issue 12
+  // item 9), or says why it cannot (GW_MOCK_UNAVAILABLE) — shown as the try's answer like any other.
+  if (!TRIABLE.has(version.status)) {
     throw new LgspError(
       'CP_SANDBOX_TRY_UNAVAILABLE',
-      `${version.context}/${version.version}: ${version.status}${version.upstreams.sandbox ? '' : ', no sandbox upstream'}`,
+      `${version.context}/${version.version}: ${version.status}`,
     );
   }
   const path = `/${version.context}/${version.version}${checkedPath(input.path)}`;

@@ -3,6 +3,7 @@ import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '
 import { msOrNull } from '../core/time.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { Store } from '../store/port.ts';
+import { type MockDocument, mockDocument } from './api-examples.ts';
 import { healthCheckOf } from './registry/services.ts';
 import { readSigningKeys, type SigningKeyData } from './signing-keys.ts';
 import { sandboxConfigurationsUnderTest } from './version-changes/queries.ts';
@@ -65,6 +66,12 @@ export interface SnapshotData {
     successorPath: string | null;
     /** From then on the whole service answers 410 (R-21). */
     decommissionAtMs: number | null;
+    /**
+     * A sync version the sandbox serves with no sandbox upstream answers sandbox calls from its OpenAPI examples
+     * (issue 12 item 9, gateway/sandbox-mock.ts): what the document gives, read here once per snapshot. Absent
+     * when there is a sandbox upstream; production never mocks.
+     */
+    sandboxMock?: MockDocument;
   }>;
   /** Announced maintenance windows not yet over (R-24): the services answer 503 inside them. */
   maintenance: Array<{ noticeId: string; serviceId: string | null; startsAtMs: number; endsAtMs: number }>;
@@ -165,6 +172,26 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
       .execute();
     // A published version with a change under sandbox test serves the proposal in the sandbox only (issue 10).
     const underTest = await sandboxConfigurationsUnderTest(trx);
+    // Sandbox mocks (issue 12 item 9): the documents of the sync versions the sandbox serves with no upstream.
+    const mocked = routes
+      .filter(
+        (r) =>
+          r.mode === 'sync' &&
+          r.status !== 'retired' &&
+          !(underTest.has(r.version_id) ? underTest.get(r.version_id)!.sandbox : r.sandbox_url),
+      )
+      .map((r) => r.version_id);
+    const documents =
+      mocked.length === 0
+        ? []
+        : await trx
+            .selectFrom('service_versions')
+            .select(['id', 'technical_document', 'technical_document_type'])
+            .where('id', 'in', mocked)
+            .execute();
+    const mocks = new Map(
+      documents.map((d) => [d.id, mockDocument(d.technical_document_type, d.technical_document)]),
+    );
     const maintenance = await trx
       .selectFrom('notices')
       .select(['id', 'service_id', 'starts_at', 'ends_at'])
@@ -223,6 +250,7 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
           sunsetAtMs: msOrNull(r.sunset_at),
           successorPath: r.successor_version ? `/${r.context}/${r.successor_version}` : null,
           decommissionAtMs: msOrNull(r.decommission_at),
+          ...(mocks.has(r.version_id) ? { sandboxMock: mocks.get(r.version_id)! } : {}),
         };
       }),
       maintenance: maintenance.map((m) => ({

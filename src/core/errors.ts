@@ -334,6 +334,18 @@ export const ERRORS = {
     titleVi: 'SENDER_CODE, RECEIVER_CODE hoặc TRAN_CODE quá dài (tối đa 128 ký tự) hoặc có ký tự điều khiển',
     title: 'SENDER_CODE, RECEIVER_CODE or TRAN_CODE is longer than 128 characters or has control characters',
   },
+  GW_MOCK_UNAVAILABLE: {
+    status: 501,
+    titleVi: 'Phiên bản chưa có địa chỉ sandbox và tài liệu OpenAPI không có ví dụ để trả lời lời gọi này',
+    title:
+      'The version has no sandbox upstream, and its OpenAPI document gives no example to answer this call with (sandbox mock)',
+  },
+  GW_MOCK_PREFER_UNMATCHED: {
+    status: 400,
+    titleVi: 'Tài liệu OpenAPI không có mã trạng thái hoặc ví dụ được yêu cầu trong Prefer',
+    title:
+      'The OpenAPI document defines no response or example matching the Prefer header (code=…, example=…)',
+  },
   CP_SUNSET_TOO_EARLY: {
     status: 400,
     titleVi: 'Phiên bản cũ phải được duy trì ít nhất 180 ngày',
@@ -463,8 +475,7 @@ export const ERRORS = {
   CP_SANDBOX_TRY_UNAVAILABLE: {
     status: 409,
     titleVi: 'Phiên bản này chưa gọi thử được ở môi trường sandbox',
-    title:
-      'The version cannot be tried in the sandbox: it is not in sandbox test, published or deprecated, or it has no sandbox upstream',
+    title: 'The version cannot be tried in the sandbox: it is not in sandbox test, published or deprecated',
   },
   CP_PLATFORM_TEST_CLIENT_SANDBOX_ONLY: {
     status: 409,

@@ -22,6 +22,9 @@ const IDEMPOTENCY_KEY_INVALID = refusal('MQ_IDEMPOTENCY_KEY_INVALID');
 /**
  * Async intake (issue 4): the message is stored — durably, payload streamed — before the 202 with its id. A
  * repeated `Idempotency-Key` from the same system is answered with the first message, and nothing new is stored.
+ * The message keeps the resource it was sent to (issue 12 item 10): the template the policy matched
+ * (`rec.resourceTemplate`), and the canonical path after the version's prefix with its query, sealed with the
+ * payload's key — delivered as a push's URL or a pull's headers.
  */
 export async function intake(
   ctx: GatewayContext,
@@ -30,6 +33,8 @@ export async function intake(
   rec: TransactionRecord,
   route: Route,
   claims: TokenClaims,
+  path: string,
+  query: string,
 ): Promise<void> {
   rec.leg = 'intake';
   const messaging = ctx.messaging;
@@ -62,6 +67,11 @@ export async function intake(
         environment: claims.environment,
         idempotencyKey,
         contentType: String(req.headers['content-type'] ?? 'application/octet-stream'),
+        resource: {
+          template: rec.resourceTemplate,
+          path: path.slice(route.pathPrefix.length),
+          query,
+        },
       },
       req,
     );
@@ -186,6 +196,7 @@ async function pull(
   leg.method = 'GET';
   leg.requestOutAt = ctx.clock.nowMs();
   leg.requestSha256 = EMPTY_SHA256;
+  const target = messaging.target(meta);
   const body = claim.payload
     ? Readable.from([claim.payload])
     : await messaging.queue.openPayload(meta.id, meta);
@@ -199,6 +210,7 @@ async function pull(
     'x-lgsp-consumer-system': meta.sourceSystemId,
     'x-lgsp-consumer-organization': leg.consumerOrgCode ?? '',
     'x-lgsp-service': `${route.context}/${route.version}`,
+    ...resourceHeaders(meta.resourceTemplate ?? null, target),
     'x-lgsp-accepted-at': isoOf(meta.acceptedAtMs),
     'repr-digest': `sha-256=:${Buffer.from(meta.sha256, 'hex').toString('base64')}:`,
   });
@@ -252,3 +264,37 @@ async function acknowledge(
   answer(ctx, res, leg, 200, { ...messaging.status(delivered, snapshot), receipt });
   await messaging.delivered(delivered, snapshot);
 }
+
+/**
+ * What a pulled message was sent to (issue 12 item 10), in headers since the pull's own URL is the inbox's:
+ * `X-LGSP-Resource-Path` — the path after `/{context}/{version}` as the source sent it (still percent-encoded; '/'
+ * for the version itself), `X-LGSP-Resource-Query` — the query without its `?` (absent when there is none), and
+ * `X-LGSP-Resource-Template` — the declared template it matched. A message stored before has none of them.
+ */
+export function resourceHeaders(
+  template: string | null,
+  target: { path: string; query: string } | null,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (template !== null) headers['x-lgsp-resource-template'] = headerSafe(template);
+  if (target !== null) {
+    headers['x-lgsp-resource-path'] = headerSafe(target.path || '/');
+    if (target.query.length > 1) headers['x-lgsp-resource-query'] = headerSafe(target.query.slice(1));
+  }
+  return headers;
+}
+
+/**
+ * A request target may hold bytes a header value may not (node:http takes a raw URL's non-ASCII bytes as
+ * Latin-1): each such byte is percent-encoded, so the value is printable ASCII and decodes to the same bytes.
+ */
+function headerSafe(text: string): string {
+  if (!NOT_VISIBLE_ASCII.test(text)) return text;
+  return text.replace(NOT_VISIBLE_ASCII_ALL, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `%${code.toString(16).toUpperCase().padStart(2, '0')}` : encodeURIComponent(c);
+  });
+}
+
+const NOT_VISIBLE_ASCII = /[^\x21-\x7e]/;
+const NOT_VISIBLE_ASCII_ALL = /[^\x21-\x7e]/gu;

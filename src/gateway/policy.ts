@@ -166,10 +166,14 @@ export function versionState(route: Route, nowMs: number): Decision {
 
 /**
  * The version serves the token's environment (R-11: sandbox sees versions under test too). A sync version needs an
- * endpoint there; an async destination without one pulls its messages from the inbox.
+ * endpoint there — except in the sandbox, where one without answers from its OpenAPI examples (issue 12 item 9,
+ * `sandbox-mock.ts`); production never mocks. An async destination without one pulls its messages from the inbox.
  */
 export function environment(route: Route, env: Environment): Decision {
-  if (!routableIn(route, env) || (route.mode === 'sync' && !route.upstreams[env]))
+  if (
+    !routableIn(route, env) ||
+    (route.mode === 'sync' && !route.upstreams[env] && !(env === 'sandbox' && route.sandboxMock !== null))
+  )
     return refusal('GW_NOT_IN_ENVIRONMENT', env);
   return ALLOWED;
 }

@@ -22,6 +22,7 @@ import {
   timeWindow,
   versionState,
 } from './policy.ts';
+import { mockAnswer } from './sandbox-mock.ts';
 import type { TokenClaims } from './tokens.ts';
 
 const RECORDER_BACKLOG = refusal('GW_RECORDER_BACKLOG', undefined, { 'retry-after': '5' });
@@ -73,9 +74,12 @@ export function proxy(
   if (!counted.ok) return refuse(ctx, res, rec, counted);
   // Records are evidence (R-06): a call that could not be recorded is not made.
   if (ctx.records.overloaded) return refuse(ctx, res, rec, RECORDER_BACKLOG);
-  if (route.mode === 'async') return intake(ctx, req, res, rec, route, claims);
+  if (route.mode === 'async') return intake(ctx, req, res, rec, route, claims, path, query);
 
-  forward(ctx, req, res, rec, route, route.upstreams[claims.environment]!, path, query);
+  const upstream = route.upstreams[claims.environment];
+  // No upstream got past `environment` only in the sandbox with a mock table (issue 12 item 9).
+  if (upstream === null) return mockAnswer(ctx, req, res, rec, route, route.sandboxMock!, path);
+  forward(ctx, req, res, rec, route, upstream, path, query);
   return undefined;
 }
 

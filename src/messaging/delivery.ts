@@ -179,16 +179,17 @@ export class Deliverer {
     const meta = claim.message;
     const upstream = route.upstreams[meta.environment]!;
     const rec = messageLegRecord(this.ids, 'delivery', meta, route, destinations, clock.nowMs());
-    rec.resourceTemplate = PUSH_TEMPLATE;
+    rec.resourceTemplate = meta.resourceTemplate ?? PUSH_TEMPLATE;
     rec.requestBytes = meta.sizeBytes;
     rec.requestSha256 = meta.sha256;
     let failure: { text: string; code: string | null; status: number } | null = null;
     try {
+      const target = pushTarget(upstream, messaging.target(meta));
       const body = claim.payload
         ? Readable.from([claim.payload])
         : await messaging.queue.openPayload(meta.id, meta);
       rec.requestOutAt = clock.nowMs();
-      const answer = await request(`${upstream.origin}${upstream.basePath || '/'}`, {
+      const answer = await request(`${upstream.origin}${target}`, {
         dispatcher: this.agent,
         method: 'POST',
         body,
@@ -271,8 +272,27 @@ export class Deliverer {
   }
 }
 
-/** The template recorded for pushes: the destination's endpoint as configured, never a path with data in it. */
+/**
+ * The template recorded for pushes of a message stored without its resource (before issue 12): the destination's
+ * endpoint as configured, never a path with data in it. Newer messages record the template they matched.
+ */
 const PUSH_TEMPLATE = '(đẩy thông điệp / message push)';
+
+/**
+ * Where a push goes (issue 12 item 10): the destination's base path followed by the resource path and query the
+ * source called, exactly as a sync call is forwarded (`gateway/proxy.ts`) — already canonical, since the intake
+ * decided on it (`gateway/paths.ts`) and forwards it byte for byte. A message sent to the version itself
+ * (`/hoso/3.0`) goes to the base as configured (`/nhan`), as every message did before; one stored without its
+ * resource does too. Federation (issue 12, a later change) forwards a message to a peer platform with the same
+ * (path, query): this is the one place that turns them into a URL.
+ */
+export function pushTarget(
+  upstream: { basePath: string },
+  target: { path: string; query: string } | null,
+): string {
+  if (target === null) return upstream.basePath || '/';
+  return (upstream.basePath + target.path || '/') + target.query;
+}
 
 /**
  * A transaction record for one leg of an async message. Every leg names the message's source as the consumer and

@@ -42,6 +42,8 @@ function toMeta(row: MessageRow): MessageMeta {
     deliveredAtMs: msOrNull(row.delivered_at),
     hasPayload: row.has_payload,
     payloadKeyId: row.payload_key_id,
+    resourceTemplate: row.resource_template ?? null,
+    sealedTarget: row.sealed_target ?? null,
   };
 }
 
@@ -150,19 +152,21 @@ export class EmbeddedQueue implements MessageQueue {
           sql`(${m.id}::text, ${m.sourceSystemId}::text, ${m.destinationVersionId}::text, ${m.environment}::text,
             ${m.idempotencyKey}::text, ${m.contentType}::text, ${new Date(m.acceptedAtMs)}::timestamptz,
             ${new Date(m.expiresAtMs)}::timestamptz, ${sizeBytes}::int8, ${sha256}::text, ${keyId}::text,
-            ${sealed}::bytea)`,
+            ${sealed}::bytea, ${m.resourceTemplate ?? null}::text, ${m.sealedTarget ?? null}::text)`,
       ),
     );
     // Even an empty payload has its one sealed record: every stored payload opens the same way.
     const result = await sql<MessageRow>`
       WITH input (id, source_system_id, destination_version_id, environment, idempotency_key, content_type,
-                  accepted_at, expires_at, size_bytes, sha256, payload_key_id, chunk) AS (VALUES ${rows}),
+                  accepted_at, expires_at, size_bytes, sha256, payload_key_id, chunk, resource_template,
+                  sealed_target) AS (VALUES ${rows}),
       m AS (
         INSERT INTO messages (id, source_system_id, destination_version_id, environment, idempotency_key,
           content_type, accepted_at, expires_at, state, size_bytes, sha256, attempts, next_attempt_at, has_payload,
-          payload_key_id)
+          payload_key_id, resource_template, sealed_target)
         SELECT id, source_system_id, destination_version_id, environment, idempotency_key, content_type,
-          accepted_at, expires_at, 'accepted', size_bytes, sha256, 0, accepted_at, true, payload_key_id
+          accepted_at, expires_at, 'accepted', size_bytes, sha256, 0, accepted_at, true, payload_key_id,
+          resource_template, sealed_target
         FROM input
         ON CONFLICT (source_system_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING *
@@ -201,6 +205,8 @@ export class EmbeddedQueue implements MessageQueue {
             next_attempt_at: new Date(message.acceptedAtMs),
             has_payload: true,
             payload_key_id: sealing.keyId,
+            resource_template: message.resourceTemplate ?? null,
+            sealed_target: message.sealedTarget ?? null,
           })
           .execute();
         await writeChunks(trx, message.id, sealing.sealed);
@@ -339,7 +345,8 @@ export class EmbeddedQueue implements MessageQueue {
       WITH input (id, token, at) AS (VALUES ${rows}),
       done AS (
         UPDATE messages m
-        SET state = 'delivered', delivered_at = input.at, has_payload = false, claim_token = NULL, lease_until = NULL
+        SET state = 'delivered', delivered_at = input.at, has_payload = false, claim_token = NULL, lease_until = NULL,
+            sealed_target = NULL
         FROM input
         WHERE m.id = input.id AND m.claim_token = input.token AND m.state = 'delivering'
         RETURNING m.*, input.token AS acked_token
@@ -377,7 +384,14 @@ export class EmbeddedQueue implements MessageQueue {
           .executeTakeFirst();
       }
       const dead = await base
-        .set({ state: 'dead', last_error: error, has_payload: false, claim_token: null, lease_until: null })
+        .set({
+          state: 'dead',
+          last_error: error,
+          has_payload: false,
+          claim_token: null,
+          lease_until: null,
+          sealed_target: null,
+        })
         .returningAll()
         .executeTakeFirst();
       if (dead) await trx.deleteFrom('message_payloads').where('message_id', '=', id).execute();
@@ -391,7 +405,7 @@ export class EmbeddedQueue implements MessageQueue {
     const rows = await this.store.db.transaction().execute(async (trx) => {
       const expired = await trx
         .updateTable('messages')
-        .set({ state: 'dead', has_payload: false, claim_token: null, lease_until: null })
+        .set({ state: 'dead', has_payload: false, claim_token: null, lease_until: null, sealed_target: null })
         .where('state', 'in', ['accepted', 'delivering'])
         .where('expires_at', '<=', new Date(nowMs))
         .returningAll()

@@ -10,6 +10,7 @@ import { isoOf, isoOrNull } from '../core/time.ts';
 import { enqueueNotification } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { Alerts } from '../telemetry/alerts.ts';
+import { PayloadCipher } from './payload-cipher.ts';
 import type { PayloadKeys } from './payload-keys.ts';
 import type { Claim, EnqueueResult, MessageMeta, MessageQueue } from './port.ts';
 
@@ -60,6 +61,19 @@ export interface IncomingMessage {
   environment: Environment;
   idempotencyKey: string | null;
   contentType: string;
+  /**
+   * What the source called under the version (issue 12 item 10), already matched and canonical (gateway `paths.ts`):
+   * the declared template, and the path after `/{context}/{version}` ('' for the version itself) with its query
+   * ('' or `?…`, as received). Delivered with the message; the path and query are sealed with its payload's key.
+   */
+  resource?: MessageResource;
+}
+
+/** A message's resource: the template it matched, and the path and query it was sent to. */
+export interface MessageResource {
+  template: string;
+  path: string;
+  query: string;
 }
 
 /** The state a source (or its destination) reads back; also the body of the callback and the receipt's claims. */
@@ -68,6 +82,8 @@ export interface MessageStatus {
   state: MessageMeta['state'];
   sourceSystemId: string;
   destination: { context: string; version: string; versionId: string; providerSystemId: string } | null;
+  /** The declared template the message was sent to (`/vanban/{so}`), never its path or query; null before issue 12. */
+  resourceTemplate: string | null;
   environment: Environment;
   sizeBytes: number;
   sha256: string;
@@ -87,11 +103,14 @@ const SUBSCRIBERS_TTL_MS = 1_000;
 export class Messaging {
   readonly queue: MessageQueue;
   private readonly deps: MessagingDeps;
+  /** Seals and opens the messages' resource targets (the queue seals the payloads with the same keys). */
+  private readonly cipher: PayloadCipher;
   private webhookOrgs: { atMs: number; byCode: Map<string, string> } | null = null;
 
   constructor(deps: MessagingDeps) {
     this.deps = deps;
     this.queue = deps.queue;
+    this.cipher = new PayloadCipher(deps.keys);
   }
 
   get config(): Config['messaging'] {
@@ -118,6 +137,7 @@ export class Messaging {
     const limited = body.pipe(new SizeLimit(this.deps.config.maxMessageBytes));
     body.once('error', (err) => limited.destroy(err));
     body.once('aborted', () => limited.destroy(new LgspError('MQ_UPLOAD_FAILED', 'aborted')));
+    const resource = message.resource;
     const result = await this.queue.enqueue(
       {
         id: message.id,
@@ -128,11 +148,29 @@ export class Messaging {
         contentType: message.contentType,
         acceptedAtMs: nowMs,
         expiresAtMs: nowMs + this.deps.config.ttlHours * 3_600_000,
+        resourceTemplate: resource?.template ?? null,
+        // Sealed with the key of the same acceptance time as the payload: one key erases both (R-02).
+        sealedTarget: resource
+          ? this.cipher.sealTarget(message.id, nowMs, resource.path + resource.query)
+          : null,
       },
       limited,
     );
     if (result.duplicate) limited.resume();
     return result;
+  }
+
+  /**
+   * The path (after the version's prefix, '' for the version itself) and query ('' or `?…`) the message was sent
+   * to; null for a message stored without one (before issue 12), delivered to the endpoint as configured. Throws
+   * PayloadUnreadable once its key is destroyed — by then its payload is unreadable too. A path has no `?`, so the
+   * first one starts the query.
+   */
+  target(meta: MessageMeta): { path: string; query: string } | null {
+    if (!meta.sealedTarget) return null;
+    const target = this.cipher.openTarget(meta.id, meta.sealedTarget);
+    const q = target.indexOf('?');
+    return q < 0 ? { path: target, query: '' } : { path: target.slice(0, q), query: target.slice(q) };
   }
 
   status(meta: MessageMeta, snapshot: Destinations | null): MessageStatus {
@@ -149,6 +187,7 @@ export class Messaging {
             providerSystemId: route.providerSystemId,
           }
         : null,
+      resourceTemplate: meta.resourceTemplate ?? null,
       environment: meta.environment,
       sizeBytes: meta.sizeBytes,
       sha256: meta.sha256,

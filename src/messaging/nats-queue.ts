@@ -230,13 +230,14 @@ export class NatsQueue implements MessageQueue {
       state: 'delivered',
       deliveredAtMs: nowMs,
       hasPayload: false,
+      sealedTarget: null,
     }));
   }
 
   async fail(claim: Claim, error: string, retryAtMs: number | null, _nowMs: number): Promise<MessageMeta> {
     return this.settle(claim, (meta) =>
       retryAtMs === null
-        ? { ...meta, state: 'dead', lastError: error, hasPayload: false }
+        ? { ...meta, state: 'dead', lastError: error, hasPayload: false, sealedTarget: null }
         : { ...meta, state: 'accepted', lastError: error, nextAttemptAtMs: retryAtMs },
     );
   }
@@ -261,7 +262,7 @@ export class NatsQueue implements MessageQueue {
       // Retry on a concurrent change (a claim racing the sweep) until the message is settled or no longer expired.
       for (;;) {
         if (meta.state === 'delivered' || meta.state === 'dead' || meta.expiresAtMs > nowMs) break;
-        const next: MessageMeta = { ...meta, state: 'dead', hasPayload: false };
+        const next: MessageMeta = { ...meta, state: 'dead', hasPayload: false, sealedTarget: null };
         if ((await this.compareAndSet(meta.id, next, revision)) !== null) {
           this.view?.entries.delete(meta.id);
           await this.dropPayload(meta.id);

@@ -42,6 +42,17 @@ function messageKey(epochKey: Buffer, messageId: string): Buffer {
   );
 }
 
+/** The key of one message's resource target: the same epoch key as its payload, another HKDF label. */
+function targetKey(epochKey: Buffer, messageId: string): Buffer {
+  return Buffer.from(
+    hkdfSync('sha256', epochKey, Buffer.from(messageId, 'utf8'), 'openlgsp/message-target/v1', 32),
+  );
+}
+
+function targetAssociatedData(messageId: string, keyId: string): Buffer {
+  return Buffer.from(`openlgsp/message-target/v1\n${messageId}\n${keyId}`, 'utf8');
+}
+
 function associatedData(messageId: string, keyId: string, index: number, last: boolean): Buffer {
   return Buffer.from(
     `openlgsp/message-payload/v1\n${messageId}\n${keyId}\n${index}\n${last ? 1 : 0}`,
@@ -251,6 +262,47 @@ export class PayloadCipher {
     const opener = this.opener(messageId, keyId);
     for await (const piece of source) yield* opener.push(toBuffer(piece));
     opener.finish(sizeBytes);
+  }
+
+  /**
+   * Seals a message's resource target (path and query, issue 12 item 10) with the data key of its acceptance time —
+   * the payload's key, so destroying that key erases both (R-02). Its own key derivation and associated data keep it
+   * apart from the payload's records: neither can stand in for the other. Answered as opaque text,
+   * `<keyId>.<base64url(IV ‖ ciphertext ‖ tag)>`, which the engines store as it is.
+   */
+  sealTarget(messageId: string, atMs: number, target: string): string {
+    const { id, key } = this.keys.sealingKey(atMs);
+    const derived = targetKey(key, messageId);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', derived, iv);
+    cipher.setAAD(targetAssociatedData(messageId, id));
+    const body = Buffer.concat([cipher.update(target, 'utf8'), cipher.final()]);
+    derived.fill(0);
+    return `${id}.${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')}`;
+  }
+
+  /** Opens a sealed resource target; throws PayloadUnreadable when its key is gone or its bytes altered. */
+  openTarget(messageId: string, sealed: string): string {
+    const dot = sealed.lastIndexOf('.');
+    const keyId = sealed.slice(0, dot);
+    const bytes = Buffer.from(sealed.slice(dot + 1), 'base64url');
+    if (dot <= 0 || bytes.length < 12 + TAG_BYTES) throw new PayloadUnreadable(messageId, 'malformed target');
+    const key = this.keys.openingKey(keyId);
+    if (key === null) throw new PayloadUnreadable(messageId, `its key ${keyId} was destroyed`);
+    const derived = targetKey(key, messageId);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', derived, bytes.subarray(0, 12));
+      decipher.setAAD(targetAssociatedData(messageId, keyId));
+      decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+      return Buffer.concat([
+        decipher.update(bytes.subarray(12, bytes.length - TAG_BYTES)),
+        decipher.final(),
+      ]).toString('utf8');
+    } catch {
+      throw new PayloadUnreadable(messageId, 'its resource target does not authenticate');
+    } finally {
+      derived.fill(0);
+    }
   }
 
   private sealer(messageId: string, atMs: number): RecordSealer {

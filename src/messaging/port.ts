@@ -26,6 +26,18 @@ export interface NewMessage {
   acceptedAtMs: number;
   /** After this the message goes dead and its payload is deleted, delivered or not. */
   expiresAtMs: number;
+  /**
+   * The declared resource template the source's call matched (`/vanban/{so}`, issue 12 item 10): routing metadata
+   * without data, kept after delivery like the sync records' template (R-20). Absent on messages stored before.
+   */
+  resourceTemplate?: string | null;
+  /**
+   * The resource path and query the source called (`/vanban/42?loai=congvan`), sealed with the payload's data key
+   * (`PayloadCipher.sealTarget`): a path or a query may carry a citizen's id, so it is erased with the payload — set
+   * to null when the message settles, unreadable everywhere once the key is destroyed (R-02). Engines store it as
+   * opaque text. Absent or null: deliver to the version's endpoint as configured (messages stored before).
+   */
+  sealedTarget?: string | null;
 }
 
 /** A message's metadata: all that survives delivery (R-02). */
@@ -55,6 +67,8 @@ export function acceptedMeta(
 ): MessageMeta {
   return {
     ...message,
+    resourceTemplate: message.resourceTemplate ?? null,
+    sealedTarget: message.sealedTarget ?? null,
     state: 'accepted',
     sizeBytes: stored.sizeBytes,
     sha256: stored.sha256,

@@ -49,7 +49,7 @@ export const EXCLUDED_TABLES: readonly ExcludedTable[] = [
       description:
         'thông điệp chưa giao chuyển sang dead, không có nội dung / undelivered messages marked dead, without payload',
       sql: `UPDATE messages SET state = 'dead', has_payload = false, claim_token = NULL, lease_until = NULL,
-              last_error = '${RESTORED_WITHOUT_PAYLOAD}'
+              sealed_target = NULL, last_error = '${RESTORED_WITHOUT_PAYLOAD}'
             WHERE has_payload`,
     },
   },

@@ -355,6 +355,10 @@ export interface Database {
     lease_until: Timestamp | null;
     /** The data key the payload is sealed with (migrations/0015_message_payload_keys.sql); null: stored unsealed. */
     payload_key_id: ColumnType<string | null, string | null | undefined, string | null>;
+    /** The resource template the source's call matched (migrations/0027_message_resource.sql); null before. */
+    resource_template: ColumnType<string | null, string | null | undefined, string | null>;
+    /** The called path and query, sealed with the payload's key; null once settled. */
+    sealed_target: ColumnType<string | null, string | null | undefined, string | null>;
   };
   /** Operator alerts, one open per key (migrations/0010_alerts.sql). */
   alerts: {

@@ -21,7 +21,15 @@ export const VersionStatusSchema = OneOf(VERSION_STATUSES, {
 
 const UpstreamUrl = (env: string) =>
   Type.Optional(
-    Nullable(Type.String({ maxLength: 2000, description: `Địa chỉ dịch vụ nguồn ở môi trường ${env}` })),
+    Nullable(
+      Type.String({
+        maxLength: 2000,
+        description:
+          env === 'sandbox'
+            ? 'Địa chỉ dịch vụ nguồn ở môi trường sandbox; không bắt buộc: không có thì cổng trả lời lời gọi sandbox bằng ví dụ trong tài liệu OpenAPI / optional: without it the gateway answers sandbox calls from the OpenAPI examples'
+            : `Địa chỉ dịch vụ nguồn ở môi trường ${env}`,
+      }),
+    ),
   );
 
 /** The provider's OpenAPI 3 or WSDL document (R-11), given on submission. */

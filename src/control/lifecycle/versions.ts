@@ -60,7 +60,8 @@ export async function submitVersion(
 
 /**
  * The operator has configured the version and opens the sandbox test (R-11): a sync version needs a sandbox
- * upstream; an async one may have none (its provider then pulls its sandbox messages from its inbox).
+ * upstream unless it has an OpenAPI document, whose examples then answer sandbox calls (issue 12 item 9,
+ * gateway/sandbox-mock.ts); an async one may have none (its provider then pulls its sandbox messages from its inbox).
  */
 export async function startSandboxTest(
   ctx: LifecycleContext,
@@ -68,8 +69,11 @@ export async function startSandboxTest(
   actor: string,
 ): Promise<ServiceVersion> {
   const version = await ctx.registry.getVersion(versionId);
-  if (version.mode === 'sync' && !version.upstreams.sandbox) {
-    throw new LgspError('CP_UPSTREAM_URL_INVALID', 'sandbox: chưa cấu hình / not configured');
+  if (version.mode === 'sync' && !version.upstreams.sandbox && version.technicalDocumentType !== 'openapi') {
+    throw new LgspError(
+      'CP_UPSTREAM_URL_INVALID',
+      'sandbox: chưa cấu hình, và không có tài liệu OpenAPI để trả lời bằng ví dụ / not configured, and no OpenAPI document to answer from its examples',
+    );
   }
   await transitionVersion(ctx, versionId, 'start_sandbox_test', actor, async () => ({}));
   return ctx.registry.getVersion(versionId);

@@ -236,7 +236,10 @@ function NewVersionCard({ serviceId, onCreated }: { serviceId: string; onCreated
         <Form.Item
           name="sandbox"
           label={t('Địa chỉ dịch vụ nguồn — sandbox', 'Upstream address — sandbox')}
-          extra={t('Nơi cổng chuyển lời gọi thử nghiệm', 'Where the gateway forwards sandbox calls')}
+          extra={t(
+            'Nơi cổng chuyển lời gọi thử nghiệm. Không bắt buộc: để trống thì cổng trả lời lời gọi sandbox bằng các ví dụ trong tài liệu OpenAPI (X-LGSP-Mock: true).',
+            'Where the gateway forwards sandbox calls. Optional: left empty, the gateway answers sandbox calls from the OpenAPI document’s examples (X-LGSP-Mock: true).',
+          )}
         >
           <Input maxLength={2000} />
         </Form.Item>
