@@ -179,7 +179,7 @@ describe('health rules and alerts', () => {
     const failing = await alertsByKind('provider.failing');
     assert.equal(failing.length, 1, 'one alert per condition');
     assert.ok(failing[0]?.escalatedAt, 'escalated');
-    assert.ok(failing[0]!.occurrences >= 3);
+    assert.ok(failing[0]!.occurrences >= 3, 'failing[0]!.occurrences >= 3');
 
     // Recovery: successful answers from T + 20 min; once the window holds only them, the alert resolves.
     await history(T + 20 * MINUTE, T + 30 * MINUTE, 5 * SECOND, 200);

@@ -92,7 +92,7 @@ describe('OpenAPI documents', () => {
     const wrongType = JSON.parse(openapi('3.0.3'));
     wrongType.components.responses.KhaiSinh.description = 42;
     const typed = await validateApiDocument('openapi', JSON.stringify(wrongType));
-    assert.ok(typed.length > 0);
+    assert.ok(typed.length > 0, 'typed.length > 0');
     assert.match(typed[0]!.path, /\/description$/);
     assert.match(typed[0]!.message, /^sai kiểu dữ liệu \/ must be string/);
 
@@ -217,7 +217,10 @@ describe('WSDL documents', () => {
       'wsdl',
       WSDL_20.replace(/<interface[\s\S]*?<\/interface>/, ''),
     );
-    assert.ok(paths(noInterface).includes('/description/interface'));
+    assert.ok(
+      paths(noInterface).includes('/description/interface'),
+      "paths(noInterface).includes('/description/interface')",
+    );
     const wrongBinding = await validateApiDocument(
       'wsdl',
       WSDL_20.replace('binding="tns:ThueHttp"', 'binding="tns:Sai"'),

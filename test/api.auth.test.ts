@@ -38,7 +38,10 @@ for (const kind of storeKinds) {
       assert.match(session.token, /^lgsp_/);
       assert.equal(session.user.username, 'admin');
       assert.equal(session.user.role, 'operator_admin');
-      assert.ok(Date.parse(session.expiresAt) > h.clock.nowMs());
+      assert.ok(
+        Date.parse(session.expiresAt) > h.clock.nowMs(),
+        'Date.parse(session.expiresAt) > h.clock.nowMs()',
+      );
       const me = await h.call('GET', '/api/v1/me', undefined, { token: session.token });
       assert.equal(me.statusCode, 200);
       assert.equal(me.json().id, session.user.id);

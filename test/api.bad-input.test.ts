@@ -33,7 +33,7 @@ for (const kind of storeKinds) {
       assert.equal(problem.status, status);
       assert.equal(problem.type, `https://openlgsp.vn/errors/${code}`);
       assert.ok(problem.title.includes(' / '), 'title is Vietnamese / English');
-      assert.ok(problem.instance.startsWith('/api/v1/'));
+      assert.ok(problem.instance.startsWith('/api/v1/'), "problem.instance.startsWith('/api/v1/')");
       assert.deepEqual(await h.counts(), before, 'nothing was written');
       return problem;
     }
@@ -72,7 +72,10 @@ for (const kind of storeKinds) {
         400,
         'API_VALIDATION_FAILED',
       );
-      assert.ok(nested.errors.some((e: { path: string }) => e.path === '/contact/fax'));
+      assert.ok(
+        nested.errors.some((e: { path: string }) => e.path === '/contact/fax'),
+        "nested.errors.some((e: { path: string }) => e.path === '/contact/fax')",
+      );
       // A misspelt field next to a good one must not apply the good one alone.
       await refused(
         () =>
@@ -107,7 +110,10 @@ for (const kind of storeKinds) {
         400,
         'API_VALIDATION_FAILED',
       );
-      assert.ok(problem.errors.some((e: { path: string }) => e.path === '/quotaPerMinute'));
+      assert.ok(
+        problem.errors.some((e: { path: string }) => e.path === '/quotaPerMinute'),
+        "problem.errors.some((e: { path: string }) => e.path === '/quotaPerMinute')",
+      );
       await refused(
         () =>
           h.call('POST', '/api/v1/subscriptions', {

@@ -26,7 +26,7 @@ for (const kind of storeKinds) {
       assert.equal(issued.environment, 'sandbox');
       assert.equal(issued.status, 'active');
       assert.equal(typeof issued.consumerKey, 'string');
-      assert.ok(issued.consumerSecret.length >= 40);
+      assert.ok(issued.consumerSecret.length >= 40, 'issued.consumerSecret.length >= 40');
 
       const row = await h.store.db
         .selectFrom('credentials')
@@ -34,7 +34,10 @@ for (const kind of storeKinds) {
         .where('id', '=', issued.id)
         .executeTakeFirstOrThrow();
       assert.equal(row.secret_sha256, createHash('sha256').update(issued.consumerSecret).digest('hex'));
-      assert.ok(!JSON.stringify(row).includes(issued.consumerSecret));
+      assert.ok(
+        !JSON.stringify(row).includes(issued.consumerSecret),
+        '!JSON.stringify(row).includes(issued.consumerSecret)',
+      );
 
       const got = await h.call('GET', `/api/v1/credentials/${issued.id}`);
       assert.equal(got.statusCode, 200);
@@ -43,7 +46,7 @@ for (const kind of storeKinds) {
       const audit = await h.call('GET', `/api/v1/audit-events?objectId=${issued.id}`);
       for (const body of [got.body, list.body, audit.body]) {
         assert.ok(!body.includes(issued.consumerSecret), 'the secret must not appear again');
-        assert.ok(!body.includes('consumerSecret'));
+        assert.ok(!body.includes('consumerSecret'), "!body.includes('consumerSecret')");
         assert.ok(!body.includes(row.secret_sha256), 'not even its hash');
       }
       const { consumerSecret: _secret, ...withoutSecret } = issued;
@@ -79,7 +82,7 @@ for (const kind of storeKinds) {
       });
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(res.json().status, 'revoked');
-      assert.ok(res.json().revokedAt);
+      assert.ok(res.json().revokedAt, 'res.json().revokedAt');
       assert.equal(res.json().consumerSecret, undefined);
       const audit = (await h.call('GET', `/api/v1/audit-events?objectId=${issued.id}&limit=1`)).json()
         .items[0];

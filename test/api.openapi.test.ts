@@ -105,7 +105,7 @@ describe('admin API OpenAPI document and error registry agree with the code', ()
     const create: OperationRequest<'createSystem'> = { body: { organizationId: 'org_1', name: 'Một cửa' } };
     const page: OperationResponse<'listTransactions'> = { items: [], nextCursor: null };
     const letter: OperationResponse<'getConnectionRequestLetter'> = new Uint8Array();
-    assert.ok(get && withBody && create && page && letter);
+    assert.ok(get && withBody && create && page && letter, 'get && withBody && create && page && letter');
   });
 
   test('names the admin API server: the configured address', () => {

@@ -126,7 +126,10 @@ const ROUTES: Row[] = [
         status: 200,
         check: (b) => {
           assert.match(b['kid'] as string, /^k/);
-          assert.ok(JSON.stringify(b).includes(b['kid'] as string));
+          assert.ok(
+            JSON.stringify(b).includes(b['kid'] as string),
+            "JSON.stringify(b).includes(b['kid'] as string)",
+          );
           assert.equal(JSON.stringify(b).includes('"d"'), false, 'never a private key');
         },
       },
@@ -140,7 +143,11 @@ const ROUTES: Row[] = [
         as: 'agencyA',
         path: '/api/v1/organizations',
         status: 200,
-        check: (b) => assert.ok([f.orgA, f.orgB].every((id) => ids(b).includes(id))),
+        check: (b) =>
+          assert.ok(
+            [f.orgA, f.orgB].every((id) => ids(b).includes(id)),
+            '[f.orgA, f.orgB].every((id) => ids(b).includes(id))',
+          ),
       },
       { as: 'auditor', path: '/api/v1/organizations', status: 200 },
     ],
@@ -321,7 +328,7 @@ const ROUTES: Row[] = [
         as: 'agencyA',
         path: '/api/v1/services',
         status: 200,
-        check: (b) => assert.ok(ids(b).includes(f.svcB)),
+        check: (b) => assert.ok(ids(b).includes(f.svcB), 'ids(b).includes(f.svcB)'),
       },
     ],
   },
@@ -412,7 +419,7 @@ const ROUTES: Row[] = [
         as: 'agencyA',
         path: '/api/v1/versions',
         status: 200,
-        check: (b) => assert.ok(ids(b).includes(f.verB)),
+        check: (b) => assert.ok(ids(b).includes(f.verB), 'ids(b).includes(f.verB)'),
       },
     ],
   },
@@ -510,7 +517,10 @@ const ROUTES: Row[] = [
         status: 200,
         check: (b) => {
           assert.deepEqual(ids(b), sorted(f.credA, f.credA2));
-          assert.ok(!JSON.stringify(b).includes('consumerSecret'));
+          assert.ok(
+            !JSON.stringify(b).includes('consumerSecret'),
+            "!JSON.stringify(b).includes('consumerSecret')",
+          );
         },
       },
       {
@@ -523,7 +533,7 @@ const ROUTES: Row[] = [
         as: 'auditor',
         path: '/api/v1/credentials',
         status: 200,
-        check: (b) => assert.ok(ids(b).includes(f.credB)),
+        check: (b) => assert.ok(ids(b).includes(f.credB), 'ids(b).includes(f.credB)'),
       },
     ],
   },
@@ -602,7 +612,7 @@ const ROUTES: Row[] = [
         as: 'agencyA',
         path: '/api/v1/connection-requests',
         status: 200,
-        check: (b) => assert.ok(!ids(b).includes(f.reqB)),
+        check: (b) => assert.ok(!ids(b).includes(f.reqB), '!ids(b).includes(f.reqB)'),
       },
     ],
   },
@@ -1119,7 +1129,7 @@ const ROUTES: Row[] = [
         as: 'agencyA',
         path: '/api/v1/webhooks/event-types',
         status: 200,
-        check: (b) => assert.ok(b['items'].length > 0),
+        check: (b) => assert.ok(b['items'].length > 0, "b['items'].length > 0"),
       },
       { as: 'auditor', path: '/api/v1/webhooks/event-types', status: 200 },
     ],
@@ -1137,6 +1147,7 @@ const ROUTES: Row[] = [
           for (const t of b['items'] as Json[]) {
             assert.ok(
               [t['consumer']['organizationCode'], t['provider']['organizationCode']].includes(A_CODE),
+              "[t['consumer']['organizationCode'], t['provider']['organizationCode']].includes(A_CODE)",
             );
           }
         },
@@ -1202,7 +1213,7 @@ const ROUTES: Row[] = [
         as: 'auditor',
         path: '/api/v1/alerts?state=open',
         status: 200,
-        check: (b) => assert.ok(Array.isArray(b['items'])),
+        check: (b) => assert.ok(Array.isArray(b['items']), "Array.isArray(b['items'])"),
       },
       { as: 'reviewer', path: '/api/v1/alerts', status: 200 },
     ],
@@ -1324,7 +1335,7 @@ const ROUTES: Row[] = [
         path: '/api/v1/users',
         status: 200,
         check: (b) => {
-          assert.ok(b['items'].length >= 4);
+          assert.ok(b['items'].length >= 4, "b['items'].length >= 4");
           for (const u of b['items'] as Json[]) {
             assert.deepEqual(Object.keys(u).sort(), [
               'displayName',
@@ -1722,7 +1733,7 @@ describe('lgsp user create / list', () => {
     const user = JSON.parse(created.out);
     assert.equal(user.role, 'agency');
     assert.equal(user.organizationId, orgId);
-    assert.ok(!created.out.includes(PASSWORD));
+    assert.ok(!created.out.includes(PASSWORD), '!created.out.includes(PASSWORD)');
     const session = await h.accounts.login('stp-canbo', PASSWORD);
     assert.equal(session.user.id, user.id);
 

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, posix, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 // Issue 9 item 5: docs/architecture.md's module table is the data; this test holds the imports to it.
 
@@ -218,4 +219,32 @@ test('every folder and file directly under src/ is a module of the table', () =>
   for (const name of readdirSync(SRC)) {
     assert.ok(names.has(name), `src/${name} is in docs/architecture.md's module table`);
   }
+});
+
+test('every assert(x) / assert.ok(x) in the tests says what failed (Node 20 otherwise re-parses the source for minutes)', () => {
+  // Without a message, Node 20 describes a failed assert.ok by re-reading the caller's source; under tsx the line and
+  // column belong to the transpiled code and the re-parse can spin for minutes (nodejs/node#52677): a failure would
+  // look like a hang and run CI over time.
+  const bare: string[] = [];
+  const files = ['test', 'test/helpers', 'bench'].flatMap((dir) =>
+    readdirSync(join(ROOT, dir))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => join(ROOT, dir, f)),
+  );
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node) && node.arguments.length === 1) {
+        const callee = node.expression.getText(sf);
+        if (callee === 'assert' || callee === 'assert.ok') {
+          const { line } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
+          bare.push(`${relative(ROOT, file)}:${line + 1}`);
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  }
+  assert.deepEqual(bare, [], 'give these a message: assert.ok(value, "what it means")');
 });

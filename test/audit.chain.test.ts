@@ -368,7 +368,7 @@ for (const kind of storeKinds) {
       assert.equal(intact.statusCode, 200, intact.body);
       const body = intact.json();
       assert.equal(body.ok, true);
-      assert.ok(body.count >= 5);
+      assert.ok(body.count >= 5, 'body.count >= 5');
       assert.match(body.lastHash, /^[0-9a-f]{64}$/);
 
       await sql`UPDATE audit_events SET details = '{}' WHERE seq = 2`.execute(h.store.db);

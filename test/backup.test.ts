@@ -356,6 +356,7 @@ for (const kind of storeKinds) {
         assert.equal(after.get('transactions')!.length, TRANSACTIONS);
         assert.ok(
           sourceDump.get('organizations')!.length >= 3 && sourceDump.get('notifications')!.length >= 1,
+          "sourceDump.get('organizations')!.length >= 3 && sourceDump.get('notifications')!.length...",
         );
         assert.deepEqual(await migrations(target.store), await migrations(source.store));
         assert.equal(restored.rows, backup.summary.rows);
@@ -371,7 +372,7 @@ for (const kind of storeKinds) {
         ];
         assert.equal(targetChain.ok, true, JSON.stringify(targetChain));
         assert.deepEqual(targetChain, sourceChain);
-        assert.ok(targetChain.count > 10);
+        assert.ok(targetChain.count > 10, 'targetChain.count > 10');
         // The restored store is the platform's store: the next change continues the chain.
         await new Registry(target.store, new ManualClock(START_MS + 2 * 86_400_000)).createOrganization(
           { code: '000.00.44.H01', name: 'Sở Y tế' },
@@ -410,8 +411,14 @@ for (const kind of storeKinds) {
       for (const t of header.tables) assert.equal(t.rows, sourceDump.get(t.name)!.length, t.name);
       // Parents before children: every table's foreign keys point to tables restored before it.
       const order = header.tables.map((t: { name: string }) => t.name);
-      assert.ok(order.indexOf('organizations') < order.indexOf('systems'));
-      assert.ok(order.indexOf('service_versions') < order.indexOf('subscriptions'));
+      assert.ok(
+        order.indexOf('organizations') < order.indexOf('systems'),
+        "order.indexOf('organizations') < order.indexOf('systems')",
+      );
+      assert.ok(
+        order.indexOf('service_versions') < order.indexOf('subscriptions'),
+        "order.indexOf('service_versions') < order.indexOf('subscriptions')",
+      );
       const trailer = JSON.parse(lines.at(-1)!);
       assert.equal(trailer.end, 'openlgsp-backup');
       assert.equal(trailer.rows, backup.summary.rows);

@@ -154,7 +154,10 @@ describe('POST /token: wrong secrets block the key and the address, not other co
       .where('resource_template', '=', '/token')
       .execute();
     assert.equal(rows.filter((r) => r.error_code === 'GW_TOKEN_THROTTLED').length, 11);
-    assert.ok(rows.filter((r) => r.error_code === 'GW_TOKEN_CLIENT_INVALID').length >= 22);
+    assert.ok(
+      rows.filter((r) => r.error_code === 'GW_TOKEN_CLIENT_INVALID').length >= 22,
+      "rows.filter((r) => r.error_code === 'GW_TOKEN_CLIENT_INVALID').length >= 22",
+    );
   });
 
   test('one address spraying made-up keys is blocked for every key; another address is served', async () => {
@@ -189,8 +192,11 @@ describe('POST /token: wrong secrets block the key and the address, not other co
       open.map((x) => x.key),
       ['auth.bruteforce:token'],
     );
-    assert.ok(Number(open[0]!.details['failures']) >= 20);
-    assert.ok(!JSON.stringify(open).includes(c.consumerSecret));
+    assert.ok(Number(open[0]!.details['failures']) >= 20, "Number(open[0]!.details['failures']) >= 20");
+    assert.ok(
+      !JSON.stringify(open).includes(c.consumerSecret),
+      '!JSON.stringify(open).includes(c.consumerSecret)',
+    );
   });
 });
 
@@ -252,7 +258,7 @@ for (const kind of storeKinds) {
       assert.equal(retryAfter, '900');
       // Nothing of any password is kept.
       const rows = await h.store.db.selectFrom('login_throttle').selectAll().execute();
-      assert.ok(!JSON.stringify(rows).includes('van-sai'));
+      assert.ok(!JSON.stringify(rows).includes('van-sai'), "!JSON.stringify(rows).includes('van-sai')");
     });
 
     test('a restart does not lift the lockout', async () => {
@@ -380,7 +386,7 @@ describe('POST /token with 2 gateway workers: the limit holds across them', () =
       after.map((r) => r.status),
       [429, 429, 429, 429],
     );
-    assert.ok(Number(after[0]!.retryAfter) > 60);
+    assert.ok(Number(after[0]!.retryAfter) > 60, 'Number(after[0]!.retryAfter) > 60');
     assert.equal((await tokenCall(platform.gatewayUrl, b.consumerKey, b.consumerSecret)).status, 200);
   });
 });

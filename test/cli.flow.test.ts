@@ -76,7 +76,10 @@ describe('lgsp CLI against a running admin API', () => {
     assert.equal(statSync(file).mode & 0o777, 0o600);
     const saved = JSON.parse(readFileSync(file, 'utf8')).sessions[url];
     assert.match(saved.token, /^lgsp_/);
-    assert.ok(!run.out.includes(saved.token) && !run.err.includes(saved.token));
+    assert.ok(
+      !run.out.includes(saved.token) && !run.err.includes(saved.token),
+      '!run.out.includes(saved.token) && !run.err.includes(saved.token)',
+    );
     const me = await json(['whoami']);
     assert.equal(me.username, 'admin');
   });

@@ -186,7 +186,7 @@ describe('the typed client', () => {
     const letter = await new ApiClient(baseUrl, 'tok').call('getConnectionRequestLetter', {
       params: { id: 'creq_1' },
     });
-    assert.ok(letter instanceof Uint8Array);
+    assert.ok(letter instanceof Uint8Array, 'letter instanceof Uint8Array');
     assert.equal(Buffer.from(letter).toString(), 'PK-docx');
   });
 
@@ -197,7 +197,7 @@ describe('the typed client', () => {
       () => api.call('getConnectionRequestLetter', { params: { id: 'missing' } }),
     ]) {
       await assert.rejects(attempt, (err: unknown) => {
-        assert.ok(err instanceof ApiError);
+        assert.ok(err instanceof ApiError, 'err instanceof ApiError');
         assert.equal(err.status, 404);
         assert.equal(err.problem?.code, 'CP_NOT_FOUND');
         return true;

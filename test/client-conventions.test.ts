@@ -180,7 +180,10 @@ for (const kind of storeKinds) {
       });
       assert.equal(right.status, 429);
       assert.equal(await problemCode(right), 'GW_TOKEN_THROTTLED');
-      assert.ok(Number(right.headers.get('retry-after')) >= 1);
+      assert.ok(
+        Number(right.headers.get('retry-after')) >= 1,
+        "Number(right.headers.get('retry-after')) >= 1",
+      );
       // `/token` shares the block: it is one limit per key, whichever way the secret comes.
       const token = await fetch(`${h.url}/token`, {
         method: 'POST',
@@ -206,7 +209,10 @@ for (const kind of storeKinds) {
       await res.arrayBuffer();
       const seen = upstream.seen[0]!.headers;
       assert.equal(seen['lgspaccesstoken'], undefined);
-      assert.ok(!JSON.stringify(seen).includes('mot-chuoi-mo-cua-csdl-gia'));
+      assert.ok(
+        !JSON.stringify(seen).includes('mot-chuoi-mo-cua-csdl-gia'),
+        "!JSON.stringify(seen).includes('mot-chuoi-mo-cua-csdl-gia')",
+      );
       const rec = await recordOf(res.headers.get('x-lgsp-transaction-id')!);
       assert.equal(rec.authMethod, 'bearer');
       assert.deepEqual(rec.clientCodes, {

@@ -14,7 +14,10 @@ describe('configuration', () => {
     assert.equal(c.admin.port, 9080);
     assert.equal(c.gateway.tokenTtlSeconds, 3600);
     assert.equal(c.gateway.upstreamTimeoutMs, 30000);
-    assert.ok(Object.isFrozen(c) && Object.isFrozen(c.gateway));
+    assert.ok(
+      Object.isFrozen(c) && Object.isFrozen(c.gateway),
+      'Object.isFrozen(c) && Object.isFrozen(c.gateway)',
+    );
   });
 
   test('config file, then LGSP_* environment, then code overrides', () => {
@@ -51,7 +54,7 @@ describe('configuration', () => {
       });
       assert.fail('should not load');
     } catch (err) {
-      assert.ok(err instanceof ConfigError);
+      assert.ok(err instanceof ConfigError, 'err instanceof ConfigError');
       const text = err.problems.join('\n');
       assert.equal(err.problems.length, 5, text);
       for (const name of [

@@ -222,7 +222,7 @@ for (const kind of storeKinds) {
         assert.equal(history.items.length, 30);
         assert.equal(history.items.at(-1)!.day, '2025-03-10');
         assert.equal(history.items[0]!.day, '2025-02-09');
-        assert.ok(history.rolledUpUntil);
+        assert.ok(history.rolledUpUntil, 'history.rolledUpUntil');
         const until = history.rolledUpUntil;
         const { rows } = await sql<{
           day: string;

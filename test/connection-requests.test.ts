@@ -170,7 +170,10 @@ for (const kind of storeKinds) {
         }),
         200,
       );
-      assert.ok(pending.items.some((r: Json) => r.id === created.id));
+      assert.ok(
+        pending.items.some((r: Json) => r.id === created.id),
+        'pending.items.some((r: Json) => r.id === created.id)',
+      );
 
       // Deciding is the operator's: an agency user (even of the same organization) may not approve.
       const before = await counts();
@@ -360,15 +363,21 @@ for (const kind of storeKinds) {
         await h.call('GET', '/api/v1/connection-requests', undefined, { token: token.agencyA }),
         200,
       );
-      assert.ok(own.items.length >= 1);
-      assert.ok(own.items.every((r: Json) => r.organizationId === orgA.id));
+      assert.ok(own.items.length >= 1, 'own.items.length >= 1');
+      assert.ok(
+        own.items.every((r: Json) => r.organizationId === orgA.id),
+        'own.items.every((r: Json) => r.organizationId === orgA.id)',
+      );
 
       // The auditor reads everything and decides nothing; the operator may apply on an agency's behalf.
       const all = await expectStatus(
         await h.call('GET', '/api/v1/connection-requests', undefined, { token: token.auditor }),
         200,
       );
-      assert.ok(all.items.some((r: Json) => r.id === theirs.id));
+      assert.ok(
+        all.items.some((r: Json) => r.id === theirs.id),
+        'all.items.some((r: Json) => r.id === theirs.id)',
+      );
       await expectRefused(
         await h.call(
           'POST',
@@ -565,7 +574,7 @@ for (const kind of storeKinds) {
         assert.ok(text.includes(expected), `the letter says "${expected}"`);
       }
       // Text is stored as real UTF-8 letters, not decomposed or escaped.
-      assert.ok(text.includes('Hằng'.normalize('NFC')));
+      assert.ok(text.includes('Hằng'.normalize('NFC')), "text.includes('Hằng'.normalize('NFC'))");
 
       // The operator and the auditor may download it too; the package is a real Word document (A4 page).
       for (const as of [h.token, token.auditor, token.reviewer]) {
@@ -651,12 +660,15 @@ describe('lgsp connection: submit, list, approve, letter', () => {
     const file = join(dir, 'cong-van.docx');
     const saved = await json('connection', 'letter', created.id, '--out', file);
     assert.equal(saved.file, file);
-    assert.ok(existsSync(file));
+    assert.ok(existsSync(file), 'existsSync(file)');
     const text = await docxText(readFileSync(file));
-    assert.ok(text.includes(FORM.purpose));
-    assert.ok(text.includes(`thư điện tử: ${FORM.contact.email}`));
+    assert.ok(text.includes(FORM.purpose), 'text.includes(FORM.purpose)');
+    assert.ok(
+      text.includes(`thư điện tử: ${FORM.contact.email}`),
+      'text.includes(`thư điện tử: ${FORM.contact.email}`)',
+    );
     // Without a unit the contact point works at the applying organization.
-    assert.ok(text.includes('Đơn vị công tác: Sở Tư pháp'));
+    assert.ok(text.includes('Đơn vị công tác: Sở Tư pháp'), "text.includes('Đơn vị công tác: Sở Tư pháp')");
 
     const approved = await json('connection', 'approve', created.id, '--note', 'Đồng ý');
     assert.equal(approved.request.status, 'approved');
@@ -676,7 +688,7 @@ describe('lgsp connection: submit, list, approve, letter', () => {
     const unknown = await lgsp('connection', 'letter', 'req_nope', '--out', join(dir, 'x.docx'));
     assert.equal(unknown.code, 1);
     assert.match(unknown.err, /CP_REQUEST_NOT_FOUND/);
-    assert.ok(!existsSync(join(dir, 'x.docx')));
+    assert.ok(!existsSync(join(dir, 'x.docx')), "!existsSync(join(dir, 'x.docx'))");
 
     const help = await lgsp('connection', '--help');
     assert.equal(help.code, 0);

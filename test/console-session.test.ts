@@ -76,12 +76,18 @@ for (const kind of storeKinds) {
         stored.some((r) => r.token_sha256 === cookie),
         false,
       );
-      assert.ok(stored.some((r) => r.kind === 'console'));
+      assert.ok(
+        stored.some((r) => r.kind === 'console'),
+        "stored.some((r) => r.kind === 'console')",
+      );
       const { attributes } = sessionCookieOf(res);
       assert.ok(attributes.includes('HttpOnly'), attributes.join('; '));
-      assert.ok(attributes.includes('SameSite=Strict'));
-      assert.ok(attributes.includes('Path=/'));
-      assert.ok(attributes.includes(`Max-Age=${h.config.admin.sessionTtlHours * 3600}`));
+      assert.ok(attributes.includes('SameSite=Strict'), "attributes.includes('SameSite=Strict')");
+      assert.ok(attributes.includes('Path=/'), "attributes.includes('Path=/')");
+      assert.ok(
+        attributes.includes(`Max-Age=${h.config.admin.sessionTtlHours * 3600}`),
+        'attributes.includes(`Max-Age=${h.config.admin.sessionTtlHours * 3600}`)',
+      );
       // Plain-HTTP loopback (npm start): a Secure cookie would be dropped by the browser, so none is set.
       assert.equal(attributes.includes('Secure'), false);
     });
@@ -169,7 +175,7 @@ for (const kind of storeKinds) {
       assert.equal(out.statusCode, 204);
       const cleared = sessionCookieOf(out);
       assert.equal(cleared.value, '');
-      assert.ok(cleared.attributes.includes('Max-Age=0'));
+      assert.ok(cleared.attributes.includes('Max-Age=0'), "cleared.attributes.includes('Max-Age=0')");
       // The old cookie, replayed, is no longer a session.
       assert.equal((await asConsole('GET', '/api/v1/me', cookie)).statusCode, 401);
       assert.equal((await asConsole('GET', '/api/v1/auth/session', cookie)).statusCode, 401);

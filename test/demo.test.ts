@@ -92,7 +92,7 @@ describe('lgsp demo', () => {
       ).json()) as { items: Array<Record<string, unknown>> };
       return page.items.some((t) => t['id'] === txnId);
     });
-    assert.ok(found >= 0);
+    assert.ok(found >= 0, 'found >= 0');
     const page = (await (
       await fetch(`${info.adminUrl}/api/v1/transactions?limit=100`, {
         headers: { authorization: `Bearer ${adminToken}` },
@@ -258,6 +258,6 @@ describe('lgsp demo', () => {
           })
         ).status === 401,
     );
-    assert.ok(tookMs < 1_000);
+    assert.ok(tookMs < 1_000, 'tookMs < 1_000');
   });
 });

@@ -156,7 +156,7 @@ for (const kind of storeKinds) {
       const deprecated = await call('/dancu/1.0/congdan/001099012345', productionToken);
       assert.equal(deprecated.status, 200);
       assert.match(deprecated.headers.get('deprecation') ?? '', /^@\d+$/);
-      assert.ok(deprecated.headers.get('sunset'));
+      assert.ok(deprecated.headers.get('sunset'), "deprecated.headers.get('sunset')");
       assert.equal(deprecated.headers.get('link'), '</dancu/2.0>; rel="successor-version"');
 
       // the consumer rotates its production key; both work during the overlap, then only the new one.
@@ -190,6 +190,7 @@ for (const kind of storeKinds) {
       );
       assert.ok(
         (await lifecycle.listNotices()).some((n) => n.kind === 'decommission' && n.serviceId === dancu.id),
+        "(await lifecycle.listNotices()).some((n) => n.kind === 'decommission' && n.serviceId ==...",
       );
       await h.snapshots.refresh();
       clock.set(endsAt);

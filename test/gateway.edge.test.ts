@@ -373,7 +373,7 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
       },
     );
     assert.match(result.response, /^HTTP\/1\.1 413 /, result.response.slice(0, 200));
-    assert.ok(result.closed);
+    assert.ok(result.closed, 'result.closed');
     const arrivals = provider.arrivals.slice(before);
     assert.ok(
       arrivals.every((a) => !a.complete && a.bytes <= 2048),
@@ -417,7 +417,7 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
     );
     assert.match(refused.response, /^HTTP\/1\.1 401 /);
     assert.match(refused.response, /connection: close/i);
-    assert.ok(refused.closed);
+    assert.ok(refused.closed, 'refused.closed');
   });
 
   test('slowloris: headers sent byte by byte are cut within the headers timeout; an idle connection too', async () => {
@@ -495,6 +495,6 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
       return /^HTTP\/1\.1 200 /.test(again.response);
     });
     for (const s of held) s.destroy();
-    assert.ok(extra.at(-1)!.stats.connectionsRefused >= 1);
+    assert.ok(extra.at(-1)!.stats.connectionsRefused >= 1, 'extra.at(-1)!.stats.connectionsRefused >= 1');
   });
 });

@@ -142,7 +142,7 @@ describe('gateway exchange: answers and records, failures included', () => {
       assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
       assert.equal(((await res.json()) as { error: string }).error, 'server_error');
       const rec = sink.byId(res.headers.get('x-lgsp-transaction-id'));
-      assert.ok(rec);
+      assert.ok(rec, 'rec');
       assert.equal(rec.errorCode, 'GW_INTERNAL');
       assert.equal(rec.consumerStatus, 500);
     } finally {

@@ -149,7 +149,10 @@ describe('canonical paths against a URL-parser provider and nginx (issue 10 item
     await h.recorder.flush();
     const { items } = await queryTransactions(h.store, { errorCode: 'GW_PATH_INVALID', limit: 1000 });
     assert.equal(items.length, TRAVERSALS.length * 4, 'each refusal is recorded');
-    assert.ok(items.every((t) => t.consumerStatus === 400));
+    assert.ok(
+      items.every((t) => t.consumerStatus === 400),
+      'items.every((t) => t.consumerStatus === 400)',
+    );
   });
 
   test('legitimate paths are forwarded exactly, under the base, to both providers', async () => {

@@ -226,11 +226,14 @@ for (const kind of storeKinds) {
       assert.equal(rec.environment, 'production');
       for (const t of [rec.requestInAt, rec.requestOutAt, rec.responseInAt, rec.responseOutAt])
         assert.ok(t, 'all four timestamps');
-      assert.ok(rec.requestInAt <= rec.requestOutAt! && rec.responseInAt! <= rec.responseOutAt);
+      assert.ok(
+        rec.requestInAt <= rec.requestOutAt! && rec.responseInAt! <= rec.responseOutAt,
+        'rec.requestInAt <= rec.requestOutAt! && rec.responseInAt! <= rec.responseOutAt',
+      );
       // neither the citizen id in the path nor the body appears anywhere in the records.
       const dump = JSON.stringify(items);
       assert.ok(!dump.includes(CITIZEN_ID), 'no raw path or body in records');
-      assert.ok(!dump.includes('Nguyễn Văn An'));
+      assert.ok(!dump.includes('Nguyễn Văn An'), "!dump.includes('Nguyễn Văn An')");
       assert.equal(items.filter((t) => t.id === txnId).length, 1);
     });
 
@@ -446,7 +449,7 @@ for (const kind of storeKinds) {
       assert.equal(rec.consumerStatus, 403);
       assert.equal(rec.requestOutAt, null);
       assert.equal(rec.providerStatus, null);
-      assert.ok(!JSON.stringify(rec).includes('0312345678'));
+      assert.ok(!JSON.stringify(rec).includes('0312345678'), "!JSON.stringify(rec).includes('0312345678')");
     });
   });
 }

@@ -72,7 +72,10 @@ describe('key-encryption key: AES-256-GCM, label-bound, names its key', () => {
       () => other.open(sealed, 'webhook_endpoints.secret:whk_1'),
       (err: KeyError) => {
         assert.equal(err.code, 'KEK_WRONG');
-        assert.ok(err.message.includes(kek.id) && err.message.includes(other.id));
+        assert.ok(
+          err.message.includes(kek.id) && err.message.includes(other.id),
+          'err.message.includes(kek.id) && err.message.includes(other.id)',
+        );
         return true;
       },
     );
@@ -413,7 +416,7 @@ describe('a platform on the embedded store: sealed at rest, rotation by kid, tok
     await finished(out);
     await stopped.close();
     const backupText = gunzipSync(readFileSync(backupFile));
-    assert.ok(backupText.includes('lgsp-canary-url'));
+    assert.ok(backupText.includes('lgsp-canary-url'), "backupText.includes('lgsp-canary-url')");
     for (const needle of needles) assert.equal(backupText.includes(needle), false, 'no secret in the backup');
     assert.equal(backupText.includes('"d":'), false);
 
@@ -428,7 +431,7 @@ describe('a platform on the embedded store: sealed at rest, rotation by kid, tok
         );
       }
       const restored = await restoreBackup(target.store, createReadStream(backupFile), { kek: rightKek });
-      assert.ok(restored.rows > 0);
+      assert.ok(restored.rows > 0, 'restored.rows > 0');
     } finally {
       await target.dispose();
     }

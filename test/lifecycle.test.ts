@@ -85,7 +85,7 @@ for (const kind of storeKinds) {
       assert.equal(v1.status, 'deprecated');
       assert.equal(v1.successorVersionId, v2.id);
       const sunsetMs = Date.parse(v1.sunsetAt!);
-      assert.ok(sunsetMs >= clock.nowMs() + 180 * DAY - 1000);
+      assert.ok(sunsetMs >= clock.nowMs() + 180 * DAY - 1000, 'sunsetMs >= clock.nowMs() + 180 * DAY - 1000');
 
       const res = await call('/dancu/1.0/congdan/1', token);
       assert.equal(res.status, 200, 'the old version keeps working until its sunset');
@@ -94,9 +94,13 @@ for (const kind of storeKinds) {
       assert.equal(res.headers.get('link'), '</dancu/2.0>; rel="successor-version"');
 
       // The consumer organization subscribed to 1.0 is told, at its contact point.
-      assert.ok((await queuedFor('stp@angiang.gov.vn')).includes('notice.deprecation'));
+      assert.ok(
+        (await queuedFor('stp@angiang.gov.vn')).includes('notice.deprecation'),
+        "(await queuedFor('stp@angiang.gov.vn')).includes('notice.deprecation')",
+      );
       assert.ok(
         (await lifecycle.listNotices()).some((n) => n.kind === 'deprecation' && n.versionId === seed.v1.id),
+        "(await lifecycle.listNotices()).some((n) => n.kind === 'deprecation' && n.versionId ===...",
       );
 
       await h.recorder.flush();
@@ -190,7 +194,10 @@ for (const kind of storeKinds) {
         'draft',
         'back to draft to rework',
       );
-      assert.ok(before.events < (await count('audit_events')));
+      assert.ok(
+        before.events < (await count('audit_events')),
+        "before.events < (await count('audit_events'))",
+      );
     });
 
     test('an upstream endpoint change of a version in use is published and sent to its consumers (R-19)', async () => {
@@ -212,6 +219,7 @@ for (const kind of storeKinds) {
       );
       assert.ok(
         (await lifecycle.listNotices()).some((n) => n.kind === 'endpoint_change' && n.versionId === v2.id),
+        "(await lifecycle.listNotices()).some((n) => n.kind === 'endpoint_change' && n.versionId...",
       );
       const after = (await queuedFor('stp@angiang.gov.vn')).filter(
         (e) => e === 'notice.endpoint_change',
@@ -255,7 +263,7 @@ for (const kind of storeKinds) {
         200,
       );
       const due = await lifecycle.runDue();
-      assert.ok(due.revokedCredentials.includes(old.id));
+      assert.ok(due.revokedCredentials.includes(old.id), 'due.revokedCredentials.includes(old.id)');
       assert.equal((await h.registry.getCredential(old.id)).status, 'revoked');
     });
 

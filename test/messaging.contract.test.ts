@@ -103,7 +103,7 @@ for (const engine of queueEngines) {
       assert.equal(result.duplicate, false);
       assert.equal(result.message.id, m.id);
       const got = await queue.get(m.id);
-      assert.ok(got);
+      assert.ok(got, 'got');
       assert.equal(got.state, 'accepted');
       assert.equal(got.sizeBytes, bytes.length);
       assert.equal(got.sha256, sha256(bytes));
@@ -117,7 +117,7 @@ for (const engine of queueEngines) {
       assert.equal(got.contentType, 'application/xml');
       assert.equal(got.acceptedAtMs, m.acceptedAtMs);
       assert.equal(got.expiresAtMs, m.expiresAtMs);
-      assert.ok(got.nextAttemptAtMs <= m.acceptedAtMs);
+      assert.ok(got.nextAttemptAtMs <= m.acceptedAtMs, 'got.nextAttemptAtMs <= m.acceptedAtMs');
       assert.equal(await queue.get(newId('msg')), null);
     });
 
@@ -217,7 +217,7 @@ for (const engine of queueEngines) {
       for (const c of first) {
         assert.equal(c.message.state, 'delivering');
         assert.equal(c.message.attempts, 1);
-        assert.ok(c.token);
+        assert.ok(c.token, 'c.token');
       }
       const second = await queue.claim({
         nowMs: t0 + 100,
@@ -256,7 +256,7 @@ for (const engine of queueEngines) {
       assert.equal(message.sha256, sha256(bytes));
       const read = await readAll(await queue.openPayload(m.id));
       assert.equal(read.length, bytes.length);
-      assert.ok(read.equals(bytes));
+      assert.ok(read.equals(bytes), 'read.equals(bytes)');
     });
 
     test('ack delivers: state delivered, payload deleted, no payload bytes left (R-02)', async () => {
@@ -271,8 +271,11 @@ for (const engine of queueEngines) {
         leaseMs: 30_000,
         destinationVersionId: m.destinationVersionId,
       });
-      assert.ok(claim);
-      assert.ok((await readAll(await queue.openPayload(m.id))).equals(bytes));
+      assert.ok(claim, 'claim');
+      assert.ok(
+        (await readAll(await queue.openPayload(m.id))).equals(bytes),
+        '(await readAll(await queue.openPayload(m.id))).equals(bytes)',
+      );
       const deliveredAtMs = Date.now() + 2000;
       const acked = await queue.ack(claim, deliveredAtMs);
       assert.equal(acked.state, 'delivered');
@@ -302,14 +305,14 @@ for (const engine of queueEngines) {
       await queue.enqueue(m, Readable.from([Buffer.from('lease')]));
       const destinationVersionId = m.destinationVersionId;
       const [stale] = await queue.claim({ nowMs: t0 + 10, limit: 1, leaseMs: 1000, destinationVersionId });
-      assert.ok(stale);
+      assert.ok(stale, 'stale');
       // Still leased: nobody else gets it.
       assert.deepEqual(
         await queue.claim({ nowMs: t0 + 500, limit: 1, leaseMs: 1000, destinationVersionId }),
         [],
       );
       const [fresh] = await queue.claim({ nowMs: t0 + 2000, limit: 1, leaseMs: 1000, destinationVersionId });
-      assert.ok(fresh);
+      assert.ok(fresh, 'fresh');
       assert.equal(fresh.message.id, m.id);
       assert.notEqual(fresh.token, stale.token);
       assert.equal(fresh.message.attempts, 2);
@@ -326,7 +329,7 @@ for (const engine of queueEngines) {
       const destinationVersionId = m.destinationVersionId;
       await queue.enqueue(m, Readable.from([Buffer.from('retry me')]));
       const [claim] = await queue.claim({ nowMs: t0 + 10, limit: 1, leaseMs: 30_000, destinationVersionId });
-      assert.ok(claim);
+      assert.ok(claim, 'claim');
       const retryAtMs = t0 + 5000;
       const failed = await queue.fail(claim, 'upstream answered 503', retryAtMs, t0 + 20);
       assert.equal(failed.state, 'accepted');
@@ -343,10 +346,13 @@ for (const engine of queueEngines) {
         leaseMs: 30_000,
         destinationVersionId,
       });
-      assert.ok(again);
+      assert.ok(again, 'again');
       assert.equal(again.message.id, m.id);
       assert.equal(again.message.attempts, 2);
-      assert.ok((await readAll(await queue.openPayload(m.id))).equals(Buffer.from('retry me')));
+      assert.ok(
+        (await readAll(await queue.openPayload(m.id))).equals(Buffer.from('retry me')),
+        "(await readAll(await queue.openPayload(m.id))).equals(Buffer.from('retry me'))",
+      );
     });
 
     test('fail without a retry: dead, payload deleted', async () => {
@@ -359,7 +365,7 @@ for (const engine of queueEngines) {
         leaseMs: 30_000,
         destinationVersionId: m.destinationVersionId,
       });
-      assert.ok(claim);
+      assert.ok(claim, 'claim');
       const dead = await queue.fail(claim, 'destination refused: 400', null, m.acceptedAtMs + 20);
       assert.equal(dead.state, 'dead');
       assert.equal(dead.hasPayload, false);
@@ -390,11 +396,11 @@ for (const engine of queueEngines) {
         leaseMs: 30_000,
         destinationVersionId: delivered.destinationVersionId,
       });
-      assert.ok(c);
+      assert.ok(c, 'c');
       await queue.ack(c, t0 + 2);
 
       const early = await queue.expire(t0 + 999);
-      assert.ok(!early.some((x) => x.id === waiting.id));
+      assert.ok(!early.some((x) => x.id === waiting.id), '!early.some((x) => x.id === waiting.id)');
       const expired = await queue.expire(t0 + 1000);
       const mine = expired.find((x) => x.id === waiting.id);
       assert.ok(mine, 'the waiting message expires');
@@ -432,7 +438,7 @@ for (const engine of queueEngines) {
       );
       const claimed = rounds.flat().map((c) => c.message.id);
       assert.equal(new Set(claimed).size, claimed.length, 'no message claimed twice');
-      for (const id of claimed) assert.ok(ids.has(id));
+      for (const id of claimed) assert.ok(ids.has(id), 'ids.has(id)');
     });
 
     const bigBytes = 100 * MiB;
@@ -490,7 +496,7 @@ for (const engine of queueEngines) {
         leaseMs: 30_000,
         destinationVersionId: m.destinationVersionId,
       });
-      assert.ok(claim);
+      assert.ok(claim, 'claim');
       await queue.ack(claim, Date.now());
       await assert.rejects(queue.openPayload(m.id));
     });

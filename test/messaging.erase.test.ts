@@ -337,7 +337,7 @@ const engines: EngineSetup[] = [
                 next_by_subj: `$O.${queue.objectBucket}.C.${info.nuid}`,
                 seq: seq + 1,
               });
-              assert.ok(msg);
+              assert.ok(msg, 'msg');
               seq = msg.seq;
               parts.push(Buffer.from(msg.data));
             }
@@ -488,7 +488,7 @@ for (const setup of engines) {
         assert.ok(opensWith(destroyedKey, s.m.id, keyId, sealed), 'the check opens it with its key');
         captured.set(s.m.id, sealed);
       }
-      assert.ok(sent[1]!.body.length > 4 * RECORD_BYTES);
+      assert.ok(sent[1]!.body.length > 4 * RECORD_BYTES, 'sent[1]!.body.length > 4 * RECORD_BYTES');
 
       clock.advance(1_000);
       for (const s of sent.filter((x) => x.settle !== 'later')) {
@@ -498,9 +498,9 @@ for (const setup of engines) {
           leaseMs: 60_000,
           destinationVersionId: s.m.destinationVersionId,
         });
-        assert.ok(claim);
+        assert.ok(claim, 'claim');
         const read = claim.payload ?? (await readAll(await engine.queue.openPayload(s.m.id, claim.message)));
-        assert.ok(read.equals(s.body));
+        assert.ok(read.equals(s.body), 'read.equals(s.body)');
         if (s.settle === 'ack') await engine.queue.ack(claim, clock.nowMs());
         else await engine.queue.fail(claim, 'refused', null, clock.nowMs());
       }
@@ -510,7 +510,7 @@ for (const setup of engines) {
       const epochEnd = Math.ceil(start / EPOCH_MS) * EPOCH_MS;
       clock.set(epochEnd + UPLOAD_GRACE_MS);
       assert.deepEqual(await messaging().destroySpentKeys(clock.nowMs()), [], 'one message still waits');
-      assert.ok(keys.ids().includes(keyId));
+      assert.ok(keys.ids().includes(keyId), 'keys.ids().includes(keyId)');
       const late = sent[3]!;
       const [claim] = await engine.queue.claim({
         nowMs: clock.nowMs(),
@@ -518,11 +518,11 @@ for (const setup of engines) {
         leaseMs: 60_000,
         destinationVersionId: late.m.destinationVersionId,
       });
-      assert.ok(claim);
+      assert.ok(claim, 'claim');
       await engine.queue.ack(claim, clock.nowMs());
       // NATS: the claim view lists other nodes' changes once a second; ours are known at once.
       assert.deepEqual(await messaging().destroySpentKeys(clock.nowMs()), [keyId], 'settled: destroyed');
-      assert.ok(!keys.ids().includes(keyId));
+      assert.ok(!keys.ids().includes(keyId), '!keys.ids().includes(keyId)');
       assert.ok(keys.ids().length >= 2, 'the current and the next epoch keys are kept ready');
       for (const s of sent) {
         assert.equal(keys.openingKey(keyId), null);
@@ -590,14 +590,17 @@ describe('epoch key lifetime', () => {
       clock.set(epochEnd + TTL_MS + DESTROY_DEADLINE_EXTRA_MS - 1);
       // The next epoch's key, created ahead and never used, goes as soon as its epoch is over.
       assert.ok(!keys.destroy(clock.nowMs(), inUse).includes(id), 'still needed before the deadline');
-      assert.ok(keys.ids().includes(id));
+      assert.ok(keys.ids().includes(id), 'keys.ids().includes(id)');
       clock.set(epochEnd + TTL_MS + DESTROY_DEADLINE_EXTRA_MS);
       assert.deepEqual(keys.destroy(clock.nowMs(), inUse), [id], 'gone at the deadline, needed or not');
       // The key file holds only the newest generation, mode 0600; the older ones were wiped and removed.
       const files = readdirSync(keyDir);
       assert.equal(files.length, 1, files.join(', '));
       assert.equal(statSync(join(keyDir, files[0]!)).mode & 0o777, 0o600);
-      assert.ok(!readFileSync(join(keyDir, files[0]!), 'utf8').includes(id));
+      assert.ok(
+        !readFileSync(join(keyDir, files[0]!), 'utf8').includes(id),
+        "!readFileSync(join(keyDir, files[0]!), 'utf8').includes(id)",
+      );
     } finally {
       rmSync(keyDir, { recursive: true, force: true });
     }
@@ -614,7 +617,7 @@ describe('epoch key lifetime', () => {
       const sealed = new PayloadCipher(reader).sealWhole('msg_x', nowMs, Buffer.from('chào'));
       assert.equal(sealed.keyId, owner.sealingKey(nowMs).id);
       // The next epoch's key was written ahead: the worker seals with it when the hour turns.
-      assert.ok(reader.sealingKey(nowMs + EPOCH_MS).id);
+      assert.ok(reader.sealingKey(nowMs + EPOCH_MS).id, 'reader.sealingKey(nowMs + EPOCH_MS).id');
       const opened = new PayloadCipher(owner).openWhole('msg_x', sealed.keyId, sealed.sealed, 5);
       assert.equal(opened.toString(), 'chào');
       assert.throws(
@@ -630,7 +633,10 @@ describe('epoch key lifetime', () => {
     const cipher = new PayloadCipher(PayloadKeys.ephemeral(Date.now()));
     const body = randomBytes(3 * RECORD_BYTES + 100);
     const a = cipher.sealWhole('msg_a', Date.now(), body);
-    assert.ok(cipher.openWhole('msg_a', a.keyId, a.sealed, body.length).equals(body));
+    assert.ok(
+      cipher.openWhole('msg_a', a.keyId, a.sealed, body.length).equals(body),
+      "cipher.openWhole('msg_a', a.keyId, a.sealed, body.length).equals(body)",
+    );
     assert.throws(() => cipher.openWhole('msg_b', a.keyId, a.sealed, body.length), /cannot be read/);
     const record = 17 + RECORD_BYTES + 16;
     const swapped = Buffer.concat([

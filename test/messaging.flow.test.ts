@@ -366,7 +366,10 @@ for (const setup of engines) {
           ['delivery', 200, 200],
         ],
       );
-      assert.ok(records.every((r) => r.consumer_system_id === ids.src && r.provider_system_id === ids.dest));
+      assert.ok(
+        records.every((r) => r.consumer_system_id === ids.src && r.provider_system_id === ids.dest),
+        'records.every((r) => r.consumer_system_id === ids.src && r.provider_system_id === ids.d...',
+      );
     });
 
     test('pull: the destination fetches from its inbox and acknowledges; then the payload is gone', async () => {
@@ -400,7 +403,7 @@ for (const setup of engines) {
       assert.equal(done.status, 200);
       const acked = (await done.json()) as Json;
       assert.equal(acked.state, 'delivered');
-      assert.ok(acked.receipt);
+      assert.ok(acked.receipt, 'acked.receipt');
       assert.equal((await inbox(destinationToken)).status, 204, 'nothing left to pull');
       assert.equal((await platform.messaging.queue.get(id))?.hasPayload, false);
       assert.equal((await status(id)).body.state, 'delivered');

@@ -149,7 +149,7 @@ describe('NATS JetStream queue engine', { skip }, () => {
       ]);
       assert.equal(a.length + b.length, 1);
       const first = [...a, ...b][0];
-      assert.ok(first);
+      assert.ok(first, 'first');
       // The lease lapses, the other node claims it again and acks; the first claimant is too late.
       const again = await other.claim({ ...scope, nowMs: now + 2000 });
       assert.equal(again.length, 1);
@@ -200,7 +200,7 @@ describe('NATS JetStream queue engine', { skip }, () => {
           leaseMs: 60_000,
           destinationVersionId: m.destinationVersionId,
         });
-        assert.ok(claim);
+        assert.ok(claim, 'claim');
         await t.queue.ack(claim, Date.now());
         assert.equal((await storedChunks(t.queue)).chunks, 0);
       } finally {

@@ -160,11 +160,14 @@ describe('Prometheus /metrics on the admin port', () => {
   test('shows the recorder and the snapshot, read at scrape time', () => {
     assert.equal(value(after1, 'lgsp_recorder_backlog'), 0);
     assert.equal(value(after1, 'lgsp_recorder_overloaded'), 0);
-    assert.ok(delta('lgsp_recorder_records_written_total', {}) >= 7);
+    assert.ok(
+      delta('lgsp_recorder_records_written_total', {}) >= 7,
+      "delta('lgsp_recorder_records_written_total', {}) >= 7",
+    );
     assert.equal(value(after1, 'lgsp_recorder_records_written_total'), platform.recorder.written);
     assert.equal(value(after1, 'lgsp_recorder_failed_batches_total'), 0);
     assert.equal(value(after1, 'lgsp_snapshot_revision'), platform.snapshots.revision);
-    assert.ok(platform.snapshots.revision > 0);
+    assert.ok(platform.snapshots.revision > 0, 'platform.snapshots.revision > 0');
     const age = value(after1, 'lgsp_snapshot_age_seconds');
     assert.ok(age >= 0 && age < 600, `age ${age}`);
     assert.equal(after1.types.get('lgsp_recorder_records_written_total'), 'counter');
@@ -225,7 +228,7 @@ describe('Prometheus /metrics on the admin port', () => {
       paths: Record<string, unknown>;
     };
     assert.equal(doc.paths['/metrics'], undefined);
-    assert.ok(doc.paths['/healthz']);
+    assert.ok(doc.paths['/healthz'], "doc.paths['/healthz']");
   });
 
   test('with admin.metricsToken set, a scraper must send it as a bearer token', async () => {
@@ -260,7 +263,7 @@ describe('Prometheus /metrics on the admin port', () => {
         const res = await get(refused);
         assert.equal(res.statusCode, 401, String(refused));
         assert.equal(res.json().code, 'API_UNAUTHORIZED');
-        assert.ok(!res.body.includes('lgsp_'));
+        assert.ok(!res.body.includes('lgsp_'), "!res.body.includes('lgsp_')");
       }
       // A signed-in operator's session token is not the metrics token.
       const session = await platform.accounts.login('admin', 'mat-khau-kiem-thu');

@@ -206,7 +206,7 @@ for (const kind of storeKinds) {
       const r = await row(queued[0]!.id);
       assert.equal(r.status, 'sent');
       assert.equal(r.attempts, 1);
-      assert.ok(r.sent_at);
+      assert.ok(r.sent_at, 'r.sent_at');
       const log = lines.join('');
       assert.ok(log.includes('"smtpHost":"127.0.0.1"'), log);
       assert.ok(!log.includes(SMTP_PASSWORD), 'the SMTP password is not in the log');
@@ -261,7 +261,10 @@ for (const kind of storeKinds) {
         const id = hook.headers['webhook-id'] as string;
         const timestamp = hook.headers['webhook-timestamp'] as string;
         assert.equal(hook.headers['content-type'], 'application/json; charset=utf-8');
-        assert.ok(queued.some((q) => q.id === id));
+        assert.ok(
+          queued.some((q) => q.id === id),
+          'queued.some((q) => q.id === id)',
+        );
         assert.equal(Number(timestamp), Math.floor(clock.nowMs() / 1000));
         assert.equal(hook.headers['x-lgsp-signature'], undefined, 'the home-made header is gone');
         // Independently of the helper and of the library:
@@ -333,7 +336,7 @@ for (const kind of storeKinds) {
         receiver.hooks.every((h) => h.headers['webhook-id'] === id),
         'one webhook-id throughout: receivers deduplicate on it',
       );
-      assert.ok(hook.id);
+      assert.ok(hook.id, 'hook.id');
     });
 
     test('a receiver that always fails: status failed after maxAttempts, and logged', async () => {
@@ -369,7 +372,10 @@ for (const kind of storeKinds) {
         'failed rows are left alone',
       );
       assert.equal(receiver.hooks.length, 4);
-      assert.ok(lines.some((l) => l.includes('"level":50') && l.includes(queued[0]!.id)));
+      assert.ok(
+        lines.some((l) => l.includes('"level":50') && l.includes(queued[0]!.id)),
+        'lines.some((l) => l.includes(\'"level":50\') && l.includes(queued[0]!.id))',
+      );
     });
 
     test('no answer within the timeout is a failed attempt, retried later', async () => {
@@ -435,7 +441,10 @@ for (const kind of storeKinds) {
       const email = await row(queued.find((q) => q.channel === 'email')!.id);
       assert.equal(email.status, 'pending');
       assert.equal(email.attempts, 0);
-      assert.ok(lines.some((l) => l.includes('"pendingEmails":1')));
+      assert.ok(
+        lines.some((l) => l.includes('"pendingEmails":1')),
+        'lines.some((l) => l.includes(\'"pendingEmails":1\'))',
+      );
 
       // Once SMTP is configured, the waiting e-mail goes out.
       assert.deepEqual(await notifier({ smtpUrl: smtpUrl() }).deliverDue(), {
@@ -457,15 +466,18 @@ for (const kind of storeKinds) {
         },
         'operator',
       );
-      assert.ok(created.id.startsWith('whk_'));
-      assert.ok(created.secret.length >= 43);
+      assert.ok(created.id.startsWith('whk_'), "created.id.startsWith('whk_')");
+      assert.ok(created.secret.length >= 43, 'created.secret.length >= 43');
       assert.deepEqual(created.events, ['notice.deprecation']);
 
       const listed = await listWebhookEndpoints(ts.store, { organizationId: orgA });
       assert.equal(listed.length, 1);
-      assert.ok(!('secret' in listed[0]!));
+      assert.ok(!('secret' in listed[0]!), "!('secret' in listed[0]!)");
       assert.deepEqual(listed[0], (({ secret: _, ...rest }) => rest)(created));
-      assert.ok(!JSON.stringify(await listWebhookEndpoints(ts.store)).includes(created.secret));
+      assert.ok(
+        !JSON.stringify(await listWebhookEndpoints(ts.store)).includes(created.secret),
+        '!JSON.stringify(await listWebhookEndpoints(ts.store)).includes(created.secret)',
+      );
       const audit = await ts.store.db
         .selectFrom('audit_events')
         .selectAll()
@@ -475,7 +487,10 @@ for (const kind of storeKinds) {
         audit.map((a) => a.action),
         ['webhook.create'],
       );
-      assert.ok(!JSON.stringify(audit).includes(created.secret));
+      assert.ok(
+        !JSON.stringify(audit).includes(created.secret),
+        '!JSON.stringify(audit).includes(created.secret)',
+      );
 
       await assert.rejects(
         createEndpoint(ts.store, clock, { organizationId: orgA, url: 'ftp://x' }, 'operator'),

@@ -350,7 +350,10 @@ for (const kind of storeKinds) {
       const txns = await get('/api/v1/transactions?limit=300', agencyToken);
       assert.equal(txns['items'].length, 300);
       for (const t of txns['items'] as Json[]) {
-        assert.ok(t['consumer']['organizationCode'] === ORG_A || t['provider']['organizationCode'] === ORG_A);
+        assert.ok(
+          t['consumer']['organizationCode'] === ORG_A || t['provider']['organizationCode'] === ORG_A,
+          "t['consumer']['organizationCode'] === ORG_A || t['provider']['organizationCode'] === ORG_A",
+        );
       }
     });
 
@@ -375,7 +378,7 @@ for (const kind of storeKinds) {
     test('transactions: 10,000 records read a page at a time by keyset, filters combining', async () => {
       const first = await get('/api/v1/transactions?limit=100');
       assert.equal(first['items'].length, 100);
-      assert.ok(first['nextCursor']);
+      assert.ok(first['nextCursor'], "first['nextCursor']");
       assert.equal(first['total'], undefined, 'no count of the whole log per page');
       assert.equal(first['items'][0]['id'], records[TRANSACTIONS - 1]!.id);
 
@@ -409,9 +412,9 @@ for (const kind of storeKinds) {
         ).length,
       );
       const successes = await get('/api/v1/transactions?status=success&serviceId=svc_0007&limit=500');
-      assert.ok(successes['items'].length > 0);
+      assert.ok(successes['items'].length > 0, "successes['items'].length > 0");
       for (const t of successes['items'] as Json[]) {
-        assert.ok(t['consumerStatus'] < 400);
+        assert.ok(t['consumerStatus'] < 400, "t['consumerStatus'] < 400");
         assert.equal(t['service']['id'], 'svc_0007');
       }
       const target = records[1234]!;
@@ -509,7 +512,7 @@ for (const kind of storeKinds) {
     test('the audit trail pages by keyset, newest first, and filters by action', async () => {
       const first = await get('/api/v1/audit-events?limit=1');
       assert.equal(first['items'].length, 1);
-      assert.ok(first['nextCursor']);
+      assert.ok(first['nextCursor'], "first['nextCursor']");
       const second = await get(`/api/v1/audit-events?limit=1&cursor=${first['nextCursor']}`);
       assert.notEqual(second['items'][0]['id'], first['items'][0]['id']);
       const creations = await get('/api/v1/audit-events?action=organization.create');
@@ -700,7 +703,10 @@ for (const kind of storeKinds) {
         // An agency's page and total hold only its organization's endpoints.
         const ours = await get('/api/v1/webhooks?limit=500', agencyToken);
         assert.equal(ours['total'], HOOKS / 3);
-        assert.ok(ours['items'].every((w: Json) => w['organizationId'] === orgA));
+        assert.ok(
+          ours['items'].every((w: Json) => w['organizationId'] === orgA),
+          "ours['items'].every((w: Json) => w['organizationId'] === orgA)",
+        );
         assert.deepEqual(await get(`/api/v1/webhooks?organizationId=${orgB}`, agencyToken), {
           items: [],
           total: 0,

@@ -307,7 +307,7 @@ for (const kind of storeKinds) {
       const feed = parsed.feed;
       assert.equal(feed['@xmlns'], 'http://www.w3.org/2005/Atom');
       assert.match(feed.id, /^tag:lgsp\.angiang\.gov\.vn,2026:/);
-      assert.ok(feed.updated && feed.author.name);
+      assert.ok(feed.updated && feed.author.name, 'feed.updated && feed.author.name');
       const entry = feed.entry.find((e: Json) => e.link['@href'].endsWith(`/portal/notices/${s.noticeId}`));
       assert.ok(entry, 'the notice is an entry');
       assert.equal(entry.title['#text'], HOSTILE_TITLE, 'the title comes back as the very text written');
@@ -321,7 +321,10 @@ for (const kind of storeKinds) {
       assert.equal((await get('/api/v1/public/notices.atom')).body, res.body);
       const json = await get('/api/v1/public/notices');
       assert.equal(json.statusCode, 200);
-      assert.ok((json.json() as Json).items.some((n: Json) => n.title === HOSTILE_TITLE));
+      assert.ok(
+        (json.json() as Json).items.some((n: Json) => n.title === HOSTILE_TITLE),
+        '(json.json() as Json).items.some((n: Json) => n.title === HOSTILE_TITLE)',
+      );
     });
 
     test('branding: the province’s name, colour, logo and where console, portal and gateway are', async () => {

@@ -369,8 +369,14 @@ for (const kind of storeKinds) {
       const viewA = await platformView(h.store, { systemId: s.sysA }, 'any', FROM, TO);
       const timeout = viewA.find((p) => p.side === 'provider' && p.leg === 'sync' && p.status === null);
       assert.ok(timeout, 'a call A never answered has no status on its side');
-      assert.ok(viewA.some((p) => p.leg === 'ack' && p.status === 200));
-      assert.ok(viewA.some((p) => p.leg === 'intake' && p.status === 202));
+      assert.ok(
+        viewA.some((p) => p.leg === 'ack' && p.status === 200),
+        "viewA.some((p) => p.leg === 'ack' && p.status === 200)",
+      );
+      assert.ok(
+        viewA.some((p) => p.leg === 'intake' && p.status === 202),
+        "viewA.some((p) => p.leg === 'intake' && p.status === 202)",
+      );
     });
 
     for (const form of ['transactionId', 'timeService'] as Form[]) {
@@ -521,7 +527,7 @@ for (const kind of storeKinds) {
         to: TO,
         csv,
       });
-      assert.ok(file.body.startsWith('\uFEFF'));
+      assert.ok(file.body.startsWith('\uFEFF'), "file.body.startsWith('\\uFEFF')");
       const cells = parse(file.body, { bom: true }) as string[][];
       assert.deepEqual(cells[0], DIFFERENCE_HEADINGS);
       const mismatch = cells.filter((c) => c[0] === DIFFERENCE_KINDS.statusMismatch);
@@ -546,7 +552,7 @@ for (const kind of storeKinds) {
       const own = await as(agencyToken, { systemId: s.sysA });
       assert.equal(own.statusCode, 200, own.body);
       assert.equal(own.json().counts.missingOnParty, own.json().counts.platform);
-      assert.ok(own.json().counts.platform > 0);
+      assert.ok(own.json().counts.platform > 0, 'own.json().counts.platform > 0');
       assert.equal((await as(agencyToken, { organizationCode: A_CODE })).statusCode, 200);
       for (const body of [{ systemId: s.sysB }, { organizationCode: B_CODE }]) {
         const res = await as(agencyToken, body);
@@ -606,7 +612,7 @@ describe('the party file', () => {
     try {
       parsePartyFile(csv, period);
     } catch (err) {
-      assert.ok(err instanceof LgspError);
+      assert.ok(err instanceof LgspError, 'err instanceof LgspError');
       return err;
     }
     assert.fail('expected a refusal');
@@ -649,7 +655,10 @@ describe('the party file', () => {
       ['ma_giao_dich', 'ghi_chu', 'trang_thai'],
       ...notes.map((note, i) => [`txn_${i}`, note, 200 + i]),
     ]);
-    assert.ok(written.startsWith('\uFEFF') && written.endsWith('\r\n'));
+    assert.ok(
+      written.startsWith('\uFEFF') && written.endsWith('\r\n'),
+      "written.startsWith('\\uFEFF') && written.endsWith('\\r\\n')",
+    );
     assert.deepEqual(
       parsePartyFile(written).entries.map((e) => [e.transactionId, e.status]),
       notes.map((_, i) => [`txn_${i}`, 200 + i]),

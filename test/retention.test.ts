@@ -311,8 +311,11 @@ for (const kind of storeKinds) {
         ],
       );
       const names = (await listTransactionPartitions(t.store)).map((p) => p.name);
-      assert.ok(!names.includes('transactions_2024_01') && !names.includes('transactions_2024_02'));
-      assert.ok(names.includes('transactions_2024_03'));
+      assert.ok(
+        !names.includes('transactions_2024_01') && !names.includes('transactions_2024_02'),
+        "!names.includes('transactions_2024_01') && !names.includes('transactions_2024_02')",
+      );
+      assert.ok(names.includes('transactions_2024_03'), "names.includes('transactions_2024_03')");
       const left = await one(
         t.store,
         sql<{
@@ -400,7 +403,10 @@ for (const kind of storeKinds) {
       try {
         const now = Date.UTC(2024, 5, 1) + 731 * DAY;
         const first = await runRetention(t.store, { retentionDays: 730, archiveDir: cleanDir, nowMs: now });
-        assert.ok(first.some((a) => a.partition === 'transactions_2024_05' && a.rows === 2));
+        assert.ok(
+          first.some((a) => a.partition === 'transactions_2024_05' && a.rows === 2),
+          "first.some((a) => a.partition === 'transactions_2024_05' && a.rows === 2)",
+        );
         const sealed = await count();
         // The state a crash between sealing and dropping leaves: the sealed archive and the partition, intact.
         const recreate = sql`CREATE TABLE transactions_2024_05 PARTITION OF transactions

@@ -350,7 +350,7 @@ for (const kind of storeKinds) {
         assert.equal(res.status, 501, path);
         const problem = JSON.parse(res.text);
         assert.equal(problem.code, 'GW_MOCK_UNAVAILABLE');
-        assert.ok(problem.transactionId);
+        assert.ok(problem.transactionId, 'problem.transactionId');
       }
       // The declared resources still decide first: an undeclared one is the usual 404.
       assert.equal((await call('/dancu/1.0/khac')).status, 404);

@@ -179,7 +179,10 @@ for (const kind of storeKinds) {
       // The platform made its own test client: one platform organization, marked by its reserved code.
       assert.equal(await count('organizations'), organizationsBefore + 1);
       const orgs = await platform.registry.listOrganizations();
-      assert.ok(orgs.some((o) => o.code === PLATFORM_TEST_ORGANIZATION.code));
+      assert.ok(
+        orgs.some((o) => o.code === PLATFORM_TEST_ORGANIZATION.code),
+        'orgs.some((o) => o.code === PLATFORM_TEST_ORGANIZATION.code)',
+      );
       // The secret is kept sealed, never in plaintext; the consumer key is public.
       const client = await platform.store.db
         .selectFrom('platform_test_client')

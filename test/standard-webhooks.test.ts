@@ -314,9 +314,9 @@ for (const kind of storeKinds) {
         assert.equal(third.previousSecretExpiresAt, null);
         const afterwards = await deliver();
         assert.equal(afterwards.headers['webhook-signature']!.split(' ').length, 1);
-        assert.ok(verifies(third.secret, afterwards));
+        assert.ok(verifies(third.secret, afterwards), 'verifies(third.secret, afterwards)');
         assert.ok(!verifies(second.secret, afterwards), 'overlap 0: the replaced secret no longer verifies');
-        assert.ok(!verifies(created.secret, afterwards));
+        assert.ok(!verifies(created.secret, afterwards), '!verifies(created.secret, afterwards)');
         const audit = await h.store.db
           .selectFrom('audit_events')
           .select(['action', 'details'])

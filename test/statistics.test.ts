@@ -205,7 +205,7 @@ function assertAgrees(report: Statistics, raw: Map<string, RawGroup>, where: str
         latencyBucket(disc),
         `${at}: percentile ${mine} vs nearest rank ${disc}`,
       );
-      assert.ok(mine <= row.latencyMaxMs);
+      assert.ok(mine <= row.latencyMaxMs, 'mine <= row.latencyMaxMs');
       if (expected.calls >= 200) {
         const cont = expected.cont[i]!;
         const off = Math.abs(latencyBucket(mine) - latencyBucket(cont));
@@ -340,14 +340,20 @@ for (const kind of storeKinds) {
     test('CSV: BOM, Vietnamese headings, the same numbers; XLSX opens with exceljs and matches', async () => {
       const report = await statistics(h.store, { from, to, groupBy: ['service', 'version'] });
       const csv = statisticsCsv(report);
-      assert.ok(csv.startsWith('\uFEFF'));
+      assert.ok(csv.startsWith('\uFEFF'), "csv.startsWith('\\uFEFF')");
       const lines = csv.slice(1).trimEnd().split('\r\n');
       const head = lines[0]!.split(',');
       assert.deepEqual(head.slice(0, 2), [DIMENSION_HEADINGS.service, DIMENSION_HEADINGS.version]);
-      assert.ok(head.includes('Dịch vụ / Service'));
-      assert.ok(head.includes('Số lượt gọi / Calls'));
-      assert.ok(head.includes('Tỉ lệ thành công (%) / Success rate (%)'));
-      assert.ok(head.includes('Độ trễ p95 (ms) / Latency p95'));
+      assert.ok(head.includes('Dịch vụ / Service'), "head.includes('Dịch vụ / Service')");
+      assert.ok(head.includes('Số lượt gọi / Calls'), "head.includes('Số lượt gọi / Calls')");
+      assert.ok(
+        head.includes('Tỉ lệ thành công (%) / Success rate (%)'),
+        "head.includes('Tỉ lệ thành công (%) / Success rate (%)')",
+      );
+      assert.ok(
+        head.includes('Độ trễ p95 (ms) / Latency p95'),
+        "head.includes('Độ trễ p95 (ms) / Latency p95')",
+      );
       assert.equal(lines.length, 1 + report.rows.length + 1);
       const callsAt = head.indexOf(MEASURE_HEADINGS.calls);
       const errorsAt = head.indexOf(MEASURE_HEADINGS.errors);
@@ -389,7 +395,10 @@ for (const kind of storeKinds) {
         })),
       };
       const text = statisticsCsv(edited);
-      assert.ok(text.startsWith('\uFEFF') && text.endsWith('\r\n'));
+      assert.ok(
+        text.startsWith('\uFEFF') && text.endsWith('\r\n'),
+        "text.startsWith('\\uFEFF') && text.endsWith('\\r\\n')",
+      );
       const cells = parse(text, { bom: true }) as string[][];
       assert.equal(cells.length, 1 + edited.rows.length + 1);
       assert.deepEqual(cells[0], [
@@ -417,7 +426,10 @@ for (const kind of storeKinds) {
       assert.equal(csv.statusCode, 200);
       assert.match(String(csv.headers['content-type']), /^text\/csv/);
       assert.match(String(csv.headers['content-disposition']), /thong-ke-2026-08-30/);
-      assert.ok(csv.body.startsWith('\uFEFFDịch vụ / Service,Số lượt gọi / Calls'));
+      assert.ok(
+        csv.body.startsWith('\uFEFFDịch vụ / Service,Số lượt gọi / Calls'),
+        "csv.body.startsWith('\\uFEFFDịch vụ / Service,Số lượt gọi / Calls')",
+      );
 
       const xlsx = await h.call('GET', `${base}&groupBy=service&format=xlsx`);
       assert.equal(xlsx.statusCode, 200);
@@ -444,7 +456,7 @@ for (const kind of storeKinds) {
       assert.equal(scoped.statusCode, 200, scoped.body);
       const body = scoped.json();
       assert.equal(body.totals.calls, mine);
-      assert.ok(mine < RECORDS);
+      assert.ok(mine < RECORDS, 'mine < RECORDS');
       assert.equal(body.filters.scopeOrganizationCode, org.code);
       // Asking for another organization only narrows: calls between the two of them.
       const other = p.orgs[1]!.code;

@@ -25,7 +25,10 @@ for (const kind of storeKinds) {
 
     test('migrations are recorded and applying them again changes nothing', async () => {
       const applied = await t.store.db.selectFrom('schema_migrations').select('version').execute();
-      assert.ok(applied.some((m) => m.version === '0001_foundation'));
+      assert.ok(
+        applied.some((m) => m.version === '0001_foundation'),
+        "applied.some((m) => m.version === '0001_foundation')",
+      );
       assert.deepEqual(await migrate(t.store), []);
     });
 
@@ -37,7 +40,7 @@ for (const kind of storeKinds) {
       }>`SELECT 5::bigint AS n, now() AS at, '{"a":1}'::jsonb AS j`.execute(t.store.db);
       const r = row.rows[0]!;
       assert.equal(r.n, 5);
-      assert.ok(r.at instanceof Date);
+      assert.ok(r.at instanceof Date, 'r.at instanceof Date');
       assert.deepEqual(r.j, { a: 1 });
     });
 
@@ -100,7 +103,10 @@ for (const kind of storeKinds) {
       const events = await registry.listAuditEvents({ objectId: org.id });
       assert.deepEqual(events.map((e) => e.action).sort(), ['organization.create', 'organization.update']);
       assert.deepEqual(events.map((e) => e.revision).sort(), [...seen].sort());
-      assert.ok(events.every((e) => e.actor === 'usr_test'));
+      assert.ok(
+        events.every((e) => e.actor === 'usr_test'),
+        "events.every((e) => e.actor === 'usr_test')",
+      );
     });
 
     test('queries wait for an open transaction instead of running inside it', async () => {

@@ -37,7 +37,10 @@ describe('working days, local time UTC+7 (Decree 194/2025: 2 working days)', () 
     // 2026-03-06 is a Friday; no holiday that week.
     assert.equal(workingDaysBetween(local('2026-03-06T16:00'), local('2026-03-09T10:00'), VN), 0.75);
     assert.equal(deadlineOf(local('2026-03-06T16:00'), 2, VN), local('2026-03-10T16:00'));
-    assert.ok(workingDaysBetween(local('2026-03-06T16:00'), local('2026-03-11T17:00'), VN) > 2);
+    assert.ok(
+      workingDaysBetween(local('2026-03-06T16:00'), local('2026-03-11T17:00'), VN) > 2,
+      "workingDaysBetween(local('2026-03-06T16:00'), local('2026-03-11T17:00'), VN) > 2",
+    );
   });
 
   test('weekends count nothing; a request of Saturday runs from Monday 00:00', () => {
@@ -279,7 +282,10 @@ for (const kind of storeKinds) {
       assert.equal(created['context'], 'dancu');
       assert.equal(created['timeOfUse'], window);
       assert.equal(created['age']['overdue'], false);
-      assert.ok(Date.parse(created['age']['deadlineAt']) > Date.now() + 2 * 86_400_000 - 60_000);
+      assert.ok(
+        Date.parse(created['age']['deadlineAt']) > Date.now() + 2 * 86_400_000 - 60_000,
+        "Date.parse(created['age']['deadlineAt']) > Date.now() + 2 * 86_400_000 - 60_000",
+      );
       assert.deepEqual(created['reasons'], []);
       await expectRefused(get(`/${created['id']}`, token.provider), 403, 'API_FORBIDDEN');
       assert.equal(expectStatus(await get(`/${created['id']}`, token.consumer), 200)['id'], created['id']);
@@ -340,7 +346,10 @@ for (const kind of storeKinds) {
       assert.match(told?.subject ?? '', /^Đăng ký khai thác dancu 1\.0 được duyệt/);
       assert.match(told?.body_text ?? '', /đã được phê duyệt ở môi trường thử nghiệm/);
       assert.match(told?.body_text ?? '', new RegExp(`lgsp subreq collect ${id} --env sandbox`));
-      assert.ok(!JSON.stringify(told).includes('consumerSecret'));
+      assert.ok(
+        !JSON.stringify(told).includes('consumerSecret'),
+        "!JSON.stringify(told).includes('consumerSecret')",
+      );
 
       // The technical guide: the R-11 description and the version's OpenAPI document.
       await expectRefused(get(`/${id}/guide`, token.provider), 403, 'API_FORBIDDEN');
@@ -368,13 +377,16 @@ for (const kind of storeKinds) {
       assert.equal(collectRes.headers['cache-control'], 'no-store');
       assert.equal(collected['consumerKey'], credential.consumerKey, 'the consumer key is kept');
       assert.equal(collected['credentialId'], credential.id);
-      assert.ok(collected['consumerSecret'].length >= 40);
+      assert.ok(collected['consumerSecret'].length >= 40, "collected['consumerSecret'].length >= 40");
       await expectRefused(
         post(`/${id}/credentials/sandbox/collect`, token.consumer),
         409,
         'CP_REQUEST_STATE',
       );
-      assert.ok(expectStatus(await get(`/${id}`, token.consumer), 200)['sandboxCredentialCollectedAt']);
+      assert.ok(
+        expectStatus(await get(`/${id}`, token.consumer), 200)['sandboxCredentialCollectedAt'],
+        "expectStatus(await get(`/${id}`, token.consumer), 200)['sandboxCredentialCollectedAt']",
+      );
       const secretRow = await h.store.db
         .selectFrom('credentials')
         .select('secret_sha256')
@@ -493,7 +505,10 @@ for (const kind of storeKinds) {
       assert.equal(again['status'], 'submitted');
       assert.deepEqual(again['reasons'], []);
       assert.equal(again['frequencyPerDay'], 2000);
-      assert.ok(Date.parse(again['stageStartedAt']) >= Date.parse(created['stageStartedAt']));
+      assert.ok(
+        Date.parse(again['stageStartedAt']) >= Date.parse(created['stageStartedAt']),
+        "Date.parse(again['stageStartedAt']) >= Date.parse(created['stageStartedAt'])",
+      );
       assert.equal(again['age']['overdue'], false);
 
       const approved = expectStatus(await post(`/${id}/approve-sandbox`, token.reviewer), 200);
@@ -664,7 +679,10 @@ for (const kind of storeKinds) {
         deadlineAt: new Date(local('2026-03-10T16:00')).toISOString(),
         overdue: false,
       });
-      assert.ok(!(await reqs.list({ overdue: true })).some((r) => r.id === friday.id));
+      assert.ok(
+        !(await reqs.list({ overdue: true })).some((r) => r.id === friday.id),
+        '!(await reqs.list({ overdue: true })).some((r) => r.id === friday.id)',
+      );
 
       clock.set(local('2026-03-11T17:00'));
       const late = await reqs.get(friday.id);
@@ -704,22 +722,27 @@ for (const kind of storeKinds) {
           [friday.id, beforeHoliday.id].sort(),
         );
         assert.equal(listed['overdueCount'], 2);
-        assert.ok(listed['items'].every((r: Json) => r['age']['overdue'] === true));
+        assert.ok(
+          listed['items'].every((r: Json) => r['age']['overdue'] === true),
+          "listed['items'].every((r: Json) => r['age']['overdue'] === true)",
+        );
         const all = expectStatus(await flagged.call('GET', '/api/v1/subscription-requests', reviewer), 200);
         assert.equal(all['overdueCount'], 2);
-        assert.ok(all['items'].length > 2);
+        assert.ok(all['items'].length > 2, "all['items'].length > 2");
         // The reviewer's queue opens on what waits for a decision, sandbox and production alike.
         const waiting = expectStatus(
           await flagged.call('GET', '/api/v1/subscription-requests?waiting=true', reviewer),
           200,
         );
-        assert.ok(waiting['items'].length >= 2);
+        assert.ok(waiting['items'].length >= 2, "waiting['items'].length >= 2");
         assert.ok(
           waiting['items'].every((r: Json) => ['submitted', 'production_requested'].includes(r['status'])),
+          "waiting['items'].every((r: Json) => ['submitted', 'production_requested'].includes(r['s...",
         );
         assert.ok(
           all['items'].some((r: Json) => !['submitted', 'production_requested'].includes(r['status'])) ||
             all['total'] === waiting['total'],
+          "all['items'].some((r: Json) => !['submitted', 'production_requested'].includes(r['statu...",
         );
         const other = (await flagged.accounts.login('ca-canbo', PASSWORD)).token;
         const none = expectStatus(
@@ -755,7 +778,10 @@ for (const kind of storeKinds) {
         assert.match(shown.out, /đã duyệt chính thức\/production approved/);
         const listed = await lgsp(token.reviewer, 'subreq', 'list', '--json');
         assert.equal(listed.code, 0, listed.err);
-        assert.ok(JSON.parse(listed.out).items.some((r: Json) => r['id'] === flowRequestId));
+        assert.ok(
+          JSON.parse(listed.out).items.some((r: Json) => r['id'] === flowRequestId),
+          "JSON.parse(listed.out).items.some((r: Json) => r['id'] === flowRequestId)",
+        );
         const twice = await lgsp(token.consumer, 'subreq', 'collect', flowRequestId, '--env', 'sandbox');
         assert.equal(twice.code, 1);
         assert.match(twice.err, /CP_REQUEST_STATE \(HTTP 409\)/);

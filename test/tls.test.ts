@@ -550,7 +550,10 @@ describe('TLS and mTLS (issue 10 item 6, R-13)', () => {
       .filter(Boolean)
       .sort();
     assert.deepEqual(ports, ['admin', 'gateway']);
-    assert.ok(open.every((x) => x.severity === 'warning'));
+    assert.ok(
+      open.every((x) => x.severity === 'warning'),
+      "open.every((x) => x.severity === 'warning')",
+    );
     assert.ok(
       !open.some((x) => (x.details as { systemId?: string }).systemId),
       'client A (400 days) is not due yet',

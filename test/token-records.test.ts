@@ -86,7 +86,7 @@ for (const kind of storeKinds) {
       const refused = tokens.items.find((t) => t.consumerStatus === 401)!;
       assert.equal(refused.errorCode, 'GW_TOKEN_CLIENT_INVALID');
       assert.equal(refused.consumer.systemId, null);
-      assert.ok(refused.clientAddress);
+      assert.ok(refused.clientAddress, 'refused.clientAddress');
       const calls = await queryTransactions(h.store, { from, to, kind: 'service_call' });
       assert.deepEqual(
         calls.items.map((t) => t.service.id),
@@ -286,7 +286,7 @@ describe('migration 0021 on a store with /token records of before', () => {
         'CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL)',
       );
       const [mine, ...later] = listMigrations().filter((m) => m.version >= '0021');
-      assert.ok(mine?.version.startsWith('0021_'));
+      assert.ok(mine?.version.startsWith('0021_'), "mine?.version.startsWith('0021_')");
       for (const m of listMigrations().filter((x) => x.version < '0021')) {
         await store.execScript(`${m.script}\n;INSERT INTO schema_migrations VALUES ('${m.version}', now());`);
       }

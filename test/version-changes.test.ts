@@ -151,7 +151,7 @@ for (const kind of storeKinds) {
       }
       // The operator's organization, which the onboarding helper created for its own sandbox test client.
       const testOrg = (await h.registry.listOrganizations()).find((o) => o.code === '000.00.17.H01');
-      assert.ok(testOrg);
+      assert.ok(testOrg, 'testOrg');
       const testSystem = await h.registry.createSystem(
         {
           organizationId: testOrg.id,
@@ -330,7 +330,10 @@ for (const kind of storeKinds) {
         .selectAll()
         .where('event_type', '=', 'version_change.applied')
         .execute();
-      assert.ok(decided.some((n) => n.recipient === 'pc06@angiang.gov.vn'));
+      assert.ok(
+        decided.some((n) => n.recipient === 'pc06@angiang.gov.vn'),
+        "decided.some((n) => n.recipient === 'pc06@angiang.gov.vn')",
+      );
 
       // Audited: the proposal, the decisions, the version's own update naming the change.
       const trail = (await h.registry.listAuditEvents({ objectId: id })).map((e) => e.action);

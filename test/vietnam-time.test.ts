@@ -231,7 +231,7 @@ for (const kind of storeKinds) {
       assert.ok(dayCell.value instanceof Date, `day cell: ${String(dayCell.value)}`);
       assert.equal((dayCell.value as Date).toISOString(), '2026-12-01T00:00:00.000Z');
       assert.equal(dayCell.numFmt, 'dd/mm/yyyy');
-      assert.ok(hourCell.value instanceof Date);
+      assert.ok(hourCell.value instanceof Date, 'hourCell.value instanceof Date');
       assert.equal((hourCell.value as Date).toISOString(), '2026-12-01T06:00:00.000Z');
       assert.equal(hourCell.numFmt, 'dd/mm/yyyy hh:mm');
       assert.equal(sheet.getRow(6).getCell(1).value, 'Tổng cộng / Total');

@@ -255,7 +255,7 @@ describe('the agency workspace in Chromium', () => {
 
     const requests = await operator.call('listSubscriptionRequests', { query: { status: 'submitted' } });
     const request = requests.items.find((r) => r.systemName === 'Hệ thống Hộ tịch');
-    assert.ok(request);
+    assert.ok(request, 'request');
     // Sent back for completion: the agency reads what to complete, changes it and sends it again.
     await operator.call('returnSubscriptionRequestForCompletion', {
       params: { id: request.id },
@@ -316,7 +316,10 @@ describe('the agency workspace in Chromium', () => {
     const rotated = page.getByRole('dialog', { name: 'Khoá bí mật — chỉ hiện một lần' });
     await rotated.getByText('Khoá cũ còn dùng được đến').waitFor();
     const newSecret = ((await rotated.getByTestId('secret-once').textContent()) ?? '').trim();
-    assert.ok(newSecret.length >= 40 && newSecret !== secret);
+    assert.ok(
+      newSecret.length >= 40 && newSecret !== secret,
+      'newSecret.length >= 40 && newSecret !== secret',
+    );
     await rotated.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }).check();
     await rotated.getByRole('button', { name: 'Đóng' }).click();
     await rotated.waitFor({ state: 'detached' });

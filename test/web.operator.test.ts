@@ -318,7 +318,10 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     await page.getByText('Đã đóng cảnh báo').waitFor();
     await row.waitFor({ state: 'detached' });
     const resolved = await api.call('listAlerts', { query: { state: 'resolved' } });
-    assert.ok(resolved.items.some((a) => a.kind === 'upstream.down'));
+    assert.ok(
+      resolved.items.some((a) => a.kind === 'upstream.down'),
+      "resolved.items.some((a) => a.kind === 'upstream.down')",
+    );
   });
 
   test('the auditor reads the same queues without a decision button, and has no maintenance screen', async () => {

@@ -123,7 +123,10 @@ describe('the console: registry and traffic screens', () => {
     assert.notEqual(newKey, seed.credential.consumerKey);
     await web.platform.snapshots.refresh();
     // What the screen showed is the real new credential: the gateway gives it a token.
-    assert.ok(await getToken(web.gatewayUrl, newKey, secret));
+    assert.ok(
+      await getToken(web.gatewayUrl, newKey, secret),
+      'await getToken(web.gatewayUrl, newKey, secret)',
+    );
 
     await once.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }).check();
     await once.getByRole('button', { name: 'Đóng' }).click();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { openApiAsJson } from './api-document.ts';
+import type { MockContent, MockDocument, MockExample, MockOperation, MockResponse } from './snapshot.ts';
 
 /**
  * Sandbox mocks (issue 12 item 9): what a version's OpenAPI document says its operations answer, as plain JSON the
@@ -10,41 +11,6 @@ import { openApiAsJson } from './api-document.ts';
  * `externalValue` is never fetched), and its schema — `example`, the first of `examples`, else one composed from the
  * properties' or items' examples, defaults, consts or first enum values — as Prism does.
  */
-
-/** One example body, ready to send: JSON text for a JSON media type, the text as written otherwise. */
-export interface MockExample {
-  /** The example's name under `examples`; null for `example` or a schema's example. */
-  name: string | null;
-  body: string;
-}
-
-export interface MockContent {
-  mediaType: string;
-  /** The first is the default. */
-  examples: MockExample[];
-}
-
-export interface MockResponse {
-  /** `200`, `2XX`, or `default`, as the document keys it. */
-  status: string;
-  /** Empty: the response has no body (a 204, or one declared without content). */
-  contents: MockContent[];
-}
-
-export interface MockOperation {
-  /** Upper case: `GET`. */
-  method: string;
-  /** The document's path template, relative to the version: `/congdan/{soDinhDanh}`. */
-  path: string;
-  operationId: string | null;
-  responses: MockResponse[];
-}
-
-export interface MockDocument {
-  operations: MockOperation[];
-  /** Why nothing can be mocked (no OpenAPI document, an unreadable one); null when operations were read. */
-  problem: string | null;
-}
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 /** How deep a schema is followed to compose an example (a recursive schema stops here). */

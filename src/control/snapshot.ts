@@ -3,7 +3,7 @@ import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '
 import { msOrNull } from '../core/time.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { Store } from '../store/port.ts';
-import { type MockDocument, mockDocument } from './api-examples.ts';
+import { mockDocument } from './api-examples.ts';
 import { healthCheckOf } from './registry/services.ts';
 import { readSigningKeys, type SigningKeyData } from './signing-keys.ts';
 import { sandboxConfigurationsUnderTest } from './version-changes/queries.ts';
@@ -277,4 +277,42 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
 /** The snapshot source of a process that can read the store (every node on PostgreSQL; the owner of PGlite). */
 export function storeSnapshotSource(store: Store, kek: KeyEncryptionKey) {
   return { revision: () => currentRevision(store), load: () => loadSnapshot(store, kek) };
+}
+
+// ── Sandbox mocks (issue 12 item 9): a version's OpenAPI examples as the snapshot carries them (control/api-examples.ts
+// reads them; gateway/sandbox-mock-table.ts compiles them) ──────────────────────────────────────────────────────────
+
+/** One example body, ready to send: JSON text for a JSON media type, the text as written otherwise. */
+export interface MockExample {
+  /** The example's name under `examples`; null for `example` or a schema's example. */
+  name: string | null;
+  body: string;
+}
+
+export interface MockContent {
+  mediaType: string;
+  /** The first is the default. */
+  examples: MockExample[];
+}
+
+export interface MockResponse {
+  /** `200`, `2XX`, or `default`, as the document keys it. */
+  status: string;
+  /** Empty: the response has no body (a 204, or one declared without content). */
+  contents: MockContent[];
+}
+
+export interface MockOperation {
+  /** Upper case: `GET`. */
+  method: string;
+  /** The document's path template, relative to the version: `/congdan/{soDinhDanh}`. */
+  path: string;
+  operationId: string | null;
+  responses: MockResponse[];
+}
+
+export interface MockDocument {
+  operations: MockOperation[];
+  /** Why nothing can be mocked (no OpenAPI document, an unreadable one); null when operations were read. */
+  problem: string | null;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MockDocument } from '../control/api-examples.ts';
+import type { MockDocument } from '../control/snapshot.ts';
 
 /**
  * The sandbox mock's table and its decisions (issue 12 item 9), pure — compiled into the snapshot's routes
