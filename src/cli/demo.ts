@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ContactPoint, ServiceCreate } from '../api/contract/index.ts';
+import { seedDemoCategories } from '../control/categories/seed.ts';
 import { ConnectionRequests } from '../control/connection-requests/index.ts';
 import { SubscriptionRequests, type WorkflowSettings } from '../control/subscription-requests/index.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
@@ -21,7 +22,7 @@ export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json]
   Chạy nền tảng với dữ liệu mẫu của một tỉnh (kho tạm, hoặc LGSP_DATA_DIR nếu đặt), in hướng dẫn và lệnh curl.
   Runs the platform with a sample province (throwaway store, or LGSP_DATA_DIR when set) and prints curl lines.
   --json  dòng đầu tiên của stdout là một đối tượng JSON / the first stdout line is one JSON object:
-          gatewayUrl, adminUrl, consumerKey, consumerSecret, allowedPath, forbiddenPath, directUrl`;
+          gatewayUrl, adminUrl, consumerKey, consumerSecret, allowedPath, forbiddenPath, directUrl, categoriesPath`;
 
 /** The first stdout line of `lgsp demo --json`: what a script (the benchmark, the tests) needs to call it. */
 export interface DemoInfo {
@@ -35,6 +36,8 @@ export interface DemoInfo {
   forbiddenPath: string;
   /** The same resource as `allowedPath`, straight from the provider, without the gateway. */
   directUrl: string;
+  /** The shared category lists on this gateway (issue 12 item 7): the demo consumer is subscribed. */
+  categoriesPath: string;
 }
 
 const CITIZEN_ID = '001099012345';
@@ -443,6 +446,7 @@ export async function runDemo(args: string[]): Promise<number> {
     },
     upstream.url,
   );
+  await seedDemoCategories(platform.categories, platform.registry.changes, seeded.consumerSystemId, ACTOR);
   await platform.snapshots.refresh();
 
   const gatewayUrl = localUrl(platform.gatewayUrl);
@@ -456,6 +460,7 @@ export async function runDemo(args: string[]): Promise<number> {
     allowedPath,
     forbiddenPath: `/thue/1.0/doanhnghiep/${TAX_ID}`,
     directUrl: `${upstream.url}/api/dancu/congdan/${CITIZEN_ID}`,
+    categoriesPath: '/dmdc/1.0/AllCategory',
   };
   // Listen for Ctrl+C before saying we are up: a script that signals right after the first line must stop us
   // cleanly, not meet Node's default handler.

@@ -3,6 +3,8 @@ import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '
 import { msOrNull } from '../core/time.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { Store } from '../store/port.ts';
+import type { CategoryField, CategoryValue } from '../store/schema.ts';
+import { loadBuiltinVersions, loadServedCategories } from './categories/served.ts';
 import { healthCheckOf } from './registry/services.ts';
 import { readSigningKeys, type SigningKeyData } from './signing-keys.ts';
 import { sandboxConfigurationsUnderTest } from './version-changes/queries.ts';
@@ -65,6 +67,8 @@ export interface SnapshotData {
     successorPath: string | null;
     /** From then on the whole service answers 410 (R-21). */
     decommissionAtMs: number | null;
+    /** A built-in service the gateway answers itself, never forwarded (`builtin_services`, migration 0028). */
+    builtin?: 'categories';
   }>;
   /** Announced maintenance windows not yet over (R-24): the services answer 503 inside them. */
   maintenance: Array<{ noticeId: string; serviceId: string | null; startsAtMs: number; endsAtMs: number }>;
@@ -78,6 +82,21 @@ export interface SnapshotData {
     windowStart: string | null;
     windowEnd: string | null;
   }>;
+  /** The shared category lists served at `/dmdc/1.0` (issue 12 item 7): each list's current version. */
+  categories?: ServedCategory[];
+}
+
+/** One category list as the gateway serves it: its current version's metadata and items, in file order. */
+export interface ServedCategory {
+  code: string;
+  nameVi: string;
+  nameEn: string;
+  description: string;
+  source: string;
+  version: number;
+  effectiveAtMs: number;
+  fields: CategoryField[];
+  items: Array<Record<string, CategoryValue>>;
 }
 
 export async function currentRevision(store: Store): Promise<number> {
@@ -161,6 +180,8 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
       .selectAll()
       .where('status', '=', 'active')
       .execute();
+    const builtin = await loadBuiltinVersions(trx);
+    const categories = await loadServedCategories(trx);
     return {
       revision,
       signingKey: keys.signing,
@@ -203,6 +224,7 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
           sunsetAtMs: msOrNull(r.sunset_at),
           successorPath: r.successor_version ? `/${r.context}/${r.successor_version}` : null,
           decommissionAtMs: msOrNull(r.decommission_at),
+          ...(builtin.has(r.version_id) ? { builtin: builtin.get(r.version_id)! } : {}),
         };
       }),
       maintenance: maintenance.map((m) => ({
@@ -221,6 +243,7 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
         windowStart: s.window_start,
         windowEnd: s.window_end,
       })),
+      categories,
     };
   });
 }

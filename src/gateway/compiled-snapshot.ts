@@ -2,6 +2,7 @@ import { type CryptoKey, importJWK, type JWK } from 'jose';
 import type { Environment } from '../api/contract/index.ts';
 import type { SnapshotData } from '../control/snapshot.ts';
 import { minutesOfDay } from '../core/time.ts';
+import { type CompiledCategory, compileCategories } from './categories.ts';
 
 /**
  * Routes, resources and subscription policies carry `ok: true`: a policy decision that finds one returns the object
@@ -53,6 +54,8 @@ export interface Route extends Found {
   decommissionAtMs: number | null;
   /** RFC 9745 Deprecation, RFC 8594 Sunset and the successor Link, added to answers of a deprecated version. */
   deprecationHeaders: Record<string, string> | null;
+  /** A built-in service the gateway answers itself (`categories`: `/dmdc/1.0`, src/gateway/categories.ts). */
+  builtin: 'categories' | null;
 }
 
 /** A system's mTLS binding (src/gateway/policy.ts `clientCertificate`). */
@@ -99,6 +102,8 @@ export interface CompiledSnapshot {
   contextDepths: number[];
   /** `${systemId}|${versionId}|${environment}` → policy. */
   subscriptions: Map<string, SubscriptionPolicy>;
+  /** The shared category lists served at `/dmdc/1.0`, by list code (issue 12 item 7). */
+  categories: Map<string, CompiledCategory>;
 }
 
 function toUpstream(url: string | null): Upstream | null {
@@ -223,6 +228,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
       successorPath: r.successorPath,
       decommissionAtMs: r.decommissionAtMs,
       deprecationHeaders: r.status === 'deprecated' ? deprecationHeaders(r) : null,
+      builtin: r.builtin ?? null,
     };
     routes.set(`${r.context}/${r.version}`, route);
     routesByVersion.set(r.versionId, route);
@@ -259,6 +265,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
     routesByVersion,
     contextDepths: [...depths].sort((a, b) => b - a),
     subscriptions,
+    categories: compileCategories(data.categories),
   };
 }
 
