@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -9,6 +9,7 @@ import { seedDemoCategories } from '../src/control/categories/seed.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { createTestDatabase, storeKinds } from './helpers/stores.ts';
 
 /**
@@ -341,6 +342,41 @@ for (const kind of storeKinds) {
           .filter((r) => r.consumer_status === 200)
           .every((r) => /^[0-9a-f]{64}$/.test(r.response_sha256 ?? '')),
       );
+    });
+
+    test('the CLI: create, import a file, look a code up', async () => {
+      const env = adminEnv(platform.adminUrl, operatorToken, dataDir);
+      const created = await runCli(
+        [
+          'categories',
+          'create',
+          'TONGIAO',
+          '--name-vi',
+          'Tôn giáo',
+          '--name-en',
+          'Religions',
+          '--field',
+          'Ma:string:Mã',
+          '--field',
+          'Ten',
+        ],
+        env,
+      );
+      assert.equal(created.code, 0, created.err);
+      const file = join(dataDir, 'tongiao.csv');
+      writeFileSync(file, 'Ma,Ten\n01,Phật giáo\n02,Công giáo\n');
+      const imported = await runCli(['categories', 'import', 'TONGIAO', '--file', file], env);
+      assert.equal(imported.code, 0, imported.err);
+      assert.match(imported.out, /version 1, 2 mục/);
+      const mapped = await runCli(['categories', 'map', 'TONGIAO', '--local', 'PG', '--national', '01'], env);
+      assert.equal(mapped.code, 0, mapped.err);
+      const lookup = await runCli(['categories', 'lookup', 'TONGIAO', 'PG'], env);
+      assert.match(lookup.out, /PG → 01 {2}\(01, Phật giáo\)/);
+      const bad = await runCli(
+        ['categories', 'import', 'TONGIAO', '--file', join(dataDir, 'khong-co.csv')],
+        env,
+      );
+      assert.notEqual(bad.code, 0);
     });
 
     test('reviewers read, only operator administrators change', async () => {

@@ -6,6 +6,7 @@ import { archiveCommands } from './commands/archive.ts';
 import { auditCommands } from './commands/audit.ts';
 import { login, logout, whoami } from './commands/auth.ts';
 import { backup, restore } from './commands/backup.ts';
+import { categoryCommands } from './commands/categories.ts';
 import { connectionRequestCommands } from './commands/connection-request.ts';
 import { credentialCommands } from './commands/credential.ts';
 import { keysCommands } from './commands/keys.ts';
@@ -22,7 +23,6 @@ import { userCommands } from './commands/user.ts';
 import { versionCommands } from './commands/version.ts';
 import { versionChangeCommands } from './commands/version-change.ts';
 import { webhookCommands } from './commands/webhook.ts';
-import { categoryCommands } from './commands/categories.ts';
 import { type CliIo, Interrupted, processIo } from './io.ts';
 
 export type { CliIo } from './io.ts';

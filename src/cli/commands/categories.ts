@@ -29,7 +29,10 @@ function fileBody(ctx: Context): { format: 'csv' | 'xlsx'; content: string } {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new UsageError(`Không đọc được / Cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`, ctx.usage);
+    throw new UsageError(
+      `Không đọc được / Cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      ctx.usage,
+    );
   }
   return { format, content: format === 'xlsx' ? bytes.toString('base64') : bytes.toString('utf8') };
 }
@@ -65,10 +68,14 @@ export const categoryCommands: Group = {
         '<mã/code> --name-vi <tên> --name-en <name> --field <Tên:kiểu:mô tả> … [--source <văn bản>] [--description <…>]',
       summary: 'Tạo danh mục; trường đầu là mã / Create a list; the first field is the key',
       args: ['code'],
-      options: { ...textOptions('name-vi', 'name-en', 'source', 'description'), field: { type: 'string', multiple: true } },
+      options: {
+        ...textOptions('name-vi', 'name-en', 'source', 'description'),
+        field: { type: 'string', multiple: true },
+      },
       send(ctx) {
         const specs = list(ctx.values, 'field');
-        if (specs.length === 0) throw new UsageError('Cần ít nhất một --field / At least one --field', ctx.usage);
+        if (specs.length === 0)
+          throw new UsageError('Cần ít nhất một --field / At least one --field', ctx.usage);
         const source = str(ctx.values, 'source');
         const description = str(ctx.values, 'description');
         return ctx.api.call('createCategory', {
@@ -96,7 +103,8 @@ export const categoryCommands: Group = {
           body: { ...fileBody(ctx), ...(note ? { note } : {}) },
         });
       },
-      render: (v) => `Đã nhập / Imported: ${v.listCode} phiên bản / version ${v.version}, ${v.itemCount} mục / items`,
+      render: (v) =>
+        `Đã nhập / Imported: ${v.listCode} phiên bản / version ${v.version}, ${v.itemCount} mục / items`,
     }),
     versions: callCommand({
       synopsis: '<mã/code>',
@@ -105,7 +113,10 @@ export const categoryCommands: Group = {
       send: (ctx) => ctx.api.call('listCategoryVersions', { params: code(ctx) }),
       render: (body) =>
         body.items
-          .map((v) => `${v.current ? '*' : ' '} v${v.version}  ${time(v.createdAt)}  ${v.itemCount} mục/items  ${v.origin}  ${v.createdBy}  ${v.note}`)
+          .map(
+            (v) =>
+              `${v.current ? '*' : ' '} v${v.version}  ${time(v.createdAt)}  ${v.itemCount} mục/items  ${v.origin}  ${v.createdBy}  ${v.note}`,
+          )
           .join('\n'),
     }),
     items: callCommand({
@@ -129,8 +140,14 @@ export const categoryCommands: Group = {
         });
       },
       render: (page) =>
-        `${page.items.map((i) => `${i.code}\t${Object.values(i.data).map((v) => v ?? '').join('\t')}`).join('\n')}\n` +
-        `v${page.version}: ${page.items.length} / ${page.total}`,
+        `${page.items
+          .map(
+            (i) =>
+              `${i.code}\t${Object.values(i.data)
+                .map((v) => v ?? '')
+                .join('\t')}`,
+          )
+          .join('\n')}\n` + `v${page.version}: ${page.items.length} / ${page.total}`,
     }),
     map: callCommand({
       synopsis: '<mã/code> (--file <tệp.csv|xlsx> | --local <mã> --national <mã> [--note <…>]) [--replace]',
@@ -140,7 +157,10 @@ export const categoryCommands: Group = {
       send(ctx) {
         const replace = ctx.values['replace'] === true;
         if (str(ctx.values, 'file')) {
-          return ctx.api.call('importCategoryMappings', { params: code(ctx), body: { ...fileBody(ctx), replace } });
+          return ctx.api.call('importCategoryMappings', {
+            params: code(ctx),
+            body: { ...fileBody(ctx), replace },
+          });
         }
         const note = str(ctx.values, 'note');
         return ctx.api.call('importCategoryMappings', {
@@ -177,8 +197,7 @@ export const categoryCommands: Group = {
       render: (m) => `Đã xoá / Deleted: ${m.localCode} → ${m.nationalCode}`,
     }),
     service: callCommand({
-      summary:
-        'Dịch vụ /dmdc/1.0 để đăng ký khai thác / The built-in service to subscribe consumers to',
+      summary: 'Dịch vụ /dmdc/1.0 để đăng ký khai thác / The built-in service to subscribe consumers to',
       send: (ctx) => ctx.api.call('getCategoryService'),
       render: (s) =>
         showFields([
