@@ -30,6 +30,7 @@ describe('lgsp demo', () => {
     assert.deepEqual(Object.keys(JSON.parse(demo.firstLine)).sort(), [
       'adminUrl',
       'allowedPath',
+      'categoriesPath',
       'consumerKey',
       'consumerSecret',
       'directUrl',
@@ -48,6 +49,17 @@ describe('lgsp demo', () => {
     assert.equal(viaGateway.status, 200);
     const direct = await fetch(info.directUrl);
     assert.deepEqual(await viaGateway.json(), await direct.json());
+  });
+
+  test('categoriesPath → 200 JSON listing at least 3 shared category lists (issue 12 item 7)', async () => {
+    const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
+    const res = await fetch(`${info.gatewayUrl}${info.categoriesPath}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { Data: Array<{ CategoryCode: string }> };
+    assert.ok(body.Data.length >= 3);
+    assert.ok(body.Data.some((c) => c.CategoryCode === 'DANTOC'));
   });
 
   test('forbiddenPath → 403; no token, bad token → 401', async () => {
