@@ -61,7 +61,10 @@ export async function ensureCategoryService(
       .where('kind', '=', 'categories')
       .executeTakeFirst();
     if (existing)
-      return { result: refOf(existing.service_id, existing.version_id, existing.system_id), events };
+      return {
+        result: categoryServiceRef(existing.service_id, existing.version_id, existing.system_id),
+        events,
+      };
     const taken = await trx
       .selectFrom('services')
       .select('id')
@@ -142,11 +145,15 @@ export async function ensureCategoryService(
         created_at: now,
       })
       .execute();
-    return { result: refOf(service.result.id, version.result.id, system.result.id), events };
+    return { result: categoryServiceRef(service.result.id, version.result.id, system.result.id), events };
   });
 }
 
-function refOf(serviceId: string, versionId: string, providerSystemId: string): CategoryServiceRef {
+export function categoryServiceRef(
+  serviceId: string,
+  versionId: string,
+  providerSystemId: string,
+): CategoryServiceRef {
   const base = `/${CATEGORY_SERVICE.context}/${CATEGORY_SERVICE.version}`;
   return {
     serviceId,

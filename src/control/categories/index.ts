@@ -11,7 +11,7 @@ import type {
 import { LgspError } from '../../core/errors.ts';
 import type { CategoryField, CategoryValue, Database } from '../../store/schema.ts';
 import type { Changes } from '../change.ts';
-import { type CategoryServiceRef, ensureCategoryService } from './builtin.ts';
+import { type CategoryServiceRef, categoryServiceRef, ensureCategoryService } from './builtin.ts';
 import { invalidFile, itemsFromRows, readFileRows } from './files.ts';
 import {
   createList,
@@ -58,8 +58,6 @@ export interface PeerCategoryAnswer {
  * service that serves them. Built once by the composition root (src/platform.ts) and handed to the admin API.
  */
 export class Categories {
-  private service: CategoryServiceRef | null = null;
-
   constructor(
     private readonly db: Kysely<Database>,
     private readonly changes: Changes,
@@ -67,15 +65,23 @@ export class Categories {
 
   /** Makes the built-in `/dmdc/1.0` service when it is not there (start-up); null when `dmdc` is someone else's. */
   async ensureService(): Promise<CategoryServiceRef | null> {
-    this.service = await ensureCategoryService(this.changes);
-    return this.service;
+    return ensureCategoryService(this.changes);
   }
 
+  /** The built-in service as made at start-up (a read: it makes nothing); 404 when there is none. */
   async serviceRef(): Promise<CategoryServiceRef> {
-    const ref = this.service ?? (await this.ensureService());
-    if (!ref)
-      throw new LgspError('CP_CATEGORY_NOT_FOUND', 'dmdc: ngữ cảnh đã có dịch vụ khác / context taken');
-    return ref;
+    const row = await this.db
+      .selectFrom('builtin_services')
+      .selectAll()
+      .where('kind', '=', 'categories')
+      .executeTakeFirst();
+    if (!row) {
+      throw new LgspError(
+        'CP_CATEGORY_NOT_FOUND',
+        'dmdc: dịch vụ dựng sẵn chưa được tạo hoặc ngữ cảnh đã có dịch vụ khác / the built-in service is not there',
+      );
+    }
+    return categoryServiceRef(row.service_id, row.version_id, row.system_id);
   }
 
   list(query: CategoryListQuery) {
