@@ -93,6 +93,7 @@ async function seedDemo(
   if (existing) {
     const consumer = (await registry.listSystems({ organizationId: existing.id }))[0]!;
     for (const v of await registry.listVersions()) {
+      if (v.context === 'dmdc') continue; // the built-in shared-category service has no upstream to move
       const base = v.context === 'dancu' ? 'dancu' : 'thue';
       await registry.updateVersion(
         v.id,
