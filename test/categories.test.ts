@@ -7,6 +7,7 @@ import ExcelJS from 'exceljs';
 import { assertZipBounded } from '../src/control/categories/files.ts';
 import { seedDemoCategories } from '../src/control/categories/seed.ts';
 import { loadConfig } from '../src/core/config.ts';
+import { categoryAnswer, compileCategories } from '../src/gateway/categories.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
@@ -36,6 +37,54 @@ async function xlsxBase64(rows: Array<Array<string | number | Date>>): Promise<s
   for (const row of rows) sheet.addRow(row);
   return Buffer.from(await workbook.xlsx.writeBuffer()).toString('base64');
 }
+
+describe('the /dmdc/1.0 answers as a pure decision (no sockets)', () => {
+  const categories = compileCategories([
+    {
+      code: 'GIOITINH',
+      nameVi: 'Giới tính',
+      nameEn: 'Sex',
+      description: '',
+      source: 'ISO/IEC 5218',
+      version: 3,
+      effectiveAtMs: Date.UTC(2026, 0, 1),
+      fields: [
+        { name: 'Ma', type: 'string', description: '' },
+        { name: 'Ten', type: 'string', description: '' },
+      ],
+      items: [
+        { Ma: '1', Ten: 'Nam' },
+        { Ma: '2', Ten: 'Nữ' },
+      ],
+    },
+  ]);
+  const cases: Array<[string, string, number | string]> = [
+    ['/AllCategory', '', 1],
+    ['/Category/GIOITINH', '?page=2&pageSize=1', 'Nữ'],
+    ['/Category/GIOITINH', '?PageIndex=2&PageSize=1', 'Nữ'],
+    ['/Category/GIOITINH', '?pageindex=1&pagesize=1', 'Nam'],
+    ['/Category/GIOITINH', '?code=2', 'Nữ'],
+    ['/Category/GIOITINH', '?page=0', 'GW_CATEGORY_QUERY_INVALID'],
+    ['/Category/GIOITINH', '?pageSize=1001', 'GW_CATEGORY_QUERY_INVALID'],
+    ['/Category/GIOITINH', '?pageSize=abc', 'GW_CATEGORY_QUERY_INVALID'],
+    ['/Category/KHONGCO', '', 'GW_CATEGORY_NOT_FOUND'],
+    ['/Metadata/%E0%A4%A', '', 'GW_CATEGORY_NOT_FOUND'],
+  ];
+  for (const [path, query, expected] of cases) {
+    test(`${path}${query} → ${expected}`, () => {
+      const answer = categoryAnswer(categories, path, query);
+      if (typeof expected === 'string' && expected.startsWith('GW_')) {
+        assert.equal(answer.ok, false);
+        assert.equal((answer as { code: string }).code, expected);
+        return;
+      }
+      assert.equal(answer.ok, true);
+      const value = (answer as { value: Json }).value;
+      if (typeof expected === 'number') assert.equal(value['TotalRecord'], expected);
+      else assert.equal(value['Data'][0]['Ten'], expected);
+    });
+  }
+});
 
 for (const kind of storeKinds) {
   describe(`shared category lists (${kind})`, () => {
