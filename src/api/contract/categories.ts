@@ -146,6 +146,12 @@ export const CategoryVersionSchema = Type.Object({
 });
 export type CategoryVersion = Static<typeof CategoryVersionSchema>;
 
+export const CategoryVersionQuery = PageQuery(
+  {},
+  { searches: 'nguồn, ghi chú, người nhập / origin, note, who imported', sortable: ['version', 'createdAt'] },
+);
+export type CategoryVersionQuery = Static<typeof CategoryVersionQuery>;
+
 export const CategoryValueSchema = Nullable(Type.Union([Type.String(), Type.Number(), Type.Boolean()]));
 export const CategoryItemSchema = Type.Object({
   position: Type.Integer({ description: 'Thứ tự trong tệp, từ 1 / order in the file, from 1' }),

@@ -33,6 +33,7 @@ import {
   CategoryMappingQuery,
   CategoryMappingSchema,
   CategoryServiceSchema,
+  CategoryVersionQuery,
   CategoryVersionSchema,
 } from './categories.ts';
 import { AnyObject, type BinaryResponse, Empty, IdParams, ListOf, Page } from './common.ts';
@@ -302,7 +303,11 @@ export const OPERATION_SCHEMAS = {
     body: CategoryImportBody,
     response: { 201: CategoryVersionSchema },
   },
-  listCategoryVersions: { params: CategoryCodeParams, response: { 200: ListOf(CategoryVersionSchema) } },
+  listCategoryVersions: {
+    params: CategoryCodeParams,
+    querystring: CategoryVersionQuery,
+    response: { 200: Page(CategoryVersionSchema) },
+  },
   listCategoryItems: {
     params: CategoryCodeParams,
     querystring: CategoryItemQuery,

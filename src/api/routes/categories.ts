@@ -41,7 +41,7 @@ export async function categoryRoutes(
   });
   route('listCategoryVersions', {
     onRequest: overseers,
-    handler: async (request) => ({ items: await categories.versions(request.params.code) }),
+    handler: async (request) => categories.versions(request.params.code, request.query),
   });
   route('listCategoryItems', {
     onRequest: overseers,

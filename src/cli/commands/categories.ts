@@ -110,7 +110,8 @@ export const categoryCommands: Group = {
       synopsis: '<mã/code>',
       summary: 'Lịch sử phiên bản / Version history',
       args: ['code'],
-      send: (ctx) => ctx.api.call('listCategoryVersions', { params: code(ctx) }),
+      send: (ctx) =>
+        ctx.api.call('listCategoryVersions', { params: code(ctx), query: { limit: 100, offset: 0 } }),
       render: (body) =>
         body.items
           .map(

@@ -7,6 +7,7 @@ import type {
   CategoryListQuery,
   CategoryMappingImport,
   CategoryMappingQuery,
+  CategoryVersionQuery,
 } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import type { CategoryField, CategoryValue, Database } from '../../store/schema.ts';
@@ -17,11 +18,11 @@ import {
   createList,
   deleteMapping,
   importVersion,
-  listVersions,
   lookupMapping,
   pageItems,
   pageLists,
   pageMappings,
+  pageVersions,
   putMappings,
   requireList,
   updateList,
@@ -96,8 +97,8 @@ export class Categories {
   update(code: string, patch: CategoryListPatch, actor: string) {
     return this.changes.run((trx, now) => updateList(trx, code, patch, actor, now));
   }
-  versions(code: string) {
-    return listVersions(this.db, code);
+  versions(code: string, query: CategoryVersionQuery) {
+    return pageVersions(this.db, code, query);
   }
   items(code: string, query: CategoryItemQuery) {
     return pageItems(this.db, code, query);

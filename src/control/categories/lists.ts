@@ -9,6 +9,7 @@ import type {
   CategoryMapping,
   CategoryMappingQuery,
   CategoryVersion,
+  CategoryVersionQuery,
   PageOf,
 } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
@@ -273,15 +274,28 @@ function toVersion(
   };
 }
 
-export async function listVersions(db: Kysely<Database>, code: string): Promise<CategoryVersion[]> {
+export async function pageVersions(
+  db: Kysely<Database>,
+  code: string,
+  query: CategoryVersionQuery,
+): Promise<PageOf<CategoryVersion>> {
   const list = await requireList(db, code);
-  const rows = await db
-    .selectFrom('category_versions')
-    .selectAll()
-    .where('list_code', '=', code)
-    .orderBy('version', 'desc')
-    .execute();
-  return rows.map((r) => toVersion(r, list.currentVersion));
+  let q = db.selectFrom('category_versions').selectAll().where('list_code', '=', code);
+  if (query.q) {
+    const text = query.q;
+    q = q.where((eb) => matchesAny(eb, ['origin', 'note', 'created_by'], text));
+  }
+  const { rows, total } = await pageOf(
+    q,
+    query,
+    ordering(
+      query.sort,
+      '-version',
+      { version: byColumn('version'), createdAt: byColumn('created_at') },
+      'version',
+    ),
+  );
+  return { items: rows.map((r) => toVersion(r, list.currentVersion)), total };
 }
 
 export async function pageItems(
