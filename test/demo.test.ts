@@ -41,16 +41,6 @@ describe('lgsp demo', () => {
       assert.match(info[key], /^http:\/\/127\.0\.0\.1:\d+/);
   });
 
-  test('token + allowedPath → the provider answer, the same as calling it directly', async () => {
-    const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
-    const viaGateway = await fetch(`${info.gatewayUrl}${info.allowedPath}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    assert.equal(viaGateway.status, 200);
-    const direct = await fetch(info.directUrl);
-    assert.deepEqual(await viaGateway.json(), await direct.json());
-  });
-
   test('categoriesPath → 200 JSON listing at least 3 shared category lists (issue 12 item 7)', async () => {
     const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
     const res = await fetch(`${info.gatewayUrl}${info.categoriesPath}`, {
@@ -60,6 +50,16 @@ describe('lgsp demo', () => {
     const body = (await res.json()) as { Data: Array<{ CategoryCode: string }> };
     assert.ok(body.Data.length >= 3);
     assert.ok(body.Data.some((c) => c.CategoryCode === 'DANTOC'));
+  });
+
+  test('token + allowedPath → the provider answer, the same as calling it directly', async () => {
+    const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
+    const viaGateway = await fetch(`${info.gatewayUrl}${info.allowedPath}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(viaGateway.status, 200);
+    const direct = await fetch(info.directUrl);
+    assert.deepEqual(await viaGateway.json(), await direct.json());
   });
 
   test('forbiddenPath → 403; no token, bad token → 401', async () => {

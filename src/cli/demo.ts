@@ -34,10 +34,10 @@ export interface DemoInfo {
   allowedPath: string;
   /** A call it is not: the gateway refuses it. */
   forbiddenPath: string;
-  /** The same resource as `allowedPath`, straight from the provider, without the gateway. */
-  directUrl: string;
   /** The shared category lists on this gateway (issue 12 item 7): the demo consumer is subscribed. */
   categoriesPath: string;
+  /** The same resource as `allowedPath`, straight from the provider, without the gateway. */
+  directUrl: string;
 }
 
 const CITIZEN_ID = '001099012345';
@@ -460,8 +460,8 @@ export async function runDemo(args: string[]): Promise<number> {
     consumerSecret: seeded.credential.consumerSecret,
     allowedPath,
     forbiddenPath: `/thue/1.0/doanhnghiep/${TAX_ID}`,
-    directUrl: `${upstream.url}/api/dancu/congdan/${CITIZEN_ID}`,
     categoriesPath: '/dmdc/1.0/AllCategory',
+    directUrl: `${upstream.url}/api/dancu/congdan/${CITIZEN_ID}`,
   };
   // Listen for Ctrl+C before saying we are up: a script that signals right after the first line must stop us
   // cleanly, not meet Node's default handler.

@@ -9,6 +9,19 @@ import { healthCheckOf } from './registry/services.ts';
 import { readSigningKeys, type SigningKeyData } from './signing-keys.ts';
 import { sandboxConfigurationsUnderTest } from './version-changes/queries.ts';
 
+/** One category list as the gateway serves it: its current version's metadata and items, in file order. */
+export interface ServedCategory {
+  code: string;
+  nameVi: string;
+  nameEn: string;
+  description: string;
+  source: string;
+  version: number;
+  effectiveAtMs: number;
+  fields: CategoryField[];
+  items: Array<Record<string, CategoryValue>>;
+}
+
 /**
  * What a gateway node needs to decide every request without reading the database (DESIGN.md "Shape"): plain
  * JSON, so it can also be sent to gateway worker processes. The gateway compiles it into lookup maps.
@@ -72,6 +85,8 @@ export interface SnapshotData {
   }>;
   /** Announced maintenance windows not yet over (R-24): the services answer 503 inside them. */
   maintenance: Array<{ noticeId: string; serviceId: string | null; startsAtMs: number; endsAtMs: number }>;
+  /** The shared category lists served at `/dmdc/1.0` (issue 12 item 7): each list's current version. */
+  categories?: ServedCategory[];
   subscriptions: Array<{
     id: string;
     systemId: string;
@@ -82,21 +97,6 @@ export interface SnapshotData {
     windowStart: string | null;
     windowEnd: string | null;
   }>;
-  /** The shared category lists served at `/dmdc/1.0` (issue 12 item 7): each list's current version. */
-  categories?: ServedCategory[];
-}
-
-/** One category list as the gateway serves it: its current version's metadata and items, in file order. */
-export interface ServedCategory {
-  code: string;
-  nameVi: string;
-  nameEn: string;
-  description: string;
-  source: string;
-  version: number;
-  effectiveAtMs: number;
-  fields: CategoryField[];
-  items: Array<Record<string, CategoryValue>>;
 }
 
 export async function currentRevision(store: Store): Promise<number> {
@@ -169,6 +169,9 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
       .execute();
     // A published version with a change under sandbox test serves the proposal in the sandbox only (issue 10).
     const underTest = await sandboxConfigurationsUnderTest(trx);
+    // The built-in versions the gateway answers itself, and the shared category lists it serves (issue 12 item 7).
+    const builtin = await loadBuiltinVersions(trx);
+    const categories = await loadServedCategories(trx);
     const maintenance = await trx
       .selectFrom('notices')
       .select(['id', 'service_id', 'starts_at', 'ends_at'])
@@ -180,8 +183,6 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
       .selectAll()
       .where('status', '=', 'active')
       .execute();
-    const builtin = await loadBuiltinVersions(trx);
-    const categories = await loadServedCategories(trx);
     return {
       revision,
       signingKey: keys.signing,
@@ -233,6 +234,7 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
         startsAtMs: msOrNull(m.starts_at)!,
         endsAtMs: msOrNull(m.ends_at)!,
       })),
+      categories,
       subscriptions: subscriptions.map((s) => ({
         id: s.id,
         systemId: s.system_id,
@@ -243,7 +245,6 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
         windowStart: s.window_start,
         windowEnd: s.window_end,
       })),
-      categories,
     };
   });
 }

@@ -93,6 +93,8 @@ export interface CompiledSnapshot {
   activeCredentials: Map<string, SnapshotData['credentials'][number]>;
   /** Maintenance windows by service id; '*' for the whole platform. */
   maintenance: Map<string, MaintenanceWindow[]>;
+  /** The shared category lists served at `/dmdc/1.0`, by list code (issue 12 item 7). */
+  categories: Map<string, CompiledCategory>;
   systems: Map<string, SnapshotData['systems'][number]>;
   /** `${context}/${version}` → route. */
   routes: Map<string, Route>;
@@ -102,8 +104,6 @@ export interface CompiledSnapshot {
   contextDepths: number[];
   /** `${systemId}|${versionId}|${environment}` → policy. */
   subscriptions: Map<string, SubscriptionPolicy>;
-  /** The shared category lists served at `/dmdc/1.0`, by list code (issue 12 item 7). */
-  categories: Map<string, CompiledCategory>;
 }
 
 function toUpstream(url: string | null): Upstream | null {
@@ -260,12 +260,12 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
     credentialsByKey: new Map(data.credentials.map((c) => [c.consumerKey, c])),
     activeCredentials: new Map(data.credentials.map((c) => [c.id, c])),
     maintenance: groupMaintenance(data.maintenance),
+    categories: compileCategories(data.categories),
     systems: new Map(data.systems.map((s) => [s.id, s])),
     routes,
     routesByVersion,
     contextDepths: [...depths].sort((a, b) => b - a),
     subscriptions,
-    categories: compileCategories(data.categories),
   };
 }
 
