@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createAdminApi } from './api/server.ts';
 import { Accounts } from './control/accounts.ts';
 import { sealUnchainedAuditEvents } from './control/audit.ts';
+import { Categories } from './control/categories/index.ts';
 import { ConnectionRequests } from './control/connection-requests/index.ts';
 import { Lifecycle } from './control/lifecycle/index.ts';
 import { Registry } from './control/registry/index.ts';
@@ -52,6 +53,8 @@ export interface Platform {
   kek: KeyEncryptionKey;
   signingKeys: SigningKeys;
   registry: Registry;
+  /** Shared category lists and their built-in service `/dmdc/1.0` (issue 12 item 7). */
+  categories: Categories;
   lifecycle: Lifecycle;
   accounts: Accounts;
   alerts: Alerts;
@@ -146,6 +149,13 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     }, 60_000);
     dueTimer.unref();
     stops.push(async () => clearInterval(dueTimer));
+
+    // The request workflows and the shared category lists; the lists' built-in service `/dmdc/1.0` is made once,
+    // before the first snapshot, so the gateway serves it from the start (issue 12 item 7).
+    const workflows = requestWorkflows(store, registry, clock, config);
+    if ((await workflows.categories.ensureService()) === null) {
+      logger.warn('the dmdc context belongs to another service: the shared category lists are not served');
+    }
 
     const snapshots = new SnapshotHolder(storeSnapshotSource(store, kek), clock, logger);
     await snapshots.refresh();
@@ -248,7 +258,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       registry,
       lifecycle,
       accounts,
-      ...requestWorkflows(store, registry, clock, config),
+      ...workflows,
       alerts,
       logger,
       clock,
@@ -283,6 +293,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       kek,
       signingKeys,
       registry,
+      categories: workflows.categories,
       lifecycle,
       accounts,
       alerts,
@@ -320,6 +331,7 @@ export function requestWorkflows(
   connectionRequests: ConnectionRequests;
   subscriptionRequests: SubscriptionRequests;
   versionChanges: VersionChanges;
+  categories: Categories;
 } {
   return {
     connectionRequests: new ConnectionRequests(store, registry),
@@ -331,6 +343,8 @@ export function requestWorkflows(
     versionChanges: new VersionChanges(store, registry, clock, {
       snapshotPollIntervalMs: config.snapshot.pollIntervalMs,
     }),
+    // Shared category lists (issue 12 item 7): changes audited and revisioned like the registry's own.
+    categories: new Categories(store.db, registry.changes),
   };
 }
 

@@ -1446,6 +1446,164 @@ const ROUTES: Row[] = [
       { as: 'admin', path: '/api/v1/users/nobody/disable', status: 404, code: 'API_NOT_FOUND' },
     ],
   },
+  // ── Shared category lists (issue 12 item 7): operator administrators manage, reviewers and auditors read ──
+  {
+    route: 'GET /api/v1/categories',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/categories', status: 403 },
+      { as: 'reviewer', path: '/api/v1/categories', status: 200 },
+      { as: 'auditor', path: '/api/v1/categories', status: 200 },
+    ],
+  },
+  {
+    route: 'POST /api/v1/categories',
+    cases: () => {
+      const body = {
+        code: 'THU',
+        nameVi: 'Thử',
+        nameEn: 'Test',
+        fields: [{ name: 'Ma', type: 'string', description: '' }],
+      };
+      return [
+        { as: 'agencyA', path: '/api/v1/categories', body, status: 403 },
+        { as: 'reviewer', path: '/api/v1/categories', body, status: 403 },
+        { as: 'auditor', path: '/api/v1/categories', body, status: 403 },
+      ];
+    },
+  },
+  {
+    route: 'GET /api/v1/categories/:code',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/categories/KHONGCO', status: 403 },
+      { as: 'auditor', path: '/api/v1/categories/KHONGCO', status: 404, code: 'CP_CATEGORY_NOT_FOUND' },
+    ],
+  },
+  {
+    route: 'PATCH /api/v1/categories/:code',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/categories/KHONGCO', body: { nameVi: 'x' }, status: 403 },
+      { as: 'reviewer', path: '/api/v1/categories/KHONGCO', body: { nameVi: 'x' }, status: 403 },
+      {
+        as: 'admin',
+        path: '/api/v1/categories/KHONGCO',
+        body: { nameVi: 'x' },
+        status: 404,
+        code: 'CP_CATEGORY_NOT_FOUND',
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/categories/:code/versions',
+    cases: () => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/categories/KHONGCO/versions',
+        body: { format: 'csv', content: 'Ma\n1\n' },
+        status: 403,
+      },
+      {
+        as: 'auditor',
+        path: '/api/v1/categories/KHONGCO/versions',
+        body: { format: 'csv', content: 'Ma\n1\n' },
+        status: 403,
+      },
+      {
+        as: 'admin',
+        path: '/api/v1/categories/KHONGCO/versions',
+        body: { format: 'csv', content: 'Ma\n1\n' },
+        status: 404,
+        code: 'CP_CATEGORY_NOT_FOUND',
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/categories/:code/versions',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/categories/KHONGCO/versions', status: 403 },
+      {
+        as: 'reviewer',
+        path: '/api/v1/categories/KHONGCO/versions',
+        status: 404,
+        code: 'CP_CATEGORY_NOT_FOUND',
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/categories/:code/items',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/categories/KHONGCO/items', status: 403 },
+      { as: 'auditor', path: '/api/v1/categories/KHONGCO/items', status: 404, code: 'CP_CATEGORY_NOT_FOUND' },
+    ],
+  },
+  {
+    route: 'GET /api/v1/categories/:code/mappings',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/categories/KHONGCO/mappings', status: 403 },
+      {
+        as: 'auditor',
+        path: '/api/v1/categories/KHONGCO/mappings',
+        status: 404,
+        code: 'CP_CATEGORY_NOT_FOUND',
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/categories/:code/mappings',
+    cases: () => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/categories/KHONGCO/mappings',
+        body: { mappings: [{ localCode: 'a', nationalCode: 'b' }] },
+        status: 403,
+      },
+      {
+        as: 'reviewer',
+        path: '/api/v1/categories/KHONGCO/mappings',
+        body: { mappings: [{ localCode: 'a', nationalCode: 'b' }] },
+        status: 403,
+      },
+      {
+        as: 'admin',
+        path: '/api/v1/categories/KHONGCO/mappings',
+        body: { mappings: [{ localCode: 'a', nationalCode: 'b' }] },
+        status: 404,
+        code: 'CP_CATEGORY_NOT_FOUND',
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/categories/:code/mappings/:localCode',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/categories/KHONGCO/mappings/a', status: 403 },
+      {
+        as: 'auditor',
+        path: '/api/v1/categories/KHONGCO/mappings/a',
+        status: 404,
+        code: 'CP_CATEGORY_NOT_FOUND',
+      },
+    ],
+  },
+  {
+    route: 'DELETE /api/v1/categories/:code/mappings/:localCode',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/categories/KHONGCO/mappings/a', status: 403 },
+      { as: 'reviewer', path: '/api/v1/categories/KHONGCO/mappings/a', status: 403 },
+      {
+        as: 'admin',
+        path: '/api/v1/categories/KHONGCO/mappings/a',
+        status: 404,
+        code: 'CP_CATEGORY_NOT_FOUND',
+      },
+    ],
+  },
+  {
+    route: 'GET /api/v1/category-service',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/category-service', status: 403 },
+      // The harness starts no platform, so the built-in service (made at start-up) is not there: a read makes nothing.
+      { as: 'auditor', path: '/api/v1/category-service', status: 404, code: 'CP_CATEGORY_NOT_FOUND' },
+    ],
+  },
 ];
 
 /** Public routes under /api/v1, open to anyone: they need no row. */

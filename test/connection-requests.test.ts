@@ -665,7 +665,7 @@ describe('lgsp connection: submit, list, approve, letter', () => {
     assert.ok(text.includes(FORM.purpose), 'text.includes(FORM.purpose)');
     assert.ok(
       text.includes(`thư điện tử: ${FORM.contact.email}`),
-      'text.includes(`thư điện tử: ${FORM.contact.email}`)',
+      'text.includes(`thư điện tử: FORM.contact.email}`)',
     );
     // Without a unit the contact point works at the applying organization.
     assert.ok(text.includes('Đơn vị công tác: Sở Tư pháp'), "text.includes('Đơn vị công tác: Sở Tư pháp')");

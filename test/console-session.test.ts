@@ -86,7 +86,7 @@ for (const kind of storeKinds) {
       assert.ok(attributes.includes('Path=/'), "attributes.includes('Path=/')");
       assert.ok(
         attributes.includes(`Max-Age=${h.config.admin.sessionTtlHours * 3600}`),
-        'attributes.includes(`Max-Age=${h.config.admin.sessionTtlHours * 3600}`)',
+        'attributes.includes(`Max-Age=h.config.admin.sessionTtlHours * 3600}`)',
       );
       // Plain-HTTP loopback (npm start): a Secure cookie would be dropped by the browser, so none is set.
       assert.equal(attributes.includes('Secure'), false);

@@ -30,6 +30,7 @@ describe('lgsp demo', () => {
     assert.deepEqual(Object.keys(JSON.parse(demo.firstLine)).sort(), [
       'adminUrl',
       'allowedPath',
+      'categoriesPath',
       'consumerKey',
       'consumerSecret',
       'directUrl',
@@ -39,6 +40,17 @@ describe('lgsp demo', () => {
     ]);
     for (const key of ['gatewayUrl', 'adminUrl', 'directUrl'] as const)
       assert.match(info[key], /^http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  test('categoriesPath → 200 JSON listing at least 3 shared category lists (issue 12 item 7)', async () => {
+    const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
+    const res = await fetch(`${info.gatewayUrl}${info.categoriesPath}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { Data: Array<{ CategoryCode: string }> };
+    assert.ok(body.Data.length >= 3);
+    assert.ok(body.Data.some((c) => c.CategoryCode === 'DANTOC'));
   });
 
   test('token + allowedPath → the provider answer, the same as calling it directly', async () => {

@@ -385,7 +385,7 @@ for (const kind of storeKinds) {
       );
       assert.ok(
         expectStatus(await get(`/${id}`, token.consumer), 200)['sandboxCredentialCollectedAt'],
-        "expectStatus(await get(`/${id}`, token.consumer), 200)['sandboxCredentialCollectedAt']",
+        "expectStatus(await get(`/id}`, token.consumer), 200)['sandboxCredentialCollectedAt']",
       );
       const secretRow = await h.store.db
         .selectFrom('credentials')

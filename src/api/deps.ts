@@ -1,4 +1,5 @@
 import type { Accounts } from '../control/accounts.ts';
+import type { Categories } from '../control/categories/index.ts';
 import type { ConnectionRequests } from '../control/connection-requests/index.ts';
 import type { Lifecycle } from '../control/lifecycle/index.ts';
 import type { Registry } from '../control/registry/index.ts';
@@ -28,6 +29,8 @@ export interface AdminDeps {
   connectionRequests: ConnectionRequests;
   subscriptionRequests: SubscriptionRequests;
   versionChanges: VersionChanges;
+  /** Shared category lists (issue 12 item 7), built with the request workflows (`requestWorkflows`). */
+  categories: Categories;
   alerts: Alerts;
   logger: Logger;
   clock: Clock;

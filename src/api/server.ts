@@ -22,6 +22,7 @@ import { installProblemHandlers, problemFor, sendProblem } from './problems.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { loginRoutes, sessionRoutes } from './routes/auth.ts';
+import { categoryRoutes } from './routes/categories.ts';
 import { TAGS } from './routes/common.ts';
 import { connectedSystemRoutes } from './routes/connected-systems.ts';
 import { connectionRequestRoutes } from './routes/connection-requests.ts';
@@ -289,6 +290,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
       await lifecycleRoutes(secured, deps);
       await webhookRoutes(secured, deps);
       await alertRoutes(secured, deps);
+      await categoryRoutes(secured, deps);
     });
   });
   return app;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ContactPoint, ServiceCreate } from '../api/contract/index.ts';
+import { seedDemoCategories } from '../control/categories/seed.ts';
 import { ConnectionRequests } from '../control/connection-requests/index.ts';
 import { SubscriptionRequests, type WorkflowSettings } from '../control/subscription-requests/index.ts';
 import { systemClock } from '../core/clock.ts';
@@ -21,7 +22,8 @@ export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json]
   Chạy nền tảng với dữ liệu mẫu của một tỉnh (kho tạm, hoặc LGSP_DATA_DIR nếu đặt), in hướng dẫn và lệnh curl.
   Runs the platform with a sample province (throwaway store, or LGSP_DATA_DIR when set) and prints curl lines.
   --json  dòng đầu tiên của stdout là một đối tượng JSON / the first stdout line is one JSON object:
-          gatewayUrl, adminUrl, consumerKey, consumerSecret, allowedPath, forbiddenPath, directUrl, lgspAccessToken`;
+          gatewayUrl, adminUrl, consumerKey, consumerSecret, allowedPath, forbiddenPath, directUrl, lgspAccessToken,
+          categoriesPath`;
 
 /** The first stdout line of `lgsp demo --json`: what a script (the benchmark, the tests) needs to call it. */
 export interface DemoInfo {
@@ -33,6 +35,8 @@ export interface DemoInfo {
   allowedPath: string;
   /** A call it is not: the gateway refuses it. */
   forbiddenPath: string;
+  /** The shared category lists on this gateway (issue 12 item 7): the demo consumer is subscribed. */
+  categoriesPath: string;
   /** The same resource as `allowedPath`, straight from the provider, without the gateway. */
   directUrl: string;
   /**
@@ -101,6 +105,7 @@ async function seedDemo(
   if (existing) {
     const consumer = (await registry.listSystems({ organizationId: existing.id }))[0]!;
     for (const v of await registry.listVersions()) {
+      if (v.context === 'dmdc') continue; // the built-in shared-category service has no upstream to move
       const base = v.context === 'dancu' ? 'dancu' : 'thue';
       await registry.updateVersion(
         v.id,
@@ -448,6 +453,7 @@ export async function runDemo(args: string[]): Promise<number> {
     },
     upstream.url,
   );
+  await seedDemoCategories(platform.categories, platform.registry.changes, seeded.consumerSystemId, ACTOR);
   await platform.snapshots.refresh();
 
   const gatewayUrl = localUrl(platform.gatewayUrl);
@@ -460,6 +466,7 @@ export async function runDemo(args: string[]): Promise<number> {
     consumerSecret: seeded.credential.consumerSecret,
     allowedPath,
     forbiddenPath: `/thue/1.0/doanhnghiep/${TAX_ID}`,
+    categoriesPath: '/dmdc/1.0/AllCategory',
     directUrl: `${upstream.url}/api/dancu/congdan/${CITIZEN_ID}`,
     lgspAccessToken: Buffer.from(
       JSON.stringify({

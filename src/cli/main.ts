@@ -6,6 +6,7 @@ import { archiveCommands } from './commands/archive.ts';
 import { auditCommands } from './commands/audit.ts';
 import { login, logout, whoami } from './commands/auth.ts';
 import { backup, restore } from './commands/backup.ts';
+import { categoryCommands } from './commands/categories.ts';
 import { connectionRequestCommands } from './commands/connection-request.ts';
 import { credentialCommands } from './commands/credential.ts';
 import { keysCommands } from './commands/keys.ts';
@@ -44,6 +45,7 @@ const GROUPS: Group[] = [
   webhookCommands,
   noticeCommands,
   keysCommands,
+  categoryCommands,
 ];
 
 const SINGLE: Record<string, Subcommand> = { login, logout, whoami, backup, restore, reconcile };

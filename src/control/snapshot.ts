@@ -3,10 +3,25 @@ import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '
 import { msOrNull } from '../core/time.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { Store } from '../store/port.ts';
+import type { CategoryField, CategoryValue } from '../store/schema.ts';
 import { mockDocument } from './api-examples.ts';
+import { loadBuiltinVersions, loadServedCategories } from './categories/served.ts';
 import { healthCheckOf } from './registry/services.ts';
 import { readSigningKeys, type SigningKeyData } from './signing-keys.ts';
 import { sandboxConfigurationsUnderTest } from './version-changes/queries.ts';
+
+/** One category list as the gateway serves it: its current version's metadata and items, in file order. */
+export interface ServedCategory {
+  code: string;
+  nameVi: string;
+  nameEn: string;
+  description: string;
+  source: string;
+  version: number;
+  effectiveAtMs: number;
+  fields: CategoryField[];
+  items: Array<Record<string, CategoryValue>>;
+}
 
 /**
  * What a gateway node needs to decide every request without reading the database (DESIGN.md "Shape"): plain
@@ -72,9 +87,13 @@ export interface SnapshotData {
      * when there is a sandbox upstream; production never mocks.
      */
     sandboxMock?: MockDocument;
+    /** A built-in service the gateway answers itself, never forwarded (`builtin_services`, migration 0028). */
+    builtin?: 'categories';
   }>;
   /** Announced maintenance windows not yet over (R-24): the services answer 503 inside them. */
   maintenance: Array<{ noticeId: string; serviceId: string | null; startsAtMs: number; endsAtMs: number }>;
+  /** The shared category lists served at `/dmdc/1.0` (issue 12 item 7): each list's current version. */
+  categories?: ServedCategory[];
   subscriptions: Array<{
     id: string;
     systemId: string;
@@ -192,6 +211,9 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
     const mocks = new Map(
       documents.map((d) => [d.id, mockDocument(d.technical_document_type, d.technical_document)]),
     );
+    // The built-in versions the gateway answers itself, and the shared category lists it serves (issue 12 item 7).
+    const builtin = await loadBuiltinVersions(trx);
+    const categories = await loadServedCategories(trx);
     const maintenance = await trx
       .selectFrom('notices')
       .select(['id', 'service_id', 'starts_at', 'ends_at'])
@@ -251,6 +273,7 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
           successorPath: r.successor_version ? `/${r.context}/${r.successor_version}` : null,
           decommissionAtMs: msOrNull(r.decommission_at),
           ...(mocks.has(r.version_id) ? { sandboxMock: mocks.get(r.version_id)! } : {}),
+          ...(builtin.has(r.version_id) ? { builtin: builtin.get(r.version_id)! } : {}),
         };
       }),
       maintenance: maintenance.map((m) => ({
@@ -259,6 +282,7 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
         startsAtMs: msOrNull(m.starts_at)!,
         endsAtMs: msOrNull(m.ends_at)!,
       })),
+      categories,
       subscriptions: subscriptions.map((s) => ({
         id: s.id,
         systemId: s.system_id,

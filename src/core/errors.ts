@@ -136,6 +136,16 @@ export const ERRORS = {
     titleVi: 'Cổng kết nối chưa sẵn sàng',
     title: 'The gateway has not loaded its configuration yet',
   },
+  GW_CATEGORY_NOT_FOUND: {
+    status: 404,
+    titleVi: 'Không có danh mục dùng chung với mã này',
+    title: 'No shared category list is served under this code (see /dmdc/1.0/AllCategory)',
+  },
+  GW_CATEGORY_QUERY_INVALID: {
+    status: 400,
+    titleVi: 'Tham số trang của danh mục không hợp lệ',
+    title: 'The page parameters are not valid: page ≥ 1, 1 ≤ pageSize ≤ 1000',
+  },
   // Admin API (control plane)
   API_UNAUTHORIZED: {
     status: 401,
@@ -488,6 +498,27 @@ export const ERRORS = {
     titleVi: 'Không gọi thử được qua cổng kết nối hoặc chưa ghi được bản ghi giao dịch',
     title:
       'The try call could not go through the gateway, or its transaction record was not written in time; try again',
+  },
+  CP_CATEGORY_NOT_FOUND: {
+    status: 404,
+    titleVi: 'Không tìm thấy danh mục dùng chung, phiên bản hoặc mã ánh xạ',
+    title: 'No category list, list version or code mapping with this code',
+  },
+  CP_CATEGORY_CODE_TAKEN: {
+    status: 409,
+    titleVi: 'Mã danh mục đã được dùng',
+    title: 'A category list with this code already exists',
+  },
+  CP_CATEGORY_FILE_INVALID: {
+    status: 400,
+    titleVi: 'Tệp danh mục không hợp lệ',
+    title:
+      'The category file is malformed; `problems` names each row and column (up to 20); nothing was imported',
+  },
+  CP_CATEGORY_FILE_TOO_LARGE: {
+    status: 413,
+    titleVi: 'Tệp danh mục quá lớn',
+    title: 'The category file is larger than 5 MiB, or has more than 50,000 rows or 50 columns',
   },
   // Reports (reconciliation, statistics)
   RP_RECONCILIATION_FILE_INVALID: {

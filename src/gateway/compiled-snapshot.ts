@@ -2,6 +2,7 @@ import { type CryptoKey, importJWK, type JWK } from 'jose';
 import type { Environment } from '../api/contract/index.ts';
 import type { SnapshotData } from '../control/snapshot.ts';
 import { minutesOfDay } from '../core/time.ts';
+import { type CompiledCategory, compileCategories } from './categories.ts';
 import { type CompiledMock, compileMock } from './sandbox-mock-table.ts';
 
 /**
@@ -56,6 +57,8 @@ export interface Route extends Found {
   deprecationHeaders: Record<string, string> | null;
   /** A sync version with no sandbox upstream: its OpenAPI examples answer sandbox calls (issue 12 item 9). */
   sandboxMock: CompiledMock | null;
+  /** A built-in service the gateway answers itself (`categories`: `/dmdc/1.0`, src/gateway/categories.ts). */
+  builtin: 'categories' | null;
 }
 
 /** A system's mTLS binding (src/gateway/policy.ts `clientCertificate`). */
@@ -93,6 +96,8 @@ export interface CompiledSnapshot {
   activeCredentials: Map<string, SnapshotData['credentials'][number]>;
   /** Maintenance windows by service id; '*' for the whole platform. */
   maintenance: Map<string, MaintenanceWindow[]>;
+  /** The shared category lists served at `/dmdc/1.0`, by list code (issue 12 item 7). */
+  categories: Map<string, CompiledCategory>;
   systems: Map<string, SnapshotData['systems'][number]>;
   /** `${context}/${version}` → route. */
   routes: Map<string, Route>;
@@ -229,6 +234,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
       decommissionAtMs: r.decommissionAtMs,
       deprecationHeaders: r.status === 'deprecated' ? deprecationHeaders(r) : null,
       sandboxMock: r.sandboxMock ? compileMock(r.sandboxMock) : null,
+      builtin: r.builtin ?? null,
     };
     routes.set(`${r.context}/${r.version}`, route);
     routesByVersion.set(r.versionId, route);
@@ -260,6 +266,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
     credentialsByKey: new Map(data.credentials.map((c) => [c.consumerKey, c])),
     activeCredentials: new Map(data.credentials.map((c) => [c.id, c])),
     maintenance: groupMaintenance(data.maintenance),
+    categories: compileCategories(data.categories),
     systems: new Map(data.systems.map((s) => [s.id, s])),
     routes,
     routesByVersion,

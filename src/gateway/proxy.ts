@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { noteService, type TransactionRecord } from '../telemetry/record.ts';
+import { categoriesEndpoint } from './categories.ts';
 import { forwardedOrigin } from './client-address.ts';
 import type { CompiledSnapshot, Route, Upstream } from './compiled-snapshot.ts';
 import { type GatewayContext, poolFor } from './context.ts';
@@ -75,6 +76,11 @@ export function proxy(
   // Records are evidence (R-06): a call that could not be recorded is not made.
   if (ctx.records.overloaded) return refuse(ctx, res, rec, RECORDER_BACKLOG);
   if (route.mode === 'async') return intake(ctx, req, res, rec, route, claims, path, query);
+  // The platform's own built-in service (issue 12 item 7) is answered here, after the same policy, never forwarded.
+  if (route.builtin === 'categories') {
+    categoriesEndpoint(ctx, res, rec, snapshot, path.slice(route.pathPrefix.length), query);
+    return undefined;
+  }
 
   const upstream = route.upstreams[claims.environment];
   // No upstream got past `environment` only in the sandbox with a mock table (issue 12 item 9).

@@ -33,6 +33,15 @@ export interface TechnicalDescription {
   dataPresentation?: string;
 }
 
+/** A field of a category list (issue 12 item 7): its name, type and meaning; the first field is the item's key. */
+export interface CategoryField {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'date' | 'boolean';
+  description: string;
+}
+/** A category item's value, typed by its field (a date as `yyyy-mm-dd`); null when the cell was empty. */
+export type CategoryValue = string | number | boolean | null;
+
 export interface ResourceTemplate {
   /** HTTP method or `*` for any. */
   method: string;
@@ -400,6 +409,53 @@ export interface Database {
     secret_sealed: Uint8Array;
     created_at: Timestamp;
     updated_at: Timestamp;
+  };
+  /** Shared category lists (migrations/0028_categories.sql, issue 12 item 7): `code` is the list's key. */
+  category_lists: {
+    code: string;
+    name_vi: string;
+    name_en: string;
+    description: Defaulted<string>;
+    source: Defaulted<string>;
+    fields: Json<CategoryField[]>;
+    current_version: Defaulted<number | null>;
+    created_at: Timestamp;
+    updated_at: Timestamp;
+  };
+  /** One immutable version of a list: its fields and where its items came from. */
+  category_versions: {
+    list_code: string;
+    version: number;
+    fields: Json<CategoryField[]>;
+    item_count: number;
+    items_sha256: string;
+    origin: string;
+    note: Defaulted<string>;
+    created_by: string;
+    created_at: Timestamp;
+  };
+  category_items: {
+    list_code: string;
+    version: number;
+    position: number;
+    code: string;
+    data: Json<Record<string, CategoryValue>>;
+  };
+  category_mappings: {
+    list_code: string;
+    local_code: string;
+    national_code: string;
+    note: Defaulted<string>;
+    updated_at: Timestamp;
+  };
+  /** The version the gateway answers itself (migrations/0028_categories.sql): `categories` is `/dmdc/1.0`. */
+  builtin_services: {
+    kind: 'categories';
+    organization_id: string;
+    system_id: string;
+    service_id: string;
+    version_id: string;
+    created_at: Timestamp;
   };
   /** Async messages' payloads in chunks, deleted at delivery, death or expiry (R-02). */
   message_payloads: {

@@ -2,6 +2,7 @@
 export * from './alerts.ts';
 export * from './audit.ts';
 export * from './auth.ts';
+export * from './categories.ts';
 export * from './common.ts';
 export * from './connected-systems.ts';
 export * from './connection-requests.ts';

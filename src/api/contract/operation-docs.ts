@@ -706,4 +706,49 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
     description: 'Cũ nhất trước, phân trang bằng limit/offset. / Oldest first, paged with limit/offset.',
   },
   resolveAlert: { summary: 'Đóng cảnh báo, ghi cách xử lý / Resolve an alert, saying how' },
+
+  // Shared category lists (issue 12 item 7, docs/categories.md).
+  listCategories: {
+    summary: 'Danh mục dùng chung / Shared category lists',
+    description:
+      'Người vận hành, người xét duyệt và kiểm toán viên đọc; chỉ quản trị viên vận hành thay đổi. / ' +
+      'Operator staff and auditors read; only operator administrators change them.',
+  },
+  createCategory: {
+    summary: 'Tạo danh mục (mã, tên, các trường) / Create a category list (code, names, fields)',
+    problems: [409],
+  },
+  getCategory: { summary: 'Một danh mục / One category list', problems: [404] },
+  updateCategory: { summary: 'Sửa tên, mô tả, nguồn của danh mục / Edit a list’s names', problems: [404] },
+  importCategoryVersion: {
+    summary: 'Nhập phiên bản mới từ CSV/XLSX / Import a new version from CSV or XLSX',
+    description:
+      'Dòng đầu là tên trường, mỗi dòng sau là một mục; trường đầu là mã (duy nhất). Kiểm tra toàn bộ tệp ' +
+      'trước khi ghi: lỗi nêu dòng và cột (400 CP_CATEGORY_FILE_INVALID), không ghi gì. Phiên bản mới thay các mục ' +
+      'đang cung cấp trong một giao dịch; phiên bản cũ được giữ. / The heading row names the fields, then one item ' +
+      'per row; the first field is the key. The whole file is checked before anything is written: each problem ' +
+      'names its row and column. The new version replaces the served items in one transaction; old ones are kept.',
+    problems: [404, 409],
+  },
+  listCategoryVersions: { summary: 'Lịch sử phiên bản / Version history', problems: [404] },
+  listCategoryItems: { summary: 'Các mục của một phiên bản / Items of a version', problems: [404] },
+  listCategoryMappings: {
+    summary: 'Bảng ánh xạ mã địa phương → mã quốc gia / Local-to-national code mapping',
+    problems: [404],
+  },
+  importCategoryMappings: {
+    summary: 'Thêm, sửa hoặc nhập bảng ánh xạ (JSON, CSV, XLSX) / Add, change or import mappings',
+    problems: [404],
+  },
+  getCategoryMapping: {
+    summary: 'Tra mã quốc gia của một mã địa phương / Look up a local code',
+    problems: [404],
+  },
+  deleteCategoryMapping: { summary: 'Xoá một ánh xạ / Delete a mapping', problems: [404] },
+  getCategoryService: {
+    summary: 'Dịch vụ dựng sẵn phục vụ danh mục (/dmdc/1.0) / The built-in service serving the lists',
+    description:
+      'Phiên bản để đăng ký khai thác cho hệ thống bên khai thác như mọi dịch vụ. / The version to subscribe ' +
+      'consumer systems to, like any service.',
+  },
 };

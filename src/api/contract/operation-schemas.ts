@@ -17,6 +17,25 @@ import {
   UserUnlockedSchema,
   UserUnlockParams,
 } from './auth.ts';
+import {
+  CategoryCodeParams,
+  CategoryImportBody,
+  CategoryItemPageSchema,
+  CategoryItemQuery,
+  CategoryListCreate,
+  CategoryListPatch,
+  CategoryListQuery,
+  CategoryListSchema,
+  CategoryMappingImport,
+  CategoryMappingImportResultSchema,
+  CategoryMappingLookupSchema,
+  CategoryMappingParams,
+  CategoryMappingQuery,
+  CategoryMappingSchema,
+  CategoryServiceSchema,
+  CategoryVersionQuery,
+  CategoryVersionSchema,
+} from './categories.ts';
 import { AnyObject, type BinaryResponse, Empty, IdParams, Page } from './common.ts';
 import {
   ConnectedSystemsQuery,
@@ -281,6 +300,42 @@ export const OPERATION_SCHEMAS = {
     response: { 200: Page(AlertEventSchema) },
   },
   resolveAlert: idAction(AlertResolve, AlertSchema),
+  listCategories: { querystring: CategoryListQuery, response: { 200: Page(CategoryListSchema) } },
+  createCategory: { body: CategoryListCreate, response: { 201: CategoryListSchema } },
+  getCategory: { params: CategoryCodeParams, response: { 200: CategoryListSchema } },
+  updateCategory: {
+    params: CategoryCodeParams,
+    body: CategoryListPatch,
+    response: { 200: CategoryListSchema },
+  },
+  importCategoryVersion: {
+    params: CategoryCodeParams,
+    body: CategoryImportBody,
+    response: { 201: CategoryVersionSchema },
+  },
+  listCategoryVersions: {
+    params: CategoryCodeParams,
+    querystring: CategoryVersionQuery,
+    response: { 200: Page(CategoryVersionSchema) },
+  },
+  listCategoryItems: {
+    params: CategoryCodeParams,
+    querystring: CategoryItemQuery,
+    response: { 200: CategoryItemPageSchema },
+  },
+  listCategoryMappings: {
+    params: CategoryCodeParams,
+    querystring: CategoryMappingQuery,
+    response: { 200: Page(CategoryMappingSchema) },
+  },
+  importCategoryMappings: {
+    params: CategoryCodeParams,
+    body: CategoryMappingImport,
+    response: { 200: CategoryMappingImportResultSchema },
+  },
+  getCategoryMapping: { params: CategoryMappingParams, response: { 200: CategoryMappingLookupSchema } },
+  deleteCategoryMapping: { params: CategoryMappingParams, response: { 200: CategoryMappingSchema } },
+  getCategoryService: { response: { 200: CategoryServiceSchema } },
 } as const satisfies { [Id in OperationId]: OperationSchemas };
 
 type SchemasOf<Id extends OperationId> = (typeof OPERATION_SCHEMAS)[Id];

@@ -151,6 +151,20 @@ export const OPERATIONS = {
   listAlerts: { method: 'GET', path: '/api/v1/alerts' },
   listAlertEvents: { method: 'GET', path: '/api/v1/alerts/:id/events' },
   resolveAlert: { method: 'POST', path: '/api/v1/alerts/:id/resolve' },
+
+  // Shared category lists (danh mục dùng chung, issue 12 item 7) and the built-in service that serves them.
+  listCategories: { method: 'GET', path: '/api/v1/categories' },
+  createCategory: { method: 'POST', path: '/api/v1/categories' },
+  getCategory: { method: 'GET', path: '/api/v1/categories/:code' },
+  updateCategory: { method: 'PATCH', path: '/api/v1/categories/:code' },
+  importCategoryVersion: { method: 'POST', path: '/api/v1/categories/:code/versions' },
+  listCategoryVersions: { method: 'GET', path: '/api/v1/categories/:code/versions' },
+  listCategoryItems: { method: 'GET', path: '/api/v1/categories/:code/items' },
+  listCategoryMappings: { method: 'GET', path: '/api/v1/categories/:code/mappings' },
+  importCategoryMappings: { method: 'POST', path: '/api/v1/categories/:code/mappings' },
+  getCategoryMapping: { method: 'GET', path: '/api/v1/categories/:code/mappings/:localCode' },
+  deleteCategoryMapping: { method: 'DELETE', path: '/api/v1/categories/:code/mappings/:localCode' },
+  getCategoryService: { method: 'GET', path: '/api/v1/category-service' },
 } as const satisfies Record<string, { method: HttpMethod; path: `/${string}` }>;
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
