@@ -3,6 +3,7 @@ export * from './alerts.ts';
 export * from './audit.ts';
 export * from './auth.ts';
 export * from './common.ts';
+export * from './composites.ts';
 export * from './connected-systems.ts';
 export * from './connection-requests.ts';
 export * from './credentials.ts';
