@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '../api/contract/index.ts';
+import type { CompositeDefinition } from '../core/composite.ts';
 import { msOrNull } from '../core/time.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { Store } from '../store/port.ts';
@@ -65,6 +66,8 @@ export interface SnapshotData {
     successorPath: string | null;
     /** From then on the whole service answers 410 (R-21). */
     decommissionAtMs: number | null;
+    /** A composite's backends (R-17, src/gateway/composite.ts); absent for every other version. */
+    composite?: CompositeDefinition;
   }>;
   /** Announced maintenance windows not yet over (R-24): the services answer 503 inside them. */
   maintenance: Array<{ noticeId: string; serviceId: string | null; startsAtMs: number; endsAtMs: number }>;
@@ -143,6 +146,7 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
         'service_versions.sunset_at',
         'services.decommission_at',
         'successor.version as successor_version',
+        'service_versions.composite',
       ])
       // Retired versions stay in the snapshot so that they answer 410 with a pointer to their successor.
       .where('service_versions.status', 'in', ['sandbox_test', 'published', 'deprecated', 'retired'])
@@ -203,6 +207,7 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
           sunsetAtMs: msOrNull(r.sunset_at),
           successorPath: r.successor_version ? `/${r.context}/${r.successor_version}` : null,
           decommissionAtMs: msOrNull(r.decommission_at),
+          ...(r.composite ? { composite: r.composite } : {}),
         };
       }),
       maintenance: maintenance.map((m) => ({

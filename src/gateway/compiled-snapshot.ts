@@ -2,6 +2,7 @@ import { type CryptoKey, importJWK, type JWK } from 'jose';
 import type { Environment } from '../api/contract/index.ts';
 import type { SnapshotData } from '../control/snapshot.ts';
 import { minutesOfDay } from '../core/time.ts';
+import { type CompiledComposite, compileComposite } from './composite-plan.ts';
 
 /**
  * Routes, resources and subscription policies carry `ok: true`: a policy decision that finds one returns the object
@@ -53,6 +54,8 @@ export interface Route extends Found {
   decommissionAtMs: number | null;
   /** RFC 9745 Deprecation, RFC 8594 Sunset and the successor Link, added to answers of a deprecated version. */
   deprecationHeaders: Record<string, string> | null;
+  /** A composite's backends (R-17): the gateway runs them instead of forwarding (src/gateway/composite.ts). */
+  composite: CompiledComposite | null;
 }
 
 /** A system's mTLS binding (src/gateway/policy.ts `clientCertificate`). */
@@ -223,6 +226,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
       successorPath: r.successorPath,
       decommissionAtMs: r.decommissionAtMs,
       deprecationHeaders: r.status === 'deprecated' ? deprecationHeaders(r) : null,
+      composite: r.composite ? compileComposite(r.composite) : null,
     };
     routes.set(`${r.context}/${r.version}`, route);
     routesByVersion.set(r.versionId, route);

@@ -155,7 +155,8 @@ export function versionState(route: Route, nowMs: number): Decision {
  * endpoint there; an async destination without one pulls its messages from the inbox.
  */
 export function environment(route: Route, env: Environment): Decision {
-  if (!routableIn(route, env) || (route.mode === 'sync' && !route.upstreams[env]))
+  // A composite has no upstream of its own: its backends are checked one by one (composite.ts).
+  if (!routableIn(route, env) || (route.mode === 'sync' && !route.upstreams[env] && route.composite === null))
     return refusal('GW_NOT_IN_ENVIRONMENT', env);
   return ALLOWED;
 }

@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import { noteService, type TransactionRecord } from '../telemetry/record.ts';
 import { forwardedOrigin } from './client-address.ts';
 import type { CompiledSnapshot, Route, Upstream } from './compiled-snapshot.ts';
+import { runComposite } from './composite.ts';
 import { type GatewayContext, poolFor } from './context.ts';
 import { hasBody, refuse } from './exchange.ts';
 import { ForwardHandler, HashingTap } from './forward-handler.ts';
@@ -74,6 +75,10 @@ export function proxy(
   // Records are evidence: a call that could not be recorded is not made.
   if (ctx.records.overloaded) return refuse(ctx, res, rec, RECORDER_BACKLOG);
   if (route.mode === 'async') return intake(ctx, req, res, rec, route, claims);
+  // a composite runs its backends instead of forwarding (one branch: other calls pay nothing more).
+  if (route.composite !== null) {
+    return runComposite(ctx, req, res, rec, snapshot, route, claims, resource, segments, start, query);
+  }
 
   forward(ctx, req, res, rec, route, route.upstreams[claims.environment]!, path, query);
   return undefined;

@@ -44,6 +44,11 @@ export interface TransactionRecord {
    * requests are kept as evidence but left out of statistics and reconciliation unless asked (issue 11 item 6).
    */
   kind: TransactionKind;
+  /**
+   * A composite's backend call (R-17): the consumer's transaction it served. Its consumer is the composite's
+   * provider system, so reports count the consumer's call once and the backend calls under that system.
+   */
+  parentTransactionId: string | null;
 }
 
 /** Where records go: the recorder in this process, or (in a gateway worker) the primary over IPC. */
@@ -99,6 +104,7 @@ export function newTransactionRecord(
     messageId: null,
     clientAddress: null,
     kind: 'service_call',
+    parentTransactionId: null,
   };
 }
 

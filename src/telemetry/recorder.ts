@@ -193,6 +193,7 @@ const COLUMNS: Array<[column: string, pgType: string, value: (t: TransactionReco
   ['message_id', 'text', (t) => t.messageId],
   ['client_address', 'text', (t) => t.clientAddress],
   ['kind', 'text', (t) => t.kind],
+  ['parent_transaction_id', 'text', (t) => t.parentTransactionId ?? null],
 ];
 
 /**

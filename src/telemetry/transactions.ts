@@ -33,6 +33,8 @@ export interface TransactionFilter {
   kind?: TransactionKind;
   /** One record by its id (the id a caller finds in a problem answer or a log line). */
   transactionId?: string;
+  /** The backend calls of one composite call (R-17). */
+  parentTransactionId?: string;
   limit?: number;
   /** Opaque cursor from the previous page's `nextCursor`. */
   cursor?: string;
@@ -67,6 +69,7 @@ function toView(r: Selectable<TransactionRow>): TransactionView {
     kind: r.kind,
     messageId: r.message_id,
     clientAddress: r.client_address,
+    parentTransactionId: r.parent_transaction_id,
   };
 }
 
@@ -106,6 +109,7 @@ export async function queryTransactions(
   if (filter.leg) q = q.where('leg', '=', filter.leg);
   if (filter.kind) q = q.where('kind', '=', filter.kind);
   if (filter.transactionId) q = q.where('id', '=', filter.transactionId);
+  if (filter.parentTransactionId) q = q.where('parent_transaction_id', '=', filter.parentTransactionId);
   if (filter.status === 'success') q = q.where('consumer_status', '<', 400);
   else if (filter.status === 'error') q = q.where('consumer_status', '>=', 400);
   else if (filter.status) {
