@@ -84,7 +84,10 @@ function parsePlaceholder(inner: string): Placeholder | string {
   const bad = `{${inner}} không hợp lệ: dùng {tenThamSo}, {query.ten} hoặc {respN.truong} / not valid: use {param}, {query.name} or {respN.field}`;
   const dotted = inner.split('.');
   const head = dotted[0]!;
-  if (dotted.length === 1) return IDENTIFIER.test(head) ? { kind: 'param', name: head } : bad;
+  // `query` and `respN` name sources, never a parameter: `{resp0}` alone is a mistake, not a parameter.
+  if (dotted.length === 1) {
+    return IDENTIFIER.test(head) && head !== 'query' && !/^resp\d+$/.test(head) ? { kind: 'param', name: head } : bad;
+  }
   if (head === 'query') return dotted.length === 2 && IDENTIFIER.test(dotted[1]!) ? { kind: 'query', name: dotted[1]! } : bad;
   const resp = /^resp(\d{1,2})$/.exec(head);
   if (!resp) return bad;

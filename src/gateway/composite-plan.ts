@@ -129,7 +129,10 @@ export function shape(value: unknown, backend: Pick<CompositeBackend, 'allow' | 
   if (!isObject(value)) return value;
   const kept = backend.allow ? pick(value, backend.allow) : value;
   const out = bare();
-  for (const key of Object.keys(kept)) out[backend.mapping[key] ?? key] = kept[key];
+  // Own keys only: `mapping["__proto__"]` would otherwise be Object.prototype, not a rename.
+  for (const key of Object.keys(kept)) {
+    out[Object.hasOwn(backend.mapping, key) ? backend.mapping[key]! : key] = kept[key];
+  }
   return out;
 }
 
