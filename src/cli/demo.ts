@@ -14,6 +14,7 @@ import { newSecret } from '../core/ids.ts';
 import { sandboxTestCall } from '../gateway/sandbox-probe.ts';
 import { localUrl, startPlatform } from '../platform.ts';
 import type { Store } from '../store/port.ts';
+import { seedDemoComposite } from './demo-composite.ts';
 import { type OnboardingEnv, onceRecorded, publishThroughSandbox } from './onboarding.ts';
 import { configOrExplain, consoleLines, explainStartError, untilSignal } from './start.ts';
 
@@ -21,7 +22,8 @@ export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json]
   Chạy nền tảng với dữ liệu mẫu của một tỉnh (kho tạm, hoặc LGSP_DATA_DIR nếu đặt), in hướng dẫn và lệnh curl.
   Runs the platform with a sample province (throwaway store, or LGSP_DATA_DIR when set) and prints curl lines.
   --json  dòng đầu tiên của stdout là một đối tượng JSON / the first stdout line is one JSON object:
-          gatewayUrl, adminUrl, consumerKey, consumerSecret, allowedPath, forbiddenPath, directUrl`;
+          gatewayUrl, adminUrl, consumerKey, consumerSecret, allowedPath, forbiddenPath, directUrl,
+          aggregatePath`;
 
 /** The first stdout line of `lgsp demo --json`: what a script (the benchmark, the tests) needs to call it. */
 export interface DemoInfo {
@@ -35,6 +37,8 @@ export interface DemoInfo {
   forbiddenPath: string;
   /** The same resource as `allowedPath`, straight from the provider, without the gateway. */
   directUrl: string;
+  /** A GET to a composite of two providers (R-17, docs/aggregation.md): 200 with `X-LGSP-Completed: true`. */
+  aggregatePath: string;
 }
 
 const CITIZEN_ID = '001099012345';
@@ -90,6 +94,7 @@ async function seedDemo(
   if (existing) {
     const consumer = (await registry.listSystems({ organizationId: existing.id }))[0]!;
     for (const v of await registry.listVersions()) {
+      if (v.composite) continue; // a composite has no upstream of its own (R-17)
       const base = v.context === 'dancu' ? 'dancu' : 'thue';
       await registry.updateVersion(
         v.id,
@@ -443,6 +448,12 @@ export async function runDemo(args: string[]): Promise<number> {
     },
     upstream.url,
   );
+  const aggregatePath = await seedDemoComposite(
+    { ...platform, gatewayUrl: localUrl(platform.gatewayUrl) },
+    seeded.consumerSystemId,
+    { citizen: CITIZEN_ID, tax: TAX_ID },
+    ACTOR,
+  );
   await platform.snapshots.refresh();
 
   const gatewayUrl = localUrl(platform.gatewayUrl);
@@ -456,6 +467,7 @@ export async function runDemo(args: string[]): Promise<number> {
     allowedPath,
     forbiddenPath: `/thue/1.0/doanhnghiep/${TAX_ID}`,
     directUrl: `${upstream.url}/api/dancu/congdan/${CITIZEN_ID}`,
+    aggregatePath,
   };
   // Listen for Ctrl+C before saying we are up: a script that signals right after the first line must stop us
   // cleanly, not meet Node's default handler.
