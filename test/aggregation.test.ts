@@ -51,7 +51,8 @@ async function startProvider(mode: () => Mode) {
     match = /\/thue\/doanhnghiep\/([^/?]+)/.exec(url);
     if (match) body = { maSoThue: match[1], tenDoanhNghiep: 'Công ty TNHH Mẫu' };
     match = /\/bhxh\/so\/([^/?]+)/.exec(url);
-    if (match) body = m === 'big' ? { dem: 'x'.repeat(4096) } : { soBhxh: `BH${match[1]}`, __proto__: { x: 1 } };
+    if (match)
+      body = m === 'big' ? { dem: 'x'.repeat(4096) } : { soBhxh: `BH${match[1]}`, __proto__: { x: 1 } };
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
   });
@@ -190,11 +191,18 @@ for (const kind of storeKinds) {
         );
         const v = await r.createVersion(
           svc.id,
-          { version: '1.0', resources: [{ method: 'GET', path: '/congdan/{soDinhDanh}' }], composite: definition },
+          {
+            version: '1.0',
+            resources: [{ method: 'GET', path: '/congdan/{soDinhDanh}' }],
+            composite: definition,
+          },
           actor,
         );
         await publishThroughSandbox(h, v.id);
-        await r.createSubscription({ systemId: consumer.id, versionId: v.id, environment: 'production' }, actor);
+        await r.createSubscription(
+          { systemId: consumer.id, versionId: v.id, environment: 'production' },
+          actor,
+        );
         versions[context] = v.id;
       };
       // Parallel: the citizen (required, allow-listed, renamed, grouped) and social insurance (optional, 300 ms).
@@ -215,7 +223,12 @@ for (const kind of storeKinds) {
       await composite('hoso', {
         sequential: true,
         backends: [
-          { target: '/dancu/1.0', path: '/congdan/{soDinhDanh}', required: true, allow: ['hoTen', 'maSoThue'] },
+          {
+            target: '/dancu/1.0',
+            path: '/congdan/{soDinhDanh}',
+            required: true,
+            allow: ['hoTen', 'maSoThue'],
+          },
           {
             target: '/thue/1.0',
             path: '/doanhnghiep/{resp0.maSoThue}',
@@ -241,7 +254,11 @@ for (const kind of storeKinds) {
       const strangerCredential = await r.issueCredential(stranger.id, 'production', actor);
       await h.snapshots.refresh();
       token = await getToken(h.url, credential.consumerKey, credential.consumerSecret);
-      strangerToken = await getToken(h.url, strangerCredential.consumerKey, strangerCredential.consumerSecret);
+      strangerToken = await getToken(
+        h.url,
+        strangerCredential.consumerKey,
+        strangerCredential.consumerSecret,
+      );
     });
     after(async () => {
       await h.close();
@@ -302,7 +319,10 @@ for (const kind of storeKinds) {
       assert.equal(res.status, 502);
       assert.equal(res.headers.get('x-lgsp-completed'), 'false');
       assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);
-      const problem = (await res.json()) as { code: string; backends: Array<{ ok: boolean; status: number }> };
+      const problem = (await res.json()) as {
+        code: string;
+        backends: Array<{ ok: boolean; status: number }>;
+      };
       assert.equal(problem.code, 'GW_COMPOSITE_INCOMPLETE');
       assert.deepEqual(
         problem.backends.map((b) => [b.ok, b.status]),
@@ -366,10 +386,10 @@ for (const kind of storeKinds) {
         assert.equal(child.consumerStatus, 200);
         assert.equal(child.environment, 'production');
       }
-      assert.deepEqual(
-        children.map((c) => c.resourceTemplate).sort(),
-        ['/congdan/{soDinhDanh}', '/so/{soDinhDanh}'],
-      );
+      assert.deepEqual(children.map((c) => c.resourceTemplate).sort(), [
+        '/congdan/{soDinhDanh}',
+        '/so/{soDinhDanh}',
+      ]);
       // The consumer's call is counted once, under the consumer: its system has no backend records.
       const ofConsumer = await queryTransactions(h.store, { consumerSystemId, limit: 1000 });
       assert.equal(ofConsumer.items.filter((t) => t.parentTransactionId !== null).length, 0);
@@ -397,7 +417,9 @@ for (const kind of storeKinds) {
         const children = (
           await queryTransactions(h.store, { parentTransactionId: res.headers.get('x-lgsp-transaction-id')! })
         ).items;
-        assert.ok(children.some((c) => c.errorCode === 'GW_SUBSCRIPTION_REQUIRED' && c.consumerStatus === 403));
+        assert.ok(
+          children.some((c) => c.errorCode === 'GW_SUBSCRIPTION_REQUIRED' && c.consumerStatus === 403),
+        );
       } finally {
         await h.registry.updateSubscription(sub.id, { status: 'active' }, 'test');
         await h.snapshots.refresh();
@@ -409,7 +431,12 @@ for (const kind of storeKinds) {
       const attempt = (composite: CompositeInput, extra: Record<string, unknown> = {}) =>
         h.registry.createVersion(
           svc.id,
-          { version: `x${Math.random().toString(36).slice(2, 8)}`, resources: [{ method: 'GET', path: '/congdan/{soDinhDanh}' }], composite, ...extra },
+          {
+            version: `x${Math.random().toString(36).slice(2, 8)}`,
+            resources: [{ method: 'GET', path: '/congdan/{soDinhDanh}' }],
+            composite,
+            ...extra,
+          },
           'test',
         );
       const refused = async (promise: Promise<unknown>, pattern: RegExp) => {
@@ -436,7 +463,10 @@ for (const kind of storeKinds) {
         }),
         /sequential: true/,
       );
-      await refused(attempt({ backends: [{ target: '/dancu/1.0', path: '/congdan/{maHoSo}' }] }), /\{maHoSo\}/);
+      await refused(
+        attempt({ backends: [{ target: '/dancu/1.0', path: '/congdan/{maHoSo}' }] }),
+        /\{maHoSo\}/,
+      );
       await refused(
         attempt({
           sequential: true,

@@ -59,7 +59,10 @@ describe('lgsp demo', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-lgsp-completed'), 'true');
     assert.match(res.headers.get('content-type') ?? '', /application\/json/);
-    const body = (await res.json()) as { congDan: { duLieu: { hoTen: string } }; doanhNghiep: { maSoThue: string } };
+    const body = (await res.json()) as {
+      congDan: { duLieu: { hoTen: string } };
+      doanhNghiep: { maSoThue: string };
+    };
     assert.ok(body.congDan.duLieu.hoTen);
     assert.equal(body.doanhNghiep.maSoThue, info.aggregatePath.split('/').pop());
   });

@@ -84,13 +84,25 @@ export async function seedDemoComposite(
             required: true,
             schema: { type: 'string' },
           })),
-          responses: { '200': { description: 'Thành công' }, '502': { description: 'Thiếu dữ liệu bắt buộc' } },
+          responses: {
+            '200': { description: 'Thành công' },
+            '502': { description: 'Thiếu dữ liệu bắt buộc' },
+          },
         },
       },
     },
   });
-  await publishThroughSandbox(env, tester, version.id, { technicalDocument: document, documentType: 'openapi' }, actor);
-  await registry.createSubscription({ systemId: consumerSystemId, versionId: version.id, environment: 'production' }, actor);
+  await publishThroughSandbox(
+    env,
+    tester,
+    version.id,
+    { technicalDocument: document, documentType: 'openapi' },
+    actor,
+  );
+  await registry.createSubscription(
+    { systemId: consumerSystemId, versionId: version.id, environment: 'production' },
+    actor,
+  );
   await env.snapshots.refresh();
   return path;
 }

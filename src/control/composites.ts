@@ -42,11 +42,9 @@ function splitTarget(target: string): { context: string; version: string } | nul
 }
 
 function refuse(problems: Problem[]): never {
-  throw new LgspError(
-    'CP_COMPOSITE_INVALID',
-    problems.map((p) => `${p.path}: ${p.message}`).join('; '),
-    { errors: problems.map((p) => ({ in: 'body', path: p.path, message: p.message })) },
-  );
+  throw new LgspError('CP_COMPOSITE_INVALID', problems.map((p) => `${p.path}: ${p.message}`).join('; '), {
+    errors: problems.map((p) => ({ in: 'body', path: p.path, message: p.message })),
+  });
 }
 
 /**
@@ -85,7 +83,8 @@ export async function resolveComposite(
       [`${at}/path`, b.path],
       ...Object.entries(b.query ?? {}).map(([k, v]): [string, string] => [`${at}/query/${k}`, v]),
     ];
-    if (!b.path.startsWith('/')) problems.push({ path: `${at}/path`, message: 'phải bắt đầu bằng / / must start with /' });
+    if (!b.path.startsWith('/'))
+      problems.push({ path: `${at}/path`, message: 'phải bắt đầu bằng / / must start with /' });
     for (const [where, template] of templates) {
       const parts = parseTemplate(template);
       if (typeof parts === 'string') {
@@ -114,7 +113,10 @@ export async function resolveComposite(
     }
     const target = splitTarget(b.target);
     if (target === null) {
-      problems.push({ path: `${at}/target`, message: `"${b.target}": cần dạng /{context}/{version} / expected /{context}/{version}` });
+      problems.push({
+        path: `${at}/target`,
+        message: `"${b.target}": cần dạng /{context}/{version} / expected /{context}/{version}`,
+      });
       continue;
     }
     const version = await trx
@@ -130,7 +132,10 @@ export async function resolveComposite(
       .where('service_versions.version', '=', target.version)
       .executeTakeFirst();
     if (!version) {
-      problems.push({ path: `${at}/target`, message: `"${b.target}": không có phiên bản dịch vụ này / no such service version` });
+      problems.push({
+        path: `${at}/target`,
+        message: `"${b.target}": không có phiên bản dịch vụ này / no such service version`,
+      });
       continue;
     }
     if (version.id === selfVersionId || version.composite !== null) {
@@ -141,11 +146,17 @@ export async function resolveComposite(
       continue;
     }
     if (version.mode !== 'sync') {
-      problems.push({ path: `${at}/target`, message: `"${b.target}" là dịch vụ bất đồng bộ / is asynchronous` });
+      problems.push({
+        path: `${at}/target`,
+        message: `"${b.target}" là dịch vụ bất đồng bộ / is asynchronous`,
+      });
       continue;
     }
     if (version.status === 'retired' || version.status === 'rejected') {
-      problems.push({ path: `${at}/target`, message: `"${b.target}" đã ${version.status === 'retired' ? 'ngừng' : 'bị từ chối'} / is ${version.status}` });
+      problems.push({
+        path: `${at}/target`,
+        message: `"${b.target}" đã ${version.status === 'retired' ? 'ngừng' : 'bị từ chối'} / is ${version.status}`,
+      });
       continue;
     }
     backends.push({
@@ -173,12 +184,15 @@ export async function resolveComposite(
 }
 
 /** A composite has no upstream of its own: the gateway calls its backends (an upstream would be ignored). */
-export function refuseCompositeUpstreams(upstreams: { sandbox?: string | null; production?: string | null } | undefined): void {
+export function refuseCompositeUpstreams(
+  upstreams: { sandbox?: string | null; production?: string | null } | undefined,
+): void {
   if (upstreams?.sandbox || upstreams?.production) {
     refuse([
       {
         path: '/upstreams',
-        message: 'dịch vụ tổng hợp không có địa chỉ dịch vụ nguồn riêng / a composite has no upstream of its own',
+        message:
+          'dịch vụ tổng hợp không có địa chỉ dịch vụ nguồn riêng / a composite has no upstream of its own',
       },
     ]);
   }

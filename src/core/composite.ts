@@ -86,9 +86,12 @@ function parsePlaceholder(inner: string): Placeholder | string {
   const head = dotted[0]!;
   // `query` and `respN` name sources, never a parameter: `{resp0}` alone is a mistake, not a parameter.
   if (dotted.length === 1) {
-    return IDENTIFIER.test(head) && head !== 'query' && !/^resp\d+$/.test(head) ? { kind: 'param', name: head } : bad;
+    return IDENTIFIER.test(head) && head !== 'query' && !/^resp\d+$/.test(head)
+      ? { kind: 'param', name: head }
+      : bad;
   }
-  if (head === 'query') return dotted.length === 2 && IDENTIFIER.test(dotted[1]!) ? { kind: 'query', name: dotted[1]! } : bad;
+  if (head === 'query')
+    return dotted.length === 2 && IDENTIFIER.test(dotted[1]!) ? { kind: 'query', name: dotted[1]! } : bad;
   const resp = /^resp(\d{1,2})$/.exec(head);
   if (!resp) return bad;
   const path = dotted.slice(1);

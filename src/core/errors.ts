@@ -504,7 +504,8 @@ export const ERRORS = {
   },
   GW_COMPOSITE_INCOMPLETE: {
     status: 502,
-    titleVi: 'Dịch vụ tổng hợp không lấy được dữ liệu bắt buộc: một dịch vụ nguồn bắt buộc hoặc mọi dịch vụ nguồn đều lỗi',
+    titleVi:
+      'Dịch vụ tổng hợp không lấy được dữ liệu bắt buộc: một dịch vụ nguồn bắt buộc hoặc mọi dịch vụ nguồn đều lỗi',
     title: 'A required backend of the composite, or every backend, failed; `backends` says which and why',
   },
   GW_COMPOSITE_TOO_LARGE: {

@@ -78,7 +78,11 @@ export function fill(parts: readonly TemplatePart[], values: TemplateValues): st
 }
 
 /** The `{param}` values of a call: the composite resource's template against the call's path segments. */
-export function resourceParams(template: string, segments: readonly string[], start: number): Map<string, string> {
+export function resourceParams(
+  template: string,
+  segments: readonly string[],
+  start: number,
+): Map<string, string> {
   const params = new Map<string, string>();
   const names = template.split('/').slice(1);
   for (let i = 0; i < names.length; i++) {

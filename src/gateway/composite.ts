@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ErrorCode, ERRORS } from '../core/errors.ts';
+import { ERRORS, type ErrorCode } from '../core/errors.ts';
 import { EMPTY_SHA256 } from '../core/hashing.ts';
 import { isEgressDenied } from '../net/egress.ts';
 import { newTransactionRecord, noteService, type TransactionRecord } from '../telemetry/record.ts';
@@ -178,7 +178,13 @@ const NOT_COMPLETE = Object.freeze({ [COMPLETED]: 'false' });
 
 /** What the consumer learns of each backend in a 502: which, whether it answered, and the code — no payload. */
 function publicOutcome(o: Outcome) {
-  return { target: o.target, ok: o.ok, status: o.status, errorCode: o.errorCode, transactionId: o.transactionId };
+  return {
+    target: o.target,
+    ok: o.ok,
+    status: o.status,
+    errorCode: o.errorCode,
+    transactionId: o.transactionId,
+  };
 }
 
 const failed = (
@@ -298,7 +304,14 @@ async function callBackend(run: Run, backend: CompiledBackend, index: number): P
     } catch {
       return failed(backend.target, answer.statusCode, null, 'không phải JSON / not JSON', child.id);
     }
-    return { target: backend.target, ok: true, status: answer.statusCode, errorCode: null, reason: null, transactionId: child.id };
+    return {
+      target: backend.target,
+      ok: true,
+      status: answer.statusCode,
+      errorCode: null,
+      reason: null,
+      transactionId: child.id,
+    };
   } catch (err) {
     run.lastInAt = Math.max(run.lastInAt ?? 0, ctx.clock.nowMs());
     const code: ErrorCode = timedOut
@@ -315,7 +328,13 @@ async function callBackend(run: Run, backend: CompiledBackend, index: number): P
               : 'GW_UPSTREAM_UNREACHABLE';
     const status = code === 'GW_UPSTREAM_TIMEOUT' ? 504 : code === 'GW_CLIENT_CLOSED' ? 499 : 502;
     finish(ctx, child, child.providerStatus ?? status, code);
-    return failed(backend.target, child.providerStatus ?? status, code, code === 'GW_UPSTREAM_TIMEOUT' ? `> ${timeoutMs} ms` : null, child.id);
+    return failed(
+      backend.target,
+      child.providerStatus ?? status,
+      code,
+      code === 'GW_UPSTREAM_TIMEOUT' ? `> ${timeoutMs} ms` : null,
+      child.id,
+    );
   } finally {
     clearTimeout(timer);
     run.abort.signal.removeEventListener('abort', onParentAbort);

@@ -125,11 +125,7 @@ export interface Database {
     /** Sync calls' request body limit; null: `gateway.maxRequestBodyBytes` (migrations/0019_edge_limits.sql). */
     request_body_limit_bytes: ColumnType<number | null, number | null | undefined, number | null>;
     /** A composite's backends (R-17, migrations/0030_composites.sql); null for every other version. */
-    composite: ColumnType<
-      CompositeDefinition | null,
-      string | null | undefined,
-      string | null
-    >;
+    composite: ColumnType<CompositeDefinition | null, string | null | undefined, string | null>;
     created_at: Timestamp;
     updated_at: Timestamp;
   };

@@ -25,7 +25,8 @@ const backendFields = {
   query: Type.Optional(
     Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), Type.String({ maxLength: 500 }), {
       maxProperties: 20,
-      description: 'Tham số truy vấn gửi tới dịch vụ nguồn (giá trị là mẫu) / query sent to the backend (templates)',
+      description:
+        'Tham số truy vấn gửi tới dịch vụ nguồn (giá trị là mẫu) / query sent to the backend (templates)',
     }),
   ),
   timeoutMs: Type.Optional(
@@ -64,7 +65,8 @@ const backendFields = {
       Type.String({
         minLength: 1,
         maxLength: 100,
-        description: 'Đặt câu trả lời dưới khoá này; để trống: gộp vào cấp cao nhất / put the answer under this key',
+        description:
+          'Đặt câu trả lời dưới khoá này; để trống: gộp vào cấp cao nhất / put the answer under this key',
         examples: ['congDan'],
       }),
     ),

@@ -41,7 +41,9 @@ export const TransactionQuery = Type.Object(
     kind: Type.Optional(TransactionKindSchema),
     transactionId: Type.Optional(Id('Mã giao dịch / transaction id (txn_…)')),
     parentTransactionId: Type.Optional(
-      Id('Các lời gọi dịch vụ nguồn của một giao dịch dịch vụ tổng hợp / the backend calls of a composite call (R-17)'),
+      Id(
+        'Các lời gọi dịch vụ nguồn của một giao dịch dịch vụ tổng hợp / the backend calls of a composite call (R-17)',
+      ),
     ),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
     cursor: Type.Optional(

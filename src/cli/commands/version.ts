@@ -87,7 +87,10 @@ function compositeChange(ctx: Context): Pick<VersionPatch, 'composite'> {
   try {
     return { composite: JSON.parse(readFileSync(file, 'utf8')) as VersionPatch['composite'] };
   } catch (err) {
-    throw new UsageError(`--composite: không đọc được JSON / not readable JSON: ${(err as Error).message}`, ctx.usage);
+    throw new UsageError(
+      `--composite: không đọc được JSON / not readable JSON: ${(err as Error).message}`,
+      ctx.usage,
+    );
   }
 }
 

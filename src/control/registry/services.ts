@@ -391,7 +391,8 @@ async function compositeColumn(
   if (patch.composite === null) return { composite: null };
   refuseCompositeUpstreams({
     sandbox: patch.upstreams?.sandbox !== undefined ? patch.upstreams.sandbox : current.sandbox_url,
-    production: patch.upstreams?.production !== undefined ? patch.upstreams.production : current.production_url,
+    production:
+      patch.upstreams?.production !== undefined ? patch.upstreams.production : current.production_url,
   });
   const definition = await resolveComposite(trx, patch.composite, resources ?? current.resources, current.id);
   return { composite: JSON.stringify(definition) };
