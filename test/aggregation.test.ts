@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { CompositeInput } from '../src/api/contract/index.ts';
 import { parseTemplate } from '../src/core/composite.ts';
 import { compileComposite, fill, mergeInto, newAnswer, shape } from '../src/gateway/composite-plan.ts';
+import { statistics } from '../src/reports/statistics.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
@@ -393,6 +394,28 @@ for (const kind of storeKinds) {
       // The consumer's call is counted once, under the consumer: its system has no backend records.
       const ofConsumer = await queryTransactions(h.store, { consumerSystemId, limit: 1000 });
       assert.equal(ofConsumer.items.filter((t) => t.parentTransactionId !== null).length, 0);
+    });
+
+    test('statistics: the consumer counted once per call, on composites only; backend calls under the composite system', async () => {
+      await h.recorder.flush();
+      const stats = await statistics(h.store, {
+        from: new Date(Date.now() - 3_600_000).toISOString(),
+        to: new Date(Date.now() + 3_600_000).toISOString(),
+        groupBy: ['consumerSystem', 'version'],
+      });
+      const composites = new Set(['tonghop', 'hoso', 'tatca', 'batbuoc'].map((c) => versions[c]));
+      const backends = new Set(['dancu', 'thue', 'bhxh'].map((c) => versions[c]));
+      const ofConsumer = stats.rows.filter((r) => r.key.consumerSystem === consumerSystemId);
+      const ofComposite = stats.rows.filter((r) => r.key.consumerSystem === compositeSystemId);
+      assert.ok(ofConsumer.length > 0 && ofConsumer.every((r) => composites.has(r.key.version)));
+      assert.ok(ofComposite.length > 0 && ofComposite.every((r) => backends.has(r.key.version)));
+      const consumerCalls = (
+        await queryTransactions(h.store, { consumerSystemId, kind: 'service_call', limit: 1000 })
+      ).items.length;
+      assert.equal(
+        ofConsumer.reduce((n, r) => n + r.calls, 0),
+        consumerCalls,
+      );
     });
 
     test('a consumer not subscribed to the composite: 403 like any service, no backend called', async () => {
