@@ -183,19 +183,29 @@ export async function resolveComposite(
   return { sequential, backends };
 }
 
-/** A composite has no upstream of its own: the gateway calls its backends (an upstream would be ignored). */
+/**
+ * A composite has no upstream of its own — the gateway calls its backends, so an upstream would be ignored — and it
+ * answers calls: it is never an asynchronous (message) version.
+ */
 export function refuseCompositeUpstreams(
   upstreams: { sandbox?: string | null; production?: string | null } | undefined,
+  mode: string | undefined = 'sync',
 ): void {
+  const problems: Problem[] = [];
   if (upstreams?.sandbox || upstreams?.production) {
-    refuse([
-      {
-        path: '/upstreams',
-        message:
-          'dịch vụ tổng hợp không có địa chỉ dịch vụ nguồn riêng / a composite has no upstream of its own',
-      },
-    ]);
+    problems.push({
+      path: '/upstreams',
+      message:
+        'dịch vụ tổng hợp không có địa chỉ dịch vụ nguồn riêng / a composite has no upstream of its own',
+    });
   }
+  if (mode === 'async') {
+    problems.push({
+      path: '/mode',
+      message: 'dịch vụ tổng hợp là dịch vụ đồng bộ / a composite is a sync version',
+    });
+  }
+  if (problems.length > 0) refuse(problems);
 }
 
 const subscriptionAudit = auditOf('subscription');

@@ -57,7 +57,10 @@ export async function trySandboxCall(
   actor: string,
 ): Promise<SandboxTryResult> {
   const version = await deps.registry.getVersion(versionId);
-  if (!TRIABLE.has(version.status) || (version.status === 'sandbox_test' && !version.upstreams.sandbox)) {
+  if (
+    !TRIABLE.has(version.status) ||
+    (version.status === 'sandbox_test' && !version.upstreams.sandbox && !version.composite)
+  ) {
     throw new LgspError(
       'CP_SANDBOX_TRY_UNAVAILABLE',
       `${version.context}/${version.version}: ${version.status}${version.upstreams.sandbox ? '' : ', no sandbox upstream'}`,

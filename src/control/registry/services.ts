@@ -246,7 +246,7 @@ export const createVersion: CommandOn<VersionInput, ServiceVersion> = async (
   const production = validateUpstreamUrl(input.upstreams?.production ?? null);
   const service = await requireService(trx, serviceId);
   // a composite's backends are checked and resolved to versions now, every problem named at once.
-  if (input.composite) refuseCompositeUpstreams(input.upstreams);
+  if (input.composite) refuseCompositeUpstreams(input.upstreams, input.mode);
   const composite = input.composite ? await resolveComposite(trx, input.composite, resources, null) : null;
   const id = newId('ver', now.getTime());
   const row = await trx
@@ -379,7 +379,7 @@ async function compositeColumn(
   resources: ResourceTemplate[] | undefined,
 ): Promise<{ composite?: string | null }> {
   const isComposite = patch.composite !== undefined ? patch.composite !== null : current.composite !== null;
-  if (isComposite) refuseCompositeUpstreams(patch.upstreams);
+  if (isComposite) refuseCompositeUpstreams(patch.upstreams, patch.mode ?? current.mode);
   if (patch.composite === undefined) {
     if (!current.composite || !resources) return {};
     const again = await resolveComposite(trx, current.composite, resources, current.id);
