@@ -507,6 +507,15 @@ for (const kind of storeKinds) {
         ),
         /không có địa chỉ dịch vụ nguồn riêng/,
       );
+      await refused(
+        attempt({ backends: [{ target: '/dancu/1.0', path: '/congdan/{soDinhDanh}' }] }, { mode: 'async' }),
+        /dịch vụ đồng bộ/,
+      );
+      // A published composite's definition is fixed: a change is a new version.
+      await assert.rejects(
+        h.registry.updateVersion(versions['tonghop']!, { composite: null }, 'test'),
+        (err: { code?: string }) => err.code === 'CP_VERSION_STATE',
+      );
     });
   });
 }
