@@ -7,6 +7,7 @@ import { parseTemplate } from '../src/core/composite.ts';
 import { compileComposite, fill, mergeInto, newAnswer, shape } from '../src/gateway/composite-plan.ts';
 import { statistics } from '../src/reports/statistics.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
+import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { storeKinds } from './helpers/stores.ts';
@@ -519,3 +520,54 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe('composite definitions through the admin API', () => {
+  let api: AdminHarness;
+  before(async () => {
+    api = await openAdminHarness('pglite');
+  });
+  after(async () => {
+    await api.dispose();
+  });
+
+  test('a wrong definition: 400 problem+json CP_COMPOSITE_INVALID naming each problem, Vietnamese first', async () => {
+    const org = await api.registry.createOrganization({ code: '000.00.17.H01', name: 'Sở TT&TT' }, 'test');
+    const system = await api.registry.createSystem(
+      { organizationId: org.id, name: 'Tổng hợp', isProvider: true, isConsumer: false },
+      'test',
+    );
+    const service = await api.registry.createService(
+      { context: 'tonghop', name: 'Tổng hợp', providerSystemId: system.id },
+      'test',
+    );
+    const before = await api.counts();
+    const res = await api.call('POST', `/api/v1/services/${service.id}/versions`, {
+      version: '1.0',
+      resources: [{ method: 'GET', path: '/congdan/{soDinhDanh}' }],
+      composite: {
+        backends: [
+          { target: '/khongco/1.0', path: '/x' },
+          { target: '/dancu/1.0', path: '/congdan/{resp0.maSo}' },
+        ],
+      },
+    });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.headers['content-type'] as string, /application\/problem\+json/);
+    const problem = res.json() as { code: string; detail: string; errors: Array<{ path: string }> };
+    assert.equal(problem.code, 'CP_COMPOSITE_INVALID');
+    assert.match(
+      problem.detail,
+      /^\/composite\/backends\/0\/target: "\/khongco\/1.0": không có phiên bản dịch vụ này/,
+    );
+    assert.deepEqual(
+      problem.errors.map((e) => e.path),
+      ['/composite/backends/0/target', '/composite/backends/1/path', '/composite/backends/1/target'],
+    );
+    assert.deepEqual(await api.counts(), before, 'nothing written');
+    const schema = await api.call('POST', `/api/v1/services/${service.id}/versions`, {
+      version: '1.0',
+      composite: { backends: [] },
+    });
+    assert.equal(schema.statusCode, 400);
+  });
+});
