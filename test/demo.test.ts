@@ -29,6 +29,7 @@ describe('lgsp demo', () => {
   test('--json: the first stdout line is exactly one JSON object with the agreed keys', () => {
     assert.deepEqual(Object.keys(JSON.parse(demo.firstLine)).sort(), [
       'adminUrl',
+      'aggregatePath',
       'allowedPath',
       'categoriesPath',
       'consumerKey',
@@ -69,6 +70,22 @@ describe('lgsp demo', () => {
     });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), await (await fetch(info.directUrl)).json());
+  });
+
+  test('aggregatePath → 200 JSON from two providers, X-LGSP-Completed: true (R-17)', async () => {
+    const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
+    const res = await fetch(`${info.gatewayUrl}${info.aggregatePath}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-lgsp-completed'), 'true');
+    assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+    const body = (await res.json()) as {
+      congDan: { duLieu: { hoTen: string } };
+      doanhNghiep: { maSoThue: string };
+    };
+    assert.ok(body.congDan.duLieu.hoTen);
+    assert.equal(body.doanhNghiep.maSoThue, info.aggregatePath.split('/').pop());
   });
 
   test('forbiddenPath → 403; no token, bad token → 401', async () => {

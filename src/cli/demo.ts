@@ -15,6 +15,7 @@ import { newSecret } from '../core/ids.ts';
 import { sandboxTestCall } from '../gateway/sandbox-probe.ts';
 import { localUrl, startPlatform } from '../platform.ts';
 import type { Store } from '../store/port.ts';
+import { seedDemoComposite } from './demo-composite.ts';
 import { onceRecorded, publishAfterTry, type TryEnv } from './onboarding.ts';
 import { configOrExplain, consoleLines, explainStartError, untilSignal } from './start.ts';
 
@@ -23,7 +24,7 @@ export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json]
   Runs the platform with a sample province (throwaway store, or LGSP_DATA_DIR when set) and prints curl lines.
   --json  dòng đầu tiên của stdout là một đối tượng JSON / the first stdout line is one JSON object:
           gatewayUrl, adminUrl, consumerKey, consumerSecret, allowedPath, forbiddenPath, directUrl, lgspAccessToken,
-          categoriesPath`;
+          categoriesPath, aggregatePath`;
 
 /** The first stdout line of `lgsp demo --json`: what a script (the benchmark, the tests) needs to call it. */
 export interface DemoInfo {
@@ -44,6 +45,8 @@ export interface DemoInfo {
    * `{AccessKey, SecretKey, AppName, PartnerCode, PartnerCodeCus}`; `allowedPath` with only this header → 200.
    */
   lgspAccessToken: string;
+  /** A GET to a composite of two providers (R-17, docs/aggregation.md): 200 with `X-LGSP-Completed: true`. */
+  aggregatePath: string;
 }
 
 const CITIZEN_ID = '001099012345';
@@ -106,6 +109,7 @@ async function seedDemo(
     const consumer = (await registry.listSystems({ organizationId: existing.id }))[0]!;
     for (const v of await registry.listVersions()) {
       if (v.context === 'dmdc') continue; // the built-in shared-category service has no upstream to move
+      if (v.composite) continue; // a composite has no upstream of its own (R-17)
       const base = v.context === 'dancu' ? 'dancu' : 'thue';
       await registry.updateVersion(
         v.id,
@@ -454,6 +458,12 @@ export async function runDemo(args: string[]): Promise<number> {
     upstream.url,
   );
   await seedDemoCategories(platform.categories, platform.registry.changes, seeded.consumerSystemId, ACTOR);
+  const aggregatePath = await seedDemoComposite(
+    { ...platform, clock: systemClock },
+    seeded.consumerSystemId,
+    { citizen: CITIZEN_ID, tax: TAX_ID },
+    ACTOR,
+  );
   await platform.snapshots.refresh();
 
   const gatewayUrl = localUrl(platform.gatewayUrl);
@@ -477,6 +487,7 @@ export async function runDemo(args: string[]): Promise<number> {
         PartnerCodeCus: '000.00.12.H01',
       }),
     ).toString('base64'),
+    aggregatePath,
   };
   // Listen for Ctrl+C before saying we are up: a script that signals right after the first line must stop us
   // cleanly, not meet Node's default handler.

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '../api/contract/index.ts';
+import type { CompositeDefinition } from '../core/composite.ts';
 import { msOrNull } from '../core/time.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { Store } from '../store/port.ts';
@@ -89,6 +90,8 @@ export interface SnapshotData {
     sandboxMock?: MockDocument;
     /** A built-in service the gateway answers itself, never forwarded (`builtin_services`, migration 0028). */
     builtin?: 'categories';
+    /** A composite's backends (R-17, src/gateway/composite.ts); absent for every other version. */
+    composite?: CompositeDefinition;
   }>;
   /** Announced maintenance windows not yet over (R-24): the services answer 503 inside them. */
   maintenance: Array<{ noticeId: string; serviceId: string | null; startsAtMs: number; endsAtMs: number }>;
@@ -184,6 +187,7 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
         'service_versions.sunset_at',
         'services.decommission_at',
         'successor.version as successor_version',
+        'service_versions.composite',
       ])
       // Retired versions stay in the snapshot so that they answer 410 with a pointer to their successor.
       .where('service_versions.status', 'in', ['sandbox_test', 'published', 'deprecated', 'retired'])
@@ -274,6 +278,7 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
           decommissionAtMs: msOrNull(r.decommission_at),
           ...(mocks.has(r.version_id) ? { sandboxMock: mocks.get(r.version_id)! } : {}),
           ...(builtin.has(r.version_id) ? { builtin: builtin.get(r.version_id)! } : {}),
+          ...(r.composite ? { composite: r.composite } : {}),
         };
       }),
       maintenance: maintenance.map((m) => ({

@@ -96,6 +96,14 @@ export const ConfigSchema = Type.Object(
         }),
         keepAliveTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600000, default: 65000 }),
         maxConnectionsPerAddress: Type.Integer({ minimum: 1, maximum: 1000000, default: 256 }),
+        // a composite's backend answers are merged in memory, so their sum is bounded (docs/aggregation.md).
+        compositeMaxResponseBytes: Type.Integer({
+          minimum: 1024,
+          maximum: 268435456,
+          default: 4194304,
+          description:
+            'Tổng dung lượng tối đa các câu trả lời của dịch vụ nguồn trong một lời gọi dịch vụ tổng hợp (byte); vượt → 502 GW_COMPOSITE_TOO_LARGE / the most a composite call may read from its backends',
+        }),
         publicUrl: publicUrl(
           'Địa chỉ cổng kết nối mà các cơ quan gọi (sau proxy/TLS), cổng thông tin hiển thị; để trống: địa chỉ đang nghe / the gateway address agencies call (behind a proxy/TLS), shown by the portal; empty: the listening address',
         ),
@@ -492,6 +500,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_REQUEST_TIMEOUT_MS: 'gateway.requestTimeoutMs',
   LGSP_KEEP_ALIVE_TIMEOUT_MS: 'gateway.keepAliveTimeoutMs',
   LGSP_CONNECTIONS_PER_ADDRESS: 'gateway.maxConnectionsPerAddress',
+  LGSP_COMPOSITE_MAX_RESPONSE_BYTES: 'gateway.compositeMaxResponseBytes',
   LGSP_ADMIN_HOST: 'admin.host',
   LGSP_ADMIN_PORT: 'admin.port',
   LGSP_ADMIN_PASSWORD: 'admin.password',

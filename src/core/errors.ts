@@ -565,6 +565,23 @@ export const ERRORS = {
     title:
       'A cookie-session call that changes something needs the session’s x-csrf-token header and must come from the console’s own origin',
   },
+  // Composite services (issue 12 item 5, R-17, docs/aggregation.md)
+  CP_COMPOSITE_INVALID: {
+    status: 400,
+    titleVi: 'Định nghĩa dịch vụ tổng hợp không hợp lệ',
+    title: 'The composite definition is not valid; `detail` and `errors` name each problem',
+  },
+  GW_COMPOSITE_INCOMPLETE: {
+    status: 502,
+    titleVi:
+      'Dịch vụ tổng hợp không lấy được dữ liệu bắt buộc: một dịch vụ nguồn bắt buộc hoặc mọi dịch vụ nguồn đều lỗi',
+    title: 'A required backend of the composite, or every backend, failed; `backends` says which and why',
+  },
+  GW_COMPOSITE_TOO_LARGE: {
+    status: 502,
+    titleVi: 'Câu trả lời tổng hợp vượt quá dung lượng cho phép',
+    title: 'The composite’s backend answers exceed gateway.compositeMaxResponseBytes; nothing was returned',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

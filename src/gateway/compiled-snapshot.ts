@@ -3,6 +3,7 @@ import type { Environment } from '../api/contract/index.ts';
 import type { SnapshotData } from '../control/snapshot.ts';
 import { minutesOfDay } from '../core/time.ts';
 import { type CompiledCategory, compileCategories } from './categories.ts';
+import { type CompiledComposite, compileComposite } from './composite-plan.ts';
 import { type CompiledMock, compileMock } from './sandbox-mock-table.ts';
 
 /**
@@ -59,6 +60,8 @@ export interface Route extends Found {
   sandboxMock: CompiledMock | null;
   /** A built-in service the gateway answers itself (`categories`: `/dmdc/1.0`, src/gateway/categories.ts). */
   builtin: 'categories' | null;
+  /** A composite's backends (R-17): the gateway runs them instead of forwarding (src/gateway/composite.ts). */
+  composite: CompiledComposite | null;
 }
 
 /** A system's mTLS binding (src/gateway/policy.ts `clientCertificate`). */
@@ -235,6 +238,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
       deprecationHeaders: r.status === 'deprecated' ? deprecationHeaders(r) : null,
       sandboxMock: r.sandboxMock ? compileMock(r.sandboxMock) : null,
       builtin: r.builtin ?? null,
+      composite: r.composite ? compileComposite(r.composite) : null,
     };
     routes.set(`${r.context}/${r.version}`, route);
     routesByVersion.set(r.versionId, route);

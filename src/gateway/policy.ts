@@ -170,9 +170,14 @@ export function versionState(route: Route, nowMs: number): Decision {
  * `sandbox-mock.ts`); production never mocks. An async destination without one pulls its messages from the inbox.
  */
 export function environment(route: Route, env: Environment): Decision {
+  // A composite (R-17) has no upstream of its own: its backends are checked one by one (composite.ts); a sync
+  // version with no sandbox upstream may answer sandbox calls from its OpenAPI examples (issue 12 item 9).
   if (
     !routableIn(route, env) ||
-    (route.mode === 'sync' && !route.upstreams[env] && !(env === 'sandbox' && route.sandboxMock !== null))
+    (route.mode === 'sync' &&
+      !route.upstreams[env] &&
+      route.composite === null &&
+      !(env === 'sandbox' && route.sandboxMock !== null))
   )
     return refusal('GW_NOT_IN_ENVIRONMENT', env);
   return ALLOWED;

@@ -4,6 +4,7 @@ import { noteService, type TransactionRecord } from '../telemetry/record.ts';
 import { categoriesEndpoint } from './categories.ts';
 import { forwardedOrigin } from './client-address.ts';
 import type { CompiledSnapshot, Route, Upstream } from './compiled-snapshot.ts';
+import { runComposite } from './composite.ts';
 import { type GatewayContext, poolFor } from './context.ts';
 import { hasBody, refuse } from './exchange.ts';
 import { ForwardHandler, HashingTap } from './forward-handler.ts';
@@ -80,6 +81,10 @@ export function proxy(
   if (route.builtin === 'categories') {
     categoriesEndpoint(ctx, res, rec, snapshot, path.slice(route.pathPrefix.length), query);
     return undefined;
+  }
+  // a composite runs its backends instead of forwarding (one branch: other calls pay nothing more).
+  if (route.composite !== null) {
+    return runComposite(ctx, req, res, rec, snapshot, route, claims, resource, segments, start, query);
   }
 
   const upstream = route.upstreams[claims.environment];

@@ -1,4 +1,5 @@
 import type { ColumnType } from 'kysely';
+import type { CompositeDefinition } from '../core/composite.ts';
 
 /** Kysely's view of the tables in migrations/*.sql; keep the two in step (the store contract tests use both). */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -132,6 +133,8 @@ export interface Database {
     health_check_interval_seconds: ColumnType<number, number | undefined, number>;
     /** Sync calls' request body limit; null: `gateway.maxRequestBodyBytes` (migrations/0019_edge_limits.sql). */
     request_body_limit_bytes: ColumnType<number | null, number | null | undefined, number | null>;
+    /** A composite's backends (R-17, migrations/0030_composites.sql); null for every other version. */
+    composite: ColumnType<CompositeDefinition | null, string | null | undefined, string | null>;
     created_at: Timestamp;
     updated_at: Timestamp;
   };
@@ -463,6 +466,12 @@ export interface Database {
     seq: number;
     chunk: Uint8Array;
   };
+  /** Subscriptions a composite's publication granted its provider system (migrations/0030_composites.sql). */
+  composite_grants: {
+    subscription_id: string;
+    composite_version_id: string;
+    created_at: Timestamp;
+  };
 }
 
 export type SubscriptionRequestStatus =
@@ -512,4 +521,6 @@ export interface TransactionRow {
   client_sender_code: ColumnType<string | null, string | null | undefined, string | null>;
   client_receiver_code: ColumnType<string | null, string | null | undefined, string | null>;
   client_tran_code: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A composite's backend call: the consumer's transaction it served (migrations/0030_composites.sql). */
+  parent_transaction_id: ColumnType<string | null, string | null | undefined, string | null>;
 }

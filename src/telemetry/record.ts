@@ -56,6 +56,11 @@ export interface TransactionRecord {
   clientSenderCode: string | null;
   clientReceiverCode: string | null;
   clientTranCode: string | null;
+  /**
+   * A composite's backend call (R-17): the consumer's transaction it served. Its consumer is the composite's
+   * provider system, so reports count the consumer's call once and the backend calls under that system.
+   */
+  parentTransactionId: string | null;
 }
 
 /** Where records go: the recorder in this process, or (in a gateway worker) the primary over IPC. */
@@ -115,6 +120,7 @@ export function newTransactionRecord(
     clientSenderCode: null,
     clientReceiverCode: null,
     clientTranCode: null,
+    parentTransactionId: null,
   };
 }
 

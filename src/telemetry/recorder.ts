@@ -197,6 +197,7 @@ const COLUMNS: Array<[column: string, pgType: string, value: (t: TransactionReco
   ['client_sender_code', 'text', (t) => t.clientSenderCode ?? null],
   ['client_receiver_code', 'text', (t) => t.clientReceiverCode ?? null],
   ['client_tran_code', 'text', (t) => t.clientTranCode ?? null],
+  ['parent_transaction_id', 'text', (t) => t.parentTransactionId ?? null],
 ];
 
 /**

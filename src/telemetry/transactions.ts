@@ -33,6 +33,8 @@ export interface TransactionFilter {
   kind?: TransactionKind;
   /** One record by its id (the id a caller finds in a problem answer or a log line). */
   transactionId?: string;
+  /** The backend calls of one composite call (R-17). */
+  parentTransactionId?: string;
   limit?: number;
   /** Opaque cursor from the previous page's `nextCursor`. */
   cursor?: string;
@@ -72,6 +74,7 @@ function toView(r: Selectable<TransactionRow>): TransactionView {
       r.client_sender_code === null && r.client_receiver_code === null && r.client_tran_code === null
         ? null
         : { sender: r.client_sender_code, receiver: r.client_receiver_code, transaction: r.client_tran_code },
+    parentTransactionId: r.parent_transaction_id,
   };
 }
 
@@ -111,6 +114,7 @@ export async function queryTransactions(
   if (filter.leg) q = q.where('leg', '=', filter.leg);
   if (filter.kind) q = q.where('kind', '=', filter.kind);
   if (filter.transactionId) q = q.where('id', '=', filter.transactionId);
+  if (filter.parentTransactionId) q = q.where('parent_transaction_id', '=', filter.parentTransactionId);
   if (filter.status === 'success') q = q.where('consumer_status', '<', 400);
   else if (filter.status === 'error') q = q.where('consumer_status', '>=', 400);
   else if (filter.status) {

@@ -4,6 +4,7 @@ export * from './audit.ts';
 export * from './auth.ts';
 export * from './categories.ts';
 export * from './common.ts';
+export * from './composites.ts';
 export * from './connected-systems.ts';
 export * from './connection-requests.ts';
 export * from './credentials.ts';

@@ -40,6 +40,11 @@ export const TransactionQuery = Type.Object(
     leg: Type.Optional(TransactionLegSchema),
     kind: Type.Optional(TransactionKindSchema),
     transactionId: Type.Optional(Id('Mã giao dịch / transaction id (txn_…)')),
+    parentTransactionId: Type.Optional(
+      Id(
+        'Các lời gọi dịch vụ nguồn của một giao dịch dịch vụ tổng hợp / the backend calls of a composite call (R-17)',
+      ),
+    ),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
     cursor: Type.Optional(
       Type.String({ minLength: 1, maxLength: 500, description: 'nextCursor của trang trước' }),
@@ -105,6 +110,12 @@ export const TransactionSchema = Type.Object({
           'SENDER_CODE, RECEIVER_CODE, TRAN_CODE do bên gọi gửi (chỉ ghi nhận) / as the caller sent them (recorded only)',
       },
     ),
+  ),
+  parentTransactionId: Nullable(
+    Type.String({
+      description:
+        'Lời gọi dịch vụ nguồn của dịch vụ tổng hợp: giao dịch của bên khai thác mà nó phục vụ / a composite backend call: the consumer transaction it served (R-17)',
+    }),
   ),
 });
 /** A transaction record as the API answers it (named apart from the database's `Transaction`). */

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id, Nullable, OneOf, PageQuery, Strict, Timestamp, Timestamps } from './common.ts';
+import { CompositeInput, CompositeSchema } from './composites.ts';
 
 /** Service versions: protocol, mode, upstreams, resources, and their moves. */
 
@@ -102,6 +103,8 @@ const versionSettings = {
   healthCheck: Type.Optional(Nullable(HealthCheckInput)),
   upstreams: Type.Optional(UpstreamsSchema),
   resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
+  /** A composite service (R-17, docs/aggregation.md): set only while the version is a draft; null: not one. */
+  composite: Type.Optional(Nullable(CompositeInput)),
 };
 
 export const VersionCreate = Type.Object({ version: VersionName, ...versionSettings }, Strict);
@@ -142,6 +145,8 @@ export const VersionSchema = Type.Object({
   submittedAt: Nullable(Timestamp),
   rejectionReason: Nullable(Type.String()),
   sandboxEvidenceTransactionId: Nullable(Type.String()),
+  /** The backends of a composite version; null for every other version. */
+  composite: Nullable(CompositeSchema),
   ...Timestamps,
 });
 

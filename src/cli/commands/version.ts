@@ -72,6 +72,7 @@ function changes(ctx: Context): VersionPatch {
         ? null
         : { path: healthPath, ...(healthInterval !== undefined ? { intervalSeconds: healthInterval } : {}) };
   return {
+    ...compositeChange(ctx),
     ...(protocol ? { protocol } : {}),
     ...(healthCheck !== undefined ? { healthCheck } : {}),
     ...(mode ? { mode } : {}),
@@ -80,6 +81,24 @@ function changes(ctx: Context): VersionPatch {
     ...(Object.keys(upstreams).length ? { upstreams } : {}),
     ...(resources.length ? { resources } : {}),
   };
+}
+
+/**
+ * `--composite <file.json>`: the version becomes a composite service (R-17, docs/aggregation.md), its definition
+ * read from the file; `--composite ''` makes it a plain version again (both only while it is a draft).
+ */
+function compositeChange(ctx: Context): Pick<VersionPatch, 'composite'> {
+  const file = str(ctx.values, 'composite');
+  if (file === undefined) return {};
+  if (file === '') return { composite: null };
+  try {
+    return { composite: JSON.parse(readFileSync(file, 'utf8')) as VersionPatch['composite'] };
+  } catch (err) {
+    throw new UsageError(
+      `--composite: không đọc được JSON / not readable JSON: ${(err as Error).message}`,
+      ctx.usage,
+    );
+  }
 }
 
 function showVersion(v: ServiceVersion): string {
@@ -108,6 +127,14 @@ function showVersion(v: ServiceVersion): string {
     ['Sandbox', v.upstreams.sandbox],
     ['Production', v.upstreams.production],
     ['Tài nguyên / Resources', v.resources.map((r) => `${r.method} ${r.path}`).join(', ')],
+    [
+      'Dịch vụ tổng hợp / Composite',
+      v.composite
+        ? `${v.composite.sequential ? 'lần lượt / sequential' : 'song song / parallel'}: ${v.composite.backends
+            .map((b) => `${b.target}${b.path}${b.required ? ' (bắt buộc / required)' : ''}`)
+            .join(', ')}`
+        : null,
+    ],
     ['Đường dẫn / Gateway path', `/${v.context}/${v.version}/…`],
     ['Công bố lúc / Published', v.publishedAt ? time(v.publishedAt) : null],
     ['Ngừng khuyến nghị lúc / Deprecated', v.deprecatedAt ? time(v.deprecatedAt) : null],
@@ -138,11 +165,12 @@ const CHANGE_OPTIONS: OptionSpecs = {
     'health-interval',
     'sandbox-url',
     'production-url',
+    'composite',
   ),
   resource: { type: 'string', multiple: true },
 };
 const CHANGE_SYNOPSIS =
-  "[--protocol REST|SOAP] [--mode sync|async] [--concurrency <1-256>] [--request-body-limit <byte>|''] [--health-path /health [--health-interval <s>]] [--sandbox-url <url>] [--production-url <url>] [--resource 'GET /congdan/{soDinhDanh}' …]";
+  "[--protocol REST|SOAP] [--mode sync|async] [--concurrency <1-256>] [--request-body-limit <byte>|''] [--health-path /health [--health-interval <s>]] [--sandbox-url <url>] [--production-url <url>] [--resource 'GET /congdan/{soDinhDanh}' …] [--composite <composite.json>|'']";
 
 export const versionCommands: Group = {
   name: 'version',

@@ -6,6 +6,7 @@ import {
 import { LgspError } from '../../core/errors.ts';
 import { formatVietnamDateTime, utcOffsetLabel } from '../../core/time.ts';
 import { apiDocumentRefusal, validateApiDocument } from '../api-document.ts';
+import { grantBackendSubscriptions } from '../composites.ts';
 import { publishNotice } from '../notices.ts';
 import { sandboxEvidence } from '../sandbox-evidence.ts';
 import { type LifecycleContext, moveVersionIfIn, tooEarly, transitionVersion } from './workflow.ts';
@@ -69,13 +70,23 @@ export async function startSandboxTest(
   actor: string,
 ): Promise<ServiceVersion> {
   const version = await ctx.registry.getVersion(versionId);
-  if (version.mode === 'sync' && !version.upstreams.sandbox && version.technicalDocumentType !== 'openapi') {
+  // A composite has no upstream: its backends are called, as its provider system, which is granted
+  // sandbox subscriptions to them now (src/control/composites.ts). Without a sandbox upstream, an OpenAPI document
+  // answers sandbox calls from its examples (issue 12 item 9).
+  if (
+    version.mode === 'sync' &&
+    !version.upstreams.sandbox &&
+    !version.composite &&
+    version.technicalDocumentType !== 'openapi'
+  ) {
     throw new LgspError(
       'CP_UPSTREAM_URL_INVALID',
       'sandbox: chưa cấu hình, và không có tài liệu OpenAPI để trả lời bằng ví dụ / not configured, and no OpenAPI document to answer from its examples',
     );
   }
-  await transitionVersion(ctx, versionId, 'start_sandbox_test', actor, async () => ({}));
+  await transitionVersion(ctx, versionId, 'start_sandbox_test', actor, async (trx, now) => ({
+    events: await grantBackendSubscriptions(trx, versionId, 'sandbox', actor, now),
+  }));
   return ctx.registry.getVersion(versionId);
 }
 
@@ -164,7 +175,10 @@ export async function publishVersion(
         actor,
       );
     }
+    // publishing a composite is the operator's approval of its backend calls in production.
+    const granted = await grantBackendSubscriptions(trx, versionId, 'production', actor, now);
     return {
+      events: granted,
       columns: { published_at: now, sandbox_evidence_txn_id: evidence },
       details: {
         deprecated: previous.map((p) => p.id),

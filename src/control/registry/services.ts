@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { Kysely, Selectable } from 'kysely';
 import type {
+  CompositeInput,
   PageOf,
   Protocol,
   ResourceTemplate,
@@ -20,6 +21,7 @@ import { byColumn, byLowerCase, matchesAny, ordering, pageOf } from '../../store
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
+import { refuseCompositeUpstreams, resolveComposite } from '../composites.ts';
 import { publishNotice } from '../notices.ts';
 import {
   assertVersionMove,
@@ -58,6 +60,8 @@ export interface VersionInput {
   healthCheck?: { path: string; intervalSeconds?: number } | null;
   upstreams?: { sandbox?: string | null; production?: string | null };
   resources?: ResourceTemplate[];
+  /** A composite service (R-17, src/control/composites.ts); null: not one. Set only on a draft. */
+  composite?: CompositeInput | null;
 }
 
 export type VersionPatch = Omit<Partial<VersionInput>, 'version'>;
@@ -111,6 +115,7 @@ export function toVersion(r: VersionRow): ServiceVersion {
     submittedAt: r.submitted_at ? isoOf(r.submitted_at) : null,
     rejectionReason: r.rejection_reason,
     sandboxEvidenceTransactionId: r.sandbox_evidence_txn_id,
+    composite: r.composite ?? null,
     createdAt: isoOf(r.created_at),
     updatedAt: isoOf(r.updated_at),
   };
@@ -240,6 +245,9 @@ export const createVersion: CommandOn<VersionInput, ServiceVersion> = async (
   const sandbox = validateUpstreamUrl(input.upstreams?.sandbox ?? null);
   const production = validateUpstreamUrl(input.upstreams?.production ?? null);
   const service = await requireService(trx, serviceId);
+  // R-17: a composite's backends are checked and resolved to versions now, every problem named at once.
+  if (input.composite) refuseCompositeUpstreams(input.upstreams, input.mode);
+  const composite = input.composite ? await resolveComposite(trx, input.composite, resources, null) : null;
   const id = newId('ver', now.getTime());
   const row = await trx
     .insertInto('service_versions')
@@ -256,6 +264,7 @@ export const createVersion: CommandOn<VersionInput, ServiceVersion> = async (
       sandbox_url: sandbox,
       production_url: production,
       resources: JSON.stringify(resources),
+      composite: composite ? JSON.stringify(composite) : null,
       created_at: now,
       updated_at: now,
     })
@@ -281,6 +290,7 @@ export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx
   if (patch.mode !== undefined && patch.mode !== current.mode && current.status !== 'draft') {
     throw new LgspError('CP_VERSION_STATE', `mode: ${current.status} (chỉ khi nháp / only in draft)`);
   }
+  const composite = await compositeColumn(trx, current, patch, resources);
   await trx
     .updateTable('service_versions')
     .set({
@@ -299,6 +309,7 @@ export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx
         ? { production_url: validateUpstreamUrl(upstreams.production) }
         : {}),
       ...(resources ? { resources: JSON.stringify(resources) } : {}),
+      ...composite,
       updated_at: now,
     })
     .where('id', '=', id)
@@ -356,6 +367,36 @@ export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx
     events: [versionAudit(actor, verb, id, details)],
   };
 };
+
+/**
+ * The `composite` column a patch writes (R-17): a definition is set or removed only on a draft (consumers build
+ * against it, like the mode); new resources of a composite are checked against its definition again.
+ */
+async function compositeColumn(
+  trx: Parameters<typeof resolveComposite>[0],
+  current: VersionRow,
+  patch: VersionPatch,
+  resources: ResourceTemplate[] | undefined,
+): Promise<{ composite?: string | null }> {
+  const isComposite = patch.composite !== undefined ? patch.composite !== null : current.composite !== null;
+  if (isComposite) refuseCompositeUpstreams(patch.upstreams, patch.mode ?? current.mode);
+  if (patch.composite === undefined) {
+    if (!current.composite || !resources) return {};
+    const again = await resolveComposite(trx, current.composite, resources, current.id);
+    return { composite: JSON.stringify(again) };
+  }
+  if (current.status !== 'draft') {
+    throw new LgspError('CP_VERSION_STATE', `composite: ${current.status} (chỉ khi nháp / only in draft)`);
+  }
+  if (patch.composite === null) return { composite: null };
+  refuseCompositeUpstreams({
+    sandbox: patch.upstreams?.sandbox !== undefined ? patch.upstreams.sandbox : current.sandbox_url,
+    production:
+      patch.upstreams?.production !== undefined ? patch.upstreams.production : current.production_url,
+  });
+  const definition = await resolveComposite(trx, patch.composite, resources ?? current.resources, current.id);
+  return { composite: JSON.stringify(definition) };
+}
 
 // ── Queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
