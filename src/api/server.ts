@@ -44,6 +44,7 @@ import { userRoutes } from './routes/users.ts';
 import { versionChangeRoutes } from './routes/version-changes.ts';
 import { versionRoutes } from './routes/versions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { peerRoutes } from './routes/peers.ts';
 
 export type { AdminDeps } from './deps.ts';
 
@@ -289,6 +290,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
       await lifecycleRoutes(secured, deps);
       await webhookRoutes(secured, deps);
       await alertRoutes(secured, deps);
+      await peerRoutes(secured, deps);
     });
   });
   return app;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '../api/contract/index.ts';
 import { msOrNull } from '../core/time.ts';
+import { type FederationSnapshotData, loadFederationSnapshot } from '../federation/snapshot.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { Store } from '../store/port.ts';
 import { healthCheckOf } from './registry/services.ts';
@@ -78,6 +79,8 @@ export interface SnapshotData {
     windowStart: string | null;
     windowEnd: string | null;
   }>;
+  /** Peers, imported versions and represented-party grants (issue 12, src/federation/snapshot.ts). */
+  federation?: FederationSnapshotData;
 }
 
 export async function currentRevision(store: Store): Promise<number> {
@@ -161,8 +164,10 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
       .selectAll()
       .where('status', '=', 'active')
       .execute();
+    const federation = await loadFederationSnapshot(trx, kek);
     return {
       revision,
+      federation,
       signingKey: keys.signing,
       verificationKeys: keys.verifying,
       credentials: credentials.map((c) => ({

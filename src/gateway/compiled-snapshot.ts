@@ -2,6 +2,7 @@ import { type CryptoKey, importJWK, type JWK } from 'jose';
 import type { Environment } from '../api/contract/index.ts';
 import type { SnapshotData } from '../control/snapshot.ts';
 import { minutesOfDay } from '../core/time.ts';
+import { type CompiledFederation, compileFederation, type PeerRoute } from '../federation/snapshot.ts';
 
 /**
  * Routes, resources and subscription policies carry `ok: true`: a policy decision that finds one returns the object
@@ -53,6 +54,8 @@ export interface Route extends Found {
   decommissionAtMs: number | null;
   /** RFC 9745 Deprecation, RFC 8594 Sunset and the successor Link, added to answers of a deprecated version. */
   deprecationHeaders: Record<string, string> | null;
+  /** A version imported from a peer platform (issue 12): forwarded there by `federated-forward.ts`; else null. */
+  peer: PeerRoute | null;
 }
 
 /** A system's mTLS binding (src/gateway/policy.ts `clientCertificate`). */
@@ -99,6 +102,8 @@ export interface CompiledSnapshot {
   contextDepths: number[];
   /** `${systemId}|${versionId}|${environment}` → policy. */
   subscriptions: Map<string, SubscriptionPolicy>;
+  /** Peers, imported routes and represented-party grants (src/federation/snapshot.ts). */
+  federation: CompiledFederation;
 }
 
 function toUpstream(url: string | null): Upstream | null {
@@ -198,6 +203,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
   const routes = new Map<string, Route>();
   const routesByVersion = new Map<string, Route>();
   const depths = new Set<number>();
+  const federation = compileFederation(data.federation);
   for (const r of data.routes) {
     const compile = (list: typeof r.resources) => list.map((res) => compileResource(res.method, res.path));
     const resources = compile(r.resources);
@@ -223,6 +229,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
       successorPath: r.successorPath,
       decommissionAtMs: r.decommissionAtMs,
       deprecationHeaders: r.status === 'deprecated' ? deprecationHeaders(r) : null,
+      peer: federation.routes.get(r.versionId) ?? null,
     };
     routes.set(`${r.context}/${r.version}`, route);
     routesByVersion.set(r.versionId, route);
@@ -259,6 +266,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
     routesByVersion,
     contextDepths: [...depths].sort((a, b) => b - a),
     subscriptions,
+    federation,
   };
 }
 

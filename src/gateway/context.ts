@@ -3,6 +3,7 @@ import { Pool } from 'undici';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { SequentialIds } from '../core/ids.ts';
+import { PeerClients } from '../federation/peer-clients.ts';
 import type { Messaging } from '../messaging/messaging.ts';
 import { EgressPolicy } from '../net/egress.ts';
 import type { RecordSink } from '../telemetry/record.ts';
@@ -69,10 +70,13 @@ export interface GatewayContext {
   readonly upstreamTimeoutMs: number;
   /** Whose X-Forwarded-For is believed (`client-address.ts`): give it to `clientAddress(req, …)`. */
   readonly trustedProxies: TrustedProxies;
+  /** Our tokens for peer platforms, their signing keys and connections (issue 12): used by federated calls only. */
+  readonly peers: PeerClients;
 }
 
 export function createGatewayContext(deps: GatewayDeps): GatewayContext {
   const timezoneOffsetMs = deps.config.timezoneOffsetMinutes * 60_000;
+  const egress = deps.egress ?? EgressPolicy.forPlatform(deps.config);
   return {
     config: deps.config,
     clock: deps.clock,
@@ -81,7 +85,7 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
     records: deps.records,
     messaging: deps.messaging ?? null,
     onMessageAccepted: deps.onMessageAccepted ?? null,
-    egress: deps.egress ?? EgressPolicy.forPlatform(deps.config),
+    egress,
     verifier: new TokenVerifier(deps.clock, deps.config.gateway.tokenTtlSeconds),
     quotas: deps.quotas ?? new QuotaCounters(timezoneOffsetMs),
     tokenThrottle: deps.tokenThrottle ?? new TokenThrottle(deps.config.limits),
@@ -91,6 +95,7 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
     timezoneOffsetMs,
     upstreamTimeoutMs: deps.config.gateway.upstreamTimeoutMs,
     trustedProxies: new TrustedProxies(deps.config.gateway.trustedProxies),
+    peers: new PeerClients(egress, deps.clock, deps.config.gateway.upstreamTimeoutMs),
   };
 }
 

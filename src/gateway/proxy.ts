@@ -4,6 +4,7 @@ import { noteService, type TransactionRecord } from '../telemetry/record.ts';
 import { forwardedOrigin } from './client-address.ts';
 import type { CompiledSnapshot, Route, Upstream } from './compiled-snapshot.ts';
 import { type GatewayContext, poolFor } from './context.ts';
+import { federatedCall } from './federated-forward.ts';
 import { hasBody, refuse } from './exchange.ts';
 import { ForwardHandler, HashingTap } from './forward-handler.ts';
 import { requestHeadersForUpstream } from './headers.ts';
@@ -25,6 +26,7 @@ import {
 import type { TokenClaims } from './tokens.ts';
 
 const RECORDER_BACKLOG = refusal('GW_RECORDER_BACKLOG', undefined, { 'retry-after': '5' });
+const REPRESENTED_REFUSED = refusal('GW_FED_REPRESENTED_PARTY_REFUSED');
 
 /**
  * A call to `/{context}/{version}/{resource…}` by an authenticated caller, its path already canonical (`server.ts`):
@@ -43,6 +45,11 @@ export function proxy(
   query: string,
   nowMs: number,
 ): Promise<void> | void {
+  // Issue 12: a peer platform's call is federated; represented-party headers from anyone else are refused.
+  const fed = snapshot.federation;
+  const inboundPeer = fed.peersBySystem.size === 0 ? undefined : fed.peersBySystem.get(claims.systemId);
+  if (inboundPeer === undefined && req.headers['x-lgsp-represented-organization'] !== undefined)
+    return refuse(ctx, res, rec, REPRESENTED_REFUSED);
   const segments = path.split('/');
   const route = routeFor(snapshot, path, segments);
   if (!route.ok) return refuse(ctx, res, rec, route);
@@ -73,6 +80,8 @@ export function proxy(
   if (!counted.ok) return refuse(ctx, res, rec, counted);
   // Records are evidence (R-06): a call that could not be recorded is not made.
   if (ctx.records.overloaded) return refuse(ctx, res, rec, RECORDER_BACKLOG);
+  if (route.peer !== null || inboundPeer !== undefined)
+    return federatedCall(ctx, req, res, rec, snapshot, route, policy, inboundPeer ?? null, path, query);
   if (route.mode === 'async') return intake(ctx, req, res, rec, route, claims);
 
   forward(ctx, req, res, rec, route, route.upstreams[claims.environment]!, path, query);

@@ -1,5 +1,5 @@
 import type { Environment } from '../api/contract/index.ts';
-import type { TransactionKind, TransactionLeg } from '../store/schema.ts';
+import type { FederationEvidence, TransactionKind, TransactionLeg } from '../store/schema.ts';
 
 /**
  * One sync transaction, both legs (consumer → LGSP → provider), as the gateway observed it. Metadata only — no
@@ -44,6 +44,16 @@ export interface TransactionRecord {
    * requests are kept as evidence but left out of statistics and reconciliation unless asked (issue 11 item 6).
    */
   kind: TransactionKind;
+  /**
+   * A federated call (issue 12, src/federation/): the original consumer organization and system a peer platform
+   * called for (inbound) or we called a peer for (outbound), the transaction id kept end to end on every platform
+   * of the path, the peer, and the hop chain with each signature's verification. Null on every other call.
+   */
+  representedOrgCode: string | null;
+  representedSystem: string | null;
+  endToEndId: string | null;
+  peerId: string | null;
+  federation: FederationEvidence | null;
 }
 
 /** Where records go: the recorder in this process, or (in a gateway worker) the primary over IPC. */
@@ -99,6 +109,11 @@ export function newTransactionRecord(
     messageId: null,
     clientAddress: null,
     kind: 'service_call',
+    representedOrgCode: null,
+    representedSystem: null,
+    endToEndId: null,
+    peerId: null,
+    federation: null,
   };
 }
 

@@ -193,6 +193,11 @@ const COLUMNS: Array<[column: string, pgType: string, value: (t: TransactionReco
   ['message_id', 'text', (t) => t.messageId],
   ['client_address', 'text', (t) => t.clientAddress],
   ['kind', 'text', (t) => t.kind],
+  ['represented_org_code', 'text', (t) => t.representedOrgCode],
+  ['represented_system', 'text', (t) => t.representedSystem],
+  ['end_to_end_id', 'text', (t) => t.endToEndId],
+  ['peer_id', 'text', (t) => t.peerId],
+  ['federation', 'jsonb', (t) => (t.federation === null ? null : JSON.stringify(t.federation))],
 ];
 
 /**

@@ -67,6 +67,16 @@ function toView(r: Selectable<TransactionRow>): TransactionView {
     kind: r.kind,
     messageId: r.message_id,
     clientAddress: r.client_address,
+    federation:
+      r.end_to_end_id === null && r.federation === null
+        ? null
+        : {
+            representedOrganizationCode: r.represented_org_code,
+            representedSystem: r.represented_system,
+            endToEndId: r.end_to_end_id,
+            peerId: r.peer_id,
+            evidence: r.federation,
+          },
   };
 }
 

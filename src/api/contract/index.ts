@@ -25,3 +25,4 @@ export * from './transactions.ts';
 export * from './version-changes.ts';
 export * from './versions.ts';
 export * from './webhooks.ts';
+export * from './peers.ts';

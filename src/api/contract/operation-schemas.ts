@@ -62,6 +62,20 @@ import {
   OrganizationSchema,
 } from './organizations.ts';
 import {
+  FederationLedgerEntrySchema,
+  FederationLedgerQuery,
+  FederationReconcileBody,
+  FederationReconciliationSchema,
+  PeerCreate,
+  PeerGrant,
+  PeerGrantSchema,
+  PeerImportCreate,
+  PeerImportSchema,
+  PeerPatch,
+  PeerSchema,
+  RemoteCatalogueSchema,
+} from './peers.ts';
+import {
   BrandingLogoResponse,
   BrandingSchema,
   NoticesAtomResponse,
@@ -271,6 +285,16 @@ export const OPERATION_SCHEMAS = {
   listAlerts: { querystring: AlertQuery, response: { 200: Page(AlertSchema) } },
   listAlertEvents: { params: IdParams, response: { 200: ListOf(AlertEventSchema) } },
   resolveAlert: idAction(AlertResolve, AlertSchema),
+  listPeers: { response: { 200: ListOf(PeerSchema) } },
+  createPeer: { body: PeerCreate, response: { 201: PeerSchema } },
+  getPeer: { params: IdParams, response: { 200: PeerSchema } },
+  updatePeer: { params: IdParams, body: PeerPatch, response: { 200: PeerSchema } },
+  listPeerImports: { params: IdParams, response: { 200: ListOf(PeerImportSchema) } },
+  importPeerService: { params: IdParams, body: PeerImportCreate, response: { 201: PeerImportSchema } },
+  getPeerCatalogue: { params: IdParams, response: { 200: RemoteCatalogueSchema } },
+  grantPeerSubscription: { params: IdParams, body: PeerGrant, response: { 200: PeerGrantSchema } },
+  getFederationLedger: { querystring: FederationLedgerQuery, response: { 200: ListOf(FederationLedgerEntrySchema) } },
+  reconcileFederation: { body: FederationReconcileBody, response: { 200: FederationReconciliationSchema } },
 } as const satisfies { [Id in OperationId]: OperationSchemas };
 
 type SchemasOf<Id extends OperationId> = (typeof OPERATION_SCHEMAS)[Id];

@@ -150,6 +150,18 @@ export const OPERATIONS = {
   listAlerts: { method: 'GET', path: '/api/v1/alerts' },
   listAlertEvents: { method: 'GET', path: '/api/v1/alerts/:id/events' },
   resolveAlert: { method: 'POST', path: '/api/v1/alerts/:id/resolve' },
+
+  // Federation (issue 12): peer platforms, imported services, represented-party grants, the federated ledger.
+  listPeers: { method: 'GET', path: '/api/v1/peers' },
+  createPeer: { method: 'POST', path: '/api/v1/peers' },
+  getPeer: { method: 'GET', path: '/api/v1/peers/:id' },
+  updatePeer: { method: 'PATCH', path: '/api/v1/peers/:id' },
+  listPeerImports: { method: 'GET', path: '/api/v1/peers/:id/imports' },
+  importPeerService: { method: 'POST', path: '/api/v1/peers/:id/imports' },
+  getPeerCatalogue: { method: 'GET', path: '/api/v1/peers/:id/catalogue' },
+  grantPeerSubscription: { method: 'POST', path: '/api/v1/peers/:id/grants' },
+  getFederationLedger: { method: 'GET', path: '/api/v1/federation/ledger' },
+  reconcileFederation: { method: 'POST', path: '/api/v1/federation/reconciliations' },
 } as const satisfies Record<string, { method: HttpMethod; path: `/${string}` }>;
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
+import { FederationRecordSchema } from './peers.ts';
 
 /** Transaction records, as read back (R-07, R-20, R-23). */
 
@@ -87,6 +88,7 @@ export const TransactionSchema = Type.Object({
       description: 'Địa chỉ bên gọi do cổng xác nhận / the caller address the gateway vouches for',
     }),
   ),
+  federation: Nullable(FederationRecordSchema),
 });
 /** A transaction record as the API answers it (named apart from the database's `Transaction`). */
 export type TransactionView = Static<typeof TransactionSchema>;
