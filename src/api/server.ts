@@ -31,6 +31,7 @@ import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { healthRoutes, metaRoutes, signingKeyRoutes } from './routes/meta.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { organizationRoutes } from './routes/organizations.ts';
+import { peerRoutes } from './routes/peers.ts';
 import { publicRoutes } from './routes/public.ts';
 import { reconciliationRoutes } from './routes/reconciliations.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -44,7 +45,6 @@ import { userRoutes } from './routes/users.ts';
 import { versionChangeRoutes } from './routes/version-changes.ts';
 import { versionRoutes } from './routes/versions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
-import { peerRoutes } from './routes/peers.ts';
 
 export type { AdminDeps } from './deps.ts';
 

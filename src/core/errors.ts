@@ -546,11 +546,16 @@ export const ERRORS = {
     titleVi: 'Mã nền tảng ngang hàng hoặc mã cơ quan đã được dùng',
     title: 'A peer or an organization already has this code',
   },
-  CP_PEER_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy nền tảng ngang hàng', title: 'No peer platform with this id' },
+  CP_PEER_NOT_FOUND: {
+    status: 404,
+    titleVi: 'Không tìm thấy nền tảng ngang hàng',
+    title: 'No peer platform with this id',
+  },
   CP_PEER_CATALOGUE_UNAVAILABLE: {
     status: 502,
     titleVi: 'Không đọc được danh mục công khai của nền tảng ngang hàng',
-    title: 'The peer’s public catalogue could not be read (no catalogueUrl, unreachable, or not an OpenLGSP catalogue)',
+    title:
+      'The peer’s public catalogue could not be read (no catalogueUrl, unreachable, or not an OpenLGSP catalogue)',
   },
   CP_PEER_GRANT_INVALID: {
     status: 409,

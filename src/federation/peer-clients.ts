@@ -28,7 +28,8 @@ export class PeerClients {
     const existing = this.agents.get(peer.id);
     if (existing && existing.fingerprint === fingerprint) return existing.agent;
     if (existing) void existing.agent.close();
-    const tls = peer.clientCertPem && peer.clientKeyPem ? { cert: peer.clientCertPem, key: peer.clientKeyPem } : {};
+    const tls =
+      peer.clientCertPem && peer.clientKeyPem ? { cert: peer.clientCertPem, key: peer.clientKeyPem } : {};
     const agent = new Agent({
       keepAliveTimeout: 30_000,
       connect: this.egress.connector('gateway', { timeout: Math.min(this.timeoutMs, 10_000), ...tls }),

@@ -70,7 +70,10 @@ function httpUrl(value: string, field: string): string {
     throw new LgspError('API_VALIDATION_FAILED', `${field}: URL không hợp lệ / not a URL`);
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.hash)
-    throw new LgspError('API_VALIDATION_FAILED', `${field}: http(s), không kèm thông tin đăng nhập / no credentials`);
+    throw new LgspError(
+      'API_VALIDATION_FAILED',
+      `${field}: http(s), không kèm thông tin đăng nhập / no credentials`,
+    );
   return url.toString().replace(/\/$/, '');
 }
 
@@ -178,7 +181,9 @@ export class Peers {
   async update(id: string, patch: PeerPatch, actor: string): Promise<Peer> {
     const tokenUrl = patch.tokenUrl ? httpUrl(patch.tokenUrl, 'tokenUrl') : undefined;
     const jwksUrl = patch.jwksUrl ? httpUrl(patch.jwksUrl, 'jwksUrl') : undefined;
-    const catalogueUrl = patch.catalogueUrl ? httpUrl(patch.catalogueUrl, 'catalogueUrl') : patch.catalogueUrl;
+    const catalogueUrl = patch.catalogueUrl
+      ? httpUrl(patch.catalogueUrl, 'catalogueUrl')
+      : patch.catalogueUrl;
     await this.egress.assertAllowed(tokenUrl, 'tokenUrl');
     await this.egress.assertAllowed(jwksUrl, 'jwksUrl');
     await this.egress.assertAllowed(catalogueUrl, 'catalogueUrl');
@@ -194,7 +199,13 @@ export class Peers {
           ...(catalogueUrl !== undefined ? { catalogue_url: catalogueUrl } : {}),
           ...(patch.clientId !== undefined ? { client_id: patch.clientId } : {}),
           ...(patch.clientSecret !== undefined
-            ? { client_secret_sealed: sealText(this.kek, patch.clientSecret, PEER_SEALED_LABELS.clientSecret(id)) }
+            ? {
+                client_secret_sealed: sealText(
+                  this.kek,
+                  patch.clientSecret,
+                  PEER_SEALED_LABELS.clientSecret(id),
+                ),
+              }
             : {}),
           updated_at: now,
         })
@@ -277,7 +288,13 @@ export class Peers {
         events: [
           ...service.events,
           ...created.events,
-          audit(actor, 'import', peer.id, { versionId, context, version, remoteContext, remoteVersion: input.remoteVersion }),
+          audit(actor, 'import', peer.id, {
+            versionId,
+            context,
+            version,
+            remoteContext,
+            remoteVersion: input.remoteVersion,
+          }),
         ],
       };
     });
@@ -324,7 +341,13 @@ export class Peers {
     const peer = await this.get(peerId);
     if (!peer.catalogueUrl) throw new LgspError('CP_PEER_CATALOGUE_UNAVAILABLE', 'catalogueUrl');
     const agent = new Agent({ connect: this.egress.connector('gateway', { timeout: 5_000 }) });
-    let body: { items?: Array<{ context?: unknown; name?: unknown; versions?: Array<{ version?: unknown; status?: unknown }> }> };
+    let body: {
+      items?: Array<{
+        context?: unknown;
+        name?: unknown;
+        versions?: Array<{ version?: unknown; status?: unknown }>;
+      }>;
+    };
     try {
       const url = new URL(peer.catalogueUrl);
       url.searchParams.set('limit', '500');
@@ -337,7 +360,9 @@ export class Peers {
     } finally {
       await agent.close();
     }
-    const imported = new Set((await this.listImports(peerId)).map((i) => `${i.remoteContext}/${i.remoteVersion}`));
+    const imported = new Set(
+      (await this.listImports(peerId)).map((i) => `${i.remoteContext}/${i.remoteVersion}`),
+    );
     const items: Array<{ context: string; version: string; name: string; imported: boolean }> = [];
     for (const s of body.items ?? []) {
       if (typeof s.context !== 'string' || typeof s.name !== 'string') continue;
@@ -375,7 +400,9 @@ export class Peers {
         .execute();
       return {
         result: { subscriptionId: sub.id, representedOrganizations: organizations },
-        events: [audit(actor, 'grant', peer.id, { subscriptionId: sub.id, representedOrganizations: organizations })],
+        events: [
+          audit(actor, 'grant', peer.id, { subscriptionId: sub.id, representedOrganizations: organizations }),
+        ],
       };
     });
   }
@@ -437,7 +464,8 @@ export async function reconcileFederation(
   if (!(Date.parse(input.from) < Date.parse(input.to)))
     throw new LgspError('RP_RECONCILIATION_PERIOD_INVALID', 'from < to');
   const ours = new Map<string, FederationLedgerEntry>();
-  for (const e of await federationLedger(store, input.from, input.to)) if (!ours.has(e.endToEndId)) ours.set(e.endToEndId, e);
+  for (const e of await federationLedger(store, input.from, input.to))
+    if (!ours.has(e.endToEndId)) ours.set(e.endToEndId, e);
   const theirs = new Map<string, (typeof input.entries)[number]>();
   for (const e of input.entries) if (!theirs.has(e.endToEndId)) theirs.set(e.endToEndId, e);
   let matched = 0;
@@ -450,7 +478,10 @@ export async function reconcileFederation(
       mismatched.push({ endToEndId: id, field: 'status', here: here.status, there: there.status });
       same = false;
     }
-    if (there.representedOrganizationCode !== undefined && there.representedOrganizationCode !== here.representedOrganizationCode) {
+    if (
+      there.representedOrganizationCode !== undefined &&
+      there.representedOrganizationCode !== here.representedOrganizationCode
+    ) {
       mismatched.push({
         endToEndId: id,
         field: 'representedOrganizationCode',
@@ -470,4 +501,3 @@ export async function reconcileFederation(
     mismatched,
   };
 }
-

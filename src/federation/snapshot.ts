@@ -117,7 +117,11 @@ export function compileFederation(data: FederationSnapshotData | undefined): Com
     if (!peer) continue;
     const url = new URL(peer.gatewayUrl);
     const base = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-    routes.set(i.versionId, { peer, origin: url.origin, basePath: `${base}/${i.remoteContext}/${i.remoteVersion}` });
+    routes.set(i.versionId, {
+      peer,
+      origin: url.origin,
+      basePath: `${base}/${i.remoteContext}/${i.remoteVersion}`,
+    });
   }
   return {
     peersById,

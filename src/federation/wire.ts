@@ -64,10 +64,15 @@ export function digestMatches(field: string | undefined, body: Buffer): boolean 
 }
 
 /** W3C Trace Context: keep the caller's trace id when it sent a valid `traceparent`, start one otherwise. */
-export function traceparentFor(incoming: string | undefined, spanId: string): { header: string; traceId: string } {
+export function traceparentFor(
+  incoming: string | undefined,
+  spanId: string,
+): { header: string; traceId: string } {
   const match = incoming ? /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(incoming) : null;
   const traceId =
-    match && match[1] !== '0'.repeat(32) ? match[1]! : createHash('sha256').update(spanId).digest('hex').slice(0, 32);
+    match && match[1] !== '0'.repeat(32)
+      ? match[1]!
+      : createHash('sha256').update(spanId).digest('hex').slice(0, 32);
   const span = createHash('sha256').update(`${spanId}:span`).digest('hex').slice(0, 16);
   return { header: `00-${traceId}-${span}-${match?.[2] ?? '01'}`, traceId };
 }
@@ -124,7 +129,8 @@ export async function signHop(
 ): Promise<Record<string, string>> {
   const previous = signatureLabels(headers[HEADER.signatureInput]);
   const last = previous[previous.length - 1];
-  const fields = last === undefined ? IDENTITY_COMPONENTS : [...IDENTITY_COMPONENTS, `signature;key="${last}"`];
+  const fields =
+    last === undefined ? IDENTITY_COMPONENTS : [...IDENTITY_COMPONENTS, `signature;key="${last}"`];
   const key: SigningKey = {
     id: signer.keyId,
     alg: SIGNATURE_ALGORITHM,
@@ -179,7 +185,9 @@ export async function verifyHops(
   try {
     inputs = parseDictionary(inputField);
   } catch {
-    return [{ label: '?', keyId: null, verified: false, reason: 'Signature-Input không đọc được / unparsable' }];
+    return [
+      { label: '?', keyId: null, verified: false, reason: 'Signature-Input không đọc được / unparsable' },
+    ];
   }
   const results: HopResult[] = [];
   for (const [label, member] of inputs) {
@@ -198,6 +206,17 @@ export async function verifyHops(
     }
     if (keyId === null) {
       result.reason = 'keyid';
+      continue;
+    }
+    // Freshness on the gateway's clock (the package checks it again on the system clock).
+    const created = params.get('created');
+    const nowSeconds = Math.floor(nowMs / 1000);
+    if (
+      typeof created !== 'number' ||
+      nowSeconds - created > SIGNATURE_MAX_AGE_SECONDS + SIGNATURE_TOLERANCE_SECONDS ||
+      created > nowSeconds + SIGNATURE_TOLERANCE_SECONDS
+    ) {
+      result.reason = 'chữ ký quá cũ hoặc chưa tới hạn / signature too old or from the future';
       continue;
     }
     const publicKey = await findKey(label, keyId);

@@ -17,6 +17,7 @@ import {
 import type { TransactionRecord } from '../telemetry/record.ts';
 
 type FederationEvidence = NonNullable<TransactionRecord['federation']>;
+
 import { forwardedOrigin } from './client-address.ts';
 import type { CompiledSnapshot, Route, SubscriptionPolicy } from './compiled-snapshot.ts';
 import { type GatewayContext, poolFor } from './context.ts';
@@ -53,7 +54,10 @@ export async function federatedCall(
 ): Promise<void> {
   if (route.mode === 'async') return refuse(ctx, res, rec, refusal('GW_FED_ASYNC_UNSUPPORTED'));
   const limit = bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes);
-  const body = await readSmallBody(req, Number.isFinite(limit) ? limit : ctx.config.gateway.maxRequestBodyBytes);
+  const body = await readSmallBody(
+    req,
+    Number.isFinite(limit) ? limit : ctx.config.gateway.maxRequestBodyBytes,
+  );
   if (body === null) return refuse(ctx, res, rec, bodyTooLarge(limit));
   const incoming = singleValued(req);
   const evidence: FederationEvidence = {
@@ -85,7 +89,22 @@ export async function federatedCall(
     environment: rec.environment!,
     ...forwardedOrigin(req, ctx.trustedProxies),
   });
-  if (route.peer !== null) return onward(ctx, req, res, rec, route, inboundPeer, evidence, base, incoming, body, trace.header, path, query);
+  if (route.peer !== null)
+    return onward(
+      ctx,
+      req,
+      res,
+      rec,
+      route,
+      inboundPeer,
+      evidence,
+      base,
+      incoming,
+      body,
+      trace.header,
+      path,
+      query,
+    );
 
   // Inbound to our own provider: it learns whom the peer represents, and the answer is bound to the request.
   const headers = withoutFields(base, [HEADER.traceparent]);
@@ -96,11 +115,20 @@ export async function federatedCall(
   headers.push(HEADER.traceparent, trace.header);
   if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
   const upstream = route.upstreams[rec.environment!]!;
-  dispatch(ctx, res, rec, route, poolFor(ctx, upstream.origin), {
-    path: upstream.basePath + resourcePathOf(route, path) + query,
-    method: rec.method as Dispatcher.HttpMethod,
-    headers,
-  }, body, null);
+  dispatch(
+    ctx,
+    res,
+    rec,
+    route,
+    poolFor(ctx, upstream.origin),
+    {
+      path: upstream.basePath + resourcePathOf(route, path) + query,
+      method: rec.method as Dispatcher.HttpMethod,
+      headers,
+    },
+    body,
+    null,
+  );
 }
 
 /** Inbound checks in order; null when the call may go on, else the refusal (the evidence says what was found). */
@@ -146,7 +174,10 @@ async function checkInbound(
   if (bad) {
     // A chained component that is gone is a stripped signature, not a forged one.
     const stripped = bad.reason?.includes('Unable to find key') === true;
-    return fail(stripped ? 'GW_FED_SIGNATURE_MISSING' : 'GW_FED_SIGNATURE_INVALID', `${bad.label}: ${bad.reason}`);
+    return fail(
+      stripped ? 'GW_FED_SIGNATURE_MISSING' : 'GW_FED_SIGNATURE_INVALID',
+      `${bad.label}: ${bad.reason}`,
+    );
   }
   if (hops[hops.length - 1]!.label !== peer.code)
     return fail('GW_FED_SIGNATURE_MISSING', `${peer.code}: chữ ký của bên gọi / the calling peer’s own`);
@@ -178,11 +209,19 @@ async function onward(
   try {
     token = await ctx.peers.tokenFor(target.peer);
   } catch (err) {
-    ctx.logger.warn({ txn: rec.id, peer: target.peer.code, err: (err as Error).message }, 'peer token failed');
+    ctx.logger.warn(
+      { txn: rec.id, peer: target.peer.code, err: (err as Error).message },
+      'peer token failed',
+    );
     return refuse(ctx, res, rec, refusal('GW_FED_PEER_UNAVAILABLE', target.peer.code));
   }
   const flat: Record<string, string> = {};
-  const kept = withoutFields(base, [HEADER.traceparent, HEADER.contentDigest, HEADER.signature, HEADER.signatureInput]);
+  const kept = withoutFields(base, [
+    HEADER.traceparent,
+    HEADER.contentDigest,
+    HEADER.signature,
+    HEADER.signatureInput,
+  ]);
   for (let i = 0; i < kept.length; i += 2) {
     const name = kept[i]!.toLowerCase();
     // Our own X-LGSP-* and X-Forwarded-* are for a provider; the next platform learns the party from the
@@ -216,12 +255,21 @@ async function onward(
   const headers: string[] = [];
   for (const name in signed) headers.push(name, signed[name]!);
   void req;
-  dispatch(ctx, res, rec, route, ctx.peers.agentFor(target.peer), {
-    origin: target.origin,
-    path: `${target.basePath}${resourcePathOf(route, path)}${query}`,
-    method: rec.method as Dispatcher.HttpMethod,
-    headers,
-  }, body, { evidence, token, peerId: target.peer.id });
+  dispatch(
+    ctx,
+    res,
+    rec,
+    route,
+    ctx.peers.agentFor(target.peer),
+    {
+      origin: target.origin,
+      path: `${target.basePath}${resourcePathOf(route, path)}${query}`,
+      method: rec.method as Dispatcher.HttpMethod,
+      headers,
+    },
+    body,
+    { evidence, token, peerId: target.peer.id },
+  );
 }
 
 function dispatch(
@@ -277,11 +325,13 @@ class PeerAnswerHandler extends ForwardHandler {
 }
 
 function hopOf(h: HopResult): FederationEvidence['hops'][number] {
-  return h.reason ? { label: h.label, keyId: h.keyId, verified: h.verified, reason: h.reason } : {
-    label: h.label,
-    keyId: h.keyId,
-    verified: h.verified,
-  };
+  return h.reason
+    ? { label: h.label, keyId: h.keyId, verified: h.verified, reason: h.reason }
+    : {
+        label: h.label,
+        keyId: h.keyId,
+        verified: h.verified,
+      };
 }
 
 /** `/dkkd/2.0` alone is the version's root: the provider gets at least `/`. */

@@ -686,7 +686,10 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   },
   getPeer: { summary: 'Một nền tảng ngang hàng / One peer platform', problems: [404] },
   updatePeer: { summary: 'Sửa nền tảng ngang hàng / Change a peer platform', problems: [404] },
-  listPeerImports: { summary: 'Dịch vụ đã nhập từ nền tảng này / Services imported from it', problems: [404] },
+  listPeerImports: {
+    summary: 'Dịch vụ đã nhập từ nền tảng này / Services imported from it',
+    problems: [404],
+  },
   importPeerService: {
     summary: 'Nhập một dịch vụ của nền tảng ngang hàng / Import a peer’s service',
     description:

@@ -293,7 +293,10 @@ export const OPERATION_SCHEMAS = {
   importPeerService: { params: IdParams, body: PeerImportCreate, response: { 201: PeerImportSchema } },
   getPeerCatalogue: { params: IdParams, response: { 200: RemoteCatalogueSchema } },
   grantPeerSubscription: { params: IdParams, body: PeerGrant, response: { 200: PeerGrantSchema } },
-  getFederationLedger: { querystring: FederationLedgerQuery, response: { 200: ListOf(FederationLedgerEntrySchema) } },
+  getFederationLedger: {
+    querystring: FederationLedgerQuery,
+    response: { 200: ListOf(FederationLedgerEntrySchema) },
+  },
   reconcileFederation: { body: FederationReconcileBody, response: { 200: FederationReconciliationSchema } },
 } as const satisfies { [Id in OperationId]: OperationSchemas };
 

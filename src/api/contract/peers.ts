@@ -41,13 +41,18 @@ export const PeerCreate = Type.Object(
       ),
     ),
     clientId: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 300, description: 'Consumer key của ta tại nó / our key there' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 300,
+        description: 'Consumer key của ta tại nó / our key there',
+      }),
     ),
     clientSecret: Type.Optional(
       Type.String({
         minLength: 1,
         maxLength: 1000,
-        description: 'Consumer secret của ta tại nó: lưu niêm phong, không bao giờ trả lại / sealed, never shown',
+        description:
+          'Consumer secret của ta tại nó: lưu niêm phong, không bao giờ trả lại / sealed, never shown',
       }),
     ),
     clientCertificatePem: Type.Optional(Pem('Chứng chỉ máy khách mTLS của ta tới nó / our mTLS client cert')),
@@ -97,7 +102,11 @@ export type Peer = Static<typeof PeerSchema>;
 
 export const PeerImportCreate = Type.Object(
   {
-    remoteContext: Type.String({ minLength: 1, maxLength: 200, description: 'Context ở nền tảng kia / there' }),
+    remoteContext: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Context ở nền tảng kia / there',
+    }),
     remoteVersion: Type.String({ minLength: 1, maxLength: 32 }),
     context: Type.Optional(
       Type.String({ minLength: 1, maxLength: 200, description: 'Context ở đây; mặc định như ở kia / here' }),
@@ -163,7 +172,9 @@ export const PeerGrantSchema = Type.Object({
 
 /** One hop of a federated call's signature chain, as its record keeps it. */
 export const FederationHopSchema = Type.Object({
-  label: Type.String({ description: 'Nhãn chữ ký = mã nền tảng / the signature label = the platform’s code' }),
+  label: Type.String({
+    description: 'Nhãn chữ ký = mã nền tảng / the signature label = the platform’s code',
+  }),
   keyId: Nullable(Type.String()),
   verified: Nullable(Type.Boolean()),
   reason: Type.Optional(Type.String()),

@@ -17,7 +17,9 @@ export async function peerRoutes(app: FastifyInstance, { store, registry, kek }:
   route('createPeer', {
     onRequest: operatorOnly,
     handler: async (request, reply) =>
-      reply.header('cache-control', 'no-store').send(await peers.create(request.body, currentUser(request).id)),
+      reply
+        .header('cache-control', 'no-store')
+        .send(await peers.create(request.body, currentUser(request).id)),
   });
   route('getPeer', { onRequest: overseers, handler: async (request) => peers.get(request.params.id) });
   route('updatePeer', {
@@ -42,7 +44,9 @@ export async function peerRoutes(app: FastifyInstance, { store, registry, kek }:
   });
   route('getFederationLedger', {
     onRequest: overseers,
-    handler: async (request) => ({ items: await federationLedger(store, request.query.from, request.query.to) }),
+    handler: async (request) => ({
+      items: await federationLedger(store, request.query.from, request.query.to),
+    }),
   });
   route('reconcileFederation', {
     onRequest: overseers,
