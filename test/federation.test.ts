@@ -147,7 +147,7 @@ const CONSUMER_ORG = '000.00.21.H01';
 /** A consumer organization of A that NDXP's grant to A does not list. */
 const OTHER_ORG = '000.00.22.H01';
 
-describe('federation: A → NDXP → B with signed hops (three real platforms)', { timeout: 600_000 }, () => {
+describe('federation: A → NDXP → B with signed hops (three real platforms)', { timeout: 1_200_000 }, () => {
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
   let a: FederatedPlatform;
   let n: FederatedPlatform;

@@ -22,6 +22,7 @@ import { userCommands } from './commands/user.ts';
 import { versionCommands } from './commands/version.ts';
 import { versionChangeCommands } from './commands/version-change.ts';
 import { webhookCommands } from './commands/webhook.ts';
+import { peerCommands } from './commands/peer.ts';
 import { type CliIo, Interrupted, processIo } from './io.ts';
 
 export type { CliIo } from './io.ts';
@@ -44,6 +45,7 @@ const GROUPS: Group[] = [
   webhookCommands,
   noticeCommands,
   keysCommands,
+  peerCommands,
 ];
 
 const SINGLE: Record<string, Subcommand> = { login, logout, whoami, backup, restore, reconcile };

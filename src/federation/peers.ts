@@ -211,6 +211,16 @@ export class Peers {
         })
         .where('id', '=', id)
         .execute();
+      // A suspended peer neither calls us nor is called: its platform system is suspended with it, so its
+      // credentials leave the snapshot and its imported versions leave the routes.
+      if (patch.status !== undefined) {
+        const peer = await trx.selectFrom('peers').select('system_id').where('id', '=', id).executeTakeFirstOrThrow();
+        await trx
+          .updateTable('systems')
+          .set({ status: patch.status, updated_at: now })
+          .where('id', '=', peer.system_id)
+          .execute();
+      }
       const fields = Object.keys(patch).filter((k) => k !== 'clientSecret');
       return {
         result: null,

@@ -50,6 +50,8 @@ export async function startFederatedPlatform(
       LGSP_EGRESS_ALLOW: egressAllow.join(','),
       LGSP_FEDERATION_CODE: code,
     },
+    // Three platforms start at once on a shared machine: each migrates its own embedded store first.
+    readyTimeoutMs: 480_000,
   });
   await process.start();
   const adminUrl = process.adminUrl;
