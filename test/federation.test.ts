@@ -157,6 +157,7 @@ describe('federation: A → NDXP → B with signed hops (three real platforms)',
   let ndxpAtB: Credential;
   let ndxpPeerAtB: { id: string; systemId: string };
   let consumerSystemId: string;
+  let aPeerSystemAtN: string;
   const startedAt = new Date(Date.now() - 60_000).toISOString();
 
   before(async () => {
@@ -257,6 +258,7 @@ describe('federation: A → NDXP → B with signed hops (three real platforms)',
     const aAtN = await n.api<Credential>('POST', `/api/v1/systems/${aPeerAtN.systemId}/credentials`, {
       environment: 'production',
     });
+    aPeerSystemAtN = aPeerAtN.systemId;
     const aSubAtN = await n.api<{ id: string }>('POST', '/api/v1/subscriptions', {
       systemId: aPeerAtN.systemId,
       versionId: atN.versionId,
@@ -414,6 +416,27 @@ describe('federation: A → NDXP → B with signed hops (three real platforms)',
     assert.equal(atB.federation!.peerId, ndxpPeerAtB.id);
     const hashes = new Set([atA, atN, atB].map((r) => r.federation!.evidence!.requestHash));
     assert.equal(hashes.size, 1, 'one request hash on every platform');
+  });
+
+  test('A holds one token for NDXP, fetched once, whatever the number of calls', async () => {
+    const token = await gatewayToken(a.gatewayUrl, consumer.consumerKey, consumer.consumerSecret);
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${a.gatewayUrl}/hotich-b/1.0/giaykhaisinh/${i}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+    }
+    const tokenRequests = await eventually(async () => {
+      const items = (
+        await n.api<{ items: TransactionView[] }>(
+          'GET',
+          `/api/v1/transactions?limit=200&from=${startedAt}&kind=token_request&consumerSystemId=${aPeerSystemAtN}`,
+        )
+      ).items;
+      return items.length > 0 ? items : undefined;
+    });
+    assert.equal(tokenRequests.length, 1);
   });
 
   test('A’s ledger reconciles with B’s by end-to-end id', async () => {

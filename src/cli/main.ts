@@ -11,6 +11,7 @@ import { credentialCommands } from './commands/credential.ts';
 import { keysCommands } from './commands/keys.ts';
 import { noticeCommands } from './commands/notice.ts';
 import { orgCommands } from './commands/org.ts';
+import { peerCommands } from './commands/peer.ts';
 import { reconcile } from './commands/reconcile.ts';
 import { reportCommands } from './commands/report.ts';
 import { serviceCommands } from './commands/service.ts';
@@ -22,7 +23,6 @@ import { userCommands } from './commands/user.ts';
 import { versionCommands } from './commands/version.ts';
 import { versionChangeCommands } from './commands/version-change.ts';
 import { webhookCommands } from './commands/webhook.ts';
-import { peerCommands } from './commands/peer.ts';
 import { type CliIo, Interrupted, processIo } from './io.ts';
 
 export type { CliIo } from './io.ts';

@@ -214,7 +214,11 @@ export class Peers {
       // A suspended peer neither calls us nor is called: its platform system is suspended with it, so its
       // credentials leave the snapshot and its imported versions leave the routes.
       if (patch.status !== undefined) {
-        const peer = await trx.selectFrom('peers').select('system_id').where('id', '=', id).executeTakeFirstOrThrow();
+        const peer = await trx
+          .selectFrom('peers')
+          .select('system_id')
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
         await trx
           .updateTable('systems')
           .set({ status: patch.status, updated_at: now })

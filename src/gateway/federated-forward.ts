@@ -72,6 +72,8 @@ export async function federatedCall(
   if (inboundPeer) {
     rec.peerId = inboundPeer.id;
     const checked = await checkInbound(ctx, snapshot, inboundPeer, policy, rec, evidence, incoming, body);
+    // A refusal is bound to the request too, once its origin signature is known.
+    if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
     if (checked !== null) return refuse(ctx, res, rec, checked);
   } else {
     // The origin: the represented party is our own consumer, the end-to-end id our record's.

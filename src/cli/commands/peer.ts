@@ -184,7 +184,15 @@ export const peerCommands: Group = {
         ctx.api.call('getFederationLedger', {
           query: { from: required(ctx.values, 'from', ctx.usage), to: required(ctx.values, 'to', ctx.usage) },
         }),
-      headers: ['Đầu-cuối / End-to-end', 'Chiều / Direction', 'Lúc / At', 'Ngang hàng / Peer', 'Đại diện / For', 'HTTP', 'Chữ ký / Signatures'],
+      headers: [
+        'Đầu-cuối / End-to-end',
+        'Chiều / Direction',
+        'Lúc / At',
+        'Ngang hàng / Peer',
+        'Đại diện / For',
+        'HTTP',
+        'Chữ ký / Signatures',
+      ],
       row: (e) => [
         e.endToEndId,
         e.direction,
@@ -196,7 +204,8 @@ export const peerCommands: Group = {
       ],
     }),
     reconcile: callCommand({
-      synopsis: '--from <ISO> --to <ISO> --file <sổ của bên kia / their ledger, JSON from `lgsp peers ledger --json`>',
+      synopsis:
+        '--from <ISO> --to <ISO> --file <sổ của bên kia / their ledger, JSON from `lgsp peers ledger --json`>',
       summary: 'Đối soát với sổ của nền tảng khác / Reconcile with another platform’s ledger',
       options: textOptions('from', 'to', 'file'),
       send: (ctx) => {
