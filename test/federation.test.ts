@@ -12,6 +12,7 @@ import {
   traceparentFor,
   verifyHops,
 } from '../src/federation/wire.ts';
+import { openAdminHarness } from './helpers/admin-api.ts';
 import {
   eventually,
   type FederatedPlatform,
@@ -19,6 +20,7 @@ import {
   gatewayToken,
   startFederatedPlatform,
 } from './helpers/federation.ts';
+import { TEST_KEK } from './helpers/keys.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
 import { startUpstream } from './helpers/upstream.ts';
 
@@ -140,6 +142,102 @@ describe('federation wire: RFC 9421 hops, chained; RFC 9530 digest (src/federati
     assert.equal(kept.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
     assert.match(kept.header, /^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
     assert.match(traceparentFor('garbage', 'txn_2').header, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+});
+
+describe('federation admin API: peers are the operator’s, their secrets sealed, their URLs under the egress policy', () => {
+  test('create, refuse, seal, audit, import, grant', async () => {
+    const h = await openAdminHarness('pglite', { overrides: { egress: { allow: ['127.0.0.1:45001'] } } });
+    try {
+      const peer = {
+        code: 'ndxp',
+        name: 'NDXP',
+        kind: 'ndxp',
+        gatewayUrl: 'http://127.0.0.1:45001',
+        clientId: 'key-at-ndxp',
+        clientSecret: 'bi-mat-rat-dai-cua-ta-tai-ndxp',
+      };
+      // Egress (issue 10): a peer on a loopback port not listed is refused when saved.
+      const denied = await h.call('POST', '/api/v1/peers', { ...peer, gatewayUrl: 'http://127.0.0.1:45002' });
+      assert.equal(denied.statusCode, 400);
+      assert.equal(denied.json().code, 'API_EGRESS_DENIED');
+      assert.equal((await h.call('POST', '/api/v1/peers', { ...peer, code: 'NDXP' })).statusCode, 400);
+
+      const created = await h.call('POST', '/api/v1/peers', peer);
+      assert.equal(created.statusCode, 201, created.body);
+      assert.ok(!created.body.includes(peer.clientSecret), 'the secret is never answered');
+      const body = created.json() as {
+        id: string;
+        systemId: string;
+        hasClientSecret: boolean;
+        tokenUrl: string;
+      };
+      assert.equal(body.hasClientSecret, true);
+      assert.equal(body.tokenUrl, 'http://127.0.0.1:45001/token');
+      assert.equal((await h.call('POST', '/api/v1/peers', peer)).json().code, 'CP_PEER_CODE_TAKEN');
+
+      const row = await h.store.db.selectFrom('peers').selectAll().executeTakeFirstOrThrow();
+      assert.ok(!Buffer.from(row.client_secret_sealed!).toString('latin1').includes(peer.clientSecret));
+      const opened = TEST_KEK.open(Buffer.from(row.client_secret_sealed!), `peers.client_secret:${body.id}`);
+      assert.equal(opened.toString(), peer.clientSecret);
+      const system = await h.store.db
+        .selectFrom('systems')
+        .selectAll()
+        .where('id', '=', body.systemId)
+        .executeTakeFirstOrThrow();
+      assert.equal(system.kind, 'platform');
+      const audit = await h.store.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'peer.create')
+        .execute();
+      assert.equal(audit.length, 1);
+      assert.ok(!JSON.stringify(audit[0]!.details).includes(peer.clientSecret), 'never audited in clear');
+
+      const imported = await h.call('POST', `/api/v1/peers/${body.id}/imports`, {
+        remoteContext: 'hotich',
+        remoteVersion: '1.0',
+        context: 'hotich-b',
+      });
+      assert.equal(imported.statusCode, 201, imported.body);
+      const version = await h.registry.getVersion(imported.json().versionId);
+      assert.equal(version.status, 'published');
+      assert.equal(version.upstreams.production, 'http://127.0.0.1:45001/hotich/1.0');
+      assert.equal(version.upstreams.sandbox, null);
+
+      // A grant names a subscription of the peer's own system only.
+      const other = await h.call('POST', `/api/v1/peers/${body.id}/grants`, {
+        subscriptionId: 'sub_none',
+        representedOrganizations: ['000.00.21.H01'],
+      });
+      assert.equal(other.json().code, 'CP_PEER_GRANT_INVALID');
+
+      // Agency users do not register peers.
+      const org = await h.registry.createOrganization(
+        { code: '000.00.21.H01', name: 'UBND huyện X' },
+        'test',
+      );
+      await h.accounts.createUser(
+        {
+          username: 'canbo',
+          displayName: 'Cán bộ',
+          password: 'mat-khau-dai-du',
+          role: 'agency',
+          organizationId: org.id,
+        },
+        'test',
+      );
+      const agency = await h.accounts.login('canbo', 'mat-khau-dai-du');
+      const refused = await h.call(
+        'POST',
+        '/api/v1/peers',
+        { ...peer, code: 'lgsp-x' },
+        { token: agency.token },
+      );
+      assert.equal(refused.statusCode, 403);
+    } finally {
+      await h.dispose();
+    }
   });
 });
 
