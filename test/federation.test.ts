@@ -422,7 +422,7 @@ describe('federation: A → NDXP → B with signed hops (three real platforms)',
   });
 
   after(async () => {
-    await Promise.all([a, n, b].map((p) => p?.process.stop()));
+    await Promise.all([a, n, b].map((p) => p?.dispose()));
     await upstream?.close();
   });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, PlatformProcess } from './platform-process.ts';
@@ -14,6 +14,8 @@ export interface FederatedPlatform {
   adminUrl: string;
   /** JSON call to the admin API as the operator; throws with the answer unless 2xx. */
   api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Stops the process and removes its data directory. */
+  dispose(): Promise<void>;
   /** The same, giving the status and body whatever they are. */
   raw(
     method: string,
@@ -79,6 +81,10 @@ export async function startFederatedPlatform(
     gatewayUrl: process.gatewayUrl,
     adminUrl,
     raw,
+    async dispose() {
+      await process.stop();
+      rmSync(root, { recursive: true, force: true });
+    },
     async api<T>(method: string, path: string, body?: unknown): Promise<T> {
       const res = await raw(method, path, body);
       if (res.status < 200 || res.status > 299)
