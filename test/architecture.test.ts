@@ -134,6 +134,7 @@ describe('docs/architecture.md: the module table is what the imports do', () => 
       'cli',
       'control',
       'core',
+      'federation',
       'gateway',
       'keys',
       'messaging',
@@ -179,7 +180,7 @@ describe('docs/architecture.md: the module table is what the imports do', () => 
       ['api/routes/systems.ts', "import { SystemSchema } from '../contract/systems.ts';\n"],
       ['cli/main.ts', "import { createGateway } from '../gateway/server.ts';\n"],
       ['platform.ts', "import { Registry } from './control/registry.ts';\n"],
-      ['federation/peers.ts', ''],
+      ['aggregation/plan.ts', ''],
     ]);
     assert.deepEqual(
       violations(rules, files).map((v) => [v.from, v.to]),
@@ -189,7 +190,7 @@ describe('docs/architecture.md: the module table is what the imports do', () => 
         ['notify/outbox.ts', 'telemetry/alerts.ts'],
         ['gateway/x.ts', 'control/rules.ts'],
         ['api/contract/systems.ts', 'api/server.ts'],
-        ['federation/peers.ts', ''],
+        ['aggregation/plan.ts', ''],
       ],
     );
   });

@@ -32,6 +32,7 @@ import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { healthRoutes, metaRoutes, signingKeyRoutes } from './routes/meta.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { organizationRoutes } from './routes/organizations.ts';
+import { peerRoutes } from './routes/peers.ts';
 import { publicRoutes } from './routes/public.ts';
 import { reconciliationRoutes } from './routes/reconciliations.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -291,6 +292,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
       await webhookRoutes(secured, deps);
       await alertRoutes(secured, deps);
       await categoryRoutes(secured, deps);
+      await peerRoutes(secured, deps);
     });
   });
   return app;

@@ -12,6 +12,7 @@ import { credentialCommands } from './commands/credential.ts';
 import { keysCommands } from './commands/keys.ts';
 import { noticeCommands } from './commands/notice.ts';
 import { orgCommands } from './commands/org.ts';
+import { peerCommands } from './commands/peer.ts';
 import { reconcile } from './commands/reconcile.ts';
 import { reportCommands } from './commands/report.ts';
 import { serviceCommands } from './commands/service.ts';
@@ -46,6 +47,7 @@ const GROUPS: Group[] = [
   noticeCommands,
   keysCommands,
   categoryCommands,
+  peerCommands,
 ];
 
 const SINGLE: Record<string, Subcommand> = { login, logout, whoami, backup, restore, reconcile };

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '../api/contract/index.ts';
 import type { CompositeDefinition } from '../core/composite.ts';
 import { msOrNull } from '../core/time.ts';
+import { type FederationSnapshotData, loadFederationSnapshot } from '../federation/snapshot.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { Store } from '../store/port.ts';
 import type { CategoryField, CategoryValue } from '../store/schema.ts';
@@ -107,6 +108,8 @@ export interface SnapshotData {
     windowStart: string | null;
     windowEnd: string | null;
   }>;
+  /** Peers, imported versions and represented-party grants (issue 12, src/federation/snapshot.ts). */
+  federation?: FederationSnapshotData;
   /**
    * Access tokens revoked at `POST /revoke` (RFC 7009) that have not expired yet, by `jti`: the gateway refuses
    * them (issue 12 item 8). Absent in snapshots built by code that predates revocation: none.
@@ -234,8 +237,10 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
       .select('jti')
       .where('expires_at', '>', sql<Date>`now()`)
       .execute();
+    const federation = await loadFederationSnapshot(trx, kek);
     return {
       revision,
+      federation,
       signingKey: keys.signing,
       verificationKeys: keys.verifying,
       credentials: credentials.map((c) => ({

@@ -470,6 +470,19 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    // Federation (issue 12, docs/federation.md): how our peers know this platform.
+    federation: Type.Object(
+      {
+        code: Type.String({
+          pattern: '^[a-z][a-z0-9_.-]{0,62}$',
+          default: 'lgsp',
+          description:
+            'Mã của nền tảng này tại các nền tảng ngang hàng, cũng là nhãn chữ ký RFC 9421 của nó (chữ thường) / ' +
+            'this platform’s code at its peers, also its RFC 9421 signature label (lower case)',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },
@@ -570,6 +583,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_CONVENTION_TOKEN_REVOCATION: 'clientConventions.tokenRevocation',
   LGSP_CONVENTION_CASE_INSENSITIVE_SCHEMES: 'clientConventions.caseInsensitiveAuthSchemes',
   LGSP_CONVENTION_STATUS_ENVELOPE_VERSIONS: 'clientConventions.statusEnvelopeVersions',
+  LGSP_FEDERATION_CODE: 'federation.code',
 };
 
 /** Variables that belong to other readers (the CLI client, the test suites) and are not platform settings. */

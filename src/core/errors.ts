@@ -582,6 +582,72 @@ export const ERRORS = {
     titleVi: 'Câu trả lời tổng hợp vượt quá dung lượng cho phép',
     title: 'The composite’s backend answers exceed gateway.compositeMaxResponseBytes; nothing was returned',
   },
+  // Federation (issue 12, src/federation/, docs/federation.md)
+  GW_FED_REPRESENTED_PARTY_REFUSED: {
+    status: 403,
+    titleVi: 'Chỉ nền tảng ngang hàng (LGSP, NDXP) mới được nêu bên được đại diện',
+    title:
+      'Represented-party headers (X-LGSP-Represented-*) are accepted from peer platforms only, never from an agency system',
+  },
+  GW_FED_REPRESENTED_PARTY_MISSING: {
+    status: 400,
+    titleVi: 'Lời gọi của nền tảng ngang hàng thiếu bên được đại diện hoặc mã giao dịch đầu-cuối',
+    title:
+      'A peer platform’s call must name the represented organization (X-LGSP-Represented-Organization) and the end-to-end transaction id (X-LGSP-End-To-End-Id)',
+  },
+  GW_FED_REPRESENTED_NOT_ALLOWED: {
+    status: 403,
+    titleVi: 'Đăng ký khai thác của nền tảng này không bao gồm cơ quan được đại diện',
+    title: 'The peer’s subscription is limited to other represented organizations',
+  },
+  GW_FED_SIGNATURE_MISSING: {
+    status: 401,
+    titleVi: 'Thiếu chữ ký của một chặng (RFC 9421)',
+    title:
+      'A hop’s HTTP message signature is missing: every federated call carries one signature per platform, the calling peer’s last',
+  },
+  GW_FED_SIGNATURE_INVALID: {
+    status: 401,
+    titleVi: 'Chữ ký của một chặng không hợp lệ (RFC 9421)',
+    title:
+      'A hop’s HTTP message signature does not verify: altered, forged, expired, or by a platform that is not our peer',
+  },
+  GW_FED_CONTENT_DIGEST_MISMATCH: {
+    status: 400,
+    titleVi: 'Content-Digest không khớp nội dung yêu cầu',
+    title: 'The Content-Digest (RFC 9530, sha-256) is missing or does not match the request body',
+  },
+  GW_FED_PEER_UNAVAILABLE: {
+    status: 502,
+    titleVi: 'Không lấy được token của nền tảng ngang hàng',
+    title: 'The peer platform did not give us an access token: its /token failed or could not be reached',
+  },
+  GW_FED_ASYNC_UNSUPPORTED: {
+    status: 501,
+    titleVi: 'Chưa hỗ trợ thông điệp bất đồng bộ liên nền tảng',
+    title: 'Asynchronous messages are not federated yet: call a synchronous version',
+  },
+  CP_PEER_CODE_TAKEN: {
+    status: 409,
+    titleVi: 'Mã nền tảng ngang hàng hoặc mã cơ quan đã được dùng',
+    title: 'A peer or an organization already has this code',
+  },
+  CP_PEER_NOT_FOUND: {
+    status: 404,
+    titleVi: 'Không tìm thấy nền tảng ngang hàng',
+    title: 'No peer platform with this id',
+  },
+  CP_PEER_CATALOGUE_UNAVAILABLE: {
+    status: 502,
+    titleVi: 'Không đọc được danh mục công khai của nền tảng ngang hàng',
+    title:
+      'The peer’s public catalogue could not be read (no catalogueUrl, unreachable, or not an OpenLGSP catalogue)',
+  },
+  CP_PEER_GRANT_INVALID: {
+    status: 409,
+    titleVi: 'Đăng ký khai thác này không thuộc hệ thống của nền tảng ngang hàng',
+    title: 'The subscription is not one of this peer’s platform system',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

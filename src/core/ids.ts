@@ -16,7 +16,8 @@ export type IdPrefix =
   | 'evt'
   | 'ntc'
   | 'ntf'
-  | 'whk';
+  | 'whk'
+  | 'peer';
 
 const ALPHABET = '0123456789abcdefghijkmnopqrstuvwxyz';
 

@@ -2,6 +2,7 @@ import { type CryptoKey, importJWK, type JWK } from 'jose';
 import type { Environment } from '../api/contract/index.ts';
 import type { SnapshotData } from '../control/snapshot.ts';
 import { minutesOfDay } from '../core/time.ts';
+import { type CompiledFederation, compileFederation, type PeerRoute } from '../federation/snapshot.ts';
 import { type CompiledCategory, compileCategories } from './categories.ts';
 import { type CompiledComposite, compileComposite } from './composite-plan.ts';
 import { type CompiledMock, compileMock } from './sandbox-mock-table.ts';
@@ -62,6 +63,8 @@ export interface Route extends Found {
   builtin: 'categories' | null;
   /** A composite's backends (R-17): the gateway runs them instead of forwarding (src/gateway/composite.ts). */
   composite: CompiledComposite | null;
+  /** A version imported from a peer platform (issue 12): forwarded there by `federated-forward.ts`; else null. */
+  peer: PeerRoute | null;
 }
 
 /** A system's mTLS binding (src/gateway/policy.ts `clientCertificate`). */
@@ -112,6 +115,8 @@ export interface CompiledSnapshot {
   subscriptions: Map<string, SubscriptionPolicy>;
   /** `jti`s of access tokens revoked before their expiry (RFC 7009): refused on every call. */
   revokedTokens: Set<string>;
+  /** Peers, imported routes and represented-party grants (src/federation/snapshot.ts). */
+  federation: CompiledFederation;
 }
 
 function toUpstream(url: string | null): Upstream | null {
@@ -211,6 +216,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
   const routes = new Map<string, Route>();
   const routesByVersion = new Map<string, Route>();
   const depths = new Set<number>();
+  const federation = compileFederation(data.federation);
   for (const r of data.routes) {
     const compile = (list: typeof r.resources) => list.map((res) => compileResource(res.method, res.path));
     const resources = compile(r.resources);
@@ -239,6 +245,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
       sandboxMock: r.sandboxMock ? compileMock(r.sandboxMock) : null,
       builtin: r.builtin ?? null,
       composite: r.composite ? compileComposite(r.composite) : null,
+      peer: federation.routes.get(r.versionId) ?? null,
     };
     routes.set(`${r.context}/${r.version}`, route);
     routesByVersion.set(r.versionId, route);
@@ -277,6 +284,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
     contextDepths: [...depths].sort((a, b) => b - a),
     subscriptions,
     revokedTokens: new Set(data.revokedTokens ?? []),
+    federation,
   };
 }
 

@@ -4,6 +4,7 @@ import type { TokenRevocation } from '../control/snapshot.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { SequentialIds } from '../core/ids.ts';
+import { PeerClients } from '../federation/peer-clients.ts';
 import type { Messaging } from '../messaging/messaging.ts';
 import { EgressPolicy } from '../net/egress.ts';
 import type { RecordSink } from '../telemetry/record.ts';
@@ -82,12 +83,15 @@ export interface GatewayContext {
   /** `context/version` of the versions whose platform errors answer the status envelope; null: none. */
   readonly statusEnvelope: Set<string> | null;
   readonly revokeToken: ((revocation: TokenRevocation) => Promise<void>) | null;
+  /** Our tokens for peer platforms, their signing keys and connections (issue 12): used by federated calls only. */
+  readonly peers: PeerClients;
 }
 
 export function createGatewayContext(deps: GatewayDeps): GatewayContext {
   const timezoneOffsetMs = deps.config.timezoneOffsetMinutes * 60_000;
   const tokenThrottle = deps.tokenThrottle ?? new TokenThrottle(deps.config.limits);
   const conventions = deps.config.clientConventions;
+  const egress = deps.egress ?? EgressPolicy.forPlatform(deps.config);
   return {
     config: deps.config,
     clock: deps.clock,
@@ -96,7 +100,7 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
     records: deps.records,
     messaging: deps.messaging ?? null,
     onMessageAccepted: deps.onMessageAccepted ?? null,
-    egress: deps.egress ?? EgressPolicy.forPlatform(deps.config),
+    egress,
     verifier: new TokenVerifier(deps.clock, deps.config.gateway.tokenTtlSeconds),
     quotas: deps.quotas ?? new QuotaCounters(timezoneOffsetMs),
     tokenThrottle,
@@ -111,6 +115,7 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
       : null,
     statusEnvelope: statusEnvelopeVersions(deps.config),
     revokeToken: deps.revokeToken ?? null,
+    peers: new PeerClients(egress, deps.clock, deps.config.gateway.upstreamTimeoutMs),
   };
 }
 

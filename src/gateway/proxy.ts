@@ -7,6 +7,7 @@ import type { CompiledSnapshot, Route, Upstream } from './compiled-snapshot.ts';
 import { runComposite } from './composite.ts';
 import { type GatewayContext, poolFor } from './context.ts';
 import { hasBody, refuse } from './exchange.ts';
+import { federatedCall } from './federated-forward.ts';
 import { ForwardHandler, HashingTap } from './forward-handler.ts';
 import { requestHeadersForUpstream } from './headers.ts';
 import { intake } from './messaging-endpoints.ts';
@@ -28,6 +29,7 @@ import { mockAnswer } from './sandbox-mock.ts';
 import type { TokenClaims } from './tokens.ts';
 
 const RECORDER_BACKLOG = refusal('GW_RECORDER_BACKLOG', undefined, { 'retry-after': '5' });
+const REPRESENTED_REFUSED = refusal('GW_FED_REPRESENTED_PARTY_REFUSED');
 
 /**
  * A call to `/{context}/{version}/{resource…}` by an authenticated caller, its path already canonical (`server.ts`):
@@ -46,6 +48,11 @@ export function proxy(
   query: string,
   nowMs: number,
 ): Promise<void> | void {
+  // Issue 12: a peer platform's call is federated; represented-party headers from anyone else are refused.
+  const fed = snapshot.federation;
+  const inboundPeer = fed.peersBySystem.size === 0 ? undefined : fed.peersBySystem.get(claims.systemId);
+  if (inboundPeer === undefined && req.headers['x-lgsp-represented-organization'] !== undefined)
+    return refuse(ctx, res, rec, REPRESENTED_REFUSED);
   const segments = path.split('/');
   const route = routeFor(snapshot, path, segments);
   if (!route.ok) return refuse(ctx, res, rec, route);
@@ -76,6 +83,8 @@ export function proxy(
   if (!counted.ok) return refuse(ctx, res, rec, counted);
   // Records are evidence (R-06): a call that could not be recorded is not made.
   if (ctx.records.overloaded) return refuse(ctx, res, rec, RECORDER_BACKLOG);
+  if (route.peer !== null || inboundPeer !== undefined)
+    return federatedCall(ctx, req, res, rec, snapshot, route, policy, inboundPeer ?? null, path, query);
   if (route.mode === 'async') return intake(ctx, req, res, rec, route, claims, path, query);
   // The platform's own built-in service (issue 12 item 7) is answered here, after the same policy, never forwarded.
   if (route.builtin === 'categories') {

@@ -128,6 +128,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         server.closeIdleConnections();
       });
       await Promise.all([...ctx.pools.values()].map((p) => p.close()));
+      await ctx.peers.close();
     },
   };
 }

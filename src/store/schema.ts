@@ -96,6 +96,8 @@ export interface Database {
     client_cert_subject: string | null;
     /** Known when a certificate PEM was uploaded: its expiry opens an alert in time. */
     client_cert_not_after: Timestamp | null;
+    /** `platform` for a peer platform's system (migrations/0029_federation.sql), else `agency`. */
+    kind: ColumnType<'agency' | 'platform', 'agency' | 'platform' | undefined, 'agency' | 'platform'>;
   };
   services: {
     id: string;
@@ -150,6 +152,8 @@ export interface Database {
     window_end: string | null;
     created_at: Timestamp;
     updated_at: Timestamp;
+    /** A peer's subscription limited to these represented organizations (0029); null: all. */
+    represented_orgs: ColumnType<string[] | null, string | null | undefined, string | null>;
   };
   credentials: {
     id: string;
@@ -472,6 +476,33 @@ export interface Database {
     composite_version_id: string;
     created_at: Timestamp;
   };
+  /** Peer platforms (migrations/0029_federation.sql, issue 12). */
+  peers: {
+    id: string;
+    code: string;
+    name: string;
+    kind: 'openlgsp' | 'ndxp' | 'wso2' | 'other';
+    system_id: string;
+    gateway_url: string;
+    token_url: string;
+    jwks_url: string;
+    catalogue_url: string | null;
+    client_id: string | null;
+    client_secret_sealed: Uint8Array | null;
+    client_cert_pem: string | null;
+    client_key_sealed: Uint8Array | null;
+    status: 'active' | 'suspended';
+    created_at: Timestamp;
+    updated_at: Timestamp;
+  };
+  /** Versions that are a peer's service, forwarded to it (0029). */
+  imported_versions: {
+    version_id: string;
+    peer_id: string;
+    remote_context: string;
+    remote_version: string;
+    created_at: Timestamp;
+  };
 }
 
 export type SubscriptionRequestStatus =
@@ -523,4 +554,25 @@ export interface TransactionRow {
   client_tran_code: ColumnType<string | null, string | null | undefined, string | null>;
   /** A composite's backend call: the consumer's transaction it served (migrations/0030_composites.sql). */
   parent_transaction_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Federated calls (migrations/0029_federation.sql): the represented party, end-to-end id, peer, hop chain. */
+  represented_org_code: ColumnType<string | null, string | null | undefined, string | null>;
+  represented_system: ColumnType<string | null, string | null | undefined, string | null>;
+  end_to_end_id: ColumnType<string | null, string | null | undefined, string | null>;
+  peer_id: ColumnType<string | null, string | null | undefined, string | null>;
+  federation: ColumnType<FederationEvidence | null, string | null | undefined, string | null>;
+}
+
+/** What a federated call's record keeps of its hops (src/federation/wire.ts). */
+export interface FederationEvidence {
+  /** `outbound`: we forwarded to a peer; `inbound`: a peer called us. */
+  direction: 'outbound' | 'inbound';
+  traceId: string | null;
+  /** Every signature label on the request as this platform sent or received it, in hop order. */
+  hops: Array<{ label: string; keyId: string | null; verified: boolean | null; reason?: string }>;
+  /** `verified`: every label checked; `refused`: one missing or forged; `signed`: we signed and sent it. */
+  signatures: 'verified' | 'refused' | 'signed';
+  /** SHA-256 binding the answer to the request (X-LGSP-Request-Hash). */
+  requestHash: string | null;
+  /** Outbound: whether the answer carried the request hash we expected. */
+  answerBound?: boolean | null;
 }

@@ -1,5 +1,5 @@
 import type { Environment } from '../api/contract/index.ts';
-import type { TransactionKind, TransactionLeg } from '../store/schema.ts';
+import type { FederationEvidence, TransactionKind, TransactionLeg } from '../store/schema.ts';
 
 /**
  * One sync transaction, both legs (consumer → LGSP → provider), as the gateway observed it. Metadata only — no
@@ -61,6 +61,16 @@ export interface TransactionRecord {
    * provider system, so reports count the consumer's call once and the backend calls under that system.
    */
   parentTransactionId: string | null;
+  /**
+   * A federated call (issue 12, src/federation/): the original consumer organization and system a peer platform
+   * called for (inbound) or we called a peer for (outbound), the transaction id kept end to end on every platform
+   * of the path, the peer, and the hop chain with each signature's verification. Null on every other call.
+   */
+  representedOrgCode: string | null;
+  representedSystem: string | null;
+  endToEndId: string | null;
+  peerId: string | null;
+  federation: FederationEvidence | null;
 }
 
 /** Where records go: the recorder in this process, or (in a gateway worker) the primary over IPC. */
@@ -121,6 +131,11 @@ export function newTransactionRecord(
     clientReceiverCode: null,
     clientTranCode: null,
     parentTransactionId: null,
+    representedOrgCode: null,
+    representedSystem: null,
+    endToEndId: null,
+    peerId: null,
+    federation: null,
   };
 }
 

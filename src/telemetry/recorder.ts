@@ -198,6 +198,11 @@ const COLUMNS: Array<[column: string, pgType: string, value: (t: TransactionReco
   ['client_receiver_code', 'text', (t) => t.clientReceiverCode ?? null],
   ['client_tran_code', 'text', (t) => t.clientTranCode ?? null],
   ['parent_transaction_id', 'text', (t) => t.parentTransactionId ?? null],
+  ['represented_org_code', 'text', (t) => t.representedOrgCode],
+  ['represented_system', 'text', (t) => t.representedSystem],
+  ['end_to_end_id', 'text', (t) => t.endToEndId],
+  ['peer_id', 'text', (t) => t.peerId],
+  ['federation', 'jsonb', (t) => (t.federation === null ? null : JSON.stringify(t.federation))],
 ];
 
 /**

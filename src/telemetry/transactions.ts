@@ -75,6 +75,16 @@ function toView(r: Selectable<TransactionRow>): TransactionView {
         ? null
         : { sender: r.client_sender_code, receiver: r.client_receiver_code, transaction: r.client_tran_code },
     parentTransactionId: r.parent_transaction_id,
+    federation:
+      r.end_to_end_id === null && r.federation === null
+        ? null
+        : {
+            representedOrganizationCode: r.represented_org_code,
+            representedSystem: r.represented_system,
+            endToEndId: r.end_to_end_id,
+            peerId: r.peer_id,
+            evidence: r.federation,
+          },
   };
 }
 

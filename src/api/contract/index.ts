@@ -15,6 +15,7 @@ export * from './operation-docs.ts';
 export * from './operation-schemas.ts';
 export * from './operations.ts';
 export * from './organizations.ts';
+export * from './peers.ts';
 export * from './public.ts';
 export * from './reconciliations.ts';
 export * from './reports.ts';

@@ -751,4 +751,44 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
       'Phiên bản để đăng ký khai thác cho hệ thống bên khai thác như mọi dịch vụ. / The version to subscribe ' +
       'consumer systems to, like any service.',
   },
+  listPeers: { summary: 'Các nền tảng ngang hàng (NDXP, LGSP khác) / Peer platforms (NDXP, other LGSPs)' },
+  createPeer: {
+    summary: 'Đăng ký nền tảng ngang hàng / Register a peer platform',
+    description:
+      'Tạo cơ quan, hệ thống loại platform và nền tảng ngang hàng; secret và khoá riêng được niêm phong, không ' +
+      'bao giờ trả lại (docs/federation.md). / Creates its organization, its platform system and the peer; the ' +
+      'client secret and key are sealed and never shown again.',
+    problems: [409],
+  },
+  getPeer: { summary: 'Một nền tảng ngang hàng / One peer platform', problems: [404] },
+  updatePeer: { summary: 'Sửa nền tảng ngang hàng / Change a peer platform', problems: [404] },
+  listPeerImports: {
+    summary: 'Dịch vụ đã nhập từ nền tảng này / Services imported from it',
+    problems: [404],
+  },
+  importPeerService: {
+    summary: 'Nhập một dịch vụ của nền tảng ngang hàng / Import a peer’s service',
+    description:
+      'Công bố ở đây dưới context/phiên bản riêng; hệ thống khai thác đăng ký như dịch vụ trong tỉnh. / ' +
+      'Published here under a local context and version; consumers subscribe as to a local service.',
+    problems: [404, 409],
+  },
+  getPeerCatalogue: {
+    summary: 'Danh mục công khai của nền tảng OpenLGSP ngang hàng / An OpenLGSP peer’s public catalogue',
+    problems: [404, 502],
+  },
+  grantPeerSubscription: {
+    summary:
+      'Giới hạn đăng ký của nền tảng theo cơ quan được đại diện / Limit a peer’s subscription to represented organizations',
+    problems: [404, 409],
+  },
+  getFederationLedger: {
+    summary: 'Sổ giao dịch liên nền tảng theo mã đầu-cuối / Federated calls by end-to-end id',
+  },
+  reconcileFederation: {
+    summary: 'Đối soát với sổ của nền tảng khác / Reconcile with another platform’s ledger',
+    description:
+      'So theo mã giao dịch đầu-cuối: trạng thái trả bên gọi và cơ quan được đại diện (R-23). / Matched by ' +
+      'end-to-end id: the status answered and the represented organization.',
+  },
 };

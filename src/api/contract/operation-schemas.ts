@@ -36,7 +36,7 @@ import {
   CategoryVersionQuery,
   CategoryVersionSchema,
 } from './categories.ts';
-import { AnyObject, type BinaryResponse, Empty, IdParams, Page } from './common.ts';
+import { AnyObject, type BinaryResponse, Empty, IdParams, ListOf, Page } from './common.ts';
 import {
   ConnectedSystemsQuery,
   SystemConnectionDetailSchema,
@@ -81,6 +81,20 @@ import {
   OrganizationQuery,
   OrganizationSchema,
 } from './organizations.ts';
+import {
+  FederationLedgerEntrySchema,
+  FederationLedgerQuery,
+  FederationReconcileBody,
+  FederationReconciliationSchema,
+  PeerCreate,
+  PeerGrant,
+  PeerGrantSchema,
+  PeerImportCreate,
+  PeerImportSchema,
+  PeerPatch,
+  PeerSchema,
+  RemoteCatalogueSchema,
+} from './peers.ts';
 import {
   BrandingLogoResponse,
   BrandingSchema,
@@ -336,6 +350,19 @@ export const OPERATION_SCHEMAS = {
   getCategoryMapping: { params: CategoryMappingParams, response: { 200: CategoryMappingLookupSchema } },
   deleteCategoryMapping: { params: CategoryMappingParams, response: { 200: CategoryMappingSchema } },
   getCategoryService: { response: { 200: CategoryServiceSchema } },
+  listPeers: { response: { 200: ListOf(PeerSchema) } },
+  createPeer: { body: PeerCreate, response: { 201: PeerSchema } },
+  getPeer: { params: IdParams, response: { 200: PeerSchema } },
+  updatePeer: { params: IdParams, body: PeerPatch, response: { 200: PeerSchema } },
+  listPeerImports: { params: IdParams, response: { 200: ListOf(PeerImportSchema) } },
+  importPeerService: { params: IdParams, body: PeerImportCreate, response: { 201: PeerImportSchema } },
+  getPeerCatalogue: { params: IdParams, response: { 200: RemoteCatalogueSchema } },
+  grantPeerSubscription: { params: IdParams, body: PeerGrant, response: { 200: PeerGrantSchema } },
+  getFederationLedger: {
+    querystring: FederationLedgerQuery,
+    response: { 200: ListOf(FederationLedgerEntrySchema) },
+  },
+  reconcileFederation: { body: FederationReconcileBody, response: { 200: FederationReconciliationSchema } },
 } as const satisfies { [Id in OperationId]: OperationSchemas };
 
 type SchemasOf<Id extends OperationId> = (typeof OPERATION_SCHEMAS)[Id];

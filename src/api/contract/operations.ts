@@ -165,6 +165,17 @@ export const OPERATIONS = {
   getCategoryMapping: { method: 'GET', path: '/api/v1/categories/:code/mappings/:localCode' },
   deleteCategoryMapping: { method: 'DELETE', path: '/api/v1/categories/:code/mappings/:localCode' },
   getCategoryService: { method: 'GET', path: '/api/v1/category-service' },
+  // Federation (issue 12): peer platforms, imported services, represented-party grants, the federated ledger.
+  listPeers: { method: 'GET', path: '/api/v1/peers' },
+  createPeer: { method: 'POST', path: '/api/v1/peers' },
+  getPeer: { method: 'GET', path: '/api/v1/peers/:id' },
+  updatePeer: { method: 'PATCH', path: '/api/v1/peers/:id' },
+  listPeerImports: { method: 'GET', path: '/api/v1/peers/:id/imports' },
+  importPeerService: { method: 'POST', path: '/api/v1/peers/:id/imports' },
+  getPeerCatalogue: { method: 'GET', path: '/api/v1/peers/:id/catalogue' },
+  grantPeerSubscription: { method: 'POST', path: '/api/v1/peers/:id/grants' },
+  getFederationLedger: { method: 'GET', path: '/api/v1/federation/ledger' },
+  reconcileFederation: { method: 'POST', path: '/api/v1/federation/reconciliations' },
 } as const satisfies Record<string, { method: HttpMethod; path: `/${string}` }>;
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

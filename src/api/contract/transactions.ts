@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
+import { FederationRecordSchema } from './peers.ts';
 
 /** Transaction records, as read back (R-07, R-20, R-23). */
 
@@ -117,6 +118,7 @@ export const TransactionSchema = Type.Object({
         'Lời gọi dịch vụ nguồn của dịch vụ tổng hợp: giao dịch của bên khai thác mà nó phục vụ / a composite backend call: the consumer transaction it served (R-17)',
     }),
   ),
+  federation: Nullable(FederationRecordSchema),
 });
 /** A transaction record as the API answers it (named apart from the database's `Transaction`). */
 export type TransactionView = Static<typeof TransactionSchema>;

@@ -41,6 +41,7 @@ export const TAGS = {
   versionChanges: 'Đề nghị thay đổi phiên bản / Version changes',
   users: 'Người dùng và vai trò / Users and roles',
   alerts: 'Cảnh báo / Alerts',
+  federation: 'Liên thông nền tảng / Federation',
 } as const;
 
 /** Operator administrators only: configuration of the platform itself. */

@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { federationLedger, Peers, reconcileFederation } from '../../federation/peers.ts';
+import { currentUser } from '../auth.ts';
+import type { AdminDeps } from '../deps.ts';
+import { operatorOnly, overseers, routesUnder, TAGS } from './common.ts';
+
+/**
+ * Peer platforms (issue 12 items 1–3, docs/federation.md): registered, changed and imported from by operator
+ * administrators only — a peer is a trust decision of the province; the federated ledger and its reconciliation
+ * are readable by everyone who may read all transactions (R-23).
+ */
+export async function peerRoutes(app: FastifyInstance, { store, registry, kek }: AdminDeps): Promise<void> {
+  const route = routesUnder(app, TAGS.federation);
+  const peers = new Peers(store, registry.changes, kek, registry.egress);
+
+  route('listPeers', { onRequest: overseers, handler: async () => ({ items: await peers.list() }) });
+  route('createPeer', {
+    onRequest: operatorOnly,
+    handler: async (request, reply) =>
+      reply
+        .header('cache-control', 'no-store')
+        .send(await peers.create(request.body, currentUser(request).id)),
+  });
+  route('getPeer', { onRequest: overseers, handler: async (request) => peers.get(request.params.id) });
+  route('updatePeer', {
+    onRequest: operatorOnly,
+    handler: async (request) => peers.update(request.params.id, request.body, currentUser(request).id),
+  });
+  route('listPeerImports', {
+    onRequest: overseers,
+    handler: async (request) => ({ items: await peers.listImports(request.params.id) }),
+  });
+  route('importPeerService', {
+    onRequest: operatorOnly,
+    handler: async (request) => peers.importService(request.params.id, request.body, currentUser(request).id),
+  });
+  route('getPeerCatalogue', {
+    onRequest: operatorOnly,
+    handler: async (request) => peers.remoteCatalogue(request.params.id),
+  });
+  route('grantPeerSubscription', {
+    onRequest: operatorOnly,
+    handler: async (request) => peers.grant(request.params.id, request.body, currentUser(request).id),
+  });
+  route('getFederationLedger', {
+    onRequest: overseers,
+    handler: async (request) => ({
+      items: await federationLedger(store, request.query.from, request.query.to),
+    }),
+  });
+  route('reconcileFederation', {
+    onRequest: overseers,
+    handler: async (request) => reconcileFederation(store, request.body),
+  });
+}

@@ -1,0 +1,232 @@
+import { readFileSync } from 'node:fs';
+import { list, required, str, textOptions } from '../args.ts';
+import type { Group } from '../command.ts';
+import { callCommand, listCommand, recordCommand } from '../command-builders.ts';
+import { time } from '../format.ts';
+
+/** Reads a secret or a PEM from a file: never from the command line, where every process listing shows it. */
+function fileText(path: string | undefined): string | undefined {
+  return path === undefined ? undefined : readFileSync(path, 'utf8').trim();
+}
+
+const showPeer = (p: {
+  id: string;
+  code: string;
+  name: string;
+  kind: string;
+  systemId: string;
+  gatewayUrl: string;
+  tokenUrl: string;
+  jwksUrl: string;
+  status: string;
+  hasClientSecret: boolean;
+  hasClientCertificate: boolean;
+}) =>
+  [
+    `${p.id}  ${p.code}  ${p.name} (${p.kind}, ${p.status})`,
+    `Cổng / Gateway: ${p.gatewayUrl}   token: ${p.tokenUrl}   JWKS: ${p.jwksUrl}`,
+    `Hệ thống nền tảng ở đây / Its platform system here: ${p.systemId} — cấp khoá cho hệ thống này để nó gọi ta / ` +
+      'issue it credentials to let it call us',
+    `Secret của ta tại nó / Our secret there: ${p.hasClientSecret ? 'có / set' : 'chưa / none'}; ` +
+      `chứng chỉ mTLS / mTLS certificate: ${p.hasClientCertificate ? 'có / set' : 'không / none'}`,
+  ].join('\n');
+
+export const peerCommands: Group = {
+  name: 'peers',
+  summary: 'Nền tảng ngang hàng: NDXP, LGSP khác (docs/federation.md) / Peer platforms: NDXP, other LGSPs',
+  subcommands: {
+    list: listCommand({
+      summary: 'Các nền tảng ngang hàng / List peer platforms',
+      send: (ctx) => ctx.api.call('listPeers'),
+      headers: ['ID', 'Mã / Code', 'Tên / Name', 'Loại / Kind', 'Cổng / Gateway', 'Trạng thái / Status'],
+      row: (p) => [p.id, p.code, p.name, p.kind, p.gatewayUrl, p.status],
+    }),
+    show: recordCommand({
+      summary: 'Một nền tảng ngang hàng / One peer platform',
+      send: (ctx, params) => ctx.api.call('getPeer', { params }),
+      render: showPeer,
+    }),
+    add: callCommand({
+      synopsis:
+        '--code <ndxp> --name <…> --kind openlgsp|ndxp|wso2|other --gateway <https://…> [--token-url …] ' +
+        '[--jwks-url …] [--catalogue-url …] [--client-id <key> --client-secret-file <file>] ' +
+        '[--client-cert <pem> --client-key <pem>]',
+      summary:
+        'Đăng ký nền tảng ngang hàng; secret đọc từ tệp, lưu niêm phong / Register a peer; the secret is read from ' +
+        'a file and sealed',
+      options: textOptions(
+        'code',
+        'name',
+        'kind',
+        'gateway',
+        'token-url',
+        'jwks-url',
+        'catalogue-url',
+        'client-id',
+        'client-secret-file',
+        'client-cert',
+        'client-key',
+      ),
+      send(ctx) {
+        const v = ctx.values;
+        const kind = required(v, 'kind', ctx.usage) as 'openlgsp' | 'ndxp' | 'wso2' | 'other';
+        const optional = {
+          tokenUrl: str(v, 'token-url'),
+          jwksUrl: str(v, 'jwks-url'),
+          catalogueUrl: str(v, 'catalogue-url'),
+          clientId: str(v, 'client-id'),
+          clientSecret: fileText(str(v, 'client-secret-file')),
+          clientCertificatePem: fileText(str(v, 'client-cert')),
+          clientKeyPem: fileText(str(v, 'client-key')),
+        };
+        return ctx.api.call('createPeer', {
+          body: {
+            code: required(v, 'code', ctx.usage),
+            name: required(v, 'name', ctx.usage),
+            kind,
+            gatewayUrl: required(v, 'gateway', ctx.usage),
+            ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
+          },
+        });
+      },
+      render: (p) => `Đã đăng ký / Registered\n${showPeer(p)}`,
+    }),
+    suspend: recordCommand({
+      summary: 'Tạm dừng: không gọi tới, không nhận lời gọi / Suspend: no calls either way',
+      send: (ctx, params) => ctx.api.call('updatePeer', { params, body: { status: 'suspended' } }),
+      render: (p) => `Đã tạm dừng / Suspended: ${p.code}`,
+    }),
+    resume: recordCommand({
+      summary: 'Cho hoạt động lại / Resume',
+      send: (ctx, params) => ctx.api.call('updatePeer', { params, body: { status: 'active' } }),
+      render: (p) => `Đã hoạt động lại / Active: ${p.code}`,
+    }),
+    'set-secret': recordCommand({
+      synopsis: '--client-id <key> --client-secret-file <file>',
+      summary: 'Đổi thông tin xác thực của ta tại nó / Change our credentials there',
+      options: textOptions('client-id', 'client-secret-file'),
+      send: (ctx, params) =>
+        ctx.api.call('updatePeer', {
+          params,
+          body: {
+            clientId: required(ctx.values, 'client-id', ctx.usage),
+            clientSecret: fileText(required(ctx.values, 'client-secret-file', ctx.usage))!,
+          },
+        }),
+      render: (p) => `Đã đổi / Changed: ${p.code}`,
+    }),
+    catalogue: listCommand({
+      synopsis: '<id>',
+      summary: 'Danh mục công khai của một OpenLGSP ngang hàng / An OpenLGSP peer’s public catalogue',
+      args: ['id'],
+      send: (ctx) => ctx.api.call('getPeerCatalogue', { params: { id: ctx.args[0]! } }),
+      headers: ['Context', 'Phiên bản / Version', 'Tên / Name', 'Đã nhập / Imported'],
+      row: (i) => [i.context, i.version, i.name, i.imported ? 'có / yes' : ''],
+    }),
+    imports: listCommand({
+      synopsis: '<id>',
+      summary: 'Dịch vụ đã nhập từ nó / Services imported from it',
+      args: ['id'],
+      send: (ctx) => ctx.api.call('listPeerImports', { params: { id: ctx.args[0]! } }),
+      headers: ['Ở đây / Here', 'Ở kia / There', 'Phiên bản / Version id', 'Lúc / At'],
+      row: (i) => [
+        `/${i.context}/${i.version}`,
+        `/${i.remoteContext}/${i.remoteVersion}`,
+        i.versionId,
+        time(i.createdAt),
+      ],
+    }),
+    import: recordCommand({
+      synopsis: '--remote-context <ctx> --remote-version <v> [--context <ctx>] [--version <v>] [--name <…>]',
+      summary:
+        'Nhập một dịch vụ của nó, công bố ở đây (chỉ production) / Import one of its services, published here ' +
+        '(production only)',
+      options: textOptions('remote-context', 'remote-version', 'context', 'version', 'name'),
+      send: (ctx, params) => {
+        const v = ctx.values;
+        const optional = { context: str(v, 'context'), version: str(v, 'version'), name: str(v, 'name') };
+        return ctx.api.call('importPeerService', {
+          params,
+          body: {
+            remoteContext: required(v, 'remote-context', ctx.usage),
+            remoteVersion: required(v, 'remote-version', ctx.usage),
+            ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
+          },
+        });
+      },
+      render: (i) =>
+        `Đã nhập / Imported: /${i.context}/${i.version} ← /${i.remoteContext}/${i.remoteVersion} (${i.versionId})`,
+    }),
+    grant: recordCommand({
+      synopsis: '--subscription <sub_…> [--org <mã/code> …]',
+      summary:
+        'Giới hạn đăng ký của nó theo cơ quan được đại diện; không --org: mọi cơ quan / Limit its subscription to ' +
+        'represented organizations; no --org: all',
+      options: { ...textOptions('subscription'), org: { type: 'string', multiple: true } },
+      send: (ctx, params) => {
+        const orgs = list(ctx.values, 'org');
+        return ctx.api.call('grantPeerSubscription', {
+          params,
+          body: {
+            subscriptionId: required(ctx.values, 'subscription', ctx.usage),
+            representedOrganizations: orgs.length > 0 ? orgs : null,
+          },
+        });
+      },
+      render: (g) =>
+        `${g.subscriptionId}: ${g.representedOrganizations ? g.representedOrganizations.join(', ') : 'mọi cơ quan / all'}`,
+    }),
+    ledger: listCommand({
+      synopsis: '--from <ISO> --to <ISO>',
+      summary: 'Sổ giao dịch liên nền tảng (mã đầu-cuối) / Federated calls by end-to-end id',
+      options: textOptions('from', 'to'),
+      send: (ctx) =>
+        ctx.api.call('getFederationLedger', {
+          query: { from: required(ctx.values, 'from', ctx.usage), to: required(ctx.values, 'to', ctx.usage) },
+        }),
+      headers: [
+        'Đầu-cuối / End-to-end',
+        'Chiều / Direction',
+        'Lúc / At',
+        'Ngang hàng / Peer',
+        'Đại diện / For',
+        'HTTP',
+        'Chữ ký / Signatures',
+      ],
+      row: (e) => [
+        e.endToEndId,
+        e.direction,
+        time(e.time),
+        e.peerCode ?? '',
+        e.representedOrganizationCode ?? '',
+        String(e.status),
+        e.signatures ?? '',
+      ],
+    }),
+    reconcile: callCommand({
+      synopsis:
+        '--from <ISO> --to <ISO> --file <sổ của bên kia / their ledger, JSON from `lgsp peers ledger --json`>',
+      summary: 'Đối soát với sổ của nền tảng khác / Reconcile with another platform’s ledger',
+      options: textOptions('from', 'to', 'file'),
+      send: (ctx) => {
+        const parsed = JSON.parse(readFileSync(required(ctx.values, 'file', ctx.usage), 'utf8')) as {
+          items?: Array<{ endToEndId: string; status: number; representedOrganizationCode?: string | null }>;
+        };
+        return ctx.api.call('reconcileFederation', {
+          body: {
+            from: required(ctx.values, 'from', ctx.usage),
+            to: required(ctx.values, 'to', ctx.usage),
+            entries: parsed.items ?? [],
+          },
+        });
+      },
+      render: (r) =>
+        [
+          `Khớp / Matched: ${r.matched}`,
+          `Chỉ bên kia có / Theirs only: ${r.missingHere.length ? r.missingHere.join(', ') : '—'}`,
+          `Chỉ ở đây có / Ours only: ${r.missingThere.length ? r.missingThere.join(', ') : '—'}`,
+          `Lệch / Differ: ${r.mismatched.length ? r.mismatched.map((m) => `${m.endToEndId} ${m.field} ${m.here}≠${m.there}`).join('; ') : '—'}`,
+        ].join('\n'),
+    }),
+  },
+};

@@ -1,0 +1,167 @@
+import type { KeyObject } from 'node:crypto';
+import { Agent, request } from 'undici';
+import type { Clock } from '../core/clock.ts';
+import type { EgressPolicy } from '../net/egress.ts';
+import type { PeerData } from './snapshot.ts';
+import { publicKeyOf } from './wire.ts';
+
+/**
+ * What a gateway node keeps per peer platform (issue 12 items 2 and 4): one connection agent (egress-checked at
+ * each new connection, with our client certificate when the peer wants mTLS), our access token for it, and its
+ * public signing keys. Nothing here is per call: a token is fetched once and refreshed ahead of its expiry, a JWKS
+ * once and again only for an unknown `kid`.
+ */
+export class PeerClients {
+  private readonly agents = new Map<string, { agent: Agent; fingerprint: string }>();
+  private readonly tokens = new Map<string, TokenEntry>();
+  private readonly keys = new Map<string, KeySetEntry>();
+
+  constructor(
+    private readonly egress: EgressPolicy,
+    private readonly clock: Clock,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** The agent for this peer; a new one when its client certificate changed. */
+  agentFor(peer: PeerData): Agent {
+    const fingerprint = `${peer.clientCertPem ?? ''}|${peer.clientKeyPem ?? ''}`;
+    const existing = this.agents.get(peer.id);
+    if (existing && existing.fingerprint === fingerprint) return existing.agent;
+    if (existing) void existing.agent.close();
+    const tls =
+      peer.clientCertPem && peer.clientKeyPem ? { cert: peer.clientCertPem, key: peer.clientKeyPem } : {};
+    const agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connect: this.egress.connector('gateway', { timeout: Math.min(this.timeoutMs, 10_000), ...tls }),
+    });
+    this.agents.set(peer.id, { agent, fingerprint });
+    return agent;
+  }
+
+  /**
+   * Our token for this peer: the cached one while it has more than a fifth of its life left (and at least 30 s);
+   * past that, the next call starts one refresh and keeps using the still-valid token; a call with no valid token
+   * waits for the one fetch in flight. Never one token per call.
+   */
+  async tokenFor(peer: PeerData): Promise<string> {
+    const nowMs = this.clock.nowMs();
+    const credential = `${peer.tokenUrl}|${peer.clientId ?? ''}|${peer.clientSecret ?? ''}`;
+    let entry = this.tokens.get(peer.id);
+    if (entry && entry.credential !== credential) entry = undefined;
+    if (entry?.token && nowMs < entry.expiresAtMs) {
+      if (nowMs >= entry.refreshAtMs && entry.pending === null) this.fetchToken(peer, credential, entry);
+      return entry.token;
+    }
+    if (!entry) {
+      entry = { credential, token: null, expiresAtMs: 0, refreshAtMs: 0, pending: null };
+      this.tokens.set(peer.id, entry);
+    }
+    return entry.pending ?? this.fetchToken(peer, credential, entry);
+  }
+
+  /** Drops a token the peer refused (401), so the next call fetches a new one. */
+  forgetToken(peerId: string, token: string): void {
+    const entry = this.tokens.get(peerId);
+    if (entry?.token === token) this.tokens.delete(peerId);
+  }
+
+  private fetchToken(peer: PeerData, credential: string, entry: TokenEntry): Promise<string> {
+    const pending = (async () => {
+      if (!peer.clientId || !peer.clientSecret) throw new Error('no client credentials for this peer');
+      const basic = Buffer.from(`${peer.clientId}:${peer.clientSecret}`).toString('base64');
+      const res = await request(peer.tokenUrl, {
+        method: 'POST',
+        dispatcher: this.agentFor(peer),
+        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`token endpoint answered ${res.statusCode}`);
+      const body = JSON.parse(text) as { access_token?: unknown; expires_in?: unknown };
+      if (typeof body.access_token !== 'string') throw new Error('token endpoint gave no access_token');
+      const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 3600) * 1000;
+      const nowMs = this.clock.nowMs();
+      entry.token = body.access_token;
+      entry.expiresAtMs = nowMs + lifetimeMs - 5_000;
+      entry.refreshAtMs = nowMs + Math.min(lifetimeMs * 0.8, Math.max(lifetimeMs - 30_000, 0));
+      return body.access_token;
+    })();
+    entry.pending = pending;
+    const settle = () => {
+      if (entry.pending === pending) entry.pending = null;
+    };
+    pending.then(settle, settle);
+    // A background refresh that fails leaves the current token in use until it expires.
+    pending.catch(() => {});
+    void credential;
+    return pending;
+  }
+
+  /**
+   * A peer's public signing key by `kid`, from its JWKS: fetched on first need, and again when a `kid` is not in
+   * the cached set (the peer rotated its key) — at most once a minute, so a flood of unknown kids is no flood of
+   * fetches.
+   */
+  async keyOf(peer: PeerData, keyId: string): Promise<KeyObject | null> {
+    const nowMs = this.clock.nowMs();
+    let entry = this.keys.get(peer.id);
+    if (entry && entry.jwksUrl !== peer.jwksUrl) entry = undefined;
+    const known = entry?.keys.get(keyId);
+    if (known) return known;
+    if (entry && nowMs - entry.fetchedAtMs < 60_000 && entry.pending === null) return null;
+    if (!entry) {
+      entry = { jwksUrl: peer.jwksUrl, keys: new Map(), fetchedAtMs: 0, pending: null };
+      this.keys.set(peer.id, entry);
+    }
+    const current = entry;
+    current.pending ??= (async () => {
+      try {
+        const res = await request(peer.jwksUrl, {
+          dispatcher: this.agentFor(peer),
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: this.timeoutMs,
+        });
+        const text = await res.body.text();
+        if (res.statusCode !== 200) throw new Error(`JWKS answered ${res.statusCode}`);
+        const jwks = JSON.parse(text) as { keys?: Array<Record<string, unknown>> };
+        const keys = new Map<string, KeyObject>();
+        for (const jwk of jwks.keys ?? []) {
+          if (typeof jwk['kid'] !== 'string') continue;
+          try {
+            keys.set(jwk['kid'], publicKeyOf(jwk));
+          } catch {
+            // A key we cannot read verifies nothing; the others still do.
+          }
+        }
+        current.keys = keys;
+      } finally {
+        current.fetchedAtMs = this.clock.nowMs();
+        current.pending = null;
+      }
+    })();
+    await current.pending.catch(() => {});
+    return current.keys.get(keyId) ?? null;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((a) => a.agent.close()));
+    this.agents.clear();
+  }
+}
+
+interface TokenEntry {
+  credential: string;
+  token: string | null;
+  expiresAtMs: number;
+  refreshAtMs: number;
+  pending: Promise<string> | null;
+}
+
+interface KeySetEntry {
+  jwksUrl: string;
+  keys: Map<string, KeyObject>;
+  fetchedAtMs: number;
+  pending: Promise<void> | null;
+}

@@ -1,0 +1,517 @@
+import type { Kysely, Selectable } from 'kysely';
+import { Agent, request } from 'undici';
+import type {
+  FederationLedgerEntry,
+  FederationReconciliation,
+  Peer,
+  PeerCreate,
+  PeerGrant,
+  PeerImport,
+  PeerImportCreate,
+  PeerPatch,
+} from '../api/contract/index.ts';
+import { auditOf, type Changes } from '../control/change.ts';
+import * as services from '../control/registry/services.ts';
+import { LgspError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import { isoOf } from '../core/time.ts';
+import { type KeyEncryptionKey, sealText } from '../keys/index.ts';
+import type { EgressPolicy } from '../net/egress.ts';
+import { isUniqueViolation, type Store } from '../store/port.ts';
+import type { Database } from '../store/schema.ts';
+import { PEER_SEALED_LABELS } from './snapshot.ts';
+
+/**
+ * Peer platforms, the control side (issue 12 items 1–3; docs/federation.md). Registering a peer makes, in one
+ * change: its organization (code = the peer's code), its system of kind `platform` — the consumer its token
+ * authorizes when it calls us, and the provider of what we import from it — and the peer row with our client
+ * secret and client key sealed with the key-encryption key. Every change is audited and bumps the revision, so
+ * gateways reload their snapshot. URLs pass the egress policy when saved (and at connect time, in the gateway).
+ */
+const audit = auditOf('peer');
+
+type PeerRow = Selectable<Database['peers']>;
+
+function toPeer(r: PeerRow & { organization_id: string }): Peer {
+  return {
+    id: r.id,
+    code: r.code,
+    name: r.name,
+    kind: r.kind,
+    systemId: r.system_id,
+    organizationId: r.organization_id,
+    gatewayUrl: r.gateway_url,
+    tokenUrl: r.token_url,
+    jwksUrl: r.jwks_url,
+    catalogueUrl: r.catalogue_url,
+    clientId: r.client_id,
+    hasClientSecret: r.client_secret_sealed !== null,
+    hasClientCertificate: r.client_cert_pem !== null,
+    status: r.status,
+    createdAt: isoOf(r.created_at),
+    updatedAt: isoOf(r.updated_at),
+  };
+}
+
+function peerQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom('peers')
+    .innerJoin('systems', 'systems.id', 'peers.system_id')
+    .selectAll('peers')
+    .select('systems.organization_id');
+}
+
+/** An http(s) URL without credentials or fragment; the trailing slash of a base URL dropped. */
+function httpUrl(value: string, field: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new LgspError('API_VALIDATION_FAILED', `${field}: URL không hợp lệ / not a URL`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.hash)
+    throw new LgspError(
+      'API_VALIDATION_FAILED',
+      `${field}: http(s), không kèm thông tin đăng nhập / no credentials`,
+    );
+  return url.toString().replace(/\/$/, '');
+}
+
+export class Peers {
+  constructor(
+    private readonly store: Store,
+    private readonly changes: Changes,
+    private readonly kek: KeyEncryptionKey,
+    private readonly egress: EgressPolicy,
+  ) {}
+
+  async list(): Promise<Peer[]> {
+    return (await peerQuery(this.store.db).orderBy('peers.code').execute()).map(toPeer);
+  }
+
+  async get(id: string): Promise<Peer> {
+    const row = await peerQuery(this.store.db).where('peers.id', '=', id).executeTakeFirst();
+    if (!row) throw new LgspError('CP_PEER_NOT_FOUND', id);
+    return toPeer(row);
+  }
+
+  async create(input: PeerCreate, actor: string): Promise<Peer> {
+    const gatewayUrl = httpUrl(input.gatewayUrl, 'gatewayUrl');
+    const tokenUrl = httpUrl(input.tokenUrl ?? `${gatewayUrl}/token`, 'tokenUrl');
+    const jwksUrl = httpUrl(input.jwksUrl ?? `${gatewayUrl}/.well-known/jwks.json`, 'jwksUrl');
+    const catalogueUrl = input.catalogueUrl ? httpUrl(input.catalogueUrl, 'catalogueUrl') : null;
+    await this.egress.assertAllowed(gatewayUrl, 'gatewayUrl');
+    await this.egress.assertAllowed(tokenUrl, 'tokenUrl');
+    await this.egress.assertAllowed(jwksUrl, 'jwksUrl');
+    await this.egress.assertAllowed(catalogueUrl, 'catalogueUrl');
+    if ((input.clientCertificatePem === undefined) !== (input.clientKeyPem === undefined))
+      throw new LgspError('API_VALIDATION_FAILED', 'clientCertificatePem + clientKeyPem: cả hai / both');
+    return this.changes.run(async (trx, now) => {
+      const id = newId('peer', now.getTime());
+      const organizationId = newId('org', now.getTime());
+      const systemId = newId('sys', now.getTime());
+      await trx
+        .insertInto('organizations')
+        .values({ id: organizationId, code: input.code, name: input.name, created_at: now, updated_at: now })
+        .execute()
+        .catch((err) => {
+          throw isUniqueViolation(err) ? new LgspError('CP_PEER_CODE_TAKEN', input.code) : err;
+        });
+      await trx
+        .insertInto('systems')
+        .values({
+          id: systemId,
+          organization_id: organizationId,
+          name: `${input.name} (nền tảng / platform)`,
+          description: `Nền tảng ngang hàng ${input.code} / peer platform ${input.code}`,
+          is_provider: true,
+          is_consumer: true,
+          status: 'active',
+          kind: 'platform',
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      const row = await trx
+        .insertInto('peers')
+        .values({
+          id,
+          code: input.code,
+          name: input.name,
+          kind: input.kind,
+          system_id: systemId,
+          gateway_url: gatewayUrl,
+          token_url: tokenUrl,
+          jwks_url: jwksUrl,
+          catalogue_url: catalogueUrl,
+          client_id: input.clientId ?? null,
+          client_secret_sealed: input.clientSecret
+            ? sealText(this.kek, input.clientSecret, PEER_SEALED_LABELS.clientSecret(id))
+            : null,
+          client_cert_pem: input.clientCertificatePem ?? null,
+          client_key_sealed: input.clientKeyPem
+            ? sealText(this.kek, input.clientKeyPem, PEER_SEALED_LABELS.clientKey(id))
+            : null,
+          status: 'active',
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+        .catch((err) => {
+          throw isUniqueViolation(err) ? new LgspError('CP_PEER_CODE_TAKEN', input.code) : err;
+        });
+      return {
+        result: toPeer({ ...row, organization_id: organizationId }),
+        // Never the secret or the key: only that they were given.
+        events: [
+          audit(actor, 'create', id, {
+            code: input.code,
+            kind: input.kind,
+            gatewayUrl,
+            systemId,
+            clientSecret: input.clientSecret !== undefined,
+            clientCertificate: input.clientCertificatePem !== undefined,
+          }),
+        ],
+      };
+    });
+  }
+
+  async update(id: string, patch: PeerPatch, actor: string): Promise<Peer> {
+    const tokenUrl = patch.tokenUrl ? httpUrl(patch.tokenUrl, 'tokenUrl') : undefined;
+    const jwksUrl = patch.jwksUrl ? httpUrl(patch.jwksUrl, 'jwksUrl') : undefined;
+    const catalogueUrl = patch.catalogueUrl
+      ? httpUrl(patch.catalogueUrl, 'catalogueUrl')
+      : patch.catalogueUrl;
+    await this.egress.assertAllowed(tokenUrl, 'tokenUrl');
+    await this.egress.assertAllowed(jwksUrl, 'jwksUrl');
+    await this.egress.assertAllowed(catalogueUrl, 'catalogueUrl');
+    await this.get(id);
+    await this.changes.run(async (trx, now) => {
+      await trx
+        .updateTable('peers')
+        .set({
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.status !== undefined ? { status: patch.status } : {}),
+          ...(tokenUrl !== undefined ? { token_url: tokenUrl } : {}),
+          ...(jwksUrl !== undefined ? { jwks_url: jwksUrl } : {}),
+          ...(catalogueUrl !== undefined ? { catalogue_url: catalogueUrl } : {}),
+          ...(patch.clientId !== undefined ? { client_id: patch.clientId } : {}),
+          ...(patch.clientSecret !== undefined
+            ? {
+                client_secret_sealed: sealText(
+                  this.kek,
+                  patch.clientSecret,
+                  PEER_SEALED_LABELS.clientSecret(id),
+                ),
+              }
+            : {}),
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .execute();
+      // A suspended peer neither calls us nor is called: its platform system is suspended with it, so its
+      // credentials leave the snapshot and its imported versions leave the routes.
+      if (patch.status !== undefined) {
+        const peer = await trx
+          .selectFrom('peers')
+          .select('system_id')
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+        await trx
+          .updateTable('systems')
+          .set({ status: patch.status, updated_at: now })
+          .where('id', '=', peer.system_id)
+          .execute();
+      }
+      const fields = Object.keys(patch).filter((k) => k !== 'clientSecret');
+      return {
+        result: null,
+        events: [audit(actor, 'update', id, { fields, clientSecret: patch.clientSecret !== undefined })],
+      };
+    });
+    return this.get(id);
+  }
+
+  /**
+   * Imports a peer's service version into our catalogue (item 2): a service of the peer's platform system under a
+   * local context and version, published at once — the peer's own platform reviewed it; our consumers still
+   * subscribe through our review, quota and time window. Production only: our token for the peer is a
+   * production one.
+   */
+  async importService(peerId: string, input: PeerImportCreate, actor: string): Promise<PeerImport> {
+    const peer = await this.get(peerId);
+    const remoteContext = input.remoteContext.replace(/^\/+|\/+$/g, '');
+    const context = (input.context ?? remoteContext).replace(/^\/+|\/+$/g, '');
+    const version = input.version ?? input.remoteVersion;
+    const upstream = `${peer.gatewayUrl}/${remoteContext}/${input.remoteVersion}`;
+    await this.egress.assertAllowed(upstream, 'gatewayUrl');
+    return this.changes.run(async (trx, now) => {
+      const service = await services.createService(
+        trx,
+        {
+          context,
+          name: input.name ?? `${context} (${peer.code})`,
+          providerSystemId: peer.systemId,
+          description: {
+            addressAndInterface: `Nhập từ nền tảng ${peer.code}: /${remoteContext}/${input.remoteVersion} / imported from ${peer.code}`,
+          },
+        },
+        actor,
+        now,
+      );
+      const created = await services.createVersion(
+        trx,
+        service.result.id,
+        {
+          version,
+          upstreams: { production: upstream },
+          ...(input.resources ? { resources: input.resources } : {}),
+        },
+        actor,
+        now,
+      );
+      const versionId = created.result.id;
+      await trx
+        .updateTable('service_versions')
+        .set({ status: 'published', published_at: now, updated_at: now })
+        .where('id', '=', versionId)
+        .execute();
+      await trx
+        .insertInto('imported_versions')
+        .values({
+          version_id: versionId,
+          peer_id: peer.id,
+          remote_context: remoteContext,
+          remote_version: input.remoteVersion,
+          created_at: now,
+        })
+        .execute();
+      return {
+        result: {
+          peerId: peer.id,
+          serviceId: service.result.id,
+          versionId,
+          context,
+          version,
+          remoteContext,
+          remoteVersion: input.remoteVersion,
+          createdAt: isoOf(now),
+        },
+        events: [
+          ...service.events,
+          ...created.events,
+          audit(actor, 'import', peer.id, {
+            versionId,
+            context,
+            version,
+            remoteContext,
+            remoteVersion: input.remoteVersion,
+          }),
+        ],
+      };
+    });
+  }
+
+  async listImports(peerId: string): Promise<PeerImport[]> {
+    await this.get(peerId);
+    const rows = await this.store.db
+      .selectFrom('imported_versions')
+      .innerJoin('service_versions', 'service_versions.id', 'imported_versions.version_id')
+      .innerJoin('services', 'services.id', 'service_versions.service_id')
+      .select([
+        'imported_versions.peer_id',
+        'imported_versions.version_id',
+        'imported_versions.remote_context',
+        'imported_versions.remote_version',
+        'imported_versions.created_at',
+        'services.id as service_id',
+        'services.context',
+        'service_versions.version',
+      ])
+      .where('imported_versions.peer_id', '=', peerId)
+      .orderBy('imported_versions.created_at')
+      .execute();
+    return rows.map((r) => ({
+      peerId: r.peer_id,
+      serviceId: r.service_id,
+      versionId: r.version_id,
+      context: r.context,
+      version: r.version,
+      remoteContext: r.remote_context,
+      remoteVersion: r.remote_version,
+      createdAt: isoOf(r.created_at),
+    }));
+  }
+
+  /**
+   * The published versions of an OpenLGSP peer's public catalogue (`GET /api/v1/public/services`), marked when
+   * already imported. Read through the egress policy, with a short timeout and a size limit.
+   */
+  async remoteCatalogue(peerId: string): Promise<{
+    items: Array<{ context: string; version: string; name: string; imported: boolean }>;
+  }> {
+    const peer = await this.get(peerId);
+    if (!peer.catalogueUrl) throw new LgspError('CP_PEER_CATALOGUE_UNAVAILABLE', 'catalogueUrl');
+    const agent = new Agent({ connect: this.egress.connector('gateway', { timeout: 5_000 }) });
+    let body: {
+      items?: Array<{
+        context?: unknown;
+        name?: unknown;
+        versions?: Array<{ version?: unknown; status?: unknown }>;
+      }>;
+    };
+    try {
+      const url = new URL(peer.catalogueUrl);
+      url.searchParams.set('limit', '500');
+      const res = await request(url, { dispatcher: agent, headersTimeout: 5_000, bodyTimeout: 5_000 });
+      const text = await res.body.text();
+      if (res.statusCode !== 200 || text.length > 10_000_000) throw new Error(`status ${res.statusCode}`);
+      body = JSON.parse(text);
+    } catch (err) {
+      throw new LgspError('CP_PEER_CATALOGUE_UNAVAILABLE', (err as Error).message.slice(0, 200));
+    } finally {
+      await agent.close();
+    }
+    const imported = new Set(
+      (await this.listImports(peerId)).map((i) => `${i.remoteContext}/${i.remoteVersion}`),
+    );
+    const items: Array<{ context: string; version: string; name: string; imported: boolean }> = [];
+    for (const s of body.items ?? []) {
+      if (typeof s.context !== 'string' || typeof s.name !== 'string') continue;
+      for (const v of s.versions ?? []) {
+        if (typeof v.version !== 'string') continue;
+        items.push({
+          context: s.context,
+          version: v.version,
+          name: s.name,
+          imported: imported.has(`${s.context}/${v.version}`),
+        });
+      }
+    }
+    return { items };
+  }
+
+  /** Limits (or opens again, with null) a peer's subscription to listed represented organizations (item 3). */
+  async grant(peerId: string, input: PeerGrant, actor: string) {
+    const peer = await this.get(peerId);
+    return this.changes.run(async (trx, now) => {
+      const sub = await trx
+        .selectFrom('subscriptions')
+        .select(['id', 'system_id'])
+        .where('id', '=', input.subscriptionId)
+        .executeTakeFirst();
+      if (!sub || sub.system_id !== peer.systemId)
+        throw new LgspError('CP_PEER_GRANT_INVALID', input.subscriptionId);
+      const organizations = input.representedOrganizations
+        ? [...new Set(input.representedOrganizations)].sort()
+        : null;
+      await trx
+        .updateTable('subscriptions')
+        .set({ represented_orgs: organizations ? JSON.stringify(organizations) : null, updated_at: now })
+        .where('id', '=', sub.id)
+        .execute();
+      return {
+        result: { subscriptionId: sub.id, representedOrganizations: organizations },
+        events: [
+          audit(actor, 'grant', peer.id, { subscriptionId: sub.id, representedOrganizations: organizations }),
+        ],
+      };
+    });
+  }
+}
+
+/**
+ * This platform's federated records in a period, one per end-to-end id as this platform answered it (R-23): what
+ * two platforms of one path compare. Refused and forwarded calls alike; token requests are no federated calls.
+ */
+export async function federationLedger(
+  store: Store,
+  from: string,
+  to: string,
+): Promise<FederationLedgerEntry[]> {
+  const rows = await store.db
+    .selectFrom('transactions')
+    .leftJoin('peers', 'peers.id', 'transactions.peer_id')
+    .select([
+      'transactions.id',
+      'transactions.end_to_end_id',
+      'transactions.request_in_at',
+      'transactions.consumer_status',
+      'transactions.represented_org_code',
+      'transactions.federation',
+      'peers.code as peer_code',
+    ])
+    .where('transactions.end_to_end_id', 'is not', null)
+    .where('transactions.request_in_at', '>=', new Date(from))
+    .where('transactions.request_in_at', '<', new Date(to))
+    .orderBy('transactions.request_in_at')
+    .orderBy('transactions.id')
+    .limit(100_000)
+    .execute();
+  return rows.map((r) => ({
+    endToEndId: r.end_to_end_id!,
+    transactionId: r.id,
+    direction: r.federation?.direction ?? 'outbound',
+    time: isoOf(r.request_in_at),
+    peerCode: r.peer_code,
+    representedOrganizationCode: r.represented_org_code,
+    status: r.consumer_status,
+    signatures: r.federation?.signatures ?? null,
+  }));
+}
+
+/**
+ * Matches another platform's ledger against ours by end-to-end id (R-23): the same call is the same id on every
+ * platform of its path, so two provinces reconcile without knowing each other's record ids. Compared: the status
+ * each answered its caller, and the represented organization.
+ */
+export async function reconcileFederation(
+  store: Store,
+  input: {
+    from: string;
+    to: string;
+    entries: Array<{ endToEndId: string; status: number; representedOrganizationCode?: string | null }>;
+  },
+): Promise<FederationReconciliation> {
+  if (!(Date.parse(input.from) < Date.parse(input.to)))
+    throw new LgspError('RP_RECONCILIATION_PERIOD_INVALID', 'from < to');
+  const ours = new Map<string, FederationLedgerEntry>();
+  for (const e of await federationLedger(store, input.from, input.to))
+    if (!ours.has(e.endToEndId)) ours.set(e.endToEndId, e);
+  const theirs = new Map<string, (typeof input.entries)[number]>();
+  for (const e of input.entries) if (!theirs.has(e.endToEndId)) theirs.set(e.endToEndId, e);
+  let matched = 0;
+  const mismatched: FederationReconciliation['mismatched'] = [];
+  for (const [id, there] of theirs) {
+    const here = ours.get(id);
+    if (!here) continue;
+    let same = true;
+    if (here.status !== there.status) {
+      mismatched.push({ endToEndId: id, field: 'status', here: here.status, there: there.status });
+      same = false;
+    }
+    if (
+      there.representedOrganizationCode !== undefined &&
+      there.representedOrganizationCode !== here.representedOrganizationCode
+    ) {
+      mismatched.push({
+        endToEndId: id,
+        field: 'representedOrganizationCode',
+        here: here.representedOrganizationCode,
+        there: there.representedOrganizationCode,
+      });
+      same = false;
+    }
+    if (same) matched++;
+  }
+  return {
+    from: new Date(input.from).toISOString(),
+    to: new Date(input.to).toISOString(),
+    matched,
+    missingHere: [...theirs.keys()].filter((id) => !ours.has(id)),
+    missingThere: [...ours.keys()].filter((id) => !theirs.has(id)),
+    mismatched,
+  };
+}

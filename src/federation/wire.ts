@@ -1,0 +1,256 @@
+import { createHash, createPublicKey, type KeyObject, sign } from 'node:crypto';
+import { createVerifier, httpbis, type SigningKey } from 'http-message-signatures';
+import { parseDictionary, serializeDictionary } from 'structured-headers';
+
+/**
+ * What travels between platforms on a federated call (issue 12 items 2–4; docs/federation.md): the represented
+ * party, the end-to-end transaction id, W3C Trace Context, RFC 9530 `Content-Digest`, and one RFC 9421 signature
+ * per hop, made and checked by the `http-message-signatures` package (never a hand-written canonicalizer). This
+ * file has no I/O: the gateway gives it the keys.
+ */
+
+export const HEADER = {
+  representedOrganization: 'x-lgsp-represented-organization',
+  representedSystem: 'x-lgsp-represented-system',
+  endToEndId: 'x-lgsp-end-to-end-id',
+  requestHash: 'x-lgsp-request-hash',
+  traceparent: 'traceparent',
+  contentDigest: 'content-digest',
+  signature: 'signature',
+  signatureInput: 'signature-input',
+} as const;
+
+/** The headers a consumer may not send in: only a peer platform names a represented party (the refusal is 403). */
+export const REPRESENTED_HEADERS = [HEADER.representedOrganization, HEADER.representedSystem] as const;
+
+/** RFC 9421 algorithm of the platforms' ES256 signing keys (src/control/signing-keys.ts). */
+export const SIGNATURE_ALGORITHM = 'ecdsa-p256-sha256';
+/** The `tag` parameter (RFC 9421 §2.3): a signature made for this protocol is never taken for another one's. */
+export const SIGNATURE_TAG = 'lgsp-federation';
+/** How old a hop's signature may be when it arrives (its `created`), in seconds, and the clock skew allowed. */
+export const SIGNATURE_MAX_AGE_SECONDS = 300;
+export const SIGNATURE_TOLERANCE_SECONDS = 30;
+
+/**
+ * The components every hop signs: the method, the body's digest and the identity headers — not the authority or
+ * the path, which change at every hop (each platform publishes the service under its own context). A later hop
+ * also signs the previous hop's signature (`"signature";key="<label>"`), so a stripped earlier signature breaks
+ * every signature after it.
+ */
+const IDENTITY_COMPONENTS = [
+  '@method',
+  HEADER.contentDigest,
+  HEADER.representedOrganization,
+  HEADER.representedSystem,
+  HEADER.endToEndId,
+];
+
+/** RFC 9530: `sha-256=:<base64>:` of the body as sent (empty body included). */
+export function contentDigest(body: Buffer): string {
+  return `sha-256=:${createHash('sha256').update(body).digest('base64')}:`;
+}
+
+/** Whether the `Content-Digest` field holds a SHA-256 that matches the body (other algorithms are not accepted). */
+export function digestMatches(field: string | undefined, body: Buffer): boolean {
+  if (field === undefined) return false;
+  try {
+    const dict = parseDictionary(field);
+    const entry = dict.get('sha-256');
+    if (!entry || !(entry[0] instanceof ArrayBuffer)) return false;
+    return Buffer.from(entry[0]).equals(createHash('sha256').update(body).digest());
+  } catch {
+    return false;
+  }
+}
+
+/** W3C Trace Context: keep the caller's trace id when it sent a valid `traceparent`, start one otherwise. */
+export function traceparentFor(
+  incoming: string | undefined,
+  spanId: string,
+): { header: string; traceId: string } {
+  const match = incoming ? /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(incoming) : null;
+  const traceId =
+    match && match[1] !== '0'.repeat(32)
+      ? match[1]!
+      : createHash('sha256').update(spanId).digest('hex').slice(0, 32);
+  const span = createHash('sha256').update(`${spanId}:span`).digest('hex').slice(0, 16);
+  return { header: `00-${traceId}-${span}-${match?.[2] ?? '01'}`, traceId };
+}
+
+export function traceIdOf(traceparent: string | undefined): string | null {
+  const match = traceparent ? /^00-([0-9a-f]{32})-/.exec(traceparent) : null;
+  return match ? match[1]! : null;
+}
+
+/** The labels of a request's signatures, in the order the hops added them (dictionary order, RFC 9421 §4.2). */
+export function signatureLabels(signatureInput: string | undefined): string[] {
+  if (!signatureInput) return [];
+  try {
+    return [...parseDictionary(signatureInput).keys()];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The hash that binds an answer to its request (like X-Road's `X-Road-Request-Hash`): SHA-256 of the origin hop's
+ * signature — it covers the body's digest, the represented party and the end-to-end id, and every platform of the
+ * path has it (the origin made it, the others received it).
+ */
+export function requestHash(signatureField: string | undefined): string | null {
+  if (!signatureField) return null;
+  try {
+    const first = parseDictionary(signatureField).values().next().value;
+    if (!first || !(first[0] instanceof ArrayBuffer)) return null;
+    return `sha-256=:${createHash('sha256').update(Buffer.from(first[0])).digest('base64')}:`;
+  } catch {
+    return null;
+  }
+}
+
+export interface HopSigner {
+  /** This platform's label (its code at its peers). */
+  label: string;
+  keyId: string;
+  /** The ES256 private key of the platform's JWKS-published signing key. */
+  privateKey: KeyObject;
+}
+
+/**
+ * Adds this hop's signature to `headers` (a plain object of the headers to send, lower-case names): a new
+ * `Signature`/`Signature-Input` member under our label, after those of the hops before us.
+ */
+export async function signHop(
+  signer: HopSigner,
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  nowMs: number,
+): Promise<Record<string, string>> {
+  const previous = signatureLabels(headers[HEADER.signatureInput]);
+  const last = previous[previous.length - 1];
+  const fields =
+    last === undefined ? IDENTITY_COMPONENTS : [...IDENTITY_COMPONENTS, `signature;key="${last}"`];
+  const key: SigningKey = {
+    id: signer.keyId,
+    alg: SIGNATURE_ALGORITHM,
+    sign: async (data) => sign('sha256', data, { key: signer.privateKey, dsaEncoding: 'ieee-p1363' }),
+  };
+  const signed = await httpbis.signMessage(
+    {
+      key,
+      name: signer.label,
+      fields,
+      params: ['created', 'expires', 'keyid', 'alg', 'tag'],
+      paramValues: {
+        created: new Date(nowMs),
+        expires: new Date(nowMs + SIGNATURE_MAX_AGE_SECONDS * 1000),
+        tag: SIGNATURE_TAG,
+      },
+    },
+    { method, url, headers },
+  );
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(signed.headers)) {
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/** A peer's public keys by `kid`, as its JWKS publishes them. */
+export type KeyFinder = (label: string, keyId: string) => Promise<KeyObject | null>;
+
+export interface HopResult {
+  label: string;
+  keyId: string | null;
+  verified: boolean;
+  reason?: string;
+}
+
+/**
+ * Checks every hop's signature of a received request, each on its own (its `Signature-Input` member alone, all
+ * the `Signature` members present so a later hop's chained component resolves). Returns one result per label, in
+ * hop order; never throws for a bad signature — the caller refuses and records.
+ */
+export async function verifyHops(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  findKey: KeyFinder,
+  nowMs: number,
+): Promise<HopResult[]> {
+  const inputField = headers[HEADER.signatureInput];
+  if (!inputField || !headers[HEADER.signature]) return [];
+  let inputs: ReturnType<typeof parseDictionary>;
+  try {
+    inputs = parseDictionary(inputField);
+  } catch {
+    return [
+      { label: '?', keyId: null, verified: false, reason: 'Signature-Input không đọc được / unparsable' },
+    ];
+  }
+  const results: HopResult[] = [];
+  for (const [label, member] of inputs) {
+    const params = member[1];
+    const keyId = typeof params.get('keyid') === 'string' ? (params.get('keyid') as string) : null;
+    const covered = Array.isArray(member[0]) ? member[0].map((item) => item[0]) : [];
+    const result: HopResult = { label, keyId, verified: false };
+    results.push(result);
+    if (params.get('tag') !== SIGNATURE_TAG) {
+      result.reason = 'tag';
+      continue;
+    }
+    if (!IDENTITY_COMPONENTS.every((c) => covered.includes(c))) {
+      result.reason = 'thiếu thành phần được ký / identity components not all signed';
+      continue;
+    }
+    if (keyId === null) {
+      result.reason = 'keyid';
+      continue;
+    }
+    // Freshness on the gateway's clock (the package checks it again on the system clock).
+    const created = params.get('created');
+    const nowSeconds = Math.floor(nowMs / 1000);
+    if (
+      typeof created !== 'number' ||
+      nowSeconds - created > SIGNATURE_MAX_AGE_SECONDS + SIGNATURE_TOLERANCE_SECONDS ||
+      created > nowSeconds + SIGNATURE_TOLERANCE_SECONDS
+    ) {
+      result.reason = 'chữ ký quá cũ hoặc chưa tới hạn / signature too old or from the future';
+      continue;
+    }
+    const publicKey = await findKey(label, keyId);
+    if (publicKey === null) {
+      result.reason = 'khoá không rõ / unknown signer or key';
+      continue;
+    }
+    const single = new Map([[label, member]]);
+    const alone = { ...headers, [HEADER.signatureInput]: serializeDictionary(single) };
+    try {
+      const ok = await httpbis.verifyMessage(
+        {
+          keyLookup: async () => ({
+            id: keyId,
+            algs: [SIGNATURE_ALGORITHM],
+            verify: createVerifier(publicKey, SIGNATURE_ALGORITHM),
+          }),
+          requiredParams: ['created', 'keyid'],
+          maxAge: SIGNATURE_MAX_AGE_SECONDS,
+          tolerance: SIGNATURE_TOLERANCE_SECONDS,
+          notAfter: Math.floor(nowMs / 1000) + SIGNATURE_TOLERANCE_SECONDS,
+        },
+        { method, url, headers: alone },
+      );
+      result.verified = ok === true;
+      if (!result.verified) result.reason = 'chữ ký sai / signature does not verify';
+    } catch (err) {
+      result.reason = (err as Error).message.slice(0, 200);
+    }
+  }
+  return results;
+}
+
+/** A JWK (from a peer's JWKS) as a Node public key. */
+export function publicKeyOf(jwk: Record<string, unknown>): KeyObject {
+  return createPublicKey({ key: jwk as never, format: 'jwk' });
+}

@@ -1,0 +1,373 @@
+import { KeyObject, type webcrypto } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { ErrorCode } from '../core/errors.ts';
+import type { PeerData } from '../federation/snapshot.ts';
+import {
+  contentDigest,
+  digestMatches,
+  HEADER,
+  type HopResult,
+  requestHash,
+  signHop,
+  traceIdOf,
+  traceparentFor,
+  verifyHops,
+} from '../federation/wire.ts';
+import type { TransactionRecord } from '../telemetry/record.ts';
+
+type FederationEvidence = NonNullable<TransactionRecord['federation']>;
+
+import { forwardedOrigin } from './client-address.ts';
+import type { CompiledSnapshot, Route, SubscriptionPolicy } from './compiled-snapshot.ts';
+import { type GatewayContext, poolFor } from './context.ts';
+import { readSmallBody, refuse } from './exchange.ts';
+import { ForwardHandler, HashingTap } from './forward-handler.ts';
+import { requestHeadersForUpstream } from './headers.ts';
+import { bodyLimit, bodyTooLarge, type Refusal, refusal } from './policy.ts';
+
+/**
+ * Federated calls (issue 12 items 2–4, R-15, docs/federation.md), reached from `proxy.ts` only when the route is
+ * imported from a peer or the caller is a peer platform — one branch; a local call by an agency pays nothing here.
+ *
+ * - Outbound (our consumer → a peer): the represented party is our consumer's organization and system, the
+ *   end-to-end id is our record's id; we sign as the first hop and forward with our own token for that peer.
+ * - Inbound (a peer → us): every hop's signature is verified against its platform's JWKS, the body against its
+ *   Content-Digest, the represented organization against the peer's subscription; then the call goes to our
+ *   provider with the represented party — or, for a version we imported ourselves (we are the intermediate, as
+ *   NDXP is), on to the next peer with our own signature added after the others.
+ *
+ * The body is read whole (at most the version's limit): its digest is signed and checked before anything is sent.
+ * Every outcome — refusals included, with the hops as far as they were checked — is recorded.
+ */
+export async function federatedCall(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  snapshot: CompiledSnapshot,
+  route: Route,
+  policy: SubscriptionPolicy,
+  inboundPeer: PeerData | null,
+  path: string,
+  query: string,
+): Promise<void> {
+  if (route.mode === 'async') return refuse(ctx, res, rec, refusal('GW_FED_ASYNC_UNSUPPORTED'));
+  const limit = bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes);
+  const body = await readSmallBody(
+    req,
+    Number.isFinite(limit) ? limit : ctx.config.gateway.maxRequestBodyBytes,
+  );
+  if (body === null) return refuse(ctx, res, rec, bodyTooLarge(limit));
+  const incoming = singleValued(req);
+  const evidence: FederationEvidence = {
+    direction: inboundPeer ? 'inbound' : 'outbound',
+    traceId: null,
+    hops: [],
+    signatures: 'signed',
+    requestHash: null,
+  };
+  rec.federation = evidence;
+
+  if (inboundPeer) {
+    rec.peerId = inboundPeer.id;
+    const checked = await checkInbound(ctx, snapshot, inboundPeer, policy, rec, evidence, incoming, body);
+    // A refusal is bound to the request too, once its origin signature is known.
+    if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
+    if (checked !== null) return refuse(ctx, res, rec, checked);
+  } else {
+    // The origin: the represented party is our own consumer, the end-to-end id our record's.
+    rec.representedOrgCode = rec.consumerOrgCode;
+    rec.representedSystem = rec.consumerSystemId;
+    rec.endToEndId = rec.id;
+  }
+  const trace = traceparentFor(incoming[HEADER.traceparent], rec.id);
+  evidence.traceId = trace.traceId;
+
+  const base = requestHeadersForUpstream(req.rawHeaders, req.headers, {
+    transactionId: rec.id,
+    consumerSystemId: rec.consumerSystemId!,
+    consumerOrgCode: rec.consumerOrgCode ?? '',
+    environment: rec.environment!,
+    ...forwardedOrigin(req, ctx.trustedProxies),
+  });
+  if (route.peer !== null)
+    return onward(
+      ctx,
+      req,
+      res,
+      rec,
+      route,
+      inboundPeer,
+      evidence,
+      base,
+      incoming,
+      body,
+      trace.header,
+      path,
+      query,
+    );
+
+  // Inbound to our own provider: it learns whom the peer represents, and the answer is bound to the request.
+  const headers = withoutFields(base, [HEADER.traceparent]);
+  headers.push(HEADER.representedOrganization, rec.representedOrgCode ?? '');
+  headers.push(HEADER.representedSystem, rec.representedSystem ?? '');
+  headers.push(HEADER.endToEndId, rec.endToEndId ?? '');
+  headers.push('x-lgsp-peer', inboundPeer!.code);
+  headers.push(HEADER.traceparent, trace.header);
+  if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
+  const upstream = route.upstreams[rec.environment!]!;
+  dispatch(
+    ctx,
+    res,
+    rec,
+    route,
+    poolFor(ctx, upstream.origin),
+    {
+      path: upstream.basePath + resourcePathOf(route, path) + query,
+      method: rec.method as Dispatcher.HttpMethod,
+      headers,
+    },
+    body,
+    null,
+  );
+}
+
+/** Inbound checks in order; null when the call may go on, else the refusal (the evidence says what was found). */
+async function checkInbound(
+  ctx: GatewayContext,
+  snapshot: CompiledSnapshot,
+  peer: PeerData,
+  policy: SubscriptionPolicy,
+  rec: TransactionRecord,
+  evidence: FederationEvidence,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<Refusal | null> {
+  const org = headers[HEADER.representedOrganization];
+  const endToEnd = headers[HEADER.endToEndId];
+  rec.representedOrgCode = org ? org.slice(0, 100) : null;
+  rec.representedSystem = headers[HEADER.representedSystem]?.slice(0, 100) ?? null;
+  rec.endToEndId = endToEnd && /^[\x21-\x7e]{1,200}$/.test(endToEnd) ? endToEnd : null;
+  evidence.traceId = traceIdOf(headers[HEADER.traceparent]);
+  evidence.requestHash = requestHash(headers[HEADER.signature]);
+  if (!org || rec.endToEndId === null) return refusal('GW_FED_REPRESENTED_PARTY_MISSING');
+
+  const fed = snapshot.federation;
+  const hops = await verifyHops(
+    rec.method,
+    'http://peer.invalid/',
+    headers,
+    async (label, keyId) => {
+      const signer = fed.peersByCode.get(label);
+      return signer ? ctx.peers.keyOf(signer, keyId) : null;
+    },
+    ctx.clock.nowMs(),
+  );
+  evidence.hops = hops.map(hopOf);
+  const fail = (code: ErrorCode, detail: string) => {
+    evidence.signatures = 'refused';
+    return refusal(code, detail);
+  };
+  if (hops.length === 0) return fail('GW_FED_SIGNATURE_MISSING', `${peer.code}: không có chữ ký / none`);
+  const own = ctx.config.federation.code;
+  if (hops.some((h) => h.label === own)) return fail('GW_FED_SIGNATURE_INVALID', `${own}: vòng lặp / loop`);
+  const bad = hops.find((h) => !h.verified);
+  if (bad) {
+    // A chained component that is gone is a stripped signature, not a forged one.
+    const stripped = bad.reason?.includes('Unable to find key') === true;
+    return fail(
+      stripped ? 'GW_FED_SIGNATURE_MISSING' : 'GW_FED_SIGNATURE_INVALID',
+      `${bad.label}: ${bad.reason}`,
+    );
+  }
+  if (hops[hops.length - 1]!.label !== peer.code)
+    return fail('GW_FED_SIGNATURE_MISSING', `${peer.code}: chữ ký của bên gọi / the calling peer’s own`);
+  evidence.signatures = 'verified';
+  if (!digestMatches(headers[HEADER.contentDigest], body)) return refusal('GW_FED_CONTENT_DIGEST_MISMATCH');
+  const allowed = fed.representedGrants.get(policy.id);
+  if (allowed !== undefined && !allowed.has(org)) return refusal('GW_FED_REPRESENTED_NOT_ALLOWED', org);
+  return null;
+}
+
+/** To the next peer: our token for it, the identity headers, the hops before us, and our own signature last. */
+async function onward(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  route: Route,
+  inboundPeer: PeerData | null,
+  evidence: FederationEvidence,
+  base: string[],
+  incoming: Record<string, string>,
+  body: Buffer,
+  traceparent: string,
+  path: string,
+  query: string,
+): Promise<void> {
+  const target = route.peer!;
+  let token: string;
+  try {
+    token = await ctx.peers.tokenFor(target.peer);
+  } catch (err) {
+    ctx.logger.warn(
+      { txn: rec.id, peer: target.peer.code, err: (err as Error).message },
+      'peer token failed',
+    );
+    return refuse(ctx, res, rec, refusal('GW_FED_PEER_UNAVAILABLE', target.peer.code));
+  }
+  const flat: Record<string, string> = {};
+  const kept = withoutFields(base, [
+    HEADER.traceparent,
+    HEADER.contentDigest,
+    HEADER.signature,
+    HEADER.signatureInput,
+  ]);
+  for (let i = 0; i < kept.length; i += 2) {
+    const name = kept[i]!.toLowerCase();
+    // Our own X-LGSP-* and X-Forwarded-* are for a provider; the next platform learns the party from the
+    // represented-party headers below and sees us as its caller.
+    if (name.startsWith('x-lgsp-') || name.startsWith('x-forwarded-')) continue;
+    flat[name] = flat[name] === undefined ? kept[i + 1]! : `${flat[name]}, ${kept[i + 1]}`;
+  }
+  flat['authorization'] = `Bearer ${token}`;
+  flat[HEADER.representedOrganization] = rec.representedOrgCode ?? '';
+  flat[HEADER.representedSystem] = rec.representedSystem ?? '';
+  flat[HEADER.endToEndId] = rec.endToEndId ?? rec.id;
+  flat[HEADER.traceparent] = traceparent;
+  flat[HEADER.contentDigest] = inboundPeer ? incoming[HEADER.contentDigest]! : contentDigest(body);
+  if (inboundPeer) {
+    flat[HEADER.signature] = incoming[HEADER.signature]!;
+    flat[HEADER.signatureInput] = incoming[HEADER.signatureInput]!;
+  }
+  const signing = ctx.snapshots.current!.signing;
+  const url = `${target.origin}${target.basePath}${resourcePathOf(route, path)}${query}`;
+  const signed = await signHop(
+    { label: ctx.config.federation.code, keyId: signing.kid, privateKey: privateKeyOf(signing.privateKey) },
+    rec.method,
+    url,
+    flat,
+    ctx.clock.nowMs(),
+  );
+  evidence.hops.push({ label: ctx.config.federation.code, keyId: signing.kid, verified: null });
+  if (!inboundPeer) rec.peerId = target.peer.id;
+  if (!inboundPeer) evidence.requestHash = requestHash(signed[HEADER.signature]);
+  if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
+  const headers: string[] = [];
+  for (const name in signed) headers.push(name, signed[name]!);
+  void req;
+  dispatch(
+    ctx,
+    res,
+    rec,
+    route,
+    ctx.peers.agentFor(target.peer),
+    {
+      origin: target.origin,
+      path: `${target.basePath}${resourcePathOf(route, path)}${query}`,
+      method: rec.method as Dispatcher.HttpMethod,
+      headers,
+    },
+    body,
+    { evidence, token, peerId: target.peer.id },
+  );
+}
+
+function dispatch(
+  ctx: GatewayContext,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  route: Route,
+  dispatcher: Dispatcher,
+  options: Omit<Dispatcher.DispatchOptions, 'body'>,
+  body: Buffer,
+  outbound: { evidence: FederationEvidence; token: string; peerId: string } | null,
+): void {
+  ctx.stats.forwarded++;
+  const tap = new HashingTap();
+  tap.end(body);
+  const handler = outbound
+    ? new PeerAnswerHandler(ctx, res, rec, tap, route, outbound)
+    : new ForwardHandler(ctx, res, rec, tap, route);
+  rec.requestOutAt = ctx.clock.nowMs();
+  dispatcher.dispatch(
+    { ...options, body: tap, headersTimeout: ctx.upstreamTimeoutMs, bodyTimeout: ctx.upstreamTimeoutMs },
+    handler,
+  );
+}
+
+/** Relays a peer's answer as any provider's, noting whether it carries the request hash we expect. */
+class PeerAnswerHandler extends ForwardHandler {
+  constructor(
+    private readonly gw: GatewayContext,
+    res: ServerResponse,
+    rec: TransactionRecord,
+    tap: HashingTap,
+    route: Route,
+    private readonly outbound: { evidence: FederationEvidence; token: string; peerId: string },
+  ) {
+    super(gw, res, rec, tap, route);
+  }
+
+  override onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    const { evidence, token, peerId } = this.outbound;
+    if (statusCode >= 200) {
+      const hash = headers[HEADER.requestHash];
+      evidence.answerBound = evidence.requestHash !== null && hash === evidence.requestHash;
+      // The peer refused our token (revoked, or its keys rotated): the next call fetches a new one.
+      if (statusCode === 401) this.gw.peers.forgetToken(peerId, token);
+    }
+    super.onResponseStart(controller, statusCode, headers);
+  }
+}
+
+function hopOf(h: HopResult): FederationEvidence['hops'][number] {
+  return h.reason
+    ? { label: h.label, keyId: h.keyId, verified: h.verified, reason: h.reason }
+    : {
+        label: h.label,
+        keyId: h.keyId,
+        verified: h.verified,
+      };
+}
+
+/** `/dkkd/2.0` alone is the version's root: the provider gets at least `/`. */
+function resourcePathOf(route: Route, path: string): string {
+  return path.length > route.pathPrefix.length ? path.slice(route.pathPrefix.length) : '/';
+}
+
+/** The request's headers as one string each (repeated fields joined, RFC 9110 §5.3), lower-case names. */
+function singleValued(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function withoutFields(list: string[], names: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < list.length; i += 2) {
+    if (names.includes(list[i]!.toLowerCase())) continue;
+    out.push(list[i]!, list[i + 1]!);
+  }
+  return out;
+}
+
+const privateKeys = new WeakMap<object, KeyObject>();
+
+/** The signing key as node:crypto wants it (jose imports it as a WebCrypto key); converted once per key. */
+function privateKeyOf(key: CompiledSnapshot['signing']['privateKey']): KeyObject {
+  let found = privateKeys.get(key);
+  if (!found) {
+    found = KeyObject.from(key as webcrypto.CryptoKey);
+    privateKeys.set(key, found);
+  }
+  return found;
+}

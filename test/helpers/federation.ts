@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, PlatformProcess } from './platform-process.ts';
+
+/**
+ * One platform of a federation test (issue 12): a real `lgsp start` process on its own embedded store, its admin
+ * API signed in as the operator, and its federation code (its RFC 9421 signature label at its peers).
+ */
+export interface FederatedPlatform {
+  code: string;
+  process: PlatformProcess;
+  gatewayUrl: string;
+  adminUrl: string;
+  /** JSON call to the admin API as the operator; throws with the answer unless 2xx. */
+  api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Stops the process and removes its data directory. */
+  dispose(): Promise<void>;
+  /** The same, giving the status and body whatever they are. */
+  raw(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
+}
+
+const PASSWORD = 'federation-test-password';
+
+/** Ports first, so each platform's egress policy can allow exactly the others (and the test's upstreams). */
+export async function federationPorts(count: number): Promise<Array<{ gateway: number; admin: number }>> {
+  const ports: Array<{ gateway: number; admin: number }> = [];
+  for (let i = 0; i < count; i++) ports.push({ gateway: await freePort(), admin: await freePort() });
+  return ports;
+}
+
+export async function startFederatedPlatform(
+  code: string,
+  ports: { gateway: number; admin: number },
+  egressAllow: string[],
+): Promise<FederatedPlatform> {
+  const root = mkdtempSync(join(tmpdir(), `lgsp-fed-${code}-`));
+  const process = new PlatformProcess({
+    cwd: root,
+    env: {
+      LGSP_DATA_DIR: join(root, 'data'),
+      LGSP_GATEWAY_HOST: '127.0.0.1',
+      LGSP_GATEWAY_PORT: String(ports.gateway),
+      LGSP_ADMIN_PORT: String(ports.admin),
+      LGSP_ADMIN_PASSWORD: PASSWORD,
+      LGSP_LOG_LEVEL: 'warn',
+      LGSP_RECORDER_FLUSH_INTERVAL_MS: '50',
+      LGSP_EGRESS_ALLOW: egressAllow.join(','),
+      LGSP_FEDERATION_CODE: code,
+    },
+    // Three platforms start at once on a shared machine: each migrates its own embedded store first.
+    readyTimeoutMs: 480_000,
+  });
+  await process.start();
+  const adminUrl = process.adminUrl;
+  const login = await fetch(`${adminUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+  });
+  const { token } = (await login.json()) as { token: string };
+  const raw = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${adminUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  };
+  return {
+    code,
+    process,
+    gatewayUrl: process.gatewayUrl,
+    adminUrl,
+    raw,
+    async dispose() {
+      await process.stop();
+      rmSync(root, { recursive: true, force: true });
+    },
+    async api<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const res = await raw(method, path, body);
+      if (res.status < 200 || res.status > 299)
+        throw new Error(`${code}: ${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body as T;
+    },
+  };
+}
+
+/** A token at a gateway for a consumer key and secret. */
+export async function gatewayToken(gatewayUrl: string, key: string, secret: string): Promise<string> {
+  const res = await fetch(`${gatewayUrl}/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  const body = (await res.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`no token from ${gatewayUrl}: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+/** Polls until `find` gives a value (records reach the store in batches), at most `withinMs`. */
+export async function eventually<T>(find: () => Promise<T | undefined>, withinMs = 10_000): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const found = await find();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error('not found in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
