@@ -73,7 +73,7 @@ async function startProvider(mode: () => Mode) {
 describe('composite plan (pure)', () => {
   test('templates: params, query and earlier answers, always percent-encoded', () => {
     const parts = parseTemplate('/a/{id}/{resp0.x.y}?q={query.nam}');
-    assert.ok(Array.isArray(parts));
+    assert.ok(Array.isArray(parts), 'Array.isArray(parts)');
     const filled = fill(parts, {
       params: new Map([['id', '1/2']]),
       query: new URLSearchParams('nam=2026'),
@@ -273,7 +273,10 @@ for (const kind of storeKinds) {
       const granted = subs.filter((s) => s.versionId === versions['dancu']).map((s) => s.environment);
       assert.deepEqual(granted.sort(), ['production', 'sandbox']);
       const grants = await h.store.db.selectFrom('composite_grants').selectAll().execute();
-      assert.ok(grants.some((g) => g.composite_version_id === versions['tonghop']));
+      assert.ok(
+        grants.some((g) => g.composite_version_id === versions['tonghop']),
+        "grants.some((g) => g.composite_version_id === versions['tonghop'])",
+      );
     });
 
     test('parallel: 200 JSON, complete, allow-list, rename and group applied', async () => {
@@ -311,7 +314,7 @@ for (const kind of storeKinds) {
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('x-lgsp-completed'), 'false');
       const body = (await res.json()) as Record<string, unknown>;
-      assert.ok(body['congDan']);
+      assert.ok(body['congDan'], "body['congDan']");
       assert.equal(body['soBhxh'], undefined);
     });
 
@@ -408,8 +411,14 @@ for (const kind of storeKinds) {
       const backends = new Set(['dancu', 'thue', 'bhxh'].map((c) => versions[c]));
       const ofConsumer = stats.rows.filter((r) => r.key.consumerSystem === consumerSystemId);
       const ofComposite = stats.rows.filter((r) => r.key.consumerSystem === compositeSystemId);
-      assert.ok(ofConsumer.length > 0 && ofConsumer.every((r) => composites.has(r.key.version)));
-      assert.ok(ofComposite.length > 0 && ofComposite.every((r) => backends.has(r.key.version)));
+      assert.ok(
+        ofConsumer.length > 0 && ofConsumer.every((r) => composites.has(r.key.version)),
+        'ofConsumer.length > 0 && ofConsumer.every((r) => composites.has(r.key.version))',
+      );
+      assert.ok(
+        ofComposite.length > 0 && ofComposite.every((r) => backends.has(r.key.version)),
+        'ofComposite.length > 0 && ofComposite.every((r) => backends.has(r.key.version))',
+      );
       const consumerCalls = (
         await queryTransactions(h.store, { consumerSystemId, kind: 'service_call', limit: 1000 })
       ).items.length;
@@ -443,6 +452,7 @@ for (const kind of storeKinds) {
         ).items;
         assert.ok(
           children.some((c) => c.errorCode === 'GW_SUBSCRIPTION_REQUIRED' && c.consumerStatus === 403),
+          "children.some((c) => c.errorCode === 'GW_SUBSCRIPTION_REQUIRED' && c.consumerStatus ===...",
         );
       } finally {
         await h.registry.updateSubscription(sub.id, { status: 'active' }, 'test');

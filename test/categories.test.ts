@@ -382,14 +382,18 @@ for (const kind of storeKinds) {
         .execute();
       const byTemplate = (t: string, s: number) =>
         records.filter((r) => r.resource_template === t && r.consumer_status === s).length;
-      assert.ok(byTemplate('/AllCategory', 200) >= 1);
-      assert.ok(byTemplate('/AllCategory', 403) >= 1);
-      assert.ok(byTemplate('/Category/{code}', 200) >= 3);
-      assert.ok(records.every((r) => r.consumer_system_id === consumerSystemId));
+      assert.ok(byTemplate('/AllCategory', 200) >= 1, "byTemplate('/AllCategory', 200) >= 1");
+      assert.ok(byTemplate('/AllCategory', 403) >= 1, "byTemplate('/AllCategory', 403) >= 1");
+      assert.ok(byTemplate('/Category/{code}', 200) >= 3, "byTemplate('/Category/{code}', 200) >= 3");
+      assert.ok(
+        records.every((r) => r.consumer_system_id === consumerSystemId),
+        'records.every((r) => r.consumer_system_id === consumerSystemId)',
+      );
       assert.ok(
         records
           .filter((r) => r.consumer_status === 200)
           .every((r) => /^[0-9a-f]{64}$/.test(r.response_sha256 ?? '')),
+        'records .filter((r) => r.consumer_status === 200) .every((r) => /^[0-9a-f]{64}$/.test(r...',
       );
     });
 

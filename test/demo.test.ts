@@ -50,8 +50,11 @@ describe('lgsp demo', () => {
     });
     assert.equal(res.status, 200);
     const body = (await res.json()) as { Data: Array<{ CategoryCode: string }> };
-    assert.ok(body.Data.length >= 3);
-    assert.ok(body.Data.some((c) => c.CategoryCode === 'DANTOC'));
+    assert.ok(body.Data.length >= 3, 'body.Data.length >= 3');
+    assert.ok(
+      body.Data.some((c) => c.CategoryCode === 'DANTOC'),
+      "body.Data.some((c) => c.CategoryCode === 'DANTOC')",
+    );
   });
 
   test('token + allowedPath → the provider answer, the same as calling it directly', async () => {
@@ -84,7 +87,7 @@ describe('lgsp demo', () => {
       congDan: { duLieu: { hoTen: string } };
       doanhNghiep: { maSoThue: string };
     };
-    assert.ok(body.congDan.duLieu.hoTen);
+    assert.ok(body.congDan.duLieu.hoTen, 'body.congDan.duLieu.hoTen');
     assert.equal(body.doanhNghiep.maSoThue, info.aggregatePath.split('/').pop());
   });
 

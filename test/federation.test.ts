@@ -103,8 +103,11 @@ describe('federation wire: RFC 9421 hops, chained; RFC 9530 digest (src/federati
       ],
     );
     assert.equal(requestHash(first.signature), requestHash(second.signature));
-    assert.ok(digestMatches(second['content-digest'], body));
-    assert.ok(!digestMatches(second['content-digest'], Buffer.from('{"a":2}')));
+    assert.ok(digestMatches(second['content-digest'], body), "digestMatches(second['content-digest'], body)");
+    assert.ok(
+      !digestMatches(second['content-digest'], Buffer.from('{"a":2}')),
+      "!digestMatches(second['content-digest'], Buffer.from('{\"a\":2}'))",
+    );
   });
 
   test('an altered represented party breaks every hop; a stripped earlier hop breaks the later one', async () => {
@@ -177,7 +180,10 @@ describe('federation admin API: peers are the operator’s, their secrets sealed
       assert.equal((await h.call('POST', '/api/v1/peers', peer)).json().code, 'CP_PEER_CODE_TAKEN');
 
       const row = await h.store.db.selectFrom('peers').selectAll().executeTakeFirstOrThrow();
-      assert.ok(!Buffer.from(row.client_secret_sealed!).toString('latin1').includes(peer.clientSecret));
+      assert.ok(
+        !Buffer.from(row.client_secret_sealed!).toString('latin1').includes(peer.clientSecret),
+        "!Buffer.from(row.client_secret_sealed!).toString('latin1').includes(peer.clientSecret)",
+      );
       const opened = TEST_KEK.open(Buffer.from(row.client_secret_sealed!), `peers.client_secret:${body.id}`);
       assert.equal(opened.toString(), peer.clientSecret);
       const system = await h.store.db
@@ -542,13 +548,16 @@ describe('federation: A → NDXP → B with signed hops (three real platforms)',
     const ledger = await a.api<{
       items: Array<{ endToEndId: string; status: number; representedOrganizationCode: string | null }>;
     }>('GET', `/api/v1/federation/ledger?from=${startedAt}&to=${to}`);
-    assert.ok(ledger.items.some((e) => e.endToEndId === endToEndId));
+    assert.ok(
+      ledger.items.some((e) => e.endToEndId === endToEndId),
+      'ledger.items.some((e) => e.endToEndId === endToEndId)',
+    );
     const result = await b.api<{ matched: number; missingHere: string[]; mismatched: unknown[] }>(
       'POST',
       '/api/v1/federation/reconciliations',
       { from: startedAt, to, entries: ledger.items },
     );
-    assert.ok(result.matched >= 1);
+    assert.ok(result.matched >= 1, 'result.matched >= 1');
     assert.deepEqual(result.missingHere, []);
     assert.deepEqual(result.mismatched, []);
   });
