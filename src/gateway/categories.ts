@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import type { ServedCategory, SnapshotData } from '../control/snapshot.ts';
+import type { ServedCategory } from '../control/snapshot.ts';
 import { EMPTY_SHA256, sha256Hex } from '../core/hashing.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
+import type { CompiledCategory } from './categories-table.ts';
 import type { CompiledSnapshot } from './compiled-snapshot.ts';
 import type { GatewayContext } from './context.ts';
 import { finish, refuse } from './exchange.ts';
@@ -15,25 +16,6 @@ import { type Refusal, refusal } from './policy.ts';
  * included. The shape follows NGSP's DMDC API as its clients use it (docs/categories.md): PascalCase fields, paging
  * by `page` (from 1) and `pageSize`.
  */
-
-export interface CompiledCategory {
-  served: ServedCategory;
-  /** Item index by its key (the first field), for `?code=`. */
-  byKey: Map<string, number>;
-}
-
-export function compileCategories(data: SnapshotData['categories']): Map<string, CompiledCategory> {
-  const compiled = new Map<string, CompiledCategory>();
-  for (const served of data ?? []) {
-    const key = served.fields[0]?.name ?? '';
-    const byKey = new Map<string, number>();
-    served.items.forEach((item, i) => {
-      byKey.set(String(item[key]), i);
-    });
-    compiled.set(served.code, { served, byKey });
-  }
-  return compiled;
-}
 
 const PAGE_SIZE_DEFAULT = 100;
 const PAGE_SIZE_MAX = 1000;

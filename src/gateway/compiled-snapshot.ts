@@ -3,7 +3,7 @@ import type { Environment } from '../api/contract/index.ts';
 import type { SnapshotData } from '../control/snapshot.ts';
 import { minutesOfDay } from '../core/time.ts';
 import { type CompiledFederation, compileFederation, type PeerRoute } from '../federation/snapshot.ts';
-import { type CompiledCategory, compileCategories } from './categories.ts';
+import { type CompiledCategory, compileCategories } from './categories-table.ts';
 import { type CompiledComposite, compileComposite } from './composite-plan.ts';
 import { type CompiledMock, compileMock } from './sandbox-mock-table.ts';
 
