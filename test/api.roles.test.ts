@@ -64,6 +64,10 @@ interface Fixture {
   txnBB: string;
 }
 
+/** A peer id that exists nowhere, and a ledger period (federation rows). */
+const NO_PEER = 'peer_0000000000000000000000000';
+const LEDGER_PERIOD = 'from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z';
+
 interface Case {
   as: Who;
   path: string;
@@ -1603,6 +1607,82 @@ const ROUTES: Row[] = [
       // The harness starts no platform, so the built-in service (made at start-up) is not there: a read makes nothing.
       { as: 'auditor', path: '/api/v1/category-service', status: 404, code: 'CP_CATEGORY_NOT_FOUND' },
     ],
+  },
+  // Federation (issue 12): the operator admin changes peers; reviewers and auditors read; agencies never see them.
+  {
+    route: 'GET /api/v1/peers',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/peers', status: 403 },
+      { as: 'reviewer', path: '/api/v1/peers', status: 200 },
+      { as: 'auditor', path: '/api/v1/peers', status: 200 },
+    ],
+  },
+  {
+    route: 'POST /api/v1/peers',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/peers', body: {}, status: 403 },
+      { as: 'reviewer', path: '/api/v1/peers', body: {}, status: 403 },
+      { as: 'auditor', path: '/api/v1/peers', body: {}, status: 403 },
+    ],
+  },
+  {
+    route: 'GET /api/v1/peers/:id',
+    cases: () => [
+      { as: 'agencyA', path: `/api/v1/peers/${NO_PEER}`, status: 403 },
+      { as: 'auditor', path: `/api/v1/peers/${NO_PEER}`, status: 404, code: 'CP_PEER_NOT_FOUND' },
+    ],
+  },
+  {
+    route: 'PATCH /api/v1/peers/:id',
+    cases: () => [
+      { as: 'agencyA', path: `/api/v1/peers/${NO_PEER}`, body: {}, status: 403 },
+      { as: 'reviewer', path: `/api/v1/peers/${NO_PEER}`, body: {}, status: 403 },
+    ],
+  },
+  {
+    route: 'GET /api/v1/peers/:id/imports',
+    cases: () => [
+      { as: 'agencyA', path: `/api/v1/peers/${NO_PEER}/imports`, status: 403 },
+      { as: 'auditor', path: `/api/v1/peers/${NO_PEER}/imports`, status: 404, code: 'CP_PEER_NOT_FOUND' },
+    ],
+  },
+  {
+    route: 'POST /api/v1/peers/:id/imports',
+    cases: () => [
+      { as: 'agencyA', path: `/api/v1/peers/${NO_PEER}/imports`, body: {}, status: 403 },
+      { as: 'reviewer', path: `/api/v1/peers/${NO_PEER}/imports`, body: {}, status: 403 },
+    ],
+  },
+  {
+    route: 'GET /api/v1/peers/:id/catalogue',
+    cases: () => [
+      { as: 'agencyA', path: `/api/v1/peers/${NO_PEER}/catalogue`, status: 403 },
+      { as: 'auditor', path: `/api/v1/peers/${NO_PEER}/catalogue`, status: 403 },
+    ],
+  },
+  {
+    route: 'POST /api/v1/peers/:id/grants',
+    cases: () => [
+      { as: 'agencyA', path: `/api/v1/peers/${NO_PEER}/grants`, body: {}, status: 403 },
+      { as: 'reviewer', path: `/api/v1/peers/${NO_PEER}/grants`, body: {}, status: 403 },
+    ],
+  },
+  {
+    route: 'GET /api/v1/federation/ledger',
+    cases: () => [
+      { as: 'agencyA', path: `/api/v1/federation/ledger?${LEDGER_PERIOD}`, status: 403 },
+      { as: 'auditor', path: `/api/v1/federation/ledger?${LEDGER_PERIOD}`, status: 200 },
+    ],
+  },
+  {
+    route: 'POST /api/v1/federation/reconciliations',
+    cases: () => {
+      const body = { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', entries: [] };
+      return [
+        { as: 'agencyA', path: '/api/v1/federation/reconciliations', body, status: 403 },
+        { as: 'reviewer', path: '/api/v1/federation/reconciliations', body, status: 200 },
+      ];
+    },
   },
 ];
 

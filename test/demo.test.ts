@@ -250,9 +250,12 @@ describe('lgsp demo', () => {
     const platform = (await get('/api/v1/organizations?q=000.00.00.Z00')).items;
     assert.equal(platform.length, 1, 'the platform-owned test organization, made by the first try');
     const versions = (await get('/api/v1/versions')).items;
+    // The two providers' services, the composite over them (R-17) and the built-in shared categories (issue 12).
     assert.deepEqual(versions.map((v) => `${v.context} ${v.status}`).sort(), [
       'dancu published',
+      'dmdc published',
       'thue published',
+      'tonghop published',
     ]);
   });
 

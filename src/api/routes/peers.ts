@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { federationLedger, Peers, reconcileFederation } from '../../federation/peers.ts';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { operatorOnly, overseers, routesUnder, TAGS } from './common.ts';
+import { operatorOnly, overseers, reviewers, routesUnder, TAGS } from './common.ts';
 
 /**
  * Peer platforms (issue 12 items 1–3, docs/federation.md): registered, changed and imported from by operator
@@ -48,8 +48,9 @@ export async function peerRoutes(app: FastifyInstance, { store, registry, kek }:
       items: await federationLedger(store, request.query.from, request.query.to),
     }),
   });
+  // A comparison that writes nothing, but a POST: auditors read through GETs only (the platform's rule for roles).
   route('reconcileFederation', {
-    onRequest: overseers,
+    onRequest: reviewers,
     handler: async (request) => reconcileFederation(store, request.body),
   });
 }
