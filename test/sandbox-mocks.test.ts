@@ -190,6 +190,7 @@ test('production never mocks: a version without a production upstream is not in 
     status: 'published',
     mode: 'sync',
     upstreams: { sandbox: null, production: null },
+    composite: null,
     sandboxMock: compileMock(mockDocument('openapi', JSON.stringify(DOCUMENT))),
   } as unknown as Route;
   assert.equal(environment(route, 'sandbox').ok, true);
