@@ -241,7 +241,7 @@ describe('the agency workspace in Chromium', () => {
     const page = await signIn('tu-phap');
     await page.getByRole('link', { name: 'Đề nghị khai thác' }).click();
     await page.getByLabel('Tìm dịch vụ').fill('công dân');
-    await page.getByRole('button', { name: 'Tìm' }).click();
+    await page.getByLabel('Tìm dịch vụ').press('Enter');
     await page.getByRole('button', { name: 'Đăng ký khai thác Tra cứu công dân' }).click();
     await chooseOption(page, 'Hệ thống khai thác', 'Hệ thống Hộ tịch');
     await chooseOption(page, 'Phiên bản dịch vụ', '1.0');

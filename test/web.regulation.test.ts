@@ -420,7 +420,7 @@ describe('the whole regulation through the UI: operator, provider agency, consum
     await page.reload();
     await menu(page, 'Đề nghị khai thác');
     await page.getByLabel('Tìm dịch vụ').fill('công dân');
-    await page.getByRole('button', { name: 'Tìm' }).click();
+    await page.getByLabel('Tìm dịch vụ').press('Enter');
     await page.getByRole('button', { name: `Đăng ký khai thác ${SERVICE}` }).click();
     await page.getByLabel('Hệ thống khai thác').click();
     await pickOption(page, CONSUMER_SYSTEM);
