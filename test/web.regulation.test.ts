@@ -430,7 +430,7 @@ describe('the whole regulation through the UI: operator, provider agency, consum
     await page.getByLabel('Mục đích khai thác').fill('Xác minh nhân thân khi đăng ký hộ tịch');
     await page.getByLabel('Tần suất khai thác (lượt/ngày)').fill('5000');
     await page.getByRole('button', { name: 'Gửi đề nghị' }).click();
-    await page.getByText('Đã gửi đề nghị khai thác').waitFor();
+    // The request's row, not the toast that says so (a toast lasts 3 s; a loaded machine may miss it).
     await page.getByText('Đã gửi, chờ xét duyệt').first().waitFor();
     await assertVietnamDates(page.getByRole('main'), 'subscription requests');
     await checkScreen(page, 'agency-subscription-request');
