@@ -76,6 +76,11 @@ export interface AxeViolation {
  * directly.
  */
 export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
+  // A popup still closing (Ant Design's `*-leave` animation classes, e.g. a date picker's panel) is half gone: judge
+  // the screen a person sees once it has settled, not a frame of the animation.
+  await page
+    .waitForFunction('!document.querySelector(\'[class*="-leave"]\')', null, { timeout: 5_000 })
+    .catch(() => undefined);
   await page.addScriptTag({ content: AXE_SOURCE });
   // The checker runs inside the page; this process has no DOM types, so the page function is typed by hand.
   const violations = await page.evaluate(async () => {
