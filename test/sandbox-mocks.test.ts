@@ -13,36 +13,12 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION } from './helpers/onboard.ts';
 import { createTestDatabase, storeKinds } from './helpers/stores.ts';
+import { wsdl11 } from './helpers/wsdl.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
 const PASSWORD = 'mat-khau-kiem-thu';
-const WSDL = `<?xml version="1.0" encoding="UTF-8"?>
-<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
-  xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:lgsp:hotich" targetNamespace="urn:lgsp:hotich">
-  <wsdl:types>
-    <xsd:schema targetNamespace="urn:lgsp:hotich">
-      <xsd:element name="TraCuu"><xsd:complexType><xsd:sequence>
-        <xsd:element name="so" type="xsd:string"/></xsd:sequence></xsd:complexType></xsd:element>
-      <xsd:element name="KetQua" type="xsd:string"/>
-    </xsd:schema>
-  </wsdl:types>
-  <wsdl:message name="YeuCau"><wsdl:part name="body" element="tns:TraCuu"/></wsdl:message>
-  <wsdl:message name="TraLoi"><wsdl:part name="body" element="tns:KetQua"/></wsdl:message>
-  <wsdl:portType name="HoTich">
-    <wsdl:operation name="TraCuu"><wsdl:input message="tns:YeuCau"/><wsdl:output message="tns:TraLoi"/></wsdl:operation>
-  </wsdl:portType>
-  <wsdl:binding name="HoTichSoap" type="tns:HoTich">
-    <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
-    <wsdl:operation name="TraCuu"><soap:operation soapAction="urn:TraCuu"/>
-      <wsdl:input><soap:body use="literal"/></wsdl:input><wsdl:output><soap:body use="literal"/></wsdl:output>
-    </wsdl:operation>
-  </wsdl:binding>
-  <wsdl:service name="HoTichService">
-    <wsdl:port name="HoTichPort" binding="tns:HoTichSoap"><soap:address location="https://hotich.example/ws"/></wsdl:port>
-  </wsdl:service>
-</wsdl:definitions>
-`;
+const WSDL = wsdl11({ name: 'HoTich', operation: 'TraCuu' });
 
 /**
  * Issue 12 item 9: a version in the sandbox with no sandbox upstream answers sandbox calls from its OpenAPI
