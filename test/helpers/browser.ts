@@ -76,10 +76,15 @@ export interface AxeViolation {
  * directly.
  */
 export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
-  // A popup still closing (Ant Design's `*-leave` animation classes, e.g. a date picker's panel) is half gone: judge
-  // the screen a person sees once it has settled, not a frame of the animation.
+  // A popup still closing or opening (Ant Design's `*-leave`, `*-appear` and `*-enter` motion classes: a date picker's
+  // panel half gone, a toast half faded in with too little contrast) is a frame of an animation: judge the screen a
+  // person sees once it has settled.
   await page
-    .waitForFunction('!document.querySelector(\'[class*="-leave"]\')', null, { timeout: 5_000 })
+    .waitForFunction(
+      '!document.querySelector(\'[class*="-leave"], [class*="-appear"], [class*="-enter"]\')',
+      null,
+      { timeout: 5_000 },
+    )
     .catch(() => undefined);
   await page.addScriptTag({ content: AXE_SOURCE });
   // The checker runs inside the page; this process has no DOM types, so the page function is typed by hand.
