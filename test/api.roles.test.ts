@@ -1661,6 +1661,13 @@ const ROUTES: Row[] = [
     ],
   },
   {
+    route: 'GET /api/v1/peers/:id/grants',
+    cases: () => [
+      { as: 'agencyA', path: `/api/v1/peers/${NO_PEER}/grants`, status: 403 },
+      { as: 'auditor', path: `/api/v1/peers/${NO_PEER}/grants`, status: 404, code: 'CP_PEER_NOT_FOUND' },
+    ],
+  },
+  {
     route: 'POST /api/v1/peers/:id/grants',
     cases: () => [
       { as: 'agencyA', path: `/api/v1/peers/${NO_PEER}/grants`, body: {}, status: 403 },
@@ -1672,6 +1679,13 @@ const ROUTES: Row[] = [
     cases: () => [
       { as: 'agencyA', path: `/api/v1/federation/ledger?${LEDGER_PERIOD}`, status: 403 },
       { as: 'auditor', path: `/api/v1/federation/ledger?${LEDGER_PERIOD}`, status: 200 },
+    ],
+  },
+  {
+    route: 'GET /api/v1/federation/ledger/export',
+    cases: () => [
+      { as: 'agencyA', path: `/api/v1/federation/ledger/export?${LEDGER_PERIOD}`, status: 403 },
+      { as: 'auditor', path: `/api/v1/federation/ledger/export?${LEDGER_PERIOD}`, status: 200 },
     ],
   },
   {

@@ -9,6 +9,8 @@ import { Lifecycle } from '../src/control/lifecycle/index.ts';
 import { Registry } from '../src/control/registry/index.ts';
 import { pageWebhookEndpoints } from '../src/control/webhooks.ts';
 import { loadConfig } from '../src/core/config.ts';
+import { exportFederationLedger, Peers, pageFederationLedger } from '../src/federation/peers.ts';
+import { EgressPolicy } from '../src/net/egress.ts';
 import { pageConnectedSystems } from '../src/reports/connected-systems.ts';
 import type { Store } from '../src/store/port.ts';
 import { Alerts } from '../src/telemetry/alerts.ts';
@@ -18,6 +20,7 @@ import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
+import { TEST_KEK } from './helpers/keys.ts';
 import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';
 
@@ -838,6 +841,330 @@ for (const kind of storeKinds) {
         assert.equal(consumers.items.length, 25);
         assert.equal(consumers.total, CONSUMERS);
         assert.ok(counter.largest <= 25, `largest ${counter.largest}: one page of groups, not every group`);
+      });
+    });
+
+    /*
+     * Federation (issue 12): the peers, the services imported from one, its grants and the federated ledger page
+     * on the server like every list; the ledger's whole period is the export another platform reconciles with.
+     */
+    describe('peers, imports, grants and the federated ledger', () => {
+      const PEERS = 120;
+      const IMPORTS = 80;
+      const GRANTS = 70;
+      const LEDGER = 3000;
+      const KINDS = ['openlgsp', 'ndxp', 'wso2', 'other'] as const;
+      const T1 = Date.parse('2025-04-01T00:00:00Z');
+      const period = `from=${new Date(T1).toISOString()}&to=${new Date(T1 + LEDGER * 60_000).toISOString()}`;
+
+      before(async () => {
+        const db = h.store.db;
+        const now = new Date(h.clock.nowMs());
+        const fed = (i: number) => `fed${pad(i)}`;
+        await db
+          .insertInto('organizations')
+          .values(
+            Array.from({ length: PEERS }, (_, i) => ({
+              id: `org_${fed(i)}`,
+              code: `p${pad(i)}`,
+              name: `Nền tảng ${pad(i)}`,
+              created_at: now,
+              updated_at: now,
+            })),
+          )
+          .execute();
+        await db
+          .insertInto('systems')
+          .values(
+            Array.from({ length: PEERS }, (_, i) => ({
+              id: `sys_${fed(i)}`,
+              organization_id: `org_${fed(i)}`,
+              name: `Nền tảng ${pad(i)} (nền tảng / platform)`,
+              description: null,
+              is_provider: true,
+              is_consumer: true,
+              status: 'active' as const,
+              kind: 'platform' as const,
+              created_at: now,
+              updated_at: now,
+            })),
+          )
+          .execute();
+        await db
+          .insertInto('peers')
+          .values(
+            Array.from({ length: PEERS }, (_, i) => ({
+              id: `peer_${pad(i)}`,
+              code: `p${pad(i)}`,
+              name: i === 33 ? 'LGSP Đồng Tháp Zeta' : `Nền tảng ${pad(i)}`,
+              kind: KINDS[i % KINDS.length]!,
+              system_id: `sys_${fed(i)}`,
+              gateway_url: `https://lgsp${pad(i)}.example.vn`,
+              token_url: `https://lgsp${pad(i)}.example.vn/token`,
+              jwks_url: `https://lgsp${pad(i)}.example.vn/.well-known/jwks.json`,
+              catalogue_url: null,
+              client_id: null,
+              client_secret_sealed: null,
+              client_cert_pem: null,
+              client_key_sealed: null,
+              status: i % 3 === 0 ? ('suspended' as const) : ('active' as const),
+              created_at: new Date(now.getTime() + i * 1000),
+              updated_at: now,
+            })),
+          )
+          .execute();
+        // peer_0000's imports: the seeded versions ver_0500…ver_0579, one of them from a remote "zeta" context.
+        await db
+          .insertInto('imported_versions')
+          .values(
+            Array.from({ length: IMPORTS }, (_, i) => ({
+              version_id: `ver_${pad(500 + i)}`,
+              peer_id: 'peer_0000',
+              remote_context: i === 7 ? 'hotich-zeta' : `remote${pad(i)}`,
+              remote_version: '1.0',
+              created_at: new Date(now.getTime() + i * 1000),
+            })),
+          )
+          .execute();
+        // peer_0000's platform system subscribes to ver_0600…: every tenth limited to two represented organizations.
+        await db
+          .insertInto('subscriptions')
+          .values(
+            Array.from({ length: GRANTS }, (_, i) => ({
+              id: `sub_${fed(i)}`,
+              system_id: 'sys_fed0000',
+              version_id: `ver_${pad(600 + i)}`,
+              environment: 'production' as const,
+              status: 'active' as const,
+              quota_per_minute: null,
+              quota_per_day: null,
+              window_start: null,
+              window_end: null,
+              represented_orgs: i % 10 === 0 ? JSON.stringify([ORG_A, ORG_B]) : null,
+              created_at: new Date(now.getTime() + i * 1000),
+              updated_at: now,
+            })),
+          )
+          .execute();
+        // 3,000 federated records a minute apart: inbound from peer_0001 (even), outbound to peer_0002 (odd).
+        const federated = Array.from({ length: LEDGER }, (_, i) =>
+          callRecord(T1 + i * 60_000, {
+            endToEndId: i === 1234 ? 'e2e-zeta-1234' : `e2e-${pad(i)}`,
+            peerId: i % 2 === 0 ? 'peer_0001' : 'peer_0002',
+            representedOrgCode: i % 5 === 0 ? ORG_B : ORG_A,
+            consumerStatus: i % 11 === 0 ? 502 : 200,
+            federation: {
+              direction: i % 2 === 0 ? 'inbound' : 'outbound',
+              traceId: null,
+              hops: [],
+              signatures: i % 2 === 0 ? 'verified' : 'signed',
+              requestHash: null,
+            },
+          }),
+        );
+        for (let i = 0; i < federated.length; i += 1000)
+          await insertTransactions(h.store, federated.slice(i, i + 1000));
+      });
+
+      test('the API answers peers, imports, grants and the ledger a page at a time, searched and sorted on the server', async () => {
+        const peers = await get('/api/v1/peers?limit=25');
+        assert.equal(peers['items'].length, 25);
+        assert.equal(peers['total'], PEERS);
+        assert.equal(peers['items'][0]['code'], 'p0000', 'by code by default');
+        const next = await get('/api/v1/peers?limit=25&offset=25');
+        assert.equal(next['items'][0]['code'], 'p0025', 'the next page continues without overlap or gap');
+        assert.deepEqual(
+          (await get('/api/v1/peers?q=dong thap')).items.map((p: Json) => p['id']),
+          ['peer_0033'],
+          'accents and case ignored',
+        );
+        assert.equal((await get('/api/v1/peers?q=lgsp0042.example')).total, 1, 'the gateway URL is searched');
+        assert.equal((await get('/api/v1/peers?status=suspended&limit=1')).total, PEERS / 3);
+        assert.equal((await get('/api/v1/peers?kind=ndxp&status=active&limit=1')).total, 20);
+        assert.equal((await get('/api/v1/peers?sort=-createdAt&limit=1')).items[0]['id'], 'peer_0119');
+        assert.equal(
+          (await get('/api/v1/peers?sort=name&limit=1')).items[0]['id'],
+          'peer_0033',
+          'L before N',
+        );
+
+        const imports = await get('/api/v1/peers/peer_0000/imports?limit=30');
+        assert.equal(imports['items'].length, 30);
+        assert.equal(imports['total'], IMPORTS);
+        assert.equal(imports['items'][0]['versionId'], 'ver_0500', 'oldest first');
+        assert.deepEqual(
+          (await get('/api/v1/peers/peer_0000/imports?q=ZETA')).items.map((i: Json) => i['context']),
+          ['dv0507'],
+          'the remote context is searched',
+        );
+        assert.equal((await get('/api/v1/peers/peer_0000/imports?q=dv0579')).total, 1);
+        assert.equal(
+          (await get('/api/v1/peers/peer_0000/imports?sort=-context&limit=1')).items[0]['context'],
+          'dv0579',
+        );
+        assert.deepEqual(await get('/api/v1/peers/peer_0005/imports'), { items: [], total: 0 });
+
+        const grants = await get('/api/v1/peers/peer_0000/grants?limit=20&offset=20');
+        assert.equal(grants['items'].length, 20);
+        assert.equal(grants['total'], GRANTS);
+        assert.equal(grants['items'][0]['subscriptionId'], 'sub_fed0020');
+        assert.deepEqual(grants['items'][0]['representedOrganizations'], [ORG_A, ORG_B]);
+        assert.equal(grants['items'][1]['representedOrganizations'], null, 'null: every organization');
+        assert.equal((await get('/api/v1/peers/peer_0000/grants?q=dv0655')).total, 1);
+
+        const ledger = await get(`/api/v1/federation/ledger?${period}&limit=100`);
+        assert.equal(ledger['items'].length, 100);
+        assert.equal(ledger['total'], LEDGER);
+        assert.equal(ledger['items'][0]['endToEndId'], `e2e-${pad(LEDGER - 1)}`, 'newest first');
+        const oldest = await get(`/api/v1/federation/ledger?${period}&sort=time&limit=2&offset=2`);
+        assert.deepEqual(
+          oldest['items'].map((e: Json) => e['endToEndId']),
+          ['e2e-0002', 'e2e-0003'],
+        );
+        const inbound = await get(`/api/v1/federation/ledger?${period}&direction=inbound&limit=5`);
+        assert.equal(inbound['total'], LEDGER / 2);
+        assert.ok(
+          inbound['items'].every((e: Json) => e['direction'] === 'inbound' && e['peerCode'] === 'p0001'),
+          'inbound entries only, from p0001',
+        );
+        assert.equal(
+          (await get(`/api/v1/federation/ledger?${period}&peerId=peer_0002&direction=outbound&limit=1`))
+            .total,
+          LEDGER / 2,
+        );
+        assert.deepEqual(
+          (await get(`/api/v1/federation/ledger?${period}&q=ZETA`)).items.map((e: Json) => e['endToEndId']),
+          ['e2e-zeta-1234'],
+        );
+        assert.equal((await get(`/api/v1/federation/ledger?${period}&q=p0002&limit=1`)).total, LEDGER / 2);
+        assert.equal(
+          (await get(`/api/v1/federation/ledger?${period}&sort=-status&limit=1`)).items[0]['status'],
+          502,
+        );
+
+        // The whole period, as the file the other platform uploads: every entry, oldest first, named by platform.
+        const res = await h.call('GET', `/api/v1/federation/ledger/export?${period}`);
+        assert.equal(res.statusCode, 200, res.body);
+        assert.match(
+          String(res.headers['content-disposition']),
+          /attachment; filename="so-lien-thong-.+\.json"/,
+        );
+        const file = res.json();
+        assert.equal(file['items'].length, LEDGER);
+        assert.equal(file['items'][0]['endToEndId'], 'e2e-0000');
+        assert.equal(typeof file['platform'], 'string');
+        // …and reconciling that file against ourselves matches every entry.
+        const self = await h.call('POST', '/api/v1/federation/reconciliations', {
+          from: file['from'],
+          to: file['to'],
+          entries: file['items'],
+        });
+        assert.equal(self.statusCode, 200, self.body);
+        assert.equal(self.json()['matched'], LEDGER);
+
+        for (const path of [
+          '/api/v1/peers?limit=501',
+          '/api/v1/peers?sort=gatewayUrl',
+          '/api/v1/peers?status=gone',
+          '/api/v1/peers?kind=x-road',
+          '/api/v1/peers/peer_0000/imports?sort=remoteContext',
+          '/api/v1/peers/peer_0000/grants?offset=-1',
+          `/api/v1/federation/ledger?${period}&limit=0`,
+          `/api/v1/federation/ledger?${period}&direction=sideways`,
+          `/api/v1/federation/ledger?${period}&sort=peerCode`,
+          '/api/v1/federation/ledger?limit=10',
+          '/api/v1/federation/ledger/export?from=2025-04-01T00:00:00Z',
+          `/api/v1/federation/ledger/export?${period}&limit=10`,
+        ]) {
+          const bad = await h.call('GET', path);
+          assert.equal(bad.statusCode, 400, `${path}: ${bad.body}`);
+          assert.equal(bad.json()['code'], 'API_VALIDATION_FAILED', path);
+        }
+        for (const path of [
+          '/api/v1/federation/ledger?from=2025-04-02T00:00:00Z&to=2025-04-01T00:00:00Z',
+          '/api/v1/federation/ledger/export?from=2025-04-02T00:00:00Z&to=2025-04-02T00:00:00Z',
+        ]) {
+          const bad = await h.call('GET', path);
+          assert.equal(bad.statusCode, 400, `${path}: ${bad.body}`);
+          assert.equal(bad.json()['code'], 'RP_RECONCILIATION_PERIOD_INVALID', path);
+        }
+      });
+
+      test('the CLI pages peers and the ledger, and exports the whole ledger as the file reconcile reads', async () => {
+        if (!h.app.server.listening) await h.app.listen({ port: 0, host: '127.0.0.1' });
+        const url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+        const home = mkdtempSync(join(tmpdir(), 'lgsp-paging-'));
+        try {
+          const lgsp = (...args: string[]) => runCli(args, adminEnv(url, h.token, home));
+          const peers = await lgsp('peers', 'list', '--limit', '10', '--status', 'suspended');
+          assert.equal(peers.code, 0, peers.err);
+          assert.match(peers.out, /p0027/);
+          assert.match(peers.out, /Showing 1–10 \/ 40 — trang sau \/ next page: --offset 10/);
+          const found = await lgsp('peers', 'list', '--search', 'zeta');
+          assert.match(found.out, /LGSP Đồng Tháp Zeta/);
+          assert.match(found.out, /Hiển thị \/ Showing 1–1 \/ 1\n/);
+          const [from, to] = period.split('&').map((kv) => kv.split('=')[1]!);
+          const ledger = await lgsp(
+            'peers',
+            'ledger',
+            '--from',
+            from!,
+            '--to',
+            to!,
+            '--limit',
+            '3',
+            '--offset',
+            '3',
+          );
+          assert.equal(ledger.code, 0, ledger.err);
+          assert.match(ledger.out, /Showing 4–6 \/ 3000 — trang sau \/ next page: --offset 6/);
+          const imports = await lgsp('peers', 'imports', 'peer_0000', '--search', 'zeta');
+          assert.match(imports.out, /\/hotich-zeta\/1\.0/);
+          const grants = await lgsp('peers', 'grants', 'peer_0000', '--limit', '1');
+          assert.match(grants.out, /000\.00\.31\.H01, 000\.00\.32\.H01/);
+          const exported = await lgsp('peers', 'export-ledger', '--from', from!, '--to', to!);
+          assert.equal(exported.code, 0, exported.err);
+          assert.equal(JSON.parse(exported.out).items.length, LEDGER, 'the whole period, not one page');
+        } finally {
+          rmSync(home, { recursive: true, force: true });
+        }
+      });
+
+      test('the server reads one page of peers, imports, grants and ledger from the database, never every row', async () => {
+        const counter = new RowCounter();
+        const store = countedStore(h.store, counter);
+        const registry = new Registry(store, h.clock);
+        const peers = new Peers(store, registry.changes, TEST_KEK, new EgressPolicy({ allow: [] }));
+
+        const page = await peers.page({ limit: 25, offset: 50 });
+        assert.equal(page.items.length, 25);
+        assert.equal(page.total, PEERS);
+        assert.equal(counter.statements, 2, 'the page and its count');
+        assert.equal(counter.largest, 25);
+
+        counter.reset();
+        const imports = await peers.pageImports('peer_0000', { limit: 10, offset: 10 });
+        assert.equal(imports.items.length, 10);
+        assert.equal(imports.total, IMPORTS);
+        assert.equal(counter.largest, 10);
+
+        counter.reset();
+        const grants = await peers.pageGrants('peer_0000', { limit: 10, offset: 0 });
+        assert.equal(grants.total, GRANTS);
+        assert.equal(counter.largest, 10);
+
+        counter.reset();
+        const [from, to] = [new Date(T1).toISOString(), new Date(T1 + LEDGER * 60_000).toISOString()];
+        const ledger = await pageFederationLedger(store, { from, to, limit: 50, offset: 1000 });
+        assert.equal(ledger.items.length, 50);
+        assert.equal(ledger.total, LEDGER);
+        assert.equal(counter.statements, 2);
+        assert.equal(counter.largest, 50);
+
+        // The export is the one read of the whole period, by design: the file the other side reconciles with.
+        counter.reset();
+        const file = await exportFederationLedger(store, 'lgsp', from, to);
+        assert.equal(file.items.length, LEDGER);
       });
     });
   });

@@ -1,14 +1,23 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Static } from '@sinclair/typebox';
+import { type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import { Agent, request } from 'undici';
-import type {
-  FederationLedgerEntry,
-  FederationReconciliation,
-  Peer,
-  PeerCreate,
-  PeerGrant,
-  PeerImport,
-  PeerImportCreate,
-  PeerPatch,
+import {
+  FEDERATION_LEDGER_MAX,
+  type FederationLedgerEntry,
+  type FederationLedgerFile,
+  type FederationLedgerQuery,
+  type FederationReconciliation,
+  type PageOf,
+  type Peer,
+  type PeerCreate,
+  type PeerGrant,
+  type PeerGrantQuery,
+  type PeerGrantRow,
+  type PeerImport,
+  type PeerImportCreate,
+  type PeerImportQuery,
+  type PeerPatch,
+  type PeerQuery,
 } from '../api/contract/index.ts';
 import { auditOf, type Changes } from '../control/change.ts';
 import * as services from '../control/registry/services.ts';
@@ -17,6 +26,7 @@ import { newId } from '../core/ids.ts';
 import { isoOf } from '../core/time.ts';
 import { type KeyEncryptionKey, sealText } from '../keys/index.ts';
 import type { EgressPolicy } from '../net/egress.ts';
+import { byColumn, byLowerCase, matchesAny, ordering, pageOf } from '../store/paging.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { PEER_SEALED_LABELS } from './snapshot.ts';
@@ -61,6 +71,37 @@ function peerQuery(db: Kysely<Database>) {
     .select('systems.organization_id');
 }
 
+function importsQuery(db: Kysely<Database>, peerId: string) {
+  return db
+    .selectFrom('imported_versions')
+    .innerJoin('service_versions', 'service_versions.id', 'imported_versions.version_id')
+    .innerJoin('services', 'services.id', 'service_versions.service_id')
+    .select([
+      'imported_versions.peer_id',
+      'imported_versions.version_id',
+      'imported_versions.remote_context',
+      'imported_versions.remote_version',
+      'imported_versions.created_at',
+      'services.id as service_id',
+      'services.context',
+      'service_versions.version',
+    ])
+    .where('imported_versions.peer_id', '=', peerId);
+}
+
+function toImport(r: Awaited<ReturnType<ReturnType<typeof importsQuery>['execute']>>[number]): PeerImport {
+  return {
+    peerId: r.peer_id,
+    serviceId: r.service_id,
+    versionId: r.version_id,
+    context: r.context,
+    version: r.version,
+    remoteContext: r.remote_context,
+    remoteVersion: r.remote_version,
+    createdAt: isoOf(r.created_at),
+  };
+}
+
 /** An http(s) URL without credentials or fragment; the trailing slash of a base URL dropped. */
 function httpUrl(value: string, field: string): string {
   let url: URL;
@@ -85,8 +126,26 @@ export class Peers {
     private readonly egress: EgressPolicy,
   ) {}
 
-  async list(): Promise<Peer[]> {
-    return (await peerQuery(this.store.db).orderBy('peers.code').execute()).map(toPeer);
+  /** One page of the peers (docs/api-lists.md): filtered, searched and counted in SQL. */
+  async page(query: Static<typeof PeerQuery>): Promise<PageOf<Peer>> {
+    let q = peerQuery(this.store.db);
+    if (query.status) q = q.where('peers.status', '=', query.status);
+    if (query.kind) q = q.where('peers.kind', '=', query.kind);
+    const search = query.q;
+    if (search)
+      q = q.where((eb) => matchesAny(eb, ['peers.code', 'peers.name', 'peers.gateway_url'], search));
+    const order = ordering(
+      query.sort,
+      'code',
+      {
+        code: byColumn('peers.code'),
+        name: byLowerCase('peers.name'),
+        createdAt: byColumn('peers.created_at'),
+      },
+      'peers.id',
+    );
+    const { rows, total } = await pageOf(q, query, order);
+    return { items: rows.map(toPeer), total };
   }
 
   async get(id: string): Promise<Peer> {
@@ -314,35 +373,66 @@ export class Peers {
     });
   }
 
-  async listImports(peerId: string): Promise<PeerImport[]> {
+  /** One page of the services imported from a peer, searched and counted in SQL. */
+  async pageImports(peerId: string, query: Static<typeof PeerImportQuery>): Promise<PageOf<PeerImport>> {
     await this.get(peerId);
-    const rows = await this.store.db
-      .selectFrom('imported_versions')
-      .innerJoin('service_versions', 'service_versions.id', 'imported_versions.version_id')
+    let q = importsQuery(this.store.db, peerId);
+    const search = query.q;
+    if (search)
+      q = q.where((eb) => matchesAny(eb, ['services.context', 'imported_versions.remote_context'], search));
+    const order = ordering(
+      query.sort,
+      'createdAt',
+      { createdAt: byColumn('imported_versions.created_at'), context: byLowerCase('services.context') },
+      'imported_versions.version_id',
+    );
+    const { rows, total } = await pageOf(q, query, order);
+    return { items: rows.map(toImport), total };
+  }
+
+  /**
+   * One page of the subscriptions of a peer's platform system, each with the represented organizations it is
+   * limited to (item 3): what the operator narrows with `grant`.
+   */
+  async pageGrants(peerId: string, query: Static<typeof PeerGrantQuery>): Promise<PageOf<PeerGrantRow>> {
+    const peer = await this.get(peerId);
+    let q = this.store.db
+      .selectFrom('subscriptions')
+      .innerJoin('service_versions', 'service_versions.id', 'subscriptions.version_id')
       .innerJoin('services', 'services.id', 'service_versions.service_id')
       .select([
-        'imported_versions.peer_id',
-        'imported_versions.version_id',
-        'imported_versions.remote_context',
-        'imported_versions.remote_version',
-        'imported_versions.created_at',
-        'services.id as service_id',
+        'subscriptions.id',
+        'subscriptions.version_id',
+        'subscriptions.environment',
+        'subscriptions.status',
+        'subscriptions.represented_orgs',
+        'subscriptions.created_at',
         'services.context',
         'service_versions.version',
       ])
-      .where('imported_versions.peer_id', '=', peerId)
-      .orderBy('imported_versions.created_at')
-      .execute();
-    return rows.map((r) => ({
-      peerId: r.peer_id,
-      serviceId: r.service_id,
-      versionId: r.version_id,
-      context: r.context,
-      version: r.version,
-      remoteContext: r.remote_context,
-      remoteVersion: r.remote_version,
-      createdAt: isoOf(r.created_at),
-    }));
+      .where('subscriptions.system_id', '=', peer.systemId);
+    const search = query.q;
+    if (search) q = q.where((eb) => matchesAny(eb, ['services.context', 'subscriptions.id'], search));
+    const order = ordering(
+      query.sort,
+      'createdAt',
+      { createdAt: byColumn('subscriptions.created_at'), context: byLowerCase('services.context') },
+      'subscriptions.id',
+    );
+    const { rows, total } = await pageOf(q, query, order);
+    return {
+      items: rows.map((r) => ({
+        subscriptionId: r.id,
+        versionId: r.version_id,
+        context: r.context,
+        version: r.version,
+        environment: r.environment,
+        status: r.status,
+        representedOrganizations: r.represented_orgs,
+        createdAt: isoOf(r.created_at),
+      })),
+      total,
+    };
   }
 
   /**
@@ -374,8 +464,11 @@ export class Peers {
     } finally {
       await agent.close();
     }
+    // A peer's imports are the few services the province takes from it, read whole to mark the catalogue.
     const imported = new Set(
-      (await this.listImports(peerId)).map((i) => `${i.remoteContext}/${i.remoteVersion}`),
+      (await importsQuery(this.store.db, peerId).execute()).map(
+        (i) => `${i.remote_context}/${i.remote_version}`,
+      ),
     );
     const items: Array<{ context: string; version: string; name: string; imported: boolean }> = [];
     for (const s of body.items ?? []) {
@@ -422,16 +515,8 @@ export class Peers {
   }
 }
 
-/**
- * This platform's federated records in a period, one per end-to-end id as this platform answered it (R-23): what
- * two platforms of one path compare. Refused and forwarded calls alike; token requests are no federated calls.
- */
-export async function federationLedger(
-  store: Store,
-  from: string,
-  to: string,
-): Promise<FederationLedgerEntry[]> {
-  const rows = await store.db
+function ledgerQuery(store: Store, from: string, to: string) {
+  return store.db
     .selectFrom('transactions')
     .leftJoin('peers', 'peers.id', 'transactions.peer_id')
     .select([
@@ -445,12 +530,13 @@ export async function federationLedger(
     ])
     .where('transactions.end_to_end_id', 'is not', null)
     .where('transactions.request_in_at', '>=', new Date(from))
-    .where('transactions.request_in_at', '<', new Date(to))
-    .orderBy('transactions.request_in_at')
-    .orderBy('transactions.id')
-    .limit(100_000)
-    .execute();
-  return rows.map((r) => ({
+    .where('transactions.request_in_at', '<', new Date(to));
+}
+
+function toLedgerEntry(
+  r: Awaited<ReturnType<ReturnType<typeof ledgerQuery>['execute']>>[number],
+): FederationLedgerEntry {
+  return {
     endToEndId: r.end_to_end_id!,
     transactionId: r.id,
     direction: r.federation?.direction ?? 'outbound',
@@ -459,7 +545,84 @@ export async function federationLedger(
     representedOrganizationCode: r.represented_org_code,
     status: r.consumer_status,
     signatures: r.federation?.signatures ?? null,
-  }));
+  };
+}
+
+function assertPeriod(from: string, to: string): void {
+  if (!(Date.parse(from) < Date.parse(to)))
+    throw new LgspError('RP_RECONCILIATION_PERIOD_INVALID', 'from < to');
+}
+
+/**
+ * This platform's federated records in a period, one per end-to-end id as this platform answered it (R-23): what
+ * two platforms of one path compare. Refused and forwarded calls alike; token requests are no federated calls.
+ * At most `limit` entries, oldest first.
+ */
+export async function federationLedger(
+  store: Store,
+  from: string,
+  to: string,
+  limit = FEDERATION_LEDGER_MAX,
+): Promise<FederationLedgerEntry[]> {
+  const rows = await ledgerQuery(store, from, to)
+    .orderBy('transactions.request_in_at')
+    .orderBy('transactions.id')
+    .limit(limit)
+    .execute();
+  return rows.map(toLedgerEntry);
+}
+
+/** One page of the ledger of a period, filtered, searched and counted in SQL (docs/api-lists.md). */
+export async function pageFederationLedger(
+  store: Store,
+  query: Static<typeof FederationLedgerQuery>,
+): Promise<PageOf<FederationLedgerEntry>> {
+  assertPeriod(query.from, query.to);
+  let q = ledgerQuery(store, query.from, query.to);
+  // The direction is kept in the record's federation block (JSON); an outbound call is one whose block says so or
+  // has none (as `toLedgerEntry` reads it).
+  if (query.direction === 'inbound')
+    q = q.where(sql<SqlBool>`transactions.federation->>'direction' = 'inbound'`);
+  if (query.direction === 'outbound')
+    q = q.where(sql<SqlBool>`coalesce(transactions.federation->>'direction', 'outbound') = 'outbound'`);
+  if (query.peerId) q = q.where('transactions.peer_id', '=', query.peerId);
+  const search = query.q;
+  if (search)
+    q = q.where((eb) =>
+      matchesAny(
+        eb,
+        ['transactions.end_to_end_id', 'transactions.represented_org_code', 'peers.code'],
+        search,
+      ),
+    );
+  const order = ordering(
+    query.sort,
+    '-time',
+    { time: byColumn('transactions.request_in_at'), status: byColumn('transactions.consumer_status') },
+    'transactions.id',
+  );
+  const { rows, total } = await pageOf(q, query, order);
+  return { items: rows.map(toLedgerEntry), total };
+}
+
+/**
+ * The whole ledger of a period as the file the other platform uploads to reconcile (R-23). More than
+ * FEDERATION_LEDGER_MAX entries is refused, never cut short: a truncated ledger would reconcile as missing calls.
+ */
+export async function exportFederationLedger(
+  store: Store,
+  platform: string,
+  from: string,
+  to: string,
+): Promise<FederationLedgerFile> {
+  assertPeriod(from, to);
+  const items = await federationLedger(store, from, to, FEDERATION_LEDGER_MAX + 1);
+  if (items.length > FEDERATION_LEDGER_MAX)
+    throw new LgspError(
+      'RP_RECONCILIATION_PERIOD_INVALID',
+      `> ${FEDERATION_LEDGER_MAX}: chia kỳ nhỏ hơn / split the period`,
+    );
+  return { platform, from: new Date(from).toISOString(), to: new Date(to).toISOString(), items };
 }
 
 /**
@@ -475,8 +638,7 @@ export async function reconcileFederation(
     entries: Array<{ endToEndId: string; status: number; representedOrganizationCode?: string | null }>;
   },
 ): Promise<FederationReconciliation> {
-  if (!(Date.parse(input.from) < Date.parse(input.to)))
-    throw new LgspError('RP_RECONCILIATION_PERIOD_INVALID', 'from < to');
+  assertPeriod(input.from, input.to);
   const ours = new Map<string, FederationLedgerEntry>();
   for (const e of await federationLedger(store, input.from, input.to))
     if (!ours.has(e.endToEndId)) ours.set(e.endToEndId, e);

@@ -777,6 +777,12 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
     summary: 'Danh mục công khai của nền tảng OpenLGSP ngang hàng / An OpenLGSP peer’s public catalogue',
     problems: [404, 502],
   },
+  listPeerGrants: {
+    summary:
+      'Đăng ký khai thác của nền tảng và cơ quan được đại diện / The peer’s subscriptions and the represented ' +
+      'organizations each allows',
+    problems: [404],
+  },
   grantPeerSubscription: {
     summary:
       'Giới hạn đăng ký của nền tảng theo cơ quan được đại diện / Limit a peer’s subscription to represented organizations',
@@ -784,6 +790,18 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   },
   getFederationLedger: {
     summary: 'Sổ giao dịch liên nền tảng theo mã đầu-cuối / Federated calls by end-to-end id',
+    description:
+      'Một trang của kỳ (docs/api-lists.md); cả kỳ để gửi bên kia đối soát: GET /api/v1/federation/ledger/export. ' +
+      '/ One page of the period; the whole period, for the other side to reconcile, is the export.',
+  },
+  exportFederationLedger: {
+    summary:
+      'Xuất sổ liên nền tảng của một kỳ (tệp JSON) / Export the federated ledger of a period (JSON file)',
+    description:
+      'Cả kỳ, tối đa 100.000 dòng; quá thì 400 — hãy chia kỳ nhỏ hơn. Bên kia tải tệp này lên để đối soát ' +
+      '(R-23). / The whole period, at most 100,000 entries (more: 400, split the period); the other platform ' +
+      'uploads this file to reconcile.',
+    problems: [400],
   },
   reconcileFederation: {
     summary: 'Đối soát với sổ của nền tảng khác / Reconcile with another platform’s ledger',

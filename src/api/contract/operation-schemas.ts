@@ -36,7 +36,7 @@ import {
   CategoryVersionQuery,
   CategoryVersionSchema,
 } from './categories.ts';
-import { AnyObject, type BinaryResponse, Empty, IdParams, ListOf, Page } from './common.ts';
+import { AnyObject, type BinaryResponse, Empty, IdParams, Page } from './common.ts';
 import {
   ConnectedSystemsQuery,
   SystemConnectionDetailSchema,
@@ -83,15 +83,21 @@ import {
 } from './organizations.ts';
 import {
   FederationLedgerEntrySchema,
+  FederationLedgerExportQuery,
+  FederationLedgerFileSchema,
   FederationLedgerQuery,
   FederationReconcileBody,
   FederationReconciliationSchema,
   PeerCreate,
   PeerGrant,
+  PeerGrantQuery,
+  PeerGrantRowSchema,
   PeerGrantSchema,
   PeerImportCreate,
+  PeerImportQuery,
   PeerImportSchema,
   PeerPatch,
+  PeerQuery,
   PeerSchema,
   RemoteCatalogueSchema,
 } from './peers.ts';
@@ -350,17 +356,30 @@ export const OPERATION_SCHEMAS = {
   getCategoryMapping: { params: CategoryMappingParams, response: { 200: CategoryMappingLookupSchema } },
   deleteCategoryMapping: { params: CategoryMappingParams, response: { 200: CategoryMappingSchema } },
   getCategoryService: { response: { 200: CategoryServiceSchema } },
-  listPeers: { response: { 200: ListOf(PeerSchema) } },
+  listPeers: { querystring: PeerQuery, response: { 200: Page(PeerSchema) } },
   createPeer: { body: PeerCreate, response: { 201: PeerSchema } },
   getPeer: { params: IdParams, response: { 200: PeerSchema } },
   updatePeer: { params: IdParams, body: PeerPatch, response: { 200: PeerSchema } },
-  listPeerImports: { params: IdParams, response: { 200: ListOf(PeerImportSchema) } },
+  listPeerImports: {
+    params: IdParams,
+    querystring: PeerImportQuery,
+    response: { 200: Page(PeerImportSchema) },
+  },
   importPeerService: { params: IdParams, body: PeerImportCreate, response: { 201: PeerImportSchema } },
   getPeerCatalogue: { params: IdParams, response: { 200: RemoteCatalogueSchema } },
+  listPeerGrants: {
+    params: IdParams,
+    querystring: PeerGrantQuery,
+    response: { 200: Page(PeerGrantRowSchema) },
+  },
   grantPeerSubscription: { params: IdParams, body: PeerGrant, response: { 200: PeerGrantSchema } },
   getFederationLedger: {
     querystring: FederationLedgerQuery,
-    response: { 200: ListOf(FederationLedgerEntrySchema) },
+    response: { 200: Page(FederationLedgerEntrySchema) },
+  },
+  exportFederationLedger: {
+    querystring: FederationLedgerExportQuery,
+    response: { 200: FederationLedgerFileSchema },
   },
   reconcileFederation: { body: FederationReconcileBody, response: { 200: FederationReconciliationSchema } },
 } as const satisfies { [Id in OperationId]: OperationSchemas };

@@ -173,8 +173,10 @@ export const OPERATIONS = {
   listPeerImports: { method: 'GET', path: '/api/v1/peers/:id/imports' },
   importPeerService: { method: 'POST', path: '/api/v1/peers/:id/imports' },
   getPeerCatalogue: { method: 'GET', path: '/api/v1/peers/:id/catalogue' },
+  listPeerGrants: { method: 'GET', path: '/api/v1/peers/:id/grants' },
   grantPeerSubscription: { method: 'POST', path: '/api/v1/peers/:id/grants' },
   getFederationLedger: { method: 'GET', path: '/api/v1/federation/ledger' },
+  exportFederationLedger: { method: 'GET', path: '/api/v1/federation/ledger/export' },
   reconcileFederation: { method: 'POST', path: '/api/v1/federation/reconciliations' },
 } as const satisfies Record<string, { method: HttpMethod; path: `/${string}` }>;
 

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, OneOf, Strict, Timestamp, Timestamps } from './common.ts';
+import { Id, Nullable, OneOf, PageQuery, Strict, Timestamp, Timestamps } from './common.ts';
 
 /**
  * Peer platforms and federated calls (issue 12 items 1–4, R-15, R-23; docs/federation.md): NDXP, another
@@ -15,6 +15,20 @@ export const PeerKindSchema = OneOf(PEER_KINDS, {
 
 const Url = (description: string) => Type.String({ minLength: 1, maxLength: 2000, description });
 const Pem = (description: string) => Type.String({ minLength: 1, maxLength: 20_000, description });
+
+export const PEER_STATUSES = ['active', 'suspended'] as const;
+
+/** The peers list, paged on the server like every registry list (docs/api-lists.md). */
+export const PeerQuery = PageQuery(
+  {
+    status: Type.Optional(OneOf(PEER_STATUSES)),
+    kind: Type.Optional(PeerKindSchema),
+  },
+  {
+    searches: 'mã, tên, địa chỉ cổng kết nối / code, name, gateway URL',
+    sortable: ['code', 'name', 'createdAt'],
+  },
+);
 
 export const PeerCreate = Type.Object(
   {
@@ -139,6 +153,15 @@ export const PeerImportSchema = Type.Object({
 });
 export type PeerImport = Static<typeof PeerImportSchema>;
 
+/** The services imported from one peer, paged on the server. */
+export const PeerImportQuery = PageQuery(
+  {},
+  {
+    searches: 'context ở đây, context ở bên kia / local context, remote context',
+    sortable: ['createdAt', 'context'],
+  },
+);
+
 export const RemoteCatalogueSchema = Type.Object({
   items: Type.Array(
     Type.Object({
@@ -170,6 +193,25 @@ export const PeerGrantSchema = Type.Object({
   representedOrganizations: Nullable(Type.Array(Type.String())),
 });
 
+/** The subscriptions of a peer's platform system, with the represented organizations each is limited to. */
+export const PeerGrantQuery = PageQuery(
+  {},
+  { searches: 'context, mã đăng ký / context, subscription id', sortable: ['createdAt', 'context'] },
+);
+export const PeerGrantRowSchema = Type.Object({
+  subscriptionId: Type.String(),
+  versionId: Type.String(),
+  context: Type.String(),
+  version: Type.String(),
+  environment: Type.String(),
+  status: Type.String(),
+  representedOrganizations: Nullable(
+    Type.Array(Type.String(), { description: 'null: mọi cơ quan được đại diện / null: every organization' }),
+  ),
+  createdAt: Timestamp,
+});
+export type PeerGrantRow = Static<typeof PeerGrantRowSchema>;
+
 /** One hop of a federated call's signature chain, as its record keeps it. */
 export const FederationHopSchema = Type.Object({
   label: Type.String({
@@ -200,13 +242,28 @@ export const FederationRecordSchema = Type.Object({
   ),
 });
 
-export const FederationLedgerQuery = Type.Object(
+const LedgerPeriod = {
+  from: Type.String({ format: 'date-time', description: 'Từ (gồm) / from (inclusive)' }),
+  to: Type.String({ format: 'date-time', description: 'Đến (không gồm) / to (exclusive)' }),
+};
+
+/** The federated ledger of a period, paged on the server (docs/api-lists.md); the whole period is the export. */
+export const FederationLedgerQuery = PageQuery(
   {
-    from: Type.String({ format: 'date-time' }),
-    to: Type.String({ format: 'date-time' }),
+    ...LedgerPeriod,
+    direction: Type.Optional(OneOf(['outbound', 'inbound'] as const)),
+    peerId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   },
-  Strict,
+  {
+    searches:
+      'mã đầu-cuối, mã nền tảng ngang hàng, mã cơ quan được đại diện / end-to-end id, peer code, represented ' +
+      'organization code',
+    sortable: ['time', 'status'],
+  },
 );
+
+/** The whole ledger of a period, as the file the other platform uploads to reconcile. */
+export const FederationLedgerExportQuery = Type.Object(LedgerPeriod, Strict);
 
 export const FederationLedgerEntrySchema = Type.Object({
   endToEndId: Type.String(),
@@ -219,6 +276,19 @@ export const FederationLedgerEntrySchema = Type.Object({
   signatures: Nullable(Type.String()),
 });
 export type FederationLedgerEntry = Static<typeof FederationLedgerEntrySchema>;
+
+/** At most this many entries in one exported ledger (and one reconciliation's upload). */
+export const FEDERATION_LEDGER_MAX = 100_000;
+
+export const FederationLedgerFileSchema = Type.Object({
+  platform: Type.String({
+    description: 'federation.code của nền tảng xuất sổ / the exporting platform’s code',
+  }),
+  from: Timestamp,
+  to: Timestamp,
+  items: Type.Array(FederationLedgerEntrySchema),
+});
+export type FederationLedgerFile = Static<typeof FederationLedgerFileSchema>;
 
 export const FederationReconcileBody = Type.Object(
   {
@@ -233,7 +303,7 @@ export const FederationReconcileBody = Type.Object(
         },
         { additionalProperties: true },
       ),
-      { maxItems: 100_000 },
+      { maxItems: FEDERATION_LEDGER_MAX },
     ),
   },
   Strict,

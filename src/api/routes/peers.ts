@@ -1,5 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { federationLedger, Peers, reconcileFederation } from '../../federation/peers.ts';
+import {
+  exportFederationLedger,
+  Peers,
+  pageFederationLedger,
+  reconcileFederation,
+} from '../../federation/peers.ts';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operatorOnly, overseers, reviewers, routesUnder, TAGS } from './common.ts';
@@ -9,11 +14,15 @@ import { operatorOnly, overseers, reviewers, routesUnder, TAGS } from './common.
  * administrators only — a peer is a trust decision of the province; the federated ledger and its reconciliation
  * are readable by everyone who may read all transactions (R-23).
  */
-export async function peerRoutes(app: FastifyInstance, { store, registry, kek }: AdminDeps): Promise<void> {
+export async function peerRoutes(
+  app: FastifyInstance,
+  { config, store, registry, kek }: AdminDeps,
+): Promise<void> {
   const route = routesUnder(app, TAGS.federation);
   const peers = new Peers(store, registry.changes, kek, registry.egress);
 
-  route('listPeers', { onRequest: overseers, handler: async () => ({ items: await peers.list() }) });
+  // Every list pages on the server (docs/api-lists.md).
+  route('listPeers', { onRequest: overseers, handler: async (request) => peers.page(request.query) });
   route('createPeer', {
     onRequest: operatorOnly,
     handler: async (request, reply) =>
@@ -28,7 +37,7 @@ export async function peerRoutes(app: FastifyInstance, { store, registry, kek }:
   });
   route('listPeerImports', {
     onRequest: overseers,
-    handler: async (request) => ({ items: await peers.listImports(request.params.id) }),
+    handler: async (request) => peers.pageImports(request.params.id, request.query),
   });
   route('importPeerService', {
     onRequest: operatorOnly,
@@ -38,15 +47,32 @@ export async function peerRoutes(app: FastifyInstance, { store, registry, kek }:
     onRequest: operatorOnly,
     handler: async (request) => peers.remoteCatalogue(request.params.id),
   });
+  route('listPeerGrants', {
+    onRequest: overseers,
+    handler: async (request) => peers.pageGrants(request.params.id, request.query),
+  });
   route('grantPeerSubscription', {
     onRequest: operatorOnly,
     handler: async (request) => peers.grant(request.params.id, request.body, currentUser(request).id),
   });
   route('getFederationLedger', {
     onRequest: overseers,
-    handler: async (request) => ({
-      items: await federationLedger(store, request.query.from, request.query.to),
-    }),
+    handler: async (request) => pageFederationLedger(store, request.query),
+  });
+  // The whole period as a file for the other platform (R-23): a download, named by platform and period.
+  route('exportFederationLedger', {
+    onRequest: overseers,
+    handler: async (request, reply) => {
+      const { from, to } = request.query;
+      const file = await exportFederationLedger(store, config.federation.code, from, to);
+      const day = (iso: string) => iso.slice(0, 10);
+      return reply
+        .header(
+          'content-disposition',
+          `attachment; filename="so-lien-thong-${config.federation.code}-${day(file.from)}-${day(file.to)}.json"`,
+        )
+        .send(file);
+    },
   });
   // A comparison that writes nothing, but a POST: auditors read through GETs only (the platform's rule for roles).
   route('reconcileFederation', {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { list, required, str, textOptions } from '../args.ts';
 import type { Group } from '../command.ts';
-import { callCommand, listCommand, recordCommand } from '../command-builders.ts';
+import { callCommand, listCommand, pagedListCommand, recordCommand } from '../command-builders.ts';
 import { time } from '../format.ts';
 
 /** Reads a secret or a PEM from a file: never from the command line, where every process listing shows it. */
@@ -35,9 +35,13 @@ export const peerCommands: Group = {
   name: 'peers',
   summary: 'Nền tảng ngang hàng: NDXP, LGSP khác (docs/federation.md) / Peer platforms: NDXP, other LGSPs',
   subcommands: {
-    list: listCommand({
-      summary: 'Các nền tảng ngang hàng / List peer platforms',
-      send: (ctx) => ctx.api.call('listPeers'),
+    list: pagedListCommand({
+      synopsis: '[--status active|suspended] [--kind openlgsp|ndxp|wso2|other]',
+      summary:
+        'Các nền tảng ngang hàng; tìm theo mã, tên, địa chỉ / List peer platforms; search by code, name, URL',
+      filters: { status: 'status', kind: 'kind' },
+      // The options are typed text; the API refuses a status or kind outside its list (400), as any caller's.
+      send: (ctx, query) => ctx.api.call('listPeers', { query: query as never }),
       headers: ['ID', 'Mã / Code', 'Tên / Name', 'Loại / Kind', 'Cổng / Gateway', 'Trạng thái / Status'],
       row: (p) => [p.id, p.code, p.name, p.kind, p.gatewayUrl, p.status],
     }),
@@ -123,11 +127,11 @@ export const peerCommands: Group = {
       headers: ['Context', 'Phiên bản / Version', 'Tên / Name', 'Đã nhập / Imported'],
       row: (i) => [i.context, i.version, i.name, i.imported ? 'có / yes' : ''],
     }),
-    imports: listCommand({
+    imports: pagedListCommand({
       synopsis: '<id>',
       summary: 'Dịch vụ đã nhập từ nó / Services imported from it',
       args: ['id'],
-      send: (ctx) => ctx.api.call('listPeerImports', { params: { id: ctx.args[0]! } }),
+      send: (ctx, query) => ctx.api.call('listPeerImports', { params: { id: ctx.args[0]! }, query }),
       headers: ['Ở đây / Here', 'Ở kia / There', 'Phiên bản / Version id', 'Lúc / At'],
       row: (i) => [
         `/${i.context}/${i.version}`,
@@ -157,6 +161,27 @@ export const peerCommands: Group = {
       render: (i) =>
         `Đã nhập / Imported: /${i.context}/${i.version} ← /${i.remoteContext}/${i.remoteVersion} (${i.versionId})`,
     }),
+    grants: pagedListCommand({
+      synopsis: '<id>',
+      summary:
+        'Đăng ký khai thác của nó và cơ quan được đại diện / Its subscriptions and the represented organizations',
+      args: ['id'],
+      send: (ctx, query) => ctx.api.call('listPeerGrants', { params: { id: ctx.args[0]! }, query }),
+      headers: [
+        'Đăng ký / Subscription',
+        'Dịch vụ / Service',
+        'Môi trường / Env',
+        'Trạng thái',
+        'Cơ quan / For',
+      ],
+      row: (g) => [
+        g.subscriptionId,
+        `/${g.context}/${g.version}`,
+        g.environment,
+        g.status,
+        g.representedOrganizations ? g.representedOrganizations.join(', ') : 'mọi cơ quan / all',
+      ],
+    }),
     grant: recordCommand({
       synopsis: '--subscription <sub_…> [--org <mã/code> …]',
       summary:
@@ -176,13 +201,20 @@ export const peerCommands: Group = {
       render: (g) =>
         `${g.subscriptionId}: ${g.representedOrganizations ? g.representedOrganizations.join(', ') : 'mọi cơ quan / all'}`,
     }),
-    ledger: listCommand({
-      synopsis: '--from <ISO> --to <ISO>',
-      summary: 'Sổ giao dịch liên nền tảng (mã đầu-cuối) / Federated calls by end-to-end id',
+    ledger: pagedListCommand({
+      synopsis: '--from <ISO> --to <ISO> [--direction inbound|outbound] [--peer <peer_…>]',
+      summary:
+        'Sổ giao dịch liên nền tảng (mã đầu-cuối), từng trang / Federated calls by end-to-end id, a page at a time',
       options: textOptions('from', 'to'),
-      send: (ctx) =>
+      filters: { direction: 'direction', peer: 'peerId' },
+      send: (ctx, query) =>
         ctx.api.call('getFederationLedger', {
-          query: { from: required(ctx.values, 'from', ctx.usage), to: required(ctx.values, 'to', ctx.usage) },
+          query: {
+            // `--direction` is typed text; the API refuses anything but inbound/outbound (400).
+            ...(query as object),
+            from: required(ctx.values, 'from', ctx.usage),
+            to: required(ctx.values, 'to', ctx.usage),
+          },
         }),
       headers: [
         'Đầu-cuối / End-to-end',
@@ -203,9 +235,21 @@ export const peerCommands: Group = {
         e.signatures ?? '',
       ],
     }),
+    'export-ledger': callCommand({
+      synopsis: '--from <ISO> --to <ISO> > so-lien-thong.json',
+      summary:
+        'Xuất cả sổ của kỳ (JSON) để bên kia đối soát / Export the whole ledger of a period (JSON) for the other side',
+      options: textOptions('from', 'to'),
+      send: (ctx) =>
+        ctx.api.call('exportFederationLedger', {
+          query: { from: required(ctx.values, 'from', ctx.usage), to: required(ctx.values, 'to', ctx.usage) },
+        }),
+      // The file is the product: JSON whatever --json says, so that `> file` is always what `reconcile` reads.
+      render: (file) => `${JSON.stringify(file, null, 2)}`,
+    }),
     reconcile: callCommand({
       synopsis:
-        '--from <ISO> --to <ISO> --file <sổ của bên kia / their ledger, JSON from `lgsp peers ledger --json`>',
+        '--from <ISO> --to <ISO> --file <sổ của bên kia / their ledger, from `lgsp peers export-ledger`>',
       summary: 'Đối soát với sổ của nền tảng khác / Reconcile with another platform’s ledger',
       options: textOptions('from', 'to', 'file'),
       send: (ctx) => {
