@@ -2,19 +2,24 @@ import {
   AlertOutlined,
   ApiOutlined,
   AuditOutlined,
+  ClusterOutlined,
   DashboardOutlined,
   DiffOutlined,
   FieldTimeOutlined,
   LinkOutlined,
   NotificationOutlined,
+  SwapOutlined,
   ToolOutlined,
 } from '@ant-design/icons';
 import { AlertsScreen } from './operator/Alerts.tsx';
 import { ConnectionRequestDetail, ConnectionRequestsQueue } from './operator/ConnectionRequests.tsx';
 import { Dashboard } from './operator/Dashboard.tsx';
+import { FederationReconciliation } from './operator/Federation.tsx';
 import { LifecycleScreen } from './operator/Lifecycle.tsx';
 import { MaintenanceScreen } from './operator/Maintenance.tsx';
 import { NoticesScreen } from './operator/Notices.tsx';
+import { PeerRegister, PeersList } from './operator/Peers.tsx';
+import { PeerDetail } from './operator/PeersDetail.tsx';
 import { OPERATOR_STAFF } from './operator/roles.ts';
 import { SubmissionDetail, SubmissionsQueue } from './operator/Submissions.tsx';
 import { SubscriptionRequestsQueue } from './operator/SubscriptionRequests.tsx';
@@ -106,5 +111,28 @@ export const operatorRoutes: ConsoleRoute[] = [
     menu: { vi: 'Cảnh báo', en: 'Alerts', group: 'platform', icon: <AlertOutlined />, order: 13 },
     roles: OPERATOR_STAFF,
     element: <AlertsScreen />,
+  },
+  // Federation (issue 12): peer platforms for the operator's staff; registering and changing one is the
+  // operator administrator's (the API refuses the others too).
+  {
+    path: 'peers',
+    menu: { vi: 'Liên thông', en: 'Federation', group: 'platform', icon: <ClusterOutlined />, order: 14 },
+    roles: OPERATOR_STAFF,
+    element: <PeersList />,
+  },
+  // Not `peers/new`: for the roles without this route, `peers/:id` would take "new" as a peer's id.
+  { path: 'peer-registration', roles: ['operator_admin'], element: <PeerRegister /> },
+  { path: 'peers/:id', roles: OPERATOR_STAFF, element: <PeerDetail /> },
+  {
+    path: 'federation',
+    menu: {
+      vi: 'Đối soát liên thông',
+      en: 'Federation reconciliation',
+      group: 'traffic',
+      icon: <SwapOutlined />,
+      order: 5,
+    },
+    roles: OPERATOR_STAFF,
+    element: <FederationReconciliation />,
   },
 ];

@@ -267,6 +267,7 @@ export function TransactionDetail() {
               { key: 'error', label: t('Mã lỗi', 'Error code'), children: record.errorCode ?? '—' },
             ]}
           />
+          {record.federation && <FederationBlock federation={record.federation} />}
           <Descriptions
             styles={READABLE_LABEL}
             bordered
@@ -349,6 +350,119 @@ export function TransactionDetail() {
         </Space>
       )}
     </>
+  );
+}
+
+const SIGNATURES: Record<string, { color: string; vi: string; en: string }> = {
+  verified: { color: 'green', vi: 'Đã kiểm tra, hợp lệ', en: 'Verified' },
+  refused: { color: 'red', vi: 'Bị từ chối', en: 'Refused' },
+  signed: { color: 'blue', vi: 'Ta đã ký khi chuyển đi', en: 'Signed by us' },
+};
+
+/** The outcome of a federated call's RFC 9421 signatures, named once for the record and the ledger. */
+export function SignaturesTag({ signatures }: { signatures: string | null }) {
+  const t = useT();
+  if (!signatures) return <>—</>;
+  const known = SIGNATURES[signatures];
+  return (
+    <ColourTag color={known?.color ?? 'default'}>{known ? t(known.vi, known.en) : signatures}</ColourTag>
+  );
+}
+
+/**
+ * What a federated call's record says (issue 12, docs/federation.md §3–4): the represented party, the end-to-end
+ * id shared by every platform of the path, and the RFC 9421 hop chain with each signature's verification.
+ */
+function FederationBlock({
+  federation,
+}: {
+  federation: NonNullable<OperationResponse<'getTransaction'>['federation']>;
+}) {
+  const t = useT();
+  const evidence = federation.evidence;
+  return (
+    <Descriptions
+      styles={READABLE_LABEL}
+      bordered
+      size="small"
+      column={2}
+      title={t('Liên thông nền tảng', 'Federation')}
+      items={[
+        {
+          key: 'represented',
+          label: t('Cơ quan được đại diện', 'Represented organization'),
+          children: federation.representedOrganizationCode ?? '—',
+        },
+        {
+          key: 'representedSystem',
+          label: t('Hệ thống khai thác gốc', 'Original consumer system'),
+          children: federation.representedSystem ?? '—',
+        },
+        {
+          key: 'e2e',
+          label: t('Mã giao dịch đầu-cuối', 'End-to-end id'),
+          children: federation.endToEndId ? <code>{federation.endToEndId}</code> : '—',
+        },
+        {
+          key: 'direction',
+          label: t('Chiều', 'Direction'),
+          children: evidence
+            ? evidence.direction === 'inbound'
+              ? t('Nền tảng khác gọi vào ta', 'A peer called us')
+              : t('Ta gọi ra nền tảng khác', 'We called a peer')
+            : '—',
+        },
+        {
+          key: 'signatures',
+          label: t('Chữ ký (RFC 9421)', 'Signatures (RFC 9421)'),
+          children: <SignaturesTag signatures={evidence?.signatures ?? null} />,
+        },
+        {
+          key: 'trace',
+          label: 'Trace id',
+          children: evidence?.traceId ? <code>{evidence.traceId}</code> : '—',
+        },
+        {
+          key: 'hops',
+          label: t('Chuỗi chặng', 'Hop chain'),
+          span: 2,
+          children: evidence?.hops.length ? (
+            <ol style={{ margin: 0, paddingLeft: 20 }} aria-label={t('Chuỗi chặng', 'Hop chain')}>
+              {evidence.hops.map((hop, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: a recorded chain never reorders; a forged one may repeat a label
+                <li key={`${hop.label}-${i}`}>
+                  <code>{hop.label}</code>{' '}
+                  {hop.verified === true ? (
+                    <ColourTag color="green">✓ {t('đã kiểm tra', 'verified')}</ColourTag>
+                  ) : hop.verified === false ? (
+                    <ColourTag color="red">✗ {t('không hợp lệ', 'invalid')}</ColourTag>
+                  ) : (
+                    <ColourTag color="default">{t('chưa kiểm tra', 'not checked')}</ColourTag>
+                  )}
+                  {hop.keyId && <span> kid {hop.keyId}</span>}
+                  {hop.reason && <span> — {hop.reason}</span>}
+                </li>
+              ))}
+            </ol>
+          ) : (
+            '—'
+          ),
+        },
+        {
+          key: 'hash',
+          label: t('Băm yêu cầu', 'Request hash'),
+          span: 2,
+          children: (
+            <>
+              <Hash value={evidence?.requestHash ?? null} />
+              {evidence?.answerBound === true && (
+                <ColourTag color="green">{t('câu trả lời mang đúng băm', 'answer bound')}</ColourTag>
+              )}
+            </>
+          ),
+        },
+      ]}
+    />
   );
 }
 
