@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../src/cli/client.ts';
+import { formatVietnamDateTime, VIETNAM_OFFSET_MINUTES } from '../src/core/time.ts';
 import { launchBrowser, openPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
 import { eventually, gatewayToken } from './helpers/federation.ts';
 import { seedProvince } from './helpers/seed.ts';
@@ -315,6 +316,45 @@ describe('peers in the console: register, import from a real peer, suspend, reco
     await page.getByText('VI', { exact: true }).click();
   });
 
+  test('the operator resumes and edits the peer, and limits its subscription to represented organizations; dates read in Vietnam time', async () => {
+    const peer = await apiA.call('getPeer', { params: { id: peerId } });
+    await page.goto(`/peers/${peerId}`);
+    await page.getByRole('button', { name: 'Hoạt động lại' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Hoạt động lại' }).click();
+    await page.getByRole('button', { name: 'Tạm dừng' }).waitFor();
+    assert.equal((await apiA.call('getPeer', { params: { id: peerId } })).status, 'active');
+    // B's platform system subscribes to A's built-in category service (dmdc): the subscription a grant narrows.
+    const dmdc = await apiA.call('getCategoryService');
+    await apiA.call('createSubscription', {
+      body: { systemId: peer.systemId, versionId: dmdc.versionId, environment: 'production' },
+    });
+    await page.reload();
+    await page.getByRole('button', { name: 'Sửa' }).click();
+    const edit = page.getByRole('dialog', { name: 'Sửa nền tảng lgsp-b' });
+    await edit.getByLabel('Tên', { exact: true }).fill('LGSP tỉnh Đồng Tháp');
+    await edit.getByRole('button', { name: 'Lưu' }).click();
+    await page.getByRole('heading', { name: 'Nền tảng: LGSP tỉnh Đồng Tháp', exact: true }).waitFor();
+    const edited = await apiA.call('getPeer', { params: { id: peerId } });
+    assert.equal(edited.name, 'LGSP tỉnh Đồng Tháp');
+    assert.equal(edited.hasClientSecret, true, 'an empty secret field keeps the secret');
+    await page
+      .getByText(`${formatVietnamDateTime(edited.createdAt, VIETNAM_OFFSET_MINUTES)} / `, { exact: false })
+      .waitFor();
+
+    await page.getByText('Mọi cơ quan', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Giới hạn', exact: true }).click();
+    const limit = page.getByRole('dialog', { name: 'Giới hạn theo cơ quan được đại diện' });
+    const codes = limit.getByLabel('Mã cơ quan được đại diện');
+    await codes.fill(CONSUMER_ORG);
+    await codes.press('Enter');
+    assert.deepEqual(await seriousA11yViolations(page), []);
+    await screenshot(page, 'peers-grant');
+    await limit.getByRole('button', { name: 'Lưu' }).click();
+    await page.getByText('Đã lưu giới hạn').waitFor();
+    const grants = await apiA.call('listPeerGrants', { params: { id: peerId }, query: {} });
+    assert.deepEqual(grants.items[0]?.representedOrganizations, [CONSUMER_ORG]);
+  });
+
   for (const role of ['operator_reviewer', 'auditor'] as const) {
     test(`a ${role} reads the peers with no write button, and the API refuses the writes`, async () => {
       const username = role === 'auditor' ? 'kiemtoan' : 'xetduyet';
@@ -367,6 +407,14 @@ describe('peers in the console: register, import from a real peer, suspend, reco
             params: { id: peerId },
             body: { remoteContext: 'thue', remoteVersion: '1.0' },
           }),
+        async () => {
+          const grant = (await asReader.call('listPeerGrants', { params: { id: peerId }, query: {} }))
+            .items[0]!;
+          return asReader.call('grantPeerSubscription', {
+            params: { id: peerId },
+            body: { subscriptionId: grant.subscriptionId, representedOrganizations: null },
+          });
+        },
       ]) {
         await assert.rejects(refused, (err: { status?: number }) => err.status === 403);
       }
