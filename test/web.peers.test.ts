@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../src/cli/client.ts';
 import { formatVietnamDateTime, VIETNAM_OFFSET_MINUTES } from '../src/core/time.ts';
 import { launchBrowser, openPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { eventually, gatewayToken } from './helpers/federation.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
@@ -37,6 +40,8 @@ describe('peers in the console: register, import from a real peer, suspend, reco
   let page: Page;
   let apiA: ApiClient;
   let apiB: ApiClient;
+  /** The operator's session token at A, for the CLI. */
+  let apiToken: string;
   /** A's platform system at B, and the key it calls B with. */
   let aAtB: { consumerKey: string; consumerSecret: string };
   let peerId: string;
@@ -66,16 +71,15 @@ describe('peers in the console: register, import from a real peer, suspend, reco
     // B fetches A's JWKS to verify A's signatures.
     allowEgressTo(b.platform.registry.egress, a.gatewayUrl);
 
-    const login = async (url: string) =>
-      new ApiClient(
-        url,
-        (
-          await new ApiClient(url, null).call('login', {
-            body: { username: 'admin', password: WEB_ADMIN_PASSWORD },
-          })
-        ).token,
-      );
-    apiA = await login(a.adminUrl);
+    const tokenAt = async (url: string) =>
+      (
+        await new ApiClient(url, null).call('login', {
+          body: { username: 'admin', password: WEB_ADMIN_PASSWORD },
+        })
+      ).token;
+    const login = async (url: string) => new ApiClient(url, await tokenAt(url));
+    apiToken = await tokenAt(a.adminUrl);
+    apiA = new ApiClient(a.adminUrl, apiToken);
     apiB = await login(b.adminUrl);
 
     // ── At B: A is a peer (its JWKS; its platform system is the consumer A's calls authorize as), with a key and
@@ -157,6 +161,12 @@ describe('peers in the console: register, import from a real peer, suspend, reco
 
   test("B's catalogue read live, its service imported under a local context, and listed among A's services", async () => {
     await page.getByRole('button', { name: 'Đọc danh mục' }).click();
+    await page.getByRole('button', { name: 'Nhập thue 1.0' }).waitFor();
+    // Searched at the peer, not in the browser: only the citizen lookup comes back.
+    const search = page.getByLabel('Tìm trong danh mục của nền tảng đó');
+    await search.fill('công dân');
+    await search.press('Enter');
+    await page.getByRole('button', { name: 'Nhập thue 1.0' }).waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Nhập dancu 1.0' }).click();
     const dialog = page.getByRole('dialog', { name: 'Nhập dịch vụ từ lgsp-b' });
     await dialog.getByLabel('Context ở đây (trống: như bên kia)').fill('dancu-dongthap');
@@ -165,6 +175,23 @@ describe('peers in the console: register, import from a real peer, suspend, reco
     await dialog.getByRole('button', { name: 'Nhập và công bố' }).click();
     await page.getByRole('link', { name: '/dancu-dongthap/1.0' }).waitFor();
     await page.getByText('Đã nhập', { exact: true }).first().waitFor();
+
+    // The peer pages its catalogue by service: one service asked, its versions answered, the total of services.
+    const onePage = await apiA.call('getPeerCatalogue', { params: { id: peerId }, query: { limit: 1 } });
+    assert.equal(new Set(onePage.items.map((i) => i.context)).size, 1);
+    assert.ok(onePage.total >= 2, `the peer publishes dancu and thue: ${onePage.total}`);
+    const home = mkdtempSync(join(tmpdir(), 'lgsp-web-peers-'));
+    try {
+      const cli = await runCli(
+        ['peers', 'catalogue', peerId, '--limit', '1', '--search', 'thue'],
+        adminEnv(a.adminUrl, apiToken, home),
+      );
+      assert.equal(cli.code, 0, cli.err);
+      assert.match(cli.out, /thue/);
+      assert.match(cli.out, /Dịch vụ \/ Services 1–1 \/ 1\n/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
 
     const imports = await apiA.call('listPeerImports', { params: { id: peerId }, query: {} });
     assert.equal(imports.total, 1);

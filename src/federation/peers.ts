@@ -9,6 +9,7 @@ import {
   type FederationReconciliation,
   type PageOf,
   type Peer,
+  type PeerCatalogueQuery,
   type PeerCreate,
   type PeerGrant,
   type PeerGrantQuery,
@@ -436,16 +437,21 @@ export class Peers {
   }
 
   /**
-   * The published versions of an OpenLGSP peer's public catalogue (`GET /api/v1/public/services`), marked when
-   * already imported. Read through the egress policy, with a short timeout and a size limit.
+   * The published versions of one page of an OpenLGSP peer's public catalogue (`GET /api/v1/public/services`,
+   * paged by service at the peer), marked when already imported. Read through the egress policy, with a short timeout and a size limit.
    */
-  async remoteCatalogue(peerId: string): Promise<{
+  async remoteCatalogue(
+    peerId: string,
+    query: Static<typeof PeerCatalogueQuery>,
+  ): Promise<{
+    total: number;
     items: Array<{ context: string; version: string; name: string; imported: boolean }>;
   }> {
     const peer = await this.get(peerId);
     if (!peer.catalogueUrl) throw new LgspError('CP_PEER_CATALOGUE_UNAVAILABLE', 'catalogueUrl');
     const agent = new Agent({ connect: this.egress.connector('gateway', { timeout: 5_000 }) });
     let body: {
+      total?: unknown;
       items?: Array<{
         context?: unknown;
         name?: unknown;
@@ -454,7 +460,10 @@ export class Peers {
     };
     try {
       const url = new URL(peer.catalogueUrl);
-      url.searchParams.set('limit', '500');
+      // The peer pages and searches its own catalogue (docs/api-lists.md): one page is asked, never all of it.
+      url.searchParams.set('limit', String(query.limit));
+      url.searchParams.set('offset', String(query.offset));
+      if (query.q) url.searchParams.set('q', query.q);
       const res = await request(url, { dispatcher: agent, headersTimeout: 5_000, bodyTimeout: 5_000 });
       const text = await res.body.text();
       if (res.statusCode !== 200 || text.length > 10_000_000) throw new Error(`status ${res.statusCode}`);
@@ -483,7 +492,9 @@ export class Peers {
         });
       }
     }
-    return { items };
+    const total =
+      typeof body.total === 'number' && Number.isInteger(body.total) && body.total >= 0 ? body.total : 0;
+    return { total: Math.max(total, query.offset + (body.items?.length ?? 0)), items };
   }
 
   /** Limits (or opens again, with null) a peer's subscription to listed represented organizations (item 3). */

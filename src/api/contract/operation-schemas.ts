@@ -88,6 +88,7 @@ import {
   FederationLedgerQuery,
   FederationReconcileBody,
   FederationReconciliationSchema,
+  PeerCatalogueQuery,
   PeerCreate,
   PeerGrant,
   PeerGrantQuery,
@@ -366,7 +367,11 @@ export const OPERATION_SCHEMAS = {
     response: { 200: Page(PeerImportSchema) },
   },
   importPeerService: { params: IdParams, body: PeerImportCreate, response: { 201: PeerImportSchema } },
-  getPeerCatalogue: { params: IdParams, response: { 200: RemoteCatalogueSchema } },
+  getPeerCatalogue: {
+    params: IdParams,
+    querystring: PeerCatalogueQuery,
+    response: { 200: RemoteCatalogueSchema },
+  },
   listPeerGrants: {
     params: IdParams,
     querystring: PeerGrantQuery,

@@ -162,7 +162,43 @@ export const PeerImportQuery = PageQuery(
   },
 );
 
+/**
+ * A page of an OpenLGSP peer's public catalogue, asked of the peer itself: `q`, `limit` and `offset` go to its
+ * `/api/v1/public/services`, which pages by **service**; each row here is one version of those services.
+ */
+export const PeerCatalogueQuery = Type.Object(
+  {
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description:
+          'Tìm ở nền tảng kia: tên, context, bên cung cấp / searched at the peer: name, context, provider',
+      }),
+    ),
+    limit: Type.Integer({
+      minimum: 1,
+      maximum: 500,
+      default: 50,
+      description: 'Số dịch vụ của trang / services per page',
+    }),
+    offset: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      default: 0,
+      description: 'Bỏ qua bao nhiêu dịch vụ / services to skip',
+    }),
+  },
+  Strict,
+);
+
 export const RemoteCatalogueSchema = Type.Object({
+  total: Type.Integer({
+    minimum: 0,
+    description:
+      'Số dịch vụ khớp ở nền tảng kia (đơn vị của limit/offset; mỗi dòng là một phiên bản) / the peer’s matching ' +
+      'services (the unit of limit/offset; each row is one version)',
+  }),
   items: Type.Array(
     Type.Object({
       context: Type.String(),

@@ -45,7 +45,7 @@ export async function peerRoutes(
   });
   route('getPeerCatalogue', {
     onRequest: operatorOnly,
-    handler: async (request) => peers.remoteCatalogue(request.params.id),
+    handler: async (request) => peers.remoteCatalogue(request.params.id, request.query),
   });
   route('listPeerGrants', {
     onRequest: overseers,

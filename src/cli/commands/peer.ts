@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { list, required, str, textOptions } from '../args.ts';
 import type { Group } from '../command.ts';
-import { callCommand, listCommand, pagedListCommand, recordCommand } from '../command-builders.ts';
+import { callCommand, listCommand, pageArgs, pagedListCommand, recordCommand } from '../command-builders.ts';
 import { time } from '../format.ts';
 
 /** Reads a secret or a PEM from a file: never from the command line, where every process listing shows it. */
@@ -120,10 +120,24 @@ export const peerCommands: Group = {
       render: (p) => `Đã đổi / Changed: ${p.code}`,
     }),
     catalogue: listCommand({
-      synopsis: '<id>',
-      summary: 'Danh mục công khai của một OpenLGSP ngang hàng / An OpenLGSP peer’s public catalogue',
+      synopsis: '<id> [--search <chữ>] [--limit N] [--offset N]',
+      summary:
+        'Danh mục công khai của một OpenLGSP ngang hàng, từng trang dịch vụ / An OpenLGSP peer’s public ' +
+        'catalogue, a page of services at a time',
       args: ['id'],
-      send: (ctx) => ctx.api.call('getPeerCatalogue', { params: { id: ctx.args[0]! } }),
+      options: textOptions('search', 'limit', 'offset'),
+      send: (ctx) => {
+        const { sort: _none, ...page } = pageArgs(ctx);
+        return ctx.api.call('getPeerCatalogue', { params: { id: ctx.args[0]! }, query: page });
+      },
+      // The peer pages by service, and a row is a version: the count is of services.
+      footer: (body, ctx) => {
+        const offset = pageArgs(ctx).offset ?? 0;
+        const services = new Set(body.items.map((i) => i.context)).size;
+        const next =
+          offset + services < body.total ? ` — trang sau / next page: --offset ${offset + services}` : '';
+        return `Dịch vụ / Services ${services ? `${offset + 1}–${offset + services}` : '0'} / ${body.total}${next}\n`;
+      },
       headers: ['Context', 'Phiên bản / Version', 'Tên / Name', 'Đã nhập / Imported'],
       row: (i) => [i.context, i.version, i.name, i.imported ? 'có / yes' : ''],
     }),

@@ -1,4 +1,4 @@
-import { Alert, App, Button, Card, Descriptions, Form, Input, Modal, Select, Space, Table } from 'antd';
+import { Alert, App, Button, Card, Descriptions, Form, Input, Modal, Select, Space } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
 import type { OperationBody } from '../../../../src/api/contract/operation-schemas.ts';
@@ -10,7 +10,6 @@ import { formatDateTime } from '../../shared/time.ts';
 import {
   DANGER_BUTTON,
   DANGER_OK,
-  EmptyState,
   PageTitle,
   ProblemAlert,
   READABLE_LABEL,
@@ -296,33 +295,15 @@ function PeerCatalogue({
   onImport: (asked: Partial<ImportForm>) => void;
 }) {
   const t = useT();
-  const [items, setItems] = useState<CatalogueEntry[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(false);
+  const [opened, setOpened] = useState(false);
   const readable = peer.kind === 'openlgsp' && peer.catalogueUrl !== null;
-  const read = useCallback(() => {
-    setLoading(true);
-    setError(null);
-    api
-      .call('getPeerCatalogue', { params: { id: peer.id } })
-      .then((answer) => setItems(answer.items))
-      .catch(setError)
-      .finally(() => setLoading(false));
-  }, [peer.id]);
-  // After an import the list is read again so the imported version shows as such.
-  useEffect(() => {
-    if (version > 0 && readable) read();
-  }, [version, readable, read]);
-
   return (
     <Card
       title={t('Danh mục của nền tảng đó', 'Its catalogue')}
       extra={
         <Space>
-          {readable && (
-            <Button onClick={read} loading={loading}>
-              {t('Đọc danh mục', 'Read the catalogue')}
-            </Button>
+          {readable && !opened && (
+            <Button onClick={() => setOpened(true)}>{t('Đọc danh mục', 'Read the catalogue')}</Button>
           )}
           <Button onClick={() => onImport({})}>{t('Nhập dịch vụ bằng tay', 'Import by hand')}</Button>
         </Space>
@@ -336,39 +317,69 @@ function PeerCatalogue({
           )}
         </p>
       )}
-      <ProblemAlert error={error} />
-      {items && (
-        <Table<CatalogueEntry>
-          rowKey={(e) => `${e.context}/${e.version}`}
-          size="small"
-          dataSource={items}
-          pagination={{ pageSize: 10 }}
-          locale={{ emptyText: <EmptyState text={t('Danh mục trống', 'The catalogue is empty')} /> }}
-          columns={[
-            { title: 'Context', dataIndex: 'context', render: (c: string) => <code>{c}</code> },
-            { title: t('Phiên bản', 'Version'), dataIndex: 'version' },
-            { title: t('Tên', 'Name'), dataIndex: 'name' },
-            {
-              title: t('Nhập', 'Import'),
-              render: (_, e) =>
-                e.imported ? (
-                  <ColourTag color="green">{t('Đã nhập', 'Imported')}</ColourTag>
-                ) : (
-                  <Button
-                    size="small"
-                    aria-label={t(`Nhập ${e.context} ${e.version}`, `Import ${e.context} ${e.version}`)}
-                    onClick={() =>
-                      onImport({ remoteContext: e.context, remoteVersion: e.version, name: e.name })
-                    }
-                  >
-                    {t('Nhập', 'Import')}
-                  </Button>
-                ),
-            },
-          ]}
-        />
-      )}
+      {opened && <CatalogueTable peerId={peer.id} version={version} onImport={onImport} />}
     </Card>
+  );
+}
+
+/**
+ * The catalogue a page at a time, searched and paged by the peer itself (its public services list pages by service;
+ * a row here is one version). Read again after an import, so the imported version shows as such.
+ */
+function CatalogueTable({
+  peerId,
+  version,
+  onImport,
+}: {
+  peerId: string;
+  version: number;
+  onImport: (asked: Partial<ImportForm>) => void;
+}) {
+  const t = useT();
+  const list = useServerList(
+    (request) => api.call('getPeerCatalogue', { params: { id: peerId }, query: request }),
+    {},
+    10,
+  );
+  const { reload } = list;
+  useEffect(() => {
+    if (version > 0) reload();
+  }, [version, reload]);
+  return (
+    <>
+      <SearchBox
+        label={t('Tìm trong danh mục của nền tảng đó', "Search the peer's catalogue")}
+        onSearch={list.search}
+      />
+      <ServerTable<CatalogueEntry>
+        rowKey={(e) => `${e.context}/${e.version}`}
+        size="small"
+        list={list}
+        emptyText={t('Danh mục không có dịch vụ nào khớp', 'No service of the catalogue matches')}
+        columns={[
+          { title: 'Context', dataIndex: 'context', render: (c: string) => <code>{c}</code> },
+          { title: t('Phiên bản', 'Version'), dataIndex: 'version' },
+          { title: t('Tên', 'Name'), dataIndex: 'name' },
+          {
+            title: t('Nhập', 'Import'),
+            render: (_, e) =>
+              e.imported ? (
+                <ColourTag color="green">{t('Đã nhập', 'Imported')}</ColourTag>
+              ) : (
+                <Button
+                  size="small"
+                  aria-label={t(`Nhập ${e.context} ${e.version}`, `Import ${e.context} ${e.version}`)}
+                  onClick={() =>
+                    onImport({ remoteContext: e.context, remoteVersion: e.version, name: e.name })
+                  }
+                >
+                  {t('Nhập', 'Import')}
+                </Button>
+              ),
+          },
+        ]}
+      />
+    </>
   );
 }
 
