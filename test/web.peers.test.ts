@@ -251,6 +251,7 @@ describe('peers in the console: register, import from a real peer, suspend, reco
     await page.getByText(CONSUMER_ORG).first().waitFor();
     await page.getByText(outbound.endToEndId).first().waitFor();
     await page.getByText('Ta đã ký khi chuyển đi').waitFor();
+    await page.getByRole('link', { name: peerId }).waitFor();
     assert.deepEqual(await seriousA11yViolations(page), []);
     await screenshot(page, 'peers-transaction-outbound');
 

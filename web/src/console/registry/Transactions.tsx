@@ -5,13 +5,20 @@ import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { ColourTag, StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import { PageTitle, ProblemAlert, READABLE_LABEL, READABLE_PLACEHOLDER } from '../components/page.tsx';
+import {
+  PageTitle,
+  ProblemAlert,
+  READABLE_LABEL,
+  READABLE_PLACEHOLDER,
+  useCan,
+} from '../components/page.tsx';
 import { useKeysetList } from '../components/registry-keyset.ts';
 import { KeysetPager } from '../components/registry-keyset-pager.tsx';
 import { searchServices, searchSystems } from '../components/registry-names.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { lastHours, type TimeRange, TimeRangePicker } from '../components/registry-time-range.tsx';
 import { ServerTable } from '../components/server-table.tsx';
+import { OPERATOR_STAFF } from '../operator/roles.ts';
 
 type Transaction = OperationResponse<'listTransactions'>['items'][number];
 
@@ -379,6 +386,7 @@ function FederationBlock({
   federation: NonNullable<OperationResponse<'getTransaction'>['federation']>;
 }) {
   const t = useT();
+  const readsPeers = useCan(...OPERATOR_STAFF);
   const evidence = federation.evidence;
   return (
     <Descriptions
@@ -416,6 +424,20 @@ function FederationBlock({
           key: 'signatures',
           label: t('Chữ ký (RFC 9421)', 'Signatures (RFC 9421)'),
           children: <SignaturesTag signatures={evidence?.signatures ?? null} />,
+        },
+        {
+          key: 'peer',
+          label: t('Nền tảng ngang hàng', 'Peer platform'),
+          // Peers are the operator's registry: agency users read the id, the operator's staff open the peer.
+          children: federation.peerId ? (
+            readsPeers ? (
+              <Link to={`/peers/${federation.peerId}`}>{federation.peerId}</Link>
+            ) : (
+              federation.peerId
+            )
+          ) : (
+            '—'
+          ),
         },
         {
           key: 'trace',
