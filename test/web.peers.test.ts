@@ -276,8 +276,8 @@ describe('peers in the console: register, import from a real peer, suspend, reco
   });
 
   test("A's ledger downloads as a file, and B's uploaded ledger reconciles: matched, only there", async () => {
-    await page.getByRole('link', { name: 'Đối soát liên thông' }).click();
-    await page.getByRole('heading', { name: 'Đối soát liên thông' }).waitFor();
+    await page.getByRole('navigation').getByRole('link', { name: 'Sổ liên thông', exact: true }).click();
+    await page.getByRole('heading', { name: 'Sổ liên thông và đối soát' }).waitFor();
     await page.getByRole('link', { name: outboundE2e }).waitFor();
 
     const [download] = await Promise.all([

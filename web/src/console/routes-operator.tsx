@@ -126,8 +126,9 @@ export const operatorRoutes: ConsoleRoute[] = [
   {
     path: 'federation',
     menu: {
-      vi: 'Đối soát liên thông',
-      en: 'Federation reconciliation',
+      // Not "Đối soát …": the registry's "Đối soát" (per-system reconciliation) stays the one menu entry that says it.
+      vi: 'Sổ liên thông',
+      en: 'Federation ledger',
       group: 'traffic',
       icon: <SwapOutlined />,
       order: 5,

@@ -145,7 +145,7 @@ export function FederationReconciliation() {
   return (
     <>
       <PageTitle extra={<Link to="/peers">{t('Các nền tảng ngang hàng', 'Peer platforms')}</Link>}>
-        {t('Đối soát liên thông', 'Federation reconciliation')}
+        {t('Sổ liên thông và đối soát', 'Federation ledger and reconciliation')}
       </PageTitle>
       <Card title={t('Sổ liên thông của ta', 'Our federated ledger')} style={{ marginBottom: 16 }}>
         <Space wrap align="start" style={{ marginBottom: 8 }}>

@@ -49,7 +49,7 @@ export function PeersList() {
       <PageTitle
         extra={
           <Space>
-            <Link to="/federation">{t('Đối soát liên thông', 'Federation reconciliation')}</Link>
+            <Link to="/federation">{t('Sổ liên thông', 'Federation ledger')}</Link>
             {mayRegister && (
               <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/peer-registration')}>
                 {t('Đăng ký nền tảng', 'Register a peer')}
