@@ -775,6 +775,10 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   },
   getPeerCatalogue: {
     summary: 'Danh mục công khai của nền tảng OpenLGSP ngang hàng / An OpenLGSP peer’s public catalogue',
+    description:
+      'Một trang, do chính nền tảng kia tìm và phân trang theo dịch vụ (q, limit, offset); mỗi dòng là một phiên ' +
+      'bản, total đếm dịch vụ. / One page, searched and paged by the peer itself, by service; each row is a ' +
+      'version, total counts services.',
     problems: [404, 502],
   },
   listPeerGrants: {
