@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -1125,6 +1125,12 @@ for (const kind of storeKinds) {
           const exported = await lgsp('peers', 'export-ledger', '--from', from!, '--to', to!);
           assert.equal(exported.code, 0, exported.err);
           assert.equal(JSON.parse(exported.out).items.length, LEDGER, 'the whole period, not one page');
+          // …which is the file `reconcile` reads: against ourselves, every entry matches.
+          const file = join(home, 'so-lien-thong.json');
+          writeFileSync(file, exported.out);
+          const reconciled = await lgsp('peers', 'reconcile', '--from', from!, '--to', to!, '--file', file);
+          assert.equal(reconciled.code, 0, reconciled.err);
+          assert.match(reconciled.out, new RegExp(`Khớp / Matched: ${LEDGER}\n`));
         } finally {
           rmSync(home, { recursive: true, force: true });
         }

@@ -185,7 +185,7 @@ export const peerCommands: Group = {
         'Đăng ký / Subscription',
         'Dịch vụ / Service',
         'Môi trường / Env',
-        'Trạng thái',
+        'Trạng thái / Status',
         'Cơ quan / For',
       ],
       row: (g) => [
@@ -274,7 +274,14 @@ export const peerCommands: Group = {
           body: {
             from: required(ctx.values, 'from', ctx.usage),
             to: required(ctx.values, 'to', ctx.usage),
-            entries: parsed.items ?? [],
+            // Only what is compared travels, so that a day's ledger fits the admin API's body limit.
+            entries: (parsed.items ?? []).map((e) => ({
+              endToEndId: e.endToEndId,
+              status: e.status,
+              ...(e.representedOrganizationCode !== undefined
+                ? { representedOrganizationCode: e.representedOrganizationCode }
+                : {}),
+            })),
           },
         });
       },

@@ -76,7 +76,15 @@ export function FederationReconciliation() {
     try {
       const parsed = JSON.parse(await chosen.text()) as { items?: unknown };
       if (!Array.isArray(parsed.items)) throw new Error('items');
-      setFile({ name: chosen.name, entries: parsed.items as Uploaded });
+      // Only what is compared travels: the admin API's body limit (admin.bodyLimitBytes) holds ~10,000 entries a MiB.
+      const entries = (parsed.items as Uploaded).map((e) => ({
+        endToEndId: e.endToEndId,
+        status: e.status,
+        ...(e.representedOrganizationCode !== undefined
+          ? { representedOrganizationCode: e.representedOrganizationCode }
+          : {}),
+      }));
+      setFile({ name: chosen.name, entries });
       setResult(null);
     } catch {
       setFile(null);
