@@ -366,4 +366,132 @@ describe('federation reaches composites, built-ins and imported composite backen
     assert.equal(recAtB.federation!.representedOrganizationCode, CONSUMER_ORG);
     assert.equal(recAtB.federation!.evidence!.signatures, 'verified');
   });
+  test('the operator syncs a peer’s category lists through federation: new versions, mappings kept, audited', async () => {
+    // A's own GIOITINH with local codes and their national mapping; B gains a second list.
+    await a.api('POST', '/api/v1/categories', {
+      code: 'GIOITINH',
+      nameVi: 'Giới tính (mã tỉnh)',
+      nameEn: 'Gender (provincial codes)',
+      fields: [
+        { name: 'Ma', type: 'string', description: 'Mã' },
+        { name: 'Ten', type: 'string', description: 'Tên' },
+      ],
+    });
+    await a.api('POST', '/api/v1/categories/GIOITINH/versions', {
+      format: 'csv',
+      content: 'Ma,Ten\r\nM,Nam\r\nF,Nữ\r\n',
+    });
+    await a.api('POST', '/api/v1/categories/GIOITINH/mappings', {
+      mappings: [
+        { localCode: 'M', nationalCode: '1' },
+        { localCode: 'F', nationalCode: '2' },
+      ],
+    });
+    await b.api('POST', '/api/v1/categories', {
+      code: 'QUOCGIA',
+      nameVi: 'Quốc gia',
+      nameEn: 'Countries',
+      fields: [
+        { name: 'Ma', type: 'string', description: 'Mã ISO 3166-1' },
+        { name: 'Ten', type: 'string', description: 'Tên' },
+        { name: 'SoThuTu', type: 'integer', description: 'Số thứ tự' },
+      ],
+    });
+    await b.api('POST', '/api/v1/categories/QUOCGIA/versions', {
+      format: 'csv',
+      content: 'Ma,Ten,SoThuTu\r\nVN,Việt Nam,1\r\nLA,Lào,2\r\nKH,Campuchia,3\r\n',
+    });
+    await new Promise((r) => setTimeout(r, 300));
+
+    const synced = await a.api<{
+      peerCode: string;
+      lists: Array<{ code: string; version: number; itemCount: number; created: boolean }>;
+    }>('POST', '/api/v1/category-sync', { peerId: bPeerAtA.id });
+    assert.equal(synced.peerCode, 'lgsp-b');
+    assert.deepEqual(
+      synced.lists.map((l) => [l.code, l.version, l.itemCount, l.created]),
+      [
+        ['GIOITINH', 2, 3, false],
+        ['QUOCGIA', 1, 3, true],
+      ],
+    );
+    const versions = await a.api<{ items: Array<{ version: number; origin: string; current: boolean }> }>(
+      'GET',
+      '/api/v1/categories/GIOITINH/versions',
+    );
+    assert.deepEqual(
+      versions.items.map((v) => [v.version, v.origin, v.current]),
+      [
+        [2, 'peer:lgsp-b', true],
+        [1, 'csv', false],
+      ],
+    );
+    const mappings = await a.api<{ items: Array<{ localCode: string; nationalCode: string }> }>(
+      'GET',
+      '/api/v1/categories/GIOITINH/mappings',
+    );
+    assert.deepEqual(
+      mappings.items.map((m) => [m.localCode, m.nationalCode]).sort(),
+      [
+        ['F', '2'],
+        ['M', '1'],
+      ],
+      'the local → national mapping table is kept',
+    );
+    const items = await a.api<{ items: Array<{ code: string; data: Record<string, unknown> }> }>(
+      'GET',
+      '/api/v1/categories/QUOCGIA/items',
+    );
+    assert.deepEqual(items.items[0]!.data, { Ma: 'VN', Ten: 'Việt Nam', SoThuTu: 1 });
+    const audit = await a.api<{
+      items: Array<{ action: string; objectId: string; details: { origin?: string } }>;
+    }>('GET', '/api/v1/audit-events?objectType=category_list&limit=50');
+    assert.ok(
+      audit.items.some((e) => e.objectId === 'QUOCGIA' && e.details.origin === 'peer:lgsp-b'),
+      'each synced list is audited with its origin',
+    );
+    // At B the reads were a peer's signed calls: A itself the represented party.
+    const atB = await eventually(async () => {
+      const found = (await transactions(b)).filter((t) => t.federation?.endToEndId?.startsWith('catsync-'));
+      return found.length >= 3 ? found : undefined;
+    });
+    for (const t of atB) {
+      assert.equal(t.consumerStatus, 200);
+      assert.equal(t.consumer.organizationCode, 'lgsp-a');
+      assert.equal(t.federation!.representedOrganizationCode, 'lgsp-a');
+      assert.equal(t.federation!.evidence!.signatures, 'verified');
+    }
+  });
+
+  test('a sync that cannot complete writes nothing: unknown list 404, a peer refusing our token 502', async () => {
+    const before = await a.api<{ items: Array<{ code: string; currentVersion: number | null }> }>(
+      'GET',
+      '/api/v1/categories',
+    );
+    const unknown = await a.raw('POST', '/api/v1/category-sync', {
+      peerId: bPeerAtA.id,
+      codes: ['GIOITINH', 'KHONGCO'],
+    });
+    assert.equal(unknown.status, 404, JSON.stringify(unknown.body));
+    assert.equal(unknown.body['code'], 'CP_CATEGORY_NOT_FOUND');
+    const wrong = await a.api<{ id: string }>('POST', '/api/v1/peers', {
+      code: 'lgsp-b-sai',
+      name: 'LGSP B (khoá sai)',
+      kind: 'openlgsp',
+      gatewayUrl: b.gatewayUrl,
+      clientId: 'khong-ton-tai',
+      clientSecret: 'bi-mat-sai-bi-mat-sai',
+    });
+    const refused = await a.raw('POST', '/api/v1/category-sync', { peerId: wrong.id });
+    assert.equal(refused.status, 502, JSON.stringify(refused.body));
+    assert.equal(refused.body['code'], 'CP_CATEGORY_SYNC_FAILED');
+    assert.ok(!JSON.stringify(refused.body).includes('bi-mat-sai'), 'no secret in the answer');
+    const invalid = await a.raw('POST', '/api/v1/category-sync', { peerId: bPeerAtA.id, context: '../x' });
+    assert.equal(invalid.status, 400);
+    const after = await a.api<{ items: Array<{ code: string; currentVersion: number | null }> }>(
+      'GET',
+      '/api/v1/categories',
+    );
+    assert.deepEqual(after.items, before.items, 'nothing was written');
+  });
 });
