@@ -25,7 +25,8 @@ import { publishAfterTry } from './onboarding.ts';
 export const DEMO_PEER_CODE = 'lgsp-dongthap';
 const PEER_NAME = 'LGSP tỉnh Đồng Tháp (bản demo / demo)';
 /** Where the demo publishes the peer's service, and the peer's own context for it. */
-const LOCAL_CONTEXT = 'hotich-dongthap';
+export const DEMO_PEER_CONTEXT = 'hotich-dongthap';
+const LOCAL_CONTEXT = DEMO_PEER_CONTEXT;
 const REMOTE_CONTEXT = 'hotich';
 const BIRTH_RECORD = '087-2024-000123';
 

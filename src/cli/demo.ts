@@ -18,6 +18,7 @@ import type { Store } from '../store/port.ts';
 import { seedDemoComposite } from './demo-composite.ts';
 import {
   DEMO_PEER_CODE,
+  DEMO_PEER_CONTEXT,
   type DemoPeer,
   freeLoopbackPort,
   linkDemoPeer,
@@ -122,6 +123,7 @@ async function seedDemo(
     for (const v of await registry.listVersions()) {
       if (v.context === 'dmdc') continue; // the built-in shared-category service has no upstream to move
       if (v.composite) continue; // a composite has no upstream of its own
+      if (v.context === DEMO_PEER_CONTEXT) continue; // imported: it follows its peer (src/cli/demo-federation.ts)
       const base = v.context === 'dancu' ? 'dancu' : 'thue';
       await registry.updateVersion(
         v.id,
