@@ -16,10 +16,11 @@ import { wsdl11 } from './helpers/wsdl.ts';
 // Issue 12 item 6 (R-26): a SOAP 1.1 backend described by a WSDL 1.1, exposed as a REST/JSON service by the gateway.
 
 const WSDL = wsdl11({ name: 'HoTich', operation: 'TraCuu', typedAnswer: true });
+const WSDL_12 = wsdl11({ name: 'HoTich', operation: 'TraCuu', typedAnswer: true, soapVersion: '1.2' });
 const FAULT_TEXT = 'Không tìm thấy hồ sơ / record not found';
 
 /** A real SOAP server: the `soap` package's own `listen` on a node:http server, answering real envelopes. */
-async function startSoapServer() {
+async function startSoapServer(wsdl = WSDL, soapVersion: '1.1' | '1.2' = '1.1') {
   const seen: Array<{ headers: IncomingHttpHeaders; envelope: string }> = [];
   const server: Server = createServer((_req, res) => {
     // `soap.listen` answers the path it serves; anything else is a 404, as a real endpoint would.
@@ -41,7 +42,13 @@ async function startSoapServer() {
   };
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   await new Promise<void>((resolve, reject) =>
-    soap.listen(server, '/ws', services, WSDL, (err: unknown) => (err ? reject(err) : resolve())),
+    soap.listen(server, {
+      path: '/ws',
+      services,
+      xml: wsdl,
+      forceSoap12Headers: soapVersion === '1.2',
+      callback: (err: unknown) => (err ? reject(err) : resolve()),
+    }),
   );
   // `soap.listen` took over the server's request listeners once ready: what arrives is noted before them.
   server.prependListener('request', (req) => {
@@ -117,6 +124,8 @@ for (const kind of storeKinds) {
   describe(`SOAP exposed as REST on ${kind}`, () => {
     let h: Awaited<ReturnType<typeof startGatewayHarness>>;
     let server: Awaited<ReturnType<typeof startSoapServer>>;
+    /** The same service speaking SOAP 1.2. */
+    let server12: Awaited<ReturnType<typeof startSoapServer>>;
     /** A SOAP server on this machine that the egress policy does not allow. */
     let hidden: Awaited<ReturnType<typeof startSoapServer>>;
     let token: string;
@@ -153,6 +162,7 @@ for (const kind of storeKinds) {
     before(async () => {
       server = await startSoapServer();
       hidden = await startSoapServer();
+      server12 = await startSoapServer(WSDL_12, '1.2');
       h = await startGatewayHarness(kind, {
         lookup: async (host) => {
           const list = dns[host];
@@ -160,7 +170,7 @@ for (const kind of storeKinds) {
           return list.map((address) => ({ address }));
         },
       });
-      allowEgressTo(h.registry.egress, server.url);
+      allowEgressTo(h.registry.egress, server.url, server12.url);
       const r = h.registry;
       const justice = await r.createOrganization({ code: '000.00.12.H01', name: 'Sở Tư pháp' }, 'test');
       const police = await r.createOrganization({ code: '000.00.31.H01', name: 'Công an tỉnh' }, 'test');
@@ -193,6 +203,7 @@ for (const kind of storeKinds) {
       await h?.close();
       await server?.close();
       await hidden?.close();
+      await server12?.close();
     });
 
     test('submission derived the resources from the WSDL: POST and (simple input) GET per operation', async () => {
@@ -271,6 +282,26 @@ for (const kind of storeKinds) {
       const body = (await res.json()) as Record<string, unknown>;
       assert.equal(body['tenCongDan'], 'Nguyễn Văn An');
       assert.match(server.seen.at(-1)!.envelope, /<(\w+:)?so>079301000001<\/(\w+:)?so>/);
+    });
+
+    test('a SOAP 1.2 binding is called with a SOAP 1.2 envelope and its action', async () => {
+      const v = await soapVersion('hotich12', `${server12.url}/ws`);
+      await publishThroughSandbox(h, v.id, { technicalDocument: WSDL_12, documentType: 'wsdl' });
+      await h.registry.createSubscription(
+        { systemId: consumerId, versionId: v.id, environment: 'production' },
+        'test',
+      );
+      await h.snapshots.refresh();
+      assert.equal((await h.registry.getVersion(v.id)).soapRest?.soapVersion, '1.2');
+      const res = await call('/hotich12/1.0/TraCuu?so=1');
+      assert.equal(res.status, 200);
+      assert.equal(((await res.json()) as { tuoi: number }).tuoi, 36);
+      const got = server12.seen.at(-1)!;
+      assert.match(
+        String(got.headers['content-type']),
+        /^application\/soap\+xml; charset=utf-8; action="urn:TraCuu"/,
+      );
+      assert.match(got.envelope, /http:\/\/www\.w3\.org\/2003\/05\/soap-envelope/);
     });
 
     test('a SOAP fault → 502 problem+json naming the fault string', async () => {
