@@ -221,6 +221,15 @@ for (const kind of storeKinds) {
         { method: 'POST', path: '/TraCuu' },
         { method: 'GET', path: '/TraCuu' },
       ]);
+      // They change with a new WSDL in a new version, never by hand.
+      const drift = await h.registry
+        .updateVersion(v.id, { resources: [{ method: 'GET', path: '/khac' }] }, 'test')
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      assert.ok(drift instanceof LgspError, 'resources patched by hand are refused');
+      assert.equal(drift.code, 'CP_SOAP_REST_INVALID');
     });
 
     test('a JSON GET returns the operation’s result as JSON, typed by the XSD (and mapped)', async () => {

@@ -103,3 +103,26 @@ export function soapRestColumn(
   };
   return { soap_rest: JSON.stringify(plan) };
 }
+
+/**
+ * The resources of a SOAP version exposed as REST are its WSDL's operations (resolved at submission): they change
+ * with a new WSDL in a new version, never by hand — neither by a patch nor by a version change proposal — and the
+ * version stays SOAP while it converts.
+ */
+export function refuseSoapRestDrift(
+  current: { soap_rest: SoapRestPlan | null; protocol: string },
+  patch: { resources?: unknown; protocol?: string; soapRest?: unknown },
+): void {
+  const converting = patch.soapRest !== undefined ? patch.soapRest !== null : current.soap_rest !== null;
+  if (!converting) return;
+  const problems: FieldMappingProblem[] = [];
+  if (patch.resources !== undefined && current.soap_rest?.operations && patch.soapRest === undefined)
+    problems.push({
+      path: '/resources',
+      message:
+        'tài nguyên của dịch vụ SOAP công bố dạng REST là các thao tác trong WSDL / the resources of a SOAP-as-REST version are its WSDL operations',
+    });
+  if (patch.protocol !== undefined && patch.protocol !== 'SOAP')
+    problems.push({ path: '/protocol', message: 'đang chuyển SOAP thành REST / the version converts SOAP' });
+  if (problems.length > 0) refuse('CP_SOAP_REST_INVALID', problems);
+}

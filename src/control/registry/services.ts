@@ -33,7 +33,7 @@ import {
   validateResourceTemplates,
   validateUpstreamUrl,
 } from '../rules.ts';
-import { fieldMappingColumn, soapRestColumn } from '../version-transforms.ts';
+import { fieldMappingColumn, refuseSoapRestDrift, soapRestColumn } from '../version-transforms.ts';
 import { requireRow } from './rows.ts';
 import { requireSystem } from './systems.ts';
 
@@ -324,6 +324,7 @@ export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx
     mode: patch.mode ?? current.mode,
     isComposite: patch.composite !== undefined ? patch.composite !== null : current.composite !== null,
   };
+  refuseSoapRestDrift(current, patch);
   const transforms = {
     ...fieldMappingColumn(patch.fieldMapping, shape),
     ...soapRestColumn(patch.soapRest, shape),
