@@ -1,7 +1,7 @@
 import type { ResourceTemplate } from '../api/contract/index.ts';
 import { LgspError } from '../core/errors.ts';
 import type { SoapRestOperation, SoapRestPlan } from '../core/soap-rest.ts';
-import { describePort, isSimpleInput, openWsdl, RESERVED_OPERATION_NAMES } from '../core/soap-wsdl.ts';
+import { describePort, isSimpleInput, openWsdl, reservedOperationNames } from '../core/soap-wsdl.ts';
 import { type ApiDocumentProblem, unsupportedSoapRestConstructs, wsdlSoapPorts } from './api-document.ts';
 
 /**
@@ -52,8 +52,9 @@ export async function resolveSoapRest(
   const operations = described ?? new Map();
   const problems: ApiDocumentProblem[] = [];
   const portPath = `/definitions/binding[@name='${port!.binding}']`;
+  const reserved = await reservedOperationNames();
   for (const name of operations.keys()) {
-    if (RESERVED_OPERATION_NAMES.has(name)) {
+    if (reserved.has(name)) {
       problems.push({
         path: `${portPath}/operation[@name='${name}']`,
         message: `tên thao tác "${name}" trùng tên dành riêng / the operation name "${name}" is reserved`,

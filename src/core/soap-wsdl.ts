@@ -1,5 +1,15 @@
 import { EventEmitter } from 'node:events';
-import { Client, type IHttpClient, WSDL } from 'soap';
+import type { Client, IHttpClient, WSDL } from 'soap';
+
+/**
+ * `soap` (and its axios) is loaded on first use: a platform with no SOAP version converted to REST never pays its
+ * start-up cost (≈ 0.3 s here) in the gateway's workers or the CLI.
+ */
+let loaded: Promise<typeof import('soap')> | null = null;
+const soapLibrary = () => {
+  loaded ??= import('soap');
+  return loaded;
+};
 
 /**
  * The maintained `soap` library's WSDL model (issue 12 item 6, docs/soap-rest.md), opened so that it can never read
@@ -7,7 +17,8 @@ import { Client, type IHttpClient, WSDL } from 'soap';
  * from a file; the control plane refuses such documents at submission (src/control/api-document.ts), and this
  * opener fails them too, before any fetch (DESIGN.md trust boundary). Pure parsing, no I/O.
  */
-export function openWsdl(text: string): Promise<WSDL> {
+export async function openWsdl(text: string): Promise<WSDL> {
+  const { WSDL } = await soapLibrary();
   return new Promise((resolve, reject) => {
     const wsdl = new WSDL(text, 'urn:openlgsp:wsdl', { handleNilAsNull: true });
     // Parsing starts on the next tick: the include step is replaced before it can run, and refuses any include.
@@ -22,7 +33,12 @@ export function openWsdl(text: string): Promise<WSDL> {
 type IncludeStep = (includes: unknown[], done: (err?: Error) => void) => void;
 
 /** A client of the WSDL whose every HTTP exchange is `httpClient`'s: `soap`'s own (axios) is never created. */
-export function soapClient(wsdl: WSDL, httpClient: IHttpClient, soapVersion: '1.1' | '1.2'): Client {
+export async function soapClient(
+  wsdl: WSDL,
+  httpClient: IHttpClient,
+  soapVersion: '1.1' | '1.2',
+): Promise<Client> {
+  const { Client } = await soapLibrary();
   return new Client(wsdl, undefined, { httpClient, forceSoap12Headers: soapVersion === '1.2' });
 }
 
@@ -30,11 +46,14 @@ export function soapClient(wsdl: WSDL, httpClient: IHttpClient, soapVersion: '1.
  * Names a `soap` client sets as its own properties for each operation would replace its own methods (an operation
  * called `emit` would break every call): such operations are refused when a version is resolved.
  */
-export const RESERVED_OPERATION_NAMES: ReadonlySet<string> = new Set([
-  ...Object.getOwnPropertyNames(Client.prototype),
-  ...Object.getOwnPropertyNames(EventEmitter.prototype),
-  ...Object.getOwnPropertyNames(Object.prototype),
-]);
+export async function reservedOperationNames(): Promise<ReadonlySet<string>> {
+  const { Client } = await soapLibrary();
+  return new Set([
+    ...Object.getOwnPropertyNames(Client.prototype),
+    ...Object.getOwnPropertyNames(EventEmitter.prototype),
+    ...Object.getOwnPropertyNames(Object.prototype),
+  ]);
+}
 
 /** One operation of a port as `soap` describes it: its input and output, field name → XSD type or nested fields. */
 export interface OperationDescription {

@@ -67,7 +67,7 @@ export async function compileSoapRest(
     const wsdl = await openWsdl(data.wsdl);
     const service = serviceOfPort(wsdl, plan.port);
     const described = describePort(wsdl, plan.port) ?? new Map();
-    const client: Client = soapClient(wsdl, DelegatingExchange, plan.soapVersion);
+    const client: Client = await soapClient(wsdl, DelegatingExchange, plan.soapVersion);
     const methods = service
       ? (client as unknown as Record<string, Record<string, unknown>>)[service]?.[plan.port]
       : undefined;
