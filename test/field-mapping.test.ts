@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { LgspError } from '../src/core/errors.ts';
 import { applyFieldMapping, fieldMappingProblems, normalizeFieldMapping } from '../src/core/field-mapping.ts';
+import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { storeKinds } from './helpers/stores.ts';
@@ -257,6 +258,64 @@ for (const kind of storeKinds) {
       );
       assert.ok(published instanceof LgspError, 'a published version keeps its mapping');
       assert.equal(published.code, 'CP_VERSION_STATE');
+    });
+  });
+}
+
+for (const kind of storeKinds) {
+  describe(`field mapping and SOAP-as-REST through the admin API on ${kind}`, () => {
+    let h: AdminHarness;
+    let serviceId: string;
+    before(async () => {
+      h = await openAdminHarness(kind);
+      serviceId = (await seedProvince(h)).service.id;
+    });
+    after(async () => h?.dispose());
+
+    test('an invalid mapping or SOAP setting is a 400 problem naming each problem; nothing is written', async () => {
+      const before = await h.counts();
+      for (const [body, code, path] of [
+        [
+          { version: '2.0', fieldMapping: { request: { mapping: { a: 'x', b: 'x' } } } },
+          'CP_FIELD_MAPPING_INVALID',
+          '/fieldMapping/request/mapping/b',
+        ],
+        [
+          { version: '2.0', fieldMapping: { request: { rename: { a: 'b' } } } },
+          'API_VALIDATION_FAILED',
+          null,
+        ],
+        [{ version: '2.0', soapRest: {} }, 'CP_SOAP_REST_INVALID', '/soapRest'],
+        [
+          { version: '2.0', mode: 'async', fieldMapping: { response: { drop: ['x'] } } },
+          'CP_FIELD_MAPPING_INVALID',
+          '/fieldMapping',
+        ],
+      ] as const) {
+        const res = await h.call('POST', `/api/v1/services/${serviceId}/versions`, body);
+        assert.equal(res.statusCode, 400, res.body);
+        assert.match(String(res.headers['content-type']), /application\/problem\+json/);
+        const problem = res.json() as { code: string; errors?: Array<{ path: string }> };
+        assert.equal(problem.code, code);
+        if (path)
+          assert.deepEqual(
+            problem.errors?.map((e) => e.path),
+            [path],
+          );
+      }
+      assert.deepEqual(await h.counts(), before);
+    });
+
+    test('a valid mapping is saved and shown as it applies', async () => {
+      const res = await h.call('POST', `/api/v1/services/${serviceId}/versions`, {
+        version: '3.0',
+        fieldMapping: { response: { drop: ['biMat'], constants: { nguon: 'LGSP' } } },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      assert.deepEqual((res.json() as { fieldMapping: unknown }).fieldMapping, {
+        request: null,
+        response: { allow: null, drop: ['biMat'], mapping: {}, constants: { nguon: 'LGSP' } },
+      });
     });
   });
 }
