@@ -10,6 +10,7 @@ import { hasBody, refuse } from './exchange.ts';
 import { admitInboundPeer, federatedCall } from './federated-forward.ts';
 import { ForwardHandler, HashingTap } from './forward-handler.ts';
 import { requestHeadersForUpstream } from './headers.ts';
+import { mappedForward } from './mapped-forward.ts';
 import { intake } from './messaging-endpoints.ts';
 import {
   asyncMethod,
@@ -26,6 +27,7 @@ import {
   versionState,
 } from './policy.ts';
 import { mockAnswer } from './sandbox-mock.ts';
+import { soapRestCall } from './soap-rest.ts';
 import type { TokenClaims } from './tokens.ts';
 
 const RECORDER_BACKLOG = refusal('GW_RECORDER_BACKLOG', undefined, { 'retry-after': '5' });
@@ -126,6 +128,10 @@ function answerHere(
   const upstream = route.upstreams[claims.environment];
   // No upstream got past `environment` only in the sandbox with a mock table (issue 12 item 9).
   if (upstream === null) return mockAnswer(ctx, req, res, rec, route, route.sandboxMock!, path);
+  // Issue 12 item 6: a SOAP version exposed as REST, or one that maps JSON fields, reads bodies whole; the rest
+  // stream (both fields are precomputed per route, null for every other version).
+  if (route.soapRest !== null) return soapRestCall(ctx, req, res, rec, route, upstream, resource, query);
+  if (route.fieldMapping !== null) return mappedForward(ctx, req, res, rec, route, upstream, path, query);
   forward(ctx, req, res, rec, route, upstream, path, query);
   return undefined;
 }

@@ -1,5 +1,7 @@
 import type { ColumnType } from 'kysely';
 import type { CompositeDefinition } from '../core/composite.ts';
+import type { VersionFieldMapping } from '../core/field-mapping.ts';
+import type { SoapRestPlan } from '../core/soap-rest.ts';
 
 /** Kysely's view of the tables in migrations/*.sql; keep the two in step (the store contract tests use both). */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -137,6 +139,10 @@ export interface Database {
     request_body_limit_bytes: ColumnType<number | null, number | null | undefined, number | null>;
     /** A composite's backends (R-17, migrations/0030_composites.sql); null for every other version. */
     composite: ColumnType<CompositeDefinition | null, string | null | undefined, string | null>;
+    /** JSON field mapping of requests and answers (migrations/0031_field_mapping_soap_rest.sql); null: none. */
+    field_mapping: ColumnType<VersionFieldMapping | null, string | null | undefined, string | null>;
+    /** A SOAP version exposed as REST (migrations/0031_field_mapping_soap_rest.sql); null: passed through. */
+    soap_rest: ColumnType<SoapRestPlan | null, string | null | undefined, string | null>;
     created_at: Timestamp;
     updated_at: Timestamp;
   };
