@@ -267,6 +267,7 @@ export class Peers {
         {
           version,
           upstreams: { production: upstream },
+          ...(input.mode ? { mode: input.mode } : {}),
           ...(input.resources ? { resources: input.resources } : {}),
         },
         actor,

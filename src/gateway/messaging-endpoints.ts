@@ -5,6 +5,12 @@ import { EMPTY_SHA256 } from '../core/hashing.ts';
 import { isoOf } from '../core/time.ts';
 import { messageLegRecord } from '../messaging/delivery.ts';
 import type { Messaging } from '../messaging/messaging.ts';
+import {
+  dropMessageFederation,
+  type MessageFederation,
+  messageFederationOf,
+  saveMessageFederation,
+} from '../messaging/peer-forward.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { CompiledSnapshot, Route } from './compiled-snapshot.ts';
 import type { GatewayContext } from './context.ts';
@@ -32,9 +38,14 @@ export async function intake(
   res: ServerResponse,
   rec: TransactionRecord,
   route: Route,
-  claims: TokenClaims,
+  claims: Pick<TokenClaims, 'systemId' | 'environment'>,
   path: string,
   query: string,
+  /**
+   * A federated message (issue 12 item 10b, `federated-forward.ts`): its represented party, end-to-end id and hops,
+   * kept beside it; and its body as it must be stored (a peer's, checked against its signed digest on the way).
+   */
+  federated: { context: MessageFederation; body: Readable } | null = null,
 ): Promise<void> {
   rec.leg = 'intake';
   const messaging = ctx.messaging;
@@ -59,6 +70,12 @@ export async function intake(
   rec.requestOutAt = ctx.clock.nowMs();
   let result: Awaited<ReturnType<Messaging['accept']>>;
   try {
+    if (federated) {
+      // Before the message: a stored message never lacks whom it is for. At the origin the message id is the
+      // end-to-end id.
+      rec.endToEndId = federated.context.endToEndId || messageId;
+      await saveMessageFederation(messaging.store, messageId, federated.context, ctx.clock.nowMs());
+    }
     result = await messaging.accept(
       {
         id: messageId,
@@ -73,9 +90,11 @@ export async function intake(
           query,
         },
       },
-      req,
+      federated?.body ?? req,
     );
+    if (federated && result.duplicate) await dropMessageFederation(messaging.store, messageId);
   } catch (err) {
+    if (federated) await dropMessageFederation(messaging.store, messageId).catch(() => {});
     // Ours to say (too large); the source's body broke off (its fault, 400); or the queue engine failed —
     // retryable: a source sending again with the same Idempotency-Key gets one message whatever happened.
     const code =
@@ -96,6 +115,7 @@ export async function intake(
   }
   const meta = result.message;
   rec.messageId = meta.id;
+  if (federated && result.duplicate && !federated.context.endToEndId) rec.endToEndId = meta.id;
   rec.responseInAt = ctx.clock.nowMs();
   if (!result.duplicate) {
     rec.requestBytes = meta.sizeBytes;
@@ -151,8 +171,10 @@ export async function messagingEndpoint(
     const party =
       meta && (meta.sourceSystemId === claims.systemId || route?.providerSystemId === claims.systemId);
     if (!meta || !party) return refuse(ctx, res, rec, MESSAGE_NOT_FOUND);
-    const receipt = await messaging.receipt(meta, snapshot);
-    return answer(ctx, res, rec, 200, { ...messaging.status(meta, snapshot), receipt });
+    // Handed on to a peer (issue 12 item 10b): the state is the end-to-end one its receipt reported.
+    const fed = route?.peer ? await messageFederationOf(messaging.store, meta.id) : null;
+    const receipt = await messaging.receipt(meta, snapshot, fed);
+    return answer(ctx, res, rec, 200, { ...messaging.status(meta, snapshot, fed), receipt });
   }
   if (parts[0] === 'inbox' && parts.length === 1 && method === 'GET') {
     rec.resourceTemplate = `${MESSAGING_PREFIX}inbox`;
