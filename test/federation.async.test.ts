@@ -3,6 +3,7 @@ import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { httpbis } from 'http-message-signatures';
 import { contentDigest, signHop, verifyHops } from '../src/federation/wire.ts';
+import { NatsQueue } from '../src/messaging/nats-queue.ts';
 import {
   eventually,
   type FederatedPlatform,
@@ -11,6 +12,8 @@ import {
   startFederatedPlatform,
 } from './helpers/federation.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
+import { testCipher } from './helpers/payload-keys.ts';
+import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
 import { startUpstream } from './helpers/upstream.ts';
 
 /**
@@ -60,6 +63,8 @@ interface TransactionView {
 }
 
 const CONSUMER_ORG = '000.00.21.H01';
+const natsUrl = process.env['LGSP_TEST_NATS_URL'] ?? '';
+const natsPrefix = `lgsp_fedasync_${process.pid}`;
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 describe('async hops: an earlier hop is held to its own expiry, the calling hop to 5 minutes (wire.ts)', () => {
@@ -133,6 +138,8 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
   let aAtN: Credential;
   let ndxpAtB: Credential;
   const startedAt = new Date(Date.now() - 60_000).toISOString();
+  let dropDatabase = async () => {};
+  let nStore: Record<string, string> = {};
 
   before(async () => {
     upstream = await startUpstream();
@@ -145,9 +152,22 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
       LGSP_DELIVERY_RETRY_MAX_MS: '2000',
       LGSP_DELIVERY_MAX_ATTEMPTS: '100',
     };
+    // With CI's servers: A's queue is NATS JetStream, NDXP's store PostgreSQL (the federation rows live in the store
+    // whatever the queue engine); B stays embedded, as a small province would run.
+    const aEngine: Record<string, string> = natsUrl
+      ? { LGSP_MESSAGING_ENGINE: 'nats', LGSP_NATS_URL: natsUrl, LGSP_NATS_PREFIX: natsPrefix }
+      : {};
+    if (testDatabaseUrl) {
+      const database = await createTestDatabase();
+      dropDatabase = database.drop;
+      nStore = { LGSP_DATABASE_URL: database.url };
+    }
     [a, n, b] = await Promise.all([
-      startFederatedPlatform('lgsp-a', pa!, [host(pn!.gateway), host(pb!.gateway)], fast),
-      startFederatedPlatform('ndxp', pn!, [host(pa!.gateway), host(pb!.gateway), host(pb!.admin)], fast),
+      startFederatedPlatform('lgsp-a', pa!, [host(pn!.gateway), host(pb!.gateway)], { ...fast, ...aEngine }),
+      startFederatedPlatform('ndxp', pn!, [host(pa!.gateway), host(pb!.gateway), host(pb!.admin)], {
+        ...fast,
+        ...nStore,
+      }),
       startFederatedPlatform('lgsp-b', pb!, [host(pa!.gateway), host(pn!.gateway), upstreamHost], fast),
     ]);
 
@@ -283,6 +303,8 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
   after(async () => {
     await Promise.all([a, n, b].map((p) => p?.dispose()));
     await upstream?.close();
+    await dropDatabase();
+    if (natsUrl) await (await NatsQueue.open(natsUrl, testCipher(), { prefix: natsPrefix })).destroy();
   });
 
   const transactions = async (p: FederatedPlatform) =>

@@ -9,6 +9,7 @@ import {
   dropMessageFederation,
   type MessageFederation,
   messageFederationOf,
+  representedHeaders,
   saveMessageFederation,
 } from '../messaging/peer-forward.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
@@ -219,6 +220,10 @@ async function pull(
   leg.requestOutAt = ctx.clock.nowMs();
   leg.requestSha256 = EMPTY_SHA256;
   const target = messaging.target(meta);
+  // A peer's message for our provider (issue 12 item 10b): whom the peer represents, as a push would say.
+  const fed = snapshot.federation.peersBySystem.has(meta.sourceSystemId)
+    ? await messageFederationOf(messaging.store, meta.id)
+    : null;
   const body = claim.payload
     ? Readable.from([claim.payload])
     : await messaging.queue.openPayload(meta.id, meta);
@@ -233,6 +238,7 @@ async function pull(
     'x-lgsp-consumer-organization': leg.consumerOrgCode ?? '',
     'x-lgsp-service': `${route.context}/${route.version}`,
     ...resourceHeaders(meta.resourceTemplate ?? null, target),
+    ...(fed?.from_peer_id ? representedHeaders(fed, snapshot) : {}),
     'x-lgsp-accepted-at': isoOf(meta.acceptedAtMs),
     'repr-digest': `sha-256=:${Buffer.from(meta.sha256, 'hex').toString('base64')}:`,
   });

@@ -7,7 +7,7 @@ import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import { SequentialIds } from '../core/ids.ts';
 import type { PeerClients } from '../federation/peer-clients.ts';
-import { HEADER, signingKeyObject } from '../federation/wire.ts';
+import { signingKeyObject } from '../federation/wire.ts';
 import { type EgressPolicy, isEgressDenied } from '../net/egress.ts';
 import type { TransactionLeg } from '../store/schema.ts';
 import {
@@ -26,6 +26,7 @@ import {
   noteReceipt,
   type PeerReceipt,
   peerSend,
+  representedHeaders,
 } from './peer-forward.ts';
 import type { Claim, MessageMeta } from './port.ts';
 
@@ -440,21 +441,6 @@ function remoteMessageIdOf(chunks: Buffer[]): string | null {
   } catch {
     return null;
   }
-}
-
-/**
- * What our provider learns of a message a peer platform sent us, as on a sync federated call (docs/federation.md
- * section 3): whom the peer represents, the end-to-end id, the peer, the trace.
- */
-function representedHeaders(fed: MessageFederationRow, destinations: Destinations): Record<string, string> {
-  const headers: Record<string, string> = {
-    [HEADER.representedOrganization]: fed.represented_org ?? '',
-    [HEADER.representedSystem]: fed.represented_system ?? '',
-    [HEADER.endToEndId]: fed.end_to_end_id,
-    'x-lgsp-peer': destinations.federation?.peersById.get(fed.from_peer_id ?? '')?.code ?? '',
-  };
-  if (fed.traceparent) headers[HEADER.traceparent] = fed.traceparent;
-  return headers;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { PeerData, PeerRoute } from '../federation/snapshot.ts';
 import { HEADER, requestHash, signatureLabels, signHop, traceIdOf } from '../federation/wire.ts';
 import type { Store } from '../store/port.ts';
 import type { Database, FederationEvidence } from '../store/schema.ts';
+import type { Destinations } from './messaging.ts';
 import type { MessageMeta } from './port.ts';
 
 /**
@@ -338,4 +339,22 @@ export function handedOnView(
       remoteReceipt: fed.remote_receipt ?? null,
     },
   };
+}
+
+/**
+ * What our provider learns of a message a peer platform sent us, as on a sync federated call (docs/federation.md
+ * section 3) — pushed, or pulled from its inbox: whom the peer represents, the end-to-end id, the peer, the trace.
+ */
+export function representedHeaders(
+  fed: MessageFederationRow,
+  destinations: Pick<Destinations, 'federation'>,
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    [HEADER.representedOrganization]: fed.represented_org ?? '',
+    [HEADER.representedSystem]: fed.represented_system ?? '',
+    [HEADER.endToEndId]: fed.end_to_end_id,
+    'x-lgsp-peer': destinations.federation?.peersById.get(fed.from_peer_id ?? '')?.code ?? '',
+  };
+  if (fed.traceparent) headers[HEADER.traceparent] = fed.traceparent;
+  return headers;
 }
