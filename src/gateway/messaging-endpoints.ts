@@ -72,9 +72,9 @@ export async function intake(
   let result: Awaited<ReturnType<Messaging['accept']>>;
   try {
     if (federated) {
-      // Before the message: a stored message never lacks whom it is for. At the origin the message id is the
-      // end-to-end id.
-      rec.endToEndId = federated.context.endToEndId || messageId;
+      // Before the message: a stored message never lacks whom it is for. A peer's message is recorded under its
+      // end-to-end id; at the origin that id is the message id, recorded on the hand-off (the federated leg).
+      if (federated.context.endToEndId) rec.endToEndId = federated.context.endToEndId;
       await saveMessageFederation(messaging.store, messageId, federated.context, ctx.clock.nowMs());
     }
     result = await messaging.accept(
@@ -116,7 +116,6 @@ export async function intake(
   }
   const meta = result.message;
   rec.messageId = meta.id;
-  if (federated && result.duplicate && !federated.context.endToEndId) rec.endToEndId = meta.id;
   rec.responseInAt = ctx.clock.nowMs();
   if (!result.duplicate) {
     rec.requestBytes = meta.sizeBytes;

@@ -163,6 +163,7 @@ export class Deliverer {
     }
     if (
       this.deps.peers &&
+      (destinations.federation?.peersById.size ?? 0) > 0 &&
       !this.receiptsRunning &&
       Math.abs(nowMs - this.lastReceiptSweepMs) >= RECEIPT_SWEEP_MS
     ) {
