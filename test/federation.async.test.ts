@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { httpbis } from 'http-message-signatures';
 import { contentDigest, signHop, verifyHops } from '../src/federation/wire.ts';
@@ -137,12 +139,27 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
   let consumerSystemId: string;
   let aAtN: Credential;
   let ndxpAtB: Credential;
+  let xAtB: Credential;
+  /** A third platform B knows (`lgsp-x`), played by the test: its JWKS is served here, its key held here. */
+  const xKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  let xJwks: Server;
+  let xUrl = '';
   const startedAt = new Date(Date.now() - 60_000).toISOString();
   let dropDatabase = async () => {};
   let nStore: Record<string, string> = {};
 
   before(async () => {
     upstream = await startUpstream();
+    xJwks = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          keys: [{ ...xKeys.publicKey.export({ format: 'jwk' }), kid: 'k-x', alg: 'ES256' }],
+        }),
+      );
+    });
+    await new Promise<void>((r) => xJwks.listen(0, '127.0.0.1', r));
+    xUrl = `http://127.0.0.1:${(xJwks.address() as AddressInfo).port}`;
     const [pa, pn, pb] = await federationPorts(3);
     const host = (p: number) => `127.0.0.1:${p}`;
     const upstreamHost = new URL(upstream.url).host;
@@ -168,7 +185,12 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
         ...fast,
         ...nStore,
       }),
-      startFederatedPlatform('lgsp-b', pb!, [host(pa!.gateway), host(pn!.gateway), upstreamHost], fast),
+      startFederatedPlatform(
+        'lgsp-b',
+        pb!,
+        [host(pa!.gateway), host(pn!.gateway), upstreamHost, new URL(xUrl).host],
+        fast,
+      ),
     ]);
 
     // ── B: an async service whose provider takes pushes at /nhan, published through its sandbox test (R-11).
@@ -226,6 +248,21 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
     });
     await b.api('POST', '/api/v1/subscriptions', {
       systemId: ndxpPeerAtB.systemId,
+      versionId: version.id,
+      environment: 'production',
+    });
+
+    const xPeerAtB = await b.api<{ systemId: string }>('POST', '/api/v1/peers', {
+      code: 'lgsp-x',
+      name: 'LGSP tỉnh X',
+      kind: 'other',
+      gatewayUrl: xUrl,
+    });
+    xAtB = await b.api('POST', `/api/v1/systems/${xPeerAtB.systemId}/credentials`, {
+      environment: 'production',
+    });
+    await b.api('POST', '/api/v1/subscriptions', {
+      systemId: xPeerAtB.systemId,
       versionId: version.id,
       environment: 'production',
     });
@@ -303,6 +340,7 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
   after(async () => {
     await Promise.all([a, n, b].map((p) => p?.dispose()));
     await upstream?.close();
+    xJwks?.close();
     await dropDatabase();
     if (natsUrl) await (await NatsQueue.open(natsUrl, testCipher(), { prefix: natsPrefix })).destroy();
   });
@@ -495,6 +533,53 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
       upstream.seen.filter((s) => s.url === '/nhan/vanban/44').length,
       0,
       'nothing reached B’s provider',
+    );
+  });
+  test('a body that does not match its signed digest is refused at B while it streams in; nothing is stored', async () => {
+    /** As platform `lgsp-x` (a real signature with its JWKS-published key), sending `sent` with `signed`'s digest. */
+    const asX = async (path: string, signedBody: string, sentBody: string, e2e: string) => {
+      const headers = await signHop(
+        { label: 'lgsp-x', keyId: 'k-x', privateKey: xKeys.privateKey },
+        'POST',
+        `${b.gatewayUrl}${path}`,
+        {
+          'x-lgsp-represented-organization': '000.00.41.H09',
+          'x-lgsp-represented-system': 'sys_x_1',
+          'x-lgsp-end-to-end-id': e2e,
+          'content-digest': contentDigest(Buffer.from(signedBody)),
+        },
+        Date.now(),
+      );
+      const token = await gatewayToken(b.gatewayUrl, xAtB.consumerKey, xAtB.consumerSecret);
+      const res = await fetch(`${b.gatewayUrl}${path}`, {
+        method: 'POST',
+        headers: { ...headers, authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: sentBody,
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as { code?: string; transactionId?: string; messageId?: string },
+      };
+    };
+    const tampered = await asX('/hoso/1.0/vanban/45', '{"so":45}', '{"so":46}', 'e2e-x-tampered');
+    assert.equal(tampered.status, 400, JSON.stringify(tampered.body));
+    assert.equal(tampered.body.code, 'GW_FED_CONTENT_DIGEST_MISMATCH');
+    const rec = await eventually(async () =>
+      (await transactions(b)).find((t) => t.id === tampered.body.transactionId),
+    );
+    assert.equal(rec.messageId ?? null, null, 'no message was stored');
+    assert.equal(rec.federation!.evidence!.signatures, 'verified', 'the signature itself was good');
+
+    // The same platform with an intact body: taken in, and pushed with the party it represents.
+    const intact = await asX('/hoso/1.0/vanban/47', '{"so":47}', '{"so":47}', 'e2e-x-intact');
+    assert.equal(intact.status, 202, JSON.stringify(intact.body));
+    const seen = await eventually(async () => upstream.seen.find((s) => s.url === '/nhan/vanban/47'), 30_000);
+    assert.equal(seen.headers['x-lgsp-peer'], 'lgsp-x');
+    assert.equal(seen.headers['x-lgsp-represented-organization'], '000.00.41.H09');
+    assert.equal(
+      upstream.seen.filter((s) => s.url === '/nhan/vanban/45').length,
+      0,
+      'the tampered one never arrived',
     );
   });
 });

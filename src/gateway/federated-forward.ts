@@ -173,7 +173,7 @@ async function federatedMessage(
       signature: null,
       signatureInput: null,
     };
-    return intake(ctx, req, res, rec, route, source, path, query, { context, body: req });
+    return intake(ctx, req, res, rec, route, source, path, query, { context, body: () => req });
   }
   const evidence: FederationEvidence = {
     direction: 'inbound',
@@ -187,9 +187,15 @@ async function federatedMessage(
   const checked = await checkInbound(ctx, snapshot, inboundPeer, policy, rec, evidence, incoming, null);
   if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
   if (checked !== null) return refuse(ctx, res, rec, checked);
-  const body = req.pipe(new DigestCheck(sha256OfDigest(incoming[HEADER.contentDigest])));
-  req.once('error', (err) => body.destroy(err));
-  req.once('aborted', () => body.destroy(new LgspError('MQ_UPLOAD_FAILED', 'aborted')));
+  // Made when the queue takes it, not before: an error of a body piped too early would find no listener.
+  const body = () => {
+    const checked = req.pipe(new DigestCheck(sha256OfDigest(incoming[HEADER.contentDigest])));
+    // The queue listens too (and rolls back); this one only keeps a second error from being unhandled.
+    checked.on('error', () => {});
+    req.once('error', (err) => checked.destroy(err));
+    req.once('aborted', () => checked.destroy(new LgspError('MQ_UPLOAD_FAILED', 'aborted')));
+    return checked;
+  };
   const context: MessageFederation = {
     fromPeerId: inboundPeer.id,
     representedOrg: rec.representedOrgCode,

@@ -46,7 +46,7 @@ export async function intake(
    * A federated message (issue 12 item 10b, `federated-forward.ts`): its represented party, end-to-end id and hops,
    * kept beside it; and its body as it must be stored (a peer's, checked against its signed digest on the way).
    */
-  federated: { context: MessageFederation; body: Readable } | null = null,
+  federated: { context: MessageFederation; body: () => Readable } | null = null,
 ): Promise<void> {
   rec.leg = 'intake';
   const messaging = ctx.messaging;
@@ -91,7 +91,7 @@ export async function intake(
           query,
         },
       },
-      federated?.body ?? req,
+      federated ? federated.body() : req,
     );
     if (federated && result.duplicate) await dropMessageFederation(messaging.store, messageId);
   } catch (err) {
