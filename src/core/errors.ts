@@ -638,6 +638,12 @@ export const ERRORS = {
     title:
       'The peer’s public catalogue could not be read (no catalogueUrl, unreachable, or not an OpenLGSP catalogue)',
   },
+  CP_CATEGORY_SYNC_FAILED: {
+    status: 502,
+    titleVi: 'Không đồng bộ được danh mục từ nền tảng ngang hàng',
+    title:
+      'The peer’s category lists could not be read (no token, unreachable, refused, or not in the DMDC shape); nothing was written',
+  },
   CP_PEER_GRANT_INVALID: {
     status: 409,
     titleVi: 'Đăng ký khai thác này không thuộc hệ thống của nền tảng ngang hàng',

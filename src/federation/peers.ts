@@ -179,6 +179,8 @@ export class Peers {
   }
 
   async update(id: string, patch: PeerPatch, actor: string): Promise<Peer> {
+    const gatewayUrl = patch.gatewayUrl ? httpUrl(patch.gatewayUrl, 'gatewayUrl') : undefined;
+    await this.egress.assertAllowed(gatewayUrl, 'gatewayUrl');
     const tokenUrl = patch.tokenUrl ? httpUrl(patch.tokenUrl, 'tokenUrl') : undefined;
     const jwksUrl = patch.jwksUrl ? httpUrl(patch.jwksUrl, 'jwksUrl') : undefined;
     const catalogueUrl = patch.catalogueUrl
@@ -194,6 +196,7 @@ export class Peers {
         .set({
           ...(patch.name !== undefined ? { name: patch.name } : {}),
           ...(patch.status !== undefined ? { status: patch.status } : {}),
+          ...(gatewayUrl !== undefined ? { gateway_url: gatewayUrl } : {}),
           ...(tokenUrl !== undefined ? { token_url: tokenUrl } : {}),
           ...(jwksUrl !== undefined ? { jwks_url: jwksUrl } : {}),
           ...(catalogueUrl !== undefined ? { catalogue_url: catalogueUrl } : {}),

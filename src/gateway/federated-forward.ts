@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { type ErrorCode, LgspError } from '../core/errors.ts';
-import type { PeerData } from '../federation/snapshot.ts';
+import type { PeerData, PeerRoute } from '../federation/snapshot.ts';
 import {
   contentDigest,
   digestMatches,
@@ -209,6 +209,48 @@ async function federatedMessage(
 }
 
 /**
+ * A peer's call to what this platform answers itself — a composite (R-17) or a built-in service (dmdc): the same
+ * inbound checks as a forwarded call (represented party, every hop's signature, digest, grant), recorded the same
+ * way; true when the caller may then serve it like a local consumer's call, false once the refusal is answered.
+ */
+export async function admitInboundPeer(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  snapshot: CompiledSnapshot,
+  route: Route,
+  policy: SubscriptionPolicy,
+  peer: PeerData,
+): Promise<boolean> {
+  const limit = bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes);
+  const body = await readSmallBody(
+    req,
+    Number.isFinite(limit) ? limit : ctx.config.gateway.maxRequestBodyBytes,
+  );
+  if (body === null) {
+    refuse(ctx, res, rec, bodyTooLarge(limit));
+    return false;
+  }
+  const evidence: FederationEvidence = {
+    direction: 'inbound',
+    traceId: null,
+    hops: [],
+    signatures: 'signed',
+    requestHash: null,
+  };
+  rec.federation = evidence;
+  rec.peerId = peer.id;
+  const checked = await checkInbound(ctx, snapshot, peer, policy, rec, evidence, singleValued(req), body);
+  if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
+  if (checked !== null) {
+    refuse(ctx, res, rec, checked);
+    return false;
+  }
+  return true;
+}
+
+/**
  * Inbound checks in order; null when the call may go on, else the refusal (the evidence says what was found). The
  * body is null for an async message: its digest is checked as it streams into the queue instead.
  */
@@ -360,6 +402,53 @@ async function onward(
     body,
     { evidence, token, peerId: target.peer.id },
   );
+}
+
+/**
+ * The headers of a call this platform originates to a peer on behalf of one of its consumers, outside the proxy's
+ * own forward — a composite's backend that is an imported version (issue 12 item 5): our token for that peer, the
+ * represented party and end-to-end id the record already names, a new trace, the body's digest, and our signature as
+ * the first hop. The evidence notes our hop and the request hash; the caller checks the answer's hash.
+ */
+export async function originHeaders(
+  ctx: GatewayContext,
+  target: PeerRoute,
+  rec: TransactionRecord,
+  resourcePathAndQuery: string,
+  body: Buffer,
+  headers: Record<string, string>,
+): Promise<{ headers: Record<string, string>; token: string; evidence: FederationEvidence }> {
+  const token = await ctx.peers.tokenFor(target.peer);
+  const trace = traceparentFor(undefined, rec.id);
+  const flat: Record<string, string> = {
+    ...headers,
+    authorization: `Bearer ${token}`,
+    [HEADER.representedOrganization]: rec.representedOrgCode ?? '',
+    [HEADER.representedSystem]: rec.representedSystem ?? '',
+    [HEADER.endToEndId]: rec.endToEndId ?? rec.id,
+    [HEADER.traceparent]: trace.header,
+    [HEADER.contentDigest]: contentDigest(body),
+  };
+  const signing = ctx.snapshots.current!.signing;
+  const signed = await signHop(
+    {
+      label: ctx.config.federation.code,
+      keyId: signing.kid,
+      privateKey: signingKeyObject(signing.privateKey),
+    },
+    rec.method,
+    `${target.origin}${target.basePath}${resourcePathAndQuery}`,
+    flat,
+    ctx.clock.nowMs(),
+  );
+  const evidence: FederationEvidence = {
+    direction: 'outbound',
+    traceId: trace.traceId,
+    hops: [{ label: ctx.config.federation.code, keyId: signing.kid, verified: null }],
+    signatures: 'signed',
+    requestHash: requestHash(signed[HEADER.signature]),
+  };
+  return { headers: signed, token, evidence };
 }
 
 function dispatch(

@@ -67,6 +67,8 @@ export const PeerPatch = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
     status: Type.Optional(OneOf(['active', 'suspended'] as const)),
+    /** The peer moved (a new address, or `lgsp demo`'s peer on new ports): its imports follow it. */
+    gatewayUrl: Type.Optional(Url('')),
     tokenUrl: Type.Optional(Url('')),
     jwksUrl: Type.Optional(Url('')),
     catalogueUrl: Type.Optional(Nullable(Url(''))),

@@ -17,7 +17,7 @@ import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
 import type { EgressPolicy } from '../../net/egress.ts';
-import { byColumn, byLowerCase, matchesAny, ordering, pageOf } from '../../store/paging.ts';
+import { byColumn, byName, matchesAny, ordering, pageOf } from '../../store/paging.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
@@ -431,7 +431,7 @@ export async function pageServices(
     'context',
     {
       context: byColumn('services.context'),
-      name: byLowerCase('services.name'),
+      name: byName('services.name'),
       createdAt: byColumn('services.created_at'),
     },
     'services.id',
