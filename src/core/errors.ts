@@ -653,11 +653,6 @@ export const ERRORS = {
     titleVi: 'Không lấy được token của nền tảng ngang hàng',
     title: 'The peer platform did not give us an access token: its /token failed or could not be reached',
   },
-  GW_FED_ASYNC_UNSUPPORTED: {
-    status: 501,
-    titleVi: 'Chưa hỗ trợ thông điệp bất đồng bộ liên nền tảng',
-    title: 'Asynchronous messages are not federated yet: call a synchronous version',
-  },
   CP_PEER_CODE_TAKEN: {
     status: 409,
     titleVi: 'Mã nền tảng ngang hàng hoặc mã cơ quan đã được dùng',

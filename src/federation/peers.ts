@@ -270,6 +270,7 @@ export class Peers {
         {
           version,
           upstreams: { production: upstream },
+          ...(input.mode ? { mode: input.mode } : {}),
           ...(input.resources ? { resources: input.resources } : {}),
         },
         actor,

@@ -382,6 +382,32 @@ export interface Database {
     /** The called path and query, sealed with the payload's key; null once settled. */
     sealed_target: ColumnType<string | null, string | null | undefined, string | null>;
   };
+  /**
+   * A federated async message's identities and hop signatures, and — once handed to a peer — the peer's message id
+   * and receipt (issue 12 item 10b, migrations/0032_message_federation.sql).
+   */
+  message_federation: {
+    message_id: string;
+    from_peer_id: string | null;
+    represented_org: string | null;
+    represented_system: string | null;
+    end_to_end_id: string;
+    traceparent: string | null;
+    signature: string | null;
+    signature_input: string | null;
+    to_peer_id: ColumnType<string | null, string | null | undefined, string | null>;
+    remote_message_id: ColumnType<string | null, string | null | undefined, string | null>;
+    remote_state: ColumnType<
+      'accepted' | 'delivering' | 'delivered' | 'dead' | null,
+      'accepted' | 'delivering' | 'delivered' | 'dead' | null | undefined,
+      'accepted' | 'delivering' | 'delivered' | 'dead' | null
+    >;
+    remote_delivered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+    remote_receipt: ColumnType<string | null, string | null | undefined, string | null>;
+    receipt_checks: ColumnType<number, number | undefined, number>;
+    next_check_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+    created_at: Timestamp;
+  };
   /** Operator alerts, one open per key (migrations/0010_alerts.sql). */
   alerts: {
     id: string;

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id, Nullable, OneOf, Strict, Timestamp, Timestamps } from './common.ts';
+import { VersionModeSchema } from './versions.ts';
 
 /**
  * Peer platforms and federated calls (issue 12 items 1–4, R-15, R-23; docs/federation.md): NDXP, another
@@ -115,6 +116,11 @@ export const PeerImportCreate = Type.Object(
     ),
     version: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+    /**
+     * `async`: the peer's version takes async messages (issue 12 item 10b): ours are stored here and handed on to
+     * the peer, receipts polled back. Default `sync`.
+     */
+    mode: Type.Optional(VersionModeSchema),
     resources: Type.Optional(
       Type.Array(
         Type.Object(
