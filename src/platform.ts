@@ -15,6 +15,7 @@ import { revokeAccessToken } from './control/token-revocations.ts';
 import { VersionChanges } from './control/version-changes/index.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
+import { PeerClients } from './federation/peer-clients.ts';
 import { type GatewayWorkers, startGatewayWorkers } from './gateway/cluster.ts';
 import { createGateway, type Gateway } from './gateway/server.ts';
 import { SnapshotHolder } from './gateway/snapshot-holder.ts';
@@ -172,6 +173,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const messaging = await openMessaging({ config, store, clock, logger, alerts, kek });
     const queue = messaging.queue;
     stops.push(() => messaging.close());
+    const deliveryPeers = new PeerClients(egress, clock, config.messaging.pushTimeoutMs);
+    stops.push(() => deliveryPeers.close());
     const deliverer = new Deliverer({
       messaging,
       clock,
@@ -179,6 +182,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       records: recorder,
       destinations: () => snapshots.current,
       egress,
+      // Messages for versions imported from a peer are handed on to it (issue 12 item 10b).
+      peers: { clients: deliveryPeers, code: config.federation.code },
     });
     deliverer.start();
     stops.push(() => deliverer.stop());

@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { assertZipBounded } from '../src/control/categories/files.ts';
 import { seedDemoCategories } from '../src/control/categories/seed.ts';
-import { loadConfig } from '../src/core/config.ts';
 import { categoryAnswer } from '../src/gateway/categories.ts';
 import { compileCategories } from '../src/gateway/categories-table.ts';
-import { type Platform, startPlatform } from '../src/platform.ts';
-import { silentLogger } from '../src/telemetry/logger.ts';
+import type { Platform } from '../src/platform.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
-import { createTestDatabase, storeKinds } from './helpers/stores.ts';
+import { storeKinds } from './helpers/stores.ts';
+import { startTestPlatform, TEST_PLATFORM_PASSWORD, type TestPlatform } from './helpers/test-platform.ts';
 
 /**
  * Issue 12 item 7: shared category lists — imported from CSV and XLSX with hostile files refused row and column
@@ -23,7 +21,6 @@ import { createTestDatabase, storeKinds } from './helpers/stores.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
-const PASSWORD = 'mat-khau-kiem-thu';
 
 const FIELDS = [
   { name: 'Ma', type: 'string', description: 'Mã' },
@@ -90,8 +87,7 @@ describe('the /dmdc/1.0 answers as a pure decision (no sockets)', () => {
 for (const kind of storeKinds) {
   describe(`shared category lists (${kind})`, () => {
     let platform: Platform;
-    let dropDatabase: (() => Promise<void>) | null = null;
-    const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-dmdc-'));
+    let started: TestPlatform | null = null;
     let operatorToken = '';
     let accessToken = '';
     let consumerSystemId = '';
@@ -115,27 +111,12 @@ for (const kind of storeKinds) {
     };
 
     before(async () => {
-      let databaseUrl = '';
-      if (kind === 'postgres') {
-        const db = await createTestDatabase();
-        databaseUrl = db.url;
-        dropDatabase = db.drop;
-      }
-      const config = loadConfig({
-        env: {},
-        overrides: {
-          dataDir,
-          databaseUrl,
-          gateway: { port: 0, host: '127.0.0.1' },
-          admin: { port: 0, password: PASSWORD },
-          logLevel: 'silent',
-        },
-      });
-      platform = await startPlatform(config, { logger: silentLogger() });
+      started = await startTestPlatform(kind);
+      platform = started.platform;
       const login = await fetch(`${platform.adminUrl}/api/v1/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+        body: JSON.stringify({ username: 'admin', password: TEST_PLATFORM_PASSWORD }),
       });
       operatorToken = ((await login.json()) as Json)['token'];
       const { registry } = platform;
@@ -157,9 +138,7 @@ for (const kind of storeKinds) {
     });
 
     after(async () => {
-      await platform?.stop();
-      await dropDatabase?.();
-      rmSync(dataDir, { recursive: true, force: true });
+      await started?.stop();
     });
 
     test('the built-in service is in the registry, published, once', async () => {
@@ -399,7 +378,7 @@ for (const kind of storeKinds) {
     });
 
     test('the CLI: create, import a file, look a code up', async () => {
-      const env = adminEnv(platform.adminUrl, operatorToken, dataDir);
+      const env = adminEnv(platform.adminUrl, operatorToken, platform.config.dataDir);
       const created = await runCli(
         [
           'categories',
@@ -417,7 +396,7 @@ for (const kind of storeKinds) {
         env,
       );
       assert.equal(created.code, 0, created.err);
-      const file = join(dataDir, 'tongiao.csv');
+      const file = join(platform.config.dataDir, 'tongiao.csv');
       writeFileSync(file, 'Ma,Ten\n01,Phật giáo\n02,Công giáo\n');
       const imported = await runCli(['categories', 'import', 'TONGIAO', '--file', file], env);
       assert.equal(imported.code, 0, imported.err);
@@ -427,7 +406,7 @@ for (const kind of storeKinds) {
       const lookup = await runCli(['categories', 'lookup', 'TONGIAO', 'PG'], env);
       assert.match(lookup.out, /PG → 01 {2}\(01, Phật giáo\)/);
       const bad = await runCli(
-        ['categories', 'import', 'TONGIAO', '--file', join(dataDir, 'khong-co.csv')],
+        ['categories', 'import', 'TONGIAO', '--file', join(platform.config.dataDir, 'khong-co.csv')],
         env,
       );
       assert.notEqual(bad.code, 0);

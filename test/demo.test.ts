@@ -35,6 +35,7 @@ describe('lgsp demo', () => {
       'consumerKey',
       'consumerSecret',
       'directUrl',
+      'federatedPath',
       'forbiddenPath',
       'gatewayUrl',
       'lgspAccessToken',
@@ -89,6 +90,63 @@ describe('lgsp demo', () => {
     };
     assert.ok(body.congDan.duLieu.hoTen, 'body.congDan.duLieu.hoTen');
     assert.equal(body.doanhNghiep.maSoThue, info.aggregatePath.split('/').pop());
+  });
+
+  test('federatedPath → 200 answered by the peer platform the demo runs; the record here names the peer (issue 12, R-15)', async () => {
+    const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
+    const res = await fetch(`${info.gatewayUrl}${info.federatedPath}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    const body = JSON.parse(text) as {
+      duLieu: { soGiayKhaiSinh: string; noiDangKy: string };
+      coQuanKhaiThacGoc: string;
+      nenTangChuyenTiep: string;
+    };
+    assert.equal(body.duLieu.soGiayKhaiSinh, info.federatedPath.split('/').pop());
+    assert.match(body.duLieu.noiDangKy, /Đồng Tháp/);
+    // The peer's provider learnt the original consumer (Sở Tư pháp An Giang) and the platform that forwarded.
+    assert.equal(body.coQuanKhaiThacGoc, '000.00.12.H01');
+    assert.equal(body.nenTangChuyenTiep, 'lgsp');
+    assert.match(res.headers.get('x-lgsp-request-hash') ?? '', /^sha-256=:/);
+
+    const admin = async <T>(path: string) =>
+      (await (
+        await fetch(`${info.adminUrl}${path}`, { headers: { authorization: `Bearer ${adminToken}` } })
+      ).json()) as T;
+    const peers = await admin<{ items: Array<{ id: string; code: string; gatewayUrl: string }> }>(
+      '/api/v1/peers',
+    );
+    const peer = peers.items.find((p) => p.code === 'lgsp-dongthap');
+    assert.ok(peer, 'the demo registered its peer platform');
+    assert.notEqual(new URL(peer.gatewayUrl).port, new URL(info.gatewayUrl).port, 'a second platform');
+    const txnId = res.headers.get('x-lgsp-transaction-id');
+    type Rec = {
+      id: string;
+      federation: {
+        peerId: string;
+        representedOrganizationCode: string;
+        endToEndId: string;
+        evidence: { direction: string; answerBound?: boolean; hops: Array<{ label: string }> };
+      } | null;
+    };
+    let rec: Rec | undefined;
+    await within(5_000, async () => {
+      rec = (await admin<{ items: Rec[] }>('/api/v1/transactions?limit=100')).items.find(
+        (t) => t.id === txnId,
+      );
+      return rec !== undefined;
+    });
+    assert.equal(rec!.federation?.peerId, peer.id);
+    assert.equal(rec!.federation?.representedOrganizationCode, '000.00.12.H01');
+    assert.equal(rec!.federation?.endToEndId, txnId);
+    assert.equal(rec!.federation?.evidence.direction, 'outbound');
+    assert.deepEqual(
+      rec!.federation?.evidence.hops.map((h) => h.label),
+      ['lgsp'],
+    );
+    assert.equal(rec!.federation?.evidence.answerBound, true, 'the peer’s answer carried our request hash');
   });
 
   test('forbiddenPath → 403; no token, bad token → 401', async () => {
@@ -250,10 +308,12 @@ describe('lgsp demo', () => {
     const platform = (await get('/api/v1/organizations?q=000.00.00.Z00')).items;
     assert.equal(platform.length, 1, 'the platform-owned test organization, made by the first try');
     const versions = (await get('/api/v1/versions')).items;
-    // The two providers' services, the composite over them (R-17) and the built-in shared categories (issue 12).
+    // The two providers' services, the composite over them (R-17), the built-in shared categories and the service
+    // imported from the peer platform (issue 12; reviewed and tried at the peer, published here on import).
     assert.deepEqual(versions.map((v) => `${v.context} ${v.status}`).sort(), [
       'dancu published',
       'dmdc published',
+      'hotich-dongthap published',
       'thue published',
       'tonghop published',
     ]);

@@ -1,25 +1,22 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { ManualClock } from '../src/core/clock.ts';
-import { loadConfig } from '../src/core/config.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
-import { type Platform, startPlatform } from '../src/platform.ts';
+import type { Platform } from '../src/platform.ts';
 import { createLogger, silentLogger } from '../src/telemetry/logger.ts';
 import { startDestination } from './helpers/destination.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox, testInSandbox } from './helpers/onboard.ts';
 import { testCipher } from './helpers/payload-keys.ts';
-import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
+import { platformEngines } from './helpers/queues.ts';
+import { startTestPlatform, type TestPlatform } from './helpers/test-platform.ts';
 import { allowEgressTo } from './helpers/upstream.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -36,18 +33,12 @@ const MINUTE = 60_000;
  * destination that is down for a while (retries, then delivery), one that never comes back and a message never
  * pulled (dead letter, operator alert, payload deleted), and a scan for payload bytes after it all.
  */
-const engines = [
-  { name: 'embedded (PGlite)', engine: 'embedded', store: 'pglite' },
-  ...(testDatabaseUrl ? [{ name: 'embedded (PostgreSQL)', engine: 'embedded', store: 'postgres' }] : []),
-  ...(natsUrl ? [{ name: 'NATS JetStream', engine: 'nats', store: 'pglite' }] : []),
-] as const;
 
-for (const setup of engines) {
+for (const setup of platformEngines) {
   describe(`async messaging flow — ${setup.name}`, () => {
     const clock = new ManualClock(Date.parse('2026-11-24T02:00:00Z'));
-    const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-async-'));
+    let started: TestPlatform | null = null;
     const prefix = `flow${randomBytes(4).toString('hex')}`;
-    let dropDatabase = async () => {};
     /** The source organization's webhook receiver: the signed delivery callbacks. */
     const hooks: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
     const hookServer = createServer((req, res) => {
@@ -132,20 +123,9 @@ for (const setup of engines) {
 
     before(async () => {
       destination = await startDestination();
-      let databaseUrl = '';
-      if (setup.store === 'postgres') {
-        const db = await createTestDatabase();
-        databaseUrl = db.url;
-        dropDatabase = db.drop;
-      }
-      const config = loadConfig({
-        env: {},
-        overrides: {
-          dataDir,
-          databaseUrl,
-          gateway: { port: 0, host: '127.0.0.1' },
-          admin: { port: 0, password: 'mat-khau-kiem-thu' },
-          recorder: { flushIntervalMs: 20 },
+      started = await startTestPlatform(
+        setup.store,
+        {
           notifications: { pollIntervalMs: 100 },
           alerts: { emails: [OPERATOR_EMAIL] },
           messaging: {
@@ -159,13 +139,13 @@ for (const setup of engines) {
             ttlHours: 24,
             maxMessageBytes: 1_000_000,
           },
-          logLevel: 'silent',
         },
-      });
-      platform = await startPlatform(config, {
-        clock,
-        logger: process.env['DEBUG_LOG'] ? createLogger('info') : silentLogger(),
-      });
+        {
+          clock,
+          logger: process.env['DEBUG_LOG'] ? createLogger('info') : silentLogger(),
+        },
+      );
+      platform = started.platform;
       const { registry } = platform;
       const provider = await registry.createOrganization(
         {
@@ -283,15 +263,13 @@ for (const setup of engines) {
 
     after(async () => {
       const queue = platform?.messaging.queue;
-      await platform?.stop();
+      await started?.stop();
       if (queue instanceof NatsQueue) {
         const cleanup = await NatsQueue.open(natsUrl, testCipher(), { prefix });
         await cleanup.destroy();
       }
       await destination?.close();
       hookServer.close();
-      await dropDatabase();
-      rmSync(dataDir, { recursive: true, force: true });
     });
 
     test('push: 202 at once with an id, a retried send is the same message, delivered once, payload deleted, signed receipt', async () => {

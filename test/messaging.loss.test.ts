@@ -17,7 +17,8 @@ import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { testCipher } from './helpers/payload-keys.ts';
 import { freePort, PlatformProcess } from './helpers/platform-process.ts';
-import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
+import { platformEngines } from './helpers/queues.ts';
+import { createTestDatabase } from './helpers/stores.ts';
 
 /**
  * Issue 4's loss test: while messages flow, the platform process (`lgsp start`, a child process) is killed with
@@ -29,11 +30,6 @@ import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
  * acknowledgement are allowed (at-least-once delivery): they are counted and reported.
  */
 const natsUrl = process.env['LGSP_TEST_NATS_URL'] ?? '';
-const engines = [
-  { name: 'embedded (PGlite)', engine: 'embedded', store: 'pglite' },
-  ...(testDatabaseUrl ? [{ name: 'embedded (PostgreSQL)', engine: 'embedded', store: 'postgres' }] : []),
-  ...(natsUrl ? [{ name: 'NATS JetStream', engine: 'nats', store: 'pglite' }] : []),
-] as const;
 
 /** Messages sent per engine, by this many senders at once. */
 const MESSAGES = 300;
@@ -56,7 +52,7 @@ type Json = Record<string, any>;
 // The engines run side by side: most of each run is waiting (a restart, a claim that must lapse, on NATS a key
 // that must be taken over), and one after the other they would take over three minutes.
 describe('loss test: SIGKILL while messages flow', { concurrency: true }, () => {
-  for (const setup of engines) {
+  for (const setup of platformEngines) {
     describe(setup.name, () => {
       const root = mkdtempSync(join(tmpdir(), 'lgsp-loss-'));
       const dataDir = join(root, 'data');

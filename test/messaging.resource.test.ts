@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { loadConfig } from '../src/core/config.ts';
 import { pushTarget } from '../src/messaging/delivery.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
 import { PayloadUnreadable } from '../src/messaging/payload-cipher.ts';
-import { type Platform, startPlatform } from '../src/platform.ts';
-import { silentLogger } from '../src/telemetry/logger.ts';
+import type { Platform } from '../src/platform.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, testInSandbox } from './helpers/onboard.ts';
 import { testCipher } from './helpers/payload-keys.ts';
-import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
+import { platformEngines } from './helpers/queues.ts';
+import { startTestPlatform, type TestPlatform } from './helpers/test-platform.ts';
 import { allowEgressTo } from './helpers/upstream.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -32,11 +28,6 @@ const natsUrl = process.env['LGSP_TEST_NATS_URL'] ?? '';
  * engine: the embedded queue on PGlite (and PostgreSQL when LGSP_TEST_DATABASE_URL is set), NATS JetStream when
  * LGSP_TEST_NATS_URL is set.
  */
-const engines = [
-  { name: 'embedded (PGlite)', engine: 'embedded', store: 'pglite' },
-  ...(testDatabaseUrl ? [{ name: 'embedded (PostgreSQL)', engine: 'embedded', store: 'postgres' }] : []),
-  ...(natsUrl ? [{ name: 'NATS JetStream', engine: 'nats', store: 'pglite' }] : []),
-] as const;
 
 test('pushTarget: the base, then the path and query; the version itself or an old message goes to the base', () => {
   assert.equal(
@@ -67,11 +58,10 @@ test('a sealed target opens only for its message and only while its key lives', 
   assert.throws(() => cipher.openTarget('msg_a', sealed), PayloadUnreadable, 'erased with the payload key');
 });
 
-for (const setup of engines) {
+for (const setup of platformEngines) {
   describe(`async messages keep their resource — ${setup.name}`, () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-async-res-'));
+    let started: TestPlatform | null = null;
     const prefix = `res${randomBytes(4).toString('hex')}`;
-    let dropDatabase = async () => {};
     let platform: Platform;
     /** The pushed destination: every request line it was sent, by message id. */
     const pushed = new Map<string, { method: string; url: string; body: string }>();
@@ -108,25 +98,10 @@ for (const setup of engines) {
     before(async () => {
       await new Promise<void>((r) => destination.listen(0, '127.0.0.1', r));
       const destinationUrl = `http://127.0.0.1:${(destination.address() as AddressInfo).port}`;
-      let databaseUrl = '';
-      if (setup.store === 'postgres') {
-        const db = await createTestDatabase();
-        databaseUrl = db.url;
-        dropDatabase = db.drop;
-      }
-      const config = loadConfig({
-        env: {},
-        overrides: {
-          dataDir,
-          databaseUrl,
-          gateway: { port: 0, host: '127.0.0.1' },
-          admin: { port: 0, password: 'mat-khau-kiem-thu' },
-          recorder: { flushIntervalMs: 20 },
-          messaging: { engine: setup.engine, natsUrl, natsPrefix: prefix, pollIntervalMs: 50 },
-          logLevel: 'silent',
-        },
+      started = await startTestPlatform(setup.store, {
+        messaging: { engine: setup.engine, natsUrl, natsPrefix: prefix, pollIntervalMs: 50 },
       });
-      platform = await startPlatform(config, { logger: silentLogger() });
+      platform = started.platform;
       allowEgressTo(platform.egress, destinationUrl);
       const { registry } = platform;
       const provider = await registry.createOrganization(
@@ -185,15 +160,13 @@ for (const setup of engines) {
 
     after(async () => {
       const queue = platform?.messaging.queue;
-      await platform?.stop();
+      await started?.stop();
       if (queue instanceof NatsQueue) {
         const cleanup = await NatsQueue.open(natsUrl, testCipher(), { prefix });
         await cleanup.destroy();
       }
       destination.closeAllConnections();
       destination.close();
-      await dropDatabase();
-      rmSync(dataDir, { recursive: true, force: true });
     });
 
     test('push: the destination gets its base + the resource path and query, byte for byte', async () => {

@@ -16,9 +16,9 @@ import type { Store } from '../src/store/port.ts';
 import { Alerts } from '../src/telemetry/alerts.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
-import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
+import { insertRecords, insertServices } from './helpers/bulk.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { TEST_KEK } from './helpers/keys.ts';
 import { callRecord } from './helpers/records.ts';
@@ -113,46 +113,19 @@ for (const kind of storeKinds) {
 
       // 1,000 services: even ones are A's, odd ones B's; three of them (one of A's) hold the word "Zeta".
       const zeta = new Set([17, 444, 901]);
-      await db
-        .insertInto('services')
-        .values(
-          Array.from({ length: SERVICES }, (_, i) => ({
-            id: `svc_${pad(i)}`,
-            context: `dv${pad(i)}`,
-            name: zeta.has(i) ? `Tra cứu Zeta ${i}` : `Dịch vụ số ${i}`,
-            provider_system_id: i % 2 === 0 ? systemOf.A : systemOf.B,
-            description: '{}',
-            created_at: new Date(now.getTime() + i * 1000),
-            updated_at: now,
-          })),
-        )
-        .execute();
-      await db
-        .insertInto('service_versions')
-        .values(
-          Array.from({ length: SERVICES }, (_, i) => ({
-            id: `ver_${pad(i)}`,
-            service_id: `svc_${pad(i)}`,
-            version: '1.0',
-            protocol: 'REST' as const,
-            status: i % 5 === 0 ? ('draft' as const) : ('published' as const),
-            sandbox_url: null,
-            production_url: null,
-            resources: '[]',
-            published_at: null,
-            deprecated_at: null,
-            sunset_at: null,
-            successor_version_id: null,
-            technical_document: null,
-            technical_document_type: null,
-            submitted_at: null,
-            rejection_reason: null,
-            sandbox_evidence_txn_id: null,
-            created_at: now,
-            updated_at: now,
-          })),
-        )
-        .execute();
+      await insertServices(
+        h.store,
+        Array.from({ length: SERVICES }, (_, i) => ({
+          id: `svc_${pad(i)}`,
+          context: `dv${pad(i)}`,
+          name: zeta.has(i) ? `Tra cứu Zeta ${i}` : `Dịch vụ số ${i}`,
+          providerSystemId: i % 2 === 0 ? systemOf.A : systemOf.B,
+          versionId: `ver_${pad(i)}`,
+          status: i % 5 === 0 ? 'draft' : 'published',
+          createdAt: new Date(now.getTime() + i * 1000),
+        })),
+        now,
+      );
 
       // Subscriptions: a third by A's system, the rest by B's, to versions of both sides' services.
       await db
@@ -226,8 +199,7 @@ for (const kind of storeKinds) {
           }),
         );
       }
-      for (let i = 0; i < records.length; i += 2000)
-        await insertTransactions(h.store, records.slice(i, i + 2000));
+      await insertRecords(h.store, records);
 
       await h.accounts.createUser(
         {
@@ -654,8 +626,7 @@ for (const kind of storeKinds) {
             );
           }
         }
-        for (let i = 0; i < calls.length; i += 2000)
-          await insertTransactions(h.store, calls.slice(i, i + 2000));
+        await insertRecords(h.store, calls);
       });
 
       test('the API answers each of them one page with its total, searches and sorts on the server', async () => {
@@ -962,8 +933,7 @@ for (const kind of storeKinds) {
             },
           }),
         );
-        for (let i = 0; i < federated.length; i += 1000)
-          await insertTransactions(h.store, federated.slice(i, i + 1000));
+        await insertRecords(h.store, federated);
       });
 
       test('the API answers peers, imports, grants and the ledger a page at a time, searched and sorted on the server', async () => {

@@ -1,23 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mockDocument } from '../src/control/api-examples.ts';
-import { loadConfig } from '../src/core/config.ts';
 import type { Route } from '../src/gateway/compiled-snapshot.ts';
 import { environment } from '../src/gateway/policy.ts';
 import { chooseMock, compileMock, parsePrefer } from '../src/gateway/sandbox-mock-table.ts';
-import { type Platform, startPlatform } from '../src/platform.ts';
-import { silentLogger } from '../src/telemetry/logger.ts';
+import type { Platform } from '../src/platform.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION } from './helpers/onboard.ts';
-import { createTestDatabase, storeKinds } from './helpers/stores.ts';
+import { storeKinds } from './helpers/stores.ts';
+import { startTestPlatform, TEST_PLATFORM_PASSWORD, type TestPlatform } from './helpers/test-platform.ts';
 import { wsdl11 } from './helpers/wsdl.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
-const PASSWORD = 'mat-khau-kiem-thu';
 const WSDL = wsdl11({ name: 'HoTich', operation: 'TraCuu' });
 
 /**
@@ -178,8 +173,7 @@ test('production never mocks: a version without a production upstream is not in 
 for (const kind of storeKinds) {
   describe(`sandbox mocks through the gateway (${kind})`, () => {
     let platform: Platform;
-    let dropDatabase: (() => Promise<void>) | null = null;
-    const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-mock-'));
+    let started: TestPlatform | null = null;
     let token = '';
     let ids: Record<string, string> = {};
 
@@ -192,24 +186,8 @@ for (const kind of storeKinds) {
     };
 
     before(async () => {
-      let databaseUrl = '';
-      if (kind === 'postgres') {
-        const db = await createTestDatabase();
-        databaseUrl = db.url;
-        dropDatabase = db.drop;
-      }
-      const config = loadConfig({
-        env: {},
-        overrides: {
-          dataDir,
-          databaseUrl,
-          gateway: { port: 0, host: '127.0.0.1' },
-          admin: { port: 0, password: PASSWORD },
-          recorder: { flushIntervalMs: 20 },
-          logLevel: 'silent',
-        },
-      });
-      platform = await startPlatform(config, { logger: silentLogger() });
+      started = await startTestPlatform(kind);
+      platform = started.platform;
       const { registry, lifecycle } = platform;
       const provider = await registry.createOrganization(
         { code: '000.00.31.H01', name: 'Công an tỉnh' },
@@ -265,9 +243,7 @@ for (const kind of storeKinds) {
       ids = { dancu: dancu.id, bare: bare.id, system: system.id };
     });
     after(async () => {
-      await platform?.stop();
-      await dropDatabase?.();
-      rmSync(dataDir, { recursive: true, force: true });
+      await started?.stop();
     });
 
     test('a sandbox call is answered from the examples, marked as a mock and recorded in the sandbox', async () => {
@@ -358,7 +334,7 @@ for (const kind of storeKinds) {
     });
 
     test('the try-it path works without a sandbox upstream and shows the mock', async () => {
-      const { token: admin } = await platform.accounts.login('admin', PASSWORD);
+      const { token: admin } = await platform.accounts.login('admin', TEST_PLATFORM_PASSWORD);
       const res = await fetch(`${platform.adminUrl}/api/v1/versions/${ids['dancu']}/try`, {
         method: 'POST',
         headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },

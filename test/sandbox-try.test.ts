@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PLATFORM_TEST_ORGANIZATION } from '../src/control/sandbox-test-client.ts';
-import { loadConfig } from '../src/core/config.ts';
-import { type Platform, startPlatform } from '../src/platform.ts';
-import { silentLogger } from '../src/telemetry/logger.ts';
+import type { Platform } from '../src/platform.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
-import { createTestDatabase, storeKinds } from './helpers/stores.ts';
+import { storeKinds } from './helpers/stores.ts';
+import { startTestPlatform, TEST_PLATFORM_PASSWORD, type TestPlatform } from './helpers/test-platform.ts';
 import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 
 /**
@@ -20,15 +16,13 @@ import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
-const PASSWORD = 'mat-khau-kiem-thu';
 const AGENCY_PASSWORD = 'mat-khau-can-bo-01';
 
 for (const kind of storeKinds) {
   describe(`POST /api/v1/versions/:id/try (${kind})`, () => {
     let platform: Platform;
     let upstream: Awaited<ReturnType<typeof startUpstream>>;
-    let dropDatabase: (() => Promise<void>) | null = null;
-    const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-try-'));
+    let started: TestPlatform | null = null;
     const tokens: Record<'operator' | 'provider' | 'other', string> = {
       operator: '',
       provider: '',
@@ -65,25 +59,11 @@ for (const kind of storeKinds) {
 
     before(async () => {
       upstream = await startUpstream();
-      let databaseUrl = '';
-      if (kind === 'postgres') {
-        const db = await createTestDatabase();
-        databaseUrl = db.url;
-        dropDatabase = db.drop;
-      }
-      const config = loadConfig({
-        env: {},
-        overrides: {
-          dataDir,
-          databaseUrl,
-          gateway: { port: 0, host: '127.0.0.1' },
-          admin: { port: 0, password: PASSWORD },
-          // A minute between the recorder's own flushes: a record durable at once was flushed by the try.
-          recorder: { flushIntervalMs: 60_000 },
-          logLevel: 'silent',
-        },
+      started = await startTestPlatform(kind, {
+        // A minute between the recorder's own flushes: a record durable at once was flushed by the try.
+        recorder: { flushIntervalMs: 60_000 },
       });
-      platform = await startPlatform(config, { logger: silentLogger() });
+      platform = started.platform;
       const { registry, lifecycle, accounts } = platform;
       allowEgressTo(registry.egress, upstream.url);
       const provider = await registry.createOrganization(
@@ -128,15 +108,13 @@ for (const kind of storeKinds) {
           't',
         );
       }
-      tokens.operator = (await accounts.login('admin', PASSWORD)).token;
+      tokens.operator = (await accounts.login('admin', TEST_PLATFORM_PASSWORD)).token;
       tokens.provider = (await accounts.login('canbo-cong-an', AGENCY_PASSWORD)).token;
       tokens.other = (await accounts.login('canbo-tu-phap', AGENCY_PASSWORD)).token;
     });
     after(async () => {
-      await platform?.stop();
+      await started?.stop();
       await upstream?.close();
-      await dropDatabase?.();
-      rmSync(dataDir, { recursive: true, force: true });
     });
 
     test('the operator tries a version in sandbox test and publishes it at once, with no test client of its own', async () => {
@@ -317,28 +295,21 @@ for (const kind of storeKinds) {
  */
 describe('POST /api/v1/versions/:id/try through gateway workers', () => {
   let platform: Platform;
+  let started: TestPlatform | null = null;
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
-  const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-try-workers-'));
 
   before(async () => {
     upstream = await startUpstream();
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dataDir,
-        gateway: { port: 0, host: '127.0.0.1', workers: 2 },
-        admin: { port: 0, password: PASSWORD },
-        recorder: { flushIntervalMs: 60_000 },
-        egress: { allow: [new URL(upstream.url).host] },
-        logLevel: 'silent',
-      },
+    started = await startTestPlatform('pglite', {
+      gateway: { workers: 2 },
+      recorder: { flushIntervalMs: 60_000 },
+      egress: { allow: [new URL(upstream.url).host] },
     });
-    platform = await startPlatform(config, { logger: silentLogger() });
+    platform = started.platform;
   });
   after(async () => {
-    await platform?.stop();
+    await started?.stop();
     await upstream?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('try, then publish at once', async () => {
@@ -372,7 +343,7 @@ describe('POST /api/v1/versions/:id/try through gateway workers', () => {
       't',
     );
     await lifecycle.startSandboxTest(version.id, 't');
-    const token = (await accounts.login('admin', PASSWORD)).token;
+    const token = (await accounts.login('admin', TEST_PLATFORM_PASSWORD)).token;
     const post = async (path: string, body: unknown) => {
       const res = await fetch(`${platform.adminUrl}${path}`, {
         method: 'POST',

@@ -108,6 +108,34 @@ for (const kind of storeKinds) {
       ]);
     });
 
+    test("names sort as a Vietnamese reader expects: Đ among the D's, not after Z", async () => {
+      for (const [code, name] of [
+        ['000.00.35.H01', 'Điện lực An Giang'],
+        ['000.00.36.H01', 'Zalo An Giang'],
+        ['000.00.37.H01', 'Du lịch An Giang'],
+      ]) {
+        const res = await h.call('POST', '/api/v1/organizations', { code, name });
+        assert.equal(res.statusCode, 201, res.body);
+      }
+      const names = async (sort: string) => {
+        const res = await h.call(
+          'GET',
+          `/api/v1/organizations?q=${encodeURIComponent('an giang')}&sort=${sort}`,
+        );
+        assert.equal(res.statusCode, 200, res.body);
+        return (res.json() as Json)['items'].map((o: Json) => o['name'] as string);
+      };
+      const ascending = [
+        'Đài Phát thanh và Truyền hình An Giang',
+        'Điện lực An Giang',
+        'Du lịch An Giang',
+        'Sở Tư pháp tỉnh An Giang',
+        'Zalo An Giang',
+      ];
+      assert.deepEqual(await names('name'), ascending);
+      assert.deepEqual(await names('-name'), [...ascending].reverse(), 'descending, the same order reversed');
+    });
+
     test('%, _ and \\ are still taken literally; a code is found in any case', async () => {
       assert.deepEqual(await search('100%'), ['Ban Quản lý dự án 100% vốn']);
       assert.deepEqual(await search('%'), ['Ban Quản lý dự án 100% vốn']);

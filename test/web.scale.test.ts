@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page, Response } from 'playwright-core';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
-import { insertTransactions } from '../src/telemetry/recorder.ts';
 import { launchBrowser, openPage, screenshot } from './helpers/browser.ts';
+import { insertRecords, insertServices } from './helpers/bulk.ts';
 import { callRecord } from './helpers/records.ts';
 import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts';
 
@@ -80,46 +80,19 @@ describe('the console at scale: 10,000 transactions and 1,000 services page on t
       .execute();
     // 1,000 services, each with a published version so the portal lists them too; three hold the word "Zeta".
     const zeta = new Set([17, 444, 901]);
-    await db
-      .insertInto('services')
-      .values(
-        Array.from({ length: SERVICES }, (_, i) => ({
-          id: `svc_s${pad(i)}`,
-          context: `qm${pad(i)}`,
-          name: zeta.has(i) ? `Tra cứu Zeta ${pad(i)}` : `Dịch vụ quy mô ${pad(i)}`,
-          provider_system_id: 'sys_scale',
-          description: '{}',
-          created_at: now,
-          updated_at: now,
-        })),
-      )
-      .execute();
-    await db
-      .insertInto('service_versions')
-      .values(
-        Array.from({ length: SERVICES }, (_, i) => ({
-          id: `ver_s${pad(i)}`,
-          service_id: `svc_s${pad(i)}`,
-          version: '1.0',
-          protocol: 'REST' as const,
-          status: 'published' as const,
-          sandbox_url: null,
-          production_url: null,
-          resources: '[]',
-          published_at: now,
-          deprecated_at: null,
-          sunset_at: null,
-          successor_version_id: null,
-          technical_document: null,
-          technical_document_type: null,
-          submitted_at: null,
-          rejection_reason: null,
-          sandbox_evidence_txn_id: null,
-          created_at: now,
-          updated_at: now,
-        })),
-      )
-      .execute();
+    await insertServices(
+      web.platform.store,
+      Array.from({ length: SERVICES }, (_, i) => ({
+        id: `svc_s${pad(i)}`,
+        context: `qm${pad(i)}`,
+        name: zeta.has(i) ? `Tra cứu Zeta ${pad(i)}` : `Dịch vụ quy mô ${pad(i)}`,
+        providerSystemId: 'sys_scale',
+        versionId: `ver_s${pad(i)}`,
+        status: 'published',
+        createdAt: now,
+      })),
+      now,
+    );
     // 10,000 records, 4 s apart, ending a minute ago: all inside the screen's default "last 24 hours".
     const last = Date.now() - 60_000;
     const records = Array.from({ length: TRANSACTIONS }, (_, i) =>
@@ -137,9 +110,7 @@ describe('the console at scale: 10,000 transactions and 1,000 services page on t
     );
     needle = records[4321]!;
     newest = records[TRANSACTIONS - 1]!;
-    for (let i = 0; i < records.length; i += 2000) {
-      await insertTransactions(web.platform.store, records.slice(i, i + 2000));
-    }
+    await insertRecords(web.platform.store, records);
     const counted = await db
       .selectFrom('transactions')
       .select((eb) => eb.fn.countAll<string | number>().as('n'))

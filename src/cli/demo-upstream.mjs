@@ -66,6 +66,30 @@ const server = createServer((req, res) => {
       res.end(body);
       return;
     }
+    // The peer platform's provider (`lgsp demo`'s federated path, src/cli/demo-federation.ts): a birth record of the
+    // other province, which names the original consumer organization the federation told it (R-15).
+    m = /^\/(?:api|sandbox)\/hotich\/giaykhaisinh\/([^/?]+)/.exec(url);
+    if (m) {
+      const body = JSON.stringify({
+        maKetQua: '0',
+        moTa: 'Thành công',
+        duLieu: {
+          soGiayKhaiSinh: decodeURIComponent(m[1]),
+          hoTen: 'Trần Thị Mai',
+          ngaySinh: '2024-03-08',
+          noiDangKy: 'UBND phường 1, thành phố Cao Lãnh, tỉnh Đồng Tháp',
+          nguonDuLieu: 'Hệ thống hộ tịch tỉnh Đồng Tháp (mô phỏng / simulated)',
+        },
+        coQuanKhaiThacGoc: req.headers['x-lgsp-represented-organization'] ?? null,
+        nenTangChuyenTiep: req.headers['x-lgsp-peer'] ?? null,
+      });
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      });
+      res.end(body);
+      return;
+    }
     res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
     res.end('{"maKetQua":"404","moTa":"Không tìm thấy"}');
   });

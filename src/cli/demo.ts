@@ -16,6 +16,14 @@ import { sandboxTestCall } from '../gateway/sandbox-probe.ts';
 import { localUrl, startPlatform } from '../platform.ts';
 import type { Store } from '../store/port.ts';
 import { seedDemoComposite } from './demo-composite.ts';
+import {
+  DEMO_PEER_CODE,
+  DEMO_PEER_CONTEXT,
+  type DemoPeer,
+  freeLoopbackPort,
+  linkDemoPeer,
+  startDemoPeer,
+} from './demo-federation.ts';
 import { onceRecorded, publishAfterTry, type TryEnv } from './onboarding.ts';
 import { configOrExplain, consoleLines, explainStartError, untilSignal } from './start.ts';
 
@@ -24,7 +32,7 @@ export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json]
   Runs the platform with a sample province (throwaway store, or LGSP_DATA_DIR when set) and prints curl lines.
   --json  dòng đầu tiên của stdout là một đối tượng JSON / the first stdout line is one JSON object:
           gatewayUrl, adminUrl, consumerKey, consumerSecret, allowedPath, forbiddenPath, directUrl, lgspAccessToken,
-          categoriesPath, aggregatePath`;
+          categoriesPath, aggregatePath, federatedPath`;
 
 /** The first stdout line of `lgsp demo --json`: what a script (the benchmark, the tests) needs to call it. */
 export interface DemoInfo {
@@ -47,6 +55,11 @@ export interface DemoInfo {
   lgspAccessToken: string;
   /** A GET to a composite of two providers (R-17, docs/aggregation.md): 200 with `X-LGSP-Completed: true`. */
   aggregatePath: string;
+  /**
+   * A GET the demo consumer may call on this gateway that a peer platform the demo runs answers (R-15,
+   * docs/federation.md): forwarded with this platform's token for the peer, the represented party, a signed hop.
+   */
+  federatedPath: string;
 }
 
 const CITIZEN_ID = '001099012345';
@@ -110,6 +123,7 @@ async function seedDemo(
     for (const v of await registry.listVersions()) {
       if (v.context === 'dmdc') continue; // the built-in shared-category service has no upstream to move
       if (v.composite) continue; // a composite has no upstream of its own (R-17)
+      if (v.context === DEMO_PEER_CONTEXT) continue; // imported: it follows its peer (src/cli/demo-federation.ts)
       const base = v.context === 'dancu' ? 'dancu' : 'thue';
       await registry.updateVersion(
         v.id,
@@ -423,27 +437,43 @@ export async function runDemo(args: string[]): Promise<number> {
     process.stderr.write(`Không khởi động được / Could not start:\n${problems.join('\n')}\n`);
     return 1;
   }
+  // The peer's egress policy names this gateway's host:port before either listens: "any free port" becomes one now.
+  const demoGatewayPort = gatewayPort.port === 0 ? await freeLoopbackPort() : gatewayPort.port;
+  const peerGatewayPort = await freeLoopbackPort();
   Object.assign(settings, {
-    gateway: { port: gatewayPort.port },
+    gateway: { port: demoGatewayPort },
     admin: { ...settings.admin, port: adminPort.port },
   });
   const checked = configOrExplain(settings);
   if (!checked) return 1;
 
   const upstream = await startDemoUpstream();
-  // Issue 10: the demo's egress policy opens exactly its own upstream's host:port, beside what the operator lists.
+  // Issue 10: the demo's egress policy opens exactly its own upstream's host:port and its peer platform's gateway
+  // (issue 12), beside what the operator lists.
+  const peerHost = `127.0.0.1:${peerGatewayPort}`;
   const config = loadConfig({
-    overrides: { ...settings, egress: { allow: [...checked.egress.allow, new URL(upstream.url).host] } },
+    overrides: {
+      ...settings,
+      egress: { allow: [...checked.egress.allow, new URL(upstream.url).host, peerHost] },
+    },
   });
-  let platform: Awaited<ReturnType<typeof startPlatform>>;
-  try {
-    platform = await startPlatform(config);
-  } catch (err) {
+  // The demo's platform and its peer start side by side (each migrates its own store).
+  const [started, startedPeer] = await Promise.allSettled([
+    startPlatform(config),
+    startDemoPeer(peerGatewayPort, upstream.url, `127.0.0.1:${demoGatewayPort}`),
+  ]);
+  if (started.status === 'rejected' || startedPeer.status === 'rejected') {
+    if (started.status === 'fulfilled') await started.value.stop();
+    if (startedPeer.status === 'fulfilled') await startedPeer.value.stop();
     upstream.child.kill();
     if (throwaway) rmSync(throwaway, { recursive: true, force: true });
+    const err =
+      started.status === 'rejected' ? started.reason : (startedPeer as PromiseRejectedResult).reason;
     process.stderr.write(`Không khởi động được / Could not start: ${explainStartError(err)}\n`);
     return 1;
   }
+  const platform = started.value;
+  const peer: DemoPeer = startedPeer.value;
   const seeded = await seedDemo(
     {
       ...platform,
@@ -464,6 +494,7 @@ export async function runDemo(args: string[]): Promise<number> {
     { citizen: CITIZEN_ID, tax: TAX_ID },
     ACTOR,
   );
+  const federatedPath = await linkDemoPeer(platform, peer, upstream.url, seeded.consumerSystemId, ACTOR);
   await platform.snapshots.refresh();
 
   const gatewayUrl = localUrl(platform.gatewayUrl);
@@ -488,6 +519,7 @@ export async function runDemo(args: string[]): Promise<number> {
       }),
     ).toString('base64'),
     aggregatePath,
+    federatedPath,
   };
   // Listen for Ctrl+C before saying we are up: a script that signals right after the first line must stop us
   // cleanly, not meet Node's default handler.
@@ -515,7 +547,13 @@ export async function runDemo(args: string[]): Promise<number> {
       `   curl -i -H "Authorization: Bearer $TOKEN" ${gatewayUrl}${allowedPath}`,
       '3. Gọi dịch vụ chưa đăng ký / Call a service it is not subscribed to (403):',
       `   curl -i -H "Authorization: Bearer $TOKEN" ${gatewayUrl}${info.forbiddenPath}`,
-      '4. Xem nhật ký giao dịch / See the transaction records:',
+      `4. Gọi dịch vụ của tỉnh khác qua liên thông / Call another province's service through federation (200):`,
+      `   curl -i -H "Authorization: Bearer $TOKEN" ${gatewayUrl}${federatedPath}`,
+      `   Nền tảng ngang hàng ${DEMO_PEER_CODE} (một OpenLGSP thứ hai chạy cùng bản demo, ${peer.gatewayUrl}) trả lời;`,
+      '   cổng này chuyển tiếp bằng token của chính nó tại đó, kèm bên khai thác gốc và chữ ký RFC 9421.',
+      `   A peer platform (a second OpenLGSP the demo runs) answers; this gateway forwards with its own token there,`,
+      '   the original consumer as the represented party, and an RFC 9421 signature (docs/federation.md).',
+      '5. Xem nhật ký giao dịch / See the transaction records:',
       `   ADMIN=$(curl -s -H 'content-type: application/json' -d '{"username":"admin","password":"${adminPassword}"}' ${adminUrl}/api/v1/auth/login | sed 's/.*"token":"\\([^"]*\\)".*/\\1/')`,
       `   curl -s -H "Authorization: Bearer $ADMIN" '${adminUrl}/api/v1/transactions?limit=5'`,
       '',
@@ -525,6 +563,7 @@ export async function runDemo(args: string[]): Promise<number> {
   );
   await signalled;
   await platform.stop();
+  await peer.stop();
   upstream.child.kill('SIGTERM');
   if (throwaway) rmSync(throwaway, { recursive: true, force: true });
   return 0;

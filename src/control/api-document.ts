@@ -625,3 +625,161 @@ function wsdlOperations(text: string): ApiOperation[] {
   }
   return out;
 }
+
+// ── SOAP exposed as REST (issue 12 item 6, docs/soap-rest.md) ────────────────────────────────────────────────
+
+const SOAP11_BINDING_NS = 'http://schemas.xmlsoap.org/wsdl/soap/';
+const SOAP12_BINDING_NS = 'http://schemas.xmlsoap.org/wsdl/soap12/';
+
+function wsdl11Root(text: string): Element | null {
+  if (/<!DOCTYPE/i.test(text) || XMLValidator.validate(text) !== true) return null;
+  const parser = new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    processEntities: false,
+    parseAttributeValue: false,
+    parseTagValue: false,
+  });
+  const root = toElements(parser.parse(text) as XmlNode[], new Map())[0];
+  return root && root.local === 'definitions' && nsOf(root) === WSDL11_NS ? root : null;
+}
+
+/** A SOAP endpoint of a WSDL 1.1: the port, its service and binding, and the SOAP version the binding speaks. */
+export interface WsdlSoapPort {
+  service: string;
+  port: string;
+  binding: string;
+  soapVersion: '1.1' | '1.2';
+}
+
+/** The ports of a WSDL 1.1 whose binding is a SOAP 1.1 or 1.2 binding, in document order. */
+export function wsdlSoapPorts(text: string): WsdlSoapPort[] {
+  const root = wsdl11Root(text);
+  if (!root) return [];
+  const wsdl = (e: Element, local: string) =>
+    e.children.filter((c) => c.local === local && nsOf(c) === WSDL11_NS);
+  const versions = new Map<string, '1.1' | '1.2'>();
+  for (const b of wsdl(root, 'binding')) {
+    const soap = b.children.find((c) => c.local === 'binding');
+    const ns = soap && nsOf(soap);
+    if (ns === SOAP11_BINDING_NS) versions.set(b.attrs['name'] ?? '', '1.1');
+    if (ns === SOAP12_BINDING_NS) versions.set(b.attrs['name'] ?? '', '1.2');
+  }
+  const out: WsdlSoapPort[] = [];
+  for (const s of wsdl(root, 'service')) {
+    for (const p of wsdl(s, 'port')) {
+      const binding = qname(p, p.attrs['binding'] ?? '').local;
+      const soapVersion = versions.get(binding);
+      if (soapVersion)
+        out.push({ service: s.attrs['name'] ?? '', port: p.attrs['name'] ?? '', binding, soapVersion });
+    }
+  }
+  return out;
+}
+
+/** Whether an element declaration's content is a simple value: an XSD built-in type or an inline simpleType. */
+function isSimpleElement(e: Element): boolean {
+  if (e.local !== 'element' || e.attrs['ref'] !== undefined) return false;
+  const type = e.attrs['type'];
+  if (type !== undefined) return qname(e, type).ns === XSD_NS;
+  return e.children.some((c) => c.local === 'simpleType') || e.children.length === 0;
+}
+
+/**
+ * The XSD constructs of the inline schemas (and the WSDL features) that the JSON ↔ SOAP conversion cannot honour,
+ * each named with where it is (docs/soap-rest.md lists them): what the `soap` library serializes from JSON and back
+ * has no faithful form for an open content model (`xs:any`, `xs:anyAttribute`), a choice between structures, an
+ * element replaced by another (substitution groups), text mixed with elements, SOAP-encoded arrays; and an
+ * external schema (`xs:import`/`xs:include` with a location, `xs:redefine`) is never fetched (DESIGN.md trust
+ * boundary). Pass-through SOAP versions are not subject to this list: the gateway does not read their bodies.
+ */
+export function unsupportedSoapRestConstructs(text: string): ApiDocumentProblem[] {
+  const root = wsdl11Root(text);
+  if (!root) {
+    return [
+      {
+        path: '',
+        message:
+          'chỉ chuyển đổi được tài liệu WSDL 1.1 hợp lệ, không DOCTYPE / only a valid WSDL 1.1 document (no DOCTYPE) can be converted',
+      },
+    ];
+  }
+  const problems: ApiDocumentProblem[] = [];
+  const named = (construct: string, path: string, why: string) =>
+    problems.push({ path, message: `${construct}: ${why}` });
+  const visit = (e: Element, path: string) => {
+    const here = `${path}/${at(e)}`;
+    if (nsOf(e) === XSD_NS) {
+      switch (e.local) {
+        case 'any':
+          named(
+            'xs:any',
+            here,
+            'nội dung tuỳ ý không ánh xạ được sang JSON / open content has no JSON mapping',
+          );
+          break;
+        case 'anyAttribute':
+          named('xs:anyAttribute', here, 'thuộc tính tuỳ ý / open attributes have no JSON mapping');
+          break;
+        case 'redefine':
+          named(
+            'xs:redefine',
+            here,
+            'định nghĩa lại lược đồ ngoài / redefines an external schema, never fetched',
+          );
+          break;
+        case 'import':
+        case 'include':
+          if (e.attrs['schemaLocation'] !== undefined || e.attrs['location'] !== undefined) {
+            named(
+              `xs:${e.local} schemaLocation`,
+              here,
+              'lược đồ ngoài không được tải, hãy gộp vào tài liệu / an external schema is never fetched: inline it',
+            );
+          }
+          break;
+        case 'choice': {
+          const complex = e.children.filter(
+            (c) => nsOf(c) === XSD_NS && c.local !== 'annotation' && !isSimpleElement(c),
+          );
+          const repeated = e.children.some((c) => (c.attrs['maxOccurs'] ?? '1') !== '1');
+          if (complex.length > 0 || repeated || (e.attrs['maxOccurs'] ?? '1') !== '1') {
+            named(
+              'xs:choice',
+              here,
+              'chỉ hỗ trợ lựa chọn giữa các phần tử đơn giản, không lặp / only a choice of simple, non-repeated elements is supported',
+            );
+          }
+          break;
+        }
+        case 'element':
+          if (e.attrs['substitutionGroup'] !== undefined || e.attrs['abstract'] === 'true') {
+            named(
+              'substitutionGroup',
+              here,
+              'phần tử thay thế / substitution groups (and abstract elements) are not supported',
+            );
+          }
+          break;
+        case 'complexType':
+        case 'complexContent':
+          if (e.attrs['mixed'] === 'true') {
+            named('mixed', here, 'nội dung hỗn hợp chữ và phần tử / mixed content is not supported');
+          }
+          break;
+      }
+      if (Object.entries(e.attrs).some(([k, v]) => k.endsWith(':arrayType') || /(^|:)Array$/.test(v))) {
+        named('soapenc:Array', here, 'mảng mã hoá SOAP / SOAP-encoded arrays are not supported');
+      }
+    }
+    if (e.local === 'body' && (nsOf(e) === SOAP11_BINDING_NS || nsOf(e) === SOAP12_BINDING_NS)) {
+      if (e.attrs['use'] === 'encoded') {
+        named('use="encoded"', here, 'chỉ hỗ trợ literal / only literal bodies are supported');
+      }
+    }
+    for (const c of e.children) visit(c, here);
+  };
+  for (const c of root.children) visit(c, `/${root.local}`);
+  return problems.slice(0, MAX_PROBLEMS);
+}

@@ -9,7 +9,7 @@ import type {
 } from '../api/contract/index.ts';
 import { LgspError } from '../core/errors.ts';
 import { isoOf, isoOrNull } from '../core/time.ts';
-import { byColumn, byLowerCase, matchesAny, ordering, pageOf } from '../store/paging.ts';
+import { byColumn, byName, matchesAny, ordering, pageOf } from '../store/paging.ts';
 import type { Database } from '../store/schema.ts';
 
 /**
@@ -237,7 +237,7 @@ export async function pagePublicContacts(
     ]);
   const search = query.q;
   if (search) q = q.where((eb) => matchesAny(eb, ['code', 'name', 'contact_name'], search));
-  const order = ordering(query.sort, 'name', { name: byLowerCase('name'), code: byColumn('code') }, 'id');
+  const order = ordering(query.sort, 'name', { name: byName('name'), code: byColumn('code') }, 'id');
   const { rows, total } = await pageOf(q, query, order);
   return {
     items: rows.map((r) => ({

@@ -9,6 +9,7 @@ import {
   placeholdersOf,
 } from '../core/composite.ts';
 import { LgspError } from '../core/errors.ts';
+import { fieldMappingProblems, normalizeFieldMapping } from '../core/field-mapping.ts';
 import { newId } from '../core/ids.ts';
 import type { Database } from '../store/schema.ts';
 import type { ChangeEvent } from './audit.ts';
@@ -106,6 +107,8 @@ export async function resolveComposite(
         }
       }
     }
+    // The answer's reshaping is the one field-mapping type (src/core/field-mapping.ts), checked the one way.
+    problems.push(...fieldMappingProblems(b, at));
     if (b.group) {
       if (groups.has(b.group))
         problems.push({ path: `${at}/group`, message: `"${b.group}" đã dùng / already used` });
@@ -166,8 +169,7 @@ export async function resolveComposite(
       query: b.query ?? {},
       timeoutMs,
       required: b.required ?? false,
-      allow: b.allow ?? null,
-      mapping: b.mapping ?? {},
+      ...normalizeFieldMapping(b),
       group: b.group ?? null,
     });
   }

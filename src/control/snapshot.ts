@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '../api/contract/index.ts';
 import type { CompositeDefinition } from '../core/composite.ts';
+import type { VersionFieldMapping } from '../core/field-mapping.ts';
+import { isResolved, type SoapRestPlan } from '../core/soap-rest.ts';
 import { msOrNull } from '../core/time.ts';
 import { type FederationSnapshotData, loadFederationSnapshot } from '../federation/snapshot.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
@@ -93,6 +95,13 @@ export interface SnapshotData {
     builtin?: 'categories';
     /** A composite's backends (R-17, src/gateway/composite.ts); absent for every other version. */
     composite?: CompositeDefinition;
+    /** JSON field mapping of the version's requests and answers (issue 12 item 6); absent: bodies untouched. */
+    fieldMapping?: VersionFieldMapping;
+    /**
+     * A SOAP version exposed as REST (issue 12 item 6, src/gateway/soap-rest.ts): its resolved plan and the WSDL the
+     * provider submitted, which the gateway compiles once per snapshot. Absent: passed through as it is.
+     */
+    soapRest?: { plan: SoapRestPlan; wsdl: string };
   }>;
   /** Announced maintenance windows not yet over: the services answer 503 inside them. */
   maintenance: Array<{ noticeId: string; serviceId: string | null; startsAtMs: number; endsAtMs: number }>;
@@ -191,6 +200,8 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
         'services.decommission_at',
         'successor.version as successor_version',
         'service_versions.composite',
+        'service_versions.field_mapping',
+        'service_versions.soap_rest',
       ])
       // Retired versions stay in the snapshot so that they answer 410 with a pointer to their successor.
       .where('service_versions.status', 'in', ['sandbox_test', 'published', 'deprecated', 'retired'])
@@ -217,6 +228,22 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
             .execute();
     const mocks = new Map(
       documents.map((d) => [d.id, mockDocument(d.technical_document_type, d.technical_document)]),
+    );
+    // SOAP versions exposed as REST (issue 12 item 6): the WSDL their plan was resolved against, compiled per snapshot.
+    const converted = routes
+      .filter((r) => r.soap_rest !== null && isResolved(r.soap_rest))
+      .map((r) => r.version_id);
+    const wsdls = new Map(
+      converted.length === 0
+        ? []
+        : (
+            await trx
+              .selectFrom('service_versions')
+              .select(['id', 'technical_document'])
+              .where('id', 'in', converted)
+              .where('technical_document_type', '=', 'wsdl')
+              .execute()
+          ).map((d) => [d.id, d.technical_document ?? '']),
     );
     // The built-in versions the gateway answers itself, and the shared category lists it serves (issue 12 item 7).
     const builtin = await loadBuiltinVersions(trx);
@@ -284,6 +311,10 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
           ...(mocks.has(r.version_id) ? { sandboxMock: mocks.get(r.version_id)! } : {}),
           ...(builtin.has(r.version_id) ? { builtin: builtin.get(r.version_id)! } : {}),
           ...(r.composite ? { composite: r.composite } : {}),
+          ...(r.field_mapping ? { fieldMapping: r.field_mapping } : {}),
+          ...(r.soap_rest && wsdls.has(r.version_id)
+            ? { soapRest: { plan: r.soap_rest, wsdl: wsdls.get(r.version_id)! } }
+            : {}),
         };
       }),
       maintenance: maintenance.map((m) => ({

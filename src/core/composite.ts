@@ -6,8 +6,13 @@
  * it is saved (src/control/composites.ts), the gateway runs it (src/gateway/composite.ts).
  */
 
-/** One backend call of a composite. */
-export interface CompositeBackend {
+import type { FieldMapping } from './field-mapping.ts';
+
+/**
+ * One backend call of a composite. Its answer is reshaped by the one field-mapping type (src/core/field-mapping.ts):
+ * `allow` and `mapping` as KrakenD names them, `drop` and `constants` beside them.
+ */
+export interface CompositeBackend extends FieldMapping {
   /** `/{context}/{version}` of the version called, as the provider wrote it (`/dancu/1.0`). */
   target: string;
   /** The version `target` named when the definition was saved (resolved by the control plane). */
@@ -20,18 +25,21 @@ export interface CompositeBackend {
   timeoutMs: number;
   /** A required backend that fails fails the composite (502); an optional one only makes it incomplete. */
   required: boolean;
-  /** Only these fields of the answer are kept (dotted paths, `chuHo.hoTen`); absent: every field. */
-  allow: string[] | null;
-  /** Top-level fields renamed after the allow-list: `{ "hoTen": "tenCongDan" }`. */
-  mapping: Record<string, string>;
   /** The answer goes under this key of the merged answer; absent: its fields are merged at the top. */
   group: string | null;
 }
 
+/**
+ * A backend as stored: definitions saved before `drop` and `constants` existed (issue 12 item 6) lack them, and stay
+ * valid — absent, they change nothing (`normalizeFieldMapping`).
+ */
+export type StoredCompositeBackend = Omit<CompositeBackend, 'drop' | 'constants'> &
+  Partial<Pick<CompositeBackend, 'drop' | 'constants'>>;
+
 export interface CompositeDefinition {
   /** `true`: backends run one after the other, and a later one may use an earlier one's answer. */
   sequential: boolean;
-  backends: CompositeBackend[];
+  backends: StoredCompositeBackend[];
 }
 
 export const COMPOSITE_MAX_BACKENDS = 10;

@@ -620,13 +620,14 @@ function setPath(target: Json, path: string, value: unknown): void {
   node[keys[keys.length - 1]!] = value;
 }
 
-function merge(base: Json, over: Json): Json {
+/** Settings laid over settings: objects merge key by key, anything else (lists too) in `over` replaces. */
+export function mergeSettings(base: Json, over: Json): Json {
   const out: Json = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     out[k] =
       v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object'
-        ? merge(b as Json, v as Json)
+        ? mergeSettings(b as Json, v as Json)
         : v;
   }
   return out;
@@ -687,7 +688,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     }
   }
 
-  const merged = merge(merge(fromFile, fromEnv), options.overrides ?? {});
+  const merged = mergeSettings(mergeSettings(fromFile, fromEnv), options.overrides ?? {});
   const withDefaults = Value.Default(ConfigSchema, structuredClone(merged)) as Json;
   for (const error of Value.Errors(ConfigSchema, withDefaults)) {
     const path = error.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';

@@ -582,6 +582,37 @@ export const ERRORS = {
     titleVi: 'Câu trả lời tổng hợp vượt quá dung lượng cho phép',
     title: 'The composite’s backend answers exceed gateway.compositeMaxResponseBytes; nothing was returned',
   },
+  // JSON field mapping and SOAP exposed as REST (issue 12 item 6, R-26, docs/gateway.md, docs/soap-rest.md)
+  CP_FIELD_MAPPING_INVALID: {
+    status: 400,
+    titleVi: 'Ánh xạ trường JSON không hợp lệ',
+    title: 'The JSON field mapping is not valid; `detail` and `errors` name each problem',
+  },
+  CP_SOAP_REST_INVALID: {
+    status: 400,
+    titleVi:
+      'Không chuyển được dịch vụ SOAP thành REST: cấu hình hoặc tài liệu WSDL dùng cấu trúc không hỗ trợ (docs/soap-rest.md)',
+    title:
+      'The SOAP-as-REST settings or the WSDL cannot be converted; `errors` names each unsupported construct and where it is',
+  },
+  GW_REQUEST_NOT_JSON: {
+    status: 400,
+    titleVi: 'Nội dung yêu cầu phải là một đối tượng JSON hợp lệ (Content-Type: application/json)',
+    title:
+      'This resource takes a JSON object body (application/json): the body is missing, not JSON, or malformed',
+  },
+  GW_SOAP_FAULT: {
+    status: 502,
+    titleVi: 'Dịch vụ SOAP nguồn trả lời bằng lỗi SOAP (SOAP Fault)',
+    title: 'The SOAP provider answered with a SOAP fault; `detail` and `faultString` carry its fault string',
+  },
+  GW_UPSTREAM_ANSWER_INVALID: {
+    status: 502,
+    titleVi:
+      'Câu trả lời của dịch vụ nguồn không chuyển đổi được (không phải phong bì SOAP hợp lệ, hoặc quá lớn)',
+    title:
+      'The provider’s answer could not be converted: not a valid SOAP envelope, or larger than gateway.compositeMaxResponseBytes',
+  },
   // Federation (issue 12, src/federation/, docs/federation.md)
   GW_FED_REPRESENTED_PARTY_REFUSED: {
     status: 403,
@@ -622,11 +653,6 @@ export const ERRORS = {
     titleVi: 'Không lấy được token của nền tảng ngang hàng',
     title: 'The peer platform did not give us an access token: its /token failed or could not be reached',
   },
-  GW_FED_ASYNC_UNSUPPORTED: {
-    status: 501,
-    titleVi: 'Chưa hỗ trợ thông điệp bất đồng bộ liên nền tảng',
-    title: 'Asynchronous messages are not federated yet: call a synchronous version',
-  },
   CP_PEER_CODE_TAKEN: {
     status: 409,
     titleVi: 'Mã nền tảng ngang hàng hoặc mã cơ quan đã được dùng',
@@ -642,6 +668,12 @@ export const ERRORS = {
     titleVi: 'Không đọc được danh mục công khai của nền tảng ngang hàng',
     title:
       'The peer’s public catalogue could not be read (no catalogueUrl, unreachable, or not an OpenLGSP catalogue)',
+  },
+  CP_CATEGORY_SYNC_FAILED: {
+    status: 502,
+    titleVi: 'Không đồng bộ được danh mục từ nền tảng ngang hàng',
+    title:
+      'The peer’s category lists could not be read (no token, unreachable, refused, or not in the DMDC shape); nothing was written',
   },
   CP_PEER_GRANT_INVALID: {
     status: 409,

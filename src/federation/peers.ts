@@ -27,7 +27,7 @@ import { newId } from '../core/ids.ts';
 import { isoOf } from '../core/time.ts';
 import { type KeyEncryptionKey, sealText } from '../keys/index.ts';
 import type { EgressPolicy } from '../net/egress.ts';
-import { byColumn, byLowerCase, matchesAny, ordering, pageOf } from '../store/paging.ts';
+import { byColumn, byName, matchesAny, ordering, pageOf } from '../store/paging.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import { PEER_SEALED_LABELS } from './snapshot.ts';
@@ -140,13 +140,19 @@ export class Peers {
       'code',
       {
         code: byColumn('peers.code'),
-        name: byLowerCase('peers.name'),
+        name: byName('peers.name'),
         createdAt: byColumn('peers.created_at'),
       },
       'peers.id',
     );
     const { rows, total } = await pageOf(q, query, order);
     return { items: rows.map(toPeer), total };
+  }
+
+  /** The peer registered under `code` (its organization code and signature label), if any. */
+  async findByCode(code: string): Promise<Peer | undefined> {
+    const row = await peerQuery(this.store.db).where('peers.code', '=', code).executeTakeFirst();
+    return row ? toPeer(row) : undefined;
   }
 
   async get(id: string): Promise<Peer> {
@@ -239,6 +245,8 @@ export class Peers {
   }
 
   async update(id: string, patch: PeerPatch, actor: string): Promise<Peer> {
+    const gatewayUrl = patch.gatewayUrl ? httpUrl(patch.gatewayUrl, 'gatewayUrl') : undefined;
+    await this.egress.assertAllowed(gatewayUrl, 'gatewayUrl');
     const tokenUrl = patch.tokenUrl ? httpUrl(patch.tokenUrl, 'tokenUrl') : undefined;
     const jwksUrl = patch.jwksUrl ? httpUrl(patch.jwksUrl, 'jwksUrl') : undefined;
     const catalogueUrl = patch.catalogueUrl
@@ -254,6 +262,7 @@ export class Peers {
         .set({
           ...(patch.name !== undefined ? { name: patch.name } : {}),
           ...(patch.status !== undefined ? { status: patch.status } : {}),
+          ...(gatewayUrl !== undefined ? { gateway_url: gatewayUrl } : {}),
           ...(tokenUrl !== undefined ? { token_url: tokenUrl } : {}),
           ...(jwksUrl !== undefined ? { jwks_url: jwksUrl } : {}),
           ...(catalogueUrl !== undefined ? { catalogue_url: catalogueUrl } : {}),
@@ -327,6 +336,7 @@ export class Peers {
         {
           version,
           upstreams: { production: upstream },
+          ...(input.mode ? { mode: input.mode } : {}),
           ...(input.resources ? { resources: input.resources } : {}),
         },
         actor,
@@ -384,7 +394,7 @@ export class Peers {
     const order = ordering(
       query.sort,
       'createdAt',
-      { createdAt: byColumn('imported_versions.created_at'), context: byLowerCase('services.context') },
+      { createdAt: byColumn('imported_versions.created_at'), context: byName('services.context') },
       'imported_versions.version_id',
     );
     const { rows, total } = await pageOf(q, query, order);
@@ -417,7 +427,7 @@ export class Peers {
     const order = ordering(
       query.sort,
       'createdAt',
-      { createdAt: byColumn('subscriptions.created_at'), context: byLowerCase('services.context') },
+      { createdAt: byColumn('subscriptions.created_at'), context: byName('services.context') },
       'subscriptions.id',
     );
     const { rows, total } = await pageOf(q, query, order);

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, type KeyObject, sign } from 'node:crypto';
+import { createHash, createPublicKey, KeyObject, sign, type webcrypto } from 'node:crypto';
 import { createVerifier, httpbis, type SigningKey } from 'http-message-signatures';
 import { parseDictionary, serializeDictionary } from 'structured-headers';
 
@@ -52,14 +52,18 @@ export function contentDigest(body: Buffer): string {
 
 /** Whether the `Content-Digest` field holds a SHA-256 that matches the body (other algorithms are not accepted). */
 export function digestMatches(field: string | undefined, body: Buffer): boolean {
-  if (field === undefined) return false;
+  const expected = sha256OfDigest(field);
+  return expected?.equals(createHash('sha256').update(body).digest()) === true;
+}
+
+/** The SHA-256 a `Content-Digest` field names (RFC 9530 `sha-256=:…:`), or null when it names none. */
+export function sha256OfDigest(field: string | undefined): Buffer | null {
+  if (field === undefined) return null;
   try {
-    const dict = parseDictionary(field);
-    const entry = dict.get('sha-256');
-    if (!entry || !(entry[0] instanceof ArrayBuffer)) return false;
-    return Buffer.from(entry[0]).equals(createHash('sha256').update(body).digest());
+    const entry = parseDictionary(field).get('sha-256');
+    return entry && entry[0] instanceof ArrayBuffer ? Buffer.from(entry[0]) : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -126,6 +130,11 @@ export async function signHop(
   url: string,
   headers: Record<string, string>,
   nowMs: number,
+  /**
+   * When the signature stops being valid; 5 minutes by default (a sync call). An async hop (item 10b) signs until
+   * the message expires, since the next platform may hand it on hours later with this signature in the chain.
+   */
+  expiresAtMs: number = nowMs + SIGNATURE_MAX_AGE_SECONDS * 1000,
 ): Promise<Record<string, string>> {
   const previous = signatureLabels(headers[HEADER.signatureInput]);
   const last = previous[previous.length - 1];
@@ -144,7 +153,7 @@ export async function signHop(
       params: ['created', 'expires', 'keyid', 'alg', 'tag'],
       paramValues: {
         created: new Date(nowMs),
-        expires: new Date(nowMs + SIGNATURE_MAX_AGE_SECONDS * 1000),
+        expires: new Date(expiresAtMs),
         tag: SIGNATURE_TAG,
       },
     },
@@ -178,6 +187,12 @@ export async function verifyHops(
   headers: Record<string, string>,
   findKey: KeyFinder,
   nowMs: number,
+  /**
+   * Store-and-forward (item 10b): an async message may wait at an intermediate for hours before it is handed on,
+   * so the hops before the calling one are held to their own `expires` (the message's expiry), not to 5 minutes.
+   * The calling hop — the last label — is always fresh: it signed this very delivery attempt.
+   */
+  options: { earlierHopsUntilExpiry?: boolean } = {},
 ): Promise<HopResult[]> {
   const inputField = headers[HEADER.signatureInput];
   if (!inputField || !headers[HEADER.signature]) return [];
@@ -190,7 +205,9 @@ export async function verifyHops(
     ];
   }
   const results: HopResult[] = [];
+  const lastLabel = [...inputs.keys()].at(-1);
   for (const [label, member] of inputs) {
+    const strict = !options.earlierHopsUntilExpiry || label === lastLabel;
     const params = member[1];
     const keyId = typeof params.get('keyid') === 'string' ? (params.get('keyid') as string) : null;
     const covered = Array.isArray(member[0]) ? member[0].map((item) => item[0]) : [];
@@ -211,9 +228,11 @@ export async function verifyHops(
     // Freshness on the gateway's clock (the package checks it again on the system clock).
     const created = params.get('created');
     const nowSeconds = Math.floor(nowMs / 1000);
+    const expires = params.get('expires');
     if (
       typeof created !== 'number' ||
-      nowSeconds - created > SIGNATURE_MAX_AGE_SECONDS + SIGNATURE_TOLERANCE_SECONDS ||
+      (strict && nowSeconds - created > SIGNATURE_MAX_AGE_SECONDS + SIGNATURE_TOLERANCE_SECONDS) ||
+      (!strict && (typeof expires !== 'number' || expires + SIGNATURE_TOLERANCE_SECONDS < nowSeconds)) ||
       created > nowSeconds + SIGNATURE_TOLERANCE_SECONDS
     ) {
       result.reason = 'chữ ký quá cũ hoặc chưa tới hạn / signature too old or from the future';
@@ -235,7 +254,7 @@ export async function verifyHops(
             verify: createVerifier(publicKey, SIGNATURE_ALGORITHM),
           }),
           requiredParams: ['created', 'keyid'],
-          maxAge: SIGNATURE_MAX_AGE_SECONDS,
+          ...(strict ? { maxAge: SIGNATURE_MAX_AGE_SECONDS } : {}),
           tolerance: SIGNATURE_TOLERANCE_SECONDS,
           notAfter: Math.floor(nowMs / 1000) + SIGNATURE_TOLERANCE_SECONDS,
         },
@@ -253,4 +272,16 @@ export async function verifyHops(
 /** A JWK (from a peer's JWKS) as a Node public key. */
 export function publicKeyOf(jwk: Record<string, unknown>): KeyObject {
   return createPublicKey({ key: jwk as never, format: 'jwk' });
+}
+
+const privateKeys = new WeakMap<object, KeyObject>();
+
+/** The platform's signing key as node:crypto wants it (jose imports it as a WebCrypto key); converted once per key. */
+export function signingKeyObject(key: object): KeyObject {
+  let found = privateKeys.get(key);
+  if (!found) {
+    found = key instanceof KeyObject ? key : KeyObject.from(key as webcrypto.CryptoKey);
+    privateKeys.set(key, found);
+  }
+  return found;
 }

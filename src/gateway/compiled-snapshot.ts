@@ -1,11 +1,13 @@
 import { type CryptoKey, importJWK, type JWK } from 'jose';
 import type { Environment } from '../api/contract/index.ts';
 import type { SnapshotData } from '../control/snapshot.ts';
+import { mapsAnything, type VersionFieldMapping } from '../core/field-mapping.ts';
 import { minutesOfDay } from '../core/time.ts';
 import { type CompiledFederation, compileFederation, type PeerRoute } from '../federation/snapshot.ts';
 import { type CompiledCategory, compileCategories } from './categories-table.ts';
 import { type CompiledComposite, compileComposite } from './composite-plan.ts';
 import { type CompiledMock, compileMock } from './sandbox-mock-table.ts';
+import { compileSoapRest, type SoapRestRoute } from './soap-rest-table.ts';
 
 /**
  * Routes, resources and subscription policies carry `ok: true`: a policy decision that finds one returns the object
@@ -65,6 +67,13 @@ export interface Route extends Found {
   composite: CompiledComposite | null;
   /** A version imported from a peer platform (issue 12): forwarded there by `federated-forward.ts`; else null. */
   peer: PeerRoute | null;
+  /**
+   * JSON field mapping of requests and answers (issue 12 item 6, `mapped-forward.ts`); null when the version maps
+   * nothing — then a call is forwarded as it streams, with no per-call work for mapping at all.
+   */
+  fieldMapping: VersionFieldMapping | null;
+  /** A SOAP version exposed as REST (issue 12 item 6, `soap-rest.ts`); null: forwarded as it is. */
+  soapRest: SoapRestRoute | null;
 }
 
 /** A system's mTLS binding (src/gateway/policy.ts `clientCertificate`). */
@@ -246,6 +255,8 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
       builtin: r.builtin ?? null,
       composite: r.composite ? compileComposite(r.composite) : null,
       peer: federation.routes.get(r.versionId) ?? null,
+      fieldMapping: compileFieldMapping(r.fieldMapping),
+      soapRest: r.soapRest ? await compileSoapRest(r.versionId, r.soapRest) : null,
     };
     routes.set(`${r.context}/${r.version}`, route);
     routesByVersion.set(r.versionId, route);
@@ -286,6 +297,14 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
     revokedTokens: new Set(data.revokedTokens ?? []),
     federation,
   };
+}
+
+/** A version's mapping with the sides that change nothing left out; null when neither changes anything. */
+function compileFieldMapping(m: VersionFieldMapping | undefined): VersionFieldMapping | null {
+  if (!m) return null;
+  const request = m.request && mapsAnything(m.request) ? m.request : null;
+  const response = m.response && mapsAnything(m.response) ? m.response : null;
+  return request || response ? { request, response } : null;
 }
 
 /** Sandbox serves versions under sandbox test and published ones (R-11); production only published ones. */

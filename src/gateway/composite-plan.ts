@@ -5,6 +5,7 @@ import {
   parseTemplate,
   type TemplatePart,
 } from '../core/composite.ts';
+import { applyFieldMapping, type FieldMapping, normalizeFieldMapping } from '../core/field-mapping.ts';
 
 /**
  * A composite's definition compiled once per snapshot (R-17, docs/aggregation.md): templates parsed, so a call only
@@ -31,6 +32,8 @@ export function compileComposite(definition: CompositeDefinition): CompiledCompo
     sequential: definition.sequential,
     backends: definition.backends.map((b) => ({
       ...b,
+      // Definitions saved before `drop` and `constants` existed lack them: they change nothing.
+      ...normalizeFieldMapping(b),
       pathParts: parts(b.path),
       queryParts: Object.entries(b.query).map(([name, value]) => [name, parts(value)]),
     })),
@@ -110,34 +113,9 @@ const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' &
  */
 const bare = (): Obj => Object.create(null) as Obj;
 
-/** Keeps only the allowed fields (dotted paths) of an answer. */
-function pick(value: Obj, allow: readonly string[]): Obj {
-  const out = bare();
-  for (const path of allow) {
-    const steps = path.split('.');
-    const found = fieldAt(value, steps);
-    if (found === undefined) continue;
-    let at = out;
-    for (let i = 0; i < steps.length - 1; i++) {
-      const step = steps[i]!;
-      if (!isObject(at[step])) at[step] = bare();
-      at = at[step] as Obj;
-    }
-    at[steps[steps.length - 1]!] = found;
-  }
-  return out;
-}
-
-/** A backend's answer after its allow-list and renames (KrakenD's `allow` and `mapping`). */
-export function shape(value: unknown, backend: Pick<CompositeBackend, 'allow' | 'mapping'>): unknown {
-  if (!isObject(value)) return value;
-  const kept = backend.allow ? pick(value, backend.allow) : value;
-  const out = bare();
-  // Own keys only: `mapping["__proto__"]` would otherwise be Object.prototype, not a rename.
-  for (const key of Object.keys(kept)) {
-    out[Object.hasOwn(backend.mapping, key) ? backend.mapping[key]! : key] = kept[key];
-  }
-  return out;
+/** A backend's answer after its field mapping (allow-list, drops, renames, constants; src/core/field-mapping.ts). */
+export function shape(value: unknown, backend: Partial<FieldMapping>): unknown {
+  return applyFieldMapping(value, normalizeFieldMapping(backend));
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERRORS, type ErrorCode } from '../core/errors.ts';
 import { EMPTY_SHA256 } from '../core/hashing.ts';
+import { HEADER } from '../federation/wire.ts';
 import { isEgressDenied } from '../net/egress.ts';
 import { newTransactionRecord, noteService, type TransactionRecord } from '../telemetry/record.ts';
 import type { CompiledResource, CompiledSnapshot, Route } from './compiled-snapshot.ts';
@@ -16,6 +17,7 @@ import {
 } from './composite-plan.ts';
 import { type GatewayContext, poolFor } from './context.ts';
 import { finish, refuse, UNMATCHED } from './exchange.ts';
+import { originHeaders } from './federated-forward.ts';
 import {
   environment,
   maintenance,
@@ -69,6 +71,7 @@ interface Run {
 }
 
 const COMPLETED = 'x-lgsp-completed';
+const EMPTY_BODY = Buffer.alloc(0);
 const TOO_LARGE = 'GW_COMPOSITE_TOO_LARGE' as const;
 
 export async function runComposite(
@@ -240,6 +243,28 @@ async function callBackend(run: Run, backend: CompiledBackend, index: number): P
   if (!counted.ok) return settleRefusal(run, child, backend, counted.code, counted.detail);
   if (ctx.records.overloaded) return refused('GW_RECORDER_BACKLOG');
 
+  // An imported version (issue 12 item 5) is called through federation: our token for its peer, the original
+  // consumer as the represented party, this child record's id end to end, our signature (docs/federation.md).
+  const peerTarget = target.peer;
+  let outbound: Awaited<ReturnType<typeof originHeaders>> | null = null;
+  if (peerTarget !== null) {
+    child.representedOrgCode = run.parent.representedOrgCode ?? run.parent.consumerOrgCode;
+    child.representedSystem = run.parent.representedSystem ?? run.parent.consumerSystemId;
+    child.endToEndId = child.id;
+    child.peerId = peerTarget.peer.id;
+    try {
+      outbound = await originHeaders(ctx, peerTarget, child, path + search, EMPTY_BODY, {
+        accept: 'application/json',
+      });
+    } catch (err) {
+      ctx.logger.warn(
+        { txn: child.id, peer: peerTarget.peer.code, err: (err as Error).message },
+        'peer token failed',
+      );
+      return refused('GW_FED_PEER_UNAVAILABLE', peerTarget.peer.code);
+    }
+    child.federation = outbound.evidence;
+  }
   const upstream = target.upstreams[run.env]!;
   const timeoutMs = Math.min(backend.timeoutMs, ctx.upstreamTimeoutMs);
   const abort = new AbortController();
@@ -254,21 +279,35 @@ async function callBackend(run: Run, backend: CompiledBackend, index: number): P
   child.requestOutAt = ctx.clock.nowMs();
   run.firstOutAt ??= child.requestOutAt;
   try {
-    const answer = await poolFor(ctx, upstream.origin).request({
-      path: upstream.basePath + path + search,
-      method: 'GET',
-      headers: {
-        accept: 'application/json',
-        'x-lgsp-transaction-id': child.id,
-        'x-lgsp-parent-transaction-id': run.parent.id,
-        'x-lgsp-consumer-system': run.route.providerSystemId,
-        'x-lgsp-consumer-organization': run.route.providerOrgCode,
-        'x-lgsp-environment': run.env,
-      },
-      signal: abort.signal,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
+    const limits = { signal: abort.signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+    const answer =
+      outbound && peerTarget
+        ? await ctx.peers.agentFor(peerTarget.peer).request({
+            origin: peerTarget.origin,
+            path: peerTarget.basePath + path + search,
+            method: 'GET',
+            headers: outbound.headers,
+            ...limits,
+          })
+        : await poolFor(ctx, upstream.origin).request({
+            path: upstream.basePath + path + search,
+            method: 'GET',
+            headers: {
+              accept: 'application/json',
+              'x-lgsp-transaction-id': child.id,
+              'x-lgsp-parent-transaction-id': run.parent.id,
+              'x-lgsp-consumer-system': run.route.providerSystemId,
+              'x-lgsp-consumer-organization': run.route.providerOrgCode,
+              'x-lgsp-environment': run.env,
+            },
+            ...limits,
+          });
+    if (outbound && peerTarget) {
+      const evidence = outbound.evidence;
+      evidence.answerBound = answer.headers[HEADER.requestHash] === evidence.requestHash;
+      // The peer refused our token (revoked, or its keys rotated): the next call fetches a new one.
+      if (answer.statusCode === 401) ctx.peers.forgetToken(peerTarget.peer.id, outbound.token);
+    }
     child.responseInAt = ctx.clock.nowMs();
     child.providerStatus = answer.statusCode;
     const hash = createHash('sha256');

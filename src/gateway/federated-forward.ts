@@ -1,19 +1,21 @@
-import { KeyObject, type webcrypto } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { ErrorCode } from '../core/errors.ts';
-import type { PeerData } from '../federation/snapshot.ts';
+import { type ErrorCode, LgspError } from '../core/errors.ts';
+import type { PeerData, PeerRoute } from '../federation/snapshot.ts';
 import {
   contentDigest,
   digestMatches,
   HEADER,
   type HopResult,
   requestHash,
+  sha256OfDigest,
   signHop,
+  signingKeyObject,
   traceIdOf,
   traceparentFor,
   verifyHops,
 } from '../federation/wire.ts';
+import { DigestCheck, type MessageFederation } from '../messaging/peer-forward.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 
 type FederationEvidence = NonNullable<TransactionRecord['federation']>;
@@ -24,6 +26,7 @@ import { type GatewayContext, poolFor } from './context.ts';
 import { readSmallBody, refuse } from './exchange.ts';
 import { ForwardHandler, HashingTap } from './forward-handler.ts';
 import { requestHeadersForUpstream } from './headers.ts';
+import { intake } from './messaging-endpoints.ts';
 import { bodyLimit, bodyTooLarge, type Refusal, refusal } from './policy.ts';
 
 /**
@@ -52,7 +55,8 @@ export async function federatedCall(
   path: string,
   query: string,
 ): Promise<void> {
-  if (route.mode === 'async') return refuse(ctx, res, rec, refusal('GW_FED_ASYNC_UNSUPPORTED'));
+  if (route.mode === 'async')
+    return federatedMessage(ctx, req, res, rec, snapshot, route, policy, inboundPeer, path, query);
   const limit = bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes);
   const body = await readSmallBody(
     req,
@@ -133,7 +137,123 @@ export async function federatedCall(
   );
 }
 
-/** Inbound checks in order; null when the call may go on, else the refusal (the evidence says what was found). */
+/**
+ * An async message on a federated route (issue 12 item 10b; docs/federation.md): taken in like any message — 202
+ * with our message id once it is durable — with its identities kept beside it (`message_federation`), for the
+ * deliverer to hand on (a version imported from a peer) or push to our provider (a peer's message for our own
+ * service). From a peer, every hop's signature is checked first, as for a sync call — the earlier hops until their
+ * own expiry, since an intermediate may have held the message a while — and the body against its signed digest as
+ * it streams into the queue (a mismatch stores nothing).
+ */
+async function federatedMessage(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  snapshot: CompiledSnapshot,
+  route: Route,
+  policy: SubscriptionPolicy,
+  inboundPeer: PeerData | null,
+  path: string,
+  query: string,
+): Promise<void> {
+  rec.leg = 'intake';
+  const incoming = singleValued(req);
+  const source = { systemId: rec.consumerSystemId!, environment: rec.environment! };
+  if (!inboundPeer) {
+    // The origin: our consumer is the represented party; the message id will be the end-to-end id.
+    rec.representedOrgCode = rec.consumerOrgCode;
+    rec.representedSystem = rec.consumerSystemId;
+    const context: MessageFederation = {
+      fromPeerId: null,
+      representedOrg: rec.consumerOrgCode,
+      representedSystem: rec.consumerSystemId,
+      endToEndId: '',
+      traceparent: traceparentFor(incoming[HEADER.traceparent], rec.id).header,
+      signature: null,
+      signatureInput: null,
+    };
+    return intake(ctx, req, res, rec, route, source, path, query, { context, body: () => req });
+  }
+  const evidence: FederationEvidence = {
+    direction: 'inbound',
+    traceId: null,
+    hops: [],
+    signatures: 'signed',
+    requestHash: null,
+  };
+  rec.federation = evidence;
+  rec.peerId = inboundPeer.id;
+  const checked = await checkInbound(ctx, snapshot, inboundPeer, policy, rec, evidence, incoming, null);
+  if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
+  if (checked !== null) return refuse(ctx, res, rec, checked);
+  // Made when the queue takes it, not before: an error of a body piped too early would find no listener.
+  const body = () => {
+    const checked = req.pipe(new DigestCheck(sha256OfDigest(incoming[HEADER.contentDigest])));
+    // The queue listens too (and rolls back); this one only keeps a second error from being unhandled.
+    checked.on('error', () => {});
+    req.once('error', (err) => checked.destroy(err));
+    req.once('aborted', () => checked.destroy(new LgspError('MQ_UPLOAD_FAILED', 'aborted')));
+    return checked;
+  };
+  const context: MessageFederation = {
+    fromPeerId: inboundPeer.id,
+    representedOrg: rec.representedOrgCode,
+    representedSystem: rec.representedSystem,
+    endToEndId: rec.endToEndId!,
+    traceparent: incoming[HEADER.traceparent] ?? null,
+    signature: incoming[HEADER.signature] ?? null,
+    signatureInput: incoming[HEADER.signatureInput] ?? null,
+  };
+  return intake(ctx, req, res, rec, route, source, path, query, { context, body });
+}
+
+/**
+ * A peer's call to what this platform answers itself — a composite (R-17) or a built-in service (dmdc): the same
+ * inbound checks as a forwarded call (represented party, every hop's signature, digest, grant), recorded the same
+ * way; true when the caller may then serve it like a local consumer's call, false once the refusal is answered.
+ */
+export async function admitInboundPeer(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  snapshot: CompiledSnapshot,
+  route: Route,
+  policy: SubscriptionPolicy,
+  peer: PeerData,
+): Promise<boolean> {
+  const limit = bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes);
+  const body = await readSmallBody(
+    req,
+    Number.isFinite(limit) ? limit : ctx.config.gateway.maxRequestBodyBytes,
+  );
+  if (body === null) {
+    refuse(ctx, res, rec, bodyTooLarge(limit));
+    return false;
+  }
+  const evidence: FederationEvidence = {
+    direction: 'inbound',
+    traceId: null,
+    hops: [],
+    signatures: 'signed',
+    requestHash: null,
+  };
+  rec.federation = evidence;
+  rec.peerId = peer.id;
+  const checked = await checkInbound(ctx, snapshot, peer, policy, rec, evidence, singleValued(req), body);
+  if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
+  if (checked !== null) {
+    refuse(ctx, res, rec, checked);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Inbound checks in order; null when the call may go on, else the refusal (the evidence says what was found). The
+ * body is null for an async message: its digest is checked as it streams into the queue instead.
+ */
 async function checkInbound(
   ctx: GatewayContext,
   snapshot: CompiledSnapshot,
@@ -142,7 +262,7 @@ async function checkInbound(
   rec: TransactionRecord,
   evidence: FederationEvidence,
   headers: Record<string, string>,
-  body: Buffer,
+  body: Buffer | null,
 ): Promise<Refusal | null> {
   const org = headers[HEADER.representedOrganization];
   const endToEnd = headers[HEADER.endToEndId];
@@ -163,6 +283,7 @@ async function checkInbound(
       return signer ? ctx.peers.keyOf(signer, keyId) : null;
     },
     ctx.clock.nowMs(),
+    { earlierHopsUntilExpiry: body === null },
   );
   evidence.hops = hops.map(hopOf);
   const fail = (code: ErrorCode, detail: string) => {
@@ -184,7 +305,12 @@ async function checkInbound(
   if (hops[hops.length - 1]!.label !== peer.code)
     return fail('GW_FED_SIGNATURE_MISSING', `${peer.code}: chữ ký của bên gọi / the calling peer’s own`);
   evidence.signatures = 'verified';
-  if (!digestMatches(headers[HEADER.contentDigest], body)) return refusal('GW_FED_CONTENT_DIGEST_MISMATCH');
+  if (
+    body === null
+      ? sha256OfDigest(headers[HEADER.contentDigest]) === null
+      : !digestMatches(headers[HEADER.contentDigest], body)
+  )
+    return refusal('GW_FED_CONTENT_DIGEST_MISMATCH');
   const allowed = fed.representedGrants.get(policy.id);
   if (allowed !== undefined && !allowed.has(org)) return refusal('GW_FED_REPRESENTED_NOT_ALLOWED', org);
   return null;
@@ -244,7 +370,11 @@ async function onward(
   const signing = ctx.snapshots.current!.signing;
   const url = `${target.origin}${target.basePath}${resourcePathOf(route, path)}${query}`;
   const signed = await signHop(
-    { label: ctx.config.federation.code, keyId: signing.kid, privateKey: privateKeyOf(signing.privateKey) },
+    {
+      label: ctx.config.federation.code,
+      keyId: signing.kid,
+      privateKey: signingKeyObject(signing.privateKey),
+    },
     rec.method,
     url,
     flat,
@@ -272,6 +402,53 @@ async function onward(
     body,
     { evidence, token, peerId: target.peer.id },
   );
+}
+
+/**
+ * The headers of a call this platform originates to a peer on behalf of one of its consumers, outside the proxy's
+ * own forward — a composite's backend that is an imported version (issue 12 item 5): our token for that peer, the
+ * represented party and end-to-end id the record already names, a new trace, the body's digest, and our signature as
+ * the first hop. The evidence notes our hop and the request hash; the caller checks the answer's hash.
+ */
+export async function originHeaders(
+  ctx: GatewayContext,
+  target: PeerRoute,
+  rec: TransactionRecord,
+  resourcePathAndQuery: string,
+  body: Buffer,
+  headers: Record<string, string>,
+): Promise<{ headers: Record<string, string>; token: string; evidence: FederationEvidence }> {
+  const token = await ctx.peers.tokenFor(target.peer);
+  const trace = traceparentFor(undefined, rec.id);
+  const flat: Record<string, string> = {
+    ...headers,
+    authorization: `Bearer ${token}`,
+    [HEADER.representedOrganization]: rec.representedOrgCode ?? '',
+    [HEADER.representedSystem]: rec.representedSystem ?? '',
+    [HEADER.endToEndId]: rec.endToEndId ?? rec.id,
+    [HEADER.traceparent]: trace.header,
+    [HEADER.contentDigest]: contentDigest(body),
+  };
+  const signing = ctx.snapshots.current!.signing;
+  const signed = await signHop(
+    {
+      label: ctx.config.federation.code,
+      keyId: signing.kid,
+      privateKey: signingKeyObject(signing.privateKey),
+    },
+    rec.method,
+    `${target.origin}${target.basePath}${resourcePathAndQuery}`,
+    flat,
+    ctx.clock.nowMs(),
+  );
+  const evidence: FederationEvidence = {
+    direction: 'outbound',
+    traceId: trace.traceId,
+    hops: [{ label: ctx.config.federation.code, keyId: signing.kid, verified: null }],
+    signatures: 'signed',
+    requestHash: requestHash(signed[HEADER.signature]),
+  };
+  return { headers: signed, token, evidence };
 }
 
 function dispatch(
@@ -358,16 +535,4 @@ function withoutFields(list: string[], names: string[]): string[] {
     out.push(list[i]!, list[i + 1]!);
   }
   return out;
-}
-
-const privateKeys = new WeakMap<object, KeyObject>();
-
-/** The signing key as node:crypto wants it (jose imports it as a WebCrypto key); converted once per key. */
-function privateKeyOf(key: CompiledSnapshot['signing']['privateKey']): KeyObject {
-  let found = privateKeys.get(key);
-  if (!found) {
-    found = KeyObject.from(key as webcrypto.CryptoKey);
-    privateKeys.set(key, found);
-  }
-  return found;
 }

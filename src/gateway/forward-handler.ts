@@ -38,6 +38,27 @@ export class HashingTap extends Transform {
 }
 
 /**
+ * Why a provider gave no answer at all, as the consumer's refusal: a timeout, the egress policy (issue 10: the
+ * provider's name resolved to an address the policy refuses — logged and alerted by the policy's listeners; the
+ * consumer learns the rule, never the address), or unreachable (logged here). Shared by every path that calls a
+ * provider (this handler, the buffered calls of mapped and SOAP-converted versions: mapped-forward.ts, soap-rest.ts).
+ */
+export function transportRefusal(ctx: GatewayContext, rec: TransactionRecord, route: Route, err: unknown) {
+  const code = (err as { code?: string }).code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+    return refusal('GW_UPSTREAM_TIMEOUT', `${ctx.upstreamTimeoutMs} ms`);
+  if (isEgressDenied(err)) {
+    const rule = err.denial.rule;
+    return refusal('GW_EGRESS_DENIED', EGRESS_RULE_TEXT[rule], undefined, { rule });
+  }
+  ctx.logger.warn(
+    { txn: rec.id, service: route.context, version: route.version, code },
+    'provider unreachable',
+  );
+  return refusal('GW_UPSTREAM_UNREACHABLE', code);
+}
+
+/**
  * One forwarded call as undici's low-level handler: answer chunks go straight from the provider's socket to the
  * consumer's, hashed on the way (R-02: only the SHA-256 and size are kept), with backpressure both ways. Measured
  * ≈ 20–30 % faster than undici's stream API. The transaction is recorded exactly once, however it ends: through
@@ -136,32 +157,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
         refuse(this.ctx, this.res, this.rec, bodyTooLarge(this.tap.limitBytes));
         return;
       }
-      if (code === 'UND_ERR_HEADERS_TIMEOUT') {
-        refuse(
-          this.ctx,
-          this.res,
-          this.rec,
-          refusal('GW_UPSTREAM_TIMEOUT', `${this.ctx.upstreamTimeoutMs} ms`),
-        );
-        return;
-      }
-      if (isEgressDenied(err)) {
-        // Issue 10: the provider's name resolved to an address the policy refuses (logged and alerted by the
-        // policy's listeners); the consumer learns the rule, never the address.
-        const rule = err.denial.rule;
-        refuse(
-          this.ctx,
-          this.res,
-          this.rec,
-          refusal('GW_EGRESS_DENIED', EGRESS_RULE_TEXT[rule], undefined, { rule }),
-        );
-        return;
-      }
-      this.ctx.logger.warn(
-        { txn: this.rec.id, service: this.route.context, version: this.route.version, code },
-        'provider unreachable',
-      );
-      refuse(this.ctx, this.res, this.rec, refusal('GW_UPSTREAM_UNREACHABLE', code));
+      refuse(this.ctx, this.res, this.rec, transportRefusal(this.ctx, this.rec, this.route, err));
       return;
     }
     // The status line is already sent: all that is left is to cut the connection, and record why.

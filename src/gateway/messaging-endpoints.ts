@@ -5,6 +5,13 @@ import { EMPTY_SHA256 } from '../core/hashing.ts';
 import { isoOf } from '../core/time.ts';
 import { messageLegRecord } from '../messaging/delivery.ts';
 import type { Messaging } from '../messaging/messaging.ts';
+import {
+  dropMessageFederation,
+  type MessageFederation,
+  messageFederationOf,
+  representedHeaders,
+  saveMessageFederation,
+} from '../messaging/peer-forward.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { CompiledSnapshot, Route } from './compiled-snapshot.ts';
 import type { GatewayContext } from './context.ts';
@@ -32,9 +39,14 @@ export async function intake(
   res: ServerResponse,
   rec: TransactionRecord,
   route: Route,
-  claims: TokenClaims,
+  claims: Pick<TokenClaims, 'systemId' | 'environment'>,
   path: string,
   query: string,
+  /**
+   * A federated message (issue 12 item 10b, `federated-forward.ts`): its represented party, end-to-end id and hops,
+   * kept beside it; and its body as it must be stored (a peer's, checked against its signed digest on the way).
+   */
+  federated: { context: MessageFederation; body: () => Readable } | null = null,
 ): Promise<void> {
   rec.leg = 'intake';
   const messaging = ctx.messaging;
@@ -59,6 +71,12 @@ export async function intake(
   rec.requestOutAt = ctx.clock.nowMs();
   let result: Awaited<ReturnType<Messaging['accept']>>;
   try {
+    if (federated) {
+      // Before the message: a stored message never lacks whom it is for. A peer's message is recorded under its
+      // end-to-end id; at the origin that id is the message id, recorded on the hand-off (the federated leg).
+      if (federated.context.endToEndId) rec.endToEndId = federated.context.endToEndId;
+      await saveMessageFederation(messaging.store, messageId, federated.context, ctx.clock.nowMs());
+    }
     result = await messaging.accept(
       {
         id: messageId,
@@ -73,9 +91,11 @@ export async function intake(
           query,
         },
       },
-      req,
+      federated ? federated.body() : req,
     );
+    if (federated && result.duplicate) await dropMessageFederation(messaging.store, messageId);
   } catch (err) {
+    if (federated) await dropMessageFederation(messaging.store, messageId).catch(() => {});
     // Ours to say (too large); the source's body broke off (its fault, 400); or the queue engine failed —
     // retryable: a source sending again with the same Idempotency-Key gets one message whatever happened.
     const code =
@@ -151,8 +171,10 @@ export async function messagingEndpoint(
     const party =
       meta && (meta.sourceSystemId === claims.systemId || route?.providerSystemId === claims.systemId);
     if (!meta || !party) return refuse(ctx, res, rec, MESSAGE_NOT_FOUND);
-    const receipt = await messaging.receipt(meta, snapshot);
-    return answer(ctx, res, rec, 200, { ...messaging.status(meta, snapshot), receipt });
+    // Handed on to a peer (issue 12 item 10b): the state is the end-to-end one its receipt reported.
+    const fed = route?.peer ? await messageFederationOf(messaging.store, meta.id) : null;
+    const receipt = await messaging.receipt(meta, snapshot, fed);
+    return answer(ctx, res, rec, 200, { ...messaging.status(meta, snapshot, fed), receipt });
   }
   if (parts[0] === 'inbox' && parts.length === 1 && method === 'GET') {
     rec.resourceTemplate = `${MESSAGING_PREFIX}inbox`;
@@ -197,6 +219,10 @@ async function pull(
   leg.requestOutAt = ctx.clock.nowMs();
   leg.requestSha256 = EMPTY_SHA256;
   const target = messaging.target(meta);
+  // A peer's message for our provider (issue 12 item 10b): whom the peer represents, as a push would say.
+  const fed = snapshot.federation.peersBySystem.has(meta.sourceSystemId)
+    ? await messageFederationOf(messaging.store, meta.id)
+    : null;
   const body = claim.payload
     ? Readable.from([claim.payload])
     : await messaging.queue.openPayload(meta.id, meta);
@@ -211,6 +237,7 @@ async function pull(
     'x-lgsp-consumer-organization': leg.consumerOrgCode ?? '',
     'x-lgsp-service': `${route.context}/${route.version}`,
     ...resourceHeaders(meta.resourceTemplate ?? null, target),
+    ...(fed?.from_peer_id ? representedHeaders(fed, snapshot) : {}),
     'x-lgsp-accepted-at': isoOf(meta.acceptedAtMs),
     'repr-digest': `sha-256=:${Buffer.from(meta.sha256, 'hex').toString('base64')}:`,
   });

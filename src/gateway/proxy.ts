@@ -3,13 +3,14 @@ import type { Dispatcher } from 'undici';
 import { noteService, type TransactionRecord } from '../telemetry/record.ts';
 import { categoriesEndpoint } from './categories.ts';
 import { forwardedOrigin } from './client-address.ts';
-import type { CompiledSnapshot, Route, Upstream } from './compiled-snapshot.ts';
+import type { CompiledResource, CompiledSnapshot, Route, Upstream } from './compiled-snapshot.ts';
 import { runComposite } from './composite.ts';
 import { type GatewayContext, poolFor } from './context.ts';
 import { hasBody, refuse } from './exchange.ts';
-import { federatedCall } from './federated-forward.ts';
+import { admitInboundPeer, federatedCall } from './federated-forward.ts';
 import { ForwardHandler, HashingTap } from './forward-handler.ts';
 import { requestHeadersForUpstream } from './headers.ts';
+import { mappedForward } from './mapped-forward.ts';
 import { intake } from './messaging-endpoints.ts';
 import {
   asyncMethod,
@@ -26,6 +27,7 @@ import {
   versionState,
 } from './policy.ts';
 import { mockAnswer } from './sandbox-mock.ts';
+import { soapRestCall } from './soap-rest.ts';
 import type { TokenClaims } from './tokens.ts';
 
 const RECORDER_BACKLOG = refusal('GW_RECORDER_BACKLOG', undefined, { 'retry-after': '5' });
@@ -83,8 +85,35 @@ export function proxy(
   if (!counted.ok) return refuse(ctx, res, rec, counted);
   // Records are evidence (R-06): a call that could not be recorded is not made.
   if (ctx.records.overloaded) return refuse(ctx, res, rec, RECORDER_BACKLOG);
-  if (route.peer !== null || inboundPeer !== undefined)
+  // A peer's call to what we answer ourselves (a composite, a built-in) is checked as any inbound federated call,
+  // then served like a local consumer's: the peer is the consumer, the represented party beside it (issue 12).
+  const answeredHere = route.composite !== null || route.builtin !== null;
+  if (route.peer !== null || (inboundPeer !== undefined && !answeredHere))
     return federatedCall(ctx, req, res, rec, snapshot, route, policy, inboundPeer ?? null, path, query);
+  if (inboundPeer !== undefined)
+    return admitInboundPeer(ctx, req, res, rec, snapshot, route, policy, inboundPeer).then((admitted) =>
+      admitted
+        ? answerHere(ctx, req, res, rec, snapshot, route, claims, resource, segments, start, path, query)
+        : undefined,
+    );
+  return answerHere(ctx, req, res, rec, snapshot, route, claims, resource, segments, start, path, query);
+}
+
+/** After every policy step: the call is taken in (async), answered by the platform itself, or forwarded. */
+function answerHere(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  snapshot: CompiledSnapshot,
+  route: Route,
+  claims: TokenClaims,
+  resource: CompiledResource,
+  segments: string[],
+  start: number,
+  path: string,
+  query: string,
+): Promise<void> | void {
   if (route.mode === 'async') return intake(ctx, req, res, rec, route, claims, path, query);
   // The platform's own built-in service (issue 12 item 7) is answered here, after the same policy, never forwarded.
   if (route.builtin === 'categories') {
@@ -99,6 +128,10 @@ export function proxy(
   const upstream = route.upstreams[claims.environment];
   // No upstream got past `environment` only in the sandbox with a mock table (issue 12 item 9).
   if (upstream === null) return mockAnswer(ctx, req, res, rec, route, route.sandboxMock!, path);
+  // Issue 12 item 6: a SOAP version exposed as REST, or one that maps JSON fields, reads bodies whole; the rest
+  // stream (both fields are precomputed per route, null for every other version).
+  if (route.soapRest !== null) return soapRestCall(ctx, req, res, rec, route, upstream, resource, query);
+  if (route.fieldMapping !== null) return mappedForward(ctx, req, res, rec, route, upstream, path, query);
   forward(ctx, req, res, rec, route, upstream, path, query);
   return undefined;
 }

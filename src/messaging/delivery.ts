@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import { ENVIRONMENTS } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import { SequentialIds } from '../core/ids.ts';
+import type { PeerClients } from '../federation/peer-clients.ts';
+import { signingKeyObject } from '../federation/wire.ts';
 import { type EgressPolicy, isEgressDenied } from '../net/egress.ts';
 import type { TransactionLeg } from '../store/schema.ts';
 import {
@@ -15,6 +17,17 @@ import {
   type TransactionRecord,
 } from '../telemetry/record.ts';
 import type { Destination, Destinations, Messaging } from './messaging.ts';
+import {
+  dueReceiptChecks,
+  fetchPeerReceipt,
+  type MessageFederationRow,
+  messageFederationOf,
+  noteHandedOn,
+  noteReceipt,
+  type PeerReceipt,
+  peerSend,
+  representedHeaders,
+} from './peer-forward.ts';
 import type { Claim, MessageMeta } from './port.ts';
 
 /** How often dead-by-expiry messages are swept (their payloads deleted, the operator alerted). */
@@ -33,7 +46,19 @@ export interface DelivererDeps {
   destinations: () => Destinations | null;
   /** The platform's egress policy (issue 10): every new connection to a destination passes it. */
   egress: EgressPolicy;
+  /**
+   * Hand-off to peer platforms (issue 12 item 10b): our tokens and connections per peer, and our signature label.
+   * Absent: messages for imported versions are not handed on (they wait, and die at their expiry).
+   */
+  peers?: { clients: PeerClients; code: string } | null;
 }
+
+/** How often the receipts of handed-on messages are looked for (each message is then polled with backoff). */
+const RECEIPT_SWEEP_MS = 1_000;
+/** The longest wait between two looks at one handed-on message's receipt. */
+const RECEIPT_CHECK_MAX_MS = 60_000;
+/** A handed-on message with no final receipt this long after its expiry is given up on (dead). */
+const RECEIPT_GIVE_UP_MS = 60 * 60_000;
 
 /**
  * Push delivery (issue 4): for every async destination with an endpoint in an environment, keeps at most its
@@ -55,6 +80,8 @@ export class Deliverer {
   private wakePending = false;
   private stopped = false;
   private lastSweepMs = 0;
+  private lastReceiptSweepMs = 0;
+  private receiptsRunning = false;
 
   constructor(private readonly deps: DelivererDeps) {
     const timeoutMs = deps.messaging.config.pushTimeoutMs;
@@ -134,6 +161,21 @@ export class Deliverer {
       }
       await messaging.destroySpentKeys(nowMs);
     }
+    if (
+      this.deps.peers &&
+      (destinations.federation?.peersById.size ?? 0) > 0 &&
+      !this.receiptsRunning &&
+      Math.abs(nowMs - this.lastReceiptSweepMs) >= RECEIPT_SWEEP_MS
+    ) {
+      this.lastReceiptSweepMs = nowMs;
+      this.receiptsRunning = true;
+      this.afterwards(
+        this.checkReceipts(destinations).finally(() => {
+          this.receiptsRunning = false;
+        }),
+        'receipts',
+      );
+    }
     const leaseMs = messaging.config.pushTimeoutMs + LEASE_MARGIN_MS;
     for (const route of destinations.routesByVersion.values()) {
       if (route.mode !== 'async') continue;
@@ -162,6 +204,63 @@ export class Deliverer {
     this.pushes.add(tracked);
   }
 
+  /**
+   * Receipts back (issue 12 item 10b): for each handed-on message whose look is due, asks the peer — as the
+   * message's source — what became of it, with backoff between looks. Once the peer says delivered or dead (its
+   * own outcome already includes the platforms after it), our source learns it: its status and receipt, and its
+   * `message.delivered` / `message.dead` webhook; a dead one alerts our operator too.
+   */
+  private async checkReceipts(destinations: Destinations): Promise<void> {
+    const { messaging, clock, logger } = this.deps;
+    const peers = this.deps.peers!.clients;
+    for (const row of await dueReceiptChecks(messaging.store, clock.nowMs(), 20)) {
+      const meta = await messaging.queue.get(row.message_id);
+      const peer = destinations.federation?.peersById.get(row.to_peer_id ?? '');
+      let receipt: PeerReceipt | null = null;
+      if (meta && peer && row.remote_message_id) {
+        try {
+          receipt = await fetchPeerReceipt(
+            peers,
+            peer,
+            row.remote_message_id,
+            messaging.config.pushTimeoutMs,
+          );
+        } catch (err) {
+          logger.info(
+            { message: row.message_id, peer: peer.code, err: (err as Error).message },
+            'receipt not read',
+          );
+        }
+      }
+      const nowMs = clock.nowMs();
+      const checks = row.receipt_checks + 1;
+      if (!receipt && meta && nowMs > meta.expiresAtMs + RECEIPT_GIVE_UP_MS)
+        receipt = { state: 'dead', deliveredAt: null, receipt: null };
+      const final = receipt?.state === 'delivered' || receipt?.state === 'dead';
+      const delay = Math.min(
+        RECEIPT_CHECK_MAX_MS,
+        messaging.config.retryMaxMs,
+        messaging.config.retryBaseMs * 2 ** Math.min(checks, 16),
+      );
+      await noteReceipt(
+        messaging.store,
+        row.message_id,
+        receipt,
+        checks,
+        final || !meta ? null : nowMs + delay,
+      );
+      if (!final || !meta) continue;
+      const settled: MessageFederationRow = {
+        ...row,
+        remote_state: receipt!.state,
+        remote_delivered_at: receipt!.deliveredAt ? new Date(receipt!.deliveredAt) : null,
+        remote_receipt: receipt!.receipt,
+      };
+      if (receipt!.state === 'delivered') await messaging.delivered(meta, destinations, settled);
+      else await messaging.dead(meta, destinations, 'remote', settled);
+    }
+  }
+
   private launch(claim: Claim, route: Destination, destinations: Destinations): void {
     this.inFlight.set(route.versionId, (this.inFlight.get(route.versionId) ?? 0) + 1);
     const push = this.push(claim, route, destinations)
@@ -183,17 +282,46 @@ export class Deliverer {
     rec.requestBytes = meta.sizeBytes;
     rec.requestSha256 = meta.sha256;
     let failure: { text: string; code: string | null; status: number } | null = null;
+    const peerRoute = route.peer ?? null;
+    const answerText: Buffer[] = [];
     try {
-      const target = pushTarget(upstream, messaging.target(meta));
-      const body = claim.payload
-        ? Readable.from([claim.payload])
-        : await messaging.queue.openPayload(meta.id, meta);
-      rec.requestOutAt = clock.nowMs();
-      const answer = await request(`${upstream.origin}${target}`, {
-        dispatcher: this.agent,
-        method: 'POST',
-        body,
-        headers: {
+      // A message from a peer platform, or one we hand on: its represented party, end-to-end id and hops.
+      const fed =
+        peerRoute !== null || destinations.federation?.peersBySystem.has(meta.sourceSystemId)
+          ? await messageFederationOf(messaging.store, meta.id)
+          : null;
+      let url: string;
+      let headers: Record<string, string>;
+      let dispatcher: Dispatcher = this.agent;
+      if (peerRoute !== null) {
+        if (!this.deps.peers) throw new Error('no peer hand-off on this node');
+        const send = await peerSend(
+          {
+            peers: this.deps.peers.clients,
+            code: this.deps.peers.code,
+            signing: {
+              kid: destinations.signing.kid,
+              privateKey: signingKeyObject(destinations.signing.privateKey),
+            },
+          },
+          peerRoute,
+          meta,
+          pushTarget(peerRoute, messaging.target(meta)),
+          fed,
+          { systemId: meta.sourceSystemId, organizationCode: rec.consumerOrgCode },
+          clock.nowMs(),
+        );
+        url = send.url;
+        headers = send.headers;
+        dispatcher = this.deps.peers.clients.agentFor(peerRoute.peer);
+        rec.federation = send.evidence;
+        rec.representedOrgCode = send.representedOrg;
+        rec.representedSystem = send.representedSystem;
+        rec.endToEndId = send.endToEndId;
+        rec.peerId = peerRoute.peer.id;
+      } else {
+        url = `${upstream.origin}${pushTarget(upstream, messaging.target(meta))}`;
+        headers = {
           'content-type': meta.contentType,
           'content-length': String(meta.sizeBytes),
           // The destination deduplicates on it: a push repeated after a lost acknowledgement is the same message.
@@ -207,15 +335,26 @@ export class Deliverer {
           'x-lgsp-accepted-at': new Date(meta.acceptedAtMs).toISOString(),
           // RFC 9530: the destination can check the payload arrived intact.
           'repr-digest': `sha-256=:${Buffer.from(meta.sha256, 'hex').toString('base64')}:`,
-        },
-      });
+        };
+        if (fed?.from_peer_id) Object.assign(headers, representedHeaders(fed, destinations));
+      }
+      const body = claim.payload
+        ? Readable.from([claim.payload])
+        : await messaging.queue.openPayload(meta.id, meta);
+      rec.requestOutAt = clock.nowMs();
+      const answer = await request(url, { dispatcher, method: 'POST', body, headers });
       rec.responseInAt = clock.nowMs();
       rec.providerStatus = answer.statusCode;
       const hash = createHash('sha256');
       for await (const chunk of answer.body) {
-        if (rec.responseBytes < ANSWER_LIMIT_BYTES) hash.update(chunk as Buffer);
+        if (rec.responseBytes < ANSWER_LIMIT_BYTES) {
+          hash.update(chunk as Buffer);
+          if (peerRoute !== null) answerText.push(chunk as Buffer);
+        }
         rec.responseBytes += (chunk as Buffer).length;
       }
+      if (peerRoute !== null && answer.statusCode === 401 && typeof headers['authorization'] === 'string')
+        this.deps.peers?.clients.forgetToken(peerRoute.peer.id, headers['authorization'].slice(7));
       rec.responseSha256 = hash.digest('hex');
       if (answer.statusCode < 200 || answer.statusCode >= 300) {
         failure = { text: `HTTP ${answer.statusCode}`, code: null, status: answer.statusCode };
@@ -234,6 +373,29 @@ export class Deliverer {
 
     const nowMs = clock.nowMs();
     try {
+      const remoteId = failure === null && peerRoute !== null ? remoteMessageIdOf(answerText) : null;
+      if (failure === null && peerRoute !== null && remoteId === null)
+        failure = {
+          text: 'peer answered without a message id',
+          code: 'GW_FED_PEER_UNAVAILABLE',
+          status: 502,
+        };
+      if (failure === null && peerRoute !== null) {
+        // Handed on: the peer holds it durably now; ours is deleted, and the outcome comes with the peer's receipt.
+        rec.consumerStatus = rec.providerStatus!;
+        await noteHandedOn(
+          messaging.store,
+          meta,
+          peerRoute.peer.id,
+          remoteId!,
+          nowMs + messaging.config.retryBaseMs,
+          nowMs,
+        );
+        await messaging.queue.ack(claim, nowMs);
+        rec.responseOutAt = clock.nowMs();
+        this.deps.records.record(rec);
+        return;
+      }
       if (failure === null) {
         rec.consumerStatus = rec.providerStatus!;
         const delivered = await messaging.queue.ack(claim, nowMs);
@@ -269,6 +431,16 @@ export class Deliverer {
       }
       throw err;
     }
+  }
+}
+
+/** The peer's message id in its 202 answer to our hand-off; null when the answer names none. */
+function remoteMessageIdOf(chunks: Buffer[]): string | null {
+  try {
+    const id = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messageId?: unknown }).messageId;
+    return typeof id === 'string' && /^[\x21-\x7e]{1,200}$/.test(id) ? id : null;
+  } catch {
+    return null;
   }
 }
 

@@ -7,11 +7,13 @@ import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { LgspError } from '../core/errors.ts';
 import { isoOf, isoOrNull } from '../core/time.ts';
+import type { PeerData, PeerRoute } from '../federation/snapshot.ts';
 import { enqueueNotification } from '../notify/outbox.ts';
 import type { Store } from '../store/port.ts';
 import type { Alerts } from '../telemetry/alerts.ts';
 import { PayloadCipher } from './payload-cipher.ts';
 import type { PayloadKeys } from './payload-keys.ts';
+import { handedOnView, type MessageFederationRow } from './peer-forward.ts';
 import type { Claim, EnqueueResult, MessageMeta, MessageQueue } from './port.ts';
 
 /**
@@ -39,6 +41,11 @@ export interface Destinations {
   routesByVersion: ReadonlyMap<string, Destination>;
   systems: ReadonlyMap<string, { organizationCode: string }>;
   signing: { kid: string; algorithm: string; privateKey: CryptoKey | Uint8Array };
+  /** Peer platforms (issue 12 item 10b): who sent us a message, whom we hand one on to. */
+  federation?: {
+    peersById: ReadonlyMap<string, PeerData>;
+    peersBySystem: ReadonlyMap<string, PeerData>;
+  };
 }
 
 export interface Destination {
@@ -52,6 +59,8 @@ export interface Destination {
   deliveryConcurrency: number;
   /** The push endpoint per environment; none: the destination pulls from its inbox. */
   upstreams: Record<Environment, { origin: string; basePath: string } | null>;
+  /** A version imported from a peer platform: its messages are handed on to that peer (issue 12 item 10b). */
+  peer?: PeerRoute | null;
 }
 
 export interface IncomingMessage {
@@ -92,7 +101,16 @@ export interface MessageStatus {
   expiresAt: string;
   deliveredAt: string | null;
   lastError: string | null;
+  /** Whether this platform still holds the payload (R-02: false once delivered, handed on, dead or expired). */
+  payloadStored: boolean;
+  /**
+   * A message handed on to a peer platform (issue 12 item 10b): `state` above is the end-to-end outcome the peer's
+   * receipt reports; here the peer, its message id and state, when we handed it on, and its signed receipt.
+   */
+  federation?: HandedOn;
 }
+
+type HandedOn = NonNullable<ReturnType<typeof handedOnView>['federation']>;
 
 /**
  * How long the list of organizations with webhooks is reused: a newly registered endpoint gets callbacks within
@@ -111,6 +129,11 @@ export class Messaging {
     this.deps = deps;
     this.queue = deps.queue;
     this.cipher = new PayloadCipher(deps.keys);
+  }
+
+  /** The store (federated messages keep their identities and receipts there, whatever the queue engine). */
+  get store(): Store {
+    return this.deps.store;
   }
 
   get config(): Config['messaging'] {
@@ -173,11 +196,19 @@ export class Messaging {
     return q < 0 ? { path: target, query: '' } : { path: target.slice(0, q), query: target.slice(q) };
   }
 
-  status(meta: MessageMeta, snapshot: Destinations | null): MessageStatus {
+  status(
+    meta: MessageMeta,
+    snapshot: Destinations | null,
+    fed: MessageFederationRow | null = null,
+  ): MessageStatus {
     const route = snapshot?.routesByVersion.get(meta.destinationVersionId);
+    const peerCode = fed?.to_peer_id
+      ? (snapshot?.federation?.peersById.get(fed.to_peer_id)?.code ?? null)
+      : null;
+    const view = handedOnView(meta, fed, peerCode);
     return {
       messageId: meta.id,
-      state: meta.state,
+      state: view.state,
       sourceSystemId: meta.sourceSystemId,
       destination: route
         ? {
@@ -194,8 +225,10 @@ export class Messaging {
       attempts: meta.attempts,
       acceptedAt: isoOf(meta.acceptedAtMs),
       expiresAt: isoOf(meta.expiresAtMs),
-      deliveredAt: isoOrNull(meta.deliveredAtMs),
+      deliveredAt: isoOrNull(view.deliveredAtMs),
       lastError: meta.lastError,
+      payloadStored: meta.hasPayload,
+      ...(view.federation ? { federation: view.federation } : {}),
     };
   }
 
@@ -204,13 +237,18 @@ export class Messaging {
    * JWS signed with the platform's token key (ES256), so either party can prove later, against the published JWKS,
    * what the LGSP delivered and when (R-23).
    */
-  async receipt(meta: MessageMeta, snapshot: Destinations): Promise<string | null> {
-    if (meta.state !== 'delivered') return null;
+  async receipt(
+    meta: MessageMeta,
+    snapshot: Destinations,
+    fed: MessageFederationRow | null = null,
+  ): Promise<string | null> {
+    const status = this.status(meta, snapshot, fed);
+    if (status.state !== 'delivered') return null;
     const claims = {
       iss: 'openlgsp',
       typ: 'lgsp-delivery-receipt',
       iat: Math.floor(this.deps.clock.nowMs() / 1000),
-      ...this.status(meta, snapshot),
+      ...status,
     };
     return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
       .setProtectedHeader({ alg: snapshot.signing.algorithm, kid: snapshot.signing.kid, typ: 'JWS' })
@@ -218,8 +256,12 @@ export class Messaging {
   }
 
   /** After an ack: the source's `message.delivered` webhook (with the signed receipt), if it subscribes to one. */
-  async delivered(meta: MessageMeta, snapshot: Destinations): Promise<void> {
-    await this.callback('message.delivered', meta, snapshot);
+  async delivered(
+    meta: MessageMeta,
+    snapshot: Destinations,
+    fed: MessageFederationRow | null = null,
+  ): Promise<void> {
+    await this.callback('message.delivered', meta, snapshot, fed);
   }
 
   /**
@@ -230,7 +272,8 @@ export class Messaging {
   async dead(
     meta: MessageMeta,
     snapshot: Destinations | null,
-    reason: 'attempts' | 'expired',
+    reason: 'attempts' | 'expired' | 'remote',
+    fed: MessageFederationRow | null = null,
   ): Promise<void> {
     const route = snapshot?.routesByVersion.get(meta.destinationVersionId);
     const where = route ? `${route.context} ${route.version}` : meta.destinationVersionId;
@@ -241,8 +284,8 @@ export class Messaging {
       subject: `Thông điệp không chuyển được tới ${where} (${meta.environment}) / Messages cannot be delivered`,
       text:
         `Thông điệp ${meta.id} gửi tới ${where} (${meta.environment}) đã chuyển sang trạng thái không chuyển được ` +
-        `(${reason === 'attempts' ? `sau ${meta.attempts} lần thử` : 'hết hạn lưu giữ'}). Lỗi gần nhất: ${meta.lastError ?? '—'}.\n` +
-        `Message ${meta.id} to ${where} is dead (${reason === 'attempts' ? `${meta.attempts} attempts` : 'expired'}). ` +
+        `(${reason === 'attempts' ? `sau ${meta.attempts} lần thử` : reason === 'remote' ? 'nền tảng nhận chuyển tiếp báo không chuyển được' : 'hết hạn lưu giữ'}). Lỗi gần nhất: ${meta.lastError ?? '—'}.\n` +
+        `Message ${meta.id} to ${where} is dead (${reason === 'attempts' ? `${meta.attempts} attempts` : reason === 'remote' ? 'the peer platform it was handed to reports it dead' : 'expired'}). ` +
         'Check the destination system and its endpoint.',
       details: {
         messageId: meta.id,
@@ -254,20 +297,21 @@ export class Messaging {
         lastError: meta.lastError,
       },
     });
-    if (snapshot) await this.callback('message.dead', meta, snapshot);
+    if (snapshot) await this.callback('message.dead', meta, snapshot, fed);
   }
 
   private async callback(
     eventType: 'message.delivered' | 'message.dead',
     meta: MessageMeta,
     snapshot: Destinations,
+    fed: MessageFederationRow | null,
   ): Promise<void> {
     // Most sources register no webhook: decide that from the snapshot and a cached list, without a query.
     const code = snapshot.systems.get(meta.sourceSystemId)?.organizationCode;
     const organizationId = code === undefined ? undefined : (await this.subscribers()).get(code);
     if (organizationId === undefined) return;
-    const status = this.status(meta, snapshot);
-    const receipt = await this.receipt(meta, snapshot);
+    const status = this.status(meta, snapshot, fed);
+    const receipt = await this.receipt(meta, snapshot, fed);
     await this.deps.store.db.transaction().execute((trx) =>
       enqueueNotification(
         trx,

@@ -1,5 +1,7 @@
 import type { ColumnType } from 'kysely';
 import type { CompositeDefinition } from '../core/composite.ts';
+import type { VersionFieldMapping } from '../core/field-mapping.ts';
+import type { SoapRestPlan } from '../core/soap-rest.ts';
 
 /** Kysely's view of the tables in migrations/*.sql; keep the two in step (the store contract tests use both). */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -137,6 +139,10 @@ export interface Database {
     request_body_limit_bytes: ColumnType<number | null, number | null | undefined, number | null>;
     /** A composite's backends (R-17, migrations/0030_composites.sql); null for every other version. */
     composite: ColumnType<CompositeDefinition | null, string | null | undefined, string | null>;
+    /** JSON field mapping of requests and answers (migrations/0031_field_mapping_soap_rest.sql); null: none. */
+    field_mapping: ColumnType<VersionFieldMapping | null, string | null | undefined, string | null>;
+    /** A SOAP version exposed as REST (migrations/0031_field_mapping_soap_rest.sql); null: passed through. */
+    soap_rest: ColumnType<SoapRestPlan | null, string | null | undefined, string | null>;
     created_at: Timestamp;
     updated_at: Timestamp;
   };
@@ -375,6 +381,32 @@ export interface Database {
     resource_template: ColumnType<string | null, string | null | undefined, string | null>;
     /** The called path and query, sealed with the payload's key; null once settled. */
     sealed_target: ColumnType<string | null, string | null | undefined, string | null>;
+  };
+  /**
+   * A federated async message's identities and hop signatures, and — once handed to a peer — the peer's message id
+   * and receipt (issue 12 item 10b, migrations/0032_message_federation.sql).
+   */
+  message_federation: {
+    message_id: string;
+    from_peer_id: string | null;
+    represented_org: string | null;
+    represented_system: string | null;
+    end_to_end_id: string;
+    traceparent: string | null;
+    signature: string | null;
+    signature_input: string | null;
+    to_peer_id: ColumnType<string | null, string | null | undefined, string | null>;
+    remote_message_id: ColumnType<string | null, string | null | undefined, string | null>;
+    remote_state: ColumnType<
+      'accepted' | 'delivering' | 'delivered' | 'dead' | null,
+      'accepted' | 'delivering' | 'delivered' | 'dead' | null | undefined,
+      'accepted' | 'delivering' | 'delivered' | 'dead' | null
+    >;
+    remote_delivered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+    remote_receipt: ColumnType<string | null, string | null | undefined, string | null>;
+    receipt_checks: ColumnType<number, number | undefined, number>;
+    next_check_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+    created_at: Timestamp;
   };
   /** Operator alerts, one open per key (migrations/0010_alerts.sql). */
   alerts: {

@@ -37,6 +37,8 @@ export async function startFederatedPlatform(
   code: string,
   ports: { gateway: number; admin: number },
   egressAllow: string[],
+  /** More `LGSP_*` settings (e.g. shorter delivery retries for an async test). */
+  extraEnv: Record<string, string> = {},
 ): Promise<FederatedPlatform> {
   const root = mkdtempSync(join(tmpdir(), `lgsp-fed-${code}-`));
   const process = new PlatformProcess({
@@ -51,6 +53,7 @@ export async function startFederatedPlatform(
       LGSP_RECORDER_FLUSH_INTERVAL_MS: '50',
       LGSP_EGRESS_ALLOW: egressAllow.join(','),
       LGSP_FEDERATION_CODE: code,
+      ...extraEnv,
     },
     // Three platforms start at once on a shared machine: each migrates its own embedded store first.
     readyTimeoutMs: 480_000,

@@ -52,12 +52,17 @@ export async function testInSandbox(env: OnboardingEnv, versionId: string): Prom
   await env.recorder.flush();
 }
 
-export async function publishThroughSandbox(env: OnboardingEnv, versionId: string): Promise<void> {
+/** `document`: the version's technical document (a SOAP version submits its WSDL); an empty OpenAPI by default. */
+export async function publishThroughSandbox(
+  env: OnboardingEnv,
+  versionId: string,
+  document: { technicalDocument: string; documentType: 'openapi' | 'wsdl' } = DOCUMENT,
+): Promise<void> {
   await onboarding.publishThroughSandbox(
     env,
     await operatorTester(env.registry),
     versionId,
-    DOCUMENT,
+    document,
     'test',
   );
 }

@@ -81,3 +81,20 @@ export const queueEngines: QueueEngine[] = [
   // NATS JetStream (object store + KV) under a random prefix per open, its streams deleted by dispose.
   ...(testNatsUrl ? [{ name: 'nats jetstream', open: openNatsTestQueue }] : []),
 ];
+
+/**
+ * The engine and store pairs the whole-platform messaging suites (flow, resource, loss) run on: the embedded queue
+ * on PGlite always and on PostgreSQL when its URL is set; NATS JetStream (over PGlite) when its URL is set.
+ */
+export interface PlatformEngineSetup {
+  name: string;
+  engine: 'embedded' | 'nats';
+  store: 'pglite' | 'postgres';
+}
+
+export const platformEngines: PlatformEngineSetup[] = [
+  { name: 'embedded (PGlite)', engine: 'embedded', store: 'pglite' },
+];
+if (testDatabaseUrl)
+  platformEngines.push({ name: 'embedded (PostgreSQL)', engine: 'embedded', store: 'postgres' });
+if (testNatsUrl) platformEngines.push({ name: 'NATS JetStream', engine: 'nats', store: 'pglite' });

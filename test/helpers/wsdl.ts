@@ -1,17 +1,45 @@
 /**
  * A small, valid WSDL 1.1 document (document/literal SOAP binding, one operation), named after the service it stands
- * for, for the tests that submit, validate or list a SOAP service's operations.
+ * for, for the tests that submit, validate or list a SOAP service's operations — and, with the options, call it
+ * through the gateway as REST (test/soap-rest.test.ts): a typed answer, SOAP 1.2, or a construct the conversion
+ * refuses spliced into the request's sequence.
  */
-export function wsdl11({ name, operation }: { name: string; operation: string }): string {
+export function wsdl11({
+  name,
+  operation,
+  typedAnswer = false,
+  soapVersion = '1.1',
+  inRequest = '',
+}: {
+  name: string;
+  operation: string;
+  /** The answer is a record — `hoTen` string, `tuoi` int, `conSong` boolean, `diaChi` repeated — not one string. */
+  typedAnswer?: boolean;
+  soapVersion?: '1.1' | '1.2';
+  /** XSD spliced into the request element's sequence, after `so` (an `xs:any`, a complex `xs:choice`…). */
+  inRequest?: string;
+}): string {
   const ns = `urn:lgsp:${name.toLowerCase()}`;
+  const soapNs =
+    soapVersion === '1.2'
+      ? 'http://schemas.xmlsoap.org/wsdl/soap12/'
+      : 'http://schemas.xmlsoap.org/wsdl/soap/';
+  const answer = typedAnswer
+    ? `<xsd:element name="KetQua"><xsd:complexType><xsd:sequence>
+        <xsd:element name="hoTen" type="xsd:string"/>
+        <xsd:element name="tuoi" type="xsd:int"/>
+        <xsd:element name="conSong" type="xsd:boolean"/>
+        <xsd:element name="diaChi" type="xsd:string" minOccurs="0" maxOccurs="unbounded"/>
+      </xsd:sequence></xsd:complexType></xsd:element>`
+    : '<xsd:element name="KetQua" type="xsd:string"/>';
   return `<?xml version="1.0" encoding="UTF-8"?>
-<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
+<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="${soapNs}"
   xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="${ns}" targetNamespace="${ns}">
   <wsdl:types>
-    <xsd:schema targetNamespace="${ns}">
+    <xsd:schema targetNamespace="${ns}" elementFormDefault="qualified">
       <xsd:element name="TraCuu"><xsd:complexType><xsd:sequence>
-        <xsd:element name="so" type="xsd:string"/></xsd:sequence></xsd:complexType></xsd:element>
-      <xsd:element name="KetQua" type="xsd:string"/>
+        <xsd:element name="so" type="xsd:string"/>${inRequest}</xsd:sequence></xsd:complexType></xsd:element>
+      ${answer}
     </xsd:schema>
   </wsdl:types>
   <wsdl:message name="YeuCau"><wsdl:part name="body" element="tns:TraCuu"/></wsdl:message>

@@ -250,3 +250,53 @@ export const CategoryServiceSchema = Type.Object({
   version: Type.String(),
   paths: Type.Array(Type.String()),
 });
+
+/** `POST /api/v1/category-sync`: which peer, which of its lists, and where it serves them (docs/categories.md). */
+export const CategorySyncBody = Type.Object(
+  {
+    peerId: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'Nền tảng ngang hàng (NDXP/NGSP, LGSP khác) / the peer platform (`peer_…`)',
+    }),
+    codes: Type.Optional(
+      Type.Array(CategoryCodeParams.properties.code, {
+        minItems: 1,
+        maxItems: 200,
+        uniqueItems: true,
+        description:
+          'Chỉ các danh mục này; bỏ trống: mọi danh mục nó cung cấp / only these lists; absent: all',
+      }),
+    ),
+    context: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9][a-z0-9_-]{0,49}(/[a-z0-9][a-z0-9_-]{0,49}){0,3}$',
+        description:
+          'Context của dịch vụ danh mục ở nền tảng đó (mặc định dmdc) / its context (default dmdc)',
+      }),
+    ),
+    version: Type.Optional(
+      Type.String({
+        pattern: '^[0-9A-Za-z][0-9A-Za-z._-]{0,19}$',
+        description: 'Phiên bản (mặc định 1.0) / version (default 1.0)',
+      }),
+    ),
+  },
+  Strict,
+);
+export type CategorySyncBody = Static<typeof CategorySyncBody>;
+
+export const CategorySyncResultSchema = Type.Object({
+  peerId: Type.String(),
+  peerCode: Type.String(),
+  lists: Type.Array(
+    Type.Object({
+      code: Type.String(),
+      version: Type.Integer({ description: 'Phiên bản mới ở đây / the new version here' }),
+      itemCount: Type.Integer(),
+      itemsSha256: Type.String(),
+      created: Type.Boolean({ description: 'Danh mục mới ở đây / the list is new here' }),
+    }),
+  ),
+});
+export type CategorySyncResult = Static<typeof CategorySyncResultSchema>;

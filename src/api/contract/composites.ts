@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, Strict } from './common.ts';
+import { fieldMappingFields } from './field-mapping.ts';
 
 /**
  * A composite version's definition (R-17, issue 12 item 5; docs/aggregation.md): the backends the gateway calls
@@ -44,22 +45,8 @@ const backendFields = {
         'Bắt buộc: lỗi thì cả lời gọi trả 502; không bắt buộc: chỉ làm câu trả lời thiếu (X-LGSP-Completed: false) / required: its failure fails the call',
     }),
   ),
-  allow: Type.Optional(
-    Nullable(
-      Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
-        maxItems: 100,
-        description: 'Chỉ giữ các trường này (đường dẫn có dấu chấm) / keep only these fields (dotted paths)',
-        examples: [['hoTen', 'ngaySinh', 'chuHo.hoTen']],
-      }),
-    ),
-  ),
-  mapping: Type.Optional(
-    Type.Record(Type.String({ maxLength: 100 }), Type.String({ minLength: 1, maxLength: 100 }), {
-      maxProperties: 100,
-      description: 'Đổi tên trường cấp cao nhất / rename top-level fields',
-      examples: [{ hoTen: 'tenCongDan' }],
-    }),
-  ),
+  // The answer's reshaping: the one field-mapping type (allow, drop, mapping, constants), as on any version.
+  ...fieldMappingFields,
   group: Type.Optional(
     Nullable(
       Type.String({
@@ -101,7 +88,9 @@ export const CompositeSchema = Type.Object({
       timeoutMs: Type.Integer(),
       required: Type.Boolean(),
       allow: Nullable(Type.Array(Type.String())),
+      drop: Type.Array(Type.String()),
       mapping: Type.Record(Type.String(), Type.String()),
+      constants: Type.Record(Type.String(), Type.Unknown()),
       group: Nullable(Type.String()),
     }),
   ),

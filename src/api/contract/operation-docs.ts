@@ -751,6 +751,16 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
       'Phiên bản để đăng ký khai thác cho hệ thống bên khai thác như mọi dịch vụ. / The version to subscribe ' +
       'consumer systems to, like any service.',
   },
+  syncCategories: {
+    summary: 'Đồng bộ danh mục từ nền tảng ngang hàng / Sync category lists from a peer platform',
+    description:
+      'Đọc /dmdc/1.0/AllCategory, Metadata/{code} và mọi trang Category/{code} của nền tảng đó qua liên thông ' +
+      '(token của ta tại đó, chữ ký RFC 9421, chính sách kết nối ra ngoài), kiểm tra tất cả rồi ghi mỗi danh mục ' +
+      'thành một phiên bản mới trong một giao dịch, có nhật ký; bảng ánh xạ mã giữ nguyên. / Reads the peer’s ' +
+      'lists through federation (our token there, an RFC 9421 signature, the egress policy), checks them all, then ' +
+      'writes each as a new version here in one transaction, audited; the code mappings are kept.',
+    problems: [404, 502],
+  },
   listPeers: { summary: 'Các nền tảng ngang hàng (NDXP, LGSP khác) / Peer platforms (NDXP, other LGSPs)' },
   createPeer: {
     summary: 'Đăng ký nền tảng ngang hàng / Register a peer platform',

@@ -33,6 +33,8 @@ import {
   CategoryMappingQuery,
   CategoryMappingSchema,
   CategoryServiceSchema,
+  CategorySyncBody,
+  CategorySyncResultSchema,
   CategoryVersionQuery,
   CategoryVersionSchema,
 } from './categories.ts';
@@ -357,6 +359,7 @@ export const OPERATION_SCHEMAS = {
   getCategoryMapping: { params: CategoryMappingParams, response: { 200: CategoryMappingLookupSchema } },
   deleteCategoryMapping: { params: CategoryMappingParams, response: { 200: CategoryMappingSchema } },
   getCategoryService: { response: { 200: CategoryServiceSchema } },
+  syncCategories: { body: CategorySyncBody, response: { 200: CategorySyncResultSchema } },
   listPeers: { querystring: PeerQuery, response: { 200: Page(PeerSchema) } },
   createPeer: { body: PeerCreate, response: { 201: PeerSchema } },
   getPeer: { params: IdParams, response: { 200: PeerSchema } },

@@ -165,6 +165,7 @@ export const OPERATIONS = {
   getCategoryMapping: { method: 'GET', path: '/api/v1/categories/:code/mappings/:localCode' },
   deleteCategoryMapping: { method: 'DELETE', path: '/api/v1/categories/:code/mappings/:localCode' },
   getCategoryService: { method: 'GET', path: '/api/v1/category-service' },
+  syncCategories: { method: 'POST', path: '/api/v1/category-sync' },
   // Federation (issue 12): peer platforms, imported services, represented-party grants, the federated ledger.
   listPeers: { method: 'GET', path: '/api/v1/peers' },
   createPeer: { method: 'POST', path: '/api/v1/peers' },

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id, Nullable, OneOf, PageQuery, Strict, Timestamp, Timestamps } from './common.ts';
+import { VersionModeSchema } from './versions.ts';
 
 /**
  * Peer platforms and federated calls (issue 12 items 1–4, R-15, R-23; docs/federation.md): NDXP, another
@@ -80,6 +81,8 @@ export const PeerPatch = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
     status: Type.Optional(OneOf(['active', 'suspended'] as const)),
+    /** The peer moved (a new address, or `lgsp demo`'s peer on new ports): its imports follow it. */
+    gatewayUrl: Type.Optional(Url('')),
     tokenUrl: Type.Optional(Url('')),
     jwksUrl: Type.Optional(Url('')),
     catalogueUrl: Type.Optional(Nullable(Url(''))),
@@ -127,6 +130,11 @@ export const PeerImportCreate = Type.Object(
     ),
     version: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+    /**
+     * `async`: the peer's version takes async messages (issue 12 item 10b): ours are stored here and handed on to
+     * the peer, receipts polled back. Default `sync`.
+     */
+    mode: Type.Optional(VersionModeSchema),
     resources: Type.Optional(
       Type.Array(
         Type.Object(

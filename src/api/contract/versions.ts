@@ -1,6 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id, Nullable, OneOf, PageQuery, Strict, Timestamp, Timestamps } from './common.ts';
 import { CompositeInput, CompositeSchema } from './composites.ts';
+import { VersionFieldMappingInput, VersionFieldMappingSchema } from './field-mapping.ts';
+import { SoapRestInput, SoapRestSchema } from './soap-rest.ts';
 
 /** Service versions: protocol, mode, upstreams, resources, and their moves. */
 
@@ -105,6 +107,10 @@ const versionSettings = {
   resources: Type.Optional(Type.Array(ResourceSchema, { maxItems: 500 })),
   /** A composite service (R-17, docs/aggregation.md): set only while the version is a draft; null: not one. */
   composite: Type.Optional(Nullable(CompositeInput)),
+  /** JSON field mapping of requests and answers (issue 12 item 6, docs/gateway.md): set only while a draft. */
+  fieldMapping: Type.Optional(Nullable(VersionFieldMappingInput)),
+  /** A SOAP version exposed as REST/JSON (issue 12 item 6, docs/soap-rest.md): set only while a draft. */
+  soapRest: Type.Optional(Nullable(SoapRestInput)),
 };
 
 export const VersionCreate = Type.Object({ version: VersionName, ...versionSettings }, Strict);
@@ -147,6 +153,10 @@ export const VersionSchema = Type.Object({
   sandboxEvidenceTransactionId: Nullable(Type.String()),
   /** The backends of a composite version; null for every other version. */
   composite: Nullable(CompositeSchema),
+  /** JSON field mapping of requests and answers; null: bodies pass untouched. */
+  fieldMapping: Nullable(VersionFieldMappingSchema),
+  /** A SOAP version exposed as REST; null: passed through (or not SOAP). Resolved at submission. */
+  soapRest: Nullable(SoapRestSchema),
   ...Timestamps,
 });
 

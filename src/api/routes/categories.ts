@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { syncCategoriesFromPeer } from '../../federation/category-sync.ts';
 import { currentUser } from '../auth.ts';
 import { CATEGORY_FILE_MAX_BYTES } from '../contract/categories.ts';
 import type { AdminDeps } from '../deps.ts';
@@ -11,7 +12,14 @@ import { operatorOnly, overseers, routesUnder, TAGS } from './common.ts';
  */
 export async function categoryRoutes(
   app: FastifyInstance,
-  { categories, config }: Pick<AdminDeps, 'categories' | 'config'>,
+  {
+    categories,
+    config,
+    store,
+    kek,
+    clock,
+    registry,
+  }: Pick<AdminDeps, 'categories' | 'config' | 'store' | 'kek' | 'clock' | 'registry'>,
 ): Promise<void> {
   const route = routesUnder(app, TAGS.services);
   // A 5 MiB file is ≈ 7 MiB of base64 inside the JSON body.
@@ -67,4 +75,22 @@ export async function categoryRoutes(
       categories.deleteMapping(request.params.code, request.params.localCode, currentUser(request).id),
   });
   route('getCategoryService', { onRequest: overseers, handler: async () => categories.serviceRef() });
+  // Issue 12 item 7: the operator pulls a peer's lists through federation (src/federation/category-sync.ts).
+  route('syncCategories', {
+    onRequest: operatorOnly,
+    handler: async (request) =>
+      syncCategoriesFromPeer(
+        {
+          store,
+          kek,
+          clock,
+          categories,
+          egress: registry.egress,
+          federationCode: config.federation.code,
+          timeoutMs: config.gateway.upstreamTimeoutMs,
+        },
+        request.body,
+        currentUser(request).id,
+      ),
+  });
 }

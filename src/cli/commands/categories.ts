@@ -197,6 +197,33 @@ export const categoryCommands: Group = {
         ctx.api.call('deleteCategoryMapping', { params: { code: ctx.args[0]!, localCode: ctx.args[1]! } }),
       render: (m) => `Đã xoá / Deleted: ${m.localCode} → ${m.nationalCode}`,
     }),
+    sync: callCommand({
+      synopsis: '<peer_…> [--code <MÃ> …] [--context dmdc] [--version 1.0]',
+      summary:
+        'Đồng bộ danh mục từ nền tảng ngang hàng (NDXP/NGSP, LGSP khác), mỗi danh mục một phiên bản mới / ' +
+        'Sync lists from a peer platform, each as a new version',
+      args: ['peerId'],
+      options: { ...textOptions('context', 'version'), code: { type: 'string', multiple: true } },
+      send(ctx) {
+        const codes = list(ctx.values, 'code');
+        const context = str(ctx.values, 'context');
+        const version = str(ctx.values, 'version');
+        return ctx.api.call('syncCategories', {
+          body: {
+            peerId: ctx.args[0]!,
+            ...(codes.length > 0 ? { codes } : {}),
+            ...(context ? { context } : {}),
+            ...(version ? { version } : {}),
+          },
+        });
+      },
+      render: (r) =>
+        `Từ / From ${r.peerCode}:\n${r.lists
+          .map(
+            (l) => `  ${l.code}  v${l.version}  ${l.itemCount} mục/items${l.created ? '  (mới / new)' : ''}`,
+          )
+          .join('\n')}`,
+    }),
     service: callCommand({
       summary: 'Dịch vụ /dmdc/1.0 để đăng ký khai thác / The built-in service to subscribe consumers to',
       send: (ctx) => ctx.api.call('getCategoryService'),

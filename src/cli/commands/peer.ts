@@ -155,14 +155,22 @@ export const peerCommands: Group = {
       ],
     }),
     import: recordCommand({
-      synopsis: '--remote-context <ctx> --remote-version <v> [--context <ctx>] [--version <v>] [--name <…>]',
+      synopsis:
+        '--remote-context <ctx> --remote-version <v> [--context <ctx>] [--version <v>] [--name <…>] [--mode sync|async]',
       summary:
         'Nhập một dịch vụ của nó, công bố ở đây (chỉ production) / Import one of its services, published here ' +
         '(production only)',
-      options: textOptions('remote-context', 'remote-version', 'context', 'version', 'name'),
+      options: textOptions('remote-context', 'remote-version', 'context', 'version', 'name', 'mode'),
       send: (ctx, params) => {
         const v = ctx.values;
-        const optional = { context: str(v, 'context'), version: str(v, 'version'), name: str(v, 'name') };
+        // Anything but sync|async is refused by the API with its validation message.
+        const mode = str(v, 'mode') as 'sync' | 'async' | undefined;
+        const optional = {
+          context: str(v, 'context'),
+          version: str(v, 'version'),
+          name: str(v, 'name'),
+          mode,
+        };
         return ctx.api.call('importPeerService', {
           params,
           body: {

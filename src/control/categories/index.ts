@@ -39,8 +39,7 @@ const MAPPING_FIELDS: CategoryField[] = [
 
 /**
  * A category list as a peer platform (NDXP/NGSP) answers it — `/dmdc/1.0/Metadata/{code}` and every page of
- * `/dmdc/1.0/Category/{code}` put together — the seam federation fills (issue 12 items 1–2, built separately):
- * once the federation module can call a peer with the platform's own token, it hands the answers here.
+ * `/dmdc/1.0/Category/{code}` put together — read through federation by `src/federation/category-sync.ts`.
  */
 export interface PeerCategoryAnswer {
   /** The peer's name, recorded as the version's origin (`peer:<name>`). */
@@ -139,45 +138,73 @@ export class Categories {
   }
 
   /**
-   * A peer's list as a new local version (the federation seam, see `PeerCategoryAnswer`): the list is created when
-   * it is new here; the peer's fields become the version's; every item is checked like a file's row.
+   * Peers' lists as new local versions (issue 12 item 7, `lgsp categories sync`): every answer is checked like a
+   * file first (fields, one row per item), then all of them are written in **one** change — a list is created
+   * when it is new here, each gets a new version of origin `peer:<code>` with the peer's fields, audited. Nothing
+   * is half-written: a bad item in the last list leaves every list as it was. Code mappings are not touched: the
+   * local → national table stays the operator's.
    */
-  async importFromPeer(answer: PeerCategoryAnswer, actor: string) {
-    const code = answer.metadata.CategoryCode;
-    const fields: CategoryField[] = answer.metadata.Fields.map((f) => ({
-      name: f.FieldName,
-      type:
-        (['string', 'integer', 'number', 'date', 'boolean'] as const).find((t) => t === f.DataType) ??
-        'string',
-      description: f.Description ?? '',
-    }));
-    const rows = [
-      { row: 1, cells: fields.map((f) => f.name) },
-      ...answer.items.map((item, i) => ({
-        row: i + 2,
-        cells: fields.map((f) =>
-          item[f.name] === null || item[f.name] === undefined ? '' : String(item[f.name]),
-        ),
-      })),
-    ];
-    const items = itemsFromRows(rows, fields);
-    const exists = await this.db
-      .selectFrom('category_lists')
-      .select('code')
-      .where('code', '=', code)
-      .executeTakeFirst();
-    if (!exists) {
-      await this.create(
-        {
+  async importFromPeers(answers: PeerCategoryAnswer[], actor: string) {
+    const parsed = answers.map((answer) => {
+      const fields: CategoryField[] = answer.metadata.Fields.map((f) => ({
+        name: f.FieldName,
+        type:
+          (['string', 'integer', 'number', 'date', 'boolean'] as const).find((t) => t === f.DataType) ??
+          'string',
+        description: f.Description ?? '',
+      }));
+      const rows = [
+        { row: 1, cells: fields.map((f) => f.name) },
+        ...answer.items.map((item, i) => ({
+          row: i + 2,
+          cells: fields.map((f) =>
+            item[f.name] === null || item[f.name] === undefined ? '' : String(item[f.name]),
+          ),
+        })),
+      ];
+      return { answer, fields, items: itemsFromRows(rows, fields) };
+    });
+    return this.changes.run(async (trx, now) => {
+      const events = [];
+      const result = [];
+      for (const { answer, fields, items } of parsed) {
+        const code = answer.metadata.CategoryCode;
+        const exists = await trx
+          .selectFrom('category_lists')
+          .select('code')
+          .where('code', '=', code)
+          .executeTakeFirst();
+        if (!exists) {
+          const made = await createList(
+            trx,
+            {
+              code,
+              nameVi: answer.metadata.CategoryName || code,
+              nameEn: answer.metadata.CategoryNameEn || code,
+              fields,
+            },
+            actor,
+            now,
+          );
+          events.push(...made.events);
+        }
+        const version = await importVersion(
+          trx,
           code,
-          nameVi: answer.metadata.CategoryName ?? code,
-          nameEn: answer.metadata.CategoryNameEn ?? code,
-          fields,
-        },
-        actor,
-      );
-    }
-    return this.importItems(code, items, `peer:${answer.peer}`, actor, fields);
+          { items, origin: `peer:${answer.peer}`, fields },
+          actor,
+          now,
+        );
+        events.push(...version.events);
+        result.push({ ...version.result, created: !exists });
+      }
+      return { result, events };
+    });
+  }
+
+  /** One peer's list as a new local version (see `importFromPeers`). */
+  async importFromPeer(answer: PeerCategoryAnswer, actor: string) {
+    return (await this.importFromPeers([answer], actor))[0]!;
   }
 
   mappings(code: string, query: CategoryMappingQuery) {

@@ -15,7 +15,7 @@ import type {
 import { LgspError } from '../../core/errors.ts';
 import { canonicalJson, sha256Hex } from '../../core/hashing.ts';
 import { isoOf } from '../../core/time.ts';
-import { byColumn, byLowerCase, matchesAny, ordering, pageOf } from '../../store/paging.ts';
+import { byColumn, byName, matchesAny, ordering, pageOf } from '../../store/paging.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { CategoryField, CategoryValue, Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
@@ -104,7 +104,7 @@ export async function pageLists(
       'code',
       {
         code: byColumn('category_lists.code'),
-        nameVi: byLowerCase('category_lists.name_vi'),
+        nameVi: byName('category_lists.name_vi'),
         updatedAt: byColumn('category_lists.updated_at'),
       },
       'category_lists.code',

@@ -9,6 +9,7 @@ import { apiDocumentRefusal, validateApiDocument } from '../api-document.ts';
 import { grantBackendSubscriptions } from '../composites.ts';
 import { publishNotice } from '../notices.ts';
 import { sandboxEvidence } from '../sandbox-evidence.ts';
+import { resolveSoapRest } from '../wsdl-rest.ts';
 import { type LifecycleContext, moveVersionIfIn, tooEarly, transitionVersion } from './workflow.ts';
 
 export const DAY_MS = 86_400_000;
@@ -48,8 +49,23 @@ export async function submitVersion(
   }
   const problems = await validateApiDocument(input.documentType, input.technicalDocument);
   if (problems.length > 0) throw apiDocumentRefusal(input.documentType, problems);
+  // A SOAP version exposed as REST (issue 12 item 6) is resolved against its WSDL now: its resources become the
+  // operations' (docs/soap-rest.md), and what the conversion cannot honour is refused, naming the construct.
+  const soapRest = version.soapRest
+    ? input.documentType === 'wsdl'
+      ? await resolveSoapRest(version.soapRest, input.technicalDocument)
+      : (() => {
+          throw new LgspError(
+            'CP_SOAP_REST_INVALID',
+            'documentType: cần tài liệu WSDL 1.1 để chuyển SOAP thành REST / a WSDL 1.1 document is needed',
+          );
+        })()
+    : null;
   await transitionVersion(ctx, versionId, 'submit', actor, async (_trx, now) => ({
     columns: {
+      ...(soapRest
+        ? { soap_rest: JSON.stringify(soapRest.plan), resources: JSON.stringify(soapRest.resources) }
+        : {}),
       technical_document: input.technicalDocument,
       technical_document_type: input.documentType,
       submitted_at: now,

@@ -4,7 +4,7 @@ import type { ContactPoint, Organization, OrganizationQuery, PageOf } from '../.
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
-import { byColumn, byLowerCase, matchesAny, ordering, pageOf } from '../../store/paging.ts';
+import { byColumn, byName, matchesAny, ordering, pageOf } from '../../store/paging.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
@@ -129,7 +129,7 @@ export async function pageOrganizations(
   const order = ordering(
     query.sort,
     'code',
-    { code: byColumn('code'), name: byLowerCase('name'), createdAt: byColumn('created_at') },
+    { code: byColumn('code'), name: byName('name'), createdAt: byColumn('created_at') },
     'id',
   );
   const { rows, total } = await pageOf(q, query, order);

@@ -8,16 +8,19 @@ import type {
   Service,
   ServiceQuery,
   ServiceVersion,
+  SoapRestInput,
   TechnicalDescription,
+  VersionFieldMappingInput,
   VersionMode,
   VersionQuery,
   VersionStatus,
 } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
+import { normalizeFieldMapping } from '../../core/field-mapping.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
 import type { EgressPolicy } from '../../net/egress.ts';
-import { byColumn, byLowerCase, matchesAny, ordering, pageOf } from '../../store/paging.ts';
+import { byColumn, byName, matchesAny, ordering, pageOf } from '../../store/paging.ts';
 import { isUniqueViolation } from '../../store/port.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
@@ -30,6 +33,7 @@ import {
   validateResourceTemplates,
   validateUpstreamUrl,
 } from '../rules.ts';
+import { fieldMappingColumn, refuseSoapRestDrift, soapRestColumn } from '../version-transforms.ts';
 import { requireRow } from './rows.ts';
 import { requireSystem } from './systems.ts';
 
@@ -62,6 +66,10 @@ export interface VersionInput {
   resources?: ResourceTemplate[];
   /** A composite service (R-17, src/control/composites.ts); null: not one. Set only on a draft. */
   composite?: CompositeInput | null;
+  /** JSON field mapping of requests and answers (src/control/version-transforms.ts); set only on a draft. */
+  fieldMapping?: VersionFieldMappingInput | null;
+  /** A SOAP version exposed as REST (src/control/version-transforms.ts); set only on a draft. */
+  soapRest?: SoapRestInput | null;
 }
 
 export type VersionPatch = Omit<Partial<VersionInput>, 'version'>;
@@ -115,7 +123,15 @@ export function toVersion(r: VersionRow): ServiceVersion {
     submittedAt: r.submitted_at ? isoOf(r.submitted_at) : null,
     rejectionReason: r.rejection_reason,
     sandboxEvidenceTransactionId: r.sandbox_evidence_txn_id,
-    composite: r.composite ?? null,
+    // Definitions saved before `drop` and `constants` existed show them as what they mean: nothing dropped or set.
+    composite: r.composite
+      ? {
+          sequential: r.composite.sequential,
+          backends: r.composite.backends.map((b) => ({ ...b, ...normalizeFieldMapping(b) })),
+        }
+      : null,
+    fieldMapping: r.field_mapping ?? null,
+    soapRest: r.soap_rest ?? null,
     createdAt: isoOf(r.created_at),
     updatedAt: isoOf(r.updated_at),
   };
@@ -248,6 +264,16 @@ export const createVersion: CommandOn<VersionInput, ServiceVersion> = async (
   // R-17: a composite's backends are checked and resolved to versions now, every problem named at once.
   if (input.composite) refuseCompositeUpstreams(input.upstreams, input.mode);
   const composite = input.composite ? await resolveComposite(trx, input.composite, resources, null) : null;
+  const shape = {
+    status: 'draft',
+    protocol: input.protocol ?? 'REST',
+    mode: input.mode ?? 'sync',
+    isComposite: composite !== null,
+  };
+  const transforms = {
+    ...fieldMappingColumn(input.fieldMapping ?? undefined, shape),
+    ...soapRestColumn(input.soapRest ?? undefined, shape),
+  };
   const id = newId('ver', now.getTime());
   const row = await trx
     .insertInto('service_versions')
@@ -265,6 +291,7 @@ export const createVersion: CommandOn<VersionInput, ServiceVersion> = async (
       production_url: production,
       resources: JSON.stringify(resources),
       composite: composite ? JSON.stringify(composite) : null,
+      ...transforms,
       created_at: now,
       updated_at: now,
     })
@@ -291,6 +318,17 @@ export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx
     throw new LgspError('CP_VERSION_STATE', `mode: ${current.status} (chỉ khi nháp / only in draft)`);
   }
   const composite = await compositeColumn(trx, current, patch, resources);
+  const shape = {
+    status: current.status,
+    protocol: patch.protocol ?? current.protocol,
+    mode: patch.mode ?? current.mode,
+    isComposite: patch.composite !== undefined ? patch.composite !== null : current.composite !== null,
+  };
+  refuseSoapRestDrift(current, patch);
+  const transforms = {
+    ...fieldMappingColumn(patch.fieldMapping, shape),
+    ...soapRestColumn(patch.soapRest, shape),
+  };
   await trx
     .updateTable('service_versions')
     .set({
@@ -310,6 +348,7 @@ export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx
         : {}),
       ...(resources ? { resources: JSON.stringify(resources) } : {}),
       ...composite,
+      ...transforms,
       updated_at: now,
     })
     .where('id', '=', id)
@@ -431,7 +470,7 @@ export async function pageServices(
     'context',
     {
       context: byColumn('services.context'),
-      name: byLowerCase('services.name'),
+      name: byName('services.name'),
       createdAt: byColumn('services.created_at'),
     },
     'services.id',

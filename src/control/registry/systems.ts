@@ -11,7 +11,7 @@ import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
 import { certificateInfo, normalizeFingerprint, normalizeSubject, TlsConfigError } from '../../net/tls.ts';
-import { byColumn, byLowerCase, matchesAny, ordering, pageOf } from '../../store/paging.ts';
+import { byColumn, byName, matchesAny, ordering, pageOf } from '../../store/paging.ts';
 import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
 import { requireOrganization } from './organizations.ts';
@@ -200,7 +200,7 @@ export async function pageSystems(
     query.sort,
     'createdAt',
     {
-      name: byLowerCase('systems.name'),
+      name: byName('systems.name'),
       organizationCode: byColumn('organizations.code'),
       createdAt: byColumn('systems.created_at'),
     },

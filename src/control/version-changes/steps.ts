@@ -17,6 +17,7 @@ import {
 } from '../registry/services.ts';
 import { validateResourceTemplates, validateUpstreamUrl } from '../rules.ts';
 import { sandboxEvidence } from '../sandbox-evidence.ts';
+import { refuseSoapRestDrift } from '../version-transforms.ts';
 import { requireChange, toChange, type VersionChangesContext } from './queries.ts';
 import { transition } from './workflow.ts';
 
@@ -110,6 +111,8 @@ export async function propose(
       if (wanted !== undefined) upstreams[env] = validateUpstreamUrl(wanted);
     }
     const resources = input.resources ? validateResourceTemplates(input.resources) : null;
+    // A SOAP version exposed as REST takes its resources from its WSDL (docs/soap-rest.md).
+    refuseSoapRestDrift(version, { ...(resources ? { resources } : {}) });
     const changed = reviewedFieldsChanged(
       {
         status: version.status,

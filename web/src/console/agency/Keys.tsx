@@ -1,16 +1,4 @@
-import {
-  App,
-  Button,
-  Card,
-  Form,
-  Input,
-  InputNumber,
-  Modal,
-  Popconfirm,
-  Select,
-  Space,
-  Typography,
-} from 'antd';
+import { App, Button, Card, Input, Popconfirm, Select, Space, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { api, type OperationResponse } from '../../shared/api.ts';
@@ -20,15 +8,13 @@ import { useServerList } from '../../shared/server-list.ts';
 import { StateTag, useStateName } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { ProblemAlert } from '../components/page.tsx';
+import { RotateWithOverlapModal } from '../components/rotate-modal.tsx';
 import { ConsumerSecretModal, type OneTimeSecret } from '../components/secret-once.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { useOwnSystems } from './common.tsx';
 
 type Credential = OperationResponse<'listCredentials'>['items'][number];
 type Guide = OperationResponse<'getSubscriptionRequestGuide'>;
-
-/** The rotation overlap the API applies when none is given, in hours. */
-const DEFAULT_OVERLAP_HOURS = 24;
 
 /**
  * Keys per system and environment (R-14, R-25): the consumer keys, never a secret. The operator issues a key with
@@ -142,16 +128,36 @@ export function AgencyKeys() {
         />
       </Card>
       <HowToCall credentials={list.items} />
-      <RotateModal
-        credential={rotating}
-        onDone={(issued) => {
-          setRotating(null);
-          if (issued) {
-            setSecret(issued);
-            reload();
-          }
-        }}
-      />
+      {rotating && (
+        <RotateWithOverlapModal
+          title={t('Đổi khoá', 'Rotate the key')}
+          intro={t(
+            'Một khoá mới được cấp và khoá bí mật mới chỉ hiện một lần. Khoá cũ vẫn dùng được trong thời gian chuyển đổi, để hệ thống kịp thay; sau đó bị từ chối.',
+            'A new key is issued and its secret is shown once. The old key keeps working during the overlap so your system can switch; after that it is refused.',
+          )}
+          maxOverlapHours={720}
+          rotate={async (overlapHours) => {
+            const issued = await api.call('rotateCredential', {
+              params: { id: rotating.id },
+              body: { overlapHours },
+            });
+            const until = new Date(Date.now() + overlapHours * 3_600_000);
+            return {
+              consumerKey: issued.consumerKey,
+              consumerSecret: issued.consumerSecret,
+              environment: stateName(issued.environment),
+              oldKeyWorksUntil: formatDateTime(until),
+            };
+          }}
+          onClose={(issued) => {
+            setRotating(null);
+            if (issued) {
+              setSecret(issued);
+              reload();
+            }
+          }}
+        />
+      )}
       <ConsumerSecretModal secret={secret} onClose={() => setSecret(null)} />
     </Space>
   );
@@ -187,73 +193,6 @@ function RevokeButton({ onRevoke }: { onRevoke: (reason: string) => void }) {
         {t('Thu hồi', 'Revoke')}
       </Button>
     </Popconfirm>
-  );
-}
-
-/** Rotation: a new secret now, the old key keeps working for the overlap so the system can switch. */
-function RotateModal({
-  credential,
-  onDone,
-}: {
-  credential: Credential | null;
-  onDone: (issued: OneTimeSecret | null) => void;
-}) {
-  const t = useT();
-  const stateName = useStateName();
-  const [overlapHours, setOverlapHours] = useState<number>(DEFAULT_OVERLAP_HOURS);
-  const [error, setError] = useState<unknown>(null);
-  const [sending, setSending] = useState(false);
-
-  const rotate = async () => {
-    if (!credential) return;
-    setSending(true);
-    setError(null);
-    try {
-      const issued = await api.call('rotateCredential', {
-        params: { id: credential.id },
-        body: { overlapHours },
-      });
-      const until = new Date(Date.now() + overlapHours * 3_600_000);
-      onDone({
-        consumerKey: issued.consumerKey,
-        consumerSecret: issued.consumerSecret,
-        environment: stateName(issued.environment),
-        oldKeyWorksUntil: formatDateTime(until),
-      });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setSending(false);
-    }
-  };
-
-  return (
-    <Modal
-      open={credential !== null}
-      title={t('Đổi khoá', 'Rotate the key')}
-      onCancel={() => onDone(null)}
-      onOk={() => void rotate()}
-      okText={t('Đổi khoá', 'Rotate')}
-      cancelText={t('Huỷ', 'Cancel')}
-      okButtonProps={{ loading: sending }}
-      destroyOnHidden
-    >
-      <Typography.Paragraph>
-        {t(
-          'Một khoá mới được cấp và khoá bí mật mới chỉ hiện một lần. Khoá cũ vẫn dùng được trong thời gian chuyển đổi, để hệ thống kịp thay; sau đó bị từ chối.',
-          'A new key is issued and its secret is shown once. The old key keeps working during the overlap so your system can switch; after that it is refused.',
-        )}
-      </Typography.Paragraph>
-      <Form layout="vertical">
-        <Form.Item
-          label={t('Thời gian chuyển đổi (giờ)', 'Overlap (hours)')}
-          extra={t('0–720 giờ', '0–720 hours')}
-        >
-          <InputNumber min={0} max={720} value={overlapHours} onChange={(v) => setOverlapHours(v ?? 0)} />
-        </Form.Item>
-      </Form>
-      <ProblemAlert error={error} />
-    </Modal>
   );
 }
 

@@ -1,4 +1,4 @@
-import { App, Button, Form, Input, InputNumber, Modal, Space } from 'antd';
+import { App, Button, Form, Input, Space } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
@@ -8,6 +8,7 @@ import { formatDateTime } from '../../shared/time.ts';
 import { DANGER_BUTTON, DANGER_OK, FilterSelect, PageTitle, SearchBox, useCan } from '../components/page.tsx';
 import { RegistryName, searchSystems } from '../components/registry-names.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
+import { RotateWithOverlapModal } from '../components/rotate-modal.tsx';
 import { ConsumerSecretModal } from '../components/secret-once.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 
@@ -208,8 +209,16 @@ export function CredentialTable({
         ]}
       />
       {rotating && (
-        <RotateModal
-          credential={rotating}
+        <RotateWithOverlapModal
+          title={t('Đổi khoá truy cập', 'Rotate the credential')}
+          intro={t(
+            `Một khoá mới thay cho ${rotating.consumerKey}. Khoá cũ vẫn dùng được trong thời gian chồng lấn, sau đó ngừng.`,
+            `A new key replaces ${rotating.consumerKey}. The old one keeps working during the overlap, then stops.`,
+          )}
+          maxOverlapHours={720}
+          rotate={(overlapHours) =>
+            api.call('rotateCredential', { params: { id: rotating.id }, body: { overlapHours } })
+          }
           onClose={(credential) => {
             setRotating(null);
             if (credential) {
@@ -233,62 +242,5 @@ export function CredentialTable({
         onClose={() => setIssued(null)}
       />
     </>
-  );
-}
-
-/** Rotation with overlap (R-19): the old key keeps working for `overlapHours`, then stops. */
-function RotateModal({
-  credential,
-  onClose,
-}: {
-  credential: Credential;
-  onClose: (issued: Issued | null) => void;
-}) {
-  const t = useT();
-  const { message } = App.useApp();
-  const [overlapHours, setOverlapHours] = useState<number>(24);
-  const [busy, setBusy] = useState(false);
-  const rotate = async () => {
-    setBusy(true);
-    try {
-      const issued = await api.call('rotateCredential', {
-        params: { id: credential.id },
-        body: { overlapHours },
-      });
-      message.success(t('Đã đổi khoá', 'Credential rotated'));
-      onClose(issued);
-    } catch (err) {
-      message.error(problemText(err, t));
-      setBusy(false);
-    }
-  };
-  return (
-    <Modal
-      open
-      title={t('Đổi khoá truy cập', 'Rotate the credential')}
-      okText={t('Đổi khoá', 'Rotate')}
-      cancelText={t('Huỷ', 'Cancel')}
-      confirmLoading={busy}
-      onOk={() => void rotate()}
-      onCancel={() => onClose(null)}
-    >
-      <p>
-        {t(
-          `Một khoá mới thay cho ${credential.consumerKey}. Khoá cũ vẫn dùng được trong thời gian chồng lấn, sau đó ngừng.`,
-          `A new key replaces ${credential.consumerKey}. The old one keeps working during the overlap, then stops.`,
-        )}
-      </p>
-      <Form layout="vertical">
-        <Form.Item label={t('Thời gian chồng lấn (giờ)', 'Overlap (hours)')} htmlFor="rotate-overlap">
-          <InputNumber
-            id="rotate-overlap"
-            min={0}
-            max={720}
-            value={overlapHours}
-            onChange={(v) => setOverlapHours(typeof v === 'number' ? v : 0)}
-          />
-        </Form.Item>
-      </Form>
-    </Modal>
   );
 }

@@ -1,18 +1,5 @@
 import { PlusOutlined } from '@ant-design/icons';
-import {
-  App,
-  Button,
-  Card,
-  Collapse,
-  Form,
-  Input,
-  InputNumber,
-  Modal,
-  Popconfirm,
-  Select,
-  Space,
-  Typography,
-} from 'antd';
+import { App, Button, Card, Collapse, Form, Input, Modal, Popconfirm, Select, Space, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
@@ -21,6 +8,7 @@ import { formatDateTime } from '../../shared/time.ts';
 import { DANGER_BUTTON, DANGER_OK, PageTitle, ProblemAlert, SearchBox, useCan } from '../components/page.tsx';
 import { RegistryName, searchOrganizations } from '../components/registry-names.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
+import { RotateWithOverlapModal } from '../components/rotate-modal.tsx';
 import { SecretOnceModal } from '../components/secret-once.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 
@@ -134,8 +122,16 @@ export function Webhooks() {
         />
       )}
       {rotating && (
-        <RotateSecretModal
-          webhook={rotating}
+        <RotateWithOverlapModal
+          title={t('Đổi khoá ký webhook', 'Rotate the webhook signing secret')}
+          intro={t(
+            `${rotating.url} — khoá ký cũ vẫn ký bên cạnh khoá mới trong thời gian chồng lấn, sau đó ngừng.`,
+            `${rotating.url} — the old secret keeps signing beside the new one during the overlap, then stops.`,
+          )}
+          maxOverlapHours={168}
+          rotate={(overlapHours) =>
+            api.call('rotateWebhookSecret', { params: { id: rotating.id }, body: { overlapHours } })
+          }
           onClose={(webhook) => {
             setRotating(null);
             if (webhook) setCreated({ title: t('Khoá ký mới', 'The new signing secret'), webhook });
@@ -280,61 +276,6 @@ function CreateWebhookModal({
         </Form.Item>
         <Form.Item name="events" label={t('Sự kiện nhận (để trống: tất cả)', 'Events (empty: all)')}>
           <Select mode="multiple" allowClear options={events.map((e) => ({ value: e, label: e }))} />
-        </Form.Item>
-      </Form>
-    </Modal>
-  );
-}
-
-/** Rotation with overlap: the old secret keeps signing beside the new one for `overlapHours`, then stops. */
-function RotateSecretModal({
-  webhook,
-  onClose,
-}: {
-  webhook: Webhook;
-  onClose: (rotated: Created | null) => void;
-}) {
-  const t = useT();
-  const { message } = App.useApp();
-  const [overlapHours, setOverlapHours] = useState<number>(24);
-  const [busy, setBusy] = useState(false);
-  const rotate = async () => {
-    setBusy(true);
-    try {
-      const rotated = await api.call('rotateWebhookSecret', {
-        params: { id: webhook.id },
-        body: { overlapHours },
-      });
-      message.success(t('Đã đổi khoá ký', 'Signing secret rotated'));
-      onClose(rotated);
-    } catch (err) {
-      message.error(problemText(err, t));
-      setBusy(false);
-    }
-  };
-  return (
-    <Modal
-      open
-      title={t('Đổi khoá ký webhook', 'Rotate the webhook signing secret')}
-      okText={t('Đổi khoá', 'Rotate')}
-      cancelText={t('Huỷ', 'Cancel')}
-      confirmLoading={busy}
-      onOk={() => void rotate()}
-      onCancel={() => onClose(null)}
-    >
-      <p>{webhook.url}</p>
-      <Form layout="vertical">
-        <Form.Item
-          label={t('Thời gian chồng lấn (giờ, 0–168)', 'Overlap (hours, 0–168)')}
-          htmlFor="webhook-overlap"
-        >
-          <InputNumber
-            id="webhook-overlap"
-            min={0}
-            max={168}
-            value={overlapHours}
-            onChange={(v) => setOverlapHours(typeof v === 'number' ? v : 0)}
-          />
         </Form.Item>
       </Form>
     </Modal>

@@ -1,0 +1,391 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import * as soap from 'soap';
+import { unsupportedSoapRestConstructs } from '../src/control/api-document.ts';
+import { LgspError } from '../src/core/errors.ts';
+import { EMPTY_SHA256 } from '../src/core/hashing.ts';
+import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
+import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
+import { storeKinds } from './helpers/stores.ts';
+import { allowEgressTo } from './helpers/upstream.ts';
+import { wsdl11 } from './helpers/wsdl.ts';
+
+// Issue 12 item 6 (R-26): a SOAP 1.1 backend described by a WSDL 1.1, exposed as a REST/JSON service by the gateway.
+
+const WSDL = wsdl11({ name: 'HoTich', operation: 'TraCuu', typedAnswer: true });
+const WSDL_12 = wsdl11({ name: 'HoTich', operation: 'TraCuu', typedAnswer: true, soapVersion: '1.2' });
+const FAULT_TEXT = 'Không tìm thấy hồ sơ / record not found';
+
+/** A real SOAP server: the `soap` package's own `listen` on a node:http server, answering real envelopes. */
+async function startSoapServer(wsdl = WSDL, soapVersion: '1.1' | '1.2' = '1.1') {
+  const seen: Array<{ headers: IncomingHttpHeaders; envelope: string }> = [];
+  const server: Server = createServer((_req, res) => {
+    // `soap.listen` answers the path it serves; anything else is a 404, as a real endpoint would.
+    res.writeHead(404);
+    res.end();
+  });
+  const services = {
+    HoTichService: {
+      HoTichPort: {
+        // An empty request element reaches the handler as null.
+        TraCuu(args: { so?: string } | null) {
+          if (args?.so === 'loi') {
+            throw { Fault: { faultcode: 'soap:Server', faultstring: FAULT_TEXT } };
+          }
+          return { hoTen: 'Nguyễn Văn An', tuoi: 36, conSong: true, diaChi: ['Hà Nội', 'Huế'] };
+        },
+      },
+    },
+  };
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((resolve, reject) =>
+    soap.listen(server, {
+      path: '/ws',
+      services,
+      xml: wsdl,
+      forceSoap12Headers: soapVersion === '1.2',
+      callback: (err: unknown) => (err ? reject(err) : resolve()),
+    }),
+  );
+  // `soap.listen` took over the server's request listeners once ready: what arrives is noted before them.
+  server.prependListener('request', (req) => {
+    let envelope = '';
+    req.on('data', (c: Buffer) => {
+      envelope += c.toString('utf8');
+    });
+    req.on('end', () => seen.push({ headers: req.headers, envelope }));
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    port: (server.address() as AddressInfo).port,
+    seen,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+describe('unsupported XSD constructs (pure)', () => {
+  test('xs:any is named with its element path', () => {
+    const problems = unsupportedSoapRestConstructs(
+      wsdl11({ name: 'HoTich', operation: 'TraCuu', inRequest: '<xsd:any processContents="lax"/>' }),
+    );
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!.message, /^xs:any:/);
+    assert.equal(
+      problems[0]!.path,
+      "/definitions/types/schema/element[@name='TraCuu']/complexType/sequence/any",
+    );
+  });
+
+  test('a choice of simple elements is accepted; a choice with a structure is named', () => {
+    const simple =
+      '<xsd:choice><xsd:element name="a" type="xsd:string"/><xsd:element name="b" type="xsd:int"/></xsd:choice>';
+    assert.deepEqual(
+      unsupportedSoapRestConstructs(wsdl11({ name: 'H', operation: 'T', inRequest: simple })),
+      [],
+    );
+    const complex =
+      '<xsd:choice><xsd:element name="a" type="xsd:string"/><xsd:element name="b"><xsd:complexType><xsd:sequence>' +
+      '<xsd:element name="c" type="xsd:string"/></xsd:sequence></xsd:complexType></xsd:element></xsd:choice>';
+    const problems = unsupportedSoapRestConstructs(wsdl11({ name: 'H', operation: 'T', inRequest: complex }));
+    assert.deepEqual(
+      problems.map((p) => [p.path, p.message.split(':')[0]]),
+      [["/definitions/types/schema/element[@name='TraCuu']/complexType/sequence/choice", 'xs']],
+    );
+    assert.match(problems[0]!.message, /^xs:choice: /);
+  });
+
+  test('mixed content, substitution groups, external schemas, anyAttribute: each named', () => {
+    const inRequest =
+      '<xsd:element name="m"><xsd:complexType mixed="true"><xsd:sequence/></xsd:complexType></xsd:element>' +
+      '<xsd:element name="s" substitutionGroup="tns:m"/>' +
+      '<xsd:element name="x"><xsd:complexType><xsd:anyAttribute/></xsd:complexType></xsd:element>';
+    const doc = wsdl11({ name: 'H', operation: 'T', inRequest }).replace(
+      '<xsd:element name="TraCuu">',
+      '<xsd:import namespace="urn:x" schemaLocation="http://169.254.169.254/x.xsd"/><xsd:element name="TraCuu">',
+    );
+    const named = unsupportedSoapRestConstructs(doc).map((p) => p.message.split(': ')[0]);
+    assert.deepEqual(named.sort(), [
+      'mixed',
+      'substitutionGroup',
+      'xs:anyAttribute',
+      'xs:import schemaLocation',
+    ]);
+  });
+});
+
+for (const kind of storeKinds) {
+  describe(`SOAP exposed as REST on ${kind}`, () => {
+    let h: Awaited<ReturnType<typeof startGatewayHarness>>;
+    let server: Awaited<ReturnType<typeof startSoapServer>>;
+    /** The same service speaking SOAP 1.2. */
+    let server12: Awaited<ReturnType<typeof startSoapServer>>;
+    /** A SOAP server on this machine that the egress policy does not allow. */
+    let hidden: Awaited<ReturnType<typeof startSoapServer>>;
+    let token: string;
+    let sandboxToken: string;
+    let providerId: string;
+    let consumerId: string;
+    /** What the staged resolver answers, by name (a name re-pointed at this machine after it was saved). */
+    const dns: Record<string, string[]> = {};
+
+    const call = (path: string, init: RequestInit = {}, bearer = token) =>
+      fetch(`${h.url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${bearer}`, ...(init.headers as Record<string, string>) },
+      });
+
+    const soapVersion = async (context: string, upstream: string) => {
+      const svc = await h.registry.createService(
+        { context, name: context, providerSystemId: providerId, description: FULL_DESCRIPTION },
+        'test',
+      );
+      return h.registry.createVersion(
+        svc.id,
+        {
+          version: '1.0',
+          protocol: 'SOAP',
+          upstreams: { sandbox: upstream, production: upstream },
+          soapRest: {},
+          fieldMapping: { response: { mapping: { hoTen: 'tenCongDan' }, constants: { nguon: 'LGSP' } } },
+        },
+        'test',
+      );
+    };
+
+    before(async () => {
+      server = await startSoapServer();
+      hidden = await startSoapServer();
+      server12 = await startSoapServer(WSDL_12, '1.2');
+      h = await startGatewayHarness(kind, {
+        lookup: async (host) => {
+          const list = dns[host];
+          if (!list) throw Object.assign(new Error(`ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+          return list.map((address) => ({ address }));
+        },
+      });
+      allowEgressTo(h.registry.egress, server.url, server12.url);
+      const r = h.registry;
+      const justice = await r.createOrganization({ code: '000.00.12.H01', name: 'Sở Tư pháp' }, 'test');
+      const police = await r.createOrganization({ code: '000.00.31.H01', name: 'Công an tỉnh' }, 'test');
+      providerId = (
+        await r.createSystem(
+          { organizationId: justice.id, name: 'CSDL hộ tịch (SOAP)', isProvider: true, isConsumer: false },
+          'test',
+        )
+      ).id;
+      consumerId = (
+        await r.createSystem(
+          { organizationId: police.id, name: 'Hệ thống tra cứu', isProvider: false, isConsumer: true },
+          'test',
+        )
+      ).id;
+      const v = await soapVersion('hotich', `${server.url}/ws`);
+      await publishThroughSandbox(h, v.id, { technicalDocument: WSDL, documentType: 'wsdl' });
+      await r.createSubscription(
+        { systemId: consumerId, versionId: v.id, environment: 'production' },
+        'test',
+      );
+      await r.createSubscription({ systemId: consumerId, versionId: v.id, environment: 'sandbox' }, 'test');
+      const credential = await r.issueCredential(consumerId, 'production', 'test');
+      const sandbox = await r.issueCredential(consumerId, 'sandbox', 'test');
+      await h.snapshots.refresh();
+      token = await getToken(h.url, credential.consumerKey, credential.consumerSecret);
+      sandboxToken = await getToken(h.url, sandbox.consumerKey, sandbox.consumerSecret);
+    });
+    after(async () => {
+      await h?.close();
+      await server?.close();
+      await hidden?.close();
+      await server12?.close();
+    });
+
+    test('submission derived the resources from the WSDL: POST and (simple input) GET per operation', async () => {
+      const versions = await h.registry.listVersions();
+      const v = versions.find((x) => x.context === 'hotich')!;
+      assert.deepEqual(v.soapRest, {
+        port: 'HoTichPort',
+        soapVersion: '1.1',
+        operations: [
+          { operation: 'TraCuu', method: 'POST', path: '/TraCuu' },
+          { operation: 'TraCuu', method: 'GET', path: '/TraCuu' },
+        ],
+      });
+      assert.deepEqual(v.resources, [
+        { method: 'POST', path: '/TraCuu' },
+        { method: 'GET', path: '/TraCuu' },
+      ]);
+      // They change with a new WSDL in a new version, never by hand.
+      const drift = await h.registry
+        .updateVersion(v.id, { resources: [{ method: 'GET', path: '/khac' }] }, 'test')
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      assert.ok(drift instanceof LgspError, 'resources patched by hand are refused');
+      assert.equal(drift.code, 'CP_SOAP_REST_INVALID');
+    });
+
+    test('a JSON GET returns the operation’s result as JSON, typed by the XSD (and mapped)', async () => {
+      const before = server.seen.length;
+      const res = await call('/hotich/1.0/TraCuu?so=089201001234&khac=bo-qua');
+      const text = await res.text();
+      assert.equal(res.status, 200, text);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+      assert.deepEqual(JSON.parse(text), {
+        tenCongDan: 'Nguyễn Văn An',
+        tuoi: 36,
+        conSong: true,
+        diaChi: ['Hà Nội', 'Huế'],
+        nguon: 'LGSP',
+      });
+      // The provider got a real SOAP 1.1 envelope with its action, from the gateway's own path with its identity.
+      const got = server.seen.slice(before);
+      assert.equal(got.length, 1);
+      assert.equal(got[0]!.headers['soapaction'], '"urn:TraCuu"');
+      assert.match(String(got[0]!.headers['content-type']), /^text\/xml/);
+      assert.equal(got[0]!.headers['x-lgsp-consumer-system'], consumerId);
+      assert.match(got[0]!.envelope, /<soap:Envelope[^>]*http:\/\/schemas\.xmlsoap\.org\/soap\/envelope\//);
+      assert.match(got[0]!.envelope, /<(\w+:)?so>089201001234<\/(\w+:)?so>/);
+      assert.doesNotMatch(
+        got[0]!.envelope,
+        /khac/,
+        'only the operation’s input fields are read from the query',
+      );
+      // The record keeps the consumer's leg: no body in, the hash of the JSON it received out (R-02, R-06).
+      await h.recorder.flush();
+      const id = res.headers.get('x-lgsp-transaction-id')!;
+      const row = await h.store.db
+        .selectFrom('transactions')
+        .select([
+          'resource_template',
+          'provider_status',
+          'consumer_status',
+          'request_sha256',
+          'response_sha256',
+        ])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(row, {
+        resource_template: '/TraCuu',
+        provider_status: 200,
+        consumer_status: 200,
+        request_sha256: EMPTY_SHA256,
+        response_sha256: createHash('sha256').update(text).digest('hex'),
+      });
+    });
+
+    test('a POST with a JSON body works', async () => {
+      const res = await call('/hotich/1.0/TraCuu', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ so: '079301000001' }),
+      });
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as Record<string, unknown>;
+      assert.equal(body['tenCongDan'], 'Nguyễn Văn An');
+      assert.match(server.seen.at(-1)!.envelope, /<(\w+:)?so>079301000001<\/(\w+:)?so>/);
+    });
+
+    test('a SOAP 1.2 binding is called with a SOAP 1.2 envelope and its action', async () => {
+      const v = await soapVersion('hotich12', `${server12.url}/ws`);
+      await publishThroughSandbox(h, v.id, { technicalDocument: WSDL_12, documentType: 'wsdl' });
+      await h.registry.createSubscription(
+        { systemId: consumerId, versionId: v.id, environment: 'production' },
+        'test',
+      );
+      await h.snapshots.refresh();
+      assert.equal((await h.registry.getVersion(v.id)).soapRest?.soapVersion, '1.2');
+      const res = await call('/hotich12/1.0/TraCuu?so=1');
+      assert.equal(res.status, 200);
+      assert.equal(((await res.json()) as { tuoi: number }).tuoi, 36);
+      const got = server12.seen.at(-1)!;
+      assert.match(
+        String(got.headers['content-type']),
+        /^application\/soap\+xml; charset=utf-8; action="urn:TraCuu"/,
+      );
+      assert.match(got.envelope, /http:\/\/www\.w3\.org\/2003\/05\/soap-envelope/);
+    });
+
+    test('a SOAP fault → 502 problem+json naming the fault string', async () => {
+      const res = await call('/hotich/1.0/TraCuu?so=loi');
+      assert.equal(res.status, 502);
+      assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);
+      const problem = (await res.json()) as Record<string, unknown>;
+      assert.equal(problem['code'], 'GW_SOAP_FAULT');
+      assert.equal(problem['faultString'], FAULT_TEXT);
+      assert.match(String(problem['detail']), /Không tìm thấy hồ sơ/);
+    });
+
+    test('hostile JSON: not JSON, not an object, or a key that would write raw XML → 400, nothing sent', async () => {
+      const before = server.seen.length;
+      for (const [contentType, body] of [
+        ['text/plain', 'so=1'],
+        ['application/json', '{"so":'],
+        ['application/json', '[1,2]'],
+        ['application/json', '{"$xml":"<x/>"}'],
+        ['application/json', '{"so><b":"1"}'],
+      ] as const) {
+        const res = await call('/hotich/1.0/TraCuu', {
+          method: 'POST',
+          headers: { 'content-type': contentType },
+          body,
+        });
+        assert.equal(res.status, 400, body);
+        assert.equal(((await res.json()) as { code: string }).code, 'GW_REQUEST_NOT_JSON');
+      }
+      assert.equal(server.seen.length, before);
+    });
+
+    test('a WSDL with xs:any, or with a complex xs:choice, is refused at submission naming the construct', async () => {
+      for (const [construct, inRequest] of [
+        ['xs:any', '<xsd:any/>'],
+        [
+          'xs:choice',
+          '<xsd:choice><xsd:element name="a" type="xsd:string"/><xsd:element name="b"><xsd:complexType>' +
+            '<xsd:sequence><xsd:element name="c" type="xsd:string"/></xsd:sequence></xsd:complexType></xsd:element></xsd:choice>',
+        ],
+      ] as const) {
+        const context = `tuchoi${construct === 'xs:any' ? 'any' : 'choice'}`;
+        const v = await soapVersion(context, `${server.url}/ws`);
+        const document = wsdl11({ name: 'HoTich', operation: 'TraCuu', typedAnswer: true, inRequest });
+        const err = await h.lifecycle
+          .submitVersion(v.id, { technicalDocument: document, documentType: 'wsdl' }, 'test')
+          .then(
+            () => null,
+            (e: unknown) => e,
+          );
+        assert.ok(err instanceof LgspError, `${construct}: refused`);
+        assert.equal(err.code, 'CP_SOAP_REST_INVALID');
+        assert.equal(err.status, 400);
+        assert.match(err.detail ?? '', new RegExp(`${construct}: `));
+        const errors = (err.extra as { errors: Array<{ path: string }> }).errors;
+        assert.match(errors[0]!.path, /element\[@name='TraCuu'\]\/complexType\/sequence\//);
+        assert.equal((await h.registry.getVersion(v.id)).status, 'draft');
+      }
+    });
+
+    test('egress policy still refuses a SOAP upstream that resolves to loopback not in the allow-list', async () => {
+      dns['hotich.rebind.test'] = ['203.0.113.10'];
+      const v = await soapVersion('hotichdns', `http://hotich.rebind.test:${hidden.port}/ws`);
+      await h.lifecycle.submitVersion(v.id, { technicalDocument: WSDL, documentType: 'wsdl' }, 'test');
+      await h.lifecycle.startSandboxTest(v.id, 'test');
+      await h.registry.createSubscription(
+        { systemId: consumerId, versionId: v.id, environment: 'sandbox' },
+        'test',
+      );
+      await h.snapshots.refresh();
+      dns['hotich.rebind.test'] = ['127.0.0.1'];
+      const res = await call('/hotichdns/1.0/TraCuu?so=1', {}, sandboxToken);
+      assert.equal(res.status, 502);
+      assert.equal(((await res.json()) as { code: string }).code, 'GW_EGRESS_DENIED');
+      assert.equal(hidden.seen.length, 0, 'the SOAP server on loopback was never reached');
+    });
+  });
+}
