@@ -1476,6 +1476,18 @@ const ROUTES: Row[] = [
     },
   },
   {
+    route: 'POST /api/v1/category-sync',
+    cases: () => {
+      // Operator admins only: pulling a peer's lists writes new versions of every shared list (issue 12 item 7).
+      const body = { peerId: 'peer_khongco' };
+      return [
+        { as: 'agencyA', path: '/api/v1/category-sync', body, status: 403 },
+        { as: 'reviewer', path: '/api/v1/category-sync', body, status: 403 },
+        { as: 'auditor', path: '/api/v1/category-sync', body, status: 403 },
+      ];
+    },
+  },
+  {
     route: 'GET /api/v1/categories/:code',
     cases: () => [
       { as: 'agencyA', path: '/api/v1/categories/KHONGCO', status: 403 },
