@@ -53,6 +53,16 @@ export const ConfigSchema = Type.Object(
       default: '',
       description: 'postgres://… để dùng PostgreSQL thật; để trống dùng kho nhúng PGlite',
     }),
+    // Issue 13 item 1 (R-04/R-05): what this node runs; every role but `all` shares its state through PostgreSQL.
+    role: Type.Union(
+      [Type.Literal('all'), Type.Literal('gateway'), Type.Literal('control'), Type.Literal('worker')],
+      {
+        default: 'all',
+        description:
+          'Vai trò của nút: all (mọi thứ, một tiến trình), gateway (cổng kết nối), control (API quản trị, bảng điều khiển, ' +
+          'cổng thông tin), worker (chuyển thông điệp, mọi việc định kỳ) / node role (docs/scale-out.md)',
+      },
+    ),
     timezoneOffsetMinutes: Type.Integer({
       minimum: -720,
       maximum: 840,
@@ -497,6 +507,7 @@ export type Config = Static<typeof ConfigSchema>;
 export const ENV_SETTINGS: Record<string, string> = {
   LGSP_DATA_DIR: 'dataDir',
   LGSP_DATABASE_URL: 'databaseUrl',
+  LGSP_ROLE: 'role',
   LGSP_TIMEZONE_OFFSET_MINUTES: 'timezoneOffsetMinutes',
   LGSP_GATEWAY_HOST: 'gateway.host',
   LGSP_GATEWAY_PORT: 'gateway.port',
@@ -705,6 +716,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (Array.isArray(allow) && allow.every((e) => typeof e === 'string')) {
     problems.push(...parseEgressAllow(allow).problems);
   }
+  if (problems.length === 0) problems.push(...roleProblems(withDefaults as Config));
   if (problems.length === 0) problems.push(...tlsProblems(withDefaults as Config));
   if (problems.length === 0) problems.push(...oidcProblems(withDefaults as Config));
   const proxies = (withDefaults['gateway'] as { trustedProxies?: unknown } | undefined)?.trustedProxies;
@@ -719,6 +731,17 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(withDefaults as Config);
+}
+
+/**
+ * A node of one role alone is part of a cluster: its peers reach the same state only through PostgreSQL (issue 13
+ * item 1). The embedded store has one owner process, so there a role other than `all` would be a node alone.
+ */
+function roleProblems(config: Config): string[] {
+  if (config.role === 'all' || config.databaseUrl !== '') return [];
+  return [
+    `role (LGSP_ROLE): vai trò ${config.role} cần PostgreSQL (LGSP_DATABASE_URL) — các vai trò dùng chung trạng thái qua PostgreSQL, kho nhúng chỉ chạy role all / role ${config.role} needs PostgreSQL (LGSP_DATABASE_URL): the roles share state through PostgreSQL; the embedded store runs role all only`,
+  ];
 }
 
 /** A certificate needs its key and the reverse; a client CA means nothing without HTTPS on the gateway. */

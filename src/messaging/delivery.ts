@@ -33,6 +33,11 @@ export interface DelivererDeps {
   destinations: () => Destinations | null;
   /** The platform's egress policy (issue 10): every new connection to a destination passes it. */
   egress: EgressPolicy;
+  /**
+   * Whether this node sweeps expired messages now (issue 13 item 4: one node of the cluster at a time, by its job
+   * lease, so an expiry's alert and record are made once). Absent: always.
+   */
+  sweepsExpiry?: () => boolean;
 }
 
 /**
@@ -127,7 +132,8 @@ export class Deliverer {
     if (!destinations) return;
     const { messaging, clock } = this.deps;
     const nowMs = clock.nowMs();
-    if (nowMs - this.lastSweepMs >= EXPIRY_SWEEP_MS || nowMs < this.lastSweepMs) {
+    const sweeps = this.deps.sweepsExpiry?.() ?? true;
+    if (sweeps && (nowMs - this.lastSweepMs >= EXPIRY_SWEEP_MS || nowMs < this.lastSweepMs)) {
       this.lastSweepMs = nowMs;
       for (const meta of await messaging.queue.expire(nowMs)) {
         await messaging.dead(meta, destinations, 'expired');
