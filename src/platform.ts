@@ -29,6 +29,7 @@ import { type ClusterSession, openClusterSession } from './store/cluster-session
 import { Leases, PeriodicJobs } from './store/leases.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
+import { backupDirOf, backupIntervalMs, runScheduledBackup } from './store/scheduled-backup.ts';
 import { Alerts, alertOnEgressDenied } from './telemetry/alerts.ts';
 import { HealthMonitor } from './telemetry/health.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
@@ -170,6 +171,20 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
 
     // Retention (issue 5, R-20): monthly partitions ahead, hourly rollups, archiving of months past retention.
     await startRetentionJobs(store, clock, config, logger, runsJobs);
+    // R-24's periodic backup (issue 13): asked every minute (at most the interval), written when the newest is due.
+    const backupEveryMs = backupIntervalMs(config.backup.schedule);
+    if (backupEveryMs !== null) {
+      const dir = backupDirOf(config);
+      runsJobs?.every('scheduled-backup', { everyMs: Math.min(60_000, backupEveryMs) }, async () => {
+        const result = await runScheduledBackup(store, {
+          dir,
+          intervalMs: backupEveryMs,
+          keep: config.backup.keep,
+          now: new Date(clock.nowMs()),
+        });
+        if (result.written) logger.info({ ...result }, 'scheduled backup written and verified');
+      });
+    }
 
     // E-mails and webhooks of the outbox (notices, decisions).
     const notifier = new Notifier(store, clock, config.notifications, logger, kek, { egress });

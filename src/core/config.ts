@@ -311,6 +311,30 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    // R-24's periodic backup (issue 13 item 4): a lease-held job writes, verifies and rotates backup files.
+    backup: Type.Object(
+      {
+        schedule: Type.String({
+          default: '',
+          pattern: '^(|[1-9][0-9]{0,3}(m|h|d))$',
+          description:
+            'Chu kỳ sao lưu tự động: 30m, 6h, 1d…; để trống: tắt / how often a backup is written: 30m, 6h, 1d…; empty: off',
+        }),
+        keep: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 7,
+          description:
+            'Số bản sao lưu tự động giữ lại (bản cũ nhất bị xoá) / how many scheduled backups are kept',
+        }),
+        dir: Type.String({
+          default: '',
+          description:
+            'Thư mục bản sao lưu tự động; để trống: <dataDir>/backups / where scheduled backups go',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     // Secrets at rest (issue 10 item 4, src/keys/): the key-encryption key that seals every stored secret.
     keys: Type.Object(
       {
@@ -573,6 +597,9 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_MESSAGE_KEY_DIR: 'messaging.keyDir',
   LGSP_RETENTION_TRANSACTION_DAYS: 'retention.transactionDays',
   LGSP_ARCHIVE_DIR: 'retention.archiveDir',
+  LGSP_BACKUP_SCHEDULE: 'backup.schedule',
+  LGSP_BACKUP_KEEP: 'backup.keep',
+  LGSP_BACKUP_DIR: 'backup.dir',
   LGSP_KEY_ENCRYPTION_KEY_FILE: 'keys.encryptionKeyFile',
   LGSP_KEY_ENCRYPTION_KEY: 'keys.encryptionKey',
   LGSP_KMS_COMMAND: 'keys.kmsCommand',
