@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { nodeHealthServer } from './api/node-health-server.ts';
 import { createAdminApi } from './api/server.ts';
 import { Accounts } from './control/accounts.ts';
 import { sealUnchainedAuditEvents } from './control/audit.ts';
@@ -25,12 +26,22 @@ import type { Messaging } from './messaging/messaging.ts';
 import { openMessaging } from './messaging/open.ts';
 import { EgressPolicy, type LookupAll } from './net/egress.ts';
 import { Notifier } from './notify/notifier.ts';
+import { type ClusterSession, openClusterSession } from './store/cluster-session.ts';
+import { Leases, PeriodicJobs } from './store/leases.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
+import { backupDirOf, backupIntervalMs, runScheduledBackup } from './store/scheduled-backup.ts';
 import { Alerts, alertOnEgressDenied } from './telemetry/alerts.ts';
 import { HealthMonitor } from './telemetry/health.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { addPlatformGauges, TelemetryMetrics } from './telemetry/metrics.ts';
+import {
+  addNodeGauges,
+  EngineProbe,
+  type NodeHealthSources,
+  nodeHealth,
+  storeProbe,
+} from './telemetry/node-health.ts';
 import { awaitRecordDurable, Recorder } from './telemetry/recorder.ts';
 import { startRetentionJobs } from './telemetry/retention-jobs.ts';
 
@@ -66,11 +77,21 @@ export interface Platform {
   /** Prometheus metrics at GET /metrics; `metrics.addGauge(…)` adds a figure read at scrape time. */
   metrics: TelemetryMetrics;
   snapshots: SnapshotHolder;
-  /** The in-process gateway; null when it runs in `gateway.workers` worker processes. */
+  /** What this node runs (issue 13 item 1): `all` is every role in one process. */
+  role: Config['role'];
+  /** The node's database session for job leases and change announcements (issue 13 items 2 and 4). */
+  session: ClusterSession;
+  /** The periodic jobs; each runs while this node holds its lease (none on gateway and control nodes). */
+  jobs: PeriodicJobs;
+  /** `/healthz` and `/readyz` of this node: role, snapshot revision and lag, engines. */
+  nodeHealth: () => Record<string, unknown>;
+  /** The in-process gateway; null when it runs in `gateway.workers` worker processes or on a control or worker node. */
   gateway: Gateway | null;
   /** The gateway's worker processes when `gateway.workers` > 1, else null. */
   gatewayWorkers: GatewayWorkers | null;
+  /** The admin API (roles all and control), or the node's health server on the admin port (gateway, worker). */
   admin: FastifyInstance;
+  /** '' on control and worker nodes: they serve no gateway. */
   gatewayUrl: string;
   adminUrl: string;
   logger: Logger;
@@ -80,13 +101,22 @@ export interface Platform {
 }
 
 /**
- * The composition root (DESIGN.md "Modules"): config → store → control plane → gateway and admin API, all in one
- * process on the embedded store by default. Stops cleanly: gateway first (no new calls), then the records still
- * queued are written, then the store closes.
+ * The composition root (DESIGN.md "Modules", "Scaling out"): config → store → control plane → gateway and admin
+ * API. Role `all` (the default) runs everything in one process, on the embedded store by default; on PostgreSQL
+ * the same code runs by role (issue 13 item 1): `gateway` nodes are data planes (snapshot, records, async intake,
+ * /token), `control` serves the admin API, console and portal, `worker` delivers messages and runs every periodic
+ * job — each job on one node of the cluster at a time, by its lease. Stops cleanly: gateway first (no new calls),
+ * then the records still queued are written, then the store closes.
  */
 export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
+  const role = config.role;
+  const serves = {
+    gateway: role === 'all' || role === 'gateway',
+    control: role === 'all' || role === 'control',
+    worker: role === 'all' || role === 'worker',
+  };
   const store = await openStore(config);
   const stops: Array<() => Promise<void>> = [() => store.close()];
   const stop = async () => {
@@ -95,7 +125,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   };
   try {
     // Events written before the audit chain existed are chained once, before anything else can change (R-20).
-    await sealUnchainedAuditEvents(store);
+    if (serves.control) await sealUnchainedAuditEvents(store);
     // The key-encryption key before anything reads a secret: a wrong or missing key stops the start here.
     const secrets = await unlockSecrets(store, config);
     const kek = secrets.kek;
@@ -113,15 +143,26 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         'plaintext secrets of an older store sealed: rotate the signing key (lgsp keys rotate) and webhook secrets, older backups and WAL still hold them',
       );
     }
-    await ensureSigningKey(store, kek, clock.nowMs());
     // One egress policy for every plane (issue 10): the registry checks URLs when saved, the gateway, probes,
     // webhooks and pushes on each new connection; the ports this platform binds are added as it binds them.
     const egress = EgressPolicy.forPlatform(config, options.lookup ? { lookup: options.lookup } : {});
     const registry = new Registry(store, clock, egress);
     const signingKeys = new SigningKeys(registry.changes, kek, config.gateway.tokenTtlSeconds);
     const accounts = new Accounts(store, clock, config.admin.sessionTtlHours, config.limits);
-    const first = await accounts.ensureOperator(config.admin.password);
-    if (first?.generatedPassword) options.onGeneratedPassword?.(first.username, first.generatedPassword);
+    // What a fresh store needs before anyone signs in or calls: written by the node that serves the admin API.
+    if (serves.control) {
+      await ensureSigningKey(store, kek, clock.nowMs());
+      const first = await accounts.ensureOperator(config.admin.password);
+      if (first?.generatedPassword) options.onGeneratedPassword?.(first.username, first.generatedPassword);
+    }
+
+    // The node's own database session: its job leases and the change announcements it listens to.
+    const session = await openClusterSession(store, config.databaseUrl, logger);
+    stops.push(() => session.close());
+    const leases = new Leases(session, logger);
+    const jobs = new PeriodicJobs(leases, logger);
+    // Gateway and control nodes run no periodic job; `stop` still waits for nothing.
+    const runsJobs = serves.worker ? jobs : null;
 
     // Every transaction record passes the recorder, those of gateway workers too: counted there, once.
     const metrics = new TelemetryMetrics();
@@ -130,12 +171,29 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     stops.push(() => recorder.close());
 
     // Retention (issue 5, R-20): monthly partitions ahead, hourly rollups, archiving of months past retention.
-    stops.push(await startRetentionJobs(store, clock, config, logger));
+    await startRetentionJobs(store, clock, config, logger, runsJobs);
+    // R-24's periodic backup (issue 13): asked every minute (at most the interval), written when the newest is due.
+    const backupEveryMs = backupIntervalMs(config.backup.schedule);
+    if (backupEveryMs !== null) {
+      const dir = backupDirOf(config);
+      runsJobs?.every('scheduled-backup', { everyMs: Math.min(60_000, backupEveryMs) }, async () => {
+        const result = await runScheduledBackup(store, {
+          dir,
+          intervalMs: backupEveryMs,
+          keep: config.backup.keep,
+          now: new Date(clock.nowMs()),
+        });
+        if (result.written) logger.info({ ...result }, 'scheduled backup written and verified');
+      });
+    }
 
-    // E-mails and webhooks of the outbox (notices, decisions); safe to run on several nodes at once.
+    // E-mails and webhooks of the outbox (notices, decisions).
     const notifier = new Notifier(store, clock, config.notifications, logger, kek, { egress });
-    notifier.start();
     stops.push(() => notifier.stop());
+    if (runsJobs) notifier.announceMailSetting();
+    runsJobs?.every('notification-outbox', { everyMs: config.notifications.pollIntervalMs }, () =>
+      notifier.deliverDue(),
+    );
 
     // Dates that have passed (sunsets, decommissions, rotation overlaps) are carried out every minute; the
     // gateway already enforces them from its snapshot at the due time, this makes the registry say so too.
@@ -144,25 +202,23 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       timezoneOffsetMinutes: config.timezoneOffsetMinutes,
       maintenanceMinNoticeHours: config.lifecycle.maintenanceMinNoticeHours,
     });
-    const dueTimer = setInterval(() => {
-      lifecycle.runDue().catch((err) => logger.error({ err }, 'lifecycle due jobs failed'));
-      signingKeys.purgeExpired().catch((err) => logger.error({ err }, 'signing key expiry failed'));
-    }, 60_000);
-    dueTimer.unref();
-    stops.push(async () => clearInterval(dueTimer));
+    runsJobs?.every('lifecycle-due', { everyMs: 60_000 }, () => lifecycle.runDue());
+    runsJobs?.every('signing-key-purge', { everyMs: 60_000 }, () => signingKeys.purgeExpired());
 
     // The request workflows and the shared category lists; the lists' built-in service `/dmdc/1.0` is made once,
     // before the first snapshot, so the gateway serves it from the start (issue 12 item 7).
     const workflows = requestWorkflows(store, registry, clock, config);
-    if ((await workflows.categories.ensureService()) === null) {
+    if (serves.control && (await workflows.categories.ensureService()) === null) {
       logger.warn('the dmdc context belongs to another service: the shared category lists are not served');
     }
 
     const snapshots = new SnapshotHolder(storeSnapshotSource(store, kek), clock, logger);
     await snapshots.refresh();
     if (!snapshots.current) throw new Error('could not load the first configuration snapshot');
-    // In-process changes reload at once; the poll catches changes made by other nodes on a shared PostgreSQL.
+    // In-process changes reload at once; changes made by other nodes on a shared PostgreSQL are announced on the
+    // session (LISTEN/NOTIFY, issue 13 item 2) and the poll catches whatever an announcement missed.
     registry.onChange(() => void snapshots.refresh());
+    session.onChange((revision) => void snapshots.heard(revision));
     snapshots.startPolling(config.snapshot.pollIntervalMs);
     stops.push(async () => snapshots.stop());
     addPlatformGauges(metrics, { recorder, snapshots, clock });
@@ -175,6 +231,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     stops.push(() => messaging.close());
     const deliveryPeers = new PeerClients(egress, clock, config.messaging.pushTimeoutMs);
     stops.push(() => deliveryPeers.close());
+    if (serves.worker) leases.want('async-expiry');
     const deliverer = new Deliverer({
       messaging,
       clock,
@@ -184,9 +241,13 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       egress,
       // Messages for versions imported from a peer are handed on to it (issue 12 item 10b).
       peers: { clients: deliveryPeers, code: config.federation.code },
+      // Expired messages are swept (alert, record) by the one node holding the lease; every worker delivers.
+      sweepsExpiry: () => leases.isHeld('async-expiry'),
     });
-    deliverer.start();
-    stops.push(() => deliverer.stop());
+    if (serves.worker) {
+      deliverer.start();
+      stops.push(() => deliverer.stop());
+    }
     metrics.addGauge(
       'lgsp_messages_pending',
       'Thông điệp bất đồng bộ chờ chuyển / Async messages waiting for delivery',
@@ -203,13 +264,41 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       pendingMessages: () => queue.pendingCount(),
       egress,
     });
-    health.start();
+    runsJobs?.every('health-monitor', { everyMs: config.alerts.evaluateIntervalSeconds * 1000 }, () =>
+      health.evaluate(),
+    );
     stops.push(() => health.stop());
     metrics.addGauge(
       'lgsp_alerts_open',
       'Cảnh báo vận hành đang mở / Open operator alerts',
       async () => (await alerts.list({ state: 'open', limit: 1000 })).length,
     );
+    // The leases are asked for once every job is registered, so each job's first tick finds its lease settled.
+    await leases.start();
+    stops.push(() => leases.stop());
+    stops.push(() => jobs.stop());
+
+    // What /healthz and /readyz say on every node (issue 13 item 1), and the same as gauges.
+    const storeProbeOfNode = storeProbe(store, clock);
+    const queueProbe = new EngineProbe(() => queue.pendingCount(), clock);
+    await Promise.all([storeProbeOfNode.start(), queueProbe.start()]);
+    stops.push(async () => {
+      storeProbeOfNode.stop();
+      queueProbe.stop();
+    });
+    const healthSources: NodeHealthSources = {
+      role,
+      clock,
+      store,
+      storeProbe: storeProbeOfNode,
+      queueEngine: queue.engine,
+      queueProbe,
+      snapshots,
+      recorder,
+      jobs: () => jobs.describe(),
+    };
+    const describeNode = () => nodeHealth(healthSources);
+    addNodeGauges(metrics, healthSources);
 
     // RFC 7009 (issue 12 item 8): a revocation is a change; its answer waits until this node's snapshot has it.
     const revokeToken = async (revocation: TokenRevocation) => {
@@ -218,8 +307,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     };
     let gateway: Gateway | null = null;
     let gatewayWorkers: GatewayWorkers | null = null;
-    let gatewayUrl: string;
-    if (config.gateway.workers > 1) {
+    let gatewayUrl = '';
+    if (serves.gateway && config.gateway.workers > 1) {
       // Workers take async calls themselves on PostgreSQL (their own connection); the primary delivers them.
       const workers = await startGatewayWorkers(config, {
         snapshots,
@@ -233,7 +322,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       gatewayUrl = workers.url;
       egress.addOwnPort(Number(new URL(workers.url).port));
       stops.push(() => workers.stop());
-    } else {
+    } else if (serves.gateway) {
       const inProcess = createGateway({
         config,
         clock,
@@ -241,9 +330,11 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         snapshots,
         records: recorder,
         messaging,
-        onMessageAccepted: () => deliverer.wake(),
+        // A gateway node delivers nothing itself: a worker's poll (or its wake-up on PostgreSQL) pushes the message.
+        onMessageAccepted: serves.worker ? () => deliverer.wake() : () => {},
         egress,
         revokeToken,
+        nodeHealth: describeNode,
       });
       gatewayUrl = await inProcess.listen();
       stops.push(() => inProcess.close());
@@ -251,44 +342,41 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     }
 
     // The sandbox "try it" calls this node's gateway and answers once the call's record is durable (issue 11); the
-    // admin API's try and `lgsp demo`'s onboarding (src/cli/onboarding.ts) use this same one.
+    // admin API's try and `lgsp demo`'s onboarding (src/cli/onboarding.ts) use this same one. A control node has
+    // no gateway of its own: it calls the cluster's, at `gateway.publicUrl` (the load balancer).
     const sandboxGateway: SandboxGateway = {
-      url: localUrl(gatewayUrl),
+      url: gatewayUrl ? localUrl(gatewayUrl) : config.gateway.publicUrl.replace(/\/+$/, ''),
       refresh: () => snapshots.refresh(),
       recordDurable: (id, timeoutMs) => awaitRecordDurable(store, recorder, id, timeoutMs),
     };
-    const admin = await createAdminApi({
-      config,
-      store,
-      registry,
-      lifecycle,
-      accounts,
-      ...workflows,
-      alerts,
-      logger,
-      clock,
-      health: () => ({
-        status: 'ok',
-        store: store.kind,
-        revision: snapshots.revision,
-        recorderBacklog: recorder.backlog,
-        recordsWritten: recorder.written,
-      }),
-      jwks: async () => snapshots.current?.jwks ?? { keys: [] },
-      kek,
-      signingKeys,
-      metrics,
-      pendingMessages: () => queue.pendingCount(),
-      sandboxGateway,
-      gatewayUrl: localUrl(gatewayUrl),
-    });
+    const admin = serves.control
+      ? await createAdminApi({
+          config,
+          store,
+          registry,
+          lifecycle,
+          accounts,
+          ...workflows,
+          alerts,
+          logger,
+          clock,
+          health: describeNode,
+          jwks: async () => snapshots.current?.jwks ?? { keys: [] },
+          kek,
+          signingKeys,
+          metrics,
+          pendingMessages: () => queue.pendingCount(),
+          sandboxGateway,
+          gatewayUrl: sandboxGateway.url,
+        })
+      : await nodeHealthServer(config, describeNode, metrics);
     await admin.listen({ port: config.admin.port, host: config.admin.host });
     stops.push(() => admin.close());
     const a = admin.server.address();
     egress.addOwnListener(a);
     const adminUrl =
       typeof a === 'object' && a
-        ? `${config.admin.tls.certFile ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
+        ? `${config.admin.tls.certFile && serves.control ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
         : '';
 
     return {
@@ -308,6 +396,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       recorder,
       metrics,
       snapshots,
+      role,
+      session,
+      jobs,
+      nodeHealth: describeNode,
       gateway,
       gatewayWorkers,
       admin,

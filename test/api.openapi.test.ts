@@ -119,6 +119,7 @@ describe('admin API OpenAPI document and error registry agree with the code', ()
   test('protected operations declare 401 with the Problem schema; public ones opt out of security', () => {
     const publicPaths = [
       '/healthz',
+      '/readyz',
       '/api/v1/openapi.json',
       '/api/v1/jwks.json',
       '/api/v1/auth/login',

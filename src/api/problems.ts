@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, type ErrorCode, LgspError, type Problem, toProblem } from '../core/errors.ts';
+import { isStoreUnreachable } from '../store/port.ts';
 import { ProblemRef } from './contract/index.ts';
 import { type AjvErrorLike, validationMessages } from './validation-messages.ts';
 
@@ -33,6 +34,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
  * field overflow …): a value the database cannot take. The input guard refuses the known cases first; this is the
  * backstop, so a value nobody foresaw is still the client's 400, not our 500 (issue 10 item 8).
  */
+/** When a client should ask again after the store was unreachable: the probe and the pool find it back in seconds. */
+const STORE_RETRY_AFTER_S = 5;
+
 function isDataException(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
@@ -51,6 +55,13 @@ export function problemFor(error: unknown): { problem: Problem; internal: boolea
     const errors = fieldErrors(e.validationContext ?? 'body', e.validation);
     const detail = errors.map((f) => `${f.in}${f.path}: ${f.message}`).join('; ');
     return { problem: toProblem('API_VALIDATION_FAILED', detail, { errors }), internal: false };
+  }
+  // Issue 13 item 7: the store away is no server fault of this request: 503 and when to try again.
+  if (isStoreUnreachable(error)) {
+    return {
+      problem: toProblem('API_STORE_UNAVAILABLE', undefined, { retryAfterSeconds: STORE_RETRY_AFTER_S }),
+      internal: false,
+    };
   }
   if (isDataException(error)) {
     const detail = 'giá trị không lưu được / a value cannot be stored';

@@ -74,6 +74,7 @@ ${USAGE_LINE}
 Chạy nền tảng / Run the platform:
   ${pad('start')}Chạy cổng kết nối và API quản trị / Run the gateway and the admin API
   ${pad('demo')}Chạy thử trọn vẹn trên dữ liệu mẫu / A full walk-through on sample data
+  ${pad('cluster')}Cụm thử theo vai trò trên máy này (PostgreSQL, nginx) / A trial cluster by role on this machine
 
 Phiên làm việc / Session:
   ${pad('login')}Đăng nhập API quản trị / Sign in to the admin API
@@ -160,6 +161,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     // Starting the platform is the lead's module; it writes to the process streams itself.
     if (name === 'start') return (await import('./start.ts')).runStart(rest);
     if (name === 'demo') return (await import('./demo.ts')).runDemo(rest);
+    // Issue 13 item 9: a trial cluster by role on this machine (docs/scale-out.md).
+    if (name === 'cluster') return (await import('./cluster.ts')).runCluster(rest);
     const single = Object.hasOwn(SINGLE, name) ? SINGLE[name] : undefined;
     if (single) return await runCommand(name, single, rest, io);
     const group = GROUPS.find((g) => g.name === name);

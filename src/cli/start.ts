@@ -1,10 +1,31 @@
 import { ConfigError, loadConfig } from '../core/config.ts';
 import { localUrl, type Platform, startPlatform } from '../platform.ts';
 
-export const START_USAGE = `Cách dùng / Usage: lgsp start
+export const START_USAGE = `Cách dùng / Usage: lgsp start [--role all|gateway|control|worker]
   Chạy toàn bộ nền tảng (cổng kết nối + API quản trị) theo cấu hình: mặc định kho nhúng PGlite trong ./data.
   Runs the whole platform (gateway + admin API) from the configuration; by default on the embedded store in ./data.
+  --role   vai trò của nút khi mở rộng trên PostgreSQL (mặc định all; LGSP_ROLE) / the node's role when scaled out
+           on PostgreSQL (default all; LGSP_ROLE): gateway · control · worker — docs/scale-out.md
   Cấu hình / Configuration: lgsp.config.json, LGSP_* (docs/configuration.md)`;
+
+const ROLES = ['all', 'gateway', 'control', 'worker'];
+
+/** `--role X` / `--role=X`: the config override it gives, or an explanation of what is wrong. */
+export function roleArgument(args: string[]): { role?: string } | { problem: string } {
+  const at = args.findIndex((a) => a === '--role' || a.startsWith('--role='));
+  if (at < 0) {
+    const unknown = args.find((a) => a.startsWith('-'));
+    return unknown ? { problem: `tuỳ chọn không hỗ trợ / unknown option: ${unknown}` } : {};
+  }
+  const arg = args[at]!;
+  const role = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[at + 1];
+  if (!role || !ROLES.includes(role)) {
+    return {
+      problem: `--role: cần một trong / needs one of ${ROLES.join(', ')}${role ? `, got ${JSON.stringify(role)}` : ''}`,
+    };
+  }
+  return { role };
+}
 
 /** Loads the configuration, or prints every problem at once and returns null (R-03: fail at start, not later). */
 export function configOrExplain(overrides?: Record<string, unknown>) {
@@ -75,7 +96,12 @@ export async function runStart(args: string[]): Promise<number> {
     process.stdout.write(`${START_USAGE}\n`);
     return 0;
   }
-  const config = configOrExplain();
+  const roleArg = roleArgument(args);
+  if ('problem' in roleArg) {
+    process.stderr.write(`${roleArg.problem}\n${START_USAGE}\n`);
+    return 2;
+  }
+  const config = configOrExplain(roleArg.role ? { role: roleArg.role } : undefined);
   if (!config) return 1;
   let platform: Platform;
   try {
@@ -90,6 +116,13 @@ export async function runStart(args: string[]): Promise<number> {
   // Listen for Ctrl+C before saying we are up: a script that signals right after the first line must stop us
   // cleanly, not meet Node's default handler.
   const signalled = untilSignal();
+  if (config.role !== 'all') {
+    process.stdout.write(`${nodeLines(platform, config.role).join('\n')}\n`);
+    await signalled;
+    process.stdout.write('Đang dừng / Stopping…\n');
+    await platform.stop();
+    return 0;
+  }
   process.stdout.write(
     [
       'OpenLGSP đang chạy / is running',
@@ -115,6 +148,25 @@ export async function runStart(args: string[]): Promise<number> {
   process.stdout.write('Đang dừng / Stopping…\n');
   await platform.stop();
   return 0;
+}
+
+/** What a node of one role says when it is up (issue 13 item 1, docs/scale-out.md). */
+export function nodeLines(platform: Platform, role: string): string[] {
+  const admin = localUrl(platform.adminUrl);
+  return [
+    `OpenLGSP đang chạy, vai trò / is running, role: ${role}`,
+    ...(platform.gatewayUrl
+      ? [
+          `  Cổng kết nối / Gateway:   ${localUrl(platform.gatewayUrl)}  (POST /token, /{context}/{version}/…)`,
+        ]
+      : []),
+    role === 'control'
+      ? `  API quản trị / Admin API: ${admin}/api/v1  ·  Bảng điều khiển / Console: ${admin}/  ·  Portal: ${admin}/portal`
+      : `  Tình trạng / Health:      ${admin}/healthz  ${admin}/readyz  ${admin}/metrics`,
+    '  Kho dữ liệu / Store:      PostgreSQL',
+    '  Dừng / Stop: Ctrl+C',
+    '',
+  ];
 }
 
 /**

@@ -53,6 +53,16 @@ export const ConfigSchema = Type.Object(
       default: '',
       description: 'postgres://… để dùng PostgreSQL thật; để trống dùng kho nhúng PGlite',
     }),
+    // Issue 13 item 1 (R-04/R-05): what this node runs; every role but `all` shares its state through PostgreSQL.
+    role: Type.Union(
+      [Type.Literal('all'), Type.Literal('gateway'), Type.Literal('control'), Type.Literal('worker')],
+      {
+        default: 'all',
+        description:
+          'Vai trò của nút: all (mọi thứ, một tiến trình), gateway (cổng kết nối), control (API quản trị, bảng điều khiển, ' +
+          'cổng thông tin), worker (chuyển thông điệp, mọi việc định kỳ) / node role (docs/scale-out.md)',
+      },
+    ),
     timezoneOffsetMinutes: Type.Integer({
       minimum: -720,
       maximum: 840,
@@ -301,6 +311,30 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    // R-24's periodic backup (issue 13 item 4): a lease-held job writes, verifies and rotates backup files.
+    backup: Type.Object(
+      {
+        schedule: Type.String({
+          default: '',
+          pattern: '^(|[1-9][0-9]{0,3}(m|h|d))$',
+          description:
+            'Chu kỳ sao lưu tự động: 30m, 6h, 1d…; để trống: tắt / how often a backup is written: 30m, 6h, 1d…; empty: off',
+        }),
+        keep: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 7,
+          description:
+            'Số bản sao lưu tự động giữ lại (bản cũ nhất bị xoá) / how many scheduled backups are kept',
+        }),
+        dir: Type.String({
+          default: '',
+          description:
+            'Thư mục bản sao lưu tự động; để trống: <dataDir>/backups / where scheduled backups go',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     // Secrets at rest (issue 10 item 4, src/keys/): the key-encryption key that seals every stored secret.
     keys: Type.Object(
       {
@@ -497,6 +531,7 @@ export type Config = Static<typeof ConfigSchema>;
 export const ENV_SETTINGS: Record<string, string> = {
   LGSP_DATA_DIR: 'dataDir',
   LGSP_DATABASE_URL: 'databaseUrl',
+  LGSP_ROLE: 'role',
   LGSP_TIMEZONE_OFFSET_MINUTES: 'timezoneOffsetMinutes',
   LGSP_GATEWAY_HOST: 'gateway.host',
   LGSP_GATEWAY_PORT: 'gateway.port',
@@ -562,6 +597,9 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_MESSAGE_KEY_DIR: 'messaging.keyDir',
   LGSP_RETENTION_TRANSACTION_DAYS: 'retention.transactionDays',
   LGSP_ARCHIVE_DIR: 'retention.archiveDir',
+  LGSP_BACKUP_SCHEDULE: 'backup.schedule',
+  LGSP_BACKUP_KEEP: 'backup.keep',
+  LGSP_BACKUP_DIR: 'backup.dir',
   LGSP_KEY_ENCRYPTION_KEY_FILE: 'keys.encryptionKeyFile',
   LGSP_KEY_ENCRYPTION_KEY: 'keys.encryptionKey',
   LGSP_KMS_COMMAND: 'keys.kmsCommand',
@@ -706,6 +744,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (Array.isArray(allow) && allow.every((e) => typeof e === 'string')) {
     problems.push(...parseEgressAllow(allow).problems);
   }
+  if (problems.length === 0) problems.push(...roleProblems(withDefaults as Config));
   if (problems.length === 0) problems.push(...tlsProblems(withDefaults as Config));
   if (problems.length === 0) problems.push(...oidcProblems(withDefaults as Config));
   const proxies = (withDefaults['gateway'] as { trustedProxies?: unknown } | undefined)?.trustedProxies;
@@ -720,6 +759,17 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(withDefaults as Config);
+}
+
+/**
+ * A node of one role alone is part of a cluster: its peers reach the same state only through PostgreSQL (issue 13
+ * item 1). The embedded store has one owner process, so there a role other than `all` would be a node alone.
+ */
+function roleProblems(config: Config): string[] {
+  if (config.role === 'all' || config.databaseUrl !== '') return [];
+  return [
+    `role (LGSP_ROLE): vai trò ${config.role} cần PostgreSQL (LGSP_DATABASE_URL) — các vai trò dùng chung trạng thái qua PostgreSQL, kho nhúng chỉ chạy role all / role ${config.role} needs PostgreSQL (LGSP_DATABASE_URL): the roles share state through PostgreSQL; the embedded store runs role all only`,
+  ];
 }
 
 /** A certificate needs its key and the reverse; a client CA means nothing without HTTPS on the gateway. */

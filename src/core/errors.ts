@@ -186,6 +186,11 @@ export const ERRORS = {
   },
   API_NOT_FOUND: { status: 404, titleVi: 'Không tìm thấy', title: 'No such route or object' },
   API_INTERNAL: { status: 500, titleVi: 'Lỗi hệ thống', title: 'Internal error; see the server log' },
+  API_STORE_UNAVAILABLE: {
+    status: 503,
+    titleVi: 'Kho dữ liệu tạm thời không truy cập được; hãy thử lại sau số giây trong Retry-After',
+    title: 'The store (PostgreSQL) cannot be reached right now; try again after Retry-After seconds',
+  },
   CP_ORGANIZATION_NOT_FOUND: {
     status: 404,
     titleVi: 'Không tìm thấy cơ quan',

@@ -44,6 +44,11 @@ export interface GatewayDeps {
    * answers 503.
    */
   revokeToken?: (revocation: TokenRevocation) => Promise<void>;
+  /**
+   * This node's role, engines and snapshot lag (issue 13 item 1), added to `/healthz` and `/readyz`; `ready: false`
+   * there answers 503. Absent (a test's gateway, a gateway worker): the snapshot alone decides.
+   */
+  nodeHealth?: () => Record<string, unknown>;
 }
 
 export interface GatewayStats {
@@ -83,6 +88,7 @@ export interface GatewayContext {
   /** `context/version` of the versions whose platform errors answer the status envelope; null: none. */
   readonly statusEnvelope: Set<string> | null;
   readonly revokeToken: ((revocation: TokenRevocation) => Promise<void>) | null;
+  readonly nodeHealth: (() => Record<string, unknown>) | null;
   /** Our tokens for peer platforms, their signing keys and connections (issue 12): used by federated calls only. */
   readonly peers: PeerClients;
 }
@@ -115,6 +121,7 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
       : null,
     statusEnvelope: statusEnvelopeVersions(deps.config),
     revokeToken: deps.revokeToken ?? null,
+    nodeHealth: deps.nodeHealth ?? null,
     peers: new PeerClients(egress, deps.clock, deps.config.gateway.upstreamTimeoutMs),
   };
 }

@@ -205,7 +205,7 @@ function dispatch(
   const path = q < 0 ? url : url.slice(0, q);
   const snapshot = ctx.snapshots.current;
 
-  if (path === '/healthz') {
+  if (path === '/healthz' || path === '/readyz') {
     health(ctx, res, snapshot);
     return undefined;
   }
@@ -332,11 +332,18 @@ function formOneCall(
   return authenticated(ctx, req, res, rec, snapshot, caller.claims, url, q, path);
 }
 
+/**
+ * `/healthz` and `/readyz` (the load balancer's check): 503 until the first snapshot, or while the node says it is
+ * not ready. A gateway whose store is unreachable stays ready — it serves from its snapshot — and says so.
+ */
 function health(ctx: GatewayContext, res: ServerResponse, snapshot: CompiledSnapshot | null): void {
-  json(res, snapshot ? 200 : 503, {
+  const node = ctx.nodeHealth?.() ?? {};
+  const ready = snapshot !== null && node['ready'] !== false;
+  json(res, ready ? 200 : 503, {
     status: snapshot ? 'ok' : 'not_ready',
     revision: snapshot?.revision ?? null,
     snapshotAgeMs: snapshot ? ctx.clock.nowMs() - snapshot.loadedAtMs : null,
     recorderOverloaded: ctx.records.overloaded,
+    ...node,
   });
 }

@@ -51,6 +51,11 @@ export interface DelivererDeps {
    * Absent: messages for imported versions are not handed on (they wait, and die at their expiry).
    */
   peers?: { clients: PeerClients; code: string } | null;
+  /**
+   * Whether this node sweeps expired messages now (issue 13 item 4: one node of the cluster at a time, by its job
+   * lease, so an expiry's alert and record are made once). Absent: always.
+   */
+  sweepsExpiry?: () => boolean;
 }
 
 /** How often the receipts of handed-on messages are looked for (each message is then polled with backoff). */
@@ -154,7 +159,8 @@ export class Deliverer {
     if (!destinations) return;
     const { messaging, clock } = this.deps;
     const nowMs = clock.nowMs();
-    if (nowMs - this.lastSweepMs >= EXPIRY_SWEEP_MS || nowMs < this.lastSweepMs) {
+    const sweeps = this.deps.sweepsExpiry?.() ?? true;
+    if (sweeps && (nowMs - this.lastSweepMs >= EXPIRY_SWEEP_MS || nowMs < this.lastSweepMs)) {
       this.lastSweepMs = nowMs;
       for (const meta of await messaging.queue.expire(nowMs)) {
         await messaging.dead(meta, destinations, 'expired');

@@ -128,6 +128,15 @@ export class Notifier {
   /** Delivers due notifications every `pollIntervalMs`. */
   start(): void {
     if (this.timer) return;
+    this.announceMailSetting();
+    this.timer = setInterval(() => {
+      this.deliverDue().catch((err) => this.logger.error({ err }, 'notification round failed'));
+    }, this.config.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Says at start whether e-mail goes out (the platform's job scheduler calls `deliverDue` itself, issue 13). */
+  announceMailSetting(): void {
     if (this.smtp) {
       // Host and port only: the URL may carry the SMTP password (R-25).
       this.logger.info(
@@ -137,10 +146,6 @@ export class Notifier {
     } else {
       this.logger.warn('e-mail notifications disabled: set notifications.smtpUrl (LGSP_SMTP_URL)');
     }
-    this.timer = setInterval(() => {
-      this.deliverDue().catch((err) => this.logger.error({ err }, 'notification round failed'));
-    }, this.config.pollIntervalMs);
-    this.timer.unref();
   }
 
   /** Stops the timer, waits for a round in progress, closes SMTP and HTTP connections. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -164,4 +165,31 @@ export async function writeBackup(
       summary.bytes = counter.bytes;
       return summary;
     });
+}
+
+/**
+ * Writes a backup to the file `path`, which must not exist: written beside its final name (owner-only, the file holds
+ * what the database holds — password hashes, sealed keys) and renamed once complete and on disk, so a file by that
+ * name is always whole. `lgsp backup` and the scheduled backup (issue 13) both write this way.
+ */
+export async function writeBackupFile(
+  store: Store,
+  path: string,
+  options: WriteBackupOptions = {},
+): Promise<BackupSummary> {
+  const partial = `${path}.partial-${process.pid}`;
+  let fd: number | null = null;
+  try {
+    fd = openSync(partial, 'wx', 0o600);
+    const summary = await writeBackup(store, createWriteStream('', { fd, autoClose: false }), options);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = null;
+    renameSync(partial, path);
+    return summary;
+  } catch (err) {
+    if (fd !== null) closeSync(fd);
+    rmSync(partial, { force: true });
+    throw err;
+  }
 }

@@ -19,6 +19,28 @@ export interface DatabaseErrorLike {
   constraint?: string;
 }
 
+/**
+ * Whether an error says the database could not be reached, rather than that it refused a statement (issue 13
+ * item 7): a refused or broken connection, a connection timeout, or SQLSTATE class 08 (connection exception) and
+ * 57P01–57P03 (the server shutting down or starting). The caller may try again later; nothing was half-written,
+ * since a statement on a broken connection is rolled back by the server.
+ */
+export function isStoreUnreachable(err: unknown): boolean {
+  const e = err as (DatabaseErrorLike & { message?: string }) | undefined;
+  const code = e?.code ?? '';
+  if (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND'].includes(
+      code,
+    )
+  )
+    return true;
+  if (code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code)) return true;
+  // pg and pg-pool say these in words only.
+  return /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(
+    e?.message ?? '',
+  );
+}
+
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const e = err as DatabaseErrorLike | undefined;
   return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);

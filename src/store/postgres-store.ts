@@ -23,10 +23,20 @@ export class PostgresStore implements Store {
   }
 
   static async open(connectionString: string, maxConnections = 10): Promise<PostgresStore> {
-    const pool = new pg.Pool({ connectionString, max: maxConnections, types });
+    // A server that does not answer at all (a cut network) fails a request in 5 s rather than holding it open.
+    const pool = new pg.Pool({
+      connectionString,
+      max: maxConnections,
+      types,
+      connectionTimeoutMillis: 5_000,
+    });
     // An idle connection the server ends (a restart, a failover, an administrator) is dropped from the pool and
     // the next query opens a new one; unhandled, pg's 'error' event would end the whole process.
     pool.on('error', () => {});
+    // A connection checked out of the pool has no 'error' listener of the pool's: reset between two statements (a
+    // PostgreSQL outage, issue 13 item 7), pg would raise it as an uncaught exception and end the process. The
+    // statement that uses it next fails instead (answered 503), and the pool drops the broken connection.
+    pool.on('connect', (client) => client.on('error', () => {}));
     // Fail at start-up, with the server's own message, rather than on the first request.
     const client = await pool.connect();
     client.release();

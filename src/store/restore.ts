@@ -114,6 +114,64 @@ function isTableCountList(value: unknown): value is TableCount[] {
   );
 }
 
+/** The trailer: its SHA-256 of every line before it, its counts, and nothing after it. */
+async function checkTrailer(reader: BackupReader, rows: number, tables: number): Promise<string> {
+  const trailer = await reader.json<{
+    end?: unknown;
+    sha256?: unknown;
+    rows?: unknown;
+    tables?: unknown;
+  }>('phần cuối / trailer', false);
+  const sha256 = reader.hash.digest('hex');
+  if (trailer.end !== BACKUP_FORMAT || typeof trailer.sha256 !== 'string') {
+    throw invalid('thiếu phần cuối', 'the trailer is missing');
+  }
+  if (trailer.sha256 !== sha256) {
+    throw invalid(
+      `mã SHA-256 không khớp (tệp ghi ${trailer.sha256}, tính được ${sha256})`,
+      `SHA-256 mismatch (the file says ${trailer.sha256}, its content gives ${sha256})`,
+    );
+  }
+  if (trailer.rows !== rows || trailer.tables !== tables) {
+    throw invalid('số dòng ở phần cuối không khớp', 'the trailer counts do not match');
+  }
+  if (!(await reader.atEnd())) throw invalid('có dữ liệu sau phần cuối', 'data after the trailer');
+  return sha256;
+}
+
+/**
+ * Reads a backup through without a store (issue 13: each scheduled backup is checked after it is written): the
+ * gzip stream whole, the header, each table's section with exactly its rows, each row JSON, and the trailer's
+ * SHA-256 and counts. Throws BackupError naming the first fault; returns the header and the SHA-256.
+ */
+export async function verifyBackup(
+  input: Readable,
+): Promise<{ header: BackupHeader; rows: number; sha256: string }> {
+  const counter = new ByteCounter();
+  const plain = pipelineCallback(input, counter, createGunzip(), () => {});
+  const reader = new BackupReader(plain as AsyncIterable<Buffer>);
+  try {
+    const header = await reader.json<Partial<BackupHeader>>('phần đầu / header');
+    checkHeader(header);
+    let total = 0;
+    for (const entry of header.tables) {
+      const section = await reader.json<{ table?: unknown; rows?: unknown }>(`bảng / table ${entry.name}`);
+      if (section.table !== entry.name || section.rows !== entry.rows) {
+        throw invalid(
+          `dòng ${reader.line}: cần phần của bảng ${entry.name}`,
+          `line ${reader.line}: expected the section of table ${entry.name}`,
+        );
+      }
+      for (let i = 0; i < entry.rows; i++) await reader.json<unknown>(`bản ghi / row of ${entry.name}`);
+      total += entry.rows;
+    }
+    const sha256 = await checkTrailer(reader, total, header.tables.length);
+    return { header, rows: total, sha256 };
+  } finally {
+    plain.destroy();
+  }
+}
+
 function checkHeader(header: Partial<BackupHeader>): asserts header is BackupHeader {
   if (header?.format !== BACKUP_FORMAT) {
     throw invalid('không phải tệp sao lưu OpenLGSP', 'not an OpenLGSP backup file');
@@ -265,26 +323,7 @@ export async function restoreBackup(
         await restoreTable(db, reader, table, entry.rows, batchRows);
         total += entry.rows;
       }
-      const trailer = await reader.json<{
-        end?: unknown;
-        sha256?: unknown;
-        rows?: unknown;
-        tables?: unknown;
-      }>('phần cuối / trailer', false);
-      const sha256 = reader.hash.digest('hex');
-      if (trailer.end !== BACKUP_FORMAT || typeof trailer.sha256 !== 'string') {
-        throw invalid('thiếu phần cuối', 'the trailer is missing');
-      }
-      if (trailer.sha256 !== sha256) {
-        throw invalid(
-          `mã SHA-256 không khớp (tệp ghi ${trailer.sha256}, tính được ${sha256})`,
-          `SHA-256 mismatch (the file says ${trailer.sha256}, its content gives ${sha256})`,
-        );
-      }
-      if (trailer.rows !== total || trailer.tables !== header.tables.length) {
-        throw invalid('số dòng ở phần cuối không khớp', 'the trailer counts do not match');
-      }
-      if (!(await reader.atEnd())) throw invalid('có dữ liệu sau phần cuối', 'data after the trailer');
+      const sha256 = await checkTrailer(reader, total, header.tables.length);
       await checkRestoredKey(db, options.kek);
 
       const restored = new Set(header.tables.map((t) => t.name));

@@ -33,6 +33,11 @@ export interface PlatformProcessOptions {
   cwd: string;
   /** How long start-up may take before it counts as failed. */
   readyTimeoutMs?: number;
+  /**
+   * `lgsp start --role …` (issue 13 item 1). Control and worker nodes have no gateway: only their admin port's
+   * /healthz is waited for.
+   */
+  role?: 'all' | 'gateway' | 'control' | 'worker';
 }
 
 /**
@@ -73,7 +78,9 @@ export class PlatformProcess {
     const env: Record<string, string | undefined> = { ...process.env, ...this.options.env };
     // Not a test process itself: node:test's marker would change how a node:test import behaves in the child.
     delete env['NODE_TEST_CONTEXT'];
-    const child = spawn(process.execPath, [LGSP_BIN, 'start'], {
+    const role = this.options.role;
+    const args = role ? [LGSP_BIN, 'start', '--role', role] : [LGSP_BIN, 'start'];
+    const child = spawn(process.execPath, args, {
       cwd: this.options.cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -101,7 +108,11 @@ export class PlatformProcess {
     const deadline = Date.now() + (this.options.readyTimeoutMs ?? 180_000);
     for (;;) {
       if (!this.running) throw new Error(`lgsp start exited before it was ready:\n${this.output()}`);
-      if ((await healthy(`${this.gatewayUrl}/healthz`)) && (await healthy(`${this.adminUrl}/healthz`)))
+      const hasGateway = role !== 'control' && role !== 'worker';
+      if (
+        (!hasGateway || (await healthy(`${this.gatewayUrl}/healthz`))) &&
+        (await healthy(`${this.adminUrl}/healthz`))
+      )
         return;
       if (Date.now() > deadline) {
         await this.kill();

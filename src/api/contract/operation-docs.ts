@@ -24,6 +24,12 @@ export interface OperationDoc {
 export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   // Meta: health, the API's own description, the token signing keys.
   getHealth: { summary: 'Tình trạng nút / Node health', security: [], problems: [500] },
+  getReadiness: {
+    summary:
+      'Nút sẵn sàng nhận lưu lượng / Node ready for traffic (503: chưa / not yet, or its store is unreachable)',
+    security: [],
+    problems: [500],
+  },
   getOpenApiDocument: {
     summary: 'Tài liệu OpenAPI 3.1 của API quản trị / OpenAPI 3.1 document of this API',
     security: [],

@@ -177,6 +177,7 @@ const idAction = <Body extends TSchema, Answer extends TSchema>(body: Body, answ
  */
 export const OPERATION_SCHEMAS = {
   getHealth: { response: { 200: HealthSchema, 503: HealthSchema } },
+  getReadiness: { response: { 200: HealthSchema, 503: HealthSchema } },
   getOpenApiDocument: { response: { 200: AnyObject } },
   getJwks: { response: { 200: JwksSchema } },
   rotateSigningKey: { body: Empty, response: { 200: SigningKeyRotationSchema } },

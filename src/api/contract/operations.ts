@@ -7,6 +7,7 @@
 export const OPERATIONS = {
   // Meta: health, the API's own description, the token signing keys.
   getHealth: { method: 'GET', path: '/healthz' },
+  getReadiness: { method: 'GET', path: '/readyz' },
   getOpenApiDocument: { method: 'GET', path: '/api/v1/openapi.json' },
   getJwks: { method: 'GET', path: '/api/v1/jwks.json' },
   rotateSigningKey: { method: 'POST', path: '/api/v1/signing-keys/rotate' },

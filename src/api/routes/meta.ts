@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operatorOnly, route, TAGS } from './common.ts';
@@ -28,13 +28,14 @@ export async function signingKeyRoutes(app: FastifyInstance, { signingKeys }: Ad
  * `ready: false` (no snapshot yet) answers 503, so a load balancer keeps traffic away until it has one.
  */
 export async function healthRoutes(app: FastifyInstance, { health }: AdminDeps): Promise<void> {
-  route(app, TAGS.meta, 'getHealth', {
-    handler: async (_request, reply) => {
-      const body = health();
-      return reply
-        .code(body['ready'] === false ? 503 : 200)
-        .header('cache-control', 'no-store')
-        .send(body);
-    },
-  });
+  const handler = async (_request: unknown, reply: FastifyReply) => {
+    const body = health();
+    return reply
+      .code(body['ready'] === false ? 503 : 200)
+      .header('cache-control', 'no-store')
+      .send(body);
+  };
+  route(app, TAGS.meta, 'getHealth', { handler });
+  // Issue 13 item 1: the same answer at the path load balancers and orchestrators ask for readiness.
+  route(app, TAGS.meta, 'getReadiness', { handler });
 }

@@ -14,7 +14,10 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest();
  *
  * Hidden from the OpenAPI document: it is an operations endpoint in Prometheus' format, not part of the API.
  */
-export async function metricsRoutes(app: FastifyInstance, { metrics, config }: AdminDeps): Promise<void> {
+export async function metricsRoutes(
+  app: FastifyInstance,
+  { metrics, config }: Pick<AdminDeps, 'metrics' | 'config'>,
+): Promise<void> {
   if (!metrics) return;
   const expected = config.admin.metricsToken ? sha256(config.admin.metricsToken) : null;
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {

@@ -1,13 +1,4 @@
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  existsSync,
-  fsyncSync,
-  openSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BackupSummary, RestoreSummary } from '../../store/backup-format.ts';
 import { required, str } from '../args.ts';
@@ -62,22 +53,11 @@ export const backup: Subcommand = {
     const opened = await openPlatformStore(ctx, { mustExist: true, whenLocked: STOP_THE_PLATFORM });
     if (typeof opened === 'number') return opened;
     const { config, store } = opened;
-    const { writeBackup } = await import('../../store/backup.ts');
-    // Written beside its final name and renamed once complete and on disk: a file by that name is always whole.
-    // Owner-only: the file holds what the database holds (password hashes, signing keys, webhook secrets).
-    const partial = `${out}.partial-${process.pid}`;
+    const { writeBackupFile } = await import('../../store/backup.ts');
     let summary: BackupSummary;
-    let fd: number | null = null;
     try {
-      fd = openSync(partial, 'wx', 0o600);
-      summary = await writeBackup(store, createWriteStream('', { fd, autoClose: false }), { now });
-      fsyncSync(fd);
-      closeSync(fd);
-      fd = null;
-      renameSync(partial, out);
+      summary = await writeBackupFile(store, out, { now });
     } catch (err) {
-      if (fd !== null) closeSync(fd);
-      rmSync(partial, { force: true });
       ctx.io.err(`Sao lưu thất bại / Backup failed: ${(err as Error).message}\n`);
       return 1;
     } finally {
