@@ -236,7 +236,7 @@ async function callBackend(run: Run, backend: CompiledBackend, index: number): P
   if (!policy.ok) return settleRefusal(run, child, backend, policy.code, policy.detail);
   const window = timeWindow(policy, nowMs, ctx.timezoneOffsetMs);
   if (!window.ok) return settleRefusal(run, child, backend, window.code, window.detail);
-  const counted = quota(ctx.quotas, policy, nowMs);
+  const counted = await quota(ctx.quotas, policy, nowMs);
   if (!counted.ok) return settleRefusal(run, child, backend, counted.code, counted.detail);
   if (ctx.records.overloaded) return refused('GW_RECORDER_BACKLOG');
 

@@ -7,6 +7,7 @@ import { createLogger } from '../telemetry/logger.ts';
 import type { RecordSink, TransactionRecord } from '../telemetry/record.ts';
 import { SYNC_INTERVAL_MS, type ToPrimary, type ToWorker } from './cluster-messages.ts';
 import { QuotaCounters } from './quota.ts';
+import { openQuotaCounter } from './quota-redis.ts';
 import { createGateway } from './server.ts';
 import { SnapshotHolder } from './snapshot-holder.ts';
 import { TokenThrottle } from './token-throttle.ts';
@@ -53,6 +54,9 @@ const snapshots = new SnapshotHolder(null, systemClock, logger);
 await snapshots.install(init.snapshot);
 const sink = new IpcRecordSink();
 const quotas = new QuotaCounters(config.timezoneOffsetMinutes * 60_000);
+// With Redis, quotas are shared by every node; the in-process counters (kept in step with the siblings) count
+// only while Redis is unreachable and `redis.onUnavailable` is `open`.
+const quotaCounter = openQuotaCounter(config, logger, quotas);
 const tokenThrottle = new TokenThrottle(config.limits);
 
 const asyncPath = await openOwnMessaging(config, systemClock, logger);
@@ -95,7 +99,7 @@ const gateway = createGateway({
   logger,
   snapshots,
   records: sink,
-  quotas,
+  quotas: quotaCounter,
   egress,
   tokenThrottle,
   revokeToken,
