@@ -16,6 +16,7 @@ import { VersionChanges } from './control/version-changes/index.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
 import { type GatewayWorkers, startGatewayWorkers } from './gateway/cluster.ts';
+import { addQuotaMetrics, openQuotaCounter } from './gateway/quota-redis.ts';
 import { createGateway, type Gateway } from './gateway/server.ts';
 import { SnapshotHolder } from './gateway/snapshot-holder.ts';
 import type { KeyEncryptionKey } from './keys/index.ts';
@@ -229,12 +230,16 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       egress.addOwnPort(Number(new URL(workers.url).port));
       stops.push(() => workers.stop());
     } else {
+      // Quotas shared in Redis when `redisUrl` is set (issue 13 item 3), reported in /metrics.
+      const quotas = openQuotaCounter(config, logger);
+      addQuotaMetrics(metrics, quotas);
       const inProcess = createGateway({
         config,
         clock,
         logger,
         snapshots,
         records: recorder,
+        quotas,
         messaging,
         onMessageAccepted: () => deliverer.wake(),
         egress,
