@@ -199,6 +199,13 @@ export const ConfigSchema = Type.Object(
         flushIntervalMs: Type.Integer({ minimum: 10, maximum: 60000, default: 200 }),
         batchSize: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),
         maxBacklog: Type.Integer({ minimum: 1000, maximum: 10000000, default: 200000 }),
+        // No default here: unset means `strict` on PostgreSQL and `batched` on PGlite (`recordDurability`).
+        durability: Type.Optional(
+          Type.Union([Type.Literal('strict'), Type.Literal('batched')], {
+            description:
+              'strict: bản ghi giao dịch bền vững trước byte cuối của câu trả lời; batched: ghi theo lô (nhanh hơn, mất bản ghi chưa ghi khi nút chết) / strict: a call’s record is durable before its answer’s last byte; batched: written in batches',
+          }),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -563,6 +570,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_RECORDER_FLUSH_INTERVAL_MS: 'recorder.flushIntervalMs',
   LGSP_RECORDER_BATCH_SIZE: 'recorder.batchSize',
   LGSP_RECORDER_MAX_BACKLOG: 'recorder.maxBacklog',
+  LGSP_RECORDER_DURABILITY: 'recorder.durability',
   LGSP_SNAPSHOT_POLL_INTERVAL_MS: 'snapshot.pollIntervalMs',
   LGSP_SMTP_URL: 'notifications.smtpUrl',
   LGSP_MAIL_FROM: 'notifications.mailFrom',

@@ -26,6 +26,8 @@ export async function startGatewayHarness(
     gateway?: Record<string, unknown>;
     /** `clientConventions` settings (issue 12 item 8). */
     clientConventions?: Record<string, unknown>;
+    /** The recorder's durability (issue 13 item 5); batched unless asked. */
+    durability?: 'strict' | 'batched';
   } = {},
 ) {
   const clock = options.clock ?? { nowMs: () => Date.now() };
@@ -45,7 +47,12 @@ export async function startGatewayHarness(
   const lifecycle = new Lifecycle(t.store, registry, clock);
   const recorder = new Recorder(
     t.store,
-    { flushIntervalMs: 50, batchSize: 1000, maxBacklog: 100_000 },
+    {
+      flushIntervalMs: 50,
+      batchSize: 1000,
+      maxBacklog: 100_000,
+      durability: options.durability ?? 'batched',
+    },
     logger,
   );
   recorder.start();
