@@ -31,7 +31,7 @@ import { Alerts, alertOnEgressDenied } from './telemetry/alerts.ts';
 import { HealthMonitor } from './telemetry/health.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { addPlatformGauges, TelemetryMetrics } from './telemetry/metrics.ts';
-import { awaitRecordDurable, Recorder } from './telemetry/recorder.ts';
+import { awaitRecordDurable, Recorder, recordDurability } from './telemetry/recorder.ts';
 import { startRetentionJobs } from './telemetry/retention-jobs.ts';
 
 export interface PlatformOptions {
@@ -125,7 +125,9 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
 
     // Every transaction record passes the recorder, those of gateway workers too: counted there, once.
     const metrics = new TelemetryMetrics();
-    const recorder = new Recorder(store, config.recorder, logger, metrics);
+    // Strict (the default on PostgreSQL): a call's record is durable before its answer's last byte (issue 13 item 5).
+    const durability = recordDurability(config);
+    const recorder = new Recorder(store, { ...config.recorder, durability }, logger, metrics);
     recorder.start();
     stops.push(() => recorder.close());
 
@@ -272,6 +274,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         store: store.kind,
         revision: snapshots.revision,
         recorderBacklog: recorder.backlog,
+        recordDurability: durability,
         recordsWritten: recorder.written,
       }),
       jwks: async () => snapshots.current?.jwks ?? { keys: [] },
