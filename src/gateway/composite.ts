@@ -15,7 +15,7 @@ import {
   type TemplateValues,
 } from './composite-plan.ts';
 import { type GatewayContext, poolFor } from './context.ts';
-import { finish, refuse, UNMATCHED } from './exchange.ts';
+import { endAfterRecord, finish, refuse, UNMATCHED } from './exchange.ts';
 import {
   environment,
   maintenance,
@@ -170,8 +170,7 @@ export async function runComposite(
     [COMPLETED]: complete ? 'true' : 'false',
     ...route.deprecationHeaders,
   });
-  res.end(body);
-  finish(ctx, rec, 200, null);
+  endAfterRecord(res, finish(ctx, rec, 200, null), body);
 }
 
 const NOT_COMPLETE = Object.freeze({ [COMPLETED]: 'false' });
