@@ -65,6 +65,33 @@ for (const kind of storeKinds) {
       }
     });
 
+    test('callers that record again as soon as theirs is durable are never left waiting for the timer', {
+      timeout: 60_000,
+    }, async () => {
+      const t = await openTestStore(kind);
+      // The timer would write only after a minute: every write here must be started by the records themselves.
+      const recorder = new Recorder(
+        t.store,
+        { flushIntervalMs: 60_000, batchSize: 1000, maxBacklog: 100_000, durability: 'strict' },
+        silentLogger(),
+      );
+      try {
+        const started = Date.now();
+        await Promise.all(
+          Array.from({ length: 20 }, async (_, caller) => {
+            for (let round = 0; round < 30; round++) {
+              await recorder.record(callRecord(Date.now(), { id: `txn_loop${kind}${caller}x${round}` }));
+            }
+          }),
+        );
+        assert.equal(recorder.written, 600);
+        assert.ok(Date.now() - started < 30_000, `600 records in ${Date.now() - started} ms`);
+      } finally {
+        await recorder.close();
+        await t.dispose();
+      }
+    });
+
     test('batched records return nothing to wait for', async () => {
       const t = await openTestStore(kind);
       const recorder = new Recorder(
