@@ -6,10 +6,12 @@ import type { SubscriptionPolicy } from '../src/gateway/compiled-snapshot.ts';
 import { type QuotaCounter, QuotaCounters, type QuotaDecision } from '../src/gateway/quota.ts';
 import { RedisQuotaCounters } from '../src/gateway/quota-redis.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
-import { getToken } from './helpers/gateway-harness.ts';
+import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { testRedisPrefix, testRedisUrl } from './helpers/redis.ts';
+import { seedProvince } from './helpers/seed.ts';
 import { sharedProvince } from './helpers/shared-nodes.ts';
-import { testDatabaseUrl } from './helpers/stores.ts';
+import { storeKinds, testDatabaseUrl } from './helpers/stores.ts';
+import { startUpstream } from './helpers/upstream.ts';
 
 /**
  * Subscription quotas (R-12) through their port: one contract suite run against the in-process counters always and
@@ -294,4 +296,31 @@ describe('two `lgsp start` nodes on one PostgreSQL and one Redis (issue 13, from
       await province.dispose();
     }
   });
+});
+
+describe('a gateway whose Redis is unreachable, `redis.onUnavailable: closed`', () => {
+  for (const kind of storeKinds) {
+    test(`${kind}: a call under a quota is refused 503 GW_QUOTA_UNAVAILABLE with Retry-After; /healthz says so`, async () => {
+      const upstream = await startUpstream();
+      const h = await startGatewayHarness(kind, {
+        redis: { redisUrl: 'redis://127.0.0.1:1', redis: { onUnavailable: 'closed' } },
+      });
+      try {
+        const seed = await seedProvince(h, upstream.url);
+        await h.snapshots.refresh();
+        const token = await getToken(h.url, seed.credential.consumerKey, seed.credential.consumerSecret);
+        const res = await fetch(`${h.url}/dancu/1.0/congdan/1`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        assert.equal(res.status, 503);
+        assert.equal(res.headers.get('retry-after'), '5');
+        assert.equal(((await res.json()) as { code: string }).code, 'GW_QUOTA_UNAVAILABLE');
+        const health = (await (await fetch(`${h.url}/healthz`)).json()) as { quotaCounters: string };
+        assert.equal(health.quotaCounters, 'redis-unavailable');
+      } finally {
+        await h.close();
+        await upstream.close();
+      }
+    });
+  }
 });

@@ -28,6 +28,8 @@ export async function startGatewayHarness(
     clientConventions?: Record<string, unknown>;
     /** The recorder's durability (issue 13 item 5); batched unless asked. */
     durability?: 'strict' | 'batched';
+    /** Shared quota counters (issue 13 item 3): `redisUrl` and `redis` settings. */
+    redis?: { redisUrl: string; redis?: Record<string, unknown> };
   } = {},
 ) {
   const clock = options.clock ?? { nowMs: () => Date.now() };
@@ -38,6 +40,7 @@ export async function startGatewayHarness(
     overrides: {
       gateway: { upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000, ...options.gateway },
       ...(options.clientConventions ? { clientConventions: options.clientConventions } : {}),
+      ...(options.redis ?? {}),
     },
   });
   await ensureSigningKey(t.store, TEST_KEK, clock.nowMs());
