@@ -49,10 +49,18 @@ import { runWrk, type WrkResult, writeLua } from './wrk.ts';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH_DIR, '..');
 
-type GatewayName = 'gateway' | 'gateway×2' | 'gateway-tls';
+type GatewayName = 'gateway' | 'gateway×2' | 'gateway-strict' | 'gateway-redis' | 'gateway-tls';
 type TargetName = 'direct' | 'nginx' | 'bare' | 'nginx-tls' | GatewayName;
 const REFERENCES = ['direct', 'nginx', 'bare'] as const;
-const TARGETS: readonly TargetName[] = [...REFERENCES, 'gateway', 'gateway×2', 'nginx-tls', 'gateway-tls'];
+const TARGETS: readonly TargetName[] = [
+  ...REFERENCES,
+  'gateway',
+  'gateway×2',
+  'gateway-strict',
+  'gateway-redis',
+  'nginx-tls',
+  'gateway-tls',
+];
 
 /** One gateway configuration: a row of the tables, and the LGSP_GATEWAY_WORKERS its demo is started with. */
 interface GatewayConfig {
@@ -60,6 +68,8 @@ interface GatewayConfig {
   workers: string;
   /** HTTPS on the gateway with this certificate (the `gateway-tls` row, beside `nginx-tls`). */
   tls?: NginxTls;
+  /** More LGSP_* settings of its demo (the durability and Redis rows, issue 13). */
+  env?: Record<string, string>;
 }
 
 interface Shape {
@@ -100,12 +110,29 @@ const shapes = ALL_SHAPES.filter((s) => shapeKeys.includes(s.key));
 const workersFromEnv = process.env['LGSP_GATEWAY_WORKERS']?.trim() || undefined;
 // Unset: the gateway as one process (the like-for-like match of nginx worker_processes 1 and the bare proxy) and
 // with two workers (what the worker mode buys on this machine). Set: that configuration only.
+// Issue 13: beside `gateway` (records batched, the demo's PGlite default), `gateway-strict` — one process, each
+// call's record durable before its answer's last byte (LGSP_RECORDER_DURABILITY=strict) — and, when
+// BENCH_REDIS_URL is set, `gateway-redis` — one process, the subscription quota counted in Redis. BENCH_DURABILITY=0
+// leaves both out.
+const redisUrl = process.env['BENCH_REDIS_URL']?.trim() || undefined;
+const issue13Configs: GatewayConfig[] =
+  process.env['BENCH_DURABILITY'] === '0'
+    ? []
+    : [
+        { name: 'gateway-strict', workers: '1', env: { LGSP_RECORDER_DURABILITY: 'strict' } },
+        ...(redisUrl
+          ? [
+              {
+                name: 'gateway-redis' as const,
+                workers: '1',
+                env: { LGSP_REDIS_URL: redisUrl, LGSP_REDIS_KEY_PREFIX: `lgsp-bench-${process.pid}:` },
+              },
+            ]
+          : []),
+      ];
 const gatewayConfigs: readonly GatewayConfig[] = workersFromEnv
-  ? [{ name: 'gateway', workers: workersFromEnv }]
-  : [
-      { name: 'gateway', workers: '1' },
-      { name: 'gateway×2', workers: '2' },
-    ];
+  ? [{ name: 'gateway', workers: workersFromEnv }, ...issue13Configs]
+  : [{ name: 'gateway', workers: '1' }, { name: 'gateway×2', workers: '2' }, ...issue13Configs];
 const demoOverride = process.env['BENCH_DEMO_CMD']?.trim();
 const withTls = process.env['BENCH_TLS'] !== '0';
 
@@ -207,6 +234,7 @@ function parseDemoLine(line: string): DemoInfo {
 async function startDemo(
   workers: string,
   tls?: NginxTls,
+  extraEnv: Record<string, string> = {},
 ): Promise<{ child: Child; info: DemoInfo } | { skip: string }> {
   const [cmd, ...args] = demoOverride
     ? demoOverride.split(/\s+/)
@@ -223,6 +251,7 @@ async function startDemo(
       // wrk opens all its 1,000 connections from 127.0.0.1: the per-address cap (256 by default, issue 10) is
       // lifted for the bench, as an operator would for a known high-volume client.
       LGSP_CONNECTIONS_PER_ADDRESS: '100000',
+      ...extraEnv,
       // The demo calls its own gateway (the sandbox test before publishing): it must trust the throwaway certificate.
       ...(tls
         ? {
@@ -310,7 +339,7 @@ async function startStack(nginxTool: ToolResult, gw: GatewayConfig, withReferenc
   // -- the demo (gateway + provider upstream)
   const targets = new Map<TargetName, Target>();
   const noHeaders = async (): Promise<Record<string, string>> => ({});
-  const demo = await startDemo(gw.workers, gw.tls);
+  const demo = await startDemo(gw.workers, gw.tls, gw.env);
   const own: Child[] = 'child' in demo ? [demo.child] : [];
   const stack = (directUrl: string | undefined): Stack => ({
     targets,
@@ -601,11 +630,20 @@ async function main(): Promise<void> {
       gw.workers === '1'
         ? 'one process'
         : `a primary that accepts and hands connections round-robin to ${gw.workers} gateway workers`;
+    const extra = Object.entries(gw.env ?? {})
+      .filter(([k]) => k !== 'LGSP_REDIS_URL' && k !== 'LGSP_REDIS_KEY_PREFIX')
+      .map(([k, v]) => ` ${k}=${v}`)
+      .join('');
     say(
-      `${gw.name} = LGSP_GATEWAY_WORKERS=${gw.workers}: ${shape}` +
-        (workersFromEnv ? ' (from the environment; unset it to measure 1 and 2 workers)' : ''),
+      `${gw.name} = LGSP_GATEWAY_WORKERS=${gw.workers}${extra}: ${shape}` +
+        (gw.env?.['LGSP_REDIS_URL'] ? ', the subscription quota counted in Redis (BENCH_REDIS_URL)' : '') +
+        (workersFromEnv && gw.name === 'gateway'
+          ? ' (from the environment; unset it to measure 1 and 2 workers)'
+          : ''),
     );
   }
+  if (!redisUrl && issue13Configs.length > 0)
+    say('gateway-redis: skipped (set BENCH_REDIS_URL to measure it)');
   if (gatewayConfigs.length > 1) {
     say(
       `each gateway row has its own demo, measured one after the other: direct, nginx, bare and ` +
@@ -734,7 +772,20 @@ function printShape(shape: Shape, row: Map<TargetName, Cell>): void {
   say('');
 }
 
+/** Issue 13's costs, each row against `gateway` at 100 connections: strict records (goal ≤ 10 %), Redis quotas. */
+function printIssue13Costs(results: Results): void {
+  const base = results.get('100')?.get('gateway');
+  for (const name of ['gateway-strict', 'gateway-redis'] as const) {
+    const row = results.get('100')?.get(name);
+    if (!base?.ok || !row?.ok) continue;
+    const k = row.r.rps / base.r.rps;
+    const goal = name === 'gateway-strict' ? ' (goal ≥ 0.90×: strict records cost ≤ 10 %)' : '';
+    say(`  ${name} = ${fmtRatio(k)} gateway at 100 connections${goal}, p99 ${fmtMs(row.r.p99Ms)} ms`);
+  }
+}
+
 function printBars(results: Results): void {
+  printIssue13Costs(results);
   say('bars (informational; the exit code does not depend on them), for each gateway row:');
   const cell = (shape: string, name: TargetName): Cell | undefined => results.get(shape)?.get(name);
   // A gateway that crashed during a run fails its bar whatever the figures it left behind.

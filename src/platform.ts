@@ -18,6 +18,7 @@ import { type Clock, systemClock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
 import { PeerClients } from './federation/peer-clients.ts';
 import { type GatewayWorkers, startGatewayWorkers } from './gateway/cluster.ts';
+import { addQuotaMetrics, openQuotaCounter } from './gateway/quota-redis.ts';
 import { createGateway, type Gateway } from './gateway/server.ts';
 import { SnapshotHolder } from './gateway/snapshot-holder.ts';
 import type { KeyEncryptionKey } from './keys/index.ts';
@@ -42,7 +43,7 @@ import {
   nodeHealth,
   storeProbe,
 } from './telemetry/node-health.ts';
-import { awaitRecordDurable, Recorder } from './telemetry/recorder.ts';
+import { awaitRecordDurable, Recorder, recordDurability } from './telemetry/recorder.ts';
 import { startRetentionJobs } from './telemetry/retention-jobs.ts';
 
 export interface PlatformOptions {
@@ -166,7 +167,9 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
 
     // Every transaction record passes the recorder, those of gateway workers too: counted there, once.
     const metrics = new TelemetryMetrics();
-    const recorder = new Recorder(store, config.recorder, logger, metrics);
+    // Strict (the default on PostgreSQL): a call's record is durable before its answer's last byte (issue 13 item 5).
+    const durability = recordDurability(config);
+    const recorder = new Recorder(store, { ...config.recorder, durability }, logger, metrics);
     recorder.start();
     stops.push(() => recorder.close());
 
@@ -323,12 +326,16 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       egress.addOwnPort(Number(new URL(workers.url).port));
       stops.push(() => workers.stop());
     } else if (serves.gateway) {
+      // Quotas shared in Redis when `redisUrl` is set (issue 13 item 3), reported in /metrics.
+      const quotas = openQuotaCounter(config, logger);
+      addQuotaMetrics(metrics, quotas);
       const inProcess = createGateway({
         config,
         clock,
         logger,
         snapshots,
         records: recorder,
+        quotas,
         messaging,
         // A gateway node delivers nothing itself: a worker's poll (or its wake-up on PostgreSQL) pushes the message.
         onMessageAccepted: serves.worker ? () => deliverer.wake() : () => {},

@@ -181,11 +181,41 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    redisUrl: Type.String({
+      default: '',
+      description:
+        'redis://… : bộ đếm hạn mức dùng chung cho mọi nút; để trống: đếm trong tiến trình / shared cluster-wide quota counters; empty: in-process counters',
+    }),
+    redis: Type.Object(
+      {
+        onUnavailable: Type.Union([Type.Literal('open'), Type.Literal('closed')], {
+          default: 'open',
+          description:
+            'Khi Redis không truy cập được: open = đếm hạn mức riêng từng nút, closed = từ chối 503 / when Redis is unreachable: open = count per node, closed = refuse 503',
+        }),
+        keyPrefix: Type.String({ minLength: 1, maxLength: 100, default: 'lgsp:' }),
+        leaseMax: Type.Integer({
+          minimum: 1,
+          maximum: 10000,
+          default: 100,
+          description:
+            'Số lượt tối đa một nút nhận trước mỗi lần hỏi Redis / most calls a node leases per Redis round trip',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     recorder: Type.Object(
       {
         flushIntervalMs: Type.Integer({ minimum: 10, maximum: 60000, default: 200 }),
         batchSize: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),
         maxBacklog: Type.Integer({ minimum: 1000, maximum: 10000000, default: 200000 }),
+        // No default here: unset means `strict` on PostgreSQL and `batched` on PGlite (`recordDurability`).
+        durability: Type.Optional(
+          Type.Union([Type.Literal('strict'), Type.Literal('batched')], {
+            description:
+              'strict: bản ghi giao dịch bền vững trước byte cuối của câu trả lời; batched: ghi theo lô (nhanh hơn, mất bản ghi chưa ghi khi nút chết) / strict: a call’s record is durable before its answer’s last byte; batched: written in batches',
+          }),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -569,9 +599,13 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_BRANDING_PORTAL_TITLE: 'branding.portalTitle',
   LGSP_BRANDING_LOGO_FILE: 'branding.logoFile',
   LGSP_BRANDING_PRIMARY_COLOR: 'branding.primaryColor',
+  LGSP_REDIS_URL: 'redisUrl',
+  LGSP_REDIS_ON_UNAVAILABLE: 'redis.onUnavailable',
+  LGSP_REDIS_KEY_PREFIX: 'redis.keyPrefix',
   LGSP_RECORDER_FLUSH_INTERVAL_MS: 'recorder.flushIntervalMs',
   LGSP_RECORDER_BATCH_SIZE: 'recorder.batchSize',
   LGSP_RECORDER_MAX_BACKLOG: 'recorder.maxBacklog',
+  LGSP_RECORDER_DURABILITY: 'recorder.durability',
   LGSP_SNAPSHOT_POLL_INTERVAL_MS: 'snapshot.pollIntervalMs',
   LGSP_SMTP_URL: 'notifications.smtpUrl',
   LGSP_MAIL_FROM: 'notifications.mailFrom',

@@ -62,6 +62,11 @@ export const ERRORS = {
     titleVi: 'Vượt hạn mức số lần gọi',
     title: 'The subscription quota for this period is used up; see Retry-After',
   },
+  GW_QUOTA_UNAVAILABLE: {
+    status: 503,
+    titleVi: 'Tạm thời không kiểm tra được hạn mức số lần gọi',
+    title: 'The shared quota counters cannot be reached and the platform is set to refuse; see Retry-After',
+  },
   GW_UPSTREAM_TIMEOUT: {
     status: 504,
     titleVi: 'Hệ thống cung cấp không trả lời trong thời gian cho phép',

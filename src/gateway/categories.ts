@@ -5,7 +5,7 @@ import type { TransactionRecord } from '../telemetry/record.ts';
 import type { CompiledCategory } from './categories-table.ts';
 import type { CompiledSnapshot } from './compiled-snapshot.ts';
 import type { GatewayContext } from './context.ts';
-import { finish, refuse } from './exchange.ts';
+import { endAfterRecord, finish, refuse } from './exchange.ts';
 import { type Refusal, refusal } from './policy.ts';
 
 /**
@@ -147,6 +147,5 @@ function reply(ctx: GatewayContext, res: ServerResponse, rec: TransactionRecord,
     'content-length': rec.responseBytes,
     'x-lgsp-transaction-id': rec.id,
   });
-  res.end(body);
-  finish(ctx, rec, 200, null);
+  endAfterRecord(res, finish(ctx, rec, 200, null), body);
 }

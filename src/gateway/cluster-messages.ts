@@ -25,13 +25,19 @@ export type ToWorker =
   | { type: 'reload-tls' }
   /** The answer to a worker's `revoke-token`: done (the snapshot of `revision` names the token), or failed. */
   | { type: 'token-revoked'; requestId: number; revision: number; ok: boolean }
+  /** The records sent with `ackId` are in the store (strict durability). */
+  | { type: 'records-durable'; ackId: number }
   | { type: 'shutdown' };
 
 export type ToPrimary =
   /** Sent once the worker listens for messages: IPC messages sent before that would be lost. */
   | { type: 'ready' }
   | { type: 'listening'; url: string }
-  | { type: 'records'; batch: TransactionRecord[] }
+  /**
+   * Records for the primary's recorder. With `ackId` (strict durability, issue 13 item 5) the worker holds those
+   * calls' last bytes until the primary answers `records-durable` with the same id.
+   */
+  | { type: 'records'; batch: TransactionRecord[]; ackId?: number }
   /** The periodic report: quota counts, and `/token` failures since the last report (null: none). */
   | { type: 'quota'; counts: Record<string, WindowCounts>; tokenFailures: TokenFailureReport | null }
   /** The worker stored a new message (PostgreSQL): the primary's deliverer pushes it without waiting for its poll. */

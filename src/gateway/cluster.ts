@@ -75,8 +75,18 @@ export async function startGatewayWorkers(
     return new Promise((resolve, reject) => {
       w.on('message', (m: ToPrimary) => {
         if (m.type === 'ready') sendTo(w, { type: 'init', config, snapshot: snapshots.currentData! });
-        else if (m.type === 'records') recorder.recordMany(m.batch);
-        else if (m.type === 'quota') {
+        else if (m.type === 'records') {
+          const durable = recorder.recordMany(m.batch);
+          // Strict: the worker releases those answers once they are durable. A primary that dies first takes its
+          // workers with it (they exit on disconnect), so no answer goes out without its record.
+          const ackId = m.ackId;
+          if (ackId !== undefined && durable) {
+            durable.then(
+              () => sendTo(w, { type: 'records-durable', ackId }),
+              () => {},
+            );
+          }
+        } else if (m.type === 'quota') {
           quotaReports.set(w.id, m.counts);
           if (m.tokenFailures) tokenThrottle.apply(m.tokenFailures);
           for (const waiter of syncWaiters) {

@@ -16,7 +16,7 @@ import {
   type TemplateValues,
 } from './composite-plan.ts';
 import { type GatewayContext, poolFor } from './context.ts';
-import { finish, refuse, UNMATCHED } from './exchange.ts';
+import { endAfterRecord, finish, refuse, UNMATCHED } from './exchange.ts';
 import { originHeaders } from './federated-forward.ts';
 import {
   environment,
@@ -173,8 +173,7 @@ export async function runComposite(
     [COMPLETED]: complete ? 'true' : 'false',
     ...route.deprecationHeaders,
   });
-  res.end(body);
-  finish(ctx, rec, 200, null);
+  endAfterRecord(res, finish(ctx, rec, 200, null), body);
 }
 
 const NOT_COMPLETE = Object.freeze({ [COMPLETED]: 'false' });
@@ -239,7 +238,7 @@ async function callBackend(run: Run, backend: CompiledBackend, index: number): P
   if (!policy.ok) return settleRefusal(run, child, backend, policy.code, policy.detail);
   const window = timeWindow(policy, nowMs, ctx.timezoneOffsetMs);
   if (!window.ok) return settleRefusal(run, child, backend, window.code, window.detail);
-  const counted = quota(ctx.quotas, policy, nowMs);
+  const counted = await quota(ctx.quotas, policy, nowMs);
   if (!counted.ok) return settleRefusal(run, child, backend, counted.code, counted.detail);
   if (ctx.records.overloaded) return refused('GW_RECORDER_BACKLOG');
 

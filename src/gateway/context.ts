@@ -10,7 +10,8 @@ import { EgressPolicy } from '../net/egress.ts';
 import type { RecordSink } from '../telemetry/record.ts';
 import { TrustedProxies } from './client-address.ts';
 import { LgspAccessTokens, statusEnvelopeVersions } from './client-conventions.ts';
-import { QuotaCounters } from './quota.ts';
+import type { QuotaCounter } from './quota.ts';
+import { openQuotaCounter } from './quota-redis.ts';
 import type { SnapshotHolder } from './snapshot-holder.ts';
 import { TokenThrottle } from './token-throttle.ts';
 import { TokenVerifier } from './tokens.ts';
@@ -22,7 +23,7 @@ export interface GatewayDeps {
   snapshots: SnapshotHolder;
   records: RecordSink;
   /** Given by a gateway worker, whose counters are shared with its siblings; otherwise the gateway's own. */
-  quotas?: QuotaCounters;
+  quotas?: QuotaCounter;
   /** Given by a gateway worker, whose failure counts the primary sums over its siblings; otherwise its own. */
   tokenThrottle?: TokenThrottle;
   /**
@@ -73,7 +74,7 @@ export interface GatewayContext {
   readonly onMessageAccepted: (() => void) | null;
   readonly egress: EgressPolicy;
   readonly verifier: TokenVerifier;
-  readonly quotas: QuotaCounters;
+  readonly quotas: QuotaCounter;
   readonly tokenThrottle: TokenThrottle;
   readonly ids: SequentialIds;
   readonly stats: GatewayStats;
@@ -108,7 +109,7 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
     onMessageAccepted: deps.onMessageAccepted ?? null,
     egress,
     verifier: new TokenVerifier(deps.clock, deps.config.gateway.tokenTtlSeconds),
-    quotas: deps.quotas ?? new QuotaCounters(timezoneOffsetMs),
+    quotas: deps.quotas ?? openQuotaCounter(deps.config, deps.logger),
     tokenThrottle,
     ids: new SequentialIds(),
     stats: { requests: 0, forwarded: 0, refused: 0, connectionsRefused: 0 },

@@ -30,17 +30,38 @@ export function blankRecord(ctx: GatewayContext, req: IncomingMessage, nowMs: nu
   return rec;
 }
 
-/** Ends a transaction: its status, its error code and when its answer went out; then records it, once. */
+/**
+ * Ends a transaction: its status, its error code and when its answer went out; then records it, once. In strict
+ * durability returns the promise of the record being durable: give it to `endAfterRecord`.
+ */
 export function finish(
   ctx: GatewayContext,
   rec: TransactionRecord,
   status: number,
   errorCode: string | null,
-): void {
+): Promise<void> | void {
   rec.consumerStatus = status;
   rec.errorCode = errorCode;
   rec.responseOutAt = ctx.clock.nowMs();
-  ctx.records.record(rec);
+  return ctx.records.record(rec);
+}
+
+/**
+ * Releases an answer's last bytes (`body`, or none) once its record is durable — strict durability (issue 13 item
+ * 5): a node that dies before that never answered the call — or at once when records are batched. A record that
+ * can never be durable (the recorder closed first) cuts the connection: no answer without its record.
+ */
+export function endAfterRecord(
+  res: ServerResponse,
+  durable: Promise<void> | void,
+  body?: string | Buffer,
+): void {
+  if (durable === undefined) res.end(body);
+  else
+    durable.then(
+      () => res.end(body),
+      () => res.destroy(),
+    );
 }
 
 /** Whether `finish` has run for this record (its consumer status is set only there). */
@@ -55,15 +76,40 @@ export function json(
   value: unknown,
   headers: Readonly<Record<string, string>> = NO_HEADERS,
 ): number {
+  const body = jsonHead(res, status, value, headers);
+  res.end(body);
+  return Buffer.byteLength(body);
+}
+
+/** Writes a JSON answer's status and headers; returns its body, for `res.end` or `endAfterRecord`. */
+function jsonHead(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Readonly<Record<string, string>>,
+): string {
   const body = JSON.stringify(value);
-  const length = Buffer.byteLength(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
-    'content-length': length,
+    'content-length': Buffer.byteLength(body),
     ...headers,
   });
-  res.end(body);
-  return length;
+  return body;
+}
+
+/** A recorded JSON answer: its body goes out once its record is durable (strict) or at once (batched). */
+function recordedJson(
+  ctx: GatewayContext,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  status: number,
+  errorCode: string | null,
+  value: unknown,
+  headers: Readonly<Record<string, string>>,
+): void {
+  const body = jsonHead(res, status, value, headers);
+  rec.responseBytes = Buffer.byteLength(body);
+  endAfterRecord(res, finish(ctx, rec, status, errorCode), body);
 }
 
 /** A successful answer of the platform's own (a token, a message's status, an intake's 202), recorded. */
@@ -75,8 +121,7 @@ export function answer(
   value: unknown,
   headers: Readonly<Record<string, string>> = NO_HEADERS,
 ): void {
-  rec.responseBytes = json(res, status, value, headers);
-  finish(ctx, rec, status, null);
+  recordedJson(ctx, res, rec, status, null, value, headers);
 }
 
 export function hasBody(req: IncomingMessage): boolean {
@@ -115,9 +160,8 @@ export function refuse(ctx: GatewayContext, res: ServerResponse, rec: Transactio
     'x-lgsp-transaction-id': rec.id,
     ...r.headers,
   });
-  res.end(body);
   rec.responseBytes = length;
-  finish(ctx, rec, problem.status, r.code);
+  endAfterRecord(res, finish(ctx, rec, problem.status, r.code), body);
 }
 
 /** An RFC 6749 §5.2 error answer of the token endpoint (never cached), recorded under its registry code. */
@@ -133,13 +177,15 @@ export function oauthError(
 ): void {
   ctx.stats.refused++;
   closeIfBodyUnread(res);
-  rec.responseBytes = json(
+  recordedJson(
+    ctx,
     res,
+    rec,
     status,
+    code,
     { error, error_description: description },
     { ...OAUTH_NO_STORE, 'x-lgsp-transaction-id': rec.id, ...headers },
   );
-  finish(ctx, rec, status, code);
 }
 
 /** A token endpoint's successful answer (RFC 6749 §5.1: never cached). */

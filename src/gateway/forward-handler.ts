@@ -8,7 +8,7 @@ import { isEgressDenied } from '../net/egress.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { Route } from './compiled-snapshot.ts';
 import type { GatewayContext } from './context.ts';
-import { finish, refuse } from './exchange.ts';
+import { endAfterRecord, finish, refuse } from './exchange.ts';
 import { responseHeadersForConsumer } from './headers.ts';
 import { bodyTooLarge, refusal } from './policy.ts';
 
@@ -70,6 +70,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   private bytes = 0;
   private recorded = false;
   private clientGone = false;
+  /** Strict durability: the latest answer chunk, not yet released. */
+  private held: Buffer | null = null;
 
   constructor(
     private readonly ctx: GatewayContext,
@@ -96,12 +98,12 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     this.rec.requestSha256 = this.tap ? this.tap.hash.digest('hex') : EMPTY_SHA256;
   }
 
-  private record(status: number, errorCode: string | null): void {
+  private record(status: number, errorCode: string | null): Promise<void> | void {
     if (this.recorded) return;
     this.recorded = true;
     this.rec.responseBytes = this.bytes;
     this.rec.responseSha256 = this.hash ? this.hash.digest('hex') : null;
-    finish(this.ctx, this.rec, status, errorCode);
+    return finish(this.ctx, this.rec, status, errorCode);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -132,6 +134,13 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.hash!.update(chunk);
     this.bytes += chunk.length;
+    if (this.ctx.records.strict) {
+      // Strict durability: each chunk is held until the next arrives, so the last one waits for the record.
+      const previous = this.held;
+      this.held = chunk;
+      if (previous === null) return;
+      chunk = previous;
+    }
     if (!this.res.write(chunk)) {
       controller.pause();
       this.res.once('drain', () => controller.resume());
@@ -139,7 +148,12 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.res.end();
+    // Strict durability (issue 13 item 5): the record, hashes complete, is durable before the last byte goes out.
+    if (this.ctx.records.strict) {
+      const last = this.held;
+      this.held = null;
+      endAfterRecord(this.res, this.record(this.rec.providerStatus!, null), last ?? undefined);
+    } else this.res.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {

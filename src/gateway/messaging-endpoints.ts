@@ -15,7 +15,7 @@ import {
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { CompiledSnapshot, Route } from './compiled-snapshot.ts';
 import type { GatewayContext } from './context.ts';
-import { answer, finish, refuse } from './exchange.ts';
+import { answer, endAfterRecord, finish, refuse } from './exchange.ts';
 import { refusal } from './policy.ts';
 import type { TokenClaims } from './tokens.ts';
 
@@ -207,8 +207,7 @@ async function pull(
   const claim = await messaging.claimForPull(pulled, claims.environment);
   if (!claim) {
     res.writeHead(204, { 'x-lgsp-transaction-id': rec.id });
-    res.end();
-    return finish(ctx, rec, 204, null);
+    return endAfterRecord(res, finish(ctx, rec, 204, null));
   }
   const meta = claim.message;
   const route = snapshot.routesByVersion.get(meta.destinationVersionId)!;

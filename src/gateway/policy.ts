@@ -12,7 +12,7 @@ import {
   type SubscriptionPolicy,
 } from './compiled-snapshot.ts';
 import { pathProblem } from './paths.ts';
-import { insideWindow, type QuotaCounters } from './quota.ts';
+import { insideWindow, type QuotaCounter, type QuotaCounters, type QuotaDecision } from './quota.ts';
 import type { TokenClaims } from './tokens.ts';
 
 /**
@@ -259,8 +259,26 @@ export function timeWindow(policy: SubscriptionPolicy, nowMs: number, timezoneOf
  * The subscription's quotas (R-12). The one decision with an effect — an allowed call is counted — so it comes last:
  * a call refused for any other reason never uses up quota.
  */
-export function quota(quotas: QuotaCounters, policy: SubscriptionPolicy, nowMs: number): Decision {
+export function quota(quotas: QuotaCounters, policy: SubscriptionPolicy, nowMs: number): Decision;
+export function quota(
+  quotas: QuotaCounter,
+  policy: SubscriptionPolicy,
+  nowMs: number,
+): Decision | Promise<Decision>;
+export function quota(
+  quotas: QuotaCounter,
+  policy: SubscriptionPolicy,
+  nowMs: number,
+): Decision | Promise<Decision> {
   const taken = quotas.take(policy, nowMs);
+  // Synchronous whenever the counters can answer at once (a leased slice of a shared quota): no extra tick.
+  return taken instanceof Promise ? taken.then(quotaDecision) : quotaDecision(taken);
+}
+
+function quotaDecision(taken: QuotaDecision): Decision {
   if (taken.allowed) return ALLOWED;
-  return refusal('GW_QUOTA_EXCEEDED', taken.period, { 'retry-after': String(taken.retryAfterSeconds) });
+  const retryAfter = { 'retry-after': String(taken.retryAfterSeconds) };
+  // The shared counters are unreachable and `redis.onUnavailable` is `closed` (issue 13 item 3).
+  if (taken.period === 'unavailable') return refusal('GW_QUOTA_UNAVAILABLE', undefined, retryAfter);
+  return refusal('GW_QUOTA_EXCEEDED', taken.period, retryAfter);
 }

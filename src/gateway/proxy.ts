@@ -1,9 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { PeerData } from '../federation/snapshot.ts';
 import { noteService, type TransactionRecord } from '../telemetry/record.ts';
 import { categoriesEndpoint } from './categories.ts';
 import { forwardedOrigin } from './client-address.ts';
-import type { CompiledResource, CompiledSnapshot, Route, Upstream } from './compiled-snapshot.ts';
+import type {
+  CompiledResource,
+  CompiledSnapshot,
+  Route,
+  SubscriptionPolicy,
+  Upstream,
+} from './compiled-snapshot.ts';
 import { runComposite } from './composite.ts';
 import { type GatewayContext, poolFor } from './context.ts';
 import { hasBody, refuse } from './exchange.ts';
@@ -16,6 +23,7 @@ import {
   asyncMethod,
   bodyLimit,
   bodySize,
+  type Decision,
   environment,
   maintenance,
   quota,
@@ -82,9 +90,67 @@ export function proxy(
   const window = timeWindow(policy, nowMs, ctx.timezoneOffsetMs);
   if (!window.ok) return refuse(ctx, res, rec, window);
   const counted = quota(ctx.quotas, policy, nowMs);
+  // A shared quota whose leased slice is used up answers after one Redis round trip (quota-redis.ts); every
+  // other call goes on in this tick. Positional arguments: the hot path allocates no closure or bag for this.
+  if (counted instanceof Promise) {
+    return counted.then((d) =>
+      afterQuota(
+        ctx,
+        req,
+        res,
+        rec,
+        snapshot,
+        claims,
+        path,
+        query,
+        route,
+        resource,
+        segments,
+        policy,
+        inboundPeer,
+        d,
+      ),
+    );
+  }
+  return afterQuota(
+    ctx,
+    req,
+    res,
+    rec,
+    snapshot,
+    claims,
+    path,
+    query,
+    route,
+    resource,
+    segments,
+    policy,
+    inboundPeer,
+    counted,
+  );
+}
+
+/** The rest of `proxy` once the quota has decided. */
+function afterQuota(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  snapshot: CompiledSnapshot,
+  claims: TokenClaims,
+  path: string,
+  query: string,
+  route: Route,
+  resource: CompiledResource,
+  segments: string[],
+  policy: SubscriptionPolicy,
+  inboundPeer: PeerData | undefined,
+  counted: Decision,
+): Promise<void> | void {
   if (!counted.ok) return refuse(ctx, res, rec, counted);
   // Records are evidence (R-06): a call that could not be recorded is not made.
   if (ctx.records.overloaded) return refuse(ctx, res, rec, RECORDER_BACKLOG);
+  const start = route.prefixSegments;
   // A peer's call to what we answer ourselves (a composite, a built-in) is checked as any inbound federated call,
   // then served like a local consumer's: the peer is the consumer, the represented party beside it (issue 12).
   const answeredHere = route.composite !== null || route.builtin !== null;
@@ -122,7 +188,19 @@ function answerHere(
   }
   // R-17: a composite runs its backends instead of forwarding (one branch: other calls pay nothing more).
   if (route.composite !== null) {
-    return runComposite(ctx, req, res, rec, snapshot, route, claims, resource, segments, start, query);
+    return runComposite(
+      ctx,
+      req,
+      res,
+      rec,
+      snapshot,
+      route,
+      claims,
+      resource,
+      segments,
+      route.prefixSegments,
+      query,
+    );
   }
 
   const upstream = route.upstreams[claims.environment];

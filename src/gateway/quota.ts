@@ -11,12 +11,50 @@ export interface WindowCounts {
   dayCount: number;
 }
 
+/**
+ * A quota's answer: allowed; refused for the minute or the day; or `unavailable` — the shared counters cannot be
+ * reached and `redis.onUnavailable` is `closed`.
+ */
 export type QuotaDecision =
   | { allowed: true }
-  | { allowed: false; retryAfterSeconds: number; period: 'minute' | 'day' };
+  | { allowed: false; retryAfterSeconds: number; period: 'minute' | 'day' | 'unavailable' };
 
 /** Shared by every allowed call: counting a call allocates nothing. */
-const ALLOWED_CALL: QuotaDecision = Object.freeze({ allowed: true });
+export const ALLOWED_CALL: QuotaDecision = Object.freeze({ allowed: true });
+
+/**
+ * The port of the subscription quotas (R-12; DESIGN.md "Narrow ports, real adapters"): counts one call if the
+ * subscription's per-minute and per-day quotas allow it. Two adapters: `QuotaCounters` (this file: in-process, the
+ * node's workers kept in step by the primary) and `RedisQuotaCounters` (`quota-redis.ts`: exact across every node
+ * sharing one Redis). A decision is synchronous whenever it can be — the Redis adapter answers from the slice of
+ * quota it leased and only waits for Redis when its slice is used up.
+ */
+export interface QuotaCounter {
+  take(policy: SubscriptionPolicy, nowMs: number): QuotaDecision | Promise<QuotaDecision>;
+  /** Gives back what this node holds and lets go of connections. */
+  close(): Promise<void>;
+  /** Where the counts live now (/healthz): this process, Redis, or Redis unreachable. */
+  readonly state: 'in-process' | 'redis' | 'redis-unavailable';
+  /** Decisions taken while the shared counters were unreachable (metrics); always 0 in process. */
+  readonly unavailableDecisions: number;
+}
+
+/** The minute and the local day `nowMs` falls in, and when each ends: the windows both adapters count in. */
+export function windowsOf(nowMs: number, timezoneOffsetMs: number) {
+  const minute = Math.floor(nowMs / MINUTE_MS);
+  const day = Math.floor((nowMs + timezoneOffsetMs) / DAY_MS);
+  return {
+    minute,
+    day,
+    minuteEndMs: (minute + 1) * MINUTE_MS,
+    dayEndMs: (day + 1) * DAY_MS - timezoneOffsetMs,
+  };
+}
+
+/** The refusal of a used-up quota, with the seconds until its window ends (Retry-After). */
+export function usedUp(period: 'minute' | 'day', windowEndMs: number, nowMs: number): QuotaDecision {
+  return { allowed: false, period, retryAfterSeconds: Math.max(1, Math.ceil((windowEndMs - nowMs) / 1000)) };
+}
 
 /**
  * Per-subscription call counters in fixed windows: the current minute, and the current local day (the province's
@@ -27,7 +65,7 @@ const ALLOWED_CALL: QuotaDecision = Object.freeze({ allowed: true });
  * quota, so the node as a whole overshoots by at most one sync interval of traffic. Gateways scaled out across
  * machines keep the counters in Redis instead (DESIGN.md "Scaling out").
  */
-export class QuotaCounters {
+export class QuotaCounters implements QuotaCounter {
   private readonly own = new Map<string, WindowCounts>();
   private others = new Map<string, WindowCounts>();
 
@@ -73,6 +111,11 @@ export class QuotaCounters {
     c.dayCount++;
     return ALLOWED_CALL;
   }
+
+  readonly state = 'in-process';
+  readonly unavailableDecisions = 0;
+
+  async close(): Promise<void> {}
 
   /** This process's own counts, for the other workers. */
   ownCounts(): Record<string, WindowCounts> {

@@ -4,7 +4,7 @@ import { EMPTY_SHA256 } from '../core/hashing.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { Route } from './compiled-snapshot.ts';
 import type { GatewayContext } from './context.ts';
-import { finish, hasBody, refuse } from './exchange.ts';
+import { endAfterRecord, finish, hasBody, refuse } from './exchange.ts';
 import { bodyLimit, bodyTooLarge, refusal } from './policy.ts';
 import { type CompiledMock, chooseMock, parsePrefer } from './sandbox-mock-table.ts';
 
@@ -48,10 +48,9 @@ export function mockAnswer(
       vary: 'Accept, Prefer',
       ...(route.deprecationHeaders ?? {}),
     });
-    res.end(rec.method === 'HEAD' ? undefined : body);
     rec.responseBytes = rec.method === 'HEAD' ? 0 : body.length;
     rec.responseSha256 = rec.method === 'HEAD' ? EMPTY_SHA256 : (choice.example?.sha256 ?? EMPTY_SHA256);
-    finish(ctx, rec, choice.status, null);
+    endAfterRecord(res, finish(ctx, rec, choice.status, null), rec.method === 'HEAD' ? undefined : body);
   };
   if (!hasBody(req)) {
     rec.requestSha256 = EMPTY_SHA256;

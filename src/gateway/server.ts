@@ -129,6 +129,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
       await Promise.all([...ctx.pools.values()].map((p) => p.close()));
       await ctx.peers.close();
+      await ctx.quotas.close();
     },
   };
 }
@@ -345,5 +346,7 @@ function health(ctx: GatewayContext, res: ServerResponse, snapshot: CompiledSnap
     snapshotAgeMs: snapshot ? ctx.clock.nowMs() - snapshot.loadedAtMs : null,
     recorderOverloaded: ctx.records.overloaded,
     ...node,
+    // Where quotas are counted: this process, Redis shared by every node, or this node alone while Redis is down.
+    quotaCounters: ctx.quotas.state,
   });
 }

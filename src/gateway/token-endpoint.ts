@@ -7,6 +7,7 @@ import { authParameter } from './client-conventions.ts';
 import type { CompiledSnapshot } from './compiled-snapshot.ts';
 import type { GatewayContext } from './context.ts';
 import {
+  endAfterRecord,
   finish,
   oauthAnswer,
   oauthError,
@@ -263,8 +264,7 @@ export async function revokeEndpoint(
   }
   // RFC 7009 §2.2: 200, its body ignored by clients; never cached.
   res.writeHead(200, { ...OAUTH_NO_STORE, 'content-length': 0, 'x-lgsp-transaction-id': rec.id });
-  res.end();
-  finish(ctx, rec, 200, null);
+  endAfterRecord(res, finish(ctx, rec, 200, null));
 }
 
 function secretMatches(secret: string, expectedSha256Hex: string): boolean {

@@ -5,8 +5,10 @@ import { openOwnMessaging } from '../messaging/open.ts';
 import { EgressPolicy } from '../net/egress.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import type { RecordSink, TransactionRecord } from '../telemetry/record.ts';
+import { recordDurability } from '../telemetry/recorder.ts';
 import { SYNC_INTERVAL_MS, type ToPrimary, type ToWorker } from './cluster-messages.ts';
 import { QuotaCounters } from './quota.ts';
+import { openQuotaCounter } from './quota-redis.ts';
 import { createGateway } from './server.ts';
 import { SnapshotHolder } from './snapshot-holder.ts';
 import { TokenThrottle } from './token-throttle.ts';
@@ -22,18 +24,51 @@ function send(message: ToPrimary): void {
   process.send?.(message);
 }
 
-/** Batches records to the primary; `overloaded` mirrors the primary's recorder, so refusals match one process. */
+/**
+ * Batches records to the primary; `overloaded` mirrors the primary's recorder, so refusals match one process.
+ * Strict durability (issue 13 item 5): the records of one event-loop turn go together with an ack id, and
+ * `record` returns a promise resolved when the primary says they are in the store — group commit across the
+ * worker's concurrent calls, one IPC round trip per group.
+ */
 class IpcRecordSink implements RecordSink {
   overloaded = false;
   private batch: TransactionRecord[] = [];
-  record(txn: TransactionRecord): void {
+  private group: { ackId: number; durable: Promise<void>; resolve: () => void } | null = null;
+  private readonly awaiting = new Map<number, () => void>();
+  private ackIds = 0;
+
+  constructor(readonly strict: boolean) {}
+
+  record(txn: TransactionRecord): Promise<void> | undefined {
     this.batch.push(txn);
+    if (this.strict) return this.joinGroup();
     if (this.batch.length >= 500) this.flush();
+    return undefined;
   }
+
+  private joinGroup(): Promise<void> {
+    if (this.group) return this.group.durable;
+    let resolve: () => void = () => {};
+    const durable = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.group = { ackId: ++this.ackIds, durable, resolve };
+    setImmediate(() => this.flush());
+    return durable;
+  }
+
   flush(): void {
     if (this.batch.length === 0) return;
-    send({ type: 'records', batch: this.batch });
+    const group = this.group;
+    this.group = null;
+    if (group) this.awaiting.set(group.ackId, group.resolve);
+    send({ type: 'records', batch: this.batch, ...(group ? { ackId: group.ackId } : {}) });
     this.batch = [];
+  }
+
+  durable(ackId: number): void {
+    this.awaiting.get(ackId)?.();
+    this.awaiting.delete(ackId);
   }
 }
 
@@ -51,8 +86,11 @@ const { config } = init;
 const logger = createLogger(config.logLevel, 'lgsp-gateway-worker');
 const snapshots = new SnapshotHolder(null, systemClock, logger);
 await snapshots.install(init.snapshot);
-const sink = new IpcRecordSink();
+const sink = new IpcRecordSink(recordDurability(config) === 'strict');
 const quotas = new QuotaCounters(config.timezoneOffsetMinutes * 60_000);
+// With Redis, quotas are shared by every node; the in-process counters (kept in step with the siblings) count
+// only while Redis is unreachable and `redis.onUnavailable` is `open`.
+const quotaCounter = openQuotaCounter(config, logger, quotas);
 const tokenThrottle = new TokenThrottle(config.limits);
 
 const asyncPath = await openOwnMessaging(config, systemClock, logger);
@@ -95,7 +133,7 @@ const gateway = createGateway({
   logger,
   snapshots,
   records: sink,
-  quotas,
+  quotas: quotaCounter,
   egress,
   tokenThrottle,
   revokeToken,
@@ -130,6 +168,7 @@ process.on('message', (m: ToWorker) => {
     tokenThrottle.setBlocks(m.tokenBlocks);
   } else if (m.type === 'reload-tls') gateway.tls?.reload();
   else if (m.type === 'token-revoked') revoked(m);
+  else if (m.type === 'records-durable') sink.durable(m.ackId);
   else if (m.type === 'shutdown') void stop();
 });
 // The primary is gone: nothing can record our transactions any more, so stop serving.

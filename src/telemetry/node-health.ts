@@ -124,6 +124,7 @@ export function nodeHealth(s: NodeHealthSources): Record<string, unknown> {
     },
     jobs: s.jobs(),
     recorderBacklog: s.recorder.backlog,
+    recordDurability: s.recorder.strict ? 'strict' : 'batched',
     recordsWritten: s.recorder.written,
   };
 }

@@ -75,7 +75,13 @@ export interface TransactionRecord {
 
 /** Where records go: the recorder in this process, or (in a gateway worker) the primary over IPC. */
 export interface RecordSink {
-  record(txn: TransactionRecord): void;
+  /**
+   * Takes a record. In `strict` durability (issue 13 item 5) returns a promise resolved once the record is durable:
+   * the gateway releases the answer's last byte only then. Nothing when records are batched.
+   */
+  record(txn: TransactionRecord): Promise<void> | void;
+  /** True in strict durability: `record` returns the promise the answer's last byte waits for. */
+  readonly strict?: boolean;
   /** True while the sink cannot take more: the gateway then refuses calls rather than leave them unrecorded. */
   readonly overloaded: boolean;
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
+import type { Config } from '../core/config.ts';
 import type { Store } from '../store/port.ts';
 import type { RecordSink, TransactionObserver, TransactionRecord } from './record.ts';
 
@@ -7,6 +8,32 @@ export interface RecorderOptions {
   flushIntervalMs: number;
   batchSize: number;
   maxBacklog: number;
+  /** `strict`: `record` resolves once the record is in the store (group commit); default `batched`. */
+  durability?: 'strict' | 'batched';
+}
+
+/**
+ * The durability of transaction records (issue 13 item 5): as set, else `strict` on PostgreSQL — a node's death
+ * must not lose the record of a call it answered (X-Road writes its message log before it answers) — and
+ * `batched` on the embedded store, where one process owns both the store and the gateway.
+ */
+export function recordDurability(config: Pick<Config, 'recorder' | 'databaseUrl'>): 'strict' | 'batched' {
+  return config.recorder.durability ?? (config.databaseUrl ? 'strict' : 'batched');
+}
+
+/**
+ * Strict durability: the shortest time between two writes' starts. Each write is a commit (an fsync on
+ * PostgreSQL, a WAL write on PGlite); under load, records arriving meanwhile join the next one.
+ */
+const STRICT_GROUP_MS = 2;
+
+/** Records written together, and whoever waits for them (strict durability). */
+interface CommitGroup {
+  /** The sequence number of the group's last record: the group is durable once `writtenSeq` reaches it. */
+  lastSeq: number;
+  durable: Promise<void>;
+  resolve: () => void;
+  reject: (err: Error) => void;
 }
 
 /**
@@ -25,7 +52,17 @@ export class Recorder implements RecordSink {
   private readonly waiters = new Map<string, () => void>();
   /** Counts for /metrics and tests. */
   written = 0;
+  /** Successful writes (each one INSERT of up to `batchSize` records). */
+  writes = 0;
   failedBatches = 0;
+  readonly strict: boolean;
+  /** Records ever taken, and ever written, in order: a commit group is durable once `writtenSeq` reaches it. */
+  private takenSeq = 0;
+  private writtenSeq = 0;
+  /** Strict: the group records join until a write takes them, then the groups being written. */
+  private openGroup: CommitGroup | null = null;
+  private readonly closedGroups: CommitGroup[] = [];
+  private lastWriteAtMs = 0;
 
   constructor(
     private readonly store: Store,
@@ -33,27 +70,72 @@ export class Recorder implements RecordSink {
     private readonly logger: Logger,
     /** Told of every record taken, local or from a gateway worker (metrics); null for none. */
     private readonly observer: TransactionObserver | null = null,
-  ) {}
+  ) {
+    this.strict = options.durability === 'strict';
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
     this.timer.unref();
   }
 
-  record(txn: TransactionRecord): void {
+  /**
+   * Takes a record. Batched: returns nothing, the record is written within `flushIntervalMs`. Strict: returns a
+   * promise that resolves once it is in the store — group commit: records taken while a write runs go together in
+   * the next one, so concurrent calls share each round trip — and rejects only if the recorder closes first.
+   */
+  record(txn: TransactionRecord): Promise<void> | undefined {
     this.observer?.observe(txn);
     this.queue.push(txn);
+    this.takenSeq++;
+    if (this.strict) return this.joinGroup();
     if (this.waiters.size > 0 && this.waiters.has(txn.id)) void this.flush();
     else if (this.queue.length >= this.options.batchSize && !this.flushing) void this.flush();
+    return undefined;
   }
 
-  recordMany(txns: TransactionRecord[]): void {
+  recordMany(txns: TransactionRecord[]): Promise<void> | undefined {
     for (const t of txns) {
       this.observer?.observe(t);
       this.queue.push(t);
     }
+    this.takenSeq += txns.length;
+    if (this.strict) return this.joinGroup();
     const awaited = this.waiters.size > 0 && txns.some((t) => this.waiters.has(t.id));
     if (awaited || (this.queue.length >= this.options.batchSize && !this.flushing)) void this.flush();
+    return undefined;
+  }
+
+  private joinGroup(): Promise<void> {
+    let group = this.openGroup;
+    if (group === null) {
+      let resolve: () => void = () => {};
+      let reject: (err: Error) => void = () => {};
+      const durable = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      // Handled here too: a record whose taker ignores durability (a delivery leg) must not crash the process.
+      durable.catch(() => {});
+      group = { lastSeq: 0, durable, resolve, reject };
+      this.openGroup = group;
+    }
+    group.lastSeq = this.takenSeq;
+    if (!this.flushing) void this.flush();
+    return group.durable;
+  }
+
+  /** Strict: the records about to be written stop taking company; the next ones open a new group. */
+  private closeGroup(): void {
+    if (this.openGroup === null) return;
+    this.closedGroups.push(this.openGroup);
+    this.openGroup = null;
+  }
+
+  private resolveWritten(): void {
+    while (this.closedGroups.length > 0 && this.closedGroups[0]!.lastSeq <= this.writtenSeq) {
+      this.closedGroups.shift()!.resolve();
+    }
   }
 
   /**
@@ -91,12 +173,22 @@ export class Recorder implements RecordSink {
     if (this.queue.length === 0 || Date.now() < this.nextAttemptMs) return Promise.resolve();
     this.flushing = this.writeQueued().finally(() => {
       this.flushing = null;
+      // Strict: records taken after the last write's loop ended, before this line, found a flush still running
+      // and started none: they are written now, not at the next tick of the timer.
+      if (this.strict && this.queue.length > 0) void this.flush();
     });
     return this.flushing;
   }
 
   private async writeQueued(): Promise<void> {
     while (this.queue.length > 0) {
+      if (this.strict) {
+        // Group commit: writes start at most every STRICT_GROUP_MS, so concurrent calls share each commit.
+        const wait = this.lastWriteAtMs + STRICT_GROUP_MS - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        this.lastWriteAtMs = performance.now();
+      }
+      this.closeGroup();
       const batch = this.queue.slice(0, this.options.batchSize);
       try {
         await insertTransactions(this.store, batch);
@@ -110,6 +202,9 @@ export class Recorder implements RecordSink {
       }
       this.queue.splice(0, batch.length);
       this.written += batch.length;
+      this.writes++;
+      this.writtenSeq += batch.length;
+      if (this.closedGroups.length > 0) this.resolveWritten();
       if (this.waiters.size > 0) for (const t of batch) this.waiters.get(t.id)?.();
       this.failures = 0;
       this.nextAttemptMs = 0;
@@ -128,6 +223,10 @@ export class Recorder implements RecordSink {
     if (this.queue.length > 0) {
       this.logger.error({ lost: this.queue.length }, 'shutting down with transaction records not written');
     }
+    // Strict: calls whose records were not written never get their answer's last byte.
+    this.closeGroup();
+    const unwritten = new Error('recorder closed before the record was written');
+    for (const group of this.closedGroups.splice(0)) group.reject(unwritten);
   }
 }
 

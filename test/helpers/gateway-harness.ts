@@ -26,6 +26,10 @@ export async function startGatewayHarness(
     gateway?: Record<string, unknown>;
     /** `clientConventions` settings (issue 12 item 8). */
     clientConventions?: Record<string, unknown>;
+    /** The recorder's durability (issue 13 item 5); batched unless asked. */
+    durability?: 'strict' | 'batched';
+    /** Shared quota counters (issue 13 item 3): `redisUrl` and `redis` settings. */
+    redis?: { redisUrl: string; redis?: Record<string, unknown> };
   } = {},
 ) {
   const clock = options.clock ?? { nowMs: () => Date.now() };
@@ -36,6 +40,7 @@ export async function startGatewayHarness(
     overrides: {
       gateway: { upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000, ...options.gateway },
       ...(options.clientConventions ? { clientConventions: options.clientConventions } : {}),
+      ...(options.redis ?? {}),
     },
   });
   await ensureSigningKey(t.store, TEST_KEK, clock.nowMs());
@@ -45,7 +50,12 @@ export async function startGatewayHarness(
   const lifecycle = new Lifecycle(t.store, registry, clock);
   const recorder = new Recorder(
     t.store,
-    { flushIntervalMs: 50, batchSize: 1000, maxBacklog: 100_000 },
+    {
+      flushIntervalMs: 50,
+      batchSize: 1000,
+      maxBacklog: 100_000,
+      durability: options.durability ?? 'batched',
+    },
     logger,
   );
   recorder.start();

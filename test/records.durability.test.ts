@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { silentLogger } from '../src/telemetry/logger.ts';
+import { Recorder } from '../src/telemetry/recorder.ts';
+import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
+import { callRecord } from './helpers/records.ts';
+import { seedProvince } from './helpers/seed.ts';
+import { sharedProvince } from './helpers/shared-nodes.ts';
+import { openTestStore, storeKinds, testDatabaseUrl } from './helpers/stores.ts';
+import { startUpstream } from './helpers/upstream.ts';
+
+/**
+ * Strict durability of transaction records (issue 13 item 5, R-06/R-20): the record of a call is in the store
+ * before the last byte of its answer is released, so a node that dies never leaves an answered call unrecorded.
+ */
+
+async function storedIds(
+  store: { db: import('kysely').Kysely<never> },
+  ids: string[],
+): Promise<Map<string, number>> {
+  const rows = await (store.db as unknown as import('kysely').Kysely<{ transactions: { id: string } }>)
+    .selectFrom('transactions')
+    .select('id')
+    .where('id', 'in', ids)
+    .execute();
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.id, (counts.get(r.id) ?? 0) + 1);
+  return counts;
+}
+
+for (const kind of storeKinds) {
+  describe(`strict recorder (${kind})`, () => {
+    test('record() resolves once the record is in the store; concurrent records share writes (group commit)', async () => {
+      const t = await openTestStore(kind);
+      const recorder = new Recorder(
+        t.store,
+        { flushIntervalMs: 60_000, batchSize: 1000, maxBacklog: 100_000, durability: 'strict' },
+        silentLogger(),
+      );
+      try {
+        const base = Date.now();
+        const records = Array.from({ length: 300 }, (_, i) =>
+          callRecord(base + i, { id: `txn_strict${kind}${i}` }),
+        );
+        const durable = records.map((r) => recorder.record(r));
+        assert.ok(
+          durable.every((d) => d instanceof Promise),
+          'strict: every record returns its durability',
+        );
+        // Not one is written yet by a timer: the interval is a minute.
+        await Promise.all(durable);
+        const stored = await storedIds(
+          t.store as never,
+          records.map((r) => r.id),
+        );
+        assert.equal(stored.size, 300, 'every record is in the store when its promise resolves');
+        assert.equal(recorder.written, 300);
+        assert.ok(recorder.failedBatches === 0, 'no failed write');
+        // 300 records taken in one turn: one write for the first, one for the rest (not 300 round trips).
+        assert.ok(recorder.writes <= 3, `${recorder.writes} writes for 300 concurrent records`);
+      } finally {
+        await recorder.close();
+        await t.dispose();
+      }
+    });
+
+    test('callers that record again as soon as theirs is durable are never left waiting for the timer', {
+      timeout: 60_000,
+    }, async () => {
+      const t = await openTestStore(kind);
+      // The timer would write only after a minute: every write here must be started by the records themselves.
+      const recorder = new Recorder(
+        t.store,
+        { flushIntervalMs: 60_000, batchSize: 1000, maxBacklog: 100_000, durability: 'strict' },
+        silentLogger(),
+      );
+      try {
+        const started = Date.now();
+        await Promise.all(
+          Array.from({ length: 20 }, async (_, caller) => {
+            for (let round = 0; round < 30; round++) {
+              await recorder.record(callRecord(Date.now(), { id: `txn_loop${kind}${caller}x${round}` }));
+            }
+          }),
+        );
+        assert.equal(recorder.written, 600);
+        assert.ok(Date.now() - started < 30_000, `600 records in ${Date.now() - started} ms`);
+      } finally {
+        await recorder.close();
+        await t.dispose();
+      }
+    });
+
+    test('batched records return nothing to wait for', async () => {
+      const t = await openTestStore(kind);
+      const recorder = new Recorder(
+        t.store,
+        { flushIntervalMs: 50, batchSize: 1000, maxBacklog: 100_000 },
+        silentLogger(),
+      );
+      try {
+        assert.equal(recorder.record(callRecord(Date.now())), undefined);
+      } finally {
+        await recorder.close();
+        await t.dispose();
+      }
+    });
+  });
+
+  describe(`gateway with strict records (${kind})`, () => {
+    let h: Awaited<ReturnType<typeof startGatewayHarness>>;
+    let upstream: Awaited<ReturnType<typeof startUpstream>>;
+    let token = '';
+    before(async () => {
+      upstream = await startUpstream();
+      h = await startGatewayHarness(kind, { durability: 'strict' });
+      const seed = await seedProvince(h, upstream.url);
+      await h.snapshots.refresh();
+      token = await getToken(h.url, seed.credential.consumerKey, seed.credential.consumerSecret);
+    });
+    after(async () => {
+      await h.close();
+      await upstream.close();
+    });
+
+    test('an answer the client has — forwarded, refused, token — already has its record in the store', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const path = i % 4 === 3 ? '/thue/1.0/mst/1' : `/dancu/1.0/congdan/${i}`;
+          const res = await fetch(`${h.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+          await res.arrayBuffer();
+          const id = res.headers.get('x-lgsp-transaction-id')!;
+          // Asked the moment the answer is complete: no flush, no waiting.
+          const stored = await storedIds(h.store as never, [id]);
+          return { id, status: res.status, stored: stored.get(id) ?? 0 };
+        }),
+      );
+      assert.ok(
+        answers.some((a) => a.status === 200),
+        'forwarded answers among them',
+      );
+      assert.ok(
+        answers.some((a) => a.status === 403),
+        'refusals among them (no subscription to thue)',
+      );
+      const missing = answers.filter((a) => a.stored !== 1);
+      assert.deepEqual(missing, [], 'every answered call recorded exactly once before its answer ended');
+    });
+  });
+}
+
+/** The client's view under load: every transaction id whose answer it received in full. */
+async function loadUntilKilled(
+  gatewayUrl: string,
+  token: string,
+  kill: () => Promise<void>,
+): Promise<{ answered: string[]; errors: number }> {
+  const answered: string[] = [];
+  let errors = 0;
+  let stop = false;
+  const client = async (n: number) => {
+    for (let i = 0; !stop; i++) {
+      try {
+        const res = await fetch(`${gatewayUrl}/dancu/1.0/congdan/${n}-${i}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        await res.arrayBuffer();
+        const id = res.headers.get('x-lgsp-transaction-id');
+        if (id) answered.push(id);
+      } catch {
+        errors++;
+        if (stop) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  };
+  const clients = Array.from({ length: 16 }, (_, n) => client(n));
+  // Load until a few hundred calls are answered, then SIGKILL mid-flow.
+  while (answered.length < 400) await new Promise((r) => setTimeout(r, 20));
+  await kill();
+  stop = true;
+  await Promise.all(clients);
+  return { answered, errors };
+}
+
+describe('SIGKILL of `lgsp start` under load on PostgreSQL (strict by default)', {
+  skip: testDatabaseUrl ? false : 'LGSP_TEST_DATABASE_URL not set',
+}, () => {
+  for (const workers of [1, 2]) {
+    test(`gateway.workers = ${workers}: every call that got an answer has its record, none twice`, {
+      timeout: 300_000,
+    }, async () => {
+      const province = await sharedProvince();
+      try {
+        const node = await province.node({ LGSP_GATEWAY_WORKERS: String(workers) });
+        await node.start();
+        const { consumerKey, consumerSecret } = province.credential;
+        const token = await getToken(node.gatewayUrl, consumerKey, consumerSecret);
+        const { answered } = await loadUntilKilled(node.gatewayUrl, token, () => node.kill());
+        const client = new pg.Client({ connectionString: province.databaseUrl });
+        await client.connect();
+        try {
+          const { rows } = await client.query<{ id: string; n: string }>(
+            'SELECT id, count(*) AS n FROM transactions WHERE id = ANY($1) GROUP BY id',
+            [answered],
+          );
+          const stored = new Map(rows.map((r) => [r.id, Number(r.n)]));
+          const missing = answered.filter((id) => !stored.has(id));
+          const twice = rows.filter((r) => Number(r.n) > 1);
+          assert.ok(answered.length >= 400, `${answered.length} calls answered before the kill`);
+          assert.deepEqual(
+            missing,
+            [],
+            `${missing.length} of ${answered.length} answered calls have no record`,
+          );
+          assert.deepEqual(twice, [], 'no record twice');
+        } finally {
+          await client.end();
+        }
+      } finally {
+        await province.dispose();
+      }
+    });
+  }
+});
