@@ -150,7 +150,6 @@ function afterQuota(
   if (!counted.ok) return refuse(ctx, res, rec, counted);
   // Records are evidence: a call that could not be recorded is not made.
   if (ctx.records.overloaded) return refuse(ctx, res, rec, RECORDER_BACKLOG);
-  const start = route.prefixSegments;
   // A peer's call to what we answer ourselves (a composite, a built-in) is checked as any inbound federated call,
   // then served like a local consumer's: the peer is the consumer, the represented party beside it (issue 12).
   const answeredHere = route.composite !== null || route.builtin !== null;
@@ -159,10 +158,10 @@ function afterQuota(
   if (inboundPeer !== undefined)
     return admitInboundPeer(ctx, req, res, rec, snapshot, route, policy, inboundPeer).then((admitted) =>
       admitted
-        ? answerHere(ctx, req, res, rec, snapshot, route, claims, resource, segments, start, path, query)
+        ? answerHere(ctx, req, res, rec, snapshot, route, claims, resource, segments, path, query)
         : undefined,
     );
-  return answerHere(ctx, req, res, rec, snapshot, route, claims, resource, segments, start, path, query);
+  return answerHere(ctx, req, res, rec, snapshot, route, claims, resource, segments, path, query);
 }
 
 /** After every policy step: the call is taken in (async), answered by the platform itself, or forwarded. */
@@ -176,7 +175,6 @@ function answerHere(
   claims: TokenClaims,
   resource: CompiledResource,
   segments: string[],
-  start: number,
   path: string,
   query: string,
 ): Promise<void> | void {
