@@ -36,6 +36,7 @@ describe('lgsp demo', () => {
       'consumerSecret',
       'directUrl',
       'federatedPath',
+      'federationChain',
       'forbiddenPath',
       'gatewayUrl',
       'lgspAccessToken',
@@ -92,7 +93,14 @@ describe('lgsp demo', () => {
     assert.equal(body.doanhNghiep.maSoThue, info.aggregatePath.split('/').pop());
   });
 
-  test('federatedPath → 200 answered by the peer platform the demo runs; the record here names the peer (issue 12, R-15)', async () => {
+  test('federatedPath → 200 through two hops, demo → NDXP → Đồng Tháp; every platform records the verified chain (issue 12, R-15)', async () => {
+    assert.deepEqual(
+      info.federationChain.map((p) => p.code),
+      ['ndxp-demo', 'lgsp-dongthap'],
+      'the intermediate playing NDXP, then the province that answers',
+    );
+    const ports = new Set([info.gatewayUrl, ...info.federationChain.map((p) => p.gatewayUrl)]);
+    assert.equal(ports.size, 3, 'three platforms, each with its own gateway');
     const token = await getToken(info.gatewayUrl, info.consumerKey, info.consumerSecret);
     const res = await fetch(`${info.gatewayUrl}${info.federatedPath}`, {
       headers: { authorization: `Bearer ${token}` },
@@ -106,47 +114,106 @@ describe('lgsp demo', () => {
     };
     assert.equal(body.duLieu.soGiayKhaiSinh, info.federatedPath.split('/').pop());
     assert.match(body.duLieu.noiDangKy, /Đồng Tháp/);
-    // The peer's provider learnt the original consumer (Sở Tư pháp An Giang) and the platform that forwarded.
+    // Đồng Tháp's provider learnt the original consumer (Sở Tư pháp An Giang) and the platform that called it last.
     assert.equal(body.coQuanKhaiThacGoc, '000.00.12.H01');
-    assert.equal(body.nenTangChuyenTiep, 'lgsp');
+    assert.equal(body.nenTangChuyenTiep, 'ndxp-demo');
     assert.match(res.headers.get('x-lgsp-request-hash') ?? '', /^sha-256=:/);
+    const txnId = res.headers.get('x-lgsp-transaction-id')!;
 
-    const admin = async <T>(path: string) =>
-      (await (
-        await fetch(`${info.adminUrl}${path}`, { headers: { authorization: `Bearer ${adminToken}` } })
-      ).json()) as T;
-    const peers = await admin<{ items: Array<{ id: string; code: string; gatewayUrl: string }> }>(
-      '/api/v1/peers',
-    );
-    const peer = peers.items.find((p) => p.code === 'lgsp-dongthap');
-    assert.ok(peer, 'the demo registered its peer platform');
-    assert.notEqual(new URL(peer.gatewayUrl).port, new URL(info.gatewayUrl).port, 'a second platform');
-    const txnId = res.headers.get('x-lgsp-transaction-id');
+    // Every platform's admin API takes the demo's operator login (federationChain's documented promise).
+    const login = async (adminUrl: string) => {
+      if (adminUrl === info.adminUrl) return adminToken;
+      const r = await fetch(`${adminUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+      });
+      assert.equal(r.status, 200, adminUrl);
+      return ((await r.json()) as { token: string }).token;
+    };
+    const adminOf = async (adminUrl: string) => {
+      const bearer = await login(adminUrl);
+      return async <T>(path: string) =>
+        (await (
+          await fetch(`${adminUrl}${path}`, { headers: { authorization: `Bearer ${bearer}` } })
+        ).json()) as T;
+    };
     type Rec = {
       id: string;
+      consumerStatus: number;
+      consumer: { organizationCode: string };
       federation: {
         peerId: string;
         representedOrganizationCode: string;
         endToEndId: string;
-        evidence: { direction: string; answerBound?: boolean; hops: Array<{ label: string }> };
+        evidence: {
+          direction: string;
+          signatures?: string;
+          answerBound?: boolean;
+          requestHash: string;
+          hops: Array<{ label: string; verified: boolean | null }>;
+        };
       } | null;
     };
-    let rec: Rec | undefined;
-    await within(5_000, async () => {
-      rec = (await admin<{ items: Rec[] }>('/api/v1/transactions?limit=100')).items.find(
-        (t) => t.id === txnId,
-      );
-      return rec !== undefined;
-    });
-    assert.equal(rec!.federation?.peerId, peer.id);
-    assert.equal(rec!.federation?.representedOrganizationCode, '000.00.12.H01');
-    assert.equal(rec!.federation?.endToEndId, txnId);
-    assert.equal(rec!.federation?.evidence.direction, 'outbound');
-    assert.deepEqual(
-      rec!.federation?.evidence.hops.map((h) => h.label),
-      ['lgsp'],
+    const recordOf = async (adminUrl: string) => {
+      const admin = await adminOf(adminUrl);
+      let rec: Rec | undefined;
+      await within(5_000, async () => {
+        rec = (await admin<{ items: Rec[] }>('/api/v1/transactions?limit=100')).items.find(
+          (t) => t.federation?.endToEndId === txnId,
+        );
+        return rec !== undefined;
+      });
+      assert.ok(rec, `${adminUrl} recorded the call ${txnId}`);
+      const peers = (await admin<{ items: Array<{ id: string; code: string }> }>('/api/v1/peers')).items;
+      return { rec, peerCode: peers.find((p) => p.id === rec!.federation?.peerId)?.code };
+    };
+    const [ndxp, dongThap] = info.federationChain;
+    const [atDemo, atNdxp, atDongThap] = await Promise.all([
+      recordOf(info.adminUrl),
+      recordOf(ndxp!.adminUrl),
+      recordOf(dongThap!.adminUrl),
+    ]);
+    const hops = (r: Rec) => r.federation!.evidence.hops.map((h) => [h.label, h.verified]);
+
+    assert.equal(atDemo.rec.id, txnId, 'the end-to-end id is the demo’s record id');
+    assert.equal(atDemo.peerCode, 'ndxp-demo', 'the demo forwarded to the intermediate');
+    assert.equal(atDemo.rec.federation!.evidence.direction, 'outbound');
+    assert.deepEqual(hops(atDemo.rec), [['lgsp', null]], 'the demo signed the first hop');
+    assert.equal(atDemo.rec.federation!.evidence.answerBound, true, 'the answer carried our request hash');
+
+    assert.equal(
+      atNdxp.peerCode,
+      'lgsp',
+      'NDXP was called by the demo (and forwarded on: its hop is signed)',
     );
-    assert.equal(rec!.federation?.evidence.answerBound, true, 'the peer’s answer carried our request hash');
+    assert.equal(atNdxp.rec.consumer.organizationCode, 'lgsp');
+    assert.equal(atNdxp.rec.federation!.evidence.signatures, 'verified');
+    assert.deepEqual(hops(atNdxp.rec), [
+      ['lgsp', true],
+      ['ndxp-demo', null],
+    ]);
+
+    assert.equal(atDongThap.peerCode, 'ndxp-demo', 'Đồng Tháp was called by the intermediate');
+    assert.equal(atDongThap.rec.consumer.organizationCode, 'ndxp-demo');
+    assert.equal(atDongThap.rec.federation!.evidence.signatures, 'verified');
+    assert.deepEqual(
+      hops(atDongThap.rec),
+      [
+        ['lgsp', true],
+        ['ndxp-demo', true],
+      ],
+      'two verified hops in the final platform’s record',
+    );
+    for (const { rec } of [atDemo, atNdxp, atDongThap]) {
+      assert.equal(rec.consumerStatus, 200);
+      assert.equal(rec.federation!.representedOrganizationCode, '000.00.12.H01');
+    }
+    assert.equal(
+      new Set([atDemo, atNdxp, atDongThap].map(({ rec }) => rec.federation!.evidence.requestHash)).size,
+      1,
+      'one request hash on every platform',
+    );
   });
 
   test('forbiddenPath → 403; no token, bad token → 401', async () => {

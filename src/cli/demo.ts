@@ -17,12 +17,12 @@ import { localUrl, startPlatform } from '../platform.ts';
 import type { Store } from '../store/port.ts';
 import { seedDemoComposite } from './demo-composite.ts';
 import {
+  DEMO_NDXP_CODE,
   DEMO_PEER_CODE,
   DEMO_PEER_CONTEXT,
-  type DemoPeer,
   freeLoopbackPort,
-  linkDemoPeer,
-  startDemoPeer,
+  linkDemoChain,
+  startDemoPeers,
 } from './demo-federation.ts';
 import { onceRecorded, publishAfterTry, type TryEnv } from './onboarding.ts';
 import { configOrExplain, consoleLines, explainStartError, untilSignal } from './start.ts';
@@ -32,7 +32,7 @@ export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json]
   Runs the platform with a sample province (throwaway store, or LGSP_DATA_DIR when set) and prints curl lines.
   --json  dòng đầu tiên của stdout là một đối tượng JSON / the first stdout line is one JSON object:
           gatewayUrl, adminUrl, consumerKey, consumerSecret, allowedPath, forbiddenPath, directUrl, lgspAccessToken,
-          categoriesPath, aggregatePath, federatedPath`;
+          categoriesPath, aggregatePath, federatedPath, federationChain`;
 
 /** The first stdout line of `lgsp demo --json`: what a script (the benchmark, the tests) needs to call it. */
 export interface DemoInfo {
@@ -60,6 +60,12 @@ export interface DemoInfo {
    * docs/federation.md): forwarded with this platform's token for the peer, the represented party, a signed hop.
    */
   federatedPath: string;
+  /**
+   * The platforms `federatedPath` crosses after this one, in order: the intermediate playing NDXP, then the
+   * province whose provider answers. Their admin APIs take the demo's operator login, so each record of one call
+   * (the same end-to-end id, the verified hop chain) can be read on every platform.
+   */
+  federationChain: Array<{ code: string; name: string; gatewayUrl: string; adminUrl: string }>;
 }
 
 const CITIZEN_ID = '001099012345';
@@ -437,9 +443,13 @@ export async function runDemo(args: string[]): Promise<number> {
     process.stderr.write(`Không khởi động được / Could not start:\n${problems.join('\n')}\n`);
     return 1;
   }
-  // The peer's egress policy names this gateway's host:port before either listens: "any free port" becomes one now.
-  const demoGatewayPort = gatewayPort.port === 0 ? await freeLoopbackPort() : gatewayPort.port;
-  const peerGatewayPort = await freeLoopbackPort();
+  // The peers' egress policies name this gateway's host:port before any listens: "any free port" becomes one now.
+  const chainPorts = {
+    demo: gatewayPort.port === 0 ? await freeLoopbackPort() : gatewayPort.port,
+    ndxp: await freeLoopbackPort(),
+    dongThap: await freeLoopbackPort(),
+  };
+  const demoGatewayPort = chainPorts.demo;
   Object.assign(settings, {
     gateway: { port: demoGatewayPort },
     admin: { ...settings.admin, port: adminPort.port },
@@ -448,23 +458,26 @@ export async function runDemo(args: string[]): Promise<number> {
   if (!checked) return 1;
 
   const upstream = await startDemoUpstream();
-  // Issue 10: the demo's egress policy opens exactly its own upstream's host:port and its peer platform's gateway
-  // (issue 12), beside what the operator lists.
-  const peerHost = `127.0.0.1:${peerGatewayPort}`;
+  // Issue 10: the demo's egress policy opens exactly its own upstream's host:port and the gateway of the
+  // intermediate it forwards federated calls to (issue 12), beside what the operator lists.
+  const ndxpHost = `127.0.0.1:${chainPorts.ndxp}`;
   const config = loadConfig({
     overrides: {
       ...settings,
-      egress: { allow: [...checked.egress.allow, new URL(upstream.url).host, peerHost] },
+      egress: { allow: [...checked.egress.allow, new URL(upstream.url).host, ndxpHost] },
     },
   });
-  // The demo's platform and its peer start side by side (each migrates its own store).
+  // The demo's platform and the two peers start side by side (each migrates its own store).
   const [started, startedPeer] = await Promise.allSettled([
     startPlatform(config),
-    startDemoPeer(peerGatewayPort, upstream.url, `127.0.0.1:${demoGatewayPort}`),
+    startDemoPeers(chainPorts, upstream.url, adminPassword),
   ]);
   if (started.status === 'rejected' || startedPeer.status === 'rejected') {
     if (started.status === 'fulfilled') await started.value.stop();
-    if (startedPeer.status === 'fulfilled') await startedPeer.value.stop();
+    if (startedPeer.status === 'fulfilled') {
+      await startedPeer.value.ndxp.stop();
+      await startedPeer.value.dongThap.stop();
+    }
     upstream.child.kill();
     if (throwaway) rmSync(throwaway, { recursive: true, force: true });
     const err =
@@ -473,7 +486,7 @@ export async function runDemo(args: string[]): Promise<number> {
     return 1;
   }
   const platform = started.value;
-  const peer: DemoPeer = startedPeer.value;
+  const { ndxp, dongThap } = startedPeer.value;
   const seeded = await seedDemo(
     {
       ...platform,
@@ -494,7 +507,14 @@ export async function runDemo(args: string[]): Promise<number> {
     { citizen: CITIZEN_ID, tax: TAX_ID },
     ACTOR,
   );
-  const federatedPath = await linkDemoPeer(platform, peer, upstream.url, seeded.consumerSystemId, ACTOR);
+  const federatedPath = await linkDemoChain(
+    platform,
+    ndxp,
+    dongThap,
+    upstream.url,
+    seeded.consumerSystemId,
+    ACTOR,
+  );
   await platform.snapshots.refresh();
 
   const gatewayUrl = localUrl(platform.gatewayUrl);
@@ -520,6 +540,12 @@ export async function runDemo(args: string[]): Promise<number> {
     ).toString('base64'),
     aggregatePath,
     federatedPath,
+    federationChain: [ndxp, dongThap].map(({ code, name, gatewayUrl, adminUrl }) => ({
+      code,
+      name,
+      gatewayUrl,
+      adminUrl,
+    })),
   };
   // Listen for Ctrl+C before saying we are up: a script that signals right after the first line must stop us
   // cleanly, not meet Node's default handler.
@@ -549,10 +575,15 @@ export async function runDemo(args: string[]): Promise<number> {
       `   curl -i -H "Authorization: Bearer $TOKEN" ${gatewayUrl}${info.forbiddenPath}`,
       `4. Gọi dịch vụ của tỉnh khác qua liên thông / Call another province's service through federation (200):`,
       `   curl -i -H "Authorization: Bearer $TOKEN" ${gatewayUrl}${federatedPath}`,
-      `   Nền tảng ngang hàng ${DEMO_PEER_CODE} (một OpenLGSP thứ hai chạy cùng bản demo, ${peer.gatewayUrl}) trả lời;`,
-      '   cổng này chuyển tiếp bằng token của chính nó tại đó, kèm bên khai thác gốc và chữ ký RFC 9421.',
-      `   A peer platform (a second OpenLGSP the demo runs) answers; this gateway forwards with its own token there,`,
-      '   the original consumer as the represented party, and an RFC 9421 signature (docs/federation.md).',
+      `   Đường đi / Path: bản demo → ${DEMO_NDXP_CODE} (${ndxp.gatewayUrl}) → ${DEMO_PEER_CODE} (${dongThap.gatewayUrl}).`,
+      '   Hai nền tảng kia là hai OpenLGSP đầy đủ chạy trong tiến trình của bản demo (không bao giờ bị bỏ lại khi dừng);',
+      '   mỗi chặng chuyển tiếp bằng token của nền tảng chuyển tại nền tảng sau, kèm bên khai thác gốc và chữ ký RFC 9421.',
+      '   Two more full OpenLGSP platforms run inside the demo process (never orphaned when it stops): NDXP (simulated)',
+      "   and Đồng Tháp; each hop forwards with the forwarding platform's own token, the original consumer, and its",
+      '   RFC 9421 signature added to the earlier ones (docs/federation.md).',
+      '   Bản ghi ở mỗi nền tảng: đăng nhập như bước 5 tại API quản trị của nó (cùng mật khẩu), cùng endToEndId.',
+      '   Each platform’s records: log in as in step 5 at its admin API (same password); the same endToEndId.',
+      ...[ndxp, dongThap].map((p) => `     ${p.code}: ${p.adminUrl}/api/v1`),
       '5. Xem nhật ký giao dịch / See the transaction records:',
       `   ADMIN=$(curl -s -H 'content-type: application/json' -d '{"username":"admin","password":"${adminPassword}"}' ${adminUrl}/api/v1/auth/login | sed 's/.*"token":"\\([^"]*\\)".*/\\1/')`,
       `   curl -s -H "Authorization: Bearer $ADMIN" '${adminUrl}/api/v1/transactions?limit=5'`,
@@ -563,7 +594,8 @@ export async function runDemo(args: string[]): Promise<number> {
   );
   await signalled;
   await platform.stop();
-  await peer.stop();
+  await ndxp.stop();
+  await dongThap.stop();
   upstream.child.kill('SIGTERM');
   if (throwaway) rmSync(throwaway, { recursive: true, force: true });
   return 0;
