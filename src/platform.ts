@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { nodeHealthServer } from './api/node-health-server.ts';
 import { createAdminApi } from './api/server.ts';
@@ -169,7 +170,13 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const metrics = new TelemetryMetrics();
     // Strict (the default on PostgreSQL): a call's record is durable before its answer's last byte (issue 13 item 5).
     const durability = recordDurability(config);
-    const recorder = new Recorder(store, { ...config.recorder, durability }, logger, metrics);
+    // Strict records outlive a PostgreSQL outage in this node's journal (issue 13 items 5 and 7).
+    const recorder = new Recorder(
+      store,
+      { ...config.recorder, durability, journalDir: join(config.dataDir, 'record-journal') },
+      logger,
+      metrics,
+    );
     recorder.start();
     stops.push(() => recorder.close());
 

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { silentLogger } from '../src/telemetry/logger.ts';
@@ -9,6 +12,7 @@ import { seedProvince } from './helpers/seed.ts';
 import { sharedProvince } from './helpers/shared-nodes.ts';
 import { openTestStore, storeKinds, testDatabaseUrl } from './helpers/stores.ts';
 import { startUpstream } from './helpers/upstream.ts';
+import { waitFor } from './helpers/wait.ts';
 
 /**
  * Strict durability of transaction records (issue 13 item 5, R-06/R-20): the record of a call is in the store
@@ -31,6 +35,65 @@ async function storedIds(
 
 for (const kind of storeKinds) {
   describe(`strict recorder (${kind})`, () => {
+    test('the store away: records are durable in the journal at once, and shipped when the store is back or the node restarts', async () => {
+      const t = await openTestStore(kind);
+      const journalDir = mkdtempSync(join(tmpdir(), 'lgsp-journal-'));
+      const options = {
+        flushIntervalMs: 50,
+        batchSize: 1000,
+        maxBacklog: 100_000,
+        durability: 'strict' as const,
+        journalDir,
+      };
+      // A store that refuses every write, like PostgreSQL behind a cut network.
+      const away = Object.create(t.store) as typeof t.store;
+      Object.defineProperty(away, 'db', {
+        value: new Proxy(t.store.db, {
+          get: (target, key) =>
+            key === 'executeQuery'
+              ? () => Promise.reject(new Error('connection reset'))
+              : Reflect.get(target, key, target),
+        }),
+      });
+      const first = new Recorder(away, options, silentLogger());
+      const second = new Recorder(t.store, options, silentLogger());
+      try {
+        const base = Date.now();
+        const records = Array.from({ length: 20 }, (_, i) =>
+          callRecord(base + i, { id: `txn_journal${kind}${i}` }),
+        );
+        await Promise.all(records.map((r) => first.record(r)));
+        assert.equal(first.journaled, 20, 'each answered call durable in the journal');
+        assert.equal(first.written, 0, 'none in the store');
+        // The node dies with its journal; started again (the store reachable), it ships what the journal holds.
+        second.start();
+        await waitFor(
+          async () =>
+            (
+              await storedIds(
+                t.store as never,
+                records.map((r) => r.id),
+              )
+            ).size === 20,
+          { what: 'the journal shipped to the store', timeoutMs: 20_000 },
+        );
+        await second.shipJournal();
+        assert.deepEqual(readdirSync(journalDir), [], 'the journal is empty once shipped');
+        const twice = await storedIds(
+          t.store as never,
+          records.map((r) => r.id),
+        );
+        assert.ok(
+          [...twice.values()].every((n) => n === 1),
+          'each record stored once',
+        );
+      } finally {
+        await second.close();
+        await t.dispose();
+        rmSync(journalDir, { recursive: true, force: true });
+      }
+    });
+
     test('record() resolves once the record is in the store; concurrent records share writes (group commit)', async () => {
       const t = await openTestStore(kind);
       const recorder = new Recorder(

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../core/config.ts';
 import type { Store } from '../store/port.ts';
 import type { RecordSink, TransactionObserver, TransactionRecord } from './record.ts';
+import { RecordJournal } from './record-journal.ts';
 
 export interface RecorderOptions {
   flushIntervalMs: number;
@@ -10,6 +11,11 @@ export interface RecorderOptions {
   maxBacklog: number;
   /** `strict`: `record` resolves once the record is in the store (group commit); default `batched`. */
   durability?: 'strict' | 'batched';
+  /**
+   * Strict: where records become durable while the store cannot take them (record-journal.ts); without one, a
+   * strict answer waits for the store to come back.
+   */
+  journalDir?: string | null;
 }
 
 /**
@@ -26,6 +32,11 @@ export function recordDurability(config: Pick<Config, 'recorder' | 'databaseUrl'
  * PostgreSQL, a WAL write on PGlite); under load, records arriving meanwhile join the next one.
  */
 const STRICT_GROUP_MS = 2;
+/**
+ * Strict, with a journal: how long a write may take before its records go to the journal instead — the store is
+ * then unreachable or stuck, and the consumer must still have its answer well within the 30 s of R-03.
+ */
+const STRICT_STORE_WAIT_MS = 2_000;
 
 /** Records written together, and whoever waits for them (strict durability). */
 interface CommitGroup {
@@ -55,6 +66,8 @@ export class Recorder implements RecordSink {
   /** Successful writes (each one INSERT of up to `batchSize` records). */
   writes = 0;
   failedBatches = 0;
+  /** Strict: records made durable in the local journal while the store was away. */
+  journaled = 0;
   readonly strict: boolean;
   /** Records ever taken, and ever written, in order: a commit group is durable once `writtenSeq` reaches it. */
   private takenSeq = 0;
@@ -63,6 +76,9 @@ export class Recorder implements RecordSink {
   private openGroup: CommitGroup | null = null;
   private readonly closedGroups: CommitGroup[] = [];
   private lastWriteAtMs = 0;
+  /** Strict: the local journal, and whether a shipment of it to the store is running. */
+  readonly journal: RecordJournal | null;
+  private shipping: Promise<void> | null = null;
 
   constructor(
     private readonly store: Store,
@@ -72,11 +88,38 @@ export class Recorder implements RecordSink {
     private readonly observer: TransactionObserver | null = null,
   ) {
     this.strict = options.durability === 'strict';
+    this.journal = this.strict && options.journalDir ? new RecordJournal(options.journalDir) : null;
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
+    this.timer = setInterval(() => {
+      void this.flush();
+      if (this.journal && this.journal.pending > 0) void this.shipJournal();
+    }, this.options.flushIntervalMs);
     this.timer.unref();
+    // What a previous run of this node journaled and did not ship (it died, or stopped while the store was away).
+    void this.shipJournal();
+  }
+
+  /** Writes the journal's records to the store once it takes writes again; one shipment at a time. */
+  shipJournal(): Promise<void> {
+    if (!this.journal || this.shipping || this.storeAway()) return this.shipping ?? Promise.resolve();
+    const journal = this.journal;
+    this.shipping = journal
+      .ship((batch) => insertTransactions(this.store, batch), this.options.batchSize)
+      .then((shipped) => {
+        if (shipped > 0) this.logger.info({ shipped }, 'journaled transaction records written to the store');
+      })
+      .catch((err) => this.logger.warn({ err }, 'journaled transaction records not shipped yet; will retry'))
+      .finally(() => {
+        this.shipping = null;
+      });
+    return this.shipping;
+  }
+
+  /** The last write failed and its back-off has not run out. */
+  private storeAway(): boolean {
+    return this.failures > 0 && Date.now() < this.nextAttemptMs;
   }
 
   /**
@@ -190,25 +233,54 @@ export class Recorder implements RecordSink {
       }
       this.closeGroup();
       const batch = this.queue.slice(0, this.options.batchSize);
+      // Strict with a journal, while the store is away: straight to the journal, the answers need not wait.
+      if (this.journal && this.storeAway()) {
+        if (!(await this.journalBatch(batch))) return;
+        continue;
+      }
       try {
-        await insertTransactions(this.store, batch);
+        const write = insertTransactions(this.store, batch);
+        await (this.journal ? withinMs(write, STRICT_STORE_WAIT_MS) : write);
       } catch (err) {
         this.failures++;
         this.failedBatches++;
-        // Back off up to 10 s; records stay queued, and `overloaded` protects memory.
+        // Back off up to 10 s; records stay queued (or journaled), and `overloaded` protects memory.
         this.nextAttemptMs = Date.now() + Math.min(10_000, 100 * 2 ** this.failures);
         this.logger.error({ err, backlog: this.queue.length }, 'transaction records not written; will retry');
+        if (this.journal && (await this.journalBatch(batch))) continue;
         return;
       }
-      this.queue.splice(0, batch.length);
       this.written += batch.length;
       this.writes++;
-      this.writtenSeq += batch.length;
-      if (this.closedGroups.length > 0) this.resolveWritten();
       if (this.waiters.size > 0) for (const t of batch) this.waiters.get(t.id)?.();
+      this.taken(batch);
       this.failures = 0;
       this.nextAttemptMs = 0;
+      if (this.journal && this.journal.pending > 0) void this.shipJournal();
     }
+  }
+
+  /** The batch is durable (in the store or the journal): off the queue, and its commit groups answered. */
+  private taken(batch: TransactionRecord[]): void {
+    this.queue.splice(0, batch.length);
+    this.writtenSeq += batch.length;
+    if (this.closedGroups.length > 0) this.resolveWritten();
+  }
+
+  /** Strict: the batch into the local journal instead of the store; false (still queued) if even that failed. */
+  private async journalBatch(batch: TransactionRecord[]): Promise<boolean> {
+    try {
+      await this.journal!.append(batch);
+    } catch (err) {
+      this.logger.error(
+        { err, backlog: this.queue.length },
+        'transaction records neither stored nor journaled',
+      );
+      return false;
+    }
+    this.journaled += batch.length;
+    this.taken(batch);
+    return true;
   }
 
   /** Stops the timer and writes everything still queued (retrying), up to `timeoutMs`. */
@@ -220,6 +292,8 @@ export class Recorder implements RecordSink {
       await this.flush();
       if (this.queue.length > 0) await new Promise((r) => setTimeout(r, 100));
     }
+    // Strict: what the store would not take in time goes to the journal, shipped when the node starts again.
+    if (this.queue.length > 0 && this.journal) await this.journalBatch(this.queue.slice());
     if (this.queue.length > 0) {
       this.logger.error({ lost: this.queue.length }, 'shutting down with transaction records not written');
     }
@@ -228,6 +302,16 @@ export class Recorder implements RecordSink {
     const unwritten = new Error('recorder closed before the record was written');
     for (const group of this.closedGroups.splice(0)) group.reject(unwritten);
   }
+}
+
+/** `work`, or a rejection after `ms` (the work itself carries on; its outcome is ignored). */
+function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the store within ${ms} ms`)), ms);
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /**
