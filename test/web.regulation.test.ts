@@ -97,11 +97,20 @@ async function checkScreen(page: Page, name: string): Promise<void> {
 
 /** Ant Design draws a select's options apart from its (hidden) accessible list box: click the one drawn. */
 async function pickOption(page: Page, text: string | RegExp): Promise<void> {
-  await page
-    .locator('.ant-select-dropdown:visible .ant-select-item-option')
-    .filter({ hasText: text })
-    .first()
-    .click();
+  const dropdown = page.locator('.ant-select-dropdown:visible');
+  const option = dropdown.locator('.ant-select-item-option').filter({ hasText: text }).first();
+  // A server-searched list re-renders as its answer arrives: a click that lands mid-render leaves the list open (on a
+  // loaded machine, seen in CI). The choice is made once the list has closed; the click is repeated until it does.
+  for (let attempt = 1; ; attempt++) {
+    await option.click();
+    const closed = await dropdown
+      .waitFor({ state: 'hidden', timeout: 3_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (closed) return;
+    if (attempt === 3)
+      throw new Error(`the option ${String(text)} was clicked three times and its list stayed open`);
+  }
 }
 
 /** Types a `dd/mm/yyyy HH:mm` value into the date field labelled `label` and confirms it. */
