@@ -238,7 +238,8 @@ async function startDemo(
 ): Promise<{ child: Child; info: DemoInfo } | { skip: string }> {
   const [cmd, ...args] = demoOverride
     ? demoOverride.split(/\s+/)
-    : ['node', 'bin/lgsp.mjs', 'demo', '--json'];
+    : // One platform as deployed: without the two peer platforms the demo otherwise runs in its process.
+      ['node', 'bin/lgsp.mjs', 'demo', '--json', '--no-federation'];
   if (!demoOverride && !existsSync(join(ROOT, 'bin', 'lgsp.mjs'))) {
     return { skip: 'bin/lgsp.mjs not found — the demo command is not built yet' };
   }
@@ -357,7 +358,7 @@ async function startStack(nginxTool: ToolResult, gw: GatewayConfig, withReferenc
     const { info } = demo;
     directUrl = info.directUrl;
     say(
-      `${gw.name}: ${demoOverride ? `BENCH_DEMO_CMD override (${demoOverride}) — NOT the real gateway` : 'node bin/lgsp.mjs demo --json'}` +
+      `${gw.name}: ${demoOverride ? `BENCH_DEMO_CMD override (${demoOverride}) — NOT the real gateway` : 'node bin/lgsp.mjs demo --json --no-federation'}` +
         ` with LGSP_GATEWAY_WORKERS=${gw.workers} · ${info.gatewayUrl}${info.allowedPath} → upstream ` +
         new URL(info.directUrl).origin,
     );

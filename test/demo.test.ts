@@ -112,7 +112,7 @@ describe('lgsp demo', () => {
       coQuanKhaiThacGoc: string;
       nenTangChuyenTiep: string;
     };
-    assert.equal(body.duLieu.soGiayKhaiSinh, info.federatedPath.split('/').pop());
+    assert.equal(body.duLieu.soGiayKhaiSinh, info.federatedPath?.split('/').pop());
     assert.match(body.duLieu.noiDangKy, /Đồng Tháp/);
     // Đồng Tháp's provider learnt the original consumer (Sở Tư pháp An Giang) and the platform that called it last.
     assert.equal(body.coQuanKhaiThacGoc, '000.00.12.H01');

@@ -27,12 +27,15 @@ import {
 import { onceRecorded, publishAfterTry, type TryEnv } from './onboarding.ts';
 import { configOrExplain, consoleLines, explainStartError, untilSignal } from './start.ts';
 
-export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json]
+export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json] [--no-federation]
   Chạy nền tảng với dữ liệu mẫu của một tỉnh (kho tạm, hoặc LGSP_DATA_DIR nếu đặt), in hướng dẫn và lệnh curl.
   Runs the platform with a sample province (throwaway store, or LGSP_DATA_DIR when set) and prints curl lines.
   --json  dòng đầu tiên của stdout là một đối tượng JSON / the first stdout line is one JSON object:
           gatewayUrl, adminUrl, consumerKey, consumerSecret, allowedPath, forbiddenPath, directUrl, lgspAccessToken,
-          categoriesPath, aggregatePath, federatedPath, federationChain`;
+          categoriesPath, aggregatePath, federatedPath, federationChain
+  --no-federation  không chạy hai nền tảng liên thông mô phỏng (NDXP, Đồng Tháp): federatedPath là null; dùng khi đo
+                   một nền tảng như khi triển khai (npm run bench) / without the two simulated peer platforms:
+                   federatedPath is null; for measuring one platform as deployed (npm run bench)`;
 
 /** The first stdout line of `lgsp demo --json`: what a script (the benchmark, the tests) needs to call it. */
 export interface DemoInfo {
@@ -59,7 +62,7 @@ export interface DemoInfo {
    * A GET the demo consumer may call on this gateway that a peer platform the demo runs answers (R-15,
    * docs/federation.md): forwarded with this platform's token for the peer, the represented party, a signed hop.
    */
-  federatedPath: string;
+  federatedPath: string | null;
   /**
    * The platforms `federatedPath` crosses after this one, in order: the intermediate playing NDXP, then the
    * province whose provider answers. Their admin APIs take the demo's operator login, so each record of one call
@@ -402,7 +405,8 @@ export async function runDemo(args: string[]): Promise<number> {
     return 0;
   }
   const asJson = args.includes('--json');
-  const unknown = args.filter((a) => a !== '--json');
+  const withFederation = !args.includes('--no-federation');
+  const unknown = args.filter((a) => a !== '--json' && a !== '--no-federation');
   if (unknown.length > 0) {
     process.stderr.write(`Tham số không hợp lệ / Unknown argument: ${unknown.join(' ')}\n${DEMO_USAGE}\n`);
     return 2;
@@ -464,17 +468,19 @@ export async function runDemo(args: string[]): Promise<number> {
   const config = loadConfig({
     overrides: {
       ...settings,
-      egress: { allow: [...checked.egress.allow, new URL(upstream.url).host, ndxpHost] },
+      egress: {
+        allow: [...checked.egress.allow, new URL(upstream.url).host, ...(withFederation ? [ndxpHost] : [])],
+      },
     },
   });
   // The demo's platform and the two peers start side by side (each migrates its own store).
   const [started, startedPeer] = await Promise.allSettled([
     startPlatform(config),
-    startDemoPeers(chainPorts, upstream.url, adminPassword),
+    withFederation ? startDemoPeers(chainPorts, upstream.url, adminPassword) : Promise.resolve(null),
   ]);
   if (started.status === 'rejected' || startedPeer.status === 'rejected') {
     if (started.status === 'fulfilled') await started.value.stop();
-    if (startedPeer.status === 'fulfilled') {
+    if (startedPeer.status === 'fulfilled' && startedPeer.value) {
       await startedPeer.value.ndxp.stop();
       await startedPeer.value.dongThap.stop();
     }
@@ -486,7 +492,7 @@ export async function runDemo(args: string[]): Promise<number> {
     return 1;
   }
   const platform = started.value;
-  const { ndxp, dongThap } = startedPeer.value;
+  const peers = startedPeer.value;
   const seeded = await seedDemo(
     {
       ...platform,
@@ -507,14 +513,9 @@ export async function runDemo(args: string[]): Promise<number> {
     { citizen: CITIZEN_ID, tax: TAX_ID },
     ACTOR,
   );
-  const federatedPath = await linkDemoChain(
-    platform,
-    ndxp,
-    dongThap,
-    upstream.url,
-    seeded.consumerSystemId,
-    ACTOR,
-  );
+  const federatedPath = peers
+    ? await linkDemoChain(platform, peers.ndxp, peers.dongThap, upstream.url, seeded.consumerSystemId, ACTOR)
+    : null;
   await platform.snapshots.refresh();
 
   const gatewayUrl = localUrl(platform.gatewayUrl);
@@ -540,12 +541,14 @@ export async function runDemo(args: string[]): Promise<number> {
     ).toString('base64'),
     aggregatePath,
     federatedPath,
-    federationChain: [ndxp, dongThap].map(({ code, name, gatewayUrl, adminUrl }) => ({
-      code,
-      name,
-      gatewayUrl,
-      adminUrl,
-    })),
+    federationChain: (peers ? [peers.ndxp, peers.dongThap] : []).map(
+      ({ code, name, gatewayUrl, adminUrl }) => ({
+        code,
+        name,
+        gatewayUrl,
+        adminUrl,
+      }),
+    ),
   };
   // Listen for Ctrl+C before saying we are up: a script that signals right after the first line must stop us
   // cleanly, not meet Node's default handler.
@@ -573,17 +576,7 @@ export async function runDemo(args: string[]): Promise<number> {
       `   curl -i -H "Authorization: Bearer $TOKEN" ${gatewayUrl}${allowedPath}`,
       '3. Gọi dịch vụ chưa đăng ký / Call a service it is not subscribed to (403):',
       `   curl -i -H "Authorization: Bearer $TOKEN" ${gatewayUrl}${info.forbiddenPath}`,
-      `4. Gọi dịch vụ của tỉnh khác qua liên thông / Call another province's service through federation (200):`,
-      `   curl -i -H "Authorization: Bearer $TOKEN" ${gatewayUrl}${federatedPath}`,
-      `   Đường đi / Path: bản demo → ${DEMO_NDXP_CODE} (${ndxp.gatewayUrl}) → ${DEMO_PEER_CODE} (${dongThap.gatewayUrl}).`,
-      '   Hai nền tảng kia là hai OpenLGSP đầy đủ chạy trong tiến trình của bản demo (không bao giờ bị bỏ lại khi dừng);',
-      '   mỗi chặng chuyển tiếp bằng token của nền tảng chuyển tại nền tảng sau, kèm bên khai thác gốc và chữ ký RFC 9421.',
-      '   Two more full OpenLGSP platforms run inside the demo process (never orphaned when it stops): NDXP (simulated)',
-      "   and Đồng Tháp; each hop forwards with the forwarding platform's own token, the original consumer, and its",
-      '   RFC 9421 signature added to the earlier ones (docs/federation.md).',
-      '   Bản ghi ở mỗi nền tảng: đăng nhập như bước 5 tại API quản trị của nó (cùng mật khẩu), cùng endToEndId.',
-      '   Each platform’s records: log in as in step 5 at its admin API (same password); the same endToEndId.',
-      ...[ndxp, dongThap].map((p) => `     ${p.code}: ${p.adminUrl}/api/v1`),
+      ...(peers && federatedPath ? federationLines(gatewayUrl, federatedPath, peers) : []),
       '5. Xem nhật ký giao dịch / See the transaction records:',
       `   ADMIN=$(curl -s -H 'content-type: application/json' -d '{"username":"admin","password":"${adminPassword}"}' ${adminUrl}/api/v1/auth/login | sed 's/.*"token":"\\([^"]*\\)".*/\\1/')`,
       `   curl -s -H "Authorization: Bearer $ADMIN" '${adminUrl}/api/v1/transactions?limit=5'`,
@@ -594,8 +587,8 @@ export async function runDemo(args: string[]): Promise<number> {
   );
   await signalled;
   await platform.stop();
-  await ndxp.stop();
-  await dongThap.stop();
+  await peers?.ndxp.stop();
+  await peers?.dongThap.stop();
   upstream.child.kill('SIGTERM');
   if (throwaway) rmSync(throwaway, { recursive: true, force: true });
   return 0;
@@ -608,5 +601,27 @@ function busyLines(name: string, choice: PortChoice, url: string): string[] {
   return [
     `  Cổng ${name} ${choice.busy} đang bận (có thể \`npm start\` đang chạy): bản demo dùng cổng ${port}.`,
     `  Port ${choice.busy} (${name}) is busy (\`npm start\` may be running): the demo uses port ${port}.`,
+  ];
+}
+
+/** Step 4 of the demo's printout: the federated call and the platforms it crosses. */
+function federationLines(
+  gatewayUrl: string,
+  federatedPath: string,
+  peers: Awaited<ReturnType<typeof startDemoPeers>>,
+): string[] {
+  const { ndxp, dongThap } = peers;
+  return [
+    `4. Gọi dịch vụ của tỉnh khác qua liên thông / Call another province's service through federation (200):`,
+    `   curl -i -H "Authorization: Bearer $TOKEN" ${gatewayUrl}${federatedPath}`,
+    `   Đường đi / Path: bản demo → ${DEMO_NDXP_CODE} (${ndxp.gatewayUrl}) → ${DEMO_PEER_CODE} (${dongThap.gatewayUrl}).`,
+    '   Hai nền tảng kia là hai OpenLGSP đầy đủ chạy trong tiến trình của bản demo (không bao giờ bị bỏ lại khi dừng);',
+    '   mỗi chặng chuyển tiếp bằng token của nền tảng chuyển tại nền tảng sau, kèm bên khai thác gốc và chữ ký RFC 9421.',
+    '   Two more full OpenLGSP platforms run inside the demo process (never orphaned when it stops): NDXP (simulated)',
+    "   and Đồng Tháp; each hop forwards with the forwarding platform's own token, the original consumer, and its",
+    '   RFC 9421 signature added to the earlier ones (docs/federation.md).',
+    '   Bản ghi ở mỗi nền tảng: đăng nhập như bước 5 tại API quản trị của nó (cùng mật khẩu), cùng endToEndId.',
+    '   Each platform’s records: log in as in step 5 at its admin API (same password); the same endToEndId.',
+    ...[ndxp, dongThap].map((p) => `     ${p.code}: ${p.adminUrl}/api/v1`),
   ];
 }

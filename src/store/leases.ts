@@ -16,6 +16,8 @@ export class Leases {
   private readonly held = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private round: Promise<void> | null = null;
+  /** Leases taken at start are the ordinary case (one node: all of them); one taken later is a takeover, worth a line. */
+  private firstRoundDone = false;
 
   constructor(
     private readonly session: ClusterSession,
@@ -70,9 +72,11 @@ export class Leases {
       if (this.held.has(name)) continue;
       if (await this.session.tryLock(name)) {
         this.held.add(name);
-        this.logger.info({ lease: name }, 'job lease taken');
+        if (this.firstRoundDone) this.logger.info({ lease: name }, 'job lease taken over');
+        else this.logger.debug({ lease: name }, 'job lease taken');
       }
     }
+    this.firstRoundDone = true;
   }
 
   /** Gives every lease back, so another node takes the jobs over at its next round rather than after a loss. */
