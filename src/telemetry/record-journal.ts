@@ -58,9 +58,11 @@ export class RecordJournal {
     }
     if (names.includes('open.jsonl')) {
       // Appends wait for this rename, so no record is split between the two files.
-      await (this.appending = this.appending.then(() =>
+      const renamed = this.appending.then(() =>
         rename(this.openFile, join(this.dir, `shipping-${Date.now()}.jsonl`)).catch(() => undefined),
-      ));
+      );
+      this.appending = renamed;
+      await renamed;
       names = await readdir(this.dir);
     }
     let shipped = 0;
