@@ -7,6 +7,7 @@ import { httpbis } from 'http-message-signatures';
 import { contentDigest, signHop, verifyHops } from '../src/federation/wire.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
 import {
+  admitCallingPeer,
   eventually,
   type FederatedPlatform,
   federationPorts,
@@ -231,41 +232,27 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
     }, 30_000);
 
     // ── B knows NDXP (its caller) and LGSP A (a signer on the path, for its JWKS).
-    const ndxpPeerAtB = await b.api<{ systemId: string }>('POST', '/api/v1/peers', {
-      code: 'ndxp',
-      name: 'Nền tảng NDXP (thử)',
-      kind: 'ndxp',
-      gatewayUrl: n.gatewayUrl,
-    });
+    ndxpAtB = (
+      await admitCallingPeer(
+        b,
+        { code: 'ndxp', name: 'Nền tảng NDXP (thử)', kind: 'ndxp', gatewayUrl: n.gatewayUrl },
+        version.id,
+      )
+    ).credential;
     await b.api('POST', '/api/v1/peers', {
       code: 'lgsp-a',
       name: 'LGSP tỉnh A',
       kind: 'openlgsp',
       gatewayUrl: a.gatewayUrl,
     });
-    ndxpAtB = await b.api('POST', `/api/v1/systems/${ndxpPeerAtB.systemId}/credentials`, {
-      environment: 'production',
-    });
-    await b.api('POST', '/api/v1/subscriptions', {
-      systemId: ndxpPeerAtB.systemId,
-      versionId: version.id,
-      environment: 'production',
-    });
 
-    const xPeerAtB = await b.api<{ systemId: string }>('POST', '/api/v1/peers', {
-      code: 'lgsp-x',
-      name: 'LGSP tỉnh X',
-      kind: 'other',
-      gatewayUrl: xUrl,
-    });
-    xAtB = await b.api('POST', `/api/v1/systems/${xPeerAtB.systemId}/credentials`, {
-      environment: 'production',
-    });
-    await b.api('POST', '/api/v1/subscriptions', {
-      systemId: xPeerAtB.systemId,
-      versionId: version.id,
-      environment: 'production',
-    });
+    xAtB = (
+      await admitCallingPeer(
+        b,
+        { code: 'lgsp-x', name: 'LGSP tỉnh X', kind: 'other', gatewayUrl: xUrl },
+        version.id,
+      )
+    ).credential;
 
     // ── NDXP: B's async version imported as `b/hoso`; A a peer that sends to it.
     const bAtN = await n.api<{ id: string }>('POST', '/api/v1/peers', {
@@ -283,20 +270,13 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
       mode: 'async',
       resources: [{ method: 'POST', path: '/vanban/{so}' }],
     });
-    const aPeerAtN = await n.api<{ id: string; systemId: string }>('POST', '/api/v1/peers', {
-      code: 'lgsp-a',
-      name: 'LGSP tỉnh A',
-      kind: 'openlgsp',
-      gatewayUrl: a.gatewayUrl,
-    });
-    aAtN = await n.api<Credential>('POST', `/api/v1/systems/${aPeerAtN.systemId}/credentials`, {
-      environment: 'production',
-    });
-    await n.api('POST', '/api/v1/subscriptions', {
-      systemId: aPeerAtN.systemId,
-      versionId: atN.versionId,
-      environment: 'production',
-    });
+    aAtN = (
+      await admitCallingPeer(
+        n,
+        { code: 'lgsp-a', name: 'LGSP tỉnh A', kind: 'openlgsp', gatewayUrl: a.gatewayUrl },
+        atN.versionId,
+      )
+    ).credential;
 
     // ── A: NDXP's version imported as `hoso-b`; A's consumer subscribes as to any service.
     const nAtA = await a.api<{ id: string }>('POST', '/api/v1/peers', {

@@ -14,6 +14,7 @@ import {
 } from '../src/federation/wire.ts';
 import { openAdminHarness } from './helpers/admin-api.ts';
 import {
+  admitCallingPeer,
   eventually,
   type FederatedPlatform,
   federationPorts,
@@ -309,25 +310,18 @@ describe('federation: A → NDXP → B with signed hops (three real platforms)',
     });
 
     // ── B knows NDXP (its caller) and LGSP A (a signer on the path, for its JWKS).
-    ndxpPeerAtB = await b.api('POST', '/api/v1/peers', {
-      code: 'ndxp',
-      name: 'Nền tảng NDXP (thử)',
-      kind: 'ndxp',
-      gatewayUrl: n.gatewayUrl,
-    });
+    const ndxpAdmitted = await admitCallingPeer(
+      b,
+      { code: 'ndxp', name: 'Nền tảng NDXP (thử)', kind: 'ndxp', gatewayUrl: n.gatewayUrl },
+      version.id,
+    );
+    ndxpPeerAtB = { id: ndxpAdmitted.peerId, systemId: ndxpAdmitted.systemId };
+    ndxpAtB = ndxpAdmitted.credential;
     await b.api('POST', '/api/v1/peers', {
       code: 'lgsp-a',
       name: 'LGSP tỉnh A',
       kind: 'openlgsp',
       gatewayUrl: a.gatewayUrl,
-    });
-    ndxpAtB = await b.api('POST', `/api/v1/systems/${ndxpPeerAtB.systemId}/credentials`, {
-      environment: 'production',
-    });
-    await b.api('POST', '/api/v1/subscriptions', {
-      systemId: ndxpPeerAtB.systemId,
-      versionId: version.id,
-      environment: 'production',
     });
 
     // ── NDXP: B as a peer it calls with the credential B gave it, B's service imported; A as a peer that calls it.
@@ -353,24 +347,16 @@ describe('federation: A → NDXP → B with signed hops (three real platforms)',
       remoteVersion: '1.0',
       context: 'b/hotich',
     });
-    const aPeerAtN = await n.api<{ id: string; systemId: string }>('POST', '/api/v1/peers', {
-      code: 'lgsp-a',
-      name: 'LGSP tỉnh A',
-      kind: 'openlgsp',
-      gatewayUrl: a.gatewayUrl,
-    });
-    const aAtN = await n.api<Credential>('POST', `/api/v1/systems/${aPeerAtN.systemId}/credentials`, {
-      environment: 'production',
-    });
-    aPeerSystemAtN = aPeerAtN.systemId;
-    const aSubAtN = await n.api<{ id: string }>('POST', '/api/v1/subscriptions', {
-      systemId: aPeerAtN.systemId,
-      versionId: atN.versionId,
-      environment: 'production',
-    });
+    const aAdmitted = await admitCallingPeer(
+      n,
+      { code: 'lgsp-a', name: 'LGSP tỉnh A', kind: 'openlgsp', gatewayUrl: a.gatewayUrl },
+      atN.versionId,
+    );
+    const aAtN = aAdmitted.credential;
+    aPeerSystemAtN = aAdmitted.systemId;
     // NDXP takes A's calls for A's own consumer organization only.
-    await n.api('POST', `/api/v1/peers/${aPeerAtN.id}/grants`, {
-      subscriptionId: aSubAtN.id,
+    await n.api('POST', `/api/v1/peers/${aAdmitted.peerId}/grants`, {
+      subscriptionId: aAdmitted.subscriptionId,
       representedOrganizations: [CONSUMER_ORG],
     });
 

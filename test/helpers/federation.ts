@@ -122,3 +122,38 @@ export async function eventually<T>(find: () => Promise<T | undefined>, withinMs
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A consumer key and secret as the admin API issues them (shown once). */
+export interface IssuedCredential {
+  consumerKey: string;
+  consumerSecret: string;
+}
+
+/**
+ * `host` admits a peer platform that will call it (docs/federation.md §1, §3): registers the peer (its code is its
+ * signature label), issues the production credential of the peer's `platform` system — to hand to that platform —
+ * and subscribes that system to `versionId`.
+ */
+export async function admitCallingPeer(
+  host: FederatedPlatform,
+  peer: { code: string; name: string; kind: string; gatewayUrl: string },
+  versionId: string,
+): Promise<{ peerId: string; systemId: string; credential: IssuedCredential; subscriptionId: string }> {
+  const registered = await host.api<{ id: string; systemId: string }>('POST', '/api/v1/peers', peer);
+  const credential = await host.api<IssuedCredential>(
+    'POST',
+    `/api/v1/systems/${registered.systemId}/credentials`,
+    { environment: 'production' },
+  );
+  const subscription = await host.api<{ id: string }>('POST', '/api/v1/subscriptions', {
+    systemId: registered.systemId,
+    versionId,
+    environment: 'production',
+  });
+  return {
+    peerId: registered.id,
+    systemId: registered.systemId,
+    credential,
+    subscriptionId: subscription.id,
+  };
+}
