@@ -12,6 +12,7 @@ import {
   type FederatedPlatform,
   federationPorts,
   gatewayToken,
+  type IssuedCredential,
   startFederatedPlatform,
 } from './helpers/federation.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
@@ -28,10 +29,6 @@ import { startUpstream } from './helpers/upstream.ts';
  * to, so A's source sees "delivered" end to end; no platform keeps the payload once it is handed on or delivered.
  */
 
-interface Credential {
-  consumerKey: string;
-  consumerSecret: string;
-}
 interface MessageView {
   messageId: string;
   state: string;
@@ -136,11 +133,11 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
   let a: FederatedPlatform;
   let n: FederatedPlatform;
   let b: FederatedPlatform;
-  let consumer: Credential;
+  let consumer: IssuedCredential;
   let consumerSystemId: string;
-  let aAtN: Credential;
-  let ndxpAtB: Credential;
-  let xAtB: Credential;
+  let aAtN: IssuedCredential;
+  let ndxpAtB: IssuedCredential;
+  let xAtB: IssuedCredential;
   /** A third platform B knows (`lgsp-x`), played by the test: its JWKS is served here, its key held here. */
   const xKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   let xJwks: Server;
@@ -329,7 +326,11 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
     (await p.api<{ items: TransactionView[] }>('GET', `/api/v1/transactions?limit=500&from=${startedAt}`))
       .items;
 
-  async function statusAt(gatewayUrl: string, who: Credential, messageId: string): Promise<MessageView> {
+  async function statusAt(
+    gatewayUrl: string,
+    who: IssuedCredential,
+    messageId: string,
+  ): Promise<MessageView> {
     const token = await gatewayToken(gatewayUrl, who.consumerKey, who.consumerSecret);
     const res = await fetch(`${gatewayUrl}/_lgsp/messages/${messageId}`, {
       headers: { authorization: `Bearer ${token}` },
@@ -355,7 +356,7 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
     return (JSON.parse(text) as { messageId: string }).messageId;
   }
 
-  const delivered = (gatewayUrl: string, who: Credential, id: string, withinMs = 60_000) =>
+  const delivered = (gatewayUrl: string, who: IssuedCredential, id: string, withinMs = 60_000) =>
     eventually(async () => {
       const s = await statusAt(gatewayUrl, who, id);
       return s.state === 'delivered' ? s : undefined;

@@ -5,6 +5,7 @@ import {
   type FederatedPlatform,
   federationPorts,
   gatewayToken,
+  type IssuedCredential,
   startFederatedPlatform,
 } from './helpers/federation.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
@@ -20,10 +21,6 @@ import { startUpstream } from './helpers/upstream.ts';
  *   the original consumer as the represented party, our signature — recorded as a child of the consumer's call.
  */
 
-interface Credential {
-  consumerKey: string;
-  consumerSecret: string;
-}
 interface TransactionView {
   id: string;
   errorCode: string | null;
@@ -122,11 +119,11 @@ describe('federation reaches composites, built-ins and imported composite backen
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
   let a: FederatedPlatform;
   let b: FederatedPlatform;
-  let consumer: Credential;
+  let consumer: IssuedCredential;
   let consumerSystemId: string;
   let bPeerAtA: { id: string };
   let aPeerAtB: { id: string; systemId: string };
-  let aPeerCredentialAtB: Credential;
+  let aPeerCredentialAtB: IssuedCredential;
   const startedAt = new Date(Date.now() - 60_000).toISOString();
 
   before(async () => {

@@ -19,6 +19,7 @@ import {
   type FederatedPlatform,
   federationPorts,
   gatewayToken,
+  type IssuedCredential,
   startFederatedPlatform,
 } from './helpers/federation.ts';
 import { TEST_KEK } from './helpers/keys.ts';
@@ -33,10 +34,6 @@ import { startUpstream } from './helpers/upstream.ts';
  * stripped signature are refused at B and recorded.
  */
 
-interface Credential {
-  consumerKey: string;
-  consumerSecret: string;
-}
 interface TransactionView {
   id: string;
   errorCode: string | null;
@@ -257,9 +254,9 @@ describe('federation: A → NDXP → B with signed hops (three real platforms)',
   let a: FederatedPlatform;
   let n: FederatedPlatform;
   let b: FederatedPlatform;
-  let consumer: Credential;
-  let otherConsumer: Credential;
-  let ndxpAtB: Credential;
+  let consumer: IssuedCredential;
+  let otherConsumer: IssuedCredential;
+  let ndxpAtB: IssuedCredential;
   let ndxpPeerAtB: { id: string; systemId: string };
   let consumerSystemId: string;
   let aPeerSystemAtN: string;
