@@ -330,6 +330,39 @@ describe('egress policy on a running platform: save time (400) and connect time 
     assert.equal(listed.status, 201, JSON.stringify(listed.body));
   });
 
+  test('a health-check path that could leave the upstream’s base path is refused when saved, nothing changed', async () => {
+    // The probe asks for upstream base + this path; a provider (nginx, a URL parser) resolving `..` would answer
+    // from outside the service's base — another service on a shared host. The gateway's canonical-path rule.
+    const before = await admin('GET', `/api/v1/versions/${seed.v1.id}`);
+    for (const path of [
+      '/../../metrics',
+      '/health/..',
+      '/.%2e/admin',
+      '/%2E%2E/admin',
+      '/%c0%ae%c0%ae/admin',
+      '/a%2f..%2fadmin',
+      '/a%5c..%5cadmin',
+      '//other/health',
+      '/%00',
+      '/%252e%252e/admin',
+      '/../admin?x=1',
+    ]) {
+      const res = await admin('PATCH', `/api/v1/versions/${seed.v1.id}`, { healthCheck: { path } });
+      assert.equal(res.status, 400, path);
+      assert.equal(res.body['code'], 'API_VALIDATION_FAILED', path);
+      assert.match(String(res.body['detail']), /healthCheck\.path/, path);
+    }
+    const after = await admin('GET', `/api/v1/versions/${seed.v1.id}`);
+    assert.deepEqual(after.body['healthCheck'], before.body['healthCheck'], 'nothing changed');
+    // Ordinary paths, a query included, are still accepted.
+    for (const path of ['/health', '/a/..b/status.json', '/health?full=1&x=..']) {
+      const ok = await admin('PATCH', `/api/v1/versions/${seed.v1.id}`, { healthCheck: { path } });
+      assert.equal(ok.status, 200, `${path}: ${JSON.stringify(ok.body)}`);
+    }
+    const reset = await admin('PATCH', `/api/v1/versions/${seed.v1.id}`, { healthCheck: null });
+    assert.equal(reset.status, 200);
+  });
+
   test('DNS rebinding: a name accepted when saved but resolving to this machine at connect time → 502 GW_EGRESS_DENIED, recorded, alerted', async () => {
     dns['hotich.rebind.test'] = ['203.0.113.10'];
     const url = `http://hotich.rebind.test:${adminPort}/api/dancu`;

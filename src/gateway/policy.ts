@@ -1,5 +1,6 @@
 import type { Environment } from '../api/contract/index.ts';
 import type { ErrorCode } from '../core/errors.ts';
+import { pathProblem } from '../core/paths.ts';
 import type { PeerCertificate } from '../net/tls.ts';
 import {
   type ClientCertBinding,
@@ -11,7 +12,6 @@ import {
   routableIn,
   type SubscriptionPolicy,
 } from './compiled-snapshot.ts';
-import { pathProblem } from './paths.ts';
 import { insideWindow, type QuotaCounter, type QuotaCounters, type QuotaDecision } from './quota.ts';
 import type { TokenClaims } from './tokens.ts';
 

@@ -18,6 +18,7 @@ import type {
 import { LgspError } from '../../core/errors.ts';
 import { normalizeFieldMapping } from '../../core/field-mapping.ts';
 import { newId } from '../../core/ids.ts';
+import { pathProblem } from '../../core/paths.ts';
 import { isoOf } from '../../core/time.ts';
 import type { EgressPolicy } from '../../net/egress.ts';
 import { byColumn, byName, matchesAny, ordering, pageOf } from '../../store/paging.ts';
@@ -159,6 +160,12 @@ function healthCheckColumns(check: VersionInput['healthCheck']) {
       'API_VALIDATION_FAILED',
       `healthCheck.path "${check.path}": cần một đường dẫn như /health / a path such as /health`,
     );
+  }
+  // The probe asks for the upstream's base path + this path: the gateway's canonical-path rule keeps it under the
+  // base, so that a provider resolving `..` cannot make it probe another service on a shared host (issue 10).
+  const problem = pathProblem(path.split('?', 1)[0]!);
+  if (problem !== null) {
+    throw new LgspError('API_VALIDATION_FAILED', `healthCheck.path "${check.path}": ${problem}`);
   }
   const interval = check.intervalSeconds ?? 60;
   if (!Number.isInteger(interval) || interval < 10 || interval > 86400) {

@@ -5,7 +5,8 @@
  * it looks at `..`, a Java or .NET stack may apply Unicode compatibility mapping (fullwidth `．．` → `..`) or accept
  * overlong UTF-8 (`%c0%ae` → `.`), and a provider that decodes twice sees `%252e` as `.`. So a path is refused when
  * any one of these readings could leave the segment it appears to be in; what remains is forwarded byte for byte
- * (still percent-encoded), so the provider sees exactly the path that was decided on.
+ * (still percent-encoded), so the provider sees exactly the path that was decided on. The same rule keeps a
+ * version's health-check path (`control/registry/services.ts`) under its upstream's base. Pure, hence in core.
  *
  * Refused (each is GW_PATH_INVALID, the reason in the problem's detail):
  * - a request target that is not origin-form (`http://…`, `*`);
