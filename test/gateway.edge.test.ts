@@ -192,6 +192,12 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
       'x-api-key': 'khoa-bi-mat',
       X_API_KEY: 'khoa-bi-mat',
       'x-ma-ho-so': 'HS-001',
+      // A provider honouring a method override would run another method than the one the gateway checked
+      // against the version's resources and the subscription.
+      'x-http-method-override': 'DELETE',
+      'X-HTTP-Method': 'DELETE',
+      'x-method-override': 'DELETE',
+      X_HTTP_Method_Override: 'DELETE',
     };
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(
@@ -229,12 +235,17 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
       'cookie',
       'x-api-key',
       'x_api_key',
+      'x-http-method-override',
+      'x-http-method',
+      'x-method-override',
+      'x_http_method_override',
     ]) {
       assert.equal(seen[name], undefined, `${name} never reaches the provider`);
     }
     assert.ok(!JSON.stringify(seen).includes('6.6.6.6'), 'no spoofed address anywhere');
     assert.ok(!JSON.stringify(seen).includes('khoa-bi-mat'), 'no credential anywhere');
     assert.ok(!JSON.stringify(seen).includes('token-cu'), 'no legacy token anywhere');
+    assert.ok(!JSON.stringify(seen).includes('DELETE'), 'no method override anywhere');
   });
 
   test('X-Forwarded-For is believed only from a trusted proxy, read from the right', async () => {

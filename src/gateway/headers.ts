@@ -48,6 +48,11 @@ const NOT_FORWARDED = new Set([
   'fastly-client-ip',
   'x-original-url',
   'x-rewrite-url',
+  // what method the provider runs: the gateway checked the request's own method against the version's resources
+  // and the subscription; a provider honouring an override (many do, on POST) would run another one
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
   // credentials
   'authorization',
   'proxy-authorization',
