@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -581,4 +582,55 @@ describe(`fuzz: no 5xx for client input on both ports (LGSP_FUZZ_SEED=${SEED})`,
     });
     assert.equal(call.status, 200, await call.text());
   });
+
+  test('what the HTTP parser refuses is problem+json with a stable code on both ports, and the port still serves', async () => {
+    for (const [base, prefix] of [
+      [platform.gatewayUrl, 'GW'],
+      [platform.adminUrl, 'API'],
+    ] as const) {
+      const { port } = new URL(base);
+      const cases: Array<[string, number, string]> = [
+        // Headers over node:http's 16 KiB.
+        [
+          `GET /dancu/1.0/x HTTP/1.1\r\nHost: x\r\nX-Lon: ${'a'.repeat(20_000)}\r\n\r\n`,
+          431,
+          `${prefix}_HEADERS_TOO_LARGE`,
+        ],
+        // A header line without a colon; a request line that is not HTTP.
+        ['GET /dancu/1.0/x HTTP/1.1\r\nHost: x\r\nKhong co dau hai cham\r\n\r\n', 400, ''],
+        ['\u0000\u0001 rac\r\n\r\n', 400, ''],
+      ];
+      for (const [raw, status, code] of cases) {
+        const answer = await rawAnswer(Number(port), raw);
+        assert.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `), `${prefix}: ${answer.slice(0, 200)}`);
+        assert.match(
+          answer,
+          /content-type: application\/problem\+json/i,
+          `${prefix}: ${answer.slice(0, 300)}`,
+        );
+        const problem = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+        assert.equal(problem['status'], status);
+        assert.equal(problem['code'], code || (prefix === 'GW' ? 'GW_REQUEST_MALFORMED' : 'API_BAD_REQUEST'));
+        assert.ok(
+          !answer.includes('aaaa') && !answer.includes('Khong co'),
+          'nothing of the request is echoed',
+        );
+      }
+    }
+    assert.equal((await fetch(`${platform.adminUrl}/healthz`)).status, 200);
+    assert.equal((await fetch(`${platform.gatewayUrl}/healthz`)).status, 200);
+  });
 });
+
+/** Sends raw bytes on a fresh connection and returns everything the server wrote before closing it. */
+function rawAnswer(port: number, raw: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(raw, 'latin1'));
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (c: string) => (answer += c));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', (err) => (answer ? resolve(answer) : reject(err)));
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer within 10 s')));
+  });
+}

@@ -4,6 +4,7 @@ import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../core/config.ts';
+import { answerClientError, type ClientErrorCodes } from '../net/client-error.ts';
 import {
   HSTS_HEADER,
   loadTlsMaterial,
@@ -12,6 +13,7 @@ import {
   tlsEnabled,
   tlsServerOptions,
 } from '../net/tls.ts';
+
 import { authenticate } from './auth.ts';
 import { consoleRoutes } from './console-files.ts';
 import { ProblemSchema } from './contract/index.ts';
@@ -122,6 +124,12 @@ function describeResponses(documentObject: unknown): Record<string, unknown> {
   return doc;
 }
 
+const ADMIN_CLIENT_ERRORS: ClientErrorCodes = {
+  malformed: 'API_BAD_REQUEST',
+  headersTooLarge: 'API_HEADERS_TOO_LARGE',
+  timeout: 'API_REQUEST_TIMEOUT',
+};
+
 /**
  * Builds the admin API (DESIGN.md "Build the app apart from starting it"): no listen, no timers, no writes, so
  * tests drive it with `app.inject` and the platform decides where it listens.
@@ -141,6 +149,9 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
     frameworkErrors: (error, request, reply) => {
       sendProblem(request, reply, problemFor(error).problem);
     },
+    // What the HTTP parser refuses before Fastify has a request (headers too large or too slow, a malformed
+    // request line): problem+json as well, instead of Fastify's own JSON.
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, ADMIN_CLIENT_ERRORS),
   }) as unknown as FastifyInstance;
   if (material) {
     refuseRenegotiation(app.server as unknown as HttpsServer);

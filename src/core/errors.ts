@@ -99,6 +99,21 @@ export const ERRORS = {
     titleVi: 'Bên khai thác đã đóng kết nối trước khi nhận đủ kết quả',
     title: 'The consumer closed the connection before the answer was complete (recorded, never sent)',
   },
+  GW_REQUEST_MALFORMED: {
+    status: 400,
+    titleVi: 'Không đọc được yêu cầu HTTP (dòng yêu cầu hoặc header sai cú pháp)',
+    title: 'The HTTP request cannot be read (a malformed request line or header); the connection is closed',
+  },
+  GW_HEADERS_TOO_LARGE: {
+    status: 431,
+    titleVi: 'Header của yêu cầu vượt giới hạn kích thước',
+    title: 'The request headers are larger than the gateway accepts; the connection is closed',
+  },
+  GW_REQUEST_TIMEOUT: {
+    status: 408,
+    titleVi: 'Yêu cầu không đến đủ trong thời gian cho phép',
+    title: 'The request headers (or the whole request) did not arrive in time; the connection is closed',
+  },
   GW_BODY_TOO_LARGE: {
     status: 413,
     titleVi: 'Nội dung yêu cầu vượt giới hạn kích thước của phiên bản dịch vụ',
@@ -178,6 +193,16 @@ export const ERRORS = {
     status: 400,
     titleVi: 'JSON không đúng cú pháp',
     title: 'The body is not valid JSON',
+  },
+  API_HEADERS_TOO_LARGE: {
+    status: 431,
+    titleVi: 'Header của yêu cầu vượt giới hạn kích thước',
+    title: 'The request headers are larger than the server accepts; the connection is closed',
+  },
+  API_REQUEST_TIMEOUT: {
+    status: 408,
+    titleVi: 'Yêu cầu không đến đủ trong thời gian cho phép',
+    title: 'The request did not arrive in time; the connection is closed',
   },
   API_BODY_TOO_LARGE: {
     status: 413,

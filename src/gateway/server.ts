@@ -9,6 +9,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo, Socket } from 'node:net';
 import type { Config } from '../core/config.ts';
 import type { ErrorCode } from '../core/errors.ts';
+import { answerClientError, type ClientErrorCodes } from '../net/client-error.ts';
 import {
   loadTlsMaterial,
   peerCertificate,
@@ -87,6 +88,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // 1,000+ concurrent connections are held (R-04), but not all from one address (item 7).
   server.maxHeadersCount = 200;
   capConnectionsPerAddress(server, ctx);
+  // What the HTTP parser refuses (headers too large or too slow, a malformed request) is problem+json too.
+  server.on('clientError', (err: Error, socket) => answerClientError(err, socket, GATEWAY_CLIENT_ERRORS));
   // `Expect: 100-continue` (RFC 9110 §10.1.1): node:http would say "100 Continue" before anything is decided, and
   // the client would send its body even to be refused. The gateway says it only once an endpoint starts reading the
   // body; a call refused first (413 on its Content-Length, 401, 404…) is answered without a byte of body sent.
@@ -142,6 +145,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
  * balancer's usual 60 s, so that the balancer, not the gateway, closes first). node:http checks these every
  * `connectionsCheckingInterval` (30 s by default, which would let a slow client stay that much longer): 1 s here.
  */
+const GATEWAY_CLIENT_ERRORS: ClientErrorCodes = {
+  malformed: 'GW_REQUEST_MALFORMED',
+  headersTooLarge: 'GW_HEADERS_TOO_LARGE',
+  timeout: 'GW_REQUEST_TIMEOUT',
+};
+
 function serverTimeouts(g: Config['gateway']): ServerOptions {
   return {
     headersTimeout: g.headersTimeoutMs,
