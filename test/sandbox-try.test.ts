@@ -251,6 +251,9 @@ for (const kind of storeKinds) {
         [{ method: 'GET', path: '/../../thue/1.0/x' }, 400, 'API_VALIDATION_FAILED'],
         [{ method: 'GET', path: '/%2e%2e/%2E%2E/thue/1.0/x' }, 400, 'API_VALIDATION_FAILED'],
         [{ method: 'GET', path: '/a%2fb' }, 400, 'API_VALIDATION_FAILED'],
+        [{ method: 'GET', path: '/congdan//1' }, 400, 'API_VALIDATION_FAILED'],
+        [{ method: 'GET', path: '/%252e%252e/thue/1.0/x' }, 400, 'API_VALIDATION_FAILED'],
+        [{ method: 'GET', path: '/%c0%ae%c0%ae/thue/1.0/x' }, 400, 'API_VALIDATION_FAILED'],
         [{ method: 'GET', path: '/congdan/1?x=1' }, 400, 'API_VALIDATION_FAILED'],
         [
           { method: 'GET', path: '/congdan/1', headers: { authorization: 'Bearer x' } },

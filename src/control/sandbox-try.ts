@@ -6,6 +6,7 @@ import {
 } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
+import { pathProblem } from '../core/paths.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { Registry } from './registry/index.ts';
 import { ensureSandboxTestClient, type SandboxTestClient } from './sandbox-test-client.ts';
@@ -96,24 +97,12 @@ export async function trySandboxCall(
 }
 
 /**
- * The path under the version, refused (400) when it could leave it: a segment that is, or decodes to, `.` or
- * `..` (URL parsers resolve `%2e%2e` too), or an encoded slash or backslash.
+ * The path under the version, refused (400) when it could leave it: the gateway's canonical-path rule
+ * (`core/paths.ts`), so a try is refused here, with the reason, exactly when the gateway would refuse it.
  */
 function checkedPath(path: string): string {
-  for (const segment of path.split('/').slice(1)) {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(segment);
-    } catch {
-      throw new LgspError('API_VALIDATION_FAILED', `path: mã hoá % sai / bad percent-encoding: ${segment}`);
-    }
-    if (decoded === '.' || decoded === '..' || /[/\\]/.test(decoded)) {
-      throw new LgspError(
-        'API_VALIDATION_FAILED',
-        'path: không được có đoạn . hoặc .. hay / mã hoá / no dot segments or encoded slashes',
-      );
-    }
-  }
+  const problem = pathProblem(path);
+  if (problem !== null) throw new LgspError('API_VALIDATION_FAILED', `path "${path}": ${problem}`);
   return path;
 }
 
