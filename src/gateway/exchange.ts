@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { type ErrorCode, toProblem } from '../core/errors.ts';
 import { newTransactionRecord, type TransactionRecord } from '../telemetry/record.ts';
 import { clientAddress } from './client-address.ts';
@@ -140,7 +141,31 @@ function closeIfBodyUnread(res: ServerResponse): void {
   const req = res.req;
   if (req === undefined || req.complete || !hasBody(req)) return;
   const length = req.headers['content-length'];
-  if (length === undefined || Number(length) > DRAIN_LIMIT_BYTES) res.setHeader('connection', 'close');
+  if (length === undefined || Number(length) > DRAIN_LIMIT_BYTES) {
+    res.setHeader('connection', 'close');
+    lingerOnClose(req.socket);
+  }
+}
+
+/** How long a connection closed after a refusal still reads (and discards) what the client keeps sending. */
+const LINGER_MS = 1_000;
+
+/**
+ * Closes like nginx's `lingering_close`: a socket closed while the client's unread body sits in the kernel's
+ * buffer is answered with a reset, and a client that receives the reset before it has read the refusal loses the
+ * refusal too (a 413 cut mid-stream arrived empty under load). So node:http's close after the answer (it calls
+ * `destroySoon` when the answer said `connection: close`) only ends our side: the answer and a FIN go out, what the
+ * client still sends is read and discarded by the parser (the request is dumped), and the socket is destroyed when
+ * the client closes or after `LINGER_MS`, whichever comes first.
+ */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = function lingeringClose(this: Socket): void {
+    this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('end', () => this.destroy());
+    this.once('close', () => clearTimeout(timer));
+  };
 }
 
 /** Answers a refusal as an RFC 9457 problem from the error registry, with the transaction id, and records it. */
