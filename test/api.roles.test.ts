@@ -1294,6 +1294,20 @@ const ROUTES: Row[] = [
     ],
   },
   {
+    route: 'POST /api/v1/alerts/:id/acknowledge',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/alerts/alr_khongco/acknowledge', body: { note: 'x' }, status: 403 },
+      { as: 'auditor', path: '/api/v1/alerts/alr_khongco/acknowledge', body: { note: 'x' }, status: 403 },
+      {
+        as: 'reviewer',
+        path: '/api/v1/alerts/alr_khongco/acknowledge',
+        body: { note: 'đang xử lý' },
+        status: 404,
+        code: 'TM_ALERT_NOT_FOUND',
+      },
+    ],
+  },
+  {
     route: 'POST /api/v1/alerts/:id/resolve',
     cases: () => [
       { as: 'agencyA', path: '/api/v1/alerts/alr_khongco/resolve', body: { note: 'x' }, status: 403 },

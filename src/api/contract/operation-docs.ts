@@ -704,14 +704,25 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   listAlerts: {
     summary: 'Cảnh báo vận hành / Operator alerts',
     description:
-      'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor, không có total (docs/api-lists.md). / ' +
-      'Newest first; page on with nextCursor, no total.',
+      'Mới nhất trước, phân trang bằng limit/offset kèm total (docs/api-lists.md). / ' +
+      'Newest first, paged with limit/offset and a total.',
   },
   listAlertEvents: {
     summary: "Lịch sử trạng thái của cảnh báo / An alert's state history",
     description: 'Cũ nhất trước, phân trang bằng limit/offset. / Oldest first, paged with limit/offset.',
   },
-  resolveAlert: { summary: 'Đóng cảnh báo, ghi cách xử lý / Resolve an alert, saying how' },
+  acknowledgeAlert: {
+    summary: 'Tiếp nhận cảnh báo / Acknowledge an alert',
+    description:
+      'Cảnh báo vẫn mở đến khi được đóng; lịch sử ghi "acknowledged" kèm ghi chú và người tiếp nhận; cảnh báo đã ' +
+      'tiếp nhận không bị nâng mức (không báo lại). / The alert stays open until resolved; its history records ' +
+      '"acknowledged" with the note and who; an acknowledged alert is not escalated (no repeat message).',
+    problems: [404, 409],
+  },
+  resolveAlert: {
+    summary: 'Đóng cảnh báo, ghi cách xử lý / Resolve an alert, saying how',
+    problems: [404, 409],
+  },
 
   // Shared category lists (issue 12 item 7, docs/categories.md).
   listCategories: {

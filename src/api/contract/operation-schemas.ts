@@ -1,5 +1,12 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import { AlertEventQuery, AlertEventSchema, AlertQuery, AlertResolve, AlertSchema } from './alerts.ts';
+import {
+  AlertAcknowledge,
+  AlertEventQuery,
+  AlertEventSchema,
+  AlertQuery,
+  AlertResolve,
+  AlertSchema,
+} from './alerts.ts';
 import { AuditChainResultSchema, AuditPageSchema, AuditQuery } from './audit.ts';
 import {
   ConsoleSessionSchema,
@@ -323,6 +330,7 @@ export const OPERATION_SCHEMAS = {
     querystring: AlertEventQuery,
     response: { 200: Page(AlertEventSchema) },
   },
+  acknowledgeAlert: idAction(AlertAcknowledge, AlertSchema),
   resolveAlert: idAction(AlertResolve, AlertSchema),
   listCategories: { querystring: CategoryListQuery, response: { 200: Page(CategoryListSchema) } },
   createCategory: { body: CategoryListCreate, response: { 201: CategoryListSchema } },

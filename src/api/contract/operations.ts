@@ -151,6 +151,7 @@ export const OPERATIONS = {
 
   listAlerts: { method: 'GET', path: '/api/v1/alerts' },
   listAlertEvents: { method: 'GET', path: '/api/v1/alerts/:id/events' },
+  acknowledgeAlert: { method: 'POST', path: '/api/v1/alerts/:id/acknowledge' },
   resolveAlert: { method: 'POST', path: '/api/v1/alerts/:id/resolve' },
 
   // Shared category lists (danh mục dùng chung, issue 12 item 7) and the built-in service that serves them.
