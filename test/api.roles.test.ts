@@ -139,6 +139,14 @@ const ROUTES: Row[] = [
       },
     ],
   },
+  {
+    route: 'GET /api/v1/backup/status',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/backup/status', status: 403 },
+      { as: 'auditor', path: '/api/v1/backup/status', status: 200 },
+      { as: 'reviewer', path: '/api/v1/backup/status', status: 200 },
+    ],
+  },
   // ── Organizations: contact points are public ───────────────────────────────────────────────────────
   {
     route: 'GET /api/v1/organizations',

@@ -50,6 +50,15 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
       'Operator only. The new key signs every token from now on; the old one stays in JWKS, verifying the tokens it signed, until the last of them expires (rotation time + gateway.tokenTtlSeconds), then it is deleted.',
   },
 
+  getBackupStatus: {
+    summary: 'Tình trạng sao lưu tự động / Scheduled backup status',
+    description:
+      'Người vận hành và kiểm toán viên. Cấu hình backup.schedule/keep/dir và các bản sao lưu tự động đã kiểm tra ' +
+      'trong thư mục (mới nhất, số bản, lần tới đến hạn); bản lgsp backup chạy tay không nằm ở đây. / ' +
+      'Operator staff and auditors. The backup.schedule/keep/dir setting and the verified scheduled backups in the ' +
+      'folder (newest, count, next due); a hand-run lgsp backup is not listed.',
+  },
+
   // Sign-in and the current session.
   login: {
     summary: 'Đăng nhập / Sign in',

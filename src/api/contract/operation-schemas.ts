@@ -82,7 +82,7 @@ import {
   VersionReject,
   VersionSubmit,
 } from './lifecycle.ts';
-import { HealthSchema, JwksSchema, SigningKeyRotationSchema } from './meta.ts';
+import { BackupStatusSchema, HealthSchema, JwksSchema, SigningKeyRotationSchema } from './meta.ts';
 import type { OperationId } from './operations.ts';
 import {
   OrganizationCreate,
@@ -188,6 +188,7 @@ export const OPERATION_SCHEMAS = {
   getOpenApiDocument: { response: { 200: AnyObject } },
   getJwks: { response: { 200: JwksSchema } },
   rotateSigningKey: { body: Empty, response: { 200: SigningKeyRotationSchema } },
+  getBackupStatus: { response: { 200: BackupStatusSchema } },
   login: { body: LoginBody, response: { 200: SessionSchema } },
   logout: { response: { 204: LogoutResponse } },
   getCurrentUser: { response: { 200: UserSchema } },

@@ -11,6 +11,8 @@ export const OPERATIONS = {
   getOpenApiDocument: { method: 'GET', path: '/api/v1/openapi.json' },
   getJwks: { method: 'GET', path: '/api/v1/jwks.json' },
   rotateSigningKey: { method: 'POST', path: '/api/v1/signing-keys/rotate' },
+  // R-24's scheduled backups, for the console's backup screen (issue 11).
+  getBackupStatus: { method: 'GET', path: '/api/v1/backup/status' },
 
   // Sign-in and the current session.
   login: { method: 'POST', path: '/api/v1/auth/login' },
