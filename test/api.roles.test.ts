@@ -139,6 +139,14 @@ const ROUTES: Row[] = [
       },
     ],
   },
+  {
+    route: 'GET /api/v1/backup/status',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/backup/status', status: 403 },
+      { as: 'auditor', path: '/api/v1/backup/status', status: 200 },
+      { as: 'reviewer', path: '/api/v1/backup/status', status: 200 },
+    ],
+  },
   // ── Organizations: contact points are public ───────────────────────────────────────────────────────
   {
     route: 'GET /api/v1/organizations',
@@ -1291,6 +1299,20 @@ const ROUTES: Row[] = [
     cases: () => [
       { as: 'agencyA', path: '/api/v1/alerts/alr_khongco/events', status: 403 },
       { as: 'auditor', path: '/api/v1/alerts/alr_khongco/events', status: 200 },
+    ],
+  },
+  {
+    route: 'POST /api/v1/alerts/:id/acknowledge',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/alerts/alr_khongco/acknowledge', body: { note: 'x' }, status: 403 },
+      { as: 'auditor', path: '/api/v1/alerts/alr_khongco/acknowledge', body: { note: 'x' }, status: 403 },
+      {
+        as: 'reviewer',
+        path: '/api/v1/alerts/alr_khongco/acknowledge',
+        body: { note: 'đang xử lý' },
+        status: 404,
+        code: 'TM_ALERT_NOT_FOUND',
+      },
     ],
   },
   {

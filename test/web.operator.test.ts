@@ -305,12 +305,23 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     await screenshot(page, 'operator-notices');
   });
 
-  test('an open alert: its history, then resolved with how it was dealt with', async () => {
+  test('an open alert: acknowledged, its history, then resolved with how it was dealt with', async () => {
     await page.getByRole('link', { name: 'Cảnh báo', exact: true }).click();
     const row = page.getByRole('row', { name: /upstream down/ });
     await row.waitFor();
     assert.deepEqual(await seriousA11yViolations(page), []);
     await screenshot(page, 'operator-alerts');
+    // Acknowledged: still open, marked as taken, its history says who; no second acknowledge button.
+    await row.getByRole('button', { name: 'Tiếp nhận' }).click();
+    const ack = page.getByRole('dialog', { name: 'Tiếp nhận cảnh báo' });
+    await ack.getByLabel('Ai đang xử lý, dự kiến thế nào').fill('Đang gọi bên cung cấp');
+    await ack.getByRole('button', { name: 'Tiếp nhận' }).click();
+    await page.getByText('Đã tiếp nhận cảnh báo').waitFor();
+    await row.getByText('Đã tiếp nhận').first().waitFor();
+    assert.equal(await row.getByRole('button', { name: 'Tiếp nhận' }).count(), 0);
+    await row.getByRole('button', { name: 'Lịch sử' }).click();
+    await page.getByText('Đang gọi bên cung cấp (admin)').waitFor();
+    await page.keyboard.press('Escape');
     await row.getByRole('button', { name: 'Xử lý xong' }).click();
     const dialog = page.getByRole('dialog', { name: 'Đóng cảnh báo' });
     await dialog.getByLabel('Cách đã xử lý').fill('Đã khởi động lại dịch vụ nguồn');

@@ -250,7 +250,7 @@ describe('the console: registry and traffic screens', () => {
       ['Người dùng', 'Người dùng', 'admin', 'users'],
       ['Webhook', 'Webhook', 'notice.deprecation', 'webhooks'],
       ['Hệ thống đã kết nối', 'Hệ thống đã kết nối', 'Hệ thống Hộ tịch', 'connected-systems'],
-      ['Sao lưu', 'Sao lưu và tình trạng nền tảng', 'lgsp backup', 'backup'],
+      ['Sao lưu', 'Sao lưu và tình trạng nền tảng', 'Sao lưu tự động đang tắt', 'backup'],
     ];
     for (const [menu, heading, shows, name] of screens) {
       await page.getByRole('navigation').getByRole('link', { name: menu, exact: true }).click();

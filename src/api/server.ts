@@ -31,7 +31,7 @@ import { connectionRequestRoutes } from './routes/connection-requests.ts';
 import { credentialRoutes } from './routes/credentials.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
-import { healthRoutes, metaRoutes, signingKeyRoutes } from './routes/meta.ts';
+import { backupRoutes, healthRoutes, metaRoutes, signingKeyRoutes } from './routes/meta.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { peerRoutes } from './routes/peers.ts';
@@ -282,6 +282,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
       secured.addHook('onRequest', authenticate(deps.accounts, deps.config));
       await sessionRoutes(secured, deps, oidc);
       await signingKeyRoutes(secured, deps);
+      await backupRoutes(secured, deps);
       await organizationRoutes(secured, deps);
       await systemRoutes(secured, deps);
       await connectedSystemRoutes(secured, deps);

@@ -1,4 +1,4 @@
-import { createReadStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../core/config.ts';
 import { writeBackupFile } from './backup.ts';
@@ -36,6 +36,15 @@ function nameTimeMs(name: string): number {
     +d.slice(11, 13),
     +d.slice(13, 15),
   );
+}
+
+/** The scheduled backups in `dir`, oldest first (none when the folder does not exist yet). */
+export function listScheduledBackups(dir: string): Array<{ file: string; atMs: number; bytes: number }> {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => NAME.test(f))
+    .sort()
+    .map((file) => ({ file, atMs: nameTimeMs(file), bytes: statSync(join(dir, file)).size }));
 }
 
 export type ScheduledBackupResult =

@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox';
-import { type Selectable, sql, type Transaction } from 'kysely';
+import { type ExpressionBuilder, type Selectable, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Alert, AlertEvent, AlertEventQuery, AlertQuery, PageOf } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
@@ -21,7 +21,9 @@ import type { AlertSeverity, Database } from '../store/schema.ts';
  * through the notification outbox, in the same transaction as the state change. The same condition seen again
  * while its alert is open (the same `key`) only counts another occurrence: one alert, one message. An alert still
  * firing after `escalateAfterMinutes` is escalated (critical, told again); one whose condition cleared is resolved
- * (told again). Every change of state is kept in `alert_events`.
+ * (told again). Every change of state is kept in `alert_events`. An operator may acknowledge an open alert
+ * (issue 11: "I am on it"): an `acknowledged` event of its history, with the note and who; it stays open until
+ * resolved, and is no longer escalated — the people it would tell again already know.
  *
  * Webhook event types: `alert.opened`, `alert.escalated`, `alert.resolved`; the payload names the alert's `kind`.
  */
@@ -42,6 +44,20 @@ export interface AlertInput {
 }
 
 type AlertRow = Selectable<Database['alerts']>;
+
+/**
+ * When the alert was last acknowledged: its newest `acknowledged` event. Acknowledgement has no column of its own
+ * (the history already records it), so every read of an alert selects it with this.
+ */
+const acknowledgements = (eb: ExpressionBuilder<Database, 'alerts'>) =>
+  eb
+    .selectFrom('alert_events')
+    .whereRef('alert_events.alert_id', '=', 'alerts.id')
+    .where('alert_events.state', '=', 'acknowledged');
+const acknowledgedAt = (eb: ExpressionBuilder<Database, 'alerts'>) =>
+  acknowledgements(eb)
+    .select((e) => e.fn.max('alert_events.at').as('at'))
+    .as('acknowledged_at');
 
 export class Alerts {
   private operatorOrgId: { code: string; id: string | null } | null = null;
@@ -69,6 +85,7 @@ export class Alerts {
         .where('key', '=', input.key)
         .where('state', '=', 'open')
         .returningAll()
+        .returning(acknowledgedAt)
         .executeTakeFirst();
       if (seen) return { row: seen, opened: false };
       const organizationIds = [
@@ -89,6 +106,7 @@ export class Alerts {
           organization_ids: organizationIds,
         })
         .returningAll()
+        .returning(acknowledgedAt)
         .executeTakeFirstOrThrow();
       await this.changed(trx, row, 'open', input.subject, input.text, nowMs);
       return { row, opened: true };
@@ -113,7 +131,11 @@ export class Alerts {
   }
 
   /** Moves the open alert with this key, if any, and tells of it in the same transaction; an alert escalates once. */
-  private moveOpen(key: string, to: 'escalated' | 'resolved', note: string): Promise<AlertRow | undefined> {
+  private moveOpen(
+    key: string,
+    to: 'escalated' | 'resolved',
+    note: string,
+  ): Promise<(AlertRow & { acknowledged_at: Date | null }) | undefined> {
     const nowMs = this.clock.nowMs();
     const at = new Date(nowMs);
     return this.store.db.transaction().execute(async (trx) => {
@@ -126,8 +148,13 @@ export class Alerts {
         )
         .where('key', '=', key)
         .where('state', '=', 'open')
-        .$if(to === 'escalated', (q) => q.where('escalated_at', 'is', null))
+        .$if(to === 'escalated', (q) =>
+          q
+            .where('escalated_at', 'is', null)
+            .where((eb) => eb.not(eb.exists(acknowledgements(eb).select('alert_events.at')))),
+        )
         .returningAll()
+        .returning(acknowledgedAt)
         .executeTakeFirst();
       if (moved) await this.changed(trx, moved, to, moved.subject, note, nowMs);
       return moved;
@@ -147,8 +174,37 @@ export class Alerts {
     return resolved;
   }
 
+  /**
+   * An operator acknowledges an open alert (issue 11), saying who is on it: recorded in its history, the alert
+   * stays open and is not escalated. Acknowledging again (another person takes it over) records another event.
+   */
+  async acknowledgeById(id: string, note: string): Promise<Alert> {
+    const nowMs = this.clock.nowMs();
+    return this.store.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('alerts')
+        .select('state')
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) throw new LgspError('TM_ALERT_NOT_FOUND', id);
+      if (row.state !== 'open') throw new LgspError('TM_ALERT_RESOLVED', id);
+      await trx
+        .insertInto('alert_events')
+        .values({ alert_id: id, at: new Date(nowMs), state: 'acknowledged', note: note.slice(0, 2000) })
+        .execute();
+      const alert = await trx
+        .selectFrom('alerts')
+        .selectAll('alerts')
+        .select(acknowledgedAt)
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      return toAlert(alert);
+    });
+  }
+
   async list(filter: { state?: 'open' | 'resolved'; kind?: string; limit?: number } = {}): Promise<Alert[]> {
-    let q = this.store.db.selectFrom('alerts').selectAll();
+    let q = this.store.db.selectFrom('alerts').selectAll('alerts').select(acknowledgedAt);
     if (filter.state) q = q.where('state', '=', filter.state);
     if (filter.kind) q = q.where('kind', '=', filter.kind);
     const rows = await q
@@ -164,7 +220,7 @@ export class Alerts {
    * Severity sorts by rank (info < warning < critical), not by its text, which would put critical first.
    */
   async page(query: Static<typeof AlertQuery>): Promise<PageOf<Alert>> {
-    let q = this.store.db.selectFrom('alerts').selectAll();
+    let q = this.store.db.selectFrom('alerts').selectAll('alerts').select(acknowledgedAt);
     if (query.state) q = q.where('state', '=', query.state);
     if (query.kind) q = q.where('kind', '=', query.kind);
     if (query.severity) q = q.where('severity', '=', query.severity);
@@ -279,7 +335,7 @@ export class Alerts {
   }
 }
 
-function toAlert(r: AlertRow): Alert {
+function toAlert(r: AlertRow & { acknowledged_at: Date | string | null }): Alert {
   return {
     id: r.id,
     kind: r.kind,
@@ -292,6 +348,7 @@ function toAlert(r: AlertRow): Alert {
     openedAt: isoOf(r.opened_at),
     lastSeenAt: isoOf(r.last_seen_at),
     escalatedAt: isoOrNull(r.escalated_at),
+    acknowledgedAt: isoOrNull(r.acknowledged_at),
     resolvedAt: isoOrNull(r.resolved_at),
   };
 }

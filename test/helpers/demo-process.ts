@@ -29,7 +29,12 @@ export async function startDemo(env: Record<string, string | undefined> = {}): P
     else output += `${line}\n`;
   });
   const firstLine = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start in 120 s: ${output}`)), 120_000);
+    // A demo that did not start is stopped too: nobody holds it to stop it later, and its open pipes would keep
+    // the test process (and `npm test`) waiting for ever.
+    const timer = setTimeout(() => {
+      child.kill('SIGINT');
+      reject(new Error(`demo did not start in 120 s: ${output}`));
+    }, 120_000);
     onFirstLine = (line) => {
       onFirstLine = null;
       clearTimeout(timer);

@@ -22,13 +22,21 @@ export const AlertSchema = Type.Object({
   openedAt: Timestamp,
   lastSeenAt: Timestamp,
   escalatedAt: Nullable(Timestamp),
+  acknowledgedAt: Nullable(
+    Type.String({
+      format: 'date-time',
+      description:
+        'Lần tiếp nhận gần nhất: đã có người xử lý, không nâng mức nữa / last acknowledged: someone is on it, no ' +
+        'escalation',
+    }),
+  ),
   resolvedAt: Nullable(Timestamp),
 });
 export type Alert = Static<typeof AlertSchema>;
 
 export const AlertEventSchema = Type.Object({
   at: Timestamp,
-  state: Type.String({ examples: ['open', 'escalated', 'resolved'] }),
+  state: Type.String({ examples: ['open', 'escalated', 'acknowledged', 'resolved'] }),
   note: Type.String(),
 });
 export type AlertEvent = Static<typeof AlertEventSchema>;
@@ -39,6 +47,18 @@ export const AlertResolve = Type.Object(
       minLength: 1,
       maxLength: 2000,
       description: 'Cách đã xử lý / how it was dealt with',
+    }),
+  },
+  Strict,
+);
+
+/** Acknowledging an open alert: who is on it and what happens next (the alert stays open until resolved). */
+export const AlertAcknowledge = Type.Object(
+  {
+    note: Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      description: 'Ai đang xử lý, dự kiến thế nào / who is on it, and what next',
     }),
   },
   Strict,

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { AnyObject } from './common.ts';
+import { AnyObject, Nullable, Timestamp } from './common.ts';
 
 /** The node's health (GET /healthz): its shape belongs to the platform that reports it, so it is open. */
 export const HealthSchema = AnyObject;
@@ -24,3 +24,31 @@ export const SigningKeyRotationSchema = Type.Object({
   keys: Type.Array(SigningKeySchema),
 });
 export type SigningKeyRotation = Static<typeof SigningKeyRotationSchema>;
+
+/**
+ * R-24's scheduled backups as the console shows them (issue 11 "backup status"): the setting, and the verified
+ * files in the backup folder as this node sees it — a scheduled backup is only kept once it has read back whole.
+ */
+export const BackupStatusSchema = Type.Object({
+  schedule: Nullable(
+    Type.String({ description: 'backup.schedule (`6h`, `1d`…); null: tắt / off', examples: ['1d'] }),
+  ),
+  keep: Type.Integer({ description: 'backup.keep: số bản giữ lại / copies kept' }),
+  dir: Type.String({ description: 'Thư mục sao lưu tự động / where scheduled backups go' }),
+  count: Type.Integer({ description: 'Số bản sao lưu tự động đang có / scheduled backups present' }),
+  newest: Nullable(
+    Type.Object({
+      file: Type.String({ examples: ['lgsp-backup-20261204T193000Z.jsonl.gz'] }),
+      at: Timestamp,
+      bytes: Type.Integer(),
+    }),
+  ),
+  nextDueAt: Nullable(
+    Type.String({
+      format: 'date-time',
+      description:
+        'Bản tiếp theo đến hạn lúc (bản mới nhất + chu kỳ); null khi tắt / the next is due at; null when off',
+    }),
+  ),
+});
+export type BackupStatus = Static<typeof BackupStatusSchema>;

@@ -50,6 +50,15 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
       'Operator only. The new key signs every token from now on; the old one stays in JWKS, verifying the tokens it signed, until the last of them expires (rotation time + gateway.tokenTtlSeconds), then it is deleted.',
   },
 
+  getBackupStatus: {
+    summary: 'Tình trạng sao lưu tự động / Scheduled backup status',
+    description:
+      'Người vận hành và kiểm toán viên. Cấu hình backup.schedule/keep/dir và các bản sao lưu tự động đã kiểm tra ' +
+      'trong thư mục (mới nhất, số bản, lần tới đến hạn); bản lgsp backup chạy tay không nằm ở đây. / ' +
+      'Operator staff and auditors. The backup.schedule/keep/dir setting and the verified scheduled backups in the ' +
+      'folder (newest, count, next due); a hand-run lgsp backup is not listed.',
+  },
+
   // Sign-in and the current session.
   login: {
     summary: 'Đăng nhập / Sign in',
@@ -704,14 +713,25 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   listAlerts: {
     summary: 'Cảnh báo vận hành / Operator alerts',
     description:
-      'Mới nhất trước; trang tiếp theo bằng cursor = nextCursor, không có total (docs/api-lists.md). / ' +
-      'Newest first; page on with nextCursor, no total.',
+      'Mới nhất trước, phân trang bằng limit/offset kèm total (docs/api-lists.md). / ' +
+      'Newest first, paged with limit/offset and a total.',
   },
   listAlertEvents: {
     summary: "Lịch sử trạng thái của cảnh báo / An alert's state history",
     description: 'Cũ nhất trước, phân trang bằng limit/offset. / Oldest first, paged with limit/offset.',
   },
-  resolveAlert: { summary: 'Đóng cảnh báo, ghi cách xử lý / Resolve an alert, saying how' },
+  acknowledgeAlert: {
+    summary: 'Tiếp nhận cảnh báo / Acknowledge an alert',
+    description:
+      'Cảnh báo vẫn mở đến khi được đóng; lịch sử ghi "acknowledged" kèm ghi chú và người tiếp nhận; cảnh báo đã ' +
+      'tiếp nhận không bị nâng mức (không báo lại). / The alert stays open until resolved; its history records ' +
+      '"acknowledged" with the note and who; an acknowledged alert is not escalated (no repeat message).',
+    problems: [404, 409],
+  },
+  resolveAlert: {
+    summary: 'Đóng cảnh báo, ghi cách xử lý / Resolve an alert, saying how',
+    problems: [404, 409],
+  },
 
   // Shared category lists (issue 12 item 7, docs/categories.md).
   listCategories: {

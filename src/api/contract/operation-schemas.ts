@@ -1,5 +1,12 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import { AlertEventQuery, AlertEventSchema, AlertQuery, AlertResolve, AlertSchema } from './alerts.ts';
+import {
+  AlertAcknowledge,
+  AlertEventQuery,
+  AlertEventSchema,
+  AlertQuery,
+  AlertResolve,
+  AlertSchema,
+} from './alerts.ts';
 import { AuditChainResultSchema, AuditPageSchema, AuditQuery } from './audit.ts';
 import {
   ConsoleSessionSchema,
@@ -75,7 +82,7 @@ import {
   VersionReject,
   VersionSubmit,
 } from './lifecycle.ts';
-import { HealthSchema, JwksSchema, SigningKeyRotationSchema } from './meta.ts';
+import { BackupStatusSchema, HealthSchema, JwksSchema, SigningKeyRotationSchema } from './meta.ts';
 import type { OperationId } from './operations.ts';
 import {
   OrganizationCreate,
@@ -181,6 +188,7 @@ export const OPERATION_SCHEMAS = {
   getOpenApiDocument: { response: { 200: AnyObject } },
   getJwks: { response: { 200: JwksSchema } },
   rotateSigningKey: { body: Empty, response: { 200: SigningKeyRotationSchema } },
+  getBackupStatus: { response: { 200: BackupStatusSchema } },
   login: { body: LoginBody, response: { 200: SessionSchema } },
   logout: { response: { 204: LogoutResponse } },
   getCurrentUser: { response: { 200: UserSchema } },
@@ -323,6 +331,7 @@ export const OPERATION_SCHEMAS = {
     querystring: AlertEventQuery,
     response: { 200: Page(AlertEventSchema) },
   },
+  acknowledgeAlert: idAction(AlertAcknowledge, AlertSchema),
   resolveAlert: idAction(AlertResolve, AlertSchema),
   listCategories: { querystring: CategoryListQuery, response: { 200: Page(CategoryListSchema) } },
   createCategory: { body: CategoryListCreate, response: { 201: CategoryListSchema } },

@@ -11,6 +11,8 @@ export const OPERATIONS = {
   getOpenApiDocument: { method: 'GET', path: '/api/v1/openapi.json' },
   getJwks: { method: 'GET', path: '/api/v1/jwks.json' },
   rotateSigningKey: { method: 'POST', path: '/api/v1/signing-keys/rotate' },
+  // R-24's scheduled backups, for the console's backup screen (issue 11).
+  getBackupStatus: { method: 'GET', path: '/api/v1/backup/status' },
 
   // Sign-in and the current session.
   login: { method: 'POST', path: '/api/v1/auth/login' },
@@ -151,6 +153,7 @@ export const OPERATIONS = {
 
   listAlerts: { method: 'GET', path: '/api/v1/alerts' },
   listAlertEvents: { method: 'GET', path: '/api/v1/alerts/:id/events' },
+  acknowledgeAlert: { method: 'POST', path: '/api/v1/alerts/:id/acknowledge' },
   resolveAlert: { method: 'POST', path: '/api/v1/alerts/:id/resolve' },
 
   // Shared category lists (danh mục dùng chung, issue 12 item 7) and the built-in service that serves them.

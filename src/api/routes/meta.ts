@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { backupDirOf, backupIntervalMs, listScheduledBackups } from '../../store/scheduled-backup.ts';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { operatorOnly, route, TAGS } from './common.ts';
+import { operatorOnly, overseers, route, TAGS } from './common.ts';
 
 /** Public routes under /api/v1: the API's own description, and the key peers verify tokens with. */
 export async function metaRoutes(app: FastifyInstance, { jwks }: AdminDeps): Promise<void> {
@@ -20,6 +21,35 @@ export async function signingKeyRoutes(app: FastifyInstance, { signingKeys }: Ad
   route(app, TAGS.meta, 'rotateSigningKey', {
     onRequest: operatorOnly,
     handler: async (request) => signingKeys.rotate(currentUser(request).id),
+  });
+}
+
+/**
+ * Signed in, operator staff and auditors: R-24's scheduled backups (issue 13) as the console's backup screen shows
+ * them. Read from the backup folder, where a backup is kept only once it has read back whole: the files are the
+ * record, so a restart or another node holding the job shows the same.
+ */
+export async function backupRoutes(app: FastifyInstance, { config, clock }: AdminDeps): Promise<void> {
+  route(app, TAGS.meta, 'getBackupStatus', {
+    onRequest: overseers,
+    handler: async () => {
+      const dir = backupDirOf(config);
+      const intervalMs = backupIntervalMs(config.backup.schedule);
+      const files = listScheduledBackups(dir);
+      const newest = files.at(-1) ?? null;
+      return {
+        schedule: config.backup.schedule || null,
+        keep: config.backup.keep,
+        dir,
+        count: files.length,
+        newest: newest && { file: newest.file, at: new Date(newest.atMs).toISOString(), bytes: newest.bytes },
+        // None yet: the job writes the first one at its next round (within a minute), so it is due now.
+        nextDueAt:
+          intervalMs === null
+            ? null
+            : new Date(newest ? newest.atMs + intervalMs : clock.nowMs()).toISOString(),
+      };
+    },
   });
 }
 

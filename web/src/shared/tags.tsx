@@ -27,6 +27,7 @@ const STATES: Record<string, { vi: string; en: string; color: string }> = {
   open: { vi: 'Đang mở', en: 'Open', color: 'red' },
   resolved: { vi: 'Đã xử lý', en: 'Resolved', color: 'green' },
   escalated: { vi: 'Đã báo cấp trên', en: 'Escalated', color: 'volcano' },
+  acknowledged: { vi: 'Đã tiếp nhận', en: 'Acknowledged', color: 'gold' },
   // connected systems
   idle: { vi: 'Không có giao dịch', en: 'Idle', color: 'default' },
   failing: { vi: 'Đang lỗi', en: 'Failing', color: 'red' },

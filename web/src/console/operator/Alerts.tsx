@@ -1,4 +1,4 @@
-import { CheckOutlined, HistoryOutlined } from '@ant-design/icons';
+import { CheckOutlined, HistoryOutlined, UserOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Drawer, Pagination, Space, Timeline } from 'antd';
 import { useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
@@ -20,7 +20,10 @@ const STATES: Array<{ value: State | 'all'; vi: string; en: string }> = [
   { value: 'all', vi: 'Tất cả', en: 'All' },
 ];
 
-/** The operator's alerts: what is wrong now, its history, and closing it with how it was handled. */
+/**
+ * The operator's alerts (R-06, R-22): what is wrong now, its history, acknowledging it ("I am on it": it stays open
+ * and is not escalated) and closing it with how it was handled.
+ */
 export function AlertsScreen() {
   const t = useT();
   const canReview = useCanReview();
@@ -56,7 +59,20 @@ export function AlertsScreen() {
           { title: t('Số lần', 'Times'), dataIndex: 'occurrences' },
           { title: t('Mở lúc', 'Opened'), dataIndex: 'openedAt', render: (v) => formatDateTime(v) },
           { title: t('Gần nhất', 'Last seen'), dataIndex: 'lastSeenAt', render: (v) => formatDateTime(v) },
-          { title: t('Trạng thái', 'State'), dataIndex: 'state', render: (s) => <StateTag state={s} /> },
+          {
+            title: t('Trạng thái', 'State'),
+            dataIndex: 'state',
+            render: (s, a) => (
+              <Space wrap size={4}>
+                <StateTag state={s} />
+                {s === 'open' && a.acknowledgedAt ? (
+                  <span>
+                    <StateTag state="acknowledged" /> {formatDateTime(a.acknowledgedAt)}
+                  </span>
+                ) : null}
+              </Space>
+            ),
+          },
           {
             title: t('Thao tác', 'Actions'),
             render: (_, a) => (
@@ -64,6 +80,20 @@ export function AlertsScreen() {
                 <Button icon={<HistoryOutlined />} onClick={() => setHistory(a)}>
                   {t('Lịch sử', 'History')}
                 </Button>
+                {canReview && a.state === 'open' && !a.acknowledgedAt && (
+                  <ReviewReasonButton
+                    icon={<UserOutlined />}
+                    label={t('Tiếp nhận', 'Acknowledge')}
+                    title={t('Tiếp nhận cảnh báo', 'Acknowledge the alert')}
+                    fieldLabel={t('Ai đang xử lý, dự kiến thế nào', 'Who is on it, and what next')}
+                    okText={t('Tiếp nhận', 'Acknowledge')}
+                    successText={t('Đã tiếp nhận cảnh báo', 'Alert acknowledged')}
+                    onSubmit={async (note) => {
+                      await api.call('acknowledgeAlert', { params: { id: a.id }, body: { note } });
+                      list.reload();
+                    }}
+                  />
+                )}
                 {canReview && a.state === 'open' && (
                   <ReviewReasonButton
                     icon={<CheckOutlined />}

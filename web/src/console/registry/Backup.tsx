@@ -1,43 +1,87 @@
 import { Alert, Card, Descriptions, Typography } from 'antd';
 import { useEffect, useState } from 'react';
-import { api } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { formatDateTime } from '../../shared/time.ts';
 import { PageTitle, ProblemAlert, READABLE_LABEL } from '../components/page.tsx';
 
 /**
- * Backup status (R-24). The platform keeps no record of backups: they are made outside it, by `lgsp backup` (the
- * embedded store only while the platform is stopped; PostgreSQL while it runs) or by the database's own tools, so
- * the API has no backup operation to read. This screen says so plainly, shows what the node's health does report
- * (store, configuration revision, records waiting to be written), and how to back up and check a backup.
+ * Backup status (R-24). Scheduled backups (`backup.schedule`) are files the platform writes and reads back whole
+ * into its backup folder: the screen shows the setting, the newest verified backup and when the next is due, late in
+ * red (`getBackupStatus`). A hand-run `lgsp backup` or the database's own tools are outside the platform's view;
+ * the screen says how to make and restore one, beside what the node's health reports.
  */
 export function Backup() {
   const t = useT();
   const [health, setHealth] = useState<Record<string, unknown> | null>(null);
+  const [backups, setBackups] = useState<OperationResponse<'getBackupStatus'> | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     api
       .call('getHealth')
       .then((h) => setHealth(h as Record<string, unknown>))
       .catch(setError);
+    api.call('getBackupStatus').then(setBackups).catch(setError);
   }, []);
 
   const store = String(health?.['store'] ?? '—');
+  // The job looks every minute; a backup several minutes past its time did not happen.
+  const late = backups?.nextDueAt ? Date.now() > Date.parse(backups.nextDueAt) + 10 * 60_000 : false;
   return (
     <>
       <PageTitle>{t('Sao lưu và tình trạng nền tảng', 'Backup and platform status')}</PageTitle>
-      <Alert
-        type="info"
-        showIcon
-        style={{ marginBottom: 16 }}
-        title={t(
-          'Nền tảng không tự ghi nhận các lần sao lưu, nên bảng điều khiển không hiển thị được lần sao lưu gần nhất.',
-          'The platform does not record backups itself, so the console cannot show the last backup.',
-        )}
-        description={t(
-          'Sao lưu bằng lệnh lgsp backup theo lịch của máy chủ (cron, systemd timer) và theo dõi kết quả của lịch đó.',
-          "Back up with lgsp backup on the server's schedule (cron, systemd timer) and watch that schedule's results.",
-        )}
-      />
+      {backups && !backups.schedule && (
+        <Alert
+          type="info"
+          showIcon
+          style={{ marginBottom: 16 }}
+          title={t('Sao lưu tự động đang tắt.', 'Scheduled backups are off.')}
+          description={t(
+            'Đặt backup.schedule (LGSP_BACKUP_SCHEDULE, ví dụ 1d) để nền tảng tự sao lưu và đọc lại kiểm tra từng bản, hoặc chạy lgsp backup theo lịch của máy chủ (cron, systemd timer).',
+            "Set backup.schedule (LGSP_BACKUP_SCHEDULE, e.g. 1d) for the platform to back up by itself and read each copy back, or run lgsp backup on the server's schedule (cron, systemd timer).",
+          )}
+        />
+      )}
+      {backups?.schedule && (
+        <Descriptions
+          styles={READABLE_LABEL}
+          bordered
+          size="small"
+          column={1}
+          style={{ marginBottom: 16 }}
+          title={t('Sao lưu tự động', 'Scheduled backups')}
+          items={[
+            { key: 'schedule', label: t('Chu kỳ', 'Every'), children: backups.schedule },
+            {
+              key: 'newest',
+              label: t('Bản mới nhất (đã kiểm tra)', 'Newest (verified)'),
+              children: backups.newest
+                ? `${formatDateTime(backups.newest.at)} — ${backups.newest.file} (${Math.ceil(backups.newest.bytes / 1024)} KiB)`
+                : t('Chưa có bản nào', 'None yet'),
+            },
+            {
+              key: 'count',
+              label: t('Số bản đang giữ', 'Copies kept'),
+              children: `${backups.count} / ${backups.keep}`,
+            },
+            {
+              key: 'next',
+              label: t('Lần tới đến hạn', 'Next due'),
+              children: backups.nextDueAt ? (
+                <Typography.Text type={late ? 'danger' : undefined}>
+                  {formatDateTime(backups.nextDueAt)}
+                  {late
+                    ? ` — ${t('quá hạn, xem nhật ký của nút chạy việc sao lưu', 'late: see the log of the node running backups')}`
+                    : ''}
+                </Typography.Text>
+              ) : (
+                '—'
+              ),
+            },
+            { key: 'dir', label: t('Thư mục', 'Folder'), children: <code>{backups.dir}</code> },
+          ]}
+        />
+      )}
       <ProblemAlert error={error} />
       {health && (
         <Descriptions
