@@ -21,6 +21,8 @@ export interface Cluster {
   gateways: PlatformProcess[];
   workers: PlatformProcess[];
   all: PlatformProcess[];
+  /** One more node of the cluster (same database, data dir and settings), started: a standby, a replacement. */
+  addNode(role: 'gateway' | 'control' | 'worker'): Promise<PlatformProcess>;
   /** Kills (SIGKILL) every node still running: for `after`, whatever happened. */
   killAll(): Promise<void>;
   /** Every node's last output, for a failure message. */
@@ -59,6 +61,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     gateways,
     workers,
     all,
+    addNode: async (role) => {
+      const added = await node(role);
+      all.push(added);
+      (role === 'gateway' ? gateways : role === 'worker' ? workers : []).push(added);
+      await added.start();
+      return added;
+    },
     killAll: async () => {
       await Promise.all(all.map((p) => p.kill()));
     },
