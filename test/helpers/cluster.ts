@@ -5,7 +5,7 @@ export interface ClusterOptions {
   databaseUrl: string;
   /** Shared by the nodes of this machine: message data keys (`<dataDir>/message-keys`), archives. */
   dataDir: string;
-  /** The key-encryption key file every node must have (docs/scale-out.md: copy it to each machine). */
+  /** The key-encryption key file every node must have (docs/scaling.md: copy it to each machine). */
   keyFile: string;
   cwd: string;
   gateways: number;
