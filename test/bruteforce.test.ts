@@ -466,6 +466,23 @@ describe('shared /token counters in Redis (two nodes in one process)', {
     assert.ok(late.retryAfterMs('key-c', '10.1.0.5', Date.now()) > 60_000, 'the late node knows the block');
   });
 
+  test('the command connection drops while the subscription stays: counted here meanwhile, shared again after', async () => {
+    const prefix = testRedisPrefix();
+    const [one, two] = [node(prefix), node(prefix)];
+    await Promise.all([one.start(), two.start()]);
+    const commands = (one as unknown as { shared: { redis: { stream: { destroy(): void } } } }).shared.redis;
+    commands.stream.destroy();
+    // While it reconnects: this node counts alone (open), and says so.
+    await one.failed('key-e', '10.1.0.7', Date.now());
+    assert.equal(one.state, 'redis-unavailable', 'the failed command shows');
+    await waitFor(() => one.state === 'redis', { what: 'shared again', timeoutMs: 10_000 });
+    for (let i = 0; i < 6; i++) await one.failed('key-f', '10.1.0.8', Date.now());
+    await waitFor(() => two.retryAfterMs('key-f', '10.1.0.9', Date.now()) > 60_000, {
+      what: 'a block counted after the recovery heard on the other node',
+      timeoutMs: 10_000,
+    });
+  });
+
   test('Redis unreachable: closed refuses, open counts on this node; the state says so', async () => {
     const nowhere = `redis://127.0.0.1:${await freePort()}`;
     const closed = node(testRedisPrefix(), nowhere, 'closed');

@@ -91,6 +91,8 @@ export class RedisFailureCounters {
   private started = false;
   /** The catch-up of the latest (re)connection: `start` waits for the first one. */
   private catchingUp: Promise<void> = Promise.resolve();
+  /** A catch-up planned after a failed command while the subscription stayed up (nothing else would retry). */
+  private recheckTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly redis: Redis,
@@ -156,7 +158,7 @@ export class RedisFailureCounters {
         blockedUntilMs: Number(flat[i * 3 + 2]),
       }));
     } catch (err) {
-      this.available = false;
+      this.lost();
       throw err;
     }
   }
@@ -168,12 +170,29 @@ export class RedisFailureCounters {
       this.roundTrips++;
       await (this.redis as Scripted).lgspForget(this.keyOf(id), this.blocksKey, id, this.channel);
     } catch (err) {
-      this.available = false;
+      this.lost();
       throw err;
     }
   }
 
+  /**
+   * A command failed: unavailable until a catch-up succeeds. The subscription's next 'ready' starts one; if the
+   * subscription is still up (only the command connection broke), one is tried every second from here.
+   */
+  private lost(): void {
+    this.available = false;
+    if (this.recheckTimer !== null || !this.started) return;
+    this.recheckTimer = setTimeout(() => {
+      this.recheckTimer = null;
+      if (this.subscriber.status === 'ready') this.catchingUp = this.catchUp();
+    }, 1000);
+    this.recheckTimer.unref();
+  }
+
   async close(): Promise<void> {
+    this.started = false;
+    if (this.recheckTimer !== null) clearTimeout(this.recheckTimer);
+    this.recheckTimer = null;
     for (const client of [this.subscriber, this.redis]) {
       if (client.status === 'ready') await client.quit().catch(() => {});
       else client.disconnect();
@@ -216,7 +235,7 @@ export class RedisFailureCounters {
       }
       this.available = true;
     } catch {
-      this.available = false;
+      this.lost();
     }
   }
 }
