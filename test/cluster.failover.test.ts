@@ -9,7 +9,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/core/config.ts';
 import { startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
-import { type Cluster, healthOf, startCluster } from './helpers/cluster.ts';
+import { adminCaller, type Cluster, healthOf, startCluster } from './helpers/cluster.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import type { PlatformProcess } from './helpers/platform-process.ts';
 import { testRedisPrefix, testRedisUrl } from './helpers/redis.ts';
@@ -39,7 +39,8 @@ const missing = [
  * (a) Load on the three gateways, kill -9 of one mid-load: the other two keep answering every call, and every call
  *     any client received a complete answer for has exactly one record in the store.
  * (b) kill -9 of the worker that holds the job leases: the standby takes every job over within a minute, and no job
- *     result is doubled — one `version.retire` audit event, one alert and one e-mail for it, one scheduled backup.
+ *     result is doubled — one `version.retire` audit event, one alert and one e-mail for it, one maintenance notice
+ *     and one e-mail per address, one scheduled backup.
  */
 describe('failover: kill -9 of a gateway under load and of the worker', {
   skip: missing.length > 0 ? `${missing.join(', ')} not set` : false,
@@ -53,6 +54,7 @@ describe('failover: kill -9 of a gateway under load and of the worker', {
   let cluster: Cluster | null = null;
   let credential = { id: '', consumerKey: '', consumerSecret: '' };
   let sunsetVersionId = '';
+  let serviceId = '';
 
   const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
     const client = new pg.Client({ connectionString: databaseUrl });
@@ -89,6 +91,7 @@ describe('failover: kill -9 of a gateway under load and of the worker', {
     try {
       const seed = await seedProvince(seeding, upstream.url);
       credential = seed.credential;
+      serviceId = seed.dancu.id;
       // Ends in two days: `credential.expiring` fires on every health round (one alert, one e-mail).
       await seeding.store.db
         .updateTable('credentials')
@@ -236,6 +239,23 @@ describe('failover: kill -9 of a gateway under load and of the worker', {
       { what: 'the first worker ran the lifecycle and backup jobs', timeoutMs: 120_000 },
     );
     assert.ok(!(await heldBy(standby)), 'the standby holds nothing while the first worker lives');
+    // A notice through the control node: its e-mails go out through the outbox job the first worker holds.
+    const title = `Bảo trì thử chuyển đổi ${randomBytes(3).toString('hex')}`;
+    const call = await adminCaller(c.control.adminUrl, ADMIN_PASSWORD);
+    const announced = await call('POST', '/api/v1/maintenance', {
+      serviceId,
+      startsAt: new Date(Date.now() + 48 * 3_600_000).toISOString(),
+      endsAt: new Date(Date.now() + 50 * 3_600_000).toISOString(),
+      title,
+      body: 'Nâng cấp máy chủ',
+    });
+    assert.ok(announced.status === 200 || announced.status === 201, announced.text);
+    const noticeMails = () => smtp.mails.filter((m) => m.subject.includes(title) || m.text.includes(title));
+    const outboxOf = async () =>
+      (await query<{ n: string }>(`SELECT count(*) AS n FROM notifications WHERE status = 'pending'`))[0]!.n;
+    await waitFor(async () => noticeMails().length >= 1 && (await outboxOf()) === '0', {
+      what: "the notice's e-mails sent by the first worker",
+    });
 
     await first.kill();
     const killedAt = Date.now();
@@ -269,15 +289,24 @@ describe('failover: kill -9 of a gateway under load and of the worker', {
     const alerts = await query<{ n: string }>('SELECT count(*) AS n FROM alerts WHERE key = $1', [
       `credential.expiring:${credential.id}`,
     ]);
+    const notices = await query<{ n: string }>('SELECT count(*) AS n FROM notices WHERE title = $1', [title]);
+    const recipients = noticeMails().flatMap((m) => m.envelopeTo);
     const backups = readdirSync(join(dataDir, 'backups')).filter((f) => f.startsWith('lgsp-backup-'));
     console.log(
       `worker kill -9: every job taken over ${takeoverMs} ms after the kill; ` +
-        `${retired[0]!.n} version.retire event, ${alerts[0]!.n} alert, ${mails().length} e-mail, ${backups.length} scheduled backup`,
+        `${retired[0]!.n} version.retire event, ${alerts[0]!.n} alert, ${mails().length} alert e-mail, ` +
+        `${notices[0]!.n} notice, ${noticeMails().length} notice e-mail(s) to ${new Set(recipients).size} address(es), ${backups.length} scheduled backup`,
     );
     assert.ok(takeoverMs < 60_000, `taken over within a minute (${takeoverMs} ms)`);
     assert.equal(Number(retired[0]!.n), 1, 'the sunset version retired once: one audit event');
     assert.equal(Number(alerts[0]!.n), 1, 'one alert for the condition');
     assert.equal(mails().length, 1, 'one e-mail for the alert');
+    assert.equal(Number(notices[0]!.n), 1, 'one notice');
+    assert.equal(
+      recipients.length,
+      new Set(recipients).size,
+      `each address e-mailed once: ${recipients.join(', ')}`,
+    );
     assert.equal(backups.length, 1, `one scheduled backup in the hour: ${backups.join(', ')}`);
   });
 });
