@@ -36,6 +36,7 @@ const missing = [
  * Issue 13's must-show, with real processes on real PostgreSQL, NATS JetStream (the queue engine, its own stream
  * prefix) and Redis (the shared counters, its own key prefix): 3 gateway nodes, 1 control, 1 worker and a standby
  * worker, strict records.
+ * A quota of 100/min called on the three gateways at once allows exactly 100 (Redis).
  * (a) Load on the three gateways, kill -9 of one mid-load: the other two keep answering every call, and every call
  *     any client received a complete answer for has exactly one record in the store.
  * (b) kill -9 of the worker that holds the job leases: the standby takes every job over within a minute, and no job
@@ -55,6 +56,8 @@ describe('failover: kill -9 of a gateway under load and of the worker', {
   let credential = { id: '', consumerKey: '', consumerSecret: '' };
   let sunsetVersionId = '';
   let serviceId = '';
+  /** A consumer subscribed with a quota of 100 calls a minute. */
+  let quotaCredential = { consumerKey: '', consumerSecret: '' };
 
   const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
     const client = new pg.Client({ connectionString: databaseUrl });
@@ -92,6 +95,15 @@ describe('failover: kill -9 of a gateway under load and of the worker', {
       const seed = await seedProvince(seeding, upstream.url);
       credential = seed.credential;
       serviceId = seed.dancu.id;
+      const quotaSystem = await seeding.registry.createSystem(
+        { organizationId: seed.consumer.id, name: 'Cổng dịch vụ công', isProvider: false, isConsumer: true },
+        'test',
+      );
+      await seeding.registry.createSubscription(
+        { systemId: quotaSystem.id, versionId: seed.v1.id, environment: 'production', quotaPerMinute: 100 },
+        'test',
+      );
+      quotaCredential = await seeding.registry.issueCredential(quotaSystem.id, 'production', 'test');
       // Ends in two days: `credential.expiring` fires on every health round (one alert, one e-mail).
       await seeding.store.db
         .updateTable('credentials')
@@ -154,6 +166,35 @@ describe('failover: kill -9 of a gateway under load and of the worker', {
     await new Promise<void>((resolve) => (smtp ? smtp.server.close(() => resolve()) : resolve()));
     await drop();
     rmSync(root, { recursive: true, force: true });
+  });
+
+  test('a quota of 100/min called on the three gateways at once allows exactly 100', {
+    timeout: 60_000,
+  }, async () => {
+    const c = cluster!;
+    const token = await getToken(
+      c.gateways[0]!.gatewayUrl,
+      quotaCredential.consumerKey,
+      quotaCredential.consumerSecret,
+    );
+    // One minute's window for the whole burst: not in its last 15 s.
+    while (new Date().getUTCSeconds() >= 45) await sleep(500);
+    const statuses = await Promise.all(
+      Array.from({ length: 180 }, async (_, i) => {
+        const res = await fetch(`${c.gateways[i % 3]!.gatewayUrl}/dancu/1.0/congdan/q${i}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        await res.arrayBuffer();
+        return res.status;
+      }),
+    );
+    const allowed = statuses.filter((st) => st === 200).length;
+    const refused = statuses.filter((st) => st === 429).length;
+    console.log(
+      `quota 100/min over 3 gateways, 180 calls at once: ${allowed} allowed, ${refused} refused (429)`,
+    );
+    assert.equal(allowed, 100, 'exactly the quota across the nodes');
+    assert.equal(refused, 80, 'the rest refused');
   });
 
   test('(a) kill -9 of one gateway under load: the others answer every call; every answered call has one record', {
