@@ -19,9 +19,10 @@ import { type Clock, systemClock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
 import { PeerClients } from './federation/peer-clients.ts';
 import { type GatewayWorkers, startGatewayWorkers } from './gateway/cluster.ts';
-import { addQuotaMetrics, openQuotaCounter } from './gateway/quota-redis.ts';
+import { openQuotaCounter } from './gateway/quota-redis.ts';
 import { createGateway, type Gateway } from './gateway/server.ts';
 import { SnapshotHolder } from './gateway/snapshot-holder.ts';
+import { openTokenThrottle } from './gateway/token-throttle.ts';
 import type { KeyEncryptionKey } from './keys/index.ts';
 import { Deliverer } from './messaging/delivery.ts';
 import type { Messaging } from './messaging/messaging.ts';
@@ -36,7 +37,7 @@ import { backupDirOf, backupIntervalMs, runScheduledBackup } from './store/sched
 import { Alerts, alertOnEgressDenied } from './telemetry/alerts.ts';
 import { HealthMonitor } from './telemetry/health.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
-import { addPlatformGauges, TelemetryMetrics } from './telemetry/metrics.ts';
+import { addPlatformGauges, addSharedCounterMetrics, TelemetryMetrics } from './telemetry/metrics.ts';
 import {
   addNodeGauges,
   EngineProbe,
@@ -330,12 +331,16 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       });
       gatewayWorkers = workers;
       gatewayUrl = workers.url;
+      // Each worker's Redis state in this node's /metrics (issue 13 item 3), as the workers report it.
+      if (config.redisUrl) addSharedCounterMetrics(metrics, () => workers.counters(), true);
       egress.addOwnPort(Number(new URL(workers.url).port));
       stops.push(() => workers.stop());
     } else if (serves.gateway) {
-      // Quotas shared in Redis when `redisUrl` is set (issue 13 item 3), reported in /metrics.
+      // Quotas and `/token` failures shared in Redis when `redisUrl` is set (issue 13 item 3), shown in /metrics.
       const quotas = openQuotaCounter(config, logger);
-      addQuotaMetrics(metrics, quotas);
+      const tokenThrottle = openTokenThrottle(config, logger);
+      const counters = new Map([['0', { quota: quotas, bruteForce: tokenThrottle }]]);
+      if (config.redisUrl) addSharedCounterMetrics(metrics, () => counters, false);
       const inProcess = createGateway({
         config,
         clock,
@@ -343,6 +348,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         snapshots,
         records: recorder,
         quotas,
+        tokenThrottle,
         messaging,
         // A gateway node delivers nothing itself: a worker's poll (or its wake-up on PostgreSQL) pushes the message.
         onMessageAccepted: serves.worker ? () => deliverer.wake() : () => {},

@@ -10,6 +10,8 @@ import { Accounts } from '../src/control/accounts.ts';
 import { blockMs } from '../src/core/backoff.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
+import { openRedis } from '../src/core/redis.ts';
+import { TokenThrottle } from '../src/gateway/token-throttle.ts';
 import { EgressPolicy } from '../src/net/egress.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { Alerts } from '../src/telemetry/alerts.ts';
@@ -18,7 +20,11 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { startGatewayHarness } from './helpers/gateway-harness.ts';
-import { storeKinds } from './helpers/stores.ts';
+import { freePort, type PlatformProcess } from './helpers/platform-process.ts';
+import { testRedisPrefix, testRedisUrl } from './helpers/redis.ts';
+import { sharedProvince } from './helpers/shared-nodes.ts';
+import { storeKinds, testDatabaseUrl } from './helpers/stores.ts';
+import { waitFor } from './helpers/wait.ts';
 
 /**
  * Issue 10 item 5, brute-force limits: wrong secrets at `/token` and wrong passwords at the admin login slow down
@@ -388,5 +394,201 @@ describe('POST /token with 2 gateway workers: the limit holds across them', () =
     );
     assert.ok(Number(after[0]!.retryAfter) > 60, 'Number(after[0]!.retryAfter) > 60');
     assert.equal((await tokenCall(platform.gatewayUrl, b.consumerKey, b.consumerSecret)).status, 200);
+  });
+});
+
+/**
+ * Issue 13 item 3: the `/token` limits shared in Redis. Two throttles on one Redis stand for two nodes: the count is
+ * exact across them, a block reaches both, and a success of a key with no failures never makes a round trip.
+ */
+describe('shared /token counters in Redis (two nodes in one process)', {
+  skip: testRedisUrl ? false : 'LGSP_TEST_REDIS_URL not set',
+}, () => {
+  const limits = loadConfig({
+    env: {},
+    overrides: { limits: { tokenFreeFailures: 5, tokenBlockBaseMs: 120_000 } },
+  }).limits;
+  const throttles: TokenThrottle[] = [];
+  const node = (prefix: string, url = testRedisUrl, onUnavailable: 'open' | 'closed' = 'open') => {
+    const t = new TokenThrottle(limits, {
+      redis: openRedis(url),
+      subscriber: openRedis(url),
+      keyPrefix: prefix,
+      onUnavailable,
+      logger: silentLogger(),
+    });
+    throttles.push(t);
+    return t;
+  };
+  after(() => Promise.all(throttles.map((t) => t.close())));
+
+  test('6 failures alternating over two nodes block the key on both at the 6th; successes cost no round trip', async () => {
+    const prefix = testRedisPrefix();
+    const [one, two] = [node(prefix), node(prefix)];
+    await Promise.all([one.start(), two.start()]);
+    assert.deepEqual([one.state, two.state], ['redis', 'redis']);
+    const now = Date.now();
+    const blocked: number[] = [];
+    for (let i = 0; i < 6; i++) blocked.push(await (i % 2 ? two : one).failed('key-a', '10.1.0.1', now));
+    assert.deepEqual(
+      blocked.map((ms) => ms > 0),
+      [false, false, false, false, false, true],
+      'the 6th failure, counted across both, starts the block',
+    );
+    // The block was published: the node that did not count the 6th refuses too (its view, no round trip).
+    await waitFor(async () => one.retryAfterMs('key-a', '10.1.0.2', Date.now()) > 60_000, {
+      what: 'the block heard on the other node',
+      timeoutMs: 10_000,
+    });
+    assert.ok(
+      two.retryAfterMs('key-a', '10.1.0.2', Date.now()) > 60_000,
+      'the node that counted the 6th refuses too',
+    );
+    assert.equal(one.retryAfterMs('key-b', '10.1.0.3', Date.now()), 0, 'another key is not blocked');
+
+    // A key with no failures: authenticating it never asks Redis.
+    const shared = (t: TokenThrottle) => (t as unknown as { shared: { roundTrips: number } }).shared;
+    const before = shared(one).roundTrips;
+    for (let i = 0; i < 100; i++) {
+      assert.equal(one.retryAfterMs('key-b', '10.1.0.3', Date.now()), 0);
+      one.succeeded('key-b');
+    }
+    assert.equal(shared(one).roundTrips, before, 'no round trip for 100 successes of a clean key');
+  });
+
+  test('a node that starts late learns the blocks still running when it connects', async () => {
+    const prefix = testRedisPrefix();
+    const first = node(prefix);
+    await first.start();
+    for (let i = 0; i < 6; i++) await first.failed('key-c', '10.1.0.4', Date.now());
+    const late = node(prefix);
+    await late.start();
+    assert.ok(late.retryAfterMs('key-c', '10.1.0.5', Date.now()) > 60_000, 'the late node knows the block');
+  });
+
+  test('the command connection drops while the subscription stays: counted here meanwhile, shared again after', async () => {
+    const prefix = testRedisPrefix();
+    const [one, two] = [node(prefix), node(prefix)];
+    await Promise.all([one.start(), two.start()]);
+    const commands = (one as unknown as { shared: { redis: { stream: { destroy(): void } } } }).shared.redis;
+    commands.stream.destroy();
+    // While it reconnects: this node counts alone (open), and says so.
+    await one.failed('key-e', '10.1.0.7', Date.now());
+    assert.equal(one.state, 'redis-unavailable', 'the failed command shows');
+    await waitFor(() => one.state === 'redis', { what: 'shared again', timeoutMs: 10_000 });
+    for (let i = 0; i < 6; i++) await one.failed('key-f', '10.1.0.8', Date.now());
+    await waitFor(() => two.retryAfterMs('key-f', '10.1.0.9', Date.now()) > 60_000, {
+      what: 'a block counted after the recovery heard on the other node',
+      timeoutMs: 10_000,
+    });
+  });
+
+  test('Redis unreachable: closed refuses, open counts on this node; the state says so', async () => {
+    const nowhere = `redis://127.0.0.1:${await freePort()}`;
+    const closed = node(testRedisPrefix(), nowhere, 'closed');
+    const open = node(testRedisPrefix(), nowhere, 'open');
+    await Promise.all([closed.start(), open.start()]);
+    assert.deepEqual([closed.state, open.state], ['redis-unavailable', 'redis-unavailable']);
+    assert.equal(closed.unavailable(), true, 'closed: no authentication without the shared counts');
+    assert.equal(open.unavailable(), false);
+    const blocked: number[] = [];
+    for (let i = 0; i < 6; i++) blocked.push(await open.failed('key-d', '10.1.0.6', Date.now()));
+    assert.deepEqual(
+      blocked.map((ms) => ms > 0),
+      [false, false, false, false, false, true],
+      'open: the same limit on this node alone',
+    );
+    assert.ok(open.unavailableDecisions >= 6, 'each decision without Redis counted for /metrics');
+  });
+
+  test('closed, end to end: /token answers 503 GW_TOKEN_THROTTLE_UNAVAILABLE with Retry-After', async () => {
+    const h = await startGatewayHarness('pglite', {
+      redis: { redisUrl: `redis://127.0.0.1:${await freePort()}`, redis: { onUnavailable: 'closed' } },
+    });
+    try {
+      const org = await h.registry.createOrganization({ code: '000.00.13.H01', name: 'Sở Xây dựng' }, 'test');
+      const system = await h.registry.createSystem(
+        { organizationId: org.id, name: 'Cấp phép', isProvider: false, isConsumer: true },
+        'test',
+      );
+      const cred = await h.registry.issueCredential(system.id, 'production', 'test');
+      await h.snapshots.refresh();
+      const answer = await tokenCall(h.url, cred.consumerKey, cred.consumerSecret);
+      assert.equal(answer.status, 503);
+      assert.equal(answer.retryAfter, '5');
+      assert.equal(answer.body['error'], 'temporarily_unavailable');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+/**
+ * Issue 13 item 3 with real processes: three gateway nodes on one PostgreSQL and one Redis, the third with two
+ * gateway workers. Twenty wrong secrets spread over the nodes: the key is blocked on every node (and every worker),
+ * the right secret too; another consumer is served everywhere. The primary of the two-worker node shows each
+ * worker's Redis state in its /metrics (issue 13 item 3, "gateway.workers = N").
+ */
+describe('POST /token across three gateway nodes on one Redis', {
+  skip: !testRedisUrl
+    ? 'LGSP_TEST_REDIS_URL not set'
+    : !testDatabaseUrl
+      ? 'LGSP_TEST_DATABASE_URL not set'
+      : false,
+}, () => {
+  let province: Awaited<ReturnType<typeof sharedProvince>>;
+  const nodes: PlatformProcess[] = [];
+
+  before(async () => {
+    province = await sharedProvince();
+    const prefix = testRedisPrefix();
+    for (const workers of [1, 1, 2]) {
+      nodes.push(
+        await province.node({
+          LGSP_ROLE: 'gateway',
+          LGSP_GATEWAY_WORKERS: String(workers),
+          LGSP_REDIS_URL: testRedisUrl,
+          LGSP_REDIS_KEY_PREFIX: prefix,
+          LGSP_TOKEN_FREE_FAILURES: '5',
+          LGSP_TOKEN_BLOCK_BASE_MS: '120000',
+        }),
+      );
+    }
+    await Promise.all(nodes.map((n) => n.start()));
+  });
+  after(() => province?.dispose());
+
+  test('20 wrong secrets over 3 nodes → refused on every node, the right one too; another consumer served', {
+    timeout: 120_000,
+  }, async () => {
+    const a = province.seed.credential;
+    const b = province.credential;
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      statuses.push((await tokenCall(nodes[i % 3]!.gatewayUrl, a.consumerKey, `sai-${i}`)).status);
+    }
+    // 5 free failures, the 6th blocks: counted across the nodes, so every later attempt is refused unchecked.
+    assert.deepEqual(statuses, [...Array(6).fill(401), ...Array(14).fill(429)]);
+    for (const [i, n] of nodes.entries()) {
+      // Fresh connections: on the two-worker node they go to both workers in turn.
+      for (let k = 0; k < 2; k++) {
+        const right = await tokenCall(n.gatewayUrl, a.consumerKey, a.consumerSecret);
+        assert.equal(right.status, 429, `node ${i}: the right secret is refused during the block`);
+        assert.ok(Number(right.retryAfter) > 60, `node ${i}: Retry-After ${right.retryAfter}`);
+        assert.equal(
+          (await tokenCall(n.gatewayUrl, b.consumerKey, b.consumerSecret)).status,
+          200,
+          `node ${i}: another consumer is served`,
+        );
+      }
+    }
+    const metrics = await (await fetch(`${nodes[2]!.adminUrl}/metrics`)).text();
+    assert.match(metrics, /^lgsp_bruteforce_redis_up 1$/m);
+    assert.match(metrics, /^lgsp_quota_redis_up 1$/m);
+    const workerLines = metrics.match(
+      /^lgsp_gateway_worker_redis_up\{worker="\d+",counters="bruteforce"\} 1$/gm,
+    );
+    assert.equal(workerLines?.length, 2, `each of the 2 workers reports Redis reachable:\n${metrics}`);
+    assert.match(metrics, /^lgsp_bruteforce_decisions_without_redis_total 0$/m);
   });
 });

@@ -304,6 +304,8 @@ describe('a gateway whose Redis is unreachable, `redis.onUnavailable: closed`', 
       const upstream = await startUpstream();
       const h = await startGatewayHarness(kind, {
         redis: { redisUrl: 'redis://127.0.0.1:1', redis: { onUnavailable: 'closed' } },
+        // `closed` with Redis away refuses `/token` too (bruteforce.test.ts): this test is about the quota step.
+        tokenLimitsInProcess: true,
       });
       try {
         const seed = await seedProvince(h, upstream.url);

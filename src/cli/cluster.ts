@@ -14,7 +14,7 @@ export const CLUSTER_USAGE = `Cách dùng / Usage: lgsp cluster [--gateways N] [
   --workers   số nút worker / worker nodes (mặc định/default 1)
   --port      cổng của bộ cân bằng tải; các nút gateway dùng P+1… / the load balancer's port; gateway nodes use P+1…
               (mặc định/default 8280)
-  Nhiều máy / Several machines: docs/scale-out.md`;
+  Nhiều máy / Several machines: docs/scaling.md`;
 
 export interface ClusterNode {
   name: string;

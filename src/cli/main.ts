@@ -161,7 +161,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     // Starting the platform is the lead's module; it writes to the process streams itself.
     if (name === 'start') return (await import('./start.ts')).runStart(rest);
     if (name === 'demo') return (await import('./demo.ts')).runDemo(rest);
-    // Issue 13 item 9: a trial cluster by role on this machine (docs/scale-out.md).
+    // Issue 13 item 9: a trial cluster by role on this machine (docs/scaling.md).
     if (name === 'cluster') return (await import('./cluster.ts')).runCluster(rest);
     const single = Object.hasOwn(SINGLE, name) ? SINGLE[name] : undefined;
     if (single) return await runCommand(name, single, rest, io);

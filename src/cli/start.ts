@@ -5,7 +5,7 @@ export const START_USAGE = `Cách dùng / Usage: lgsp start [--role all|gateway|
   Chạy toàn bộ nền tảng (cổng kết nối + API quản trị) theo cấu hình: mặc định kho nhúng PGlite trong ./data.
   Runs the whole platform (gateway + admin API) from the configuration; by default on the embedded store in ./data.
   --role   vai trò của nút khi mở rộng trên PostgreSQL (mặc định all; LGSP_ROLE) / the node's role when scaled out
-           on PostgreSQL (default all; LGSP_ROLE): gateway · control · worker — docs/scale-out.md
+           on PostgreSQL (default all; LGSP_ROLE): gateway · control · worker — docs/scaling.md
   Cấu hình / Configuration: lgsp.config.json, LGSP_* (docs/configuration.md)`;
 
 const ROLES = ['all', 'gateway', 'control', 'worker'];
@@ -150,7 +150,7 @@ export async function runStart(args: string[]): Promise<number> {
   return 0;
 }
 
-/** What a node of one role says when it is up (issue 13 item 1, docs/scale-out.md). */
+/** What a node of one role says when it is up (issue 13 item 1, docs/scaling.md). */
 export function nodeLines(platform: Platform, role: string): string[] {
   const admin = localUrl(platform.adminUrl);
   return [

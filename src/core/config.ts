@@ -60,7 +60,7 @@ export const ConfigSchema = Type.Object(
         default: 'all',
         description:
           'Vai trò của nút: all (mọi thứ, một tiến trình), gateway (cổng kết nối), control (API quản trị, bảng điều khiển, ' +
-          'cổng thông tin), worker (chuyển thông điệp, mọi việc định kỳ) / node role (docs/scale-out.md)',
+          'cổng thông tin), worker (chuyển thông điệp, mọi việc định kỳ) / node role (docs/scaling.md)',
       },
     ),
     timezoneOffsetMinutes: Type.Integer({
@@ -184,14 +184,14 @@ export const ConfigSchema = Type.Object(
     redisUrl: Type.String({
       default: '',
       description:
-        'redis://… : bộ đếm hạn mức dùng chung cho mọi nút; để trống: đếm trong tiến trình / shared cluster-wide quota counters; empty: in-process counters',
+        'redis://… : bộ đếm hạn mức và số lần xác thực sai tại /token dùng chung cho mọi nút; để trống: đếm trong tiến trình / shared cluster-wide quota and /token failure counters; empty: in-process counters',
     }),
     redis: Type.Object(
       {
         onUnavailable: Type.Union([Type.Literal('open'), Type.Literal('closed')], {
           default: 'open',
           description:
-            'Khi Redis không truy cập được: open = đếm hạn mức riêng từng nút, closed = từ chối 503 / when Redis is unreachable: open = count per node, closed = refuse 503',
+            'Khi Redis không truy cập được: open = đếm riêng từng nút, closed = từ chối 503 (lời gọi có hạn mức, /token) / when Redis is unreachable: open = count per node, closed = refuse 503 (calls with a quota, /token)',
         }),
         keyPrefix: Type.String({ minLength: 1, maxLength: 100, default: 'lgsp:' }),
         leaseMax: Type.Integer({

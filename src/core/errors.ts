@@ -151,6 +151,12 @@ export const ERRORS = {
     title:
       'Too many failed client authentications for this consumer key or address; retry after Retry-After seconds (OAuth error invalid_client)',
   },
+  GW_TOKEN_THROTTLE_UNAVAILABLE: {
+    status: 503,
+    titleVi: 'Tạm thời không kiểm tra được giới hạn xác thực sai dùng chung; thử lại sau',
+    title:
+      'The shared brute-force counters cannot be reached and the platform is set to refuse; see Retry-After (OAuth error temporarily_unavailable)',
+  },
   GW_NOT_READY: {
     status: 503,
     titleVi: 'Cổng kết nối chưa sẵn sàng',

@@ -139,6 +139,8 @@ export class LgspAccessTokens {
     }
     const parsed = parseFormOne(header);
     const key = parsed?.accessKey ?? null;
+    if (this.throttle.unavailable())
+      return refusal('GW_TOKEN_THROTTLE_UNAVAILABLE', undefined, { 'retry-after': '5' });
     const wait = this.throttle.retryAfterMs(key, address, nowMs);
     if (wait > 0) return throttled(wait);
     const credential = key === null ? undefined : snapshot.credentialsByKey.get(key);
@@ -149,8 +151,10 @@ export class LgspAccessTokens {
       expired ||
       !sameDigest(parsed.secretSha256, credential.secretSha256)
     ) {
-      const blockedMs = this.throttle.failed(credential ? key : null, address, nowMs);
-      if (blockedMs > 0) onBlocked(credential ? key : null, blockedMs);
+      // Not waited for: the header's call is refused now, and its failure is counted (in Redis too) all the same.
+      void this.throttle.failed(credential ? key : null, address, nowMs).then((blockedMs) => {
+        if (blockedMs > 0) onBlocked(credential ? key : null, blockedMs);
+      });
       return INVALID;
     }
     this.throttle.succeeded(credential.consumerKey);

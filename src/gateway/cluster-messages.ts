@@ -1,6 +1,7 @@
 import type { SnapshotData, TokenRevocation } from '../control/snapshot.ts';
 import type { Config } from '../core/config.ts';
 import type { EgressDenial, EgressShared } from '../net/egress.ts';
+import type { GatewayCounterStates } from '../telemetry/metrics.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { WindowCounts } from './quota.ts';
 import type { TokenBlocks, TokenFailureReport } from './token-throttle.ts';
@@ -38,8 +39,16 @@ export type ToPrimary =
    * calls' last bytes until the primary answers `records-durable` with the same id.
    */
   | { type: 'records'; batch: TransactionRecord[]; ackId?: number }
-  /** The periodic report: quota counts, and `/token` failures since the last report (null: none). */
-  | { type: 'quota'; counts: Record<string, WindowCounts>; tokenFailures: TokenFailureReport | null }
+  /**
+   * The periodic report: quota counts, `/token` failures since the last report (null: none), and where this
+   * worker's counters live now (Redis reachable or not), for the primary's /metrics.
+   */
+  | {
+      type: 'quota';
+      counts: Record<string, WindowCounts>;
+      tokenFailures: TokenFailureReport | null;
+      counters: GatewayCounterStates;
+    }
   /** The worker stored a new message (PostgreSQL): the primary's deliverer pushes it without waiting for its poll. */
   | { type: 'accepted' }
   /** The worker's egress policy refused a provider connection: the primary logs it and alerts (issue 10). */

@@ -6,6 +6,7 @@ import type { TokenRevocation } from '../control/snapshot.ts';
 import { systemClock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { EgressPolicy } from '../net/egress.ts';
+import type { GatewayCounterStates } from '../telemetry/metrics.ts';
 import type { Recorder } from '../telemetry/recorder.ts';
 import { SYNC_INTERVAL_MS, type ToPrimary, type ToWorker } from './cluster-messages.ts';
 import { sumCounts, type WindowCounts } from './quota.ts';
@@ -21,6 +22,8 @@ export interface GatewayWorkers {
    * event, not a sleep).
    */
   quotaSynced(): Promise<void>;
+  /** Each live worker's shared counters as it last reported them (its Redis state), by worker id. */
+  counters(): ReadonlyMap<string, GatewayCounterStates>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +58,7 @@ export async function startGatewayWorkers(
   if (cluster.schedulingPolicy !== cluster.SCHED_RR) cluster.schedulingPolicy = cluster.SCHED_RR;
 
   const quotaReports = new Map<number, Record<string, WindowCounts>>();
+  const counterReports = new Map<string, GatewayCounterStates>();
   // The sum of every worker's `/token` failures: blocks are decided here and sent to all (issue 10 item 5).
   const tokenThrottle = new TokenThrottle(config.limits);
   const workers = new Set<Worker>();
@@ -88,6 +92,7 @@ export async function startGatewayWorkers(
           }
         } else if (m.type === 'quota') {
           quotaReports.set(w.id, m.counts);
+          counterReports.set(String(w.id), m.counters);
           if (m.tokenFailures) tokenThrottle.apply(m.tokenFailures);
           for (const waiter of syncWaiters) {
             const left = (waiter.reports.get(w.id) ?? 1) - 1;
@@ -117,6 +122,7 @@ export async function startGatewayWorkers(
       w.on('exit', (code, signal) => {
         workers.delete(w);
         quotaReports.delete(w.id);
+        counterReports.delete(String(w.id));
         reject(new Error(`gateway worker exited (${code ?? signal}) before listening`));
         if (!stopping) {
           logger.error({ code, signal }, 'gateway worker died; starting another');
@@ -162,6 +168,7 @@ export async function startGatewayWorkers(
     get workerCount() {
       return workers.size;
     },
+    counters: () => counterReports,
     quotaSynced() {
       return new Promise<void>((resolve) => {
         syncWaiters.push({ reports: new Map([...workers].map((w) => [w.id, 2])), resolve });

@@ -13,7 +13,7 @@ import { LgspAccessTokens, statusEnvelopeVersions } from './client-conventions.t
 import type { QuotaCounter } from './quota.ts';
 import { openQuotaCounter } from './quota-redis.ts';
 import type { SnapshotHolder } from './snapshot-holder.ts';
-import { TokenThrottle } from './token-throttle.ts';
+import { openTokenThrottle, type TokenThrottle } from './token-throttle.ts';
 import { TokenVerifier } from './tokens.ts';
 
 export interface GatewayDeps {
@@ -24,7 +24,10 @@ export interface GatewayDeps {
   records: RecordSink;
   /** Given by a gateway worker, whose counters are shared with its siblings; otherwise the gateway's own. */
   quotas?: QuotaCounter;
-  /** Given by a gateway worker, whose failure counts the primary sums over its siblings; otherwise its own. */
+  /**
+   * Given by a gateway worker (failure counts summed by the primary, or shared in Redis) and by a node that shows
+   * its state in /metrics; otherwise its own (`openTokenThrottle`).
+   */
   tokenThrottle?: TokenThrottle;
   /**
    * Async store-and-forward (issue 4): intake, message status and the pull inbox. Absent on a gateway worker of
@@ -96,7 +99,7 @@ export interface GatewayContext {
 
 export function createGatewayContext(deps: GatewayDeps): GatewayContext {
   const timezoneOffsetMs = deps.config.timezoneOffsetMinutes * 60_000;
-  const tokenThrottle = deps.tokenThrottle ?? new TokenThrottle(deps.config.limits);
+  const tokenThrottle = deps.tokenThrottle ?? openTokenThrottle(deps.config, deps.logger);
   const conventions = deps.config.clientConventions;
   const egress = deps.egress ?? EgressPolicy.forPlatform(deps.config);
   return {

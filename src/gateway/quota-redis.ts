@@ -2,7 +2,6 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.ts';
 import { ensureConnected, openRedis } from '../core/redis.ts';
-import type { TelemetryMetrics } from '../telemetry/metrics.ts';
 import type { SubscriptionPolicy } from './compiled-snapshot.ts';
 import {
   ALLOWED_CALL,
@@ -305,20 +304,5 @@ export function openQuotaCounter(
     { ...config.redis, timezoneOffsetMs },
     local,
     logger,
-  );
-}
-
-/** The quota counters' metrics (issue 13 item 3: "says so in metrics"), for the node's /metrics. */
-export function addQuotaMetrics(metrics: TelemetryMetrics, quotas: QuotaCounter): void {
-  if (quotas.state === 'in-process') return;
-  metrics.addGauge(
-    'lgsp_quota_redis_up',
-    'Redis của bộ đếm hạn mức dùng chung truy cập được (1) / the shared quota counters’ Redis is reachable (1)',
-    () => (quotas.state === 'redis' ? 1 : 0),
-  );
-  metrics.addCollectedCounter(
-    'lgsp_quota_decisions_without_redis_total',
-    'Quyết định hạn mức khi không truy cập được Redis (theo redis.onUnavailable) / quota decisions taken while Redis was unreachable',
-    () => quotas.unavailableDecisions,
   );
 }

@@ -104,12 +104,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     server,
     tls,
     stats: ctx.stats,
-    listen(port = ctx.config.gateway.port, host = ctx.config.gateway.host) {
+    async listen(port = ctx.config.gateway.port, host = ctx.config.gateway.host) {
       if (sweepTimer === null) {
         tls?.start();
         sweepTimer = setInterval(() => ctx.verifier.sweep(), TOKEN_SWEEP_INTERVAL_MS);
         sweepTimer.unref();
       }
+      // The shared `/token` counters' subscription (issue 13 item 3) before the first call: its blocks known.
+      await ctx.tokenThrottle.start();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen({ port, host, backlog: ctx.config.gateway.listenBacklog }, () => {
@@ -133,6 +135,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await Promise.all([...ctx.pools.values()].map((p) => p.close()));
       await ctx.peers.close();
       await ctx.quotas.close();
+      await ctx.tokenThrottle.close();
     },
   };
 }

@@ -118,6 +118,15 @@ async function authenticateClient(
   const nowMs = ctx.clock.nowMs();
   // The client's address as the record has it: the socket's, or a trusted proxy's X-Forwarded-For (item 7).
   const address = rec.clientAddress ?? '';
+  // Redis away and `redis.onUnavailable: closed` (issue 13 item 3): no authentication without the shared counts.
+  if (ctx.tokenThrottle.unavailable()) {
+    const description =
+      'Tạm thời không xác thực được, thử lại sau 5 giây / temporarily unavailable, retry in 5 s';
+    oauthError(ctx, res, rec, 503, 'temporarily_unavailable', 'GW_TOKEN_THROTTLE_UNAVAILABLE', description, {
+      'retry-after': '5',
+    });
+    return null;
+  }
   const waitMs = ctx.tokenThrottle.retryAfterMs(clientId, address, nowMs);
   if (waitMs > 0) {
     const seconds = Math.ceil(waitMs / 1000);
@@ -136,7 +145,7 @@ async function authenticateClient(
   const credential = clientId ? snapshot.credentialsByKey.get(clientId) : undefined;
   const expired = credential?.expiresAtMs != null && nowMs >= credential.expiresAtMs;
   if (!credential || expired || !clientSecret || !secretMatches(clientSecret, credential.secretSha256)) {
-    const blockedMs = ctx.tokenThrottle.failed(credential ? clientId : null, address, nowMs);
+    const blockedMs = await ctx.tokenThrottle.failed(credential ? clientId : null, address, nowMs);
     // One line per block (blocks double, so an attack writes few): who and from where, never the secret.
     if (blockedMs > 0) {
       ctx.logger.warn(

@@ -11,7 +11,7 @@ import { QuotaCounters } from './quota.ts';
 import { openQuotaCounter } from './quota-redis.ts';
 import { createGateway } from './server.ts';
 import { SnapshotHolder } from './snapshot-holder.ts';
-import { TokenThrottle } from './token-throttle.ts';
+import { openTokenThrottle } from './token-throttle.ts';
 
 /**
  * A gateway worker process: serves the data plane on the port it shares with its siblings (the primary accepts
@@ -91,7 +91,8 @@ const quotas = new QuotaCounters(config.timezoneOffsetMinutes * 60_000);
 // With Redis, quotas are shared by every node; the in-process counters (kept in step with the siblings) count
 // only while Redis is unreachable and `redis.onUnavailable` is `open`.
 const quotaCounter = openQuotaCounter(config, logger, quotas);
-const tokenThrottle = new TokenThrottle(config.limits);
+// `/token` failures: shared in Redis when set, else summed over the siblings by the primary.
+const tokenThrottle = openTokenThrottle(config, logger);
 
 const asyncPath = await openOwnMessaging(config, systemClock, logger);
 
@@ -144,7 +145,15 @@ const gateway = createGateway({
 
 const sync = setInterval(() => {
   sink.flush();
-  send({ type: 'quota', counts: quotas.ownCounts(), tokenFailures: tokenThrottle.drain() });
+  send({
+    type: 'quota',
+    counts: quotas.ownCounts(),
+    tokenFailures: tokenThrottle.drain(),
+    counters: {
+      quota: { state: quotaCounter.state, unavailableDecisions: quotaCounter.unavailableDecisions },
+      bruteForce: { state: tokenThrottle.state, unavailableDecisions: tokenThrottle.unavailableDecisions },
+    },
+  });
 }, SYNC_INTERVAL_MS);
 
 let stopping = false;

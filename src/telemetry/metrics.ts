@@ -222,3 +222,67 @@ export function addPlatformGauges(metrics: TelemetryMetrics, s: PlatformGaugeSou
     },
   );
 }
+
+/** Where one kind of counter of a gateway process lives now, and its decisions taken without Redis. */
+export interface SharedCounterState {
+  readonly state: 'in-process' | 'redis' | 'redis-unavailable';
+  readonly unavailableDecisions: number;
+}
+
+/** The counters a gateway process shares through Redis (issue 13 item 3): quotas and `/token` failures. */
+export interface GatewayCounterStates {
+  quota: SharedCounterState;
+  bruteForce: SharedCounterState;
+}
+
+/**
+ * The shared counters' metrics ("says so in metrics", issue 13 item 3), over every gateway process of this node:
+ * `lgsp_{quota,bruteforce}_redis_up` is 1 when every process reaches Redis, `…_decisions_without_redis_total` sums
+ * their decisions taken without it (per `redis.onUnavailable`). With `gateway.workers` > 1 the primary also shows
+ * each worker, as each last reported (every 100 ms): `lgsp_gateway_worker_redis_up{worker,counters}` and
+ * `lgsp_gateway_worker_decisions_without_redis{worker,counters}` (a worker's running total; a new worker starts at 0).
+ */
+export function addSharedCounterMetrics(
+  metrics: TelemetryMetrics,
+  processes: () => ReadonlyMap<string, GatewayCounterStates>,
+  perWorker: boolean,
+): void {
+  const kinds = [
+    ['quota', 'quota', 'bộ đếm hạn mức / quota counters'],
+    ['bruteForce', 'bruteforce', 'bộ đếm xác thực sai tại /token / /token failure counters'],
+  ] as const;
+  for (const [kind, name, what] of kinds) {
+    metrics.addGauge(
+      `lgsp_${name}_redis_up`,
+      `Redis của ${what} dùng chung truy cập được từ mọi tiến trình (1) / reachable from every process (1)`,
+      () => ([...processes().values()].every((p) => p[kind].state === 'redis') ? 1 : 0),
+    );
+    metrics.addCollectedCounter(
+      `lgsp_${name}_decisions_without_redis_total`,
+      `Quyết định của ${what} khi không truy cập được Redis (theo redis.onUnavailable) / decisions taken while Redis was unreachable`,
+      () => [...processes().values()].reduce((sum, p) => sum + p[kind].unavailableDecisions, 0),
+    );
+  }
+  if (!perWorker) return;
+  const byWorker = (read: (s: SharedCounterState) => number) =>
+    function (this: Gauge<'worker' | 'counters'>) {
+      this.reset();
+      for (const [worker, p] of processes()) {
+        for (const [kind, name] of kinds) this.set({ worker, counters: name }, read(p[kind]));
+      }
+    };
+  new Gauge({
+    name: 'lgsp_gateway_worker_redis_up',
+    help: 'Redis truy cập được từ tiến trình worker của cổng (1), theo loại bộ đếm / Redis reachable from each gateway worker (1), by counters',
+    labelNames: ['worker', 'counters'],
+    registers: [metrics.registry],
+    collect: byWorker((s) => (s.state === 'redis' ? 1 : 0)),
+  });
+  new Gauge({
+    name: 'lgsp_gateway_worker_decisions_without_redis',
+    help: 'Quyết định không có Redis của từng worker từ khi nó chạy / each gateway worker’s decisions without Redis since it started',
+    labelNames: ['worker', 'counters'],
+    registers: [metrics.registry],
+    collect: byWorker((s) => s.unavailableDecisions),
+  });
+}

@@ -5,7 +5,7 @@ export interface ClusterOptions {
   databaseUrl: string;
   /** Shared by the nodes of this machine: message data keys (`<dataDir>/message-keys`), archives. */
   dataDir: string;
-  /** The key-encryption key file every node must have (docs/scale-out.md: copy it to each machine). */
+  /** The key-encryption key file every node must have (docs/scaling.md: copy it to each machine). */
   keyFile: string;
   cwd: string;
   gateways: number;
@@ -21,6 +21,8 @@ export interface Cluster {
   gateways: PlatformProcess[];
   workers: PlatformProcess[];
   all: PlatformProcess[];
+  /** One more node of the cluster (same database, data dir and settings), started: a standby, a replacement. */
+  addNode(role: 'gateway' | 'control' | 'worker'): Promise<PlatformProcess>;
   /** Kills (SIGKILL) every node still running: for `after`, whatever happened. */
   killAll(): Promise<void>;
   /** Every node's last output, for a failure message. */
@@ -59,6 +61,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     gateways,
     workers,
     all,
+    addNode: async (role) => {
+      const added = await node(role);
+      all.push(added);
+      (role === 'gateway' ? gateways : role === 'worker' ? workers : []).push(added);
+      await added.start();
+      return added;
+    },
     killAll: async () => {
       await Promise.all(all.map((p) => p.kill()));
     },

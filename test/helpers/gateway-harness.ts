@@ -9,6 +9,7 @@ import type { Clock } from '../../src/core/clock.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createGateway } from '../../src/gateway/server.ts';
 import { SnapshotHolder } from '../../src/gateway/snapshot-holder.ts';
+import { TokenThrottle } from '../../src/gateway/token-throttle.ts';
 import { EgressPolicy, type LookupAll } from '../../src/net/egress.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { Recorder } from '../../src/telemetry/recorder.ts';
@@ -30,6 +31,11 @@ export async function startGatewayHarness(
     durability?: 'strict' | 'batched';
     /** Shared quota counters (issue 13 item 3): `redisUrl` and `redis` settings. */
     redis?: { redisUrl: string; redis?: Record<string, unknown> };
+    /**
+     * `/token` failures counted in this process even with `redis` set: for a test of the quota step alone, whose
+     * `closed` Redis would otherwise refuse `/token` too (docs/security.md §2.5).
+     */
+    tokenLimitsInProcess?: boolean;
   } = {},
 ) {
   const clock = options.clock ?? { nowMs: () => Date.now() };
@@ -70,6 +76,7 @@ export async function startGatewayHarness(
     snapshots,
     records: recorder,
     egress,
+    ...(options.tokenLimitsInProcess ? { tokenThrottle: new TokenThrottle(config.limits) } : {}),
     // As the platform wires it: a change, then this node's snapshot has it (src/platform.ts).
     revokeToken: async (revocation) => {
       await revokeAccessToken(registry.changes, revocation);
