@@ -946,13 +946,17 @@ function printBars(results: Results): void {
   const crashNote = (c: Cell): string => (crashed(c) ? '; the gateway process EXITED during the run' : '');
   const width = Math.max(...gatewayConfigs.map((g) => g.name.length));
 
-  for (const { name } of gatewayConfigs) {
+  for (const { name, shapes: only } of gatewayConfigs) {
     const line = (ok: boolean | undefined, text: string, detail: string): void =>
       say(
         `  ${ok === undefined ? 'SKIP' : ok ? 'PASS' : 'FAIL'}  [${name}]${''.padEnd(width - name.length)} ${text} — ${detail}`,
       );
     const notRun = (text: string, gw: Extract<Cell, { ok: false }> | undefined): void =>
-      line(gw && crashed(gw) ? false : undefined, text, `${name} ${gw ? skipText(gw) : 'not run'}`);
+      line(
+        gw && crashed(gw) ? false : undefined,
+        text,
+        `${name} ${gw ? skipText(gw) : only ? `measured at ${only.join(', ')} connections only` : 'not run'}`,
+      );
     {
       const text = 'req/s ≥ 0.35× nginx at 100 connections';
       const gw = cell('100', name);
