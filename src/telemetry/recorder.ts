@@ -483,8 +483,13 @@ function escapeCopy(value: string): string {
  */
 function isoMicros(ms: number): string {
   const micros = Math.round(ms * 1000);
-  const wholeMs = Math.floor(micros / 1000);
-  const iso = new Date(wholeMs).toISOString();
-  const extra = micros - wholeMs * 1000;
-  return extra === 0 ? iso : `${iso.slice(0, 23)}${String(extra).padStart(3, '0')}Z`;
+  const second = Math.floor(micros / 1_000_000);
+  // The records of a batch fall mostly within a few seconds: the date and time to the second is formatted once.
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastSecondIso = new Date(second * 1000).toISOString().slice(0, 19);
+  }
+  return `${lastSecondIso}.${String(micros - second * 1_000_000).padStart(6, '0')}Z`;
 }
+let lastSecond = Number.NaN;
+let lastSecondIso = '';
