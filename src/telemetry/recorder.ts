@@ -406,9 +406,9 @@ function storable(value: string | null): string | null {
 
 /**
  * Writes one batch of records; a retried batch (a write that timed out but was done, a journal shipped twice) adds
- * nothing twice. On PostgreSQL, `COPY … FROM STDIN` (issue 14 item 3: ≈ 2× the rows/s of the INSERT, see
+ * nothing twice. On PostgreSQL, `COPY … FROM STDIN` (issue 14 item 3: ≈ 1.5× the rows/s of the INSERT, see
  * bench/throughput.ts); should some of the batch already be there, COPY refuses it whole (unique violation) and the
- * idempotent INSERT below writes the rest. PGlite has no COPY from a client: the INSERT.
+ * idempotent INSERT below writes the rest. PGlite: the INSERT (its COPY reads a blob inside its worker; not tried).
  */
 export async function insertTransactions(store: Store, batch: TransactionRecord[]): Promise<void> {
   if (batch.length === 0) return;
