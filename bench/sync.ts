@@ -22,6 +22,16 @@
 // BENCH_TLS (1: after the plain rows, `nginx-tls` and `gateway-tls` — both serving HTTPS with one throwaway
 // certificate made by openssl, TLS 1.2+ with the same ciphers, in front of the same upstream; 0: skip them).
 //
+// Issue 13 item 8 (bench/throughput.ts): while the first demo runs, after its load shapes, the token issue rate
+// (`POST /token`) beside the bare signature's; after every gateway row, the record ingest rate through the recorder
+// into PGlite and (BENCH_POSTGRES_URL) PostgreSQL. BENCH_POSTGRES_URL (a database in which the bench may create
+// and drop throwaway databases, e.g. postgres://postgres@127.0.0.1:5432/postgres) also adds two gateway rows on
+// PostgreSQL, each a demo on a fresh database of its own, measured at 100 connections only (the shape of the
+// issue's cost goal): `gateway-pg` (records batched) and `gateway-strict-pg` (strict, PostgreSQL's default) —
+// strict records' cost is gateway-strict-pg against gateway-pg (goal ≤ 10 %).
+// `npm run bench -- --only=token,ingest` (any of sync, token, ingest; default all three) runs only those parts:
+// without `sync`, no load shapes, and only the first demo (for the token figure).
+//
 // To measure without taking the default ports (8280/9080), set LGSP_GATEWAY_PORT=0 LGSP_ADMIN_PORT=0: the demo
 // reads them like any LGSP_* setting and prints the addresses it got.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,13 +53,27 @@ import {
   waitForHttp,
 } from './procs.ts';
 import { table } from './text-table.ts';
+import {
+  measureRecordIngest,
+  measureTokenIssue,
+  postgresAdminUrl,
+  throwawayDatabase,
+  tokenIssueLines,
+} from './throughput.ts';
 import { ensureTool, type ToolResult, toolVersion } from './tools.ts';
 import { runWrk, type WrkResult, writeLua } from './wrk.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH_DIR, '..');
 
-type GatewayName = 'gateway' | 'gateway×2' | 'gateway-strict' | 'gateway-redis' | 'gateway-tls';
+type GatewayName =
+  | 'gateway'
+  | 'gateway×2'
+  | 'gateway-strict'
+  | 'gateway-redis'
+  | 'gateway-pg'
+  | 'gateway-strict-pg'
+  | 'gateway-tls';
 type TargetName = 'direct' | 'nginx' | 'bare' | 'nginx-tls' | GatewayName;
 const REFERENCES = ['direct', 'nginx', 'bare'] as const;
 const TARGETS: readonly TargetName[] = [
@@ -58,6 +82,8 @@ const TARGETS: readonly TargetName[] = [
   'gateway×2',
   'gateway-strict',
   'gateway-redis',
+  'gateway-pg',
+  'gateway-strict-pg',
   'nginx-tls',
   'gateway-tls',
 ];
@@ -70,6 +96,10 @@ interface GatewayConfig {
   tls?: NginxTls;
   /** More LGSP_* settings of its demo (the durability and Redis rows, issue 13). */
   env?: Record<string, string>;
+  /** On PostgreSQL: each start of its demo gets a fresh throwaway database (LGSP_DATABASE_URL). */
+  postgres?: boolean;
+  /** Only these load shapes (keys of ALL_SHAPES); all when unset. */
+  shapes?: readonly string[];
 }
 
 interface Shape {
@@ -130,9 +160,34 @@ const issue13Configs: GatewayConfig[] =
             ]
           : []),
       ];
-const gatewayConfigs: readonly GatewayConfig[] = workersFromEnv
-  ? [{ name: 'gateway', workers: workersFromEnv }, ...issue13Configs]
-  : [{ name: 'gateway', workers: '1' }, { name: 'gateway×2', workers: '2' }, ...issue13Configs];
+const pgConfigs: GatewayConfig[] =
+  process.env['BENCH_DURABILITY'] === '0' || !postgresAdminUrl
+    ? []
+    : [
+        {
+          name: 'gateway-pg',
+          workers: '1',
+          postgres: true,
+          shapes: ['100'],
+          env: { LGSP_RECORDER_DURABILITY: 'batched' },
+        },
+        {
+          name: 'gateway-strict-pg',
+          workers: '1',
+          postgres: true,
+          shapes: ['100'],
+          env: { LGSP_RECORDER_DURABILITY: 'strict' },
+        },
+      ];
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const parts = new Set(
+  (onlyArg?.slice('--only='.length) ?? 'sync,token,ingest').split(',').map((s) => s.trim()),
+);
+const allGatewayConfigs: readonly GatewayConfig[] = workersFromEnv
+  ? [{ name: 'gateway', workers: workersFromEnv }, ...issue13Configs, ...pgConfigs]
+  : [{ name: 'gateway', workers: '1' }, { name: 'gateway×2', workers: '2' }, ...issue13Configs, ...pgConfigs];
+// Without the load shapes, only the first demo (the token figure is measured on it).
+const gatewayConfigs = parts.has('sync') ? allGatewayConfigs : allGatewayConfigs.slice(0, 1);
 const demoOverride = process.env['BENCH_DEMO_CMD']?.trim();
 const withTls = process.env['BENCH_TLS'] !== '0';
 
@@ -328,6 +383,8 @@ interface Stack {
    * demo did not start). */
   directUrl: string | undefined;
   demo: Child | undefined;
+  /** What the demo printed, when it started. */
+  info: DemoInfo | undefined;
   stop(): Promise<void>;
 }
 
@@ -340,17 +397,31 @@ async function startStack(nginxTool: ToolResult, gw: GatewayConfig, withReferenc
   // -- the demo (gateway + provider upstream)
   const targets = new Map<TargetName, Target>();
   const noHeaders = async (): Promise<Record<string, string>> => ({});
-  const demo = await startDemo(gw.workers, gw.tls, gw.env);
+  // A PostgreSQL row: a fresh database for this demo, dropped once it has stopped.
+  let database: { url: string; drop: () => Promise<void> } | undefined;
+  let demo: Awaited<ReturnType<typeof startDemo>>;
+  try {
+    database = gw.postgres ? await throwawayDatabase(postgresAdminUrl!, 'gateway') : undefined;
+    if (database) stoppers.push(database.drop);
+    demo = await startDemo(gw.workers, gw.tls, {
+      ...gw.env,
+      ...(database ? { LGSP_DATABASE_URL: database.url } : {}),
+    });
+  } catch (err) {
+    demo = { skip: `PostgreSQL: ${(err as Error).message.slice(0, 200)}` };
+  }
   const own: Child[] = 'child' in demo ? [demo.child] : [];
   const stack = (directUrl: string | undefined): Stack => ({
     targets,
     directUrl,
     demo: 'child' in demo ? demo.child : undefined,
+    info: 'info' in demo ? demo.info : undefined,
     async stop() {
       // The demo is stopped the way a user stops it (Ctrl-C); the others are ours.
       await Promise.allSettled(
         own.map((c) => stopChild(c, c === own[0] && 'child' in demo ? 'SIGINT' : 'SIGTERM', 5000)),
       );
+      await database?.drop().catch(() => undefined);
     },
   });
   let directUrl: string | undefined;
@@ -360,7 +431,10 @@ async function startStack(nginxTool: ToolResult, gw: GatewayConfig, withReferenc
     say(
       `${gw.name}: ${demoOverride ? `BENCH_DEMO_CMD override (${demoOverride}) — NOT the real gateway` : 'node bin/lgsp.mjs demo --json --no-federation'}` +
         ` with LGSP_GATEWAY_WORKERS=${gw.workers} · ${info.gatewayUrl}${info.allowedPath} → upstream ` +
-        new URL(info.directUrl).origin,
+        new URL(info.directUrl).origin +
+        (database
+          ? ` · store: a fresh PostgreSQL database (${new URL(database.url).pathname.slice(1)})`
+          : ''),
     );
     const t: Target = {
       name: gw.name,
@@ -520,10 +594,11 @@ async function runPhase(
   start: () => Promise<Stack>,
   names: readonly TargetName[],
   results: Results,
+  o: { shapes?: readonly string[]; after?: (stack: Stack) => Promise<void> } = {},
 ): Promise<void> {
   let stack = await start();
   try {
-    for (const shape of shapes) {
+    for (const shape of shapes.filter((s) => !o.shapes || o.shapes.includes(s.key))) {
       if (signals.interrupted) return;
       if (stack.demo?.hasExited()) {
         // A crashed gateway takes its upstream with it: start everything again so the next shapes still measure.
@@ -545,8 +620,40 @@ async function runPhase(
         await new Promise((r) => setTimeout(r, 500));
       }
     }
+    if (o.after && !signals.interrupted) {
+      if (stack.demo?.hasExited()) {
+        await stack.stop();
+        stack = await start();
+      }
+      await o.after(stack);
+    }
   } finally {
     await stack.stop();
+  }
+}
+
+/** Issue 13 item 8: the token issue rate on the first demo, after its load shapes (bench/throughput.ts). */
+async function tokenPart(wrkPath: string, stack: Stack): Promise<string[]> {
+  if (!stack.info) return ['token issue: skipped (the demo did not start)'];
+  const connections = envNumber('BENCH_TOKEN_CONNECTIONS', 50);
+  progress(`token issue: POST /token, wrk -c${connections}, ${durationS} s`);
+  try {
+    const r = await measureTokenIssue({
+      wrkPath,
+      gatewayUrl: stack.info.gatewayUrl,
+      consumerKey: stack.info.consumerKey,
+      consumerSecret: stack.info.consumerSecret,
+      dir: tmpDir,
+      connections,
+      threads,
+      durationS,
+      warmupS,
+      timeoutS,
+    });
+    appendix.push('', `--- token issue · POST ${stack.info.gatewayUrl}/token`, r.wrk.raw);
+    return tokenIssueLines(r, connections);
+  } catch (err) {
+    return [`token issue: failed (${(err as Error).message.slice(0, 200)})`];
   }
 }
 
@@ -684,14 +791,32 @@ async function main(): Promise<void> {
       say(`gateway-tls, nginx-tls: skipped (openssl: ${(err as Error).message.slice(0, 160)})`);
     }
   }
-  await runPhase(wrk.path, () => startStack(nginxTool, first!, true), [...REFERENCES, first!.name], results);
+  let tokenLines: string[] = [];
+  const tokenAfter = parts.has('token')
+    ? async (stack: Stack) => {
+        tokenLines = await tokenPart(wrk.path, stack);
+      }
+    : undefined;
+  if (parts.has('sync')) {
+    await runPhase(
+      wrk.path,
+      () => startStack(nginxTool, first!, true),
+      [...REFERENCES, first!.name],
+      results,
+      { after: tokenAfter },
+    );
+  } else if (tokenAfter) {
+    await runPhase(wrk.path, () => startStack(nginxTool, first!, false), [], results, { after: tokenAfter });
+  }
   for (const gw of others) {
     if (signals.interrupted) return;
     // Let the sockets of the stopped stack close and the CPU settle.
     await new Promise((r) => setTimeout(r, 1000));
-    await runPhase(wrk.path, () => startStack(nginxTool, gw, false), [gw.name], results);
+    await runPhase(wrk.path, () => startStack(nginxTool, gw, false), [gw.name], results, {
+      shapes: gw.shapes,
+    });
   }
-  if (tlsConfig) {
+  if (tlsConfig && parts.has('sync')) {
     if (signals.interrupted) return;
     await new Promise((r) => setTimeout(r, 1000));
     await runPhase(
@@ -702,10 +827,28 @@ async function main(): Promise<void> {
     );
   }
   if (signals.interrupted) return;
+  // Last, on a machine the demos have left: the recorder's write path, in this process.
+  let ingestLines: string[] = [];
+  if (parts.has('ingest')) {
+    try {
+      ingestLines = await measureRecordIngest(postgresAdminUrl, progress);
+    } catch (err) {
+      ingestLines = [`record ingest: failed (${(err as Error).message.slice(0, 200)})`];
+    }
+  }
+  if (signals.interrupted) return;
 
   say('');
-  for (const shape of shapes) printShape(shape, results.get(shape.key) ?? new Map());
-  printBars(results);
+  if (parts.has('sync')) {
+    for (const shape of shapes) printShape(shape, results.get(shape.key) ?? new Map());
+  }
+  say('── throughput (issue 13 item 8; the machine is shared: read the ratios, not the absolute figures)');
+  for (const line of tokenLines) say(line);
+  for (const line of ingestLines) say(line);
+  if (!postgresAdminUrl)
+    say('gateway-pg, gateway-strict-pg: skipped (set BENCH_POSTGRES_URL to measure them)');
+  say('');
+  if (parts.has('sync')) printBars(results);
   say('');
   say(`total ${Math.round((Date.now() - t0) / 1000)} s`);
 }
@@ -773,15 +916,24 @@ function printShape(shape: Shape, row: Map<TargetName, Cell>): void {
   say('');
 }
 
-/** Issue 13's costs, each row against `gateway` at 100 connections: strict records (goal ≤ 10 %), Redis quotas. */
+/**
+ * Issue 13's costs at 100 connections: strict records against batched ones on the same store (goal ≤ 10 %) —
+ * gateway-strict against gateway (PGlite), gateway-strict-pg against gateway-pg — and Redis quotas against gateway.
+ */
 function printIssue13Costs(results: Results): void {
-  const base = results.get('100')?.get('gateway');
-  for (const name of ['gateway-strict', 'gateway-redis'] as const) {
+  const pairs = [
+    ['gateway-strict', 'gateway'],
+    ['gateway-redis', 'gateway'],
+    ['gateway-strict-pg', 'gateway-pg'],
+    ['gateway-pg', 'gateway'],
+  ] as const;
+  for (const [name, baseName] of pairs) {
+    const base = results.get('100')?.get(baseName);
     const row = results.get('100')?.get(name);
     if (!base?.ok || !row?.ok) continue;
     const k = row.r.rps / base.r.rps;
-    const goal = name === 'gateway-strict' ? ' (goal ≥ 0.90×: strict records cost ≤ 10 %)' : '';
-    say(`  ${name} = ${fmtRatio(k)} gateway at 100 connections${goal}, p99 ${fmtMs(row.r.p99Ms)} ms`);
+    const goal = name.startsWith('gateway-strict') ? ' (goal ≥ 0.90×: strict records cost ≤ 10 %)' : '';
+    say(`  ${name} = ${fmtRatio(k)} ${baseName} at 100 connections${goal}, p99 ${fmtMs(row.r.p99Ms)} ms`);
   }
 }
 
@@ -794,13 +946,17 @@ function printBars(results: Results): void {
   const crashNote = (c: Cell): string => (crashed(c) ? '; the gateway process EXITED during the run' : '');
   const width = Math.max(...gatewayConfigs.map((g) => g.name.length));
 
-  for (const { name } of gatewayConfigs) {
+  for (const { name, shapes: only } of gatewayConfigs) {
     const line = (ok: boolean | undefined, text: string, detail: string): void =>
       say(
         `  ${ok === undefined ? 'SKIP' : ok ? 'PASS' : 'FAIL'}  [${name}]${''.padEnd(width - name.length)} ${text} — ${detail}`,
       );
     const notRun = (text: string, gw: Extract<Cell, { ok: false }> | undefined): void =>
-      line(gw && crashed(gw) ? false : undefined, text, `${name} ${gw ? skipText(gw) : 'not run'}`);
+      line(
+        gw && crashed(gw) ? false : undefined,
+        text,
+        `${name} ${gw ? skipText(gw) : only ? `measured at ${only.join(', ')} connections only` : 'not run'}`,
+      );
     {
       const text = 'req/s ≥ 0.35× nginx at 100 connections';
       const gw = cell('100', name);

@@ -10,6 +10,11 @@ export interface Store {
   readonly db: Kysely<Database>;
   /** Runs a multi-statement SQL script (migrations), outside Kysely's one-statement queries. */
   execScript(sql: string): Promise<void>;
+  /**
+   * PostgreSQL only: `statement` (a `COPY … FROM STDIN`, text format) with `data` as its input, in one round trip;
+   * resolves the rows copied. The recorder's fast path for batches of transaction records (issue 14 item 3).
+   */
+  copyIn?(statement: string, data: Buffer): Promise<number>;
   close(): Promise<void>;
 }
 

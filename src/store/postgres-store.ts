@@ -11,6 +11,65 @@ const types = {
       : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * The copy-in sub-protocol of one simple-query `COPY … FROM STDIN` (PostgreSQL protocol §55.2.6), as a pg
+ * "submittable": pg has no COPY API of its own (pg-copy-streams adds one as a stream; the recorder's batch is already
+ * one buffer in memory, so it is sent as one CopyData message and no dependency is needed). On an error the server
+ * drops the rest of the copy and answers ErrorResponse: nothing of the statement is kept.
+ */
+class CopyIn {
+  private rows = 0;
+  private done = false;
+
+  constructor(
+    readonly text: string,
+    private readonly data: Buffer,
+    private readonly callback: (err: Error | null, rows: number) => void,
+  ) {}
+
+  submit(connection: PgConnection): void {
+    connection.query(this.text);
+  }
+
+  handleCopyInResponse(connection: PgConnection): void {
+    connection.sendCopyFromChunk(this.data);
+    connection.endCopyFrom();
+  }
+
+  handleCommandComplete(msg: { text: string }): void {
+    // The command tag: `COPY <rows>`.
+    this.rows = Number(msg.text.split(' ')[1]);
+  }
+
+  handleReadyForQuery(): void {
+    this.settle(null);
+  }
+
+  handleError(err: Error): void {
+    this.settle(err);
+  }
+
+  private settle(err: Error | null): void {
+    if (this.done) return;
+    this.done = true;
+    this.callback(err, this.rows);
+  }
+
+  // The other messages a submittable may be handed; COPY FROM sends none of them.
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+  handleCopyData(): void {}
+}
+
+/** What CopyIn uses of pg's (untyped) connection. */
+interface PgConnection {
+  query(text: string): void;
+  sendCopyFromChunk(chunk: Buffer): void;
+  endCopyFrom(): void;
+}
+
 /** Real PostgreSQL (`LGSP_DATABASE_URL`): shared by every node when the platform is scaled out (R-05). */
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
@@ -45,6 +104,22 @@ export class PostgresStore implements Store {
 
   async execScript(sql: string): Promise<void> {
     await this.pool.query(sql);
+  }
+
+  async copyIn(statement: string, data: Buffer): Promise<number> {
+    const client = await this.pool.connect();
+    let failed: Error | undefined;
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        client.query(new CopyIn(statement, data, (err, rows) => (err ? reject(err) : resolve(rows))));
+      });
+    } catch (err) {
+      failed = err as Error;
+      throw err;
+    } finally {
+      // A connection that failed mid-copy is dropped rather than handed to the next statement in an unknown state.
+      client.release(failed);
+    }
   }
 
   async close(): Promise<void> {

@@ -203,7 +203,12 @@ export function dailyRollupDayStart(ms: number): number {
  * rows (the same statement as migration 0013's backfill): a day is the sum of its hours as they are now, so
  * recomputing any hour keeps its day right. Runs inside the caller's transaction.
  */
-async function rebuildDailyRollups(db: Db, fromMs: number, toMs: number, nowMs: number): Promise<void> {
+export async function rebuildDailyRollups(
+  db: Db,
+  fromMs: number,
+  toMs: number,
+  nowMs: number,
+): Promise<void> {
   const d0 = dailyRollupDayStart(fromMs);
   const d1 = dailyRollupDayStart(toMs - 1) + DAY_MS;
   const h0 = new Date(d0).toISOString();
