@@ -94,10 +94,17 @@ export async function dashboard(
       `bucket ${bucket}: ${steps} điểm, tối đa ${MAX_POINTS} / ${steps} points, at most ${MAX_POINTS}`,
     );
   }
-  const points = await traffic(store, input.scope?.organizationCode, bucket, first, steps, toMs);
+  // The parts read independently: on PostgreSQL each takes its own pooled connection, so a year's dashboard costs
+  // its slowest statistics query rather than their sum (100 M records: bench/reports.ts, docs/reports.md).
+  const [points, tops, alerts, waiting, reviewing] = await Promise.all([
+    traffic(store, input.scope?.organizationCode, bucket, first, steps, toMs),
+    topLists(store, input.scope?.organizationCode, fromMs, toMs),
+    openAlerts(store, input.scope?.organizationId),
+    backlog(store, settings, input.scope?.organizationId, nowMs),
+    reviews(store, settings, input.scope?.organizationId, nowMs),
+  ]);
   const calls = points.reduce((n, p) => n + p.calls, 0);
   const errors = points.reduce((n, p) => n + p.errors, 0);
-  const tops = await topLists(store, input.scope?.organizationCode, fromMs, toMs);
   return {
     from: new Date(fromMs).toISOString(),
     to: new Date(toMs).toISOString(),
@@ -106,9 +113,9 @@ export async function dashboard(
     scope: { organizationCode: input.scope?.organizationCode ?? null },
     traffic: { points, calls, errors, errorRate: rate(calls, errors) },
     ...tops,
-    alerts: await openAlerts(store, input.scope?.organizationId),
-    backlog: await backlog(store, settings, input.scope?.organizationId, nowMs),
-    reviews: await reviews(store, settings, input.scope?.organizationId, nowMs),
+    alerts,
+    backlog: waiting,
+    reviews: reviewing,
   };
 }
 
@@ -195,7 +202,7 @@ async function topLists(
     return [...totals.values()].sort((a, b) => b.calls - a.calls || b.errors - a.errors).slice(0, TOP);
   };
   // A consumer system is read by its name and its organization's (the statistics' label adds the id, for files).
-  const consumers = await top('consumerSystem');
+  const [consumers, topServices] = await Promise.all([top('consumerSystem'), top('service')]);
   const ids = consumers.map((c) => c.id);
   const names =
     ids.length === 0
@@ -208,7 +215,7 @@ async function topLists(
           .execute();
   const nameOf = new Map(names.map((n) => [n.id, `${n.name} — ${n.organizationName}`]));
   return {
-    topServices: await top('service'),
+    topServices,
     topConsumers: consumers.map((c) => ({ ...c, label: nameOf.get(c.id) ?? c.label })),
   };
 }
