@@ -172,7 +172,8 @@ export class RedisSlots implements DestinationSlots {
         return this.withoutRedis(versionId, limit, want);
       }
     }
-    const granted = Math.max(0, Math.min(want, hold.held - hold.inUse));
+    // A limit lowered meanwhile binds at once, even on slots this node still holds.
+    const granted = Math.max(0, Math.min(want, hold.held - hold.inUse, limit - hold.inUse));
     hold.inUse += granted;
     return granted;
   }
