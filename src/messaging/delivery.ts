@@ -193,11 +193,12 @@ export class Deliverer {
     }
     const leaseMs = messaging.config.pushTimeoutMs + LEASE_MARGIN_MS;
     for (const route of destinations.routesByVersion.values()) {
-      if (route.mode !== 'async') continue;
-      for (const environment of ENVIRONMENTS) {
-        const upstream = route.upstreams[environment];
-        if (!upstream) continue;
-        if (this.stopped) continue;
+      if (route.mode !== 'async' || this.stopped) continue;
+      // One claim per version when every environment has an endpoint (a published version usually has both): an
+      // environment without one is pulled from its inbox, so then only the pushed environments are claimed.
+      const pushed = ENVIRONMENTS.filter((environment) => route.upstreams[environment]);
+      const filters = pushed.length === ENVIRONMENTS.length ? [undefined] : pushed;
+      for (const environment of filters) {
         // Slots first (one Redis round trip for a batch when shared, none while this node holds enough), then
         // at most that many messages; the slots the claim did not use go back at once.
         const free = await this.slots.take(
@@ -213,7 +214,7 @@ export class Deliverer {
             limit: free,
             leaseMs,
             destinationVersionId: route.versionId,
-            environment,
+            ...(environment ? { environment } : {}),
           });
         } finally {
           if (claims.length < free) this.slots.give(route.versionId, free - claims.length, false);
