@@ -25,6 +25,7 @@ import { SnapshotHolder } from './gateway/snapshot-holder.ts';
 import { openTokenThrottle } from './gateway/token-throttle.ts';
 import type { KeyEncryptionKey } from './keys/index.ts';
 import { Deliverer } from './messaging/delivery.ts';
+import { openDestinationSlots } from './messaging/destination-slots.ts';
 import type { Messaging } from './messaging/messaging.ts';
 import { openMessaging } from './messaging/open.ts';
 import { EgressPolicy, type LookupAll } from './net/egress.ts';
@@ -243,6 +244,23 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const deliveryPeers = new PeerClients(egress, clock, config.messaging.pushTimeoutMs);
     stops.push(() => deliveryPeers.close());
     if (serves.worker) leases.want('async-expiry');
+    // Only a worker node pushes: another node opens no shared slots.
+    const deliverySlots = openDestinationSlots(
+      { redisUrl: serves.worker ? config.redisUrl : '', redis: config.redis },
+      logger,
+    );
+    if (deliverySlots.state !== 'in-process') {
+      metrics.addGauge(
+        'lgsp_delivery_slots_redis_up',
+        'Redis của giới hạn đẩy đồng thời dùng chung truy cập được (1) / the shared delivery concurrency’s Redis is reachable (1)',
+        () => (deliverySlots.state === 'redis' ? 1 : 0),
+      );
+      metrics.addCollectedCounter(
+        'lgsp_delivery_decisions_without_redis_total',
+        'Quyết định đẩy thông điệp khi không truy cập được Redis (theo redis.onUnavailable) / delivery concurrency decisions taken while Redis was unreachable',
+        () => deliverySlots.unavailableDecisions,
+      );
+    }
     const deliverer = new Deliverer({
       messaging,
       clock,
@@ -254,6 +272,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       peers: { clients: deliveryPeers, code: config.federation.code },
       // Expired messages are swept (alert, record) by the one node holding the lease; every worker delivers.
       sweepsExpiry: () => leases.isHeld('async-expiry'),
+      // Each destination's deliveryConcurrency bounds the whole cluster's pushes when Redis is set (issue 13 item 3).
+      slots: deliverySlots,
     });
     if (serves.worker) {
       deliverer.start();

@@ -16,6 +16,7 @@ import {
   type RecordSink,
   type TransactionRecord,
 } from '../telemetry/record.ts';
+import { type DestinationSlots, InProcessSlots } from './destination-slots.ts';
 import type { Destination, Destinations, Messaging } from './messaging.ts';
 import {
   dueReceiptChecks,
@@ -56,6 +57,12 @@ export interface DelivererDeps {
    * lease, so an expiry's alert and record are made once). Absent: always.
    */
   sweepsExpiry?: () => boolean;
+  /**
+   * How many pushes to each destination may be in flight (issue 13 item 3): shared by every worker node in Redis
+   * when configured (`openDestinationSlots`), else this node's count. Absent: this node's count. The deliverer
+   * closes it when it stops.
+   */
+  slots?: DestinationSlots;
 }
 
 /** How often the receipts of handed-on messages are looked for (each message is then polled with backoff). */
@@ -75,7 +82,7 @@ const RECEIPT_GIVE_UP_MS = 60 * 60_000;
  * which is the message id (at-least-once delivery, exactly-once effect).
  */
 export class Deliverer {
-  private readonly inFlight = new Map<string, number>();
+  private readonly slots: DestinationSlots;
   private readonly pushes = new Set<Promise<void>>();
   private readonly agent: Agent;
   private readonly ids = new SequentialIds();
@@ -89,6 +96,7 @@ export class Deliverer {
   private receiptsRunning = false;
 
   constructor(private readonly deps: DelivererDeps) {
+    this.slots = deps.slots ?? new InProcessSlots();
     const timeoutMs = deps.messaging.config.pushTimeoutMs;
     this.agent = new Agent({
       keepAliveTimeout: 30_000,
@@ -152,6 +160,7 @@ export class Deliverer {
       if (this.ticking) await new Promise((r) => setTimeout(r, 10));
     }
     await this.agent.close();
+    await this.slots.close();
   }
 
   private async tick(): Promise<void> {
@@ -184,19 +193,32 @@ export class Deliverer {
     }
     const leaseMs = messaging.config.pushTimeoutMs + LEASE_MARGIN_MS;
     for (const route of destinations.routesByVersion.values()) {
-      if (route.mode !== 'async') continue;
-      for (const environment of ENVIRONMENTS) {
-        const upstream = route.upstreams[environment];
-        if (!upstream) continue;
-        const free = route.deliveryConcurrency - (this.inFlight.get(route.versionId) ?? 0);
-        if (free <= 0 || this.stopped) continue;
-        const claims = await messaging.queue.claim({
-          nowMs: clock.nowMs(),
-          limit: free,
-          leaseMs,
-          destinationVersionId: route.versionId,
-          environment,
-        });
+      if (route.mode !== 'async' || this.stopped) continue;
+      // One claim per version when every environment has an endpoint (a published version usually has both): an
+      // environment without one is pulled from its inbox, so then only the pushed environments are claimed.
+      const pushed = ENVIRONMENTS.filter((environment) => route.upstreams[environment]);
+      const filters = pushed.length === ENVIRONMENTS.length ? [undefined] : pushed;
+      for (const environment of filters) {
+        // Slots first (one Redis round trip for a batch when shared, none while this node holds enough), then
+        // at most that many messages; the slots the claim did not use go back at once.
+        const free = await this.slots.take(
+          route.versionId,
+          route.deliveryConcurrency,
+          route.deliveryConcurrency,
+        );
+        if (free <= 0) continue;
+        let claims: Claim[] = [];
+        try {
+          claims = await messaging.queue.claim({
+            nowMs: clock.nowMs(),
+            limit: free,
+            leaseMs,
+            destinationVersionId: route.versionId,
+            ...(environment ? { environment } : {}),
+          });
+        } finally {
+          if (claims.length < free) this.slots.give(route.versionId, free - claims.length, false);
+        }
         for (const claim of claims) this.launch(claim, route, destinations);
       }
     }
@@ -267,12 +289,12 @@ export class Deliverer {
     }
   }
 
+  /** Starts a push on a slot already taken; the slot is given back when the push settles. */
   private launch(claim: Claim, route: Destination, destinations: Destinations): void {
-    this.inFlight.set(route.versionId, (this.inFlight.get(route.versionId) ?? 0) + 1);
     const push = this.push(claim, route, destinations)
       .catch((err) => this.deps.logger.error({ err, message: claim.message.id }, 'push failed unexpectedly'))
       .finally(() => {
-        this.inFlight.set(route.versionId, (this.inFlight.get(route.versionId) ?? 1) - 1);
+        this.slots.give(route.versionId, 1);
         this.pushes.delete(push);
         this.wake();
       });
