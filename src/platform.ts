@@ -243,7 +243,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     stops.push(() => messaging.close());
     const deliveryPeers = new PeerClients(egress, clock, config.messaging.pushTimeoutMs);
     stops.push(() => deliveryPeers.close());
-    if (serves.worker) leases.want('async-expiry');
+    if (serves.worker) {
+      leases.want('async-expiry');
+      leases.want('receipt-sweep');
+    }
     // Only a worker node pushes: another node opens no shared slots.
     const deliverySlots = openDestinationSlots(
       { redisUrl: serves.worker ? config.redisUrl : '', redis: config.redis },
@@ -272,6 +275,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       peers: { clients: deliveryPeers, code: config.federation.code },
       // Expired messages are swept (alert, record) by the one node holding the lease; every worker delivers.
       sweepsExpiry: () => leases.isHeld('async-expiry'),
+      // Receipts of handed-on messages are looked for by one node too: a final receipt settles its message once.
+      sweepsReceipts: () => leases.isHeld('receipt-sweep'),
       // Each destination's deliveryConcurrency bounds the whole cluster's pushes when Redis is set (issue 13 item 3).
       slots: deliverySlots,
     });

@@ -22,6 +22,7 @@ const JOBS = [
   'health-monitor',
   'lifecycle-due',
   'notification-outbox',
+  'receipt-sweep',
   'signing-key-purge',
   'transaction-retention',
   'transaction-rollups',

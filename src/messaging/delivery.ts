@@ -58,6 +58,11 @@ export interface DelivererDeps {
    */
   sweepsExpiry?: () => boolean;
   /**
+   * Whether this node looks for the receipts of handed-on messages now (issue 13 item 4: by its job lease, so a
+   * receipt settles a message — its status, webhook, alert — once in the cluster). Absent: always.
+   */
+  sweepsReceipts?: () => boolean;
+  /**
    * How many pushes to each destination may be in flight (issue 13 item 3): shared by every worker node in Redis
    * when configured (`openDestinationSlots`), else this node's count. Absent: this node's count. The deliverer
    * closes it when it stops.
@@ -178,6 +183,7 @@ export class Deliverer {
     }
     if (
       this.deps.peers &&
+      (this.deps.sweepsReceipts?.() ?? true) &&
       (destinations.federation?.peersById.size ?? 0) > 0 &&
       !this.receiptsRunning &&
       Math.abs(nowMs - this.lastReceiptSweepMs) >= RECEIPT_SWEEP_MS
@@ -481,7 +487,7 @@ const PUSH_TEMPLATE = '(đẩy thông điệp / message push)';
 /**
  * Where a push goes (issue 12 item 10): the destination's base path followed by the resource path and query the
  * source called, exactly as a sync call is forwarded (`gateway/proxy.ts`) — already canonical, since the intake
- * decided on it (`gateway/paths.ts`) and forwards it byte for byte. A message sent to the version itself
+ * decided on it (`core/paths.ts`) and forwards it byte for byte. A message sent to the version itself
  * (`/hoso/3.0`) goes to the base as configured (`/nhan`), as every message did before; one stored without its
  * resource does too. Federation (issue 12, a later change) forwards a message to a peer platform with the same
  * (path, query): this is the one place that turns them into a URL.
