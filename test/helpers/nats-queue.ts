@@ -16,7 +16,7 @@ export async function openNatsTestQueue(): Promise<{
 }> {
   const prefix = `lgsptest_${randomBytes(6).toString('hex')}`;
   const queue = await NatsQueue.open(testNatsUrl, testCipher(), { prefix });
-  const streams = [`KV_${prefix}_messages`, `OBJ_${prefix}_payloads`];
+  const streams = [`${prefix}_queue`, `KV_${prefix}_messages`, `OBJ_${prefix}_payloads`];
   return {
     queue,
     prefix,
@@ -32,7 +32,8 @@ export async function openNatsTestQueue(): Promise<{
 }
 
 /**
- * R-02 scan: every message still stored in the given streams (KV records, object chunks and object meta records),
+ * R-02 scan: every message still stored in the given streams (the work queue's messages, KV records, object chunks
+ * and object meta records),
  * read one by one with direct gets, searched for `needle` — also across two consecutive messages.
  */
 export async function scanStreams(streams: string[], needle: Buffer): Promise<boolean> {
