@@ -81,11 +81,11 @@ export const INLINE_MAX_BYTES = 512 * 1024;
  * Every JetStream request's limit. A send while the connection is down is refused at once (`refuseWhenDown`); this
  * bounds a send to a server that stopped answering without closing the connection.
  */
-const REQUEST_TIMEOUT_MS = 1_500;
+const REQUEST_TIMEOUT_MS = 900;
 /** How long a pull waits for the server's first answer before it counts as empty (a busy machine is slow). */
 const PULL_TIMEOUT_MS = 5_000;
 /** How long a pull may wait on the server when the consumer is at `max_ack_pending` (otherwise it answers at once). */
-const PULL_EXPIRES_MS = 50;
+const PULL_EXPIRES_MS = 100;
 /** The stream's duplicate window: a resend of the same Idempotency-Key inside it is found by the stream itself. */
 const DUPLICATE_WINDOW_MS = 15 * 60_000;
 /** Width of the expiry buckets in the subjects. */
@@ -133,6 +133,8 @@ export class NatsQueue implements MessageQueue {
   /** Made dead by the server's `max_deliver` (its advisory): answered by the next `expire`. */
   private readonly deadByServer: MessageMeta[] = [];
   private disconnected = false;
+  /** Rejects the sends in flight when the connection drops, instead of letting them wait for their time limit. */
+  private readonly onDisconnect = new Set<(err: Error) => void>();
   private lastOrphanSweepMs = Date.now();
 
   private constructor(
@@ -155,8 +157,10 @@ export class NatsQueue implements MessageQueue {
     );
     void (async () => {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect') this.disconnected = true;
-        else if (s.type === 'reconnect') this.disconnected = false;
+        if (s.type === 'disconnect') {
+          this.disconnected = true;
+          for (const reject of this.onDisconnect) reject(unreachable());
+        } else if (s.type === 'reconnect') this.disconnected = false;
       }
     })();
   }
@@ -234,7 +238,22 @@ export class NatsQueue implements MessageQueue {
   async enqueue(message: NewMessage, payload: Readable): Promise<EnqueueResult> {
     // Message ids (`msg_…`) name KV keys and objects as they are.
     if (!KEY_SAFE.test(message.id)) throw new Error(`message id must match ${KEY_SAFE}: ${message.id}`);
-    this.refuseWhenDown();
+    if (this.disconnected || this.nc.isClosed()) throw unreachable();
+    let reject: (err: Error) => void = () => {};
+    const dropped = new Promise<never>((_, r) => {
+      reject = r;
+    });
+    dropped.catch(() => undefined);
+    this.onDisconnect.add(reject);
+    try {
+      return await Promise.race([this.store(message, payload), dropped]);
+    } finally {
+      this.onDisconnect.delete(reject);
+    }
+  }
+
+  /** `enqueue` itself: the key looked up, the payload sealed and stored, the message published and indexed. */
+  private async store(message: NewMessage, payload: Readable): Promise<EnqueueResult> {
     const identity =
       message.idempotencyKey === null
         ? null
@@ -282,7 +301,8 @@ export class NatsQueue implements MessageQueue {
       const left = options.limit - claims.length;
       if (left <= 0) break;
       const consumer = await this.consumerFor(scope, options);
-      const pulled = await this.pull(consumer, left);
+      // Never more than the consumer lets be in flight: the server then answers without waiting.
+      const pulled = await this.pull(consumer, Math.min(left, options.concurrency ?? left));
       const taken = await Promise.all(pulled.map((msg) => this.take(msg, options.nowMs)));
       for (const c of taken) if (c !== null) claims.push(c);
     }
@@ -646,12 +666,6 @@ export class NatsQueue implements MessageQueue {
 
   // ------------------------------------------------------------------ enqueue helpers
 
-  /** Refuses at once while the connection is down, instead of waiting for a request's limit. */
-  private refuseWhenDown(): void {
-    if (this.disconnected || this.nc.isClosed())
-      throw new Error('NATS JetStream is unreachable: the message was not stored');
-  }
-
   /** The message a key's index names, once its metadata is written; null otherwise. */
   private async indexed(identity: string): Promise<MessageMeta | null> {
     const entry = await this.kv.get(indexKey(identity));
@@ -854,6 +868,11 @@ export class NatsQueue implements MessageQueue {
       throw claimLost(claim.message.id);
     return { id, revision: Number(revision), object: kind === 'o', reply };
   }
+}
+
+/** A send refused because the connection to NATS is down (the intake answers 503 with Retry-After). */
+function unreachable(): Error {
+  return new Error('NATS JetStream is unreachable: the message was not stored');
 }
 
 function metaKey(id: string): string {
