@@ -92,6 +92,8 @@ const DUPLICATE_WINDOW_MS = 15 * 60_000;
 const EXPIRY_BUCKET_MS = 60_000;
 /** How often the expiry sweep also looks for payload objects no message names (a send killed mid-way). */
 const ORPHAN_SWEEP_EVERY_MS = 60_000;
+/** How often the expiry sweep also looks for settled messages the work queue kept (`dropAckedLeftovers`). */
+const LEFTOVER_SWEEP_EVERY_MS = 10_000;
 /** An object with no message this long after it was written belongs to a send that never committed. */
 const ORPHAN_AGE_MS = DUPLICATE_WINDOW_MS;
 /** `max_ack_pending` when the claimant does not say its concurrency. */
@@ -136,6 +138,7 @@ export class NatsQueue implements MessageQueue {
   /** Rejects the sends in flight when the connection drops, instead of letting them wait for their time limit. */
   private readonly onDisconnect = new Set<(err: Error) => void>();
   private lastOrphanSweepMs = Date.now();
+  private lastLeftoverSweepMs = 0;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -365,6 +368,10 @@ export class NatsQueue implements MessageQueue {
         const dead = await this.kill(record, msg.seq, (meta) => meta.expiresAtMs <= nowMs);
         if (dead !== null) expired.push(dead);
       }
+    }
+    if (Date.now() - this.lastLeftoverSweepMs > LEFTOVER_SWEEP_EVERY_MS) {
+      this.lastLeftoverSweepMs = Date.now();
+      await this.dropAckedLeftovers();
     }
     if (Date.now() - this.lastOrphanSweepMs > ORPHAN_SWEEP_EVERY_MS) {
       this.lastOrphanSweepMs = Date.now();
@@ -650,6 +657,33 @@ export class NatsQueue implements MessageQueue {
     if (stored === null) return;
     const dead = await this.kill(unframe(stored.data).record, seq, () => true);
     if (dead !== null) this.deadByServer.push({ ...dead, lastError: dead.lastError ?? 'max deliveries' });
+  }
+
+  /**
+   * Messages a consumer counts as acknowledged (at or below its ack floor) that the work queue still holds: seen
+   * after acks that crossed a NATS server restart (nats-server 2.9 kept them). Each is settled in KV — delivered or
+   * dead — and is deleted now (R-02). Costs one read per consumer when there are none.
+   */
+  private async dropAckedLeftovers(): Promise<void> {
+    for await (const consumer of this.jsm.consumers.list(this.streams.queue)) {
+      const floor = consumer.ack_floor.stream_seq;
+      const filter = consumer.config.filter_subject;
+      if (!filter) continue;
+      let seq = 1;
+      for (;;) {
+        const msg = await this.jsm.direct
+          .getMessage(this.streams.queue, { next_by_subj: filter, seq })
+          .catch(() => null);
+        if (msg === null || msg.seq > floor) break;
+        seq = msg.seq + 1;
+        const { record } = unframe(msg.data);
+        const current = await this.read(record.meta.id);
+        if (current === null || (current.meta.state !== 'delivered' && current.meta.state !== 'dead'))
+          continue;
+        await this.jsm.streams.deleteMessage(this.streams.queue, msg.seq, false).catch(() => undefined);
+        if (record.object) await this.os.delete(record.meta.id).catch(() => undefined);
+      }
+    }
   }
 
   /**
