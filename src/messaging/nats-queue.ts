@@ -608,8 +608,13 @@ export class NatsQueue implements MessageQueue {
       return next;
     }
     // The KV entry is the truth from here: should this ack be lost, the next delivery of the message acks it away.
+    // The message is also deleted by its sequence: the loss test saw nats-server 2.9 count an ack (its consumer's
+    // ack floor passed it) yet keep the message in the work queue, payload and all.
     await Promise.all([
       this.ackStream(reply),
+      this.jsm.streams
+        .deleteMessage(this.streams.queue, deliveryOf(reply).streamSeq, false)
+        .catch(() => undefined),
       object ? this.os.delete(id).catch(() => undefined) : Promise.resolve(),
     ]);
     return next;
