@@ -254,9 +254,9 @@ interface EngineSetup {
   platform: Platform;
   token: string;
   path: string;
-  /** Payloads still in the queue: rows with has_payload (embedded), pending markers (nats). */
+  /** Payloads still in the queue: rows with has_payload (embedded), work-queue messages (nats). */
   pending(): Promise<number>;
-  /** Payload bytes still stored anywhere: payload rows (embedded), object-store chunk subjects (nats). */
+  /** Payload bytes still stored anywhere: payload rows (embedded), work-queue messages and object chunks (nats). */
   leftoverPayloads(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -399,8 +399,10 @@ async function startEngine(engine: EngineName, destination: DestinationHandle): 
       const info = await queue.manager.streams.info(stream, { subjects_filter: filter });
       return Object.keys(info.state.subjects ?? {}).length;
     };
-    pending = () => subjects(queue.streams.kv, `$KV.${queue.kvBucket}.p.>`);
-    leftoverPayloads = () => subjects(queue.streams.objects, `$O.${queue.objectBucket}.C.>`);
+    // The work queue's messages are the pending ones, and carry the small payloads; large ones are object chunks.
+    pending = () => queue.pendingCount();
+    leftoverPayloads = async () =>
+      (await queue.pendingCount()) + (await subjects(queue.streams.objects, `$O.${queue.objectBucket}.C.>`));
   } else {
     const db = platform.store.db;
     pending = () =>

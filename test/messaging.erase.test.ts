@@ -16,7 +16,6 @@ import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
-import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
 import { sql } from 'kysely';
 import { ManualClock } from '../src/core/clock.ts';
@@ -326,25 +325,10 @@ const engines: EngineSetup[] = [
         queue,
         store: null,
         async storedCiphertext(id) {
-          const nc = await connect({ servers: url });
-          try {
-            const info = await (await new Objm(nc).open(queue.objectBucket)).info(id);
-            assert.ok(info && !info.deleted, `the object of ${id} is stored`);
-            const parts: Buffer[] = [];
-            let seq = 0;
-            for (let i = 0; i < info.chunks; i++) {
-              const msg = await queue.manager.direct.getMessage(queue.streams.objects, {
-                next_by_subj: `$O.${queue.objectBucket}.C.${info.nuid}`,
-                seq: seq + 1,
-              });
-              assert.ok(msg, 'msg');
-              seq = msg.seq;
-              parts.push(Buffer.from(msg.data));
-            }
-            return Buffer.concat(parts);
-          } finally {
-            await nc.close();
-          }
+          // Inside the stream message (a small payload) or in the object store (a large one).
+          const sealed = await queue.storedSealed(id);
+          assert.ok(sealed, `the payload of ${id} is stored`);
+          return sealed;
         },
         async reopen(next) {
           await queue.close();

@@ -6,13 +6,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { newId } from '../src/core/ids.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
 import type { NewMessage } from '../src/messaging/port.ts';
-import { openNatsTestQueue, testNatsUrl, withManager } from './helpers/nats-queue.ts';
+import {
+  natsServerBinary,
+  openNatsTestQueue,
+  PrivateNatsServer,
+  testNatsUrl,
+  withManager,
+} from './helpers/nats-queue.ts';
 import { testCipher } from './helpers/payload-keys.ts';
 
 /**
- * What only the NATS JetStream engine has to show (issue 4 item 5, R-02): its resources live under its prefix and
- * go away with it; a settled message leaves no chunk in the object store's stream; 100 MB streams through with
- * bounded memory, even to a slow reader. The port's behaviour itself is checked by messaging.contract.test.ts.
+ * What only the NATS JetStream engine has to show (issue 4 item 5, issue 13 item 6, R-02): its resources live under
+ * its prefix and go away with it; a settled message leaves nothing in the work queue and no chunk in the object
+ * store; the server bounds a destination's deliveries in flight across nodes (`max_ack_pending`); a send is
+ * refused in under a second while NATS is down, and the queue carries on when it is back; 100 MB streams through
+ * with bounded memory, even to a slow reader. The port's behaviour itself is checked by messaging.contract.test.ts.
  */
 
 const MiB = 1024 * 1024;
@@ -79,25 +87,33 @@ function patternStream(sizeBytes: number): { stream: Readable; sha256: () => str
 describe('NATS JetStream queue engine', { skip }, () => {
   test('its streams are named by the prefix and removed with it', async () => {
     const t = await openNatsTestQueue();
-    assert.deepEqual(await streamNames(t.prefix), [`KV_${t.prefix}_messages`, `OBJ_${t.prefix}_payloads`]);
+    assert.deepEqual(await streamNames(t.prefix), [
+      `KV_${t.prefix}_messages`,
+      `OBJ_${t.prefix}_payloads`,
+      `${t.prefix}_queue`,
+    ]);
     await t.queue.enqueue(newMessage(), Readable.from([Buffer.from('hello')]));
     await t.dispose();
     assert.deepEqual(await streamNames(t.prefix), []);
   });
 
-  test('a delivered, dead or expired message leaves no chunk in the object store (R-02)', async () => {
+  test('a delivered, dead or expired message leaves nothing in the work queue nor in the object store (R-02)', async () => {
     const t = await openNatsTestQueue();
     try {
       const now = Date.now();
       const marker = Buffer.from(`NATS-R02-${randomBytes(8).toString('hex')}`);
-      // Over 128 KiB, so each payload spans several chunks.
-      const payload = () => Buffer.concat([randomBytes(300 * 1024), marker, randomBytes(1000)]);
+      // One payload travels inside the stream message, the other (over 512 KiB) in the object store's chunks.
+      const small = () => Buffer.concat([randomBytes(300 * 1024), marker, randomBytes(1000)]);
+      const large = () => Buffer.concat([randomBytes(600 * 1024), marker, randomBytes(1000)]);
       const delivered = newMessage();
       const dead = newMessage({ destinationVersionId: delivered.destinationVersionId });
       const expired = newMessage({ expiresAtMs: now + 1000 });
-      for (const m of [delivered, dead, expired]) await t.queue.enqueue(m, Readable.from([payload()]));
-      assert.equal((await storedChunks(t.queue)).chunks, 9);
-      // Sealed before it is published (issue 10 item 3): the stream never holds the plaintext.
+      await t.queue.enqueue(delivered, Readable.from([small()]));
+      await t.queue.enqueue(dead, Readable.from([large()]));
+      await t.queue.enqueue(expired, Readable.from([large()]));
+      assert.equal(await t.queue.pendingCount(), 3, 'the work queue holds the three');
+      assert.equal((await storedChunks(t.queue)).chunks, 10, 'two payloads of five 128 KiB chunks');
+      // Sealed before it is published (issue 10 item 3): no stream ever holds the plaintext.
       assert.equal(await t.scanForBytes(marker), false);
 
       const claims = await t.queue.claim({
@@ -105,6 +121,7 @@ describe('NATS JetStream queue engine', { skip }, () => {
         limit: 10,
         leaseMs: 60_000,
         destinationVersionId: delivered.destinationVersionId,
+        environment: 'production',
       });
       assert.deepEqual(claims.map((c) => c.message.id).sort(), [delivered.id, dead.id].sort());
       for (const c of claims) {
@@ -116,21 +133,51 @@ describe('NATS JetStream queue engine', { skip }, () => {
         [expired.id],
       );
 
-      const after = await storedChunks(t.queue);
-      assert.equal(after.chunks, 0, 'no chunk subject keeps a message');
-      // What remains is one small "deleted" meta record per object.
-      assert.equal(after.messages, 3);
+      assert.equal(await t.queue.pendingCount(), 0, 'the work queue is empty');
+      assert.equal((await storedChunks(t.queue)).chunks, 0, 'no chunk subject keeps a message');
       assert.equal(await t.scanForBytes(marker), false);
       for (const m of [delivered, dead, expired]) {
         const meta = await t.queue.get(m.id);
         assert.equal(meta?.hasPayload, false);
+        assert.equal(await t.queue.storedSealed(m.id), null);
         await assert.rejects(t.queue.openPayload(m.id));
       }
       assert.equal((await t.queue.get(delivered.id))?.state, 'delivered');
-      // Settled messages leave the pending index: nothing is left to claim or expire.
+      assert.equal((await t.queue.get(dead.id))?.state, 'dead');
+      assert.equal((await t.queue.get(expired.id))?.state, 'dead');
+      // Settled messages left the work queue: nothing is left to claim or expire.
       assert.deepEqual(await t.queue.claim({ nowMs: now + 10 ** 9, limit: 10, leaseMs: 1000 }), []);
       assert.deepEqual(await t.queue.expire(now + 10 ** 12), []);
     } finally {
+      await t.dispose();
+    }
+  });
+
+  test('the server bounds a destination to its concurrency across nodes (max_ack_pending)', async () => {
+    const t = await openNatsTestQueue();
+    const other = await NatsQueue.open(testNatsUrl, testCipher(), { prefix: t.prefix });
+    try {
+      const now = Date.now();
+      const destinationVersionId = newId('ver');
+      for (let i = 0; i < 6; i++)
+        await t.queue.enqueue(newMessage({ destinationVersionId }), Readable.from([Buffer.from(`m${i}`)]));
+      const scope = {
+        nowMs: now + 60_000,
+        limit: 5,
+        leaseMs: 60_000,
+        concurrency: 2,
+        destinationVersionId,
+        environment: 'production' as const,
+      };
+      const first = await t.queue.claim(scope);
+      assert.equal(first.length, 2, 'two in flight, whatever the limit asked');
+      assert.deepEqual(await other.claim(scope), [], 'the other node gets none while two are in flight');
+      await t.queue.ack(first[0]!, now + 60_001);
+      const next = await other.claim(scope);
+      assert.equal(next.length, 1, 'one slot freed, one more message');
+      assert.equal(await t.queue.pendingCount(), 5);
+    } finally {
+      await other.close();
       await t.dispose();
     }
   });
@@ -150,7 +197,9 @@ describe('NATS JetStream queue engine', { skip }, () => {
       assert.equal(a.length + b.length, 1);
       const first = [...a, ...b][0];
       assert.ok(first, 'first');
-      // The lease lapses, the other node claims it again and acks; the first claimant is too late.
+      // The lease lapses (on the server's clock: ack_wait), the other node claims it again and acks; the first
+      // claimant is too late.
+      await sleep(now + 2000 - Date.now());
       const again = await other.claim({ ...scope, nowMs: now + 2000 });
       assert.equal(again.length, 1);
       await assert.rejects(t.queue.ack(first, now + 2001), { code: 'MQ_CLAIM_LOST' });
@@ -160,6 +209,72 @@ describe('NATS JetStream queue engine', { skip }, () => {
     } finally {
       await other.close();
       await t.dispose();
+    }
+  });
+
+  test('while NATS is down a send is refused in under a second; once it is back the queue carries on', {
+    skip: natsServerBinary ? false : 'no nats-server binary',
+    timeout: 120_000,
+  }, async () => {
+    const server = await PrivateNatsServer.start();
+    const queue = await NatsQueue.open(server.url, testCipher(), { prefix: 'down' });
+    try {
+      const destinationVersionId = newId('ver');
+      const before = newMessage({ destinationVersionId, idempotencyKey: 'truoc' });
+      await queue.enqueue(before, Readable.from([Buffer.from('before')]));
+
+      await server.stop();
+      const refusals: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        await assert.rejects(
+          queue.enqueue(newMessage({ destinationVersionId }), Readable.from([Buffer.from('down')])),
+        );
+        refusals.push(performance.now() - started);
+        await sleep(100);
+      }
+      assert.ok(
+        Math.max(...refusals) < 1000,
+        `refused in ${refusals.map((ms) => ms.toFixed(0)).join(', ')} ms`,
+      );
+
+      await server.resume();
+      const after = newMessage({ destinationVersionId });
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        // The client reconnects by itself; the intake's 503 told the source to send again later.
+        const sent = await queue.enqueue(after, Readable.from([Buffer.from('after')])).catch(() => null);
+        if (sent) break;
+        assert.ok(Date.now() < deadline, 'sends are accepted again once NATS is back');
+        await sleep(200);
+      }
+      // What was accepted before the outage is still there, and still known by its key.
+      const resend = await queue.enqueue(
+        newMessage({ destinationVersionId, idempotencyKey: 'truoc' }),
+        Readable.from([Buffer.from('before')]),
+      );
+      assert.equal(resend.duplicate, true);
+      assert.equal(resend.message.id, before.id);
+      const claims = await queue.claim({
+        nowMs: Date.now(),
+        limit: 10,
+        leaseMs: 30_000,
+        destinationVersionId,
+        environment: 'production',
+      });
+      assert.deepEqual(
+        claims.map((c) => c.message.id),
+        [before.id, after.id],
+      );
+      assert.deepEqual(
+        claims.map((c) => c.payload?.toString()),
+        ['before', 'after'],
+      );
+      for (const c of claims) await queue.ack(c, Date.now());
+      assert.equal(await queue.pendingCount(), 0);
+    } finally {
+      await queue.close().catch(() => undefined);
+      await server.dispose();
     }
   });
 

@@ -1,99 +1,227 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+} from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  connect,
+  createInbox,
+  type Msg,
+  type NatsConnection,
+  nanos,
+  type Subscription,
+} from '@nats-io/transport-node';
+import { ENVIRONMENTS } from '../api/contract/index.ts';
 import type { PayloadCipher } from './payload-cipher.ts';
 import type { Claim, ClaimOptions, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from './port.ts';
 import { acceptedMeta, claimLost } from './port.ts';
 
 /**
- * The NATS JetStream engine of the message queue port (issue 4, R-02, R-04, R-05): what a scaled-out deployment
- * uses so every worker node shares one durable queue without a home-made broker.
+ * The NATS JetStream engine of the message queue port (issue 4, issue 13 item 6, R-02, R-04, R-05): JetStream's own
+ * work-queue semantics, so every worker node shares one durable queue without a home-made broker.
  *
  * Layout, all named by the prefix `P` (so tests can isolate and delete their own resources):
- * - **Object Store bucket `P_payloads`** holds the payloads — sealed (`PayloadCipher`, R-02: the file store keeps a
- *   purged message's bytes in its block files until it compacts them, so they must be unreadable without the
- *   epoch key) — one object per message id, streamed in 128 KiB chunks
- *   (the client publishes chunk by chunk and waits for each JetStream ack, so a 100 MB payload is never held whole).
- *   They are read back chunk by chunk with direct gets, one chunk per `read()`, so a slow reader keeps memory flat —
- *   the library's own `get()` pushes every chunk into an unbounded web stream. On ack, death or expiry the object is
- *   deleted: the store purges the chunk subject, so the stream keeps no bytes of it (R-02); only the object's small
- *   "deleted" meta marker (name, size, digest) remains.
- * - **KV bucket `P_messages`** holds `m.<id>` → `MessageMeta` as JSON, kept after delivery as the port requires;
- *   `p.<id>` (empty) while the message is pending (accepted or delivering), removed once delivered or dead so a claim
- *   scans only live messages; and `idem.<source>.<sha256(key)>` → message id, written with `create()` so the second
- *   send of the same (source, Idempotency-Key) fails to create it and is answered as a duplicate.
+ * - **Work-queue stream `P_queue`** (retention `workqueue`, file storage) holds every pending message — accepted or
+ *   being delivered — on the subject `P.q.<version>.<environment>.<key>.<expiry minute>`. Its body is the
+ *   message's metadata as accepted (JSON, length-prefixed) followed by the payload sealed (`PayloadCipher`, R-02)
+ *   when it is at most INLINE_MAX_BYTES (512 KiB, well below the server's `max_payload`); a larger payload goes to
+ *   the object store. The `<key>` token names the payload's data key, so `payloadKeysInUse` is one stream-info
+ *   request; the `<expiry minute>` token lets `expire` read only the subjects whose messages may have expired.
+ * - **One durable pull consumer per destination version and environment**, filtered to its subjects: `ack_wait` =
+ *   the claim's lease, `max_ack_pending` = the destination's `deliveryConcurrency` (`ClaimOptions.concurrency`:
+ *   the server itself bounds a destination's pushes in flight across every node), `max_deliver` as a last resort
+ *   (its advisory makes the message dead). A claim is one batched pull request (`no_wait`): what is due arrives
+ *   at once, in stream order, redeliveries first. Ack on delivery removes the message from the stream; a retry is
+ *   `nak` with the back-off as its delay; a claimant that dies is replaced when `ack_wait` lapses.
+ * - **KV bucket `P_messages`**: `m.<id>` → `{ meta, seq, object }`, the metadata that outlives delivery (`get`,
+ *   R-02: meta kept, payload gone) and the fence of every claim: a claim writes `delivering` and its token carries
+ *   the entry's new revision; ack and fail are compare-and-set on it, so a stale claimant (its lease lapsed and the
+ *   server delivered the message to someone else, who wrote a newer revision) gets `claimLost`. `i.<source>.<hash>`
+ *   → message id keeps Idempotency-Keys after the stream's duplicate window.
+ * - **Object Store bucket `P_payloads`**: payloads above INLINE_MAX_BYTES, sealed, streamed in 128 KiB chunks and
+ *   read back chunk by chunk (a 100 MB payload is never held whole); deleted on ack, death or expiry.
  *
- * Scheduling and leases are kept in the KV metadata, not in broker timers: the port passes the clock in (`nowMs`),
- * and JetStream's `ack_wait` and nak delays run on the server's wall clock, so they could not honour it. The value of `m.<id>` is
- * `{ meta, leaseUntilMs }`. A claim moves a due message to `delivering` with `leaseUntilMs` = now + lease and
- * writes it with compare-and-set on the entry's revision; the claim token is `<id>:<new revision>`. Ack and fail are
- * compare-and-set on that same revision, so once a lapsed lease has been claimed again (a new revision), the stale
- * claimant's ack fails. A message whose lease lapsed (`leaseUntilMs` < now) is claimable again. Claim order matches
- * the embedded engine: `nextAttemptAtMs`, then `acceptedAtMs`, then id. A claim works from this node's view of the pending
- * messages (`claimView`: read in full at most once a second, kept current by its own operations) and costs one
- * compare-and-set per message claimed; the expiry sweep still reads them all, every few seconds.
+ * Clock (the port passes `nowMs`): due times and expiry are decided on the port's clock — a claim naks a message
+ * not yet due (`nextAttemptAtMs` > now) with the remaining delay, and `expire` compares `expiresAtMs` — but
+ * JetStream's `ack_wait` and nak delays run on the server's wall clock. So a lapsed lease or a retry's back-off
+ * becomes claimable when that real time has passed, not when a test clock says so:
+ * `test/messaging.contract.test.ts` runs its timing cases on NATS with real, short delays (`engine.serverClock`).
  *
- * Durability: `enqueue` resolves after the last chunk, the object's meta record and the KV metadata were acked by
- * JetStream (file storage). Writing `m.<id>` is the commit point; the pending marker is written before the payload.
- * A process killed mid-way (test/messaging.loss.test.ts) therefore leaves at most an upload that never became a
- * message — a marker without `m.<id>`, its idempotency key, maybe chunks no object names — or a settled message
- * whose payload was not deleted yet. `expire`, run by the deliverer every few seconds, deletes both (R-02) once the
- * upload is older than any upload may take; a retry of the interrupted send takes its key over after that time.
+ * Round trips. Enqueue: one publish with `Nats-Msg-Id` = (source, Idempotency-Key), then the `m.<id>` (and `i.…`)
+ * entries written together; a keyed send first looks its key up once (a resend after the duplicate window). A
+ * duplicate inside the window is answered by the stream itself (the publish ack is marked duplicate and names the
+ * first message's sequence). Claim: one pull for the batch, then one KV write per message, all in parallel. Ack:
+ * the compare-and-set, then the stream ack (and the object's deletion for a large payload).
+ *
+ * Durability and crashes: `enqueue` resolves after JetStream acked the publish (the commit point) and the metadata.
+ * A process killed between the two leaves a message in the stream without `m.<id>`: it is delivered all the same
+ * (its first claim writes the entry and the key's index), and a resend of its key inside the duplicate window is
+ * answered from the stream. A KV entry saying delivered or dead whose stream message is still there (killed between
+ * the compare-and-set and the stream ack) is acked away at its next delivery, never pushed again.
+ *
+ * Refusing fast (issue 13 item 6): while the connection is down `enqueue` fails at once, and every request has a
+ * REQUEST_TIMEOUT_MS limit; the intake answers 503 MQ_QUEUE_UNAVAILABLE with Retry-After. The client reconnects by
+ * itself and the durable stream, consumers and buckets carry on.
  */
 
 const CHUNK_BYTES = 128 * 1024;
-/** How often a claim lists the pending messages on the server (`claimView`). */
-const VIEW_TTL_MS = 1_000;
-/** How often the expiry sweep also looks for what killed processes left behind (it reads every pending entry). */
-const CLEANUP_EVERY_MS = 60_000;
+/** Payloads up to this size travel sealed inside the stream message; larger ones go to the object store. */
+export const INLINE_MAX_BYTES = 512 * 1024;
 /**
- * How long a send may take to store its payload (the gateway's request timeout bounds an upload to 60 s). A
- * duplicate send waits that long for the first send of the same key; after that the first send counts as abandoned
- * — its process died between taking the key and storing the message — and is fenced off
- * (`reserveIdempotencyKey`, `fence`).
+ * Every JetStream request's limit. A send while the connection is down is refused at once (`refuseWhenDown`); this
+ * bounds a send to a server that stopped answering without closing the connection.
  */
-const DUPLICATE_WAIT_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 900;
+/** How long a pull waits for the server's first answer before it counts as empty (a busy machine is slow). */
+const PULL_TIMEOUT_MS = 5_000;
+/** How long a pull may wait on the server when the consumer is at `max_ack_pending` (otherwise it answers at once). */
+const PULL_EXPIRES_MS = 100;
+/** The stream's duplicate window: a resend of the same Idempotency-Key inside it is found by the stream itself. */
+const DUPLICATE_WINDOW_MS = 15 * 60_000;
+/** Width of the expiry buckets in the subjects. */
+const EXPIRY_BUCKET_MS = 60_000;
+/** How often the expiry sweep also looks for payload objects no message names (a send killed mid-way). */
+const ORPHAN_SWEEP_EVERY_MS = 60_000;
+/** How often the expiry sweep also looks for settled messages the work queue kept (`dropAckedLeftovers`). */
+const LEFTOVER_SWEEP_EVERY_MS = 10_000;
+/** An object with no message this long after it was written belongs to a send that never committed. */
+const ORPHAN_AGE_MS = DUPLICATE_WINDOW_MS;
+/** `max_ack_pending` when the claimant does not say its concurrency. */
+const DEFAULT_MAX_ACK_PENDING = 1_000;
+/** The server's last resort: deliveries (attempts, lapsed leases, early naks) after which a message is dead. */
+const DEFAULT_MAX_DELIVER = 200;
 const KEY_SAFE = /^[-_=a-zA-Z0-9]+$/;
+const ACK = new TextEncoder().encode('+ACK');
 
 export interface NatsQueueOptions {
-  /** Names the JetStream resources: `<prefix>_messages` (KV) and `<prefix>_payloads` (object store). */
+  /** Names the JetStream resources: `<prefix>_queue`, `<prefix>_messages` (KV), `<prefix>_payloads` (objects). */
   prefix?: string;
+  /** The consumers' `max_deliver` (default 200). */
+  maxDeliver?: number;
+}
+
+/** `m.<id>`: the metadata, where the stream holds the message (while pending) and whether its payload is an object. */
+interface MetaRecord {
+  meta: MessageMeta;
+  seq: number | null;
+  object: boolean;
+}
+
+interface Stored extends MetaRecord {
+  revision: number;
+}
+
+/** One destination version and environment: its subject tokens and its consumer. */
+interface Scope {
+  version: string;
+  environment: string;
 }
 
 export class NatsQueue implements MessageQueue {
   readonly engine = 'nats' as const;
-  private view: { atMs: number; entries: Map<string, Stored> } | null = null;
-  private lastCleanupMs = -Infinity;
+  /** Consumers ensured by this process, with the settings they were made with. */
+  private readonly consumers = new Map<string, { ackWaitMs: number; maxAckPending: number }>();
+  private readonly subscriptions: Subscription[] = [];
+  /** Made dead by the server's `max_deliver` (its advisory): answered by the next `expire`. */
+  private readonly deadByServer: MessageMeta[] = [];
+  private disconnected = false;
+  /** Rejects the sends in flight when the connection drops, instead of letting them wait for their time limit. */
+  private readonly onDisconnect = new Set<(err: Error) => void>();
+  private lastOrphanSweepMs = Date.now();
+  private lastLeftoverSweepMs = 0;
 
   private constructor(
     private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly kv: KV,
     private readonly os: ObjectStore,
     private readonly cipher: PayloadCipher,
+    private readonly prefix: string,
+    private readonly maxDeliver: number,
     /** The bucket names, exposed for tests and operators. */
     readonly kvBucket: string,
     readonly objectBucket: string,
-  ) {}
+  ) {
+    this.subscriptions.push(
+      nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${this.streams.queue}.*`, {
+        callback: (_err, msg) => void this.maxDeliveries(msg).catch(() => undefined),
+      }),
+    );
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect') {
+          this.disconnected = true;
+          for (const reject of this.onDisconnect) reject(unreachable());
+        } else if (s.type === 'reconnect') this.disconnected = false;
+      }
+    })();
+  }
 
   static async open(url: string, cipher: PayloadCipher, options: NatsQueueOptions = {}): Promise<NatsQueue> {
     const prefix = options.prefix ?? 'lgsp';
     if (!KEY_SAFE.test(prefix)) throw new Error(`NATS queue prefix must match ${KEY_SAFE}: ${prefix}`);
-    const nc = await connect({ servers: url, name: `openlgsp-queue-${prefix}` });
+    const nc = await connect({
+      servers: url,
+      name: `openlgsp-queue-${prefix}`,
+      // A restarted server is found again within a quarter second, however long it was away.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
     try {
-      const jsm = await jetstreamManager(nc);
+      const js = jetstream(nc, { timeout: REQUEST_TIMEOUT_MS });
+      const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS * 4 });
+      const stream = `${prefix}_queue`;
+      const exists = await jsm.streams.info(stream).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) {
+        await jsm.streams
+          .add({
+            name: stream,
+            subjects: [`${prefix}.q.>`],
+            retention: RetentionPolicy.Workqueue,
+            storage: StorageType.File,
+            duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+            // Reads by sequence and by subject (`expire`, `original`) answered by any replica, off the API path.
+            allow_direct: true,
+            description: 'OpenLGSP pending messages (work queue), removed on delivery (R-02)',
+          })
+          .catch(async (err: unknown) => {
+            // Another node made it meanwhile.
+            await jsm.streams.info(stream).catch(() => Promise.reject(err));
+          });
+      }
       const kvBucket = `${prefix}_messages`;
       const objectBucket = `${prefix}_payloads`;
       // create() opens the bucket when it exists with the same configuration.
-      const kv = await new Kvm(nc).create(kvBucket, { history: 1 });
-      const os = await new Objm(nc).create(objectBucket, {
-        description: 'OpenLGSP message payloads, deleted on delivery (R-02)',
+      const kv = await new Kvm(js).create(kvBucket, { history: 1 });
+      const os = await new Objm(js).create(objectBucket, {
+        description: 'OpenLGSP message payloads above 512 KiB, deleted on delivery (R-02)',
       });
-      return new NatsQueue(nc, jsm, kv, os, cipher, kvBucket, objectBucket);
+      return new NatsQueue(
+        nc,
+        js,
+        jsm,
+        kv,
+        os,
+        cipher,
+        prefix,
+        options.maxDeliver ?? DEFAULT_MAX_DELIVER,
+        kvBucket,
+        objectBucket,
+      );
     } catch (err) {
       await nc.close();
       throw err;
@@ -105,174 +233,149 @@ export class NatsQueue implements MessageQueue {
     return this.jsm;
   }
 
-  /** The JetStream streams behind the buckets. */
-  get streams(): { kv: string; objects: string } {
-    return { kv: `KV_${this.kvBucket}`, objects: `OBJ_${this.objectBucket}` };
+  /** The JetStream streams: the work queue and those behind the buckets. */
+  get streams(): { queue: string; kv: string; objects: string } {
+    return { queue: `${this.prefix}_queue`, kv: `KV_${this.kvBucket}`, objects: `OBJ_${this.objectBucket}` };
   }
 
   async enqueue(message: NewMessage, payload: Readable): Promise<EnqueueResult> {
     // Message ids (`msg_…`) name KV keys and objects as they are.
     if (!KEY_SAFE.test(message.id)) throw new Error(`message id must match ${KEY_SAFE}: ${message.id}`);
-    const idemKey =
+    if (this.disconnected || this.nc.isClosed()) throw unreachable();
+    let reject: (err: Error) => void = () => {};
+    const dropped = new Promise<never>((_, r) => {
+      reject = r;
+    });
+    dropped.catch(() => undefined);
+    this.onDisconnect.add(reject);
+    try {
+      return await Promise.race([this.store(message, payload), dropped]);
+    } finally {
+      this.onDisconnect.delete(reject);
+    }
+  }
+
+  /** `enqueue` itself: the key looked up, the payload sealed and stored, the message published and indexed. */
+  private async store(message: NewMessage, payload: Readable): Promise<EnqueueResult> {
+    const identity =
       message.idempotencyKey === null
         ? null
-        : idempotencyKvKey(message.sourceSystemId, message.idempotencyKey);
-    /** The revision of our idempotency entry: released on failure only while it is still ours. */
-    let reserved: number | null = null;
-    if (idemKey !== null) {
-      const reservation = await this.reserveIdempotencyKey(idemKey, message.id);
-      if ('existing' in reservation) {
-        // Nothing new is stored; let the duplicate's upload run to its end without keeping it.
+        : idempotencyIdentity(message.sourceSystemId, message.idempotencyKey);
+    if (identity !== null) {
+      // A resend after the stream's duplicate window: the key's index names the first message.
+      const first = await this.indexed(identity);
+      if (first !== null) {
         payload.resume();
-        return { message: reservation.existing, duplicate: true };
+        return { message: first, duplicate: true };
       }
-      reserved = reservation.revision;
     }
-    // Guards a caller's bug (ids are random): putting the object again would replace another message's payload.
-    if ((await this.kv.get(metaKey(message.id)))?.operation === 'PUT') {
-      if (idemKey !== null) await this.kv.delete(idemKey, { previousSeq: reserved! }).catch(() => undefined);
-      throw new Error(`message ${message.id} already exists`);
+    const stored = await this.storePayload(message, payload);
+    const meta = acceptedMeta(message, stored);
+    const object = stored.inline === null;
+    // Should this fail with its outcome unknown (a timeout), a large payload's object is left to the orphan sweep —
+    // the message may have been stored after all — and a resend of its key is answered from the stream.
+    const ack = await this.js.publish(
+      this.subjectOf(meta),
+      frame({ meta, seq: null, object }, stored.inline),
+      {
+        ...(identity === null ? {} : { msgID: identity }),
+        timeout: REQUEST_TIMEOUT_MS,
+      },
+    );
+    if (ack.duplicate) {
+      if (object) await this.os.delete(message.id).catch(() => undefined);
+      return { message: await this.original(ack.seq, identity!), duplicate: true };
     }
-    try {
-      // The pending marker before the metadata: a process killed between the two must not leave an accepted
-      // message that no claim ever finds. A marker without metadata is an upload in progress (or an abandoned one,
-      // which `expire` cleans up).
-      await this.kv.put(pendingKey(message.id), new Uint8Array(0));
-      const meta = acceptedMeta(message, await this.putPayload(message, payload));
-      // The commit point. It fails when this send was fenced off as abandoned (`fence`): then the key belongs
-      // to another send, and this one must not become a second message for it.
-      const revision = await this.kv.create(metaKey(message.id), encode({ meta, leaseUntilMs: null }));
-      this.view?.entries.set(meta.id, { meta, leaseUntilMs: null, revision });
-      return { message: meta, duplicate: false };
-    } catch (err) {
-      // Leave nothing half-stored: the source was not answered 202 and will send again.
-      await this.dropUpload(message.id);
-      if (idemKey !== null) await this.kv.delete(idemKey, { previousSeq: reserved! }).catch(() => undefined);
-      throw err;
-    }
+    const writes: Promise<unknown>[] = [
+      // create, not put: a claim that already took the message wrote a newer state.
+      this.kv.create(metaKey(meta.id), encode({ meta, seq: ack.seq, object })).catch((err: unknown) => {
+        if (!isWrongSequence(err)) throw err;
+      }),
+    ];
+    if (identity !== null) writes.push(this.kv.put(indexKey(identity), new TextEncoder().encode(meta.id)));
+    await Promise.all(writes);
+    return { message: meta, duplicate: false };
   }
 
   async claim(options: ClaimOptions): Promise<Claim[]> {
     if (options.limit <= 0) return [];
-    const due: Stored[] = [];
-    const view = await this.claimView();
-    for (const entry of view.values()) {
-      const { meta, leaseUntilMs } = entry;
-      const isDue =
-        (meta.state === 'accepted' && meta.nextAttemptAtMs <= options.nowMs) ||
-        (meta.state === 'delivering' && leaseUntilMs !== null && leaseUntilMs < options.nowMs);
-      if (!isDue) continue;
-      if (
-        options.destinationVersionId !== undefined &&
-        meta.destinationVersionId !== options.destinationVersionId
-      )
-        continue;
-      if (options.environment !== undefined && meta.environment !== options.environment) continue;
-      due.push(entry);
-    }
-    due.sort(
-      (a, b) =>
-        a.meta.nextAttemptAtMs - b.meta.nextAttemptAtMs ||
-        a.meta.acceptedAtMs - b.meta.acceptedAtMs ||
-        compare(a.meta.id, b.meta.id),
-    );
     const claims: Claim[] = [];
-    for (const { meta, revision } of due) {
-      if (claims.length >= options.limit) break;
-      const next: MessageMeta = { ...meta, state: 'delivering', attempts: meta.attempts + 1 };
-      const leaseUntilMs = options.nowMs + options.leaseMs;
-      const newRevision = await this.compareAndSet(meta.id, next, revision, leaseUntilMs);
-      if (newRevision === null) {
-        // Another node changed it first (claimed it, settled it): learn its state now, and leave it to them.
-        await this.refresh(meta.id);
-        continue;
-      }
-      view.set(meta.id, { meta: next, leaseUntilMs, revision: newRevision });
-      claims.push({ message: next, token: `${meta.id}:${newRevision}` });
+    for (const scope of await this.scopesOf(options)) {
+      const left = options.limit - claims.length;
+      if (left <= 0) break;
+      const consumer = await this.consumerFor(scope, options);
+      // Never more than the consumer lets be in flight: the server then answers without waiting.
+      const pulled = await this.pull(consumer, Math.min(left, options.concurrency ?? left));
+      const taken = await Promise.all(pulled.map((msg) => this.take(msg, options.nowMs)));
+      for (const c of taken) if (c !== null) claims.push(c);
     }
     return claims;
   }
 
   async openPayload(id: string, known?: MessageMeta): Promise<Readable> {
-    const info = await this.os.info(id);
-    if (info === null || info.deleted) throw new Error(`message ${id} has no stored payload`);
-    const meta = known?.id === id ? known : (await this.read(id))?.meta;
-    if (meta === undefined) throw new Error(`message ${id} has no metadata`);
-    const stream = this.streams.objects;
-    const subject = `$O.${this.objectBucket}.C.${info.nuid}`;
-    const jsm = this.jsm;
-    const chunkCount = info.chunks;
-    async function* sealedChunks(): AsyncGenerator<Buffer> {
-      let seq = 0;
-      for (let i = 0; i < chunkCount; i++) {
-        const msg = await jsm.direct.getMessage(stream, { next_by_subj: subject, seq: seq + 1 });
-        if (msg === null) throw new Error(`payload of ${id} was deleted while it was being read`);
-        seq = msg.seq;
-        yield Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength);
-      }
+    const record = await this.read(id);
+    const meta = record?.meta ?? (known?.id === id ? known : undefined);
+    if (meta === undefined || !meta.hasPayload) throw new Error(`message ${id} has no stored payload`);
+    if (record !== null && !record.object) {
+      const sealed = await this.storedInline(record);
+      if (sealed === null) throw new Error(`message ${id} has no stored payload`);
+      return Readable.from([this.openInline(meta, sealed)]);
     }
-    const plain = this.cipher.open(id, meta.payloadKeyId, sealedChunks(), meta.sizeBytes);
-    async function* checked(): AsyncGenerator<Buffer> {
-      const hash = createHash('sha256');
-      for await (const part of plain) {
-        hash.update(part);
-        yield part;
-      }
-      if (hash.digest('hex') !== meta!.sha256) throw new Error(`payload of ${id} does not match its SHA-256`);
-    }
-    // Readable.from pulls the next chunk only when the consumer reads: one chunk in flight, whatever the size.
-    return Readable.from(checked(), { objectMode: false, highWaterMark: 1 });
+    return this.openObject(meta);
   }
 
   async ack(claim: Claim, nowMs: number): Promise<MessageMeta> {
-    return this.settle(claim, (meta) => ({
-      ...meta,
+    return this.settle(claim, {
+      ...claim.message,
       state: 'delivered',
       deliveredAtMs: nowMs,
       hasPayload: false,
       sealedTarget: null,
-    }));
+    });
   }
 
-  async fail(claim: Claim, error: string, retryAtMs: number | null, _nowMs: number): Promise<MessageMeta> {
-    return this.settle(claim, (meta) =>
-      retryAtMs === null
-        ? { ...meta, state: 'dead', lastError: error, hasPayload: false, sealedTarget: null }
-        : { ...meta, state: 'accepted', lastError: error, nextAttemptAtMs: retryAtMs },
+  async fail(claim: Claim, error: string, retryAtMs: number | null, nowMs: number): Promise<MessageMeta> {
+    if (retryAtMs === null)
+      return this.settle(claim, {
+        ...claim.message,
+        state: 'dead',
+        lastError: error,
+        hasPayload: false,
+        sealedTarget: null,
+      });
+    return this.settle(
+      claim,
+      { ...claim.message, state: 'accepted', lastError: error, nextAttemptAtMs: retryAtMs },
+      Math.max(0, retryAtMs - nowMs),
     );
   }
 
   async expire(nowMs: number): Promise<MessageMeta[]> {
-    const expired: MessageMeta[] = [];
-    let entries: Stored[];
-    if (Date.now() - this.lastCleanupMs > CLEANUP_EVERY_MS) {
-      // Left by a process killed mid-way: uploads that never became a message, acks or deaths whose payload was
-      // not deleted yet (R-02). Finding them reads every pending entry, so it runs only now and then.
-      this.lastCleanupMs = Date.now();
-      const pending = await this.pending();
-      await this.dropAbandonedUploads(pending.unstored);
-      for (const { meta } of pending.entries) {
-        if (meta.state === 'delivered' || meta.state === 'dead') await this.dropUpload(meta.id);
-      }
-      entries = pending.entries;
-    } else {
-      entries = [...(await this.claimView()).values()];
-    }
-    for (let { meta, revision } of entries) {
-      // Retry on a concurrent change (a claim racing the sweep) until the message is settled or no longer expired.
+    const expired = this.deadByServer.splice(0);
+    const nowBucket = Math.floor(nowMs / EXPIRY_BUCKET_MS);
+    for (const subject of Object.keys(await this.subjects())) {
+      // Only the subjects whose expiry minute has begun can hold an expired message.
+      if (Number(subject.split('.').at(-1)) > nowBucket) continue;
+      let seq = 1;
       for (;;) {
-        if (meta.state === 'delivered' || meta.state === 'dead' || meta.expiresAtMs > nowMs) break;
-        const next: MessageMeta = { ...meta, state: 'dead', hasPayload: false, sealedTarget: null };
-        if ((await this.compareAndSet(meta.id, next, revision)) !== null) {
-          this.view?.entries.delete(meta.id);
-          await this.dropPayload(meta.id);
-          expired.push(next);
-          break;
-        }
-        const again = await this.read(meta.id);
-        if (again === null) break;
-        ({ meta, revision } = again);
+        const msg = await this.jsm.direct
+          .getMessage(this.streams.queue, { next_by_subj: subject, seq })
+          .catch(() => null);
+        if (msg === null) break;
+        seq = msg.seq + 1;
+        const { record } = unframe(msg.data);
+        if (record.meta.expiresAtMs > nowMs) continue;
+        const dead = await this.kill(record, msg.seq, (meta) => meta.expiresAtMs <= nowMs);
+        if (dead !== null) expired.push(dead);
       }
+    }
+    if (Date.now() - this.lastLeftoverSweepMs > LEFTOVER_SWEEP_EVERY_MS) {
+      this.lastLeftoverSweepMs = Date.now();
+      await this.dropAckedLeftovers();
+    }
+    if (Date.now() - this.lastOrphanSweepMs > ORPHAN_SWEEP_EVERY_MS) {
+      this.lastOrphanSweepMs = Date.now();
+      await this.dropOrphanObjects();
     }
     return expired;
   }
@@ -281,278 +384,391 @@ export class NatsQueue implements MessageQueue {
     return (await this.read(id))?.meta ?? null;
   }
 
-  /**
-   * From the pending messages as listed at most a second ago (`claimView`): a message another node committed after
-   * that listing was uploading before it, which the key's grace after its epoch (UPLOAD_GRACE_MS) covers.
-   */
+  /** From the stream's subjects: each pending message's subject names its payload's data key. */
   async payloadKeysInUse(keyIds: string[]): Promise<Set<string>> {
     const wanted = new Set(keyIds);
     const inUse = new Set<string>();
-    for (const { meta } of (await this.claimView()).values()) {
-      if (meta.payloadKeyId !== null && wanted.has(meta.payloadKeyId)) inUse.add(meta.payloadKeyId);
+    for (const subject of Object.keys(await this.subjects())) {
+      const keyId = keyIdOfToken(subject.split('.').at(-2) ?? '');
+      if (keyId !== null && wanted.has(keyId)) inUse.add(keyId);
     }
     return inUse;
   }
 
+  /** The work queue's length: every message accepted or being delivered, and nothing else. */
   async pendingCount(): Promise<number> {
-    const info = await this.jsm.streams.info(this.streams.kv, {
-      subjects_filter: `$KV.${this.kvBucket}.p.>`,
-    });
-    return Object.keys(info.state.subjects ?? {}).length;
+    return (await this.jsm.streams.info(this.streams.queue)).state.messages;
   }
 
   async close(): Promise<void> {
     if (this.nc.isClosed()) return;
+    for (const s of this.subscriptions) s.unsubscribe();
     await this.nc.drain();
   }
 
-  /** Deletes both buckets (tests; an operator decommissioning a prefix) and closes the connection. */
+  /** Deletes the stream and both buckets (tests; an operator decommissioning a prefix) and closes the connection. */
   async destroy(): Promise<void> {
+    await this.jsm.streams.delete(this.streams.queue).catch(() => undefined);
     await this.kv.destroy().catch(() => undefined);
     await this.os.destroy().catch(() => undefined);
     await this.close();
   }
 
-  private async settle(claim: Claim, change: (meta: MessageMeta) => MessageMeta): Promise<MessageMeta> {
-    // The claim's revision is the proof: if the entry changed since (a lapsed claim taken over, a sweep), the
-    // compare-and-set fails. The claim carries the metadata as claimed, so nothing needs reading first.
-    const { id, revision } = parseToken(claim);
-    if (claim.message.state !== 'delivering') throw claimLost(id);
-    const next = change(claim.message);
-    const newRevision = await this.compareAndSet(id, next, revision);
-    if (newRevision === null) {
-      await this.refresh(id);
-      throw claimLost(id);
+  /**
+   * The payload's sealed bytes as JetStream stores them — inside the stream message or in the object store — for
+   * tests that check what is on disk (R-02); null when none is stored.
+   */
+  async storedSealed(id: string): Promise<Buffer | null> {
+    const record = await this.read(id);
+    if (record === null || !record.meta.hasPayload) return null;
+    if (!record.object) return this.storedInline(record);
+    const parts: Buffer[] = [];
+    for await (const part of this.objectChunks(id)) parts.push(part);
+    return Buffer.concat(parts);
+  }
+
+  // ------------------------------------------------------------------ claims
+
+  /**
+   * One pulled message becomes a claim — or not: a message that is not due yet goes back with the remaining delay,
+   * one already settled (its process died before the stream ack) is acked away.
+   */
+  private async take(msg: Msg, nowMs: number): Promise<Claim | null> {
+    const reply = msg.reply!;
+    const { record, inline } = unframe(msg.data);
+    const delivery = deliveryOf(reply);
+    let current: Stored | null = null;
+    let meta = record.meta;
+    if (delivery.count > 1) {
+      // Delivered before: the KV entry knows the attempts, the last error and whether it was settled meanwhile.
+      current = await this.read(meta.id);
+      if (current !== null) meta = current.meta;
     }
-    if (next.state === 'delivered' || next.state === 'dead') {
-      this.view?.entries.delete(id);
-      await this.dropPayload(id);
+    if (meta.state === 'delivered' || meta.state === 'dead') {
+      await this.ackStream(reply);
+      if (record.object) await this.os.delete(meta.id).catch(() => undefined);
+      return null;
+    }
+    if (meta.state === 'accepted' && meta.nextAttemptAtMs > nowMs) {
+      this.nak(reply, meta.nextAttemptAtMs - nowMs);
+      return null;
+    }
+    const next: MessageMeta = { ...meta, state: 'delivering', attempts: meta.attempts + 1 };
+    const entry = encode({ meta: next, seq: delivery.streamSeq, object: record.object });
+    let revision: number | null;
+    if (current !== null) {
+      revision = await this.compareAndSet(meta.id, entry, current.revision);
+      if (revision === null) {
+        // Settled or claimed meanwhile by a stale claimant's late answer: look again at the next claim.
+        this.nak(reply, 0);
+        return null;
+      }
     } else {
-      this.view?.entries.set(id, { meta: next, leaseUntilMs: null, revision: newRevision });
+      // The first delivery: nobody else writes this entry now (the enqueue only creates it).
+      const writes: Promise<number>[] = [this.kv.put(metaKey(meta.id), entry)];
+      // Its sender may have died before writing the key's index: the first claim writes it too.
+      if (meta.idempotencyKey !== null)
+        writes.push(
+          this.kv.put(
+            indexKey(idempotencyIdentity(meta.sourceSystemId, meta.idempotencyKey)),
+            new TextEncoder().encode(meta.id),
+          ),
+        );
+      revision = (await Promise.all(writes))[0]!;
     }
+    const claim: Claim = {
+      message: next,
+      token: `${meta.id}:${revision}:${record.object ? 'o' : 'i'}:${reply}`,
+    };
+    if (inline !== null) {
+      try {
+        claim.payload = this.openInline(next, inline);
+      } catch {
+        // Unreadable (its key destroyed, its bytes altered): the deliverer's openPayload says why.
+      }
+    }
+    return claim;
+  }
+
+  /**
+   * A batched pull (`no_wait`): the server sends what is due at once, up to `batch`, then a status; it waits only
+   * when the consumer is at `max_ack_pending` (at most PULL_EXPIRES_MS). No answer within the request limit (the
+   * server is away) is an empty claim. JetStream delivers to the pull's own inbox (a message keeps its subject), so
+   * each pull subscribes to one.
+   */
+  private pull(consumer: string, batch: number): Promise<Msg[]> {
+    return new Promise((resolve) => {
+      const got: Msg[] = [];
+      const inbox = createInbox();
+      let finished = false;
+      const done = () => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        sub.unsubscribe();
+        resolve(got);
+      };
+      const sub = this.nc.subscribe(inbox, {
+        callback: (_err, msg) => {
+          if (finished) {
+            // Arrived after the pull gave up: straight back to the queue.
+            if (msg.reply?.startsWith('$JS.ACK.')) this.nak(msg.reply, 0);
+            return;
+          }
+          if (!msg.reply?.startsWith('$JS.ACK.')) return done(); // a status: 404 nothing due, 408 the wait ended
+          got.push(msg);
+          if (got.length >= batch) done();
+        },
+      });
+      const timer = setTimeout(() => {
+        // The consumer may be gone (deleted by an operator, or the server lost it): ensure it again next time.
+        if (got.length === 0) this.consumers.delete(consumer);
+        done();
+      }, PULL_EXPIRES_MS + PULL_TIMEOUT_MS);
+      try {
+        this.nc.publish(
+          `$JS.API.CONSUMER.MSG.NEXT.${this.streams.queue}.${consumer}`,
+          JSON.stringify({ batch, no_wait: true, expires: nanos(PULL_EXPIRES_MS) }),
+          { reply: inbox },
+        );
+      } catch {
+        done();
+      }
+    });
+  }
+
+  /** The durable consumer of a destination version and environment, made or changed when its settings differ. */
+  private async consumerFor(scope: Scope, options: ClaimOptions): Promise<string> {
+    const name = `d_${scope.version}_${scope.environment}`;
+    const ackWaitMs = options.leaseMs;
+    const maxAckPending = options.concurrency ?? DEFAULT_MAX_ACK_PENDING;
+    const known = this.consumers.get(name);
+    if (known && known.ackWaitMs === ackWaitMs && known.maxAckPending === maxAckPending) return name;
+    const settings = {
+      ack_wait: nanos(ackWaitMs),
+      max_ack_pending: maxAckPending,
+      max_deliver: this.maxDeliver,
+    };
+    const info = await this.jsm.consumers.info(this.streams.queue, name).catch(() => null);
+    if (info === null) {
+      await this.jsm.consumers
+        .add(this.streams.queue, {
+          durable_name: name,
+          filter_subject: `${this.prefix}.q.${scope.version}.${scope.environment}.>`,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          ...settings,
+        })
+        .catch(async (err: unknown) => {
+          // Another node made it meanwhile.
+          await this.jsm.consumers.info(this.streams.queue, name).catch(() => Promise.reject(err));
+        });
+    } else if (
+      info.config.ack_wait !== settings.ack_wait ||
+      info.config.max_ack_pending !== maxAckPending ||
+      info.config.max_deliver !== this.maxDeliver
+    ) {
+      await this.jsm.consumers.update(this.streams.queue, name, settings);
+    }
+    this.consumers.set(name, { ackWaitMs, maxAckPending });
+    return name;
+  }
+
+  /** The destinations a claim looks at: the one it names, or every one with a pending message. */
+  private async scopesOf(options: ClaimOptions): Promise<Scope[]> {
+    const version =
+      options.destinationVersionId === undefined ? undefined : token(options.destinationVersionId);
+    if (version !== undefined && options.environment !== undefined)
+      return [{ version, environment: options.environment }];
+    const scopes = new Map<string, Scope>();
+    for (const subject of Object.keys(await this.subjects())) {
+      const parts = subject.split('.');
+      const scope = { version: parts.at(-4)!, environment: parts.at(-3)! };
+      if (version !== undefined && scope.version !== version) continue;
+      if (options.environment !== undefined && scope.environment !== options.environment) continue;
+      if (!(ENVIRONMENTS as readonly string[]).includes(scope.environment)) continue;
+      scopes.set(`${scope.version}.${scope.environment}`, scope);
+    }
+    return [...scopes.values()];
+  }
+
+  // ------------------------------------------------------------------ settling
+
+  /**
+   * Writes the settled metadata if the claim is still the latest (compare-and-set on the revision it wrote), then
+   * tells the stream: ack (delivered, dead: the message leaves the work queue) or nak with the retry's delay.
+   */
+  private async settle(claim: Claim, next: MessageMeta, retryDelayMs?: number): Promise<MessageMeta> {
+    const { id, revision, object, reply } = this.parseToken(claim);
+    const settled = next.state === 'delivered' || next.state === 'dead';
+    const entry = encode({ meta: next, seq: settled ? null : deliveryOf(reply).streamSeq, object });
+    if ((await this.compareAndSet(id, entry, revision)) === null) throw claimLost(id);
+    if (!settled) {
+      this.nak(reply, retryDelayMs ?? 0);
+      return next;
+    }
+    // The KV entry is the truth from here: should this ack be lost, the next delivery of the message acks it away.
+    // The message is also deleted by its sequence: the loss test saw nats-server 2.9 count an ack (its consumer's
+    // ack floor passed it) yet keep the message in the work queue, payload and all (R-02).
+    await Promise.all([
+      this.ackStream(reply),
+      this.jsm.streams
+        .deleteMessage(this.streams.queue, deliveryOf(reply).streamSeq, false)
+        .catch(() => undefined),
+      object ? this.os.delete(id).catch(() => undefined) : Promise.resolve(),
+    ]);
     return next;
   }
 
-  /** Deletes the payload (the object store purges its chunks) and the pending marker, leaving no history. */
-  private async dropPayload(id: string): Promise<void> {
-    await this.os.delete(id).catch((err: unknown) => {
-      if (!/not found/i.test(String(err))) throw err;
-    });
-    await this.jsm.streams.purge(this.streams.kv, { filter: `$KV.${this.kvBucket}.${pendingKey(id)}` });
-  }
-
-  /** Best effort: whatever an upload or a settled message left (its object's chunks, its pending marker). */
-  private async dropUpload(id: string): Promise<void> {
-    await this.os.delete(id).catch(() => undefined);
-    await this.jsm.streams
-      .purge(this.streams.kv, { filter: `$KV.${this.kvBucket}.${pendingKey(id)}` })
-      .catch(() => undefined);
-  }
-
   /**
-   * Fences off the upload of message `id`, so it can never be committed: its metadata key is created empty first
-   * (`read` treats that as absent), and the upload's own `create` of it then fails. True when the upload is fenced
-   * (now or before), false when it had already been committed as a message.
+   * Makes a pending message dead (expired, or out of deliveries) if `still` holds for its current metadata: the KV
+   * entry first (compare-and-set, so a concurrent ack wins or loses cleanly), then the stream message and the
+   * object go (R-02). Answers the dead metadata, or null when it was settled already.
    */
-  private async fence(id: string): Promise<boolean> {
-    try {
-      await this.kv.create(metaKey(id), new Uint8Array(0));
-      return true;
-    } catch (err) {
-      if (!isWrongSequence(err)) throw err;
-    }
-    const entry = await this.kv.get(metaKey(id));
-    return entry !== null && entry.operation === 'PUT' && entry.length === 0;
-  }
-
-  /**
-   * Pending markers with no message, older than any upload may take: their process died mid-upload (or a retry
-   * took their key over). Fenced off, so they can never commit; then their payload — the object, or loose chunks
-   * when the process died before the object was written — and last their marker are deleted (R-02). The marker
-   * goes last: should this process die meanwhile, the next sweep finds the upload again.
-   */
-  private async dropAbandonedUploads(ids: string[]): Promise<void> {
-    const abandoned: string[] = [];
-    for (const id of ids) {
-      const marker = await this.kv.get(pendingKey(id));
-      if (marker === null || Date.now() - marker.created.getTime() <= DUPLICATE_WAIT_MS) continue;
-      if (await this.fence(id)) abandoned.push(id);
-    }
-    if (abandoned.length === 0) return;
-    for (const id of abandoned) await this.os.delete(id).catch(() => undefined);
-    await this.dropLooseChunks();
-    for (const id of abandoned) await this.dropUpload(id);
-  }
-
-  /**
-   * Chunks that no stored object names and older than any upload may take: written by an upload whose process died
-   * before it wrote the object. Every stored payload belongs to a pending marker (the marker is written first),
-   * so the objects of the pending markers are all that may keep chunks.
-   */
-  private async dropLooseChunks(): Promise<void> {
-    const prefix = `$O.${this.objectBucket}.C.`;
-    const info = await this.jsm.streams.info(this.streams.objects, { subjects_filter: `${prefix}>` });
-    const subjects = Object.keys(info.state.subjects ?? {});
-    if (subjects.length === 0) return;
-    const named = new Set<string>();
-    for (const id of await this.pendingIds()) {
-      const object = await this.os.info(id);
-      if (object !== null && !object.deleted) named.add(`${prefix}${object.nuid}`);
-    }
-    for (const subject of subjects) {
-      if (named.has(subject)) continue;
-      const first = await this.jsm.direct.getMessage(this.streams.objects, { next_by_subj: subject, seq: 1 });
-      if (first === null || Date.now() - first.time.getTime() <= DUPLICATE_WAIT_MS) continue;
-      await this.jsm.streams.purge(this.streams.objects, { filter: subject });
-    }
-  }
-
-  /**
-   * The pending messages as this node last saw them, read in full from the server at most every VIEW_TTL_MS and
-   * kept current with this node's own enqueues, claims and settlements in between — so a claim costs one
-   * compare-and-set per message instead of a read of every pending message. The view may be stale about other
-   * nodes' changes; that is safe: every claim is a compare-and-set on the entry's revision, and a message another
-   * node enqueued is seen at the next full read.
-   */
-  /** Re-reads one message into the view (after a compare-and-set lost to another node). */
-  private async refresh(id: string): Promise<void> {
-    if (!this.view) return;
-    const entry = await this.read(id);
-    if (entry && entry.meta.state !== 'delivered' && entry.meta.state !== 'dead')
-      this.view.entries.set(id, entry);
-    else this.view.entries.delete(id);
-  }
-
-  private async claimView(): Promise<Map<string, Stored>> {
-    if (!this.view || Date.now() - this.view.atMs > VIEW_TTL_MS) {
-      // One request lists the pending ids; only the ones this node does not know yet are read. Entries no longer
-      // pending are dropped; a known entry another node changed is corrected when a compare-and-set on it fails.
-      const atMs = Date.now();
-      const known = this.view?.entries ?? new Map<string, Stored>();
-      const ids = await this.pendingIds();
-      const next = new Map<string, Stored>();
-      const unknown: string[] = [];
-      for (const id of ids) {
-        const entry = known.get(id);
-        if (entry) next.set(id, entry);
-        else unknown.push(id);
+  private async kill(
+    record: MetaRecord,
+    seq: number,
+    still: (meta: MessageMeta) => boolean,
+  ): Promise<MessageMeta | null> {
+    const id = record.meta.id;
+    for (let tries = 0; tries < 5; tries++) {
+      const current = await this.read(id);
+      const meta = current?.meta ?? record.meta;
+      let dead: MessageMeta | null = null;
+      if (meta.state !== 'delivered' && meta.state !== 'dead') {
+        if (!still(meta)) return null;
+        dead = { ...meta, state: 'dead', hasPayload: false, sealedTarget: null };
+        const entry = encode({ meta: dead, seq: null, object: record.object });
+        const written =
+          current === null
+            ? await this.kv.create(metaKey(id), entry).catch((err: unknown) => {
+                if (isWrongSequence(err)) return null;
+                throw err;
+              })
+            : await this.compareAndSet(id, entry, current.revision);
+        if (written === null) continue;
       }
-      for (let i = 0; i < unknown.length; i += 64) {
-        const batch = await Promise.all(unknown.slice(i, i + 64).map((id) => this.read(id)));
-        for (const e of batch) if (e !== null) next.set(e.meta.id, e);
+      await this.jsm.streams.deleteMessage(this.streams.queue, seq, false).catch(() => undefined);
+      if (record.object) await this.os.delete(id).catch(() => undefined);
+      return dead;
+    }
+    return null;
+  }
+
+  /** `max_deliver` reached: the server will not deliver the message again, so it is dead (and its payload gone). */
+  private async maxDeliveries(msg: Msg): Promise<void> {
+    const { stream_seq: seq } = msg.json<{ stream_seq: number }>();
+    const stored = await this.jsm.streams.getMessage(this.streams.queue, { seq }).catch(() => null);
+    if (stored === null) return;
+    const dead = await this.kill(unframe(stored.data).record, seq, () => true);
+    if (dead !== null) this.deadByServer.push({ ...dead, lastError: dead.lastError ?? 'max deliveries' });
+  }
+
+  /**
+   * Messages a consumer counts as acknowledged (at or below its ack floor) that the work queue still holds: seen
+   * after acks that crossed a NATS server restart (nats-server 2.9 kept them). Each is settled in KV — delivered or
+   * dead — and is deleted now (R-02). Costs one read per consumer when there are none.
+   */
+  private async dropAckedLeftovers(): Promise<void> {
+    for await (const consumer of this.jsm.consumers.list(this.streams.queue)) {
+      const floor = consumer.ack_floor.stream_seq;
+      const filter = consumer.config.filter_subject;
+      if (!filter) continue;
+      let seq = 1;
+      for (;;) {
+        const msg = await this.jsm.direct
+          .getMessage(this.streams.queue, { next_by_subj: filter, seq })
+          .catch(() => null);
+        if (msg === null || msg.seq > floor) break;
+        seq = msg.seq + 1;
+        const { record } = unframe(msg.data);
+        const current = await this.read(record.meta.id);
+        if (current === null || (current.meta.state !== 'delivered' && current.meta.state !== 'dead'))
+          continue;
+        await this.jsm.streams.deleteMessage(this.streams.queue, msg.seq, false).catch(() => undefined);
+        if (record.object) await this.os.delete(record.meta.id).catch(() => undefined);
       }
-      this.view = { atMs, entries: next };
-    }
-    return this.view.entries;
-  }
-
-  /** The ids of the pending markers: messages accepted or being delivered, and uploads in progress or abandoned. */
-  private async pendingIds(): Promise<string[]> {
-    // The pending markers' subjects, from one stream-info request (paged by the client). Not `kv.keys()`: its
-    // ordered consumer expects as many entries as were pending when it started, and when an ack purges a marker
-    // meanwhile it waits ~30 s for an entry that never comes.
-    const prefix = `$KV.${this.kvBucket}.p.`;
-    const info = await this.jsm.streams.info(this.streams.kv, { subjects_filter: `${prefix}>` });
-    return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
-  }
-
-  /** The pending messages, and the ids of pending markers with no message (uploads in progress or abandoned). */
-  private async pending(): Promise<{ entries: Stored[]; unstored: string[] }> {
-    const ids = await this.pendingIds();
-    const entries: Stored[] = [];
-    const unstored: string[] = [];
-    // Bounded parallel reads: enough to hide the round trips without flooding the server.
-    for (let i = 0; i < ids.length; i += 64) {
-      const slice = ids.slice(i, i + 64);
-      const batch = await Promise.all(slice.map((id) => this.read(id)));
-      batch.forEach((e, j) => {
-        if (e !== null) entries.push(e);
-        else unstored.push(slice[j]!);
-      });
-    }
-    return { entries, unstored };
-  }
-
-  private async read(id: string): Promise<Stored | null> {
-    const entry = await this.kv.get(metaKey(id));
-    if (entry === null || entry.operation !== 'PUT' || entry.length === 0) return null;
-    const { meta, leaseUntilMs } = entry.json<MetaRecord>();
-    return { meta, leaseUntilMs, revision: entry.revision };
-  }
-
-  /**
-   * Writes `meta` (and the lease end, while delivering) if the entry is still at `revision`; the new revision, or
-   * null when someone else changed it first.
-   */
-  private async compareAndSet(
-    id: string,
-    meta: MessageMeta,
-    revision: number,
-    leaseUntilMs: number | null = null,
-  ): Promise<number | null> {
-    try {
-      return await this.kv.update(metaKey(id), encode({ meta, leaseUntilMs }), revision);
-    } catch (err) {
-      if (isWrongSequence(err)) return null;
-      throw err;
     }
   }
 
   /**
-   * Creates the idempotency key for `id` (answering its revision); when it exists, waits for and returns the
-   * message that holds it. A holder that never became a message within DUPLICATE_WAIT_MS of taking the key was
-   * abandoned — its process was killed mid-upload — and would otherwise block the key forever: it is fenced off
-   * (it can no longer commit, even if it was only slow) and the key is taken over.
+   * Payload objects whose message never committed (its send died after the upload) or settled without deleting
+   * them: deleted once older than any resend may take to find them (R-02).
    */
-  private async reserveIdempotencyKey(
-    key: string,
-    id: string,
-  ): Promise<{ existing: MessageMeta } | { revision: number }> {
-    const deadline = Date.now() + 2 * DUPLICATE_WAIT_MS;
+  private async dropOrphanObjects(): Promise<void> {
+    for (const info of await this.os.list().catch(() => [])) {
+      if (info.deleted || Date.now() - new Date(info.mtime).getTime() < ORPHAN_AGE_MS) continue;
+      const record = await this.read(info.name);
+      if (record === null || !record.meta.hasPayload) await this.os.delete(info.name).catch(() => undefined);
+    }
+  }
+
+  // ------------------------------------------------------------------ enqueue helpers
+
+  /** The message a key's index names, once its metadata is written; null otherwise. */
+  private async indexed(identity: string): Promise<MessageMeta | null> {
+    const entry = await this.kv.get(indexKey(identity));
+    if (entry === null || entry.operation !== 'PUT') return null;
+    return this.get(entry.string());
+  }
+
+  /**
+   * The first message of a duplicate send: from the stream while it is pending there, else (delivered meanwhile)
+   * from its key's index, written by its sender or by its first claim.
+   */
+  private async original(seq: number, identity: string): Promise<MessageMeta> {
+    const deadline = Date.now() + 5_000;
     for (;;) {
-      try {
-        return { revision: await this.kv.create(key, new TextEncoder().encode(id)) };
-      } catch (err) {
-        if (!isWrongSequence(err)) throw err;
+      const stored = await this.jsm.streams.getMessage(this.streams.queue, { seq }).catch(() => null);
+      if (stored !== null) {
+        const { meta } = unframe(stored.data).record;
+        return (await this.get(meta.id)) ?? meta;
       }
-      const holder = await this.kv.get(key);
-      if (holder !== null && holder.operation === 'PUT') {
-        const holderId = holder.string();
-        const existing = await this.get(holderId);
-        if (existing !== null) return { existing };
-        if (Date.now() - holder.created.getTime() > DUPLICATE_WAIT_MS && (await this.fence(holderId))) {
-          try {
-            // What the abandoned send stored is deleted by the sweep (`expire`), which finds its pending marker.
-            return { revision: await this.kv.update(key, new TextEncoder().encode(id), holder.revision) };
-          } catch (err) {
-            // Another send took the key over first: wait for that one instead.
-            if (!isWrongSequence(err)) throw err;
-          }
-        }
-      }
-      // The first send is still storing its payload (or just failed and released the key): look again shortly.
-      if (Date.now() > deadline) throw new Error(`idempotency key held by an unfinished message: ${key}`);
+      const first = await this.indexed(identity);
+      if (first !== null) return first;
+      if (Date.now() > deadline) throw new Error(`duplicate of an unknown message (sequence ${seq})`);
       await sleep(50);
     }
   }
 
-  /** Seals the payload as it streams and stores it as the object `message.id`; answers the plaintext's size and hash. */
-  private async putPayload(
+  /**
+   * Seals the payload as it streams. Up to INLINE_MAX_BYTES it is kept in memory and travels in the stream message;
+   * beyond, what was read and the rest go to the object store `message.id`. Answers the plaintext's size and hash.
+   */
+  private async storePayload(
     message: NewMessage,
     payload: Readable,
-  ): Promise<{ sizeBytes: number; sha256: string; payloadKeyId: string }> {
+  ): Promise<{ sizeBytes: number; sha256: string; payloadKeyId: string; inline: Buffer | null }> {
     const sealing = this.cipher.seal(message.id, message.acceptedAtMs, payload);
     const source = sealing.sealed;
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    try {
+      for (;;) {
+        const { value, done } = await source.next();
+        if (done) {
+          return { ...sealing.stats(), payloadKeyId: sealing.keyId, inline: Buffer.concat(head) };
+        }
+        head.push(value);
+        headBytes += value.length;
+        if (headBytes > INLINE_MAX_BYTES) break;
+      }
+    } catch (err) {
+      await source.return(undefined);
+      throw err;
+    }
     // highWaterMark 0: the object store pulls one piece at a time, publishing each chunk before asking for more.
     const body = new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
-          const { value, done } = await source.next();
-          if (done) {
-            controller.close();
+          const first = head.shift();
+          if (first !== undefined) {
+            controller.enqueue(first);
             return;
           }
-          controller.enqueue(value);
+          const { value, done } = await source.next();
+          if (done) controller.close();
+          else controller.enqueue(value);
         },
         async cancel() {
           await source.return(undefined);
@@ -562,56 +778,195 @@ export class NatsQueue implements MessageQueue {
     );
     try {
       await this.os.put({ name: message.id, options: { max_chunk_size: CHUNK_BYTES } }, body);
+    } catch (err) {
+      // Leave nothing half-stored: the source was not answered 202 and will send again.
+      await this.os.delete(message.id).catch(() => undefined);
+      throw err;
     } finally {
       await source.return(undefined);
     }
-    return { ...sealing.stats(), payloadKeyId: sealing.keyId };
+    return { ...sealing.stats(), payloadKeyId: sealing.keyId, inline: null };
   }
+
+  // ------------------------------------------------------------------ reading
+
+  private subjectOf(meta: MessageMeta): string {
+    return [
+      `${this.prefix}.q`,
+      token(meta.destinationVersionId),
+      meta.environment,
+      keyToken(meta.payloadKeyId),
+      Math.floor(meta.expiresAtMs / EXPIRY_BUCKET_MS),
+    ].join('.');
+  }
+
+  /** The queue stream's subjects with their message counts (one request). */
+  private async subjects(): Promise<Record<string, number>> {
+    const info = await this.jsm.streams.info(this.streams.queue, { subjects_filter: `${this.prefix}.q.>` });
+    return info.state.subjects ?? {};
+  }
+
+  private async storedInline(record: MetaRecord): Promise<Buffer | null> {
+    if (record.seq === null) return null;
+    const stored = await this.jsm.streams
+      .getMessage(this.streams.queue, { seq: record.seq })
+      .catch(() => null);
+    if (stored === null) return null;
+    const { record: framed, inline } = unframe(stored.data);
+    return framed.meta.id === record.meta.id ? inline : null;
+  }
+
+  /** Opens a payload carried in the stream message and checks it against its SHA-256. */
+  private openInline(meta: MessageMeta, sealed: Buffer): Buffer {
+    const plain = this.cipher.openWhole(meta.id, meta.payloadKeyId, sealed, meta.sizeBytes);
+    if (createHash('sha256').update(plain).digest('hex') !== meta.sha256)
+      throw new Error(`payload of ${meta.id} does not match its SHA-256`);
+    return plain;
+  }
+
+  /** The sealed chunks of a payload object, one direct get per chunk (a slow reader keeps memory flat). */
+  private async *objectChunks(id: string): AsyncGenerator<Buffer> {
+    const info = await this.os.info(id);
+    if (info === null || info.deleted) throw new Error(`message ${id} has no stored payload`);
+    const stream = this.streams.objects;
+    const subject = `$O.${this.objectBucket}.C.${info.nuid}`;
+    let seq = 0;
+    for (let i = 0; i < info.chunks; i++) {
+      const msg = await this.jsm.direct.getMessage(stream, { next_by_subj: subject, seq: seq + 1 });
+      if (msg === null) throw new Error(`payload of ${id} was deleted while it was being read`);
+      seq = msg.seq;
+      yield Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength);
+    }
+  }
+
+  private async openObject(meta: MessageMeta): Promise<Readable> {
+    // Fails here, not mid-stream, when there is no object.
+    const info = await this.os.info(meta.id);
+    if (info === null || info.deleted) throw new Error(`message ${meta.id} has no stored payload`);
+    const plain = this.cipher.open(meta.id, meta.payloadKeyId, this.objectChunks(meta.id), meta.sizeBytes);
+    async function* checked(): AsyncGenerator<Buffer> {
+      const hash = createHash('sha256');
+      for await (const part of plain) {
+        hash.update(part);
+        yield part;
+      }
+      if (hash.digest('hex') !== meta.sha256)
+        throw new Error(`payload of ${meta.id} does not match its SHA-256`);
+    }
+    // Readable.from pulls the next chunk only when the consumer reads: one chunk in flight, whatever the size.
+    return Readable.from(checked(), { objectMode: false, highWaterMark: 1 });
+  }
+
+  private async read(id: string): Promise<Stored | null> {
+    const entry = await this.kv.get(metaKey(id));
+    if (entry === null || entry.operation !== 'PUT' || entry.length === 0) return null;
+    const record = entry.json<MetaRecord>();
+    return { ...record, revision: entry.revision };
+  }
+
+  /** Writes the entry if it is still at `revision`; the new revision, or null when someone else changed it first. */
+  private async compareAndSet(id: string, entry: Uint8Array, revision: number): Promise<number | null> {
+    try {
+      return await this.kv.update(metaKey(id), entry, revision);
+    } catch (err) {
+      if (isWrongSequence(err)) return null;
+      throw err;
+    }
+  }
+
+  /** Acks a delivery, waiting for the server's confirmation; a lost ack is repaired at the next delivery. */
+  private async ackStream(reply: string): Promise<void> {
+    await this.nc.request(reply, ACK, { timeout: REQUEST_TIMEOUT_MS }).catch(() => undefined);
+  }
+
+  private nak(reply: string, delayMs: number): void {
+    const body = delayMs > 0 ? `-NAK ${JSON.stringify({ delay: nanos(Math.ceil(delayMs)) })}` : '-NAK';
+    try {
+      this.nc.publish(reply, body);
+    } catch {
+      // Closed: the server redelivers when ack_wait lapses.
+    }
+  }
+
+  /**
+   * The claim token: `<id>:<revision>:<o|i>:<ack subject>`. It travels to a pulling destination as its receipt
+   * handle and comes back: the ack subject must be one of this queue's consumers' (nothing else is published to).
+   */
+  private parseToken(claim: Claim): { id: string; revision: number; object: boolean; reply: string } {
+    const [id, revision, kind, ...rest] = claim.token.split(':');
+    const reply = rest.join(':');
+    const ackPrefix = `$JS.ACK.${this.streams.queue}.d_`;
+    if (
+      id !== claim.message.id ||
+      !/^\d+$/.test(revision ?? '') ||
+      (kind !== 'o' && kind !== 'i') ||
+      !reply.startsWith(ackPrefix) ||
+      !/^[-_=a-zA-Z0-9]+(\.\d+){5}$/.test(reply.slice(ackPrefix.length))
+    )
+      // A handle that is not one of ours is as good as a lapsed one: the message is not acknowledged.
+      throw claimLost(claim.message.id);
+    return { id, revision: Number(revision), object: kind === 'o', reply };
+  }
+}
+
+/** A send refused because the connection to NATS is down (the intake answers 503 with Retry-After). */
+function unreachable(): Error {
+  return new Error('NATS JetStream is unreachable: the message was not stored');
 }
 
 function metaKey(id: string): string {
   return `m.${id}`;
 }
 
-function pendingKey(id: string): string {
-  return `p.${id}`;
+function indexKey(identity: string): string {
+  return `i.${identity}`;
 }
 
-function idempotencyKvKey(sourceSystemId: string, idempotencyKey: string): string {
+/** (source, Idempotency-Key) as one token: the stream's `Nats-Msg-Id` and the key index's name. */
+function idempotencyIdentity(sourceSystemId: string, idempotencyKey: string): string {
   const key = createHash('sha256').update(idempotencyKey).digest('hex');
-  return `idem.${keyPart(sourceSystemId)}.${key}`;
+  return `${token(sourceSystemId)}.${key}`;
 }
 
-/** Source ids are `[a-z0-9_]`; anything else is hashed so it cannot break the KV key syntax. */
-function keyPart(value: string): string {
-  return KEY_SAFE.test(value) ? value : `h${createHash('sha256').update(value).digest('hex')}`;
+/** Ids are `[a-z0-9_]`; anything else is hashed so it cannot break a subject, a KV key or a consumer name. */
+function token(value: string): string {
+  return KEY_SAFE.test(value) ? value : `h${createHash('sha256').update(value).digest('hex').slice(0, 40)}`;
 }
 
-function parseToken(claim: Claim): { id: string; revision: number } {
-  const at = claim.token.lastIndexOf(':');
-  const id = claim.token.slice(0, at);
-  const revision = Number(claim.token.slice(at + 1));
-  // A handle that is not one of ours is as good as a lapsed one: the message is not acknowledged.
-  if (at < 0 || id !== claim.message.id || !Number.isSafeInteger(revision)) throw claimLost(claim.message.id);
-  return { id, revision };
+/** A data key id as a subject token (base64url), reversibly; `none` for a payload stored before sealing. */
+function keyToken(keyId: string | null): string {
+  return keyId === null ? 'none' : `k${Buffer.from(keyId).toString('base64url')}`;
 }
 
-/** The KV value of `m.<id>`: the port's metadata plus the lease end of the current claim (null when unclaimed). */
-interface MetaRecord {
-  meta: MessageMeta;
-  leaseUntilMs: number | null;
+function keyIdOfToken(t: string): string | null {
+  return t.startsWith('k') ? Buffer.from(t.slice(1), 'base64url').toString() : null;
 }
 
-interface Stored extends MetaRecord {
-  revision: number;
+/** The delivery count and stream sequence from an ack subject (`$JS.ACK.<stream>.<consumer>.<count>.<seq>…`). */
+function deliveryOf(reply: string): { count: number; streamSeq: number } {
+  const parts = reply.split('.');
+  // Old form: 9 tokens; newer servers add domain and account hash after `ACK` (and a random token at the end).
+  const at = parts.length === 9 ? 4 : 6;
+  return { count: Number(parts[at]), streamSeq: Number(parts[at + 1]) };
+}
+
+/** A stream message body: 4-byte length, the record as JSON, then the sealed inline payload (if any). */
+function frame(record: MetaRecord, inline: Buffer | null): Buffer {
+  const json = Buffer.from(JSON.stringify(record));
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(json.length);
+  return Buffer.concat([length, json, inline ?? Buffer.alloc(0)]);
+}
+
+function unframe(data: Uint8Array): { record: MetaRecord; inline: Buffer | null } {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const length = bytes.readUInt32BE(0);
+  const record = JSON.parse(bytes.subarray(4, 4 + length).toString()) as MetaRecord;
+  return { record, inline: record.object ? null : bytes.subarray(4 + length) };
 }
 
 function encode(record: MetaRecord): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(record));
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** JetStream's answer when an expected-last-sequence check (KV create/update) fails. */

@@ -111,6 +111,11 @@ export interface ClaimOptions {
   leaseMs: number;
   destinationVersionId?: string;
   environment?: Environment;
+  /**
+   * The destination's `deliveryConcurrency`, when the claimant knows it: an engine that bounds deliveries in flight
+   * itself (NATS: the consumer's `max_ack_pending`, across every node) uses it. Absent: only `limit` bounds a claim.
+   */
+  concurrency?: number;
 }
 
 export interface MessageQueue {

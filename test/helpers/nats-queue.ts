@@ -1,8 +1,14 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { NatsQueue } from '../../src/messaging/nats-queue.ts';
 import { testCipher } from './payload-keys.ts';
+import { freePort } from './platform-process.ts';
 
 /** The NATS server the NATS engine's tests run on; `.ci/run` sets it, otherwise those tests are skipped. */
 export const testNatsUrl = process.env['LGSP_TEST_NATS_URL'] ?? '';
@@ -16,7 +22,7 @@ export async function openNatsTestQueue(): Promise<{
 }> {
   const prefix = `lgsptest_${randomBytes(6).toString('hex')}`;
   const queue = await NatsQueue.open(testNatsUrl, testCipher(), { prefix });
-  const streams = [`KV_${prefix}_messages`, `OBJ_${prefix}_payloads`];
+  const streams = [`${prefix}_queue`, `KV_${prefix}_messages`, `OBJ_${prefix}_payloads`];
   return {
     queue,
     prefix,
@@ -32,7 +38,8 @@ export async function openNatsTestQueue(): Promise<{
 }
 
 /**
- * R-02 scan: every message still stored in the given streams (KV records, object chunks and object meta records),
+ * R-02 scan: every message still stored in the given streams (the work queue's messages, KV records, object chunks
+ * and object meta records),
  * read one by one with direct gets, searched for `needle` — also across two consecutive messages.
  */
 export async function scanStreams(streams: string[], needle: Buffer): Promise<boolean> {
@@ -61,5 +68,68 @@ export async function withManager<T>(
     return await fn(await jetstreamManager(nc));
   } finally {
     await nc.close();
+  }
+}
+
+/** The nats-server binary, for tests that stop and restart a server of their own. */
+export const natsServerBinary = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : '';
+
+/**
+ * A private `nats-server -js` on its own port and store dir, which a test may stop and start again (never the
+ * machine's shared server, which other tests use at the same time).
+ */
+export class PrivateNatsServer {
+  private child: ChildProcess | null = null;
+  readonly url: string;
+
+  private constructor(
+    readonly port: number,
+    readonly storeDir: string,
+  ) {
+    this.url = `nats://127.0.0.1:${port}`;
+  }
+
+  static async start(): Promise<PrivateNatsServer> {
+    const server = new PrivateNatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'lgsp-nats-')));
+    await server.resume();
+    return server;
+  }
+
+  /** Starts the server again on the same port and store dir; resolves once it accepts connections. */
+  async resume(): Promise<void> {
+    const child = spawn(
+      natsServerBinary,
+      ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir],
+      {
+        stdio: 'ignore',
+      },
+    );
+    this.child = child;
+    for (let i = 0; i < 200; i++) {
+      try {
+        const nc = await connect({ servers: this.url, reconnect: false });
+        await nc.close();
+        return;
+      } catch {
+        await sleep(50);
+      }
+    }
+    child.kill('SIGKILL');
+    throw new Error('nats-server did not start');
+  }
+
+  /** Stops the server (SIGKILL: as abruptly as a crash; JetStream recovers its file store on the next start). */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.storeDir, { recursive: true, force: true });
   }
 }

@@ -23,6 +23,11 @@ export interface QueueEngine {
    * big-payload test bounds only this isolate's JS memory.
    */
   embeddedDatabase?: boolean;
+  /**
+   * True when leases and retry delays run on the server's wall clock (NATS JetStream's `ack_wait` and nak delays),
+   * not on the `nowMs` the port is given: the contract's timing cases then wait for real time to pass.
+   */
+  serverClock?: boolean;
   open(): Promise<{
     queue: MessageQueue;
     dispose(): Promise<void>;
@@ -78,8 +83,8 @@ export const queueEngines: QueueEngine[] = [
         },
       ]
     : []),
-  // NATS JetStream (object store + KV) under a random prefix per open, its streams deleted by dispose.
-  ...(testNatsUrl ? [{ name: 'nats jetstream', open: openNatsTestQueue }] : []),
+  // NATS JetStream (work-queue stream, KV, object store) under a random prefix per open, deleted by dispose.
+  ...(testNatsUrl ? [{ name: 'nats jetstream', serverClock: true, open: openNatsTestQueue }] : []),
 ];
 
 /**
