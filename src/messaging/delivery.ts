@@ -221,6 +221,8 @@ export class Deliverer {
             leaseMs,
             destinationVersionId: route.versionId,
             ...(environment ? { environment } : {}),
+            // The NATS engine bounds the destination's pushes across nodes by this (max_ack_pending).
+            concurrency: route.deliveryConcurrency,
           });
         } finally {
           if (claims.length < free) this.slots.give(route.versionId, free - claims.length, false);
