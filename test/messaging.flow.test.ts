@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
@@ -25,6 +26,7 @@ type Json = Record<string, any>;
 const natsUrl = process.env['LGSP_TEST_NATS_URL'] ?? '';
 const OPERATOR_EMAIL = 'vanhanh@stttt.angiang.gov.vn';
 const MAX_ATTEMPTS = 4;
+const RETRY_BASE_MS = 1000;
 const MINUTE = 60_000;
 
 /**
@@ -114,6 +116,8 @@ for (const setup of platformEngines) {
     const advanceUntil = async (done: () => Promise<boolean>, stepMs = 20 * MINUTE, rounds = 30) => {
       for (let i = 0; i < rounds; i++) {
         if (await done()) return;
+        // NATS holds a retried message for its back-off on the server's own clock (a `nak` delay): let it pass.
+        if (setup.serverClock) await sleep(RETRY_BASE_MS / 2);
         clock.advance(stepMs);
         platform.deliverer.wake();
         await platform.deliverer.settled();
@@ -133,7 +137,7 @@ for (const setup of platformEngines) {
             natsUrl,
             natsPrefix: prefix,
             maxAttempts: MAX_ATTEMPTS,
-            retryBaseMs: 1000,
+            retryBaseMs: RETRY_BASE_MS,
             pollIntervalMs: 50,
             pushTimeoutMs: 5000,
             ttlHours: 24,

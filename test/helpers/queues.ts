@@ -95,6 +95,8 @@ export interface PlatformEngineSetup {
   name: string;
   engine: 'embedded' | 'nats';
   store: 'pglite' | 'postgres';
+  /** Retry delays run on the engine server's wall clock (NATS `nak` delays): moving the test clock is not enough. */
+  serverClock?: boolean;
 }
 
 export const platformEngines: PlatformEngineSetup[] = [
@@ -102,4 +104,5 @@ export const platformEngines: PlatformEngineSetup[] = [
 ];
 if (testDatabaseUrl)
   platformEngines.push({ name: 'embedded (PostgreSQL)', engine: 'embedded', store: 'postgres' });
-if (testNatsUrl) platformEngines.push({ name: 'NATS JetStream', engine: 'nats', store: 'pglite' });
+if (testNatsUrl)
+  platformEngines.push({ name: 'NATS JetStream', engine: 'nats', store: 'pglite', serverClock: true });
