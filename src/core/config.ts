@@ -666,6 +666,7 @@ const ENV_NOT_SETTINGS = new Set([
   'LGSP_TEST_DATABASE_URL',
   'LGSP_TEST_NATS_URL',
   'LGSP_TEST_REDIS_URL',
+  'LGSP_TEST_CHROMIUM',
   'LGSP_BENCH_NATS_URL',
   'LGSP_BENCH_DATABASE_URL',
   // `lgsp demo`'s preferred ports when none is set (tests point them at a port they hold; src/cli/demo.ts).
