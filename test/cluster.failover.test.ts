@@ -6,10 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { loadConfig } from '../src/core/config.ts';
-import { startPlatform } from '../src/platform.ts';
-import { silentLogger } from '../src/telemetry/logger.ts';
-import { adminCaller, type Cluster, healthOf, startCluster } from './helpers/cluster.ts';
+import { adminCaller, type Cluster, healthOf, seedClusterDatabase, startCluster } from './helpers/cluster.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import type { PlatformProcess } from './helpers/platform-process.ts';
 import { testRedisPrefix, testRedisUrl } from './helpers/redis.ts';
@@ -77,54 +74,46 @@ describe('failover: kill -9 of a gateway under load and of the worker', {
     drop = db.drop;
     upstream = await startUpstream();
     smtp = await startSmtp();
-    const seeding = await startPlatform(
-      loadConfig({
-        env: {},
-        overrides: {
-          dataDir,
-          databaseUrl,
-          gateway: { port: 0, host: '127.0.0.1' },
-          admin: { port: 0, password: ADMIN_PASSWORD },
-          egress: { allow: [new URL(upstream.url).host] },
-          logLevel: 'silent',
-        },
-      }),
-      { logger: silentLogger() },
+    await seedClusterDatabase(
+      { databaseUrl, dataDir, upstreamUrl: upstream.url, adminPassword: ADMIN_PASSWORD },
+      async (seeding) => {
+        const seed = await seedProvince(seeding, upstream.url);
+        credential = seed.credential;
+        serviceId = seed.dancu.id;
+        const quotaSystem = await seeding.registry.createSystem(
+          {
+            organizationId: seed.consumer.id,
+            name: 'Cổng dịch vụ công',
+            isProvider: false,
+            isConsumer: true,
+          },
+          'test',
+        );
+        await seeding.registry.createSubscription(
+          { systemId: quotaSystem.id, versionId: seed.v1.id, environment: 'production', quotaPerMinute: 100 },
+          'test',
+        );
+        quotaCredential = await seeding.registry.issueCredential(quotaSystem.id, 'production', 'test');
+        // Ends in two days: `credential.expiring` fires on every health round (one alert, one e-mail).
+        await seeding.store.db
+          .updateTable('credentials')
+          .set({ expires_at: new Date(Date.now() + 2 * 86_400_000) })
+          .where('id', '=', credential.id)
+          .execute();
+        // A version whose sunset has passed: the lifecycle job retires it, once, whichever worker runs it.
+        const sunset = await seeding.registry.createVersion(
+          seed.thue.id,
+          { version: '0.9', upstreams: {} },
+          'test',
+        );
+        sunsetVersionId = sunset.id;
+        await seeding.store.db
+          .updateTable('service_versions')
+          .set({ status: 'deprecated', sunset_at: new Date(Date.now() - 86_400_000) })
+          .where('id', '=', sunset.id)
+          .execute();
+      },
     );
-    try {
-      const seed = await seedProvince(seeding, upstream.url);
-      credential = seed.credential;
-      serviceId = seed.dancu.id;
-      const quotaSystem = await seeding.registry.createSystem(
-        { organizationId: seed.consumer.id, name: 'Cổng dịch vụ công', isProvider: false, isConsumer: true },
-        'test',
-      );
-      await seeding.registry.createSubscription(
-        { systemId: quotaSystem.id, versionId: seed.v1.id, environment: 'production', quotaPerMinute: 100 },
-        'test',
-      );
-      quotaCredential = await seeding.registry.issueCredential(quotaSystem.id, 'production', 'test');
-      // Ends in two days: `credential.expiring` fires on every health round (one alert, one e-mail).
-      await seeding.store.db
-        .updateTable('credentials')
-        .set({ expires_at: new Date(Date.now() + 2 * 86_400_000) })
-        .where('id', '=', credential.id)
-        .execute();
-      // A version whose sunset has passed: the lifecycle job retires it, once, whichever worker runs it.
-      const sunset = await seeding.registry.createVersion(
-        seed.thue.id,
-        { version: '0.9', upstreams: {} },
-        'test',
-      );
-      sunsetVersionId = sunset.id;
-      await seeding.store.db
-        .updateTable('service_versions')
-        .set({ status: 'deprecated', sunset_at: new Date(Date.now() - 86_400_000) })
-        .where('id', '=', sunset.id)
-        .execute();
-    } finally {
-      await seeding.stop();
-    }
     cluster = await startCluster({
       databaseUrl,
       dataDir,

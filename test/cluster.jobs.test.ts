@@ -5,10 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { loadConfig } from '../src/core/config.ts';
-import { startPlatform } from '../src/platform.ts';
-import { silentLogger } from '../src/telemetry/logger.ts';
-import { type Cluster, healthOf, startCluster } from './helpers/cluster.ts';
+import { type Cluster, healthOf, seedClusterDatabase, startCluster } from './helpers/cluster.ts';
 import type { PlatformProcess } from './helpers/platform-process.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { SMTP_PASSWORD, SMTP_USER, startSmtp } from './helpers/smtp.ts';
@@ -69,32 +66,19 @@ describe('periodic jobs run once across the cluster', {
     drop = db.drop;
     upstream = await startUpstream();
     smtp = await startSmtp();
-    const seeding = await startPlatform(
-      loadConfig({
-        env: {},
-        overrides: {
-          dataDir,
-          databaseUrl,
-          gateway: { port: 0, host: '127.0.0.1' },
-          admin: { port: 0, password: ADMIN_PASSWORD },
-          egress: { allow: [new URL(upstream.url).host] },
-          logLevel: 'silent',
-        },
-      }),
-      { logger: silentLogger() },
+    await seedClusterDatabase(
+      { databaseUrl, dataDir, upstreamUrl: upstream.url, adminPassword: ADMIN_PASSWORD },
+      async (seeding) => {
+        const seed = await seedProvince(seeding, upstream.url);
+        credentialId = seed.credential.id;
+        // Ends in two days: inside the 7-day warning, so the rule fires on every round.
+        await seeding.store.db
+          .updateTable('credentials')
+          .set({ expires_at: new Date(Date.now() + 2 * 86_400_000) })
+          .where('id', '=', credentialId)
+          .execute();
+      },
     );
-    try {
-      const seed = await seedProvince(seeding, upstream.url);
-      credentialId = seed.credential.id;
-      // Ends in two days: inside the 7-day warning, so the rule fires on every round.
-      await seeding.store.db
-        .updateTable('credentials')
-        .set({ expires_at: new Date(Date.now() + 2 * 86_400_000) })
-        .where('id', '=', credentialId)
-        .execute();
-    } finally {
-      await seeding.stop();
-    }
     cluster = await startCluster({
       databaseUrl,
       dataDir,

@@ -5,10 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../src/core/config.ts';
-import { startPlatform } from '../src/platform.ts';
-import { silentLogger } from '../src/telemetry/logger.ts';
-import { adminCaller, type Cluster, healthOf, startCluster } from './helpers/cluster.ts';
+import { adminCaller, type Cluster, healthOf, seedClusterDatabase, startCluster } from './helpers/cluster.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
@@ -90,25 +87,12 @@ describe('a cluster by role on PostgreSQL', {
     const db = await createTestDatabase();
     drop = db.drop;
     upstream = await startUpstream();
-    const seeding = await startPlatform(
-      loadConfig({
-        env: {},
-        overrides: {
-          dataDir,
-          databaseUrl: db.url,
-          gateway: { port: 0, host: '127.0.0.1' },
-          admin: { port: 0, password: ADMIN_PASSWORD },
-          egress: { allow: [new URL(upstream.url).host] },
-          logLevel: 'silent',
-        },
-      }),
-      { logger: silentLogger() },
+    await seedClusterDatabase(
+      { databaseUrl: db.url, dataDir, upstreamUrl: upstream.url, adminPassword: ADMIN_PASSWORD },
+      async (seeding) => {
+        consumerSystemId = (await seedProvince(seeding, upstream.url)).consumerSystem.id;
+      },
     );
-    try {
-      consumerSystemId = (await seedProvince(seeding, upstream.url)).consumerSystem.id;
-    } finally {
-      await seeding.stop();
-    }
     cluster = await startCluster({
       databaseUrl: db.url,
       dataDir,

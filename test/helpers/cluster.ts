@@ -1,3 +1,6 @@
+import { loadConfig } from '../../src/core/config.ts';
+import { type Platform, startPlatform } from '../../src/platform.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
 import { freePort, PlatformProcess } from './platform-process.ts';
 
 export interface ClusterOptions {
@@ -110,4 +113,33 @@ export async function adminCaller(adminUrl: string, password: string) {
     const text = await res.text();
     return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
   };
+}
+
+/**
+ * Seeds a cluster's database before its nodes start, as an operator would: one platform on the database (and the
+ * data dir whose key file the nodes share), `seed` run against it, then stopped cleanly.
+ */
+export async function seedClusterDatabase<T>(
+  options: { databaseUrl: string; dataDir: string; upstreamUrl: string; adminPassword: string },
+  seed: (platform: Platform) => Promise<T>,
+): Promise<T> {
+  const platform = await startPlatform(
+    loadConfig({
+      env: {},
+      overrides: {
+        dataDir: options.dataDir,
+        databaseUrl: options.databaseUrl,
+        gateway: { port: 0, host: '127.0.0.1' },
+        admin: { port: 0, password: options.adminPassword },
+        egress: { allow: [new URL(options.upstreamUrl).host] },
+        logLevel: 'silent',
+      },
+    }),
+    { logger: silentLogger() },
+  );
+  try {
+    return await seed(platform);
+  } finally {
+    await platform.stop();
+  }
 }
