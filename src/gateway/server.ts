@@ -140,6 +140,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
 }
 
+/** The gateway's codes for what the HTTP parser refuses (net/client-error.ts). */
+const GATEWAY_CLIENT_ERRORS: ClientErrorCodes = {
+  malformed: 'GW_REQUEST_MALFORMED',
+  headersTooLarge: 'GW_HEADERS_TOO_LARGE',
+  timeout: 'GW_REQUEST_TIMEOUT',
+};
+
 /**
  * How long a connection may take (issue 10 item 7): its headers within `headersTimeoutMs` — a client that sends
  * them byte by byte (slowloris) is cut then, and so is a connection that sends nothing at all; its whole request
@@ -148,12 +155,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
  * balancer's usual 60 s, so that the balancer, not the gateway, closes first). node:http checks these every
  * `connectionsCheckingInterval` (30 s by default, which would let a slow client stay that much longer): 1 s here.
  */
-const GATEWAY_CLIENT_ERRORS: ClientErrorCodes = {
-  malformed: 'GW_REQUEST_MALFORMED',
-  headersTooLarge: 'GW_HEADERS_TOO_LARGE',
-  timeout: 'GW_REQUEST_TIMEOUT',
-};
-
 function serverTimeouts(g: Config['gateway']): ServerOptions {
   return {
     headersTimeout: g.headersTimeoutMs,
