@@ -49,6 +49,11 @@ export async function openPage(browser: Browser, baseUrl: string): Promise<Page>
   });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
+  // A screen that never shows what a test waits for often had its API call refused: the refusal, in the log.
+  page.on('response', (r) => {
+    if (r.status() >= 400 && new URL(r.url()).pathname.startsWith('/api/'))
+      process.stderr.write(`browser: ${r.request().method()} ${new URL(r.url()).pathname} → ${r.status()}\n`);
+  });
   return page;
 }
 
