@@ -50,9 +50,11 @@ export async function openPage(browser: Browser, baseUrl: string): Promise<Page>
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   // A screen that never shows what a test waits for often had its API call refused: the refusal, in the log.
+  // (Not the session probe of a signed-out page: 401 is its ordinary answer.)
   page.on('response', (r) => {
-    if (r.status() >= 400 && new URL(r.url()).pathname.startsWith('/api/'))
-      process.stderr.write(`browser: ${r.request().method()} ${new URL(r.url()).pathname} → ${r.status()}\n`);
+    const path = new URL(r.url()).pathname;
+    if (r.status() >= 400 && path.startsWith('/api/') && path !== '/api/v1/auth/session')
+      process.stderr.write(`browser: ${r.request().method()} ${path} → ${r.status()}\n`);
   });
   return page;
 }
