@@ -125,8 +125,10 @@ for (const kind of storeKinds) {
         return withTokens.rawFrom;
       };
       assert.ok(await check('raw records'), 'read from the raw records before the rollup job');
-      // The rollup job closes the hours (an hour closes 5 minutes after it ends): then from the rollups only.
-      await runRollups(h.store, Date.parse(to) + HOUR_MS);
+      // The rollup job closes the hours (an hour closes 5 minutes after it ends): then from the rollups only. Run
+      // two hours after `to`, so the hour `to` falls in is closed too whatever its minute (one hour after failed in
+      // CI when `to` was in an hour's first 5 minutes).
+      await runRollups(h.store, Date.parse(to) + 2 * HOUR_MS);
       assert.equal(await check('rollups'), null, 'read from the rollups after the job');
     });
 
