@@ -484,6 +484,7 @@ export function requestWorkflows(
     }),
     versionChanges: new VersionChanges(store, registry, clock, {
       snapshotPollIntervalMs: config.snapshot.pollIntervalMs,
+      defaultRequestBodyLimitBytes: config.gateway.maxRequestBodyBytes,
     }),
     // Shared category lists (issue 12 item 7): changes audited and revisioned like the registry's own.
     categories: new Categories(store.db, registry.changes),

@@ -197,6 +197,18 @@ for (const kind of storeKinds) {
         200,
       );
       assert.deepEqual((await through(production(), '/congdan/001099000001')).reached, 'old');
+      // What consumers build against, and what the platform accepts, are not the agency's to change on a version in
+      // use: the protocol (a new version changes it) and a larger body limit (the operator's). A lower limit stays
+      // direct; an operator administrator may still raise it.
+      await expectRefused(patch({ protocol: 'SOAP' }), 409, 'CP_VERSION_STATE');
+      await expectRefused(patch({ requestBodyLimitBytes: 64 * 1024 * 1024 }), 403, 'API_FORBIDDEN');
+      expectStatus(await patch({ requestBodyLimitBytes: 1024 * 1024 }), 200);
+      await expectRefused(patch({ requestBodyLimitBytes: 2 * 1024 * 1024 }), 403, 'API_FORBIDDEN');
+      await expectRefused(patch({ requestBodyLimitBytes: null }), 403, 'API_FORBIDDEN');
+      expectStatus(await patch({ requestBodyLimitBytes: null }, token.admin), 200);
+      const after = await h.registry.getVersion(seed.v1.id);
+      assert.equal(after.protocol, 'REST');
+      assert.equal(after.requestBodyLimitBytes, null);
     });
 
     test('propose → approve → sandbox serves the proposal, production the reviewed config → apply → production serves it, consumers told', async () => {

@@ -30,6 +30,8 @@ export interface VersionChangeSettings {
    * is not evidence that the proposal works.
    */
   snapshotPollIntervalMs: number;
+  /** The gateway's request body limit for a version without its own (`gateway.maxRequestBodyBytes`). */
+  defaultRequestBodyLimitBytes: number;
 }
 
 /** What every part of the workflow works with; built once by the `VersionChanges` facade. */

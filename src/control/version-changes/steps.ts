@@ -31,8 +31,8 @@ const sameResources = (a: ResourceTemplate[], b: ResourceTemplate[]) =>
  * The fields of a version PATCH that change what the gateway forwards to or lets through, against the version as
  * it is: the upstreams of either environment and the resources. An agency sending one of these for a published
  * version must propose a change instead (issue 10); the same values as today pass, so a client that sends the
- * whole object is not refused for fields it did not change. Health checks, protocol, concurrency stay direct:
- * they are probed or sent on the upstream already reviewed.
+ * whole object is not refused for fields it did not change. Health checks and concurrency stay direct: they are
+ * probed or sent on the upstream already reviewed (protocol and a larger body limit: `refuseAgencyContractChange`).
  */
 export function reviewedFieldsChanged(
   current: {
@@ -52,6 +52,38 @@ export function reviewedFieldsChanged(
   if (patch.resources && !sameResources(validateResourceTemplates(patch.resources), current.resources))
     changed.push('resources');
   return changed;
+}
+
+/**
+ * What an agency may not change on a version consumers may be calling, and no proposal changes either: its
+ * protocol (consumers build their calls and parse the answers by it — a new version changes it, as the mode) and a
+ * larger request body limit (what the gateway accepts and buffers is the operator's capacity to give; a lower limit
+ * only refuses more, and stays direct). An operator administrator's direct change stays possible, and audited.
+ */
+function refuseAgencyContractChange(
+  current: { status: string; protocol: string; requestBodyLimitBytes: number | null },
+  patch: VersionPatch,
+  defaultLimitBytes: number,
+): void {
+  if (!(REVIEWED_STATUSES as readonly string[]).includes(current.status)) return;
+  if (patch.protocol !== undefined && patch.protocol !== current.protocol) {
+    throw new LgspError(
+      'CP_VERSION_STATE',
+      `protocol: ${current.status} (đổi giao thức bằng một phiên bản mới / a new version changes the protocol)`,
+    );
+  }
+  const wanted = patch.requestBodyLimitBytes;
+  if (wanted === undefined || wanted === current.requestBodyLimitBytes) return;
+  // null is the platform's limit, as the gateway applies it (policy.ts bodyLimit).
+  const before = current.requestBodyLimitBytes ?? defaultLimitBytes;
+  const after = wanted ?? defaultLimitBytes;
+  if (after > before) {
+    throw new LgspError(
+      'API_FORBIDDEN',
+      'requestBodyLimitBytes: chỉ quản trị viên Sở TT&TT được nới giới hạn của phiên bản đang dùng / only an ' +
+        'operator administrator may raise the body limit of a version in use',
+    );
+  }
 }
 
 /**
@@ -80,6 +112,7 @@ export async function editDirectly(
           `${changed.join(', ')}: lgsp version-change propose (POST /api/v1/version-changes)`,
         );
       }
+      refuseAgencyContractChange(current, patch, ctx.settings.defaultRequestBodyLimitBytes);
     }
     return updateVersion(trx, id, patch, actor, now);
   });
