@@ -238,7 +238,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     // Async store-and-forward (issue 4): the queue engine, the pushes to destinations, the operator's alerts.
     const alerts = new Alerts(store, clock, config.alerts, logger);
     alertOnEgressDenied(egress, alerts, clock, logger);
-    const messaging = await openMessaging({ config, store, clock, logger, alerts, kek });
+    // The message data keys are created and destroyed by one node of the cluster at a time — the worker holding the
+    // `async-expiry` lease, which destroys spent keys after its expiry sweep; every other node reads the key file.
+    const keysOwnedNow = serves.worker ? () => leases.isHeld('async-expiry') : () => false;
+    const messaging = await openMessaging({ config, store, clock, logger, alerts, kek, keysOwnedNow });
     const queue = messaging.queue;
     stops.push(() => messaging.close());
     const deliveryPeers = new PeerClients(egress, clock, config.messaging.pushTimeoutMs);
@@ -312,6 +315,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     // The leases are asked for once every job is registered, so each job's first tick finds its lease settled.
     await leases.start();
     stops.push(() => leases.stop());
+    // The key lease's holder writes this epoch's and the next one's message keys before anyone may seal with them.
+    messaging.keys.ensureAhead(clock.nowMs());
     stops.push(() => jobs.stop());
 
     // What /healthz and /readyz say on every node (issue 13 item 1), and the same as gauges.

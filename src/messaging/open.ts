@@ -38,6 +38,8 @@ export async function openMessaging(deps: {
   kek: KeyEncryptionKey;
   /** The primary owns the key file (creates, destroys); a gateway worker reads it. */
   keyRole?: 'owner' | 'reader';
+  /** An owner among several nodes on one key directory owns it only while this says so (payload-keys.ts). */
+  keysOwnedNow?: () => boolean;
 }): Promise<Messaging> {
   const { config, store } = deps;
   const role = deps.keyRole ?? 'owner';
@@ -49,6 +51,7 @@ export async function openMessaging(deps: {
       epochMs: config.messaging.keyEpochMinutes * 60_000,
       ttlMs: config.messaging.ttlHours * 3_600_000,
       role,
+      ...(deps.keysOwnedNow ? { ownsNow: deps.keysOwnedNow } : {}),
     },
     deps.clock.nowMs(),
   );

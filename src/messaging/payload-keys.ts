@@ -33,8 +33,14 @@ import { type KeyEncryptionKey, keyEncryptionKey } from '../keys/index.ts';
  *
  * The primary process owns the file (`role: 'owner'`): it creates the current and the next epoch's keys ahead of
  * time and destroys spent ones. Gateway workers (`role: 'reader'`) re-read the file when they meet an epoch or a
- * key they do not know, and every few seconds so that destroyed keys leave their memory too. Several machines
- * sharing one queue (NATS) need one key service for all of them: that is the scale-out issue's (13).
+ * key they do not know, and every few seconds so that destroyed keys leave their memory too.
+ *
+ * Several nodes on one key directory (issue 13: `lgsp start --role …` on one machine, or a shared directory across
+ * machines) must not each own it: two owners would each make their own random key under the same epoch id — a
+ * message sealed by one could not be opened by the other — and an owner rewriting the file from its memory would
+ * bring back a key another had destroyed (R-02). So a node's owner role holds only while `ownsNow()` says so (the
+ * node holds the cluster's `async-expiry` lease, platform.ts); meanwhile it reads like a worker, and before it
+ * writes it takes up the newest generation on disk, whoever wrote it.
  */
 
 /** The platform's key-encryption key (src/keys/): seals each data key in its file under a label bound to its id. */
@@ -79,6 +85,11 @@ export interface PayloadKeysOptions {
   ttlMs: number;
   /** The primary creates and destroys keys; a gateway worker only reads the file. */
   role: 'owner' | 'reader';
+  /**
+   * For an owner sharing the directory with other nodes: whether it owns the file now (the cluster's lease). An
+   * owner that does not reads like a reader. Unset: always (one process on its own directory).
+   */
+  ownsNow?: () => boolean;
 }
 
 /** The label a data key is wrapped under: binds the wrapped bytes to the key's id, so entries cannot be swapped. */
@@ -105,10 +116,15 @@ export class PayloadKeys {
     if (options.dir !== null) {
       if (options.role === 'owner') mkdirSync(options.dir, { recursive: true, mode: 0o700 });
       keys.load();
-      if (options.role === 'owner') keys.removeOldGenerations();
+      if (keys.owning()) keys.removeOldGenerations();
     }
-    if (options.role === 'owner') keys.ensureAhead(nowMs);
+    keys.ensureAhead(nowMs);
     return keys;
+  }
+
+  /** This process creates and destroys keys now (see the class comment); otherwise it only reads the file. */
+  private owning(): boolean {
+    return this.options.role === 'owner' && (this.options.ownsNow?.() ?? true);
   }
 
   /**
@@ -143,18 +159,17 @@ export class PayloadKeys {
   sealingKey(atMs: number): { id: string; key: Buffer } {
     this.refreshIfChanged();
     let found = this.covering(atMs);
-    if (!found && this.options.role === 'reader' && this.options.dir !== null) {
-      this.load();
-      found = this.covering(atMs);
-    }
-    if (!found && this.options.role === 'owner') {
+    if (!found && this.owning()) {
       this.ensureAhead(atMs);
+      found = this.covering(atMs);
+    } else if (!found && this.options.dir !== null) {
+      this.load();
       found = this.covering(atMs);
     }
     if (!found) {
       throw new LgspError(
         'MQ_QUEUE_UNAVAILABLE',
-        'no message data key for this time yet (the primary process creates them): send again shortly',
+        'no message data key for this time yet (the node holding the key lease creates them): send again shortly',
       );
     }
     return { id: found.id, key: found.key };
@@ -164,7 +179,7 @@ export class PayloadKeys {
   openingKey(id: string): Buffer | null {
     this.refreshIfChanged();
     let found = this.keys.get(id);
-    if (!found && this.options.role === 'reader' && this.options.dir !== null) {
+    if (!found && !this.owning() && this.options.dir !== null) {
       this.load();
       found = this.keys.get(id);
     }
@@ -186,7 +201,21 @@ export class PayloadKeys {
 
   /** The owner keeps the key of the epoch of `nowMs` and of the next one on disk before any message needs them. */
   ensureAhead(nowMs: number): void {
-    if (this.options.role !== 'owner') return;
+    if (!this.owning()) return;
+    if (this.missingAhead(nowMs).length === 0) return;
+    // Another node may have written them while it owned the file: theirs are the keys its messages are sealed with.
+    this.catchUp();
+    const missing = this.missingAhead(nowMs);
+    if (missing.length === 0) return;
+    const next = new Map(this.keys);
+    for (const k of missing) next.set(k.id, k);
+    // On disk before any message is sealed with them: a message accepted (202) must stay decryptable after a crash.
+    this.persist(next);
+    this.keys = next;
+  }
+
+  /** New keys for the epoch of `nowMs` and the next one, where none held covers them. */
+  private missingAhead(nowMs: number): EpochKey[] {
     const epochMs = this.options.epochMs;
     const missing: EpochKey[] = [];
     for (const startMs of [
@@ -198,12 +227,13 @@ export class PayloadKeys {
       const id = `ek_${startMs}_${epochMs / 60_000}m`;
       missing.push({ id, startMs, endMs: startMs + epochMs, key: randomBytes(DATA_KEY_BYTES) });
     }
-    if (missing.length === 0) return;
-    const next = new Map(this.keys);
-    for (const k of missing) next.set(k.id, k);
-    // On disk before any message is sealed with them: a message accepted (202) must stay decryptable after a crash.
-    this.persist(next);
-    this.keys = next;
+    return missing;
+  }
+
+  /** Takes up the newest generation on disk when another node wrote one since this process last read or wrote. */
+  private catchUp(): void {
+    if (this.options.dir === null) return;
+    if ((this.generations()[0]?.generation ?? 0) !== this.generation) this.load();
   }
 
   /**
@@ -222,7 +252,8 @@ export class PayloadKeys {
    * without them, wipes them from memory, and answers their ids.
    */
   destroy(nowMs: number, inUse: ReadonlySet<string>): string[] {
-    if (this.options.role !== 'owner') return [];
+    if (!this.owning()) return [];
+    this.catchUp();
     const deadlinePassed = (k: EpochKey) => k.endMs + this.options.ttlMs + DESTROY_DEADLINE_EXTRA_MS <= nowMs;
     const retiring = new Set(this.retiring(nowMs));
     const doomed = [...this.keys.values()].filter(
@@ -317,7 +348,7 @@ export class PayloadKeys {
 
   /** A reader picks up the owner's newest generation every few seconds (created and destroyed keys). */
   private refreshIfChanged(): void {
-    if (this.options.role !== 'reader' || this.options.dir === null) return;
+    if (this.owning() || this.options.dir === null) return;
     if (performance.now() - this.lastRefreshMs < READER_REFRESH_MS) return;
     this.lastRefreshMs = performance.now();
     if ((this.generations()[0]?.generation ?? 0) !== this.generation) this.load();
