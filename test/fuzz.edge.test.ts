@@ -620,7 +620,51 @@ describe(`fuzz: no 5xx for client input on both ports (LGSP_FUZZ_SEED=${SEED})`,
     assert.equal((await fetch(`${platform.adminUrl}/healthz`)).status, 200);
     assert.equal((await fetch(`${platform.gatewayUrl}/healthz`)).status, 200);
   });
+
+  test('a refused request after answered ones on a keep-alive connection is answered too, not only cut', async () => {
+    for (const [base, prefix] of [
+      [platform.gatewayUrl, 'GW'],
+      [platform.adminUrl, 'API'],
+    ] as const) {
+      const answer = await keepAliveAnswer(
+        Number(new URL(base).port),
+        'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n',
+        `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Lon: ${'a'.repeat(20_000)}\r\n\r\n`,
+      );
+      const second = answer.slice(answer.indexOf('HTTP/1.1', 1));
+      assert.match(answer, /^HTTP\/1\.1 200 /, `${prefix}: ${answer.slice(0, 200)}`);
+      assert.match(second, /^HTTP\/1\.1 431 /, `${prefix}: ${second.slice(0, 200)}`);
+      assert.match(
+        second,
+        new RegExp(`"code":"${prefix}_HEADERS_TOO_LARGE"`),
+        `${prefix}: ${second.slice(0, 400)}`,
+      );
+    }
+  });
 });
+
+/** Sends `first` on a fresh connection, waits for its answer, then sends `second` on the same connection. */
+function keepAliveAnswer(port: number, first: string, second: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(first, 'latin1'));
+    let answer = '';
+    let sentSecond = false;
+    socket.setEncoding('utf8');
+    socket.on('data', (c: string) => {
+      answer += c;
+      // The first answer is whole once its body (Content-Length) has arrived.
+      const head = answer.indexOf('\r\n\r\n');
+      const length = /content-length: (\d+)/i.exec(answer)?.[1];
+      if (!sentSecond && head > 0 && length !== undefined && answer.length >= head + 4 + Number(length)) {
+        sentSecond = true;
+        socket.write(second, 'latin1');
+      }
+    });
+    socket.on('close', () => resolve(answer));
+    socket.on('error', (err) => (answer ? resolve(answer) : reject(err)));
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer within 10 s')));
+  });
+}
 
 /** Sends raw bytes on a fresh connection and returns everything the server wrote before closing it. */
 function rawAnswer(port: number, raw: string): Promise<string> {

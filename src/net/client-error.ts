@@ -13,16 +13,18 @@ export interface ClientErrorCodes {
  * line or header, headers or a request that did not arrive in time — answered like every other client error:
  * RFC 9457 problem+json with a stable code (issue 10 item 8), where node:http would write a bare status line and
  * Fastify its own JSON. Then the connection is closed, as node:http does: the parser cannot go on after its error.
- * Nothing of the request is echoed. A socket already written to (a response under way) or no longer writable
- * (the client went away) is only closed.
+ * Nothing of the request is echoed. On a keep-alive connection the refused request may follow answered ones: it is
+ * answered too, unless a response is under way on the socket (its bytes would be corrupted — node:http's own rule)
+ * or the socket is no longer writable (the client went away); then the connection is only closed.
  */
 export function answerClientError(
   err: Error & { code?: string },
   socket: Duplex,
   codes: ClientErrorCodes,
 ): void {
-  const written = (socket as Duplex & { bytesWritten?: number }).bytesWritten ?? 0;
-  if (socket.writable && written === 0) {
+  // node:http's own test (lib/_http_server.js socketOnError): the response attached to the socket, if any.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
     const code =
       err.code === 'HPE_HEADER_OVERFLOW'
         ? codes.headersTooLarge
