@@ -42,6 +42,15 @@ import { Agent, setGlobalDispatcher } from 'undici';
 import type { DemoInfo } from '../src/cli/demo.ts';
 import { TLS_CIPHERS } from '../src/net/tls.ts';
 import { selfSignedCertificate } from '../test/helpers/certificates.ts';
+import {
+  type CpuPerRequest,
+  cpuMeter,
+  demoUpstreamPids,
+  mainThreadProfile,
+  profileClockUs,
+  summariseProfile,
+  targetProcesses,
+} from './cpu.ts';
 import { type NginxTls, startNginx } from './nginx.ts';
 import {
   type Child,
@@ -124,7 +133,9 @@ interface Target {
 }
 
 /** `died`: the target's process exited during the run (its figures are then those of a crash). */
-type Cell = { ok: true; r: WrkResult; died?: string } | { ok: false; skip: string; crashed?: boolean };
+type Cell =
+  | { ok: true; r: WrkResult; died?: string; cpu?: CpuPerRequest }
+  | { ok: false; skip: string; crashed?: boolean };
 
 function envNumber(name: string, fallback: number): number {
   const v = Number(process.env[name]);
@@ -183,6 +194,8 @@ const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const parts = new Set(
   (onlyArg?.slice('--only='.length) ?? 'sync,token,ingest').split(',').map((s) => s.trim()),
 );
+// `--profile` (issue 14 item 1): also a CPU profile of the one-process gateway at 100 connections (profilePart).
+if (process.argv.includes('--profile')) parts.add('profile');
 const allGatewayConfigs: readonly GatewayConfig[] = workersFromEnv
   ? [{ name: 'gateway', workers: workersFromEnv }, ...issue13Configs, ...pgConfigs]
   : [{ name: 'gateway', workers: '1' }, { name: 'gateway×2', workers: '2' }, ...issue13Configs, ...pgConfigs];
@@ -290,11 +303,12 @@ async function startDemo(
   workers: string,
   tls?: NginxTls,
   extraEnv: Record<string, string> = {},
+  nodeFlags: readonly string[] = [],
 ): Promise<{ child: Child; info: DemoInfo } | { skip: string }> {
   const [cmd, ...args] = demoOverride
     ? demoOverride.split(/\s+/)
     : // One platform as deployed: without the two peer platforms the demo otherwise runs in its process.
-      ['node', 'bin/lgsp.mjs', 'demo', '--json', '--no-federation'];
+      ['node', ...nodeFlags, 'bin/lgsp.mjs', 'demo', '--json', '--no-federation'];
   if (!demoOverride && !existsSync(join(ROOT, 'bin', 'lgsp.mjs'))) {
     return { skip: 'bin/lgsp.mjs not found — the demo command is not built yet' };
   }
@@ -632,6 +646,49 @@ async function runPhase(
   }
 }
 
+/**
+ * `--profile`: the one-process gateway (a demo of its own, LGSP_GATEWAY_WORKERS=1) under `wrk -c100` with
+ * `node --cpu-prof` — the sampler's cost makes its req/s no figure to compare, so it is not a row of the tables. The
+ * profile of its main thread is kept in bench/results, and summarised over the measured run (bench/cpu.ts).
+ */
+async function profilePart(wrkPath: string): Promise<string[]> {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const dir = join(BENCH_DIR, 'results', `profile-${stamp}`);
+  mkdirSync(dir, { recursive: true });
+  // Node flags, not NODE_OPTIONS (which refuses --cpu-prof); the demo's forked upstream inherits them.
+  const demo = await startDemo('1', undefined, {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  if ('skip' in demo) return [`profile: skipped (${demo.skip})`];
+  const pid = demo.child.proc.pid!;
+  let window: { from: number; to: number; r: WrkResult };
+  try {
+    const url = `${demo.info.gatewayUrl}${demo.info.allowedPath}`;
+    const lua = writeLua(
+      tmpDir,
+      'profile',
+      { Authorization: `Bearer ${await gatewayToken(demo.info)}` },
+      false,
+    );
+    const base = { wrkPath, url, connections: 100, threads, timeoutS, luaPath: lua };
+    progress(`profile · gateway under --cpu-prof: warm-up ${warmupS} s, then ${durationS} s`);
+    await runWrk({ ...base, durationS: warmupS });
+    const from = profileClockUs();
+    const r = await runWrk({ ...base, durationS });
+    window = { from, to: profileClockUs(), r };
+  } catch (err) {
+    return [`profile: failed (${(err as Error).message.slice(0, 200)})`];
+  } finally {
+    // The profile is written when the demo exits; a SIGKILL after the grace would lose it.
+    await stopChild(demo.child, 'SIGINT', 30_000);
+  }
+  const file = mainThreadProfile(dir, pid);
+  if (!file) return [`profile: no profile of the demo's main thread (pid ${pid}) in ${relative(ROOT, dir)}`];
+  return [
+    `── CPU profile of the gateway's main thread (node --cpu-prof, wrk -c100, ${durationS} s: ` +
+      `${fmtInt(window.r.rps)} req/s under the sampler) · ${relative(ROOT, file)} (open in Chrome DevTools)`,
+    ...summariseProfile(file, window.from, window.to, ROOT),
+  ];
+}
+
 /** Issue 13 item 8: the token issue rate on the first demo, after its load shapes (bench/throughput.ts). */
 async function tokenPart(wrkPath: string, stack: Stack): Promise<string[]> {
   if (!stack.info) return ['token issue: skipped (the demo did not start)'];
@@ -692,7 +749,10 @@ async function measure(
       return { ok: false, skip: reason, crashed: true };
     }
     progress(`${shape.label} · ${name}: ${durationS} s`);
+    // CPU per request (bench/cpu.ts): the target's threads, its upstream's and wrk's, over the measured run only.
+    const meter = cpuMeter(targetProcesses(t.child?.proc.pid, demoUpstreamPids(stack.demo?.proc.pid)));
     const r = await runWrk({ ...base, durationS, luaPath: lua });
+    const cpu = meter.stop(r.requests, durationS);
     // A process that crashes on wrk's closing of 1,000 sockets does so a moment after wrk exits.
     await new Promise((r) => setTimeout(r, 1000));
     const died = t.child?.hasExited() ? lastLines(t.child, 2) : undefined;
@@ -700,7 +760,7 @@ async function measure(
     progress(
       `${shape.label} · ${name}: ${fmtInt(r.rps)} req/s, p99 ${fmtMs(r.p99Ms)} ms, ${r.errors} errors`,
     );
-    return died ? { ok: true, r, died } : { ok: true, r };
+    return died ? { ok: true, r, died, cpu } : { ok: true, r, cpu };
   } catch (err) {
     return { ok: false, skip: `run failed: ${(err as Error).message.slice(0, 200)}` };
   }
@@ -827,6 +887,8 @@ async function main(): Promise<void> {
     );
   }
   if (signals.interrupted) return;
+  const profileLines = parts.has('profile') ? await profilePart(wrk.path) : [];
+  if (signals.interrupted) return;
   // Last, on a machine the demos have left: the recorder's write path, in this process.
   let ingestLines: string[] = [];
   if (parts.has('ingest')) {
@@ -848,6 +910,8 @@ async function main(): Promise<void> {
   if (!postgresAdminUrl)
     say('gateway-pg, gateway-strict-pg: skipped (set BENCH_POSTGRES_URL to measure them)');
   say('');
+  for (const line of profileLines) say(line);
+  if (profileLines.length > 0) say('');
   if (parts.has('sync')) printBars(results);
   say('');
   say(`total ${Math.round((Date.now() - t0) / 1000)} s`);
@@ -892,6 +956,7 @@ function printShape(shape: Shape, row: Map<TargetName, Cell>): void {
   }
   for (const line of table(rows)) say(`  ${line}`);
   for (const n of notes) say(n);
+  printCpu(row);
 
   const parts = TARGETS.filter((n) => rps(n) !== undefined).map((n) => `${n} ${fmtInt(rps(n)!)}`);
   say(`summary ${shape.label}: ${parts.join(' · ') || 'nothing measured'} req/s`);
@@ -914,6 +979,55 @@ function printShape(shape: Shape, row: Map<TargetName, Cell>): void {
     say(`  → ${name} = ${verdict}`);
   }
   say('');
+}
+
+/**
+ * CPU per request of each target (issue 14 item 1, bench/cpu.ts): its main thread(s) and its other threads (the
+ * embedded store's PGlite thread, libuv's pool, V8's helpers; the costliest named), beside what the upstream and wrk
+ * spent on the same requests — the whole budget of the run's cores. Figures from /proc at 10 ms resolution.
+ */
+function printCpu(row: Map<TargetName, Cell>): void {
+  const fmtUs = (n: number): string => n.toFixed(1);
+  const rows: string[][] = [
+    [
+      'CPU µs/request',
+      'main',
+      'other threads',
+      'target',
+      'upstream',
+      'wrk',
+      'target cores',
+      'other threads by name',
+    ],
+  ];
+  for (const name of TARGETS) {
+    const c = row.get(name);
+    if (!c?.ok || !c.cpu) continue;
+    const u = c.cpu;
+    const own = name !== 'direct';
+    rows.push([
+      name,
+      own ? fmtUs(u.mainUs) : '—',
+      own ? fmtUs(u.otherUs) : '—',
+      own ? fmtUs(u.mainUs + u.otherUs) : '—',
+      fmtUs(u.upstreamUs),
+      fmtUs(u.wrkUs),
+      own ? u.cores.toFixed(2) : '—',
+      u.otherTop.map((t) => `${t.name} ${fmtUs(t.us)}`).join(', '),
+    ]);
+  }
+  if (rows.length === 1) return;
+  for (const line of table(rows)) say(`  ${line}`);
+  const gw = row.get('gateway');
+  const bare = row.get('bare');
+  if (gw?.ok && gw.cpu && bare?.ok && bare.cpu) {
+    const g = gw.cpu.mainUs + gw.cpu.otherUs;
+    const b = bare.cpu.mainUs + bare.cpu.otherUs;
+    say(
+      `  → gateway CPU per request = ${fmtRatio(g / b)} bare (${fmtUs(g)} vs ${fmtUs(b)} µs; main thread ` +
+        `${fmtUs(gw.cpu.mainUs)} vs ${fmtUs(bare.cpu.mainUs)} µs)`,
+    );
+  }
 }
 
 /**
