@@ -233,12 +233,15 @@ function forward(
     req.once('error', (err) => piped.destroy(err));
     tap = piped;
   }
+  const origin = forwardedOrigin(req, ctx.trustedProxies);
   const headers = requestHeadersForUpstream(req.rawHeaders, req.headers, {
     transactionId: rec.id,
     consumerSystemId: rec.consumerSystemId!,
     consumerOrgCode: rec.consumerOrgCode ?? '',
     environment: rec.environment!,
-    ...forwardedOrigin(req, ctx.trustedProxies),
+    forwardedFor: origin.forwardedFor,
+    proto: origin.proto,
+    host: origin.host,
   });
   const handler = new ForwardHandler(ctx, res, rec, tap, route);
   // `/dkkd/2.0` alone is the version's root: the provider gets at least `/`.
