@@ -212,6 +212,7 @@ export function summariseProfile(
   fromUs: number,
   toUs: number,
   root: string,
+  requests: number,
   top = 15,
 ): string[] {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
@@ -228,11 +229,16 @@ export function summariseProfile(
     const path = f.url.startsWith('file://') ? relative(root, new URL(f.url).pathname) : f.url;
     return `${name} ${path}:${f.lineNumber + 1}`;
   };
+  // Each sample stands for the time until the next one (the sampler's interval, stretched when the thread is busy).
   let t = p.startTime;
   const inWindow: number[] = [];
+  let windowUs = 0;
   for (let i = 0; i < p.samples.length; i++) {
     t += p.timeDeltas[i] ?? 0;
-    if (t >= fromUs && t <= toUs) inWindow.push(p.samples[i]!);
+    if (t >= fromUs && t <= toUs) {
+      inWindow.push(p.samples[i]!);
+      windowUs += p.timeDeltas[i + 1] ?? 0;
+    }
   }
   const samples = inWindow.length > 0 ? inWindow : p.samples;
   const self = new Map<string, number>();
@@ -252,7 +258,11 @@ export function summariseProfile(
     }
   }
   const total = samples.length;
-  const pct = (k: number): string => `${((100 * k) / total).toFixed(1).padStart(5)} %`;
+  // µs per request of the measured run: the window's time shared by the samples, over the requests wrk counted.
+  const usPerSample = inWindow.length > 0 && requests > 0 ? windowUs / inWindow.length / requests : 0;
+  const pct = (k: number): string =>
+    `${((100 * k) / total).toFixed(1).padStart(5)} %` +
+    (usPerSample > 0 ? ` ${(k * usPerSample).toFixed(2).padStart(6)} µs/req` : '');
   const rows = (m: Map<string, number>): string[] =>
     [...m]
       .filter(([l]) => l !== '(idle)' && l !== '(program)' && l !== '(garbage collector)')
