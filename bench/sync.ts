@@ -7,6 +7,8 @@
 // issue's bars as PASS/FAIL lines, one per gateway row; they inform, the exit code does not depend on them. If a
 // demo exits mid-way (a crash takes its upstream with it), it (and nginx and the bare proxy, which stand on its
 // upstream) is started again before the next load shape, and the crash is reported in the table and fails the bar.
+// Under each load table, the CPU per request of every target — main thread, other threads, its upstream's and wrk's
+// (bench/cpu.ts); `--profile` adds a CPU profile of the one-process gateway under wrk -c100, summarised (docs/benchmarks.md).
 //
 // The two gateway configurations are measured one after the other, each by its own demo (see `main`): they cannot
 // run side by side (the demo listens on the fixed ports 8280/9080), and an idle second platform would only take
