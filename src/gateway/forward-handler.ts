@@ -1,6 +1,5 @@
 import { createHash, type Hash, hash as hashOnce } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
-import { Transform, type TransformCallback } from 'node:stream';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { EGRESS_RULE_TEXT } from '../core/egress.ts';
 import { EMPTY_SHA256 } from '../core/hashing.ts';
@@ -12,28 +11,61 @@ import { endAfterRecord, finish, refuse } from './exchange.ts';
 import { responseHeaderListForConsumer } from './headers.ts';
 import { bodyTooLarge, refusal } from './policy.ts';
 
+/** The tap of the request body a request carries: its 'data' listener is one function for every call. */
+const TAP = Symbol('lgsp.requestBodyTap');
+type TappedRequest = IncomingMessage & { [TAP]?: RequestBodyTap };
+
+function onRequestChunk(this: TappedRequest, chunk: Buffer): void {
+  this[TAP]?.take(chunk);
+}
+
 /**
- * Hashes and counts a request body while it streams to the provider, and stops it once it passes `limitBytes`:
- * the stream errs, undici aborts the provider's request, and the handler answers 413 (issue 10 item 7).
+ * Hashes and counts a request body while undici streams it to the provider, with no stream of its own (issue 14
+ * item 2: the request itself is undici's body, as in the bare proxy, so backpressure is undici's pause/resume on it),
+ * and stops the upload once it passes `limitBytes`: the provider's call is aborted and the handler answers 413
+ * (issue 10 item 7). undici detaches the consumer's socket from a request body it gives up on, so the connection
+ * survives to carry the 413 (and closes after it: `exchange.ts` closeIfBodyUnread).
  */
-export class HashingTap extends Transform {
-  readonly hash = createHash('sha256');
+export class RequestBodyTap {
+  private readonly hash = createHash('sha256');
   bytes = 0;
   tooLarge = false;
+  /** Called once when the body passes the limit (the forward handler aborts the provider's call). */
+  onTooLarge: (() => void) | null = null;
 
-  constructor(readonly limitBytes: number = Number.POSITIVE_INFINITY) {
-    super();
+  constructor(readonly limitBytes: number = Number.POSITIVE_INFINITY) {}
+
+  /**
+   * Taps `req`'s chunks as undici reads them. `prependListener`, unlike `on`, does not start the body's flow:
+   * undici's own reading does, when it writes the request — and only then is `100 Continue` said (server.ts).
+   */
+  static on(req: IncomingMessage, limitBytes: number): RequestBodyTap {
+    const tap = new RequestBodyTap(limitBytes);
+    (req as TappedRequest)[TAP] = tap;
+    req.prependListener('data', onRequestChunk);
+    return tap;
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  /** A body already whole in memory (a federated call's): hashed at once, sent as the buffer itself. */
+  static whole(body: Buffer): RequestBodyTap {
+    const tap = new RequestBodyTap();
+    tap.take(body);
+    return tap;
+  }
+
+  take(chunk: Buffer): void {
+    if (this.tooLarge) return;
     this.bytes += chunk.length;
     if (this.bytes > this.limitBytes) {
       this.tooLarge = true;
-      done(new Error('request body larger than the limit'));
+      this.onTooLarge?.();
       return;
     }
     this.hash.update(chunk);
-    done(null, chunk);
+  }
+
+  digest(): string {
+    return this.hash.digest('hex');
   }
 }
 
@@ -87,6 +119,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   private bytes = 0;
   private recorded = false;
   private clientGone = false;
+  /** Why the provider's call was aborted (consumer gone, body too large), kept for a controller not yet given. */
+  private aborted: Error | null = null;
   /** Strict durability: the latest answer chunk, not yet released. */
   private held: Buffer | null = null;
 
@@ -94,11 +128,18 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     private readonly ctx: GatewayContext,
     private readonly res: ServerResponse,
     private readonly rec: TransactionRecord,
-    private readonly tap: HashingTap | null,
+    private readonly tap: RequestBodyTap | null,
     private readonly route: Route,
   ) {
     (res as RelayingResponse)[HANDLER] = this;
     res.on('close', onConsumerClose);
+    if (tap !== null) tap.onTooLarge = () => this.abort(new Error('request body larger than the limit'));
+  }
+
+  /** Aborts the provider's call now, or as soon as undici hands over its controller. */
+  private abort(err: Error): void {
+    this.aborted = err;
+    this.controller?.abort(err);
   }
 
   /** The consumer's side closed: after the whole answer (record it), or before (abort the provider's call). */
@@ -109,14 +150,13 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
       return;
     }
     this.clientGone = true;
-    this.controller?.abort(new Error('consumer closed the connection'));
-    this.tap?.destroy();
+    this.abort(new Error('consumer closed the connection'));
     if (res.headersSent) this.record(499, 'GW_CLIENT_CLOSED');
   }
 
   private noteRequestBody(): void {
     this.rec.requestBytes = this.tap?.bytes ?? 0;
-    this.rec.requestSha256 = this.tap ? this.tap.hash.digest('hex') : EMPTY_SHA256;
+    this.rec.requestSha256 = this.tap ? this.tap.digest() : EMPTY_SHA256;
   }
 
   /** The SHA-256 of the answer's bytes so far: one shot for a single chunk, the running hash otherwise. */
@@ -137,7 +177,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.clientGone) controller.abort(new Error('consumer closed the connection'));
+    if (this.aborted !== null) controller.abort(this.aborted);
   }
 
   onResponseStart(
