@@ -211,10 +211,13 @@ for (const kind of storeKinds) {
     test('each call is recorded once with both legs, the template and no payload or raw path', async () => {
       const res = await call(`/dancu/1.0/congdan/${CITIZEN_ID}`);
       const txnId = res.headers.get('x-lgsp-transaction-id')!;
-      await res.text();
+      const text = await res.text();
       await h.recorder.flush();
       const { items } = await queryTransactions(h.store, { limit: 1000 });
       const rec = items.find((t) => t.id === txnId)!;
+      // An answer of one chunk is hashed in one shot (forward-handler.ts): the same SHA-256 as any other.
+      assert.equal(rec.responseSha256, createHash('sha256').update(text).digest('hex'));
+      assert.equal(rec.responseBytes, Buffer.byteLength(text));
       assert.equal(rec.resourceTemplate, '/congdan/{soDinhDanh}');
       assert.equal(rec.providerStatus, 200);
       assert.equal(rec.consumerStatus, 200);

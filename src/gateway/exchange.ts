@@ -143,7 +143,9 @@ function closeIfBodyUnread(res: ServerResponse): void {
   const length = req.headers['content-length'];
   if (length === undefined || Number(length) > DRAIN_LIMIT_BYTES) {
     res.setHeader('connection', 'close');
-    lingerOnClose(req.socket);
+    // The response's socket: a request body undici gave up on (413 mid-stream) is detached from it.
+    const socket = res.socket ?? req.socket;
+    if (socket) lingerOnClose(socket);
   }
 }
 

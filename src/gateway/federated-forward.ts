@@ -24,7 +24,7 @@ import { forwardedOrigin } from './client-address.ts';
 import type { CompiledSnapshot, Route, SubscriptionPolicy } from './compiled-snapshot.ts';
 import { type GatewayContext, poolFor } from './context.ts';
 import { readSmallBody, refuse } from './exchange.ts';
-import { ForwardHandler, HashingTap } from './forward-handler.ts';
+import { ForwardHandler, RequestBodyTap } from './forward-handler.ts';
 import { requestHeadersForUpstream } from './headers.ts';
 import { intake } from './messaging-endpoints.ts';
 import { bodyLimit, bodyTooLarge, type Refusal, refusal } from './policy.ts';
@@ -462,14 +462,13 @@ function dispatch(
   outbound: { evidence: FederationEvidence; token: string; peerId: string } | null,
 ): void {
   ctx.stats.forwarded++;
-  const tap = new HashingTap();
-  tap.end(body);
+  const tap = RequestBodyTap.whole(body);
   const handler = outbound
     ? new PeerAnswerHandler(ctx, res, rec, tap, route, outbound)
     : new ForwardHandler(ctx, res, rec, tap, route);
   rec.requestOutAt = ctx.clock.nowMs();
   dispatcher.dispatch(
-    { ...options, body: tap, headersTimeout: ctx.upstreamTimeoutMs, bodyTimeout: ctx.upstreamTimeoutMs },
+    { ...options, body, headersTimeout: ctx.upstreamTimeoutMs, bodyTimeout: ctx.upstreamTimeoutMs },
     handler,
   );
 }
@@ -480,7 +479,7 @@ class PeerAnswerHandler extends ForwardHandler {
     private readonly gw: GatewayContext,
     res: ServerResponse,
     rec: TransactionRecord,
-    tap: HashingTap,
+    tap: RequestBodyTap,
     route: Route,
     private readonly outbound: { evidence: FederationEvidence; token: string; peerId: string },
   ) {

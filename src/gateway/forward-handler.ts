@@ -1,6 +1,5 @@
-import { createHash, type Hash } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
-import { Transform, type TransformCallback } from 'node:stream';
+import { createHash, type Hash, hash as hashOnce } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { EGRESS_RULE_TEXT } from '../core/egress.ts';
 import { EMPTY_SHA256 } from '../core/hashing.ts';
@@ -9,31 +8,64 @@ import type { TransactionRecord } from '../telemetry/record.ts';
 import type { Route } from './compiled-snapshot.ts';
 import type { GatewayContext } from './context.ts';
 import { endAfterRecord, finish, refuse } from './exchange.ts';
-import { responseHeadersForConsumer } from './headers.ts';
+import { responseHeaderListForConsumer } from './headers.ts';
 import { bodyTooLarge, refusal } from './policy.ts';
 
+/** The tap of the request body a request carries: its 'data' listener is one function for every call. */
+const TAP = Symbol('lgsp.requestBodyTap');
+type TappedRequest = IncomingMessage & { [TAP]?: RequestBodyTap };
+
+function onRequestChunk(this: TappedRequest, chunk: Buffer): void {
+  this[TAP]?.take(chunk);
+}
+
 /**
- * Hashes and counts a request body while it streams to the provider, and stops it once it passes `limitBytes`:
- * the stream errs, undici aborts the provider's request, and the handler answers 413 (issue 10 item 7).
+ * Hashes and counts a request body while undici streams it to the provider, with no stream of its own (issue 14
+ * item 2: the request itself is undici's body, as in the bare proxy, so backpressure is undici's pause/resume on it),
+ * and stops the upload once it passes `limitBytes`: the provider's call is aborted and the handler answers 413
+ * (issue 10 item 7). undici detaches the consumer's socket from a request body it gives up on, so the connection
+ * survives to carry the 413 (and closes after it: `exchange.ts` closeIfBodyUnread).
  */
-export class HashingTap extends Transform {
-  readonly hash = createHash('sha256');
+export class RequestBodyTap {
+  private readonly hash = createHash('sha256');
   bytes = 0;
   tooLarge = false;
+  /** Called once when the body passes the limit (the forward handler aborts the provider's call). */
+  onTooLarge: (() => void) | null = null;
 
-  constructor(readonly limitBytes: number = Number.POSITIVE_INFINITY) {
-    super();
+  constructor(readonly limitBytes: number = Number.POSITIVE_INFINITY) {}
+
+  /**
+   * Taps `req`'s chunks as undici reads them. `prependListener`, unlike `on`, does not start the body's flow:
+   * undici's own reading does, when it writes the request — and only then is `100 Continue` said (server.ts).
+   */
+  static on(req: IncomingMessage, limitBytes: number): RequestBodyTap {
+    const tap = new RequestBodyTap(limitBytes);
+    (req as TappedRequest)[TAP] = tap;
+    req.prependListener('data', onRequestChunk);
+    return tap;
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  /** A body already whole in memory (a federated call's): hashed at once, sent as the buffer itself. */
+  static whole(body: Buffer): RequestBodyTap {
+    const tap = new RequestBodyTap();
+    tap.take(body);
+    return tap;
+  }
+
+  take(chunk: Buffer): void {
+    if (this.tooLarge) return;
     this.bytes += chunk.length;
     if (this.bytes > this.limitBytes) {
       this.tooLarge = true;
-      done(new Error('request body larger than the limit'));
+      this.onTooLarge?.();
       return;
     }
     this.hash.update(chunk);
-    done(null, chunk);
+  }
+
+  digest(): string {
+    return this.hash.digest('hex');
   }
 }
 
@@ -58,18 +90,37 @@ export function transportRefusal(ctx: GatewayContext, rec: TransactionRecord, ro
   return refusal('GW_UPSTREAM_UNREACHABLE', code);
 }
 
+/** The handler of the answer a ServerResponse relays: its 'close' listener is one function for every call. */
+const HANDLER = Symbol('lgsp.forwardHandler');
+type RelayingResponse = ServerResponse & { [HANDLER]?: ForwardHandler };
+
+/** 'close' comes after 'finish' too: one listener tells a complete answer from a consumer that hung up. */
+function onConsumerClose(this: RelayingResponse): void {
+  this[HANDLER]?.consumerClosed();
+}
+
 /**
  * One forwarded call as undici's low-level handler: answer chunks go straight from the provider's socket to the
  * consumer's, hashed on the way (R-02: only the SHA-256 and size are kept), with backpressure both ways. Measured
  * ≈ 20–30 % faster than undici's stream API. The transaction is recorded exactly once, however it ends: through
  * `exchange.ts` (`finish`, or `refuse` when the provider gave no answer at all).
+ *
+ * Per call it costs what the bare proxy's handler costs, plus the hash (issue 14 item 2): no closure (one shared
+ * 'close' listener finds its handler on the response), the answer's headers written in one call from a flat list,
+ * and an answer of one chunk — most JSON answers — hashed in one shot; a Hash object is made only for a second chunk.
  */
 export class ForwardHandler implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
+  /** Set once the provider's final status arrived (1xx excluded): the answer has started. */
+  private started = false;
+  /** The answer's first chunk while it is the only one; then null and `hash` holds every chunk. */
+  private first: Buffer | null = null;
   private hash: Hash | null = null;
   private bytes = 0;
   private recorded = false;
   private clientGone = false;
+  /** Why the provider's call was aborted (consumer gone, body too large), kept for a controller not yet given. */
+  private aborted: Error | null = null;
   /** Strict durability: the latest answer chunk, not yet released. */
   private held: Buffer | null = null;
 
@@ -77,38 +128,56 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     private readonly ctx: GatewayContext,
     private readonly res: ServerResponse,
     private readonly rec: TransactionRecord,
-    private readonly tap: HashingTap | null,
+    private readonly tap: RequestBodyTap | null,
     private readonly route: Route,
   ) {
-    // 'close' comes after 'finish' too: one listener tells a complete answer from a consumer that hung up.
-    res.once('close', () => {
-      if (res.writableFinished) {
-        if (this.hash) this.record(rec.providerStatus ?? res.statusCode, null);
-        return;
-      }
-      this.clientGone = true;
-      this.controller?.abort(new Error('consumer closed the connection'));
-      this.tap?.destroy();
-      if (res.headersSent) this.record(499, 'GW_CLIENT_CLOSED');
-    });
+    (res as RelayingResponse)[HANDLER] = this;
+    res.on('close', onConsumerClose);
+    if (tap !== null) tap.onTooLarge = () => this.abort(new Error('request body larger than the limit'));
+  }
+
+  /** Aborts the provider's call now, or as soon as undici hands over its controller. */
+  private abort(err: Error): void {
+    this.aborted = err;
+    this.controller?.abort(err);
+  }
+
+  /** The consumer's side closed: after the whole answer (record it), or before (abort the provider's call). */
+  consumerClosed(): void {
+    const res = this.res;
+    if (res.writableFinished) {
+      if (this.started) this.record(this.rec.providerStatus ?? res.statusCode, null);
+      return;
+    }
+    this.clientGone = true;
+    this.abort(new Error('consumer closed the connection'));
+    if (res.headersSent) this.record(499, 'GW_CLIENT_CLOSED');
   }
 
   private noteRequestBody(): void {
     this.rec.requestBytes = this.tap?.bytes ?? 0;
-    this.rec.requestSha256 = this.tap ? this.tap.hash.digest('hex') : EMPTY_SHA256;
+    this.rec.requestSha256 = this.tap ? this.tap.digest() : EMPTY_SHA256;
+  }
+
+  /** The SHA-256 of the answer's bytes so far: one shot for a single chunk, the running hash otherwise. */
+  private responseSha256(): string | null {
+    if (!this.started) return null;
+    if (this.hash !== null) return this.hash.digest('hex');
+    return this.first === null ? EMPTY_SHA256 : hashOnce('sha256', this.first, 'hex');
   }
 
   private record(status: number, errorCode: string | null): Promise<void> | void {
     if (this.recorded) return;
     this.recorded = true;
     this.rec.responseBytes = this.bytes;
-    this.rec.responseSha256 = this.hash ? this.hash.digest('hex') : null;
+    this.rec.responseSha256 = this.responseSha256();
+    this.first = null;
     return finish(this.ctx, this.rec, status, errorCode);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.clientGone) controller.abort(new Error('consumer closed the connection'));
+    if (this.aborted !== null) controller.abort(this.aborted);
   }
 
   onResponseStart(
@@ -120,19 +189,27 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     this.rec.responseInAt = this.ctx.clock.nowMs();
     this.rec.providerStatus = statusCode;
     this.noteRequestBody();
-    this.hash = createHash('sha256');
+    this.started = true;
     if (this.clientGone) {
       controller.abort(new Error('consumer closed the connection'));
       return;
     }
-    const out = responseHeadersForConsumer(headers, this.rec.id);
-    // Deprecation, Sunset and Link headers of a deprecated version (R-18).
-    if (this.route.deprecationHeaders) Object.assign(out, this.route.deprecationHeaders);
-    this.res.writeHead(statusCode, out);
+    // Deprecation, Sunset and Link headers of a deprecated version (R-18) go after the provider's.
+    this.res.writeHead(
+      statusCode,
+      responseHeaderListForConsumer(headers, this.rec.id, this.route.deprecationHeaders),
+    );
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.hash!.update(chunk);
+    if (this.hash !== null) this.hash.update(chunk);
+    else if (this.bytes === 0 && this.first === null) this.first = chunk;
+    else {
+      this.hash = createHash('sha256');
+      if (this.first !== null) this.hash.update(this.first);
+      this.hash.update(chunk);
+      this.first = null;
+    }
     this.bytes += chunk.length;
     if (this.ctx.records.strict) {
       // Strict durability: each chunk is held until the next arrives, so the last one waits for the record.
@@ -159,7 +236,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     const code = (err as { code?: string }).code;
     if (this.clientGone) {
-      if (!this.hash) this.noteRequestBody();
+      if (!this.started) this.noteRequestBody();
       this.record(499, 'GW_CLIENT_CLOSED');
       return;
     }

@@ -133,3 +133,26 @@ export function responseHeadersForConsumer(
   out['x-lgsp-transaction-id'] = transactionId;
   return out;
 }
+
+/**
+ * The same as a flat [name, value, …] list for `res.writeHead(status, list)`, which node:http writes as it comes
+ * (no object to build, no second pass): the provider's headers minus hop-by-hop fields, then `extra` (a deprecated
+ * version's, R-18 — replacing the provider's fields of those names), then the transaction id.
+ */
+export function responseHeaderListForConsumer(
+  upstream: Record<string, string | string[] | undefined>,
+  transactionId: string,
+  extra: Readonly<Record<string, string>> | null,
+): Array<string | string[]> {
+  const listed = connectionListed(upstream);
+  const out: Array<string | string[]> = [];
+  for (const name in upstream) {
+    const value = upstream[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    if (name === 'x-lgsp-transaction-id' || (extra !== null && extra[name] !== undefined)) continue;
+    out.push(name, value);
+  }
+  if (extra !== null) for (const name in extra) out.push(name, extra[name]!);
+  out.push('x-lgsp-transaction-id', transactionId);
+  return out;
+}

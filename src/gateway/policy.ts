@@ -195,7 +195,7 @@ export function bodyLimit(route: Route, defaultLimitBytes: number): number {
 
 /**
  * A sync call's declared body (Content-Length) fits the version's limit: decided before the provider is connected
- * to, so it sees nothing of a body that is too large. A chunked body is counted while it streams (`HashingTap`).
+ * to, so it sees nothing of a body that is too large. A chunked body is counted while it streams (`RequestBodyTap`).
  * Async intake has its own limit (`messaging.maxMessageBytes`).
  */
 export function bodySize(

@@ -15,7 +15,7 @@ import { runComposite } from './composite.ts';
 import { type GatewayContext, poolFor } from './context.ts';
 import { hasBody, refuse } from './exchange.ts';
 import { admitInboundPeer, federatedCall } from './federated-forward.ts';
-import { ForwardHandler, HashingTap } from './forward-handler.ts';
+import { ForwardHandler, RequestBodyTap } from './forward-handler.ts';
 import { requestHeadersForUpstream } from './headers.ts';
 import { mappedForward } from './mapped-forward.ts';
 import { intake } from './messaging-endpoints.ts';
@@ -224,21 +224,20 @@ function forward(
   query: string,
 ): void {
   ctx.stats.forwarded++;
-  let tap: HashingTap | null = null;
-  if (hasBody(req)) {
-    // Counted as it streams: a chunked body past the version's limit is cut, and answered 413 (forward-handler.ts).
-    const piped = req.pipe(new HashingTap(bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes)));
-    // A consumer that goes away mid-upload must not leave the provider waiting for the rest.
-    piped.on('error', () => {});
-    req.once('error', (err) => piped.destroy(err));
-    tap = piped;
-  }
+  // The request itself is undici's body, hashed and counted as it streams: a chunked body past the version's limit
+  // is cut and answered 413, and a consumer that goes away mid-upload errs it, which aborts the provider's call.
+  const body = hasBody(req) ? req : null;
+  const tap =
+    body === null ? null : RequestBodyTap.on(req, bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes));
+  const origin = forwardedOrigin(req, ctx.trustedProxies);
   const headers = requestHeadersForUpstream(req.rawHeaders, req.headers, {
     transactionId: rec.id,
     consumerSystemId: rec.consumerSystemId!,
     consumerOrgCode: rec.consumerOrgCode ?? '',
     environment: rec.environment!,
-    ...forwardedOrigin(req, ctx.trustedProxies),
+    forwardedFor: origin.forwardedFor,
+    proto: origin.proto,
+    host: origin.host,
   });
   const handler = new ForwardHandler(ctx, res, rec, tap, route);
   // `/dkkd/2.0` alone is the version's root: the provider gets at least `/`.
@@ -249,7 +248,7 @@ function forward(
       path: upstream.basePath + resourcePath + query,
       method: rec.method as Dispatcher.HttpMethod,
       headers,
-      body: tap,
+      body,
       headersTimeout: ctx.upstreamTimeoutMs,
       bodyTimeout: ctx.upstreamTimeoutMs,
     },

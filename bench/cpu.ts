@@ -1,0 +1,282 @@
+// Where the CPU of a benchmark run goes (issue 14 item 1), for `npm run bench` (bench/sync.ts):
+//
+// - CPU per request: the user+system time of every thread of the measured process tree, read from
+//   /proc/<pid>/task/<tid>/stat before and after the measured run and divided by the requests wrk counted — the main
+//   thread apart from the others (the embedded store's PGlite worker thread, libuv's pool, V8's helpers), beside the
+//   upstream's and wrk's own, so that the whole CPU budget of the run is visible. wrk is the bench's direct child
+//   (procs.ts `exec`s it): once reaped, its time is in this process's cutime/cstime.
+// - A CPU profile (`--profile`): the demo started with `node --cpu-prof` (NODE_OPTIONS, so its upstream is profiled
+//   too, into its own file), its main thread's profile cut to the measured window (a profile's timestamps are the
+//   monotonic clock of `process.hrtime`), summarised as the top self and inclusive costs by function and file:line.
+//
+// Linux only (/proc); elsewhere the figures are simply absent.
+import { readdirSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+
+/** Ticks per second of /proc's utime/stime (USER_HZ): 100 on every Linux the bench runs on. */
+const TICKS_PER_S = 100;
+
+/** CPU seconds by thread of one process: tid → { name, seconds }. */
+type ThreadTimes = Map<number, { name: string; s: number }>;
+
+/** /proc/<pid>/stat (or a task's): comm, ppid and utime+stime in seconds; null when it is gone. */
+function statOf(path: string): { comm: string; ppid: number; s: number; cs: number } | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+  // comm is in parentheses and may hold spaces or parentheses itself: the fields start after the last ')'.
+  const close = text.lastIndexOf(')');
+  const comm = text.slice(text.indexOf('(') + 1, close);
+  const f = text
+    .slice(close + 2)
+    .split(' ')
+    .map(Number);
+  // After comm: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14).
+  return { comm, ppid: f[1]!, s: (f[11]! + f[12]!) / TICKS_PER_S, cs: (f[13]! + f[14]!) / TICKS_PER_S };
+}
+
+function threadTimes(pid: number): ThreadTimes {
+  const out: ThreadTimes = new Map();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    const st = statOf(`/proc/${pid}/task/${tid}/stat`);
+    if (st) out.set(Number(tid), { name: st.comm, s: st.s });
+  }
+  return out;
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+/** Every descendant of `pid` (children, their children…), from /proc's ppid fields. */
+export function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    const st = statOf(`/proc/${e}/stat`);
+    if (st) parentOf.set(Number(e), st.ppid);
+  }
+  const out: number[] = [];
+  const frontier = [pid];
+  while (frontier.length > 0) {
+    const p = frontier.pop()!;
+    for (const [child, parent] of parentOf) {
+      if (parent === p) {
+        out.push(child);
+        frontier.push(child);
+      }
+    }
+  }
+  return out;
+}
+
+/** The processes of one measured target: its own (gateway, cluster workers, nginx workers) and its upstream's. */
+export interface TargetProcesses {
+  own: number[];
+  upstream: number[];
+}
+
+/**
+ * The demo's processes: the demo itself and its cluster workers are the gateway; its forked `demo-upstream.mjs` is
+ * the provider. Other targets (bare proxy, nginx) are their process and its children, on the demo's upstream.
+ */
+export function targetProcesses(pid: number | undefined, upstreamPids: number[]): TargetProcesses {
+  if (pid === undefined) return { own: [], upstream: upstreamPids };
+  const own = [pid, ...descendants(pid)].filter((p) => !upstreamPids.includes(p));
+  return { own, upstream: upstreamPids };
+}
+
+/** The demo's upstream: its descendant that runs `demo-upstream`. */
+export function demoUpstreamPids(demoPid: number | undefined): number[] {
+  if (demoPid === undefined) return [];
+  return descendants(demoPid).filter((p) => cmdline(p).includes('demo-upstream'));
+}
+
+interface Sample {
+  /** pid → its threads' times. */
+  own: Map<number, ThreadTimes>;
+  upstream: number;
+  /** This process's reaped children (wrk): cutime + cstime. */
+  children: number;
+}
+
+function sample(p: TargetProcesses): Sample {
+  const own = new Map<number, ThreadTimes>();
+  for (const pid of p.own) own.set(pid, threadTimes(pid));
+  let upstream = 0;
+  for (const pid of p.upstream) for (const t of threadTimes(pid).values()) upstream += t.s;
+  return { own, upstream, children: statOf('/proc/self/stat')?.cs ?? 0 };
+}
+
+/** CPU µs per request of one measured run. */
+export interface CpuPerRequest {
+  /** The target's main threads (one per process: the gateway, each cluster worker). */
+  mainUs: number;
+  /** Its other threads, and the costliest of them by name (e.g. `node` for the PGlite worker). */
+  otherUs: number;
+  otherTop: Array<{ name: string; us: number }>;
+  upstreamUs: number;
+  wrkUs: number;
+  /** Cores the target kept busy on average during the run. */
+  cores: number;
+}
+
+/** Starts counting a run's CPU; `stop(requests, seconds)` gives the figures per request. */
+export function cpuMeter(p: TargetProcesses): { stop(requests: number, seconds: number): CpuPerRequest } {
+  const before = sample(p);
+  return {
+    stop(requests: number, seconds: number): CpuPerRequest {
+      const after = sample(p);
+      let main = 0;
+      const others = new Map<string, number>();
+      for (const [pid, threads] of after.own) {
+        const was = before.own.get(pid) ?? new Map();
+        for (const [tid, t] of threads) {
+          const d = t.s - (was.get(tid)?.s ?? 0);
+          if (tid === pid) main += d;
+          else others.set(t.name, (others.get(t.name) ?? 0) + d);
+        }
+      }
+      const n = Math.max(1, requests);
+      const us = (s: number): number => (s * 1e6) / n;
+      const other = [...others.values()].reduce((a, b) => a + b, 0);
+      return {
+        mainUs: us(main),
+        otherUs: us(other),
+        otherTop: [...others]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 2)
+          .filter(([, s]) => s > 0)
+          .map(([name, s]) => ({ name, us: us(s) })),
+        upstreamUs: us(after.upstream - before.upstream),
+        wrkUs: us(after.children - before.children),
+        cores: seconds > 0 ? (main + other) / seconds : 0,
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- CPU profiles
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** The `--cpu-prof` file of `pid`'s main thread in `dir` (Node names them CPU.<date>.<time>.<pid>.<thread>.<n>). */
+export function mainThreadProfile(dir: string, pid: number): string | undefined {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && f.includes(`.${pid}.0.`));
+  return files.length > 0 ? `${dir}/${files.sort().at(-1)}` : undefined;
+}
+
+/** Microseconds on the clock of a CPU profile's timestamps (`process.hrtime`'s monotonic clock). */
+export function profileClockUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/**
+ * The top self and inclusive costs of a profile's samples within [fromUs, toUs] (all samples when none fall in it),
+ * by function and file:line, as percentages of those samples. Inclusive counts a function once per sample however
+ * often it recurs on the stack. Idle ("(idle)") samples are counted in the total, so the shares are of wall time,
+ * and the busy share says how saturated the thread was.
+ */
+export function summariseProfile(
+  file: string,
+  fromUs: number,
+  toUs: number,
+  root: string,
+  requests: number,
+  top = 15,
+): string[] {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map<number, ProfileNode>();
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) {
+    byId.set(n.id, n);
+    for (const c of n.children ?? []) parent.set(c, n.id);
+  }
+  const label = (n: ProfileNode): string => {
+    const f = n.callFrame;
+    const name = f.functionName || '(anonymous)';
+    if (!f.url) return name;
+    const path = f.url.startsWith('file://') ? relative(root, new URL(f.url).pathname) : f.url;
+    return `${name} ${path}:${f.lineNumber + 1}`;
+  };
+  // Each sample stands for the time until the next one (the sampler's interval, stretched when the thread is busy).
+  let t = p.startTime;
+  const inWindow: number[] = [];
+  let windowUs = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    t += p.timeDeltas[i] ?? 0;
+    if (t >= fromUs && t <= toUs) {
+      inWindow.push(p.samples[i]!);
+      windowUs += p.timeDeltas[i + 1] ?? 0;
+    }
+  }
+  const samples = inWindow.length > 0 ? inWindow : p.samples;
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let idle = 0;
+  for (const id of samples) {
+    const leaf = byId.get(id)!;
+    const leafLabel = label(leaf);
+    if (leafLabel === '(idle)') idle++;
+    self.set(leafLabel, (self.get(leafLabel) ?? 0) + 1);
+    const seen = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const l = label(byId.get(n)!);
+      if (l === '(root)' || seen.has(l)) continue;
+      seen.add(l);
+      inclusive.set(l, (inclusive.get(l) ?? 0) + 1);
+    }
+  }
+  const total = samples.length;
+  // µs per request of the measured run: the window's time shared by the samples, over the requests wrk counted.
+  const usPerSample = inWindow.length > 0 && requests > 0 ? windowUs / inWindow.length / requests : 0;
+  const pct = (k: number): string =>
+    `${((100 * k) / total).toFixed(1).padStart(5)} %` +
+    (usPerSample > 0 ? ` ${(k * usPerSample).toFixed(2).padStart(6)} µs/req` : '');
+  const rows = (m: Map<string, number>): string[] =>
+    [...m]
+      .filter(([l]) => l !== '(idle)' && l !== '(program)' && l !== '(garbage collector)')
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([l, k]) => `    ${pct(k)}  ${l}`);
+  const special = (l: string): string => pct(self.get(l) ?? 0);
+  return [
+    `  ${total} samples${inWindow.length > 0 ? ' in the measured run' : ' (whole life: no sample in the measured window)'}` +
+      ` · busy ${pct(total - idle).trim()} · GC ${special('(garbage collector)').trim()}` +
+      ` · (program) ${special('(program)').trim()}`,
+    '  top self:',
+    ...rows(self),
+    '  top inclusive:',
+    ...rows(inclusive),
+  ];
+}
