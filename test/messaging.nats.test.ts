@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newId } from '../src/core/ids.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
-import type { NewMessage } from '../src/messaging/port.ts';
+import type { Claim, NewMessage } from '../src/messaging/port.ts';
 import {
   natsServerBinary,
   openNatsTestQueue,
@@ -271,6 +271,61 @@ describe('NATS JetStream queue engine', { skip }, () => {
         ['before', 'after'],
       );
       for (const c of claims) await queue.ack(c, Date.now());
+      assert.equal(await queue.pendingCount(), 0);
+    } finally {
+      await queue.close().catch(() => undefined);
+      await server.dispose();
+    }
+  });
+
+  test('settled messages a killed server brings back are deleted once it is back, without waiting for a sweep (R-02)', {
+    skip: natsServerBinary ? false : 'no nats-server binary',
+    timeout: 120_000,
+  }, async (ctx) => {
+    const server = await PrivateNatsServer.start();
+    const queue = await NatsQueue.open(server.url, testCipher(), { prefix: 'crash' });
+    try {
+      const destinationVersionId = newId('ver');
+      const scope = { destinationVersionId, environment: 'production' as const };
+      const total = 200;
+      await Promise.all(
+        Array.from({ length: total }, (_, i) =>
+          queue.enqueue(
+            newMessage({ destinationVersionId, idempotencyKey: `k${i}` }),
+            Readable.from([Buffer.from(`payload ${i}`)]),
+          ),
+        ),
+      );
+      // Deliveries finish out of order, as concurrent pushes do: every other one is acked, the rest stay in flight.
+      const held: Claim[] = [];
+      let claimed = 0;
+      while (claimed < total) {
+        const claims = await queue.claim({ ...scope, nowMs: Date.now(), limit: 100, leaseMs: 60_000 });
+        assert.ok(claims.length > 0, 'claims');
+        claimed += claims.length;
+        await Promise.all(
+          claims.map((c, i) => (i % 2 === 0 ? queue.ack(c, Date.now()) : held.push(c))),
+        );
+      }
+      assert.equal(await queue.pendingCount(), held.length);
+
+      // nats-server 2.9 brings those acked messages back after a crash (their deletion was only in its memory).
+      await server.stop();
+      await server.resume();
+      const deadline = Date.now() + 10_000;
+      let pending = -1;
+      for (;;) {
+        pending = await queue.pendingCount().catch(() => -1);
+        if (pending === held.length || Date.now() > deadline) break;
+        await sleep(100);
+      }
+      ctx.diagnostic(`pending after the restart: ${pending} (in flight: ${held.length})`);
+      assert.equal(pending, held.length, 'only the messages still in flight are in the work queue');
+
+      // The deliveries in flight across the crash settle as usual.
+      for (const c of held) await queue.ack(c, Date.now());
+      const drained = Date.now() + 10_000;
+      while ((await queue.pendingCount()) > 0 && Date.now() < drained) await sleep(100);
       assert.equal(await queue.pendingCount(), 0);
     } finally {
       await queue.close().catch(() => undefined);

@@ -92,8 +92,11 @@ const DUPLICATE_WINDOW_MS = 15 * 60_000;
 const EXPIRY_BUCKET_MS = 60_000;
 /** How often the expiry sweep also looks for payload objects no message names (a send killed mid-way). */
 const ORPHAN_SWEEP_EVERY_MS = 60_000;
-/** How often the expiry sweep also looks for settled messages the work queue kept (`dropAckedLeftovers`). */
+/** How often the expiry sweep also looks for settled messages the work queue kept (`dropSettledLeftovers`). */
 const LEFTOVER_SWEEP_EVERY_MS = 10_000;
+/** After a reconnect, how many times (and how far apart) the leftover sweep is tried until one completes. */
+const RECOVERY_TRIES = 120;
+const RECOVERY_RETRY_MS = 500;
 /** An object with no message this long after it was written belongs to a send that never committed. */
 const ORPHAN_AGE_MS = DUPLICATE_WINDOW_MS;
 /** `max_ack_pending` when the claimant does not say its concurrency. */
@@ -139,6 +142,15 @@ export class NatsQueue implements MessageQueue {
   private readonly onDisconnect = new Set<(err: Error) => void>();
   private lastOrphanSweepMs = Date.now();
   private lastLeftoverSweepMs = 0;
+  /** The highest stream sequence this process has had delivered (see `rereadBelowSeq`). */
+  private highestDeliveredSeq = 0;
+  /**
+   * After a reconnect: a first delivery of a message at or below this sequence reads its KV entry before it is
+   * claimed — the server may have lost, with its own acks, the consumer's record that it was delivered and settled.
+   */
+  private rereadBelowSeq = 0;
+  /** The sweep run after each reconnect, while it is running (one at a time). */
+  private recovering: Promise<void> | null = null;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -163,7 +175,11 @@ export class NatsQueue implements MessageQueue {
         if (s.type === 'disconnect') {
           this.disconnected = true;
           for (const reject of this.onDisconnect) reject(unreachable());
-        } else if (s.type === 'reconnect') this.disconnected = false;
+        } else if (s.type === 'reconnect') {
+          this.disconnected = false;
+          this.rereadBelowSeq = this.highestDeliveredSeq;
+          this.recoverAfterReconnect();
+        }
       }
     })();
   }
@@ -371,7 +387,8 @@ export class NatsQueue implements MessageQueue {
     }
     if (Date.now() - this.lastLeftoverSweepMs > LEFTOVER_SWEEP_EVERY_MS) {
       this.lastLeftoverSweepMs = Date.now();
-      await this.dropAckedLeftovers();
+      // A server that does not answer now is asked again at the next sweep.
+      await this.dropSettledLeftovers().catch(() => undefined);
     }
     if (Date.now() - this.lastOrphanSweepMs > ORPHAN_SWEEP_EVERY_MS) {
       this.lastOrphanSweepMs = Date.now();
@@ -439,8 +456,10 @@ export class NatsQueue implements MessageQueue {
     const delivery = deliveryOf(reply);
     let current: Stored | null = null;
     let meta = record.meta;
-    if (delivery.count > 1) {
-      // Delivered before: the KV entry knows the attempts, the last error and whether it was settled meanwhile.
+    if (delivery.streamSeq > this.highestDeliveredSeq) this.highestDeliveredSeq = delivery.streamSeq;
+    if (delivery.count > 1 || delivery.streamSeq <= this.rereadBelowSeq) {
+      // Delivered before (or maybe, after a server restart that lost the consumer's record of it): the KV entry
+      // knows the attempts, the last error and whether it was settled meanwhile.
       current = await this.read(meta.id);
       if (current !== null) meta = current.meta;
     }
@@ -665,29 +684,61 @@ export class NatsQueue implements MessageQueue {
   }
 
   /**
-   * Messages a consumer counts as acknowledged (at or below its ack floor) that the work queue still holds: seen
-   * after acks that crossed a NATS server restart (nats-server 2.9 kept them). Each is settled in KV — delivered or
-   * dead — and is deleted now (R-02). Costs one read per consumer when there are none.
+   * Settled messages the work queue still holds — delivered or dead in KV, yet in the stream, payload and all (R-02).
+   * nats-server 2.9 keeps a deletion inside the stream (not at its head: acks out of order, as concurrent deliveries
+   * are) in memory until it next writes the block's index; a server killed meanwhile comes back with every such
+   * message — `test/messaging.nats.test.ts` shows half a batch returning — while the consumer's own record, written
+   * sooner, may already count them as acknowledged and never deliver them again. Any message a consumer has
+   * delivered (sequence at or below its `delivered` mark) that is still stored is either in flight — at most
+   * `max_ack_pending` of them — or such a leftover: each is looked up in KV and deleted when settled. Costs one
+   * consumer list plus one read per in-flight message; errors propagate (the caller retries).
    */
-  private async dropAckedLeftovers(): Promise<void> {
+  private async dropSettledLeftovers(): Promise<void> {
     for await (const consumer of this.jsm.consumers.list(this.streams.queue)) {
-      const floor = consumer.ack_floor.stream_seq;
+      const delivered = consumer.delivered.stream_seq;
       const filter = consumer.config.filter_subject;
       if (!filter) continue;
       let seq = 1;
       for (;;) {
-        const msg = await this.jsm.direct
-          .getMessage(this.streams.queue, { next_by_subj: filter, seq })
-          .catch(() => null);
-        if (msg === null || msg.seq > floor) break;
+        const msg = await this.jsm.direct.getMessage(this.streams.queue, { next_by_subj: filter, seq });
+        if (msg === null || msg.seq > delivered) break;
         seq = msg.seq + 1;
         const { record } = unframe(msg.data);
         const current = await this.read(record.meta.id);
         if (current === null || (current.meta.state !== 'delivered' && current.meta.state !== 'dead'))
           continue;
-        await this.jsm.streams.deleteMessage(this.streams.queue, msg.seq, false).catch(() => undefined);
+        await this.deleteConfirmed(msg.seq);
         if (record.object) await this.os.delete(record.meta.id).catch(() => undefined);
       }
+    }
+  }
+
+  /**
+   * After the connection came back (the server may have restarted and brought settled messages back): sweeps until
+   * one sweep completes — JetStream answers 503 for a moment while it recovers its streams.
+   */
+  private recoverAfterReconnect(): void {
+    if (this.recovering !== null) return;
+    this.recovering = (async () => {
+      for (let tries = 0; tries < RECOVERY_TRIES && !this.nc.isClosed(); tries++) {
+        try {
+          await this.dropSettledLeftovers();
+          return;
+        } catch {
+          await sleep(RECOVERY_RETRY_MS);
+        }
+      }
+    })().finally(() => {
+      this.recovering = null;
+    });
+  }
+
+  /** Deletes a stream message by sequence; already gone counts as done, any other failure is thrown. */
+  private async deleteConfirmed(seq: number): Promise<void> {
+    try {
+      await this.jsm.streams.deleteMessage(this.streams.queue, seq, false);
+    } catch (err) {
+      if (!/no message found|not found|10057/i.test(String((err as Error)?.message ?? err))) throw err;
     }
   }
 
