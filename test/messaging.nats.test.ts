@@ -322,8 +322,14 @@ describe('NATS JetStream queue engine', { skip }, () => {
       ctx.diagnostic(`pending after the restart: ${pending} (in flight: ${held.length})`);
       assert.equal(pending, held.length, 'only the messages still in flight are in the work queue');
 
-      // The deliveries in flight across the crash settle as usual.
+      // The deliveries in flight across the crash settle as usual, and nothing settled is claimed again — not even
+      // what the consumer delivers anew because the server lost its record of the first delivery.
       for (const c of held) await queue.ack(c, Date.now());
+      const again = await queue.claim({ ...scope, nowMs: Date.now(), limit: total, leaseMs: 60_000 });
+      assert.deepEqual(
+        again.map((c) => c.message.id),
+        [],
+      );
       const drained = Date.now() + 10_000;
       while ((await queue.pendingCount()) > 0 && Date.now() < drained) await sleep(100);
       assert.equal(await queue.pendingCount(), 0);

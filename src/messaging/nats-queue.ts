@@ -16,7 +16,9 @@ import { type ObjectStore, Objm } from '@nats-io/obj';
 import {
   connect,
   createInbox,
+  headers,
   type Msg,
+  type MsgHdrs,
   type NatsConnection,
   nanos,
   type Subscription,
@@ -105,6 +107,7 @@ const DEFAULT_MAX_ACK_PENDING = 1_000;
 const DEFAULT_MAX_DELIVER = 200;
 const KEY_SAFE = /^[-_=a-zA-Z0-9]+$/;
 const ACK = new TextEncoder().encode('+ACK');
+const EMPTY = new Uint8Array(0);
 
 export interface NatsQueueOptions {
   /** Names the JetStream resources: `<prefix>_queue`, `<prefix>_messages` (KV), `<prefix>_payloads` (objects). */
@@ -128,6 +131,78 @@ interface Stored extends MetaRecord {
 interface Scope {
   version: string;
   environment: string;
+}
+
+/**
+ * JetStream requests without the client's per-request cost: nats.js makes two Error objects (their stack traces
+ * captured up front) and a timer for every request — a tenth of the platform process's CPU on the async path
+ * (`bench:async --profile`, CPU profile). Here every reply comes to one inbox subscription, and one sweep a tenth of
+ * a second ends the requests past their limit. Publishes and acks, KV reads and writes go through it; the object
+ * store (large payloads only) keeps the client's own.
+ */
+class Requests {
+  private readonly inbox = createInbox();
+  private next = 0;
+  /** By token, in the order sent: the deadlines are in order too. */
+  private readonly waiting = new Map<
+    string,
+    { resolve: (msg: Msg) => void; reject: (err: Error) => void; deadline: number }
+  >();
+  private readonly subscription: Subscription;
+  private readonly sweep: NodeJS.Timeout;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly timeoutMs: number,
+  ) {
+    this.subscription = nc.subscribe(`${this.inbox}.*`, {
+      callback: (_err, msg) => {
+        const token = msg.subject.slice(this.inbox.length + 1);
+        const waiter = this.waiting.get(token);
+        if (waiter === undefined) return;
+        this.waiting.delete(token);
+        // 503: no responders — JetStream is not (yet) serving that stream.
+        if (msg.headers?.code === 503) waiter.reject(new Error('NATS JetStream did not answer (no responders)'));
+        else waiter.resolve(msg);
+      },
+    });
+    this.sweep = setInterval(() => this.timeOut(Date.now()), 100);
+    this.sweep.unref();
+  }
+
+  request(subject: string, data: Uint8Array, hdrs?: MsgHdrs): Promise<Msg> {
+    return new Promise((resolve, reject) => {
+      const token = (this.next++).toString(36);
+      this.waiting.set(token, { resolve, reject, deadline: Date.now() + this.timeoutMs });
+      try {
+        this.nc.publish(subject, data, { reply: `${this.inbox}.${token}`, ...(hdrs ? { headers: hdrs } : {}) });
+      } catch (err) {
+        this.waiting.delete(token);
+        reject(err as Error);
+      }
+    });
+  }
+
+  /** The connection dropped: nothing in flight will be answered. */
+  failAll(err: Error): void {
+    const waiters = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const w of waiters) w.reject(err);
+  }
+
+  close(): void {
+    clearInterval(this.sweep);
+    this.subscription.unsubscribe();
+    this.failAll(new Error('NATS queue closed'));
+  }
+
+  private timeOut(now: number): void {
+    for (const [token, w] of this.waiting) {
+      if (w.deadline > now) break;
+      this.waiting.delete(token);
+      w.reject(new Error(`NATS JetStream did not answer within ${this.timeoutMs} ms`));
+    }
+  }
 }
 
 export class NatsQueue implements MessageQueue {
@@ -154,7 +229,7 @@ export class NatsQueue implements MessageQueue {
 
   private constructor(
     private readonly nc: NatsConnection,
-    private readonly js: JetStreamClient,
+    private readonly requests: Requests,
     private readonly jsm: JetStreamManager,
     private readonly kv: KV,
     private readonly os: ObjectStore,
@@ -175,6 +250,7 @@ export class NatsQueue implements MessageQueue {
         if (s.type === 'disconnect') {
           this.disconnected = true;
           for (const reject of this.onDisconnect) reject(unreachable());
+          this.requests.failAll(unreachable());
         } else if (s.type === 'reconnect') {
           this.disconnected = false;
           this.rereadBelowSeq = this.highestDeliveredSeq;
@@ -228,7 +304,7 @@ export class NatsQueue implements MessageQueue {
       });
       return new NatsQueue(
         nc,
-        js,
+        new Requests(nc, REQUEST_TIMEOUT_MS),
         jsm,
         kv,
         os,
@@ -288,28 +364,23 @@ export class NatsQueue implements MessageQueue {
     const stored = await this.storePayload(message, payload);
     const meta = acceptedMeta(message, stored);
     const object = stored.inline === null;
+    // The key's index is sent with the publish, ahead of it on the connection: a sender killed after the publish
+    // leaves its key indexed all the same. Naming a message that never got stored (killed before the publish) is
+    // harmless — a resend looks the message up and, finding none, stores it anew.
+    const indexed =
+      identity === null ? null : this.kvPut(indexKey(identity), new TextEncoder().encode(meta.id));
     // Should this fail with its outcome unknown (a timeout), a large payload's object is left to the orphan sweep —
     // the message may have been stored after all — and a resend of its key is answered from the stream.
-    const ack = await this.js.publish(
-      this.subjectOf(meta),
-      frame({ meta, seq: null, object }, stored.inline),
-      {
-        ...(identity === null ? {} : { msgID: identity }),
-        timeout: REQUEST_TIMEOUT_MS,
-      },
-    );
+    const published = this.publish(this.subjectOf(meta), frame({ meta, seq: null, object }, stored.inline), identity);
+    const [, ack] = await Promise.all([indexed, published]);
     if (ack.duplicate) {
       if (object) await this.os.delete(message.id).catch(() => undefined);
       return { message: await this.original(ack.seq, identity!), duplicate: true };
     }
-    const writes: Promise<unknown>[] = [
-      // create, not put: a claim that already took the message wrote a newer state.
-      this.kv.create(metaKey(meta.id), encode({ meta, seq: ack.seq, object })).catch((err: unknown) => {
-        if (!isWrongSequence(err)) throw err;
-      }),
-    ];
-    if (identity !== null) writes.push(this.kv.put(indexKey(identity), new TextEncoder().encode(meta.id)));
-    await Promise.all(writes);
+    // create, not put: a claim that already took the message wrote a newer state.
+    await this.kvCreate(metaKey(meta.id), encode({ meta, seq: ack.seq, object })).catch((err: unknown) => {
+      if (!isWrongSequence(err)) throw err;
+    });
     return { message: meta, duplicate: false };
   }
 
@@ -419,6 +490,7 @@ export class NatsQueue implements MessageQueue {
 
   async close(): Promise<void> {
     if (this.nc.isClosed()) return;
+    this.requests.close();
     for (const s of this.subscriptions) s.unsubscribe();
     await this.nc.drain();
   }
@@ -483,17 +555,9 @@ export class NatsQueue implements MessageQueue {
         return null;
       }
     } else {
-      // The first delivery: nobody else writes this entry now (the enqueue only creates it).
-      const writes: Promise<number>[] = [this.kv.put(metaKey(meta.id), entry)];
-      // Its sender may have died before writing the key's index: the first claim writes it too.
-      if (meta.idempotencyKey !== null)
-        writes.push(
-          this.kv.put(
-            indexKey(idempotencyIdentity(meta.sourceSystemId, meta.idempotencyKey)),
-            new TextEncoder().encode(meta.id),
-          ),
-        );
-      revision = (await Promise.all(writes))[0]!;
+      // The first delivery: nobody else writes this entry now (the enqueue only creates it; its key's index was
+      // written with its publish).
+      revision = await this.kvPut(metaKey(meta.id), entry);
     }
     const claim: Claim = {
       message: next,
@@ -626,16 +690,10 @@ export class NatsQueue implements MessageQueue {
       this.nak(reply, retryDelayMs ?? 0);
       return next;
     }
-    // The KV entry is the truth from here: should this ack be lost, the next delivery of the message acks it away.
-    // The message is also deleted by its sequence: the loss test saw nats-server 2.9 count an ack (its consumer's
-    // ack floor passed it) yet keep the message in the work queue, payload and all (R-02).
-    await Promise.all([
-      this.ackStream(reply),
-      this.jsm.streams
-        .deleteMessage(this.streams.queue, deliveryOf(reply).streamSeq, false)
-        .catch(() => undefined),
-      object ? this.os.delete(id).catch(() => undefined) : Promise.resolve(),
-    ]);
+    // The KV entry is the truth from here: should this ack be lost (the connection dropped), the sweep at reconnect
+    // deletes the message, or its next delivery acks it away; a server killed after it may bring the message back,
+    // and the sweep at reconnect deletes it (`dropSettledLeftovers`).
+    await Promise.all([this.ackStream(reply), object ? this.os.delete(id).catch(() => undefined) : null]);
     return next;
   }
 
@@ -660,7 +718,7 @@ export class NatsQueue implements MessageQueue {
         const entry = encode({ meta: dead, seq: null, object: record.object });
         const written =
           current === null
-            ? await this.kv.create(metaKey(id), entry).catch((err: unknown) => {
+            ? await this.kvCreate(metaKey(id), entry).catch((err: unknown) => {
                 if (isWrongSequence(err)) return null;
                 throw err;
               })
@@ -687,15 +745,18 @@ export class NatsQueue implements MessageQueue {
    * Settled messages the work queue still holds — delivered or dead in KV, yet in the stream, payload and all (R-02).
    * nats-server 2.9 keeps a deletion inside the stream (not at its head: acks out of order, as concurrent deliveries
    * are) in memory until it next writes the block's index; a server killed meanwhile comes back with every such
-   * message — `test/messaging.nats.test.ts` shows half a batch returning — while the consumer's own record, written
-   * sooner, may already count them as acknowledged and never deliver them again. Any message a consumer has
-   * delivered (sequence at or below its `delivered` mark) that is still stored is either in flight — at most
+   * message — `test/messaging.nats.test.ts` shows half a batch returning — while the consumer's own record may
+   * count them as acknowledged and never deliver them again (or may have lost its latest deliveries too: those it
+   * delivers again, and `take` re-reads KV for them). Any message delivered (at or below the consumer's `delivered`
+   * mark, or the highest this process saw before the reconnect) that is still stored is either in flight — at most
    * `max_ack_pending` of them — or such a leftover: each is looked up in KV and deleted when settled. Costs one
    * consumer list plus one read per in-flight message; errors propagate (the caller retries).
    */
   private async dropSettledLeftovers(): Promise<void> {
     for await (const consumer of this.jsm.consumers.list(this.streams.queue)) {
-      const delivered = consumer.delivered.stream_seq;
+      // The server may also have lost the consumer's latest deliveries (seen: 100 of 200): what this process saw
+      // delivered counts too.
+      const delivered = Math.max(consumer.delivered.stream_seq, this.rereadBelowSeq);
       const filter = consumer.config.filter_subject;
       if (!filter) continue;
       let seq = 1;
@@ -758,9 +819,9 @@ export class NatsQueue implements MessageQueue {
 
   /** The message a key's index names, once its metadata is written; null otherwise. */
   private async indexed(identity: string): Promise<MessageMeta | null> {
-    const entry = await this.kv.get(indexKey(identity));
-    if (entry === null || entry.operation !== 'PUT') return null;
-    return this.get(entry.string());
+    const entry = await this.kvGet(indexKey(identity));
+    if (entry === null) return null;
+    return this.get(new TextDecoder().decode(entry.data));
   }
 
   /**
@@ -909,25 +970,72 @@ export class NatsQueue implements MessageQueue {
   }
 
   private async read(id: string): Promise<Stored | null> {
-    const entry = await this.kv.get(metaKey(id));
-    if (entry === null || entry.operation !== 'PUT' || entry.length === 0) return null;
-    const record = entry.json<MetaRecord>();
+    const entry = await this.kvGet(metaKey(id));
+    if (entry === null || entry.data.length === 0) return null;
+    const record = JSON.parse(new TextDecoder().decode(entry.data)) as MetaRecord;
     return { ...record, revision: entry.revision };
   }
 
   /** Writes the entry if it is still at `revision`; the new revision, or null when someone else changed it first. */
   private async compareAndSet(id: string, entry: Uint8Array, revision: number): Promise<number | null> {
     try {
-      return await this.kv.update(metaKey(id), entry, revision);
+      return await this.kvUpdate(metaKey(id), entry, revision);
     } catch (err) {
       if (isWrongSequence(err)) return null;
       throw err;
     }
   }
 
-  /** Acks a delivery, waiting for the server's confirmation; a lost ack is repaired at the next delivery. */
+  /**
+   * Acks a delivery and waits for the server's confirmation, so that the message has left the work queue when `ack`
+   * resolves; a lost ack is repaired by the sweep at reconnect or at the message's next delivery.
+   */
   private async ackStream(reply: string): Promise<void> {
-    await this.nc.request(reply, ACK, { timeout: REQUEST_TIMEOUT_MS }).catch(() => undefined);
+    await this.requests.request(reply, ACK).catch(() => undefined);
+  }
+
+  // ------------------------------------------------------------------ JetStream and KV requests (`Requests`)
+
+  /** Publishes to the work queue; `msgId` is the stream's de-duplication id (`Nats-Msg-Id`). */
+  private async publish(
+    subject: string,
+    data: Uint8Array,
+    msgId: string | null,
+  ): Promise<{ seq: number; duplicate: boolean }> {
+    let hdrs: MsgHdrs | undefined;
+    if (msgId !== null) {
+      hdrs = headers();
+      hdrs.set('Nats-Msg-Id', msgId);
+    }
+    return pubAck(await this.requests.request(subject, data, hdrs));
+  }
+
+  /** The KV entry's new revision. */
+  private async kvPut(key: string, data: Uint8Array): Promise<number> {
+    return (await pubAck(await this.requests.request(`$KV.${this.kvBucket}.${key}`, data))).seq;
+  }
+
+  /** Writes the entry only if it is at `revision` (0: only if it does not exist); otherwise `wrong last sequence`. */
+  private async kvUpdate(key: string, data: Uint8Array, revision: number): Promise<number> {
+    const hdrs = headers();
+    hdrs.set('Nats-Expected-Last-Subject-Sequence', String(revision));
+    return (await pubAck(await this.requests.request(`$KV.${this.kvBucket}.${key}`, data, hdrs))).seq;
+  }
+
+  private kvCreate(key: string, data: Uint8Array): Promise<number> {
+    return this.kvUpdate(key, data, 0);
+  }
+
+  /** A KV entry by a direct get (the bucket allows them); null when absent or deleted. */
+  private async kvGet(key: string): Promise<{ data: Uint8Array; revision: number } | null> {
+    const subject = `$JS.API.DIRECT.GET.${this.streams.kv}.$KV.${this.kvBucket}.${key}`;
+    const msg = await this.requests.request(subject, EMPTY);
+    const code = msg.headers?.code ?? 0;
+    if (code === 404) return null;
+    if (code !== 0) throw new Error(`NATS KV read of ${key}: ${code} ${msg.headers?.description ?? ''}`);
+    const operation = msg.headers?.get('KV-Operation') ?? '';
+    if (operation === 'DEL' || operation === 'PURGE') return null;
+    return { data: msg.data, revision: Number(msg.headers?.get('Nats-Sequence')) };
   }
 
   private nak(reply: string, delayMs: number): void {
@@ -1018,6 +1126,20 @@ function unframe(data: Uint8Array): { record: MetaRecord; inline: Buffer | null 
 
 function encode(record: MetaRecord): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(record));
+}
+
+/** A JetStream publish acknowledgement, or its error thrown (`wrong last sequence` for a failed compare-and-set). */
+function pubAck(msg: Msg): { seq: number; duplicate: boolean } {
+  const ack = JSON.parse(new TextDecoder().decode(msg.data)) as {
+    seq?: number;
+    duplicate?: boolean;
+    error?: { code?: number; err_code?: number; description?: string };
+  };
+  if (ack.error !== undefined || typeof ack.seq !== 'number')
+    throw new Error(
+      `NATS JetStream refused the write: ${ack.error?.description ?? 'no sequence'} (${ack.error?.err_code ?? ack.error?.code ?? '?'})`,
+    );
+  return { seq: ack.seq, duplicate: ack.duplicate === true };
 }
 
 /** JetStream's answer when an expected-last-sequence check (KV create/update) fails. */
