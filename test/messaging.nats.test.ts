@@ -303,9 +303,7 @@ describe('NATS JetStream queue engine', { skip }, () => {
         const claims = await queue.claim({ ...scope, nowMs: Date.now(), limit: 100, leaseMs: 60_000 });
         assert.ok(claims.length > 0, 'claims');
         claimed += claims.length;
-        await Promise.all(
-          claims.map((c, i) => (i % 2 === 0 ? queue.ack(c, Date.now()) : held.push(c))),
-        );
+        await Promise.all(claims.map((c, i) => (i % 2 === 0 ? queue.ack(c, Date.now()) : held.push(c))));
       }
       assert.equal(await queue.pendingCount(), held.length);
 

@@ -4,7 +4,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AckPolicy,
   DeliverPolicy,
-  type JetStreamClient,
   type JetStreamManager,
   jetstream,
   jetstreamManager,
@@ -59,17 +58,24 @@ import { acceptedMeta, claimLost } from './port.ts';
  * becomes claimable when that real time has passed, not when a test clock says so:
  * `test/messaging.contract.test.ts` runs its timing cases on NATS with real, short delays (`engine.serverClock`).
  *
- * Round trips. Enqueue: one publish with `Nats-Msg-Id` = (source, Idempotency-Key), then the `m.<id>` (and `i.…`)
- * entries written together; a keyed send first looks its key up once (a resend after the duplicate window). A
- * duplicate inside the window is answered by the stream itself (the publish ack is marked duplicate and names the
+ * Round trips (`bench:async --profile`: 7 NATS operations per keyed message, 5 without a key). Enqueue: a keyed send
+ * looks its key up once (a resend after the duplicate window), then sends the key's index `i.…` and the publish
+ * with `Nats-Msg-Id` = (source, Idempotency-Key) together, then creates `m.<id>` (it needs the publish's sequence).
+ * A duplicate inside the window is answered by the stream itself (the publish ack is marked duplicate and names the
  * first message's sequence). Claim: one pull for the batch, then one KV write per message, all in parallel. Ack:
- * the compare-and-set, then the stream ack (and the object's deletion for a large payload).
+ * the compare-and-set, then the stream ack, confirmed (and the object's deletion for a large payload). These requests
+ * go through `Requests` (one inbox, one timeout sweep), not the client's own, which cost two stack traces and a
+ * timer each.
  *
  * Durability and crashes: `enqueue` resolves after JetStream acked the publish (the commit point) and the metadata.
  * A process killed between the two leaves a message in the stream without `m.<id>`: it is delivered all the same
- * (its first claim writes the entry and the key's index), and a resend of its key inside the duplicate window is
- * answered from the stream. A KV entry saying delivered or dead whose stream message is still there (killed between
- * the compare-and-set and the stream ack) is acked away at its next delivery, never pushed again.
+ * (its first claim writes the entry; its key's index went out before the publish), and a resend of its key inside
+ * the duplicate window is answered from the stream. A KV entry saying delivered or dead whose stream message is still
+ * there (killed between the compare-and-set and the stream ack) is acked away at its next delivery, never pushed
+ * again. A NATS server killed and restarted can bring settled messages back (nats-server 2.9 loses deletions inside
+ * a stream, and sometimes the consumer's latest deliveries): at each reconnect the engine deletes every settled
+ * message still stored (`dropSettledLeftovers`, R-02), and re-reads KV before claiming a message it may have seen
+ * delivered before (`rereadBelowSeq`), so none is pushed twice.
  *
  * Refusing fast (issue 13 item 6): while the connection is down `enqueue` fails at once, and every request has a
  * REQUEST_TIMEOUT_MS limit; the intake answers 503 MQ_QUEUE_UNAVAILABLE with Retry-After. The client reconnects by
@@ -162,7 +168,8 @@ class Requests {
         if (waiter === undefined) return;
         this.waiting.delete(token);
         // 503: no responders — JetStream is not (yet) serving that stream.
-        if (msg.headers?.code === 503) waiter.reject(new Error('NATS JetStream did not answer (no responders)'));
+        if (msg.headers?.code === 503)
+          waiter.reject(new Error('NATS JetStream did not answer (no responders)'));
         else waiter.resolve(msg);
       },
     });
@@ -175,7 +182,10 @@ class Requests {
       const token = (this.next++).toString(36);
       this.waiting.set(token, { resolve, reject, deadline: Date.now() + this.timeoutMs });
       try {
-        this.nc.publish(subject, data, { reply: `${this.inbox}.${token}`, ...(hdrs ? { headers: hdrs } : {}) });
+        this.nc.publish(subject, data, {
+          reply: `${this.inbox}.${token}`,
+          ...(hdrs ? { headers: hdrs } : {}),
+        });
       } catch (err) {
         this.waiting.delete(token);
         reject(err as Error);
@@ -371,7 +381,11 @@ export class NatsQueue implements MessageQueue {
       identity === null ? null : this.kvPut(indexKey(identity), new TextEncoder().encode(meta.id));
     // Should this fail with its outcome unknown (a timeout), a large payload's object is left to the orphan sweep —
     // the message may have been stored after all — and a resend of its key is answered from the stream.
-    const published = this.publish(this.subjectOf(meta), frame({ meta, seq: null, object }, stored.inline), identity);
+    const published = this.publish(
+      this.subjectOf(meta),
+      frame({ meta, seq: null, object }, stored.inline),
+      identity,
+    );
     const [, ack] = await Promise.all([indexed, published]);
     if (ack.duplicate) {
       if (object) await this.os.delete(message.id).catch(() => undefined);
