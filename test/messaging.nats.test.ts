@@ -212,6 +212,34 @@ describe('NATS JetStream queue engine', { skip }, () => {
     }
   });
 
+  test("a resend inside the duplicate window leaves the key's index naming the first message", async () => {
+    const t = await openNatsTestQueue();
+    try {
+      const destinationVersionId = newId('ver');
+      // Sent at once: neither finds the key indexed, both send the index with their publish, the stream takes one.
+      const [a, b] = await Promise.all(
+        [1, 2].map(() =>
+          t.queue.enqueue(
+            newMessage({ destinationVersionId, idempotencyKey: 'ho-so-42' }),
+            Readable.from([Buffer.from('mot')]),
+          ),
+        ),
+      );
+      const first = [a!, b!].find((r) => !r.duplicate)!.message;
+      assert.equal([a!, b!].filter((r) => r.duplicate && r.message.id === first.id).length, 1);
+      // The index is what answers a resend after the stream's 15-minute window: it must not name the resend's id.
+      const identity = `sys_source.${createHash('sha256').update('ho-so-42').digest('hex')}`;
+      const indexed = await withManager((jsm) =>
+        jsm.direct.getMessage(t.queue.streams.kv, {
+          last_by_subj: `$KV.${t.queue.kvBucket}.i.${identity}`,
+        }),
+      );
+      assert.equal(indexed?.string(), first.id);
+    } finally {
+      await t.dispose();
+    }
+  });
+
   test('while NATS is down a send is refused in under a second; once it is back the queue carries on', {
     skip: natsServerBinary ? false : 'no nats-server binary',
     timeout: 120_000,

@@ -389,7 +389,10 @@ export class NatsQueue implements MessageQueue {
     const [, ack] = await Promise.all([indexed, published]);
     if (ack.duplicate) {
       if (object) await this.os.delete(message.id).catch(() => undefined);
-      return { message: await this.original(ack.seq, identity!), duplicate: true };
+      const first = await this.original(ack.seq, identity!);
+      // The index just sent named this send's id, which was not stored: it names the first message again.
+      await this.kvPut(indexKey(identity!), new TextEncoder().encode(first.id));
+      return { message: first, duplicate: true };
     }
     // create, not put: a claim that already took the message wrote a newer state.
     await this.kvCreate(metaKey(meta.id), encode({ meta, seq: ack.seq, object })).catch((err: unknown) => {
