@@ -467,9 +467,8 @@ describe('loss test: SIGKILL while messages flow', { concurrency: true }, () => 
               if (meta.sourceSystemId === sourceSystemId) ours.push(id);
             }
             assert.deepEqual(new Set(ours), new Set(accepted.keys()), 'stored = accepted');
-            // The engine's own sweep, as a worker runs it every 10 s: a message whose ack crossed the NATS restart
-            // may still sit in the work queue (nats-server 2.9 keeps it) until then — seen once in CI.
-            await queue.expire(Date.now());
+            // No sweep run here: settled messages the restarted server brought back (nats-server 2.9 loses deletions
+            // inside a stream when killed) were deleted by the platform's own sweep at its reconnect.
             const left = await natsLeftovers(queue);
             assert.equal(left.pending, 0, `nothing pending: ${await natsPendingReport(queue)}`);
             assert.equal(left.chunks, 0, 'no payload chunk left (R-02)');

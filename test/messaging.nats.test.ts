@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newId } from '../src/core/ids.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
-import type { NewMessage } from '../src/messaging/port.ts';
+import type { Claim, NewMessage } from '../src/messaging/port.ts';
 import {
   natsServerBinary,
   openNatsTestQueue,
@@ -212,6 +212,34 @@ describe('NATS JetStream queue engine', { skip }, () => {
     }
   });
 
+  test("a resend inside the duplicate window leaves the key's index naming the first message", async () => {
+    const t = await openNatsTestQueue();
+    try {
+      const destinationVersionId = newId('ver');
+      // Sent at once: neither finds the key indexed, both send the index with their publish, the stream takes one.
+      const [a, b] = await Promise.all(
+        [1, 2].map(() =>
+          t.queue.enqueue(
+            newMessage({ destinationVersionId, idempotencyKey: 'ho-so-42' }),
+            Readable.from([Buffer.from('mot')]),
+          ),
+        ),
+      );
+      const first = [a!, b!].find((r) => !r.duplicate)!.message;
+      assert.equal([a!, b!].filter((r) => r.duplicate && r.message.id === first.id).length, 1);
+      // The index is what answers a resend after the stream's 15-minute window: it must not name the resend's id.
+      const identity = `sys_source.${createHash('sha256').update('ho-so-42').digest('hex')}`;
+      const indexed = await withManager((jsm) =>
+        jsm.direct.getMessage(t.queue.streams.kv, {
+          last_by_subj: `$KV.${t.queue.kvBucket}.i.${identity}`,
+        }),
+      );
+      assert.equal(indexed?.string(), first.id);
+    } finally {
+      await t.dispose();
+    }
+  });
+
   test('while NATS is down a send is refused in under a second; once it is back the queue carries on', {
     skip: natsServerBinary ? false : 'no nats-server binary',
     timeout: 120_000,
@@ -271,6 +299,65 @@ describe('NATS JetStream queue engine', { skip }, () => {
         ['before', 'after'],
       );
       for (const c of claims) await queue.ack(c, Date.now());
+      assert.equal(await queue.pendingCount(), 0);
+    } finally {
+      await queue.close().catch(() => undefined);
+      await server.dispose();
+    }
+  });
+
+  test('settled messages a killed server brings back are deleted once it is back, without waiting for a sweep (R-02)', {
+    skip: natsServerBinary ? false : 'no nats-server binary',
+    timeout: 120_000,
+  }, async (ctx) => {
+    const server = await PrivateNatsServer.start();
+    const queue = await NatsQueue.open(server.url, testCipher(), { prefix: 'crash' });
+    try {
+      const destinationVersionId = newId('ver');
+      const scope = { destinationVersionId, environment: 'production' as const };
+      const total = 200;
+      await Promise.all(
+        Array.from({ length: total }, (_, i) =>
+          queue.enqueue(
+            newMessage({ destinationVersionId, idempotencyKey: `k${i}` }),
+            Readable.from([Buffer.from(`payload ${i}`)]),
+          ),
+        ),
+      );
+      // Deliveries finish out of order, as concurrent pushes do: every other one is acked, the rest stay in flight.
+      const held: Claim[] = [];
+      let claimed = 0;
+      while (claimed < total) {
+        const claims = await queue.claim({ ...scope, nowMs: Date.now(), limit: 100, leaseMs: 60_000 });
+        assert.ok(claims.length > 0, 'claims');
+        claimed += claims.length;
+        await Promise.all(claims.map((c, i) => (i % 2 === 0 ? queue.ack(c, Date.now()) : held.push(c))));
+      }
+      assert.equal(await queue.pendingCount(), held.length);
+
+      // nats-server 2.9 brings those acked messages back after a crash (their deletion was only in its memory).
+      await server.stop();
+      await server.resume();
+      const deadline = Date.now() + 10_000;
+      let pending = -1;
+      for (;;) {
+        pending = await queue.pendingCount().catch(() => -1);
+        if (pending === held.length || Date.now() > deadline) break;
+        await sleep(100);
+      }
+      ctx.diagnostic(`pending after the restart: ${pending} (in flight: ${held.length})`);
+      assert.equal(pending, held.length, 'only the messages still in flight are in the work queue');
+
+      // The deliveries in flight across the crash settle as usual, and nothing settled is claimed again — not even
+      // what the consumer delivers anew because the server lost its record of the first delivery.
+      for (const c of held) await queue.ack(c, Date.now());
+      const again = await queue.claim({ ...scope, nowMs: Date.now(), limit: total, leaseMs: 60_000 });
+      assert.deepEqual(
+        again.map((c) => c.message.id),
+        [],
+      );
+      const drained = Date.now() + 10_000;
+      while ((await queue.pendingCount()) > 0 && Date.now() < drained) await sleep(100);
       assert.equal(await queue.pendingCount(), 0);
     } finally {
       await queue.close().catch(() => undefined);

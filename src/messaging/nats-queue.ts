@@ -4,7 +4,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AckPolicy,
   DeliverPolicy,
-  type JetStreamClient,
   type JetStreamManager,
   jetstream,
   jetstreamManager,
@@ -16,7 +15,9 @@ import { type ObjectStore, Objm } from '@nats-io/obj';
 import {
   connect,
   createInbox,
+  headers,
   type Msg,
+  type MsgHdrs,
   type NatsConnection,
   nanos,
   type Subscription,
@@ -57,17 +58,24 @@ import { acceptedMeta, claimLost } from './port.ts';
  * becomes claimable when that real time has passed, not when a test clock says so:
  * `test/messaging.contract.test.ts` runs its timing cases on NATS with real, short delays (`engine.serverClock`).
  *
- * Round trips. Enqueue: one publish with `Nats-Msg-Id` = (source, Idempotency-Key), then the `m.<id>` (and `i.…`)
- * entries written together; a keyed send first looks its key up once (a resend after the duplicate window). A
- * duplicate inside the window is answered by the stream itself (the publish ack is marked duplicate and names the
+ * Round trips (`bench:async --profile`: 7 NATS operations per keyed message, 5 without a key). Enqueue: a keyed send
+ * looks its key up once (a resend after the duplicate window), then sends the key's index `i.…` and the publish
+ * with `Nats-Msg-Id` = (source, Idempotency-Key) together, then creates `m.<id>` (it needs the publish's sequence).
+ * A duplicate inside the window is answered by the stream itself (the publish ack is marked duplicate and names the
  * first message's sequence). Claim: one pull for the batch, then one KV write per message, all in parallel. Ack:
- * the compare-and-set, then the stream ack (and the object's deletion for a large payload).
+ * the compare-and-set, then the stream ack, confirmed (and the object's deletion for a large payload). These requests
+ * go through `Requests` (one inbox, one timeout sweep), not the client's own, which cost two stack traces and a
+ * timer each.
  *
  * Durability and crashes: `enqueue` resolves after JetStream acked the publish (the commit point) and the metadata.
  * A process killed between the two leaves a message in the stream without `m.<id>`: it is delivered all the same
- * (its first claim writes the entry and the key's index), and a resend of its key inside the duplicate window is
- * answered from the stream. A KV entry saying delivered or dead whose stream message is still there (killed between
- * the compare-and-set and the stream ack) is acked away at its next delivery, never pushed again.
+ * (its first claim writes the entry; its key's index went out before the publish), and a resend of its key inside
+ * the duplicate window is answered from the stream. A KV entry saying delivered or dead whose stream message is still
+ * there (killed between the compare-and-set and the stream ack) is acked away at its next delivery, never pushed
+ * again. A NATS server killed and restarted can bring settled messages back (nats-server 2.9 loses deletions inside
+ * a stream, and sometimes the consumer's latest deliveries): at each reconnect the engine deletes every settled
+ * message still stored (`dropSettledLeftovers`, R-02), and re-reads KV before claiming a message it may have seen
+ * delivered before (`rereadBelowSeq`), so none is pushed twice.
  *
  * Refusing fast (issue 13 item 6): while the connection is down `enqueue` fails at once, and every request has a
  * REQUEST_TIMEOUT_MS limit; the intake answers 503 MQ_QUEUE_UNAVAILABLE with Retry-After. The client reconnects by
@@ -92,8 +100,11 @@ const DUPLICATE_WINDOW_MS = 15 * 60_000;
 const EXPIRY_BUCKET_MS = 60_000;
 /** How often the expiry sweep also looks for payload objects no message names (a send killed mid-way). */
 const ORPHAN_SWEEP_EVERY_MS = 60_000;
-/** How often the expiry sweep also looks for settled messages the work queue kept (`dropAckedLeftovers`). */
+/** How often the expiry sweep also looks for settled messages the work queue kept (`dropSettledLeftovers`). */
 const LEFTOVER_SWEEP_EVERY_MS = 10_000;
+/** After a reconnect, how many times (and how far apart) the leftover sweep is tried until one completes. */
+const RECOVERY_TRIES = 120;
+const RECOVERY_RETRY_MS = 500;
 /** An object with no message this long after it was written belongs to a send that never committed. */
 const ORPHAN_AGE_MS = DUPLICATE_WINDOW_MS;
 /** `max_ack_pending` when the claimant does not say its concurrency. */
@@ -102,6 +113,7 @@ const DEFAULT_MAX_ACK_PENDING = 1_000;
 const DEFAULT_MAX_DELIVER = 200;
 const KEY_SAFE = /^[-_=a-zA-Z0-9]+$/;
 const ACK = new TextEncoder().encode('+ACK');
+const EMPTY = new Uint8Array(0);
 
 export interface NatsQueueOptions {
   /** Names the JetStream resources: `<prefix>_queue`, `<prefix>_messages` (KV), `<prefix>_payloads` (objects). */
@@ -127,6 +139,82 @@ interface Scope {
   environment: string;
 }
 
+/**
+ * JetStream requests without the client's per-request cost: nats.js makes two Error objects (their stack traces
+ * captured up front) and a timer for every request — a tenth of the platform process's CPU on the async path
+ * (`bench:async --profile`, CPU profile). Here every reply comes to one inbox subscription, and one sweep a tenth of
+ * a second ends the requests past their limit. Publishes and acks, KV reads and writes go through it; the object
+ * store (large payloads only) keeps the client's own.
+ */
+class Requests {
+  private readonly inbox = createInbox();
+  private next = 0;
+  /** By token, in the order sent: the deadlines are in order too. */
+  private readonly waiting = new Map<
+    string,
+    { resolve: (msg: Msg) => void; reject: (err: Error) => void; deadline: number }
+  >();
+  private readonly subscription: Subscription;
+  private readonly sweep: NodeJS.Timeout;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly timeoutMs: number,
+  ) {
+    this.subscription = nc.subscribe(`${this.inbox}.*`, {
+      callback: (_err, msg) => {
+        const token = msg.subject.slice(this.inbox.length + 1);
+        const waiter = this.waiting.get(token);
+        if (waiter === undefined) return;
+        this.waiting.delete(token);
+        // 503: no responders — JetStream is not (yet) serving that stream.
+        if (msg.headers?.code === 503)
+          waiter.reject(new Error('NATS JetStream did not answer (no responders)'));
+        else waiter.resolve(msg);
+      },
+    });
+    this.sweep = setInterval(() => this.timeOut(Date.now()), 100);
+    this.sweep.unref();
+  }
+
+  request(subject: string, data: Uint8Array, hdrs?: MsgHdrs): Promise<Msg> {
+    return new Promise((resolve, reject) => {
+      const token = (this.next++).toString(36);
+      this.waiting.set(token, { resolve, reject, deadline: Date.now() + this.timeoutMs });
+      try {
+        this.nc.publish(subject, data, {
+          reply: `${this.inbox}.${token}`,
+          ...(hdrs ? { headers: hdrs } : {}),
+        });
+      } catch (err) {
+        this.waiting.delete(token);
+        reject(err as Error);
+      }
+    });
+  }
+
+  /** The connection dropped: nothing in flight will be answered. */
+  failAll(err: Error): void {
+    const waiters = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const w of waiters) w.reject(err);
+  }
+
+  close(): void {
+    clearInterval(this.sweep);
+    this.subscription.unsubscribe();
+    this.failAll(new Error('NATS queue closed'));
+  }
+
+  private timeOut(now: number): void {
+    for (const [token, w] of this.waiting) {
+      if (w.deadline > now) break;
+      this.waiting.delete(token);
+      w.reject(new Error(`NATS JetStream did not answer within ${this.timeoutMs} ms`));
+    }
+  }
+}
+
 export class NatsQueue implements MessageQueue {
   readonly engine = 'nats' as const;
   /** Consumers ensured by this process, with the settings they were made with. */
@@ -139,10 +227,19 @@ export class NatsQueue implements MessageQueue {
   private readonly onDisconnect = new Set<(err: Error) => void>();
   private lastOrphanSweepMs = Date.now();
   private lastLeftoverSweepMs = 0;
+  /** The highest stream sequence this process has had delivered (see `rereadBelowSeq`). */
+  private highestDeliveredSeq = 0;
+  /**
+   * After a reconnect: a first delivery of a message at or below this sequence reads its KV entry before it is
+   * claimed — the server may have lost, with its own acks, the consumer's record that it was delivered and settled.
+   */
+  private rereadBelowSeq = 0;
+  /** The sweep run after each reconnect, while it is running (one at a time). */
+  private recovering: Promise<void> | null = null;
 
   private constructor(
     private readonly nc: NatsConnection,
-    private readonly js: JetStreamClient,
+    private readonly requests: Requests,
     private readonly jsm: JetStreamManager,
     private readonly kv: KV,
     private readonly os: ObjectStore,
@@ -163,7 +260,12 @@ export class NatsQueue implements MessageQueue {
         if (s.type === 'disconnect') {
           this.disconnected = true;
           for (const reject of this.onDisconnect) reject(unreachable());
-        } else if (s.type === 'reconnect') this.disconnected = false;
+          this.requests.failAll(unreachable());
+        } else if (s.type === 'reconnect') {
+          this.disconnected = false;
+          this.rereadBelowSeq = this.highestDeliveredSeq;
+          this.recoverAfterReconnect();
+        }
       }
     })();
   }
@@ -212,7 +314,7 @@ export class NatsQueue implements MessageQueue {
       });
       return new NatsQueue(
         nc,
-        js,
+        new Requests(nc, REQUEST_TIMEOUT_MS),
         jsm,
         kv,
         os,
@@ -272,28 +374,30 @@ export class NatsQueue implements MessageQueue {
     const stored = await this.storePayload(message, payload);
     const meta = acceptedMeta(message, stored);
     const object = stored.inline === null;
+    // The key's index is sent with the publish, ahead of it on the connection: a sender killed after the publish
+    // leaves its key indexed all the same. Naming a message that never got stored (killed before the publish) is
+    // harmless — a resend looks the message up and, finding none, stores it anew.
+    const indexed =
+      identity === null ? null : this.kvPut(indexKey(identity), new TextEncoder().encode(meta.id));
     // Should this fail with its outcome unknown (a timeout), a large payload's object is left to the orphan sweep —
     // the message may have been stored after all — and a resend of its key is answered from the stream.
-    const ack = await this.js.publish(
+    const published = this.publish(
       this.subjectOf(meta),
       frame({ meta, seq: null, object }, stored.inline),
-      {
-        ...(identity === null ? {} : { msgID: identity }),
-        timeout: REQUEST_TIMEOUT_MS,
-      },
+      identity,
     );
+    const [, ack] = await Promise.all([indexed, published]);
     if (ack.duplicate) {
       if (object) await this.os.delete(message.id).catch(() => undefined);
-      return { message: await this.original(ack.seq, identity!), duplicate: true };
+      const first = await this.original(ack.seq, identity!);
+      // The index just sent named this send's id, which was not stored: it names the first message again.
+      await this.kvPut(indexKey(identity!), new TextEncoder().encode(first.id));
+      return { message: first, duplicate: true };
     }
-    const writes: Promise<unknown>[] = [
-      // create, not put: a claim that already took the message wrote a newer state.
-      this.kv.create(metaKey(meta.id), encode({ meta, seq: ack.seq, object })).catch((err: unknown) => {
-        if (!isWrongSequence(err)) throw err;
-      }),
-    ];
-    if (identity !== null) writes.push(this.kv.put(indexKey(identity), new TextEncoder().encode(meta.id)));
-    await Promise.all(writes);
+    // create, not put: a claim that already took the message wrote a newer state.
+    await this.kvCreate(metaKey(meta.id), encode({ meta, seq: ack.seq, object })).catch((err: unknown) => {
+      if (!isWrongSequence(err)) throw err;
+    });
     return { message: meta, duplicate: false };
   }
 
@@ -371,7 +475,8 @@ export class NatsQueue implements MessageQueue {
     }
     if (Date.now() - this.lastLeftoverSweepMs > LEFTOVER_SWEEP_EVERY_MS) {
       this.lastLeftoverSweepMs = Date.now();
-      await this.dropAckedLeftovers();
+      // A server that does not answer now is asked again at the next sweep.
+      await this.dropSettledLeftovers().catch(() => undefined);
     }
     if (Date.now() - this.lastOrphanSweepMs > ORPHAN_SWEEP_EVERY_MS) {
       this.lastOrphanSweepMs = Date.now();
@@ -402,6 +507,7 @@ export class NatsQueue implements MessageQueue {
 
   async close(): Promise<void> {
     if (this.nc.isClosed()) return;
+    this.requests.close();
     for (const s of this.subscriptions) s.unsubscribe();
     await this.nc.drain();
   }
@@ -439,8 +545,10 @@ export class NatsQueue implements MessageQueue {
     const delivery = deliveryOf(reply);
     let current: Stored | null = null;
     let meta = record.meta;
-    if (delivery.count > 1) {
-      // Delivered before: the KV entry knows the attempts, the last error and whether it was settled meanwhile.
+    if (delivery.streamSeq > this.highestDeliveredSeq) this.highestDeliveredSeq = delivery.streamSeq;
+    if (delivery.count > 1 || delivery.streamSeq <= this.rereadBelowSeq) {
+      // Delivered before (or maybe, after a server restart that lost the consumer's record of it): the KV entry
+      // knows the attempts, the last error and whether it was settled meanwhile.
       current = await this.read(meta.id);
       if (current !== null) meta = current.meta;
     }
@@ -464,17 +572,9 @@ export class NatsQueue implements MessageQueue {
         return null;
       }
     } else {
-      // The first delivery: nobody else writes this entry now (the enqueue only creates it).
-      const writes: Promise<number>[] = [this.kv.put(metaKey(meta.id), entry)];
-      // Its sender may have died before writing the key's index: the first claim writes it too.
-      if (meta.idempotencyKey !== null)
-        writes.push(
-          this.kv.put(
-            indexKey(idempotencyIdentity(meta.sourceSystemId, meta.idempotencyKey)),
-            new TextEncoder().encode(meta.id),
-          ),
-        );
-      revision = (await Promise.all(writes))[0]!;
+      // The first delivery: nobody else writes this entry now (the enqueue only creates it; its key's index was
+      // written with its publish).
+      revision = await this.kvPut(metaKey(meta.id), entry);
     }
     const claim: Claim = {
       message: next,
@@ -607,16 +707,10 @@ export class NatsQueue implements MessageQueue {
       this.nak(reply, retryDelayMs ?? 0);
       return next;
     }
-    // The KV entry is the truth from here: should this ack be lost, the next delivery of the message acks it away.
-    // The message is also deleted by its sequence: the loss test saw nats-server 2.9 count an ack (its consumer's
-    // ack floor passed it) yet keep the message in the work queue, payload and all (R-02).
-    await Promise.all([
-      this.ackStream(reply),
-      this.jsm.streams
-        .deleteMessage(this.streams.queue, deliveryOf(reply).streamSeq, false)
-        .catch(() => undefined),
-      object ? this.os.delete(id).catch(() => undefined) : Promise.resolve(),
-    ]);
+    // The KV entry is the truth from here: should this ack be lost (the connection dropped), the sweep at reconnect
+    // deletes the message, or its next delivery acks it away; a server killed after it may bring the message back,
+    // and the sweep at reconnect deletes it (`dropSettledLeftovers`).
+    await Promise.all([this.ackStream(reply), object ? this.os.delete(id).catch(() => undefined) : null]);
     return next;
   }
 
@@ -641,7 +735,7 @@ export class NatsQueue implements MessageQueue {
         const entry = encode({ meta: dead, seq: null, object: record.object });
         const written =
           current === null
-            ? await this.kv.create(metaKey(id), entry).catch((err: unknown) => {
+            ? await this.kvCreate(metaKey(id), entry).catch((err: unknown) => {
                 if (isWrongSequence(err)) return null;
                 throw err;
               })
@@ -665,29 +759,64 @@ export class NatsQueue implements MessageQueue {
   }
 
   /**
-   * Messages a consumer counts as acknowledged (at or below its ack floor) that the work queue still holds: seen
-   * after acks that crossed a NATS server restart (nats-server 2.9 kept them). Each is settled in KV — delivered or
-   * dead — and is deleted now (R-02). Costs one read per consumer when there are none.
+   * Settled messages the work queue still holds — delivered or dead in KV, yet in the stream, payload and all (R-02).
+   * nats-server 2.9 keeps a deletion inside the stream (not at its head: acks out of order, as concurrent deliveries
+   * are) in memory until it next writes the block's index; a server killed meanwhile comes back with every such
+   * message — `test/messaging.nats.test.ts` shows half a batch returning — while the consumer's own record may
+   * count them as acknowledged and never deliver them again (or may have lost its latest deliveries too: those it
+   * delivers again, and `take` re-reads KV for them). Any message delivered (at or below the consumer's `delivered`
+   * mark, or the highest this process saw before the reconnect) that is still stored is either in flight — at most
+   * `max_ack_pending` of them — or such a leftover: each is looked up in KV and deleted when settled. Costs one
+   * consumer list plus one read per in-flight message; errors propagate (the caller retries).
    */
-  private async dropAckedLeftovers(): Promise<void> {
+  private async dropSettledLeftovers(): Promise<void> {
     for await (const consumer of this.jsm.consumers.list(this.streams.queue)) {
-      const floor = consumer.ack_floor.stream_seq;
+      // The server may also have lost the consumer's latest deliveries (seen: 100 of 200): what this process saw
+      // delivered counts too.
+      const delivered = Math.max(consumer.delivered.stream_seq, this.rereadBelowSeq);
       const filter = consumer.config.filter_subject;
       if (!filter) continue;
       let seq = 1;
       for (;;) {
-        const msg = await this.jsm.direct
-          .getMessage(this.streams.queue, { next_by_subj: filter, seq })
-          .catch(() => null);
-        if (msg === null || msg.seq > floor) break;
+        const msg = await this.jsm.direct.getMessage(this.streams.queue, { next_by_subj: filter, seq });
+        if (msg === null || msg.seq > delivered) break;
         seq = msg.seq + 1;
         const { record } = unframe(msg.data);
         const current = await this.read(record.meta.id);
         if (current === null || (current.meta.state !== 'delivered' && current.meta.state !== 'dead'))
           continue;
-        await this.jsm.streams.deleteMessage(this.streams.queue, msg.seq, false).catch(() => undefined);
+        await this.deleteConfirmed(msg.seq);
         if (record.object) await this.os.delete(record.meta.id).catch(() => undefined);
       }
+    }
+  }
+
+  /**
+   * After the connection came back (the server may have restarted and brought settled messages back): sweeps until
+   * one sweep completes — JetStream answers 503 for a moment while it recovers its streams.
+   */
+  private recoverAfterReconnect(): void {
+    if (this.recovering !== null) return;
+    this.recovering = (async () => {
+      for (let tries = 0; tries < RECOVERY_TRIES && !this.nc.isClosed(); tries++) {
+        try {
+          await this.dropSettledLeftovers();
+          return;
+        } catch {
+          await sleep(RECOVERY_RETRY_MS);
+        }
+      }
+    })().finally(() => {
+      this.recovering = null;
+    });
+  }
+
+  /** Deletes a stream message by sequence; already gone counts as done, any other failure is thrown. */
+  private async deleteConfirmed(seq: number): Promise<void> {
+    try {
+      await this.jsm.streams.deleteMessage(this.streams.queue, seq, false);
+    } catch (err) {
+      if (!/no message found|not found|10057/i.test(String((err as Error)?.message ?? err))) throw err;
     }
   }
 
@@ -707,9 +836,9 @@ export class NatsQueue implements MessageQueue {
 
   /** The message a key's index names, once its metadata is written; null otherwise. */
   private async indexed(identity: string): Promise<MessageMeta | null> {
-    const entry = await this.kv.get(indexKey(identity));
-    if (entry === null || entry.operation !== 'PUT') return null;
-    return this.get(entry.string());
+    const entry = await this.kvGet(indexKey(identity));
+    if (entry === null) return null;
+    return this.get(new TextDecoder().decode(entry.data));
   }
 
   /**
@@ -858,25 +987,72 @@ export class NatsQueue implements MessageQueue {
   }
 
   private async read(id: string): Promise<Stored | null> {
-    const entry = await this.kv.get(metaKey(id));
-    if (entry === null || entry.operation !== 'PUT' || entry.length === 0) return null;
-    const record = entry.json<MetaRecord>();
+    const entry = await this.kvGet(metaKey(id));
+    if (entry === null || entry.data.length === 0) return null;
+    const record = JSON.parse(new TextDecoder().decode(entry.data)) as MetaRecord;
     return { ...record, revision: entry.revision };
   }
 
   /** Writes the entry if it is still at `revision`; the new revision, or null when someone else changed it first. */
   private async compareAndSet(id: string, entry: Uint8Array, revision: number): Promise<number | null> {
     try {
-      return await this.kv.update(metaKey(id), entry, revision);
+      return await this.kvUpdate(metaKey(id), entry, revision);
     } catch (err) {
       if (isWrongSequence(err)) return null;
       throw err;
     }
   }
 
-  /** Acks a delivery, waiting for the server's confirmation; a lost ack is repaired at the next delivery. */
+  /**
+   * Acks a delivery and waits for the server's confirmation, so that the message has left the work queue when `ack`
+   * resolves; a lost ack is repaired by the sweep at reconnect or at the message's next delivery.
+   */
   private async ackStream(reply: string): Promise<void> {
-    await this.nc.request(reply, ACK, { timeout: REQUEST_TIMEOUT_MS }).catch(() => undefined);
+    await this.requests.request(reply, ACK).catch(() => undefined);
+  }
+
+  // ------------------------------------------------------------------ JetStream and KV requests (`Requests`)
+
+  /** Publishes to the work queue; `msgId` is the stream's de-duplication id (`Nats-Msg-Id`). */
+  private async publish(
+    subject: string,
+    data: Uint8Array,
+    msgId: string | null,
+  ): Promise<{ seq: number; duplicate: boolean }> {
+    let hdrs: MsgHdrs | undefined;
+    if (msgId !== null) {
+      hdrs = headers();
+      hdrs.set('Nats-Msg-Id', msgId);
+    }
+    return pubAck(await this.requests.request(subject, data, hdrs));
+  }
+
+  /** The KV entry's new revision. */
+  private async kvPut(key: string, data: Uint8Array): Promise<number> {
+    return (await pubAck(await this.requests.request(`$KV.${this.kvBucket}.${key}`, data))).seq;
+  }
+
+  /** Writes the entry only if it is at `revision` (0: only if it does not exist); otherwise `wrong last sequence`. */
+  private async kvUpdate(key: string, data: Uint8Array, revision: number): Promise<number> {
+    const hdrs = headers();
+    hdrs.set('Nats-Expected-Last-Subject-Sequence', String(revision));
+    return (await pubAck(await this.requests.request(`$KV.${this.kvBucket}.${key}`, data, hdrs))).seq;
+  }
+
+  private kvCreate(key: string, data: Uint8Array): Promise<number> {
+    return this.kvUpdate(key, data, 0);
+  }
+
+  /** A KV entry by a direct get (the bucket allows them); null when absent or deleted. */
+  private async kvGet(key: string): Promise<{ data: Uint8Array; revision: number } | null> {
+    const subject = `$JS.API.DIRECT.GET.${this.streams.kv}.$KV.${this.kvBucket}.${key}`;
+    const msg = await this.requests.request(subject, EMPTY);
+    const code = msg.headers?.code ?? 0;
+    if (code === 404) return null;
+    if (code !== 0) throw new Error(`NATS KV read of ${key}: ${code} ${msg.headers?.description ?? ''}`);
+    const operation = msg.headers?.get('KV-Operation') ?? '';
+    if (operation === 'DEL' || operation === 'PURGE') return null;
+    return { data: msg.data, revision: Number(msg.headers?.get('Nats-Sequence')) };
   }
 
   private nak(reply: string, delayMs: number): void {
@@ -967,6 +1143,20 @@ function unframe(data: Uint8Array): { record: MetaRecord; inline: Buffer | null 
 
 function encode(record: MetaRecord): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(record));
+}
+
+/** A JetStream publish acknowledgement, or its error thrown (`wrong last sequence` for a failed compare-and-set). */
+function pubAck(msg: Msg): { seq: number; duplicate: boolean } {
+  const ack = JSON.parse(new TextDecoder().decode(msg.data)) as {
+    seq?: number;
+    duplicate?: boolean;
+    error?: { code?: number; err_code?: number; description?: string };
+  };
+  if (ack.error !== undefined || typeof ack.seq !== 'number')
+    throw new Error(
+      `NATS JetStream refused the write: ${ack.error?.description ?? 'no sequence'} (${ack.error?.err_code ?? ack.error?.code ?? '?'})`,
+    );
+  return { seq: ack.seq, duplicate: ack.duplicate === true };
 }
 
 /** JetStream's answer when an expected-last-sequence check (KV create/update) fails. */
