@@ -106,6 +106,15 @@ export const ConfigSchema = Type.Object(
         }),
         keepAliveTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600000, default: 65000 }),
         maxConnectionsPerAddress: Type.Integer({ minimum: 1, maximum: 1000000, default: 256 }),
+        // Issue 14: a storm of client connections must not become as many sockets to one provider (Envoy's
+        // default circuit breaker is the same 1,024); calls beyond it wait in the pool for a free connection.
+        upstreamConnectionsPerOrigin: Type.Integer({
+          minimum: 0,
+          maximum: 65535,
+          default: 1024,
+          description:
+            'Số kết nối tối đa tới một hệ thống cung cấp (mỗi tiến trình gateway; 0: không giới hạn); lời gọi vượt quá chờ kết nối rảnh / most sockets to one provider origin per gateway process (0: unlimited); calls beyond wait for a free one',
+        }),
         // a composite's backend answers are merged in memory, so their sum is bounded (docs/aggregation.md).
         compositeMaxResponseBytes: Type.Integer({
           minimum: 1024,
@@ -578,6 +587,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_REQUEST_TIMEOUT_MS: 'gateway.requestTimeoutMs',
   LGSP_KEEP_ALIVE_TIMEOUT_MS: 'gateway.keepAliveTimeoutMs',
   LGSP_CONNECTIONS_PER_ADDRESS: 'gateway.maxConnectionsPerAddress',
+  LGSP_UPSTREAM_CONNECTIONS: 'gateway.upstreamConnectionsPerOrigin',
   LGSP_COMPOSITE_MAX_RESPONSE_BYTES: 'gateway.compositeMaxResponseBytes',
   LGSP_ADMIN_HOST: 'admin.host',
   LGSP_ADMIN_PORT: 'admin.port',
