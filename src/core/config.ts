@@ -76,6 +76,12 @@ export const ConfigSchema = Type.Object(
         host: Type.String({ default: '0.0.0.0' }),
         port: port(8280),
         workers: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+        // Issue 14 item 5: who accepts connections for the workers (docs/scaling.md, measured there).
+        workerAccept: Type.Union([Type.Literal('primary'), Type.Literal('kernel')], {
+          default: 'primary',
+          description:
+            'Ai nhận kết nối cho các worker: `primary` — tiến trình chính nhận rồi chia lần lượt (đều, có thứ tự); `kernel` — mọi worker cùng nhận trên một socket, nhân hệ điều hành chia (rẻ hơn khi có bão kết nối) / who accepts for the workers: the primary, handing connections round-robin, or every worker on one shared socket (cheaper in a storm of connections)',
+        }),
         tokenTtlSeconds: Type.Integer({ minimum: 60, maximum: 86400, default: 3600 }),
         upstreamTimeoutMs: Type.Integer({ minimum: 100, maximum: 30000, default: 30000 }),
         listenBacklog: Type.Integer({ minimum: 128, maximum: 65535, default: 4096 }),
@@ -575,6 +581,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_GATEWAY_HOST: 'gateway.host',
   LGSP_GATEWAY_PORT: 'gateway.port',
   LGSP_GATEWAY_WORKERS: 'gateway.workers',
+  LGSP_GATEWAY_WORKER_ACCEPT: 'gateway.workerAccept',
   LGSP_TOKEN_TTL_SECONDS: 'gateway.tokenTtlSeconds',
   LGSP_UPSTREAM_TIMEOUT_MS: 'gateway.upstreamTimeoutMs',
   LGSP_LISTEN_BACKLOG: 'gateway.listenBacklog',
