@@ -15,8 +15,8 @@ import { startUpstream } from './helpers/upstream.ts';
 /**
  * Issue 14 item 5, `gateway.workerAccept = kernel`: the workers accept on the one shared socket instead of the primary
  * handing connections out. What worker mode guarantees still holds — every call recorded by the primary, a quota
- * summed across the workers. A file of its own: node:cluster freezes its scheduling policy at the first fork of a
- * process, and test/gateway.cluster.test.ts runs the round-robin default.
+ * summed across the workers. A file of its own: node:cluster freezes its scheduling policy at a
+ * process's first setupPrimary, and test/gateway.cluster.test.ts runs the round-robin default.
  */
 describe('gateway workers accepting on the shared socket (gateway.workerAccept = kernel)', () => {
   let platform: Platform;

@@ -31,8 +31,9 @@ export interface GatewayWorkers {
  * Runs the gateway in `config.gateway.workers` processes (node:cluster). This process stays the primary: it accepts
  * connections and hands them to the workers round-robin, or lets the workers accept on the shared socket
  * (`gateway.workerAccept`) — Node 20 accepts one connection per event-loop turn (strace: one accept4 per
- * epoll_pwait), so a saturated process admits only ~35 new connections/s whichever accepts — and it keeps the
- * store, the recorder and the snapshot, pushing each new snapshot to every worker. Workers that die are replaced.
+ * epoll_pwait), so a saturated process admits new connections only at the pace of its turns (~35/s, DESIGN.md),
+ * whichever accepts — and it keeps the store, the recorder and the snapshot, pushing each new snapshot to every
+ * worker. Workers that die are replaced.
  */
 export async function startGatewayWorkers(
   config: Config,
