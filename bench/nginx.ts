@@ -42,7 +42,8 @@ pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log warn;
 
 events {
-  worker_connections 16384;
+  # The 10k shape: 10,000 client connections plus one upstream connection per call in flight.
+  worker_connections 32768;
   multi_accept on;
 }
 

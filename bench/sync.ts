@@ -17,9 +17,11 @@
 // Environment: BENCH_DURATION_S (10), BENCH_WARMUP_S (2), BENCH_THREADS (2), BENCH_TIMEOUT_S (wrk --timeout, 10:
 // with 1,000 saturating connections on 2 cores shared with wrk even the direct upstream leaves calls unanswered for
 // 2 s; 10 s is the bar issue 14 states, and what a client holding one of R-04's 1,000 connections waits),
-// BENCH_SHAPES (100,1000,paced), LGSP_GATEWAY_WORKERS (when set, only that configuration is measured, as one
+// BENCH_SHAPES (100,1000,paced,storm,10k — storm: 1,000 fresh connections at once, connect→first byte; 10k: 10,000
+// keep-alive connections paced to ≈ 2,000 req/s; both issue 14 item 4, bench/connections.ts), LGSP_GATEWAY_WORKERS (when set, only that configuration is measured, as one
 // `gateway` row; unset, both 1 and 2),
-// BARE_POOL_CONNECTIONS (undici pool size of the bare proxy; unlimited unless set),
+// BARE_POOL_CONNECTIONS (undici pool size of the bare proxy; 1024 unless set, the gateway's
+// gateway.upstreamConnectionsPerOrigin default; 0 = unlimited),
 // BENCH_DEMO_CMD (replace `node bin/lgsp.mjs demo --json`, only to test this script against a stand-in),
 // BENCH_TLS (1: after the plain rows, `nginx-tls` and `gateway-tls` — both serving HTTPS with one throwaway
 // certificate made by openssl, TLS 1.2+ with the same ciphers, in front of the same upstream; 0: skip them).
@@ -44,6 +46,7 @@ import { Agent, setGlobalDispatcher } from 'undici';
 import type { DemoInfo } from '../src/cli/demo.ts';
 import { TLS_CIPHERS } from '../src/net/tls.ts';
 import { selfSignedCertificate } from '../test/helpers/certificates.ts';
+import { runStorm, stormAsWrk, stormBar, tenKBar, tenKDelayMs } from './connections.ts';
 import {
   type CpuPerRequest,
   cpuMeter,
@@ -72,7 +75,7 @@ import {
   tokenIssueLines,
 } from './throughput.ts';
 import { ensureTool, type ToolResult, toolVersion } from './tools.ts';
-import { runWrk, type WrkResult, writeLua } from './wrk.ts';
+import { type DelayMs, runWrk, type WrkResult, writeLua } from './wrk.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH_DIR, '..');
@@ -117,12 +120,17 @@ interface Shape {
   key: string;
   label: string;
   connections: number;
-  paced: boolean;
+  /** Each connection's think time between its requests (wrk's `delay()`); saturating when unset. */
+  delayMs?: DelayMs;
+  /** Not wrk: `connections` fresh connections at once, one request each (bench/connections.ts). */
+  storm?: true;
 }
 const ALL_SHAPES: readonly Shape[] = [
-  { key: '100', label: '100 conns', connections: 100, paced: false },
-  { key: '1000', label: '1000 conns', connections: 1000, paced: false },
-  { key: 'paced', label: '1000 paced', connections: 1000, paced: true },
+  { key: '100', label: '100 conns', connections: 100 },
+  { key: '1000', label: '1000 conns', connections: 1000 },
+  { key: 'paced', label: '1000 paced', connections: 1000, delayMs: { min: 250, max: 750 } },
+  { key: 'storm', label: '1000 storm', connections: 1000, storm: true },
+  { key: '10k', label: '10k paced', connections: 10_000, delayMs: tenKDelayMs },
 ];
 
 interface Target {
@@ -148,7 +156,7 @@ const durationS = envNumber('BENCH_DURATION_S', 10);
 const warmupS = envNumber('BENCH_WARMUP_S', 2);
 const threads = envNumber('BENCH_THREADS', 2);
 const timeoutS = envNumber('BENCH_TIMEOUT_S', 10);
-const shapeKeys = (process.env['BENCH_SHAPES'] ?? '100,1000,paced').split(',').map((s) => s.trim());
+const shapeKeys = (process.env['BENCH_SHAPES'] ?? '100,1000,paced,storm,10k').split(',').map((s) => s.trim());
 const shapes = ALL_SHAPES.filter((s) => shapeKeys.includes(s.key));
 const workersFromEnv = process.env['LGSP_GATEWAY_WORKERS']?.trim() || undefined;
 // Unset: the gateway as one process (the like-for-like match of nginx worker_processes 1 and the bare proxy) and
@@ -507,10 +515,12 @@ async function startStack(nginxTool: ToolResult, gw: GatewayConfig, withReferenc
   try {
     const bare = await startNodeChild('bare proxy', 'bare-proxy.ts', {
       UPSTREAM_URL: upstream.origin,
+      // The gateway's default cap on sockets to one provider (gateway.upstreamConnectionsPerOrigin): like for like.
+      BARE_POOL_CONNECTIONS: process.env['BARE_POOL_CONNECTIONS'] ?? '1024',
       PORT: '0',
     });
     own.push(bare);
-    const poolNote = process.env['BARE_POOL_CONNECTIONS'] ?? 'unlimited';
+    const poolNote = Number(process.env['BARE_POOL_CONNECTIONS'] ?? '1024') || 'unlimited';
     targets.set('bare', {
       name: 'bare',
       url: `${childUrl(bare)}${upstreamPath}`,
@@ -746,7 +756,18 @@ async function measure(
   }
   try {
     const headers = await t.headers();
-    const lua = writeLua(tmpDir, `${shape.key}-${name}`, headers, shape.paced);
+    if (shape.storm) {
+      // A first storm warms the target (JIT, pools) as wrk's warm-up does; the second is measured.
+      progress(`${shape.label} · ${name}: warm-up storm`);
+      await runStorm(t.url, shape.connections, timeoutS * 1000, headers);
+      await new Promise((r) => setTimeout(r, 1000));
+      const r = stormAsWrk(await runStorm(t.url, shape.connections, timeoutS * 1000, headers));
+      appendix.push('', `--- ${shape.label} · ${name} · ${t.url}`, r.raw);
+      progress(`${shape.label} · ${name}: connect→first byte p99 ${fmtMs(r.p99Ms)} ms, ${r.errors} errors`);
+      const died = t.child?.hasExited() ? lastLines(t.child, 2) : undefined;
+      return died ? { ok: true, r, died } : { ok: true, r };
+    }
+    const lua = writeLua(tmpDir, `${shape.key}-${name}`, headers, shape.delayMs ?? false);
     const base = { wrkPath, url: t.url, connections: shape.connections, threads, timeoutS };
     progress(`${shape.label} · ${name}: warm-up ${warmupS} s`);
     await runWrk({ ...base, durationS: warmupS, luaPath: lua });
@@ -925,10 +946,17 @@ async function main(): Promise<void> {
 }
 
 function printShape(shape: Shape, row: Map<TargetName, Cell>): void {
-  const pacing = shape.paced
-    ? ', each waiting 250–750 ms between requests (≈ 2,000 req/s offered)'
+  const pacing = shape.delayMs
+    ? `, each waiting ${fmtInt(shape.delayMs.min)}–${fmtInt(shape.delayMs.max)} ms between requests (≈ ${fmtInt(
+        (2 * shape.connections * 1000) / (shape.delayMs.min + shape.delayMs.max),
+      )} req/s offered)`
     : ', saturating';
-  say(`── ${shape.label}: wrk -c${shape.connections}${pacing}`);
+  say(
+    shape.storm
+      ? `── ${shape.label}: ${shape.connections} fresh connections opened at once, one GET each (bench/connections.ts); ` +
+          'p50/p99 = connect() → first byte of the answer, req/s = answers per second of the whole storm'
+      : `── ${shape.label}: wrk -c${shape.connections}${pacing}`,
+  );
   const rps = (n: TargetName): number | undefined => {
     const c = row.get(n);
     return c?.ok ? c.r.rps : undefined;
@@ -1119,6 +1147,18 @@ function printBars(results: Results): void {
         const ok = gw.r.errors === 0 && gw.r.p99Ms <= 10 && !crashed(gw);
         const detail = `${gw.r.errors} errors, p99 ${fmtMs(gw.r.p99Ms)} ms, ${fmtInt(gw.r.rps)} req/s`;
         line(ok, text, `${detail}${crashNote(gw)}`);
+      }
+    }
+    // Issue 14 item 4: a storm of fresh connections, and 10,000 held (bench/connections.ts).
+    for (const bar of [stormBar, tenKBar]) {
+      const { key, text, pass } = bar;
+      const gw = cell(key, name);
+      if (!results.has(key)) line(undefined, text, 'shape not run');
+      else if (!gw?.ok) notRun(text, gw);
+      else {
+        const ng = cell(key, 'nginx');
+        const detail = `${gw.r.errors === 0 ? '0 errors' : `${gw.r.errors} errors (${gw.r.errorDetail})`}, p99 ${fmtMs(gw.r.p99Ms)} ms${ng?.ok ? ` (nginx ${fmtMs(ng.r.p99Ms)} ms)` : ''}`;
+        line(pass(gw.r) && !crashed(gw), text, `${detail}${crashNote(gw)}`);
       }
     }
   }

@@ -39,12 +39,25 @@ interface WrkJson {
   max_us: number;
 }
 
+/** A paced shape's think time before each request, drawn uniformly from [min, max]. */
+export interface DelayMs {
+  min: number;
+  max: number;
+}
+
 /**
- * Writes the wrk Lua script: request headers, and for the paced shape a per-request think time.
+ * Writes the wrk Lua script: request headers, and for a paced shape a per-request think time.
  * wrk starts its latency clock when a request is written, after `delay()`, so the think time is not counted
- * as latency (and at ≤ 750 ms it stays below wrk's timeout check, which looks at that same clock).
+ * as latency; wrk's timeout check looks at that same clock (the last request written), so `max` plus an answer's
+ * time must stay below --timeout.
  */
-export function writeLua(dir: string, name: string, headers: Record<string, string>, paced: boolean): string {
+export function writeLua(
+  dir: string,
+  name: string,
+  headers: Record<string, string>,
+  /** false: no think time (saturating). */
+  delayMs: DelayMs | false,
+): string {
   const lines: string[] = [
     'local counter = 0',
     'function setup(thread)',
@@ -59,7 +72,7 @@ export function writeLua(dir: string, name: string, headers: Record<string, stri
   for (const [k, v] of Object.entries(headers)) {
     lines.push(`wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`);
   }
-  if (paced) lines.push('function delay()', '  return math.random(250, 750)', 'end');
+  if (delayMs) lines.push('function delay()', `  return math.random(${delayMs.min}, ${delayMs.max})`, 'end');
   lines.push(
     'function done(summary, latency, requests)',
     '  local e = summary.errors',

@@ -22,13 +22,20 @@ interface Arrival {
   headers: IncomingHttpHeaders;
   bytes: number;
   complete: boolean;
+  socket: Socket;
 }
 
 /** A provider that notes every request as soon as it arrives (so an aborted upload is seen too) and answers 200. */
 async function startProvider() {
   const arrivals: Arrival[] = [];
   const server = createServer((req, res) => {
-    const arrival: Arrival = { url: req.url ?? '', headers: req.headers, bytes: 0, complete: false };
+    const arrival: Arrival = {
+      url: req.url ?? '',
+      headers: req.headers,
+      bytes: 0,
+      complete: false,
+      socket: req.socket,
+    };
     arrivals.push(arrival);
     req.on('data', (c: Buffer) => {
       arrival.bytes += c.length;
@@ -36,7 +43,10 @@ async function startProvider() {
     req.on('end', () => {
       arrival.complete = true;
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ bytes: arrival.bytes }));
+      // `/slow`: calls that overlap, to see how many sockets the gateway opens for them.
+      const answer = () => res.end(JSON.stringify({ bytes: arrival.bytes }));
+      if (arrival.url.includes('/slow')) setTimeout(answer, 150);
+      else answer();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -507,5 +517,27 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
     });
     for (const s of held) s.destroy();
     assert.ok(extra.at(-1)!.stats.connectionsRefused >= 1, 'extra.at(-1)!.stats.connectionsRefused >= 1');
+  });
+
+  test('sockets to one provider are capped (upstreamConnectionsPerOrigin): overlapping calls wait for a free one', async () => {
+    // Issue 14: a storm of client connections must not become as many sockets to the provider.
+    const overlapping = async (upstreamConnectionsPerOrigin: number): Promise<number> => {
+      const g = await gatewayWith({ upstreamConnectionsPerOrigin });
+      const seen = provider.arrivals.length;
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          fetch(`${g.url}/hoso/1.0/slow/${i}`, { headers: { authorization: `Bearer ${token}` } }).then(
+            async (r) => {
+              await r.arrayBuffer();
+              return r.status;
+            },
+          ),
+        ),
+      );
+      assert.deepEqual(answers, [200, 200, 200, 200, 200, 200], 'every call is answered');
+      return new Set(provider.arrivals.slice(seen).map((a) => a.socket)).size;
+    };
+    assert.equal(await overlapping(2), 2, 'two sockets carry the six calls');
+    assert.equal(await overlapping(0), 6, '0: one socket per call in flight, as before');
   });
 });

@@ -76,6 +76,12 @@ export const ConfigSchema = Type.Object(
         host: Type.String({ default: '0.0.0.0' }),
         port: port(8280),
         workers: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+        // Issue 14 item 5: who accepts connections for the workers (docs/scaling.md, measured there).
+        workerAccept: Type.Union([Type.Literal('primary'), Type.Literal('kernel')], {
+          default: 'primary',
+          description:
+            'Ai nhận kết nối cho các worker: `primary` — tiến trình chính nhận rồi chia lần lượt (đều, có thứ tự); `kernel` — mọi worker cùng nhận trên một socket, nhân hệ điều hành chia (rẻ hơn khi có bão kết nối) / who accepts for the workers: the primary, handing connections round-robin, or every worker on one shared socket (cheaper in a storm of connections)',
+        }),
         tokenTtlSeconds: Type.Integer({ minimum: 60, maximum: 86400, default: 3600 }),
         upstreamTimeoutMs: Type.Integer({ minimum: 100, maximum: 30000, default: 30000 }),
         listenBacklog: Type.Integer({ minimum: 128, maximum: 65535, default: 4096 }),
@@ -106,6 +112,15 @@ export const ConfigSchema = Type.Object(
         }),
         keepAliveTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600000, default: 65000 }),
         maxConnectionsPerAddress: Type.Integer({ minimum: 1, maximum: 1000000, default: 256 }),
+        // Issue 14: a storm of client connections must not become as many sockets to one provider (Envoy's
+        // default circuit breaker is the same 1,024); calls beyond it wait in the pool for a free connection.
+        upstreamConnectionsPerOrigin: Type.Integer({
+          minimum: 0,
+          maximum: 65535,
+          default: 1024,
+          description:
+            'Số kết nối tối đa tới một hệ thống cung cấp (mỗi tiến trình gateway; 0: không giới hạn); lời gọi vượt quá chờ kết nối rảnh / most sockets to one provider origin per gateway process (0: unlimited); calls beyond wait for a free one',
+        }),
         // R-17, R-02: a composite's backend answers are merged in memory, so their sum is bounded (docs/aggregation.md).
         compositeMaxResponseBytes: Type.Integer({
           minimum: 1024,
@@ -566,6 +581,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_GATEWAY_HOST: 'gateway.host',
   LGSP_GATEWAY_PORT: 'gateway.port',
   LGSP_GATEWAY_WORKERS: 'gateway.workers',
+  LGSP_GATEWAY_WORKER_ACCEPT: 'gateway.workerAccept',
   LGSP_TOKEN_TTL_SECONDS: 'gateway.tokenTtlSeconds',
   LGSP_UPSTREAM_TIMEOUT_MS: 'gateway.upstreamTimeoutMs',
   LGSP_LISTEN_BACKLOG: 'gateway.listenBacklog',
@@ -578,6 +594,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_REQUEST_TIMEOUT_MS: 'gateway.requestTimeoutMs',
   LGSP_KEEP_ALIVE_TIMEOUT_MS: 'gateway.keepAliveTimeoutMs',
   LGSP_CONNECTIONS_PER_ADDRESS: 'gateway.maxConnectionsPerAddress',
+  LGSP_UPSTREAM_CONNECTIONS: 'gateway.upstreamConnectionsPerOrigin',
   LGSP_COMPOSITE_MAX_RESPONSE_BYTES: 'gateway.compositeMaxResponseBytes',
   LGSP_ADMIN_HOST: 'admin.host',
   LGSP_ADMIN_PORT: 'admin.port',

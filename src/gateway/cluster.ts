@@ -28,10 +28,12 @@ export interface GatewayWorkers {
 }
 
 /**
- * Runs the gateway in `config.gateway.workers` processes (node:cluster). This process stays the primary: it
- * accepts connections and hands them to the workers round-robin — Node 20 accepts one connection per event-loop
- * turn, so a busy gateway process would admit only ~35 new connections/s (DESIGN.md) — and it keeps the store,
- * the recorder and the snapshot, pushing each new snapshot to every worker. Workers that die are replaced.
+ * Runs the gateway in `config.gateway.workers` processes (node:cluster). This process stays the primary: it accepts
+ * connections and hands them to the workers round-robin, or lets the workers accept on the shared socket
+ * (`gateway.workerAccept`) — Node 20 accepts one connection per event-loop turn (strace: one accept4 per
+ * epoll_pwait), so a saturated process admits new connections only at the pace of its turns (~35/s, DESIGN.md),
+ * whichever accepts — and it keeps the store, the recorder and the snapshot, pushing each new snapshot to every
+ * worker. Workers that die are replaced.
  */
 export async function startGatewayWorkers(
   config: Config,
@@ -49,13 +51,20 @@ export async function startGatewayWorkers(
 ): Promise<GatewayWorkers> {
   const { snapshots, recorder, logger } = deps;
   if (!snapshots.currentData) throw new Error('gateway workers need a loaded snapshot');
+  // Issue 14 item 5. `primary` (SCHED_RR): this process accepts and hands each connection to the next worker over
+  // IPC, waiting for that worker's acknowledgement before handing it another — fresh connections alternate
+  // strictly, and a storm waits in this process's queue, not the kernel's. `kernel` (SCHED_NONE): every worker
+  // accepts on the one listening socket (Node 20 has no SO_REUSEPORT), so a connection costs the primary nothing —
+  // measured ≈ 100–200 µs of primary CPU less per connection and half the storm p99 (docs/scaling.md); which
+  // worker gets a fresh connection is the kernel's choice. Node freezes the policy at the first setupPrimary: one
+  // policy per process.
+  cluster.schedulingPolicy = config.gateway.workerAccept === 'kernel' ? cluster.SCHED_NONE : cluster.SCHED_RR;
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('./worker-entry.mjs', import.meta.url)),
     args: [],
     serialization: 'advanced',
     silent: false,
   });
-  if (cluster.schedulingPolicy !== cluster.SCHED_RR) cluster.schedulingPolicy = cluster.SCHED_RR;
 
   const quotaReports = new Map<number, Record<string, WindowCounts>>();
   const counterReports = new Map<string, GatewayCounterStates>();
@@ -152,7 +161,9 @@ export async function startGatewayWorkers(
         tokenBlocks,
       });
     }
-    // The status went out on the same channel as any later connection handed to a worker, so it arrives first.
+    // The status went out before any later connection: handed by the primary, on the same channel behind it; accepted
+    // by the worker itself (`kernel`), its request is read at the earliest one event-loop turn after the accept, by
+    // which time the status, already in the IPC pipe, has been read.
     syncWaiters = syncWaiters.filter((waiter) => !reported.includes(waiter));
     for (const waiter of reported) waiter.resolve();
   }, SYNC_INTERVAL_MS);

@@ -140,6 +140,7 @@ export function poolFor(ctx: GatewayContext, origin: string): Pool {
   if (pool === undefined) {
     pool = new Pool(origin, {
       keepAliveTimeout: 30_000,
+      connections: ctx.config.gateway.upstreamConnectionsPerOrigin || null,
       connect: ctx.egress.connector('gateway', { timeout: Math.min(ctx.upstreamTimeoutMs, 10_000) }),
     });
     ctx.pools.set(origin, pool);

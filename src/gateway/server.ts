@@ -24,6 +24,7 @@ import { LGSP_ACCESS_TOKEN_HEADER, noteClientCodes, partnerCodeMatches } from '.
 import type { CompiledSnapshot } from './compiled-snapshot.ts';
 import { createGatewayContext, type GatewayContext, type GatewayDeps, type GatewayStats } from './context.ts';
 import { blankRecord, failUnexpected, json, refuse } from './exchange.ts';
+import { checkFileLimit } from './file-limit.ts';
 import { MESSAGING_PREFIX, messagingEndpoint } from './messaging-endpoints.ts';
 import {
   ALLOWED,
@@ -112,6 +113,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
       // The shared `/token` counters' subscription (issue 13 item 3) before the first call: its blocks known.
       await ctx.tokenThrottle.start();
+      checkFileLimit(ctx.logger);
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen({ port, host, backlog: ctx.config.gateway.listenBacklog }, () => {

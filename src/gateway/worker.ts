@@ -15,8 +15,9 @@ import { openTokenThrottle } from './token-throttle.ts';
 
 /**
  * A gateway worker process: serves the data plane on the port it shares with its siblings (the primary accepts
- * connections and hands them round-robin), decides from snapshots the primary pushes, and sends its transaction
- * records to the primary, which owns the recorder. On the embedded PGlite store it never opens the store (PGlite
+ * connections and hands them round-robin, or each worker accepts on the shared socket: `gateway.workerAccept`),
+ * decides from snapshots the primary pushes, and sends its transaction records to the primary, which owns the
+ * recorder. On the embedded PGlite store it never opens the store (PGlite
  * has one owner) and async calls answer 503 MQ_ASYNC_UNAVAILABLE; on PostgreSQL it opens its own connection and
  * queue engine (the store's tables or NATS) and takes messages itself, and the primary delivers them.
  */
