@@ -320,7 +320,8 @@ export class EmbeddedQueue implements MessageQueue {
     return result.rows
       .map(({ inline_chunk, ...row }) => {
         const message = toMeta(row);
-        const payload = inline_chunk === null ? undefined : this.openInline(message, Buffer.from(inline_chunk, 'base64'));
+        const payload =
+          inline_chunk === null ? undefined : this.openInline(message, Buffer.from(inline_chunk, 'base64'));
         return { message, token, ...(payload ? { payload } : {}) };
       })
       .sort(
