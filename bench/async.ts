@@ -628,7 +628,6 @@ function cpuPerMessage(
   for (const [tid, a] of after) {
     const b = before.get(tid);
     const ms = a.cpuMs - (b?.cpuMs ?? 0);
-    if (process.env['DBG_THREADS']) console.log('THREAD', tid, a.nice, ms.toFixed(0), readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim());
     if (tid === String(process.pid)) main = ms;
     else if (a.nice === 10) pglite = (pglite ?? 0) + ms;
     else other = (other ?? 0) + ms;
