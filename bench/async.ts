@@ -521,8 +521,7 @@ async function runDirect(destination: DestinationHandle, n: number, label: strin
         p50,
         p99,
         clientUs: clientPlacement === 'child' ? (1000 * result.cpuMs) / n : null,
-        destinationUs:
-          destinationPlacement === 'child' ? (1000 * (stats.cpuMs - destinationCpu0)) / n : null,
+        destinationUs: destinationPlacement === 'child' ? (1000 * (stats.cpuMs - destinationCpu0)) / n : null,
       };
     }
   }
