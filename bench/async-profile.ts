@@ -232,7 +232,7 @@ export function instrument(platform: Platform): Profiler {
   };
 }
 
-interface ThreadTime {
+export interface ThreadTime {
   nice: number;
   /** On a CPU, and runnable but waiting for one (Linux schedstat), in ms. */
   cpuMs: number;
@@ -240,7 +240,7 @@ interface ThreadTime {
 }
 
 /** This process's threads by id (Linux only; empty elsewhere). */
-function threadTimes(): Map<string, ThreadTime> {
+export function threadTimes(): Map<string, ThreadTime> {
   const times = new Map<string, ThreadTime>();
   try {
     for (const tid of readdirSync('/proc/self/task')) {

@@ -44,7 +44,7 @@ import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { getToken } from '../test/helpers/gateway-harness.ts';
 import { applyExperiments, EXPERIMENTS, type Experiment, isExperiment } from './async-experiments.ts';
-import { instrument, type Profiler } from './async-profile.ts';
+import { instrument, type Profiler, threadTimes } from './async-profile.ts';
 import { type LoadOptions, type LoadResult, runLoad } from './fixtures/async-client.ts';
 import { createAsyncDestination, type DestinationStats } from './fixtures/async-destination.ts';
 import { listen } from './fixtures/serve.ts';
@@ -465,6 +465,24 @@ interface DirectFigures {
   rate: number;
   p50: number;
   p99: number;
+  /** CPU per message (µs) of the load client and of the destination; null where it runs inline. */
+  clientUs: number | null;
+  destinationUs: number | null;
+}
+
+/**
+ * CPU per message (µs) during an engine's measured run, by where it was spent: what bounds the rate on a machine
+ * whose cores the platform shares with the client and the destination. Threads from /proc (Linux; null elsewhere):
+ * the main thread (gateway, deliverer, recorder), the PGlite worker (the thread at niceness 10), the rest (libuv
+ * pool, GC helpers, NATS I/O).
+ */
+interface CpuPerMessage {
+  platformUs: number;
+  mainUs: number | null;
+  pgliteUs: number | null;
+  otherUs: number | null;
+  clientUs: number | null;
+  destinationUs: number | null;
 }
 
 function loadOptions(origin: string, path: string, n: number, label: string, token?: string): LoadOptions {
@@ -488,6 +506,7 @@ async function runDirect(destination: DestinationHandle, n: number, label: strin
     [n, 'run'],
   ] as const) {
     await destination.reset();
+    const destinationCpu0 = (await destination.stats()).cpuMs;
     const load = startLoad(loadOptions(destination.url, '/inbound', size, `${label}-${tag}`));
     const result = await load.done;
     if (result.errors > 0)
@@ -497,7 +516,13 @@ async function runDirect(destination: DestinationHandle, n: number, label: strin
       throw new Error(`direct: destination saw ${JSON.stringify(stats)} for ${size} messages`);
     if (tag === 'run') {
       const { p50, p99 } = latencies(result.answeredAtMs.map((t, i) => t - result.sentAtMs[i]!));
-      return { rate: (n * 1000) / (result.lastAnswerMs - result.firstSendMs), p50, p99 };
+      return {
+        rate: (n * 1000) / (result.lastAnswerMs - result.firstSendMs),
+        p50,
+        p99,
+        clientUs: clientPlacement === 'child' ? (1000 * result.cpuMs) / n : null,
+        destinationUs: destinationPlacement === 'child' ? (1000 * (stats.cpuMs - destinationCpu0)) / n : null,
+      };
     }
   }
   throw new Error('unreachable');
@@ -512,6 +537,7 @@ interface EngineFigures {
   tailMs: number;
   wallMs: number;
   cpuCores: number;
+  cpu: CpuPerMessage;
   elu: number;
   retried: number;
   profile: string[];
@@ -540,6 +566,8 @@ async function runEngine(
     profiler?.reset();
 
     progress(`${engine}: ${fmtInt(n)} messages …`);
+    const destinationCpu0 = (await destination.stats()).cpuMs;
+    const threads0 = threadTimes();
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
@@ -548,6 +576,8 @@ async function runEngine(
     const wallMsNow = performance.now() - t0;
     const elu = performance.eventLoopUtilization(elu0).utilization;
     const cpu = process.cpuUsage(cpu0);
+    const threads1 = threadTimes();
+    const destinationCpu1 = (await destination.stats()).cpuMs;
     const result = await load.done;
     const profileLines = profiler?.report(n, wallMsNow) ?? [];
 
@@ -565,6 +595,14 @@ async function runEngine(
       tailMs: doneAtMs - lastArrival,
       wallMs,
       cpuCores: (cpu.user + cpu.system) / 1000 / wallMsNow,
+      cpu: cpuPerMessage(
+        n,
+        (cpu.user + cpu.system) / 1000,
+        threads0,
+        threads1,
+        clientPlacement === 'child' ? result.cpuMs : null,
+        destinationPlacement === 'child' ? destinationCpu1 - destinationCpu0 : null,
+      ),
       elu,
       retried,
       profile: profileLines,
@@ -572,6 +610,35 @@ async function runEngine(
   } finally {
     await setup.stop();
   }
+}
+
+function cpuPerMessage(
+  n: number,
+  platformMs: number,
+  before: ReturnType<typeof threadTimes>,
+  after: ReturnType<typeof threadTimes>,
+  clientMs: number | null,
+  destinationMs: number | null,
+): CpuPerMessage {
+  const us = (ms: number) => (1000 * ms) / n;
+  let main: number | null = null;
+  let pglite: number | null = null;
+  let other: number | null = null;
+  for (const [tid, a] of after) {
+    const b = before.get(tid);
+    const ms = a.cpuMs - (b?.cpuMs ?? 0);
+    if (tid === String(process.pid)) main = ms;
+    else if (a.nice === 10) pglite = (pglite ?? 0) + ms;
+    else other = (other ?? 0) + ms;
+  }
+  return {
+    platformUs: us(platformMs),
+    mainUs: main === null ? null : us(main),
+    pgliteUs: pglite === null ? null : us(pglite),
+    otherUs: other === null ? null : us(other),
+    clientUs: clientMs === null ? null : us(clientMs),
+    destinationUs: destinationMs === null ? null : us(destinationMs),
+  };
 }
 
 /** Fails loudly unless every message was accepted, delivered once and intact, and left no payload behind. */
@@ -699,6 +766,13 @@ async function main(): Promise<number> {
           `last arrival → no payload left ${fmtMs(f.tailMs)} ms; platform process ${f.cpuCores.toFixed(2)} CPU cores, ` +
           `main-thread event loop ${Math.round(f.elu * 100)}% busy; ${f.retried} messages needed a retry; ` +
           'verified: each delivered once, intact, no payload left',
+      );
+      const micro = (v: number | null) => (v === null ? '—' : fmtInt(v));
+      say(
+        `  CPU per message (µs): platform ${micro(f.cpu.platformUs)} = main thread ${micro(f.cpu.mainUs)} + PGlite ` +
+          `thread ${micro(f.cpu.pgliteUs)} + other threads ${micro(f.cpu.otherUs)}; load client ${micro(f.cpu.clientUs)}, ` +
+          `destination ${micro(f.cpu.destinationUs)} — direct: load client ${micro(direct.clientUs)}, destination ` +
+          `${micro(direct.destinationUs)}`,
       );
       if (f.profile.length > 0) {
         say('  profile (measured run, instrumented):');

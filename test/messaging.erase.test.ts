@@ -634,6 +634,17 @@ describe('epoch key lifetime', () => {
       /ends before its last record/,
     );
   });
+
+  test("a message's payload key is HKDF-SHA256 of its epoch key, as hkdfSync derives it (stored payloads stay readable)", () => {
+    const keys = PayloadKeys.ephemeral(Date.now());
+    const sealed = new PayloadCipher(keys).sealWhole('msg_hkdf', Date.now(), Buffer.from('chào'));
+    const epochKey = keys.sealingKey(Date.now()).key;
+    assert.ok(
+      opensWith(epochKey, 'msg_hkdf', sealed.keyId, sealed.sealed),
+      'opens with the hkdfSync-derived key',
+    );
+    assert.ok(!opensWith(randomBytes(32), 'msg_hkdf', sealed.keyId, sealed.sealed), 'not with another key');
+  });
 });
 
 describe('sync bodies are never written anywhere (PGlite data dir)', () => {

@@ -55,6 +55,19 @@ function toMeta(row: MessageRow): MessageMeta {
   };
 }
 
+/**
+ * Sealed chunks cross to the store and back as base64 text, decoded and encoded by the database
+ * (`decode(…, 'base64')`, `encode(chunk, 'base64')`): PGlite's own bytea conversion runs in JavaScript on its
+ * worker thread, a string and a parseInt per byte each way, and that thread is the embedded engine's bound (CPU
+ * profile of bench:async: a tenth of its time, plus the garbage). Base64 in Node is native, and the text is a
+ * third longer than the bytes where the hex form bytea travels in is twice as long; on PostgreSQL likewise.
+ */
+function chunkParam(bytes: Buffer) {
+  return sql<Uint8Array>`decode(${bytes.toString('base64')}::text, 'base64')`;
+}
+/** The column read as `chunkParam` writes it. */
+const chunkText = sql<string>`encode(chunk, 'base64')`;
+
 /** A bytea as a Buffer without copying (PGlite answers Uint8Array, pg answers Buffer). */
 export function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -163,7 +176,7 @@ export class EmbeddedQueue implements MessageQueue {
           sql`(${m.id}::text, ${m.sourceSystemId}::text, ${m.destinationVersionId}::text, ${m.environment}::text,
             ${m.idempotencyKey}::text, ${m.contentType}::text, ${new Date(m.acceptedAtMs)}::timestamptz,
             ${new Date(m.expiresAtMs)}::timestamptz, ${sizeBytes}::int8, ${sha256}::text, ${keyId}::text,
-            ${sealed}::bytea, ${m.resourceTemplate ?? null}::text, ${m.sealedTarget ?? null}::text)`,
+            ${sealed.toString('base64')}::text, ${m.resourceTemplate ?? null}::text, ${m.sealedTarget ?? null}::text)`,
       ),
     );
     // Even an empty payload has its one sealed record: every stored payload opens the same way. Only the ids come
@@ -185,7 +198,7 @@ export class EmbeddedQueue implements MessageQueue {
         RETURNING id
       ), chunk AS (
         INSERT INTO message_payloads (message_id, seq, chunk)
-        SELECT input.id, 0, input.chunk FROM input JOIN m ON m.id = input.id
+        SELECT input.id, 0, decode(input.chunk, 'base64') FROM input JOIN m ON m.id = input.id
       )
       SELECT id FROM m`.execute(this.store.db);
     const stored = new Set(result.rows.map((r) => r.id));
@@ -258,7 +271,10 @@ export class EmbeddedQueue implements MessageQueue {
   /**
    * One statement claims the due messages and the lapsed leases. `FOR UPDATE SKIP LOCKED` is what keeps two
    * callers on PostgreSQL from claiming the same message; PGlite accepts it and, having one session, never needs
-   * it — one code path for both stores.
+   * it — one code path for both stores. Waiting messages and lapsed leases are read apart, each from its own
+   * partial index in the order it is claimed (migration 0037), so a claim of k reads about k index entries whatever
+   * the backlog — one read with an OR between the two fetched and sorted every due message (48 ms for 3,000 on
+   * PGlite).
    */
   async claim(options: ClaimOptions): Promise<Claim[]> {
     if (options.limit <= 0) return [];
@@ -271,14 +287,23 @@ export class EmbeddedQueue implements MessageQueue {
     const byEnvironment =
       options.environment === undefined ? sql`` : sql`AND environment = ${options.environment}`;
     // A message of one chunk comes back with its (sealed) payload: the claimant need not read it again.
-    const result = await sql<MessageRow & { inline_chunk: Uint8Array | null }>`
-      WITH due AS (
-        SELECT id FROM messages
-        WHERE ((state = 'accepted' AND next_attempt_at <= ${now}) OR (state = 'delivering' AND lease_until < ${now}))
-          ${byVersion} ${byEnvironment}
+    const result = await sql<MessageRow & { inline_chunk: string | null }>`
+      WITH ready AS (
+        SELECT id, next_attempt_at, accepted_at FROM messages
+        WHERE state = 'accepted' AND next_attempt_at <= ${now} ${byVersion} ${byEnvironment}
         ORDER BY next_attempt_at, accepted_at, id
         LIMIT ${options.limit}
         FOR UPDATE SKIP LOCKED
+      ), lapsed AS (
+        SELECT id, next_attempt_at, accepted_at FROM messages
+        WHERE state = 'delivering' AND lease_until < ${now} ${byVersion} ${byEnvironment}
+        ORDER BY lease_until
+        LIMIT ${options.limit}
+        FOR UPDATE SKIP LOCKED
+      ), due AS (
+        SELECT id FROM (SELECT * FROM ready UNION ALL SELECT * FROM lapsed) AS d
+        ORDER BY next_attempt_at, accepted_at, id
+        LIMIT ${options.limit}
       ), claimed AS (
         UPDATE messages
         SET state = 'delivering', claim_token = ${token},
@@ -286,7 +311,7 @@ export class EmbeddedQueue implements MessageQueue {
         WHERE id IN (SELECT id FROM due)
         RETURNING *
       )
-      SELECT claimed.*, p.chunk AS inline_chunk
+      SELECT claimed.*, encode(p.chunk, 'base64') AS inline_chunk
       FROM claimed
       LEFT JOIN message_payloads p
         ON p.message_id = claimed.id AND p.seq = 0 AND claimed.size_bytes <= ${CHUNK_BYTES}`.execute(
@@ -295,7 +320,8 @@ export class EmbeddedQueue implements MessageQueue {
     return result.rows
       .map(({ inline_chunk, ...row }) => {
         const message = toMeta(row);
-        const payload = inline_chunk === null ? undefined : this.openInline(message, asBuffer(inline_chunk));
+        const payload =
+          inline_chunk === null ? undefined : this.openInline(message, Buffer.from(inline_chunk, 'base64'));
         return { message, token, ...(payload ? { payload } : {}) };
       })
       .sort(
@@ -326,15 +352,17 @@ export class EmbeddedQueue implements MessageQueue {
     if (!meta?.hasPayload)
       throw new Error(`message ${id}: no payload stored (unknown, delivered, dead or expired)`);
     const db = this.store.db;
-    const page = (fromSeq: number) =>
-      db
+    const page = async (fromSeq: number) => {
+      const rows = await db
         .selectFrom('message_payloads')
-        .select(['seq', 'chunk'])
+        .select(['seq', chunkText.as('chunk')])
         .where('message_id', '=', id)
         .where('seq', '>=', fromSeq)
         .orderBy('seq')
         .limit(CHUNKS_PER_PAGE)
         .execute();
+      return rows.map((r) => ({ seq: r.seq, chunk: Buffer.from(r.chunk, 'base64') }));
+    };
     const plain = this.cipher.open(id, meta.payloadKeyId, payloadChunks(id, page), meta.sizeBytes);
     return Readable.from(plain, { objectMode: false });
   }
@@ -516,9 +544,10 @@ async function writeChunks(
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   const flush = async (bytes: Buffer): Promise<void> => {
-    // A copy of exactly this chunk: handing PGlite's worker a view into a larger buffer would clone all of it.
-    const chunk = Buffer.from(bytes);
-    await trx.insertInto('message_payloads').values({ message_id: messageId, seq, chunk }).execute();
+    await trx
+      .insertInto('message_payloads')
+      .values({ message_id: messageId, seq, chunk: chunkParam(bytes) })
+      .execute();
     seq++;
   };
   for await (const buf of payload) {
