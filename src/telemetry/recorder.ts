@@ -406,19 +406,17 @@ function storable(value: string | null): string | null {
 
 /**
  * Writes one batch of records; a retried batch (a write that timed out but was done, a journal shipped twice) adds
- * nothing twice. On PostgreSQL, `COPY … FROM STDIN` (issue 14 item 3: ≈ 1.5× the rows/s of the INSERT, see
- * bench/throughput.ts); should some of the batch already be there, COPY refuses it whole (unique violation) and the
- * idempotent INSERT below writes the rest. PGlite: the INSERT (its COPY reads a blob inside its worker; not tried).
+ * nothing twice. One `COPY` on both stores (issue 14 item 3, measured in bench/throughput.ts): on PostgreSQL from
+ * STDIN, on PGlite from a buffer transferred to its thread. Should some of the batch already be there, COPY refuses
+ * it whole (unique violation) and the idempotent INSERT below writes the rest.
  */
 export async function insertTransactions(store: Store, batch: TransactionRecord[]): Promise<void> {
   if (batch.length === 0) return;
-  if (store.copyIn) {
-    try {
-      await store.copyIn(COPY_STATEMENT, copyText(batch));
-      return;
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-    }
+  try {
+    await store.copyIn(COPY_TARGET, copyText(batch));
+    return;
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
   }
   await insertByUnnest(store, batch);
 }
@@ -428,7 +426,7 @@ export async function insertTransactions(store: Store, batch: TransactionRecord[
  * on the gateway's thread and fast on both stores. Timestamps travel as epoch milliseconds and become timestamptz
  * in SQL (no Date or ISO string per record). ON CONFLICT makes a retried batch harmless.
  */
-async function insertByUnnest(store: Store, batch: TransactionRecord[]): Promise<void> {
+export async function insertByUnnest(store: Store, batch: TransactionRecord[]): Promise<void> {
   const arrays = COLUMNS.map(([, type, value]) =>
     type === 'timestamptz'
       ? sql`${batch.map(value)}::float8[]`
@@ -445,12 +443,13 @@ async function insertByUnnest(store: Store, batch: TransactionRecord[]): Promise
     ON CONFLICT (id, request_in_at) DO NOTHING`.execute(store.db);
 }
 
-const COPY_STATEMENT = `COPY transactions (${COLUMNS.map(([column]) => column).join(', ')}) FROM STDIN`;
+const COPY_TARGET = `transactions (${COLUMNS.map(([column]) => column).join(', ')})`;
 
 /**
  * The batch in COPY's text format: a line per record, its columns separated by tabs, `\N` for null. In a value,
  * backslash, tab, newline and carriage return are written as backslash escapes — a field from outside (a path
- * template, a header) is data, never a column or a line of its own.
+ * template, a header) is data, never a column or a line of its own — and NUL becomes U+FFFD as `storable` makes
+ * it, in the same scan (issue 14 item 3: one pass over each text, not two).
  */
 function copyText(batch: TransactionRecord[]): Buffer {
   let text = '';
@@ -462,15 +461,21 @@ function copyText(batch: TransactionRecord[]): Buffer {
       if (v === null || v === undefined) text += '\\N';
       else if (type === 'timestamptz') text += isoMicros(v as number);
       else if (typeof v === 'number') text += String(v);
-      else text += escapeCopy(storable(v as string)!);
+      else text += escapeCopy(v as string);
     }
     text += '\n';
   }
   return Buffer.from(text, 'utf8');
 }
 
-const COPY_SPECIALS = /[\\\t\n\r]/g;
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const COPY_SPECIALS = /[\\\t\n\r\0]/g;
+const COPY_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\0': '\uFFFD',
+};
 
 function escapeCopy(value: string): string {
   COPY_SPECIALS.lastIndex = 0;
