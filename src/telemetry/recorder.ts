@@ -67,6 +67,8 @@ interface BatchWrite {
   done: boolean;
   /** A writer is writing it now (false: failed, waiting for the next flush to retry it). */
   running: boolean;
+  /** When its (latest) write started, `performance.now()`. */
+  startedAtMs: number;
 }
 
 /**
@@ -266,13 +268,18 @@ export class Recorder implements RecordSink {
    */
   flush(): Promise<void> {
     // A new writer only when none is about to take the queue (one poised writer takes all that is queued), and a
-    // second one beside a running write only for a backlog of a whole batch or a failed batch's retry: strict
-    // groups split across writes in flight cost more commits for the same records (measured, 100 strict callers on
-    // PostgreSQL: 1 in flight 23.8 µs CPU per record, node + server; 3 in flight 31.3 µs, the same records/s).
+    // second one beside a running write only when that write is slow (running longer than a group's time: the
+    // callers waiting would wait for it and then for their own), for a backlog of a whole batch, or for a failed
+    // batch's retry. Not always: strict groups split across writes that commit quickly cost more commits for the
+    // same records (measured, 100 strict callers on PostgreSQL: 1 in flight 23.8 µs CPU per record, node +
+    // server; 3 in flight 31.3 µs, the same records/s).
     while (
       this.writers < this.maxWrites &&
       this.poised === 0 &&
-      (this.writers === 0 || this.queue.length >= this.options.batchSize || this.retryWaiting()) &&
+      (this.writers === 0 ||
+        this.queue.length >= this.options.batchSize ||
+        this.retryWaiting() ||
+        this.slowWrite()) &&
       this.hasWork() &&
       Date.now() >= this.nextAttemptMs
     ) {
@@ -301,6 +308,12 @@ export class Recorder implements RecordSink {
 
   private hasWork(): boolean {
     return this.queue.length > 0 || this.retryWaiting();
+  }
+
+  /** A write has run for longer than a group's time (a commit slowed by a busy server or disk). */
+  private slowWrite(): boolean {
+    const since = performance.now() - this.groupMs;
+    return this.batches.some((w) => w.running && !w.done && w.startedAtMs < since);
   }
 
   private retryWaiting(): boolean {
@@ -333,10 +346,11 @@ export class Recorder implements RecordSink {
         const batch = this.queue.splice(0, this.options.batchSize);
         this.sentSeq += batch.length;
         this.pendingInBatches += batch.length;
-        write = { batch, endSeq: this.sentSeq, done: false, running: false };
+        write = { batch, endSeq: this.sentSeq, done: false, running: false, startedAtMs: 0 };
         this.batches.push(write);
       }
       write.running = true;
+      write.startedAtMs = performance.now();
       if (!(await this.writeBatch(write))) return;
     }
   }
@@ -400,7 +414,7 @@ export class Recorder implements RecordSink {
       if (rest.length > 0) {
         this.sentSeq += rest.length;
         this.pendingInBatches += rest.length;
-        this.batches.push({ batch: rest, endSeq: this.sentSeq, done: false, running: true });
+        this.batches.push({ batch: rest, endSeq: this.sentSeq, done: false, running: true, startedAtMs: 0 });
       }
       for (const write of this.batches.slice()) if (!write.done) await this.journalBatch(write);
     }
