@@ -91,6 +91,8 @@ export class Recorder implements RecordSink {
   private idle: { done: Promise<void>; resolve: () => void } | null = null;
   private readonly maxWrites: number;
   private readonly groupMs: number;
+  /** Strict: the timer that looks again whether a running write has become slow (`flush`). */
+  private slowCheck: NodeJS.Timeout | null = null;
   private failures = 0;
   private nextAttemptMs = 0;
   /** Who waits for a record to be written, by transaction id (`whenWritten`); empty almost always. */
@@ -303,6 +305,22 @@ export class Recorder implements RecordSink {
         if (this.strict && this.hasWork()) void this.flush();
       });
     }
+    // Records wait behind a write that is not slow yet: look again when it would be, rather than at the next
+    // arrival (there may be none) or the write's end.
+    if (
+      this.slowCheck === null &&
+      this.strict &&
+      this.queue.length > 0 &&
+      this.poised === 0 &&
+      this.writers > 0 &&
+      this.writers < this.maxWrites
+    ) {
+      this.slowCheck = setTimeout(() => {
+        this.slowCheck = null;
+        void this.flush();
+      }, this.groupMs);
+      this.slowCheck.unref();
+    }
     return this.idle?.done ?? Promise.resolve();
   }
 
@@ -400,6 +418,7 @@ export class Recorder implements RecordSink {
   /** Stops the timer and writes everything still pending (retrying), up to `timeoutMs`. */
   async close(timeoutMs = 10_000): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.slowCheck) clearTimeout(this.slowCheck);
     const deadline = Date.now() + timeoutMs;
     while (this.backlog > 0 && Date.now() < deadline) {
       this.nextAttemptMs = 0;
@@ -421,6 +440,7 @@ export class Recorder implements RecordSink {
     if (this.backlog > 0) {
       this.logger.error({ lost: this.backlog }, 'shutting down with transaction records not written');
     }
+    if (this.slowCheck) clearTimeout(this.slowCheck);
     // Strict: calls whose records were not written never get their answer's last byte.
     this.closeGroup();
     const unwritten = new Error('recorder closed before the record was written');
