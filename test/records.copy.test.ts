@@ -7,7 +7,8 @@ import { callRecord } from './helpers/records.ts';
 import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
 
 /**
- * Writing transaction records (issue 14 item 3): on PostgreSQL by `COPY … FROM STDIN`, on PGlite by the INSERT.
+ * Writing transaction records (issue 14 item 3): by `COPY` on both stores (PostgreSQL from STDIN, PGlite from a
+ * buffer handed to its thread).
  * Record fields come from outside (headers, path templates, SOAP headers): whatever their text, a record is stored
  * exactly as it was taken, in its own row, and no record is lost or stored twice when a batch is written again.
  */
@@ -113,6 +114,18 @@ for (const kind of storeKinds) {
         .execute(t.store.db)
         .then((r) => r.rows[0]!.n);
       assert.equal(fractions, 1000, 'sub-millisecond times kept to the microsecond');
+    });
+
+    test("a small batch, whose buffer is a slice of Node's shared pool, leaves the pool intact", async () => {
+      // Buffers under 4 KiB share one pool: handing the pool's memory to the store's thread would detach it, and
+      // every later small Buffer of the process would be empty or throw.
+      const neighbour = Buffer.from('neighbour');
+      const one = callRecord(Date.UTC(2026, 11, 4, 4, 0, 0, 0), { id: `txn_small_${kind}` });
+      await insertTransactions(t.store, [one]);
+      await insertTransactions(t.store, [{ ...one, id: `txn_small2_${kind}` }]);
+      assert.equal(neighbour.toString(), 'neighbour', 'a buffer beside the batch in the pool is unchanged');
+      assert.equal(Buffer.from('after').toString(), 'after', 'the pool still makes buffers');
+      assert.equal(await count(t.store, [one.id, `txn_small2_${kind}`]), 2);
     });
 
     test('the recorder under load: every record taken is in the store, batched and strict', async () => {

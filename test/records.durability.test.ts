@@ -55,10 +55,8 @@ for (const kind of storeKinds) {
               : Reflect.get(target, key, target),
         }),
       });
-      // PostgreSQL's COPY path (insertTransactions) goes past Kysely: it is refused the same way.
-      Object.defineProperty(away, 'copyIn', {
-        value: t.store.copyIn ? () => Promise.reject(new Error('connection reset')) : undefined,
-      });
+      // The COPY path (insertTransactions) goes past Kysely: it is refused the same way.
+      Object.defineProperty(away, 'copyIn', { value: () => Promise.reject(new Error('connection reset')) });
       const first = new Recorder(away, options, silentLogger());
       const second = new Recorder(t.store, options, silentLogger());
       try {

@@ -186,12 +186,15 @@ export class PgliteStore implements Store {
     return store;
   }
 
-  private call(msg: { op: string; sql?: string; params?: readonly unknown[] }): Promise<never> {
+  private call(
+    msg: { op: string; sql?: string; params?: readonly unknown[]; data?: Uint8Array },
+    transfer: ArrayBuffer[] = [],
+  ): Promise<never> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ id, ...msg });
+      this.worker.postMessage({ id, ...msg }, transfer);
     });
   }
 
@@ -207,6 +210,24 @@ export class PgliteStore implements Store {
     const next = this.waiters.shift();
     if (next) next();
     else this.busy = false;
+  }
+
+  async copyIn(target: string, data: Uint8Array): Promise<number> {
+    await this.acquire();
+    try {
+      // The bytes move to the worker (transferred, not structured-cloned). Only a view that owns its whole buffer
+      // may be transferred: a small Buffer is a slice of Node's shared pool, which must stay here (copied then).
+      const owned =
+        data.byteOffset === 0 &&
+        data.byteLength === data.buffer.byteLength &&
+        data.buffer instanceof ArrayBuffer
+          ? data
+          : new Uint8Array(data);
+      const sql = `COPY ${target} FROM '/dev/blob'`;
+      return await this.call({ op: 'copy', sql, data: owned }, [owned.buffer as ArrayBuffer]);
+    } finally {
+      this.release();
+    }
   }
 
   async execScript(sql: string): Promise<void> {

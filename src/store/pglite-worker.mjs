@@ -1,7 +1,8 @@
 // The embedded PostgreSQL (PGlite, WebAssembly) runs on the thread that calls it, so it lives here, in its own
 // worker thread, and the gateway's event loop never waits on it (DESIGN.md "Chosen stack").
 // Plain JavaScript on purpose: Node 20 does not carry the TypeScript loader into worker threads.
-// Protocol: {id, op: 'query', sql, params} | {id, op: 'exec', sql} | {id, op: 'dump'} | {id, op: 'close'}
+// Protocol: {id, op: 'query', sql, params} | {id, op: 'copy', sql, data} | {id, op: 'exec', sql} | {id, op: 'dump'}
+//        | {id, op: 'close'}
 //        → {id, ok: true, result} | {id, ok: false, error: {message, code, detail, constraint, table, column}}
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -45,6 +46,12 @@ async function handle(msg) {
   if (msg.op === 'query') {
     const r = await db.query(msg.sql, msg.params);
     return { rows: r.rows, rowCount: r.affectedRows ?? r.rowCount ?? r.rows.length, command: r.command };
+  }
+  if (msg.op === 'copy') {
+    // COPY … FROM '/dev/blob': PGlite reads the statement's input from the query's blob, here the bytes the
+    // caller transferred (not copied) to this thread.
+    const r = await db.query(msg.sql, [], { blob: new Blob([msg.data]) });
+    return r.affectedRows ?? 0;
   }
   if (msg.op === 'exec') {
     await db.exec(msg.sql);

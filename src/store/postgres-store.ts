@@ -23,7 +23,7 @@ class CopyIn {
 
   constructor(
     readonly text: string,
-    private readonly data: Buffer,
+    private readonly data: Uint8Array,
     private readonly callback: (err: Error | null, rows: number) => void,
   ) {}
 
@@ -66,7 +66,7 @@ class CopyIn {
 /** What CopyIn uses of pg's (untyped) connection. */
 interface PgConnection {
   query(text: string): void;
-  sendCopyFromChunk(chunk: Buffer): void;
+  sendCopyFromChunk(chunk: Uint8Array): void;
   endCopyFrom(): void;
 }
 
@@ -106,7 +106,8 @@ export class PostgresStore implements Store {
     await this.pool.query(sql);
   }
 
-  async copyIn(statement: string, data: Buffer): Promise<number> {
+  async copyIn(target: string, data: Uint8Array): Promise<number> {
+    const statement = `COPY ${target} FROM STDIN`;
     const client = await this.pool.connect();
     let failed: Error | undefined;
     try {
