@@ -11,88 +11,35 @@ import { NatsQueue } from '../src/messaging/nats-queue.ts';
 import { EgressPolicy } from '../src/net/egress.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
-import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { startDestination } from './helpers/destination.ts';
 import { getToken, within } from './helpers/gateway-harness.ts';
+import {
+  assertEveryCallRecorded,
+  freshCall,
+  startWorkersPlatform,
+  tokenStatus,
+  type WorkersPlatform,
+} from './helpers/gateway-workers.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { testCipher } from './helpers/payload-keys.ts';
-import { seedProvince } from './helpers/seed.ts';
 import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
-import { startUpstream } from './helpers/upstream.ts';
-
-/** The status of a token request for this credential, on a fresh connection (so it may reach any worker). */
-async function tokenStatus(
-  gatewayUrl: string,
-  cred: { consumerKey: string; consumerSecret: string },
-): Promise<number> {
-  const r = await fetch(`${gatewayUrl}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
-    body: `grant_type=client_credentials&client_id=${cred.consumerKey}&client_secret=${cred.consumerSecret}`,
-  });
-  await r.arrayBuffer();
-  return r.status;
-}
 
 /** LGSP_GATEWAY_WORKERS=2: the gateway in two worker processes, the store and recorder in the primary. */
 describe('gateway in worker processes', () => {
+  let workers: WorkersPlatform;
   let platform: Platform;
-  let upstream: Awaited<ReturnType<typeof startUpstream>>;
-  let seed: Awaited<ReturnType<typeof seedProvince>>;
-  const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-cluster-'));
+  let seed: WorkersPlatform['seed'];
   // A fresh connection per call, so the primary spreads the calls over both workers.
-  const call = (url: string, token: string) =>
-    fetch(url, { headers: { authorization: `Bearer ${token}`, connection: 'close' } }).then(async (r) => {
-      await r.arrayBuffer();
-      return r;
-    });
+  const call = freshCall;
 
   before(async () => {
-    upstream = await startUpstream();
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dataDir,
-        gateway: { port: 0, host: '127.0.0.1', workers: 2 },
-        admin: { port: 0, password: 'mat-khau-kiem-thu' },
-        // Local noon now: the quota test's local day cannot end while it runs, whatever the time of the run.
-        timezoneOffsetMinutes: 720 - Math.floor((Date.now() % 86_400_000) / 60_000),
-        // Issue 10: the workers start with the test's upstream allowed, exactly.
-        egress: { allow: [new URL(upstream.url).host] },
-        logLevel: 'silent',
-      },
-    });
-    platform = await startPlatform(config, { logger: silentLogger() });
-    seed = await seedProvince(platform, upstream.url);
-    await platform.snapshots.refresh();
+    workers = await startWorkersPlatform();
+    ({ platform, seed } = workers);
   });
-  after(async () => {
-    await platform.stop();
-    await upstream.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => workers.stop());
 
-  test('calls through the workers are answered, and every one is recorded by the primary', async () => {
-    const token = await getToken(
-      platform.gatewayUrl,
-      seed.credential.consumerKey,
-      seed.credential.consumerSecret,
-    );
-    const ids = new Set<string>();
-    for (let i = 0; i < 20; i++) {
-      const res = await call(`${platform.gatewayUrl}/dancu/1.0/congdan/${i}`, token);
-      assert.equal(res.status, 200);
-      ids.add(res.headers.get('x-lgsp-transaction-id')!);
-    }
-    await within(3_000, async () => {
-      await platform.recorder.flush();
-      const { items } = await queryTransactions(platform.store, {
-        consumerSystemId: seed.consumerSystem.id,
-        limit: 1000,
-      });
-      return [...ids].every((id) => items.some((t) => t.id === id));
-    });
-  });
+  test('calls through the workers are answered, and every one is recorded by the primary', () =>
+    assertEveryCallRecorded(workers));
 
   test('a revocation reaches every worker within 1 s', async () => {
     const cred = await platform.registry.issueCredential(seed.consumerSystem.id, 'production', 'test');
