@@ -118,26 +118,25 @@ export function requestHeadersForUpstream(
   return out;
 }
 
-/** Headers for the consumer: the provider's, minus hop-by-hop fields, plus the transaction id. */
+/**
+ * The same headers as an object, for an answer whose headers are changed before they are written (a mapped body's
+ * length): one rule, `responseHeaderListForConsumer`.
+ */
 export function responseHeadersForConsumer(
   upstream: Record<string, string | string[] | undefined>,
   transactionId: string,
+  extra: Readonly<Record<string, string>> | null,
 ): OutgoingHttpHeaders {
-  const listed = connectionListed(upstream);
+  const list = responseHeaderListForConsumer(upstream, transactionId, extra);
   const out: OutgoingHttpHeaders = {};
-  for (const name in upstream) {
-    const value = upstream[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
-    out[name] = value;
-  }
-  out['x-lgsp-transaction-id'] = transactionId;
+  for (let i = 0; i < list.length; i += 2) out[list[i] as string] = list[i + 1];
   return out;
 }
 
 /**
- * The same as a flat [name, value, …] list for `res.writeHead(status, list)`, which node:http writes as it comes
- * (no object to build, no second pass): the provider's headers minus hop-by-hop fields, then `extra` (a deprecated
- * version's, R-18 — replacing the provider's fields of those names), then the transaction id.
+ * Headers for the consumer as a flat [name, value, …] list for `res.writeHead(status, list)`, which node:http writes
+ * as it comes (no object to build, no second pass): the provider's headers minus hop-by-hop fields, then `extra` (a
+ * deprecated version's, R-18 — replacing the provider's fields of those names), then the transaction id.
  */
 export function responseHeaderListForConsumer(
   upstream: Record<string, string | string[] | undefined>,

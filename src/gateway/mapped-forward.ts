@@ -72,8 +72,7 @@ export async function mappedForward(
   }
   rec.responseInAt = ctx.clock.nowMs();
   rec.providerStatus = answer.statusCode;
-  const out = responseHeadersForConsumer(answer.headers, rec.id);
-  if (route.deprecationHeaders) Object.assign(out, route.deprecationHeaders);
+  const out = responseHeadersForConsumer(answer.headers, rec.id, route.deprecationHeaders);
   const contentType = answer.headers['content-type'];
   if (
     mapping.response === null ||
