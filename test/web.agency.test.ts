@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../src/cli/client.ts';
-import { launchBrowser, openPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import { launchBrowser, openPage, pickOption, screenshot, seriousA11yViolations } from './helpers/browser.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
@@ -122,7 +122,7 @@ describe('the agency workspace in Chromium', () => {
 
   async function chooseOption(page: Page, label: string, option: string): Promise<void> {
     await page.getByLabel(label).click();
-    await page.locator('.ant-select-item-option', { hasText: option }).first().click();
+    await pickOption(page, option);
   }
 
   test('the provider agency: its home and contact point, a connection request approved, a version submitted with its OpenAPI file', async () => {
@@ -248,7 +248,12 @@ describe('the agency workspace in Chromium', () => {
     await page.getByLabel('Ứng dụng khai thác').fill('Phần mềm hộ tịch');
     await page.getByLabel('Mục đích khai thác').fill('Xác minh nhân thân khi đăng ký hộ tịch');
     await page.getByLabel('Tần suất khai thác (lượt/ngày)').fill('5000');
+    // The answer is awaited, not only the toast (shown 3 s): on a loaded machine a missed toast said nothing of why.
+    const sent = page.waitForResponse(
+      (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/subscription-requests',
+    );
     await page.getByRole('button', { name: 'Gửi đề nghị' }).click();
+    assert.equal((await sent).status(), 201);
     await page.getByText('Đã gửi đề nghị khai thác').waitFor();
     await page.getByText('Đã gửi, chờ xét duyệt').first().waitFor();
     await checkScreen(page, 'agency-subscriptions');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import { launchBrowser, openPage, pickOption, screenshot, seriousA11yViolations } from './helpers/browser.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { startUpstream } from './helpers/upstream.ts';
@@ -62,11 +62,6 @@ describe('the console: registry and traffic screens', () => {
     await web?.stop();
     await upstream?.close();
   });
-
-  /** Ant Design draws a select's options apart from its (hidden) accessible list box: click the one drawn. */
-  async function pickOption(text: string | RegExp) {
-    await page.locator('.ant-select-item-option').filter({ hasText: text }).first().click();
-  }
 
   async function accessible(name: string) {
     assert.deepEqual(await seriousA11yViolations(page), [], name);
@@ -140,9 +135,9 @@ describe('the console: registry and traffic screens', () => {
     await page.getByRole('link', { name: 'Giao dịch', exact: true }).click();
     await page.getByRole('heading', { name: 'Giao dịch' }).waitFor();
     await page.getByLabel('Trạng thái').click();
-    await pickOption('Thành công (< 400)');
+    await pickOption(page, 'Thành công (< 400)');
     await page.getByLabel('Loại').click();
-    await pickOption('Gọi dịch vụ');
+    await pickOption(page, 'Gọi dịch vụ');
     await page.getByRole('button', { name: 'Tìm giao dịch' }).click();
     const rows = page.getByRole('row').filter({ hasText: 'POST /hoso' });
     await rows.first().waitFor();
@@ -189,9 +184,9 @@ describe('the console: registry and traffic screens', () => {
     await page.getByRole('heading', { name: 'Đối soát giao dịch' }).waitFor();
     await page.getByLabel('Hệ thống đối soát').click();
     await page.getByLabel('Hệ thống đối soát').fill('Hộ tịch');
-    await pickOption(/Hệ thống Hộ tịch/);
+    await pickOption(page, /Hệ thống Hộ tịch/);
     await page.getByLabel('Phía').click();
-    await pickOption('Bên khai thác');
+    await pickOption(page, 'Bên khai thác');
     const file = [
       'ma_giao_dich,trang_thai',
       `${callIds[0]},200`,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { launchBrowser, openPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import { launchBrowser, openPage, pickOption, screenshot, seriousA11yViolations } from './helpers/browser.ts';
 import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 import { waitFor } from './helpers/wait.ts';
 import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts';
@@ -93,24 +93,6 @@ async function assertVietnamDates(scope: Locator, name: string): Promise<void> {
 async function checkScreen(page: Page, name: string): Promise<void> {
   assert.deepEqual(await seriousA11yViolations(page), [], `${name}: no serious accessibility violation`);
   await screenshot(page, `regulation-${name}`);
-}
-
-/** Ant Design draws a select's options apart from its (hidden) accessible list box: click the one drawn. */
-async function pickOption(page: Page, text: string | RegExp): Promise<void> {
-  const dropdown = page.locator('.ant-select-dropdown:visible');
-  const option = dropdown.locator('.ant-select-item-option').filter({ hasText: text }).first();
-  // A server-searched list re-renders as its answer arrives: a click that lands mid-render leaves the list open (on a
-  // loaded machine, seen in CI). The choice is made once the list has closed; the click is repeated until it does.
-  for (let attempt = 1; ; attempt++) {
-    await option.click();
-    const closed = await dropdown
-      .waitFor({ state: 'hidden', timeout: 3_000 })
-      .then(() => true)
-      .catch(() => false);
-    if (closed) return;
-    if (attempt === 3)
-      throw new Error(`the option ${String(text)} was clicked three times and its list stayed open`);
-  }
 }
 
 /** Types a `dd/mm/yyyy HH:mm` value into the date field labelled `label` and confirms it. */

@@ -112,3 +112,21 @@ export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]>
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
+
+/** Ant Design draws a select's options apart from its (hidden) accessible list box: click the one drawn. */
+export async function pickOption(page: Page, text: string | RegExp): Promise<void> {
+  const dropdown = page.locator('.ant-select-dropdown:visible');
+  const option = dropdown.locator('.ant-select-item-option').filter({ hasText: text }).first();
+  // A server-searched list re-renders as its answer arrives: a click that lands mid-render leaves the list open (on a
+  // loaded machine, seen in CI). The choice is made once the list has closed; the click is repeated until it does.
+  for (let attempt = 1; ; attempt++) {
+    await option.click();
+    const closed = await dropdown
+      .waitFor({ state: 'hidden', timeout: 3_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (closed) return;
+    if (attempt === 3)
+      throw new Error(`the option ${String(text)} was clicked three times and its list stayed open`);
+  }
+}
