@@ -1,10 +1,11 @@
 import type { Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import swagger from '@fastify/swagger';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../core/config.ts';
-import { answerClientError, type ClientErrorCodes } from '../net/client-error.ts';
+import { answerClientError, type ClientErrorCodes, refuseConnect } from '../net/client-error.ts';
 import {
   HSTS_HEADER,
   loadTlsMaterial,
@@ -128,6 +129,7 @@ const ADMIN_CLIENT_ERRORS: ClientErrorCodes = {
   malformed: 'API_BAD_REQUEST',
   headersTooLarge: 'API_HEADERS_TOO_LARGE',
   timeout: 'API_REQUEST_TIMEOUT',
+  connect: 'API_CONNECT_REFUSED',
 };
 
 /**
@@ -153,6 +155,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
     // request line): problem+json as well, instead of Fastify's own JSON.
     clientErrorHandler: (error, socket) => answerClientError(error, socket, ADMIN_CLIENT_ERRORS),
   }) as unknown as FastifyInstance;
+  app.server.on('connect', (_req: unknown, socket: Duplex) => refuseConnect(socket, ADMIN_CLIENT_ERRORS));
   if (material) {
     refuseRenegotiation(app.server as unknown as HttpsServer);
     // A renewed certificate (file change or SIGHUP) is served to new connections; open ones keep theirs.

@@ -104,6 +104,11 @@ export const ERRORS = {
     titleVi: 'Không đọc được yêu cầu HTTP (dòng yêu cầu hoặc header sai cú pháp)',
     title: 'The HTTP request cannot be read (a malformed request line or header); the connection is closed',
   },
+  GW_CONNECT_REFUSED: {
+    status: 405,
+    titleVi: 'Cổng kết nối không phải proxy chuyển tiếp: không nhận phương thức CONNECT',
+    title: 'The gateway is not a forward proxy: CONNECT is not served; the connection is closed',
+  },
   GW_HEADERS_TOO_LARGE: {
     status: 431,
     titleVi: 'Header của yêu cầu vượt giới hạn kích thước',
@@ -327,6 +332,11 @@ export const ERRORS = {
     status: 409,
     titleVi: 'Tài khoản đã tồn tại',
     title: 'A user with this name already exists',
+  },
+  API_CONNECT_REFUSED: {
+    status: 405,
+    titleVi: 'API quản trị không nhận phương thức CONNECT',
+    title: 'The admin API does not serve CONNECT; the connection is closed',
   },
   API_BAD_REQUEST: {
     status: 400,

@@ -7,9 +7,10 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Config } from '../core/config.ts';
 import type { ErrorCode } from '../core/errors.ts';
-import { answerClientError, type ClientErrorCodes } from '../net/client-error.ts';
+import { answerClientError, type ClientErrorCodes, refuseConnect } from '../net/client-error.ts';
 import {
   loadTlsMaterial,
   peerCertificate,
@@ -91,6 +92,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   capConnectionsPerAddress(server, ctx);
   // What the HTTP parser refuses (headers too large or too slow, a malformed request) is problem+json too.
   server.on('clientError', (err: Error, socket) => answerClientError(err, socket, GATEWAY_CLIENT_ERRORS));
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) =>
+    refuseConnect(socket, GATEWAY_CLIENT_ERRORS),
+  );
   // `Expect: 100-continue` (RFC 9110 §10.1.1): node:http would say "100 Continue" before anything is decided, and
   // the client would send its body even to be refused. The gateway says it only once an endpoint starts reading the
   // body; a call refused first (413 on its Content-Length, 401, 404…) is answered without a byte of body sent.
@@ -147,6 +151,7 @@ const GATEWAY_CLIENT_ERRORS: ClientErrorCodes = {
   malformed: 'GW_REQUEST_MALFORMED',
   headersTooLarge: 'GW_HEADERS_TOO_LARGE',
   timeout: 'GW_REQUEST_TIMEOUT',
+  connect: 'GW_CONNECT_REFUSED',
 };
 
 /**

@@ -6,6 +6,8 @@ export interface ClientErrorCodes {
   malformed: ErrorCode;
   headersTooLarge: ErrorCode;
   timeout: ErrorCode;
+  /** CONNECT (a tunnel through a forward proxy), which neither port serves. */
+  connect: ErrorCode;
 }
 
 /**
@@ -31,26 +33,43 @@ export function answerClientError(
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? codes.timeout
           : codes.malformed;
-    const problem = toProblem(code);
-    const body = Buffer.from(JSON.stringify(problem));
-    socket.write(
-      `HTTP/1.1 ${problem.status} ${STATUS_TEXT[problem.status] ?? 'Bad Request'}\r\n` +
-        'content-type: application/problem+json; charset=utf-8\r\n' +
-        `content-length: ${body.length}\r\n` +
-        'connection: close\r\n\r\n',
-    );
-    // end, not destroy: the answer is flushed first (over TLS too); a client that does not read it is cut soon.
-    socket.end(body);
-    setTimeout(() => socket.destroy(), CLOSE_AFTER_MS).unref();
+    answerAndClose(socket, code);
     return;
   }
   socket.destroy();
+}
+
+/**
+ * A CONNECT request: node:http hands it to a 'connect' listener, and without one closes the connection without a
+ * word. Neither port is a forward proxy, so the client is told so (405, problem+json) before the connection closes;
+ * what it sent after the request line is never read.
+ */
+export function refuseConnect(socket: Duplex, codes: ClientErrorCodes): void {
+  if (socket.writable)
+    answerAndClose(socket, codes.connect, 'Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n');
+  else socket.destroy();
+}
+
+function answerAndClose(socket: Duplex, code: ErrorCode, extraHeaders = ''): void {
+  const problem = toProblem(code);
+  const body = Buffer.from(JSON.stringify(problem));
+  socket.write(
+    `HTTP/1.1 ${problem.status} ${STATUS_TEXT[problem.status] ?? 'Bad Request'}\r\n` +
+      'content-type: application/problem+json; charset=utf-8\r\n' +
+      `content-length: ${body.length}\r\n` +
+      extraHeaders +
+      'connection: close\r\n\r\n',
+  );
+  // end, not destroy: the answer is flushed first (over TLS too); a client that does not read it is cut soon.
+  socket.end(body);
+  setTimeout(() => socket.destroy(), CLOSE_AFTER_MS).unref();
 }
 
 const CLOSE_AFTER_MS = 1_000;
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
+  405: 'Method Not Allowed',
   408: 'Request Timeout',
   431: 'Request Header Fields Too Large',
 };
