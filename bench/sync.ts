@@ -19,7 +19,8 @@
 // 2 s; 10 s is the bar issue 14 states, and what a client holding one of R-04's 1,000 connections waits),
 // BENCH_SHAPES (100,1000,paced,storm,10k — storm: 1,000 fresh connections at once, connect→first byte; 10k: 10,000
 // keep-alive connections paced to ≈ 2,000 req/s; both issue 14 item 4, bench/connections.ts), LGSP_GATEWAY_WORKERS (when set, only that configuration is measured, as one
-// `gateway` row; unset, both 1 and 2),
+// `gateway` row; unset, both 1 and 2), BENCH_ROWS (only the gateway rows named, e.g. gateway-strict,gateway-strict-pg,
+// each in every shape of BENCH_SHAPES; the references stand on the first one's demo),
 // BARE_POOL_CONNECTIONS (undici pool size of the bare proxy; 1024 unless set, the gateway's
 // gateway.upstreamConnectionsPerOrigin default; 0 = unlimited),
 // BENCH_DEMO_CMD (replace `node bin/lgsp.mjs demo --json`, only to test this script against a stand-in),
@@ -211,9 +212,21 @@ const parts = new Set(
 );
 // `--profile` (issue 14 item 1): also a CPU profile of the one-process gateway at 100 connections (profilePart).
 if (process.argv.includes('--profile')) parts.add('profile');
-const allGatewayConfigs: readonly GatewayConfig[] = workersFromEnv
+// BENCH_ROWS (gateway row names, comma-separated): only those rows — e.g. the strict ones while tuning the recorder.
+// A row named there is measured in every shape of BENCH_SHAPES, the PostgreSQL rows too (their paced p99).
+const rowNames = process.env['BENCH_ROWS']
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter((s) => s.length > 0);
+const configuredRows: readonly GatewayConfig[] = workersFromEnv
   ? [{ name: 'gateway', workers: workersFromEnv }, ...issue13Configs, ...pgConfigs]
   : [{ name: 'gateway', workers: '1' }, { name: 'gateway×2', workers: '2' }, ...issue13Configs, ...pgConfigs];
+const allGatewayConfigs: readonly GatewayConfig[] = rowNames
+  ? configuredRows.filter((g) => rowNames.includes(g.name)).map(({ shapes: _all, ...g }) => g)
+  : configuredRows;
+if (rowNames && allGatewayConfigs.length === 0) {
+  throw new Error(`BENCH_ROWS names none of ${configuredRows.map((g) => g.name).join(', ')}`);
+}
 // Without the load shapes, only the first demo (the token figure is measured on it).
 const gatewayConfigs = parts.has('sync') ? allGatewayConfigs : allGatewayConfigs.slice(0, 1);
 const demoOverride = process.env['BENCH_DEMO_CMD']?.trim();
