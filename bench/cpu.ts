@@ -16,8 +16,8 @@ import { relative } from 'node:path';
 /** Ticks per second of /proc's utime/stime (USER_HZ): 100 on every Linux the bench runs on. */
 const TICKS_PER_S = 100;
 
-/** CPU seconds by thread of one process: tid → { name, seconds }. */
-type ThreadTimes = Map<number, { name: string; s: number }>;
+/** CPU seconds by thread of one process: tid → { name, seconds, read and write system calls so far }. */
+type ThreadTimes = Map<number, { name: string; s: number; syscalls: number }>;
 
 /** /proc/<pid>/stat (or a task's): comm, ppid and utime+stime in seconds; null when it is gone. */
 function statOf(path: string): { comm: string; ppid: number; s: number; cs: number } | null {
@@ -48,9 +48,25 @@ function threadTimes(pid: number): ThreadTimes {
   }
   for (const tid of tids) {
     const st = statOf(`/proc/${pid}/task/${tid}/stat`);
-    if (st) out.set(Number(tid), { name: st.comm, s: st.s });
+    if (st)
+      out.set(Number(tid), { name: st.comm, s: st.s, syscalls: syscallsOf(`/proc/${pid}/task/${tid}/io`) });
   }
   return out;
+}
+
+/**
+ * The read and write system calls (`syscr` + `syscw`: read, write, readv, writev, sendmsg…) a thread has made, from
+ * /proc/…/io; 0 when unreadable. Per request they say whether a target writes its answers in more pieces.
+ */
+function syscallsOf(path: string): number {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return 0;
+  }
+  const count = (field: string): number => Number(new RegExp(`^${field}: (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return count('syscr') + count('syscw');
 }
 
 function cmdline(pid: number): string {
@@ -131,6 +147,8 @@ function sample(p: TargetProcesses): Sample {
 export interface CpuPerRequest {
   /** The target's main threads (one per process: the gateway, each cluster worker). */
   mainUs: number;
+  /** Their read and write system calls per request (socket reads and writes, mostly). */
+  mainSyscalls: number;
   /** Its other threads, and the costliest of them by name (e.g. `node` for the PGlite worker). */
   otherUs: number;
   otherTop: Array<{ name: string; us: number }>;
@@ -147,13 +165,16 @@ export function cpuMeter(p: TargetProcesses): { stop(requests: number, seconds: 
     stop(requests: number, seconds: number): CpuPerRequest {
       const after = sample(p);
       let main = 0;
+      let mainSyscalls = 0;
       const others = new Map<string, number>();
       for (const [pid, threads] of after.own) {
-        const was = before.own.get(pid) ?? new Map();
+        const was: ThreadTimes = before.own.get(pid) ?? new Map();
         for (const [tid, t] of threads) {
           const d = t.s - (was.get(tid)?.s ?? 0);
-          if (tid === pid) main += d;
-          else others.set(t.name, (others.get(t.name) ?? 0) + d);
+          if (tid === pid) {
+            main += d;
+            mainSyscalls += t.syscalls - (was.get(tid)?.syscalls ?? 0);
+          } else others.set(t.name, (others.get(t.name) ?? 0) + d);
         }
       }
       const n = Math.max(1, requests);
@@ -161,6 +182,7 @@ export function cpuMeter(p: TargetProcesses): { stop(requests: number, seconds: 
       const other = [...others.values()].reduce((a, b) => a + b, 0);
       return {
         mainUs: us(main),
+        mainSyscalls: mainSyscalls / n,
         otherUs: us(other),
         otherTop: [...others]
           .sort((a, b) => b[1] - a[1])

@@ -1077,6 +1077,7 @@ function printCpu(row: Map<TargetName, Cell>): void {
       'upstream',
       'wrk',
       'target cores',
+      'main syscalls/req',
       'other threads by name',
     ],
   ];
@@ -1093,6 +1094,7 @@ function printCpu(row: Map<TargetName, Cell>): void {
       fmtUs(u.upstreamUs),
       fmtUs(u.wrkUs),
       own ? u.cores.toFixed(2) : '—',
+      own ? u.mainSyscalls.toFixed(2) : '—',
       u.otherTop.map((t) => `${t.name} ${fmtUs(t.us)}`).join(', '),
     ]);
   }
