@@ -16,8 +16,8 @@ import { relative } from 'node:path';
 /** Ticks per second of /proc's utime/stime (USER_HZ): 100 on every Linux the bench runs on. */
 const TICKS_PER_S = 100;
 
-/** CPU seconds by thread of one process: tid → { name, seconds }. */
-type ThreadTimes = Map<number, { name: string; s: number }>;
+/** CPU seconds by thread of one process: tid → { name, seconds, read and write system calls so far }. */
+type ThreadTimes = Map<number, { name: string; s: number; syscalls: number }>;
 
 /** /proc/<pid>/stat (or a task's): comm, ppid and utime+stime in seconds; null when it is gone. */
 function statOf(path: string): { comm: string; ppid: number; s: number; cs: number } | null {
@@ -48,9 +48,25 @@ function threadTimes(pid: number): ThreadTimes {
   }
   for (const tid of tids) {
     const st = statOf(`/proc/${pid}/task/${tid}/stat`);
-    if (st) out.set(Number(tid), { name: st.comm, s: st.s });
+    if (st)
+      out.set(Number(tid), { name: st.comm, s: st.s, syscalls: syscallsOf(`/proc/${pid}/task/${tid}/io`) });
   }
   return out;
+}
+
+/**
+ * The read and write system calls (`syscr` + `syscw`: read, write, readv, writev, sendmsg…) a thread has made, from
+ * /proc/…/io; 0 when unreadable. Per request they say whether a target writes its answers in more pieces.
+ */
+function syscallsOf(path: string): number {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return 0;
+  }
+  const count = (field: string): number => Number(new RegExp(`^${field}: (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return count('syscr') + count('syscw');
 }
 
 function cmdline(pid: number): string {
@@ -131,6 +147,8 @@ function sample(p: TargetProcesses): Sample {
 export interface CpuPerRequest {
   /** The target's main threads (one per process: the gateway, each cluster worker). */
   mainUs: number;
+  /** Their read and write system calls per request (socket reads and writes, mostly). */
+  mainSyscalls: number;
   /** Its other threads, and the costliest of them by name (e.g. `node` for the PGlite worker). */
   otherUs: number;
   otherTop: Array<{ name: string; us: number }>;
@@ -147,13 +165,16 @@ export function cpuMeter(p: TargetProcesses): { stop(requests: number, seconds: 
     stop(requests: number, seconds: number): CpuPerRequest {
       const after = sample(p);
       let main = 0;
+      let mainSyscalls = 0;
       const others = new Map<string, number>();
       for (const [pid, threads] of after.own) {
-        const was = before.own.get(pid) ?? new Map();
+        const was: ThreadTimes = before.own.get(pid) ?? new Map();
         for (const [tid, t] of threads) {
           const d = t.s - (was.get(tid)?.s ?? 0);
-          if (tid === pid) main += d;
-          else others.set(t.name, (others.get(t.name) ?? 0) + d);
+          if (tid === pid) {
+            main += d;
+            mainSyscalls += t.syscalls - (was.get(tid)?.syscalls ?? 0);
+          } else others.set(t.name, (others.get(t.name) ?? 0) + d);
         }
       }
       const n = Math.max(1, requests);
@@ -161,6 +182,7 @@ export function cpuMeter(p: TargetProcesses): { stop(requests: number, seconds: 
       const other = [...others.values()].reduce((a, b) => a + b, 0);
       return {
         mainUs: us(main),
+        mainSyscalls: mainSyscalls / n,
         otherUs: us(other),
         otherTop: [...others]
           .sort((a, b) => b[1] - a[1])
@@ -201,20 +223,31 @@ export function profileClockUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
+/** A profile's costs over a window: sample counts by label (self and inclusive), and what one sample is worth. */
+export interface ProfileCosts {
+  self: Map<string, number>;
+  inclusive: Map<string, number>;
+  total: number;
+  idle: number;
+  /** Whether samples fell in the window (otherwise the whole life is counted). */
+  windowed: boolean;
+  /** µs of the measured run per sample per request (0 without a window or requests). */
+  usPerSample: number;
+}
+
 /**
- * The top self and inclusive costs of a profile's samples within [fromUs, toUs] (all samples when none fall in it),
- * by function and file:line, as percentages of those samples. Inclusive counts a function once per sample however
- * often it recurs on the stack. Idle ("(idle)") samples are counted in the total, so the shares are of wall time,
- * and the busy share says how saturated the thread was.
+ * The self and inclusive costs of a profile's samples within [fromUs, toUs] (all samples when none fall in it), by
+ * function and file:line. Inclusive counts a function once per sample however often it recurs on the stack. Idle
+ * ("(idle)") samples are counted in the total, so the shares are of wall time, and the busy share says how saturated
+ * the thread was.
  */
-export function summariseProfile(
+export function profileCosts(
   file: string,
   fromUs: number,
   toUs: number,
   root: string,
   requests: number,
-  top = 15,
-): string[] {
+): ProfileCosts {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -245,8 +278,7 @@ export function summariseProfile(
   const inclusive = new Map<string, number>();
   let idle = 0;
   for (const id of samples) {
-    const leaf = byId.get(id)!;
-    const leafLabel = label(leaf);
+    const leafLabel = label(byId.get(id)!);
     if (leafLabel === '(idle)') idle++;
     self.set(leafLabel, (self.get(leafLabel) ?? 0) + 1);
     const seen = new Set<string>();
@@ -257,26 +289,74 @@ export function summariseProfile(
       inclusive.set(l, (inclusive.get(l) ?? 0) + 1);
     }
   }
-  const total = samples.length;
-  // µs per request of the measured run: the window's time shared by the samples, over the requests wrk counted.
-  const usPerSample = inWindow.length > 0 && requests > 0 ? windowUs / inWindow.length / requests : 0;
+  return {
+    self,
+    inclusive,
+    total: samples.length,
+    idle,
+    windowed: inWindow.length > 0,
+    // µs per request of the measured run: the window's time shared by the samples, over the requests wrk counted.
+    usPerSample: inWindow.length > 0 && requests > 0 ? windowUs / inWindow.length / requests : 0,
+  };
+}
+
+const NOT_CODE = new Set(['(idle)', '(program)', '(garbage collector)']);
+
+/** The top self and inclusive costs of a profile (`profileCosts`), as percentages of its samples and µs/request. */
+export function summariseProfile(c: ProfileCosts, top = 15): string[] {
   const pct = (k: number): string =>
-    `${((100 * k) / total).toFixed(1).padStart(5)} %` +
-    (usPerSample > 0 ? ` ${(k * usPerSample).toFixed(2).padStart(6)} µs/req` : '');
+    `${((100 * k) / c.total).toFixed(1).padStart(5)} %` +
+    (c.usPerSample > 0 ? ` ${(k * c.usPerSample).toFixed(2).padStart(6)} µs/req` : '');
   const rows = (m: Map<string, number>): string[] =>
     [...m]
-      .filter(([l]) => l !== '(idle)' && l !== '(program)' && l !== '(garbage collector)')
+      .filter(([l]) => !NOT_CODE.has(l))
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([l, k]) => `    ${pct(k)}  ${l}`);
-  const special = (l: string): string => pct(self.get(l) ?? 0);
+  const special = (l: string): string => pct(c.self.get(l) ?? 0);
   return [
-    `  ${total} samples${inWindow.length > 0 ? ' in the measured run' : ' (whole life: no sample in the measured window)'}` +
-      ` · busy ${pct(total - idle).trim()} · GC ${special('(garbage collector)').trim()}` +
+    `  ${c.total} samples${c.windowed ? ' in the measured run' : ' (whole life: no sample in the measured window)'}` +
+      ` · busy ${pct(c.total - c.idle).trim()} · GC ${special('(garbage collector)').trim()}` +
       ` · (program) ${special('(program)').trim()}`,
     '  top self:',
-    ...rows(self),
+    ...rows(c.self),
     '  top inclusive:',
-    ...rows(inclusive),
+    ...rows(c.inclusive),
+  ];
+}
+
+/**
+ * Where one profile spends what another does not: by label, µs/request of `mine` minus `base`'s (both measured
+ * runs), the largest differences first, self and inclusive. Labels of node's own code (node:…) match across the
+ * two; a function only one of them has is its whole cost.
+ */
+export function diffProfiles(mine: ProfileCosts, base: ProfileCosts, top = 20): string[] {
+  if (mine.usPerSample === 0 || base.usPerSample === 0)
+    return ['  (no measured window in one of the profiles)'];
+  const rows = (a: Map<string, number>, b: Map<string, number>): string[] => {
+    const d = new Map<string, { mine: number; base: number }>();
+    for (const [l, k] of a) d.set(l, { mine: k * mine.usPerSample, base: 0 });
+    for (const [l, k] of b) {
+      const e = d.get(l) ?? { mine: 0, base: 0 };
+      e.base = k * base.usPerSample;
+      d.set(l, e);
+    }
+    return [...d]
+      .filter(([l]) => l !== '(idle)')
+      .sort((x, y) => Math.abs(y[1].mine - y[1].base) - Math.abs(x[1].mine - x[1].base))
+      .slice(0, top)
+      .map(
+        ([l, e]) =>
+          `    ${(e.mine - e.base >= 0 ? '+' : '') + (e.mine - e.base).toFixed(2).padStart(6)} µs/req ` +
+          `(${e.mine.toFixed(2).padStart(6)} vs ${e.base.toFixed(2).padStart(6)})  ${l}`,
+      );
+  };
+  const busy = (c: ProfileCosts): number => (c.total - c.idle) * c.usPerSample;
+  return [
+    `  busy: ${busy(mine).toFixed(1)} vs ${busy(base).toFixed(1)} µs/req`,
+    '  self, largest differences:',
+    ...rows(mine.self, base.self),
+    '  inclusive, largest differences:',
+    ...rows(mine.inclusive, base.inclusive),
   ];
 }

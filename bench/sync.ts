@@ -52,8 +52,10 @@ import {
   type CpuPerRequest,
   cpuMeter,
   demoUpstreamPids,
+  diffProfiles,
   mainThreadProfile,
   profileClockUs,
+  profileCosts,
   summariseProfile,
   targetProcesses,
 } from './cpu.ts';
@@ -387,11 +389,21 @@ async function gatewayToken(info: DemoInfo): Promise<string> {
 }
 
 /** Starts a node child that prints {"url": …} as its first line (bare proxy, stand-in upstream). */
-async function startNodeChild(name: string, script: string, env: Record<string, string>): Promise<Child> {
-  const child = spawnChild(name, process.execPath, ['--import', 'tsx', join(BENCH_DIR, script)], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-  });
+async function startNodeChild(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  nodeFlags: readonly string[] = [],
+): Promise<Child> {
+  const child = spawnChild(
+    name,
+    process.execPath,
+    [...nodeFlags, '--import', 'tsx', join(BENCH_DIR, script)],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    },
+  );
   stoppers.push(() => stopChild(child, 'SIGTERM', 3000));
   try {
     const line = await child.firstLine(30_000);
@@ -678,44 +690,77 @@ async function runPhase(
 
 /**
  * `--profile`: the one-process gateway (a demo of its own, LGSP_GATEWAY_WORKERS=1) under `wrk -c100` with
- * `node --cpu-prof` — the sampler's cost makes its req/s no figure to compare, so it is not a row of the tables. The
- * profile of its main thread is kept in bench/results, and summarised over the measured run (bench/cpu.ts).
+ * `node --cpu-prof` — the sampler's cost makes its req/s no figure to compare, so it is not a row of the tables —
+ * then the bare proxy the same way on the demo's upstream, and where the gateway spends what the bare proxy does
+ * not (µs/request by function, self and inclusive). The profiles of both main threads are kept in bench/results,
+ * and summarised over their measured runs (bench/cpu.ts).
  */
 async function profilePart(wrkPath: string): Promise<string[]> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = join(BENCH_DIR, 'results', `profile-${stamp}`);
   mkdirSync(dir, { recursive: true });
+  const cpuProf = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
   // Node flags, not NODE_OPTIONS (which refuses --cpu-prof); the demo's forked upstream inherits them.
-  const demo = await startDemo('1', undefined, {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const demo = await startDemo('1', undefined, {}, cpuProf);
   if ('skip' in demo) return [`profile: skipped (${demo.skip})`];
-  const pid = demo.child.proc.pid!;
-  let window: { from: number; to: number; r: WrkResult };
-  try {
-    const url = `${demo.info.gatewayUrl}${demo.info.allowedPath}`;
-    const lua = writeLua(
-      tmpDir,
-      'profile',
-      { Authorization: `Bearer ${await gatewayToken(demo.info)}` },
-      false,
-    );
+  type Run = { pid: number; from: number; to: number; r: WrkResult };
+  const measured = async (url: string, headers: Record<string, string>, pid: number): Promise<Run> => {
+    const lua = writeLua(tmpDir, 'profile', headers, false);
     const base = { wrkPath, url, connections: 100, threads, timeoutS, luaPath: lua };
-    progress(`profile · gateway under --cpu-prof: warm-up ${warmupS} s, then ${durationS} s`);
     await runWrk({ ...base, durationS: warmupS });
     const from = profileClockUs();
     const r = await runWrk({ ...base, durationS });
-    window = { from, to: profileClockUs(), r };
+    return { pid, from, to: profileClockUs(), r };
+  };
+  let gateway: Run;
+  let bare: Run | undefined;
+  let bareChild: Child | undefined;
+  try {
+    progress(`profile · gateway under --cpu-prof: warm-up ${warmupS} s, then ${durationS} s`);
+    const auth = { Authorization: `Bearer ${await gatewayToken(demo.info)}` };
+    gateway = await measured(`${demo.info.gatewayUrl}${demo.info.allowedPath}`, auth, demo.child.proc.pid!);
+    progress(`profile · bare proxy under --cpu-prof: warm-up ${warmupS} s, then ${durationS} s`);
+    const upstream = new URL(demo.info.directUrl);
+    try {
+      bareChild = await startNodeChild(
+        'bare proxy',
+        'bare-proxy.ts',
+        { UPSTREAM_URL: upstream.origin, BARE_POOL_CONNECTIONS: '1024', PORT: '0' },
+        cpuProf,
+      );
+      const url = `${childUrl(bareChild)}${upstream.pathname}${upstream.search}`;
+      bare = await measured(url, {}, bareChild.proc.pid!);
+    } catch (err) {
+      progress(`profile · bare proxy failed: ${(err as Error).message.slice(0, 200)}`);
+    }
   } catch (err) {
     return [`profile: failed (${(err as Error).message.slice(0, 200)})`];
   } finally {
-    // The profile is written when the demo exits; a SIGKILL after the grace would lose it.
+    // The profiles are written when the processes exit; a SIGKILL after the grace would lose them.
+    if (bareChild) await stopChild(bareChild, 'SIGTERM', 30_000);
     await stopChild(demo.child, 'SIGINT', 30_000);
   }
-  const file = mainThreadProfile(dir, pid);
-  if (!file) return [`profile: no profile of the demo's main thread (pid ${pid}) in ${relative(ROOT, dir)}`];
+  const costs = (run: Run): { file: string; c: ReturnType<typeof profileCosts> } | undefined => {
+    const file = mainThreadProfile(dir, run.pid);
+    return file === undefined
+      ? undefined
+      : { file, c: profileCosts(file, run.from, run.to, ROOT, run.r.requests) };
+  };
+  const g = costs(gateway);
+  if (!g)
+    return [`profile: no profile of the demo's main thread (pid ${gateway.pid}) in ${relative(ROOT, dir)}`];
+  const heading = (what: string, run: Run, file: string): string =>
+    `── CPU profile of the ${what}'s main thread (node --cpu-prof, wrk -c100, ${durationS} s: ` +
+    `${fmtInt(run.r.rps)} req/s under the sampler) · ${relative(ROOT, file)} (open in Chrome DevTools)`;
+  const lines = [heading('gateway', gateway, g.file), ...summariseProfile(g.c)];
+  const b = bare && costs(bare);
+  if (!bare || !b) return [...lines, '  bare proxy: no profile'];
   return [
-    `── CPU profile of the gateway's main thread (node --cpu-prof, wrk -c100, ${durationS} s: ` +
-      `${fmtInt(window.r.rps)} req/s under the sampler) · ${relative(ROOT, file)} (open in Chrome DevTools)`,
-    ...summariseProfile(file, window.from, window.to, ROOT, window.r.requests),
+    ...lines,
+    heading('bare proxy', bare, b.file),
+    ...summariseProfile(b.c),
+    '── what the gateway spends that the bare proxy does not (µs/request, gateway − bare)',
+    ...diffProfiles(g.c, b.c),
   ];
 }
 
@@ -1045,6 +1090,7 @@ function printCpu(row: Map<TargetName, Cell>): void {
       'upstream',
       'wrk',
       'target cores',
+      'main syscalls/req',
       'other threads by name',
     ],
   ];
@@ -1061,6 +1107,7 @@ function printCpu(row: Map<TargetName, Cell>): void {
       fmtUs(u.upstreamUs),
       fmtUs(u.wrkUs),
       own ? u.cores.toFixed(2) : '—',
+      own ? u.mainSyscalls.toFixed(2) : '—',
       u.otherTop.map((t) => `${t.name} ${fmtUs(t.us)}`).join(', '),
     ]);
   }
