@@ -1,12 +1,14 @@
 // Throughput figures (issue 13 item 8, issue 14 item 3), each beside its baseline measured in the same run:
 //
 // · token issue/s — `POST /token` (client credentials, HTTP Basic) against the demo's gateway under wrk, beside the
-//   in-process rate of the gateway's own `issueToken` (claims and ES256 signature by jose; WebCrypto signs on libuv's
-//   thread pool, beside the event loop): that is what every token must pay; what the endpoint adds on top (HTTP,
-//   form, constant-time secret check, brute-force counters, the token_request record) is the difference. Goal
-//   ≥ 5,000 tokens/s. Tried and measured (04/12/2026, A/B twice in one session): signing with node:crypto's
-//   synchronous `sign` costs less CPU per token (≈ 45 vs 64 µs) but on the event loop, and the endpoint fell to
-//   ≈ 0.3× jose's rate with a p99 of 2 s — so the gateway keeps jose.
+//   in-process rate of the gateway's own `issueToken` (claims, then the ES256 signature by node:crypto's `sign` on
+//   libuv's thread pool, beside the event loop): that is what every token must pay; what the endpoint adds on top
+//   (HTTP, form, constant-time secret check, brute-force counters, the token_request record) is the difference.
+//   Goal ≥ 5,000 tokens/s. Where to sign, measured: node:crypto's synchronous `sign` (04/12/2026) costs less CPU
+//   than jose's WebCrypto (≈ 45 vs 64 µs per token) but all of it on the event loop, and the endpoint fell to ≈ 0.3×
+//   jose's rate with a p99 of 2 s; `sign` with a callback (05/12/2026) keeps the signature on the thread pool and
+//   costs 39 µs, 6 of them on the event loop (jose: 25) — the endpoint went from 5,984–8,286 to 12,523–13,496
+//   tokens/s, 172/137 → 123/91 µs of gateway CPU per token (A/B, tokens.ts).
 // · record ingest — transaction records through the recorder's real write path (`Recorder` → insertTransactions,
 //   batches of 1,000) into PGlite and into a throwaway PostgreSQL database, counted after (no loss), each beside
 //   what it replaced: on PGlite the recorder's COPY from a transferred buffer beside the INSERT … SELECT FROM unnest
