@@ -723,6 +723,7 @@ async function tokenPart(wrkPath: string, stack: Stack): Promise<string[]> {
       durationS,
       warmupS,
       timeoutS,
+      processes: targetProcesses(stack.demo?.proc.pid, demoUpstreamPids(stack.demo?.proc.pid)),
     });
     appendix.push('', `--- token issue · POST ${stack.info.gatewayUrl}/token`, r.wrk.raw);
     return tokenIssueLines(r, connections);

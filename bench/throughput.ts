@@ -42,6 +42,7 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertByUnnest, insertTransactions, Recorder } from '../src/telemetry/recorder.ts';
 import { callRecord } from '../test/helpers/records.ts';
+import { type CpuPerRequest, cpuMeter, type TargetProcesses } from './cpu.ts';
 import { runWrk, type WrkResult, writeLua } from './wrk.ts';
 
 const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -73,6 +74,8 @@ export async function throwawayDatabase(
 
 export interface TokenIssueResult {
   wrk: WrkResult;
+  /** The gateway's CPU per token during the measured run (its processes, from /proc). */
+  cpu: CpuPerRequest;
   /** `issueToken` alone, in this process: tokens minted per second on one core. */
   signPerS: number;
   algorithm: string;
@@ -127,6 +130,8 @@ export async function measureTokenIssue(o: {
   durationS: number;
   warmupS: number;
   timeoutS: number;
+  /** The demo's processes (bench/cpu.ts), for the CPU per token. */
+  processes: TargetProcesses;
 }): Promise<TokenIssueResult> {
   const basic = Buffer.from(`${o.consumerKey}:${o.consumerSecret}`).toString('base64');
   const algorithm = decodeProtectedHeader(await oneToken(o.gatewayUrl, basic)).alg ?? 'ES256';
@@ -146,8 +151,10 @@ export async function measureTokenIssue(o: {
     luaPath: lua,
   };
   await runWrk({ ...base, durationS: o.warmupS });
+  const meter = cpuMeter(o.processes);
   const wrk = await runWrk({ ...base, durationS: o.durationS });
-  return { wrk, signPerS: await mintedPerSecond(algorithm, 2000), algorithm };
+  const cpu = meter.stop(wrk.requests, o.durationS);
+  return { wrk, cpu, signPerS: await mintedPerSecond(algorithm, 2000), algorithm };
 }
 
 export function tokenIssueLines(r: TokenIssueResult, connections: number): string[] {
@@ -155,6 +162,8 @@ export function tokenIssueLines(r: TokenIssueResult, connections: number): strin
   return [
     `token issue: POST /token (client credentials, HTTP Basic), wrk -c${connections}: ${fmtInt(r.wrk.rps)} tokens/s, ` +
       `p99 ${r.wrk.p99Ms.toFixed(1)} ms, ${r.wrk.errors} errors${r.wrk.errors ? ` (${r.wrk.errorDetail})` : ''}`,
+    `  gateway CPU per token: ${(r.cpu.mainUs + r.cpu.otherUs).toFixed(1)} µs (main thread ` +
+      `${r.cpu.mainUs.toFixed(1)}, other threads ${r.cpu.otherUs.toFixed(1)}: the signature on libuv's pool, the recorder)`,
     `  baseline: the gateway's issueToken alone (${r.algorithm}, in process, one at a time, no HTTP): ` +
       `${fmtInt(r.signPerS)} tokens/s → the endpoint = ${k.toFixed(2)}× it`,
     `  ${r.wrk.rps >= 5000 && r.wrk.errors === 0 ? 'PASS' : 'FAIL'}  token issue ≥ 5,000/s with 0 errors`,

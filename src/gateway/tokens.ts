@@ -3,7 +3,7 @@ import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { Environment } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { ErrorCode } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
+import { SequentialIds } from '../core/ids.ts';
 import type { CompiledSnapshot } from './compiled-snapshot.ts';
 
 export interface TokenClaims {
@@ -68,6 +68,13 @@ function prepared(signing: CompiledSnapshot['signing']) {
   return ready;
 }
 
+/**
+ * Token ids (`jti`, what a revocation names): unique across processes and nodes like transaction ids; nothing
+ * needs them unguessable (the token is signed). 0.33 µs each against 2.4 µs for `newId`'s 16 fresh random bytes
+ * (measured 05/12/2026; the CPU profile of POST /token showed `newId` at 4 % of the event loop).
+ */
+const tokenIds = new SequentialIds();
+
 function base64urlJson(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
@@ -96,7 +103,7 @@ export async function issueToken(
     iss: ISSUER,
     aud: AUDIENCE,
     sub: credential.id,
-    jti: newId('req', nowMs),
+    jti: tokenIds.next('req', nowMs),
     iat,
     exp: iat + ttlSeconds,
   });
