@@ -1,9 +1,9 @@
 // `npm run bench`: the synchronous data path, side by side. Targets in front of the provider upstream — direct,
 // nginx (the reference proxy), a bare node:http + undici proxy (the floor of our stack) and the real OpenLGSP
 // gateway with every policy on, in two configurations: `gateway` (LGSP_GATEWAY_WORKERS=1, one process) and
-// `gateway×2` (LGSP_GATEWAY_WORKERS=2: a primary that accepts and hands connections round-robin to two gateway
-// workers) — under three load shapes: 100 and 1,000 saturating connections, and 1,000 connections pacing
-// themselves at ≈ 2,000 req/s (regulation R-04: hold at least 1,000 concurrent connections). It ends with the
+// `gateway×2` (LGSP_GATEWAY_WORKERS=2: a primary and two gateway workers accepting on the shared socket, or
+// handed their connections by the primary with LGSP_GATEWAY_WORKER_ACCEPT=primary) — under three load shapes: 100
+// and 1,000 saturating connections, and 1,000 connections pacing themselves at ≈ 2,000 req/s (regulation R-04: hold at least 1,000 concurrent connections). It ends with the
 // issue's bars as PASS/FAIL lines, one per gateway row; they inform, the exit code does not depend on them. If a
 // demo exits mid-way (a crash takes its upstream with it), it (and nginx and the bare proxy, which stand on its
 // upstream) is started again before the next load shape, and the crash is reported in the table and fails the bar.
@@ -781,6 +781,7 @@ async function tokenPart(wrkPath: string, stack: Stack): Promise<string[]> {
       durationS,
       warmupS,
       timeoutS,
+      processes: targetProcesses(stack.demo?.proc.pid, demoUpstreamPids(stack.demo?.proc.pid)),
     });
     appendix.push('', `--- token issue · POST ${stack.info.gatewayUrl}/token`, r.wrk.raw);
     return tokenIssueLines(r, connections);
@@ -883,7 +884,9 @@ async function main(): Promise<void> {
     const shape =
       gw.workers === '1'
         ? 'one process'
-        : `a primary that accepts and hands connections round-robin to ${gw.workers} gateway workers`;
+        : `a primary and ${gw.workers} gateway workers, gateway.workerAccept ` +
+          (process.env['LGSP_GATEWAY_WORKER_ACCEPT'] ||
+            'kernel (the default: the workers accept on one socket)');
     const extra = Object.entries(gw.env ?? {})
       .filter(([k]) => k !== 'LGSP_REDIS_URL' && k !== 'LGSP_REDIS_KEY_PREFIX')
       .map(([k, v]) => ` ${k}=${v}`)

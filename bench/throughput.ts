@@ -1,12 +1,14 @@
 // Throughput figures (issue 13 item 8, issue 14 item 3), each beside its baseline measured in the same run:
 //
 // · token issue/s — `POST /token` (client credentials, HTTP Basic) against the demo's gateway under wrk, beside the
-//   in-process rate of the gateway's own `issueToken` (claims and ES256 signature by jose; WebCrypto signs on libuv's
-//   thread pool, beside the event loop): that is what every token must pay; what the endpoint adds on top (HTTP,
-//   form, constant-time secret check, brute-force counters, the token_request record) is the difference. Goal
-//   ≥ 5,000 tokens/s. Tried and measured (04/12/2026, A/B twice in one session): signing with node:crypto's
-//   synchronous `sign` costs less CPU per token (≈ 45 vs 64 µs) but on the event loop, and the endpoint fell to
-//   ≈ 0.3× jose's rate with a p99 of 2 s — so the gateway keeps jose.
+//   in-process rate of the gateway's own `issueToken` (claims, then the ES256 signature by node:crypto's `sign` on
+//   libuv's thread pool, beside the event loop): that is what every token must pay; what the endpoint adds on top
+//   (HTTP, form, constant-time secret check, brute-force counters, the token_request record) is the difference.
+//   Goal ≥ 5,000 tokens/s. Where to sign, measured: node:crypto's synchronous `sign` (04/12/2026) costs less CPU
+//   than jose's WebCrypto (≈ 45 vs 64 µs per token) but all of it on the event loop, and the endpoint fell to ≈ 0.3×
+//   jose's rate with a p99 of 2 s; `sign` with a callback (05/12/2026) keeps the signature on the thread pool and
+//   costs 39 µs, 6 of them on the event loop (jose: 25) — the endpoint went from 5,984–8,286 to 12,523–13,496
+//   tokens/s, 172/137 → 123/91 µs of gateway CPU per token (A/B, tokens.ts).
 // · record ingest — transaction records through the recorder's real write path (`Recorder` → insertTransactions,
 //   batches of 1,000) into PGlite and into a throwaway PostgreSQL database, counted after (no loss), each beside
 //   what it replaced: on PGlite the recorder's COPY from a transferred buffer beside the INSERT … SELECT FROM unnest
@@ -40,6 +42,7 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertByUnnest, insertTransactions, Recorder } from '../src/telemetry/recorder.ts';
 import { callRecord } from '../test/helpers/records.ts';
+import { type CpuPerRequest, cpuMeter, type TargetProcesses } from './cpu.ts';
 import { runWrk, type WrkResult, writeLua } from './wrk.ts';
 
 const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -71,6 +74,8 @@ export async function throwawayDatabase(
 
 export interface TokenIssueResult {
   wrk: WrkResult;
+  /** The gateway's CPU per token during the measured run (its processes, from /proc). */
+  cpu: CpuPerRequest;
   /** `issueToken` alone, in this process: tokens minted per second on one core. */
   signPerS: number;
   algorithm: string;
@@ -125,6 +130,8 @@ export async function measureTokenIssue(o: {
   durationS: number;
   warmupS: number;
   timeoutS: number;
+  /** The demo's processes (bench/cpu.ts), for the CPU per token. */
+  processes: TargetProcesses;
 }): Promise<TokenIssueResult> {
   const basic = Buffer.from(`${o.consumerKey}:${o.consumerSecret}`).toString('base64');
   const algorithm = decodeProtectedHeader(await oneToken(o.gatewayUrl, basic)).alg ?? 'ES256';
@@ -144,8 +151,10 @@ export async function measureTokenIssue(o: {
     luaPath: lua,
   };
   await runWrk({ ...base, durationS: o.warmupS });
+  const meter = cpuMeter(o.processes);
   const wrk = await runWrk({ ...base, durationS: o.durationS });
-  return { wrk, signPerS: await mintedPerSecond(algorithm, 2000), algorithm };
+  const cpu = meter.stop(wrk.requests, o.durationS);
+  return { wrk, cpu, signPerS: await mintedPerSecond(algorithm, 2000), algorithm };
 }
 
 export function tokenIssueLines(r: TokenIssueResult, connections: number): string[] {
@@ -153,6 +162,8 @@ export function tokenIssueLines(r: TokenIssueResult, connections: number): strin
   return [
     `token issue: POST /token (client credentials, HTTP Basic), wrk -c${connections}: ${fmtInt(r.wrk.rps)} tokens/s, ` +
       `p99 ${r.wrk.p99Ms.toFixed(1)} ms, ${r.wrk.errors} errors${r.wrk.errors ? ` (${r.wrk.errorDetail})` : ''}`,
+    `  gateway CPU per token: ${(r.cpu.mainUs + r.cpu.otherUs).toFixed(1)} µs (main thread ` +
+      `${r.cpu.mainUs.toFixed(1)}, other threads ${r.cpu.otherUs.toFixed(1)}: the signature on libuv's pool, the recorder)`,
     `  baseline: the gateway's issueToken alone (${r.algorithm}, in process, one at a time, no HTTP): ` +
       `${fmtInt(r.signPerS)} tokens/s → the endpoint = ${k.toFixed(2)}× it`,
     `  ${r.wrk.rps >= 5000 && r.wrk.errors === 0 ? 'PASS' : 'FAIL'}  token issue ≥ 5,000/s with 0 errors`,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { type Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -20,6 +20,7 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { startGatewayHarness } from './helpers/gateway-harness.ts';
+import { agentPerWorker, untilEveryWorker } from './helpers/gateway-workers.ts';
 import { freePort, type PlatformProcess } from './helpers/platform-process.ts';
 import { testRedisPrefix, testRedisUrl } from './helpers/redis.ts';
 import { sharedProvince } from './helpers/shared-nodes.ts';
@@ -37,14 +38,19 @@ interface TokenAnswer {
   status: number;
   retryAfter: string | null;
   body: Record<string, unknown>;
+  headers: IncomingHttpHeaders;
 }
 
-/** POST /token with client_secret_post, from `localAddress` (Linux routes all of 127.0.0.0/8 to loopback). */
+/**
+ * POST /token with client_secret_post, from `localAddress` (Linux routes all of 127.0.0.0/8 to loopback), on a
+ * fresh connection or on the one `agent` keeps (to choose the gateway worker: test/helpers/gateway-workers.ts).
+ */
 function tokenCall(
   gatewayUrl: string,
   key: string,
   secret: string,
   localAddress = '127.0.0.1',
+  agent?: Agent,
 ): Promise<TokenAnswer> {
   const { hostname, port } = new URL(gatewayUrl);
   const body = `grant_type=client_credentials&client_id=${encodeURIComponent(key)}&client_secret=${encodeURIComponent(secret)}`;
@@ -56,8 +62,11 @@ function tokenCall(
         path: '/token',
         method: 'POST',
         localAddress,
-        agent: false,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
+        agent: agent ?? false,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(agent ? {} : { connection: 'close' }),
+        },
       },
       (res) => {
         let text = '';
@@ -68,6 +77,7 @@ function tokenCall(
             status: res.statusCode ?? 0,
             retryAfter: (res.headers['retry-after'] as string | undefined) ?? null,
             body: JSON.parse(text) as Record<string, unknown>,
+            headers: res.headers,
           }),
         );
       },
@@ -367,8 +377,8 @@ describe('POST /token with 2 gateway workers: the limit holds across them', () =
     await platform.gatewayWorkers!.quotaSynced();
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      const probes = await Promise.all(
-        [0, 1].map(() => tokenCall(platform.gatewayUrl, b.consumerKey, b.consumerSecret)),
+      const probes = await untilEveryWorker(() =>
+        tokenCall(platform.gatewayUrl, b.consumerKey, b.consumerSecret),
       );
       if (probes.every((p) => p.status === 200)) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -379,15 +389,24 @@ describe('POST /token with 2 gateway workers: the limit holds across them', () =
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('6 wrong secrets spread over both workers (≤ 5 on each) block the key on both', async () => {
-    // A fresh connection per call: the primary hands them to the workers in turn.
+  test('6 wrong secrets spread over both workers (3 on each) block the key on both', async () => {
+    // One kept connection to each worker (found with b's right secret, which counts nothing against a): the
+    // failures alternate between the workers, whichever accepts fresh connections.
+    const agents = await agentPerWorker((agent) =>
+      tokenCall(platform.gatewayUrl, b.consumerKey, b.consumerSecret, '127.0.0.1', agent),
+    );
     for (let i = 0; i < 6; i++) {
-      assert.equal((await tokenCall(platform.gatewayUrl, a.consumerKey, `sai-${i}`)).status, 401);
+      const agent = agents[i % 2]!;
+      assert.equal(
+        (await tokenCall(platform.gatewayUrl, a.consumerKey, `sai-${i}`, '127.0.0.1', agent)).status,
+        401,
+      );
     }
     await platform.gatewayWorkers!.quotaSynced();
     const after = [];
-    for (let i = 0; i < 4; i++)
-      after.push(await tokenCall(platform.gatewayUrl, a.consumerKey, a.consumerSecret));
+    for (const agent of [...agents, ...agents])
+      after.push(await tokenCall(platform.gatewayUrl, a.consumerKey, a.consumerSecret, '127.0.0.1', agent));
+    for (const agent of agents) agent.destroy();
     assert.deepEqual(
       after.map((r) => r.status),
       [429, 429, 429, 429],
@@ -570,16 +589,20 @@ describe('POST /token across three gateway nodes on one Redis', {
     // 5 free failures, the 6th blocks: counted across the nodes, so every later attempt is refused unchecked.
     assert.deepEqual(statuses, [...Array(6).fill(401), ...Array(14).fill(429)]);
     for (const [i, n] of nodes.entries()) {
-      // Fresh connections: on the two-worker node they go to both workers in turn.
-      for (let k = 0; k < 2; k++) {
-        const right = await tokenCall(n.gatewayUrl, a.consumerKey, a.consumerSecret);
+      // Fresh connections until every worker of the node has answered.
+      const workers = i === 2 ? 2 : 1;
+      for (const right of await untilEveryWorker(
+        () => tokenCall(n.gatewayUrl, a.consumerKey, a.consumerSecret),
+        { workers },
+      )) {
         assert.equal(right.status, 429, `node ${i}: the right secret is refused during the block`);
         assert.ok(Number(right.retryAfter) > 60, `node ${i}: Retry-After ${right.retryAfter}`);
-        assert.equal(
-          (await tokenCall(n.gatewayUrl, b.consumerKey, b.consumerSecret)).status,
-          200,
-          `node ${i}: another consumer is served`,
-        );
+      }
+      for (const other of await untilEveryWorker(
+        () => tokenCall(n.gatewayUrl, b.consumerKey, b.consumerSecret),
+        { workers },
+      )) {
+        assert.equal(other.status, 200, `node ${i}: another consumer is served`);
       }
     }
     const metrics = await (await fetch(`${nodes[2]!.adminUrl}/metrics`)).text();

@@ -11,6 +11,7 @@ import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { getToken, startGatewayHarness, within } from './helpers/gateway-harness.ts';
+import { untilEveryWorker } from './helpers/gateway-workers.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { storeKinds } from './helpers/stores.ts';
 import { startUpstream } from './helpers/upstream.ts';
@@ -395,11 +396,11 @@ describe('POST /revoke with the gateway in worker processes', () => {
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
   let seed: Awaited<ReturnType<typeof seedProvince>>;
   const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-revoke-'));
-  // A fresh connection per request, so the primary spreads them over both workers.
+  // A fresh connection per request: called until every worker has answered (test/helpers/gateway-workers.ts).
   const call = (token: string) =>
     fetch(`${platform.gatewayUrl}${PATH}`, {
       headers: { authorization: `Bearer ${token}`, connection: 'close' },
-    }).then(async (r) => ({ status: r.status, body: await r.text() }));
+    }).then(async (r) => ({ status: r.status, headers: r.headers, body: await r.text() }));
 
   before(async () => {
     upstream = await startUpstream();
@@ -429,7 +430,8 @@ describe('POST /revoke with the gateway in worker processes', () => {
       seed.credential.consumerKey,
       seed.credential.consumerSecret,
     );
-    for (let i = 0; i < 4; i++) assert.equal((await call(token)).status, 200);
+    // Every worker has verified (and cached) the token.
+    for (const r of await untilEveryWorker(() => call(token))) assert.equal(r.status, 200);
     const revoke = await fetch(`${platform.gatewayUrl}/revoke`, {
       method: 'POST',
       headers: {
@@ -441,8 +443,7 @@ describe('POST /revoke with the gateway in worker processes', () => {
     });
     assert.equal(revoke.status, 200);
     await revoke.arrayBuffer();
-    const after = await Promise.all(Array.from({ length: 8 }, () => call(token)));
-    for (const r of after) {
+    for (const r of await untilEveryWorker(() => call(token))) {
       assert.equal(r.status, 401);
       assert.equal((JSON.parse(r.body) as { code: string }).code, 'GW_TOKEN_REVOKED');
     }

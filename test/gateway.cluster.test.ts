@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,21 +16,25 @@ import { startDestination } from './helpers/destination.ts';
 import { getToken, within } from './helpers/gateway-harness.ts';
 import {
   assertEveryCallRecorded,
+  everyWorkerIssues,
   freshCall,
   startWorkersPlatform,
-  tokenStatus,
+  untilEveryWorker,
   type WorkersPlatform,
 } from './helpers/gateway-workers.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { testCipher } from './helpers/payload-keys.ts';
 import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
 
-/** LGSP_GATEWAY_WORKERS=2: the gateway in two worker processes, the store and recorder in the primary. */
+/**
+ * LGSP_GATEWAY_WORKERS=2: the gateway in two worker processes, the store and recorder in the primary; the workers
+ * accept on the shared socket (`gateway.workerAccept = kernel`, the default). A test that must reach both workers
+ * calls on fresh connections until each has answered (test/helpers/gateway-workers.ts).
+ */
 describe('gateway in worker processes', () => {
   let workers: WorkersPlatform;
   let platform: Platform;
   let seed: WorkersPlatform['seed'];
-  // A fresh connection per call, so the primary spreads the calls over both workers.
   const call = freshCall;
 
   before(async () => {
@@ -38,23 +43,27 @@ describe('gateway in worker processes', () => {
   });
   after(() => workers.stop());
 
+  test('the workers share the listening socket: the primary hands out nothing', () => {
+    assert.equal(cluster.schedulingPolicy, cluster.SCHED_NONE);
+    assert.equal(platform.gatewayWorkers?.workerCount, 2);
+  });
+
   test('calls through the workers are answered, and every one is recorded by the primary', () =>
     assertEveryCallRecorded(workers));
 
   test('a revocation reaches every worker within 1 s', async () => {
     const cred = await platform.registry.issueCredential(seed.consumerSystem.id, 'production', 'test');
     await platform.snapshots.refresh();
-    await within(1_000, async () => (await tokenStatus(platform.gatewayUrl, cred)) === 200);
+    await within(5_000, () => everyWorkerIssues(platform.gatewayUrl, cred));
     const token = await getToken(platform.gatewayUrl, cred.consumerKey, cred.consumerSecret);
+    // Every worker has verified (and cached) the token before the revocation.
+    const before = await untilEveryWorker(() => call(`${platform.gatewayUrl}/dancu/1.0/congdan/1`, token));
+    assert.ok(before.every((r) => r.status === 200));
     await platform.registry.revokeCredential(cred.id, 'test');
     await within(1_000, async () => {
-      // Several fresh connections: every worker must refuse, not just one.
-      const statuses = await Promise.all(
-        Array.from({ length: 6 }, () =>
-          call(`${platform.gatewayUrl}/dancu/1.0/congdan/1`, token).then((r) => r.status),
-        ),
-      );
-      return statuses.every((s) => s === 401);
+      // Every worker must refuse, not just one.
+      const answers = await untilEveryWorker(() => call(`${platform.gatewayUrl}/dancu/1.0/congdan/1`, token));
+      return answers.every((r) => r.status === 401);
     });
   });
 
@@ -71,19 +80,20 @@ describe('gateway in worker processes', () => {
     const cred = await platform.registry.issueCredential(sys.id, 'production', 'test');
     await platform.snapshots.refresh();
     // Every worker has the new snapshot once each of them hands out a token for the new credential.
-    await within(5_000, async () => {
-      const statuses = await Promise.all(
-        Array.from({ length: 4 }, () => tokenStatus(platform.gatewayUrl, cred)),
-      );
-      return statuses.every((s) => s === 200);
-    });
+    await within(5_000, () => everyWorkerIssues(platform.gatewayUrl, cred));
     const token = await getToken(platform.gatewayUrl, cred.consumerKey, cred.consumerSecret);
-    let allowed = 0;
-    for (let i = 0; i < 24; i++) {
-      if ((await call(`${platform.gatewayUrl}/dancu/1.0/congdan/${i}`, token)).status === 200) allowed++;
-      // What each worker counted reaches the other before the next call (an event, not a sleep).
-      await platform.gatewayWorkers!.quotaSynced();
-    }
+    let i = 0;
+    // At least 24 calls, and on until both workers have answered: whichever took which, together they allow 10.
+    const answers = await untilEveryWorker(
+      async () => {
+        const res = await call(`${platform.gatewayUrl}/dancu/1.0/congdan/${i++}`, token);
+        // What each worker counted reaches the other before the next call (an event, not a sleep).
+        await platform.gatewayWorkers!.quotaSynced();
+        return res;
+      },
+      { min: 24 },
+    );
+    const allowed = answers.filter((r) => r.status === 200).length;
     assert.equal(allowed, 10, 'the two workers together allow the quota, not twice it');
   });
 
@@ -104,9 +114,7 @@ describe('gateway in worker processes', () => {
       seed.credential.consumerSecret,
     );
     await within(5_000, async () => {
-      const answers = await Promise.all(
-        Array.from({ length: 4 }, () => call(`${platform.gatewayUrl}/dancu/1.0/congdan/1`, token)),
-      );
+      const answers = await untilEveryWorker(() => call(`${platform.gatewayUrl}/dancu/1.0/congdan/1`, token));
       return answers.every((r) => r.status === 502);
     });
     const res = await fetch(`${platform.gatewayUrl}/dancu/1.0/congdan/1`, {
@@ -201,7 +209,7 @@ for (const setup of asyncSetups) {
       );
       const cred = await registry.issueCredential(src.id, 'production', 'test');
       await platform.snapshots.refresh();
-      await within(5_000, async () => (await tokenStatus(platform.gatewayUrl, cred)) === 200);
+      await within(5_000, () => everyWorkerIssues(platform.gatewayUrl, cred));
       token = await getToken(platform.gatewayUrl, cred.consumerKey, cred.consumerSecret);
     });
     after(async () => {
@@ -214,22 +222,27 @@ for (const setup of asyncSetups) {
 
     test('an async POST through the workers is accepted (202) and delivered by the primary', async () => {
       const ids: string[] = [];
-      // Fresh connections, so both workers take messages.
-      for (let i = 0; i < 6; i++) {
-        const res = await fetch(`${platform.gatewayUrl}/vanban/1.0/gui`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/json',
-            connection: 'close',
-          },
-          body: JSON.stringify({ soVanBan: i }),
-        });
-        assert.equal(res.status, 202, await res.clone().text());
-        const body = (await res.json()) as { messageId: string; state: string };
-        assert.match(body.messageId, /^msg_/);
-        ids.push(body.messageId);
-      }
+      let i = 0;
+      // Fresh connections until both workers have taken messages (at least six).
+      await untilEveryWorker(
+        async () => {
+          const res = await fetch(`${platform.gatewayUrl}/vanban/1.0/gui`, {
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${token}`,
+              'content-type': 'application/json',
+              connection: 'close',
+            },
+            body: JSON.stringify({ soVanBan: i++ }),
+          });
+          assert.equal(res.status, 202, await res.clone().text());
+          const body = (await res.json()) as { messageId: string; state: string };
+          assert.match(body.messageId, /^msg_/);
+          ids.push(body.messageId);
+          return res;
+        },
+        { min: 6 },
+      );
       await within(15_000, async () => ids.every((id) => destination.received.has(id)));
       const status = await fetch(`${platform.gatewayUrl}/_lgsp/messages/${ids[0]}`, {
         headers: { authorization: `Bearer ${token}`, connection: 'close' },

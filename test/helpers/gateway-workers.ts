@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../../src/core/config.ts';
@@ -51,6 +52,64 @@ export async function startWorkersPlatform(
   };
 }
 
+/** Headers as node:http gives them (or a test's copy of them). */
+type AnswerHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * Which gateway worker answered: every answer of the gateway names its transaction, and a transaction id carries
+ * the per-process part of the process that made it (`SequentialIds`, src/core/ids.ts: `txn_`, 9 characters of
+ * time, 12 of the process, 4 of a counter).
+ */
+export function answeringWorker(headers: Headers | AnswerHeaders): string {
+  const id =
+    headers instanceof Headers ? headers.get('x-lgsp-transaction-id') : headers['x-lgsp-transaction-id'];
+  assert.ok(typeof id === 'string' && id.startsWith('txn_'), `the answer names its transaction (${id})`);
+  return id.slice(13, 25);
+}
+
+/**
+ * Calls `call` (each on a fresh connection) until each of the `workers` gateway workers has answered at least once,
+ * and at least `min` times; returns every answer in order. Which worker takes a fresh connection is the kernel's
+ * choice (`gateway.workerAccept = kernel`, the default) or the primary's turn (`primary`): a test that must reach
+ * every worker asks until it has, whichever hands the connections out.
+ */
+export async function untilEveryWorker<A extends { headers: Headers | AnswerHeaders }>(
+  call: () => Promise<A>,
+  { workers = 2, min = 1 }: { workers?: number; min?: number } = {},
+): Promise<A[]> {
+  const answers: A[] = [];
+  const seen = new Set<string>();
+  while (seen.size < workers || answers.length < min) {
+    assert.ok(answers.length < 200, `${seen.size} of ${workers} workers answered ${answers.length} calls`);
+    const answer = await call();
+    seen.add(answeringWorker(answer.headers));
+    answers.push(answer);
+  }
+  assert.equal(seen.size, workers, 'answers from more workers than the gateway runs');
+  return answers;
+}
+
+/**
+ * One keep-alive connection to each of the `workers` gateway workers, as node:http agents of one socket each: a
+ * test sends a call to the worker it chooses by the agent it passes. `probe` makes one harmless call through an
+ * agent (its answer says which worker holds that connection); connections that reach a worker already held are
+ * closed, and fresh ones opened until every worker holds one.
+ */
+export async function agentPerWorker(
+  probe: (agent: Agent) => Promise<{ headers: IncomingHttpHeaders }>,
+  workers = 2,
+): Promise<Agent[]> {
+  const held = new Map<string, Agent>();
+  for (let tries = 0; held.size < workers; tries++) {
+    assert.ok(tries < 200, `${held.size} of ${workers} workers reached in ${tries} connections`);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const worker = answeringWorker((await probe(agent)).headers);
+    if (held.has(worker)) agent.destroy();
+    else held.set(worker, agent);
+  }
+  return [...held.values()];
+}
+
 /** A GET on a fresh connection (so that it may reach any worker), its body read. */
 export function freshCall(url: string, token: string): Promise<Response> {
   return fetch(url, { headers: { authorization: `Bearer ${token}`, connection: 'close' } }).then(
@@ -61,21 +120,31 @@ export function freshCall(url: string, token: string): Promise<Response> {
   );
 }
 
-/** The status of a token request for this credential, on a fresh connection (so that it may reach any worker). */
-export async function tokenStatus(
+/** A token request for this credential on a fresh connection (so that it may reach any worker), its body read. */
+export async function tokenAnswer(
   gatewayUrl: string,
   cred: { consumerKey: string; consumerSecret: string },
-): Promise<number> {
+): Promise<Response> {
   const r = await fetch(`${gatewayUrl}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
     body: `grant_type=client_credentials&client_id=${cred.consumerKey}&client_secret=${cred.consumerSecret}`,
   });
   await r.arrayBuffer();
-  return r.status;
+  return r;
 }
 
-/** Twenty calls on fresh connections: each answered, and each recorded by the primary within 3 s. */
+/** Whether every worker hands out a token for this credential (it has the snapshot that holds it). */
+export async function everyWorkerIssues(
+  gatewayUrl: string,
+  cred: { consumerKey: string; consumerSecret: string },
+): Promise<boolean> {
+  const answers = await untilEveryWorker(() => tokenAnswer(gatewayUrl, cred));
+  return answers.every((r) => r.status === 200);
+}
+
+/** Calls on fresh connections until both workers have answered (at least twenty): each answered, and each recorded
+ * by the primary within 3 s. */
 export async function assertEveryCallRecorded(w: WorkersPlatform): Promise<void> {
   const { platform, seed } = w;
   const token = await getToken(
@@ -83,18 +152,19 @@ export async function assertEveryCallRecorded(w: WorkersPlatform): Promise<void>
     seed.credential.consumerKey,
     seed.credential.consumerSecret,
   );
-  const ids = new Set<string>();
-  for (let i = 0; i < 20; i++) {
-    const res = await freshCall(`${platform.gatewayUrl}/dancu/1.0/congdan/${i}`, token);
-    assert.equal(res.status, 200);
-    ids.add(res.headers.get('x-lgsp-transaction-id')!);
-  }
+  let i = 0;
+  const answers = await untilEveryWorker(
+    () => freshCall(`${platform.gatewayUrl}/dancu/1.0/congdan/${i++}`, token),
+    { min: 20 },
+  );
+  for (const res of answers) assert.equal(res.status, 200);
+  const ids = answers.map((res) => res.headers.get('x-lgsp-transaction-id')!);
   await within(3_000, async () => {
     await platform.recorder.flush();
     const { items } = await queryTransactions(platform.store, {
       consumerSystemId: seed.consumerSystem.id,
       limit: 1000,
     });
-    return [...ids].every((id) => items.some((t) => t.id === id));
+    return ids.every((id) => items.some((t) => t.id === id));
   });
 }
