@@ -159,7 +159,14 @@ export class PgliteStore implements Store {
    * data directory (PGlite's `dumpDataDir`), starts the store as a copy of it instead of running initdb — the
    * tests' fresh stores, which would otherwise spend seconds each in initdb.
    */
-  static async open(dataDir: string, options: { loadDataDir?: Uint8Array } = {}): Promise<PgliteStore> {
+  /**
+   * `belowGateway`: the store's thread runs at a lower CPU priority than the gateway (batched records: forwarding
+   * comes first and records queue up, pglite-worker.mjs); off when answers wait on the store (strict records).
+   */
+  static async open(
+    dataDir: string,
+    options: { loadDataDir?: Uint8Array; belowGateway?: boolean } = {},
+  ): Promise<PgliteStore> {
     const inMemory = dataDir === 'memory://';
     const dir = inMemory ? '' : resolve(dataDir, 'pglite');
     if (!inMemory) mkdirSync(dir, { recursive: true });
@@ -167,7 +174,11 @@ export class PgliteStore implements Store {
     let worker: Worker | undefined;
     try {
       const started = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
-        workerData: { dataDir: dir, niceness: 10, loadDataDir: options.loadDataDir },
+        workerData: {
+          dataDir: dir,
+          niceness: options.belowGateway ? 10 : 0,
+          loadDataDir: options.loadDataDir,
+        },
       });
       worker = started;
       await new Promise<void>((ok, fail) => {

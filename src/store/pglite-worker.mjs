@@ -12,6 +12,7 @@ import { PGlite, types } from '@electric-sql/pglite';
 // On a busy node the gateway's forwarding comes first (issue 2: "recording never slows forwarding"): this thread
 // runs at a lower CPU priority, so under saturation records queue up (bounded by recorder.maxBacklog, beyond
 // which the gateway answers 503 rather than forward unrecorded calls) and are written as soon as CPU is free.
+// Not with strict records (PgliteStore.open's `belowGateway`): there every answer waits for this thread's commit.
 // Linux lets a thread lower its own priority through its thread id; elsewhere this is skipped.
 if (workerData.niceness) {
   try {
