@@ -58,9 +58,9 @@ import { acceptedMeta, claimLost } from './port.ts';
  * becomes claimable when that real time has passed, not when a test clock says so:
  * `test/messaging.contract.test.ts` runs its timing cases on NATS with real, short delays (`engine.serverClock`).
  *
- * Round trips (`bench:async --profile`: 7 NATS operations per keyed message, 5 without a key). Enqueue: a keyed send
- * looks its key up once (a resend after the duplicate window), then sends the key's index `i.…` and the publish
- * with `Nats-Msg-Id` = (source, Idempotency-Key) together, then creates `m.<id>` (it needs the publish's sequence).
+ * Round trips (`bench:async --profile`: 6 NATS operations per keyed message, 5 without a key). Enqueue: a keyed send
+ * creates its key's index `i.…` (an index already there is a resend, found after the duplicate window too), then
+ * publishes with `Nats-Msg-Id` = (source, Idempotency-Key), then creates `m.<id>` (it needs the publish's sequence).
  * A duplicate inside the window is answered by the stream itself (the publish ack is marked duplicate and names the
  * first message's sequence). Claim: one pull for the batch, then one KV write per message, all in parallel. Ack:
  * the compare-and-set, then the stream ack, confirmed (and the object's deletion for a large payload). These requests
@@ -389,37 +389,47 @@ export class NatsQueue implements MessageQueue {
       message.idempotencyKey === null
         ? null
         : idempotencyIdentity(message.sourceSystemId, message.idempotencyKey);
+    // The key's index is created before the message is stored — one round trip whether the key is new or not — so
+    // that a sender killed after the publish leaves its key indexed all the same.
+    let namesUnstored = false;
     if (identity !== null) {
-      // A resend after the stream's duplicate window: the key's index names the first message.
-      const first = await this.indexed(identity);
-      if (first !== null) {
-        payload.resume();
-        return { message: first, duplicate: true };
+      const taken = await this.kvCreate(indexKey(identity), new TextEncoder().encode(message.id)).then(
+        () => false,
+        (err: unknown) => {
+          if (!isWrongSequence(err)) throw err;
+          return true;
+        },
+      );
+      if (taken) {
+        // A resend (after the stream's duplicate window too): the key's index names the first message.
+        const first = await this.indexed(identity);
+        if (first !== null) {
+          payload.resume();
+          return { message: first, duplicate: true };
+        }
+        // It names a message without metadata: one being sent now, or a send killed before its publish (its index
+        // is then harmless). The stream's duplicate check below tells which.
+        namesUnstored = true;
       }
     }
     const stored = await this.storePayload(message, payload);
     const meta = acceptedMeta(message, stored);
     const object = stored.inline === null;
-    // The key's index is sent with the publish, ahead of it on the connection: a sender killed after the publish
-    // leaves its key indexed all the same. Naming a message that never got stored (killed before the publish) is
-    // harmless — a resend looks the message up and, finding none, stores it anew.
-    const indexed =
-      identity === null ? null : this.kvPut(indexKey(identity), new TextEncoder().encode(meta.id));
     // Should this fail with its outcome unknown (a timeout), a large payload's object is left to the orphan sweep —
     // the message may have been stored after all — and a resend of its key is answered from the stream.
-    const published = this.publish(
+    const ack = await this.publish(
       this.subjectOf(meta),
       frame({ meta, seq: null, object }, stored.inline),
       identity,
     );
-    const [, ack] = await Promise.all([indexed, published]);
     if (ack.duplicate) {
       if (object) await this.os.delete(message.id).catch(() => undefined);
       const first = await this.original(ack.seq, identity!);
-      // The index just sent named this send's id, which was not stored: it names the first message again.
       await this.kvPut(indexKey(identity!), new TextEncoder().encode(first.id));
       return { message: first, duplicate: true };
     }
+    // The index named a send that never got stored: it names this one now.
+    if (namesUnstored) await this.kvPut(indexKey(identity!), new TextEncoder().encode(meta.id));
     // create, not put: a claim that already took the message wrote a newer state.
     await this.kvCreate(metaKey(meta.id), encode({ meta, seq: ack.seq, object })).catch((err: unknown) => {
       if (!isWrongSequence(err)) throw err;
