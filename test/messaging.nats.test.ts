@@ -3,6 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { newId } from '../src/core/ids.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
 import type { Claim, NewMessage } from '../src/messaging/port.ts';
@@ -235,6 +237,39 @@ describe('NATS JetStream queue engine', { skip }, () => {
         }),
       );
       assert.equal(indexed?.string(), first.id);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  test('a key whose index names a message never stored (its sender killed before the publish) is accepted anew', async () => {
+    const t = await openNatsTestQueue();
+    try {
+      const identity = `sys_source.${createHash('sha256').update('ho-so-43').digest('hex')}`;
+      const indexSubject = `$KV.${t.queue.kvBucket}.i.${identity}`;
+      const lastIndexed = () =>
+        withManager((jsm) => jsm.direct.getMessage(t.queue.streams.kv, { last_by_subj: indexSubject }));
+      // What a sender killed between creating the index and publishing leaves behind.
+      const nc = await connect({ servers: testNatsUrl });
+      try {
+        await jetstream(nc).publish(indexSubject, new TextEncoder().encode(newId('msg')));
+      } finally {
+        await nc.close();
+      }
+      const destinationVersionId = newId('ver');
+      const sent = await t.queue.enqueue(
+        newMessage({ destinationVersionId, idempotencyKey: 'ho-so-43' }),
+        Readable.from([Buffer.from('bon')]),
+      );
+      assert.equal(sent.duplicate, false);
+      // The index names the stored message now: a resend after the stream's window is answered with it.
+      assert.equal((await lastIndexed())?.string(), sent.message.id);
+      const resend = await t.queue.enqueue(
+        newMessage({ destinationVersionId, idempotencyKey: 'ho-so-43' }),
+        Readable.from([Buffer.from('bon')]),
+      );
+      assert.deepEqual([resend.duplicate, resend.message.id], [true, sent.message.id]);
+      assert.equal(await t.queue.pendingCount(), 1);
     } finally {
       await t.dispose();
     }

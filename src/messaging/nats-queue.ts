@@ -58,9 +58,9 @@ import { acceptedMeta, claimLost } from './port.ts';
  * becomes claimable when that real time has passed, not when a test clock says so:
  * `test/messaging.contract.test.ts` runs its timing cases on NATS with real, short delays (`engine.serverClock`).
  *
- * Round trips (`bench:async --profile`: 7 NATS operations per keyed message, 5 without a key). Enqueue: a keyed send
- * looks its key up once (a resend after the duplicate window), then sends the key's index `i.…` and the publish
- * with `Nats-Msg-Id` = (source, Idempotency-Key) together, then creates `m.<id>` (it needs the publish's sequence).
+ * Round trips (`bench:async --profile`: 6 NATS operations per keyed message, 5 without a key). Enqueue: a keyed send
+ * creates its key's index `i.…` (an index already there is a resend, found after the duplicate window too), then
+ * publishes with `Nats-Msg-Id` = (source, Idempotency-Key), then creates `m.<id>` (it needs the publish's sequence).
  * A duplicate inside the window is answered by the stream itself (the publish ack is marked duplicate and names the
  * first message's sequence). Claim: one pull for the batch, then one KV write per message, all in parallel. Ack:
  * the compare-and-set, then the stream ack, confirmed (and the object's deletion for a large payload). These requests
@@ -145,6 +145,11 @@ interface Scope {
  * (`bench:async --profile`, CPU profile). Here every reply comes to one inbox subscription, and one sweep a tenth of
  * a second ends the requests past their limit. Publishes and acks, KV reads and writes go through it; the object
  * store (large payloads only) keeps the client's own.
+ *
+ * What they send waits for the next turn of the event loop and goes out together: the client writes to its socket
+ * once per burst of publishes made in one go, and each HTTP request or reply batch is its own go — one write (a
+ * system call, ~15 µs of the main thread) per NATS operation. Sent from `setImmediate`, the operations of every
+ * request and reply handled in that turn share one write.
  */
 class Requests {
   private readonly inbox = createInbox();
@@ -156,6 +161,9 @@ class Requests {
   >();
   private readonly subscription: Subscription;
   private readonly sweep: NodeJS.Timeout;
+  /** Publishes waiting for the next turn, in the order made (an index before its message, on the wire too). */
+  private outbox: { subject: string; data: Uint8Array | string; reply: string; hdrs?: MsgHdrs }[] = [];
+  private flushing: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -181,29 +189,47 @@ class Requests {
     return new Promise((resolve, reject) => {
       const token = (this.next++).toString(36);
       this.waiting.set(token, { resolve, reject, deadline: Date.now() + this.timeoutMs });
-      try {
-        this.nc.publish(subject, data, {
-          reply: `${this.inbox}.${token}`,
-          ...(hdrs ? { headers: hdrs } : {}),
-        });
-      } catch (err) {
-        this.waiting.delete(token);
-        reject(err as Error);
-      }
+      this.send(subject, data, `${this.inbox}.${token}`, hdrs);
     });
   }
 
-  /** The connection dropped: nothing in flight will be answered. */
+  /** A publish nobody answers (a nak), in its place among the requests. */
+  send(subject: string, data: Uint8Array | string, reply = '', hdrs?: MsgHdrs): void {
+    this.outbox.push(hdrs ? { subject, data, reply, hdrs } : { subject, data, reply });
+    this.flushing ??= setImmediate(() => this.flush());
+  }
+
+  /** The connection dropped: nothing in flight will be answered, and nothing waiting is sent. */
   failAll(err: Error): void {
+    this.outbox = [];
     const waiters = [...this.waiting.values()];
     this.waiting.clear();
     for (const w of waiters) w.reject(err);
   }
 
   close(): void {
+    if (this.flushing !== null) clearImmediate(this.flushing);
     clearInterval(this.sweep);
     this.subscription.unsubscribe();
     this.failAll(new Error('NATS queue closed'));
+  }
+
+  private flush(): void {
+    this.flushing = null;
+    const batch = this.outbox;
+    this.outbox = [];
+    for (const { subject, data, reply, hdrs } of batch) {
+      try {
+        this.nc.publish(subject, data, hdrs ? { reply, headers: hdrs } : { reply });
+      } catch (err) {
+        // Closed: its request (if any) fails now rather than at its time limit.
+        const token = reply.slice(this.inbox.length + 1);
+        const waiter = reply === '' ? undefined : this.waiting.get(token);
+        if (waiter === undefined) continue;
+        this.waiting.delete(token);
+        waiter.reject(err as Error);
+      }
+    }
   }
 
   private timeOut(now: number): void {
@@ -363,37 +389,47 @@ export class NatsQueue implements MessageQueue {
       message.idempotencyKey === null
         ? null
         : idempotencyIdentity(message.sourceSystemId, message.idempotencyKey);
+    // The key's index is created before the message is stored — one round trip whether the key is new or not — so
+    // that a sender killed after the publish leaves its key indexed all the same.
+    let namesUnstored = false;
     if (identity !== null) {
-      // A resend after the stream's duplicate window: the key's index names the first message.
-      const first = await this.indexed(identity);
-      if (first !== null) {
-        payload.resume();
-        return { message: first, duplicate: true };
+      const taken = await this.kvCreate(indexKey(identity), new TextEncoder().encode(message.id)).then(
+        () => false,
+        (err: unknown) => {
+          if (!isWrongSequence(err)) throw err;
+          return true;
+        },
+      );
+      if (taken) {
+        // A resend (after the stream's duplicate window too): the key's index names the first message.
+        const first = await this.indexed(identity);
+        if (first !== null) {
+          payload.resume();
+          return { message: first, duplicate: true };
+        }
+        // It names a message without metadata: one being sent now, or a send killed before its publish (its index
+        // is then harmless). The stream's duplicate check below tells which.
+        namesUnstored = true;
       }
     }
     const stored = await this.storePayload(message, payload);
     const meta = acceptedMeta(message, stored);
     const object = stored.inline === null;
-    // The key's index is sent with the publish, ahead of it on the connection: a sender killed after the publish
-    // leaves its key indexed all the same. Naming a message that never got stored (killed before the publish) is
-    // harmless — a resend looks the message up and, finding none, stores it anew.
-    const indexed =
-      identity === null ? null : this.kvPut(indexKey(identity), new TextEncoder().encode(meta.id));
     // Should this fail with its outcome unknown (a timeout), a large payload's object is left to the orphan sweep —
     // the message may have been stored after all — and a resend of its key is answered from the stream.
-    const published = this.publish(
+    const ack = await this.publish(
       this.subjectOf(meta),
       frame({ meta, seq: null, object }, stored.inline),
       identity,
     );
-    const [, ack] = await Promise.all([indexed, published]);
     if (ack.duplicate) {
       if (object) await this.os.delete(message.id).catch(() => undefined);
       const first = await this.original(ack.seq, identity!);
-      // The index just sent named this send's id, which was not stored: it names the first message again.
       await this.kvPut(indexKey(identity!), new TextEncoder().encode(first.id));
       return { message: first, duplicate: true };
     }
+    // The index named a send that never got stored: it names this one now.
+    if (namesUnstored) await this.kvPut(indexKey(identity!), new TextEncoder().encode(meta.id));
     // create, not put: a claim that already took the message wrote a newer state.
     await this.kvCreate(metaKey(meta.id), encode({ meta, seq: ack.seq, object })).catch((err: unknown) => {
       if (!isWrongSequence(err)) throw err;
@@ -1057,11 +1093,8 @@ export class NatsQueue implements MessageQueue {
 
   private nak(reply: string, delayMs: number): void {
     const body = delayMs > 0 ? `-NAK ${JSON.stringify({ delay: nanos(Math.ceil(delayMs)) })}` : '-NAK';
-    try {
-      this.nc.publish(reply, body);
-    } catch {
-      // Closed: the server redelivers when ack_wait lapses.
-    }
+    // Should the connection be closed, the server redelivers when ack_wait lapses.
+    this.requests.send(reply, body);
   }
 
   /**
