@@ -58,7 +58,10 @@ describe('gateway in worker processes', () => {
     const token = await getToken(platform.gatewayUrl, cred.consumerKey, cred.consumerSecret);
     // Every worker has verified (and cached) the token before the revocation.
     const before = await untilEveryWorker(() => call(`${platform.gatewayUrl}/dancu/1.0/congdan/1`, token));
-    assert.ok(before.every((r) => r.status === 200));
+    assert.ok(
+      before.every((r) => r.status === 200),
+      `every worker answers before the revocation: ${before.map((r) => r.status).join(', ')}`,
+    );
     await platform.registry.revokeCredential(cred.id, 'test');
     await within(1_000, async () => {
       // Every worker must refuse, not just one.
