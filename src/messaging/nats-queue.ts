@@ -879,7 +879,7 @@ export class NatsQueue implements MessageQueue {
 
   /**
    * The first message of a duplicate send: from the stream while it is pending there, else (delivered meanwhile)
-   * from its key's index, written by its sender or by its first claim.
+   * from its key's index, which its sender creates before the publish (and re-points when the stream took another id).
    */
   private async original(seq: number, identity: string): Promise<MessageMeta> {
     const deadline = Date.now() + 5_000;
