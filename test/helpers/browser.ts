@@ -93,6 +93,17 @@ export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]>
       { timeout: 5_000 },
     )
     .catch(() => undefined);
+  // The same for a CSS transition under way (a button leaving its loading state fades its text back in: axe caught
+  // it at partial opacity on a loaded CI machine): every finite animation of the document has finished. Endless ones
+  // (a spinner) are not waited for.
+  await page
+    .evaluate(`Promise.race([
+      Promise.all(document.getAnimations()
+        .filter((a) => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
+        .map((a) => a.finished.catch(() => undefined))),
+      new Promise((settled) => setTimeout(settled, 3000)),
+    ])`)
+    .catch(() => undefined);
   await page.addScriptTag({ content: AXE_SOURCE });
   // The checker runs inside the page; this process has no DOM types, so the page function is typed by hand.
   const violations = await page.evaluate(async () => {
