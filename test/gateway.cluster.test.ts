@@ -16,6 +16,7 @@ import { startDestination } from './helpers/destination.ts';
 import { getToken, within } from './helpers/gateway-harness.ts';
 import {
   assertEveryCallRecorded,
+  assertQuotaAcrossWorkers,
   everyWorkerIssues,
   freshCall,
   startWorkersPlatform,
@@ -70,35 +71,8 @@ describe('gateway in worker processes', () => {
     });
   });
 
-  test('a quota holds across workers (within one 100 ms sync of traffic)', async () => {
-    // A daily quota in a local day that lasts the whole test: the limit, not a window boundary, is what refuses.
-    const sys = await platform.registry.createSystem(
-      { organizationId: seed.consumer.id, name: 'Hệ thống hạn mức', isProvider: false, isConsumer: true },
-      'test',
-    );
-    await platform.registry.createSubscription(
-      { systemId: sys.id, versionId: seed.v1.id, environment: 'production', quotaPerDay: 10 },
-      'test',
-    );
-    const cred = await platform.registry.issueCredential(sys.id, 'production', 'test');
-    await platform.snapshots.refresh();
-    // Every worker has the new snapshot once each of them hands out a token for the new credential.
-    await within(5_000, () => everyWorkerIssues(platform.gatewayUrl, cred));
-    const token = await getToken(platform.gatewayUrl, cred.consumerKey, cred.consumerSecret);
-    let i = 0;
-    // At least 24 calls, and on until both workers have answered: whichever took which, together they allow 10.
-    const answers = await untilEveryWorker(
-      async () => {
-        const res = await call(`${platform.gatewayUrl}/dancu/1.0/congdan/${i++}`, token);
-        // What each worker counted reaches the other before the next call (an event, not a sleep).
-        await platform.gatewayWorkers!.quotaSynced();
-        return res;
-      },
-      { min: 24 },
-    );
-    const allowed = answers.filter((r) => r.status === 200).length;
-    assert.equal(allowed, 10, 'the two workers together allow the quota, not twice it');
-  });
+  test('a quota holds across workers (within one 100 ms sync of traffic)', () =>
+    assertQuotaAcrossWorkers(workers));
 
   test('issue 10: workers deny the admin port bound after they started; the primary records and alerts', async () => {
     // An upstream saved before the admin port was known (a registry whose policy has no own ports), as data from

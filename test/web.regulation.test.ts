@@ -95,6 +95,26 @@ async function checkScreen(page: Page, name: string): Promise<void> {
   await screenshot(page, `regulation-${name}`);
 }
 
+/**
+ * The reviewer's grant on a request's row: its button, then the confirmation's "Cấp quyền"; done when the row leaves
+ * the queue. On a loaded CI machine a confirmation click was once lost (the row stayed, no API call refused): the
+ * two clicks are repeated while the row is still there and still offers the grant (a second grant of a granted
+ * request is refused by the API and changes nothing).
+ */
+async function grant(row: Locator, button: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await row.getByRole('button', { name: button }).click();
+    await row.page().getByRole('button', { name: 'Cấp quyền' }).click();
+    const gone = await row
+      .waitFor({ state: 'detached', timeout: 15_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (gone) return;
+    if (attempt === 3)
+      throw new Error(`"${button}" was confirmed three times and the request stayed in the queue`);
+  }
+}
+
 /** Types a `dd/mm/yyyy HH:mm` value into the date field labelled `label` and confirms it. */
 async function pickDateTime(page: Page, label: string, typed: string): Promise<void> {
   const field = page.getByLabel(label, { exact: true });
@@ -430,11 +450,9 @@ describe('the whole regulation through the UI: operator, provider agency, consum
     await operator.getByRole('heading', { name: 'Đề nghị khai thác dịch vụ' }).waitFor();
     const row = operator.getByRole('row', { name: new RegExp(CONSUMER.name) });
     await checkScreen(operator, 'operator-subscription-requests');
-    await row.getByRole('button', { name: 'Cấp sandbox' }).click();
-    await operator.getByRole('button', { name: 'Cấp quyền' }).click();
     // Granted: the request leaves the queue of what waits for the reviewer (not the 3-second toast that says so,
     // which a loaded machine may miss — it did in CI).
-    await row.waitFor({ state: 'detached' });
+    await grant(row, 'Cấp sandbox');
   });
 
   /**
@@ -497,9 +515,7 @@ describe('the whole regulation through the UI: operator, provider agency, consum
     await operator.reload();
     await operator.getByText('Chờ cấp chính thức', { exact: true }).click();
     const row = operator.getByRole('row', { name: new RegExp(CONSUMER.name) });
-    await row.getByRole('button', { name: 'Cấp chính thức' }).click();
-    await operator.getByRole('button', { name: 'Cấp quyền' }).click();
-    await row.waitFor({ state: 'detached' });
+    await grant(row, 'Cấp chính thức');
 
     productionKey = await collectKey('Nhận khoá chính thức', 'agency-secret-once-production');
     assert.notEqual(productionKey.consumerKey, sandboxKey.consumerKey);

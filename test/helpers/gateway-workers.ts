@@ -168,3 +168,37 @@ export async function assertEveryCallRecorded(w: WorkersPlatform): Promise<void>
     return ids.every((id) => items.some((t) => t.id === id));
   });
 }
+
+/**
+ * A daily quota of 10 on a new subscription, called on fresh connections (at least 24 calls, and on until both
+ * workers have answered): whichever worker took which call, together they allow exactly 10. A daily quota in a local
+ * day that lasts the whole test: the limit, not a window boundary, is what refuses.
+ */
+export async function assertQuotaAcrossWorkers(w: WorkersPlatform): Promise<void> {
+  const { platform, seed } = w;
+  const sys = await platform.registry.createSystem(
+    { organizationId: seed.consumer.id, name: 'Hệ thống hạn mức', isProvider: false, isConsumer: true },
+    'test',
+  );
+  await platform.registry.createSubscription(
+    { systemId: sys.id, versionId: seed.v1.id, environment: 'production', quotaPerDay: 10 },
+    'test',
+  );
+  const cred = await platform.registry.issueCredential(sys.id, 'production', 'test');
+  await platform.snapshots.refresh();
+  // Every worker has the new snapshot once each of them hands out a token for the new credential.
+  await within(5_000, () => everyWorkerIssues(platform.gatewayUrl, cred));
+  const token = await getToken(platform.gatewayUrl, cred.consumerKey, cred.consumerSecret);
+  let i = 0;
+  const answers = await untilEveryWorker(
+    async () => {
+      const res = await freshCall(`${platform.gatewayUrl}/dancu/1.0/congdan/${i++}`, token);
+      // What each worker counted reaches the other before the next call (an event, not a sleep).
+      await platform.gatewayWorkers!.quotaSynced();
+      return res;
+    },
+    { min: 24 },
+  );
+  const allowed = answers.filter((r) => r.status === 200).length;
+  assert.equal(allowed, 10, 'the two workers together allow the quota, not twice it');
+}
