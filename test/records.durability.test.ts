@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { PgliteStore } from '../src/store/pglite-store.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { Recorder } from '../src/telemetry/recorder.ts';
+import { startDemo } from './helpers/demo-process.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { callRecord } from './helpers/records.ts';
 import { seedProvince } from './helpers/seed.ts';
@@ -90,6 +92,8 @@ for (const kind of storeKinds) {
           'each record stored once',
         );
       } finally {
+        // The "dead" node's files closed (with nothing more to write, the store refusing).
+        await first.close(0);
         await second.close();
         await t.dispose();
         rmSync(journalDir, { recursive: true, force: true });
@@ -215,6 +219,71 @@ for (const kind of storeKinds) {
   });
 }
 
+describe('strict records on the embedded store: the journal first, the store in batches', () => {
+  test('record() resolves once the record is fdatasynced in the journal, before the store has it; stored, the journal is emptied', async () => {
+    const t = await openTestStore('pglite');
+    const journalDir = mkdtempSync(join(tmpdir(), 'lgsp-journal-'));
+    // A store whose writes wait until the test lets them through: a PGlite thread busy with something else.
+    let letThrough: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      letThrough = resolve;
+    });
+    const slow = Object.create(t.store) as typeof t.store;
+    Object.defineProperty(slow, 'copyIn', {
+      value: async (target: string, data: Uint8Array) => {
+        await held;
+        return t.store.copyIn(target, data);
+      },
+    });
+    const recorder = new Recorder(
+      slow,
+      { flushIntervalMs: 20, batchSize: 1000, maxBacklog: 100_000, durability: 'strict', journalDir },
+      silentLogger(),
+    );
+    recorder.start();
+    try {
+      assert.ok(recorder.journalFirst, 'strict on PGlite with a journal: the journal first');
+      const base = Date.now();
+      const records = Array.from({ length: 50 }, (_, i) => callRecord(base + i, { id: `txn_first${i}` }));
+      await Promise.all(records.map((r) => recorder.record(r)));
+      assert.equal(recorder.journaled, 50, 'each record durable in the journal when its promise resolves');
+      assert.equal(recorder.written, 0, 'none in the store yet: the store write is still held');
+      const files = readdirSync(journalDir);
+      const lines = files.flatMap((f) =>
+        readFileSync(join(journalDir, f), 'utf8').split('\n').filter(Boolean),
+      );
+      assert.deepEqual(
+        lines.map((l) => (JSON.parse(l) as { id: string }).id).sort(),
+        records.map((r) => r.id).sort(),
+        'the journal holds every record, once',
+      );
+      letThrough();
+      await waitFor(
+        async () =>
+          (
+            await storedIds(
+              t.store as never,
+              records.map((r) => r.id),
+            )
+          ).size === 50,
+        {
+          what: 'the records written to the store in a batch',
+          timeoutMs: 20_000,
+        },
+      );
+      await waitFor(() => readdirSync(journalDir).length === 0, {
+        what: 'the journal segment deleted once its records are stored',
+        timeoutMs: 5_000,
+      });
+    } finally {
+      letThrough();
+      await recorder.close();
+      await t.dispose();
+      rmSync(journalDir, { recursive: true, force: true });
+    }
+  });
+});
+
 /** The client's view under load: every transaction id whose answer it received in full. */
 async function loadUntilKilled(
   gatewayUrl: string,
@@ -288,4 +357,46 @@ describe('SIGKILL of `lgsp start` under load on PostgreSQL (strict by default)',
       }
     });
   }
+});
+
+describe('SIGKILL of `lgsp demo` under load on the embedded store, strict records', () => {
+  test('every call that got an answer has its record once the node is started again, none twice', {
+    timeout: 300_000,
+  }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-kill-embedded-'));
+    const env = { LGSP_DATA_DIR: dataDir, LGSP_RECORDER_DURABILITY: 'strict' };
+    try {
+      const first = await startDemo(env);
+      const token = await getToken(first.info.gatewayUrl, first.info.consumerKey, first.info.consumerSecret);
+      const { answered } = await loadUntilKilled(first.info.gatewayUrl, token, async () => {
+        first.child.kill('SIGKILL');
+        await first.stop();
+      });
+      // Started again on the same data dir, the node ships what its journal holds; stopped, it has written all.
+      const again = await startDemo(env);
+      assert.equal(await again.stop(), 0, 'the restarted node stops cleanly');
+      const store = await PgliteStore.open(dataDir);
+      try {
+        const stored = await storedIds(store as never, answered);
+        const missing = answered.filter((id) => !stored.has(id));
+        assert.ok(answered.length >= 400, `${answered.length} calls answered before the kill`);
+        assert.deepEqual(
+          missing,
+          [],
+          `${missing.length} of ${answered.length} answered calls have no record`,
+        );
+        assert.deepEqual(
+          [...stored].filter(([, n]) => n > 1),
+          [],
+          'no record twice',
+        );
+      } finally {
+        await store.close();
+      }
+      assert.deepEqual(readdirSync(join(dataDir, 'record-journal')), [], 'the journal shipped and emptied');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(`${dataDir}.kek`, { force: true });
+    }
+  });
 });
