@@ -86,7 +86,7 @@ const ROOT = join(BENCH_DIR, '..');
 type GatewayName =
   | 'gateway'
   | 'gateway×2'
-  | 'gateway-strict'
+  | 'gateway-batched'
   | 'gateway-strict-redis'
   | 'gateway-pg'
   | 'gateway-strict-pg'
@@ -97,7 +97,7 @@ const TARGETS: readonly TargetName[] = [
   ...REFERENCES,
   'gateway',
   'gateway×2',
-  'gateway-strict',
+  'gateway-batched',
   'gateway-strict-redis',
   'gateway-pg',
   'gateway-strict-pg',
@@ -164,17 +164,17 @@ const shapes = ALL_SHAPES.filter((s) => shapeKeys.includes(s.key));
 const workersFromEnv = process.env['LGSP_GATEWAY_WORKERS']?.trim() || undefined;
 // Unset: the gateway as one process (the like-for-like match of nginx worker_processes 1 and the bare proxy) and
 // with two workers (what the worker mode buys on this machine). Set: that configuration only.
-// Issue 13: beside `gateway` (records batched, the demo's PGlite default), `gateway-strict` — one process, each
-// call's record durable before its answer's last byte (LGSP_RECORDER_DURABILITY=strict) — and, when
-// BENCH_REDIS_URL is set, `gateway-strict-redis` — one process, strict records AND the subscription quota counted in
-// Redis: issue 13's bar (≥ 0.35× nginx with both on) in one row, and Redis's cost against gateway-strict. BENCH_DURABILITY=0
-// leaves both out.
+// Issue 13: beside `gateway` (strict records, the default: each call's record durable before its answer's last
+// byte, in the journal first on PGlite), `gateway-batched` — one process, records written in batches
+// (LGSP_RECORDER_DURABILITY=batched): what strict costs — and, when BENCH_REDIS_URL is set, `gateway-strict-redis` —
+// one process, strict records AND the subscription quota counted in Redis: issue 13's bar (≥ 0.35× nginx with both
+// on) in one row, and Redis's cost against gateway. BENCH_DURABILITY=0 leaves both out.
 const redisUrl = process.env['BENCH_REDIS_URL']?.trim() || undefined;
 const issue13Configs: GatewayConfig[] =
   process.env['BENCH_DURABILITY'] === '0'
     ? []
     : [
-        { name: 'gateway-strict', workers: '1', env: { LGSP_RECORDER_DURABILITY: 'strict' } },
+        { name: 'gateway-batched', workers: '1', env: { LGSP_RECORDER_DURABILITY: 'batched' } },
         ...(redisUrl
           ? [
               {
@@ -1130,25 +1130,22 @@ function printCpu(row: Map<TargetName, Cell>): void {
 
 /**
  * Issue 13's costs at 100 connections: strict records against batched ones on the same store (goal ≤ 10 %) —
- * gateway-strict against gateway (PGlite), gateway-strict-pg against gateway-pg — and Redis quotas against gateway.
+ * gateway (strict by default) against gateway-batched (PGlite), gateway-strict-pg against gateway-pg — and Redis
+ * quotas against gateway.
  */
 function printIssue13Costs(results: Results): void {
   const pairs = [
-    ['gateway-strict', 'gateway'],
-    ['gateway-strict-redis', 'gateway-strict'],
-    ['gateway-strict-redis', 'gateway'],
-    ['gateway-strict-pg', 'gateway-pg'],
-    ['gateway-pg', 'gateway'],
+    ['gateway', 'gateway-batched', true],
+    ['gateway-strict-redis', 'gateway', false],
+    ['gateway-strict-pg', 'gateway-pg', true],
+    ['gateway-pg', 'gateway-batched', false],
   ] as const;
-  for (const [name, baseName] of pairs) {
+  for (const [name, baseName, strictCost] of pairs) {
     const base = results.get('100')?.get(baseName);
     const row = results.get('100')?.get(name);
     if (!base?.ok || !row?.ok) continue;
     const k = row.r.rps / base.r.rps;
-    const goal =
-      name.startsWith('gateway-strict') && !baseName.startsWith('gateway-strict')
-        ? ' (goal ≥ 0.90×: strict records cost ≤ 10 %)'
-        : '';
+    const goal = strictCost ? ' (goal ≥ 0.90×: strict records cost ≤ 10 %)' : '';
     say(`  ${name} = ${fmtRatio(k)} ${baseName} at 100 connections${goal}, p99 ${fmtMs(row.r.p99Ms)} ms`);
   }
 }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { nodeHealthServer } from './api/node-health-server.ts';
 import { createAdminApi } from './api/server.ts';
@@ -46,7 +45,7 @@ import {
   nodeHealth,
   storeProbe,
 } from './telemetry/node-health.ts';
-import { awaitRecordDurable, Recorder, recordDurability } from './telemetry/recorder.ts';
+import { awaitRecordDurable, Recorder, recordDurability, recordJournalDir } from './telemetry/recorder.ts';
 import { startRetentionJobs } from './telemetry/retention-jobs.ts';
 
 export interface PlatformOptions {
@@ -175,7 +174,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     // Strict records outlive a PostgreSQL outage in this node's journal (issue 13 items 5 and 7).
     const recorder = new Recorder(
       store,
-      { ...config.recorder, durability, journalDir: join(config.dataDir, 'record-journal') },
+      { ...config.recorder, durability, journalDir: recordJournalDir(config) },
       logger,
       metrics,
     );

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openStore } from '../src/store/open.ts';
 import type { Store } from '../src/store/port.ts';
@@ -21,8 +23,10 @@ describe('the embedded store thread’s CPU priority follows the durability of r
   skip: process.platform !== 'linux',
 }, () => {
   const opened: Store[] = [];
+  const dirs: string[] = [];
   after(async () => {
     for (const store of opened) await store.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   test('batched records: the store thread runs below the gateway (nice 10), so forwarding comes first', async () => {
@@ -37,9 +41,17 @@ describe('the embedded store thread’s CPU priority follows the durability of r
     assert.equal(threadNiceness().filter((n) => n === 10).length, before + 1);
   });
 
-  test('strict records: every answer waits for its commit, so the store thread is not starved (no thread lowered)', async () => {
+  test('strict records in memory: every answer waits for its commit, so the store thread is not starved (no thread lowered)', async () => {
     const before = threadNiceness().filter((n) => n === 10).length;
     opened.push(await openStore({ databaseUrl: '', dataDir: 'memory://', recorder: recorder('strict') }));
     assert.equal(threadNiceness().filter((n) => n === 10).length, before);
+  });
+
+  test('strict records on disk: answers wait for the journal, not the store, whose thread stays below the gateway', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-priority-'));
+    dirs.push(dataDir);
+    const before = threadNiceness().filter((n) => n === 10).length;
+    opened.push(await openStore({ databaseUrl: '', dataDir, recorder: recorder('strict') }));
+    assert.equal(threadNiceness().filter((n) => n === 10).length, before + 1);
   });
 });

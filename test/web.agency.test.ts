@@ -3,7 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../src/cli/client.ts';
-import { launchBrowser, openPage, pickOption, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import {
+  clickUntil,
+  launchBrowser,
+  openPage,
+  pickOption,
+  screenshot,
+  seriousA11yViolations,
+} from './helpers/browser.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
@@ -317,9 +324,11 @@ describe('the agency workspace in Chromium', () => {
       .getByRole('row', { name: new RegExp(consumerKey) })
       .getByRole('button', { name: 'Đổi khoá' })
       .click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Đổi khoá' }).click();
     const rotated = page.getByRole('dialog', { name: 'Khoá bí mật — chỉ hiện một lần' });
-    await rotated.getByText('Khoá cũ còn dùng được đến').waitFor();
+    await clickUntil(
+      page.getByRole('dialog').getByRole('button', { name: 'Đổi khoá' }),
+      rotated.getByText('Khoá cũ còn dùng được đến'),
+    );
     const newSecret = ((await rotated.getByTestId('secret-once').textContent()) ?? '').trim();
     assert.ok(
       newSecret.length >= 40 && newSecret !== secret,

@@ -226,7 +226,7 @@ export const ConfigSchema = Type.Object(
         flushIntervalMs: Type.Integer({ minimum: 10, maximum: 60000, default: 200 }),
         batchSize: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),
         maxBacklog: Type.Integer({ minimum: 1000, maximum: 10000000, default: 200000 }),
-        // No default here: unset means `strict` on PostgreSQL and `batched` on PGlite (`recordDurability`).
+        // No default here: unset means `strict`, except `batched` for a store in memory (`recordDurability`).
         durability: Type.Optional(
           Type.Union([Type.Literal('strict'), Type.Literal('batched')], {
             description:

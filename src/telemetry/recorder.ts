@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.ts';
@@ -25,12 +26,24 @@ export interface RecorderOptions {
 }
 
 /**
- * The durability of transaction records (issue 13 item 5): as set, else `strict` on PostgreSQL — a node's death
- * must not lose the record of a call it answered (X-Road writes its message log before it answers) — and
- * `batched` on the embedded store, where one process owns both the store and the gateway.
+ * The durability of transaction records (issue 13 item 5): as set, else `strict` — a node's death must not lose the
+ * record of a call it answered (X-Road writes its message log before it answers) — on PostgreSQL and on the
+ * embedded store on disk, where the journal comes first and costs next to nothing (`Recorder.journalFirst`);
+ * `batched` on an embedded store in memory, which a dying process takes with it anyway.
  */
-export function recordDurability(config: Pick<Config, 'recorder' | 'databaseUrl'>): 'strict' | 'batched' {
-  return config.recorder.durability ?? (config.databaseUrl ? 'strict' : 'batched');
+export function recordDurability(
+  config: Pick<Config, 'recorder' | 'databaseUrl' | 'dataDir'>,
+): 'strict' | 'batched' {
+  return config.recorder.durability ?? (config.databaseUrl || !inMemory(config) ? 'strict' : 'batched');
+}
+
+/** Where strict records are journaled: `<dataDir>/record-journal`, none for a store in memory. */
+export function recordJournalDir(config: Pick<Config, 'dataDir'>): string | null {
+  return inMemory(config) ? null : join(config.dataDir, 'record-journal');
+}
+
+function inMemory(config: Pick<Config, 'dataDir'>): boolean {
+  return config.dataDir === 'memory://';
 }
 
 /**

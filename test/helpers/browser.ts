@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 
 /**
  * Browser tests run in Debian's Chromium (`apt-get install -y chromium`), driven by playwright-core — never a
@@ -139,5 +139,29 @@ export async function pickOption(page: Page, text: string | RegExp): Promise<voi
     if (closed) return;
     if (attempt === 3)
       throw new Error(`the option ${String(text)} was clicked three times and its list stayed open`);
+  }
+}
+
+/**
+ * Clicks `target` — a dialog's or popconfirm's confirming button — until `reached` is in the state named (visible
+ * unless said), at most three clicks 15 s apart. On the loaded 2-core CI machine a click on a button that had just
+ * appeared was seen lost now and then (the dialog stayed, no request went out). A click that did land leaves the
+ * button loading or gone, so a repeat never acts twice: once `target` is gone the result is awaited, not clicked for.
+ */
+export async function clickUntil(
+  target: Locator,
+  reached: Locator,
+  state: 'visible' | 'detached' = 'visible',
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await target.click();
+    const done = await reached
+      .waitFor({ state, timeout: 15_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (done) return;
+    if (!(await target.isVisible())) return reached.waitFor({ state, timeout: 30_000 });
+    if (attempt === 3)
+      throw new Error(`clicked three times and the page did not reach the next step (${state})`);
   }
 }
