@@ -552,7 +552,7 @@ export class Recorder implements RecordSink {
       while (this.appendRunning) await this.appendDone;
       if (this.toJournal.length > 0) this.startAppend();
       while (this.appendRunning) await this.appendDone;
-      await this.journal!.closeLive();
+      await this.journal!.closeLive(this.writtenSeq);
       const lost = this.takenSeq - Math.max(this.writtenSeq, this.journaledSeq);
       if (lost > 0)
         this.logger.error({ lost }, 'shutting down with transaction records neither stored nor journaled');
