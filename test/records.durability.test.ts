@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -356,6 +356,37 @@ describe('SIGKILL of `lgsp start` under load on PostgreSQL (strict by default)',
       }
     });
   }
+});
+
+describe('the journal of the embedded store cannot be written', () => {
+  test('the answers wait for the store instead: each record resolves once stored, none lost', async () => {
+    const t = await openTestStore('pglite');
+    // A journal "directory" that is a file: every append fails, as on a full or read-only disk.
+    const dir = mkdtempSync(join(tmpdir(), 'lgsp-journal-'));
+    const journalDir = join(dir, 'not-a-directory');
+    writeFileSync(journalDir, '');
+    const recorder = new Recorder(
+      t.store,
+      { flushIntervalMs: 60_000, batchSize: 1000, maxBacklog: 100_000, durability: 'strict', journalDir },
+      silentLogger(),
+    );
+    try {
+      const base = Date.now();
+      const records = Array.from({ length: 30 }, (_, i) => callRecord(base + i, { id: `txn_nojournal${i}` }));
+      // The timer would write only after a minute: the failed append itself must start the store write.
+      await Promise.all(records.map((r) => recorder.record(r)));
+      assert.equal(recorder.journaled, 0, 'nothing journaled');
+      const stored = await storedIds(
+        t.store as never,
+        records.map((r) => r.id),
+      );
+      assert.equal(stored.size, 30, 'every record is in the store when its promise resolves');
+    } finally {
+      await recorder.close();
+      await t.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('the journal of the embedded store rotates its segments', () => {

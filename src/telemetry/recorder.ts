@@ -175,6 +175,8 @@ export class Recorder implements RecordSink {
    * until the store holds them, later appends do not make anything durable (groups then wait for the store).
    */
   private journalHoleSeq = 0;
+  /** Journal first: the last append failed (logged once until one succeeds again). */
+  private journalFailing = false;
 
   constructor(
     private readonly store: Store,
@@ -305,6 +307,8 @@ export class Recorder implements RecordSink {
       .then(
         () => {
           this.journaled += records.length;
+          if (this.journalFailing) this.logger.info('transaction records journaled again');
+          this.journalFailing = false;
           if (this.journalHoleSeq <= this.writtenSeq) {
             this.journaledSeq = endSeq;
             this.releaseGroups();
@@ -313,7 +317,10 @@ export class Recorder implements RecordSink {
         (err: unknown) => {
           // These answers wait for the store instead (batched writes), and so do later ones until it has them.
           this.journalHoleSeq = endSeq;
-          this.logger.error({ err }, 'transaction records not journaled; their answers wait for the store');
+          // Once per run of failures, not per group (hundreds a second under load).
+          if (!this.journalFailing)
+            this.logger.error({ err }, 'transaction records not journaled; their answers wait for the store');
+          this.journalFailing = true;
           void this.flush();
         },
       )
