@@ -100,19 +100,7 @@ export class RecordJournal {
    * directory fsync): a node that dies ships its stored records again, harmlessly (ids already stored are skipped).
    */
   releaseLive(storedSeq: number): Promise<void> {
-    const done = this.appending.then(async () => {
-      const live = this.live;
-      if (live !== null && live.records >= LIVE_SEGMENT_RECORDS) {
-        this.live = null;
-        await live.handle.close();
-        this.full.push({ path: live.path, lastSeq: live.lastSeq });
-      }
-      while (this.full.length > 0 && this.full[0]!.lastSeq <= storedSeq) {
-        await rm(this.full.shift()!.path, { force: true });
-      }
-    });
-    this.appending = done.catch(() => undefined);
-    return done;
+    return this.retireSegments(storedSeq, false);
   }
 
   /**
@@ -120,10 +108,15 @@ export class RecordJournal {
    * (up to `storedSeq`); what is left is shipped by the next run.
    */
   closeLive(storedSeq: number): Promise<void> {
+    return this.retireSegments(storedSeq, true);
+  }
+
+  /** Rotates the live segment out (`closing`, or grown past LIVE_SEGMENT_RECORDS), deletes the stored ones. */
+  private retireSegments(storedSeq: number, closing: boolean): Promise<void> {
     const done = this.appending.then(async () => {
       const live = this.live;
-      this.live = null;
-      if (live !== null) {
+      if (live !== null && (closing || live.records >= LIVE_SEGMENT_RECORDS)) {
+        this.live = null;
         await live.handle.close();
         this.full.push({ path: live.path, lastSeq: live.lastSeq });
       }
