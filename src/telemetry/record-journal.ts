@@ -18,8 +18,9 @@ import type { TransactionRecord } from './record.ts';
  * Journal first (strict records on the embedded store, `Recorder`): every record is appended here, fdatasynced in
  * groups, before its answer goes — cheaper than a PGlite commit per group, and more durable (PGlite runs with fsync
  * off) — and reaches the store in batches afterwards. Those appends go to `live-<run>-<n>.jsonl` segments of this
- * process's run, deleted once every record in them is in the store (`releaseLive`); a run's live segments left
- * behind (the process died, or stopped with records not yet stored) are shipped by the next run like the rest.
+ * process's run, replaced every LIVE_SEGMENT_RECORDS and deleted once every record in them is in the store
+ * (`releaseLive`, and `closeLive` at a clean stop); a run's segments left behind (the process died, or stopped with
+ * records not yet stored) are shipped by the next run like the rest.
  */
 export class RecordJournal {
   private ready: Promise<void> | null = null;
