@@ -10,6 +10,7 @@ import {
   pickOption,
   screenshot,
   seriousA11yViolations,
+  tick,
 } from './helpers/browser.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
@@ -295,7 +296,7 @@ describe('the agency workspace in Chromium', () => {
     await checkScreen(page, 'agency-secret-once');
     // It closes only once the user says it is stored; then it is gone from the page.
     assert.equal(await dialog.getByRole('button', { name: 'Đóng' }).isDisabled(), true);
-    await dialog.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }).check();
+    await tick(dialog.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }));
     await dialog.getByRole('button', { name: 'Đóng' }).click();
     await dialog.waitFor({ state: 'detached' });
     assert.equal((await page.content()).includes(secret), false, 'the secret is no longer in the page');
@@ -334,7 +335,7 @@ describe('the agency workspace in Chromium', () => {
       newSecret.length >= 40 && newSecret !== secret,
       'newSecret.length >= 40 && newSecret !== secret',
     );
-    await rotated.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }).check();
+    await tick(rotated.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }));
     await rotated.getByRole('button', { name: 'Đóng' }).click();
     await rotated.waitFor({ state: 'detached' });
     assert.equal((await page.content()).includes(newSecret), false);

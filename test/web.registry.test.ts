@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openPage, pickOption, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import {
+  launchBrowser,
+  openPage,
+  pickOption,
+  screenshot,
+  seriousA11yViolations,
+  tick,
+} from './helpers/browser.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { startUpstream } from './helpers/upstream.ts';
@@ -123,7 +130,7 @@ describe('the console: registry and traffic screens', () => {
       'await getToken(web.gatewayUrl, newKey, secret)',
     );
 
-    await once.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }).check();
+    await tick(once.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }));
     await once.getByRole('button', { name: 'Đóng' }).click();
     // Closed, the modal and the secret in it are destroyed: nothing keeps it.
     await page.getByTestId('secret-once').waitFor({ state: 'detached' });

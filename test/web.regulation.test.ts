@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { launchBrowser, openPage, pickOption, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import {
+  launchBrowser,
+  openPage,
+  pickOption,
+  screenshot,
+  seriousA11yViolations,
+  tick,
+} from './helpers/browser.ts';
 import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 import { waitFor } from './helpers/wait.ts';
 import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts';
@@ -471,7 +478,7 @@ describe('the whole regulation through the UI: operator, provider agency, consum
     await dialog.getByRole('button', { name: 'Sao chép bí mật' }).waitFor();
     await checkScreen(page, name);
     assert.equal(await dialog.getByRole('button', { name: 'Đóng' }).isDisabled(), true);
-    await dialog.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }).check();
+    await tick(dialog.getByRole('checkbox', { name: 'Tôi đã lưu khoá bí mật' }));
     await dialog.getByRole('button', { name: 'Đóng' }).click();
     await dialog.waitFor({ state: 'detached' });
     assert.equal((await page.content()).includes(consumerSecret), false, 'the secret is gone from the page');

@@ -165,3 +165,20 @@ export async function clickUntil(
       throw new Error(`clicked three times and the page did not reach the next step (${state})`);
   }
 }
+
+/**
+ * Ticks a checkbox and makes sure it stays ticked. On the loaded CI machine a dialog that had just opened re-rendered
+ * under Playwright's click once, and `check()` found the box unticked ("clicking the checkbox did not change its
+ * state"): the tick is tried again, at most three times, a moment apart.
+ */
+export async function tick(checkbox: Locator): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await checkbox.check();
+      return;
+    } catch (err) {
+      if (attempt === 3) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
