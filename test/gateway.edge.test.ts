@@ -431,6 +431,38 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
     assert.ok(written < 5 * 1024 * 1024, `stopped early (${written} bytes written)`);
   });
 
+  test('/token: a body that breaks off (bad chunk, wrong Transfer-Encoding, client gone) is never a 500', async () => {
+    const head = 'POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n';
+    const badChunk = await rawExchange(
+      port,
+      `${head}Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n`,
+    );
+    assert.match(badChunk.response, /^HTTP\/1\.1 400 /);
+    assert.match(badChunk.response, /GW_REQUEST_MALFORMED/);
+    const badCoding = await rawExchange(port, `${head}Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n`);
+    assert.match(badCoding.response, /^HTTP\/1\.1 400 /);
+    const gone = await rawExchange(port, `${head}Content-Length: 100\r\n\r\n`, {
+      body: (socket) => {
+        socket.write('grant_type=client_');
+        setTimeout(() => socket.destroy(), 100);
+      },
+    });
+    assert.equal(gone.response, '');
+
+    await h.recorder.flush();
+    const { items } = await queryTransactions(h.store, { limit: 1000 });
+    const tokenRecords = items.filter((t) => t.resourceTemplate === '/token');
+    assert.deepEqual(
+      tokenRecords.filter((t) => (t.consumerStatus ?? 0) >= 500).map((t) => t.errorCode),
+      [],
+      'no /token record is a platform error',
+    );
+    assert.ok(
+      tokenRecords.filter((t) => t.errorCode === 'GW_CLIENT_CLOSED').length >= 3,
+      `recorded as the consumer's: ${JSON.stringify(tokenRecords.map((t) => [t.consumerStatus, t.errorCode]))}`,
+    );
+  });
+
   test('a refusal before the body is read closes the connection instead of reading the body', async () => {
     const refused = await rawExchange(
       port,

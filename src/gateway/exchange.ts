@@ -236,6 +236,13 @@ export function failUnexpected(
   rec: TransactionRecord,
   err: unknown,
 ): void {
+  if (err instanceof ConsumerBodyBroken) {
+    // The consumer's doing, not the platform's: recorded as the consumer leaving (499), never as a 500, and not
+    // logged as an error — a client that breaks its uploads off on purpose must not fill the error log.
+    res.destroy();
+    if (!finished(rec)) finish(ctx, rec, 499, 'GW_CLIENT_CLOSED');
+    return;
+  }
   ctx.logger.error({ err, txn: rec.id }, 'gateway request failed');
   if (res.headersSent || finished(rec)) {
     res.destroy();
@@ -258,9 +265,21 @@ export function failUnexpected(
 const INTERNAL = refusal('GW_INTERNAL');
 
 /**
+ * The consumer's request body broke off while an endpoint read it: the consumer closed the connection, or sent a
+ * body node:http cannot parse (a bad chunk size, a Transfer-Encoding other than chunked) — then the parser's own
+ * 400 has already gone out (net/client-error.ts). `failUnexpected` records it as the consumer's (499).
+ */
+export class ConsumerBodyBroken extends Error {
+  constructor(cause: unknown) {
+    super("the consumer's request body broke off", { cause });
+    this.name = 'ConsumerBodyBroken';
+  }
+}
+
+/**
  * Reads a body of at most `limit` bytes; null as soon as it is known to be larger — from its Content-Length, before
  * a byte is read, or when the bytes read pass the limit. The rest is never read: the refusal that follows closes
- * the connection (`closeIfBodyUnread`).
+ * the connection (`closeIfBodyUnread`). A body that breaks off rejects with `ConsumerBodyBroken`.
  */
 export function readSmallBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   const declared = req.headers['content-length'];
@@ -282,6 +301,6 @@ export function readSmallBody(req: IncomingMessage, limit: number): Promise<Buff
     const onEnd = () => resolve(Buffer.concat(chunks));
     req.on('data', onData);
     req.once('end', onEnd);
-    req.once('error', reject);
+    req.once('error', (err) => reject(new ConsumerBodyBroken(err)));
   });
 }
