@@ -101,6 +101,28 @@ for (const kind of storeKinds) {
       const missing = await post(basic(seed.credential.consumerKey, seed.credential.consumerSecret), '');
       assert.equal(missing.status, 400);
       assert.equal(((await missing.json()) as { error: string }).error, 'invalid_request');
+
+      // RFC 6749 §3.1: a parameter sent twice is refused, whichever copy a proxy in front would have read.
+      const { consumerKey, consumerSecret } = seed.credential;
+      for (const body of [
+        `grant_type=client_credentials&client_id=${consumerKey}&client_id=khac&client_secret=${consumerSecret}`,
+        `grant_type=password&grant_type=client_credentials&client_id=${consumerKey}&client_secret=${consumerSecret}`,
+        `grant_type=client_credentials&client_id=${consumerKey}&client_secret=${consumerSecret}&client_secret=x`,
+      ]) {
+        const twice = await post({}, body);
+        assert.equal(twice.status, 400, body);
+        const answer = (await twice.json()) as { error: string; error_description: string };
+        assert.equal(answer.error, 'invalid_request');
+        assert.match(
+          answer.error_description,
+          /lặp lại \/ a parameter is repeated: (client_id|grant_type|client_secret)$/,
+        );
+      }
+      const basicTwice = await post(
+        basic(seed.credential.consumerKey, seed.credential.consumerSecret),
+        'grant_type=client_credentials&grant_type=client_credentials',
+      );
+      assert.equal(basicTwice.status, 400);
     });
 
     test('a subscribed call is forwarded with identity headers; the answer comes back untouched', async () => {

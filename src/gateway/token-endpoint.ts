@@ -86,6 +86,14 @@ async function authenticateClient(
   }
   rec.requestBytes = raw.length;
   const form = new URLSearchParams(raw.toString('utf8'));
+  // RFC 6749 §3.1, RFC 7009 §2.1: a parameter sent twice is refused, never read one way here (URLSearchParams
+  // takes the first) and another way by a proxy or filter in front (which may take the last).
+  const repeated = repeatedParameter(form);
+  if (repeated !== null) {
+    const description = `Tham số lặp lại / a parameter is repeated: ${repeated.slice(0, 50)}`;
+    oauthError(ctx, res, rec, 400, 'invalid_request', 'GW_TOKEN_REQUEST_INVALID', description);
+    return null;
+  }
 
   let clientId: string | null = null;
   let clientSecret: string | null = null;
@@ -274,6 +282,16 @@ export async function revokeEndpoint(
   // RFC 7009 §2.2: 200, its body ignored by clients; never cached.
   res.writeHead(200, { ...OAUTH_NO_STORE, 'content-length': 0, 'x-lgsp-transaction-id': rec.id });
   endAfterRecord(res, finish(ctx, rec, 200, null));
+}
+
+/** The first name the form holds more than once, or null. */
+function repeatedParameter(form: URLSearchParams): string | null {
+  const seen = new Set<string>();
+  for (const name of form.keys()) {
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return null;
 }
 
 function secretMatches(secret: string, expectedSha256Hex: string): boolean {
