@@ -249,4 +249,26 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
       'organization.create',
     );
   });
+
+  test('a name an agency typed with terminal control sequences is shown escaped, never run (CWE-150)', async () => {
+    // ESC sequences (clear screen, an OSC 52 clipboard write, a hidden hyperlink), a C1 CSI, a bare CR and a
+    // right-to-left override: what the agency may set as its system's name through the API.
+    const hostile =
+      'Hộ tịch\u001b[2J\u001b]52;c;ZWNobyBwd25lZA==\u0007\u001b]8;;http://evil.example\u001b\\x\u009b31m\rY\u202eZ';
+    const patched = await h.call('PATCH', `/api/v1/systems/${seed.consumer.id}`, { name: hostile });
+    assert.equal(patched.statusCode, 200, patched.body);
+    for (const args of [
+      ['system', 'show', seed.consumer.id],
+      ['system', 'list'],
+    ]) {
+      const run = await lgsp(...args);
+      assert.equal(run.code, 0, run.err);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters
+      assert.doesNotMatch(run.out, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/, args.join(' '));
+      assert.match(run.out, /Hộ tịch\\x1b\[2J\\x1b\]52;c;/, args.join(' '));
+    }
+    // --json keeps the name as the API has it (JSON escapes the controls itself).
+    assert.equal((await json('system', 'show', seed.consumer.id)).name, hostile);
+    await h.call('PATCH', `/api/v1/systems/${seed.consumer.id}`, { name: 'Hệ thống hộ tịch' });
+  });
 });

@@ -1,6 +1,7 @@
 import { GLOBAL_OPTIONS_HELP, type OptionSpecs, type Parsed, parse, splitFirst, UsageError } from './args.ts';
 import { ApiClient } from './client.ts';
 import { type ClientSettings, clientEnvironment, resolveSettings } from './client-config.ts';
+import { terminalSafe } from './format.ts';
 import type { CliIo } from './io.ts';
 
 /** What a subcommand runs with: the parsed arguments, the API client and where to write. */
@@ -99,7 +100,7 @@ export async function runCommand(label: string, sub: Subcommand, argv: string[],
     values,
     usage,
     print(body, human) {
-      io.out(json ? `${JSON.stringify(body, null, 2)}\n` : human(body));
+      io.out(json ? `${JSON.stringify(body, null, 2)}\n` : terminalSafe(human(body)));
     },
   };
   return (await sub.run(ctx)) ?? 0;

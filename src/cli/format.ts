@@ -6,6 +6,24 @@ import { formatVietnamDateTime, VIETNAM_OFFSET_MINUTES } from '../core/time.ts';
 
 export type Cell = string | number | boolean | null | undefined;
 
+/**
+ * Human output as a terminal may show it: names and texts come from the platform, typed by agencies, and a control
+ * character in them — ESC opening an ANSI/OSC sequence (clear the screen, rewrite a line, a hidden hyperlink, the
+ * clipboard), a C1 CSI, a bare CR, or a bidirectional override that shows a name reversed — would act on the
+ * operator's terminal instead of being read (CWE-150). Each is written as a visible escape (`\x1b`, `\u202e`);
+ * line breaks and tabs of the output's own layout stay. `--json` needs none of this: JSON escapes them itself.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(TERMINAL_CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+  });
+}
+
+const TERMINAL_CONTROL =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
 const MAX_CELL = 48;
 
 const width = (s: string) => [...s.normalize('NFC')].length;

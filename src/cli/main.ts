@@ -24,6 +24,7 @@ import { userCommands } from './commands/user.ts';
 import { versionCommands } from './commands/version.ts';
 import { versionChangeCommands } from './commands/version-change.ts';
 import { webhookCommands } from './commands/webhook.ts';
+import { terminalSafe } from './format.ts';
 import { type CliIo, Interrupted, processIo } from './io.ts';
 
 export type { CliIo } from './io.ts';
@@ -123,7 +124,7 @@ function explain(err: unknown, io: CliIo, json: boolean): number {
     if (p.code === 'API_UNAUTHORIZED') {
       lines.push('  Hãy đăng nhập / Sign in: lgsp login   (hoặc / or --token, LGSP_ADMIN_TOKEN)');
     }
-    io.err(`${lines.join('\n')}\n`);
+    io.err(terminalSafe(`${lines.join('\n')}\n`));
     return 1;
   }
   if (err instanceof Interrupted) return 130;

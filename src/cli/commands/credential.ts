@@ -2,7 +2,7 @@ import type { Credential } from '../../api/contract/index.ts';
 import { environmentOption, required, str, textOptions, UsageError } from '../args.ts';
 import type { Group } from '../command.ts';
 import { headed, pagedListCommand, recordCommand } from '../command-builders.ts';
-import { fields, time } from '../format.ts';
+import { fields, terminalSafe, time } from '../format.ts';
 
 export const SECRET_WARNING =
   '⚠ Secret key chỉ hiển thị MỘT LẦN này và không thể xem lại: hãy lưu ngay vào nơi an toàn.\n' +
@@ -64,8 +64,10 @@ export const credentialCommands: Group = {
           return 0;
         }
         ctx.io.out(
-          `Đã cấp thông tin kết nối / Credential issued\n${showCredential(issued)}` +
-            `\nConsumer key:    ${issued.consumerKey}\nConsumer secret: ${issued.consumerSecret}\n\n${SECRET_WARNING}`,
+          terminalSafe(
+            `Đã cấp thông tin kết nối / Credential issued\n${showCredential(issued)}` +
+              `\nConsumer key:    ${issued.consumerKey}\nConsumer secret: ${issued.consumerSecret}\n\n${SECRET_WARNING}`,
+          ),
         );
         return 0;
       },
