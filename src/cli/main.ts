@@ -66,7 +66,10 @@ function version(): string {
 }
 
 function help(): string {
-  const pad = (s: string) => s.padEnd(14);
+  // Two spaces at least after the longest command name (`version-change`), so no name runs into its summary.
+  const names = ['start', 'demo', 'cluster', ...Object.keys(SINGLE), ...GROUPS.map((g) => g.name)];
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  const pad = (s: string) => s.padEnd(width);
   return `lgsp — Nền tảng tích hợp, chia sẻ dữ liệu cấp tỉnh (OpenLGSP) / Local Government Service Platform
 
 ${USAGE_LINE}
