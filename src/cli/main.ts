@@ -98,6 +98,15 @@ Trợ giúp từng lệnh / Help on a command: lgsp <lệnh/command> --help   ·
 `;
 }
 
+/** Why a file could not be opened, for the person who named it. */
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'không có tệp hoặc thư mục này / no such file or directory',
+  EACCES: 'không có quyền / permission denied',
+  EPERM: 'không có quyền / permission denied',
+  EISDIR: 'đây là thư mục, cần một tệp / it is a directory, a file is needed',
+  ENOTDIR: 'một phần của đường dẫn không phải thư mục / part of the path is not a directory',
+};
+
 /** Prints what went wrong for a person, naming the fix where there is an obvious one. */
 function explain(err: unknown, io: CliIo, json: boolean): number {
   if (err instanceof UsageError) {
@@ -130,6 +139,12 @@ function explain(err: unknown, io: CliIo, json: boolean): number {
     return 1;
   }
   if (err instanceof Interrupted) return 130;
+  // A file named on the command line (`--document`, `--file`, `--out` …) that cannot be opened: say which and why.
+  const fsError = err as NodeJS.ErrnoException | undefined;
+  if (typeof fsError?.path === 'string' && fsError.code && FILE_ERRORS[fsError.code]) {
+    io.err(`Không mở được tệp / Cannot open the file: ${fsError.path} — ${FILE_ERRORS[fsError.code]}\n`);
+    return 1;
+  }
   io.err(`Lỗi không mong đợi / Unexpected error: ${(err as Error)?.message ?? String(err)}\n`);
   return 1;
 }
