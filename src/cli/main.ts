@@ -115,7 +115,8 @@ function explain(err: unknown, io: CliIo, json: boolean): number {
   }
   if (err instanceof ConnectionError) {
     io.err(
-      `Không kết nối được tới ${err.url} (${err.reason}). Nền tảng đã chạy chưa?\n` +
+      `Không kết nối được tới ${err.url} (${err.reason}). Nền tảng đã chạy chưa? ` +
+        'Hãy chạy `npm start`, hoặc đặt --url (LGSP_ADMIN_URL).\n' +
         `Could not connect to ${err.url} (${err.reason}). Is the platform running? ` +
         'Start it with `npm start`, or set --url (LGSP_ADMIN_URL).\n',
     );
@@ -134,6 +135,13 @@ function explain(err: unknown, io: CliIo, json: boolean): number {
     lines.push(`  Mã lỗi / Code: ${p.code} (HTTP ${err.status})`);
     if (p.code === 'API_UNAUTHORIZED') {
       lines.push('  Hãy đăng nhập / Sign in: lgsp login   (hoặc / or --token, LGSP_ADMIN_TOKEN)');
+    }
+    // A `GW_*` answer comes from the gateway's port: the CLI talks to the admin API (9080 by default), not 8280.
+    if (p.code.startsWith('GW_')) {
+      lines.push(
+        '  Địa chỉ này là cổng kết nối (gateway), không phải API quản trị: đặt --url (LGSP_ADMIN_URL) là địa chỉ API quản trị, mặc định http://127.0.0.1:9080',
+        '  This address is the gateway, not the admin API: set --url (LGSP_ADMIN_URL) to the admin API, by default http://127.0.0.1:9080',
+      );
     }
     io.err(`${lines.join('\n')}\n`);
     return 1;
