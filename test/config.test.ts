@@ -69,6 +69,46 @@ describe('configuration', () => {
     }
   });
 
+  test('a bad value says what is allowed, Vietnamese first: the choices of a list, the bound, the kind', () => {
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig({ env });
+      } catch (err) {
+        assert.ok(err instanceof ConfigError, String(err));
+        return err.problems;
+      }
+      return assert.fail('should not load');
+    };
+    const [role] = problems({ LGSP_ROLE: 'nut' });
+    assert.match(
+      role!,
+      /^role \(LGSP_ROLE\): phải là một trong \/ must be one of: all, gateway, control, worker/,
+    );
+    assert.match(role!, /"nut"/);
+    assert.match(problems({ LGSP_LOG_LEVEL: 'verbose' })[0]!, /phải là một trong .*info, debug/);
+    assert.match(problems({ LGSP_GATEWAY_WORKERS: '0' })[0]!, /cần ≥ 1 \/ expected at least 1/);
+    assert.match(problems({ LGSP_GATEWAY_PORT: 'tám' })[0]!, /cần một số nguyên \/ expected an integer/);
+    assert.match(
+      problems({ LGSP_CONVENTION_LGSPACCESSTOKEN: 'yes' })[0]!,
+      /cần true hoặc false \/ expected true or false/,
+    );
+    // A list's item is named with the variable that set the list.
+    assert.match(
+      problems({ LGSP_HOLIDAYS: '2026-13-01' })[0]!,
+      /^workflow\.holidays\.0 \(LGSP_HOLIDAYS\): không đúng dạng/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'lgsp-cfg-'));
+    try {
+      writeFileSync(join(dir, 'lgsp.config.json'), JSON.stringify({ gateway: { prot: 1 } }));
+      assert.throws(
+        () => loadConfig({ env: {}, cwd: dir }),
+        /gateway\.prot: khoá không được hỗ trợ \/ unknown setting/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a missing or broken config file is reported', () => {
     assert.throws(() => loadConfig({ env: { LGSP_CONFIG: '/khong/co.json' } }), ConfigError);
     const dir = mkdtempSync(join(tmpdir(), 'lgsp-cfg-'));

@@ -179,6 +179,28 @@ describe('egress policy: names resolved, and resolved again at connect time', ()
     );
   });
 
+  test('save time: a refusal egress.allow can lift says how; one it cannot lift does not offer it', async () => {
+    const policy = new EgressPolicy({ allow: [] }, { lookup: resolvingTo({}) });
+    await assert.rejects(
+      policy.assertAllowed('http://127.0.0.1:28999/sb', 'upstreams.sandbox'),
+      (err: Error) => {
+        assert.match(err.message, /upstreams\.sandbox: 127\.0\.0\.1:28999 — địa chỉ loopback/);
+        assert.match(err.message, /thêm 127\.0\.0\.1:28999 vào egress\.allow \(LGSP_EGRESS_ALLOW/);
+        assert.match(err.message, /adds 127\.0\.0\.1:28999 to egress\.allow/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      policy.assertAllowed('http://10.1.2.3/api', 'url'),
+      /thêm 10\.1\.2\.3:80 vào egress\.allow/,
+    );
+    await assert.rejects(policy.assertAllowed('http://169.254.169.254/latest', 'url'), (err: Error) => {
+      assert.match(err.message, /metadata/);
+      assert.doesNotMatch(err.message, /egress\.allow/);
+      return true;
+    });
+  });
+
   test('connect time: the address checked is the one connected to, and a refusal is told to listeners', async () => {
     const answers: Record<string, string[]> = { 'rebind.gov.vn': ['203.0.113.5'] };
     const policy = new EgressPolicy({ allow: [] }, { lookup: resolvingTo(answers) });

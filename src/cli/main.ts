@@ -67,7 +67,10 @@ function version(): string {
 }
 
 function help(): string {
-  const pad = (s: string) => s.padEnd(14);
+  // Two spaces at least after the longest command name (`version-change`), so no name runs into its summary.
+  const names = ['start', 'demo', 'cluster', ...Object.keys(SINGLE), ...GROUPS.map((g) => g.name)];
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  const pad = (s: string) => s.padEnd(width);
   return `lgsp — Nền tảng tích hợp, chia sẻ dữ liệu cấp tỉnh (OpenLGSP) / Local Government Service Platform
 
 ${USAGE_LINE}
@@ -96,6 +99,15 @@ Trợ giúp từng lệnh / Help on a command: lgsp <lệnh/command> --help   ·
 `;
 }
 
+/** Why a file could not be opened, for the person who named it. */
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'không có tệp hoặc thư mục này / no such file or directory',
+  EACCES: 'không có quyền / permission denied',
+  EPERM: 'không có quyền / permission denied',
+  EISDIR: 'đây là thư mục, cần một tệp / it is a directory, a file is needed',
+  ENOTDIR: 'một phần của đường dẫn không phải thư mục / part of the path is not a directory',
+};
+
 /** Prints what went wrong for a person, naming the fix where there is an obvious one. */
 function explain(err: unknown, io: CliIo, json: boolean): number {
   if (err instanceof UsageError) {
@@ -104,7 +116,8 @@ function explain(err: unknown, io: CliIo, json: boolean): number {
   }
   if (err instanceof ConnectionError) {
     io.err(
-      `Không kết nối được tới ${err.url} (${err.reason}). Nền tảng đã chạy chưa?\n` +
+      `Không kết nối được tới ${err.url} (${err.reason}). Nền tảng đã chạy chưa? ` +
+        'Hãy chạy `npm start`, hoặc đặt --url (LGSP_ADMIN_URL).\n' +
         `Could not connect to ${err.url} (${err.reason}). Is the platform running? ` +
         'Start it with `npm start`, or set --url (LGSP_ADMIN_URL).\n',
     );
@@ -124,10 +137,23 @@ function explain(err: unknown, io: CliIo, json: boolean): number {
     if (p.code === 'API_UNAUTHORIZED') {
       lines.push('  Hãy đăng nhập / Sign in: lgsp login   (hoặc / or --token, LGSP_ADMIN_TOKEN)');
     }
+    // A `GW_*` answer comes from the gateway's port: the CLI talks to the admin API (9080 by default), not 8280.
+    if (p.code.startsWith('GW_')) {
+      lines.push(
+        '  Địa chỉ này là cổng kết nối (gateway), không phải API quản trị: đặt --url (LGSP_ADMIN_URL) là địa chỉ API quản trị, mặc định http://127.0.0.1:9080',
+        '  This address is the gateway, not the admin API: set --url (LGSP_ADMIN_URL) to the admin API, by default http://127.0.0.1:9080',
+      );
+    }
     io.err(terminalSafe(`${lines.join('\n')}\n`));
     return 1;
   }
   if (err instanceof Interrupted) return 130;
+  // A file named on the command line (`--document`, `--file`, `--out` …) that cannot be opened: say which and why.
+  const fsError = err as NodeJS.ErrnoException | undefined;
+  if (typeof fsError?.path === 'string' && fsError.code && FILE_ERRORS[fsError.code]) {
+    io.err(`Không mở được tệp / Cannot open the file: ${fsError.path} — ${FILE_ERRORS[fsError.code]}\n`);
+    return 1;
+  }
   io.err(`Lỗi không mong đợi / Unexpected error: ${(err as Error)?.message ?? String(err)}\n`);
   return 1;
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
+import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
 import { parseEgressAllow } from './egress.ts';
 import { VIETNAM_HOLIDAYS_2026 } from './working-days.ts';
@@ -688,6 +689,9 @@ const ENV_NOT_SETTINGS = new Set([
   'LGSP_TEST_CHROMIUM',
   'LGSP_BENCH_NATS_URL',
   'LGSP_BENCH_DATABASE_URL',
+  // The fuzz suite's seed and time budget (test/fuzz.edge.test.ts), exported in a shell to replay a failure.
+  'LGSP_FUZZ_SEED',
+  'LGSP_FUZZ_MS',
   // `lgsp demo`'s preferred ports when none is set (tests point them at a port they hold; src/cli/demo.ts).
   'LGSP_DEMO_DEFAULT_GATEWAY_PORT',
   'LGSP_DEMO_DEFAULT_ADMIN_PORT',
@@ -784,14 +788,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const withDefaults = Value.Default(ConfigSchema, structuredClone(merged)) as Json;
   for (const error of Value.Errors(ConfigSchema, withDefaults)) {
     const path = error.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
-    const envName = Object.entries(ENV_SETTINGS).find(([, p]) => p === path)?.[0];
+    // A list's item (`workflow.holidays.0`) was set by the list's variable.
+    const setting = path.replace(/(\.\d+)+$/, '');
+    const envName = Object.entries(ENV_SETTINGS).find(([, p]) => p === setting)?.[0];
     // R-20: say why, not only the bound (src/telemetry/retention.ts refuses it again at run time).
     const why =
       path === 'retention.transactionDays'
         ? ' — thời hạn lưu giữ không được ngắn hơn 730 ngày (2 năm) theo R-20 / retention must not be shorter than 730 days (2 years), R-20'
         : '';
     problems.push(
-      `${path}${envName ? ` (${envName})` : ''}: ${error.message}${error.value === undefined ? '' : `, got ${JSON.stringify(error.value)}`}${why}`,
+      `${path}${envName ? ` (${envName})` : ''}: ${schemaProblem(error)}${error.value === undefined ? '' : `; giá trị / got: ${JSON.stringify(error.value)}`}${why}`,
     );
   }
   const allow = (withDefaults['egress'] as { allow?: unknown } | undefined)?.allow;
@@ -813,6 +819,47 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(withDefaults as Config);
+}
+
+/**
+ * What is wrong with one value, Vietnamese first, for the operator who typed it: the schema library's own words are
+ * English only, and "Expected union value" does not say which values are allowed.
+ */
+function schemaProblem(error: ValueError): string {
+  const schema = error.schema as {
+    anyOf?: Array<{ const?: unknown }>;
+    minimum?: number;
+    maximum?: number;
+    pattern?: string;
+  };
+  switch (error.type) {
+    case ValueErrorType.Union: {
+      const allowed = (schema.anyOf ?? []).map((s) => s.const).filter((v) => v !== undefined);
+      return allowed.length > 0
+        ? `phải là một trong / must be one of: ${allowed.join(', ')}`
+        : `giá trị không hợp lệ / ${error.message}`;
+    }
+    case ValueErrorType.Integer:
+      return 'cần một số nguyên / expected an integer';
+    case ValueErrorType.Number:
+      return 'cần một số / expected a number';
+    case ValueErrorType.IntegerMinimum:
+    case ValueErrorType.NumberMinimum:
+      return `cần ≥ ${schema.minimum} / expected at least ${schema.minimum}`;
+    case ValueErrorType.IntegerMaximum:
+    case ValueErrorType.NumberMaximum:
+      return `cần ≤ ${schema.maximum} / expected at most ${schema.maximum}`;
+    case ValueErrorType.Boolean:
+      return 'cần true hoặc false / expected true or false';
+    case ValueErrorType.String:
+      return 'cần một chuỗi / expected a string';
+    case ValueErrorType.StringPattern:
+      return `không đúng dạng / does not match ${schema.pattern}`;
+    case ValueErrorType.ObjectAdditionalProperties:
+      return 'khoá không được hỗ trợ / unknown setting (see docs/configuration.md)';
+    default:
+      return error.message;
+  }
 }
 
 /**

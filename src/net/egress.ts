@@ -48,6 +48,19 @@ export function isEgressDenied(err: unknown): err is EgressDeniedError {
 
 const SAVE_LOOKUP_TIMEOUT_MS = 5_000;
 
+/** The rules an `egress.allow` entry can lift (docs/configuration.md); metadata, the own ports … never. */
+const LIFTABLE_RULES: ReadonlySet<EgressRule> = new Set(['loopback', 'link-local', 'private']);
+
+/** What the person who was refused can do next, when the operator may open the address. */
+function liftHint(target: string): string {
+  return (
+    `. Nếu đây đúng là hệ thống cung cấp: người vận hành thêm ${target} vào egress.allow (LGSP_EGRESS_ALLOW; ` +
+    'loopback, link-local: bằng địa chỉ IP, không bằng tên) rồi khởi động lại nền tảng — docs/configuration.md / ' +
+    `If it really is a provider: the operator adds ${target} to egress.allow (LGSP_EGRESS_ALLOW; loopback and ` +
+    'link-local by IP address, not by name) and restarts the platform'
+  );
+}
+
 const systemLookup: LookupAll = (host) => dnsLookup(host, { all: true, verbatim: true });
 
 /** This machine's interface addresses, canonical: the platform's own ports are denied on every one of them. */
@@ -211,9 +224,10 @@ export class EgressPolicy {
       port: denied.port,
       rule: denied.rule,
     });
+    const target = `${denied.host}${denied.port ? `:${denied.port}` : ''}`;
     throw new LgspError(
       'API_EGRESS_DENIED',
-      `${field}: ${denied.host}${denied.port ? `:${denied.port}` : ''} — ${EGRESS_RULE_TEXT[denied.rule]}`,
+      `${field}: ${target} — ${EGRESS_RULE_TEXT[denied.rule]}${LIFTABLE_RULES.has(denied.rule) ? liftHint(target) : ''}`,
       { rule: denied.rule },
     );
   }
