@@ -202,6 +202,7 @@ export class Recorder implements RecordSink {
     this.timer.unref();
     // What a previous run of this node journaled and did not ship (it died, or stopped while the store was away).
     void this.shipJournal();
+    if (this.journalFirst) this.journal!.prepareLive();
   }
 
   /** Writes the journal's records to the store once it takes writes again; one shipment at a time. */
