@@ -5,12 +5,16 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { type ClusterSession, openClusterSession } from '../src/store/cluster-session.ts';
+import { Leases, PeriodicJobs } from '../src/store/leases.ts';
+import { silentLogger } from '../src/telemetry/logger.ts';
 import { type Cluster, healthOf, seedClusterDatabase, startCluster } from './helpers/cluster.ts';
 import type { PlatformProcess } from './helpers/platform-process.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { SMTP_PASSWORD, SMTP_USER, startSmtp } from './helpers/smtp.ts';
-import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
+import { createTestDatabase, openTestStore, testDatabaseUrl } from './helpers/stores.ts';
 import { startUpstream } from './helpers/upstream.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const ADMIN_PASSWORD = 'mat-khau-kiem-thu-viec';
 /** The health rules are evaluated every second: one evaluator counts about one occurrence a second. */
@@ -151,5 +155,55 @@ describe('periodic jobs run once across the cluster', {
       1,
       `one e-mail for the opened alert: ${mails.map((m) => m.subject).join(' | ')}`,
     );
+  });
+});
+
+describe('a job taken over runs at once', {
+  skip: testDatabaseUrl ? false : 'LGSP_TEST_DATABASE_URL not set',
+}, () => {
+  test('its lease freed, the next node runs the job within its lease round, not at its next tick', async () => {
+    const t = await openTestStore('postgres');
+    const logger = silentLogger();
+    const [first, second] = await Promise.all([
+      openClusterSession(t.store, t.databaseUrl, logger),
+      openClusterSession(t.store, t.databaseUrl, logger),
+    ]);
+    const runs = { first: 0, second: 0 };
+    const node = (session: ClusterSession, name: 'first' | 'second') => {
+      const leases = new Leases(session, logger, 100);
+      const jobs = new PeriodicJobs(leases, logger);
+      // A job of the minute, as lifecycle due dates are: its first tick a minute after start, as on every node.
+      jobs.every('due-dates', { everyMs: 60_000 }, async () => {
+        runs[name]++;
+      });
+      return { leases, jobs };
+    };
+    const a = node(first, 'first');
+    const b = node(second, 'second');
+    try {
+      await a.leases.start();
+      await b.leases.start();
+      assert.deepEqual(
+        [a.leases.holding(), b.leases.holding()],
+        [['due-dates'], []],
+        'the first node holds it',
+      );
+      // The first node's session ends (its process died): PostgreSQL frees its advisory locks.
+      const freedAt = Date.now();
+      await first.close();
+      await waitFor(() => runs.second === 1, {
+        what: 'the second node runs the job it took over',
+        timeoutMs: 10_000,
+      });
+      const ranAfterMs = Date.now() - freedAt;
+      assert.ok(ranAfterMs < 10_000, `run ${ranAfterMs} ms after the lease was freed`);
+      assert.equal(runs.first, 0, 'the first node never reached its first tick');
+    } finally {
+      await a.jobs.stop();
+      await b.jobs.stop();
+      await b.leases.stop();
+      await second.close();
+      await t.dispose();
+    }
   });
 });

@@ -18,6 +18,7 @@ export class Leases {
   private round: Promise<void> | null = null;
   /** Leases taken at start are the ordinary case (one node: all of them); one taken later is a takeover, worth a line. */
   private firstRoundDone = false;
+  private readonly takeoverListeners: Array<(name: string) => void> = [];
 
   constructor(
     private readonly session: ClusterSession,
@@ -34,6 +35,11 @@ export class Leases {
 
   want(name: string): void {
     this.wanted.add(name);
+  }
+
+  /** Calls `listener` with the name of each lease taken over after the first round (its holder died or stopped). */
+  onTakeover(listener: (name: string) => void): void {
+    this.takeoverListeners.push(listener);
   }
 
   isHeld(name: string): boolean {
@@ -72,8 +78,10 @@ export class Leases {
       if (this.held.has(name)) continue;
       if (await this.session.tryLock(name)) {
         this.held.add(name);
-        if (this.firstRoundDone) this.logger.info({ lease: name }, 'job lease taken over');
-        else this.logger.debug({ lease: name }, 'job lease taken');
+        if (this.firstRoundDone) {
+          this.logger.info({ lease: name }, 'job lease taken over');
+          for (const listener of this.takeoverListeners) listener(name);
+        } else this.logger.debug({ lease: name }, 'job lease taken');
       }
     }
     this.firstRoundDone = true;
@@ -96,18 +104,23 @@ export interface JobSchedule {
 
 /**
  * The periodic jobs of a node: each ticks on its own timer and runs only while this node holds its lease, one run
- * at a time (a run still going when the next tick comes is not doubled).
+ * at a time (a run still going when the next tick comes is not doubled). A job whose lease this node takes over runs
+ * at once: what its last holder was due to do (a due date, an e-mail, a backup) waits seconds, not up to a whole
+ * interval more.
  */
 export class PeriodicJobs {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly running = new Map<string, Promise<void>>();
   private readonly runs = new Map<string, number>();
+  private readonly ticks = new Map<string, () => void>();
   private stopped = false;
 
   constructor(
     private readonly leases: Leases,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    leases.onTakeover((name) => this.ticks.get(name)?.());
+  }
 
   every(name: string, schedule: JobSchedule, job: () => Promise<unknown>): void {
     this.leases.want(name);
@@ -121,6 +134,7 @@ export class PeriodicJobs {
         .finally(() => this.running.delete(name));
       this.running.set(name, run);
     };
+    this.ticks.set(name, tick);
     const first = setTimeout(() => {
       tick();
       const timer = setInterval(tick, schedule.everyMs);
