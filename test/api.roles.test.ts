@@ -28,6 +28,9 @@ type Json = Record<string, any>;
  */
 
 const PASSWORD = 'roles-test-password';
+/** Where the fixture's versions forward to, and what another agency reads instead. */
+const INTERNAL = 'http://127.0.0.1:9/noi-bo';
+const NO_ADDRESS = { sandbox: null, production: null };
 const A_CODE = '000.00.31.H01';
 const B_CODE = '000.00.12.H01';
 const OTHER_CODE = '000.00.99.H01';
@@ -394,7 +397,16 @@ const ROUTES: Row[] = [
         as: 'agencyA',
         path: `/api/v1/services/${f.svcB}/versions`,
         status: 200,
-        check: (b) => assert.deepEqual(ids(b), [f.verB]),
+        check: (b) => {
+          assert.deepEqual(ids(b), [f.verB]);
+          assert.deepEqual(b.items[0].upstreams, NO_ADDRESS, "another agency's upstreams are not shown");
+        },
+      },
+      {
+        as: 'agencyA',
+        path: `/api/v1/services/${f.svcA}/versions`,
+        status: 200,
+        check: (b) => assert.equal(b.items[0].upstreams.production, INTERNAL, 'its own upstreams are'),
       },
     ],
   },
@@ -431,13 +443,37 @@ const ROUTES: Row[] = [
         as: 'agencyA',
         path: '/api/v1/versions',
         status: 200,
-        check: (b) => assert.ok(ids(b).includes(f.verB), 'ids(b).includes(f.verB)'),
+        check: (b) => {
+          assert.ok(ids(b).includes(f.verB), 'ids(b).includes(f.verB)');
+          const upstreamsOf = (id: string) => b.items.find((v: Json) => v.id === id).upstreams;
+          assert.deepEqual(upstreamsOf(f.verB), NO_ADDRESS, "another agency's upstreams are not shown");
+          assert.equal(upstreamsOf(f.verA).production, INTERNAL, 'its own upstreams are');
+        },
       },
     ],
   },
   {
     route: 'GET /api/v1/versions/:id',
-    cases: (f) => [{ as: 'agencyA', path: `/api/v1/versions/${f.verB}`, status: 200 }],
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/versions/${f.verB}`,
+        status: 200,
+        check: (b) => assert.deepEqual(b.upstreams, NO_ADDRESS, "another agency's upstreams are not shown"),
+      },
+      {
+        as: 'agencyA',
+        path: `/api/v1/versions/${f.verA}`,
+        status: 200,
+        check: (b) => assert.equal(b.upstreams.production, INTERNAL, 'its own upstreams are'),
+      },
+      {
+        as: 'reviewer',
+        path: `/api/v1/versions/${f.verB}`,
+        status: 200,
+        check: (b) => assert.equal(b.upstreams.production, INTERNAL, "the operator's staff see every one"),
+      },
+    ],
   },
   {
     route: 'PATCH /api/v1/versions/:id',
@@ -1790,7 +1826,13 @@ async function seed(h: AdminHarness): Promise<Fixture> {
   );
   const svcB = await r.createService({ context: 'dancu', name: 'Dân cư', providerSystemId: sysB.id }, 'test');
   // Drafts are enough here: who may see and touch a version does not depend on its status.
-  const version = (serviceId: string) => r.createVersion(serviceId, { version: '1.0' }, 'test');
+  // Each version forwards to its agency's internal address, which only that agency and the operator may read.
+  const version = (serviceId: string) =>
+    r.createVersion(
+      serviceId,
+      { version: '1.0', upstreams: { sandbox: null, production: 'http://127.0.0.1:9/noi-bo' } },
+      'test',
+    );
   const verA = await version(svcA.id);
   const verB = await version(svcB.id);
   const subscribe = (systemId: string, versionId: string) =>

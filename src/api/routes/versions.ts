@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import { currentUser } from '../auth.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { currentUser, seesEverything } from '../auth.ts';
+import type { ServiceVersion } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
 import { agencyOrOperator, anyRole, routesUnder, TAGS } from './common.ts';
@@ -16,12 +17,36 @@ export async function versionRoutes(
   const route = routesUnder(app, TAGS.versions);
   const ownership = new Ownership(registry);
 
+  /**
+   * Where a version forwards to is the providing agency's internal address: that agency and the operator's staff
+   * see it; another agency reads the catalogue without it (its upstreams null), since it reaches the service only
+   * through the gateway — and must not learn where to go around it (docs/security.md).
+   */
+  const shownTo = async (request: FastifyRequest, versions: ServiceVersion[]): Promise<ServiceVersion[]> => {
+    const user = currentUser(request);
+    if (seesEverything(user)) return versions;
+    const owners = new Map<string, Promise<string>>();
+    const ownerOf = (serviceId: string) => {
+      let owner = owners.get(serviceId);
+      if (owner === undefined) owners.set(serviceId, (owner = ownership.ofService(serviceId)));
+      return owner;
+    };
+    return Promise.all(
+      versions.map(async (v) =>
+        (await ownerOf(v.serviceId)) === user.organizationId
+          ? v
+          : { ...v, upstreams: { sandbox: null, production: null } },
+      ),
+    );
+  };
+
   route('listServiceVersions', {
     onRequest: anyRole,
     handler: async (request) => {
       // An unknown service is a 404, not an empty list, so a typo in the id is not mistaken for "no versions".
       const service = await registry.getService(request.params.id);
-      return registry.pageVersions({ ...request.query, serviceId: service.id });
+      const page = await registry.pageVersions({ ...request.query, serviceId: service.id });
+      return { ...page, items: await shownTo(request, page.items) };
     },
   });
 
@@ -38,12 +63,15 @@ export async function versionRoutes(
 
   route('listVersions', {
     onRequest: anyRole,
-    handler: async (request) => registry.pageVersions(request.query),
+    handler: async (request) => {
+      const page = await registry.pageVersions(request.query);
+      return { ...page, items: await shownTo(request, page.items) };
+    },
   });
 
   route('getVersion', {
     onRequest: anyRole,
-    handler: async (request) => registry.getVersion(request.params.id),
+    handler: async (request) => (await shownTo(request, [await registry.getVersion(request.params.id)]))[0],
   });
 
   route('updateVersion', {
