@@ -27,8 +27,10 @@ export async function versionRoutes(
     if (seesEverything(user)) return versions;
     const owners = new Map<string, Promise<string>>();
     const ownerOf = (serviceId: string) => {
-      let owner = owners.get(serviceId);
-      if (owner === undefined) owners.set(serviceId, (owner = ownership.ofService(serviceId)));
+      const known = owners.get(serviceId);
+      if (known !== undefined) return known;
+      const owner = ownership.ofService(serviceId);
+      owners.set(serviceId, owner);
       return owner;
     };
     return Promise.all(
