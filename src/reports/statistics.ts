@@ -1,7 +1,7 @@
-import ExcelJS from 'exceljs';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { type PartyRole, STATISTICS_DIMENSIONS, type StatisticsDimension } from '../api/contract/reports.ts';
 import { LgspError } from '../core/errors.ts';
+import { excel } from '../core/excel.ts';
 import { formatVietnamDate, formatVietnamDateTime, utcOffsetLabel } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
 import {
@@ -572,7 +572,7 @@ function bodyRows<Cell extends string | Date>(
  * own date filter, which text cells would not allow.
  */
 export async function statisticsXlsx(s: Statistics): Promise<Buffer> {
-  const book = new ExcelJS.Workbook();
+  const book = new (await excel()).Workbook();
   book.creator = 'OpenLGSP';
   const sheet = book.addWorksheet('Thống kê');
   const head = header(s);

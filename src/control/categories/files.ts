@@ -1,12 +1,13 @@
 import { CsvError } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import {
   CATEGORY_FIELDS_MAX,
   CATEGORY_FILE_MAX_BYTES,
   CATEGORY_ROWS_MAX,
 } from '../../api/contract/categories.ts';
 import { LgspError } from '../../core/errors.ts';
+import { excel } from '../../core/excel.ts';
 import type { CategoryField, CategoryValue } from '../../store/schema.ts';
 
 /**
@@ -157,7 +158,7 @@ export function assertZipBounded(bytes: Buffer): void {
 
 export async function readXlsxRows(bytes: Buffer): Promise<FileRow[]> {
   assertZipBounded(bytes);
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await excel()).Workbook();
   try {
     // exceljs's types predate Node's generic Buffer; the bytes are a plain Buffer.
     await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
