@@ -111,7 +111,7 @@ export class RecordJournal {
    * A new live segment: LIVE_SEGMENT_BYTES of zeros written and fsynced, its name made durable. Appends then
    * overwrite blocks that already exist within a size that does not change, so each synchronous write carries only
    * its data: appending to the end of a file also changes its size, and making that durable costs every write a
-   * commit of the file system's journal (measured on ext4: ≈ 30 % more CPU a write, and up to 3× its latency) —
+   * commit of the file system's journal (measured on ext4: ≈ 30 % more CPU a write, 1.5–3× its latency) —
    * PostgreSQL fills its WAL segments with zeros for the same reason (`wal_init_zero`). Past LIVE_SEGMENT_BYTES
    * (the store far behind, so the segment is not rotated) appends simply extend the file.
    */
