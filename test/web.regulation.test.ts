@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
+  clickUntil,
   launchBrowser,
   openPage,
   pickOption,
@@ -395,8 +396,8 @@ describe('the whole regulation through the UI: operator, provider agency, consum
       buffer: Buffer.from(openApiDocument(version)),
     });
     await dialog.getByText(`Tệp đã chọn: dancu-${version}.json`).waitFor();
-    await dialog.getByRole('button', { name: 'Gửi duyệt' }).click();
-    await dialog.waitFor({ state: 'detached' });
+    // In CI the click on the just-opened dialog's button was once lost (the dialog stayed a minute, nothing sent).
+    await clickUntil(dialog.getByRole('button', { name: 'Gửi duyệt' }), dialog, 'detached');
     await row.getByText('Đã gửi, chờ xét duyệt', { exact: true }).waitFor();
   }
 
