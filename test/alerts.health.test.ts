@@ -10,7 +10,7 @@ import { loadConfig } from '../src/core/config.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
-import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { within } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, testInSandbox } from './helpers/onboard.ts';
 import { callRecord } from './helpers/records.ts';

@@ -9,7 +9,7 @@ import { ConnectionRequests } from '../src/control/connection-requests/index.ts'
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { newId } from '../src/core/ids.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
-import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { TEST_KEK } from './helpers/keys.ts';

@@ -28,7 +28,7 @@ import type { Store } from '../src/store/port.ts';
 import { PostgresStore } from '../src/store/postgres-store.ts';
 import { restoreBackup } from '../src/store/restore.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
-import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { runCli } from './helpers/cli.ts';
 import { TEST_KEK } from './helpers/keys.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';

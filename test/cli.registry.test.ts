@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { newId } from '../src/core/ids.ts';
 import { certificateInfo } from '../src/net/tls.ts';
-import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
 import { selfSignedCertificate } from './helpers/certificates.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';

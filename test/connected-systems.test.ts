@@ -12,7 +12,7 @@ import {
   systemConnection,
 } from '../src/reports/connected-systems.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
-import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { runRollups } from '../src/telemetry/rollups.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';

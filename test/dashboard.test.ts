@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { newId } from '../src/core/ids.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
-import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
 import { callRecord } from './helpers/records.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
-import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';

@@ -18,7 +18,7 @@ import {
   reconcile,
 } from '../src/reports/reconciliation.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
-import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { callRecord } from './helpers/records.ts';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { silentLogger } from '../src/telemetry/logger.ts';
-import { insertTransactions, Recorder } from '../src/telemetry/recorder.ts';
+import { insertTransactions } from '../src/telemetry/record-copy.ts';
+import { Recorder } from '../src/telemetry/recorder.ts';
 import { callRecord } from './helpers/records.ts';
 import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
 

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { PgliteStore } from '../src/store/pglite-store.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
+import { COPY_COLUMNS, copyLine, insertTransactions } from '../src/telemetry/record-copy.ts';
 import { Recorder } from '../src/telemetry/recorder.ts';
 import { startDemo } from './helpers/demo-process.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
@@ -96,6 +97,75 @@ for (const kind of storeKinds) {
         // The "dead" node's files closed (with nothing more to write, the store refusing).
         await first.close(0);
         await second.close();
+        await t.dispose();
+        rmSync(journalDir, { recursive: true, force: true });
+      }
+    });
+
+    test("a journal left behind is shipped whatever it holds: lines already stored, an earlier version's JSON lines, a line cut short", async () => {
+      const t = await openTestStore(kind);
+      const journalDir = mkdtempSync(join(tmpdir(), 'lgsp-journal-'));
+      const base = Date.now();
+      const records = Array.from({ length: 15 }, (_, i) =>
+        callRecord(base + i, {
+          id: `txn_left${kind}${i}`,
+          clientTranCode: i === 3 ? 'tab\there\nand a new line' : null,
+        }),
+      );
+      // A dead run's live segment: its columns, ten records of which the store already took five, a line cut short
+      // by the crash, then the zeros it was made of.
+      await insertTransactions(t.store, records.slice(0, 5));
+      const segment = `#columns ${COPY_COLUMNS.join(',')}\n${records.slice(0, 10).map(copyLine).join('')}`;
+      writeFileSync(
+        join(journalDir, 'live-deadrun-000001.copy'),
+        Buffer.concat([Buffer.from(`${segment}${copyLine(records[10]!).slice(0, 40)}`), Buffer.alloc(4096)]),
+      );
+      // A run of a version that journaled JSON lines, cut short too.
+      const json = records.slice(10).map((r) => `${JSON.stringify(r)}\n`);
+      writeFileSync(join(journalDir, 'live-olderrun-000001.jsonl'), `${json.join('')}{"id":"txn_cut`);
+      const recorder = new Recorder(
+        t.store,
+        { flushIntervalMs: 50, batchSize: 1000, maxBacklog: 100_000, durability: 'strict', journalDir },
+        silentLogger(),
+      );
+      try {
+        recorder.start();
+        await recorder.shipJournal();
+        await waitFor(
+          async () =>
+            (
+              await storedIds(
+                t.store as never,
+                records.map((r) => r.id),
+              )
+            ).size === 15,
+          {
+            what: 'every journaled record stored',
+            timeoutMs: 20_000,
+          },
+        );
+        const stored = await storedIds(
+          t.store as never,
+          records.map((r) => r.id),
+        );
+        assert.deepEqual([...stored.values()], Array(15).fill(1), 'each record stored once');
+        const tricky = await (
+          t.store.db as unknown as import('kysely').Kysely<{
+            transactions: { id: string; client_tran_code: string | null };
+          }>
+        )
+          .selectFrom('transactions')
+          .select('client_tran_code')
+          .where('id', '=', records[3]!.id)
+          .executeTakeFirstOrThrow();
+        assert.equal(
+          tricky.client_tran_code,
+          'tab\there\nand a new line',
+          'an escaped field stored as taken',
+        );
+        assert.deepEqual(journalLines(journalDir), [], 'the files shipped and deleted');
+      } finally {
+        await recorder.close();
         await t.dispose();
         rmSync(journalDir, { recursive: true, force: true });
       }
@@ -257,7 +327,7 @@ describe('strict records on the embedded store: the journal first, the store in 
         assert.equal(statSync(join(journalDir, f)).size, 16 * 1024 * 1024, `${f}: a segment of 16 MiB`);
       }
       assert.deepEqual(
-        lines.map((l) => (JSON.parse(l) as { id: string }).id).sort(),
+        lines.map((l) => l.split('\t')[0]!).sort(),
         records.map((r) => r.id).sort(),
         'the journal holds every record, once',
       );
@@ -287,10 +357,16 @@ describe('strict records on the embedded store: the journal first, the store in 
   });
 });
 
-/** The records' lines in a journal's files (a live segment ends where its zeros start). */
+/**
+ * The records' lines in a journal's files (a live segment ends where its zeros start), without the lines that name
+ * their columns.
+ */
 function journalLines(dir: string): string[] {
   return readdirSync(dir).flatMap((f) =>
-    readFileSync(join(dir, f), 'utf8').split('\0')[0]!.split('\n').filter(Boolean),
+    readFileSync(join(dir, f), 'utf8')
+      .split('\0')[0]!
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#columns ')),
   );
 }
 
@@ -427,16 +503,16 @@ describe('the journal of the embedded store rotates its segments', () => {
           timeoutMs: 60_000,
         });
       }
-      await waitFor(() => !readdirSync(journalDir).some((n) => n.endsWith('-000001.jsonl')), {
+      await waitFor(() => !readdirSync(journalDir).some((n) => n.endsWith('-000001.copy')), {
         what: 'the rotated segment deleted once stored',
         timeoutMs: 10_000,
       });
       // Left: the segment being written, and the next one made ready (zeros: no record in it yet).
       const left = readdirSync(journalDir).sort();
-      const holding = left.filter((n) => readFileSync(join(journalDir, n), 'utf8').startsWith('{'));
+      const holding = left.filter((n) => readFileSync(join(journalDir, n), 'utf8').startsWith('#columns '));
       assert.deepEqual(
-        holding.map((n) => n.slice(-13)),
-        ['-000002.jsonl'],
+        holding.map((n) => n.slice(-12)),
+        ['-000002.copy'],
         `only the second segment holds records: ${left.join(', ')}`,
       );
       assert.ok(left.length <= 2, `the live segment and at most the next one: ${left.join(', ')}`);

@@ -10,7 +10,7 @@ import { migrate } from '../src/store/migrate.ts';
 import { PgliteStore } from '../src/store/pglite-store.ts';
 import type { Store } from '../src/store/port.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
-import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import {
   ensureTransactionPartitions,
   listTransactionPartitions,

@@ -16,7 +16,7 @@ import {
   statisticsXlsx,
 } from '../src/reports/statistics.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
-import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { latencyBucket, rollupWatermark, runRollups } from '../src/telemetry/rollups.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';

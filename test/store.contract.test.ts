@@ -10,7 +10,7 @@ import { LgspError } from '../src/core/errors.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { PgliteStore } from '../src/store/pglite-store.ts';
 import { isUniqueViolation } from '../src/store/port.ts';
-import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { sampleRecord } from './helpers/records.ts';
 import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';

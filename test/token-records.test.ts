@@ -5,7 +5,7 @@ import { reconcile } from '../src/reports/reconciliation.ts';
 import { statistics } from '../src/reports/statistics.ts';
 import { listMigrations, migrate } from '../src/store/migrate.ts';
 import { PgliteStore } from '../src/store/pglite-store.ts';
-import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { runRollups } from '../src/telemetry/rollups.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { formatVietnamDate, formatVietnamDateTime, utcOffsetLabel } from '../src/core/time.ts';
 import { Notifier } from '../src/notify/notifier.ts';
 import { statistics, statisticsCsv, statisticsXlsx } from '../src/reports/statistics.ts';
-import { insertTransactions } from '../src/telemetry/recorder.ts';
+import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { TEST_KEK } from './helpers/keys.ts';

@@ -3,21 +3,24 @@ import { type FileHandle, mkdir, open, readdir, readFile, rename, rm } from 'nod
 import { join } from 'node:path';
 import { fsyncPath } from '../core/fsync.ts';
 import type { TransactionRecord } from './record.ts';
+import { COPY_COLUMNS, copyLine } from './record-copy.ts';
 
 /**
  * The node's local journal of transaction records (issue 13 item 5, strict durability): where a record becomes
  * durable when the store cannot take it — PostgreSQL down or too slow — so that the gateway keeps answering from its
  * snapshot (item 7) without releasing an answer whose record could be lost. Records hold no payload (R-02): ids,
- * parties, sizes, hashes and times, one JSON line each, fsynced before the answer goes.
+ * parties, sizes, hashes and times, one line each in PostgreSQL's COPY text format (record-copy.ts: the line that
+ * goes to the store), fsynced before the answer goes. Each file names its columns first (`#columns id,…`), so that
+ * a later version with other columns still ships it; the JSON lines of earlier versions are shipped too.
  *
- * Appends go to `open.jsonl`; shipping renames it to `shipping-<time>.jsonl` first (so appends carry on into a new
+ * Appends go to `open.copy`; shipping renames it to `shipping-<time>.copy` first (so appends carry on into a new
  * file), writes it to the store — `insertTransactions` ignores ids already there, so a file shipped twice, or a
  * record the store took after all, is harmless — then deletes it. A node that died with a journal ships it when it
  * starts again.
  *
  * Journal first (strict records on the embedded store, `Recorder`): every record is appended here, fdatasynced in
  * groups, before its answer goes — cheaper than a PGlite commit per group, and more durable (PGlite runs with fsync
- * off) — and reaches the store in batches afterwards. Those appends go to `live-<run>-<n>.jsonl` segments of this
+ * off) — and reaches the store in batches afterwards. Those appends go to `live-<run>-<n>.copy` segments of this
  * process's run, each filled with zeros before its first record (`prepareSegment`: a write in place costs less than
  * an append), replaced every LIVE_SEGMENT_RECORDS and deleted once every record in them is in the store
  * (`releaseLive`, and `closeLive` at a clean stop); a run's segments left behind (the process died, or stopped with
@@ -44,38 +47,42 @@ export class RecordJournal {
   constructor(private readonly dir: string) {}
 
   private get openFile(): string {
-    return join(this.dir, 'open.jsonl');
+    return join(this.dir, OPEN_FILE);
   }
 
-  /** Appends the records and fsyncs the file: once this resolves they survive the process and the machine. */
-  append(records: TransactionRecord[]): Promise<void> {
-    const lines = `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
+  /**
+   * Appends records — their COPY lines (`copyLine`) — and fsyncs the file: once this resolves they survive the
+   * process and the machine. Each append names its columns: the file may be new, and this path is the rare one
+   * (the store away).
+   */
+  append(lines: readonly string[]): Promise<void> {
+    const text = `${COLUMNS_LINE}${lines.join('')}`;
     const done = this.appending.then(async () => {
       this.ready ??= mkdir(this.dir, { recursive: true }).then(() => undefined);
       await this.ready;
       const file = await open(this.openFile, 'a', 0o600);
       try {
-        await file.appendFile(lines);
+        await file.appendFile(text);
         await file.datasync();
       } finally {
         await file.close();
       }
-      this.pending += records.length;
+      this.pending += lines.length;
     });
     this.appending = done.catch(() => undefined);
     return done;
   }
 
   /**
-   * Journal first: appends `records`, the last of which has the sequence number `lastSeq` (the recorder's count of
+   * Journal first: appends records — their COPY lines —, the last of which has the sequence number `lastSeq` (the recorder's count of
    * records taken), to the live segment; once this resolves they survive the process and the machine. One write,
    * synchronous to the disk (O_DSYNC: the data and the size that finds it, as fdatasync), so a group costs one trip
    * to libuv's pool, not two; the file stays open between appends and is rotated by size (`releaseLive`), since
    * creating one costs a directory fsync too.
    */
-  appendLive(records: readonly TransactionRecord[], lastSeq: number): Promise<void> {
-    let lines = '';
-    for (const r of records) lines += `${JSON.stringify(r)}\n`;
+  appendLive(lines: readonly string[], lastSeq: number): Promise<void> {
+    let text = '';
+    for (const line of lines) text += line;
     const done = this.appending.then(async () => {
       if (this.live === null) {
         const ready = this.next ?? this.prepareSegment();
@@ -84,14 +91,14 @@ export class RecordJournal {
         this.live = { ...segment, offset: 0, lastSeq: 0, records: 0 };
       }
       const live = this.live;
-      const bytes = Buffer.from(lines);
+      const bytes = Buffer.from(live.offset === 0 ? COLUMNS_LINE + text : text);
       for (let at = 0; at < bytes.length; ) {
         at += (await live.handle.write(bytes, at, bytes.length - at, live.offset + at)).bytesWritten;
       }
       if (!fsConstants.O_DSYNC) await live.handle.datasync();
       live.offset += bytes.length;
       live.lastSeq = lastSeq;
-      live.records += records.length;
+      live.records += lines.length;
       // Halfway through this segment, the next one starts being made ready, so the rotation never waits for it.
       if (this.next === null && live.records >= LIVE_SEGMENT_RECORDS / 2) this.next = this.prepareSegment();
     });
@@ -116,7 +123,7 @@ export class RecordJournal {
    * (the store far behind, so the segment is not rotated) appends simply extend the file.
    */
   private prepareSegment(): Promise<Segment> {
-    const path = join(this.dir, `live-${this.run}-${String(++this.segments).padStart(6, '0')}.jsonl`);
+    const path = join(this.dir, `live-${this.run}-${String(++this.segments).padStart(6, '0')}.copy`);
     const prepared = (async (): Promise<Segment> => {
       this.ready ??= mkdir(this.dir, { recursive: true }).then(() => undefined);
       await this.ready;
@@ -185,20 +192,27 @@ export class RecordJournal {
   }
 
   /**
-   * Writes every journaled record to the store with `write`, file by file, deleting each file once written; stops
-   * at the first failure (the file stays for the next try). Resolves the number of records shipped.
+   * Writes every journaled record to the store with `write` — COPY lines of the columns named, up to `batchSize` at
+   * a time — file by file, deleting each file once written; stops at the first failure (the file stays for the
+   * next try). Resolves the number of records shipped.
    */
-  async ship(write: (records: TransactionRecord[]) => Promise<void>, batchSize: number): Promise<number> {
+  async ship(
+    write: (columns: readonly string[], lines: string[]) => Promise<void>,
+    batchSize: number,
+  ): Promise<number> {
     let names: string[];
     try {
       names = await readdir(this.dir);
     } catch {
       return 0; // no journal yet
     }
-    if (names.includes('open.jsonl')) {
+    for (const open of [OPEN_FILE, LEGACY_OPEN_FILE].filter((n) => names.includes(n))) {
       // Appends wait for this rename, so no record is split between the two files.
+      const extension = open === OPEN_FILE ? 'copy' : 'jsonl';
       const renamed = this.appending.then(() =>
-        rename(this.openFile, join(this.dir, `shipping-${Date.now()}.jsonl`)).catch(() => undefined),
+        rename(join(this.dir, open), join(this.dir, `shipping-${Date.now()}.${extension}`)).catch(
+          () => undefined,
+        ),
       );
       this.appending = renamed;
       await renamed;
@@ -212,27 +226,62 @@ export class RecordJournal {
     );
     for (const name of toShip.sort()) {
       const path = join(this.dir, name);
-      const text = await readFile(path, 'utf8');
-      // A live segment ends where its zeros start (JSON escapes a NUL, so none is part of a record).
-      const end = text.indexOf('\0');
-      const records = (end === -1 ? text : text.slice(0, end))
-        .split('\n')
-        .filter((line) => line.length > 0)
-        .flatMap((line) => {
-          try {
-            return [JSON.parse(line) as TransactionRecord];
-          } catch {
-            return []; // a line cut short by a crash mid-append was never acknowledged to anyone
-          }
-        });
-      for (let i = 0; i < records.length; i += batchSize) await write(records.slice(i, i + batchSize));
+      for (const { columns, lines } of journalRuns(await readFile(path, 'utf8'))) {
+        for (let i = 0; i < lines.length; i += batchSize) await write(columns, lines.slice(i, i + batchSize));
+        shipped += lines.length;
+      }
       await rm(path, { force: true });
-      shipped += records.length;
     }
     this.pending = Math.max(0, this.pending - shipped);
     return shipped;
   }
 }
+
+/**
+ * A journal file's records, as runs of COPY lines under the columns named before them. A live segment ends where its
+ * zeros start (COPY lines hold no NUL: `copyLine` stores it as U+FFFD). A line cut short by a crash mid-append —
+ * no newline at its end, or not the columns named — was never acknowledged to anyone, and is left out. JSON lines
+ * (journals of versions before 12/2026) become COPY lines of today's columns.
+ */
+function journalRuns(text: string): Array<{ columns: readonly string[]; lines: string[] }> {
+  const end = text.indexOf('\0');
+  const complete = end === -1 ? text : text.slice(0, end);
+  const runs: Array<{ columns: readonly string[]; lines: string[] }> = [];
+  let run: { columns: readonly string[]; lines: string[] } | null = null;
+  const into = (columns: readonly string[]): string[] => {
+    if (run === null || run.columns !== columns) {
+      run = { columns, lines: [] };
+      runs.push(run);
+    }
+    return run.lines;
+  };
+  let columns: readonly string[] | null = null;
+  let at = 0;
+  for (let newline = complete.indexOf('\n'); newline !== -1; newline = complete.indexOf('\n', at)) {
+    const line = complete.slice(at, newline + 1);
+    at = newline + 1;
+    if (line.startsWith(COLUMNS_PREFIX)) {
+      const named = line.slice(COLUMNS_PREFIX.length, -1).split(',');
+      // The same columns as the run before keep its identity, so that its lines go in the same batches.
+      columns = columns !== null && columns.join(',') === named.join(',') ? columns : named;
+    } else if (line.startsWith('{')) {
+      try {
+        into(COPY_COLUMNS).push(copyLine(JSON.parse(line) as TransactionRecord));
+      } catch {
+        // cut short, as above
+      }
+    } else if (columns !== null && line.split('\t').length === columns.length) into(columns).push(line);
+  }
+  return runs;
+}
+
+/** Strict records while the store is away: appended here, and renamed to `shipping-<time>.copy` to be shipped. */
+const OPEN_FILE = 'open.copy';
+/** The same, of versions that journaled JSON lines. */
+const LEGACY_OPEN_FILE = 'open.jsonl';
+const COLUMNS_PREFIX = '#columns ';
+/** The first line of each journal file (and of each append to `open.copy`): the columns of the lines after it. */
+const COLUMNS_LINE = `${COLUMNS_PREFIX}${COPY_COLUMNS.join(',')}\n`;
 
 /**
  * Journal first: a live segment is rotated past this many records while the store lags behind it, so that the
@@ -245,7 +294,7 @@ let journalsOpened = 0;
 
 /**
  * Journal first: the size of a live segment's file, made of zeros before it takes records (`prepareSegment`):
- * room for LIVE_SEGMENT_RECORDS records of ≈ 1 KB (a record's JSON line is ≈ 0.6–1 KB).
+ * room for LIVE_SEGMENT_RECORDS records of ≈ 1 KB (a record's COPY line is ≈ 0.3–0.6 KB).
  */
 const LIVE_SEGMENT_BYTES = 16 * 1024 * 1024;
 const ZEROS = Buffer.alloc(1024 * 1024);

@@ -1,6 +1,6 @@
 import type { Store } from '../../src/store/port.ts';
 import type { TransactionRecord } from '../../src/telemetry/record.ts';
-import { insertTransactions } from '../../src/telemetry/recorder.ts';
+import { insertTransactions } from '../../src/telemetry/record-copy.ts';
 
 /**
  * Rows written straight into the store for the tests that need thousands of them (paging, the console at scale):
