@@ -123,7 +123,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   const store = await openStore(config);
   const stops: Array<() => Promise<void>> = [() => store.close()];
   const stop = async () => {
-    for (const s of stops.reverse()) await s().catch((err) => logger.error({ err }, 'stop failed'));
+    for (const s of stops.reverse())
+      await s().catch((err) => logger.error({ err }, 'không dừng được một thành phần / stop failed'));
     stops.length = 0;
   };
   try {
@@ -137,13 +138,13 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       else
         logger.warn(
           { keyFile: secrets.generatedFile },
-          'key-encryption key generated: keep it apart from backups',
+          'đã tạo khoá mã hoá khoá (KEK): cất riêng khỏi bản sao lưu / key-encryption key generated: keep it apart from backups',
         );
     }
     if (secrets.sealed > 0) {
       logger.warn(
         { sealed: secrets.sealed },
-        'plaintext secrets of an older store sealed: rotate the signing key (lgsp keys rotate) and webhook secrets, older backups and WAL still hold them',
+        'đã niêm phong các bí mật còn dạng rõ của kho dữ liệu cũ: hãy đổi khoá ký (lgsp keys rotate) và secret của webhook, vì bản sao lưu cũ và WAL vẫn còn giữ chúng / plaintext secrets of an older store sealed: rotate the signing key (lgsp keys rotate) and webhook secrets, older backups and WAL still hold them',
       );
     }
     // One egress policy for every plane (issue 10): the registry checks URLs when saved, the gateway, probes,
@@ -194,7 +195,11 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
           keep: config.backup.keep,
           now: new Date(clock.nowMs()),
         });
-        if (result.written) logger.info({ ...result }, 'scheduled backup written and verified');
+        if (result.written)
+          logger.info(
+            { ...result },
+            'đã ghi và kiểm tra bản sao lưu tự động / scheduled backup written and verified',
+          );
       });
     }
 
@@ -220,7 +225,9 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     // before the first snapshot, so the gateway serves it from the start (issue 12 item 7).
     const workflows = requestWorkflows(store, registry, clock, config);
     if (serves.control && (await workflows.categories.ensureService()) === null) {
-      logger.warn('the dmdc context belongs to another service: the shared category lists are not served');
+      logger.warn(
+        'context dmdc đã thuộc về một dịch vụ khác: không phục vụ danh mục dùng chung / the dmdc context belongs to another service: the shared category lists are not served',
+      );
     }
 
     const snapshots = new SnapshotHolder(storeSnapshotSource(store, kek), clock, logger);
@@ -419,7 +426,14 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
           gatewayUrl: sandboxGateway.url,
         })
       : await nodeHealthServer(config, describeNode, metrics);
-    await admin.listen({ port: config.admin.port, host: config.admin.host });
+    // Fastify writes its own start-up line, one per address (on 0.0.0.0 every interface, which the start banner
+    // does not list); it has no switch to drop it short of silencing the admin API's info lines, so it is bilingual.
+    await admin.listen({
+      port: config.admin.port,
+      host: config.admin.host,
+      listenTextResolver: (address) =>
+        `cổng quản trị đang lắng nghe tại ${address} / admin server listening at ${address}`,
+    });
     stops.push(() => admin.close());
     const a = admin.server.address();
     egress.addOwnListener(a);

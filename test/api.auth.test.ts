@@ -192,7 +192,7 @@ describe('admin API internal errors and request logs', () => {
       await app.close();
 
       const log = lines.join('');
-      assert.match(log, /admin API internal error/);
+      assert.match(log, /lỗi nội bộ của API quản trị \/ admin API internal error/);
       assert.match(log, /exploded/, 'the cause is in the server log');
       assert.match(log, /"route":"\/api\/v1\/me"/);
       assert.ok(!log.includes(TEST_PASSWORD), 'no password in the log');

@@ -154,7 +154,7 @@ describe('POST /token: wrong secrets block the key and the address, not other co
     assert.equal((await tokenCall(h.url, a.consumerKey, a.consumerSecret)).status, 200, 'count was reset');
 
     // Each block is logged once as it starts, with the key and address, never the secret: 11th failure, then 12th.
-    const blocks = warnings.filter((w) => w.includes('blocked after repeated failed'));
+    const blocks = warnings.filter((w) => w.includes('tạm chặn sau nhiều lần xác thực sai liên tiếp / '));
     assert.equal(blocks.length, 2);
     assert.match(
       blocks[0]!,

@@ -382,7 +382,7 @@ for (const kind of storeKinds) {
       assert.equal(ok.headers.location, '/');
       // The refusals are logged by reason; no code, flow cookie, session token or client secret is in a log line.
       const log = logLines.join('');
-      assert.match(log, /OIDC sign-in refused/);
+      assert.match(log, /từ chối đăng nhập OIDC \/ OIDC sign-in refused/);
       assert.match(log, /"reason":"invalid_response"/);
       for (const secret of [
         back.searchParams.get('code')!,

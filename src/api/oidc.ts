@@ -298,7 +298,10 @@ export class OidcSignIn {
         post_logout_redirect_uri: `${this.deps.publicBaseUrl()}/`,
       }).href;
     } catch (err) {
-      this.deps.logger.warn({ error: errorName(err) }, 'OIDC provider unavailable for sign-out');
+      this.deps.logger.warn(
+        { error: errorName(err) },
+        'nhà cung cấp định danh OIDC không sẵn sàng để đăng xuất / OIDC provider unavailable for sign-out',
+      );
       return null;
     }
   }

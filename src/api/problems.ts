@@ -107,8 +107,16 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const { problem, internal, suspect } = problemFor(error);
-    if (internal) request.log.error({ err: error, url: instanceOf(request) }, 'admin API internal error');
-    else if (suspect) request.log.warn({ err: error, url: instanceOf(request) }, 'admin API refused a value');
+    if (internal)
+      request.log.error(
+        { err: error, url: instanceOf(request) },
+        'lỗi nội bộ của API quản trị / admin API internal error',
+      );
+    else if (suspect)
+      request.log.warn(
+        { err: error, url: instanceOf(request) },
+        'API quản trị từ chối một giá trị / admin API refused a value',
+      );
     return sendProblem(request, reply, problem);
   });
   app.setNotFoundHandler((request, reply) => {

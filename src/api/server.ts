@@ -163,10 +163,13 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
       onReload: (c) =>
         deps.logger.info(
           { subject: c.subject, notAfter: new Date(c.notAfterMs) },
-          'admin TLS certificate reloaded',
+          'đã nạp lại chứng chỉ TLS của cổng quản trị / admin TLS certificate reloaded',
         ),
       onError: (err) =>
-        deps.logger.error({ err }, 'admin TLS certificate reload failed; still serving the previous one'),
+        deps.logger.error(
+          { err },
+          'không nạp lại được chứng chỉ TLS của cổng quản trị; vẫn dùng chứng chỉ cũ / admin TLS certificate reload failed; still serving the previous one',
+        ),
     });
     app.addHook('onListen', async () => void reloader.start());
     app.addHook('onClose', async () => reloader.stop());
@@ -205,7 +208,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
         durationMs: Math.round(reply.elapsedTime),
         userId: request.user?.id ?? null,
       },
-      'admin API request',
+      'yêu cầu tới API quản trị / admin API request',
     );
   });
 

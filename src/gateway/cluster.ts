@@ -122,7 +122,7 @@ export async function startGatewayWorkers(
                 ok: true,
               }),
             (err: unknown) => {
-              logger.error({ err }, 'token revocation failed');
+              logger.error({ err }, 'không thu hồi được token / token revocation failed');
               sendTo(w, { type: 'token-revoked', requestId: m.requestId, revision: 0, ok: false });
             },
           );
@@ -134,9 +134,18 @@ export async function startGatewayWorkers(
         counterReports.delete(String(w.id));
         reject(new Error(`gateway worker exited (${code ?? signal}) before listening`));
         if (!stopping) {
-          logger.error({ code, signal }, 'gateway worker died; starting another');
+          logger.error(
+            { code, signal },
+            'tiến trình worker của cổng kết nối đã dừng đột ngột; đang khởi động tiến trình khác / gateway worker died; starting another',
+          );
           setTimeout(
-            () => void fork().catch((err) => logger.error({ err }, 'gateway worker restart failed')),
+            () =>
+              void fork().catch((err) =>
+                logger.error(
+                  { err },
+                  'không khởi động lại được tiến trình worker của cổng kết nối / gateway worker restart failed',
+                ),
+              ),
             1_000,
           );
         }

@@ -258,7 +258,7 @@ async function callBackend(run: Run, backend: CompiledBackend, index: number): P
     } catch (err) {
       ctx.logger.warn(
         { txn: child.id, peer: peerTarget.peer.code, err: (err as Error).message },
-        'peer token failed',
+        'không lấy được token từ nền tảng ngang hàng / peer token failed',
       );
       return refused('GW_FED_PEER_UNAVAILABLE', peerTarget.peer.code);
     }

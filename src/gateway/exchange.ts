@@ -243,7 +243,7 @@ export function failUnexpected(
     if (!finished(rec)) finish(ctx, rec, 499, 'GW_CLIENT_CLOSED');
     return;
   }
-  ctx.logger.error({ err, txn: rec.id }, 'gateway request failed');
+  ctx.logger.error({ err, txn: rec.id }, 'cổng kết nối xử lý yêu cầu thất bại / gateway request failed');
   if (res.headersSent || finished(rec)) {
     res.destroy();
     return;
@@ -257,7 +257,10 @@ export function failUnexpected(
     }
   } catch (again) {
     // The record sink itself failed: the answer is out, and the log is all that is left.
-    ctx.logger.error({ err: again, txn: rec.id }, 'gateway could not record a failed request');
+    ctx.logger.error(
+      { err: again, txn: rec.id },
+      'cổng kết nối không ghi được bản ghi giao dịch của yêu cầu thất bại / gateway could not record a failed request',
+    );
     if (!res.headersSent) res.destroy();
   }
 }

@@ -339,7 +339,7 @@ async function onward(
   } catch (err) {
     ctx.logger.warn(
       { txn: rec.id, peer: target.peer.code, err: (err as Error).message },
-      'peer token failed',
+      'không lấy được token từ nền tảng ngang hàng / peer token failed',
     );
     return refuse(ctx, res, rec, refusal('GW_FED_PEER_UNAVAILABLE', target.peer.code));
   }

@@ -85,7 +85,7 @@ export function transportRefusal(ctx: GatewayContext, rec: TransactionRecord, ro
   }
   ctx.logger.warn(
     { txn: rec.id, service: route.context, version: route.version, code },
-    'provider unreachable',
+    'không kết nối được hệ thống cung cấp / provider unreachable',
   );
   return refusal('GW_UPSTREAM_UNREACHABLE', code);
 }

@@ -105,7 +105,7 @@ export async function intake(
           ? 'MQ_UPLOAD_FAILED'
           : 'MQ_QUEUE_UNAVAILABLE';
     if (code === 'MQ_QUEUE_UNAVAILABLE')
-      ctx.logger.error({ err, message: messageId }, 'message queue failed');
+      ctx.logger.error({ err, message: messageId }, 'hàng đợi thông điệp báo lỗi / message queue failed');
     const headers: Record<string, string> =
       code === 'MQ_MESSAGE_TOO_LARGE'
         ? { connection: 'close' }
@@ -241,7 +241,10 @@ async function pull(
     'repr-digest': `sha-256=:${Buffer.from(meta.sha256, 'hex').toString('base64')}:`,
   });
   body.once('error', (err) => {
-    ctx.logger.warn({ err, message: meta.id }, 'inbox payload read failed');
+    ctx.logger.warn(
+      { err, message: meta.id },
+      'không đọc được nội dung thông điệp trong hộp thư / inbox payload read failed',
+    );
     res.destroy();
   });
   res.once('close', () => {

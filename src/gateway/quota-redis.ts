@@ -220,7 +220,10 @@ export class RedisQuotaCounters implements QuotaCounter {
       w.minuteEndMs - nowMs + 60_000,
       w.dayEndMs - nowMs + 3_600_000,
     )) as LeaseReply;
-    if (!this.available) this.logger.info('redis reachable again: quotas are shared across nodes');
+    if (!this.available)
+      this.logger.info(
+        'Redis truy cập được trở lại: hạn mức dùng chung giữa các nút / redis reachable again: quotas are shared across nodes',
+      );
     this.available = true;
     // Counted in this lease's windows, as the calls waiting for it arrived in them.
     lease.left += granted;
@@ -237,7 +240,7 @@ export class RedisQuotaCounters implements QuotaCounter {
       this.available = false;
       this.logger.error(
         { err: (err as Error).message, onUnavailable: this.options.onUnavailable },
-        'redis unreachable: quotas decided without the shared counters',
+        'không truy cập được Redis: hạn mức được quyết định mà không có bộ đếm dùng chung / redis unreachable: quotas decided without the shared counters',
       );
     }
     if (this.options.onUnavailable === 'open') return this.fallback.take(policy, nowMs);

@@ -81,10 +81,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
         onReload: (c) =>
           ctx.logger.info(
             { subject: c.subject, notAfter: new Date(c.notAfterMs) },
-            'gateway TLS certificate reloaded',
+            'đã nạp lại chứng chỉ TLS của cổng kết nối / gateway TLS certificate reloaded',
           ),
         onError: (err) =>
-          ctx.logger.error({ err }, 'gateway TLS certificate reload failed; still serving the previous one'),
+          ctx.logger.error(
+            { err },
+            'không nạp lại được chứng chỉ TLS của cổng kết nối; vẫn dùng chứng chỉ cũ / gateway TLS certificate reload failed; still serving the previous one',
+          ),
       })
     : null;
   // 1,000+ concurrent connections are held (R-04), but not all from one address (item 7).
@@ -338,7 +341,7 @@ function formOneCall(
       // One line per block, as at `/token`: who and from where, never the secret.
       ctx.logger.warn(
         { consumerKey: key, address, blockedMs, txn: rec.id },
-        'lgspaccesstoken: blocked after repeated failed client authentications',
+        'lgspaccesstoken: tạm chặn sau nhiều lần xác thực sai liên tiếp / lgspaccesstoken: blocked after repeated failed client authentications',
       ),
   );
   if (!caller.ok) return refuse(ctx, res, rec, caller);

@@ -100,7 +100,8 @@ export class SnapshotHolder {
           if (!this.source) return;
           const revision = await this.source.revision();
           this.checkedAtMs = this.clock.nowMs();
-          if (this.sourceFailing) this.logger.info('snapshot source answers again');
+          if (this.sourceFailing)
+            this.logger.info('nguồn bản cấu hình trả lời trở lại / snapshot source answers again');
           this.sourceFailing = false;
           this.know(revision);
           if (this.current && revision <= this.current.revision) continue;
@@ -108,7 +109,10 @@ export class SnapshotHolder {
         } catch (err) {
           // Said once per outage: a poll every 500 ms must not flood the log while the store is away.
           if (!this.sourceFailing)
-            this.logger.error({ err }, 'snapshot refresh failed; keeping the current snapshot');
+            this.logger.error(
+              { err },
+              'không làm mới được bản cấu hình; giữ bản cấu hình đang dùng / snapshot refresh failed; keeping the current snapshot',
+            );
           this.sourceFailing = true;
         }
       } while (this.again);

@@ -129,7 +129,10 @@ export async function soapRestCall(
   const soap = route.soapRest!;
   const operation = soap.operations.get(`${resource.method} ${resource.template}`);
   if (operation === undefined || soap.methods === null || typeof soap.methods[operation] !== 'function') {
-    ctx.logger.error({ txn: rec.id, version: route.versionId }, 'SOAP-as-REST version without its operation');
+    ctx.logger.error(
+      { txn: rec.id, version: route.versionId },
+      'phiên bản SOAP-as-REST không có thao tác tương ứng / SOAP-as-REST version without its operation',
+    );
     return refuse(ctx, res, rec, INTERNAL);
   }
   const read = await readConsumerBody(ctx, req, route);

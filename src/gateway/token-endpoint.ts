@@ -158,7 +158,7 @@ async function authenticateClient(
     if (blockedMs > 0) {
       ctx.logger.warn(
         { consumerKey: credential ? clientId : null, address, blockedMs, txn: rec.id },
-        'token endpoint: blocked after repeated failed client authentications',
+        'điểm cấp token: tạm chặn sau nhiều lần xác thực sai liên tiếp / token endpoint: blocked after repeated failed client authentications',
       );
     }
     oauthError(

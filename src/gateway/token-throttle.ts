@@ -114,7 +114,10 @@ export class TokenThrottle {
       if (knownKey !== null) subjects.push({ id: `key:${knownKey}`, policy: this.byKey.policy });
       try {
         const states = await this.shared.fail(subjects, nowMs);
-        if (!this.wasAvailable) this.logger?.info('redis reachable again: /token limits shared across nodes');
+        if (!this.wasAvailable)
+          this.logger?.info(
+            'Redis truy cập được trở lại: giới hạn dò secret tại /token dùng chung giữa các nút / redis reachable again: /token limits shared across nodes',
+          );
         this.wasAvailable = true;
         // The published states reach this node's view too; merged here as well, so this answer already sees them.
         this.byAddress.merge({ [address]: states[0]! });
@@ -170,7 +173,7 @@ export class TokenThrottle {
     this.wasAvailable = false;
     this.logger?.error(
       { err: err instanceof Error ? err.message : 'not connected', onUnavailable: this.onUnavailable },
-      'redis unreachable: /token brute-force limits decided without the shared counters',
+      'không truy cập được Redis: giới hạn dò secret tại /token được quyết định mà không có bộ đếm dùng chung / redis unreachable: /token brute-force limits decided without the shared counters',
     );
   }
 

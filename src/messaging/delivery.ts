@@ -131,7 +131,9 @@ export class Deliverer {
     }
     this.ticking = true;
     void this.tick()
-      .catch((err) => this.deps.logger.error({ err }, 'message delivery round failed'))
+      .catch((err) =>
+        this.deps.logger.error({ err }, 'vòng chuyển thông điệp thất bại / message delivery round failed'),
+      )
       .finally(() => {
         this.ticking = false;
         if (this.again) {
@@ -235,7 +237,12 @@ export class Deliverer {
   /** Work after a message settled (callbacks, alerts): tracked so `stop` waits for it, never holding a slot. */
   private afterwards(work: Promise<void>, messageId: string): void {
     const tracked = work
-      .catch((err) => this.deps.logger.error({ err, message: messageId }, 'after-delivery work failed'))
+      .catch((err) =>
+        this.deps.logger.error(
+          { err, message: messageId },
+          'việc sau khi chuyển thông điệp thất bại / after-delivery work failed',
+        ),
+      )
       .finally(() => this.pushes.delete(tracked));
     this.pushes.add(tracked);
   }
@@ -264,7 +271,7 @@ export class Deliverer {
         } catch (err) {
           logger.info(
             { message: row.message_id, peer: peer.code, err: (err as Error).message },
-            'receipt not read',
+            'không đọc được biên nhận / receipt not read',
           );
         }
       }
@@ -300,7 +307,12 @@ export class Deliverer {
   /** Starts a push on a slot already taken; the slot is given back when the push settles. */
   private launch(claim: Claim, route: Destination, destinations: Destinations): void {
     const push = this.push(claim, route, destinations)
-      .catch((err) => this.deps.logger.error({ err, message: claim.message.id }, 'push failed unexpectedly'))
+      .catch((err) =>
+        this.deps.logger.error(
+          { err, message: claim.message.id },
+          'đẩy thông điệp gặp lỗi không lường trước / push failed unexpectedly',
+        ),
+      )
       .finally(() => {
         this.slots.give(route.versionId, 1);
         this.pushes.delete(push);
@@ -457,12 +469,15 @@ export class Deliverer {
       else
         logger.info(
           { message: meta.id, attempt: meta.attempts, error: failure.text },
-          'push will be retried',
+          'sẽ đẩy lại thông điệp / push will be retried',
         );
     } catch (err) {
       // The claim lapsed meanwhile (a very slow destination) and another push owns the message now.
       if (err instanceof LgspError && err.code === 'MQ_CLAIM_LOST') {
-        logger.warn({ message: meta.id }, 'push finished after its claim lapsed');
+        logger.warn(
+          { message: meta.id },
+          'đẩy thông điệp xong khi lượt nhận đã hết hạn / push finished after its claim lapsed',
+        );
         return;
       }
       throw err;

@@ -210,7 +210,7 @@ export class RedisSlots implements DestinationSlots {
     this.available = false;
     this.logger.error(
       { err: (err as Error).message, onUnavailable: this.options.onUnavailable },
-      'redis unreachable: delivery concurrency decided without the shared slots',
+      'không truy cập được Redis: giới hạn đẩy đồng thời được quyết định mà không có các chỗ dùng chung / redis unreachable: delivery concurrency decided without the shared slots',
     );
   }
 
@@ -241,7 +241,9 @@ export class RedisSlots implements DestinationSlots {
       this.redis as unknown as { lgspSlotsTake: (...a: Array<string | number>) => Promise<[number, number]> }
     ).lgspSlotsTake(`${base}:held`, `${base}:lapse`, this.node, stated, want, limit, HOLD_MS);
     if (!this.available)
-      this.logger.info('redis reachable again: delivery concurrency is shared across nodes');
+      this.logger.info(
+        'Redis truy cập được trở lại: giới hạn đẩy đồng thời dùng chung giữa các nút / redis reachable again: delivery concurrency is shared across nodes',
+      );
     this.available = true;
     hold.held = stated + granted;
   }

@@ -368,7 +368,8 @@ export class Messaging {
     const candidates = keys.retiring(nowMs);
     if (candidates.length === 0) return [];
     const destroyed = keys.destroy(nowMs, await this.queue.payloadKeysInUse(candidates));
-    if (destroyed.length > 0) logger.info({ keys: destroyed }, 'message data keys destroyed');
+    if (destroyed.length > 0)
+      logger.info({ keys: destroyed }, 'đã huỷ khoá dữ liệu của thông điệp / message data keys destroyed');
     return destroyed;
   }
 

@@ -130,7 +130,9 @@ export class Notifier {
     if (this.timer) return;
     this.announceMailSetting();
     this.timer = setInterval(() => {
-      this.deliverDue().catch((err) => this.logger.error({ err }, 'notification round failed'));
+      this.deliverDue().catch((err) =>
+        this.logger.error({ err }, 'vòng gửi thông báo thất bại / notification round failed'),
+      );
     }, this.config.pollIntervalMs);
     this.timer.unref();
   }
@@ -141,10 +143,12 @@ export class Notifier {
       // Host and port only: the URL may carry the SMTP password.
       this.logger.info(
         { smtpHost: this.smtp.host, smtpPort: this.smtp.port },
-        'e-mail notifications enabled',
+        'đã bật thông báo e-mail / e-mail notifications enabled',
       );
     } else {
-      this.logger.warn('e-mail notifications disabled: set notifications.smtpUrl (LGSP_SMTP_URL)');
+      this.logger.warn(
+        'đã tắt thông báo e-mail: đặt notifications.smtpUrl (LGSP_SMTP_URL) / e-mail notifications disabled: set notifications.smtpUrl (LGSP_SMTP_URL)',
+      );
     }
   }
 
@@ -272,20 +276,23 @@ export class Notifier {
 
     if (error === null) {
       await this.finish(row.id, { status: 'sent', sent_at: new Date(nowMs), last_error: null });
-      this.logger.info({ ...log, ...recipient }, 'notification sent');
+      this.logger.info({ ...log, ...recipient }, 'đã gửi thông báo / notification sent');
       return 'sent';
     }
     const reason = this.describe(error);
     if (error instanceof PermanentFailure || row.attempts >= this.config.maxAttempts) {
       await this.finish(row.id, { status: 'failed', last_error: reason });
-      this.logger.error({ ...log, ...recipient, reason }, 'notification failed: giving up');
+      this.logger.error(
+        { ...log, ...recipient, reason },
+        'gửi thông báo thất bại: ngừng thử lại / notification failed: giving up',
+      );
       return 'failed';
     }
     const next = new Date(nowMs + retryDelayMs(row.attempts));
     await this.finish(row.id, { next_attempt_at: next, last_error: reason });
     this.logger.warn(
       { ...log, ...recipient, reason, nextAttemptAt: next.toISOString() },
-      'notification retry',
+      'sẽ gửi lại thông báo / notification retry',
     );
     return 'retried';
   }
@@ -365,7 +372,7 @@ export class Notifier {
     if (Number(count) > 0) {
       this.logger.warn(
         { pendingEmails: Number(count) },
-        'e-mail notifications are waiting: set notifications.smtpUrl (LGSP_SMTP_URL) to send them',
+        'thông báo e-mail đang chờ gửi: đặt notifications.smtpUrl (LGSP_SMTP_URL) để gửi / e-mail notifications are waiting: set notifications.smtpUrl (LGSP_SMTP_URL) to send them',
       );
     }
   }

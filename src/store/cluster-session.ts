@@ -117,7 +117,10 @@ class PostgresClusterSession implements ClusterSession {
       if (!this.closed) this.reconnectLater();
     };
     client.on('error', (err) => {
-      this.logger.warn({ err: err.message }, 'cluster session lost; leases released, reconnecting');
+      this.logger.warn(
+        { err: err.message },
+        'mất phiên cụm; đã nhả khoá việc định kỳ, đang kết nối lại / cluster session lost; leases released, reconnecting',
+      );
       lost();
     });
     client.on('end', lost);
@@ -142,7 +145,7 @@ class PostgresClusterSession implements ClusterSession {
           return;
         }
         this.client = client;
-        this.logger.info('cluster session back');
+        this.logger.info('phiên cụm đã nối lại / cluster session back');
         // Changes made while we were away were not heard: a reload catches up.
         for (const listener of this.changeListeners) listener(0);
       } catch {

@@ -28,7 +28,10 @@ export class Leases {
     // A lost session has lost its locks: from this moment no job of ours may start.
     session.onLost(() => {
       if (this.held.size > 0)
-        this.logger.warn({ leases: [...this.held] }, 'job leases lost with the session');
+        this.logger.warn(
+          { leases: [...this.held] },
+          'khoá việc định kỳ mất cùng phiên / job leases lost with the session',
+        );
       this.held.clear();
     });
   }
@@ -63,7 +66,10 @@ export class Leases {
       .catch((err) => {
         // A session that does not answer may have lost its locks: run nothing until it proves otherwise.
         this.held.clear();
-        this.logger.warn({ err: (err as Error).message }, 'job lease round failed');
+        this.logger.warn(
+          { err: (err as Error).message },
+          'vòng giữ khoá việc định kỳ thất bại / job lease round failed',
+        );
       })
       .finally(() => {
         this.round = null;
@@ -79,9 +85,12 @@ export class Leases {
       if (await this.session.tryLock(name)) {
         this.held.add(name);
         if (this.firstRoundDone) {
-          this.logger.info({ lease: name }, 'job lease taken over');
+          this.logger.info(
+            { lease: name },
+            'đã tiếp nhận khoá việc định kỳ từ nút khác / job lease taken over',
+          );
           for (const listener of this.takeoverListeners) listener(name);
-        } else this.logger.debug({ lease: name }, 'job lease taken');
+        } else this.logger.debug({ lease: name }, 'đã nhận khoá việc định kỳ / job lease taken');
       }
     }
     this.firstRoundDone = true;
@@ -130,7 +139,7 @@ export class PeriodicJobs {
         .then(() => {
           this.runs.set(name, (this.runs.get(name) ?? 0) + 1);
         })
-        .catch((err) => this.logger.error({ err, job: name }, 'periodic job failed'))
+        .catch((err) => this.logger.error({ err, job: name }, 'việc định kỳ thất bại / periodic job failed'))
         .finally(() => this.running.delete(name));
       this.running.set(name, run);
     };

@@ -126,7 +126,7 @@ export class Alerts {
   /** Resolves the open alert with this key, if any (the condition cleared), and says so. */
   async resolve(key: string, note: string): Promise<Alert | null> {
     const row = await this.moveOpen(key, 'resolved', note);
-    if (row) this.logger.info({ alert: row.id, kind: row.kind, key }, `resolved: ${note}`);
+    if (row) this.logger.info({ alert: row.id, kind: row.kind, key }, `đã xử lý / resolved: ${note}`);
     return row ? toAlert(row) : null;
   }
 
@@ -377,7 +377,7 @@ export function alertOnEgressDenied(
         port: denial.port,
         rule: denial.rule,
       },
-      'egress denied',
+      'chặn kết nối ra ngoài / egress denied',
     );
     const target = `${denial.host}:${denial.port}`;
     const nowMs = clock.nowMs();
@@ -400,6 +400,8 @@ export function alertOnEgressDenied(
             : `A ${denial.client} connection to ${target} was refused by the egress policy.`),
         details: { ...denial, target },
       })
-      .catch((err) => logger.error({ err }, 'egress alert failed'));
+      .catch((err) =>
+        logger.error({ err }, 'không ghi được cảnh báo kết nối ra ngoài / egress alert failed'),
+      );
   });
 }

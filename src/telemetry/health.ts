@@ -109,7 +109,9 @@ export class HealthMonitor {
     this.timer = setInterval(() => {
       if (this.running) return;
       this.running = this.evaluate()
-        .catch((err) => this.deps.logger.error({ err }, 'health evaluation failed'))
+        .catch((err) =>
+          this.deps.logger.error({ err }, 'vòng đánh giá sức khoẻ thất bại / health evaluation failed'),
+        )
         .finally(() => {
           this.running = null;
         });
@@ -436,7 +438,10 @@ export class HealthMonitor {
       try {
         cert = certificateInfo(readFileSync(files.certFile));
       } catch (err) {
-        logger.warn({ err, port }, 'TLS certificate unreadable for the expiry check');
+        logger.warn(
+          { err, port },
+          'không đọc được chứng chỉ TLS để kiểm tra hạn dùng / TLS certificate unreadable for the expiry check',
+        );
         continue;
       }
       if (cert.notAfterMs <= horizonMs) {

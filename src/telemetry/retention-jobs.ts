@@ -29,7 +29,7 @@ export async function startRetentionJobs(
   if (!jobs) return;
   jobs.every('transaction-rollups', { everyMs: ROLLUP_EVERY_MS }, async () => {
     const r = await runRollups(store, clock.nowMs());
-    if (r.from) logger.debug({ ...r }, 'transaction rollups computed');
+    if (r.from) logger.debug({ ...r }, 'đã tính số liệu tổng hợp giao dịch / transaction rollups computed');
   });
   jobs.every('transaction-retention', { everyMs: DAILY_MS, firstAfterMs: FIRST_DAILY_MS }, async () => {
     await ensureTransactionPartitions(store, clock.nowMs());
@@ -38,6 +38,10 @@ export async function startRetentionJobs(
       archiveDir: archiveDirOf(config),
       nowMs: clock.nowMs(),
     });
-    for (const a of archived) logger.info({ ...a }, 'transaction partition archived and dropped');
+    for (const a of archived)
+      logger.info(
+        { ...a },
+        'đã lưu trữ và xoá phân vùng giao dịch / transaction partition archived and dropped',
+      );
   });
 }

@@ -56,7 +56,7 @@ export async function loginRoutes(
     const reason = err instanceof SignInFailed ? err.reason : 'invalid_response';
     const cause = err instanceof SignInFailed ? err.cause : err;
     // The reason and the error's name only: never the code, a token or the provider's response body (R-25).
-    logger.warn({ reason, error: errorName(cause) }, 'OIDC sign-in refused');
+    logger.warn({ reason, error: errorName(cause) }, 'từ chối đăng nhập OIDC / OIDC sign-in refused');
     return reply.redirect(`/?signin_error=${reason}`, 302);
   };
   const flowCookie = (value: string, maxAgeSeconds: number) =>
