@@ -220,9 +220,18 @@ export class Recorder implements RecordSink {
     this.shipping = journal
       .ship((columns, lines) => insertCopyLines(this.store, columns, lines), this.options.batchSize)
       .then((shipped) => {
-        if (shipped > 0) this.logger.info({ shipped }, 'journaled transaction records written to the store');
+        if (shipped > 0)
+          this.logger.info(
+            { shipped },
+            'đã ghi vào kho dữ liệu các bản ghi giao dịch từ nhật ký / journaled transaction records written to the store',
+          );
       })
-      .catch((err) => this.logger.warn({ err }, 'journaled transaction records not shipped yet; will retry'))
+      .catch((err) =>
+        this.logger.warn(
+          { err },
+          'chưa chuyển được bản ghi giao dịch từ nhật ký vào kho dữ liệu; sẽ thử lại / journaled transaction records not shipped yet; will retry',
+        ),
+      )
       .finally(() => {
         this.shipping = null;
       });
@@ -325,7 +334,10 @@ export class Recorder implements RecordSink {
       .then(
         () => {
           this.journaled += records.length;
-          if (this.journalFailing) this.logger.info('transaction records journaled again');
+          if (this.journalFailing)
+            this.logger.info(
+              'bản ghi giao dịch ghi được vào nhật ký trở lại / transaction records journaled again',
+            );
           this.journalFailing = false;
           if (this.journalHoleSeq <= this.writtenSeq) {
             this.journaledSeq = endSeq;
@@ -337,7 +349,10 @@ export class Recorder implements RecordSink {
           this.journalHoleSeq = endSeq;
           // Once per run of failures, not per group (hundreds a second under load).
           if (!this.journalFailing)
-            this.logger.error({ err }, 'transaction records not journaled; their answers wait for the store');
+            this.logger.error(
+              { err },
+              'không ghi được bản ghi giao dịch vào nhật ký; câu trả lời chờ kho dữ liệu / transaction records not journaled; their answers wait for the store',
+            );
           this.journalFailing = true;
           void this.flush();
         },
@@ -376,7 +391,10 @@ export class Recorder implements RecordSink {
     this.releaseGroups();
     if (this.journalFirst)
       void this.journal!.releaseLive(this.writtenSeq).catch((err: unknown) => {
-        this.logger.warn({ err }, 'stored records not yet removed from the journal');
+        this.logger.warn(
+          { err },
+          'bản ghi đã vào kho dữ liệu chưa được xoá khỏi nhật ký / stored records not yet removed from the journal',
+        );
       });
   }
 
@@ -533,7 +551,10 @@ export class Recorder implements RecordSink {
       this.failedBatches++;
       // Back off up to 10 s; records stay pending (or journaled), and `overloaded` protects memory.
       this.nextAttemptMs = Date.now() + Math.min(10_000, 100 * 2 ** this.failures);
-      this.logger.error({ err, backlog: this.backlog }, 'transaction records not written; will retry');
+      this.logger.error(
+        { err, backlog: this.backlog },
+        'chưa ghi được bản ghi giao dịch; sẽ thử lại / transaction records not written; will retry',
+      );
       if (this.journalWhenAway) return this.journalBatch(write);
       write.running = false;
       return false;
@@ -553,7 +574,10 @@ export class Recorder implements RecordSink {
     try {
       await this.journal!.append(write.lines ?? write.batch.map(copyLine));
     } catch (err) {
-      this.logger.error({ err, backlog: this.backlog }, 'transaction records neither stored nor journaled');
+      this.logger.error(
+        { err, backlog: this.backlog },
+        'bản ghi giao dịch không vào được kho dữ liệu lẫn nhật ký / transaction records neither stored nor journaled',
+      );
       write.running = false;
       return false;
     }
@@ -581,7 +605,10 @@ export class Recorder implements RecordSink {
       await this.journal!.closeLive(this.writtenSeq);
       const lost = this.takenSeq - Math.max(this.writtenSeq, this.journaledSeq);
       if (lost > 0)
-        this.logger.error({ lost }, 'shutting down with transaction records neither stored nor journaled');
+        this.logger.error(
+          { lost },
+          'dừng khi còn bản ghi giao dịch chưa vào kho dữ liệu lẫn nhật ký / shutting down with transaction records neither stored nor journaled',
+        );
     }
     // Strict: what the store would not take in time goes to the journal, shipped when the node starts again (a
     // write still running may finish too: shipping ignores what the store already holds).
@@ -603,7 +630,10 @@ export class Recorder implements RecordSink {
       for (const write of this.batches.slice()) if (!write.done) await this.journalBatch(write);
     }
     if (this.backlog > 0 && !this.journalFirst) {
-      this.logger.error({ lost: this.backlog }, 'shutting down with transaction records not written');
+      this.logger.error(
+        { lost: this.backlog },
+        'dừng khi còn bản ghi giao dịch chưa ghi / shutting down with transaction records not written',
+      );
     }
     if (this.slowCheck) clearTimeout(this.slowCheck);
     // Strict: calls whose records were not written never get their answer's last byte.
