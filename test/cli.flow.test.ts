@@ -175,6 +175,43 @@ describe('lgsp CLI against a running admin API', () => {
     assert.match(run.err, /ONCE/);
   });
 
+  test('rotate: the old key shows when it stops and what replaces it (R-19); every answer ends in a newline', async () => {
+    const [system] = (await json(['system', 'list'])).items;
+    const issued = await json(['credential', 'issue', '--system', system.id, '--env', 'sandbox']);
+    const rotated = await lgsp(['credential', 'rotate', issued.id, '--overlap-hours', '24']);
+    assert.equal(rotated.code, 0, rotated.err);
+    assert.ok(rotated.out.endsWith('\n'), 'the output does not run into the shell prompt');
+    const replacement = /^ID\s+(cred_\S+)/m.exec(rotated.out)?.[1];
+    assert.ok(replacement, rotated.out);
+    const shown = await lgsp(['credential', 'show', issued.id]);
+    assert.equal(shown.code, 0, shown.err);
+    assert.match(shown.out, /Trạng thái \/ Status\s+active/);
+    assert.match(shown.out, /Hết hiệu lực \/ Expires\s+\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}/);
+    assert.match(shown.out, new RegExp(`Thay bằng / Replaced by\\s+${replacement}`));
+    const listed = await lgsp(['credential', 'list', '--system', system.id]);
+    assert.match(listed.out, /Hết hiệu lực \/ Expires/);
+  });
+
+  test('a time typed without a zone is Vietnam time: maintenance from 08:00 prints 08:00', async () => {
+    const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    const run = await lgsp([
+      'notice',
+      'maintenance',
+      '--from',
+      `${day}T08:00`,
+      '--to',
+      `${day}T10:30`,
+      '--title',
+      'Nâng cấp cơ sở dữ liệu',
+      '--body',
+      'Dịch vụ tạm ngừng trong khung giờ này.',
+    ]);
+    assert.equal(run.code, 0, run.err);
+    const [yyyy, mm, dd] = day.split('-');
+    assert.match(run.out, new RegExp(`${dd}/${mm}/${yyyy} 08:00 – ${dd}/${mm}/${yyyy} 10:30`));
+    assert.ok(run.out.endsWith('\n'));
+  });
+
   test('an API error is exit 1 with its title, detail and code; --json also prints the problem', async () => {
     const run = await lgsp(['org', 'create', '--code', 'SO-Y-TE', '--name', 'Sở Y tế']);
     assert.equal(run.code, 1);

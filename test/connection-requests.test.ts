@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import JSZip from 'jszip';
+import { letterProvince } from '../src/control/request-letter.ts';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { storeKinds } from './helpers/stores.ts';
@@ -97,7 +98,8 @@ for (const kind of storeKinds) {
     }
 
     before(async () => {
-      h = await openAdminHarness(kind);
+      // The letter names the province of the platform's branding (here An Giang, whose regulation it cites).
+      h = await openAdminHarness(kind, { overrides: { branding: { provinceName: 'Tỉnh An Giang' } } });
       const parent = await expectStatus(
         await h.call('POST', '/api/v1/organizations', {
           code: '000.00.00.H01',
@@ -592,6 +594,15 @@ for (const kind of storeKinds) {
   });
 }
 
+test('the letter names a centrally-run city as "thành phố", from the branding\'s Vietnamese name', () => {
+  assert.deepEqual(letterProvince('Thành phố Cần Thơ / Can Tho City'), {
+    provinceName: 'Cần Thơ',
+    provinceKind: 'thành phố',
+  });
+  assert.deepEqual(letterProvince('Tỉnh Đồng Tháp'), { provinceName: 'Đồng Tháp', provinceKind: 'tỉnh' });
+  assert.deepEqual(letterProvince('Đồng Tháp'), { provinceName: 'Đồng Tháp' });
+});
+
 /** Differences between two count snapshots. */
 function delta(before: Record<string, number>, now: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - (before[k] ?? 0)]));
@@ -669,6 +680,16 @@ describe('lgsp connection: submit, list, approve, letter', () => {
     );
     // Without a unit the contact point works at the applying organization.
     assert.ok(text.includes('Đơn vị công tác: Sở Tư pháp'), "text.includes('Đơn vị công tác: Sở Tư pháp')");
+    // The province is the branding's (the default "Tỉnh Mẫu / Sample Province"), never An Giang's by default:
+    // its regulation's number is left blank to fill in.
+    for (const expected of [
+      'Kính gửi: Sở Thông tin và Truyền thông tỉnh Mẫu',
+      'Nền tảng tích hợp, chia sẻ dữ liệu tỉnh Mẫu',
+      'Quyết định số ........ ngày ........ của UBND tỉnh Mẫu',
+    ]) {
+      assert.ok(text.includes(expected), `the letter says "${expected}"`);
+    }
+    assert.ok(!text.includes('An Giang'), text);
 
     const approved = await json('connection', 'approve', created.id, '--note', 'Đồng ý');
     assert.equal(approved.request.status, 'approved');

@@ -135,6 +135,9 @@ describe('the agency workspace in Chromium', () => {
 
   test('the provider agency: its home and contact point, a connection request approved, a version submitted with its OpenAPI file', async () => {
     const page = await signIn('cong-an');
+    // Signing in lands on the first entry of the agency's menu, its organization's overview.
+    await page.waitForURL(/\/agency$/);
+    await page.getByRole('heading', { name: 'Công an tỉnh An Giang' }).waitFor();
     await page.getByRole('link', { name: 'Tổng quan cơ quan' }).click();
     await page.getByRole('heading', { name: 'Công an tỉnh An Giang' }).waitFor();
     await page.getByText('CSDL Dân cư tỉnh').waitFor();

@@ -199,6 +199,8 @@ describe('the console: registry and traffic screens', () => {
       `${callIds[0]},200`,
       `${callIds[1]},200`,
       'txn_khong_co_o_lgsp,200',
+      // A thousand more only theirs: the figure reads 1.001, Vietnamese digit grouping (1,001 would be 1 point 001).
+      ...Array.from({ length: 1000 }, (_, i) => `txn_khong_co_o_lgsp_${i},200`),
       '',
     ];
     await page.locator('input[type=file]').setInputFiles({
@@ -222,7 +224,11 @@ describe('the console: registry and traffic screens', () => {
     assert.equal(await figure('Chỉ có ở LGSP'), '1');
     await page.getByRole('tab', { name: /^Chỉ có ở LGSP/ }).click();
     await page.getByRole('cell', { name: callIds[2] }).waitFor();
-    assert.equal(await figure('Chỉ có ở bên đối soát'), '1');
+    // The side is named in Vietnamese, not the API's value.
+    const ours = page.getByRole('row').filter({ hasText: callIds[2] });
+    await ours.getByRole('cell', { name: 'Bên khai thác', exact: true }).waitFor();
+    assert.equal(await ours.getByRole('cell', { name: 'consumer', exact: true }).count(), 0);
+    assert.equal(await figure('Chỉ có ở bên đối soát'), '1.001');
     await accessible('reconciliation');
   });
 

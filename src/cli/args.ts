@@ -105,6 +105,21 @@ export function str(values: Values, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/**
+ * A point in time as an operator types it, for the API's ISO 8601 instants: a day `2027-02-10` is its start in
+ * Vietnam time (`2027-02-10T00:00:00+07:00`), a date-time without a zone `2027-02-10T08:30` is Vietnam time too; a
+ * value with its own zone (`Z`, `+07:00`) or anything else goes as typed, for the API to judge. The help said
+ * "ISO date" and the API refused a date alone (400 `API_VALIDATION_FAILED`).
+ */
+export function vietnamInstant(value: string): string {
+  const v = value.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return `${v}T00:00:00+07:00`;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v)) {
+    return `${v.length === 16 ? `${v}:00` : v}+07:00`;
+  }
+  return v;
+}
+
 /** The text options that were given, under their API names: `{ 'letter-number': 'letterNumber' }`. */
 export function given<Field extends string>(
   values: Values,

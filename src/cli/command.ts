@@ -100,7 +100,13 @@ export async function runCommand(label: string, sub: Subcommand, argv: string[],
     values,
     usage,
     print(body, human) {
-      io.out(json ? `${JSON.stringify(body, null, 2)}\n` : terminalSafe(human(body)));
+      if (json) {
+        io.out(`${JSON.stringify(body, null, 2)}\n`);
+        return;
+      }
+      // Every chunk ends in a newline (CliIo): a render without one ran into the shell prompt or the next output.
+      const text = terminalSafe(human(body));
+      io.out(text.endsWith('\n') ? text : `${text}\n`);
     },
   };
   return (await sub.run(ctx)) ?? 0;

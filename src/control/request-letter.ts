@@ -24,6 +24,8 @@ import type { ConnectionRequest, Organization } from '../api/contract/index.ts';
 export interface LetterOptions {
   /** Tỉnh: names the operator (Sở TT&TT tỉnh …) and the platform. Default 'An Giang'. */
   provinceName?: string;
+  /** 'tỉnh', or 'thành phố' for a centrally-run city (Sở TT&TT thành phố Cần Thơ). Default 'tỉnh'. */
+  provinceKind?: 'tỉnh' | 'thành phố';
   /** Cơ quan chủ quản, printed above the organization's name; none when the organization has no parent. */
   parentAgencyName?: string | null;
   /** Địa danh before the date; default the province's name. */
@@ -187,6 +189,21 @@ function footerTable(options: { parent: string | null; signerTitle: string; sign
   return twoColumnTable([[recipients, signature]]);
 }
 
+/**
+ * The province the letter names, from the platform's branding (`branding.provinceName`, e.g. "Tỉnh An Giang" or
+ * "Tỉnh Mẫu / Sample Province"): its Vietnamese part, without the leading "Tỉnh" / "Thành phố", which becomes the
+ * kind. Every province's letter named An Giang before, whatever the branding said.
+ */
+export function letterProvince(
+  brandingProvinceName: string,
+): Pick<LetterOptions, 'provinceName' | 'provinceKind'> {
+  const vietnamese = brandingProvinceName.split(' / ')[0]?.trim() ?? '';
+  const match = /^(tỉnh|thành phố)\s+(.+)$/iu.exec(vietnamese.normalize('NFC'));
+  if (!match) return vietnamese ? { provinceName: vietnamese } : {};
+  const kind = match[1]?.toLowerCase() === 'tỉnh' ? 'tỉnh' : 'thành phố';
+  return { provinceName: match[2]?.trim() ?? '', provinceKind: kind };
+}
+
 /** The letter for one request, as a .docx file, all text in Vietnamese (UTF-8, with its diacritics). */
 export async function renderConnectionRequestLetter(
   request: ConnectionRequest,
@@ -197,13 +214,14 @@ export async function renderConnectionRequestLetter(
   const parent = options.parentAgencyName?.trim() || null;
   const place = options.place?.trim() || province;
   const date = options.date ?? new Date(request.submittedAt);
-  const operator = `Sở Thông tin và Truyền thông tỉnh ${province}`;
-  const platform = `Nền tảng tích hợp, chia sẻ dữ liệu tỉnh ${province}`;
+  const kind = options.provinceKind ?? 'tỉnh';
+  const operator = `Sở Thông tin và Truyền thông ${kind} ${province}`;
+  const platform = `Nền tảng tích hợp, chia sẻ dữ liệu ${kind} ${province}`;
   const regulation =
     options.regulationReference?.trim() ||
     (province === 'An Giang'
       ? 'Quyết định số 56/2024/QĐ-UBND ngày 01/11/2024 của UBND tỉnh An Giang'
-      : `Quyết định số ........ ngày ........ của UBND tỉnh ${province}`);
+      : `Quyết định số ........ ngày ........ của UBND ${kind} ${province}`);
   const contact = request.contact;
   const or = (value: string | null | undefined) => value?.trim() || '........';
 

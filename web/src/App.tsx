@@ -1,6 +1,7 @@
 import { Result, Spin } from 'antd';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router-dom';
 import { ConsoleLayout } from './console/Layout.tsx';
+import { type ConsoleRoute, MENU_GROUPS } from './console/route.ts';
 import { CONSOLE_ROUTES } from './console/routes.tsx';
 import { SignIn } from './console/SignIn.tsx';
 import { PortalLayout } from './portal/Layout.tsx';
@@ -36,7 +37,7 @@ function Console() {
   }
   if (user === null) return <SignIn />;
   const routes = CONSOLE_ROUTES.filter((route) => route.roles.includes(user.role));
-  const home = routes.find((route) => route.menu)?.path ?? '';
+  const home = firstMenuPath(routes);
   return (
     <Routes>
       <Route element={<ConsoleLayout />}>
@@ -48,6 +49,19 @@ function Console() {
       </Route>
     </Routes>
   );
+}
+
+/**
+ * Where `/` leads: the first entry of the menu as the menu orders it (group, then entry), so an agency user lands on
+ * its organization's overview, the first entry under "Cơ quan của tôi", not on the first screen of the route list.
+ */
+function firstMenuPath(routes: ConsoleRoute[]): string {
+  const rank = (route: ConsoleRoute) =>
+    route.menu
+      ? MENU_GROUPS[route.menu.group].order * 1000 + (route.menu.order ?? 0)
+      : Number.POSITIVE_INFINITY;
+  const first = routes.filter((route) => route.menu).sort((a, b) => rank(a) - rank(b))[0];
+  return first?.path ?? '';
 }
 
 function NotFound() {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { renderConnectionRequestLetter } from '../../control/request-letter.ts';
+import { letterProvince, renderConnectionRequestLetter } from '../../control/request-letter.ts';
 import { LgspError } from '../../core/errors.ts';
 import { assertOwnOrganization, currentUser, organizationScope } from '../auth.ts';
 import { DOCX_MEDIA_TYPE, type IdParams } from '../contract/index.ts';
@@ -12,7 +12,7 @@ import { agencyOrOperator, anyRole, reviewers, routesUnder, TAGS } from './commo
  * generated from the Appendix template as .docx, for the agency to sign and send.
  */
 export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  const { registry, connectionRequests: requests } = deps;
+  const { registry, connectionRequests: requests, config } = deps;
   const route = routesUnder(app, TAGS.connectionRequests);
 
   /** The request named by `:id`, refused (403) to an agency user of another organization. */
@@ -78,6 +78,7 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
       const organization = await registry.getOrganization(found.organizationId);
       const parent = organization.parentId ? await registry.getOrganization(organization.parentId) : null;
       const letter = await renderConnectionRequestLetter(found, organization, {
+        ...letterProvince(config.branding.provinceName),
         parentAgencyName: parent?.name ?? null,
       });
       return reply

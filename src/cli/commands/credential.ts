@@ -17,6 +17,9 @@ function showCredential(c: Credential): string {
     ['Trạng thái / Status', c.status],
     ['Cấp lúc / Issued', time(c.createdAt)],
     ['Thu hồi lúc / Revoked', c.revokedAt ? time(c.revokedAt) : null],
+    // A rotated key stays `active` until its overlap ends (R-19): without these the CLI hid that it stops.
+    ['Hết hiệu lực / Expires', c.expiresAt ? time(c.expiresAt) : null],
+    ['Thay bằng / Replaced by', c.replacedBy],
   ]);
 }
 
@@ -38,8 +41,17 @@ export const credentialCommands: Group = {
         'Consumer key',
         'Trạng thái / Status',
         'Cấp lúc / Issued',
+        'Hết hiệu lực / Expires',
       ],
-      row: (c) => [c.id, c.systemId, c.environment, c.consumerKey, c.status, time(c.createdAt)],
+      row: (c) => [
+        c.id,
+        c.systemId,
+        c.environment,
+        c.consumerKey,
+        c.status,
+        time(c.createdAt),
+        c.expiresAt ? time(c.expiresAt) : '',
+      ],
     }),
     show: recordCommand({
       summary: 'Xem một thông tin kết nối (không có secret) / Show a credential (never the secret)',

@@ -1,4 +1,4 @@
-import { required, str, textOptions } from '../args.ts';
+import { required, str, textOptions, vietnamInstant } from '../args.ts';
 import type { Group } from '../command.ts';
 import { callCommand, pagedListCommand } from '../command-builders.ts';
 import { time } from '../format.ts';
@@ -31,7 +31,8 @@ export const noticeCommands: Group = {
       ],
     }),
     maintenance: callCommand({
-      synopsis: '--from <ISO> --to <ISO> --title <…> --body <…> [--service <id>]',
+      synopsis:
+        '--from <yyyy-mm-ddThh:mm> --to <yyyy-mm-ddThh:mm> (giờ Việt Nam/Vietnam time) --title <…> --body <…> [--service <id>]',
       summary:
         'Thông báo bảo trì trước; trong khung giờ dịch vụ trả 503 (R-24) / Announce maintenance; 503 inside the window',
       options: textOptions('from', 'to', 'title', 'body', 'service'),
@@ -39,8 +40,8 @@ export const noticeCommands: Group = {
         ctx.api.call('announceMaintenance', {
           body: {
             serviceId: str(ctx.values, 'service') ?? null,
-            startsAt: required(ctx.values, 'from', ctx.usage),
-            endsAt: required(ctx.values, 'to', ctx.usage),
+            startsAt: vietnamInstant(required(ctx.values, 'from', ctx.usage)),
+            endsAt: vietnamInstant(required(ctx.values, 'to', ctx.usage)),
             title: required(ctx.values, 'title', ctx.usage),
             body: required(ctx.values, 'body', ctx.usage),
           },

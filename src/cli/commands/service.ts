@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Service } from '../../api/contract/index.ts';
-import { given, nonEmpty, required, str, textOptions, UsageError } from '../args.ts';
+import { given, nonEmpty, required, str, textOptions, UsageError, vietnamInstant } from '../args.ts';
 import type { Context, Group } from '../command.ts';
 import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
 import { createdAndUpdated, fields } from '../format.ts';
@@ -98,7 +98,7 @@ export const serviceCommands: Group = {
       render: headed('Đã cập nhật / Updated', showService),
     }),
     decommission: recordCommand({
-      synopsis: '--at <ISO date ≥ 60 ngày/days> --reason <lý do>',
+      synopsis: '--at <yyyy-mm-dd[Thh:mm], giờ Việt Nam/Vietnam time, ≥ 60 ngày/days> --reason <lý do>',
       summary:
         'Báo ngừng cung cấp dịch vụ, công bố ngay (R-21) / Schedule the end of a service, published at once',
       options: textOptions('at', 'reason'),
@@ -106,7 +106,7 @@ export const serviceCommands: Group = {
         ctx.api.call('decommissionService', {
           params,
           body: {
-            at: required(ctx.values, 'at', ctx.usage),
+            at: vietnamInstant(required(ctx.values, 'at', ctx.usage)),
             reason: required(ctx.values, 'reason', ctx.usage),
           },
         }),

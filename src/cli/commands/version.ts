@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { ServiceVersion, VersionPatch } from '../../api/contract/index.ts';
-import { list, nonEmpty, type OptionSpecs, required, str, textOptions, UsageError } from '../args.ts';
+import {
+  list,
+  nonEmpty,
+  type OptionSpecs,
+  required,
+  str,
+  textOptions,
+  UsageError,
+  vietnamInstant,
+} from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import {
   callCommand,
@@ -255,18 +264,21 @@ export const versionCommands: Group = {
         }),
     ),
     publish: step(
-      '[--previous-sunset <ISO date>]',
+      '[--previous-sunset <yyyy-mm-dd[Thh:mm], giờ Việt Nam/Vietnam time>]',
       'Công bố (cần lời gọi sandbox thành công); bản trước ngừng sau ≥ 180 ngày / Publish; predecessor sunset ≥ 180 days',
       'Đã công bố / Published',
       textOptions('previous-sunset'),
       (ctx, params) => {
         const sunset = str(ctx.values, 'previous-sunset');
-        return ctx.api.call('publishVersion', { params, body: sunset ? { previousSunsetAt: sunset } : {} });
+        return ctx.api.call('publishVersion', {
+          params,
+          body: sunset ? { previousSunsetAt: vietnamInstant(sunset) } : {},
+        });
       },
     ),
     consumers: recordCommand({
       synopsis:
-        '[--since <ISO date>] [--search <chữ>] [--sort calls|lastCallAt|organizationCode] [--limit N] [--offset N]',
+        '[--since <yyyy-mm-dd[Thh:mm]>] [--search <chữ>] [--sort calls|lastCallAt|organizationCode] [--limit N] [--offset N]',
       summary:
         'Ai vẫn gọi phiên bản này, gọi nhiều nhất trước (R-18) / Who still calls this version, busiest first',
       options: textOptions('since', 'search', 'sort', 'limit', 'offset'),
@@ -274,7 +286,7 @@ export const versionCommands: Group = {
         const since = str(ctx.values, 'since');
         return ctx.api.call('listVersionConsumers', {
           params,
-          query: { ...(since ? { since } : {}), ...pageArgs(ctx) },
+          query: { ...(since ? { since: vietnamInstant(since) } : {}), ...pageArgs(ctx) },
         });
       },
       render: (body, ctx) =>

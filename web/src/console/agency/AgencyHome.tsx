@@ -1,8 +1,9 @@
-import { App, Button, Card, Col, Descriptions, Form, Input, Row, Space, Statistic, Typography } from 'antd';
+import { App, Button, Card, Col, Descriptions, Form, Input, Row, Space, Typography } from 'antd';
 import { init } from 'echarts';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { Figure } from '../../shared/Figure.tsx';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
@@ -221,21 +222,18 @@ function OpenRequestsCard() {
       <ProblemAlert error={error} />
       <Row gutter={16}>
         <Col span={8}>
-          <Statistic
-            title={t('Kết nối chờ duyệt', 'Connection, waiting')}
-            value={counts?.connection ?? '—'}
-          />
+          <Figure title={t('Kết nối chờ duyệt', 'Connection, waiting')} value={counts?.connection ?? '—'} />
           <Link to="/agency-connection-requests">{t('Xem', 'View')}</Link>
         </Col>
         <Col span={8}>
-          <Statistic
+          <Figure
             title={t('Khai thác chờ duyệt', 'Subscription, waiting')}
             value={counts?.subscription ?? '—'}
           />
           <Link to="/agency-subscriptions">{t('Xem', 'View')}</Link>
         </Col>
         <Col span={8}>
-          <Statistic
+          <Figure
             title={t('Cần cơ quan bổ sung', 'Needs your completion')}
             value={counts?.completion ?? '—'}
           />
@@ -345,8 +343,8 @@ function TrafficCard() {
       {error ? <Typography.Text type="danger">{problemText(error, t)}</Typography.Text> : null}
       {dashboard ? (
         <Space size="large" style={{ marginBottom: 8 }}>
-          <Statistic title={t('Lượt gọi', 'Calls')} value={dashboard.traffic.calls} />
-          <Statistic title={t('Lỗi', 'Errors')} value={dashboard.traffic.errors} />
+          <Figure title={t('Lượt gọi', 'Calls')} value={dashboard.traffic.calls} />
+          <Figure title={t('Lỗi', 'Errors')} value={dashboard.traffic.errors} />
         </Space>
       ) : null}
       <div

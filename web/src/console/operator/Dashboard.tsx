@@ -1,8 +1,9 @@
 import { ReloadOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Col, Row, Segmented, Space, Statistic, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Col, Row, Segmented, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { Figure } from '../../shared/Figure.tsx';
 import { useT } from '../../shared/i18n.tsx';
 import { ColourTag, SeverityTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
@@ -120,22 +121,22 @@ export function Dashboard() {
           <Row gutter={[16, 16]}>
             <Col xs={12} lg={6}>
               <Card>
-                <Statistic title={t('Lượt gọi', 'Calls')} value={data.traffic.calls} />
+                <Figure title={t('Lượt gọi', 'Calls')} value={data.traffic.calls} />
               </Card>
             </Col>
             <Col xs={12} lg={6}>
               <Card>
-                <Statistic title={t('Tỉ lệ lỗi', 'Error rate')} value={percent(data.traffic.errorRate)} />
+                <Figure title={t('Tỉ lệ lỗi', 'Error rate')} value={percent(data.traffic.errorRate)} />
               </Card>
             </Col>
             <Col xs={12} lg={6}>
               <Card>
-                <Statistic title={t('Cảnh báo đang mở', 'Open alerts')} value={data.alerts.open.total} />
+                <Figure title={t('Cảnh báo đang mở', 'Open alerts')} value={data.alerts.open.total} />
               </Card>
             </Col>
             <Col xs={12} lg={6}>
               <Card>
-                <Statistic
+                <Figure
                   title={t('Chờ xét duyệt / quá hạn', 'Waiting for review / overdue')}
                   value={`${data.reviews.waiting} / ${data.reviews.overdue}`}
                   styles={{ content: data.reviews.overdue ? { color: '#cf1322' } : {} }}

@@ -1,9 +1,10 @@
 import { DownloadOutlined, UploadOutlined } from '@ant-design/icons';
-import { App, Button, Card, Col, Row, Space, Statistic, Table, Typography, Upload } from 'antd';
+import { App, Button, Card, Col, Row, Space, Table, Typography, Upload } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { OperationBody } from '../../../../src/api/contract/operation-schemas.ts';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { Figure } from '../../shared/Figure.tsx';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { ColourTag } from '../../shared/tags.tsx';
@@ -254,16 +255,16 @@ export function FederationReconciliation() {
             <>
               <Row gutter={16} style={{ marginBottom: 16 }}>
                 <Col span={6}>
-                  <Statistic title={t('Khớp', 'Matched')} value={result.matched} />
+                  <Figure title={t('Khớp', 'Matched')} value={result.matched} />
                 </Col>
                 <Col span={6}>
-                  <Statistic title={t('Chỉ bên kia có', 'Only there')} value={result.missingHere.length} />
+                  <Figure title={t('Chỉ bên kia có', 'Only there')} value={result.missingHere.length} />
                 </Col>
                 <Col span={6}>
-                  <Statistic title={t('Chỉ ở đây có', 'Only here')} value={result.missingThere.length} />
+                  <Figure title={t('Chỉ ở đây có', 'Only here')} value={result.missingThere.length} />
                 </Col>
                 <Col span={6}>
-                  <Statistic title={t('Lệch', 'Differing')} value={result.mismatched.length} />
+                  <Figure title={t('Lệch', 'Differing')} value={result.mismatched.length} />
                 </Col>
               </Row>
               <Table<Finding>

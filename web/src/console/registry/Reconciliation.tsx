@@ -8,7 +8,6 @@ import {
   InputNumber,
   Row,
   Select,
-  Statistic,
   Table,
   Tabs,
   Typography,
@@ -17,6 +16,7 @@ import {
 import { useState } from 'react';
 import type { OperationBody } from '../../../../src/api/contract/operation-schemas.ts';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { Figure } from '../../shared/Figure.tsx';
 import { useT } from '../../shared/i18n.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { PageTitle, ProblemAlert } from '../components/page.tsx';
@@ -121,7 +121,16 @@ export function Reconciliation() {
     { title: t('Mã giao dịch', 'Transaction'), dataIndex: 'id', render: (id: string) => <code>{id}</code> },
     { title: t('Thời điểm', 'Time'), dataIndex: 'time', render: formatDateTime },
     { title: t('Dịch vụ', 'Service'), dataIndex: 'service', render: (s: string | null) => s ?? '—' },
-    { title: t('Phía', 'Side'), dataIndex: 'side' },
+    {
+      title: t('Phía', 'Side'),
+      dataIndex: 'side',
+      render: (side: string) =>
+        side === 'consumer'
+          ? t('Bên khai thác', 'Consumer')
+          : side === 'provider'
+            ? t('Bên cung cấp', 'Provider')
+            : side,
+    },
     {
       title: t('Trạng thái', 'Status'),
       dataIndex: 'status',
@@ -223,25 +232,19 @@ export function Reconciliation() {
         >
           <Row gutter={16} style={{ marginBottom: 16 }}>
             <Col span={6}>
-              <Statistic title={t('Khớp', 'Matched')} value={result.counts.matched} />
+              <Figure title={t('Khớp', 'Matched')} value={result.counts.matched} />
             </Col>
             <Col span={6}>
-              <Statistic
-                title={t('Chỉ có ở LGSP', 'Only ours (LGSP)')}
-                value={result.counts.missingOnParty}
-              />
+              <Figure title={t('Chỉ có ở LGSP', 'Only ours (LGSP)')} value={result.counts.missingOnParty} />
             </Col>
             <Col span={6}>
-              <Statistic
+              <Figure
                 title={t('Chỉ có ở bên đối soát', 'Only theirs')}
                 value={result.counts.missingOnPlatform}
               />
             </Col>
             <Col span={6}>
-              <Statistic
-                title={t('Lệch trạng thái', 'Status differs')}
-                value={result.counts.statusMismatch}
-              />
+              <Figure title={t('Lệch trạng thái', 'Status differs')} value={result.counts.statusMismatch} />
             </Col>
           </Row>
           <Tabs
