@@ -516,7 +516,7 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
     assert.match(result.response, /"bytes":3000/);
   });
 
-  test('N+1 connections from one address: the extra one is closed, another address is still served', async () => {
+  test('N+1 connections from one address: the extra one is answered 429 and closed, another address is still served', async () => {
     const cap = 3;
     const g = await gatewayWith({ maxConnectionsPerAddress: cap });
     const held: Socket[] = [];
@@ -529,7 +529,14 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
       localAddress: '127.0.0.1',
     });
     assert.ok(extraConn.closed, 'the extra connection is closed');
-    assert.equal(extraConn.response, '', 'and nothing is answered on it');
+    assert.match(extraConn.response, /^HTTP\/1\.1 429 /, 'its request is told why (health checks included)');
+    assert.match(extraConn.response, /\r\nretry-after: 1\r\n/i);
+    assert.match(extraConn.response, /\r\nconnection: close\r\n/i);
+    assert.match(extraConn.response, /"code":"GW_TOO_MANY_CONNECTIONS"/);
+    // One that sends nothing is not kept: cut after the grace period.
+    const silent = await rawExchange(g.port, '', { localAddress: '127.0.0.1', waitMs: 6_000 });
+    assert.ok(silent.closed && silent.response === '', 'a silent extra connection is cut');
+    assert.ok(silent.closedAfterMs < 4_000, `cut after ${silent.closedAfterMs} ms`);
 
     const other = await rawExchange(g.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', {
       localAddress: '127.0.0.2',

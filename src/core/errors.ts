@@ -162,6 +162,12 @@ export const ERRORS = {
     title:
       'The shared brute-force counters cannot be reached and the platform is set to refuse; see Retry-After (OAuth error temporarily_unavailable)',
   },
+  GW_TOO_MANY_CONNECTIONS: {
+    status: 429,
+    titleVi: 'Quá nhiều kết nối đồng thời từ một địa chỉ',
+    title:
+      'This address holds more connections than gateway.maxConnectionsPerAddress allows; reuse connections, see Retry-After',
+  },
   GW_NOT_READY: {
     status: 503,
     titleVi: 'Cổng kết nối chưa sẵn sàng',

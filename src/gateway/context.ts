@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import type { TokenRevocation } from '../control/snapshot.ts';
@@ -59,7 +60,7 @@ export interface GatewayStats {
   requests: number;
   forwarded: number;
   refused: number;
-  /** Connections closed at once for passing `gateway.maxConnectionsPerAddress`. */
+  /** Connections refused for passing `gateway.maxConnectionsPerAddress` (answered 429, or closed at once). */
   connectionsRefused: number;
 }
 
@@ -81,6 +82,11 @@ export interface GatewayContext {
   readonly tokenThrottle: TokenThrottle;
   readonly ids: SequentialIds;
   readonly stats: GatewayStats;
+  /**
+   * Connections past `gateway.maxConnectionsPerAddress`, kept open for a moment so that their first request hears
+   * why it is refused (server.ts `capConnectionsPerAddress`); empty almost always.
+   */
+  readonly overCapSockets: Set<Socket>;
   /** Connection pools to providers, by origin. */
   readonly pools: Map<string, Pool>;
   readonly timezoneOffsetMs: number;
@@ -116,6 +122,7 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
     tokenThrottle,
     ids: new SequentialIds(),
     stats: { requests: 0, forwarded: 0, refused: 0, connectionsRefused: 0 },
+    overCapSockets: new Set(),
     pools: new Map(),
     timezoneOffsetMs,
     upstreamTimeoutMs: deps.config.gateway.upstreamTimeoutMs,

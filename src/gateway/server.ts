@@ -54,6 +54,14 @@ export interface Gateway {
 /** How often verified tokens past their expiry leave the verifier's cache. */
 const TOKEN_SWEEP_INTERVAL_MS = 60_000;
 const NOT_READY = refusal('GW_NOT_READY', undefined, { 'retry-after': '1' });
+const TOO_MANY_CONNECTIONS = refusal('GW_TOO_MANY_CONNECTIONS', undefined, { 'retry-after': '1' });
+/** A connection past the per-address cap lives this long for its first request to be answered 429, then is cut. */
+const OVER_CAP_GRACE_MS = 2_000;
+/**
+ * At most this many such connections wait for their answer at once (all addresses together); past it, a flood of
+ * them is closed at once, before a byte is read, so that refusing costs next to nothing.
+ */
+const OVER_CAP_ANSWERED = 1_024;
 
 /**
  * The data plane (DESIGN.md "Shape"): `POST /token`, `/_lgsp/…` (messages and the pull inbox), and
@@ -177,9 +185,12 @@ function serverTimeouts(g: Config['gateway']): ServerOptions {
 
 /**
  * At most `maxConnectionsPerAddress` open connections from one peer address, so that one client — slow, idle or
- * hostile — cannot hold the gateway's connections (item 7). The extra connection is closed at once, before a byte
- * of it is read. A trusted proxy (`gateway.trustedProxies`) carries many clients and is not capped. The count is
- * per process: with `gateway.workers` > 1 each worker counts its own.
+ * hostile — cannot hold the gateway's connections (item 7). The extra connection's first request is answered
+ * 429 GW_TOO_MANY_CONNECTIONS with Retry-After and the connection closed — a client that opened too many (a big
+ * consumer behind one NAT address, a peer platform) hears why, as nginx's `limit_conn` answers — and one that sends
+ * nothing within OVER_CAP_GRACE_MS is cut; past OVER_CAP_ANSWERED such connections at once, they are closed before a
+ * byte is read. A trusted proxy (`gateway.trustedProxies`) carries many clients and is not capped. The count is per
+ * process: with `gateway.workers` > 1 each worker counts its own.
  */
 function capConnectionsPerAddress(server: Server, ctx: GatewayContext): void {
   const cap = ctx.config.gateway.maxConnectionsPerAddress;
@@ -190,7 +201,14 @@ function capConnectionsPerAddress(server: Server, ctx: GatewayContext): void {
     const count = (open.get(address) ?? 0) + 1;
     if (count > cap) {
       ctx.stats.connectionsRefused++;
-      socket.destroy();
+      const overCap = ctx.overCapSockets;
+      if (overCap.size >= OVER_CAP_ANSWERED) {
+        socket.destroy();
+        return;
+      }
+      overCap.add(socket);
+      socket.setTimeout(OVER_CAP_GRACE_MS, () => socket.destroy());
+      socket.once('close', () => overCap.delete(socket));
       return;
     }
     open.set(address, count);
@@ -229,6 +247,11 @@ function dispatch(
   const path = q < 0 ? url : url.slice(0, q);
   const snapshot = ctx.snapshots.current;
 
+  // First, health included: an extra connection kept alive by health checks would slip past the cap.
+  if (ctx.overCapSockets.size !== 0 && ctx.overCapSockets.has(req.socket)) {
+    res.shouldKeepAlive = false;
+    return refuse(ctx, res, rec, TOO_MANY_CONNECTIONS);
+  }
   if (path === '/healthz' || path === '/readyz') {
     health(ctx, res, snapshot);
     return undefined;
