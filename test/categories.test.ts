@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
-import { assertZipBounded } from '../src/control/categories/files.ts';
+import { assertZipBounded, readXlsxRows } from '../src/control/categories/files.ts';
 import { seedDemoCategories } from '../src/control/categories/seed.ts';
 import { categoryAnswer } from '../src/gateway/categories.ts';
 import { compileCategories } from '../src/gateway/categories-table.ts';
@@ -35,6 +36,82 @@ async function xlsxBase64(rows: Array<Array<string | number | Date>>): Promise<s
   for (const row of rows) sheet.addRow(row);
   return Buffer.from(await workbook.xlsx.writeBuffer()).toString('base64');
 }
+
+/** A one-entry ZIP (deflated) of `inflated`, whose headers declare `declared` unpacked bytes. */
+function zipOf(name: string, inflated: Buffer, declared: number): Buffer {
+  const data = deflateRawSync(inflated, { level: 9 });
+  const file = Buffer.from(name);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(data.length, 18);
+  local.writeUInt32LE(declared, 22);
+  local.writeUInt16LE(file.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(declared, 24);
+  central.writeUInt16LE(file.length, 28);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(46 + file.length, 12);
+  end.writeUInt32LE(30 + file.length + data.length, 16);
+  return Buffer.concat([local, file, data, central, file, end]);
+}
+
+describe('XLSX files are bounded by what they really unpack to (zip bombs)', () => {
+  test('an entry declaring 100 bytes that inflates to 64 MiB is refused without inflating it all', async () => {
+    // 64 KiB of deflate; before, the reader inflated all of it (a 5 MiB file: some 5 GiB) before it noticed.
+    const bomb = zipOf('xl/worksheets/sheet1.xml', Buffer.alloc(64 * 1024 * 1024, 0x20), 100);
+    assert.ok(bomb.length < 100_000, `a small file: ${bomb.length} bytes`);
+    const rssBefore = process.memoryUsage().rss;
+    await assert.rejects(assertZipBounded(bomb), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'CP_CATEGORY_FILE_INVALID');
+      assert.match(err.message, /không phải tệp XLSX \/ not an XLSX workbook/);
+      return true;
+    });
+    await assert.rejects(readXlsxRows(bomb), { code: 'CP_CATEGORY_FILE_INVALID' });
+    assert.ok(process.memoryUsage().rss - rssBefore < 32 * 1024 * 1024, 'the entry was not inflated whole');
+  });
+
+  test('a directory with more entries than its end record declares is counted as the reader reads it', async () => {
+    const one = zipOf('a.xml', Buffer.from('<a/>'), 4);
+    const centralAt = one.readUInt32LE(one.length - 6);
+    const central = one.subarray(centralAt, one.length - 22);
+    const entries = Buffer.concat(Array.from({ length: 600 }, () => central));
+    const end = Buffer.from(one.subarray(one.length - 22));
+    end.writeUInt32LE(entries.length, 12);
+    const zip = Buffer.concat([one.subarray(0, centralAt), entries, end]);
+    await assert.rejects(assertZipBounded(zip), { code: 'CP_CATEGORY_FILE_TOO_LARGE' });
+  });
+
+  test('a workbook as exceljs writes it passes, and a lying size is refused', async () => {
+    const workbook = Buffer.from(
+      await xlsxBase64([
+        ['Ma', 'Ten'],
+        ['01', 'Hà Nội'],
+      ]),
+      'base64',
+    );
+    await assertZipBounded(workbook);
+    assert.deepEqual(
+      (await readXlsxRows(workbook)).map((r) => r.cells),
+      [
+        ['Ma', 'Ten'],
+        ['01', 'Hà Nội'],
+      ],
+    );
+    await assert.rejects(assertZipBounded(zipOf('a.xml', Buffer.from('<a>x</a>'), 4)), {
+      code: 'CP_CATEGORY_FILE_INVALID',
+    });
+  });
+});
 
 describe('the /dmdc/1.0 answers as a pure decision (no sockets)', () => {
   const categories = compileCategories([
@@ -268,7 +345,7 @@ for (const kind of storeKinds) {
       assert.equal(unknown.json['code'], 'CP_CATEGORY_NOT_FOUND');
     });
 
-    test('an XLSX declaring a huge unpacked size is refused before it is opened', () => {
+    test('an XLSX declaring a huge unpacked size is refused before it is opened', async () => {
       // A one-entry ZIP whose central directory declares 4 GiB - 2 unpacked bytes.
       const local = Buffer.alloc(30);
       local.writeUInt32LE(0x04034b50, 0);
@@ -278,8 +355,9 @@ for (const kind of storeKinds) {
       const end = Buffer.alloc(22);
       end.writeUInt32LE(0x06054b50, 0);
       end.writeUInt16LE(1, 10);
+      end.writeUInt32LE(46, 12);
       end.writeUInt32LE(30, 16);
-      assert.throws(() => assertZipBounded(Buffer.concat([local, central, end])), {
+      await assert.rejects(assertZipBounded(Buffer.concat([local, central, end])), {
         code: 'CP_CATEGORY_FILE_TOO_LARGE',
       });
     });

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { LgspError } from '../src/core/errors.ts';
 import { newId } from '../src/core/ids.ts';
-import { csvFile } from '../src/reports/csv.ts';
+import { CSV_RECORD_MAX_CHARS, csvFile } from '../src/reports/csv.ts';
 import { MAX_FILE_LINES, parsePartyFile } from '../src/reports/party-file.ts';
 import {
   DIFFERENCE_HEADINGS,
@@ -696,6 +696,30 @@ describe('the party file', () => {
     const many = fails(`transactionId,status\n${'txn_x,abc\n'.repeat(30)}`);
     assert.equal((many.extra['lines'] as unknown[]).length, 20);
     assert.match(many.detail ?? '', /\(\+10\)$/);
+  });
+
+  test('a line longer than any real one is refused where it passes the bound, not parsed whole', () => {
+    for (const [name, line] of [
+      ['one 60 MB field', `"${'a'.repeat(60_000_000)}"`],
+      ['30 million fields', ','.repeat(30_000_000)],
+    ]) {
+      const started = performance.now();
+      const e = fails(`ma_giao_dich,trang_thai\ntxn_1,200\n${line}\ntxn_2,200\n`);
+      const ms = performance.now() - started;
+      assert.equal(e.code, 'RP_RECONCILIATION_FILE_INVALID', name);
+      assert.deepEqual(
+        e.extra['lines'],
+        [
+          {
+            line: 3,
+            message: `dòng dài hơn ${CSV_RECORD_MAX_CHARS} ký tự / a record longer than ${CSV_RECORD_MAX_CHARS} characters`,
+          },
+        ],
+        name,
+      );
+      // Parsed whole, the 30 million fields held the event loop 13 s on the test machine.
+      assert.ok(ms < 1500, `${name}: ${Math.round(ms)} ms`);
+    }
   });
 
   test(`more than ${MAX_FILE_LINES} lines is refused whole`, () => {

@@ -1,3 +1,5 @@
+import { promisify } from 'node:util';
+import { inflateRaw } from 'node:zlib';
 import { CsvError } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import type ExcelJS from 'exceljs';
@@ -120,44 +122,81 @@ export function readCsvRows(text: string): FileRow[] {
   return rows;
 }
 
+const ZIP_LOCAL = 0x04034b50;
+const ZIP_CENTRAL = 0x02014b50;
+const ZIP_END = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
+const inflateRawBounded = promisify(inflateRaw);
+
 /**
- * Refuses a ZIP whose central directory declares too much unpacked data or too many entries, before any of it
- * is inflated (APPNOTE.TXT §4.3.16 end of central directory, §4.3.12 central directory headers); ZIP64 workbooks
- * (over 4 GiB) are refused outright.
+ * Refuses a ZIP that unpacks to too much or has too many entries before exceljs opens it, by what its entries
+ * really inflate to: the sizes a central directory declares are only the sender's word (a 1.5 MB file declaring
+ * 100 bytes inflated to 1.5 GB in exceljs's reader before it noticed). The directory is read as exceljs's reader
+ * (JSZip) reads it — the last end record in the file, entries as long as their signature follows, each entry's
+ * data after its local header — and a ZIP it could read differently (ZIP64, bytes before the archive, an
+ * encrypted entry, a method other than store/deflate) is refused. Each entry is inflated at most to the size it
+ * declares (APPNOTE.TXT §4.3.12, §4.3.16), within what is left of the 100 MiB; one that inflates to more or less
+ * than it declares is not a workbook. Inflation is zlib's, off the event loop.
  */
-export function assertZipBounded(bytes: Buffer): void {
+export async function assertZipBounded(bytes: Buffer): Promise<void> {
   const notXlsx = () =>
     invalidFile([{ row: 1, column: null, message: 'không phải tệp XLSX / not an XLSX workbook' }]);
-  if (bytes.length < 22 || bytes.readUInt32LE(0) !== 0x04034b50) throw notXlsx();
-  let eocd = -1;
-  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 65_535); i--) {
-    if (bytes.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw notXlsx();
-  const entries = bytes.readUInt16LE(eocd + 10);
-  const offset = bytes.readUInt32LE(eocd + 16);
-  if (entries === 0xffff || offset === 0xffffffff) throw notXlsx();
-  if (entries > XLSX_ENTRIES_MAX)
-    throw tooLarge(`XLSX có ${entries} phần / the workbook has ${entries} parts`);
-  let at = offset;
+  if (bytes.length < 22 || bytes.readUInt32LE(0) !== ZIP_LOCAL) throw notXlsx();
+  const eocd = bytes.lastIndexOf(ZIP_END);
+  if (eocd < 0 || eocd + 22 > bytes.length) throw notXlsx();
+  const directorySize = bytes.readUInt32LE(eocd + 12);
+  const directoryAt = bytes.readUInt32LE(eocd + 16);
+  const zip64 =
+    [4, 6, 8, 10].some((o) => bytes.readUInt16LE(eocd + o) === 0xffff) ||
+    directorySize === 0xffffffff ||
+    directoryAt === 0xffffffff;
+  // The reader would move its origin for bytes before the archive, or read a ZIP64 directory elsewhere.
+  if (zip64 || directoryAt + directorySize !== eocd) throw notXlsx();
+  const declaredEntries = bytes.readUInt16LE(eocd + 10);
+  if (declaredEntries > XLSX_ENTRIES_MAX)
+    throw tooLarge(`XLSX có ${declaredEntries} phần / the workbook has ${declaredEntries} parts`);
+  let at = directoryAt;
+  let entries = 0;
   let unpacked = 0;
-  for (let n = 0; n < entries; n++) {
-    if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== 0x02014b50) throw notXlsx();
+  while (at + 4 <= bytes.length && bytes.readUInt32LE(at) === ZIP_CENTRAL) {
+    if (++entries > XLSX_ENTRIES_MAX)
+      throw tooLarge(
+        `XLSX có hơn ${XLSX_ENTRIES_MAX} phần / the workbook has more than ${XLSX_ENTRIES_MAX} parts`,
+      );
+    if (at + 46 > bytes.length) throw notXlsx();
+    const flags = bytes.readUInt16LE(at + 8);
+    const method = bytes.readUInt16LE(at + 10);
+    const packed = bytes.readUInt32LE(at + 20);
     const size = bytes.readUInt32LE(at + 24);
-    if (size === 0xffffffff) throw notXlsx();
+    const local = bytes.readUInt32LE(at + 42);
+    if (packed === 0xffffffff || size === 0xffffffff || local === 0xffffffff || (flags & 1) !== 0)
+      throw notXlsx();
+    if (unpacked + size > XLSX_UNPACKED_MAX_BYTES)
+      throw tooLarge('XLSX giải nén lớn hơn 100 MiB / the workbook unpacks to more than 100 MiB');
+    if (local + 30 > bytes.length || bytes.readUInt32LE(local) !== ZIP_LOCAL) throw notXlsx();
+    const start = local + 30 + bytes.readUInt16LE(local + 26) + bytes.readUInt16LE(local + 28);
+    if (start + packed > bytes.length) throw notXlsx();
+    let inflated: number;
+    if (method === 0) inflated = packed;
+    else if (method === 8) {
+      try {
+        // One byte more than declared is enough to know the entry lies.
+        const out = await inflateRawBounded(bytes.subarray(start, start + packed), {
+          maxOutputLength: size + 1,
+        });
+        inflated = out.length;
+      } catch {
+        throw notXlsx();
+      }
+    } else throw notXlsx();
+    if (inflated !== size) throw notXlsx();
     unpacked += size;
     at += 46 + bytes.readUInt16LE(at + 28) + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32);
   }
-  if (unpacked > XLSX_UNPACKED_MAX_BYTES) {
-    throw tooLarge('XLSX giải nén lớn hơn 100 MiB / the workbook unpacks to more than 100 MiB');
-  }
+  if (entries === 0) throw notXlsx();
 }
 
 export async function readXlsxRows(bytes: Buffer): Promise<FileRow[]> {
-  assertZipBounded(bytes);
+  await assertZipBounded(bytes);
   const workbook = new (await excel()).Workbook();
   try {
     // exceljs's types predate Node's generic Buffer; the bytes are a plain Buffer.
