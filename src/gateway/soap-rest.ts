@@ -189,9 +189,16 @@ export async function soapRestCall(
     }
   });
   if (outcome.err) return refuse(ctx, res, rec, failureOf(ctx, rec, route, leg, outcome.err));
-  let value: unknown = outcome.result ?? null;
-  if (mapping?.response) value = applyFieldMapping(value, mapping.response);
-  const body = Buffer.from(JSON.stringify(value));
+  let body: Buffer;
+  try {
+    let value: unknown = outcome.result ?? null;
+    if (mapping?.response) value = applyFieldMapping(value, mapping.response);
+    body = Buffer.from(JSON.stringify(value));
+  } catch {
+    // The provider's answer as `soap` parsed it, nested deeper than JSON.stringify's recursion reaches (a consumer's
+    // JSON cannot be: `safeKeys` stops at depth 32): no JSON can be made of it — the provider's fault, a 502.
+    return refuse(ctx, res, rec, ANSWER_NESTED_TOO_DEEPLY);
+  }
   sendWhole(
     ctx,
     res,
@@ -206,6 +213,11 @@ export async function soapRestCall(
     body,
   );
 }
+
+const ANSWER_NESTED_TOO_DEEPLY = refusal(
+  'GW_UPSTREAM_ANSWER_INVALID',
+  'lồng nhau quá sâu / nested too deeply',
+);
 
 /** Why a converted call failed, as the consumer's refusal. */
 function failureOf(
