@@ -588,8 +588,8 @@ export class NatsQueue implements MessageQueue {
   private async take(msg: Msg, nowMs: number): Promise<Claim | null> {
     const reply = msg.reply!;
     const { record, inline } = unframe(msg.data);
-    const delivery = deliveryOf(reply);
-    if (delivery.streamSeq > this.highestDeliveredSeq) this.highestDeliveredSeq = delivery.streamSeq;
+    const streamSeq = streamSeqOf(reply);
+    if (streamSeq > this.highestDeliveredSeq) this.highestDeliveredSeq = streamSeq;
     // No entry: its sender was killed between the publish and the metadata, or its create is still on the way.
     const current = await this.read(record.meta.id);
     const meta = current?.meta ?? record.meta;
@@ -603,7 +603,7 @@ export class NatsQueue implements MessageQueue {
       return null;
     }
     const next: MessageMeta = { ...meta, state: 'delivering', attempts: meta.attempts + 1 };
-    const entry = encode({ meta: next, seq: delivery.streamSeq, object: record.object });
+    const entry = encode({ meta: next, seq: streamSeq, object: record.object });
     const revision =
       current !== null
         ? await this.compareAndSet(meta.id, entry, current.revision)
@@ -742,7 +742,7 @@ export class NatsQueue implements MessageQueue {
   private async settle(claim: Claim, next: MessageMeta, retryDelayMs?: number): Promise<MessageMeta> {
     const { id, revision, object, reply } = this.parseToken(claim);
     const settled = next.state === 'delivered' || next.state === 'dead';
-    const entry = encode({ meta: next, seq: settled ? null : deliveryOf(reply).streamSeq, object });
+    const entry = encode({ meta: next, seq: settled ? null : streamSeqOf(reply), object });
     if ((await this.compareAndSet(id, entry, revision)) === null) throw claimLost(id);
     if (!settled) {
       this.nak(reply, retryDelayMs ?? 0);
@@ -1156,12 +1156,14 @@ function keyIdOfToken(t: string): string | null {
   return t.startsWith('k') ? Buffer.from(t.slice(1), 'base64url').toString() : null;
 }
 
-/** The delivery count and stream sequence from an ack subject (`$JS.ACK.<stream>.<consumer>.<count>.<seq>…`). */
-function deliveryOf(reply: string): { count: number; streamSeq: number } {
+/**
+ * The stream sequence from an ack subject (`$JS.ACK.<stream>.<consumer>.<count>.<seq>…`). Its delivery count is
+ * left unread on purpose: it does not tell whether the message was claimed before (see `take`).
+ */
+function streamSeqOf(reply: string): number {
   const parts = reply.split('.');
   // Old form: 9 tokens; newer servers add domain and account hash after `ACK` (and a random token at the end).
-  const at = parts.length === 9 ? 4 : 6;
-  return { count: Number(parts[at]), streamSeq: Number(parts[at + 1]) };
+  return Number(parts[parts.length === 9 ? 5 : 7]);
 }
 
 /** A stream message body: 4-byte length, the record as JSON, then the sealed inline payload (if any). */
