@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstream } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { connect, createInbox, headers, nanos } from '@nats-io/transport-node';
 import { newId } from '../src/core/ids.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
 import type { Claim, NewMessage } from '../src/messaging/port.ts';
@@ -16,6 +16,7 @@ import {
   withManager,
 } from './helpers/nats-queue.ts';
 import { testCipher } from './helpers/payload-keys.ts';
+import { waitFor } from './helpers/wait.ts';
 
 /**
  * What only the NATS JetStream engine has to show (issue 4 item 5, issue 13 item 6, R-02): its resources live under
@@ -209,6 +210,113 @@ describe('NATS JetStream queue engine', { skip }, () => {
       assert.equal(done.state, 'delivered');
       assert.equal(done.attempts, 2);
     } finally {
+      await other.close();
+      await t.dispose();
+    }
+  });
+
+  test('a retry the server hands out again as a first delivery keeps its attempts and last error (nats-server#5305)', async (ctx) => {
+    const t = await openNatsTestQueue();
+    const nc = await connect({ servers: testNatsUrl });
+    try {
+      const m = newMessage();
+      const now = Date.now();
+      await t.queue.enqueue(m, Readable.from([Buffer.from('thu lai')]));
+      const scope = {
+        limit: 5,
+        leaseMs: 60_000,
+        destinationVersionId: m.destinationVersionId,
+        environment: 'production' as const,
+      };
+      const [first] = await t.queue.claim({ ...scope, nowMs: now });
+      assert.equal(first?.message.attempts, 1);
+      // Retried 2 s later: the nak's delay, on the server's clock.
+      await t.queue.fail(first!, 'HTTP 503', now + 2000, now);
+      // A pull request the server still holds when the retry falls due, its inbox gone by then (as a pull given up on
+      // a busy machine). nats-server before 2.10.14 takes the redelivery for it, finds nobody there, steps its
+      // consumer back and hands the message out again as new, delivery count 1 — what CI hit by chance, a pull's
+      // 100 ms wait ending as a retry fell due (`attempts 1 !== 3` in the flow suite).
+      const consumer = `d_${m.destinationVersionId}_production`;
+      const inbox = createInbox();
+      const sub = nc.subscribe(inbox);
+      nc.publish(
+        `$JS.API.CONSUMER.MSG.NEXT.${t.queue.streams.queue}.${consumer}`,
+        JSON.stringify({ batch: 1, expires: nanos(10_000) }),
+        { reply: inbox },
+      );
+      await waitFor(
+        async () => (await t.queue.manager.consumers.info(t.queue.streams.queue, consumer)).num_waiting === 1,
+      );
+      sub.unsubscribe();
+      await nc.flush();
+      // The retry falls due (2 s after the fail on the server's clock) and finds that request.
+      await sleep(Math.max(0, now + 2500 - Date.now()));
+      const [again] = await t.queue.claim({ ...scope, nowMs: now + 2500 });
+      ctx.diagnostic(`the retry came with delivery count ${again?.token.split('.').at(-5)}`);
+      assert.equal(again?.message.attempts, 2, 'the second attempt, not a first one again');
+      assert.equal(again?.message.lastError, 'HTTP 503');
+      const done = await t.queue.ack(again!, now + 2501);
+      assert.deepEqual([done.state, done.attempts], ['delivered', 2]);
+      assert.equal(await t.queue.pendingCount(), 0);
+    } finally {
+      await nc.close();
+      await t.dispose();
+    }
+  });
+
+  test('a consumer made again delivers its pending messages as new: back-off, attempts and settled state hold', async () => {
+    const t = await openNatsTestQueue();
+    const other = await NatsQueue.open(testNatsUrl, testCipher(), { prefix: t.prefix });
+    const nc = await connect({ servers: testNatsUrl });
+    try {
+      const destinationVersionId = newId('ver');
+      const retried = newMessage({ destinationVersionId });
+      const delivered = newMessage({ destinationVersionId });
+      // Not before they were accepted (a message is due from then).
+      const now = Date.now();
+      await t.queue.enqueue(retried, Readable.from([Buffer.from('doi')]));
+      await t.queue.enqueue(delivered, Readable.from([Buffer.from('da giao')]));
+      const scope = { limit: 5, leaseMs: 60_000, destinationVersionId, environment: 'production' as const };
+      const claims = await t.queue.claim({ ...scope, nowMs: now });
+      assert.deepEqual(claims.map((c) => c.message.id).sort(), [retried.id, delivered.id].sort());
+      const claimOf = (id: string) => claims.find((c) => c.message.id === id)!;
+      await t.queue.fail(claimOf(retried.id), 'HTTP 503', now + 3600_000, now);
+      // Delivered, its stream ack lost (the process killed between the KV write and the ack): the KV entry says
+      // delivered while the work queue still holds the message — written here as `settle` writes it.
+      const { message: deliveredMeta, token } = claimOf(delivered.id);
+      const settled = {
+        meta: {
+          ...deliveredMeta,
+          state: 'delivered',
+          deliveredAtMs: now,
+          hasPayload: false,
+          sealedTarget: null,
+        },
+        seq: null,
+        object: false,
+      };
+      const hdrs = headers();
+      hdrs.set('Nats-Expected-Last-Subject-Sequence', token.split(':')[1]!);
+      await jetstream(nc).publish(`$KV.${t.queue.kvBucket}.m.${delivered.id}`, JSON.stringify(settled), {
+        headers: hdrs,
+      });
+      // An operator deletes the consumer (or the server loses it); another node makes it again, and the new
+      // consumer delivers both messages as new, delivery count 1.
+      await t.queue.manager.consumers.delete(t.queue.streams.queue, `d_${destinationVersionId}_production`);
+      assert.deepEqual(
+        await other.claim({ ...scope, nowMs: now + 1000 }),
+        [],
+        'the retry waits for its back-off; the delivered message is not pushed again',
+      );
+      const meta = await other.get(retried.id);
+      assert.deepEqual(
+        [meta?.state, meta?.attempts, meta?.lastError, meta?.nextAttemptAtMs],
+        ['accepted', 1, 'HTTP 503', now + 3600_000],
+      );
+      assert.equal((await other.get(delivered.id))?.state, 'delivered');
+      assert.equal(await other.pendingCount(), 1, 'the delivered message was acked away');
+    } finally {
+      await nc.close();
       await other.close();
       await t.dispose();
     }

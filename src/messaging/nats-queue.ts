@@ -58,11 +58,13 @@ import { acceptedMeta, claimLost } from './port.ts';
  * becomes claimable when that real time has passed, not when a test clock says so:
  * `test/messaging.contract.test.ts` runs its timing cases on NATS with real, short delays (`engine.serverClock`).
  *
- * Round trips (`bench:async --profile`: 6 NATS operations per keyed message, 5 without a key). Enqueue: a keyed send
+ * Round trips (7 NATS operations per keyed message, 6 without a key; `bench:async --profile` counted 6 and 5 before
+ * the claim's read). Enqueue: a keyed send
  * creates its key's index `i.…` (an index already there is a resend, found after the duplicate window too), then
  * publishes with `Nats-Msg-Id` = (source, Idempotency-Key), then creates `m.<id>` (it needs the publish's sequence).
  * A duplicate inside the window is answered by the stream itself (the publish ack is marked duplicate and names the
- * first message's sequence). Claim: one pull for the batch, then one KV write per message, all in parallel. Ack:
+ * first message's sequence). Claim: one pull for the batch, then per message (all in parallel) a KV read and a
+ * compare-and-set — the first delivery too, see `take`. Ack:
  * the compare-and-set, then the stream ack, confirmed (and the object's deletion for a large payload). These requests
  * go through `Requests` (one inbox, one timeout sweep), not the client's own, which cost two stack traces and a
  * timer each.
@@ -74,8 +76,8 @@ import { acceptedMeta, claimLost } from './port.ts';
  * there (killed between the compare-and-set and the stream ack) is acked away at its next delivery, never pushed
  * again. A NATS server killed and restarted can bring settled messages back (nats-server 2.9 loses deletions inside
  * a stream, and sometimes the consumer's latest deliveries): at each reconnect the engine deletes every settled
- * message still stored (`dropSettledLeftovers`, R-02), and re-reads KV before claiming a message it may have seen
- * delivered before (`rereadBelowSeq`), so none is pushed twice.
+ * message still stored (`dropSettledLeftovers`, R-02); a message it delivers again is claimed only after its KV
+ * entry is read (`take`), so none is pushed twice.
  *
  * Refusing fast (issue 13 item 6): while the connection is down `enqueue` fails at once, and every request has a
  * REQUEST_TIMEOUT_MS limit; the intake answers 503 MQ_QUEUE_UNAVAILABLE with Retry-After. The client reconnects by
@@ -253,13 +255,13 @@ export class NatsQueue implements MessageQueue {
   private readonly onDisconnect = new Set<(err: Error) => void>();
   private lastOrphanSweepMs = Date.now();
   private lastLeftoverSweepMs = 0;
-  /** The highest stream sequence this process has had delivered (see `rereadBelowSeq`). */
+  /** The highest stream sequence this process has had delivered (see `deliveredBeforeReconnectSeq`). */
   private highestDeliveredSeq = 0;
   /**
-   * After a reconnect: a first delivery of a message at or below this sequence reads its KV entry before it is
-   * claimed — the server may have lost, with its own acks, the consumer's record that it was delivered and settled.
+   * After a reconnect: the messages at or below this sequence were delivered before, whatever the server's consumer
+   * now says — it may have lost, with its own acks, its record of their delivery (`dropSettledLeftovers`).
    */
-  private rereadBelowSeq = 0;
+  private deliveredBeforeReconnectSeq = 0;
   /** The sweep run after each reconnect, while it is running (one at a time). */
   private recovering: Promise<void> | null = null;
 
@@ -289,7 +291,7 @@ export class NatsQueue implements MessageQueue {
           this.requests.failAll(unreachable());
         } else if (s.type === 'reconnect') {
           this.disconnected = false;
-          this.rereadBelowSeq = this.highestDeliveredSeq;
+          this.deliveredBeforeReconnectSeq = this.highestDeliveredSeq;
           this.recoverAfterReconnect();
         }
       }
@@ -574,20 +576,23 @@ export class NatsQueue implements MessageQueue {
   /**
    * One pulled message becomes a claim — or not: a message that is not due yet goes back with the remaining delay,
    * one already settled (its process died before the stream ack) is acked away.
+   *
+   * Every delivery reads the KV entry and claims by compare-and-set on it, the first one too: a delivery count of 1
+   * does not prove the message was never claimed. nats-server before 2.10.14 (nats-io/nats-server#5305) hands a
+   * retried message out again as a first delivery when its redelivery falls on a pull request that is no longer
+   * valid (expired, or its inbox gone: every pull here ends within PULL_EXPIRES_MS) — and so does a consumer made
+   * again (deleted by an operator, lost by the server). Taken from the stream's copy, the attempts, the last error and
+   * the back-off were reset (CI saw `attempts 1 !== 3`), and a message settled in KV whose stream ack was lost would
+   * have been pushed again. `test/messaging.nats.test.ts` makes the server do it.
    */
   private async take(msg: Msg, nowMs: number): Promise<Claim | null> {
     const reply = msg.reply!;
     const { record, inline } = unframe(msg.data);
-    const delivery = deliveryOf(reply);
-    let current: Stored | null = null;
-    let meta = record.meta;
-    if (delivery.streamSeq > this.highestDeliveredSeq) this.highestDeliveredSeq = delivery.streamSeq;
-    if (delivery.count > 1 || delivery.streamSeq <= this.rereadBelowSeq) {
-      // Delivered before (or maybe, after a server restart that lost the consumer's record of it): the KV entry
-      // knows the attempts, the last error and whether it was settled meanwhile.
-      current = await this.read(meta.id);
-      if (current !== null) meta = current.meta;
-    }
+    const streamSeq = streamSeqOf(reply);
+    if (streamSeq > this.highestDeliveredSeq) this.highestDeliveredSeq = streamSeq;
+    // No entry: its sender was killed between the publish and the metadata, or its create is still on the way.
+    const current = await this.read(record.meta.id);
+    const meta = current?.meta ?? record.meta;
     if (meta.state === 'delivered' || meta.state === 'dead') {
       await this.ackStream(reply);
       if (record.object) await this.os.delete(meta.id).catch(() => undefined);
@@ -598,19 +603,19 @@ export class NatsQueue implements MessageQueue {
       return null;
     }
     const next: MessageMeta = { ...meta, state: 'delivering', attempts: meta.attempts + 1 };
-    const entry = encode({ meta: next, seq: delivery.streamSeq, object: record.object });
-    let revision: number | null;
-    if (current !== null) {
-      revision = await this.compareAndSet(meta.id, entry, current.revision);
-      if (revision === null) {
-        // Settled or claimed meanwhile by a stale claimant's late answer: look again at the next claim.
-        this.nak(reply, 0);
-        return null;
-      }
-    } else {
-      // The first delivery: nobody else writes this entry now (the enqueue only creates it; its key's index was
-      // written with its publish).
-      revision = await this.kvPut(metaKey(meta.id), entry);
+    const entry = encode({ meta: next, seq: streamSeq, object: record.object });
+    const revision =
+      current !== null
+        ? await this.compareAndSet(meta.id, entry, current.revision)
+        : await this.kvCreate(metaKey(meta.id), entry).catch((err: unknown) => {
+            if (isWrongSequence(err)) return null;
+            throw err;
+          });
+    if (revision === null) {
+      // Written meanwhile — settled, claimed by a stale claimant's late answer, or created by its sender: look again
+      // at the next claim.
+      this.nak(reply, 0);
+      return null;
     }
     const claim: Claim = {
       message: next,
@@ -737,7 +742,7 @@ export class NatsQueue implements MessageQueue {
   private async settle(claim: Claim, next: MessageMeta, retryDelayMs?: number): Promise<MessageMeta> {
     const { id, revision, object, reply } = this.parseToken(claim);
     const settled = next.state === 'delivered' || next.state === 'dead';
-    const entry = encode({ meta: next, seq: settled ? null : deliveryOf(reply).streamSeq, object });
+    const entry = encode({ meta: next, seq: settled ? null : streamSeqOf(reply), object });
     if ((await this.compareAndSet(id, entry, revision)) === null) throw claimLost(id);
     if (!settled) {
       this.nak(reply, retryDelayMs ?? 0);
@@ -809,7 +814,7 @@ export class NatsQueue implements MessageQueue {
     for await (const consumer of this.jsm.consumers.list(this.streams.queue)) {
       // The server may also have lost the consumer's latest deliveries (seen: 100 of 200): what this process saw
       // delivered counts too.
-      const delivered = Math.max(consumer.delivered.stream_seq, this.rereadBelowSeq);
+      const delivered = Math.max(consumer.delivered.stream_seq, this.deliveredBeforeReconnectSeq);
       const filter = consumer.config.filter_subject;
       if (!filter) continue;
       let seq = 1;
@@ -1151,12 +1156,14 @@ function keyIdOfToken(t: string): string | null {
   return t.startsWith('k') ? Buffer.from(t.slice(1), 'base64url').toString() : null;
 }
 
-/** The delivery count and stream sequence from an ack subject (`$JS.ACK.<stream>.<consumer>.<count>.<seq>…`). */
-function deliveryOf(reply: string): { count: number; streamSeq: number } {
+/**
+ * The stream sequence from an ack subject (`$JS.ACK.<stream>.<consumer>.<count>.<seq>…`). Its delivery count is
+ * left unread on purpose: it does not tell whether the message was claimed before (see `take`).
+ */
+function streamSeqOf(reply: string): number {
   const parts = reply.split('.');
   // Old form: 9 tokens; newer servers add domain and account hash after `ACK` (and a random token at the end).
-  const at = parts.length === 9 ? 4 : 6;
-  return { count: Number(parts[at]), streamSeq: Number(parts[at + 1]) };
+  return Number(parts[parts.length === 9 ? 5 : 7]);
 }
 
 /** A stream message body: 4-byte length, the record as JSON, then the sealed inline payload (if any). */
