@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
-import { deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { assertZipBounded, readXlsxRows } from '../src/control/categories/files.ts';
+import { readFileRowsOffThread } from '../src/control/categories/read-rows.ts';
 import { seedDemoCategories } from '../src/control/categories/seed.ts';
 import { categoryAnswer } from '../src/gateway/categories.ts';
 import { compileCategories } from '../src/gateway/categories-table.ts';
@@ -64,6 +66,122 @@ function zipOf(name: string, inflated: Buffer, declared: number): Buffer {
   end.writeUInt32LE(30 + file.length + data.length, 16);
   return Buffer.concat([local, file, data, central, file, end]);
 }
+
+/** A ZIP of the entries (each deflated), its headers declaring their true sizes and CRCs. */
+function zipOfEntries(entries: Array<[name: string, data: Buffer]>): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let at = 0;
+  for (const [name, inflated] of entries) {
+    const data = deflateRawSync(inflated, { level: 9 });
+    const file = Buffer.from(name);
+    const crc = crc32(inflated);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(inflated.length, 22);
+    local.writeUInt16LE(file.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(inflated.length, 24);
+    central.writeUInt16LE(file.length, 28);
+    central.writeUInt32LE(at, 42);
+    locals.push(local, file, data);
+    centrals.push(central, file);
+    at += 30 + file.length + data.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(at, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+/** A minimal workbook whose one sheet is `sheetXml` (the parts exceljs needs to open it). */
+function workbookWithSheet(sheetXml: Buffer): Buffer {
+  const ns = 'http://schemas.openxmlformats.org';
+  return zipOfEntries([
+    [
+      '[Content_Types].xml',
+      Buffer.from(
+        `<?xml version="1.0"?><Types xmlns="${ns}/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`,
+      ),
+    ],
+    [
+      '_rels/.rels',
+      Buffer.from(
+        `<?xml version="1.0"?><Relationships xmlns="${ns}/package/2006/relationships"><Relationship Id="rId1" Type="${ns}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+      ),
+    ],
+    [
+      'xl/workbook.xml',
+      Buffer.from(
+        `<?xml version="1.0"?><workbook xmlns="${ns}/spreadsheetml/2006/main" xmlns:r="${ns}/officeDocument/2006/relationships"><sheets><sheet name="DanhMuc" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      ),
+    ],
+    [
+      'xl/_rels/workbook.xml.rels',
+      Buffer.from(
+        `<?xml version="1.0"?><Relationships xmlns="${ns}/package/2006/relationships"><Relationship Id="rId1" Type="${ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+      ),
+    ],
+    ['xl/worksheets/sheet1.xml', sheetXml],
+  ]);
+}
+
+describe('a category file is read on a thread of its own', () => {
+  test('a workbook that unpacks to a huge sheet: refused within a memory bound, the event loop never held', {
+    timeout: 120_000,
+  }, async () => {
+    const ns = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+    // 3.7 million rows: 96 MB of sheet, within the 100 MiB a workbook may unpack to (and 240 KB of file).
+    const row = Buffer.from('<row><c><v>1</v></c></row>');
+    const rows = Buffer.alloc(3_700_000 * row.length);
+    for (let i = 0; i < 3_700_000; i++) row.copy(rows, i * row.length);
+    const sheet = Buffer.concat([
+      Buffer.from(`<?xml version="1.0"?><worksheet xmlns="${ns}"><sheetData>`),
+      rows,
+      Buffer.from('</sheetData></worksheet>'),
+    ]);
+    const file = workbookWithSheet(sheet).toString('base64');
+    assert.ok(file.length < 5 * 1024 * 1024, `within the 5 MiB a file may have: ${file.length}`);
+    // The same parts around a small sheet read as a workbook: what is refused below is the size, not the form.
+    const small = workbookWithSheet(
+      Buffer.from(
+        `<?xml version="1.0"?><worksheet xmlns="${ns}"><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>`,
+      ),
+    ).toString('base64');
+    assert.deepEqual(
+      (await readFileRowsOffThread('xlsx', small)).map((r) => r.cells),
+      [['1']],
+    );
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const rssBefore = process.memoryUsage().rss;
+    try {
+      await assert.rejects(readFileRowsOffThread('xlsx', file), { code: 'CP_CATEGORY_FILE_TOO_LARGE' });
+    } finally {
+      delay.disable();
+    }
+    // Read on this thread, exceljs held the loop for ≈ 10 s and took ≈ 2.4 GB for such a file.
+    assert.ok(delay.max / 1e6 < 1_000, `the event loop was held ${Math.round(delay.max / 1e6)} ms at most`);
+    assert.ok(
+      process.memoryUsage().rss - rssBefore < 1024 * 1024 * 1024,
+      'the reading thread is bounded by its heap limit',
+    );
+  });
+});
 
 describe('XLSX files are bounded by what they really unpack to (zip bombs)', () => {
   test('an entry declaring 100 bytes that inflates to 64 MiB is refused without inflating it all', async () => {

@@ -13,7 +13,7 @@ import { LgspError } from '../../core/errors.ts';
 import type { CategoryField, CategoryValue, Database } from '../../store/schema.ts';
 import type { Changes } from '../change.ts';
 import { type CategoryServiceRef, categoryServiceRef, ensureCategoryService } from './builtin.ts';
-import { invalidFile, itemsFromRows, readFileRows } from './files.ts';
+import { invalidFile, itemsFromRows } from './files.ts';
 import {
   createList,
   deleteMapping,
@@ -27,6 +27,7 @@ import {
   requireList,
   updateList,
 } from './lists.ts';
+import { readFileRowsOffThread } from './read-rows.ts';
 
 export { CATEGORY_SERVICE, type CategoryServiceRef, ensureCategoryService } from './builtin.ts';
 
@@ -107,7 +108,7 @@ export class Categories {
   async importFile(code: string, body: CategoryImportBody, actor: string) {
     const list = await requireList(this.db, code);
     const fields = body.fields ?? list.fields;
-    const items = itemsFromRows(await readFileRows(body.format, body.content), fields);
+    const items = itemsFromRows(await readFileRowsOffThread(body.format, body.content), fields);
     return this.changes.run((trx, now) =>
       importVersion(
         trx,
@@ -222,7 +223,7 @@ export class Categories {
     }
     let rows = body.mappings ?? [];
     if (fromFile) {
-      const fileRows = await readFileRows(body.format!, body.content!);
+      const fileRows = await readFileRowsOffThread(body.format!, body.content!);
       const heading = fileRows[0]?.cells.map((c) => c.toLowerCase()) ?? [];
       // The note column is optional in a file: a file without one is read as if it were there, empty.
       const fields = heading.includes('note') ? MAPPING_FIELDS : MAPPING_FIELDS.slice(0, 2);
