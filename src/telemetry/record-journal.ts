@@ -74,8 +74,9 @@ export class RecordJournal {
   }
 
   /**
-   * Journal first: appends records — their COPY lines —, the last of which has the sequence number `lastSeq` (the recorder's count of
-   * records taken), to the live segment; once this resolves they survive the process and the machine. One write,
+   * Journal first: appends records — their COPY lines —, the last of which has the sequence number `lastSeq` (the
+   * recorder's count of records taken), to the live segment; once this resolves they survive the process and the
+   * machine. The segment's first append names its columns first (`#columns …`). One write,
    * synchronous to the disk (O_DSYNC: the data and the size that finds it, as fdatasync), so a group costs one trip
    * to libuv's pool, not two; the file stays open between appends and is rotated by size (`releaseLive`), since
    * creating one costs a directory fsync too.
