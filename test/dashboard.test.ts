@@ -85,7 +85,8 @@ for (const kind of storeKinds) {
         .execute();
 
       // Traffic in the last hour: A calls B's service 3 times at 01:10 (one 5xx), B calls itself at 01:20, the
-      // test client calls 5 times at 01:30, and a /token request at 01:10 that is no service call.
+      // test client calls 5 times at 01:30, and a /token request at 01:10 that is no service call. At 01:12 the
+      // gateway refuses two of A's calls itself (no subscription): never sent on, so refused, not errors (R-07).
       const call = (atMs: number, consumer: [string, string], over: Partial<TransactionRecord> = {}) =>
         callRecord(atMs, {
           consumerSystemId: consumer[0],
@@ -104,6 +105,15 @@ for (const kind of storeKinds) {
         call(t(10) + 1000, [sysA.id, A_CODE]),
         call(t(10) + 2000, [sysA.id, A_CODE], { consumerStatus: 502, providerStatus: 500 }),
         call(t(20), [sysB.id, B_CODE]),
+        ...[0, 1].map((i) =>
+          call(t(12) + i, [sysA.id, A_CODE], {
+            providerStatus: null,
+            consumerStatus: 403,
+            errorCode: 'GW_SUBSCRIPTION_REQUIRED',
+            requestOutAt: null,
+            responseInAt: null,
+          }),
+        ),
         ...Array.from({ length: 5 }, (_, i) => call(t(30) + i, [tester.id, B_CODE])),
         callRecord(t(10) + 3000, {
           consumerSystemId: sysA.id,
@@ -222,12 +232,16 @@ for (const kind of storeKinds) {
       assert.equal(d.traffic.points.length, 60);
       const at = (m: number) =>
         d.traffic.points.find((p: Json) => p.at === new Date(NOW - HOUR + m * MIN).toISOString());
-      assert.deepEqual(at(10), { at: at(10).at, calls: 3, errors: 1, errorRate: 0.3333 });
+      assert.deepEqual(at(10), { at: at(10).at, calls: 3, refused: 0, errors: 1, errorRate: 0.3333 });
       assert.equal(at(20).calls, 1);
-      assert.deepEqual(at(11), { at: at(11).at, calls: 0, errors: 0, errorRate: null });
+      assert.deepEqual(at(11), { at: at(11).at, calls: 0, refused: 0, errors: 0, errorRate: null });
+      // Refused by the gateway: counted apart, no error of the service, no error rate (nothing reached it).
+      assert.deepEqual(at(12), { at: at(12).at, calls: 2, refused: 2, errors: 0, errorRate: null });
       assert.equal(at(30).calls, 0, 'the platform’s try-it client is no customer');
-      assert.equal(d.traffic.calls, 4, 'four service calls; the /token request is not one');
+      assert.equal(d.traffic.calls, 6, 'six service calls; the /token request is not one');
+      assert.equal(d.traffic.refused, 2);
       assert.equal(d.traffic.errors, 1);
+      assert.equal(d.traffic.errorRate, 0.25, 'one error over the four calls passed on');
     });
 
     test('hour steps by default over 24 hours, day steps on Vietnam days over a month', async () => {
@@ -238,6 +252,11 @@ for (const kind of storeKinds) {
       const lastHour = day.traffic.points.at(-1);
       assert.equal(lastHour.at, new Date(NOW - HOUR).toISOString());
       assert.ok(lastHour.calls >= 4, 'the last hour holds the calls');
+      // The same split in hour steps (read from the statistics): 6 calls, 2 refused, 1 error over the 4 passed on.
+      assert.deepEqual(
+        [lastHour.calls, lastHour.refused, lastHour.errors, lastHour.errorRate],
+        [6, 2, 1, 0.25],
+      );
       const month = await get(`?from=${new Date(NOW - 30 * 24 * HOUR).toISOString()}`);
       assert.equal(month.bucket, 'day');
       // Days start at 00:00 in Vietnam, 17:00 UTC the day before: 09:00 Saturday is in the day that began Friday 17:00.
@@ -249,14 +268,14 @@ for (const kind of storeKinds) {
       const d = await get('');
       assert.deepEqual(
         d.topServices.map((s: Json) => [s.id, s.calls]),
-        [[ids['svc'], 4]],
+        [[ids['svc'], 6]],
       );
       assert.match(d.topServices[0].label, /dancu — Tra cứu công dân/);
       assert.deepEqual(
-        d.topConsumers.map((c: Json) => [c.id, c.calls, c.errors]),
+        d.topConsumers.map((c: Json) => [c.id, c.calls, c.refused, c.errors]),
         [
-          [ids['sysA'], 3, 1],
-          [ids['sysB'], 1, 0],
+          [ids['sysA'], 5, 2, 1],
+          [ids['sysB'], 1, 0, 0],
         ],
       );
       // Read by a person: the system's name and its organization's, no id.
@@ -312,7 +331,7 @@ for (const kind of storeKinds) {
     test('an agency user gets the same shape for its own organization only', async () => {
       const d = await get(`?from=${new Date(NOW - HOUR).toISOString()}`, agencyToken);
       assert.equal(d.scope.organizationCode, A_CODE);
-      assert.equal(d.traffic.calls, 3, 'only the calls where A is a party');
+      assert.equal(d.traffic.calls, 5, 'only the calls where A is a party');
       assert.deepEqual(
         d.topConsumers.map((c: Json) => c.id),
         [ids['sysA']],

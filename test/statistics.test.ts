@@ -17,7 +17,7 @@ import {
 } from '../src/reports/statistics.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/record-copy.ts';
-import { latencyBucket, rollupWatermark, runRollups } from '../src/telemetry/rollups.ts';
+import { latencyBucket, rollupReport, rollupWatermark, runRollups } from '../src/telemetry/rollups.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { callRecord } from './helpers/records.ts';
@@ -95,7 +95,9 @@ function generate(p: Province): TransactionRecord[] {
     const roll = next();
     const status = roll < 0.85 ? 200 : roll < 0.92 ? 404 : roll < 0.97 ? 502 : 429;
     const errorCode =
-      status === 502 ? 'GW_UPSTREAM_UNAVAILABLE' : status === 429 ? 'GW_QUOTA_EXCEEDED' : null;
+      status === 502 ? 'GW_UPSTREAM_UNREACHABLE' : status === 429 ? 'GW_QUOTA_EXCEEDED' : null;
+    // A quota refusal is answered by the gateway itself: nothing is sent on (R-07, R-23: refused, not an error).
+    const refused = status === 429;
     // A long tail: mostly tens of ms, some seconds, a few beyond the last bucket.
     const u = next();
     const duration = Math.round(
@@ -114,12 +116,13 @@ function generate(p: Province): TransactionRecord[] {
         version: '1.0',
         environment: next() < 0.8 ? 'production' : 'sandbox',
         resourceTemplate: '/items/{id}',
-        providerStatus: status === 429 ? null : status,
+        providerStatus: refused ? null : status,
+        ...(refused ? { requestOutAt: null } : {}),
         consumerStatus: status,
         errorCode,
         requestBytes: Math.floor(next() * 2000),
         responseBytes: Math.floor(next() * 50_000),
-        responseInAt: at + duration,
+        responseInAt: refused ? null : at + duration,
         responseOutAt: at + duration,
         leg: next() < 0.9 ? 'sync' : 'intake',
       }),
@@ -145,9 +148,16 @@ const RAW: Record<StatisticsDimension, string> = {
   month: `to_char((request_in_at + interval '7 hours') AT TIME ZONE 'UTC', 'YYYY-MM')`,
 };
 
+/**
+ * A refusal, written out for the test's own records: the gateway's error code on a call never sent on. The records
+ * here hold two codes: GW_QUOTA_EXCEEDED (refused, no request out) and GW_UPSTREAM_UNREACHABLE (sent on).
+ */
+const REFUSED = sql.raw(`(error_code = 'GW_QUOTA_EXCEEDED' AND request_out_at IS NULL)`);
+
 interface RawGroup {
   calls: number;
   errors: number;
+  refused: number;
   requestBytes: number;
   responseBytes: number;
   /** percentile_cont (interpolated) and percentile_disc (nearest rank) of the durations. */
@@ -164,8 +174,9 @@ async function rawGroups(
 ): Promise<Map<string, RawGroup>> {
   const keys = groupBy.length > 0 ? groupBy.map((d) => RAW[d]).join(', ') : "''";
   const { rows } = await sql<Record<string, unknown>>`SELECT json_build_array(${sql.raw(keys)})::text AS k,
-      count(*) AS calls, count(*) FILTER (WHERE error_code IS NOT NULL OR consumer_status >= 500) AS errors,
-      sum(request_bytes) AS req, sum(response_bytes) AS res,
+      count(*) AS calls,
+      count(*) FILTER (WHERE (error_code IS NOT NULL OR consumer_status >= 500) AND NOT ${REFUSED}) AS errors,
+      count(*) FILTER (WHERE ${REFUSED}) AS refused, sum(request_bytes) AS req, sum(response_bytes) AS res,
       percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY duration_ms) AS cont,
       percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY duration_ms) AS disc
     FROM transactions
@@ -177,6 +188,7 @@ async function rawGroups(
     out.set(key, {
       calls: Number(r['calls']),
       errors: Number(r['errors']),
+      refused: Number(r['refused']),
       requestBytes: Number(r['req']),
       responseBytes: Number(r['res']),
       cont: (r['cont'] as unknown[]).map(Number) as RawGroup['cont'],
@@ -194,6 +206,14 @@ function assertAgrees(report: Statistics, raw: Map<string, RawGroup>, where: str
     const at = `${where} ${key}`;
     assert.equal(row.calls, expected.calls, `${at}: calls`);
     assert.equal(row.errors, expected.errors, `${at}: errors`);
+    assert.equal(row.refused, expected.refused, `${at}: refused`);
+    assert.equal(
+      row.successRate,
+      expected.calls > expected.refused
+        ? (expected.calls - expected.refused - expected.errors) / (expected.calls - expected.refused)
+        : null,
+      `${at}: success rate over the calls passed on`,
+    );
     assert.equal(row.requestBytes, expected.requestBytes, `${at}: request bytes`);
     assert.equal(row.responseBytes, expected.responseBytes, `${at}: response bytes`);
     // The histogram reads the nearest rank: the bucket of percentile_disc exactly; and, where a group is big
@@ -226,6 +246,11 @@ function assertAgrees(report: Statistics, raw: Map<string, RawGroup>, where: str
     report.totals.errors,
     sum((r) => r.errors),
     `${where}: total errors`,
+  );
+  assert.equal(
+    report.totals.refused,
+    sum((r) => r.refused),
+    `${where}: total refused`,
   );
 }
 
@@ -568,6 +593,195 @@ for (const kind of storeKinds) {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+  });
+}
+
+/**
+ * R-07, R-23 (found walking the regulation): a call the gateway refused itself — no subscription, quota… — never
+ * reached the provider, so it is counted in `refused`, not in the service's `errors`, and the success rate is over
+ * the calls passed on; the same in the rolled-up hours, the raw tail, the files, and after migration 0038's
+ * backfill of rollups computed before it.
+ */
+for (const kind of storeKinds) {
+  describe(`statistics: the gateway's refusals apart from the service's errors (${kind})`, () => {
+    let h: AdminHarness;
+    let svcId: string;
+    const H1 = Date.parse('2026-10-05T03:00:00Z');
+    const H2 = H1 + HOUR;
+
+    /** One hour of dmdc calls: 6 refused (unsubscribed, quota), 4 answered, 2 failures of the exchange. */
+    function hourOf(at: number, ids: { unsubscribed: string; subscribed: string; provider: string }) {
+      const base = {
+        providerSystemId: ids.provider,
+        serviceId: svcId,
+        serviceContext: 'dmdc',
+        resourceTemplate: '/AllCategory',
+      };
+      const refused = (i: number, code: string, status: number) =>
+        callRecord(at + i * 1000, {
+          ...base,
+          consumerSystemId: ids.unsubscribed,
+          providerStatus: null,
+          consumerStatus: status,
+          errorCode: code,
+          requestOutAt: null,
+          responseInAt: null,
+        });
+      const passed = (i: number, over: Partial<TransactionRecord>) =>
+        callRecord(at + i * 1000, { ...base, consumerSystemId: ids.subscribed, ...over });
+      return [
+        ...[0, 1, 2, 3, 4].map((i) => refused(i, 'GW_SUBSCRIPTION_REQUIRED', 403)),
+        refused(5, 'GW_QUOTA_EXCEEDED', 429),
+        ...[6, 7, 8, 9].map((i) => passed(i, {})),
+        // The provider's own 5xx, and the gateway unable to hear it in time: the exchange failed.
+        passed(10, { providerStatus: 500, consumerStatus: 500 }),
+        passed(11, {
+          providerStatus: null,
+          consumerStatus: 504,
+          errorCode: 'GW_UPSTREAM_TIMEOUT',
+          responseInAt: null,
+        }),
+      ];
+    }
+
+    before(async () => {
+      h = await openAdminHarness(kind);
+      const org = await h.registry.createOrganization({ code: '000.00.40.H01', name: 'Sở TT&TT' }, 't');
+      const sys = async (name: string) =>
+        (
+          await h.registry.createSystem(
+            { organizationId: org.id, name, isProvider: true, isConsumer: true },
+            't',
+          )
+        ).id;
+      const ids = {
+        provider: await sys('Danh mục dùng chung'),
+        unsubscribed: await sys('Lạ'),
+        subscribed: await sys('Quen'),
+      };
+      svcId = (
+        await h.registry.createService(
+          { context: 'dmdc', name: 'Danh mục', providerSystemId: ids.provider },
+          't',
+        )
+      ).id;
+      await insertTransactions(h.store, [...hourOf(H1, ids), ...hourOf(H2, ids)]);
+      // H1 rolled up, H2 still raw.
+      await runRollups(h.store, H2 + 10 * 60_000);
+      assert.equal(await rollupWatermark(h.store), H2);
+    });
+    after(() => h?.dispose());
+
+    const period = (from: number, to: number) => ({
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      groupBy: ['service'] as StatisticsDimension[],
+    });
+
+    test('refused calls are counted apart; success rate over the calls passed on (rollups and raw)', async () => {
+      for (const [name, from, to, n] of [
+        ['rolled up', H1, H2, 1],
+        ['raw', H2, H2 + HOUR, 1],
+        ['both', H1, H2 + HOUR, 2],
+      ] as const) {
+        const s = await statistics(h.store, period(from, to));
+        assert.equal(s.rawFrom, name === 'rolled up' ? null : new Date(H2).toISOString(), name);
+        const [row] = s.rows;
+        assert.equal(s.rows.length, 1, name);
+        assert.equal(row!.calls, 12 * n, `${name}: every call`);
+        assert.equal(row!.refused, 6 * n, `${name}: refused`);
+        assert.equal(row!.errors, 2 * n, `${name}: errors are the exchange's only`);
+        assert.equal(row!.successRate, 4 / 6, `${name}: success over the 6 calls passed on`);
+        assert.equal(s.totals.refused, 6 * n, `${name}: total refused`);
+        assert.equal(s.totals.successRate, 4 / 6, `${name}: total success rate`);
+      }
+      // Only refusals (the stranger's repro): no errors, and no success rate — nothing reached the provider.
+      const onlyRefused = await statistics(h.store, {
+        ...period(H1, H2 + HOUR),
+        groupBy: ['service', 'statusClass'],
+      });
+      const fours = onlyRefused.rows.filter((r) => r.key.statusClass === '4xx');
+      assert.equal(fours.length, 1);
+      assert.equal(fours[0]!.calls, 12);
+      assert.equal(fours[0]!.refused, 12);
+      assert.equal(fours[0]!.errors, 0);
+      assert.equal(fours[0]!.successRate, null);
+      const report = await rollupReport(h.store, {
+        from: period(H1, H2).from,
+        to: period(H1, H2).to,
+        group: 'service',
+      });
+      assert.deepEqual(
+        report.map((r) => [r.count, r.refused, r.errors]),
+        [[12, 6, 2]],
+      );
+    });
+
+    test('CSV and XLSX carry the refused column under a bilingual heading', async () => {
+      const s = await statistics(h.store, period(H1, H2 + HOUR));
+      const cells = parse(statisticsCsv(s), { bom: true }) as string[][];
+      const head = cells[0]!;
+      assert.ok(MEASURE_HEADINGS.refused.startsWith('Số lượt bị từ chối'), MEASURE_HEADINGS.refused);
+      assert.match(MEASURE_HEADINGS.refused, / \/ Refused/);
+      const at = head.indexOf(MEASURE_HEADINGS.refused);
+      assert.ok(at > 0, 'the refused column');
+      assert.equal(cells[1]![at], '12');
+      assert.equal(cells[1]![head.indexOf(MEASURE_HEADINGS.errors)], '4');
+      assert.equal(cells[1]![head.indexOf(MEASURE_HEADINGS.successRate)], '66.67');
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load((await statisticsXlsx(s)) as never);
+      const sheet = book.worksheets[0]!;
+      assert.equal(sheet.getRow(4).getCell(at + 1).value, MEASURE_HEADINGS.refused);
+      assert.equal(sheet.getRow(5).getCell(at + 1).value, 12);
+      const api = await h.call(
+        'GET',
+        `/api/v1/reports/statistics?from=${period(H1, H2).from}&to=${period(H2, H2 + HOUR).to}&groupBy=service`,
+      );
+      assert.equal(api.statusCode, 200, api.body);
+      assert.equal(api.json().totals.refused, 12);
+      assert.equal(api.json().rows[0].errors, 4);
+    });
+
+    test('migration 0038 splits rollups computed before it where the raw records are kept; archived hours stay', async () => {
+      const db = h.store.db as unknown as Kysely<unknown>;
+      // The whole (Vietnam) day rolled up, so its daily rollup exists too.
+      await runRollups(h.store, Date.parse('2026-10-06T00:00:00+07:00') + 10 * 60_000);
+      const archivedHour = new Date(H1 - 30 * DAY).toISOString();
+      // Rollups as they were before 0038: refusals inside `errors`, `refused` 0; and an hour whose records are gone.
+      await sql`UPDATE transaction_rollups SET errors = errors + refused, refused = 0`.execute(db);
+      await sql`UPDATE transaction_rollups_daily SET errors = errors + refused, refused = 0`.execute(db);
+      await sql`INSERT INTO transaction_rollups (hour, consumer_system_id, provider_system_id, service_id,
+          version_id, environment, leg, status_class, kind, count, errors, request_bytes, response_bytes,
+          duration_ms_sum, duration_ms_max, latency_buckets, computed_at)
+        VALUES (${archivedHour}::timestamptz, 'sys_old', 'sys_old_p', ${svcId}, '', 'production', 'sync', '4xx',
+          'service_call', 5, 5, 0, 0, 5, 1, '{5}'::bigint[], now())`.execute(db);
+      const stale = await statistics(h.store, period(H1, H2));
+      assert.equal(stale.totals.errors, 8, 'before the backfill, refusals counted as errors');
+      const file = readFileSync(
+        new URL('../src/store/migrations/0038_rollups_refused.sql', import.meta.url),
+        'utf8',
+      );
+      const statements = file
+        .split('\n')
+        .filter((l) => !l.startsWith('--'))
+        .join('\n')
+        .split(';')
+        .map((t) => t.trim())
+        .filter((t) => t.startsWith('UPDATE'));
+      assert.equal(statements.length, 2);
+      for (const t of statements) await sql.raw(t).execute(db);
+      const fixed = await statistics(h.store, period(H1, H2));
+      assert.deepEqual([fixed.totals.calls, fixed.totals.refused, fixed.totals.errors], [12, 6, 2]);
+      // Whole days come from the daily rollups: their errors and refusals follow the hours.
+      const day = Date.parse('2026-10-05T00:00:00+07:00');
+      const daily = await statistics(h.store, period(day, day + DAY));
+      assert.deepEqual([daily.totals.calls, daily.totals.refused, daily.totals.errors], [24, 12, 4]);
+      const old = await statistics(
+        h.store,
+        period(Date.parse(archivedHour), Date.parse(archivedHour) + HOUR),
+      );
+      assert.deepEqual([old.totals.refused, old.totals.errors], [0, 5], 'no records to split: as it was');
     });
   });
 }

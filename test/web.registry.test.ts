@@ -175,6 +175,9 @@ describe('the console: registry and traffic screens', () => {
       .getByRole('cell', { name: /dancu|Tra cứu công dân/ })
       .first()
       .waitFor();
+    // the gateway's own refusals have their column, apart from the service's errors.
+    await page.getByRole('columnheader', { name: 'Bị từ chối' }).waitFor();
+    await page.getByText(/\d+ lượt gọi, \d+ bị từ chối, \d+ lỗi/).waitFor();
     await accessible('statistics');
 
     const [download] = await Promise.all([

@@ -291,7 +291,8 @@ const ALL_SYSTEMS = 1_000_000;
 
 /**
  * Daily traffic of one system from the hourly rollups, the last `days` UTC days up to and including today:
- * calls and errors (an error code or a 5xx, as the rollups count them) as consumer and as provider, by the
+ * calls and errors (an error code or a 5xx: the rollups' `errors` and `refused` together — a connection's history
+ * shows a consumer's refused calls too, its token or credential failing) as consumer and as provider, by the
  * record's consumer and provider columns, every leg. A day without traffic is listed with zeros; a system calling
  * its own service counts on both sides. Hours not rolled up yet (the current one, the grace period) are missing.
  */
@@ -313,9 +314,9 @@ export async function connectionHistory(
     p_errors: string | number | null;
   }>`SELECT to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
       sum(count) FILTER (WHERE consumer_system_id = ${systemId}) AS c_calls,
-      sum(errors) FILTER (WHERE consumer_system_id = ${systemId}) AS c_errors,
+      sum(errors + refused) FILTER (WHERE consumer_system_id = ${systemId}) AS c_errors,
       sum(count) FILTER (WHERE provider_system_id = ${systemId}) AS p_calls,
-      sum(errors) FILTER (WHERE provider_system_id = ${systemId}) AS p_errors
+      sum(errors + refused) FILTER (WHERE provider_system_id = ${systemId}) AS p_errors
     FROM transaction_rollups
     WHERE hour >= ${from}::timestamptz AND hour < ${to}::timestamptz
       AND (consumer_system_id = ${systemId} OR provider_system_id = ${systemId})

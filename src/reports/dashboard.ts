@@ -3,6 +3,7 @@ import type { Dashboard, DashboardBucket } from '../api/contract/index.ts';
 import { LgspError } from '../core/errors.ts';
 import { deadlineOf, type WorkingCalendar, workingDaysBetween } from '../core/working-days.ts';
 import type { Store } from '../store/port.ts';
+import { errorsSql, refusedSql } from '../telemetry/rollups.ts';
 import { statistics } from './statistics.ts';
 
 /**
@@ -71,8 +72,12 @@ function stepStart(ms: number, bucket: DashboardBucket): number {
 const stepMs = (bucket: DashboardBucket) =>
   bucket === 'minute' ? MINUTE_MS : bucket === 'hour' ? HOUR_MS : DAY_MS;
 
-const rate = (calls: number, errors: number) =>
-  calls > 0 ? Math.round((errors / calls) * 10_000) / 10_000 : null;
+/**
+ * The error rate over the calls passed on to the provider, as the statistics' success rate: errors / (calls −
+ * refused) — a call the gateway refused itself (no subscription, bad token, quota…) is no failure of the service.
+ */
+const rate = (calls: number, refused: number, errors: number) =>
+  calls - refused > 0 ? Math.round((errors / (calls - refused)) * 10_000) / 10_000 : null;
 
 export async function dashboard(
   store: Store,
@@ -104,6 +109,7 @@ export async function dashboard(
     reviews(store, settings, input.scope?.organizationId, nowMs),
   ]);
   const calls = points.reduce((n, p) => n + p.calls, 0);
+  const refused = points.reduce((n, p) => n + p.refused, 0);
   const errors = points.reduce((n, p) => n + p.errors, 0);
   return {
     from: new Date(fromMs).toISOString(),
@@ -111,7 +117,7 @@ export async function dashboard(
     bucket,
     generatedAt: new Date(nowMs).toISOString(),
     scope: { organizationCode: input.scope?.organizationCode ?? null },
-    traffic: { points, calls, errors, errorRate: rate(calls, errors) },
+    traffic: { points, calls, refused, errors, errorRate: rate(calls, refused, errors) },
     ...tops,
     alerts,
     backlog: waiting,
@@ -121,7 +127,7 @@ export async function dashboard(
 
 type Point = Dashboard['traffic']['points'][number];
 
-/** Calls and errors per step, every step present; errors as the statistics count them (an error code or 5xx). */
+/** Calls, refusals and errors per step, every step present; counted as the statistics count them (rollups.ts). */
 async function traffic(
   store: Store,
   organizationCode: string | undefined,
@@ -130,11 +136,16 @@ async function traffic(
   steps: number,
   toMs: number,
 ): Promise<Point[]> {
-  const counts = new Map<number, { calls: number; errors: number }>();
+  const counts = new Map<number, { calls: number; refused: number; errors: number }>();
   if (bucket === 'minute') {
-    const { rows } = await sql<{ minute: string | number; calls: string | number; errors: string | number }>`
+    const { rows } = await sql<{
+      minute: string | number;
+      calls: string | number;
+      refused: string | number;
+      errors: string | number;
+    }>`
       SELECT floor(extract(epoch FROM request_in_at) / 60) AS minute, count(*) AS calls,
-        count(*) FILTER (WHERE error_code IS NOT NULL OR consumer_status >= 500) AS errors
+        count(*) FILTER (WHERE ${refusedSql()}) AS refused, count(*) FILTER (WHERE ${errorsSql()}) AS errors
       FROM transactions
       WHERE request_in_at >= ${new Date(first).toISOString()}::timestamptz
         AND request_in_at < ${new Date(toMs).toISOString()}::timestamptz AND ${SERVICE_CALLS_ONLY}
@@ -142,7 +153,11 @@ async function traffic(
         ${organizationCode !== undefined ? sql`AND (consumer_org_code = ${organizationCode} OR provider_org_code = ${organizationCode})` : sql``}
       GROUP BY 1`.execute(store.db);
     for (const r of rows) {
-      counts.set(Number(r.minute) * MINUTE_MS, { calls: Number(r.calls), errors: Number(r.errors) });
+      counts.set(Number(r.minute) * MINUTE_MS, {
+        calls: Number(r.calls),
+        refused: Number(r.refused),
+        errors: Number(r.errors),
+      });
     }
   } else {
     const step: 'hour' | 'day' = bucket;
@@ -156,17 +171,22 @@ async function traffic(
     // The statistics name hours and days in Vietnam time: `2026-12-03T14:00`, `2026-12-03`.
     const suffix = step === 'hour' ? ':00+07:00' : 'T00:00:00+07:00';
     for (const row of s.rows) {
-      counts.set(Date.parse(`${row.key[step]}${suffix}`), { calls: row.calls, errors: row.errors });
+      counts.set(Date.parse(`${row.key[step]}${suffix}`), {
+        calls: row.calls,
+        refused: row.refused,
+        errors: row.errors,
+      });
     }
   }
   return Array.from({ length: steps }, (_, i) => {
     const at = first + i * stepMs(bucket);
-    const c = counts.get(at) ?? { calls: 0, errors: 0 };
+    const c = counts.get(at) ?? { calls: 0, refused: 0, errors: 0 };
     return {
       at: new Date(at).toISOString(),
       calls: c.calls,
+      refused: c.refused,
       errors: c.errors,
-      errorRate: rate(c.calls, c.errors),
+      errorRate: rate(c.calls, c.refused, c.errors),
     };
   });
 }
@@ -190,12 +210,16 @@ async function topLists(
       ...period,
       groupBy: dimension === 'service' ? ['service'] : [dimension, 'service'],
     });
-    const totals = new Map<string, { id: string; label: string; calls: number; errors: number }>();
+    const totals = new Map<
+      string,
+      { id: string; label: string; calls: number; refused: number; errors: number }
+    >();
     for (const r of s.rows) {
       const id = r.key[dimension]!;
       if (!id || !r.key.service) continue;
-      const entry = totals.get(id) ?? { id, label: r.label[dimension]!, calls: 0, errors: 0 };
+      const entry = totals.get(id) ?? { id, label: r.label[dimension]!, calls: 0, refused: 0, errors: 0 };
       entry.calls += r.calls;
+      entry.refused += r.refused;
       entry.errors += r.errors;
       totals.set(id, entry);
     }

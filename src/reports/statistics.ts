@@ -7,10 +7,12 @@ import type { Store } from '../store/port.ts';
 import {
   DAILY_ROLLUP_OFFSET_HOURS,
   dailyRollupDayStart,
+  errorsSql,
   floorHour,
   LATENCY_BUCKETS_MS,
   latencyThresholdsSql,
   percentileFromBuckets,
+  refusedSql,
   rollupWatermark,
 } from '../telemetry/rollups.ts';
 import { csvFile } from './csv.ts';
@@ -75,9 +77,16 @@ export interface StatisticsInput {
 }
 
 export interface StatisticsMeasures {
+  /** Every call recorded, refused ones included. */
   calls: number;
+  /**
+   * Calls the gateway refused itself, the provider never reached (no subscription, unknown resource, bad token,
+   * quota…: `refusedSql` in src/telemetry/rollups.ts). Not errors of the service.
+   */
+  refused: number;
+  /** Failures of the exchange itself, refusals excluded: the provider's 5xx, unreachable or too slow, mapping… */
   errors: number;
-  /** (calls − errors) / calls, 0–1; null without calls. */
+  /** Success over the calls that went on to the provider: (calls − refused − errors) / (calls − refused), 0–1; null when none did. */
   successRate: number | null;
   requestBytes: number;
   responseBytes: number;
@@ -196,6 +205,7 @@ function sideFilter(ids: string[], role: StatisticsRole): RawBuilder<unknown> {
 
 function measures(
   calls: number,
+  refused: number,
   errors: number,
   requestBytes: number,
   responseBytes: number,
@@ -205,8 +215,9 @@ function measures(
 ): StatisticsMeasures {
   return {
     calls,
+    refused,
     errors,
-    successRate: calls > 0 ? (calls - errors) / calls : null,
+    successRate: calls - refused > 0 ? (calls - refused - errors) / (calls - refused) : null,
     requestBytes,
     responseBytes,
     latencyAvgMs: calls > 0 ? Math.round((durationSum / calls) * 10) / 10 : null,
@@ -283,31 +294,32 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
   const query = sql<Record<string, string | number | null>>`WITH s AS (
       SELECT (day::timestamp - interval '${sql.raw(String(DAILY_ROLLUP_OFFSET_HOURS))} hours') AT TIME ZONE 'UTC' AS hour,
         consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class, kind,
-        count AS calls, errors, request_bytes, response_bytes, duration_ms_sum, duration_ms_max, ${rollupBuckets}
+        count AS calls, errors, refused, request_bytes, response_bytes, duration_ms_sum, duration_ms_max,
+        ${rollupBuckets}
       FROM transaction_rollups_daily
       WHERE day >= ${localDay(dailyFrom)}::date AND day < ${localDay(dailyTo)}::date
       UNION ALL
       SELECT hour, consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class,
-        kind, count AS calls, errors, request_bytes, response_bytes, duration_ms_sum, duration_ms_max,
+        kind, count AS calls, errors, refused, request_bytes, response_bytes, duration_ms_sum, duration_ms_max,
         ${rollupBuckets}
       FROM transaction_rollups
       WHERE (hour >= ${iso(fromMs)}::timestamptz AND hour < ${iso(dailyFrom)}::timestamptz)
         OR (hour >= ${iso(dailyTo)}::timestamptz AND hour < ${iso(split)}::timestamptz)
       UNION ALL
       SELECT hour, consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class,
-        kind, 1::bigint, errors::bigint, request_bytes, response_bytes, duration_ms::bigint, duration_ms, ${rawBuckets}
+        kind, 1::bigint, errors::bigint, refused::bigint, request_bytes, response_bytes, duration_ms::bigint, duration_ms, ${rawBuckets}
       FROM (SELECT date_trunc('hour', request_in_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour,
           coalesce(consumer_system_id, '') AS consumer_system_id,
           coalesce(provider_system_id, '') AS provider_system_id, coalesce(service_id, '') AS service_id,
           coalesce(version_id, '') AS version_id, coalesce(environment, '') AS environment, leg,
           (consumer_status / 100)::text || 'xx' AS status_class, kind,
-          (error_code IS NOT NULL OR consumer_status >= 500)::int AS errors,
+          (${errorsSql()})::int AS errors, (${refusedSql()})::int AS refused,
           request_bytes, response_bytes, duration_ms, width_bucket(duration_ms, ${latencyThresholdsSql()}) AS bk
         FROM transactions
         WHERE request_in_at >= ${iso(split)}::timestamptz AND request_in_at < ${iso(toMs)}::timestamptz) AS raw
     )
     SELECT ${sql.join([...dims, sql.raw('1 AS one')])},
-      sum(s.calls) AS calls, sum(s.errors) AS errors, sum(s.request_bytes) AS request_bytes,
+      sum(s.calls) AS calls, sum(s.errors) AS errors, sum(s.refused) AS refused, sum(s.request_bytes) AS request_bytes,
       sum(s.response_bytes) AS response_bytes, sum(s.duration_ms_sum) AS duration_sum,
       max(s.duration_ms_max) AS duration_max, ${sumBuckets}
     FROM s
@@ -327,6 +339,7 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
   const rows: StatisticsRow[] = [];
   const total = {
     calls: 0,
+    refused: 0,
     errors: 0,
     req: 0,
     res: 0,
@@ -341,6 +354,7 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
     const buckets = bucketIdx.map((i) => Number(r[`b${i}`] ?? 0));
     const m = measures(
       calls,
+      Number(r['refused']),
       Number(r['errors']),
       Number(r['request_bytes']),
       Number(r['response_bytes']),
@@ -349,6 +363,7 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
       buckets,
     );
     total.calls += m.calls;
+    total.refused += m.refused;
     total.errors += m.errors;
     total.req += m.requestBytes;
     total.res += m.responseBytes;
@@ -385,7 +400,16 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
     rawFrom: split < toMs ? iso(split) : null,
     latencyBucketsMs: LATENCY_BUCKETS_MS,
     rows,
-    totals: measures(total.calls, total.errors, total.req, total.res, total.sum, total.max, total.buckets),
+    totals: measures(
+      total.calls,
+      total.refused,
+      total.errors,
+      total.req,
+      total.res,
+      total.sum,
+      total.max,
+      total.buckets,
+    ),
   };
 }
 
@@ -461,6 +485,7 @@ export const DIMENSION_HEADINGS: Record<StatisticsDimension, string> = {
 
 export const MEASURE_HEADINGS = {
   calls: 'Số lượt gọi / Calls',
+  refused: 'Số lượt bị từ chối (chưa tới bên cung cấp) / Refused (provider not reached)',
   errors: 'Số lượt lỗi / Errors',
   successRate: 'Tỉ lệ thành công (%) / Success rate (%)',
   requestBytes: 'Dung lượng gửi (byte) / Request bytes',

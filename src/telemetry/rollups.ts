@@ -12,8 +12,45 @@ import type { Store } from '../store/port.ts';
  * sums the arrays of its rows and reads its percentiles from the sum — exact to within one bucket. The rollups are
  * kept when the raw monthly partitions are archived and dropped (retention.ts), so reports over old periods work.
  *
- * `errors` counts the records with an error code (the gateway's or a mapped upstream failure) or a 5xx status.
+ * `refused` counts the calls the gateway answered itself without ever reaching the provider (`refusedSql`: an error
+ * code and no request sent on — no subscription, unknown resource, bad token, quota…); `errors` counts the other
+ * records with an error code or a 5xx status: failures of the exchange itself (the provider's 5xx, the gateway unable
+ * to reach or hear it in time, a mapping failure…). The two never overlap; `count` is every record (migration 0038,
+ * docs/reports.md).
  */
+
+/**
+ * Error codes that name a failure of the exchange even on a record whose request was never sent on: the provider
+ * (or the peer platform, or a composite's backends) could not be reached or used — `GW_UPSTREAM_*` (a message
+ * deliverer that could not open the payload or get a peer's token), `GW_EGRESS_DENIED`, `GW_FED_PEER_UNAVAILABLE`
+ * (no token from the peer), `GW_COMPOSITE_INCOMPLETE` (no backend answered) — or the gateway itself failed
+ * (`GW_INTERNAL`). They count as errors, never as refusals. Migration 0038 repeats this list in its backfill.
+ */
+export const EXCHANGE_FAILURE_CODES: readonly string[] = [
+  'GW_EGRESS_DENIED',
+  'GW_FED_PEER_UNAVAILABLE',
+  'GW_COMPOSITE_INCOMPLETE',
+  'GW_INTERNAL',
+];
+
+/**
+ * The SQL test, over a `transactions` row (unqualified columns), of a call the gateway REFUSED (R-07, R-23): it
+ * carries an error code, the request was never sent on (`request_out_at IS NULL` — every path that hands a call to
+ * a provider, a peer, a composite's backends, the message queue or a built-in answer stamps it just before), and
+ * the code is not one of the exchange's own failures (`GW_UPSTREAM_*`, EXCHANGE_FAILURE_CODES). A sandbox mock's
+ * answer has no error code: it is a success, not a refusal.
+ */
+export function refusedSql() {
+  return sql.raw(
+    `(error_code IS NOT NULL AND request_out_at IS NULL AND left(error_code, 12) <> 'GW_UPSTREAM_' ` +
+      `AND error_code NOT IN (${EXCHANGE_FAILURE_CODES.map((c) => `'${c}'`).join(', ')}))`,
+  );
+}
+
+/** The SQL test of an ERROR (a failure of the exchange): an error code or a 5xx, on a call that was not refused. */
+export function errorsSql() {
+  return sql`((error_code IS NOT NULL OR consumer_status >= 500) AND NOT ${refusedSql()})`;
+}
 
 /** Upper bounds (inclusive, ms) of the latency buckets; one more, open-ended bucket follows the last. */
 export const LATENCY_BUCKETS_MS: readonly number[] = [
@@ -79,6 +116,7 @@ interface GroupRow {
   bucket: number;
   count: string | number;
   errors: string | number;
+  refused: string | number;
   request_bytes: string | number;
   response_bytes: string | number;
   duration_sum: string | number;
@@ -112,7 +150,7 @@ export async function recomputeRollups(
         coalesce(environment, '') AS environment, leg, (consumer_status / 100)::text || 'xx' AS status_class,
         kind, width_bucket(duration_ms, ${thresholds}) AS bucket,
         count(*) AS count,
-        count(*) FILTER (WHERE error_code IS NOT NULL OR consumer_status >= 500) AS errors,
+        count(*) FILTER (WHERE ${errorsSql()}) AS errors, count(*) FILTER (WHERE ${refusedSql()}) AS refused,
         sum(request_bytes) AS request_bytes, sum(response_bytes) AS response_bytes,
         sum(duration_ms) AS duration_sum, max(duration_ms) AS duration_max
       FROM transactions
@@ -146,6 +184,7 @@ export async function recomputeRollups(
           kind: r.kind,
           count: 0,
           errors: 0,
+          refused: 0,
           request_bytes: 0,
           response_bytes: 0,
           duration_ms_sum: 0,
@@ -156,6 +195,7 @@ export async function recomputeRollups(
       }
       g['count'] = (g['count'] as number) + Number(r.count);
       g['errors'] = (g['errors'] as number) + Number(r.errors);
+      g['refused'] = (g['refused'] as number) + Number(r.refused);
       g['request_bytes'] = (g['request_bytes'] as number) + Number(r.request_bytes);
       g['response_bytes'] = (g['response_bytes'] as number) + Number(r.response_bytes);
       g['duration_ms_sum'] = (g['duration_ms_sum'] as number) + Number(r.duration_sum);
@@ -173,14 +213,14 @@ export async function recomputeRollups(
     for (let i = 0; i < all.length; i += 1000) {
       const json = JSON.stringify(all.slice(i, i + 1000));
       await sql`INSERT INTO transaction_rollups (hour, consumer_system_id, provider_system_id, service_id, version_id,
-          environment, leg, status_class, kind, count, errors, request_bytes, response_bytes, duration_ms_sum,
+          environment, leg, status_class, kind, count, errors, refused, request_bytes, response_bytes, duration_ms_sum,
           duration_ms_max, latency_buckets, computed_at)
         SELECT r.hour, r.consumer_system_id, r.provider_system_id, r.service_id, r.version_id, r.environment, r.leg,
-          r.status_class, r.kind, r.count, r.errors, r.request_bytes, r.response_bytes, r.duration_ms_sum,
+          r.status_class, r.kind, r.count, r.errors, r.refused, r.request_bytes, r.response_bytes, r.duration_ms_sum,
           r.duration_ms_max, r.latency_buckets::bigint[], ${computedAt}::timestamptz
         FROM jsonb_to_recordset(${json}::jsonb) AS r(hour timestamptz, consumer_system_id text,
           provider_system_id text, service_id text, version_id text, environment text, leg text, status_class text,
-          kind text, count bigint, errors bigint, request_bytes bigint, response_bytes bigint, duration_ms_sum bigint,
+          kind text, count bigint, errors bigint, refused bigint, request_bytes bigint, response_bytes bigint, duration_ms_sum bigint,
           duration_ms_max integer, latency_buckets text)`.execute(db);
     }
     await rebuildDailyRollups(db, floorHour(fromMs), floorHour(toMs), nowMs);
@@ -218,14 +258,14 @@ export async function rebuildDailyRollups(
     db,
   );
   await sql`INSERT INTO transaction_rollups_daily (day, consumer_system_id, provider_system_id, service_id,
-      version_id, environment, leg, status_class, kind, count, errors, request_bytes, response_bytes, duration_ms_sum,
-      duration_ms_max, latency_buckets, computed_at)
+      version_id, environment, leg, status_class, kind, count, errors, refused, request_bytes, response_bytes,
+      duration_ms_sum, duration_ms_max, latency_buckets, computed_at)
     WITH h AS (
       SELECT ((hour AT TIME ZONE 'UTC') + interval '7 hours')::date AS day, * FROM transaction_rollups
       WHERE hour >= ${h0}::timestamptz AND hour < ${h1}::timestamptz
     ), totals AS (
       SELECT day, consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class,
-        kind, sum(count) AS count, sum(errors) AS errors, sum(request_bytes) AS request_bytes,
+        kind, sum(count) AS count, sum(errors) AS errors, sum(refused) AS refused, sum(request_bytes) AS request_bytes,
         sum(response_bytes) AS response_bytes, sum(duration_ms_sum) AS duration_ms_sum,
         max(duration_ms_max) AS duration_ms_max
       FROM h GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
@@ -304,6 +344,8 @@ export interface RollupReportRow {
   key: string;
   count: number;
   errors: number;
+  /** Calls the gateway refused without reaching the provider (not in `errors`). */
+  refused: number;
   requestBytes: number;
   responseBytes: number;
   durationMsSum: number;
@@ -341,12 +383,13 @@ export async function rollupReport(
     key: string;
     count: string;
     errors: string;
+    refused: string;
     request_bytes: string;
     response_bytes: string;
     duration_ms_sum: string;
     duration_ms_max: number;
     latency_buckets: Array<string | number>;
-  }>`SELECT ${column} AS key, count, errors, request_bytes, response_bytes, duration_ms_sum, duration_ms_max,
+  }>`SELECT ${column} AS key, count, errors, refused, request_bytes, response_bytes, duration_ms_sum, duration_ms_max,
       latency_buckets
     FROM transaction_rollups
     WHERE hour >= ${new Date(floorHour(Date.parse(options.from))).toISOString()}::timestamptz
@@ -361,6 +404,7 @@ export async function rollupReport(
         key: r.key,
         count: 0,
         errors: 0,
+        refused: 0,
         requestBytes: 0,
         responseBytes: 0,
         durationMsSum: 0,
@@ -374,6 +418,7 @@ export async function rollupReport(
     }
     row.count += Number(r.count);
     row.errors += Number(r.errors);
+    row.refused += Number(r.refused);
     row.requestBytes += Number(r.request_bytes);
     row.responseBytes += Number(r.response_bytes);
     row.durationMsSum += Number(r.duration_ms_sum);

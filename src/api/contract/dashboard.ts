@@ -35,11 +35,24 @@ export const DashboardQuery = Type.Object(
 export type DashboardQuery = Static<typeof DashboardQuery>;
 
 const Count = Type.Integer({ minimum: 0 });
-const ErrorRate = Nullable(Type.Number({ description: 'Lỗi / lượt gọi, 0–1; null khi không có lượt gọi' }));
+const ErrorRate = Nullable(
+  Type.Number({
+    description:
+      'Lỗi / (lượt gọi − lượt bị từ chối), 0–1: trên các lượt đã chuyển tới bên cung cấp; null khi không có / ' +
+      'errors / (calls − refused), 0–1: over the calls passed on to the provider; null when none were',
+  }),
+);
+const Refused = Type.Integer({
+  minimum: 0,
+  description:
+    'Lượt nền tảng tự từ chối, chưa tới bên cung cấp (không tính là lỗi) / calls the gateway refused itself, ' +
+    'the provider never reached (not errors)',
+});
 
 export const TrafficPointSchema = Type.Object({
   at: Timestamp,
   calls: Count,
+  refused: Refused,
   errors: Count,
   errorRate: ErrorRate,
 });
@@ -48,6 +61,7 @@ const TopEntrySchema = Type.Object({
   id: Type.String(),
   label: Type.String({ description: 'Tên người đọc / what a person reads' }),
   calls: Count,
+  refused: Refused,
   errors: Count,
 });
 
@@ -78,6 +92,7 @@ export const DashboardSchema = Type.Object({
         'Mỗi khoảng một điểm, kể cả khoảng không có lượt gọi / one point per step, empty steps too',
     }),
     calls: Count,
+    refused: Refused,
     errors: Count,
     errorRate: ErrorRate,
   }),

@@ -446,10 +446,10 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   getStatistics: {
     summary: 'Thống kê, báo cáo giao dịch / Transaction statistics and reports',
     description:
-      'Số lượt gọi, lỗi, tỉ lệ thành công, dung lượng, độ trễ (trung bình, p50/p95/p99) trong kỳ [from, to), ' +
+      'Số lượt gọi, lượt bị từ chối (chưa tới bên cung cấp), lỗi, tỉ lệ thành công, dung lượng, độ trễ (trung bình, p50/p95/p99) trong kỳ [from, to), ' +
       'nhóm theo groupBy; từ số liệu tổng hợp theo giờ (coveredUntil), phần sau đó từ bản ghi gốc. Người ' +
       'dùng của cơ quan chỉ thấy giao dịch mà cơ quan mình là bên khai thác hoặc cung cấp. ?format=csv|xlsx ' +
-      'tải tệp. Xem docs/reports.md. / Calls, errors, success rate, bytes, latency (avg, p50/p95/p99) over ' +
+      'tải tệp. Xem docs/reports.md. / Calls, refused calls (provider not reached), errors, success rate, bytes, latency (avg, p50/p95/p99) over ' +
       '[from, to), grouped by groupBy, from the hourly rollups (raw records after coveredUntil). An agency ' +
       'user sees only calls where its organization is the consumer or the provider. ?format=csv|xlsx ' +
       'downloads a file.',

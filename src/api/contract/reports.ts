@@ -73,9 +73,28 @@ export const StatisticsQuery = Type.Object(
 );
 
 const Measures = {
-  calls: Type.Integer({ description: 'Số lượt gọi / calls' }),
-  errors: Type.Integer({ description: 'Số lượt lỗi (mã lỗi hoặc 5xx) / errors (an error code or a 5xx)' }),
-  successRate: Nullable(Type.Number({ description: '(calls − errors) / calls, 0–1' })),
+  calls: Type.Integer({
+    description: 'Số lượt gọi, kể cả lượt bị từ chối / every call, refused ones included',
+  }),
+  refused: Type.Integer({
+    description:
+      'Số lượt nền tảng tự từ chối, chưa tới bên cung cấp (chưa đăng ký, sai tài nguyên, token, hạn mức…) / ' +
+      'calls the gateway refused itself, the provider never reached (no subscription, unknown resource, token, ' +
+      'quota…)',
+  }),
+  errors: Type.Integer({
+    description:
+      'Số lượt lỗi của trao đổi, không gồm lượt bị từ chối (bên cung cấp trả 5xx, không kết nối/quá thời gian, ' +
+      'lỗi chuyển đổi…) / failures of the exchange, refusals excluded (the provider’s 5xx, unreachable or too ' +
+      'slow, mapping…)',
+  }),
+  successRate: Nullable(
+    Type.Number({
+      description:
+        '(calls − refused − errors) / (calls − refused), 0–1: trên các lượt đã chuyển tới bên cung cấp; null khi ' +
+        'không có / over the calls passed on to the provider; null when none were',
+    }),
+  ),
   requestBytes: Type.Integer(),
   responseBytes: Type.Integer(),
   latencyAvgMs: Nullable(Type.Number()),

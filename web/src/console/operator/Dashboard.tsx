@@ -86,6 +86,7 @@ export function Dashboard() {
   const topColumns = (name: string) => [
     { title: name, dataIndex: 'label' },
     { title: t('Lượt gọi', 'Calls'), dataIndex: 'calls', align: 'right' as const },
+    { title: t('Bị từ chối', 'Refused'), dataIndex: 'refused', align: 'right' as const },
     {
       title: t('Lỗi', 'Errors'),
       dataIndex: 'errors',

@@ -12,7 +12,10 @@ echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, SVGRen
 export interface TrafficPoint {
   at: string;
   calls: number;
+  refused: number;
   errors: number;
+  /** errors / (calls − refused): over the calls passed on to the provider (null when none was). */
+  errorRate: number | null;
 }
 
 /**
@@ -23,6 +26,7 @@ export function TrafficChart({ points }: { points: TrafficPoint[] }) {
   const t = useT();
   const host = useRef<HTMLDivElement>(null);
   const calls = points.reduce((sum, p) => sum + p.calls, 0);
+  const refused = points.reduce((sum, p) => sum + p.refused, 0);
   const errors = points.reduce((sum, p) => sum + p.errors, 0);
 
   useEffect(() => {
@@ -54,7 +58,8 @@ export function TrafficChart({ points }: { points: TrafficPoint[] }) {
           yAxisIndex: 1,
           showSymbol: false,
           color: '#cf1322',
-          data: points.map((p) => (p.calls ? Math.round((p.errors / p.calls) * 1000) / 10 : 0)),
+          // The gateway's refusals are no failure of the services: the rate is over the calls passed on.
+          data: points.map((p) => Math.round((p.errorRate ?? 0) * 1000) / 10),
         },
       ],
     });
@@ -72,8 +77,8 @@ export function TrafficChart({ points }: { points: TrafficPoint[] }) {
       role="img"
       data-testid="traffic-chart"
       aria-label={t(
-        `Biểu đồ lưu lượng: ${calls} lượt gọi, ${errors} lỗi trong khoảng đã chọn`,
-        `Traffic chart: ${calls} calls, ${errors} errors in the chosen period`,
+        `Biểu đồ lưu lượng: ${calls} lượt gọi, ${refused} bị từ chối, ${errors} lỗi trong khoảng đã chọn`,
+        `Traffic chart: ${calls} calls, ${refused} refused, ${errors} errors in the chosen period`,
       )}
       style={{ width: '100%', height: 300 }}
     />

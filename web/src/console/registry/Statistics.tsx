@@ -83,6 +83,13 @@ export function Statistics() {
           | 'line',
         data: rows.map((r) => r.calls),
       },
+      // R-07, R-23: what the gateway refused itself (never reached the provider) is no error of the service.
+      {
+        name: t('Bị từ chối', 'Refused'),
+        type: 'bar' as const,
+        color: '#8c8c8c',
+        data: rows.map((r) => r.refused),
+      },
       { name: t('Lỗi', 'Errors'), type: 'bar' as const, color: '#cf1322', data: rows.map((r) => r.errors) },
     ],
     [rows, dimension, t],
@@ -116,8 +123,8 @@ export function Statistics() {
       {stats && (
         <Card
           title={t(
-            `${formatDateTime(stats.from)} – ${formatDateTime(stats.to)} · ${stats.totals.calls} lượt gọi, ${stats.totals.errors} lỗi`,
-            `${formatDateTime(stats.from)} – ${formatDateTime(stats.to)} · ${stats.totals.calls} calls, ${stats.totals.errors} errors`,
+            `${formatDateTime(stats.from)} – ${formatDateTime(stats.to)} · ${stats.totals.calls} lượt gọi, ${stats.totals.refused} bị từ chối, ${stats.totals.errors} lỗi`,
+            `${formatDateTime(stats.from)} – ${formatDateTime(stats.to)} · ${stats.totals.calls} calls, ${stats.totals.refused} refused, ${stats.totals.errors} errors`,
           )}
           extra={
             <Space>
@@ -159,6 +166,20 @@ export function Statistics() {
             columns={[
               { title: groupNames[dimension], render: (_, r) => r.label[dimension] ?? r.key[dimension] },
               { title: t('Lượt gọi', 'Calls'), dataIndex: 'calls', align: 'right' },
+              {
+                title: (
+                  <span
+                    title={t(
+                      'Nền tảng tự từ chối, chưa tới bên cung cấp (chưa đăng ký, token, hạn mức…); không tính là lỗi',
+                      'Refused by the gateway itself, the provider never reached (no subscription, token, quota…); not errors',
+                    )}
+                  >
+                    {t('Bị từ chối', 'Refused')}
+                  </span>
+                ),
+                dataIndex: 'refused',
+                align: 'right',
+              },
               { title: t('Lỗi', 'Errors'), dataIndex: 'errors', align: 'right' },
               {
                 title: t('Tỉ lệ thành công', 'Success rate'),
