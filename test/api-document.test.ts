@@ -118,6 +118,16 @@ describe('OpenAPI documents', () => {
     assert.match(problems[0]!.message, /KhongCo/);
   });
 
+  test('a $ref to an inherited name (constructor, __proto__, toString) names nothing in the document', async () => {
+    for (const target of ['#/constructor/prototype', '#/__proto__', '#/components/toString']) {
+      const problems = await validateApiDocument(
+        'openapi',
+        openapi('3.1.0').replace('#/components/responses/KhaiSinh', target),
+      );
+      assert.deepEqual(paths(problems), ['/paths/~1khaisinh~1{so}/get/responses/200/$ref'], target);
+    }
+  });
+
   test('external $refs are refused, never fetched: no URL, no file', async () => {
     let fetched = 0;
     const server = createServer((_req, res) => {

@@ -122,7 +122,10 @@ function atPointer(doc: unknown, fragment: string): unknown {
   if (pointer === '') return value;
   for (const token of pointer.slice(1).split('/')) {
     if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[token.replaceAll('~1', '/').replaceAll('~0', '~')];
+    const key = token.replaceAll('~1', '/').replaceAll('~0', '~');
+    // The document's own members only: `#/constructor/prototype` names nothing in it, not Object.prototype.
+    if (!Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
   }
   return value;
 }
@@ -218,6 +221,15 @@ async function validateOpenApi(text: string): Promise<ApiDocumentProblem[]> {
       message:
         `tham chiếu ra ngoài tài liệu không được phép, hãy gộp vào một tệp: ${r.ref.slice(0, 200)} / ` +
         'an external $ref is refused (no URL or file is fetched): bundle the document into one file',
+    }));
+  }
+  // Checked here, on the document's own members: the parser below follows inherited names too, so that
+  // `#/constructor/prototype` resolved to Object.prototype and the document was stored as valid.
+  const dangling = refs.filter((r) => atPointer(doc, r.ref.slice(1)) === undefined);
+  if (dangling.length > 0) {
+    return dangling.slice(0, MAX_PROBLEMS).map((r) => ({
+      path: `${r.path}/$ref`,
+      message: `tham chiếu $ref không trỏ tới đâu trong tài liệu / Missing $ref pointer "${r.ref.slice(0, 200)}"`,
     }));
   }
   if (expandedSize(doc, MAX_EXPANDED_VALUES) > MAX_EXPANDED_VALUES) {
