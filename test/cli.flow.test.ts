@@ -209,7 +209,7 @@ describe('lgsp CLI against a running admin API', () => {
     assert.equal(run.code, 0, run.err);
     const [yyyy, mm, dd] = day.split('-');
     assert.match(run.out, new RegExp(`${dd}/${mm}/${yyyy} 08:00 – ${dd}/${mm}/${yyyy} 10:30`));
-    assert.ok(run.out.endsWith('\n'));
+    assert.ok(run.out.endsWith('\n'), 'the answer ends in a newline');
   });
 
   test('an API error is exit 1 with its title, detail and code; --json also prints the problem', async () => {
