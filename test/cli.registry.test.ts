@@ -244,6 +244,8 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
     assert.equal(run.code, 0, run.err);
     assert.match(run.out, /Hành động \/ Action/);
     assert.match(run.out, /system\.activate/);
+    // The actor by username, with the id the --actor filter takes beside it.
+    assert.match(run.out, /admin \(usr_[0-9a-z]+\)/);
     assert.equal(
       (await json('audit', 'list', '--object', seed.org.id)).items[0].action,
       'organization.create',

@@ -248,6 +248,12 @@ describe('the console: registry and traffic screens', () => {
     await page.getByRole('button', { name: 'Lọc' }).click();
     await page.getByRole('cell', { name: 'organization.create' }).first().waitFor({ state: 'detached' });
     assert.equal(await page.getByRole('cell', { name: 'credential.rotate' }).count(), 1);
+    // Who did it reads as the username, not the user id; the id stays in the tooltip (and the filter takes it).
+    const row = page.getByRole('row').filter({ hasText: 'credential.rotate' });
+    await row.getByRole('cell', { name: 'admin', exact: true }).waitFor();
+    assert.equal(await row.getByText(/usr_/).count(), 0);
+    await row.getByText('admin', { exact: true }).hover();
+    await page.getByRole('tooltip').getByText(/^usr_/).waitFor();
   });
 
   test('the other registry screens list what was seeded, accessible', async () => {

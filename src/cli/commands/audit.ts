@@ -35,7 +35,14 @@ export const auditCommands: Group = {
         'Đối tượng / Object',
         'Rev',
       ],
-      row: (e) => [time(e.at), e.actor, e.action, e.objectId, e.revision],
+      // The username a person knows, with the id the --actor filter takes beside it.
+      row: (e) => [
+        time(e.at),
+        e.actorUsername ? `${e.actorUsername} (${e.actor})` : e.actor,
+        e.action,
+        e.objectId,
+        e.revision,
+      ],
       footer: (page) =>
         page.nextCursor ? `\nTrang sau / Next page: lgsp audit list --cursor ${page.nextCursor}\n` : '',
     }),
