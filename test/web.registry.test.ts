@@ -161,6 +161,11 @@ describe('the console: registry and traffic screens', () => {
     await page.getByText('LGSP chuyển yêu cầu').waitFor();
     await page.getByText('Bên cung cấp trả lời').waitFor();
     await page.getByText('SHA-256 trả lời').waitFor();
+    // Sizes read in Vietnamese (web/src/shared/size.ts): "123 byte", never the English "bytes" after a Vietnamese label.
+    for (const label of ['Kích thước yêu cầu', 'Kích thước trả lời']) {
+      const value = page.locator('th', { hasText: label }).locator('xpath=following-sibling::td[1]');
+      assert.match((await value.textContent()) ?? '', /^\d[\d.]* byte( \(\d+(,\d)? [KMG]iB\))?$/, label);
+    }
     const html = await page.content();
     assert.equal(html.includes(REQUEST_MARKER), false, 'no request payload');
     assert.equal(html.includes(RESPONSE_MARKER), false, 'no response payload');
