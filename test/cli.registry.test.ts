@@ -9,7 +9,10 @@ import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
 import { selfSignedCertificate } from './helpers/certificates.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
+import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
 import { callRecord } from './helpers/records.ts';
+import { startTestPlatform, TEST_PLATFORM_PASSWORD, type TestPlatform } from './helpers/test-platform.ts';
+import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
@@ -272,5 +275,120 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
     // --json keeps the name as the API has it (JSON escapes the controls itself).
     assert.equal((await json('system', 'show', seed.consumer.id)).name, hostile);
     await h.call('PATCH', `/api/v1/systems/${seed.consumer.id}`, { name: 'Hệ thống hộ tịch' });
+  });
+});
+
+/*
+ * `lgsp version try` (the sandbox "try it" publishing needs, issue s13): against a whole platform, since the try goes
+ * through its real gateway to a sandbox upstream; then `lgsp version publish` finds the call as its evidence.
+ */
+describe('lgsp version try: the sandbox call publishing needs, from the CLI', () => {
+  let started: TestPlatform;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let dir: string;
+  let token: string;
+  let versionId: string;
+  const lgsp = (...args: string[]) => runCli(args, adminEnv(started.platform.adminUrl, token, dir));
+
+  before(async () => {
+    upstream = await startUpstream();
+    started = await startTestPlatform('pglite');
+    const { registry, lifecycle, accounts } = started.platform;
+    allowEgressTo(registry.egress, upstream.url);
+    const org = await registry.createOrganization({ code: '000.00.31.H01', name: 'Công an tỉnh' }, 't');
+    const system = await registry.createSystem(
+      { organizationId: org.id, name: 'CSDL Dân cư', isProvider: true, isConsumer: false },
+      't',
+    );
+    const service = await registry.createService(
+      {
+        context: 'dancu',
+        name: 'Tra cứu công dân',
+        providerSystemId: system.id,
+        description: FULL_DESCRIPTION,
+      },
+      't',
+    );
+    const version = await registry.createVersion(
+      service.id,
+      {
+        version: '1.0',
+        upstreams: { sandbox: `${upstream.url}/sandbox/dancu`, production: `${upstream.url}/api/dancu` },
+        resources: [{ method: 'GET', path: '/congdan/{soDinhDanh}' }],
+      },
+      't',
+    );
+    await lifecycle.submitVersion(
+      version.id,
+      { technicalDocument: OPENAPI_DOC, documentType: 'openapi' },
+      't',
+    );
+    await lifecycle.startSandboxTest(version.id, 't');
+    versionId = version.id;
+    token = (await accounts.login('admin', TEST_PLATFORM_PASSWORD)).token;
+    dir = mkdtempSync(join(tmpdir(), 'lgsp-cli-try-'));
+  });
+  after(async () => {
+    await started?.stop();
+    await upstream?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a usage error names the header fields a try may set; nothing is sent', async () => {
+    const bad = await lgsp(
+      'version',
+      'try',
+      versionId,
+      '--path',
+      '/congdan/1',
+      '--header',
+      'authorization: x',
+    );
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /content-type, accept/);
+    assert.equal((await lgsp('version', 'try', versionId)).code, 2, 'the path is required');
+  });
+
+  test('a call outside the resources is answered, but is no evidence: exit 1, and publishing is still refused', async () => {
+    const missed = await lgsp('version', 'try', versionId, '--path', '/khong-co');
+    assert.equal(missed.code, 1, missed.err);
+    assert.match(missed.out, /Trạng thái \/ Status\s+404/);
+    assert.match(missed.out, /không: cần câu trả lời 2xx/);
+    const early = await lgsp('version', 'publish', versionId);
+    assert.equal(early.code, 1);
+    assert.match(early.err, /CP_SANDBOX_TEST_REQUIRED/);
+  });
+
+  test('a 2xx try prints the answer and its transaction; publish then succeeds with it as evidence', async () => {
+    const tried = await lgsp(
+      'version',
+      'try',
+      versionId,
+      '--path',
+      '/congdan/001099012345',
+      '--query',
+      '?truong=hoTen',
+      '--header',
+      'Accept: application/json',
+      '--header',
+      'x-request-id: thu-cli',
+    );
+    assert.equal(tried.code, 0, tried.err);
+    assert.match(tried.out, /Trạng thái \/ Status\s+200/);
+    assert.match(tried.out, /có: lời gọi 2xx đã ghi bền/);
+    assert.match(tried.out, /Nguyễn Văn An/);
+    assert.match(tried.out, /\/sandbox\/dancu\/congdan\/001099012345\?truong=hoTen/);
+    assert.match(tried.out, /Kích thước \/ Size\s+\d+ byte\n/);
+    const transactionId = /Giao dịch \/ Transaction\s+(txn_\S+)/.exec(tried.out)?.[1];
+    assert.ok(transactionId, 'the try names its transaction');
+    assert.equal(upstream.seen.at(-1)?.headers['x-request-id'], 'thu-cli');
+
+    const asJson = await lgsp('version', 'try', versionId, '--path', '/congdan/1', '--json');
+    assert.equal(asJson.code, 0, asJson.err);
+    assert.equal(JSON.parse(asJson.out).status, 200);
+
+    const published = await lgsp('version', 'publish', versionId, '--json');
+    assert.equal(published.code, 0, published.err);
+    assert.equal(JSON.parse(published.out).status, 'published');
   });
 });
