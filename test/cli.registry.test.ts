@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { newId } from '../src/core/ids.ts';
 import { certificateInfo } from '../src/net/tls.ts';
+import { Alerts } from '../src/telemetry/alerts.ts';
+import { silentLogger } from '../src/telemetry/logger.ts';
 import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
 import { selfSignedCertificate } from './helpers/certificates.ts';
@@ -253,6 +255,43 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
       (await json('audit', 'list', '--object', seed.org.id)).items[0].action,
       'organization.create',
     );
+  });
+
+  test('alerts: list (table and --json), acknowledge and resolve with a note, history', async () => {
+    const alerts = new Alerts(h.store, h.clock, h.config.alerts, silentLogger());
+    const { alert } = await alerts.raise({
+      kind: 'provider.failing',
+      key: 'provider.failing:ver_cli:production',
+      severity: 'warning',
+      subject: 'Dịch vụ hotich 1.0 lỗi / hotich 1.0 failing',
+      text: 'Bên cung cấp trả lỗi / the provider fails',
+      details: {},
+    });
+    const listed = await lgsp('alerts', 'list', '--state', 'open');
+    assert.equal(listed.code, 0, listed.err);
+    assert.match(listed.out, /Mức độ \/ Severity/);
+    assert.match(
+      listed.out,
+      new RegExp(`${alert.id}\\s+cảnh báo \\/ warning\\s+đang mở \\/ open\\s+provider\\.failing`),
+    );
+    assert.match(listed.out, /Hiển thị \/ Showing 1–1 \/ 1/);
+    assert.equal((await json('alerts', 'list', '--severity', 'critical')).items.length, 0);
+    const bad = await lgsp('alerts', 'list', '--severity', 'loud');
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /API_VALIDATION_FAILED/);
+
+    assert.equal((await lgsp('alerts', 'acknowledge', alert.id)).code, 2, 'the note is required');
+    const acknowledged = await lgsp('alerts', 'acknowledge', alert.id, '--note', 'Đang liên hệ bên cung cấp');
+    assert.equal(acknowledged.code, 0, acknowledged.err);
+    assert.match(acknowledged.out, /^Đã tiếp nhận \/ Acknowledged\n/);
+    assert.match(acknowledged.out, /Trạng thái \/ State\s+đã tiếp nhận \/ acknowledged/);
+    const resolved = await json('alerts', 'resolve', alert.id, '--note', 'Bên cung cấp đã khởi động lại');
+    assert.equal(resolved.state, 'resolved');
+    const history = await lgsp('alerts', 'history', alert.id);
+    assert.equal(history.code, 0, history.err);
+    assert.match(history.out, /Đang liên hệ bên cung cấp \(admin\)/);
+    assert.match(history.out, /Bên cung cấp đã khởi động lại \(admin\)/);
+    assert.match((await lgsp('alerts', 'list', '--state', 'resolved')).out, /đã xử lý \/ resolved/);
   });
 
   test('a name an agency typed with terminal control sequences is shown escaped, never run (CWE-150)', async () => {
