@@ -244,6 +244,61 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
     assert.match(bad.err, /querystring\/status/);
   });
 
+  test('--from/--to take a day or a zone-less time as Vietnam time; a day in --to includes that day', async () => {
+    // The transactions test's three calls: 08:00:00, 08:00:01 and 08:00:02 on 01/03/2025, Vietnam time.
+    const count = async (...args: string[]) => (await json('transactions', 'list', ...args)).items.length;
+    assert.equal(await count('--from', '2025-03-01', '--to', '2025-03-01'), 3, 'the whole day');
+    assert.equal(
+      await count('--from', '2025-03-01T08:00:01', '--to', '2025-03-01'),
+      2,
+      'zone-less is Vietnam time',
+    );
+    assert.equal(await count('--to', '2025-02-28'), 0, 'the day before ends at its midnight, Vietnam time');
+    assert.equal(
+      await count('--to', '2025-03-01T08:00'),
+      0,
+      'a time in --to is exclusive, as in the console',
+    );
+    assert.equal(
+      await count('--from', '2025-03-01T01:00:01Z', '--to', '2025-03-02T00:00:00+07:00'),
+      2,
+      'zones as typed',
+    );
+
+    const statistics = await json('report', 'statistics', '--from', '2025-03-01', '--to', '2025-03-01');
+    assert.equal(statistics.from, '2025-02-28T17:00:00.000Z');
+    assert.equal(statistics.to, '2025-03-01T17:00:00.000Z');
+
+    const csv = join(dir, 'ben-doi-soat.csv');
+    writeFileSync(csv, 'ma_giao_dich,trang_thai\n');
+    const reconciled = await lgsp(
+      'reconcile',
+      '--system',
+      seed.consumer.id,
+      '--from',
+      '2025-03-01',
+      '--to',
+      '2025-03-01',
+      '--file',
+      csv,
+      '--json',
+    );
+    assert.equal(reconciled.code, 0, reconciled.err);
+    assert.equal(JSON.parse(reconciled.out).counts.platform, 3, 'the whole day of the platform’s records');
+
+    const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
+    assert.ok(
+      (await json('audit', 'list', '--from', today, '--to', today)).items.length > 0,
+      'today’s events',
+    );
+    assert.equal((await json('audit', 'list', '--to', '2025-03-01')).items.length, 0);
+
+    const ledger = await lgsp('peers', 'ledger', '--from', '2025-03-01', '--to', '2025-03-01', '--json');
+    assert.equal(ledger.code, 0, ledger.err);
+    const exported = await lgsp('peers', 'export-ledger', '--from', '2025-03-01', '--to', '2025-03-01');
+    assert.equal(exported.code, 0, exported.err);
+  });
+
   test('audit list shows who changed what', async () => {
     const run = await lgsp('audit', 'list', '--limit', '5');
     assert.equal(run.code, 0, run.err);
