@@ -30,6 +30,8 @@ for (const kind of storeKinds) {
       const { items } = await expectStatus(res, 200);
       assert.equal(items.length, 1);
       assert.equal(items[0].actor, userId);
+      // The reader sees who by name, as a person knows them; the id stays beside it (audit screen, issue s13).
+      assert.equal(items[0].actorUsername, 'admin');
       return items[0];
     }
 
@@ -345,6 +347,14 @@ for (const kind of storeKinds) {
       // 2 orgs + 1 update, 2 systems + 2 status changes, 1 service + 1 update, 2 versions + 1 publish,
       // 1 subscription + 3 changes = 16.
       assert.equal(mine.length, 16);
+      assert.deepEqual([...new Set(mine.map((e: Json) => e.actorUsername))], ['admin']);
+      // The actor filter still takes the id, and the name comes with every event it finds.
+      const byActor = await expectStatus(
+        await h.call('GET', `/api/v1/audit-events?actor=${userId}&limit=1000`),
+        200,
+      );
+      assert.equal(byActor.items.length, 16);
+      assert.deepEqual([...new Set(byActor.items.map((e: Json) => e.actorUsername))], ['admin']);
       const revisions = items.map((e: Json) => e.revision);
       assert.deepEqual(
         revisions,

@@ -5,11 +5,16 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { newId } from '../src/core/ids.ts';
 import { certificateInfo } from '../src/net/tls.ts';
+import { Alerts } from '../src/telemetry/alerts.ts';
+import { silentLogger } from '../src/telemetry/logger.ts';
 import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
 import { selfSignedCertificate } from './helpers/certificates.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
+import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
 import { callRecord } from './helpers/records.ts';
+import { startTestPlatform, TEST_PLATFORM_PASSWORD, type TestPlatform } from './helpers/test-platform.ts';
+import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
@@ -239,15 +244,109 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
     assert.match(bad.err, /querystring\/status/);
   });
 
+  test('--from/--to take a day or a zone-less time as Vietnam time; a day in --to includes that day', async () => {
+    // The transactions test's three calls: 08:00:00, 08:00:01 and 08:00:02 on 01/03/2025, Vietnam time.
+    const count = async (...args: string[]) => (await json('transactions', 'list', ...args)).items.length;
+    assert.equal(await count('--from', '2025-03-01', '--to', '2025-03-01'), 3, 'the whole day');
+    assert.equal(
+      await count('--from', '2025-03-01T08:00:01', '--to', '2025-03-01'),
+      2,
+      'zone-less is Vietnam time',
+    );
+    assert.equal(await count('--to', '2025-02-28'), 0, 'the day before ends at its midnight, Vietnam time');
+    assert.equal(
+      await count('--to', '2025-03-01T08:00'),
+      0,
+      'a time in --to is exclusive, as in the console',
+    );
+    assert.equal(
+      await count('--from', '2025-03-01T01:00:01Z', '--to', '2025-03-02T00:00:00+07:00'),
+      2,
+      'zones as typed',
+    );
+
+    const statistics = await json('report', 'statistics', '--from', '2025-03-01', '--to', '2025-03-01');
+    assert.equal(statistics.from, '2025-02-28T17:00:00.000Z');
+    assert.equal(statistics.to, '2025-03-01T17:00:00.000Z');
+
+    const csv = join(dir, 'ben-doi-soat.csv');
+    writeFileSync(csv, 'ma_giao_dich,trang_thai\n');
+    const reconciled = await lgsp(
+      'reconcile',
+      '--system',
+      seed.consumer.id,
+      '--from',
+      '2025-03-01',
+      '--to',
+      '2025-03-01',
+      '--file',
+      csv,
+      '--json',
+    );
+    assert.equal(reconciled.code, 0, reconciled.err);
+    assert.equal(JSON.parse(reconciled.out).counts.platform, 3, 'the whole day of the platform’s records');
+
+    const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
+    assert.ok(
+      (await json('audit', 'list', '--from', today, '--to', today)).items.length > 0,
+      'today’s events',
+    );
+    assert.equal((await json('audit', 'list', '--to', '2025-03-01')).items.length, 0);
+
+    const ledger = await lgsp('peers', 'ledger', '--from', '2025-03-01', '--to', '2025-03-01', '--json');
+    assert.equal(ledger.code, 0, ledger.err);
+    const exported = await lgsp('peers', 'export-ledger', '--from', '2025-03-01', '--to', '2025-03-01');
+    assert.equal(exported.code, 0, exported.err);
+  });
+
   test('audit list shows who changed what', async () => {
     const run = await lgsp('audit', 'list', '--limit', '5');
     assert.equal(run.code, 0, run.err);
     assert.match(run.out, /Hành động \/ Action/);
     assert.match(run.out, /system\.activate/);
+    // The actor by username, with the id the --actor filter takes beside it.
+    assert.match(run.out, /admin \(usr_[0-9a-z]+\)/);
     assert.equal(
       (await json('audit', 'list', '--object', seed.org.id)).items[0].action,
       'organization.create',
     );
+  });
+
+  test('alerts: list (table and --json), acknowledge and resolve with a note, history', async () => {
+    const alerts = new Alerts(h.store, h.clock, h.config.alerts, silentLogger());
+    const { alert } = await alerts.raise({
+      kind: 'provider.failing',
+      key: 'provider.failing:ver_cli:production',
+      severity: 'warning',
+      subject: 'Dịch vụ hotich 1.0 lỗi / hotich 1.0 failing',
+      text: 'Bên cung cấp trả lỗi / the provider fails',
+      details: {},
+    });
+    const listed = await lgsp('alerts', 'list', '--state', 'open');
+    assert.equal(listed.code, 0, listed.err);
+    assert.match(listed.out, /Mức độ \/ Severity/);
+    assert.match(
+      listed.out,
+      new RegExp(`${alert.id}\\s+cảnh báo \\/ warning\\s+đang mở \\/ open\\s+provider\\.failing`),
+    );
+    assert.match(listed.out, /Hiển thị \/ Showing 1–1 \/ 1/);
+    assert.equal((await json('alerts', 'list', '--severity', 'critical')).items.length, 0);
+    const bad = await lgsp('alerts', 'list', '--severity', 'loud');
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /API_VALIDATION_FAILED/);
+
+    assert.equal((await lgsp('alerts', 'acknowledge', alert.id)).code, 2, 'the note is required');
+    const acknowledged = await lgsp('alerts', 'acknowledge', alert.id, '--note', 'Đang liên hệ bên cung cấp');
+    assert.equal(acknowledged.code, 0, acknowledged.err);
+    assert.match(acknowledged.out, /^Đã tiếp nhận \/ Acknowledged\n/);
+    assert.match(acknowledged.out, /Trạng thái \/ State\s+đã tiếp nhận \/ acknowledged/);
+    const resolved = await json('alerts', 'resolve', alert.id, '--note', 'Bên cung cấp đã khởi động lại');
+    assert.equal(resolved.state, 'resolved');
+    const history = await lgsp('alerts', 'history', alert.id);
+    assert.equal(history.code, 0, history.err);
+    assert.match(history.out, /Đang liên hệ bên cung cấp \(admin\)/);
+    assert.match(history.out, /Bên cung cấp đã khởi động lại \(admin\)/);
+    assert.match((await lgsp('alerts', 'list', '--state', 'resolved')).out, /đã xử lý \/ resolved/);
   });
 
   test('a name an agency typed with terminal control sequences is shown escaped, never run (CWE-150)', async () => {
@@ -270,5 +369,120 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
     // --json keeps the name as the API has it (JSON escapes the controls itself).
     assert.equal((await json('system', 'show', seed.consumer.id)).name, hostile);
     await h.call('PATCH', `/api/v1/systems/${seed.consumer.id}`, { name: 'Hệ thống hộ tịch' });
+  });
+});
+
+/*
+ * `lgsp version try` (the sandbox "try it" publishing needs, issue s13): against a whole platform, since the try goes
+ * through its real gateway to a sandbox upstream; then `lgsp version publish` finds the call as its evidence.
+ */
+describe('lgsp version try: the sandbox call publishing needs, from the CLI', () => {
+  let started: TestPlatform;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let dir: string;
+  let token: string;
+  let versionId: string;
+  const lgsp = (...args: string[]) => runCli(args, adminEnv(started.platform.adminUrl, token, dir));
+
+  before(async () => {
+    upstream = await startUpstream();
+    started = await startTestPlatform('pglite');
+    const { registry, lifecycle, accounts } = started.platform;
+    allowEgressTo(registry.egress, upstream.url);
+    const org = await registry.createOrganization({ code: '000.00.31.H01', name: 'Công an tỉnh' }, 't');
+    const system = await registry.createSystem(
+      { organizationId: org.id, name: 'CSDL Dân cư', isProvider: true, isConsumer: false },
+      't',
+    );
+    const service = await registry.createService(
+      {
+        context: 'dancu',
+        name: 'Tra cứu công dân',
+        providerSystemId: system.id,
+        description: FULL_DESCRIPTION,
+      },
+      't',
+    );
+    const version = await registry.createVersion(
+      service.id,
+      {
+        version: '1.0',
+        upstreams: { sandbox: `${upstream.url}/sandbox/dancu`, production: `${upstream.url}/api/dancu` },
+        resources: [{ method: 'GET', path: '/congdan/{soDinhDanh}' }],
+      },
+      't',
+    );
+    await lifecycle.submitVersion(
+      version.id,
+      { technicalDocument: OPENAPI_DOC, documentType: 'openapi' },
+      't',
+    );
+    await lifecycle.startSandboxTest(version.id, 't');
+    versionId = version.id;
+    token = (await accounts.login('admin', TEST_PLATFORM_PASSWORD)).token;
+    dir = mkdtempSync(join(tmpdir(), 'lgsp-cli-try-'));
+  });
+  after(async () => {
+    await started?.stop();
+    await upstream?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a usage error names the header fields a try may set; nothing is sent', async () => {
+    const bad = await lgsp(
+      'version',
+      'try',
+      versionId,
+      '--path',
+      '/congdan/1',
+      '--header',
+      'authorization: x',
+    );
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /content-type, accept/);
+    assert.equal((await lgsp('version', 'try', versionId)).code, 2, 'the path is required');
+  });
+
+  test('a call outside the resources is answered, but is no evidence: exit 1, and publishing is still refused', async () => {
+    const missed = await lgsp('version', 'try', versionId, '--path', '/khong-co');
+    assert.equal(missed.code, 1, missed.err);
+    assert.match(missed.out, /Trạng thái \/ Status\s+404/);
+    assert.match(missed.out, /không: cần câu trả lời 2xx/);
+    const early = await lgsp('version', 'publish', versionId);
+    assert.equal(early.code, 1);
+    assert.match(early.err, /CP_SANDBOX_TEST_REQUIRED/);
+  });
+
+  test('a 2xx try prints the answer and its transaction; publish then succeeds with it as evidence', async () => {
+    const tried = await lgsp(
+      'version',
+      'try',
+      versionId,
+      '--path',
+      '/congdan/001099012345',
+      '--query',
+      '?truong=hoTen',
+      '--header',
+      'Accept: application/json',
+      '--header',
+      'x-request-id: thu-cli',
+    );
+    assert.equal(tried.code, 0, tried.err);
+    assert.match(tried.out, /Trạng thái \/ Status\s+200/);
+    assert.match(tried.out, /có: lời gọi 2xx đã ghi bền/);
+    assert.match(tried.out, /Nguyễn Văn An/);
+    assert.match(tried.out, /\/sandbox\/dancu\/congdan\/001099012345\?truong=hoTen/);
+    assert.match(tried.out, /Kích thước \/ Size\s+\d+ byte\n/);
+    const transactionId = /Giao dịch \/ Transaction\s+(txn_\S+)/.exec(tried.out)?.[1];
+    assert.ok(transactionId, 'the try names its transaction');
+    assert.equal(upstream.seen.at(-1)?.headers['x-request-id'], 'thu-cli');
+
+    const asJson = await lgsp('version', 'try', versionId, '--path', '/congdan/1', '--json');
+    assert.equal(asJson.code, 0, asJson.err);
+    assert.equal(JSON.parse(asJson.out).status, 200);
+
+    const published = await lgsp('version', 'publish', versionId, '--json');
+    assert.equal(published.code, 0, published.err);
+    assert.equal(JSON.parse(published.out).status, 'published');
   });
 });

@@ -64,8 +64,10 @@ for (const kind of storeKinds) {
     let agencyToken: string;
     let orgA: string;
     let orgB: string;
-    const sys: Record<'active' | 'idle' | 'failing' | 'cred' | 'never' | 'p', InformationSystem> =
-      {} as never;
+    const sys: Record<
+      'active' | 'idle' | 'failing' | 'cred' | 'never' | 'p' | 'unreached',
+      InformationSystem
+    > = {} as never;
 
     before(async () => {
       h = await openAdminHarness(kind, { startMs: NOW });
@@ -80,6 +82,7 @@ for (const kind of storeKinds) {
       sys.cred = await mk(orgB, 'Hệ thống khoá thu hồi');
       sys.never = await mk(orgB, 'Hệ thống mới');
       sys.p = await mk(orgB, 'CSDL Hộ tịch');
+      sys.unreached = await mk(orgB, 'Hệ thống chưa được gọi tới');
       await h.accounts.createUser(
         {
           username: 'stp',
@@ -147,6 +150,18 @@ for (const kind of storeKinds) {
           }),
         ),
       ];
+      // Called only by refused requests (no subscription, 2 hours and 20 minutes ago): none was forwarded to it.
+      for (const k of [2 * HOUR, 20 * MIN]) {
+        rows.push(
+          rec(NOW - k, a, sys.unreached.id, {
+            providerStatus: null,
+            consumerStatus: 403,
+            errorCode: 'GW_SUBSCRIPTION_REQUIRED',
+            requestOutAt: null,
+            responseInAt: null,
+          }),
+        );
+      }
       await insertTransactions(h.store, rows);
       await runRollups(h.store, NOW);
     });
@@ -187,6 +202,7 @@ for (const kind of storeKinds) {
       assert.equal(cred.state, 'failing');
       assert.deepEqual(cred.recent.asConsumer, { calls: 5, credentialRefusals: 5 });
       assert.equal(cred.lastSuccessfulSendAt, iso(NOW - DAY + HOUR));
+      assert.equal(cred.lastConnectionAt, iso(NOW - MIN), "a refused call is its caller's contact");
 
       const never = await systemConnection(h.store, sys.never, NOW);
       assert.equal(never.state, 'never');
@@ -194,6 +210,14 @@ for (const kind of storeKinds) {
       assert.equal(never.lastConnectionAt, null);
       assert.equal(never.lastSuccessfulSendAt, null);
       assert.equal(never.lastSuccessfulReceiveAt, null);
+
+      // A call refused before it was forwarded never reached its provider: no contact, so no contact times beside
+      // its state (they showed the refused calls' times next to "no transaction"). Its caller did contact us.
+      const unreached = await systemConnection(h.store, sys.unreached, NOW);
+      assert.equal(unreached.state, 'never');
+      assert.equal(unreached.firstConnectionAt, null);
+      assert.equal(unreached.lastConnectionAt, null);
+      assert.deepEqual(unreached.recent.asProvider, { calls: 0, failures: 0 });
 
       // Two days later the active system is idle (its last success is more than 24 h old).
       assert.equal((await systemConnection(h.store, sys.active, NOW + 2 * DAY)).state, 'idle');
@@ -208,6 +232,7 @@ for (const kind of storeKinds) {
         'Hệ thống khoá thu hồi': 'failing',
         'Hệ thống mới': 'never',
         'CSDL Hộ tịch': 'active',
+        'Hệ thống chưa được gọi tới': 'never',
       });
       const failing = await listConnectedSystems(h.store, h.registry, { nowMs: NOW, state: 'failing' });
       assert.deepEqual(failing.map((c) => c.systemId).sort(), [sys.failing.id, sys.cred.id].sort());
@@ -292,7 +317,7 @@ for (const kind of storeKinds) {
     test('API: operator sees all; an agency user only its own organization’s systems', async () => {
       const list = await h.call('GET', '/api/v1/connected-systems');
       assert.equal(list.statusCode, 200, list.body);
-      assert.equal(list.json().items.length, 6);
+      assert.equal(list.json().items.length, 7);
       const failing = await h.call('GET', '/api/v1/connected-systems?state=failing');
       assert.equal(failing.json().items.length, 2);
 
@@ -336,7 +361,7 @@ for (const kind of storeKinds) {
           adminEnv(url, h.token, dir),
         );
         assert.equal(code, 0, err);
-        assert.match(out, /không hoạt động \/ idle/);
+        assert.match(out, /không có giao dịch thành công trong 24 giờ \/ idle/);
         assert.match(out, /Kết nối lần đầu \/ First connection\s+28\/02\/2025 19:00/);
         assert.match(out, /07\/03\/2025\s+1\s+0\s+0\s+0/);
         assert.equal(out.split('\n').filter((l) => /^\d\d\/\d\d\/2025 /.test(l)).length, 14);

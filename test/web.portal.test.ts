@@ -54,6 +54,21 @@ describe('the public portal under lgsp demo', () => {
 
   test('the connection guide, the notices with their Atom feed, the contact points', async () => {
     const page = await openPage(browser, demo.info.adminUrl);
+    // An anonymous visitor's browser logs no error: the portal does not ask for a console session (it answered 401
+    // on every page), and no other call is refused.
+    const refused: string[] = [];
+    const errors: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/v1/auth/session')
+        refused.push(`${r.method()} /api/v1/auth/session`);
+    });
+    page.on('response', (r) => {
+      if (r.status() >= 400)
+        refused.push(`${r.request().method()} ${new URL(r.url()).pathname} → ${r.status()}`);
+    });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     await page.goto('/portal/guide');
     await page.getByRole('heading', { name: 'Hướng dẫn kết nối' }).waitFor();
     // The commands name this platform's own gateway.
@@ -74,6 +89,8 @@ describe('the public portal under lgsp demo', () => {
     await page.getByRole('heading', { name: 'Đầu mối liên hệ của các cơ quan' }).waitFor();
     assert.deepEqual(await seriousA11yViolations(page), []);
     await screenshot(page, 'portal-contacts');
+    assert.deepEqual(refused, [], 'the portal asks for no session and nothing is refused');
+    assert.deepEqual(errors, [], "no error in the visitor's browser console");
     await page.context().close();
   });
 });

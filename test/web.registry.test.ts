@@ -161,6 +161,11 @@ describe('the console: registry and traffic screens', () => {
     await page.getByText('LGSP chuyển yêu cầu').waitFor();
     await page.getByText('Bên cung cấp trả lời').waitFor();
     await page.getByText('SHA-256 trả lời').waitFor();
+    // Sizes read in Vietnamese (web/src/shared/size.ts): "123 byte", never the English "bytes" after a Vietnamese label.
+    for (const label of ['Kích thước yêu cầu', 'Kích thước trả lời']) {
+      const value = page.locator('th', { hasText: label }).locator('xpath=following-sibling::td[1]');
+      assert.match((await value.textContent()) ?? '', /^\d[\d.]* byte( \(\d+(,\d)? [KMG]iB\))?$/, label);
+    }
     const html = await page.content();
     assert.equal(html.includes(REQUEST_MARKER), false, 'no request payload');
     assert.equal(html.includes(RESPONSE_MARKER), false, 'no response payload');
@@ -251,6 +256,12 @@ describe('the console: registry and traffic screens', () => {
     await page.getByRole('button', { name: 'Lọc' }).click();
     await page.getByRole('cell', { name: 'organization.create' }).first().waitFor({ state: 'detached' });
     assert.equal(await page.getByRole('cell', { name: 'credential.rotate' }).count(), 1);
+    // Who did it reads as the username, not the user id; the id stays in the tooltip (and the filter takes it).
+    const row = page.getByRole('row').filter({ hasText: 'credential.rotate' });
+    await row.getByRole('cell', { name: 'admin', exact: true }).waitFor();
+    assert.equal(await row.getByText(/usr_/).count(), 0);
+    await row.getByText('admin', { exact: true }).hover();
+    await page.getByRole('tooltip').getByText(/^usr_/).waitFor();
   });
 
   test('the other registry screens list what was seeded, accessible', async () => {

@@ -361,10 +361,10 @@ describe('the whole regulation through the UI: operator, provider agency, consum
     await page.getByText('Đã phê duyệt', { exact: true }).first().waitFor();
     await menu(page, 'Dịch vụ của cơ quan');
     await page.getByRole('heading', { name: 'Dịch vụ của cơ quan' }).waitFor();
-    // The system the approval created is the agency's provider system.
-    const system = page.getByLabel('Hệ thống cung cấp', { exact: true }).last();
-    await system.click();
-    await pickOption(page, PROVIDER_SYSTEM);
+    // The system the approval created is the agency's only provider system: the new service's form starts with it
+    // chosen, nothing to pick (it once showed it in the list while the form refused with "Chọn hệ thống").
+    const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Tạo dịch vụ' }) });
+    await form.locator('.ant-select').filter({ hasText: PROVIDER_SYSTEM }).waitFor();
     await page.getByLabel('Đường dẫn gốc trên cổng kết nối').fill('dancu');
     await page.getByLabel('Tên dịch vụ', { exact: true }).fill(SERVICE);
     for (const [label, text] of R11_TEXT) {

@@ -120,6 +120,47 @@ export function vietnamInstant(value: string): string {
   return v;
 }
 
+/**
+ * The end of a period as an operator types it, for the API's `to`, which is exclusive. A day alone means through
+ * that day — `--from 2026-12-01 --to 2026-12-31` is all of December: the start of the next day in Vietnam time
+ * (`2027-01-01T00:00:00+07:00`). A time is the instant itself, exclusive, as the console's range pickers send their
+ * end; zone-less it is Vietnam time (`vietnamInstant`).
+ */
+export function vietnamPeriodEnd(value: string): string {
+  const v = value.trim();
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  if (!day) return vietnamInstant(v);
+  const [year, month, date] = [Number(day[1]), Number(day[2]), Number(day[3])];
+  const next = new Date(Date.UTC(year, month - 1, date + 1));
+  // Not a real day (2026-02-30): sent as typed for the API to refuse, not rolled over into March.
+  const real = new Date(Date.UTC(year, month - 1, date));
+  if (real.getUTCMonth() !== month - 1 || real.getUTCDate() !== date) return vietnamInstant(v);
+  return `${next.toISOString().slice(0, 10)}T00:00:00+07:00`;
+}
+
+/** `--from`/`--to` in a synopsis: a day or a zone-less time, Vietnam time (the help's one wording). */
+export const PERIOD_SYNOPSIS = '--from <yyyy-mm-dd[Thh:mm]> --to <yyyy-mm-dd[Thh:mm]>';
+export const PERIOD_NOTE =
+  'giờ Việt Nam; --to là một ngày thì gồm cả ngày đó / Vietnam time; a day in --to includes that day';
+
+/** A required period (`--from`, `--to`) for the API: `vietnamInstant` and `vietnamPeriodEnd`. */
+export function vietnamPeriod(values: Values, usage?: string): { from: string; to: string } {
+  return {
+    from: vietnamInstant(required(values, 'from', usage)),
+    to: vietnamPeriodEnd(required(values, 'to', usage)),
+  };
+}
+
+/** The same for a list's optional filters: only the ends that were typed. */
+export function vietnamPeriodFilter(values: Values): { from?: string; to?: string } {
+  const from = str(values, 'from');
+  const to = str(values, 'to');
+  return {
+    ...(from ? { from: vietnamInstant(from) } : {}),
+    ...(to ? { to: vietnamPeriodEnd(to) } : {}),
+  };
+}
+
 /** The text options that were given, under their API names: `{ 'letter-number': 'letterNumber' }`. */
 export function given<Field extends string>(
   values: Values,

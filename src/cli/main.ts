@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { GLOBAL_OPTIONS_HELP, splitFirst, UsageError } from './args.ts';
 import { ApiError, ConnectionError } from './client.ts';
 import { type Group, runCommand, runGroup, type Subcommand } from './command.ts';
+import { alertCommands } from './commands/alerts.ts';
 import { archiveCommands } from './commands/archive.ts';
 import { auditCommands } from './commands/audit.ts';
 import { login, logout, whoami } from './commands/auth.ts';
@@ -42,6 +43,7 @@ const GROUPS: Group[] = [
   transactionCommands,
   reportCommands,
   auditCommands,
+  alertCommands,
   archiveCommands,
   userCommands,
   webhookCommands,

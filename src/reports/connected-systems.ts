@@ -15,8 +15,12 @@ import { PROVIDER_FAILED } from '../telemetry/transactions.ts';
  * Which records count. A record names a consumer and a provider system; async messages have one record per leg and
  * every leg names the source as consumer and the destination as provider (src/messaging/delivery.ts), as in
  * reconciliation (src/reports/reconciliation.ts).
- *  - connection: any record where the system is the consumer or the provider (a token request, a refused call, an
- *    async leg, all alike) — the times are `request_in_at`, when the exchange began;
+ *  - connection (contact): a record of an exchange the system itself took part in — as consumer, anything it sent
+ *    the platform (a call, even one refused, a token request, an async intake; not the delivery or ack legs of its
+ *    message, which are its destination's); as provider, a call the platform forwarded to it (`request_out_at`) or
+ *    an async delivery or ack leg. A call refused before it was forwarded names its provider but never reached it:
+ *    it is not a contact, or a provider called only by refused requests showed first and last contact times with
+ *    the state `never` or `idle` beside them. The times are `request_in_at`, when the exchange began;
  *  - successful send: as consumer, a `sync` call or an async `intake` that reached a service (provider known) and
  *    was answered 2xx/3xx with no error code — a token request alone is not a send;
  *  - successful receive: as provider, a `sync` call it answered 2xx/3xx (`provider_status`), or an async
@@ -36,7 +40,7 @@ import { PROVIDER_FAILED } from '../telemetry/transactions.ts';
  * the last minutes) on the (consumer_system_id, request_in_at) and (provider_system_id, request_in_at) indexes of
  * `transactions` — no scan of the log. Months already archived and dropped (retention.ts) are read from the hourly
  * rollups once for all systems, only when an archive exists: a first connection older than the raw records is then
- * known to the hour. The traffic history reads only the rollups (closed hours; `rolledUpUntil` says up to when).
+ * known to the hour (the rollups keep no leg or forwarding, so there every record naming the system counts). The traffic history reads only the rollups (closed hours; `rolledUpUntil` says up to when).
  */
 
 export const FAILING_WINDOW_MS = 15 * 60_000;
@@ -114,16 +118,20 @@ interface RawRow {
 }
 
 const credentialErrors = sql.join(CONSUMER_CREDENTIAL_ERRORS.map((c) => sql`${c}`));
+/** A record the consumer took part in: all but its message's delivery and ack legs (see the module comment). */
+const CONSUMER_CONTACT = sql`leg NOT IN ('delivery', 'ack')`;
+/** A record the provider took part in: a call forwarded to it, or a delivery or ack leg of a message to it. */
+const PROVIDER_CONTACT = sql`(request_out_at IS NOT NULL OR leg IN ('delivery', 'ack'))`;
 
 async function rawFacts(db: Db, systemId: string, windowFrom: string): Promise<RawRow> {
   const { rows } = await sql<RawRow>`SELECT
-      (SELECT request_in_at FROM transactions WHERE consumer_system_id = ${systemId}
+      (SELECT request_in_at FROM transactions WHERE consumer_system_id = ${systemId} AND ${CONSUMER_CONTACT}
         ORDER BY request_in_at ASC LIMIT 1) AS c_first,
-      (SELECT request_in_at FROM transactions WHERE provider_system_id = ${systemId}
+      (SELECT request_in_at FROM transactions WHERE provider_system_id = ${systemId} AND ${PROVIDER_CONTACT}
         ORDER BY request_in_at ASC LIMIT 1) AS p_first,
-      (SELECT request_in_at FROM transactions WHERE consumer_system_id = ${systemId}
+      (SELECT request_in_at FROM transactions WHERE consumer_system_id = ${systemId} AND ${CONSUMER_CONTACT}
         ORDER BY request_in_at DESC LIMIT 1) AS c_last,
-      (SELECT request_in_at FROM transactions WHERE provider_system_id = ${systemId}
+      (SELECT request_in_at FROM transactions WHERE provider_system_id = ${systemId} AND ${PROVIDER_CONTACT}
         ORDER BY request_in_at DESC LIMIT 1) AS p_last,
       (SELECT request_in_at FROM transactions WHERE consumer_system_id = ${systemId}
         AND leg IN ('sync', 'intake') AND provider_system_id IS NOT NULL

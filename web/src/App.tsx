@@ -7,9 +7,9 @@ import { SignIn } from './console/SignIn.tsx';
 import { PortalLayout } from './portal/Layout.tsx';
 import { PORTAL_ROUTES } from './portal/routes.tsx';
 import { useT } from './shared/i18n.tsx';
-import { useSession } from './shared/session.tsx';
+import { SessionProvider, useSession } from './shared/session.tsx';
 
-/** `/portal/…` is public; everything else is the console, behind sign-in. */
+/** `/portal/…` is public (no session asked for); everything else is the console, behind sign-in. */
 export function App() {
   return (
     <BrowserRouter>
@@ -24,7 +24,16 @@ export function App() {
           )}
           <Route path="*" element={<NotFound />} />
         </Route>
-        <Route path="/*" element={<Console />} />
+        {/* Only the console asks who is signed in: the public portal has no use for a session, and asking answered
+            every anonymous visitor 401 — an error in the browser's console on every portal page. */}
+        <Route
+          path="/*"
+          element={
+            <SessionProvider>
+              <Console />
+            </SessionProvider>
+          }
+        />
       </Routes>
     </BrowserRouter>
   );

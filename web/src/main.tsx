@@ -8,7 +8,6 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import { BrandingProvider, useBranding } from './shared/branding.tsx';
 import { LanguageProvider, useLanguage } from './shared/i18n.tsx';
-import { SessionProvider } from './shared/session.tsx';
 
 function Themed() {
   const { language } = useLanguage();
@@ -32,9 +31,7 @@ function Themed() {
       }}
     >
       <AntApp>
-        <SessionProvider>
-          <App />
-        </SessionProvider>
+        <App />
       </AntApp>
     </ConfigProvider>
   );

@@ -48,6 +48,14 @@ export const AuditEventSchema = Type.Object({
   id: Type.String(),
   at: Timestamp,
   actor: Type.String({ description: 'Mã người dùng thực hiện / user id' }),
+  actorUsername: Nullable(
+    Type.String({
+      description:
+        "Tên đăng nhập của người thực hiện; null với tác vụ của nền tảng (system:…) / the actor's username; " +
+        "null for the platform's own jobs (system:…)",
+      examples: ['admin'],
+    }),
+  ),
   action: Type.String({ examples: ['credential.revoke'] }),
   objectType: Type.String(),
   objectId: Type.String(),

@@ -7,7 +7,8 @@ export const CONNECTION_STATES = ['active', 'idle', 'failing', 'never'] as const
 export const ConnectionStateSchema = OneOf(CONNECTION_STATES, {
   description:
     'active: giao dịch thành công trong 24 giờ; failing: lỗi phần lớn trong 15 phút (bên cung cấp lỗi 5xx/không kết nối, ' +
-    'hoặc bên khai thác bị từ chối vì khoá/token); idle: không; never: chưa từng kết nối / connection state',
+    'hoặc bên khai thác bị từ chối vì khoá/token); idle: có kết nối nhưng không có giao dịch thành công trong 24 giờ; ' +
+    'never: chưa từng kết nối (lời gọi bị từ chối trước khi chuyển tới bên cung cấp không tính) / connection state',
 });
 
 /**

@@ -1,5 +1,5 @@
 import type { AuditChainResult } from '../../control/audit-verify.ts';
-import { positiveInt, textOptions } from '../args.ts';
+import { PERIOD_NOTE, positiveInt, textOptions, vietnamPeriodFilter } from '../args.ts';
 import type { Context, Group } from '../command.ts';
 import { listCommand } from '../command-builders.ts';
 import { time } from '../format.ts';
@@ -11,22 +11,24 @@ export const auditCommands: Group = {
   subcommands: {
     list: listCommand({
       synopsis:
-        '[--object <id>] [--type <loại/type>] [--action <hành động>] [--actor <user id>] [--from <ISO>] [--to <ISO>] ' +
+        '[--object <id>] [--type <loại/type>] [--action <hành động>] [--actor <user id>] [--from <yyyy-mm-dd[Thh:mm]>] [--to <yyyy-mm-dd[Thh:mm]>] ' +
         '[--limit N] [--cursor <c>]',
-      summary: 'Mới nhất trước / Newest first',
+      summary: `Mới nhất trước / Newest first (--from/--to: ${PERIOD_NOTE})`,
       filters: {
         object: 'objectId',
         type: 'objectType',
         action: 'action',
         actor: 'actor',
-        from: 'from',
-        to: 'to',
         cursor: 'cursor',
       },
-      options: textOptions('limit'),
+      options: textOptions('limit', 'from', 'to'),
       send: (ctx, query) =>
         ctx.api.call('listAuditEvents', {
-          query: { ...query, limit: positiveInt(ctx.values, 'limit', ctx.usage) },
+          query: {
+            ...query,
+            ...vietnamPeriodFilter(ctx.values),
+            limit: positiveInt(ctx.values, 'limit', ctx.usage),
+          },
         }),
       headers: [
         'Thời điểm / Time',
@@ -35,7 +37,14 @@ export const auditCommands: Group = {
         'Đối tượng / Object',
         'Rev',
       ],
-      row: (e) => [time(e.at), e.actor, e.action, e.objectId, e.revision],
+      // The username a person knows, with the id the --actor filter takes beside it.
+      row: (e) => [
+        time(e.at),
+        e.actorUsername ? `${e.actorUsername} (${e.actor})` : e.actor,
+        e.action,
+        e.objectId,
+        e.revision,
+      ],
       footer: (page) =>
         page.nextCursor ? `\nTrang sau / Next page: lgsp audit list --cursor ${page.nextCursor}\n` : '',
     }),

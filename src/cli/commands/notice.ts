@@ -1,4 +1,4 @@
-import { required, str, textOptions, vietnamInstant } from '../args.ts';
+import { required, str, textOptions, vietnamInstant, vietnamPeriodEnd } from '../args.ts';
 import type { Group } from '../command.ts';
 import { callCommand, pagedListCommand } from '../command-builders.ts';
 import { time } from '../format.ts';
@@ -32,7 +32,7 @@ export const noticeCommands: Group = {
     }),
     maintenance: callCommand({
       synopsis:
-        '--from <yyyy-mm-ddThh:mm> --to <yyyy-mm-ddThh:mm> (giờ Việt Nam/Vietnam time) --title <…> --body <…> [--service <id>]',
+        '--from <yyyy-mm-dd[Thh:mm]> --to <yyyy-mm-dd[Thh:mm]> (giờ Việt Nam, --to là một ngày thì gồm cả ngày đó / Vietnam time, a day in --to includes it) --title <…> --body <…> [--service <id>]',
       summary:
         'Thông báo bảo trì trước; trong khung giờ dịch vụ trả 503 (R-24) / Announce maintenance; 503 inside the window',
       options: textOptions('from', 'to', 'title', 'body', 'service'),
@@ -41,7 +41,8 @@ export const noticeCommands: Group = {
           body: {
             serviceId: str(ctx.values, 'service') ?? null,
             startsAt: vietnamInstant(required(ctx.values, 'from', ctx.usage)),
-            endsAt: vietnamInstant(required(ctx.values, 'to', ctx.usage)),
+            // A day alone in --to is through that day, as for every period (args.ts `vietnamPeriodEnd`).
+            endsAt: vietnamPeriodEnd(required(ctx.values, 'to', ctx.usage)),
             title: required(ctx.values, 'title', ctx.usage),
             body: required(ctx.values, 'body', ctx.usage),
           },

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { list, required, str, textOptions } from '../args.ts';
+import { list, PERIOD_NOTE, PERIOD_SYNOPSIS, required, str, textOptions, vietnamPeriod } from '../args.ts';
 import type { Group } from '../command.ts';
 import { callCommand, listCommand, pageArgs, pagedListCommand, recordCommand } from '../command-builders.ts';
 import { time } from '../format.ts';
@@ -224,9 +224,10 @@ export const peerCommands: Group = {
         `${g.subscriptionId}: ${g.representedOrganizations ? g.representedOrganizations.join(', ') : 'mọi cơ quan / all'}`,
     }),
     ledger: pagedListCommand({
-      synopsis: '--from <ISO> --to <ISO> [--direction inbound|outbound] [--peer <peer_…>]',
+      synopsis: `${PERIOD_SYNOPSIS} [--direction inbound|outbound] [--peer <peer_…>]`,
       summary:
-        'Sổ giao dịch liên nền tảng (mã đầu-cuối), từng trang / Federated calls by end-to-end id, a page at a time',
+        'Sổ giao dịch liên nền tảng (mã đầu-cuối), từng trang / Federated calls by end-to-end id, a page at a time ' +
+        `(--from/--to: ${PERIOD_NOTE})`,
       options: textOptions('from', 'to'),
       filters: { direction: 'direction', peer: 'peerId' },
       send: (ctx, query) =>
@@ -234,8 +235,7 @@ export const peerCommands: Group = {
           query: {
             // `--direction` is typed text; the API refuses anything but inbound/outbound (400).
             ...(query as object),
-            from: required(ctx.values, 'from', ctx.usage),
-            to: required(ctx.values, 'to', ctx.usage),
+            ...vietnamPeriod(ctx.values, ctx.usage),
           },
         }),
       headers: [
@@ -258,21 +258,21 @@ export const peerCommands: Group = {
       ],
     }),
     'export-ledger': callCommand({
-      synopsis: '--from <ISO> --to <ISO> > so-lien-thong.json',
+      synopsis: `${PERIOD_SYNOPSIS} > so-lien-thong.json`,
       summary:
-        'Xuất cả sổ của kỳ (JSON) để bên kia đối soát / Export the whole ledger of a period (JSON) for the other side',
+        'Xuất cả sổ của kỳ (JSON) để bên kia đối soát / Export the whole ledger of a period (JSON) for the other side ' +
+        `(--from/--to: ${PERIOD_NOTE})`,
       options: textOptions('from', 'to'),
       send: (ctx) =>
         ctx.api.call('exportFederationLedger', {
-          query: { from: required(ctx.values, 'from', ctx.usage), to: required(ctx.values, 'to', ctx.usage) },
+          query: vietnamPeriod(ctx.values, ctx.usage),
         }),
       // The file is the product: JSON whatever --json says, so that `> file` is always what `reconcile` reads.
       render: (file) => `${JSON.stringify(file, null, 2)}`,
     }),
     reconcile: callCommand({
-      synopsis:
-        '--from <ISO> --to <ISO> --file <sổ của bên kia / their ledger, from `lgsp peers export-ledger`>',
-      summary: 'Đối soát với sổ của nền tảng khác / Reconcile with another platform’s ledger',
+      synopsis: `${PERIOD_SYNOPSIS} --file <sổ của bên kia / their ledger, from \`lgsp peers export-ledger\`>`,
+      summary: `Đối soát với sổ của nền tảng khác / Reconcile with another platform’s ledger (--from/--to: ${PERIOD_NOTE})`,
       options: textOptions('from', 'to', 'file'),
       send: (ctx) => {
         const parsed = JSON.parse(readFileSync(required(ctx.values, 'file', ctx.usage), 'utf8')) as {
@@ -280,8 +280,7 @@ export const peerCommands: Group = {
         };
         return ctx.api.call('reconcileFederation', {
           body: {
-            from: required(ctx.values, 'from', ctx.usage),
-            to: required(ctx.values, 'to', ctx.usage),
+            ...vietnamPeriod(ctx.values, ctx.usage),
             // Only what is compared travels, so that a day's ledger fits the admin API's body limit.
             entries: (parsed.items ?? []).map((e) => ({
               endToEndId: e.endToEndId,

@@ -1,7 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { PARTY_ROLES } from '../../api/contract/index.ts';
 import { differencesCsv, type Reconciliation } from '../../reports/reconciliation.ts';
-import { isOneOf, str, textOptions, UsageError } from '../args.ts';
+import {
+  isOneOf,
+  PERIOD_NOTE,
+  PERIOD_SYNOPSIS,
+  str,
+  textOptions,
+  UsageError,
+  vietnamInstant,
+  vietnamPeriodEnd,
+} from '../args.ts';
 import type { Subcommand } from '../command.ts';
 import { type Cell, fields, table, time } from '../format.ts';
 
@@ -24,10 +33,11 @@ function section<T>(heading: string, headers: string[], items: T[], row: (item: 
  */
 export const reconcile: Subcommand = {
   synopsis:
-    '(--system <id> | --org <mã cơ quan>) --from <ISO> --to <ISO> --file <csv> [--role consumer|provider|any] ' +
+    `(--system <id> | --org <mã cơ quan>) ${PERIOD_SYNOPSIS} --file <csv> [--role consumer|provider|any] ` +
     '[--tolerance-seconds 2] [--out chenh-lech.csv]',
   summary:
-    'Đối soát giao dịch với tệp CSV của bên đối soát (R-23) / Reconcile a party CSV against the platform',
+    'Đối soát giao dịch với tệp CSV của bên đối soát (R-23) / Reconcile a party CSV against the platform ' +
+    `(--from/--to: ${PERIOD_NOTE})`,
   options: textOptions('system', 'org', 'from', 'to', 'file', 'role', 'tolerance-seconds', 'out'),
   async run(ctx) {
     const v = ctx.values;
@@ -41,8 +51,8 @@ export const reconcile: Subcommand = {
       if (!value) throw new UsageError(`Thiếu / Missing --${name}`, ctx.usage);
       return value;
     };
-    const from = need('from');
-    const to = need('to');
+    const from = vietnamInstant(need('from'));
+    const to = vietnamPeriodEnd(need('to'));
     const file = need('file');
     const role = str(v, 'role');
     if (role !== undefined && !isOneOf(role, PARTY_ROLES)) {

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { type Statistics, statisticsCsv, statisticsTitle, statisticsXlsx } from '../../reports/statistics.ts';
-import { required, str, textOptions, UsageError } from '../args.ts';
+import { PERIOD_NOTE, PERIOD_SYNOPSIS, str, textOptions, UsageError, vietnamPeriod } from '../args.ts';
 import type { Group } from '../command.ts';
 import { table, time } from '../format.ts';
 
@@ -13,12 +13,12 @@ export const reportCommands: Group = {
   subcommands: {
     statistics: {
       synopsis:
-        '--from <ISO> --to <ISO> [--group-by service,version] [--org <mã cơ quan>] [--system <id>] ' +
+        `${PERIOD_SYNOPSIS} [--group-by service,version] [--org <mã cơ quan>] [--system <id>] ` +
         '[--role consumer|provider|any] [--service <id>] [--version <id>] [--environment <env>] ' +
         '[--utc-offset 7] [--format csv|xlsx --out <tệp/file>]',
       summary:
         'Số lượt gọi, lỗi, tỉ lệ thành công, độ trễ, dung lượng theo nhóm / Calls, errors, success rate, ' +
-        'latency, volume by group',
+        `latency, volume by group (--from/--to: ${PERIOD_NOTE})`,
       options: textOptions(
         'from',
         'to',
@@ -51,8 +51,7 @@ export const reportCommands: Group = {
         // answers only dimensions it knows, so the answer is the domain's Statistics.
         const result = (await ctx.api.call('getStatistics', {
           query: {
-            from: required(v, 'from', ctx.usage),
-            to: required(v, 'to', ctx.usage),
+            ...vietnamPeriod(v, ctx.usage),
             groupBy: str(v, 'group-by'),
             organizationCode: str(v, 'org'),
             systemId: str(v, 'system'),

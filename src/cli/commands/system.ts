@@ -46,7 +46,7 @@ type SystemConnection = OperationResponse<'getSystemConnection'>;
 
 const STATE_VI: Record<string, string> = {
   active: 'đang hoạt động',
-  idle: 'không hoạt động',
+  idle: 'không có giao dịch thành công trong 24 giờ',
   failing: 'đang lỗi',
   never: 'chưa từng kết nối',
 };

@@ -1,4 +1,4 @@
-import { positiveInt, textOptions } from '../args.ts';
+import { PERIOD_NOTE, positiveInt, textOptions, vietnamPeriodFilter } from '../args.ts';
 import type { Group } from '../command.ts';
 import { listCommand } from '../command-builders.ts';
 import { time } from '../format.ts';
@@ -9,12 +9,10 @@ export const transactionCommands: Group = {
   subcommands: {
     list: listCommand({
       synopsis:
-        '[--from <ISO>] [--to <ISO>] [--consumer <system id>] [--provider <system id>] [--service <id>] ' +
+        '[--from <yyyy-mm-dd[Thh:mm]>] [--to <yyyy-mm-dd[Thh:mm]>] [--consumer <system id>] [--provider <system id>] [--service <id>] ' +
         '[--status 404|5xx|success|error] [--error <code>] [--message <id>] [--txn <id>] [--limit N] [--cursor <c>]',
-      summary: 'Tra cứu, mới nhất trước / Search, newest first',
+      summary: `Tra cứu, mới nhất trước / Search, newest first (--from/--to: ${PERIOD_NOTE})`,
       filters: {
-        from: 'from',
-        to: 'to',
         consumer: 'consumerSystemId',
         provider: 'providerSystemId',
         service: 'serviceId',
@@ -24,10 +22,14 @@ export const transactionCommands: Group = {
         txn: 'transactionId',
         cursor: 'cursor',
       },
-      options: textOptions('limit'),
+      options: textOptions('limit', 'from', 'to'),
       send: (ctx, query) =>
         ctx.api.call('listTransactions', {
-          query: { ...query, limit: positiveInt(ctx.values, 'limit', ctx.usage) },
+          query: {
+            ...query,
+            ...vietnamPeriodFilter(ctx.values),
+            limit: positiveInt(ctx.values, 'limit', ctx.usage),
+          },
         }),
       headers: [
         'Thời điểm / Time',

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { ServiceVersion, VersionPatch } from '../../api/contract/index.ts';
+import { SandboxTryBody, type SandboxTryResult, TRY_METHODS } from '../../api/contract/sandbox-try.ts';
+import { formatSize } from '../../core/size.ts';
 import {
+  isOneOf,
   list,
   nonEmpty,
   type OptionSpecs,
@@ -155,6 +158,69 @@ function showVersion(v: ServiceVersion): string {
   ]);
 }
 
+/** The header fields a try may set, as the contract lists them (the platform adds the credentials itself). */
+const TRY_HEADERS = Object.keys(SandboxTryBody.properties.headers.properties) as Array<
+  keyof NonNullable<SandboxTryBody['headers']>
+>;
+
+/** `--method --path --query --header 'name: value' --body|--body-file` as the try's request (POST /versions/{id}/try). */
+function tryRequest(ctx: Context): SandboxTryBody {
+  const method = (str(ctx.values, 'method') ?? 'GET').toUpperCase();
+  if (!isOneOf(method, TRY_METHODS)) {
+    throw new UsageError(`--method: ${TRY_METHODS.join(' | ')}: ${method}`, ctx.usage);
+  }
+  const headers: NonNullable<SandboxTryBody['headers']> = {};
+  for (const raw of list(ctx.values, 'header')) {
+    const colon = raw.indexOf(':');
+    const name = (colon > 0 ? raw.slice(0, colon) : '').trim().toLowerCase();
+    if (!isOneOf(name, TRY_HEADERS)) {
+      throw new UsageError(
+        `--header: 'tên: giá trị' với tên là một trong / 'name: value', name one of ${TRY_HEADERS.join(', ')}: ${raw}`,
+        ctx.usage,
+      );
+    }
+    headers[name] = raw.slice(colon + 1).trim();
+  }
+  const text = str(ctx.values, 'body');
+  const file = str(ctx.values, 'body-file');
+  if (text !== undefined && file !== undefined) {
+    throw new UsageError('--body hoặc / or --body-file, không cả hai / not both', ctx.usage);
+  }
+  const query = str(ctx.values, 'query')?.replace(/^\?/, '');
+  const body = file !== undefined ? readFileSync(file, 'utf8') : text;
+  return {
+    method,
+    path: required(ctx.values, 'path', ctx.usage),
+    ...(query ? { query } : {}),
+    ...(Object.keys(headers).length ? { headers } : {}),
+    ...(body !== undefined ? { body } : {}),
+  };
+}
+
+/** A 2xx answer is what publishing takes as its evidence (src/control/sandbox-evidence.ts). */
+const tryCounts = (r: SandboxTryResult) => r.status >= 200 && r.status < 300;
+
+function showTry(r: SandboxTryResult): string {
+  const size = formatSize(r.bodyBytes);
+  const head = fields([
+    ['Trạng thái / Status', r.status],
+    [
+      'Bằng chứng công bố / Publishing evidence',
+      tryCounts(r)
+        ? 'có: lời gọi 2xx đã ghi bền / yes: a 2xx call, durably recorded'
+        : 'không: cần câu trả lời 2xx / no: it takes a 2xx answer',
+    ],
+    ['Giao dịch / Transaction', r.transactionId],
+    ['Gọi lúc / Called at', time(r.calledAt)],
+    ['Thời gian / Duration', `${r.durationMs} ms`],
+    ['Kích thước / Size', `${size.vi}${r.bodyTruncated ? ' (đã cắt bớt / truncated)' : ''}`],
+    ['Content-Type', r.headers['content-type']],
+  ]);
+  const body =
+    r.bodyEncoding === 'base64' ? `(nội dung nhị phân, base64 / binary body, base64)\n${r.body}` : r.body;
+  return `${head}\n${body}${body.endsWith('\n') ? '' : '\n'}`;
+}
+
 /** A step or change of a version (R-11): one call on `<id>`, then the version under a headline. */
 const step = (
   synopsis: string,
@@ -252,6 +318,26 @@ export const versionCommands: Group = {
       {},
       (ctx, params) => ctx.api.call('startVersionSandboxTest', { params, body: {} }),
     ),
+    try: {
+      synopsis:
+        "<id> --path </đường/dẫn> [--method GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS] [--query <a=1&b=2>] [--header 'accept: application/json' …] [--body <văn bản/text> | --body-file <tệp/file>]",
+      summary:
+        'Gọi thử phiên bản trên sandbox qua cổng kết nối bằng khoá kiểm thử của nền tảng; lời gọi 2xx là bằng chứng để công bố (exit 1 nếu không phải 2xx) / ' +
+        "Try the version in the sandbox through the gateway with the platform's test key; a 2xx call is the evidence publishing needs (exit 1 otherwise)",
+      options: {
+        ...textOptions('method', 'path', 'query', 'body', 'body-file'),
+        header: { type: 'string', multiple: true },
+      },
+      args: ['id'],
+      async run(ctx) {
+        const result = await ctx.api.call('trySandboxCall', {
+          params: { id: ctx.args[0]! },
+          body: tryRequest(ctx),
+        });
+        ctx.print(result, showTry);
+        return tryCounts(result) ? 0 : 1;
+      },
+    },
     reject: step(
       '--reason <lý do>',
       'Từ chối, nêu lý do / Reject, with the reason',

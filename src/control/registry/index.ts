@@ -150,16 +150,23 @@ export class Registry {
    */
   async pageAuditEvents(filter: AuditFilter = {}) {
     const limit = filter.limit ?? 100;
-    let q = this.db.selectFrom('audit_events').selectAll();
-    if (filter.objectId) q = q.where('object_id', '=', filter.objectId);
-    if (filter.objectType) q = q.where('object_type', '=', filter.objectType);
-    if (filter.action) q = q.where('action', '=', filter.action);
-    if (filter.actor) q = q.where('actor', '=', filter.actor);
-    if (filter.from) q = q.where('at', '>=', new Date(filter.from));
-    if (filter.to) q = q.where('at', '<', new Date(filter.to));
-    if (filter.cursor) q = q.where('seq', '<', Number(filter.cursor));
+    // The actor is a user id (or `system:…` for the platform's own jobs); its username is joined in, as other
+    // lists join the names of what they refer to, so a reader sees `admin`, not `usr_…` (a deleted or system
+    // actor has none).
+    let q = this.db
+      .selectFrom('audit_events')
+      .leftJoin('users', 'users.id', 'audit_events.actor')
+      .selectAll('audit_events')
+      .select('users.username as actor_username');
+    if (filter.objectId) q = q.where('audit_events.object_id', '=', filter.objectId);
+    if (filter.objectType) q = q.where('audit_events.object_type', '=', filter.objectType);
+    if (filter.action) q = q.where('audit_events.action', '=', filter.action);
+    if (filter.actor) q = q.where('audit_events.actor', '=', filter.actor);
+    if (filter.from) q = q.where('audit_events.at', '>=', new Date(filter.from));
+    if (filter.to) q = q.where('audit_events.at', '<', new Date(filter.to));
+    if (filter.cursor) q = q.where('audit_events.seq', '<', Number(filter.cursor));
     const rows = await q
-      .orderBy('seq', 'desc')
+      .orderBy('audit_events.seq', 'desc')
       .limit(limit + 1)
       .execute();
     const page = rows.slice(0, limit);
@@ -167,6 +174,7 @@ export class Registry {
       id: r.id,
       at: isoOf(r.at),
       actor: r.actor,
+      actorUsername: r.actor_username ?? null,
       action: r.action,
       objectType: r.object_type,
       objectId: r.object_id,

@@ -29,7 +29,13 @@ const STATES: Record<string, { vi: string; en: string; color: string }> = {
   escalated: { vi: 'Đã báo cấp trên', en: 'Escalated', color: 'volcano' },
   acknowledged: { vi: 'Đã tiếp nhận', en: 'Acknowledged', color: 'gold' },
   // connected systems
-  idle: { vi: 'Không có giao dịch', en: 'Idle', color: 'default' },
+  // Not "no transaction": an idle system may have contacted the platform (refused calls, token requests) — what it
+  // lacks is a successful exchange in 24 hours (src/reports/connected-systems.ts).
+  idle: {
+    vi: 'Không có giao dịch thành công (24 giờ)',
+    en: 'No successful exchange (24 h)',
+    color: 'default',
+  },
   failing: { vi: 'Đang lỗi', en: 'Failing', color: 'red' },
   never: { vi: 'Chưa kết nối', en: 'Never connected', color: 'default' },
   // environments

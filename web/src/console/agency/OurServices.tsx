@@ -103,6 +103,12 @@ export function OurServices() {
   useEffect(() => {
     if (chosen) setFilters({ providerSystemId: chosen });
   }, [chosen, setFilters]);
+  // The new service's system starts as the one the list above shows — the only one when the agency has one. It
+  // cannot be the form's `initialValues`: those are read once, before the systems have loaded, so the list showed
+  // the agency's only system while the form held none and refused with "Chọn hệ thống".
+  useEffect(() => {
+    if (chosen && !form.getFieldValue('providerSystemId')) form.setFieldValue('providerSystemId', chosen);
+  }, [chosen, form]);
 
   const create = async (values: NewService) => {
     setSaving(true);
@@ -117,6 +123,7 @@ export function OurServices() {
         },
       });
       form.resetFields();
+      form.setFieldValue('providerSystemId', values.providerSystemId);
       setSystemId(values.providerSystemId);
       list.reload();
       message.success(t('Đã tạo dịch vụ', 'Service created'));
@@ -192,7 +199,6 @@ export function OurServices() {
           layout="vertical"
           onFinish={(v) => void create(v)}
           style={{ maxWidth: 720 }}
-          initialValues={{ providerSystemId: chosen }}
         >
           <Form.Item
             name="providerSystemId"

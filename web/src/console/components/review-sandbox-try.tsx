@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { type SandboxTryBody, TRY_METHODS } from '../../../../src/api/contract/sandbox-try.ts';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { formatSize } from '../../shared/size.ts';
 
 type TryResult = OperationResponse<'trySandboxCall'>;
 
@@ -161,8 +162,8 @@ export function ReviewSandboxTry({
                     {result.bodyTruncated && (
                       <Typography.Text type="warning">
                         {t(
-                          `Đã cắt bớt: tổng ${result.bodyBytes} byte`,
-                          `Truncated: ${result.bodyBytes} bytes in all`,
+                          `Đã cắt bớt: tổng ${formatSize(result.bodyBytes).vi}`,
+                          `Truncated: ${formatSize(result.bodyBytes).en} in all`,
                         )}
                       </Typography.Text>
                     )}

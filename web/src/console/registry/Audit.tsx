@@ -1,5 +1,5 @@
 import { SafetyCertificateOutlined } from '@ant-design/icons';
-import { Alert, Button, Form, Input, Space } from 'antd';
+import { Alert, Button, Form, Input, Space, Tooltip } from 'antd';
 import { useState } from 'react';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
@@ -133,7 +133,19 @@ export function Audit() {
         }}
         columns={[
           { title: t('Thời điểm', 'At'), dataIndex: 'at', render: formatDateTime },
-          { title: t('Người thực hiện', 'Actor'), dataIndex: 'actor' },
+          {
+            title: t('Người thực hiện', 'Actor'),
+            // The username a person knows (admin, syt); the id the filter takes stays in the tooltip. The platform's
+            // own jobs (system:…) and SSO (oidc:…) have no username and show their actor as written.
+            render: (_, e) =>
+              e.actorUsername ? (
+                <Tooltip title={e.actor}>
+                  <span data-actor-id={e.actor}>{e.actorUsername}</span>
+                </Tooltip>
+              ) : (
+                <code>{e.actor}</code>
+              ),
+          },
           { title: t('Hành động', 'Action'), dataIndex: 'action', render: (a: string) => <code>{a}</code> },
           {
             title: t('Đối tượng', 'Object'),

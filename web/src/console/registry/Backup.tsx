@@ -2,6 +2,7 @@ import { Alert, Card, Descriptions, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { useFormatSize } from '../../shared/size.ts';
 import { formatDateTime } from '../../shared/time.ts';
 import { PageTitle, ProblemAlert, READABLE_LABEL } from '../components/page.tsx';
 
@@ -13,6 +14,7 @@ import { PageTitle, ProblemAlert, READABLE_LABEL } from '../components/page.tsx'
  */
 export function Backup() {
   const t = useT();
+  const size = useFormatSize();
   const [health, setHealth] = useState<Record<string, unknown> | null>(null);
   const [backups, setBackups] = useState<OperationResponse<'getBackupStatus'> | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -56,7 +58,7 @@ export function Backup() {
               key: 'newest',
               label: t('Bản mới nhất (đã kiểm tra)', 'Newest (verified)'),
               children: backups.newest
-                ? `${formatDateTime(backups.newest.at)} — ${backups.newest.file} (${Math.ceil(backups.newest.bytes / 1024)} KiB)`
+                ? `${formatDateTime(backups.newest.at)} — ${backups.newest.file} (${size(backups.newest.bytes)})`
                 : t('Chưa có bản nào', 'None yet'),
             },
             {

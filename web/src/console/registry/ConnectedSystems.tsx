@@ -1,4 +1,4 @@
-import { Select, Space } from 'antd';
+import { Select, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, type OperationResponse } from '../../shared/api.ts';
@@ -25,6 +25,12 @@ export function ConnectedSystems() {
   return (
     <>
       <PageTitle>{t('Hệ thống đã kết nối', 'Connected systems')}</PageTitle>
+      <Typography.Paragraph type="secondary" style={{ maxWidth: 900 }}>
+        {t(
+          'Kết nối là lần hệ thống trao đổi với nền tảng: hệ thống gọi tới (kể cả lời gọi bị từ chối, lấy token), hoặc nền tảng chuyển yêu cầu tới nó. Lời gọi bị từ chối trước khi chuyển đi không phải là kết nối với bên cung cấp. Trạng thái xét giao dịch thành công trong 24 giờ và lỗi trong 15 phút qua.',
+          'A connection is an exchange with the platform: the system called it (even a refused call or a token request), or the platform forwarded a request to it. A call refused before it was forwarded is no connection with its provider. The state weighs successful exchanges in 24 hours and failures in the last 15 minutes.',
+        )}
+      </Typography.Paragraph>
       <Space wrap align="start" style={{ marginBottom: 16 }}>
         <SearchBox
           label={t('Tìm theo tên hệ thống, mã cơ quan', 'Search by system name, organization code')}
@@ -44,7 +50,10 @@ export function ConnectedSystems() {
           options={[
             { value: 'active', label: t('Đang hoạt động', 'Active') },
             { value: 'failing', label: t('Đang lỗi', 'Failing') },
-            { value: 'idle', label: t('Không có giao dịch', 'Idle') },
+            {
+              value: 'idle',
+              label: t('Không có giao dịch thành công (24 giờ)', 'No successful exchange (24 h)'),
+            },
             { value: 'never', label: t('Chưa kết nối', 'Never connected') },
           ]}
         />
@@ -70,8 +79,16 @@ export function ConnectedSystems() {
             dataIndex: 'systemStatus',
             render: (s: string) => <StateTag state={s} />,
           },
-          { title: t('Lần đầu', 'First'), dataIndex: 'firstConnectionAt', render: formatDateTime },
-          { title: t('Gần nhất', 'Last'), dataIndex: 'lastConnectionAt', render: formatDateTime },
+          {
+            title: t('Kết nối lần đầu', 'First connection'),
+            dataIndex: 'firstConnectionAt',
+            render: formatDateTime,
+          },
+          {
+            title: t('Kết nối gần nhất', 'Last connection'),
+            dataIndex: 'lastConnectionAt',
+            render: formatDateTime,
+          },
           {
             title: t('Gần đây', 'Recent'),
             render: (_, c) =>

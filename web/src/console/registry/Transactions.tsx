@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { useFormatSize } from '../../shared/size.ts';
 import { ColourTag, StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import {
@@ -197,6 +198,7 @@ export function TransactionDetail() {
     };
   }, [id]);
 
+  const size = useFormatSize();
   const party = (name: string | null, system: string | null, code: string | null) =>
     [name, code && `(${code})`].filter(Boolean).join(' ') || system || '—';
 
@@ -305,7 +307,7 @@ export function TransactionDetail() {
               {
                 key: 'reqBytes',
                 label: t('Kích thước yêu cầu', 'Request size'),
-                children: `${record.requestBytes} bytes`,
+                children: size(record.requestBytes, { exact: true }),
               },
               {
                 key: 'reqHash',
@@ -339,7 +341,7 @@ export function TransactionDetail() {
               {
                 key: 'resBytes',
                 label: t('Kích thước trả lời', 'Response size'),
-                children: `${record.responseBytes} bytes`,
+                children: size(record.responseBytes, { exact: true }),
               },
               {
                 key: 'resHash',
