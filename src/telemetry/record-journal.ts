@@ -51,18 +51,18 @@ export class RecordJournal {
   }
 
   /**
-   * Appends records — their COPY lines (`copyLine`) — and fsyncs the file: once this resolves they survive the
+   * Appends records — their COPY lines (`copyLineBytes`) — and fsyncs the file: once this resolves they survive the
    * process and the machine. Each append names its columns: the file may be new, and this path is the rare one
    * (the store away).
    */
-  append(lines: readonly string[]): Promise<void> {
-    const text = `${COLUMNS_LINE}${lines.join('')}`;
+  append(lines: readonly Buffer[]): Promise<void> {
+    const bytes = Buffer.concat([COLUMNS_BYTES, ...lines]);
     const done = this.appending.then(async () => {
       this.ready ??= mkdir(this.dir, { recursive: true }).then(() => undefined);
       await this.ready;
       const file = await open(this.openFile, 'a', 0o600);
       try {
-        await file.appendFile(text);
+        await file.appendFile(bytes);
         await file.datasync();
       } finally {
         await file.close();
@@ -81,9 +81,7 @@ export class RecordJournal {
    * to libuv's pool, not two; the file stays open between appends and is rotated by size (`releaseLive`), since
    * creating one costs a directory fsync too.
    */
-  appendLive(lines: readonly string[], lastSeq: number): Promise<void> {
-    let text = '';
-    for (const line of lines) text += line;
+  appendLive(lines: readonly Buffer[], lastSeq: number): Promise<void> {
     const done = this.appending.then(async () => {
       if (this.live === null) {
         const ready = this.next ?? this.prepareSegment();
@@ -92,7 +90,7 @@ export class RecordJournal {
         this.live = { ...segment, offset: 0, lastSeq: 0, records: 0 };
       }
       const live = this.live;
-      const bytes = Buffer.from(live.offset === 0 ? COLUMNS_LINE + text : text);
+      const bytes = Buffer.concat(live.offset === 0 ? [COLUMNS_BYTES, ...lines] : lines);
       for (let at = 0; at < bytes.length; ) {
         at += (await live.handle.write(bytes, at, bytes.length - at, live.offset + at)).bytesWritten;
       }
@@ -282,7 +280,7 @@ const OPEN_FILE = 'open.copy';
 const LEGACY_OPEN_FILE = 'open.jsonl';
 const COLUMNS_PREFIX = '#columns ';
 /** The first line of each journal file (and of each append to `open.copy`): the columns of the lines after it. */
-const COLUMNS_LINE = `${COLUMNS_PREFIX}${COPY_COLUMNS.join(',')}\n`;
+const COLUMNS_BYTES = Buffer.from(`${COLUMNS_PREFIX}${COPY_COLUMNS.join(',')}\n`);
 
 /**
  * Journal first: a live segment is rotated past this many records while the store lags behind it, so that the
