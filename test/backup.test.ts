@@ -689,6 +689,8 @@ describe('lgsp backup / lgsp restore (from the platform configuration; the first
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.match(made.out, /^Đã sao lưu \/ Backup written: /);
     assert.match(made.out, /SHA-256\s+[0-9a-f]{64}/);
+    // The size Vietnamese first (1.280 byte (1,3 KiB) / 1,280 bytes (1.3 KiB)), as the console writes it.
+    assert.match(made.out, /Kích thước \/ Size\s+[\d.]+ byte \([\d,]+ [KM]iB\) \/ [\d,]+ bytes \(/);
     assert.match(made.out, /message_payloads: 1 bản ghi\/rows — R-02/);
     assert.equal(gunzipSync(readFileSync(file)).includes(PAYLOAD_MARKER), false);
 

@@ -1,5 +1,6 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { formatSize } from '../../core/size.ts';
 import type { BackupSummary, RestoreSummary } from '../../store/backup-format.ts';
 import { required, str } from '../args.ts';
 import type { Subcommand } from '../command.ts';
@@ -27,7 +28,11 @@ export function defaultBackupName(now: Date): string {
 }
 
 const count = (n: number) => n.toLocaleString('vi-VN');
-const bytes = (n: number) => `${count(n)} bytes`;
+/** A size as the CLI prints it, Vietnamese first: `1.280 byte (1,3 KiB) / 1,280 bytes (1.3 KiB)`. */
+const bytes = (n: number) => {
+  const size = formatSize(n, { exact: true });
+  return `${size.vi} / ${size.en}`;
+};
 
 function tableCounts(tables: Array<{ name: string; rows: number }>): string {
   return table(
