@@ -41,38 +41,15 @@ async function xlsxBase64(rows: Array<Array<string | number | Date>>): Promise<s
 
 /** A one-entry ZIP (deflated) of `inflated`, whose headers declare `declared` unpacked bytes. */
 function zipOf(name: string, inflated: Buffer, declared: number): Buffer {
-  const data = deflateRawSync(inflated, { level: 9 });
-  const file = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(declared, 22);
-  local.writeUInt16LE(file.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(declared, 24);
-  central.writeUInt16LE(file.length, 28);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(46 + file.length, 12);
-  end.writeUInt32LE(30 + file.length + data.length, 16);
-  return Buffer.concat([local, file, data, central, file, end]);
+  return zipOfEntries([[name, inflated, declared]]);
 }
 
-/** A ZIP of the entries (each deflated), its headers declaring their true sizes and CRCs. */
-function zipOfEntries(entries: Array<[name: string, data: Buffer]>): Buffer {
+/** A ZIP of the entries (each deflated), its headers declaring their sizes (true ones unless `declared`) and CRCs. */
+function zipOfEntries(entries: Array<[name: string, data: Buffer, declared?: number]>): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let at = 0;
-  for (const [name, inflated] of entries) {
+  for (const [name, inflated, declared = inflated.length] of entries) {
     const data = deflateRawSync(inflated, { level: 9 });
     const file = Buffer.from(name);
     const crc = crc32(inflated);
@@ -82,7 +59,7 @@ function zipOfEntries(entries: Array<[name: string, data: Buffer]>): Buffer {
     local.writeUInt16LE(8, 8);
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(inflated.length, 22);
+    local.writeUInt32LE(declared, 22);
     local.writeUInt16LE(file.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
@@ -91,7 +68,7 @@ function zipOfEntries(entries: Array<[name: string, data: Buffer]>): Buffer {
     central.writeUInt16LE(8, 10);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(inflated.length, 24);
+    central.writeUInt32LE(declared, 24);
     central.writeUInt16LE(file.length, 28);
     central.writeUInt32LE(at, 42);
     locals.push(local, file, data);
