@@ -2,6 +2,7 @@ import { constants as fsConstants } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncPath } from '../core/fsync.ts';
+import { JournalWriter } from './journal-writer.ts';
 import type { TransactionRecord } from './record.ts';
 import { COPY_COLUMNS, copyLine } from './record-copy.ts';
 
@@ -41,6 +42,12 @@ export class RecordJournal {
   private live: (Segment & { offset: number; lastSeq: number; records: number }) | null = null;
   /** The segment after the live one, filled with zeros in the background while the live one fills up. */
   private next: Promise<Segment> | null = null;
+  /** Journal first: the thread that writes the live segment (journal-writer.ts), made with the first append. */
+  private writerThread: JournalWriter | null = null;
+  private get writer(): JournalWriter {
+    this.writerThread ??= new JournalWriter();
+    return this.writerThread;
+  }
   /** Live segments rotated out, waiting for their records to be in the store. */
   private readonly full: Array<{ path: string; lastSeq: number }> = [];
 
@@ -77,9 +84,9 @@ export class RecordJournal {
    * Journal first: appends records — their COPY lines —, the last of which has the sequence number `lastSeq` (the
    * recorder's count of records taken), to the live segment; once this resolves they survive the process and the
    * machine. The segment's first append names its columns first (`#columns …`). One write,
-   * synchronous to the disk (O_DSYNC: the data and the size that finds it, as fdatasync), so a group costs one trip
-   * to libuv's pool, not two; the file stays open between appends and is rotated by size (`releaseLive`), since
-   * creating one costs a directory fsync too.
+   * synchronous to the disk (O_DSYNC: the data and the size that finds it, as fdatasync), made by the journal's
+   * writer thread (journal-writer.ts; through libuv's pool only for a group too large for it); the file stays open
+   * between appends and is rotated by size (`releaseLive`), since creating one costs a directory fsync too.
    */
   appendLive(lines: readonly Buffer[], lastSeq: number): Promise<void> {
     const done = this.appending.then(async () => {
@@ -90,12 +97,19 @@ export class RecordJournal {
         this.live = { ...segment, offset: 0, lastSeq: 0, records: 0 };
       }
       const live = this.live;
-      const bytes = Buffer.concat(live.offset === 0 ? [COLUMNS_BYTES, ...lines] : lines);
-      for (let at = 0; at < bytes.length; ) {
-        at += (await live.handle.write(bytes, at, bytes.length - at, live.offset + at)).bytesWritten;
+      const chunks = live.offset === 0 ? [COLUMNS_BYTES, ...lines] : lines;
+      let size = 0;
+      for (const chunk of chunks) size += chunk.length;
+      if (fsConstants.O_DSYNC && this.writer.fits(size))
+        await this.writer.write(live.handle.fd, chunks, live.offset);
+      else {
+        const bytes = Buffer.concat(chunks, size);
+        for (let at = 0; at < size; ) {
+          at += (await live.handle.write(bytes, at, size - at, live.offset + at)).bytesWritten;
+        }
+        if (!fsConstants.O_DSYNC) await live.handle.datasync();
       }
-      if (!fsConstants.O_DSYNC) await live.handle.datasync();
-      live.offset += bytes.length;
+      live.offset += size;
       live.lastSeq = lastSeq;
       live.records += lines.length;
       // Halfway through this segment, the next one starts being made ready, so the rotation never waits for it.
@@ -172,6 +186,10 @@ export class RecordJournal {
         this.live = null;
         await live.handle.close();
         this.full.push({ path: live.path, lastSeq: live.lastSeq });
+      }
+      if (closing && this.writerThread !== null) {
+        await this.writerThread.close();
+        this.writerThread = null;
       }
       if (closing && this.next !== null) {
         // The segment made ready for later holds nothing.
