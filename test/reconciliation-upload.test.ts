@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { tracingChannel } from 'node:diagnostics_channel';
 import { after, before, describe, test } from 'node:test';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/record-copy.ts';
@@ -244,3 +245,67 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe('a large file is read off the event loop that also serves the gateway (R-04)', () => {
+  let h: AdminHarness;
+  before(async () => {
+    h = await openAdminHarness('pglite');
+  });
+  after(() => h?.dispose());
+
+  test('a request made while the file is being read answers before the upload does', {
+    timeout: 180_000,
+  }, async () => {
+    // ≈ 12 MB, 200,000 lines in the time + service form, the last one wrong: the whole file is read before the
+    // answer (400, naming that line) — seconds of reading, and no store access before the answer.
+    const lines = 200_000;
+    const parts = ['thoi_gian,dich_vu,trang_thai,ghi_chu\n'];
+    for (let i = 0; i < lines; i++) {
+      parts.push(`${new Date(T0 + i * 10).toISOString()},hotich/1.0,200,ghi chu dong ${i}\n`);
+    }
+    parts.push(`${new Date(T0).toISOString()},hotich/1.0,abc,\n`);
+    const query = `?organizationCode=${A_CODE}&from=${encodeURIComponent(FROM)}&to=${encodeURIComponent(TO)}`;
+    const order: string[] = [];
+    // The moment the upload's handler starts (Fastify's own tracing channel), a cheap call is made on the next turn
+    // of the event loop. Read on this thread, the file held the loop from there until its refusal was answered:
+    // the cheap call came after. Read on a thread of its own, the cheap call is answered while the file is read.
+    const handlers = tracingChannel<string, { route: { url: string }; request: unknown }>(
+      'fastify.request.handler',
+    );
+    let health: Promise<number> | null = null;
+    const started = {
+      start: (message: { route: { url: string } }) => {
+        if (message.route.url !== '/api/v1/reconciliations' || health) return;
+        health = new Promise((resolve) => setImmediate(resolve)).then(async () => {
+          const res = await h.app.inject({ method: 'GET', url: '/healthz' });
+          order.push('healthz');
+          return res.statusCode;
+        });
+      },
+    };
+    handlers.subscribe(started as never);
+    const upload = h.app
+      .inject({
+        method: 'POST',
+        url: `/api/v1/reconciliations${query}`,
+        headers: { authorization: `Bearer ${h.token}`, 'content-type': 'text/csv' },
+        payload: parts.join(''),
+      })
+      .then((res) => {
+        order.push('upload');
+        return res;
+      });
+    try {
+      await upload;
+    } finally {
+      handlers.unsubscribe(started as never);
+    }
+    assert.ok(health, 'the upload’s handler was started');
+    assert.equal(await health, 200);
+    const res = await upload;
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal(res.json().code, 'RP_RECONCILIATION_FILE_INVALID');
+    assert.match(res.json().detail, new RegExp(`^dòng / line ${lines + 2}: trạng thái không phải mã HTTP`));
+    assert.deepEqual(order, ['healthz', 'upload'], 'the cheap call was answered while the file was read');
+  });
+});

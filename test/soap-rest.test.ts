@@ -3,8 +3,10 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import * as soap from 'soap';
-import { unsupportedSoapRestConstructs } from '../src/control/api-document.ts';
+import { parseWsdl, unsupportedSoapRestConstructs } from '../src/control/api-document.ts';
+import { checkWsdlSubmission, readWsdlSubmission } from '../src/control/wsdl-rest.ts';
 import { LgspError } from '../src/core/errors.ts';
 import { EMPTY_SHA256 } from '../src/core/hashing.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
@@ -73,7 +75,9 @@ async function startSoapServer(wsdl = WSDL, soapVersion: '1.1' | '1.2' = '1.1') 
 describe('unsupported XSD constructs (pure)', () => {
   test('xs:any is named with its element path', () => {
     const problems = unsupportedSoapRestConstructs(
-      wsdl11({ name: 'HoTich', operation: 'TraCuu', inRequest: '<xsd:any processContents="lax"/>' }),
+      parseWsdl(
+        wsdl11({ name: 'HoTich', operation: 'TraCuu', inRequest: '<xsd:any processContents="lax"/>' }),
+      ),
     );
     assert.equal(problems.length, 1);
     assert.match(problems[0]!.message, /^xs:any:/);
@@ -87,13 +91,15 @@ describe('unsupported XSD constructs (pure)', () => {
     const simple =
       '<xsd:choice><xsd:element name="a" type="xsd:string"/><xsd:element name="b" type="xsd:int"/></xsd:choice>';
     assert.deepEqual(
-      unsupportedSoapRestConstructs(wsdl11({ name: 'H', operation: 'T', inRequest: simple })),
+      unsupportedSoapRestConstructs(parseWsdl(wsdl11({ name: 'H', operation: 'T', inRequest: simple }))),
       [],
     );
     const complex =
       '<xsd:choice><xsd:element name="a" type="xsd:string"/><xsd:element name="b"><xsd:complexType><xsd:sequence>' +
       '<xsd:element name="c" type="xsd:string"/></xsd:sequence></xsd:complexType></xsd:element></xsd:choice>';
-    const problems = unsupportedSoapRestConstructs(wsdl11({ name: 'H', operation: 'T', inRequest: complex }));
+    const problems = unsupportedSoapRestConstructs(
+      parseWsdl(wsdl11({ name: 'H', operation: 'T', inRequest: complex })),
+    );
     assert.deepEqual(
       problems.map((p) => [p.path, p.message.split(':')[0]]),
       [["/definitions/types/schema/element[@name='TraCuu']/complexType/sequence/choice", 'xs']],
@@ -110,13 +116,50 @@ describe('unsupported XSD constructs (pure)', () => {
       '<xsd:element name="TraCuu">',
       '<xsd:import namespace="urn:x" schemaLocation="http://169.254.169.254/x.xsd"/><xsd:element name="TraCuu">',
     );
-    const named = unsupportedSoapRestConstructs(doc).map((p) => p.message.split(': ')[0]);
+    const named = unsupportedSoapRestConstructs(parseWsdl(doc)).map((p) => p.message.split(': ')[0]);
     assert.deepEqual(named.sort(), [
       'mixed',
       'substitutionGroup',
       'xs:anyAttribute',
       'xs:import schemaLocation',
     ]);
+  });
+});
+
+describe('a submitted WSDL is read once', () => {
+  test('checked and resolved with one pass of the XML parser and one of `soap`, not seven', async (t) => {
+    // The parsers' own methods counted: before, submission validated and parsed the text three times each
+    // (validation, the unsupported constructs, the ports), then `soap` read it once more.
+    const validated = t.mock.method(XMLValidator, 'validate');
+    const parsed = t.mock.method(XMLParser.prototype, 'parse');
+    const soapRead = t.mock.method(
+      soap.WSDL.prototype as unknown as { _parse: (xml: string) => unknown },
+      '_parse',
+    );
+    const checked = await readWsdlSubmission({
+      text: WSDL,
+      soapRest: { port: null, soapVersion: null, operations: null },
+    });
+    assert.deepEqual(checked.problems, []);
+    assert.deepEqual(checked.soapRest?.resources, [
+      { method: 'POST', path: '/TraCuu' },
+      { method: 'GET', path: '/TraCuu' },
+    ]);
+    assert.equal(validated.mock.callCount(), 1, 'XMLValidator.validate');
+    assert.equal(parsed.mock.callCount(), 1, 'XMLParser.parse');
+    assert.equal(soapRead.mock.callCount(), 1, 'soap WSDL._parse');
+  });
+
+  test('on a thread of its own: a refusal comes back as the document’s 400, naming the construct', async () => {
+    const plan = { port: null, soapVersion: null, operations: null };
+    const bad = wsdl11({ name: 'H', operation: 'T', inRequest: '<xsd:any/>' });
+    await assert.rejects(checkWsdlSubmission(bad, plan), (err: LgspError) => {
+      assert.equal(err.code, 'CP_SOAP_REST_INVALID');
+      assert.match(err.detail ?? '', /xs:any: nội dung tuỳ ý/);
+      return true;
+    });
+    const malformed = await checkWsdlSubmission('<definitions>', null);
+    assert.match(malformed.problems[0]!.message, /^XML sai cú pháp .* \/ malformed XML/);
   });
 });
 

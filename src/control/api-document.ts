@@ -30,7 +30,7 @@ export async function validateApiDocument(
   text: string,
 ): Promise<ApiDocumentProblem[]> {
   try {
-    return type === 'openapi' ? await validateOpenApi(text) : validateWsdl(text);
+    return type === 'openapi' ? await validateOpenApi(text) : validateWsdl(parseWsdl(text));
   } catch (err) {
     // What a parser gives up on (nesting too deep for the stack, a construct it does not support) is still the
     // document's problem, answered as such — not a server error.
@@ -367,22 +367,21 @@ const WSDL_VERSIONS: WsdlVersion[] = [
   },
 ];
 
-function validateWsdl(text: string): ApiDocumentProblem[] {
-  // No DTD at all: entity expansion (XXE, "billion laughs") is refused before any parser sees it.
-  if (/<!DOCTYPE/i.test(text)) {
-    return [{ path: '', message: 'không chấp nhận DOCTYPE / a DOCTYPE is refused' }];
-  }
-  const wellFormed = XMLValidator.validate(text);
-  if (wellFormed !== true) {
-    const { msg, line, col } = wellFormed.err;
-    return [
-      {
-        path: '',
-        message: `XML sai cú pháp (dòng / line ${line}, cột / column ${col}) / malformed XML: ${msg}`,
-      },
-    ];
-  }
-  const parser = new XMLParser({
+/**
+ * A WSDL read once (issue 12 item 6): its element tree, or the one problem that kept it from being read. Every
+ * check of a WSDL — validation, the operations listed, the SOAP-as-REST constructs and ports — takes this form, so
+ * a document is parsed once per use however many questions are asked of it (a 1.5 MB WSDL takes 0.2–0.35 s a pass).
+ */
+export interface WsdlDocument {
+  /** The document as submitted (what the `soap` library reads in turn, src/core/soap-wsdl.ts). */
+  text: string;
+  root: Element | null;
+  /** Why there is no tree: a DOCTYPE, or XML that is not well-formed. */
+  problem: ApiDocumentProblem | null;
+}
+
+const wsdlParser = () =>
+  new XMLParser({
     preserveOrder: true,
     ignoreAttributes: false,
     attributeNamePrefix: '',
@@ -390,7 +389,34 @@ function validateWsdl(text: string): ApiDocumentProblem[] {
     parseAttributeValue: false,
     parseTagValue: false,
   });
-  const root = toElements(parser.parse(text) as XmlNode[], new Map())[0];
+
+export function parseWsdl(text: string): WsdlDocument {
+  // No DTD at all: entity expansion (XXE, "billion laughs") is refused before any parser sees it.
+  if (/<!DOCTYPE/i.test(text)) {
+    return {
+      text,
+      root: null,
+      problem: { path: '', message: 'không chấp nhận DOCTYPE / a DOCTYPE is refused' },
+    };
+  }
+  const wellFormed = XMLValidator.validate(text);
+  if (wellFormed !== true) {
+    const { msg, line, col } = wellFormed.err;
+    return {
+      text,
+      root: null,
+      problem: {
+        path: '',
+        message: `XML sai cú pháp (dòng / line ${line}, cột / column ${col}) / malformed XML: ${msg}`,
+      },
+    };
+  }
+  const root = toElements(wsdlParser().parse(text) as XmlNode[], new Map())[0] ?? null;
+  return { text, root, problem: null };
+}
+
+function validateWsdl({ root, problem }: WsdlDocument): ApiDocumentProblem[] {
+  if (problem) return [problem];
   const version = root && WSDL_VERSIONS.find((v) => v.root === root.local && v.ns === nsOf(root));
   if (!root || !version) {
     return [
@@ -403,6 +429,21 @@ function validateWsdl(text: string): ApiDocumentProblem[] {
     ];
   }
   return checkWsdl(root, version).slice(0, MAX_PROBLEMS);
+}
+
+/**
+ * The problems of a WSDL already read (`parseWsdl`), as `validateApiDocument` gives them: what the checks give up
+ * on is still the document's problem.
+ */
+export function validateWsdlDocument(doc: WsdlDocument): ApiDocumentProblem[] {
+  try {
+    return validateWsdl(doc);
+  } catch (err) {
+    const why = err instanceof Error ? err.message.slice(0, 300) : String(err);
+    return [
+      { path: '', message: `không kiểm tra được tài liệu / the document could not be checked: ${why}` },
+    ];
+  }
 }
 
 const at = (e: Element) => (e.attrs['name'] ? `${e.local}[@name='${e.attrs['name']}']` : e.local);
@@ -553,7 +594,7 @@ const textOrNull = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null
  */
 export function listApiOperations(type: ApiDocumentType, text: string): ApiOperation[] {
   try {
-    return type === 'openapi' ? openApiOperations(text) : wsdlOperations(text);
+    return type === 'openapi' ? openApiOperations(text) : wsdlOperations(parseWsdl(text));
   } catch {
     return [];
   }
@@ -588,17 +629,7 @@ function openApiOperations(text: string): ApiOperation[] {
   return out;
 }
 
-function wsdlOperations(text: string): ApiOperation[] {
-  if (/<!DOCTYPE/i.test(text)) return [];
-  const parser = new XMLParser({
-    preserveOrder: true,
-    ignoreAttributes: false,
-    attributeNamePrefix: '',
-    processEntities: false,
-    parseAttributeValue: false,
-    parseTagValue: false,
-  });
-  const root = toElements(parser.parse(text) as XmlNode[], new Map())[0];
+function wsdlOperations({ root }: WsdlDocument): ApiOperation[] {
   const v = root && WSDL_VERSIONS.find((w) => w.root === root.local && w.ns === nsOf(root));
   if (!root || !v) return [];
   const children = (e: Element, local: string) =>
@@ -643,17 +674,7 @@ function wsdlOperations(text: string): ApiOperation[] {
 const SOAP11_BINDING_NS = 'http://schemas.xmlsoap.org/wsdl/soap/';
 const SOAP12_BINDING_NS = 'http://schemas.xmlsoap.org/wsdl/soap12/';
 
-function wsdl11Root(text: string): Element | null {
-  if (/<!DOCTYPE/i.test(text) || XMLValidator.validate(text) !== true) return null;
-  const parser = new XMLParser({
-    preserveOrder: true,
-    ignoreAttributes: false,
-    attributeNamePrefix: '',
-    processEntities: false,
-    parseAttributeValue: false,
-    parseTagValue: false,
-  });
-  const root = toElements(parser.parse(text) as XmlNode[], new Map())[0];
+function wsdl11Root({ root }: WsdlDocument): Element | null {
   return root && root.local === 'definitions' && nsOf(root) === WSDL11_NS ? root : null;
 }
 
@@ -666,8 +687,8 @@ export interface WsdlSoapPort {
 }
 
 /** The ports of a WSDL 1.1 whose binding is a SOAP 1.1 or 1.2 binding, in document order. */
-export function wsdlSoapPorts(text: string): WsdlSoapPort[] {
-  const root = wsdl11Root(text);
+export function wsdlSoapPorts(doc: WsdlDocument): WsdlSoapPort[] {
+  const root = wsdl11Root(doc);
   if (!root) return [];
   const wsdl = (e: Element, local: string) =>
     e.children.filter((c) => c.local === local && nsOf(c) === WSDL11_NS);
@@ -706,8 +727,8 @@ function isSimpleElement(e: Element): boolean {
  * external schema (`xs:import`/`xs:include` with a location, `xs:redefine`) is never fetched (DESIGN.md trust
  * boundary). Pass-through SOAP versions are not subject to this list: the gateway does not read their bodies.
  */
-export function unsupportedSoapRestConstructs(text: string): ApiDocumentProblem[] {
-  const root = wsdl11Root(text);
+export function unsupportedSoapRestConstructs(doc: WsdlDocument): ApiDocumentProblem[] {
+  const root = wsdl11Root(doc);
   if (!root) {
     return [
       {

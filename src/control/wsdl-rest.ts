@@ -1,8 +1,70 @@
 import type { ResourceTemplate } from '../api/contract/index.ts';
 import { LgspError } from '../core/errors.ts';
+import { runOffThread } from '../core/off-thread.ts';
 import type { SoapRestOperation, SoapRestPlan } from '../core/soap-rest.ts';
 import { describePort, isSimpleInput, openWsdl, reservedOperationNames } from '../core/soap-wsdl.ts';
-import { type ApiDocumentProblem, unsupportedSoapRestConstructs, wsdlSoapPorts } from './api-document.ts';
+import {
+  type ApiDocumentProblem,
+  apiDocumentRefusal,
+  parseWsdl,
+  unsupportedSoapRestConstructs,
+  validateWsdlDocument,
+  type WsdlDocument,
+  wsdlSoapPorts,
+} from './api-document.ts';
+
+/** What a submitted WSDL gives: its problems (none: valid), and the SOAP-as-REST plan resolved against it. */
+export interface WsdlSubmission {
+  problems: ApiDocumentProblem[];
+  soapRest: { plan: SoapRestPlan; resources: ResourceTemplate[] } | null;
+}
+
+/**
+ * A submitted WSDL checked (R-11) and, for a SOAP version exposed as REST, resolved (`resolveSoapRest`) — read
+ * once by the XML parser and, for the conversion, once by the `soap` library (its own model, which the gateway
+ * builds its client from). Runs on a thread of its own (`checkWsdlSubmission`).
+ */
+export async function readWsdlSubmission({
+  text,
+  soapRest,
+}: {
+  text: string;
+  soapRest: SoapRestPlan | null;
+}): Promise<WsdlSubmission> {
+  const doc = parseWsdl(text);
+  const problems = validateWsdlDocument(doc);
+  if (problems.length > 0 || soapRest === null) return { problems, soapRest: null };
+  return { problems, soapRest: await resolveSoapRest(soapRest, doc) };
+}
+
+/** The most heap a WSDL's reading may take: a 2 MB document (the most the API takes) needs some tens of MiB. */
+const WSDL_HEAP_MB = 512;
+/** The longest a WSDL's reading may take: a 1.5 MB document of 1,500 operations reads in about 1 s. */
+const WSDL_TIME_MS = 30_000;
+
+/**
+ * `readWsdlSubmission` on a thread of its own: a 1.5 MB WSDL held the event loop — shared with the gateway in
+ * `lgsp start` — for 1.1–1.4 s at submission (parsed six times, then once more by `soap`). A document that needs
+ * more than the thread's memory or time is the document's problem (400 CP_DESCRIPTION_INCOMPLETE), said so.
+ */
+export function checkWsdlSubmission(text: string, soapRest: SoapRestPlan | null): Promise<WsdlSubmission> {
+  return runOffThread<WsdlSubmission>(
+    { module: new URL('./wsdl-rest.ts', import.meta.url), name: 'readWsdlSubmission' },
+    { text, soapRest },
+    {
+      heapMb: WSDL_HEAP_MB,
+      timeMs: WSDL_TIME_MS,
+      tooLarge: ({ vi, en }) =>
+        apiDocumentRefusal('wsdl', [
+          { path: '', message: `đọc tài liệu ${vi} / reading the document ${en}` },
+        ]),
+      unreadable: () =>
+        apiDocumentRefusal('wsdl', [
+          { path: '', message: 'không đọc được tài liệu / the document could not be read' },
+        ]),
+    },
+  );
+}
 
 /**
  * A SOAP version exposed as REST, resolved against the WSDL its provider submits (issue 12 item 6, R-26;
@@ -13,7 +75,7 @@ import { type ApiDocumentProblem, unsupportedSoapRestConstructs, wsdlSoapPorts }
  */
 export async function resolveSoapRest(
   plan: SoapRestPlan,
-  wsdlText: string,
+  wsdl: WsdlDocument,
 ): Promise<{ plan: SoapRestPlan; resources: ResourceTemplate[] }> {
   const refuse = (problems: ApiDocumentProblem[]): never => {
     throw new LgspError(
@@ -22,9 +84,9 @@ export async function resolveSoapRest(
       { errors: problems.map((p) => ({ in: 'technicalDocument', path: p.path, message: p.message })) },
     );
   };
-  const unsupported = unsupportedSoapRestConstructs(wsdlText);
+  const unsupported = unsupportedSoapRestConstructs(wsdl);
   if (unsupported.length > 0) refuse(unsupported);
-  const ports = wsdlSoapPorts(wsdlText);
+  const ports = wsdlSoapPorts(wsdl);
   const port = plan.port === null ? ports[0] : ports.find((p) => p.port === plan.port);
   if (!port) {
     refuse([
@@ -39,7 +101,7 @@ export async function resolveSoapRest(
   }
   let described: ReturnType<typeof describePort>;
   try {
-    described = describePort(await openWsdl(wsdlText), port!.port);
+    described = describePort(await openWsdl(wsdl.text), port!.port);
   } catch (err) {
     const why = err instanceof Error ? err.message.slice(0, 300) : String(err);
     return refuse([

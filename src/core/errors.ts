@@ -586,7 +586,8 @@ export const ERRORS = {
   RP_RECONCILIATION_FILE_TOO_LARGE: {
     status: 413,
     titleVi: 'Tệp đối soát quá lớn',
-    title: 'The reconciliation file has more than 1,000,000 lines or 64 MiB; split the period',
+    title:
+      'The reconciliation file has more than 1,000,000 lines or 64 MiB, or its reconciliation needs more than 3 GiB of memory or 180 s; split the period',
   },
   RP_RECONCILIATION_PERIOD_INVALID: {
     status: 400,

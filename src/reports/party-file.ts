@@ -66,6 +66,23 @@ function invalid(errors: LineError[], total: number): never {
   );
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The party's file as text: UTF-8 only (a BOM is the CSV reader's to skip), else 400 with what is wrong. */
+export function partyFileText(bytes: Uint8Array): string {
+  if (bytes.byteLength > MAX_FILE_BYTES) {
+    throw new LgspError('RP_RECONCILIATION_FILE_TOO_LARGE', `> ${MAX_FILE_BYTES} byte / bytes`);
+  }
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new LgspError(
+      'RP_RECONCILIATION_FILE_INVALID',
+      'tệp không phải UTF-8 hợp lệ / the file is not valid UTF-8',
+    );
+  }
+}
+
 /** How many lines the text has (a last line without its line break counts too). */
 function lineCount(text: string): number {
   let n = 0;

@@ -1,10 +1,11 @@
 import { DEFAULT_TOLERANCE_MS, MAX_TOLERANCE_MS } from '../api/contract/reconciliations.ts';
 import { LgspError } from '../core/errors.ts';
+import { runOffThread } from '../core/off-thread.ts';
 import { isoOf } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
 import type { TransactionKind, TransactionLeg } from '../store/schema.ts';
 import { csvFile } from './csv.ts';
-import { type FileForm, type PartyEntry, parsePartyFile } from './party-file.ts';
+import { type FileForm, type PartyEntry, parsePartyFile, partyFileText } from './party-file.ts';
 
 /**
  * Reconciliation (R-23): a party — one connected system, or every system of one organization — uploads its own
@@ -43,8 +44,11 @@ export interface ReconcileInput {
   /** ISO times on the time the request came in: inclusive `from`, exclusive `to`. */
   from: string;
   to: string;
-  /** The party's file, CSV (see `parsePartyFile`). */
-  csv: string;
+  /**
+   * The party's file, CSV (see `parsePartyFile`): its text, or its bytes as uploaded (UTF-8, read on the
+   * reconciliation's thread; the bytes are moved there, not copied, and are unusable here afterwards).
+   */
+  csv: string | Uint8Array;
   /** For the time + service form: how far apart the party's time and the platform's may be. Default 2000 ms. */
   toleranceMs?: number;
   /** Reconcile the party's `/token` requests too; default false (service calls only). */
@@ -152,11 +156,107 @@ function asSeenBy(r: ViewRow, party: Party, role: PartyRole): PlatformEntry | nu
       };
 }
 
+/** Where the next page of the platform's view starts: after this (request_in_at, id). */
+export type ViewCursor = [Date, string];
+
+/** One page of the platform's view of the party, and where the next starts (null: this was the last). */
+export interface ViewPage {
+  entries: PlatformEntry[];
+  next: ViewCursor | null;
+}
+
+/** The platform's side of a reconciliation: the party, the side it is reconciled on, the period. */
+export interface ViewScope {
+  party: Party;
+  role: PartyRole;
+  /** ISO times, inclusive `from`, exclusive `to`. */
+  from: string;
+  to: string;
+  includeTokenRequests: boolean;
+}
+
 /**
- * The platform's records of the party in [from, to), oldest first, read in keyset pages on (request_in_at, id)
- * — a plain query on `transactions`, whatever its partitioning.
+ * One page of the platform's records of the party in [from, to), oldest first, in keyset order on
+ * (request_in_at, id) — a plain query on `transactions`, whatever its partitioning.
  */
-export async function platformView(
+export async function platformViewPage(
+  store: Store,
+  { party, role, from, to, includeTokenRequests }: ViewScope,
+  after: ViewCursor | null,
+): Promise<ViewPage> {
+  let q = store.db
+    .selectFrom('transactions')
+    .select([
+      'id',
+      'leg',
+      'kind',
+      'message_id',
+      'consumer_system_id',
+      'consumer_org_code',
+      'provider_system_id',
+      'provider_org_code',
+      'service_context',
+      'version',
+      'method',
+      'consumer_status',
+      'provider_status',
+      'request_in_at',
+      'request_out_at',
+    ])
+    .where('request_in_at', '>=', new Date(from))
+    .where('request_in_at', '<', new Date(to))
+    .$if(!includeTokenRequests, (qb) => qb.where('kind', '=', 'service_call'));
+  q =
+    'systemId' in party
+      ? q.where((eb) =>
+          eb.or([
+            ...(role !== 'provider' ? [eb('consumer_system_id', '=', party.systemId)] : []),
+            ...(role !== 'consumer' ? [eb('provider_system_id', '=', party.systemId)] : []),
+          ]),
+        )
+      : q.where((eb) =>
+          eb.or([
+            ...(role !== 'provider' ? [eb('consumer_org_code', '=', party.organizationCode)] : []),
+            ...(role !== 'consumer' ? [eb('provider_org_code', '=', party.organizationCode)] : []),
+          ]),
+        );
+  if (after) {
+    const [at, id] = after;
+    q = q.where((eb) =>
+      eb.or([eb('request_in_at', '>', at), eb.and([eb('request_in_at', '=', at), eb('id', '>', id)])]),
+    );
+  }
+  const rows = (await q.orderBy('request_in_at').orderBy('id').limit(PAGE).execute()) as ViewRow[];
+  const entries: PlatformEntry[] = [];
+  for (const r of rows) {
+    const entry = asSeenBy(r, party, role);
+    if (entry) entries.push(entry);
+  }
+  const last = rows[rows.length - 1];
+  return { entries, next: rows.length < PAGE || !last ? null : [new Date(last.request_in_at), last.id] };
+}
+
+/** The whole view, page after page, bounded by MAX_PLATFORM_RECORDS; `nextPage` reads one page. */
+async function wholeView(
+  nextPage: (after: ViewCursor | null) => Promise<ViewPage>,
+): Promise<PlatformEntry[]> {
+  const out: PlatformEntry[] = [];
+  for (let after: ViewCursor | null = null; ; ) {
+    const page: ViewPage = await nextPage(after);
+    for (const e of page.entries) out.push(e);
+    if (out.length > MAX_PLATFORM_RECORDS) {
+      throw new LgspError(
+        'RP_RECONCILIATION_PERIOD_INVALID',
+        `> ${MAX_PLATFORM_RECORDS} giao dịch trong kỳ, hãy chia nhỏ kỳ / records in the period: split it`,
+      );
+    }
+    if (page.next === null) return out;
+    after = page.next;
+  }
+}
+
+/** The platform's records of the party in [from, to), oldest first (see `platformViewPage`). */
+export function platformView(
   store: Store,
   party: Party,
   role: PartyRole,
@@ -164,67 +264,8 @@ export async function platformView(
   to: string,
   includeTokenRequests = false,
 ): Promise<PlatformEntry[]> {
-  const out: PlatformEntry[] = [];
-  let after: [Date, string] | null = null;
-  for (;;) {
-    let q = store.db
-      .selectFrom('transactions')
-      .select([
-        'id',
-        'leg',
-        'kind',
-        'message_id',
-        'consumer_system_id',
-        'consumer_org_code',
-        'provider_system_id',
-        'provider_org_code',
-        'service_context',
-        'version',
-        'method',
-        'consumer_status',
-        'provider_status',
-        'request_in_at',
-        'request_out_at',
-      ])
-      .where('request_in_at', '>=', new Date(from))
-      .where('request_in_at', '<', new Date(to))
-      .$if(!includeTokenRequests, (qb) => qb.where('kind', '=', 'service_call'));
-    q =
-      'systemId' in party
-        ? q.where((eb) =>
-            eb.or([
-              ...(role !== 'provider' ? [eb('consumer_system_id', '=', party.systemId)] : []),
-              ...(role !== 'consumer' ? [eb('provider_system_id', '=', party.systemId)] : []),
-            ]),
-          )
-        : q.where((eb) =>
-            eb.or([
-              ...(role !== 'provider' ? [eb('consumer_org_code', '=', party.organizationCode)] : []),
-              ...(role !== 'consumer' ? [eb('provider_org_code', '=', party.organizationCode)] : []),
-            ]),
-          );
-    if (after) {
-      const [at, id] = after;
-      q = q.where((eb) =>
-        eb.or([eb('request_in_at', '>', at), eb.and([eb('request_in_at', '=', at), eb('id', '>', id)])]),
-      );
-    }
-    const rows = (await q.orderBy('request_in_at').orderBy('id').limit(PAGE).execute()) as ViewRow[];
-    for (const r of rows) {
-      const entry = asSeenBy(r, party, role);
-      if (entry) out.push(entry);
-    }
-    if (out.length > MAX_PLATFORM_RECORDS) {
-      throw new LgspError(
-        'RP_RECONCILIATION_PERIOD_INVALID',
-        `> ${MAX_PLATFORM_RECORDS} giao dịch trong kỳ, hãy chia nhỏ kỳ / records in the period: split it`,
-      );
-    }
-    if (rows.length < PAGE) break;
-    const last = rows[rows.length - 1]!;
-    after = [new Date(last.request_in_at), last.id];
-  }
-  return out;
+  const scope = { party, role, from, to, includeTokenRequests };
+  return wholeView((after) => platformViewPage(store, scope, after));
 }
 
 // ── Matching ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -361,28 +402,58 @@ function checkPeriod(from: string, to: string): { fromMs: number; toMs: number }
   return { fromMs, toMs };
 }
 
-/** Matches the party's file against the platform's records of that party in [from, to). Reads only. */
-export async function reconcile(store: Store, input: ReconcileInput): Promise<Reconciliation> {
-  const role = input.role ?? 'any';
-  const toleranceMs = input.toleranceMs ?? DEFAULT_TOLERANCE_MS;
-  if (!Number.isInteger(toleranceMs) || toleranceMs < 0 || toleranceMs > MAX_TOLERANCE_MS) {
-    throw new LgspError(
-      'RP_RECONCILIATION_PERIOD_INVALID',
-      `độ lệch cho phép / tolerance 0…${MAX_TOLERANCE_MS} ms`,
-    );
-  }
-  const { fromMs, toMs } = checkPeriod(input.from, input.to);
-  // The file first: a malformed file is refused before the platform's records are read.
-  const file = parsePartyFile(input.csv, { fromMs, toMs, toleranceMs });
-  const from = new Date(fromMs).toISOString();
-  const to = new Date(toMs).toISOString();
-  const includeTokenRequests = input.includeTokenRequests ?? false;
-  const platform = await platformView(store, input.party, role, from, to, includeTokenRequests);
+/** How the reconciliation's thread answers: the result itself, or the bytes the API sends (JSON or CSV). */
+export type ReconciliationAnswer = { as: 'result' } | { as: 'json'; includeMatched: boolean } | { as: 'csv' };
+
+/** What the reconciliation's thread is given (see `reconcileOnThread`). */
+export interface ReconciliationTask {
+  scope: ViewScope;
+  csv: string | Uint8Array;
+  toleranceMs: number;
+  period: { fromMs: number; toMs: number; toleranceMs: number };
+  answer: ReconciliationAnswer;
+}
+
+/**
+ * The most heap a reconciliation's thread may take: a 60 MB file of a million lines read, matched and its answer
+ * written took ≈ 1.1 GB (measured), two million platform records add ≈ 0.5 GB, the matching's arrays some more.
+ */
+const RECONCILE_HEAP_MB = 3072;
+/** The longest a reconciliation may take, the platform's pages read included. */
+const RECONCILE_TIME_MS = 180_000;
+
+/**
+ * The reconciliation itself, on a thread of its own (`reconcile`): the file is read first — a malformed one is
+ * refused before the platform's records are read — then the platform's view, a page at a time from the calling
+ * thread (`ask`: it alone has the store), then the matching and the answer. Reading 64 MB of CSV and matching a
+ * million lines is seconds of one thread: here, not on the event loop that also serves the gateway.
+ */
+export async function reconcileOnThread(
+  task: ReconciliationTask,
+  ask: (after: ViewCursor | null) => Promise<ViewPage>,
+): Promise<Reconciliation | Uint8Array> {
+  const text = typeof task.csv === 'string' ? task.csv : partyFileText(task.csv);
+  const file = parsePartyFile(text, task.period);
+  const platform = await wholeView(ask);
+  const result = compare(task.scope, task.toleranceMs, file, platform);
+  const answer = task.answer;
+  if (answer.as === 'result') return result;
+  if (answer.as === 'csv') return new TextEncoder().encode(differencesCsv(result));
+  const { matched, ...rest } = result;
+  return new TextEncoder().encode(JSON.stringify(answer.includeMatched ? result : rest));
+}
+
+/** The party's file matched against the platform's records of the party. */
+function compare(
+  { party, role, from, to, includeTokenRequests }: ViewScope,
+  toleranceMs: number,
+  file: { form: FileForm; entries: PartyEntry[] },
+  platform: PlatformEntry[],
+): Reconciliation {
   const pairs =
     file.form === 'transactionId'
       ? matchById(platform, file.entries)
       : matchByTime(platform, file.entries, toleranceMs);
-
   const matched: Pair[] = [];
   const statusMismatch: Pair[] = [];
   const missingOnPlatform: PartyEntry[] = [];
@@ -398,7 +469,7 @@ export async function reconcile(store: Store, input: ReconcileInput): Promise<Re
   }
   const missingOnParty = platform.filter((p) => !paired.has(p));
   return {
-    party: input.party,
+    party,
     role,
     from,
     to,
@@ -418,6 +489,83 @@ export async function reconcile(store: Store, input: ReconcileInput): Promise<Re
     missingOnPlatform,
     statusMismatch,
   };
+}
+
+/**
+ * Runs a reconciliation on its thread (`reconcileOnThread`), answering its questions for the platform's pages
+ * from `store`. The period and tolerance are checked here first: a wrong one costs no thread.
+ */
+async function runReconciliation<T>(
+  store: Store,
+  input: ReconcileInput,
+  answer: ReconciliationAnswer,
+): Promise<T> {
+  const role = input.role ?? 'any';
+  const toleranceMs = input.toleranceMs ?? DEFAULT_TOLERANCE_MS;
+  if (!Number.isInteger(toleranceMs) || toleranceMs < 0 || toleranceMs > MAX_TOLERANCE_MS) {
+    throw new LgspError(
+      'RP_RECONCILIATION_PERIOD_INVALID',
+      `độ lệch cho phép / tolerance 0…${MAX_TOLERANCE_MS} ms`,
+    );
+  }
+  const { fromMs, toMs } = checkPeriod(input.from, input.to);
+  const scope: ViewScope = {
+    party: input.party,
+    role,
+    from: new Date(fromMs).toISOString(),
+    to: new Date(toMs).toISOString(),
+    includeTokenRequests: input.includeTokenRequests ?? false,
+  };
+  const csv = input.csv;
+  // The uploaded bytes move to the thread; a view into a larger buffer (a multipart body) is copied out first.
+  const bytes =
+    typeof csv === 'string' || (csv.byteOffset === 0 && csv.byteLength === csv.buffer.byteLength)
+      ? csv
+      : new Uint8Array(csv);
+  const task: ReconciliationTask = {
+    scope,
+    csv: bytes,
+    toleranceMs,
+    period: { fromMs, toMs, toleranceMs },
+    answer,
+  };
+  return runOffThread<T, ViewCursor | null, ViewPage>(
+    { module: new URL('./reconciliation.ts', import.meta.url), name: 'reconcileOnThread' },
+    task,
+    {
+      heapMb: RECONCILE_HEAP_MB,
+      timeMs: RECONCILE_TIME_MS,
+      tooLarge: ({ vi, en }) =>
+        new LgspError(
+          'RP_RECONCILIATION_FILE_TOO_LARGE',
+          `đối soát ${vi}, hãy chia nhỏ kỳ / the reconciliation ${en}: split the period`,
+        ),
+      unreadable: () =>
+        new LgspError('RP_RECONCILIATION_FILE_INVALID', 'không đọc được tệp / the file could not be read'),
+    },
+    {
+      transfer: typeof bytes === 'string' ? [] : [bytes.buffer as ArrayBuffer],
+      answer: (after) => platformViewPage(store, scope, after),
+    },
+  );
+}
+
+/** Matches the party's file against the platform's records of that party in [from, to). Reads only. */
+export function reconcile(store: Store, input: ReconcileInput): Promise<Reconciliation> {
+  return runReconciliation<Reconciliation>(store, input, { as: 'result' });
+}
+
+/**
+ * The reconciliation as the API answers it, made on the reconciliation's thread: its JSON (without the matched
+ * pairs unless `includeMatched`) or the CSV of its differences — a million differences are some 100 MB of JSON,
+ * whose writing would hold the event loop too. The bytes come back moved, not copied.
+ */
+export function reconciliationFile(
+  store: Store,
+  input: ReconcileInput,
+  format: { as: 'json'; includeMatched: boolean } | { as: 'csv' },
+): Promise<Uint8Array> {
+  return runReconciliation<Uint8Array>(store, input, format);
 }
 
 // ── Export ────────────────────────────────────────────────────────────────────────────────────────────────

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { PARTY_ROLES } from '../../api/contract/index.ts';
 import { differencesCsv, type Reconciliation } from '../../reports/reconciliation.ts';
 import {
@@ -65,27 +66,35 @@ export const reconcile: Subcommand = {
         ctx.usage,
       );
     }
-    let csv: string;
+    let bytes: Buffer;
     try {
-      csv = readFileSync(file, 'utf8');
+      bytes = readFileSync(file);
     } catch (err) {
       throw new UsageError(
         `Không đọc được / Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
         ctx.usage,
       );
     }
+    // The file goes as it is (multipart/form-data, issue 11), as the console sends it: the platform decodes it on
+    // the reconciliation's thread, where a JSON string of 64 MB would be parsed on the event loop that also serves
+    // the gateway. The other fields are form fields.
+    const form = new FormData();
+    const asked: Record<string, string | undefined> = {
+      systemId: system,
+      organizationCode: org,
+      from,
+      to,
+      role,
+      toleranceSeconds: tolerance,
+    };
+    for (const [name, value] of Object.entries(asked)) if (value !== undefined) form.append(name, value);
+    form.append('file', new Blob([bytes], { type: 'text/csv' }), basename(file));
     // The contract types a record's `leg` and `side` as text where the CSV writer takes the domain's values; the
     // platform answers only those, so the answer is the domain's Reconciliation (without the matched pairs).
-    const result = (await ctx.api.call('reconcileTransactions', {
-      body: {
-        ...(system !== undefined ? { systemId: system } : { organizationCode: org! }),
-        from,
-        to,
-        csv,
-        ...(role ? { role } : {}),
-        ...(tolerance !== undefined ? { toleranceSeconds: Number(tolerance) } : {}),
-      },
-    })) as Omit<Reconciliation, 'matched'>;
+    const result = (await ctx.api.upload('reconcileTransactions', { form })) as Omit<
+      Reconciliation,
+      'matched'
+    >;
     const out = str(v, 'out');
     if (out) writeFileSync(out, differencesCsv(result));
     ctx.print(result, () => {

@@ -71,8 +71,17 @@ export function columnLetter(index: number): string {
   return out;
 }
 
-/** The rows of a file sent as the API takes it: CSV text, or XLSX bytes in base64. */
-export async function readFileRows(format: 'csv' | 'xlsx', content: string): Promise<FileRow[]> {
+/**
+ * The rows of a file sent as the API takes it: CSV text, or XLSX bytes in base64. Run on a thread of its own
+ * (read-rows.ts), whose task takes one input.
+ */
+export async function readFileRows({
+  format,
+  content,
+}: {
+  format: 'csv' | 'xlsx';
+  content: string;
+}): Promise<FileRow[]> {
   if (format === 'csv') {
     if (Buffer.byteLength(content, 'utf8') > CATEGORY_FILE_MAX_BYTES) {
       throw tooLarge(`tệp lớn hơn 5 MiB / the file is larger than 5 MiB`);

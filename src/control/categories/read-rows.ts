@@ -1,5 +1,4 @@
-import { Worker } from 'node:worker_threads';
-import { LgspError } from '../../core/errors.ts';
+import { runOffThread } from '../../core/off-thread.ts';
 import { type FileRow, invalidFile, tooLarge } from './files.ts';
 
 /**
@@ -11,66 +10,21 @@ const READ_HEAP_MB = 512;
 const READ_TIME_MS = 30_000;
 
 /**
- * The rows of a category file (`readFileRows`), read on a thread of its own: exceljs parses a workbook in one
- * synchronous stretch — a 22 MB sheet held the admin API's event loop for 2.1 s, a 96 MB one for 10 s and 2.4 GB
- * (an attacker's review, 06/12/2026) — and here that stretch, its memory (`READ_HEAP_MB`) and its time
- * (`READ_TIME_MS`) are the thread's, while the API goes on answering. A thread per file: imports are rare.
+ * The rows of a category file (`readFileRows`), read on a thread of its own (src/core/off-thread.ts): exceljs
+ * parses a workbook in one synchronous stretch — a 22 MB sheet held the admin API's event loop for 2.1 s, a 96 MB
+ * one for 10 s and 2.4 GB (an attacker's review, 06/12/2026) — and here that stretch, its memory (`READ_HEAP_MB`)
+ * and its time (`READ_TIME_MS`) are the thread's, while the API goes on answering.
  */
 export function readFileRowsOffThread(format: 'csv' | 'xlsx', content: string): Promise<FileRow[]> {
-  return new Promise<FileRow[]>((resolve, reject) => {
-    const worker = new Worker(new URL('./read-rows.worker.mjs', import.meta.url), {
-      workerData: { format, content },
-      resourceLimits: { maxOldGenerationSizeMb: READ_HEAP_MB },
-    });
-    let settled = false;
-    const settle = (outcome: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      void worker.terminate();
-      outcome();
-    };
-    const timer = setTimeout(
-      () =>
-        settle(() =>
-          reject(
-            tooLarge(
-              `đọc tệp quá ${READ_TIME_MS / 1000} s / reading the file took over ${READ_TIME_MS / 1000} s`,
-            ),
-          ),
-        ),
-      READ_TIME_MS,
-    );
-    worker.once(
-      'message',
-      (m: {
-        rows?: FileRow[];
-        refusal?: { code: never; detail?: string; extra: Record<string, unknown> };
-        failure?: string;
-      }) =>
-        settle(() => {
-          if (m.rows) resolve(m.rows);
-          else if (m.refusal) reject(new LgspError(m.refusal.code, m.refusal.detail, m.refusal.extra));
-          else reject(new Error(`category file not read: ${m.failure}`));
-        }),
-    );
-    worker.once('error', (err: NodeJS.ErrnoException) =>
-      settle(() =>
-        reject(
-          err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-            ? tooLarge(
-                `tệp mở ra cần hơn ${READ_HEAP_MB} MiB bộ nhớ / the file needs more than ${READ_HEAP_MB} MiB of memory to read`,
-              )
-            : err,
-        ),
-      ),
-    );
-    worker.once('exit', () =>
-      settle(() =>
-        reject(
-          invalidFile([{ row: 1, column: null, message: 'không đọc được tệp / the file could not be read' }]),
-        ),
-      ),
-    );
-  });
+  return runOffThread<FileRow[]>(
+    { module: new URL('./files.ts', import.meta.url), name: 'readFileRows' },
+    { format, content },
+    {
+      heapMb: READ_HEAP_MB,
+      timeMs: READ_TIME_MS,
+      tooLarge: ({ vi, en }) => tooLarge(`đọc tệp ${vi} / reading the file ${en}`),
+      unreadable: () =>
+        invalidFile([{ row: 1, column: null, message: 'không đọc được tệp / the file could not be read' }]),
+    },
+  );
 }

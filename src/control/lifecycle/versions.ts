@@ -9,7 +9,7 @@ import { apiDocumentRefusal, validateApiDocument } from '../api-document.ts';
 import { grantBackendSubscriptions } from '../composites.ts';
 import { publishNotice } from '../notices.ts';
 import { sandboxEvidence } from '../sandbox-evidence.ts';
-import { resolveSoapRest } from '../wsdl-rest.ts';
+import { checkWsdlSubmission } from '../wsdl-rest.ts';
 import { type LifecycleContext, moveVersionIfIn, tooEarly, transitionVersion } from './workflow.ts';
 
 export const DAY_MS = 86_400_000;
@@ -47,20 +47,21 @@ export async function submitVersion(
       },
     );
   }
-  const problems = await validateApiDocument(input.documentType, input.technicalDocument);
-  if (problems.length > 0) throw apiDocumentRefusal(input.documentType, problems);
-  // A SOAP version exposed as REST (issue 12 item 6) is resolved against its WSDL now: its resources become the
-  // operations' (docs/soap-rest.md), and what the conversion cannot honour is refused, naming the construct.
-  const soapRest = version.soapRest
-    ? input.documentType === 'wsdl'
-      ? await resolveSoapRest(version.soapRest, input.technicalDocument)
-      : (() => {
-          throw new LgspError(
-            'CP_SOAP_REST_INVALID',
-            'documentType: cần tài liệu WSDL 1.1 để chuyển SOAP thành REST / a WSDL 1.1 document is needed',
-          );
-        })()
-    : null;
+  // A WSDL is read once, on a thread of its own (src/control/wsdl-rest.ts): checked and, for a SOAP version exposed
+  // as REST (issue 12 item 6), resolved — its resources become the operations' (docs/soap-rest.md), and what the
+  // conversion cannot honour is refused, naming the construct.
+  const checked =
+    input.documentType === 'wsdl'
+      ? await checkWsdlSubmission(input.technicalDocument, version.soapRest ?? null)
+      : { problems: await validateApiDocument('openapi', input.technicalDocument), soapRest: null };
+  if (checked.problems.length > 0) throw apiDocumentRefusal(input.documentType, checked.problems);
+  if (version.soapRest && input.documentType !== 'wsdl') {
+    throw new LgspError(
+      'CP_SOAP_REST_INVALID',
+      'documentType: cần tài liệu WSDL 1.1 để chuyển SOAP thành REST / a WSDL 1.1 document is needed',
+    );
+  }
+  const soapRest = checked.soapRest;
   await transitionVersion(ctx, versionId, 'submit', actor, async (_trx, now) => ({
     columns: {
       ...(soapRest
