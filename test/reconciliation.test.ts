@@ -456,6 +456,28 @@ for (const kind of storeKinds) {
       assert.equal(far.counts.missingOnPlatform, view.length);
     });
 
+    test('at most two reconciliations run at once on a node; a third is refused with Retry-After, then runs', async () => {
+      // Each runs on a thread that may take gigabytes: a burst of uploads must not take the node's memory.
+      const view = await platformView(h.store, { systemId: s.sysA }, 'consumer', FROM, TO);
+      const csv = `time,service,status\n${view.map((p) => `${p.time},${p.service},${p.status}`).join('\n')}\n`;
+      const input = { party: { systemId: s.sysA }, role: 'consumer' as const, from: FROM, to: TO, csv };
+      const outcomes = await Promise.allSettled([
+        reconcile(h.store, input),
+        reconcile(h.store, input),
+        reconcile(h.store, input),
+      ]);
+      const refused = outcomes.filter((o) => o.status === 'rejected');
+      assert.equal(refused.length, 1, 'exactly one of three at once is refused');
+      const err = (refused[0] as PromiseRejectedResult).reason as LgspError;
+      assert.equal(err.code, 'RP_RECONCILIATION_BUSY', String(err));
+      assert.equal(err.extra?.['retryAfterSeconds'], 60, 'the refusal says when to come back');
+      for (const o of outcomes)
+        if (o.status === 'fulfilled')
+          assert.equal(o.value.counts.matched, view.length, 'the others ran whole');
+      const later = await reconcile(h.store, input);
+      assert.equal(later.counts.matched, view.length, 'once they are done, the next one runs');
+    });
+
     test('API: the operator reconciles any party; JSON and the CSV of differences', async () => {
       const view = await platformView(h.store, { systemId: s.sysB }, 'any', FROM, TO);
       const planted = plant(view, 'transactionId', 3, 2, 4, 7);

@@ -589,6 +589,11 @@ export const ERRORS = {
     title:
       'The reconciliation file has more than 1,000,000 lines or 64 MiB, or its reconciliation needs more than 3 GiB of memory or 180 s; split the period',
   },
+  RP_RECONCILIATION_BUSY: {
+    status: 429,
+    titleVi: 'Đang có quá nhiều phiên đối soát',
+    title: 'Two reconciliations are already running on this node; try again after Retry-After',
+  },
   RP_RECONCILIATION_PERIOD_INVALID: {
     status: 400,
     titleVi: 'Kỳ đối soát không hợp lệ',

@@ -421,6 +421,14 @@ export interface ReconciliationTask {
 const RECONCILE_HEAP_MB = 3072;
 /** The longest a reconciliation may take, the platform's pages read included. */
 const RECONCILE_TIME_MS = 180_000;
+/**
+ * Reconciliations running at once on this node: each may take RECONCILE_HEAP_MB, so without a bound a few parties
+ * uploading large files together (or one user sending the same upload twenty times) could take the whole machine's
+ * memory, and the gateway with it. Past the bound a reconciliation is refused with Retry-After, never queued: the
+ * upload is already in memory, and waiting requests would hold it.
+ */
+const RECONCILIATIONS_AT_ONCE = 2;
+let reconciliationsRunning = 0;
 
 /**
  * The reconciliation itself, on a thread of its own (`reconcile`): the file is read first — a malformed one is
@@ -529,6 +537,14 @@ async function runReconciliation<T>(
     period: { fromMs, toMs, toleranceMs },
     answer,
   };
+  if (reconciliationsRunning >= RECONCILIATIONS_AT_ONCE) {
+    throw new LgspError(
+      'RP_RECONCILIATION_BUSY',
+      `đang chạy ${RECONCILIATIONS_AT_ONCE} phiên đối soát, hãy thử lại sau ít phút / ${RECONCILIATIONS_AT_ONCE} reconciliations are running: try again in a few minutes`,
+      { retryAfterSeconds: 60 },
+    );
+  }
+  reconciliationsRunning++;
   return runOffThread<T, ViewCursor | null, ViewPage>(
     { module: new URL('./reconciliation.ts', import.meta.url), name: 'reconcileOnThread' },
     task,
@@ -547,7 +563,9 @@ async function runReconciliation<T>(
       transfer: typeof bytes === 'string' ? [] : [bytes.buffer as ArrayBuffer],
       answer: (after) => platformViewPage(store, scope, after),
     },
-  );
+  ).finally(() => {
+    reconciliationsRunning--;
+  });
 }
 
 /** Matches the party's file against the platform's records of that party in [from, to). Reads only. */
