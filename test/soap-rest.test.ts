@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import * as soap from 'soap';
-import { parseWsdl, unsupportedSoapRestConstructs } from '../src/control/api-document.ts';
+import { listApiOperations, parseWsdl, unsupportedSoapRestConstructs } from '../src/control/api-document.ts';
 import { checkWsdlSubmission, readWsdlSubmission } from '../src/control/wsdl-rest.ts';
 import { LgspError } from '../src/core/errors.ts';
 import { EMPTY_SHA256 } from '../src/core/hashing.ts';
@@ -148,6 +148,19 @@ describe('a submitted WSDL is read once', () => {
     assert.equal(validated.mock.callCount(), 1, 'XMLValidator.validate');
     assert.equal(parsed.mock.callCount(), 1, 'XMLParser.parse');
     assert.equal(soapRead.mock.callCount(), 1, 'soap WSDL._parse');
+  });
+
+  test('the portal lists a document’s operations reading it once, however often it is asked', (t) => {
+    // The public operations page needs no sign-in: each request re-reading a large WSDL would stall the gateway.
+    const text = `${WSDL}<!-- ${Date.now()} -->`;
+    const parsed = t.mock.method(XMLParser.prototype, 'parse');
+    const first = listApiOperations('wsdl', text);
+    assert.ok(first.length > 0, 'the operations are listed');
+    for (let i = 0; i < 5; i++)
+      assert.deepEqual(listApiOperations('wsdl', text), first, 'the same list each time');
+    assert.equal(parsed.mock.callCount(), 1, 'XMLParser.parse once for six asks');
+    listApiOperations('wsdl', `${text} `);
+    assert.equal(parsed.mock.callCount(), 2, 'a changed document is read anew');
   });
 
   test('on a thread of its own: a refusal comes back as the document’s 400, naming the construct', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { validate } from '@readme/openapi-parser';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parseDocument } from 'yaml';
@@ -593,18 +594,44 @@ const textOrNull = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null
  * `validateApiDocument`); a document they cannot read lists none rather than failing the portal's page.
  */
 export function listApiOperations(type: ApiDocumentType, text: string): ApiOperation[] {
-  try {
-    return type === 'openapi' ? openApiOperations(text) : wsdlOperations(parseWsdl(text));
-  } catch {
-    return [];
-  }
+  return readOnce(`operations:${type}`, text, () => {
+    try {
+      return type === 'openapi' ? openApiOperations(text) : wsdlOperations(parseWsdl(text));
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** The OpenAPI document as JSON, whether it was submitted as JSON or YAML (what a renderer reads). */
 export function openApiAsJson(text: string): string | null {
-  const parsed = parseOpenApiText(text);
-  return 'value' in parsed ? JSON.stringify(parsed.value) : null;
+  return readOnce('openapi-json', text, () => {
+    const parsed = parseOpenApiText(text);
+    return 'value' in parsed ? JSON.stringify(parsed.value) : null;
+  });
 }
+
+/**
+ * What the portal's public pages read from a stored document, read once per document: those pages are open to
+ * anyone, and reading a 1.5 MB WSDL holds the event loop the gateway shares 0.15–0.35 s — asked for again and
+ * again, it would stall every call. Keyed by the document's SHA-256 (a changed document is read anew), the most
+ * recently used READ_DOCUMENTS_KEPT kept; the results are not to be changed by callers.
+ */
+function readOnce<T>(what: string, text: string, read: () => T): T {
+  const key = `${what}:${createHash('sha256').update(text).digest('base64')}`;
+  if (readDocuments.has(key)) {
+    const known = readDocuments.get(key) as T;
+    readDocuments.delete(key);
+    readDocuments.set(key, known);
+    return known;
+  }
+  const result = read();
+  readDocuments.set(key, result);
+  if (readDocuments.size > READ_DOCUMENTS_KEPT) readDocuments.delete(readDocuments.keys().next().value!);
+  return result;
+}
+const readDocuments = new Map<string, unknown>();
+const READ_DOCUMENTS_KEPT = 64;
 
 function openApiOperations(text: string): ApiOperation[] {
   const parsed = parseOpenApiText(text);
