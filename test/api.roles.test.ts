@@ -87,6 +87,12 @@ interface Row {
   cases: (f: Fixture) => Case[];
 }
 
+/**
+ * Agency A naming an object of B whose existence is not public (a system, credential, subscription, request,
+ * change, webhook endpoint): answered exactly as an unknown id, so a refusal does not tell that it exists (R-27).
+ */
+const HIDDEN = (code: string) => ({ status: 404, code });
+
 const ids = (body: Json) => (body['items'] as Json[]).map((x) => x['id'] as string).sort();
 const sorted = (...xs: string[]) => [...xs].sort();
 
@@ -258,7 +264,7 @@ const ROUTES: Row[] = [
   {
     route: 'GET /api/v1/systems/:id',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}`, status: 403 },
+      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}`, ...HIDDEN('CP_SYSTEM_NOT_FOUND') },
       { as: 'agencyA', path: `/api/v1/systems/${f.sysA}`, status: 200 },
       { as: 'auditor', path: `/api/v1/systems/${f.sysB}`, status: 200 },
       { as: 'agencyA', path: '/api/v1/systems/sys_nope', status: 404, code: 'CP_SYSTEM_NOT_FOUND' },
@@ -267,8 +273,18 @@ const ROUTES: Row[] = [
   {
     route: 'PATCH /api/v1/systems/:id',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}`, body: { name: 'Đổi tên' }, status: 403 },
-      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}`, body: { status: 'suspended' }, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/systems/${f.sysB}`,
+        body: { name: 'Đổi tên' },
+        ...HIDDEN('CP_SYSTEM_NOT_FOUND'),
+      },
+      {
+        as: 'agencyA',
+        path: `/api/v1/systems/${f.sysB}`,
+        body: { status: 'suspended' },
+        ...HIDDEN('CP_SYSTEM_NOT_FOUND'),
+      },
       { as: 'agencyA', path: `/api/v1/systems/${f.sysA}`, body: { status: 'suspended' }, status: 403 },
       { as: 'agencyA', path: `/api/v1/systems/${f.sysA}`, body: { isProvider: false }, status: 403 },
       { as: 'reviewer', path: `/api/v1/systems/${f.sysA}`, body: { name: 'Đổi tên' }, status: 403 },
@@ -316,7 +332,7 @@ const ROUTES: Row[] = [
   {
     route: 'GET /api/v1/systems/:id/connection',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}/connection`, status: 403 },
+      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}/connection`, ...HIDDEN('CP_SYSTEM_NOT_FOUND') },
       {
         as: 'agencyA',
         path: `/api/v1/systems/${f.sysA}/connection?days=7`,
@@ -354,7 +370,7 @@ const ROUTES: Row[] = [
         as: 'agencyA',
         path: '/api/v1/services',
         body: { context: 'a-tren-b', name: 'X', providerSystemId: f.sysB },
-        status: 403,
+        ...HIDDEN('CP_SYSTEM_NOT_FOUND'),
       },
       {
         as: 'reviewer',
@@ -542,7 +558,7 @@ const ROUTES: Row[] = [
   {
     route: 'GET /api/v1/subscriptions/:id',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/subscriptions/${f.subBB}`, status: 403 },
+      { as: 'agencyA', path: `/api/v1/subscriptions/${f.subBB}`, ...HIDDEN('CP_SUBSCRIPTION_NOT_FOUND') },
       { as: 'agencyA', path: `/api/v1/subscriptions/${f.subAB}`, status: 200 },
       { as: 'agencyA', path: `/api/v1/subscriptions/${f.subBA}`, status: 200 },
     ],
@@ -611,7 +627,7 @@ const ROUTES: Row[] = [
   {
     route: 'GET /api/v1/credentials/:id',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/credentials/${f.credB}`, status: 403 },
+      { as: 'agencyA', path: `/api/v1/credentials/${f.credB}`, ...HIDDEN('CP_CREDENTIAL_NOT_FOUND') },
       {
         as: 'agencyA',
         path: `/api/v1/credentials/${f.credA}`,
@@ -623,7 +639,12 @@ const ROUTES: Row[] = [
   {
     route: 'POST /api/v1/credentials/:id/revoke',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/credentials/${f.credB}/revoke`, body: {}, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/credentials/${f.credB}/revoke`,
+        body: {},
+        ...HIDDEN('CP_CREDENTIAL_NOT_FOUND'),
+      },
       { as: 'reviewer', path: `/api/v1/credentials/${f.credA2}/revoke`, body: {}, status: 403 },
       {
         as: 'agencyA',
@@ -666,11 +687,19 @@ const ROUTES: Row[] = [
   },
   {
     route: 'GET /api/v1/connection-requests/:id',
-    cases: (f) => [{ as: 'agencyA', path: `/api/v1/connection-requests/${f.reqB}`, status: 403 }],
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/connection-requests/${f.reqB}`, ...HIDDEN('CP_REQUEST_NOT_FOUND') },
+    ],
   },
   {
     route: 'GET /api/v1/connection-requests/:id/letter.docx',
-    cases: (f) => [{ as: 'agencyA', path: `/api/v1/connection-requests/${f.reqB}/letter.docx`, status: 403 }],
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/connection-requests/${f.reqB}/letter.docx`,
+        ...HIDDEN('CP_REQUEST_NOT_FOUND'),
+      },
+    ],
   },
   {
     route: 'POST /api/v1/connection-requests/:id/approve',
@@ -699,7 +728,7 @@ const ROUTES: Row[] = [
           as: 'agencyA',
           path: '/api/v1/subscription-requests',
           body: { ...form, systemId: f.sysB, versionId: f.verA },
-          status: 403,
+          ...HIDDEN('CP_SYSTEM_NOT_FOUND'),
         },
         {
           as: 'reviewer',
@@ -741,7 +770,11 @@ const ROUTES: Row[] = [
   {
     route: 'GET /api/v1/subscription-requests/:id',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/subscription-requests/${f.subReqB}`, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/subscription-requests/${f.subReqB}`,
+        ...HIDDEN('CP_REQUEST_NOT_FOUND'),
+      },
       {
         as: 'auditor',
         path: `/api/v1/subscription-requests/${f.subReqB}`,
@@ -753,7 +786,11 @@ const ROUTES: Row[] = [
   {
     route: 'GET /api/v1/subscription-requests/:id/guide',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/subscription-requests/${f.subReqB}/guide`, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/subscription-requests/${f.subReqB}/guide`,
+        ...HIDDEN('CP_REQUEST_NOT_FOUND'),
+      },
       {
         as: 'reviewer',
         path: `/api/v1/subscription-requests/${f.subReqB}/guide`,
@@ -841,7 +878,7 @@ const ROUTES: Row[] = [
         as: 'agencyA',
         path: `/api/v1/subscription-requests/${f.subReqB}/request-production`,
         body: {},
-        status: 403,
+        ...HIDDEN('CP_REQUEST_NOT_FOUND'),
       },
       {
         as: 'admin',
@@ -855,7 +892,12 @@ const ROUTES: Row[] = [
   {
     route: 'POST /api/v1/subscription-requests/:id/resubmit',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/subscription-requests/${f.subReqB}/resubmit`, body: {}, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/subscription-requests/${f.subReqB}/resubmit`,
+        body: {},
+        ...HIDDEN('CP_REQUEST_NOT_FOUND'),
+      },
       {
         as: 'admin',
         path: `/api/v1/subscription-requests/${f.subReqB}/resubmit`,
@@ -872,7 +914,7 @@ const ROUTES: Row[] = [
         as: 'agencyA',
         path: `/api/v1/subscription-requests/${f.subReqB}/credentials/sandbox/collect`,
         body: {},
-        status: 403,
+        ...HIDDEN('CP_REQUEST_NOT_FOUND'),
       },
       {
         as: 'reviewer',
@@ -968,7 +1010,12 @@ const ROUTES: Row[] = [
   {
     route: 'POST /api/v1/credentials/:id/rotate',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/credentials/${f.credB}/rotate`, body: {}, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/credentials/${f.credB}/rotate`,
+        body: {},
+        ...HIDDEN('CP_CREDENTIAL_NOT_FOUND'),
+      },
       { as: 'reviewer', path: `/api/v1/credentials/${f.credA}/rotate`, body: {}, status: 403 },
     ],
   },
@@ -993,7 +1040,16 @@ const ROUTES: Row[] = [
   {
     route: 'POST /api/v1/subscriptions/:id/cancel',
     // A is the provider of subBA, not its consumer: only the consumer stops its own use (R-21).
-    cases: (f) => [{ as: 'agencyA', path: `/api/v1/subscriptions/${f.subBA}/cancel`, body: {}, status: 403 }],
+    // A third organization (subBB: B consumes B) is answered as for an unknown id.
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/subscriptions/${f.subBA}/cancel`, body: {}, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/subscriptions/${f.subBB}/cancel`,
+        body: {},
+        ...HIDDEN('CP_SUBSCRIPTION_NOT_FOUND'),
+      },
+    ],
   },
   {
     route: 'POST /api/v1/maintenance',
@@ -1067,7 +1123,7 @@ const ROUTES: Row[] = [
   {
     route: 'GET /api/v1/version-changes/:id',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/version-changes/${f.changeB}`, status: 403 },
+      { as: 'agencyA', path: `/api/v1/version-changes/${f.changeB}`, ...HIDDEN('CP_REQUEST_NOT_FOUND') },
       {
         as: 'auditor',
         path: `/api/v1/version-changes/${f.changeB}`,
@@ -1117,7 +1173,12 @@ const ROUTES: Row[] = [
   {
     route: 'POST /api/v1/version-changes/:id/withdraw',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/version-changes/${f.changeB}/withdraw`, body: {}, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/version-changes/${f.changeB}/withdraw`,
+        body: {},
+        ...HIDDEN('CP_REQUEST_NOT_FOUND'),
+      },
       { as: 'reviewer', path: `/api/v1/version-changes/${f.changeB}/withdraw`, body: {}, status: 403 },
     ],
   },
@@ -1157,14 +1218,19 @@ const ROUTES: Row[] = [
   {
     route: 'DELETE /api/v1/webhooks/:id',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/webhooks/${f.hookB}`, status: 403 },
+      { as: 'agencyA', path: `/api/v1/webhooks/${f.hookB}`, ...HIDDEN('API_NOT_FOUND') },
       { as: 'auditor', path: `/api/v1/webhooks/${f.hookB}`, status: 403 },
     ],
   },
   {
     route: 'POST /api/v1/webhooks/:id/rotate-secret',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/webhooks/${f.hookB}/rotate-secret`, body: {}, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/webhooks/${f.hookB}/rotate-secret`,
+        body: {},
+        ...HIDDEN('API_NOT_FOUND'),
+      },
       { as: 'reviewer', path: `/api/v1/webhooks/${f.hookB}/rotate-secret`, body: {}, status: 403 },
       { as: 'auditor', path: `/api/v1/webhooks/${f.hookB}/rotate-secret`, body: {}, status: 403 },
     ],
@@ -1991,6 +2057,49 @@ for (const kind of storeKinds) {
           `${row.route}: every case calls this route`,
         );
       }
+    });
+
+    test("another organization's non-public objects: the answer is the unknown id's, byte for byte but the id", async () => {
+      // R-27: a 403 for B's id beside a 404 for a made-up one would tell agency A which ids exist in B.
+      const probes: Array<[method: string, path: (id: string) => string, id: string, body?: unknown]> = [
+        ['GET', (id) => `/api/v1/systems/${id}`, f.sysB],
+        ['PATCH', (id) => `/api/v1/systems/${id}`, f.sysB, { name: 'Đổi tên' }],
+        ['GET', (id) => `/api/v1/systems/${id}/connection`, f.sysB],
+        ['GET', (id) => `/api/v1/credentials/${id}`, f.credB],
+        ['POST', (id) => `/api/v1/credentials/${id}/rotate`, f.credB, {}],
+        ['GET', (id) => `/api/v1/subscriptions/${id}`, f.subBB],
+        ['POST', (id) => `/api/v1/subscriptions/${id}/cancel`, f.subBB, {}],
+        ['GET', (id) => `/api/v1/connection-requests/${id}`, f.reqB],
+        ['GET', (id) => `/api/v1/subscription-requests/${id}`, f.subReqB],
+        ['GET', (id) => `/api/v1/version-changes/${id}`, f.changeB],
+        ['DELETE', (id) => `/api/v1/webhooks/${id}`, f.hookB],
+      ];
+      for (const [method, path, id, body] of probes) {
+        // The same shape of id as B's, so that nothing but existence differs.
+        const unknown = `${id.slice(0, -5)}zzzzz`;
+        const answer = async (named: string) => {
+          const res = await h.call(method, path(named), body, { token: tokens.agencyA });
+          return { status: res.statusCode, body: res.body.replaceAll(named, '<id>') };
+        };
+        const existing = await answer(id);
+        assert.equal(existing.status, 404, `${method} ${path(id)} → ${existing.body}`);
+        assert.deepEqual(
+          existing,
+          await answer(unknown),
+          `${method} ${path('<id>')}: B's id vs an unknown one`,
+        );
+      }
+      // The ids in a body are checked the same way: B's provider system is no more known than a made-up one.
+      const service = (providerSystemId: string) =>
+        h.call(
+          'POST',
+          '/api/v1/services',
+          { context: 'do-tham', name: 'X', providerSystemId },
+          { token: tokens.agencyA },
+        );
+      const [forB, forNone] = [await service(f.sysB), await service('sys_zzzzzzzzzzzzzzzzzzzzzzzzz')];
+      assert.equal(forB.statusCode, 404, forB.body);
+      assert.equal(forB.json().code, forNone.json().code, 'the same code for B’s system and an unknown one');
     });
 
     for (const row of ROUTES) {

@@ -1,7 +1,27 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Registry } from '../control/registry/index.ts';
-import { LgspError } from '../core/errors.ts';
-import { assertOwnOrganization, currentUser, seesEverything } from './auth.ts';
+import { type ErrorCode, LgspError } from '../core/errors.ts';
+import { assertOwnOrganization, assertVisibleToOrganization, currentUser, seesEverything } from './auth.ts';
+
+/**
+ * The objects whose existence is not public: what is not on the portal. Each with the 404 an unknown id of its
+ * kind gets, and its organizations (a subscription's both sides).
+ */
+const HIDDEN = {
+  system: { notFound: 'CP_SYSTEM_NOT_FOUND', owners: (o: Ownership, id: string) => o.ofSystem(id) },
+  credential: {
+    notFound: 'CP_CREDENTIAL_NOT_FOUND',
+    owners: (o: Ownership, id: string) => o.ofCredential(id),
+  },
+  subscription: {
+    notFound: 'CP_SUBSCRIPTION_NOT_FOUND',
+    owners: (o: Ownership, id: string) => o.ofSubscription(id),
+  },
+} as const satisfies Record<
+  string,
+  { notFound: ErrorCode; owners: (o: Ownership, id: string) => Promise<string | string[]> }
+>;
+export type HiddenKind = keyof typeof HIDDEN;
 
 /**
  * Which organization an object belongs to, resolved through the registry (issue 3: agency users act only for
@@ -36,8 +56,26 @@ export class Ownership {
   }
 
   /**
+   * A preHandler that answers an agency user naming another organization's system, credential or subscription
+   * (`id`: the path's `:id` unless given, e.g. an id in the body) exactly as an unknown id is answered — the
+   * kind's 404 with the id — so that no answer tells which ids exist in another organization (R-27). Nothing is
+   * written; operator staff and auditors pass without a lookup.
+   */
+  hides(kind: HiddenKind, id: (request: FastifyRequest) => string = paramId): preHandlerAsyncHookHandler {
+    const { notFound, owners } = HIDDEN[kind];
+    return async (request) => {
+      const user = currentUser(request);
+      if (seesEverything(user)) return;
+      const named = id(request);
+      const organizations = [await owners(this, named)].flat();
+      assertVisibleToOrganization(user, new LgspError(notFound, named), ...organizations);
+    };
+  }
+
+  /**
    * A preHandler that refuses (403 API_FORBIDDEN) an agency user when the object the request names belongs to
-   * another organization. It runs after validation and before the handler, so nothing is written; operator
+   * another organization — for objects everyone may know exist (services and versions of the catalogue,
+   * organizations); the others are `hides`. It runs after validation and before the handler, so nothing is written; operator
    * staff and auditors pass without a lookup (their role was already checked by `requireRole`).
    */
   owns(

@@ -20,7 +20,7 @@ export async function serviceRoutes(app: FastifyInstance, { registry }: AdminDep
 
   route('createService', {
     onRequest: agencyOrOperator,
-    preHandler: ownership.owns((request, o) => o.ofSystem((request.body as ServiceCreate).providerSystemId)),
+    preHandler: ownership.hides('system', (request) => (request.body as ServiceCreate).providerSystemId),
     handler: async (request) => registry.createService(request.body, currentUser(request).id),
   });
 
