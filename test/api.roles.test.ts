@@ -45,6 +45,9 @@ interface Fixture {
   sysB: string;
   svcA: string;
   svcB: string;
+  /** A service of B with a draft version only: not in the catalogue, so not known to A. */
+  svcBDraft: string;
+  verBDraft: string;
   verA: string;
   verB: string;
   /** A's system consumes B's service; B's system consumes A's service; B's system consumes B's service. */
@@ -359,7 +362,20 @@ const ROUTES: Row[] = [
         as: 'agencyA',
         path: '/api/v1/services',
         status: 200,
-        check: (b) => assert.ok(ids(b).includes(f.svcB), 'ids(b).includes(f.svcB)'),
+        check: (b) => {
+          assert.ok(ids(b).includes(f.svcB), 'ids(b).includes(f.svcB)');
+          assert.ok(ids(b).includes(f.svcA), 'its own service, though only a draft');
+          assert.ok(
+            !ids(b).includes(f.svcBDraft),
+            "another agency's service not in the catalogue is not listed",
+          );
+        },
+      },
+      {
+        as: 'auditor',
+        path: '/api/v1/services',
+        status: 200,
+        check: (b) => assert.ok(ids(b).includes(f.svcBDraft), 'the operator side sees every service'),
       },
     ],
   },
@@ -389,12 +405,22 @@ const ROUTES: Row[] = [
   },
   {
     route: 'GET /api/v1/services/:id',
-    cases: (f) => [{ as: 'agencyA', path: `/api/v1/services/${f.svcB}`, status: 200 }],
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/services/${f.svcB}`, status: 200 },
+      { as: 'agencyA', path: `/api/v1/services/${f.svcBDraft}`, ...HIDDEN('CP_SERVICE_NOT_FOUND') },
+      { as: 'reviewer', path: `/api/v1/services/${f.svcBDraft}`, status: 200 },
+    ],
   },
   {
     route: 'PATCH /api/v1/services/:id',
     cases: (f) => [
       { as: 'agencyA', path: `/api/v1/services/${f.svcB}`, body: { name: 'Đổi tên' }, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/services/${f.svcBDraft}`,
+        body: { name: 'Đổi tên' },
+        ...HIDDEN('CP_SERVICE_NOT_FOUND'),
+      },
       { as: 'reviewer', path: `/api/v1/services/${f.svcA}`, body: { name: 'Đổi tên' }, status: 403 },
       {
         as: 'agencyA',
@@ -424,6 +450,7 @@ const ROUTES: Row[] = [
         status: 200,
         check: (b) => assert.equal(b.items[0].upstreams.production, INTERNAL, 'its own upstreams are'),
       },
+      { as: 'agencyA', path: `/api/v1/services/${f.svcBDraft}/versions`, ...HIDDEN('CP_SERVICE_NOT_FOUND') },
     ],
   },
   {
@@ -461,6 +488,7 @@ const ROUTES: Row[] = [
         status: 200,
         check: (b) => {
           assert.ok(ids(b).includes(f.verB), 'ids(b).includes(f.verB)');
+          assert.ok(!ids(b).includes(f.verBDraft), "another agency's draft is not listed");
           const upstreamsOf = (id: string) => b.items.find((v: Json) => v.id === id).upstreams;
           assert.deepEqual(upstreamsOf(f.verB), NO_ADDRESS, "another agency's upstreams are not shown");
           assert.equal(upstreamsOf(f.verA).production, INTERNAL, 'its own upstreams are');
@@ -483,6 +511,7 @@ const ROUTES: Row[] = [
         status: 200,
         check: (b) => assert.equal(b.upstreams.production, INTERNAL, 'its own upstreams are'),
       },
+      { as: 'agencyA', path: `/api/v1/versions/${f.verBDraft}`, ...HIDDEN('CP_VERSION_NOT_FOUND') },
       {
         as: 'reviewer',
         path: `/api/v1/versions/${f.verB}`,
@@ -739,9 +768,16 @@ const ROUTES: Row[] = [
         {
           as: 'agencyA',
           path: '/api/v1/subscription-requests',
-          body: { ...form, systemId: f.sysA, versionId: f.verB },
+          body: { ...form, systemId: f.sysA, versionId: f.verA },
           status: 409,
           code: 'CP_VERSION_NOT_PUBLISHED',
+        },
+        {
+          // Another agency's draft is not in the catalogue: unknown, not "not published" (R-27).
+          as: 'agencyA',
+          path: '/api/v1/subscription-requests',
+          body: { ...form, systemId: f.sysA, versionId: f.verBDraft },
+          ...HIDDEN('CP_VERSION_NOT_FOUND'),
         },
       ];
     },
@@ -1891,7 +1927,12 @@ async function seed(h: AdminHarness): Promise<Fixture> {
     'test',
   );
   const svcB = await r.createService({ context: 'dancu', name: 'Dân cư', providerSystemId: sysB.id }, 'test');
-  // Drafts are enough here: who may see and touch a version does not depend on its status.
+  const svcBDraft = await r.createService(
+    { context: 'dancu-moi', name: 'Dân cư (chưa công bố)', providerSystemId: sysB.id },
+    'test',
+  );
+  // A's version is a draft; B's is published, so in the catalogue A reads (and may not change); B's other service
+  // has only a draft, which A may not even learn exists (docs/security.md §2.10).
   // Each version forwards to its agency's internal address, which only that agency and the operator may read.
   const version = (serviceId: string) =>
     r.createVersion(
@@ -1901,6 +1942,13 @@ async function seed(h: AdminHarness): Promise<Fixture> {
     );
   const verA = await version(svcA.id);
   const verB = await version(svcB.id);
+  const verBDraft = await version(svcBDraft.id);
+  // Published as a row: the workflow's sandbox test is not what these rows are about.
+  await h.store.db
+    .updateTable('service_versions')
+    .set({ status: 'published' })
+    .where('id', '=', verB.id)
+    .execute();
   const subscribe = (systemId: string, versionId: string) =>
     r.createSubscription({ systemId, versionId, environment: 'production' }, 'test');
   const subAB = await subscribe(sysA.id, verB.id);
@@ -1977,8 +2025,10 @@ async function seed(h: AdminHarness): Promise<Fixture> {
     sysB: sysB.id,
     svcA: svcA.id,
     svcB: svcB.id,
+    svcBDraft: svcBDraft.id,
     verA: verA.id,
     verB: verB.id,
+    verBDraft: verBDraft.id,
     subAB: subAB.id,
     subBA: subBA.id,
     subBB: subBB.id,
@@ -2073,6 +2123,18 @@ for (const kind of storeKinds) {
         ['GET', (id) => `/api/v1/subscription-requests/${id}`, f.subReqB],
         ['GET', (id) => `/api/v1/version-changes/${id}`, f.changeB],
         ['DELETE', (id) => `/api/v1/webhooks/${id}`, f.hookB],
+        // Services and versions of the catalogue are public; another organization's not yet in it are not.
+        ['GET', (id) => `/api/v1/services/${id}`, f.svcBDraft],
+        ['GET', (id) => `/api/v1/services/${id}/versions`, f.svcBDraft],
+        ['PATCH', (id) => `/api/v1/services/${id}`, f.svcBDraft, { name: 'Đổi tên' }],
+        ['GET', (id) => `/api/v1/versions/${id}`, f.verBDraft],
+        [
+          'POST',
+          (id) => `/api/v1/versions/${id}/submit`,
+          f.verBDraft,
+          { technicalDocument: '{}', documentType: 'openapi' },
+        ],
+        ['GET', (id) => `/api/v1/versions/${id}/consumers`, f.verBDraft],
       ];
       for (const [method, path, id, body] of probes) {
         // The same shape of id as B's, so that nothing but existence differs.

@@ -577,7 +577,10 @@ for (const kind of storeKinds) {
         purpose: 'x',
         frequencyPerDay: 1,
       };
-      await expectRefused(post('', token.consumer, form), 409, 'CP_VERSION_NOT_PUBLISHED');
+      // Another organization's draft is not in the catalogue: to the consumer agency it is an unknown id
+      // (docs/security.md §2.10); the operator, who sees it, is told it is not published.
+      await expectRefused(post('', token.consumer, form), 404, 'CP_VERSION_NOT_FOUND');
+      await expectRefused(post('', token.admin, form), 409, 'CP_VERSION_NOT_PUBLISHED');
       await expectRefused(
         post('', token.consumer, { ...form, versionId: seed.v1.id }),
         409,

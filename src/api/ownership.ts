@@ -1,25 +1,29 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Registry } from '../control/registry/index.ts';
 import { type ErrorCode, LgspError } from '../core/errors.ts';
-import { assertOwnOrganization, assertVisibleToOrganization, currentUser, seesEverything } from './auth.ts';
+import { assertOwnOrganization, currentUser, seesEverything } from './auth.ts';
+
+/** Whether an organization's object list includes `organizationId` (unknown ids throw their own 404). */
+const ownedBy = async (owners: Promise<string | string[]>, organizationId: string) =>
+  [await owners].flat().includes(organizationId);
 
 /**
- * The objects whose existence is not public: what is not on the portal. Each with the 404 an unknown id of its
- * kind gets, and its organizations (a subscription's both sides).
+ * The objects whose existence is not public — what the portal does not show — each with the 404 an unknown id
+ * of its kind gets, and whether an organization may see one: systems, credentials and subscriptions (both sides)
+ * its own; services and versions its own or in the catalogue (a draft or a version under review is not).
  */
 const HIDDEN = {
-  system: { notFound: 'CP_SYSTEM_NOT_FOUND', owners: (o: Ownership, id: string) => o.ofSystem(id) },
-  credential: {
-    notFound: 'CP_CREDENTIAL_NOT_FOUND',
-    owners: (o: Ownership, id: string) => o.ofCredential(id),
-  },
+  system: { notFound: 'CP_SYSTEM_NOT_FOUND', seen: (o, id, org) => ownedBy(o.ofSystem(id), org) },
+  credential: { notFound: 'CP_CREDENTIAL_NOT_FOUND', seen: (o, id, org) => ownedBy(o.ofCredential(id), org) },
   subscription: {
     notFound: 'CP_SUBSCRIPTION_NOT_FOUND',
-    owners: (o: Ownership, id: string) => o.ofSubscription(id),
+    seen: (o, id, org) => ownedBy(o.ofSubscription(id), org),
   },
+  service: { notFound: 'CP_SERVICE_NOT_FOUND', seen: (o, id, org) => o.registry.serviceVisibleTo(id, org) },
+  version: { notFound: 'CP_VERSION_NOT_FOUND', seen: (o, id, org) => o.registry.versionVisibleTo(id, org) },
 } as const satisfies Record<
   string,
-  { notFound: ErrorCode; owners: (o: Ownership, id: string) => Promise<string | string[]> }
+  { notFound: ErrorCode; seen: (o: Ownership, id: string, organizationId: string) => Promise<boolean> }
 >;
 export type HiddenKind = keyof typeof HIDDEN;
 
@@ -31,7 +35,7 @@ export type HiddenKind = keyof typeof HIDDEN;
  * Unknown ids throw the registry's own 404, so a typo is not reported as a refusal.
  */
 export class Ownership {
-  constructor(private readonly registry: Registry) {}
+  constructor(readonly registry: Registry) {}
 
   async ofSystem(systemId: string): Promise<string> {
     return (await this.registry.getSystem(systemId)).organizationId;
@@ -56,19 +60,21 @@ export class Ownership {
   }
 
   /**
-   * A preHandler that answers an agency user naming another organization's system, credential or subscription
-   * (`id`: the path's `:id` unless given, e.g. an id in the body) exactly as an unknown id is answered — the
-   * kind's 404 with the id — so that no answer tells which ids exist in another organization (R-27). Nothing is
+   * A preHandler that answers an agency user naming an object it may not see — another organization's system,
+   * credential or subscription, or a service or version of another organization that is not in the catalogue
+   * (`id`: the path's `:id` unless given, e.g. an id in the body) — exactly as an unknown id is answered: the
+   * kind's 404 with the id, so that no answer tells which ids exist in another organization (R-27). Nothing is
    * written; operator staff and auditors pass without a lookup.
    */
   hides(kind: HiddenKind, id: (request: FastifyRequest) => string = paramId): preHandlerAsyncHookHandler {
-    const { notFound, owners } = HIDDEN[kind];
+    const { notFound, seen } = HIDDEN[kind];
     return async (request) => {
       const user = currentUser(request);
       if (seesEverything(user)) return;
       const named = id(request);
-      const organizations = [await owners(this, named)].flat();
-      assertVisibleToOrganization(user, new LgspError(notFound, named), ...organizations);
+      if (!user.organizationId || !(await seen(this, named, user.organizationId))) {
+        throw new LgspError(notFound, named);
+      }
     };
   }
 

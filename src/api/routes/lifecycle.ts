@@ -14,8 +14,15 @@ export async function lifecycleRoutes(
   { registry, lifecycle }: AdminDeps,
 ): Promise<void> {
   const ownership = new Ownership(registry);
-  const ownsVersion = ownership.owns((request, o) => o.ofVersion(paramId(request)));
-  const ownsService = ownership.owns((request, o) => o.ofService(paramId(request)));
+  // Another organization's service or version not in the catalogue is an unknown id; one in it, a refusal.
+  const ownsVersion = [
+    ownership.hides('version'),
+    ownership.owns((request, o) => o.ofVersion(paramId(request))),
+  ];
+  const ownsService = [
+    ownership.hides('service'),
+    ownership.owns((request, o) => o.ofService(paramId(request))),
+  ];
   const ownsCredential = ownership.hides('credential');
 
   route(app, TAGS.versions, 'submitVersion', {

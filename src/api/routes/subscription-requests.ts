@@ -41,7 +41,11 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
 
   route('createSubscriptionRequest', {
     onRequest: agencyOrOperator,
-    preHandler: ownership.hides('system', (request) => (request.body as SubscriptionRequestCreate).systemId),
+    // Another organization's system, or a version not in the catalogue, is an unknown id.
+    preHandler: [
+      ownership.hides('system', (request) => (request.body as SubscriptionRequestCreate).systemId),
+      ownership.hides('version', (request) => (request.body as SubscriptionRequestCreate).versionId),
+    ],
     handler: async (request) => requests.submit(request.body, currentUser(request).id),
   });
 

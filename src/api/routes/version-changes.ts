@@ -30,7 +30,10 @@ export async function versionChangeRoutes(app: FastifyInstance, deps: AdminDeps)
 
   route('createVersionChange', {
     onRequest: agencyOrOperator,
-    preHandler: ownership.owns((request, o) => o.ofVersion((request.body as VersionChangeCreate).versionId)),
+    preHandler: [
+      ownership.hides('version', (request) => (request.body as VersionChangeCreate).versionId),
+      ownership.owns((request, o) => o.ofVersion((request.body as VersionChangeCreate).versionId)),
+    ],
     handler: async (request) => changes.propose(request.body, currentUser(request).id),
   });
 

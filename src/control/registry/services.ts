@@ -448,9 +448,34 @@ async function compositeColumn(
 
 type ServiceFilter = Omit<Static<typeof ServiceQuery>, 'sort' | 'limit' | 'offset'>;
 
-/** Services matching the filters of a service list, in no order yet. */
-function filteredServices(db: Kysely<Database>, filter: ServiceFilter) {
+/**
+ * The states in which a version is, or was, in the catalogue (the portal shows the published and deprecated ones;
+ * a retired one stays known to the agencies that used it). Another organization's versions — and services — are
+ * seen by an agency only in them: a draft, or a version under review or rejected, is not public (R-27).
+ */
+export const CATALOGUE_STATES = ['published', 'deprecated', 'retired'] as const;
+
+/** The ids of an organization's systems, for a `where … in`. */
+const systemsOfOrganization = (db: Kysely<Database>, organizationId: string) =>
+  db.selectFrom('systems').select('systems.id').where('systems.organization_id', '=', organizationId);
+
+/** Services matching the filters of a service list, in no order yet; `visibleTo`: those that organization sees. */
+function filteredServices(db: Kysely<Database>, filter: ServiceFilter, visibleTo?: string) {
   let q = db.selectFrom('services').selectAll('services');
+  if (visibleTo !== undefined) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('services.provider_system_id', 'in', systemsOfOrganization(db, visibleTo)),
+        eb.exists(
+          eb
+            .selectFrom('service_versions as v')
+            .select('v.id')
+            .whereRef('v.service_id', '=', 'services.id')
+            .where('v.status', 'in', CATALOGUE_STATES),
+        ),
+      ]),
+    );
+  }
   if (filter.providerSystemId) q = q.where('services.provider_system_id', '=', filter.providerSystemId);
   const organizationId = filter.organizationId;
   if (organizationId) {
@@ -467,10 +492,14 @@ function filteredServices(db: Kysely<Database>, filter: ServiceFilter) {
 export const listServices = async (db: Kysely<Database>, filter: ServiceFilter = {}) =>
   (await filteredServices(db, filter).orderBy('services.context').execute()).map(toService);
 
-/** One page of the service catalogue (issue 11), searched by context and name; by context by default. */
+/**
+ * One page of the service catalogue (issue 11), searched by context and name; by context by default. `visibleTo`
+ * limits it, in SQL, to an organization's own services and those in the catalogue (`CATALOGUE_STATES`).
+ */
 export async function pageServices(
   db: Kysely<Database>,
   query: Static<typeof ServiceQuery>,
+  visibleTo?: string,
 ): Promise<PageOf<Service>> {
   const order = ordering(
     query.sort,
@@ -482,11 +511,20 @@ export async function pageServices(
     },
     'services.id',
   );
-  const { rows, total } = await pageOf(filteredServices(db, query), query, order);
+  const { rows, total } = await pageOf(filteredServices(db, query, visibleTo), query, order);
   return { items: rows.map(toService), total };
 }
 
 export const requireService = (db: Kysely<Database>, id: string) => requireRow(db, 'services', id);
+
+/** Whether an organization may know that a service exists: its own, or in the catalogue (false if none). */
+export async function serviceVisibleTo(db: Kysely<Database>, id: string, organizationId: string) {
+  const found = await filteredServices(db, {}, organizationId)
+    .where('services.id', '=', id)
+    .select('services.id as found')
+    .executeTakeFirst();
+  return found !== undefined;
+}
 
 /** Versions with their service's context. */
 export function versionQuery(db: Kysely<Database>) {
@@ -499,9 +537,17 @@ export function versionQuery(db: Kysely<Database>) {
 
 type VersionFilter = Omit<Static<typeof VersionQuery>, 'sort' | 'limit' | 'offset'>;
 
-/** Versions matching the filters of a version list, in no order yet. */
-function filteredVersions(db: Kysely<Database>, filter: VersionFilter) {
+/** Versions matching the filters of a version list, in no order yet; `visibleTo`: those that organization sees. */
+function filteredVersions(db: Kysely<Database>, filter: VersionFilter, visibleTo?: string) {
   let q = versionQuery(db);
+  if (visibleTo !== undefined) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('services.provider_system_id', 'in', systemsOfOrganization(db, visibleTo)),
+        eb('service_versions.status', 'in', CATALOGUE_STATES),
+      ]),
+    );
+  }
   if (filter.serviceId) q = q.where('service_versions.service_id', '=', filter.serviceId);
   if (filter.status) q = q.where('service_versions.status', '=', filter.status);
   const search = filter.q;
@@ -518,10 +564,14 @@ export async function listVersions(
   return (await q.orderBy('services.context').orderBy('service_versions.version').execute()).map(toVersion);
 }
 
-/** One page of versions (issue 11), searched by context and version; by context, then version, by default. */
+/**
+ * One page of versions (issue 11), searched by context and version; by context, then version, by default.
+ * `visibleTo` limits it, in SQL, to an organization's own services' versions and those in the catalogue.
+ */
 export async function pageVersions(
   db: Kysely<Database>,
   query: Static<typeof VersionQuery>,
+  visibleTo?: string,
 ): Promise<PageOf<ServiceVersion>> {
   const order = ordering(
     query.sort,
@@ -533,8 +583,17 @@ export async function pageVersions(
     },
     'service_versions.id',
   );
-  const { rows, total } = await pageOf(filteredVersions(db, query), query, order);
+  const { rows, total } = await pageOf(filteredVersions(db, query, visibleTo), query, order);
   return { items: rows.map(toVersion), total };
+}
+
+/** Whether an organization may know that a version exists: its own service's, or in the catalogue. */
+export async function versionVisibleTo(db: Kysely<Database>, id: string, organizationId: string) {
+  const found = await filteredVersions(db, {}, organizationId)
+    .where('service_versions.id', '=', id)
+    .select('service_versions.id as found')
+    .executeTakeFirst();
+  return found !== undefined;
 }
 
 export async function requireVersion(db: Kysely<Database>, id: string): Promise<VersionRow> {
