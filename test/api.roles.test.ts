@@ -2151,6 +2151,31 @@ for (const kind of storeKinds) {
           `${method} ${path('<id>')}: B's id vs an unknown one`,
         );
       }
+      // A composite's targets too: B's draft is "no such service version", as a made-up one is; a catalogued one
+      // (B's published version) is a target A may use.
+      const composite = (version: string, target: string) =>
+        h.call(
+          'POST',
+          `/api/v1/services/${f.svcA}/versions`,
+          {
+            version,
+            resources: [{ method: 'GET', path: '/tra-cuu/{id}' }],
+            composite: { backends: [{ target, path: '/tra-cuu/{id}' }] },
+          },
+          { token: tokens.agencyA },
+        );
+      const [draftTarget, noTarget] = [
+        await composite('8.0', '/dancu-moi/1.0'),
+        await composite('8.0', '/khong-co/1.0'),
+      ];
+      assert.equal(draftTarget.statusCode, 400, draftTarget.body);
+      assert.deepEqual(
+        draftTarget.json().errors.map((e: Json) => e.message.replace('/dancu-moi/1.0', '<target>')),
+        noTarget.json().errors.map((e: Json) => e.message.replace('/khong-co/1.0', '<target>')),
+        "B's draft as a composite target: the answer of a target that does not exist",
+      );
+      const catalogued = await composite('8.1', '/dancu/1.0');
+      assert.equal(catalogued.statusCode, 201, catalogued.body);
       // The ids in a body are checked the same way: B's provider system is no more known than a made-up one.
       const service = (providerSystemId: string) =>
         h.call(

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { CompositeInput, Environment, ResourceTemplate } from '../api/contract/index.ts';
+import { CATALOGUE_STATES } from '../api/contract/index.ts';
 import {
   COMPOSITE_DEFAULT_TIMEOUT_MS,
   COMPOSITE_TOTAL_LIMIT_MS,
@@ -59,6 +60,11 @@ export async function resolveComposite(
   input: CompositeInput,
   resources: ResourceTemplate[],
   selfVersionId: string | null,
+  /**
+   * An agency user's organization when one saves it: a target is then one of its own versions or one in the
+   * catalogue; another organization's draft answers as a version that does not exist (R-27).
+   */
+  visibleTo?: string,
 ): Promise<CompositeDefinition> {
   const problems: Problem[] = [];
   const sequential = input.sequential ?? false;
@@ -133,6 +139,18 @@ export async function resolveComposite(
       ])
       .where('services.context', '=', target.context)
       .where('service_versions.version', '=', target.version)
+      .$if(visibleTo !== undefined, (q) =>
+        q.where((eb) =>
+          eb.or([
+            eb('service_versions.status', 'in', CATALOGUE_STATES),
+            eb(
+              'services.provider_system_id',
+              'in',
+              eb.selectFrom('systems').select('systems.id').where('systems.organization_id', '=', visibleTo!),
+            ),
+          ]),
+        ),
+      )
       .executeTakeFirst();
     if (!version) {
       problems.push({

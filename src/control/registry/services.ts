@@ -15,6 +15,7 @@ import type {
   VersionQuery,
   VersionStatus,
 } from '../../api/contract/index.ts';
+import { CATALOGUE_STATES } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { normalizeFieldMapping } from '../../core/field-mapping.ts';
 import { newId } from '../../core/ids.ts';
@@ -270,7 +271,9 @@ export const createVersion: CommandOn<VersionInput, ServiceVersion> = async (
   const service = await requireService(trx, serviceId);
   // R-17: a composite's backends are checked and resolved to versions now, every problem named at once.
   if (input.composite) refuseCompositeUpstreams(input.upstreams, input.mode);
-  const composite = input.composite ? await resolveComposite(trx, input.composite, resources, null) : null;
+  const composite = input.composite
+    ? await resolveComposite(trx, input.composite, resources, null, await agencyScopeOf(trx, actor))
+    : null;
   const shape = {
     status: 'draft',
     protocol: input.protocol ?? 'REST',
@@ -324,7 +327,7 @@ export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx
   if (patch.mode !== undefined && patch.mode !== current.mode && current.status !== 'draft') {
     throw new LgspError('CP_VERSION_STATE', `mode: ${current.status} (chỉ khi nháp / only in draft)`);
   }
-  const composite = await compositeColumn(trx, current, patch, resources);
+  const composite = await compositeColumn(trx, current, patch, resources, await agencyScopeOf(trx, actor));
   const shape = {
     status: current.status,
     protocol: patch.protocol ?? current.protocol,
@@ -423,12 +426,14 @@ async function compositeColumn(
   current: VersionRow,
   patch: VersionPatch,
   resources: ResourceTemplate[] | undefined,
+  /** An agency actor's organization: its composites target its own versions and catalogued ones only. */
+  visibleTo: string | undefined,
 ): Promise<{ composite?: string | null }> {
   const isComposite = patch.composite !== undefined ? patch.composite !== null : current.composite !== null;
   if (isComposite) refuseCompositeUpstreams(patch.upstreams, patch.mode ?? current.mode);
   if (patch.composite === undefined) {
     if (!current.composite || !resources) return {};
-    const again = await resolveComposite(trx, current.composite, resources, current.id);
+    const again = await resolveComposite(trx, current.composite, resources, current.id, visibleTo);
     return { composite: JSON.stringify(again) };
   }
   if (current.status !== 'draft') {
@@ -440,7 +445,13 @@ async function compositeColumn(
     production:
       patch.upstreams?.production !== undefined ? patch.upstreams.production : current.production_url,
   });
-  const definition = await resolveComposite(trx, patch.composite, resources ?? current.resources, current.id);
+  const definition = await resolveComposite(
+    trx,
+    patch.composite,
+    resources ?? current.resources,
+    current.id,
+    visibleTo,
+  );
   return { composite: JSON.stringify(definition) };
 }
 
@@ -449,11 +460,17 @@ async function compositeColumn(
 type ServiceFilter = Omit<Static<typeof ServiceQuery>, 'sort' | 'limit' | 'offset'>;
 
 /**
- * The states in which a version is, or was, in the catalogue (the portal shows the published and deprecated ones;
- * a retired one stays known to the agencies that used it). Another organization's versions — and services — are
- * seen by an agency only in them: a draft, or a version under review or rejected, is not public (R-27).
+ * The organization an actor is limited to when it is an agency user (`∅` without one), else undefined: operator
+ * staff, and the platform's own actors (not people), see every version.
  */
-export const CATALOGUE_STATES = ['published', 'deprecated', 'retired'] as const;
+async function agencyScopeOf(db: Kysely<Database>, actor: string): Promise<string | undefined> {
+  const user = await db
+    .selectFrom('users')
+    .select(['role', 'organization_id'])
+    .where('id', '=', actor)
+    .executeTakeFirst();
+  return user?.role === 'agency' ? (user.organization_id ?? '∅') : undefined;
+}
 
 /** The ids of an organization's systems, for a `where … in`. */
 const systemsOfOrganization = (db: Kysely<Database>, organizationId: string) =>
