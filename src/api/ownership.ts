@@ -81,8 +81,8 @@ export class Ownership {
   /**
    * A preHandler that refuses (403 API_FORBIDDEN) an agency user when the object the request names belongs to
    * another organization — for objects everyone may know exist (services and versions of the catalogue,
-   * organizations); the others are `hides`. It runs after validation and before the handler, so nothing is written; operator
-   * staff and auditors pass without a lookup (their role was already checked by `requireRole`).
+   * organizations); the others are `hides`. It runs after validation and before the handler, so nothing is
+   * written; operator staff and auditors pass without a lookup (their role was already checked by `requireRole`).
    */
   owns(
     lookup: (request: FastifyRequest, ownership: Ownership) => Promise<string | string[]>,
