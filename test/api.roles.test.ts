@@ -2213,6 +2213,40 @@ for (const kind of storeKinds) {
         }
       });
     }
+
+    // After the rows: it adds a subscription of A's, which their lists would count.
+    test('a version of another organization that one of its systems is subscribed to is seen, catalogued or not', async () => {
+      // A composite's sandbox grants, or the operator, may subscribe A's system to B's version under test: the
+      // subscription A reads names it, so A may read it too (docs/security.md §2.10).
+      const svc = await h.registry.createService(
+        { context: 'dancu-thu', name: 'Dân cư (đang thử)', providerSystemId: f.sysB },
+        'test',
+      );
+      const ver = await h.registry.createVersion(svc.id, { version: '1.0' }, 'test');
+      const as = (path: string) => h.call('GET', path, undefined, { token: tokens.agencyA });
+      assert.equal(
+        (await as(`/api/v1/versions/${ver.id}`)).statusCode,
+        404,
+        'not seen before the subscription',
+      );
+      await h.registry.createSubscription(
+        { systemId: f.sysA, versionId: ver.id, environment: 'sandbox' },
+        'test',
+      );
+      assert.equal(
+        (await as(`/api/v1/versions/${ver.id}`)).statusCode,
+        200,
+        'the version it is subscribed to',
+      );
+      assert.equal((await as(`/api/v1/services/${svc.id}`)).statusCode, 200, 'and its service');
+      assert.ok(ids((await as('/api/v1/versions?limit=100')).json()).includes(ver.id), 'listed');
+      assert.ok(ids((await as('/api/v1/services?limit=100')).json()).includes(svc.id), 'listed');
+      assert.equal(
+        (await as(`/api/v1/versions/${f.verBDraft}`)).statusCode,
+        404,
+        'B’s other draft is still not',
+      );
+    });
   });
 }
 

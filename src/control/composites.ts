@@ -1,6 +1,5 @@
 import type { Transaction } from 'kysely';
 import type { CompositeInput, Environment, ResourceTemplate } from '../api/contract/index.ts';
-import { CATALOGUE_STATES } from '../api/contract/index.ts';
 import {
   COMPOSITE_DEFAULT_TIMEOUT_MS,
   COMPOSITE_TOTAL_LIMIT_MS,
@@ -15,6 +14,7 @@ import { newId } from '../core/ids.ts';
 import type { Database } from '../store/schema.ts';
 import type { ChangeEvent } from './audit.ts';
 import { auditOf } from './change.ts';
+import { versionSeenBy } from './registry/visibility.ts';
 
 /**
  * Composite services (R-17, issue 12 item 5; docs/aggregation.md), control-plane side: a definition is checked and
@@ -61,8 +61,8 @@ export async function resolveComposite(
   resources: ResourceTemplate[],
   selfVersionId: string | null,
   /**
-   * An agency user's organization when one saves it: a target is then one of its own versions or one in the
-   * catalogue; another organization's draft answers as a version that does not exist (R-27).
+   * An agency user's organization when one saves it: a target is then a version it may see (its own, in the
+   * catalogue, or subscribed to); another organization's draft answers as a version that does not exist (R-27).
    */
   visibleTo?: string,
 ): Promise<CompositeDefinition> {
@@ -139,18 +139,7 @@ export async function resolveComposite(
       ])
       .where('services.context', '=', target.context)
       .where('service_versions.version', '=', target.version)
-      .$if(visibleTo !== undefined, (q) =>
-        q.where((eb) =>
-          eb.or([
-            eb('service_versions.status', 'in', CATALOGUE_STATES),
-            eb(
-              'services.provider_system_id',
-              'in',
-              eb.selectFrom('systems').select('systems.id').where('systems.organization_id', '=', visibleTo!),
-            ),
-          ]),
-        ),
-      )
+      .$if(visibleTo !== undefined, (q) => q.where((eb) => versionSeenBy(eb, visibleTo!)))
       .executeTakeFirst();
     if (!version) {
       problems.push({

@@ -15,7 +15,6 @@ import type {
   VersionQuery,
   VersionStatus,
 } from '../../api/contract/index.ts';
-import { CATALOGUE_STATES } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { normalizeFieldMapping } from '../../core/field-mapping.ts';
 import { newId } from '../../core/ids.ts';
@@ -38,6 +37,7 @@ import {
 import { fieldMappingColumn, refuseSoapRestDrift, soapRestColumn } from '../version-transforms.ts';
 import { requireRow } from './rows.ts';
 import { requireSystem } from './systems.ts';
+import { serviceSeenBy, versionSeenBy } from './visibility.ts';
 
 export type ServiceRow = Selectable<Database['services']>;
 export type VersionRow = Selectable<Database['service_versions']> & { context: string };
@@ -472,27 +472,10 @@ async function agencyScopeOf(db: Kysely<Database>, actor: string): Promise<strin
   return user?.role === 'agency' ? (user.organization_id ?? '∅') : undefined;
 }
 
-/** The ids of an organization's systems, for a `where … in`. */
-const systemsOfOrganization = (db: Kysely<Database>, organizationId: string) =>
-  db.selectFrom('systems').select('systems.id').where('systems.organization_id', '=', organizationId);
-
 /** Services matching the filters of a service list, in no order yet; `visibleTo`: those that organization sees. */
 function filteredServices(db: Kysely<Database>, filter: ServiceFilter, visibleTo?: string) {
   let q = db.selectFrom('services').selectAll('services');
-  if (visibleTo !== undefined) {
-    q = q.where((eb) =>
-      eb.or([
-        eb('services.provider_system_id', 'in', systemsOfOrganization(db, visibleTo)),
-        eb.exists(
-          eb
-            .selectFrom('service_versions as v')
-            .select('v.id')
-            .whereRef('v.service_id', '=', 'services.id')
-            .where('v.status', 'in', CATALOGUE_STATES),
-        ),
-      ]),
-    );
-  }
+  if (visibleTo !== undefined) q = q.where((eb) => serviceSeenBy(eb, visibleTo));
   if (filter.providerSystemId) q = q.where('services.provider_system_id', '=', filter.providerSystemId);
   const organizationId = filter.organizationId;
   if (organizationId) {
@@ -511,7 +494,7 @@ export const listServices = async (db: Kysely<Database>, filter: ServiceFilter =
 
 /**
  * One page of the service catalogue (issue 11), searched by context and name; by context by default. `visibleTo`
- * limits it, in SQL, to an organization's own services and those in the catalogue (`CATALOGUE_STATES`).
+ * limits it, in SQL, to the services that organization may see (`serviceSeenBy`).
  */
 export async function pageServices(
   db: Kysely<Database>,
@@ -534,7 +517,7 @@ export async function pageServices(
 
 export const requireService = (db: Kysely<Database>, id: string) => requireRow(db, 'services', id);
 
-/** Whether an organization may know that a service exists: its own, or in the catalogue (false if none). */
+/** Whether an organization may know that a service exists (`serviceSeenBy`; false when there is none). */
 export async function serviceVisibleTo(db: Kysely<Database>, id: string, organizationId: string) {
   const found = await filteredServices(db, {}, organizationId)
     .where('services.id', '=', id)
@@ -557,14 +540,7 @@ type VersionFilter = Omit<Static<typeof VersionQuery>, 'sort' | 'limit' | 'offse
 /** Versions matching the filters of a version list, in no order yet; `visibleTo`: those that organization sees. */
 function filteredVersions(db: Kysely<Database>, filter: VersionFilter, visibleTo?: string) {
   let q = versionQuery(db);
-  if (visibleTo !== undefined) {
-    q = q.where((eb) =>
-      eb.or([
-        eb('services.provider_system_id', 'in', systemsOfOrganization(db, visibleTo)),
-        eb('service_versions.status', 'in', CATALOGUE_STATES),
-      ]),
-    );
-  }
+  if (visibleTo !== undefined) q = q.where((eb) => versionSeenBy(eb, visibleTo));
   if (filter.serviceId) q = q.where('service_versions.service_id', '=', filter.serviceId);
   if (filter.status) q = q.where('service_versions.status', '=', filter.status);
   const search = filter.q;
@@ -583,7 +559,7 @@ export async function listVersions(
 
 /**
  * One page of versions (issue 11), searched by context and version; by context, then version, by default.
- * `visibleTo` limits it, in SQL, to an organization's own services' versions and those in the catalogue.
+ * `visibleTo` limits it, in SQL, to the versions that organization may see (`versionSeenBy`).
  */
 export async function pageVersions(
   db: Kysely<Database>,
@@ -604,7 +580,7 @@ export async function pageVersions(
   return { items: rows.map(toVersion), total };
 }
 
-/** Whether an organization may know that a version exists: its own service's, or in the catalogue. */
+/** Whether an organization may know that a version exists (`versionSeenBy`; false when there is none). */
 export async function versionVisibleTo(db: Kysely<Database>, id: string, organizationId: string) {
   const found = await filteredVersions(db, {}, organizationId)
     .where('service_versions.id', '=', id)
