@@ -45,6 +45,9 @@ interface Fixture {
   sysB: string;
   svcA: string;
   svcB: string;
+  /** A service of B with a draft version only: not in the catalogue, so not known to A. */
+  svcBDraft: string;
+  verBDraft: string;
   verA: string;
   verB: string;
   /** A's system consumes B's service; B's system consumes A's service; B's system consumes B's service. */
@@ -86,6 +89,12 @@ interface Row {
   route: string;
   cases: (f: Fixture) => Case[];
 }
+
+/**
+ * Agency A naming an object of B whose existence is not public (a system, credential, subscription, request,
+ * change, webhook endpoint): answered exactly as an unknown id, so a refusal does not tell that it exists (R-27).
+ */
+const HIDDEN = (code: string) => ({ status: 404, code });
 
 const ids = (body: Json) => (body['items'] as Json[]).map((x) => x['id'] as string).sort();
 const sorted = (...xs: string[]) => [...xs].sort();
@@ -258,7 +267,7 @@ const ROUTES: Row[] = [
   {
     route: 'GET /api/v1/systems/:id',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}`, status: 403 },
+      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}`, ...HIDDEN('CP_SYSTEM_NOT_FOUND') },
       { as: 'agencyA', path: `/api/v1/systems/${f.sysA}`, status: 200 },
       { as: 'auditor', path: `/api/v1/systems/${f.sysB}`, status: 200 },
       { as: 'agencyA', path: '/api/v1/systems/sys_nope', status: 404, code: 'CP_SYSTEM_NOT_FOUND' },
@@ -267,8 +276,18 @@ const ROUTES: Row[] = [
   {
     route: 'PATCH /api/v1/systems/:id',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}`, body: { name: 'Đổi tên' }, status: 403 },
-      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}`, body: { status: 'suspended' }, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/systems/${f.sysB}`,
+        body: { name: 'Đổi tên' },
+        ...HIDDEN('CP_SYSTEM_NOT_FOUND'),
+      },
+      {
+        as: 'agencyA',
+        path: `/api/v1/systems/${f.sysB}`,
+        body: { status: 'suspended' },
+        ...HIDDEN('CP_SYSTEM_NOT_FOUND'),
+      },
       { as: 'agencyA', path: `/api/v1/systems/${f.sysA}`, body: { status: 'suspended' }, status: 403 },
       { as: 'agencyA', path: `/api/v1/systems/${f.sysA}`, body: { isProvider: false }, status: 403 },
       { as: 'reviewer', path: `/api/v1/systems/${f.sysA}`, body: { name: 'Đổi tên' }, status: 403 },
@@ -316,7 +335,7 @@ const ROUTES: Row[] = [
   {
     route: 'GET /api/v1/systems/:id/connection',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}/connection`, status: 403 },
+      { as: 'agencyA', path: `/api/v1/systems/${f.sysB}/connection`, ...HIDDEN('CP_SYSTEM_NOT_FOUND') },
       {
         as: 'agencyA',
         path: `/api/v1/systems/${f.sysA}/connection?days=7`,
@@ -343,7 +362,20 @@ const ROUTES: Row[] = [
         as: 'agencyA',
         path: '/api/v1/services',
         status: 200,
-        check: (b) => assert.ok(ids(b).includes(f.svcB), 'ids(b).includes(f.svcB)'),
+        check: (b) => {
+          assert.ok(ids(b).includes(f.svcB), 'ids(b).includes(f.svcB)');
+          assert.ok(ids(b).includes(f.svcA), 'its own service, though only a draft');
+          assert.ok(
+            !ids(b).includes(f.svcBDraft),
+            "another agency's service not in the catalogue is not listed",
+          );
+        },
+      },
+      {
+        as: 'auditor',
+        path: '/api/v1/services',
+        status: 200,
+        check: (b) => assert.ok(ids(b).includes(f.svcBDraft), 'the operator side sees every service'),
       },
     ],
   },
@@ -354,7 +386,7 @@ const ROUTES: Row[] = [
         as: 'agencyA',
         path: '/api/v1/services',
         body: { context: 'a-tren-b', name: 'X', providerSystemId: f.sysB },
-        status: 403,
+        ...HIDDEN('CP_SYSTEM_NOT_FOUND'),
       },
       {
         as: 'reviewer',
@@ -373,12 +405,22 @@ const ROUTES: Row[] = [
   },
   {
     route: 'GET /api/v1/services/:id',
-    cases: (f) => [{ as: 'agencyA', path: `/api/v1/services/${f.svcB}`, status: 200 }],
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/services/${f.svcB}`, status: 200 },
+      { as: 'agencyA', path: `/api/v1/services/${f.svcBDraft}`, ...HIDDEN('CP_SERVICE_NOT_FOUND') },
+      { as: 'reviewer', path: `/api/v1/services/${f.svcBDraft}`, status: 200 },
+    ],
   },
   {
     route: 'PATCH /api/v1/services/:id',
     cases: (f) => [
       { as: 'agencyA', path: `/api/v1/services/${f.svcB}`, body: { name: 'Đổi tên' }, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/services/${f.svcBDraft}`,
+        body: { name: 'Đổi tên' },
+        ...HIDDEN('CP_SERVICE_NOT_FOUND'),
+      },
       { as: 'reviewer', path: `/api/v1/services/${f.svcA}`, body: { name: 'Đổi tên' }, status: 403 },
       {
         as: 'agencyA',
@@ -408,6 +450,7 @@ const ROUTES: Row[] = [
         status: 200,
         check: (b) => assert.equal(b.items[0].upstreams.production, INTERNAL, 'its own upstreams are'),
       },
+      { as: 'agencyA', path: `/api/v1/services/${f.svcBDraft}/versions`, ...HIDDEN('CP_SERVICE_NOT_FOUND') },
     ],
   },
   {
@@ -445,6 +488,7 @@ const ROUTES: Row[] = [
         status: 200,
         check: (b) => {
           assert.ok(ids(b).includes(f.verB), 'ids(b).includes(f.verB)');
+          assert.ok(!ids(b).includes(f.verBDraft), "another agency's draft is not listed");
           const upstreamsOf = (id: string) => b.items.find((v: Json) => v.id === id).upstreams;
           assert.deepEqual(upstreamsOf(f.verB), NO_ADDRESS, "another agency's upstreams are not shown");
           assert.equal(upstreamsOf(f.verA).production, INTERNAL, 'its own upstreams are');
@@ -467,6 +511,7 @@ const ROUTES: Row[] = [
         status: 200,
         check: (b) => assert.equal(b.upstreams.production, INTERNAL, 'its own upstreams are'),
       },
+      { as: 'agencyA', path: `/api/v1/versions/${f.verBDraft}`, ...HIDDEN('CP_VERSION_NOT_FOUND') },
       {
         as: 'reviewer',
         path: `/api/v1/versions/${f.verB}`,
@@ -542,7 +587,7 @@ const ROUTES: Row[] = [
   {
     route: 'GET /api/v1/subscriptions/:id',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/subscriptions/${f.subBB}`, status: 403 },
+      { as: 'agencyA', path: `/api/v1/subscriptions/${f.subBB}`, ...HIDDEN('CP_SUBSCRIPTION_NOT_FOUND') },
       { as: 'agencyA', path: `/api/v1/subscriptions/${f.subAB}`, status: 200 },
       { as: 'agencyA', path: `/api/v1/subscriptions/${f.subBA}`, status: 200 },
     ],
@@ -611,7 +656,7 @@ const ROUTES: Row[] = [
   {
     route: 'GET /api/v1/credentials/:id',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/credentials/${f.credB}`, status: 403 },
+      { as: 'agencyA', path: `/api/v1/credentials/${f.credB}`, ...HIDDEN('CP_CREDENTIAL_NOT_FOUND') },
       {
         as: 'agencyA',
         path: `/api/v1/credentials/${f.credA}`,
@@ -623,7 +668,12 @@ const ROUTES: Row[] = [
   {
     route: 'POST /api/v1/credentials/:id/revoke',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/credentials/${f.credB}/revoke`, body: {}, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/credentials/${f.credB}/revoke`,
+        body: {},
+        ...HIDDEN('CP_CREDENTIAL_NOT_FOUND'),
+      },
       { as: 'reviewer', path: `/api/v1/credentials/${f.credA2}/revoke`, body: {}, status: 403 },
       {
         as: 'agencyA',
@@ -666,11 +716,19 @@ const ROUTES: Row[] = [
   },
   {
     route: 'GET /api/v1/connection-requests/:id',
-    cases: (f) => [{ as: 'agencyA', path: `/api/v1/connection-requests/${f.reqB}`, status: 403 }],
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/connection-requests/${f.reqB}`, ...HIDDEN('CP_REQUEST_NOT_FOUND') },
+    ],
   },
   {
     route: 'GET /api/v1/connection-requests/:id/letter.docx',
-    cases: (f) => [{ as: 'agencyA', path: `/api/v1/connection-requests/${f.reqB}/letter.docx`, status: 403 }],
+    cases: (f) => [
+      {
+        as: 'agencyA',
+        path: `/api/v1/connection-requests/${f.reqB}/letter.docx`,
+        ...HIDDEN('CP_REQUEST_NOT_FOUND'),
+      },
+    ],
   },
   {
     route: 'POST /api/v1/connection-requests/:id/approve',
@@ -699,7 +757,7 @@ const ROUTES: Row[] = [
           as: 'agencyA',
           path: '/api/v1/subscription-requests',
           body: { ...form, systemId: f.sysB, versionId: f.verA },
-          status: 403,
+          ...HIDDEN('CP_SYSTEM_NOT_FOUND'),
         },
         {
           as: 'reviewer',
@@ -710,9 +768,16 @@ const ROUTES: Row[] = [
         {
           as: 'agencyA',
           path: '/api/v1/subscription-requests',
-          body: { ...form, systemId: f.sysA, versionId: f.verB },
+          body: { ...form, systemId: f.sysA, versionId: f.verA },
           status: 409,
           code: 'CP_VERSION_NOT_PUBLISHED',
+        },
+        {
+          // Another agency's draft is not in the catalogue: unknown, not "not published" (R-27).
+          as: 'agencyA',
+          path: '/api/v1/subscription-requests',
+          body: { ...form, systemId: f.sysA, versionId: f.verBDraft },
+          ...HIDDEN('CP_VERSION_NOT_FOUND'),
         },
       ];
     },
@@ -741,7 +806,11 @@ const ROUTES: Row[] = [
   {
     route: 'GET /api/v1/subscription-requests/:id',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/subscription-requests/${f.subReqB}`, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/subscription-requests/${f.subReqB}`,
+        ...HIDDEN('CP_REQUEST_NOT_FOUND'),
+      },
       {
         as: 'auditor',
         path: `/api/v1/subscription-requests/${f.subReqB}`,
@@ -753,7 +822,11 @@ const ROUTES: Row[] = [
   {
     route: 'GET /api/v1/subscription-requests/:id/guide',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/subscription-requests/${f.subReqB}/guide`, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/subscription-requests/${f.subReqB}/guide`,
+        ...HIDDEN('CP_REQUEST_NOT_FOUND'),
+      },
       {
         as: 'reviewer',
         path: `/api/v1/subscription-requests/${f.subReqB}/guide`,
@@ -841,7 +914,7 @@ const ROUTES: Row[] = [
         as: 'agencyA',
         path: `/api/v1/subscription-requests/${f.subReqB}/request-production`,
         body: {},
-        status: 403,
+        ...HIDDEN('CP_REQUEST_NOT_FOUND'),
       },
       {
         as: 'admin',
@@ -855,7 +928,12 @@ const ROUTES: Row[] = [
   {
     route: 'POST /api/v1/subscription-requests/:id/resubmit',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/subscription-requests/${f.subReqB}/resubmit`, body: {}, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/subscription-requests/${f.subReqB}/resubmit`,
+        body: {},
+        ...HIDDEN('CP_REQUEST_NOT_FOUND'),
+      },
       {
         as: 'admin',
         path: `/api/v1/subscription-requests/${f.subReqB}/resubmit`,
@@ -872,7 +950,7 @@ const ROUTES: Row[] = [
         as: 'agencyA',
         path: `/api/v1/subscription-requests/${f.subReqB}/credentials/sandbox/collect`,
         body: {},
-        status: 403,
+        ...HIDDEN('CP_REQUEST_NOT_FOUND'),
       },
       {
         as: 'reviewer',
@@ -968,7 +1046,12 @@ const ROUTES: Row[] = [
   {
     route: 'POST /api/v1/credentials/:id/rotate',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/credentials/${f.credB}/rotate`, body: {}, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/credentials/${f.credB}/rotate`,
+        body: {},
+        ...HIDDEN('CP_CREDENTIAL_NOT_FOUND'),
+      },
       { as: 'reviewer', path: `/api/v1/credentials/${f.credA}/rotate`, body: {}, status: 403 },
     ],
   },
@@ -993,7 +1076,16 @@ const ROUTES: Row[] = [
   {
     route: 'POST /api/v1/subscriptions/:id/cancel',
     // A is the provider of subBA, not its consumer: only the consumer stops its own use (R-21).
-    cases: (f) => [{ as: 'agencyA', path: `/api/v1/subscriptions/${f.subBA}/cancel`, body: {}, status: 403 }],
+    // A third organization (subBB: B consumes B) is answered as for an unknown id.
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/subscriptions/${f.subBA}/cancel`, body: {}, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/subscriptions/${f.subBB}/cancel`,
+        body: {},
+        ...HIDDEN('CP_SUBSCRIPTION_NOT_FOUND'),
+      },
+    ],
   },
   {
     route: 'POST /api/v1/maintenance',
@@ -1067,7 +1159,7 @@ const ROUTES: Row[] = [
   {
     route: 'GET /api/v1/version-changes/:id',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/version-changes/${f.changeB}`, status: 403 },
+      { as: 'agencyA', path: `/api/v1/version-changes/${f.changeB}`, ...HIDDEN('CP_REQUEST_NOT_FOUND') },
       {
         as: 'auditor',
         path: `/api/v1/version-changes/${f.changeB}`,
@@ -1117,7 +1209,12 @@ const ROUTES: Row[] = [
   {
     route: 'POST /api/v1/version-changes/:id/withdraw',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/version-changes/${f.changeB}/withdraw`, body: {}, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/version-changes/${f.changeB}/withdraw`,
+        body: {},
+        ...HIDDEN('CP_REQUEST_NOT_FOUND'),
+      },
       { as: 'reviewer', path: `/api/v1/version-changes/${f.changeB}/withdraw`, body: {}, status: 403 },
     ],
   },
@@ -1157,14 +1254,19 @@ const ROUTES: Row[] = [
   {
     route: 'DELETE /api/v1/webhooks/:id',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/webhooks/${f.hookB}`, status: 403 },
+      { as: 'agencyA', path: `/api/v1/webhooks/${f.hookB}`, ...HIDDEN('API_NOT_FOUND') },
       { as: 'auditor', path: `/api/v1/webhooks/${f.hookB}`, status: 403 },
     ],
   },
   {
     route: 'POST /api/v1/webhooks/:id/rotate-secret',
     cases: (f) => [
-      { as: 'agencyA', path: `/api/v1/webhooks/${f.hookB}/rotate-secret`, body: {}, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/webhooks/${f.hookB}/rotate-secret`,
+        body: {},
+        ...HIDDEN('API_NOT_FOUND'),
+      },
       { as: 'reviewer', path: `/api/v1/webhooks/${f.hookB}/rotate-secret`, body: {}, status: 403 },
       { as: 'auditor', path: `/api/v1/webhooks/${f.hookB}/rotate-secret`, body: {}, status: 403 },
     ],
@@ -1825,7 +1927,12 @@ async function seed(h: AdminHarness): Promise<Fixture> {
     'test',
   );
   const svcB = await r.createService({ context: 'dancu', name: 'Dân cư', providerSystemId: sysB.id }, 'test');
-  // Drafts are enough here: who may see and touch a version does not depend on its status.
+  const svcBDraft = await r.createService(
+    { context: 'dancu-moi', name: 'Dân cư (chưa công bố)', providerSystemId: sysB.id },
+    'test',
+  );
+  // A's version is a draft; B's is published, so in the catalogue A reads (and may not change); B's other service
+  // has only a draft, which A may not even learn exists (docs/security.md §2.10).
   // Each version forwards to its agency's internal address, which only that agency and the operator may read.
   const version = (serviceId: string) =>
     r.createVersion(
@@ -1835,6 +1942,13 @@ async function seed(h: AdminHarness): Promise<Fixture> {
     );
   const verA = await version(svcA.id);
   const verB = await version(svcB.id);
+  const verBDraft = await version(svcBDraft.id);
+  // Published as a row: the workflow's sandbox test is not what these rows are about.
+  await h.store.db
+    .updateTable('service_versions')
+    .set({ status: 'published' })
+    .where('id', '=', verB.id)
+    .execute();
   const subscribe = (systemId: string, versionId: string) =>
     r.createSubscription({ systemId, versionId, environment: 'production' }, 'test');
   const subAB = await subscribe(sysA.id, verB.id);
@@ -1911,8 +2025,10 @@ async function seed(h: AdminHarness): Promise<Fixture> {
     sysB: sysB.id,
     svcA: svcA.id,
     svcB: svcB.id,
+    svcBDraft: svcBDraft.id,
     verA: verA.id,
     verB: verB.id,
+    verBDraft: verBDraft.id,
     subAB: subAB.id,
     subBA: subBA.id,
     subBB: subBB.id,
@@ -1993,6 +2109,86 @@ for (const kind of storeKinds) {
       }
     });
 
+    test("another organization's non-public objects: the answer is the unknown id's, byte for byte but the id", async () => {
+      // R-27: a 403 for B's id beside a 404 for a made-up one would tell agency A which ids exist in B.
+      const probes: Array<[method: string, path: (id: string) => string, id: string, body?: unknown]> = [
+        ['GET', (id) => `/api/v1/systems/${id}`, f.sysB],
+        ['PATCH', (id) => `/api/v1/systems/${id}`, f.sysB, { name: 'Đổi tên' }],
+        ['GET', (id) => `/api/v1/systems/${id}/connection`, f.sysB],
+        ['GET', (id) => `/api/v1/credentials/${id}`, f.credB],
+        ['POST', (id) => `/api/v1/credentials/${id}/rotate`, f.credB, {}],
+        ['GET', (id) => `/api/v1/subscriptions/${id}`, f.subBB],
+        ['POST', (id) => `/api/v1/subscriptions/${id}/cancel`, f.subBB, {}],
+        ['GET', (id) => `/api/v1/connection-requests/${id}`, f.reqB],
+        ['GET', (id) => `/api/v1/subscription-requests/${id}`, f.subReqB],
+        ['GET', (id) => `/api/v1/version-changes/${id}`, f.changeB],
+        ['DELETE', (id) => `/api/v1/webhooks/${id}`, f.hookB],
+        // Services and versions of the catalogue are public; another organization's not yet in it are not.
+        ['GET', (id) => `/api/v1/services/${id}`, f.svcBDraft],
+        ['GET', (id) => `/api/v1/services/${id}/versions`, f.svcBDraft],
+        ['PATCH', (id) => `/api/v1/services/${id}`, f.svcBDraft, { name: 'Đổi tên' }],
+        ['GET', (id) => `/api/v1/versions/${id}`, f.verBDraft],
+        [
+          'POST',
+          (id) => `/api/v1/versions/${id}/submit`,
+          f.verBDraft,
+          { technicalDocument: '{}', documentType: 'openapi' },
+        ],
+        ['GET', (id) => `/api/v1/versions/${id}/consumers`, f.verBDraft],
+      ];
+      for (const [method, path, id, body] of probes) {
+        // The same shape of id as B's, so that nothing but existence differs.
+        const unknown = `${id.slice(0, -5)}zzzzz`;
+        const answer = async (named: string) => {
+          const res = await h.call(method, path(named), body, { token: tokens.agencyA });
+          return { status: res.statusCode, body: res.body.replaceAll(named, '<id>') };
+        };
+        const existing = await answer(id);
+        assert.equal(existing.status, 404, `${method} ${path(id)} → ${existing.body}`);
+        assert.deepEqual(
+          existing,
+          await answer(unknown),
+          `${method} ${path('<id>')}: B's id vs an unknown one`,
+        );
+      }
+      // A composite's targets too: B's draft is "no such service version", as a made-up one is; a catalogued one
+      // (B's published version) is a target A may use.
+      const composite = (version: string, target: string) =>
+        h.call(
+          'POST',
+          `/api/v1/services/${f.svcA}/versions`,
+          {
+            version,
+            resources: [{ method: 'GET', path: '/tra-cuu/{id}' }],
+            composite: { backends: [{ target, path: '/tra-cuu/{id}' }] },
+          },
+          { token: tokens.agencyA },
+        );
+      const [draftTarget, noTarget] = [
+        await composite('8.0', '/dancu-moi/1.0'),
+        await composite('8.0', '/khong-co/1.0'),
+      ];
+      assert.equal(draftTarget.statusCode, 400, draftTarget.body);
+      assert.deepEqual(
+        draftTarget.json().errors.map((e: Json) => e.message.replace('/dancu-moi/1.0', '<target>')),
+        noTarget.json().errors.map((e: Json) => e.message.replace('/khong-co/1.0', '<target>')),
+        "B's draft as a composite target: the answer of a target that does not exist",
+      );
+      const catalogued = await composite('8.1', '/dancu/1.0');
+      assert.equal(catalogued.statusCode, 201, catalogued.body);
+      // The ids in a body are checked the same way: B's provider system is no more known than a made-up one.
+      const service = (providerSystemId: string) =>
+        h.call(
+          'POST',
+          '/api/v1/services',
+          { context: 'do-tham', name: 'X', providerSystemId },
+          { token: tokens.agencyA },
+        );
+      const [forB, forNone] = [await service(f.sysB), await service('sys_zzzzzzzzzzzzzzzzzzzzzzzzz')];
+      assert.equal(forB.statusCode, 404, forB.body);
+      assert.equal(forB.json().code, forNone.json().code, 'the same code for B’s system and an unknown one');
+    });
+
     for (const row of ROUTES) {
       const [method, url] = row.route.split(' ') as [string, string];
       test(row.route, async () => {
@@ -2017,6 +2213,40 @@ for (const kind of storeKinds) {
         }
       });
     }
+
+    // After the rows: it adds a subscription of A's, which their lists would count.
+    test('a version of another organization that one of its systems is subscribed to is seen, catalogued or not', async () => {
+      // A composite's sandbox grants, or the operator, may subscribe A's system to B's version under test: the
+      // subscription A reads names it, so A may read it too (docs/security.md §2.10).
+      const svc = await h.registry.createService(
+        { context: 'dancu-thu', name: 'Dân cư (đang thử)', providerSystemId: f.sysB },
+        'test',
+      );
+      const ver = await h.registry.createVersion(svc.id, { version: '1.0' }, 'test');
+      const as = (path: string) => h.call('GET', path, undefined, { token: tokens.agencyA });
+      assert.equal(
+        (await as(`/api/v1/versions/${ver.id}`)).statusCode,
+        404,
+        'not seen before the subscription',
+      );
+      await h.registry.createSubscription(
+        { systemId: f.sysA, versionId: ver.id, environment: 'sandbox' },
+        'test',
+      );
+      assert.equal(
+        (await as(`/api/v1/versions/${ver.id}`)).statusCode,
+        200,
+        'the version it is subscribed to',
+      );
+      assert.equal((await as(`/api/v1/services/${svc.id}`)).statusCode, 200, 'and its service');
+      assert.ok(ids((await as('/api/v1/versions?limit=100')).json()).includes(ver.id), 'listed');
+      assert.ok(ids((await as('/api/v1/services?limit=100')).json()).includes(svc.id), 'listed');
+      assert.equal(
+        (await as(`/api/v1/versions/${f.verBDraft}`)).statusCode,
+        404,
+        'B’s other draft is still not',
+      );
+    });
   });
 }
 

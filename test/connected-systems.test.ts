@@ -342,8 +342,9 @@ for (const kind of storeKinds) {
       const refused = await h.call('GET', `/api/v1/systems/${sys.failing.id}/connection`, undefined, {
         token: agencyToken,
       });
-      assert.equal(refused.statusCode, 403);
-      assert.equal(refused.json().code, 'API_FORBIDDEN');
+      // Another organization's system is answered as an unknown id (docs/security.md §2.10).
+      assert.equal(refused.statusCode, 404);
+      assert.equal(refused.json().code, 'CP_SYSTEM_NOT_FOUND');
       const tooLong = await h.call('GET', `/api/v1/systems/${sys.active.id}/connection?days=731`);
       assert.equal(tooLong.statusCode, 400);
       const byOperator = await h.call('GET', `/api/v1/systems/${sys.failing.id}/connection`);

@@ -338,7 +338,7 @@ for (const kind of storeKinds) {
       );
     });
 
-    test('an agency user cannot apply for, or read, another organization’s requests (403)', async () => {
+    test('an agency user cannot apply for, or read, another organization’s requests (403, or 404 as an unknown id)', async () => {
       const theirs = await submit(token.agencyB, { systemName: 'Hệ thống quản lý y tế' });
       assert.equal(theirs.organizationId, orgB.id);
       const before = await counts();
@@ -353,11 +353,21 @@ for (const kind of storeKinds) {
         'API_FORBIDDEN',
         before,
       );
-      for (const path of [`/${theirs.id}`, `/${theirs.id}/letter.docx`, `?organizationId=${orgB.id}`]) {
+      // Organizations are public, so filtering by B's is a refusal; B's request itself is answered as an unknown
+      // id (docs/security.md §2.10).
+      await expectRefused(
+        await h.call('GET', `/api/v1/connection-requests?organizationId=${orgB.id}`, undefined, {
+          token: token.agencyA,
+        }),
+        403,
+        'API_FORBIDDEN',
+        before,
+      );
+      for (const path of [`/${theirs.id}`, `/${theirs.id}/letter.docx`]) {
         await expectRefused(
           await h.call('GET', `/api/v1/connection-requests${path}`, undefined, { token: token.agencyA }),
-          403,
-          'API_FORBIDDEN',
+          404,
+          'CP_REQUEST_NOT_FOUND',
           before,
         );
       }

@@ -580,3 +580,31 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
     assert.equal(await overlapping(0), 6, '0: one socket per call in flight, as before');
   });
 });
+
+describe('a request the parser refuses after the gateway decided its refusal (records durable first)', () => {
+  let h: Awaited<ReturnType<typeof startGatewayHarness>>;
+  // Strict durability, the platform's default: a refusal's head is set at once and its body written when its
+  // record is durable — the moment at which the parser may fail on the request body.
+  before(async () => {
+    h = await startGatewayHarness('pglite', { durability: 'strict' });
+  });
+  after(() => h?.close());
+
+  test('a 4xx problem goes out (the refusal or the parser’s 400), then the connection closes', async () => {
+    // The client used to get a closed connection and not a byte (docs/security.md §2.8).
+    const port = Number(new URL(h.url).port);
+    const heads = [
+      'POST /hoso/1.0/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n',
+      'POST /hoso/1.0/a%2f HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n',
+      'POST /hoso/1.0/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n',
+      'PUT /a/1.0/b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc',
+    ];
+    for (const head of heads) {
+      const line = head.split('\r\n')[0];
+      const refused = await rawExchange(port, head, { waitMs: 3_000 });
+      assert.match(refused.response, /^HTTP\/1\.1 4\d\d /, `${line} → ${JSON.stringify(refused.response)}`);
+      assert.match(refused.response, /application\/problem\+json/, `${line} → ${refused.response}`);
+      assert.ok(refused.closed, `${line}: the connection is closed`);
+    }
+  });
+});

@@ -272,7 +272,8 @@ for (const kind of storeKinds) {
       };
 
       // Only the consumer's own organization registers its system (or an operator administrator for it).
-      await expectRefused(post('', token.provider, form), 403, 'API_FORBIDDEN');
+      // Another organization's system is answered as an unknown id (docs/security.md §2.10).
+      await expectRefused(post('', token.provider, form), 404, 'CP_SYSTEM_NOT_FOUND');
       await expectRefused(post('', token.reviewer, form), 403, 'API_FORBIDDEN');
       const created = expectStatus(await post('', token.consumer, form), 201);
       flowRequestId = created['id'];
@@ -287,7 +288,7 @@ for (const kind of storeKinds) {
         "Date.parse(created['age']['deadlineAt']) > Date.now() + 2 * 86_400_000 - 60_000",
       );
       assert.deepEqual(created['reasons'], []);
-      await expectRefused(get(`/${created['id']}`, token.provider), 403, 'API_FORBIDDEN');
+      await expectRefused(get(`/${created['id']}`, token.provider), 404, 'CP_REQUEST_NOT_FOUND');
       assert.equal(expectStatus(await get(`/${created['id']}`, token.consumer), 200)['id'], created['id']);
       // A second open request for the same system and version is refused.
       await expectRefused(post('', token.consumer, form), 409, 'CP_REQUEST_STATE');
@@ -352,7 +353,7 @@ for (const kind of storeKinds) {
       );
 
       // The technical guide: the R-11 description and the version's OpenAPI document.
-      await expectRefused(get(`/${id}/guide`, token.provider), 403, 'API_FORBIDDEN');
+      await expectRefused(get(`/${id}/guide`, token.provider), 404, 'CP_REQUEST_NOT_FOUND');
       const guide = expectStatus(await get(`/${id}/guide`, token.consumer), 200);
       assert.deepEqual(guide['service']['description'], FULL_DESCRIPTION);
       assert.equal(guide['version']['technicalDocument'], OPENAPI_DOC);
@@ -370,7 +371,11 @@ for (const kind of storeKinds) {
       assert.equal(expectStatus(await get(`/${id}`, token.consumer), 200)['status'], 'sandbox_approved');
 
       // The consumer collects its secret, once; another organization cannot.
-      await expectRefused(post(`/${id}/credentials/sandbox/collect`, token.provider), 403, 'API_FORBIDDEN');
+      await expectRefused(
+        post(`/${id}/credentials/sandbox/collect`, token.provider),
+        404,
+        'CP_REQUEST_NOT_FOUND',
+      );
       await expectRefused(post(`/${id}/credentials/sandbox/collect`, token.reviewer), 403, 'API_FORBIDDEN');
       const collectRes = await post(`/${id}/credentials/sandbox/collect`, token.consumer);
       const collected = expectStatus(collectRes, 201);
@@ -490,7 +495,7 @@ for (const kind of storeKinds) {
       assert.deepEqual((told?.payload as Json | undefined)?.['reasons'], items);
 
       await expectRefused(post(`/${id}/approve-sandbox`, token.reviewer), 409, 'CP_REQUEST_STATE');
-      await expectRefused(post(`/${id}/resubmit`, token.provider, {}), 403, 'API_FORBIDDEN');
+      await expectRefused(post(`/${id}/resubmit`, token.provider, {}), 404, 'CP_REQUEST_NOT_FOUND');
       await expectRefused(
         post(`/${id}/resubmit`, token.consumer, { changes: { timeOfUse: '25:00-26:00' } }),
         400,
@@ -572,7 +577,10 @@ for (const kind of storeKinds) {
         purpose: 'x',
         frequencyPerDay: 1,
       };
-      await expectRefused(post('', token.consumer, form), 409, 'CP_VERSION_NOT_PUBLISHED');
+      // Another organization's draft is not in the catalogue: to the consumer agency it is an unknown id
+      // (docs/security.md §2.10); the operator, who sees it, is told it is not published.
+      await expectRefused(post('', token.consumer, form), 404, 'CP_VERSION_NOT_FOUND');
+      await expectRefused(post('', token.admin, form), 409, 'CP_VERSION_NOT_PUBLISHED');
       await expectRefused(
         post('', token.consumer, { ...form, versionId: seed.v1.id }),
         409,
@@ -588,10 +596,11 @@ for (const kind of storeKinds) {
         400,
         'API_VALIDATION_FAILED',
       );
+      // Another organization's system, answered as an unknown id (docs/security.md §2.10).
       await expectRefused(
         post('', token.consumer, { ...form, systemId: seed.providerSystem.id, versionId: seed.thueV1.id }),
-        403,
-        'API_FORBIDDEN',
+        404,
+        'CP_SYSTEM_NOT_FOUND',
       );
       const providerOnly = await h.registry.createSystem(
         { organizationId: seed.consumer.id, name: 'Chỉ cung cấp', isProvider: true, isConsumer: false },

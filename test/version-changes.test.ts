@@ -262,8 +262,9 @@ for (const kind of storeKinds) {
       assert.equal(created['sandboxTarget'], null);
 
       // IDOR: another agency neither sees nor acts on it.
-      await expectRefused(get(`/${id}`, token.other), 403, 'API_FORBIDDEN');
-      await expectRefused(post(`/${id}/withdraw`, token.other), 403, 'API_FORBIDDEN');
+      // Another organization's change is answered as an unknown id (docs/security.md §2.10).
+      await expectRefused(get(`/${id}`, token.other), 404, 'CP_REQUEST_NOT_FOUND');
+      await expectRefused(post(`/${id}/withdraw`, token.other), 404, 'CP_REQUEST_NOT_FOUND');
       assert.deepEqual(expectStatus(await get('', token.other), 200)['items'], []);
       assert.deepEqual(
         expectStatus(await get(`?organizationId=${seed.provider.id}`, token.other), 200)['items'],

@@ -94,6 +94,22 @@ export function assertOwnOrganization(
   throw new LgspError('API_FORBIDDEN', 'đối tượng của cơ quan khác / an object of another organization');
 }
 
+/**
+ * Like `assertOwnOrganization`, for an object whose very existence is not public (a system, credential,
+ * subscription, request, version change or webhook endpoint of another organization — none is on the portal):
+ * an agency user of another organization gets `notFound`, exactly the 404 an unknown id gets, so comparing a
+ * refusal with a 404 does not tell which ids exist elsewhere (R-27).
+ */
+export function assertVisibleToOrganization(
+  user: User,
+  notFound: LgspError,
+  ...organizationIds: Array<string | null | undefined>
+): void {
+  if (seesEverything(user)) return;
+  if (user.organizationId && organizationIds.includes(user.organizationId)) return;
+  throw notFound;
+}
+
 /** The organization an agency user's list is limited to, or undefined for everyone else. */
 export function organizationScope(user: User): string | undefined {
   return seesEverything(user) ? undefined : (user.organizationId ?? '∅');

@@ -1,7 +1,31 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Registry } from '../control/registry/index.ts';
-import { LgspError } from '../core/errors.ts';
+import { type ErrorCode, LgspError } from '../core/errors.ts';
 import { assertOwnOrganization, currentUser, seesEverything } from './auth.ts';
+
+/** Whether an organization's object list includes `organizationId` (unknown ids throw their own 404). */
+const ownedBy = async (owners: Promise<string | string[]>, organizationId: string) =>
+  [await owners].flat().includes(organizationId);
+
+/**
+ * The objects whose existence is not public — what the portal does not show — each with the 404 an unknown id
+ * of its kind gets, and whether an organization may see one: systems, credentials and subscriptions (both sides)
+ * its own; services and versions its own or in the catalogue (a draft or a version under review is not).
+ */
+const HIDDEN = {
+  system: { notFound: 'CP_SYSTEM_NOT_FOUND', seen: (o, id, org) => ownedBy(o.ofSystem(id), org) },
+  credential: { notFound: 'CP_CREDENTIAL_NOT_FOUND', seen: (o, id, org) => ownedBy(o.ofCredential(id), org) },
+  subscription: {
+    notFound: 'CP_SUBSCRIPTION_NOT_FOUND',
+    seen: (o, id, org) => ownedBy(o.ofSubscription(id), org),
+  },
+  service: { notFound: 'CP_SERVICE_NOT_FOUND', seen: (o, id, org) => o.registry.serviceVisibleTo(id, org) },
+  version: { notFound: 'CP_VERSION_NOT_FOUND', seen: (o, id, org) => o.registry.versionVisibleTo(id, org) },
+} as const satisfies Record<
+  string,
+  { notFound: ErrorCode; seen: (o: Ownership, id: string, organizationId: string) => Promise<boolean> }
+>;
+export type HiddenKind = keyof typeof HIDDEN;
 
 /**
  * Which organization an object belongs to, resolved through the registry (issue 3: agency users act only for
@@ -11,7 +35,7 @@ import { assertOwnOrganization, currentUser, seesEverything } from './auth.ts';
  * Unknown ids throw the registry's own 404, so a typo is not reported as a refusal.
  */
 export class Ownership {
-  constructor(private readonly registry: Registry) {}
+  constructor(readonly registry: Registry) {}
 
   async ofSystem(systemId: string): Promise<string> {
     return (await this.registry.getSystem(systemId)).organizationId;
@@ -36,9 +60,29 @@ export class Ownership {
   }
 
   /**
+   * A preHandler that answers an agency user naming an object it may not see — another organization's system,
+   * credential or subscription, or a service or version of another organization that is not in the catalogue
+   * (`id`: the path's `:id` unless given, e.g. an id in the body) — exactly as an unknown id is answered: the
+   * kind's 404 with the id, so that no answer tells which ids exist in another organization (R-27). Nothing is
+   * written; operator staff and auditors pass without a lookup.
+   */
+  hides(kind: HiddenKind, id: (request: FastifyRequest) => string = paramId): preHandlerAsyncHookHandler {
+    const { notFound, seen } = HIDDEN[kind];
+    return async (request) => {
+      const user = currentUser(request);
+      if (seesEverything(user)) return;
+      const named = id(request);
+      if (!user.organizationId || !(await seen(this, named, user.organizationId))) {
+        throw new LgspError(notFound, named);
+      }
+    };
+  }
+
+  /**
    * A preHandler that refuses (403 API_FORBIDDEN) an agency user when the object the request names belongs to
-   * another organization. It runs after validation and before the handler, so nothing is written; operator
-   * staff and auditors pass without a lookup (their role was already checked by `requireRole`).
+   * another organization — for objects everyone may know exist (services and versions of the catalogue,
+   * organizations); the others are `hides`. It runs after validation and before the handler, so nothing is
+   * written; operator staff and auditors pass without a lookup (their role was already checked by `requireRole`).
    */
   owns(
     lookup: (request: FastifyRequest, ownership: Ownership) => Promise<string | string[]>,

@@ -14,6 +14,7 @@ import { newId } from '../core/ids.ts';
 import type { Database } from '../store/schema.ts';
 import type { ChangeEvent } from './audit.ts';
 import { auditOf } from './change.ts';
+import { versionSeenBy } from './registry/visibility.ts';
 
 /**
  * Composite services (R-17, issue 12 item 5; docs/aggregation.md), control-plane side: a definition is checked and
@@ -59,6 +60,11 @@ export async function resolveComposite(
   input: CompositeInput,
   resources: ResourceTemplate[],
   selfVersionId: string | null,
+  /**
+   * An agency user's organization when one saves it: a target is then a version it may see (its own, in the
+   * catalogue, or subscribed to); another organization's draft answers as a version that does not exist (R-27).
+   */
+  visibleTo?: string,
 ): Promise<CompositeDefinition> {
   const problems: Problem[] = [];
   const sequential = input.sequential ?? false;
@@ -133,6 +139,7 @@ export async function resolveComposite(
       ])
       .where('services.context', '=', target.context)
       .where('service_versions.version', '=', target.version)
+      .$if(visibleTo !== undefined, (q) => q.where((eb) => versionSeenBy(eb, visibleTo!)))
       .executeTakeFirst();
     if (!version) {
       problems.push({

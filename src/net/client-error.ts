@@ -24,8 +24,18 @@ export function answerClientError(
   socket: Duplex,
   codes: ClientErrorCodes,
 ): void {
-  // node:http's own test (lib/_http_server.js socketOnError): the response attached to the socket, if any.
-  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  // node:http's own test (lib/_http_server.js socketOnError): the response attached to the socket, if any, and
+  // whether a byte of it is on the wire (`_headerSent`; `headersSent` only says its head is set).
+  const inFlight = (
+    socket as Duplex & { _httpMessage?: { headersSent?: boolean; _headerSent?: boolean } | null }
+  )._httpMessage;
+  if (socket.writable && inFlight?.headersSent && !inFlight._headerSent) {
+    // Its answer is decided but not written yet — a refusal whose record is made durable before it goes out
+    // (telemetry: strict durability): that answer is the one the client gets. Destroying the socket here sent
+    // nothing at all. The parser cannot read on, so the connection ends with it, at the latest after a moment.
+    setTimeout(() => socket.destroy(), CLOSE_AFTER_MS).unref();
+    return;
+  }
   if (socket.writable && !inFlight?.headersSent) {
     const code =
       err.code === 'HPE_HEADER_OVERFLOW'

@@ -17,6 +17,16 @@ export const VERSION_STATUSES = [
   'retired',
   'rejected',
 ] as const;
+/**
+ * The states in which a version is, or was, in the catalogue (the portal shows the published and deprecated ones;
+ * a retired one stays known to the agencies that used it). Another organization's versions — and services — are
+ * seen by an agency only in them: a draft, or a version under review or rejected, is not public (R-27).
+ */
+export const CATALOGUE_STATES = [
+  'published',
+  'deprecated',
+  'retired',
+] as const satisfies readonly (typeof VERSION_STATUSES)[number][];
 export const VersionStatusSchema = OneOf(VERSION_STATUSES, {
   description:
     'draft → submitted → sandbox_test → published → deprecated (≥ 180 ngày, R-18) → retired; rejected',

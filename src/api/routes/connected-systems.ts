@@ -6,7 +6,7 @@ import {
 } from '../../reports/connected-systems.ts';
 import { currentUser, listedOrganization } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { Ownership, paramId } from '../ownership.ts';
+import { Ownership } from '../ownership.ts';
 import { anyRole, routesUnder, TAGS } from './common.ts';
 
 /**
@@ -19,7 +19,7 @@ export async function connectedSystemRoutes(
   { store, registry, clock }: AdminDeps,
 ): Promise<void> {
   const route = routesUnder(app, TAGS.systems);
-  const ownsSystem = new Ownership(registry).owns((request, o) => o.ofSystem(paramId(request)));
+  const ownsSystem = new Ownership(registry).hides('system');
 
   route('listConnectedSystems', {
     onRequest: anyRole,

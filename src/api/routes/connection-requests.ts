@@ -1,7 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { letterProvince, renderConnectionRequestLetter } from '../../control/request-letter.ts';
 import { LgspError } from '../../core/errors.ts';
-import { assertOwnOrganization, currentUser, organizationScope } from '../auth.ts';
+import {
+  assertOwnOrganization,
+  assertVisibleToOrganization,
+  currentUser,
+  organizationScope,
+} from '../auth.ts';
 import { DOCX_MEDIA_TYPE, type IdParams } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { agencyOrOperator, anyRole, reviewers, routesUnder, TAGS } from './common.ts';
@@ -15,10 +20,15 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
   const { registry, connectionRequests: requests, config } = deps;
   const route = routesUnder(app, TAGS.connectionRequests);
 
-  /** The request named by `:id`, refused (403) to an agency user of another organization. */
+  /** The request named by `:id`; to an agency user of another organization, as an unknown id (R-27). */
   async function visibleRequest(request: FastifyRequest<{ Params: IdParams }>) {
-    const found = await requests.get(request.params.id);
-    assertOwnOrganization(currentUser(request), found.organizationId);
+    const { id } = request.params;
+    const found = await requests.get(id);
+    assertVisibleToOrganization(
+      currentUser(request),
+      new LgspError('CP_REQUEST_NOT_FOUND', id),
+      found.organizationId,
+    );
     return found;
   }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { currentUser, organizationScope } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { Ownership, paramId } from '../ownership.ts';
+import { Ownership } from '../ownership.ts';
 import { agencyOrOperator, anyRole, operatorOnly, routesUnder, sendSecretOnce, TAGS } from './common.ts';
 
 /**
@@ -12,7 +12,7 @@ import { agencyOrOperator, anyRole, operatorOnly, routesUnder, sendSecretOnce, T
 export async function credentialRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
   const route = routesUnder(app, TAGS.credentials);
   const ownership = new Ownership(registry);
-  const ownsCredential = ownership.owns((request, o) => o.ofCredential(paramId(request)));
+  const ownsCredential = ownership.hides('credential');
 
   route('listCredentials', {
     onRequest: anyRole,

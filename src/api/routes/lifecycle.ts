@@ -14,9 +14,16 @@ export async function lifecycleRoutes(
   { registry, lifecycle }: AdminDeps,
 ): Promise<void> {
   const ownership = new Ownership(registry);
-  const ownsVersion = ownership.owns((request, o) => o.ofVersion(paramId(request)));
-  const ownsService = ownership.owns((request, o) => o.ofService(paramId(request)));
-  const ownsCredential = ownership.owns((request, o) => o.ofCredential(paramId(request)));
+  // Another organization's service or version not in the catalogue is an unknown id; one in it, a refusal.
+  const ownsVersion = [
+    ownership.hides('version'),
+    ownership.owns((request, o) => o.ofVersion(paramId(request))),
+  ];
+  const ownsService = [
+    ownership.hides('service'),
+    ownership.owns((request, o) => o.ofService(paramId(request))),
+  ];
+  const ownsCredential = ownership.hides('credential');
 
   route(app, TAGS.versions, 'submitVersion', {
     onRequest: agencyOrOperator,
@@ -70,11 +77,14 @@ export async function lifecycleRoutes(
 
   route(app, TAGS.subscriptions, 'cancelSubscription', {
     onRequest: agencyOrOperator,
-    // Only the consumer side stops its own use.
-    preHandler: async (request) => {
-      const [consumerOrganization] = await ownership.ofSubscription(paramId(request));
-      assertOwnOrganization(currentUser(request), consumerOrganization);
-    },
+    // Only the consumer side stops its own use; a third organization is answered as for an unknown id.
+    preHandler: [
+      ownership.hides('subscription'),
+      async (request) => {
+        const [consumerOrganization] = await ownership.ofSubscription(paramId(request));
+        assertOwnOrganization(currentUser(request), consumerOrganization);
+      },
+    ],
     handler: async (request) => lifecycle.cancelSubscription(request.params.id, currentUser(request).id),
   });
 

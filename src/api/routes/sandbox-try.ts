@@ -21,7 +21,7 @@ export async function sandboxTryRoutes(
   const ownership = new Ownership(registry);
   route(app, TAGS.versions, 'trySandboxCall', {
     onRequest: testers,
-    preHandler: ownership.owns((request, o) => o.ofVersion(paramId(request))),
+    preHandler: [ownership.hides('version'), ownership.owns((request, o) => o.ofVersion(paramId(request)))],
     handler: async (request, reply) => {
       if (!sandboxGateway) {
         throw new LgspError(

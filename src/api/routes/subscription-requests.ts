@@ -1,5 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { assertOwnOrganization, currentUser, organizationScope, seesEverything } from '../auth.ts';
+import { LgspError } from '../../core/errors.ts';
+import {
+  assertOwnOrganization,
+  assertVisibleToOrganization,
+  currentUser,
+  organizationScope,
+  seesEverything,
+} from '../auth.ts';
 import type { SubscriptionRequestCreate } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership } from '../ownership.ts';
@@ -16,10 +23,15 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
   const ownership = new Ownership(registry);
   const route = routesUnder(app, TAGS.subscriptionRequests);
 
-  /** Refuses (403) an agency user acting on a request of another organization's consumer system. */
+  /** A request of another organization's consumer system is answered to an agency user as an unknown id. */
   async function visibleRequest(request: FastifyRequest) {
-    const found = await requests.get((request.params as { id: string }).id);
-    assertOwnOrganization(currentUser(request), found.organizationId);
+    const { id } = request.params as { id: string };
+    const found = await requests.get(id);
+    assertVisibleToOrganization(
+      currentUser(request),
+      new LgspError('CP_REQUEST_NOT_FOUND', id),
+      found.organizationId,
+    );
     return found;
   }
   /** The same check as a preHandler, before anything is written; operator staff pass without a lookup. */
@@ -29,9 +41,11 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
 
   route('createSubscriptionRequest', {
     onRequest: agencyOrOperator,
-    preHandler: ownership.owns((request, o) =>
-      o.ofSystem((request.body as SubscriptionRequestCreate).systemId),
-    ),
+    // Another organization's system, or a version not in the catalogue, is an unknown id.
+    preHandler: [
+      ownership.hides('system', (request) => (request.body as SubscriptionRequestCreate).systemId),
+      ownership.hides('version', (request) => (request.body as SubscriptionRequestCreate).versionId),
+    ],
     handler: async (request) => requests.submit(request.body, currentUser(request).id),
   });
 

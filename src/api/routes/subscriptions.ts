@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { currentUser, organizationScope } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { Ownership, paramId } from '../ownership.ts';
+import { Ownership } from '../ownership.ts';
 import { anyRole, operatorOnly, routesUnder, TAGS } from './common.ts';
 
 /**
@@ -27,7 +27,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { registry }: Adm
 
   route('getSubscription', {
     onRequest: anyRole,
-    preHandler: ownership.owns((request, o) => o.ofSubscription(paramId(request))),
+    preHandler: ownership.hides('subscription'),
     handler: async (request) => registry.getSubscription(request.params.id),
   });
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { currentUser, listedOrganization } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
+import { Ownership, operatorOnlyFields } from '../ownership.ts';
 import { agencyOrOperator, anyRole, operatorOnly, routesUnder, TAGS } from './common.ts';
 
 /**
@@ -10,7 +10,8 @@ import { agencyOrOperator, anyRole, operatorOnly, routesUnder, TAGS } from './co
  */
 export async function systemRoutes(app: FastifyInstance, { registry }: AdminDeps): Promise<void> {
   const route = routesUnder(app, TAGS.systems);
-  const ownsSystem = new Ownership(registry).owns((request, o) => o.ofSystem(paramId(request)));
+  // Another organization's system answers as an unknown id: its existence is not public (R-27).
+  const ownsSystem = new Ownership(registry).hides('system');
 
   route('listSystems', {
     onRequest: anyRole,

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { assertOwnOrganization, currentUser, listedOrganization, seesEverything } from '../auth.ts';
+import { LgspError } from '../../core/errors.ts';
+import { assertVisibleToOrganization, currentUser, listedOrganization, seesEverything } from '../auth.ts';
 import type { VersionChangeCreate } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership } from '../ownership.ts';
@@ -15,16 +16,24 @@ export async function versionChangeRoutes(app: FastifyInstance, deps: AdminDeps)
   const ownership = new Ownership(registry);
   const route = routesUnder(app, TAGS.versionChanges);
 
-  /** Refuses (403) an agency user naming a change of another organization's version. */
+  /** A change of another organization's version is answered to an agency user as an unknown id. */
   async function visibleChange(request: FastifyRequest) {
-    const found = await changes.get((request.params as { id: string }).id);
-    assertOwnOrganization(currentUser(request), found.organizationId);
+    const { id } = request.params as { id: string };
+    const found = await changes.get(id);
+    assertVisibleToOrganization(
+      currentUser(request),
+      new LgspError('CP_REQUEST_NOT_FOUND', id),
+      found.organizationId,
+    );
     return found;
   }
 
   route('createVersionChange', {
     onRequest: agencyOrOperator,
-    preHandler: ownership.owns((request, o) => o.ofVersion((request.body as VersionChangeCreate).versionId)),
+    preHandler: [
+      ownership.hides('version', (request) => (request.body as VersionChangeCreate).versionId),
+      ownership.owns((request, o) => o.ofVersion((request.body as VersionChangeCreate).versionId)),
+    ],
     handler: async (request) => changes.propose(request.body, currentUser(request).id),
   });
 

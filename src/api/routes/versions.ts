@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { currentUser, seesEverything } from '../auth.ts';
+import { currentUser, organizationScope, seesEverything } from '../auth.ts';
 import type { ServiceVersion } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, operatorOnlyFields, paramId } from '../ownership.ts';
@@ -7,7 +7,8 @@ import { agencyOrOperator, anyRole, routesUnder, TAGS } from './common.ts';
 
 /**
  * Service versions, deployed side by side (R-18) with their upstreams per environment (R-11, R-12). Anyone
- * signed in reads the catalogue; the provider agency prepares its versions, and publishing, deprecating and
+ * signed in reads the catalogue (another organization's draft or version under review is, to an agency user, an
+ * unknown id: it is not public yet, R-27); the provider agency prepares its versions, and publishing, deprecating and
  * retiring (the status) stay with the operator, who tests in the sandbox first (R-11).
  */
 export async function versionRoutes(
@@ -44,10 +45,15 @@ export async function versionRoutes(
 
   route('listServiceVersions', {
     onRequest: anyRole,
+    // An unknown service is a 404, not an empty list, so a typo in the id is not mistaken for "no versions"; so is
+    // another organization's service that is not in the catalogue.
+    preHandler: ownership.hides('service'),
     handler: async (request) => {
-      // An unknown service is a 404, not an empty list, so a typo in the id is not mistaken for "no versions".
       const service = await registry.getService(request.params.id);
-      const page = await registry.pageVersions({ ...request.query, serviceId: service.id });
+      const page = await registry.pageVersions(
+        { ...request.query, serviceId: service.id },
+        organizationScope(currentUser(request)),
+      );
       return { ...page, items: await shownTo(request, page.items) };
     },
   });
@@ -56,6 +62,7 @@ export async function versionRoutes(
     onRequest: agencyOrOperator,
     // A provider agency creates drafts of its own services; any other status is the operator's decision.
     preHandler: [
+      ownership.hides('service'),
       ownership.owns((request, o) => o.ofService(paramId(request))),
       operatorOnlyFields(['status'], { status: 'draft' }),
     ],
@@ -66,19 +73,21 @@ export async function versionRoutes(
   route('listVersions', {
     onRequest: anyRole,
     handler: async (request) => {
-      const page = await registry.pageVersions(request.query);
+      const page = await registry.pageVersions(request.query, organizationScope(currentUser(request)));
       return { ...page, items: await shownTo(request, page.items) };
     },
   });
 
   route('getVersion', {
     onRequest: anyRole,
+    preHandler: ownership.hides('version'),
     handler: async (request) => (await shownTo(request, [await registry.getVersion(request.params.id)]))[0],
   });
 
   route('updateVersion', {
     onRequest: agencyOrOperator,
     preHandler: [
+      ownership.hides('version'),
       ownership.owns((request, o) => o.ofVersion(paramId(request))),
       operatorOnlyFields(['status']),
     ],

@@ -8,7 +8,12 @@ import {
   webhookEventCatalogue,
 } from '../../control/webhooks.ts';
 import { LgspError } from '../../core/errors.ts';
-import { assertOwnOrganization, currentUser, listedOrganization } from '../auth.ts';
+import {
+  assertOwnOrganization,
+  assertVisibleToOrganization,
+  currentUser,
+  listedOrganization,
+} from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { paramId } from '../ownership.ts';
 import { agencyOrOperator, anyRole, routesUnder, TAGS } from './common.ts';
@@ -59,11 +64,14 @@ export async function webhookRoutes(
     handler: async () => webhookEventCatalogue(),
   });
 
-  // An endpoint's own organization (an agency user) or the operator may change it.
+  // An endpoint's own organization (an agency user) or the operator may change it; to another agency it is
+  // answered as an unknown id.
   const ownEndpoint = async (request: Parameters<typeof paramId>[0]) => {
-    const [endpoint] = await listWebhookEndpoints(store, { id: paramId(request) });
-    if (!endpoint) throw new LgspError('API_NOT_FOUND', paramId(request));
-    assertOwnOrganization(currentUser(request), endpoint.organizationId);
+    const id = paramId(request);
+    const notFound = new LgspError('API_NOT_FOUND', id);
+    const [endpoint] = await listWebhookEndpoints(store, { id });
+    if (!endpoint) throw notFound;
+    assertVisibleToOrganization(currentUser(request), notFound, endpoint.organizationId);
   };
 
   route('rotateWebhookSecret', {

@@ -101,6 +101,10 @@ export class Registry {
   readonly listServices = this.query(services.listServices);
   readonly pageServices = this.page(services.pageServices);
   readonly getService = this.lookup(services.requireService, services.toService);
+  /** Whether an organization may know the service exists: its own, or in the catalogue. */
+  serviceVisibleTo(id: string, organizationId: string): Promise<boolean> {
+    return services.serviceVisibleTo(this.db, id, organizationId);
+  }
   /** A new version of the service named by the first argument. */
   readonly createVersion = async (serviceId: string, input: services.VersionInput, actor: string) => {
     await services.assertVersionEgress(this.db, this.egress, null, input);
@@ -113,6 +117,10 @@ export class Registry {
   readonly listVersions = this.query(services.listVersions);
   readonly pageVersions = this.page(services.pageVersions);
   readonly getVersion = this.lookup(services.requireVersion, services.toVersion);
+  /** Whether an organization may know the version exists: its own service's, or in the catalogue. */
+  versionVisibleTo(id: string, organizationId: string): Promise<boolean> {
+    return services.versionVisibleTo(this.db, id, organizationId);
+  }
 
   // ── Subscriptions ──────────────────────────────────────────────────────────────────────────────────────────
   readonly createSubscription = this.command(subscriptions.createSubscription);

@@ -37,6 +37,7 @@ import {
 import { fieldMappingColumn, refuseSoapRestDrift, soapRestColumn } from '../version-transforms.ts';
 import { requireRow } from './rows.ts';
 import { requireSystem } from './systems.ts';
+import { serviceSeenBy, versionSeenBy } from './visibility.ts';
 
 export type ServiceRow = Selectable<Database['services']>;
 export type VersionRow = Selectable<Database['service_versions']> & { context: string };
@@ -270,7 +271,9 @@ export const createVersion: CommandOn<VersionInput, ServiceVersion> = async (
   const service = await requireService(trx, serviceId);
   // R-17: a composite's backends are checked and resolved to versions now, every problem named at once.
   if (input.composite) refuseCompositeUpstreams(input.upstreams, input.mode);
-  const composite = input.composite ? await resolveComposite(trx, input.composite, resources, null) : null;
+  const composite = input.composite
+    ? await resolveComposite(trx, input.composite, resources, null, await agencyScopeOf(trx, actor))
+    : null;
   const shape = {
     status: 'draft',
     protocol: input.protocol ?? 'REST',
@@ -324,7 +327,7 @@ export const updateVersion: CommandOn<VersionPatch, ServiceVersion> = async (trx
   if (patch.mode !== undefined && patch.mode !== current.mode && current.status !== 'draft') {
     throw new LgspError('CP_VERSION_STATE', `mode: ${current.status} (chỉ khi nháp / only in draft)`);
   }
-  const composite = await compositeColumn(trx, current, patch, resources);
+  const composite = await compositeColumn(trx, current, patch, resources, await agencyScopeOf(trx, actor));
   const shape = {
     status: current.status,
     protocol: patch.protocol ?? current.protocol,
@@ -423,12 +426,14 @@ async function compositeColumn(
   current: VersionRow,
   patch: VersionPatch,
   resources: ResourceTemplate[] | undefined,
+  /** An agency actor's organization: its composites target its own versions and catalogued ones only. */
+  visibleTo: string | undefined,
 ): Promise<{ composite?: string | null }> {
   const isComposite = patch.composite !== undefined ? patch.composite !== null : current.composite !== null;
   if (isComposite) refuseCompositeUpstreams(patch.upstreams, patch.mode ?? current.mode);
   if (patch.composite === undefined) {
     if (!current.composite || !resources) return {};
-    const again = await resolveComposite(trx, current.composite, resources, current.id);
+    const again = await resolveComposite(trx, current.composite, resources, current.id, visibleTo);
     return { composite: JSON.stringify(again) };
   }
   if (current.status !== 'draft') {
@@ -440,7 +445,13 @@ async function compositeColumn(
     production:
       patch.upstreams?.production !== undefined ? patch.upstreams.production : current.production_url,
   });
-  const definition = await resolveComposite(trx, patch.composite, resources ?? current.resources, current.id);
+  const definition = await resolveComposite(
+    trx,
+    patch.composite,
+    resources ?? current.resources,
+    current.id,
+    visibleTo,
+  );
   return { composite: JSON.stringify(definition) };
 }
 
@@ -448,9 +459,23 @@ async function compositeColumn(
 
 type ServiceFilter = Omit<Static<typeof ServiceQuery>, 'sort' | 'limit' | 'offset'>;
 
-/** Services matching the filters of a service list, in no order yet. */
-function filteredServices(db: Kysely<Database>, filter: ServiceFilter) {
+/**
+ * The organization an actor is limited to when it is an agency user (`∅` without one), else undefined: operator
+ * staff, and the platform's own actors (not people), see every version.
+ */
+async function agencyScopeOf(db: Kysely<Database>, actor: string): Promise<string | undefined> {
+  const user = await db
+    .selectFrom('users')
+    .select(['role', 'organization_id'])
+    .where('id', '=', actor)
+    .executeTakeFirst();
+  return user?.role === 'agency' ? (user.organization_id ?? '∅') : undefined;
+}
+
+/** Services matching the filters of a service list, in no order yet; `visibleTo`: those that organization sees. */
+function filteredServices(db: Kysely<Database>, filter: ServiceFilter, visibleTo?: string) {
   let q = db.selectFrom('services').selectAll('services');
+  if (visibleTo !== undefined) q = q.where((eb) => serviceSeenBy(eb, visibleTo));
   if (filter.providerSystemId) q = q.where('services.provider_system_id', '=', filter.providerSystemId);
   const organizationId = filter.organizationId;
   if (organizationId) {
@@ -467,10 +492,14 @@ function filteredServices(db: Kysely<Database>, filter: ServiceFilter) {
 export const listServices = async (db: Kysely<Database>, filter: ServiceFilter = {}) =>
   (await filteredServices(db, filter).orderBy('services.context').execute()).map(toService);
 
-/** One page of the service catalogue (issue 11), searched by context and name; by context by default. */
+/**
+ * One page of the service catalogue (issue 11), searched by context and name; by context by default. `visibleTo`
+ * limits it, in SQL, to the services that organization may see (`serviceSeenBy`).
+ */
 export async function pageServices(
   db: Kysely<Database>,
   query: Static<typeof ServiceQuery>,
+  visibleTo?: string,
 ): Promise<PageOf<Service>> {
   const order = ordering(
     query.sort,
@@ -482,11 +511,20 @@ export async function pageServices(
     },
     'services.id',
   );
-  const { rows, total } = await pageOf(filteredServices(db, query), query, order);
+  const { rows, total } = await pageOf(filteredServices(db, query, visibleTo), query, order);
   return { items: rows.map(toService), total };
 }
 
 export const requireService = (db: Kysely<Database>, id: string) => requireRow(db, 'services', id);
+
+/** Whether an organization may know that a service exists (`serviceSeenBy`; false when there is none). */
+export async function serviceVisibleTo(db: Kysely<Database>, id: string, organizationId: string) {
+  const found = await filteredServices(db, {}, organizationId)
+    .where('services.id', '=', id)
+    .select('services.id as found')
+    .executeTakeFirst();
+  return found !== undefined;
+}
 
 /** Versions with their service's context. */
 export function versionQuery(db: Kysely<Database>) {
@@ -499,9 +537,10 @@ export function versionQuery(db: Kysely<Database>) {
 
 type VersionFilter = Omit<Static<typeof VersionQuery>, 'sort' | 'limit' | 'offset'>;
 
-/** Versions matching the filters of a version list, in no order yet. */
-function filteredVersions(db: Kysely<Database>, filter: VersionFilter) {
+/** Versions matching the filters of a version list, in no order yet; `visibleTo`: those that organization sees. */
+function filteredVersions(db: Kysely<Database>, filter: VersionFilter, visibleTo?: string) {
   let q = versionQuery(db);
+  if (visibleTo !== undefined) q = q.where((eb) => versionSeenBy(eb, visibleTo));
   if (filter.serviceId) q = q.where('service_versions.service_id', '=', filter.serviceId);
   if (filter.status) q = q.where('service_versions.status', '=', filter.status);
   const search = filter.q;
@@ -518,10 +557,14 @@ export async function listVersions(
   return (await q.orderBy('services.context').orderBy('service_versions.version').execute()).map(toVersion);
 }
 
-/** One page of versions (issue 11), searched by context and version; by context, then version, by default. */
+/**
+ * One page of versions (issue 11), searched by context and version; by context, then version, by default.
+ * `visibleTo` limits it, in SQL, to the versions that organization may see (`versionSeenBy`).
+ */
 export async function pageVersions(
   db: Kysely<Database>,
   query: Static<typeof VersionQuery>,
+  visibleTo?: string,
 ): Promise<PageOf<ServiceVersion>> {
   const order = ordering(
     query.sort,
@@ -533,8 +576,17 @@ export async function pageVersions(
     },
     'service_versions.id',
   );
-  const { rows, total } = await pageOf(filteredVersions(db, query), query, order);
+  const { rows, total } = await pageOf(filteredVersions(db, query, visibleTo), query, order);
   return { items: rows.map(toVersion), total };
+}
+
+/** Whether an organization may know that a version exists (`versionSeenBy`; false when there is none). */
+export async function versionVisibleTo(db: Kysely<Database>, id: string, organizationId: string) {
+  const found = await filteredVersions(db, {}, organizationId)
+    .where('service_versions.id', '=', id)
+    .select('service_versions.id as found')
+    .executeTakeFirst();
+  return found !== undefined;
 }
 
 export async function requireVersion(db: Kysely<Database>, id: string): Promise<VersionRow> {
