@@ -576,11 +576,20 @@ for (const kind of storeKinds) {
       assert.equal(own.json().counts.missingOnParty, own.json().counts.platform);
       assert.ok(own.json().counts.platform > 0, 'own.json().counts.platform > 0');
       assert.equal((await as(agencyToken, { organizationCode: A_CODE })).statusCode, 200);
-      for (const body of [{ systemId: s.sysB }, { organizationCode: B_CODE }]) {
-        const res = await as(agencyToken, body);
-        assert.equal(res.statusCode, 403, res.body);
-        assert.equal(res.json().code, 'API_FORBIDDEN');
-      }
+      // Another organization's system is not public: the same answer as an id that does not exist.
+      const theirs = await as(agencyToken, { systemId: s.sysB });
+      const madeUp = await as(agencyToken, { systemId: 'sys_khongco' });
+      assert.equal(theirs.statusCode, 404, theirs.body);
+      assert.equal(theirs.json().code, 'CP_SYSTEM_NOT_FOUND');
+      assert.equal(
+        theirs.body.replaceAll(s.sysB, 'ID'),
+        madeUp.body.replaceAll('sys_khongco', 'ID'),
+        'nothing tells the two apart but the id',
+      );
+      // Organizations are public: another one's code is refused.
+      const otherOrg = await as(agencyToken, { organizationCode: B_CODE });
+      assert.equal(otherOrg.statusCode, 403, otherOrg.body);
+      assert.equal(otherOrg.json().code, 'API_FORBIDDEN');
       const auditor = await as(auditorToken, { systemId: s.sysA });
       assert.equal(auditor.statusCode, 403);
       const both = await as(h.token, { systemId: s.sysA, organizationCode: A_CODE });

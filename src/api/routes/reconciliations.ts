@@ -57,8 +57,10 @@ function reconciliationRoute(
       const system = body.systemId !== undefined ? await registry.getSystem(body.systemId) : null;
       if (seesEverything(user)) return;
       const own = await registry.getOrganization(user.organizationId ?? '');
-      const allowed = system ? system.organizationId === own.id : body.organizationCode === own.code;
-      if (!allowed) {
+      // Another organization's system is not public (docs/security.md §2.10): it answers as an unknown id does.
+      if (system && system.organizationId !== own.id) throw new LgspError('CP_SYSTEM_NOT_FOUND', system.id);
+      // Organizations are public: another one's code is a plain refusal.
+      if (!system && body.organizationCode !== own.code) {
         throw new LgspError(
           'API_FORBIDDEN',
           'chỉ đối soát cho cơ quan mình / only for your own organization',
