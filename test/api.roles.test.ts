@@ -1414,7 +1414,7 @@ const ROUTES: Row[] = [
           as: 'agencyA',
           path: '/api/v1/reconciliations',
           body: { ...period, systemId: f.sysB },
-          status: 403,
+          ...HIDDEN('CP_SYSTEM_NOT_FOUND'),
         },
         {
           as: 'agencyA',
