@@ -743,6 +743,32 @@ for (const kind of storeKinds) {
       assert.equal(api.json().rows[0].errors, 4);
     });
 
+    test('CLI: lgsp report statistics prints the refused column apart from the errors (12 refused, 4 errors)', async () => {
+      await h.app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+      const dir = mkdtempSync(join(tmpdir(), 'lgsp-report-'));
+      try {
+        const { from, to } = period(H1, H2 + HOUR);
+        const printed = await runCli(
+          ['report', 'statistics', '--from', from, '--to', to, '--group-by', 'service'],
+          adminEnv(url, h.token, dir),
+        );
+        assert.equal(printed.code, 0, printed.err);
+        const lines = printed.out.split('\n');
+        const head = lines.find((l) => l.includes('Lượt gọi / Calls')) ?? '';
+        assert.match(head, /Lượt gọi \/ Calls\s+Bị từ chối \/ Refused\s+Lỗi \/ Errors/, printed.out);
+        // The service's row and the total: 24 calls, 12 refused, 4 errors, success over the 12 passed on.
+        const row = lines.find((l) => l.startsWith('dmdc — Danh mục')) ?? '';
+        assert.match(row, /\s24\s+12\s+4\s+66\.67%/, printed.out);
+        const total = lines.find((l) => l.startsWith('Tổng cộng / Total')) ?? '';
+        assert.match(total, /\s24\s+12\s+4\s+66\.67%/, printed.out);
+        const help = await runCli(['report', 'statistics', '--help'], adminEnv(url, h.token, dir));
+        assert.match(help.out, /bị từ chối, lỗi/, help.out + help.err);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     test('migration 0038 splits rollups computed before it where the raw records are kept; archived hours stay', async () => {
       const db = h.store.db as unknown as Kysely<unknown>;
       // The whole (Vietnam) day rolled up, so its daily rollup exists too.

@@ -17,8 +17,8 @@ export const reportCommands: Group = {
         '[--role consumer|provider|any] [--service <id>] [--version <id>] [--environment <env>] ' +
         '[--utc-offset 7] [--format csv|xlsx --out <tệp/file>]',
       summary:
-        'Số lượt gọi, lỗi, tỉ lệ thành công, độ trễ, dung lượng theo nhóm / Calls, errors, success rate, ' +
-        `latency, volume by group (--from/--to: ${PERIOD_NOTE})`,
+        'Số lượt gọi, bị từ chối, lỗi, tỉ lệ thành công, độ trễ, dung lượng theo nhóm / Calls, refused, errors, ' +
+        `success rate, latency, volume by group (--from/--to: ${PERIOD_NOTE})`,
       options: textOptions(
         'from',
         'to',
@@ -76,6 +76,7 @@ export const reportCommands: Group = {
           const head = [
             ...dims,
             'Lượt gọi / Calls',
+            'Bị từ chối / Refused',
             'Lỗi / Errors',
             'Thành công / Success',
             'TB / Avg ms',
@@ -98,9 +99,14 @@ export const reportCommands: Group = {
   },
 };
 
+/**
+ * A row's figures, in the order of the files' measures: refused (the gateway's own refusals, the provider never
+ * reached) apart from errors (failures of the exchange), R-07, R-23 — docs/reports.md.
+ */
 function cells(m: Statistics['totals']) {
   return [
     m.calls,
+    m.refused,
     m.errors,
     pct(m.successRate),
     m.latencyAvgMs,
