@@ -316,6 +316,23 @@ describe('the agency workspace in Chromium', () => {
     });
     await call.arrayBuffer();
     assert.equal(call.status, 200);
+    // A resource the service does not have: the gateway refuses it itself, the provider never reached.
+    const unknown = await fetch(`${web.gatewayUrl}/dancu/1.0/khong-co-tai-nguyen`, {
+      headers: { authorization: `Bearer ${bearer}` },
+    });
+    await unknown.arrayBuffer();
+    assert.equal(unknown.status, 404);
+
+    // The agency's home counts the refusal apart from the errors (R-07, R-23): 2 calls, 1 refused, 0 errors.
+    await web.platform.recorder.flush();
+    await page.getByRole('link', { name: 'Tổng quan cơ quan' }).click();
+    const traffic = page.locator('.ant-card').filter({ hasText: 'Lưu lượng 7 ngày qua' });
+    await traffic.getByRole('img', { name: 'Biểu đồ theo ngày: 2 lượt gọi, 1 bị từ chối, 0 lỗi' }).waitFor();
+    const figures = await traffic.locator('.ant-statistic').allInnerTexts();
+    assert.deepEqual(
+      figures.map((f) => f.replace(/\s+/g, ' ').trim()),
+      ['Lượt gọi 2', 'Bị từ chối 1', 'Lỗi 0'],
+    );
 
     // The keys screen lists the key, never its secret.
     await page.getByRole('link', { name: 'Khoá của cơ quan' }).click();

@@ -295,7 +295,11 @@ function SystemsCard() {
   );
 }
 
-/** Calls and errors of the last 7 days where the organization is the consumer or the provider. */
+/**
+ * Calls, refusals and errors of the last 7 days where the organization is the consumer or the provider. A call the
+ * gateway refused itself (no subscription, bad token, quota…) never reached the provider: it is shown apart from
+ * the errors of the exchange, as the statistics count them (R-07, R-23, docs/reports.md).
+ */
 function TrafficCard() {
   const t = useT();
   const chartRef = useRef<HTMLDivElement>(null);
@@ -314,17 +318,31 @@ function TrafficCard() {
   useEffect(() => {
     if (!dashboard || !chartRef.current) return;
     const chart = init(chartRef.current);
+    const callsName = t('Lượt gọi', 'Calls');
+    const refusedName = t('Bị từ chối', 'Refused');
+    const errorsName = t('Lỗi', 'Errors');
     chart.setOption({
       tooltip: { trigger: 'axis' },
-      legend: { data: [t('Lượt gọi', 'Calls'), t('Lỗi', 'Errors')] },
+      legend: { data: [callsName, refusedName, errorsName] },
       xAxis: {
         type: 'category',
         data: dashboard.traffic.points.map((p) => formatDateTime(p.at).slice(0, 5)),
       },
       yAxis: { type: 'value', minInterval: 1 },
       series: [
-        { name: t('Lượt gọi', 'Calls'), type: 'bar', data: dashboard.traffic.points.map((p) => p.calls) },
-        { name: t('Lỗi', 'Errors'), type: 'line', data: dashboard.traffic.points.map((p) => p.errors) },
+        { name: callsName, type: 'bar', data: dashboard.traffic.points.map((p) => p.calls) },
+        {
+          name: refusedName,
+          type: 'line',
+          color: '#8c8c8c',
+          data: dashboard.traffic.points.map((p) => p.refused),
+        },
+        {
+          name: errorsName,
+          type: 'line',
+          color: '#cf1322',
+          data: dashboard.traffic.points.map((p) => p.errors),
+        },
       ],
     });
     const resize = () => chart.resize();
@@ -344,13 +362,36 @@ function TrafficCard() {
       {dashboard ? (
         <Space size="large" style={{ marginBottom: 8 }}>
           <Figure title={t('Lượt gọi', 'Calls')} value={dashboard.traffic.calls} />
+          <Figure
+            title={
+              <span
+                title={t(
+                  'Cổng tự từ chối, chưa tới bên cung cấp',
+                  'Refused by the gateway, provider not reached',
+                )}
+              >
+                {t('Bị từ chối', 'Refused')}
+              </span>
+            }
+            value={dashboard.traffic.refused}
+          />
           <Figure title={t('Lỗi', 'Errors')} value={dashboard.traffic.errors} />
         </Space>
       ) : null}
       <div
         ref={chartRef}
         role="img"
-        aria-label={t('Biểu đồ lượt gọi và lỗi theo ngày', 'Chart of calls and errors per day')}
+        aria-label={
+          dashboard
+            ? t(
+                `Biểu đồ theo ngày: ${dashboard.traffic.calls} lượt gọi, ${dashboard.traffic.refused} bị từ chối, ${dashboard.traffic.errors} lỗi`,
+                `Chart per day: ${dashboard.traffic.calls} calls, ${dashboard.traffic.refused} refused, ${dashboard.traffic.errors} errors`,
+              )
+            : t(
+                'Biểu đồ lượt gọi, bị từ chối và lỗi theo ngày',
+                'Chart of calls, refusals and errors per day',
+              )
+        }
         style={{ width: '100%', height: 260 }}
       />
     </Card>
