@@ -142,8 +142,12 @@ describe('admin API OpenAPI document and error registry agree with the code', ()
     for (const [path, operations] of Object.entries(doc.paths as Record<string, Json>)) {
       for (const [method, op] of Object.entries(operations)) {
         if (!METHODS.includes(method)) continue;
-        // POST /api/v1/auth/session signs in; GET and DELETE of it need the session cookie.
-        if (publicPaths.includes(path) || `${method} ${path}` === 'post /api/v1/auth/session') {
+        // POST /api/v1/auth/session signs in and GET says whether this browser is signed in (200, user null when
+        // not); DELETE needs the session cookie.
+        if (
+          publicPaths.includes(path) ||
+          ['post /api/v1/auth/session', 'get /api/v1/auth/session'].includes(`${method} ${path}`)
+        ) {
           assert.deepEqual(op.security, [], `${method} ${path} is public`);
           continue;
         }

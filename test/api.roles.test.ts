@@ -106,11 +106,6 @@ const ROUTES: Row[] = [
     cases: () => [{ as: 'agencyASpare', path: '/api/v1/auth/logout', status: 204 }],
   },
   {
-    // The console's cookie session (issue 11 item 5): a bearer token is not one (test/console-session.test.ts).
-    route: 'GET /api/v1/auth/session',
-    cases: () => [{ as: 'agencyA', path: '/api/v1/auth/session', status: 401, code: 'API_UNAUTHORIZED' }],
-  },
-  {
     route: 'DELETE /api/v1/auth/session',
     cases: () => [{ as: 'agencyA', path: '/api/v1/auth/session', status: 401, code: 'API_UNAUTHORIZED' }],
   },
@@ -1877,6 +1872,8 @@ const PUBLIC = new Set([
   'POST /api/v1/auth/login',
   // Signing in to the console, and with SSO (issue 11 item 5).
   'POST /api/v1/auth/session',
+  // Whether this browser is signed in: 200 with user null when not (a bearer token is no console session).
+  'GET /api/v1/auth/session',
   'GET /api/v1/auth/options',
   'GET /api/v1/auth/oidc/start',
   'GET /api/v1/auth/oidc/callback',

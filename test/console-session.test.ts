@@ -104,18 +104,35 @@ for (const kind of storeKinds) {
       assert.deepEqual(setCookies(res), []);
     });
 
-    test('GET /auth/session and reads work with the cookie alone; without it, 401', async () => {
+    test('GET /auth/session and reads work with the cookie alone; without it, 200 with no user (not an error), reads 401', async () => {
       const { cookie, csrf } = await signIn();
       const session = await asConsole('GET', '/api/v1/auth/session', cookie);
       assert.equal(session.statusCode, 200);
       assert.equal(session.json().csrfToken, csrf);
       assert.equal(session.json().user.username, 'admin');
       assert.equal((await asConsole('GET', '/api/v1/me', cookie)).json().username, 'admin');
+      // A visitor not signed in is the sign-in page's ordinary case: 200, no user, no CSRF token, no cookie set.
       const none = await h.call('GET', '/api/v1/auth/session', undefined, { token: null });
-      assert.equal(none.statusCode, 401);
-      assert.equal(none.json().code, 'API_UNAUTHORIZED');
+      assert.equal(none.statusCode, 200, none.body);
+      assert.deepEqual(none.json(), { user: null, csrfToken: null });
+      assert.equal(none.headers['cache-control'], 'no-store');
+      assert.deepEqual(setCookies(none), []);
+      // A bearer token is no console session.
+      const bearer = await h.call('GET', '/api/v1/auth/session');
+      assert.deepEqual(bearer.json(), { user: null, csrfToken: null });
       const unknown = await asConsole('GET', '/api/v1/me', 'lgsp_made-up');
       assert.equal(unknown.statusCode, 401);
+      // A cookie that opens no session: no user, and the stale cookie is cleared.
+      const stale = await asConsole('GET', '/api/v1/auth/session', 'lgsp_made-up');
+      assert.equal(stale.statusCode, 200);
+      assert.deepEqual(stale.json(), { user: null, csrfToken: null });
+      assert.equal(sessionCookieOf(stale).value, '');
+      // A live cookie sent from another origin is refused, as on every cookie call.
+      const foreign = await asConsole('GET', '/api/v1/auth/session', cookie, {
+        headers: { origin: 'https://evil.example' },
+      });
+      assert.equal(foreign.statusCode, 403);
+      assert.equal(foreign.json().code, 'API_CSRF_INVALID');
     });
 
     test('a cookie call that changes something needs x-csrf-token: missing or wrong → 403 API_CSRF_INVALID, nothing written', async () => {
@@ -178,7 +195,9 @@ for (const kind of storeKinds) {
       assert.ok(cleared.attributes.includes('Max-Age=0'), "cleared.attributes.includes('Max-Age=0')");
       // The old cookie, replayed, is no longer a session.
       assert.equal((await asConsole('GET', '/api/v1/me', cookie)).statusCode, 401);
-      assert.equal((await asConsole('GET', '/api/v1/auth/session', cookie)).statusCode, 401);
+      const replayed = await asConsole('GET', '/api/v1/auth/session', cookie);
+      assert.equal(replayed.statusCode, 200);
+      assert.deepEqual(replayed.json(), { user: null, csrfToken: null });
     });
 
     test('a console session expires like a bearer session', async () => {

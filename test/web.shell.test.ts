@@ -76,6 +76,42 @@ describe('the web console and portal are served by the admin process', () => {
     await page.context().close();
   });
 
+  test('in Chromium: a visitor not signed in gets the sign-in page with no failed request and no console error', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    const failed: string[] = [];
+    const errors: string[] = [];
+    const asked: number[] = [];
+    let options = 0;
+    page.on('response', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path === '/api/v1/auth/session') asked.push(r.status());
+      if (path === '/api/v1/auth/options') options += 1;
+      if (r.status() >= 400) failed.push(`${r.request().method()} ${path} → ${r.status()}`);
+    });
+    page.on('requestfailed', (r) =>
+      failed.push(`${r.method()} ${new URL(r.url()).pathname} failed: ${r.failure()?.errorText}`),
+    );
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Đăng nhập bảng điều khiển' }).waitFor();
+    await page.getByLabel('Tên đăng nhập').waitFor();
+    // A deep link of a signed-out visitor lands on the same form, just as quietly.
+    await page.goto('/transactions');
+    await page.getByRole('heading', { name: 'Đăng nhập bảng điều khiển' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    // The page asked whether this browser is signed in, and was told "no" without an error.
+    assert.deepEqual(asked, [200, 200]);
+    // Once per page load: `t` changed at every render and the page asked the sign-in options again after each
+    // answer, without end (networkidle never came).
+    assert.equal(options, 2, 'GET /api/v1/auth/options once per page load');
+    assert.deepEqual(failed, []);
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
   test('in Chromium: the operator signs in with the form (HttpOnly session cookie), sees the console, signs out', async () => {
     const page = await openPage(browser, web.adminUrl);
     await page.goto('/');
@@ -110,7 +146,12 @@ describe('the web console and portal are served by the admin process', () => {
     const after = await fetch(`${web.adminUrl}/api/v1/auth/session`, {
       headers: { cookie: `lgsp_session=${session.value}` },
     });
-    assert.equal(after.status, 401, 'the signed-out session is refused server-side');
+    assert.equal(after.status, 200);
+    assert.deepEqual(
+      await after.json(),
+      { user: null, csrfToken: null },
+      'the signed-out session is ended server-side',
+    );
     await page.context().close();
   });
 });

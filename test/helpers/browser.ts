@@ -50,10 +50,9 @@ export async function openPage(browser: Browser, baseUrl: string): Promise<Page>
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   // A screen that never shows what a test waits for often had its API call refused: the refusal, in the log.
-  // (Not the session probe of a signed-out page: 401 is its ordinary answer.)
   page.on('response', (r) => {
     const path = new URL(r.url()).pathname;
-    if (r.status() >= 400 && path.startsWith('/api/') && path !== '/api/v1/auth/session')
+    if (r.status() >= 400 && path.startsWith('/api/'))
       process.stderr.write(`browser: ${r.request().method()} ${path} → ${r.status()}\n`);
   });
   return page;

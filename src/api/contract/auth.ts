@@ -98,6 +98,23 @@ export const ConsoleSessionSchema = Type.Object({
 });
 export type ConsoleSession = Static<typeof ConsoleSessionSchema>;
 
+/**
+ * What `GET /api/v1/auth/session` says of this browser: its console session, or — for a visitor not signed in (no
+ * cookie, an expired or ended one) — `user` and `csrfToken` null. A signed-out visitor is the sign-in page's
+ * ordinary case, not an error: it answers 200 either way (as Auth.js's session endpoint does), so the page makes
+ * no failed request.
+ */
+export const ConsoleSessionStateSchema = Type.Object({
+  user: Nullable(UserSchema),
+  csrfToken: Nullable(
+    Type.String({
+      description:
+        'Gửi lại trong tiêu đề x-csrf-token với mọi lời gọi POST/PATCH/PUT/DELETE / send back as x-csrf-token on every unsafe call',
+    }),
+  ),
+});
+export type ConsoleSessionState = Static<typeof ConsoleSessionStateSchema>;
+
 export const ConsoleSignOutSchema = Type.Object({
   endSessionUrl: Type.String({
     description:

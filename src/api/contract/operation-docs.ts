@@ -91,8 +91,16 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   },
   getConsoleSession: {
     summary: 'Phiên bảng điều khiển hiện tại / The console session of this cookie',
-    description: '401 khi không có cookie hợp lệ. / 401 without a valid lgsp_session cookie.',
-    standardProblems: [401, 500],
+    description:
+      'Công khai: trang đăng nhập hỏi trình duyệt đã đăng nhập chưa. Có cookie lgsp_session hợp lệ: { user, ' +
+      'csrfToken }; chưa đăng nhập (không có cookie, cookie hết hạn hoặc đã đăng xuất, hay chỉ có bearer token — ' +
+      'không phải phiên bảng điều khiển): 200 { user: null, csrfToken: null } và cookie cũ bị xoá. Người chưa đăng ' +
+      'nhập không phải lỗi. / Public: the sign-in page asks whether this browser is signed in. A valid lgsp_session ' +
+      'cookie: { user, csrfToken }; not signed in (no cookie, an expired or ended one, or only a bearer token — not ' +
+      'a console session): 200 { user: null, csrfToken: null } and a stale cookie is cleared. A signed-out visitor ' +
+      'is no error.',
+    security: [],
+    problems: [403, 500],
   },
   deleteConsoleSession: {
     summary: 'Đăng xuất bảng điều khiển / Sign out of the web console',

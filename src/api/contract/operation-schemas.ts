@@ -10,6 +10,7 @@ import {
 import { AuditChainResultSchema, AuditPageSchema, AuditQuery } from './audit.ts';
 import {
   ConsoleSessionSchema,
+  ConsoleSessionStateSchema,
   ConsoleSignOutSchema,
   LoginBody,
   LogoutResponse,
@@ -193,7 +194,7 @@ export const OPERATION_SCHEMAS = {
   logout: { response: { 204: LogoutResponse } },
   getCurrentUser: { response: { 200: UserSchema } },
   createConsoleSession: { body: LoginBody, response: { 200: ConsoleSessionSchema } },
-  getConsoleSession: { response: { 200: ConsoleSessionSchema } },
+  getConsoleSession: { response: { 200: ConsoleSessionStateSchema } },
   deleteConsoleSession: { response: { 200: ConsoleSignOutSchema, 204: LogoutResponse } },
   getSignInOptions: { response: { 200: SignInOptionsSchema } },
   startOidcSignIn: { response: { 302: RedirectResponse } },

@@ -10,7 +10,15 @@ import {
   type OidcSignIn,
   SignInFailed,
 } from '../oidc.ts';
-import { clearedSessionCookie, csrfTokenFor, readCookie, sessionCookie, setCookie } from '../session.ts';
+import {
+  assertConsoleRequest,
+  clearedSessionCookie,
+  csrfTokenFor,
+  readCookie,
+  SESSION_COOKIE,
+  sessionCookie,
+  setCookie,
+} from '../session.ts';
 import { route, TAGS } from './common.ts';
 
 /** Public: signing in. Wrong name and wrong password answer alike, so names cannot be probed. */
@@ -41,6 +49,27 @@ export async function loginRoutes(
         .header('cache-control', 'no-store')
         .header('set-cookie', sessionCookie(config, session.token, session.expiresAt, clock.nowMs()))
         .send({ user: session.user, csrfToken: csrfTokenFor(session.token) });
+    },
+  });
+
+  /*
+   * Whether this browser is signed in to the console. Public, and 200 either way: the sign-in page asks it of every
+   * visitor, and a visitor not signed in is its ordinary case, not a failed request in the browser's console (it
+   * answered 401). Only the session cookie is a console session; a bearer token is not (`user: null`). A cookie
+   * that no longer opens a session (expired, signed out, revoked) is cleared. A cookie sent from another origin is
+   * refused as on every cookie call (403 API_CSRF_INVALID).
+   */
+  route(app, TAGS.auth, 'getConsoleSession', {
+    handler: async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const cookie = readCookie(request, SESSION_COOKIE);
+      const session = cookie ? await accounts.authenticateConsole(cookie) : null;
+      if (!cookie || !session) {
+        if (cookie) reply.header('set-cookie', clearedSessionCookie(config));
+        return reply.send({ user: null, csrfToken: null });
+      }
+      assertConsoleRequest(request, cookie, config);
+      return reply.send({ user: session.user, csrfToken: csrfTokenFor(cookie) });
     },
   });
 
@@ -108,15 +137,6 @@ export async function sessionRoutes(
 
   route(app, TAGS.auth, 'getCurrentUser', {
     handler: async (request) => currentUser(request),
-  });
-
-  route(app, TAGS.auth, 'getConsoleSession', {
-    handler: async (request, reply) => {
-      const token = consoleToken(request);
-      return reply
-        .header('cache-control', 'no-store')
-        .send({ user: currentUser(request), csrfToken: csrfTokenFor(token) });
-    },
   });
 
   route(app, TAGS.auth, 'deleteConsoleSession', {

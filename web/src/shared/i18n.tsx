@@ -41,7 +41,15 @@ export function useLanguage(): LanguageState {
 /** The text to show: `t(vietnamese, english)`. */
 export type Translate = (vi: string, en: string) => string;
 
+const VIETNAMESE: Translate = (vi) => vi;
+const ENGLISH: Translate = (_vi, en) => en;
+
+/**
+ * The same function for as long as the language is the same: effects and memos list `t` among their dependencies,
+ * and a new function at every render re-ran them at every render — the sign-in page asked GET /auth/options again
+ * after each answer, without end.
+ */
 export function useT(): Translate {
   const { language } = useLanguage();
-  return language === 'en' ? (_vi, en) => en : (vi) => vi;
+  return language === 'en' ? ENGLISH : VIETNAMESE;
 }

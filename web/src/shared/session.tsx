@@ -21,6 +21,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null | undefined>(undefined);
 
   useEffect(() => {
+    // 200 either way: `user` null for a visitor not signed in, so the sign-in page makes no failed request.
     api
       .call('getConsoleSession')
       .then((session) => {
