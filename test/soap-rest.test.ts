@@ -379,6 +379,116 @@ for (const kind of storeKinds) {
       assert.match(String(problem['detail']), /Không tìm thấy hồ sơ/);
     });
 
+    test('an answer that cannot be turned into JSON (not a SOAP envelope; nested too deeply) → 502 GW_UPSTREAM_ANSWER_INVALID, bilingual, recorded', async () => {
+      // A real HTTP provider in front of the SOAP server: it relays the sandbox test, then answers what it is told.
+      let answer: { contentType: string; body: string } | null = null;
+      const provider: Server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', async () => {
+          if (answer) {
+            res.writeHead(200, { 'content-type': answer.contentType });
+            res.end(answer.body);
+            return;
+          }
+          const relayed = await fetch(`${server.url}${req.url}`, {
+            method: req.method ?? 'POST',
+            headers: {
+              'content-type': String(req.headers['content-type']),
+              soapaction: String(req.headers['soapaction'] ?? ''),
+            },
+            body: Buffer.concat(chunks),
+          });
+          res.writeHead(relayed.status, {
+            'content-type': relayed.headers.get('content-type') ?? 'text/xml',
+          });
+          res.end(Buffer.from(await relayed.arrayBuffer()));
+        });
+      });
+      await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
+      const providerUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+      try {
+        allowEgressTo(h.registry.egress, providerUrl);
+        const v = await soapVersion('hotichhong', `${providerUrl}/ws`);
+        await publishThroughSandbox(h, v.id, { technicalDocument: WSDL, documentType: 'wsdl' });
+        await h.registry.createSubscription(
+          { systemId: consumerId, versionId: v.id, environment: 'production' },
+          'test',
+        );
+        await h.snapshots.refresh();
+        const envelope = (inner: string) =>
+          '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">' +
+          `<soap:Body><TraCuuResponse xmlns="urn:hotich">${inner}</TraCuuResponse></soap:Body></soap:Envelope>`;
+        const depth = 20_000;
+        for (const [name, given] of [
+          // A proxy's maintenance page where the SOAP answer should be.
+          [
+            'not a SOAP envelope',
+            {
+              contentType: 'text/html; charset=utf-8',
+              body: '<!DOCTYPE html><html><body><h1>Hệ thống đang bảo trì</h1></body></html>',
+            },
+          ],
+          // A well-formed envelope whose answer nests deeper than any JSON can be written.
+          [
+            'nested too deeply',
+            {
+              contentType: 'text/xml; charset=utf-8',
+              body: envelope(`<hoTen>${'<a>'.repeat(depth)}x${'</a>'.repeat(depth)}</hoTen>`),
+            },
+          ],
+        ] as const) {
+          answer = given;
+          const res = await call('/hotichhong/1.0/TraCuu?so=1');
+          const text = await res.text();
+          assert.equal(res.status, 502, `${name}: ${text.slice(0, 300)}`);
+          assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/, name);
+          const problem = JSON.parse(text) as Record<string, unknown>;
+          assert.match(
+            String(problem['detail']),
+            name === 'nested too deeply' ? /lồng nhau quá sâu \/ nested too deeply/ : /^HTTP 200$/,
+            name,
+          );
+          assert.equal(problem['code'], 'GW_UPSTREAM_ANSWER_INVALID', name);
+          // Vietnamese first, then English, in the problem's title.
+          assert.match(
+            String(problem['title']),
+            /^Câu trả lời của dịch vụ nguồn không chuyển đổi được .* \/ The provider’s answer could not be converted/,
+            name,
+          );
+          assert.equal(text.includes('bảo trì'), false, `${name}: the provider's body is not relayed`);
+          const id = res.headers.get('x-lgsp-transaction-id');
+          assert.ok(id, `${name}: the answer names its transaction`);
+          assert.equal(problem['transactionId'], id, name);
+          await h.recorder.flush();
+          const row = await h.store.db
+            .selectFrom('transactions')
+            .select([
+              'error_code',
+              'consumer_status',
+              'provider_status',
+              'request_out_at',
+              'consumer_system_id',
+            ])
+            .where('id', '=', id)
+            .executeTakeFirst();
+          assert.ok(row, `${name}: the call's transaction record exists`);
+          assert.equal(row.error_code, 'GW_UPSTREAM_ANSWER_INVALID', name);
+          assert.equal(row.consumer_status, 502, name);
+          assert.equal(row.provider_status, 200, `${name}: the provider did answer`);
+          assert.notEqual(
+            row.request_out_at,
+            null,
+            `${name}: the call reached the provider (an error, not a refusal)`,
+          );
+          assert.equal(row.consumer_system_id, consumerId, name);
+        }
+      } finally {
+        provider.closeAllConnections();
+        await new Promise<void>((r) => provider.close(() => r()));
+      }
+    });
+
     test('hostile JSON: not JSON, not an object, or a key that would write raw XML → 400, nothing sent', async () => {
       const before = server.seen.length;
       for (const [contentType, body] of [
