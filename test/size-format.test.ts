@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { formatPercent } from '../src/core/percent.ts';
 import { formatSize } from '../src/core/size.ts';
 
 // The platform's one formatter for sizes (src/core/size.ts, the console's useFormatSize): Vietnamese first, its digit grouping and decimal
@@ -17,5 +18,20 @@ test('sizes read in Vietnamese (1.280 byte, 1,3 KiB) and in English (1,280 bytes
   ];
   for (const [bytes, exact, vi, en] of table) {
     assert.deepEqual(formatSize(bytes, { exact }), { vi, en }, `${bytes} bytes, exact: ${exact}`);
+  }
+});
+
+// The platform's one formatter for rates (src/core/percent.ts, the console's useFormatPercent): a decimal comma in
+// Vietnamese — the statistics showed "100.0 %" on a Vietnamese page.
+test('rates read in Vietnamese (33,3 %, 100,0 %) and in English (33.3 %, 100.0 %)', () => {
+  const table: Array<[rate: number, fixed: boolean, vi: string, en: string]> = [
+    [0, false, '0 %', '0 %'],
+    [1 / 3, false, '33,3 %', '33.3 %'],
+    [1, false, '100 %', '100 %'],
+    [1, true, '100,0 %', '100.0 %'],
+    [0.66666, true, '66,7 %', '66.7 %'],
+  ];
+  for (const [rate, fixed, vi, en] of table) {
+    assert.deepEqual(formatPercent(rate, { fixed }), { vi, en }, `${rate}, fixed: ${fixed}`);
   }
 });

@@ -183,6 +183,21 @@ describe('the console: registry and traffic screens', () => {
     // R-07, R-23: the gateway's own refusals have their column, apart from the service's errors.
     await page.getByRole('columnheader', { name: 'Bị từ chối' }).waitFor();
     await page.getByText(/\d+ lượt gọi, \d+ bị từ chối, \d+ lỗi/).waitFor();
+    // Figures read in Vietnamese: the success rate with a decimal comma ("100,0 %", it read "100.0 %"), the bytes
+    // with their unit ("1.280 byte", "1,3 KiB"; it read a bare number).
+    const cells = await page
+      .getByRole('row', { name: /dancu|Tra cứu công dân/ })
+      .first()
+      .getByRole('cell')
+      .allInnerTexts();
+    assert.ok(
+      cells.some((c) => /^\d{1,3},\d %$/.test(c)),
+      `a success rate with a decimal comma in ${JSON.stringify(cells)}`,
+    );
+    assert.ok(
+      cells.some((c) => /^\d[\d.]* byte$|^\d+(,\d)? [KMG]iB$/.test(c)),
+      `a size with its unit in ${JSON.stringify(cells)}`,
+    );
     await accessible('statistics');
 
     const [download] = await Promise.all([

@@ -5,6 +5,7 @@ import { Link } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { Figure } from '../../shared/Figure.tsx';
 import { useT } from '../../shared/i18n.tsx';
+import { useFormatPercent } from '../../shared/percent.ts';
 import { ColourTag, SeverityTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { EmptyState } from '../components/page.tsx';
@@ -60,6 +61,7 @@ function seconds(value: number | null, t: (vi: string, en: string) => string): s
  */
 export function Dashboard() {
   const t = useT();
+  const percent = useFormatPercent();
   const [period, setPeriod] = useState<Period>('day');
   const [data, setData] = useState<Dashboard | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -82,7 +84,6 @@ export function Dashboard() {
     void load();
   }, [load]);
 
-  const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 1000) / 10} %`);
   const topColumns = (name: string) => [
     { title: name, dataIndex: 'label' },
     { title: t('Lượt gọi', 'Calls'), dataIndex: 'calls', align: 'right' as const },

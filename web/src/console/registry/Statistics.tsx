@@ -4,6 +4,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { OPERATIONS } from '../../../../src/api/contract/operations.ts';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { useFormatPercent } from '../../shared/percent.ts';
+import { useFormatSize } from '../../shared/size.ts';
 import { formatDateTime } from '../../shared/time.ts';
 import { EmptyState, PageTitle, ProblemAlert } from '../components/page.tsx';
 import { RegistryChart } from '../components/registry-chart.tsx';
@@ -22,6 +24,8 @@ type Group = (typeof GROUPS)[number];
  */
 export function Statistics() {
   const t = useT();
+  const formatPercent = useFormatPercent();
+  const formatSize = useFormatSize();
   const groupNames: Record<Group, string> = {
     service: t('Dịch vụ', 'Service'),
     consumerOrganization: t('Cơ quan khai thác', 'Consumer organization'),
@@ -185,7 +189,7 @@ export function Statistics() {
                 title: t('Tỉ lệ thành công', 'Success rate'),
                 dataIndex: 'successRate',
                 align: 'right',
-                render: (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)} %`),
+                render: (v: number | null) => formatPercent(v, { fixed: true }),
               },
               {
                 title: 'p95 (ms)',
@@ -197,7 +201,7 @@ export function Statistics() {
                 title: t('Dung lượng trả về', 'Bytes out'),
                 dataIndex: 'responseBytes',
                 align: 'right',
-                render: (v: number) => v.toLocaleString('vi-VN'),
+                render: (v: number) => formatSize(v),
               },
             ]}
           />
