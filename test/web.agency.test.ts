@@ -155,6 +155,18 @@ describe('the agency workspace in Chromium', () => {
 
     // A connection request with the Appendix items, then the operator's approval.
     await page.getByRole('link', { name: 'Đề nghị kết nối' }).click();
+    // The form starts from the organization's contact point, as just saved on its home.
+    for (let i = 0; i < 100 && (await page.getByLabel('Thư điện tử').inputValue()) === ''; i++) {
+      await page.waitForTimeout(100);
+    }
+    assert.deepEqual(
+      await Promise.all(
+        ['Họ và tên', 'Chức vụ', 'Số điện thoại', 'Thư điện tử'].map((label) =>
+          page.getByLabel(label).inputValue(),
+        ),
+      ),
+      ['Trần Thị Bình', 'Phó phòng', '0296 3852 111', 'pc06@angiang.gov.vn'],
+    );
     await page.getByLabel('Tên hệ thống thông tin cần kết nối').fill('Hệ thống Quản lý cư trú');
     await page.getByText('Hệ thống cung cấp dịch vụ').click();
     await page.getByLabel('1. Mục đích sử dụng').fill('Cung cấp dữ liệu cư trú cho các sở');

@@ -1,5 +1,5 @@
 import { App, Button, Card, Checkbox, Form, Input, Space, Typography } from 'antd';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
@@ -38,6 +38,33 @@ export function ConnectionRequests() {
   const [form] = Form.useForm<RequestForm>();
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // The form starts from the organization's own contact point (R-09, kept on its home page): a newcomer typed again
+  // what the platform already knew. Only the empty fields are filled; the agency may name someone else.
+  const [contactDefaults, setContactDefaults] = useState<Partial<RequestForm>>({});
+  useEffect(() => {
+    api
+      .call('getOrganization', { params: { id: organizationId } })
+      .then((organization) => {
+        const contact = organization.contact;
+        if (!contact) return;
+        const defaults: Partial<RequestForm> = {
+          contactName: contact.name,
+          ...(contact.title ? { contactTitle: contact.title } : {}),
+          ...(contact.unit ? { contactUnit: contact.unit } : {}),
+          ...(contact.phone ? { contactPhone: contact.phone } : {}),
+          ...(contact.email ? { contactEmail: contact.email } : {}),
+        };
+        setContactDefaults(defaults);
+        const current = form.getFieldsValue();
+        form.setFieldsValue(
+          Object.fromEntries(
+            Object.entries(defaults).filter(([name]) => !current[name as keyof RequestForm]),
+          ) as Partial<RequestForm>,
+        );
+      })
+      // Without it the form is only empty, as before; the request itself says what is missing.
+      .catch(() => undefined);
+  }, [organizationId, form]);
   // One page at a time from the server (issue 11), searched there too; the API limits it to our organization.
   const list = useServerList<ConnectionRequest>((request) =>
     api.call('listConnectionRequests', { query: { ...request, organizationId } }),
@@ -67,6 +94,7 @@ export function ConnectionRequests() {
         },
       });
       form.resetFields();
+      form.setFieldsValue(contactDefaults);
       list.reload();
       message.success(t('Đã gửi đề nghị kết nối', 'Connection request filed'));
     } catch (err) {
