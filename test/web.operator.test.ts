@@ -156,6 +156,16 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     }
     assert.deepEqual(await seriousA11yViolations(page), []);
     await screenshot(page, 'operator-dashboard');
+    // Shown, the dashboard asks again only when told: `t` changed at every render, so the effect that loads it ran
+    // after each answer, without end (≈ 90 GET /api/v1/dashboard in 5 s, each one several statistics queries).
+    let asked = 0;
+    const count = (r: { url: () => string }) => {
+      if (new URL(r.url()).pathname === '/api/v1/dashboard') asked += 1;
+    };
+    page.on('request', count);
+    await page.waitForTimeout(3_000);
+    page.off('request', count);
+    assert.equal(asked, 0, 'no dashboard request while the screen just shows it');
   });
 
   test('a connection request: the Appendix fields, the .docx letter downloaded, approved', async () => {
