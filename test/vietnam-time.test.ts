@@ -9,6 +9,7 @@ import { formatVietnamDate, formatVietnamDateTime, utcOffsetLabel } from '../src
 import { Notifier } from '../src/notify/notifier.ts';
 import { statistics, statisticsCsv, statisticsXlsx } from '../src/reports/statistics.ts';
 import { insertTransactions } from '../src/telemetry/record-copy.ts';
+import { formatDeadline } from '../web/src/shared/time.ts';
 import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { TEST_KEK } from './helpers/keys.ts';
@@ -264,3 +265,21 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+// Review deadlines end with a working day, at 00:00 Vietnam time of the next: the console names the day that closes
+// (it read "Hạn 09/12/2026 00:00" for a deadline at the end of the 8th); any other time reads as everywhere.
+test('a deadline at midnight Vietnam time reads as the end of the day before; others as date and time', () => {
+  assert.deepEqual(formatDeadline('2026-12-08T17:00:00Z'), {
+    vi: 'hết ngày 08/12/2026',
+    en: 'end of 08/12/2026',
+  });
+  assert.deepEqual(formatDeadline('2027-01-01T17:00:00.000Z'), {
+    vi: 'hết ngày 01/01/2027',
+    en: 'end of 01/01/2027',
+  });
+  assert.deepEqual(formatDeadline('2026-12-08T09:30:00Z'), {
+    vi: '08/12/2026 16:30',
+    en: '08/12/2026 16:30',
+  });
+  assert.deepEqual(formatDeadline(null), { vi: '—', en: '—' });
+});

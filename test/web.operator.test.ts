@@ -148,7 +148,10 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     await page.locator('[data-testid="traffic-chart"] svg').first().waitFor();
     const review = page.getByRole('region', { name: 'Yêu cầu chờ xét duyệt' });
     await review.getByText('Hệ thống Một cửa điện tử').waitFor();
-    await review.getByText('Quá hạn').first().waitFor();
+    await review
+      .getByText(/^Quá hạn · hết ngày \d{2}\/\d{2}\/\d{4}$/)
+      .first()
+      .waitFor();
     await page.getByRole('region', { name: 'Cảnh báo đang mở' }).getByText('Nghiêm trọng').first().waitFor();
     for (const period of ['7 ngày', '30 ngày', '24 giờ']) {
       await page.getByText(period, { exact: true }).click();

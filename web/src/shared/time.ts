@@ -23,6 +23,20 @@ export function formatDate(value: Shown): string {
   return valid(value) ? formatVietnamDate(value, VIETNAM_OFFSET_MINUTES) : '—';
 }
 
+/**
+ * A deadline a person reads. The platform's review deadlines end with a working day, at 00:00 Vietnam time of the
+ * next day: written as `09/12/2026 00:00` it read as "still on the 9th", so a deadline at midnight is the day it
+ * closes — `hết ngày 08/12/2026` / `end of 08/12/2026`; any other time is the date and time as everywhere.
+ */
+export function formatDeadline(value: Shown): { vi: string; en: string } {
+  if (!valid(value)) return { vi: '—', en: '—' };
+  const at = new Date(value).getTime();
+  const shown = formatVietnamDateTime(at, VIETNAM_OFFSET_MINUTES);
+  if (!shown.endsWith(' 00:00')) return { vi: shown, en: shown };
+  const day = formatVietnamDate(at - 1, VIETNAM_OFFSET_MINUTES);
+  return { vi: `hết ngày ${day}`, en: `end of ${day}` };
+}
+
 /** A Vietnam-time wall-clock date and time (from a date picker) as the instant the API wants. */
 export function vietnamWallClockToIso(
   year: number,

@@ -1,6 +1,6 @@
 import { Space, Tag, Typography } from 'antd';
 import { useT } from '../../shared/i18n.tsx';
-import { formatAge, formatDateTime } from '../../shared/time.ts';
+import { formatAge, formatDeadline } from '../../shared/time.ts';
 
 /**
  * How long a request has waited, and its deadline of 2 working days (Decree 194/2025) when the API computed one:
@@ -17,6 +17,7 @@ export function ReviewAge({
 }) {
   const t = useT();
   const age = formatAge(since);
+  const due = formatDeadline(deadlineAt);
   return (
     <Space orientation="vertical" size={0}>
       <Typography.Text>
@@ -25,11 +26,11 @@ export function ReviewAge({
       {deadlineAt ? (
         overdue ? (
           <Tag color="red">
-            {t('Quá hạn', 'Overdue')} · {formatDateTime(deadlineAt)}
+            {t('Quá hạn', 'Overdue')} · {t(due.vi, due.en)}
           </Tag>
         ) : (
           <Typography.Text type="secondary">
-            {t('Hạn', 'Due')} {formatDateTime(deadlineAt)}
+            {t('Hạn', 'Due')} {t(due.vi, due.en)}
           </Typography.Text>
         )
       ) : null}
