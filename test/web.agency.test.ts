@@ -345,6 +345,9 @@ describe('the agency workspace in Chromium', () => {
       figures.map((f) => f.replace(/\s+/g, ' ').trim()),
       ['Lượt gọi 2', 'Bị từ chối 1', 'Lỗi 0'],
     );
+    // The refused call's record names its error code with what it means, not the bare code.
+    await page.goto(`/transactions/${unknown.headers.get('x-lgsp-transaction-id')}`);
+    await page.getByText('GW_RESOURCE_NOT_FOUND — Dịch vụ không có tài nguyên này').waitFor();
 
     // The keys screen lists the key, never its secret.
     await page.getByRole('link', { name: 'Khoá của cơ quan' }).click();

@@ -2,6 +2,7 @@ import { Button, Card, Descriptions, Form, Input, Select, Space } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, type OperationResponse } from '../../shared/api.ts';
+import { ErrorCodeText, WithErrorMeaning } from '../../shared/error-code.tsx';
 import { useT } from '../../shared/i18n.tsx';
 import { useFormatSize } from '../../shared/size.ts';
 import { ColourTag, StateTag } from '../../shared/tags.tsx';
@@ -146,7 +147,12 @@ export function Transactions() {
           {
             title: t('Trạng thái', 'Status'),
             dataIndex: 'consumerStatus',
-            render: (s: number) => <StatusTag status={s} />,
+            // The status alone said 404 but not why: the record's error code and its meaning on hover.
+            render: (s: number, r) => (
+              <WithErrorMeaning code={r.errorCode}>
+                <StatusTag status={s} />
+              </WithErrorMeaning>
+            ),
           },
           {
             title: t('Thời gian xử lý', 'Duration'),
@@ -273,7 +279,11 @@ export function TransactionDetail() {
                 label: t('Khoá truy cập', 'Credential'),
                 children: record.consumer.credentialId ?? '—',
               },
-              { key: 'error', label: t('Mã lỗi', 'Error code'), children: record.errorCode ?? '—' },
+              {
+                key: 'error',
+                label: t('Mã lỗi', 'Error code'),
+                children: <ErrorCodeText code={record.errorCode} />,
+              },
             ]}
           />
           {record.federation && <FederationBlock federation={record.federation} />}
