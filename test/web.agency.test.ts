@@ -349,6 +349,22 @@ describe('the agency workspace in Chromium', () => {
     await page.goto(`/transactions/${unknown.headers.get('x-lgsp-transaction-id')}`);
     await page.getByText('GW_RESOURCE_NOT_FOUND — Dịch vụ không có tài nguyên này').waitFor();
 
+    // The services list names another organization's provider system as the portal does, never its bare id (the
+    // agency may not read that system: the screen showed `sys_…` with a link to a refusal).
+    const forbidden: string[] = [];
+    const watch = (r: { status: () => number; url: () => string }) => {
+      if (r.status() >= 400) forbidden.push(new URL(r.url()).pathname);
+    };
+    page.on('response', watch);
+    await page.goto('/services');
+    const row = page.getByRole('row', { name: /Tra cứu công dân/ });
+    await row.getByText('CSDL Dân cư tỉnh (000.00.31.H01)').waitFor();
+    assert.equal(await row.getByText(providerSystemId).count(), 0, 'no bare system id');
+    await row.getByRole('link', { name: 'Tra cứu công dân' }).click();
+    await page.getByText('CSDL Dân cư tỉnh (000.00.31.H01)').waitFor();
+    page.off('response', watch);
+    assert.deepEqual(forbidden, [], 'no refused request');
+
     // The keys screen lists the key, never its secret.
     await page.getByRole('link', { name: 'Khoá của cơ quan' }).click();
     await page.getByText(consumerKey).first().waitFor();

@@ -86,3 +86,71 @@ export const searchServices = async (q: string): Promise<Option[]> =>
     value: s.id,
     label: `${s.name} (${s.context})`,
   }));
+
+/**
+ * The systems of an agency user's own organization, read once per page load (an organization has a handful): the
+ * ids it may look up itself.
+ */
+let ownSystems: { organizationId: string; ids: Promise<Set<string>> } | null = null;
+function ownSystemIds(organizationId: string): Promise<Set<string>> {
+  if (ownSystems?.organizationId !== organizationId) {
+    ownSystems = {
+      organizationId,
+      ids: api
+        .call('listSystems', { query: { organizationId, limit: 100, offset: 0 } })
+        .then((answer) => new Set(answer.items.map((s) => s.id)))
+        .catch(() => new Set<string>()),
+    };
+  }
+  return ownSystems.ids;
+}
+
+const publicProviders = new Map<string, Promise<string | null>>();
+function publicProvider(serviceId: string): Promise<string | null> {
+  let found = publicProviders.get(serviceId);
+  if (!found) {
+    found = api
+      .call('getPublicService', { params: { id: serviceId }, auth: false })
+      .then((s) => `${s.provider.systemName} (${s.provider.organizationCode})`)
+      .catch(() => null);
+    publicProviders.set(serviceId, found);
+  }
+  return found;
+}
+
+/**
+ * A service's provider system by name. An agency user may not read another organization's system (403, and the
+ * screen showed the bare `sys_…` id with a link it could not open): for those the name comes from the public
+ * catalogue, as the portal shows it, without a link. Operator staff and the agency's own systems: as RegistryName.
+ */
+export function ProviderSystemName({
+  serviceId,
+  systemId,
+  agencyOrganizationId,
+}: {
+  serviceId: string;
+  systemId: string;
+  /** The signed-in agency user's organization; null for operator staff and auditors. */
+  agencyOrganizationId: string | null;
+}) {
+  const [other, setOther] = useState<{ name: string | null } | null>(null);
+  const [own, setOwn] = useState(agencyOrganizationId === null);
+  useEffect(() => {
+    let live = true;
+    if (agencyOrganizationId === null) {
+      setOwn(true);
+      return;
+    }
+    void ownSystemIds(agencyOrganizationId).then(async (ids) => {
+      if (!live) return;
+      if (ids.has(systemId)) return setOwn(true);
+      const name = await publicProvider(serviceId);
+      if (live) setOther({ name });
+    });
+    return () => {
+      live = false;
+    };
+  }, [agencyOrganizationId, serviceId, systemId]);
+  if (own) return <RegistryName kind="system" id={systemId} />;
+  return <>{other?.name ?? systemId}</>;
+}

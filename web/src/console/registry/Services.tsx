@@ -5,6 +5,7 @@ import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { R11_ITEMS, R11_KEYS } from '../../shared/r11.ts';
 import { useServerList } from '../../shared/server-list.ts';
+import { useUser } from '../../shared/session.tsx';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { VERSION_STATES } from '../../shared/version-state.ts';
@@ -16,7 +17,7 @@ import {
   READABLE_PLACEHOLDER,
   SearchBox,
 } from '../components/page.tsx';
-import { RegistryName } from '../components/registry-names.tsx';
+import { ProviderSystemName } from '../components/registry-names.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 
 type Service = OperationResponse<'getService'>;
@@ -25,6 +26,8 @@ type Version = OperationResponse<'getVersion'>;
 /** Services: context on the gateway, provider system, and whether they are being decommissioned. */
 export function Services() {
   const t = useT();
+  const user = useUser();
+  const agencyOrganizationId = user.role === 'agency' ? (user.organizationId ?? '') : null;
   const list = useServerList((request) => api.call('listServices', { query: request }));
   return (
     <>
@@ -46,7 +49,13 @@ export function Services() {
           {
             title: t('Hệ thống cung cấp', 'Provider system'),
             dataIndex: 'providerSystemId',
-            render: (id: string) => <RegistryName kind="system" id={id} />,
+            render: (id: string, s) => (
+              <ProviderSystemName
+                serviceId={s.id}
+                systemId={id}
+                agencyOrganizationId={agencyOrganizationId}
+              />
+            ),
           },
           {
             title: t('Ngừng cung cấp', 'Decommission'),
@@ -108,6 +117,8 @@ export function VersionSteps({ version }: { version: Version }) {
 /** One service: its R-11 description and its versions, each with its place in the state machine. */
 export function ServiceDetail() {
   const t = useT();
+  const user = useUser();
+  const agencyOrganizationId = user.role === 'agency' ? (user.organizationId ?? '') : null;
   const { id = '' } = useParams();
   const [service, setService] = useState<Service | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -159,7 +170,13 @@ export function ServiceDetail() {
             {
               key: 'provider',
               label: t('Hệ thống cung cấp', 'Provider system'),
-              children: <RegistryName kind="system" id={service.providerSystemId} />,
+              children: (
+                <ProviderSystemName
+                  serviceId={service.id}
+                  systemId={service.providerSystemId}
+                  agencyOrganizationId={agencyOrganizationId}
+                />
+              ),
             },
             ...items,
           ]}
