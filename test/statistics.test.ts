@@ -757,6 +757,11 @@ for (const kind of storeKinds) {
         const lines = printed.out.split('\n');
         const head = lines.find((l) => l.includes('Lượt gọi / Calls')) ?? '';
         assert.match(head, /Lượt gọi \/ Calls\s+Bị từ chối \/ Refused\s+Lỗi \/ Errors/, printed.out);
+        assert.match(
+          head,
+          /^Dịch vụ \/ Service\s/,
+          'the dimension under its bilingual heading, not "service"',
+        );
         // The service's row and the total: 24 calls, 12 refused, 4 errors, success over the 12 passed on.
         const row = lines.find((l) => l.startsWith('dmdc — Danh mục')) ?? '';
         assert.match(row, /\s24\s+12\s+4\s+66\.67%/, printed.out);

@@ -1,5 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import { type Statistics, statisticsCsv, statisticsTitle, statisticsXlsx } from '../../reports/statistics.ts';
+import {
+  DIMENSION_HEADINGS,
+  type Statistics,
+  statisticsCsv,
+  statisticsTitle,
+  statisticsXlsx,
+} from '../../reports/statistics.ts';
 import { PERIOD_NOTE, PERIOD_SYNOPSIS, str, textOptions, UsageError, vietnamPeriod } from '../args.ts';
 import type { Group } from '../command.ts';
 import { table, time } from '../format.ts';
@@ -73,8 +79,9 @@ export const reportCommands: Group = {
               ? [['Tổng cộng / Total', ...dims.slice(1).map(() => ''), ...cells(result.totals)]]
               : []),
           ];
+          // The dimensions under the files' bilingual headings ('Dịch vụ / Service'), not their API names ('service').
           const head = [
-            ...dims,
+            ...dims.map((d) => DIMENSION_HEADINGS[d]),
             'Lượt gọi / Calls',
             'Bị từ chối / Refused',
             'Lỗi / Errors',
