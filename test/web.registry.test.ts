@@ -258,8 +258,9 @@ describe('the console: registry and traffic screens', () => {
   test('audit trail: the verify button checks the hash chain and says it is intact', async () => {
     await page.getByRole('link', { name: 'Nhật ký kiểm tra' }).click();
     await page.getByRole('heading', { name: 'Nhật ký kiểm tra' }).waitFor();
+    // The action in words with its code beside it (the filter takes the code): it showed the code alone.
     await page
-      .getByRole('cell', { name: /^[a-z_]+\.[a-z_]+$/ })
+      .getByRole('cell', { name: /^Tạo · Cơ quan\s*organization\.create$/ })
       .first()
       .waitFor();
     await page.getByRole('button', { name: 'Kiểm tra chuỗi nhật ký' }).click();
@@ -271,6 +272,7 @@ describe('the console: registry and traffic screens', () => {
     await page.getByRole('button', { name: 'Lọc' }).click();
     await page.getByRole('cell', { name: 'organization.create' }).first().waitFor({ state: 'detached' });
     assert.equal(await page.getByRole('cell', { name: 'credential.rotate' }).count(), 1);
+    await page.getByRole('cell', { name: /^Đổi khoá · Khoá truy cập\s*credential\.rotate$/ }).waitFor();
     // Who did it reads as the username, not the user id; the id stays in the tooltip (and the filter takes it).
     const row = page.getByRole('row').filter({ hasText: 'credential.rotate' });
     await row.getByRole('cell', { name: 'admin', exact: true }).waitFor();

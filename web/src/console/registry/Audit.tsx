@@ -1,5 +1,5 @@
 import { SafetyCertificateOutlined } from '@ant-design/icons';
-import { Alert, Button, Form, Input, Space, Tooltip } from 'antd';
+import { Alert, Button, Form, Input, Space, Tooltip, Typography } from 'antd';
 import { useState } from 'react';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
@@ -8,6 +8,7 @@ import { PageTitle, ProblemAlert } from '../components/page.tsx';
 import { useKeysetList } from '../components/registry-keyset.ts';
 import { KeysetPager } from '../components/registry-keyset-pager.tsx';
 import { ServerTable } from '../components/server-table.tsx';
+import { auditActionLabel, auditObjectLabel } from './audit-labels.ts';
 
 type AuditEvent = OperationResponse<'listAuditEvents'>['items'][number];
 type ChainResult = OperationResponse<'verifyAuditChain'>;
@@ -146,12 +147,32 @@ export function Audit() {
                 <code>{e.actor}</code>
               ),
           },
-          { title: t('Hành động', 'Action'), dataIndex: 'action', render: (a: string) => <code>{a}</code> },
+          {
+            title: t('Hành động', 'Action'),
+            dataIndex: 'action',
+            // In words, with the code the filter takes beside it.
+            render: (a: string, e) => {
+              const label = auditActionLabel(a, e.objectType);
+              return label ? (
+                <Space size={4} wrap>
+                  {t(...label)}
+                  <Typography.Text type="secondary">
+                    <code>{a}</code>
+                  </Typography.Text>
+                </Space>
+              ) : (
+                <code>{a}</code>
+              );
+            },
+          },
           {
             title: t('Đối tượng', 'Object'),
             render: (_, e) => (
               <Space size={4}>
-                {e.objectType}
+                {(() => {
+                  const label = auditObjectLabel(e.objectType);
+                  return label ? t(...label) : e.objectType;
+                })()}
                 <code>{e.objectId}</code>
               </Space>
             ),
