@@ -40,6 +40,8 @@ describe('the public portal under lgsp demo', () => {
 
     await page.getByRole('heading', { name: 'Tra cứu thông tin công dân' }).waitFor();
     await page.getByText('Địa chỉ và giao diện kết nối').waitFor();
+    // The address a developer copies is the whole URL on the gateway, not a path whose host they must guess.
+    await page.getByText(`${demo.info.gatewayUrl}/dancu/1.0`, { exact: true }).waitFor();
     assert.deepEqual(await seriousA11yViolations(page), []);
     await screenshot(page, 'portal-service');
 

@@ -2,6 +2,7 @@ import { Alert, Button, Card, Descriptions, Space, Spin, Table, Typography } fro
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../shared/api.ts';
+import { useBranding } from '../shared/branding.tsx';
 import { useT } from '../shared/i18n.tsx';
 import { R11_ITEMS, R11_KEYS } from '../shared/r11.ts';
 import { ColourTag } from '../shared/tags.tsx';
@@ -14,6 +15,8 @@ type PublicService = OperationResponse<'getPublicService'>;
 export function ServicePage() {
   const t = useT();
   const { id = '' } = useParams();
+  // A developer copies the address to call: the whole URL, on the gateway, not a path to guess the host of.
+  const gatewayUrl = useBranding().gatewayUrl;
   const [service, setService] = useState<PublicService | null>(null);
   const [error, setError] = useState<unknown>(null);
 
@@ -76,7 +79,11 @@ export function ServicePage() {
             {
               title: t('Địa chỉ gọi', 'Call at'),
               dataIndex: 'path',
-              render: (path: string) => <Typography.Text code>{path}</Typography.Text>,
+              render: (path: string) => (
+                <Typography.Text code copyable>
+                  {`${gatewayUrl}${path}`}
+                </Typography.Text>
+              ),
             },
             {
               title: t('Ngừng hỗ trợ', 'Sunset'),
