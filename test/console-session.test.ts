@@ -63,7 +63,7 @@ for (const kind of storeKinds) {
     test('signing in sets an HttpOnly SameSite=Strict cookie; the body has the user and the CSRF token, never the session token', async () => {
       const { res, cookie, csrf } = await signIn();
       const body = res.json() as Json;
-      assert.deepEqual(Object.keys(body).sort(), ['csrfToken', 'mustChangePassword', 'user']);
+      assert.deepEqual(Object.keys(body).sort(), ['csrfToken', 'mustChangePassword', 'signedInWith', 'user']);
       assert.equal(body.user.username, 'admin');
       assert.equal(body.user.role, 'operator_admin');
       assert.equal(res.headers['cache-control'], 'no-store');

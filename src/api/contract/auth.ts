@@ -131,6 +131,11 @@ const MustChangePassword = Type.Boolean({
     'Mật khẩu do quản trị viên đặt lại: bảng điều khiển đưa người dùng tới trang đổi mật khẩu / the password was reset by an operator: the console sends the user to the change page',
 });
 
+const SignedInWith = OneOf(['password', 'oidc'] as const, {
+  description:
+    'Cách đăng nhập: mật khẩu, hoặc SSO (không có mật khẩu để đổi) / how the person signed in: a password, or SSO (no password to change)',
+});
+
 export const ConsoleSessionSchema = Type.Object({
   user: UserSchema,
   csrfToken: Type.String({
@@ -138,6 +143,7 @@ export const ConsoleSessionSchema = Type.Object({
       'Gửi lại trong tiêu đề x-csrf-token với mọi lời gọi POST/PATCH/PUT/DELETE / send back as x-csrf-token on every unsafe call',
   }),
   mustChangePassword: MustChangePassword,
+  signedInWith: SignedInWith,
 });
 export type ConsoleSession = Static<typeof ConsoleSessionSchema>;
 
@@ -156,6 +162,7 @@ export const ConsoleSessionStateSchema = Type.Object({
     }),
   ),
   mustChangePassword: MustChangePassword,
+  signedInWith: Type.Optional(SignedInWith),
 });
 export type ConsoleSessionState = Static<typeof ConsoleSessionStateSchema>;
 

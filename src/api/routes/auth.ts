@@ -52,6 +52,7 @@ export async function loginRoutes(
           user: session.user,
           csrfToken: csrfTokenFor(session.token),
           mustChangePassword: await accounts.mustChangePassword(session.user.id),
+          signedInWith: 'password' as const,
         });
     },
   });
@@ -77,6 +78,7 @@ export async function loginRoutes(
         user: session.user,
         csrfToken: csrfTokenFor(cookie),
         mustChangePassword: await accounts.mustChangePassword(session.user.id),
+        signedInWith: session.signedInWith,
       });
     },
   });

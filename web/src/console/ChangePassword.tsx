@@ -19,7 +19,7 @@ interface PasswordForm {
  */
 export function ChangePassword() {
   const t = useT();
-  const { mustChangePassword, passwordChanged } = useSession();
+  const { mustChangePassword, passwordChanged, signedInWithSso } = useSession();
   const [form] = Form.useForm<PasswordForm>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -41,6 +41,22 @@ export function ChangePassword() {
       setBusy(false);
     }
   };
+
+  if (signedInWithSso) {
+    return (
+      <div style={{ maxWidth: 480 }}>
+        <PageTitle>{t('Đổi mật khẩu', 'Change password')}</PageTitle>
+        <Alert
+          type="info"
+          showIcon
+          title={t(
+            'Bạn đăng nhập qua SSO: mật khẩu do nhà cung cấp định danh quản lý, không đổi ở đây.',
+            'You signed in with SSO: your password is managed by the identity provider, not here.',
+          )}
+        />
+      </div>
+    );
+  }
 
   return (
     <div style={{ maxWidth: 480 }}>

@@ -14,7 +14,7 @@ export function ConsoleLayout() {
   const t = useT();
   const { language } = useLanguage();
   const user = useUser();
-  const { signOut } = useSession();
+  const { signOut, signedInWithSso } = useSession();
   const branding = useBranding();
   const location = useLocation();
   const navigate = useNavigate();
@@ -62,24 +62,30 @@ export function ConsoleLayout() {
           style={{ background: '#fff', display: 'flex', justifyContent: 'flex-end', alignItems: 'center' }}
         >
           <Space size="middle">
-            {/* The user menu: what a person does to their own account. */}
-            <Dropdown
-              trigger={['click']}
-              menu={{
-                items: [
-                  {
-                    key: 'password',
-                    icon: <KeyOutlined />,
-                    label: t('Đổi mật khẩu', 'Change password'),
-                    onClick: () => navigate('/password'),
-                  },
-                ],
-              }}
-            >
-              <Button type="text">
-                {user.displayName} · {t(roleVi, roleEn)} <DownOutlined />
-              </Button>
-            </Dropdown>
+            {/* The user menu: what a person does to their own account (an SSO account has no password here). */}
+            {signedInWithSso ? (
+              <Typography.Text>
+                {user.displayName} · {t(roleVi, roleEn)}
+              </Typography.Text>
+            ) : (
+              <Dropdown
+                trigger={['click']}
+                menu={{
+                  items: [
+                    {
+                      key: 'password',
+                      icon: <KeyOutlined />,
+                      label: t('Đổi mật khẩu', 'Change password'),
+                      onClick: () => navigate('/password'),
+                    },
+                  ],
+                }}
+              >
+                <Button type="text">
+                  {user.displayName} · {t(roleVi, roleEn)} <DownOutlined />
+                </Button>
+              </Dropdown>
+            )}
             <LanguageSwitch />
             <Button icon={<LogoutOutlined />} onClick={() => void signOut()}>
               {t('Đăng xuất', 'Sign out')}

@@ -11,6 +11,8 @@ interface SessionState {
   user: User | null | undefined;
   /** The password was reset by an operator: the console sends the user to the change page until they change it. */
   mustChangePassword: boolean;
+  /** A single sign-on session has no password here to change. */
+  signedInWithSso: boolean;
   /** After the user changed their password (this session stays; the others ended). */
   passwordChanged: () => void;
   signIn: (username: string, password: string) => Promise<void>;
@@ -24,6 +26,7 @@ const SessionContext = createContext<SessionState | null>(null);
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null | undefined>(undefined);
   const [mustChangePassword, setMustChangePassword] = useState(false);
+  const [signedInWithSso, setSignedInWithSso] = useState(false);
 
   useEffect(() => {
     // 200 either way: `user` null for a visitor not signed in, so the sign-in page makes no failed request.
@@ -32,6 +35,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       .then((session) => {
         setCsrfToken(session.csrfToken);
         setMustChangePassword(session.mustChangePassword);
+        setSignedInWithSso(session.signedInWith === 'oidc');
         setUser(session.user);
       })
       .catch(() => setUser(null));
@@ -41,6 +45,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const session = await api.call('createConsoleSession', { body: { username, password } });
     setCsrfToken(session.csrfToken);
     setMustChangePassword(session.mustChangePassword);
+    setSignedInWithSso(false);
     setUser(session.user);
   }, []);
 
@@ -66,8 +71,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const passwordChanged = useCallback(() => setMustChangePassword(false), []);
 
   const value = useMemo(
-    () => ({ user, mustChangePassword, passwordChanged, signIn, signOut, expired }),
-    [user, mustChangePassword, passwordChanged, signIn, signOut, expired],
+    () => ({ user, mustChangePassword, signedInWithSso, passwordChanged, signIn, signOut, expired }),
+    [user, mustChangePassword, signedInWithSso, passwordChanged, signIn, signOut, expired],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
