@@ -245,6 +245,14 @@ describe('lgsp user password / lgsp user reset-password (through the API)', () =
     assert.match(reset.out, /chỉ hiện một lần \/ shown once only/);
 
     const session = await h.accounts.login('dung', password);
+    assert.equal(session.mustChangePassword, true);
+    const cliLogin = await runCli(
+      ['login', '--user', 'dung', '--password-stdin'],
+      { LGSP_ADMIN_URL: url, XDG_CONFIG_HOME: configHome },
+      { stdin: password },
+    );
+    assert.equal(cliLogin.code, 0, cliLogin.err);
+    assert.match(cliLogin.out, /change it now — lgsp user password/);
     const wrong = await runCli(
       ['user', 'password', '--password-stdin'],
       adminEnv(url, session.token, configHome),

@@ -182,7 +182,12 @@ export class Accounts {
   async login(username: string, password: string, address = ''): Promise<Session> {
     const row = await this.checkPassword(username, password, address);
     const { token, expiresAt } = await this.openSession(row.id, 'bearer', 'password');
-    return { token, expiresAt: expiresAt.toISOString(), user: toUser(row) };
+    return {
+      token,
+      expiresAt: expiresAt.toISOString(),
+      user: toUser(row),
+      mustChangePassword: row.must_change_password,
+    };
   }
 
   /**

@@ -116,6 +116,10 @@ export const SessionSchema = Type.Object({
   token: Type.String({ description: 'Bearer token; chỉ trả về một lần / returned once' }),
   expiresAt: Timestamp,
   user: UserSchema,
+  mustChangePassword: Type.Boolean({
+    description:
+      'Mật khẩu do quản trị viên đặt lại: hãy đổi (POST /api/v1/auth/password) / the password was reset by an operator: change it (POST /api/v1/auth/password)',
+  }),
 });
 export type Session = Static<typeof SessionSchema>;
 
