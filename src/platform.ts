@@ -53,11 +53,20 @@ export interface PlatformOptions {
   logger?: Logger;
   /** Told once, on first start, when the operator account got a generated password. */
   onGeneratedPassword?: (username: string, password: string) => void;
+  /**
+   * Told at start on the node that serves the admin API where the operator's password came from: generated now
+   * (and printed), configured (`LGSP_ADMIN_PASSWORD`, first start), or already in the store (set at an earlier
+   * first start or changed since — a configured password does not change it).
+   */
+  onOperatorAccount?: (origin: OperatorAccountOrigin) => void;
   /** Told once, on first start, when the key-encryption key file was generated (the operator must keep it apart). */
   onGeneratedKeyFile?: (path: string) => void;
   /** Name resolution of the egress policy (default: the system resolver); a test stages a DNS rebinding with it. */
   lookup?: LookupAll;
 }
+
+/** Where the operator's password of this start came from (see `PlatformOptions.onOperatorAccount`). */
+export type OperatorAccountOrigin = 'generated' | 'configured' | 'existing';
 
 export interface Platform {
   config: Config;
@@ -158,6 +167,9 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       await ensureSigningKey(store, kek, clock.nowMs());
       const first = await accounts.ensureOperator(config.admin.password);
       if (first?.generatedPassword) options.onGeneratedPassword?.(first.username, first.generatedPassword);
+      options.onOperatorAccount?.(
+        first ? (first.generatedPassword ? 'generated' : 'configured') : 'existing',
+      );
     }
 
     // The node's own database session: its job leases and the change announcements it listens to.

@@ -110,6 +110,27 @@ const ROUTES: Row[] = [
     cases: () => [{ as: 'agencyA', path: '/api/v1/auth/session', status: 401, code: 'API_UNAUTHORIZED' }],
   },
   {
+    // Any signed-in person changes their own password (the effect: test/password.test.ts); a too-short new one is
+    // refused before the current one is checked, so this row counts no failure.
+    route: 'POST /api/v1/auth/password',
+    cases: () => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/auth/password',
+        body: { currentPassword: PASSWORD, newPassword: 'short' },
+        status: 400,
+        code: 'API_VALIDATION_FAILED',
+      },
+      {
+        as: 'auditor',
+        path: '/api/v1/auth/password',
+        body: { currentPassword: PASSWORD, newPassword: 'short' },
+        status: 400,
+        code: 'API_VALIDATION_FAILED',
+      },
+    ],
+  },
+  {
     route: 'GET /api/v1/me',
     cases: (f) => [
       {
@@ -1605,6 +1626,16 @@ const ROUTES: Row[] = [
       { as: 'admin', path: '/api/v1/users/nobody/disable', status: 404, code: 'API_NOT_FOUND' },
     ],
   },
+  {
+    // Resetting someone's password is the administrators' (the effect: test/password.test.ts).
+    route: 'POST /api/v1/users/:username/password',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/users/agencyA/password', body: {}, status: 403 },
+      { as: 'reviewer', path: '/api/v1/users/agencyA/password', body: {}, status: 403 },
+      { as: 'auditor', path: '/api/v1/users/agencyA/password', body: {}, status: 403 },
+      { as: 'admin', path: '/api/v1/users/nobody/password', body: {}, status: 404, code: 'API_NOT_FOUND' },
+    ],
+  },
   // ── Shared category lists (issue 12 item 7): operator administrators manage, reviewers and auditors read ──
   {
     route: 'GET /api/v1/categories',
@@ -2190,8 +2221,12 @@ for (const kind of storeKinds) {
       const [method, url] = row.route.split(' ') as [string, string];
       test(row.route, async () => {
         const cases = row.cases(f);
-        // Auditors read everything and change nothing: every write route refuses them, whatever the object.
-        if (method !== 'GET' && !['/api/v1/auth/logout', '/api/v1/auth/session'].includes(url)) {
+        // Auditors read everything and change nothing: every write route refuses them, whatever the object — but
+        // their own session and password are theirs.
+        if (
+          method !== 'GET' &&
+          !['/api/v1/auth/logout', '/api/v1/auth/session', '/api/v1/auth/password'].includes(url)
+        ) {
           cases.push({ as: 'auditor', path: url.replaceAll(':id', 'x_any'), body: {}, status: 403 });
         }
         for (const c of cases) {

@@ -63,7 +63,7 @@ for (const kind of storeKinds) {
     test('signing in sets an HttpOnly SameSite=Strict cookie; the body has the user and the CSRF token, never the session token', async () => {
       const { res, cookie, csrf } = await signIn();
       const body = res.json() as Json;
-      assert.deepEqual(Object.keys(body).sort(), ['csrfToken', 'user']);
+      assert.deepEqual(Object.keys(body).sort(), ['csrfToken', 'mustChangePassword', 'signedInWith', 'user']);
       assert.equal(body.user.username, 'admin');
       assert.equal(body.user.role, 'operator_admin');
       assert.equal(res.headers['cache-control'], 'no-store');
@@ -114,18 +114,18 @@ for (const kind of storeKinds) {
       // A visitor not signed in is the sign-in page's ordinary case: 200, no user, no CSRF token, no cookie set.
       const none = await h.call('GET', '/api/v1/auth/session', undefined, { token: null });
       assert.equal(none.statusCode, 200, none.body);
-      assert.deepEqual(none.json(), { user: null, csrfToken: null });
+      assert.deepEqual(none.json(), { user: null, csrfToken: null, mustChangePassword: false });
       assert.equal(none.headers['cache-control'], 'no-store');
       assert.deepEqual(setCookies(none), []);
       // A bearer token is no console session.
       const bearer = await h.call('GET', '/api/v1/auth/session');
-      assert.deepEqual(bearer.json(), { user: null, csrfToken: null });
+      assert.deepEqual(bearer.json(), { user: null, csrfToken: null, mustChangePassword: false });
       const unknown = await asConsole('GET', '/api/v1/me', 'lgsp_made-up');
       assert.equal(unknown.statusCode, 401);
       // A cookie that opens no session: no user, and the stale cookie is cleared.
       const stale = await asConsole('GET', '/api/v1/auth/session', 'lgsp_made-up');
       assert.equal(stale.statusCode, 200);
-      assert.deepEqual(stale.json(), { user: null, csrfToken: null });
+      assert.deepEqual(stale.json(), { user: null, csrfToken: null, mustChangePassword: false });
       assert.equal(sessionCookieOf(stale).value, '');
       // A live cookie sent from another origin is refused, as on every cookie call.
       const foreign = await asConsole('GET', '/api/v1/auth/session', cookie, {
@@ -197,7 +197,7 @@ for (const kind of storeKinds) {
       assert.equal((await asConsole('GET', '/api/v1/me', cookie)).statusCode, 401);
       const replayed = await asConsole('GET', '/api/v1/auth/session', cookie);
       assert.equal(replayed.statusCode, 200);
-      assert.deepEqual(replayed.json(), { user: null, csrfToken: null });
+      assert.deepEqual(replayed.json(), { user: null, csrfToken: null, mustChangePassword: false });
     });
 
     test('a console session expires like a bearer session', async () => {

@@ -260,7 +260,16 @@ for (const kind of storeKinds) {
       assert.equal(other.statusCode, 404);
 
       // CSRF on the SSO session: a write without the token is refused; with it, it works.
-      const csrf = (await asConsole('GET', '/api/v1/auth/session', session.value)).json().csrfToken;
+      const state = (await asConsole('GET', '/api/v1/auth/session', session.value)).json();
+      const csrf = state.csrfToken;
+      // An SSO account has no password here: the console hides "Đổi mật khẩu", the API refuses (§2.11).
+      assert.equal(state.signedInWith, 'oidc');
+      const change = await asConsole('POST', '/api/v1/auth/password', session.value, {
+        body: { currentPassword: 'anything-at-all', newPassword: 'a-new-password' },
+        csrf,
+      });
+      assert.equal(change.statusCode, 409, change.body);
+      assert.equal(change.json().code, 'API_PASSWORD_NOT_LOCAL');
       // Its own organization's name is what an agency user may edit.
       const path = `/api/v1/organizations/${org['a']}`;
       const body = { name: 'Sở Tư pháp tỉnh' };

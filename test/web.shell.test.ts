@@ -149,7 +149,7 @@ describe('the web console and portal are served by the admin process', () => {
     assert.equal(after.status, 200);
     assert.deepEqual(
       await after.json(),
-      { user: null, csrfToken: null },
+      { user: null, csrfToken: null, mustChangePassword: false },
       'the signed-out session is ended server-side',
     );
     await page.context().close();

@@ -13,7 +13,7 @@ import { systemClock } from '../core/clock.ts';
 import { loadConfig } from '../core/config.ts';
 import { newSecret } from '../core/ids.ts';
 import { sandboxTestCall } from '../gateway/sandbox-probe.ts';
-import { localUrl, startPlatform } from '../platform.ts';
+import { localUrl, type OperatorAccountOrigin, startPlatform } from '../platform.ts';
 import type { Store } from '../store/port.ts';
 import { seedDemoComposite } from './demo-composite.ts';
 import {
@@ -25,7 +25,7 @@ import {
   startDemoPeers,
 } from './demo-federation.ts';
 import { onceRecorded, publishAfterTry, type TryEnv } from './onboarding.ts';
-import { configOrExplain, consoleLines, explainStartError, untilSignal } from './start.ts';
+import { configOrExplain, consoleLines, explainStartError, RECOVER_COMMAND, untilSignal } from './start.ts';
 
 export const DEMO_USAGE = `Cách dùng / Usage: lgsp demo [--json] [--no-federation]
   Chạy nền tảng với dữ liệu mẫu của một tỉnh (kho tạm, hoặc LGSP_DATA_DIR nếu đặt), in hướng dẫn và lệnh curl.
@@ -474,8 +474,14 @@ export async function runDemo(args: string[]): Promise<number> {
     },
   });
   // The demo's platform and the two peers start side by side (each migrates its own store).
+  // On an existing LGSP_DATA_DIR the store keeps its own operator password: the demo's is not applied to it.
+  let origin = 'generated' as OperatorAccountOrigin;
   const [started, startedPeer] = await Promise.allSettled([
-    startPlatform(config),
+    startPlatform(config, {
+      onOperatorAccount: (o) => {
+        origin = o;
+      },
+    }),
     withFederation ? startDemoPeers(chainPorts, upstream.url, adminPassword) : Promise.resolve(null),
   ]);
   if (started.status === 'rejected' || startedPeer.status === 'rejected') {
@@ -564,7 +570,7 @@ export async function runDemo(args: string[]): Promise<number> {
       ...consoleLines(adminUrl, config.admin.publicUrl),
       ...busyLines('kết nối / gateway', gatewayPort, gatewayUrl),
       ...busyLines('quản trị / admin', adminPort, adminUrl),
-      `  Đăng nhập quản trị / Operator login: admin / ${adminPassword}`,
+      ...operatorLoginLines(origin, adminPassword, peers !== null),
       `  Kho dữ liệu / Store: ${throwaway ? `tạm, xoá khi dừng / throwaway, deleted on stop (${throwaway})` : config.dataDir}`,
       '',
       'Hệ thống Hộ tịch (Sở Tư pháp, 000.00.12.H01) đã đăng ký khai thác dịch vụ Tra cứu công dân (dancu 1.0).',
@@ -578,7 +584,7 @@ export async function runDemo(args: string[]): Promise<number> {
       `   curl -i -H "Authorization: Bearer $TOKEN" ${gatewayUrl}${info.forbiddenPath}`,
       ...(peers && federatedPath ? federationLines(gatewayUrl, federatedPath, peers) : []),
       '5. Xem nhật ký giao dịch / See the transaction records:',
-      `   ADMIN=$(curl -s -H 'content-type: application/json' -d '{"username":"admin","password":"${adminPassword}"}' ${adminUrl}/api/v1/auth/login | sed 's/.*"token":"\\([^"]*\\)".*/\\1/')`,
+      `   ADMIN=$(curl -s -H 'content-type: application/json' -d '{"username":"admin","password":"${origin === 'existing' ? '<mật khẩu/password>' : adminPassword}"}' ${adminUrl}/api/v1/auth/login | sed 's/.*"token":"\\([^"]*\\)".*/\\1/')`,
       `   curl -s -H "Authorization: Bearer $ADMIN" '${adminUrl}/api/v1/transactions?limit=5'`,
       '',
       'Dừng / Stop: Ctrl+C',
@@ -592,6 +598,25 @@ export async function runDemo(args: string[]): Promise<number> {
   upstream.child.kill('SIGTERM');
   if (throwaway) rmSync(throwaway, { recursive: true, force: true });
   return 0;
+}
+
+/**
+ * Who signs in to the demo's admin API. A fresh store has `admin` with the demo's password; an existing
+ * LGSP_DATA_DIR keeps the password it has (the demo's is not applied), so the demo never prints one that does not
+ * work: it says the stored one is kept, and how a lost one is recovered.
+ */
+export function operatorLoginLines(
+  origin: OperatorAccountOrigin,
+  demoPassword: string,
+  withPeers: boolean,
+): string[] {
+  if (origin !== 'existing') return [`  Đăng nhập quản trị / Operator login: admin / ${demoPassword}`];
+  return [
+    '  Đăng nhập quản trị / Operator login: admin / mật khẩu đã lưu trong LGSP_DATA_DIR, giữ nguyên / the password',
+    '    already stored in LGSP_DATA_DIR, kept as it is (LGSP_ADMIN_PASSWORD does not change it).',
+    `    Mất mật khẩu / Lost it: dừng bản demo rồi / stop the demo, then: ${RECOVER_COMMAND}`,
+    ...(withPeers ? [`    Hai nền tảng liên thông / The two federation peers: admin / ${demoPassword}`] : []),
+  ];
 }
 
 /** Said when the demo did not get its preferred port: which one was busy and which it uses instead. */

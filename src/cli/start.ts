@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../core/config.ts';
-import { localUrl, type Platform, startPlatform } from '../platform.ts';
+import { localUrl, type OperatorAccountOrigin, type Platform, startPlatform } from '../platform.ts';
 
 export const START_USAGE = `Cách dùng / Usage: lgsp start [--role all|gateway|control|worker]
   Chạy toàn bộ nền tảng (cổng kết nối + API quản trị) theo cấu hình: mặc định kho nhúng PGlite trong ./data.
@@ -104,13 +104,19 @@ export async function runStart(args: string[]): Promise<number> {
   const config = configOrExplain(roleArg.role ? { role: roleArg.role } : undefined);
   if (!config) return 1;
   let platform: Platform;
+  let origin = 'existing' as OperatorAccountOrigin;
   try {
     platform = await startPlatform(config, {
       onGeneratedPassword: (u, p) => printGeneratedPassword(u, p),
       onGeneratedKeyFile: (path) => printGeneratedKeyFile(path),
+      onOperatorAccount: (o) => {
+        origin = o;
+      },
     });
   } catch (err) {
     process.stderr.write(`Không khởi động được / Could not start: ${explainStartError(err)}\n`);
+    // The account was stored before the start failed (a port in use): the password printed is the one to keep.
+    if (origin === 'generated') process.stderr.write(`${GENERATED_BUT_NOT_STARTED.join('\n')}\n`);
     return 1;
   }
   // Listen for Ctrl+C before saying we are up: a script that signals right after the first line must stop us
@@ -132,8 +138,7 @@ export async function runStart(args: string[]): Promise<number> {
       `  Kho dữ liệu / Store:      ${platform.store.kind === 'pglite' ? `PGlite (nhúng/embedded) ${config.dataDir}` : 'PostgreSQL'}`,
       '',
       'Bước đầu tiên / First steps:',
-      '  1. Mở bảng điều khiển, đăng nhập "admin" bằng mật khẩu in ở trên (lần chạy đầu) hoặc LGSP_ADMIN_PASSWORD',
-      '     Open the console and sign in as "admin" with the password printed above (first start) or LGSP_ADMIN_PASSWORD',
+      ...signInLines(origin),
       '  2. Tạo các cơ quan (mã định danh, cán bộ đầu mối), rồi tài khoản cho cán bộ của họ',
       '     Create the organizations (official code, contact point), then accounts for their staff',
       '  3. Các cơ quan gửi đề nghị kết nối và dịch vụ; duyệt, thử trên sandbox, công bố lên cổng thông tin',
@@ -148,6 +153,38 @@ export async function runStart(args: string[]): Promise<number> {
   process.stdout.write('Đang dừng / Stopping…\n');
   await platform.stop();
   return 0;
+}
+
+/** How a lost operator password is recovered: on the store itself, the platform stopped (docs/security.md §2.11). */
+export const RECOVER_COMMAND = 'lgsp user reset-password admin --offline';
+const STOP_FIRST = '(dừng nền tảng trước / stop the platform first)';
+
+/** Said when the first start stored `admin` with a generated password, then could not start. */
+const GENERATED_BUT_NOT_STARTED = [
+  'Tài khoản "admin" đã được lưu với mật khẩu in ở trên: hãy giữ mật khẩu đó, lần chạy sau sẽ không in lại.',
+  'The "admin" account is stored with the password printed above: keep it, the next start does not print it again.',
+  `Mất mật khẩu / Lost it: ${RECOVER_COMMAND}  ${STOP_FIRST}`,
+];
+
+/** The first step of the start banner: where the operator's password came from, and how a lost one is recovered. */
+export function signInLines(origin: OperatorAccountOrigin): string[] {
+  const how = {
+    generated: [
+      '  1. Mở bảng điều khiển, đăng nhập "admin" bằng mật khẩu vừa in ở trên (chỉ in một lần này)',
+      '     Open the console and sign in as "admin" with the password printed above (printed this once only)',
+    ],
+    configured: [
+      '  1. Mở bảng điều khiển, đăng nhập "admin" bằng mật khẩu đặt trong LGSP_ADMIN_PASSWORD (admin.password)',
+      '     Open the console and sign in as "admin" with the password set in LGSP_ADMIN_PASSWORD (admin.password)',
+    ],
+    existing: [
+      '  1. Mở bảng điều khiển, đăng nhập bằng tài khoản đã có: mật khẩu "admin" là mật khẩu của lần chạy đầu (in ra',
+      '     khi đó hoặc LGSP_ADMIN_PASSWORD lúc đó) hoặc mật khẩu đã đổi; LGSP_ADMIN_PASSWORD bây giờ không đổi nó',
+      '     Open the console and sign in with an existing account: the "admin" password is the first start\'s (printed',
+      '     then, or LGSP_ADMIN_PASSWORD then) or the one it was changed to; LGSP_ADMIN_PASSWORD now does not change it',
+    ],
+  }[origin];
+  return [...how, `     Mất mật khẩu / Lost the password: ${RECOVER_COMMAND}  ${STOP_FIRST}`];
 }
 
 /** What a node of one role says when it is up (issue 13 item 1, docs/scaling.md). */

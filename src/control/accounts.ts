@@ -2,7 +2,15 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Static } from '@sinclair/typebox';
 import { sql } from 'kysely';
-import type { PageOf, Role, Session, User, UserQuery } from '../api/contract/index.ts';
+import {
+  PASSWORD_MIN_LENGTH,
+  type PageOf,
+  type PasswordReset,
+  type Role,
+  type Session,
+  type User,
+  type UserQuery,
+} from '../api/contract/index.ts';
 import { type BackoffPolicy, backoffPolicies, blockMs } from '../core/backoff.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
@@ -31,6 +39,21 @@ async function verifyPassword(password: string, stored: string): Promise<boolean
   const expected = Buffer.from(hash, 'base64url');
   const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length);
   return timingSafeEqual(actual, expected);
+}
+
+/**
+ * What is wrong with a new password, or null: the one rule for every way a password is set (an account created,
+ * changed by its owner). The API's schema says the same (`NewPassword`); this holds for callers that bypass it.
+ */
+export function passwordProblem(password: string, field = 'password'): string | null {
+  return password.length < PASSWORD_MIN_LENGTH
+    ? `${field}: ≥ ${PASSWORD_MIN_LENGTH} ký tự / characters`
+    : null;
+}
+
+/** A password the platform chooses (first start, a reset, the offline recovery): ~119 bits, shown once. */
+export function generatePassword(): string {
+  return newSecret().slice(0, 20);
 }
 
 /** Human accounts of the admin API and their bearer sessions (tokens stored as SHA-256 only). */
@@ -67,7 +90,7 @@ export class Accounts {
     configuredPassword: string,
   ): Promise<{ username: string; generatedPassword: string | null } | null> {
     if (await this.hasOperator()) return null;
-    const generatedPassword = configuredPassword ? null : newSecret().slice(0, 20);
+    const generatedPassword = configuredPassword ? null : generatePassword();
     await this.createUser(
       {
         username: 'admin',
@@ -98,8 +121,8 @@ export class Accounts {
         'organizationId: bắt buộc với vai trò agency, không dùng với vai trò khác / required for role agency only',
       );
     }
-    if (input.password.length < 10)
-      throw new LgspError('API_VALIDATION_FAILED', 'password: ≥ 10 ký tự / characters');
+    const problem = passwordProblem(input.password);
+    if (problem) throw new LgspError('API_VALIDATION_FAILED', problem);
     if (input.organizationId) await requireOrganization(this.store.db, input.organizationId);
     const passwordHash = await hashPassword(input.password);
     const id = await runChange(this.store, this.clock, async (trx, now) => {
@@ -159,7 +182,12 @@ export class Accounts {
   async login(username: string, password: string, address = ''): Promise<Session> {
     const row = await this.checkPassword(username, password, address);
     const { token, expiresAt } = await this.openSession(row.id, 'bearer', 'password');
-    return { token, expiresAt: expiresAt.toISOString(), user: toUser(row) };
+    return {
+      token,
+      expiresAt: expiresAt.toISOString(),
+      user: toUser(row),
+      mustChangePassword: row.must_change_password,
+    };
   }
 
   /**
@@ -290,6 +318,111 @@ export class Accounts {
         events: [audit(actor, 'unlock', username, { username, address, cleared })],
       };
     });
+  }
+
+  /**
+   * A signed-in person changes their own password. The current password is checked exactly as a sign-in is, under
+   * the same brute-force counters (a wrong one counts as a failure; while locked, even the right one is refused),
+   * so a session left open is not a way to take the account over. Every OTHER session of the user ends in the
+   * same change (the one asking stays); audited, never the password.
+   */
+  async changeOwnPassword(
+    input: { userId: string; sessionToken: string | null; currentPassword: string; newPassword: string },
+    address = '',
+  ): Promise<{ sessionsEnded: number }> {
+    const user = await this.store.db
+      .selectFrom('users')
+      .select(['id', 'username', 'password_hash'])
+      .where('id', '=', input.userId)
+      .executeTakeFirst();
+    if (!user) throw new LgspError('API_UNAUTHORIZED');
+    if (user.password_hash === null) throw new LgspError('API_PASSWORD_NOT_LOCAL', user.username);
+    const problem = passwordProblem(input.newPassword, 'newPassword');
+    if (problem) throw new LgspError('API_VALIDATION_FAILED', problem);
+    try {
+      await this.checkPassword(user.username, input.currentPassword, address);
+    } catch (err) {
+      // Not 401: the session is fine, only the password typed is wrong (a 401 would sign the console out).
+      if (err instanceof LgspError && err.code === 'API_LOGIN_FAILED')
+        throw new LgspError('API_CURRENT_PASSWORD_WRONG');
+      throw err;
+    }
+    if (input.newPassword === input.currentPassword)
+      throw new LgspError(
+        'API_VALIDATION_FAILED',
+        'newPassword: phải khác mật khẩu hiện tại / must differ from the current password',
+      );
+    const passwordHash = await hashPassword(input.newPassword);
+    const keep = input.sessionToken ? sha256Hex(input.sessionToken) : '';
+    return runChange(this.store, this.clock, async (trx) => {
+      await trx
+        .updateTable('users')
+        .set({ password_hash: passwordHash, must_change_password: false })
+        .where('id', '=', user.id)
+        .execute();
+      const ended = await trx
+        .deleteFrom('sessions')
+        .where('user_id', '=', user.id)
+        .where('token_sha256', '!=', keep)
+        .executeTakeFirst();
+      const sessionsEnded = Number(ended.numDeletedRows);
+      return {
+        result: { sessionsEnded },
+        events: [audit(user.id, 'password_change', user.id, { username: user.username, sessionsEnded })],
+      };
+    });
+  }
+
+  /**
+   * Gives a user a new random password (an operator's reset, or `lgsp user reset-password --offline` on the
+   * store itself): returned once to the caller and recorded nowhere (the audit says who and when, never the
+   * password). Every session of the user ends, the username's sign-in lock is lifted, and the user must change
+   * the password after signing in, since someone else has seen it. An SSO-only account has no password to reset.
+   */
+  async resetPassword(username: string, actor: string): Promise<PasswordReset> {
+    const password = generatePassword();
+    const passwordHash = await hashPassword(password);
+    return runChange(this.store, this.clock, async (trx) => {
+      const row = await trx
+        .selectFrom('users')
+        .select(['id', 'password_hash'])
+        .where('username', '=', username)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) throw new LgspError('API_NOT_FOUND', `user ${username}`);
+      if (row.password_hash === null) throw new LgspError('API_PASSWORD_NOT_LOCAL', username);
+      await trx
+        .updateTable('users')
+        .set({ password_hash: passwordHash, must_change_password: true })
+        .where('id', '=', row.id)
+        .execute();
+      const ended = await trx.deleteFrom('sessions').where('user_id', '=', row.id).executeTakeFirst();
+      const unlocked = await trx
+        .deleteFrom('login_throttle')
+        .where('subject', '=', `user:${username}`)
+        .executeTakeFirst();
+      const sessionsEnded = Number(ended.numDeletedRows);
+      return {
+        result: { username, password, sessionsEnded, mustChangePassword: true as const },
+        events: [
+          audit(actor, 'password_reset', row.id, {
+            username,
+            sessionsEnded,
+            lockCleared: Number(unlocked.numDeletedRows) > 0,
+          }),
+        ],
+      };
+    });
+  }
+
+  /** Whether the user must replace a password someone else set (a reset) before doing anything else. */
+  async mustChangePassword(userId: string): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom('users')
+      .select('must_change_password')
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    return row?.must_change_password === true;
   }
 
   /** The user behind a bearer token, or null if the token is unknown, expired, or not a bearer session. */

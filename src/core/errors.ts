@@ -200,6 +200,16 @@ export const ERRORS = {
     title:
       'Too many failed sign-ins for this username or address: locked for Retry-After seconds (an operator can unlock it)',
   },
+  API_CURRENT_PASSWORD_WRONG: {
+    status: 400,
+    titleVi: 'Mật khẩu hiện tại không đúng',
+    title: 'The current password is wrong (counted as a failed sign-in)',
+  },
+  API_PASSWORD_NOT_LOCAL: {
+    status: 409,
+    titleVi: 'Tài khoản chỉ đăng nhập qua SSO, không có mật khẩu',
+    title: 'The account signs in through SSO only and has no password here',
+  },
   API_FORBIDDEN: { status: 403, titleVi: 'Không có quyền', title: 'Your role does not allow this action' },
   API_VALIDATION_FAILED: {
     status: 400,

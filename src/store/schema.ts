@@ -213,6 +213,8 @@ export interface Database {
     oidc_issuer: Defaulted<string | null>;
     oidc_subject: Defaulted<string | null>;
     disabled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+    /** Set by an operator's reset or the offline recovery, cleared by a change (0039). */
+    must_change_password: Defaulted<boolean>;
   };
   sessions: {
     token_sha256: string;

@@ -1,5 +1,6 @@
 import { Result, Spin } from 'antd';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router-dom';
+import { ChangePassword } from './console/ChangePassword.tsx';
 import { ConsoleLayout } from './console/Layout.tsx';
 import { type ConsoleRoute, MENU_GROUPS } from './console/route.ts';
 import { CONSOLE_ROUTES } from './console/routes.tsx';
@@ -40,11 +41,22 @@ export function App() {
 }
 
 function Console() {
-  const { user } = useSession();
+  const { user, mustChangePassword } = useSession();
   if (user === undefined) {
     return <Spin fullscreen />;
   }
   if (user === null) return <SignIn />;
+  // A password an operator reset has been seen by someone else: nothing else opens until the user replaces it.
+  if (mustChangePassword) {
+    return (
+      <Routes>
+        <Route element={<ConsoleLayout />}>
+          <Route path="password" element={<ChangePassword />} />
+          <Route path="*" element={<Navigate to="/password" replace />} />
+        </Route>
+      </Routes>
+    );
+  }
   const routes = CONSOLE_ROUTES.filter((route) => route.roles.includes(user.role));
   const home = firstMenuPath(routes);
   return (
@@ -53,6 +65,8 @@ function Console() {
         {routes.map((route) => (
           <Route key={route.path} path={route.path} element={route.element} />
         ))}
+        {/* Every signed-in person's own page, from the user menu (no menu entry of its own). */}
+        <Route path="password" element={<ChangePassword />} />
         <Route index element={home ? <Navigate to={`/${home}`} replace /> : <NotFound />} />
         <Route path="*" element={<NotFound />} />
       </Route>

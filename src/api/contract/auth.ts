@@ -29,6 +29,14 @@ export const UserSchema = Type.Object({
 });
 export type User = Static<typeof UserSchema>;
 
+/**
+ * A new password of a person, wherever one is set (a new account, changing one's own): the one rule, written once
+ * here for the schema and enforced again by `control/accounts.ts` (`passwordProblem`) for callers that bypass it.
+ */
+export const PASSWORD_MIN_LENGTH = 10;
+export const NewPassword = (description = 'Mật khẩu ≥ 10 ký tự / ≥ 10 characters') =>
+  Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: 1000, description });
+
 /** A new local account; the password is stored as a salted scrypt hash and never answered. */
 export const UserCreate = Type.Object(
   {
@@ -39,11 +47,7 @@ export const UserCreate = Type.Object(
       description: 'Tên đăng nhập / username',
     }),
     displayName: Text(200, 'Họ tên / display name'),
-    password: Type.String({
-      minLength: 10,
-      maxLength: 1000,
-      description: 'Mật khẩu ≥ 10 ký tự / ≥ 10 characters',
-    }),
+    password: NewPassword(),
     role: RoleSchema,
     organizationId: Type.Optional(
       Nullable(
@@ -75,10 +79,47 @@ export const UserUnlockedSchema = Type.Object({
   }),
 });
 
+/** Changing one's own password: the current one proves it is the person, not someone at an open session. */
+export const PasswordChange = Type.Object(
+  {
+    currentPassword: Text(1000, 'Mật khẩu hiện tại / current password'),
+    newPassword: NewPassword('Mật khẩu mới ≥ 10 ký tự / new password, ≥ 10 characters'),
+  },
+  Strict,
+);
+export type PasswordChange = Static<typeof PasswordChange>;
+export const PasswordChangedSchema = Type.Object({
+  sessionsEnded: Type.Integer({
+    minimum: 0,
+    description:
+      'Số phiên khác của người dùng đã kết thúc (phiên này vẫn giữ) / other sessions of the user ended (this one stays)',
+  }),
+});
+export type PasswordChanged = Static<typeof PasswordChangedSchema>;
+
+/** An operator's reset of someone's password: the new one is in this answer once, and never again. */
+export const PasswordResetSchema = Type.Object({
+  username: Type.String(),
+  password: Type.String({
+    description:
+      'Mật khẩu mới ngẫu nhiên; chỉ trả về một lần, không ghi ở đâu khác / the new random password; returned once, recorded nowhere else',
+  }),
+  sessionsEnded: Type.Integer({ minimum: 0, description: 'Số phiên đã kết thúc / sessions ended' }),
+  mustChangePassword: Type.Literal(true, {
+    description:
+      'Người dùng phải đổi mật khẩu này sau khi đăng nhập / the user must change it after signing in',
+  }),
+});
+export type PasswordReset = Static<typeof PasswordResetSchema>;
+
 export const SessionSchema = Type.Object({
   token: Type.String({ description: 'Bearer token; chỉ trả về một lần / returned once' }),
   expiresAt: Timestamp,
   user: UserSchema,
+  mustChangePassword: Type.Boolean({
+    description:
+      'Mật khẩu do quản trị viên đặt lại: hãy đổi (POST /api/v1/auth/password) / the password was reset by an operator: change it (POST /api/v1/auth/password)',
+  }),
 });
 export type Session = Static<typeof SessionSchema>;
 
@@ -89,12 +130,24 @@ export const LogoutResponse = Type.Null({ description: 'Đã đăng xuất / sig
  * cookie (HttpOnly, so no script reads it); the console sends `csrfToken` back as `x-csrf-token` on every call
  * that changes something.
  */
+const MustChangePassword = Type.Boolean({
+  description:
+    'Mật khẩu do quản trị viên đặt lại: bảng điều khiển đưa người dùng tới trang đổi mật khẩu / the password was reset by an operator: the console sends the user to the change page',
+});
+
+const SignedInWith = OneOf(['password', 'oidc'] as const, {
+  description:
+    'Cách đăng nhập: mật khẩu, hoặc SSO (không có mật khẩu để đổi) / how the person signed in: a password, or SSO (no password to change)',
+});
+
 export const ConsoleSessionSchema = Type.Object({
   user: UserSchema,
   csrfToken: Type.String({
     description:
       'Gửi lại trong tiêu đề x-csrf-token với mọi lời gọi POST/PATCH/PUT/DELETE / send back as x-csrf-token on every unsafe call',
   }),
+  mustChangePassword: MustChangePassword,
+  signedInWith: SignedInWith,
 });
 export type ConsoleSession = Static<typeof ConsoleSessionSchema>;
 
@@ -112,6 +165,8 @@ export const ConsoleSessionStateSchema = Type.Object({
         'Gửi lại trong tiêu đề x-csrf-token với mọi lời gọi POST/PATCH/PUT/DELETE / send back as x-csrf-token on every unsafe call',
     }),
   ),
+  mustChangePassword: MustChangePassword,
+  signedInWith: Type.Optional(SignedInWith),
 });
 export type ConsoleSessionState = Static<typeof ConsoleSessionStateSchema>;
 

@@ -77,6 +77,17 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
     standardProblems: [401, 500],
   },
   getCurrentUser: { summary: 'Người dùng hiện tại / Current user' },
+  changeOwnPassword: {
+    summary: 'Đổi mật khẩu của mình / Change your own password',
+    description:
+      'Cần mật khẩu hiện tại; nhập sai được đếm như một lần đăng nhập sai (400 API_CURRENT_PASSWORD_WRONG, rồi 429 ' +
+      'API_LOGIN_LOCKED). Mật khẩu mới ≥ 10 ký tự. Mọi phiên khác của người dùng kết thúc, phiên này giữ nguyên; ' +
+      'ghi nhật ký (không bao giờ có mật khẩu). Tài khoản chỉ đăng nhập SSO: 409 API_PASSWORD_NOT_LOCAL. / Needs ' +
+      'the current password; a wrong one counts as a failed sign-in (400 API_CURRENT_PASSWORD_WRONG, then 429 ' +
+      'API_LOGIN_LOCKED). The new one has ≥ 10 characters. Every other session of the user ends, this one stays; ' +
+      'audited (never the password). An SSO-only account: 409 API_PASSWORD_NOT_LOCAL.',
+    problems: [409, 429],
+  },
   createConsoleSession: {
     summary: 'Đăng nhập bảng điều khiển (cookie) / Sign in to the web console (cookie)',
     description:
@@ -689,6 +700,17 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
       'Operator administrators only. Every session of the user ends at once; neither the password nor SSO signs ' +
       'them in again.',
     problems: [404],
+  },
+
+  resetUserPassword: {
+    summary: 'Đặt lại mật khẩu của người dùng / Reset a user’s password',
+    description:
+      'Chỉ quản trị viên. Tạo mật khẩu ngẫu nhiên mới, trả về MỘT LẦN trong câu trả lời này (không ghi ở đâu khác); ' +
+      'mọi phiên của người dùng kết thúc, khóa đăng nhập của tên này được mở; người dùng phải đổi mật khẩu sau khi ' +
+      'đăng nhập. Ghi nhật ký (không có mật khẩu). / Operator administrators only. A new random password, returned ' +
+      'ONCE in this answer (recorded nowhere else); every session of the user ends, the username’s sign-in lock is ' +
+      'lifted; the user must change it after signing in. Audited (without the password).',
+    problems: [404, 409],
   },
 
   listWebhooks: {

@@ -18,6 +18,7 @@ export const OPERATIONS = {
   login: { method: 'POST', path: '/api/v1/auth/login' },
   logout: { method: 'POST', path: '/api/v1/auth/logout' },
   getCurrentUser: { method: 'GET', path: '/api/v1/me' },
+  changeOwnPassword: { method: 'POST', path: '/api/v1/auth/password' },
   // The web console's cookie session and single sign-on (issue 11 item 5).
   createConsoleSession: { method: 'POST', path: '/api/v1/auth/session' },
   getConsoleSession: { method: 'GET', path: '/api/v1/auth/session' },
@@ -144,6 +145,7 @@ export const OPERATIONS = {
   createUser: { method: 'POST', path: '/api/v1/users' },
   unlockUser: { method: 'POST', path: '/api/v1/users/:username/unlock' },
   disableUser: { method: 'POST', path: '/api/v1/users/:username/disable' },
+  resetUserPassword: { method: 'POST', path: '/api/v1/users/:username/password' },
 
   listWebhooks: { method: 'GET', path: '/api/v1/webhooks' },
   createWebhook: { method: 'POST', path: '/api/v1/webhooks' },

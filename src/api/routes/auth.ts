@@ -48,7 +48,12 @@ export async function loginRoutes(
       return reply
         .header('cache-control', 'no-store')
         .header('set-cookie', sessionCookie(config, session.token, session.expiresAt, clock.nowMs()))
-        .send({ user: session.user, csrfToken: csrfTokenFor(session.token) });
+        .send({
+          user: session.user,
+          csrfToken: csrfTokenFor(session.token),
+          mustChangePassword: await accounts.mustChangePassword(session.user.id),
+          signedInWith: 'password' as const,
+        });
     },
   });
 
@@ -66,10 +71,15 @@ export async function loginRoutes(
       const session = cookie ? await accounts.authenticateConsole(cookie) : null;
       if (!cookie || !session) {
         if (cookie) reply.header('set-cookie', clearedSessionCookie(config));
-        return reply.send({ user: null, csrfToken: null });
+        return reply.send({ user: null, csrfToken: null, mustChangePassword: false });
       }
       assertConsoleRequest(request, cookie, config);
-      return reply.send({ user: session.user, csrfToken: csrfTokenFor(cookie) });
+      return reply.send({
+        user: session.user,
+        csrfToken: csrfTokenFor(cookie),
+        mustChangePassword: await accounts.mustChangePassword(session.user.id),
+        signedInWith: session.signedInWith,
+      });
     },
   });
 
@@ -137,6 +147,22 @@ export async function sessionRoutes(
 
   route(app, TAGS.auth, 'getCurrentUser', {
     handler: async (request) => currentUser(request),
+  });
+
+  // Any signed-in person with a local password; the session asking stays, every other one ends.
+  route(app, TAGS.auth, 'changeOwnPassword', {
+    handler: async (request, reply) => {
+      const changed = await accounts.changeOwnPassword(
+        {
+          userId: currentUser(request).id,
+          sessionToken: request.sessionToken,
+          currentPassword: request.body.currentPassword,
+          newPassword: request.body.newPassword,
+        },
+        request.socket.remoteAddress ?? '',
+      );
+      return reply.header('cache-control', 'no-store').send(changed);
+    },
   });
 
   route(app, TAGS.auth, 'deleteConsoleSession', {

@@ -34,6 +34,15 @@ export async function userRoutes(app: FastifyInstance, { accounts }: AdminDeps):
     handler: async (request) => accounts.disableUser(request.params.username, currentUser(request).id),
   });
 
+  // The new password is in this answer only: never stored in clear, logged or audited.
+  route('resetUserPassword', {
+    onRequest: operatorOnly,
+    handler: async (request, reply) => {
+      const reset = await accounts.resetPassword(request.params.username, currentUser(request).id);
+      return reply.header('cache-control', 'no-store').send(reset);
+    },
+  });
+
   route('createUser', {
     onRequest: operatorOnly,
     handler: async (request) => {

@@ -42,7 +42,10 @@ export const login: Subcommand = {
       shown,
       () =>
         `Đã đăng nhập / Signed in: ${session.user.username} (${session.user.displayName}) → ${ctx.settings.url}\n` +
-        `Phiên hết hạn lúc / Session expires at ${time(session.expiresAt)}\n`,
+        `Phiên hết hạn lúc / Session expires at ${time(session.expiresAt)}\n` +
+        (session.mustChangePassword
+          ? 'Mật khẩu này do quản trị viên đặt lại: hãy đổi ngay / This password was reset by an operator: change it now — lgsp user password\n'
+          : ''),
     );
     return 0;
   },

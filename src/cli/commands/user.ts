@@ -1,9 +1,10 @@
-import { type OperationResponse, ROLES } from '../../api/contract/index.ts';
+import { type OperationResponse, type PasswordReset, ROLES } from '../../api/contract/index.ts';
 import { isOneOf, required, str, textOptions, UsageError } from '../args.ts';
-import type { Context, Group } from '../command.ts';
+import type { Context, Group, Subcommand } from '../command.ts';
 import { callCommand, headed, pagedListCommand } from '../command-builders.ts';
 import { fields } from '../format.ts';
 import { readAll, readHidden } from '../io.ts';
+import { openPlatformStore } from '../platform-store.ts';
 
 type User = OperationResponse<'createUser'>;
 
@@ -38,6 +39,114 @@ async function newPassword(ctx: Context, username: string): Promise<string> {
   if (first !== again) throw new UsageError('Hai lần nhập không khớp / The passwords differ', ctx.usage);
   return first;
 }
+
+/**
+ * The current and the new password for `lgsp user password`: two lines on stdin with --password-stdin (current,
+ * then new), else asked on the terminal without echo, the new one twice.
+ */
+async function passwordChange(ctx: Context): Promise<{ currentPassword: string; newPassword: string }> {
+  const stdin = ctx.io.stdin;
+  if (ctx.values['password-stdin'] === true) {
+    if (!stdin) throw new UsageError('--password-stdin: không có stdin / no stdin', ctx.usage);
+    const [currentPassword = '', newPassword = ''] = (await readAll(stdin)).split(/\r?\n/);
+    if (!currentPassword || !newPassword) {
+      throw new UsageError(
+        '--password-stdin: hai dòng, mật khẩu hiện tại rồi mật khẩu mới / two lines, the current password then the new one',
+        ctx.usage,
+      );
+    }
+    return { currentPassword, newPassword };
+  }
+  if (!stdin?.isTTY || !stdin.setRawMode) {
+    throw new UsageError(
+      'stdin không phải terminal: dùng --password-stdin / stdin is not a terminal: use --password-stdin',
+      ctx.usage,
+    );
+  }
+  const currentPassword = await readHidden(ctx.io, stdin, 'Mật khẩu hiện tại / Current password: ');
+  const newPassword = await readHidden(ctx.io, stdin, 'Mật khẩu mới / New password: ');
+  const again = await readHidden(ctx.io, stdin, 'Nhập lại / Again: ');
+  if (newPassword !== again)
+    throw new UsageError('Hai lần nhập không khớp / The passwords differ', ctx.usage);
+  return { currentPassword, newPassword };
+}
+
+function showReset(r: PasswordReset): string {
+  return [
+    `Mật khẩu mới của / New password of ${r.username} (chỉ hiện một lần / shown once only):`,
+    `  ${r.password}`,
+    `Đã kết thúc / Sessions ended: ${r.sessionsEnded}`,
+    'Người dùng phải đổi mật khẩu này sau khi đăng nhập (lgsp user password, hoặc bảng điều khiển).',
+    'The user must change it after signing in (lgsp user password, or the console).',
+    '',
+  ].join('\n');
+}
+
+const STOP_THE_PLATFORM =
+  'Đặt lại mật khẩu --offline trên kho nhúng (PGlite) chỉ chạy khi nền tảng đã dừng: hãy dừng `lgsp start` trên ' +
+  'thư mục dữ liệu này trước (hoặc bỏ --offline để làm qua API). / --offline on the embedded store (PGlite) runs ' +
+  'only while the platform is stopped: stop `lgsp start` on this data dir first (or drop --offline to use the API).';
+
+/** Who did an offline reset, for the audit trail: no signed-in user, so the local account and host. */
+async function localActor(): Promise<string> {
+  const os = await import('node:os');
+  let who = 'unknown';
+  try {
+    who = os.userInfo().username;
+  } catch {
+    // A container without a passwd entry for its uid: the host still says where it was done.
+  }
+  return `local:${who}@${os.hostname()}`;
+}
+
+/**
+ * `lgsp user reset-password <username>`: through the API by an operator administrator, or with --offline on the
+ * store itself (like `lgsp backup`), when no one can sign in — the first start's password lost, the only
+ * administrator locked out. The new password is printed once.
+ */
+const resetPassword: Subcommand = {
+  synopsis: '<tên đăng nhập> [--offline]',
+  summary:
+    'Đặt lại mật khẩu: mật khẩu ngẫu nhiên mới in một lần, mọi phiên kết thúc, mở khóa đăng nhập / Reset a ' +
+    'password: a new random one printed once, every session ends, the sign-in lock lifted\n' +
+    '      (--offline: mở thẳng kho dữ liệu theo cấu hình nền tảng, khi không ai đăng nhập được; kho nhúng cần dừng\n' +
+    '       nền tảng trước / opens the store named by the platform configuration directly, when no one can sign in;\n' +
+    '       the embedded store needs the platform stopped first)',
+  args: ['username'],
+  options: { offline: { type: 'boolean' } },
+  async run(ctx) {
+    const username = ctx.args[0]!;
+    if (ctx.values['offline'] !== true) {
+      const reset = await ctx.api.call('resetUserPassword', { params: { username }, body: {} });
+      ctx.print(reset, showReset);
+      return 0;
+    }
+    const opened = await openPlatformStore(ctx, { mustExist: true, whenLocked: STOP_THE_PLATFORM });
+    if (typeof opened === 'number') return opened;
+    const { config, store } = opened;
+    const [{ Accounts }, { systemClock }, { LgspError }] = await Promise.all([
+      import('../../control/accounts.ts'),
+      import('../../core/clock.ts'),
+      import('../../core/errors.ts'),
+    ]);
+    try {
+      const accounts = new Accounts(store, systemClock, config.admin.sessionTtlHours, config.limits);
+      const reset = await accounts.resetPassword(username, await localActor());
+      ctx.print(reset, showReset);
+      return 0;
+    } catch (err) {
+      if (!(err instanceof LgspError)) throw err;
+      ctx.io.err(
+        err.code === 'API_NOT_FOUND'
+          ? `Không có người dùng / No such user: ${username}\n`
+          : `${err.message}\n`,
+      );
+      return 1;
+    } finally {
+      await store.close();
+    }
+  },
+};
 
 export const userCommands: Group = {
   name: 'user',
@@ -108,5 +217,19 @@ export const userCommands: Group = {
       },
       render: headed('Đã thêm người dùng / User created', showUser),
     }),
+    password: callCommand({
+      synopsis: '[--password-stdin]',
+      summary:
+        'Đổi mật khẩu của mình; mọi phiên khác kết thúc / Change your own password; every other session ends\n' +
+        '      (hỏi không hiện chữ, hoặc hai dòng từ stdin với --password-stdin: hiện tại rồi mới /\n' +
+        '       prompted without echo, or two lines on stdin with --password-stdin: the current one, then the new one)',
+      options: { 'password-stdin': { type: 'boolean' } },
+      async send(ctx) {
+        return ctx.api.call('changeOwnPassword', { body: await passwordChange(ctx) });
+      },
+      render: (r) =>
+        `Đã đổi mật khẩu / Password changed. Các phiên khác đã kết thúc / Other sessions ended: ${r.sessionsEnded}\n`,
+    }),
+    'reset-password': resetPassword,
   },
 };

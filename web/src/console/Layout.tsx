@@ -1,7 +1,7 @@
-import { LogoutOutlined } from '@ant-design/icons';
-import { Button, Layout, Menu, Space, Typography } from 'antd';
+import { DownOutlined, KeyOutlined, LogoutOutlined } from '@ant-design/icons';
+import { Button, Dropdown, Layout, Menu, Space, Typography } from 'antd';
 import { useMemo } from 'react';
-import { Link, Outlet, useLocation } from 'react-router-dom';
+import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useBranding } from '../shared/branding.tsx';
 import { useLanguage, useT } from '../shared/i18n.tsx';
 import { LanguageSwitch } from '../shared/LanguageSwitch.tsx';
@@ -14,9 +14,10 @@ export function ConsoleLayout() {
   const t = useT();
   const { language } = useLanguage();
   const user = useUser();
-  const { signOut } = useSession();
+  const { signOut, signedInWithSso } = useSession();
   const branding = useBranding();
   const location = useLocation();
+  const navigate = useNavigate();
 
   const items = useMemo(() => {
     const groups = new Map<MenuGroup, typeof CONSOLE_ROUTES>();
@@ -61,9 +62,30 @@ export function ConsoleLayout() {
           style={{ background: '#fff', display: 'flex', justifyContent: 'flex-end', alignItems: 'center' }}
         >
           <Space size="middle">
-            <Typography.Text>
-              {user.displayName} · {t(roleVi, roleEn)}
-            </Typography.Text>
+            {/* The user menu: what a person does to their own account (an SSO account has no password here). */}
+            {signedInWithSso ? (
+              <Typography.Text>
+                {user.displayName} · {t(roleVi, roleEn)}
+              </Typography.Text>
+            ) : (
+              <Dropdown
+                trigger={['click']}
+                menu={{
+                  items: [
+                    {
+                      key: 'password',
+                      icon: <KeyOutlined />,
+                      label: t('Đổi mật khẩu', 'Change password'),
+                      onClick: () => navigate('/password'),
+                    },
+                  ],
+                }}
+              >
+                <Button type="text">
+                  {user.displayName} · {t(roleVi, roleEn)} <DownOutlined />
+                </Button>
+              </Dropdown>
+            )}
             <LanguageSwitch />
             <Button icon={<LogoutOutlined />} onClick={() => void signOut()}>
               {t('Đăng xuất', 'Sign out')}

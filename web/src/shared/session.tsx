@@ -9,6 +9,12 @@ import { ApiError, api, setCsrfToken } from './api.ts';
 interface SessionState {
   /** undefined while the first check runs; null when nobody is signed in. */
   user: User | null | undefined;
+  /** The password was reset by an operator: the console sends the user to the change page until they change it. */
+  mustChangePassword: boolean;
+  /** A single sign-on session has no password here to change. */
+  signedInWithSso: boolean;
+  /** After the user changed their password (this session stays; the others ended). */
+  passwordChanged: () => void;
   signIn: (username: string, password: string) => Promise<void>;
   signOut: () => Promise<void>;
   /** After an API call answered 401: the session ended elsewhere (expired, revoked). */
@@ -19,6 +25,8 @@ const SessionContext = createContext<SessionState | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [mustChangePassword, setMustChangePassword] = useState(false);
+  const [signedInWithSso, setSignedInWithSso] = useState(false);
 
   useEffect(() => {
     // 200 either way: `user` null for a visitor not signed in, so the sign-in page makes no failed request.
@@ -26,6 +34,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       .call('getConsoleSession')
       .then((session) => {
         setCsrfToken(session.csrfToken);
+        setMustChangePassword(session.mustChangePassword);
+        setSignedInWithSso(session.signedInWith === 'oidc');
         setUser(session.user);
       })
       .catch(() => setUser(null));
@@ -34,6 +44,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signIn = useCallback(async (username: string, password: string) => {
     const session = await api.call('createConsoleSession', { body: { username, password } });
     setCsrfToken(session.csrfToken);
+    setMustChangePassword(session.mustChangePassword);
+    setSignedInWithSso(false);
     setUser(session.user);
   }, []);
 
@@ -56,7 +68,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setUser(null);
   }, []);
 
-  const value = useMemo(() => ({ user, signIn, signOut, expired }), [user, signIn, signOut, expired]);
+  const passwordChanged = useCallback(() => setMustChangePassword(false), []);
+
+  const value = useMemo(
+    () => ({ user, mustChangePassword, signedInWithSso, passwordChanged, signIn, signOut, expired }),
+    [user, mustChangePassword, signedInWithSso, passwordChanged, signIn, signOut, expired],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

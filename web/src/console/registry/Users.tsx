@@ -1,5 +1,5 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { App, Button, Form, Input, Modal, Select } from 'antd';
+import { App, Button, Form, Input, Modal, Select, Space } from 'antd';
 import { useState } from 'react';
 import type { Role } from '../../../../src/api/contract/auth.ts';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
@@ -9,6 +9,7 @@ import { ALL_ROLES, roleLabel } from '../../shared/session.tsx';
 import { PageTitle, ProblemAlert, SearchBox, useCan } from '../components/page.tsx';
 import { RegistryName, searchOrganizations } from '../components/registry-names.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
+import { SecretOnceModal } from '../components/secret-once.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 
 type User = OperationResponse<'getCurrentUser'>;
@@ -28,6 +29,7 @@ export function Users() {
   const list = useServerList((request) => api.call('listUsers', { query: request }));
   const [creating, setCreating] = useState(false);
   const [unlocking, setUnlocking] = useState<User | null>(null);
+  const resetting = usePasswordReset();
 
   return (
     <>
@@ -70,9 +72,14 @@ export function Users() {
                 {
                   title: t('Thao tác', 'Actions'),
                   render: (_: unknown, u: User) => (
-                    <Button size="small" onClick={() => setUnlocking(u)}>
-                      {t('Mở khoá đăng nhập', 'Unlock sign-in')}
-                    </Button>
+                    <Space size="small" wrap>
+                      <Button size="small" onClick={() => setUnlocking(u)}>
+                        {t('Mở khoá đăng nhập', 'Unlock sign-in')}
+                      </Button>
+                      <Button size="small" danger onClick={() => resetting.confirm(u)}>
+                        {t('Đặt lại mật khẩu', 'Reset password')}
+                      </Button>
+                    </Space>
                   ),
                 },
               ]
@@ -88,6 +95,7 @@ export function Users() {
         />
       )}
       {unlocking && <UnlockModal user={unlocking} onClose={() => setUnlocking(null)} />}
+      {resetting.modal}
     </>
   );
 }
@@ -183,6 +191,54 @@ function CreateUserModal({ onClose }: { onClose: (saved: boolean) => void }) {
       </Form>
     </Modal>
   );
+}
+
+/**
+ * An operator resets someone's password (docs/security.md §2.11): confirmed first, since it ends every session of
+ * theirs; the new password is then on screen once, with a copy button, and dropped when the step closes.
+ */
+function usePasswordReset() {
+  const t = useT();
+  const { modal, message } = App.useApp();
+  const [shown, setShown] = useState<{ username: string; password: string; sessionsEnded: number } | null>(
+    null,
+  );
+  const confirm = (user: User) => {
+    modal.confirm({
+      title: t(`Đặt lại mật khẩu của ${user.username}?`, `Reset the password of ${user.username}?`),
+      content: t(
+        'Một mật khẩu ngẫu nhiên mới được tạo và chỉ hiện một lần. Mọi phiên đăng nhập của người dùng kết thúc ngay, khoá đăng nhập được mở, và người dùng phải đổi mật khẩu sau khi đăng nhập.',
+        'A new random password is made and shown only once. Every session of the user ends at once, the sign-in lock is lifted, and the user must change the password after signing in.',
+      ),
+      okText: t('Đặt lại mật khẩu', 'Reset password'),
+      okButtonProps: { danger: true },
+      cancelText: t('Huỷ', 'Cancel'),
+      onOk: async () => {
+        try {
+          setShown(await api.call('resetUserPassword', { params: { username: user.username }, body: {} }));
+        } catch (err) {
+          message.error(problemText(err, t));
+        }
+      },
+    });
+  };
+  const element = (
+    <SecretOnceModal
+      title={t('Mật khẩu mới', 'New password')}
+      fields={
+        shown
+          ? [
+              { label: t('Tên đăng nhập', 'Username'), value: shown.username, code: true },
+              { label: t('Phiên đã kết thúc', 'Sessions ended'), value: String(shown.sessionsEnded) },
+            ]
+          : []
+      }
+      secretLabel={t('Mật khẩu mới', 'New password')}
+      secret={shown?.password ?? null}
+      onClose={() => setShown(null)}
+    />
+  );
+  return { confirm, modal: element };
 }
 
 /** Lifts the sign-in lockout of a username (and of a client address, when one is given). */

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { signInLines } from '../src/cli/start.ts';
+import { startDemo } from './helpers/demo-process.ts';
+
+/**
+ * A password printed must work: `lgsp demo` on an existing LGSP_DATA_DIR keeps the store's operator password (its
+ * own freshly generated one is not applied), so it must not print that one; `lgsp start` says where the password
+ * came from and how a lost one is recovered (docs/security.md §2.11).
+ */
+describe('the operator password the banners print', () => {
+  let work: string;
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), 'lgsp-demo-existing-'));
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  const humanOutput = async (demo: Awaited<ReturnType<typeof startDemo>>) => {
+    for (let i = 0; i < 100 && !demo.output().includes('Ctrl+C'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    return demo.output();
+  };
+  const signIn = (adminUrl: string, password: string) =>
+    fetch(`${adminUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+
+  test('lgsp demo on an existing data dir says the stored password is kept, and prints none that fails', {
+    timeout: 300_000,
+  }, async () => {
+    const dir = join(work, 'data');
+    const first = await startDemo({
+      LGSP_DATA_DIR: dir,
+      LGSP_ADMIN_PASSWORD: 'the-first-password',
+      LGSP_KEY_ENCRYPTION_KEY: undefined,
+    });
+    try {
+      assert.match(await humanOutput(first), /Operator login: admin \/ the-first-password/);
+    } finally {
+      assert.equal(await first.stop(), 0);
+    }
+
+    const again = await startDemo({
+      LGSP_DATA_DIR: dir,
+      LGSP_ADMIN_PASSWORD: undefined,
+      LGSP_KEY_ENCRYPTION_KEY: undefined,
+    });
+    try {
+      const out = await humanOutput(again);
+      assert.match(out, /the password\s+already stored in LGSP_DATA_DIR, kept as it is/);
+      assert.match(out, /lgsp user reset-password admin --offline/);
+      assert.doesNotMatch(
+        out,
+        /Operator login: admin \/ [A-Za-z0-9_-]{16}\n/,
+        'no made-up password for this store',
+      );
+      assert.match(out, /"password":"<mật khẩu\/password>"/);
+      assert.equal(
+        (await signIn(again.info.adminUrl, 'the-first-password')).status,
+        200,
+        'the stored one works',
+      );
+    } finally {
+      assert.equal(await again.stop(), 0);
+    }
+  });
+
+  test('lgsp start says where the password came from, and how a lost one is recovered', () => {
+    const existing = signInLines('existing').join('\n');
+    assert.doesNotMatch(existing, /printed above/);
+    assert.match(existing, /LGSP_ADMIN_PASSWORD now does not change it/);
+    assert.match(existing, /lgsp user reset-password admin --offline/);
+    assert.match(
+      signInLines('generated').join('\n'),
+      /the password printed above \(printed this once only\)/,
+    );
+    assert.match(signInLines('configured').join('\n'), /the password set in LGSP_ADMIN_PASSWORD/);
+  });
+});

@@ -1,0 +1,348 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Accounts } from '../src/control/accounts.ts';
+import { systemClock } from '../src/core/clock.ts';
+import { loadConfig } from '../src/core/config.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { PgliteStore } from '../src/store/pglite-store.ts';
+import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
+import { migratedTemplate, storeKinds } from './helpers/stores.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
+type Json = Record<string, any>;
+
+/**
+ * Passwords after an account is created: a person changes their own (the current one checked under the sign-in
+ * brute-force counters), an operator resets someone's (a new random one answered once). docs/security.md §2.11.
+ */
+for (const kind of storeKinds) {
+  describe(`changing and resetting passwords (${kind})`, () => {
+    let h: AdminHarness;
+    let orgId: string;
+    const login = async (username: string, password: string) =>
+      h.call('POST', '/api/v1/auth/login', { username, password }, { token: null });
+    const tokenOf = async (username: string, password: string) => {
+      const res = await login(username, password);
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json().token as string;
+    };
+    const me = async (token: string) => (await h.call('GET', '/api/v1/me', undefined, { token })).statusCode;
+    const failuresOf = async (username: string) =>
+      (
+        await h.store.db
+          .selectFrom('login_throttle')
+          .select('failures')
+          .where('subject', '=', `user:${username}`)
+          .executeTakeFirst()
+      )?.failures ?? 0;
+
+    before(async () => {
+      h = await openAdminHarness(kind);
+      const org = await h.call('POST', '/api/v1/organizations', {
+        code: '000.00.31.H01',
+        name: 'Sở Tư pháp',
+      });
+      orgId = org.json().id;
+      for (const [username, role, organizationId] of [
+        ['an', 'auditor', null],
+        ['binh', 'agency', orgId],
+        ['chi', 'operator_reviewer', null],
+      ] as const) {
+        const res = await h.call('POST', '/api/v1/users', {
+          username,
+          displayName: username,
+          password: `${username}-first-password`,
+          role,
+          organizationId,
+        });
+        assert.equal(res.statusCode, 201, res.body);
+      }
+    });
+    after(() => h.dispose());
+
+    test('change own password: a wrong current one is refused and counted; the right one ends the other sessions', async () => {
+      const current = 'an-first-password';
+      const mine = await tokenOf('an', current);
+      const other = await tokenOf('an', current);
+      const change = (token: string, body: Json) => h.call('POST', '/api/v1/auth/password', body, { token });
+
+      const wrong = await change(mine, {
+        currentPassword: 'not-the-password',
+        newPassword: 'an-second-password',
+      });
+      assert.equal(wrong.statusCode, 400, wrong.body);
+      assert.equal(wrong.json().code, 'API_CURRENT_PASSWORD_WRONG');
+      assert.equal(await failuresOf('an'), 1, 'a wrong current password counts as a failed sign-in');
+      assert.equal(await me(mine), 200, 'a wrong current password does not end the session');
+
+      const short = await change(mine, { currentPassword: current, newPassword: 'short' });
+      assert.equal(short.statusCode, 400);
+      assert.equal(short.json().code, 'API_VALIDATION_FAILED');
+      const same = await change(mine, { currentPassword: current, newPassword: current });
+      assert.equal(same.statusCode, 400);
+      assert.equal(same.json().code, 'API_VALIDATION_FAILED');
+
+      const ok = await change(mine, { currentPassword: current, newPassword: 'an-second-password' });
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.equal(ok.headers['cache-control'], 'no-store');
+      assert.deepEqual(ok.json(), { sessionsEnded: 1 });
+      assert.equal(await me(mine), 200, 'the session that changed it stays');
+      assert.equal(await me(other), 401, 'every other session ends');
+      assert.equal((await login('an', current)).statusCode, 401, 'the old password is refused');
+      assert.equal((await login('an', 'an-second-password')).statusCode, 200, 'the new one signs in');
+      assert.equal(await failuresOf('an'), 0, 'a success forgets the failures, as a sign-in does');
+
+      const audited = await h.store.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'user.password_change')
+        .execute();
+      assert.equal(audited.length, 1);
+      const text = JSON.stringify(audited);
+      assert.equal(
+        text.includes('an-second-password') || text.includes(current),
+        false,
+        'no password audited',
+      );
+    });
+
+    test('while the username is locked even the right current password is refused (429)', async () => {
+      const token = await tokenOf('chi', 'chi-first-password');
+      let last = 0;
+      for (let i = 0; i < 30 && last !== 429; i++) {
+        const res = await h.call(
+          'POST',
+          '/api/v1/auth/password',
+          { currentPassword: `wrong-${i}-password`, newPassword: 'chi-second-password' },
+          { token },
+        );
+        last = res.statusCode;
+      }
+      assert.equal(last, 429, 'repeated wrong current passwords lock the username');
+      const right = await h.call(
+        'POST',
+        '/api/v1/auth/password',
+        { currentPassword: 'chi-first-password', newPassword: 'chi-second-password' },
+        { token },
+      );
+      assert.equal(right.statusCode, 429);
+      assert.equal(right.json().code, 'API_LOGIN_LOCKED');
+      assert.equal((await login('chi', 'chi-first-password')).statusCode, 429, 'sign-in is locked too');
+    });
+
+    test('an operator resets a password: answered once, sessions ended, lock lifted, the user must change it', async () => {
+      const binh = await tokenOf('binh', 'binh-first-password');
+      const auditor = await tokenOf('an', 'an-second-password');
+      for (const token of [binh, auditor]) {
+        const refused = await h.call('POST', '/api/v1/users/chi/password', {}, { token });
+        assert.equal(refused.statusCode, 403, refused.body);
+        assert.equal(refused.json().code, 'API_FORBIDDEN');
+      }
+      assert.equal((await h.call('POST', '/api/v1/users/nobody/password', {})).statusCode, 404);
+      // chi is locked out by the test before: the reset lifts it.
+      assert.equal((await login('chi', 'chi-first-password')).statusCode, 429);
+
+      const reset = await h.call('POST', '/api/v1/users/binh/password', {});
+      assert.equal(reset.statusCode, 200, reset.body);
+      assert.equal(reset.headers['cache-control'], 'no-store');
+      const body = reset.json();
+      assert.equal(body.username, 'binh');
+      assert.equal(body.mustChangePassword, true);
+      assert.equal(body.sessionsEnded, 1);
+      const password = body.password as string;
+      assert.ok(password.length >= 10, 'a new password of at least 10 characters');
+      assert.equal(await me(binh), 401, 'the user’s sessions end');
+      assert.equal((await login('binh', 'binh-first-password')).statusCode, 401);
+
+      const chiReset = await h.call('POST', '/api/v1/users/chi/password', {});
+      assert.equal(chiReset.statusCode, 200);
+      assert.equal(await failuresOf('chi'), 0, 'the username’s lock is cleared');
+      assert.equal((await login('chi', chiReset.json().password)).statusCode, 200);
+
+      // The console is told to send the user to the change page, until they change it.
+      const consoleSignIn = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/session',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ username: 'binh', password }),
+      });
+      assert.equal(consoleSignIn.statusCode, 200, consoleSignIn.body);
+      assert.equal(consoleSignIn.json().mustChangePassword, true);
+      const newToken = await tokenOf('binh', password);
+      const changed = await h.call(
+        'POST',
+        '/api/v1/auth/password',
+        { currentPassword: password, newPassword: 'binh-own-password' },
+        { token: newToken },
+      );
+      assert.equal(changed.statusCode, 200, changed.body);
+      assert.equal(
+        await h.accounts.mustChangePassword(await userId('binh')),
+        false,
+        'changing clears the flag',
+      );
+
+      // Returned once: in no later answer, and not in the audit trail.
+      const later = [
+        await h.call('GET', '/api/v1/users'),
+        await h.call('GET', '/api/v1/audit-events?limit=200'),
+        await h.call('GET', '/api/v1/me'),
+      ];
+      for (const res of later) {
+        assert.equal(res.statusCode, 200, res.body);
+        assert.equal(res.body.includes(password), false, 'the reset password appears in no later answer');
+      }
+      const audited = await h.store.db.selectFrom('audit_events').selectAll().execute();
+      assert.equal(JSON.stringify(audited).includes(password), false, 'nor in the audit events');
+      const resets = audited.filter((e) => e.action === 'user.password_reset');
+      assert.equal(resets.length, 2);
+    });
+
+    async function userId(username: string): Promise<string> {
+      const row = await h.store.db
+        .selectFrom('users')
+        .select('id')
+        .where('username', '=', username)
+        .executeTakeFirstOrThrow();
+      return row.id;
+    }
+  });
+}
+
+describe('lgsp user password / lgsp user reset-password (through the API)', () => {
+  let h: AdminHarness;
+  let url: string;
+  let configHome: string;
+  before(async () => {
+    h = await openAdminHarness('pglite', { startMs: Date.now() });
+    await h.accounts.createUser(
+      {
+        username: 'dung',
+        displayName: 'Dũng',
+        password: 'dung-first-password',
+        role: 'auditor',
+        organizationId: null,
+      },
+      'test',
+    );
+    url = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    configHome = mkdtempSync(join(tmpdir(), 'lgsp-password-'));
+  });
+  after(async () => {
+    await h.dispose();
+    rmSync(configHome, { recursive: true, force: true });
+  });
+
+  test('an operator resets, the user changes it with --password-stdin (current, then new)', async () => {
+    const reset = await runCli(['user', 'reset-password', 'dung'], adminEnv(url, h.token, configHome));
+    assert.equal(reset.code, 0, reset.err);
+    const password = /^ {2}(\S+)$/m.exec(reset.out)?.[1] ?? '';
+    assert.ok(password.length >= 10, reset.out);
+    assert.match(reset.out, /chỉ hiện một lần \/ shown once only/);
+
+    const session = await h.accounts.login('dung', password);
+    assert.equal(session.mustChangePassword, true);
+    const cliLogin = await runCli(
+      ['login', '--user', 'dung', '--password-stdin'],
+      { LGSP_ADMIN_URL: url, XDG_CONFIG_HOME: configHome },
+      { stdin: password },
+    );
+    assert.equal(cliLogin.code, 0, cliLogin.err);
+    assert.match(cliLogin.out, /change it now — lgsp user password/);
+    const wrong = await runCli(
+      ['user', 'password', '--password-stdin'],
+      adminEnv(url, session.token, configHome),
+      {
+        stdin: 'not-the-password\ndung-second-password\n',
+      },
+    );
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.err, /API_CURRENT_PASSWORD_WRONG/);
+    const changed = await runCli(
+      ['user', 'password', '--password-stdin'],
+      adminEnv(url, session.token, configHome),
+      {
+        stdin: `${password}\ndung-second-password\n`,
+      },
+    );
+    assert.equal(changed.code, 0, changed.err);
+    assert.match(changed.out, /Đã đổi mật khẩu \/ Password changed/);
+    assert.equal((await h.accounts.login('dung', 'dung-second-password')).user.username, 'dung');
+  });
+});
+
+describe('lgsp user reset-password --offline (the store itself, the platform stopped)', () => {
+  let work: string;
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), 'lgsp-recover-'));
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  test('a lost first-start password is recovered: a new one printed once, sessions ended, the lock lifted', async () => {
+    const dir = join(work, 'data');
+    const config = loadConfig({ env: {} });
+    const accountsOf = (store: PgliteStore) =>
+      new Accounts(store, systemClock, config.admin.sessionTtlHours, config.limits);
+    // The first start: `admin` with a generated password that was then lost; a session open, a failure counted.
+    const first = await PgliteStore.open(dir, { loadDataDir: await migratedTemplate() });
+    await migrate(first);
+    const generated = (await accountsOf(first).ensureOperator(''))?.generatedPassword ?? '';
+    const session = await accountsOf(first).login('admin', generated);
+    await accountsOf(first)
+      .login('admin', 'wrong-password')
+      .catch(() => undefined);
+
+    // While the platform holds the embedded store, the command says to stop it first.
+    const locked = await runCli(['user', 'reset-password', 'admin', '--offline'], { LGSP_DATA_DIR: dir });
+    assert.equal(locked.code, 1);
+    assert.match(locked.err, /chỉ chạy khi nền tảng đã dừng/);
+    assert.match(locked.err, /runs only while the platform is stopped/);
+    await first.close();
+
+    const nobody = await runCli(['user', 'reset-password', 'nobody', '--offline'], { LGSP_DATA_DIR: dir });
+    assert.equal(nobody.code, 1);
+    assert.match(nobody.err, /No such user: nobody/);
+    const typo = await runCli(['user', 'reset-password', 'admin', '--offline'], {
+      LGSP_DATA_DIR: join(work, 'typo'),
+    });
+    assert.equal(typo.code, 1, 'a mistyped data dir is not a store to create');
+    assert.match(typo.err, /No LGSP store at/);
+
+    const run = await runCli(['user', 'reset-password', 'admin', '--offline', '--json'], {
+      LGSP_DATA_DIR: dir,
+    });
+    assert.equal(run.code, 0, run.err);
+    const answer = JSON.parse(run.out);
+    assert.equal(answer.username, 'admin');
+    assert.equal(answer.sessionsEnded, 1);
+    assert.equal(answer.mustChangePassword, true);
+
+    const after = await PgliteStore.open(dir);
+    try {
+      const accounts = accountsOf(after);
+      assert.equal(await accounts.authenticate(session.token), null, 'the old session ended');
+      await assert.rejects(accounts.login('admin', generated), /API_LOGIN_FAILED/);
+      assert.equal((await accounts.login('admin', answer.password)).user.username, 'admin');
+      const throttled = await after.db
+        .selectFrom('login_throttle')
+        .selectAll()
+        .where('subject', '=', 'user:admin')
+        .execute();
+      assert.deepEqual(throttled, [], 'the username’s failures are forgotten');
+      const events = await after.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'user.password_reset')
+        .execute();
+      assert.equal(events.length, 1);
+      assert.match(events[0]!.actor, /^local:/, 'the audit says it was done locally');
+      assert.equal(JSON.stringify(events).includes(answer.password), false, 'never the password');
+    } finally {
+      await after.close();
+    }
+  });
+});
