@@ -20,13 +20,13 @@ export class JournalWriter {
 
   /** Writes up to `capacity` bytes each; `fits` says whether a write does. */
   constructor(readonly capacity: number = WRITER_CAPACITY_BYTES) {
-    const control = new SharedArrayBuffer(40);
+    const control = new SharedArrayBuffer(POSITION_AT + 8);
     this.cells = new Int32Array(control);
-    this.position = new Float64Array(control, 32, 1);
+    this.position = new Float64Array(control, POSITION_AT, 1);
     const data = new SharedArrayBuffer(capacity);
     this.data = Buffer.from(data);
     this.worker = new Worker(new URL('./journal-writer.worker.mjs', import.meta.url), {
-      workerData: { control, data },
+      workerData: { control, data, cells: CELLS },
     });
     // Alive only while a write is waited for (`write`): an idle writer keeps no process from ending.
     this.worker.unref();
@@ -95,13 +95,12 @@ const waitAsync = (
   }
 ).waitAsync;
 
-/** The cells shared with journal-writer.worker.mjs (Int32 indexes; the position is a Float64 at byte 32). */
-const ASKED = 0;
-const DONE = 1;
-const FD = 2;
-const LENGTH = 3;
-const ERRNO = 4;
-const CLOSING = 5;
+/**
+ * The cells shared with journal-writer.worker.mjs (Int32 indexes; the position is a Float64 at byte POSITION_AT),
+ * handed to it in its workerData so that the layout is written once.
+ */
+const CELLS = { ASKED: 0, DONE: 1, FD: 2, LENGTH: 3, ERRNO: 4, CLOSING: 5, POSITION_AT: 32 } as const;
+const { ASKED, DONE, FD, LENGTH, ERRNO, CLOSING, POSITION_AT } = CELLS;
 
 /** A group of records larger than this (the store far behind under a burst) is written through libuv's pool. */
 const WRITER_CAPACITY_BYTES = 4 * 1024 * 1024;

@@ -4,16 +4,11 @@
 import { writeSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
 
-// The cells' indexes, as in journal-writer.ts.
-const ASKED = 0;
-const DONE = 1;
-const FD = 2;
-const LENGTH = 3;
-const ERRNO = 4;
-const CLOSING = 5;
+// The cells' layout, from journal-writer.ts.
+const { ASKED, DONE, FD, LENGTH, ERRNO, CLOSING, POSITION_AT } = workerData.cells;
 
 const cells = new Int32Array(workerData.control);
-const position = new Float64Array(workerData.control, 32, 1);
+const position = new Float64Array(workerData.control, POSITION_AT, 1);
 const data = Buffer.from(workerData.data);
 
 let seen = 0;
