@@ -57,11 +57,6 @@ export class JournalWriter {
       Atomics.notify(cells, ASKED);
       const waited = waitAsync(cells, DONE, asked - 1);
       if (waited.async) await waited.value;
-      // Woken by a notify meant for an earlier write is impossible (one at a time), but the check costs nothing.
-      while (Atomics.load(cells, DONE) !== asked) {
-        const again = waitAsync(cells, DONE, Atomics.load(cells, DONE));
-        if (again.async) await again.value;
-      }
       const errno = Atomics.load(cells, ERRNO);
       if (errno !== 0) {
         const code = getSystemErrorName(errno);
