@@ -1,7 +1,8 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../core/config.ts';
 import type { TelemetryMetrics } from '../telemetry/metrics.ts';
 import { installProblemHandlers } from './problems.ts';
+import { healthHandler } from './routes/meta.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 
 /**
@@ -15,13 +16,7 @@ export async function nodeHealthServer(
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   installProblemHandlers(app);
-  const answer = async (_request: unknown, reply: FastifyReply) => {
-    const body = health();
-    return reply
-      .code(body['ready'] === false ? 503 : 200)
-      .header('cache-control', 'no-store')
-      .send(body);
-  };
+  const answer = healthHandler(health, config);
   app.get('/healthz', answer);
   app.get('/readyz', answer);
   await app.register(async (root) => metricsRoutes(root, { metrics, config }));

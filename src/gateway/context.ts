@@ -8,6 +8,7 @@ import { SequentialIds } from '../core/ids.ts';
 import { PeerClients } from '../federation/peer-clients.ts';
 import type { Messaging } from '../messaging/messaging.ts';
 import { EgressPolicy } from '../net/egress.ts';
+import { OperatorView } from '../net/operator-view.ts';
 import type { RecordSink } from '../telemetry/record.ts';
 import { TrustedProxies } from './client-address.ts';
 import { LgspAccessTokens, statusEnvelopeVersions } from './client-conventions.ts';
@@ -93,6 +94,8 @@ export interface GatewayContext {
   readonly upstreamTimeoutMs: number;
   /** Whose X-Forwarded-For is believed (`client-address.ts`): give it to `clientAddress(req, …)`. */
   readonly trustedProxies: TrustedProxies;
+  /** Who sees the detail of `/healthz` (loopback not relayed, or the metrics token). */
+  readonly operatorView: OperatorView;
   /** Client conventions of other LGSPs (issue 12 item 8): form-1 `lgspaccesstoken`, null when switched off. */
   readonly lgspAccessTokens: LgspAccessTokens | null;
   /** `context/version` of the versions whose platform errors answer the status envelope; null: none. */
@@ -127,6 +130,7 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
     timezoneOffsetMs,
     upstreamTimeoutMs: deps.config.gateway.upstreamTimeoutMs,
     trustedProxies: new TrustedProxies(deps.config.gateway.trustedProxies),
+    operatorView: new OperatorView(deps.config.admin.metricsToken),
     lgspAccessTokens: conventions.lgspAccessToken
       ? new LgspAccessTokens(tokenThrottle, conventions.lgspAccessTokenCacheSeconds * 1000)
       : null,

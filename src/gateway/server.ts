@@ -253,7 +253,7 @@ function dispatch(
     return refuse(ctx, res, rec, TOO_MANY_CONNECTIONS);
   }
   if (path === '/healthz' || path === '/readyz') {
-    health(ctx, res, snapshot);
+    health(ctx, req, res, snapshot);
     return undefined;
   }
   if (snapshot === null) return refuse(ctx, res, rec, NOT_READY);
@@ -381,17 +381,29 @@ function formOneCall(
 
 /**
  * `/healthz` and `/readyz` (the load balancer's check): 503 until the first snapshot, or while the node says it is
- * not ready. A gateway whose store is unreachable stays ready — it serves from its snapshot — and says so.
+ * not ready. A gateway whose store is unreachable stays ready — it serves from its snapshot — and says so. The detail
+ * (role, engines, lag, quotas' state) only to the operator's side (`OperatorView`); other callers get `{status, ready}`.
  */
-function health(ctx: GatewayContext, res: ServerResponse, snapshot: CompiledSnapshot | null): void {
+function health(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  snapshot: CompiledSnapshot | null,
+): void {
   const node = ctx.nodeHealth?.() ?? {};
   const ready = snapshot !== null && node['ready'] !== false;
+  const status = snapshot ? 'ok' : 'not_ready';
+  if (!ctx.operatorView.allows(req.socket.remoteAddress, req.headers)) {
+    json(res, ready ? 200 : 503, { status, ready });
+    return;
+  }
   json(res, ready ? 200 : 503, {
-    status: snapshot ? 'ok' : 'not_ready',
+    status,
     revision: snapshot?.revision ?? null,
     snapshotAgeMs: snapshot ? ctx.clock.nowMs() - snapshot.loadedAtMs : null,
     recorderOverloaded: ctx.records.overloaded,
     ...node,
+    ready,
     // Where quotas are counted: this process, Redis shared by every node, or this node alone while Redis is down.
     quotaCounters: ctx.quotas.state,
   });

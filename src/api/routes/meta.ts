@@ -1,4 +1,6 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../core/config.ts';
+import { OperatorView, publicHealth } from '../../net/operator-view.ts';
 import { backupDirOf, backupIntervalMs, listScheduledBackups } from '../../store/scheduled-backup.ts';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
@@ -55,17 +57,23 @@ export async function backupRoutes(app: FastifyInstance, { config, clock }: Admi
 
 /**
  * Public, at the root: is this node alive and at which config revision (DESIGN.md "Shape"). A node that reports
- * `ready: false` (no snapshot yet) answers 503, so a load balancer keeps traffic away until it has one.
+ * `ready: false` (no snapshot yet) answers 503, so a load balancer keeps traffic away until it has one. The admin port
+ * also serves the public portal, so the detail goes only to the operator's side (`OperatorView`).
  */
-export async function healthRoutes(app: FastifyInstance, { health }: AdminDeps): Promise<void> {
-  const handler = async (_request: unknown, reply: FastifyReply) => {
+export async function healthRoutes(app: FastifyInstance, { health, config }: AdminDeps): Promise<void> {
+  route(app, TAGS.meta, 'getHealth', { handler: healthHandler(health, config) });
+  // Issue 13 item 1: the same answer at the path load balancers and orchestrators ask for readiness.
+  route(app, TAGS.meta, 'getReadiness', { handler: healthHandler(health, config) });
+}
+
+/** `/healthz` and `/readyz` on an admin port, with or without the admin API (`node-health-server.ts`). */
+export function healthHandler(health: () => Record<string, unknown>, config: Config) {
+  const view = new OperatorView(config.admin.metricsToken);
+  return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = health();
     return reply
       .code(body['ready'] === false ? 503 : 200)
       .header('cache-control', 'no-store')
-      .send(body);
+      .send(view.allows(request.raw.socket.remoteAddress, request.headers) ? body : publicHealth(body));
   };
-  route(app, TAGS.meta, 'getHealth', { handler });
-  // Issue 13 item 1: the same answer at the path load balancers and orchestrators ask for readiness.
-  route(app, TAGS.meta, 'getReadiness', { handler });
 }

@@ -1,16 +1,15 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { LgspError } from '../../core/errors.ts';
-import { bearerToken } from '../auth.ts';
+import { OperatorView } from '../../net/operator-view.ts';
 import type { AdminDeps } from '../deps.ts';
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * `GET /metrics`, at the root of the admin port, in the Prometheus text format (docs/monitoring.md). Scrapers have
- * no login session, so it is open by default — the admin port listens on 127.0.0.1 unless the operator says
- * otherwise, and no label carries a consumer, credential or token. When `admin.metricsToken` is set, a scraper
- * must send it as `Authorization: Bearer …` (Prometheus `authorization: { credentials: … }`).
+ * no login session. When `admin.metricsToken` is set, a scraper must send it as `Authorization: Bearer …`
+ * (Prometheus `authorization: { credentials: … }`), from anywhere. Without it, only the operator's side reads the
+ * metrics (`OperatorView`: this machine, not relayed by a proxy) — the admin port also serves the public portal, and
+ * the metrics map the platform (its services, engines, error rates) for whoever can reach it. No label carries a
+ * consumer, credential or token.
  *
  * Hidden from the OpenAPI document: it is an operations endpoint in Prometheus' format, not part of the API.
  */
@@ -19,14 +18,17 @@ export async function metricsRoutes(
   { metrics, config }: Pick<AdminDeps, 'metrics' | 'config'>,
 ): Promise<void> {
   if (!metrics) return;
-  const expected = config.admin.metricsToken ? sha256(config.admin.metricsToken) : null;
+  const view = new OperatorView(config.admin.metricsToken);
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-    if (expected) {
-      const token = bearerToken(request);
-      // Compared as digests, so the comparison takes the same time whatever the length of what was sent.
-      if (!token || !timingSafeEqual(sha256(token), expected)) {
+    if (view.tokenRequired) {
+      if (!view.allows(undefined, request.headers)) {
         throw new LgspError('API_UNAUTHORIZED', 'cần token của /metrics / the metrics token is required');
       }
+    } else if (!view.allows(request.raw.socket.remoteAddress, request.headers)) {
+      throw new LgspError(
+        'API_UNAUTHORIZED',
+        'từ máy khác, /metrics cần admin.metricsToken (LGSP_ADMIN_METRICS_TOKEN) / from another machine, /metrics needs admin.metricsToken',
+      );
     }
     const body = await metrics.scrape();
     return reply.header('content-type', metrics.contentType).header('cache-control', 'no-store').send(body);
