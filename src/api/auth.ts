@@ -110,6 +110,25 @@ export function assertVisibleToOrganization(
   throw notFound;
 }
 
+/**
+ * A request, change or endpoint read by the `:id` of the route, through `get` (whose own 404 stands for an unknown
+ * id), and answered to an agency user of another organization as that same unknown id (`assertVisibleToOrganization`).
+ */
+export function visibleById<T extends { organizationId: string | null }>(
+  get: (id: string) => Promise<T>,
+): (request: FastifyRequest) => Promise<T> {
+  return async (request) => {
+    const { id } = request.params as { id: string };
+    const found = await get(id);
+    assertVisibleToOrganization(
+      currentUser(request),
+      new LgspError('CP_REQUEST_NOT_FOUND', id),
+      found.organizationId,
+    );
+    return found;
+  };
+}
+
 /** The organization an agency user's list is limited to, or undefined for everyone else. */
 export function organizationScope(user: User): string | undefined {
   return seesEverything(user) ? undefined : (user.organizationId ?? '∅');

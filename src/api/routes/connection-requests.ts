@@ -1,13 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { letterProvince, renderConnectionRequestLetter } from '../../control/request-letter.ts';
 import { LgspError } from '../../core/errors.ts';
-import {
-  assertOwnOrganization,
-  assertVisibleToOrganization,
-  currentUser,
-  organizationScope,
-} from '../auth.ts';
-import { DOCX_MEDIA_TYPE, type IdParams } from '../contract/index.ts';
+import { assertOwnOrganization, currentUser, organizationScope, visibleById } from '../auth.ts';
+import { DOCX_MEDIA_TYPE } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { agencyOrOperator, anyRole, reviewers, routesUnder, TAGS } from './common.ts';
 
@@ -21,16 +16,7 @@ export async function connectionRequestRoutes(app: FastifyInstance, deps: AdminD
   const route = routesUnder(app, TAGS.connectionRequests);
 
   /** The request named by `:id`; to an agency user of another organization, as an unknown id (R-27). */
-  async function visibleRequest(request: FastifyRequest<{ Params: IdParams }>) {
-    const { id } = request.params;
-    const found = await requests.get(id);
-    assertVisibleToOrganization(
-      currentUser(request),
-      new LgspError('CP_REQUEST_NOT_FOUND', id),
-      found.organizationId,
-    );
-    return found;
-  }
+  const visibleRequest = visibleById((id) => requests.get(id));
 
   route('createConnectionRequest', {
     onRequest: agencyOrOperator,

@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { LgspError } from '../../core/errors.ts';
 import {
   assertOwnOrganization,
-  assertVisibleToOrganization,
   currentUser,
   organizationScope,
   seesEverything,
+  visibleById,
 } from '../auth.ts';
 import type { SubscriptionRequestCreate } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
@@ -24,16 +23,7 @@ export async function subscriptionRequestRoutes(app: FastifyInstance, deps: Admi
   const route = routesUnder(app, TAGS.subscriptionRequests);
 
   /** A request of another organization's consumer system is answered to an agency user as an unknown id. */
-  async function visibleRequest(request: FastifyRequest) {
-    const { id } = request.params as { id: string };
-    const found = await requests.get(id);
-    assertVisibleToOrganization(
-      currentUser(request),
-      new LgspError('CP_REQUEST_NOT_FOUND', id),
-      found.organizationId,
-    );
-    return found;
-  }
+  const visibleRequest = visibleById((id) => requests.get(id));
   /** The same check as a preHandler, before anything is written; operator staff pass without a lookup. */
   const ownsRequest = async (request: FastifyRequest) => {
     if (!seesEverything(currentUser(request))) await visibleRequest(request);

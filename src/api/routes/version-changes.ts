@@ -1,6 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { LgspError } from '../../core/errors.ts';
-import { assertVisibleToOrganization, currentUser, listedOrganization, seesEverything } from '../auth.ts';
+import type { FastifyInstance } from 'fastify';
+import { currentUser, listedOrganization, seesEverything, visibleById } from '../auth.ts';
 import type { VersionChangeCreate } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership } from '../ownership.ts';
@@ -17,16 +16,7 @@ export async function versionChangeRoutes(app: FastifyInstance, deps: AdminDeps)
   const route = routesUnder(app, TAGS.versionChanges);
 
   /** A change of another organization's version is answered to an agency user as an unknown id. */
-  async function visibleChange(request: FastifyRequest) {
-    const { id } = request.params as { id: string };
-    const found = await changes.get(id);
-    assertVisibleToOrganization(
-      currentUser(request),
-      new LgspError('CP_REQUEST_NOT_FOUND', id),
-      found.organizationId,
-    );
-    return found;
-  }
+  const visibleChange = visibleById((id) => changes.get(id));
 
   route('createVersionChange', {
     onRequest: agencyOrOperator,
