@@ -197,7 +197,11 @@ export class Accounts {
    */
   async openConsoleSession(username: string, password: string, address = ''): Promise<ConsoleSession> {
     const row = await this.checkPassword(username, password, address);
-    return { ...(await this.openSession(row.id, 'console', 'password')), user: toUser(row) };
+    return {
+      ...(await this.openSession(row.id, 'console', 'password')),
+      user: toUser(row),
+      mustChangePassword: row.must_change_password,
+    };
   }
 
   /** The user row when the password is right and the user may sign in; else counts a failure and throws. */
@@ -430,14 +434,22 @@ export class Accounts {
     return (await this.sessionOf(token, 'bearer'))?.user ?? null;
   }
 
-  /** The user behind a console cookie and how they signed in, or null (unknown, expired, not a console session). */
-  async authenticateConsole(
-    token: string,
-  ): Promise<{ user: User; signedInWith: 'password' | 'oidc' } | null> {
+  /** The session behind a bearer token (CLI, scripts), or null (unknown, expired, not a bearer session). */
+  async authenticateBearer(token: string): Promise<SessionHolder | null> {
+    return this.sessionOf(token, 'bearer');
+  }
+
+  /** The session behind a console cookie, or null (unknown, expired, not a console session). */
+  async authenticateConsole(token: string): Promise<SessionHolder | null> {
     return this.sessionOf(token, 'console');
   }
 
-  private async sessionOf(token: string, kind: 'bearer' | 'console') {
+  /**
+   * One query per request: the session joined to its user, so whether the user must change the password comes
+   * with it — read fresh on every call, so a change clears it at once and a reset (which ends every session of
+   * the user) needs nothing cached to be forgotten.
+   */
+  private async sessionOf(token: string, kind: 'bearer' | 'console'): Promise<SessionHolder | null> {
     const row = await this.store.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -448,7 +460,12 @@ export class Accounts {
       .where('users.disabled_at', 'is', null)
       .executeTakeFirst();
     if (!row || new Date(row.expires_at).getTime() <= this.clock.nowMs()) return null;
-    return { user: toUser(row), signedInWith: row.signed_in_with };
+    return {
+      user: toUser(row),
+      signedInWith: row.signed_in_with,
+      // A single sign-on session proved who it is at the identity provider: it has no password here to change.
+      mustChangePassword: row.must_change_password && row.signed_in_with === 'password',
+    };
   }
 
   /** Ends one session (bearer or console): the token is no longer accepted anywhere. */
@@ -574,7 +591,7 @@ export class Accounts {
         events: [audit(actor, 'sso_create', id, { username, role: identity.role, organizationId })],
       };
     });
-    return { ...(await this.openSession(user.id, 'console', 'oidc')), user };
+    return { ...(await this.openSession(user.id, 'console', 'oidc')), user, mustChangePassword: false };
   }
 }
 
@@ -583,6 +600,15 @@ export interface ConsoleSession {
   token: string;
   expiresAt: Date;
   user: User;
+  /** The password was set by someone else (a reset): nothing but changing it is served until it is. */
+  mustChangePassword: boolean;
+}
+
+/** Who holds a session, how they signed in, and whether they must change the password before anything else. */
+export interface SessionHolder {
+  user: User;
+  signedInWith: 'password' | 'oidc';
+  mustChangePassword: boolean;
 }
 
 /** Who the identity provider says signed in, with the role and organization code the claim rules chose. */
