@@ -8,7 +8,7 @@ import { systemClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { PgliteStore } from '../src/store/pglite-store.ts';
-import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { migratedTemplate, storeKinds } from './helpers/stores.ts';
 
@@ -241,6 +241,8 @@ for (const kind of storeKinds) {
         assert.match(res.json().detail, /lgsp user password/);
       }
       assert.equal(await organizations(), before, 'nothing written');
+      // The operator's own account, whose password was configured, is not held.
+      assert.equal((await login('admin', TEST_PASSWORD)).json().mustChangePassword, false);
       // Still served: who am I, the public portal, and (below) the change and sign-out.
       assert.equal((await asDao('GET', '/api/v1/me')).json().username, 'dao');
       assert.equal((await asDao('GET', '/api/v1/public/notices')).statusCode, 200);
@@ -401,6 +403,10 @@ describe('lgsp user reset-password --offline (the store itself, the platform sto
     await migrate(first);
     const generated = (await accountsOf(first).ensureOperator(''))?.generatedPassword ?? '';
     const session = await accountsOf(first).login('admin', generated);
+    // Printed on a terminal, so seen: like a reset one, it opens nothing but changing it (a configured one is the
+    // operator's own: every other suite signs in with one and is served).
+    assert.equal(session.mustChangePassword, true, 'a generated first-start password must be changed');
+    assert.equal((await accountsOf(first).authenticateBearer(session.token))?.mustChangePassword, true);
     await accountsOf(first)
       .login('admin', 'wrong-password')
       .catch(() => undefined);

@@ -84,7 +84,9 @@ export class Accounts {
 
   /**
    * On first start there is no operator: create `admin` with the configured password, or with a generated one
-   * that the caller prints once. Returns the generated password, or null when none was needed or generated.
+   * that the caller prints once. Returns the generated password, or null when none was needed or generated. A
+   * generated password has been on a terminal (and maybe in a service's log): like a reset one, it opens nothing
+   * but changing it. One the operator configured (`LGSP_ADMIN_PASSWORD`) is theirs already.
    */
   async ensureOperator(
     configuredPassword: string,
@@ -98,6 +100,7 @@ export class Accounts {
         password: configuredPassword || generatedPassword!,
         role: 'operator_admin',
         organizationId: null,
+        mustChangePassword: generatedPassword !== null,
       },
       'system:first-start',
     );
@@ -111,6 +114,8 @@ export class Accounts {
       password: string;
       role: Role;
       organizationId: string | null;
+      /** The password was chosen by someone else than the user (the first start's generated one). */
+      mustChangePassword?: boolean;
     },
     actor: string,
   ): Promise<User> {
@@ -137,6 +142,7 @@ export class Accounts {
           role: input.role,
           organization_id: input.organizationId,
           created_at: now,
+          must_change_password: input.mustChangePassword === true,
         })
         .execute();
       return {
