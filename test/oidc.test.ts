@@ -281,6 +281,24 @@ for (const kind of storeKinds) {
       const made = await asConsole('PATCH', path, session.value, { body, csrf });
       assert.equal(made.statusCode, 200, made.body);
       assert.equal(made.json().name, 'Sở Tư pháp tỉnh');
+      // Single sign-on is never held to changing a password it does not have: even with the flag set on its row
+      // (no reset can set it — the reset answers 409 — but a row can carry it), the SSO session is served.
+      await h.store.db
+        .updateTable('users')
+        .set({ must_change_password: true })
+        .where('oidc_subject', '=', 'agency-a')
+        .execute();
+      const flagged = await asConsole('GET', '/api/v1/auth/session', session.value);
+      assert.equal(flagged.json().mustChangePassword, false, flagged.body);
+      const stillServed = await asConsole('GET', '/api/v1/systems', session.value);
+      assert.equal(stillServed.statusCode, 200, stillServed.body);
+      const stillWrites = await asConsole('PATCH', path, session.value, { body, csrf });
+      assert.equal(stillWrites.statusCode, 200, stillWrites.body);
+      await h.store.db
+        .updateTable('users')
+        .set({ must_change_password: false })
+        .where('oidc_subject', '=', 'agency-a')
+        .execute();
 
       const created = await h.store.db
         .selectFrom('audit_events')

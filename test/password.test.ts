@@ -8,7 +8,7 @@ import { systemClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { PgliteStore } from '../src/store/pglite-store.ts';
-import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { migratedTemplate, storeKinds } from './helpers/stores.ts';
 
@@ -202,6 +202,105 @@ for (const kind of storeKinds) {
       assert.equal(resets.length, 2);
     });
 
+    test('until the user changes a reset password, every signed-in call but the change, /me and sign-out is 403 API_PASSWORD_CHANGE_REQUIRED', async () => {
+      const created = await h.call('POST', '/api/v1/users', {
+        username: 'dao',
+        displayName: 'dao',
+        password: 'dao-first-password',
+        role: 'operator_admin',
+        organizationId: null,
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      const reset = await h.call('POST', '/api/v1/users/dao/password', {});
+      assert.equal(reset.statusCode, 200, reset.body);
+      const password = reset.json().password as string;
+
+      const signedIn = await login('dao', password);
+      assert.equal(signedIn.statusCode, 200, signedIn.body);
+      assert.equal(signedIn.json().mustChangePassword, true);
+      const token = signedIn.json().token as string;
+      const asDao = (method: string, url: string, body?: unknown, t = token) =>
+        h.call(method, url, body, { token: t });
+      const organizations = async () =>
+        (await h.store.db.selectFrom('organizations').select('id').execute()).length;
+      const newOrganization = { code: '000.00.32.H01', name: 'Sở Xây dựng' };
+
+      // Held: a read, a write (nothing written), an operator-only call — before its role or its body is looked at.
+      const before = await organizations();
+      for (const [method, url, body] of [
+        ['GET', '/api/v1/organizations', undefined],
+        ['POST', '/api/v1/organizations', newOrganization],
+        ['GET', '/api/v1/users', undefined],
+        ['POST', '/api/v1/users/an/password', {}],
+        ['POST', '/api/v1/organizations', { not: 'valid' }],
+      ] as const) {
+        const res = await asDao(method, url, body);
+        assert.equal(res.statusCode, 403, `${method} ${url}: ${res.body}`);
+        assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
+        assert.equal(res.json().code, 'API_PASSWORD_CHANGE_REQUIRED', `${method} ${url}`);
+        assert.match(res.json().detail, /lgsp user password/);
+      }
+      assert.equal(await organizations(), before, 'nothing written');
+      // The operator's own account, whose password was configured, is not held.
+      assert.equal((await login('admin', TEST_PASSWORD)).json().mustChangePassword, false);
+      // Still served: who am I, the public portal, and (below) the change and sign-out.
+      assert.equal((await asDao('GET', '/api/v1/me')).json().username, 'dao');
+      assert.equal((await asDao('GET', '/api/v1/public/notices')).statusCode, 200);
+
+      // The console's session says so too, and its calls are held alike; its sign-out is served.
+      const consoleSignIn = await h.call(
+        'POST',
+        '/api/v1/auth/session',
+        { username: 'dao', password },
+        { token: null },
+      );
+      assert.equal(consoleSignIn.statusCode, 200, consoleSignIn.body);
+      const cookie = /lgsp_session=([^;]*)/.exec(String(consoleSignIn.headers['set-cookie']))?.[1] ?? '';
+      const csrf = consoleSignIn.json().csrfToken as string;
+      const asConsole = (method: string, url: string, body?: unknown) =>
+        h.app.inject({
+          method: method as 'GET',
+          url,
+          headers: {
+            host: '127.0.0.1:9080',
+            cookie: `lgsp_session=${cookie}`,
+            'x-csrf-token': csrf,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+        });
+      const state = await asConsole('GET', '/api/v1/auth/session');
+      assert.equal(state.statusCode, 200, state.body);
+      assert.equal(state.json().mustChangePassword, true);
+      assert.equal(state.json().user.username, 'dao');
+      const consoleRead = await asConsole('GET', '/api/v1/organizations');
+      assert.equal(consoleRead.statusCode, 403, consoleRead.body);
+      assert.equal(consoleRead.json().code, 'API_PASSWORD_CHANGE_REQUIRED');
+      assert.equal((await asConsole('DELETE', '/api/v1/auth/session')).statusCode, 204, 'sign-out served');
+      const spare = await tokenOf('dao', password);
+      assert.equal((await asDao('POST', '/api/v1/auth/logout', undefined, spare)).statusCode, 204);
+
+      // The change is served; from that call on, the same session is no longer held.
+      const changed = await asDao('POST', '/api/v1/auth/password', {
+        currentPassword: password,
+        newPassword: 'dao-own-password',
+      });
+      assert.equal(changed.statusCode, 200, changed.body);
+      const read = await asDao('GET', '/api/v1/organizations');
+      assert.equal(read.statusCode, 200, read.body);
+      const write = await asDao('POST', '/api/v1/organizations', newOrganization);
+      assert.equal(write.statusCode, 201, write.body);
+      assert.equal((await login('dao', 'dao-own-password')).json().mustChangePassword, false);
+
+      // Another reset holds the user again: every session ends, the next one is held.
+      const again = await h.call('POST', '/api/v1/users/dao/password', {});
+      assert.equal(again.statusCode, 200, again.body);
+      assert.equal((await asDao('GET', '/api/v1/organizations')).statusCode, 401, 'the reset ended it');
+      const next = await tokenOf('dao', again.json().password);
+      const held = await asDao('GET', '/api/v1/organizations', undefined, next);
+      assert.equal(held.json().code, 'API_PASSWORD_CHANGE_REQUIRED');
+    });
+
     async function userId(username: string): Promise<string> {
       const row = await h.store.db
         .selectFrom('users')
@@ -253,6 +352,16 @@ describe('lgsp user password / lgsp user reset-password (through the API)', () =
     );
     assert.equal(cliLogin.code, 0, cliLogin.err);
     assert.match(cliLogin.out, /change it now — lgsp user password/);
+    // Until it is changed, every other command is refused, with what to do — in Vietnamese first.
+    const held = await runCli(['org', 'list'], adminEnv(url, session.token, configHome));
+    assert.equal(held.code, 1, held.out);
+    assert.match(held.err, /API_PASSWORD_CHANGE_REQUIRED \(HTTP 403\)/);
+    assert.match(
+      held.err,
+      /Mật khẩu của bạn do quản trị viên đặt lại: hãy đổi mật khẩu trước, bằng lệnh `lgsp user password`[^\n]*\n {2}Your password was reset by an operator: change it first with `lgsp user password`/,
+    );
+    const whoami = await runCli(['whoami'], adminEnv(url, session.token, configHome));
+    assert.equal(whoami.code, 0, whoami.err);
     const wrong = await runCli(
       ['user', 'password', '--password-stdin'],
       adminEnv(url, session.token, configHome),
@@ -271,6 +380,8 @@ describe('lgsp user password / lgsp user reset-password (through the API)', () =
     );
     assert.equal(changed.code, 0, changed.err);
     assert.match(changed.out, /Đã đổi mật khẩu \/ Password changed/);
+    const served = await runCli(['org', 'list'], adminEnv(url, session.token, configHome));
+    assert.equal(served.code, 0, served.err);
     assert.equal((await h.accounts.login('dung', 'dung-second-password')).user.username, 'dung');
   });
 });
@@ -292,6 +403,10 @@ describe('lgsp user reset-password --offline (the store itself, the platform sto
     await migrate(first);
     const generated = (await accountsOf(first).ensureOperator(''))?.generatedPassword ?? '';
     const session = await accountsOf(first).login('admin', generated);
+    // Printed on a terminal, so seen: like a reset one, it opens nothing but changing it (a configured one is the
+    // operator's own: every other suite signs in with one and is served).
+    assert.equal(session.mustChangePassword, true, 'a generated first-start password must be changed');
+    assert.equal((await accountsOf(first).authenticateBearer(session.token))?.mustChangePassword, true);
     await accountsOf(first)
       .login('admin', 'wrong-password')
       .catch(() => undefined);

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import type { Accounts } from '../control/accounts.ts';
+import type { Accounts, SessionHolder } from '../control/accounts.ts';
 import type { Config } from '../core/config.ts';
 import { LgspError } from '../core/errors.ts';
-import type { Role, User } from './contract/index.ts';
+import type { OperationId, Role, User } from './contract/index.ts';
 import { assertConsoleRequest, readCookie, SESSION_COOKIE } from './session.ts';
 
 declare module 'fastify' {
@@ -29,17 +29,19 @@ export function bearerToken(request: FastifyRequest): string | null {
  * make the server parse or validate anything (R-24 access rights, R-27 no unauthorized access). A request is
  * signed in by `Authorization: Bearer` (CLI, scripts) or, failing that, by the console's `lgsp_session` cookie —
  * whose calls must also pass the CSRF and Origin checks (issue 11 item 5). Each kind of session is accepted only
- * the way it was issued.
+ * the way it was issued. A person whose password someone else set is then held to changing it
+ * (`assertPasswordChanged`).
  */
 export function authenticate(accounts: Accounts, config: Config): onRequestAsyncHookHandler {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     const token = bearerToken(request);
     if (token) {
-      const user = await accounts.authenticate(token);
-      if (!user) throw new LgspError('API_UNAUTHORIZED', EXPIRED);
-      request.user = user;
+      const session = await accounts.authenticateBearer(token);
+      if (!session) throw new LgspError('API_UNAUTHORIZED', EXPIRED);
+      request.user = session.user;
       request.sessionToken = token;
-      request.session = { kind: 'bearer', signedInWith: 'password' };
+      request.session = { kind: 'bearer', signedInWith: session.signedInWith };
+      assertPasswordChanged(request, session);
       return;
     }
     const cookie = readCookie(request, SESSION_COOKIE);
@@ -49,10 +51,41 @@ export function authenticate(accounts: Accounts, config: Config): onRequestAsync
     request.user = session.user;
     request.sessionToken = cookie;
     request.session = { kind: 'console', signedInWith: session.signedInWith };
+    assertPasswordChanged(request, session);
   };
 }
 
 const EXPIRED = 'phiên đăng nhập không hợp lệ hoặc đã hết hạn / session invalid or expired';
+
+/**
+ * What a person who must change their password may still call: change it, see who they are, and sign out. (The
+ * console's `GET /api/v1/auth/session` and everything public are outside the signed-in routes, so never held.)
+ */
+export const ALLOWED_BEFORE_PASSWORD_CHANGE: ReadonlySet<OperationId> = new Set<OperationId>([
+  'changeOwnPassword',
+  'getCurrentUser',
+  'logout',
+  'deleteConsoleSession',
+]);
+
+/**
+ * A password an operator reset (or the offline recovery printed) has been seen by someone else — on the phone, in
+ * an e-mail — so until its owner replaces it, it opens nothing but the change itself (R-24, R-27): every other
+ * signed-in call is 403 API_PASSWORD_CHANGE_REQUIRED, whatever the client (console, CLI, script). Checked once
+ * here, for every protected route, before its role check and before the body is read. The flag comes with the
+ * session's own lookup (no extra query) and is never set for a single sign-on session.
+ */
+function assertPasswordChanged(request: FastifyRequest, session: SessionHolder): void {
+  if (!session.mustChangePassword) return;
+  const operationId = (request.routeOptions.schema as { operationId?: OperationId } | undefined)?.operationId;
+  if (operationId && ALLOWED_BEFORE_PASSWORD_CHANGE.has(operationId)) return;
+  throw new LgspError(
+    'API_PASSWORD_CHANGE_REQUIRED',
+    'mật khẩu do quản trị viên đặt lại: hãy đổi trước (POST /api/v1/auth/password, lệnh `lgsp user password` ' +
+      'hoặc bảng điều khiển) / the password was reset by an operator: change it first (POST ' +
+      '/api/v1/auth/password, `lgsp user password` or the console)',
+  );
+}
 
 /**
  * The one place a route says which roles may call it (checked before the body is read). Which *objects* an

@@ -223,7 +223,13 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
           'API quản trị của Nền tảng tích hợp, chia sẻ dữ liệu cấp tỉnh (LGSP): cơ quan, hệ thống, dịch vụ, ' +
           'đăng ký khai thác, thông tin kết nối, giao dịch, nhật ký. Lỗi theo RFC 9457 (docs/errors.md).\n\n' +
           'Admin API of the provincial Local Government Service Platform. Errors are RFC 9457 problem+json ' +
-          'with a stable `code` (docs/errors.md).',
+          'with a stable `code` (docs/errors.md).\n\n' +
+          'Người dùng có mật khẩu do quản trị viên đặt lại (mustChangePassword) chỉ được gọi POST ' +
+          '/api/v1/auth/password, GET /api/v1/me, GET /api/v1/auth/session và đăng xuất cho tới khi đổi mật khẩu; ' +
+          'mọi lời gọi khác cần đăng nhập trả về 403 API_PASSWORD_CHANGE_REQUIRED. / A user whose password an ' +
+          'operator reset (mustChangePassword) may call only POST /api/v1/auth/password, GET /api/v1/me, GET ' +
+          '/api/v1/auth/session and sign-out until they change it; every other signed-in call answers 403 ' +
+          'API_PASSWORD_CHANGE_REQUIRED.',
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       components: {

@@ -139,6 +139,13 @@ function explain(err: unknown, io: CliIo, json: boolean): number {
     if (p.code === 'API_UNAUTHORIZED') {
       lines.push('  Hãy đăng nhập / Sign in: lgsp login   (hoặc / or --token, LGSP_ADMIN_TOKEN)');
     }
+    // A password an operator reset opens nothing else until its owner replaces it (docs/security.md §2.11).
+    if (p.code === 'API_PASSWORD_CHANGE_REQUIRED') {
+      lines.push(
+        '  Mật khẩu của bạn do quản trị viên đặt lại: hãy đổi mật khẩu trước, bằng lệnh `lgsp user password`, rồi chạy lại lệnh này',
+        '  Your password was reset by an operator: change it first with `lgsp user password`, then run this command again',
+      );
+    }
     // A `GW_*` answer comes from the gateway's port: the CLI talks to the admin API (9080 by default), not 8280.
     if (p.code.startsWith('GW_')) {
       lines.push(

@@ -66,6 +66,7 @@ export function printGeneratedPassword(
       `│   tên đăng nhập / username: ${username.padEnd(41)}│`,
       `│   mật khẩu / password:      ${password.padEnd(41)}│`,
       '│ Chỉ hiện một lần — hãy lưu lại / Shown once only — store it now.     │',
+      '│ Đổi ngay khi đăng nhập lần đầu / Change it at the first sign-in.     │',
       '└──────────────────────────────────────────────────────────────────────┘',
       '',
     ].join('\n'),
@@ -170,8 +171,10 @@ const GENERATED_BUT_NOT_STARTED = [
 export function signInLines(origin: OperatorAccountOrigin): string[] {
   const how = {
     generated: [
-      '  1. Mở bảng điều khiển, đăng nhập "admin" bằng mật khẩu vừa in ở trên (chỉ in một lần này)',
-      '     Open the console and sign in as "admin" with the password printed above (printed this once only)',
+      '  1. Mở bảng điều khiển, đăng nhập "admin" bằng mật khẩu vừa in ở trên (chỉ in một lần này), rồi đổi nó:',
+      '     trước khi đổi, API từ chối mọi việc khác (dòng lệnh: lgsp user password)',
+      '     Open the console and sign in as "admin" with the password printed above (printed this once only), then',
+      '     change it: until then the API refuses everything else (command line: lgsp user password)',
     ],
     configured: [
       '  1. Mở bảng điều khiển, đăng nhập "admin" bằng mật khẩu đặt trong LGSP_ADMIN_PASSWORD (admin.password)',

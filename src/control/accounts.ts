@@ -84,7 +84,9 @@ export class Accounts {
 
   /**
    * On first start there is no operator: create `admin` with the configured password, or with a generated one
-   * that the caller prints once. Returns the generated password, or null when none was needed or generated.
+   * that the caller prints once. Returns the generated password, or null when none was needed or generated. A
+   * generated password has been on a terminal (and maybe in a service's log): like a reset one, it opens nothing
+   * but changing it. One the operator configured (`LGSP_ADMIN_PASSWORD`) is theirs already.
    */
   async ensureOperator(
     configuredPassword: string,
@@ -98,6 +100,7 @@ export class Accounts {
         password: configuredPassword || generatedPassword!,
         role: 'operator_admin',
         organizationId: null,
+        mustChangePassword: generatedPassword !== null,
       },
       'system:first-start',
     );
@@ -111,6 +114,8 @@ export class Accounts {
       password: string;
       role: Role;
       organizationId: string | null;
+      /** The password was chosen by someone else than the user (the first start's generated one). */
+      mustChangePassword?: boolean;
     },
     actor: string,
   ): Promise<User> {
@@ -137,6 +142,7 @@ export class Accounts {
           role: input.role,
           organization_id: input.organizationId,
           created_at: now,
+          must_change_password: input.mustChangePassword === true,
         })
         .execute();
       return {
@@ -197,7 +203,11 @@ export class Accounts {
    */
   async openConsoleSession(username: string, password: string, address = ''): Promise<ConsoleSession> {
     const row = await this.checkPassword(username, password, address);
-    return { ...(await this.openSession(row.id, 'console', 'password')), user: toUser(row) };
+    return {
+      ...(await this.openSession(row.id, 'console', 'password')),
+      user: toUser(row),
+      mustChangePassword: row.must_change_password,
+    };
   }
 
   /** The user row when the password is right and the user may sign in; else counts a failure and throws. */
@@ -430,14 +440,22 @@ export class Accounts {
     return (await this.sessionOf(token, 'bearer'))?.user ?? null;
   }
 
-  /** The user behind a console cookie and how they signed in, or null (unknown, expired, not a console session). */
-  async authenticateConsole(
-    token: string,
-  ): Promise<{ user: User; signedInWith: 'password' | 'oidc' } | null> {
+  /** The session behind a bearer token (CLI, scripts), or null (unknown, expired, not a bearer session). */
+  async authenticateBearer(token: string): Promise<SessionHolder | null> {
+    return this.sessionOf(token, 'bearer');
+  }
+
+  /** The session behind a console cookie, or null (unknown, expired, not a console session). */
+  async authenticateConsole(token: string): Promise<SessionHolder | null> {
     return this.sessionOf(token, 'console');
   }
 
-  private async sessionOf(token: string, kind: 'bearer' | 'console') {
+  /**
+   * One query per request: the session joined to its user, so whether the user must change the password comes
+   * with it — read fresh on every call, so a change clears it at once and a reset (which ends every session of
+   * the user) needs nothing cached to be forgotten.
+   */
+  private async sessionOf(token: string, kind: 'bearer' | 'console'): Promise<SessionHolder | null> {
     const row = await this.store.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -448,7 +466,12 @@ export class Accounts {
       .where('users.disabled_at', 'is', null)
       .executeTakeFirst();
     if (!row || new Date(row.expires_at).getTime() <= this.clock.nowMs()) return null;
-    return { user: toUser(row), signedInWith: row.signed_in_with };
+    return {
+      user: toUser(row),
+      signedInWith: row.signed_in_with,
+      // A single sign-on session proved who it is at the identity provider: it has no password here to change.
+      mustChangePassword: row.must_change_password && row.signed_in_with === 'password',
+    };
   }
 
   /** Ends one session (bearer or console): the token is no longer accepted anywhere. */
@@ -574,7 +597,7 @@ export class Accounts {
         events: [audit(actor, 'sso_create', id, { username, role: identity.role, organizationId })],
       };
     });
-    return { ...(await this.openSession(user.id, 'console', 'oidc')), user };
+    return { ...(await this.openSession(user.id, 'console', 'oidc')), user, mustChangePassword: false };
   }
 }
 
@@ -583,6 +606,15 @@ export interface ConsoleSession {
   token: string;
   expiresAt: Date;
   user: User;
+  /** The password was set by someone else (a reset): nothing but changing it is served until it is. */
+  mustChangePassword: boolean;
+}
+
+/** Who holds a session, how they signed in, and whether they must change the password before anything else. */
+export interface SessionHolder {
+  user: User;
+  signedInWith: 'password' | 'oidc';
+  mustChangePassword: boolean;
 }
 
 /** Who the identity provider says signed in, with the role and organization code the claim rules chose. */

@@ -210,6 +210,11 @@ export const ERRORS = {
     titleVi: 'Tài khoản chỉ đăng nhập qua SSO, không có mật khẩu',
     title: 'The account signs in through SSO only and has no password here',
   },
+  API_PASSWORD_CHANGE_REQUIRED: {
+    status: 403,
+    titleVi: 'Cần đổi mật khẩu trước khi tiếp tục',
+    title: 'The password must be changed before anything else',
+  },
   API_FORBIDDEN: { status: 403, titleVi: 'Không có quyền', title: 'Your role does not allow this action' },
   API_VALIDATION_FAILED: {
     status: 400,

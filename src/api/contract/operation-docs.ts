@@ -82,10 +82,14 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
     description:
       'Cần mật khẩu hiện tại; nhập sai được đếm như một lần đăng nhập sai (400 API_CURRENT_PASSWORD_WRONG, rồi 429 ' +
       'API_LOGIN_LOCKED). Mật khẩu mới ≥ 10 ký tự. Mọi phiên khác của người dùng kết thúc, phiên này giữ nguyên; ' +
-      'ghi nhật ký (không bao giờ có mật khẩu). Tài khoản chỉ đăng nhập SSO: 409 API_PASSWORD_NOT_LOCAL. / Needs ' +
+      'ghi nhật ký (không bao giờ có mật khẩu). Tài khoản chỉ đăng nhập SSO: 409 API_PASSWORD_NOT_LOCAL. Mật ' +
+      'khẩu do quản trị viên đặt lại: đây là lời gọi duy nhất (cùng GET /api/v1/me, phiên và đăng xuất) được phục ' +
+      'vụ cho tới khi đổi (403 API_PASSWORD_CHANGE_REQUIRED). / Needs ' +
       'the current password; a wrong one counts as a failed sign-in (400 API_CURRENT_PASSWORD_WRONG, then 429 ' +
       'API_LOGIN_LOCKED). The new one has ≥ 10 characters. Every other session of the user ends, this one stays; ' +
-      'audited (never the password). An SSO-only account: 409 API_PASSWORD_NOT_LOCAL.',
+      'audited (never the password). An SSO-only account: 409 API_PASSWORD_NOT_LOCAL. A password an operator ' +
+      'reset: this is the one call (with GET /api/v1/me, the session and sign-out) served until it is changed ' +
+      '(403 API_PASSWORD_CHANGE_REQUIRED).',
     problems: [409, 429],
   },
   createConsoleSession: {

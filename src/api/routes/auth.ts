@@ -51,7 +51,7 @@ export async function loginRoutes(
         .send({
           user: session.user,
           csrfToken: csrfTokenFor(session.token),
-          mustChangePassword: await accounts.mustChangePassword(session.user.id),
+          mustChangePassword: session.mustChangePassword,
           signedInWith: 'password' as const,
         });
     },
@@ -77,7 +77,8 @@ export async function loginRoutes(
       return reply.send({
         user: session.user,
         csrfToken: csrfTokenFor(cookie),
-        mustChangePassword: await accounts.mustChangePassword(session.user.id),
+        // Read with the session, as every signed-in call reads it (auth.ts): never set for a single sign-on.
+        mustChangePassword: session.mustChangePassword,
         signedInWith: session.signedInWith,
       });
     },
@@ -132,7 +133,10 @@ export async function loginRoutes(
   });
 }
 
-/** Protected: the current session. Any signed-in role may read itself and sign out. */
+/**
+ * Protected: the current session. Any signed-in role may read itself, change its password and sign out — also
+ * while it must change the password (`ALLOWED_BEFORE_PASSWORD_CHANGE` in auth.ts).
+ */
 export async function sessionRoutes(
   app: FastifyInstance,
   { accounts, config }: AdminDeps,

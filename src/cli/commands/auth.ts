@@ -44,7 +44,8 @@ export const login: Subcommand = {
         `Đã đăng nhập / Signed in: ${session.user.username} (${session.user.displayName}) → ${ctx.settings.url}\n` +
         `Phiên hết hạn lúc / Session expires at ${time(session.expiresAt)}\n` +
         (session.mustChangePassword
-          ? 'Mật khẩu này do quản trị viên đặt lại: hãy đổi ngay / This password was reset by an operator: change it now — lgsp user password\n'
+          ? 'Mật khẩu này do quản trị viên đặt lại: hãy đổi ngay bằng `lgsp user password` — trước đó mọi lệnh khác bị từ chối\n' +
+            'This password was reset by an operator: change it now — lgsp user password; every other command is refused until then\n'
           : ''),
     );
     return 0;
