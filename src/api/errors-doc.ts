@@ -15,8 +15,21 @@ const GROUPS: Array<{ prefix: string; heading: string }> = [
 
 const cell = (text: string) => text.replaceAll('|', '\\|');
 
-export function errorsMarkdown(): string {
+/**
+ * The registry's codes in the groups docs/errors.md shows, in registry order; codes of no listed prefix last, under
+ * "Khác / Other". The portal's error pages (error-pages.ts) list them the same way.
+ */
+export function errorGroups(): Array<{ heading: string; codes: ErrorCode[] }> {
   const codes = Object.keys(ERRORS) as ErrorCode[];
+  const groups = GROUPS.map(({ prefix, heading }) => ({
+    heading,
+    codes: codes.filter((c) => c.startsWith(prefix)),
+  }));
+  const others = codes.filter((c) => !GROUPS.some(({ prefix }) => c.startsWith(prefix)));
+  return [...groups, { heading: 'Khác / Other', codes: others }].filter((g) => g.codes.length > 0);
+}
+
+export function errorsMarkdown(): string {
   const lines = [
     '# Mã lỗi / Error codes',
     '',
@@ -56,22 +69,9 @@ export function errorsMarkdown(): string {
     'and the earliest accepted time in Vietnam time in `detail`, and as ISO 8601 in `earliestAllowedAt`.',
     '',
   ];
-  const grouped = new Set<string>();
-  for (const { prefix, heading } of GROUPS) {
-    const inGroup = codes.filter((c) => c.startsWith(prefix));
-    if (inGroup.length === 0) continue;
+  for (const { heading, codes } of errorGroups()) {
     lines.push(`## ${heading}`, '', '| code | HTTP | Tiếng Việt | English |', '|---|---|---|---|');
-    for (const code of inGroup) {
-      const spec = ERRORS[code];
-      lines.push(`| \`${code}\` | ${spec.status} | ${cell(spec.titleVi)} | ${cell(spec.title)} |`);
-      grouped.add(code);
-    }
-    lines.push('');
-  }
-  const others = codes.filter((c) => !grouped.has(c));
-  if (others.length > 0) {
-    lines.push('## Khác / Other', '', '| code | HTTP | Tiếng Việt | English |', '|---|---|---|---|');
-    for (const code of others) {
+    for (const code of codes) {
       const spec = ERRORS[code];
       lines.push(`| \`${code}\` | ${spec.status} | ${cell(spec.titleVi)} | ${cell(spec.title)} |`);
     }
