@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ERRORS, type ErrorCode } from '../core/errors.ts';
+import { ERROR_PAGES_PATH, ERRORS, type ErrorCode } from '../core/errors.ts';
 
 /**
  * docs/errors.md is generated from the error registry (DESIGN.md "One error registry") and committed, so agency
@@ -46,7 +46,7 @@ export function errorsMarkdown(): string {
     '',
     '```json',
     '{',
-    '  "type": "https://openlgsp.vn/errors/CP_ORGANIZATION_CODE_INVALID",',
+    `  "type": "https://lgsp.tinh.gov.vn${ERROR_PAGES_PATH}/CP_ORGANIZATION_CODE_INVALID",`,
     `  "title": "${ERRORS.CP_ORGANIZATION_CODE_INVALID.titleVi} / ${ERRORS.CP_ORGANIZATION_CODE_INVALID.title}",`,
     '  "status": 400,',
     '  "code": "CP_ORGANIZATION_CODE_INVALID",',
@@ -54,6 +54,20 @@ export function errorsMarkdown(): string {
     '  "instance": "/api/v1/organizations"',
     '}',
     '```',
+    '',
+    '`type` là trang giải thích mã lỗi trên chính nền tảng: `<admin.publicUrl>/portal/errors/<code>` (tiếng Việt',
+    'trước, tiếng Anh bên cạnh, mã HTTP, liên kết tới danh sách đầy đủ ở `/portal/errors`), do cổng quản trị dựng',
+    'sẵn ở máy chủ — mở bằng `curl` hay trình duyệt đều được; mã không có → 404. Khi chưa đặt `admin.publicUrl`,',
+    '`type` dùng địa chỉ cổng quản trị đang nghe (ví dụ `http://127.0.0.1:9080/portal/errors/<code>`). Khi chạy',
+    'nhiều nút, đặt cùng `admin.publicUrl` (`LGSP_ADMIN_PUBLIC_URL`) trên **mọi** nút, kể cả nút chỉ chạy gateway:',
+    'đó là cách duy nhất để lỗi của cổng kết nối trỏ tới cổng thông tin mà cơ quan tới được.',
+    '',
+    'The `type` is the page explaining the code, on the platform itself: `<admin.publicUrl>/portal/errors/<code>`',
+    '(Vietnamese first, English beside it, the HTTP status, a link to the whole list at `/portal/errors`), rendered',
+    'on the server by the admin port — `curl` reads it as well as a browser; an unknown code answers 404. Without',
+    '`admin.publicUrl`, `type` uses the admin listener’s own address (e.g. `http://127.0.0.1:9080/portal/errors/<code>`).',
+    'In a cluster, set the same `admin.publicUrl` (`LGSP_ADMIN_PUBLIC_URL`) on **every** node, gateway-only ones',
+    'included: it is the only way a gateway node’s problems name the portal agencies can reach.',
     '',
     'Lỗi kiểm tra dữ liệu vào (`API_VALIDATION_FAILED`) có thêm `errors`: mỗi chỗ sai một dòng `{in, path,',
     'message}` — `path` là JSON Pointer, `message` viết "Tiếng Việt / English" và gọi trường bằng tên tiếng Việt',
