@@ -16,6 +16,7 @@ import { revokeAccessToken } from './control/token-revocations.ts';
 import { VersionChanges } from './control/version-changes/index.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
+import { problemTypeOrigin, setProblemTypeOrigin } from './core/errors.ts';
 import { PeerClients } from './federation/peer-clients.ts';
 import { type GatewayWorkers, startGatewayWorkers } from './gateway/cluster.ts';
 import { openQuotaCounter } from './gateway/quota-redis.ts';
@@ -129,6 +130,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     control: role === 'all' || role === 'control',
     worker: role === 'all' || role === 'worker',
   };
+  // Every problem's `type` is its code's page on the portal (core/errors.ts, api/error-pages.ts): at the public
+  // address when the operator set `admin.publicUrl` (a gateway-only node has no other way to know it), else at
+  // this node's admin listener, once it listens (below).
+  setProblemTypeOrigin(config.admin.publicUrl);
   const store = await openStore(config);
   const stops: Array<() => Promise<void>> = [() => store.close()];
   const stop = async () => {
@@ -453,6 +458,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       typeof a === 'object' && a
         ? `${config.admin.tls.certFile && serves.control ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
         : '';
+    if (!config.admin.publicUrl && adminUrl) {
+      setProblemTypeOrigin(localUrl(adminUrl));
+      gatewayWorkers?.setProblemTypeOrigin(problemTypeOrigin());
+    }
 
     return {
       config,

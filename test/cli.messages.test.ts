@@ -22,7 +22,7 @@ describe('lgsp CLI messages for common mistakes', () => {
       res.writeHead(401, { 'content-type': 'application/problem+json; charset=utf-8' });
       res.end(
         JSON.stringify({
-          type: 'https://openlgsp.vn/errors/GW_TOKEN_MISSING',
+          type: 'http://127.0.0.1:9080/portal/errors/GW_TOKEN_MISSING',
           title: 'Thiếu access token / No access token: send Authorization: Bearer <token>',
           status: 401,
           code: 'GW_TOKEN_MISSING',

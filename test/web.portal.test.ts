@@ -77,6 +77,16 @@ describe('the public portal under lgsp demo', () => {
     await page.getByText(`${demo.info.gatewayUrl}/token`).first().waitFor();
     assert.deepEqual(await seriousA11yViolations(page), []);
     await screenshot(page, 'portal-guide');
+    // The guide links the error codes' pages, which the server renders (a whole page load, not the portal's
+    // router); a code's page is where every problem's `type` points (test/error-pages.test.ts).
+    await page.getByRole('link', { name: /xem mọi mã lỗi/ }).click();
+    await page.getByRole('heading', { name: 'Mã lỗi / Error codes' }).waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), []);
+    await page.getByRole('link', { name: 'GW_TOKEN_MISSING' }).click();
+    await page.getByRole('heading', { name: 'GW_TOKEN_MISSING' }).waitFor();
+    await page.getByText('Thiếu access token').waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), []);
+    await screenshot(page, 'portal-error-code');
 
     await page.goto('/portal/notices');
     await page.getByRole('heading', { name: 'Thông báo' }).waitFor();

@@ -58,7 +58,7 @@ API quản trị vẫn chạy ở <code>/api/v1</code>.</p>
 builds it) and reload. The admin API is running at <code>/api/v1</code>.</em></p>
 </body></html>`;
 
-function pageHeaders(reply: FastifyReply): FastifyReply {
+export function pageHeaders(reply: FastifyReply): FastifyReply {
   return reply
     .header('content-security-policy', CONTENT_SECURITY_POLICY)
     .header('referrer-policy', 'same-origin')

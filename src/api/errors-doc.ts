@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ERRORS, type ErrorCode } from '../core/errors.ts';
+import { ERROR_PAGES_PATH, ERRORS, type ErrorCode } from '../core/errors.ts';
 
 /**
  * docs/errors.md is generated from the error registry (DESIGN.md "One error registry") and committed, so agency
@@ -15,8 +15,21 @@ const GROUPS: Array<{ prefix: string; heading: string }> = [
 
 const cell = (text: string) => text.replaceAll('|', '\\|');
 
-export function errorsMarkdown(): string {
+/**
+ * The registry's codes in the groups docs/errors.md shows, in registry order; codes of no listed prefix last, under
+ * "Khác / Other". The portal's error pages (error-pages.ts) list them the same way.
+ */
+export function errorGroups(): Array<{ heading: string; codes: ErrorCode[] }> {
   const codes = Object.keys(ERRORS) as ErrorCode[];
+  const groups = GROUPS.map(({ prefix, heading }) => ({
+    heading,
+    codes: codes.filter((c) => c.startsWith(prefix)),
+  }));
+  const others = codes.filter((c) => !GROUPS.some(({ prefix }) => c.startsWith(prefix)));
+  return [...groups, { heading: 'Khác / Other', codes: others }].filter((g) => g.codes.length > 0);
+}
+
+export function errorsMarkdown(): string {
   const lines = [
     '# Mã lỗi / Error codes',
     '',
@@ -33,7 +46,7 @@ export function errorsMarkdown(): string {
     '',
     '```json',
     '{',
-    '  "type": "https://openlgsp.vn/errors/CP_ORGANIZATION_CODE_INVALID",',
+    `  "type": "https://lgsp.tinh.gov.vn${ERROR_PAGES_PATH}/CP_ORGANIZATION_CODE_INVALID",`,
     `  "title": "${ERRORS.CP_ORGANIZATION_CODE_INVALID.titleVi} / ${ERRORS.CP_ORGANIZATION_CODE_INVALID.title}",`,
     '  "status": 400,',
     '  "code": "CP_ORGANIZATION_CODE_INVALID",',
@@ -41,6 +54,20 @@ export function errorsMarkdown(): string {
     '  "instance": "/api/v1/organizations"',
     '}',
     '```',
+    '',
+    '`type` là trang giải thích mã lỗi trên chính nền tảng: `<admin.publicUrl>/portal/errors/<code>` (tiếng Việt',
+    'trước, tiếng Anh bên cạnh, mã HTTP, liên kết tới danh sách đầy đủ ở `/portal/errors`), do cổng quản trị dựng',
+    'sẵn ở máy chủ — mở bằng `curl` hay trình duyệt đều được; mã không có → 404. Khi chưa đặt `admin.publicUrl`,',
+    '`type` dùng địa chỉ cổng quản trị đang nghe (ví dụ `http://127.0.0.1:9080/portal/errors/<code>`). Khi chạy',
+    'nhiều nút, đặt cùng `admin.publicUrl` (`LGSP_ADMIN_PUBLIC_URL`) trên **mọi** nút, kể cả nút chỉ chạy gateway:',
+    'đó là cách duy nhất để lỗi của cổng kết nối trỏ tới cổng thông tin mà cơ quan tới được.',
+    '',
+    'The `type` is the page explaining the code, on the platform itself: `<admin.publicUrl>/portal/errors/<code>`',
+    '(Vietnamese first, English beside it, the HTTP status, a link to the whole list at `/portal/errors`), rendered',
+    'on the server by the admin port — `curl` reads it as well as a browser; an unknown code answers 404. Without',
+    '`admin.publicUrl`, `type` uses the admin listener’s own address (e.g. `http://127.0.0.1:9080/portal/errors/<code>`).',
+    'In a cluster, set the same `admin.publicUrl` (`LGSP_ADMIN_PUBLIC_URL`) on **every** node, gateway-only ones',
+    'included: it is the only way a gateway node’s problems name the portal agencies can reach.',
     '',
     'Lỗi kiểm tra dữ liệu vào (`API_VALIDATION_FAILED`) có thêm `errors`: mỗi chỗ sai một dòng `{in, path,',
     'message}` — `path` là JSON Pointer, `message` viết "Tiếng Việt / English" và gọi trường bằng tên tiếng Việt',
@@ -56,22 +83,9 @@ export function errorsMarkdown(): string {
     'and the earliest accepted time in Vietnam time in `detail`, and as ISO 8601 in `earliestAllowedAt`.',
     '',
   ];
-  const grouped = new Set<string>();
-  for (const { prefix, heading } of GROUPS) {
-    const inGroup = codes.filter((c) => c.startsWith(prefix));
-    if (inGroup.length === 0) continue;
+  for (const { heading, codes } of errorGroups()) {
     lines.push(`## ${heading}`, '', '| code | HTTP | Tiếng Việt | English |', '|---|---|---|---|');
-    for (const code of inGroup) {
-      const spec = ERRORS[code];
-      lines.push(`| \`${code}\` | ${spec.status} | ${cell(spec.titleVi)} | ${cell(spec.title)} |`);
-      grouped.add(code);
-    }
-    lines.push('');
-  }
-  const others = codes.filter((c) => !grouped.has(c));
-  if (others.length > 0) {
-    lines.push('## Khác / Other', '', '| code | HTTP | Tiếng Việt | English |', '|---|---|---|---|');
-    for (const code of others) {
+    for (const code of codes) {
       const spec = ERRORS[code];
       lines.push(`| \`${code}\` | ${spec.status} | ${cell(spec.titleVi)} | ${cell(spec.title)} |`);
     }

@@ -1,13 +1,15 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../core/config.ts';
 import type { TelemetryMetrics } from '../telemetry/metrics.ts';
+import { errorPageRoutes } from './error-pages.ts';
 import { installProblemHandlers } from './problems.ts';
 import { healthHandler } from './routes/meta.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 
 /**
  * The admin port of a node without the admin API (gateway and worker roles): `/healthz`, `/readyz` and
- * `/metrics` (behind `admin.metricsToken` when set, as on the admin API), nothing else.
+ * `/metrics` (behind `admin.metricsToken` when set, as on the admin API), and the error-code pages its problems'
+ * `type` names when `admin.publicUrl` is not set (error-pages.ts), nothing else.
  */
 export async function nodeHealthServer(
   config: Config,
@@ -20,5 +22,6 @@ export async function nodeHealthServer(
   app.get('/healthz', answer);
   app.get('/readyz', answer);
   await app.register(async (root) => metricsRoutes(root, { metrics, config }));
+  await app.register(async (root) => errorPageRoutes(root));
   return app;
 }

@@ -19,6 +19,7 @@ import { authenticate } from './auth.ts';
 import { consoleRoutes } from './console-files.ts';
 import { ProblemSchema } from './contract/index.ts';
 import type { AdminDeps } from './deps.ts';
+import { errorPageRoutes } from './error-pages.ts';
 import { installInputGuard } from './input-guard.ts';
 import { OidcSignIn } from './oidc.ts';
 import { installProblemHandlers, problemFor, sendProblem } from './problems.ts';
@@ -281,6 +282,8 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
 
   await app.register(async (root) => healthRoutes(root, deps));
   await app.register(async (root) => metricsRoutes(root, deps));
+  // Each error code's page, which every problem's `type` names (error-pages.ts), rendered on the server.
+  await app.register(async (root) => errorPageRoutes(root));
   // The web console and the public portal: static files and the app's page for every non-API path.
   await app.register(async (root) => consoleRoutes(root));
   // Paths are written in full in the operations table (contract/operations.ts), so this plugin has no prefix.

@@ -154,7 +154,7 @@ export const ConfigSchema = Type.Object(
           { additionalProperties: false, default: {} },
         ),
         publicUrl: publicUrl(
-          'Địa chỉ công khai của bảng điều khiển và cổng thông tin (sau proxy/TLS), dùng trong liên kết của nguồn tin Atom; để trống: địa chỉ đang nghe / the public address of the console and portal (behind a proxy/TLS), used in the Atom feed links; empty: the listening address',
+          'Địa chỉ công khai của bảng điều khiển và cổng thông tin (sau proxy/TLS), dùng trong liên kết của nguồn tin Atom và `type` của mọi lỗi (<địa chỉ>/portal/errors/<mã>; đặt trên mọi nút, kể cả gateway); để trống: địa chỉ đang nghe / the public address of the console and portal (behind a proxy/TLS), used in the Atom feed links and every problem `type` (set it on every node, gateway ones included); empty: the listening address',
         ),
       },
       { additionalProperties: false, default: {} },

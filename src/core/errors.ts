@@ -791,11 +791,46 @@ export interface Problem {
   [member: string]: unknown;
 }
 
+/**
+ * Where each code's human page is served: the admin port's portal, `/portal/errors/<CODE>` (the whole list at
+ * `/portal/errors`; src/api/error-pages.ts renders them on the server). A problem's `type` is that page, so a
+ * developer who follows it reads what the code means (RFC 9457 §3.1.1: the type should resolve to documentation).
+ */
+export const ERROR_PAGES_PATH = '/portal/errors';
+
+/**
+ * The start of every problem's `type`. Module state, set once by the platform's startup (`setProblemTypeOrigin`):
+ * `toProblem` is called in many places (the gateway's exchange, the HTTP parser's refusals, the admin API's
+ * handlers) that have no config, and a problem is only built on an error, so the gateway's hot path is unchanged.
+ * Until startup sets it (a test harness without listeners), `type` is the relative reference `/portal/errors/<CODE>`,
+ * which RFC 9457 resolves against the request's own address — right on the admin port, where the pages are.
+ */
+let problemTypeBase = ERROR_PAGES_PATH;
+
+/**
+ * Sets the origin (and optional path prefix) the error pages are reached at: `admin.publicUrl` when configured —
+ * on every node, gateway-only ones included, so their problems name the portal agencies can reach — else the admin
+ * listener's own address. '' goes back to the relative reference. One process, one platform: the last call wins.
+ */
+export function setProblemTypeOrigin(origin: string): void {
+  problemTypeBase = `${origin.replace(/\/+$/, '')}${ERROR_PAGES_PATH}`;
+}
+
+/** The origin `setProblemTypeOrigin` was given ('' when none), to hand to a gateway worker process. */
+export function problemTypeOrigin(): string {
+  return problemTypeBase.slice(0, -ERROR_PAGES_PATH.length);
+}
+
+/** The URI of a code's page: a problem's `type`. */
+export function problemType(code: ErrorCode): string {
+  return `${problemTypeBase}/${code}`;
+}
+
 /** RFC 9457 problem details; `title` is Vietnamese then English so both readers find their language. */
 export function toProblem(code: ErrorCode, detail?: string, extra: Record<string, unknown> = {}): Problem {
   const spec: ErrorSpec = ERRORS[code];
   return {
-    type: `https://openlgsp.vn/errors/${code}`,
+    type: problemType(code),
     title: `${spec.titleVi} / ${spec.title}`,
     status: spec.status,
     code,

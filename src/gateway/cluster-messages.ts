@@ -8,7 +8,9 @@ import type { TokenBlocks, TokenFailureReport } from './token-throttle.ts';
 
 /** Messages between the primary (owner of the store) and its gateway workers, over the cluster IPC channel. */
 export type ToWorker =
-  | { type: 'init'; config: Config; snapshot: SnapshotData }
+  | { type: 'init'; config: Config; snapshot: SnapshotData; problemTypeOrigin: string }
+  /** Where problems' `type` pages are (core/errors.ts), known once the admin port listens. */
+  | { type: 'problem-type-origin'; origin: string }
   | { type: 'snapshot'; snapshot: SnapshotData }
   | {
       type: 'status';

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { TokenRevocation } from '../control/snapshot.ts';
 import { systemClock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
+import { problemTypeOrigin } from '../core/errors.ts';
 import type { EgressPolicy } from '../net/egress.ts';
 import type { GatewayCounterStates } from '../telemetry/metrics.ts';
 import type { Recorder } from '../telemetry/recorder.ts';
@@ -24,6 +25,8 @@ export interface GatewayWorkers {
   quotaSynced(): Promise<void>;
   /** Each live worker's shared counters as it last reported them (its Redis state), by worker id. */
   counters(): ReadonlyMap<string, GatewayCounterStates>;
+  /** Tells every worker where problems' `type` pages are (core/errors.ts); a worker forked later gets it at init. */
+  setProblemTypeOrigin(origin: string): void;
   stop(): Promise<void>;
 }
 
@@ -87,7 +90,13 @@ export async function startGatewayWorkers(
     workers.add(w);
     return new Promise((resolve, reject) => {
       w.on('message', (m: ToPrimary) => {
-        if (m.type === 'ready') sendTo(w, { type: 'init', config, snapshot: snapshots.currentData! });
+        if (m.type === 'ready')
+          sendTo(w, {
+            type: 'init',
+            config,
+            snapshot: snapshots.currentData!,
+            problemTypeOrigin: problemTypeOrigin(),
+          });
         else if (m.type === 'records') {
           const durable = recorder.recordMany(m.batch);
           // Strict: the worker releases those answers once they are durable. A primary that dies first takes its
@@ -189,6 +198,9 @@ export async function startGatewayWorkers(
       return workers.size;
     },
     counters: () => counterReports,
+    setProblemTypeOrigin(origin) {
+      for (const w of workers) sendTo(w, { type: 'problem-type-origin', origin });
+    },
     quotaSynced() {
       return new Promise<void>((resolve) => {
         syncWaiters.push({ reports: new Map([...workers].map((w) => [w.id, 2])), resolve });

@@ -1,6 +1,7 @@
 import process from 'node:process';
 import type { TokenRevocation } from '../control/snapshot.ts';
 import { systemClock } from '../core/clock.ts';
+import { setProblemTypeOrigin } from '../core/errors.ts';
 import { openOwnMessaging } from '../messaging/open.ts';
 import { EgressPolicy } from '../net/egress.ts';
 import { createLogger } from '../telemetry/logger.ts';
@@ -84,6 +85,7 @@ const init = await new Promise<Extract<ToWorker, { type: 'init' }>>((resolve) =>
 });
 
 const { config } = init;
+setProblemTypeOrigin(init.problemTypeOrigin);
 const logger = createLogger(config.logLevel, 'lgsp-gateway-worker');
 const snapshots = new SnapshotHolder(null, systemClock, logger);
 await snapshots.install(init.snapshot);
@@ -179,6 +181,7 @@ process.on('message', (m: ToWorker) => {
   } else if (m.type === 'reload-tls') gateway.tls?.reload();
   else if (m.type === 'token-revoked') revoked(m);
   else if (m.type === 'records-durable') sink.durable(m.ackId);
+  else if (m.type === 'problem-type-origin') setProblemTypeOrigin(m.origin);
   else if (m.type === 'shutdown') void stop();
 });
 // The primary is gone: nothing can record our transactions any more, so stop serving.

@@ -50,7 +50,11 @@ export type Environment = Static<typeof EnvironmentSchema>;
 /** Shared by every error response; its `code` enum is the error registry, so OpenAPI and ERRORS agree. */
 export const ProblemSchema = Type.Object(
   {
-    type: Type.String({ format: 'uri' }),
+    type: Type.String({
+      format: 'uri-reference',
+      description:
+        'Trang giải thích mã lỗi: <admin.publicUrl>/portal/errors/<code> (docs/errors.md) / the page explaining the code',
+    }),
     title: Type.String({ description: 'Tiếng Việt / English' }),
     status: Type.Integer(),
     code: Type.Unsafe<string>({

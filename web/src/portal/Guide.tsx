@@ -76,7 +76,15 @@ export function Guide() {
           {t(
             'Cổng kết nối chỉ cho phép dịch vụ hệ thống đã đăng ký, trả lời trong tối đa 30 giây và ghi nhật ký ai gọi gì, khi nào — không lưu dữ liệu. Lỗi theo RFC 9457 (application/problem+json) với mã ổn định và transactionId để tra cứu.',
             'The gateway allows only subscribed services, answers within 30 seconds and records who called what and when — never the data. Errors are RFC 9457 problem+json with a stable code and a transactionId to look up.',
-          )}
+          )}{' '}
+          {/* A plain link, not the router's: the server renders the error pages (src/api/error-pages.ts).
+              Underlined: a link inside a sentence must not be told apart by colour alone (WCAG 1.4.1). */}
+          <Typography.Link href="/portal/errors" style={{ textDecoration: 'underline' }}>
+            {t(
+              'Trường type của lỗi là trang giải thích mã đó; xem mọi mã lỗi.',
+              'An error’s type is the page explaining its code; see every error code.',
+            )}
+          </Typography.Link>
         </Typography.Paragraph>
       </Step>
       <Step title={t('3. Gửi thông điệp bất đồng bộ', '3. Send an asynchronous message')}>
