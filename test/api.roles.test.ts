@@ -2324,8 +2324,26 @@ describe('lgsp user create / list', () => {
     assert.equal(user.role, 'agency');
     assert.equal(user.organizationId, orgId);
     assert.ok(!created.out.includes(PASSWORD), '!created.out.includes(PASSWORD)');
+    assert.equal(await h.accounts.mustChangePassword(user.id), true, 'a password someone else chose is changed first');
     const session = await h.accounts.login('stp-canbo', PASSWORD);
     assert.equal(session.user.id, user.id);
+
+    const own = await lgsp(
+      `${PASSWORD}\n`,
+      'user',
+      'create',
+      '--username',
+      'stp-tudong',
+      '--display-name',
+      'Tài khoản tự động',
+      '--role',
+      'auditor',
+      '--password-stdin',
+      '--no-password-change',
+      '--json',
+    );
+    assert.equal(own.code, 0, own.err);
+    assert.equal(await h.accounts.mustChangePassword(JSON.parse(own.out).id), false);
 
     const list = await lgsp(null, 'user', 'list');
     assert.equal(list.code, 0, list.err);

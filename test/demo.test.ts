@@ -310,6 +310,7 @@ describe('lgsp demo', () => {
       password,
       role: 'agency',
       organizationId: provider.id,
+      mustChangePassword: false,
     });
     assert.equal(created.status, 201);
     const login = await fetch(`${info.adminUrl}/api/v1/auth/login`, {

@@ -58,6 +58,8 @@ for (const kind of storeKinds) {
           password: `${username}-first-password`,
           role,
           organizationId,
+          // These accounts test the change itself; the forced change of a created account has its own test.
+          mustChangePassword: false,
         });
         assert.equal(res.statusCode, 201, res.body);
       }
@@ -299,6 +301,39 @@ for (const kind of storeKinds) {
       const next = await tokenOf('dao', again.json().password);
       const held = await asDao('GET', '/api/v1/organizations', undefined, next);
       assert.equal(held.json().code, 'API_PASSWORD_CHANGE_REQUIRED');
+    });
+
+    test('an account an operator creates with a password must change it first, unless created as its own (false)', async () => {
+      const create = (username: string, extra: Json) =>
+        h.call('POST', '/api/v1/users', {
+          username,
+          displayName: username,
+          password: `${username}-operator-chose`,
+          role: 'auditor',
+          ...extra,
+        });
+      const created = await create('dung', {});
+      assert.equal(created.statusCode, 201, created.body);
+      const token = await tokenOf('dung', 'dung-operator-chose');
+      const refused = await h.call('GET', '/api/v1/organizations', undefined, { token });
+      assert.equal(refused.statusCode, 403, refused.body);
+      assert.equal(refused.json().code, 'API_PASSWORD_CHANGE_REQUIRED');
+      const changed = await h.call(
+        'POST',
+        '/api/v1/auth/password',
+        { currentPassword: 'dung-operator-chose', newPassword: 'dung-own-password' },
+        { token },
+      );
+      assert.equal(changed.statusCode, 200, changed.body);
+      assert.equal((await h.call('GET', '/api/v1/organizations', undefined, { token })).statusCode, 200);
+
+      const own = await create('giang', { mustChangePassword: false });
+      assert.equal(own.statusCode, 201, own.body);
+      const ownToken = await tokenOf('giang', 'giang-operator-chose');
+      assert.equal(
+        (await h.call('GET', '/api/v1/organizations', undefined, { token: ownToken })).statusCode,
+        200,
+      );
     });
 
     async function userId(username: string): Promise<string> {

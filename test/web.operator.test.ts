@@ -355,6 +355,7 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
         displayName: 'Kiểm tra viên',
         password: 'mat-khau-kiem-tra',
         role: 'auditor',
+        mustChangePassword: false,
       },
     });
     const auditor = await openPage(browser, web.adminUrl);

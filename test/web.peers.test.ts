@@ -388,7 +388,7 @@ describe('peers in the console: register, import from a real peer, suspend, reco
       const username = role === 'auditor' ? 'kiemtoan' : 'xetduyet';
       const password = `mat-khau-${username}`;
       await apiA.call('createUser', {
-        body: { username, displayName: username, password, role },
+        body: { username, displayName: username, password, role, mustChangePassword: false },
       });
       const reader = await openPage(browser, a.adminUrl);
       await signIn(reader, username, password);

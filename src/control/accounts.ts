@@ -114,7 +114,7 @@ export class Accounts {
       password: string;
       role: Role;
       organizationId: string | null;
-      /** The password was chosen by someone else than the user (the first start's generated one). */
+      /** The password was chosen by someone else than the user (the first start's generated one, an operator's). */
       mustChangePassword?: boolean;
     },
     actor: string,

@@ -54,6 +54,12 @@ export const UserCreate = Type.Object(
         Id('Bắt buộc với vai trò agency, không dùng với vai trò khác / required for role agency only'),
       ),
     ),
+    mustChangePassword: Type.Optional(
+      Type.Boolean({
+        description:
+          'Người dùng phải đổi mật khẩu này ở lần đăng nhập đầu (mặc định: true — mật khẩu do người khác đặt); false cho tài khoản mà chính người tạo sẽ dùng / the user must change this password at the first sign-in (default true: someone else chose it); false for an account its creator will use',
+      }),
+    ),
   },
   Strict,
 );

@@ -46,8 +46,10 @@ export async function userRoutes(app: FastifyInstance, { accounts }: AdminDeps):
   route('createUser', {
     onRequest: operatorOnly,
     handler: async (request) => {
-      const { organizationId = null, ...rest } = request.body;
-      return accounts.createUser({ ...rest, organizationId }, currentUser(request).id);
+      // A password the operator chose has been seen by someone other than its user: like a reset one, it opens
+      // nothing but changing it, unless the operator says the account is theirs to use (a script's, say).
+      const { organizationId = null, mustChangePassword = true, ...rest } = request.body;
+      return accounts.createUser({ ...rest, organizationId, mustChangePassword }, currentUser(request).id);
     },
   });
 }

@@ -193,14 +193,17 @@ export const userCommands: Group = {
       render: headed('Đã vô hiệu hóa người dùng / User disabled', showUser),
     }),
     create: callCommand({
-      synopsis: `--username <tên> --display-name <họ tên> --role ${ROLES.join('|')} [--org <id>] [--password-stdin]`,
+      synopsis: `--username <tên> --display-name <họ tên> --role ${ROLES.join('|')} [--org <id>] [--password-stdin] [--no-password-change]`,
       summary:
         'Thêm người dùng; vai trò agency cần --org / Create a user; role agency needs --org\n' +
         '      (mật khẩu ≥ 10 ký tự được hỏi không hiện chữ, hoặc đọc từ stdin với --password-stdin /\n' +
-        '       the password, ≥ 10 characters, is prompted without echo, or read from stdin with --password-stdin)',
+        '       the password, ≥ 10 characters, is prompted without echo, or read from stdin with --password-stdin;\n' +
+        '       người dùng phải đổi nó ở lần đăng nhập đầu, trừ khi có --no-password-change /\n' +
+        '       the user must change it at the first sign-in, unless --no-password-change)',
       options: {
         ...textOptions('username', 'display-name', 'role', 'org'),
         'password-stdin': { type: 'boolean' },
+        'no-password-change': { type: 'boolean' },
       },
       async send(ctx) {
         const username = required(ctx.values, 'username', ctx.usage);
@@ -212,7 +215,14 @@ export const userCommands: Group = {
         const password = await newPassword(ctx, username);
         if (!password) throw new UsageError('Mật khẩu trống / Empty password', ctx.usage);
         return ctx.api.call('createUser', {
-          body: { username, displayName, password, role, organizationId: str(ctx.values, 'org') ?? null },
+          body: {
+            username,
+            displayName,
+            password,
+            role,
+            organizationId: str(ctx.values, 'org') ?? null,
+            mustChangePassword: ctx.values['no-password-change'] !== true,
+          },
         });
       },
       render: headed('Đã thêm người dùng / User created', showUser),
