@@ -2324,7 +2324,11 @@ describe('lgsp user create / list', () => {
     assert.equal(user.role, 'agency');
     assert.equal(user.organizationId, orgId);
     assert.ok(!created.out.includes(PASSWORD), '!created.out.includes(PASSWORD)');
-    assert.equal(await h.accounts.mustChangePassword(user.id), true, 'a password someone else chose is changed first');
+    assert.equal(
+      await h.accounts.mustChangePassword(user.id),
+      true,
+      'a password someone else chose is changed first',
+    );
     const session = await h.accounts.login('stp-canbo', PASSWORD);
     assert.equal(session.user.id, user.id);
 
