@@ -122,3 +122,15 @@ export function FilterSelect({
     />
   );
 }
+
+/**
+ * What an upload takes, beside its button: the file types (the input's `accept`) and the server's own limit, read
+ * from the API contract, so a person learns it before choosing, not from a refusal.
+ */
+export function UploadHint({ children }: { children: ReactNode }) {
+  return (
+    <Typography.Text type="secondary" className="upload-hint" style={{ fontSize: 12 }}>
+      {children}
+    </Typography.Text>
+  );
+}
