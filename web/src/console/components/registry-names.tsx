@@ -1,7 +1,7 @@
-import { Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api } from '../../shared/api.ts';
+import { SECONDARY_TEXT } from './page.tsx';
 import type { Option } from './registry-remote-select.tsx';
 
 /**
@@ -199,9 +199,7 @@ function NameWithCode({
       {code && (
         <>
           {' '}
-          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            {code}
-          </Typography.Text>
+          <span style={SECONDARY_TEXT}>{code}</span>
         </>
       )}
     </span>
