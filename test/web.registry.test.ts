@@ -106,6 +106,8 @@ describe('the console: registry and traffic screens', () => {
     const search = page.getByRole('searchbox', { name: 'Tìm theo tên hệ thống, mã cơ quan' });
     await search.fill('Hộ tịch');
     await search.press('Enter');
+    // The organization by name, its code small beside it (it showed the code alone).
+    await page.getByRole('cell', { name: /^Sở Tư pháp tỉnh An Giang\s*000\.00\.12\.H01$/ }).waitFor();
     await accessible('systems');
     await page.getByRole('link', { name: 'Hệ thống Hộ tịch' }).click();
     await page.getByRole('heading', { name: 'Hệ thống: Hệ thống Hộ tịch' }).waitFor();
@@ -158,7 +160,7 @@ describe('the console: registry and traffic screens', () => {
     await first.getByRole('cell', { name: /^CSDL Dân cư tỉnh\s*000\.00\.31\.H01$/ }).waitFor();
     await first.getByRole('cell', { name: /^Tra cứu công dân\s*dancu\/1\.0$/ }).waitFor();
     assert.equal(await first.getByRole('cell', { name: '000.00.12.H01', exact: true }).count(), 0);
-    await first.getByRole('cell', { name: 'Đồng bộ (cả hai chặng)', exact: true }).waitFor();
+    await first.getByRole('cell', { name: 'Đồng bộ', exact: true }).waitFor();
     assert.equal(await first.getByRole('cell', { name: 'sync', exact: true }).count(), 0);
     await accessible('transactions');
 
@@ -345,6 +347,8 @@ describe('the console: registry and traffic screens', () => {
     await page.getByRole('heading', { name: 'Người dùng' }).waitFor();
     const row = (username: string) => page.getByRole('row').filter({ hasText: username });
     await row('kiemtoan.khoa').waitFor();
+    // The pager's total says what it counts (it showed a bare "3").
+    await page.getByText('Tổng 3', { exact: true }).waitFor();
     const until = formatVietnamDateTime(locked.lockedUntil, VIETNAM_OFFSET_MINUTES);
     assert.match(until, /^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
     await row('kiemtoan.khoa').getByText(`Bị khoá tới ${until}`, { exact: true }).waitFor();
@@ -395,7 +399,12 @@ describe('the console: registry and traffic screens', () => {
       ['Khoá truy cập', 'Khoá truy cập', seed.credential.consumerKey, 'credentials'],
       ['Người dùng', 'Người dùng', 'admin', 'users'],
       ['Webhook', 'Webhook', 'notice.deprecation', 'webhooks'],
-      ['Hệ thống đã kết nối', 'Hệ thống đã kết nối', 'Hệ thống Hộ tịch', 'connected-systems'],
+      [
+        'Hệ thống đã kết nối',
+        'Hệ thống đã kết nối',
+        /^Sở Tư pháp tỉnh An Giang\s*000\.00\.12\.H01$/,
+        'connected-systems',
+      ],
       ['Sao lưu', 'Sao lưu và tình trạng nền tảng', 'Sao lưu tự động đang tắt', 'backup'],
     ];
     for (const [menu, heading, shows, name] of screens) {

@@ -276,3 +276,19 @@ export function TransactionService({
   if (!found) return <>{path ?? '—'}</>;
   return <NameWithCode name={found.name} code={path} title={serviceId ?? undefined} />;
 }
+
+/**
+ * An organization by its name, its code small beside it, where a row carries both its id and its code: the code
+ * alone when the name cannot be read.
+ */
+export function OrganizationName({ id, code }: { id: string; code: string }) {
+  const [found, setFound] = useState<NameParts | null>(null);
+  useEffect(() => {
+    let live = true;
+    void lookUpParts('organization', id).then((p) => live && setFound(p));
+    return () => {
+      live = false;
+    };
+  }, [id]);
+  return found ? <NameWithCode name={found.name} code={code} title={id} /> : code;
+}

@@ -219,7 +219,7 @@ function KindText({ kind }: { kind: string }) {
 }
 
 const LEGS: Record<string, { vi: string; en: string }> = {
-  sync: { vi: 'Đồng bộ (cả hai chặng)', en: 'Sync (both legs)' },
+  sync: { vi: 'Đồng bộ', en: 'Sync' },
   intake: { vi: 'Nhận thông điệp (nguồn → LGSP)', en: 'Intake (source → LGSP)' },
   delivery: { vi: 'Chuyển thông điệp (LGSP → đích)', en: 'Delivery (LGSP → destination)' },
   ack: { vi: 'Đích xác nhận', en: 'Acknowledged' },
