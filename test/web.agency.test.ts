@@ -208,6 +208,17 @@ describe('the agency workspace in Chromium', () => {
     await page.getByText('Đã tạo phiên bản nháp').waitFor();
     await page.getByRole('row', { name: /2\.0/ }).getByRole('button', { name: 'Gửi duyệt' }).click();
     const dialog = page.getByRole('dialog');
+    // What the upload takes is said beside it (the API's own bound, TECHNICAL_DOCUMENT_MAX_CHARS), and the picker
+    // filters to those files.
+    assert.equal(
+      await dialog.locator('input[type=file]').getAttribute('accept'),
+      '.json,.yaml,.yml,.wsdl,.xml',
+    );
+    await dialog
+      .getByText(
+        'Nhận: OpenAPI 3 (.json, .yaml, .yml) hoặc WSDL (.wsdl, .xml), văn bản UTF-8, tối đa 2.000.000 ký tự.',
+      )
+      .waitFor();
     // A document the API refuses: its problems are shown by their path in the document.
     await dialog.locator('input[type=file]').setInputFiles({
       name: 'dancu-sai.json',

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../src/cli/client.ts';
 import { launchBrowser, openPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import { getToken } from './helpers/gateway-harness.ts';
 import { OPENAPI_DOC } from './helpers/onboard.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { startUpstream } from './helpers/upstream.ts';
@@ -259,11 +260,32 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
   });
 
   test('lifecycle: the deprecation report of the replaced version; decommissioning refused under 60 days, then announced', async () => {
+    // One production call of the replaced version, so its report has a consumer to name.
+    await web.platform.snapshots.refresh();
+    const token = await getToken(
+      web.gatewayUrl,
+      seeded.credential.consumerKey,
+      seeded.credential.consumerSecret,
+    );
+    const call = await fetch(`${web.gatewayUrl}/dancu/1.0/hoso`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(call.status, 200);
+    await call.arrayBuffer();
+    await web.platform.recorder.flush();
     await page.getByRole('link', { name: 'Vòng đời' }).click();
     const row = page.getByRole('row', { name: /dancu\/1\.0/ });
     await row.getByRole('button', { name: 'Bên khai thác còn gọi' }).click();
     const report = page.getByRole('dialog', { name: 'Bên khai thác dancu/1.0' });
     await report.getByRole('columnheader', { name: 'Lần gọi cuối' }).waitFor();
+    // The consumer's call made above: the system by name, not its sys_… id, and the environment in words.
+    const caller = report.getByRole('row').filter({ hasText: 'Hệ thống Hộ tịch' }).first();
+    await caller.waitFor();
+    await caller.getByRole('cell', { name: 'Chính thức', exact: true }).waitFor();
+    assert.equal(await report.getByText(/sys_/).count(), 0);
+    assert.equal(await report.getByRole('cell', { name: 'production', exact: true }).count(), 0);
     assert.deepEqual(await seriousA11yViolations(page), []);
     await screenshot(page, 'operator-lifecycle');
     await report.getByRole('button', { name: /close|đóng/i }).click();

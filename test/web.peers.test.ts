@@ -306,6 +306,9 @@ describe('peers in the console: register, import from a real peer, suspend, reco
       ...theirs,
       items: [...theirs.items, { ...theirs.items[0]!, endToEndId: 'e2e-chi-o-tinh-b' }],
     };
+    // What the upload takes, beside it: JSON, the API's bound on entries (FEDERATION_LEDGER_MAX).
+    assert.equal(await page.locator('input[type=file]').getAttribute('accept'), '.json,application/json');
+    await page.getByText('Nhận: tệp JSON (.json) có "items"; tối đa 40 MiB và 100.000 dòng.').waitFor();
     await page.locator('input[type=file]').setInputFiles({
       name: 'so-lien-thong-lgsp-b.json',
       mimeType: 'application/json',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { formatVietnamDateTime, VIETNAM_OFFSET_MINUTES } from '../src/core/time.ts';
 import {
   launchBrowser,
   openPage,
@@ -36,7 +37,8 @@ describe('the console: registry and traffic screens', () => {
   const callIds: string[] = [];
 
   before(async () => {
-    web = await startWebPlatform();
+    // One free failed sign-in, then an hour's lock: the users screen has a locked user to show and unlock.
+    web = await startWebPlatform({ limits: { loginFreeFailures: 1, loginBlockBaseMs: 3_600_000 } });
     upstream = await startUpstream();
     seed = await seedProvince({ ...web.platform, gatewayUrl: web.gatewayUrl }, upstream.url);
     await web.platform.snapshots.refresh();
@@ -104,6 +106,8 @@ describe('the console: registry and traffic screens', () => {
     const search = page.getByRole('searchbox', { name: 'Tìm theo tên hệ thống, mã cơ quan' });
     await search.fill('Hộ tịch');
     await search.press('Enter');
+    // The organization by name, its code small beside it (it showed the code alone).
+    await page.getByRole('cell', { name: /^Sở Tư pháp tỉnh An Giang\s*000\.00\.12\.H01$/ }).waitFor();
     await accessible('systems');
     await page.getByRole('link', { name: 'Hệ thống Hộ tịch' }).click();
     await page.getByRole('heading', { name: 'Hệ thống: Hệ thống Hộ tịch' }).waitFor();
@@ -149,9 +153,18 @@ describe('the console: registry and traffic screens', () => {
     const rows = page.getByRole('row').filter({ hasText: 'POST /hoso' });
     await rows.first().waitFor();
     assert.equal(await rows.count(), 3);
+    // The parties by name, the organization code small beside it (it showed the code alone); the service by name
+    // beside its context/version; the leg in words, not the API's value.
+    const first = rows.first();
+    await first.getByRole('cell', { name: /^Hệ thống Hộ tịch\s*000\.00\.12\.H01$/ }).waitFor();
+    await first.getByRole('cell', { name: /^CSDL Dân cư tỉnh\s*000\.00\.31\.H01$/ }).waitFor();
+    await first.getByRole('cell', { name: /^Tra cứu công dân\s*dancu\/1\.0$/ }).waitFor();
+    assert.equal(await first.getByRole('cell', { name: '000.00.12.H01', exact: true }).count(), 0);
+    await first.getByRole('cell', { name: 'Đồng bộ', exact: true }).waitFor();
+    assert.equal(await first.getByRole('cell', { name: 'sync', exact: true }).count(), 0);
     await accessible('transactions');
 
-    await rows.first().getByRole('link').click();
+    await rows.first().getByRole('link').first().click();
     await page.getByRole('heading', { name: /^Giao dịch txn_/ }).waitFor();
     const shown = (await page.getByRole('heading', { name: /^Giao dịch txn_/ }).textContent()) ?? '';
     assert.ok(
@@ -226,6 +239,11 @@ describe('the console: registry and traffic screens', () => {
       ...Array.from({ length: 1000 }, (_, i) => `txn_khong_co_o_lgsp_${i},200`),
       '',
     ];
+    // What the upload takes is said beside it, the API's own limit (64 MiB, 1,000,000 lines), and the picker filters.
+    assert.equal(await page.locator('input[type=file]').getAttribute('accept'), '.csv,text/csv');
+    await page
+      .getByText('Nhận: tệp CSV (.csv), UTF-8, dòng đầu là tên cột; tối đa 64 MiB và 1.000.000 dòng.')
+      .waitFor();
     await page.locator('input[type=file]').setInputFiles({
       name: 'giao-dich.csv',
       mimeType: 'text/csv',
@@ -281,6 +299,99 @@ describe('the console: registry and traffic screens', () => {
     await page.getByRole('tooltip').getByText(/^usr_/).waitFor();
   });
 
+  test('users: the unlock button only on a locked user, with until when it is locked (Vietnam time)', async () => {
+    const login = (username: string, password: string) =>
+      fetch(`${web.adminUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+    const signedIn = await login('admin', WEB_ADMIN_PASSWORD);
+    assert.equal(signedIn.status, 200);
+    const { token } = (await signedIn.json()) as { token: string };
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${web.adminUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    for (const username of ['kiemtoan.khoa', 'kiemtoan.sai']) {
+      const created = await admin('POST', '/api/v1/users', {
+        username,
+        displayName: `Kiểm toán ${username}`,
+        password: 'mat-khau-kiem-toan-1',
+        role: 'auditor',
+      });
+      assert.equal(created.status, 201, await created.text());
+    }
+    // Failed sign-ins through the API: two lock the first user (one is free), one only counts for the second.
+    assert.equal((await login('kiemtoan.khoa', 'sai-mat-khau')).status, 401);
+    assert.equal((await login('kiemtoan.khoa', 'sai-mat-khau')).status, 401);
+    assert.equal((await login('kiemtoan.khoa', 'mat-khau-kiem-toan-1')).status, 429, 'locked');
+    assert.equal((await login('kiemtoan.sai', 'sai-mat-khau')).status, 401);
+    const listed = (await (await admin('GET', '/api/v1/users?q=kiemtoan')).json()) as {
+      items: Array<{ username: string; lockedUntil: string | null; failedSignIns: number }>;
+    };
+    const locked = listed.items.find((u) => u.username === 'kiemtoan.khoa');
+    assert.ok(locked?.lockedUntil, 'the list answers the lock');
+    assert.equal(locked.failedSignIns, 2);
+    assert.deepEqual(
+      listed.items.find((u) => u.username === 'kiemtoan.sai'),
+      { ...listed.items.find((u) => u.username === 'kiemtoan.sai'), lockedUntil: null, failedSignIns: 1 },
+    );
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Người dùng', exact: true }).click();
+    await page.getByRole('heading', { name: 'Người dùng' }).waitFor();
+    const row = (username: string) => page.getByRole('row').filter({ hasText: username });
+    await row('kiemtoan.khoa').waitFor();
+    // The pager's total says what it counts (it showed a bare "3").
+    await page.getByText('Tổng 3', { exact: true }).waitFor();
+    const until = formatVietnamDateTime(locked.lockedUntil, VIETNAM_OFFSET_MINUTES);
+    assert.match(until, /^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
+    await row('kiemtoan.khoa').getByText(`Bị khoá tới ${until}`, { exact: true }).waitFor();
+    await row('kiemtoan.sai').getByText('1 lần đăng nhập sai gần đây', { exact: true }).waitFor();
+    const unlockButtons = page.getByRole('button', { name: 'Mở khoá đăng nhập' });
+    assert.equal(await unlockButtons.count(), 1, 'one locked user, one unlock button');
+    assert.equal(await row('kiemtoan.khoa').getByRole('button', { name: 'Mở khoá đăng nhập' }).count(), 1);
+    assert.equal(await row('kiemtoan.sai').getByRole('button', { name: 'Mở khoá đăng nhập' }).count(), 0);
+    // Both still have the other action.
+    assert.equal(await row('kiemtoan.sai').getByRole('button', { name: 'Đặt lại mật khẩu' }).count(), 1);
+    await accessible('users-locked');
+
+    await row('kiemtoan.khoa').getByRole('button', { name: 'Mở khoá đăng nhập' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Mở khoá đăng nhập: kiemtoan.khoa' });
+    await dialog.getByRole('button', { name: 'Mở khoá' }).click();
+    await page.getByText('Đã mở khoá đăng nhập').waitFor();
+    // The list is read again: no lock, no button.
+    await row('kiemtoan.khoa')
+      .getByText(/^Bị khoá tới/)
+      .waitFor({ state: 'detached' });
+    await unlockButtons.first().waitFor({ state: 'detached' });
+    assert.equal((await login('kiemtoan.khoa', 'mat-khau-kiem-toan-1')).status, 200, 'unlocked');
+
+    // Locked again: in English the state reads in English, the same Vietnam time.
+    assert.equal((await login('kiemtoan.khoa', 'sai-mat-khau')).status, 401);
+    assert.equal((await login('kiemtoan.khoa', 'sai-mat-khau')).status, 401);
+    const again = (await (await admin('GET', '/api/v1/users?q=kiemtoan.khoa')).json()) as {
+      items: Array<{ lockedUntil: string | null }>;
+    };
+    const againUntil = formatVietnamDateTime(again.items[0]!.lockedUntil!, VIETNAM_OFFSET_MINUTES);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Người dùng' }).waitFor();
+    await page.getByText('EN', { exact: true }).click();
+    try {
+      await page.getByRole('heading', { name: 'Users' }).waitFor();
+      await row('kiemtoan.khoa').getByText(`Locked until ${againUntil}`, { exact: true }).waitFor();
+      await row('kiemtoan.khoa').getByRole('button', { name: 'Unlock sign-in' }).waitFor();
+    } finally {
+      await page.getByText('VI', { exact: true }).click();
+      await page.getByRole('heading', { name: 'Người dùng' }).waitFor();
+    }
+  });
+
   test('the other registry screens list what was seeded, accessible', async () => {
     const screens: Array<[menu: string, heading: string, shows: string | RegExp, name: string]> = [
       ['Dịch vụ', 'Dịch vụ chia sẻ dữ liệu', 'Tra cứu mã số thuế', 'services'],
@@ -288,7 +399,12 @@ describe('the console: registry and traffic screens', () => {
       ['Khoá truy cập', 'Khoá truy cập', seed.credential.consumerKey, 'credentials'],
       ['Người dùng', 'Người dùng', 'admin', 'users'],
       ['Webhook', 'Webhook', 'notice.deprecation', 'webhooks'],
-      ['Hệ thống đã kết nối', 'Hệ thống đã kết nối', 'Hệ thống Hộ tịch', 'connected-systems'],
+      [
+        'Hệ thống đã kết nối',
+        'Hệ thống đã kết nối',
+        /^Sở Tư pháp tỉnh An Giang\s*000\.00\.12\.H01$/,
+        'connected-systems',
+      ],
       ['Sao lưu', 'Sao lưu và tình trạng nền tảng', 'Sao lưu tự động đang tắt', 'backup'],
     ];
     for (const [menu, heading, shows, name] of screens) {

@@ -588,7 +588,7 @@ describe('the whole regulation through the UI: operator, provider agency, consum
     await assertVietnamDates(page.getByRole('main'), 'transactions');
     await checkScreen(page, 'operator-transactions');
 
-    await rows.first().getByRole('link').click();
+    await rows.first().getByRole('link').first().click();
     await page.getByRole('heading', { name: /^Giao dịch txn_/ }).waitFor();
     await page.getByText('LGSP chuyển yêu cầu').waitFor();
     await page.getByText('Bên cung cấp trả lời').waitFor();

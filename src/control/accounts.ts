@@ -9,9 +9,10 @@ import {
   type Role,
   type Session,
   type User,
+  type UserListItem,
   type UserQuery,
 } from '../api/contract/index.ts';
-import { type BackoffPolicy, backoffPolicies, blockMs } from '../core/backoff.ts';
+import { type BackoffPolicy, backoffPolicies, blockMs, recentFailures } from '../core/backoff.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { LgspError } from '../core/errors.ts';
@@ -162,7 +163,7 @@ export class Accounts {
   }
 
   /** One page of users (issue 11), by username by default, searched by username and display name. */
-  async listUsers(query: Static<typeof UserQuery>): Promise<PageOf<User>> {
+  async listUsers(query: Static<typeof UserQuery>): Promise<PageOf<UserListItem>> {
     let q = this.store.db
       .selectFrom('users')
       .select(['id', 'username', 'display_name', 'role', 'organization_id']);
@@ -177,7 +178,34 @@ export class Accounts {
       'id',
     );
     const { rows, total } = await pageOf(q, query, order);
-    return { items: rows.map(toUser), total };
+    // The page's own sign-in lockouts (R-24): what the operator unlocks. Failures older than the counting window
+    // no longer count (`recentFailures`, as `loginFailed` restarts them); a block in the past locks nothing.
+    const nowMs = this.clock.nowMs();
+    const throttled =
+      rows.length === 0
+        ? []
+        : await this.store.db
+            .selectFrom('login_throttle')
+            .select(['subject', 'failures', 'last_failure_at', 'blocked_until'])
+            .where(
+              'subject',
+              'in',
+              rows.map((r) => `user:${r.username}`),
+            )
+            .execute();
+    const bySubject = new Map(throttled.map((t) => [t.subject, t]));
+    const items = rows.map((r): UserListItem => {
+      const t = bySubject.get(`user:${r.username}`);
+      const blockedUntilMs = t ? new Date(t.blocked_until).getTime() : 0;
+      return {
+        ...toUser(r),
+        lockedUntil: blockedUntilMs > nowMs ? new Date(blockedUntilMs).toISOString() : null,
+        failedSignIns: t
+          ? recentFailures(t.failures, new Date(t.last_failure_at).getTime(), nowMs, this.userPolicy)
+          : 0,
+      };
+    });
+    return { items, total };
   }
 
   /**

@@ -1,3 +1,7 @@
+import {
+  RECONCILIATION_FILE_MAX_BYTES,
+  RECONCILIATION_FILE_MAX_LINES,
+} from '../api/contract/reconciliations.ts';
 import { LgspError } from '../core/errors.ts';
 import { readCsv } from './csv.ts';
 
@@ -26,8 +30,8 @@ export interface LineError {
 }
 
 /** Bounds on the party's file: beyond them the file is refused whole (RP_RECONCILIATION_FILE_TOO_LARGE). */
-export const MAX_FILE_LINES = 1_000_000;
-export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+export const MAX_FILE_LINES = RECONCILIATION_FILE_MAX_LINES;
+export const MAX_FILE_BYTES = RECONCILIATION_FILE_MAX_BYTES;
 /** How many malformed lines one problem names at most. */
 const MAX_REPORTED_LINE_ERRORS = 20;
 

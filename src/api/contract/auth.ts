@@ -30,6 +30,25 @@ export const UserSchema = Type.Object({
 export type User = Static<typeof UserSchema>;
 
 /**
+ * A user in the list of accounts (R-24): with the username's sign-in lockout, so the operator sees whom to unlock.
+ * The client address's own lockout is not the user's and is not shown here.
+ */
+export const UserListItemSchema = Type.Object({
+  ...UserSchema.properties,
+  lockedUntil: Nullable(
+    Type.String({
+      format: 'date-time',
+      description: 'Bị khóa đăng nhập tới (null: không bị khóa) / sign-in locked until (null: not locked)',
+    }),
+  ),
+  failedSignIns: Type.Integer({
+    minimum: 0,
+    description: 'Số lần đăng nhập sai gần đây / recent failed sign-ins, in the counting window',
+  }),
+});
+export type UserListItem = Static<typeof UserListItemSchema>;
+
+/**
  * A new password of a person, wherever one is set (a new account, changing one's own): the one rule, written once
  * here for the schema and enforced again by `control/accounts.ts` (`passwordProblem`) for callers that bypass it.
  */

@@ -9,11 +9,14 @@ import { TechnicalDocumentTypeSchema } from './versions.ts';
 
 const When = (description: string) => Type.String({ format: 'date-time', description });
 
+/** The most characters of a version's technical document (OpenAPI 3 or WSDL) the API takes: the console says it. */
+export const TECHNICAL_DOCUMENT_MAX_CHARS = 2_000_000;
+
 export const VersionSubmit = Type.Object(
   {
     technicalDocument: Type.String({
       minLength: 1,
-      maxLength: 2_000_000,
+      maxLength: TECHNICAL_DOCUMENT_MAX_CHARS,
       description: 'OpenAPI 3 (JSON/YAML) hoặc WSDL',
     }),
     documentType: TechnicalDocumentTypeSchema,

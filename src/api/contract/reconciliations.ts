@@ -8,6 +8,13 @@ import { PARTY_ROLES } from './reports.ts';
 export const DEFAULT_TOLERANCE_MS = 2000;
 export const MAX_TOLERANCE_MS = 300_000;
 
+/**
+ * Bounds on the party's file (reports/party-file.ts): beyond them it is refused whole
+ * (RP_RECONCILIATION_FILE_TOO_LARGE). Here so the console names the same limit beside its upload button.
+ */
+export const RECONCILIATION_FILE_MAX_LINES = 1_000_000;
+export const RECONCILIATION_FILE_MAX_BYTES = 64 * 1024 * 1024;
+
 export const ReconciliationBody = Type.Object(
   {
     systemId: Type.Optional(

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_ROTATION_OVERLAP_HOURS } from '../../control/lifecycle/index.ts';
 import { assertOwnOrganization, currentUser } from '../auth.ts';
+import { TECHNICAL_DOCUMENT_MAX_CHARS } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Ownership, paramId } from '../ownership.ts';
 import { agencyOrOperator, anyRole, operatorOnly, reviewers, route, TAGS } from './common.ts';
@@ -11,7 +12,7 @@ import { agencyOrOperator, anyRole, operatorOnly, reviewers, route, TAGS } from 
  */
 export async function lifecycleRoutes(
   app: FastifyInstance,
-  { registry, lifecycle }: AdminDeps,
+  { registry, lifecycle, config }: AdminDeps,
 ): Promise<void> {
   const ownership = new Ownership(registry);
   // Another organization's service or version not in the catalogue is an unknown id; one in it, a refusal.
@@ -27,6 +28,9 @@ export async function lifecycleRoutes(
 
   route(app, TAGS.versions, 'submitVersion', {
     onRequest: agencyOrOperator,
+    // The document may be as long as its schema says (TECHNICAL_DOCUMENT_MAX_CHARS characters), which the admin
+    // body limit (1 MiB by default) cut short: room for that many characters in UTF-8 and JSON escaping.
+    bodyLimit: Math.max(config.admin.bodyLimitBytes, TECHNICAL_DOCUMENT_MAX_CHARS * 6 + 64 * 1024),
     preHandler: ownsVersion,
     handler: async (request) =>
       lifecycle.submitVersion(request.params.id, request.body, currentUser(request).id),

@@ -6,6 +6,7 @@ import {
   reconcileFederation,
 } from '../../federation/peers.ts';
 import { currentUser } from '../auth.ts';
+import { FEDERATION_LEDGER_MAX } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operatorOnly, overseers, reviewers, routesUnder, TAGS } from './common.ts';
 
@@ -77,6 +78,9 @@ export async function peerRoutes(
   // A comparison that writes nothing, but a POST: auditors read through GETs only (the platform's rule for roles).
   route('reconcileFederation', {
     onRequest: reviewers,
+    // As many entries as the schema takes (FEDERATION_LEDGER_MAX), which the admin body limit (1 MiB by default,
+    // ~10,000 entries) cut short: ~400 bytes for each entry's three compared fields.
+    bodyLimit: Math.max(config.admin.bodyLimitBytes, FEDERATION_LEDGER_MAX * 400),
     handler: async (request) => reconcileFederation(store, request.body),
   });
 }

@@ -1,5 +1,6 @@
 import type { PaginationProps } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useT } from './i18n.tsx';
 
 /**
  * A list paged and searched **on the server** (never all rows loaded): the API answers `{ items, total }` for
@@ -17,6 +18,7 @@ export function useServerList<T, F extends Record<string, unknown> = Record<stri
   initialFilters: F = {} as F,
   pageSize = 20,
 ) {
+  const t = useT();
   const [page, setPage] = useState(1);
   const [size, setSize] = useState(pageSize);
   const [q, setQ] = useState('');
@@ -59,7 +61,8 @@ export function useServerList<T, F extends Record<string, unknown> = Record<stri
     pageSize: size,
     total,
     showSizeChanger: true,
-    showTotal: (n) => `${n}`,
+    // The figure alone beside the pager read as a stray number: it says what it counts, digits grouped.
+    showTotal: (n) => t(`Tổng ${n.toLocaleString('vi-VN')}`, `${n.toLocaleString('en-US')} in all`),
     onChange: (p, s) => {
       setPage(s !== size ? 1 : p);
       setSize(s);

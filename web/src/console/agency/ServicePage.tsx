@@ -16,6 +16,7 @@ import {
 } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
+import { TECHNICAL_DOCUMENT_MAX_CHARS } from '../../../../src/api/contract/lifecycle.ts';
 import type { TechnicalDescription } from '../../../../src/api/contract/services.ts';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
@@ -24,7 +25,7 @@ import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { versionState } from '../../shared/version-state.ts';
-import { EmptyState, ProblemAlert, READABLE_LABEL, READABLE_TEXT } from '../components/page.tsx';
+import { EmptyState, ProblemAlert, READABLE_LABEL, READABLE_TEXT, UploadHint } from '../components/page.tsx';
 import { filledDescription, R11Fields } from './OurServices.tsx';
 import { TryItCard } from './TryIt.tsx';
 
@@ -272,6 +273,14 @@ function NewVersionCard({ serviceId, onCreated }: { serviceId: string; onCreated
  * Submission (R-11): the OpenAPI 3 or WSDL document is read from the chosen file in the browser and sent as the
  * submission's text; the API checks it and answers each problem with its path in the document.
  */
+/** The files a technical document is read from: OpenAPI 3 in JSON or YAML, WSDL (often saved as .xml). */
+const TECHNICAL_DOCUMENT_ACCEPT = '.json,.yaml,.yml,.wsdl,.xml';
+
+const maxChars = {
+  vi: TECHNICAL_DOCUMENT_MAX_CHARS.toLocaleString('vi-VN'),
+  en: TECHNICAL_DOCUMENT_MAX_CHARS.toLocaleString('en-US'),
+};
+
 function SubmitVersionModal({
   version,
   onDone,
@@ -340,11 +349,21 @@ function SubmitVersionModal({
           style={{ width: 200 }}
         />
         <Upload
-          accept=".json,.yaml,.yml,.wsdl,.xml"
+          accept={TECHNICAL_DOCUMENT_ACCEPT}
           maxCount={1}
           showUploadList={false}
           beforeUpload={(file) => {
             void file.text().then((text) => {
+              // The API's own bound (api/contract/lifecycle.ts), said before sending, not as a refusal after it.
+              if (text.length > TECHNICAL_DOCUMENT_MAX_CHARS) {
+                message.error(
+                  t(
+                    `Tài liệu quá dài (tối đa ${maxChars.vi} ký tự)`,
+                    `The document is too long (${maxChars.en} characters at most)`,
+                  ),
+                );
+                return;
+              }
               setDocument({ name: file.name, text });
               if (/\.(wsdl|xml)$/i.test(file.name)) setDocumentType('wsdl');
             });
@@ -355,10 +374,20 @@ function SubmitVersionModal({
             {t('Chọn tệp OpenAPI/WSDL', 'Choose an OpenAPI/WSDL file')}
           </Button>
         </Upload>
+        <UploadHint>
+          {t(
+            `Nhận: OpenAPI 3 (.json, .yaml, .yml) hoặc WSDL (.wsdl, .xml), văn bản UTF-8, tối đa ${maxChars.vi} ký tự.`,
+            `Accepted: OpenAPI 3 (.json, .yaml, .yml) or WSDL (.wsdl, .xml), UTF-8 text, ${maxChars.en} characters at most.`,
+          )}
+        </UploadHint>
         {document ? (
           <Typography.Text>
-            {t('Tệp đã chọn', 'Chosen file')}: {document.name} ({document.text.length.toLocaleString('vi-VN')}{' '}
-            {t('ký tự', 'characters')})
+            {t('Tệp đã chọn', 'Chosen file')}: {document.name} (
+            {t(
+              `${document.text.length.toLocaleString('vi-VN')} ký tự`,
+              `${document.text.length.toLocaleString('en-US')} characters`,
+            )}
+            )
           </Typography.Text>
         ) : null}
         <ProblemAlert error={error} />

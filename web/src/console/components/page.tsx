@@ -71,6 +71,9 @@ export const READABLE_PLACEHOLDER = { placeholder: { color: 'rgba(0, 0, 0, 0.65)
  */
 export const READABLE_TEXT = { color: 'rgba(0, 0, 0, 0.88)' } as const;
 
+/** Secondary text (a code beside a name, a hint beside a button): smaller, grey, still above 4.5:1 on white. */
+export const SECONDARY_TEXT = { color: 'rgba(0, 0, 0, 0.65)', fontSize: 12 } as const;
+
 /** The labels of a description list, drawn readable. */
 export const READABLE_LABEL = { label: READABLE_TEXT } as const;
 
@@ -120,5 +123,17 @@ export function FilterSelect({
       onChange={(next?: string) => onChange(next)}
       options={options}
     />
+  );
+}
+
+/**
+ * What an upload takes, beside its button: the file types (the input's `accept`) and the server's own limit, read
+ * from the API contract, so a person learns it before choosing, not from a refusal.
+ */
+export function UploadHint({ children }: { children: ReactNode }) {
+  return (
+    <Typography.Text className="upload-hint" style={SECONDARY_TEXT}>
+      {children}
+    </Typography.Text>
   );
 }

@@ -1,41 +1,67 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api } from '../../shared/api.ts';
+import { SECONDARY_TEXT } from './page.tsx';
 import type { Option } from './registry-remote-select.tsx';
 
 /**
  * Names for ids a row only refers to (a parent organization, a consumer system, a service): each looked up once
  * per page load and shared by every row that names it, instead of loading whole lists to resolve them.
  */
-const cache = new Map<string, Promise<string>>();
+type Kind = 'organization' | 'system' | 'service' | 'version';
 
-function lookUp(kind: 'organization' | 'system' | 'service' | 'version', id: string): Promise<string> {
+/** What a person reads for an id: its name, and the code it is known by (organization code, context). */
+interface NameParts {
+  name: string;
+  code: string;
+}
+
+/** null: the id could not be read (gone, or not this user's to read). */
+const cache = new Map<string, Promise<NameParts | null>>();
+
+function lookUpParts(kind: Kind, id: string): Promise<NameParts | null> {
   const key = `${kind}:${id}`;
   let found = cache.get(key);
   if (!found) {
-    found = (async () => {
+    found = (async (): Promise<NameParts> => {
       switch (kind) {
         case 'organization': {
           const o = await api.call('getOrganization', { params: { id } });
-          return `${o.code} · ${o.name}`;
+          return { name: o.name, code: o.code };
         }
         case 'system': {
           const s = await api.call('getSystem', { params: { id } });
-          return `${s.name} (${s.organizationCode})`;
+          return { name: s.name, code: s.organizationCode };
         }
         case 'service': {
           const s = await api.call('getService', { params: { id } });
-          return `${s.name} (${s.context})`;
+          return { name: s.name, code: s.context };
         }
         case 'version': {
           const v = await api.call('getVersion', { params: { id } });
-          return `${v.context}/${v.version}`;
+          return { name: v.version, code: v.context };
         }
       }
-    })().catch(() => id);
+    })().catch(() => null);
     cache.set(key, found);
   }
   return found;
+}
+
+/** The one line each kind reads as: `CODE · Name` for an organization, `Name (code)` for a system or a service. */
+function joined(kind: Kind, parts: NameParts): string {
+  switch (kind) {
+    case 'organization':
+      return `${parts.code} · ${parts.name}`;
+    case 'version':
+      return `${parts.code}/${parts.name}`;
+    default:
+      return `${parts.name} (${parts.code})`;
+  }
+}
+
+function lookUp(kind: Kind, id: string): Promise<string> {
+  return lookUpParts(kind, id).then((parts) => (parts ? joined(kind, parts) : id));
 }
 
 /** Forget a name after it changed (an organization renamed on this screen). */
@@ -105,13 +131,13 @@ function ownSystemIds(organizationId: string): Promise<Set<string>> {
   return ownSystems.ids;
 }
 
-const publicProviders = new Map<string, Promise<string | null>>();
-function publicProvider(serviceId: string): Promise<string | null> {
+const publicProviders = new Map<string, Promise<NameParts | null>>();
+function publicProvider(serviceId: string): Promise<NameParts | null> {
   let found = publicProviders.get(serviceId);
   if (!found) {
     found = api
       .call('getPublicService', { params: { id: serviceId }, auth: false })
-      .then((s) => `${s.provider.systemName} (${s.provider.organizationCode})`)
+      .then((s) => ({ name: s.provider.systemName, code: s.provider.organizationCode }))
       .catch(() => null);
     publicProviders.set(serviceId, found);
   }
@@ -144,8 +170,8 @@ export function ProviderSystemName({
     void ownSystemIds(agencyOrganizationId).then(async (ids) => {
       if (!live) return;
       if (ids.has(systemId)) return setOwn(true);
-      const name = await publicProvider(serviceId);
-      if (live) setOther({ name });
+      const parts = await publicProvider(serviceId);
+      if (live) setOther({ name: parts && joined('system', parts) });
     });
     return () => {
       live = false;
@@ -153,4 +179,116 @@ export function ProviderSystemName({
   }, [agencyOrganizationId, serviceId, systemId]);
   if (own) return <RegistryName kind="system" id={systemId} />;
   return <>{other?.name ?? systemId}</>;
+}
+
+/** A name with its code after it, smaller and grey: the code is what records keep, the name what a person reads. */
+function NameWithCode({
+  name,
+  code,
+  title,
+  to,
+}: {
+  name: string;
+  code: string | null;
+  title?: string;
+  to?: string;
+}) {
+  return (
+    <span title={title}>
+      {to ? <Link to={to}>{name}</Link> : name}
+      {code && (
+        <>
+          {' '}
+          <span style={SECONDARY_TEXT}>{code}</span>
+        </>
+      )}
+    </span>
+  );
+}
+
+/**
+ * One party of a transaction record (R-07): the system by its name, its organization's code beside it. The record
+ * keeps only ids and the code; the name is the registry's, now. An agency user may read only its own systems: a
+ * provider of another organization is named from the public catalogue (by the record's service), a consumer of
+ * another organization stays its organization's code — the system id in the tooltip either way.
+ */
+export function TransactionParty({
+  systemId,
+  organizationCode,
+  serviceId = null,
+  agencyOrganizationId,
+}: {
+  systemId: string | null;
+  organizationCode: string | null;
+  /** The record's service, for the provider side: its public catalogue entry names the provider. */
+  serviceId?: string | null;
+  /** The signed-in agency user's organization; null for operator staff and auditors. */
+  agencyOrganizationId: string | null;
+}) {
+  const [parts, setParts] = useState<{ found: NameParts | null; own: boolean } | null>(null);
+  useEffect(() => {
+    let live = true;
+    if (!systemId) return;
+    void (async () => {
+      const own = agencyOrganizationId === null || (await ownSystemIds(agencyOrganizationId)).has(systemId);
+      const found = own
+        ? await lookUpParts('system', systemId)
+        : serviceId
+          ? await publicProvider(serviceId)
+          : null;
+      if (live) setParts({ found, own });
+    })();
+    return () => {
+      live = false;
+    };
+  }, [systemId, serviceId, agencyOrganizationId]);
+  if (!systemId) return <>{organizationCode ?? '—'}</>;
+  if (!parts?.found) return <span title={systemId}>{organizationCode ?? systemId}</span>;
+  return (
+    <NameWithCode
+      name={parts.found.name}
+      code={organizationCode ?? parts.found.code}
+      title={systemId}
+      to={parts.own ? `/systems/${systemId}` : undefined}
+    />
+  );
+}
+
+/** A transaction's service by its name, `context/version` beside it; the bare `context/version` when unreadable. */
+export function TransactionService({
+  serviceId,
+  context,
+  version,
+}: {
+  serviceId: string | null;
+  context: string | null;
+  version: string | null;
+}) {
+  const [found, setFound] = useState<NameParts | null>(null);
+  useEffect(() => {
+    let live = true;
+    if (serviceId) void lookUpParts('service', serviceId).then((p) => live && setFound(p));
+    return () => {
+      live = false;
+    };
+  }, [serviceId]);
+  const path = context ? `${context}/${version ?? ''}` : null;
+  if (!found) return <>{path ?? '—'}</>;
+  return <NameWithCode name={found.name} code={path} title={serviceId ?? undefined} />;
+}
+
+/**
+ * An organization by its name, its code small beside it, where a row carries both its id and its code: the code
+ * alone when the name cannot be read.
+ */
+export function OrganizationName({ id, code }: { id: string; code: string }) {
+  const [found, setFound] = useState<NameParts | null>(null);
+  useEffect(() => {
+    let live = true;
+    void lookUpParts('organization', id).then((p) => live && setFound(p));
+    return () => {
+      live = false;
+    };
+  }, [id]);
+  return found ? <NameWithCode name={found.name} code={code} title={id} /> : code;
 }

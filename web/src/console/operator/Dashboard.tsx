@@ -6,7 +6,7 @@ import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { Figure } from '../../shared/Figure.tsx';
 import { useT } from '../../shared/i18n.tsx';
 import { useFormatPercent } from '../../shared/percent.ts';
-import { ColourTag, SeverityTag } from '../../shared/tags.tsx';
+import { ColourTag, SeverityTag, StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { EmptyState } from '../components/page.tsx';
 import { ReviewAge } from '../components/review-age.tsx';
@@ -317,7 +317,11 @@ function Backlog({ backlog }: { backlog: Dashboard['backlog'] }) {
           }}
           columns={[
             { title: t('Dịch vụ', 'Service'), dataIndex: 'label' },
-            { title: t('Môi trường', 'Environment'), dataIndex: 'environment' },
+            {
+              title: t('Môi trường', 'Environment'),
+              dataIndex: 'environment',
+              render: (e: string) => <StateTag state={e} />,
+            },
             { title: t('Đang chờ', 'Waiting'), dataIndex: 'waiting', align: 'right' as const },
             {
               title: t('Cũ nhất', 'Oldest'),

@@ -3,13 +3,23 @@ import { App, Button, Card, Col, Row, Space, Table, Typography, Upload } from 'a
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { OperationBody } from '../../../../src/api/contract/operation-schemas.ts';
+import { FEDERATION_LEDGER_MAX } from '../../../../src/api/contract/peers.ts';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { Figure } from '../../shared/Figure.tsx';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
+import { formatSize } from '../../shared/size.ts';
 import { ColourTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import { EmptyState, FilterSelect, PageTitle, ProblemAlert, SearchBox, useCan } from '../components/page.tsx';
+import {
+  EmptyState,
+  FilterSelect,
+  PageTitle,
+  ProblemAlert,
+  SearchBox,
+  UploadHint,
+  useCan,
+} from '../components/page.tsx';
 import { lastHours, type TimeRange, TimeRangePicker } from '../components/registry-time-range.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { SignaturesTag, StatusTag } from '../registry/Transactions.tsx';
@@ -21,6 +31,12 @@ type LedgerFilters = { from: string; to: string; direction?: 'inbound' | 'outbou
 
 /** The largest ledger file read in the browser (100,000 entries fit well under it); the API has its own limit. */
 const MAX_FILE_BYTES = 40 * 1024 * 1024;
+const MAX_FILE_SIZE = formatSize(MAX_FILE_BYTES);
+/** The API's own bound on one upload (api/contract/peers.ts). */
+const MAX_ENTRIES = {
+  vi: FEDERATION_LEDGER_MAX.toLocaleString('vi-VN'),
+  en: FEDERATION_LEDGER_MAX.toLocaleString('en-US'),
+};
 
 /** One row of the result table: an end-to-end id and what reconciling found for it. */
 interface Finding {
@@ -77,7 +93,17 @@ export function FederationReconciliation() {
     try {
       const parsed = JSON.parse(await chosen.text()) as { items?: unknown };
       if (!Array.isArray(parsed.items)) throw new Error('items');
-      // Only what is compared travels: the admin API's body limit (admin.bodyLimitBytes) holds ~10,000 entries a MiB.
+      if (parsed.items.length > FEDERATION_LEDGER_MAX) {
+        setFile(null);
+        message.error(
+          t(
+            `Sổ có ${parsed.items.length.toLocaleString('vi-VN')} dòng, quá ${MAX_ENTRIES.vi} dòng một lần đối soát: chia kỳ nhỏ hơn`,
+            `The ledger has ${parsed.items.length.toLocaleString('en-US')} entries, over ${MAX_ENTRIES.en} for one reconciliation: split the period`,
+          ),
+        );
+        return;
+      }
+      // Only what is compared travels (the route's body limit is sized for FEDERATION_LEDGER_MAX such entries).
       const entries = (parsed.items as Uploaded).map((e) => ({
         endToEndId: e.endToEndId,
         status: e.status,
@@ -227,7 +253,12 @@ export function FederationReconciliation() {
               showUploadList={false}
               beforeUpload={(chosen) => {
                 if (chosen.size > MAX_FILE_BYTES) {
-                  message.error(t('Tệp quá lớn (tối đa 40 MB)', 'File too large (40 MB at most)'));
+                  message.error(
+                    t(
+                      `Tệp quá lớn (tối đa ${MAX_FILE_SIZE.vi})`,
+                      `File too large (${MAX_FILE_SIZE.en} at most)`,
+                    ),
+                  );
                   return Upload.LIST_IGNORE;
                 }
                 void choose(chosen);
@@ -239,6 +270,12 @@ export function FederationReconciliation() {
                 {t('Chọn tệp sổ (JSON)', 'Choose the ledger file (JSON)')}
               </Button>
             </Upload>
+            <UploadHint>
+              {t(
+                `Nhận: tệp JSON (.json) có "items"; tối đa ${MAX_FILE_SIZE.vi} và ${MAX_ENTRIES.vi} dòng.`,
+                `Accepted: a JSON file (.json) with "items"; ${MAX_FILE_SIZE.en} and ${MAX_ENTRIES.en} entries at most.`,
+              )}
+            </UploadHint>
             {file && (
               <span>
                 {file.name} — {t(`${file.entries.length} dòng`, `${file.entries.length} entries`)}

@@ -8,6 +8,7 @@ import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDate, formatDateTime } from '../../shared/time.ts';
 import { EmptyState } from '../components/page.tsx';
+import { RegistryName } from '../components/registry-names.tsx';
 import { pickedVietnamTimeToIso, ReviewDateTimePicker } from '../components/review-datetime.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { ServerTable } from '../components/server-table.tsx';
@@ -151,13 +152,22 @@ function ConsumersReport({ version }: { version: Version }) {
           ),
         }}
         columns={[
-          { title: t('Hệ thống', 'System'), dataIndex: 'systemId' },
+          {
+            title: t('Hệ thống', 'System'),
+            dataIndex: 'systemId',
+            // By name (it showed the bare sys_… id); the organization's code is the next column.
+            render: (id: string) => <RegistryName kind="system" id={id} />,
+          },
           {
             title: t('Mã cơ quan', 'Organization code'),
             dataIndex: 'organizationCode',
             render: (v) => v ?? '—',
           },
-          { title: t('Môi trường', 'Environment'), dataIndex: 'environment', render: (v) => v ?? '—' },
+          {
+            title: t('Môi trường', 'Environment'),
+            dataIndex: 'environment',
+            render: (v: string | null) => <StateTag state={v} />,
+          },
           { title: t('Số lượt gọi', 'Calls'), dataIndex: 'calls' },
           {
             title: t('Lần gọi cuối', 'Last call'),

@@ -7,6 +7,7 @@ import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { PageTitle, READABLE_PLACEHOLDER, SearchBox } from '../components/page.tsx';
+import { OrganizationName } from '../components/registry-names.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 
 type Connection = OperationResponse<'listConnectedSystems'>['items'][number];
@@ -68,7 +69,11 @@ export function ConnectedSystems() {
             dataIndex: 'name',
             render: (name: string, c) => <Link to={`/systems/${c.systemId}`}>{name}</Link>,
           },
-          { title: t('Cơ quan', 'Organization'), dataIndex: 'organizationCode' },
+          {
+            title: t('Cơ quan', 'Organization'),
+            dataIndex: 'organizationCode',
+            render: (code: string, r) => <OrganizationName id={r.organizationId} code={code} />,
+          },
           {
             title: t('Kết nối', 'Connection'),
             dataIndex: 'state',

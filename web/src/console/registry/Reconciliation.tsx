@@ -15,11 +15,16 @@ import {
 } from 'antd';
 import { useState } from 'react';
 import type { OperationBody } from '../../../../src/api/contract/operation-schemas.ts';
+import {
+  RECONCILIATION_FILE_MAX_BYTES,
+  RECONCILIATION_FILE_MAX_LINES,
+} from '../../../../src/api/contract/reconciliations.ts';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { Figure } from '../../shared/Figure.tsx';
 import { useT } from '../../shared/i18n.tsx';
+import { formatSize } from '../../shared/size.ts';
 import { formatDateTime } from '../../shared/time.ts';
-import { PageTitle, ProblemAlert } from '../components/page.tsx';
+import { PageTitle, ProblemAlert, UploadHint } from '../components/page.tsx';
 import { searchSystems } from '../components/registry-names.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { lastHours, type TimeRange, TimeRangePicker } from '../components/registry-time-range.tsx';
@@ -29,8 +34,13 @@ type Result = Exclude<OperationResponse<'reconcileTransactions'>, Uint8Array>;
 type PlatformEntry = Result['missingOnParty'][number];
 type PartyEntry = Result['missingOnPlatform'][number];
 
-/** The largest party file read in the browser; the API has its own limit. */
-const MAX_FILE_BYTES = 20 * 1024 * 1024;
+/** The party's file as the API bounds it (api/contract/reconciliations.ts), checked before it is sent. */
+const MAX_FILE_BYTES = RECONCILIATION_FILE_MAX_BYTES;
+const MAX_FILE_SIZE = formatSize(MAX_FILE_BYTES);
+const MAX_LINES = {
+  vi: RECONCILIATION_FILE_MAX_LINES.toLocaleString('vi-VN'),
+  en: RECONCILIATION_FILE_MAX_LINES.toLocaleString('en-US'),
+};
 
 interface ReconcileForm {
   systemId: string;
@@ -200,7 +210,12 @@ export function Reconciliation() {
               maxCount={1}
               beforeUpload={(chosen) => {
                 if (chosen.size > MAX_FILE_BYTES) {
-                  message.error(t('Tệp quá lớn (tối đa 20 MB)', 'File too large (20 MB at most)'));
+                  message.error(
+                    t(
+                      `Tệp quá lớn (tối đa ${MAX_FILE_SIZE.vi})`,
+                      `File too large (${MAX_FILE_SIZE.en} at most)`,
+                    ),
+                  );
                   return Upload.LIST_IGNORE;
                 }
                 setFile(chosen);
@@ -211,6 +226,12 @@ export function Reconciliation() {
             >
               <Button icon={<UploadOutlined />}>{t('Chọn tệp CSV', 'Choose a CSV file')}</Button>
             </Upload>
+            <UploadHint>
+              {t(
+                `Nhận: tệp CSV (.csv), UTF-8, dòng đầu là tên cột; tối đa ${MAX_FILE_SIZE.vi} và ${MAX_LINES.vi} dòng.`,
+                `Accepted: a CSV file (.csv), UTF-8, column names on the first line; ${MAX_FILE_SIZE.en} and ${MAX_LINES.en} lines at most.`,
+              )}
+            </UploadHint>
           </Form.Item>
           <Button type="primary" htmlType="submit" loading={busy}>
             {t('Đối soát', 'Reconcile')}

@@ -14,7 +14,7 @@ import {
   SearchBox,
 } from '../components/page.tsx';
 import { RegistryChart } from '../components/registry-chart.tsx';
-import { RegistryName } from '../components/registry-names.tsx';
+import { OrganizationName, RegistryName } from '../components/registry-names.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { CredentialTable } from './Credentials.tsx';
 
@@ -62,7 +62,11 @@ export function Systems() {
             dataIndex: 'name',
             render: (name: string, s) => <Link to={`/systems/${s.id}`}>{name}</Link>,
           },
-          { title: t('Cơ quan', 'Organization'), dataIndex: 'organizationCode' },
+          {
+            title: t('Cơ quan', 'Organization'),
+            dataIndex: 'organizationCode',
+            render: (code: string, r) => <OrganizationName id={r.organizationId} code={code} />,
+          },
           {
             title: t('Vai trò', 'Role'),
             render: (_, s) => (

@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { ErrorCodeText, WithErrorMeaning } from '../../shared/error-code.tsx';
 import { useT } from '../../shared/i18n.tsx';
+import { useUser } from '../../shared/session.tsx';
 import { useFormatSize } from '../../shared/size.ts';
 import { ColourTag, StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
@@ -16,7 +17,12 @@ import {
 } from '../components/page.tsx';
 import { useKeysetList } from '../components/registry-keyset.ts';
 import { KeysetPager } from '../components/registry-keyset-pager.tsx';
-import { searchServices, searchSystems } from '../components/registry-names.tsx';
+import {
+  searchServices,
+  searchSystems,
+  TransactionParty,
+  TransactionService,
+} from '../components/registry-names.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { lastHours, type TimeRange, TimeRangePicker } from '../components/registry-time-range.tsx';
 import { ServerTable } from '../components/server-table.tsx';
@@ -49,6 +55,8 @@ export function StatusTag({ status }: { status: number | null }) {
 export function Transactions() {
   const t = useT();
   const navigate = useNavigate();
+  const user = useUser();
+  const agencyOrganizationId = user.role === 'agency' ? (user.organizationId ?? '') : null;
   const [range, setRange] = useState<TimeRange>(() => lastHours(24));
   const [form] = Form.useForm<Omit<TransactionFilters, 'from' | 'to'>>();
   const list = useKeysetList((request) => api.call('listTransactions', { query: request }), {
@@ -130,11 +138,34 @@ export function Transactions() {
           },
           {
             title: t('Bên khai thác', 'Consumer'),
-            render: (_, r) => r.consumer.organizationCode ?? '—',
+            render: (_, r) => (
+              <TransactionParty
+                systemId={r.consumer.systemId}
+                organizationCode={r.consumer.organizationCode}
+                agencyOrganizationId={agencyOrganizationId}
+              />
+            ),
+          },
+          {
+            title: t('Bên cung cấp', 'Provider'),
+            render: (_, r) => (
+              <TransactionParty
+                systemId={r.provider.systemId}
+                organizationCode={r.provider.organizationCode}
+                serviceId={r.service.id}
+                agencyOrganizationId={agencyOrganizationId}
+              />
+            ),
           },
           {
             title: t('Dịch vụ', 'Service'),
-            render: (_, r) => (r.service.context ? `${r.service.context}/${r.service.version ?? ''}` : '—'),
+            render: (_, r) => (
+              <TransactionService
+                serviceId={r.service.id}
+                context={r.service.context}
+                version={r.service.version}
+              />
+            ),
           },
           {
             title: t('Yêu cầu', 'Request'),
@@ -164,7 +195,7 @@ export function Transactions() {
             dataIndex: 'environment',
             render: (e: string | null) => <StateTag state={e} />,
           },
-          { title: t('Chặng', 'Leg'), dataIndex: 'leg' },
+          { title: t('Chặng', 'Leg'), dataIndex: 'leg', render: (leg: string) => <LegText leg={leg} /> },
           { title: t('Loại', 'Kind'), dataIndex: 'kind', render: (k: string) => <KindText kind={k} /> },
         ]}
       />
@@ -185,6 +216,20 @@ function KindText({ kind }: { kind: string }) {
   return kind === 'token_request'
     ? t('Yêu cầu cấp token', 'Token request')
     : t('Gọi dịch vụ', 'Service call');
+}
+
+const LEGS: Record<string, { vi: string; en: string }> = {
+  sync: { vi: 'Đồng bộ', en: 'Sync' },
+  intake: { vi: 'Nhận thông điệp (nguồn → LGSP)', en: 'Intake (source → LGSP)' },
+  delivery: { vi: 'Chuyển thông điệp (LGSP → đích)', en: 'Delivery (LGSP → destination)' },
+  ack: { vi: 'Đích xác nhận', en: 'Acknowledged' },
+};
+
+/** A record's leg (api/contract/transactions.ts TRANSACTION_LEGS) as a person reads it, not its enum value. */
+function LegText({ leg }: { leg: string }) {
+  const t = useT();
+  const known = LEGS[leg];
+  return <>{known ? t(known.vi, known.en) : leg}</>;
 }
 
 /** One transaction: both legs' four timestamps, sizes and hashes, statuses and the parties — never a payload. */
@@ -266,7 +311,7 @@ export function TransactionDetail() {
                   </code>
                 ),
               },
-              { key: 'leg', label: t('Chặng', 'Leg'), children: record.leg },
+              { key: 'leg', label: t('Chặng', 'Leg'), children: <LegText leg={record.leg} /> },
               { key: 'kind', label: t('Loại', 'Kind'), children: <KindText kind={record.kind} /> },
               { key: 'message', label: t('Mã thông điệp', 'Message id'), children: record.messageId ?? '—' },
               {

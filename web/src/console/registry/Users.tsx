@@ -6,13 +6,15 @@ import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { ALL_ROLES, roleLabel } from '../../shared/session.tsx';
+import { ColourTag } from '../../shared/tags.tsx';
+import { formatDateTime } from '../../shared/time.ts';
 import { PageTitle, ProblemAlert, SearchBox, useCan } from '../components/page.tsx';
 import { RegistryName, searchOrganizations } from '../components/registry-names.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { SecretOnceModal } from '../components/secret-once.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 
-type User = OperationResponse<'getCurrentUser'>;
+type User = OperationResponse<'listUsers'>['items'][number];
 
 interface UserForm {
   username: string;
@@ -29,7 +31,8 @@ export function Users() {
   const list = useServerList((request) => api.call('listUsers', { query: request }));
   const [creating, setCreating] = useState(false);
   const [unlocking, setUnlocking] = useState<User | null>(null);
-  const resetting = usePasswordReset();
+  // A reset lifts the sign-in lock too: the list shows it.
+  const resetting = usePasswordReset(list.reload);
 
   return (
     <>
@@ -67,15 +70,22 @@ export function Users() {
             dataIndex: 'organizationId',
             render: (id: string | null) => <RegistryName kind="organization" id={id} />,
           },
+          {
+            title: t('Đăng nhập', 'Sign-in'),
+            key: 'lock',
+            render: (_: unknown, u: User) => <LockState user={u} />,
+          },
           ...(canManage
             ? [
                 {
                   title: t('Thao tác', 'Actions'),
                   render: (_: unknown, u: User) => (
                     <Space size="small" wrap>
-                      <Button size="small" onClick={() => setUnlocking(u)}>
-                        {t('Mở khoá đăng nhập', 'Unlock sign-in')}
-                      </Button>
+                      {u.lockedUntil !== null && (
+                        <Button size="small" onClick={() => setUnlocking(u)}>
+                          {t('Mở khoá đăng nhập', 'Unlock sign-in')}
+                        </Button>
+                      )}
                       <Button size="small" danger onClick={() => resetting.confirm(u)}>
                         {t('Đặt lại mật khẩu', 'Reset password')}
                       </Button>
@@ -94,10 +104,35 @@ export function Users() {
           }}
         />
       )}
-      {unlocking && <UnlockModal user={unlocking} onClose={() => setUnlocking(null)} />}
+      {unlocking && (
+        <UnlockModal
+          user={unlocking}
+          onClose={(unlocked) => {
+            setUnlocking(null);
+            if (unlocked) list.reload();
+          }}
+        />
+      )}
       {resetting.modal}
     </>
   );
+}
+
+/**
+ * The username's sign-in lockout as the list answers it: locked until when (Vietnam time), or the recent failures
+ * that count towards one; nothing when there are none.
+ */
+function LockState({ user }: { user: User }) {
+  const t = useT();
+  if (user.lockedUntil !== null) {
+    const until = formatDateTime(user.lockedUntil);
+    return <ColourTag color="red">{t(`Bị khoá tới ${until}`, `Locked until ${until}`)}</ColourTag>;
+  }
+  if (user.failedSignIns > 0) {
+    const n = user.failedSignIns;
+    return t(`${n} lần đăng nhập sai gần đây`, `${n} recent failed sign-in${n === 1 ? '' : 's'}`);
+  }
+  return <>—</>;
 }
 
 function CreateUserModal({ onClose }: { onClose: (saved: boolean) => void }) {
@@ -197,7 +232,7 @@ function CreateUserModal({ onClose }: { onClose: (saved: boolean) => void }) {
  * An operator resets someone's password (docs/security.md §2.11): confirmed first, since it ends every session of
  * theirs; the new password is then on screen once, with a copy button, and dropped when the step closes.
  */
-function usePasswordReset() {
+function usePasswordReset(onReset: () => void) {
   const t = useT();
   const { modal, message } = App.useApp();
   const [shown, setShown] = useState<{ username: string; password: string; sessionsEnded: number } | null>(
@@ -216,6 +251,7 @@ function usePasswordReset() {
       onOk: async () => {
         try {
           setShown(await api.call('resetUserPassword', { params: { username: user.username }, body: {} }));
+          onReset();
         } catch (err) {
           message.error(problemText(err, t));
         }
@@ -242,7 +278,7 @@ function usePasswordReset() {
 }
 
 /** Lifts the sign-in lockout of a username (and of a client address, when one is given). */
-function UnlockModal({ user, onClose }: { user: User; onClose: () => void }) {
+function UnlockModal({ user, onClose }: { user: User; onClose: (unlocked: boolean) => void }) {
   const t = useT();
   const { message } = App.useApp();
   const [address, setAddress] = useState('');
@@ -259,7 +295,7 @@ function UnlockModal({ user, onClose }: { user: User; onClose: () => void }) {
           ? t('Đã mở khoá đăng nhập', 'Sign-in unlocked')
           : t('Tài khoản không bị khoá', 'The account was not locked'),
       );
-      onClose();
+      onClose(true);
     } catch (err) {
       message.error(problemText(err, t));
       setBusy(false);
@@ -273,7 +309,7 @@ function UnlockModal({ user, onClose }: { user: User; onClose: () => void }) {
       cancelText={t('Huỷ', 'Cancel')}
       confirmLoading={busy}
       onOk={() => void unlock()}
-      onCancel={onClose}
+      onCancel={() => onClose(false)}
     >
       <Form layout="vertical">
         <Form.Item
