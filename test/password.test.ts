@@ -393,7 +393,7 @@ describe('lgsp user password / lgsp user reset-password (through the API)', () =
     assert.match(held.err, /API_PASSWORD_CHANGE_REQUIRED \(HTTP 403\)/);
     assert.match(
       held.err,
-      /Mật khẩu của bạn do quản trị viên đặt lại: hãy đổi mật khẩu trước, bằng lệnh `lgsp user password`[^\n]*\n {2}Your password was reset by an operator: change it first with `lgsp user password`/,
+      /Mật khẩu của bạn là mật khẩu tạm \(do quản trị viên đặt hoặc hệ thống tạo\): hãy đổi mật khẩu trước, bằng lệnh `lgsp user password`[^\n]*\n {2}Your password is a temporary one \(set by an operator or generated\): change it first with `lgsp user password`/,
     );
     const whoami = await runCli(['whoami'], adminEnv(url, session.token, configHome));
     assert.equal(whoami.code, 0, whoami.err);

@@ -70,7 +70,7 @@ describe('changing and resetting passwords in the console', () => {
     const user = await openPage(browser, web.adminUrl);
     await signIn(user, 'lan', password);
     await user.getByRole('heading', { name: 'Đổi mật khẩu' }).waitFor();
-    await user.getByText('Mật khẩu của bạn do quản trị viên đặt lại').waitFor();
+    await user.getByText('Mật khẩu của bạn là mật khẩu tạm').waitFor();
     assert.equal(new URL(user.url()).pathname, '/password');
     // Nothing else opens until the password is changed.
     await user.goto('/transactions');

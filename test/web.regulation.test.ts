@@ -270,6 +270,8 @@ describe('the whole regulation through the UI: operator, provider agency, consum
       await dialog.getByLabel('Tên đăng nhập').fill(org.user);
       await dialog.getByLabel('Họ tên').fill(displayName);
       await dialog.getByLabel('Mật khẩu ban đầu').fill(AGENCY_PASSWORD);
+      // A password the operator chose is changed by its user at the first sign-in, unless unticked.
+      assert.equal(await dialog.getByRole('checkbox', { name: /phải đổi mật khẩu này/ }).isChecked(), true);
       // The role is "agency" unless changed; its organization is searched on the server.
       const organization = dialog.getByLabel('Cơ quan', { exact: true });
       await organization.click();
@@ -295,6 +297,14 @@ describe('the whole regulation through the UI: operator, provider agency, consum
       [consumer, CONSUMER, CONSUMER_SYSTEM, false, ['Lê Văn Cường', '0296 3852 111', 'stp@angiang.gov.vn']],
     ] as const) {
       await signIn(page, org.user, AGENCY_PASSWORD);
+      // The first sign-in with the password the operator chose opens only the change of it.
+      await page.getByRole('heading', { name: 'Đổi mật khẩu' }).waitFor();
+      await page.getByText('Mật khẩu của bạn là mật khẩu tạm').waitFor();
+      await page.getByLabel('Mật khẩu hiện tại').fill(AGENCY_PASSWORD);
+      await page.getByLabel('Mật khẩu mới (≥ 10 ký tự)').fill(`${AGENCY_PASSWORD}-rieng`);
+      await page.getByLabel('Nhập lại mật khẩu mới').fill(`${AGENCY_PASSWORD}-rieng`);
+      await page.getByRole('button', { name: 'Đổi mật khẩu' }).click();
+      await page.getByText(/^Đã đổi mật khẩu/).waitFor();
       await menu(page, 'Đề nghị kết nối');
       await page.getByLabel('Tên hệ thống thông tin cần kết nối').fill(system);
       await page

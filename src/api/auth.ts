@@ -81,8 +81,8 @@ function assertPasswordChanged(request: FastifyRequest, session: SessionHolder):
   if (operationId && ALLOWED_BEFORE_PASSWORD_CHANGE.has(operationId)) return;
   throw new LgspError(
     'API_PASSWORD_CHANGE_REQUIRED',
-    'mật khẩu do quản trị viên đặt lại: hãy đổi trước (POST /api/v1/auth/password, lệnh `lgsp user password` ' +
-      'hoặc bảng điều khiển) / the password was reset by an operator: change it first (POST ' +
+    'mật khẩu tạm (do quản trị viên đặt hoặc hệ thống tạo): hãy đổi trước (POST /api/v1/auth/password, lệnh `lgsp user password` ' +
+      'hoặc bảng điều khiển) / a temporary password (set by an operator or generated): change it first (POST ' +
       '/api/v1/auth/password, `lgsp user password` or the console)',
   );
 }

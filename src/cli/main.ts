@@ -142,8 +142,8 @@ function explain(err: unknown, io: CliIo, json: boolean): number {
     // A password an operator reset opens nothing else until its owner replaces it (docs/security.md §2.11).
     if (p.code === 'API_PASSWORD_CHANGE_REQUIRED') {
       lines.push(
-        '  Mật khẩu của bạn do quản trị viên đặt lại: hãy đổi mật khẩu trước, bằng lệnh `lgsp user password`, rồi chạy lại lệnh này',
-        '  Your password was reset by an operator: change it first with `lgsp user password`, then run this command again',
+        '  Mật khẩu của bạn là mật khẩu tạm (do quản trị viên đặt hoặc hệ thống tạo): hãy đổi mật khẩu trước, bằng lệnh `lgsp user password`, rồi chạy lại lệnh này',
+        '  Your password is a temporary one (set by an operator or generated): change it first with `lgsp user password`, then run this command again',
       );
     }
     // A `GW_*` answer comes from the gateway's port: the CLI talks to the admin API (9080 by default), not 8280.

@@ -143,8 +143,8 @@ export const SessionSchema = Type.Object({
   user: UserSchema,
   mustChangePassword: Type.Boolean({
     description:
-      'Mật khẩu do quản trị viên đặt lại: hãy đổi (POST /api/v1/auth/password); trước đó mọi lời gọi khác trả về 403 API_PASSWORD_CHANGE_REQUIRED / ' +
-      'the password was reset by an operator: change it (POST /api/v1/auth/password); until then every other call answers 403 API_PASSWORD_CHANGE_REQUIRED',
+      'Mật khẩu tạm (do quản trị viên đặt hoặc hệ thống tạo): hãy đổi (POST /api/v1/auth/password); trước đó mọi lời gọi khác trả về 403 API_PASSWORD_CHANGE_REQUIRED / ' +
+      'a temporary password (set by an operator or generated): change it (POST /api/v1/auth/password); until then every other call answers 403 API_PASSWORD_CHANGE_REQUIRED',
   }),
 });
 export type Session = Static<typeof SessionSchema>;
@@ -158,8 +158,8 @@ export const LogoutResponse = Type.Null({ description: 'Đã đăng xuất / sig
  */
 const MustChangePassword = Type.Boolean({
   description:
-    'Mật khẩu do quản trị viên đặt lại: bảng điều khiển đưa người dùng tới trang đổi mật khẩu, API từ chối mọi lời gọi khác (403 API_PASSWORD_CHANGE_REQUIRED); luôn false với phiên SSO / ' +
-    'the password was reset by an operator: the console sends the user to the change page and the API refuses every other call (403 API_PASSWORD_CHANGE_REQUIRED); always false for an SSO session',
+    'Mật khẩu tạm (do quản trị viên đặt hoặc hệ thống tạo): bảng điều khiển đưa người dùng tới trang đổi mật khẩu, API từ chối mọi lời gọi khác (403 API_PASSWORD_CHANGE_REQUIRED); luôn false với phiên SSO / ' +
+    'a temporary password (set by an operator or generated): the console sends the user to the change page and the API refuses every other call (403 API_PASSWORD_CHANGE_REQUIRED); always false for an SSO session',
 });
 
 const SignedInWith = OneOf(['password', 'oidc'] as const, {

@@ -44,8 +44,8 @@ export const login: Subcommand = {
         `Đã đăng nhập / Signed in: ${session.user.username} (${session.user.displayName}) → ${ctx.settings.url}\n` +
         `Phiên hết hạn lúc / Session expires at ${time(session.expiresAt)}\n` +
         (session.mustChangePassword
-          ? 'Mật khẩu này do quản trị viên đặt lại: hãy đổi ngay bằng `lgsp user password` — trước đó mọi lệnh khác bị từ chối\n' +
-            'This password was reset by an operator: change it now — lgsp user password; every other command is refused until then\n'
+          ? 'Đây là mật khẩu tạm (do quản trị viên đặt hoặc hệ thống tạo): hãy đổi ngay bằng `lgsp user password` — trước đó mọi lệnh khác bị từ chối\n' +
+            'This is a temporary password (set by an operator or generated): change it now — lgsp user password; every other command is refused until then\n'
           : ''),
     );
     return 0;

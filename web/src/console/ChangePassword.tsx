@@ -67,8 +67,8 @@ export function ChangePassword() {
           showIcon
           style={{ marginBottom: 16 }}
           title={t(
-            'Mật khẩu của bạn do quản trị viên đặt lại. Hãy đổi mật khẩu trước khi tiếp tục.',
-            'Your password was reset by an administrator. Change it before you continue.',
+            'Mật khẩu của bạn là mật khẩu tạm (do quản trị viên đặt hoặc hệ thống tạo). Hãy đổi mật khẩu trước khi tiếp tục.',
+            'Your password is a temporary one (set by an administrator or generated). Change it before you continue.',
           )}
         />
       )}

@@ -9,7 +9,7 @@ import { ApiError, api, setCsrfToken } from './api.ts';
 interface SessionState {
   /** undefined while the first check runs; null when nobody is signed in. */
   user: User | null | undefined;
-  /** The password was reset by an operator: the console sends the user to the change page until they change it. */
+  /** A temporary password (an operator's or generated): the console sends the user to the change page until they change it. */
   mustChangePassword: boolean;
   /** A single sign-on session has no password here to change. */
   signedInWithSso: boolean;

@@ -1,5 +1,5 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { App, Button, Form, Input, Modal, Select, Space } from 'antd';
+import { App, Button, Checkbox, Form, Input, Modal, Select, Space } from 'antd';
 import { useState } from 'react';
 import type { Role } from '../../../../src/api/contract/auth.ts';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
@@ -22,6 +22,7 @@ interface UserForm {
   password: string;
   role: Role;
   organizationId?: string;
+  mustChangePassword: boolean;
 }
 
 /** Local accounts and their roles (issue 3); the operator administrator creates them and lifts sign-in lockouts. */
@@ -154,6 +155,7 @@ function CreateUserModal({ onClose }: { onClose: (saved: boolean) => void }) {
           password: values.password,
           role: values.role,
           organizationId: values.role === 'agency' ? (values.organizationId ?? null) : null,
+          mustChangePassword: values.mustChangePassword,
         },
       });
       message.success(t('Đã tạo người dùng', 'User created'));
@@ -176,7 +178,12 @@ function CreateUserModal({ onClose }: { onClose: (saved: boolean) => void }) {
       destroyOnHidden
     >
       <ProblemAlert error={error} />
-      <Form<UserForm> form={form} layout="vertical" onFinish={save} initialValues={{ role: 'agency' }}>
+      <Form<UserForm>
+        form={form}
+        layout="vertical"
+        onFinish={save}
+        initialValues={{ role: 'agency', mustChangePassword: true }}
+      >
         <Form.Item
           name="username"
           label={t('Tên đăng nhập', 'Username')}
@@ -203,6 +210,15 @@ function CreateUserModal({ onClose }: { onClose: (saved: boolean) => void }) {
           rules={[{ required: true, min: 10, message: t('Ít nhất 10 ký tự', 'At least 10 characters') }]}
         >
           <Input.Password maxLength={1000} autoComplete="new-password" />
+        </Form.Item>
+        {/* A password the operator chose is known to someone else: the user changes it first (docs/security.md §2.11). */}
+        <Form.Item name="mustChangePassword" valuePropName="checked">
+          <Checkbox>
+            {t(
+              'Người dùng phải đổi mật khẩu này ở lần đăng nhập đầu (bỏ chọn chỉ khi chính bạn hoặc một kịch bản dùng tài khoản)',
+              'The user must change this password at the first sign-in (untick only for an account you or a script will use)',
+            )}
+          </Checkbox>
         </Form.Item>
         <Form.Item name="role" label={t('Vai trò', 'Role')} rules={[{ required: true }]}>
           <Select
