@@ -237,7 +237,7 @@ for (const kind of storeKinds) {
       const fields = `"systemId":"${systemId}","from":"${FROM}","to":"${TO}"`;
       const pad = ' '.repeat(100 * 1024); // past INLINE_JSON_BYTES: read on a thread of its own
       const deep = '['.repeat(200_000) + ']'.repeat(200_000);
-      const cases: Array<[string, string, number, string]> = [
+      const cases: Array<[string, string | Buffer, number, string]> = [
         ['empty', '', 400, 'API_MALFORMED_JSON'],
         ['cut short', `{${fields},"csv":"ma_giao_dich`, 400, 'API_MALFORMED_JSON'],
         ['cut short, large', `{${fields},"csv":"${'a'.repeat(200_000)}`, 400, 'API_MALFORMED_JSON'],
@@ -249,6 +249,20 @@ for (const kind of storeKinds) {
           'API_MALFORMED_JSON',
         ],
         ['nested 200,000 deep', deep, 400, 'API_VALIDATION_FAILED'],
+        ['not UTF-8', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]), 400, 'API_MALFORMED_JSON'],
+        [
+          'not UTF-8, large',
+          Buffer.concat([Buffer.from(`{${fields},"csv":"\xff`, 'latin1'), Buffer.from(`"}${pad}`)]),
+          400,
+          'API_MALFORMED_JSON',
+        ],
+        ['a NUL in the file', `{${fields},"csv":"a\\u0000b"}`, 400, 'API_VALIDATION_FAILED'],
+        [
+          'a lone surrogate in the file, large',
+          `{${fields},"csv":"a\\ud800b"}${pad}`,
+          400,
+          'API_VALIDATION_FAILED',
+        ],
         [
           'escaped prototype key',
           `{${fields},"\\u005f_proto__":{"x":1},"csv":"a"}`,

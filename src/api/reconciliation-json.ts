@@ -1,5 +1,6 @@
 import { LgspError } from '../core/errors.ts';
 import { runOffThread } from '../core/off-thread.ts';
+import { NOT_UTF8, refuseUnstorableIn } from './input-guard.ts';
 
 /**
  * The JSON body of a reconciliation (R-23) read off the event loop, as its CSV and multipart uploads are: the body
@@ -70,7 +71,13 @@ function poisons(text: string, parsed: unknown): boolean {
  * — or a key that would poison a prototype, as Fastify's own parser refuses — is 400 API_MALFORMED_JSON, as before.
  */
 export function readReconciliationJson({ bytes }: { bytes: Uint8Array }): ReconciliationJson {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  // As every JSON body of the API (src/api/input-guard.ts): strict UTF-8, never a silent U+FFFD.
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new LgspError('API_MALFORMED_JSON', NOT_UTF8);
+  }
   let parsed: unknown;
   try {
     if (text.trim() === '') throw new SyntaxError('empty');
@@ -85,6 +92,8 @@ export function readReconciliationJson({ bytes }: { bytes: Uint8Array }): Reconc
   let file: Uint8Array | null = null;
   for (const [key, value] of Object.entries(parsed)) {
     if (key === 'csv' && typeof value === 'string') {
+      // The guard's rule for every body, applied here to the file it no longer sees: no NUL, no lone surrogate.
+      refuseUnstorableIn('body', value, '/csv');
       const utf8 = Buffer.from(value, 'utf8');
       // The file's bytes are their own buffer's (to move back whole), not a view into a larger one.
       file =
