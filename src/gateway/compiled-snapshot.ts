@@ -256,7 +256,7 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
       composite: r.composite ? compileComposite(r.composite) : null,
       peer: federation.routes.get(r.versionId) ?? null,
       fieldMapping: compileFieldMapping(r.fieldMapping),
-      soapRest: r.soapRest ? await compileSoapRest(r.soapRest) : null,
+      soapRest: r.soapRest ? compileSoapRest(r.soapRest) : null,
     };
     routes.set(`${r.context}/${r.version}`, route);
     routesByVersion.set(r.versionId, route);

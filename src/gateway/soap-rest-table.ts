@@ -12,6 +12,15 @@ export interface SoapRestRoute {
   documentKey: string;
   /** The operation each resource calls: `GET /TraCuu` → `TraCuu`. */
   operations: Map<string, string>;
+  /**
+   * The WSDL compiled: a snapshot is applied without waiting for it (a revocation in the same revision takes effect
+   * at once, R-05), and the version's first calls wait until it is ready. Never rejects.
+   */
+  compiled: Promise<CompiledSoap>;
+}
+
+/** A WSDL compiled into the `soap` client of the plan's port. */
+export interface CompiledSoap {
   /** The input fields of each operation (a GET's query is read for these only). */
   inputFields: Map<string, string[]>;
   /** The client's operations of the plan's port; null when the WSDL could not be compiled (answered 500). */
@@ -51,27 +60,26 @@ const DelegatingExchange: IHttpClient = {
  * The compiled routes by document — the SHA-256 of the plan and the WSDL — so that a revision that leaves a WSDL
  * unchanged (most do) reuses its compilation, whichever version carries it (`retainSoapRest` forgets the rest).
  */
-const compiled = new Map<string, Promise<SoapRestRoute>>();
+const compiled = new Map<string, Promise<CompiledSoap>>();
 
 /**
- * Compiles a version's WSDL, reused across snapshot reloads while neither it nor the plan changes. A WSDL that no
+ * Compiles a version's WSDL, reused across snapshot reloads while neither it nor the plan changes; what is
+ * returned at once, its compilation (`compiled`) goes on in slices. A WSDL that no
  * longer compiles — it passed the same library at submission — leaves the route without methods: its calls are
  * answered 500 and logged, never passed through unconverted. The WSDL is read in slices (`openWsdlSliced`): this
  * runs on the thread that serves the gateway's calls, and a 1.5 MB document read at once held them ≈ 0.9 s.
  */
-export async function compileSoapRest(data: {
-  plan: SoapRestPlan;
-  wsdl: string;
-}): Promise<SoapRestRoute | null> {
+export function compileSoapRest(data: { plan: SoapRestPlan; wsdl: string }): SoapRestRoute | null {
   const plan = data.plan;
   if (!isResolved(plan)) return null;
   const documentKey = sha256Hex(`${JSON.stringify(plan)}\n${data.wsdl}`);
-  let route = compiled.get(documentKey);
-  if (!route) {
-    route = compile(plan, data.wsdl, documentKey);
-    compiled.set(documentKey, route);
+  let done = compiled.get(documentKey);
+  if (!done) {
+    done = compile(plan, data.wsdl);
+    compiled.set(documentKey, done);
   }
-  return route;
+  const operations = new Map(plan.operations.map((op) => [`${op.method} ${op.path}`, op.operation]));
+  return { documentKey, operations, compiled: done };
 }
 
 /** Forgets the compilations no route of the latest snapshot uses (a WSDL replaced, a version retired). */
@@ -82,9 +90,7 @@ export function retainSoapRest(used: ReadonlySet<string>): void {
 async function compile(
   plan: SoapRestPlan & { port: string; soapVersion: '1.1' | '1.2'; operations: SoapRestOperation[] },
   text: string,
-  documentKey: string,
-): Promise<SoapRestRoute> {
-  const operations = new Map(plan.operations.map((op) => [`${op.method} ${op.path}`, op.operation]));
+): Promise<CompiledSoap> {
   try {
     const wsdl = await openWsdlSliced(text);
     // Describing every operation is a stretch of its own (≈ 20–40 ms for 1,500): a turn of the loop before it.
@@ -98,8 +104,6 @@ async function compile(
       ? (client as unknown as Record<string, Record<string, unknown>>)[service]?.[plan.port]
       : undefined;
     return {
-      documentKey,
-      operations,
       inputFields: new Map(
         [...described].map(([name, op]) => [
           name,
@@ -109,7 +113,7 @@ async function compile(
       methods: (methods as Record<string, SoapMethod> | undefined) ?? null,
     };
   } catch {
-    return { documentKey, operations, inputFields: new Map(), methods: null };
+    return { inputFields: new Map(), methods: null };
   }
 }
 
