@@ -43,20 +43,26 @@ const MESSAGE =
 
 /** Throws 400 API_VALIDATION_FAILED naming the first unstorable string in the request's parts. */
 export function refuseUnstorable(request: FastifyRequest): void {
-  const parts: Array<[string, unknown]> = [
-    ['params', request.params],
-    ['querystring', request.query],
-    ['body', request.body],
-  ];
-  for (const [part, value] of parts) {
-    const at = unstorableAt(value);
-    if (at === null) continue;
-    const errors: FieldError[] = [{ in: part, path: at, message: MESSAGE }];
-    throw new LgspError('API_VALIDATION_FAILED', `${part}${at}: ${MESSAGE}`, { errors });
-  }
+  refuseUnstorableIn('params', request.params);
+  refuseUnstorableIn('querystring', request.query);
+  refuseUnstorableIn('body', request.body);
+}
+
+/**
+ * Throws 400 API_VALIDATION_FAILED when `value`, found at `path` of the request's `part`, holds an unstorable
+ * string — also where a body is read apart from this guard (a reconciliation's file, src/api/reconciliation-json.ts).
+ */
+export function refuseUnstorableIn(part: string, value: unknown, path = ''): void {
+  const at = unstorableAt(value, path);
+  if (at === null) return;
+  const errors: FieldError[] = [{ in: part, path: at, message: MESSAGE }];
+  throw new LgspError('API_VALIDATION_FAILED', `${part}${at}: ${MESSAGE}`, { errors });
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** What a JSON body that is not UTF-8 is told (the reconciliation's own reader says the same). */
+export const NOT_UTF8 = 'không phải UTF-8 hợp lệ / not valid UTF-8';
 
 /**
  * Installs the guard on every route of `app` (registered before the routes): JSON bodies are decoded as strict
@@ -71,7 +77,7 @@ export function installInputGuard(app: FastifyInstance): void {
     try {
       text = utf8.decode(body as Buffer);
     } catch {
-      done(new LgspError('API_MALFORMED_JSON', 'không phải UTF-8 hợp lệ / not valid UTF-8'), undefined);
+      done(new LgspError('API_MALFORMED_JSON', NOT_UTF8), undefined);
       return;
     }
     parseJson(request, text, done);

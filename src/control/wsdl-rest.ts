@@ -111,7 +111,7 @@ export async function resolveSoapRest(
       },
     ]);
   }
-  const operations = described ?? new Map();
+  const operations = described?.operations ?? new Map();
   const problems: ApiDocumentProblem[] = [];
   const portPath = `/definitions/binding[@name='${port!.binding}']`;
   const reserved = await reservedOperationNames();

@@ -7,7 +7,7 @@ import { type CompiledFederation, compileFederation, type PeerRoute } from '../f
 import { type CompiledCategory, compileCategories } from './categories-table.ts';
 import { type CompiledComposite, compileComposite } from './composite-plan.ts';
 import { type CompiledMock, compileMock } from './sandbox-mock-table.ts';
-import { compileSoapRest, type SoapRestRoute } from './soap-rest-table.ts';
+import { compileSoapRest, retainSoapRest, type SoapRestRoute } from './soap-rest-table.ts';
 
 /**
  * Routes, resources and subscription policies carry `ok: true`: a policy decision that finds one returns the object
@@ -256,12 +256,15 @@ export async function compileSnapshot(data: SnapshotData, nowMs: number): Promis
       composite: r.composite ? compileComposite(r.composite) : null,
       peer: federation.routes.get(r.versionId) ?? null,
       fieldMapping: compileFieldMapping(r.fieldMapping),
-      soapRest: r.soapRest ? await compileSoapRest(r.versionId, r.soapRest) : null,
+      soapRest: r.soapRest ? compileSoapRest(r.soapRest) : null,
     };
     routes.set(`${r.context}/${r.version}`, route);
     routesByVersion.set(r.versionId, route);
     depths.add(r.context.split('/').length);
   }
+  retainSoapRest(
+    new Set([...routes.values()].flatMap((route) => (route.soapRest ? [route.soapRest.documentKey] : []))),
+  );
   const subscriptions = new Map<string, SubscriptionPolicy>();
   for (const s of data.subscriptions) {
     subscriptions.set(`${s.systemId}|${s.versionId}|${s.environment}`, {

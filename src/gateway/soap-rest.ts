@@ -126,8 +126,10 @@ export async function soapRestCall(
   resource: CompiledResource,
   query: string,
 ): Promise<void> {
-  const soap = route.soapRest!;
-  const operation = soap.operations.get(`${resource.method} ${resource.template}`);
+  const soapRoute = route.soapRest!;
+  // Compiled by now, except for the first calls after the WSDL changed: they wait for it (docs/soap-rest.md).
+  const soap = await soapRoute.compiled;
+  const operation = soapRoute.operations.get(`${resource.method} ${resource.template}`);
   if (operation === undefined || soap.methods === null || typeof soap.methods[operation] !== 'function') {
     ctx.logger.error(
       { txn: rec.id, version: route.versionId },

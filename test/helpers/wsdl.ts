@@ -62,3 +62,40 @@ export function wsdl11({
 </wsdl:definitions>
 `;
 }
+
+/**
+ * A large WSDL 1.1 of `n` document/literal operations (`Op0`…), each with its own request and answer records —
+ * ≈ 1 KB per operation: 1,500 make the 1.5 MB document that held the gateway's event loop ≈ 0.9 s when read at once.
+ */
+export function bigWsdl(n: number): string {
+  const ns = 'urn:lgsp:lon';
+  const els: string[] = [];
+  const msgs: string[] = [];
+  const pt: string[] = [];
+  const bd: string[] = [];
+  for (let i = 0; i < n; i++) {
+    els.push(`<xsd:element name="Op${i}"><xsd:complexType><xsd:sequence><xsd:element name="so" type="xsd:string"/><xsd:element name="nam" type="xsd:int"/></xsd:sequence></xsd:complexType></xsd:element>
+<xsd:element name="Op${i}KQ"><xsd:complexType><xsd:sequence><xsd:element name="hoTen" type="xsd:string"/><xsd:element name="tuoi" type="xsd:int"/><xsd:element name="conSong" type="xsd:boolean"/><xsd:element name="diaChi" type="xsd:string" minOccurs="0" maxOccurs="unbounded"/></xsd:sequence></xsd:complexType></xsd:element>`);
+    msgs.push(
+      `<wsdl:message name="In${i}"><wsdl:part name="body" element="tns:Op${i}"/></wsdl:message><wsdl:message name="Out${i}"><wsdl:part name="body" element="tns:Op${i}KQ"/></wsdl:message>`,
+    );
+    pt.push(
+      `<wsdl:operation name="Op${i}"><wsdl:input message="tns:In${i}"/><wsdl:output message="tns:Out${i}"/></wsdl:operation>`,
+    );
+    bd.push(
+      `<wsdl:operation name="Op${i}"><soap:operation soapAction="urn:Op${i}"/><wsdl:input><soap:body use="literal"/></wsdl:input><wsdl:output><soap:body use="literal"/></wsdl:output></wsdl:operation>`,
+    );
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
+  xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="${ns}" targetNamespace="${ns}">
+<wsdl:types><xsd:schema targetNamespace="${ns}" elementFormDefault="qualified">
+${els.join('\n')}
+</xsd:schema></wsdl:types>
+${msgs.join('\n')}
+<wsdl:portType name="Lon">${pt.join('\n')}</wsdl:portType>
+<wsdl:binding name="LonSoap" type="tns:Lon"><soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
+${bd.join('\n')}</wsdl:binding>
+<wsdl:service name="LonService"><wsdl:port name="LonPort" binding="tns:LonSoap"><soap:address location="https://lon.example/ws"/></wsdl:port></wsdl:service>
+</wsdl:definitions>`;
+}

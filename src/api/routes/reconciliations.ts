@@ -6,6 +6,7 @@ import { currentUser, requireRole, seesEverything } from '../auth.ts';
 import { RECONCILIATION_QUERY_FIELDS } from '../contract/index.ts';
 import type { AdminDeps } from '../deps.ts';
 import { parseFormData } from '../form-data.ts';
+import { reconciliationJson } from '../reconciliation-json.ts';
 import { route, TAGS } from './common.ts';
 
 /** Operator staff reconcile for any party, an agency user for its own organization; auditors change nothing. */
@@ -105,7 +106,7 @@ function reconciliationRoute(
 }
 
 /**
- * The party's file as uploaded (`text/csv`, or the `file` of a multipart form), kept as bytes for the
+ * The party's file as uploaded (`text/csv`, the `file` of a multipart form, or the JSON body's `csv`), kept as bytes for the
  * reconciliation's thread to decode: decoding 64 MB here took 0.1–0.3 s of the event loop. The body's `csv` — the
  * schema's one required field for the file — is then empty, and this is the file.
  */
@@ -127,11 +128,24 @@ function typedField(name: string, text: string): unknown {
 }
 
 /**
- * Besides the JSON body (the file in `csv`), the party's file comes as it is (issue 11): `Content-Type: text/csv`
+ * Besides the JSON body (the file in `csv`, parsed off the event loop when large), the party's file comes as it
+ * is (issue 11): `Content-Type: text/csv`
  * with the other fields in the query string, or `multipart/form-data` with the file in the field `file` and the
  * other fields as form fields. Both become the JSON body's shape, so one schema and one handler serve the three.
  */
 function acceptFileUploads(app: FastifyInstance): void {
+  // The JSON body too: parsed on a thread of its own when large (src/api/reconciliation-json.ts), its file then
+  // takes the uploads' path; the fields beside it reach the schema as they were sent.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, bytes, done) => {
+    reconciliationJson(bytes as Buffer).then(
+      ({ body, file }) => {
+        if (file) uploadedFiles.set(request, file);
+        done(null, body);
+      },
+      (err: Error) => done(err, undefined),
+    );
+  });
   app.addContentTypeParser('text/csv', { parseAs: 'buffer' }, (request, bytes, done) => {
     try {
       const fields: Record<string, unknown> = {};
