@@ -69,11 +69,11 @@ export const ALLOWED_BEFORE_PASSWORD_CHANGE: ReadonlySet<OperationId> = new Set<
 ]);
 
 /**
- * A password an operator reset (or the offline recovery printed) has been seen by someone else — on the phone, in
- * an e-mail — so until its owner replaces it, it opens nothing but the change itself (R-24, R-27): every other
- * signed-in call is 403 API_PASSWORD_CHANGE_REQUIRED, whatever the client (console, CLI, script). Checked once
- * here, for every protected route, before its role check and before the body is read. The flag comes with the
- * session's own lookup (no extra query) and is never set for a single sign-on session.
+ * A password an operator chose or reset (or the first start or the offline recovery printed) has been seen by someone
+ * else — on the phone, in an e-mail, in a log — so until its owner replaces it, it opens nothing but the change itself
+ * (R-24, R-27): every other signed-in call is 403 API_PASSWORD_CHANGE_REQUIRED, whatever the client (console, CLI,
+ * script). Checked once here, for every protected route, before its role check and before the body is read. The flag
+ * comes with the session's own lookup (no extra query) and is never set for a single sign-on session.
  */
 function assertPasswordChanged(request: FastifyRequest, session: SessionHolder): void {
   if (!session.mustChangePassword) return;
