@@ -416,6 +416,24 @@ describe('lgsp user password / lgsp user reset-password (through the API)', () =
     assert.ok(password.length >= 10, reset.out);
     assert.match(reset.out, /chỉ hiện một lần \/ shown once only/);
 
+    // `lgsp user list` says who still has a temporary password; --json as the API gives it.
+    const dungRow = async () => {
+      const listed = await runCli(['user', 'list', '--search', 'dung'], adminEnv(url, h.token, configHome));
+      assert.equal(listed.code, 0, listed.err);
+      assert.match(listed.out, /Mật khẩu tạm \/ Temporary password/);
+      return listed.out.split('\n').find((line) => / dung /.test(line)) ?? '';
+    };
+    assert.match(await dungRow(), /chưa đổi \/ not changed yet/);
+    const json = await runCli(
+      ['user', 'list', '--search', 'dung', '--json'],
+      adminEnv(url, h.token, configHome),
+    );
+    assert.equal(json.code, 0, json.err);
+    assert.deepEqual(
+      (JSON.parse(json.out).items as Json[]).map((u) => [u.username, u.mustChangePassword, u.lockedUntil]),
+      [['dung', true, null]],
+    );
+
     const session = await h.accounts.login('dung', password);
     assert.equal(session.mustChangePassword, true);
     const cliLogin = await runCli(
@@ -453,6 +471,7 @@ describe('lgsp user password / lgsp user reset-password (through the API)', () =
     );
     assert.equal(changed.code, 0, changed.err);
     assert.match(changed.out, /Đã đổi mật khẩu \/ Password changed/);
+    assert.doesNotMatch(await dungRow(), /chưa đổi/, 'changed: no longer a temporary password');
     const served = await runCli(['org', 'list'], adminEnv(url, session.token, configHome));
     assert.equal(served.code, 0, served.err);
     assert.equal((await h.accounts.login('dung', 'dung-second-password')).user.username, 'dung');
