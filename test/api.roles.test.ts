@@ -1517,9 +1517,13 @@ const ROUTES: Row[] = [
         check: (b) => {
           assert.ok(b['items'].length >= 4, "b['items'].length >= 4");
           for (const u of b['items'] as Json[]) {
+            // The account and its sign-in state (lock, temporary password), never the password itself.
             assert.deepEqual(Object.keys(u).sort(), [
               'displayName',
+              'failedSignIns',
               'id',
+              'lockedUntil',
+              'mustChangePassword',
               'organizationId',
               'role',
               'username',
@@ -2353,6 +2357,11 @@ describe('lgsp user create / list', () => {
     assert.equal(list.code, 0, list.err);
     assert.match(list.out, /stp-canbo/);
     assert.match(list.out, /admin/);
+    // The temporary password shows on the account whose password someone else chose, not on its creator's own.
+    const rowOf = (username: string) =>
+      list.out.split('\n').find((line) => line.includes(` ${username} `)) ?? '';
+    assert.match(rowOf('stp-canbo'), /chưa đổi \/ not changed yet/);
+    assert.doesNotMatch(rowOf('stp-tudong'), /chưa đổi/);
   });
 
   test('a wrong role is a usage error (exit 2); agency without --org is refused by the platform (exit 1)', async () => {

@@ -11,6 +11,7 @@ import { blockMs } from '../src/core/backoff.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { openRedis } from '../src/core/redis.ts';
+import { formatVietnamDateTime, VIETNAM_OFFSET_MINUTES } from '../src/core/time.ts';
 import { TokenThrottle } from '../src/gateway/token-throttle.ts';
 import { EgressPolicy } from '../src/net/egress.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
@@ -307,6 +308,31 @@ for (const kind of storeKinds) {
     });
 
     test('an operator lifts it with `lgsp user unlock`, audited; then the right password works', async () => {
+      // `lgsp user list` shows whom to unlock: locked until when, Vietnam time; --json as the API gives it.
+      const lockedRow = async () => {
+        const listed = await runCli(
+          ['user', 'list', '--search', 'admin'],
+          adminEnv(url, h.token, configHome),
+        );
+        assert.equal(listed.code, 0, listed.err);
+        assert.match(listed.out, /Khoá tới \/ Locked until/);
+        return listed.out.split('\n').find((line) => / admin /.test(line)) ?? '';
+      };
+      const json = await runCli(
+        ['user', 'list', '--search', 'admin', '--json'],
+        adminEnv(url, h.token, configHome),
+      );
+      assert.equal(json.code, 0, json.err);
+      const admin = (JSON.parse(json.out).items as Array<Record<string, unknown>>).find(
+        (u) => u.username === 'admin',
+      );
+      assert.equal(typeof admin?.lockedUntil, 'string', json.out);
+      assert.ok((admin?.failedSignIns as number) > 5, json.out);
+      assert.equal(admin?.mustChangePassword, false);
+      const until = formatVietnamDateTime(Date.parse(admin!.lockedUntil as string), VIETNAM_OFFSET_MINUTES);
+      assert.match(until, /^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
+      assert.ok((await lockedRow()).includes(until), 'the table shows the lock in Vietnam time');
+
       const run = await runCli(['user', 'unlock', 'admin'], adminEnv(url, h.token, configHome));
       assert.equal(run.code, 0, run.err);
       assert.match(run.out, /Đã mở khóa \/ Unlocked: admin/);
@@ -317,6 +343,7 @@ for (const kind of storeKinds) {
         .where('action', '=', 'user.unlock')
         .execute();
       assert.deepEqual(audit, [{ action: 'user.unlock', object_id: 'admin' }]);
+      assert.equal((await lockedRow()).includes(until), false, 'unlocked: the table shows no lock');
 
       // The success reset the count: 5 more failures are free again.
       for (let i = 0; i < 5; i++) assert.equal((await login('admin', 'sai')).statusCode, 401);

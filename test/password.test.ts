@@ -31,6 +31,12 @@ for (const kind of storeKinds) {
       return res.json().token as string;
     };
     const me = async (token: string) => (await h.call('GET', '/api/v1/me', undefined, { token })).statusCode;
+    /** What the users list (GET /api/v1/users) says of one user. */
+    const listed = async (username: string) => {
+      const res = await h.call('GET', `/api/v1/users?q=${encodeURIComponent(username)}`);
+      assert.equal(res.statusCode, 200, res.body);
+      return (res.json().items as Json[]).find((u) => u.username === username);
+    };
     const failuresOf = async (username: string) =>
       (
         await h.store.db
@@ -159,6 +165,12 @@ for (const kind of storeKinds) {
       assert.ok(password.length >= 10, 'a new password of at least 10 characters');
       assert.equal(await me(binh), 401, 'the user’s sessions end');
       assert.equal((await login('binh', 'binh-first-password')).statusCode, 401);
+      assert.equal(
+        (await listed('binh'))?.mustChangePassword,
+        true,
+        'the users list says the password is temporary',
+      );
+      assert.equal((await listed('an'))?.mustChangePassword, false, 'an changed hers');
 
       const chiReset = await h.call('POST', '/api/v1/users/chi/password', {});
       assert.equal(chiReset.statusCode, 200);
@@ -187,6 +199,7 @@ for (const kind of storeKinds) {
         false,
         'changing clears the flag',
       );
+      assert.equal((await listed('binh'))?.mustChangePassword, false, 'and the users list says so');
 
       // Returned once: in no later answer, and not in the audit trail.
       const later = [
@@ -314,6 +327,7 @@ for (const kind of storeKinds) {
         });
       const created = await create('dung', {});
       assert.equal(created.statusCode, 201, created.body);
+      assert.equal((await listed('dung'))?.mustChangePassword, true, 'listed with a temporary password');
       const token = await tokenOf('dung', 'dung-operator-chose');
       const refused = await h.call('GET', '/api/v1/organizations', undefined, { token });
       assert.equal(refused.statusCode, 403, refused.body);
@@ -326,14 +340,38 @@ for (const kind of storeKinds) {
       );
       assert.equal(changed.statusCode, 200, changed.body);
       assert.equal((await h.call('GET', '/api/v1/organizations', undefined, { token })).statusCode, 200);
+      assert.equal((await listed('dung'))?.mustChangePassword, false, 'changed: no longer temporary');
 
       const own = await create('giang', { mustChangePassword: false });
+      assert.equal((await listed('giang'))?.mustChangePassword, false, 'an account its creator uses');
       assert.equal(own.statusCode, 201, own.body);
       const ownToken = await tokenOf('giang', 'giang-operator-chose');
       assert.equal(
         (await h.call('GET', '/api/v1/organizations', undefined, { token: ownToken })).statusCode,
         200,
       );
+    });
+
+    test('the users list never calls an SSO-only account’s password temporary: it has none here', async () => {
+      // Even a stray flag on the row (none is ever set: a reset of such an account is 409) does not make it one.
+      await h.store.db
+        .insertInto('users')
+        .values({
+          id: 'usr_sso_only_list',
+          username: 'hoa-sso',
+          display_name: 'Hoa (SSO)',
+          password_hash: null,
+          role: 'auditor',
+          organization_id: null,
+          created_at: new Date(),
+          oidc_issuer: 'https://idp.example.vn',
+          oidc_subject: 'hoa',
+          must_change_password: true,
+        })
+        .execute();
+      const item = await listed('hoa-sso');
+      assert.equal(item?.mustChangePassword, false);
+      assert.equal((await listed('binh'))?.mustChangePassword, false);
     });
 
     async function userId(username: string): Promise<string> {
@@ -378,6 +416,24 @@ describe('lgsp user password / lgsp user reset-password (through the API)', () =
     assert.ok(password.length >= 10, reset.out);
     assert.match(reset.out, /chỉ hiện một lần \/ shown once only/);
 
+    // `lgsp user list` says who still has a temporary password; --json as the API gives it.
+    const dungRow = async () => {
+      const listed = await runCli(['user', 'list', '--search', 'dung'], adminEnv(url, h.token, configHome));
+      assert.equal(listed.code, 0, listed.err);
+      assert.match(listed.out, /Mật khẩu tạm \/ Temporary password/);
+      return listed.out.split('\n').find((line) => / dung /.test(line)) ?? '';
+    };
+    assert.match(await dungRow(), /chưa đổi \/ not changed yet/);
+    const json = await runCli(
+      ['user', 'list', '--search', 'dung', '--json'],
+      adminEnv(url, h.token, configHome),
+    );
+    assert.equal(json.code, 0, json.err);
+    assert.deepEqual(
+      (JSON.parse(json.out).items as Json[]).map((u) => [u.username, u.mustChangePassword, u.lockedUntil]),
+      [['dung', true, null]],
+    );
+
     const session = await h.accounts.login('dung', password);
     assert.equal(session.mustChangePassword, true);
     const cliLogin = await runCli(
@@ -415,6 +471,7 @@ describe('lgsp user password / lgsp user reset-password (through the API)', () =
     );
     assert.equal(changed.code, 0, changed.err);
     assert.match(changed.out, /Đã đổi mật khẩu \/ Password changed/);
+    assert.doesNotMatch(await dungRow(), /chưa đổi/, 'changed: no longer a temporary password');
     const served = await runCli(['org', 'list'], adminEnv(url, session.token, configHome));
     assert.equal(served.code, 0, served.err);
     assert.equal((await h.accounts.login('dung', 'dung-second-password')).user.username, 'dung');

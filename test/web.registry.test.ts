@@ -333,9 +333,22 @@ describe('the console: registry and traffic screens', () => {
     assert.equal((await login('kiemtoan.khoa', 'mat-khau-kiem-toan-1')).status, 429, 'locked');
     assert.equal((await login('kiemtoan.sai', 'sai-mat-khau')).status, 401);
     const listed = (await (await admin('GET', '/api/v1/users?q=kiemtoan')).json()) as {
-      items: Array<{ username: string; lockedUntil: string | null; failedSignIns: number }>;
+      items: Array<{
+        username: string;
+        lockedUntil: string | null;
+        failedSignIns: number;
+        mustChangePassword: boolean;
+      }>;
     };
     const locked = listed.items.find((u) => u.username === 'kiemtoan.khoa');
+    // Both were created with a password the operator chose: temporary until they change it (§2.11).
+    assert.deepEqual(
+      listed.items.map((u) => [u.username, u.mustChangePassword]),
+      [
+        ['kiemtoan.khoa', true],
+        ['kiemtoan.sai', true],
+      ],
+    );
     assert.ok(locked?.lockedUntil, 'the list answers the lock');
     assert.equal(locked.failedSignIns, 2);
     assert.deepEqual(
@@ -353,6 +366,11 @@ describe('the console: registry and traffic screens', () => {
     assert.match(until, /^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
     await row('kiemtoan.khoa').getByText(`Bị khoá tới ${until}`, { exact: true }).waitFor();
     await row('kiemtoan.sai').getByText('1 lần đăng nhập sai gần đây', { exact: true }).waitFor();
+    // The temporary password beside the lock, in the same sign-in column; not on admin, who chose theirs.
+    for (const username of ['kiemtoan.khoa', 'kiemtoan.sai']) {
+      await row(username).getByText('Mật khẩu tạm, chưa đổi', { exact: true }).waitFor();
+    }
+    assert.equal(await page.getByText('Mật khẩu tạm, chưa đổi', { exact: true }).count(), 2);
     const unlockButtons = page.getByRole('button', { name: 'Mở khoá đăng nhập' });
     assert.equal(await unlockButtons.count(), 1, 'one locked user, one unlock button');
     assert.equal(await row('kiemtoan.khoa').getByRole('button', { name: 'Mở khoá đăng nhập' }).count(), 1);
@@ -379,6 +397,21 @@ describe('the console: registry and traffic screens', () => {
       items: Array<{ lockedUntil: string | null }>;
     };
     const againUntil = formatVietnamDateTime(again.items[0]!.lockedUntil!, VIETNAM_OFFSET_MINUTES);
+    // kiemtoan.sai changes the temporary password: the list no longer calls it temporary.
+    const sai = await login('kiemtoan.sai', 'mat-khau-kiem-toan-1');
+    assert.equal(sai.status, 200);
+    const changed = await fetch(`${web.adminUrl}/api/v1/auth/password`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${((await sai.json()) as { token: string }).token}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        currentPassword: 'mat-khau-kiem-toan-1',
+        newPassword: 'mat-khau-rieng-cua-sai',
+      }),
+    });
+    assert.equal(changed.status, 200, await changed.text());
     await page.reload();
     await page.getByRole('heading', { name: 'Người dùng' }).waitFor();
     await page.getByText('EN', { exact: true }).click();
@@ -386,6 +419,14 @@ describe('the console: registry and traffic screens', () => {
       await page.getByRole('heading', { name: 'Users' }).waitFor();
       await row('kiemtoan.khoa').getByText(`Locked until ${againUntil}`, { exact: true }).waitFor();
       await row('kiemtoan.khoa').getByRole('button', { name: 'Unlock sign-in' }).waitFor();
+      await row('kiemtoan.khoa').getByText('Temporary password, not changed yet', { exact: true }).waitFor();
+      assert.equal(
+        await row('kiemtoan.sai')
+          .getByText(/Temporary password/)
+          .count(),
+        0,
+        'changed: no longer temporary',
+      );
     } finally {
       await page.getByText('VI', { exact: true }).click();
       await page.getByRole('heading', { name: 'Người dùng' }).waitFor();

@@ -166,7 +166,13 @@ export class Accounts {
   async listUsers(query: Static<typeof UserQuery>): Promise<PageOf<UserListItem>> {
     let q = this.store.db
       .selectFrom('users')
-      .select(['id', 'username', 'display_name', 'role', 'organization_id']);
+      .select(['id', 'username', 'display_name', 'role', 'organization_id'])
+      // A temporary password not changed yet (§2.11); an SSO-only account has no password here, so never one.
+      .select((eb) =>
+        eb
+          .and([eb('must_change_password', '=', true), eb('password_hash', 'is not', null)])
+          .as('temporary_password'),
+      );
     if (query.role) q = q.where('role', '=', query.role);
     if (query.organizationId) q = q.where('organization_id', '=', query.organizationId);
     const search = query.q;
@@ -203,6 +209,7 @@ export class Accounts {
         failedSignIns: t
           ? recentFailures(t.failures, new Date(t.last_failure_at).getTime(), nowMs, this.userPolicy)
           : 0,
+        mustChangePassword: r.temporary_password === true,
       };
     });
     return { items, total };

@@ -30,7 +30,8 @@ export const UserSchema = Type.Object({
 export type User = Static<typeof UserSchema>;
 
 /**
- * A user in the list of accounts (R-24): with the username's sign-in lockout, so the operator sees whom to unlock.
+ * A user in the list of accounts (R-24): with the username's sign-in lockout, so the operator sees whom to unlock,
+ * and whether the user still has a temporary password (who has not changed the one an operator gave them).
  * The client address's own lockout is not the user's and is not shown here.
  */
 export const UserListItemSchema = Type.Object({
@@ -44,6 +45,11 @@ export const UserListItemSchema = Type.Object({
   failedSignIns: Type.Integer({
     minimum: 0,
     description: 'Số lần đăng nhập sai gần đây / recent failed sign-ins, in the counting window',
+  }),
+  mustChangePassword: Type.Boolean({
+    description:
+      'Mật khẩu tạm chưa đổi (do quản trị viên đặt khi tạo hoặc đặt lại, hoặc hệ thống tạo): người dùng phải đổi trước khi làm việc khác; luôn false với tài khoản chỉ đăng nhập SSO / ' +
+      'a temporary password not changed yet (set by an operator at creation or a reset, or generated): the user must change it before anything else; always false for an SSO-only account',
   }),
 });
 export type UserListItem = Static<typeof UserListItemSchema>;

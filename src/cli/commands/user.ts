@@ -2,7 +2,7 @@ import { type OperationResponse, type PasswordReset, ROLES } from '../../api/con
 import { isOneOf, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { callCommand, headed, pagedListCommand } from '../command-builders.ts';
-import { fields } from '../format.ts';
+import { fields, time } from '../format.ts';
 import { readAll, readHidden } from '../io.ts';
 import { openPlatformStore } from '../platform-store.ts';
 
@@ -154,7 +154,9 @@ export const userCommands: Group = {
   subcommands: {
     list: pagedListCommand({
       synopsis: '[--role <vai trò>] [--org <id>]',
-      summary: 'Danh sách người dùng (không bao giờ có mật khẩu) / List users (never a password)',
+      summary:
+        'Danh sách người dùng, khoá đăng nhập, mật khẩu tạm chưa đổi (không bao giờ có mật khẩu) / List users, sign-in ' +
+        'locks, temporary passwords not changed yet (never a password)',
       filters: { role: 'role', org: 'organizationId' },
       send: (ctx, query) => ctx.api.call('listUsers', { query }),
       headers: [
@@ -163,8 +165,22 @@ export const userCommands: Group = {
         'Họ tên / Name',
         'Vai trò / Role',
         'Cơ quan / Organization',
+        'Khoá tới / Locked until',
+        'Sai gần đây / Recent failures',
+        'Mật khẩu tạm / Temporary password',
       ],
-      row: (u) => [u.id, u.username, u.displayName, u.role, u.organizationId],
+      // The sign-in state the operator acts on (docs/security.md §2.5, §2.11): the username's lock, in Vietnam
+      // time, and a temporary password the user has not changed yet. --json keeps the API's fields as they are.
+      row: (u) => [
+        u.id,
+        u.username,
+        u.displayName,
+        u.role,
+        u.organizationId,
+        u.lockedUntil === null ? null : time(u.lockedUntil),
+        u.failedSignIns,
+        u.mustChangePassword ? 'chưa đổi / not changed yet' : null,
+      ],
     }),
     unlock: callCommand({
       synopsis: '<tên đăng nhập> [--address <địa chỉ IP>]',

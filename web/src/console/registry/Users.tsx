@@ -1,9 +1,9 @@
 import { PlusOutlined } from '@ant-design/icons';
 import { App, Button, Checkbox, Form, Input, Modal, Select, Space } from 'antd';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import type { Role } from '../../../../src/api/contract/auth.ts';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
-import { useT } from '../../shared/i18n.tsx';
+import { type Translate, useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { ALL_ROLES, roleLabel } from '../../shared/session.tsx';
 import { ColourTag } from '../../shared/tags.tsx';
@@ -73,8 +73,8 @@ export function Users() {
           },
           {
             title: t('Đăng nhập', 'Sign-in'),
-            key: 'lock',
-            render: (_: unknown, u: User) => <LockState user={u} />,
+            key: 'sign-in',
+            render: (_: unknown, u: User) => <SignInState user={u} />,
           },
           ...(canManage
             ? [
@@ -120,20 +120,38 @@ export function Users() {
 }
 
 /**
- * The username's sign-in lockout as the list answers it: locked until when (Vietnam time), or the recent failures
- * that count towards one; nothing when there are none.
+ * The user's sign-in state as the list answers it: the username's lockout — locked until when (Vietnam time), or the
+ * recent failures that count towards one — and a temporary password not changed yet (docs/security.md §2.11: set by
+ * an operator or generated; the API holds everything else until it is changed); a dash when there is none of these.
  */
-function LockState({ user }: { user: User }) {
+function SignInState({ user }: { user: User }) {
   const t = useT();
+  const lock = lockState(user, t);
+  if (lock === null && !user.mustChangePassword) return <>—</>;
+  return (
+    <Space size={4} wrap>
+      {lock}
+      {user.mustChangePassword && (
+        <ColourTag color="orange">
+          {t('Mật khẩu tạm, chưa đổi', 'Temporary password, not changed yet')}
+        </ColourTag>
+      )}
+    </Space>
+  );
+}
+
+function lockState(user: User, t: Translate): ReactNode {
   if (user.lockedUntil !== null) {
     const until = formatDateTime(user.lockedUntil);
     return <ColourTag color="red">{t(`Bị khoá tới ${until}`, `Locked until ${until}`)}</ColourTag>;
   }
   if (user.failedSignIns > 0) {
     const n = user.failedSignIns;
-    return t(`${n} lần đăng nhập sai gần đây`, `${n} recent failed sign-in${n === 1 ? '' : 's'}`);
+    return (
+      <span>{t(`${n} lần đăng nhập sai gần đây`, `${n} recent failed sign-in${n === 1 ? '' : 's'}`)}</span>
+    );
   }
-  return <>—</>;
+  return null;
 }
 
 function CreateUserModal({ onClose }: { onClose: (saved: boolean) => void }) {
