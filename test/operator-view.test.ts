@@ -26,6 +26,23 @@ async function getJson(url: string, headers: Record<string, string> = {}) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+/** A platform listening on every address, so the same node can be asked from "outside" (its LAN address) and locally. */
+async function startOnEveryAddress(
+  dataDir: string,
+  admin: { metricsToken?: string } = {},
+): Promise<Platform> {
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      dataDir,
+      gateway: { port: 0, host: '0.0.0.0' },
+      admin: { port: 0, host: '0.0.0.0', password: 'mat-khau-kiem-thu', ...admin },
+      logLevel: 'silent',
+    },
+  });
+  return startPlatform(config, { logger: silentLogger() });
+}
+
 describe('operational detail only for the operator', {
   skip: outsideAddress === undefined && 'no non-loopback IPv4 address',
 }, () => {
@@ -36,17 +53,7 @@ describe('operational detail only for the operator', {
   const at = (host: string, port: string, path: string) => `http://${host}:${port}${path}`;
 
   before(async () => {
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dataDir,
-        // Listening on every address, so the same node can be asked from "outside" (its LAN address) and locally.
-        gateway: { port: 0, host: '0.0.0.0' },
-        admin: { port: 0, host: '0.0.0.0', password: 'mat-khau-kiem-thu' },
-        logLevel: 'silent',
-      },
-    });
-    platform = await startPlatform(config, { logger: silentLogger() });
+    platform = await startOnEveryAddress(dataDir);
     gatewayPort = new URL(platform.gatewayUrl).port;
     adminPort = new URL(platform.adminUrl).port;
   });
@@ -99,16 +106,7 @@ describe('operational detail with admin.metricsToken set', {
   const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-operator-view-token-'));
 
   before(async () => {
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dataDir,
-        gateway: { port: 0, host: '0.0.0.0' },
-        admin: { port: 0, host: '0.0.0.0', password: 'mat-khau-kiem-thu', metricsToken: METRICS_TOKEN },
-        logLevel: 'silent',
-      },
-    });
-    platform = await startPlatform(config, { logger: silentLogger() });
+    platform = await startOnEveryAddress(dataDir, { metricsToken: METRICS_TOKEN });
   });
   after(async () => {
     await platform?.stop();
