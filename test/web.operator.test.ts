@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../src/cli/client.ts';
+import { VIETNAM_OFFSET_MINUTES } from '../src/core/time.ts';
 import { launchBrowser, openPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { OPENAPI_DOC } from './helpers/onboard.ts';
@@ -112,8 +113,21 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
       },
     });
     subscriptionRequestId = subscriptionRequest.id;
-    // Filed three weeks ago: past the 2-working-day deadline whatever the holidays (Decree 194/2025).
-    const longAgo = new Date(Date.now() - 21 * 86_400_000);
+    // Filed on a Saturday at noon, Vietnam time, three weeks ago or more: past the 2-working-day deadline whatever
+    // the holidays (Decree 194/2025), and a deadline that starts on a day off ends at midnight, which reads
+    // "hết ngày …". Filed on a working day, it would end at the hour it was filed — and the dashboard's line below
+    // would depend on the weekday the test runs.
+    const vietnamToday = new Date(Date.now() + VIETNAM_OFFSET_MINUTES * 60_000 - 21 * 86_400_000);
+    const backToSaturday = (vietnamToday.getUTCDay() + 1) % 7;
+    const longAgo = new Date(
+      Date.UTC(
+        vietnamToday.getUTCFullYear(),
+        vietnamToday.getUTCMonth(),
+        vietnamToday.getUTCDate() - backToSaturday,
+        12,
+      ) -
+        VIETNAM_OFFSET_MINUTES * 60_000,
+    );
     await platform.store.db
       .updateTable('subscription_requests')
       .set({ submitted_at: longAgo, stage_started_at: longAgo })
