@@ -123,7 +123,7 @@ export interface Platform {
  */
 export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config);
   const role = config.role;
   const serves = {
     gateway: role === 'all' || role === 'gateway',

@@ -14,6 +14,8 @@ describe('configuration', () => {
     assert.equal(c.admin.port, 9080);
     assert.equal(c.gateway.tokenTtlSeconds, 3600);
     assert.equal(c.gateway.upstreamTimeoutMs, 30000);
+    assert.equal(c.logFormat, 'auto', 'text on a terminal, JSON elsewhere (src/telemetry/logger.ts)');
+    assert.equal(loadConfig({ env: { LGSP_LOG_FORMAT: 'text' } }).logFormat, 'text');
     assert.ok(
       Object.isFrozen(c) && Object.isFrozen(c.gateway),
       'Object.isFrozen(c) && Object.isFrozen(c.gateway)',
@@ -86,6 +88,10 @@ describe('configuration', () => {
     );
     assert.match(role!, /"nut"/);
     assert.match(problems({ LGSP_LOG_LEVEL: 'verbose' })[0]!, /phải là một trong .*info, debug/);
+    assert.match(
+      problems({ LGSP_LOG_FORMAT: 'pretty' })[0]!,
+      /^logFormat \(LGSP_LOG_FORMAT\): phải là một trong \/ must be one of: auto, json, text/,
+    );
     assert.match(problems({ LGSP_GATEWAY_WORKERS: '0' })[0]!, /cần ≥ 1 \/ expected at least 1/);
     assert.match(problems({ LGSP_GATEWAY_PORT: 'tám' })[0]!, /cần một số nguyên \/ expected an integer/);
     assert.match(

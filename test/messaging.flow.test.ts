@@ -146,7 +146,9 @@ for (const setup of platformEngines) {
         },
         {
           clock,
-          logger: process.env['DEBUG_LOG'] ? createLogger('info') : silentLogger(),
+          logger: process.env['DEBUG_LOG']
+            ? createLogger({ logLevel: 'info', logFormat: 'auto', timezoneOffsetMinutes: 420 })
+            : silentLogger(),
         },
       );
       platform = started.platform;

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { pino } from 'pino';
-import { formatVietnamDate, formatVietnamDateTime, utcOffsetLabel } from '../src/core/time.ts';
+import {
+  formatVietnamDate,
+  formatVietnamDateTime,
+  formatVietnamDateTimeSeconds,
+  utcOffsetLabel,
+} from '../src/core/time.ts';
 import { Notifier } from '../src/notify/notifier.ts';
 import { statistics, statisticsCsv, statisticsXlsx } from '../src/reports/statistics.ts';
 import { insertTransactions } from '../src/telemetry/record-copy.ts';
@@ -30,6 +35,7 @@ describe('the one formatter: dd/mm/yyyy HH:mm at the configured offset', () => {
   test('a UTC evening is the next day in Vietnam; other offsets move with the configuration', () => {
     assert.equal(formatVietnamDateTime(SUNSET, VN), '15/06/2027 00:00');
     assert.equal(formatVietnamDate(SUNSET, VN), '15/06/2027');
+    assert.equal(formatVietnamDateTimeSeconds(Date.parse(SUNSET) - 1_000, VN), '14/06/2027 23:59:59');
     assert.equal(formatVietnamDateTime(new Date(SUNSET), 0), '14/06/2027 17:00');
     assert.equal(formatVietnamDateTime(Date.parse(SUNSET), -90), '14/06/2027 15:30');
     assert.equal(utcOffsetLabel(VN), 'UTC+07:00');

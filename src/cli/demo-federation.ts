@@ -7,7 +7,7 @@ import { systemClock } from '../core/clock.ts';
 import { loadConfig } from '../core/config.ts';
 import { Peers } from '../federation/peers.ts';
 import { localUrl, type Platform, startPlatform } from '../platform.ts';
-import { createLogger } from '../telemetry/logger.ts';
+import { createLogger, type LogFormat } from '../telemetry/logger.ts';
 import { publishAfterTry } from './onboarding.ts';
 
 /**
@@ -77,18 +77,26 @@ export async function startDemoPeers(
   ports: DemoChainPorts,
   upstreamUrl: string,
   adminPassword: string,
+  logFormat: LogFormat,
 ): Promise<{ ndxp: DemoPeer; dongThap: DemoPeer }> {
   const host = (port: number) => `127.0.0.1:${port}`;
   const started = await Promise.allSettled([
-    startDemoPeer(DEMO_NDXP_CODE, NDXP_NAME, ports.ndxp, adminPassword, [
-      host(ports.dongThap),
-      host(ports.demo),
-    ]),
-    startDemoPeer(DEMO_PEER_CODE, PEER_NAME, ports.dongThap, adminPassword, [
-      new URL(upstreamUrl).host,
-      host(ports.ndxp),
-      host(ports.demo),
-    ]),
+    startDemoPeer(
+      DEMO_NDXP_CODE,
+      NDXP_NAME,
+      ports.ndxp,
+      adminPassword,
+      [host(ports.dongThap), host(ports.demo)],
+      logFormat,
+    ),
+    startDemoPeer(
+      DEMO_PEER_CODE,
+      PEER_NAME,
+      ports.dongThap,
+      adminPassword,
+      [new URL(upstreamUrl).host, host(ports.ndxp), host(ports.demo)],
+      logFormat,
+    ),
   ]);
   const [ndxp, dongThap] = started;
   if (ndxp.status === 'fulfilled' && dongThap.status === 'fulfilled')
@@ -103,6 +111,7 @@ async function startDemoPeer(
   gatewayPort: number,
   adminPassword: string,
   egressAllow: string[],
+  logFormat: LogFormat,
 ): Promise<DemoPeer> {
   const dataDir = mkdtempSync(join(tmpdir(), `lgsp-demo-${code}-`));
   const config = loadConfig({
@@ -115,11 +124,13 @@ async function startDemoPeer(
       federation: { code },
       egress: { allow: egressAllow },
       logLevel: 'warn',
+      // The demo's own format: the peers write on the same stderr, so their lines look like its lines.
+      logFormat,
     },
   });
   let platform: Platform;
   try {
-    platform = await startPlatform(config, { logger: createLogger('warn', code) });
+    platform = await startPlatform(config, { logger: createLogger(config, { name: code }) });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;

@@ -15,6 +15,7 @@ import { newSecret } from '../core/ids.ts';
 import { sandboxTestCall } from '../gateway/sandbox-probe.ts';
 import { localUrl, type OperatorAccountOrigin, startPlatform } from '../platform.ts';
 import type { Store } from '../store/port.ts';
+import { resolveLogFormat } from '../telemetry/logger.ts';
 import { seedDemoComposite } from './demo-composite.ts';
 import {
   DEMO_NDXP_CODE,
@@ -482,7 +483,9 @@ export async function runDemo(args: string[]): Promise<number> {
         origin = o;
       },
     }),
-    withFederation ? startDemoPeers(chainPorts, upstream.url, adminPassword) : Promise.resolve(null),
+    withFederation
+      ? startDemoPeers(chainPorts, upstream.url, adminPassword, resolveLogFormat(config.logFormat))
+      : Promise.resolve(null),
   ]);
   if (started.status === 'rejected' || startedPeer.status === 'rejected') {
     if (started.status === 'fulfilled') await started.value.stop();

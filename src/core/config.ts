@@ -569,6 +569,16 @@ export const ConfigSchema = Type.Object(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },
     ),
+    // What a person reads is Vietnamese first and in Vietnam time; machines (systemd's journal, log shippers, CI)
+    // keep pino's JSON unchanged. `auto` tells them apart by whether stderr is a terminal (src/telemetry/logger.ts).
+    logFormat: Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('text')], {
+      default: 'auto',
+      description:
+        'Dạng nhật ký trên stderr: `auto` (mặc định) — `text` khi stderr là terminal, nếu không `json`; `json` — một ' +
+        'đối tượng JSON mỗi dòng (pino); `text` — một dòng dễ đọc mỗi bản ghi, giờ Việt Nam / log format on stderr: ' +
+        '`auto` (default) — `text` on a terminal, else `json`; `json` — one pino JSON object per line; `text` — one ' +
+        'readable line per record, in Vietnam time',
+    }),
   },
   { additionalProperties: false },
 );
@@ -669,6 +679,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_FAILURE_WINDOW_MINUTES: 'limits.failureWindowMinutes',
   LGSP_BRUTEFORCE_ALERT_FAILURES: 'limits.alertFailures',
   LGSP_LOG_LEVEL: 'logLevel',
+  LGSP_LOG_FORMAT: 'logFormat',
   LGSP_MAINTENANCE_MIN_NOTICE_HOURS: 'lifecycle.maintenanceMinNoticeHours',
   LGSP_CONVENTION_LGSPACCESSTOKEN: 'clientConventions.lgspAccessToken',
   LGSP_CONVENTION_LGSPACCESSTOKEN_CACHE_SECONDS: 'clientConventions.lgspAccessTokenCacheSeconds',

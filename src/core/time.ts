@@ -45,6 +45,7 @@ function localParts(value: Instant, offsetMinutes: number) {
     year: String(d.getUTCFullYear()),
     hour: two(d.getUTCHours()),
     minute: two(d.getUTCMinutes()),
+    second: two(d.getUTCSeconds()),
   };
 }
 
@@ -56,6 +57,15 @@ function localParts(value: Instant, offsetMinutes: number) {
 export function formatVietnamDateTime(value: Instant, offsetMinutes: number): string {
   const p = localParts(value, offsetMinutes);
   return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}`;
+}
+
+/**
+ * The same to the second, `dd/mm/yyyy HH:mm:ss`: a log line a person reads in a terminal, where two events of one
+ * minute must still be told apart (src/telemetry/logger.ts).
+ */
+export function formatVietnamDateTimeSeconds(value: Instant, offsetMinutes: number): string {
+  const p = localParts(value, offsetMinutes);
+  return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}:${p.second}`;
 }
 
 /** The local date alone, `dd/mm/yyyy`. */

@@ -1,6 +1,7 @@
 import type { SnapshotData, TokenRevocation } from '../control/snapshot.ts';
 import type { Config } from '../core/config.ts';
 import type { EgressDenial, EgressShared } from '../net/egress.ts';
+import type { LogFormat } from '../telemetry/logger.ts';
 import type { GatewayCounterStates } from '../telemetry/metrics.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { WindowCounts } from './quota.ts';
@@ -8,7 +9,14 @@ import type { TokenBlocks, TokenFailureReport } from './token-throttle.ts';
 
 /** Messages between the primary (owner of the store) and its gateway workers, over the cluster IPC channel. */
 export type ToWorker =
-  | { type: 'init'; config: Config; snapshot: SnapshotData; problemTypeOrigin: string }
+  | {
+      type: 'init';
+      config: Config;
+      snapshot: SnapshotData;
+      problemTypeOrigin: string;
+      /** The primary's `logFormat` resolved: workers log as the primary does, whatever their stderr says. */
+      logFormat: LogFormat;
+    }
   /** Where problems' `type` pages are (core/errors.ts), known once the admin port listens. */
   | { type: 'problem-type-origin'; origin: string }
   | { type: 'snapshot'; snapshot: SnapshotData }

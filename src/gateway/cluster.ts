@@ -7,6 +7,7 @@ import { systemClock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { problemTypeOrigin } from '../core/errors.ts';
 import type { EgressPolicy } from '../net/egress.ts';
+import { resolveLogFormat } from '../telemetry/logger.ts';
 import type { GatewayCounterStates } from '../telemetry/metrics.ts';
 import type { Recorder } from '../telemetry/recorder.ts';
 import { SYNC_INTERVAL_MS, type ToPrimary, type ToWorker } from './cluster-messages.ts';
@@ -69,6 +70,8 @@ export async function startGatewayWorkers(
     silent: false,
   });
 
+  // Resolved here once: the workers inherit this process's stderr, and all of them log as it does.
+  const logFormat = resolveLogFormat(config.logFormat);
   const quotaReports = new Map<number, Record<string, WindowCounts>>();
   const counterReports = new Map<string, GatewayCounterStates>();
   // The sum of every worker's `/token` failures: blocks are decided here and sent to all (issue 10 item 5).
@@ -96,6 +99,7 @@ export async function startGatewayWorkers(
             config,
             snapshot: snapshots.currentData!,
             problemTypeOrigin: problemTypeOrigin(),
+            logFormat,
           });
         else if (m.type === 'records') {
           const durable = recorder.recordMany(m.batch);

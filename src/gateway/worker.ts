@@ -86,7 +86,8 @@ const init = await new Promise<Extract<ToWorker, { type: 'init' }>>((resolve) =>
 
 const { config } = init;
 setProblemTypeOrigin(init.problemTypeOrigin);
-const logger = createLogger(config.logLevel, 'lgsp-gateway-worker');
+// The primary's resolved format, not this process's own look at stderr: one setting for the whole node.
+const logger = createLogger({ ...config, logFormat: init.logFormat }, { name: 'lgsp-gateway-worker' });
 const snapshots = new SnapshotHolder(null, systemClock, logger);
 await snapshots.install(init.snapshot);
 const sink = new IpcRecordSink(recordDurability(config) === 'strict');
