@@ -67,6 +67,19 @@ describe('logFormat text: one line a person reads, Vietnam time, bilingual level
     assert.match(worker.text(), / {2}m name=lgsp-gateway-worker\n$/);
   });
 
+  test('text a caller put into a message or a field can neither forge a line nor reach the terminal as an escape', () => {
+    const { logger, text } = capture();
+    logger.warn(
+      { path: '/a\n01/01/2027 00:00:00 THÔNG TIN/INFO  x' },
+      'gọi lỗi \u001b[31m/x\n01/01/2027 00:00:00 LỖI/ERROR  giả',
+    );
+    const out = text();
+    assert.equal(out.split('\n').length, 2, 'one line');
+    assert.ok(!out.includes('\u001b'), 'no escape character');
+    assert.ok(out.includes('gọi lỗi \\u001b[31m/x\\n01/01/2027'), out);
+    assert.ok(out.includes('path="/a\\n01/01/2027'), out);
+  });
+
   test('redaction still applies: the censor text is shown, never the secret', () => {
     const { logger, text } = capture();
     logger.warn(

@@ -147,7 +147,7 @@ export function formatLogLine(line: string, offsetMinutes: number, stacksAtEvery
   const level = typeof record['level'] === 'number' ? record['level'] : 0;
   const when = typeof record['time'] === 'number' ? record['time'] : Date.now();
   const word = (LEVEL_WORDS[level] ?? String(record['level'])).padEnd(LEVEL_WIDTH);
-  const msg = typeof record['msg'] === 'string' ? record['msg'] : '';
+  const msg = typeof record['msg'] === 'string' ? printable(record['msg']) : '';
   let text = `${formatVietnamDateTimeSeconds(when, offsetMinutes)} ${word}  ${msg}`.trimEnd();
   let stack = '';
   for (const [key, value] of Object.entries(record)) {
@@ -172,6 +172,15 @@ export function formatLogLine(line: string, offsetMinutes: number, stacksAtEvery
 }
 
 function fieldValue(value: unknown): string {
-  if (typeof value === 'string') return /^[^\s"=]+$/u.test(value) ? value : JSON.stringify(value);
+  if (typeof value === 'string') return /^[^\s"=\p{Cc}]+$/u.test(value) ? value : JSON.stringify(value);
   return JSON.stringify(value) ?? String(value);
+}
+
+/**
+ * A message as one line of plain text: its control characters written as JSON writes them (`\n`, `\u001b`), so that
+ * text a caller put into a message can neither start a line that looks like the platform's own nor send a terminal
+ * escape sequence to the operator's screen. JSON lines are safe by construction; this keeps text lines as safe.
+ */
+function printable(text: string): string {
+  return text.replace(/\p{Cc}/gu, (c) => JSON.stringify(c).slice(1, -1));
 }
