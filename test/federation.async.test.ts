@@ -14,6 +14,7 @@ import {
   gatewayToken,
   type IssuedCredential,
   startFederatedPlatform,
+  startTogether,
 } from './helpers/federation.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
 import { testCipher } from './helpers/payload-keys.ts';
@@ -177,7 +178,7 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
       dropDatabase = database.drop;
       nStore = { LGSP_DATABASE_URL: database.url };
     }
-    [a, n, b] = await Promise.all([
+    [a, n, b] = await startTogether([
       startFederatedPlatform('lgsp-a', pa!, [host(pn!.gateway), host(pb!.gateway)], { ...fast, ...aEngine }),
       startFederatedPlatform('ndxp', pn!, [host(pa!.gateway), host(pb!.gateway), host(pb!.admin)], {
         ...fast,

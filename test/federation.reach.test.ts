@@ -7,6 +7,7 @@ import {
   gatewayToken,
   type IssuedCredential,
   startFederatedPlatform,
+  startTogether,
 } from './helpers/federation.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
 import { startUpstream } from './helpers/upstream.ts';
@@ -131,7 +132,7 @@ describe('federation reaches composites, built-ins and imported composite backen
     const [pa, pb] = await federationPorts(2);
     const host = (p: number) => `127.0.0.1:${p}`;
     const upstreamHost = new URL(upstream.url).host;
-    [a, b] = await Promise.all([
+    [a, b] = await startTogether([
       startFederatedPlatform('lgsp-a', pa!, [host(pb!.gateway), upstreamHost]),
       startFederatedPlatform('lgsp-b', pb!, [host(pa!.gateway), upstreamHost]),
     ]);

@@ -21,6 +21,7 @@ import {
   gatewayToken,
   type IssuedCredential,
   startFederatedPlatform,
+  startTogether,
 } from './helpers/federation.ts';
 import { TEST_KEK } from './helpers/keys.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
@@ -268,7 +269,7 @@ describe('federation: A → NDXP → B with signed hops (three real platforms)',
     const host = (p: number) => `127.0.0.1:${p}`;
     const upstreamHost = new URL(upstream.url).host;
     // Each platform may reach the others' gateways (and B its provider, NDXP B's public catalogue): nothing else.
-    [a, n, b] = await Promise.all([
+    [a, n, b] = await startTogether([
       startFederatedPlatform('lgsp-a', pa!, [host(pn!.gateway), host(pb!.gateway)]),
       startFederatedPlatform('ndxp', pn!, [host(pa!.gateway), host(pb!.gateway), host(pb!.admin)]),
       startFederatedPlatform('lgsp-b', pb!, [host(pa!.gateway), host(pn!.gateway), upstreamHost]),

@@ -33,6 +33,24 @@ export async function federationPorts(count: number): Promise<Array<{ gateway: n
   return ports;
 }
 
+/**
+ * Starts platforms side by side. Should one fail, the others are stopped before its error is thrown: a test's
+ * `before` that fails leaves no platform running (one did, and its live child processes kept the test file — and
+ * the whole run — from ever ending).
+ */
+export async function startTogether<T extends readonly Promise<{ dispose(): Promise<void> }>[] | []>(
+  starts: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled<Promise<{ dispose(): Promise<void> }>>(starts);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed === undefined)
+    return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as {
+      -readonly [K in keyof T]: Awaited<T[K]>;
+    };
+  await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.dispose() : undefined)));
+  throw failed.reason;
+}
+
 export async function startFederatedPlatform(
   code: string,
   ports: { gateway: number; admin: number },

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The `lgsp` command, run as a user runs it: `node bin/lgsp.mjs …` (one node process, no npm wrapper). */
@@ -8,11 +11,16 @@ const LGSP_BIN = fileURLToPath(new URL('../../bin/lgsp.mjs', import.meta.url));
 /**
  * A free TCP port on 127.0.0.1 for a server that is stopped and started again on it. Chosen below Linux's
  * ephemeral range (32768–60999), so no outgoing connection of any process on the machine is given it as its local
- * port while our server is down; bound once by us to check it is free, then released.
+ * port while our server is down; bound once by us to check it is free, then released — and claimed for this test
+ * run (`claimForThisRun`), so that no other call, in this test file or another one running beside it, is given it
+ * too before our server binds it (seen in CI: three platforms of one test given the same port twice, the third
+ * refusing to start).
  */
 export async function freePort(): Promise<number> {
   for (let attempt = 0; ; attempt++) {
+    if (attempt >= 200) throw new Error('no free port found');
     const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!claimForThisRun(port)) continue;
     const server = createServer();
     const bound = await new Promise<boolean>((resolve) => {
       server.once('error', () => resolve(false));
@@ -22,7 +30,22 @@ export async function freePort(): Promise<number> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       return port;
     }
-    if (attempt >= 50) throw new Error('no free port found');
+  }
+}
+
+/**
+ * Claims `port` for this test run: a file named after it, created exclusively (O_EXCL: one creator wins, across
+ * processes) in a directory of the run — named after the test runner, the parent of every test file's process
+ * (`node --test`), or of the shell for a file run alone. False when the port was already given out in this run.
+ */
+function claimForThisRun(port: number): boolean {
+  const dir = join(tmpdir(), `lgsp-test-ports-${process.ppid}`);
+  mkdirSync(dir, { recursive: true });
+  try {
+    closeSync(openSync(join(dir, String(port)), 'wx'));
+    return true;
+  } catch {
+    return false;
   }
 }
 
