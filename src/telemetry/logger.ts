@@ -161,7 +161,7 @@ export function formatLogLine(line: string, offsetMinutes: number, stacksAtEvery
       if (typeof err['stack'] === 'string' && (level >= ERROR_LEVEL || stacksAtEveryLevel)) {
         stack = err['stack']
           .split('\n')
-          .map((l) => `    ${l.trimStart()}\n`)
+          .map((l) => `    ${printable(l.trimStart())}\n`)
           .join('');
       }
       continue;
