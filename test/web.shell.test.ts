@@ -112,6 +112,46 @@ describe('the web console and portal are served by the admin process', () => {
     await page.context().close();
   });
 
+  test('in Chromium: asked for less motion (prefers-reduced-motion), the console animates nothing; otherwise it does', async () => {
+    /** The animation classes (Ant Design's rc-motion: `…-appear`, `…-enter`, `…-leave`) the page showed meanwhile. */
+    const animationsWhile = async (reducedMotion: 'reduce' | 'no-preference') => {
+      const page = await openPage(browser, web.adminUrl, { reducedMotion });
+      await page.goto('/');
+      await page.getByLabel('Mật khẩu').waitFor();
+      // In the page (a string: these tests are not type-checked against the DOM).
+      await page.evaluate(`
+        window.seen = [];
+        new MutationObserver((changes) => {
+          for (const change of changes) {
+            const nodes = change.type === 'attributes' ? [change.target] : [...change.addedNodes];
+            for (const node of nodes) {
+              const name = node.className;
+              if (typeof name === 'string' && /-(appear|enter|leave)(-active)?\\b/.test(name)) window.seen.push(name);
+            }
+          }
+        }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
+      `);
+      // A refused sign-in: its message and the form's error appear; then a good one: the console comes in.
+      await page.getByLabel('Tên đăng nhập').fill('admin');
+      await page.getByLabel('Mật khẩu').fill('sai-mat-khau');
+      await page.getByRole('button', { name: 'Đăng nhập' }).click();
+      await page.getByRole('alert').waitFor();
+      await page.getByLabel('Mật khẩu').fill(WEB_ADMIN_PASSWORD);
+      await page.getByRole('button', { name: 'Đăng nhập' }).click();
+      await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
+      await page.getByRole('button', { name: 'Đăng xuất' }).click();
+      await page.getByRole('heading', { name: 'Đăng nhập bảng điều khiển' }).waitFor();
+      const seen = (await page.evaluate('window.seen')) as string[];
+      await page.context().close();
+      return seen;
+    };
+    assert.deepEqual(await animationsWhile('reduce'), []);
+    assert.ok(
+      (await animationsWhile('no-preference')).length > 0,
+      'without the preference, the same steps animate',
+    );
+  });
+
   test('in Chromium: the operator signs in with the form (HttpOnly session cookie), sees the console, signs out', async () => {
     const page = await openPage(browser, web.adminUrl);
     await page.goto('/');

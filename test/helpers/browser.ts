@@ -37,13 +37,21 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** A fresh page (its own cookies) in Vietnam's time zone and language, as an operator in the province sees it. */
-export async function openPage(browser: Browser, baseUrl: string): Promise<Page> {
+export async function openPage(
+  browser: Browser,
+  baseUrl: string,
+  options: { reducedMotion?: 'reduce' | 'no-preference' } = {},
+): Promise<Page> {
   const context = await browser.newContext({
     baseURL: baseUrl,
     locale: 'vi-VN',
     // The console formats every time as Vietnam time whatever the machine's zone: test it from another one.
     timezoneId: 'UTC',
     viewport: { width: 1366, height: 900 },
+    // As a person who asked for less motion: the console then opens dialogs and menus without animating them
+    // (web/src/main.tsx), so that a click never lands on a dialog still moving in — on a loaded machine such a
+    // click was seen doing nothing. web.shell checks both ways.
+    reducedMotion: options.reducedMotion ?? 'reduce',
     // Only so that the accessibility checker can be injected; the page's own CSP is asserted over HTTP.
     bypassCSP: true,
   });
