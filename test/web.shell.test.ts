@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, openPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
 import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts';
 
@@ -20,6 +20,17 @@ describe('the web console and portal are served by the admin process', () => {
     await browser?.close();
     await web?.stop();
   });
+
+  /** A wrong password first (its alert shown), then the operator's: the console comes in with its sign-out button. */
+  async function signInAfterARefusal(page: Page): Promise<void> {
+    await page.getByLabel('Tên đăng nhập').fill('admin');
+    await page.getByLabel('Mật khẩu').fill('sai-mat-khau');
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('alert').waitFor();
+    await page.getByLabel('Mật khẩu').fill(WEB_ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
+  }
 
   test('GET / and /portal answer the app page: lang="vi", a Vietnamese title, a strict content security policy', async () => {
     for (const path of ['/', '/portal', '/portal/services/x', '/services?page=2']) {
@@ -131,14 +142,7 @@ describe('the web console and portal are served by the admin process', () => {
           }
         }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
       `);
-      // A refused sign-in: its message and the form's error appear; then a good one: the console comes in.
-      await page.getByLabel('Tên đăng nhập').fill('admin');
-      await page.getByLabel('Mật khẩu').fill('sai-mat-khau');
-      await page.getByRole('button', { name: 'Đăng nhập' }).click();
-      await page.getByRole('alert').waitFor();
-      await page.getByLabel('Mật khẩu').fill(WEB_ADMIN_PASSWORD);
-      await page.getByRole('button', { name: 'Đăng nhập' }).click();
-      await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
+      await signInAfterARefusal(page);
       await page.getByRole('button', { name: 'Đăng xuất' }).click();
       await page.getByRole('heading', { name: 'Đăng nhập bảng điều khiển' }).waitFor();
       const seen = (await page.evaluate('window.seen')) as string[];
@@ -156,14 +160,7 @@ describe('the web console and portal are served by the admin process', () => {
     const page = await openPage(browser, web.adminUrl);
     await page.goto('/');
     await page.getByLabel('Mật khẩu').waitFor();
-    await page.getByLabel('Tên đăng nhập').fill('admin');
-    await page.getByLabel('Mật khẩu').fill('sai-mat-khau');
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    await page.getByRole('alert').waitFor();
-
-    await page.getByLabel('Mật khẩu').fill(WEB_ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
+    await signInAfterARefusal(page);
     const cookies = await page.context().cookies();
     const session = cookies.find((c) => c.name === 'lgsp_session');
     assert.ok(session, 'the session lives in a cookie');
