@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { ManualClock } from '../src/core/clock.ts';
+import { VIETNAM_OFFSET_MINUTES } from '../src/core/time.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
 import type { Platform } from '../src/platform.ts';
 import { createLogger, silentLogger } from '../src/telemetry/logger.ts';
@@ -147,7 +148,11 @@ for (const setup of platformEngines) {
         {
           clock,
           logger: process.env['DEBUG_LOG']
-            ? createLogger({ logLevel: 'info', logFormat: 'auto', timezoneOffsetMinutes: 420 })
+            ? createLogger({
+                logLevel: 'info',
+                logFormat: 'auto',
+                timezoneOffsetMinutes: VIETNAM_OFFSET_MINUTES,
+              })
             : silentLogger(),
         },
       );

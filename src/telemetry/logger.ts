@@ -117,7 +117,7 @@ const ERROR_LEVEL = 50;
 const NOT_SHOWN = new Set(['time', 'level', 'msg', 'pid', 'hostname', 'v']);
 
 /** A pino destination that turns each JSON line pino wrote (redaction already applied) into a text line. */
-export class TextLogDestination {
+class TextLogDestination {
   constructor(
     private readonly output: LogOutput,
     private readonly offsetMinutes: number,
@@ -135,15 +135,14 @@ export class TextLogDestination {
  * JSON so a line still reads as `key=value` pairs; other values are compact JSON. A line that is not JSON is passed
  * on as it came.
  */
-export function formatLogLine(line: string, offsetMinutes: number, stacksAtEveryLevel = false): string {
-  let record: Record<string, unknown>;
+function formatLogLine(line: string, offsetMinutes: number, stacksAtEveryLevel = false): string {
+  let record: unknown = null;
   try {
-    record = JSON.parse(line) as Record<string, unknown>;
+    record = JSON.parse(line);
   } catch {
-    return line.endsWith('\n') ? line : `${line}\n`;
+    // not JSON: passed on as it came
   }
-  if (!record || typeof record !== 'object' || Array.isArray(record))
-    return line.endsWith('\n') ? line : `${line}\n`;
+  if (!isObject(record)) return line.endsWith('\n') ? line : `${line}\n`;
   const level = typeof record['level'] === 'number' ? record['level'] : 0;
   const when = typeof record['time'] === 'number' ? record['time'] : Date.now();
   const word = (LEVEL_WORDS[level] ?? String(record['level'])).padEnd(LEVEL_WIDTH);
@@ -152,8 +151,8 @@ export function formatLogLine(line: string, offsetMinutes: number, stacksAtEvery
   let stack = '';
   for (const [key, value] of Object.entries(record)) {
     if (NOT_SHOWN.has(key) || (key === 'name' && value === 'lgsp')) continue;
-    if (key === 'err' && value && typeof value === 'object' && !Array.isArray(value)) {
-      const err = value as Record<string, unknown>;
+    if (key === 'err' && isObject(value)) {
+      const err = value;
       text += ` err=${fieldValue(err['message'] ?? '')}`;
       for (const [k, v] of Object.entries(err)) {
         if (k !== 'message' && k !== 'stack' && k !== 'type') text += ` err.${k}=${fieldValue(v)}`;
@@ -169,6 +168,10 @@ export function formatLogLine(line: string, offsetMinutes: number, stacksAtEvery
     text += ` ${key}=${fieldValue(value)}`;
   }
   return `${text}\n${stack}`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function fieldValue(value: unknown): string {
