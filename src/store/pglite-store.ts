@@ -260,6 +260,14 @@ export class PgliteStore implements Store {
     }
   }
 
+  /**
+   * How many fsyncs of the store's files have reached the disk since it opened (pglite-worker.mjs: a commit on disk
+   * is fsynced before it returns, as on PostgreSQL); always 0 in memory. For tests and diagnostics.
+   */
+  fsyncCount(): Promise<number> {
+    return this.call({ op: 'fsyncs' });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await this.acquire();

@@ -2,12 +2,13 @@
 // worker thread, and the gateway's event loop never waits on it (DESIGN.md "Chosen stack").
 // Plain JavaScript on purpose: Node 20 does not carry the TypeScript loader into worker threads.
 // Protocol: {id, op: 'query', sql, params} | {id, op: 'copy', sql, data} | {id, op: 'exec', sql} | {id, op: 'dump'}
-//        | {id, op: 'close'}
+//        | {id, op: 'fsyncs'} | {id, op: 'close'}
 //        → {id, ok: true, result} | {id, ok: false, error: {message, code, detail, constraint, table, column}}
-import { readlinkSync } from 'node:fs';
+import { fsyncSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, types } from '@electric-sql/pglite';
+import { NodeFS } from '@electric-sql/pglite/nodefs';
 
 // On a busy node the gateway's forwarding comes first (issue 2: "recording never slows forwarding"): this thread
 // runs at a lower CPU priority, so under saturation records queue up (bounded by recorder.maxBacklog, beyond
@@ -23,11 +24,58 @@ if (workerData.niceness) {
   }
 }
 
+/**
+ * fsyncs that reach the disk. PGlite starts PostgreSQL with fsync off (`-F`), and under it Emscripten's NODEFS has no
+ * fsync at all: a commit was only in the OS's page cache, so a power cut or an OS crash could lose what the store had
+ * answered as committed (an accepted message, an operator's change, records whose journal was already deleted) or
+ * leave its files inconsistent. On disk the store runs with fsync on, as PostgreSQL does, each fsync of PostgreSQL
+ * passed to the file's descriptor here. `fdatasync` is a no-op in PGlite's build, so the WAL is flushed with fsync.
+ */
+class DurableNodeFS extends NodeFS {
+  async init(pg, options) {
+    const prepared = await super.init(pg, options);
+    const preRun = prepared.emscriptenOpts.preRun;
+    prepared.emscriptenOpts.preRun = [
+      ...preRun,
+      (mod) => {
+        // One stream_ops object serves every file and directory of the mount.
+        mod.NODEFS.stream_ops.fsync = fsyncStream;
+      },
+    ];
+    return prepared;
+  }
+}
+
+/** The file's (or directory's) descriptor fsynced; the errno PostgreSQL then acts on (a PANIC, as on a server). */
+function fsyncStream(stream) {
+  if (typeof stream.nfd !== 'number') return 0;
+  try {
+    fsyncSync(stream.nfd);
+    fsyncs++;
+    return 0;
+  } catch (err) {
+    return WASI_ERRNO[err?.code] ?? WASI_ERRNO.EIO;
+  }
+}
+let fsyncs = 0;
+// WASI's numbers for the errors fsync can give (the value `fd_sync` returns to PostgreSQL).
+const WASI_ERRNO = { EBADF: 8, EDQUOT: 19, EINVAL: 28, EIO: 29, ENOSPC: 51, EROFS: 66 };
+
+const onDisk = Boolean(workerData.dataDir);
 // int8 as number, as the PostgreSQL adapter does: counts and sizes here stay far below 2^53.
 // One options object: PGlite ignores a second argument when the first (the data dir) is undefined, as it is in
 // memory. `loadDataDir` starts from a tarball of a data directory instead of running initdb (PgliteStore.open).
 const db = new PGlite({
-  dataDir: workerData.dataDir || undefined,
+  ...(onDisk
+    ? {
+        dataDir: workerData.dataDir,
+        fs: new DurableNodeFS(workerData.dataDir),
+        startParams: [
+          ...PGlite.defaultStartParams.filter((p) => p !== '-F'),
+          ...['-c', 'wal_sync_method=fsync'],
+        ],
+      }
+    : {}),
   parsers: { [types.INT8]: (v) => Number(v) },
   ...(workerData.loadDataDir ? { loadDataDir: new Blob([workerData.loadDataDir]) } : {}),
 });
@@ -62,6 +110,7 @@ async function handle(msg) {
     const tarball = await db.dumpDataDir('none');
     return new Uint8Array(await tarball.arrayBuffer());
   }
+  if (msg.op === 'fsyncs') return fsyncs;
   if (msg.op === 'close') {
     await db.close();
     return null;
