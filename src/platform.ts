@@ -64,6 +64,11 @@ export interface PlatformOptions {
   onGeneratedKeyFile?: (path: string) => void;
   /** Name resolution of the egress policy (default: the system resolver); a test stages a DNS rebinding with it. */
   lookup?: LookupAll;
+  /**
+   * Whether the node says at start if e-mail notifications go out (default true). The demo's simulated peer
+   * platforms say nothing: they run in the demo's process, and one warning on its stderr is enough.
+   */
+  announceMailSetting?: boolean;
 }
 
 /** Where the operator's password of this start came from (see `PlatformOptions.onOperatorAccount`). */
@@ -223,7 +228,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     // E-mails and webhooks of the outbox (notices, decisions).
     const notifier = new Notifier(store, clock, config.notifications, logger, kek, { egress });
     stops.push(() => notifier.stop());
-    if (runsJobs) notifier.announceMailSetting();
+    if (runsJobs && options.announceMailSetting !== false) notifier.announceMailSetting();
     runsJobs?.every('notification-outbox', { everyMs: config.notifications.pollIntervalMs }, () =>
       notifier.deliverDue(),
     );

@@ -80,6 +80,25 @@ describe('logFormat text: one line a person reads, Vietnam time, bilingual level
     assert.ok(out.includes('path="/a\\n01/01/2027'), out);
   });
 
+  test('an error’s stack can neither forge a line nor reach the terminal as an escape: its message stays one line', () => {
+    const { logger, text } = capture();
+    // An Error's stack starts with its message, so the message's newline and escape are in the stack too.
+    const err = new Error('gọi lỗi \u001b[31m/x\n01/01/2027 00:00:00 LỖI/ERROR  giả');
+    // And a frame with a control character of its own (a function named by a caller's text).
+    err.stack = `${err.stack!.split('\n    at ')[0]}\n    at gia\u001b[2J (/srv/lgsp/x.ts:1:1)\n    at main (/srv/lgsp/y.ts:2:2)`;
+    logger.error({ err }, 'hỏng / failed');
+    const out = text();
+    assert.ok(!out.includes('\u001b'), 'no escape character');
+    const [first, ...stack] = out.trimEnd().split('\n');
+    assert.match(first!, /^01\/01\/2027 00:05:09 LỖI\/ERROR +hỏng \/ failed err=/);
+    // One entry: the stack lines are indented, none of them reads as a log line, and the message is one of them.
+    assert.deepEqual(stack, [
+      '    Error: gọi lỗi \\u001b[31m/x\\n01/01/2027 00:00:00 LỖI/ERROR  giả',
+      '    at gia\\u001b[2J (/srv/lgsp/x.ts:1:1)',
+      '    at main (/srv/lgsp/y.ts:2:2)',
+    ]);
+  });
+
   test('redaction still applies: the censor text is shown, never the secret', () => {
     const { logger, text } = capture();
     logger.warn(

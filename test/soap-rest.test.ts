@@ -10,7 +10,9 @@ import { checkWsdlSubmission, readWsdlSubmission } from '../src/control/wsdl-res
 import { LgspError } from '../src/core/errors.ts';
 import { EMPTY_SHA256 } from '../src/core/hashing.ts';
 import { describePort, openWsdl, openWsdlSliced } from '../src/core/soap-wsdl.ts';
+import { VIETNAM_OFFSET_MINUTES } from '../src/core/time.ts';
 import { compileSoapRest } from '../src/gateway/soap-rest-table.ts';
+import { createLogger } from '../src/telemetry/logger.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { storeKinds } from './helpers/stores.ts';
@@ -251,6 +253,8 @@ for (const kind of storeKinds) {
     let consumerId: string;
     /** What the staged resolver answers, by name (a name re-pointed at this machine after it was saved). */
     const dns: Record<string, string[]> = {};
+    /** The gateway's log lines (warnings and worse), as JSON. */
+    const logLines: string[] = [];
 
     const call = (path: string, init: RequestInit = {}, bearer = token) =>
       fetch(`${h.url}${path}`, {
@@ -281,6 +285,10 @@ for (const kind of storeKinds) {
       hidden = await startSoapServer();
       server12 = await startSoapServer(WSDL_12, '1.2');
       h = await startGatewayHarness(kind, {
+        logger: createLogger(
+          { logLevel: 'warn', logFormat: 'json', timezoneOffsetMinutes: VIETNAM_OFFSET_MINUTES },
+          { output: { write: (line: string) => logLines.push(line) } },
+        ),
         lookup: async (host) => {
           const list = dns[host];
           if (!list) throw Object.assign(new Error(`ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
@@ -547,6 +555,78 @@ for (const kind of storeKinds) {
       } finally {
         provider.closeAllConnections();
         await new Promise<void>((r) => provider.close(() => r()));
+      }
+    });
+
+    test('a WSDL that passed at submission but no longer compiles on the gateway → 502 GW_SOAP_WSDL_UNUSABLE, logged once with the reason, recorded', async () => {
+      // What compiled at submission may not on the gateway (a `soap` of a later release reading the document
+      // otherwise, say): stood in for by the stored document, changed under the control plane's feet — cut short
+      // before its binding (it reads, without the port), or no XML at all (it does not read).
+      for (const [name, context, broken, reason] of [
+        [
+          'cut short',
+          'hotichwsdl',
+          WSDL.slice(0, WSDL.indexOf('<wsdl:binding')),
+          /port HoTichPort not found/,
+        ],
+        ['not XML', 'hotichkhongxml', 'Hệ thống đang bảo trì', /Text data outside of root node/],
+      ] as const) {
+        const v = await soapVersion(context, `${server.url}/ws`);
+        await publishThroughSandbox(h, v.id, { technicalDocument: WSDL, documentType: 'wsdl' });
+        await h.store.db
+          .updateTable('service_versions')
+          .set({ technical_document: broken })
+          .where('id', '=', v.id)
+          .execute();
+        // A new revision: the snapshot reads the version's document again.
+        await h.registry.createSubscription(
+          { systemId: consumerId, versionId: v.id, environment: 'production' },
+          'test',
+        );
+        await h.snapshots.refresh();
+        const sent = server.seen.length;
+        const logged = logLines.length;
+        const ids: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          const res = await call(`/${context}/1.0/TraCuu?so=1`);
+          const text = await res.text();
+          assert.equal(res.status, 502, `${name}: ${text}`);
+          assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/, name);
+          const problem = JSON.parse(text) as Record<string, unknown>;
+          assert.equal(problem['code'], 'GW_SOAP_WSDL_UNUSABLE', name);
+          assert.match(
+            String(problem['title']),
+            /^Cổng kết nối không dùng được tài liệu WSDL .* \/ The gateway cannot use/,
+            name,
+          );
+          const id = res.headers.get('x-lgsp-transaction-id');
+          assert.ok(id, `${name}: the answer names its transaction`);
+          assert.equal(problem['transactionId'], id, name);
+          ids.push(id);
+        }
+        assert.equal(server.seen.length, sent, `${name}: nothing was sent to the provider`);
+        // Once for the operator, not once a call: the version, and why its WSDL did not compile.
+        const lines = logLines
+          .slice(logged)
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .filter((l) => l['version'] === v.id);
+        assert.equal(lines.length, 1, `${name}: ${JSON.stringify(lines)}`);
+        assert.equal(lines[0]!['level'], 50, name);
+        assert.match(String(lines[0]!['msg']), /WSDL/, name);
+        assert.match(String(lines[0]!['reason']), reason, name);
+        await h.recorder.flush();
+        const rows = await h.store.db
+          .selectFrom('transactions')
+          .select(['id', 'error_code', 'consumer_status', 'consumer_system_id', 'request_out_at'])
+          .where('id', 'in', ids)
+          .execute();
+        assert.equal(rows.length, 3, `${name}: every call is recorded`);
+        for (const row of rows) {
+          assert.equal(row.error_code, 'GW_SOAP_WSDL_UNUSABLE', name);
+          assert.equal(row.consumer_status, 502, name);
+          assert.equal(row.consumer_system_id, consumerId, name);
+          assert.equal(row.request_out_at, null, `${name}: nothing went out`);
+        }
       }
     });
 

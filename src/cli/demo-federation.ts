@@ -130,7 +130,11 @@ async function startDemoPeer(
   });
   let platform: Platform;
   try {
-    platform = await startPlatform(config, { logger: createLogger(config, { name: code }) });
+    // The demo's own platform says that e-mail notifications are off; the peers' would say it twice more.
+    platform = await startPlatform(config, {
+      logger: createLogger(config, { name: code }),
+      announceMailSetting: false,
+    });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;

@@ -684,6 +684,13 @@ export const ERRORS = {
     titleVi: 'Dịch vụ SOAP nguồn trả lời bằng lỗi SOAP (SOAP Fault)',
     title: 'The SOAP provider answered with a SOAP fault; `detail` and `faultString` carry its fault string',
   },
+  GW_SOAP_WSDL_UNUSABLE: {
+    status: 502,
+    titleVi:
+      'Cổng kết nối không dùng được tài liệu WSDL của dịch vụ SOAP này (không dựng được thành lời gọi); người vận hành xem lý do trong nhật ký',
+    title:
+      'The gateway cannot use this SOAP service’s WSDL (it no longer compiles into calls); the reason is in the server log for the operator',
+  },
   GW_UPSTREAM_ANSWER_INVALID: {
     status: 502,
     titleVi:

@@ -23,8 +23,13 @@ export interface SoapRestRoute {
 export interface CompiledSoap {
   /** The input fields of each operation (a GET's query is read for these only). */
   inputFields: Map<string, string[]>;
-  /** The client's operations of the plan's port; null when the WSDL could not be compiled (answered 500). */
+  /**
+   * The client's operations of the plan's port; null when the WSDL could not be compiled (answered 502
+   * GW_SOAP_WSDL_UNUSABLE, `failure` saying why).
+   */
   methods: Record<string, SoapMethod> | null;
+  /** Why the WSDL could not be compiled, for the operator's log; null when it was. */
+  failure: string | null;
 }
 
 /** How one call's envelope reaches the provider: given per call, through `soap`'s per-call options. */
@@ -65,8 +70,9 @@ const compiled = new Map<string, Promise<CompiledSoap>>();
 /**
  * Compiles a version's WSDL, reused across snapshot reloads while neither it nor the plan changes; what is
  * returned at once, its compilation (`compiled`) goes on in slices. A WSDL that no
- * longer compiles — it passed the same library at submission — leaves the route without methods: its calls are
- * answered 500 and logged, never passed through unconverted. The WSDL is read in slices (`openWsdlSliced`): this
+ * longer compiles — it passed the same library at submission — leaves the route without methods, and the reason in
+ * `failure`: its calls are answered 502 GW_SOAP_WSDL_UNUSABLE and the reason logged once (src/gateway/soap-rest.ts),
+ * never passed through unconverted. The WSDL is read in slices (`openWsdlSliced`): this
  * runs on the thread that serves the gateway's calls, and a 1.5 MB document read at once held them ≈ 0.9 s.
  */
 export function compileSoapRest(data: { plan: SoapRestPlan; wsdl: string }): SoapRestRoute | null {
@@ -111,9 +117,11 @@ async function compile(
         ]),
       ),
       methods: (methods as Record<string, SoapMethod> | undefined) ?? null,
+      failure: methods ? null : `port ${plan.port} not found in the WSDL`,
     };
-  } catch {
-    return { inputFields: new Map(), methods: null };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return { inputFields: new Map(), methods: null, failure: reason.slice(0, 500) || 'unknown error' };
   }
 }
 

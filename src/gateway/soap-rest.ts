@@ -9,7 +9,7 @@ import { refuse } from './exchange.ts';
 import { transportRefusal } from './forward-handler.ts';
 import { readAnswer, readConsumerBody, sendWhole } from './mapped-forward.ts';
 import { type Refusal, refusal } from './policy.ts';
-import type { SoapSend } from './soap-rest-table.ts';
+import type { CompiledSoap, SoapSend } from './soap-rest-table.ts';
 
 /**
  * A SOAP 1.1/1.2 service exposed as REST/JSON (issue 12 item 6, R-26; docs/soap-rest.md). The maintained `soap`
@@ -90,6 +90,10 @@ function safeKeys(value: unknown, depth = 0): boolean {
 
 const NOT_JSON = refusal('GW_REQUEST_NOT_JSON');
 const INTERNAL = refusal('GW_INTERNAL', 'WSDL');
+const WSDL_UNUSABLE = refusal('GW_SOAP_WSDL_UNUSABLE');
+
+/** The compilations whose failure has been logged: once for the operator, not once a call. */
+const reported = new WeakSet<CompiledSoap>();
 
 /** The text of a fault as `soap` read it: SOAP 1.1 `faultstring`, SOAP 1.2 `Reason/Text`. */
 function faultOf(err: unknown): { code: string | null; text: string } | null {
@@ -130,12 +134,30 @@ export async function soapRestCall(
   // Compiled by now, except for the first calls after the WSDL changed: they wait for it (docs/soap-rest.md).
   const soap = await soapRoute.compiled;
   const operation = soapRoute.operations.get(`${resource.method} ${resource.template}`);
-  if (operation === undefined || soap.methods === null || typeof soap.methods[operation] !== 'function') {
+  if (operation === undefined) {
     ctx.logger.error(
       { txn: rec.id, version: route.versionId },
       'phiên bản SOAP-as-REST không có thao tác tương ứng / SOAP-as-REST version without its operation',
     );
     return refuse(ctx, res, rec, INTERNAL);
+  }
+  if (soap.methods === null || typeof soap.methods[operation] !== 'function') {
+    // The WSDL passed at submission but does not compile here (a library that reads it otherwise, a document
+    // changed under the control plane): the provider's side of the service is unusable — a gateway-class 502 the
+    // consumer can tell from the gateway's own failure, recorded as every call is; the operator is told once.
+    if (!reported.has(soap)) {
+      reported.add(soap);
+      ctx.logger.error(
+        {
+          txn: rec.id,
+          version: route.versionId,
+          operation,
+          reason: soap.failure ?? `operation ${operation} not found in the WSDL's port`,
+        },
+        'không dựng được WSDL của phiên bản SOAP-as-REST; mọi lời gọi tới nó được trả lời 502 cho đến khi WSDL được thay / the WSDL of a SOAP-as-REST version does not compile; its calls are answered 502 until the WSDL is replaced',
+      );
+    }
+    return refuse(ctx, res, rec, WSDL_UNUSABLE);
   }
   const read = await readConsumerBody(ctx, req, route);
   if (!read.ok) return refuse(ctx, res, rec, read);

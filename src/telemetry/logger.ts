@@ -158,7 +158,12 @@ function formatLogLine(line: string, offsetMinutes: number, stacksAtEveryLevel =
         if (k !== 'message' && k !== 'stack' && k !== 'type') text += ` err.${k}=${fieldValue(v)}`;
       }
       if (typeof err['stack'] === 'string' && (level >= ERROR_LEVEL || stacksAtEveryLevel)) {
-        stack = err['stack']
+        // A stack starts with the error's message: escaped there as one piece, a newline in the message stays in
+        // its line instead of starting a stack line that reads like a log line of its own.
+        const message = typeof err['message'] === 'string' ? err['message'] : '';
+        const stackText =
+          message === '' ? err['stack'] : err['stack'].replace(message, () => printable(message));
+        stack = stackText
           .split('\n')
           .map((l) => `    ${printable(l.trimStart())}\n`)
           .join('');

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,13 +33,53 @@ export async function freePort(): Promise<number> {
   }
 }
 
+const CLAIM_DIR_PREFIX = 'lgsp-test-ports-';
+let staleRunsRemoved = false;
+
+/**
+ * Removes the claim directories of test runs whose runner process has ended: nothing removes a run's directory
+ * when it ends (no process of the run knows it is the last one), so without this every run left hundreds of empty
+ * files in the temporary directory. Done once per process, at its first claim. A directory whose runner is alive —
+ * or may be: `EPERM` means a process of another user has that pid — is left alone, for its run may still claim.
+ */
+function removeClaimsOfEndedRuns(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(CLAIM_DIR_PREFIX)) continue;
+    const suffix = name.slice(CLAIM_DIR_PREFIX.length);
+    if (!/^[1-9][0-9]*$/.test(suffix)) continue;
+    const pid = Number(suffix);
+    if (pid === process.ppid || pid === process.pid || isAlive(pid)) continue;
+    // Another process of a later run may remove it at the same moment: `force` makes that harmless.
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 /**
  * Claims `port` for this test run: a file named after it, created exclusively (O_EXCL: one creator wins, across
  * processes) in a directory of the run — named after the test runner, the parent of every test file's process
  * (`node --test`), or of the shell for a file run alone. False when the port was already given out in this run.
  */
 function claimForThisRun(port: number): boolean {
-  const dir = join(tmpdir(), `lgsp-test-ports-${process.ppid}`);
+  if (!staleRunsRemoved) {
+    staleRunsRemoved = true;
+    removeClaimsOfEndedRuns();
+  }
+  const dir = join(tmpdir(), `${CLAIM_DIR_PREFIX}${process.ppid}`);
   mkdirSync(dir, { recursive: true });
   try {
     closeSync(openSync(join(dir, String(port)), 'wx'));
