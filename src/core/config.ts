@@ -317,6 +317,13 @@ export const ConfigSchema = Type.Object(
         }),
         natsUrl: Type.String({ default: 'nats://127.0.0.1:4222' }),
         natsPrefix: Type.String({ pattern: '^[-_a-zA-Z0-9]+$', default: 'lgsp' }),
+        natsReplicas: Type.Integer({
+          minimum: 1,
+          maximum: 5,
+          default: 1,
+          description:
+            'số máy chủ JetStream giữ mỗi thông điệp (3 trên cụm NATS 3 máy) / how many JetStream servers keep each message (3 on a 3-server NATS cluster)',
+        }),
         maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 2147483648, default: 134217728 }),
         ttlHours: Type.Integer({ minimum: 1, maximum: 2160, default: 72 }),
         maxAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 12 }),
@@ -649,6 +656,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_MESSAGING_ENGINE: 'messaging.engine',
   LGSP_NATS_URL: 'messaging.natsUrl',
   LGSP_NATS_PREFIX: 'messaging.natsPrefix',
+  LGSP_NATS_REPLICAS: 'messaging.natsReplicas',
   LGSP_MESSAGE_MAX_BYTES: 'messaging.maxMessageBytes',
   LGSP_MESSAGE_TTL_HOURS: 'messaging.ttlHours',
   LGSP_DELIVERY_MAX_ATTEMPTS: 'messaging.maxAttempts',

@@ -122,6 +122,12 @@ export interface NatsQueueOptions {
   prefix?: string;
   /** The consumers' `max_deliver` (default 200). */
   maxDeliver?: number;
+  /**
+   * How many JetStream servers keep each stream — the queue, the metadata bucket, the payload objects (default 1;
+   * 3 or 5 on a NATS cluster, so that an accepted message outlives a server: docs/messaging.md). Existing streams
+   * are moved to it at open.
+   */
+  replicas?: number;
 }
 
 /** `m.<id>`: the metadata, where the stream holds the message (while pending) and whether its payload is an object. */
@@ -301,8 +307,11 @@ export class NatsQueue implements MessageQueue {
   static async open(url: string, cipher: PayloadCipher, options: NatsQueueOptions = {}): Promise<NatsQueue> {
     const prefix = options.prefix ?? 'lgsp';
     if (!KEY_SAFE.test(prefix)) throw new Error(`NATS queue prefix must match ${KEY_SAFE}: ${prefix}`);
+    const replicas = options.replicas ?? 1;
     const nc = await connect({
-      servers: url,
+      // Several servers of a cluster, comma-separated: any one that answers lets the node start (the client then
+      // learns the rest of the cluster from it).
+      servers: url.split(',').map((server) => server.trim()),
       name: `openlgsp-queue-${prefix}`,
       // A restarted server is found again within a quarter second, however long it was away.
       maxReconnectAttempts: -1,
@@ -323,6 +332,7 @@ export class NatsQueue implements MessageQueue {
             subjects: [`${prefix}.q.>`],
             retention: RetentionPolicy.Workqueue,
             storage: StorageType.File,
+            num_replicas: replicas,
             duplicate_window: nanos(DUPLICATE_WINDOW_MS),
             // Reads by sequence and by subject (`expire`, `original`) answered by any replica, off the API path.
             allow_direct: true,
@@ -336,10 +346,17 @@ export class NatsQueue implements MessageQueue {
       const kvBucket = `${prefix}_messages`;
       const objectBucket = `${prefix}_payloads`;
       // create() opens the bucket when it exists with the same configuration.
-      const kv = await new Kvm(js).create(kvBucket, { history: 1 });
+      const kv = await new Kvm(js).create(kvBucket, { history: 1, replicas });
       const os = await new Objm(js).create(objectBucket, {
         description: 'OpenLGSP message payloads above 512 KiB, deleted on delivery (R-02)',
+        replicas,
       });
+      // Buckets that exist are opened as they are: a changed setting moves them (and the queue) now.
+      for (const name of [stream, `KV_${kvBucket}`, `OBJ_${objectBucket}`]) {
+        const { config } = await jsm.streams.info(name);
+        if (config.num_replicas !== replicas)
+          await jsm.streams.update(name, { ...config, num_replicas: replicas });
+      }
       return new NatsQueue(
         nc,
         new Requests(nc, REQUEST_TIMEOUT_MS),
@@ -354,7 +371,7 @@ export class NatsQueue implements MessageQueue {
       );
     } catch (err) {
       await nc.close();
-      throw err;
+      throw replicasRefused(err, replicas) ?? err;
     }
   }
 
@@ -1126,6 +1143,21 @@ export class NatsQueue implements MessageQueue {
 /** A send refused because the connection to NATS is down (the intake answers 503 with Retry-After). */
 function unreachable(): Error {
   return new Error('NATS JetStream is unreachable: the message was not stored');
+}
+
+/**
+ * JetStream refusing the replicas asked for (a single server: "replicas > 1 not supported in non-clustered mode"; a
+ * cluster with fewer JetStream servers: "insufficient resources"), as an error that names the setting; null for
+ * any other error.
+ */
+function replicasRefused(err: unknown, replicas: number): Error | null {
+  const message = err instanceof Error ? err.message : String(err);
+  if (replicas === 1 || !/replicas|insufficient resources|no suitable peers/i.test(message)) return null;
+  return new Error(
+    `NATS không có đủ ${replicas} máy chủ JetStream để giữ mỗi luồng ${replicas} bản (messaging.natsReplicas / ` +
+      `LGSP_NATS_REPLICAS): ${message} / NATS has fewer than ${replicas} JetStream servers to keep ${replicas} ` +
+      'copies of each stream',
+  );
 }
 
 function metaKey(id: string): string {

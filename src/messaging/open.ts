@@ -59,7 +59,10 @@ export async function openMessaging(deps: {
   try {
     const queue =
       config.messaging.engine === 'nats'
-        ? await NatsQueue.open(config.messaging.natsUrl, cipher, { prefix: config.messaging.natsPrefix })
+        ? await NatsQueue.open(config.messaging.natsUrl, cipher, {
+            prefix: config.messaging.natsPrefix,
+            replicas: config.messaging.natsReplicas,
+          })
         : new EmbeddedQueue(store, cipher);
     return new Messaging({ ...deps, queue, keys, config: config.messaging });
   } catch (err) {

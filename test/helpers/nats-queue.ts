@@ -133,3 +133,96 @@ export class PrivateNatsServer {
     rmSync(this.storeDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A private NATS cluster: `size` `nats-server -js` processes on their own client and route ports and store dirs,
+ * each routed to the others, as a province runs NATS on three machines. Resolves once JetStream answers (its meta
+ * leader elected). Servers are named `n1`…`n<size>`, the names JetStream reports as stream leaders and replicas.
+ */
+export class PrivateNatsCluster {
+  private readonly children = new Map<string, ChildProcess>();
+
+  private constructor(
+    readonly servers: { name: string; port: number; routePort: number; storeDir: string }[],
+  ) {}
+
+  /** The client URLs, as `messaging.natsUrl` takes them: comma-separated. */
+  get url(): string {
+    return this.servers.map((s) => `nats://127.0.0.1:${s.port}`).join(',');
+  }
+
+  static async start(size: number): Promise<PrivateNatsCluster> {
+    const servers = [];
+    for (let i = 1; i <= size; i++) {
+      servers.push({
+        name: `n${i}`,
+        port: await freePort(),
+        routePort: await freePort(),
+        storeDir: mkdtempSync(join(tmpdir(), 'lgsp-nats-cluster-')),
+      });
+    }
+    const cluster = new PrivateNatsCluster(servers);
+    const routes = servers.map((s) => `nats://127.0.0.1:${s.routePort}`).join(',');
+    for (const s of servers) {
+      const child = spawn(
+        natsServerBinary,
+        [
+          ...['-a', '127.0.0.1', '-p', String(s.port), '-n', s.name, '-js', '-sd', s.storeDir],
+          ...[
+            '--cluster_name',
+            'lgsp-test',
+            '--cluster',
+            `nats://127.0.0.1:${s.routePort}`,
+            '--routes',
+            routes,
+          ],
+        ],
+        { stdio: 'ignore' },
+      );
+      cluster.children.set(s.name, child);
+    }
+    const nc = await (async () => {
+      for (let i = 0; i < 200; i++) {
+        try {
+          return await connect({ servers: cluster.url.split(','), reconnect: false });
+        } catch {
+          await sleep(50);
+        }
+      }
+      await cluster.dispose();
+      throw new Error('the NATS cluster did not start');
+    })();
+    try {
+      for (let i = 0; ; i++) {
+        // Making the manager asks JetStream for the account: it fails until the meta leader is elected.
+        const ready = await jetstreamManager(nc, { timeout: 2000 }).then(
+          () => true,
+          () => false,
+        );
+        if (ready) break;
+        if (i === 150) throw new Error('JetStream of the NATS cluster did not become ready');
+        await sleep(200);
+      }
+    } catch (err) {
+      await cluster.dispose();
+      throw err;
+    } finally {
+      await nc.close();
+    }
+    return cluster;
+  }
+
+  /** Kills one server (SIGKILL, as a machine that dies). */
+  async kill(name: string): Promise<void> {
+    const child = this.children.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async dispose(): Promise<void> {
+    for (const name of this.children.keys()) await this.kill(name);
+    for (const s of this.servers) rmSync(s.storeDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { newId } from '../src/core/ids.ts';
+import { NatsQueue } from '../src/messaging/nats-queue.ts';
+import type { Claim, NewMessage } from '../src/messaging/port.ts';
+import { natsServerBinary, PrivateNatsCluster, PrivateNatsServer } from './helpers/nats-queue.ts';
+import { testCipher } from './helpers/payload-keys.ts';
+
+/**
+ * The NATS engine on a NATS cluster (docs/messaging.md "Cụm NATS / A NATS cluster"): with
+ * `messaging.natsReplicas = 3` the queue, the metadata bucket and the payload objects are each kept by three
+ * JetStream servers, so an accepted message outlives the death of any one of them — the stream's leader included.
+ * Real `nats-server` processes, routed to each other; skipped where the binary is missing.
+ */
+
+const skip = natsServerBinary ? false : 'no nats-server binary';
+
+function newMessage(destinationVersionId: string): NewMessage {
+  const now = Date.now();
+  return {
+    id: newId('msg'),
+    sourceSystemId: 'sys_source',
+    destinationVersionId,
+    environment: 'production',
+    idempotencyKey: null,
+    contentType: 'application/octet-stream',
+    acceptedAtMs: now,
+    expiresAtMs: now + 24 * 3600_000,
+  };
+}
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** Runs `op` until it succeeds or `ms` pass: while a new leader is elected, JetStream answers nothing. */
+async function retrying<T>(what: string, ms: number, op: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await op();
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${what}: ${(err as Error).message}`);
+      await sleep(250);
+    }
+  }
+}
+
+describe('NATS engine on a 3-server NATS cluster (messaging.natsReplicas)', {
+  skip,
+  timeout: 180_000,
+}, () => {
+  test('replicas 3: every stream is kept by the three servers, and killing the queue’s leader loses no accepted message', async () => {
+    const cluster = await PrivateNatsCluster.start(3);
+    let queue: NatsQueue | null = null;
+    try {
+      queue = await NatsQueue.open(cluster.url, testCipher(), { prefix: 'ha', replicas: 3 });
+      const q = queue;
+      for (const name of Object.values(q.streams)) {
+        const info = await q.manager.streams.info(name);
+        assert.equal(info.config.num_replicas, 3, `${name}: three replicas asked`);
+        assert.equal(info.cluster?.replicas?.length, 2, `${name}: a leader and two other servers hold it`);
+      }
+
+      // Small messages and one above the 512 KiB object threshold (kept in the object store's stream).
+      const destinationVersionId = newId('ver');
+      const sent = new Map<string, string>();
+      for (let i = 0; i < 20; i++) {
+        const payload = i === 7 ? randomBytes(600 * 1024) : Buffer.from(`thông điệp ${i}`);
+        const message = newMessage(destinationVersionId);
+        await q.enqueue(message, Readable.from([payload]));
+        sent.set(message.id, sha256(payload));
+      }
+
+      const leader = (await q.manager.streams.info(q.streams.queue)).cluster?.leader;
+      assert.ok(leader, 'the queue’s stream has a leader');
+      await cluster.kill(leader);
+
+      // A new leader is elected among the two left; every accepted message is there, once, intact.
+      const received = new Map<string, string>();
+      const deadline = Date.now() + 60_000;
+      while (received.size < sent.size) {
+        assert.ok(Date.now() < deadline, `received ${received.size} of ${sent.size} after the leader died`);
+        const claims: Claim[] = await q
+          .claim({
+            nowMs: Date.now(),
+            limit: 50,
+            leaseMs: 30_000,
+            destinationVersionId,
+            environment: 'production',
+          })
+          .catch(() => []);
+        for (const c of claims) {
+          assert.ok(!received.has(c.message.id), `${c.message.id} claimed twice`);
+          const payload =
+            c.payload ??
+            Buffer.concat(
+              await retrying('openPayload', 30_000, async () =>
+                (await q.openPayload(c.message.id)).toArray(),
+              ),
+            );
+          received.set(c.message.id, sha256(payload));
+          await retrying('ack', 30_000, () => q.ack(c, Date.now()));
+        }
+        if (claims.length === 0) await sleep(250);
+      }
+      assert.deepEqual(received, sent);
+      assert.equal(await retrying('pendingCount', 30_000, () => q.pendingCount()), 0);
+
+      // And the queue goes on taking messages with one server down.
+      const after = newMessage(destinationVersionId);
+      await retrying('enqueue after failover', 30_000, () =>
+        q.enqueue(after, Readable.from([Buffer.from('sau sự cố / after the failure')])),
+      );
+    } finally {
+      await queue?.close().catch(() => undefined);
+      await cluster.dispose();
+    }
+  });
+
+  test('replicas 3 on a single NATS server: the queue does not open, and the error names the setting', async () => {
+    const server = await PrivateNatsServer.start();
+    try {
+      await assert.rejects(
+        NatsQueue.open(server.url, testCipher(), { prefix: 'single', replicas: 3 }),
+        (err: Error) => {
+          assert.match(err.message, /messaging\.natsReplicas/);
+          assert.match(err.message, /LGSP_NATS_REPLICAS/);
+          return true;
+        },
+      );
+      // Replicas 1 (the default) on the same server opens.
+      const queue = await NatsQueue.open(server.url, testCipher(), { prefix: 'single' });
+      await queue.close();
+    } finally {
+      await server.dispose();
+    }
+  });
+});
