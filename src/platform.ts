@@ -362,6 +362,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       storeProbe: storeProbeOfNode,
       queueEngine: queue.engine,
       queueProbe,
+      queueReplication: () => queue.replication?.() ?? null,
       snapshots,
       recorder,
       jobs: () => jobs.describe(),

@@ -3,9 +3,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../src/core/clock.ts';
 import { newId } from '../src/core/ids.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
-import type { Claim, NewMessage } from '../src/messaging/port.ts';
+import type { Claim, NewMessage, Replication } from '../src/messaging/port.ts';
+import type { Store } from '../src/store/port.ts';
+import { type EngineProbe, nodeHealth } from '../src/telemetry/node-health.ts';
+import type { Recorder } from '../src/telemetry/recorder.ts';
 import { natsServerBinary, PrivateNatsCluster, PrivateNatsServer } from './helpers/nats-queue.ts';
 import { testCipher } from './helpers/payload-keys.ts';
 
@@ -75,6 +79,11 @@ describe('NATS engine on a 3-server NATS cluster (messaging.natsReplicas)', {
 
       const leader = (await q.manager.streams.info(q.streams.queue)).cluster?.leader;
       assert.ok(leader, 'the queue’s stream has a leader');
+      // All three hold it (asked until the new stream's replicas have reported in).
+      await retrying('all three replicas seen', 10_000, async () => {
+        await q.pendingCount();
+        assert.deepEqual(q.replication(), { replicas: 3, leader, holding: 3, missing: [] });
+      });
       await cluster.kill(leader);
 
       // A new leader is elected among the two left; every accepted message is there, once, intact.
@@ -108,6 +117,21 @@ describe('NATS engine on a 3-server NATS cluster (messaging.natsReplicas)', {
       assert.deepEqual(received, sent);
       assert.equal(await retrying('pendingCount', 30_000, () => q.pendingCount()), 0);
 
+      // What node health shows (and `lgsp_queue_replicas_missing` counts): two of three hold the queue now, once the
+      // dead one has not been heard from for 5 s.
+      const deadlineSeen = Date.now() + 30_000;
+      for (;;) {
+        await q.pendingCount().catch(() => 0);
+        const r = q.replication();
+        if (r?.missing.includes(leader)) {
+          assert.equal(r.holding, 2);
+          assert.notEqual(r.leader, leader);
+          break;
+        }
+        assert.ok(Date.now() < deadlineSeen, `the dead server is seen missing: ${JSON.stringify(r)}`);
+        await sleep(250);
+      }
+
       // And the queue goes on taking messages with one server down.
       const after = newMessage(destinationVersionId);
       await retrying('enqueue after failover', 30_000, () =>
@@ -136,5 +160,35 @@ describe('NATS engine on a 3-server NATS cluster (messaging.natsReplicas)', {
     } finally {
       await server.dispose();
     }
+  });
+});
+
+describe('node health of a queue kept on several servers', () => {
+  const probe = (state: 'ok' | 'unreachable') =>
+    ({ state, describe: () => ({ state }) }) as unknown as EngineProbe;
+  const health = (replication: Replication | null) =>
+    nodeHealth({
+      role: 'all',
+      clock: { nowMs: () => 0 } as Clock,
+      store: { kind: 'postgres' } as Store,
+      storeProbe: probe('ok'),
+      queueEngine: 'nats',
+      queueProbe: probe('ok'),
+      queueReplication: () => replication,
+      snapshots: { revision: 1, current: {}, lag: () => ({ behindRevisions: 0 }) },
+      recorder: { backlog: 0, strict: true, written: 0 } as unknown as Recorder,
+      jobs: () => ({}),
+    });
+
+  test('a queue server missing makes the node degraded (still ready) and names it; whole or one copy is ok', () => {
+    const missing = { replicas: 3, leader: 'n2', holding: 2, missing: ['n1'] };
+    const h = health(missing);
+    assert.equal(h['status'], 'degraded');
+    assert.equal(h['ready'], true);
+    assert.deepEqual((h['engines'] as { queue: { replication: Replication } }).queue.replication, missing);
+    assert.equal(health({ replicas: 3, leader: 'n1', holding: 3, missing: [] })['status'], 'ok');
+    const single = health(null);
+    assert.equal(single['status'], 'ok');
+    assert.equal('replication' in (single['engines'] as { queue: object }).queue, false);
   });
 });

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AckPolicy,
+  type ClusterInfo,
   DeliverPolicy,
   type JetStreamManager,
   jetstream,
@@ -24,7 +25,15 @@ import {
 } from '@nats-io/transport-node';
 import { ENVIRONMENTS } from '../api/contract/index.ts';
 import type { PayloadCipher } from './payload-cipher.ts';
-import type { Claim, ClaimOptions, EnqueueResult, MessageMeta, MessageQueue, NewMessage } from './port.ts';
+import type {
+  Claim,
+  ClaimOptions,
+  EnqueueResult,
+  MessageMeta,
+  MessageQueue,
+  NewMessage,
+  Replication,
+} from './port.ts';
 import { acceptedMeta, claimLost } from './port.ts';
 
 /**
@@ -92,6 +101,8 @@ export const INLINE_MAX_BYTES = 512 * 1024;
  * bounds a send to a server that stopped answering without closing the connection.
  */
 const REQUEST_TIMEOUT_MS = 900;
+/** A queue replica not heard from for this long counts as missing (`replication`); a live one is seen each second. */
+const REPLICA_SILENT_MS = 5_000;
 /** How long a pull waits for the server's first answer before it counts as empty (a busy machine is slow). */
 const PULL_TIMEOUT_MS = 5_000;
 /** How long a pull may wait on the server when the consumer is at `max_ack_pending` (otherwise it answers at once). */
@@ -271,6 +282,9 @@ export class NatsQueue implements MessageQueue {
   /** The sweep run after each reconnect, while it is running (one at a time). */
   private recovering: Promise<void> | null = null;
 
+  /** The queue stream's cluster as the last `pendingCount` saw it (`replication`). */
+  private cluster: ClusterInfo | null = null;
+
   private constructor(
     private readonly nc: NatsConnection,
     private readonly requests: Requests,
@@ -283,6 +297,8 @@ export class NatsQueue implements MessageQueue {
     /** The bucket names, exposed for tests and operators. */
     readonly kvBucket: string,
     readonly objectBucket: string,
+    /** How many JetStream servers keep each stream (`NatsQueueOptions.replicas`). */
+    private readonly replicas: number,
   ) {
     this.subscriptions.push(
       nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${this.streams.queue}.*`, {
@@ -368,6 +384,7 @@ export class NatsQueue implements MessageQueue {
         options.maxDeliver ?? DEFAULT_MAX_DELIVER,
         kvBucket,
         objectBucket,
+        replicas,
       );
     } catch (err) {
       await nc.close();
@@ -557,7 +574,23 @@ export class NatsQueue implements MessageQueue {
 
   /** The work queue's length: every message accepted or being delivered, and nothing else. */
   async pendingCount(): Promise<number> {
-    return (await this.jsm.streams.info(this.streams.queue)).state.messages;
+    const info = await this.jsm.streams.info(this.streams.queue);
+    this.cluster = info.cluster ?? null;
+    return info.state.messages;
+  }
+
+  replication(): Replication | null {
+    if (this.replicas === 1) return null;
+    const peers = this.cluster?.replicas ?? [];
+    const leader = this.cluster?.leader ?? null;
+    // nats-server 2.9 does not mark a replica whose server died `offline`: it stops being seen (`active` grows).
+    const missing = peers.filter((p) => p.offline || p.active > nanos(REPLICA_SILENT_MS)).map((p) => p.name);
+    return {
+      replicas: this.replicas,
+      leader,
+      holding: (leader === null ? 0 : 1) + peers.length - missing.length,
+      missing,
+    };
   }
 
   async close(): Promise<void> {

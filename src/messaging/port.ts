@@ -118,6 +118,21 @@ export interface ClaimOptions {
   concurrency?: number;
 }
 
+/**
+ * How the queue's copies stand (`MessageQueue.replication`): `holding` < `replicas` means a server is missing. A type
+ * alias, not an interface: node health shows it as the plain record it is.
+ */
+export type Replication = {
+  /** The servers asked to hold each message. */
+  replicas: number;
+  /** The server that leads the queue's stream; null while none is elected (fewer than a majority left). */
+  leader: string | null;
+  /** The servers holding it now: the leader and the replicas not missing. */
+  holding: number;
+  /** The replicas the stream's group sees offline, or has not heard from for a while (a server that died). */
+  missing: string[];
+};
+
 export interface MessageQueue {
   readonly engine: 'embedded' | 'nats';
 
@@ -157,6 +172,11 @@ export interface MessageQueue {
 
   /** How many messages wait for delivery (accepted or delivering): the async backlog the operator watches. */
   pendingCount(): Promise<number>;
+  /**
+   * Where the engine keeps each message on several servers (NATS with `messaging.natsReplicas` > 1): how many of
+   * them hold the queue now, as the last `pendingCount` saw it; null for an engine that keeps one copy.
+   */
+  replication?(): Replication | null;
 
   /**
    * Which of `keyIds` still seal a stored payload — a message accepted or being delivered — so that the data key

@@ -86,6 +86,11 @@ export interface NodeHealthSources {
   storeProbe: EngineProbe;
   queueEngine: string;
   queueProbe: EngineProbe;
+  /**
+   * The queue's copies where the engine keeps several (NATS replicas: `MessageQueue.replication`), as its probe
+   * last saw them; null for one copy. Shown as it is, judged by `holding` against `replicas`.
+   */
+  queueReplication: () => (Record<string, unknown> & { replicas: number; holding: number }) | null;
   snapshots: SnapshotState;
   recorder: Recorder;
   /** The periodic jobs this node runs and whether it holds each one's lease. */
@@ -104,11 +109,14 @@ export function nodeHealth(s: NodeHealthSources): Record<string, unknown> {
   const hasSnapshot = s.snapshots.current !== null;
   const needsStore = s.role === 'control' || s.role === 'worker';
   const ready = needsStore ? storeUp : hasSnapshot;
+  // A queue server lost is redundancy lost: messages still flow, one more loss may stop them (or lose them).
+  const replication = s.queueReplication();
+  const queueWhole = replication === null || replication.holding >= replication.replicas;
   return {
     status:
       !hasSnapshot && !needsStore
         ? 'not_ready'
-        : storeUp && s.queueProbe.state !== 'unreachable'
+        : storeUp && s.queueProbe.state !== 'unreachable' && queueWhole
           ? 'ok'
           : 'degraded',
     ready,
@@ -120,7 +128,11 @@ export function nodeHealth(s: NodeHealthSources): Record<string, unknown> {
     snapshot: { revision: s.snapshots.revision, ...s.snapshots.lag(nowMs) },
     engines: {
       store: { kind: s.store.kind, ...s.storeProbe.describe(nowMs) },
-      queue: { engine: s.queueEngine, ...s.queueProbe.describe(nowMs) },
+      queue: {
+        engine: s.queueEngine,
+        ...s.queueProbe.describe(nowMs),
+        ...(replication === null ? {} : { replication }),
+      },
     },
     jobs: s.jobs(),
     recorderBacklog: s.recorder.backlog,
@@ -145,6 +157,14 @@ export function addNodeGauges(metrics: TelemetryMetrics, s: NodeHealthSources): 
     'lgsp_queue_engine_reachable',
     'Bộ máy hàng đợi trả lời (1) hay không (0) / Queue engine answers (1) or not (0)',
     () => (s.queueProbe.state === 'unreachable' ? 0 : 1),
+  );
+  metrics.addGauge(
+    'lgsp_queue_replicas_missing',
+    'Số máy chủ lẽ ra giữ hàng đợi mà đang thiếu (NATS, messaging.natsReplicas > 1; 0 khi đủ hoặc chỉ một bản) / Queue servers missing of those that should hold it (NATS replicas; 0 when whole or with one copy)',
+    () => {
+      const r = s.queueReplication();
+      return r === null ? 0 : Math.max(0, r.replicas - r.holding);
+    },
   );
   metrics.addGauge(
     'lgsp_snapshot_behind_revisions',
