@@ -1,9 +1,16 @@
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { Agent, request } from 'undici';
 import type { Clock } from '../core/clock.ts';
 import type { EgressPolicy } from '../net/egress.ts';
 import type { PeerData } from './snapshot.ts';
-import { publicKeyOf } from './wire.ts';
+import { publicKeyOf, SIGNATURE_MAX_AGE_SECONDS, SIGNATURE_TOLERANCE_SECONDS } from './wire.ts';
+
+/**
+ * How many calling-hop signatures a gateway process remembers at most (docs/federation.md §4, replay): each is kept
+ * until it would be refused as too old anyway — 5 min 30 s — so this holds ~300 federated calls a second; past it
+ * the oldest are forgotten first.
+ */
+export const SEEN_SIGNATURES_MAX = 100_000;
 
 /**
  * What a gateway node keeps per peer platform (issue 12 items 2 and 4): one connection agent (egress-checked at
@@ -15,6 +22,8 @@ export class PeerClients {
   private readonly agents = new Map<string, { agent: Agent; fingerprint: string }>();
   private readonly tokens = new Map<string, TokenEntry>();
   private readonly keys = new Map<string, KeySetEntry>();
+  /** SHA-256 of a calling hop's signature → the second after which it is too old to be accepted anyway. */
+  private readonly seenSignatures = new Map<string, number>();
 
   constructor(
     private readonly egress: EgressPolicy,
@@ -143,6 +152,27 @@ export class PeerClients {
     })();
     await current.pending.catch(() => {});
     return current.keys.get(keyId) ?? null;
+  }
+
+  /**
+   * True the first time this calling hop's signature is presented; false when it was already accepted here — a
+   * captured signed call sent again (the path is not signed, so a replay could even name another resource). A
+   * sender never reuses one: every call and every delivery attempt is signed anew. Remembered until its `created`
+   * is older than the window `verifyHops` allows; per gateway process.
+   */
+  firstUseOf(signature: Buffer, createdSeconds: number): boolean {
+    const nowSeconds = Math.floor(this.clock.nowMs() / 1000);
+    for (const [key, until] of this.seenSignatures) {
+      if (until >= nowSeconds && this.seenSignatures.size < SEEN_SIGNATURES_MAX) break;
+      this.seenSignatures.delete(key);
+    }
+    const key = createHash('sha256').update(signature).digest('base64');
+    if (this.seenSignatures.has(key)) return false;
+    this.seenSignatures.set(
+      key,
+      createdSeconds + SIGNATURE_MAX_AGE_SECONDS + SIGNATURE_TOLERANCE_SECONDS + 1,
+    );
+    return true;
   }
 
   async close(): Promise<void> {

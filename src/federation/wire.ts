@@ -112,6 +112,20 @@ export function requestHash(signatureField: string | undefined): string | null {
   }
 }
 
+/**
+ * The bytes of one hop's signature (its `Signature` member), or null when there is none: what makes a signed
+ * request unique — every hop signs anew (ECDSA, a new `created`), so the same bytes twice are a replay.
+ */
+export function signatureBytesOf(signatureField: string | undefined, label: string): Buffer | null {
+  if (!signatureField) return null;
+  try {
+    const member = parseDictionary(signatureField).get(label);
+    return member && member[0] instanceof ArrayBuffer ? Buffer.from(member[0]) : null;
+  } catch {
+    return null;
+  }
+}
+
 export interface HopSigner {
   /** This platform's label (its code at its peers). */
   label: string;
@@ -174,6 +188,8 @@ export interface HopResult {
   keyId: string | null;
   verified: boolean;
   reason?: string;
+  /** The hop's `created` (seconds), when it has one. */
+  created?: number;
 }
 
 /**
@@ -227,6 +243,7 @@ export async function verifyHops(
     }
     // Freshness on the gateway's clock (the package checks it again on the system clock).
     const created = params.get('created');
+    if (typeof created === 'number') result.created = created;
     const nowSeconds = Math.floor(nowMs / 1000);
     const expires = params.get('expires');
     if (

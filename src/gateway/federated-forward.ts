@@ -9,6 +9,7 @@ import {
   type HopResult,
   requestHash,
   sha256OfDigest,
+  signatureBytesOf,
   signHop,
   signingKeyObject,
   traceIdOf,
@@ -302,8 +303,17 @@ async function checkInbound(
       `${bad.label}: ${bad.reason}`,
     );
   }
-  if (hops[hops.length - 1]!.label !== peer.code)
+  const calling = hops[hops.length - 1]!;
+  if (calling.label !== peer.code)
     return fail('GW_FED_SIGNATURE_MISSING', `${peer.code}: chữ ký của bên gọi / the calling peer’s own`);
+  // A captured signed call sent again — as is, or to another path (the path is not signed) — within its 5 minutes.
+  const signature = signatureBytesOf(headers[HEADER.signature], calling.label);
+  if (signature === null || !ctx.peers.firstUseOf(signature, calling.created!)) {
+    const replayed = evidence.hops[evidence.hops.length - 1]!;
+    replayed.verified = false;
+    replayed.reason = 'chữ ký đã được dùng / signature already used (replay)';
+    return fail('GW_FED_SIGNATURE_INVALID', `${peer.code}: chữ ký đã được dùng / replayed signature`);
+  }
   evidence.signatures = 'verified';
   if (
     body === null
