@@ -49,6 +49,7 @@ interface TransactionView {
 interface Answer {
   status: number;
   contentType: string;
+  headers: Record<string, string | string[] | undefined>;
   text: string;
   body: Record<string, unknown>;
 }
@@ -101,6 +102,7 @@ function send(
         resolve({
           status: res.statusCode ?? 0,
           contentType: String(res.headers['content-type'] ?? ''),
+          headers: res.headers,
           text,
           body: parsed,
         });
@@ -497,6 +499,73 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     assertRefused(overriding, 401, 'GW_FED_SIGNATURE_INVALID', 'an overriding member');
     assert.equal(seenAt('/giaykhaisinh/109'), 0);
     assert.equal(seenAt('/nhan/vanban/108'), 0);
+  });
+
+  test('the request hash is the origin hop’s, not a Signature member slipped in ahead of it', async () => {
+    const signed = await signedHeaders(x, 'GET', '/hotich/1.0/giaykhaisinh/114');
+    const expected = `sha-256=:${createHash('sha256')
+      .update(Buffer.from(/^lgsp-x=:([^:]*):$/.exec(signed.signature!)![1]!, 'base64'))
+      .digest('base64')}:`;
+    const slipped = await sendAs(x, 'GET', '/hotich/1.0/giaykhaisinh/114', {
+      ...signed,
+      signature: `junk=:${Buffer.from('not a signature').toString('base64')}:, ${signed.signature}`,
+    });
+    assert.equal(slipped.status, 200, slipped.text);
+    assert.equal(slipped.headers['x-lgsp-request-hash'], expected);
+    const rec = await eventually(async () =>
+      (await transactions()).find((t) => t.federation?.endToEndId === signed['x-lgsp-end-to-end-id']),
+    );
+    assert.equal((rec.federation!.evidence as { requestHash?: string }).requestHash, expected);
+  });
+
+  test('odd Signature / Signature-Input members: each a 4xx problem+json, never a 5xx', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const covered = `"@method" "content-digest" "x-lgsp-represented-organization" "x-lgsp-represented-system" "x-lgsp-end-to-end-id"`;
+    const member = (
+      extra: string,
+      params = `;created=${now};keyid="${x.kid}";alg="ecdsa-p256-sha256";tag="lgsp-federation"`,
+    ) => `${x.code}=(${covered}${extra})${params}`;
+    const inputs = [
+      member(' "@status"'),
+      member(' "@request-response";key="a"'),
+      member(' "x-nope"'),
+      member(' "content-digest";sf'),
+      member(' "content-digest";bs'),
+      member(' "@query-param"'),
+      member(' "@query-param";name="a"'),
+      member(' "signature";key="lgsp-x"'),
+      member(' "signature-input";key="lgsp-x"'),
+      member(' "signature";key="zz"'),
+      member('', `;created="abc";keyid="${x.kid}";tag="lgsp-federation"`),
+      member('', `;created=@${now};keyid="${x.kid}";tag="lgsp-federation"`),
+      member('', `;created=${now}.5;keyid="${x.kid}";tag="lgsp-federation"`),
+      member('', `;created=${now};keyid="${'k'.repeat(5000)}";tag="lgsp-federation"`),
+      member('', `;created=${now};keyid="${x.kid}";alg="hmac-sha256";tag="lgsp-federation"`),
+      member('', `;created=${now};keyid="${x.kid}";alg="rsa-pss-sha512";tag="lgsp-federation"`),
+      member('', `;created=${now};expires=${now - 1000};keyid="${x.kid}";tag="lgsp-federation"`),
+      member('', `;created=${now};keyid=k;tag="lgsp-federation"`),
+      `${x.code}=?1`,
+      `${x.code}=("@method");created=${now}`,
+      '(((',
+      `${x.code}=()`,
+    ];
+    const signatures = [
+      undefined,
+      `${x.code}=?1`,
+      `${x.code}=:${'A'.repeat(4000)}:`,
+      `${x.code}="text"`,
+      ':::',
+    ];
+    for (const input of inputs) {
+      for (const signature of signatures) {
+        const answer = await callAs(x, 'GET', '/hotich/1.0/giaykhaisinh/113', {
+          tamper: (h) => ({ ...h, 'signature-input': input, ...(signature ? { signature } : {}) }),
+        });
+        assert.ok(answer.status >= 400 && answer.status < 500, `${input} | ${signature}: ${answer.text}`);
+        assert.match(answer.contentType, /^application\/problem\+json/, input);
+      }
+    }
+    assert.equal(seenAt('/giaykhaisinh/113'), 0);
   });
 
   test('a huge number of hops and huge header values: a clear 4xx, never a 5xx or a hang', async () => {

@@ -99,17 +99,18 @@ export function signatureLabels(signatureInput: string | undefined): string[] {
 /**
  * The hash that binds an answer to its request (like X-Road's `X-Road-Request-Hash`): SHA-256 of the origin hop's
  * signature — it covers the body's digest, the represented party and the end-to-end id, and every platform of the
- * path has it (the origin made it, the others received it).
+ * path has it (the origin made it, the others received it). The origin hop is the first label of `Signature-Input`
+ * (the hops that are checked), not whatever member comes first in `Signature`: a member no input describes — one a
+ * hop slipped in ahead of the origin's — is never taken for it.
  */
-export function requestHash(signatureField: string | undefined): string | null {
-  if (!signatureField) return null;
-  try {
-    const first = parseDictionary(signatureField).values().next().value;
-    if (!first || !(first[0] instanceof ArrayBuffer)) return null;
-    return `sha-256=:${createHash('sha256').update(Buffer.from(first[0])).digest('base64')}:`;
-  } catch {
-    return null;
-  }
+export function requestHash(
+  signatureField: string | undefined,
+  signatureInputField: string | undefined,
+): string | null {
+  const origin = signatureLabels(signatureInputField)[0];
+  if (origin === undefined) return null;
+  const bytes = signatureBytesOf(signatureField, origin);
+  return bytes === null ? null : `sha-256=:${createHash('sha256').update(bytes).digest('base64')}:`;
 }
 
 /**

@@ -271,7 +271,7 @@ async function checkInbound(
   rec.representedSystem = headers[HEADER.representedSystem]?.slice(0, 100) ?? null;
   rec.endToEndId = endToEnd && /^[\x21-\x7e]{1,200}$/.test(endToEnd) ? endToEnd : null;
   evidence.traceId = traceIdOf(headers[HEADER.traceparent]);
-  evidence.requestHash = requestHash(headers[HEADER.signature]);
+  evidence.requestHash = requestHash(headers[HEADER.signature], headers[HEADER.signatureInput]);
   if (!org || rec.endToEndId === null) return refusal('GW_FED_REPRESENTED_PARTY_MISSING');
 
   const fed = snapshot.federation;
@@ -392,7 +392,8 @@ async function onward(
   );
   evidence.hops.push({ label: ctx.config.federation.code, keyId: signing.kid, verified: null });
   if (!inboundPeer) rec.peerId = target.peer.id;
-  if (!inboundPeer) evidence.requestHash = requestHash(signed[HEADER.signature]);
+  if (!inboundPeer)
+    evidence.requestHash = requestHash(signed[HEADER.signature], signed[HEADER.signatureInput]);
   if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
   const headers: string[] = [];
   for (const name in signed) headers.push(name, signed[name]!);
@@ -456,7 +457,7 @@ export async function originHeaders(
     traceId: trace.traceId,
     hops: [{ label: ctx.config.federation.code, keyId: signing.kid, verified: null }],
     signatures: 'signed',
-    requestHash: requestHash(signed[HEADER.signature]),
+    requestHash: requestHash(signed[HEADER.signature], signed[HEADER.signatureInput]),
   };
   return { headers: signed, token, evidence };
 }
