@@ -395,7 +395,7 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     const doubled = await callAs(x, 'GET', '/hotich/1.0/giaykhaisinh/105', {
       tamper: (h) => ({ ...h, 'x-lgsp-represented-organization': [ORG_X, ORG_NOT_GRANTED] }),
     });
-    assert.ok(doubled.status === 401 || doubled.status === 403, doubled.text);
+    assertRefused(doubled, 400, 'GW_FED_REPRESENTED_PARTY_MISSING', 'the organization field twice');
     const noParty = await callAs(x, 'GET', '/hotich/1.0/giaykhaisinh/105', {
       tamper: ({ 'x-lgsp-represented-organization': _, ...h }) => h,
     });
@@ -403,6 +403,45 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     const badE2e = await callAs(x, 'GET', '/hotich/1.0/giaykhaisinh/105', { e2e: 'has a space' });
     assert.ok(badE2e.status >= 400 && badE2e.status < 500, badE2e.text);
     assert.equal(seenAt('/giaykhaisinh/105'), 0);
+  });
+
+  test('a represented party the record would cut short, joined from two fields, or not plain ASCII: 400', async () => {
+    for (const [note, party] of [
+      ['150 characters', { org: `000.00.41.${'H'.repeat(140)}` }],
+      ['a space', { org: 'UBND huyen X' }],
+      ['a comma list', { org: `${ORG_X},000.00.99.H99` }],
+      ['a system of 150 characters', { system: `sys_${'x'.repeat(146)}` }],
+    ] as const) {
+      // Y: no grant limits whom it represents, so only the party's form is in question.
+      const answer = await callAs(y, 'GET', '/hotich/1.0/giaykhaisinh/115', party);
+      assertRefused(answer, 400, 'GW_FED_REPRESENTED_PARTY_MISSING', note);
+    }
+    assert.equal(seenAt('/giaykhaisinh/115'), 0, 'nothing reached the provider');
+    const ok = await callAs(y, 'GET', '/hotich/1.0/giaykhaisinh/116', {
+      org: '000.00.41.H77',
+      system: 'sys_y_1',
+    });
+    assert.equal(ok.status, 200, ok.text);
+    const seen = upstream.seen.find((r) => r.url === '/giaykhaisinh/116')!;
+    assert.equal(seen.headers['x-lgsp-represented-organization'], '000.00.41.H77');
+    assert.equal(seen.headers['x-lgsp-peer'], 'lgsp-y');
+  });
+
+  test('a peer’s own X-LGSP-* fields never reach the provider: it learns the peer from the platform', async () => {
+    const answer = await callAs(x, 'GET', '/hotich/1.0/giaykhaisinh/117', {
+      extra: {
+        'x-lgsp-peer': 'lgsp-y',
+        'x-lgsp-consumer-organization': '000.00.99.H99',
+        'x-lgsp-consumer-system': 'sys_forged',
+        x_lgsp_peer: 'lgsp-y',
+      },
+    });
+    assert.equal(answer.status, 200, answer.text);
+    const seen = upstream.seen.find((r) => r.url === '/giaykhaisinh/117')!;
+    assert.equal(seen.headers['x-lgsp-peer'], 'lgsp-x');
+    assert.equal(seen.headers['x-lgsp-consumer-system'], x.systemId);
+    assert.equal(seen.headers['x_lgsp_peer'], undefined);
+    assert.equal(seen.headers['x-lgsp-represented-organization'], ORG_X);
   });
 
   test('X may not pose as Y: Y’s signature last, X’s label with Y’s key, or X’s kid over another key', async () => {

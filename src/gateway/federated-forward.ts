@@ -251,6 +251,11 @@ export async function admitInboundPeer(
   return true;
 }
 
+/** A represented organization code (≤ 100, as a grant's) or system: printable ASCII, no space or comma list. */
+const PARTY = /^[\x21-\x2b\x2d-\x7e]{1,100}$/;
+const PARTY_RULE =
+  'X-LGSP-Represented-Organization/-System: 1–100 ký tự ASCII in được, không dấu cách, không dấu phẩy / 1–100 printable ASCII characters, no space or comma';
+
 /**
  * Inbound checks in order; null when the call may go on, else the refusal (the evidence says what was found). The
  * body is null for an async message: its digest is checked as it streams into the queue instead.
@@ -266,13 +271,18 @@ async function checkInbound(
   body: Buffer | null,
 ): Promise<Refusal | null> {
   const org = headers[HEADER.representedOrganization];
+  const system = headers[HEADER.representedSystem];
   const endToEnd = headers[HEADER.endToEndId];
   rec.representedOrgCode = org ? org.slice(0, 100) : null;
-  rec.representedSystem = headers[HEADER.representedSystem]?.slice(0, 100) ?? null;
+  rec.representedSystem = system?.slice(0, 100) ?? null;
   rec.endToEndId = endToEnd && /^[\x21-\x7e]{1,200}$/.test(endToEnd) ? endToEnd : null;
   evidence.traceId = traceIdOf(headers[HEADER.traceparent]);
   evidence.requestHash = requestHash(headers[HEADER.signature], headers[HEADER.signatureInput]);
   if (!org || rec.endToEndId === null) return refusal('GW_FED_REPRESENTED_PARTY_MISSING');
+  // What the record keeps is what the provider gets: a party the record could only cut short (or that is two
+  // fields joined, or not ASCII) is refused, never forwarded whole beside a truncated record.
+  if (!PARTY.test(org) || (system !== undefined && system !== '' && !PARTY.test(system)))
+    return refusal('GW_FED_REPRESENTED_PARTY_MISSING', PARTY_RULE);
 
   const fed = snapshot.federation;
   const hops = await verifyHops(
