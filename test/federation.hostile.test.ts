@@ -405,10 +405,10 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     assert.equal(seenAt('/giaykhaisinh/105'), 0);
   });
 
-  test('a represented party the record would cut short, joined from two fields, or not plain ASCII: 400', async () => {
+  test('a represented party the record would cut short, joined from two fields, or not printable ASCII: 400', async () => {
     for (const [note, party] of [
       ['150 characters', { org: `000.00.41.${'H'.repeat(140)}` }],
-      ['a space', { org: 'UBND huyen X' }],
+      ['a tab', { org: 'UBND\thuyen X' }],
       ['a comma list', { org: `${ORG_X},000.00.99.H99` }],
       ['a system of 150 characters', { system: `sys_${'x'.repeat(146)}` }],
     ] as const) {

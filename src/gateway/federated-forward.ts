@@ -251,10 +251,10 @@ export async function admitInboundPeer(
   return true;
 }
 
-/** A represented organization code (≤ 100, as a grant's) or system: printable ASCII, no space or comma list. */
-const PARTY = /^[\x21-\x2b\x2d-\x7e]{1,100}$/;
+/** A represented organization code (≤ 100, as a grant's) or system: printable ASCII, not a comma list. */
+const PARTY = /^[\x20-\x2b\x2d-\x7e]{1,100}$/;
 const PARTY_RULE =
-  'X-LGSP-Represented-Organization/-System: 1–100 ký tự ASCII in được, không dấu cách, không dấu phẩy / 1–100 printable ASCII characters, no space or comma';
+  'X-LGSP-Represented-Organization/-System: 1–100 ký tự ASCII in được, không dấu phẩy / 1–100 printable ASCII characters, no comma';
 
 /**
  * Inbound checks in order; null when the call may go on, else the refusal (the evidence says what was found). The
