@@ -377,6 +377,37 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     assert.equal(intake.messageId ?? null, null, 'nothing was stored for the replay');
   });
 
+  test('replay through another peer: Y relays X’s captured signed call with its own signature after it', async () => {
+    const path = '/hotich/1.0/giaykhaisinh/118';
+    const fromX = await signedHeaders(x, 'GET', path, { e2e: 'e2e-relayed-1' });
+    assert.equal((await sendAs(x, 'GET', path, fromX)).status, 200);
+    const relayed = await signHop(
+      { label: y.code, keyId: y.kid, privateKey: y.keys.privateKey },
+      'GET',
+      `${b.gatewayUrl}${path}`,
+      fromX,
+      Date.now(),
+    );
+    const answer = await sendAs(y, 'GET', path, relayed);
+    assertRefused(answer, 401, 'GW_FED_SIGNATURE_INVALID', 'X’s signature again, under Y’s');
+    const rec = await recordOf(answer.body['transactionId']);
+    assert.deepEqual(
+      rec.federation!.evidence!.hops.map((h) => [h.label, h.verified]),
+      [
+        ['lgsp-x', false],
+        ['lgsp-y', true],
+      ],
+    );
+    assert.match(rec.federation!.evidence!.hops[0]!.reason ?? '', /replay/);
+    assert.equal(seenAt('/giaykhaisinh/118'), 1);
+    // The same chain had it not been seen before — a real relay through Y — goes through.
+    const fresh = await signedHeaders(y, 'GET', '/hotich/1.0/giaykhaisinh/119', {
+      before: [{ label: x.code, kid: x.kid, privateKey: x.keys.privateKey }],
+    });
+    const relay = await sendAs(y, 'GET', '/hotich/1.0/giaykhaisinh/119', fresh);
+    assert.equal(relay.status, 200, relay.text);
+  });
+
   test('a signature older than 5 min + 30 s, or from the future, is refused', async () => {
     const old = await callAs(x, 'GET', '/hotich/1.0/giaykhaisinh/104', { nowMs: Date.now() - 331_000 });
     assertRefused(old, 401, 'GW_FED_SIGNATURE_INVALID', 'too old');

@@ -155,24 +155,24 @@ export class PeerClients {
   }
 
   /**
-   * True the first time this calling hop's signature is presented; false when it was already accepted here — a
-   * captured signed call sent again (the path is not signed, so a replay could even name another resource). A
-   * sender never reuses one: every call and every delivery attempt is signed anew. Remembered until its `created`
-   * is older than the window `verifyHops` allows; per gateway process.
+   * The index of the first of these hop signatures already accepted here, or -1 when none was — and then all are
+   * remembered. A sender never reuses one: every call and every delivery attempt is signed anew, so a signature
+   * seen twice is a captured signed call sent again (the path is not signed, so a replay could even name another
+   * resource), or relayed by a peer that was never on its path. Each is remembered until its `created` is older
+   * than the window `verifyHops` allows; per gateway process.
    */
-  firstUseOf(signature: Buffer, createdSeconds: number): boolean {
+  usedBefore(signatures: ReadonlyArray<{ bytes: Buffer; created: number }>): number {
     const nowSeconds = Math.floor(this.clock.nowMs() / 1000);
     for (const [key, until] of this.seenSignatures) {
       if (until >= nowSeconds && this.seenSignatures.size < SEEN_SIGNATURES_MAX) break;
       this.seenSignatures.delete(key);
     }
-    const key = createHash('sha256').update(signature).digest('base64');
-    if (this.seenSignatures.has(key)) return false;
-    this.seenSignatures.set(
-      key,
-      createdSeconds + SIGNATURE_MAX_AGE_SECONDS + SIGNATURE_TOLERANCE_SECONDS + 1,
-    );
-    return true;
+    const keys = signatures.map((s) => createHash('sha256').update(s.bytes).digest('base64'));
+    const seen = keys.findIndex((key) => this.seenSignatures.has(key));
+    if (seen !== -1) return seen;
+    const window = SIGNATURE_MAX_AGE_SECONDS + SIGNATURE_TOLERANCE_SECONDS + 1;
+    for (const [i, key] of keys.entries()) this.seenSignatures.set(key, signatures[i]!.created + window);
+    return -1;
   }
 
   async close(): Promise<void> {

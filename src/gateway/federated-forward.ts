@@ -316,13 +316,22 @@ async function checkInbound(
   const calling = hops[hops.length - 1]!;
   if (calling.label !== peer.code)
     return fail('GW_FED_SIGNATURE_MISSING', `${peer.code}: chữ ký của bên gọi / the calling peer’s own`);
-  // A captured signed call sent again — as is, or to another path (the path is not signed) — within its 5 minutes.
-  const signature = signatureBytesOf(headers[HEADER.signature], calling.label);
-  if (signature === null || !ctx.peers.firstUseOf(signature, calling.created!)) {
-    const replayed = evidence.hops[evidence.hops.length - 1]!;
+  // A captured signed call sent again — as is, or to another path (the path is not signed) — within its 5 minutes:
+  // the calling hop's signature is new on every call and every delivery attempt. A sync call's earlier hops too (an
+  // intermediate forwards a call once); an async message's earlier hops come again when it is handed on again.
+  const used = (body === null ? hops.slice(-1) : hops).map((h) => ({
+    bytes: signatureBytesOf(headers[HEADER.signature], h.label),
+    created: h.created!,
+  }));
+  // A verified hop has its Signature member: none would be a hop that verified nothing, refused the same.
+  const missing = used.findIndex((u) => u.bytes === null);
+  const seen =
+    missing !== -1 ? missing : ctx.peers.usedBefore(used as Array<{ bytes: Buffer; created: number }>);
+  if (seen !== -1) {
+    const replayed = evidence.hops[evidence.hops.length - used.length + seen]!;
     replayed.verified = false;
     replayed.reason = 'chữ ký đã được dùng / signature already used (replay)';
-    return fail('GW_FED_SIGNATURE_INVALID', `${peer.code}: chữ ký đã được dùng / replayed signature`);
+    return fail('GW_FED_SIGNATURE_INVALID', `${replayed.label}: chữ ký đã được dùng / replayed signature`);
   }
   evidence.signatures = 'verified';
   if (
