@@ -638,6 +638,57 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     assert.equal(seenAt('/giaykhaisinh/113'), 0);
   });
 
+  test('a refused call is answered before its body: a forged or replayed call with a large body never waits or is buffered', async () => {
+    /** Sends the headers and the first bytes of a body declared far larger, and waits at most 5 s for an answer. */
+    const partial = (peer: FakePeer, path: string, headers: Record<string, string>) =>
+      new Promise<Answer>((resolve, reject) => {
+        const req = request(`${b.gatewayUrl}${path}`, { method: 'POST' }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            clearTimeout(timer);
+            req.destroy();
+            const text = Buffer.concat(chunks).toString('utf8');
+            resolve({
+              status: res.statusCode ?? 0,
+              contentType: String(res.headers['content-type'] ?? ''),
+              headers: res.headers,
+              text,
+              body: JSON.parse(text) as Record<string, unknown>,
+            });
+          });
+        });
+        const timer = setTimeout(() => {
+          req.destroy();
+          reject(new Error(`no answer within 5 s while the body is still to come: ${path}`));
+        }, 5_000);
+        req.on('error', (err) => {
+          clearTimeout(timer);
+          reject(err);
+        });
+        for (const [name, value] of Object.entries(headers)) req.setHeader(name, value);
+        req.setHeader('authorization', `Bearer ${peer.token}`);
+        req.setHeader('content-type', 'application/json');
+        req.setHeader('content-length', 5_000_000);
+        req.write('{"so":"');
+      });
+    const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const forged = await signedHeaders(x, 'POST', '/hotich/1.0/giaykhaisinh/120', {
+      signer: { label: x.code, kid: x.kid, privateKey: stranger.privateKey },
+      body: 'anything',
+    });
+    const answer = await partial(x, '/hotich/1.0/giaykhaisinh/120', forged);
+    answers.push(answer);
+    assertRefused(answer, 401, 'GW_FED_SIGNATURE_INVALID', 'forged, body still coming');
+    const unsigned = await partial(x, '/hotich/1.0/giaykhaisinh/120', {
+      'x-lgsp-represented-organization': ORG_X,
+      'x-lgsp-represented-system': 'sys_x_1',
+      'x-lgsp-end-to-end-id': 'e2e-unsigned-big',
+    });
+    assertRefused(unsigned, 401, 'GW_FED_SIGNATURE_MISSING', 'unsigned, body still coming');
+    assert.equal(seenAt('/giaykhaisinh/120'), 0);
+  });
+
   test('a huge number of hops and huge header values: a clear 4xx, never a 5xx or a hang', async () => {
     // 300 labels of platforms B does not know, each with a plausible member: within the header limit.
     const many = await callAs(x, 'GET', '/hotich/1.0/giaykhaisinh/110', {

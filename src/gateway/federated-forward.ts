@@ -58,12 +58,6 @@ export async function federatedCall(
 ): Promise<void> {
   if (route.mode === 'async')
     return federatedMessage(ctx, req, res, rec, snapshot, route, policy, inboundPeer, path, query);
-  const limit = bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes);
-  const body = await readSmallBody(
-    req,
-    Number.isFinite(limit) ? limit : ctx.config.gateway.maxRequestBodyBytes,
-  );
-  if (body === null) return refuse(ctx, res, rec, bodyTooLarge(limit));
   const incoming = singleValued(req);
   const evidence: FederationEvidence = {
     direction: inboundPeer ? 'inbound' : 'outbound',
@@ -73,13 +67,23 @@ export async function federatedCall(
     requestHash: null,
   };
   rec.federation = evidence;
-
+  // A peer's signatures are checked before its body is read: a call that is refused is never buffered.
   if (inboundPeer) {
     rec.peerId = inboundPeer.id;
-    const checked = await checkInbound(ctx, snapshot, inboundPeer, policy, rec, evidence, incoming, body);
+    const checked = await checkInbound(ctx, snapshot, inboundPeer, policy, rec, evidence, incoming, 'sync');
     // A refusal is bound to the request too, once its origin signature is known.
     if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
     if (checked !== null) return refuse(ctx, res, rec, checked);
+  }
+  const limit = bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes);
+  const body = await readSmallBody(
+    req,
+    Number.isFinite(limit) ? limit : ctx.config.gateway.maxRequestBodyBytes,
+  );
+  if (body === null) return refuse(ctx, res, rec, bodyTooLarge(limit));
+
+  if (inboundPeer) {
+    if (!digestMatches(incoming[HEADER.contentDigest], body)) return refuse(ctx, res, rec, DIGEST_MISMATCH);
   } else {
     // The origin: the represented party is our own consumer, the end-to-end id our record's.
     rec.representedOrgCode = rec.consumerOrgCode;
@@ -185,7 +189,7 @@ async function federatedMessage(
   };
   rec.federation = evidence;
   rec.peerId = inboundPeer.id;
-  const checked = await checkInbound(ctx, snapshot, inboundPeer, policy, rec, evidence, incoming, null);
+  const checked = await checkInbound(ctx, snapshot, inboundPeer, policy, rec, evidence, incoming, 'async');
   if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
   if (checked !== null) return refuse(ctx, res, rec, checked);
   // Made when the queue takes it, not before: an error of a body piped too early would find no listener.
@@ -224,15 +228,6 @@ export async function admitInboundPeer(
   policy: SubscriptionPolicy,
   peer: PeerData,
 ): Promise<boolean> {
-  const limit = bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes);
-  const body = await readSmallBody(
-    req,
-    Number.isFinite(limit) ? limit : ctx.config.gateway.maxRequestBodyBytes,
-  );
-  if (body === null) {
-    refuse(ctx, res, rec, bodyTooLarge(limit));
-    return false;
-  }
   const evidence: FederationEvidence = {
     direction: 'inbound',
     traceId: null,
@@ -242,14 +237,30 @@ export async function admitInboundPeer(
   };
   rec.federation = evidence;
   rec.peerId = peer.id;
-  const checked = await checkInbound(ctx, snapshot, peer, policy, rec, evidence, singleValued(req), body);
+  const incoming = singleValued(req);
+  const checked = await checkInbound(ctx, snapshot, peer, policy, rec, evidence, incoming, 'sync');
   if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
   if (checked !== null) {
     refuse(ctx, res, rec, checked);
     return false;
   }
+  const limit = bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes);
+  const body = await readSmallBody(
+    req,
+    Number.isFinite(limit) ? limit : ctx.config.gateway.maxRequestBodyBytes,
+  );
+  if (body === null) {
+    refuse(ctx, res, rec, bodyTooLarge(limit));
+    return false;
+  }
+  if (!digestMatches(incoming[HEADER.contentDigest], body)) {
+    refuse(ctx, res, rec, DIGEST_MISMATCH);
+    return false;
+  }
   return true;
 }
+
+const DIGEST_MISMATCH = refusal('GW_FED_CONTENT_DIGEST_MISMATCH');
 
 /** A represented organization code (≤ 100, as a grant's) or system: printable ASCII, not a comma list. */
 const PARTY = /^[\x20-\x2b\x2d-\x7e]{1,100}$/;
@@ -257,8 +268,9 @@ const PARTY_RULE =
   'X-LGSP-Represented-Organization/-System: 1–100 ký tự ASCII in được, không dấu phẩy / 1–100 printable ASCII characters, no comma';
 
 /**
- * Inbound checks in order; null when the call may go on, else the refusal (the evidence says what was found). The
- * body is null for an async message: its digest is checked as it streams into the queue instead.
+ * Inbound checks in order, on the headers alone; null when the call may go on, else the refusal (the evidence says
+ * what was found). Only a `sha-256` Content-Digest is required here: the body is checked against it once read (a
+ * sync call, after these checks, so a refused call is never buffered) or as it streams into the queue (a message).
  */
 async function checkInbound(
   ctx: GatewayContext,
@@ -268,8 +280,9 @@ async function checkInbound(
   rec: TransactionRecord,
   evidence: FederationEvidence,
   headers: Record<string, string>,
-  body: Buffer | null,
+  mode: 'sync' | 'async',
 ): Promise<Refusal | null> {
+  const async = mode === 'async';
   const org = headers[HEADER.representedOrganization];
   const system = headers[HEADER.representedSystem];
   const endToEnd = headers[HEADER.endToEndId];
@@ -294,7 +307,7 @@ async function checkInbound(
       return signer ? ctx.peers.keyOf(signer, keyId) : null;
     },
     ctx.clock.nowMs(),
-    { earlierHopsUntilExpiry: body === null },
+    { earlierHopsUntilExpiry: async },
   );
   evidence.hops = hops.map(hopOf);
   const fail = (code: ErrorCode, detail: string) => {
@@ -319,7 +332,7 @@ async function checkInbound(
   // A captured signed call sent again — as is, or to another path (the path is not signed) — within its 5 minutes:
   // the calling hop's signature is new on every call and every delivery attempt. A sync call's earlier hops too (an
   // intermediate forwards a call once); an async message's earlier hops come again when it is handed on again.
-  const used = (body === null ? hops.slice(-1) : hops).map((h) => ({
+  const used = (async ? hops.slice(-1) : hops).map((h) => ({
     bytes: signatureBytesOf(headers[HEADER.signature], h.label),
     created: h.created!,
   }));
@@ -334,12 +347,7 @@ async function checkInbound(
     return fail('GW_FED_SIGNATURE_INVALID', `${replayed.label}: chữ ký đã được dùng / replayed signature`);
   }
   evidence.signatures = 'verified';
-  if (
-    body === null
-      ? sha256OfDigest(headers[HEADER.contentDigest]) === null
-      : !digestMatches(headers[HEADER.contentDigest], body)
-  )
-    return refusal('GW_FED_CONTENT_DIGEST_MISMATCH');
+  if (sha256OfDigest(headers[HEADER.contentDigest]) === null) return DIGEST_MISMATCH;
   const allowed = fed.representedGrants.get(policy.id);
   if (allowed !== undefined && !allowed.has(org)) return refusal('GW_FED_REPRESENTED_NOT_ALLOWED', org);
   return null;
