@@ -773,6 +773,28 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     );
   });
 
+  test('a suspended peer: its own calls are refused, and its signature on someone else’s path verifies nothing', async () => {
+    // Before: X relaying a call Y originated is served.
+    const chain = (n: number) =>
+      signedHeaders(x, 'GET', `/hotich/1.0/giaykhaisinh/${n}`, {
+        before: [{ label: y.code, kid: y.kid, privateKey: y.keys.privateKey }],
+      });
+    const relayed = await sendAs(x, 'GET', '/hotich/1.0/giaykhaisinh/121', await chain(121));
+    assert.equal(relayed.status, 200, relayed.text);
+    await b.api('PATCH', `/api/v1/peers/${y.peerId}`, { status: 'suspended' });
+    const own = await eventually(async () => {
+      const a = await callAs(y, 'GET', '/hotich/1.0/giaykhaisinh/122');
+      return a.status === 200 ? undefined : a;
+    }, 15_000);
+    answers.push(own);
+    assertRefused(own, 401, 'GW_CREDENTIAL_REVOKED', 'the suspended peer’s own call');
+    assert.match(own.contentType, /^application\/problem\+json/);
+    const viaX = await sendAs(x, 'GET', '/hotich/1.0/giaykhaisinh/123', await chain(123));
+    assertRefused(viaX, 401, 'GW_FED_SIGNATURE_INVALID', 'a suspended peer’s hop');
+    // (/122 may have been served while the suspension was on its way to the gateway's snapshot.)
+    assert.equal(seenAt('/giaykhaisinh/123'), 0);
+  });
+
   test('what a refused peer reads leaks no address, stack or secret', async () => {
     const secrets = [x.credential.consumerSecret, y.credential.consumerSecret, x.token, y.token];
     const upstreamPort = new URL(upstream.url).port;
