@@ -136,6 +136,8 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
   let b: FederatedPlatform;
   let x: FakePeer;
   let y: FakePeer;
+  /** A platform B imported a service from (B is the intermediate on X's calls to it), played by the test. */
+  let z: { server: Server; url: string; seen: Array<{ url: string; headers: Record<string, unknown> }> };
   const startedAt = new Date(Date.now() - 60_000).toISOString();
   /** Every answer a probe got, to look for leaks at the end. */
   const answers: Answer[] = [];
@@ -176,11 +178,32 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
   before(async () => {
     upstream = await startUpstream();
     const [px, py] = [await fakePeer('lgsp-x'), await fakePeer('lgsp-y')];
+    const zKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const zSeen: Array<{ url: string; headers: Record<string, unknown> }> = [];
+    const zServer = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.url === '/token') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ access_token: 'tok-b-at-z', token_type: 'Bearer', expires_in: 3600 }));
+        } else if (req.url === '/.well-known/jwks.json') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ keys: [{ ...zKeys.publicKey.export({ format: 'jwk' }), kid: 'k-z' }] }));
+        } else {
+          zSeen.push({ url: req.url ?? '', headers: req.headers });
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"ok":true}');
+        }
+      });
+    });
+    await new Promise<void>((r) => zServer.listen(0, '127.0.0.1', r));
+    z = { server: zServer, url: `http://127.0.0.1:${(zServer.address() as AddressInfo).port}`, seen: zSeen };
     const [pb] = await federationPorts(1);
     b = await startFederatedPlatform('lgsp-b', pb!, [
       new URL(upstream.url).host,
       new URL(px.url).host,
       new URL(py.url).host,
+      new URL(z.url).host,
     ]);
     const org = await b.api<{ id: string }>('POST', '/api/v1/organizations', {
       code: '000.00.31.H02',
@@ -231,6 +254,25 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
       subscriptionId: ax.subscriptionId,
       representedOrganizations: [ORG_X, ORG_X2],
     });
+    // Z's service imported here; X may call it through B.
+    const zPeer = await b.api<{ id: string }>('POST', '/api/v1/peers', {
+      code: 'lgsp-z',
+      name: 'LGSP tỉnh Z',
+      kind: 'other',
+      gatewayUrl: z.url,
+      clientId: 'b-at-z',
+      clientSecret: 'bi-mat-cua-b-tai-z-rat-dai',
+    });
+    const imported = await b.api<{ versionId: string }>('POST', `/api/v1/peers/${zPeer.id}/imports`, {
+      remoteContext: 'hotich',
+      remoteVersion: '1.0',
+      context: 'hotich-z',
+    });
+    await b.api('POST', '/api/v1/subscriptions', {
+      systemId: x.systemId,
+      versionId: imported.versionId,
+      environment: 'production',
+    });
     // Grants and subscriptions reach the gateway with its next snapshot.
     await eventually(async () => {
       const probe = await callAs(x, 'GET', '/hotich/1.0/giaykhaisinh/0', { org: ORG_NOT_GRANTED });
@@ -243,6 +285,7 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     await b?.dispose();
     await upstream?.close();
     x?.server.close();
+    z?.server.close();
     y?.server.close();
   });
 
@@ -771,6 +814,55 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
         .status,
       404,
     );
+  });
+
+  test('through B to Z (B the intermediate): only B’s token, the checked hops and B’s signature go on', async () => {
+    const signed = await signedHeaders(x, 'GET', '/hotich-z/1.0/giaykhaisinh/124', { e2e: 'e2e-via-b-1' });
+    const answer = await sendAs(x, 'GET', '/hotich-z/1.0/giaykhaisinh/124', {
+      ...signed,
+      cookie: 'session=cua-x',
+      'x-lgsp-peer': 'lgsp-y',
+      'x-forwarded-for': '10.0.0.9',
+      'x-lgsp-represented-organization-extra': 'x',
+    });
+    assert.equal(answer.status, 200, answer.text);
+    const at = z.seen.find((r) => r.url === '/hotich/1.0/giaykhaisinh/124')!;
+    assert.ok(at, 'Z was called');
+    assert.equal(at.headers['authorization'], 'Bearer tok-b-at-z', 'B’s own token at Z, never X’s');
+    assert.equal(at.headers['cookie'], undefined);
+    assert.equal(at.headers['x-lgsp-peer'], undefined);
+    assert.equal(at.headers['x-lgsp-represented-organization-extra'], undefined);
+    assert.equal(at.headers['x-forwarded-for'], undefined);
+    assert.equal(at.headers['x-lgsp-represented-organization'], ORG_X);
+    assert.equal(at.headers['x-lgsp-end-to-end-id'], 'e2e-via-b-1');
+    assert.match(String(at.headers['signature-input']), /^lgsp-x=.*, lgsp-b=/);
+    // The same signed call again is refused at B; Z sees nothing more.
+    const again = await sendAs(x, 'GET', '/hotich-z/1.0/giaykhaisinh/124', signed);
+    assertRefused(again, 401, 'GW_FED_SIGNATURE_INVALID', 'a replay through B');
+    assert.equal(z.seen.filter((r) => r.url === '/hotich/1.0/giaykhaisinh/124').length, 1);
+    // A forged call through B never reaches Z.
+    const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const forged = await callAs(x, 'GET', '/hotich-z/1.0/giaykhaisinh/125', {
+      signer: { label: x.code, kid: x.kid, privateKey: stranger.privateKey },
+    });
+    assertRefused(forged, 401, 'GW_FED_SIGNATURE_INVALID', 'forged, through B');
+    assert.equal(z.seen.filter((r) => r.url === '/hotich/1.0/giaykhaisinh/125').length, 0);
+
+    // Z gone: X learns that the next platform did not answer, not where it is.
+    await new Promise<void>((r) => {
+      z.server.close(() => r());
+      z.server.closeAllConnections();
+    });
+    const down = await send(`${b.gatewayUrl}/hotich-z/1.0/giaykhaisinh/126`, 'GET', {
+      authorization: `Bearer ${x.token}`,
+      ...(await signedHeaders(x, 'GET', '/hotich-z/1.0/giaykhaisinh/126')),
+    });
+    assert.equal(down.status, 502, down.text);
+    assert.match(down.contentType, /^application\/problem\+json/);
+    const { type: _, ...rest } = down.body;
+    const text = JSON.stringify(rest);
+    assert.ok(!text.includes(new URL(z.url).port) && !/127\.0\.0\.1/.test(text), text);
+    assert.ok(!text.includes('bi-mat-cua-b-tai-z') && !text.includes('tok-b-at-z'), text);
   });
 
   test('a suspended peer: its own calls are refused, and its signature on someone else’s path verifies nothing', async () => {
