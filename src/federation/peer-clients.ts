@@ -6,9 +6,9 @@ import type { PeerData } from './snapshot.ts';
 import { publicKeyOf, SIGNATURE_MAX_AGE_SECONDS, SIGNATURE_TOLERANCE_SECONDS } from './wire.ts';
 
 /**
- * How many calling-hop signatures a gateway process remembers at most (docs/federation.md §4, replay): each is kept
- * until it would be refused as too old anyway — 5 min 30 s — so this holds ~300 federated calls a second; past it
- * the oldest are forgotten first.
+ * How many hop signatures a gateway process remembers at most (docs/federation.md §4, replay): each is kept until it
+ * would be refused as too old anyway — 5 min 30 s — so this holds ~300 one-hop federated calls a second (fewer with
+ * longer paths: a sync call's every hop counts); past it the oldest are forgotten first.
  */
 export const SEEN_SIGNATURES_MAX = 100_000;
 
@@ -22,7 +22,7 @@ export class PeerClients {
   private readonly agents = new Map<string, { agent: Agent; fingerprint: string }>();
   private readonly tokens = new Map<string, TokenEntry>();
   private readonly keys = new Map<string, KeySetEntry>();
-  /** SHA-256 of a calling hop's signature → the second after which it is too old to be accepted anyway. */
+  /** SHA-256 of an accepted hop's signature → the second after which it is too old to be accepted anyway. */
   private readonly seenSignatures = new Map<string, number>();
 
   constructor(
