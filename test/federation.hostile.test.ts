@@ -730,6 +730,32 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     });
     assertRefused(unsigned, 401, 'GW_FED_SIGNATURE_MISSING', 'unsigned, body still coming');
     assert.equal(seenAt('/giaykhaisinh/120'), 0);
+
+    // `Expect: 100-continue`: a forged call is refused without B asking for the body.
+    const forgedAgain = await signedHeaders(x, 'POST', '/hotich/1.0/giaykhaisinh/120', {
+      signer: { label: x.code, kid: x.kid, privateKey: stranger.privateKey },
+      body: '{"so":120}',
+    });
+    const expecting = await new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+      let continued = false;
+      const req = request(`${b.gatewayUrl}/hotich/1.0/giaykhaisinh/120`, { method: 'POST' }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, continued }));
+      });
+      req.on('continue', () => {
+        continued = true;
+        req.end('{"so":120}');
+      });
+      req.on('error', reject);
+      for (const [name, value] of Object.entries(forgedAgain)) req.setHeader(name, value);
+      req.setHeader('authorization', `Bearer ${x.token}`);
+      req.setHeader('content-type', 'application/json');
+      req.setHeader('content-length', 10);
+      req.setHeader('expect', '100-continue');
+      req.flushHeaders();
+    });
+    assert.equal(expecting.status, 401);
+    assert.equal(expecting.continued, false, 'no 100 Continue for a call that is refused');
   });
 
   test('a huge number of hops and huge header values: a clear 4xx, never a 5xx or a hang', async () => {
