@@ -101,7 +101,11 @@ describe('federation wire: RFC 9421 hops, chained; RFC 9530 digest (src/federati
         ['ndxp', true],
       ],
     );
-    assert.equal(requestHash(first.signature), requestHash(second.signature));
+    assert.equal(
+      requestHash(first.signature, first['signature-input']),
+      requestHash(second.signature, second['signature-input']),
+    );
+    assert.ok(requestHash(first.signature, first['signature-input']), 'the origin signature is hashed');
     assert.ok(digestMatches(second['content-digest'], body), "digestMatches(second['content-digest'], body)");
     assert.ok(
       !digestMatches(second['content-digest'], Buffer.from('{"a":2}')),

@@ -724,9 +724,9 @@ export const ERRORS = {
   },
   GW_FED_SIGNATURE_INVALID: {
     status: 401,
-    titleVi: 'Chữ ký của một chặng không hợp lệ (RFC 9421)',
+    titleVi: 'Chữ ký của một chặng không hợp lệ hoặc đã được dùng (RFC 9421)',
     title:
-      'A hop’s HTTP message signature does not verify: altered, forged, expired, or by a platform that is not our peer',
+      'A hop’s HTTP message signature does not verify or was already used: altered, forged, expired, replayed, or by a platform that is not our peer',
   },
   GW_FED_CONTENT_DIGEST_MISMATCH: {
     status: 400,

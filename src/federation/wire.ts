@@ -99,14 +99,29 @@ export function signatureLabels(signatureInput: string | undefined): string[] {
 /**
  * The hash that binds an answer to its request (like X-Road's `X-Road-Request-Hash`): SHA-256 of the origin hop's
  * signature — it covers the body's digest, the represented party and the end-to-end id, and every platform of the
- * path has it (the origin made it, the others received it).
+ * path has it (the origin made it, the others received it). The origin hop is the first label of `Signature-Input`
+ * (the hops that are checked), not whatever member comes first in `Signature`: a member no input describes — one a
+ * hop slipped in ahead of the origin's — is never taken for it.
  */
-export function requestHash(signatureField: string | undefined): string | null {
+export function requestHash(
+  signatureField: string | undefined,
+  signatureInputField: string | undefined,
+): string | null {
+  const origin = signatureLabels(signatureInputField)[0];
+  if (origin === undefined) return null;
+  const bytes = signatureBytesOf(signatureField, origin);
+  return bytes === null ? null : `sha-256=:${createHash('sha256').update(bytes).digest('base64')}:`;
+}
+
+/**
+ * The bytes of one hop's signature (its `Signature` member), or null when there is none: what makes a signed
+ * request unique — every hop signs anew (ECDSA, a new `created`), so the same bytes twice are a replay.
+ */
+export function signatureBytesOf(signatureField: string | undefined, label: string): Buffer | null {
   if (!signatureField) return null;
   try {
-    const first = parseDictionary(signatureField).values().next().value;
-    if (!first || !(first[0] instanceof ArrayBuffer)) return null;
-    return `sha-256=:${createHash('sha256').update(Buffer.from(first[0])).digest('base64')}:`;
+    const member = parseDictionary(signatureField).get(label);
+    return member && member[0] instanceof ArrayBuffer ? Buffer.from(member[0]) : null;
   } catch {
     return null;
   }
@@ -174,6 +189,8 @@ export interface HopResult {
   keyId: string | null;
   verified: boolean;
   reason?: string;
+  /** The hop's `created` (seconds), when it has one. */
+  created?: number;
 }
 
 /**
@@ -227,6 +244,7 @@ export async function verifyHops(
     }
     // Freshness on the gateway's clock (the package checks it again on the system clock).
     const created = params.get('created');
+    if (typeof created === 'number') result.created = created;
     const nowSeconds = Math.floor(nowMs / 1000);
     const expires = params.get('expires');
     if (

@@ -9,6 +9,7 @@ import {
   type HopResult,
   requestHash,
   sha256OfDigest,
+  signatureBytesOf,
   signHop,
   signingKeyObject,
   traceIdOf,
@@ -57,12 +58,6 @@ export async function federatedCall(
 ): Promise<void> {
   if (route.mode === 'async')
     return federatedMessage(ctx, req, res, rec, snapshot, route, policy, inboundPeer, path, query);
-  const limit = bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes);
-  const body = await readSmallBody(
-    req,
-    Number.isFinite(limit) ? limit : ctx.config.gateway.maxRequestBodyBytes,
-  );
-  if (body === null) return refuse(ctx, res, rec, bodyTooLarge(limit));
   const incoming = singleValued(req);
   const evidence: FederationEvidence = {
     direction: inboundPeer ? 'inbound' : 'outbound',
@@ -72,13 +67,23 @@ export async function federatedCall(
     requestHash: null,
   };
   rec.federation = evidence;
-
+  // A peer's signatures are checked before its body is read: a call that is refused is never buffered.
   if (inboundPeer) {
     rec.peerId = inboundPeer.id;
-    const checked = await checkInbound(ctx, snapshot, inboundPeer, policy, rec, evidence, incoming, body);
+    const checked = await checkInbound(ctx, snapshot, inboundPeer, policy, rec, evidence, incoming, 'sync');
     // A refusal is bound to the request too, once its origin signature is known.
     if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
     if (checked !== null) return refuse(ctx, res, rec, checked);
+  }
+  const limit = bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes);
+  const body = await readSmallBody(
+    req,
+    Number.isFinite(limit) ? limit : ctx.config.gateway.maxRequestBodyBytes,
+  );
+  if (body === null) return refuse(ctx, res, rec, bodyTooLarge(limit));
+
+  if (inboundPeer) {
+    if (!digestMatches(incoming[HEADER.contentDigest], body)) return refuse(ctx, res, rec, DIGEST_MISMATCH);
   } else {
     // The origin: the represented party is our own consumer, the end-to-end id our record's.
     rec.representedOrgCode = rec.consumerOrgCode;
@@ -184,7 +189,7 @@ async function federatedMessage(
   };
   rec.federation = evidence;
   rec.peerId = inboundPeer.id;
-  const checked = await checkInbound(ctx, snapshot, inboundPeer, policy, rec, evidence, incoming, null);
+  const checked = await checkInbound(ctx, snapshot, inboundPeer, policy, rec, evidence, incoming, 'async');
   if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
   if (checked !== null) return refuse(ctx, res, rec, checked);
   // Made when the queue takes it, not before: an error of a body piped too early would find no listener.
@@ -223,15 +228,6 @@ export async function admitInboundPeer(
   policy: SubscriptionPolicy,
   peer: PeerData,
 ): Promise<boolean> {
-  const limit = bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes);
-  const body = await readSmallBody(
-    req,
-    Number.isFinite(limit) ? limit : ctx.config.gateway.maxRequestBodyBytes,
-  );
-  if (body === null) {
-    refuse(ctx, res, rec, bodyTooLarge(limit));
-    return false;
-  }
   const evidence: FederationEvidence = {
     direction: 'inbound',
     traceId: null,
@@ -241,18 +237,40 @@ export async function admitInboundPeer(
   };
   rec.federation = evidence;
   rec.peerId = peer.id;
-  const checked = await checkInbound(ctx, snapshot, peer, policy, rec, evidence, singleValued(req), body);
+  const incoming = singleValued(req);
+  const checked = await checkInbound(ctx, snapshot, peer, policy, rec, evidence, incoming, 'sync');
   if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
   if (checked !== null) {
     refuse(ctx, res, rec, checked);
     return false;
   }
+  const limit = bodyLimit(route, ctx.config.gateway.maxRequestBodyBytes);
+  const body = await readSmallBody(
+    req,
+    Number.isFinite(limit) ? limit : ctx.config.gateway.maxRequestBodyBytes,
+  );
+  if (body === null) {
+    refuse(ctx, res, rec, bodyTooLarge(limit));
+    return false;
+  }
+  if (!digestMatches(incoming[HEADER.contentDigest], body)) {
+    refuse(ctx, res, rec, DIGEST_MISMATCH);
+    return false;
+  }
   return true;
 }
 
+const DIGEST_MISMATCH = refusal('GW_FED_CONTENT_DIGEST_MISMATCH');
+
+/** A represented organization code (≤ 100, as a grant's) or system: printable ASCII, not a comma list. */
+const PARTY = /^[\x20-\x2b\x2d-\x7e]{1,100}$/;
+const PARTY_RULE =
+  'X-LGSP-Represented-Organization/-System: 1–100 ký tự ASCII in được, không dấu phẩy / 1–100 printable ASCII characters, no comma';
+
 /**
- * Inbound checks in order; null when the call may go on, else the refusal (the evidence says what was found). The
- * body is null for an async message: its digest is checked as it streams into the queue instead.
+ * Inbound checks in order, on the headers alone; null when the call may go on, else the refusal (the evidence says
+ * what was found). Only a `sha-256` Content-Digest is required here: the body is checked against it once read (a
+ * sync call, after these checks, so a refused call is never buffered) or as it streams into the queue (a message).
  */
 async function checkInbound(
   ctx: GatewayContext,
@@ -262,16 +280,22 @@ async function checkInbound(
   rec: TransactionRecord,
   evidence: FederationEvidence,
   headers: Record<string, string>,
-  body: Buffer | null,
+  mode: 'sync' | 'async',
 ): Promise<Refusal | null> {
+  const async = mode === 'async';
   const org = headers[HEADER.representedOrganization];
+  const system = headers[HEADER.representedSystem];
   const endToEnd = headers[HEADER.endToEndId];
   rec.representedOrgCode = org ? org.slice(0, 100) : null;
-  rec.representedSystem = headers[HEADER.representedSystem]?.slice(0, 100) ?? null;
+  rec.representedSystem = system?.slice(0, 100) ?? null;
   rec.endToEndId = endToEnd && /^[\x21-\x7e]{1,200}$/.test(endToEnd) ? endToEnd : null;
   evidence.traceId = traceIdOf(headers[HEADER.traceparent]);
-  evidence.requestHash = requestHash(headers[HEADER.signature]);
+  evidence.requestHash = requestHash(headers[HEADER.signature], headers[HEADER.signatureInput]);
   if (!org || rec.endToEndId === null) return refusal('GW_FED_REPRESENTED_PARTY_MISSING');
+  // What the record keeps is what the provider gets: a party the record could only cut short (or that is two
+  // fields joined, or not ASCII) is refused, never forwarded whole beside a truncated record.
+  if (!PARTY.test(org) || (system !== undefined && system !== '' && !PARTY.test(system)))
+    return refusal('GW_FED_REPRESENTED_PARTY_MISSING', PARTY_RULE);
 
   const fed = snapshot.federation;
   const hops = await verifyHops(
@@ -283,7 +307,7 @@ async function checkInbound(
       return signer ? ctx.peers.keyOf(signer, keyId) : null;
     },
     ctx.clock.nowMs(),
-    { earlierHopsUntilExpiry: body === null },
+    { earlierHopsUntilExpiry: async },
   );
   evidence.hops = hops.map(hopOf);
   const fail = (code: ErrorCode, detail: string) => {
@@ -302,15 +326,28 @@ async function checkInbound(
       `${bad.label}: ${bad.reason}`,
     );
   }
-  if (hops[hops.length - 1]!.label !== peer.code)
+  const calling = hops[hops.length - 1]!;
+  if (calling.label !== peer.code)
     return fail('GW_FED_SIGNATURE_MISSING', `${peer.code}: chữ ký của bên gọi / the calling peer’s own`);
+  // A captured signed call sent again — as is, or to another path (the path is not signed) — within its 5 minutes:
+  // the calling hop's signature is new on every call and every delivery attempt. A sync call's earlier hops too (an
+  // intermediate forwards a call once); an async message's earlier hops come again when it is handed on again.
+  const used = (async ? hops.slice(-1) : hops).map((h) => ({
+    bytes: signatureBytesOf(headers[HEADER.signature], h.label),
+    created: h.created!,
+  }));
+  // A verified hop has its Signature member: none would be a hop that verified nothing, refused the same.
+  const missing = used.findIndex((u) => u.bytes === null);
+  const seen =
+    missing !== -1 ? missing : ctx.peers.usedBefore(used as Array<{ bytes: Buffer; created: number }>);
+  if (seen !== -1) {
+    const replayed = evidence.hops[evidence.hops.length - used.length + seen]!;
+    replayed.verified = false;
+    replayed.reason = 'chữ ký đã được dùng / signature already used (replay)';
+    return fail('GW_FED_SIGNATURE_INVALID', `${replayed.label}: chữ ký đã được dùng / replayed signature`);
+  }
   evidence.signatures = 'verified';
-  if (
-    body === null
-      ? sha256OfDigest(headers[HEADER.contentDigest]) === null
-      : !digestMatches(headers[HEADER.contentDigest], body)
-  )
-    return refusal('GW_FED_CONTENT_DIGEST_MISMATCH');
+  if (sha256OfDigest(headers[HEADER.contentDigest]) === null) return DIGEST_MISMATCH;
   const allowed = fed.representedGrants.get(policy.id);
   if (allowed !== undefined && !allowed.has(org)) return refusal('GW_FED_REPRESENTED_NOT_ALLOWED', org);
   return null;
@@ -382,7 +419,8 @@ async function onward(
   );
   evidence.hops.push({ label: ctx.config.federation.code, keyId: signing.kid, verified: null });
   if (!inboundPeer) rec.peerId = target.peer.id;
-  if (!inboundPeer) evidence.requestHash = requestHash(signed[HEADER.signature]);
+  if (!inboundPeer)
+    evidence.requestHash = requestHash(signed[HEADER.signature], signed[HEADER.signatureInput]);
   if (evidence.requestHash) res.setHeader(HEADER.requestHash, evidence.requestHash);
   const headers: string[] = [];
   for (const name in signed) headers.push(name, signed[name]!);
@@ -446,7 +484,7 @@ export async function originHeaders(
     traceId: trace.traceId,
     hops: [{ label: ctx.config.federation.code, keyId: signing.kid, verified: null }],
     signatures: 'signed',
-    requestHash: requestHash(signed[HEADER.signature]),
+    requestHash: requestHash(signed[HEADER.signature], signed[HEADER.signatureInput]),
   };
   return { headers: signed, token, evidence };
 }

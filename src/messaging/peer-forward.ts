@@ -183,7 +183,7 @@ export async function peerSend(
       traceId: traceIdOf(traceparent ?? undefined),
       hops,
       signatures: 'signed',
-      requestHash: requestHash(signed[HEADER.signature]),
+      requestHash: requestHash(signed[HEADER.signature], signed[HEADER.signatureInput]),
     },
   };
 }
