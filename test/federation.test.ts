@@ -647,6 +647,22 @@ describe('federation: A → NDXP → B with signed hops (three real platforms)',
     });
     assert.equal(res.status, 403);
     assert.equal(((await res.json()) as { code: string }).code, 'GW_FED_REPRESENTED_PARTY_REFUSED');
+    // The system alone, or a header spelled with underscores, is refused the same (it used to be stripped silently).
+    for (const header of [
+      'x-lgsp-represented-system',
+      'x_lgsp_represented_organization',
+      'x_lgsp_represented_system',
+    ]) {
+      const named = await fetch(`${a.gatewayUrl}/hotich-b/1.0/giaykhaisinh/1`, {
+        headers: { authorization: `Bearer ${token}`, [header]: 'he-thong-khac' },
+      });
+      assert.equal(named.status, 403, header);
+      assert.equal(
+        ((await named.json()) as { code: string }).code,
+        'GW_FED_REPRESENTED_PARTY_REFUSED',
+        header,
+      );
+    }
 
     const other = await gatewayToken(a.gatewayUrl, otherConsumer.consumerKey, otherConsumer.consumerSecret);
     const refused = await fetch(`${a.gatewayUrl}/hotich-b/1.0/giaykhaisinh/1`, {

@@ -42,6 +42,19 @@ const RECORDER_BACKLOG = refusal('GW_RECORDER_BACKLOG', undefined, { 'retry-afte
 const REPRESENTED_REFUSED = refusal('GW_FED_REPRESENTED_PARTY_REFUSED');
 
 /**
+ * Whether a call names a represented party — either header, in either spelling (a proxy may turn `_` into `-`):
+ * only a peer platform may, everyone else is refused rather than silently stripped.
+ */
+function namesRepresentedParty(headers: IncomingMessage['headers']): boolean {
+  return (
+    headers['x-lgsp-represented-organization'] !== undefined ||
+    headers['x-lgsp-represented-system'] !== undefined ||
+    headers['x_lgsp_represented_organization'] !== undefined ||
+    headers['x_lgsp_represented_system'] !== undefined
+  );
+}
+
+/**
  * A call to `/{context}/{version}/{resource…}` by an authenticated caller, its path already canonical (`server.ts`):
  * the policy decides in order — route, version state, environment, method, resource template, maintenance, subscription (R-16), time of
  * use and quota (R-12) — then the call is forwarded (sync) or taken in as a message (async). The first refusal
@@ -61,7 +74,7 @@ export function proxy(
   // Issue 12: a peer platform's call is federated; represented-party headers from anyone else are refused.
   const fed = snapshot.federation;
   const inboundPeer = fed.peersBySystem.size === 0 ? undefined : fed.peersBySystem.get(claims.systemId);
-  if (inboundPeer === undefined && req.headers['x-lgsp-represented-organization'] !== undefined)
+  if (inboundPeer === undefined && namesRepresentedParty(req.headers))
     return refuse(ctx, res, rec, REPRESENTED_REFUSED);
   const segments = path.split('/');
   const route = routeFor(snapshot, path, segments);
