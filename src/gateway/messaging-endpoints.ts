@@ -25,6 +25,11 @@ export const MESSAGING_PREFIX = '/_lgsp/';
 const ASYNC_UNAVAILABLE = refusal('MQ_ASYNC_UNAVAILABLE', undefined, { 'retry-after': '5' });
 const MESSAGE_NOT_FOUND = refusal('MQ_MESSAGE_NOT_FOUND');
 const IDEMPOTENCY_KEY_INVALID = refusal('MQ_IDEMPOTENCY_KEY_INVALID');
+/**
+ * What a message id in a path can be (`msg_` and base 36, `core/ids.ts`): anything else is not found without asking
+ * the engine — an id is no pattern (`*` or `>` would be wildcards in a NATS KV key) and no length to look up.
+ */
+const MESSAGE_ID = /^msg_[0-9a-z]{1,64}$/;
 
 /**
  * Async intake (issue 4): the message is stored — durably, payload streamed — before the 202 with its id. A
@@ -166,10 +171,14 @@ export async function messagingEndpoint(
 
   if (parts[0] === 'messages' && parts.length === 2 && method === 'GET') {
     rec.resourceTemplate = `${MESSAGING_PREFIX}messages/{messageId}`;
-    const meta = await messaging.queue.get(parts[1]!);
+    const meta = MESSAGE_ID.test(parts[1]!) ? await messaging.queue.get(parts[1]!) : null;
     const route = meta ? snapshot.routesByVersion.get(meta.destinationVersionId) : undefined;
+    // Its source or its destination, with a credential of the message's environment: a sandbox credential sees
+    // nothing of production (and the other way round), as it calls nothing there.
     const party =
-      meta && (meta.sourceSystemId === claims.systemId || route?.providerSystemId === claims.systemId);
+      meta &&
+      meta.environment === claims.environment &&
+      (meta.sourceSystemId === claims.systemId || route?.providerSystemId === claims.systemId);
     if (!meta || !party) return refuse(ctx, res, rec, MESSAGE_NOT_FOUND);
     // Handed on to a peer (issue 12 item 10b): the state is the end-to-end one its receipt reported.
     const fed = route?.peer ? await messageFederationOf(messaging.store, meta.id) : null;
@@ -269,9 +278,14 @@ async function acknowledge(
   claims: TokenClaims,
   messageId: string,
 ): Promise<void> {
-  const meta = await messaging.queue.get(messageId);
+  const meta = MESSAGE_ID.test(messageId) ? await messaging.queue.get(messageId) : null;
   const route = meta ? snapshot.routesByVersion.get(meta.destinationVersionId) : undefined;
-  if (!meta || !route || route.providerSystemId !== claims.systemId) {
+  if (
+    !meta ||
+    !route ||
+    route.providerSystemId !== claims.systemId ||
+    meta.environment !== claims.environment
+  ) {
     return refuse(ctx, res, rec, MESSAGE_NOT_FOUND);
   }
   const handle = req.headers['x-lgsp-receipt-handle'];
