@@ -49,6 +49,20 @@ for (const setup of engines) {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if (req.url?.startsWith('/nhogiot')) {
+          // 2xx at once, then an answer that never ends: one byte now and then.
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.write('d');
+          const drip = setInterval(() => res.write('.'), 100);
+          res.once('close', () => clearInterval(drip));
+          return;
+        }
+        if (req.url?.startsWith('/to')) {
+          // 2xx with an answer far larger than anyone reads.
+          res.writeHead(200, { 'content-type': 'application/octet-stream' });
+          res.end(Buffer.alloc(8_000_000, 7));
+          return;
+        }
         if (req.url?.startsWith('/hong')) {
           res.writeHead(500, { 'content-type': 'text/plain' });
           res.end('Error: connect ECONNREFUSED 10.20.30.40:5432 at /srv/app/db.js:12 password=BI-MAT');
@@ -161,6 +175,7 @@ for (const setup of engines) {
           maxAttempts: 2,
           retryBaseMs: 10,
           retryMaxMs: 20,
+          pushTimeoutMs: 1_500,
         },
       });
       platform = started.platform;
@@ -205,12 +220,15 @@ for (const setup of engines) {
       ids['luutru'] = await version('luutru', destQ.id, {}, ['/gui']);
       ids['mat'] = await version('mat', destP.id, { sandbox: `${destinationUrl}/mat` }, ['/gui']);
       ids['hong'] = await version('hong', destP.id, { sandbox: `${destinationUrl}/hong` }, ['/gui']);
+      ids['nhogiot'] = await version('nhogiot', destP.id, { sandbox: `${destinationUrl}/nhogiot` }, ['/gui']);
+      ids['to'] = await version('to', destP.id, { sandbox: `${destinationUrl}/to` }, ['/gui']);
       await publishThroughSandbox(platform, ids['hoso']!);
       // In sandbox test: routable in the sandbox ('hong' answers 500 to every push; its test message dies).
-      for (const v of ['vanthu', 'luutru', 'mat', 'hong']) await testInSandbox(platform, ids[v]!);
+      for (const v of ['vanthu', 'luutru', 'mat', 'hong', 'nhogiot', 'to'])
+        await testInSandbox(platform, ids[v]!);
       const subscribe = (systemId: string, v: string, environment: 'sandbox' | 'production' = 'sandbox') =>
         registry.createSubscription({ systemId, versionId: ids[v]!, environment }, 'test');
-      for (const v of ['hoso', 'vanthu', 'luutru', 'hong']) await subscribe(srcA.id, v);
+      for (const v of ['hoso', 'vanthu', 'luutru', 'hong', 'nhogiot', 'to']) await subscribe(srcA.id, v);
       await subscribe(srcA.id, 'hoso', 'production');
       for (const v of ['hoso', 'vanthu']) await subscribe(srcB.id, v);
       creds['A'] = await registry.issueCredential(srcA.id, 'sandbox', 'test');
@@ -546,6 +564,35 @@ for (const setup of engines) {
           ).status,
           200,
         );
+      }
+    });
+
+    test("a destination's answer is read no longer and no further than needed: its 2xx is the acknowledgement", async () => {
+      // A 2xx whose body never ends held the push (and the destination's slot) for as long as it dripped, the
+      // message never settled, and once its lease lapsed it was pushed again, and again.
+      const dripping = await send('A', '/nhogiot/1.0/gui', 'x');
+      assert.equal(dripping.status, 202);
+      const id = String(dripping.json['messageId']);
+      await waitFor(async () => (await metaOf(id))?.state === 'delivered', {
+        what: 'delivered on its 2xx',
+        timeoutMs: 6_000,
+      });
+      assert.equal((await metaOf(id))?.hasPayload, false);
+      // A 2xx with 8 MB of answer: delivered; no more than the first part of it is read.
+      const big = await send('A', '/to/1.0/gui', 'y');
+      const bigId = String(big.json['messageId']);
+      await waitFor(async () => (await metaOf(bigId))?.state === 'delivered', { what: 'delivered' });
+      await platform.recorder.flush();
+      const legs = await platform.store.db
+        .selectFrom('transactions')
+        .select(['response_bytes', 'provider_status'])
+        .where('message_id', 'in', [id, bigId])
+        .where('leg', '=', 'delivery')
+        .execute();
+      assert.equal(legs.length, 2, JSON.stringify(legs));
+      for (const leg of legs) {
+        assert.equal(leg.provider_status, 200);
+        assert.ok(Number(leg.response_bytes) < 1_000_000, `read ${leg.response_bytes} bytes`);
       }
     });
 
