@@ -3,6 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { createWebhookEndpoint } from '../src/control/webhooks.ts';
+import { systemClock } from '../src/core/clock.ts';
+import type { LgspError } from '../src/core/errors.ts';
 import { NatsQueue } from '../src/messaging/nats-queue.ts';
 import type { Platform } from '../src/platform.ts';
 import { getToken } from './helpers/gateway-harness.ts';
@@ -44,7 +48,8 @@ for (const setup of engines) {
     const prefix = `hostile${randomBytes(4).toString('hex')}`;
     /** Every push the destination received, by message id: its URL, headers and body. */
     const pushed = new Map<string, { url: string; headers: IncomingHttpHeaders; body: Buffer }>();
-    /** Paths under which the destination answers 500 with an internal-looking body. */
+    /** Requests that followed a redirect (none should). */
+    const redirected: string[] = [];
     const destination = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -63,6 +68,12 @@ for (const setup of engines) {
           res.end(Buffer.alloc(8_000_000, 7));
           return;
         }
+        if (req.url?.startsWith('/chuyen')) {
+          // A redirect to an address the platform must not be led to (its own destination stands in for it).
+          res.writeHead(307, { location: `${destinationUrl}/bat-duoc${req.url}` }).end();
+          return;
+        }
+        if (req.url?.startsWith('/bat-duoc')) redirected.push(req.url);
         if (req.url?.startsWith('/hong')) {
           res.writeHead(500, { 'content-type': 'text/plain' });
           res.end('Error: connect ECONNREFUSED 10.20.30.40:5432 at /srv/app/db.js:12 password=BI-MAT');
@@ -222,13 +233,15 @@ for (const setup of engines) {
       ids['hong'] = await version('hong', destP.id, { sandbox: `${destinationUrl}/hong` }, ['/gui']);
       ids['nhogiot'] = await version('nhogiot', destP.id, { sandbox: `${destinationUrl}/nhogiot` }, ['/gui']);
       ids['to'] = await version('to', destP.id, { sandbox: `${destinationUrl}/to` }, ['/gui']);
+      ids['chuyen'] = await version('chuyen', destP.id, { sandbox: `${destinationUrl}/chuyen` }, ['/gui']);
       await publishThroughSandbox(platform, ids['hoso']!);
       // In sandbox test: routable in the sandbox ('hong' answers 500 to every push; its test message dies).
-      for (const v of ['vanthu', 'luutru', 'mat', 'hong', 'nhogiot', 'to'])
+      for (const v of ['vanthu', 'luutru', 'mat', 'hong', 'nhogiot', 'to', 'chuyen'])
         await testInSandbox(platform, ids[v]!);
       const subscribe = (systemId: string, v: string, environment: 'sandbox' | 'production' = 'sandbox') =>
         registry.createSubscription({ systemId, versionId: ids[v]!, environment }, 'test');
-      for (const v of ['hoso', 'vanthu', 'luutru', 'hong', 'nhogiot', 'to']) await subscribe(srcA.id, v);
+      for (const v of ['hoso', 'vanthu', 'luutru', 'hong', 'nhogiot', 'to', 'chuyen'])
+        await subscribe(srcA.id, v);
       await subscribe(srcA.id, 'hoso', 'production');
       for (const v of ['hoso', 'vanthu']) await subscribe(srcB.id, v);
       creds['A'] = await registry.issueCredential(srcA.id, 'sandbox', 'test');
@@ -296,6 +309,16 @@ for (const setup of engines) {
       refused(await call('GET', `/_lgsp/messages/${id}/x`, 'A'), 404, 'GW_ROUTE_NOT_FOUND');
       refused(await call('DELETE', `/_lgsp/messages/${id}`, 'A'), 404, 'GW_ROUTE_NOT_FOUND');
       refused(await call('GET', `/_lgsp/messages/${id}`, null), 401, 'GW_TOKEN_MISSING');
+      // Refused look-ups are recorded like other refusals, under the caller.
+      await platform.recorder.flush();
+      const records = await platform.store.db
+        .selectFrom('transactions')
+        .select(['error_code', 'resource_template'])
+        .where('consumer_system_id', '=', ids['srcB']!)
+        .where('error_code', '=', 'MQ_MESSAGE_NOT_FOUND')
+        .execute();
+      assert.ok(records.length >= 2, JSON.stringify(records));
+      assert.equal(records[0]?.resource_template, '/_lgsp/messages/{messageId}');
     });
 
     test("a destination pulls only its own inbox and cannot acknowledge another's message", async () => {
@@ -449,6 +472,13 @@ for (const setup of engines) {
         'transfer-encoding': 'chunked',
       });
       refused(chunked, 413, 'MQ_MESSAGE_TOO_LARGE');
+      // Compressed bytes would reach the destination without their Content-Encoding: refused, not lost.
+      for (const encoding of ['gzip', 'br', 'deflate, gzip'])
+        refused(
+          await send('A', '/hoso/1.0/nop/1', 'nen', { 'content-encoding': encoding }),
+          415,
+          'MQ_CONTENT_ENCODING_UNSUPPORTED',
+        );
       for (const key of ['', ' ', 'a b', 'x'.repeat(201), 'khóa'])
         refused(
           await send('A', '/hoso/1.0/nop/1', '{}', { 'idempotency-key': key }),
@@ -474,6 +504,11 @@ for (const setup of engines) {
         ])
         .execute();
       assert.ok(rows.length >= 8, `the refusals are recorded (${rows.length})`);
+      // Without an encoding, or 'identity', a message is taken.
+      assert.equal(
+        (await send('A', '/hoso/1.0/nop/1', '{}', { 'content-encoding': 'identity' })).status,
+        202,
+      );
     });
 
     test("the source's headers do not reach the destination; only the platform's own do", async () => {
@@ -596,6 +631,33 @@ for (const setup of engines) {
       }
     });
 
+    test('the only callback is a registered webhook, and it cannot point inside', async () => {
+      const { rows } = await sql<{ id: string }>`SELECT id FROM organizations LIMIT 1`.execute(
+        platform.store.db,
+      );
+      for (const url of [
+        'http://169.254.169.254/latest/meta-data/',
+        'http://127.0.0.1:6379/',
+        'http://localhost:22/',
+        'http://10.0.0.1/hook',
+        'http://[::1]/hook',
+        'http://0.0.0.0/',
+      ]) {
+        await assert.rejects(
+          createWebhookEndpoint(
+            platform.store,
+            systemClock,
+            platform.kek,
+            { organizationId: rows[0]!.id, url, events: ['message.delivered', 'message.dead'] },
+            'test',
+            platform.egress,
+          ),
+          (err: LgspError) => err.code === 'API_EGRESS_DENIED',
+          url,
+        );
+      }
+    });
+
     test('after delivery nothing of the payload is left to read; errors leak no internals', async () => {
       const marker = `BIMAT-${randomBytes(6).toString('hex')}`;
       const sent = await send('A', '/hoso/1.0/nop/8', `{"noi_dung":"${marker}"}`);
@@ -618,6 +680,12 @@ for (const setup of engines) {
       assert.equal(dead.json['payloadStored'], false);
       assert.equal(dead.json['receipt'], null);
       assert.doesNotMatch(dead.text, /10\.20\.30\.40|BI-MAT|127\.0\.0\.1|\/srv\//);
+      // A destination redirecting its pushes elsewhere is not followed: a failed attempt like any other answer.
+      const led = await send('A', '/chuyen/1.0/gui', 'x');
+      const lid = String(led.json['messageId']);
+      await waitFor(async () => (await metaOf(lid))?.state === 'dead', { what: 'dead' });
+      assert.equal((await metaOf(lid))?.lastError, 'HTTP 307');
+      assert.deepEqual(redirected, []);
     });
   });
 }

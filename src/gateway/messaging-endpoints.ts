@@ -25,6 +25,7 @@ export const MESSAGING_PREFIX = '/_lgsp/';
 const ASYNC_UNAVAILABLE = refusal('MQ_ASYNC_UNAVAILABLE', undefined, { 'retry-after': '5' });
 const MESSAGE_NOT_FOUND = refusal('MQ_MESSAGE_NOT_FOUND');
 const IDEMPOTENCY_KEY_INVALID = refusal('MQ_IDEMPOTENCY_KEY_INVALID');
+const CONTENT_ENCODING_UNSUPPORTED = refusal('MQ_CONTENT_ENCODING_UNSUPPORTED');
 /**
  * What a message id in a path can be (`msg_` and base 36, `core/ids.ts`): anything else is not found without asking
  * the engine — an id is no pattern (`*` or `>` would be wildcards in a NATS KV key) and no length to look up.
@@ -61,6 +62,11 @@ export async function intake(
   if (idempotencyKey !== null && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
     return refuse(ctx, res, rec, IDEMPOTENCY_KEY_INVALID);
   }
+  // A message keeps its payload and its Content-Type, nothing else the source sent: a Content-Encoding would be lost
+  // on the way, and the destination handed compressed bytes as if they were not. Refused, not silently dropped.
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity' && encoding.trim() !== '')
+    return refuse(ctx, res, rec, CONTENT_ENCODING_UNSUPPORTED);
   const maxBytes = messaging.config.maxMessageBytes;
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) {
