@@ -396,7 +396,7 @@ for (const setup of engines) {
       assert.equal(await platform.messaging.queue.pendingCount(), pending - 2);
     });
 
-    test('Idempotency-Key: per sending system; reused for another service, resource or body it is refused', async () => {
+    test('Idempotency-Key: per sending system and environment; reused for another service, resource or body it is refused', async () => {
       const key = `ho-so-${randomBytes(4).toString('hex')}`;
       const first = await send('A', '/hoso/1.0/nop/1', '{"so":1}', { 'idempotency-key': key });
       assert.equal(first.status, 202, first.text);
@@ -421,7 +421,6 @@ for (const setup of engines) {
         await send('A', '/hoso/1.0/khac', '{"so":1}', { 'idempotency-key': key }),
         await send('A', '/hoso/1.0/nop/1', '{"so":2}', { 'idempotency-key': key }),
         await send('A', '/hoso/1.0/nop/1', Buffer.alloc(300_000, 1), { 'idempotency-key': key }),
-        await send('Aprod', '/hoso/1.0/nop/1', '{"so":1}', { 'idempotency-key': key }),
       ];
       for (const r of reused) {
         refused(r, 422, 'MQ_IDEMPOTENCY_KEY_REUSED');
@@ -434,6 +433,21 @@ for (const setup of engines) {
       // And the first send is still the same message afterwards.
       const third = await send('A', '/hoso/1.0/nop/1', '{"so":1}', { 'idempotency-key': key });
       assert.equal(third.json['messageId'], id);
+      // Production is another world: A's sandbox key is free there, and a resend there is that message.
+      const prod = await send('Aprod', '/hoso/1.0/nop/1', '{"so":1}', { 'idempotency-key': key });
+      assert.equal(prod.status, 202, prod.text);
+      assert.notEqual(prod.json['messageId'], id);
+      assert.equal(prod.json['duplicate'], false);
+      const prodAgain = await send('Aprod', '/hoso/1.0/nop/1', '{"so":1}', { 'idempotency-key': key });
+      assert.equal(prodAgain.json['messageId'], prod.json['messageId']);
+      assert.equal(prodAgain.json['duplicate'], true);
+      // A key used in production first is free in the sandbox too.
+      const key2 = `${key}-2`;
+      const p2 = await send('Aprod', '/hoso/1.0/nop/1', '{}', { 'idempotency-key': key2 });
+      const s2 = await send('A', '/hoso/1.0/nop/1', '{}', { 'idempotency-key': key2 });
+      assert.equal(s2.status, 202, s2.text);
+      assert.equal(s2.json['duplicate'], false);
+      assert.notEqual(s2.json['messageId'], p2.json['messageId']);
     });
 
     test('sandbox credentials see nothing of production', async () => {

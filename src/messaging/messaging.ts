@@ -169,7 +169,7 @@ export class Messaging {
         sourceSystemId: message.sourceSystemId,
         destinationVersionId: message.route.versionId,
         environment: message.environment,
-        idempotencyKey: message.idempotencyKey,
+        idempotencyKey: scopedKey(message.environment, message.idempotencyKey),
         contentType: message.contentType,
         acceptedAtMs: nowMs,
         expiresAtMs: nowMs + this.deps.config.ttlHours * 3_600_000,
@@ -428,6 +428,18 @@ export class Messaging {
     // Half fixed, half random: a destination coming back is not hit by every waiting message at once.
     return Math.round(full / 2 + (Math.random() * full) / 2);
   }
+}
+
+/**
+ * The key an engine stores for a source's Idempotency-Key: the sandbox and production are two worlds, so a key
+ * used in one is free in the other — a source testing with its real dossier numbers does not find its production
+ * sends refused, or (before) answered with a sandbox message. A production key is stored as sent (as before); a
+ * sandbox key behind `sandbox ` — a space, which no key has (1–200 visible ASCII characters), so no production key
+ * is ever the same text.
+ */
+function scopedKey(environment: Environment, key: string | null): string | null {
+  if (key === null || environment === 'production') return key;
+  return `${environment} ${key}`;
 }
 
 /**
