@@ -433,6 +433,21 @@ for (const setup of engines) {
       // And the first send is still the same message afterwards.
       const third = await send('A', '/hoso/1.0/nop/1', '{"so":1}', { 'idempotency-key': key });
       assert.equal(third.json['messageId'], id);
+      // A large message (several chunks) sent again whole: the same message, answered once its body is read.
+      const large = Buffer.alloc(MAX_BYTES - 10, 3);
+      const bigKey = `${key}-lon`;
+      const l1 = await send('A', '/vanthu/1.0/gui', large, { 'idempotency-key': bigKey });
+      assert.equal(l1.status, 202, l1.text);
+      const l2 = await send('A', '/vanthu/1.0/gui', large, { 'idempotency-key': bigKey });
+      assert.equal(l2.status, 202, l2.text);
+      assert.equal(l2.json['messageId'], l1.json['messageId']);
+      assert.equal(l2.json['duplicate'], true);
+      refused(
+        await send('A', '/vanthu/1.0/gui', Buffer.alloc(MAX_BYTES - 10, 4), { 'idempotency-key': bigKey }),
+        422,
+        'MQ_IDEMPOTENCY_KEY_REUSED',
+      );
+      await drain('P');
       // Production is another world: A's sandbox key is free there, and a resend there is that message.
       const prod = await send('Aprod', '/hoso/1.0/nop/1', '{"so":1}', { 'idempotency-key': key });
       assert.equal(prod.status, 202, prod.text);

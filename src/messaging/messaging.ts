@@ -184,7 +184,11 @@ export class Messaging {
     if (result.duplicate) {
       // The key was used before: the same send again (a retry) is answered with the first message; the key reused
       // for anything else is refused rather than that send silently dropped (draft-ietf-httpapi-idempotency-key).
-      limited.resume();
+      // Read to its end by a reader of our own: the engine may have left its own async iterator on it, and a stream
+      // with a 'readable' listener does not flow on resume() — a large resend would have waited forever.
+      for await (const _chunk of limited) {
+        // only its hash is wanted
+      }
       const sha256 = await limited.digest();
       if (!this.sameSend(result.message, message, sha256))
         throw new LgspError('MQ_IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key');
