@@ -448,6 +448,19 @@ for (const setup of engines) {
         'MQ_IDEMPOTENCY_KEY_REUSED',
       );
       await drain('P');
+      // The refusals are recorded like any other, under the source, as intake legs.
+      await platform.recorder.flush();
+      const reusedRecords = await platform.store.db
+        .selectFrom('transactions')
+        .select(['leg', 'message_id'])
+        .where('consumer_system_id', '=', ids['srcA']!)
+        .where('error_code', '=', 'MQ_IDEMPOTENCY_KEY_REUSED')
+        .execute();
+      assert.ok(reusedRecords.length >= 5, JSON.stringify(reusedRecords));
+      for (const r of reusedRecords) {
+        assert.equal(r.leg, 'intake');
+        assert.equal(r.message_id, null, 'no message is named');
+      }
       // Production is another world: A's sandbox key is free there, and a resend there is that message.
       const prod = await send('Aprod', '/hoso/1.0/nop/1', '{"so":1}', { 'idempotency-key': key });
       assert.equal(prod.status, 202, prod.text);
