@@ -12,6 +12,7 @@ import type { Platform } from '../src/platform.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox, testInSandbox } from './helpers/onboard.ts';
 import { testCipher } from './helpers/payload-keys.ts';
+import { testDatabaseUrl } from './helpers/stores.ts';
 import { startTestPlatform, type TestPlatform } from './helpers/test-platform.ts';
 import { allowEgressTo } from './helpers/upstream.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -25,11 +26,14 @@ const natsUrl = process.env['LGSP_TEST_NATS_URL'] ?? '';
  * subscribed to some services only, and a destination system with its own inbox. Every hostile call gets a clear
  * 4xx problem+json (Vietnamese title first) and changes nothing; nobody reads, acknowledges or suppresses a message
  * that is not theirs; nothing of a payload is left once it is delivered. On the embedded engine (PGlite) always,
- * and on NATS JetStream when LGSP_TEST_NATS_URL is set.
+ * on PostgreSQL when LGSP_TEST_DATABASE_URL is set, and on NATS JetStream when LGSP_TEST_NATS_URL is set.
  */
-const engines: { name: string; engine: 'embedded' | 'nats' }[] = [
-  { name: 'embedded (PGlite)', engine: 'embedded' },
-  ...(natsUrl ? [{ name: 'NATS JetStream', engine: 'nats' as const }] : []),
+const engines: { name: string; engine: 'embedded' | 'nats'; store: 'pglite' | 'postgres' }[] = [
+  { name: 'embedded (PGlite)', engine: 'embedded', store: 'pglite' },
+  ...(testDatabaseUrl
+    ? [{ name: 'embedded (PostgreSQL)', engine: 'embedded' as const, store: 'postgres' as const }]
+    : []),
+  ...(natsUrl ? [{ name: 'NATS JetStream', engine: 'nats' as const, store: 'pglite' as const }] : []),
 ];
 
 const MAX_BYTES = 600_000;
@@ -176,7 +180,7 @@ for (const setup of engines) {
     before(async () => {
       await new Promise<void>((r) => destination.listen(0, '127.0.0.1', r));
       destinationUrl = `http://127.0.0.1:${(destination.address() as AddressInfo).port}`;
-      started = await startTestPlatform('pglite', {
+      started = await startTestPlatform(setup.store, {
         messaging: {
           engine: setup.engine,
           natsUrl,
@@ -447,6 +451,13 @@ for (const setup of engines) {
         422,
         'MQ_IDEMPOTENCY_KEY_REUSED',
       );
+      // Two different sends racing with one new key: one is the message, the other refused — never both stored.
+      const raceKey = `${key}-dua`;
+      const raced = await Promise.all([
+        send('A', '/hoso/1.0/nop/1', '{"ben":1}', { 'idempotency-key': raceKey }),
+        send('A', '/hoso/1.0/nop/1', '{"ben":2}', { 'idempotency-key': raceKey }),
+      ]);
+      assert.deepEqual(raced.map((r) => r.status).sort(), [202, 422], raced.map((r) => r.text).join('\n'));
       await drain('P');
       // The refusals are recorded like any other, under the source, as intake legs.
       await platform.recorder.flush();
@@ -659,13 +670,18 @@ for (const setup of engines) {
       const big = await send('A', '/to/1.0/gui', 'y');
       const bigId = String(big.json['messageId']);
       await waitFor(async () => (await metaOf(bigId))?.state === 'delivered', { what: 'delivered' });
-      await platform.recorder.flush();
-      const legs = await platform.store.db
-        .selectFrom('transactions')
-        .select(['response_bytes', 'provider_status'])
-        .where('message_id', 'in', [id, bigId])
-        .where('leg', '=', 'delivery')
-        .execute();
+      // The leg is recorded just after the message settles: look until both are there.
+      const deliveryLegs = async () => {
+        await platform.recorder.flush();
+        return platform.store.db
+          .selectFrom('transactions')
+          .select(['response_bytes', 'provider_status'])
+          .where('message_id', 'in', [id, bigId])
+          .where('leg', '=', 'delivery')
+          .execute();
+      };
+      await waitFor(async () => (await deliveryLegs()).length >= 2, { what: 'both delivery legs recorded' });
+      const legs = await deliveryLegs();
       assert.equal(legs.length, 2, JSON.stringify(legs));
       for (const leg of legs) {
         assert.equal(leg.provider_status, 200);
