@@ -4,6 +4,7 @@ import { createServer, type IncomingHttpHeaders, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { pino } from 'pino';
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { systemClock } from '../src/core/clock.ts';
 import type { LgspError } from '../src/core/errors.ts';
@@ -52,6 +53,8 @@ for (const setup of engines) {
     const prefix = `hostile${randomBytes(4).toString('hex')}`;
     /** Every push the destination received, by message id: its URL, headers and body. */
     const pushed = new Map<string, { url: string; headers: IncomingHttpHeaders; body: Buffer }>();
+    /** Every line the platform logged. */
+    const logLines: string[] = [];
     /** Requests that followed a redirect (none should). */
     const redirected: string[] = [];
     const destination = createServer((req, res) => {
@@ -180,19 +183,23 @@ for (const setup of engines) {
     before(async () => {
       await new Promise<void>((r) => destination.listen(0, '127.0.0.1', r));
       destinationUrl = `http://127.0.0.1:${(destination.address() as AddressInfo).port}`;
-      started = await startTestPlatform(setup.store, {
-        messaging: {
-          engine: setup.engine,
-          natsUrl,
-          natsPrefix: prefix,
-          pollIntervalMs: 50,
-          maxMessageBytes: MAX_BYTES,
-          maxAttempts: 2,
-          retryBaseMs: 10,
-          retryMaxMs: 20,
-          pushTimeoutMs: 1_500,
+      started = await startTestPlatform(
+        setup.store,
+        {
+          messaging: {
+            engine: setup.engine,
+            natsUrl,
+            natsPrefix: prefix,
+            pollIntervalMs: 50,
+            maxMessageBytes: MAX_BYTES,
+            maxAttempts: 2,
+            retryBaseMs: 10,
+            retryMaxMs: 20,
+            pushTimeoutMs: 1_500,
+          },
         },
-      });
+        { logger: pino({ level: 'debug' }, { write: (line: string) => logLines.push(line) }) },
+      );
       platform = started.platform;
       allowEgressTo(platform.egress, destinationUrl);
       const { registry } = platform;
@@ -718,7 +725,8 @@ for (const setup of engines) {
 
     test('after delivery nothing of the payload is left to read; errors leak no internals', async () => {
       const marker = `BIMAT-${randomBytes(6).toString('hex')}`;
-      const sent = await send('A', '/hoso/1.0/nop/8', `{"noi_dung":"${marker}"}`);
+      const citizen = `0010${randomBytes(4).readUInt32BE().toString().padStart(10, '0')}`;
+      const sent = await send('A', `/hoso/1.0/nop/${citizen}?hoTen=${marker}`, `{"noi_dung":"${marker}"}`);
       const id = String(sent.json['messageId']);
       await waitFor(async () => (await metaOf(id))?.state === 'delivered', { what: 'delivered' });
       const status = await call('GET', `/_lgsp/messages/${id}`, 'A');
@@ -727,7 +735,11 @@ for (const setup of engines) {
       const receipt = String(status.json['receipt']);
       const claims = Buffer.from(receipt.split('.')[1]!, 'base64url').toString('utf8');
       assert.doesNotMatch(claims, new RegExp(marker));
-      assert.doesNotMatch(claims, /nop\/8/);
+      assert.doesNotMatch(claims, new RegExp(citizen));
+      // Nor in anything the platform logged (debug level and up) on the way.
+      const logged = logLines.join('');
+      assert.ok(logged.length > 0, 'the platform logs');
+      assert.doesNotMatch(logged, new RegExp(`${marker}|${citizen}`));
       // A destination answering 500 with its internals: the source learns the status code, nothing more.
       const failing = await send('A', '/hong/1.0/gui', 'x');
       const fid = String(failing.json['messageId']);
