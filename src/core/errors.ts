@@ -538,6 +538,18 @@ export const ERRORS = {
     titleVi: 'Idempotency-Key không hợp lệ',
     title: 'Idempotency-Key must be 1–200 visible ASCII characters',
   },
+  MQ_IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    titleVi: 'Idempotency-Key này đã dùng cho một thông điệp khác',
+    title:
+      'This Idempotency-Key was already used by this system for a different message (another service, environment, resource or payload); nothing was stored',
+  },
+  MQ_CONTENT_ENCODING_UNSUPPORTED: {
+    status: 415,
+    titleVi: 'Thông điệp bất đồng bộ không nhận nội dung đã nén (Content-Encoding)',
+    title:
+      'An asynchronous message is stored and delivered as sent with its Content-Type only: send it without a Content-Encoding (or identity); nothing was stored',
+  },
   MQ_MESSAGE_NOT_FOUND: {
     status: 404,
     titleVi: 'Không tìm thấy thông điệp',

@@ -25,6 +25,12 @@ export const MESSAGING_PREFIX = '/_lgsp/';
 const ASYNC_UNAVAILABLE = refusal('MQ_ASYNC_UNAVAILABLE', undefined, { 'retry-after': '5' });
 const MESSAGE_NOT_FOUND = refusal('MQ_MESSAGE_NOT_FOUND');
 const IDEMPOTENCY_KEY_INVALID = refusal('MQ_IDEMPOTENCY_KEY_INVALID');
+const CONTENT_ENCODING_UNSUPPORTED = refusal('MQ_CONTENT_ENCODING_UNSUPPORTED');
+/**
+ * What a message id in a path can be (`msg_` and base 36, `core/ids.ts`): anything else is not found without asking
+ * the engine — an id is no pattern (`*` or `>` would be wildcards in a NATS KV key) and no length to look up.
+ */
+const MESSAGE_ID = /^msg_[0-9a-z]{1,64}$/;
 
 /**
  * Async intake (issue 4): the message is stored — durably, payload streamed — before the 202 with its id. A
@@ -56,6 +62,11 @@ export async function intake(
   if (idempotencyKey !== null && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
     return refuse(ctx, res, rec, IDEMPOTENCY_KEY_INVALID);
   }
+  // A message keeps its payload and its Content-Type, nothing else the source sent: a Content-Encoding would be lost
+  // on the way, and the destination handed compressed bytes as if they were not. Refused, not silently dropped.
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity' && encoding.trim() !== '')
+    return refuse(ctx, res, rec, CONTENT_ENCODING_UNSUPPORTED);
   const maxBytes = messaging.config.maxMessageBytes;
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) {
@@ -166,10 +177,14 @@ export async function messagingEndpoint(
 
   if (parts[0] === 'messages' && parts.length === 2 && method === 'GET') {
     rec.resourceTemplate = `${MESSAGING_PREFIX}messages/{messageId}`;
-    const meta = await messaging.queue.get(parts[1]!);
+    const meta = MESSAGE_ID.test(parts[1]!) ? await messaging.queue.get(parts[1]!) : null;
     const route = meta ? snapshot.routesByVersion.get(meta.destinationVersionId) : undefined;
+    // Its source or its destination, with a credential of the message's environment: a sandbox credential sees
+    // nothing of production (and the other way round), as it calls nothing there.
     const party =
-      meta && (meta.sourceSystemId === claims.systemId || route?.providerSystemId === claims.systemId);
+      meta &&
+      meta.environment === claims.environment &&
+      (meta.sourceSystemId === claims.systemId || route?.providerSystemId === claims.systemId);
     if (!meta || !party) return refuse(ctx, res, rec, MESSAGE_NOT_FOUND);
     // Handed on to a peer (issue 12 item 10b): the state is the end-to-end one its receipt reported.
     const fed = route?.peer ? await messageFederationOf(messaging.store, meta.id) : null;
@@ -269,9 +284,14 @@ async function acknowledge(
   claims: TokenClaims,
   messageId: string,
 ): Promise<void> {
-  const meta = await messaging.queue.get(messageId);
+  const meta = MESSAGE_ID.test(messageId) ? await messaging.queue.get(messageId) : null;
   const route = meta ? snapshot.routesByVersion.get(meta.destinationVersionId) : undefined;
-  if (!meta || !route || route.providerSystemId !== claims.systemId) {
+  if (
+    !meta ||
+    !route ||
+    route.providerSystemId !== claims.systemId ||
+    meta.environment !== claims.environment
+  ) {
     return refuse(ctx, res, rec, MESSAGE_NOT_FOUND);
   }
   const handle = req.headers['x-lgsp-receipt-handle'];

@@ -33,7 +33,7 @@ import type { Claim, MessageMeta } from './port.ts';
 
 /** How often dead-by-expiry messages are swept (their payloads deleted, the operator alerted). */
 const EXPIRY_SWEEP_MS = 5_000;
-/** How much of a destination's answer to a push is read (and hashed); the rest is discarded. */
+/** How much of a destination's answer to a push is read (and hashed); the rest is not read (`readAnswer`). */
 const ANSWER_LIMIT_BYTES = 64 * 1024;
 /** A claim outlives the push's own time limit by this much, so only a dead node's claims lapse. */
 const LEASE_MARGIN_MS = 30_000;
@@ -393,17 +393,12 @@ export class Deliverer {
       const answer = await request(url, { dispatcher, method: 'POST', body, headers });
       rec.responseInAt = clock.nowMs();
       rec.providerStatus = answer.statusCode;
-      const hash = createHash('sha256');
-      for await (const chunk of answer.body) {
-        if (rec.responseBytes < ANSWER_LIMIT_BYTES) {
-          hash.update(chunk as Buffer);
-          if (peerRoute !== null) answerText.push(chunk as Buffer);
-        }
-        rec.responseBytes += (chunk as Buffer).length;
-      }
+      const read = await readAnswer(answer.body, messaging.config.pushTimeoutMs, peerRoute !== null);
+      rec.responseBytes = read.bytes;
+      answerText.push(...read.kept);
       if (peerRoute !== null && answer.statusCode === 401 && typeof headers['authorization'] === 'string')
         this.deps.peers?.clients.forgetToken(peerRoute.peer.id, headers['authorization'].slice(7));
-      rec.responseSha256 = hash.digest('hex');
+      rec.responseSha256 = read.sha256;
       if (answer.statusCode < 200 || answer.statusCode >= 300) {
         failure = { text: `HTTP ${answer.statusCode}`, code: null, status: answer.statusCode };
       }
@@ -483,6 +478,42 @@ export class Deliverer {
       throw err;
     }
   }
+}
+
+/**
+ * A destination's answer to a push: its status decided already, the body is read only to be hashed for the record
+ * (and, from a peer, parsed) — at most `ANSWER_LIMIT_BYTES` of it and for at most `timeoutMs`; then the rest is
+ * dropped with the connection. Reading to its end let a destination hold a push, its delivery slot and its claim
+ * for as long as it kept a body dripping (undici's `bodyTimeout` is the gap between two chunks, not a total), so
+ * its 2xx never settled the message, which was pushed again once the claim lapsed; or made the platform read an
+ * answer of any size. A body that breaks off is what was read of it: the status alone acknowledges (or not).
+ */
+async function readAnswer(
+  body: Readable,
+  timeoutMs: number,
+  keep: boolean,
+): Promise<{ bytes: number; sha256: string; kept: Buffer[] }> {
+  const hash = createHash('sha256');
+  const kept: Buffer[] = [];
+  let bytes = 0;
+  const timer = setTimeout(() => body.destroy(), timeoutMs);
+  try {
+    for await (const chunk of body) {
+      const buf = chunk as Buffer;
+      const part =
+        bytes + buf.length > ANSWER_LIMIT_BYTES ? buf.subarray(0, ANSWER_LIMIT_BYTES - bytes) : buf;
+      hash.update(part);
+      if (keep) kept.push(part);
+      bytes += part.length;
+      if (bytes >= ANSWER_LIMIT_BYTES) break;
+    }
+  } catch {
+    // Broken off, or stopped at the time limit: what was read is what is recorded.
+  } finally {
+    clearTimeout(timer);
+    if (!body.readableEnded) body.destroy();
+  }
+  return { bytes, sha256: hash.digest('hex'), kept };
 }
 
 /** The peer's message id in its 202 answer to our hand-off; null when the answer names none. */

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Transform, type TransformCallback } from 'node:stream';
 import { CompactSign, type CryptoKey } from 'jose';
@@ -157,7 +158,8 @@ export class Messaging {
    */
   async accept(message: IncomingMessage, body: Readable): Promise<EnqueueResult> {
     const nowMs = this.deps.clock.nowMs();
-    const limited = body.pipe(new SizeLimit(this.deps.config.maxMessageBytes));
+    const keyed = message.idempotencyKey !== null;
+    const limited = body.pipe(new SizeLimit(this.deps.config.maxMessageBytes, keyed));
     body.once('error', (err) => limited.destroy(err));
     body.once('aborted', () => limited.destroy(new LgspError('MQ_UPLOAD_FAILED', 'aborted')));
     const resource = message.resource;
@@ -167,7 +169,7 @@ export class Messaging {
         sourceSystemId: message.sourceSystemId,
         destinationVersionId: message.route.versionId,
         environment: message.environment,
-        idempotencyKey: message.idempotencyKey,
+        idempotencyKey: scopedKey(message.environment, message.idempotencyKey),
         contentType: message.contentType,
         acceptedAtMs: nowMs,
         expiresAtMs: nowMs + this.deps.config.ttlHours * 3_600_000,
@@ -179,8 +181,42 @@ export class Messaging {
       },
       limited,
     );
-    if (result.duplicate) limited.resume();
+    if (result.duplicate) {
+      // The key was used before: the same send again (a retry) is answered with the first message; the key reused
+      // for anything else is refused rather than that send silently dropped (draft-ietf-httpapi-idempotency-key).
+      // Read to its end by a reader of our own: the engine may have left its own async iterator on it, and a stream
+      // with a 'readable' listener does not flow on resume() — a large resend would have waited forever.
+      for await (const _chunk of limited) {
+        // only its hash is wanted
+      }
+      const sha256 = await limited.digest();
+      if (!this.sameSend(result.message, message, sha256))
+        throw new LgspError('MQ_IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key');
+    }
     return result;
+  }
+
+  /**
+   * Whether a send with an Idempotency-Key already used by its source is that same send: the same destination
+   * version and environment, the same resource template, the same payload (SHA-256) — and, while the first
+   * message still holds them (its path and query are erased with its payload, R-02), the same path and query.
+   */
+  private sameSend(first: MessageMeta, again: IncomingMessage, sha256: string): boolean {
+    if (
+      first.destinationVersionId !== again.route.versionId ||
+      first.environment !== again.environment ||
+      first.sha256 !== sha256 ||
+      (first.resourceTemplate ?? null) !== (again.resource?.template ?? null)
+    )
+      return false;
+    if (!first.sealedTarget || !again.resource) return true;
+    let target: string;
+    try {
+      target = this.cipher.openTarget(first.id, first.sealedTarget);
+    } catch {
+      return true; // its key is gone: nothing of it is left to compare
+    }
+    return target === again.resource.path + again.resource.query;
   }
 
   /**
@@ -398,18 +434,64 @@ export class Messaging {
   }
 }
 
-/** Counts bytes and fails the stream once they pass the limit, so the engine rolls the message back. */
+/**
+ * The key an engine stores for a source's Idempotency-Key: the sandbox and production are two worlds, so a key
+ * used in one is free in the other — a source testing with its real dossier numbers does not find its production
+ * sends refused, or (before) answered with a sandbox message. A production key is stored as sent (as before); a
+ * sandbox key behind `sandbox ` — a space, which no key has (1–200 visible ASCII characters), so no production key
+ * is ever the same text.
+ */
+function scopedKey(environment: Environment, key: string | null): string | null {
+  if (key === null || environment === 'production') return key;
+  return `${environment} ${key}`;
+}
+
+/**
+ * Counts bytes and fails the stream once they pass the limit, so the engine rolls the message back. With `hashing`
+ * (a send with an Idempotency-Key) it also hashes what passes, so a resend can be told from a different send.
+ */
 class SizeLimit extends Transform {
   private bytes = 0;
-  constructor(private readonly limit: number) {
+  private readonly hash: Hash | null;
+  private readonly ended: Promise<string>;
+  private settle: { resolve: (sha256: string) => void; reject: (err: Error) => void } | null = null;
+
+  constructor(
+    private readonly limit: number,
+    hashing: boolean,
+  ) {
     super();
+    this.hash = hashing ? createHash('sha256') : null;
+    this.ended = new Promise<string>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    // Nobody may ever ask (a send without a key, or one stored at once): never an unhandled rejection.
+    this.ended.catch(() => undefined);
+    this.once('error', (err) => this.settle?.reject(err));
+    this.once('close', () =>
+      this.settle?.reject(new LgspError('MQ_UPLOAD_FAILED', 'the message body ended before its end')),
+    );
   }
+
+  /** The SHA-256 (hex) of the whole body, once it has all passed (the stream must be flowing). */
+  digest(): Promise<string> {
+    return this.ended;
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.limit) {
       done(new LgspError('MQ_MESSAGE_TOO_LARGE', `> ${this.limit} bytes`));
       return;
     }
+    this.hash?.update(chunk);
     done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    const settle = this.settle;
+    this.settle = null;
+    settle?.resolve(this.hash ? this.hash.digest('hex') : '');
+    done();
   }
 }

@@ -264,6 +264,8 @@ export class NatsQueue implements MessageQueue {
   readonly engine = 'nats' as const;
   /** Consumers ensured by this process, with the settings they were made with. */
   private readonly consumers = new Map<string, { ackWaitMs: number; maxAckPending: number }>();
+  /** The claims this process made (`take`): their tokens never left it, so settling one reads no KV first. */
+  private readonly issued = new WeakSet<Claim>();
   private readonly subscriptions: Subscription[] = [];
   /** Made dead by the server's `max_deliver` (its advisory): answered by the next `expire`. */
   private readonly deadByServer: MessageMeta[] = [];
@@ -671,6 +673,7 @@ export class NatsQueue implements MessageQueue {
       message: next,
       token: `${meta.id}:${revision}:${record.object ? 'o' : 'i'}:${reply}`,
     };
+    this.issued.add(claim);
     if (inline !== null) {
       try {
         claim.payload = this.openInline(next, inline);
@@ -791,6 +794,7 @@ export class NatsQueue implements MessageQueue {
    */
   private async settle(claim: Claim, next: MessageMeta, retryDelayMs?: number): Promise<MessageMeta> {
     const { id, revision, object, reply } = this.parseToken(claim);
+    if (!this.issued.has(claim)) await this.checkHandle(claim, revision, object, reply);
     const settled = next.state === 'delivered' || next.state === 'dead';
     const entry = encode({ meta: next, seq: settled ? null : streamSeqOf(reply), object });
     if ((await this.compareAndSet(id, entry, revision)) === null) throw claimLost(id);
@@ -803,6 +807,29 @@ export class NatsQueue implements MessageQueue {
     // and the sweep at reconnect deletes it (`dropSettledLeftovers`).
     await Promise.all([this.ackStream(reply), object ? this.os.delete(id).catch(() => undefined) : null]);
     return next;
+  }
+
+  /**
+   * A claim token that came back from outside — a pulling destination's receipt handle — names an ack subject, and
+   * acking that subject takes a message out of the work queue: a destination that rewrote it could take out
+   * another destination's message while it is claimed (lost, should that claim lapse) and leave its own delivered
+   * one in the stream (R-02). So such a token must be exactly what the claim wrote in KV: the same revision, the
+   * stream sequence that claim took, where the payload lies, and the consumer of the message's own destination.
+   * Claims this process made (`take`, the deliverer's pushes) are trusted as they are: one KV read less a push.
+   */
+  private async checkHandle(claim: Claim, revision: number, object: boolean, reply: string): Promise<void> {
+    const meta = claim.message;
+    const consumer = `d_${token(meta.destinationVersionId)}_${meta.environment}`;
+    const parts = reply.split('.');
+    const named = parts[parts.length === 9 ? 3 : 5];
+    const current = named === consumer ? await this.read(meta.id) : null;
+    if (
+      current === null ||
+      current.revision !== revision ||
+      current.seq !== streamSeqOf(reply) ||
+      current.object !== object
+    )
+      throw claimLost(meta.id);
   }
 
   /**
@@ -1078,6 +1105,8 @@ export class NatsQueue implements MessageQueue {
   }
 
   private async read(id: string): Promise<Stored | null> {
+    // One KV key token: `*`, `>` or a '.' would make the direct get a pattern, answering another message's entry.
+    if (!KEY_TOKEN.test(id)) return null;
     const entry = await this.kvGet(metaKey(id));
     if (entry === null || entry.data.length === 0) return null;
     const record = JSON.parse(new TextDecoder().decode(entry.data)) as MetaRecord;
@@ -1192,6 +1221,9 @@ function replicasRefused(err: unknown, replicas: number): Error | null {
       'copies of each stream',
   );
 }
+
+/** What one token of a KV key may be: never a wildcard, never two tokens. */
+const KEY_TOKEN = /^[-_=a-zA-Z0-9]{1,200}$/;
 
 function metaKey(id: string): string {
   return `m.${id}`;
