@@ -15,8 +15,8 @@ import type { Platform } from '../src/platform.ts';
 import { createLogger, silentLogger } from '../src/telemetry/logger.ts';
 import { startDestination } from './helpers/destination.ts';
 import { getToken } from './helpers/gateway-harness.ts';
+import { stopPlatformAndQueue } from './helpers/nats-queue.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox, testInSandbox } from './helpers/onboard.ts';
-import { testCipher } from './helpers/payload-keys.ts';
 import { platformEngines } from './helpers/queues.ts';
 import { startTestPlatform, type TestPlatform } from './helpers/test-platform.ts';
 import { allowEgressTo } from './helpers/upstream.ts';
@@ -273,12 +273,7 @@ for (const setup of platformEngines) {
     });
 
     after(async () => {
-      const queue = platform?.messaging.queue;
-      await started?.stop();
-      if (queue instanceof NatsQueue) {
-        const cleanup = await NatsQueue.open(natsUrl, testCipher(), { prefix });
-        await cleanup.destroy();
-      }
+      await stopPlatformAndQueue(started, natsUrl, prefix);
       await destination?.close();
       hookServer.close();
     });

@@ -8,11 +8,10 @@ import { pino } from 'pino';
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { systemClock } from '../src/core/clock.ts';
 import type { LgspError } from '../src/core/errors.ts';
-import { NatsQueue } from '../src/messaging/nats-queue.ts';
 import type { Platform } from '../src/platform.ts';
 import { getToken } from './helpers/gateway-harness.ts';
+import { stopPlatformAndQueue } from './helpers/nats-queue.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox, testInSandbox } from './helpers/onboard.ts';
-import { testCipher } from './helpers/payload-keys.ts';
 import { testDatabaseUrl } from './helpers/stores.ts';
 import { startTestPlatform, type TestPlatform } from './helpers/test-platform.ts';
 import { allowEgressTo } from './helpers/upstream.ts';
@@ -269,12 +268,7 @@ for (const setup of engines) {
     });
 
     after(async () => {
-      const queue = platform?.messaging.queue;
-      await started?.stop();
-      if (queue instanceof NatsQueue) {
-        const cleanup = await NatsQueue.open(natsUrl, testCipher(), { prefix });
-        await cleanup.destroy();
-      }
+      await stopPlatformAndQueue(started, natsUrl, prefix);
       destination.closeAllConnections();
       destination.close();
     });

@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { pushTarget } from '../src/messaging/delivery.ts';
-import { NatsQueue } from '../src/messaging/nats-queue.ts';
 import { PayloadUnreadable } from '../src/messaging/payload-cipher.ts';
 import type { Platform } from '../src/platform.ts';
 import { getToken } from './helpers/gateway-harness.ts';
+import { stopPlatformAndQueue } from './helpers/nats-queue.ts';
 import { FULL_DESCRIPTION, testInSandbox } from './helpers/onboard.ts';
 import { testCipher } from './helpers/payload-keys.ts';
 import { platformEngines } from './helpers/queues.ts';
@@ -159,12 +159,7 @@ for (const setup of platformEngines) {
     });
 
     after(async () => {
-      const queue = platform?.messaging.queue;
-      await started?.stop();
-      if (queue instanceof NatsQueue) {
-        const cleanup = await NatsQueue.open(natsUrl, testCipher(), { prefix });
-        await cleanup.destroy();
-      }
+      await stopPlatformAndQueue(started, natsUrl, prefix);
       destination.closeAllConnections();
       destination.close();
     });

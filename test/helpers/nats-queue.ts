@@ -9,6 +9,7 @@ import { connect } from '@nats-io/transport-node';
 import { NatsQueue } from '../../src/messaging/nats-queue.ts';
 import { testCipher } from './payload-keys.ts';
 import { freePort } from './platform-process.ts';
+import type { TestPlatform } from './test-platform.ts';
 
 /** The NATS server the NATS engine's tests run on; `.ci/run` sets it, otherwise those tests are skipped. */
 export const testNatsUrl = process.env['LGSP_TEST_NATS_URL'] ?? '';
@@ -35,6 +36,20 @@ export async function openNatsTestQueue(): Promise<{
     },
     scanForBytes: (needle) => scanStreams(streams, needle),
   };
+}
+
+/**
+ * Stops a test's platform, then — when it ran on NATS — removes the JetStream resources under `prefix`, which
+ * outlive the platform (its streams are the cluster's, not the process's).
+ */
+export async function stopPlatformAndQueue(
+  started: TestPlatform | null,
+  natsUrl: string,
+  prefix: string,
+): Promise<void> {
+  const onNats = started?.platform.messaging.queue instanceof NatsQueue;
+  await started?.stop();
+  if (onNats) await (await NatsQueue.open(natsUrl, testCipher(), { prefix })).destroy();
 }
 
 /**
