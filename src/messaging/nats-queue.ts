@@ -1106,7 +1106,7 @@ export class NatsQueue implements MessageQueue {
 
   private async read(id: string): Promise<Stored | null> {
     // One KV key token: `*`, `>` or a '.' would make the direct get a pattern, answering another message's entry.
-    if (!KEY_TOKEN.test(id)) return null;
+    if (!KEY_SAFE.test(id)) return null;
     const entry = await this.kvGet(metaKey(id));
     if (entry === null || entry.data.length === 0) return null;
     const record = JSON.parse(new TextDecoder().decode(entry.data)) as MetaRecord;
@@ -1221,9 +1221,6 @@ function replicasRefused(err: unknown, replicas: number): Error | null {
       'copies of each stream',
   );
 }
-
-/** What one token of a KV key may be: never a wildcard, never two tokens. */
-const KEY_TOKEN = /^[-_=a-zA-Z0-9]{1,200}$/;
 
 function metaKey(id: string): string {
   return `m.${id}`;
