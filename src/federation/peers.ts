@@ -575,9 +575,9 @@ function assertPeriod(from: string, to: string): void {
 }
 
 /**
- * This platform's federated records in a period, one per end-to-end id as this platform answered it (R-23): what
- * two platforms of one path compare. Refused and forwarded calls alike; token requests are no federated calls.
- * At most `limit` entries, oldest first.
+ * This platform's federated records in a period, each with the end-to-end id it carried (R-23): what two platforms
+ * of one path compare. Refused and forwarded calls alike — so an id can come twice, a refused attempt and the real
+ * call (`onePerCall` picks) — token requests are no federated calls. At most `limit` entries, oldest first.
  */
 export async function federationLedger(
   store: Store,
@@ -643,7 +643,28 @@ export async function exportFederationLedger(
       'RP_RECONCILIATION_PERIOD_INVALID',
       `> ${FEDERATION_LEDGER_MAX}: chia kỳ nhỏ hơn / split the period`,
     );
-  return { platform, from: new Date(from).toISOString(), to: new Date(to).toISOString(), items };
+  return {
+    platform,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    items: [...onePerCall(items).values()],
+  };
+}
+
+/**
+ * One entry per end-to-end id: the first whose id can be trusted — an outbound call (this platform made the id or
+ * passed it on) or an inbound one whose signatures verified — else the first. A peer can send a call whose signatures
+ * fail with any id it likes, and it is recorded as refused with the id it claimed; were that record first, it would
+ * stand for the real call of that id and reconcile as a mismatch.
+ */
+function onePerCall(entries: FederationLedgerEntry[]): Map<string, FederationLedgerEntry> {
+  const trusted = (e: FederationLedgerEntry) => e.direction === 'outbound' || e.signatures === 'verified';
+  const chosen = new Map<string, FederationLedgerEntry>();
+  for (const e of entries) {
+    const kept = chosen.get(e.endToEndId);
+    if (!kept || (!trusted(kept) && trusted(e))) chosen.set(e.endToEndId, e);
+  }
+  return chosen;
 }
 
 /**
@@ -660,9 +681,7 @@ export async function reconcileFederation(
   },
 ): Promise<FederationReconciliation> {
   assertPeriod(input.from, input.to);
-  const ours = new Map<string, FederationLedgerEntry>();
-  for (const e of await federationLedger(store, input.from, input.to))
-    if (!ours.has(e.endToEndId)) ours.set(e.endToEndId, e);
+  const ours = onePerCall(await federationLedger(store, input.from, input.to));
   const theirs = new Map<string, (typeof input.entries)[number]>();
   for (const e of input.entries) if (!theirs.has(e.endToEndId)) theirs.set(e.endToEndId, e);
   let matched = 0;
