@@ -590,6 +590,38 @@ describe('a request the parser refuses after the gateway decided its refusal (re
   });
   after(() => h?.close());
 
+  test('more than 200 header lines, or no Host: a problem+json 4xx and the connection closed, never a bare 400', async () => {
+    const port = Number(new URL(h.url).port);
+    const filler = (n: number) => Array.from({ length: n }, (_, i) => `X-Filler-${i}: ${i}\r\n`).join('');
+    const cases = [
+      // The Host after the 200th line was dropped by node:http and answered with a bare 400.
+      {
+        head: `GET /hoso/1.0/a HTTP/1.1\r\n${filler(200)}Host: x\r\n\r\n`,
+        status: 431,
+        code: 'GW_HEADERS_TOO_LARGE',
+      },
+      {
+        head: `GET /hoso/1.0/a HTTP/1.1\r\nHost: x\r\n${filler(250)}\r\n`,
+        status: 431,
+        code: 'GW_HEADERS_TOO_LARGE',
+      },
+      { head: 'GET /hoso/1.0/a HTTP/1.1\r\nAccept: */*\r\n\r\n', status: 400, code: 'GW_REQUEST_MALFORMED' },
+    ];
+    for (const c of cases) {
+      const refused = await rawExchange(port, c.head, { waitMs: 3_000 });
+      const what = `${c.code}: ${refused.response.slice(0, 120)}`;
+      assert.match(refused.response, new RegExp(`^HTTP/1\\.1 ${c.status} `), what);
+      assert.match(refused.response, /application\/problem\+json/, what);
+      assert.ok(refused.response.includes(`"code":"${c.code}"`), what);
+      assert.ok(refused.closed, `${c.code}: the connection is closed`);
+    }
+    // 200 lines exactly (Host among them) are a request like any other: refused here only for want of a token.
+    const allowed = await rawExchange(port, `GET /hoso/1.0/a HTTP/1.1\r\nHost: x\r\n${filler(199)}\r\n`, {
+      waitMs: 3_000,
+    });
+    assert.match(allowed.response, /^HTTP\/1\.1 401 /, allowed.response.slice(0, 120));
+  });
+
   test('a 4xx problem goes out (the refusal or the parser’s 400), then the connection closes', async () => {
     // The client used to get a closed connection and not a byte (docs/security.md §2.8).
     const port = Number(new URL(h.url).port);

@@ -62,6 +62,13 @@ const OVER_CAP_GRACE_MS = 2_000;
  * them is closed at once, before a byte is read, so that refusing costs next to nothing.
  */
 const OVER_CAP_ANSWERED = 1_024;
+/**
+ * At most this many header lines a request. node:http drops the lines past its `maxHeadersCount` without a word:
+ * the rest would be forwarded as if they were all — and a `Host` among the dropped got node's bare 400, no problem.
+ */
+const MAX_HEADERS = 200;
+const TOO_MANY_HEADERS = refusal('GW_HEADERS_TOO_LARGE', `> ${MAX_HEADERS} header`);
+const HOST_MISSING = refusal('GW_REQUEST_MALFORMED', 'Host');
 
 /**
  * The data plane (DESIGN.md "Shape"): `POST /token`, `/_lgsp/…` (messages and the pull inbox), and
@@ -98,8 +105,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
           ),
       })
     : null;
+  // One more than a request may have, so that a request with too many is seen (`dispatch`), not cut short unseen.
+  server.maxHeadersCount = MAX_HEADERS + 1;
   // 1,000+ concurrent connections are held (R-04), but not all from one address (item 7).
-  server.maxHeadersCount = 200;
   capConnectionsPerAddress(server, ctx);
   // What the HTTP parser refuses (headers too large or too slow, a malformed request) is problem+json too.
   server.on('clientError', (err: Error, socket) => answerClientError(err, socket, GATEWAY_CLIENT_ERRORS));
@@ -180,6 +188,8 @@ function serverTimeouts(g: Config['gateway']): ServerOptions {
     requestTimeout: g.requestTimeoutMs === 0 ? 0 : Math.max(g.requestTimeoutMs, g.headersTimeoutMs),
     keepAliveTimeout: g.keepAliveTimeoutMs,
     connectionsCheckingInterval: Math.min(1000, g.headersTimeoutMs),
+    // Checked in `dispatch` instead, after the header count: refused as problem+json, not node's bare 400.
+    requireHostHeader: false,
   };
 }
 
@@ -251,6 +261,15 @@ function dispatch(
   if (ctx.overCapSockets.size !== 0 && ctx.overCapSockets.has(req.socket)) {
     res.shouldKeepAlive = false;
     return refuse(ctx, res, rec, TOO_MANY_CONNECTIONS);
+  }
+  // An HTTP parser error closes the connection; so do these two, which the parser lets through (node:http's own
+  // Host check, RFC 9112 §3.2, is off: it answered with no problem+json).
+  if (
+    req.rawHeaders.length > MAX_HEADERS * 2 ||
+    (req.headers.host === undefined && req.httpVersion === '1.1')
+  ) {
+    res.shouldKeepAlive = false;
+    return refuse(ctx, res, rec, req.rawHeaders.length > MAX_HEADERS * 2 ? TOO_MANY_HEADERS : HOST_MISSING);
   }
   if (path === '/healthz' || path === '/readyz') {
     health(ctx, req, res, snapshot);
