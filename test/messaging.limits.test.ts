@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/core/config.ts';
+import { unguessableId } from '../src/core/ids.ts';
 import type { CompiledSnapshot } from '../src/gateway/compiled-snapshot.ts';
 import { platformRate } from '../src/gateway/policy.ts';
 import { QuotaCounters } from '../src/gateway/quota.ts';
@@ -22,10 +23,11 @@ const natsUrl = process.env['LGSP_TEST_NATS_URL'] ?? '';
 const MINUTE_MS = 60_000;
 
 /**
- * docs/security.md §2.13, a limit it used to admit: the platform's own endpoints `/_lgsp/…` (status, receipts,
- * inbox, acks) now have a rate per credential (`limits.platformRequestsPerMinute`), counted like the subscription
- * quotas — in process, or in Redis shared by every node — and refused 429 GW_PLATFORM_RATE_LIMITED with Retry-After
- * before anything is read. On the embedded queue on PGlite always, on PostgreSQL when
+ * docs/security.md §2.13, the two limits it used to admit: the platform's own endpoints `/_lgsp/…` (status,
+ * receipts, inbox, acks) now have a rate per credential (`limits.platformRequestsPerMinute`), counted like the
+ * subscription quotas — in process, or in Redis shared by every node — and refused 429 GW_PLATFORM_RATE_LIMITED with
+ * Retry-After before anything is read; and a message id no longer names the next one (time + process + counter):
+ * after its time it carries 128 random bits. On the embedded queue on PGlite always, on PostgreSQL when
  * LGSP_TEST_DATABASE_URL is set, on NATS JetStream when LGSP_TEST_NATS_URL is set; two `lgsp start` nodes sharing
  * one Redis when LGSP_TEST_REDIS_URL and LGSP_TEST_DATABASE_URL are set.
  */
@@ -33,6 +35,37 @@ const MINUTE_MS = 60_000;
 /** Waits, when needed, until a minute has at least `needMs` left: the rate counts in fixed minutes. */
 async function roomInMinute(needMs: number): Promise<void> {
   while (MINUTE_MS - (Date.now() % MINUTE_MS) < needMs) await new Promise((r) => setTimeout(r, 250));
+}
+
+/** The random part of a message id: what follows `msg_` and its 9 characters of time. */
+const tailOf = (id: string) => id.slice('msg_'.length + 9);
+
+/** In how many places two strings of one length differ. */
+function differing(a: string, b: string): number {
+  let n = Math.abs(a.length - b.length);
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) n++;
+  return n;
+}
+
+/**
+ * Ids of consecutive messages: `msg_`, base 36, within the 64 characters a path's id may have; after the time, at
+ * least 96 bits' worth of characters, and any two consecutive ids differ in most of them — an id from a counter
+ * (one or two characters apart) or with a part fixed per process fails.
+ */
+function assertUnguessable(ids: string[]): void {
+  for (const id of ids) {
+    assert.match(id, /^msg_[0-9a-z]{1,64}$/, `${id}: msg_ and base 36, at most 64 characters`);
+    const bits = tailOf(id).length * Math.log2(36);
+    assert.ok(bits >= 96, `${id}: ${bits.toFixed(1)} bits of characters after the time, 96 wanted`);
+  }
+  assert.equal(new Set(ids).size, ids.length, 'every id unique');
+  for (let i = 1; i < ids.length; i++) {
+    const [a, b] = [tailOf(ids[i - 1]!), tailOf(ids[i]!)];
+    assert.ok(
+      differing(a, b) >= Math.ceil(a.length / 2),
+      `${ids[i - 1]} then ${ids[i]}: the parts after the time differ in ${differing(a, b)} of ${a.length} places`,
+    );
+  }
 }
 
 describe('the /_lgsp/ rate as a decision (policy.ts platformRate)', () => {
@@ -88,8 +121,23 @@ describe('the /_lgsp/ rate as a decision (policy.ts platformRate)', () => {
   });
 });
 
+test('unguessableId: 128 random bits after the time; 10,000 ids of one millisecond, no two alike or related', () => {
+  const now = Date.UTC(2026, 11, 4, 3, 30, 0);
+  const ids = Array.from({ length: 10_000 }, () => unguessableId('msg', now));
+  assert.ok(
+    ids.every((id) => id.length === 38),
+    'msg_ + 9 characters of time + 25 of randomness',
+  );
+  assertUnguessable(ids);
+  // Every place of the random part takes many values (a part fixed per process would take one).
+  for (let i = 1; i < 25; i++) {
+    const values = new Set(ids.map((id) => tailOf(id)[i]));
+    assert.ok(values.size >= 30, `place ${i} of the random part takes ${values.size} values`);
+  }
+});
+
 for (const setup of platformEngines) {
-  describe(`/_lgsp/ rate on a real platform — ${setup.name}`, () => {
+  describe(`/_lgsp/ rate and message ids on a real platform — ${setup.name}`, () => {
     const LIMIT = 30;
     let started: TestPlatform | null = null;
     let platform: Platform;
@@ -242,6 +290,18 @@ for (const setup of platformEngines) {
         `recorded with the endpoint it was for: ${JSON.stringify(refusals)}`,
       );
       assert.equal(Math.floor(Date.now() / MINUTE_MS), minute, 'the test stayed in one minute');
+    });
+
+    test('ids of consecutive messages share nothing predictable after their time', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const sent = await send('B');
+        assert.equal(sent.status, 202, sent.text);
+        ids.push(String(sent.json['messageId']));
+      }
+      assertUnguessable(ids);
+      // The engine keeps and finds them by these ids.
+      for (const id of ids) assert.equal((await platform.messaging.queue.get(id))?.id, id);
     });
   });
 }

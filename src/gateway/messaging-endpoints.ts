@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { LgspError } from '../core/errors.ts';
 import { EMPTY_SHA256 } from '../core/hashing.ts';
+import { unguessableId } from '../core/ids.ts';
 import { isoOf } from '../core/time.ts';
 import { messageLegRecord } from '../messaging/delivery.ts';
 import type { Messaging } from '../messaging/messaging.ts';
@@ -78,7 +79,8 @@ export async function intake(
       refusal('MQ_MESSAGE_TOO_LARGE', `> ${maxBytes} bytes`, { connection: 'close' }),
     );
   }
-  const messageId = ctx.ids.next('msg', ctx.clock.nowMs());
+  // Not `ctx.ids` (time, process, counter): knowing one message id must not name the next (§2.13).
+  const messageId = unguessableId('msg', ctx.clock.nowMs());
   rec.requestOutAt = ctx.clock.nowMs();
   let result: Awaited<ReturnType<Messaging['accept']>>;
   try {
