@@ -423,7 +423,8 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    // Brute-force limits (issue 10 item 5, src/core/backoff.ts): free failures, then blocks doubling to a lockout.
+    // Brute-force limits (issue 10 item 5, src/core/backoff.ts): free failures, then blocks doubling to a lockout;
+    // and the rate of the platform's own endpoints `/_lgsp/…` per credential.
     limits: Type.Object(
       {
         tokenFreeFailures: Type.Integer({
@@ -477,6 +478,16 @@ export const ConfigSchema = Type.Object(
           default: 50,
           description:
             'Số lần sai (token hoặc đăng nhập) trong alerts.windowMinutes thì mở cảnh báo auth.bruteforce / failures within alerts.windowMinutes that open an auth.bruteforce alert',
+        }),
+        // docs/security.md §2.13: `/_lgsp/…` reads the store or the queue on every call. 1,200 lets a pull loop
+        // every 100 ms acknowledge a message each time; a peer platform is not counted (it polls for a province).
+        platformRequestsPerMinute: Type.Integer({
+          minimum: 0,
+          maximum: 10000000,
+          default: 1200,
+          description:
+            'Số yêu cầu tối đa mỗi phút tới /_lgsp/… (trạng thái, biên nhận, hộp thư, xác nhận) của một consumer key trong một môi trường; 0: không giới hạn / ' +
+            'requests per minute to /_lgsp/… (status, receipts, inbox, acks) per consumer key and environment; 0: no limit',
         }),
       },
       { additionalProperties: false, default: {} },
@@ -686,6 +697,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_LOGIN_LOCKOUT_MINUTES: 'limits.loginLockoutMinutes',
   LGSP_FAILURE_WINDOW_MINUTES: 'limits.failureWindowMinutes',
   LGSP_BRUTEFORCE_ALERT_FAILURES: 'limits.alertFailures',
+  LGSP_PLATFORM_REQUESTS_PER_MINUTE: 'limits.platformRequestsPerMinute',
   LGSP_LOG_LEVEL: 'logLevel',
   LGSP_LOG_FORMAT: 'logFormat',
   LGSP_MAINTENANCE_MIN_NOTICE_HOURS: 'lifecycle.maintenanceMinNoticeHours',

@@ -62,6 +62,12 @@ export const ERRORS = {
     titleVi: 'Vượt hạn mức số lần gọi',
     title: 'The subscription quota for this period is used up; see Retry-After',
   },
+  GW_PLATFORM_RATE_LIMITED: {
+    status: 429,
+    titleVi: 'Gọi các địa chỉ /_lgsp/… của nền tảng quá nhiều lần trong một phút',
+    title:
+      'Too many requests to the platform endpoints /_lgsp/… (message status, receipts, inbox, acks) with this credential this minute; see Retry-After',
+  },
   GW_QUOTA_UNAVAILABLE: {
     status: 503,
     titleVi: 'Tạm thời không kiểm tra được hạn mức số lần gọi',

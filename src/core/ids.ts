@@ -36,6 +36,20 @@ export function newSecret(): string {
 }
 
 /**
+ * An id that says nothing of any other (docs/security.md §2.13): the time, so ids still sort roughly by creation
+ * (a tie in one millisecond falls either way), then 128 bits from the CSPRNG as 25 base-36 characters — ids of the
+ * same process share no part but the time. For what a caller may use to look something up (`msg_…`: status,
+ * receipts, acks), where `SequentialIds` would let one known id name the next. 38 characters with `msg_`, all
+ * `[0-9a-z_]`: one NATS KV key token, a `text` column, within the `{1,64}` a path's id may have.
+ */
+export function unguessableId(prefix: IdPrefix, nowMs: number): string {
+  const random = BigInt(`0x${randomBytes(16).toString('hex')}`)
+    .toString(36)
+    .padStart(25, '0');
+  return `${prefix}_${nowMs.toString(36).padStart(9, '0')}${random}`;
+}
+
+/**
  * Ids for the data plane's hot path (one per transaction): a random per-process prefix and a counter instead of
  * 16 fresh random bytes per call. Still unique across processes and nodes (≈ 62 random bits per process), still
  * sortable by time, and about ten times cheaper.

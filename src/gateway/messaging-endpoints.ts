@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { LgspError } from '../core/errors.ts';
 import { EMPTY_SHA256 } from '../core/hashing.ts';
+import { unguessableId } from '../core/ids.ts';
 import { isoOf } from '../core/time.ts';
 import { messageLegRecord } from '../messaging/delivery.ts';
 import type { Messaging } from '../messaging/messaging.ts';
@@ -16,7 +17,7 @@ import type { TransactionRecord } from '../telemetry/record.ts';
 import type { CompiledSnapshot, Route } from './compiled-snapshot.ts';
 import type { GatewayContext } from './context.ts';
 import { answer, endAfterRecord, finish, refuse } from './exchange.ts';
-import { refusal } from './policy.ts';
+import { platformRate, refusal } from './policy.ts';
 import type { TokenClaims } from './tokens.ts';
 
 /** The platform's own paths on the gateway; `_` cannot start a service context, so they never shadow a route. */
@@ -78,7 +79,8 @@ export async function intake(
       refusal('MQ_MESSAGE_TOO_LARGE', `> ${maxBytes} bytes`, { connection: 'close' }),
     );
   }
-  const messageId = ctx.ids.next('msg', ctx.clock.nowMs());
+  // Not `ctx.ids` (time, process, counter): knowing one message id must not name the next (§2.13).
+  const messageId = unguessableId('msg', ctx.clock.nowMs());
   rec.requestOutAt = ctx.clock.nowMs();
   let result: Awaited<ReturnType<Messaging['accept']>>;
   try {
@@ -157,11 +159,24 @@ export async function intake(
   if (!result.duplicate) ctx.onMessageAccepted?.();
 }
 
+const STATUS = `${MESSAGING_PREFIX}messages/{messageId}`;
+const INBOX = `${MESSAGING_PREFIX}inbox`;
+const ACK = `${MESSAGING_PREFIX}inbox/{messageId}/ack`;
+
+/** Which of the endpoints a path and method name; null for none. */
+function templateOf(parts: string[], method: string): string | null {
+  if (parts[0] === 'messages' && parts.length === 2 && method === 'GET') return STATUS;
+  if (parts[0] === 'inbox' && parts.length === 1 && method === 'GET') return INBOX;
+  if (parts[0] === 'inbox' && parts.length === 3 && parts[2] === 'ack' && method === 'POST') return ACK;
+  return null;
+}
+
 /**
  * `/_lgsp/…`, for callers with a valid token: a message's state and signed receipt (its source or destination
- * only), and the inbox a destination without an endpoint pulls from and acknowledges (issue 4).
+ * only), and the inbox a destination without an endpoint pulls from and acknowledges (issue 4). Every call, an
+ * unknown path too, first passes the credential's rate (`platformRate`, §2.13): a refusal reads nothing.
  */
-export async function messagingEndpoint(
+export function messagingEndpoint(
   ctx: GatewayContext,
   req: IncomingMessage,
   res: ServerResponse,
@@ -169,14 +184,39 @@ export async function messagingEndpoint(
   snapshot: CompiledSnapshot,
   claims: TokenClaims,
   path: string,
+): Promise<void> | void {
+  const parts = path.slice(MESSAGING_PREFIX.length).split('/');
+  const template = templateOf(parts, rec.method);
+  if (template !== null) rec.resourceTemplate = template;
+  const rate = platformRate(
+    ctx.quotas,
+    ctx.config.limits.platformRequestsPerMinute,
+    snapshot,
+    claims,
+    ctx.clock.nowMs(),
+  );
+  if (rate instanceof Promise) {
+    return rate.then((d) =>
+      d.ok ? serve(ctx, req, res, rec, snapshot, claims, parts, template) : refuse(ctx, res, rec, d),
+    );
+  }
+  if (!rate.ok) return refuse(ctx, res, rec, rate);
+  return serve(ctx, req, res, rec, snapshot, claims, parts, template);
+}
+
+async function serve(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  snapshot: CompiledSnapshot,
+  claims: TokenClaims,
+  parts: string[],
+  template: string | null,
 ): Promise<void> {
   const messaging = ctx.messaging;
   if (messaging === null) return refuse(ctx, res, rec, ASYNC_UNAVAILABLE);
-  const parts = path.slice(MESSAGING_PREFIX.length).split('/');
-  const method = rec.method;
-
-  if (parts[0] === 'messages' && parts.length === 2 && method === 'GET') {
-    rec.resourceTemplate = `${MESSAGING_PREFIX}messages/{messageId}`;
+  if (template === STATUS) {
     const meta = MESSAGE_ID.test(parts[1]!) ? await messaging.queue.get(parts[1]!) : null;
     const route = meta ? snapshot.routesByVersion.get(meta.destinationVersionId) : undefined;
     // Its source or its destination, with a credential of the message's environment: a sandbox credential sees
@@ -191,14 +231,8 @@ export async function messagingEndpoint(
     const receipt = await messaging.receipt(meta, snapshot, fed);
     return answer(ctx, res, rec, 200, { ...messaging.status(meta, snapshot, fed), receipt });
   }
-  if (parts[0] === 'inbox' && parts.length === 1 && method === 'GET') {
-    rec.resourceTemplate = `${MESSAGING_PREFIX}inbox`;
-    return pull(ctx, messaging, res, rec, snapshot, claims);
-  }
-  if (parts[0] === 'inbox' && parts.length === 3 && parts[2] === 'ack' && method === 'POST') {
-    rec.resourceTemplate = `${MESSAGING_PREFIX}inbox/{messageId}/ack`;
-    return acknowledge(ctx, messaging, req, res, rec, snapshot, claims, parts[1]!);
-  }
+  if (template === INBOX) return pull(ctx, messaging, res, rec, snapshot, claims);
+  if (template === ACK) return acknowledge(ctx, messaging, req, res, rec, snapshot, claims, parts[1]!);
   return refuse(ctx, res, rec, refusal('GW_ROUTE_NOT_FOUND'));
 }
 

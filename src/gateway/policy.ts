@@ -275,6 +275,43 @@ export function quota(
   return taken instanceof Promise ? taken.then(quotaDecision) : quotaDecision(taken);
 }
 
+/**
+ * The platform's own endpoints `/_lgsp/…` (docs/security.md §2.13): each call reads the store or the queue, so a
+ * credential — its consumer key, in its environment — makes at most `perMinute` of them a minute, as Kong's
+ * rate-limiting plugin limits a consumer. Counted by the subscription quotas' counters under a key of its own (in
+ * process with the node's workers in step, or in Redis shared by every node); decided before anything is read, so
+ * a refusal costs what a quota's does. 0 turns it off. A peer platform is not counted: it polls the status of every
+ * message a whole province handed it (`messaging/peer-forward.ts`), more than a limit sized for one system allows.
+ */
+export function platformRate(
+  quotas: QuotaCounter,
+  perMinute: number,
+  snapshot: CompiledSnapshot,
+  claims: TokenClaims,
+  nowMs: number,
+): Decision | Promise<Decision> {
+  if (perMinute === 0 || snapshot.federation.peersBySystem.has(claims.systemId)) return ALLOWED;
+  const taken = quotas.take(
+    {
+      ok: true,
+      // `_` starts no subscription id (`sub_…`): the two never share a counter.
+      id: `_lgsp:${claims.credentialId}:${claims.environment}`,
+      quotaPerMinute: perMinute,
+      quotaPerDay: null,
+      window: null,
+    },
+    nowMs,
+  );
+  return taken instanceof Promise ? taken.then(platformRateDecision) : platformRateDecision(taken);
+}
+
+function platformRateDecision(taken: QuotaDecision): Decision {
+  if (taken.allowed) return ALLOWED;
+  const retryAfter = { 'retry-after': String(taken.retryAfterSeconds) };
+  if (taken.period === 'unavailable') return refusal('GW_QUOTA_UNAVAILABLE', undefined, retryAfter);
+  return refusal('GW_PLATFORM_RATE_LIMITED', undefined, retryAfter);
+}
+
 function quotaDecision(taken: QuotaDecision): Decision {
   if (taken.allowed) return ALLOWED;
   const retryAfter = { 'retry-after': String(taken.retryAfterSeconds) };
