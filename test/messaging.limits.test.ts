@@ -79,12 +79,12 @@ describe('the /_lgsp/ rate as a decision (policy.ts platformRate)', () => {
   });
   const T0 = Date.UTC(2026, 11, 4, 3, 30, 0);
 
-  test('the default lets a pull loop every 100 ms acknowledge a message each time, for minutes, never refused', () => {
+  test('the default lets a pull loop every 25 ms acknowledge a message each time, for minutes, never refused', () => {
     const perMinute = loadConfig({ env: {} }).limits.platformRequestsPerMinute;
-    assert.equal(perMinute, 1200);
+    assert.equal(perMinute, 6000);
     const counters = new QuotaCounters(0);
     const refused: number[] = [];
-    for (let t = T0; t < T0 + 3 * MINUTE_MS; t += 100) {
+    for (let t = T0; t < T0 + 3 * MINUTE_MS; t += 25) {
       // A pull, and the ack of what it brought (worst case: a message every time).
       for (const at of [t, t + 1]) {
         const d = platformRate(counters, perMinute, snapshot(), claims('cred_a'), at);

@@ -170,6 +170,8 @@ describe('loss test: SIGKILL while messages flow', { concurrency: true }, () => 
             LGSP_ADMIN_PORT: String(await freePort()),
             LGSP_ADMIN_PASSWORD: ADMIN_PASSWORD,
             LGSP_LOG_LEVEL: 'warn',
+            // The test polls every unsettled message's status back to back: no limit on `/_lgsp/…` here.
+            LGSP_PLATFORM_REQUESTS_PER_MINUTE: '0',
             LGSP_RECORDER_FLUSH_INTERVAL_MS: '50',
             LGSP_DELIVERY_POLL_INTERVAL_MS: '50',
             LGSP_DELIVERY_RETRY_BASE_MS: '100',

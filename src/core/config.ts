@@ -479,12 +479,13 @@ export const ConfigSchema = Type.Object(
           description:
             'Số lần sai (token hoặc đăng nhập) trong alerts.windowMinutes thì mở cảnh báo auth.bruteforce / failures within alerts.windowMinutes that open an auth.bruteforce alert',
         }),
-        // docs/security.md §2.13: `/_lgsp/…` reads the store or the queue on every call. 1,200 lets a pull loop
-        // every 100 ms acknowledge a message each time; a peer platform is not counted (it polls for a province).
+        // docs/security.md §2.13: `/_lgsp/…` reads the store or the queue on every call. 6,000 (100 a second) stops a
+        // runaway loop, and lets a pull loop drain 50 messages a second with their acks; a peer platform is not
+        // counted (it polls for a province).
         platformRequestsPerMinute: Type.Integer({
           minimum: 0,
           maximum: 10000000,
-          default: 1200,
+          default: 6000,
           description:
             'Số yêu cầu tối đa mỗi phút tới /_lgsp/… (trạng thái, biên nhận, hộp thư, xác nhận) của một consumer key trong một môi trường; 0: không giới hạn / ' +
             'requests per minute to /_lgsp/… (status, receipts, inbox, acks) per consumer key and environment; 0: no limit',
