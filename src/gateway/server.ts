@@ -153,6 +153,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await ctx.peers.close();
       await ctx.quotas.close();
       await ctx.tokenThrottle.close();
+      await ctx.signatures.close();
     },
   };
 }
