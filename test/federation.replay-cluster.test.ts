@@ -499,6 +499,12 @@ describe('two nodes on one PostgreSQL and one Redis: a replay to the other node 
     const rec = await recordOf(one.adminUrl, atTwo.body['transactionId']);
     assert.equal(rec.errorCode, 'GW_FED_SIGNATURE_INVALID');
     assert.match(rec.federation?.evidence?.hops.at(-1)?.reason ?? '', /replay/);
+    // Each node says where its memory is, as for the shared counters.
+    for (const node of [one, two]) {
+      const metrics = await (await fetch(`${node.adminUrl}/metrics`)).text();
+      assert.match(metrics, /^lgsp_replay_redis_up 1$/m, `${node.adminUrl}/metrics`);
+      assert.match(metrics, /^lgsp_replay_decisions_without_redis_total 0$/m, `${node.adminUrl}/metrics`);
+    }
   });
 
   test('async: a message without Idempotency-Key taken on node 1, replayed to node 2: 401, stored and delivered once', async () => {
