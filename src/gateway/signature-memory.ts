@@ -88,6 +88,8 @@ export class PrimarySignatureMemory implements SignatureMemory {
   readonly unavailableDecisions = 0;
   private readonly pending = new Map<number, (seen: number) => void>();
   private requestIds = 0;
+  /** Whether the primary answered the last check: its silence is logged once, and its return once. */
+  private answering = true;
 
   constructor(
     private readonly send: (message: {
@@ -104,14 +106,21 @@ export class PrimarySignatureMemory implements SignatureMemory {
     return new Promise<SeenAnswer>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
-        this.logger.warn(
-          { requestId, timeoutMs: this.timeoutMs },
-          'tiến trình chính không trả lời kiểm tra chữ ký đã dùng; lời gọi liên nền tảng bị từ chối / the primary did not answer a replay check; the federated call is refused',
-        );
+        if (this.answering)
+          this.logger.error(
+            { timeoutMs: this.timeoutMs },
+            'tiến trình chính không trả lời kiểm tra chữ ký đã dùng; lời gọi liên thông nhận vào bị từ chối 503 / the primary did not answer a replay check; inbound federated calls are refused 503',
+          );
+        this.answering = false;
         resolve('unavailable');
       }, this.timeoutMs);
       this.pending.set(requestId, (seen) => {
         clearTimeout(timer);
+        if (!this.answering)
+          this.logger.info(
+            'tiến trình chính trả lời lại kiểm tra chữ ký đã dùng / the primary answers replay checks again',
+          );
+        this.answering = true;
         resolve(seen);
       });
       this.send({ type: 'replay-check', requestId, signatures: [...signatures] });
