@@ -21,6 +21,7 @@ import { PeerClients } from './federation/peer-clients.ts';
 import { type GatewayWorkers, startGatewayWorkers } from './gateway/cluster.ts';
 import { openQuotaCounter } from './gateway/quota-redis.ts';
 import { createGateway, type Gateway } from './gateway/server.ts';
+import { openSignatureMemory } from './gateway/signature-memory.ts';
 import { SnapshotHolder } from './gateway/snapshot-holder.ts';
 import { openTokenThrottle } from './gateway/token-throttle.ts';
 import type { KeyEncryptionKey } from './keys/index.ts';
@@ -395,10 +396,12 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       egress.addOwnPort(Number(new URL(workers.url).port));
       stops.push(() => workers.stop());
     } else if (serves.gateway) {
-      // Quotas and `/token` failures shared in Redis when `redisUrl` is set (issue 13 item 3), shown in /metrics.
+      // Quotas, `/token` failures and accepted federation signatures shared in Redis when `redisUrl` is set (issue 13
+      // item 3, docs/security.md §2.12), shown in /metrics.
       const quotas = openQuotaCounter(config, logger);
       const tokenThrottle = openTokenThrottle(config, logger);
-      const counters = new Map([['0', { quota: quotas, bruteForce: tokenThrottle }]]);
+      const signatures = openSignatureMemory(config, logger);
+      const counters = new Map([['0', { quota: quotas, bruteForce: tokenThrottle, replay: signatures }]]);
       if (config.redisUrl) addSharedCounterMetrics(metrics, () => counters, false);
       const inProcess = createGateway({
         config,
@@ -408,6 +411,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         records: recorder,
         quotas,
         tokenThrottle,
+        signatures,
         messaging,
         // A gateway node delivers nothing itself: a worker's poll (or its wake-up on PostgreSQL) pushes the message.
         onMessageAccepted: serves.worker ? () => deliverer.wake() : () => {},

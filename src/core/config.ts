@@ -202,14 +202,14 @@ export const ConfigSchema = Type.Object(
     redisUrl: Type.String({
       default: '',
       description:
-        'redis://… : bộ đếm hạn mức và số lần xác thực sai tại /token dùng chung cho mọi nút; để trống: đếm trong tiến trình / shared cluster-wide quota and /token failure counters; empty: in-process counters',
+        'redis://… : bộ đếm hạn mức, số lần xác thực sai tại /token và chữ ký liên thông đã nhận (chống phát lại) dùng chung cho mọi nút; để trống: trong tiến trình / cluster-wide quota and /token failure counters and accepted federation signatures (replays); empty: in-process',
     }),
     redis: Type.Object(
       {
         onUnavailable: Type.Union([Type.Literal('open'), Type.Literal('closed')], {
           default: 'open',
           description:
-            'Khi Redis không truy cập được: open = đếm riêng từng nút, closed = từ chối 503 (lời gọi có hạn mức, /token) / when Redis is unreachable: open = count per node, closed = refuse 503 (calls with a quota, /token)',
+            'Khi Redis không truy cập được: open = đếm và kiểm riêng từng nút, closed = từ chối 503 (lời gọi có hạn mức, /token, lời gọi liên thông nhận vào) / when Redis is unreachable: open = count and check per node, closed = refuse 503 (calls with a quota, /token, inbound federated calls)',
         }),
         keyPrefix: Type.String({ minLength: 1, maxLength: 100, default: 'lgsp:' }),
         leaseMax: Type.Integer({

@@ -746,6 +746,12 @@ export const ERRORS = {
     title:
       'A hop’s HTTP message signature does not verify or was already used: altered, forged, expired, replayed, or by a platform that is not our peer',
   },
+  GW_FED_REPLAY_CHECK_UNAVAILABLE: {
+    status: 503,
+    titleVi: 'Tạm thời không kiểm tra được chữ ký đã dùng (chống phát lại); thử lại sau',
+    title:
+      'Whether the hop signatures were already used cannot be checked now (Redis unreachable with redis.onUnavailable closed, or the gateway worker’s primary did not answer); see Retry-After',
+  },
   GW_FED_CONTENT_DIGEST_MISMATCH: {
     status: 400,
     titleVi: 'Content-Digest không khớp nội dung yêu cầu',

@@ -1,16 +1,9 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { Agent, request } from 'undici';
 import type { Clock } from '../core/clock.ts';
 import type { EgressPolicy } from '../net/egress.ts';
 import type { PeerData } from './snapshot.ts';
-import { publicKeyOf, SIGNATURE_MAX_AGE_SECONDS, SIGNATURE_TOLERANCE_SECONDS } from './wire.ts';
-
-/**
- * How many hop signatures a gateway process remembers at most (docs/federation.md §4, replay): each is kept until it
- * would be refused as too old anyway — 5 min 30 s — so this holds ~300 one-hop federated calls a second (fewer with
- * longer paths: a sync call's every hop counts); past it the oldest are forgotten first.
- */
-export const SEEN_SIGNATURES_MAX = 100_000;
+import { publicKeyOf } from './wire.ts';
 
 /**
  * What a gateway node keeps per peer platform (issue 12 items 2 and 4): one connection agent (egress-checked at
@@ -22,8 +15,6 @@ export class PeerClients {
   private readonly agents = new Map<string, { agent: Agent; fingerprint: string }>();
   private readonly tokens = new Map<string, TokenEntry>();
   private readonly keys = new Map<string, KeySetEntry>();
-  /** SHA-256 of an accepted hop's signature → the second after which it is too old to be accepted anyway. */
-  private readonly seenSignatures = new Map<string, number>();
 
   constructor(
     private readonly egress: EgressPolicy,
@@ -152,27 +143,6 @@ export class PeerClients {
     })();
     await current.pending.catch(() => {});
     return current.keys.get(keyId) ?? null;
-  }
-
-  /**
-   * The index of the first of these hop signatures already accepted here, or -1 when none was — and then all are
-   * remembered. A sender never reuses one: every call and every delivery attempt is signed anew, so a signature
-   * seen twice is a captured signed call sent again (the path is not signed, so a replay could even name another
-   * resource), or relayed by a peer that was never on its path. Each is remembered until its `created` is older
-   * than the window `verifyHops` allows; per gateway process.
-   */
-  usedBefore(signatures: ReadonlyArray<{ bytes: Buffer; created: number }>): number {
-    const nowSeconds = Math.floor(this.clock.nowMs() / 1000);
-    for (const [key, until] of this.seenSignatures) {
-      if (until >= nowSeconds && this.seenSignatures.size < SEEN_SIGNATURES_MAX) break;
-      this.seenSignatures.delete(key);
-    }
-    const keys = signatures.map((s) => createHash('sha256').update(s.bytes).digest('base64'));
-    const seen = keys.findIndex((key) => this.seenSignatures.has(key));
-    if (seen !== -1) return seen;
-    const window = SIGNATURE_MAX_AGE_SECONDS + SIGNATURE_TOLERANCE_SECONDS + 1;
-    for (const [i, key] of keys.entries()) this.seenSignatures.set(key, signatures[i]!.created + window);
-    return -1;
   }
 
   async close(): Promise<void> {

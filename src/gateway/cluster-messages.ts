@@ -5,6 +5,7 @@ import type { LogFormat } from '../telemetry/logger.ts';
 import type { GatewayCounterStates } from '../telemetry/metrics.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { WindowCounts } from './quota.ts';
+import type { SeenSignature } from './signature-memory.ts';
 import type { TokenBlocks, TokenFailureReport } from './token-throttle.ts';
 
 /** Messages between the primary (owner of the store) and its gateway workers, over the cluster IPC channel. */
@@ -38,6 +39,8 @@ export type ToWorker =
   | { type: 'token-revoked'; requestId: number; revision: number; ok: boolean }
   /** The records sent with `ackId` are in the store (strict durability). */
   | { type: 'records-durable'; ackId: number }
+  /** The answer to a worker's `replay-check`: the index of the first signature seen before, or -1 (all remembered). */
+  | { type: 'replay-checked'; requestId: number; seen: number }
   | { type: 'shutdown' };
 
 export type ToPrimary =
@@ -65,6 +68,11 @@ export type ToPrimary =
   | { type: 'egress-denied'; denial: EgressDenial }
   /** A client revoked a token at the worker's `/revoke` (RFC 7009): the primary, owner of the store, records it. */
   | { type: 'revoke-token'; requestId: number; revocation: TokenRevocation }
+  /**
+   * An inbound federated call's hop signatures, without Redis: the primary's memory says whether any was accepted
+   * before by any worker of this node (docs/security.md §2.12); the call waits for `replay-checked`.
+   */
+  | { type: 'replay-check'; requestId: number; signatures: SeenSignature[] }
   | { type: 'stopped' };
 
 /** How often workers and primary exchange quota counts, `/token` failures and status. */

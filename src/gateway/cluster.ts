@@ -12,6 +12,7 @@ import type { GatewayCounterStates } from '../telemetry/metrics.ts';
 import type { Recorder } from '../telemetry/recorder.ts';
 import { SYNC_INTERVAL_MS, type ToPrimary, type ToWorker } from './cluster-messages.ts';
 import { sumCounts, type WindowCounts } from './quota.ts';
+import { LocalSignatureMemory } from './signature-memory.ts';
 import type { SnapshotHolder } from './snapshot-holder.ts';
 import { TokenThrottle } from './token-throttle.ts';
 
@@ -76,6 +77,8 @@ export async function startGatewayWorkers(
   const counterReports = new Map<string, GatewayCounterStates>();
   // The sum of every worker's `/token` failures: blocks are decided here and sent to all (issue 10 item 5).
   const tokenThrottle = new TokenThrottle(config.limits);
+  // Without Redis, the hop signatures every worker accepted: a replay to a sibling is refused (docs/security.md §2.12).
+  const signatures = new LocalSignatureMemory();
   const workers = new Set<Worker>();
   /**
    * Waiters of `quotaSynced`, each with how many more reports it needs per worker: two, because a report sent just
@@ -121,6 +124,9 @@ export async function startGatewayWorkers(
             if (left > 0) waiter.reports.set(w.id, left);
             else waiter.reports.delete(w.id);
           }
+        } else if (m.type === 'replay-check') {
+          const seen = signatures.firstSeen(m.signatures, systemClock.nowMs());
+          sendTo(w, { type: 'replay-checked', requestId: m.requestId, seen });
         } else if (m.type === 'accepted') deps.onMessageAccepted?.();
         else if (m.type === 'egress-denied') deps.egress.reportDenied(m.denial);
         else if (m.type === 'revoke-token') {

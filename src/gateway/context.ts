@@ -14,6 +14,7 @@ import { TrustedProxies } from './client-address.ts';
 import { LgspAccessTokens, statusEnvelopeVersions } from './client-conventions.ts';
 import type { QuotaCounter } from './quota.ts';
 import { openQuotaCounter } from './quota-redis.ts';
+import { openSignatureMemory, type SignatureMemory } from './signature-memory.ts';
 import type { SnapshotHolder } from './snapshot-holder.ts';
 import { openTokenThrottle, type TokenThrottle } from './token-throttle.ts';
 import { TokenVerifier } from './tokens.ts';
@@ -31,6 +32,11 @@ export interface GatewayDeps {
    * its state in /metrics; otherwise its own (`openTokenThrottle`).
    */
   tokenThrottle?: TokenThrottle;
+  /**
+   * Where accepted federation hop signatures are remembered (replays refused): given by a gateway worker (Redis, or
+   * its primary) and by a node that shows its state in /metrics; otherwise its own (`openSignatureMemory`).
+   */
+  signatures?: SignatureMemory;
   /**
    * Async store-and-forward (issue 4): intake, message status and the pull inbox. Absent on a gateway worker of
    * the embedded PGlite store (only the primary can reach it): async calls there answer 503 MQ_ASYNC_UNAVAILABLE.
@@ -104,6 +110,8 @@ export interface GatewayContext {
   readonly nodeHealth: (() => Record<string, unknown>) | null;
   /** Our tokens for peer platforms, their signing keys and connections (issue 12): used by federated calls only. */
   readonly peers: PeerClients;
+  /** The hop signatures already accepted, here or across the cluster (docs/security.md §2.12): federated calls only. */
+  readonly signatures: SignatureMemory;
 }
 
 export function createGatewayContext(deps: GatewayDeps): GatewayContext {
@@ -138,6 +146,7 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
     revokeToken: deps.revokeToken ?? null,
     nodeHealth: deps.nodeHealth ?? null,
     peers: new PeerClients(egress, deps.clock, deps.config.gateway.upstreamTimeoutMs),
+    signatures: deps.signatures ?? openSignatureMemory(deps.config, deps.logger),
   };
 }
 

@@ -29,6 +29,7 @@ import { ForwardHandler, RequestBodyTap } from './forward-handler.ts';
 import { requestHeadersForUpstream } from './headers.ts';
 import { intake } from './messaging-endpoints.ts';
 import { bodyLimit, bodyTooLarge, type Refusal, refusal } from './policy.ts';
+import { seenSignatures } from './signature-memory.ts';
 
 /**
  * Federated calls (issue 12 items 2–4, R-15, docs/federation.md), reached from `proxy.ts` only when the route is
@@ -261,6 +262,9 @@ export async function admitInboundPeer(
 }
 
 const DIGEST_MISMATCH = refusal('GW_FED_CONTENT_DIGEST_MISMATCH');
+const REPLAY_CHECK_UNAVAILABLE = refusal('GW_FED_REPLAY_CHECK_UNAVAILABLE', undefined, {
+  'retry-after': '5',
+});
 
 /** A represented organization code (≤ 100, as a grant's) or system: printable ASCII, not a comma list. */
 const PARTY = /^[\x20-\x2b\x2d-\x7e]{1,100}$/;
@@ -337,9 +341,17 @@ async function checkInbound(
     created: h.created!,
   }));
   // A verified hop has its Signature member: none would be a hop that verified nothing, refused the same.
+  // A sender never reuses a signature (every call and delivery attempt is signed anew), so one seen before — by
+  // this process or, with Redis or a node's workers, by any other (docs/security.md §2.12) — is a replay.
   const missing = used.findIndex((u) => u.bytes === null);
   const seen =
-    missing !== -1 ? missing : ctx.peers.usedBefore(used as Array<{ bytes: Buffer; created: number }>);
+    missing !== -1
+      ? missing
+      : await ctx.signatures.firstSeen(
+          seenSignatures(used as Array<{ bytes: Buffer; created: number }>),
+          ctx.clock.nowMs(),
+        );
+  if (seen === 'unavailable') return REPLAY_CHECK_UNAVAILABLE;
   if (seen !== -1) {
     const replayed = evidence.hops[evidence.hops.length - used.length + seen]!;
     replayed.verified = false;

@@ -161,6 +161,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await ctx.peers.close();
       await ctx.quotas.close();
       await ctx.tokenThrottle.close();
+      await ctx.signatures.close();
     },
   };
 }

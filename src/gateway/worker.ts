@@ -11,6 +11,7 @@ import { SYNC_INTERVAL_MS, type ToPrimary, type ToWorker } from './cluster-messa
 import { QuotaCounters } from './quota.ts';
 import { openQuotaCounter } from './quota-redis.ts';
 import { createGateway } from './server.ts';
+import { openSignatureMemory, PrimarySignatureMemory } from './signature-memory.ts';
 import { SnapshotHolder } from './snapshot-holder.ts';
 import { openTokenThrottle } from './token-throttle.ts';
 
@@ -97,6 +98,10 @@ const quotas = new QuotaCounters(config.timezoneOffsetMinutes * 60_000);
 const quotaCounter = openQuotaCounter(config, logger, quotas);
 // `/token` failures: shared in Redis when set, else summed over the siblings by the primary.
 const tokenThrottle = openTokenThrottle(config, logger);
+// Accepted federation hop signatures: in Redis when set, else in the primary's memory shared by the siblings (an
+// IPC round trip per inbound federated call only); with Redis away and `open`, the primary's memory too.
+const primarySignatures = new PrimarySignatureMemory(send, logger);
+const signatures = openSignatureMemory(config, logger, primarySignatures);
 
 const asyncPath = await openOwnMessaging(config, systemClock, logger);
 
@@ -141,6 +146,7 @@ const gateway = createGateway({
   quotas: quotaCounter,
   egress,
   tokenThrottle,
+  signatures,
   revokeToken,
   ...(asyncPath
     ? { messaging: asyncPath.messaging, onMessageAccepted: () => send({ type: 'accepted' }) }
@@ -156,6 +162,7 @@ const sync = setInterval(() => {
     counters: {
       quota: { state: quotaCounter.state, unavailableDecisions: quotaCounter.unavailableDecisions },
       bruteForce: { state: tokenThrottle.state, unavailableDecisions: tokenThrottle.unavailableDecisions },
+      replay: { state: signatures.state, unavailableDecisions: signatures.unavailableDecisions },
     },
   });
 }, SYNC_INTERVAL_MS);
@@ -182,6 +189,7 @@ process.on('message', (m: ToWorker) => {
   } else if (m.type === 'reload-tls') gateway.tls?.reload();
   else if (m.type === 'token-revoked') revoked(m);
   else if (m.type === 'records-durable') sink.durable(m.ackId);
+  else if (m.type === 'replay-checked') primarySignatures.answered(m.requestId, m.seen);
   else if (m.type === 'problem-type-origin') setProblemTypeOrigin(m.origin);
   else if (m.type === 'shutdown') void stop();
 });

@@ -304,15 +304,19 @@ export interface SharedCounterState {
   readonly unavailableDecisions: number;
 }
 
-/** The counters a gateway process shares through Redis (issue 13 item 3): quotas and `/token` failures. */
+/**
+ * What a gateway process shares through Redis (issue 13 item 3): quotas, `/token` failures, and the federation hop
+ * signatures it accepted (replays refused, docs/security.md §2.12).
+ */
 export interface GatewayCounterStates {
   quota: SharedCounterState;
   bruteForce: SharedCounterState;
+  replay: SharedCounterState;
 }
 
 /**
  * The shared counters' metrics ("says so in metrics", issue 13 item 3), over every gateway process of this node:
- * `lgsp_{quota,bruteforce}_redis_up` is 1 when every process reaches Redis, `…_decisions_without_redis_total` sums
+ * `lgsp_{quota,bruteforce,replay}_redis_up` is 1 when every process reaches Redis, `…_decisions_without_redis_total` sums
  * their decisions taken without it (per `redis.onUnavailable`). With `gateway.workers` > 1 the primary also shows
  * each worker, as each last reported (every 100 ms): `lgsp_gateway_worker_redis_up{worker,counters}` and
  * `lgsp_gateway_worker_decisions_without_redis{worker,counters}` (a worker's running total; a new worker starts at 0).
@@ -325,6 +329,7 @@ export function addSharedCounterMetrics(
   const kinds = [
     ['quota', 'quota', 'bộ đếm hạn mức / quota counters'],
     ['bruteForce', 'bruteforce', 'bộ đếm xác thực sai tại /token / /token failure counters'],
+    ['replay', 'replay', 'bộ nhớ chữ ký liên nền tảng đã dùng / used federation signatures'],
   ] as const;
   for (const [kind, name, what] of kinds) {
     metrics.addGauge(

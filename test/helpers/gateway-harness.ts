@@ -8,6 +8,7 @@ import { revokeAccessToken } from '../../src/control/token-revocations.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createGateway } from '../../src/gateway/server.ts';
+import type { SignatureMemory } from '../../src/gateway/signature-memory.ts';
 import { SnapshotHolder } from '../../src/gateway/snapshot-holder.ts';
 import { TokenThrottle } from '../../src/gateway/token-throttle.ts';
 import { EgressPolicy, type LookupAll } from '../../src/net/egress.ts';
@@ -36,6 +37,8 @@ export async function startGatewayHarness(
      * `closed` Redis would otherwise refuse `/token` too (docs/security.md §2.5).
      */
     tokenLimitsInProcess?: boolean;
+    /** Where accepted federation signatures are remembered (a test's own, to count what asks it). */
+    signatures?: SignatureMemory;
   } = {},
 ) {
   const clock = options.clock ?? { nowMs: () => Date.now() };
@@ -77,6 +80,7 @@ export async function startGatewayHarness(
     records: recorder,
     egress,
     ...(options.tokenLimitsInProcess ? { tokenThrottle: new TokenThrottle(config.limits) } : {}),
+    ...(options.signatures ? { signatures: options.signatures } : {}),
     // As the platform wires it: a change, then this node's snapshot has it (src/platform.ts).
     revokeToken: async (revocation) => {
       await revokeAccessToken(registry.changes, revocation);
