@@ -546,7 +546,9 @@ for (const setup of engines) {
         400,
         'MQ_IDEMPOTENCY_KEY_INVALID',
       );
-      assert.equal(await platform.messaging.queue.pendingCount(), before);
+      // Nothing added; an earlier test's message may settle meanwhile (seen on a loaded machine: 1 → 0).
+      const after = await platform.messaging.queue.pendingCount();
+      assert.ok(after <= before, `nothing stored by a refused send: ${before} → ${after}`);
       await platform.recorder.flush();
       const rows = await platform.store.db
         .selectFrom('transactions')
