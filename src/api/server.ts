@@ -5,6 +5,7 @@ import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../core/config.ts';
+import { LgspError } from '../core/errors.ts';
 import { answerClientError, type ClientErrorCodes, refuseConnect } from '../net/client-error.ts';
 import {
   HSTS_HEADER,
@@ -146,7 +147,10 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
     // One line per request is written by the onResponse hook below, without bodies or headers (R-25).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.admin.bodyLimitBytes,
-    ...(material ? { https: tlsServerOptions(material, false) } : {}),
+    // node:http's own Host check answers a bare 400; the hook below refuses it as problem+json instead.
+    ...(material
+      ? { https: { ...tlsServerOptions(material, false), requireHostHeader: false } }
+      : { http: { requireHostHeader: false } }),
     // A URL Fastify cannot decode (`%ff`, `%%30`) is refused before routing, where Fastify would answer its own
     // JSON; answer it like every other client error, as problem+json with a stable code (issue 10 item 8).
     frameworkErrors: (error, request, reply) => {
@@ -186,6 +190,11 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
 
   app.setValidatorCompiler(validatorCompilers());
   installProblemHandlers(app);
+  // HTTP/1.1 requires Host (RFC 9112 §3.2); without one the request is refused before anything else.
+  app.addHook('onRequest', async (request) => {
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1')
+      throw new LgspError('API_BAD_REQUEST', 'Host');
+  });
   // JSON only: Fastify's default text/plain parser would let a text body reach validation as a string.
   app.removeContentTypeParser('text/plain');
   installInputGuard(app);
