@@ -384,7 +384,7 @@ function MyRequests({
                   </Popconfirm>
                 ) : null}
                 {r.status !== 'submitted' && r.status !== 'rejected' && r.status !== 'needs_completion' ? (
-                  <Link to={`/agency-keys?guide=${encodeURIComponent(r.id)}`}>
+                  <Link to={`/agency-keys?guide=${encodeURIComponent(r.id)}&system=${encodeURIComponent(r.systemId)}`}>
                     {t('Cách gọi', 'How to call')}
                   </Link>
                 ) : null}
@@ -511,6 +511,21 @@ function GrantedSubscriptions({
       )
       .catch(() => setServices(new Map()));
   }, [organizationId, refreshKey]);
+  // Another organization's subscription to one of our versions (the platform's sandbox tries too) has no request
+  // of ours to name it: the version itself names it ("hotich/1.0"), never its bare ver_… id.
+  const [versions, setVersions] = useState<Map<string, string>>(new Map());
+  useEffect(() => {
+    const missing = [...new Set(list.items.map((s) => s.versionId))].filter(
+      (id) => !services.has(id) && !versions.has(id),
+    );
+    for (const id of missing) {
+      api
+        .call('getVersion', { params: { id } })
+        .then((v) => `${v.context}/${v.version}`)
+        .catch(() => id)
+        .then((name) => setVersions((known) => new Map(known).set(id, name)));
+    }
+  }, [list.items, services, versions]);
   const systemName = (id: string) =>
     systems.find((s) => s.id === id)?.name ??
     t(
@@ -529,7 +544,7 @@ function GrantedSubscriptions({
           {
             title: t('Dịch vụ', 'Service'),
             dataIndex: 'versionId',
-            render: (versionId: string) => services.get(versionId) ?? versionId,
+            render: (versionId: string) => services.get(versionId) ?? versions.get(versionId) ?? '…',
           },
           {
             title: t('Hệ thống khai thác', 'Consumer system'),
