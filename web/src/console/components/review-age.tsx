@@ -29,7 +29,8 @@ export function ReviewAge({
             {t('Quá hạn', 'Overdue')} · {t(due.vi, due.en)}
           </Tag>
         ) : (
-          <Typography.Text type="secondary">
+          // One line: in a narrow column the date broke inside itself ("09/12/20" over "26 06:28").
+          <Typography.Text type="secondary" style={{ whiteSpace: 'nowrap' }}>
             {t('Hạn', 'Due')} {t(due.vi, due.en)}
           </Typography.Text>
         )
