@@ -29,8 +29,7 @@ export function ReviewAge({
             {t('Quá hạn', 'Overdue')} · {t(due.vi, due.en)}
           </Tag>
         ) : (
-          // One line: in a narrow column the date broke inside itself ("09/12/20" over "26 06:28").
-          <Typography.Text type="secondary" style={{ whiteSpace: 'nowrap' }}>
+          <Typography.Text type="secondary">
             {t('Hạn', 'Due')} {t(due.vi, due.en)}
           </Typography.Text>
         )
