@@ -103,6 +103,18 @@ describe('the platform as a newcomer finds it', () => {
       },
       'test',
     );
+    // A newcomer's first account: its first password is to be changed at the first sign-in.
+    await accounts.createUser(
+      {
+        username: 'moi',
+        displayName: 'Lê Thị Mới',
+        password: PASSWORD,
+        role: 'agency',
+        organizationId: organization.id,
+        mustChangePassword: true,
+      },
+      'test',
+    );
     const session = await new ApiClient(web.adminUrl, null).call('login', {
       body: { username: 'admin', password: WEB_ADMIN_PASSWORD },
       auth: false,
@@ -190,6 +202,21 @@ describe('the platform as a newcomer finds it', () => {
     await page.getByRole('cell', { name: 'Cổng dịch vụ công của Sở' }).first().waitFor();
     await fitsTheScreen(page, ['Đăng xuất', 'Trần Văn Đức']);
     await screenshot(page, 'newcomer-agency-phone');
+    await page.context().close();
+  });
+
+  test('the first password changed, the page says so plainly and leads on to the console', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'moi', PASSWORD);
+    await page.getByText('Mật khẩu của bạn là mật khẩu tạm').waitFor();
+    await page.getByLabel('Mật khẩu hiện tại').fill(PASSWORD);
+    await page.getByLabel('Mật khẩu mới (≥ 10 ký tự)').fill(`${PASSWORD}-moi`);
+    await page.getByLabel('Nhập lại mật khẩu mới').fill(`${PASSWORD}-moi`);
+    await page.getByRole('button', { name: 'Đổi mật khẩu' }).click();
+    // No other session to end: "0 phiên đăng nhập khác đã kết thúc" is not said.
+    await page.getByText('Đã đổi mật khẩu.', { exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Tiếp tục →' }).click();
+    await page.getByRole('heading', { name: 'Sở Tư pháp tỉnh Mẫu' }).waitFor();
     await page.context().close();
   });
 
