@@ -191,6 +191,11 @@ describe('the platform as a newcomer finds it', () => {
     await page.getByRole('heading', { name: 'Tra cứu thông tin khai sinh' }).waitFor();
     await fitsTheScreen(page, ['Đăng nhập']);
     await screenshot(page, 'newcomer-portal-phone');
+    // The connection guide says where a developer's console account comes from: the portal's "Đăng nhập" led a
+    // stranger to a sign-in they had no account for.
+    await page.goto('/portal/guide');
+    await page.getByText(/tài khoản đăng nhập do Sở TT&TT cấp cho cán bộ của cơ quan/).waitFor();
+    await fitsTheScreen(page, ['Đăng nhập']);
     await page.context().close();
   });
 
