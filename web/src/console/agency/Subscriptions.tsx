@@ -19,6 +19,7 @@ import { useServerList } from '../../shared/server-list.ts';
 import { StateTag, useStateName } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { ProblemAlert, SearchBox } from '../components/page.tsx';
+import { RegistryName } from '../components/registry-names.tsx';
 import { ConsumerSecretModal, type OneTimeSecret } from '../components/secret-once.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { useOrganizationId, useOwnSystems } from './common.tsx';
@@ -384,7 +385,9 @@ function MyRequests({
                   </Popconfirm>
                 ) : null}
                 {r.status !== 'submitted' && r.status !== 'rejected' && r.status !== 'needs_completion' ? (
-                  <Link to={`/agency-keys?guide=${encodeURIComponent(r.id)}&system=${encodeURIComponent(r.systemId)}`}>
+                  <Link
+                    to={`/agency-keys?guide=${encodeURIComponent(r.id)}&system=${encodeURIComponent(r.systemId)}`}
+                  >
                     {t('Cách gọi', 'How to call')}
                   </Link>
                 ) : null}
@@ -511,21 +514,6 @@ function GrantedSubscriptions({
       )
       .catch(() => setServices(new Map()));
   }, [organizationId, refreshKey]);
-  // Another organization's subscription to one of our versions (the platform's sandbox tries too) has no request
-  // of ours to name it: the version itself names it ("hotich/1.0"), never its bare ver_… id.
-  const [versions, setVersions] = useState<Map<string, string>>(new Map());
-  useEffect(() => {
-    const missing = [...new Set(list.items.map((s) => s.versionId))].filter(
-      (id) => !services.has(id) && !versions.has(id),
-    );
-    for (const id of missing) {
-      api
-        .call('getVersion', { params: { id } })
-        .then((v) => `${v.context}/${v.version}`)
-        .catch(() => id)
-        .then((name) => setVersions((known) => new Map(known).set(id, name)));
-    }
-  }, [list.items, services, versions]);
   const systemName = (id: string) =>
     systems.find((s) => s.id === id)?.name ??
     t(
@@ -544,7 +532,10 @@ function GrantedSubscriptions({
           {
             title: t('Dịch vụ', 'Service'),
             dataIndex: 'versionId',
-            render: (versionId: string) => services.get(versionId) ?? versions.get(versionId) ?? '…',
+            // Another organization's subscription to one of our versions (the platform's sandbox tries too) has no
+            // request of ours to name it: the version names itself ("hotich/1.0"), never as its bare ver_… id.
+            render: (versionId: string) =>
+              services.get(versionId) ?? <RegistryName kind="version" id={versionId} link={false} />,
           },
           {
             title: t('Hệ thống khai thác', 'Consumer system'),
