@@ -207,6 +207,11 @@ describe('the platform as a newcomer finds it', () => {
     await page.getByRole('cell', { name: 'Cổng dịch vụ công của Sở' }).first().waitFor();
     await fitsTheScreen(page, ['Đăng xuất', 'Trần Văn Đức']);
     await screenshot(page, 'newcomer-agency-phone');
+    // The transactions' filters: the time range wraps under its label instead of spilling past the edge.
+    await page.goto('/transactions');
+    await page.getByRole('button', { name: 'Tìm giao dịch' }).waitFor();
+    await fitsTheScreen(page, ['Tìm giao dịch']);
+    await screenshot(page, 'newcomer-transactions-phone');
     await page.context().close();
   });
 
