@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../src/cli/client.ts';
 import { launchBrowser, openPage, screenshot } from './helpers/browser.ts';
+import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts';
@@ -16,6 +17,7 @@ describe('the platform as a newcomer finds it', () => {
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
   let browser: Browser;
   let operator: ApiClient;
+  let consumerSystemId = '';
   const PASSWORD = 'mat-khau-can-bo-tu-phap';
 
   before(async () => {
@@ -46,6 +48,7 @@ describe('the platform as a newcomer finds it', () => {
       },
       'test',
     );
+    consumerSystemId = consumer.id;
     const service = await registry.createService(
       {
         context: 'hotich',
@@ -164,11 +167,7 @@ describe('the platform as a newcomer finds it', () => {
   /** Nothing wider than the screen: no sideways scrolling, and every box of `what` inside the viewport. */
   async function fitsTheScreen(page: Page, what: string[]): Promise<void> {
     const width = page.viewportSize()?.width ?? 0;
-    assert.equal(
-      await page.evaluate(() => document.documentElement.scrollWidth),
-      width,
-      'no sideways scroll',
-    );
+    assert.equal(await page.evaluate('document.documentElement.scrollWidth'), width, 'no sideways scroll');
     for (const name of what) {
       const box = await page
         .getByRole('link', { name })
@@ -270,8 +269,26 @@ describe('the platform as a newcomer finds it', () => {
       .locator('.ant-select', { has: page.locator('#agency-key-system') })
       .getByText('Cổng dịch vụ công của Sở')
       .waitFor({ timeout: 10_000 });
-    await page.getByRole('cell', { name: 'Sandbox' }).waitFor();
+    await page.getByRole('cell', { name: 'Sandbox' }).first().waitFor();
     assert.equal(await page.getByText('Hệ thống chưa có khoá nào').count(), 0);
+    await page.context().close();
+  });
+
+  test('the agency reads a call that matched no resource in its own language, not "(không khớp/unmatched)"', async () => {
+    const { registry, recorder, snapshots } = web.platform;
+    const key = await registry.issueCredential(consumerSystemId, 'sandbox', 'test');
+    await snapshots.refresh();
+    const token = await getToken(web.gatewayUrl, key.consumerKey, key.consumerSecret);
+    const answer = await fetch(`${web.gatewayUrl}/hotich/1.0/khong-co/1`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(answer.status, 404);
+    await recorder.flush();
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'duc.tv', PASSWORD);
+    await page.goto('/transactions');
+    await page.getByText('GET (không khớp tài nguyên nào)').first().waitFor();
+    assert.equal(await page.getByText(/unmatched/).count(), 0);
     await page.context().close();
   });
 });
