@@ -63,7 +63,9 @@ export function ConnectionRequestsQueue() {
             // link on the organization's name read as the organization's page.
             title: t('Hệ thống', 'System'),
             dataIndex: 'systemName',
-            render: (name: string, r) => <Link to={`/connection-requests/${encodeURIComponent(r.id)}`}>{name}</Link>,
+            render: (name: string, r) => (
+              <Link to={`/connection-requests/${encodeURIComponent(r.id)}`}>{name}</Link>
+            ),
           },
           { title: t('Số công văn', 'Letter no.'), dataIndex: 'letterNumber', render: (v) => v ?? '—' },
           { title: t('Ngày gửi', 'Submitted'), dataIndex: 'submittedAt', render: (v) => formatDateTime(v) },
@@ -195,7 +197,7 @@ export function ConnectionRequestDetail() {
                   {
                     key: 'decided',
                     label: t('Quyết định', 'Decision'),
-                    children: `${formatDateTime(request.decidedAt)} · ${request.decidedBy ?? ''}${
+                    children: `${formatDateTime(request.decidedAt)} · ${request.decidedByUsername ?? request.decidedBy ?? ''}${
                       request.decisionReason ? ` — ${request.decisionReason}` : ''
                     }`,
                   },
