@@ -291,4 +291,24 @@ describe('the platform as a newcomer finds it', () => {
     assert.equal(await page.getByText(/unmatched/).count(), 0);
     await page.context().close();
   });
+
+  test('asking for a service, the only consumer system and the only published version are chosen already', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'duc.tv', PASSWORD);
+    await page.goto('/agency-subscriptions');
+    await page
+      .getByRole('row', { name: /hotich/ })
+      .getByRole('button', { name: 'Đăng ký khai thác' })
+      .click();
+    const dialog = page.getByRole('dialog');
+    await dialog
+      .locator('.ant-select', { has: page.getByLabel('Hệ thống khai thác') })
+      .getByText('Cổng dịch vụ công của Sở')
+      .waitFor({ timeout: 10_000 });
+    await dialog
+      .locator('.ant-select', { has: page.getByLabel('Phiên bản dịch vụ') })
+      .getByText('1.0 (REST)')
+      .waitFor({ timeout: 10_000 });
+    await page.context().close();
+  });
 });

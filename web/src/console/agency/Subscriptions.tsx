@@ -194,6 +194,13 @@ function RequestModal({ service, onDone }: { service: Service | null; onDone: (s
       .catch(setError);
   }, [service]);
 
+  // A choice of one is made already: the only consumer system (as the form opens), the only published version (as
+  // it arrives) — a newcomer with one of each met two empty selects.
+  useEffect(() => {
+    if (versions.length === 1 && !form.getFieldValue('versionId'))
+      form.setFieldValue('versionId', versions[0]?.id);
+  }, [versions, form]);
+
   const send = async (values: RequestFields & { systemId: string; versionId: string }) => {
     setError(null);
     try {
@@ -234,7 +241,12 @@ function RequestModal({ service, onDone }: { service: Service | null; onDone: (s
           'The request is approved for the sandbox first; after a successful test call, the agency asks for production.',
         )}
       </Typography.Paragraph>
-      <Form form={form} layout="vertical" onFinish={(v) => void send(v)}>
+      <Form
+        form={form}
+        layout="vertical"
+        initialValues={systems.length === 1 ? { systemId: systems[0]?.id } : undefined}
+        onFinish={(v) => void send(v)}
+      >
         <Form.Item
           name="systemId"
           label={t('Hệ thống khai thác', 'Consumer system')}
