@@ -182,7 +182,7 @@ describe('the platform as a newcomer finds it', () => {
     }
   }
 
-  test('on a 390 px phone the portal fits the screen: the menu, the language, the sign-in, the tables', async () => {
+  test('on a 390 px phone the portal fits the screen: no sideways scroll, the sign-in link on screen', async () => {
     const page = await openPage(browser, web.adminUrl);
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto('/portal');
@@ -198,7 +198,7 @@ describe('the platform as a newcomer finds it', () => {
     await page.context().close();
   });
 
-  test('on a 390 px phone the console fits the screen: the user, the sign-out, the tables', async () => {
+  test('on a 390 px phone the console fits the screen: the user, the sign-out, the lists and filters', async () => {
     const page = await openPage(browser, web.adminUrl);
     await page.setViewportSize({ width: 390, height: 844 });
     await signIn(page, 'duc.tv', PASSWORD);
