@@ -148,6 +148,26 @@ describe('the platform as a newcomer finds it', () => {
       },
     });
     await operator.call('approveSubscriptionRequestSandbox', { params: { id: request.id }, body: {} });
+    // One more request, left waiting in the operator's queue: the platform's shared category lists.
+    const shared = (await operator.call('listServices', { query: { q: 'dmdc', limit: 1, offset: 0 } }))
+      .items[0];
+    assert.ok(shared, 'the shared category lists service');
+    const sharedVersion = (
+      await operator.call('listServiceVersions', {
+        params: { id: shared.id },
+        query: { limit: 1, offset: 0 },
+      })
+    ).items[0];
+    assert.ok(sharedVersion, 'its version');
+    await operator.call('createSubscriptionRequest', {
+      body: {
+        systemId: consumer.id,
+        versionId: sharedVersion.id,
+        application: 'Cổng dịch vụ công tỉnh',
+        purpose: 'Dùng danh mục dùng chung',
+        frequencyPerDay: 100,
+      },
+    });
     browser = await launchBrowser();
   });
   after(async () => {
@@ -239,6 +259,25 @@ describe('the platform as a newcomer finds it', () => {
     assert.equal(await row.getByRole('link', { name: 'Sở Tư pháp tỉnh Mẫu' }).count(), 0);
     await row.getByRole('link', { name: 'Hệ thống một cửa điện tử' }).click();
     await page.getByRole('heading', { name: 'Đề nghị kết nối: Hệ thống một cửa điện tử' }).waitFor();
+    await page.context().close();
+  });
+
+  test('in the review queue a deadline reads on one line', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await signIn(page, 'admin', WEB_ADMIN_PASSWORD);
+    await page.goto('/subscription-requests');
+    // In the queue's narrow column "Hạn 09/12/2026 06:28" broke inside the date ("09/12/20" over "26 06:28").
+    const due = page.getByRole('row', { name: /dmdc/ }).getByText(/^Hạn /);
+    await due.waitFor();
+    // Measured against the one-line "Đã chờ …" above it in the same cell.
+    const waited = page.getByRole('row', { name: /dmdc/ }).getByText(/^Đã chờ /);
+    const line = (await waited.boundingBox())?.height ?? 0;
+    const height = (await due.boundingBox())?.height ?? 0;
+    assert.ok(
+      line > 0 && height < 1.5 * line,
+      `the deadline on one line: ${height} px high, a line ${line} px`,
+    );
     await page.context().close();
   });
 
