@@ -204,6 +204,13 @@ for (const kind of storeKinds) {
       assert.equal(approved.request.status, 'approved');
       assert.equal(approved.request.decisionReason, 'Đồng ý kết nối');
       assert.equal(approved.request.decidedBy, reviewer?.id);
+      // Named as a person reads it: the console showed the bare usr_… id.
+      assert.equal(approved.request.decidedByUsername, reviewer?.username);
+      assert.equal(
+        (await expectStatus(await h.call('GET', `/api/v1/connection-requests/${created.id}`), 200))
+          .decidedByUsername,
+        reviewer?.username,
+      );
       assert.equal(approved.request.systemId, approved.system.id);
       assert.match(approved.system.id, /^sys_/);
 

@@ -191,7 +191,7 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     await page.getByRole('heading', { name: 'Đề nghị kết nối' }).waitFor();
     assert.deepEqual(await seriousA11yViolations(page), []);
     await screenshot(page, 'operator-connection-requests');
-    await page.getByRole('link', { name: 'Sở Tư pháp tỉnh An Giang' }).click();
+    await page.getByRole('link', { name: 'Hệ thống Một cửa điện tử' }).click();
     await page.getByText('Tra cứu thông tin công dân khi tiếp nhận hồ sơ').waitFor();
     await page.getByText('123/STP-VP').waitFor();
 
@@ -402,7 +402,7 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     await auditor.getByRole('heading', { name: 'Tổng quan' }).waitFor();
     await auditor.getByRole('link', { name: 'Đề nghị kết nối' }).click();
     await auditor.getByText('Tất cả', { exact: true }).click();
-    await auditor.getByRole('link', { name: 'Sở Tư pháp tỉnh An Giang' }).click();
+    await auditor.getByRole('link', { name: 'Hệ thống Một cửa điện tử' }).click();
     await auditor.getByRole('button', { name: 'Tải công văn (.docx)' }).waitFor();
     assert.equal(await auditor.getByRole('button', { name: 'Phê duyệt' }).count(), 0);
     assert.equal(await auditor.getByRole('button', { name: 'Từ chối' }).count(), 0);

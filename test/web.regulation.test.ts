@@ -346,7 +346,7 @@ describe('the whole regulation through the UI: operator, provider agency, consum
     ] as const) {
       await menu(operator, 'Đề nghị kết nối');
       await operator.getByRole('heading', { name: 'Đề nghị kết nối' }).waitFor();
-      await operator.getByRole('link', { name: org.name }).click();
+      await operator.getByRole('link', { name: system }).click();
       await operator.getByText(system).first().waitFor();
       const [download] = await Promise.all([
         operator.waitForEvent('download'),

@@ -6,6 +6,7 @@ import 'dayjs/locale/vi';
 import { StrictMode, useSyncExternalStore } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import './shared/page.css';
 import { BrandingProvider, useBranding } from './shared/branding.tsx';
 import { LanguageProvider, useLanguage } from './shared/i18n.tsx';
 

@@ -113,6 +113,12 @@ export const ConnectionRequestSchema = Type.Object({
     Type.String({ description: 'Lý do từ chối hoặc ghi chú phê duyệt / reason or note' }),
   ),
   decidedBy: Nullable(Type.String()),
+  decidedByUsername: Nullable(
+    Type.String({
+      description: 'Tên đăng nhập của người quyết định / the username of who decided',
+      examples: ['admin'],
+    }),
+  ),
   decidedAt: Nullable(Timestamp),
   systemId: Nullable(Type.String({ description: 'Hệ thống được tạo khi phê duyệt / created on approval' })),
   submittedBy: Type.String(),

@@ -9,6 +9,7 @@ import type { Database } from '../../store/schema.ts';
 export type RequestRow = Selectable<Database['connection_requests']> & {
   organization_code: string;
   organization_name: string;
+  decided_by_username: string | null;
 };
 
 export function toRequest(r: RequestRow): ConnectionRequest {
@@ -36,6 +37,7 @@ export function toRequest(r: RequestRow): ConnectionRequest {
     status: r.status,
     decisionReason: r.decision_reason,
     decidedBy: r.decided_by,
+    decidedByUsername: r.decided_by_username ?? null,
     decidedAt: r.decided_at ? isoOf(r.decided_at) : null,
     systemId: r.system_id,
     submittedBy: r.submitted_by,
@@ -43,13 +45,21 @@ export function toRequest(r: RequestRow): ConnectionRequest {
   };
 }
 
-/** Requests with their organization's code and name (the letter and the notices name it). */
+/**
+ * Requests with their organization's code and name (the letter and the notices name it) and the username of who
+ * decided (the console showed the bare usr_… id).
+ */
 function requestQuery(db: Kysely<Database>) {
   return db
     .selectFrom('connection_requests')
     .innerJoin('organizations', 'organizations.id', 'connection_requests.organization_id')
+    .leftJoin('users', 'users.id', 'connection_requests.decided_by')
     .selectAll('connection_requests')
-    .select(['organizations.code as organization_code', 'organizations.name as organization_name']);
+    .select([
+      'organizations.code as organization_code',
+      'organizations.name as organization_name',
+      'users.username as decided_by_username',
+    ]);
 }
 
 export async function requireRequest(db: Kysely<Database>, id: string): Promise<RequestRow> {

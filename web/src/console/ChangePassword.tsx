@@ -1,5 +1,6 @@
 import { Alert, Button, Form, Input } from 'antd';
 import { useState } from 'react';
+import { Link } from 'react-router-dom';
 import { PASSWORD_MIN_LENGTH } from '../../../src/api/contract/auth.ts';
 import { api } from '../shared/api.ts';
 import { useT } from '../shared/i18n.tsx';
@@ -24,6 +25,8 @@ export function ChangePassword() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [ended, setEnded] = useState<number | null>(null);
+  // Whether this change was the forced one of a first sign-in: then the page says where to go on from here.
+  const [wasForced, setWasForced] = useState(false);
 
   const submit = async (values: PasswordForm) => {
     setBusy(true);
@@ -33,6 +36,7 @@ export function ChangePassword() {
         body: { currentPassword: values.currentPassword, newPassword: values.newPassword },
       });
       form.resetFields();
+      setWasForced(mustChangePassword);
       setEnded(changed.sessionsEnded);
       passwordChanged();
     } catch (err) {
@@ -78,10 +82,16 @@ export function ChangePassword() {
           showIcon
           role="status"
           style={{ marginBottom: 16 }}
-          title={t(
-            `Đã đổi mật khẩu. ${ended} phiên đăng nhập khác đã kết thúc.`,
-            `Password changed. ${ended} other session(s) ended.`,
-          )}
+          title={
+            // "0 phiên đăng nhập khác đã kết thúc" read as if something had gone wrong: with none, nothing is said.
+            ended === 0
+              ? t('Đã đổi mật khẩu.', 'Password changed.')
+              : t(
+                  `Đã đổi mật khẩu. ${ended} phiên đăng nhập khác đã kết thúc.`,
+                  `Password changed. ${ended} other session(s) ended.`,
+                )
+          }
+          action={wasForced ? <Link to="/">{t('Tiếp tục →', 'Continue →')}</Link> : undefined}
         />
       )}
       <ProblemAlert error={error} />

@@ -1,5 +1,5 @@
 import { DownOutlined, KeyOutlined, LogoutOutlined } from '@ant-design/icons';
-import { Button, Dropdown, Layout, Menu, Space, Typography } from 'antd';
+import { Button, Dropdown, Grid, Layout, Menu, Space, Typography } from 'antd';
 import { useMemo } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useBranding } from '../shared/branding.tsx';
@@ -45,6 +45,12 @@ export function ConsoleLayout() {
 
   const selected = `/${location.pathname.split('/').filter(Boolean)[0] ?? ''}`;
   const [roleVi, roleEn] = roleLabel(user.role);
+  // On a phone (below 576 px) the header keeps the name alone and an icon to sign out: with the role and the
+  // button's words it was wider than the screen and pushed the name off its left edge.
+  const screens = Grid.useBreakpoint();
+  const wide = screens.sm !== false;
+  const who = wide ? `${user.displayName} · ${t(roleVi, roleEn)}` : user.displayName;
+  const whoStyle = wide ? undefined : { maxWidth: 150, overflow: 'hidden', textOverflow: 'ellipsis' };
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
@@ -59,13 +65,19 @@ export function ConsoleLayout() {
       </Layout.Sider>
       <Layout>
         <Layout.Header
-          style={{ background: '#fff', display: 'flex', justifyContent: 'flex-end', alignItems: 'center' }}
+          style={{
+            background: '#fff',
+            display: 'flex',
+            justifyContent: 'flex-end',
+            alignItems: 'center',
+            paddingInline: wide ? 50 : 12,
+          }}
         >
           <Space size="middle">
             {/* The user menu: what a person does to their own account (an SSO account has no password here). */}
             {signedInWithSso ? (
-              <Typography.Text>
-                {user.displayName} · {t(roleVi, roleEn)}
+              <Typography.Text style={whoStyle} title={`${user.displayName} · ${t(roleVi, roleEn)}`}>
+                {who}
               </Typography.Text>
             ) : (
               <Dropdown
@@ -81,18 +93,26 @@ export function ConsoleLayout() {
                   ],
                 }}
               >
-                <Button type="text">
-                  {user.displayName} · {t(roleVi, roleEn)} <DownOutlined />
+                <Button type="text" title={`${user.displayName} · ${t(roleVi, roleEn)}`}>
+                  <span style={whoStyle}>{who}</span> <DownOutlined />
                 </Button>
               </Dropdown>
             )}
             <LanguageSwitch />
-            <Button icon={<LogoutOutlined />} onClick={() => void signOut()}>
-              {t('Đăng xuất', 'Sign out')}
+            <Button
+              icon={<LogoutOutlined />}
+              aria-label={t('Đăng xuất', 'Sign out')}
+              onClick={() => void signOut()}
+            >
+              {wide ? t('Đăng xuất', 'Sign out') : null}
             </Button>
           </Space>
         </Layout.Header>
-        <Layout.Content style={{ margin: 24 }}>
+        {/* Below 992 px the menu folds into a ☰ button hanging under the header's left edge: the page starts
+            below it rather than under it. */}
+        <Layout.Content
+          style={{ margin: wide ? 24 : 12, marginTop: screens.lg === false ? 56 : wide ? 24 : 12 }}
+        >
           <Outlet />
         </Layout.Content>
       </Layout>

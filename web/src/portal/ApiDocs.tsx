@@ -67,6 +67,8 @@ export function ApiDocs() {
           <Table
             rowKey={(op) => `${op.name}-${op.soapAction}`}
             pagination={false}
+            // On a phone the table scrolls inside its card rather than spilling past the screen's edge.
+            scroll={{ x: 'max-content' }}
             dataSource={operations.items}
             columns={[
               { title: t('Thao tác', 'Operation'), dataIndex: 'name' },

@@ -27,6 +27,8 @@ export function Contacts() {
       {list.error ? <Alert type="error" showIcon title={problemText(list.error, t)} /> : null}
       <Table
         rowKey="code"
+        // On a phone the table scrolls inside its card rather than spilling past the screen's edge.
+        scroll={{ x: 'max-content' }}
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}

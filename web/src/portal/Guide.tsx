@@ -51,8 +51,8 @@ export function Guide() {
         type="info"
         showIcon
         title={t(
-          'Trước khi gọi: cơ quan đăng ký hệ thống và đăng ký khai thác dịch vụ trong bảng điều khiển; sau khi được duyệt, hệ thống nhận consumer key và secret của môi trường sandbox, rồi production. Secret chỉ hiện một lần — hãy lưu ngay.',
-          'Before calling: the agency registers its system and subscribes to the service in the console; once approved, the system gets a consumer key and secret for the sandbox, then for production. The secret is shown once — store it right away.',
+          'Trước khi gọi: cơ quan đăng ký hệ thống (đề nghị kết nối) và đăng ký khai thác dịch vụ trong bảng điều khiển — tài khoản đăng nhập do Sở TT&TT cấp cho cán bộ của cơ quan, hãy liên hệ Sở nếu chưa có; sau khi được duyệt, hệ thống nhận consumer key và secret của môi trường sandbox, rồi production. Secret chỉ hiện một lần — hãy lưu ngay.',
+          'Before calling: the agency registers its system (a connection request) and subscribes to the service in the console — the sign-in accounts are made by the operator (the provincial Department of Information and Communications) for each agency’s staff, ask it if you have none; once approved, the system gets a consumer key and secret for the sandbox, then for production. The secret is shown once — store it right away.',
         )}
       />
       <Step title={t('1. Lấy token (1 giờ)', '1. Get a token (1 hour)')}>

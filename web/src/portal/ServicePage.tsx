@@ -64,6 +64,8 @@ export function ServicePage() {
         <Table
           rowKey="id"
           pagination={false}
+          // On a phone the table scrolls inside its card rather than spilling past the screen's edge.
+          scroll={{ x: 'max-content' }}
           dataSource={service.versions}
           columns={[
             { title: t('Phiên bản', 'Version'), dataIndex: 'version' },

@@ -26,7 +26,10 @@ export function AgencyKeys() {
   const stateName = useStateName();
   const { message } = App.useApp();
   const { systems, error: systemsError } = useOwnSystems();
-  const [systemId, setSystemId] = useState<string | undefined>(undefined);
+  // "Cách gọi" of a subscription request opens on that request's consumer system: the first system (often the
+  // provider) showed "no key" above a guide naming a key.
+  const [params] = useSearchParams();
+  const [systemId, setSystemId] = useState<string | undefined>(params.get('system') ?? undefined);
   const chosen = systemId ?? systems[0]?.id;
   const [rotating, setRotating] = useState<Credential | null>(null);
   const [secret, setSecret] = useState<OneTimeSecret | null>(null);

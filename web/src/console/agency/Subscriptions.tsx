@@ -19,6 +19,7 @@ import { useServerList } from '../../shared/server-list.ts';
 import { StateTag, useStateName } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { ProblemAlert, SearchBox } from '../components/page.tsx';
+import { RegistryName } from '../components/registry-names.tsx';
 import { ConsumerSecretModal, type OneTimeSecret } from '../components/secret-once.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { useOrganizationId, useOwnSystems } from './common.tsx';
@@ -193,6 +194,13 @@ function RequestModal({ service, onDone }: { service: Service | null; onDone: (s
       .catch(setError);
   }, [service]);
 
+  // A choice of one is made already: the only consumer system (as the form opens), the only published version (as
+  // it arrives) — a newcomer with one of each met two empty selects.
+  useEffect(() => {
+    if (versions.length === 1 && !form.getFieldValue('versionId'))
+      form.setFieldValue('versionId', versions[0]?.id);
+  }, [versions, form]);
+
   const send = async (values: RequestFields & { systemId: string; versionId: string }) => {
     setError(null);
     try {
@@ -233,7 +241,12 @@ function RequestModal({ service, onDone }: { service: Service | null; onDone: (s
           'The request is approved for the sandbox first; after a successful test call, the agency asks for production.',
         )}
       </Typography.Paragraph>
-      <Form form={form} layout="vertical" onFinish={(v) => void send(v)}>
+      <Form
+        form={form}
+        layout="vertical"
+        initialValues={systems.length === 1 ? { systemId: systems[0]?.id } : undefined}
+        onFinish={(v) => void send(v)}
+      >
         <Form.Item
           name="systemId"
           label={t('Hệ thống khai thác', 'Consumer system')}
@@ -384,7 +397,9 @@ function MyRequests({
                   </Popconfirm>
                 ) : null}
                 {r.status !== 'submitted' && r.status !== 'rejected' && r.status !== 'needs_completion' ? (
-                  <Link to={`/agency-keys?guide=${encodeURIComponent(r.id)}`}>
+                  <Link
+                    to={`/agency-keys?guide=${encodeURIComponent(r.id)}&system=${encodeURIComponent(r.systemId)}`}
+                  >
                     {t('Cách gọi', 'How to call')}
                   </Link>
                 ) : null}
@@ -529,7 +544,10 @@ function GrantedSubscriptions({
           {
             title: t('Dịch vụ', 'Service'),
             dataIndex: 'versionId',
-            render: (versionId: string) => services.get(versionId) ?? versionId,
+            // Another organization's subscription to one of our versions (the platform's sandbox tries too) has no
+            // request of ours to name it: the version names itself ("hotich/1.0"), never as its bare ver_… id.
+            render: (versionId: string) =>
+              services.get(versionId) ?? <RegistryName kind="version" id={versionId} link={false} />,
           },
           {
             title: t('Hệ thống khai thác', 'Consumer system'),

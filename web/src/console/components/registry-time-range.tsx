@@ -43,6 +43,8 @@ export function TimeRangePicker({
   const name = label ?? t('Khoảng thời gian (giờ Việt Nam)', 'Time range (Vietnam time)');
   return (
     <DatePicker.RangePicker
+      // Never wider than the form it is in: on a phone its two date-times spilled past the screen's edge.
+      style={{ maxWidth: '100%' }}
       showTime={{ format: 'HH:mm' }}
       format="DD/MM/YYYY HH:mm"
       allowClear={false}

@@ -19,7 +19,8 @@ export function ReviewAge({
   const age = formatAge(since);
   const due = formatDeadline(deadlineAt);
   return (
-    <Space orientation="vertical" size={0}>
+    // Each line whole: in the review queues' narrow column "Hạn 09/12/2026 06:28" broke inside the date.
+    <Space orientation="vertical" size={0} style={{ whiteSpace: 'nowrap' }}>
       <Typography.Text>
         {t('Đã chờ', 'Waiting')} {t(age.vi, age.en)}
       </Typography.Text>

@@ -1,4 +1,4 @@
-import { type PaginationProps, Table, type TableProps } from 'antd';
+import { Grid, type PaginationProps, Table, type TableProps } from 'antd';
 import type { useServerList } from '../../shared/server-list.ts';
 import { EmptyState, ProblemAlert } from './page.tsx';
 
@@ -20,12 +20,16 @@ export function ServerTable<T extends object>({
   /** What an empty list means, in the reader's words ("Không có đề nghị nào"). */
   emptyText: string;
 } & Omit<TableProps<T>, 'dataSource' | 'loading' | 'pagination' | 'locale'>) {
+  // On a phone (below 576 px) the table scrolls inside its card: its columns spilled past the screen's edge and
+  // the whole page scrolled sideways. Wider screens keep the columns wrapping as before.
+  const wide = Grid.useBreakpoint().sm !== false;
   return (
     <>
       <ProblemAlert error={list.error} />
       <Table<T>
         rowKey="id"
         {...table}
+        scroll={wide ? table.scroll : { ...table.scroll, x: 'max-content' }}
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination ?? false}

@@ -53,12 +53,20 @@ export function ConnectionRequestsQueue() {
             title: t('Cơ quan', 'Organization'),
             render: (_, r) => (
               <Space orientation="vertical" size={0}>
-                <Link to={`/connection-requests/${encodeURIComponent(r.id)}`}>{r.organizationName}</Link>
+                <Typography.Text>{r.organizationName}</Typography.Text>
                 <Typography.Text type="secondary">{r.organizationCode}</Typography.Text>
               </Space>
             ),
           },
-          { title: t('Hệ thống', 'System'), dataIndex: 'systemName' },
+          {
+            // The request opens from the system it asks to connect, as a submission opens from its service: a
+            // link on the organization's name read as the organization's page.
+            title: t('Hệ thống', 'System'),
+            dataIndex: 'systemName',
+            render: (name: string, r) => (
+              <Link to={`/connection-requests/${encodeURIComponent(r.id)}`}>{name}</Link>
+            ),
+          },
           { title: t('Số công văn', 'Letter no.'), dataIndex: 'letterNumber', render: (v) => v ?? '—' },
           { title: t('Ngày gửi', 'Submitted'), dataIndex: 'submittedAt', render: (v) => formatDateTime(v) },
           {
@@ -189,7 +197,7 @@ export function ConnectionRequestDetail() {
                   {
                     key: 'decided',
                     label: t('Quyết định', 'Decision'),
-                    children: `${formatDateTime(request.decidedAt)} · ${request.decidedBy ?? ''}${
+                    children: `${formatDateTime(request.decidedAt)} · ${request.decidedByUsername ?? request.decidedBy ?? ''}${
                       request.decisionReason ? ` — ${request.decisionReason}` : ''
                     }`,
                   },

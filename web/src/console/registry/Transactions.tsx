@@ -171,7 +171,7 @@ export function Transactions() {
             title: t('Yêu cầu', 'Request'),
             render: (_, r) => (
               <code>
-                {r.method} {r.resourceTemplate}
+                {r.method} <ResourceText template={r.resourceTemplate} />
               </code>
             ),
           },
@@ -307,7 +307,7 @@ export function TransactionDetail() {
                 label: t('Yêu cầu', 'Request'),
                 children: (
                   <code>
-                    {record.method} {record.resourceTemplate}
+                    {record.method} <ResourceText template={record.resourceTemplate} />
                   </code>
                 ),
               },
@@ -560,4 +560,15 @@ function Precise({ at }: { at: string | null }) {
 
 function Hash({ value }: { value: string | null }) {
   return value ? <code style={{ wordBreak: 'break-all' }}>{value}</code> : <>—</>;
+}
+
+/**
+ * A call that matched none of the version's resources is recorded with the gateway's bilingual mark
+ * (`UNMATCHED`, src/gateway/exchange.ts): the screen says it in the reader's language, not both at once.
+ */
+const UNMATCHED_MARK = '(không khớp/unmatched)';
+
+function ResourceText({ template }: { template: string }) {
+  const t = useT();
+  return template === UNMATCHED_MARK ? t('(không khớp tài nguyên nào)', '(no resource matched)') : template;
 }

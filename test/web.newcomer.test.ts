@@ -1,0 +1,353 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { ApiClient } from '../src/cli/client.ts';
+import { launchBrowser, openPage, screenshot } from './helpers/browser.ts';
+import { getToken } from './helpers/gateway-harness.ts';
+import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
+import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
+import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts';
+
+/*
+ * What tripped a stranger walking the platform from its README: an operator creating an organization and its user,
+ * then that agency publishing a service and calling it from its second system — on a laptop and on a phone.
+ */
+describe('the platform as a newcomer finds it', () => {
+  let web: Awaited<ReturnType<typeof startWebPlatform>>;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let browser: Browser;
+  let operator: ApiClient;
+  let consumerSystemId = '';
+  const PASSWORD = 'mat-khau-can-bo-tu-phap';
+
+  before(async () => {
+    web = await startWebPlatform();
+    upstream = await startUpstream();
+    const { registry, accounts, lifecycle, recorder, snapshots } = web.platform;
+    allowEgressTo(registry.egress, upstream.url);
+    // One agency with two systems, as a newcomer files them: the provider first, then the one that calls.
+    const organization = await registry.createOrganization(
+      { code: '000.00.31.H01', name: 'Sở Tư pháp tỉnh Mẫu' },
+      'test',
+    );
+    const provider = await registry.createSystem(
+      {
+        organizationId: organization.id,
+        name: 'Hệ thống quản lý hộ tịch',
+        isProvider: true,
+        isConsumer: false,
+      },
+      'test',
+    );
+    const consumer = await registry.createSystem(
+      {
+        organizationId: organization.id,
+        name: 'Cổng dịch vụ công của Sở',
+        isProvider: false,
+        isConsumer: true,
+      },
+      'test',
+    );
+    consumerSystemId = consumer.id;
+    const service = await registry.createService(
+      {
+        context: 'hotich',
+        name: 'Tra cứu thông tin khai sinh',
+        providerSystemId: provider.id,
+        description: FULL_DESCRIPTION,
+      },
+      'test',
+    );
+    const version = await registry.createVersion(
+      service.id,
+      {
+        version: '1.0',
+        upstreams: { sandbox: `${upstream.url}/sandbox`, production: `${upstream.url}/api` },
+        resources: [{ method: 'GET', path: '/khaisinh/{so}' }],
+      },
+      'test',
+    );
+    // Published through the sandbox: the platform's test client is now subscribed to this version — a
+    // subscription no request of this agency names.
+    await publishThroughSandbox(
+      { registry, lifecycle, gatewayUrl: web.gatewayUrl, recorder, snapshots },
+      version.id,
+    );
+    // A second service of the agency, published the same way and asked for by none of its systems.
+    const marriage = await registry.createService(
+      {
+        context: 'kethon',
+        name: 'Tra cứu thông tin kết hôn',
+        providerSystemId: provider.id,
+        description: FULL_DESCRIPTION,
+      },
+      'test',
+    );
+    const marriageVersion = await registry.createVersion(
+      marriage.id,
+      {
+        version: '1.0',
+        upstreams: { sandbox: `${upstream.url}/sandbox`, production: `${upstream.url}/api` },
+        resources: [{ method: 'GET', path: '/kethon/{so}' }],
+      },
+      'test',
+    );
+    await publishThroughSandbox(
+      { registry, lifecycle, gatewayUrl: web.gatewayUrl, recorder, snapshots },
+      marriageVersion.id,
+    );
+    await accounts.createUser(
+      {
+        username: 'duc.tv',
+        displayName: 'Trần Văn Đức',
+        password: PASSWORD,
+        role: 'agency',
+        organizationId: organization.id,
+      },
+      'test',
+    );
+    // A newcomer's first account: its first password is to be changed at the first sign-in.
+    await accounts.createUser(
+      {
+        username: 'moi',
+        displayName: 'Lê Thị Mới',
+        password: PASSWORD,
+        role: 'agency',
+        organizationId: organization.id,
+        mustChangePassword: true,
+      },
+      'test',
+    );
+    const session = await new ApiClient(web.adminUrl, null).call('login', {
+      body: { username: 'admin', password: WEB_ADMIN_PASSWORD },
+      auth: false,
+    });
+    operator = new ApiClient(web.adminUrl, session.token);
+    await operator.call('createConnectionRequest', {
+      body: {
+        organizationId: organization.id,
+        systemName: 'Hệ thống một cửa điện tử',
+        isConsumer: true,
+        purpose: 'Tiếp nhận hồ sơ hộ tịch',
+        scopeOfUse: 'Bộ phận một cửa',
+        contact: {
+          name: 'Trần Văn Đức',
+          title: 'Phó Chánh Văn phòng',
+          phone: '0296 3852 123',
+          email: 'duc@stp.vn',
+        },
+      },
+    });
+    const request = await operator.call('createSubscriptionRequest', {
+      body: {
+        systemId: consumer.id,
+        versionId: version.id,
+        application: 'Cổng dịch vụ công tỉnh',
+        purpose: 'Kiểm tra thông tin khai sinh khi giải quyết thủ tục',
+        frequencyPerDay: 1000,
+      },
+    });
+    await operator.call('approveSubscriptionRequestSandbox', { params: { id: request.id }, body: {} });
+    // One more request, left waiting in the operator's queue: the platform's shared category lists.
+    const shared = (await operator.call('listServices', { query: { q: 'dmdc', limit: 1, offset: 0 } }))
+      .items[0];
+    assert.ok(shared, 'the shared category lists service');
+    const sharedVersion = (
+      await operator.call('listServiceVersions', {
+        params: { id: shared.id },
+        query: { limit: 1, offset: 0 },
+      })
+    ).items[0];
+    assert.ok(sharedVersion, 'its version');
+    await operator.call('createSubscriptionRequest', {
+      body: {
+        systemId: consumer.id,
+        versionId: sharedVersion.id,
+        application: 'Cổng dịch vụ công tỉnh',
+        purpose: 'Dùng danh mục dùng chung',
+        frequencyPerDay: 100,
+      },
+    });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await web?.stop();
+    await upstream?.close();
+  });
+
+  async function signIn(page: Page, username: string, password: string): Promise<void> {
+    await page.goto('/');
+    await page.getByLabel('Tên đăng nhập').fill(username);
+    await page.getByLabel('Mật khẩu').fill(password);
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
+  }
+
+  /** Nothing wider than the screen: no sideways scrolling, and every box of `what` inside the viewport. */
+  async function fitsTheScreen(page: Page, what: string[]): Promise<void> {
+    const width = page.viewportSize()?.width ?? 0;
+    assert.equal(await page.evaluate('document.documentElement.scrollWidth'), width, 'no sideways scroll');
+    for (const name of what) {
+      const box = await page
+        .getByRole('link', { name })
+        .or(page.getByRole('button', { name }))
+        .first()
+        .boundingBox();
+      assert.ok(box, `${name} is drawn`);
+      assert.ok(
+        box.x >= 0 && box.x + box.width <= width,
+        `${name} inside the screen: ${JSON.stringify(box)}`,
+      );
+    }
+  }
+
+  test('on a 390 px phone the portal fits the screen: no sideways scroll, the sign-in link on screen', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/portal');
+    await page.getByRole('link', { name: 'Tra cứu thông tin khai sinh' }).click();
+    await page.getByRole('heading', { name: 'Tra cứu thông tin khai sinh' }).waitFor();
+    await fitsTheScreen(page, ['Đăng nhập']);
+    await screenshot(page, 'newcomer-portal-phone');
+    // The connection guide says where a developer's console account comes from: the portal's "Đăng nhập" led a
+    // stranger to a sign-in they had no account for.
+    await page.goto('/portal/guide');
+    await page.getByText(/tài khoản đăng nhập do Sở TT&TT cấp cho cán bộ của cơ quan/).waitFor();
+    await fitsTheScreen(page, ['Đăng nhập']);
+    await page.context().close();
+  });
+
+  test('on a 390 px phone the console fits the screen: the user, the sign-out, the lists and filters', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await signIn(page, 'duc.tv', PASSWORD);
+    await page.goto('/agency-subscriptions');
+    await page.getByRole('cell', { name: 'Cổng dịch vụ công của Sở' }).first().waitFor();
+    await fitsTheScreen(page, ['Đăng xuất', 'Trần Văn Đức']);
+    await screenshot(page, 'newcomer-agency-phone');
+    // The transactions' filters: the time range wraps under its label instead of spilling past the edge.
+    await page.goto('/transactions');
+    await page.getByRole('button', { name: 'Tìm giao dịch' }).waitFor();
+    await fitsTheScreen(page, ['Tìm giao dịch']);
+    await screenshot(page, 'newcomer-transactions-phone');
+    await page.context().close();
+  });
+
+  test('the first password changed, the page says so plainly and leads on to the console', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'moi', PASSWORD);
+    await page.getByText('Mật khẩu của bạn là mật khẩu tạm').waitFor();
+    await page.getByLabel('Mật khẩu hiện tại').fill(PASSWORD);
+    await page.getByLabel('Mật khẩu mới (≥ 10 ký tự)').fill(`${PASSWORD}-moi`);
+    await page.getByLabel('Nhập lại mật khẩu mới').fill(`${PASSWORD}-moi`);
+    await page.getByRole('button', { name: 'Đổi mật khẩu' }).click();
+    // No other session to end: "0 phiên đăng nhập khác đã kết thúc" is not said.
+    await page.getByText('Đã đổi mật khẩu.', { exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Tiếp tục →' }).click();
+    await page.getByRole('heading', { name: 'Sở Tư pháp tỉnh Mẫu' }).waitFor();
+    await page.context().close();
+  });
+
+  test('the operator opens a connection request from the system it asks to connect', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'admin', WEB_ADMIN_PASSWORD);
+    await page.goto('/connection-requests');
+    const row = page.getByRole('row', { name: /Hệ thống một cửa điện tử/ });
+    await row.waitFor();
+    // The organization's name is not a link that opens something else than the organization.
+    assert.equal(await row.getByRole('link', { name: 'Sở Tư pháp tỉnh Mẫu' }).count(), 0);
+    await row.getByRole('link', { name: 'Hệ thống một cửa điện tử' }).click();
+    await page.getByRole('heading', { name: 'Đề nghị kết nối: Hệ thống một cửa điện tử' }).waitFor();
+    await page.context().close();
+  });
+
+  test('in the review queue a deadline reads on one line', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await signIn(page, 'admin', WEB_ADMIN_PASSWORD);
+    await page.goto('/subscription-requests');
+    // In the queue's narrow column "Hạn 09/12/2026 06:28" broke inside the date ("09/12/20" over "26 06:28").
+    const due = page.getByRole('row', { name: /dmdc/ }).getByText(/^Hạn /);
+    await due.waitFor();
+    // Measured against the one-line "Đã chờ …" above it in the same cell.
+    const waited = page.getByRole('row', { name: /dmdc/ }).getByText(/^Đã chờ /);
+    const line = (await waited.boundingBox())?.height ?? 0;
+    const height = (await due.boundingBox())?.height ?? 0;
+    assert.ok(
+      line > 0 && height < 1.5 * line,
+      `the deadline on one line: ${height} px high, a line ${line} px`,
+    );
+    await page.context().close();
+  });
+
+  test('the agency: every granted subscription is named by its service, never by a bare version id', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'duc.tv', PASSWORD);
+    await page.goto('/agency-subscriptions');
+    const granted = page.locator('.ant-card').filter({ hasText: 'Đăng ký đã được cấp' });
+    await granted.getByRole('cell', { name: 'Tra cứu thông tin khai sinh 1.0' }).first().waitFor();
+    // The platform's sandbox try subscribed to our other version: named by the version, never as its bare id.
+    await granted.getByRole('cell', { name: 'kethon/1.0' }).waitFor({ timeout: 10_000 });
+    assert.doesNotMatch((await granted.textContent()) ?? '', /ver_/);
+    await page.context().close();
+  });
+
+  test('the agency: "Cách gọi" of a request opens the keys of the system that calls', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'duc.tv', PASSWORD);
+    await page.goto('/agency-subscriptions');
+    await page
+      .getByRole('row', { name: /Cổng dịch vụ công của Sở/ })
+      .getByRole('link', { name: 'Cách gọi' })
+      .first()
+      .click();
+    await page.getByRole('heading', { name: 'Cách gọi dịch vụ' }).waitFor();
+    // The keys above the guide are the calling system's, whose key the guide names — not the provider's, keyless.
+    await page
+      .locator('.ant-select', { has: page.locator('#agency-key-system') })
+      .getByText('Cổng dịch vụ công của Sở')
+      .waitFor({ timeout: 10_000 });
+    await page.getByRole('cell', { name: 'Sandbox' }).first().waitFor();
+    assert.equal(await page.getByText('Hệ thống chưa có khoá nào').count(), 0);
+    await page.context().close();
+  });
+
+  test('the agency reads a call that matched no resource in its own language, not "(không khớp/unmatched)"', async () => {
+    const { registry, recorder, snapshots } = web.platform;
+    const key = await registry.issueCredential(consumerSystemId, 'sandbox', 'test');
+    await snapshots.refresh();
+    const token = await getToken(web.gatewayUrl, key.consumerKey, key.consumerSecret);
+    const answer = await fetch(`${web.gatewayUrl}/hotich/1.0/khong-co/1`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(answer.status, 404);
+    await recorder.flush();
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'duc.tv', PASSWORD);
+    await page.goto('/transactions');
+    await page.getByText('GET (không khớp tài nguyên nào)').first().waitFor();
+    assert.equal(await page.getByText(/unmatched/).count(), 0);
+    await page.context().close();
+  });
+
+  test('asking for a service, the only consumer system and the only published version are chosen already', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'duc.tv', PASSWORD);
+    await page.goto('/agency-subscriptions');
+    await page
+      .getByRole('row', { name: /hotich/ })
+      .getByRole('button', { name: 'Đăng ký khai thác' })
+      .click();
+    const dialog = page.getByRole('dialog');
+    await dialog
+      .locator('.ant-select', { has: page.getByLabel('Hệ thống khai thác') })
+      .getByText('Cổng dịch vụ công của Sở')
+      .waitFor({ timeout: 10_000 });
+    await dialog
+      .locator('.ant-select', { has: page.getByLabel('Phiên bản dịch vụ') })
+      .getByText('1.0 (REST)')
+      .waitFor({ timeout: 10_000 });
+    await page.context().close();
+  });
+});
