@@ -230,7 +230,15 @@ describe('lgsp demo', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     assert.equal(forbidden.status, 403);
-    assert.equal(((await forbidden.json()) as { code: string }).code, 'GW_SUBSCRIPTION_REQUIRED');
+    const problem = (await forbidden.json()) as { code: string; type: string };
+    assert.equal(problem.code, 'GW_SUBSCRIPTION_REQUIRED');
+    // The two simulated peers start in the same process; the problem must still name the demo's own portal, not
+    // a peer's (module state, last start wins), so the page it links is the one the printed admin URL serves.
+    assert.equal(
+      problem.type,
+      `${info.adminUrl}/portal/errors/GW_SUBSCRIPTION_REQUIRED`,
+      'the problem type is the demo platform’s own error page',
+    );
     assert.equal((await fetch(`${info.gatewayUrl}${info.allowedPath}`)).status, 401);
     assert.equal(
       (

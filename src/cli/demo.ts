@@ -11,6 +11,7 @@ import { ConnectionRequests } from '../control/connection-requests/index.ts';
 import { SubscriptionRequests, type WorkflowSettings } from '../control/subscription-requests/index.ts';
 import { systemClock } from '../core/clock.ts';
 import { loadConfig } from '../core/config.ts';
+import { problemTypeOrigin, setProblemTypeOrigin } from '../core/errors.ts';
 import { newSecret } from '../core/ids.ts';
 import { sandboxTestCall } from '../gateway/sandbox-probe.ts';
 import { localUrl, type OperatorAccountOrigin, startPlatform } from '../platform.ts';
@@ -502,6 +503,12 @@ export async function runDemo(args: string[]): Promise<number> {
   }
   const platform = started.value;
   const peers = startedPeer.value;
+  // The peers start beside it in this process, and each start sets where every problem's `type` points (module
+  // state, the last start wins): name the demo's own portal again, the admin URL printed below.
+  if (peers && !config.admin.publicUrl && platform.adminUrl) {
+    setProblemTypeOrigin(localUrl(platform.adminUrl));
+    platform.gatewayWorkers?.setProblemTypeOrigin(problemTypeOrigin());
+  }
   const seeded = await seedDemo(
     {
       ...platform,
