@@ -450,6 +450,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
           metrics,
           pendingMessages: () => queue.pendingCount(),
           sandboxGateway,
+          ...(serves.gateway ? { gatewayCaughtUp: () => snapshots.refresh() } : {}),
           gatewayUrl: sandboxGateway.url,
         })
       : await nodeHealthServer(config, describeNode, metrics);

@@ -428,6 +428,21 @@ describe('lgsp demo', () => {
       body: JSON.stringify({ reason: 'Kiểm thử thu hồi' }),
     });
     assert.equal(revoked.status, 200);
+    // R-21 "revoked at once", as an auditor checks it: the very next call and the very next token request after
+    // the admin API's answer are refused (the answer waits for this node's gateway to hold the change).
+    const next = await fetch(`${info.gatewayUrl}${info.allowedPath}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(next.status, 401, 'the first call after the revocation is answered is refused');
+    const nextToken = await fetch(`${info.gatewayUrl}/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${info.consumerKey}:${info.consumerSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    assert.equal(nextToken.status, 401, 'the revoked key gets no new token right after the answer');
     const tookMs = await within(
       1_000,
       async () =>
