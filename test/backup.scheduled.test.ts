@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { backupLines } from '../src/cli/start.ts';
 import { systemClock } from '../src/core/clock.ts';
 import { ConfigError, loadConfig } from '../src/core/config.ts';
 import { BACKUP_FAILED_ALERT_KEY, scheduledBackupJob, startPlatform } from '../src/platform.ts';
@@ -90,6 +91,16 @@ describe('scheduled backup: verification and settings', () => {
       (err: unknown) =>
         err instanceof ConfigError && /backup\.schedule \(LGSP_BACKUP_SCHEDULE\)/.test(err.message),
     );
+  });
+
+  test('lgsp start says whether periodic backup is on: off (the default) with how to turn it on, or where and how often', () => {
+    const off = backupLines(loadConfig({ env: {}, overrides: { dataDir: '/srv/lgsp' } })).join('\n');
+    assert.match(off, /TẮT .*LGSP_BACKUP_SCHEDULE/, 'off is said, with the setting that turns it on');
+    assert.match(off, /OFF — set/, 'in English beside it');
+    const on = backupLines(
+      loadConfig({ env: {}, overrides: { dataDir: '/srv/lgsp', backup: { schedule: '6h', keep: 5 } } }),
+    ).join('\n');
+    assert.match(on, /every 6h → \/srv\/lgsp\/backups, giữ \/ keep 5/, 'on: how often, where, how many kept');
   });
 
   test('the platform holds the job under its lease when a schedule is set', async () => {
