@@ -17,6 +17,7 @@ import { VersionChanges } from './control/version-changes/index.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
 import { problemTypeOrigin, setProblemTypeOrigin } from './core/errors.ts';
+import { formatVietnamDateTime, utcOffsetLabel } from './core/time.ts';
 import { PeerClients } from './federation/peer-clients.ts';
 import { type GatewayWorkers, startGatewayWorkers } from './gateway/cluster.ts';
 import { openQuotaCounter } from './gateway/quota-redis.ts';
@@ -207,25 +208,6 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
 
     // Retention (issue 5, R-20): monthly partitions ahead, hourly rollups, archiving of months past retention.
     await startRetentionJobs(store, clock, config, logger, runsJobs);
-    // R-24's periodic backup (issue 13): asked every minute (at most the interval), written when the newest is due.
-    const backupEveryMs = backupIntervalMs(config.backup.schedule);
-    if (backupEveryMs !== null) {
-      const dir = backupDirOf(config);
-      runsJobs?.every('scheduled-backup', { everyMs: Math.min(60_000, backupEveryMs) }, async () => {
-        const result = await runScheduledBackup(store, {
-          dir,
-          intervalMs: backupEveryMs,
-          keep: config.backup.keep,
-          now: new Date(clock.nowMs()),
-        });
-        if (result.written)
-          logger.info(
-            { ...result },
-            'đã ghi và kiểm tra bản sao lưu tự động / scheduled backup written and verified',
-          );
-      });
-    }
-
     // E-mails and webhooks of the outbox (notices, decisions).
     const notifier = new Notifier(store, clock, config.notifications, logger, kek, { egress });
     stops.push(() => notifier.stop());
@@ -267,6 +249,13 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     // Async store-and-forward (issue 4): the queue engine, the pushes to destinations, the operator's alerts.
     const alerts = new Alerts(store, clock, config.alerts, logger);
     alertOnEgressDenied(egress, alerts, clock, logger);
+    // R-24's periodic backup (issue 13): asked every minute (at most the interval), written when the newest is due;
+    // a run that fails is the operator's alert, not only a log line (resolved by the next good run).
+    const backupEveryMs = backupIntervalMs(config.backup.schedule);
+    if (backupEveryMs !== null) {
+      const job = scheduledBackupJob({ store, clock, logger, alerts, config, intervalMs: backupEveryMs });
+      runsJobs?.every('scheduled-backup', { everyMs: Math.min(60_000, backupEveryMs) }, job);
+    }
     // The message data keys are created and destroyed by one node of the cluster at a time — the worker holding the
     // `async-expiry` lease, which destroys spent keys after its expiry sweep; every other node reads the key file.
     const keysOwnedNow = serves.worker ? () => leases.isHeld('async-expiry') : () => false;
@@ -450,6 +439,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
           metrics,
           pendingMessages: () => queue.pendingCount(),
           sandboxGateway,
+          ...(serves.gateway ? { gatewayCaughtUp: () => snapshots.refresh() } : {}),
           gatewayUrl: sandboxGateway.url,
         })
       : await nodeHealthServer(config, describeNode, metrics);
@@ -541,6 +531,64 @@ export function requestWorkflows(
 }
 
 /** A URL others on this machine can use: 0.0.0.0 / :: become 127.0.0.1. */
+/** The key of the one alert a failing scheduled backup keeps open (R-24). */
+export const BACKUP_FAILED_ALERT_KEY = 'backup.failed';
+
+/**
+ * One run of the scheduled backup (R-24): writes and verifies the file when due; a failure (disk full, directory
+ * not writable, a file that does not verify) opens the critical `backup.failed` alert — e-mailed and sent by
+ * webhook like every alert — and the next good run resolves it. The error is thrown on for the job's log line.
+ */
+export function scheduledBackupJob(deps: {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  alerts: Alerts;
+  config: Pick<Config, 'dataDir' | 'backup' | 'timezoneOffsetMinutes'>;
+  intervalMs: number;
+}): () => Promise<void> {
+  const { store, clock, logger, alerts, config, intervalMs } = deps;
+  const dir = backupDirOf(config);
+  return async () => {
+    const nowMs = clock.nowMs();
+    let result: Awaited<ReturnType<typeof runScheduledBackup>>;
+    try {
+      result = await runScheduledBackup(store, {
+        dir,
+        intervalMs,
+        keep: config.backup.keep,
+        now: new Date(nowMs),
+      });
+    } catch (err) {
+      const message = (err as Error).message;
+      const at = `${formatVietnamDateTime(nowMs, config.timezoneOffsetMinutes)} (${utcOffsetLabel(config.timezoneOffsetMinutes)})`;
+      await alerts.raise({
+        kind: 'backup.failed',
+        key: BACKUP_FAILED_ALERT_KEY,
+        severity: 'critical',
+        subject: 'Sao lưu tự động thất bại / Scheduled backup failed',
+        text:
+          `Bản sao lưu tự động lúc ${at} vào ${dir} không ghi được hoặc không kiểm tra được: ${message}. ` +
+          'Các bản sao lưu trước vẫn giữ nguyên; kiểm tra thư mục, dung lượng đĩa, rồi chạy `lgsp backup` để có bản mới.\n' +
+          `The scheduled backup at ${at} into ${dir} could not be written or verified: ${message}. ` +
+          'Earlier copies are kept; check the directory and free disk space, then run `lgsp backup` for a fresh copy.',
+        details: { dir, error: message, at: new Date(nowMs).toISOString() },
+      });
+      throw err;
+    }
+    if (result.written) {
+      logger.info(
+        { ...result },
+        'đã ghi và kiểm tra bản sao lưu tự động / scheduled backup written and verified',
+      );
+      await alerts.resolve(
+        BACKUP_FAILED_ALERT_KEY,
+        'Bản sao lưu tự động đã ghi lại được / a scheduled backup succeeded',
+      );
+    }
+  };
+}
+
 export function localUrl(url: string): string {
   return url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:');
 }

@@ -11,11 +11,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { backupLines } from '../src/cli/start.ts';
+import { systemClock } from '../src/core/clock.ts';
 import { ConfigError, loadConfig } from '../src/core/config.ts';
-import { startPlatform } from '../src/platform.ts';
+import { BACKUP_FAILED_ALERT_KEY, scheduledBackupJob, startPlatform } from '../src/platform.ts';
 import { BackupError } from '../src/store/backup-format.ts';
 import { verifyBackup } from '../src/store/restore.ts';
 import { backupIntervalMs, runScheduledBackup } from '../src/store/scheduled-backup.ts';
+import { Alerts } from '../src/telemetry/alerts.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { openTestStore, storeKinds } from './helpers/stores.ts';
 
@@ -90,6 +93,16 @@ describe('scheduled backup: verification and settings', () => {
     );
   });
 
+  test('lgsp start says whether periodic backup is on: off (the default) with how to turn it on, or where and how often', () => {
+    const off = backupLines(loadConfig({ env: {}, overrides: { dataDir: '/srv/lgsp' } })).join('\n');
+    assert.match(off, /TẮT .*LGSP_BACKUP_SCHEDULE/, 'off is said, with the setting that turns it on');
+    assert.match(off, /OFF — set/, 'in English beside it');
+    const on = backupLines(
+      loadConfig({ env: {}, overrides: { dataDir: '/srv/lgsp', backup: { schedule: '6h', keep: 5 } } }),
+    ).join('\n');
+    assert.match(on, /every 6h → \/srv\/lgsp\/backups, giữ \/ keep 5/, 'on: how often, where, how many kept');
+  });
+
   test('the platform holds the job under its lease when a schedule is set', async () => {
     const root = mkdtempSync(join(tmpdir(), 'lgsp-backup-job-'));
     const platform = await startPlatform(
@@ -110,6 +123,50 @@ describe('scheduled backup: verification and settings', () => {
       assert.equal(jobs['scheduled-backup']?.held, true, JSON.stringify(jobs));
     } finally {
       await platform.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('scheduled backup: a failed run is the operator’s alert (R-24)', () => {
+  test('a directory that cannot be written → critical backup.failed alert; the next good run resolves it', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'lgsp-backup-fail-'));
+    const t = await openTestStore('pglite');
+    try {
+      const config = loadConfig({ env: {}, overrides: { dataDir: root } });
+      const alerts = new Alerts(t.store, systemClock, config.alerts, silentLogger());
+      const blocked = join(root, 'not-a-dir');
+      writeFileSync(blocked, 'a file where the backup directory should be');
+      const failing = scheduledBackupJob({
+        store: t.store,
+        clock: systemClock,
+        logger: silentLogger(),
+        alerts,
+        config: { ...config, backup: { ...config.backup, dir: blocked } },
+        intervalMs: HOUR,
+      });
+      await assert.rejects(failing(), 'the job still fails, for its log line');
+      const open = await alerts.openByKey();
+      const alert = open.get(BACKUP_FAILED_ALERT_KEY);
+      assert.ok(alert, `a failed scheduled backup opens an alert: ${JSON.stringify([...open.keys()])}`);
+      assert.equal(alert.kind, 'backup.failed', 'the alert names the rule');
+
+      const good = scheduledBackupJob({
+        store: t.store,
+        clock: systemClock,
+        logger: silentLogger(),
+        alerts,
+        config: { ...config, backup: { ...config.backup, dir: join(root, 'backups') } },
+        intervalMs: HOUR,
+      });
+      await good();
+      assert.equal(
+        (await alerts.openByKey()).has(BACKUP_FAILED_ALERT_KEY),
+        false,
+        'a good run resolves the alert',
+      );
+    } finally {
+      await t.dispose();
       rmSync(root, { recursive: true, force: true });
     }
   });

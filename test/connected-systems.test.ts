@@ -365,6 +365,9 @@ for (const kind of storeKinds) {
         assert.match(out, /không có giao dịch thành công trong 24 giờ \/ idle/);
         assert.match(out, /Kết nối lần đầu \/ First connection\s+28\/02\/2025 19:00/);
         assert.match(out, /07\/03\/2025\s+1\s+0\s+0\s+0/);
+        // The daily rows are UTC days of rolled-up hours only, and the output says so where it is read.
+        assert.match(out, /Ngày \(UTC\) \/ Day \(UTC\)/, 'the day column says its days are UTC days');
+        assert.match(out, /later hours are not in the daily rows yet/, 'the rows stop at the rolled-up time');
         assert.equal(out.split('\n').filter((l) => /^\d\d\/\d\d\/2025 /.test(l)).length, 14);
       } finally {
         rmSync(dir, { recursive: true, force: true });

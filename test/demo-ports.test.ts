@@ -75,6 +75,7 @@ describe('lgsp demo beside a running platform', () => {
         err.message.includes(
           `Cổng quản trị / admin ${admin.port} (LGSP_ADMIN_PORT / admin.port) đang được dùng`,
         ) &&
+        err.message.includes(`The admin port ${admin.port} (LGSP_ADMIN_PORT / admin.port) is in use`) &&
         err.message.includes('LGSP_ADMIN_PORT=0') &&
         err.message.includes('unset LGSP_ADMIN_PORT'),
     );

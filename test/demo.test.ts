@@ -230,7 +230,15 @@ describe('lgsp demo', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     assert.equal(forbidden.status, 403);
-    assert.equal(((await forbidden.json()) as { code: string }).code, 'GW_SUBSCRIPTION_REQUIRED');
+    const problem = (await forbidden.json()) as { code: string; type: string };
+    assert.equal(problem.code, 'GW_SUBSCRIPTION_REQUIRED');
+    // The two simulated peers start in the same process; the problem must still name the demo's own portal, not
+    // a peer's (module state, last start wins), so the page it links is the one the printed admin URL serves.
+    assert.equal(
+      problem.type,
+      `${info.adminUrl}/portal/errors/GW_SUBSCRIPTION_REQUIRED`,
+      'the problem type is the demo platform’s own error page',
+    );
     assert.equal((await fetch(`${info.gatewayUrl}${info.allowedPath}`)).status, 401);
     assert.equal(
       (
@@ -420,6 +428,21 @@ describe('lgsp demo', () => {
       body: JSON.stringify({ reason: 'Kiểm thử thu hồi' }),
     });
     assert.equal(revoked.status, 200);
+    // R-21 "revoked at once", as an auditor checks it: the very next call and the very next token request after
+    // the admin API's answer are refused (the answer waits for this node's gateway to hold the change).
+    const next = await fetch(`${info.gatewayUrl}${info.allowedPath}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(next.status, 401, 'the first call after the revocation is answered is refused');
+    const nextToken = await fetch(`${info.gatewayUrl}/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${info.consumerKey}:${info.consumerSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    assert.equal(nextToken.status, 401, 'the revoked key gets no new token right after the answer');
     const tookMs = await within(
       1_000,
       async () =>

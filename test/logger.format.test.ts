@@ -217,6 +217,10 @@ describe('lgsp start: the format on stderr', () => {
     const run = await startUntilRunning({ LGSP_DATA_DIR: join(root, 'text'), LGSP_LOG_FORMAT: 'text' }, root);
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     assert.ok(!run.stderr.includes('{"level"'), run.stderr);
+    assert.ok(
+      run.stdout.includes('Sao lưu định kỳ / Backup: TẮT'),
+      `the banner says periodic backup (R-24) is off by default:\n${run.stdout}`,
+    );
     assert.match(
       run.stderr,
       /^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2} (CẢNH BÁO\/WARN|THÔNG TIN\/INFO) +\S/m,

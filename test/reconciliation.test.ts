@@ -567,6 +567,27 @@ for (const kind of storeKinds) {
       );
     });
 
+    test('API: times written as the platform shows them, dd/mm/yyyy HH:mm:ss Vietnam time, match (R-23)', async () => {
+      // What a Vietnamese spreadsheet exports and what the platform itself shows people: no zone, local time.
+      const view = await platformView(h.store, { systemId: s.sysA }, 'consumer', FROM, TO);
+      const local = (iso: string) => {
+        const d = new Date(Date.parse(iso) + 7 * 3_600_000);
+        const two = (n: number) => String(n).padStart(2, '0');
+        return `${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+      };
+      const csv = `thoi_gian,dich_vu,trang_thai\n${view.map((p) => `${local(p.time)},${p.service},${p.status}`).join('\n')}\n`;
+      const res = await h.call('POST', '/api/v1/reconciliations', {
+        systemId: s.sysA,
+        role: 'consumer',
+        from: FROM,
+        to: TO,
+        csv,
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.json().counts.matched, view.length, 'every line matched, read as UTC+7');
+      assert.equal(res.json().counts.missingOnPlatform, 0, 'no line read at the wrong hour');
+    });
+
     test('API: an agency reconciles only its own organization; auditors not at all', async () => {
       const csv = 'ma_giao_dich\n';
       const as = (token: string, body: Record<string, unknown>) =>
@@ -639,9 +660,13 @@ for (const kind of storeKinds) {
 }
 
 describe('the party file', () => {
-  const fails = (csv: string, period?: { fromMs: number; toMs: number; toleranceMs: number }) => {
+  const fails = (
+    csv: string,
+    period?: { fromMs: number; toMs: number; toleranceMs: number },
+    localOffsetMinutes?: number,
+  ) => {
     try {
-      parsePartyFile(csv, period);
+      parsePartyFile(csv, period, localOffsetMinutes);
     } catch (err) {
       assert.ok(err instanceof LgspError, 'err instanceof LgspError');
       return err;
@@ -705,6 +730,30 @@ describe('the party file', () => {
     assert.equal(stray.detail, 'dòng / line 4: dấu ngoặc kép không hợp lệ / broken quoting');
     const wide = fails('ma_giao_dich\ntxn_1,"x,y"\n');
     assert.match(wide.detail ?? '', /line 2: 2 cột, tiêu đề có 1/);
+  });
+
+  test('dd/mm/yyyy HH:mm:ss is read in the platform’s local time only when it is given; a day that does not exist is refused', () => {
+    const csv =
+      'thoi_gian,dich_vu,trang_thai\n01/03/2025 07:00:00,hotich/1.0,404\n1/3/2025 07:00:05.5,hotich/1.0,\n';
+    assert.deepEqual(parsePartyFile(csv, undefined, 420).entries, [
+      { line: 2, time: '2025-03-01T00:00:00.000Z', service: 'hotich/1.0', status: 404 },
+      { line: 3, time: '2025-03-01T00:00:05.500Z', service: 'hotich/1.0', status: null },
+    ]);
+    assert.equal(
+      fails(csv).code,
+      'RP_RECONCILIATION_FILE_INVALID',
+      'without the offset a time needs its zone',
+    );
+    const noSuchDay = fails(
+      'thoi_gian,dich_vu\n31/02/2025 07:00:00,hotich/1.0\n25/03/2025 24:00:00,hotich/1.0\n',
+      undefined,
+      420,
+    );
+    assert.deepEqual(
+      (noSuchDay.extra['lines'] as Array<{ line: number }>).map((l) => l.line),
+      [2, 3],
+      '31/02 and 24:00 are refused, not rolled over',
+    );
   });
 
   test('every malformed line is named (up to 20), and a time needs a zone and the period', () => {

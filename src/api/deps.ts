@@ -47,6 +47,12 @@ export interface AdminDeps {
   /** The gateway the sandbox "try it" calls through (issue 11); without it a try answers 503 CP_SANDBOX_TRY_FAILED. */
   sandboxGateway?: SandboxGateway;
   /**
+   * Resolves once this node's gateway holds every change committed so far (its configuration snapshot refreshed).
+   * A successful write's answer waits for it, so "revoked at once" (R-19, R-21) holds for the caller's very next
+   * call through this node; other nodes follow within the snapshot poll interval. Absent on a node without a gateway.
+   */
+  gatewayCaughtUp?: () => Promise<void>;
+  /**
    * The address the gateway listens on, for the portal's branding answer when `gateway.publicUrl` is unset; the
    * platform knows it once the gateway listens (tests leave it out: the configured host and port stand in).
    */

@@ -304,6 +304,15 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
     // Everything else needs a signed-in user; the hook is scoped to this plugin only.
     await v1.register(async (secured) => {
       secured.addHook('onRequest', authenticate(deps.accounts, deps.config));
+      // R-19/R-21 "at once": a successful write is answered only once this node's gateway holds it, so the next
+      // call after a revocation or a suspension is already refused (not up to one snapshot poll later).
+      const caughtUp = deps.gatewayCaughtUp;
+      if (caughtUp)
+        secured.addHook('onSend', async (request, reply, payload) => {
+          if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400)
+            await caughtUp();
+          return payload;
+        });
       await sessionRoutes(secured, deps, oidc);
       await signingKeyRoutes(secured, deps);
       await backupRoutes(secured, deps);

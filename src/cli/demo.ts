@@ -11,6 +11,7 @@ import { ConnectionRequests } from '../control/connection-requests/index.ts';
 import { SubscriptionRequests, type WorkflowSettings } from '../control/subscription-requests/index.ts';
 import { systemClock } from '../core/clock.ts';
 import { loadConfig } from '../core/config.ts';
+import { problemTypeOrigin, setProblemTypeOrigin } from '../core/errors.ts';
 import { newSecret } from '../core/ids.ts';
 import { sandboxTestCall } from '../gateway/sandbox-probe.ts';
 import { localUrl, type OperatorAccountOrigin, startPlatform } from '../platform.ts';
@@ -377,7 +378,14 @@ interface PortChoice {
  * (LGSP_DEMO_DEFAULT_GATEWAY_PORT / LGSP_DEMO_DEFAULT_ADMIN_PORT), so no test ever needs 8280/9080.
  */
 async function choosePort(
-  part: { name: string; envName: string; setting: string; defaultPort: number; demoDefaultEnv: string },
+  part: {
+    name: string;
+    nameEn: string;
+    envName: string;
+    setting: string;
+    defaultPort: number;
+    demoDefaultEnv: string;
+  },
   configured: { host: string; port: number },
 ): Promise<PortChoice | { problem: string }> {
   const explicit = process.env[part.envName] !== undefined || configured.port !== part.defaultPort;
@@ -389,7 +397,7 @@ async function choosePort(
         `Cổng ${part.name} ${configured.port} (${part.envName} / ${part.setting}) đang được dùng, có thể bởi \`npm start\`.`,
         `  Dừng tiến trình đó, hoặc đặt cổng khác (${part.envName}=0 để chọn cổng trống bất kỳ), hoặc bỏ ${part.envName}`,
         '  để bản demo tự chọn cổng trống.',
-        `The ${part.name} port ${configured.port} (${part.envName} / ${part.setting}) is in use, perhaps by \`npm start\`.`,
+        `The ${part.nameEn} port ${configured.port} (${part.envName} / ${part.setting}) is in use, perhaps by \`npm start\`.`,
         `  Stop that process, or set another port (${part.envName}=0 for any free port), or unset ${part.envName}`,
         '  and the demo picks a free port itself.',
       ].join('\n'),
@@ -426,6 +434,7 @@ export async function runDemo(args: string[]): Promise<number> {
   const gatewayPort = await choosePort(
     {
       name: 'kết nối / gateway',
+      nameEn: 'gateway',
       envName: 'LGSP_GATEWAY_PORT',
       setting: 'gateway.port',
       defaultPort: 8280,
@@ -436,6 +445,7 @@ export async function runDemo(args: string[]): Promise<number> {
   const adminPort = await choosePort(
     {
       name: 'quản trị / admin',
+      nameEn: 'admin',
       envName: 'LGSP_ADMIN_PORT',
       setting: 'admin.port',
       defaultPort: 9080,
@@ -502,6 +512,12 @@ export async function runDemo(args: string[]): Promise<number> {
   }
   const platform = started.value;
   const peers = startedPeer.value;
+  // The peers start beside it in this process, and each start sets where every problem's `type` points (module
+  // state, the last start wins): name the demo's own portal again, the admin URL printed below.
+  if (peers && !config.admin.publicUrl && platform.adminUrl) {
+    setProblemTypeOrigin(localUrl(platform.adminUrl));
+    platform.gatewayWorkers?.setProblemTypeOrigin(problemTypeOrigin());
+  }
   const seeded = await seedDemo(
     {
       ...platform,

@@ -1,5 +1,6 @@
-import { ConfigError, loadConfig } from '../core/config.ts';
+import { type Config, ConfigError, loadConfig } from '../core/config.ts';
 import { localUrl, type OperatorAccountOrigin, type Platform, startPlatform } from '../platform.ts';
+import { backupDirOf } from '../store/scheduled-backup.ts';
 
 export const START_USAGE = `Cách dùng / Usage: lgsp start [--role all|gateway|control|worker]
   Chạy toàn bộ nền tảng (cổng kết nối + API quản trị) theo cấu hình: mặc định kho nhúng PGlite trong ./data.
@@ -137,6 +138,7 @@ export async function runStart(args: string[]): Promise<number> {
       `  API quản trị / Admin API: ${localUrl(platform.adminUrl)}/api/v1  (OpenAPI: /api/v1/openapi.json)`,
       ...consoleLines(localUrl(platform.adminUrl), config.admin.publicUrl),
       `  Kho dữ liệu / Store:      ${platform.store.kind === 'pglite' ? `PGlite (nhúng/embedded) ${config.dataDir}` : 'PostgreSQL'}`,
+      ...backupLines(config),
       '',
       'Bước đầu tiên / First steps:',
       ...signInLines(origin),
@@ -219,6 +221,22 @@ export function consoleLines(adminUrl: string, publicUrl: string): string[] {
     `  Bảng điều khiển / Console: ${adminUrl}/`,
     `  Cổng thông tin / Portal:   ${adminUrl}/portal`,
     ...(site !== adminUrl ? [`  Địa chỉ công khai / Public address: ${site}/  ·  ${site}/portal`] : []),
+  ];
+}
+
+/**
+ * The periodic backup R-24 asks for, said at start: where it goes and how often, or that it is off and how to turn
+ * it on — off is the default, and a platform without it should not look as if it had it.
+ */
+export function backupLines(config: Pick<Config, 'dataDir' | 'backup'>): string[] {
+  if (!config.backup.schedule) {
+    return [
+      '  Sao lưu định kỳ / Backup: TẮT — đặt LGSP_BACKUP_SCHEDULE (ví dụ 1d) để sao lưu tự động (R-24) / OFF — set',
+      '                            LGSP_BACKUP_SCHEDULE (e.g. 1d) for periodic backups',
+    ];
+  }
+  return [
+    `  Sao lưu định kỳ / Backup: mỗi / every ${config.backup.schedule} → ${backupDirOf(config)}, giữ / keep ${config.backup.keep}`,
   ];
 }
 

@@ -47,6 +47,26 @@ const ID_RE = /^[A-Za-z0-9_.:-]{1,100}$/;
 const SERVICE_RE = /^[^/\s,]{1,100}\/[^/\s,]{1,50}$/;
 /** ISO-8601 date-time with seconds and an explicit zone (Z or ±hh:mm): a party's local time is not guessed. */
 const TIME_RE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/i;
+/**
+ * `dd/mm/yyyy HH:mm:ss` (optionally `.mmm`), the way the platform writes times for people and a Vietnamese
+ * spreadsheet exports them: read in the platform's own local time (`timezoneOffsetMinutes`, the zone every time it
+ * shows is in), and only when the caller passes that offset — otherwise a time must carry its zone.
+ */
+const LOCAL_TIME_RE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})[ T](\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,3}))?$/;
+
+/** Epoch ms of a `dd/mm/yyyy HH:mm:ss` local time, or NaN when it is not one or names no real day and time. */
+function localTimeMs(time: string, offsetMinutes: number): number {
+  const m = LOCAL_TIME_RE.exec(time);
+  if (!m) return Number.NaN;
+  const [d, mo, y, h, mi, se] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const ms = Number((m[7] ?? '0').padEnd(3, '0'));
+  const wall = Date.UTC(y, mo - 1, d, h, mi, se, ms);
+  const back = new Date(wall);
+  // Date.UTC rolls 31/02 over into March: a day or time that does not exist is refused, not moved.
+  if (back.getUTCDate() !== d || back.getUTCMonth() !== mo - 1 || back.getUTCHours() !== h) return Number.NaN;
+  return wall - offsetMinutes * 60_000;
+}
+
 /** Already the canonical form (what the platform itself writes): kept as it is, no Date round trip. */
 const CANONICAL_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -105,6 +125,8 @@ function lineCount(text: string): number {
 export function parsePartyFile(
   csv: string,
   period?: { fromMs: number; toMs: number; toleranceMs: number },
+  /** The platform's local time (minutes east of UTC): with it, `dd/mm/yyyy HH:mm:ss` times are read in it. */
+  localOffsetMinutes?: number,
 ): { form: FileForm; entries: PartyEntry[] } {
   if (Buffer.byteLength(csv, 'utf8') > MAX_FILE_BYTES) {
     throw new LgspError('RP_RECONCILIATION_FILE_TOO_LARGE', `> ${MAX_FILE_BYTES} byte / bytes`);
@@ -123,7 +145,7 @@ export function parsePartyFile(
   const file: { form?: FileForm; reader?: (fields: string[], line: number) => void } = {};
   const syntax = readCsv(csv, (fields, line) => {
     if (file.reader) file.reader(fields, line);
-    else Object.assign(file, headerLine(fields, line, { entries, fail, period }));
+    else Object.assign(file, headerLine(fields, line, { entries, fail, period, localOffsetMinutes }));
   });
   if (syntax) fail(syntax.line, syntax.message);
   if (file.form === undefined) {
@@ -137,13 +159,14 @@ interface Sink {
   entries: PartyEntry[];
   fail: (line: number, message: string) => void;
   period: { fromMs: number; toMs: number; toleranceMs: number } | undefined;
+  localOffsetMinutes: number | undefined;
 }
 
 /** The header decides the form and the columns; the reader it returns checks and keeps each following line. */
 function headerLine(
   header: string[],
   headerAt: number,
-  { entries, fail, period }: Sink,
+  { entries, fail, period, localOffsetMinutes }: Sink,
 ): { form: FileForm; reader: (fields: string[], line: number) => void } {
   if (header.every((h) => h === '')) {
     invalid([{ line: headerAt, message: 'thiếu dòng tiêu đề / no header line' }], 1);
@@ -208,11 +231,15 @@ function headerLine(
     const service = at(serviceCol);
     const ms = TIME_RE.test(time)
       ? Date.parse(time[10] === ' ' ? `${time.slice(0, 10)}T${time.slice(11)}` : time)
-      : Number.NaN;
+      : localOffsetMinutes !== undefined
+        ? localTimeMs(time, localOffsetMinutes)
+        : Number.NaN;
     if (Number.isNaN(ms)) {
       fail(
         line,
-        `thời gian không theo ISO-8601 có múi giờ / not an ISO-8601 time with a zone: ${time.slice(0, 40)}`,
+        localOffsetMinutes !== undefined
+          ? `thời gian không theo ISO-8601 có múi giờ, cũng không theo dd/mm/yyyy HH:mm:ss giờ địa phương / neither an ISO-8601 time with a zone nor a local dd/mm/yyyy HH:mm:ss: ${time.slice(0, 40)}`
+          : `thời gian không theo ISO-8601 có múi giờ / not an ISO-8601 time with a zone: ${time.slice(0, 40)}`,
       );
       return;
     }

@@ -53,6 +53,11 @@ export interface ReconcileInput {
   toleranceMs?: number;
   /** Reconcile the party's `/token` requests too; default false (service calls only). */
   includeTokenRequests?: boolean;
+  /**
+   * The platform's local time, minutes east of UTC (`timezoneOffsetMinutes`): the file's `dd/mm/yyyy HH:mm:ss`
+   * times are read in it. Without it, every time in the file must carry its zone.
+   */
+  localOffsetMinutes?: number;
 }
 
 /** One record of the platform's view of the party. */
@@ -411,6 +416,7 @@ export interface ReconciliationTask {
   csv: string | Uint8Array;
   toleranceMs: number;
   period: { fromMs: number; toMs: number; toleranceMs: number };
+  localOffsetMinutes?: number;
   answer: ReconciliationAnswer;
 }
 
@@ -441,7 +447,7 @@ export async function reconcileOnThread(
   ask: (after: ViewCursor | null) => Promise<ViewPage>,
 ): Promise<Reconciliation | Uint8Array> {
   const text = typeof task.csv === 'string' ? task.csv : partyFileText(task.csv);
-  const file = parsePartyFile(text, task.period);
+  const file = parsePartyFile(text, task.period, task.localOffsetMinutes);
   const platform = await wholeView(ask);
   const result = compare(task.scope, task.toleranceMs, file, platform);
   const answer = task.answer;
@@ -535,6 +541,7 @@ async function runReconciliation<T>(
     csv: bytes,
     toleranceMs,
     period: { fromMs, toMs, toleranceMs },
+    ...(input.localOffsetMinutes !== undefined ? { localOffsetMinutes: input.localOffsetMinutes } : {}),
     answer,
   };
   if (reconciliationsRunning >= RECONCILIATIONS_AT_ONCE) {

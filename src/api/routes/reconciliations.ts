@@ -85,6 +85,7 @@ function reconciliationRoute(
           to: body.to,
           csv: uploadedFiles.get(request) ?? body.csv,
           includeTokenRequests: request.query.includeTokenRequests ?? false,
+          localOffsetMinutes: config.timezoneOffsetMinutes,
           ...(body.role ? { role: body.role } : {}),
           ...(body.toleranceSeconds !== undefined
             ? { toleranceMs: Math.round(body.toleranceSeconds * 1000) }
