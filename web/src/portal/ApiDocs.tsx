@@ -3,6 +3,7 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../shared/api.ts';
 import { useT } from '../shared/i18n.tsx';
+import { useTableScroll } from '../shared/table-scroll.ts';
 
 const OpenApiView = lazy(() => import('./OpenApiView.tsx'));
 
@@ -14,6 +15,7 @@ type Operations = OperationResponse<'listPublicVersionOperations'>;
  */
 export function ApiDocs() {
   const t = useT();
+  const scroll = useTableScroll();
   const { id = '' } = useParams();
   const [operations, setOperations] = useState<Operations | null>(null);
   const [spec, setSpec] = useState<unknown>(null);
@@ -67,8 +69,7 @@ export function ApiDocs() {
           <Table
             rowKey={(op) => `${op.name}-${op.soapAction}`}
             pagination={false}
-            // On a phone the table scrolls inside its card rather than spilling past the screen's edge.
-            scroll={{ x: 'max-content' }}
+            scroll={scroll}
             dataSource={operations.items}
             columns={[
               { title: t('Thao tác', 'Operation'), dataIndex: 'name' },

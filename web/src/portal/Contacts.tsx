@@ -2,12 +2,14 @@ import { Alert, Input, Table, Typography } from 'antd';
 import { api, type OperationResponse, problemText } from '../shared/api.ts';
 import { useT } from '../shared/i18n.tsx';
 import { useServerList } from '../shared/server-list.ts';
+import { useTableScroll } from '../shared/table-scroll.ts';
 
 type Organization = OperationResponse<'listPublicContacts'>['items'][number];
 
 /** Each agency's contact point for data sharing, searched and paged on the server (issue 11). */
 export function Contacts() {
   const t = useT();
+  const scroll = useTableScroll();
   const list = useServerList<Organization>((request) =>
     api.call('listPublicContacts', { auth: false, query: request }),
   );
@@ -27,8 +29,7 @@ export function Contacts() {
       {list.error ? <Alert type="error" showIcon title={problemText(list.error, t)} /> : null}
       <Table
         rowKey="code"
-        // On a phone the table scrolls inside its card rather than spilling past the screen's edge.
-        scroll={{ x: 'max-content' }}
+        scroll={scroll}
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination}

@@ -5,6 +5,7 @@ import { api, type OperationResponse, problemText } from '../shared/api.ts';
 import { useBranding } from '../shared/branding.tsx';
 import { useT } from '../shared/i18n.tsx';
 import { R11_ITEMS, R11_KEYS } from '../shared/r11.ts';
+import { useTableScroll } from '../shared/table-scroll.ts';
 import { ColourTag } from '../shared/tags.tsx';
 import { formatDate, formatDateTime } from '../shared/time.ts';
 import { versionState } from '../shared/version-state.ts';
@@ -14,6 +15,7 @@ type PublicService = OperationResponse<'getPublicService'>;
 /** One published service: its R-11 description, provider and contact point, versions and their documents. */
 export function ServicePage() {
   const t = useT();
+  const scroll = useTableScroll();
   const { id = '' } = useParams();
   // A developer copies the address to call: the whole URL, on the gateway, not a path to guess the host of.
   const gatewayUrl = useBranding().gatewayUrl;
@@ -64,8 +66,7 @@ export function ServicePage() {
         <Table
           rowKey="id"
           pagination={false}
-          // On a phone the table scrolls inside its card rather than spilling past the screen's edge.
-          scroll={{ x: 'max-content' }}
+          scroll={scroll}
           dataSource={service.versions}
           columns={[
             { title: t('Phiên bản', 'Version'), dataIndex: 'version' },

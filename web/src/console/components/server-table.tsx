@@ -1,5 +1,6 @@
-import { Grid, type PaginationProps, Table, type TableProps } from 'antd';
+import { type PaginationProps, Table, type TableProps } from 'antd';
 import type { useServerList } from '../../shared/server-list.ts';
+import { useTableScroll } from '../../shared/table-scroll.ts';
 import { EmptyState, ProblemAlert } from './page.tsx';
 
 /** A page-numbered list (`useServerList`) or a cursor list with its own pager below (`useKeysetList`: no `pagination`). */
@@ -20,16 +21,14 @@ export function ServerTable<T extends object>({
   /** What an empty list means, in the reader's words ("Không có đề nghị nào"). */
   emptyText: string;
 } & Omit<TableProps<T>, 'dataSource' | 'loading' | 'pagination' | 'locale'>) {
-  // On a phone (below 576 px) the table scrolls inside its card: its columns spilled past the screen's edge and
-  // the whole page scrolled sideways. Wider screens keep the columns wrapping as before.
-  const wide = Grid.useBreakpoint().sm !== false;
+  const scroll = useTableScroll<T>(table.scroll);
   return (
     <>
       <ProblemAlert error={list.error} />
       <Table<T>
         rowKey="id"
         {...table}
-        scroll={wide ? table.scroll : { ...table.scroll, x: 'max-content' }}
+        scroll={scroll}
         loading={list.loading}
         dataSource={list.items}
         pagination={list.pagination ?? false}
