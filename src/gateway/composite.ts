@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { UNMATCHED_RESOURCE } from '../api/contract/transactions.ts';
 import { ERRORS, type ErrorCode } from '../core/errors.ts';
 import { EMPTY_SHA256 } from '../core/hashing.ts';
 import { HEADER } from '../federation/wire.ts';
@@ -16,7 +17,7 @@ import {
   type TemplateValues,
 } from './composite-plan.ts';
 import { type GatewayContext, poolFor } from './context.ts';
-import { endAfterRecord, finish, refuse, UNMATCHED } from './exchange.ts';
+import { endAfterRecord, finish, refuse } from './exchange.ts';
 import { originHeaders } from './federated-forward.ts';
 import {
   environment,
@@ -210,7 +211,7 @@ async function callBackend(run: Run, backend: CompiledBackend, index: number): P
   }
 
   const nowMs = ctx.clock.nowMs();
-  const child = newTransactionRecord(ctx.ids.next('txn', nowMs), 'GET', UNMATCHED, 'sync', nowMs);
+  const child = newTransactionRecord(ctx.ids.next('txn', nowMs), 'GET', UNMATCHED_RESOURCE, 'sync', nowMs);
   child.parentTransactionId = run.parent.id;
   child.consumerSystemId = run.route.providerSystemId;
   child.consumerOrgCode = run.route.providerOrgCode;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { UNMATCHED_RESOURCE } from '../api/contract/transactions.ts';
 import { type ErrorCode, toProblem } from '../core/errors.ts';
 import { newTransactionRecord, type TransactionRecord } from '../telemetry/record.ts';
 import { clientAddress } from './client-address.ts';
@@ -14,8 +15,6 @@ import { type Refusal, refusal } from './policy.ts';
  * them and records through `finish`.
  */
 
-/** A template stands in for the raw path in records when nothing better is known: never the raw path (R-02). */
-export const UNMATCHED = '(không khớp/unmatched)';
 /** The template of the token endpoint's records. */
 export const TOKEN_TEMPLATE = '/token';
 /** The template of the revocation endpoint's records (RFC 7009). */
@@ -26,7 +25,13 @@ const OAUTH_NO_STORE = Object.freeze({ 'cache-control': 'no-store', pragma: 'no-
 
 /** The record of a call that has just arrived: nothing known yet but its id, method, caller address and arrival time. */
 export function blankRecord(ctx: GatewayContext, req: IncomingMessage, nowMs: number): TransactionRecord {
-  const rec = newTransactionRecord(ctx.ids.next('txn', nowMs), req.method ?? 'GET', UNMATCHED, 'sync', nowMs);
+  const rec = newTransactionRecord(
+    ctx.ids.next('txn', nowMs),
+    req.method ?? 'GET',
+    UNMATCHED_RESOURCE,
+    'sync',
+    nowMs,
+  );
   rec.clientAddress = clientAddress(req, ctx.trustedProxies);
   return rec;
 }

@@ -4,6 +4,12 @@ import { FederationRecordSchema } from './peers.ts';
 
 /** Transaction records, as read back. */
 
+/**
+ * The resource template of a record whose call matched none of its version's resources (or came before any was
+ * known): never the raw path (R-02). The console says it in the reader's language.
+ */
+export const UNMATCHED_RESOURCE = '(không khớp/unmatched)';
+
 export const TRANSACTION_LEGS = ['sync', 'intake', 'delivery', 'ack'] as const;
 export const TransactionLegSchema = OneOf(TRANSACTION_LEGS, {
   description:

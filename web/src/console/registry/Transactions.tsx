@@ -1,6 +1,7 @@
 import { Button, Card, Descriptions, Form, Input, Select, Space } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
+import { UNMATCHED_RESOURCE } from '../../../../src/api/contract/transactions.ts';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { ErrorCodeText, WithErrorMeaning } from '../../shared/error-code.tsx';
 import { useT } from '../../shared/i18n.tsx';
@@ -564,11 +565,11 @@ function Hash({ value }: { value: string | null }) {
 
 /**
  * A call that matched none of the version's resources is recorded with the gateway's bilingual mark
- * (`UNMATCHED`, src/gateway/exchange.ts): the screen says it in the reader's language, not both at once.
+ * (`UNMATCHED_RESOURCE`): the screen says it in the reader's language, not both at once.
  */
-const UNMATCHED_MARK = '(không khớp/unmatched)';
-
 function ResourceText({ template }: { template: string }) {
   const t = useT();
-  return template === UNMATCHED_MARK ? t('(không khớp tài nguyên nào)', '(no resource matched)') : template;
+  return template === UNMATCHED_RESOURCE
+    ? t('(không khớp tài nguyên nào)', '(no resource matched)')
+    : template;
 }
