@@ -194,12 +194,15 @@ function RequestModal({ service, onDone }: { service: Service | null; onDone: (s
       .catch(setError);
   }, [service]);
 
-  // A choice of one is made already: the only consumer system (as the form opens), the only published version (as
-  // it arrives) — a newcomer with one of each met two empty selects.
+  // A choice of one is made already, as each list arrives — the only consumer system, the only published version: a
+  // newcomer with one of each met two empty selects. (The form's initialValues would see the systems only if they
+  // had loaded before the dialog first opened.)
   useEffect(() => {
+    if (systems.length === 1 && !form.getFieldValue('systemId'))
+      form.setFieldValue('systemId', systems[0]?.id);
     if (versions.length === 1 && !form.getFieldValue('versionId'))
       form.setFieldValue('versionId', versions[0]?.id);
-  }, [versions, form]);
+  }, [systems, versions, form]);
 
   const send = async (values: RequestFields & { systemId: string; versionId: string }) => {
     setError(null);
@@ -241,12 +244,7 @@ function RequestModal({ service, onDone }: { service: Service | null; onDone: (s
           'The request is approved for the sandbox first; after a successful test call, the agency asks for production.',
         )}
       </Typography.Paragraph>
-      <Form
-        form={form}
-        layout="vertical"
-        initialValues={systems.length === 1 ? { systemId: systems[0]?.id } : undefined}
-        onFinish={(v) => void send(v)}
-      >
+      <Form form={form} layout="vertical" onFinish={(v) => void send(v)}>
         <Form.Item
           name="systemId"
           label={t('Hệ thống khai thác', 'Consumer system')}
