@@ -439,7 +439,14 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
           metrics,
           pendingMessages: () => queue.pendingCount(),
           sandboxGateway,
-          ...(serves.gateway ? { gatewayCaughtUp: () => snapshots.refresh() } : {}),
+          ...(serves.gateway
+            ? {
+                gatewayCaughtUp: async () => {
+                  await snapshots.refresh();
+                  await gatewayWorkers?.caughtUp(snapshots.revision);
+                },
+              }
+            : {}),
           gatewayUrl: sandboxGateway.url,
         })
       : await nodeHealthServer(config, describeNode, metrics);

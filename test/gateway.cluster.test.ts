@@ -12,13 +12,17 @@ import { NatsQueue } from '../src/messaging/nats-queue.ts';
 import { EgressPolicy } from '../src/net/egress.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
+import { insertServices } from './helpers/bulk.ts';
+import { adminCaller } from './helpers/cluster.ts';
 import { startDestination } from './helpers/destination.ts';
 import { getToken, within } from './helpers/gateway-harness.ts';
 import {
+  agentPerWorker,
   assertEveryCallRecorded,
   assertQuotaAcrossWorkers,
   everyWorkerIssues,
   freshCall,
+  keptCall,
   startWorkersPlatform,
   untilEveryWorker,
   type WorkersPlatform,
@@ -69,6 +73,44 @@ describe('gateway in worker processes', () => {
       const answers = await untilEveryWorker(() => call(`${platform.gatewayUrl}/dancu/1.0/congdan/1`, token));
       return answers.every((r) => r.status === 401);
     });
+  });
+
+  test('an admin API revocation is answered once every worker holds it: the next call on each is refused', async () => {
+    const cred = await platform.registry.issueCredential(seed.consumerSystem.id, 'production', 'test');
+    await platform.snapshots.refresh();
+    await within(5_000, () => everyWorkerIssues(platform.gatewayUrl, cred));
+    const token = await getToken(platform.gatewayUrl, cred.consumerKey, cred.consumerSecret);
+    // A kept connection to each worker: the calls after the revocation reach both at once, with no accept between.
+    const agents = await agentPerWorker((agent) => keptCall(platform.gatewayUrl, token, agent));
+    for (const agent of agents) assert.equal((await keptCall(platform.gatewayUrl, token, agent)).status, 200);
+    // A province-sized registry (3,000 more services): the snapshot the revocation makes is several hundred KB, more
+    // than a pipe holds, so it reaches the workers over several writes while the admin API answers.
+    const now = new Date();
+    await insertServices(
+      platform.store,
+      Array.from({ length: 3_000 }, (_, i) => ({
+        id: `svc_bulk${i}`,
+        context: `bulk${i}`,
+        name: `Dịch vụ số ${i}`,
+        providerSystemId: seed.providerSystem.id,
+        versionId: `ver_bulk${i}`,
+        status: 'published' as const,
+        createdAt: now,
+      })),
+      now,
+    );
+    const admin = await adminCaller(platform.adminUrl, 'mat-khau-kiem-thu');
+    const revoked = await admin('POST', `/api/v1/credentials/${cred.id}/revoke`, {
+      reason: 'thu hồi / revoked',
+    });
+    assert.equal(revoked.status, 200, revoked.text);
+    const answers = await Promise.all(agents.map((agent) => keptCall(platform.gatewayUrl, token, agent)));
+    for (const agent of agents) agent.destroy();
+    assert.deepEqual(
+      answers.map((r) => r.status),
+      [401, 401],
+      'the call right after the revocation is refused by both workers',
+    );
   });
 
   test('a quota holds across workers (within one 100 ms sync of traffic)', () =>

@@ -73,6 +73,8 @@ export type ToPrimary =
    * before by any worker of this node (docs/security.md §2.12); the call waits for `replay-checked`.
    */
   | { type: 'replay-check'; requestId: number; signatures: SeenSignature[] }
+  /** The worker now serves this snapshot revision (its first, from `init`, or one pushed by `snapshot`). */
+  | { type: 'snapshot-installed'; revision: number }
   | { type: 'stopped' };
 
 /** How often workers and primary exchange quota counts, `/token` failures and status. */

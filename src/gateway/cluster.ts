@@ -25,6 +25,12 @@ export interface GatewayWorkers {
    * event, not a sleep).
    */
   quotaSynced(): Promise<void>;
+  /**
+   * Resolves once every live worker serves `revision` or a newer snapshot, or after `CAUGHT_UP_LIMIT_MS` (a worker
+   * that stalls must not hold the admin API's answers; it gets the snapshot all the same). An admin write waits for
+   * this, so that a revocation answered is refused by the very next call on any worker.
+   */
+  caughtUp(revision: number): Promise<void>;
   /** Each live worker's shared counters as it last reported them (its Redis state), by worker id. */
   counters(): ReadonlyMap<string, GatewayCounterStates>;
   /** Tells every worker where problems' `type` pages are (core/errors.ts); a worker forked later gets it at init. */
@@ -40,6 +46,9 @@ export interface GatewayWorkers {
  * whichever accepts — and it keeps the store, the recorder and the snapshot, pushing each new snapshot to every
  * worker. Workers that die are replaced.
  */
+/** The longest an admin write waits for the workers to install its snapshot: the 1 s worst case of issue 13. */
+const CAUGHT_UP_LIMIT_MS = 1_000;
+
 export async function startGatewayWorkers(
   config: Config,
   deps: {
@@ -85,6 +94,18 @@ export async function startGatewayWorkers(
    * before the call may still be unread in the pipe when the waiter starts; the second was surely sent after it.
    */
   let syncWaiters: Array<{ reports: Map<number, number>; resolve: () => void }> = [];
+  /** The snapshot revision each worker serves (it reports each install), and who waits for all to reach one. */
+  const installed = new Map<number, number>();
+  const revisionWaiters = new Set<{ revision: number; resolve: () => void }>();
+  const everyWorkerServes = (revision: number) =>
+    [...workers].every((w) => !w.isConnected() || (installed.get(w.id) ?? 0) >= revision);
+  const settleRevisionWaiters = () => {
+    for (const waiter of revisionWaiters) {
+      if (!everyWorkerServes(waiter.revision)) continue;
+      revisionWaiters.delete(waiter);
+      waiter.resolve();
+    }
+  };
   let stopping = false;
 
   const sendTo = (w: Worker, m: ToWorker) => {
@@ -127,6 +148,9 @@ export async function startGatewayWorkers(
         } else if (m.type === 'replay-check') {
           const seen = signatures.firstSeen(m.signatures, systemClock.nowMs());
           sendTo(w, { type: 'replay-checked', requestId: m.requestId, seen });
+        } else if (m.type === 'snapshot-installed') {
+          installed.set(w.id, m.revision);
+          settleRevisionWaiters();
         } else if (m.type === 'accepted') deps.onMessageAccepted?.();
         else if (m.type === 'egress-denied') deps.egress.reportDenied(m.denial);
         else if (m.type === 'revoke-token') {
@@ -149,6 +173,8 @@ export async function startGatewayWorkers(
       });
       w.on('exit', (code, signal) => {
         workers.delete(w);
+        installed.delete(w.id);
+        settleRevisionWaiters();
         quotaReports.delete(w.id);
         counterReports.delete(String(w.id));
         reject(new Error(`gateway worker exited (${code ?? signal}) before listening`));
@@ -210,6 +236,27 @@ export async function startGatewayWorkers(
     counters: () => counterReports,
     setProblemTypeOrigin(origin) {
       for (const w of workers) sendTo(w, { type: 'problem-type-origin', origin });
+    },
+    caughtUp(revision) {
+      if (everyWorkerServes(revision)) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const waiter = {
+          revision,
+          resolve: () => {
+            clearTimeout(limit);
+            resolve();
+          },
+        };
+        const limit = setTimeout(() => {
+          revisionWaiters.delete(waiter);
+          logger.warn(
+            { revision },
+            'một worker của cổng chưa nhận bản cấu hình mới sau 1 s / a gateway worker has not installed the new snapshot after 1 s',
+          );
+          resolve();
+        }, CAUGHT_UP_LIMIT_MS);
+        revisionWaiters.add(waiter);
+      });
     },
     quotaSynced() {
       return new Promise<void>((resolve) => {

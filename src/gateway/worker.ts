@@ -112,7 +112,10 @@ const asyncPath = await openOwnMessaging(config, systemClock, logger);
 const revocations = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
 let revocationIds = 0;
 const revisionWaiters = new Set<{ revision: number; resolve: () => void }>();
+// The primary holds an admin write's answer until every worker serves its revision (GatewayWorkers.caughtUp).
+send({ type: 'snapshot-installed', revision: snapshots.revision });
 snapshots.onInstall((data) => {
+  send({ type: 'snapshot-installed', revision: data.revision });
   for (const waiter of revisionWaiters) {
     if (data.revision < waiter.revision) continue;
     revisionWaiters.delete(waiter);

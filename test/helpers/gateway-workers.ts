@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, type IncomingHttpHeaders } from 'node:http';
+import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../../src/core/config.ts';
@@ -108,6 +108,27 @@ export async function agentPerWorker(
     else held.set(worker, agent);
   }
   return [...held.values()];
+}
+
+/** A GET of the seeded `dancu` service on the agent's kept connection (so, to the worker that holds it), its body read. */
+export function keptCall(
+  gatewayUrl: string,
+  token: string,
+  agent: Agent,
+): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${gatewayUrl}/dancu/1.0/congdan/1`,
+      { agent, headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** A GET on a fresh connection (so that it may reach any worker), its body read. */
