@@ -6,6 +6,7 @@ import { formatVietnamDate, formatVietnamDateTime, utcOffsetLabel } from '../cor
 import type { Store } from '../store/port.ts';
 import {
   DAILY_ROLLUP_OFFSET_HOURS,
+  dailyRollupDay,
   dailyRollupDayStart,
   errorsSql,
   floorHour,
@@ -277,8 +278,6 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
   const dayA = dailyRollupDayStart(fromMs) === fromMs ? fromMs : dailyRollupDayStart(fromMs) + 24 * HOUR_MS;
   const dayB = dailyRollupDayStart(split);
   const [dailyFrom, dailyTo] = dailyUsable && dayA < dayB ? [dayA, dayB] : [split, split];
-  const localDay = (ms: number) =>
-    new Date(ms + DAILY_ROLLUP_OFFSET_HOURS * HOUR_MS).toISOString().slice(0, 10);
 
   const joinConsumer = groupBy.includes('consumerOrganization');
   const joinProvider = groupBy.includes('providerOrganization');
@@ -297,7 +296,7 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
         count AS calls, errors, refused, request_bytes, response_bytes, duration_ms_sum, duration_ms_max,
         ${rollupBuckets}
       FROM transaction_rollups_daily
-      WHERE day >= ${localDay(dailyFrom)}::date AND day < ${localDay(dailyTo)}::date
+      WHERE day >= ${dailyRollupDay(dailyFrom)}::date AND day < ${dailyRollupDay(dailyTo)}::date
       UNION ALL
       SELECT hour, consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class,
         kind, count AS calls, errors, refused, request_bytes, response_bytes, duration_ms_sum, duration_ms_max,
