@@ -9,7 +9,7 @@ export const transactionCommands: Group = {
   subcommands: {
     list: listCommand({
       synopsis:
-        '[--from <yyyy-mm-dd[Thh:mm]>] [--to <yyyy-mm-dd[Thh:mm]>] [--consumer <system id>] [--provider <system id>] [--service <id>] ' +
+        '[--from <dd/mm/yyyy[ HH:mm]>] [--to <dd/mm/yyyy[ HH:mm]>] [--consumer <system id>] [--provider <system id>] [--service <id>] ' +
         '[--status 404|5xx|success|error] [--error <code>] [--message <id>] [--txn <id>] [--limit N] [--cursor <c>]',
       summary: `Tra cứu, mới nhất trước / Search, newest first (--from/--to: ${PERIOD_NOTE})`,
       filters: {
