@@ -229,6 +229,13 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
     );
     const run = await lgsp('transactions', 'list', '--limit', '2');
     assert.equal(run.code, 0, run.err);
+    // Both sides by the system's name and the organization's code, not by `sys_…` id; --json keeps the ids.
+    assert.match(run.out, /Bên khai thác \/ Consumer\s+Bên cung cấp \/ Provider/);
+    assert.match(run.out, /Cổng dịch vụ công \(000\.00\.31\.H01\)\s+CSDL Hộ tịch \(000\.00\.31\.H01\)/);
+    assert.doesNotMatch(run.out, /sys_/);
+    const listed = await json('transactions', 'list', '--limit', '1');
+    assert.equal(listed.items[0].consumer.systemId, seed.consumer.id);
+    assert.equal(listed.items[0].consumer.systemName, 'Cổng dịch vụ công');
     assert.match(run.out, /GW_UPSTREAM_TIMEOUT/);
     assert.match(run.out, /GET \/khaisinh\/\{soDinhDanh\}/);
     const cursor = /--cursor (\S+)/.exec(run.out)?.[1];

@@ -60,14 +60,24 @@ export const TransactionQuery = Type.Object(
   Strict,
 );
 
+const SystemName = Type.String({
+  description:
+    'Tên hệ thống trong danh mục hiện nay; null nếu không có hệ thống hoặc đã xoá / the system’s name in the registry now',
+});
+
 export const TransactionSchema = Type.Object({
   id: Type.String(),
   consumer: Type.Object({
     systemId: Nullable(Type.String()),
+    systemName: Nullable(SystemName),
     organizationCode: Nullable(Type.String()),
     credentialId: Nullable(Type.String()),
   }),
-  provider: Type.Object({ systemId: Nullable(Type.String()), organizationCode: Nullable(Type.String()) }),
+  provider: Type.Object({
+    systemId: Nullable(Type.String()),
+    systemName: Nullable(SystemName),
+    organizationCode: Nullable(Type.String()),
+  }),
   service: Type.Object({
     id: Nullable(Type.String()),
     context: Nullable(Type.String()),
