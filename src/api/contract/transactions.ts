@@ -16,11 +16,12 @@ export const TransactionLegSchema = OneOf(TRANSACTION_LEGS, {
     'sync: lời gọi đồng bộ (cả hai chặng); thông điệp: intake (nguồn → LGSP), delivery (LGSP → đích, mỗi lần), ack (đích xác nhận) / a sync call, or one leg of an async message',
 });
 
-export const TRANSACTION_KINDS = ['service_call', 'token_request'] as const;
+export const TRANSACTION_KINDS = ['service_call', 'token_request', 'platform_call'] as const;
 export const TransactionKindSchema = OneOf(TRANSACTION_KINDS, {
   description:
-    'service_call: lời gọi dịch vụ (và các chặng thông điệp); token_request: yêu cầu cấp token POST /token / a ' +
-    'call to a service (or a message leg), or a /token request',
+    'service_call: lời gọi dịch vụ (và các chặng thông điệp); token_request: yêu cầu cấp token POST /token; ' +
+    'platform_call: yêu cầu tới địa chỉ của nền tảng /_lgsp/… (trạng thái, biên nhận, hộp thư trống, bị từ chối) / ' +
+    'a call to a service (or a message leg), a /token request, or a request to the platform endpoints /_lgsp/…',
 });
 
 export const TransactionQuery = Type.Object(
