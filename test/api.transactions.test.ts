@@ -84,5 +84,46 @@ for (const kind of storeKinds) {
       assert.equal(t.service.context, 'hotich');
       assert.equal(t.durationMs, 21);
     });
+
+    test('each side names its system as the registry has it, joined into the same page; the ids stay', async () => {
+      const org = await h.registry.createOrganization({ code: '000.00.33.H01', name: 'Sở Nội vụ' }, 'test');
+      const mk = (name: string) =>
+        h.registry.createSystem({ organizationId: org.id, name, isProvider: true, isConsumer: true }, 'test');
+      const consumer = await mk('Một cửa điện tử');
+      const provider = await mk('CSDL Cán bộ');
+      await insertTransactions(h.store, [
+        record(40, { consumerSystemId: consumer.id, providerSystemId: provider.id }),
+        record(41, { consumerSystemId: consumer.id, providerSystemId: null, resourceTemplate: '/token' }),
+      ]);
+      const res = await h.call('GET', `/api/v1/transactions?consumerSystemId=${consumer.id}`);
+      assert.equal(res.statusCode, 200, res.body);
+      const [token, call] = res.json().items as Json[];
+      assert.deepEqual(call!.consumer, {
+        systemId: consumer.id,
+        systemName: 'Một cửa điện tử',
+        organizationCode: '000.00.31.H01',
+        credentialId: 'cred_1',
+      });
+      assert.deepEqual(call!.provider, {
+        systemId: provider.id,
+        systemName: 'CSDL Cán bộ',
+        organizationCode: '000.00.32.H01',
+      });
+      assert.equal(token!.provider.systemName, null, 'no provider, no name');
+      // A system the registry does not know (a peer's, one removed): its id, no name.
+      const unknown = (await h.call('GET', '/api/v1/transactions?consumerSystemId=sys_a&limit=1')).json();
+      assert.equal(unknown.items[0].consumer.systemId, 'sys_a');
+      assert.equal(unknown.items[0].consumer.systemName, null);
+      // The join keeps the keyset paging and the one-record read working (columns qualified).
+      const page = (await h.call('GET', '/api/v1/transactions?limit=1')).json();
+      const next = (
+        await h.call('GET', `/api/v1/transactions?limit=1&cursor=${encodeURIComponent(page.nextCursor)}`)
+      ).json();
+      assert.equal(page.items[0].id, token!.id);
+      assert.equal(next.items[0].id, call!.id);
+      const detail = await h.call('GET', `/api/v1/transactions/${call!.id}`);
+      assert.equal(detail.statusCode, 200, detail.body);
+      assert.equal(detail.json().consumer.systemName, 'Một cửa điện tử');
+    });
   });
 }

@@ -229,6 +229,13 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
     );
     const run = await lgsp('transactions', 'list', '--limit', '2');
     assert.equal(run.code, 0, run.err);
+    // Both sides by the system's name and the organization's code, not by `sys_…` id; --json keeps the ids.
+    assert.match(run.out, /Bên khai thác \/ Consumer\s+Bên cung cấp \/ Provider/);
+    assert.match(run.out, /Cổng dịch vụ công \(000\.00\.31\.H01\)\s+CSDL Hộ tịch \(000\.00\.31\.H01\)/);
+    assert.doesNotMatch(run.out, /sys_/);
+    const listed = await json('transactions', 'list', '--limit', '1');
+    assert.equal(listed.items[0].consumer.systemId, seed.consumer.id);
+    assert.equal(listed.items[0].consumer.systemName, 'Cổng dịch vụ công');
     assert.match(run.out, /GW_UPSTREAM_TIMEOUT/);
     assert.match(run.out, /GET \/khaisinh\/\{soDinhDanh\}/);
     const cursor = /--cursor (\S+)/.exec(run.out)?.[1];
@@ -244,7 +251,7 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
     assert.match(bad.err, /querystring\/status/);
   });
 
-  test('--from/--to take a day or a zone-less time as Vietnam time; a day in --to includes that day', async () => {
+  test('--from/--to take dd/mm/yyyy, a day or a zone-less time as Vietnam time; a day in --to includes that day', async () => {
     // The transactions test's three calls: 08:00:00, 08:00:01 and 08:00:02 on 01/03/2025, Vietnam time.
     const count = async (...args: string[]) => (await json('transactions', 'list', ...args)).items.length;
     assert.equal(await count('--from', '2025-03-01', '--to', '2025-03-01'), 3, 'the whole day');
@@ -265,9 +272,34 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
       'zones as typed',
     );
 
+    // As Vietnamese write it: dd/mm/yyyy, dd/mm/yyyy HH:mm[:ss] — one parser for every date option (args.ts).
+    assert.equal(await count('--from', '01/03/2025', '--to', '01/03/2025'), 3, 'dd/mm/yyyy, the whole day');
+    assert.equal(await count('--from', '01/03/2025 08:00:01', '--to', '1/3/2025'), 2, 'dd/mm/yyyy HH:mm:ss');
+    assert.equal(await count('--to', '01/03/2025 08:00'), 0, 'dd/mm/yyyy HH:mm in --to is exclusive');
+
     const statistics = await json('report', 'statistics', '--from', '2025-03-01', '--to', '2025-03-01');
     assert.equal(statistics.from, '2025-02-28T17:00:00.000Z');
     assert.equal(statistics.to, '2025-03-01T17:00:00.000Z');
+    const inVietnamese = await json('report', 'statistics', '--from', '01/03/2025', '--to', '31/03/2025');
+    assert.equal(inVietnamese.from, '2025-02-28T17:00:00.000Z');
+    assert.equal(inVietnamese.to, '2025-03-31T17:00:00.000Z');
+
+    // Anything else: a usage error naming the option and the forms, exit 2, no schema error from the API.
+    for (const args of [
+      ['transactions', 'list', '--from', '2025/03/01'],
+      ['report', 'statistics', '--from', '01/03/2025', '--to', '32/03/2025'],
+      ['audit', 'list', '--to', 'hôm qua'],
+      ['version', 'consumers', seed.version.id, '--since', '01.03.2025'],
+      ['peers', 'ledger', '--from', '01/03/2025', '--to', 'Mar 31'],
+    ]) {
+      const run = await lgsp(...args);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.err}`);
+      assert.match(
+        run.err,
+        /--(from|to|since): không đọc được thời điểm .* dd\/mm\/yyyy, dd\/mm\/yyyy HH:mm/,
+      );
+      assert.doesNotMatch(run.err, /API_VALIDATION_FAILED|querystring/);
+    }
 
     const csv = join(dir, 'ben-doi-soat.csv');
     writeFileSync(csv, 'ma_giao_dich,trang_thai\n');

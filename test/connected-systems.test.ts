@@ -13,7 +13,7 @@ import {
 } from '../src/reports/connected-systems.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/record-copy.ts';
-import { runRollups } from '../src/telemetry/rollups.ts';
+import { recomputeRollups, runRollups } from '../src/telemetry/rollups.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { callRecord } from './helpers/records.ts';
@@ -240,25 +240,25 @@ for (const kind of storeKinds) {
       assert.deepEqual(ofA.map((c) => c.systemId).sort(), [sys.active.id, sys.idle.id].sort());
     });
 
-    test('daily history from the rollups equals the raw counts of the rolled-up hours', async () => {
+    test('daily history by Vietnam day equals the raw counts, rolled-up hours and later ones alike', async () => {
       const db = h.store.db as unknown as Kysely<unknown>;
       for (const s of Object.values(sys)) {
         const history = await connectionHistory(h.store, s.id, { nowMs: NOW });
         assert.equal(history.items.length, 30);
         assert.equal(history.items.at(-1)!.day, '2025-03-10');
         assert.equal(history.items[0]!.day, '2025-02-09');
+        assert.equal(history.from, '2025-02-08T17:00:00.000Z', 'the first Vietnam day begins at 00:00 UTC+7');
+        assert.equal(history.to, '2025-03-10T17:00:00.000Z');
         assert.ok(history.rolledUpUntil, 'history.rolledUpUntil');
-        const until = history.rolledUpUntil;
         const { rows } = await sql<{
           day: string;
           side: string;
           calls: string | number;
           errors: string | number;
-        }>`SELECT to_char(request_in_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, side, count(*) AS calls,
-            count(*) FILTER (WHERE error_code IS NOT NULL OR consumer_status >= 500) AS errors
+        }>`SELECT to_char((request_in_at + interval '7 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, side,
+            count(*) AS calls, count(*) FILTER (WHERE error_code IS NOT NULL OR consumer_status >= 500) AS errors
           FROM (SELECT 'consumer' AS side, * FROM transactions WHERE consumer_system_id = ${s.id}
                 UNION ALL SELECT 'provider' AS side, * FROM transactions WHERE provider_system_id = ${s.id}) x
-          WHERE request_in_at < ${until}::timestamptz
           GROUP BY 1, 2`.execute(db);
         const expected = new Map<string, Json>();
         for (const r of rows) {
@@ -280,12 +280,12 @@ for (const kind of storeKinds) {
           s.name,
         );
       }
-      // The hour not rolled up yet (the last one) is not in the history: of p's 7 calls today, only the one of
-      // 2 hours ago, not the 6 of the last minutes.
+      // The hour not rolled up yet (the last one) is read from the raw records: all 7 of p's calls today are in
+      // today's row — the one of 2 hours ago (rolled up) and the 6 of the last minutes (not yet).
       const p = await connectionHistory(h.store, sys.p.id, { nowMs: NOW, days: 1 });
       assert.equal(p.rolledUpUntil, iso(NOW - HOUR));
       assert.equal(p.items.length, 1);
-      assert.equal(p.items[0]!.asConsumer.calls, 1);
+      assert.deepEqual(p.items[0]!.asConsumer, { calls: 7, errors: 5 });
       assert.equal(
         (await connectionHistory(h.store, sys.p.id, { nowMs: NOW, days: 9999 })).items.length,
         730,
@@ -365,13 +365,37 @@ for (const kind of storeKinds) {
         assert.match(out, /không có giao dịch thành công trong 24 giờ \/ idle/);
         assert.match(out, /Kết nối lần đầu \/ First connection\s+28\/02\/2025 19:00/);
         assert.match(out, /07\/03\/2025\s+1\s+0\s+0\s+0/);
-        // The daily rows are UTC days of rolled-up hours only, and the output says so where it is read.
-        assert.match(out, /Ngày \(UTC\) \/ Day \(UTC\)/, 'the day column says its days are UTC days');
-        assert.match(out, /later hours are not in the daily rows yet/, 'the rows stop at the rolled-up time');
+        // The daily rows are Vietnam days, and the day column says so.
+        assert.match(out, /Ngày \(giờ Việt Nam\) \/ Day \(Vietnam time\)/);
+        assert.doesNotMatch(out, /UTC/);
         assert.equal(out.split('\n').filter((l) => /^\d\d\/\d\d\/2025 /.test(l)).length, 14);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+
+    // Last: it registers one more system, which the list tests above would count.
+    test('a call at 23:30 UTC is in the next Vietnam day’s row, rolled up or not', async () => {
+      const night = await h.registry.createSystem(
+        { organizationId: orgB, name: 'Hệ thống gọi ban đêm', isProvider: false, isConsumer: true },
+        'test',
+      );
+      const rolled = Date.parse('2025-03-07T23:30:00Z'); // 06:30 on 08/03 in Vietnam, long rolled up
+      const justNow = Date.parse('2025-03-10T23:30:00Z'); // 06:30 on 11/03 in Vietnam, not rolled up yet
+      await insertTransactions(h.store, [rec(rolled, night.id, sys.p.id), rec(justNow, night.id, sys.p.id)]);
+      await recomputeRollups(h.store, rolled, rolled + HOUR, NOW);
+      const late = NOW + 12 * HOUR; // 07:00 on 11/03 in Vietnam; the rollups still stop at NOW − 1 h
+      const history = await connectionHistory(h.store, night.id, { nowMs: late, days: 5 });
+      assert.deepEqual(
+        history.items.map((d) => [d.day, d.asConsumer.calls]),
+        [
+          ['2025-03-07', 0],
+          ['2025-03-08', 1],
+          ['2025-03-09', 0],
+          ['2025-03-10', 0],
+          ['2025-03-11', 1],
+        ],
+      );
     });
   });
 }

@@ -8,6 +8,7 @@ import { platformRate } from '../src/gateway/policy.ts';
 import { QuotaCounters } from '../src/gateway/quota.ts';
 import type { TokenClaims } from '../src/gateway/tokens.ts';
 import type { Platform } from '../src/platform.ts';
+import { statistics } from '../src/reports/statistics.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { stopPlatformAndQueue } from './helpers/nats-queue.ts';
 import { FULL_DESCRIPTION, testInSandbox } from './helpers/onboard.ts';
@@ -146,6 +147,8 @@ for (const setup of platformEngines) {
     const tokens = new Map<string, string>();
     /** Reads of message metadata by the gateway (`queue.get`): a refusal must make none. */
     let reads = 0;
+    /** The source system A calls from. */
+    let systemA = '';
 
     const token = async (who: string) => {
       let t = tokens.get(who);
@@ -187,6 +190,7 @@ for (const setup of platformEngines) {
         registry.createSystem({ organizationId, name, isProvider: provider, isConsumer: !provider }, 'test');
       const destP = await system(orgP.id, 'Quản lý văn bản', true);
       const srcA = await system(orgA.id, 'Một cửa', false);
+      systemA = srcA.id;
       const srcB = await system(orgB.id, 'Cấp phép', false);
       const service = await registry.createService(
         { context: 'vanthu', name: 'vanthu', providerSystemId: destP.id, description: FULL_DESCRIPTION },
@@ -290,6 +294,59 @@ for (const setup of platformEngines) {
         `recorded with the endpoint it was for: ${JSON.stringify(refusals)}`,
       );
       assert.equal(Math.floor(Date.now() / MINUTE_MS), minute, 'the test stayed in one minute');
+
+      // Requests to /_lgsp/… are the platform's, not a service's (kind platform_call, migration 0040); a pulled
+      // message and its acknowledgement stay the delivery and ack legs of the message, of its service.
+      const records = await platform.store.db
+        .selectFrom('transactions')
+        .select(['kind', 'leg', 'resource_template', 'service_id', 'consumer_status'])
+        .execute();
+      const platformCalls = records.filter((r) => r.kind === 'platform_call');
+      assert.ok(
+        platformCalls.every((r) => r.resource_template.startsWith('/_lgsp/') || r.consumer_status === 429),
+        JSON.stringify(platformCalls.filter((r) => !r.resource_template.startsWith('/_lgsp/'))),
+      );
+      assert.ok(
+        platformCalls.some(
+          (r) => r.resource_template === '/_lgsp/messages/{messageId}' && r.consumer_status === 200,
+        ),
+        'an answered status poll is a platform call',
+      );
+      assert.ok(
+        platformCalls.every((r) => r.service_id === null && r.leg === 'sync'),
+        'platform calls name no service and are no message leg',
+      );
+      const legs = records.filter((r) => r.leg === 'delivery' || r.leg === 'ack');
+      assert.ok(
+        legs.length >= 2 && legs.every((r) => r.kind === 'service_call' && r.service_id !== null),
+        `pulled deliveries and acks stay their service's legs: ${JSON.stringify(legs)}`,
+      );
+
+      // The statistics of A's calls: by default service calls only, no "(không xác định / unknown)" service for
+      // its status polls; asked for, the polls are one row under the platform's own name.
+      const period = {
+        from: new Date(Date.now() - 3_600_000).toISOString(),
+        to: new Date(Date.now() + 3_600_000).toISOString(),
+        groupBy: ['service' as const],
+        filters: { systemId: systemA, role: 'consumer' as const },
+      };
+      const plain = await statistics(platform.store, period);
+      assert.deepEqual(
+        plain.rows.map((r) => r.label.service),
+        ['vanthu — vanthu'],
+        'only the service A sent to',
+      );
+      const asked = await statistics(platform.store, { ...period, includePlatformCalls: true });
+      assert.deepEqual(asked.rows.map((r) => r.label.service).sort(), [
+        'Trạng thái và hộp thư của nền tảng (/_lgsp/…) / platform message endpoints',
+        'vanthu — vanthu',
+      ]);
+      const platformRow = asked.rows.find((r) => r.key.service === 'platform_call')!;
+      assert.equal(
+        platformRow.calls,
+        LIMIT + 4,
+        'its polls within the limit, the one over it, its three other refusals',
+      );
     });
 
     test('ids of consecutive messages share nothing predictable after their time', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { pino } from 'pino';
+import { readVietnamTime } from '../src/cli/args.ts';
 import {
   formatVietnamDate,
   formatVietnamDateTime,
@@ -259,10 +260,23 @@ for (const kind of storeKinds) {
       assert.match(problem.detail, /thời điểm sớm nhất được chấp nhận: 30\/01\/2027 09:00 \(UTC\+07:00\)/);
       assert.equal(problem.earliestAllowedAt, '2027-01-30T02:00:00.000Z');
 
-      await ok('POST', `/api/v1/services/${seed.service.id}/decommission`, {
-        at: '2027-02-14T17:00:00Z',
-        reason: 'Chuyển sang CSDL quốc gia',
-      });
+      // The CLI takes the day as Vietnamese write it (it answered a raw schema error for dd/mm/yyyy); a form it
+      // cannot read is a usage error naming the forms, exit 2, nothing sent.
+      const env = adminEnv(url, h.token, configHome);
+      const decommissionBy = (at: string) =>
+        runCli(
+          ['service', 'decommission', seed.service.id, '--at', at, '--reason', 'Chuyển sang CSDL quốc gia'],
+          env,
+        );
+      for (const bad of ['2027/02/15', '15-02-2027', '30/02/2027', '15/02/2027 25:00', 'tomorrow']) {
+        const refused = await decommissionBy(bad);
+        assert.equal(refused.code, 2, `${bad}: ${refused.err}`);
+        assert.match(refused.err, /--at: không đọc được thời điểm .*dd\/mm\/yyyy, dd\/mm\/yyyy HH:mm/, bad);
+        assert.match(refused.err, /cannot read the time .*ISO 8601/, bad);
+        assert.doesNotMatch(refused.err, /API_VALIDATION_FAILED|body\/at|at Object|\.ts:\d+/, bad);
+      }
+      const cli = await decommissionBy('15/02/2027');
+      assert.equal(cli.code, 0, cli.err);
       const notices = (await ok('GET', '/api/v1/notices')) as unknown as Json;
       const list = (Array.isArray(notices) ? notices : notices.items) as Json[];
       const decommission = list.find((n) => n.kind === 'decommission');
@@ -288,4 +302,43 @@ test('a deadline at midnight Vietnam time reads as the end of the day before; ot
     en: '08/12/2026 16:30',
   });
   assert.deepEqual(formatDeadline(null), { vi: '—', en: '—' });
+});
+
+// Every CLI option that takes a date or a time reads it with one parser: dd/mm/yyyy as Vietnamese write it, or ISO.
+test('the CLI reads dd/mm/yyyy[ HH:mm] and ISO 8601 as Vietnam time; a day in a period end includes that day', () => {
+  const vn = (v: string, end = false) => readVietnamTime(v, 'at', { end });
+  assert.equal(vn('05/02/2027'), '2027-02-05T00:00:00+07:00');
+  assert.equal(vn('5/2/2027'), '2027-02-05T00:00:00+07:00');
+  assert.equal(vn('05/02/2027 08:30'), '2027-02-05T08:30:00+07:00');
+  assert.equal(vn('05/02/2027 08:30:15'), '2027-02-05T08:30:15+07:00');
+  assert.equal(vn('31/12/2026', true), '2027-01-01T00:00:00+07:00', 'through the 31st');
+  assert.equal(vn('31/12/2026 18:00', true), '2026-12-31T18:00:00+07:00', 'a time is the instant itself');
+  assert.equal(vn('2027-02-05'), '2027-02-05T00:00:00+07:00');
+  assert.equal(vn('2027-02-28', true), '2027-03-01T00:00:00+07:00');
+  assert.equal(vn('2027-02-05T08:30'), '2027-02-05T08:30:00+07:00');
+  assert.equal(vn('2027-02-05T08:30:00.250'), '2027-02-05T08:30:00.250+07:00');
+  assert.equal(vn('2027-02-05T01:30:00Z'), '2027-02-05T01:30:00Z', 'a zone as typed');
+  assert.equal(vn('2027-02-05T08:30:00+07:00', true), '2027-02-05T08:30:00+07:00');
+  for (const bad of [
+    '',
+    '2027/02/05',
+    '05-02-2027',
+    '29/02/2027',
+    '2027-02-30',
+    '31/04/2027',
+    '05/02/2027 24:00',
+    '2027-02-05T08:61',
+    '05/02/27',
+    'now',
+    '1738700000',
+  ]) {
+    assert.throws(
+      () => vn(bad),
+      (err: Error) =>
+        err.name === 'UsageError' &&
+        err.message.startsWith('--at: không đọc được thời điểm') &&
+        err.message.includes('dd/mm/yyyy HH:mm (Vietnam time), or ISO 8601'),
+      bad,
+    );
+  }
 });

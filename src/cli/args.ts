@@ -105,49 +105,103 @@ export function str(values: Values, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/**
- * A point in time as an operator types it, for the API's ISO 8601 instants: a day `2027-02-10` is its start in
- * Vietnam time (`2027-02-10T00:00:00+07:00`), a date-time without a zone `2027-02-10T08:30` is Vietnam time too; a
- * value with its own zone (`Z`, `+07:00`) or anything else goes as typed, for the API to judge. The help said
- * "ISO date" and the API refused a date alone (400 `API_VALIDATION_FAILED`).
- */
-export function vietnamInstant(value: string): string {
-  const v = value.trim();
-  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return `${v}T00:00:00+07:00`;
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v)) {
-    return `${v.length === 16 ? `${v}:00` : v}+07:00`;
-  }
-  return v;
+/** The forms every CLI option that takes a date or a time accepts (`readVietnamTime`), for help and errors. */
+export const TIME_FORMS_VI =
+  'dd/mm/yyyy, dd/mm/yyyy HH:mm (giờ Việt Nam), hoặc ISO 8601: 2027-02-05, 2027-02-05T08:30 (giờ Việt Nam), ' +
+  '2027-02-05T08:30:00+07:00';
+export const TIME_FORMS_EN =
+  'dd/mm/yyyy, dd/mm/yyyy HH:mm (Vietnam time), or ISO 8601: 2027-02-05, 2027-02-05T08:30 (Vietnam time), ' +
+  '2027-02-05T08:30:00+07:00';
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** A calendar day that exists (not 30/02) and a time of day that does (not 24:10). */
+function realDay(year: number, month: number, date: number): boolean {
+  const d = new Date(Date.UTC(year, month - 1, date));
+  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === date;
 }
 
 /**
- * The end of a period as an operator types it, for the API's `to`, which is exclusive. A day alone means through
- * that day — `--from 2026-12-01 --to 2026-12-31` is all of December: the start of the next day in Vietnam time
- * (`2027-01-01T00:00:00+07:00`). A time is the instant itself, exclusive, as the console's range pickers send their
- * end; zone-less it is Vietnam time (`vietnamInstant`).
+ * THE parser of every CLI option that takes a date or a time (`--at`, `--since`, `--previous-sunset`, `--from`,
+ * `--to`): what an operator in Vietnam types, as an ISO 8601 instant for the API.
+ *  - `dd/mm/yyyy` (also `d/m/yyyy`) and `dd/mm/yyyy HH:mm[:ss]` — how Vietnamese write dates, Vietnam time;
+ *  - ISO 8601: a day `2027-02-10`, a date-time without a zone `2027-02-10T08:30[:ss[.sss]]` (Vietnam time), or
+ *    with its own zone (`Z`, `+07:00`), sent as typed;
+ * a day alone is its start (00:00 Vietnam time), or with `end` (the exclusive end of a period, `--to`) the start
+ * of the next day, so `--to 31/12/2026` includes the 31st. Anything else — another form, a day that does not
+ * exist — is a usage error (exit 2) naming the option and the accepted forms, never sent on for the API to refuse
+ * with its schema.
  */
-export function vietnamPeriodEnd(value: string): string {
+export function readVietnamTime(value: string, option: string, options: { end?: boolean } = {}): string {
   const v = value.trim();
-  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
-  if (!day) return vietnamInstant(v);
-  const [year, month, date] = [Number(day[1]), Number(day[2]), Number(day[3])];
-  const next = new Date(Date.UTC(year, month - 1, date + 1));
-  // Not a real day (2026-02-30): sent as typed for the API to refuse, not rolled over into March.
-  const real = new Date(Date.UTC(year, month - 1, date));
-  if (real.getUTCMonth() !== month - 1 || real.getUTCDate() !== date) return vietnamInstant(v);
-  return `${next.toISOString().slice(0, 10)}T00:00:00+07:00`;
+  const refuse = (why?: [vi: string, en: string]): never => {
+    throw new UsageError(
+      `--${option}: không đọc được thời điểm "${value}"${why ? ` (${why[0]})` : ''}; dùng ${TIME_FORMS_VI} / ` +
+        `cannot read the time "${value}"${why ? ` (${why[1]})` : ''}; use ${TIME_FORMS_EN}`,
+    );
+  };
+  const NO_TIME: [string, string] = ['không có giờ đó', 'no such time of day'];
+  const NO_DAY: [string, string] = ['không có ngày đó', 'no such day'];
+  let year: number;
+  let month: number;
+  let date: number;
+  let clock: string | undefined;
+  const vn = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(v);
+  const iso =
+    /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(v);
+  if (vn) {
+    [date, month, year] = [Number(vn[1]), Number(vn[2]), Number(vn[3])];
+    if (vn[4] !== undefined) {
+      const [h, m, sec] = [Number(vn[4]), Number(vn[5]), Number(vn[6] ?? 0)];
+      if (h > 23 || m > 59 || sec > 59) refuse(NO_TIME);
+      clock = `${pad(h)}:${pad(m)}:${pad(sec)}`;
+    }
+  } else if (iso) {
+    [year, month, date] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
+    if (iso[4] !== undefined) {
+      const [h, m, sec] = [Number(iso[4]), Number(iso[5]), Number(iso[6] ?? 0)];
+      if (h > 23 || m > 59 || sec > 59) refuse(NO_TIME);
+      if (iso[8] !== undefined) {
+        if (!realDay(year, month, date) || Number.isNaN(Date.parse(v))) refuse(NO_DAY);
+        return v;
+      }
+      clock = `${iso[4]}:${iso[5]}:${iso[6] ?? '00'}${iso[7] ?? ''}`;
+    }
+  } else {
+    return refuse();
+  }
+  if (!realDay(year, month, date)) refuse(NO_DAY);
+  if (clock !== undefined) return `${year}-${pad(month)}-${pad(date)}T${clock}+07:00`;
+  const start = new Date(Date.UTC(year, month - 1, date + (options.end ? 1 : 0)));
+  return `${start.toISOString().slice(0, 10)}T00:00:00+07:00`;
+}
+
+/** A point in time (`readVietnamTime`): a day alone is its start. */
+export function vietnamInstant(value: string, option: string): string {
+  return readVietnamTime(value, option);
+}
+
+/**
+ * The end of a period as an operator types it, for the API's `to`, which is exclusive (`readVietnamTime` with
+ * `end`). A day alone means through that day — `--from 01/12/2026 --to 31/12/2026` is all of December: the start
+ * of the next day in Vietnam time (`2027-01-01T00:00:00+07:00`). A time is the instant itself, exclusive, as the
+ * console's range pickers send their end.
+ */
+export function vietnamPeriodEnd(value: string, option: string): string {
+  return readVietnamTime(value, option, { end: true });
 }
 
 /** `--from`/`--to` in a synopsis: a day or a zone-less time, Vietnam time (the help's one wording). */
-export const PERIOD_SYNOPSIS = '--from <yyyy-mm-dd[Thh:mm]> --to <yyyy-mm-dd[Thh:mm]>';
+export const PERIOD_SYNOPSIS = '--from <dd/mm/yyyy[ HH:mm]> --to <dd/mm/yyyy[ HH:mm]>';
 export const PERIOD_NOTE =
-  'giờ Việt Nam; --to là một ngày thì gồm cả ngày đó / Vietnam time; a day in --to includes that day';
+  'giờ Việt Nam, hoặc ISO 8601; --to là một ngày thì gồm cả ngày đó / Vietnam time, or ISO 8601; a day in --to ' +
+  'includes that day';
 
 /** A required period (`--from`, `--to`) for the API: `vietnamInstant` and `vietnamPeriodEnd`. */
 export function vietnamPeriod(values: Values, usage?: string): { from: string; to: string } {
   return {
-    from: vietnamInstant(required(values, 'from', usage)),
-    to: vietnamPeriodEnd(required(values, 'to', usage)),
+    from: vietnamInstant(required(values, 'from', usage), 'from'),
+    to: vietnamPeriodEnd(required(values, 'to', usage), 'to'),
   };
 }
 
@@ -156,8 +210,8 @@ export function vietnamPeriodFilter(values: Values): { from?: string; to?: strin
   const from = str(values, 'from');
   const to = str(values, 'to');
   return {
-    ...(from ? { from: vietnamInstant(from) } : {}),
-    ...(to ? { to: vietnamPeriodEnd(to) } : {}),
+    ...(from ? { from: vietnamInstant(from, 'from') } : {}),
+    ...(to ? { to: vietnamPeriodEnd(to, 'to') } : {}),
   };
 }
 

@@ -185,6 +185,9 @@ export function messagingEndpoint(
   claims: TokenClaims,
   path: string,
 ): Promise<void> | void {
+  // A request to the platform, not to a service (migration 0040): a pulled message and an acknowledgement are
+  // recorded as their message's delivery and ack legs instead, of its service (`pull`, `acknowledge`).
+  rec.kind = 'platform_call';
   const parts = path.slice(MESSAGING_PREFIX.length).split('/');
   const template = templateOf(parts, rec.method);
   if (template !== null) rec.resourceTemplate = template;

@@ -4,7 +4,14 @@ import type { ConnectedSystemsQuery, InformationSystem, PageOf } from '../api/co
 import type { Registry } from '../control/registry/index.ts';
 import { type Instant, isoOrNull, msOrNull } from '../core/time.ts';
 import type { Store } from '../store/port.ts';
-import { rollupWatermark } from '../telemetry/rollups.ts';
+import {
+  DAILY_ROLLUP_OFFSET_HOURS,
+  dailyRollupDay,
+  dailyRollupDayStart,
+  errorsSql,
+  refusedSql,
+  rollupWatermark,
+} from '../telemetry/rollups.ts';
 import { PROVIDER_FAILED } from '../telemetry/transactions.ts';
 
 /**
@@ -40,7 +47,8 @@ import { PROVIDER_FAILED } from '../telemetry/transactions.ts';
  * the last minutes) on the (consumer_system_id, request_in_at) and (provider_system_id, request_in_at) indexes of
  * `transactions` — no scan of the log. Months already archived and dropped (retention.ts) are read from the hourly
  * rollups once for all systems, only when an archive exists: a first connection older than the raw records is then
- * known to the hour (the rollups keep no leg or forwarding, so there every record naming the system counts). The traffic history reads only the rollups (closed hours; `rolledUpUntil` says up to when).
+ * known to the hour (the rollups keep no leg or forwarding, so there every record naming the system counts). The traffic history is by
+ * Vietnam day, from the rollups up to their watermark and from the raw records after it (`connectionHistory`).
  */
 
 export const FAILING_WINDOW_MS = 15 * 60_000;
@@ -86,7 +94,7 @@ export interface SystemConnection {
 }
 
 export interface ConnectionHistoryDay {
-  /** UTC day, YYYY-MM-DD. */
+  /** Vietnam (UTC+7) calendar day, YYYY-MM-DD. */
   day: string;
   asConsumer: { calls: number; errors: number };
   asProvider: { calls: number; errors: number };
@@ -96,7 +104,10 @@ export interface ConnectionHistory {
   days: number;
   from: string;
   to: string;
-  /** The rollups cover the hours before this time (null: nothing rolled up yet). */
+  /**
+   * The rollups cover the hours before this time (null: nothing rolled up yet); the later calls were counted from
+   * the raw records.
+   */
   rolledUpUntil: string | null;
   items: ConnectionHistoryDay[];
 }
@@ -298,11 +309,14 @@ export async function pageConnectedSystems(
 const ALL_SYSTEMS = 1_000_000;
 
 /**
- * Daily traffic of one system from the hourly rollups, the last `days` UTC days up to and including today:
- * calls and errors (an error code or a 5xx: the rollups' `errors` and `refused` together — a connection's history
- * shows a consumer's refused calls too, its token or credential failing) as consumer and as provider, by the
- * record's consumer and provider columns, every leg. A day without traffic is listed with zeros; a system calling
- * its own service counts on both sides. Hours not rolled up yet (the current one, the grace period) are missing.
+ * Daily traffic of one system, the last `days` Vietnam (UTC+7, no daylight saving) calendar days up to and
+ * including today — the days people read, as the statistics' (src/reports/statistics.ts): calls and errors (an
+ * error code or a 5xx: the rollups' `errors` and `refused` together — a connection's history shows a consumer's
+ * refused calls too, its token or credential failing) as consumer and as provider, by the record's consumer and
+ * provider columns, every leg. A day without traffic is listed with zeros; a system calling its own service counts
+ * on both sides. As the statistics do, the hours before the rollup watermark (`split`) come from the hourly
+ * rollups and the rest — the current hour, the grace minutes, a job that is behind — from the raw records with the
+ * same definitions, in one statement: a call made a moment ago is in today's row.
  */
 export async function connectionHistory(
   store: Store,
@@ -311,28 +325,45 @@ export async function connectionHistory(
 ): Promise<ConnectionHistory> {
   const nowMs = options.nowMs ?? Date.now();
   const days = Math.min(Math.max(Math.trunc(options.days ?? HISTORY_DEFAULT_DAYS), 1), HISTORY_MAX_DAYS);
-  const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
-  const from = new Date(today - (days - 1) * DAY_MS).toISOString();
-  const to = new Date(today + DAY_MS).toISOString();
+  const today = dailyRollupDayStart(nowMs);
+  const fromMs = today - (days - 1) * DAY_MS;
+  const toMs = today + DAY_MS;
+  const from = new Date(fromMs).toISOString();
+  const to = new Date(toMs).toISOString();
+  const watermark = await rollupWatermark(store);
+  const split = new Date(
+    watermark === null ? fromMs : Math.min(Math.max(watermark, fromMs), toMs),
+  ).toISOString();
+  const offset = sql.raw(`interval '${DAILY_ROLLUP_OFFSET_HOURS} hours'`);
   const { rows } = await sql<{
     day: string;
     c_calls: string | number | null;
     c_errors: string | number | null;
     p_calls: string | number | null;
     p_errors: string | number | null;
-  }>`SELECT to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
-      sum(count) FILTER (WHERE consumer_system_id = ${systemId}) AS c_calls,
-      sum(errors + refused) FILTER (WHERE consumer_system_id = ${systemId}) AS c_errors,
-      sum(count) FILTER (WHERE provider_system_id = ${systemId}) AS p_calls,
-      sum(errors + refused) FILTER (WHERE provider_system_id = ${systemId}) AS p_errors
-    FROM transaction_rollups
-    WHERE hour >= ${from}::timestamptz AND hour < ${to}::timestamptz
-      AND (consumer_system_id = ${systemId} OR provider_system_id = ${systemId})
-    GROUP BY 1`.execute(store.db as unknown as Db);
+  }>`SELECT day,
+      sum(calls) FILTER (WHERE consumer_system_id = ${systemId}) AS c_calls,
+      sum(bad) FILTER (WHERE consumer_system_id = ${systemId}) AS c_errors,
+      sum(calls) FILTER (WHERE provider_system_id = ${systemId}) AS p_calls,
+      sum(bad) FILTER (WHERE provider_system_id = ${systemId}) AS p_errors
+    FROM (
+      SELECT to_char((hour + ${offset}) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, consumer_system_id,
+        provider_system_id, count AS calls, errors + refused AS bad
+      FROM transaction_rollups
+      WHERE hour >= ${from}::timestamptz AND hour < ${split}::timestamptz
+        AND (consumer_system_id = ${systemId} OR provider_system_id = ${systemId})
+      UNION ALL
+      SELECT to_char((request_in_at + ${offset}) AT TIME ZONE 'UTC', 'YYYY-MM-DD'), consumer_system_id,
+        provider_system_id, 1, (${errorsSql()})::int + (${refusedSql()})::int
+      FROM transactions
+      WHERE request_in_at >= ${split}::timestamptz AND request_in_at < ${to}::timestamptz
+        AND (consumer_system_id = ${systemId} OR provider_system_id = ${systemId})
+    ) s
+    GROUP BY day`.execute(store.db as unknown as Db);
   const byDay = new Map(rows.map((r) => [r.day, r]));
   const items: ConnectionHistoryDay[] = [];
   for (let i = 0; i < days; i++) {
-    const day = new Date(today - (days - 1 - i) * DAY_MS).toISOString().slice(0, 10);
+    const day = dailyRollupDay(fromMs + i * DAY_MS);
     const r = byDay.get(day);
     items.push({
       day,
@@ -340,7 +371,6 @@ export async function connectionHistory(
       asProvider: { calls: Number(r?.p_calls ?? 0), errors: Number(r?.p_errors ?? 0) },
     });
   }
-  const watermark = await rollupWatermark(store);
   return {
     days,
     from,

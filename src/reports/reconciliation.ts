@@ -210,7 +210,8 @@ export async function platformViewPage(
     ])
     .where('request_in_at', '>=', new Date(from))
     .where('request_in_at', '<', new Date(to))
-    .$if(!includeTokenRequests, (qb) => qb.where('kind', '=', 'service_call'));
+    // Requests to /_lgsp/… (kind platform_call, migration 0040) were service calls here before: they stay in.
+    .$if(!includeTokenRequests, (qb) => qb.where('kind', '<>', 'token_request'));
   q =
     'systemId' in party
       ? q.where((eb) =>

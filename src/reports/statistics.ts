@@ -6,6 +6,7 @@ import { formatVietnamDate, formatVietnamDateTime, utcOffsetLabel } from '../cor
 import type { Store } from '../store/port.ts';
 import {
   DAILY_ROLLUP_OFFSET_HOURS,
+  dailyRollupDay,
   dailyRollupDayStart,
   errorsSql,
   floorHour,
@@ -44,7 +45,11 @@ import { csvFile } from './csv.ts';
  * the consumer or the provider.
  *
  * Token requests (`POST /token`, kind `token_request`) are recorded but are no call to a service: they are left
- * out unless `includeTokenRequests` (issue 11 item 6), and then group apart with the `kind` dimension.
+ * out unless `includeTokenRequests` (issue 11 item 6), and then group apart with the `kind` dimension. Requests to
+ * the platform's own endpoints `/_lgsp/…` (kind `platform_call`, migration 0040: status and receipt polls, empty
+ * inbox polls) likewise unless `includePlatformCalls` — a consumer polling 20 times per message would count 20
+ * calls per exchange. Either, grouped by service or version, is one row named for what it is (NO_SERVICE_LABELS),
+ * not "(không xác định / unknown)", which is left for calls to a path no service has.
  */
 
 // The dimensions and sides are the API's (its query validates them); the list is written once, in the contract.
@@ -74,6 +79,8 @@ export interface StatisticsInput {
   utcOffsetHours?: number;
   /** Count `/token` requests too (kind `token_request`); default false: service calls only. */
   includeTokenRequests?: boolean;
+  /** Count requests to the platform's `/_lgsp/…` endpoints too (kind `platform_call`); default false. */
+  includePlatformCalls?: boolean;
 }
 
 export interface StatisticsMeasures {
@@ -119,6 +126,8 @@ export interface Statistics {
   filters: StatisticsFilters & { scopeOrganizationCode?: string };
   /** Whether `/token` requests are counted (kind `token_request`); otherwise service calls only. */
   includeTokenRequests: boolean;
+  /** Whether requests to the platform's `/_lgsp/…` endpoints are counted (kind `platform_call`). */
+  includePlatformCalls: boolean;
   /** The hourly rollups reach up to here (exclusive); null: nothing rolled up yet. */
   coveredUntil: string | null;
   /** The hours from here to `to` were read from the raw records (null: all from rollups). */
@@ -168,10 +177,11 @@ function dimensionSql(d: StatisticsDimension, offsetHours: number): RawBuilder<u
       return sql.raw('s.consumer_system_id');
     case 'providerSystem':
       return sql.raw('s.provider_system_id');
+    // A token request or a request to /_lgsp/… names no service: keyed by its kind, not '' (unknown) — below.
     case 'service':
-      return sql.raw('s.service_id');
+      return sql.raw(`CASE WHEN s.kind = 'service_call' THEN s.service_id ELSE s.kind END`);
     case 'version':
-      return sql.raw('s.version_id');
+      return sql.raw(`CASE WHEN s.kind = 'service_call' THEN s.version_id ELSE s.kind END`);
     case 'environment':
       return sql.raw('s.environment');
     case 'leg':
@@ -267,7 +277,13 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
   if (filters.environment !== undefined) where.push(sql`s.environment = ${filters.environment}`);
   if (filters.leg !== undefined) where.push(sql`s.leg = ${filters.leg}`);
   const includeTokenRequests = input.includeTokenRequests ?? false;
-  if (!includeTokenRequests) where.push(sql`s.kind = 'service_call'`);
+  const includePlatformCalls = input.includePlatformCalls ?? false;
+  const kinds = [
+    'service_call',
+    ...(includeTokenRequests ? ['token_request'] : []),
+    ...(includePlatformCalls ? ['platform_call'] : []),
+  ];
+  where.push(sql`s.kind IN (${sql.join(kinds.map((k) => sql`${k}`))})`);
 
   // Whole UTC+7 days inside [from, split) come from the daily rollups (24× fewer rows than their hours), unless
   // the groups need hours, or days and months at another offset; the hours at the edges from the hourly ones.
@@ -277,8 +293,6 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
   const dayA = dailyRollupDayStart(fromMs) === fromMs ? fromMs : dailyRollupDayStart(fromMs) + 24 * HOUR_MS;
   const dayB = dailyRollupDayStart(split);
   const [dailyFrom, dailyTo] = dailyUsable && dayA < dayB ? [dayA, dayB] : [split, split];
-  const localDay = (ms: number) =>
-    new Date(ms + DAILY_ROLLUP_OFFSET_HOURS * HOUR_MS).toISOString().slice(0, 10);
 
   const joinConsumer = groupBy.includes('consumerOrganization');
   const joinProvider = groupBy.includes('providerOrganization');
@@ -297,7 +311,7 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
         count AS calls, errors, refused, request_bytes, response_bytes, duration_ms_sum, duration_ms_max,
         ${rollupBuckets}
       FROM transaction_rollups_daily
-      WHERE day >= ${localDay(dailyFrom)}::date AND day < ${localDay(dailyTo)}::date
+      WHERE day >= ${dailyRollupDay(dailyFrom)}::date AND day < ${dailyRollupDay(dailyTo)}::date
       UNION ALL
       SELECT hour, consumer_system_id, provider_system_id, service_id, version_id, environment, leg, status_class,
         kind, count AS calls, errors, refused, request_bytes, response_bytes, duration_ms_sum, duration_ms_max,
@@ -396,6 +410,7 @@ export async function statistics(store: Store, input: StatisticsInput): Promise<
         : {}),
     },
     includeTokenRequests,
+    includePlatformCalls,
     coveredUntil: watermark === null ? null : iso(watermark),
     rawFrom: split < toMs ? iso(split) : null,
     latencyBucketsMs: LATENCY_BUCKETS_MS,
@@ -447,8 +462,21 @@ async function labelMaps(db: Db): Promise<LabelMaps> {
 
 const UNKNOWN = '(không xác định / unknown)';
 
+/**
+ * What the service and version columns read for the requests that name no service, by their kind (the SQL keys
+ * them so, `dimensionSql`): the platform's own endpoints, not an unknown service. '' stays unknown: a call to a
+ * path no service has (refused, GW_ROUTE_NOT_FOUND) or a record without a system.
+ */
+export const NO_SERVICE_LABELS: Record<'token_request' | 'platform_call', string> = {
+  token_request: 'Cấp token (/token) / token requests',
+  platform_call: 'Trạng thái và hộp thư của nền tảng (/_lgsp/…) / platform message endpoints',
+};
+
 function labelOf(maps: LabelMaps, d: StatisticsDimension, value: string): string {
   if (value === '') return UNKNOWN;
+  if ((d === 'service' || d === 'version') && (value === 'token_request' || value === 'platform_call')) {
+    return NO_SERVICE_LABELS[value];
+  }
   switch (d) {
     case 'consumerOrganization':
     case 'providerOrganization':

@@ -15,7 +15,7 @@ export type VersionMode = 'sync' | 'async';
 /** Which leg a transaction record covers: both legs of a sync call, or one leg of an async message. */
 export type TransactionLeg = 'sync' | 'intake' | 'delivery' | 'ack';
 /** A call to a service, or a `/token` request (migrations/0021_token_records_webhook_rotation.sql). */
-export type TransactionKind = 'service_call' | 'token_request';
+export type TransactionKind = 'service_call' | 'token_request' | 'platform_call';
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 export type NoticeKind = 'deprecation' | 'decommission' | 'maintenance' | 'endpoint_change' | 'announcement';
 
@@ -578,7 +578,10 @@ export interface TransactionRow {
   message_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** The caller's address as the gateway vouches for it (migrations/0019_edge_limits.sql); null on delivery legs. */
   client_address: ColumnType<string | null, string | null | undefined, string | null>;
-  /** `token_request` for a `/token` call, else `service_call` (migrations/0021_token_records_webhook_rotation.sql). */
+  /**
+   * `token_request` for a `/token` call, `platform_call` for one to `/_lgsp/…` that is no message leg, else
+   * `service_call` (migrations/0021_token_records_webhook_rotation.sql, 0040_platform_call_records.sql).
+   */
   kind: ColumnType<TransactionKind, TransactionKind | undefined, TransactionKind>;
   /** How the caller authenticated: `bearer` or `lgspaccesstoken` (migrations/0026_client_conventions.sql). */
   auth_method: ColumnType<string | null, string | null | undefined, string | null>;

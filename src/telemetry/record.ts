@@ -40,8 +40,10 @@ export interface TransactionRecord {
   /** Who called, by address: `clientAddress` (src/gateway/client-address.ts), never what the caller claimed. */
   clientAddress: string | null;
   /**
-   * `token_request` for a `/token` call (set by the token endpoint), `service_call` for everything else: token
-   * requests are kept as evidence but left out of statistics and reconciliation unless asked (issue 11 item 6).
+   * `token_request` for a `/token` call (set by the token endpoint), `platform_call` for a call to the platform's
+   * own `/_lgsp/…` endpoints that is no message leg (a status or receipt poll, an empty inbox poll, a refusal: set
+   * by src/gateway/messaging-endpoints.ts), `service_call` for everything else: token requests and platform calls
+   * are kept as evidence but left out of statistics unless asked (issue 11 item 6; migration 0040).
    */
   kind: TransactionKind;
   /**

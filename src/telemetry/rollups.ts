@@ -238,6 +238,11 @@ export function dailyRollupDayStart(ms: number): number {
   return Math.floor((ms + offset) / DAY_MS) * DAY_MS - offset;
 }
 
+/** The UTC+7 calendar day holding `ms`, `YYYY-MM-DD`: the `day` of the daily rollups, a Vietnam day's key. */
+export function dailyRollupDay(ms: number): string {
+  return new Date(ms + DAILY_ROLLUP_OFFSET_HOURS * HOUR_MS).toISOString().slice(0, 10);
+}
+
 /**
  * Rebuilds `transaction_rollups_daily` for the UTC+7 days overlapping the hours [fromMs, toMs) from the hourly
  * rows (the same statement as migration 0013's backfill): a day is the sum of its hours as they are now, so
@@ -253,10 +258,8 @@ export async function rebuildDailyRollups(
   const d1 = dailyRollupDayStart(toMs - 1) + DAY_MS;
   const h0 = new Date(d0).toISOString();
   const h1 = new Date(d1).toISOString();
-  const day = (ms: number) => new Date(ms + DAILY_ROLLUP_OFFSET_HOURS * HOUR_MS).toISOString().slice(0, 10);
-  await sql`DELETE FROM transaction_rollups_daily WHERE day >= ${day(d0)}::date AND day < ${day(d1)}::date`.execute(
-    db,
-  );
+  await sql`DELETE FROM transaction_rollups_daily
+    WHERE day >= ${dailyRollupDay(d0)}::date AND day < ${dailyRollupDay(d1)}::date`.execute(db);
   await sql`INSERT INTO transaction_rollups_daily (day, consumer_system_id, provider_system_id, service_id,
       version_id, environment, leg, status_class, kind, count, errors, refused, request_bytes, response_bytes,
       duration_ms_sum, duration_ms_max, latency_buckets, computed_at)

@@ -40,15 +40,40 @@ export interface TransactionFilter {
   cursor?: string;
 }
 
-function toView(r: Selectable<TransactionRow>): TransactionView {
+/** A record with the registry's names of its two systems (null: none, or no longer registered). */
+type NamedRow = Selectable<TransactionRow> & {
+  consumer_system_name: string | null;
+  provider_system_name: string | null;
+};
+
+/**
+ * The records with their systems' names joined in, in the same statement — a person reads `Cổng dịch vụ công`, not
+ * `sys_…` (as the audit list joins its actors' usernames). The joins are on the systems' primary key, per record of
+ * the page the ORDER BY … LIMIT reads: the list costs what it did. Columns are qualified `t.`.
+ */
+function withSystemNames(store: Store) {
+  return store.db
+    .selectFrom('transactions as t')
+    .leftJoin('systems as cs', 'cs.id', 't.consumer_system_id')
+    .leftJoin('systems as ps', 'ps.id', 't.provider_system_id')
+    .selectAll('t')
+    .select(['cs.name as consumer_system_name', 'ps.name as provider_system_name']);
+}
+
+function toView(r: NamedRow): TransactionView {
   return {
     id: r.id,
     consumer: {
       systemId: r.consumer_system_id,
+      systemName: r.consumer_system_name,
       organizationCode: r.consumer_org_code,
       credentialId: r.credential_id,
     },
-    provider: { systemId: r.provider_system_id, organizationCode: r.provider_org_code },
+    provider: {
+      systemId: r.provider_system_id,
+      systemName: r.provider_system_name,
+      organizationCode: r.provider_org_code,
+    },
     service: { id: r.service_id, context: r.service_context, versionId: r.version_id, version: r.version },
     environment: r.environment,
     method: r.method,
@@ -107,32 +132,35 @@ export async function queryTransactions(
   filter: TransactionFilter,
 ): Promise<{ items: TransactionView[]; nextCursor: string | null }> {
   const limit = Math.min(Math.max(filter.limit ?? 50, 1), 1000);
-  let q = store.db.selectFrom('transactions').selectAll();
-  if (filter.from) q = q.where('request_in_at', '>=', new Date(filter.from));
-  if (filter.to) q = q.where('request_in_at', '<', new Date(filter.to));
-  if (filter.consumerSystemId) q = q.where('consumer_system_id', '=', filter.consumerSystemId);
-  if (filter.providerSystemId) q = q.where('provider_system_id', '=', filter.providerSystemId);
-  if (filter.serviceId) q = q.where('service_id', '=', filter.serviceId);
+  let q = withSystemNames(store);
+  if (filter.from) q = q.where('t.request_in_at', '>=', new Date(filter.from));
+  if (filter.to) q = q.where('t.request_in_at', '<', new Date(filter.to));
+  if (filter.consumerSystemId) q = q.where('t.consumer_system_id', '=', filter.consumerSystemId);
+  if (filter.providerSystemId) q = q.where('t.provider_system_id', '=', filter.providerSystemId);
+  if (filter.serviceId) q = q.where('t.service_id', '=', filter.serviceId);
   const organizationCode = filter.organizationCode;
   if (organizationCode !== undefined) {
     q = q.where((eb) =>
-      eb.or([eb('consumer_org_code', '=', organizationCode), eb('provider_org_code', '=', organizationCode)]),
+      eb.or([
+        eb('t.consumer_org_code', '=', organizationCode),
+        eb('t.provider_org_code', '=', organizationCode),
+      ]),
     );
   }
-  if (filter.errorCode) q = q.where('error_code', '=', filter.errorCode);
-  if (filter.messageId) q = q.where('message_id', '=', filter.messageId);
-  if (filter.leg) q = q.where('leg', '=', filter.leg);
-  if (filter.kind) q = q.where('kind', '=', filter.kind);
-  if (filter.transactionId) q = q.where('id', '=', filter.transactionId);
-  if (filter.parentTransactionId) q = q.where('parent_transaction_id', '=', filter.parentTransactionId);
-  if (filter.status === 'success') q = q.where('consumer_status', '<', 400);
-  else if (filter.status === 'error') q = q.where('consumer_status', '>=', 400);
+  if (filter.errorCode) q = q.where('t.error_code', '=', filter.errorCode);
+  if (filter.messageId) q = q.where('t.message_id', '=', filter.messageId);
+  if (filter.leg) q = q.where('t.leg', '=', filter.leg);
+  if (filter.kind) q = q.where('t.kind', '=', filter.kind);
+  if (filter.transactionId) q = q.where('t.id', '=', filter.transactionId);
+  if (filter.parentTransactionId) q = q.where('t.parent_transaction_id', '=', filter.parentTransactionId);
+  if (filter.status === 'success') q = q.where('t.consumer_status', '<', 400);
+  else if (filter.status === 'error') q = q.where('t.consumer_status', '>=', 400);
   else if (filter.status) {
     const cls = /^([1-5])xx$/i.exec(filter.status);
     if (cls) {
       const base = Number(cls[1]) * 100;
-      q = q.where('consumer_status', '>=', base).where('consumer_status', '<', base + 100);
-    } else q = q.where('consumer_status', '=', Number(filter.status));
+      q = q.where('t.consumer_status', '>=', base).where('t.consumer_status', '<', base + 100);
+    } else q = q.where('t.consumer_status', '=', Number(filter.status));
   }
   const after = filter.cursor ? decodeCursor(filter.cursor) : null;
   if (filter.cursor && !after)
@@ -141,14 +169,14 @@ export async function queryTransactions(
     const [at, id] = after;
     q = q.where((eb) =>
       eb.or([
-        eb('request_in_at', '<', new Date(at)),
-        eb.and([eb('request_in_at', '=', new Date(at)), eb('id', '<', id)]),
+        eb('t.request_in_at', '<', new Date(at)),
+        eb.and([eb('t.request_in_at', '=', new Date(at)), eb('t.id', '<', id)]),
       ]),
     );
   }
   const rows = await q
-    .orderBy('request_in_at', 'desc')
-    .orderBy('id', 'desc')
+    .orderBy('t.request_in_at', 'desc')
+    .orderBy('t.id', 'desc')
     .limit(limit + 1)
     .execute();
   const page = rows.slice(0, limit);
@@ -160,6 +188,6 @@ export async function queryTransactions(
 
 /** One record by its id (any month: the id is the first key of every partition's primary key), or null. */
 export async function findTransaction(store: Store, id: string): Promise<TransactionView | null> {
-  const row = await store.db.selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await withSystemNames(store).where('t.id', '=', id).executeTakeFirst();
   return row ? toView(row) : null;
 }

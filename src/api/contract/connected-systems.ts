@@ -32,7 +32,8 @@ export const SystemConnectionQuery = Type.Object(
       minimum: 1,
       maximum: 730,
       default: 30,
-      description: 'Số ngày lưu lượng (UTC) tính đến hôm nay / days of traffic history',
+      description:
+        'Số ngày lưu lượng (ngày giờ Việt Nam, UTC+7) tính đến hôm nay / days of traffic history (Vietnam days, UTC+7)',
     }),
   },
   Strict,

@@ -278,9 +278,11 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   getSystemConnection: {
     summary: 'Lịch sử kết nối của một hệ thống / Connection history of a system',
     description:
-      'Như trong danh sách, thêm lưu lượng theo ngày (UTC) từ số liệu tổng hợp theo giờ: số lời gọi, số lỗi ' +
-      'khi là bên khai thác và khi là bên cung cấp. / As in the list, with daily traffic (UTC) from the ' +
-      'hourly rollups: calls and errors as consumer and as provider.',
+      'Như trong danh sách, thêm lưu lượng theo ngày (giờ Việt Nam, UTC+7): số lời gọi, số lỗi khi là bên khai ' +
+      'thác và khi là bên cung cấp; từ số liệu tổng hợp theo giờ, các lời gọi sau đó từ bản ghi gốc, nên lời gọi ' +
+      'vừa xong đã có trong dòng hôm nay. / As in the list, with daily traffic by Vietnam day (UTC+7): calls and ' +
+      'errors as consumer and as provider, from the hourly rollups and, after them, the raw records — a call ' +
+      "made a moment ago is in today's row.",
     problems: [404],
   },
 

@@ -57,6 +57,16 @@ export const StatisticsQuery = Type.Object(
           'chỉ lời gọi dịch vụ / also count /token requests (kind token_request); default: service calls only',
       }),
     ),
+    includePlatformCalls: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Tính cả yêu cầu tới địa chỉ của nền tảng /_lgsp/… (xem trạng thái, biên nhận thông điệp, hộp thư trống; ' +
+          'loại platform_call, dòng "Trạng thái và hộp thư của nền tảng" khi nhóm theo dịch vụ); mặc định chỉ lời ' +
+          'gọi dịch vụ / also count requests to the platform endpoints /_lgsp/… (message status and receipt polls, ' +
+          'empty inbox polls; kind platform_call, the "platform message endpoints" row by service)',
+      }),
+    ),
     utcOffsetHours: Type.Optional(
       Type.Integer({
         minimum: -12,
@@ -116,6 +126,9 @@ export const StatisticsSchema = Type.Object({
   filters: Type.Record(Type.String(), Type.String()),
   includeTokenRequests: Type.Boolean({
     description: 'Có tính yêu cầu cấp token không / whether /token requests are counted',
+  }),
+  includePlatformCalls: Type.Boolean({
+    description: 'Có tính yêu cầu tới /_lgsp/… không / whether requests to /_lgsp/… are counted',
   }),
   coveredUntil: Nullable(
     Type.String({ format: 'date-time', description: 'Số liệu tổng hợp đến / rollups reach up to' }),

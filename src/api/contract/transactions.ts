@@ -16,11 +16,12 @@ export const TransactionLegSchema = OneOf(TRANSACTION_LEGS, {
     'sync: lời gọi đồng bộ (cả hai chặng); thông điệp: intake (nguồn → LGSP), delivery (LGSP → đích, mỗi lần), ack (đích xác nhận) / a sync call, or one leg of an async message',
 });
 
-export const TRANSACTION_KINDS = ['service_call', 'token_request'] as const;
+export const TRANSACTION_KINDS = ['service_call', 'token_request', 'platform_call'] as const;
 export const TransactionKindSchema = OneOf(TRANSACTION_KINDS, {
   description:
-    'service_call: lời gọi dịch vụ (và các chặng thông điệp); token_request: yêu cầu cấp token POST /token / a ' +
-    'call to a service (or a message leg), or a /token request',
+    'service_call: lời gọi dịch vụ (và các chặng thông điệp); token_request: yêu cầu cấp token POST /token; ' +
+    'platform_call: yêu cầu tới địa chỉ của nền tảng /_lgsp/… (trạng thái, biên nhận, hộp thư trống, bị từ chối) / ' +
+    'a call to a service (or a message leg), a /token request, or a request to the platform endpoints /_lgsp/…',
 });
 
 export const TransactionQuery = Type.Object(
@@ -60,14 +61,24 @@ export const TransactionQuery = Type.Object(
   Strict,
 );
 
+const SystemName = Type.String({
+  description:
+    'Tên hệ thống trong danh mục hiện nay; null nếu không có hệ thống hoặc đã xoá / the system’s name in the registry now',
+});
+
 export const TransactionSchema = Type.Object({
   id: Type.String(),
   consumer: Type.Object({
     systemId: Nullable(Type.String()),
+    systemName: Nullable(SystemName),
     organizationCode: Nullable(Type.String()),
     credentialId: Nullable(Type.String()),
   }),
-  provider: Type.Object({ systemId: Nullable(Type.String()), organizationCode: Nullable(Type.String()) }),
+  provider: Type.Object({
+    systemId: Nullable(Type.String()),
+    systemName: Nullable(SystemName),
+    organizationCode: Nullable(Type.String()),
+  }),
   service: Type.Object({
     id: Nullable(Type.String()),
     context: Nullable(Type.String()),

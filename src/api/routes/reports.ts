@@ -45,6 +45,7 @@ export async function reportRoutes(app: FastifyInstance, { store, registry }: Ad
         ...(scope !== undefined ? { scopeOrganizationCode: scope } : {}),
         ...(q.utcOffsetHours !== undefined ? { utcOffsetHours: q.utcOffsetHours } : {}),
         includeTokenRequests: q.includeTokenRequests ?? false,
+        includePlatformCalls: q.includePlatformCalls ?? false,
       });
       if (q.format === 'json') return result;
       const name = `thong-ke-${result.from.slice(0, 10)}-${result.to.slice(0, 10)}.${q.format}`;

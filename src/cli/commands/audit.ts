@@ -11,7 +11,7 @@ export const auditCommands: Group = {
   subcommands: {
     list: listCommand({
       synopsis:
-        '[--object <id>] [--type <loại/type>] [--action <hành động>] [--actor <user id>] [--from <yyyy-mm-dd[Thh:mm]>] [--to <yyyy-mm-dd[Thh:mm]>] ' +
+        '[--object <id>] [--type <loại/type>] [--action <hành động>] [--actor <user id>] [--from <dd/mm/yyyy[ HH:mm]>] [--to <dd/mm/yyyy[ HH:mm]>] ' +
         '[--limit N] [--cursor <c>]',
       summary: `Mới nhất trước / Newest first (--from/--to: ${PERIOD_NOTE})`,
       filters: {

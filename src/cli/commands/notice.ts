@@ -32,7 +32,7 @@ export const noticeCommands: Group = {
     }),
     maintenance: callCommand({
       synopsis:
-        '--from <yyyy-mm-dd[Thh:mm]> --to <yyyy-mm-dd[Thh:mm]> (giờ Việt Nam, --to là một ngày thì gồm cả ngày đó / Vietnam time, a day in --to includes it) --title <…> --body <…> [--service <id>]',
+        '--from <dd/mm/yyyy[ HH:mm]> --to <dd/mm/yyyy[ HH:mm]> (giờ Việt Nam, --to là một ngày thì gồm cả ngày đó / Vietnam time, a day in --to includes it) --title <…> --body <…> [--service <id>]',
       summary:
         'Thông báo bảo trì trước; trong khung giờ dịch vụ trả 503 (R-24) / Announce maintenance; 503 inside the window',
       options: textOptions('from', 'to', 'title', 'body', 'service'),
@@ -40,9 +40,9 @@ export const noticeCommands: Group = {
         ctx.api.call('announceMaintenance', {
           body: {
             serviceId: str(ctx.values, 'service') ?? null,
-            startsAt: vietnamInstant(required(ctx.values, 'from', ctx.usage)),
+            startsAt: vietnamInstant(required(ctx.values, 'from', ctx.usage), 'from'),
             // A day alone in --to is through that day, as for every period (args.ts `vietnamPeriodEnd`).
-            endsAt: vietnamPeriodEnd(required(ctx.values, 'to', ctx.usage)),
+            endsAt: vietnamPeriodEnd(required(ctx.values, 'to', ctx.usage), 'to'),
             title: required(ctx.values, 'title', ctx.usage),
             body: required(ctx.values, 'body', ctx.usage),
           },

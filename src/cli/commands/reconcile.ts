@@ -52,8 +52,8 @@ export const reconcile: Subcommand = {
       if (!value) throw new UsageError(`Thiếu / Missing --${name}`, ctx.usage);
       return value;
     };
-    const from = vietnamInstant(need('from'));
-    const to = vietnamPeriodEnd(need('to'));
+    const from = vietnamInstant(need('from'), 'from');
+    const to = vietnamPeriodEnd(need('to'), 'to');
     const file = need('file');
     const role = str(v, 'role');
     if (role !== undefined && !isOneOf(role, PARTY_ROLES)) {

@@ -98,7 +98,7 @@ export const serviceCommands: Group = {
       render: headed('Đã cập nhật / Updated', showService),
     }),
     decommission: recordCommand({
-      synopsis: '--at <yyyy-mm-dd[Thh:mm], giờ Việt Nam/Vietnam time, ≥ 60 ngày/days> --reason <lý do>',
+      synopsis: '--at <dd/mm/yyyy[ HH:mm], giờ Việt Nam/Vietnam time, ≥ 60 ngày/days> --reason <lý do>',
       summary:
         'Báo ngừng cung cấp dịch vụ, công bố ngay (R-21) / Schedule the end of a service, published at once',
       options: textOptions('at', 'reason'),
@@ -106,7 +106,7 @@ export const serviceCommands: Group = {
         ctx.api.call('decommissionService', {
           params,
           body: {
-            at: vietnamInstant(required(ctx.values, 'at', ctx.usage)),
+            at: vietnamInstant(required(ctx.values, 'at', ctx.usage), 'at'),
             reason: required(ctx.values, 'reason', ctx.usage),
           },
         }),

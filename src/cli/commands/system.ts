@@ -67,15 +67,9 @@ function showConnection(c: SystemConnection): string {
       `cung cấp/provider ${r.asProvider.failures}/${r.asProvider.calls} lỗi/failed · ` +
         `khai thác/consumer ${r.asConsumer.credentialRefusals}/${r.asConsumer.calls} bị từ chối khoá/credential refused`,
     ],
-    // The daily rows count only the hours rolled up so far, by UTC day (docs/monitoring.md): said where it is read,
-    // so a day after this time is not taken for a day without traffic.
-    [
-      'Tổng hợp đến / Rolled up until',
-      `${time(c.history.rolledUpUntil)} (các giờ sau đó chưa được tính vào bảng ngày / later hours are not in the daily rows yet)`,
-    ],
   ])}\n${table(
     [
-      'Ngày (UTC) / Day (UTC)',
+      'Ngày (giờ Việt Nam) / Day (Vietnam time)',
       'Gọi (khai thác) / Calls as consumer',
       'Lỗi / Errors',
       'Được gọi (cung cấp) / Calls as provider',

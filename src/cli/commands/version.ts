@@ -350,7 +350,7 @@ export const versionCommands: Group = {
         }),
     ),
     publish: step(
-      '[--previous-sunset <yyyy-mm-dd[Thh:mm], giờ Việt Nam/Vietnam time>]',
+      '[--previous-sunset <dd/mm/yyyy[ HH:mm], giờ Việt Nam/Vietnam time>]',
       'Công bố (cần lời gọi sandbox thành công); bản trước ngừng sau ≥ 180 ngày / Publish; predecessor sunset ≥ 180 days',
       'Đã công bố / Published',
       textOptions('previous-sunset'),
@@ -358,13 +358,13 @@ export const versionCommands: Group = {
         const sunset = str(ctx.values, 'previous-sunset');
         return ctx.api.call('publishVersion', {
           params,
-          body: sunset ? { previousSunsetAt: vietnamInstant(sunset) } : {},
+          body: sunset ? { previousSunsetAt: vietnamInstant(sunset, 'previous-sunset') } : {},
         });
       },
     ),
     consumers: recordCommand({
       synopsis:
-        '[--since <yyyy-mm-dd[Thh:mm]>] [--search <chữ>] [--sort calls|lastCallAt|organizationCode] [--limit N] [--offset N]',
+        '[--since <dd/mm/yyyy[ HH:mm]>] [--search <chữ>] [--sort calls|lastCallAt|organizationCode] [--limit N] [--offset N]',
       summary:
         'Ai vẫn gọi phiên bản này, gọi nhiều nhất trước (R-18) / Who still calls this version, busiest first',
       options: textOptions('since', 'search', 'sort', 'limit', 'offset'),
@@ -372,7 +372,7 @@ export const versionCommands: Group = {
         const since = str(ctx.values, 'since');
         return ctx.api.call('listVersionConsumers', {
           params,
-          query: { ...(since ? { since: vietnamInstant(since) } : {}), ...pageArgs(ctx) },
+          query: { ...(since ? { since: vietnamInstant(since, 'since') } : {}), ...pageArgs(ctx) },
         });
       },
       render: (body, ctx) =>

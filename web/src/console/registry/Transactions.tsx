@@ -114,6 +114,10 @@ export function Transactions() {
               options={[
                 { value: 'service_call', label: t('Gọi dịch vụ', 'Service call') },
                 { value: 'token_request', label: t('Yêu cầu cấp token', 'Token request') },
+                {
+                  value: 'platform_call',
+                  label: t('Trạng thái và hộp thư của nền tảng', 'Platform message endpoints'),
+                },
               ]}
             />
           </Form.Item>
@@ -211,12 +215,12 @@ export function Transactions() {
   );
 }
 
-/** A record's kind (a `/token` request is kept apart from service calls). */
+/** A record's kind (a `/token` request and one to `/_lgsp/…` are kept apart from service calls). */
 function KindText({ kind }: { kind: string }) {
   const t = useT();
-  return kind === 'token_request'
-    ? t('Yêu cầu cấp token', 'Token request')
-    : t('Gọi dịch vụ', 'Service call');
+  if (kind === 'token_request') return t('Yêu cầu cấp token', 'Token request');
+  if (kind === 'platform_call') return t('Trạng thái và hộp thư của nền tảng', 'Platform message endpoints');
+  return t('Gọi dịch vụ', 'Service call');
 }
 
 const LEGS: Record<string, { vi: string; en: string }> = {
