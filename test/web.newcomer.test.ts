@@ -18,6 +18,7 @@ describe('the platform as a newcomer finds it', () => {
   let browser: Browser;
   let operator: ApiClient;
   let consumerSystemId = '';
+  let hotichVersionId = '';
   const PASSWORD = 'mat-khau-can-bo-tu-phap';
 
   before(async () => {
@@ -67,6 +68,7 @@ describe('the platform as a newcomer finds it', () => {
       },
       'test',
     );
+    hotichVersionId = version.id;
     // Published through the sandbox: the platform's test client is now subscribed to this version — a
     // subscription no request of this agency names.
     await publishThroughSandbox(
@@ -328,6 +330,40 @@ describe('the platform as a newcomer finds it', () => {
     await page.goto('/transactions');
     await page.getByText('GET (không khớp tài nguyên nào)').first().waitFor();
     assert.equal(await page.getByText(/unmatched/).count(), 0);
+    await page.context().close();
+  });
+
+  test("the agency reads the platform's sandbox try of its version as a named caller, in its own language", async () => {
+    const tried = await operator.call('trySandboxCall', {
+      params: { id: hotichVersionId },
+      body: { method: 'GET', path: '/khaisinh/1' },
+    });
+    assert.equal(tried.status, 200);
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'duc.tv', PASSWORD);
+    await page.goto('/transactions');
+    // Not the bare code 000.00.00.Z00 of the platform's test organization, nor both languages glued.
+    const caller = page.getByRole('cell', { name: /^Thử nghiệm sandbox của nền tảng\s*000\.00\.00\.Z00$/ });
+    await caller.first().waitFor({ timeout: 10_000 });
+    await page.goto('/agency-subscriptions');
+    const granted = page.locator('.ant-card').filter({ hasText: 'Đăng ký đã được cấp' });
+    await granted
+      .getByRole('cell', { name: 'Thử nghiệm sandbox của nền tảng (000.00.00.Z00)' })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    await page.getByText('EN', { exact: true }).click();
+    await page
+      .locator('.ant-card')
+      .filter({ hasText: 'Granted subscriptions' })
+      .getByRole('cell', { name: 'Platform sandbox test (000.00.00.Z00)' })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /Thử nghiệm sandbox|LGSP platform/);
+    await page.goto('/transactions');
+    await page
+      .getByRole('cell', { name: /^Platform sandbox test\s*000\.00\.00\.Z00$/ })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await page.context().close();
   });
 
