@@ -240,6 +240,13 @@ describe('the platform as a newcomer finds it', () => {
     const page = await openPage(browser, web.adminUrl);
     await signIn(page, 'moi', PASSWORD);
     await page.getByText('Mật khẩu của bạn là mật khẩu tạm').waitFor();
+    // Until it is changed there is only the password form and the sign-out: no menu of screens that would refuse.
+    const menu = page.getByRole('navigation', { name: 'Danh mục chức năng' });
+    assert.equal(await menu.count(), 0, 'no menu before the password is changed');
+    await page.goto('/transactions');
+    await page.getByText('Mật khẩu của bạn là mật khẩu tạm').waitFor();
+    assert.equal(await menu.count(), 0);
+    assert.ok(await page.getByRole('button', { name: 'Đăng xuất' }).isVisible());
     await page.getByLabel('Mật khẩu hiện tại').fill(PASSWORD);
     await page.getByLabel('Mật khẩu mới (≥ 10 ký tự)').fill(`${PASSWORD}-moi`);
     await page.getByLabel('Nhập lại mật khẩu mới').fill(`${PASSWORD}-moi`);
@@ -248,6 +255,18 @@ describe('the platform as a newcomer finds it', () => {
     await page.getByText('Đã đổi mật khẩu.', { exact: true }).waitFor();
     await page.getByRole('link', { name: 'Tiếp tục →' }).click();
     await page.getByRole('heading', { name: 'Sở Tư pháp tỉnh Mẫu' }).waitFor();
+    await menu.getByRole('link', { name: 'Tổng quan cơ quan' }).waitFor();
+    await page.context().close();
+  });
+
+  test("the agency's menu has one entry for its keys, and the operator's credentials path leads to it", async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'duc.tv', PASSWORD);
+    const menu = page.getByRole('navigation', { name: 'Danh mục chức năng' });
+    await menu.getByRole('link', { name: 'Khoá của cơ quan' }).waitFor();
+    assert.equal(await menu.getByRole('link', { name: 'Khoá truy cập' }).count(), 0);
+    await page.goto('/credentials');
+    await page.waitForURL(/\/agency-keys$/);
     await page.context().close();
   });
 
