@@ -246,7 +246,7 @@ describe('the platform as a newcomer finds it', () => {
     await page.goto('/transactions');
     await page.getByText('Mật khẩu của bạn là mật khẩu tạm').waitFor();
     assert.equal(await menu.count(), 0);
-    assert.ok(await page.getByRole('button', { name: 'Đăng xuất' }).isVisible());
+    assert.ok(await page.getByRole('button', { name: 'Đăng xuất' }).isVisible(), 'the sign-out is there');
     await page.getByLabel('Mật khẩu hiện tại').fill(PASSWORD);
     await page.getByLabel('Mật khẩu mới (≥ 10 ký tự)').fill(`${PASSWORD}-moi`);
     await page.getByLabel('Nhập lại mật khẩu mới').fill(`${PASSWORD}-moi`);
