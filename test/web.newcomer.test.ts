@@ -270,6 +270,29 @@ describe('the platform as a newcomer finds it', () => {
     await page.context().close();
   });
 
+  test('the webhook events read in the language chosen, not both at once', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'duc.tv', PASSWORD);
+    await page.goto('/webhooks');
+    await page
+      .getByText('Thông báo công khai: phiên bản dịch vụ sắp ngừng', { exact: false })
+      .first()
+      .waitFor();
+    assert.equal(
+      await page.getByText(/A public notice|Verify with a Standard Webhooks/).count(),
+      0,
+      'no English',
+    );
+    await page.getByText('EN', { exact: true }).click();
+    await page.getByText('A public notice: a version is deprecated', { exact: false }).first().waitFor();
+    assert.equal(
+      await page.getByText(/Thông báo công khai|Xác minh bằng thư viện/).count(),
+      0,
+      'no Vietnamese',
+    );
+    await page.context().close();
+  });
+
   test('the operator opens a connection request from the system it asks to connect', async () => {
     const page = await openPage(browser, web.adminUrl);
     await signIn(page, 'admin', WEB_ADMIN_PASSWORD);
@@ -324,6 +347,9 @@ describe('the platform as a newcomer finds it', () => {
       .first()
       .click();
     await page.getByRole('heading', { name: 'Cách gọi dịch vụ' }).waitFor();
+    // The guide's "how to call" in the reader's language only, not both glued.
+    await page.getByText(/Lấy token: POST \/token/).waitFor();
+    assert.equal(await page.getByText(/Get a token at POST/).count(), 0, 'no English beside it');
     // The keys above the guide are the calling system's, whose key the guide names — not the provider's, keyless.
     await page
       .locator('.ant-select', { has: page.locator('#agency-key-system') })
