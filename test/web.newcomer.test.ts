@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../src/cli/client.ts';
 import { launchBrowser, openPage, screenshot } from './helpers/browser.ts';
 import { getToken } from './helpers/gateway-harness.ts';
-import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
+import { FULL_DESCRIPTION, OPENAPI_DOC, publishThroughSandbox } from './helpers/onboard.ts';
 import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts';
 
@@ -19,6 +19,7 @@ describe('the platform as a newcomer finds it', () => {
   let operator: ApiClient;
   let consumerSystemId = '';
   let hotichVersionId = '';
+  let providerSystemId = '';
   const PASSWORD = 'mat-khau-can-bo-tu-phap';
 
   before(async () => {
@@ -50,6 +51,7 @@ describe('the platform as a newcomer finds it', () => {
       'test',
     );
     consumerSystemId = consumer.id;
+    providerSystemId = provider.id;
     const service = await registry.createService(
       {
         context: 'hotich',
@@ -290,6 +292,50 @@ describe('the platform as a newcomer finds it', () => {
       0,
       'no Vietnamese',
     );
+    await page.context().close();
+  });
+
+  test('publishing before a successful try is refused naming "Gọi thử", and the refusal leads to it', async () => {
+    const { registry, lifecycle } = web.platform;
+    const service = await registry.createService(
+      { context: 'cutru', name: 'Tra cứu cư trú', providerSystemId, description: FULL_DESCRIPTION },
+      'test',
+    );
+    const version = await registry.createVersion(
+      service.id,
+      {
+        version: '1.0',
+        upstreams: { sandbox: `${upstream.url}/sandbox`, production: `${upstream.url}/api` },
+        resources: [{ method: 'GET', path: '/cutru/{so}' }],
+      },
+      'test',
+    );
+    await lifecycle.submitVersion(
+      version.id,
+      { technicalDocument: OPENAPI_DOC, documentType: 'openapi' },
+      'test',
+    );
+    await lifecycle.startSandboxTest(version.id, 'test');
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'admin', WEB_ADMIN_PASSWORD);
+    await page.goto(`/submissions/${version.id}`);
+    await page.getByRole('button', { name: 'Công bố' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Công bố' }).click();
+    const refusal = dialog.getByRole('alert');
+    await refusal
+      .getByText(/CP_SANDBOX_TEST_REQUIRED|dùng "Gọi thử"/)
+      .first()
+      .waitFor();
+    await refusal.getByRole('button', { name: 'Đến "Gọi thử"' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    // The try's own button has the focus: one key press sends the test call.
+    await page.waitForFunction("document.activeElement?.textContent?.includes('Gọi thử') === true");
+    await page.keyboard.press('Enter');
+    await page.getByText('HTTP 200').first().waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Công bố' }).click();
+    await dialog.getByRole('button', { name: 'Công bố' }).click();
+    await page.getByText('Đã công bố phiên bản').waitFor();
     await page.context().close();
   });
 
