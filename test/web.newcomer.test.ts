@@ -458,6 +458,24 @@ describe('the platform as a newcomer finds it', () => {
     await page.context().close();
   });
 
+  test("the operator reads the platform's test organization and system in the language chosen", async () => {
+    await operator.call('trySandboxCall', {
+      params: { id: hotichVersionId },
+      body: { method: 'GET', path: '/khaisinh/1' },
+    });
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'admin', WEB_ADMIN_PASSWORD);
+    await page.goto('/organizations');
+    await page.getByRole('cell', { name: 'Nền tảng LGSP — gọi thử sandbox', exact: true }).waitFor();
+    await page.getByText('EN', { exact: true }).click();
+    await page.getByRole('cell', { name: 'LGSP platform — sandbox tries', exact: true }).waitFor();
+    await page.goto('/systems');
+    await page.getByRole('link', { name: 'Platform sandbox test', exact: true }).waitFor();
+    const glued = page.getByText(/Thử nghiệm sandbox của nền tảng| \/ Platform/);
+    assert.equal(await glued.count(), 0, `English only: ${await glued.allTextContents()}`);
+    await page.context().close();
+  });
+
   test('asking for a service, the only consumer system and the only published version are chosen already', async () => {
     const page = await openPage(browser, web.adminUrl);
     await signIn(page, 'duc.tv', PASSWORD);

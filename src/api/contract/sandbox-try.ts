@@ -19,6 +19,27 @@ export const PLATFORM_TEST_CLIENT = {
   },
 } as const;
 
+/**
+ * The provider of the built-in shared category lists (`/dmdc/1.0`, src/control/categories/builtin.ts), named the
+ * same way: stored in Vietnamese, shown in the reader's language.
+ */
+export const PLATFORM_CATEGORY_PROVIDER = {
+  organizationCode: '000.00.00.Z01',
+  organizationName: {
+    vi: 'Nền tảng LGSP — danh mục dùng chung',
+    en: 'LGSP platform — shared category lists',
+  },
+  systemName: { vi: 'Danh mục dùng chung của nền tảng', en: 'Platform shared category lists' },
+} as const;
+
+/** The platform's own parties by their reserved organization code: what the console names in either language. */
+export const PLATFORM_PARTIES: Readonly<
+  Record<string, { organizationName: { vi: string; en: string }; systemName: { vi: string; en: string } }>
+> = {
+  [PLATFORM_TEST_CLIENT.organizationCode]: PLATFORM_TEST_CLIENT,
+  [PLATFORM_CATEGORY_PROVIDER.organizationCode]: PLATFORM_CATEGORY_PROVIDER,
+};
+
 /** A try's request body, in bytes of UTF-8: enough for a test document, not a transfer. */
 export const TRY_BODY_MAX_BYTES = 65_536;
 /** How much of the answer's body is shown; the rest is cut off and said so. */

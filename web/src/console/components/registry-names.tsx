@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { PLATFORM_TEST_CLIENT } from '../../../../src/api/contract/sandbox-try.ts';
+import { PLATFORM_PARTIES } from '../../../../src/api/contract/sandbox-try.ts';
 import { api } from '../../shared/api.ts';
 import { type Translate, useT } from '../../shared/i18n.tsx';
 import { SECONDARY_TEXT } from './page.tsx';
@@ -51,14 +51,24 @@ function lookUpParts(kind: Kind, id: string): Promise<NameParts | null> {
 }
 
 /**
- * The name a person reads: the registry's, except the platform's sandbox test client (recognised by its reserved
- * organization code), whose names the contract gives in both languages — shown in the reader's.
+ * The name a person reads: the registry's, except the platform's own parties (its sandbox test client, the provider
+ * of the shared category lists — recognised by their reserved organization codes), whose names the contract gives
+ * in both languages: shown in the reader's.
  */
 function shownName(kind: Kind, parts: NameParts, t: Translate): string {
-  if (parts.code !== PLATFORM_TEST_CLIENT.organizationCode) return parts.name;
-  const names =
-    kind === 'organization' ? PLATFORM_TEST_CLIENT.organizationName : PLATFORM_TEST_CLIENT.systemName;
+  const platform = kind === 'organization' || kind === 'system' ? PLATFORM_PARTIES[parts.code] : undefined;
+  if (!platform) return parts.name;
+  const names = kind === 'organization' ? platform.organizationName : platform.systemName;
   return t(names.vi, names.en);
+}
+
+/**
+ * A row's own name as a person reads it — `(kind, code, name)`, the code being the organization's code (of the
+ * organization, or of the system's organization): the platform's sandbox test client in the reader's language.
+ */
+export function useRegistryName(): (kind: 'organization' | 'system', code: string, name: string) => string {
+  const t = useT();
+  return (kind, code, name) => shownName(kind, { name, code }, t);
 }
 
 /** The one line each kind reads as: `CODE · Name` for an organization, `Name (code)` for a system or a service. */
@@ -259,10 +269,11 @@ export function TransactionParty({
       live = false;
     };
   }, [systemId, serviceId, agencyOrganizationId]);
-  // The platform's sandbox test client is named from its reserved code, in the reader's language, even where the
-  // reader may not look its system up: a provider agency reads the platform's try of its version as a named caller.
-  if (organizationCode === PLATFORM_TEST_CLIENT.organizationCode) {
-    const names = PLATFORM_TEST_CLIENT.systemName;
+  // The platform's own parties are named from their reserved code, in the reader's language, even where the reader
+  // may not look their system up: a provider agency reads the platform's try of its version as a named caller.
+  const platform = organizationCode ? PLATFORM_PARTIES[organizationCode] : undefined;
+  if (platform && organizationCode) {
+    const names = platform.systemName;
     return (
       <NameWithCode
         name={t(names.vi, names.en)}
