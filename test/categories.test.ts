@@ -355,7 +355,7 @@ for (const kind of storeKinds) {
         WHERE id = ${row.system_id}`.execute(db);
       await sql`UPDATE services SET name = 'Danh mục dùng chung / Shared category lists'
         WHERE id = ${row.service_id}`.execute(db);
-      await sql`DELETE FROM schema_migrations WHERE version = '0041_category_provider_names'`.execute(db);
+      await sql`DELETE FROM schema_migrations WHERE version = '0042_category_provider_names'`.execute(db);
       await migrate(platform.store);
       assert.deepEqual(await names(), stored);
     });

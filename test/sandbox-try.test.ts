@@ -227,7 +227,7 @@ for (const kind of storeKinds) {
       await sql`UPDATE systems SET name = 'Máy khách gọi thử của nền tảng / Platform try-it client',
         description = 'Do nền tảng tạo để gọi thử phiên bản dịch vụ ở môi trường sandbox; không bao giờ có quyền production. / Made by the platform to try service versions in the sandbox; never given production access.'
         WHERE id = ${client.system_id}`.execute(db);
-      await sql`DELETE FROM schema_migrations WHERE version = '0040_platform_test_client_names'`.execute(db);
+      await sql`DELETE FROM schema_migrations WHERE version = '0041_platform_test_client_names'`.execute(db);
       await migrate(platform.store);
       assert.deepEqual(await names(), stored);
     });

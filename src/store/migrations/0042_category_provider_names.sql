@@ -1,5 +1,5 @@
 -- The provider of the built-in shared category lists (migration 0028, src/control/categories/builtin.ts) was named
--- with both languages glued into one string, like the sandbox test client (0040). Its organization, system and
+-- with both languages glued into one string, like the sandbox test client (0041). Its organization, system and
 -- service are stored in Vietnamese; the console shows the organization and system in the reader's language from the
 -- contract (PLATFORM_CATEGORY_PROVIDER). Only rows still as an earlier version made them are changed.
 UPDATE organizations
