@@ -5,12 +5,15 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { crc32, deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
+import { sql } from 'kysely';
+import { PLATFORM_CATEGORY_PROVIDER } from '../src/api/contract/sandbox-try.ts';
 import { assertZipBounded, readXlsxRows } from '../src/control/categories/files.ts';
 import { readFileRowsOffThread } from '../src/control/categories/read-rows.ts';
 import { seedDemoCategories } from '../src/control/categories/seed.ts';
 import { categoryAnswer } from '../src/gateway/categories.ts';
 import { compileCategories } from '../src/gateway/categories-table.ts';
 import type { Platform } from '../src/platform.ts';
+import { migrate } from '../src/store/migrate.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { storeKinds } from './helpers/stores.ts';
 import { startTestPlatform, TEST_PLATFORM_PASSWORD, type TestPlatform } from './helpers/test-platform.ts';
@@ -321,6 +324,40 @@ for (const kind of storeKinds) {
       assert.equal(version.json['status'], 'published');
       // Start-up again finds it: nothing new is made.
       assert.deepEqual(await platform.categories.ensureService(), ref.json);
+    });
+
+    test('its provider is stored with Vietnamese names, and the names an earlier version glued are migrated', async () => {
+      const { db } = platform.store;
+      const row = await db
+        .selectFrom('builtin_services')
+        .selectAll()
+        .where('kind', '=', 'categories')
+        .executeTakeFirstOrThrow();
+      const names = async () => {
+        const organization = await platform.registry.getOrganization(row.organization_id);
+        const system = await platform.registry.getSystem(row.system_id);
+        const service = await platform.registry.getService(row.service_id);
+        return [organization.code, organization.name, system.name, system.description, service.name];
+      };
+      const stored = [
+        PLATFORM_CATEGORY_PROVIDER.organizationCode,
+        PLATFORM_CATEGORY_PROVIDER.organizationName.vi,
+        PLATFORM_CATEGORY_PROVIDER.systemName.vi,
+        'Do nền tảng tạo; cổng kết nối tự trả lời các lời gọi /dmdc/1.0 từ danh mục đã nhập.',
+        'Danh mục dùng chung',
+      ];
+      assert.deepEqual(await names(), stored);
+      // A store an earlier version made: both languages in one string, then this version's migration.
+      await sql`UPDATE organizations SET name = 'Nền tảng LGSP — danh mục dùng chung / LGSP platform — shared category lists'
+        WHERE id = ${row.organization_id}`.execute(db);
+      await sql`UPDATE systems SET name = 'Danh mục dùng chung của nền tảng / Platform shared category lists',
+        description = 'Do nền tảng tạo; cổng kết nối tự trả lời các lời gọi /dmdc/1.0 từ danh mục đã nhập. / Made by the platform; the gateway answers /dmdc/1.0 calls itself from the imported lists.'
+        WHERE id = ${row.system_id}`.execute(db);
+      await sql`UPDATE services SET name = 'Danh mục dùng chung / Shared category lists'
+        WHERE id = ${row.service_id}`.execute(db);
+      await sql`DELETE FROM schema_migrations WHERE version = '0042_category_provider_names'`.execute(db);
+      await migrate(platform.store);
+      assert.deepEqual(await names(), stored);
     });
 
     test('a list imported from CSV, then a new version from XLSX; history kept', async () => {

@@ -10,6 +10,7 @@ import { enqueueNotification } from '../src/notify/outbox.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { getToken, within } from './helpers/gateway-harness.ts';
+import { FULL_DESCRIPTION, testInSandbox } from './helpers/onboard.ts';
 import { freePort } from './helpers/platform-process.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { startUpstream } from './helpers/upstream.ts';
@@ -439,6 +440,63 @@ describe('egress policy on a running platform: save time (400) and connect time 
       headers: { authorization: `Bearer ${token}` },
     }).then((r) => r.arrayBuffer());
     assert.equal((await rebindAlerts()).length, 1);
+  });
+
+  test('an async push the policy refuses: the source agency reads GW_EGRESS_DENIED as lastError, never the rule; the operator alert names it', async () => {
+    dns['hoso.rebind.test'] = ['203.0.113.13'];
+    const service = await platform.registry.createService(
+      {
+        context: 'hosochan',
+        name: 'Nộp hồ sơ',
+        providerSystemId: seed.providerSystem.id,
+        description: FULL_DESCRIPTION,
+      },
+      'test',
+    );
+    const version = await platform.registry.createVersion(
+      service.id,
+      {
+        version: '1.0',
+        mode: 'async',
+        upstreams: { sandbox: `http://hoso.rebind.test:${adminPort}/nhan` },
+        resources: [{ method: 'POST', path: '/nop' }],
+      },
+      'test',
+    );
+    dns['hoso.rebind.test'] = ['127.0.0.1'];
+    await testInSandbox(platform, version.id);
+    await platform.registry.createSubscription(
+      { systemId: seed.consumerSystem.id, versionId: version.id, environment: 'sandbox' },
+      'test',
+    );
+    const key = await platform.registry.issueCredential(seed.consumerSystem.id, 'sandbox', 'test');
+    await platform.snapshots.refresh();
+    const token = await getToken(platform.gatewayUrl, key.consumerKey, key.consumerSecret);
+    const sent = await fetch(`${platform.gatewayUrl}/hosochan/1.0/nop`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"so":"1"}',
+    });
+    assert.equal(sent.status, 202);
+    const { messageId } = (await sent.json()) as { messageId: string };
+    // What the source agency reads: its message's status (and the same lastError in its `message.dead` webhook).
+    let status: Record<string, unknown> = {};
+    await within(10_000, async () => {
+      const res = await fetch(`${platform.gatewayUrl}/_lgsp/messages/${messageId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      status = (await res.json()) as Record<string, unknown>;
+      return status['lastError'] !== null && status['lastError'] !== undefined;
+    });
+    assert.equal(status['lastError'], 'GW_EGRESS_DENIED');
+    assert.doesNotMatch(JSON.stringify(status), /own-port|loopback|127\.0\.0\.1|egress\.allow/);
+    // The operator's alert keeps the rule and the target.
+    const alertKey = `egress.denied:hoso.rebind.test:${adminPort}`;
+    await within(5_000, async () =>
+      (await platform.alerts.list({ kind: 'egress.denied' })).some((a) => a.key === alertKey),
+    );
+    const alert = (await platform.alerts.list({ kind: 'egress.denied' })).find((a) => a.key === alertKey)!;
+    assert.equal((alert.details as Record<string, unknown>)['rule'], 'own-port');
   });
 
   test('health probes and webhooks are checked at connect time too: refused, logged, alerted per target', async () => {

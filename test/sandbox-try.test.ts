@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { PLATFORM_TEST_CLIENT } from '../src/api/contract/sandbox-try.ts';
 import { PLATFORM_TEST_ORGANIZATION } from '../src/control/sandbox-test-client.ts';
 import type { Platform } from '../src/platform.ts';
+import { migrate } from '../src/store/migrate.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
 import { storeKinds } from './helpers/stores.ts';
 import { startTestPlatform, TEST_PLATFORM_PASSWORD, type TestPlatform } from './helpers/test-platform.ts';
@@ -196,6 +199,37 @@ for (const kind of storeKinds) {
         },
         before,
       );
+    });
+
+    test('the test client is stored with its Vietnamese names, and the names an earlier version glued are migrated', async () => {
+      const { db } = platform.store;
+      const client = await db.selectFrom('platform_test_client').selectAll().executeTakeFirstOrThrow();
+      const names = async () => {
+        const organization = await platform.registry.getOrganization(client.organization_id);
+        const system = await platform.registry.getSystem(client.system_id);
+        return [organization.name, system.name, system.description];
+      };
+      const stored = [
+        PLATFORM_TEST_CLIENT.organizationName.vi,
+        PLATFORM_TEST_CLIENT.systemName.vi,
+        PLATFORM_TEST_CLIENT.systemDescription.vi,
+      ];
+      assert.deepEqual(await names(), stored);
+      // Any agency reads the client by its id (it names the caller in providers' records); none may change it.
+      const read = await api('GET', `/api/v1/systems/${client.system_id}`, undefined, 'other');
+      assert.equal(read.status, 200, JSON.stringify(read.json));
+      assert.equal(read.json.organizationCode, PLATFORM_TEST_CLIENT.organizationCode);
+      const renamed = await api('PATCH', `/api/v1/systems/${client.system_id}`, { name: 'x' }, 'other');
+      assert.equal(renamed.status, 404);
+      // A store an earlier version made: both languages in one string, then this version's migration.
+      await sql`UPDATE organizations SET name = 'Nền tảng LGSP — gọi thử sandbox / LGSP platform — sandbox tries'
+        WHERE id = ${client.organization_id}`.execute(db);
+      await sql`UPDATE systems SET name = 'Máy khách gọi thử của nền tảng / Platform try-it client',
+        description = 'Do nền tảng tạo để gọi thử phiên bản dịch vụ ở môi trường sandbox; không bao giờ có quyền production. / Made by the platform to try service versions in the sandbox; never given production access.'
+        WHERE id = ${client.system_id}`.execute(db);
+      await sql`DELETE FROM schema_migrations WHERE version = '0041_platform_test_client_names'`.execute(db);
+      await migrate(platform.store);
+      assert.deepEqual(await names(), stored);
     });
 
     test('a long answer is cut to 64 KiB and said so; a binary one comes as base64', async () => {

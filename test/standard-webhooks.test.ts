@@ -116,10 +116,15 @@ for (const kind of storeKinds) {
         WEBHOOK_EVENT_TYPES.map((e) => e.name),
       );
       for (const e of body.items as Json[]) {
-        assert.match(e.description, / \/ /, `${e.name}: Vietnamese / English`);
+        // Both languages, apart: the console shows the reader's, never "Tiếng Việt / English" glued.
+        assert.match(e.description.vi, /[À-ỹ]/u, `${e.name}: Vietnamese`);
+        assert.match(e.description.en, /^[\x20-\x7e…]+$/, `${e.name}: English`);
+        assert.doesNotMatch(`${e.description.vi}|${e.description.en}`, / \/ /, `${e.name}: not glued`);
         assert.equal(e.example.type, e.name, 'the example is a whole body');
         assert.ok(e.example.id && e.example.timestamp && e.example.data, e.name);
       }
+      assert.match(body.signature.description.vi, /[À-ỹ]/u, 'the scheme in Vietnamese');
+      assert.doesNotMatch(body.signature.description.en, /[À-ỹ]/u, 'the scheme in English apart');
       assert.deepEqual(body.signature.headers, ['webhook-id', 'webhook-timestamp', 'webhook-signature']);
       assert.equal(body.signature.secretFormat, 'whsec_<base64 key>');
       assert.equal(

@@ -359,6 +359,16 @@ for (const kind of storeKinds) {
       assert.equal(guide['version']['technicalDocument'], OPENAPI_DOC);
       assert.equal(guide['version']['technicalDocumentType'], 'openapi');
       assert.equal(guide['gateway']['basePath'], '/dancu/1.0');
+      // How to call, in each language apart: the console shows the reader's (the CLI prints both).
+      assert.match(
+        guide['gateway']['howToCall']['vi'],
+        /^Lấy token: POST \/token.*\/dancu\/1\.0\/<tài nguyên>/,
+      );
+      assert.match(
+        guide['gateway']['howToCall']['en'],
+        /^Get a token at POST \/token.*\/dancu\/1\.0\/<resource>/,
+      );
+      assert.doesNotMatch(guide['gateway']['howToCall']['vi'], /Get a token/);
       assert.equal(guide['environments'].length, 1);
       assert.equal(guide['environments'][0]['environment'], 'sandbox');
       assert.equal(guide['environments'][0]['timeOfUse'], window);

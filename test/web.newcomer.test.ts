@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../src/cli/client.ts';
 import { launchBrowser, openPage, screenshot } from './helpers/browser.ts';
 import { getToken } from './helpers/gateway-harness.ts';
-import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
+import { FULL_DESCRIPTION, OPENAPI_DOC, publishThroughSandbox } from './helpers/onboard.ts';
 import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts';
 
@@ -18,6 +18,8 @@ describe('the platform as a newcomer finds it', () => {
   let browser: Browser;
   let operator: ApiClient;
   let consumerSystemId = '';
+  let hotichVersionId = '';
+  let providerSystemId = '';
   const PASSWORD = 'mat-khau-can-bo-tu-phap';
 
   before(async () => {
@@ -49,6 +51,7 @@ describe('the platform as a newcomer finds it', () => {
       'test',
     );
     consumerSystemId = consumer.id;
+    providerSystemId = provider.id;
     const service = await registry.createService(
       {
         context: 'hotich',
@@ -67,6 +70,7 @@ describe('the platform as a newcomer finds it', () => {
       },
       'test',
     );
+    hotichVersionId = version.id;
     // Published through the sandbox: the platform's test client is now subscribed to this version — a
     // subscription no request of this agency names.
     await publishThroughSandbox(
@@ -238,6 +242,13 @@ describe('the platform as a newcomer finds it', () => {
     const page = await openPage(browser, web.adminUrl);
     await signIn(page, 'moi', PASSWORD);
     await page.getByText('Mật khẩu của bạn là mật khẩu tạm').waitFor();
+    // Until it is changed there is only the password form and the sign-out: no menu of screens that would refuse.
+    const menu = page.getByRole('navigation', { name: 'Danh mục chức năng' });
+    assert.equal(await menu.count(), 0, 'no menu before the password is changed');
+    await page.goto('/transactions');
+    await page.getByText('Mật khẩu của bạn là mật khẩu tạm').waitFor();
+    assert.equal(await menu.count(), 0);
+    assert.ok(await page.getByRole('button', { name: 'Đăng xuất' }).isVisible(), 'the sign-out is there');
     await page.getByLabel('Mật khẩu hiện tại').fill(PASSWORD);
     await page.getByLabel('Mật khẩu mới (≥ 10 ký tự)').fill(`${PASSWORD}-moi`);
     await page.getByLabel('Nhập lại mật khẩu mới').fill(`${PASSWORD}-moi`);
@@ -246,6 +257,85 @@ describe('the platform as a newcomer finds it', () => {
     await page.getByText('Đã đổi mật khẩu.', { exact: true }).waitFor();
     await page.getByRole('link', { name: 'Tiếp tục →' }).click();
     await page.getByRole('heading', { name: 'Sở Tư pháp tỉnh Mẫu' }).waitFor();
+    await menu.getByRole('link', { name: 'Tổng quan cơ quan' }).waitFor();
+    await page.context().close();
+  });
+
+  test("the agency's menu has one entry for its keys, and the operator's credentials path leads to it", async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'duc.tv', PASSWORD);
+    const menu = page.getByRole('navigation', { name: 'Danh mục chức năng' });
+    await menu.getByRole('link', { name: 'Khoá của cơ quan' }).waitFor();
+    assert.equal(await menu.getByRole('link', { name: 'Khoá truy cập' }).count(), 0);
+    await page.goto('/credentials');
+    await page.waitForURL(/\/agency-keys$/);
+    await page.context().close();
+  });
+
+  test('the webhook events read in the language chosen, not both at once', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'duc.tv', PASSWORD);
+    await page.goto('/webhooks');
+    await page
+      .getByText('Thông báo công khai: phiên bản dịch vụ sắp ngừng', { exact: false })
+      .first()
+      .waitFor();
+    assert.equal(
+      await page.getByText(/A public notice|Verify with a Standard Webhooks/).count(),
+      0,
+      'no English',
+    );
+    await page.getByText('EN', { exact: true }).click();
+    await page.getByText('A public notice: a version is deprecated', { exact: false }).first().waitFor();
+    assert.equal(
+      await page.getByText(/Thông báo công khai|Xác minh bằng thư viện/).count(),
+      0,
+      'no Vietnamese',
+    );
+    await page.context().close();
+  });
+
+  test('publishing before a successful try is refused naming "Gọi thử", and the refusal leads to it', async () => {
+    const { registry, lifecycle } = web.platform;
+    const service = await registry.createService(
+      { context: 'cutru', name: 'Tra cứu cư trú', providerSystemId, description: FULL_DESCRIPTION },
+      'test',
+    );
+    const version = await registry.createVersion(
+      service.id,
+      {
+        version: '1.0',
+        upstreams: { sandbox: `${upstream.url}/sandbox`, production: `${upstream.url}/api` },
+        resources: [{ method: 'GET', path: '/cutru/{so}' }],
+      },
+      'test',
+    );
+    await lifecycle.submitVersion(
+      version.id,
+      { technicalDocument: OPENAPI_DOC, documentType: 'openapi' },
+      'test',
+    );
+    await lifecycle.startSandboxTest(version.id, 'test');
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'admin', WEB_ADMIN_PASSWORD);
+    await page.goto(`/submissions/${version.id}`);
+    await page.getByRole('button', { name: 'Công bố' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Công bố' }).click();
+    const refusal = dialog.getByRole('alert');
+    await refusal
+      .getByText(/CP_SANDBOX_TEST_REQUIRED|dùng "Gọi thử"/)
+      .first()
+      .waitFor();
+    await refusal.getByRole('button', { name: 'Đến "Gọi thử"' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    // The try's own button has the focus: one key press sends the test call.
+    await page.waitForFunction("document.activeElement?.textContent?.includes('Gọi thử') === true");
+    await page.keyboard.press('Enter');
+    await page.getByText('HTTP 200').first().waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Công bố' }).click();
+    await dialog.getByRole('button', { name: 'Công bố' }).click();
+    await page.getByText('Đã công bố phiên bản').waitFor();
     await page.context().close();
   });
 
@@ -303,6 +393,9 @@ describe('the platform as a newcomer finds it', () => {
       .first()
       .click();
     await page.getByRole('heading', { name: 'Cách gọi dịch vụ' }).waitFor();
+    // The guide's "how to call" in the reader's language only, not both glued.
+    await page.getByText(/Lấy token: POST \/token/).waitFor();
+    assert.equal(await page.getByText(/Get a token at POST/).count(), 0, 'no English beside it');
     // The keys above the guide are the calling system's, whose key the guide names — not the provider's, keyless.
     await page
       .locator('.ant-select', { has: page.locator('#agency-key-system') })
@@ -328,6 +421,58 @@ describe('the platform as a newcomer finds it', () => {
     await page.goto('/transactions');
     await page.getByText('GET (không khớp tài nguyên nào)').first().waitFor();
     assert.equal(await page.getByText(/unmatched/).count(), 0);
+    await page.context().close();
+  });
+
+  test("the agency reads the platform's sandbox try of its version as a named caller, in its own language", async () => {
+    const tried = await operator.call('trySandboxCall', {
+      params: { id: hotichVersionId },
+      body: { method: 'GET', path: '/khaisinh/1' },
+    });
+    assert.equal(tried.status, 200);
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'duc.tv', PASSWORD);
+    await page.goto('/transactions');
+    // Not the bare code 000.00.00.Z00 of the platform's test organization, nor both languages glued.
+    const caller = page.getByRole('cell', { name: /^Thử nghiệm sandbox của nền tảng\s*000\.00\.00\.Z00$/ });
+    await caller.first().waitFor({ timeout: 10_000 });
+    await page.goto('/agency-subscriptions');
+    const granted = page.locator('.ant-card').filter({ hasText: 'Đăng ký đã được cấp' });
+    await granted
+      .getByRole('cell', { name: 'Thử nghiệm sandbox của nền tảng (000.00.00.Z00)' })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    await page.getByText('EN', { exact: true }).click();
+    await page
+      .locator('.ant-card')
+      .filter({ hasText: 'Granted subscriptions' })
+      .getByRole('cell', { name: 'Platform sandbox test (000.00.00.Z00)' })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /Thử nghiệm sandbox|LGSP platform/);
+    await page.goto('/transactions');
+    await page
+      .getByRole('cell', { name: /^Platform sandbox test\s*000\.00\.00\.Z00$/ })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    await page.context().close();
+  });
+
+  test("the operator reads the platform's test organization and system in the language chosen", async () => {
+    await operator.call('trySandboxCall', {
+      params: { id: hotichVersionId },
+      body: { method: 'GET', path: '/khaisinh/1' },
+    });
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'admin', WEB_ADMIN_PASSWORD);
+    await page.goto('/organizations');
+    await page.getByRole('cell', { name: 'Nền tảng LGSP — gọi thử sandbox', exact: true }).waitFor();
+    await page.getByText('EN', { exact: true }).click();
+    await page.getByRole('cell', { name: 'LGSP platform — sandbox tries', exact: true }).waitFor();
+    await page.goto('/systems');
+    await page.getByRole('link', { name: 'Platform sandbox test', exact: true }).waitFor();
+    const glued = page.getByText(/Thử nghiệm sandbox của nền tảng| \/ Platform/);
+    assert.equal(await glued.count(), 0, `English only: ${await glued.allTextContents()}`);
     await page.context().close();
   });
 

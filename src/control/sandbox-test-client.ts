@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { PLATFORM_TEST_CLIENT } from '../api/contract/sandbox-try.ts';
 import { type KeyEncryptionKey, openText, sealText } from '../keys/index.ts';
 import type { Database } from '../store/schema.ts';
 import type { ChangeEvent } from './audit.ts';
@@ -20,10 +21,9 @@ import { createSystem } from './registry/systems.ts';
 
 /** The organization the test client belongs to: a code of the reserved `000.00.00` range, no agency's. */
 export const PLATFORM_TEST_ORGANIZATION = {
-  code: '000.00.00.Z00',
-  name: 'Nền tảng LGSP — gọi thử sandbox / LGSP platform — sandbox tries',
+  code: PLATFORM_TEST_CLIENT.organizationCode,
+  name: PLATFORM_TEST_CLIENT.organizationName.vi,
 } as const;
-export const PLATFORM_TEST_SYSTEM_NAME = 'Máy khách gọi thử của nền tảng / Platform try-it client';
 
 /** What a try call needs: who calls, and with which sandbox key and secret. */
 export interface SandboxTestClient {
@@ -147,10 +147,8 @@ async function createClientSystem(
     trx,
     {
       organizationId,
-      name: PLATFORM_TEST_SYSTEM_NAME,
-      description:
-        'Do nền tảng tạo để gọi thử phiên bản dịch vụ ở môi trường sandbox; không bao giờ có quyền production. / ' +
-        'Made by the platform to try service versions in the sandbox; never given production access.',
+      name: PLATFORM_TEST_CLIENT.systemName.vi,
+      description: PLATFORM_TEST_CLIENT.systemDescription.vi,
       isProvider: false,
       isConsumer: true,
     },

@@ -478,9 +478,10 @@ export const ERRORS = {
   },
   CP_SANDBOX_TEST_REQUIRED: {
     status: 409,
-    titleVi: 'Chưa có lời gọi thử nghiệm thành công ở môi trường sandbox',
+    titleVi:
+      'Chưa có lời gọi thử nghiệm thành công ở môi trường sandbox: dùng "Gọi thử" (lgsp version try) với phiên bản đang thử nghiệm sandbox, rồi công bố',
     title:
-      'Publish needs the version in sandbox test and a successful sandbox call recorded through the gateway (R-11)',
+      'Publish needs the version in sandbox test and a successful sandbox call recorded through the gateway (R-11): use "Try it" (lgsp version try), then publish',
   },
   CP_DESCRIPTION_INCOMPLETE: {
     status: 400,

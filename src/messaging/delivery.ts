@@ -405,8 +405,11 @@ export class Deliverer {
     } catch (err) {
       const code = (err as { code?: string }).code;
       const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+      // lastError is read by the source agency (message status, `message.dead` webhook): it says the platform's
+      // policy refused the destination by its code, never which internal rule did; the operator's `egress.denied`
+      // alert (telemetry/alerts.ts) names the rule and the target.
       failure = isEgressDenied(err)
-        ? { text: `egress denied: ${err.denial.rule}`, code: 'GW_EGRESS_DENIED', status: 502 }
+        ? { text: 'GW_EGRESS_DENIED', code: 'GW_EGRESS_DENIED', status: 502 }
         : {
             text: code ?? (err as Error).message,
             code: timedOut ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_UNREACHABLE',

@@ -9,8 +9,8 @@
 export interface WebhookEventType {
   /** Dotted lower-case name, the webhook body's `type`. */
   name: string;
-  /** When it is sent and to whom: Vietnamese / English. */
-  description: string;
+  /** When it is sent and to whom, in Vietnamese and in English (the console shows the reader's). */
+  description: { vi: string; en: string };
   /** A realistic `data` of the webhook body (ids and times made up). */
   exampleData: Record<string, unknown>;
 }
@@ -26,9 +26,10 @@ const NOTICE_DATA = {
 
 const notice = (kind: string, vi: string, en: string): WebhookEventType => ({
   name: `notice.${kind}`,
-  description:
-    `Thông báo công khai: ${vi}; gửi tới cơ quan đang khai thác dịch vụ / A public notice: ${en}; ` +
-    'sent to the organizations consuming the service',
+  description: {
+    vi: `Thông báo công khai: ${vi}; gửi tới cơ quan đang khai thác dịch vụ`,
+    en: `A public notice: ${en}; sent to the organizations consuming the service`,
+  },
   exampleData: { ...NOTICE_DATA, kind },
 });
 
@@ -46,7 +47,10 @@ const SUBSCRIPTION_DATA = {
 
 const subscription = (status: string, vi: string, en: string): WebhookEventType => ({
   name: `subscription_request.${status}`,
-  description: `Đề nghị khai thác dịch vụ ${vi} (tới cơ quan khai thác) / A subscription request ${en} (to the consumer organization)`,
+  description: {
+    vi: `Đề nghị khai thác dịch vụ ${vi} (tới cơ quan khai thác)`,
+    en: `A subscription request ${en} (to the consumer organization)`,
+  },
   exampleData: {
     ...SUBSCRIPTION_DATA,
     status,
@@ -61,7 +65,10 @@ const subscription = (status: string, vi: string, en: string): WebhookEventType 
 
 const connection = (status: 'approved' | 'rejected', vi: string): WebhookEventType => ({
   name: `connection_request.${status}`,
-  description: `Đề nghị kết nối hệ thống ${vi} (tới cơ quan đề nghị) / A connection request ${status} (to the requesting organization)`,
+  description: {
+    vi: `Đề nghị kết nối hệ thống ${vi} (tới cơ quan đề nghị)`,
+    en: `A connection request ${status} (to the requesting organization)`,
+  },
   exampleData: {
     requestId: 'req_0mx6x9m00sbi6qo5pkjv0rl2t',
     organizationId: 'org_0mx6x9m00j7wgpmct0skk3xwr',
@@ -74,7 +81,10 @@ const connection = (status: 'approved' | 'rejected', vi: string): WebhookEventTy
 
 const versionChange = (status: string, vi: string, en: string): WebhookEventType => ({
   name: `version_change.${status}`,
-  description: `Đề nghị thay đổi phiên bản ${vi} (tới cơ quan cung cấp) / A proposed version change ${en} (to the provider organization)`,
+  description: {
+    vi: `Đề nghị thay đổi phiên bản ${vi} (tới cơ quan cung cấp)`,
+    en: `A proposed version change ${en} (to the provider organization)`,
+  },
   exampleData: {
     changeId: 'req_0mx6x9m00m3kq8c2xw7e5r1tz',
     versionId: 'ver_0mx6x9m000c0zqfp41wdd6h3b',
@@ -103,9 +113,10 @@ const MESSAGE_DATA = {
 
 const alert = (state: 'opened' | 'escalated' | 'resolved', vi: string): WebhookEventType => ({
   name: `alert.${state}`,
-  description:
-    `Cảnh báo vận hành ${vi} (tới cơ quan vận hành và cơ quan liên quan) / An operational alert ${state} ` +
-    '(to the operator organization and the organizations concerned)',
+  description: {
+    vi: `Cảnh báo vận hành ${vi} (tới cơ quan vận hành và cơ quan liên quan)`,
+    en: `An operational alert ${state} (to the operator organization and the organizations concerned)`,
+  },
   exampleData: {
     alertId: 'alr_0mx6x9m00fc5acu9u7yqz4jqt',
     kind: 'provider.failing',
@@ -139,9 +150,10 @@ export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
   versionChange('rejected', 'bị từ chối', 'rejected'),
   {
     name: 'message.delivered',
-    description:
-      'Thông điệp bất đồng bộ đã được đích xác nhận, kèm biên nhận đã ký (tới cơ quan nguồn) / An async message was ' +
-      'acknowledged by its destination, with the signed receipt (to the source organization)',
+    description: {
+      vi: 'Thông điệp bất đồng bộ đã được đích xác nhận, kèm biên nhận đã ký (tới cơ quan nguồn)',
+      en: 'An async message was acknowledged by its destination, with the signed receipt (to the source organization)',
+    },
     exampleData: {
       ...MESSAGE_DATA,
       state: 'delivered',
@@ -153,10 +165,12 @@ export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
   },
   {
     name: 'message.dead',
-    description:
-      'Thông điệp bất đồng bộ không thể chuyển (hết số lần thử hoặc hết hạn); nội dung đã bị xoá (tới cơ quan ' +
-      'nguồn) / An async message will never be delivered (attempts used up or expired); its payload is deleted ' +
-      '(to the source organization)',
+    description: {
+      vi: 'Thông điệp bất đồng bộ không thể chuyển (hết số lần thử hoặc hết hạn); nội dung đã bị xoá (tới cơ quan nguồn)',
+      en:
+        'An async message will never be delivered (attempts used up or expired); its payload is deleted ' +
+        '(to the source organization)',
+    },
     exampleData: {
       ...MESSAGE_DATA,
       state: 'dead',

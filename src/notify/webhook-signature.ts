@@ -76,11 +76,14 @@ export const WEBHOOK_SIGNATURE_SCHEME = {
   signature: 'v1,<base64 HMAC-SHA256(key, signed content)>',
   secretFormat: 'whsec_<base64 key>',
   toleranceSeconds: 300,
-  description:
-    'Xác minh bằng thư viện Standard Webhooks (npm/PyPI `standardwebhooks`) với khoá whsec_… nhận khi tạo webhook; ' +
-    'từ chối timestamp lệch quá 5 phút; loại trùng theo webhook-id (giống nhau ở mọi lần gửi lại); trả 2xx trong 10 ' +
-    'giây, nếu không sẽ gửi lại (docs/webhooks.md) / Verify with a Standard Webhooks library (npm/PyPI ' +
-    '`standardwebhooks`) and the whsec_… key shown when the webhook was created; refuse a timestamp more than 5 ' +
-    'minutes off; deduplicate on webhook-id (the same on every retry); answer 2xx within 10 s, or the delivery is ' +
-    'retried (docs/webhooks.md)',
+  description: {
+    vi:
+      'Xác minh bằng thư viện Standard Webhooks (npm/PyPI `standardwebhooks`) với khoá whsec_… nhận khi tạo ' +
+      'webhook; từ chối timestamp lệch quá 5 phút; loại trùng theo webhook-id (giống nhau ở mọi lần gửi lại); trả ' +
+      '2xx trong 10 giây, nếu không sẽ gửi lại (docs/webhooks.md)',
+    en:
+      'Verify with a Standard Webhooks library (npm/PyPI `standardwebhooks`) and the whsec_… key shown when the ' +
+      'webhook was created; refuse a timestamp more than 5 minutes off; deduplicate on webhook-id (the same on ' +
+      'every retry); answer 2xx within 10 s, or the delivery is retried (docs/webhooks.md)',
+  },
 } as const;

@@ -26,6 +26,15 @@ export const OptionalText = (maxLength: number, description?: string) =>
 export const Id = (description: string) => Type.String({ minLength: 1, maxLength: 100, description });
 export const Timestamp = Type.String({ format: 'date-time' });
 export const Strict = { additionalProperties: false } as const;
+/**
+ * A text the platform itself writes for people (an event's description, how to call a service): both languages,
+ * apart, so the console shows the reader's and the CLI — bilingual by convention — prints both.
+ */
+export const LocalizedTextSchema = Type.Object(
+  { vi: Type.String(), en: Type.String() },
+  { description: 'Tiếng Việt và tiếng Anh, tách riêng / Vietnamese and English, apart' },
+);
+export type LocalizedText = Static<typeof LocalizedTextSchema>;
 /** When a registry object was created and last changed: the last two fields of each. */
 export const Timestamps = { createdAt: Timestamp, updatedAt: Timestamp };
 

@@ -3,6 +3,43 @@ import { OneOf, Strict, Timestamp } from './common.ts';
 
 /** The sandbox "try it" of a service version (issue 11): one call through the gateway with the platform's test client. */
 
+/**
+ * The platform's own sandbox test client (src/control/sandbox-test-client.ts), named once: the reserved organization
+ * code its records carry, and its names in both languages. The store keeps the Vietnamese names, as it keeps every
+ * organization's; the console recognises the code and shows the names in the reader's language — a provider agency
+ * reads the platform's try of its version as "Thử nghiệm sandbox của nền tảng", never as a bare code or "X / Y".
+ */
+export const PLATFORM_TEST_CLIENT = {
+  organizationCode: '000.00.00.Z00',
+  organizationName: { vi: 'Nền tảng LGSP — gọi thử sandbox', en: 'LGSP platform — sandbox tries' },
+  systemName: { vi: 'Thử nghiệm sandbox của nền tảng', en: 'Platform sandbox test' },
+  systemDescription: {
+    vi: 'Do nền tảng tạo để gọi thử phiên bản dịch vụ ở môi trường sandbox; không bao giờ có quyền production.',
+    en: 'Made by the platform to try service versions in the sandbox; never given production access.',
+  },
+} as const;
+
+/**
+ * The provider of the built-in shared category lists (`/dmdc/1.0`, src/control/categories/builtin.ts), named the
+ * same way: stored in Vietnamese, shown in the reader's language.
+ */
+export const PLATFORM_CATEGORY_PROVIDER = {
+  organizationCode: '000.00.00.Z01',
+  organizationName: {
+    vi: 'Nền tảng LGSP — danh mục dùng chung',
+    en: 'LGSP platform — shared category lists',
+  },
+  systemName: { vi: 'Danh mục dùng chung của nền tảng', en: 'Platform shared category lists' },
+} as const;
+
+/** The platform's own parties by their reserved organization code: what the console names in either language. */
+export const PLATFORM_PARTIES: Readonly<
+  Record<string, { organizationName: { vi: string; en: string }; systemName: { vi: string; en: string } }>
+> = {
+  [PLATFORM_TEST_CLIENT.organizationCode]: PLATFORM_TEST_CLIENT,
+  [PLATFORM_CATEGORY_PROVIDER.organizationCode]: PLATFORM_CATEGORY_PROVIDER,
+};
+
 /** A try's request body, in bytes of UTF-8: enough for a test document, not a transfer. */
 export const TRY_BODY_MAX_BYTES = 65_536;
 /** How much of the answer's body is shown; the rest is cut off and said so. */

@@ -1,5 +1,15 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { EnvironmentSchema, Id, Nullable, OneOf, Page, PageQuery, Strict, Timestamp } from './common.ts';
+import {
+  EnvironmentSchema,
+  Id,
+  LocalizedTextSchema,
+  Nullable,
+  OneOf,
+  Page,
+  PageQuery,
+  Strict,
+  Timestamp,
+} from './common.ts';
 import { TechnicalDescriptionSchema } from './services.ts';
 
 /** Consumer subscription requests (R-12, Art. 11.2) and the technical guide they issue. */
@@ -220,7 +230,7 @@ export const TechnicalGuideSchema = Type.Object({
     technicalDocumentType: Nullable(Type.String()),
     technicalDocument: Nullable(Type.String({ description: 'OpenAPI 3 / WSDL' })),
   }),
-  gateway: Type.Object({ tokenPath: Type.String(), basePath: Type.String(), howToCall: Type.String() }),
+  gateway: Type.Object({ tokenPath: Type.String(), basePath: Type.String(), howToCall: LocalizedTextSchema }),
   environments: Type.Array(
     Type.Object({
       environment: EnvironmentSchema,

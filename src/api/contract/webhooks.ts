@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { PageQuery, Strict } from './common.ts';
+import { LocalizedTextSchema, PageQuery, Strict } from './common.ts';
 
 /** Organizations' webhook endpoints for notices and decisions. */
 
@@ -75,7 +75,7 @@ export type CreatedWebhookEndpoint = Static<typeof CreatedWebhookSchema>;
 
 export const WebhookEventTypeSchema = Type.Object({
   name: Type.String({ description: 'Giá trị `type` của thân webhook / the body’s `type`' }),
-  description: Type.String({ description: 'Tiếng Việt / English' }),
+  description: LocalizedTextSchema,
   example: Type.Record(Type.String(), Type.Unknown(), {
     description: 'Một thân webhook mẫu: id, type, timestamp, data / an example body',
   }),
@@ -88,7 +88,7 @@ export const WebhookSignatureSchemeSchema = Type.Object({
   signature: Type.String(),
   secretFormat: Type.String(),
   toleranceSeconds: Type.Integer(),
-  description: Type.String({ description: 'Tiếng Việt / English' }),
+  description: LocalizedTextSchema,
 });
 export const WebhookEventCatalogueSchema = Type.Object({
   items: Type.Array(WebhookEventTypeSchema),

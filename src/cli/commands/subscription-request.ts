@@ -213,7 +213,7 @@ export const subscriptionRequestCommands: Group = {
                 guide.version.resources.map((r) => `${r.method} ${r.path}`).join(', '),
               ],
               ['Tài liệu / Document', guide.version.technicalDocumentType],
-              ['Cách gọi / How to call', guide.gateway.howToCall],
+              ['Cách gọi / How to call', `${guide.gateway.howToCall.vi} / ${guide.gateway.howToCall.en}`],
             ]) +
             table(
               ['Môi trường / Env', 'Đăng ký / Subscription', 'Hạn mức / Quota', 'Giờ / Time', 'Consumer key'],

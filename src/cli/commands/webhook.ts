@@ -42,7 +42,7 @@ export const webhookCommands: Group = {
       summary: 'Các sự kiện webhook nền tảng gửi / The webhook events the platform sends',
       send: (ctx) => ctx.api.call('listWebhookEventTypes'),
       headers: ['Sự kiện / Event', 'Mô tả / Description'],
-      row: (e) => [e.name, e.description],
+      row: (e) => [e.name, `${e.description.vi} / ${e.description.en}`],
       footer: (body) =>
         `\n${body.signature.name}: ${body.signature.signature} (${body.signature.specification})`,
     }),

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { PLATFORM_CATEGORY_PROVIDER } from '../../api/contract/sandbox-try.ts';
 import type { ChangeEvent } from '../audit.ts';
 import { auditOf, type Changes } from '../change.ts';
 import { createOrganization } from '../registry/organizations.ts';
@@ -17,11 +18,12 @@ import { createSystem } from '../registry/systems.ts';
 export const CATEGORY_SERVICE = {
   context: 'dmdc',
   version: '1.0',
+  // Stored in Vietnamese, as every organization's names are; the console shows them in the reader's language.
   organization: {
-    code: '000.00.00.Z01',
-    name: 'Nền tảng LGSP — danh mục dùng chung / LGSP platform — shared category lists',
+    code: PLATFORM_CATEGORY_PROVIDER.organizationCode,
+    name: PLATFORM_CATEGORY_PROVIDER.organizationName.vi,
   },
-  systemName: 'Danh mục dùng chung của nền tảng / Platform shared category lists',
+  systemName: PLATFORM_CATEGORY_PROVIDER.systemName.vi,
   upstream: 'http://dmdc.lgsp.invalid/dmdc',
   resources: [
     { method: 'GET', path: '/AllCategory' },
@@ -89,9 +91,7 @@ export async function ensureCategoryService(
       {
         organizationId,
         name: CATEGORY_SERVICE.systemName,
-        description:
-          'Do nền tảng tạo; cổng kết nối tự trả lời các lời gọi /dmdc/1.0 từ danh mục đã nhập. / Made by the platform; ' +
-          'the gateway answers /dmdc/1.0 calls itself from the imported lists.',
+        description: 'Do nền tảng tạo; cổng kết nối tự trả lời các lời gọi /dmdc/1.0 từ danh mục đã nhập.',
         isProvider: true,
         isConsumer: false,
       },
@@ -103,7 +103,7 @@ export async function ensureCategoryService(
       trx,
       {
         context: CATEGORY_SERVICE.context,
-        name: 'Danh mục dùng chung / Shared category lists',
+        name: 'Danh mục dùng chung',
         providerSystemId: system.result.id,
         description: {
           addressAndInterface:

@@ -158,7 +158,8 @@ export async function publishVersion(
     if (!evidence)
       throw new LgspError(
         'CP_SANDBOX_TEST_REQUIRED',
-        'chưa ghi nhận lời gọi sandbox thành công nào / no successful sandbox call recorded yet',
+        `chưa ghi nhận lời gọi sandbox thành công nào — Gọi thử: POST /api/v1/versions/${versionId}/try / ` +
+          `no successful sandbox call recorded yet — try it: POST /api/v1/versions/${versionId}/try`,
       );
     const previous = await trx
       .selectFrom('service_versions')

@@ -15,6 +15,7 @@ import type { Database } from '../../store/schema.ts';
 import { type ChangeListener, Changes, type Command, type CommandOn } from '../change.ts';
 import * as credentials from './credentials.ts';
 import * as organizations from './organizations.ts';
+import { isPlatformTestClient } from './platform-owned.ts';
 import * as services from './services.ts';
 import * as subscriptions from './subscriptions.ts';
 import * as systems from './systems.ts';
@@ -94,6 +95,8 @@ export class Registry {
   readonly listSystems = this.query(systems.listSystems);
   readonly pageSystems = this.page(systems.pageSystems);
   readonly getSystem = this.lookup(systems.requireSystem, systems.toSystem);
+  readonly isPlatformTestClient = (systemId: string): Promise<boolean> =>
+    isPlatformTestClient(this.db, systemId);
 
   // ── Services and versions ──────────────────────────────────────────────────────────────────────────────────
   readonly createService = this.command(services.createService);

@@ -85,11 +85,14 @@ export async function technicalGuide(ctx: RequestsContext, id: string): Promise<
     gateway: {
       tokenPath: '/token',
       basePath,
-      howToCall:
-        'Lấy token: POST /token, Authorization: Basic base64(consumerKey:consumerSecret), ' +
-        `grant_type=client_credentials; gọi: ${basePath}/<tài nguyên> với Authorization: Bearer <token>. / ` +
-        'Get a token at POST /token (Basic consumerKey:consumerSecret, grant_type=client_credentials), then ' +
-        `call ${basePath}/<resource> with Authorization: Bearer <token>.`,
+      howToCall: {
+        vi:
+          'Lấy token: POST /token, Authorization: Basic base64(consumerKey:consumerSecret), ' +
+          `grant_type=client_credentials; gọi: ${basePath}/<tài nguyên> với Authorization: Bearer <token>.`,
+        en:
+          'Get a token at POST /token (Basic consumerKey:consumerSecret, grant_type=client_credentials), then ' +
+          `call ${basePath}/<resource> with Authorization: Bearer <token>.`,
+      },
     },
     environments,
   };

@@ -14,12 +14,15 @@ export function ConsoleLayout() {
   const t = useT();
   const { language } = useLanguage();
   const user = useUser();
-  const { signOut, signedInWithSso } = useSession();
+  const { signOut, signedInWithSso, mustChangePassword } = useSession();
   const branding = useBranding();
   const location = useLocation();
   const navigate = useNavigate();
 
+  // A user who must replace a password someone else has seen reaches nothing but the password form and the
+  // sign-out (the API refuses every other call, API_PASSWORD_CHANGE_REQUIRED): no menu of screens that would refuse.
   const items = useMemo(() => {
+    if (mustChangePassword) return [];
     const groups = new Map<MenuGroup, typeof CONSOLE_ROUTES>();
     for (const route of CONSOLE_ROUTES) {
       if (!route.menu || !route.roles.includes(user.role)) continue;
@@ -41,7 +44,7 @@ export function ConsoleLayout() {
             label: <Link to={`/${route.path}`}>{language === 'en' ? route.menu?.en : route.menu?.vi}</Link>,
           })),
       }));
-  }, [user.role, language]);
+  }, [user.role, language, mustChangePassword]);
 
   const selected = `/${location.pathname.split('/').filter(Boolean)[0] ?? ''}`;
   const [roleVi, roleEn] = roleLabel(user.role);
@@ -59,9 +62,11 @@ export function ConsoleLayout() {
           <img src={branding.logoUrl} alt="" width={32} height={32} />
           <Typography.Text strong>{branding.provinceName}</Typography.Text>
         </Link>
-        <nav aria-label={t('Danh mục chức năng', 'Main menu')}>
-          <Menu mode="inline" selectedKeys={[selected]} items={items} />
-        </nav>
+        {items.length > 0 && (
+          <nav aria-label={t('Danh mục chức năng', 'Main menu')}>
+            <Menu mode="inline" selectedKeys={[selected]} items={items} />
+          </nav>
+        )}
       </Layout.Sider>
       <Layout>
         <Layout.Header

@@ -5,6 +5,7 @@ import {
   HomeOutlined,
   KeyOutlined,
 } from '@ant-design/icons';
+import { Navigate } from 'react-router-dom';
 import { AgencyHome } from './agency/AgencyHome.tsx';
 import { ConnectionRequests } from './agency/ConnectionRequests.tsx';
 import { AgencyKeys } from './agency/Keys.tsx';
@@ -86,4 +87,6 @@ export const agencyRoutes: ConsoleRoute[] = [
     roles: AGENCY,
     element: <AgencyKeys />,
   },
+  // The registry's credentials screen is the operator's; an agency's link or bookmark to it opens its own keys.
+  { path: 'credentials', roles: AGENCY, element: <Navigate to="/agency-keys" replace /> },
 ];

@@ -88,7 +88,9 @@ export const registryRoutes: ConsoleRoute[] = [
   {
     path: 'credentials',
     menu: { vi: 'Khoá truy cập', en: 'Credentials', group: 'registry', icon: <KeyOutlined />, order: 5 },
-    roles: ALL_ROLES,
+    // An agency's keys are one screen, "Khoá của cơ quan" (routes-agency.tsx): two menu entries for the same keys
+    // left a newcomer choosing between near-twins.
+    roles: OPERATOR_ROLES,
     element: <Credentials />,
   },
   {

@@ -239,7 +239,8 @@ function HowToCall({ credentials }: { credentials: Credential[] }) {
       <ProblemAlert error={error} />
       {guide ? (
         <Typography.Paragraph>
-          {guide.service.name} {guide.version.version} — {guide.gateway.howToCall}
+          {guide.service.name} {guide.version.version} —{' '}
+          {t(guide.gateway.howToCall.vi, guide.gateway.howToCall.en)}
         </Typography.Paragraph>
       ) : null}
       <Typography.Paragraph type="secondary">

@@ -524,11 +524,19 @@ function GrantedSubscriptions({
       )
       .catch(() => setServices(new Map()));
   }, [organizationId, refreshKey]);
+  // Another organization's system is not ours to read, and says only that; the platform's sandbox test client is
+  // readable by all and reads by its name ("Thử nghiệm sandbox của nền tảng").
   const systemName = (id: string) =>
-    systems.find((s) => s.id === id)?.name ??
-    t(
-      'Hệ thống của cơ quan khác (khai thác dịch vụ của ta)',
-      'Another organization’s system (using our service)',
+    systems.find((s) => s.id === id)?.name ?? (
+      <RegistryName
+        kind="system"
+        id={id}
+        link={false}
+        unreadable={t(
+          'Hệ thống của cơ quan khác (khai thác dịch vụ của ta)',
+          'Another organization’s system (using our service)',
+        )}
+      />
     );
   return (
     <Card

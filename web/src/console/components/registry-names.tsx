@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
+import { PLATFORM_PARTIES } from '../../../../src/api/contract/sandbox-try.ts';
 import { api } from '../../shared/api.ts';
+import { type Translate, useT } from '../../shared/i18n.tsx';
 import { SECONDARY_TEXT } from './page.tsx';
 import type { Option } from './registry-remote-select.tsx';
 
@@ -48,20 +50,38 @@ function lookUpParts(kind: Kind, id: string): Promise<NameParts | null> {
   return found;
 }
 
-/** The one line each kind reads as: `CODE · Name` for an organization, `Name (code)` for a system or a service. */
-function joined(kind: Kind, parts: NameParts): string {
-  switch (kind) {
-    case 'organization':
-      return `${parts.code} · ${parts.name}`;
-    case 'version':
-      return `${parts.code}/${parts.name}`;
-    default:
-      return `${parts.name} (${parts.code})`;
-  }
+/**
+ * The name a person reads: the registry's, except the platform's own parties (its sandbox test client, the provider
+ * of the shared category lists — recognised by their reserved organization codes), whose names the contract gives
+ * in both languages: shown in the reader's.
+ */
+function shownName(kind: Kind, parts: NameParts, t: Translate): string {
+  const platform = kind === 'organization' || kind === 'system' ? PLATFORM_PARTIES[parts.code] : undefined;
+  if (!platform) return parts.name;
+  const names = kind === 'organization' ? platform.organizationName : platform.systemName;
+  return t(names.vi, names.en);
 }
 
-function lookUp(kind: Kind, id: string): Promise<string> {
-  return lookUpParts(kind, id).then((parts) => (parts ? joined(kind, parts) : id));
+/**
+ * A row's own name as a person reads it — `(kind, code, name)`, the code being the organization's code (of the
+ * organization, or of the system's organization): the platform's sandbox test client in the reader's language.
+ */
+export function useRegistryName(): (kind: 'organization' | 'system', code: string, name: string) => string {
+  const t = useT();
+  return (kind, code, name) => shownName(kind, { name, code }, t);
+}
+
+/** The one line each kind reads as: `CODE · Name` for an organization, `Name (code)` for a system or a service. */
+function joined(kind: Kind, parts: NameParts, t: Translate): string {
+  const name = shownName(kind, parts, t);
+  switch (kind) {
+    case 'organization':
+      return `${parts.code} · ${name}`;
+    case 'version':
+      return `${parts.code}/${name}`;
+    default:
+      return `${name} (${parts.code})`;
+  }
 }
 
 /** Forget a name after it changed (an organization renamed on this screen). */
@@ -73,21 +93,26 @@ export function RegistryName({
   kind,
   id,
   link = true,
+  unreadable,
 }: {
   kind: 'organization' | 'system' | 'service' | 'version';
   id: string | null | undefined;
   link?: boolean;
+  /** What to show when the id cannot be read (another organization's system); the bare id when not given. */
+  unreadable?: string;
 }) {
-  const [name, setName] = useState<string | null>(null);
+  const t = useT();
+  const [parts, setParts] = useState<NameParts | null | undefined>(undefined);
   useEffect(() => {
     let live = true;
-    if (id) void lookUp(kind, id).then((n) => live && setName(n));
+    if (id) void lookUpParts(kind, id).then((p) => live && setParts(p));
     return () => {
       live = false;
     };
   }, [kind, id]);
   if (!id) return <>—</>;
-  const text = name ?? id;
+  if (parts === null && unreadable !== undefined) return <>{unreadable}</>;
+  const text = parts ? joined(kind, parts, t) : id;
   const to = kind === 'system' ? `/systems/${id}` : kind === 'service' ? `/services/${id}` : null;
   return link && to ? <Link to={to}>{text}</Link> : text;
 }
@@ -159,7 +184,8 @@ export function ProviderSystemName({
   /** The signed-in agency user's organization; null for operator staff and auditors. */
   agencyOrganizationId: string | null;
 }) {
-  const [other, setOther] = useState<{ name: string | null } | null>(null);
+  const t = useT();
+  const [other, setOther] = useState<{ parts: NameParts | null } | null>(null);
   const [own, setOwn] = useState(agencyOrganizationId === null);
   useEffect(() => {
     let live = true;
@@ -171,14 +197,14 @@ export function ProviderSystemName({
       if (!live) return;
       if (ids.has(systemId)) return setOwn(true);
       const parts = await publicProvider(serviceId);
-      if (live) setOther({ name: parts && joined('system', parts) });
+      if (live) setOther({ parts });
     });
     return () => {
       live = false;
     };
   }, [agencyOrganizationId, serviceId, systemId]);
   if (own) return <RegistryName kind="system" id={systemId} />;
-  return <>{other?.name ?? systemId}</>;
+  return <>{other?.parts ? joined('system', other.parts, t) : systemId}</>;
 }
 
 /** A name with its code after it, smaller and grey: the code is what records keep, the name what a person reads. */
@@ -225,6 +251,7 @@ export function TransactionParty({
   /** The signed-in agency user's organization; null for operator staff and auditors. */
   agencyOrganizationId: string | null;
 }) {
+  const t = useT();
   const [parts, setParts] = useState<{ found: NameParts | null; own: boolean } | null>(null);
   useEffect(() => {
     let live = true;
@@ -242,11 +269,25 @@ export function TransactionParty({
       live = false;
     };
   }, [systemId, serviceId, agencyOrganizationId]);
+  // The platform's own parties are named from their reserved code, in the reader's language, even where the reader
+  // may not look their system up: a provider agency reads the platform's try of its version as a named caller.
+  const platform = organizationCode ? PLATFORM_PARTIES[organizationCode] : undefined;
+  if (platform && organizationCode) {
+    const names = platform.systemName;
+    return (
+      <NameWithCode
+        name={t(names.vi, names.en)}
+        code={organizationCode}
+        title={systemId ?? undefined}
+        to={systemId && agencyOrganizationId === null ? `/systems/${systemId}` : undefined}
+      />
+    );
+  }
   if (!systemId) return <>{organizationCode ?? '—'}</>;
   if (!parts?.found) return <span title={systemId}>{organizationCode ?? systemId}</span>;
   return (
     <NameWithCode
-      name={parts.found.name}
+      name={shownName('system', parts.found, t)}
       code={organizationCode ?? parts.found.code}
       title={systemId}
       to={parts.own ? `/systems/${systemId}` : undefined}
@@ -282,6 +323,7 @@ export function TransactionService({
  * alone when the name cannot be read.
  */
 export function OrganizationName({ id, code }: { id: string; code: string }) {
+  const t = useT();
   const [found, setFound] = useState<NameParts | null>(null);
   useEffect(() => {
     let live = true;
@@ -290,5 +332,5 @@ export function OrganizationName({ id, code }: { id: string; code: string }) {
       live = false;
     };
   }, [id]);
-  return found ? <NameWithCode name={found.name} code={code} title={id} /> : code;
+  return found ? <NameWithCode name={shownName('organization', found, t)} code={code} title={id} /> : code;
 }

@@ -1,9 +1,9 @@
 import { ExperimentOutlined, RocketOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Form, Modal, Space, Table, Tag, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { ApiError, api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
@@ -20,6 +20,9 @@ import { useReviewDeadlines } from './review-deadlines.ts';
 import { useCanReview } from './roles.ts';
 
 type Version = OperationResponse<'getVersion'>;
+
+/** The sandbox try's card on a submission's page: where a refusal for want of a try leads. */
+const TRY_CARD_ID = 'sandbox-try';
 type Service = OperationResponse<'getService'>;
 type Waiting = 'submitted' | 'sandbox_test';
 
@@ -142,6 +145,12 @@ export function SubmissionDetail() {
 
   if (error) return <Alert type="error" showIcon message={error} />;
   if (!version || !service) return <Card loading />;
+  // Publishing refused for want of a successful try (CP_SANDBOX_TEST_REQUIRED) leads here: the try, its button.
+  const goToTry = () => {
+    const card = document.getElementById(TRY_CARD_ID);
+    card?.scrollIntoView({ block: 'start' });
+    card?.querySelector<HTMLButtonElement>('button[type="submit"]')?.focus();
+  };
   const waiting = version.status === 'submitted' || version.status === 'sandbox_test';
   return (
     <Space orientation="vertical" size="large" style={{ width: '100%' }}>
@@ -176,7 +185,12 @@ export function SubmissionDetail() {
                 </Button>
               )}
               {version.status === 'sandbox_test' && (
-                <PublishButton version={version} current={current} onPublished={setVersion} />
+                <PublishButton
+                  version={version}
+                  current={current}
+                  onPublished={setVersion}
+                  onGoToTry={goToTry}
+                />
               )}
               <RejectButton
                 title={t('Từ chối phiên bản', 'Reject the version')}
@@ -226,6 +240,7 @@ export function SubmissionDetail() {
       </Card>
       {canReview && version.status === 'sandbox_test' && (
         <Card
+          id={TRY_CARD_ID}
           title={
             <h2 style={{ fontSize: 16, margin: 0 }}>{t('Gọi thử ở sandbox', 'Try it in the sandbox')}</h2>
           }
@@ -248,17 +263,23 @@ function PublishButton({
   version,
   current,
   onPublished,
+  onGoToTry,
 }: {
   version: Version;
   current: Version | null;
   onPublished: (version: Version) => void;
+  /** Shows the sandbox try, for a refusal that says a successful try is missing. */
+  onGoToTry: () => void;
 }) {
   const t = useT();
   const { message } = App.useApp();
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const [form] = Form.useForm<{ sunset?: Dayjs | null }>();
+  const needsTry = error instanceof ApiError && error.problem?.code === 'CP_SANDBOX_TEST_REQUIRED';
+  // Once the dialog has closed — it gives the focus back to "Công bố" as it does — the try takes it.
+  const goToTryOnClose = useRef(false);
 
   const publish = async () => {
     const { sunset } = await form.validateFields();
@@ -273,7 +294,7 @@ function PublishButton({
       setOpen(false);
       message.success(t('Đã công bố phiên bản', 'Version published'));
     } catch (err) {
-      setError(problemText(err, t));
+      setError(err);
     } finally {
       setBusy(false);
     }
@@ -295,6 +316,11 @@ function PublishButton({
         okButtonProps={{ loading: busy }}
         onOk={() => void publish()}
         onCancel={() => setOpen(false)}
+        afterClose={() => {
+          setError(null);
+          if (goToTryOnClose.current) onGoToTry();
+          goToTryOnClose.current = false;
+        }}
         destroyOnHidden
       >
         <Form form={form} layout="vertical" preserve={false}>
@@ -326,12 +352,26 @@ function PublishButton({
             </Typography.Paragraph>
           )}
         </Form>
-        {error && (
+        {error !== null && (
           <Alert
             type="error"
             showIcon
             role="alert"
-            message={<span style={{ whiteSpace: 'pre-line' }}>{error}</span>}
+            message={<span style={{ whiteSpace: 'pre-line' }}>{problemText(error, t)}</span>}
+            action={
+              needsTry ? (
+                <Button
+                  size="small"
+                  icon={<ExperimentOutlined />}
+                  onClick={() => {
+                    goToTryOnClose.current = true;
+                    setOpen(false);
+                  }}
+                >
+                  {t('Đến "Gọi thử"', 'Go to "Try it"')}
+                </Button>
+              ) : undefined
+            }
           />
         )}
         {current?.sunsetAt && (

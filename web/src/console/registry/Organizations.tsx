@@ -6,7 +6,12 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
 import { PageTitle, ProblemAlert, SearchBox, useCan } from '../components/page.tsx';
-import { forgetName, RegistryName, searchOrganizations } from '../components/registry-names.tsx';
+import {
+  forgetName,
+  RegistryName,
+  searchOrganizations,
+  useRegistryName,
+} from '../components/registry-names.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 
@@ -26,6 +31,7 @@ interface OrganizationForm {
 /** Organizations: official code, parent, contact point; the operator administrator creates and edits them. */
 export function Organizations() {
   const t = useT();
+  const registryName = useRegistryName();
   const canEdit = useCan('operator_admin');
   const list = useServerList((request) => api.call('listOrganizations', { query: request }));
   const [editing, setEditing] = useState<Organization | 'new' | null>(null);
@@ -52,7 +58,11 @@ export function Organizations() {
         emptyText={t('Chưa có cơ quan nào', 'No organization yet')}
         columns={[
           { title: t('Mã định danh', 'Official code'), dataIndex: 'code' },
-          { title: t('Tên cơ quan', 'Name'), dataIndex: 'name' },
+          {
+            title: t('Tên cơ quan', 'Name'),
+            dataIndex: 'name',
+            render: (name: string, o) => registryName('organization', o.code, name),
+          },
           {
             title: t('Cơ quan cấp trên', 'Parent'),
             dataIndex: 'parentId',

@@ -14,7 +14,7 @@ import {
   SearchBox,
 } from '../components/page.tsx';
 import { RegistryChart } from '../components/registry-chart.tsx';
-import { OrganizationName, RegistryName } from '../components/registry-names.tsx';
+import { OrganizationName, RegistryName, useRegistryName } from '../components/registry-names.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { CredentialTable } from './Credentials.tsx';
 
@@ -23,6 +23,7 @@ type System = OperationResponse<'getSystem'>;
 /** Information systems (R-07): owner, roles (provider / consumer) and registry state. */
 export function Systems() {
   const t = useT();
+  const registryName = useRegistryName();
   const [status, setStatus] = useState<string | undefined>(undefined);
   const list = useServerList(
     (request) => api.call('listSystems', { query: request }),
@@ -60,7 +61,9 @@ export function Systems() {
           {
             title: t('Tên hệ thống', 'System'),
             dataIndex: 'name',
-            render: (name: string, s) => <Link to={`/systems/${s.id}`}>{name}</Link>,
+            render: (name: string, s) => (
+              <Link to={`/systems/${s.id}`}>{registryName('system', s.organizationCode, name)}</Link>
+            ),
           },
           {
             title: t('Cơ quan', 'Organization'),
@@ -91,6 +94,7 @@ export function Systems() {
 /** One system: its registry facts, its connection state with 30 days of traffic, and its credentials. */
 export function SystemDetail() {
   const t = useT();
+  const registryName = useRegistryName();
   const { id = '' } = useParams();
   const [system, setSystem] = useState<System | null>(null);
   const [connection, setConnection] = useState<OperationResponse<'getSystemConnection'> | null>(null);
@@ -141,7 +145,8 @@ export function SystemDetail() {
   return (
     <>
       <PageTitle>
-        {t('Hệ thống', 'System')}: {system?.name ?? id}
+        {t('Hệ thống', 'System')}:{' '}
+        {system ? registryName('system', system.organizationCode, system.name) : id}
       </PageTitle>
       <ProblemAlert error={error} />
       {system && (

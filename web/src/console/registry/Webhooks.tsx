@@ -186,8 +186,8 @@ function SignatureScheme({ catalogue, error }: { catalogue: Catalogue | null; er
       </ul>
       {catalogue && (
         <Typography.Paragraph type="secondary">
-          {catalogue.signature.description} ({t('độ lệch cho phép', 'tolerance')}{' '}
-          {catalogue.signature.toleranceSeconds} s)
+          {t(catalogue.signature.description.vi, catalogue.signature.description.en)} (
+          {t('độ lệch cho phép', 'tolerance')} {catalogue.signature.toleranceSeconds} s)
         </Typography.Paragraph>
       )}
       <Typography.Paragraph>
@@ -204,7 +204,7 @@ function SignatureScheme({ catalogue, error }: { catalogue: Catalogue | null; er
           key: event.name,
           label: (
             <span>
-              <code>{event.name}</code> — {event.description}
+              <code>{event.name}</code> — {t(event.description.vi, event.description.en)}
             </span>
           ),
           children: (
