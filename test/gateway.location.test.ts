@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { consumerLocation } from '../src/gateway/headers.ts';
+import { consumerLinks, consumerLocation } from '../src/gateway/headers.ts';
 import { getToken, rawRequest, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { allowEgressTo } from './helpers/upstream.ts';
@@ -30,7 +30,11 @@ describe("a provider's redirect does not tell the consumer the provider's addres
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
     const to = locations[pathname];
     if (to) {
-      res.writeHead(302, { location: to(origin), 'content-location': `${origin}/base/ban-goc` });
+      res.writeHead(302, {
+        location: to(origin),
+        'content-location': `${origin}/base/ban-goc`,
+        link: `<${origin}/base/ds?trang=2>; rel="next", <${origin}/noi-bo>; rel="x", <https://tinh.gov.vn/a>; rel="help"; title="a, b"`,
+      });
       res.end();
       return;
     }
@@ -89,9 +93,23 @@ describe("a provider's redirect does not tell the consumer the provider's addres
       assert.equal(res.status, 302, resource);
       assert.equal(res.headers.location, location, resource);
       assert.equal(res.headers['content-location'], '/xaydung/1.0/ban-goc', resource);
+      assert.equal(
+        res.headers.link,
+        '</xaydung/1.0/ds?trang=2>; rel="next", <https://tinh.gov.vn/a>; rel="help"; title="a, b"',
+        resource,
+      );
       const port = new URL(origin).port;
       assert.ok(!JSON.stringify(res.headers).includes(port), `${resource}: ${JSON.stringify(res.headers)}`);
     }
+  });
+
+  test('Link: each target told alike; nothing left, no field', () => {
+    const p = { origin: 'http://10.0.0.5:8080', basePath: '/api' };
+    assert.equal(consumerLinks('<http://10.0.0.5:8080/x>; rel="a"', p, '/s/1.0'), undefined);
+    assert.equal(
+      consumerLinks(['</api/p?page=3>; rel="last"', '<http://10.0.0.5:8080/api>; rel="up"'], p, '/s/1.0'),
+      '</s/1.0/p?page=3>; rel="last", </s/1.0/>; rel="up"',
+    );
   });
 
   test('the rule itself: origins compared as origins, bases as whole segments', () => {

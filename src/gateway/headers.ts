@@ -156,6 +156,9 @@ export function responseHeaderListForConsumer(
     if (provider !== null && (name === 'location' || name === 'content-location')) {
       value = typeof value === 'string' ? consumerLocation(value, provider, pathPrefix) : undefined;
       if (value === undefined) continue;
+    } else if (provider !== null && name === 'link') {
+      value = consumerLinks(value, provider, pathPrefix);
+      if (value === undefined) continue;
     }
     out.push(name, value);
   }
@@ -202,4 +205,27 @@ export function consumerLocation(
     return pathPrefix + (tail.startsWith('/') ? tail : `/${tail}`);
   }
   return value.startsWith('/') ? value : undefined;
+}
+
+/** One link-value of a `Link` field (RFC 8288 §3): `<URI>` and its parameters, quoted strings kept whole. */
+const LINK_VALUE = /<([^>]*)>((?:[^,"]|"(?:[^"\\]|\\.)*")*)/g;
+
+/**
+ * A provider's `Link` field (pagination's `rel="next"` is often an absolute URL) told as `consumerLocation` tells a
+ * redirect: each target under the provider's base becomes the gateway's path, one elsewhere on the provider's origin
+ * is left out, others stay. Undefined when nothing is left.
+ */
+export function consumerLinks(
+  value: string | string[],
+  from: ProviderAddress,
+  pathPrefix: string,
+): string | undefined {
+  const kept: string[] = [];
+  for (const field of typeof value === 'string' ? [value] : value) {
+    for (const m of field.matchAll(LINK_VALUE)) {
+      const target = consumerLocation(m[1]!, from, pathPrefix);
+      if (target !== undefined) kept.push(`<${target}>${m[2]!.trimEnd()}`);
+    }
+  }
+  return kept.length === 0 ? undefined : kept.join(', ');
 }
