@@ -51,6 +51,17 @@ describe('egress policy: the pure decision (issue 10, no SSRF)', () => {
     ['http://[::ffff:7f00:1]/', 'loopback'],
     ['http://[0:0:0:0:0:ffff:127.0.0.1]/', 'loopback'],
     ['http://[64:ff9b::127.0.0.1]/', 'loopback'],
+    // IPv6 forms that carry an IPv4 address a translator or relay would reach (were 'ok' before).
+    ['http://[::127.0.0.1]/', 'loopback'],
+    ['http://[::7f00:1]/', 'loopback'],
+    ['http://[::ffff:0:127.0.0.1]/', 'loopback'],
+    ['http://[::ffff:0:a9fe:a9fe]/', 'metadata'],
+    ['http://[2002:7f00:1::]/', 'loopback'],
+    ['http://[2002:a9fe:a9fe::1]/', 'metadata'],
+    ['http://[2002:a00:5::]/', 'private'],
+    ['http://[::10.0.0.5]/', 'private'],
+    ['http://[64:ff9b:1::7f00:1]/', 'private'],
+    ['http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/', 'reserved'],
     ['http://0.0.0.0/', 'unspecified'],
     ['http://0/', 'unspecified'],
     ['http://[::]/', 'unspecified'],
@@ -87,6 +98,8 @@ describe('egress policy: the pure decision (issue 10, no SSRF)', () => {
     'https://8.8.8.8:8443/api',
     'http://172.32.0.1/',
     'http://[2001:db8::1]/',
+    'http://[2002:808:808::1]/',
+    'http://[64:ff9b::8.8.8.8]/',
     'http://11.0.0.1/',
   ];
   for (const url of accepted) test(`${url} → ok`, () => assert.equal(decideUrl(url), 'ok'));

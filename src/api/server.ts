@@ -304,6 +304,13 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
     // Everything else needs a signed-in user; the hook is scoped to this plugin only.
     await v1.register(async (secured) => {
       secured.addHook('onRequest', authenticate(deps.accounts, deps.config));
+      // What a signed-in person reads (credentials, transactions, users, audit) is theirs only: no browser or proxy
+      // keeps a copy — one left in a shared computer's disk cache outlived the sign-out (OWASP ASVS 8.2.1). A route
+      // that says otherwise (a download's own header) keeps its word.
+      secured.addHook('onSend', async (_request, reply, payload) => {
+        if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+        return payload;
+      });
       // R-19/R-21 "at once": a successful write is answered only once this node's gateway holds it, so the next
       // call after a revocation or a suspension is already refused (not up to one snapshot poll later).
       const caughtUp = deps.gatewayCaughtUp;

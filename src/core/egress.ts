@@ -5,8 +5,9 @@
  * listening ports, undici's connector) is `src/net/egress.ts`.
  *
  * Numeric tricks (`2130706433`, `0x7f.1`, `0177.0.0.1`, `127.1`, `[::ffff:127.0.0.1]`, `LOCALHOST.`) are undone by
- * the WHATWG URL parser before anything is decided, and IPv4-mapped / NAT64 IPv6 addresses are decided as the IPv4
- * address they carry: the decision is always on the address a socket would reach.
+ * the WHATWG URL parser before anything is decided, and IPv6 addresses that carry an IPv4 one (mapped, translated,
+ * NAT64, IPv4-compatible, 6to4) are decided as the IPv4 address they carry: the decision is always on the address a
+ * socket — or a translator on the way — would reach.
  */
 
 /** Why a target is refused; the name appears in the 400 / 502 answer, the log line and the alert. */
@@ -99,12 +100,21 @@ function parseIpv6(raw: string): bigint | null {
   return n;
 }
 
-const V4_MAPPED = { n: 0xffffn << 32n, bits: 96 };
-const NAT64 = { n: 0x0064ff9bn << 96n, bits: 96 };
+/** The first 96 bits of IPv6 prefixes whose last 32 bits are an IPv4 address a translator or the stack reaches. */
+const V4_IN_LAST_32 = [
+  0xffffn, // IPv4-mapped ::ffff:a.b.c.d (RFC 4291 §2.5.5.2)
+  0xffff0000n, // IPv4-translated ::ffff:0:a.b.c.d (SIIT, RFC 2765 §2.1)
+  0x0064ff9bn << 64n, // NAT64 well-known prefix 64:ff9b::a.b.c.d (RFC 6052)
+  0n, // IPv4-compatible ::a.b.c.d (RFC 4291 §2.5.5.1, deprecated) — `::` and `::1` themselves excepted below
+];
+/** 6to4 (RFC 3056): `2002:AABB:CCDD::/48` is a relay's way to the IPv4 address AA.BB.CC.DD. */
+const SIX_TO_FOUR = 0x2002n;
 
 /**
- * The address a socket would reach: IPv4-mapped (`::ffff:a.b.c.d`) and NAT64 (`64:ff9b::a.b.c.d`) IPv6 addresses are
- * the IPv4 address they carry, so `[::ffff:127.0.0.1]` is loopback.
+ * The address a socket would reach: an IPv6 address that carries an IPv4 one — IPv4-mapped (`::ffff:a.b.c.d`),
+ * IPv4-translated (`::ffff:0:a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`), IPv4-compatible (`::a.b.c.d`) or 6to4
+ * (`2002:AABB:CCDD::`) — is decided as that IPv4 address, so `[::ffff:127.0.0.1]`, `[::127.0.0.1]` and
+ * `[2002:7f00:1::]` are loopback: a translator or relay on the provider's network would take them there.
  */
 export function parseIp(s: string): Ip | null {
   const v4 = parseIpv4(s);
@@ -112,9 +122,9 @@ export function parseIp(s: string): Ip | null {
   if (!s.includes(':')) return null;
   const v6 = parseIpv6(s);
   if (v6 === null) return null;
-  for (const wrap of [V4_MAPPED, NAT64]) {
-    if (v6 >> 32n === wrap.n >> 32n) return { v: 4, n: Number(v6 & 0xffffffffn) };
-  }
+  const high = v6 >> 32n;
+  if (V4_IN_LAST_32.includes(high) && (high !== 0n || v6 > 1n)) return { v: 4, n: Number(v6 & 0xffffffffn) };
+  if (v6 >> 112n === SIX_TO_FOUR) return { v: 4, n: Number((v6 >> 80n) & 0xffffffffn) };
   return { v: 6, n: v6 };
 }
 
@@ -170,7 +180,8 @@ const NEVER: ReadonlyArray<[EgressRule, Cidr[]]> = [
   ['unspecified', UNSPECIFIED],
   ['multicast', ranges('224.0.0.0/4', 'ff00::/8')],
   ['broadcast', ranges('255.255.255.255/32')],
-  ['reserved', ranges('240.0.0.0/4')],
+  // Teredo (RFC 4380) hides the IPv4 address a relay reaches (XOR-ed): no provider is addressed that way.
+  ['reserved', ranges('240.0.0.0/4', '2001::/32')],
 ];
 /** Denied unless `egress.allow` lists them. */
 const UNLESS_LISTED: ReadonlyArray<[EgressRule, Cidr[]]> = [
@@ -186,6 +197,9 @@ const UNLESS_LISTED: ReadonlyArray<[EgressRule, Cidr[]]> = [
       '198.18.0.0/15',
       'fc00::/7',
       'fec0::/10',
+      // NAT64 local-use prefix (RFC 8215): the network's own translator, to IPv4 addresses in whichever layout
+      // (RFC 6052 §2.2) it was set up with — the province's network, opened by listing it.
+      '64:ff9b:1::/48',
     ),
   ],
 ];

@@ -10,6 +10,9 @@
  *
  * Refused (each is GW_PATH_INVALID, the reason in the problem's detail):
  * - a request target that is not origin-form (`http://…`, `*`);
+ * - a raw `#`: an origin-form target has no fragment (RFC 9112 §3.2), and a provider that parses the target as a URL
+ *   (WHATWG, `url.parse`, nginx) cuts the path there — `/congdan/1#/anh` would match the resource `/congdan/{id}/anh`
+ *   here and reach the provider as `/congdan/1`, outside the version's resources (`%23` is data and passes);
  * - an empty segment (`//`) anywhere but at the end (`/a/b/` keeps its trailing slash);
  * - a backslash, raw or encoded (`\`, `%5c`), or an encoded slash (`%2f`);
  * - an invalid percent-encoding (`%zz`, `%2`), or decoded bytes that are not valid UTF-8 (overlong forms included);
@@ -24,11 +27,12 @@
 const SLASH = 0x2f;
 
 /**
- * Why the path cannot be forwarded, or null when it is canonical. Per request, so the usual path costs four
+ * Why the path cannot be forwarded, or null when it is canonical. Per request, so the usual path costs five
  * `indexOf` scans: a path with no `%`, no `\`, no `//` and no segment that starts with a dot has nothing to decode.
  */
 export function pathProblem(path: string): string | null {
   if (path.charCodeAt(0) !== SLASH) return 'không ở dạng /đường-dẫn / not an origin-form path';
+  if (path.indexOf('#') >= 0) return 'dấu # (phân đoạn) trong đường dẫn / a raw # (fragment) in the path';
   if (path.indexOf('%') < 0 && path.indexOf('\\') < 0 && path.indexOf('//') < 0 && path.indexOf('/.') < 0)
     return null;
   let start = 1;

@@ -26,7 +26,7 @@ import type { CompiledSnapshot, Route, SubscriptionPolicy } from './compiled-sna
 import { type GatewayContext, poolFor } from './context.ts';
 import { readSmallBody, refuse } from './exchange.ts';
 import { ForwardHandler, RequestBodyTap } from './forward-handler.ts';
-import { requestHeadersForUpstream } from './headers.ts';
+import { type ProviderAddress, requestHeadersForUpstream } from './headers.ts';
 import { intake } from './messaging-endpoints.ts';
 import { bodyLimit, bodyTooLarge, type Refusal, refusal } from './policy.ts';
 import { seenSignatures } from './signature-memory.ts';
@@ -140,6 +140,7 @@ export async function federatedCall(
     },
     body,
     null,
+    upstream,
   );
 }
 
@@ -510,12 +511,13 @@ function dispatch(
   options: Omit<Dispatcher.DispatchOptions, 'body'>,
   body: Buffer,
   outbound: { evidence: FederationEvidence; token: string; peerId: string } | null,
+  provider: ProviderAddress | null = null,
 ): void {
   ctx.stats.forwarded++;
   const tap = RequestBodyTap.whole(body);
   const handler = outbound
     ? new PeerAnswerHandler(ctx, res, rec, tap, route, outbound)
-    : new ForwardHandler(ctx, res, rec, tap, route);
+    : new ForwardHandler(ctx, res, rec, tap, route, provider);
   rec.requestOutAt = ctx.clock.nowMs();
   dispatcher.dispatch(
     { ...options, body, headersTimeout: ctx.upstreamTimeoutMs, bodyTimeout: ctx.upstreamTimeoutMs },

@@ -8,7 +8,7 @@ import type { TransactionRecord } from '../telemetry/record.ts';
 import type { Route } from './compiled-snapshot.ts';
 import type { GatewayContext } from './context.ts';
 import { endAfterRecord, finish, refuse } from './exchange.ts';
-import { responseHeaderListForConsumer } from './headers.ts';
+import { type ProviderAddress, responseHeaderListForConsumer } from './headers.ts';
 import { bodyTooLarge, refusal } from './policy.ts';
 
 /** The tap of the request body a request carries: its 'data' listener is one function for every call. */
@@ -130,6 +130,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     private readonly rec: TransactionRecord,
     private readonly tap: RequestBodyTap | null,
     private readonly route: Route,
+    /** The provider this call went to: its redirects are told as the gateway's paths (headers.ts consumerLocation). */
+    private readonly provider: ProviderAddress | null = null,
   ) {
     (res as RelayingResponse)[HANDLER] = this;
     res.on('close', onConsumerClose);
@@ -197,7 +199,13 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     // Deprecation, Sunset and Link headers of a deprecated version go after the provider's.
     this.res.writeHead(
       statusCode,
-      responseHeaderListForConsumer(headers, this.rec.id, this.route.deprecationHeaders),
+      responseHeaderListForConsumer(
+        headers,
+        this.rec.id,
+        this.route.deprecationHeaders,
+        this.provider,
+        this.route.pathPrefix,
+      ),
     );
   }
 

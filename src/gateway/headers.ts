@@ -126,8 +126,10 @@ export function responseHeadersForConsumer(
   upstream: Record<string, string | string[] | undefined>,
   transactionId: string,
   extra: Readonly<Record<string, string>> | null,
+  provider: ProviderAddress | null = null,
+  pathPrefix = '',
 ): OutgoingHttpHeaders {
-  const list = responseHeaderListForConsumer(upstream, transactionId, extra);
+  const list = responseHeaderListForConsumer(upstream, transactionId, extra, provider, pathPrefix);
   const out: OutgoingHttpHeaders = {};
   for (let i = 0; i < list.length; i += 2) out[list[i] as string] = list[i + 1];
   return out;
@@ -142,16 +144,88 @@ export function responseHeaderListForConsumer(
   upstream: Record<string, string | string[] | undefined>,
   transactionId: string,
   extra: Readonly<Record<string, string>> | null,
+  provider: ProviderAddress | null = null,
+  pathPrefix = '',
 ): Array<string | string[]> {
   const listed = connectionListed(upstream);
   const out: Array<string | string[]> = [];
   for (const name in upstream) {
-    const value = upstream[name];
+    let value = upstream[name];
     if (value === undefined || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
     if (name === 'x-lgsp-transaction-id' || (extra !== null && extra[name] !== undefined)) continue;
+    if (provider !== null && (name === 'location' || name === 'content-location')) {
+      value = typeof value === 'string' ? consumerLocation(value, provider, pathPrefix) : undefined;
+      if (value === undefined) continue;
+    } else if (provider !== null && name === 'link') {
+      value = consumerLinks(value, provider, pathPrefix);
+      if (value === undefined) continue;
+    }
     out.push(name, value);
   }
   if (extra !== null) for (const name in extra) out.push(name, extra[name]!);
   out.push('x-lgsp-transaction-id', transactionId);
   return out;
+}
+
+/** Where a call was forwarded (an `Upstream`): the provider's origin and base path. */
+export interface ProviderAddress {
+  /** `http://host:port` of the provider. */
+  readonly origin: string;
+  /** The upstream URL's path, '' or `/api/dancu`. */
+  readonly basePath: string;
+}
+
+/**
+ * A provider's `Location` / `Content-Location` as the consumer may see it (DESIGN.md "Trust boundary", docs/security.md
+ * §2.1: a provider's address is known to its agency and the operator only). A redirect a provider's server makes on
+ * its own — nginx's trailing slash, a framework's absolute URL — names its internal origin and base path; relayed as
+ * is, it told any consumer the way around the gateway. As nginx's `proxy_redirect default` does, a URL under the
+ * provider's base becomes the same place under the gateway's path (`pathPrefix`, `/dancu/1.0/…`, resolved by the consumer against
+ * the gateway); one elsewhere on the provider's origin — nowhere the gateway leads — is dropped; any other
+ * (another site, a relative reference) is left as the provider wrote it.
+ */
+export function consumerLocation(
+  value: string,
+  from: ProviderAddress,
+  pathPrefix: string,
+): string | undefined {
+  let rest: string;
+  if (value.startsWith('/') && !value.startsWith('//')) {
+    rest = value;
+  } else {
+    // Parsed, so that `HTTP://HOST:80/…` is the origin `http://host` it is.
+    const parsed = URL.canParse(value) ? new URL(value) : null;
+    if (parsed === null || parsed.origin !== from.origin) return value;
+    rest = parsed.pathname + parsed.search + parsed.hash;
+  }
+  const base = from.basePath;
+  if (base === '') return pathPrefix + rest;
+  if (rest.startsWith(base) && (rest.length === base.length || /^[/?#]/.test(rest.slice(base.length)))) {
+    const tail = rest.slice(base.length);
+    return pathPrefix + (tail.startsWith('/') ? tail : `/${tail}`);
+  }
+  return value.startsWith('/') ? value : undefined;
+}
+
+/** One link-value of a `Link` field (RFC 8288 §3): `<URI>` and its parameters, quoted strings kept whole. */
+const LINK_VALUE = /<([^>]*)>((?:[^,"]|"(?:[^"\\]|\\.)*")*)/g;
+
+/**
+ * A provider's `Link` field (pagination's `rel="next"` is often an absolute URL) told as `consumerLocation` tells a
+ * redirect: each target under the provider's base becomes the gateway's path, one elsewhere on the provider's origin
+ * is left out, others stay. Undefined when nothing is left.
+ */
+export function consumerLinks(
+  value: string | string[],
+  from: ProviderAddress,
+  pathPrefix: string,
+): string | undefined {
+  const kept: string[] = [];
+  for (const field of typeof value === 'string' ? [value] : value) {
+    for (const m of field.matchAll(LINK_VALUE)) {
+      const target = consumerLocation(m[1]!, from, pathPrefix);
+      if (target !== undefined) kept.push(`<${target}>${m[2]!.trimEnd()}`);
+    }
+  }
+  return kept.length === 0 ? undefined : kept.join(', ');
 }

@@ -72,7 +72,13 @@ export async function mappedForward(
   }
   rec.responseInAt = ctx.clock.nowMs();
   rec.providerStatus = answer.statusCode;
-  const out = responseHeadersForConsumer(answer.headers, rec.id, route.deprecationHeaders);
+  const out = responseHeadersForConsumer(
+    answer.headers,
+    rec.id,
+    route.deprecationHeaders,
+    upstream,
+    route.pathPrefix,
+  );
   const contentType = answer.headers['content-type'];
   if (
     mapping.response === null ||

@@ -252,7 +252,7 @@ function forward(
     proto: origin.proto,
     host: origin.host,
   });
-  const handler = new ForwardHandler(ctx, res, rec, tap, route);
+  const handler = new ForwardHandler(ctx, res, rec, tap, route, upstream);
   // `/dkkd/2.0` alone is the version's root: the provider gets at least `/`.
   const resourcePath = path.length > route.pathPrefix.length ? path.slice(route.pathPrefix.length) : '/';
   rec.requestOutAt = ctx.clock.nowMs();

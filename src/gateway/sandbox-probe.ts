@@ -34,6 +34,7 @@ export async function sandboxTestCall(
       'content-type': 'application/x-www-form-urlencoded',
     },
     body: 'grant_type=client_credentials',
+    redirect: 'manual',
   });
   if (tokenResponse.status !== 200) return tokenResponse.status;
   const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
@@ -46,6 +47,10 @@ export async function sandboxTestCall(
       ...(sendsBody ? { 'content-type': 'application/json' } : {}),
     },
     ...(sendsBody ? { body: JSON.stringify({ thuNghiem: 'LGSP sandbox test' }) } : {}),
+    // The answer is the provider's: a redirect it makes is its status, never followed — fetch would go wherever it
+    // points (cloud metadata, the operator's own network), from the machine that runs the test, past the egress
+    // policy every other outbound call passes.
+    redirect: 'manual',
   });
   await response.arrayBuffer();
   return response.status;

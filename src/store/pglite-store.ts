@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -169,7 +169,18 @@ export class PgliteStore implements Store {
   ): Promise<PgliteStore> {
     const inMemory = dataDir === 'memory://';
     const dir = inMemory ? '' : resolve(dataDir, 'pglite');
-    if (!inMemory) mkdirSync(dir, { recursive: true });
+    if (!inMemory) {
+      // PGlite writes its files 0666 whatever the umask: the directory is what keeps other local users out — of
+      // reading password hashes and records, and of writing an operator account in. 0700, as PostgreSQL insists on
+      // for its own data directory; tightened on every open, so a store made by an earlier release is closed too.
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      try {
+        chmodSync(dir, 0o700);
+      } catch (err) {
+        // Another owner's directory (a volume mounted for a group): its mode is its owner's to set.
+        if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+      }
+    }
     const lockFile = inMemory ? null : await acquireLock(dataDir, dir);
     let worker: Worker | undefined;
     try {
