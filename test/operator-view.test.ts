@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -129,5 +130,61 @@ describe('operational detail with admin.metricsToken set', {
     metrics.hostname = outsideAddress!;
     assert.equal((await fetch(metrics)).status, 401);
     assert.equal((await fetch(metrics, { headers: bearer })).status, 200);
+  });
+});
+
+/** A GET with the `Host` header a browser sends for a page's own name (fetch may not set it), its status and body. */
+function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('operational detail and DNS rebinding', () => {
+  let platform: Platform;
+  const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-operator-rebind-'));
+  before(async () => {
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        dataDir,
+        gateway: { port: 0, host: '127.0.0.1' },
+        admin: { port: 0, host: '127.0.0.1', password: 'mat-khau-kiem-thu' },
+        logLevel: 'silent',
+      },
+    });
+    platform = await startPlatform(config, { logger: silentLogger() });
+  });
+  after(async () => {
+    await platform?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('a page rebound to 127.0.0.1 (its own name in Host) reads no detail; loopback names still do', async () => {
+    for (const base of [platform.gatewayUrl, platform.adminUrl]) {
+      const port = new URL(base).port;
+      const url = `http://127.0.0.1:${port}/healthz`;
+      const rebound = await getWithHost(url, `rebind.attacker.example:${port}`);
+      assert.equal(rebound.status, 200, 'a load balancer still reads ready from the status code');
+      assert.deepEqual(JSON.parse(rebound.body), { status: 'ok', ready: true }, `${base}: rebound`);
+      for (const host of [
+        `localhost:${port}`,
+        `127.0.0.1:${port}`,
+        `[::1]:${port}`,
+        'LOCALHOST.',
+        `a.localhost:${port}`,
+      ])
+        assert.ok(JSON.parse((await getWithHost(url, host)).body)['role'], `${base}: Host ${host} is local`);
+    }
+    const metrics = `http://127.0.0.1:${new URL(platform.adminUrl).port}/metrics`;
+    assert.equal((await getWithHost(metrics, 'rebind.attacker.example')).status, 401);
+    assert.equal((await getWithHost(metrics, 'localhost')).status, 200);
   });
 });

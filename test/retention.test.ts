@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -340,6 +340,8 @@ for (const kind of storeKinds) {
         ],
       );
 
+      // Other local users read nothing of it (the records name callers and paths).
+      assert.equal(statSync(join(dir, 'transactions_2024_01.jsonl.gz')).mode & 0o777, 0o600);
       // The archive holds every row, and the chain verifies.
       const lines = gunzipSync(readFileSync(join(dir, 'transactions_2024_01.jsonl.gz')))
         .toString('utf8')

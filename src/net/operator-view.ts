@@ -11,7 +11,10 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
  * which jobs, whether Redis is down), so it is given only to the operator's side, as Kong keeps its status API on a
  * separate port and X-Road its health check off the public one:
  * - a request from this machine (a loopback peer) that no proxy relayed (no `X-Forwarded-For`, `Forwarded` or
- *   `X-Real-IP`: behind nginx on the same host every outside caller has a loopback peer too, and the proxy says so);
+ *   `X-Real-IP`: behind nginx on the same host every outside caller has a loopback peer too, and the proxy says so),
+ *   addressed to this machine by a loopback name (`Host` localhost, 127.x.x.x or [::1], or none): a web page whose
+ *   name an attacker rebinds to 127.0.0.1 (DNS rebinding) makes a browser on this machine a loopback peer, but its
+ *   requests still name the attacker's host, as Vite's and Jupyter's dev servers check;
  * - or one that sends `Authorization: Bearer <admin.metricsToken>` when the operator set that token (Prometheus and
  *   monitoring on other machines).
  * Everyone else still learns what a load balancer needs: the status code (200 ready, 503 not) and `{status, ready}`.
@@ -38,9 +41,23 @@ export class OperatorView {
       isLoopback(remoteAddress) &&
       headers['x-forwarded-for'] === undefined &&
       headers.forwarded === undefined &&
-      headers['x-real-ip'] === undefined
+      headers['x-real-ip'] === undefined &&
+      (headers.host === undefined || isLoopbackHost(headers.host))
     );
   }
+}
+
+/** A `Host` header that names this machine by loopback: `localhost` (or `*.localhost`), 127.x.x.x, `[::1]`. */
+export function isLoopbackHost(host: string): boolean {
+  const name = (host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, ''))
+    .toLowerCase()
+    .replace(/\.$/, '');
+  return (
+    name === 'localhost' ||
+    name.endsWith('.localhost') ||
+    name === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)
+  );
 }
 
 function isLoopback(address: string | undefined): boolean {

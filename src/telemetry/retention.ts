@@ -251,7 +251,7 @@ async function writeArchiveFile(
       yield Buffer.from(`${page.map((r) => r.line).join('\n')}\n`);
     }
   }
-  await pipeline(Readable.from(lines()), createGzip(), createWriteStream(partial));
+  await pipeline(Readable.from(lines()), createGzip(), createWriteStream(partial, { mode: 0o600 }));
   await sql`CLOSE lgsp_archive_cursor`.execute(db);
   if (seen !== expected) throw new Error(`${m.name}: counted ${expected} rows, read ${seen}`);
   await fsyncPath(partial);
@@ -307,7 +307,9 @@ export async function runRetention(store: Store, options: RetentionOptions): Pro
   // Reports over old periods read the rollups: every hour of a month must be rolled up before its rows go.
   await runRollups(store, nowMs);
   const watermark = await rollupWatermark(store);
-  await mkdir(options.archiveDir, { recursive: true });
+  // The records name who called what, and the paths may carry a citizen's number: the operator's eyes only, as the
+  // store's own directory (0700) and the journal's files (0600).
+  await mkdir(options.archiveDir, { recursive: true, mode: 0o700 });
   const done: ArchivedPartition[] = [];
   for (const m of expired) {
     if (watermark === null || watermark < m.toMs) {
