@@ -7,8 +7,8 @@ import { clientAddress, TrustedProxies } from '../src/gateway/client-address.ts'
 import { createGateway, type Gateway } from '../src/gateway/server.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
-import { getToken, startGatewayHarness, within } from './helpers/gateway-harness.ts';
-import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
+import { startGatewayHarness, within } from './helpers/gateway-harness.ts';
+import { FULL_DESCRIPTION, subscribedToken } from './helpers/onboard.ts';
 import { allowEgressTo } from './helpers/upstream.ts';
 
 /**
@@ -152,6 +152,7 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
     allowEgressTo(h.egress, provider.url); // issue 10: exactly this test's provider
     const upstreams = { sandbox: `${provider.url}/base`, production: `${provider.url}/base` };
     // 1.0: the platform's default limit; 2.0: its own, smaller; 3.0: its own, larger than the default.
+    const versionIds: string[] = [];
     for (const [version, requestBodyLimitBytes] of [
       ['1.0', undefined],
       ['2.0', 2048],
@@ -163,15 +164,9 @@ describe('headers and limits at the edge (issue 10 item 7)', () => {
         'test',
       );
       assert.equal(ver.requestBodyLimitBytes, requestBodyLimitBytes ?? null);
-      await publishThroughSandbox(h, ver.id);
-      await h.registry.createSubscription(
-        { systemId: sys.id, versionId: ver.id, environment: 'production' },
-        'test',
-      );
+      versionIds.push(ver.id);
     }
-    const credential = await h.registry.issueCredential(sys.id, 'production', 'test');
-    await h.snapshots.refresh();
-    token = await getToken(h.url, credential.consumerKey, credential.consumerSecret);
+    token = await subscribedToken(h, sys.id, versionIds);
   });
   after(async () => {
     for (const g of extra) await g.close();

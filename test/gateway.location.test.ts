@@ -3,8 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { consumerLinks, consumerLocation } from '../src/gateway/headers.ts';
-import { getToken, rawRequest, startGatewayHarness } from './helpers/gateway-harness.ts';
-import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
+import { rawRequest, startGatewayHarness } from './helpers/gateway-harness.ts';
+import { FULL_DESCRIPTION, subscribedToken } from './helpers/onboard.ts';
 import { allowEgressTo } from './helpers/upstream.ts';
 
 /**
@@ -65,14 +65,7 @@ describe("a provider's redirect does not tell the consumer the provider's addres
       { version: '1.0', upstreams: { sandbox: `${origin}/base`, production: `${origin}/base` } },
       'test',
     );
-    await publishThroughSandbox(h, ver.id);
-    await h.registry.createSubscription(
-      { systemId: sys.id, versionId: ver.id, environment: 'production' },
-      'test',
-    );
-    const credential = await h.registry.issueCredential(sys.id, 'production', 'test');
-    await h.snapshots.refresh();
-    token = await getToken(h.url, credential.consumerKey, credential.consumerSecret);
+    token = await subscribedToken(h, sys.id, [ver.id]);
   });
   after(async () => {
     await h?.close();

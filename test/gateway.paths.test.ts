@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
-import { getToken, rawRequest, startGatewayHarness, within } from './helpers/gateway-harness.ts';
-import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
+import { rawRequest, startGatewayHarness, within } from './helpers/gateway-harness.ts';
+import { FULL_DESCRIPTION, subscribedToken } from './helpers/onboard.ts';
 import { allowEgressTo } from './helpers/upstream.ts';
 
 /**
@@ -86,6 +86,7 @@ describe('canonical paths against a URL-parser provider and nginx (issue 10 item
       { organizationId: org.id, name: 'Hệ thống thử đường dẫn', isProvider: true, isConsumer: true },
       'test',
     );
+    const versionIds: string[] = [];
     for (const [context, origin] of [
       ['echo', urlOrigin],
       ['ngx', nginxOrigin],
@@ -99,15 +100,9 @@ describe('canonical paths against a URL-parser provider and nginx (issue 10 item
         { version: '1.0', upstreams: { sandbox: `${origin}/base`, production: `${origin}/base` } },
         'test',
       );
-      await publishThroughSandbox(h, ver.id);
-      await h.registry.createSubscription(
-        { systemId: sys.id, versionId: ver.id, environment: 'production' },
-        'test',
-      );
+      versionIds.push(ver.id);
     }
-    const credential = await h.registry.issueCredential(sys.id, 'production', 'test');
-    await h.snapshots.refresh();
-    token = await getToken(h.url, credential.consumerKey, credential.consumerSecret);
+    token = await subscribedToken(h, sys.id, versionIds);
   });
   after(async () => {
     await h?.close();

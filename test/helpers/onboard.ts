@@ -1,6 +1,8 @@
 import type { TechnicalDescription } from '../../src/api/contract/index.ts';
 import * as onboarding from '../../src/cli/onboarding.ts';
 import type { Registry } from '../../src/control/registry/index.ts';
+import type { SnapshotHolder } from '../../src/gateway/snapshot-holder.ts';
+import { getToken } from './gateway-harness.ts';
 
 export type OnboardingEnv = onboarding.OnboardingEnv;
 
@@ -65,4 +67,23 @@ export async function publishThroughSandbox(
     document,
     'test',
   );
+}
+
+/**
+ * The set-up of a gateway suite that calls its own provider: each version published through the sandbox and
+ * subscribed by `systemId` in production; then a production credential of that system, the snapshot that holds them
+ * all, and its token.
+ */
+export async function subscribedToken(
+  env: OnboardingEnv & { snapshots: SnapshotHolder; url: string },
+  systemId: string,
+  versionIds: readonly string[],
+): Promise<string> {
+  for (const versionId of versionIds) {
+    await publishThroughSandbox(env, versionId);
+    await env.registry.createSubscription({ systemId, versionId, environment: 'production' }, 'test');
+  }
+  const credential = await env.registry.issueCredential(systemId, 'production', 'test');
+  await env.snapshots.refresh();
+  return getToken(env.url, credential.consumerKey, credential.consumerSecret);
 }
