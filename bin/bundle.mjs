@@ -7,10 +7,11 @@
 // own sources, with the packages left to Node's own resolver, loads in a fraction of it.
 //
 // Two bundles, in `.bundle/` (not committed):
-// - `app`: `lgsp` (src/cli/main.ts) and the gateway worker process (src/gateway/worker.ts), each one file, so a
-//   rebuild never leaves a running process without the chunk it loads later. bin/lgsp.mjs and worker-entry.mjs use
-//   it only while it is newer than every file under src/ (`freshApp`), and run the sources through tsx otherwise —
-//   so an edited source is never served stale and there is still no build step to forget.
+// - `app`: `lgsp` (src/cli/main.ts), the gateway worker process (src/gateway/worker.ts) and the tasks that run on a
+//   thread of their own (`off-thread-tasks`, see src/core/off-thread.worker.mjs), each one file, so a rebuild never
+//   leaves a running process without the chunk it loads later. They are used only while the bundle is newer than
+//   every file under src/ (`freshApp`), and the sources run through tsx otherwise — so an edited source is never
+//   served stale and there is still no build step to forget.
 // - `test`: every test/*.test.ts, sharing chunks, for `npm test`. A single file still runs from its source with
 //   `node --import tsx --test test/x.test.ts`.
 //
@@ -34,10 +35,41 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, '.bundle');
 const SELF = fileURLToPath(import.meta.url);
 
+/**
+ * The virtual entry of every off-thread task module: src/core/off-thread.ts names a task by its module's URL
+ * (`module: new URL('./x.ts', import.meta.url)`), found here by that shape, and the thread looks the module up by it.
+ * One file, so the thread's `LgspError` is the class the tasks throw.
+ */
+const OFF_THREAD_TASKS = 'off-thread-tasks';
+
+function offThreadTaskSource() {
+  const taskUrls = [];
+  const visit = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) visit(path);
+      else if (entry.name.endsWith('.ts')) {
+        // Code lines only (a comment may show the shape too).
+        const found = readFileSync(path, 'utf8').matchAll(
+          /^\s*\{?\s*module: new URL\('([^']+\.ts)', import\.meta\.url\)/gm,
+        );
+        for (const [, relative] of found) taskUrls.push(new URL(relative, pathToFileURL(path)).href);
+      }
+    }
+  };
+  visit(join(ROOT, 'src'));
+  const errors = pathToFileURL(join(ROOT, 'src/core/errors.ts')).href;
+  return [
+    `export { LgspError } from ${JSON.stringify(errors)};`,
+    ...taskUrls.map((url, i) => `import * as task${i} from ${JSON.stringify(url)};`),
+    `export const modules = { ${taskUrls.map((url, i) => `${JSON.stringify(url)}: task${i}`).join(', ')} };`,
+  ].join('\n');
+}
+
 /** What each bundle is made of: its entry points and the files whose change makes it stale. */
 const BUNDLES = {
   app: {
-    entries: ['src/cli/main.ts', 'src/gateway/worker.ts'],
+    entries: ['src/cli/main.ts', 'src/gateway/worker.ts', OFF_THREAD_TASKS],
     sources: ['src', 'package.json'],
     splitting: false,
   },
@@ -76,9 +108,9 @@ export function isFresh(name) {
   return manifest.builtAt > changedAt;
 }
 
-/** The app bundle's file for a source entry (`src/cli/main.ts` → its URL), or null when the sources must be used. */
+/** The app bundle's file for an entry (`src/cli/main.ts` → its URL), or null when the sources must be used. */
 export function freshApp(entry) {
-  return isFresh('app') ? pathToFileURL(join(OUT, 'app', entry.replace(/\.ts$/, '.mjs'))).href : null;
+  return isFresh('app') ? pathToFileURL(join(OUT, 'app', entry.replace(/\.ts$/, '') + '.mjs')).href : null;
 }
 
 /** esbuild plugin: each of our modules keeps its own file's `import.meta.url` and `import.meta.dirname`. */
@@ -94,6 +126,22 @@ const ownLocation = {
   },
 };
 
+/** esbuild plugin: the virtual `off-thread-tasks` entry, whose imports are file URLs. */
+const offThreadTasks = {
+  name: 'off-thread-tasks',
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^${OFF_THREAD_TASKS}$`) }, () => ({
+      path: OFF_THREAD_TASKS,
+      namespace: 'virtual',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'virtual' }, () => ({
+      contents: offThreadTaskSource(),
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^file:/ }, (args) => ({ path: fileURLToPath(args.path) }));
+  },
+};
+
 /** Builds bundle `name` into a fresh directory and moves it into place, so no reader sees half of one. */
 export async function build(name) {
   const { build: esbuild } = await import('esbuild');
@@ -104,9 +152,9 @@ export async function build(name) {
   const entries = typeof spec.entries === 'function' ? spec.entries() : spec.entries;
   await esbuild({
     absWorkingDir: ROOT,
-    entryPoints: entries,
+    // Output paths mirror the sources' (`src/cli/main.ts` → `src/cli/main.mjs`); the virtual entry sits at the top.
+    entryPoints: entries.map((entry) => ({ in: entry, out: entry.replace(/\.ts$/, '') })),
     outdir: staging,
-    outbase: ROOT,
     outExtension: { '.js': '.mjs' },
     bundle: true,
     packages: 'external',
@@ -117,7 +165,8 @@ export async function build(name) {
     chunkNames: 'chunks/[name]-[hash]',
     // Error classes and log lines name their functions and classes as in the sources.
     keepNames: true,
-    plugins: [ownLocation],
+    charset: 'utf8',
+    plugins: [ownLocation, offThreadTasks],
     logLevel: 'warning',
   });
   // Stamped with the time the build started: a source saved during the build makes it stale at once.

@@ -12,7 +12,10 @@ import { LgspError } from './errors.ts';
 
 /** A task: a function exported by a module, called on the thread as `fn(input, ask)`. */
 export interface OffThreadTask {
-  /** The module's URL (`new URL('./x.ts', import.meta.url)`): the thread loads it through tsx, as bin/lgsp.mjs does. */
+  /**
+   * The module's URL, written exactly `module: new URL('./x.ts', import.meta.url)`: bin/bundle.mjs finds the task
+   * modules by that shape for the bundle the thread loads, and the thread loads the sources through tsx otherwise.
+   */
   module: URL;
   /** The name of the exported function. */
   name: string;

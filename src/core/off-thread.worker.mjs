@@ -1,11 +1,23 @@
-// One task of off-thread.ts on its own thread: loads the TypeScript sources through tsx, as bin/lgsp.mjs does,
-// calls the task's function with its input and a way to ask the calling thread, and posts back its result — or the
-// refusal it ended in. A result's own bytes are moved, not copied.
+// One task of off-thread.ts on its own thread: loads the task's module from the prebuilt bundle while it is fresh,
+// and from the TypeScript sources through tsx otherwise, as bin/lgsp.mjs does (bin/bundle.mjs); calls the task's
+// function with its input and a way to ask the calling thread, and posts back its result — or the refusal it ended
+// in. A result's own bytes are moved, not copied.
 import { parentPort, workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
+import { freshApp } from '../../bin/bundle.mjs';
 
-register();
-const { LgspError } = await import('./errors.ts');
+/** The task's function and the `LgspError` class its module throws: both from the bundle, or both from the sources. */
+async function load() {
+  const bundled = freshApp('off-thread-tasks');
+  if (bundled) {
+    const { modules, LgspError } = await import(bundled);
+    const fn = modules[workerData.module]?.[workerData.name];
+    if (fn) return { fn, LgspError };
+  }
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { LgspError } = await import('./errors.ts');
+  return { fn: (await import(workerData.module))[workerData.name], LgspError };
+}
 
 /** One question at a time: the task awaits each answer before it asks again. */
 const ask = (question) =>
@@ -18,9 +30,11 @@ const ask = (question) =>
 const movable = (v) =>
   v instanceof Uint8Array && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength ? [v.buffer] : [];
 
+let LgspError;
 try {
-  const task = (await import(workerData.module))[workerData.name];
-  const result = await task(workerData.input, ask);
+  const task = await load();
+  LgspError = task.LgspError;
+  const result = await task.fn(workerData.input, ask);
   const transfer =
     result !== null && typeof result === 'object' && !(result instanceof Uint8Array)
       ? Object.values(result).flatMap(movable)
@@ -28,7 +42,7 @@ try {
   parentPort.postMessage({ result }, transfer);
 } catch (err) {
   parentPort.postMessage(
-    err instanceof LgspError
+    LgspError && err instanceof LgspError
       ? { refusal: { code: err.code, detail: err.detail, extra: err.extra } }
       : { failure: String(err?.message ?? err) },
   );
