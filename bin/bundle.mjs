@@ -70,7 +70,7 @@ function offThreadTaskSource() {
 const BUNDLES = {
   app: {
     entries: ['src/cli/main.ts', 'src/gateway/worker.ts', OFF_THREAD_TASKS],
-    sources: ['src', 'package.json'],
+    sources: ['src', 'package.json', 'tsconfig.json'],
     splitting: false,
   },
   test: {
@@ -78,7 +78,7 @@ const BUNDLES = {
       readdirSync(join(ROOT, 'test'))
         .filter((name) => name.endsWith('.test.ts'))
         .map((name) => `test/${name}`),
-    sources: ['src', 'test', 'package.json'],
+    sources: ['src', 'test', 'package.json', 'tsconfig.json'],
     splitting: true,
   },
 };
@@ -113,15 +113,27 @@ export function freshApp(entry) {
   return isFresh('app') ? pathToFileURL(join(OUT, 'app', entry.replace(/\.ts$/, '') + '.mjs')).href : null;
 }
 
-/** esbuild plugin: each of our modules keeps its own file's `import.meta.url` and `import.meta.dirname`. */
+/**
+ * esbuild plugin: each of our modules keeps its own file's `import.meta.url` and `import.meta.dirname`. Replaced by
+ * esbuild's `define` as each file is compiled, so only the expressions change, never a string that spells them.
+ */
 const ownLocation = {
   name: 'own-location',
   setup(build) {
-    build.onLoad({ filter: /\.ts$/ }, (args) => {
-      const contents = readFileSync(args.path, 'utf8')
-        .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
-        .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)));
-      return { contents, loader: 'ts' };
+    const tsconfigRaw = readFileSync(join(ROOT, 'tsconfig.json'), 'utf8');
+    build.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const { code } = await build.esbuild.transform(readFileSync(args.path, 'utf8'), {
+        loader: 'ts',
+        sourcefile: args.path,
+        format: 'esm',
+        target: 'node20',
+        tsconfigRaw,
+        define: {
+          'import.meta.url': JSON.stringify(pathToFileURL(args.path).href),
+          'import.meta.dirname': JSON.stringify(dirname(args.path)),
+        },
+      });
+      return { contents: code, loader: 'js' };
     });
   },
 };

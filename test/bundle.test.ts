@@ -41,6 +41,7 @@ export async function main(): Promise<number> {
       cpSync(join(ROOT, 'bin', file), join(checkout, 'bin', file));
     symlinkSync(join(ROOT, 'node_modules'), join(checkout, 'node_modules'));
     writeFileSync(join(checkout, 'package.json'), '{ "type": "module" }');
+    cpSync(join(ROOT, 'tsconfig.json'), join(checkout, 'tsconfig.json'));
     for (const dir of ['cli', 'gateway', 'core']) mkdirSync(join(checkout, 'src', dir), { recursive: true });
     writeFileSync(join(checkout, 'src', 'cli', 'beside.txt'), 'tệp cạnh mã nguồn');
     writeFileSync(join(checkout, 'src', 'gateway', 'worker.ts'), 'export {};\n');

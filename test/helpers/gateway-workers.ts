@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { Agent, type IncomingHttpHeaders, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Config, loadConfig } from '../../src/core/config.ts';
 import { type Platform, startPlatform } from '../../src/platform.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { queryTransactions } from '../../src/telemetry/transactions.ts';
 import { getToken, within } from './gateway-harness.ts';
 import { seedProvince } from './seed.ts';
+import { migratedDataDir } from './stores.ts';
 import { startUpstream } from './upstream.ts';
 
 /** A platform whose gateway runs in two worker processes (the store and recorder in the primary), seeded. */
@@ -22,7 +21,7 @@ export interface WorkersPlatform {
 export async function startWorkersPlatform(
   gateway: Partial<Config['gateway']> = {},
 ): Promise<WorkersPlatform> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-workers-'));
+  const dataDir = await migratedDataDir('lgsp-workers-');
   const upstream = await startUpstream();
   const config = loadConfig({
     env: {},

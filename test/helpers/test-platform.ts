@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig, mergeSettings } from '../../src/core/config.ts';
 import { type Platform, type PlatformOptions, startPlatform } from '../../src/platform.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
-import { createTestDatabase } from './stores.ts';
+import { createTestDatabase, migratedDataDir } from './stores.ts';
 
 /** The operator's password of a platform started by `startTestPlatform`. */
 export const TEST_PLATFORM_PASSWORD = 'mat-khau-kiem-thu';
@@ -25,7 +25,10 @@ export async function startTestPlatform(
   overrides: Record<string, unknown> = {},
   options: PlatformOptions = {},
 ): Promise<TestPlatform> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-platform-'));
+  const dataDir =
+    kind === 'pglite'
+      ? await migratedDataDir('lgsp-platform-')
+      : mkdtempSync(join(tmpdir(), 'lgsp-platform-'));
   const database = kind === 'postgres' ? await createTestDatabase() : null;
   let platform: Platform | null = null;
   const stop = async () => {

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { loadConfig } from '../../src/core/config.ts';
 import { localUrl, type Platform, startPlatform } from '../../src/platform.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
+import { migratedDataDir } from './stores.ts';
 
 /** The operator's password in browser tests (the first `admin` account). */
 export const WEB_ADMIN_PASSWORD = 'mat-khau-quan-tri-web';
@@ -19,7 +18,7 @@ export async function startWebPlatform(overrides: Record<string, unknown> = {}):
   gatewayUrl: string;
   stop: () => Promise<void>;
 }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-web-'));
+  const dataDir = await migratedDataDir('lgsp-web-');
   const config = loadConfig({
     env: {},
     overrides: {
