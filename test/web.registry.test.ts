@@ -220,6 +220,22 @@ describe('the console: registry and traffic screens', () => {
     const path = await download.path();
     const csv = readFileSync(path, 'utf8');
     assert.match(csv, /dancu|Tra cứu công dân/);
+
+    // Service calls only by default; a switch counts the token requests too (their row in the reader's language,
+    // not "vi / en" glued), and the downloads count as the table shown.
+    assert.equal(await page.getByRole('cell', { name: /Cấp token/ }).count(), 0);
+    await page.getByRole('checkbox', { name: 'Tính cả yêu cầu cấp token (/token)' }).check();
+    await page.getByRole('checkbox', { name: 'Tính cả yêu cầu tới /_lgsp/… (trạng thái, hộp thư)' }).waitFor();
+    await page.getByRole('button', { name: 'Xem thống kê' }).click();
+    await page.getByRole('cell', { name: 'Cấp token (/token)', exact: true }).waitFor();
+    assert.match(
+      (await page.getByRole('link', { name: /Tải CSV/ }).getAttribute('href')) ?? '',
+      /includeTokenRequests=true/,
+    );
+    assert.doesNotMatch(
+      (await page.getByRole('link', { name: /Tải CSV/ }).getAttribute('href')) ?? '',
+      /includePlatformCalls/,
+    );
   });
 
   test('reconciliation: an uploaded CSV is matched against the records (matched, only theirs)', async () => {
