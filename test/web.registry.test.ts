@@ -225,7 +225,9 @@ describe('the console: registry and traffic screens', () => {
     // not "vi / en" glued), and the downloads count as the table shown.
     assert.equal(await page.getByRole('cell', { name: /Cấp token/ }).count(), 0);
     await page.getByRole('checkbox', { name: 'Tính cả yêu cầu cấp token (/token)' }).check();
-    await page.getByRole('checkbox', { name: 'Tính cả yêu cầu tới /_lgsp/… (trạng thái, hộp thư)' }).waitFor();
+    await page
+      .getByRole('checkbox', { name: 'Tính cả yêu cầu tới /_lgsp/… (trạng thái, hộp thư)' })
+      .waitFor();
     await page.getByRole('button', { name: 'Xem thống kê' }).click();
     await page.getByRole('cell', { name: 'Cấp token (/token)', exact: true }).waitFor();
     assert.match(
