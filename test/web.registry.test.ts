@@ -113,6 +113,10 @@ describe('the console: registry and traffic screens', () => {
     await page.getByRole('heading', { name: 'Hệ thống: Hệ thống Hộ tịch' }).waitFor();
     const row = page.getByRole('row', { name: new RegExp(seed.credential.consumerKey) });
     await row.waitFor();
+    // the connection history's daily rows are Vietnam days; the chart's visible title says so and names it.
+    const historyTitle = 'Lưu lượng theo ngày của hệ thống (ngày theo giờ Việt Nam)';
+    await page.getByRole('img', { name: historyTitle }).waitFor();
+    await page.getByText(historyTitle, { exact: true }).waitFor();
     await accessible('system-detail');
 
     await row.getByRole('button', { name: 'Đổi khoá' }).click();
