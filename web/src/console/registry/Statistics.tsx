@@ -5,6 +5,7 @@ import { OPERATIONS } from '../../../../src/api/contract/operations.ts';
 import { NO_SERVICE_GROUPS } from '../../../../src/api/contract/reports.ts';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { usePartyName } from '../../shared/party-name.ts';
 import { useFormatPercent } from '../../shared/percent.ts';
 import { useFormatSize } from '../../shared/size.ts';
 import { formatDateTime } from '../../shared/time.ts';
@@ -100,7 +101,11 @@ export function Statistics() {
 
   const rows = stats?.rows ?? [];
   const dimension = asked.groupBy;
-  /** A group as the reader reads it: the token requests and the platform's endpoints in the chosen language. */
+  const partyName = usePartyName();
+  /**
+   * A group as the reader reads it: the token requests and the platform's endpoints, and the platform's own
+   * organizations (the API labels an organization `code — name`, its stored name), in the chosen language.
+   */
   const rowLabel = useCallback(
     (r: Row): string => {
       const key = r.key[dimension] ?? '';
@@ -109,9 +114,13 @@ export function Statistics() {
         const names = NO_SERVICE_GROUPS[key as keyof typeof NO_SERVICE_GROUPS];
         return t(names.vi, names.en);
       }
+      const prefix = `${key} — `;
+      if (dimension.endsWith('Organization') && label.startsWith(prefix)) {
+        return `${prefix}${partyName('organization', key, label.slice(prefix.length))}`;
+      }
       return label;
     },
-    [dimension, t],
+    [dimension, t, partyName],
   );
   const categories = useMemo(() => rows.map(rowLabel), [rows, rowLabel]);
   const series = useMemo(
