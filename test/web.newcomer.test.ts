@@ -409,6 +409,31 @@ describe('the platform as a newcomer finds it', () => {
     await page.context().close();
   });
 
+  test('asking for production before a successful sandbox call is refused naming "Cách gọi", and the refusal leads to it', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'duc.tv', PASSWORD);
+    await page.goto('/agency-subscriptions');
+    await page
+      .getByRole('row', { name: /Cổng dịch vụ công của Sở/ })
+      .getByRole('button', { name: 'Đề nghị chính thức' })
+      .first()
+      .click();
+    await page.getByRole('tooltip').getByRole('button', { name: 'Đề nghị' }).click();
+    const refusal = page.getByRole('alert').filter({ hasText: /"Cách gọi"/ });
+    await refusal
+      .getByText(/"Cách gọi"/)
+      .first()
+      .waitFor();
+    await refusal.getByRole('button', { name: 'Đến "Cách gọi"' }).click();
+    // The guide, above it the keys of the system that is to call — the request's, as its "Cách gọi" link opens.
+    await page.getByRole('heading', { name: 'Cách gọi dịch vụ' }).waitFor();
+    await page
+      .locator('.ant-select', { has: page.locator('#agency-key-system') })
+      .getByText('Cổng dịch vụ công của Sở')
+      .waitFor({ timeout: 10_000 });
+    await page.context().close();
+  });
+
   test('the agency reads a call that matched no resource in its own language, not "(không khớp/unmatched)"', async () => {
     const { registry, recorder, snapshots } = web.platform;
     const key = await registry.issueCredential(consumerSystemId, 'sandbox', 'test');
