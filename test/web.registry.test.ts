@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { formatVietnamDateTime, VIETNAM_OFFSET_MINUTES } from '../src/core/time.ts';
+import { queryTransactions } from '../src/telemetry/transactions.ts';
 import {
   launchBrowser,
   openPage,
@@ -293,6 +294,32 @@ describe('the console: registry and traffic screens', () => {
     assert.equal(await ours.getByRole('cell', { name: 'consumer', exact: true }).count(), 0);
     assert.equal(await figure('Chỉ có ở bên đối soát'), '1.001');
     await accessible('reconciliation');
+
+    // A switch reconciles the system's /token requests too: the same file, now the token request is only ours,
+    // named as one (its service in the reader's language), and the differences downloaded are the ones shown.
+    const tokenRequests = (
+      await queryTransactions(web.platform.store, {
+        consumerSystemId: seed.consumerSystem.id,
+        kind: 'token_request',
+      })
+    ).items;
+    assert.ok(tokenRequests.length > 0, 'the calls above asked for a token');
+    await page.getByText('Phạm vi đối soát: lời gọi dịch vụ', { exact: true }).waitFor();
+    await page.getByRole('checkbox', { name: 'Đối soát cả yêu cầu cấp token (/token)' }).check();
+    await page.getByRole('button', { name: 'Đối soát', exact: true }).click();
+    await page.getByText('Phạm vi đối soát: lời gọi dịch vụ và yêu cầu cấp token (/token)').waitFor();
+    assert.equal(await figure('Chỉ có ở LGSP'), String(1 + tokenRequests.length));
+    await page.getByRole('tab', { name: /^Chỉ có ở LGSP/ }).click();
+    const token = page.getByRole('row').filter({ hasText: tokenRequests[0]!.id });
+    await token.getByRole('cell', { name: 'Cấp token (/token)', exact: true }).waitFor();
+    const [again, saved] = await Promise.all([
+      page.waitForRequest((r) => r.url().includes('/api/v1/reconciliations') && r.method() === 'POST'),
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Tải chênh lệch (CSV)' }).click(),
+    ]);
+    assert.match(again.url(), /format=csv/);
+    assert.match(again.url(), /includeTokenRequests=true/);
+    assert.match(readFileSync(await saved.path(), 'utf8'), new RegExp(tokenRequests[0]!.id));
   });
 
   test('audit trail: the verify button checks the hash chain and says it is intact', async () => {
