@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { newId } from '../src/core/ids.ts';
 import { statistics } from '../src/reports/statistics.ts';
 import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { callRecord } from './helpers/records.ts';
 import { storeKinds } from './helpers/stores.ts';
 
@@ -104,6 +107,44 @@ for (const kind of storeKinds) {
         byVersion.rows.some((r) => r.label.version === PLATFORM),
         'by version too, the platform endpoints are named',
       );
+    });
+
+    test('CLI: lgsp report statistics counts /token and /_lgsp/… requests only with their switches', async () => {
+      // The records of the test above: two service calls, two platform endpoint polls, one token request.
+      await h.app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+      const dir = mkdtempSync(join(tmpdir(), 'lgsp-platform-calls-'));
+      try {
+        const period = ['--from', new Date(T0).toISOString(), '--to', new Date(T0 + 3_600_000).toISOString()];
+        const lgsp = async (...flags: string[]) => {
+          const run = await runCli(
+            ['report', 'statistics', ...period, '--group-by', 'service', ...flags],
+            adminEnv(url, h.token, dir),
+          );
+          assert.equal(run.code, 0, run.err);
+          return run.out;
+        };
+        const json = async (...flags: string[]) => JSON.parse(await lgsp('--json', ...flags));
+        const plain = await json();
+        assert.equal(plain.totals.calls, 2);
+        assert.equal(plain.includeTokenRequests, false);
+        assert.equal(plain.includePlatformCalls, false);
+        const tokens = await json('--include-token-requests');
+        assert.equal(tokens.totals.calls, 3);
+        assert.equal(tokens.includeTokenRequests, true);
+        assert.equal(tokens.includePlatformCalls, false);
+        const polls = await json('--include-platform-calls');
+        assert.equal(polls.totals.calls, 4);
+        assert.equal(polls.includePlatformCalls, true);
+        // Printed: the rows of each, and a line that says what was counted besides service calls.
+        const both = await lgsp('--include-token-requests', '--include-platform-calls');
+        assert.match(both, /Cấp token \(\/token\)/);
+        assert.match(both, /Trạng thái và hộp thư của nền tảng/);
+        assert.match(both, /Tính cả \/ Also counted: yêu cầu cấp token/);
+        assert.doesNotMatch(await lgsp(), /Tính cả|Cấp token/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 }

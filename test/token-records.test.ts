@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { reconcile } from '../src/reports/reconciliation.ts';
@@ -9,6 +12,7 @@ import { insertTransactions } from '../src/telemetry/record-copy.ts';
 import { runRollups } from '../src/telemetry/rollups.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { adminEnv, runCli } from './helpers/cli.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { callRecord } from './helpers/records.ts';
 import { seedProvince } from './helpers/seed.ts';
@@ -166,6 +170,8 @@ for (const kind of storeKinds) {
 
   describe(`/token requests in the admin API: includeTokenRequests and kind (${kind})`, () => {
     let h: AdminHarness;
+    /** The reconciled party's system, made by the reconciliation test and read again by the CLI's. */
+    let partySystemId: string;
     const at = Date.parse('2025-02-28T03:10:00Z');
     const from = '2025-02-28T00:00:00Z';
     const to = '2025-02-28T06:00:00Z';
@@ -262,6 +268,7 @@ for (const kind of storeKinds) {
           requestOutAt: null,
         }),
       ]);
+      partySystemId = system.id;
       const party = { ...body, systemId: system.id, csv: 'ma_giao_dich\ntxn_call2\n' };
       const plain = (await h.call('POST', '/api/v1/reconciliations', party)).json() as Json;
       assert.equal(plain.includeTokenRequests, false);
@@ -275,6 +282,47 @@ for (const kind of storeKinds) {
         asked.missingOnParty.map((e: Json) => [e.id, e.kind]),
         [['txn_token2', 'token_request']],
       );
+    });
+
+    test('CLI: lgsp reconcile reconciles the token request only with --include-token-requests', async () => {
+      // The records of the test above: the system's service call (in the file) and its token request (not).
+      await h.app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+      const dir = mkdtempSync(join(tmpdir(), 'lgsp-token-records-'));
+      try {
+        const file = join(dir, 'ben-doi-soat.csv');
+        writeFileSync(file, 'ma_giao_dich\ntxn_call2\n');
+        const lgsp = async (...flags: string[]) => {
+          const run = await runCli(
+            ['reconcile', '--system', partySystemId, '--from', from, '--to', to, '--file', file, ...flags],
+            adminEnv(url, h.token, dir),
+          );
+          assert.equal(run.code, 0, run.err);
+          return run.out;
+        };
+        const plain = JSON.parse(await lgsp('--json'));
+        assert.equal(plain.includeTokenRequests, false);
+        assert.equal(plain.counts.platform, 1);
+        assert.equal(plain.counts.missingOnParty, 0);
+        const asked = JSON.parse(await lgsp('--json', '--include-token-requests'));
+        assert.equal(asked.includeTokenRequests, true);
+        assert.equal(asked.counts.platform, 2);
+        assert.deepEqual(
+          asked.missingOnParty.map((e: Json) => [e.id, e.kind]),
+          [['txn_token2', 'token_request']],
+        );
+        // Printed: what was reconciled, and the token request named as such in the service column; --out the same.
+        const out = join(dir, 'chenh-lech.csv');
+        const printed = await lgsp('--include-token-requests', '--out', out);
+        assert.match(printed, /Đối soát \/ Reconciled\s+lời gọi dịch vụ và yêu cầu cấp token/);
+        assert.match(printed, /txn_token2.*Cấp token \(\/token\) \/ token requests/);
+        assert.match(readFileSync(out, 'utf8'), /txn_token2/);
+        const without = await lgsp();
+        assert.match(without, /Đối soát \/ Reconciled\s+lời gọi dịch vụ \/ service calls\n/);
+        assert.doesNotMatch(without, /txn_token2|Cấp token/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 }

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { PLATFORM_CATEGORY_PROVIDER } from '../src/api/contract/sandbox-try.ts';
 import { ApiClient } from '../src/cli/client.ts';
-import { launchBrowser, openPage, screenshot } from './helpers/browser.ts';
+import { insertTransactions } from '../src/telemetry/record-copy.ts';
+import { launchBrowser, openPage, pickOption, screenshot } from './helpers/browser.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC, publishThroughSandbox } from './helpers/onboard.ts';
+import { callRecord } from './helpers/records.ts';
 import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts';
 
@@ -406,6 +409,31 @@ describe('the platform as a newcomer finds it', () => {
     await page.context().close();
   });
 
+  test('asking for production before a successful sandbox call is refused naming "Cách gọi", and the refusal leads to it', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'duc.tv', PASSWORD);
+    await page.goto('/agency-subscriptions');
+    await page
+      .getByRole('row', { name: /Cổng dịch vụ công của Sở/ })
+      .getByRole('button', { name: 'Đề nghị chính thức' })
+      .first()
+      .click();
+    await page.getByRole('tooltip').getByRole('button', { name: 'Đề nghị' }).click();
+    const refusal = page.getByRole('alert').filter({ hasText: /"Cách gọi"/ });
+    await refusal
+      .getByText(/"Cách gọi"/)
+      .first()
+      .waitFor();
+    await refusal.getByRole('button', { name: 'Đến "Cách gọi"' }).click();
+    // The guide, above it the keys of the system that is to call — the request's, as its "Cách gọi" link opens.
+    await page.getByRole('heading', { name: 'Cách gọi dịch vụ' }).waitFor();
+    await page
+      .locator('.ant-select', { has: page.locator('#agency-key-system') })
+      .getByText('Cổng dịch vụ công của Sở')
+      .waitFor({ timeout: 10_000 });
+    await page.context().close();
+  });
+
   test('the agency reads a call that matched no resource in its own language, not "(không khớp/unmatched)"', async () => {
     const { registry, recorder, snapshots } = web.platform;
     const key = await registry.issueCredential(consumerSystemId, 'sandbox', 'test');
@@ -473,6 +501,77 @@ describe('the platform as a newcomer finds it', () => {
     await page.getByRole('link', { name: 'Platform sandbox test', exact: true }).waitFor();
     const glued = page.getByText(/Thử nghiệm sandbox của nền tảng| \/ Platform/);
     assert.equal(await glued.count(), 0, `English only: ${await glued.allTextContents()}`);
+    await page.context().close();
+  });
+
+  test("the platform's own parties read in the language chosen: filters, statistics, connected systems, portal", async () => {
+    await operator.call('trySandboxCall', {
+      params: { id: hotichVersionId },
+      body: { method: 'GET', path: '/khaisinh/1' },
+    });
+    // A call of the agency's system to the shared category lists, as recorded: the statistics count it under the
+    // platform's category provider (the test client's tries they leave out).
+    const shared = (await operator.call('listServices', { query: { q: 'dmdc', limit: 1, offset: 0 } }))
+      .items[0];
+    assert.ok(shared, 'the shared category lists service');
+    await insertTransactions(web.platform.store, [
+      callRecord(Date.now() - 60_000, {
+        consumerSystemId,
+        consumerOrgCode: '000.00.31.H01',
+        providerSystemId: shared.providerSystemId,
+        providerOrgCode: PLATFORM_CATEGORY_PROVIDER.organizationCode,
+        serviceId: shared.id,
+        serviceContext: 'dmdc',
+        environment: 'sandbox',
+      }),
+    ]);
+    const page = await openPage(browser, web.adminUrl);
+    await signIn(page, 'admin', WEB_ADMIN_PASSWORD);
+    await page.getByText('EN', { exact: true }).click();
+    const noVietnamese = async (where: string) => {
+      const text = (await page.locator('main').textContent()) ?? '';
+      assert.doesNotMatch(text, /Nền tảng LGSP|Thử nghiệm sandbox|Danh mục dùng chung của nền tảng/, where);
+    };
+    // A filter's options: the platform's test client as the other views name it, not its stored Vietnamese name.
+    await page.goto('/transactions');
+    await page.getByLabel('Consumer').click();
+    await page.getByLabel('Consumer').fill('sandbox');
+    await page
+      .locator('.ant-select-dropdown:visible .ant-select-item-option')
+      .filter({ hasText: 'Platform sandbox test (000.00.00.Z00)' })
+      .waitFor({ timeout: 10_000 });
+    assert.equal(
+      await page
+        .locator('.ant-select-dropdown:visible')
+        .getByText(/Thử nghiệm sandbox/)
+        .count(),
+      0,
+      'the option in English only',
+    );
+    await page.keyboard.press('Escape');
+    // Statistics by provider organization: the platform's category provider in English.
+    await page.goto('/statistics');
+    await page.getByLabel('Group by').click();
+    await pickOption(page, 'Provider organization');
+    await page.getByRole('button', { name: 'Show statistics' }).click();
+    await page
+      .getByRole('cell', { name: '000.00.00.Z01 — LGSP platform — shared category lists', exact: true })
+      .waitFor({ timeout: 10_000 });
+    await noVietnamese('statistics');
+    // Connected systems: the test client's system by its English name.
+    await page.goto('/connected-systems');
+    await page.getByRole('link', { name: 'Platform sandbox test', exact: true }).waitFor({ timeout: 10_000 });
+    await noVietnamese('connected systems');
+    // The public portal: the shared category lists' provider in English, in the catalogue and on the service page.
+    await page.goto('/portal');
+    const provider = 'Provider: LGSP platform — shared category lists (000.00.00.Z01)';
+    await page.getByText(provider, { exact: true }).waitFor({ timeout: 10_000 });
+    await page.getByRole('link', { name: 'Danh mục dùng chung', exact: true }).click();
+    await page
+      .getByText('LGSP platform — shared category lists (000.00.00.Z01) — Platform shared category lists', {
+        exact: true,
+      })
+      .waitFor();
     await page.context().close();
   });
 

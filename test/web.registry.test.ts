@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { formatVietnamDateTime, VIETNAM_OFFSET_MINUTES } from '../src/core/time.ts';
+import { queryTransactions } from '../src/telemetry/transactions.ts';
 import {
   launchBrowser,
   openPage,
@@ -113,6 +114,10 @@ describe('the console: registry and traffic screens', () => {
     await page.getByRole('heading', { name: 'Hệ thống: Hệ thống Hộ tịch' }).waitFor();
     const row = page.getByRole('row', { name: new RegExp(seed.credential.consumerKey) });
     await row.waitFor();
+    // the connection history's daily rows are Vietnam days; the chart's visible title says so and names it.
+    const historyTitle = 'Lưu lượng theo ngày của hệ thống (ngày theo giờ Việt Nam)';
+    await page.getByRole('img', { name: historyTitle }).waitFor();
+    await page.getByText(historyTitle, { exact: true }).waitFor();
     await accessible('system-detail');
 
     await row.getByRole('button', { name: 'Đổi khoá' }).click();
@@ -220,6 +225,24 @@ describe('the console: registry and traffic screens', () => {
     const path = await download.path();
     const csv = readFileSync(path, 'utf8');
     assert.match(csv, /dancu|Tra cứu công dân/);
+
+    // Service calls only by default; a switch counts the token requests too (their row in the reader's language,
+    // not "vi / en" glued), and the downloads count as the table shown.
+    assert.equal(await page.getByRole('cell', { name: /Cấp token/ }).count(), 0);
+    await page.getByRole('checkbox', { name: 'Tính cả yêu cầu cấp token (/token)' }).check();
+    await page
+      .getByRole('checkbox', { name: 'Tính cả yêu cầu tới /_lgsp/… (trạng thái, hộp thư)' })
+      .waitFor();
+    await page.getByRole('button', { name: 'Xem thống kê' }).click();
+    await page.getByRole('cell', { name: 'Cấp token (/token)', exact: true }).waitFor();
+    assert.match(
+      (await page.getByRole('link', { name: /Tải CSV/ }).getAttribute('href')) ?? '',
+      /includeTokenRequests=true/,
+    );
+    assert.doesNotMatch(
+      (await page.getByRole('link', { name: /Tải CSV/ }).getAttribute('href')) ?? '',
+      /includePlatformCalls/,
+    );
   });
 
   test('reconciliation: an uploaded CSV is matched against the records (matched, only theirs)', async () => {
@@ -271,6 +294,32 @@ describe('the console: registry and traffic screens', () => {
     assert.equal(await ours.getByRole('cell', { name: 'consumer', exact: true }).count(), 0);
     assert.equal(await figure('Chỉ có ở bên đối soát'), '1.001');
     await accessible('reconciliation');
+
+    // A switch reconciles the system's /token requests too: the same file, now the token request is only ours,
+    // named as one (its service in the reader's language), and the differences downloaded are the ones shown.
+    const tokenRequests = (
+      await queryTransactions(web.platform.store, {
+        consumerSystemId: seed.consumerSystem.id,
+        kind: 'token_request',
+      })
+    ).items;
+    assert.ok(tokenRequests.length > 0, 'the calls above asked for a token');
+    await page.getByText('Phạm vi đối soát: lời gọi dịch vụ', { exact: true }).waitFor();
+    await page.getByRole('checkbox', { name: 'Đối soát cả yêu cầu cấp token (/token)' }).check();
+    await page.getByRole('button', { name: 'Đối soát', exact: true }).click();
+    await page.getByText('Phạm vi đối soát: lời gọi dịch vụ và yêu cầu cấp token (/token)').waitFor();
+    assert.equal(await figure('Chỉ có ở LGSP'), String(1 + tokenRequests.length));
+    await page.getByRole('tab', { name: /^Chỉ có ở LGSP/ }).click();
+    const token = page.getByRole('row').filter({ hasText: tokenRequests[0]!.id });
+    await token.getByRole('cell', { name: 'Cấp token (/token)', exact: true }).waitFor();
+    const [again, saved] = await Promise.all([
+      page.waitForRequest((r) => r.url().includes('/api/v1/reconciliations') && r.method() === 'POST'),
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Tải chênh lệch (CSV)' }).click(),
+    ]);
+    assert.match(again.url(), /format=csv/);
+    assert.match(again.url(), /includeTokenRequests=true/);
+    assert.match(readFileSync(await saved.path(), 'utf8'), new RegExp(tokenRequests[0]!.id));
   });
 
   test('audit trail: the verify button checks the hash chain and says it is intact', async () => {

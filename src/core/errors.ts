@@ -491,9 +491,9 @@ export const ERRORS = {
   CP_SANDBOX_CALL_REQUIRED: {
     status: 409,
     titleVi:
-      'Hệ thống khai thác chưa có lời gọi thành công ở môi trường sandbox tới phiên bản dịch vụ này (lời gọi vừa thực hiện được ghi nhận sau vài giây — hãy thử lại)',
+      'Hệ thống khai thác chưa có lời gọi thành công ở môi trường sandbox tới phiên bản dịch vụ này: gọi theo "Cách gọi" của đề nghị (lgsp subreq guide) bằng khoá sandbox của hệ thống, rồi đề nghị lại (lời gọi vừa thực hiện được ghi nhận sau vài giây)',
     title:
-      'Production needs a successful sandbox call by this consumer system to this service version, recorded by the gateway (R-12); a call just made is recorded within seconds — try again',
+      'Production needs a successful sandbox call by this consumer system to this service version, recorded by the gateway (R-12): call it as the request\'s "How to call" shows (lgsp subreq guide) with the system\'s sandbox key, then ask again (a call just made is recorded within seconds)',
   },
   CP_VERSION_NOT_PUBLISHED: {
     status: 409,

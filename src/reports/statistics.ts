@@ -1,5 +1,11 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { type PartyRole, STATISTICS_DIMENSIONS, type StatisticsDimension } from '../api/contract/reports.ts';
+import {
+  NO_SERVICE_GROUPS,
+  type NoServiceGroup,
+  type PartyRole,
+  STATISTICS_DIMENSIONS,
+  type StatisticsDimension,
+} from '../api/contract/reports.ts';
 import { LgspError } from '../core/errors.ts';
 import { excel } from '../core/excel.ts';
 import { formatVietnamDate, formatVietnamDateTime, utcOffsetLabel } from '../core/time.ts';
@@ -465,11 +471,12 @@ const UNKNOWN = '(không xác định / unknown)';
 /**
  * What the service and version columns read for the requests that name no service, by their kind (the SQL keys
  * them so, `dimensionSql`): the platform's own endpoints, not an unknown service. '' stays unknown: a call to a
- * path no service has (refused, GW_ROUTE_NOT_FOUND) or a record without a system.
+ * path no service has (refused, GW_ROUTE_NOT_FOUND) or a record without a system. Both languages, as files are
+ * read; the console shows the one the reader chose (NO_SERVICE_GROUPS).
  */
-export const NO_SERVICE_LABELS: Record<'token_request' | 'platform_call', string> = {
-  token_request: 'Cấp token (/token) / token requests',
-  platform_call: 'Trạng thái và hộp thư của nền tảng (/_lgsp/…) / platform message endpoints',
+export const NO_SERVICE_LABELS: Record<NoServiceGroup, string> = {
+  token_request: `${NO_SERVICE_GROUPS.token_request.vi} / ${NO_SERVICE_GROUPS.token_request.en}`,
+  platform_call: `${NO_SERVICE_GROUPS.platform_call.vi} / ${NO_SERVICE_GROUPS.platform_call.en}`,
 };
 
 function labelOf(maps: LabelMaps, d: StatisticsDimension, value: string): string {

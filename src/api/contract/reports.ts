@@ -22,6 +22,17 @@ export const STATISTICS_DIMENSIONS = [
 ] as const;
 export type StatisticsDimension = (typeof STATISTICS_DIMENSIONS)[number];
 
+/**
+ * The groups of requests that name no service, keyed as the statistics key them by service or version (the
+ * kinds `token_request`, `platform_call`): their names in both languages — the API's `label` and the files write
+ * "vi / en", the console the reader's language.
+ */
+export const NO_SERVICE_GROUPS = {
+  token_request: { vi: 'Cấp token (/token)', en: 'token requests' },
+  platform_call: { vi: 'Trạng thái và hộp thư của nền tảng (/_lgsp/…)', en: 'platform message endpoints' },
+} as const;
+export type NoServiceGroup = keyof typeof NO_SERVICE_GROUPS;
+
 /** Which side of a call an organization or system is counted on: consumer, provider, or either. */
 export const PARTY_ROLES = ['consumer', 'provider', 'any'] as const;
 export type PartyRole = (typeof PARTY_ROLES)[number];

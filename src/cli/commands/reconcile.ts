@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { PARTY_ROLES } from '../../api/contract/index.ts';
-import { differencesCsv, type Reconciliation } from '../../reports/reconciliation.ts';
+import { NO_SERVICE_GROUPS, PARTY_ROLES } from '../../api/contract/index.ts';
+import { differencesCsv, type PlatformEntry, type Reconciliation } from '../../reports/reconciliation.ts';
 import {
+  bool,
   isOneOf,
   PERIOD_NOTE,
   PERIOD_SYNOPSIS,
@@ -28,6 +29,13 @@ function section<T>(heading: string, headers: string[], items: T[], row: (item: 
   return `\n${heading}:\n${table(headers, items.slice(0, SHOWN).map(row))}${more}`;
 }
 
+/** A record's service, or what a token request is (no service of its own), in both languages. */
+function serviceOf(p: Pick<PlatformEntry, 'kind' | 'service'>): string | null {
+  if (p.kind !== 'token_request') return p.service;
+  const names = NO_SERVICE_GROUPS.token_request;
+  return `${names.vi} / ${names.en}`;
+}
+
 /**
  * `lgsp reconcile`: sends a party's own list of transactions (CSV, docs/reconciliation.md) and prints the match
  * against the platform's records (R-23) — the summary first, then the differences, Vietnamese first.
@@ -35,11 +43,15 @@ function section<T>(heading: string, headers: string[], items: T[], row: (item: 
 export const reconcile: Subcommand = {
   synopsis:
     `(--system <id> | --org <mã cơ quan>) ${PERIOD_SYNOPSIS} --file <csv> [--role consumer|provider|any] ` +
-    '[--tolerance-seconds 2] [--out chenh-lech.csv]',
+    '[--tolerance-seconds 2] [--include-token-requests] [--out chenh-lech.csv]',
   summary:
     'Đối soát giao dịch với tệp CSV của bên đối soát (R-23) / Reconcile a party CSV against the platform ' +
     `(--from/--to: ${PERIOD_NOTE})`,
-  options: textOptions('system', 'org', 'from', 'to', 'file', 'role', 'tolerance-seconds', 'out'),
+  options: {
+    ...textOptions('system', 'org', 'from', 'to', 'file', 'role', 'tolerance-seconds', 'out'),
+    // The API's includeTokenRequests: the party's service calls only unless asked (docs/reconciliation.md).
+    'include-token-requests': { type: 'boolean' },
+  },
   async run(ctx) {
     const v = ctx.values;
     const system = str(v, 'system');
@@ -91,10 +103,11 @@ export const reconcile: Subcommand = {
     form.append('file', new Blob([bytes], { type: 'text/csv' }), basename(file));
     // The contract types a record's `leg` and `side` as text where the CSV writer takes the domain's values; the
     // platform answers only those, so the answer is the domain's Reconciliation (without the matched pairs).
-    const result = (await ctx.api.upload('reconcileTransactions', { form })) as Omit<
-      Reconciliation,
-      'matched'
-    >;
+    const result = (await ctx.api.upload('reconcileTransactions', {
+      form,
+      // A query parameter, not a form field: the API reads it so for every form of upload.
+      query: { includeTokenRequests: bool(v, 'include-token-requests') || undefined },
+    })) as Omit<Reconciliation, 'matched'>;
     const out = str(v, 'out');
     if (out) writeFileSync(out, differencesCsv(result));
     ctx.print(result, () => {
@@ -109,6 +122,12 @@ export const reconcile: Subcommand = {
               ? 'theo mã giao dịch / by transaction id'
               : `theo thời gian + dịch vụ (±${result.toleranceMs / 1000} s) / by time + service`,
           ],
+          [
+            'Đối soát / Reconciled',
+            result.includeTokenRequests
+              ? 'lời gọi dịch vụ và yêu cầu cấp token (/token) / service calls and token requests'
+              : 'lời gọi dịch vụ / service calls',
+          ],
           ['Giao dịch LGSP / Platform records', c.platform],
           ['Dòng trong tệp / File lines', c.party],
           ['Khớp / Matched', c.matched],
@@ -122,7 +141,7 @@ export const reconcile: Subcommand = {
           'Bên đối soát thiếu (LGSP có) / Missing on party (the platform has them)',
           ['Mã giao dịch / Id', 'Chặng / Leg', 'Phía / Side', 'Thời điểm / Time', 'Dịch vụ / Service', 'KQ'],
           result.missingOnParty,
-          (p) => [p.id, p.leg, p.side, time(p.time), p.service, p.status],
+          (p) => [p.id, p.leg, p.side, time(p.time), serviceOf(p), p.status],
         ),
         section(
           'LGSP không có (trong tệp) / Missing on platform (in the file)',
@@ -138,7 +157,7 @@ export const reconcile: Subcommand = {
             m.party.line,
             m.platform.id,
             time(m.platform.time),
-            m.platform.service,
+            serviceOf(m.platform),
             m.platform.status,
             m.party.status,
           ],

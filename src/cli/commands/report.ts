@@ -6,7 +6,7 @@ import {
   statisticsTitle,
   statisticsXlsx,
 } from '../../reports/statistics.ts';
-import { PERIOD_NOTE, PERIOD_SYNOPSIS, str, textOptions, UsageError, vietnamPeriod } from '../args.ts';
+import { bool, PERIOD_NOTE, PERIOD_SYNOPSIS, str, textOptions, UsageError, vietnamPeriod } from '../args.ts';
 import type { Group } from '../command.ts';
 import { table, time } from '../format.ts';
 
@@ -21,24 +21,29 @@ export const reportCommands: Group = {
       synopsis:
         `${PERIOD_SYNOPSIS} [--group-by service,version] [--org <mã cơ quan>] [--system <id>] ` +
         '[--role consumer|provider|any] [--service <id>] [--version <id>] [--environment <env>] ' +
-        '[--utc-offset 7] [--format csv|xlsx --out <tệp/file>]',
+        '[--include-token-requests] [--include-platform-calls] [--utc-offset 7] [--format csv|xlsx --out <tệp/file>]',
       summary:
         'Số lượt gọi, bị từ chối, lỗi, tỉ lệ thành công, độ trễ, dung lượng theo nhóm / Calls, refused, errors, ' +
         `success rate, latency, volume by group (--from/--to: ${PERIOD_NOTE})`,
-      options: textOptions(
-        'from',
-        'to',
-        'group-by',
-        'org',
-        'system',
-        'role',
-        'service',
-        'version',
-        'environment',
-        'utc-offset',
-        'format',
-        'out',
-      ),
+      options: {
+        ...textOptions(
+          'from',
+          'to',
+          'group-by',
+          'org',
+          'system',
+          'role',
+          'service',
+          'version',
+          'environment',
+          'utc-offset',
+          'format',
+          'out',
+        ),
+        // The API's includeTokenRequests and includePlatformCalls: service calls only unless asked (docs/reports.md).
+        'include-token-requests': { type: 'boolean' },
+        'include-platform-calls': { type: 'boolean' },
+      },
       async run(ctx) {
         const v = ctx.values;
         const format = str(v, 'format');
@@ -65,6 +70,8 @@ export const reportCommands: Group = {
             serviceId: str(v, 'service'),
             versionId: str(v, 'version'),
             environment: str(v, 'environment'),
+            includeTokenRequests: bool(v, 'include-token-requests') || undefined,
+            includePlatformCalls: bool(v, 'include-platform-calls') || undefined,
             utcOffsetHours: offset !== undefined ? Number(offset) : undefined,
           },
         })) as Statistics;
@@ -93,6 +100,7 @@ export const reportCommands: Group = {
           const lines = [
             `${statisticsTitle(result)}\n`,
             result.rounded ? 'Kỳ đã làm tròn theo giờ / period widened to whole hours\n' : '',
+            included(result),
             `Tổng hợp đến / Rollups up to: ${result.coveredUntil ? time(result.coveredUntil) : '—'}` +
               (result.rawFrom ? `; từ / from ${time(result.rawFrom)}: bản ghi gốc / raw records\n` : '\n'),
             dims.length > 0 ? table(head, rows) : table(head, [cells(result.totals)]),
@@ -105,6 +113,15 @@ export const reportCommands: Group = {
     },
   },
 };
+
+/** What was counted besides service calls, when asked (--include-token-requests, --include-platform-calls). */
+function included(s: Statistics): string {
+  const also = [
+    ...(s.includeTokenRequests ? ['yêu cầu cấp token (/token) / token requests'] : []),
+    ...(s.includePlatformCalls ? ['yêu cầu tới /_lgsp/… / platform endpoint requests'] : []),
+  ];
+  return also.length > 0 ? `Tính cả / Also counted: ${also.join(', ')}\n` : '';
+}
 
 /**
  * A row's figures, in the order of the files' measures: refused (the gateway's own refusals, the provider never

@@ -2,6 +2,7 @@ import { Alert, Card, Input, List, Space, Typography } from 'antd';
 import { Link } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../shared/api.ts';
 import { useT } from '../shared/i18n.tsx';
+import { usePartyName } from '../shared/party-name.ts';
 import { useServerList } from '../shared/server-list.ts';
 import { ColourTag } from '../shared/tags.tsx';
 import { formatDate } from '../shared/time.ts';
@@ -12,6 +13,7 @@ type PublicService = OperationResponse<'listPublicServices'>['items'][number];
 /** The catalogue of published services, searched and paged on the server, each with its provider. */
 export function Catalogue() {
   const t = useT();
+  const partyName = usePartyName();
   const list = useServerList<PublicService>((request) =>
     api.call('listPublicServices', { auth: false, query: request }),
   );
@@ -49,8 +51,13 @@ export function Catalogue() {
               style={{ width: '100%' }}
             >
               <Typography.Paragraph>
-                {t('Cơ quan cung cấp', 'Provider')}: {service.provider.organizationName} (
-                {service.provider.organizationCode})
+                {t('Cơ quan cung cấp', 'Provider')}:{' '}
+                {partyName(
+                  'organization',
+                  service.provider.organizationCode,
+                  service.provider.organizationName,
+                )}{' '}
+                ({service.provider.organizationCode})
               </Typography.Paragraph>
               <Space wrap>
                 {service.versions.map((version) => {

@@ -1,6 +1,7 @@
 import { Alert, Input, Table, Typography } from 'antd';
 import { api, type OperationResponse, problemText } from '../shared/api.ts';
 import { useT } from '../shared/i18n.tsx';
+import { usePartyName } from '../shared/party-name.ts';
 import { useServerList } from '../shared/server-list.ts';
 import { useTableScroll } from '../shared/table-scroll.ts';
 
@@ -9,6 +10,7 @@ type Organization = OperationResponse<'listPublicContacts'>['items'][number];
 /** Each agency's contact point for data sharing, searched and paged on the server (issue 11). */
 export function Contacts() {
   const t = useT();
+  const partyName = usePartyName();
   const scroll = useTableScroll();
   const list = useServerList<Organization>((request) =>
     api.call('listPublicContacts', { auth: false, query: request }),
@@ -35,7 +37,11 @@ export function Contacts() {
         pagination={list.pagination}
         columns={[
           { title: t('Mã cơ quan', 'Code'), dataIndex: 'code' },
-          { title: t('Cơ quan', 'Organization'), dataIndex: 'name' },
+          {
+            title: t('Cơ quan', 'Organization'),
+            dataIndex: 'name',
+            render: (name: string, o: Organization) => partyName('organization', o.code, name),
+          },
           { title: t('Cán bộ đầu mối', 'Contact'), render: (_, o: Organization) => o.contact?.name ?? '—' },
           {
             title: t('Chức vụ, đơn vị', 'Title, unit'),

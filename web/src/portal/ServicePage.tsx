@@ -4,6 +4,7 @@ import { Link, useParams } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../shared/api.ts';
 import { useBranding } from '../shared/branding.tsx';
 import { useT } from '../shared/i18n.tsx';
+import { usePartyName } from '../shared/party-name.ts';
 import { R11_ITEMS, R11_KEYS } from '../shared/r11.ts';
 import { useTableScroll } from '../shared/table-scroll.ts';
 import { ColourTag } from '../shared/tags.tsx';
@@ -15,6 +16,7 @@ type PublicService = OperationResponse<'getPublicService'>;
 /** One published service: its R-11 description, provider and contact point, versions and their documents. */
 export function ServicePage() {
   const t = useT();
+  const partyName = usePartyName();
   const scroll = useTableScroll();
   const { id = '' } = useParams();
   // A developer copies the address to call: the whole URL, on the gateway, not a path to guess the host of.
@@ -50,8 +52,9 @@ export function ServicePage() {
           <Typography.Text code>/{service.context}</Typography.Text>
         </Descriptions.Item>
         <Descriptions.Item label={t('Cơ quan cung cấp', 'Provider')}>
-          {service.provider.organizationName} ({service.provider.organizationCode}) —{' '}
-          {service.provider.systemName}
+          {partyName('organization', service.provider.organizationCode, service.provider.organizationName)} (
+          {service.provider.organizationCode}) —{' '}
+          {partyName('system', service.provider.organizationCode, service.provider.systemName)}
         </Descriptions.Item>
         <Descriptions.Item label={t('Đầu mối liên hệ', 'Contact point')}>
           {contact

@@ -1,3 +1,4 @@
+import { ApiOutlined } from '@ant-design/icons';
 import {
   App,
   Button,
@@ -12,8 +13,8 @@ import {
   Typography,
 } from 'antd';
 import { useEffect, useState } from 'react';
-import { Link } from 'react-router-dom';
-import { api, type OperationResponse } from '../../shared/api.ts';
+import { Link, useNavigate } from 'react-router-dom';
+import { ApiError, api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag, useStateName } from '../../shared/tags.tsx';
@@ -275,6 +276,10 @@ function RequestModal({ service, onDone }: { service: Service | null; onDone: (s
   );
 }
 
+/** "Cách gọi" of a request: the keys of the system that calls, and the guide of the version asked for. */
+const guideLink = (r: SubscriptionRequest) =>
+  `/agency-keys?guide=${encodeURIComponent(r.id)}&system=${encodeURIComponent(r.systemId)}`;
+
 function MyRequests({
   organizationId,
   refreshKey,
@@ -287,8 +292,14 @@ function MyRequests({
   const t = useT();
   const stateName = useStateName();
   const { message } = App.useApp();
+  const navigate = useNavigate();
   const [completing, setCompleting] = useState<SubscriptionRequest | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // Production asked for before a successful sandbox call (CP_SANDBOX_CALL_REQUIRED) leads to that request's "Cách
+  // gọi", as publishing before a successful try leads to "Gọi thử".
+  const [askedFor, setAskedFor] = useState<SubscriptionRequest | null>(null);
+  const needsCall =
+    error instanceof ApiError && error.problem?.code === 'CP_SANDBOX_CALL_REQUIRED' ? askedFor : null;
   // One page at a time from the server (issue 11), searched there too; the API limits it to our organization.
   const list = useServerList<SubscriptionRequest>((request) =>
     api.call('listSubscriptionRequests', { query: { ...request, organizationId } }),
@@ -317,6 +328,7 @@ function MyRequests({
 
   const askProduction = async (request: SubscriptionRequest) => {
     setError(null);
+    setAskedFor(request);
     try {
       await api.call('requestSubscriptionRequestProduction', { params: { id: request.id }, body: {} });
       message.success(t('Đã đề nghị khai thác chính thức', 'Production requested'));
@@ -332,7 +344,16 @@ function MyRequests({
         label={t('Tìm theo dịch vụ, hệ thống, mã đề nghị', 'Search by service, system, request id')}
         onSearch={list.search}
       />
-      <ProblemAlert error={error} />
+      <ProblemAlert
+        error={error}
+        action={
+          needsCall ? (
+            <Button size="small" icon={<ApiOutlined />} onClick={() => navigate(guideLink(needsCall))}>
+              {t('Đến "Cách gọi"', 'Go to "How to call"')}
+            </Button>
+          ) : undefined
+        }
+      />
       <ServerTable<SubscriptionRequest>
         list={list}
         emptyText={t('Chưa có đề nghị nào', 'No request yet')}
@@ -395,11 +416,7 @@ function MyRequests({
                   </Popconfirm>
                 ) : null}
                 {r.status !== 'submitted' && r.status !== 'rejected' && r.status !== 'needs_completion' ? (
-                  <Link
-                    to={`/agency-keys?guide=${encodeURIComponent(r.id)}&system=${encodeURIComponent(r.systemId)}`}
-                  >
-                    {t('Cách gọi', 'How to call')}
-                  </Link>
+                  <Link to={guideLink(r)}>{t('Cách gọi', 'How to call')}</Link>
                 ) : null}
               </Space>
             ),

@@ -39,8 +39,11 @@ export function SearchBox({
   );
 }
 
-/** A failed call as the API's problem text (already "Tiếng Việt / English"), announced to screen readers. */
-export function ProblemAlert({ error }: { error: unknown }) {
+/**
+ * A failed call as the API's problem text (already "Tiếng Việt / English"), announced to screen readers; `action`:
+ * a button to the place the refusal names (a refusal for want of a sandbox call leads to "Cách gọi").
+ */
+export function ProblemAlert({ error, action }: { error: unknown; action?: ReactNode }) {
   const t = useT();
   if (!error) return null;
   return (
@@ -49,6 +52,7 @@ export function ProblemAlert({ error }: { error: unknown }) {
       showIcon
       role="alert"
       title={<span style={{ whiteSpace: 'pre-line' }}>{problemText(error, t)}</span>}
+      action={action}
       style={{ marginBottom: 16 }}
     />
   );

@@ -2,7 +2,7 @@ import { BarChart, LineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
-import { useEffect, useRef } from 'react';
+import { useEffect, useId, useRef } from 'react';
 
 echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
@@ -14,20 +14,25 @@ export interface ChartSeries {
 }
 
 /**
- * One ECharts chart (bars or lines over categories), drawn on a canvas and named for screen readers by `label`.
+ * One ECharts chart (bars or lines over categories), drawn on a canvas and named for screen readers by `label`;
+ * with `titled`, the label is also its visible title, above it (what its days or hours are, for one).
  */
 export function RegistryChart({
   label,
   categories,
   series,
   height = 320,
+  titled = false,
 }: {
   label: string;
+  /** Draw the label as the chart's title, above it, naming the image. */
+  titled?: boolean;
   categories: string[];
   series: ChartSeries[];
   height?: number;
 }) {
   const node = useRef<HTMLDivElement>(null);
+  const titleId = useId();
   const chart = useRef<echarts.ECharts | null>(null);
 
   useEffect(() => {
@@ -63,9 +68,22 @@ export function RegistryChart({
   }, [categories, series]);
 
   // The canvas is one image named by `label`; the same figures are in the table beside each chart.
+  const canvas = <div ref={node} style={{ width: '100%', height }} />;
+  if (!titled) {
+    return (
+      <div role="img" aria-label={label}>
+        {canvas}
+      </div>
+    );
+  }
   return (
-    <div role="img" aria-label={label}>
-      <div ref={node} style={{ width: '100%', height }} />
-    </div>
+    <>
+      <div id={titleId} style={{ fontWeight: 600, margin: '16px 0 8px' }}>
+        {label}
+      </div>
+      <div role="img" aria-labelledby={titleId}>
+        {canvas}
+      </div>
+    </>
   );
 }

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { PLATFORM_PARTIES } from '../../../../src/api/contract/sandbox-try.ts';
 import { api } from '../../shared/api.ts';
 import { type Translate, useT } from '../../shared/i18n.tsx';
+import { partyName, usePartyName } from '../../shared/party-name.ts';
 import { SECONDARY_TEXT } from './page.tsx';
 import type { Option } from './registry-remote-select.tsx';
 
@@ -50,26 +50,18 @@ function lookUpParts(kind: Kind, id: string): Promise<NameParts | null> {
   return found;
 }
 
-/**
- * The name a person reads: the registry's, except the platform's own parties (its sandbox test client, the provider
- * of the shared category lists — recognised by their reserved organization codes), whose names the contract gives
- * in both languages: shown in the reader's.
- */
+/** The name a person reads (shared/party-name.ts): the platform's own parties in the reader's language. */
 function shownName(kind: Kind, parts: NameParts, t: Translate): string {
-  const platform = kind === 'organization' || kind === 'system' ? PLATFORM_PARTIES[parts.code] : undefined;
-  if (!platform) return parts.name;
-  const names = kind === 'organization' ? platform.organizationName : platform.systemName;
-  return t(names.vi, names.en);
+  return kind === 'organization' || kind === 'system'
+    ? partyName(kind, parts.code, parts.name, t)
+    : parts.name;
 }
 
 /**
  * A row's own name as a person reads it — `(kind, code, name)`, the code being the organization's code (of the
- * organization, or of the system's organization): the platform's sandbox test client in the reader's language.
+ * organization, or of the system's organization): the platform's own parties in the reader's language.
  */
-export function useRegistryName(): (kind: 'organization' | 'system', code: string, name: string) => string {
-  const t = useT();
-  return (kind, code, name) => shownName(kind, { name, code }, t);
-}
+export const useRegistryName = usePartyName;
 
 /** The one line each kind reads as: `CODE · Name` for an organization, `Name (code)` for a system or a service. */
 function joined(kind: Kind, parts: NameParts, t: Translate): string {
@@ -117,25 +109,28 @@ export function RegistryName({
   return link && to ? <Link to={to}>{text}</Link> : text;
 }
 
-/** Option searches over the registry lists, one small page each, for the remote selects of forms and filters. */
-export const searchOrganizations = async (q: string): Promise<Option[]> =>
+/**
+ * Option searches over the registry lists, one small page each, for the remote selects of forms and filters: each
+ * option reads as the row it names does elsewhere (`joined`), the platform's own parties in the reader's language.
+ */
+export const searchOrganizations = async (q: string, t: Translate): Promise<Option[]> =>
   (await api.call('listOrganizations', { query: { q: q || undefined, limit: 20, offset: 0 } })).items.map(
     (o) => ({
       value: o.id,
-      label: `${o.code} · ${o.name}`,
+      label: joined('organization', { name: o.name, code: o.code }, t),
     }),
   );
 
-export const searchSystems = async (q: string): Promise<Option[]> =>
+export const searchSystems = async (q: string, t: Translate): Promise<Option[]> =>
   (await api.call('listSystems', { query: { q: q || undefined, limit: 20, offset: 0 } })).items.map((s) => ({
     value: s.id,
-    label: `${s.name} (${s.organizationCode})`,
+    label: joined('system', { name: s.name, code: s.organizationCode }, t),
   }));
 
-export const searchServices = async (q: string): Promise<Option[]> =>
+export const searchServices = async (q: string, t: Translate): Promise<Option[]> =>
   (await api.call('listServices', { query: { q: q || undefined, limit: 20, offset: 0 } })).items.map((s) => ({
     value: s.id,
-    label: `${s.name} (${s.context})`,
+    label: joined('service', { name: s.name, code: s.context }, t),
   }));
 
 /**
@@ -271,12 +266,11 @@ export function TransactionParty({
   }, [systemId, serviceId, agencyOrganizationId]);
   // The platform's own parties are named from their reserved code, in the reader's language, even where the reader
   // may not look their system up: a provider agency reads the platform's try of its version as a named caller.
-  const platform = organizationCode ? PLATFORM_PARTIES[organizationCode] : undefined;
-  if (platform && organizationCode) {
-    const names = platform.systemName;
+  const platformName = organizationCode ? partyName('system', organizationCode, '', t) : '';
+  if (platformName && organizationCode) {
     return (
       <NameWithCode
-        name={t(names.vi, names.en)}
+        name={platformName}
         code={organizationCode}
         title={systemId ?? undefined}
         to={systemId && agencyOrganizationId === null ? `/systems/${systemId}` : undefined}

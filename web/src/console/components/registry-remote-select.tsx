@@ -1,7 +1,7 @@
 import { Select } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { problemText } from '../../shared/api.ts';
-import { useT } from '../../shared/i18n.tsx';
+import { type Translate, useT } from '../../shared/i18n.tsx';
 import { READABLE_PLACEHOLDER } from './page.tsx';
 
 export interface Option {
@@ -25,8 +25,8 @@ export function RemoteSelect({
   id?: string;
   value?: string | null;
   onChange?: (value: string | undefined) => void;
-  /** One page of options for the text typed (empty: the first page). */
-  search: (text: string) => Promise<Option[]>;
+  /** One page of options for the text typed (empty: the first page), its names in the reader's language. */
+  search: (text: string, t: Translate) => Promise<Option[]>;
   placeholder?: string;
   ariaLabel?: string;
   style?: React.CSSProperties;
@@ -46,7 +46,7 @@ export function RemoteSelect({
       const ticket = ++latest.current;
       setLoading(true);
       searchRef
-        .current(text.trim())
+        .current(text.trim(), t)
         .then((found) => {
           if (ticket !== latest.current) return;
           setOptions(found);
@@ -57,11 +57,12 @@ export function RemoteSelect({
     }, 250);
   };
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the first page once, on mount
+  // The first page on mount, and again in the language the reader switches to (the options' names are in it).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is new each render; `t` is the language
   useEffect(() => {
     load('');
     return () => clearTimeout(timer.current);
-  }, []);
+  }, [t]);
 
   return (
     <Select

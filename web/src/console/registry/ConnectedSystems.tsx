@@ -7,7 +7,7 @@ import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { PageTitle, READABLE_PLACEHOLDER, SearchBox } from '../components/page.tsx';
-import { OrganizationName } from '../components/registry-names.tsx';
+import { OrganizationName, useRegistryName } from '../components/registry-names.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 
 type Connection = OperationResponse<'listConnectedSystems'>['items'][number];
@@ -18,6 +18,7 @@ type Connection = OperationResponse<'listConnectedSystems'>['items'][number];
  */
 export function ConnectedSystems() {
   const t = useT();
+  const registryName = useRegistryName();
   const [state, setState] = useState<Connection['state'] | undefined>(undefined);
   // Paged and searched on the server like the systems list (issue 11); the connection facts come for one page.
   const list = useServerList<Connection, { state?: Connection['state'] }>((request) =>
@@ -67,7 +68,9 @@ export function ConnectedSystems() {
           {
             title: t('Hệ thống', 'System'),
             dataIndex: 'name',
-            render: (name: string, c) => <Link to={`/systems/${c.systemId}`}>{name}</Link>,
+            render: (name: string, c) => (
+              <Link to={`/systems/${c.systemId}`}>{registryName('system', c.organizationCode, name)}</Link>
+            ),
           },
           {
             title: t('Cơ quan', 'Organization'),

@@ -3,6 +3,7 @@ import {
   App,
   Button,
   Card,
+  Checkbox,
   Col,
   Form,
   InputNumber,
@@ -19,6 +20,7 @@ import {
   RECONCILIATION_FILE_MAX_BYTES,
   RECONCILIATION_FILE_MAX_LINES,
 } from '../../../../src/api/contract/reconciliations.ts';
+import { NO_SERVICE_GROUPS } from '../../../../src/api/contract/reports.ts';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { Figure } from '../../shared/Figure.tsx';
 import { useT } from '../../shared/i18n.tsx';
@@ -46,23 +48,35 @@ interface ReconcileForm {
   systemId: string;
   role: 'consumer' | 'provider' | 'any';
   toleranceSeconds?: number;
+  /** The API's includeTokenRequests (a query parameter): the party's service calls only unless ticked. */
+  includeTokenRequests?: boolean;
 }
 
 /** What was asked besides the file: the JSON body's fields but `csv`, sent as form fields. */
 type Asked = Omit<OperationBody<'reconcileTransactions'>, 'csv'>;
 
+/** One reconciliation as asked: the file, its fields, and whether the party's /token requests are reconciled too. */
+interface Question {
+  fields: Asked;
+  file: File;
+  includeTokenRequests: boolean;
+}
+
 /**
  * The party's file as it was chosen, sent as `multipart/form-data` (the file in `file`, the rest as form fields;
  * src/api/form-data.ts) — never read into a JSON string in the browser first (issue 11).
  */
-function reconcileUpload(asked: Asked & { file: File }, format: 'json' | 'csv') {
-  const { file, ...fields } = asked;
+function reconcileUpload({ fields, file, includeTokenRequests }: Question, format: 'json' | 'csv') {
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) {
     if (value !== undefined && value !== null) form.append(name, String(value));
   }
   form.append('file', file, file.name);
-  return api.upload('reconcileTransactions', { form, query: { format } });
+  // Sent only when ticked, as the statistics' switches: the API's default (false) is the query without it.
+  return api.upload('reconcileTransactions', {
+    form,
+    query: { format, ...(includeTokenRequests ? { includeTokenRequests: true } : {}) },
+  });
 }
 
 /**
@@ -76,7 +90,7 @@ export function Reconciliation() {
   const [range, setRange] = useState<TimeRange>(() => lastHours(24));
   const [file, setFile] = useState<File | null>(null);
   const [result, setResult] = useState<Result | null>(null);
-  const [asked, setAsked] = useState<(Asked & { file: File }) | null>(null);
+  const [asked, setAsked] = useState<Question | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
@@ -97,10 +111,12 @@ export function Reconciliation() {
           ? { toleranceSeconds: values.toleranceSeconds }
           : {}),
       };
-      const answer = await reconcileUpload({ ...fields, file }, 'json');
+      const question: Question = { fields, file, includeTokenRequests: values.includeTokenRequests === true };
+      const answer = await reconcileUpload(question, 'json');
       if (answer instanceof Uint8Array) throw new Error('reconcileTransactions: JSON expected');
       setResult(answer);
-      setAsked({ ...fields, file });
+      // The download asks again exactly this: the differences it saves are the ones shown.
+      setAsked(question);
       message.success(t('Đã đối soát', 'Reconciled'));
     } catch (err) {
       setResult(null);
@@ -110,7 +126,7 @@ export function Reconciliation() {
     }
   };
 
-  /** The differences as the API writes them in CSV, saved by the browser. */
+  /** The differences as the API writes them in CSV, saved by the browser: the same question as the result shown. */
   const download = async () => {
     if (!asked) return;
     try {
@@ -130,7 +146,14 @@ export function Reconciliation() {
   const platformColumns = [
     { title: t('Mã giao dịch', 'Transaction'), dataIndex: 'id', render: (id: string) => <code>{id}</code> },
     { title: t('Thời điểm', 'Time'), dataIndex: 'time', render: formatDateTime },
-    { title: t('Dịch vụ', 'Service'), dataIndex: 'service', render: (s: string | null) => s ?? '—' },
+    {
+      title: t('Dịch vụ', 'Service'),
+      // A token request has no service: it is named as the statistics name it, in the reader's language.
+      render: (_: unknown, p: PlatformEntry) =>
+        p.kind === 'token_request'
+          ? t(NO_SERVICE_GROUPS.token_request.vi, NO_SERVICE_GROUPS.token_request.en)
+          : (p.service ?? '—'),
+    },
     {
       title: t('Phía', 'Side'),
       dataIndex: 'side',
@@ -204,6 +227,11 @@ export function Reconciliation() {
           <Form.Item label={t('Thời gian (giờ Việt Nam)', 'Time (Vietnam time)')}>
             <TimeRangePicker value={range} onChange={setRange} />
           </Form.Item>
+          <Form.Item name="includeTokenRequests" valuePropName="checked">
+            <Checkbox>
+              {t('Đối soát cả yêu cầu cấp token (/token)', 'Also reconcile token requests (/token)')}
+            </Checkbox>
+          </Form.Item>
           <Form.Item label={t('Tệp CSV của bên đối soát', "The party's CSV file")}>
             <Upload
               accept=".csv,text/csv"
@@ -251,6 +279,14 @@ export function Reconciliation() {
             </Button>
           }
         >
+          <Typography.Paragraph type="secondary">
+            {result.includeTokenRequests
+              ? t(
+                  'Phạm vi đối soát: lời gọi dịch vụ và yêu cầu cấp token (/token)',
+                  'Reconciled: service calls and token requests (/token)',
+                )
+              : t('Phạm vi đối soát: lời gọi dịch vụ', 'Reconciled: service calls')}
+          </Typography.Paragraph>
           <Row gutter={16} style={{ marginBottom: 16 }}>
             <Col span={6}>
               <Figure title={t('Khớp', 'Matched')} value={result.counts.matched} />

@@ -1,9 +1,11 @@
 import { DownloadOutlined } from '@ant-design/icons';
-import { Button, Card, Form, Select, Space, Table, Typography } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { Button, Card, Checkbox, Form, Select, Space, Table, Typography } from 'antd';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { OPERATIONS } from '../../../../src/api/contract/operations.ts';
+import { NO_SERVICE_GROUPS } from '../../../../src/api/contract/reports.ts';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { usePartyName } from '../../shared/party-name.ts';
 import { useFormatPercent } from '../../shared/percent.ts';
 import { useFormatSize } from '../../shared/size.ts';
 import { formatDateTime } from '../../shared/time.ts';
@@ -18,9 +20,16 @@ type Row = Statistics['rows'][number];
 const GROUPS = ['service', 'consumerOrganization', 'providerOrganization', 'day', 'hour', 'month'] as const;
 type Group = (typeof GROUPS)[number];
 
+/** What is counted besides service calls, when asked: the API's includeTokenRequests, includePlatformCalls. */
+interface Counted {
+  includeTokenRequests: boolean;
+  includePlatformCalls: boolean;
+}
+
 /**
  * Statistics (R-07) by service, consumer, provider or period, as a chart and a table, with the same figures
- * downloadable as CSV or Excel from the API's own export (`format=csv|xlsx`).
+ * downloadable as CSV or Excel from the API's own export (`format=csv|xlsx`). Service calls only, unless the
+ * person ticks token requests or the platform's own endpoints (docs/reports.md).
  */
 export function Statistics() {
   const t = useT();
@@ -36,13 +45,29 @@ export function Statistics() {
   };
   const [range, setRange] = useState<TimeRange>(() => lastHours(24 * 7));
   const [groupBy, setGroupBy] = useState<Group>('service');
-  const [asked, setAsked] = useState<{ range: TimeRange; groupBy: Group }>({ range, groupBy });
+  const [counted, setCounted] = useState<Counted>({
+    includeTokenRequests: false,
+    includePlatformCalls: false,
+  });
+  const [asked, setAsked] = useState<{ range: TimeRange; groupBy: Group } & Counted>({
+    range,
+    groupBy,
+    ...counted,
+  });
   const [stats, setStats] = useState<Statistics | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(false);
 
   const query = useMemo(
-    () => ({ from: asked.range[0], to: asked.range[1], groupBy: asked.groupBy, utcOffsetHours: 7 }),
+    () => ({
+      from: asked.range[0],
+      to: asked.range[1],
+      groupBy: asked.groupBy,
+      utcOffsetHours: 7,
+      // Sent only when ticked: the API's default (false) is the query without them, as the export links are.
+      ...(asked.includeTokenRequests ? { includeTokenRequests: true } : {}),
+      ...(asked.includePlatformCalls ? { includePlatformCalls: true } : {}),
+    }),
     [asked],
   );
 
@@ -69,15 +94,35 @@ export function Statistics() {
       to: query.to,
       groupBy: query.groupBy,
       utcOffsetHours: '7',
+      ...(query.includeTokenRequests ? { includeTokenRequests: 'true' } : {}),
+      ...(query.includePlatformCalls ? { includePlatformCalls: 'true' } : {}),
       format,
     })}`;
 
   const rows = stats?.rows ?? [];
   const dimension = asked.groupBy;
-  const categories = useMemo(
-    () => rows.map((r) => r.label[dimension] ?? r.key[dimension] ?? ''),
-    [rows, dimension],
+  const partyName = usePartyName();
+  /**
+   * A group as the reader reads it: the token requests and the platform's endpoints, and the platform's own
+   * organizations (the API labels an organization `code — name`, its stored name), in the chosen language.
+   */
+  const rowLabel = useCallback(
+    (r: Row): string => {
+      const key = r.key[dimension] ?? '';
+      const label = r.label[dimension] ?? key;
+      if (dimension === 'service' && Object.hasOwn(NO_SERVICE_GROUPS, key)) {
+        const names = NO_SERVICE_GROUPS[key as keyof typeof NO_SERVICE_GROUPS];
+        return t(names.vi, names.en);
+      }
+      const prefix = `${key} — `;
+      if (dimension.endsWith('Organization') && label.startsWith(prefix)) {
+        return `${prefix}${partyName('organization', key, label.slice(prefix.length))}`;
+      }
+      return label;
+    },
+    [dimension, t, partyName],
   );
+  const categories = useMemo(() => rows.map(rowLabel), [rows, rowLabel]);
   const series = useMemo(
     () => [
       {
@@ -103,7 +148,11 @@ export function Statistics() {
     <>
       <PageTitle>{t('Thống kê', 'Statistics')}</PageTitle>
       <Card style={{ marginBottom: 16 }}>
-        <Form layout="inline" onFinish={() => setAsked({ range, groupBy })} style={{ rowGap: 12 }}>
+        <Form
+          layout="inline"
+          onFinish={() => setAsked({ range, groupBy, ...counted })}
+          style={{ rowGap: 12 }}
+        >
           <Form.Item label={t('Thời gian (giờ Việt Nam)', 'Time (Vietnam time)')}>
             <TimeRangePicker value={range} onChange={setRange} />
           </Form.Item>
@@ -115,6 +164,25 @@ export function Statistics() {
               onChange={setGroupBy}
               options={GROUPS.map((g) => ({ value: g, label: groupNames[g] }))}
             />
+          </Form.Item>
+          <Form.Item>
+            <Checkbox
+              checked={counted.includeTokenRequests}
+              onChange={(e) => setCounted({ ...counted, includeTokenRequests: e.target.checked })}
+            >
+              {t('Tính cả yêu cầu cấp token (/token)', 'Also count token requests (/token)')}
+            </Checkbox>
+          </Form.Item>
+          <Form.Item>
+            <Checkbox
+              checked={counted.includePlatformCalls}
+              onChange={(e) => setCounted({ ...counted, includePlatformCalls: e.target.checked })}
+            >
+              {t(
+                'Tính cả yêu cầu tới /_lgsp/… (trạng thái, hộp thư)',
+                'Also count /_lgsp/… requests (status, inbox)',
+              )}
+            </Checkbox>
           </Form.Item>
           <Form.Item>
             <Button type="primary" htmlType="submit">
@@ -168,7 +236,7 @@ export function Statistics() {
             size="small"
             locale={{ emptyText: <EmptyState text={t('Không có số liệu', 'No figures')} /> }}
             columns={[
-              { title: groupNames[dimension], render: (_, r) => r.label[dimension] ?? r.key[dimension] },
+              { title: groupNames[dimension], render: (_, r) => rowLabel(r) },
               { title: t('Lượt gọi', 'Calls'), dataIndex: 'calls', align: 'right' },
               {
                 title: (

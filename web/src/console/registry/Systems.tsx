@@ -243,7 +243,12 @@ export function SystemDetail() {
           />
           {history.length > 0 && (
             <RegistryChart
-              label={t('Lưu lượng theo ngày của hệ thống', "The system's traffic by day")}
+              // the rows are Vietnam days (UTC+7), as in the statistics: said where the days are read.
+              label={t(
+                'Lưu lượng theo ngày của hệ thống (ngày theo giờ Việt Nam)',
+                "The system's traffic by day (Vietnam time)",
+              )}
+              titled
               categories={categories}
               series={series}
               height={260}
