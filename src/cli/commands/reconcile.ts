@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { NO_SERVICE_GROUPS, PARTY_ROLES } from '../../api/contract/index.ts';
+import { PARTY_ROLES } from '../../api/contract/index.ts';
 import { differencesCsv, type PlatformEntry, type Reconciliation } from '../../reports/reconciliation.ts';
+import { NO_SERVICE_LABELS } from '../../reports/statistics.ts';
 import {
   bool,
   isOneOf,
@@ -31,9 +32,7 @@ function section<T>(heading: string, headers: string[], items: T[], row: (item: 
 
 /** A record's service, or what a token request is (no service of its own), in both languages. */
 function serviceOf(p: Pick<PlatformEntry, 'kind' | 'service'>): string | null {
-  if (p.kind !== 'token_request') return p.service;
-  const names = NO_SERVICE_GROUPS.token_request;
-  return `${names.vi} / ${names.en}`;
+  return p.kind === 'token_request' ? NO_SERVICE_LABELS.token_request : p.service;
 }
 
 /**
