@@ -398,6 +398,41 @@ for (const kind of storeKinds) {
       );
     });
 
+    test('an ended service is not announced to end again, nor given a new version (R-21)', async () => {
+      // The service of the test above has ended: a second "ends on …" notice would tell consumers of the public
+      // portal that a service already gone is still running until then, and a new version would reach the
+      // catalogue's review and the consumers' requests while every call to it is 410.
+      assert.ok((await h.registry.getService(seed.thue.id)).decommissionedAt, 'ended above');
+      const notices = await count('notices');
+      const events = await count('audit_events');
+      await assert.rejects(
+        lifecycle.scheduleDecommission(
+          seed.thue.id,
+          { at: new Date(clock.nowMs() + 90 * DAY).toISOString(), reason: 'lần hai' },
+          'test',
+        ),
+        refusedWith('CP_SERVICE_DECOMMISSIONED'),
+      );
+      await assert.rejects(
+        h.registry.createVersion(seed.thue.id, { version: '3.0' }, 'test'),
+        refusedWith('CP_SERVICE_DECOMMISSIONED'),
+      );
+      assert.equal(await count('notices'), notices, 'nothing published');
+      assert.equal(await count('audit_events'), events, 'nothing audited');
+      const err = (await lifecycle
+        .scheduleDecommission(
+          seed.thue.id,
+          { at: new Date(clock.nowMs() + 90 * DAY).toISOString(), reason: 'x' },
+          'test',
+        )
+        .catch((e: unknown) => e)) as LgspError;
+      assert.match(
+        String(err.detail),
+        /\d{2}\/\d{2}\/\d{4} \d{2}:\d{2} \(UTC\+07:00\)/,
+        'when it ended, Vietnam time',
+      );
+    });
+
     test('a consumer cancelling its subscription loses its credentials at once', async () => {
       const sys = await h.registry.createSystem(
         { organizationId: seed.consumer.id, name: 'Hệ thống huỷ', isProvider: false, isConsumer: true },
