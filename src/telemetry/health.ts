@@ -38,6 +38,7 @@ const MONITORED_KINDS = new Set([
   'provider.probe',
   'messages.backlog',
   'credential.expiring',
+  'consumer.cutoff',
   'certificate.expiring',
   'request.overdue',
   'auth.bruteforce',
@@ -72,6 +73,9 @@ export interface HealthMonitorDeps {
  *   probing) failed `probeFailures` times in a row;
  * - `messages.backlog` — more than `backlogThreshold` async messages wait;
  * - `credential.expiring` — an active credential ends within `credentialExpiryDays` (a rotation's overlap);
+ * - `consumer.cutoff` — a version ends (its sunset, R-18, or its service's decommission, R-21) within `endingDays`
+ *   and a consumer system still called it successfully in production in the past 7 days (from the hourly rollups):
+ *   its data will stop flowing on that date unless it moves (R-22: early warning of an interrupted connection);
  * - `certificate.expiring` — a TLS certificate ends within `certificateExpiryDays` (or has ended): the gateway's
  *   and the admin port's own (read from their files, so a renewed file clears it) and every client certificate
  *   bound to a system whose expiry is known (uploaded as PEM, R-13);
@@ -135,6 +139,7 @@ export class HealthMonitor {
       ...(await this.probeRules(nowMs)),
       ...(await this.backlog()),
       ...(await this.expiringCredentials(nowMs)),
+      ...(await this.consumersCutOff(nowMs)),
       ...(await this.expiringCertificates(nowMs)),
       ...(await this.overdueRequests(nowMs)),
       ...(await this.bruteForce(nowMs)),
@@ -408,6 +413,114 @@ export class HealthMonitor {
       },
       organizationIds: [r.organization_id],
     }));
+  }
+
+  /**
+   * Consumers about to be cut off (R-18, R-21, R-22): versions ending within `endingDays` — a deprecated version's
+   * sunset, or the decommission of its service — that a consumer system still called successfully in production
+   * in the past 7 days. The notice went out when the end was announced; this tells the operator, the consumer's
+   * and the provider's organizations, one alert per version and consumer, that the consumer has not moved yet.
+   * The callers come from the hourly rollups (a week of raw records is too much to read every round); the alert
+   * clears when the consumer has not called for 7 days, or when the end has come (the gateway answers 410).
+   */
+  private async consumersCutOff(nowMs: number): Promise<AlertInput[]> {
+    const { store, config } = this.deps;
+    const now = new Date(nowMs);
+    const horizon = new Date(nowMs + config.alerts.endingDays * 86_400_000);
+    const ending = await store.db
+      .selectFrom('service_versions')
+      .innerJoin('services', 'services.id', 'service_versions.service_id')
+      .innerJoin('systems', 'systems.id', 'services.provider_system_id')
+      .select([
+        'service_versions.id',
+        'service_versions.version',
+        'service_versions.status',
+        'service_versions.sunset_at',
+        'service_versions.successor_version_id',
+        'services.context',
+        'services.decommission_at',
+        'systems.organization_id',
+      ])
+      .where('service_versions.status', 'in', ['published', 'deprecated'])
+      .where('services.decommissioned_at', 'is', null)
+      .where((eb) =>
+        eb.or([
+          eb.and([
+            eb('service_versions.status', '=', 'deprecated'),
+            eb('service_versions.sunset_at', '>', now),
+            eb('service_versions.sunset_at', '<=', horizon),
+          ]),
+          eb.and([eb('services.decommission_at', '>', now), eb('services.decommission_at', '<=', horizon)]),
+        ]),
+      )
+      .execute();
+    if (ending.length === 0) return [];
+    const { rows: callers } = await sql<{
+      version_id: string;
+      consumer_system_id: string;
+      calls: string | number;
+      last_hour: Date | string;
+    }>`SELECT version_id, consumer_system_id, sum(count) AS calls, max(hour) AS last_hour
+      FROM transaction_rollups
+      WHERE version_id IN (${sql.join(ending.map((v) => v.id))})
+        AND hour >= ${new Date(nowMs - 7 * 86_400_000)} AND environment = 'production'
+        AND status_class IN ('2xx', '3xx') AND leg IN ('sync', 'intake') AND kind = 'service_call'
+        AND consumer_system_id <> ''
+      GROUP BY version_id, consumer_system_id`.execute(store.db);
+    if (callers.length === 0) return [];
+    const systems = new Map(
+      (
+        await store.db
+          .selectFrom('systems')
+          .innerJoin('organizations', 'organizations.id', 'systems.organization_id')
+          .select(['systems.id', 'systems.name', 'systems.organization_id', 'organizations.code'])
+          .where('systems.id', 'in', [...new Set(callers.map((c) => c.consumer_system_id))])
+          .execute()
+      ).map((r) => [r.id, r]),
+    );
+    const versions = new Map(ending.map((v) => [v.id, v]));
+    const out: AlertInput[] = [];
+    for (const c of callers) {
+      const v = versions.get(c.version_id)!;
+      const consumer = systems.get(c.consumer_system_id);
+      const candidates = [
+        ...(v.status === 'deprecated' && v.sunset_at ? [new Date(v.sunset_at).getTime()] : []),
+        ...(v.decommission_at ? [new Date(v.decommission_at).getTime()] : []),
+      ].filter((ms) => ms > nowMs && ms <= horizon.getTime());
+      const endMs = Math.min(...candidates);
+      const byDecommission = v.decommission_at !== null && new Date(v.decommission_at).getTime() === endMs;
+      const who = consumer ? `${consumer.name} (${consumer.code})` : c.consumer_system_id;
+      const what = `${v.context} ${v.version}`;
+      const calls = Number(c.calls);
+      const move = byDecommission
+        ? { vi: 'dịch vụ ngừng cung cấp', en: 'the service ends' }
+        : { vi: 'phiên bản ngừng hoạt động', en: 'the version is retired' };
+      out.push({
+        kind: 'consumer.cutoff',
+        key: `consumer.cutoff:${v.id}:${c.consumer_system_id}`,
+        severity: 'warning',
+        subject: `Hệ thống ${who} vẫn gọi ${what} sắp ngừng / a consumer still calls ${what}, which ends soon`,
+        text:
+          `Hệ thống ${who} đã gọi thành công ${what} ${calls} lần ở môi trường chính thức trong 7 ngày qua; ` +
+          `${move.vi} lúc ${this.local(endMs)}, sau đó lời gọi bị từ chối (410). ` +
+          `/ ${who} called ${what} successfully ${calls} times in production in the past 7 days; ${move.en} at ` +
+          `${this.local(endMs)}, after which its calls are refused (410).`,
+        details: {
+          versionId: v.id,
+          consumerSystemId: c.consumer_system_id,
+          environment: 'production',
+          callsLast7Days: calls,
+          lastCallHour: new Date(c.last_hour).toISOString(),
+          endsAt: new Date(endMs).toISOString(),
+          reason: byDecommission ? 'decommission' : 'sunset',
+          successorVersionId: byDecommission ? null : v.successor_version_id,
+        },
+        organizationIds: [
+          ...new Set([consumer?.organization_id, v.organization_id].filter((id) => !!id)),
+        ] as string[],
+      });
+    }
+    return out;
   }
 
   private async expiringCertificates(nowMs: number): Promise<AlertInput[]> {
