@@ -236,6 +236,35 @@ describe('health rules and alerts', () => {
     assert.equal((await alertsByKind('credential.expiring'))[0]?.state, 'resolved');
   });
 
+  test('a provider called rarely: its last 5 calls failed over 40 minutes — alerted, and kept open while no call succeeds (R-06)', async () => {
+    const key = `provider.failing:${version.id}:production`;
+    const openFailing = async () =>
+      (await alertsByKind('provider.failing')).filter((a) => a.state === 'open' && a.key === key);
+    const now = clock.nowMs();
+    // One call every 10 minutes, none answered: never 5 in one 5-minute window.
+    await insertTransactions(
+      platform.store,
+      [40, 30, 20, 10, 1].map((minutesAgo) => call(now - minutesAgo * MINUTE, null)),
+    );
+    await platform.health.evaluate();
+    const [opened] = await openFailing();
+    assert.ok(opened, 'the last 5 calls all failed, as docs/monitoring.md says');
+    assert.equal(opened.severity, 'critical');
+    await within(10_000, async () =>
+      smtp.mails.some((m) => /dangkydatdai/.test(m.subject) && /5 lời gọi gần nhất/.test(m.text)),
+    );
+
+    // Nobody calls for 20 minutes: the provider has not recovered, so the alert stays open.
+    clock.advance(20 * MINUTE);
+    await platform.health.evaluate();
+    assert.equal((await openFailing()).length, 1, 'no call is no recovery');
+
+    // One answered call: recovered.
+    await insertTransactions(platform.store, [call(clock.nowMs() - SECOND, 200)]);
+    await platform.health.evaluate();
+    assert.deepEqual(await openFailing(), []);
+  });
+
   test('a consumer still calling a service that ends within 30 days is alerted; it clears when it stops calling (R-21, R-22)', async () => {
     const DAY = 24 * 60 * MINUTE;
     await platform.lifecycle.publishVersion(version.id, {}, 'test');

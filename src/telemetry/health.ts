@@ -65,8 +65,9 @@ export interface HealthMonitorDeps {
  * gateway recorded and what the registry holds, and keeps one alert open per condition that holds now:
  *
  * - `provider.failing` — in the last `windowMinutes`, a version's provider failed (5xx, unreachable, timeout) on
- *   at least `errorRatePercent` % of ≥ `minCalls` calls, or on its last `consecutiveFailures` calls (sync calls and
- *   async pushes alike);
+ *   at least `errorRatePercent` % of ≥ `minCalls` calls, or on its last `consecutiveFailures` forwarded calls however
+ *   far apart within `silentHours` (sync calls and async pushes alike); no call is no recovery: it stays open until
+ *   a call succeeds, or no call came for `silentHours`;
  * - `provider.slow` — the 95th percentile of its calls' duration passed `latencyP95Ms`;
  * - `provider.silent` — a published version answered successfully in the past week but not in `silentHours`;
  * - `provider.probe` — the version's health check (GET `healthCheck.path` on each environment's upstream, active
@@ -191,27 +192,23 @@ export class HealthMonitor {
       .groupBy(['version_id', 'environment', 'service_context', 'version', 'provider_org_code'])
       .execute();
     const out: AlertInput[] = [];
+    const open = await this.deps.alerts.openByKey();
+    /** The versions and environments called in the window (`versionId:environment`). */
+    const seen = new Set<string>();
     for (const r of rows) {
       const calls = Number(r.calls);
       const failures = Number(r.failures);
       const where = `${r.service_context} ${r.version} (${r.environment})`;
-      let failing = calls >= a.minCalls && failures * 100 >= a.errorRatePercent * calls;
-      let lastFailures = 0;
-      if (!failing && failures >= a.consecutiveFailures) {
-        const last = await store.db
-          .selectFrom('transactions')
-          .select(sql<boolean>`${PROVIDER_FAILED}`.as('failed'))
-          .where('version_id', '=', r.version_id)
-          .where('environment', '=', r.environment)
-          .where('leg', 'in', ['sync', 'delivery'])
-          .where('request_in_at', '>=', since)
-          .orderBy('request_in_at', 'desc')
-          .limit(a.consecutiveFailures)
-          .execute();
-        lastFailures = last.filter((x) => x.failed).length;
-        failing = last.length === a.consecutiveFailures && lastFailures === a.consecutiveFailures;
-      }
-      if (failing) {
+      const failing = calls >= a.minCalls && failures * 100 >= a.errorRatePercent * calls;
+      seen.add(`${r.version_id}:${r.environment}`);
+      if (!failing) {
+        // The failures in the window may end a streak that began before it (a provider called rarely); an open
+        // alert stays while the streak lasts (calls refused before forwarding do not end it).
+        if (failures > 0 || open.has(`provider.failing:${r.version_id}:${r.environment}`)) {
+          const streak = await this.failedStreak(r.version_id!, r.environment!, nowMs);
+          if (streak) out.push(streak);
+        }
+      } else {
         out.push({
           kind: 'provider.failing',
           key: `provider.failing:${r.version_id}:${r.environment}`,
@@ -243,7 +240,71 @@ export class HealthMonitor {
         });
       }
     }
+    // A failing provider nobody called in the window has not recovered: its alert stays open while its last calls
+    // all failed (no call is no success), and clears with the first answered one.
+    for (const [key, alert] of open) {
+      if (alert.kind !== 'provider.failing') continue;
+      const [, versionId, environment] = key.split(':');
+      if (!versionId || !environment || seen.has(`${versionId}:${environment}`)) continue;
+      const streak = await this.failedStreak(versionId, environment, nowMs);
+      if (streak) out.push(streak);
+    }
     return out;
+  }
+
+  /**
+   * `provider.failing` from the streak rule (R-06: data could not flow): the version's last `consecutiveFailures`
+   * calls in this environment that were sent to the provider all failed, however far apart — within the past
+   * `silentHours` — so that a provider called once in ten minutes is alerted as one called every second is.
+   * Calls refused before forwarding (no subscription, quota…) say nothing of the provider and are left out.
+   */
+  private async failedStreak(
+    versionId: string,
+    environment: string,
+    nowMs: number,
+  ): Promise<AlertInput | null> {
+    const a = this.deps.config.alerts;
+    const last = await this.deps.store.db
+      .selectFrom('transactions')
+      .select([
+        'service_context',
+        'version',
+        'provider_org_code',
+        'request_in_at',
+        sql<boolean>`${PROVIDER_FAILED}`.as('failed'),
+      ])
+      .where('version_id', '=', versionId)
+      .where('environment', '=', environment)
+      .where('leg', 'in', ['sync', 'delivery'])
+      .where('request_out_at', 'is not', null)
+      .where('request_in_at', '>=', new Date(nowMs - a.silentHours * 3_600_000))
+      .where('request_in_at', '<=', new Date(nowMs))
+      .orderBy('request_in_at', 'desc')
+      .limit(a.consecutiveFailures)
+      .execute();
+    if (last.length < a.consecutiveFailures || !last.every((x) => x.failed)) return null;
+    const latest = last[0]!;
+    const first = last.at(-1)!;
+    const where = `${latest.service_context} ${latest.version} (${environment})`;
+    const n = a.consecutiveFailures;
+    return {
+      kind: 'provider.failing',
+      key: `provider.failing:${versionId}:${environment}`,
+      severity: 'critical',
+      subject: `Dịch vụ ${where} đang lỗi / provider failing`,
+      text:
+        `${n} lời gọi gần nhất tới ${where} đều thất bại (lỗi 5xx, không kết nối được hoặc quá thời gian), từ ` +
+        `${this.local(first.request_in_at)} đến ${this.local(latest.request_in_at)}. Dữ liệu không lưu thông được: ` +
+        `kiểm tra hệ thống cung cấp. / The last ${n} calls to ${where} all failed, from ` +
+        `${this.local(first.request_in_at)} to ${this.local(latest.request_in_at)}.`,
+      details: {
+        versionId,
+        environment,
+        consecutiveFailures: n,
+        lastFailureAt: new Date(latest.request_in_at).toISOString(),
+      },
+      organizationIds: await this.organizationIds([latest.provider_org_code]),
+    };
   }
 
   private async silentProviders(nowMs: number): Promise<AlertInput[]> {
