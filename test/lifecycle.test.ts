@@ -98,9 +98,22 @@ for (const kind of storeKinds) {
         (await queuedFor('stp@angiang.gov.vn')).includes('notice.deprecation'),
         "(await queuedFor('stp@angiang.gov.vn')).includes('notice.deprecation')",
       );
-      assert.ok(
-        (await lifecycle.listNotices()).some((n) => n.kind === 'deprecation' && n.versionId === seed.v1.id),
-        "(await lifecycle.listNotices()).some((n) => n.kind === 'deprecation' && n.versionId ===...",
+      const deprecation = (await lifecycle.listNotices()).find(
+        (n) => n.kind === 'deprecation' && n.versionId === seed.v1.id,
+      );
+      assert.ok(deprecation, 'the deprecation is a public notice');
+      // Its date as data too, as the notice.deprecation webhook's example shows and as a decommission carries its own:
+      // a feed reader or the portal's "từ / from" need not read it out of the text.
+      assert.equal(deprecation.startsAt, new Date(sunsetMs).toISOString());
+      const [queued] = await h.store.db
+        .selectFrom('notifications')
+        .select('payload')
+        .where('event_type', '=', 'notice.deprecation')
+        .where('recipient', '=', 'stp@angiang.gov.vn')
+        .execute();
+      assert.equal(
+        (queued?.payload as { startsAt?: string } | undefined)?.startsAt,
+        new Date(sunsetMs).toISOString(),
       );
 
       await h.recorder.flush();
