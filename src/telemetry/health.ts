@@ -264,6 +264,12 @@ export class HealthMonitor {
     nowMs: number,
   ): Promise<AlertInput | null> {
     const a = this.deps.config.alerts;
+    const owner = await this.deps.store.db
+      .selectFrom('service_versions')
+      .select('service_id')
+      .where('id', '=', versionId)
+      .executeTakeFirst();
+    if (!owner) return null;
     const last = await this.deps.store.db
       .selectFrom('transactions')
       .select([
@@ -273,6 +279,9 @@ export class HealthMonitor {
         'request_in_at',
         sql<boolean>`${PROVIDER_FAILED}`.as('failed'),
       ])
+      // The service's own index (service_id, request_in_at) reads back through its calls only, not the whole
+      // platform's day: a version called a few times a day on a busy platform stays cheap to check every round.
+      .where('service_id', '=', owner.service_id)
       .where('version_id', '=', versionId)
       .where('environment', '=', environment)
       .where('leg', 'in', ['sync', 'delivery'])
