@@ -490,7 +490,8 @@ export class HealthMonitor {
    * sunset, or the decommission of its service — that a consumer system still called successfully in production
    * in the past 7 days. The notice went out when the end was announced; this tells the operator, the consumer's
    * and the provider's organizations, one alert per version and consumer, that the consumer has not moved yet.
-   * The callers come from the hourly rollups (a week of raw records is too much to read every round); the alert
+   * The callers come from the hourly rollups, through their (service_id, hour) index (a week of raw records is too
+   * much to read every round); the alert
    * clears when the consumer has not called for 7 days, or when the end has come (the gateway answers 410).
    */
   private async consumersCutOff(nowMs: number): Promise<AlertInput[]> {
@@ -507,6 +508,7 @@ export class HealthMonitor {
         'service_versions.status',
         'service_versions.sunset_at',
         'service_versions.successor_version_id',
+        'services.id as service_id',
         'services.context',
         'services.decommission_at',
         'systems.organization_id',
@@ -532,7 +534,8 @@ export class HealthMonitor {
       last_hour: Date | string;
     }>`SELECT version_id, consumer_system_id, sum(count) AS calls, max(hour) AS last_hour
       FROM transaction_rollups
-      WHERE version_id IN (${sql.join(ending.map((v) => v.id))})
+      WHERE service_id IN (${sql.join([...new Set(ending.map((v) => v.service_id))])})
+        AND version_id IN (${sql.join(ending.map((v) => v.id))})
         AND hour >= ${new Date(nowMs - 7 * 86_400_000)} AND environment = 'production'
         AND status_class IN ('2xx', '3xx') AND leg IN ('sync', 'intake') AND kind = 'service_call'
         AND consumer_system_id <> ''
