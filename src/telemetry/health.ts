@@ -491,8 +491,8 @@ export class HealthMonitor {
    * in the past 7 days. The notice went out when the end was announced; this tells the operator, the consumer's
    * and the provider's organizations, one alert per version and consumer, that the consumer has not moved yet.
    * The callers come from the hourly rollups, through their (service_id, hour) index (a week of raw records is too
-   * much to read every round); the alert
-   * clears when the consumer has not called for 7 days, or when the end has come (the gateway answers 410).
+   * much to read every round); the alert clears when the consumer has not called for 7 days, or when the end has
+   * come (the gateway answers 410).
    */
   private async consumersCutOff(nowMs: number): Promise<AlertInput[]> {
     const { store, config } = this.deps;
