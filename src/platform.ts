@@ -31,6 +31,7 @@ import { openDestinationSlots } from './messaging/destination-slots.ts';
 import type { Messaging } from './messaging/messaging.ts';
 import { openMessaging } from './messaging/open.ts';
 import { EgressPolicy, type LookupAll } from './net/egress.ts';
+import { plainHttpWarning } from './net/tls.ts';
 import { Notifier } from './notify/notifier.ts';
 import { type ClusterSession, openClusterSession } from './store/cluster-session.ts';
 import { Leases, PeriodicJobs } from './store/leases.ts';
@@ -168,6 +169,12 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         'đã niêm phong các bí mật còn dạng rõ của kho dữ liệu cũ: hãy đổi khoá ký (lgsp keys rotate) và secret của webhook, vì bản sao lưu cũ và WAL vẫn còn giữ chúng / plaintext secrets of an older store sealed: rotate the signing key (lgsp keys rotate) and webhook secrets, older backups and WAL still hold them',
       );
     }
+    // a port the network reaches over plain HTTP carries secrets in the clear: said once, at start.
+    const plainHttp = [
+      serves.gateway ? plainHttpWarning('gateway', config.gateway) : null,
+      serves.control ? plainHttpWarning('admin', config.admin) : null,
+    ];
+    for (const warning of plainHttp) if (warning) logger.warn(warning);
     // One egress policy for every plane (issue 10): the registry checks URLs when saved, the gateway, probes,
     // webhooks and pushes on each new connection; the ports this platform binds are added as it binds them.
     const egress = EgressPolicy.forPlatform(config, options.lookup ? { lookup: options.lookup } : {});

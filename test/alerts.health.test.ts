@@ -11,6 +11,7 @@ import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/record-copy.ts';
+import { runRollups } from '../src/telemetry/rollups.ts';
 import { within } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, testInSandbox } from './helpers/onboard.ts';
 import { callRecord } from './helpers/records.ts';
@@ -233,5 +234,87 @@ describe('health rules and alerts', () => {
     clock.advance(4 * 24 * 60 * MINUTE);
     await platform.health.evaluate();
     assert.equal((await alertsByKind('credential.expiring'))[0]?.state, 'resolved');
+  });
+
+  test('a provider called rarely: its last 5 calls failed over 40 minutes — alerted, and kept open while no call succeeds (R-06)', async () => {
+    const key = `provider.failing:${version.id}:production`;
+    const openFailing = async () =>
+      (await alertsByKind('provider.failing')).filter((a) => a.state === 'open' && a.key === key);
+    const now = clock.nowMs();
+    // One call every 10 minutes, none answered: never 5 in one 5-minute window.
+    await insertTransactions(
+      platform.store,
+      [40, 30, 20, 10, 1].map((minutesAgo) => call(now - minutesAgo * MINUTE, null)),
+    );
+    await platform.health.evaluate();
+    const [opened] = await openFailing();
+    assert.ok(opened, 'the last 5 calls all failed, as docs/monitoring.md says');
+    assert.equal(opened.severity, 'critical');
+    await within(10_000, async () =>
+      smtp.mails.some((m) => /dangkydatdai/.test(m.subject) && /5 lời gọi gần nhất/.test(m.text)),
+    );
+
+    // Nobody calls for 20 minutes: the provider has not recovered, so the alert stays open.
+    clock.advance(20 * MINUTE);
+    await platform.health.evaluate();
+    assert.equal((await openFailing()).length, 1, 'no call is no recovery');
+
+    // One answered call: recovered.
+    await insertTransactions(platform.store, [call(clock.nowMs() - SECOND, 200)]);
+    await platform.health.evaluate();
+    assert.deepEqual(await openFailing(), []);
+  });
+
+  test('a consumer still calling a service that ends within 30 days is alerted; it clears when it stops calling (R-21, R-22)', async () => {
+    const DAY = 24 * 60 * MINUTE;
+    await platform.lifecycle.publishVersion(version.id, {}, 'test');
+    const endsAt = clock.nowMs() + 61 * DAY;
+    await platform.lifecycle.scheduleDecommission(
+      version.serviceId,
+      { at: new Date(endsAt).toISOString(), reason: 'Chuyển sang CSDL quốc gia' },
+      'test',
+    );
+    /** Calls of the past hours, rolled up as the platform's job does every 5 minutes. */
+    const calledLately = async () => {
+      await history(clock.nowMs() - 3 * 60 * MINUTE, clock.nowMs() - 2 * 60 * MINUTE, 5 * MINUTE, 200);
+      await runRollups(platform.store, clock.nowMs());
+    };
+    await calledLately();
+    await platform.health.evaluate();
+    assert.deepEqual(await alertsByKind('consumer.cutoff'), [], '61 days ahead: nothing yet');
+
+    clock.advance(35 * DAY);
+    await calledLately();
+    await platform.health.evaluate();
+    const [cutoff] = (await alertsByKind('consumer.cutoff')).filter((a) => a.state === 'open');
+    assert.ok(cutoff, 'the consumer still calls 26 days before the end');
+    assert.equal(cutoff.severity, 'warning');
+    assert.equal(cutoff.key, `consumer.cutoff:${version.id}:${consumerSystemId}`);
+    assert.equal(cutoff.details['consumerSystemId'], consumerSystemId);
+    assert.equal(cutoff.details['reason'], 'decommission');
+    assert.equal(cutoff.details['endsAt'], new Date(endsAt).toISOString());
+    assert.equal(cutoff.details['callsLast7Days'], 12);
+    assert.match(
+      cutoff.subject,
+      /^Hệ thống Một cửa huyện \(000\.00\.12\.H01\) vẫn gọi dangkydatdai 1\.0 sắp ngừng \/ /,
+    );
+    const local = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Asia/Ho_Chi_Minh',
+      dateStyle: 'short',
+      timeStyle: 'short',
+    })
+      .format(endsAt)
+      .replace(',', '');
+    await within(10_000, async () =>
+      smtp.mails.some((m) => m.envelopeTo.includes(OPERATOR_EMAIL) && /vẫn gọi dangkydatdai/.test(m.subject)),
+    );
+    const mail = smtp.mails.find((m) => /vẫn gọi dangkydatdai/.test(m.subject))!;
+    assert.ok(mail.text.includes(`${local} (UTC+07:00)`), `${mail.text} names ${local}, Vietnam time`);
+
+    // It stopped calling: a week later the alert clears by itself.
+    clock.advance(8 * DAY);
+    await runRollups(platform.store, clock.nowMs());
+    await platform.health.evaluate();
+    assert.equal((await alertsByKind('consumer.cutoff'))[0]?.state, 'resolved');
   });
 });

@@ -37,6 +37,29 @@ describe('lgsp CLI messages for common mistakes', () => {
     rmSync(configHome, { recursive: true, force: true });
   });
 
+  test('a token that cannot be one (an error page, a Vietnamese word pasted): said so, never "is the platform running?"', async () => {
+    // `LGSP_ADMIN_TOKEN=$(curl … /auth/login | sed …)` after a failed login holds the problem+json text itself.
+    const pasted = '{"title":"Sai tên đăng nhập hoặc mật khẩu / Wrong username or password"}';
+    for (const [args, token, names] of [
+      [['org', 'list', '--url', gatewayUrl], pasted, 'LGSP_ADMIN_TOKEN'],
+      [['org', 'list', '--url', gatewayUrl, '--token', 'mật khẩu'], 'lgsp_test', '--token'],
+    ] as const) {
+      const run = await runCli([...args], { XDG_CONFIG_HOME: configHome, LGSP_ADMIN_TOKEN: token });
+      assert.equal(run.code, 2, run.err);
+      assert.match(
+        run.err,
+        /^Token không hợp lệ \(--token, LGSP_ADMIN_TOKEN hoặc phiên đã lưu\): .*\nNot a valid token /,
+      );
+      assert.ok(run.err.includes(names), `names ${names} among the places a token comes from`);
+      assert.doesNotMatch(run.err, /Không kết nối được|Could not connect/);
+      assert.doesNotMatch(
+        run.err,
+        /Sai tên|mật khẩu/,
+        'the value itself is never echoed (it may be a secret)',
+      );
+    }
+  });
+
   test('help: every command name stands apart from its summary', async () => {
     const run = await runCli(['--help'], env());
     assert.equal(run.code, 0);

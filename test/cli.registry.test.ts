@@ -67,10 +67,28 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
     const shown = await lgsp('service', 'show', created.id);
     assert.equal(shown.code, 0);
     assert.match(shown.out, /Năng lực đáp ứng \/ Capacity\s+50 lượt\/giây/);
+    assert.match(shown.out, /Ngừng cung cấp từ \/ Ends at\s+-\n/, 'no end announced yet');
     const renamed = await json('service', 'update', created.id, '--name', 'Tra cứu công dân');
     assert.equal(renamed.name, 'Tra cứu công dân');
     const listed = await lgsp('service', 'list');
     assert.match(listed.out, /dancu/);
+    // R-21: the announced end reads in Vietnam time, when announced and on show (70 days ahead, 09:30 local).
+    const endMs = Date.now() + 70 * 86_400_000;
+    const endDay = new Date(endMs + 7 * 3_600_000).toISOString().slice(0, 10).split('-').reverse().join('/');
+    const ended = await lgsp(
+      'service',
+      'decommission',
+      created.id,
+      '--at',
+      `${endDay} 09:30`,
+      '--reason',
+      'Chuyển sang CSDL quốc gia',
+    );
+    assert.equal(ended.code, 0, ended.err);
+    assert.match(ended.out, new RegExp(`ends at ${endDay} 09:30 \\(giờ Việt Nam`));
+    const showEnd = await lgsp('service', 'show', created.id);
+    assert.match(showEnd.out, new RegExp(`Ngừng cung cấp từ / Ends at\\s+${endDay} 09:30\\n`));
+    assert.match(showEnd.out, /Đã ngừng lúc \/ Ended\s+-\n/);
     const bad = await lgsp(
       'service',
       'create',

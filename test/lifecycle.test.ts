@@ -98,9 +98,22 @@ for (const kind of storeKinds) {
         (await queuedFor('stp@angiang.gov.vn')).includes('notice.deprecation'),
         "(await queuedFor('stp@angiang.gov.vn')).includes('notice.deprecation')",
       );
-      assert.ok(
-        (await lifecycle.listNotices()).some((n) => n.kind === 'deprecation' && n.versionId === seed.v1.id),
-        "(await lifecycle.listNotices()).some((n) => n.kind === 'deprecation' && n.versionId ===...",
+      const deprecation = (await lifecycle.listNotices()).find(
+        (n) => n.kind === 'deprecation' && n.versionId === seed.v1.id,
+      );
+      assert.ok(deprecation, 'the deprecation is a public notice');
+      // Its date as data too, as the notice.deprecation webhook's example shows and as a decommission carries its own:
+      // a feed reader or the portal's "từ / from" need not read it out of the text.
+      assert.equal(deprecation.startsAt, new Date(sunsetMs).toISOString());
+      const [queued] = await h.store.db
+        .selectFrom('notifications')
+        .select('payload')
+        .where('event_type', '=', 'notice.deprecation')
+        .where('recipient', '=', 'stp@angiang.gov.vn')
+        .execute();
+      assert.equal(
+        (queued?.payload as { startsAt?: string } | undefined)?.startsAt,
+        new Date(sunsetMs).toISOString(),
       );
 
       await h.recorder.flush();
@@ -395,6 +408,41 @@ for (const kind of storeKinds) {
         (await h.registry.getCredential(seed.credential.id)).status,
         'active',
         'a credential still needed elsewhere stays',
+      );
+    });
+
+    test('an ended service is not announced to end again, nor given a new version (R-21)', async () => {
+      // The service of the test above has ended: a second "ends on …" notice would tell consumers of the public
+      // portal that a service already gone is still running until then, and a new version would reach the
+      // catalogue's review and the consumers' requests while every call to it is 410.
+      assert.ok((await h.registry.getService(seed.thue.id)).decommissionedAt, 'ended above');
+      const notices = await count('notices');
+      const events = await count('audit_events');
+      await assert.rejects(
+        lifecycle.scheduleDecommission(
+          seed.thue.id,
+          { at: new Date(clock.nowMs() + 90 * DAY).toISOString(), reason: 'lần hai' },
+          'test',
+        ),
+        refusedWith('CP_SERVICE_DECOMMISSIONED'),
+      );
+      await assert.rejects(
+        h.registry.createVersion(seed.thue.id, { version: '3.0' }, 'test'),
+        refusedWith('CP_SERVICE_DECOMMISSIONED'),
+      );
+      assert.equal(await count('notices'), notices, 'nothing published');
+      assert.equal(await count('audit_events'), events, 'nothing audited');
+      const err = (await lifecycle
+        .scheduleDecommission(
+          seed.thue.id,
+          { at: new Date(clock.nowMs() + 90 * DAY).toISOString(), reason: 'x' },
+          'test',
+        )
+        .catch((e: unknown) => e)) as LgspError;
+      assert.match(
+        String(err.detail),
+        /\d{2}\/\d{2}\/\d{4} \d{2}:\d{2} \(UTC\+07:00\)/,
+        'when it ended, Vietnam time',
       );
     });
 

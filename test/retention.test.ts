@@ -16,6 +16,7 @@ import {
   listTransactionPartitions,
   MIN_RETENTION_DAYS,
   RetentionError,
+  retentionCutoffMs,
   runRetention,
   verifyArchives,
 } from '../src/telemetry/retention.ts';
@@ -394,6 +395,50 @@ for (const kind of storeKinds) {
       ]);
     });
 
+    test('730 days never fall short of two calendar years: a 29 February between keeps the month a day longer', async () => {
+      // 31/03/2027 12:00 UTC + 730 days is 30/03/2029 12:00 (29/02/2028 lies between): on 31/03/2029 at 06:00 the
+      // month of March 2027 is 730 days old as a whole, but its last record is not yet two years old.
+      assert.equal(retentionCutoffMs(Date.UTC(2029, 2, 31, 6), 730), Date.UTC(2027, 2, 31, 6));
+      assert.equal(
+        retentionCutoffMs(Date.UTC(2026, 2, 10), 730),
+        Date.UTC(2024, 2, 10),
+        'no leap day: 730 days',
+      );
+      assert.equal(
+        retentionCutoffMs(Date.UTC(2028, 1, 29, 12), 730),
+        Date.UTC(2026, 1, 28, 12),
+        '29/02 → 28/02',
+      );
+      assert.equal(retentionCutoffMs(Date.UTC(2029, 2, 31, 6), 1000), Date.UTC(2029, 2, 31, 6) - 1000 * DAY);
+      const last = Date.UTC(2027, 2, 31, 12);
+      await ensureTransactionPartitions(t.store, last);
+      await insertTransactions(t.store, [record(last)]);
+      const leapDir = mkdtempSync(join(tmpdir(), 'lgsp-archives-'));
+      try {
+        const early = await runRetention(t.store, {
+          retentionDays: 730,
+          archiveDir: leapDir,
+          nowMs: Date.UTC(2029, 2, 31, 6),
+        });
+        assert.ok(
+          !early.some((a) => a.partition === 'transactions_2027_03'),
+          'March 2027 kept: its last record is two years old only at 31/03/2029 12:00',
+        );
+        const later = await runRetention(t.store, {
+          retentionDays: 730,
+          archiveDir: leapDir,
+          nowMs: Date.UTC(2029, 3, 1, 1),
+        });
+        assert.deepEqual(
+          later.filter((a) => a.partition === 'transactions_2027_03').map((a) => a.rows),
+          [1],
+          'archived once every record of it is two years old',
+        );
+      } finally {
+        rmSync(leapDir, { recursive: true, force: true });
+      }
+    });
+
     test('a month archived and sealed but not dropped (a crash) is dropped by the next run, if unchanged', async () => {
       const may = Date.UTC(2024, 4, 10);
       await ensureTransactionPartitions(t.store, may);
@@ -450,7 +495,8 @@ describe('lgsp archive verify (offline)', () => {
       await runRetention(store, {
         retentionDays: 730,
         archiveDir: join(dataDir, 'archives'),
-        nowMs: Date.UTC(2024, 1, 1) + 730 * DAY,
+        // Two years after January 2024 ended (730 days after it would be 31/01/2026: 29/02/2024 lies between).
+        nowMs: Date.UTC(2026, 1, 1),
       });
       await store.close();
 

@@ -362,6 +362,20 @@ for (const kind of storeKinds) {
       assert.deepEqual(afterRollup.totals, before.totals);
     });
 
+    test('hours, days and months are labelled as Vietnamese read them (dd/mm/yyyy, local time); keys stay ISO', async () => {
+      // The label is what the console's table and chart and the CLI's table show; the key is for machines.
+      const report = await statistics(h.store, { from, to, groupBy: ['month', 'day', 'hour'] });
+      assert.ok(report.rows.length > 0, 'the period has calls');
+      for (const r of report.rows) {
+        const [y, m, d, hh] = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):00$/.exec(r.key.hour!)!.slice(1);
+        assert.equal(r.key.day, `${y}-${m}-${d}`);
+        assert.equal(r.key.month, `${y}-${m}`);
+        assert.equal(r.label.hour, `${d}/${m}/${y} ${hh}:00`);
+        assert.equal(r.label.day, `${d}/${m}/${y}`);
+        assert.equal(r.label.month, `${m}/${y}`);
+      }
+    });
+
     test('CSV: BOM, Vietnamese headings, the same numbers; XLSX opens with exceljs and matches', async () => {
       const report = await statistics(h.store, { from, to, groupBy: ['service', 'version'] });
       const csv = statisticsCsv(report);
@@ -541,6 +555,10 @@ for (const kind of storeKinds) {
         assert.match(printed.out, /Thống kê giao dịch từ/);
         assert.match(printed.out, /Tổng cộng \/ Total/);
         assert.match(printed.out, /hotich — Dịch vụ hotich/);
+        const byDay = await lgsp('report', 'statistics', '--from', from, '--to', to, '--group-by', 'day');
+        assert.equal(byDay.code, 0, byDay.err);
+        assert.match(byDay.out, /^\d{2}\/\d{2}\/\d{4} /m, 'a day reads dd/mm/yyyy');
+        assert.doesNotMatch(byDay.out, /^\d{4}-\d{2}-\d{2}/m, 'never yyyy-mm-dd');
         const xlsxFile = join(dir, 'thong-ke.xlsx');
         const written = await lgsp(
           'report',

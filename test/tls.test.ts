@@ -9,7 +9,13 @@ import { after, before, describe, test } from 'node:test';
 import { connect, type TLSSocket } from 'node:tls';
 import { ManualClock } from '../src/core/clock.ts';
 import { ConfigError, loadConfig } from '../src/core/config.ts';
-import { certificateInfo, loadTlsMaterial, normalizeSubject, TlsConfigError } from '../src/net/tls.ts';
+import {
+  certificateInfo,
+  loadTlsMaterial,
+  normalizeSubject,
+  plainHttpWarning,
+  TlsConfigError,
+} from '../src/net/tls.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { within } from './helpers/gateway-harness.ts';
@@ -579,6 +585,37 @@ describe('TLS configuration and material', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lgsp-tls-cfg-'));
   const certs = makeCertificates(dir);
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('plain HTTP reachable from the network is warned about at start (R-13); loopback, TLS or a proxy in front are not', () => {
+    const config = loadConfig({ env: {} });
+    // The defaults: the gateway on every interface in plain HTTP, the admin port on loopback.
+    const gateway = plainHttpWarning('gateway', config.gateway);
+    assert.match(
+      gateway ?? '',
+      /^cổng kết nối nhận kết nối từ mạng bằng HTTP thường: .* \(R-13\) \/ the gateway /,
+    );
+    assert.match(gateway ?? '', /gateway\.tls\.certFile/);
+    assert.equal(plainHttpWarning('admin', config.admin), null, 'the admin port listens on 127.0.0.1');
+    const plain = { certFile: '', keyFile: '' };
+    const tls = { certFile: certs.server.cert, keyFile: certs.server.key };
+    for (const [listen, warned] of [
+      [{ host: '0.0.0.0', tls: plain }, true],
+      [{ host: '::', tls: plain }, true],
+      [{ host: '10.0.0.11', tls: plain }, true],
+      [{ host: '127.0.0.1', tls: plain }, false],
+      [{ host: '127.0.1.1', tls: plain }, false],
+      [{ host: '::1', tls: plain }, false],
+      [{ host: 'localhost', tls: plain }, false],
+      [{ host: '0.0.0.0', tls }, false],
+      [{ host: '0.0.0.0', tls: plain, trustedProxies: ['10.0.0.2'] }, false],
+    ] as const) {
+      assert.equal(plainHttpWarning('gateway', listen) !== null, warned, JSON.stringify(listen));
+    }
+    assert.match(
+      plainHttpWarning('admin', { host: '0.0.0.0', tls: plain }) ?? '',
+      /^cổng quản trị nhận kết nối từ mạng bằng HTTP thường: .* \/ the admin port /,
+    );
+  });
 
   test('certificate and key go together; a client CA needs HTTPS; env names fill the tls sections', () => {
     assert.throws(

@@ -29,6 +29,20 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The bearer token is not one RFC 6750 allows (b64token): the problem+json of a failed login captured into
+ * LGSP_ADMIN_TOKEN, a Vietnamese word pasted. `fetch` would refuse the header (beyond Latin-1), which used to
+ * surface as "could not connect, is the platform running?"; nothing is sent. The token is never in the message.
+ */
+export class TokenFormatError extends Error {
+  constructor() {
+    super('the bearer token is not an RFC 6750 b64token');
+    this.name = 'TokenFormatError';
+  }
+}
+
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
 /** The admin API could not be reached at all (refused, unknown host, timed out). */
 export class ConnectionError extends Error {
   constructor(
@@ -133,7 +147,10 @@ export class ApiClient {
       accept: 'application/json, application/problem+json, */*;q=0.1',
       ...this.extraHeaders(),
     };
-    if (auth !== false && this.token) headers['authorization'] = `Bearer ${this.token}`;
+    if (auth !== false && this.token) {
+      if (!B64TOKEN.test(this.token)) throw new TokenFormatError();
+      headers['authorization'] = `Bearer ${this.token}`;
+    }
     if (payload?.contentType) headers['content-type'] = payload.contentType;
 
     let response: Response;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { GLOBAL_OPTIONS_HELP, splitFirst, UsageError } from './args.ts';
-import { ApiError, ConnectionError } from './client.ts';
+import { ApiError, ConnectionError, TokenFormatError } from './client.ts';
 import { type Group, runCommand, runGroup, type Subcommand } from './command.ts';
 import { alertCommands } from './commands/alerts.ts';
 import { archiveCommands } from './commands/archive.ts';
@@ -114,6 +114,15 @@ const FILE_ERRORS: Record<string, string> = {
 function explain(err: unknown, io: CliIo, json: boolean): number {
   if (err instanceof UsageError) {
     io.err(`${err.message}\n${err.usage ?? USAGE_LINE}\n`);
+    return 2;
+  }
+  if (err instanceof TokenFormatError) {
+    io.err(
+      'Token không hợp lệ (--token, LGSP_ADMIN_TOKEN hoặc phiên đã lưu): chỉ gồm chữ, số và - . _ ~ + / =; ' +
+        'lấy token bằng `lgsp login`, hoặc bỏ LGSP_ADMIN_TOKEN nếu nó chứa thứ khác.\n' +
+        'Not a valid token (--token, LGSP_ADMIN_TOKEN or the saved session): letters, digits and - . _ ~ + / = ' +
+        'only; get one with `lgsp login`, or unset LGSP_ADMIN_TOKEN if it holds something else.\n',
+    );
     return 2;
   }
   if (err instanceof ConnectionError) {

@@ -301,6 +301,13 @@ export const ConfigSchema = Type.Object(
           description:
             'Cảnh báo khi chứng chỉ TLS (của nền tảng hoặc chứng chỉ máy khách đã gắn) còn ít hơn số ngày này / alert this many days before a TLS certificate expires',
         }),
+        endingDays: Type.Integer({
+          minimum: 1,
+          maximum: 180,
+          default: 30,
+          description:
+            'Cảnh báo khi phiên bản hoặc dịch vụ mà hệ thống khai thác vẫn gọi ở môi trường chính thức sẽ ngừng trong số ngày này (R-18, R-21, R-22) / alert this many days before a version or service that consumers still call in production ends',
+        }),
         escalateAfterMinutes: Type.Integer({ minimum: 1, maximum: 10080, default: 30 }),
         probeTimeoutMs: Type.Integer({ minimum: 100, maximum: 60000, default: 5000 }),
         probeFailures: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),

@@ -444,6 +444,12 @@ export const ERRORS = {
     titleVi: 'Phải thông báo ngừng dịch vụ trước ít nhất 60 ngày',
     title: 'A decommission must be announced at least 60 days ahead (R-21)',
   },
+  CP_SERVICE_DECOMMISSIONED: {
+    status: 409,
+    titleVi: 'Dịch vụ đã ngừng cung cấp',
+    title:
+      'The service has ended (decommissioned): it is not announced again and takes no new version (R-21)',
+  },
   CP_MAINTENANCE_NOT_AHEAD: {
     status: 400,
     titleVi: 'Lịch bảo trì phải được thông báo trước',

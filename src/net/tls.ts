@@ -20,6 +20,40 @@ export interface TlsFiles {
   clientCaFile?: string;
 }
 
+/** A bind address only this machine reaches: 127.0.0.0/8, ::1, localhost. */
+function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * R-13 (traffic over the Internet is encrypted): the start-up warning for a port other machines reach over plain
+ * HTTP — consumer keys and secrets (Basic at `/token`), tokens and data (the gateway), or passwords and session
+ * tokens (the admin port) would cross the network in the clear. Null when it serves TLS itself, listens on loopback
+ * only, or sits behind trusted proxies (a load balancer that terminates TLS, docs/gateway.md).
+ */
+export function plainHttpWarning(
+  port: 'gateway' | 'admin',
+  listen: { host: string; tls: TlsFiles; trustedProxies?: readonly string[] },
+): string | null {
+  if (tlsEnabled(listen.tls) || isLoopbackHost(listen.host) || (listen.trustedProxies?.length ?? 0) > 0)
+    return null;
+  const [vi, en] =
+    port === 'gateway'
+      ? [
+          'cổng kết nối nhận kết nối từ mạng bằng HTTP thường: consumer secret, token và dữ liệu đi dạng rõ — đặt gateway.tls.certFile/keyFile (LGSP_GATEWAY_TLS_CERT_FILE/…_KEY_FILE), hoặc đặt cổng sau bộ cân bằng tải kết thúc TLS và khai báo nó ở gateway.trustedProxies (R-13)',
+          'the gateway takes network connections over plain HTTP: consumer secrets, tokens and data travel in the clear — set gateway.tls.certFile/keyFile, or put it behind a TLS-terminating load balancer listed in gateway.trustedProxies (R-13)',
+        ]
+      : [
+          'cổng quản trị nhận kết nối từ mạng bằng HTTP thường: mật khẩu và phiên đăng nhập đi dạng rõ — đặt admin.tls.certFile/keyFile (LGSP_ADMIN_TLS_CERT_FILE/…_KEY_FILE) (R-13)',
+          'the admin port takes network connections over plain HTTP: passwords and sessions travel in the clear — set admin.tls.certFile/keyFile (R-13)',
+        ];
+  return `${vi} / ${en}`;
+}
+
 /** What the platform keeps of a certificate: enough to bind, match and warn before it expires. */
 export interface CertificateInfo {
   /** SHA-256 of the DER certificate, lowercase hex without colons (RFC 8705's x5t#S256 is the same bytes). */

@@ -495,6 +495,13 @@ function labelOf(maps: LabelMaps, d: StatisticsDimension, value: string): string
       return maps.services.get(value) ?? value;
     case 'version':
       return maps.versions.get(value) ?? value;
+    case 'hour':
+    case 'day':
+    case 'month': {
+      // What people read (the console's table and chart, the CLI): dd/mm/yyyy, local time, as in the files.
+      const wallClock = wallClockOf(d, value);
+      return wallClock ? timeText(d, wallClock) : value;
+    }
     default:
       return value;
   }

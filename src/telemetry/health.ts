@@ -38,6 +38,7 @@ const MONITORED_KINDS = new Set([
   'provider.probe',
   'messages.backlog',
   'credential.expiring',
+  'consumer.cutoff',
   'certificate.expiring',
   'request.overdue',
   'auth.bruteforce',
@@ -64,14 +65,18 @@ export interface HealthMonitorDeps {
  * gateway recorded and what the registry holds, and keeps one alert open per condition that holds now:
  *
  * - `provider.failing` — in the last `windowMinutes`, a version's provider failed (5xx, unreachable, timeout) on
- *   at least `errorRatePercent` % of ≥ `minCalls` calls, or on its last `consecutiveFailures` calls (sync calls and
- *   async pushes alike);
+ *   at least `errorRatePercent` % of ≥ `minCalls` calls, or on its last `consecutiveFailures` forwarded calls however
+ *   far apart within `silentHours` (sync calls and async pushes alike); no call is no recovery: it stays open until
+ *   a call succeeds, or no call came for `silentHours`;
  * - `provider.slow` — the 95th percentile of its calls' duration passed `latencyP95Ms`;
  * - `provider.silent` — a published version answered successfully in the past week but not in `silentHours`;
  * - `provider.probe` — the version's health check (GET `healthCheck.path` on each environment's upstream, active
  *   probing) failed `probeFailures` times in a row;
  * - `messages.backlog` — more than `backlogThreshold` async messages wait;
  * - `credential.expiring` — an active credential ends within `credentialExpiryDays` (a rotation's overlap);
+ * - `consumer.cutoff` — a version ends (its sunset, R-18, or its service's decommission, R-21) within `endingDays`
+ *   and a consumer system still called it successfully in production in the past 7 days (from the hourly rollups):
+ *   its data will stop flowing on that date unless it moves (R-22: early warning of an interrupted connection);
  * - `certificate.expiring` — a TLS certificate ends within `certificateExpiryDays` (or has ended): the gateway's
  *   and the admin port's own (read from their files, so a renewed file clears it) and every client certificate
  *   bound to a system whose expiry is known (uploaded as PEM, R-13);
@@ -135,6 +140,7 @@ export class HealthMonitor {
       ...(await this.probeRules(nowMs)),
       ...(await this.backlog()),
       ...(await this.expiringCredentials(nowMs)),
+      ...(await this.consumersCutOff(nowMs)),
       ...(await this.expiringCertificates(nowMs)),
       ...(await this.overdueRequests(nowMs)),
       ...(await this.bruteForce(nowMs)),
@@ -186,27 +192,23 @@ export class HealthMonitor {
       .groupBy(['version_id', 'environment', 'service_context', 'version', 'provider_org_code'])
       .execute();
     const out: AlertInput[] = [];
+    const open = await this.deps.alerts.openByKey();
+    /** The versions and environments called in the window (`versionId:environment`). */
+    const seen = new Set<string>();
     for (const r of rows) {
       const calls = Number(r.calls);
       const failures = Number(r.failures);
       const where = `${r.service_context} ${r.version} (${r.environment})`;
-      let failing = calls >= a.minCalls && failures * 100 >= a.errorRatePercent * calls;
-      let lastFailures = 0;
-      if (!failing && failures >= a.consecutiveFailures) {
-        const last = await store.db
-          .selectFrom('transactions')
-          .select(sql<boolean>`${PROVIDER_FAILED}`.as('failed'))
-          .where('version_id', '=', r.version_id)
-          .where('environment', '=', r.environment)
-          .where('leg', 'in', ['sync', 'delivery'])
-          .where('request_in_at', '>=', since)
-          .orderBy('request_in_at', 'desc')
-          .limit(a.consecutiveFailures)
-          .execute();
-        lastFailures = last.filter((x) => x.failed).length;
-        failing = last.length === a.consecutiveFailures && lastFailures === a.consecutiveFailures;
-      }
-      if (failing) {
+      const failing = calls >= a.minCalls && failures * 100 >= a.errorRatePercent * calls;
+      seen.add(`${r.version_id}:${r.environment}`);
+      if (!failing) {
+        // The failures in the window may end a streak that began before it (a provider called rarely); an open
+        // alert stays while the streak lasts (calls refused before forwarding do not end it).
+        if (failures > 0 || open.has(`provider.failing:${r.version_id}:${r.environment}`)) {
+          const streak = await this.failedStreak(r.version_id!, r.environment!, nowMs);
+          if (streak) out.push(streak);
+        }
+      } else {
         out.push({
           kind: 'provider.failing',
           key: `provider.failing:${r.version_id}:${r.environment}`,
@@ -238,7 +240,80 @@ export class HealthMonitor {
         });
       }
     }
+    // A failing provider nobody called in the window has not recovered: its alert stays open while its last calls
+    // all failed (no call is no success), and clears with the first answered one.
+    for (const [key, alert] of open) {
+      if (alert.kind !== 'provider.failing') continue;
+      const [, versionId, environment] = key.split(':');
+      if (!versionId || !environment || seen.has(`${versionId}:${environment}`)) continue;
+      const streak = await this.failedStreak(versionId, environment, nowMs);
+      if (streak) out.push(streak);
+    }
     return out;
+  }
+
+  /**
+   * `provider.failing` from the streak rule (R-06: data could not flow): the version's last `consecutiveFailures`
+   * calls in this environment that were sent to the provider all failed, however far apart — within the past
+   * `silentHours` — so that a provider called once in ten minutes is alerted as one called every second is.
+   * Calls refused before forwarding (no subscription, quota…) say nothing of the provider and are left out.
+   */
+  private async failedStreak(
+    versionId: string,
+    environment: string,
+    nowMs: number,
+  ): Promise<AlertInput | null> {
+    const a = this.deps.config.alerts;
+    const owner = await this.deps.store.db
+      .selectFrom('service_versions')
+      .select('service_id')
+      .where('id', '=', versionId)
+      .executeTakeFirst();
+    if (!owner) return null;
+    const last = await this.deps.store.db
+      .selectFrom('transactions')
+      .select([
+        'service_context',
+        'version',
+        'provider_org_code',
+        'request_in_at',
+        sql<boolean>`${PROVIDER_FAILED}`.as('failed'),
+      ])
+      // The service's own index (service_id, request_in_at) reads back through its calls only, not the whole
+      // platform's day: a version called a few times a day on a busy platform stays cheap to check every round.
+      .where('service_id', '=', owner.service_id)
+      .where('version_id', '=', versionId)
+      .where('environment', '=', environment)
+      .where('leg', 'in', ['sync', 'delivery'])
+      .where('request_out_at', 'is not', null)
+      .where('request_in_at', '>=', new Date(nowMs - a.silentHours * 3_600_000))
+      .where('request_in_at', '<=', new Date(nowMs))
+      .orderBy('request_in_at', 'desc')
+      .limit(a.consecutiveFailures)
+      .execute();
+    if (last.length < a.consecutiveFailures || !last.every((x) => x.failed)) return null;
+    const latest = last[0]!;
+    const first = last.at(-1)!;
+    const where = `${latest.service_context} ${latest.version} (${environment})`;
+    const n = a.consecutiveFailures;
+    return {
+      kind: 'provider.failing',
+      key: `provider.failing:${versionId}:${environment}`,
+      severity: 'critical',
+      subject: `Dịch vụ ${where} đang lỗi / provider failing`,
+      text:
+        `${n} lời gọi gần nhất tới ${where} đều thất bại (lỗi 5xx, không kết nối được hoặc quá thời gian), từ ` +
+        `${this.local(first.request_in_at)} đến ${this.local(latest.request_in_at)}. Dữ liệu không lưu thông được: ` +
+        `kiểm tra hệ thống cung cấp. / The last ${n} calls to ${where} all failed, from ` +
+        `${this.local(first.request_in_at)} to ${this.local(latest.request_in_at)}.`,
+      details: {
+        versionId,
+        environment,
+        consecutiveFailures: n,
+        lastFailureAt: new Date(latest.request_in_at).toISOString(),
+      },
+      organizationIds: await this.organizationIds([latest.provider_org_code]),
+    };
   }
 
   private async silentProviders(nowMs: number): Promise<AlertInput[]> {
@@ -408,6 +483,117 @@ export class HealthMonitor {
       },
       organizationIds: [r.organization_id],
     }));
+  }
+
+  /**
+   * Consumers about to be cut off (R-18, R-21, R-22): versions ending within `endingDays` — a deprecated version's
+   * sunset, or the decommission of its service — that a consumer system still called successfully in production
+   * in the past 7 days. The notice went out when the end was announced; this tells the operator, the consumer's
+   * and the provider's organizations, one alert per version and consumer, that the consumer has not moved yet.
+   * The callers come from the hourly rollups, through their (service_id, hour) index (a week of raw records is too
+   * much to read every round); the alert clears when the consumer has not called for 7 days, or when the end has
+   * come (the gateway answers 410).
+   */
+  private async consumersCutOff(nowMs: number): Promise<AlertInput[]> {
+    const { store, config } = this.deps;
+    const now = new Date(nowMs);
+    const horizon = new Date(nowMs + config.alerts.endingDays * 86_400_000);
+    const ending = await store.db
+      .selectFrom('service_versions')
+      .innerJoin('services', 'services.id', 'service_versions.service_id')
+      .innerJoin('systems', 'systems.id', 'services.provider_system_id')
+      .select([
+        'service_versions.id',
+        'service_versions.version',
+        'service_versions.status',
+        'service_versions.sunset_at',
+        'service_versions.successor_version_id',
+        'services.id as service_id',
+        'services.context',
+        'services.decommission_at',
+        'systems.organization_id',
+      ])
+      .where('service_versions.status', 'in', ['published', 'deprecated'])
+      .where('services.decommissioned_at', 'is', null)
+      .where((eb) =>
+        eb.or([
+          eb.and([
+            eb('service_versions.status', '=', 'deprecated'),
+            eb('service_versions.sunset_at', '>', now),
+            eb('service_versions.sunset_at', '<=', horizon),
+          ]),
+          eb.and([eb('services.decommission_at', '>', now), eb('services.decommission_at', '<=', horizon)]),
+        ]),
+      )
+      .execute();
+    if (ending.length === 0) return [];
+    const { rows: callers } = await sql<{
+      version_id: string;
+      consumer_system_id: string;
+      calls: string | number;
+      last_hour: Date | string;
+    }>`SELECT version_id, consumer_system_id, sum(count) AS calls, max(hour) AS last_hour
+      FROM transaction_rollups
+      WHERE service_id IN (${sql.join([...new Set(ending.map((v) => v.service_id))])})
+        AND version_id IN (${sql.join(ending.map((v) => v.id))})
+        AND hour >= ${new Date(nowMs - 7 * 86_400_000)} AND environment = 'production'
+        AND status_class IN ('2xx', '3xx') AND leg IN ('sync', 'intake') AND kind = 'service_call'
+        AND consumer_system_id <> ''
+      GROUP BY version_id, consumer_system_id`.execute(store.db);
+    if (callers.length === 0) return [];
+    const systems = new Map(
+      (
+        await store.db
+          .selectFrom('systems')
+          .innerJoin('organizations', 'organizations.id', 'systems.organization_id')
+          .select(['systems.id', 'systems.name', 'systems.organization_id', 'organizations.code'])
+          .where('systems.id', 'in', [...new Set(callers.map((c) => c.consumer_system_id))])
+          .execute()
+      ).map((r) => [r.id, r]),
+    );
+    const versions = new Map(ending.map((v) => [v.id, v]));
+    const out: AlertInput[] = [];
+    for (const c of callers) {
+      const v = versions.get(c.version_id)!;
+      const consumer = systems.get(c.consumer_system_id);
+      const candidates = [
+        ...(v.status === 'deprecated' && v.sunset_at ? [new Date(v.sunset_at).getTime()] : []),
+        ...(v.decommission_at ? [new Date(v.decommission_at).getTime()] : []),
+      ].filter((ms) => ms > nowMs && ms <= horizon.getTime());
+      const endMs = Math.min(...candidates);
+      const byDecommission = v.decommission_at !== null && new Date(v.decommission_at).getTime() === endMs;
+      const who = consumer ? `${consumer.name} (${consumer.code})` : c.consumer_system_id;
+      const what = `${v.context} ${v.version}`;
+      const calls = Number(c.calls);
+      const move = byDecommission
+        ? { vi: 'dịch vụ ngừng cung cấp', en: 'the service ends' }
+        : { vi: 'phiên bản ngừng hoạt động', en: 'the version is retired' };
+      out.push({
+        kind: 'consumer.cutoff',
+        key: `consumer.cutoff:${v.id}:${c.consumer_system_id}`,
+        severity: 'warning',
+        subject: `Hệ thống ${who} vẫn gọi ${what} sắp ngừng / a consumer still calls ${what}, which ends soon`,
+        text:
+          `Hệ thống ${who} đã gọi thành công ${what} ${calls} lần ở môi trường chính thức trong 7 ngày qua; ` +
+          `${move.vi} lúc ${this.local(endMs)}, sau đó lời gọi bị từ chối (410). ` +
+          `/ ${who} called ${what} successfully ${calls} times in production in the past 7 days; ${move.en} at ` +
+          `${this.local(endMs)}, after which its calls are refused (410).`,
+        details: {
+          versionId: v.id,
+          consumerSystemId: c.consumer_system_id,
+          environment: 'production',
+          callsLast7Days: calls,
+          lastCallHour: new Date(c.last_hour).toISOString(),
+          endsAt: new Date(endMs).toISOString(),
+          reason: byDecommission ? 'decommission' : 'sunset',
+          successorVersionId: byDecommission ? null : v.successor_version_id,
+        },
+        organizationIds: [
+          ...new Set([consumer?.organization_id, v.organization_id].filter((id) => !!id)),
+        ] as string[],
+      });
+    }
+    return out;
   }
 
   private async expiringCertificates(nowMs: number): Promise<AlertInput[]> {

@@ -55,6 +55,21 @@ export function checkRetentionDays(days: number): void {
   }
 }
 
+/**
+ * The instant before which a record has been kept at least `retentionDays` and at least two calendar years
+ * (R-20): 730 days fall a day short of two years whenever a 29 February lies between (31/03/2027 + 730 days is
+ * 30/03/2029), so the earlier of the two bounds is taken. A record at t is two years old once t + 2 years ≤ now,
+ * i.e. t ≤ now − 2 years, where 29 February minus two years is 28 February.
+ */
+export function retentionCutoffMs(nowMs: number, retentionDays: number): number {
+  const now = new Date(nowMs);
+  const twoYears = new Date(nowMs);
+  twoYears.setUTCFullYear(now.getUTCFullYear() - 2);
+  // 29/02 has no day two years before: setUTCFullYear rolled over to 01/03; go back to 28/02.
+  if (twoYears.getUTCMonth() !== now.getUTCMonth()) twoYears.setUTCDate(0);
+  return Math.min(nowMs - retentionDays * DAY_MS, twoYears.getTime());
+}
+
 interface Month {
   /** 2026-11 */
   month: string;
@@ -290,7 +305,7 @@ async function partitionExists(db: Db, name: string): Promise<boolean> {
 
 /**
  * The retention job (daily): archives, seals and drops every monthly partition that lies wholly before
- * `now − retentionDays`, oldest first. Refuses a retention shorter than 730 days (R-20) whatever the caller's
+ * `now − retentionDays` and before `now − 2 years` (retentionCutoffMs), oldest first. Refuses a retention shorter than 730 days (R-20) whatever the caller's
  * configuration says, and refuses to drop a month whose hours are not all rolled up yet. Each month takes two
  * transactions under one advisory lock (so nodes sharing a PostgreSQL take turns): the first writes and fsyncs
  * the file and appends its entry to the chain — or, when an earlier run got that far and stopped, checks the
@@ -300,7 +315,7 @@ async function partitionExists(db: Db, name: string): Promise<boolean> {
 export async function runRetention(store: Store, options: RetentionOptions): Promise<ArchivedPartition[]> {
   checkRetentionDays(options.retentionDays);
   const nowMs = options.nowMs ?? Date.now();
-  const cutoffMs = nowMs - options.retentionDays * DAY_MS;
+  const cutoffMs = retentionCutoffMs(nowMs, options.retentionDays);
   await ensureTransactionPartitions(store, nowMs);
   const expired = (await listTransactionPartitions(store)).filter((p) => p.toMs <= cutoffMs);
   if (expired.length === 0) return [];

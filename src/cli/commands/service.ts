@@ -3,7 +3,7 @@ import type { Service } from '../../api/contract/index.ts';
 import { given, nonEmpty, required, str, textOptions, UsageError, vietnamInstant } from '../args.ts';
 import type { Context, Group } from '../command.ts';
 import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
-import { createdAndUpdated, fields } from '../format.ts';
+import { createdAndUpdated, fields, time } from '../format.ts';
 
 /** The R-11 technical description, from a JSON file (keys: addressAndInterface, capacity, dataQuality …). */
 function descriptionFrom(ctx: Context): Record<string, unknown> | undefined {
@@ -45,6 +45,9 @@ function showService(s: Service): string {
     ['Tên / Name', s.name],
     ['Hệ thống cung cấp / Provider', s.providerSystemId],
     ...Object.entries(s.description).map(([k, v]): [string, string] => [DESCRIPTION_LABELS[k] ?? k, v]),
+    // R-21: the announced end, and the end once carried out.
+    ['Ngừng cung cấp từ / Ends at', s.decommissionAt ? time(s.decommissionAt) : null],
+    ['Đã ngừng lúc / Ended', s.decommissionedAt ? time(s.decommissionedAt) : null],
     ...createdAndUpdated(s),
   ]);
 }
@@ -110,7 +113,8 @@ export const serviceCommands: Group = {
             reason: required(ctx.values, 'reason', ctx.usage),
           },
         }),
-      render: (service) => `Đã công bố ngừng dịch vụ / Decommission announced: ${service.context}`,
+      render: (service) =>
+        `Đã công bố ngừng dịch vụ / Decommission announced: ${service.context} — ngừng từ / ends at ${time(service.decommissionAt)} (giờ Việt Nam / Vietnam time)`,
     }),
   },
 };

@@ -46,8 +46,17 @@ export async function scheduleDecommission(
       .where('id', '=', serviceId)
       .executeTakeFirst();
     if (!service) throw new LgspError('CP_SERVICE_NOT_FOUND', serviceId);
+    const local = (d: Date) => `${formatVietnamDateTime(d, offset)} (${utcOffsetLabel(offset)})`;
+    // An ended service is not announced to end again: the new public notice would say it runs until then.
+    if (service.decommissioned_at !== null) {
+      const ended = local(new Date(service.decommissioned_at));
+      throw new LgspError(
+        'CP_SERVICE_DECOMMISSIONED',
+        `Dịch vụ ${service.context} đã ngừng cung cấp lúc ${ended} / the service ${service.context} ended at ${ended}`,
+      );
+    }
     const at = new Date(atMs);
-    const when = `${formatVietnamDateTime(at, offset)} (${utcOffsetLabel(offset)})`;
+    const when = local(at);
     await trx
       .updateTable('services')
       .set({ decommission_at: at, decommission_reason: input.reason, updated_at: now })

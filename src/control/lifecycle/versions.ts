@@ -183,6 +183,8 @@ export async function publishVersion(
           kind: 'deprecation',
           serviceId: version.service_id,
           versionId: old.id,
+          // The date it stops, as data (the feed, the webhook's payload), like a decommission's.
+          startsAt: sunset,
           title: `Ngừng khuyến nghị ${version.context} ${old.version} / ${version.context} ${old.version} deprecated`,
           body:
             `Dịch vụ "${version.name}" phiên bản ${old.version} được thay bằng ${version.version}; phiên bản cũ ngừng hoạt động lúc ${sunsetAt}. ` +

@@ -269,6 +269,9 @@ export const createVersion: CommandOn<VersionInput, ServiceVersion> = async (
   const sandbox = validateUpstreamUrl(input.upstreams?.sandbox ?? null);
   const production = validateUpstreamUrl(input.upstreams?.production ?? null);
   const service = await requireService(trx, serviceId);
+  // R-21: an ended service stays ended — a new version would reach review and consumers' requests, then answer 410.
+  if (service.decommissioned_at !== null)
+    throw new LgspError('CP_SERVICE_DECOMMISSIONED', `${service.id} (${service.context})`);
   // R-17: a composite's backends are checked and resolved to versions now, every problem named at once.
   if (input.composite) refuseCompositeUpstreams(input.upstreams, input.mode);
   const composite = input.composite
