@@ -57,6 +57,10 @@ describe('the console: registry and traffic screens', () => {
       callIds.push(id);
       await response.arrayBuffer();
     }
+    // And one refused call that names no service (no token, a path no service has): the statistics' unknown row.
+    const stray = await fetch(`${web.gatewayUrl}/khongco/1.0/x`);
+    assert.ok(stray.status >= 400 && stray.status < 500, `a client error, got ${stray.status}`);
+    await stray.arrayBuffer();
     await web.platform.recorder.flush();
 
     browser = await launchBrowser();
@@ -200,6 +204,8 @@ describe('the console: registry and traffic screens', () => {
       .waitFor();
     // R-07, R-23: the gateway's own refusals have their column, apart from the service's errors.
     await page.getByRole('columnheader', { name: 'Bị từ chối' }).waitFor();
+    // A call that named no service is one row, in the reader's language — not the API's "vi / en" label.
+    await page.getByRole('cell', { name: '(không xác định)', exact: true }).waitFor();
     await page.getByText(/\d+ lượt gọi, \d+ bị từ chối, \d+ lỗi/).waitFor();
     // Figures read in Vietnamese: the success rate with a decimal comma ("100,0 %", it read "100.0 %"), the bytes
     // with their unit ("1.280 byte", "1,3 KiB"; it read a bare number).
@@ -320,6 +326,21 @@ describe('the console: registry and traffic screens', () => {
     assert.match(again.url(), /format=csv/);
     assert.match(again.url(), /includeTokenRequests=true/);
     assert.match(readFileSync(await saved.path(), 'utf8'), new RegExp(tokenRequests[0]!.id));
+
+    // A call whose status the party wrote differently: the row names its service (`context/version`), as the
+    // other tables do — an id alone said nothing of what was called.
+    await page.getByRole('checkbox', { name: 'Đối soát cả yêu cầu cấp token (/token)' }).uncheck();
+    await page.locator('input[type=file]').setInputFiles({
+      name: 'lech-trang-thai.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`ma_giao_dich,trang_thai\n${callIds[0]},500\n`),
+    });
+    await page.getByRole('button', { name: 'Đối soát', exact: true }).click();
+    await page.getByText('Phạm vi đối soát: lời gọi dịch vụ', { exact: true }).waitFor();
+    assert.equal(await figure('Lệch trạng thái'), '1');
+    await page.getByRole('tab', { name: /^Lệch trạng thái/ }).click();
+    const differs = page.getByRole('row').filter({ hasText: callIds[0]! });
+    await differs.getByRole('cell', { name: /^[a-z0-9-]+\/[0-9.]+$/ }).waitFor();
   });
 
   test('audit trail: the verify button checks the hash chain and says it is intact', async () => {

@@ -143,17 +143,15 @@ export function Reconciliation() {
     }
   };
 
+  // A token request has no service: it is named as the statistics name it, in the reader's language.
+  const serviceOf = (p: PlatformEntry): string =>
+    p.kind === 'token_request'
+      ? t(NO_SERVICE_GROUPS.token_request.vi, NO_SERVICE_GROUPS.token_request.en)
+      : (p.service ?? '—');
   const platformColumns = [
     { title: t('Mã giao dịch', 'Transaction'), dataIndex: 'id', render: (id: string) => <code>{id}</code> },
     { title: t('Thời điểm', 'Time'), dataIndex: 'time', render: formatDateTime },
-    {
-      title: t('Dịch vụ', 'Service'),
-      // A token request has no service: it is named as the statistics name it, in the reader's language.
-      render: (_: unknown, p: PlatformEntry) =>
-        p.kind === 'token_request'
-          ? t(NO_SERVICE_GROUPS.token_request.vi, NO_SERVICE_GROUPS.token_request.en)
-          : (p.service ?? '—'),
-    },
+    { title: t('Dịch vụ', 'Service'), render: (_: unknown, p: PlatformEntry) => serviceOf(p) },
     {
       title: t('Phía', 'Side'),
       dataIndex: 'side',
@@ -353,6 +351,7 @@ export function Reconciliation() {
                         render: (_, p) => <code>{p.platform.id}</code>,
                       },
                       { title: t('Dòng', 'Line'), render: (_, p) => p.party.line },
+                      { title: t('Dịch vụ', 'Service'), render: (_, p) => serviceOf(p.platform) },
                       { title: 'LGSP', render: (_, p) => <StatusTag status={p.platform.status} /> },
                       {
                         title: t('Bên đối soát', 'Party'),

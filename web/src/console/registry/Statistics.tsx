@@ -103,13 +103,15 @@ export function Statistics() {
   const dimension = asked.groupBy;
   const partyName = usePartyName();
   /**
-   * A group as the reader reads it: the token requests and the platform's endpoints, and the platform's own
+   * A group as the reader reads it: the unknown group, the token requests and the platform's endpoints, and the platform's own
    * organizations (the API labels an organization `code — name`, its stored name), in the chosen language.
    */
   const rowLabel = useCallback(
     (r: Row): string => {
       const key = r.key[dimension] ?? '';
       const label = r.label[dimension] ?? key;
+      // No key: the API's '(không xác định / unknown)' — a call to a path no service has, or without a system.
+      if (key === '') return t('(không xác định)', '(unknown)');
       if (dimension === 'service' && Object.hasOwn(NO_SERVICE_GROUPS, key)) {
         const names = NO_SERVICE_GROUPS[key as keyof typeof NO_SERVICE_GROUPS];
         return t(names.vi, names.en);
