@@ -37,7 +37,12 @@ import { type ClusterSession, openClusterSession } from './store/cluster-session
 import { Leases, PeriodicJobs } from './store/leases.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
-import { backupDirOf, backupIntervalMs, runScheduledBackup } from './store/scheduled-backup.ts';
+import {
+  backupDirOf,
+  backupIntervalMs,
+  backupOffWarning,
+  runScheduledBackup,
+} from './store/scheduled-backup.ts';
 import { Alerts, alertOnEgressDenied } from './telemetry/alerts.ts';
 import { HealthMonitor } from './telemetry/health.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
@@ -262,6 +267,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     if (backupEveryMs !== null) {
       const job = scheduledBackupJob({ store, clock, logger, alerts, config, intervalMs: backupEveryMs });
       runsJobs?.every('scheduled-backup', { everyMs: Math.min(60_000, backupEveryMs) }, job);
+    } else if (runsJobs) {
+      logger.warn(backupOffWarning(config.backup.schedule));
     }
     // The message data keys are created and destroyed by one node of the cluster at a time — the worker holding the
     // `async-expiry` lease, which destroys spent keys after its expiry sweep; every other node reads the key file.

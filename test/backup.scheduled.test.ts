@@ -17,7 +17,7 @@ import { ConfigError, loadConfig } from '../src/core/config.ts';
 import { BACKUP_FAILED_ALERT_KEY, scheduledBackupJob, startPlatform } from '../src/platform.ts';
 import { BackupError } from '../src/store/backup-format.ts';
 import { verifyBackup } from '../src/store/restore.ts';
-import { backupIntervalMs, runScheduledBackup } from '../src/store/scheduled-backup.ts';
+import { backupIntervalMs, backupOffWarning, runScheduledBackup } from '../src/store/scheduled-backup.ts';
 import { Alerts } from '../src/telemetry/alerts.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { openTestStore, storeKinds } from './helpers/stores.ts';
@@ -86,6 +86,12 @@ describe('scheduled backup: verification and settings', () => {
     assert.equal(backupIntervalMs('6h'), 6 * HOUR);
     assert.equal(backupIntervalMs('30m'), 30 * 60_000);
     assert.equal(backupIntervalMs(''), null);
+    // Off (the default) is said at start, Vietnamese first, with the setting that turns it on.
+    assert.match(
+      backupOffWarning('') ?? '',
+      /^sao lưu tự động định kỳ đang tắt \(R-24\): đặt backup\.schedule/,
+    );
+    assert.equal(backupOffWarning('1d'), null);
     assert.throws(
       () => loadConfig({ env: { LGSP_BACKUP_SCHEDULE: 'hằng ngày' } }),
       (err: unknown) =>

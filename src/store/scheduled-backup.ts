@@ -15,6 +15,19 @@ export function backupIntervalMs(schedule: string): number | null {
   return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
 }
 
+/**
+ * The start-up warning of a node that runs the periodic jobs while no backup is scheduled (R-24 asks for periodic
+ * backups; the default is off so that a trial or a test writes no files it did not ask for), or null.
+ */
+export function backupOffWarning(schedule: string): string | null {
+  if (backupIntervalMs(schedule) !== null) return null;
+  return (
+    'sao lưu tự động định kỳ đang tắt (R-24): đặt backup.schedule (LGSP_BACKUP_SCHEDULE), ví dụ 1d, và backup.dir ' +
+    '(LGSP_BACKUP_DIR) trên đĩa hoặc máy khác — docs/configuration.md / scheduled backups are off (R-24): set ' +
+    'backup.schedule, e.g. 1d, and backup.dir on another disk or host'
+  );
+}
+
 export function backupDirOf(config: Pick<Config, 'dataDir' | 'backup'>): string {
   return resolve(config.backup.dir || join(config.dataDir, 'backups'));
 }
