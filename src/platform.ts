@@ -73,10 +73,11 @@ export interface PlatformOptions {
   /** Name resolution of the egress policy (default: the system resolver); a test stages a DNS rebinding with it. */
   lookup?: LookupAll;
   /**
-   * Whether the node says at start if e-mail notifications go out (default true). The demo's simulated peer
-   * platforms say nothing: they run in the demo's process, and one warning on its stderr is enough.
+   * Whether the node says at start what its settings leave off — e-mail notifications, scheduled backups (default
+   * true). The demo's simulated peer platforms say nothing: they run in the demo's process, and one warning of each
+   * on its stderr is enough.
    */
-  announceMailSetting?: boolean;
+  announceSettings?: boolean;
 }
 
 /** Where the operator's password of this start came from (see `PlatformOptions.onOperatorAccount`). */
@@ -223,7 +224,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     // E-mails and webhooks of the outbox (notices, decisions).
     const notifier = new Notifier(store, clock, config.notifications, logger, kek, { egress });
     stops.push(() => notifier.stop());
-    if (runsJobs && options.announceMailSetting !== false) notifier.announceMailSetting();
+    if (runsJobs && options.announceSettings !== false) notifier.announceMailSetting();
     runsJobs?.every('notification-outbox', { everyMs: config.notifications.pollIntervalMs }, () =>
       notifier.deliverDue(),
     );
@@ -267,7 +268,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     if (backupEveryMs !== null) {
       const job = scheduledBackupJob({ store, clock, logger, alerts, config, intervalMs: backupEveryMs });
       runsJobs?.every('scheduled-backup', { everyMs: Math.min(60_000, backupEveryMs) }, job);
-    } else if (runsJobs) {
+    } else if (runsJobs && options.announceSettings !== false) {
       logger.warn(backupOffWarning(config.backup.schedule));
     }
     // The message data keys are created and destroyed by one node of the cluster at a time — the worker holding the

@@ -45,12 +45,14 @@ describe('lgsp demo', () => {
       assert.match(info[key], /^http:\/\/127\.0\.0\.1:\d+/);
   });
 
-  test('the "e-mail notifications disabled" warning is written once, by the demo’s platform, not once per simulated peer', () => {
-    const warnings = demo
-      .output()
-      .split('\n')
-      .filter((line) => line.includes('e-mail notifications disabled'));
-    assert.equal(warnings.length, 1, demo.output());
+  test('the "e-mail notifications disabled" and "scheduled backups are off" warnings are written once, by the demo’s platform, not once per simulated peer', () => {
+    for (const warning of ['e-mail notifications disabled', 'scheduled backups are off']) {
+      const lines = demo
+        .output()
+        .split('\n')
+        .filter((line) => line.includes(warning));
+      assert.equal(lines.length, 1, `${warning}: ${demo.output()}`);
+    }
   });
 
   test('categoriesPath → 200 JSON listing at least 3 shared category lists (issue 12 item 7)', async () => {

@@ -130,10 +130,10 @@ async function startDemoPeer(
   });
   let platform: Platform;
   try {
-    // The demo's own platform says that e-mail notifications are off; the peers' would say it twice more.
+    // The demo's own platform says that e-mail and scheduled backups are off; the peers' would say it twice more.
     platform = await startPlatform(config, {
       logger: createLogger(config, { name: code }),
-      announceMailSetting: false,
+      announceSettings: false,
     });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
