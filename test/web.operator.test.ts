@@ -393,6 +393,11 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     );
     const maintenance = await api.call('listNotices', { query: { kind: 'maintenance' } });
     assert.ok(maintenance.items[0]?.cancelledAt, 'the window is cancelled');
+    // The public sees it too: the portal's page of the announcement says it is cancelled (R-24).
+    await page.goto(`/portal/notices/${maintenance.items[0]!.id}`);
+    await page.getByText(/^Lịch này đã được huỷ lúc \d\d\/\d\d\/\d{4} \d\d:\d\d/).waitFor();
+    await page.goto('/notices');
+    await page.getByRole('heading', { name: 'Thông báo công khai' }).waitFor();
   });
 
   test('an open alert: acknowledged, its history, then resolved with how it was dealt with', async () => {

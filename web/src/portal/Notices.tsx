@@ -62,8 +62,8 @@ function NoticeCard({ notice }: { notice: Notice }) {
           showIcon
           style={{ marginBottom: 12 }}
           title={t(
-            `Lịch này đã được huỷ lúc ${formatDateTime(notice.cancelledAt)}; xem thông báo huỷ.`,
-            `This schedule was cancelled at ${formatDateTime(notice.cancelledAt)}; see the cancellation notice.`,
+            `Lịch này đã được huỷ lúc ${formatDateTime(notice.cancelledAt)}; thông báo huỷ được đăng riêng.`,
+            `This schedule was cancelled at ${formatDateTime(notice.cancelledAt)}; the cancellation is a notice of its own.`,
           )}
         />
       ) : null}
