@@ -1090,6 +1090,21 @@ const ROUTES: Row[] = [
     ],
   },
   {
+    route: 'POST /api/v1/services/:id/cancel-decommission',
+    // As scheduling it: the provider's own agency (B's service is refused) or the operator, never a reviewer.
+    cases: (f) => [
+      { as: 'agencyA', path: `/api/v1/services/${f.svcB}/cancel-decommission`, body: {}, status: 403 },
+      { as: 'reviewer', path: `/api/v1/services/${f.svcA}/cancel-decommission`, body: {}, status: 403 },
+      {
+        as: 'agencyA',
+        path: `/api/v1/services/${f.svcA}/cancel-decommission`,
+        body: {},
+        status: 409,
+        code: 'CP_DECOMMISSION_NOT_SCHEDULED',
+      },
+    ],
+  },
+  {
     route: 'POST /api/v1/subscriptions/:id/cancel',
     // A is the provider of subBA, not its consumer: only the consumer stops its own use (R-21).
     // A third organization (subBB: B consumes B) is answered as for an unknown id.
@@ -1117,6 +1132,31 @@ const ROUTES: Row[] = [
           body: 'x',
         },
         status: 403,
+      },
+    ],
+  },
+  {
+    route: 'POST /api/v1/maintenance/:id/cancel',
+    // As announcing it: the operator only (R-24).
+    cases: () => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/maintenance/ntc_0000000000000000000000000/cancel',
+        body: {},
+        status: 403,
+      },
+      {
+        as: 'reviewer',
+        path: '/api/v1/maintenance/ntc_0000000000000000000000000/cancel',
+        body: {},
+        status: 403,
+      },
+      {
+        as: 'admin',
+        path: '/api/v1/maintenance/ntc_0000000000000000000000000/cancel',
+        body: {},
+        status: 404,
+        code: 'CP_MAINTENANCE_NOT_FOUND',
       },
     ],
   },

@@ -212,6 +212,46 @@ describe('lgsp CLI against a running admin API', () => {
     assert.ok(run.out.endsWith('\n'), 'the answer ends with a newline');
   });
 
+  test('notice cancel-maintenance: the window is cancelled, a cancellation notice names it; twice is exit 1', async () => {
+    const day = new Date(Date.now() + 4 * 86_400_000).toISOString().slice(0, 10);
+    const [yyyy, mm, dd] = day.split('-');
+    const announced = await json([
+      'notice',
+      'maintenance',
+      '--from',
+      `${dd}/${mm}/${yyyy} 08:00`,
+      '--to',
+      `${dd}/${mm}/${yyyy} 09:00`,
+      '--title',
+      'Bảo trì nhầm ngày',
+      '--body',
+      'Nhập nhầm.',
+    ]);
+    const run = await lgsp(['notice', 'cancel-maintenance', announced.id, '--reason', 'Nhập nhầm ngày']);
+    assert.equal(run.code, 0, run.err);
+    assert.match(
+      run.out,
+      new RegExp(
+        `^Đã huỷ lịch bảo trì / Maintenance cancelled: ${announced.id} \\(${dd}/${mm}/${yyyy} 08:00 – `,
+      ),
+    );
+    const cancellationId = /Thông báo huỷ \/ Cancellation notice: (ntc_\S+)/.exec(run.out)?.[1];
+    assert.ok(cancellationId, run.out);
+    const listed = await lgsp(['notice', 'list', '--kind', 'maintenance']);
+    assert.match(listed.out, /maintenance \(đã huỷ \/ cancelled\)\s+Bảo trì nhầm ngày/);
+    const cancellation = await json(['notice', 'list', '--kind', 'maintenance_cancelled']);
+    assert.equal(cancellation.items[0].id, cancellationId);
+    assert.equal(cancellation.items[0].cancelsNoticeId, announced.id);
+    const again = await lgsp(['notice', 'cancel-maintenance', announced.id]);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /CP_MAINTENANCE_CANCELLED/);
+    const audit = await json(['audit', 'list', '--object', announced.id]);
+    assert.deepEqual(
+      audit.items.map((e: { action: string }) => e.action),
+      ['maintenance.cancel', 'maintenance.announce'],
+    );
+  });
+
   test('an API error is exit 1 with its title, detail and code; --json also prints the problem', async () => {
     const run = await lgsp(['org', 'create', '--code', 'SO-Y-TE', '--name', 'Sở Y tế']);
     assert.equal(run.code, 1);

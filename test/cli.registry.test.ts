@@ -89,6 +89,14 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
     const showEnd = await lgsp('service', 'show', created.id);
     assert.match(showEnd.out, new RegExp(`Ngừng cung cấp từ / Ends at\\s+${endDay} 09:30\\n`));
     assert.match(showEnd.out, /Đã ngừng lúc \/ Ended\s+-\n/);
+    // Cancelled before its date (R-21): the service carries on, no end shown; a second cancel is exit 1.
+    const cancelled = await lgsp('service', 'cancel-decommission', created.id, '--reason', 'Lùi lại');
+    assert.equal(cancelled.code, 0, cancelled.err);
+    assert.match(cancelled.out, /Decommission cancelled: dancu tiếp tục được cung cấp \/ carries on/);
+    assert.match((await lgsp('service', 'show', created.id)).out, /Ngừng cung cấp từ \/ Ends at\s+-\n/);
+    const twice = await lgsp('service', 'cancel-decommission', created.id);
+    assert.equal(twice.code, 1);
+    assert.match(twice.err, /CP_DECOMMISSION_CANCELLED/);
     const bad = await lgsp(
       'service',
       'create',

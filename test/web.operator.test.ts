@@ -321,6 +321,23 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     await page.getByText(`Sẽ ngừng ${stop.typed}`).waitFor();
     const service = await api.call('getService', { params: { id: seeded.thue.id } });
     assert.equal(service.decommissionAt, stop.iso);
+
+    // Scheduled by mistake: cancelled before its date, after a confirmation (R-21); the service carries on.
+    const thueRow = page.getByRole('row', { name: /Tra cứu mã số thuế/ });
+    await thueRow.getByRole('button', { name: 'Huỷ lịch ngừng' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Huỷ lịch ngừng dịch vụ Tra cứu mã số thuế' });
+    await confirm.getByText(`Dịch vụ sẽ tiếp tục được cung cấp sau ${stop.typed}`).waitFor();
+    await confirm
+      .getByLabel('Lý do huỷ (không bắt buộc, được đăng công khai)')
+      .fill('Chưa đủ điều kiện hợp nhất');
+    await confirm.getByRole('button', { name: 'Huỷ lịch ngừng' }).click();
+    await page.getByText('Đã huỷ lịch ngừng dịch vụ').waitFor();
+    await thueRow.getByRole('button', { name: 'Ngừng dịch vụ' }).waitFor();
+    assert.equal((await api.call('getService', { params: { id: seeded.thue.id } })).decommissionAt, null);
+    const cancelled = await api.call('listNotices', {
+      query: { kind: 'decommission_cancelled', serviceId: seeded.thue.id },
+    });
+    assert.match(cancelled.items[0]?.body ?? '', /Lý do: Chưa đủ điều kiện hợp nhất/);
   });
 
   test('maintenance: a start inside the minimum notice is refused with its reason; two days ahead is announced and listed', async () => {
@@ -352,6 +369,35 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
       .waitFor();
     assert.deepEqual(await seriousA11yViolations(page), []);
     await screenshot(page, 'operator-notices');
+
+    // Announced by mistake: cancelled from the notices, after a confirmation (R-24); the notice stays, marked.
+    const window = page.getByRole('row', { name: /Bảo trì định kỳ cổng kết nối/ });
+    await window.getByRole('button', { name: 'Huỷ lịch bảo trì' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Huỷ lịch bảo trì: Bảo trì định kỳ cổng kết nối' });
+    await confirm.getByText(/cổng kết nối phục vụ bình thường ngay/).waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), []);
+    await screenshot(page, 'operator-maintenance-cancel');
+    await confirm.getByRole('button', { name: 'Huỷ lịch bảo trì' }).click();
+    await page.getByText('Đã huỷ lịch bảo trì').waitFor();
+    await page
+      .getByRole('row', { name: /Huỷ bảo trì.*Huỷ lịch bảo trì: Bảo trì định kỳ cổng kết nối/ })
+      .waitFor();
+    await page
+      .getByRole('row', { name: /Đã huỷ.*Bảo trì định kỳ cổng kết nối/ })
+      .first()
+      .waitFor();
+    assert.equal(
+      await page.getByRole('button', { name: 'Huỷ lịch bảo trì' }).count(),
+      0,
+      'nothing left to cancel',
+    );
+    const maintenance = await api.call('listNotices', { query: { kind: 'maintenance' } });
+    assert.ok(maintenance.items[0]?.cancelledAt, 'the window is cancelled');
+    // The public sees it too: the portal's page of the announcement says it is cancelled (R-24).
+    await page.goto(`/portal/notices/${maintenance.items[0]!.id}`);
+    await page.getByText(/^Lịch này đã được huỷ lúc \d\d\/\d\d\/\d{4} \d\d:\d\d/).waitFor();
+    await page.goto('/notices');
+    await page.getByRole('heading', { name: 'Thông báo công khai' }).waitFor();
   });
 
   test('an open alert: acknowledged, its history, then resolved with how it was dealt with', async () => {

@@ -15,6 +15,8 @@ const KIND_LABELS: Record<NoticeKind, string> = {
   maintenance: 'Bảo trì / Maintenance',
   endpoint_change: 'Thay đổi địa chỉ kết nối / Endpoint change',
   announcement: 'Thông báo / Announcement',
+  maintenance_cancelled: 'Huỷ bảo trì / Maintenance cancelled',
+  decommission_cancelled: 'Huỷ ngừng cung cấp dịch vụ / Service end cancelled',
 };
 
 /**
@@ -53,11 +55,14 @@ export function noticesFeed(notices: Notice[], site: FeedSite, now: Date): strin
   const updated = notices[0]?.publishedAt ?? now.toISOString();
   const entries = notices.map((n) => {
     const page = `${base}/portal/notices/${encodeURIComponent(n.id)}`;
+    // A cancelled announcement keeps its entry, marked and updated at its cancellation (a reader that shows
+    // updates sees it); the cancellation notice is its own new entry, which every reader sees.
+    const title = n.cancelledAt ? `[Đã huỷ / Cancelled] ${n.title}` : n.title;
     return [
       '  <entry>',
       `    <id>${xmlText(tagOf(base, `notice/${n.id}`))}</id>`,
-      `    <title type="text">${xmlText(n.title)}</title>`,
-      `    <updated>${xmlText(n.publishedAt)}</updated>`,
+      `    <title type="text">${xmlText(title)}</title>`,
+      `    <updated>${xmlText(n.cancelledAt ?? n.publishedAt)}</updated>`,
       `    <published>${xmlText(n.publishedAt)}</published>`,
       `    <link rel="alternate" type="text/html" href="${xmlText(page)}"/>`,
       `    <category term="${xmlText(n.kind)}" label="${xmlText(KIND_LABELS[n.kind] ?? n.kind)}"/>`,

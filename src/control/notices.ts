@@ -12,6 +12,8 @@ export interface NoticeInput {
   versionId?: string | null;
   startsAt?: Date | null;
   endsAt?: Date | null;
+  /** A cancellation names the notice it cancels. */
+  cancelsNoticeId?: string | null;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function publishNotice(
       ends_at: notice.endsAt ?? null,
       published_at: now,
       created_by: actor,
+      cancels_notice_id: notice.cancelsNoticeId ?? null,
     })
     .execute();
 
@@ -75,6 +78,7 @@ export async function publishNotice(
         versionId: notice.versionId ?? null,
         startsAt: notice.startsAt?.toISOString() ?? null,
         endsAt: notice.endsAt?.toISOString() ?? null,
+        ...(notice.cancelsNoticeId ? { cancelsNoticeId: notice.cancelsNoticeId } : {}),
       },
     },
     now.getTime(),

@@ -253,6 +253,8 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
       .select(['id', 'service_id', 'starts_at', 'ends_at'])
       .where('kind', '=', 'maintenance')
       .where('ends_at', '>', sql<Date>`now()`)
+      // A cancelled window no longer closes anything (R-24): the gateway serves again at its next snapshot.
+      .where('cancelled_at', 'is', null)
       .execute();
     const subscriptions = await trx
       .selectFrom('subscriptions')

@@ -461,6 +461,31 @@ export const ERRORS = {
     title:
       'A maintenance window must be announced at least lifecycle.maintenanceMinNoticeHours ahead (R-24); the detail says the earliest start',
   },
+  CP_MAINTENANCE_NOT_FOUND: {
+    status: 404,
+    titleVi: 'Không tìm thấy lịch bảo trì',
+    title: 'No maintenance window has this id (a notice of another kind is not one)',
+  },
+  CP_MAINTENANCE_ENDED: {
+    status: 409,
+    titleVi: 'Khung bảo trì đã kết thúc, không huỷ được',
+    title: 'The maintenance window has already ended: there is nothing left to cancel',
+  },
+  CP_MAINTENANCE_CANCELLED: {
+    status: 409,
+    titleVi: 'Lịch bảo trì đã được huỷ trước đó',
+    title: 'The maintenance window has already been cancelled',
+  },
+  CP_DECOMMISSION_NOT_SCHEDULED: {
+    status: 409,
+    titleVi: 'Dịch vụ không có lịch ngừng cung cấp nào để huỷ',
+    title: 'The service has no scheduled decommission to cancel',
+  },
+  CP_DECOMMISSION_CANCELLED: {
+    status: 409,
+    titleVi: 'Lịch ngừng cung cấp dịch vụ đã được huỷ trước đó',
+    title: "The service's scheduled decommission has already been cancelled",
+  },
   CP_VERSION_STATE: {
     status: 409,
     titleVi: 'Không thể chuyển trạng thái phiên bản như vậy',

@@ -30,7 +30,11 @@ const notice = (kind: string, vi: string, en: string): WebhookEventType => ({
     vi: `Thông báo công khai: ${vi}; gửi tới cơ quan đang khai thác dịch vụ`,
     en: `A public notice: ${en}; sent to the organizations consuming the service`,
   },
-  exampleData: { ...NOTICE_DATA, kind },
+  exampleData: {
+    ...NOTICE_DATA,
+    kind,
+    ...(kind.endsWith('_cancelled') ? { cancelsNoticeId: 'ntc_0mx6x9m00a1b2c3d4e5f6g7h8' } : {}),
+  },
 });
 
 const SUBSCRIPTION_DATA = {
@@ -139,6 +143,16 @@ export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
   notice('maintenance', 'lịch bảo trì', 'a maintenance window'),
   notice('endpoint_change', 'thay đổi địa chỉ hoặc cấu hình kết nối', 'an endpoint or connection change'),
   notice('announcement', 'thông báo chung', 'a general announcement'),
+  notice(
+    'maintenance_cancelled',
+    'lịch bảo trì đã báo bị huỷ (cancelsNoticeId là thông báo bảo trì)',
+    'an announced maintenance window is cancelled (cancelsNoticeId names its notice)',
+  ),
+  notice(
+    'decommission_cancelled',
+    'lịch ngừng cung cấp dịch vụ bị huỷ, dịch vụ tiếp tục (cancelsNoticeId là thông báo ngừng)',
+    "a service's scheduled end is cancelled, it carries on (cancelsNoticeId names its notice)",
+  ),
   subscription('sandbox_approved', 'được duyệt ở môi trường thử nghiệm', 'approved in the sandbox'),
   subscription('production_approved', 'được duyệt ở môi trường chính thức', 'approved in production'),
   subscription('needs_completion', 'cần bổ sung (kèm các mục)', 'needs completion (with the items)'),

@@ -17,7 +17,14 @@ export type TransactionLeg = 'sync' | 'intake' | 'delivery' | 'ack';
 /** A call to a service, or a `/token` request (migrations/0021_token_records_webhook_rotation.sql). */
 export type TransactionKind = 'service_call' | 'token_request' | 'platform_call';
 export type AlertSeverity = 'info' | 'warning' | 'critical';
-export type NoticeKind = 'deprecation' | 'decommission' | 'maintenance' | 'endpoint_change' | 'announcement';
+export type NoticeKind =
+  | 'deprecation'
+  | 'decommission'
+  | 'maintenance'
+  | 'endpoint_change'
+  | 'announcement'
+  | 'maintenance_cancelled'
+  | 'decommission_cancelled';
 
 export interface TechnicalDescription {
   /** Địa chỉ và giao diện kết nối */
@@ -184,6 +191,9 @@ export interface Database {
     ends_at: Timestamp | null;
     published_at: Timestamp;
     created_by: string;
+    cancelled_at: Timestamp | null;
+    cancelled_by: string | null;
+    cancels_notice_id: string | null;
   };
   signing_keys: {
     kid: string;

@@ -51,14 +51,24 @@ const COUNTED = [
 
 export async function openAdminHarness(
   kind: 'pglite' | 'postgres',
-  options: { overrides?: Record<string, unknown>; startMs?: number; logger?: Logger } = {},
+  options: {
+    overrides?: Record<string, unknown>;
+    startMs?: number;
+    logger?: Logger;
+    /**
+     * The store, registry and clock of a gateway harness (gateway-harness.ts), so the API's changes reach that
+     * gateway's snapshot; the gateway harness then owns the store and closes it.
+     */
+    shared?: { store: Store; registry: Registry; clock: ManualClock };
+  } = {},
 ): Promise<AdminHarness> {
-  const testStore = await openTestStore(kind);
-  const { store } = testStore;
+  const testStore = options.shared ? null : await openTestStore(kind);
+  const store = options.shared?.store ?? testStore!.store;
   // A fixed date by default; a CLI test passes the real time, since the CLI judges session expiry by it.
-  const clock = new ManualClock(options.startMs ?? Date.parse('2025-03-01T02:00:00Z'));
+  const clock =
+    options.shared?.clock ?? new ManualClock(options.startMs ?? Date.parse('2025-03-01T02:00:00Z'));
   const config = loadConfig({ env: {}, overrides: options.overrides ?? {} });
-  const registry = new Registry(store, clock, EgressPolicy.forPlatform(config));
+  const registry = options.shared?.registry ?? new Registry(store, clock, EgressPolicy.forPlatform(config));
   const lifecycle = new Lifecycle(store, registry, clock, {
     timezoneOffsetMinutes: config.timezoneOffsetMinutes,
     maintenanceMinNoticeHours: config.lifecycle.maintenanceMinNoticeHours,
@@ -121,7 +131,7 @@ export async function openAdminHarness(
     },
     async dispose() {
       await app.close();
-      await testStore.dispose();
+      await testStore?.dispose();
     },
   };
 }

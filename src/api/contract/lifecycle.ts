@@ -47,6 +47,18 @@ export const ServiceDecommission = Type.Object(
   },
   Strict,
 );
+/**
+ * Cancelling an announced maintenance window or a scheduled decommission (R-21, R-24): the reason, if given, is
+ * published in the cancellation notice and kept in the audit event.
+ */
+export const AnnouncementCancel = Type.Object(
+  {
+    reason: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 2000, description: 'Lý do huỷ (công khai) / why, published' }),
+    ),
+  },
+  Strict,
+);
 export const MaintenanceCreate = Type.Object(
   {
     serviceId: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()], {
@@ -76,6 +88,9 @@ export const NOTICE_KINDS = [
   'maintenance',
   'endpoint_change',
   'announcement',
+  // A cancellation names the notice it cancels (`cancelsNoticeId`); that notice then carries `cancelledAt`.
+  'maintenance_cancelled',
+  'decommission_cancelled',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
@@ -103,6 +118,10 @@ export const NoticeSchema = Type.Object({
   startsAt: Nullable(Type.String({ format: 'date-time' })),
   endsAt: Nullable(Type.String({ format: 'date-time' })),
   publishedAt: Type.String({ format: 'date-time' }),
+  /** When the window or the end this notice announced was cancelled; null while it stands. */
+  cancelledAt: Nullable(Type.String({ format: 'date-time' })),
+  /** For a cancellation (`maintenance_cancelled`, `decommission_cancelled`): the notice it cancels. */
+  cancelsNoticeId: Nullable(Type.String()),
 });
 export const ConsumerUseSchema = Type.Object({
   systemId: Type.String(),

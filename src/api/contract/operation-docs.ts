@@ -308,6 +308,15 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
     summary: 'Báo ngừng cung cấp dịch vụ, trước ≥ 60 ngày (R-21) / Schedule the end of a service',
     problems: [404],
   },
+  cancelServiceDecommission: {
+    summary: 'Huỷ lịch ngừng cung cấp dịch vụ trước ngày ngừng / Cancel a scheduled decommission',
+    description:
+      'Dịch vụ tiếp tục hoạt động; thông báo ngừng được đánh dấu đã huỷ và một thông báo huỷ được công bố, gửi ' +
+      'tới các bên đã được báo (R-21). Cùng quyền như báo ngừng. / The service carries on; the decommission ' +
+      'notice is marked cancelled and a cancellation notice is published and sent to the parties told. Same ' +
+      'roles as scheduling it.',
+    problems: [404, 409],
+  },
 
   listServiceVersions: { summary: 'Các phiên bản của một dịch vụ / Versions of a service', problems: [404] },
   createVersion: {
@@ -496,6 +505,15 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   announceMaintenance: {
     summary: 'Thông báo lịch bảo trì (R-24); trong khung giờ dịch vụ trả 503 / Announce maintenance',
     problems: [404],
+  },
+  cancelMaintenance: {
+    summary: 'Huỷ lịch bảo trì chưa kết thúc / Cancel a maintenance window that has not ended',
+    description:
+      'Cổng kết nối phục vụ lại ngay trong khung giờ đã báo; thông báo bảo trì được đánh dấu đã huỷ và một ' +
+      'thông báo huỷ được công bố, gửi tới các bên đã được báo (R-24). Trả về thông báo huỷ. / The gateway ' +
+      'serves again at once inside the former window; the maintenance notice is marked cancelled and a ' +
+      'cancellation notice is published and sent to the parties told. Answers the cancellation notice.',
+    problems: [404, 409],
   },
   listNotices: {
     summary: 'Các thông báo / Notices',

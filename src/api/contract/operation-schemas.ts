@@ -75,6 +75,7 @@ import {
 } from './credentials.ts';
 import { DashboardQuery, DashboardSchema } from './dashboard.ts';
 import {
+  AnnouncementCancel,
   CancelledSubscriptionSchema,
   ConsumerUseSchema,
   CredentialRotate,
@@ -239,6 +240,7 @@ export const OPERATION_SCHEMAS = {
   getService: { params: IdParams, response: { 200: ServiceSchema } },
   updateService: idAction(ServicePatch, ServiceSchema),
   decommissionService: idAction(ServiceDecommission, ServiceSchema),
+  cancelServiceDecommission: idAction(AnnouncementCancel, ServiceSchema),
   listServiceVersions: {
     params: IdParams,
     querystring: ServiceVersionQuery,
@@ -280,6 +282,7 @@ export const OPERATION_SCHEMAS = {
   listAuditEvents: { querystring: AuditQuery, response: { 200: AuditPageSchema } },
   verifyAuditChain: { response: { 200: AuditChainResultSchema } },
   announceMaintenance: { body: MaintenanceCreate, response: { 201: NoticeSchema } },
+  cancelMaintenance: idAction(AnnouncementCancel, NoticeSchema),
   listNotices: { querystring: NoticeQuery, response: { 200: Page(NoticeSchema) } },
   createConnectionRequest: { body: ConnectionRequestCreate, response: { 201: ConnectionRequestSchema } },
   listConnectionRequests: {

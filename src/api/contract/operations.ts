@@ -57,6 +57,7 @@ export const OPERATIONS = {
   getService: { method: 'GET', path: '/api/v1/services/:id' },
   updateService: { method: 'PATCH', path: '/api/v1/services/:id' },
   decommissionService: { method: 'POST', path: '/api/v1/services/:id/decommission' },
+  cancelServiceDecommission: { method: 'POST', path: '/api/v1/services/:id/cancel-decommission' },
 
   listServiceVersions: { method: 'GET', path: '/api/v1/services/:id/versions' },
   createVersion: { method: 'POST', path: '/api/v1/services/:id/versions' },
@@ -95,6 +96,7 @@ export const OPERATIONS = {
   verifyAuditChain: { method: 'GET', path: '/api/v1/audit-events/verify' },
 
   announceMaintenance: { method: 'POST', path: '/api/v1/maintenance' },
+  cancelMaintenance: { method: 'POST', path: '/api/v1/maintenance/:id/cancel' },
   listNotices: { method: 'GET', path: '/api/v1/notices' },
 
   // Provider connection requests.

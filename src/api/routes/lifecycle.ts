@@ -79,6 +79,14 @@ export async function lifecycleRoutes(
       lifecycle.scheduleDecommission(request.params.id, request.body, currentUser(request).id),
   });
 
+  // Cancelled by whoever may schedule it: the provider's own agency or the operator.
+  route(app, TAGS.services, 'cancelServiceDecommission', {
+    onRequest: agencyOrOperator,
+    preHandler: ownsService,
+    handler: async (request) =>
+      lifecycle.cancelDecommission(request.params.id, request.body, currentUser(request).id),
+  });
+
   route(app, TAGS.subscriptions, 'cancelSubscription', {
     onRequest: agencyOrOperator,
     // Only the consumer side stops its own use; a third organization is answered as for an unknown id.
@@ -95,6 +103,13 @@ export async function lifecycleRoutes(
   route(app, TAGS.notices, 'announceMaintenance', {
     onRequest: operatorOnly,
     handler: async (request) => lifecycle.announceMaintenance(request.body, currentUser(request).id),
+  });
+
+  // Only the operator announces maintenance, so only the operator cancels it.
+  route(app, TAGS.notices, 'cancelMaintenance', {
+    onRequest: operatorOnly,
+    handler: async (request) =>
+      lifecycle.cancelMaintenance(request.params.id, request.body, currentUser(request).id),
   });
 
   route(app, TAGS.notices, 'listNotices', {

@@ -1,6 +1,6 @@
 import { required, str, textOptions, vietnamInstant, vietnamPeriodEnd } from '../args.ts';
 import type { Group } from '../command.ts';
-import { callCommand, pagedListCommand } from '../command-builders.ts';
+import { callCommand, pagedListCommand, recordCommand } from '../command-builders.ts';
 import { time } from '../format.ts';
 
 export const noticeCommands: Group = {
@@ -8,7 +8,8 @@ export const noticeCommands: Group = {
   summary: 'Thông báo công khai và lịch bảo trì (R-21, R-24) / Public notices and maintenance windows',
   subcommands: {
     list: pagedListCommand({
-      synopsis: '[--kind deprecation|decommission|maintenance|endpoint_change|announcement] [--service <id>]',
+      synopsis:
+        '[--kind deprecation|decommission|maintenance|endpoint_change|announcement|maintenance_cancelled|decommission_cancelled] [--service <id>]',
       summary:
         'Các thông báo, mới nhất trước; tìm theo tiêu đề, nội dung / Notices, newest first; search by title, body',
       filters: { kind: 'kind', service: 'serviceId' },
@@ -22,7 +23,7 @@ export const noticeCommands: Group = {
         'Công bố / Published',
       ],
       row: (n) => [
-        n.kind,
+        n.cancelledAt ? `${n.kind} (đã huỷ / cancelled)` : n.kind,
         n.title,
         n.serviceId ?? '*',
         n.startsAt ? time(n.startsAt) : '',
@@ -49,6 +50,19 @@ export const noticeCommands: Group = {
         }),
       render: (notice) =>
         `Đã thông báo bảo trì / Maintenance announced: ${notice.id} (${time(notice.startsAt)} – ${time(notice.endsAt)})`,
+    }),
+    'cancel-maintenance': recordCommand({
+      synopsis: '[--reason <lý do, công khai / why, published>]',
+      summary:
+        'Huỷ lịch bảo trì chưa kết thúc; cổng phục vụ lại ngay, các bên được báo huỷ (R-24) / Cancel a maintenance window; served again at once, parties told',
+      options: textOptions('reason'),
+      send: (ctx, params) => {
+        const reason = str(ctx.values, 'reason');
+        return ctx.api.call('cancelMaintenance', { params, body: reason ? { reason } : {} });
+      },
+      render: (notice) =>
+        `Đã huỷ lịch bảo trì / Maintenance cancelled: ${notice.cancelsNoticeId} (${time(notice.startsAt)} – ${time(notice.endsAt)}, giờ Việt Nam / Vietnam time)\n` +
+        `Thông báo huỷ / Cancellation notice: ${notice.id}`,
     }),
   },
 };

@@ -116,5 +116,17 @@ export const serviceCommands: Group = {
       render: (service) =>
         `Đã công bố ngừng dịch vụ / Decommission announced: ${service.context} — ngừng từ / ends at ${time(service.decommissionAt)} (giờ Việt Nam / Vietnam time)`,
     }),
+    'cancel-decommission': recordCommand({
+      synopsis: '[--reason <lý do, công khai / why, published>]',
+      summary:
+        'Huỷ lịch ngừng cung cấp trước ngày ngừng; dịch vụ tiếp tục, các bên được báo huỷ (R-21) / Cancel a scheduled end before its date; parties told',
+      options: textOptions('reason'),
+      send: (ctx, params) => {
+        const reason = str(ctx.values, 'reason');
+        return ctx.api.call('cancelServiceDecommission', { params, body: reason ? { reason } : {} });
+      },
+      render: (service) =>
+        `Đã huỷ lịch ngừng dịch vụ / Decommission cancelled: ${service.context} tiếp tục được cung cấp / carries on`,
+    }),
   },
 };

@@ -172,3 +172,209 @@ export async function announceMaintenance(
     };
   });
 }
+
+/** The reason a person gave for a cancellation, in both languages' sentences of its notice; none, nothing. */
+function reasonText(reason: string | undefined): { vi: string; en: string } {
+  return reason ? { vi: ` Lý do: ${reason}.`, en: ` Reason: ${reason}.` } : { vi: '', en: '' };
+}
+
+/**
+ * Cancels an announced maintenance window that has not ended (R-24), one already under way included — a mistyped
+ * window would otherwise close the service until it ends. The original notice stays published, marked cancelled
+ * (its page and its Atom entry say so); a new notice of kind `maintenance_cancelled` naming it is published and
+ * sent to the same parties the announcement was — a feed reader or a webhook receiver that already read the
+ * announcement does not read it again, so only a new entry reaches it. The change bumps the revision, so the
+ * gateway drops the window at its next snapshot. Returns the cancellation notice's id.
+ */
+export async function cancelMaintenance(
+  ctx: LifecycleContext,
+  noticeId: string,
+  input: { reason?: string },
+  actor: string,
+): Promise<string> {
+  const offset = ctx.settings.timezoneOffsetMinutes;
+  const local = (d: Date | string) => formatVietnamDateTime(new Date(d), offset);
+  const zone = utcOffsetLabel(offset);
+  return ctx.registry.changes.run(async (trx, now) => {
+    const notice = await trx
+      .selectFrom('notices')
+      .select(['id', 'kind', 'title', 'service_id', 'starts_at', 'ends_at', 'cancelled_at'])
+      .where('id', '=', noticeId)
+      .executeTakeFirst();
+    if (notice?.kind !== 'maintenance' || !notice.starts_at || !notice.ends_at)
+      throw new LgspError('CP_MAINTENANCE_NOT_FOUND', noticeId);
+    const window = `${local(notice.starts_at)} – ${local(notice.ends_at)} (${zone})`;
+    if (notice.cancelled_at !== null) {
+      const at = `${local(notice.cancelled_at)} (${zone})`;
+      throw new LgspError(
+        'CP_MAINTENANCE_CANCELLED',
+        `Lịch bảo trì ${window} đã được huỷ lúc ${at} / the window ${window} was cancelled at ${at}`,
+      );
+    }
+    if (new Date(notice.ends_at).getTime() <= now.getTime()) {
+      throw new LgspError(
+        'CP_MAINTENANCE_ENDED',
+        `Khung bảo trì ${window} đã kết thúc / the window ${window} has ended`,
+      );
+    }
+    // The guard is in the UPDATE itself: of two cancellations racing, exactly one marks it.
+    const marked = await trx
+      .updateTable('notices')
+      .set({ cancelled_at: now, cancelled_by: actor })
+      .where('id', '=', noticeId)
+      .where('cancelled_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    if (!marked) throw new LgspError('CP_MAINTENANCE_CANCELLED', noticeId);
+    const why = reasonText(input.reason);
+    const cancellationId = await publishNotice(
+      trx,
+      {
+        kind: 'maintenance_cancelled',
+        serviceId: notice.service_id,
+        startsAt: new Date(notice.starts_at),
+        endsAt: new Date(notice.ends_at),
+        cancelsNoticeId: noticeId,
+        title: `Huỷ lịch bảo trì: ${notice.title} / Maintenance cancelled: ${notice.title}`,
+        body:
+          `Lịch bảo trì ${window} (thông báo ${noticeId}) đã được huỷ; dịch vụ hoạt động bình thường trong khung giờ ` +
+          `này.${why.vi} / The maintenance window ${window} (notice ${noticeId}) is cancelled; the services run as ` +
+          `usual in it.${why.en}`,
+      },
+      notice.service_id ? await versionIdsOf(trx, notice.service_id) : 'all',
+      now,
+      actor,
+    );
+    return {
+      result: cancellationId,
+      events: [
+        {
+          actor,
+          action: 'maintenance.cancel',
+          objectType: 'notice',
+          objectId: noticeId,
+          details: {
+            serviceId: notice.service_id,
+            startsAt: new Date(notice.starts_at).toISOString(),
+            endsAt: new Date(notice.ends_at).toISOString(),
+            cancellationNoticeId: cancellationId,
+            ...(input.reason ? { reason: input.reason } : {}),
+          },
+        },
+      ],
+    };
+  });
+}
+
+/**
+ * Cancels a service's scheduled decommission before its date (R-21): the service carries on as if none had been
+ * announced. The decommission notices still standing are marked cancelled and a `decommission_cancelled` notice
+ * naming the newest of them is published and sent to the service's consumers, as the schedule was. A date already
+ * reached is refused like an ended service: the gateway has answered 410 since then and `runDue` carries it out.
+ */
+export async function cancelDecommission(
+  ctx: LifecycleContext,
+  serviceId: string,
+  input: { reason?: string },
+  actor: string,
+): Promise<void> {
+  const offset = ctx.settings.timezoneOffsetMinutes;
+  const local = (d: Date | string) =>
+    `${formatVietnamDateTime(new Date(d), offset)} (${utcOffsetLabel(offset)})`;
+  await ctx.registry.changes.run(async (trx, now) => {
+    const service = await trx
+      .selectFrom('services')
+      .select(['id', 'context', 'name', 'decommission_at', 'decommission_reason', 'decommissioned_at'])
+      .where('id', '=', serviceId)
+      .executeTakeFirst();
+    if (!service) throw new LgspError('CP_SERVICE_NOT_FOUND', serviceId);
+    const endedAt =
+      service.decommissioned_at ??
+      (service.decommission_at !== null && new Date(service.decommission_at).getTime() <= now.getTime()
+        ? service.decommission_at
+        : null);
+    if (endedAt !== null) {
+      const ended = local(endedAt);
+      throw new LgspError(
+        'CP_SERVICE_DECOMMISSIONED',
+        `Dịch vụ ${service.context} đã ngừng cung cấp lúc ${ended}, không huỷ được / the service ${service.context} ended at ${ended}: too late to cancel`,
+      );
+    }
+    const standing = await trx
+      .selectFrom('notices')
+      .select(['id', 'cancelled_at'])
+      .where('kind', '=', 'decommission')
+      .where('service_id', '=', serviceId)
+      .orderBy('published_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    if (service.decommission_at === null) {
+      const cancelled = standing.find((n) => n.cancelled_at !== null);
+      if (cancelled?.cancelled_at) {
+        const at = local(cancelled.cancelled_at);
+        throw new LgspError(
+          'CP_DECOMMISSION_CANCELLED',
+          `Lịch ngừng dịch vụ ${service.context} đã được huỷ lúc ${at} / the decommission of ${service.context} was cancelled at ${at}`,
+        );
+      }
+      throw new LgspError(
+        'CP_DECOMMISSION_NOT_SCHEDULED',
+        `Dịch vụ ${service.context} không có lịch ngừng cung cấp / ${service.context} has no scheduled end`,
+      );
+    }
+    const wasAt = new Date(service.decommission_at);
+    // The guard is in the UPDATE itself: a cancellation racing the date, or another cancellation, changes nothing.
+    const cleared = await trx
+      .updateTable('services')
+      .set({ decommission_at: null, decommission_reason: null, updated_at: now })
+      .where('id', '=', serviceId)
+      .where('decommission_at', '>', now)
+      .where('decommissioned_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    if (!cleared) throw new LgspError('CP_DECOMMISSION_NOT_SCHEDULED', serviceId);
+    const open = standing.filter((n) => n.cancelled_at === null).map((n) => n.id);
+    if (open.length > 0) {
+      await trx
+        .updateTable('notices')
+        .set({ cancelled_at: now, cancelled_by: actor })
+        .where('id', 'in', open)
+        .execute();
+    }
+    const when = local(wasAt);
+    const why = reasonText(input.reason);
+    const cancellationId = await publishNotice(
+      trx,
+      {
+        kind: 'decommission_cancelled',
+        serviceId,
+        startsAt: wasAt,
+        cancelsNoticeId: open[0] ?? null,
+        title: `Huỷ ngừng cung cấp dịch vụ ${service.context} / Service ${service.context} no longer ends`,
+        body:
+          `Dịch vụ "${service.name}" tiếp tục được cung cấp: lịch ngừng từ ${when} đã được huỷ.${why.vi} / ` +
+          `The service "${service.name}" carries on: its end at ${when} is cancelled.${why.en}`,
+      },
+      await versionIdsOf(trx, serviceId),
+      now,
+      actor,
+    );
+    return {
+      result: null,
+      events: [
+        {
+          actor,
+          action: 'service.decommission.cancel',
+          objectType: 'service',
+          objectId: serviceId,
+          details: {
+            at: wasAt.toISOString(),
+            scheduledReason: service.decommission_reason,
+            cancellationNoticeId: cancellationId,
+            ...(input.reason ? { reason: input.reason } : {}),
+          },
+        },
+      ],
+    };
+  });
+}

@@ -12,7 +12,12 @@ import type { Clock } from '../../core/clock.ts';
 import { VIETNAM_OFFSET_MINUTES } from '../../core/time.ts';
 import type { Store } from '../../store/port.ts';
 import type { Registry } from '../registry/index.ts';
-import { announceMaintenance, scheduleDecommission } from './announcements.ts';
+import {
+  announceMaintenance,
+  cancelDecommission,
+  cancelMaintenance,
+  scheduleDecommission,
+} from './announcements.ts';
 import { cancelSubscription, rotateCredential } from './credentials.ts';
 import { type DueReport, runDue } from './due.ts';
 import {
@@ -110,6 +115,17 @@ export class Lifecycle {
     actor: string,
   ): Promise<Notice> {
     return this.getNotice(await announceMaintenance(this.ctx, input, actor));
+  }
+
+  /** Cancels a scheduled decommission before its date; answers the service as it now stands. */
+  async cancelDecommission(serviceId: string, input: { reason?: string }, actor: string): Promise<Service> {
+    await cancelDecommission(this.ctx, serviceId, input, actor);
+    return this.ctx.registry.getService(serviceId);
+  }
+
+  /** Cancels a maintenance window that has not ended; answers the cancellation notice. */
+  async cancelMaintenance(noticeId: string, input: { reason?: string }, actor: string): Promise<Notice> {
+    return this.getNotice(await cancelMaintenance(this.ctx, noticeId, input, actor));
   }
 
   cancelSubscription(subscriptionId: string, actor: string): Promise<{ revokedCredentials: string[] }> {

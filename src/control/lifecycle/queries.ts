@@ -112,6 +112,8 @@ function toNotice(r: Selectable<Database['notices']>): Notice {
     startsAt: isoOrNull(r.starts_at),
     endsAt: isoOrNull(r.ends_at),
     publishedAt: isoOrNull(r.published_at)!,
+    cancelledAt: isoOrNull(r.cancelled_at),
+    cancelsNoticeId: r.cancels_notice_id,
   };
 }
 

@@ -17,6 +17,8 @@ const KINDS: Record<NoticeKind, { vi: string; en: string; color: string }> = {
   maintenance: { vi: 'Bảo trì', en: 'Maintenance', color: 'blue' },
   endpoint_change: { vi: 'Thay đổi địa chỉ kết nối', en: 'Endpoint change', color: 'purple' },
   announcement: { vi: 'Thông báo chung', en: 'Announcement', color: 'default' },
+  maintenance_cancelled: { vi: 'Huỷ bảo trì', en: 'Maintenance cancelled', color: 'green' },
+  decommission_cancelled: { vi: 'Huỷ ngừng cung cấp dịch vụ', en: 'Service end cancelled', color: 'green' },
 };
 
 /** One notice by id (where the Atom feed's entries link), not looked for in a page of the list. */
@@ -38,13 +40,33 @@ function NoticeCard({ notice }: { notice: Notice }) {
     <Card
       style={{ width: '100%' }}
       title={<Link to={`/portal/notices/${encodeURIComponent(notice.id)}`}>{notice.title}</Link>}
-      extra={<ColourTag color={kind.color}>{t(kind.vi, kind.en)}</ColourTag>}
+      extra={
+        <Space size={4}>
+          {notice.cancelledAt ? (
+            <ColourTag color="default">
+              {t('Đã huỷ', 'Cancelled')} {formatDateTime(notice.cancelledAt)}
+            </ColourTag>
+          ) : null}
+          <ColourTag color={kind.color}>{t(kind.vi, kind.en)}</ColourTag>
+        </Space>
+      }
     >
       <Typography.Paragraph type="secondary">
         {t('Đăng lúc', 'Published')} {formatDateTime(notice.publishedAt)}
         {notice.startsAt ? ` · ${t('từ', 'from')} ${formatDateTime(notice.startsAt)}` : ''}
         {notice.endsAt ? ` ${t('đến', 'to')} ${formatDateTime(notice.endsAt)}` : ''}
       </Typography.Paragraph>
+      {notice.cancelledAt ? (
+        <Alert
+          type="success"
+          showIcon
+          style={{ marginBottom: 12 }}
+          title={t(
+            `Lịch này đã được huỷ lúc ${formatDateTime(notice.cancelledAt)}; thông báo huỷ được đăng riêng.`,
+            `This schedule was cancelled at ${formatDateTime(notice.cancelledAt)}; the cancellation is a notice of its own.`,
+          )}
+        />
+      ) : null}
       <Typography.Paragraph style={{ whiteSpace: 'pre-wrap' }}>{notice.body}</Typography.Paragraph>
     </Card>
   );

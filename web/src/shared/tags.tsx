@@ -111,13 +111,15 @@ const NOTICE_KINDS: Record<string, { vi: string; en: string }> = {
   maintenance: { vi: 'Bảo trì', en: 'Maintenance' },
   endpoint_change: { vi: 'Đổi địa chỉ kết nối', en: 'Endpoint change' },
   announcement: { vi: 'Thông báo', en: 'Announcement' },
+  maintenance_cancelled: { vi: 'Huỷ bảo trì', en: 'Maintenance cancelled' },
+  decommission_cancelled: { vi: 'Huỷ ngừng dịch vụ', en: 'Decommission cancelled' },
 };
 
 export function NoticeKindTag({ kind }: { kind: string }) {
   const t = useT();
   const known = NOTICE_KINDS[kind];
   return (
-    <ColourTag color={kind === 'decommission' ? 'red' : 'blue'}>
+    <ColourTag color={kind === 'decommission' ? 'red' : kind.endsWith('_cancelled') ? 'green' : 'blue'}>
       {known ? t(known.vi, known.en) : kind}
     </ColourTag>
   );

@@ -1,4 +1,4 @@
-import { StopOutlined, TeamOutlined } from '@ant-design/icons';
+import { CloseCircleOutlined, StopOutlined, TeamOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Drawer, Form, Input, Modal, Table, Tabs, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
@@ -7,6 +7,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDate, formatDateTime } from '../../shared/time.ts';
+import { CancelAnnouncementDialog } from '../components/cancel-dialog.tsx';
 import { EmptyState } from '../components/page.tsx';
 import { RegistryName } from '../components/registry-names.tsx';
 import { pickedVietnamTimeToIso, ReviewDateTimePicker } from '../components/review-datetime.tsx';
@@ -180,10 +181,17 @@ function ConsumersReport({ version }: { version: Version }) {
   );
 }
 
+/** A scheduled end that may still be cancelled (R-21): its date has not come. */
+function endCancellable(s: Service): boolean {
+  return !s.decommissionedAt && !!s.decommissionAt && Date.parse(s.decommissionAt) > Date.now();
+}
+
 function Decommission() {
   const t = useT();
+  const { message } = App.useApp();
   const isAdmin = useIsOperatorAdmin();
   const [target, setTarget] = useState<Service | null>(null);
+  const [cancelling, setCancelling] = useState<Service | null>(null);
   const list = useServerList<Service>((request) => api.call('listServices', { query: request }));
   return (
     <>
@@ -208,7 +216,11 @@ function Decommission() {
                 {
                   title: t('Thao tác', 'Action'),
                   render: (_: unknown, s: Service) =>
-                    s.decommissionAt || s.decommissionedAt ? null : (
+                    endCancellable(s) ? (
+                      <Button icon={<CloseCircleOutlined />} onClick={() => setCancelling(s)}>
+                        {t('Huỷ lịch ngừng', 'Cancel the end')}
+                      </Button>
+                    ) : s.decommissionAt || s.decommissionedAt ? null : (
                       <Button danger icon={<StopOutlined />} onClick={() => setTarget(s)}>
                         {t('Ngừng dịch vụ', 'Decommission')}
                       </Button>
@@ -218,6 +230,27 @@ function Decommission() {
             : []),
         ]}
       />
+      {cancelling && (
+        <CancelAnnouncementDialog
+          title={t(`Huỷ lịch ngừng dịch vụ ${cancelling.name}`, `Cancel the end of ${cancelling.name}`)}
+          explanation={t(
+            `Dịch vụ sẽ tiếp tục được cung cấp sau ${formatDateTime(cancelling.decommissionAt)}: thông báo ngừng được đánh dấu đã huỷ và một thông báo huỷ được đăng công khai, gửi tới các bên đang khai thác (R-21).`,
+            `The service will carry on after ${formatDateTime(cancelling.decommissionAt)}: the decommission notice is marked cancelled and a cancellation notice is published and sent to its consumers (R-21).`,
+          )}
+          okText={t('Huỷ lịch ngừng', 'Cancel the end')}
+          onConfirm={async (reason) => {
+            await api.call('cancelServiceDecommission', {
+              params: { id: cancelling.id },
+              body: reason ? { reason } : {},
+            });
+            message.success(t('Đã huỷ lịch ngừng dịch vụ', 'Decommission cancelled'));
+          }}
+          onClose={(changed) => {
+            setCancelling(null);
+            if (changed) list.reload();
+          }}
+        />
+      )}
       {target && (
         <DecommissionDialog
           service={target}

@@ -76,8 +76,8 @@ export function MaintenanceScreen() {
       <Space orientation="vertical" style={{ width: '100%', maxWidth: 720 }}>
         <Typography.Paragraph type="secondary">
           {t(
-            'Thông báo được đăng công khai trên cổng thông tin và gửi tới các bên khai thác. Thời điểm bắt đầu phải cách bây giờ ít nhất số giờ báo trước tối thiểu của nền tảng (mặc định 24 giờ, R-24). Giờ nhập là giờ Việt Nam.',
-            'The notice is published on the portal and sent to consumers. The start must be at least the platform’s minimum notice from now (24 hours by default, R-24). Times are Vietnam time.',
+            'Thông báo được đăng công khai trên cổng thông tin và gửi tới các bên khai thác. Thời điểm bắt đầu phải cách bây giờ ít nhất số giờ báo trước tối thiểu của nền tảng (mặc định 24 giờ, R-24). Giờ nhập là giờ Việt Nam. Lịch đã đăng mà chưa kết thúc được huỷ ở trang Thông báo.',
+            'The notice is published on the portal and sent to consumers. The start must be at least the platform’s minimum notice from now (24 hours by default, R-24). Times are Vietnam time. A window announced and not yet over is cancelled from the Notices page.',
           )}
         </Typography.Paragraph>
         {announced && (

@@ -1,0 +1,245 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ManualClock } from '../src/core/clock.ts';
+import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
+import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
+import { seedProvince } from './helpers/seed.ts';
+import { storeKinds } from './helpers/stores.ts';
+import { startUpstream } from './helpers/upstream.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies in assertions
+type Json = Record<string, any>;
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * Cancelling an announced maintenance window and a scheduled decommission through the admin API (R-21, R-24):
+ * the gateway serves again at once, the parties told are told of the cancellation (a notice, the Atom feed, the
+ * outbox), each cancellation is audited, and what cannot be cancelled is refused with its own code.
+ */
+for (const kind of storeKinds) {
+  describe(`cancelling announcements on ${kind}: maintenance windows and decommissions (R-21, R-24)`, () => {
+    const clock = new ManualClock(Date.now());
+    let g: Awaited<ReturnType<typeof startGatewayHarness>>;
+    let upstream: Awaited<ReturnType<typeof startUpstream>>;
+    let seed: Awaited<ReturnType<typeof seedProvince>>;
+    let h: AdminHarness;
+    /** The operator's calls, signed in afresh: the clock jumps days ahead, past any session. */
+    const a = {
+      async call(method: string, url: string, body?: unknown, options: { token?: null } = {}) {
+        const token = options.token === null ? null : (await h.accounts.login('admin', TEST_PASSWORD)).token;
+        return h.call(method, url, body, { token });
+      },
+      counts: () => h.counts(),
+      get lifecycle() {
+        return h.lifecycle;
+      },
+    };
+
+    const callDancu = async () => {
+      await g.snapshots.refresh();
+      const token = await getToken(g.url, seed.credential.consumerKey, seed.credential.consumerSecret);
+      return fetch(`${g.url}/dancu/1.0/congdan/1`, { headers: { authorization: `Bearer ${token}` } });
+    };
+    const audited = async (action: string, objectId: string) =>
+      g.store.db
+        .selectFrom('audit_events')
+        .select(['actor', 'details'])
+        .where('action', '=', action)
+        .where('object_id', '=', objectId)
+        .execute();
+    const queuedFor = async (email: string) =>
+      (
+        await g.store.db
+          .selectFrom('notifications')
+          .select(['event_type', 'subject', 'payload'])
+          .where('recipient', '=', email)
+          .execute()
+      ).map((n) => ({ type: n.event_type, subject: n.subject, payload: n.payload as Json }));
+    const refused = (res: { statusCode: number; json(): unknown }, status: number, code: string) => {
+      assert.equal(res.statusCode, status, JSON.stringify(res.json()));
+      assert.equal((res.json() as Json)['code'], code);
+    };
+
+    before(async () => {
+      upstream = await startUpstream();
+      g = await startGatewayHarness(kind, { clock });
+      seed = await seedProvince(g, upstream.url);
+      h = await openAdminHarness(kind, { shared: { store: g.store, registry: g.registry, clock } });
+    });
+    after(async () => {
+      await h.dispose();
+      await g.close();
+      await upstream.close();
+    });
+
+    test('a maintenance window under way is cancelled: the gateway serves again, the parties are told, it is audited', async () => {
+      const start = clock.nowMs() + 25 * HOUR;
+      const announced = await a.call('POST', '/api/v1/maintenance', {
+        serviceId: seed.dancu.id,
+        startsAt: new Date(start).toISOString(),
+        endsAt: new Date(start + 2 * HOUR).toISOString(),
+        title: 'Bảo trì CSDL dân cư / Population database maintenance',
+        body: 'Nâng cấp máy chủ / Server upgrade',
+      });
+      assert.equal(announced.statusCode, 201, announced.body);
+      const noticeId = (announced.json() as Json)['id'] as string;
+
+      clock.set(start + 10 * 60_000);
+      const during = await callDancu();
+      assert.equal(during.status, 503, 'inside the announced window');
+
+      const cancelled = await a.call('POST', `/api/v1/maintenance/${noticeId}/cancel`, {
+        reason: 'Nhập nhầm ngày / wrong date typed',
+      });
+      assert.equal(cancelled.statusCode, 200, cancelled.body);
+      const cancellation = cancelled.json() as Json;
+      assert.equal(cancellation['kind'], 'maintenance_cancelled');
+      assert.equal(cancellation['cancelsNoticeId'], noticeId);
+      assert.equal(cancellation['serviceId'], seed.dancu.id);
+      assert.match(cancellation['title'], /^Huỷ lịch bảo trì: .* \/ Maintenance cancelled: /);
+      // Vietnamese first, the window in Vietnam time, the reason published.
+      assert.match(
+        cancellation['body'],
+        /^Lịch bảo trì \d\d\/\d\d\/\d{4} \d\d:\d\d – .*\(UTC\+07:00\).*đã được huỷ/,
+      );
+      assert.match(cancellation['body'], /Lý do: Nhập nhầm ngày/);
+
+      assert.equal((await callDancu()).status, 200, 'served again inside the former window');
+
+      const listed = await a.call('GET', '/api/v1/notices?kind=maintenance');
+      const original = ((listed.json() as Json)['items'] as Json[]).find((n) => n['id'] === noticeId)!;
+      assert.ok(original['cancelledAt'], 'the original notice is marked cancelled');
+      assert.equal(original['cancelsNoticeId'], null);
+
+      const feed = await a.call('GET', '/api/v1/public/notices.atom', undefined, { token: null });
+      assert.equal(feed.statusCode, 200);
+      assert.match(feed.body, /<title type="text">\[Đã huỷ \/ Cancelled\] Bảo trì CSDL dân cư/);
+      assert.match(
+        feed.body,
+        /<category term="maintenance_cancelled" label="Huỷ bảo trì \/ Maintenance cancelled"\/>/,
+      );
+
+      const told = (await queuedFor('stp@angiang.gov.vn')).filter(
+        (n) => n.type === 'notice.maintenance_cancelled',
+      );
+      assert.equal(told.length, 1, 'the subscriber told of the announcement is told of the cancellation');
+      assert.equal(told[0]!.payload['cancelsNoticeId'], noticeId);
+
+      const events = await audited('maintenance.cancel', noticeId);
+      assert.equal(events.length, 1);
+      assert.equal((events[0]!.details as Json)['cancellationNoticeId'], cancellation['id']);
+      assert.equal((events[0]!.details as Json)['reason'], 'Nhập nhầm ngày / wrong date typed');
+
+      refused(
+        await a.call('POST', `/api/v1/maintenance/${noticeId}/cancel`, {}),
+        409,
+        'CP_MAINTENANCE_CANCELLED',
+      );
+    });
+
+    test('refused: an unknown id, a notice that is no window, a window that has ended — and nothing is written', async () => {
+      refused(
+        await a.call('POST', '/api/v1/maintenance/ntc_0000000000000000000000000/cancel', {}),
+        404,
+        'CP_MAINTENANCE_NOT_FOUND',
+      );
+      const start = clock.nowMs() + 25 * HOUR;
+      const announced = await a.call('POST', '/api/v1/maintenance', {
+        serviceId: null,
+        startsAt: new Date(start).toISOString(),
+        endsAt: new Date(start + HOUR).toISOString(),
+        title: 'Bảo trì toàn hệ thống / Platform maintenance',
+        body: 'Nâng cấp / Upgrade',
+      });
+      const noticeId = (announced.json() as Json)['id'] as string;
+      clock.set(start + 2 * HOUR);
+      const before = await a.counts();
+      const ended = await a.call('POST', `/api/v1/maintenance/${noticeId}/cancel`, {});
+      refused(ended, 409, 'CP_MAINTENANCE_ENDED');
+      assert.match((ended.json() as Json)['detail'], /đã kết thúc/);
+      assert.deepEqual(await a.counts(), before, 'a refusal changes nothing');
+      // A notice of another kind is not a window.
+      const cancellation = (
+        (await a.call('GET', '/api/v1/notices?kind=maintenance_cancelled')).json() as Json
+      )['items'][0] as Json;
+      refused(
+        await a.call('POST', `/api/v1/maintenance/${cancellation['id']}/cancel`, {}),
+        404,
+        'CP_MAINTENANCE_NOT_FOUND',
+      );
+    });
+
+    test('a scheduled decommission is cancelled before its date: the service carries on past it, the consumers are told', async () => {
+      const at = clock.nowMs() + 61 * DAY;
+      const scheduled = await a.call('POST', `/api/v1/services/${seed.dancu.id}/decommission`, {
+        at: new Date(at).toISOString(),
+        reason: 'Chuyển sang CSDL quốc gia',
+      });
+      assert.equal(scheduled.statusCode, 200, scheduled.body);
+      const cancelled = await a.call('POST', `/api/v1/services/${seed.dancu.id}/cancel-decommission`, {
+        reason: 'Quyết định lùi lại / postponed',
+      });
+      assert.equal(cancelled.statusCode, 200, cancelled.body);
+      assert.equal((cancelled.json() as Json)['decommissionAt'], null);
+
+      const notices = ((await a.call('GET', `/api/v1/notices?serviceId=${seed.dancu.id}`)).json() as Json)[
+        'items'
+      ] as Json[];
+      const announcement = notices.find((n) => n['kind'] === 'decommission')!;
+      const cancellation = notices.find((n) => n['kind'] === 'decommission_cancelled')!;
+      assert.ok(announcement['cancelledAt'], 'the decommission notice is marked cancelled');
+      assert.equal(cancellation['cancelsNoticeId'], announcement['id']);
+      assert.match(
+        cancellation['body'],
+        /^Dịch vụ "Tra cứu công dân" tiếp tục được cung cấp: lịch ngừng từ .* đã được huỷ\. Lý do: Quyết định lùi lại/,
+      );
+
+      const told = (await queuedFor('stp@angiang.gov.vn')).filter(
+        (n) => n.type === 'notice.decommission_cancelled',
+      );
+      assert.equal(told.length, 1, 'the consumer told of the end is told it is cancelled');
+      assert.match(told[0]!.subject, /Huỷ ngừng cung cấp dịch vụ dancu/);
+
+      const events = await audited('service.decommission.cancel', seed.dancu.id);
+      assert.equal(events.length, 1);
+      assert.equal((events[0]!.details as Json)['at'], new Date(at).toISOString());
+      assert.equal((events[0]!.details as Json)['scheduledReason'], 'Chuyển sang CSDL quốc gia');
+
+      refused(
+        await a.call('POST', `/api/v1/services/${seed.dancu.id}/cancel-decommission`, {}),
+        409,
+        'CP_DECOMMISSION_CANCELLED',
+      );
+
+      clock.set(at + HOUR);
+      assert.equal((await callDancu()).status, 200, 'served past the former date');
+      assert.deepEqual((await a.lifecycle.runDue()).decommissionedServices, [], 'nothing falls due');
+    });
+
+    test('refused: an unknown service, one with no end scheduled, one whose date has come', async () => {
+      refused(
+        await a.call('POST', '/api/v1/services/svc_0000000000000000000000000/cancel-decommission', {}),
+        404,
+        'CP_SERVICE_NOT_FOUND',
+      );
+      refused(
+        await a.call('POST', `/api/v1/services/${seed.thue.id}/cancel-decommission`, {}),
+        409,
+        'CP_DECOMMISSION_NOT_SCHEDULED',
+      );
+      const at = clock.nowMs() + 60 * DAY + 60_000;
+      await a.call('POST', `/api/v1/services/${seed.thue.id}/decommission`, {
+        at: new Date(at).toISOString(),
+        reason: 'Hết nhu cầu',
+      });
+      clock.set(at);
+      const before = await a.counts();
+      const late = await a.call('POST', `/api/v1/services/${seed.thue.id}/cancel-decommission`, {});
+      refused(late, 409, 'CP_SERVICE_DECOMMISSIONED');
+      assert.match((late.json() as Json)['detail'], /không huỷ được/);
+      assert.deepEqual(await a.counts(), before, 'a refusal changes nothing');
+    });
+  });
+}
