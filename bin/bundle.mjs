@@ -110,7 +110,7 @@ export function isFresh(name) {
 
 /** The app bundle's file for an entry (`src/cli/main.ts` → its URL), or null when the sources must be used. */
 export function freshApp(entry) {
-  return isFresh('app') ? pathToFileURL(join(OUT, 'app', entry.replace(/\.ts$/, '') + '.mjs')).href : null;
+  return isFresh('app') ? pathToFileURL(join(OUT, 'app', `${entry.replace(/\.ts$/, '')}.mjs`)).href : null;
 }
 
 /**
