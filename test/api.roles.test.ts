@@ -1544,6 +1544,62 @@ const ROUTES: Row[] = [
       },
     ],
   },
+  // ── Sign-in history (docs/security.md §2.14): administrators and auditors read all; everyone their own ──────
+  {
+    route: 'GET /api/v1/sign-ins',
+    cases: () => [
+      { as: 'agencyA', path: '/api/v1/sign-ins', status: 403 },
+      { as: 'reviewer', path: '/api/v1/sign-ins', status: 403 },
+      {
+        as: 'auditor',
+        path: '/api/v1/sign-ins?username=agencyA',
+        status: 200,
+        check: (b) => {
+          assert.ok(b['items'].length >= 2, 'agencyA signed in twice');
+          for (const s of b['items'] as Json[]) {
+            assert.equal(s['username'], 'agencyA');
+            assert.deepEqual(Object.keys(s).sort(), [
+              'address',
+              'at',
+              'id',
+              'method',
+              'outcome',
+              'reason',
+              'userAgent',
+              'userId',
+              'username',
+            ]);
+          }
+        },
+      },
+      { as: 'admin', path: '/api/v1/sign-ins?outcome=success', status: 200 },
+    ],
+  },
+  {
+    route: 'GET /api/v1/me/sign-ins',
+    cases: () => [
+      {
+        as: 'agencyA',
+        path: '/api/v1/me/sign-ins?limit=100',
+        status: 200,
+        check: (b) => {
+          assert.ok(b['items'].length >= 2, 'agencyA’s own sign-ins');
+          const names = new Set((b['items'] as Json[]).map((s) => s['username']));
+          assert.deepEqual([...names], ['agencyA'], 'only its own');
+        },
+      },
+      {
+        as: 'auditor',
+        path: '/api/v1/me/sign-ins',
+        status: 200,
+        check: (b) =>
+          assert.ok(
+            (b['items'] as Json[]).every((s) => s['username'] === 'auditor'),
+            'its own',
+          ),
+      },
+    ],
+  },
   // ── Users: administrators manage accounts; auditors may list them ─────────────────────────────────────────
   {
     route: 'GET /api/v1/users',

@@ -425,6 +425,26 @@ for (const kind of storeKinds) {
       assert.equal(replay.headers.location, '/?signin_error=invalid_response');
     });
 
+    test('the sign-in history holds each SSO sign-in and refusal with its reason; never a code, a cookie or the secret', async () => {
+      const rows = await h.store.db.selectFrom('sign_ins').selectAll().where('method', '=', 'oidc').execute();
+      const success = rows.find((r) => r.outcome === 'success' && r.username === 'nguyen.van.a');
+      assert.ok(success?.user_id, 'the agency user’s SSO sign-in, with its account');
+      for (const reason of ['no_matching_rule', 'organization_unknown']) {
+        const refused = rows.find((r) => r.reason === reason);
+        assert.equal(refused?.outcome, 'oidc_refused', reason);
+        assert.ok(refused?.username, `${reason}: the provider named the person`);
+        assert.equal(refused?.user_id, null, `${reason}: no account`);
+      }
+      for (const reason of ['provider_denied', 'signin_expired', 'invalid_response']) {
+        const refused = rows.find((r) => r.reason === reason);
+        assert.equal(refused?.outcome, 'oidc_refused', reason);
+        assert.equal(refused?.username, null, `${reason}: refused before anyone was named`);
+      }
+      const stored = JSON.stringify(rows);
+      assert.equal(stored.includes(CLIENT_SECRET), false, 'no client secret');
+      assert.equal(/lgsp_|code=|state=/.test(stored), false, 'no token, code or state');
+    });
+
     test('signing out ends the session here and names the provider’s end-session URL', async () => {
       const session = cookieFrom(await signIn('agency-a'), 'lgsp_session')!;
       const csrf = (await asConsole('GET', '/api/v1/auth/session', session.value)).json().csrfToken;

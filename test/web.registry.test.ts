@@ -503,6 +503,52 @@ describe('the console: registry and traffic screens', () => {
     }
   });
 
+  test('sign-in history: the operator reads who signed in, how, from where and what was refused; never a password', async () => {
+    // The users test above made them: API sign-ins that failed, a lock, successes; the browser's own console one.
+    await page.getByRole('navigation').getByRole('link', { name: 'Người dùng', exact: true }).click();
+    await page.getByRole('heading', { name: 'Người dùng' }).waitFor();
+    await page.getByRole('tab', { name: 'Lịch sử đăng nhập' }).click();
+    const row = (text: string | RegExp) => page.getByRole('row').filter({ hasText: text });
+    await row('kiemtoan.khoa').first().waitFor();
+    const locked = row('kiemtoan.khoa').filter({ hasText: 'Đang bị khoá' });
+    assert.ok((await locked.count()) >= 1, 'the refused attempt while locked');
+    await locked.first().getByText('Mật khẩu (API, CLI)', { exact: true }).waitFor();
+    await row('kiemtoan.khoa').filter({ hasText: 'Sai mật khẩu' }).first().waitFor();
+    // The browser's own sign-in: the console, a success, its time in Vietnam time and its address.
+    const own = row('admin').filter({ hasText: 'Bảng điều khiển' }).first();
+    await own.getByText('Thành công', { exact: true }).waitFor();
+    await own.getByText(/^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/).waitFor();
+    await own.getByText('127.0.0.1', { exact: true }).waitFor();
+    const html = await page.content();
+    for (const secret of ['sai-mat-khau', 'mat-khau-kiem-toan-1', WEB_ADMIN_PASSWORD]) {
+      assert.equal(html.includes(secret), false, `no password on the page: ${secret}`);
+    }
+    await accessible('users-sign-ins');
+
+    // Filtered by outcome: only the locked attempts remain.
+    await page.getByLabel('Kết quả').click();
+    await pickOption(page, 'Đang bị khoá');
+    await page.getByRole('button', { name: 'Lọc', exact: true }).click();
+    await row('Thành công').first().waitFor({ state: 'detached' });
+    // The accounts tab stays in the page, hidden: read the history's own panel.
+    const outcomes = await page
+      .getByRole('tabpanel', { name: 'Lịch sử đăng nhập' })
+      .locator('tbody tr')
+      .allTextContents();
+    assert.ok(outcomes.length >= 1, 'the locked attempts');
+    assert.ok(
+      outcomes.every((text) => text.includes('Đang bị khoá')),
+      `only locked attempts: ${outcomes.join(' | ')}`,
+    );
+
+    // Each person sees their own last sign-ins on the change-password page.
+    await page.goto('/password');
+    await page.getByRole('heading', { name: 'Các lần đăng nhập gần đây của bạn' }).waitFor();
+    await row('Bảng điều khiển').first().getByText('Thành công', { exact: true }).waitFor();
+    assert.equal(await row('kiemtoan.khoa').count(), 0, 'only their own');
+    await accessible('my-sign-ins');
+  });
+
   test('the other registry screens list what was seeded, accessible', async () => {
     const screens: Array<[menu: string, heading: string, shows: string | RegExp, name: string]> = [
       ['Dịch vụ', 'Dịch vụ chia sẻ dữ liệu', 'Tra cứu mã số thuế', 'services'],

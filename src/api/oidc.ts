@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { type Accounts, type ConsoleSession, OidcSignInRefused } from '../control/accounts.ts';
+import type { SignInClient } from '../control/sign-ins.ts';
 import type { Config } from '../core/config.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { EgressPolicy } from '../net/egress.ts';
@@ -42,6 +43,8 @@ export class SignInFailed extends Error {
   constructor(
     readonly reason: SignInError,
     override readonly cause?: unknown,
+    /** Who was refused, once the provider named them (for the sign-in history); null before that. */
+    readonly account: { username: string; userId: string | null } | null = null,
   ) {
     super(`OIDC sign-in failed: ${reason}`);
     this.name = 'SignInFailed';
@@ -226,7 +229,12 @@ export class OidcSignIn {
    * those of the UserInfo endpoint — are mapped by the rules, and the local user is created or updated and signed
    * in. Every refusal is a `SignInFailed` with the reason the console shows.
    */
-  async complete(rawQuery: string, flowCookie: string | null, nowMs: number): Promise<ConsoleSession> {
+  async complete(
+    rawQuery: string,
+    flowCookie: string | null,
+    nowMs: number,
+    signingIn: SignInClient = { address: '' },
+  ): Promise<ConsoleSession> {
     if (!this.enabled) throw new SignInFailed('oidc_not_configured');
     const params = new URLSearchParams(rawQuery);
     if (params.has('error')) throw new SignInFailed('provider_denied', params.get('error'));
@@ -260,24 +268,27 @@ export class OidcSignIn {
       if (err instanceof SignInFailed) throw err;
       throw new SignInFailed(isNetworkError(err) ? 'provider_unavailable' : 'invalid_response', err);
     }
-    const mapped = mapClaims(this.config.oidc.rules, claims);
-    if (!mapped) throw new SignInFailed('no_matching_rule');
     const name = textValues(claimValue(claims, this.config.oidc.usernameClaim))[0];
     const email = textValues(claims['email'])[0];
     const username = localUsername(name ?? email ?? String(claims['sub']));
+    const mapped = mapClaims(this.config.oidc.rules, claims);
+    if (!mapped) throw new SignInFailed('no_matching_rule', undefined, { username, userId: null });
     const displayName = (textValues(claims['name'])[0] ?? name ?? email ?? username).slice(0, 200);
     try {
-      return await this.deps.accounts.signInWithOidc({
-        issuer: String(claims['iss']),
-        subject: String(claims['sub']),
-        username,
-        displayName,
-        role: mapped.role,
-        organizationCode: mapped.organizationCode,
-      });
+      return await this.deps.accounts.signInWithOidc(
+        {
+          issuer: String(claims['iss']),
+          subject: String(claims['sub']),
+          username,
+          displayName,
+          role: mapped.role,
+          organizationCode: mapped.organizationCode,
+        },
+        signingIn,
+      );
     } catch (err) {
       if (err instanceof OidcSignInRefused) {
-        throw new SignInFailed(err.reason, err);
+        throw new SignInFailed(err.reason, err, err.account ?? { username, userId: null });
       }
       throw err;
     }

@@ -3,11 +3,16 @@ import { promisify } from 'node:util';
 import type { Static } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import {
+  type OwnSignInQuery,
   PASSWORD_MIN_LENGTH,
   type PageOf,
   type PasswordReset,
   type Role,
   type Session,
+  type SignInMethod,
+  type SignInOutcome,
+  type SignInPage,
+  type SignInQuery,
   type User,
   type UserListItem,
   type UserQuery,
@@ -22,6 +27,7 @@ import { byColumn, matchesAny, ordering, pageOf } from '../store/paging.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import { auditOf, runChange } from './change.ts';
 import { requireOrganization } from './registry/organizations.ts';
+import { pageSignIns, recordSignIn, type SignInAttempt, type SignInClient } from './sign-ins.ts';
 
 const audit = auditOf('user');
 
@@ -220,9 +226,14 @@ export class Accounts {
    * the store (so a restart does not lift a block); once either is blocked every attempt — the right password too
    * — is refused with 429 API_LOGIN_LOCKED and Retry-After, before the password is checked.
    */
-  async login(username: string, password: string, address = ''): Promise<Session> {
-    const row = await this.checkPassword(username, password, address);
-    const { token, expiresAt } = await this.openSession(row.id, 'bearer', 'password');
+  async login(username: string, password: string, client: SignInClient | string = ''): Promise<Session> {
+    const from = clientOf(client);
+    const row = await this.checkPassword(username, password, from, 'password');
+    const { token, expiresAt } = await this.openSession(row.id, 'bearer', 'password', {
+      username,
+      method: 'password',
+      client: from,
+    });
     return {
       token,
       expiresAt: expiresAt.toISOString(),
@@ -236,17 +247,36 @@ export class Accounts {
    * is a console one — accepted only from the `lgsp_session` cookie, never as a bearer token, so its unsafe calls
    * always pass the CSRF check.
    */
-  async openConsoleSession(username: string, password: string, address = ''): Promise<ConsoleSession> {
-    const row = await this.checkPassword(username, password, address);
+  async openConsoleSession(
+    username: string,
+    password: string,
+    client: SignInClient | string = '',
+  ): Promise<ConsoleSession> {
+    const from = clientOf(client);
+    const row = await this.checkPassword(username, password, from, 'console');
     return {
-      ...(await this.openSession(row.id, 'console', 'password')),
+      ...(await this.openSession(row.id, 'console', 'password', {
+        username,
+        method: 'console',
+        client: from,
+      })),
       user: toUser(row),
       mustChangePassword: row.must_change_password,
     };
   }
 
-  /** The user row when the password is right and the user may sign in; else counts a failure and throws. */
-  private async checkPassword(username: string, password: string, address: string) {
+  /**
+   * The user row when the password is right and the user may sign in; else counts a failure and throws. A sign-in
+   * (`method` given) records a refusal in the sign-in history, with the counters; a password change checking the
+   * current password (`method` null) is not a sign-in and records none.
+   */
+  private async checkPassword(
+    username: string,
+    password: string,
+    client: SignInClient,
+    method: SignInMethod | null,
+  ) {
+    const address = client.address;
     const nowMs = this.clock.nowMs();
     const userSubject = `user:${username}`;
     const throttled = await this.store.db
@@ -256,6 +286,19 @@ export class Accounts {
       .execute();
     const blockedUntilMs = Math.max(0, ...throttled.map((t) => new Date(t.blocked_until).getTime()));
     if (blockedUntilMs > nowMs) {
+      if (method) {
+        // Who was refused, when the name is an account's; the answer is the same whether it is or not.
+        const known = await this.store.db
+          .selectFrom('users')
+          .select('id')
+          .where('username', '=', username)
+          .executeTakeFirst();
+        await recordSignIn(
+          this.store.db,
+          { username, userId: known?.id ?? null, method, outcome: 'locked', client },
+          new Date(nowMs),
+        );
+      }
       const retryAfterSeconds = Math.ceil((blockedUntilMs - nowMs) / 1000);
       throw new LgspError(
         'API_LOGIN_LOCKED',
@@ -272,7 +315,20 @@ export class Accounts {
     // not tell which names exist. A disabled user fails alike: the answer does not say the account exists.
     const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
     if (!row || !ok || row.disabled_at !== null) {
-      await this.loginFailed(userSubject, address, nowMs);
+      // What the history says; the answer below says none of it (the same for every failure).
+      const outcome: SignInOutcome = !row
+        ? 'unknown_user'
+        : row.disabled_at !== null
+          ? 'disabled'
+          : row.password_hash === null
+            ? 'password_not_set'
+            : 'wrong_password';
+      await this.loginFailed(
+        userSubject,
+        address,
+        nowMs,
+        method ? { username, userId: row?.id ?? null, method, outcome, client } : null,
+      );
       throw new LgspError('API_LOGIN_FAILED');
     }
     // A success forgets the username's failures, not the address's (one known password must not wipe a spray).
@@ -287,28 +343,58 @@ export class Accounts {
     userId: string,
     kind: 'bearer' | 'console',
     signedInWith: 'password' | 'oidc',
+    signIn: Pick<SignInAttempt, 'username' | 'method' | 'client'>,
   ): Promise<{ token: string; expiresAt: Date }> {
     const nowMs = this.clock.nowMs();
     const token = `lgsp_${newSecret()}`;
     const expiresAt = new Date(nowMs + this.sessionTtlHours * 3_600_000);
-    await this.store.db
-      .insertInto('sessions')
-      .values({
-        token_sha256: sha256Hex(token),
-        user_id: userId,
-        created_at: new Date(nowMs),
-        expires_at: expiresAt,
-        kind,
-        signed_in_with: signedInWith,
-      })
-      .execute();
+    // The session and its line in the sign-in history, together: no session without its record.
+    await this.store.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('sessions')
+        .values({
+          token_sha256: sha256Hex(token),
+          user_id: userId,
+          created_at: new Date(nowMs),
+          expires_at: expiresAt,
+          kind,
+          signed_in_with: signedInWith,
+        })
+        .execute();
+      await recordSignIn(trx, { ...signIn, userId, outcome: 'success' }, new Date(nowMs));
+    });
     return { token, expiresAt };
   }
 
+  /**
+   * Records an attempt the accounts did not see through (a single sign-on the platform refused before or after
+   * asking the accounts: the provider denied it, no claim rule matched, the user is disabled).
+   */
+  async recordSignIn(attempt: SignInAttempt): Promise<void> {
+    await recordSignIn(this.store.db, attempt, new Date(this.clock.nowMs()));
+  }
+
+  /** One page of the sign-in history (operators, auditors), newest first. */
+  async pageSignIns(query: SignInQuery): Promise<SignInPage> {
+    return pageSignIns(this.store.db, query);
+  }
+
+  /** One page of the user's own sign-in history: attempts on their account, newest first. */
+  async pageOwnSignIns(userId: string, query: OwnSignInQuery): Promise<SignInPage> {
+    return pageSignIns(this.store.db, query, userId);
+  }
+
   /** Counts a failed sign-in for the username and the address, and blocks either when it has failed too often. */
-  private async loginFailed(userSubject: string, address: string, nowMs: number): Promise<void> {
+  private async loginFailed(
+    userSubject: string,
+    address: string,
+    nowMs: number,
+    signIn: SignInAttempt | null,
+  ): Promise<void> {
     const now = new Date(nowMs);
     await this.store.db.transaction().execute(async (trx) => {
+      // The refusal in the sign-in history, with the counters it bumped.
+      if (signIn) await recordSignIn(trx, signIn, now);
       for (const [subject, policy] of [
         [userSubject, this.userPolicy],
         [`addr:${address}`, this.addressPolicy],
@@ -385,7 +471,7 @@ export class Accounts {
     const problem = passwordProblem(input.newPassword, 'newPassword');
     if (problem) throw new LgspError('API_VALIDATION_FAILED', problem);
     try {
-      await this.checkPassword(user.username, input.currentPassword, address);
+      await this.checkPassword(user.username, input.currentPassword, { address }, null);
     } catch (err) {
       // Not 401: the session is fine, only the password typed is wrong (a 401 would sign the console out).
       if (err instanceof LgspError && err.code === 'API_LOGIN_FAILED')
@@ -548,7 +634,10 @@ export class Accounts {
    * chose on every later one (both audited), then a console session is opened. The organization is named by its
    * official code (e.g. `000.00.12.H01`); an unknown code or a disabled user refuses the sign-in.
    */
-  async signInWithOidc(identity: OidcIdentity): Promise<ConsoleSession> {
+  async signInWithOidc(
+    identity: OidcIdentity,
+    client: SignInClient = { address: '' },
+  ): Promise<ConsoleSession> {
     const actor = `oidc:${identity.issuer}`;
     const user = await runChange(this.store, this.clock, async (trx, now) => {
       let organizationId: string | null = null;
@@ -569,7 +658,8 @@ export class Accounts {
         .forUpdate()
         .executeTakeFirst();
       if (linked) {
-        if (linked.disabled_at !== null) throw new OidcSignInRefused('user_disabled');
+        if (linked.disabled_at !== null)
+          throw new OidcSignInRefused('user_disabled', { username: linked.username, userId: linked.id });
         const changed =
           linked.role !== identity.role ||
           linked.organization_id !== organizationId ||
@@ -632,7 +722,15 @@ export class Accounts {
         events: [audit(actor, 'sso_create', id, { username, role: identity.role, organizationId })],
       };
     });
-    return { ...(await this.openSession(user.id, 'console', 'oidc')), user, mustChangePassword: false };
+    return {
+      ...(await this.openSession(user.id, 'console', 'oidc', {
+        username: user.username,
+        method: 'oidc',
+        client,
+      })),
+      user,
+      mustChangePassword: false,
+    };
   }
 }
 
@@ -665,10 +763,19 @@ export interface OidcIdentity {
 
 /** Why an OIDC sign-in was refused, as the short code the console is sent back with (`/?signin_error=…`). */
 export class OidcSignInRefused extends Error {
-  constructor(readonly reason: 'organization_unknown' | 'user_disabled') {
+  constructor(
+    readonly reason: 'organization_unknown' | 'user_disabled',
+    /** The local account refused, when there is one (a disabled user), for the sign-in history. */
+    readonly account: { username: string; userId: string } | null = null,
+  ) {
     super(`OIDC sign-in refused: ${reason}`);
     this.name = 'OidcSignInRefused';
   }
+}
+
+/** The client of a sign-in: an address alone (older callers), or the address and the User-Agent. */
+function clientOf(client: SignInClient | string): SignInClient {
+  return typeof client === 'string' ? { address: client } : client;
 }
 
 const DUMMY_HASH = 'scrypt$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { CompositeDefinition } from '../core/composite.ts';
 import type { VersionFieldMapping } from '../core/field-mapping.ts';
 import type { SoapRestPlan } from '../core/soap-rest.ts';
@@ -437,6 +437,21 @@ export interface Database {
     organization_ids: ColumnType<string[], string[] | undefined, string[]>;
   };
   alert_events: { alert_id: string; at: Timestamp; state: string; note: string };
+  /**
+   * Every attempt to sign in to the admin API or the console, with its outcome (migrations/0043_sign_ins.sql): the
+   * sign-in history. Never a password or a token; kept as long as the transaction records (R-20).
+   */
+  sign_ins: {
+    seq: Generated<number>;
+    at: Timestamp;
+    username: string | null;
+    user_id: string | null;
+    method: string;
+    outcome: string;
+    reason: string | null;
+    address: string;
+    user_agent: Defaulted<string>;
+  };
   /**
    * Failed admin sign-ins per subject — `user:<username>` or `addr:<client address>` — and until when it is blocked
    * (migrations/0017_login_throttle.sql, issue 10 item 5). Never a password.

@@ -3,7 +3,7 @@ import type { Config } from '../core/config.ts';
 import type { PeriodicJobs } from '../store/leases.ts';
 import type { Store } from '../store/port.ts';
 import type { Logger } from './logger.ts';
-import { archiveDirOf, ensureTransactionPartitions, runRetention } from './retention.ts';
+import { archiveDirOf, ensureTransactionPartitions, pruneSignIns, runRetention } from './retention.ts';
 import { runRollups } from './rollups.ts';
 
 const ROLLUP_EVERY_MS = 5 * 60_000;
@@ -14,7 +14,8 @@ const FIRST_DAILY_MS = 60_000;
 /**
  * The background jobs of retention (issue 5), each run by one node of the cluster at a time (issue 13 item 4, its
  * job lease): every 5 minutes the hours closed since the rollup watermark are rolled up; daily the monthly
- * partitions ahead are created and the months past `retention.transactionDays` are archived, sealed and dropped.
+ * partitions ahead are created and the months past `retention.transactionDays` are archived, sealed and dropped,
+ * and the sign-in history older than the same period is deleted.
  * The partitions of this month and the next two are ensured at once on every node that writes records, before the
  * first record is written (creating them is safe on several nodes at once).
  */
@@ -43,5 +44,12 @@ export async function startRetentionJobs(
         { ...a },
         'đã lưu trữ và xoá phân vùng giao dịch / transaction partition archived and dropped',
       );
+    // The sign-in history is kept as long (R-20), then deleted.
+    const signIns = await pruneSignIns(store, {
+      retentionDays: config.retention.transactionDays,
+      nowMs: clock.nowMs(),
+    });
+    if (signIns > 0)
+      logger.info({ deleted: signIns }, 'đã xoá lịch sử đăng nhập quá hạn / expired sign-in history deleted');
   });
 }

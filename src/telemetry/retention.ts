@@ -276,6 +276,25 @@ async function writeArchiveFile(
   return { fileName, rows: seen, bytes: size, sha256: await sha256OfFile(path) };
 }
 
+/**
+ * The sign-in history (migrations/0043_sign_ins.sql) is kept as long as the transaction records (R-20: the
+ * activity log, at least 2 years; the same `retention.transactionDays` and the same cutoff): rows older than the
+ * cutoff are deleted, daily. A few rows per person per day, not a log to archive to files like the transactions:
+ * a plain DELETE on its `at` index. Refuses a period shorter than 730 days, as `runRetention` does.
+ */
+export async function pruneSignIns(
+  store: Pick<Store, 'db'>,
+  options: { retentionDays: number; nowMs?: number },
+): Promise<number> {
+  checkRetentionDays(options.retentionDays);
+  const cutoffMs = retentionCutoffMs(options.nowMs ?? Date.now(), options.retentionDays);
+  const deleted = await store.db
+    .deleteFrom('sign_ins')
+    .where('at', '<', new Date(cutoffMs))
+    .executeTakeFirst();
+  return Number(deleted.numDeletedRows);
+}
+
 export interface RetentionOptions {
   /** At least MIN_RETENTION_DAYS. */
   retentionDays: number;

@@ -22,6 +22,7 @@ export * from './reconciliations.ts';
 export * from './reports.ts';
 export * from './sandbox-try.ts';
 export * from './services.ts';
+export * from './sign-ins.ts';
 export * from './soap-rest.ts';
 export * from './subscription-requests.ts';
 export * from './subscriptions.ts';

@@ -92,6 +92,14 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
       '(403 API_PASSWORD_CHANGE_REQUIRED).',
     problems: [409, 429],
   },
+  listOwnSignIns: {
+    summary: 'Lịch sử đăng nhập của tôi / My sign-in history',
+    description:
+      'Mọi vai trò: các lần đăng nhập vào tài khoản của chính mình, kể cả lần sai và lần bị khóa, mới nhất trước, ' +
+      'với thời điểm, cách đăng nhập, kết quả, địa chỉ và trình duyệt. Trang sau bằng cursor = nextCursor. / Any ' +
+      'role: the attempts to sign in to one’s own account, failed and locked ones too, newest first, with time, ' +
+      'method, outcome, address and browser. Page on with nextCursor.',
+  },
   createConsoleSession: {
     summary: 'Đăng nhập bảng điều khiển (cookie) / Sign in to the web console (cookie)',
     description:
@@ -701,6 +709,16 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   listUsers: {
     summary: 'Danh sách người dùng / List users',
     description: 'Không bao giờ có mật khẩu. / Never includes a password.',
+  },
+  listSignIns: {
+    summary: 'Lịch sử đăng nhập / Sign-in history',
+    description:
+      'Quản trị viên và kiểm tra viên: mọi lần đăng nhập API và bảng điều khiển (mật khẩu, SSO), thành công hay ' +
+      'không, kể cả tên không có tài khoản; không bao giờ có mật khẩu hay token. Mới nhất trước; trang sau bằng ' +
+      'cursor = nextCursor, không có total (docs/api-lists.md). Giữ như bản ghi giao dịch (R-20). / Operator ' +
+      'administrators and auditors: every sign-in to the API and the console (password, SSO), successful or not, ' +
+      'names with no account too; never a password or a token. Newest first; page on with nextCursor, no total. ' +
+      'Kept as long as the transaction records (R-20).',
   },
   createUser: {
     summary: 'Thêm người dùng / Create a user',

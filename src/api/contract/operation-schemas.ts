@@ -133,6 +133,7 @@ import { ReconciliationBody, ReconciliationQuery, ReconciliationSchema } from '.
 import { StatisticsQuery, StatisticsSchema } from './reports.ts';
 import { SandboxTryBody, SandboxTryResultSchema } from './sandbox-try.ts';
 import { ServiceCreate, ServicePatch, ServiceQuery, ServiceSchema } from './services.ts';
+import { OwnSignInQuery, SignInPageSchema, SignInQuery } from './sign-ins.ts';
 import {
   CollectCredentialParams,
   CollectedCredentialSchema,
@@ -199,6 +200,7 @@ export const OPERATION_SCHEMAS = {
   logout: { response: { 204: LogoutResponse } },
   getCurrentUser: { response: { 200: UserSchema } },
   changeOwnPassword: { body: PasswordChange, response: { 200: PasswordChangedSchema } },
+  listOwnSignIns: { querystring: OwnSignInQuery, response: { 200: SignInPageSchema } },
   createConsoleSession: { body: LoginBody, response: { 200: ConsoleSessionSchema } },
   getConsoleSession: { response: { 200: ConsoleSessionStateSchema } },
   deleteConsoleSession: { response: { 200: ConsoleSignOutSchema, 204: LogoutResponse } },
@@ -322,6 +324,7 @@ export const OPERATION_SCHEMAS = {
   rejectVersionChange: idAction(VersionChangeReasons, VersionChangeSchema),
   withdrawVersionChange: idAction(Empty, VersionChangeSchema),
   listUsers: { querystring: UserQuery, response: { 200: Page(UserListItemSchema) } },
+  listSignIns: { querystring: SignInQuery, response: { 200: SignInPageSchema } },
   createUser: { body: UserCreate, response: { 201: UserSchema } },
   unlockUser: { params: UserUnlockParams, body: UserUnlock, response: { 200: UserUnlockedSchema } },
   disableUser: { params: UserUnlockParams, body: Empty, response: { 200: UserSchema } },

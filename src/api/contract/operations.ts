@@ -19,6 +19,8 @@ export const OPERATIONS = {
   logout: { method: 'POST', path: '/api/v1/auth/logout' },
   getCurrentUser: { method: 'GET', path: '/api/v1/me' },
   changeOwnPassword: { method: 'POST', path: '/api/v1/auth/password' },
+  // The signed-in person's own sign-in history ("last sign-ins").
+  listOwnSignIns: { method: 'GET', path: '/api/v1/me/sign-ins' },
   // The web console's cookie session and single sign-on (issue 11 item 5).
   createConsoleSession: { method: 'POST', path: '/api/v1/auth/session' },
   getConsoleSession: { method: 'GET', path: '/api/v1/auth/session' },
@@ -144,6 +146,7 @@ export const OPERATIONS = {
   withdrawVersionChange: { method: 'POST', path: '/api/v1/version-changes/:id/withdraw' },
 
   listUsers: { method: 'GET', path: '/api/v1/users' },
+  listSignIns: { method: 'GET', path: '/api/v1/sign-ins' },
   createUser: { method: 'POST', path: '/api/v1/users' },
   unlockUser: { method: 'POST', path: '/api/v1/users/:username/unlock' },
   disableUser: { method: 'POST', path: '/api/v1/users/:username/disable' },

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SignInClient } from '../../control/sign-ins.ts';
 import { LgspError } from '../../core/errors.ts';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
@@ -29,9 +30,7 @@ export async function loginRoutes(
 ): Promise<void> {
   route(app, TAGS.auth, 'login', {
     handler: async (request, reply) => {
-      // The socket's address: the admin port is not behind the gateway's trusted proxies (issue 10 item 5).
-      const address = request.socket.remoteAddress ?? '';
-      const session = await accounts.login(request.body.username, request.body.password, address);
+      const session = await accounts.login(request.body.username, request.body.password, clientOf(request));
       return reply.header('cache-control', 'no-store').send(session);
     },
   });
@@ -39,11 +38,10 @@ export async function loginRoutes(
   // The console's sign-in (issue 11 item 5): the same checks as `login`; the token goes only into the cookie.
   route(app, TAGS.auth, 'createConsoleSession', {
     handler: async (request, reply) => {
-      const address = request.socket.remoteAddress ?? '';
       const session = await accounts.openConsoleSession(
         request.body.username,
         request.body.password,
-        address,
+        clientOf(request),
       );
       return reply
         .header('cache-control', 'no-store')
@@ -123,10 +121,26 @@ export async function loginRoutes(
       reply.header('cache-control', 'no-store');
       try {
         const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
-        const session = await oidc.complete(query, readCookie(request, FLOW_COOKIE), clock.nowMs());
+        const session = await oidc.complete(
+          query,
+          readCookie(request, FLOW_COOKIE),
+          clock.nowMs(),
+          clientOf(request),
+        );
         cookies.push(sessionCookie(config, session.token, session.expiresAt, clock.nowMs()));
         return reply.header('set-cookie', cookies).redirect('/', 302);
       } catch (err) {
+        // The callback is the SSO attempt: its refusal goes into the sign-in history (a start that could not reach
+        // the provider named no one and is not one).
+        const failed = err instanceof SignInFailed ? err : null;
+        await accounts.recordSignIn({
+          username: failed?.account?.username ?? null,
+          userId: failed?.account?.userId ?? null,
+          method: 'oidc',
+          outcome: failed?.reason === 'user_disabled' ? 'disabled' : 'oidc_refused',
+          reason: failed?.reason ?? 'invalid_response',
+          client: clientOf(request),
+        });
         return refuse(reply.header('set-cookie', cookies), err);
       }
     },
@@ -151,6 +165,11 @@ export async function sessionRoutes(
 
   route(app, TAGS.auth, 'getCurrentUser', {
     handler: async (request) => currentUser(request),
+  });
+
+  // Any role reads the attempts on their own account ("last sign-ins"), the failed ones too.
+  route(app, TAGS.auth, 'listOwnSignIns', {
+    handler: async (request) => accounts.pageOwnSignIns(currentUser(request).id, request.query),
   });
 
   // Any signed-in person with a local password; the session asking stays, every other one ends.
@@ -180,6 +199,15 @@ export async function sessionRoutes(
       return reply.code(204).send();
     },
   });
+}
+
+/**
+ * Who is signing in, as the brute-force limits and the sign-in history see them: the socket's address — the admin
+ * port is not behind the gateway's trusted proxies (issue 10 item 5) — and the User-Agent, bounded when stored.
+ */
+function clientOf(request: FastifyRequest): SignInClient {
+  const agent = request.headers['user-agent'];
+  return { address: request.socket.remoteAddress ?? '', userAgent: typeof agent === 'string' ? agent : '' };
 }
 
 /** The console session's token; a bearer token is not a console session (401, as without a cookie). */

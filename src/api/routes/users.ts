@@ -18,6 +18,12 @@ export async function userRoutes(app: FastifyInstance, { accounts }: AdminDeps):
     handler: async (request) => accounts.listUsers(request.query),
   });
 
+  // The sign-in history: who signed in, from where, what was refused — never a password or a token.
+  route('listSignIns', {
+    onRequest: userReaders,
+    handler: async (request) => accounts.pageSignIns(request.query),
+  });
+
   route('unlockUser', {
     onRequest: operatorOnly,
     handler: async (request) => {

@@ -1,7 +1,24 @@
-import { type OperationResponse, type PasswordReset, ROLES } from '../../api/contract/index.ts';
-import { isOneOf, required, str, textOptions, UsageError } from '../args.ts';
+import {
+  type OperationResponse,
+  type PasswordReset,
+  ROLES,
+  SIGN_IN_METHODS,
+  SIGN_IN_OUTCOMES,
+  type SignIn,
+  type SignInOutcome,
+} from '../../api/contract/index.ts';
+import {
+  isOneOf,
+  PERIOD_NOTE,
+  positiveInt,
+  required,
+  str,
+  textOptions,
+  UsageError,
+  vietnamPeriodFilter,
+} from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
-import { callCommand, headed, pagedListCommand } from '../command-builders.ts';
+import { callCommand, headed, listCommand, pagedListCommand } from '../command-builders.ts';
 import { fields, time } from '../format.ts';
 import { readAll, readHidden } from '../io.ts';
 import { openPlatformStore } from '../platform-store.ts';
@@ -148,6 +165,87 @@ const resetPassword: Subcommand = {
   },
 };
 
+/** Each outcome of a sign-in in words (docs/security.md §2.14); the code, which --outcome takes, beside it. */
+const OUTCOME_WORDS: Record<SignInOutcome, string> = {
+  success: 'thành công / success',
+  wrong_password: 'sai mật khẩu / wrong password',
+  unknown_user: 'không có tài khoản / unknown user',
+  disabled: 'tài khoản bị vô hiệu hóa / account disabled',
+  password_not_set: 'tài khoản chỉ SSO / SSO-only account',
+  locked: 'đang bị khóa / locked',
+  oidc_refused: 'SSO bị từ chối / SSO refused',
+};
+
+function outcomeCell(s: SignIn): string {
+  return `${OUTCOME_WORDS[s.outcome]}${s.reason ? ` (${s.reason})` : ''}`;
+}
+
+/**
+ * `lgsp user sign-ins`: the sign-in history (operator administrators and auditors), or with --mine the attempts on
+ * one's own account (any role). Newest first, a next page by --cursor, as `lgsp audit list`.
+ */
+const signIns = listCommand({
+  synopsis:
+    '[--user <tên đăng nhập>] [--outcome <kết quả>] [--method password|console|oidc] ' +
+    '[--from <dd/mm/yyyy[ HH:mm]>] [--to <dd/mm/yyyy[ HH:mm]>] [--limit N] [--cursor <c>] [--mine]',
+  summary:
+    `Lịch sử đăng nhập, mới nhất trước; --mine: của chính mình / Sign-in history, newest first; --mine: your own\n` +
+    `      (--outcome: ${SIGN_IN_OUTCOMES.join(', ')}; --from/--to: ${PERIOD_NOTE})`,
+  filters: { user: 'username', cursor: 'cursor' },
+  options: { ...textOptions('outcome', 'method', 'limit', 'from', 'to'), mine: { type: 'boolean' } },
+  send: (ctx, query) => {
+    const outcome = str(ctx.values, 'outcome');
+    if (outcome !== undefined && !isOneOf(outcome, SIGN_IN_OUTCOMES)) {
+      throw new UsageError(`--outcome: một trong / one of ${SIGN_IN_OUTCOMES.join(', ')}`, ctx.usage);
+    }
+    const method = str(ctx.values, 'method');
+    if (method !== undefined && !isOneOf(method, SIGN_IN_METHODS)) {
+      throw new UsageError(`--method: một trong / one of ${SIGN_IN_METHODS.join(', ')}`, ctx.usage);
+    }
+    const limit = positiveInt(ctx.values, 'limit', ctx.usage);
+    if (ctx.values['mine'] === true) {
+      if (query.username || outcome || method || str(ctx.values, 'from') || str(ctx.values, 'to')) {
+        throw new UsageError(
+          '--mine: chỉ nhận --limit, --cursor / takes only --limit and --cursor',
+          ctx.usage,
+        );
+      }
+      return ctx.api.call('listOwnSignIns', {
+        query: { ...(query.cursor ? { cursor: query.cursor } : {}), limit },
+      });
+    }
+    return ctx.api.call('listSignIns', {
+      query: {
+        ...query,
+        ...(outcome ? { outcome } : {}),
+        ...(method ? { method } : {}),
+        ...vietnamPeriodFilter(ctx.values),
+        limit,
+      },
+    });
+  },
+  headers: [
+    'Thời điểm / Time',
+    'Tên đăng nhập / Username',
+    'Cách / Method',
+    'Kết quả / Outcome',
+    'Địa chỉ / Address',
+    'Trình duyệt / User agent',
+  ],
+  row: (s) => [
+    time(s.at),
+    s.username,
+    s.method,
+    outcomeCell(s),
+    s.address,
+    s.userAgent.length > 40 ? `${s.userAgent.slice(0, 39)}…` : s.userAgent,
+  ],
+  footer: (page, ctx) =>
+    page.nextCursor
+      ? `\nTrang sau / Next page: lgsp user sign-ins${ctx.values['mine'] === true ? ' --mine' : ''} --cursor ${page.nextCursor}\n`
+      : '',
+});
+
 export const userCommands: Group = {
   name: 'user',
   summary: 'Người dùng và vai trò / Users and roles',
@@ -257,5 +355,6 @@ export const userCommands: Group = {
         `Đã đổi mật khẩu / Password changed. Các phiên khác đã kết thúc / Other sessions ended: ${r.sessionsEnded}\n`,
     }),
     'reset-password': resetPassword,
+    'sign-ins': signIns,
   },
 };

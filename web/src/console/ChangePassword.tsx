@@ -6,6 +6,7 @@ import { api } from '../shared/api.ts';
 import { useT } from '../shared/i18n.tsx';
 import { useSession } from '../shared/session.tsx';
 import { PageTitle, ProblemAlert } from './components/page.tsx';
+import { MyRecentSignIns } from './registry/SignIns.tsx';
 
 interface PasswordForm {
   currentPassword: string;
@@ -58,6 +59,7 @@ export function ChangePassword() {
             'You signed in with SSO: your password is managed by the identity provider, not here.',
           )}
         />
+        <MyRecentSignIns />
       </div>
     );
   }
@@ -142,6 +144,8 @@ export function ChangePassword() {
           {t('Đổi mật khẩu', 'Change password')}
         </Button>
       </Form>
+      {/* Not while a temporary password holds every other call back (403 API_PASSWORD_CHANGE_REQUIRED). */}
+      {!mustChangePassword && <MyRecentSignIns />}
     </div>
   );
 }

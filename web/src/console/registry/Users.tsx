@@ -1,5 +1,5 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { App, Button, Checkbox, Form, Input, Modal, Select, Space } from 'antd';
+import { App, Button, Checkbox, Form, Input, Modal, Select, Space, Tabs } from 'antd';
 import { type ReactNode, useState } from 'react';
 import type { Role } from '../../../../src/api/contract/auth.ts';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
@@ -13,6 +13,7 @@ import { RegistryName, searchOrganizations } from '../components/registry-names.
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { SecretOnceModal } from '../components/secret-once.tsx';
 import { ServerTable } from '../components/server-table.tsx';
+import { SignInHistory } from './SignIns.tsx';
 
 type User = OperationResponse<'listUsers'>['items'][number];
 
@@ -25,21 +26,21 @@ interface UserForm {
   mustChangePassword: boolean;
 }
 
-/** Local accounts and their roles (issue 3); the operator administrator creates them and lifts sign-in lockouts. */
+/**
+ * Local accounts and their roles (issue 3); the operator administrator creates them and lifts sign-in lockouts. A
+ * second tab is the sign-in history (docs/security.md §2.14): who signed in, from where, what was refused.
+ */
 export function Users() {
   const t = useT();
   const canManage = useCan('operator_admin');
-  const list = useServerList((request) => api.call('listUsers', { query: request }));
+  const [tab, setTab] = useState('users');
   const [creating, setCreating] = useState(false);
-  const [unlocking, setUnlocking] = useState<User | null>(null);
-  // A reset lifts the sign-in lock too: the list shows it.
-  const resetting = usePasswordReset(list.reload);
-
   return (
     <>
       <PageTitle
         extra={
-          canManage && (
+          canManage &&
+          tab === 'users' && (
             <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
               {t('Thêm người dùng', 'Add user')}
             </Button>
@@ -48,6 +49,32 @@ export function Users() {
       >
         {t('Người dùng', 'Users')}
       </PageTitle>
+      <Tabs
+        activeKey={tab}
+        onChange={setTab}
+        items={[
+          {
+            key: 'users',
+            label: t('Tài khoản', 'Accounts'),
+            children: <UserAccounts creating={creating} onCreated={() => setCreating(false)} />,
+          },
+          { key: 'sign-ins', label: t('Lịch sử đăng nhập', 'Sign-in history'), children: <SignInHistory /> },
+        ]}
+      />
+    </>
+  );
+}
+
+function UserAccounts({ creating, onCreated }: { creating: boolean; onCreated: () => void }) {
+  const t = useT();
+  const canManage = useCan('operator_admin');
+  const list = useServerList((request) => api.call('listUsers', { query: request }));
+  const [unlocking, setUnlocking] = useState<User | null>(null);
+  // A reset lifts the sign-in lock too: the list shows it.
+  const resetting = usePasswordReset(list.reload);
+
+  return (
+    <>
       <SearchBox
         label={t('Tìm theo tên đăng nhập, họ tên', 'Search by username, name')}
         onSearch={list.search}
@@ -100,7 +127,7 @@ export function Users() {
       {creating && (
         <CreateUserModal
           onClose={(saved) => {
-            setCreating(false);
+            onCreated();
             if (saved) list.reload();
           }}
         />

@@ -1,0 +1,115 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
+
+/**
+ * The sign-in history (R-24, R-20): every attempt to sign in to the admin API or the console, with its outcome. It
+ * only grows, so it pages by keyset like the audit trail (newest first, `cursor` = the previous `nextCursor`, no
+ * `total`; docs/api-lists.md). Never a password or a token.
+ */
+
+/** password: `POST /auth/login` (CLI, scripts) · console: the console's password sign-in · oidc: single sign-on. */
+export const SIGN_IN_METHODS = ['password', 'console', 'oidc'] as const;
+export const SignInMethodSchema = OneOf(SIGN_IN_METHODS, {
+  description:
+    'password: đăng nhập API (CLI, tập lệnh) · console: bảng điều khiển bằng mật khẩu · oidc: đăng nhập một lần (SSO) / ' +
+    'password: API sign-in (CLI, scripts) · console: the console with a password · oidc: single sign-on',
+});
+export type SignInMethod = Static<typeof SignInMethodSchema>;
+
+/**
+ * What became of the attempt. The person signing in is told only "wrong name or password" for every failure but a
+ * lockout; this record, read by the operator, says which it was.
+ */
+export const SIGN_IN_OUTCOMES = [
+  'success',
+  'wrong_password',
+  'unknown_user',
+  'disabled',
+  'password_not_set',
+  'locked',
+  'oidc_refused',
+] as const;
+export const SignInOutcomeSchema = OneOf(SIGN_IN_OUTCOMES, {
+  description:
+    'success: thành công · wrong_password: sai mật khẩu · unknown_user: không có tài khoản tên này · disabled: tài ' +
+    'khoản bị vô hiệu hóa · password_not_set: tài khoản chỉ đăng nhập SSO · locked: đang bị khóa do sai nhiều lần · ' +
+    'oidc_refused: SSO bị từ chối (reason) / success · wrong password · no account of that name · account disabled · ' +
+    'SSO-only account · locked after repeated failures · SSO refused (see reason)',
+});
+export type SignInOutcome = Static<typeof SignInOutcomeSchema>;
+
+const Cursor = Type.Optional(
+  Type.String({
+    pattern: '^[1-9][0-9]{0,17}$',
+    description: 'nextCursor của trang trước / previous nextCursor',
+  }),
+);
+
+export const SignInQuery = Type.Object(
+  {
+    username: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description:
+          'Tên đăng nhập như đã gõ (cả tên không có tài khoản) / the username as typed (also one no account has)',
+        examples: ['admin'],
+      }),
+    ),
+    userId: Type.Optional(Id('Mã người dùng / user id')),
+    outcome: Type.Optional(SignInOutcomeSchema),
+    method: Type.Optional(SignInMethodSchema),
+    from: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Từ thời điểm (gồm) / from, inclusive' }),
+    ),
+    to: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Đến thời điểm (không gồm) / to, exclusive' }),
+    ),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    cursor: Cursor,
+  },
+  Strict,
+);
+export type SignInQuery = Static<typeof SignInQuery>;
+
+/** The signed-in person's own history: the newest first, a short page by default (the console's "last sign-ins"). */
+export const OwnSignInQuery = Type.Object(
+  { limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }), cursor: Cursor },
+  Strict,
+);
+export type OwnSignInQuery = Static<typeof OwnSignInQuery>;
+
+export const SignInSchema = Type.Object({
+  id: Type.String({ description: 'Số thứ tự của lần đăng nhập / the attempt’s sequence number' }),
+  at: Timestamp,
+  username: Nullable(
+    Type.String({
+      description:
+        'Tên đăng nhập đã gõ, hoặc tên từ nhà cung cấp SSO; null khi SSO bị từ chối trước khi biết tên / the ' +
+        'username typed, or the SSO provider’s name; null when SSO was refused before a name was known',
+    }),
+  ),
+  userId: Nullable(
+    Type.String({ description: 'Mã tài khoản, khi có tài khoản / the account’s id, when there is one' }),
+  ),
+  method: SignInMethodSchema,
+  outcome: SignInOutcomeSchema,
+  reason: Nullable(
+    Type.String({
+      description: 'Lý do SSO bị từ chối (như /?signin_error=…) / why SSO was refused (as /?signin_error=…)',
+      examples: ['no_matching_rule'],
+    }),
+  ),
+  address: Type.String({
+    description:
+      'Địa chỉ máy khách (như bộ đếm chống dò mật khẩu dùng) / client address (the one the brute-force limits count)',
+  }),
+  userAgent: Type.String({ description: 'User-Agent (≤ 300 ký tự / characters)' }),
+});
+export type SignIn = Static<typeof SignInSchema>;
+
+export const SignInPageSchema = Type.Object({
+  items: Type.Array(SignInSchema),
+  nextCursor: Nullable(Type.String({ description: 'null: trang cuối / the last page' })),
+});
+export type SignInPage = Static<typeof SignInPageSchema>;

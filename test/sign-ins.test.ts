@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { pruneSignIns } from '../src/telemetry/retention.ts';
+import { type AdminHarness, openAdminHarness, seedProvince, TEST_PASSWORD } from './helpers/admin-api.ts';
+import { storeKinds } from './helpers/stores.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
+type Json = Record<string, any>;
+
+const AGENT = 'Mozilla/5.0 (X11; Linux x86_64) sign-in-history-test';
+const AGENCY_PASSWORD = 'agency-password-1';
+
+/**
+ * The sign-in history (R-24, R-20): every attempt to sign in is recorded — outcome, address, User-Agent — never a
+ * password; the person signing in learns nothing more than before (an unknown name answers as a wrong password);
+ * operators and auditors read all of it, an agency user only their own; it is kept as long as the records.
+ */
+for (const kind of storeKinds) {
+  describe(`sign-in history (${kind})`, () => {
+    let h: AdminHarness;
+    let agencyId: string;
+    let agencyToken: string;
+
+    const signIn = (body: unknown, remoteAddress: string, url = '/api/v1/auth/login') =>
+      h.app.inject({
+        method: 'POST',
+        url,
+        remoteAddress,
+        headers: { 'content-type': 'application/json', 'user-agent': AGENT },
+        payload: JSON.stringify(body),
+      });
+
+    before(async () => {
+      h = await openAdminHarness(kind);
+      const { org } = await seedProvince(h);
+      const created = await h.call('POST', '/api/v1/users', {
+        username: 'canbo.tuphap',
+        displayName: 'Cán bộ Sở Tư pháp',
+        password: AGENCY_PASSWORD,
+        role: 'agency',
+        organizationId: org.id,
+        mustChangePassword: false,
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      agencyId = created.json().id;
+      const res = await signIn({ username: 'canbo.tuphap', password: AGENCY_PASSWORD }, '10.1.2.3');
+      assert.equal(res.statusCode, 200, res.body);
+      agencyToken = res.json().token;
+    });
+    after(() => h.dispose());
+
+    test('a success and each failure are recorded with outcome, address and User-Agent; never the password', async () => {
+      const wrong = await signIn({ username: 'canbo.tuphap', password: 'Sai-Mat-Khau-42' }, '10.9.8.7');
+      const unknown = await signIn({ username: 'ai.do.khong.co', password: 'Sai-Mat-Khau-43' }, '10.9.8.7');
+      // The person signing in learns nothing new: an unknown name answers exactly as a wrong password.
+      assert.equal(wrong.statusCode, 401);
+      assert.equal(unknown.statusCode, wrong.statusCode);
+      assert.deepEqual(unknown.json(), wrong.json());
+      assert.deepEqual(
+        Object.keys(unknown.headers).sort(),
+        Object.keys(wrong.headers).sort(),
+        'the same headers',
+      );
+      const console = await signIn(
+        { username: 'admin', password: TEST_PASSWORD },
+        '10.7.7.7',
+        '/api/v1/auth/session',
+      );
+      assert.equal(console.statusCode, 200, console.body);
+
+      const page = await h.call('GET', '/api/v1/sign-ins?limit=10');
+      assert.equal(page.statusCode, 200, page.body);
+      const items: Json[] = page.json().items;
+      const [consoleRow, unknownRow, wrongRow, agencyRow] = items;
+      assert.deepEqual(
+        { ...consoleRow, id: undefined, at: undefined },
+        {
+          id: undefined,
+          at: undefined,
+          username: 'admin',
+          userId: (await h.call('GET', '/api/v1/me')).json().id,
+          method: 'console',
+          outcome: 'success',
+          reason: null,
+          address: '10.7.7.7',
+          userAgent: AGENT,
+        },
+      );
+      assert.equal(unknownRow!.outcome, 'unknown_user');
+      assert.equal(unknownRow!.username, 'ai.do.khong.co', 'the name as typed, though no account has it');
+      assert.equal(unknownRow!.userId, null);
+      assert.equal(unknownRow!.address, '10.9.8.7');
+      assert.equal(wrongRow!.outcome, 'wrong_password');
+      assert.equal(wrongRow!.userId, agencyId);
+      assert.equal(wrongRow!.method, 'password');
+      assert.equal(wrongRow!.address, '10.9.8.7');
+      assert.equal(agencyRow!.outcome, 'success');
+      assert.equal(agencyRow!.address, '10.1.2.3');
+      assert.equal(new Date(consoleRow!.at).getTime(), h.clock.nowMs());
+
+      // Neither the stored rows nor the answer hold a password or a session token.
+      const stored = JSON.stringify(await h.store.db.selectFrom('sign_ins').selectAll().execute());
+      for (const secret of [
+        TEST_PASSWORD,
+        AGENCY_PASSWORD,
+        'Sai-Mat-Khau-42',
+        'Sai-Mat-Khau-43',
+        agencyToken,
+      ]) {
+        assert.ok(!stored.includes(secret), `the stored rows hold ${secret}`);
+        assert.ok(!page.body.includes(secret), `the answer holds ${secret}`);
+      }
+      assert.ok(!stored.includes('lgsp_'), 'no token in the stored rows');
+
+      // Filters: outcome, user, period; a later page by cursor.
+      const failed = await h.call('GET', '/api/v1/sign-ins?outcome=unknown_user');
+      assert.deepEqual(
+        failed.json().items.map((i: Json) => i.username),
+        ['ai.do.khong.co'],
+      );
+      const byUser = await h.call('GET', `/api/v1/sign-ins?userId=${agencyId}`);
+      assert.deepEqual(
+        byUser.json().items.map((i: Json) => i.outcome),
+        ['wrong_password', 'success'],
+      );
+      const byName = await h.call('GET', '/api/v1/sign-ins?username=canbo.tuphap&limit=1');
+      assert.equal(byName.json().items.length, 1);
+      assert.ok(byName.json().nextCursor, 'a next page');
+      const next = await h.call(
+        'GET',
+        `/api/v1/sign-ins?username=canbo.tuphap&limit=1&cursor=${byName.json().nextCursor}`,
+      );
+      assert.equal(next.json().items[0].outcome, 'success');
+      const later = new Date(h.clock.nowMs() + 1000).toISOString();
+      const none = await h.call('GET', `/api/v1/sign-ins?from=${encodeURIComponent(later)}`);
+      assert.deepEqual(none.json(), { items: [], nextCursor: null });
+    });
+
+    test('a locked name is recorded as locked; a disabled account as disabled, answered as a wrong password', async () => {
+      // The username's limit locks well within twelve failures (config limits.loginUser…).
+      const policyFailures = 12;
+      let locked: Json | null = null;
+      for (let i = 0; i < policyFailures && !locked; i++) {
+        const res = await signIn({ username: 'bi.khoa', password: `sai-${i}` }, `10.50.0.${i + 1}`);
+        if (res.statusCode === 429) locked = res.json();
+      }
+      assert.ok(locked, 'the name is locked after repeated failures');
+      const rows = (await h.call('GET', '/api/v1/sign-ins?username=bi.khoa&limit=100')).json()
+        .items as Json[];
+      assert.equal(rows[0]!.outcome, 'locked');
+      assert.ok(
+        rows.slice(1).every((r) => r.outcome === 'unknown_user'),
+        'the failures before the lock',
+      );
+
+      const created = await h.call('POST', '/api/v1/users', {
+        username: 'da.nghi',
+        displayName: 'Đã nghỉ việc',
+        password: 'a-good-password',
+        role: 'auditor',
+        mustChangePassword: false,
+      });
+      assert.equal(created.statusCode, 201);
+      assert.equal((await h.call('POST', '/api/v1/users/da.nghi/disable', {})).statusCode, 200);
+      const res = await signIn({ username: 'da.nghi', password: 'a-good-password' }, '10.60.0.1');
+      assert.equal(res.statusCode, 401);
+      assert.equal(res.json().code, 'API_LOGIN_FAILED');
+      const row = (await h.call('GET', '/api/v1/sign-ins?username=da.nghi')).json().items[0];
+      assert.equal(row.outcome, 'disabled');
+      assert.equal(row.userId, created.json().id);
+    });
+
+    test('an agency user cannot read the history, only their own sign-ins; an auditor reads all', async () => {
+      const all = await h.call('GET', '/api/v1/sign-ins', undefined, { token: agencyToken });
+      assert.equal(all.statusCode, 403);
+      assert.equal(
+        (await h.call('GET', `/api/v1/sign-ins?userId=${agencyId}`, undefined, { token: agencyToken }))
+          .statusCode,
+        403,
+      );
+      const own = await h.call('GET', '/api/v1/me/sign-ins', undefined, { token: agencyToken });
+      assert.equal(own.statusCode, 200, own.body);
+      const items: Json[] = own.json().items;
+      assert.ok(items.length >= 2, 'the agency user’s attempts');
+      assert.ok(
+        items.every((i) => i.userId === agencyId),
+        'only the agency user’s own attempts',
+      );
+      assert.deepEqual(
+        items.map((i) => i.outcome),
+        ['wrong_password', 'success'],
+      );
+      // The admin's own list holds none of the agency user's.
+      const mine = (await h.call('GET', '/api/v1/me/sign-ins?limit=100')).json().items as Json[];
+      assert.ok(
+        mine.length >= 1 && mine.every((i) => i.username === 'admin'),
+        'the admin’s own attempts only',
+      );
+
+      const auditor = await h.call('POST', '/api/v1/users', {
+        username: 'kiem.tra',
+        displayName: 'Kiểm tra viên',
+        password: 'auditor-password',
+        role: 'auditor',
+        mustChangePassword: false,
+      });
+      assert.equal(auditor.statusCode, 201);
+      const session = await signIn({ username: 'kiem.tra', password: 'auditor-password' }, '10.3.3.3');
+      const read = await h.call('GET', `/api/v1/sign-ins?userId=${agencyId}`, undefined, {
+        token: session.json().token,
+      });
+      assert.equal(read.statusCode, 200);
+      assert.equal(read.json().items.length, 2);
+    });
+
+    test('a bad filter is a 400, never a 5xx', async () => {
+      for (const q of ['outcome=maybe', 'limit=0', 'limit=1001', 'cursor=abc', 'from=yesterday', 'x=1']) {
+        const res = await h.call('GET', `/api/v1/sign-ins?${q}`);
+        assert.equal(res.statusCode, 400, q);
+      }
+    });
+
+    test('retention deletes the sign-ins older than the period and keeps the rest', async () => {
+      const nowMs = h.clock.nowMs();
+      const day = 86_400_000;
+      await h.store.db
+        .insertInto('sign_ins')
+        .values([
+          {
+            at: new Date(nowMs - 800 * day),
+            username: 'cu',
+            user_id: null,
+            method: 'password',
+            outcome: 'success',
+            reason: null,
+            address: '10.0.0.1',
+          },
+          {
+            at: new Date(nowMs - 700 * day),
+            username: 'con.giu',
+            user_id: null,
+            method: 'password',
+            outcome: 'success',
+            reason: null,
+            address: '10.0.0.1',
+          },
+        ])
+        .execute();
+      const before = Number(
+        (
+          await h.store.db
+            .selectFrom('sign_ins')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+      await assert.rejects(pruneSignIns(h.store, { retentionDays: 30, nowMs }), /730/);
+      const deleted = await pruneSignIns(h.store, { retentionDays: 730, nowMs });
+      assert.equal(deleted, 1);
+      const names = (await h.store.db.selectFrom('sign_ins').select('username').execute()).map(
+        (r) => r.username,
+      );
+      assert.ok(!names.includes('cu'), 'the row older than two years is gone');
+      assert.ok(names.includes('con.giu'), 'the row within two years stays');
+      assert.equal(names.length, before - 1);
+    });
+  });
+}
