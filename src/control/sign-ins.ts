@@ -11,7 +11,7 @@ import { isoOf } from '../core/time.ts';
 import type { Database } from '../store/schema.ts';
 
 /**
- * The sign-in history (R-24, R-20; migrations/0043_sign_ins.sql): one row per attempt to sign in, written by
+ * The sign-in history (R-24, R-20; migrations/0044_sign_ins.sql): one row per attempt to sign in, written by
  * `Accounts` in the request that made it — with the session it opened, or with the brute-force counters a failure
  * bumped — so a busy node loses none (no queue, no batch). Not the audit trail: that bumps the config revision.
  */
@@ -37,12 +37,24 @@ export interface SignInClient {
   userAgent?: string;
 }
 
+/**
+ * The name kept of an attempt: as typed when it names an account, or as the identity provider said it (SSO). A typed
+ * name no account has is not kept: it is often a password typed into the name box, and the history is read by
+ * administrators and auditors for two years (R-25: no secret in a log). The address and the outcome still show a
+ * guesser.
+ */
+function keptName(attempt: SignInAttempt): string | null {
+  if (attempt.username === null) return null;
+  if (attempt.userId === null && attempt.method !== 'oidc') return null;
+  return attempt.username.slice(0, SIGN_IN_USERNAME_MAX);
+}
+
 export async function recordSignIn(db: Kysely<Database>, attempt: SignInAttempt, at: Date): Promise<void> {
   await db
     .insertInto('sign_ins')
     .values({
       at,
-      username: attempt.username === null ? null : attempt.username.slice(0, SIGN_IN_USERNAME_MAX),
+      username: keptName(attempt),
       user_id: attempt.userId,
       method: attempt.method,
       outcome: attempt.outcome,

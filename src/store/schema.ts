@@ -438,7 +438,7 @@ export interface Database {
   };
   alert_events: { alert_id: string; at: Timestamp; state: string; note: string };
   /**
-   * Every attempt to sign in to the admin API or the console, with its outcome (migrations/0043_sign_ins.sql): the
+   * Every attempt to sign in to the admin API or the console, with its outcome (migrations/0044_sign_ins.sql): the
    * sign-in history. Never a password or a token; kept as long as the transaction records (R-20).
    */
   sign_ins: {
