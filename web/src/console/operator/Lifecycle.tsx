@@ -302,8 +302,8 @@ function DecommissionDialog({ service, onClose }: { service: Service; onClose: (
           name="at"
           label={t('Ngày ngừng (giờ Việt Nam)', 'Stops at (Vietnam time)')}
           extra={t(
-            'Ít nhất 60 ngày sau hôm nay (R-21); thông báo huỷ được đăng công khai.',
-            'At least 60 days from today (R-21); the cancellation notice is published.',
+            'Ít nhất 60 ngày sau hôm nay (R-21); thông báo ngừng cung cấp được đăng công khai và gửi tới các bên đang khai thác.',
+            'At least 60 days from today (R-21); the notice of the end is published and sent to its consumers.',
           )}
           rules={[{ required: true, message: t('Chọn ngày ngừng', 'Pick the date') }]}
         >
