@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, Strict, Timestamp } from './common.ts';
+import { Id, KeysetCursor, Nullable, Strict, Timestamp } from './common.ts';
 
 /** The audit trail and its hash chain. */
 
@@ -34,12 +34,7 @@ export const AuditQuery = Type.Object(
       Type.String({ format: 'date-time', description: 'Đến thời điểm (không gồm) / to, exclusive' }),
     ),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-    cursor: Type.Optional(
-      Type.String({
-        pattern: '^[1-9][0-9]{0,17}$',
-        description: 'nextCursor của trang trước / previous nextCursor',
-      }),
-    ),
+    cursor: KeysetCursor,
   },
   Strict,
 );

@@ -26,6 +26,13 @@ export const OptionalText = (maxLength: number, description?: string) =>
 export const Id = (description: string) => Type.String({ minLength: 1, maxLength: 100, description });
 export const Timestamp = Type.String({ format: 'date-time' });
 export const Strict = { additionalProperties: false } as const;
+/** A keyset-paged list's `cursor`: the previous page's `nextCursor`, a row's sequence (docs/api-lists.md). */
+export const KeysetCursor = Type.Optional(
+  Type.String({
+    pattern: '^[1-9][0-9]{0,17}$',
+    description: 'nextCursor của trang trước / previous nextCursor',
+  }),
+);
 /**
  * A text the platform itself writes for people (an event's description, how to call a service): both languages,
  * apart, so the console shows the reader's and the CLI — bilingual by convention — prints both.

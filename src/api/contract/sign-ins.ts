@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Nullable, OneOf, Strict, Timestamp } from './common.ts';
+import { Id, KeysetCursor, Nullable, OneOf, Strict, Timestamp } from './common.ts';
 
 /**
  * The sign-in history (R-24, R-20): every attempt to sign in to the admin API or the console, with its outcome. It
@@ -38,13 +38,6 @@ export const SignInOutcomeSchema = OneOf(SIGN_IN_OUTCOMES, {
 });
 export type SignInOutcome = Static<typeof SignInOutcomeSchema>;
 
-const Cursor = Type.Optional(
-  Type.String({
-    pattern: '^[1-9][0-9]{0,17}$',
-    description: 'nextCursor của trang trước / previous nextCursor',
-  }),
-);
-
 export const SignInQuery = Type.Object(
   {
     username: Type.Optional(
@@ -66,7 +59,7 @@ export const SignInQuery = Type.Object(
       Type.String({ format: 'date-time', description: 'Đến thời điểm (không gồm) / to, exclusive' }),
     ),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-    cursor: Cursor,
+    cursor: KeysetCursor,
   },
   Strict,
 );
@@ -74,7 +67,7 @@ export type SignInQuery = Static<typeof SignInQuery>;
 
 /** The signed-in person's own history: the newest first, a short page by default (the console's "last sign-ins"). */
 export const OwnSignInQuery = Type.Object(
-  { limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }), cursor: Cursor },
+  { limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }), cursor: KeysetCursor },
   Strict,
 );
 export type OwnSignInQuery = Static<typeof OwnSignInQuery>;
