@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { JobSchedule } from '../src/store/leases.ts';
+import { silentLogger } from '../src/telemetry/logger.ts';
 import { pruneSignIns } from '../src/telemetry/retention.ts';
+import { startRetentionJobs } from '../src/telemetry/retention-jobs.ts';
 import { type AdminHarness, openAdminHarness, seedProvince, TEST_PASSWORD } from './helpers/admin-api.ts';
 import { storeKinds } from './helpers/stores.ts';
 
@@ -271,6 +277,59 @@ for (const kind of storeKinds) {
       assert.ok(!names.includes('cu'), 'the row older than two years is gone');
       assert.ok(names.includes('con.giu'), 'the row within two years stays');
       assert.equal(names.length, before - 1);
+    });
+
+    test('the daily retention job the platform schedules deletes sign-ins past two calendar years, keeps the rest', async () => {
+      // As src/platform.ts starts it, with the node's periodic jobs: here they are collected rather than timed, and
+      // the daily one is run as its timer would run it, on the platform's (test) clock.
+      const scheduled = new Map<string, { schedule: JobSchedule; job: () => Promise<unknown> }>();
+      const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-sign-in-retention-'));
+      try {
+        await startRetentionJobs(h.store, h.clock, { ...h.config, dataDir }, silentLogger(), {
+          every: (name, schedule, job) => void scheduled.set(name, { schedule, job }),
+        });
+        const daily = scheduled.get('transaction-retention');
+        assert.ok(daily, `the daily retention job is scheduled: ${[...scheduled.keys()].join(', ')}`);
+        assert.equal(daily.schedule.everyMs, 86_400_000, 'once a day');
+        // Now is 01/03/2025 09:00 Vietnam time; two calendar years before is 01/03/2023 02:00 UTC. 29/02/2024 lies
+        // between, so 730 days alone would reach a day later (02/03/2023) and cut an hour into the second year.
+        assert.equal(
+          h.clock.nowMs(),
+          Date.parse('2025-03-01T02:00:00Z'),
+          'the harness clock this test reasons on',
+        );
+        const row = (username: string, at: string) => ({
+          at: new Date(at),
+          username,
+          user_id: null,
+          method: 'password',
+          outcome: 'success',
+          reason: null,
+          address: '10.0.0.2',
+        });
+        await h.store.db
+          .insertInto('sign_ins')
+          .values([
+            row('qua.hai.nam', '2023-03-01T01:59:59Z'),
+            row('trong.nam.thu.hai', '2023-03-01T03:00:00Z'),
+          ])
+          .execute();
+        await daily.job();
+        const names = (
+          await h.store.db
+            .selectFrom('sign_ins')
+            .select('username')
+            .where('address', '=', '10.0.0.2')
+            .execute()
+        ).map((r) => r.username);
+        assert.deepEqual(
+          names.sort(),
+          ['trong.nam.thu.hai'],
+          'a second past two calendar years: gone; 730 days and 23 hours old, within two calendar years: kept (R-20, R-25)',
+        );
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     });
   });
 }

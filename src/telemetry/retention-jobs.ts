@@ -24,7 +24,8 @@ export async function startRetentionJobs(
   clock: Clock,
   config: Pick<Config, 'dataDir' | 'retention'>,
   logger: Logger,
-  jobs: PeriodicJobs | null,
+  /** The node's periodic jobs (the platform's `PeriodicJobs`); null on a node that runs none. */
+  jobs: Pick<PeriodicJobs, 'every'> | null,
 ): Promise<void> {
   await ensureTransactionPartitions(store, clock.nowMs());
   if (!jobs) return;

@@ -277,7 +277,7 @@ async function writeArchiveFile(
 }
 
 /**
- * The sign-in history (migrations/0043_sign_ins.sql) is kept as long as the transaction records (R-20: the
+ * The sign-in history (migrations/0044_sign_ins.sql) is kept as long as the transaction records (R-20: the
  * activity log, at least 2 years; the same `retention.transactionDays` and the same cutoff): rows older than the
  * cutoff are deleted, daily. A few rows per person per day, not a log to archive to files like the transactions:
  * a plain DELETE on its `at` index. Refuses a period shorter than 730 days, as `runRetention` does.
