@@ -38,6 +38,8 @@ const PEOPLE: Record<string, Json> = {
   'email-only': { preferred_username: 'le.van.c', name: 'Lê Văn C', email: 'c@stp.tinh.gov.vn' },
   stranger: { preferred_username: 'khach', name: 'Khách', email: 'khach@example.com' },
   'unknown-org': { preferred_username: 'pham.d', name: 'Phạm D', org_code: '999.99.99.H99' },
+  /** Signs in once, is then disabled by an operator, and tries again. */
+  leaver: { preferred_username: 'vo.thi.e', name: 'Võ Thị E', org_code: ORG_A },
 };
 
 /** The cookies one side (the provider) set for the "browser", sent back on every request to it. */
@@ -376,6 +378,59 @@ for (const kind of storeKinds) {
         assert.equal(cookieFrom(res, 'lgsp_session'), null);
         assert.deepEqual(await h.counts(), before, `${person}: nothing written`);
       }
+    });
+
+    test('a disabled account: the provider vouches for the person, the platform refuses — no session, the history says why', async () => {
+      const first = cookieFrom(await signIn('leaver'), 'lgsp_session');
+      assert.ok(first, 'the first SSO sign-in opens a session');
+      const user = (await asConsole('GET', '/api/v1/me', first.value)).json();
+      const disabled = await h.call('POST', '/api/v1/users/vo.thi.e/disable', {});
+      assert.equal(disabled.statusCode, 200, disabled.body);
+      assert.equal((await asConsole('GET', '/api/v1/me', first.value)).statusCode, 401, 'its session ended');
+
+      // The provider now says another organization: a disabled account is not updated either.
+      PEOPLE['leaver']!['org_code'] = ORG_B;
+      try {
+        const before = await h.counts();
+        const res = await signIn('leaver');
+        assert.equal(res.statusCode, 302, res.body);
+        // What the person sees: back at the console with the reason, which SignIn.tsx shows under the form.
+        assert.equal(res.headers.location, '/?signin_error=user_disabled');
+        assert.equal(cookieFrom(res, 'lgsp_session'), null, 'no session cookie');
+        assert.equal(cookieFrom(res, 'lgsp_oidc')?.value, '', 'the flow cookie is spent');
+        assert.deepEqual(await h.counts(), before, 'no user, role or audit event written');
+        const sessions = await h.store.db
+          .selectFrom('sessions')
+          .select('user_id')
+          .where('user_id', '=', user.id)
+          .execute();
+        assert.deepEqual(sessions, [], 'no session made');
+        const row = await h.store.db
+          .selectFrom('users')
+          .select(['organization_id', 'disabled_at'])
+          .where('id', '=', user.id)
+          .executeTakeFirstOrThrow();
+        assert.equal(row.organization_id, org['a'], 'the provider’s new organization is not taken');
+        assert.ok(row.disabled_at, 'still disabled');
+      } finally {
+        PEOPLE['leaver']!['org_code'] = ORG_A;
+      }
+      const history = await h.store.db
+        .selectFrom('sign_ins')
+        .select(['username', 'user_id', 'method', 'outcome', 'reason'])
+        .where('username', '=', 'vo.thi.e')
+        .orderBy('seq')
+        .execute();
+      assert.deepEqual(history, [
+        { username: 'vo.thi.e', user_id: user.id, method: 'oidc', outcome: 'success', reason: null },
+        {
+          username: 'vo.thi.e',
+          user_id: user.id,
+          method: 'oidc',
+          outcome: 'disabled',
+          reason: 'user_disabled',
+        },
+      ]);
     });
 
     test('a tampered state, a missing or foreign flow cookie, a provider error → refused with a redirect, never a 5xx', async () => {
