@@ -248,7 +248,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       );
     }
 
-    const snapshots = new SnapshotHolder(storeSnapshotSource(store, kek), clock, logger);
+    const snapshots = new SnapshotHolder(storeSnapshotSource(store, kek, clock), clock, logger);
     await snapshots.refresh();
     if (!snapshots.current) throw new Error('could not load the first configuration snapshot');
     // In-process changes reload at once; changes made by other nodes on a shared PostgreSQL are announced on the

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { DEFAULT_LIFECYCLE_SETTINGS, Lifecycle } from '../src/control/lifecycle/index.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { getToken, rawRequest, startGatewayHarness, within } from './helpers/gateway-harness.ts';
@@ -475,6 +476,68 @@ for (const kind of storeKinds) {
       assert.equal(rec.requestOutAt, null);
       assert.equal(rec.providerStatus, null);
       assert.ok(!JSON.stringify(rec).includes('0312345678'), "!JSON.stringify(rec).includes('0312345678')");
+    });
+
+    test('maintenance windows are judged on the platform’s clock, not the database server’s (R-24)', async () => {
+      // This suite's clock is days behind the database server's (as a drifted server's would be): a window current
+      // by the platform's clock ended days ago by the database's, and must still close the service; one current by
+      // the database's clock alone closes nothing.
+      const saved = clock.nowMs();
+      const databaseNow = Date.now();
+      assert.ok(saved < databaseNow - 2 * 86_400_000, 'the platform’s clock is days behind the database’s');
+      const hourNotice = new Lifecycle(h.store, h.registry, clock, {
+        ...DEFAULT_LIFECYCLE_SETTINGS,
+        maintenanceMinNoticeHours: 1,
+      });
+      const announce = (startsAtMs: number, endsAtMs: number, title: string) =>
+        hourNotice.announceMaintenance(
+          {
+            serviceId: seed.dancu.id,
+            startsAt: new Date(startsAtMs).toISOString(),
+            endsAt: new Date(endsAtMs).toISOString(),
+            title,
+            body: 'Nâng cấp máy chủ',
+          },
+          'test',
+        );
+      const callNow = async () =>
+        call(
+          '/dancu/1.0/congdan/1',
+          {},
+          await getToken(h.url, seed.credential.consumerKey, seed.credential.consumerSecret),
+        );
+      try {
+        await announce(saved + 3_600_000, saved + 7_200_000, 'Bảo trì theo giờ nền tảng');
+        await announce(databaseNow - 600_000, databaseNow + 600_000, 'Bảo trì theo giờ máy chủ CSDL');
+        await h.snapshots.refresh();
+        assert.equal((await callNow()).status, 200, 'current by the database’s clock only: served');
+        clock.advance(3_600_000 + 60_000);
+        const during = await callNow();
+        assert.equal(during.status, 503, 'inside the window by the platform’s clock');
+        assert.equal(((await during.json()) as { code: string }).code, 'GW_MAINTENANCE');
+        clock.advance(3_600_000);
+        assert.equal((await callNow()).status, 200, 'after the window');
+      } finally {
+        clock.set(saved);
+      }
+    });
+
+    test('a token revoked at /revoke stays refused while it would still be valid by the platform’s clock (RFC 7009)', async () => {
+      // Its expiry, an hour after this suite's clock, is long past by the database server's: the snapshot must
+      // still list it, as the gateway would otherwise accept it again.
+      const revoked = await getToken(h.url, seed.credential.consumerKey, seed.credential.consumerSecret);
+      const answer = await fetch(`${h.url}/revoke`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${seed.credential.consumerKey}:${seed.credential.consumerSecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ token: revoked }).toString(),
+      });
+      assert.equal(answer.status, 200, await answer.text());
+      const after = await call('/dancu/1.0/congdan/1', {}, revoked);
+      assert.equal(after.status, 401);
+      assert.equal(((await after.json()) as { code: string }).code, 'GW_TOKEN_REVOKED');
     });
   });
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Environment, ResourceTemplate, VersionMode, VersionStatus } from '../api/contract/index.ts';
+import type { Clock } from '../core/clock.ts';
 import type { CompositeDefinition } from '../core/composite.ts';
 import type { VersionFieldMapping } from '../core/field-mapping.ts';
 import { isResolved, type SoapRestPlan } from '../core/soap-rest.ts';
@@ -141,8 +142,18 @@ export async function currentRevision(store: Store): Promise<number> {
   return row.revision;
 }
 
-/** Reads a consistent snapshot: one REPEATABLE READ transaction, so the revision matches the rows. */
-export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise<SnapshotData> {
+/**
+ * Reads a consistent snapshot: one REPEATABLE READ transaction, so the revision matches the rows. `nowMs` is the
+ * platform's clock, never the database's `now()`: what is already over (a maintenance window, a revoked token's
+ * life) is judged on the clock the gateway decides by, so a window the gateway finds current is in its snapshot
+ * whatever the database server's clock says — a drifted server, or a test's clock.
+ */
+export async function loadSnapshot(
+  store: Store,
+  kek: KeyEncryptionKey,
+  nowMs: number,
+): Promise<SnapshotData> {
+  const now = new Date(nowMs);
   return store.db.transaction().execute(async (trx) => {
     if (store.kind === 'postgres') await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`.execute(trx);
     const { revision } = await trx.selectFrom('config_state').select('revision').executeTakeFirstOrThrow();
@@ -252,7 +263,7 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
       .selectFrom('notices')
       .select(['id', 'service_id', 'starts_at', 'ends_at'])
       .where('kind', '=', 'maintenance')
-      .where('ends_at', '>', sql<Date>`now()`)
+      .where('ends_at', '>', now)
       // A cancelled window no longer closes anything (R-24): the gateway serves again at its next snapshot.
       .where('cancelled_at', 'is', null)
       .execute();
@@ -264,7 +275,7 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
     const revokedTokens = await trx
       .selectFrom('revoked_tokens')
       .select('jti')
-      .where('expires_at', '>', sql<Date>`now()`)
+      .where('expires_at', '>', now)
       .execute();
     const federation = await loadFederationSnapshot(trx, kek);
     return {
@@ -342,8 +353,8 @@ export async function loadSnapshot(store: Store, kek: KeyEncryptionKey): Promise
 }
 
 /** The snapshot source of a process that can read the store (every node on PostgreSQL; the owner of PGlite). */
-export function storeSnapshotSource(store: Store, kek: KeyEncryptionKey) {
-  return { revision: () => currentRevision(store), load: () => loadSnapshot(store, kek) };
+export function storeSnapshotSource(store: Store, kek: KeyEncryptionKey, clock: Clock) {
+  return { revision: () => currentRevision(store), load: () => loadSnapshot(store, kek, clock.nowMs()) };
 }
 
 // ── Sandbox mocks (issue 12 item 9): a version's OpenAPI examples as the snapshot carries them (control/api-examples.ts

@@ -68,7 +68,7 @@ export async function startGatewayHarness(
     logger,
   );
   recorder.start();
-  const snapshots = new SnapshotHolder(storeSnapshotSource(t.store, TEST_KEK), clock, logger);
+  const snapshots = new SnapshotHolder(storeSnapshotSource(t.store, TEST_KEK, clock), clock, logger);
   registry.onChange(() => void snapshots.refresh());
   await snapshots.refresh();
   snapshots.startPolling(200);
