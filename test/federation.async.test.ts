@@ -59,6 +59,7 @@ interface TransactionView {
     evidence: {
       signatures: string;
       hops: Array<{ label: string; verified: boolean | null }>;
+      claimedEndToEndId?: string;
     } | null;
   } | null;
 }
@@ -505,7 +506,9 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
     assert.equal(rec.leg, 'intake');
     assert.equal(rec.messageId ?? null, null, 'no message was stored');
     assert.equal(rec.errorCode, 'GW_FED_SIGNATURE_INVALID');
-    assert.equal(rec.federation!.endToEndId, 'msg_forged_1');
+    // The id it claimed was never verified: kept apart, never the record's end-to-end id (docs/federation.md §5).
+    assert.equal(rec.federation!.endToEndId, null);
+    assert.equal(rec.federation!.evidence!.claimedEndToEndId, 'msg_forged_1');
     assert.deepEqual(
       rec.federation!.evidence!.hops.map((h) => [h.label, h.verified]),
       [['ndxp', false]],

@@ -42,6 +42,7 @@ interface TransactionView {
     evidence: {
       signatures: string;
       hops: Array<{ label: string; keyId: string | null; verified: boolean | null; reason?: string }>;
+      claimedEndToEndId?: string;
     } | null;
   } | null;
 }
@@ -400,6 +401,18 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     assert.equal(rec.errorCode, 'GW_FED_SIGNATURE_INVALID');
     assert.equal(rec.federation!.evidence!.signatures, 'refused');
     assert.match(rec.federation!.evidence!.hops.at(-1)!.reason ?? '', /replay/);
+    // The replay carries the real call's id, unverified: kept apart, so it never stands for that call (R-23).
+    assert.equal(rec.federation!.endToEndId, null, 'a refused call has no end-to-end id');
+    assert.equal(rec.federation!.evidence!.claimedEndToEndId, 'e2e-replay-1');
+    const ledger = await b.api<{ items: Array<{ endToEndId: string; status: number }> }>(
+      'GET',
+      `/api/v1/federation/ledger?from=${startedAt}&to=${new Date(Date.now() + 60_000).toISOString()}&q=e2e-replay-1`,
+    );
+    assert.deepEqual(
+      ledger.items.map((e) => [e.endToEndId, e.status]),
+      [['e2e-replay-1', 200]],
+      'the ledger holds the real call only',
+    );
 
     // A body-carrying call replayed, and an async message replayed without an Idempotency-Key: one each.
     const body = '{"so":102}';

@@ -52,6 +52,7 @@ interface TransactionView {
       signatures: string;
       requestHash: string | null;
       answerBound?: boolean | null;
+      claimedEndToEndId?: string;
     } | null;
   } | null;
 }
@@ -583,7 +584,9 @@ describe('federation: A → NDXP → B with signed hops (three real platforms)',
       (await transactions(b)).find((t) => t.id === res.body.transactionId),
     );
     assert.equal(rec.errorCode, 'GW_FED_SIGNATURE_MISSING');
-    assert.equal(rec.federation!.endToEndId, 'e2e-stripped-1');
+    // Refused before its signatures verified: the id is only a claim, kept apart (docs/federation.md §5).
+    assert.equal(rec.federation!.endToEndId, null);
+    assert.equal(rec.federation!.evidence!.claimedEndToEndId, 'e2e-stripped-1');
     assert.equal(rec.federation!.evidence!.signatures, 'refused');
   });
 

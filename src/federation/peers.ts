@@ -576,8 +576,9 @@ function assertPeriod(from: string, to: string): void {
 
 /**
  * This platform's federated records in a period, each with the end-to-end id it carried (R-23): what two platforms
- * of one path compare. Refused and forwarded calls alike — so an id can come twice, a refused attempt and the real
- * call (`onePerCall` picks) — token requests are no federated calls. At most `limit` entries, oldest first.
+ * of one path compare. Refused and forwarded calls alike, but only ids that are known: an inbound call refused before
+ * its signatures verified has none, its claim kept apart in its evidence (src/telemetry/record-copy.ts, migration
+ * 0046) — token requests are no federated calls. At most `limit` entries, oldest first.
  */
 export async function federationLedger(
   store: Store,
@@ -653,9 +654,9 @@ export async function exportFederationLedger(
 
 /**
  * One entry per end-to-end id: the first whose id can be trusted — an outbound call (this platform made the id or
- * passed it on) or an inbound one whose signatures verified — else the first. A peer can send a call whose signatures
- * fail with any id it likes, and it is recorded as refused with the id it claimed; were that record first, it would
- * stand for the real call of that id and reconcile as a mismatch.
+ * passed it on) or an inbound one whose signatures verified — else the first. Records of this version never carry an
+ * unverified id (a claim is kept apart, migration 0046); lines of an earlier version's journal, shipped after the
+ * upgrade, still can, and must not stand for the real call of their id either.
  */
 function onePerCall(entries: FederationLedgerEntry[]): Map<string, FederationLedgerEntry> {
   const trusted = (e: FederationLedgerEntry) => e.direction === 'outbound' || e.signatures === 'verified';

@@ -637,4 +637,9 @@ export interface FederationEvidence {
   requestHash: string | null;
   /** Outbound: whether the answer carried the request hash we expected. */
   answerBound?: boolean | null;
+  /**
+   * Inbound, refused before every signature verified: the end-to-end id the caller claimed, never verified — the
+   * record's `end_to_end_id` is then empty, so the claim can never stand for the real call of that id (R-23).
+   */
+  claimedEndToEndId?: string;
 }

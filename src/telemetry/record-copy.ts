@@ -85,7 +85,13 @@ const COLUMNS: readonly Column[] = [
   text('parent_transaction_id', 'parentTransactionId'),
   text('represented_org_code', 'representedOrgCode'),
   text('represented_system', 'representedSystem'),
-  text('end_to_end_id', 'endToEndId'),
+  {
+    name: 'end_to_end_id',
+    kind: 'text',
+    pgType: 'text',
+    field: 'endToEndId',
+    value: (t) => (claimOnly(t) ? null : t.endToEndId),
+  },
   text('peer_id', 'peerId'),
   {
     name: 'federation',
@@ -96,9 +102,30 @@ const COLUMNS: readonly Column[] = [
     value: (t) =>
       t.federation === null || t.federation === undefined
         ? null
-        : JSON.stringify(t.federation, (_, v) => (typeof v === 'string' ? storable(v) : v)),
+        : JSON.stringify(
+            claimOnly(t) ? { ...t.federation, claimedEndToEndId: t.endToEndId } : t.federation,
+            (_, v) => (typeof v === 'string' ? storable(v) : v),
+          ),
   },
 ];
+
+/**
+ * Whether a record's end-to-end id is only what its caller claimed (R-23): an inbound federated call refused before
+ * every signature verified — the id is one of the components each hop signs (src/federation/wire.ts), so until they
+ * verify, anyone holding a peer's token may have sent any id, a real call's among them. Such a record is written
+ * with no end-to-end id and the claim in its evidence (`claimedEndToEndId`): the federation ledger and
+ * reconciliation read `end_to_end_id` only, so a claim never stands for the real call of that id. An id this
+ * platform made or passed on (outbound), or that verified, is the record's end-to-end id.
+ */
+function claimOnly(t: TransactionRecord): boolean {
+  return (
+    t.endToEndId !== null &&
+    t.federation !== null &&
+    t.federation !== undefined &&
+    t.federation.direction === 'inbound' &&
+    t.federation.signatures !== 'verified'
+  );
+}
 
 /** The columns of a COPY line, in order: a journal names them in each file (`#columns …`), for the next version. */
 export const COPY_COLUMNS: readonly string[] = COLUMNS.map((c) => c.name);

@@ -282,6 +282,14 @@ export const FederationRecordSchema = Type.Object({
       signatures: OneOf(['verified', 'refused', 'signed'] as const),
       requestHash: Nullable(Type.String()),
       answerBound: Type.Optional(Nullable(Type.Boolean())),
+      claimedEndToEndId: Type.Optional(
+        Type.String({
+          description:
+            'Mã đầu-cuối bên gọi khai nhưng chưa được xác minh (lời gọi vào bị từ chối trước khi chữ ký được xác minh); ' +
+            'không dùng để đối soát / the end-to-end id the caller claimed, unverified (an inbound call refused ' +
+            'before its signatures verified); never reconciled',
+        }),
+      ),
     }),
   ),
 });
