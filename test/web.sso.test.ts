@@ -85,4 +85,21 @@ describe('single sign-on in Chromium against a real OpenID provider', () => {
     );
     await page.context().close();
   });
+
+  test('a refused single sign-on is said in words on the sign-in page, and no other text a link carries is shown', async () => {
+    const page = await openPage(browser, web.adminUrl);
+    await page.goto('/?signin_error=user_disabled');
+    await page
+      .getByRole('alert')
+      .getByText(
+        'Đăng nhập một lần không thành công: Tài khoản của bạn trên nền tảng đã bị khoá; liên hệ người vận hành nền tảng',
+      )
+      .waitFor();
+    // Anyone can send a link to the console: its words on the sign-in page are only the platform's own.
+    const forged = 'Tài khoản bị khoá, gọi 0900000000 để mở';
+    await page.goto(`/?signin_error=${encodeURIComponent(forged)}`);
+    await page.getByRole('alert').getByText('Đăng nhập một lần không thành công: Không rõ lý do').waitFor();
+    assert.equal(await page.getByText(forged).count(), 0);
+    await page.context().close();
+  });
 });

@@ -6,7 +6,7 @@ import type { Config } from '../core/config.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { EgressPolicy } from '../net/egress.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { Role } from './contract/index.ts';
+import type { Role, SignInError } from './contract/index.ts';
 
 /**
  * Single sign-on for the web console (issue 11 item 5; the regulation's SSO, Art. 3.4): OpenID Connect
@@ -27,17 +27,6 @@ export const FLOW_COOKIE_PATH = '/api/v1/auth/oidc';
 export const FLOW_MAX_AGE_SECONDS = 600;
 const FLOW_LABEL = 'oidc_flow';
 const HTTP_TIMEOUT_SECONDS = 10;
-
-/** Why a sign-in went back to the console with `/?signin_error=<code>`; the console shows each in words. */
-export type SignInError =
-  | 'oidc_not_configured'
-  | 'provider_unavailable'
-  | 'provider_denied'
-  | 'signin_expired'
-  | 'invalid_response'
-  | 'no_matching_rule'
-  | 'organization_unknown'
-  | 'user_disabled';
 
 export class SignInFailed extends Error {
   constructor(

@@ -9,6 +9,7 @@ import {
   type PasswordReset,
   type Role,
   type Session,
+  type SignInError,
   type SignInMethod,
   type SignInOutcome,
   type SignInPage,
@@ -764,7 +765,7 @@ export interface OidcIdentity {
 /** Why an OIDC sign-in was refused, as the short code the console is sent back with (`/?signin_error=…`). */
 export class OidcSignInRefused extends Error {
   constructor(
-    readonly reason: 'organization_unknown' | 'user_disabled',
+    readonly reason: Extract<SignInError, 'organization_unknown' | 'user_disabled'>,
     /** The local account refused, when there is one (a disabled user), for the sign-in history. */
     readonly account: { username: string; userId: string } | null = null,
   ) {

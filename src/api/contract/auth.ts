@@ -6,6 +6,22 @@ import { Id, Nullable, OneOf, PageQuery, Strict, Text, Timestamp } from './commo
 export const LoginBody = Type.Object({ username: Text(100), password: Text(1000) }, Strict);
 export type LoginBody = Static<typeof LoginBody>;
 
+/**
+ * Why a single sign-on went back to the console with `/?signin_error=<code>` (src/api/oidc.ts): the console shows
+ * each in words, and nothing else a link may put in that parameter.
+ */
+export const SIGN_IN_ERRORS = [
+  'oidc_not_configured',
+  'provider_unavailable',
+  'provider_denied',
+  'signin_expired',
+  'invalid_response',
+  'no_matching_rule',
+  'organization_unknown',
+  'user_disabled',
+] as const;
+export type SignInError = (typeof SIGN_IN_ERRORS)[number];
+
 /** The roles of people (issue 3); an agency user acts only for its own organization. */
 export const ROLES = ['operator_admin', 'operator_reviewer', 'auditor', 'agency'] as const;
 export const RoleSchema = OneOf(ROLES, {
