@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { type Kysely, sql } from 'kysely';
+import { PLATFORM_TEST_CLIENT } from '../src/api/contract/sandbox-try.ts';
 import {
   DIMENSION_HEADINGS,
   MEASURE_HEADINGS,
@@ -831,6 +832,57 @@ for (const kind of storeKinds) {
         period(Date.parse(archivedHour), Date.parse(archivedHour) + HOUR),
       );
       assert.deepEqual([old.totals.refused, old.totals.errors], [0, 5], 'no records to split: as it was');
+    });
+
+    test("files name the platform's own parties in both languages, not only their stored Vietnamese name", async () => {
+      // The sandbox test client's organization and system, as the platform makes them (Vietnamese names stored).
+      const platformOrg = await h.registry.createOrganization(
+        { code: PLATFORM_TEST_CLIENT.organizationCode, name: PLATFORM_TEST_CLIENT.organizationName.vi },
+        't',
+      );
+      const tester = await h.registry.createSystem(
+        {
+          organizationId: platformOrg.id,
+          name: PLATFORM_TEST_CLIENT.systemName.vi,
+          isProvider: false,
+          isConsumer: true,
+        },
+        't',
+      );
+      const H3 = H1 + 3 * DAY;
+      await insertTransactions(h.store, [
+        callRecord(H3, {
+          consumerSystemId: tester.id,
+          consumerOrgCode: PLATFORM_TEST_CLIENT.organizationCode,
+          serviceId: svcId,
+          serviceContext: 'dmdc',
+          environment: 'sandbox',
+        }),
+      ]);
+      const org = PLATFORM_TEST_CLIENT.organizationName;
+      const sys = PLATFORM_TEST_CLIENT.systemName;
+      const s = await statistics(h.store, {
+        ...period(H3, H3 + HOUR),
+        groupBy: ['consumerOrganization', 'consumerSystem'],
+      });
+      const orgLabel = `${PLATFORM_TEST_CLIENT.organizationCode} — ${org.vi} / ${org.en}`;
+      const sysLabel = `${sys.vi} / ${sys.en} (${tester.id})`;
+      assert.deepEqual(
+        s.rows.map((r) => [r.label.consumerOrganization, r.label.consumerSystem]),
+        [[orgLabel, sysLabel]],
+      );
+      const cells = parse(statisticsCsv(s), { bom: true }) as string[][];
+      assert.deepEqual(cells[1]!.slice(0, 2), [orgLabel, sysLabel]);
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load((await statisticsXlsx(s)) as never);
+      const row = book.worksheets[0]!.getRow(5);
+      assert.deepEqual([row.getCell(1).value, row.getCell(2).value], [orgLabel, sysLabel]);
+      // An agency's own name is written as it is registered.
+      const others = await statistics(h.store, { ...period(H1, H2), groupBy: ['consumerOrganization'] });
+      assert.deepEqual(
+        others.rows.map((r) => r.label.consumerOrganization),
+        ['000.00.40.H01 — Sở TT&TT'],
+      );
     });
   });
 }
