@@ -467,4 +467,19 @@ describe('the agency workspace in Chromium', () => {
     assert.match(cancelled.items[0]?.body ?? '', /Chưa đủ điều kiện chuyển đổi/);
     await page.context().close();
   });
+
+  test("the provider reads the platform's sandbox tester by its name in English, never a bare 000.00.00.Z00", async () => {
+    await web.platform.recorder.flush();
+    const records = await operator.call('listTransactions', { query: { serviceId, limit: 100 } });
+    const tried = records.items.find((r) => r.consumer.organizationCode === '000.00.00.Z00');
+    assert.ok(tried, 'the sandbox tries of the provider test were recorded');
+    const page = await signIn('cong-an');
+    await page.getByText('EN', { exact: true }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    // The record's detail: the caller by the platform's English name (it read the stored Vietnamese one).
+    await page.goto(`/transactions/${tried.id}`);
+    await page.getByText('Platform sandbox test (000.00.00.Z00)').waitFor();
+    assert.equal(await page.getByText('Thử nghiệm sandbox của nền tảng').count(), 0);
+    await page.context().close();
+  });
 });
