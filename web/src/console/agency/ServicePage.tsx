@@ -203,7 +203,14 @@ function ServiceEnd({ service, onChanged }: { service: Service; onChanged: (serv
   }, [service.id, scheduledAt]);
   const closed = (changed: boolean) => {
     setDialog(null);
-    if (changed) void api.call('getService', { params: { id: service.id } }).then(onChanged);
+    // The service read again: its end (or none) as the API now holds it. A failed read leaves the page as it was;
+    // the change itself was confirmed by its own message.
+    if (changed) {
+      api
+        .call('getService', { params: { id: service.id } })
+        .then(onChanged)
+        .catch(() => undefined);
+    }
   };
   return (
     <Card
