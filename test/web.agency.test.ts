@@ -36,6 +36,7 @@ describe('the agency workspace in Chromium', () => {
   let providerSystemId: string;
   let consumerSystemId: string;
   let serviceId: string;
+  let publishedVersionId: string;
 
   before(async () => {
     web = await startWebPlatform();
@@ -84,6 +85,7 @@ describe('the agency workspace in Chromium', () => {
       },
       'test',
     );
+    publishedVersionId = v1.id;
     await publishThroughSandbox(
       {
         registry,
@@ -469,10 +471,16 @@ describe('the agency workspace in Chromium', () => {
   });
 
   test("the provider reads the platform's sandbox tester by its name in English, never a bare 000.00.00.Z00", async () => {
+    // A sandbox try of the provider's version, as the operator makes one: the caller is the platform's tester.
+    const tryAnswer = await operator.call('trySandboxCall', {
+      params: { id: publishedVersionId },
+      body: { method: 'GET', path: '/congdan/001099000001' },
+    });
+    assert.equal(tryAnswer.status, 200);
     await web.platform.recorder.flush();
     const records = await operator.call('listTransactions', { query: { serviceId, limit: 100 } });
     const tried = records.items.find((r) => r.consumer.organizationCode === '000.00.00.Z00');
-    assert.ok(tried, 'the sandbox tries of the provider test were recorded');
+    assert.ok(tried, 'the try was recorded');
     const page = await signIn('cong-an');
     await page.getByText('EN', { exact: true }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
