@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { type Kysely, sql } from 'kysely';
-import { PLATFORM_TEST_CLIENT } from '../src/api/contract/sandbox-try.ts';
+import { PLATFORM_CATEGORY_PROVIDER } from '../src/api/contract/sandbox-try.ts';
 import {
   DIMENSION_HEADINGS,
   MEASURE_HEADINGS,
@@ -626,6 +626,7 @@ for (const kind of storeKinds) {
   describe(`statistics: the gateway's refusals apart from the service's errors (${kind})`, () => {
     let h: AdminHarness;
     let svcId: string;
+    let quen: string;
     const H1 = Date.parse('2026-10-05T03:00:00Z');
     const H2 = H1 + HOUR;
 
@@ -679,6 +680,7 @@ for (const kind of storeKinds) {
         unsubscribed: await sys('Lạ'),
         subscribed: await sys('Quen'),
       };
+      quen = ids.subscribed;
       svcId = (
         await h.registry.createService(
           { context: 'dmdc', name: 'Danh mục', providerSystemId: ids.provider },
@@ -835,53 +837,61 @@ for (const kind of storeKinds) {
     });
 
     test("files name the platform's own parties in both languages, not only their stored Vietnamese name", async () => {
-      // The sandbox test client's organization and system, as the platform makes them (Vietnamese names stored).
+      // The provider of the shared category lists, as the platform makes it (Vietnamese names stored), and a call
+      // to it. (The sandbox tester, the other platform party, is never counted: its tries are no customer's calls.)
       const platformOrg = await h.registry.createOrganization(
-        { code: PLATFORM_TEST_CLIENT.organizationCode, name: PLATFORM_TEST_CLIENT.organizationName.vi },
+        {
+          code: PLATFORM_CATEGORY_PROVIDER.organizationCode,
+          name: PLATFORM_CATEGORY_PROVIDER.organizationName.vi,
+        },
         't',
       );
-      const tester = await h.registry.createSystem(
+      const lists = await h.registry.createSystem(
         {
           organizationId: platformOrg.id,
-          name: PLATFORM_TEST_CLIENT.systemName.vi,
-          isProvider: false,
-          isConsumer: true,
+          name: PLATFORM_CATEGORY_PROVIDER.systemName.vi,
+          isProvider: true,
+          isConsumer: false,
         },
         't',
       );
       const H3 = H1 + 3 * DAY;
       await insertTransactions(h.store, [
         callRecord(H3, {
-          consumerSystemId: tester.id,
-          consumerOrgCode: PLATFORM_TEST_CLIENT.organizationCode,
+          consumerSystemId: quen,
+          consumerOrgCode: '000.00.40.H01',
+          providerSystemId: lists.id,
+          providerOrgCode: PLATFORM_CATEGORY_PROVIDER.organizationCode,
           serviceId: svcId,
           serviceContext: 'dmdc',
-          environment: 'sandbox',
         }),
       ]);
-      const org = PLATFORM_TEST_CLIENT.organizationName;
-      const sys = PLATFORM_TEST_CLIENT.systemName;
+      const org = PLATFORM_CATEGORY_PROVIDER.organizationName;
+      const sys = PLATFORM_CATEGORY_PROVIDER.systemName;
       const s = await statistics(h.store, {
         ...period(H3, H3 + HOUR),
-        groupBy: ['consumerOrganization', 'consumerSystem'],
+        groupBy: ['providerOrganization', 'providerSystem', 'consumerOrganization'],
       });
-      const orgLabel = `${PLATFORM_TEST_CLIENT.organizationCode} — ${org.vi} / ${org.en}`;
-      const sysLabel = `${sys.vi} / ${sys.en} (${tester.id})`;
+      const orgLabel = `${PLATFORM_CATEGORY_PROVIDER.organizationCode} — ${org.vi} / ${org.en}`;
+      const sysLabel = `${sys.vi} / ${sys.en} (${lists.id})`;
+      // An agency's own name is written as it is registered.
+      const agencyLabel = '000.00.40.H01 — Sở TT&TT';
       assert.deepEqual(
-        s.rows.map((r) => [r.label.consumerOrganization, r.label.consumerSystem]),
-        [[orgLabel, sysLabel]],
+        s.rows.map((r) => [
+          r.label.providerOrganization,
+          r.label.providerSystem,
+          r.label.consumerOrganization,
+        ]),
+        [[orgLabel, sysLabel, agencyLabel]],
       );
       const cells = parse(statisticsCsv(s), { bom: true }) as string[][];
-      assert.deepEqual(cells[1]!.slice(0, 2), [orgLabel, sysLabel]);
+      assert.deepEqual(cells[1]!.slice(0, 3), [orgLabel, sysLabel, agencyLabel]);
       const book = new ExcelJS.Workbook();
       await book.xlsx.load((await statisticsXlsx(s)) as never);
       const row = book.worksheets[0]!.getRow(5);
-      assert.deepEqual([row.getCell(1).value, row.getCell(2).value], [orgLabel, sysLabel]);
-      // An agency's own name is written as it is registered.
-      const others = await statistics(h.store, { ...period(H1, H2), groupBy: ['consumerOrganization'] });
       assert.deepEqual(
-        others.rows.map((r) => r.label.consumerOrganization),
-        ['000.00.40.H01 — Sở TT&TT'],
+        [row.getCell(1).value, row.getCell(2).value, row.getCell(3).value],
+        [orgLabel, sysLabel, agencyLabel],
       );
     });
   });
