@@ -338,7 +338,7 @@ for (const setup of platformEngines) {
       );
       const asked = await statistics(platform.store, { ...period, includePlatformCalls: true });
       assert.deepEqual(asked.rows.map((r) => r.label.service).sort(), [
-        'Trạng thái và hộp thư của nền tảng (/_lgsp/…) / platform message endpoints',
+        'Trạng thái và hộp thư của nền tảng (/_lgsp/…) / Platform message endpoints',
         'vanthu — vanthu',
       ]);
       const platformRow = asked.rows.find((r) => r.key.service === 'platform_call')!;

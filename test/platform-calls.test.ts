@@ -23,7 +23,7 @@ const MIGRATION = readFileSync(
   new URL('../src/store/migrations/0040_platform_call_records.sql', import.meta.url),
   'utf8',
 );
-const PLATFORM = 'Trạng thái và hộp thư của nền tảng (/_lgsp/…) / platform message endpoints';
+const PLATFORM = 'Trạng thái và hộp thư của nền tảng (/_lgsp/…) / Platform message endpoints';
 
 for (const kind of storeKinds) {
   describe(`platform endpoint records (${kind})`, () => {
@@ -96,7 +96,7 @@ for (const kind of storeKinds) {
         svc_vanthu: 1,
         '(không xác định / unknown)': 1,
         [PLATFORM]: 2,
-        'Cấp token (/token) / token requests': 1,
+        'Cấp token (/token) / Token requests': 1,
       });
       const byVersion = await statistics(h.store, {
         ...period,

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { type Kysely, sql } from 'kysely';
+import { PLATFORM_CATEGORY_PROVIDER } from '../src/api/contract/sandbox-try.ts';
 import {
   DIMENSION_HEADINGS,
   MEASURE_HEADINGS,
@@ -625,6 +626,7 @@ for (const kind of storeKinds) {
   describe(`statistics: the gateway's refusals apart from the service's errors (${kind})`, () => {
     let h: AdminHarness;
     let svcId: string;
+    let quen: string;
     const H1 = Date.parse('2026-10-05T03:00:00Z');
     const H2 = H1 + HOUR;
 
@@ -678,6 +680,7 @@ for (const kind of storeKinds) {
         unsubscribed: await sys('Lạ'),
         subscribed: await sys('Quen'),
       };
+      quen = ids.subscribed;
       svcId = (
         await h.registry.createService(
           { context: 'dmdc', name: 'Danh mục', providerSystemId: ids.provider },
@@ -831,6 +834,65 @@ for (const kind of storeKinds) {
         period(Date.parse(archivedHour), Date.parse(archivedHour) + HOUR),
       );
       assert.deepEqual([old.totals.refused, old.totals.errors], [0, 5], 'no records to split: as it was');
+    });
+
+    test("files name the platform's own parties in both languages, not only their stored Vietnamese name", async () => {
+      // The provider of the shared category lists, as the platform makes it (Vietnamese names stored), and a call
+      // to it. (The sandbox tester, the other platform party, is never counted: its tries are no customer's calls.)
+      const platformOrg = await h.registry.createOrganization(
+        {
+          code: PLATFORM_CATEGORY_PROVIDER.organizationCode,
+          name: PLATFORM_CATEGORY_PROVIDER.organizationName.vi,
+        },
+        't',
+      );
+      const lists = await h.registry.createSystem(
+        {
+          organizationId: platformOrg.id,
+          name: PLATFORM_CATEGORY_PROVIDER.systemName.vi,
+          isProvider: true,
+          isConsumer: false,
+        },
+        't',
+      );
+      const H3 = H1 + 3 * DAY;
+      await insertTransactions(h.store, [
+        callRecord(H3, {
+          consumerSystemId: quen,
+          consumerOrgCode: '000.00.40.H01',
+          providerSystemId: lists.id,
+          providerOrgCode: PLATFORM_CATEGORY_PROVIDER.organizationCode,
+          serviceId: svcId,
+          serviceContext: 'dmdc',
+        }),
+      ]);
+      const org = PLATFORM_CATEGORY_PROVIDER.organizationName;
+      const sys = PLATFORM_CATEGORY_PROVIDER.systemName;
+      const s = await statistics(h.store, {
+        ...period(H3, H3 + HOUR),
+        groupBy: ['providerOrganization', 'providerSystem', 'consumerOrganization'],
+      });
+      const orgLabel = `${PLATFORM_CATEGORY_PROVIDER.organizationCode} — ${org.vi} / ${org.en}`;
+      const sysLabel = `${sys.vi} / ${sys.en} (${lists.id})`;
+      // An agency's own name is written as it is registered.
+      const agencyLabel = '000.00.40.H01 — Sở TT&TT';
+      assert.deepEqual(
+        s.rows.map((r) => [
+          r.label.providerOrganization,
+          r.label.providerSystem,
+          r.label.consumerOrganization,
+        ]),
+        [[orgLabel, sysLabel, agencyLabel]],
+      );
+      const cells = parse(statisticsCsv(s), { bom: true }) as string[][];
+      assert.deepEqual(cells[1]!.slice(0, 3), [orgLabel, sysLabel, agencyLabel]);
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load((await statisticsXlsx(s)) as never);
+      const row = book.worksheets[0]!.getRow(5);
+      assert.deepEqual(
+        [row.getCell(1).value, row.getCell(2).value, row.getCell(3).value],
+        [orgLabel, sysLabel, agencyLabel],
+      );
     });
   });
 }

@@ -315,7 +315,7 @@ for (const kind of storeKinds) {
         const out = join(dir, 'chenh-lech.csv');
         const printed = await lgsp('--include-token-requests', '--out', out);
         assert.match(printed, /Đối soát \/ Reconciled\s+lời gọi dịch vụ và yêu cầu cấp token/);
-        assert.match(printed, /txn_token2.*Cấp token \(\/token\) \/ token requests/);
+        assert.match(printed, /txn_token2.*Cấp token \(\/token\) \/ Token requests/);
         assert.match(readFileSync(out, 'utf8'), /txn_token2/);
         const without = await lgsp();
         assert.match(without, /Đối soát \/ Reconciled\s+lời gọi dịch vụ \/ service calls\n/);

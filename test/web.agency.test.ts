@@ -7,10 +7,12 @@ import {
   clickUntil,
   launchBrowser,
   openPage,
+  pickDateTime,
   pickOption,
   screenshot,
   seriousA11yViolations,
   tick,
+  vietnamIn,
 } from './helpers/browser.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
@@ -24,6 +26,7 @@ import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts'
  * gateway with it. The operator's decisions go through the admin API. Neither agency sees the other's objects.
  */
 const AGENCY_PASSWORD = 'mat-khau-co-quan-0123';
+const DAY = 24 * 3_600_000;
 
 describe('the agency workspace in Chromium', () => {
   let web: Awaited<ReturnType<typeof startWebPlatform>>;
@@ -33,6 +36,7 @@ describe('the agency workspace in Chromium', () => {
   let providerSystemId: string;
   let consumerSystemId: string;
   let serviceId: string;
+  let publishedVersionId: string;
 
   before(async () => {
     web = await startWebPlatform();
@@ -81,6 +85,7 @@ describe('the agency workspace in Chromium', () => {
       },
       'test',
     );
+    publishedVersionId = v1.id;
     await publishThroughSandbox(
       {
         registry,
@@ -406,6 +411,83 @@ describe('the agency workspace in Chromium', () => {
     await page.goto(`/agency-systems/${providerSystemId}`);
     await page.getByRole('alert').waitFor();
     assert.equal(await page.getByText('CSDL Dân cư tỉnh').count(), 0);
+    await page.context().close();
+  });
+
+  test("the provider agency ends its own service with 60 days' notice, reads the date and the notice, cancels it", async () => {
+    const page = await signIn('cong-an');
+    await page.goto(`/agency-services/${serviceId}`);
+    const section = page
+      .locator('.ant-card')
+      .filter({ has: page.getByRole('heading', { name: 'Ngừng cung cấp dịch vụ (R-21)' }) });
+    await section.getByRole('button', { name: 'Ngừng dịch vụ' }).click();
+    // The operator's form (components/decommission.tsx): too early is refused with the API's reason, in place.
+    const dialog = page.getByRole('dialog', { name: 'Ngừng dịch vụ Tra cứu công dân' });
+    await pickDateTime(page, 'Ngày ngừng (giờ Việt Nam)', vietnamIn(30 * DAY).typed);
+    await dialog.getByLabel('Lý do').fill('Chuyển sang CSDL quốc gia về dân cư');
+    await dialog.getByRole('button', { name: 'Ngừng dịch vụ' }).click();
+    await dialog.getByRole('alert').filter({ hasText: /60/ }).waitFor();
+    const stop = vietnamIn(90 * DAY);
+    await pickDateTime(page, 'Ngày ngừng (giờ Việt Nam)', stop.typed);
+    await dialog.getByRole('button', { name: 'Ngừng dịch vụ' }).click();
+    await page.getByText('Đã thông báo ngừng dịch vụ').waitFor();
+    assert.equal((await operator.call('getService', { params: { id: serviceId } })).decommissionAt, stop.iso);
+
+    // Scheduled: its date and the public notice its consumers were sent, first on the page.
+    await section.getByText(`Dịch vụ sẽ ngừng cung cấp lúc ${stop.typed} (giờ Việt Nam).`).waitFor();
+    const notice = section.getByTestId('decommission-notice');
+    await notice.getByText(/Ngừng cung cấp dịch vụ dancu \/ Service dancu ends/).waitFor();
+    await notice.getByText(/Lý do: Chuyển sang CSDL quốc gia về dân cư/).waitFor();
+    const headings = await page.getByRole('heading', { level: 2 }).allInnerTexts();
+    assert.equal(
+      headings[0],
+      'Ngừng cung cấp dịch vụ (R-21)',
+      `the end comes first: ${headings.join(' | ')}`,
+    );
+    await checkScreen(page, 'agency-service-decommission');
+    await page.goto('/agency-services');
+    await page
+      .getByRole('row', { name: /Tra cứu công dân/ })
+      .getByText(`Sẽ ngừng ${stop.typed}`)
+      .waitFor();
+
+    // Cancelled before its date, after a confirmation; the service carries on and the cancellation is published.
+    await page.goto(`/agency-services/${serviceId}`);
+    await section.getByRole('button', { name: 'Huỷ lịch ngừng' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Huỷ lịch ngừng dịch vụ Tra cứu công dân' });
+    await confirm.getByText(`Dịch vụ sẽ tiếp tục được cung cấp sau ${stop.typed}`).waitFor();
+    await confirm
+      .getByLabel('Lý do huỷ (không bắt buộc, được đăng công khai)')
+      .fill('Chưa đủ điều kiện chuyển đổi');
+    await confirm.getByRole('button', { name: 'Huỷ lịch ngừng' }).click();
+    await page.getByText('Đã huỷ lịch ngừng dịch vụ').waitFor();
+    await section.getByRole('button', { name: 'Ngừng dịch vụ' }).waitFor();
+    assert.equal((await operator.call('getService', { params: { id: serviceId } })).decommissionAt, null);
+    const cancelled = await operator.call('listNotices', {
+      query: { kind: 'decommission_cancelled', serviceId },
+    });
+    assert.match(cancelled.items[0]?.body ?? '', /Chưa đủ điều kiện chuyển đổi/);
+    await page.context().close();
+  });
+
+  test("the provider reads the platform's sandbox tester by its name in English, never a bare 000.00.00.Z00", async () => {
+    // A sandbox try of the provider's version, as the operator makes one: the caller is the platform's tester.
+    const tryAnswer = await operator.call('trySandboxCall', {
+      params: { id: publishedVersionId },
+      body: { method: 'GET', path: '/congdan/001099000001' },
+    });
+    assert.equal(tryAnswer.status, 200);
+    await web.platform.recorder.flush();
+    const records = await operator.call('listTransactions', { query: { serviceId, limit: 100 } });
+    const tried = records.items.find((r) => r.consumer.organizationCode === '000.00.00.Z00');
+    assert.ok(tried, 'the try was recorded');
+    const page = await signIn('cong-an');
+    await page.getByText('EN', { exact: true }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    // The record's detail: the caller by the platform's English name (it read the stored Vietnamese one).
+    await page.goto(`/transactions/${tried.id}`);
+    await page.getByText('Platform sandbox test (000.00.00.Z00)').waitFor();
+    assert.equal(await page.getByText('Thử nghiệm sandbox của nền tảng').count(), 0);
     await page.context().close();
   });
 });

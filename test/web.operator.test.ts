@@ -4,7 +4,14 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../src/cli/client.ts';
 import { VIETNAM_OFFSET_MINUTES } from '../src/core/time.ts';
-import { launchBrowser, openPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import {
+  launchBrowser,
+  openPage,
+  pickDateTime,
+  screenshot,
+  seriousA11yViolations,
+  vietnamIn,
+} from './helpers/browser.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { OPENAPI_DOC } from './helpers/onboard.ts';
 import { seedProvince } from './helpers/seed.ts';
@@ -18,26 +25,8 @@ import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts'
  * maintenance announced (a too-short notice refused with the API's reason), an alert resolved. The data is seeded
  * through the platform's own services and admin API, as an agency would have filed it.
  */
-const VIETNAM_MS = 7 * 60 * 60 * 1000;
-const two = (n: number) => String(n).padStart(2, '0');
-/** The Vietnam wall-clock time `ms` from now, to the minute, as the console's date field reads it and as an instant. */
-function vietnamIn(ms: number): { typed: string; iso: string } {
-  const wall = new Date(Math.floor((Date.now() + ms + VIETNAM_MS) / 60_000) * 60_000);
-  return {
-    typed: `${two(wall.getUTCDate())}/${two(wall.getUTCMonth() + 1)}/${wall.getUTCFullYear()} ${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}`,
-    iso: new Date(wall.getTime() - VIETNAM_MS).toISOString(),
-  };
-}
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-/** Types a `dd/mm/yyyy HH:mm` value into the Ant Design date field labelled `label` and confirms it. */
-async function pickDateTime(page: Page, label: string, typed: string): Promise<void> {
-  const field = page.getByLabel(label, { exact: true });
-  await field.click();
-  await field.fill(typed);
-  await field.press('Enter');
-}
 
 describe('operator console: dashboard, review queues, try-it and publish, maintenance, alerts', () => {
   let web: Awaited<ReturnType<typeof startWebPlatform>>;

@@ -72,10 +72,14 @@ describe('changing and resetting passwords in the console', () => {
     await user.getByRole('heading', { name: 'Đổi mật khẩu' }).waitFor();
     await user.getByText('Mật khẩu của bạn là mật khẩu tạm').waitFor();
     assert.equal(new URL(user.url()).pathname, '/password');
-    // Nothing else opens until the password is changed.
+    // Nothing else opens until the password is changed: no menu of screens, only the form and the sign-out.
+    const menu = user.getByRole('navigation', { name: 'Danh mục chức năng' });
+    assert.equal(await menu.count(), 0, 'no menu while the reset password holds');
     await user.goto('/transactions');
     await user.getByRole('heading', { name: 'Đổi mật khẩu' }).waitFor();
     assert.equal(new URL(user.url()).pathname, '/password');
+    assert.equal(await menu.count(), 0, 'no menu after trying another screen');
+    assert.ok(await user.getByRole('button', { name: 'Đăng xuất' }).isVisible(), 'the sign-out is there');
     assert.deepEqual(await seriousA11yViolations(user), []);
 
     await user.getByLabel('Mật khẩu hiện tại').fill('khong-phai-mat-khau');
@@ -90,8 +94,9 @@ describe('changing and resetting passwords in the console', () => {
     await screenshot(user, 'console-password-changed');
     assert.equal(await web.platform.accounts.authenticate(other.token), null, 'the other session ended');
 
-    // The console opens again, and the page is reached from the user menu.
+    // The console opens again, its menu with it, and the page is reached from the user menu.
     await user.goto('/transactions');
+    await menu.getByRole('link', { name: 'Giao dịch' }).waitFor();
     await user.getByRole('button', { name: /Nguyễn Thị Lan/ }).click();
     await user.getByRole('menuitem', { name: 'Đổi mật khẩu' }).click();
     await user.getByRole('heading', { name: 'Đổi mật khẩu' }).waitFor();

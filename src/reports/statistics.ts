@@ -6,6 +6,7 @@ import {
   STATISTICS_DIMENSIONS,
   type StatisticsDimension,
 } from '../api/contract/reports.ts';
+import { PLATFORM_PARTIES } from '../api/contract/sandbox-try.ts';
 import { LgspError } from '../core/errors.ts';
 import { excel } from '../core/excel.ts';
 import { formatVietnamDate, formatVietnamDateTime, utcOffsetLabel } from '../core/time.ts';
@@ -446,7 +447,8 @@ interface LabelMaps {
 /** The registry's names (small tables, read whole): what a person reads next to each id. */
 async function labelMaps(db: Db): Promise<LabelMaps> {
   const orgs = await sql<{ code: string; name: string }>`SELECT code, name FROM organizations`.execute(db);
-  const systems = await sql<{ id: string; name: string }>`SELECT id, name FROM systems`.execute(db);
+  const systems = await sql<{ id: string; name: string; code: string | null }>`SELECT s.id, s.name, o.code
+    FROM systems s LEFT JOIN organizations o ON o.id = s.organization_id`.execute(db);
   const services = await sql<{
     id: string;
     context: string;
@@ -459,11 +461,29 @@ async function labelMaps(db: Db): Promise<LabelMaps> {
   }>`SELECT v.id, s.context, v.version
     FROM service_versions v JOIN services s ON s.id = v.service_id`.execute(db);
   return {
-    organizations: new Map(orgs.rows.map((o) => [o.code, `${o.code} — ${o.name}`])),
-    systems: new Map(systems.rows.map((s) => [s.id, `${s.name} (${s.id})`])),
+    organizations: new Map(
+      orgs.rows.map((o) => [o.code, `${o.code} — ${partyLabel('organization', o.code, o.name)}`]),
+    ),
+    systems: new Map(
+      systems.rows.map((s) => [s.id, `${partyLabel('system', s.code ?? '', s.name)} (${s.id})`]),
+    ),
     services: new Map(services.rows.map((s) => [s.id, `${s.context} — ${s.name}`])),
     versions: new Map(versions.rows.map((v) => [v.id, `${v.context}/${v.version}`])),
   };
+}
+
+/**
+ * A party's name as the files and the API's `label` write it: the registry's, except the platform's own parties
+ * (its sandbox test client, the provider of the shared category lists — PLATFORM_PARTIES, by their reserved
+ * organization code), whose stored name is the Vietnamese one only: they read "vi / en" like every other name the
+ * platform itself writes in a file (the headings, NO_SERVICE_LABELS), so an English reader of the file reads
+ * them too. The console shows the reader's language alone (web/src/shared/party-name.ts).
+ */
+function partyLabel(kind: 'organization' | 'system', code: string, name: string): string {
+  const platform = PLATFORM_PARTIES[code];
+  if (!platform) return name;
+  const names = kind === 'organization' ? platform.organizationName : platform.systemName;
+  return `${names.vi} / ${names.en}`;
 }
 
 const UNKNOWN = '(không xác định / unknown)';

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { VIETNAM_OFFSET_MINUTES } from '../../src/core/time.ts';
 
 /**
  * Browser tests run in Debian's Chromium (`apt-get install -y chromium`), driven by playwright-core — never a
@@ -188,4 +189,24 @@ export async function tick(checkbox: Locator): Promise<void> {
       await new Promise((r) => setTimeout(r, 500));
     }
   }
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** The Vietnam wall-clock time `ms` from now, to the minute, as the console's date field reads it and as an instant. */
+export function vietnamIn(ms: number): { typed: string; iso: string } {
+  const offsetMs = VIETNAM_OFFSET_MINUTES * 60_000;
+  const wall = new Date(Math.floor((Date.now() + ms + offsetMs) / 60_000) * 60_000);
+  return {
+    typed: `${two(wall.getUTCDate())}/${two(wall.getUTCMonth() + 1)}/${wall.getUTCFullYear()} ${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}`,
+    iso: new Date(wall.getTime() - offsetMs).toISOString(),
+  };
+}
+
+/** Types a `dd/mm/yyyy HH:mm` value into the Ant Design date field labelled `label` and confirms it. */
+export async function pickDateTime(page: Page, label: string, typed: string): Promise<void> {
+  const field = page.getByLabel(label, { exact: true });
+  await field.click();
+  await field.fill(typed);
+  await field.press('Enter');
 }

@@ -25,11 +25,11 @@ export type StatisticsDimension = (typeof STATISTICS_DIMENSIONS)[number];
 /**
  * The groups of requests that name no service, keyed as the statistics key them by service or version (the
  * kinds `token_request`, `platform_call`): their names in both languages — the API's `label` and the files write
- * "vi / en", the console the reader's language.
+ * "vi / en", the console the reader's language. Each starts with a capital in both, as a row's name does.
  */
 export const NO_SERVICE_GROUPS = {
-  token_request: { vi: 'Cấp token (/token)', en: 'token requests' },
-  platform_call: { vi: 'Trạng thái và hộp thư của nền tảng (/_lgsp/…)', en: 'platform message endpoints' },
+  token_request: { vi: 'Cấp token (/token)', en: 'Token requests' },
+  platform_call: { vi: 'Trạng thái và hộp thư của nền tảng (/_lgsp/…)', en: 'Platform message endpoints' },
 } as const;
 export type NoServiceGroup = keyof typeof NO_SERVICE_GROUPS;
 

@@ -9,8 +9,21 @@ import { type Translate, useT } from './i18n.tsx';
  * the portal decide it; `code` is the organization's code (of the organization, or of the system's organization).
  */
 export function partyName(kind: 'organization' | 'system', code: string, name: string, t: Translate): string {
-  const platform = PLATFORM_PARTIES[code];
-  if (!platform) return name;
+  return platformPartyName(kind, code, t) ?? name;
+}
+
+/**
+ * The platform's own party named by its reserved code alone, in the reader's language; null for any other code.
+ * For the places that have the code but no name to fall back on — a record's party the reader may not look up (an
+ * agency may not read another organization), which would otherwise read as a bare `000.00.00.Z00`.
+ */
+export function platformPartyName(
+  kind: 'organization' | 'system',
+  code: string | null | undefined,
+  t: Translate,
+): string | null {
+  const platform = code ? PLATFORM_PARTIES[code] : undefined;
+  if (!platform) return null;
   const names = kind === 'organization' ? platform.organizationName : platform.systemName;
   return t(names.vi, names.en);
 }

@@ -7,6 +7,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { R11_ITEMS, R11_KEYS } from '../../shared/r11.ts';
 import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
+import { decommissionText } from '../components/decommission.tsx';
 import { ProblemAlert } from '../components/page.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { useOwnSystems } from './common.tsx';
@@ -180,6 +181,11 @@ export function OurServices() {
               title: t('Đường dẫn', 'Context'),
               dataIndex: 'context',
               render: (c: string) => <code>/{c}</code>,
+            },
+            {
+              // A scheduled end is seen from the list too, not only on the service's page.
+              title: t('Ngừng cung cấp', 'Decommission'),
+              render: (_, service) => decommissionText(service, t),
             },
             {
               title: t('Cập nhật', 'Updated'),

@@ -1,5 +1,6 @@
-import { UploadOutlined } from '@ant-design/icons';
+import { CloseCircleOutlined, StopOutlined, UploadOutlined } from '@ant-design/icons';
 import {
+  Alert,
   App,
   Button,
   Card,
@@ -25,6 +26,12 @@ import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { versionState } from '../../shared/version-state.ts';
+import {
+  CancelDecommissionDialog,
+  DecommissionDialog,
+  decommissionable,
+  decommissionCancellable,
+} from '../components/decommission.tsx';
 import { EmptyState, ProblemAlert, READABLE_LABEL, READABLE_TEXT, UploadHint } from '../components/page.tsx';
 import { filledDescription, R11Fields } from './OurServices.tsx';
 import { TryItCard } from './TryIt.tsx';
@@ -75,6 +82,8 @@ export function AgencyServicePage() {
         {service.name} <Typography.Text code>/{service.context}</Typography.Text>
       </Typography.Title>
       <Link to="/agency-services">← {t('Dịch vụ của cơ quan', 'Our services')}</Link>
+      {/* A scheduled or past end is said first, where nobody misses it; the way to announce one comes last. */}
+      {decommissionable(service) ? null : <ServiceEnd service={service} onChanged={setService} />}
       <DescriptionCard service={service} onSaved={setService} />
       <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Các phiên bản', 'Versions')}</h2>}>
         <ProblemAlert error={versions.error} />
@@ -162,7 +171,107 @@ export function AgencyServicePage() {
         }}
       />
       <ProposeChangeModal version={changing} onDone={() => setChanging(null)} />
+      {decommissionable(service) ? <ServiceEnd service={service} onChanged={setService} /> : null}
     </Space>
+  );
+}
+
+type Notice = OperationResponse<'listNotices'>['items'][number];
+
+/**
+ * The end of the agency's own service (R-21), as the operator's lifecycle screen does it (the API lets the
+ * provider's agency do the same): announce it at least 60 days ahead, or — scheduled — read its date and the public
+ * notice its consumers were sent, and cancel it before that date. An ended service says when it ended.
+ */
+function ServiceEnd({ service, onChanged }: { service: Service; onChanged: (service: Service) => void }) {
+  const t = useT();
+  const [dialog, setDialog] = useState<'decommission' | 'cancel' | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const scheduledAt = service.decommissionAt;
+  useEffect(() => {
+    let live = true;
+    setNotice(null);
+    if (!scheduledAt) return;
+    // The newest notice of the end is the one announcing this date (a new date publishes a new notice).
+    api
+      .call('listNotices', { query: { kind: 'decommission', serviceId: service.id, limit: 1 } })
+      .then((page) => live && setNotice(page.items[0] ?? null))
+      .catch(() => live && setNotice(null));
+    return () => {
+      live = false;
+    };
+  }, [service.id, scheduledAt]);
+  const closed = (changed: boolean) => {
+    setDialog(null);
+    // The service read again: its end (or none) as the API now holds it. A failed read leaves the page as it was;
+    // the change itself was confirmed by its own message.
+    if (changed) {
+      api
+        .call('getService', { params: { id: service.id } })
+        .then(onChanged)
+        .catch(() => undefined);
+    }
+  };
+  return (
+    <Card
+      title={
+        <h2 style={{ fontSize: 16, margin: 0 }}>
+          {t('Ngừng cung cấp dịch vụ (R-21)', 'Decommissioning the service (R-21)')}
+        </h2>
+      }
+    >
+      {service.decommissionedAt ? (
+        <Alert
+          type="info"
+          showIcon
+          title={t(
+            `Dịch vụ đã ngừng cung cấp lúc ${formatDateTime(service.decommissionedAt)}.`,
+            `The service ended at ${formatDateTime(service.decommissionedAt)}.`,
+          )}
+        />
+      ) : scheduledAt ? (
+        <Alert
+          type="warning"
+          showIcon
+          title={t(
+            `Dịch vụ sẽ ngừng cung cấp lúc ${formatDateTime(scheduledAt)} (giờ Việt Nam).`,
+            `The service ends at ${formatDateTime(scheduledAt)} (Vietnam time).`,
+          )}
+          description={
+            notice ? (
+              <div data-testid="decommission-notice">
+                <Typography.Paragraph strong style={{ marginBottom: 4 }}>
+                  {t('Thông báo công khai', 'Public notice')} ({t('đăng lúc', 'published')}{' '}
+                  {formatDateTime(notice.publishedAt)}): {notice.title}
+                </Typography.Paragraph>
+                <Typography.Paragraph style={{ marginBottom: 0 }}>{notice.body}</Typography.Paragraph>
+              </div>
+            ) : null
+          }
+          action={
+            decommissionCancellable(service) ? (
+              <Button icon={<CloseCircleOutlined />} onClick={() => setDialog('cancel')}>
+                {t('Huỷ lịch ngừng', 'Cancel the end')}
+              </Button>
+            ) : null
+          }
+        />
+      ) : (
+        <Space orientation="vertical">
+          <Typography.Paragraph style={{ marginBottom: 0 }}>
+            {t(
+              'Khi không còn cung cấp dịch vụ này, cơ quan báo trước ít nhất 60 ngày: thông báo được đăng công khai và gửi tới các bên đang khai thác; đến ngày đó cổng kết nối ngừng chuyển lời gọi. Lịch ngừng huỷ được trước ngày ngừng.',
+              'When the agency stops providing this service it gives at least 60 days’ notice: the notice is published and sent to its consumers; on that date the gateway stops forwarding calls. The end can be cancelled before its date.',
+            )}
+          </Typography.Paragraph>
+          <Button danger icon={<StopOutlined />} onClick={() => setDialog('decommission')}>
+            {t('Ngừng dịch vụ', 'Decommission')}
+          </Button>
+        </Space>
+      )}
+      {dialog === 'decommission' ? <DecommissionDialog service={service} onClose={closed} /> : null}
+      {dialog === 'cancel' ? <CancelDecommissionDialog service={service} onClose={closed} /> : null}
+    </Card>
   );
 }
 

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api } from '../../shared/api.ts';
 import { type Translate, useT } from '../../shared/i18n.tsx';
-import { partyName, usePartyName } from '../../shared/party-name.ts';
+import { partyName, platformPartyName, usePartyName } from '../../shared/party-name.ts';
 import { SECONDARY_TEXT } from './page.tsx';
 import type { Option } from './registry-remote-select.tsx';
 
@@ -266,7 +266,7 @@ export function TransactionParty({
   }, [systemId, serviceId, agencyOrganizationId]);
   // The platform's own parties are named from their reserved code, in the reader's language, even where the reader
   // may not look their system up: a provider agency reads the platform's try of its version as a named caller.
-  const platformName = organizationCode ? partyName('system', organizationCode, '', t) : '';
+  const platformName = platformPartyName('system', organizationCode, t);
   if (platformName && organizationCode) {
     return (
       <NameWithCode

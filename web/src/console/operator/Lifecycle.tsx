@@ -1,16 +1,20 @@
 import { CloseCircleOutlined, StopOutlined, TeamOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Drawer, Form, Input, Modal, Table, Tabs, Typography } from 'antd';
-import type { Dayjs } from 'dayjs';
+import { Alert, Button, Card, Drawer, Table, Tabs, Typography } from 'antd';
 import { useState } from 'react';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDate, formatDateTime } from '../../shared/time.ts';
-import { CancelAnnouncementDialog } from '../components/cancel-dialog.tsx';
+import {
+  CancelDecommissionDialog,
+  DecommissionDialog,
+  decommissionable,
+  decommissionCancellable,
+  decommissionText,
+} from '../components/decommission.tsx';
 import { EmptyState } from '../components/page.tsx';
 import { RegistryName } from '../components/registry-names.tsx';
-import { pickedVietnamTimeToIso, ReviewDateTimePicker } from '../components/review-datetime.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { useIsOperatorAdmin } from './roles.ts';
@@ -181,14 +185,8 @@ function ConsumersReport({ version }: { version: Version }) {
   );
 }
 
-/** A scheduled end that may still be cancelled (R-21): its date has not come. */
-function endCancellable(s: Service): boolean {
-  return !s.decommissionedAt && !!s.decommissionAt && Date.parse(s.decommissionAt) > Date.now();
-}
-
 function Decommission() {
   const t = useT();
-  const { message } = App.useApp();
   const isAdmin = useIsOperatorAdmin();
   const [target, setTarget] = useState<Service | null>(null);
   const [cancelling, setCancelling] = useState<Service | null>(null);
@@ -204,47 +202,30 @@ function Decommission() {
           { title: t('Ngữ cảnh', 'Context'), dataIndex: 'context' },
           {
             title: t('Ngừng hoạt động', 'Decommission'),
-            render: (_, s) =>
-              s.decommissionedAt
-                ? `${t('Đã ngừng', 'Stopped')} ${formatDateTime(s.decommissionedAt)}`
-                : s.decommissionAt
-                  ? `${t('Sẽ ngừng', 'Stops')} ${formatDateTime(s.decommissionAt)}`
-                  : '—',
+            render: (_, s) => decommissionText(s, t),
           },
           ...(isAdmin
             ? [
                 {
                   title: t('Thao tác', 'Action'),
                   render: (_: unknown, s: Service) =>
-                    endCancellable(s) ? (
+                    decommissionCancellable(s) ? (
                       <Button icon={<CloseCircleOutlined />} onClick={() => setCancelling(s)}>
                         {t('Huỷ lịch ngừng', 'Cancel the end')}
                       </Button>
-                    ) : s.decommissionAt || s.decommissionedAt ? null : (
+                    ) : decommissionable(s) ? (
                       <Button danger icon={<StopOutlined />} onClick={() => setTarget(s)}>
                         {t('Ngừng dịch vụ', 'Decommission')}
                       </Button>
-                    ),
+                    ) : null,
                 },
               ]
             : []),
         ]}
       />
       {cancelling && (
-        <CancelAnnouncementDialog
-          title={t(`Huỷ lịch ngừng dịch vụ ${cancelling.name}`, `Cancel the end of ${cancelling.name}`)}
-          explanation={t(
-            `Dịch vụ sẽ tiếp tục được cung cấp sau ${formatDateTime(cancelling.decommissionAt)}: thông báo ngừng được đánh dấu đã huỷ và một thông báo huỷ được đăng công khai, gửi tới các bên đang khai thác (R-21).`,
-            `The service will carry on after ${formatDateTime(cancelling.decommissionAt)}: the decommission notice is marked cancelled and a cancellation notice is published and sent to its consumers (R-21).`,
-          )}
-          okText={t('Huỷ lịch ngừng', 'Cancel the end')}
-          onConfirm={async (reason) => {
-            await api.call('cancelServiceDecommission', {
-              params: { id: cancelling.id },
-              body: reason ? { reason } : {},
-            });
-            message.success(t('Đã huỷ lịch ngừng dịch vụ', 'Decommission cancelled'));
-          }}
+        <CancelDecommissionDialog
+          service={cancelling}
           onClose={(changed) => {
             setCancelling(null);
             if (changed) list.reload();
@@ -261,70 +242,5 @@ function Decommission() {
         />
       )}
     </>
-  );
-}
-
-function DecommissionDialog({ service, onClose }: { service: Service; onClose: (changed: boolean) => void }) {
-  const t = useT();
-  const { message } = App.useApp();
-  const [form] = Form.useForm<{ at: Dayjs; reason: string }>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async () => {
-    const { at, reason } = await form.validateFields();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.call('decommissionService', {
-        params: { id: service.id },
-        body: { at: pickedVietnamTimeToIso(at), reason: reason.trim() },
-      });
-      message.success(t('Đã thông báo ngừng dịch vụ', 'Decommission announced'));
-      onClose(true);
-    } catch (err) {
-      setError(problemText(err, t));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <Modal
-      open
-      title={t(`Ngừng dịch vụ ${service.name}`, `Decommission ${service.name}`)}
-      okText={t('Ngừng dịch vụ', 'Decommission')}
-      cancelText={t('Huỷ', 'Cancel')}
-      okButtonProps={{ danger: true, loading: busy }}
-      onOk={() => void submit()}
-      onCancel={() => onClose(false)}
-    >
-      <Form form={form} layout="vertical">
-        <Form.Item
-          name="at"
-          label={t('Ngày ngừng (giờ Việt Nam)', 'Stops at (Vietnam time)')}
-          extra={t(
-            'Ít nhất 60 ngày sau hôm nay (R-21); thông báo ngừng cung cấp được đăng công khai và gửi tới các bên đang khai thác.',
-            'At least 60 days from today (R-21); the notice of the end is published and sent to its consumers.',
-          )}
-          rules={[{ required: true, message: t('Chọn ngày ngừng', 'Pick the date') }]}
-        >
-          <ReviewDateTimePicker />
-        </Form.Item>
-        <Form.Item
-          name="reason"
-          label={t('Lý do', 'Reason')}
-          rules={[{ required: true, whitespace: true, message: t('Cần nhập lý do', 'Required') }]}
-        >
-          <Input.TextArea rows={3} maxLength={2000} />
-        </Form.Item>
-      </Form>
-      {error && (
-        <Alert
-          type="error"
-          showIcon
-          role="alert"
-          message={<span style={{ whiteSpace: 'pre-line' }}>{error}</span>}
-        />
-      )}
-    </Modal>
   );
 }

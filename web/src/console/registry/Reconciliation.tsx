@@ -14,7 +14,7 @@ import {
   Typography,
   Upload,
 } from 'antd';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { OperationBody } from '../../../../src/api/contract/operation-schemas.ts';
 import {
   RECONCILIATION_FILE_MAX_BYTES,
@@ -93,12 +93,15 @@ export function Reconciliation() {
   const [asked, setAsked] = useState<Question | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  // Each run's number: a run started later (a switch ticked again while one ran) is the only one shown.
+  const runs = useRef(0);
 
   const run = async (values: ReconcileForm) => {
     if (!file) {
       message.error(t('Chọn tệp CSV của bên đối soát', "Choose the party's CSV file"));
       return;
     }
+    const mine = ++runs.current;
     setBusy(true);
     setError(null);
     try {
@@ -113,17 +116,29 @@ export function Reconciliation() {
       };
       const question: Question = { fields, file, includeTokenRequests: values.includeTokenRequests === true };
       const answer = await reconcileUpload(question, 'json');
+      if (mine !== runs.current) return;
       if (answer instanceof Uint8Array) throw new Error('reconcileTransactions: JSON expected');
       setResult(answer);
       // The download asks again exactly this: the differences it saves are the ones shown.
       setAsked(question);
       message.success(t('Đã đối soát', 'Reconciled'));
     } catch (err) {
+      if (mine !== runs.current) return;
       setResult(null);
       setError(err);
     } finally {
-      setBusy(false);
+      if (mine === runs.current) setBusy(false);
     }
+  };
+
+  /**
+   * The scope switch reads as a filter of the result shown, so it acts as one: ticked or unticked while a result is
+   * on screen, the reconciliation runs again at once (the form as it stands, as "Đối soát" would) — it used to wait
+   * for the next click, under a result that still said the other scope. Before any result it is a field like the
+   * others.
+   */
+  const valuesChanged = (changed: Partial<ReconcileForm>) => {
+    if ('includeTokenRequests' in changed && result !== null) form.submit();
   };
 
   /** The differences as the API writes them in CSV, saved by the browser: the same question as the result shown. */
@@ -194,7 +209,13 @@ export function Reconciliation() {
             "The party's CSV file (UTF-8), one transaction a line: ma_giao_dich[,trang_thai] or thoi_gian,dich_vu[,trang_thai].",
           )}
         </Typography.Paragraph>
-        <Form<ReconcileForm> form={form} layout="vertical" onFinish={run} initialValues={{ role: 'any' }}>
+        <Form<ReconcileForm>
+          form={form}
+          layout="vertical"
+          onFinish={run}
+          onValuesChange={valuesChanged}
+          initialValues={{ role: 'any' }}
+        >
           <Row gutter={16}>
             <Col span={8}>
               <Form.Item

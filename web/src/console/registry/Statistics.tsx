@@ -99,6 +99,16 @@ export function Statistics() {
       format,
     })}`;
 
+  /**
+   * What is counted reads as a filter of the figures shown, so it acts as one: a switch ticked while figures are on
+   * screen asks again at once (the form as it stands, as "Xem thống kê" would); it used to wait for the next click,
+   * under figures that still counted the other way.
+   */
+  const countedChanged = (next: Counted) => {
+    setCounted(next);
+    if (stats) setAsked({ range, groupBy, ...next });
+  };
+
   const rows = stats?.rows ?? [];
   const dimension = asked.groupBy;
   const partyName = usePartyName();
@@ -170,7 +180,7 @@ export function Statistics() {
           <Form.Item>
             <Checkbox
               checked={counted.includeTokenRequests}
-              onChange={(e) => setCounted({ ...counted, includeTokenRequests: e.target.checked })}
+              onChange={(e) => countedChanged({ ...counted, includeTokenRequests: e.target.checked })}
             >
               {t('Tính cả yêu cầu cấp token (/token)', 'Also count token requests (/token)')}
             </Checkbox>
@@ -178,7 +188,7 @@ export function Statistics() {
           <Form.Item>
             <Checkbox
               checked={counted.includePlatformCalls}
-              onChange={(e) => setCounted({ ...counted, includePlatformCalls: e.target.checked })}
+              onChange={(e) => countedChanged({ ...counted, includePlatformCalls: e.target.checked })}
             >
               {t(
                 'Tính cả yêu cầu tới /_lgsp/… (trạng thái, hộp thư)',

@@ -5,6 +5,7 @@ import { UNMATCHED_RESOURCE } from '../../../../src/api/contract/transactions.ts
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { ErrorCodeText, WithErrorMeaning } from '../../shared/error-code.tsx';
 import { useT } from '../../shared/i18n.tsx';
+import { platformPartyName } from '../../shared/party-name.ts';
 import { useUser } from '../../shared/session.tsx';
 import { useFormatSize } from '../../shared/size.ts';
 import { ColourTag, StateTag } from '../../shared/tags.tsx';
@@ -255,8 +256,11 @@ export function TransactionDetail() {
   }, [id]);
 
   const size = useFormatSize();
+  // The platform's own parties (its sandbox tester) read in the reader's language, not their stored Vietnamese name.
   const party = (name: string | null, system: string | null, code: string | null) =>
-    [name, code && `(${code})`].filter(Boolean).join(' ') || system || '—';
+    [platformPartyName('system', code, t) ?? name, code && `(${code})`].filter(Boolean).join(' ') ||
+    system ||
+    '—';
 
   return (
     <>
