@@ -402,7 +402,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     } else if (serves.gateway) {
       // Quotas, `/token` failures and accepted federation signatures shared in Redis when `redisUrl` is set (issue 13
       // item 3, docs/security.md §2.12), shown in /metrics.
-      const quotas = openQuotaCounter(config, logger);
+      const quotas = openQuotaCounter(config, logger, clock);
       const tokenThrottle = openTokenThrottle(config, logger);
       const signatures = openSignatureMemory(config, logger);
       const counters = new Map([['0', { quota: quotas, bruteForce: tokenThrottle, replay: signatures }]]);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, describe, test } from 'node:test';
+import { type Clock, ManualClock, systemClock } from '../src/core/clock.ts';
 import { openRedis } from '../src/core/redis.ts';
 import type { SubscriptionPolicy } from '../src/gateway/compiled-snapshot.ts';
 import { type QuotaCounter, QuotaCounters, type QuotaDecision } from '../src/gateway/quota.ts';
@@ -42,7 +43,7 @@ after(async () => {
 
 function redisCounters(
   prefix: string,
-  options: { url?: string; onUnavailable?: 'open' | 'closed'; leaseMax?: number } = {},
+  options: { url?: string; onUnavailable?: 'open' | 'closed'; leaseMax?: number; clock?: Clock } = {},
 ): RedisQuotaCounters {
   const q = new RedisQuotaCounters(
     openRedis(options.url ?? testRedisUrl),
@@ -54,6 +55,7 @@ function redisCounters(
     },
     new QuotaCounters(TZ_MS),
     silentLogger(),
+    options.clock ?? systemClock,
   );
   opened.push(q);
   return q;
@@ -156,7 +158,8 @@ describe('quotas shared in Redis (issue 13 item 3)', {
       import { silentLogger } from './src/telemetry/logger.ts';
       const [url, prefix, id] = process.argv.slice(-3);
       const q = new RedisQuotaCounters(openRedis(url), { keyPrefix: prefix, leaseMax: 100, onUnavailable: 'closed',
-        timezoneOffsetMs: ${TZ_MS} }, new QuotaCounters(${TZ_MS}), silentLogger());
+        timezoneOffsetMs: ${TZ_MS} }, new QuotaCounters(${TZ_MS}), silentLogger(),
+        { nowMs: () => Date.now() });
       const policy = { ok: true, id, quotaPerMinute: 100, quotaPerDay: null, window: null };
       // Ready; all processes start calling when the test says go (one line on stdin), to overlap for real.
       console.log('ready');
@@ -230,6 +233,30 @@ describe('quotas shared in Redis (issue 13 item 3)', {
     const later = Date.now();
     if (Math.floor(later / MINUTE_MS) !== Math.floor(nowMs / MINUTE_MS)) return; // the minute ended meanwhile
     assert.equal(allowedCount(await takeMany(b, p, 120, later)), 99);
+  });
+
+  test("the idle sweep reads the gateway's clock, not the system's: a slice goes back after a second idle on it", async () => {
+    // A gateway on a clock of its own (a test's, or a node whose clock the platform corrects): the same minute and
+    // the same idle second on the clock its calls are decided by.
+    const clock = new ManualClock(T0);
+    const prefix = testRedisPrefix();
+    const a = redisCounters(prefix, { clock });
+    const b = redisCounters(prefix, { clock });
+    const p = policy(100);
+    assert.ok((await a.take(p, clock.nowMs())).allowed, 'node A takes one call (and leases ahead)');
+    await new Promise((r) => setTimeout(r, 1300));
+    const whileBusy = allowedCount(await takeMany(b, p, 120, clock.nowMs()));
+    assert.ok(
+      whileBusy < 99,
+      `idle for no time on the gateway's clock: A keeps its slice (B got ${whileBusy}; the system's clock is in another minute)`,
+    );
+    clock.advance(1500);
+    await new Promise((r) => setTimeout(r, 1300));
+    assert.equal(
+      whileBusy + allowedCount(await takeMany(b, p, 120, clock.nowMs())),
+      99,
+      "idle over a second on the gateway's clock: A's slice is given back",
+    );
   });
 
   test('Redis unreachable: `closed` refuses 503-style, `open` counts on this node; the state says so', async () => {

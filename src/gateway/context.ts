@@ -129,7 +129,7 @@ export function createGatewayContext(deps: GatewayDeps): GatewayContext {
     onMessageAccepted: deps.onMessageAccepted ?? null,
     egress,
     verifier: new TokenVerifier(deps.clock, deps.config.gateway.tokenTtlSeconds),
-    quotas: deps.quotas ?? openQuotaCounter(deps.config, deps.logger),
+    quotas: deps.quotas ?? openQuotaCounter(deps.config, deps.logger, deps.clock),
     tokenThrottle,
     ids: new SequentialIds(),
     stats: { requests: 0, forwarded: 0, refused: 0, connectionsRefused: 0 },

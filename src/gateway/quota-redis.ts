@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { ensureConnected, openRedis } from '../core/redis.ts';
 import type { SubscriptionPolicy } from './compiled-snapshot.ts';
@@ -121,6 +122,8 @@ export class RedisQuotaCounters implements QuotaCounter {
     private readonly options: RedisQuotaOptions,
     private readonly fallback: QuotaCounters,
     private readonly logger: Logger,
+    /** The gateway's clock, the one `take` is called with: the sweep compares its leases' times on it. */
+    private readonly clock: Clock,
   ) {
     redis.defineCommand('lgspQuotaLease', { numberOfKeys: 2, lua: LEASE_SCRIPT });
     redis.defineCommand('lgspQuotaReturn', { numberOfKeys: 2, lua: RETURN_SCRIPT });
@@ -269,7 +272,7 @@ export class RedisQuotaCounters implements QuotaCounter {
   private startSweeping(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      const nowMs = Date.now();
+      const nowMs = this.clock.nowMs();
       const { minute } = windowsOf(nowMs, this.options.timezoneOffsetMs);
       for (const [id, lease] of this.leases) {
         if (lease.refill !== null) continue;
@@ -297,6 +300,7 @@ export class RedisQuotaCounters implements QuotaCounter {
 export function openQuotaCounter(
   config: Pick<Config, 'redisUrl' | 'redis' | 'timezoneOffsetMinutes'>,
   logger: Logger,
+  clock: Clock,
   inProcess?: QuotaCounters,
 ): QuotaCounter {
   const timezoneOffsetMs = config.timezoneOffsetMinutes * 60_000;
@@ -307,5 +311,6 @@ export function openQuotaCounter(
     { ...config.redis, timezoneOffsetMs },
     local,
     logger,
+    clock,
   );
 }

@@ -95,7 +95,7 @@ const sink = new IpcRecordSink(recordDurability(config) === 'strict');
 const quotas = new QuotaCounters(config.timezoneOffsetMinutes * 60_000);
 // With Redis, quotas are shared by every node; the in-process counters (kept in step with the siblings) count
 // only while Redis is unreachable and `redis.onUnavailable` is `open`.
-const quotaCounter = openQuotaCounter(config, logger, quotas);
+const quotaCounter = openQuotaCounter(config, logger, systemClock, quotas);
 // `/token` failures: shared in Redis when set, else summed over the siblings by the primary.
 const tokenThrottle = openTokenThrottle(config, logger);
 // Accepted federation hop signatures: in Redis when set, else in the primary's memory shared by the siblings (an
