@@ -141,7 +141,7 @@ describe('gateway limits (R-03, R-04)', () => {
   });
 
   /** A call through the short-limit gateway as a plain HTTP client sees it, down to whether its body came whole. */
-  const callShort = (path: string, readAfterMs = 0) =>
+  const callShort = (path: string, readAfterMs = 0, body: string | null = null) =>
     new Promise<{
       status: number;
       headers: IncomingHttpHeaders;
@@ -153,7 +153,14 @@ describe('gateway limits (R-03, R-04)', () => {
       const started = Date.now();
       const { hostname, port } = new URL(shortUrl);
       const req = request(
-        { hostname, port, path, agent: false, headers: { authorization: `Bearer ${token}` } },
+        {
+          hostname,
+          port,
+          path,
+          method: body === null ? 'GET' : 'POST',
+          agent: false,
+          headers: { authorization: `Bearer ${token}` },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           let bytes = 0;
@@ -180,7 +187,7 @@ describe('gateway limits (R-03, R-04)', () => {
         },
       );
       req.on('error', reject);
-      req.end();
+      req.end(body ?? undefined);
     });
   const recordOf = async (id: string) => {
     await h.recorder.flush();
@@ -243,8 +250,9 @@ describe('gateway limits (R-03, R-04)', () => {
     // provider's, so its answer comes whole; it holds the only connection to the provider all that time.
     const slowReader = callShort('/dkkd/2.0/lon', 2 * LIMIT_MS + 500);
     await new Promise((r) => setTimeout(r, 200));
-    // The wait for a free connection counts: without it, this call would end only after the slow reader's.
-    const waiting = await callShort('/dkkd/2.0/lon?cho=1');
+    // The wait for a free connection counts: without it, this call would end only after the slow reader's. Its
+    // body, never sent on, is not read after the answer.
+    const waiting = await callShort('/dkkd/2.0/lon?cho=1', 0, '{"soDinhDanh":"001099012345"}');
     assert.equal(waiting.status, 504);
     assert.equal((JSON.parse(waiting.text) as { code: string }).code, 'GW_UPSTREAM_TIMEOUT');
     atTheLimit(waiting.elapsedMs);

@@ -38,6 +38,8 @@ function onRequestChunk(this: TappedRequest, chunk: Buffer): void {
  */
 export class RequestBodyTap {
   private readonly hash = createHash('sha256');
+  /** The body's SHA-256 once taken (`digest`): the body is then closed to further chunks. */
+  private sha256: string | null = null;
   bytes = 0;
   tooLarge = false;
   /** Called once when the body passes the limit (the forward handler aborts the provider's call). */
@@ -66,7 +68,10 @@ export class RequestBodyTap {
   }
 
   take(chunk: Buffer): void {
-    if (this.tooLarge) return;
+    // Once its digest is taken the body is recorded: a later chunk (a call answered before undici read all of it,
+    // e.g. 504 while it waited for a connection) is not the record's, and a Hash updated after its digest would
+    // throw here, in a 'data' listener.
+    if (this.tooLarge || this.sha256 !== null) return;
     if (this.exchange !== null) deadlineAtLeast(this.exchange);
     this.bytes += chunk.length;
     if (this.bytes > this.limitBytes) {
@@ -78,7 +83,8 @@ export class RequestBodyTap {
   }
 
   digest(): string {
-    return this.hash.digest('hex');
+    this.sha256 ??= this.hash.digest('hex');
+    return this.sha256;
   }
 }
 
