@@ -12,6 +12,7 @@ import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 // Issue 12 item 6 (R-26): JSON field mapping as data — rename, drop, constant — on any version and in composites.
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const LIMIT_MS = 1_500;
 
 describe('field mapping (pure)', () => {
   test('allow → drop → mapping → constants, never in place; "__proto__" stays a field', () => {
@@ -70,7 +71,8 @@ for (const kind of storeKinds) {
 
     before(async () => {
       upstream = await startUpstream();
-      h = await startGatewayHarness(kind);
+      // A short answer limit (R-03): the upstream's `/dong` answer takes 2 s; every other answer comes at once.
+      h = await startGatewayHarness(kind, { upstreamTimeoutMs: LIMIT_MS });
       allowEgressTo(h.registry.egress, upstream.url);
       const r = h.registry;
       const police = await r.createOrganization({ code: '000.00.31.H01', name: 'Công an tỉnh' }, 'test');
@@ -221,6 +223,23 @@ for (const kind of storeKinds) {
       assert.equal(bad.status, 400);
       assert.equal(((await bad.json()) as { code: string }).code, 'GW_REQUEST_NOT_JSON');
       assert.equal(upstream.seen.length, before);
+    });
+
+    test('an answer relayed unmapped (not JSON) that outlasts the limit is cut and recorded as a timeout (R-03)', async () => {
+      // The provider streams 1.6 MB over 2 s, every chunk in time: only the whole-answer deadline ends it.
+      const started = Date.now();
+      const res = await call('/dancu/1.0/congdan/dong');
+      assert.equal(res.status, 200);
+      await assert.rejects(res.arrayBuffer(), 'the consumer sees the answer break off, never a whole one');
+      const elapsedMs = Date.now() - started;
+      assert.ok(elapsedMs >= LIMIT_MS - 20 && elapsedMs < 2_000, `cut after ${elapsedMs} ms`);
+      await h.recorder.flush();
+      const row = await h.store.db
+        .selectFrom('transactions')
+        .select(['error_code', 'provider_status'])
+        .where('id', '=', res.headers.get('x-lgsp-transaction-id')!)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(row, { error_code: 'GW_UPSTREAM_TIMEOUT', provider_status: 200 });
     });
 
     test('a composite backend drops, renames and sets constants with the same mapping', async () => {

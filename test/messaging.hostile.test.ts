@@ -68,6 +68,12 @@ for (const setup of engines) {
           res.once('close', () => clearInterval(drip));
           return;
         }
+        if (req.url?.startsWith('/baotruoc')) {
+          // Interim answers (103) every 200 ms and never the final one: each starts undici's wait again.
+          const hint = setInterval(() => res.writeEarlyHints({ link: '</kieu.css>; rel=preload' }), 200);
+          res.once('close', () => clearInterval(hint));
+          return;
+        }
         if (req.url?.startsWith('/to')) {
           // 2xx with an answer far larger than anyone reads.
           res.writeHead(200, { 'content-type': 'application/octet-stream' });
@@ -244,14 +250,17 @@ for (const setup of engines) {
       ids['hong'] = await version('hong', destP.id, { sandbox: `${destinationUrl}/hong` }, ['/gui']);
       ids['nhogiot'] = await version('nhogiot', destP.id, { sandbox: `${destinationUrl}/nhogiot` }, ['/gui']);
       ids['to'] = await version('to', destP.id, { sandbox: `${destinationUrl}/to` }, ['/gui']);
+      ids['baotruoc'] = await version('baotruoc', destP.id, { sandbox: `${destinationUrl}/baotruoc` }, [
+        '/gui',
+      ]);
       ids['chuyen'] = await version('chuyen', destP.id, { sandbox: `${destinationUrl}/chuyen` }, ['/gui']);
       await publishThroughSandbox(platform, ids['hoso']!);
       // In sandbox test: routable in the sandbox ('hong' answers 500 to every push; its test message dies).
-      for (const v of ['vanthu', 'luutru', 'mat', 'hong', 'nhogiot', 'to', 'chuyen'])
+      for (const v of ['vanthu', 'luutru', 'mat', 'hong', 'nhogiot', 'to', 'chuyen', 'baotruoc'])
         await testInSandbox(platform, ids[v]!);
       const subscribe = (systemId: string, v: string, environment: 'sandbox' | 'production' = 'sandbox') =>
         registry.createSubscription({ systemId, versionId: ids[v]!, environment }, 'test');
-      for (const v of ['hoso', 'vanthu', 'luutru', 'hong', 'nhogiot', 'to', 'chuyen'])
+      for (const v of ['hoso', 'vanthu', 'luutru', 'hong', 'nhogiot', 'to', 'chuyen', 'baotruoc'])
         await subscribe(srcA.id, v);
       await subscribe(srcA.id, 'hoso', 'production');
       for (const v of ['hoso', 'vanthu']) await subscribe(srcB.id, v);
@@ -704,6 +713,34 @@ for (const setup of engines) {
       for (const leg of legs) {
         assert.equal(leg.provider_status, 200);
         assert.ok(Number(leg.response_bytes) < 1_000_000, `read ${leg.response_bytes} bytes`);
+      }
+    });
+
+    test('a destination that never gives its final answer: each push fails as a timeout at pushTimeoutMs and is retried (R-03)', async () => {
+      // Interim answers kept undici's wait for the headers going: the push, its slot and its claim were held forever.
+      const sent = await send('A', '/baotruoc/1.0/gui', 'z');
+      assert.equal(sent.status, 202);
+      const id = String(sent.json['messageId']);
+      await waitFor(async () => (await metaOf(id))?.state === 'dead', {
+        what: 'dead after its attempts timed out',
+        timeoutMs: 20_000,
+      });
+      const meta = await metaOf(id);
+      assert.equal(meta?.attempts, 2, 'retried once, then given up (maxAttempts 2)');
+      assert.equal(meta?.lastError, 'GW_UPSTREAM_TIMEOUT');
+      await platform.recorder.flush();
+      const legs = await platform.store.db
+        .selectFrom('transactions')
+        .select(['consumer_status', 'error_code', 'request_out_at', 'response_out_at'])
+        .where('message_id', '=', id)
+        .where('leg', '=', 'delivery')
+        .execute();
+      assert.equal(legs.length, 2, JSON.stringify(legs));
+      for (const leg of legs) {
+        assert.equal(leg.error_code, 'GW_UPSTREAM_TIMEOUT');
+        assert.equal(leg.consumer_status, 504);
+        const tookMs = new Date(leg.response_out_at!).getTime() - new Date(leg.request_out_at!).getTime();
+        assert.ok(tookMs >= 1_400 && tookMs < 1_500 + 1_500, `an attempt took ${tookMs} ms (limit 1,500 ms)`);
       }
     });
 

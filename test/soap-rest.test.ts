@@ -239,6 +239,9 @@ describe('the gateway compiles a WSDL without holding its event loop', () => {
   });
 });
 
+/** The answer limit of the gateway that converts SOAP (R-03): short, for the trickling provider. */
+const SOAP_LIMIT_MS = 3_000;
+
 for (const kind of storeKinds) {
   describe(`SOAP exposed as REST on ${kind}`, () => {
     let h: Awaited<ReturnType<typeof startGatewayHarness>>;
@@ -285,6 +288,8 @@ for (const kind of storeKinds) {
       hidden = await startSoapServer();
       server12 = await startSoapServer(WSDL_12, '1.2');
       h = await startGatewayHarness(kind, {
+        // A short answer limit (R-03) for the trickling provider below; every other answer comes at once.
+        upstreamTimeoutMs: SOAP_LIMIT_MS,
         logger: createLogger(
           { logLevel: 'warn', logFormat: 'json', timezoneOffsetMinutes: VIETNAM_OFFSET_MINUTES },
           { output: { write: (line: string) => logLines.push(line) } },
@@ -552,6 +557,68 @@ for (const kind of storeKinds) {
           );
           assert.equal(row.consumer_system_id, consumerId, name);
         }
+      } finally {
+        provider.closeAllConnections();
+        await new Promise<void>((r) => provider.close(() => r()));
+      }
+    });
+
+    test('a provider that trickles its SOAP answer past the limit → 504 GW_UPSTREAM_TIMEOUT, recorded (R-03)', async () => {
+      // It relays the sandbox test to the SOAP server; then sends its status at once and a byte every 200 ms.
+      let trickle = false;
+      const provider: Server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', async () => {
+          if (trickle) {
+            res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
+            res.write('<');
+            const drip = setInterval(() => res.write(' '), 200);
+            res.once('close', () => clearInterval(drip));
+            return;
+          }
+          const relayed = await fetch(`${server.url}${req.url}`, {
+            method: req.method ?? 'POST',
+            headers: {
+              'content-type': String(req.headers['content-type']),
+              soapaction: String(req.headers['soapaction'] ?? ''),
+            },
+            body: Buffer.concat(chunks),
+          });
+          res.writeHead(relayed.status, {
+            'content-type': relayed.headers.get('content-type') ?? 'text/xml',
+          });
+          res.end(Buffer.from(await relayed.arrayBuffer()));
+        });
+      });
+      await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
+      const providerUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+      try {
+        allowEgressTo(h.registry.egress, providerUrl);
+        const v = await soapVersion('hotichcham', `${providerUrl}/ws`);
+        await publishThroughSandbox(h, v.id, { technicalDocument: WSDL, documentType: 'wsdl' });
+        await h.registry.createSubscription(
+          { systemId: consumerId, versionId: v.id, environment: 'production' },
+          'test',
+        );
+        await h.snapshots.refresh();
+        trickle = true;
+        const started = Date.now();
+        const res = await call('/hotichcham/1.0/TraCuu?so=1');
+        const elapsedMs = Date.now() - started;
+        assert.equal(res.status, 504);
+        assert.equal(((await res.json()) as { code: string }).code, 'GW_UPSTREAM_TIMEOUT');
+        assert.ok(
+          elapsedMs >= SOAP_LIMIT_MS - 20 && elapsedMs < SOAP_LIMIT_MS + 2_000,
+          `answered after ${elapsedMs} ms`,
+        );
+        await h.recorder.flush();
+        const row = await h.store.db
+          .selectFrom('transactions')
+          .select(['error_code', 'consumer_status'])
+          .where('id', '=', res.headers.get('x-lgsp-transaction-id')!)
+          .executeTakeFirstOrThrow();
+        assert.deepEqual(row, { error_code: 'GW_UPSTREAM_TIMEOUT', consumer_status: 504 });
       } finally {
         provider.closeAllConnections();
         await new Promise<void>((r) => provider.close(() => r()));

@@ -4,6 +4,7 @@ import { UNMATCHED_RESOURCE } from '../api/contract/transactions.ts';
 import { ERRORS, type ErrorCode } from '../core/errors.ts';
 import { EMPTY_SHA256 } from '../core/hashing.ts';
 import { HEADER } from '../federation/wire.ts';
+import { AbortingDeadline, isTimeout } from '../net/deadlines.ts';
 import { isEgressDenied } from '../net/egress.ts';
 import { newTransactionRecord, noteService, type TransactionRecord } from '../telemetry/record.ts';
 import type { CompiledResource, CompiledSnapshot, Route } from './compiled-snapshot.ts';
@@ -266,20 +267,16 @@ async function callBackend(run: Run, backend: CompiledBackend, index: number): P
     child.federation = outbound.evidence;
   }
   const upstream = target.upstreams[run.env]!;
+  // The backend's whole answer (headers and body) within its timeout, as every exchange with a provider.
   const timeoutMs = Math.min(backend.timeoutMs, ctx.upstreamTimeoutMs);
-  const abort = new AbortController();
-  const onParentAbort = () => abort.abort(run.abort.signal.reason);
+  const deadline = new AbortingDeadline(timeoutMs);
+  const onParentAbort = () => deadline.abort(run.abort.signal.reason);
   run.abort.signal.addEventListener('abort', onParentAbort, { once: true });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    abort.abort(new Error('backend timeout'));
-  }, timeoutMs);
   ctx.stats.forwarded++;
   child.requestOutAt = ctx.clock.nowMs();
   run.firstOutAt ??= child.requestOutAt;
   try {
-    const limits = { signal: abort.signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+    const limits = { signal: deadline.signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
     const answer =
       outbound && peerTarget
         ? await ctx.peers.agentFor(peerTarget.peer).request({
@@ -353,7 +350,7 @@ async function callBackend(run: Run, backend: CompiledBackend, index: number): P
     };
   } catch (err) {
     run.lastInAt = Math.max(run.lastInAt ?? 0, ctx.clock.nowMs());
-    const code: ErrorCode = timedOut
+    const code: ErrorCode = deadline.expired
       ? 'GW_UPSTREAM_TIMEOUT'
       : run.tooLarge
         ? TOO_LARGE
@@ -361,8 +358,7 @@ async function callBackend(run: Run, backend: CompiledBackend, index: number): P
           ? 'GW_CLIENT_CLOSED'
           : isEgressDenied(err)
             ? 'GW_EGRESS_DENIED'
-            : (err as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT' ||
-                (err as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT'
+            : isTimeout(err)
               ? 'GW_UPSTREAM_TIMEOUT'
               : 'GW_UPSTREAM_UNREACHABLE';
     const status = code === 'GW_UPSTREAM_TIMEOUT' ? 504 : code === 'GW_CLIENT_CLOSED' ? 499 : 502;
@@ -375,7 +371,7 @@ async function callBackend(run: Run, backend: CompiledBackend, index: number): P
       child.id,
     );
   } finally {
-    clearTimeout(timer);
+    deadline.done();
     run.abort.signal.removeEventListener('abort', onParentAbort);
   }
 }

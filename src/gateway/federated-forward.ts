@@ -519,6 +519,7 @@ function dispatch(
     ? new PeerAnswerHandler(ctx, res, rec, tap, route, outbound)
     : new ForwardHandler(ctx, res, rec, tap, route, provider);
   rec.requestOutAt = ctx.clock.nowMs();
+  // Per read; the whole answer's limit is the handler's deadline (R-03, forward-handler.ts), as on a direct call.
   dispatcher.dispatch(
     { ...options, body, headersTimeout: ctx.upstreamTimeoutMs, bodyTimeout: ctx.upstreamTimeoutMs },
     handler,

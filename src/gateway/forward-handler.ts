@@ -3,6 +3,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { EGRESS_RULE_TEXT } from '../core/egress.ts';
 import { EMPTY_SHA256 } from '../core/hashing.ts';
+import {
+  DeadlineExceeded,
+  deadlineAtLeast,
+  type Expiring,
+  isTimeout,
+  restartDeadlineClock,
+  stopDeadlineClock,
+  unwatchDeadline,
+  watchDeadline,
+} from '../net/deadlines.ts';
 import { isEgressDenied } from '../net/egress.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { Route } from './compiled-snapshot.ts';
@@ -28,10 +38,14 @@ function onRequestChunk(this: TappedRequest, chunk: Buffer): void {
  */
 export class RequestBodyTap {
   private readonly hash = createHash('sha256');
+  /** The body's SHA-256 once taken (`digest`): the body is then closed to further chunks. */
+  private sha256: string | null = null;
   bytes = 0;
   tooLarge = false;
   /** Called once when the body passes the limit (the forward handler aborts the provider's call). */
   onTooLarge: (() => void) | null = null;
+  /** The exchange whose deadline each chunk pushes back (R-03: an upload's time is not the provider's). */
+  exchange: Expiring | null = null;
 
   constructor(readonly limitBytes: number = Number.POSITIVE_INFINITY) {}
 
@@ -54,7 +68,11 @@ export class RequestBodyTap {
   }
 
   take(chunk: Buffer): void {
-    if (this.tooLarge) return;
+    // Once its digest is taken the body is recorded: a later chunk (a call answered before undici read all of it,
+    // e.g. 504 while it waited for a connection) is not the record's, and a Hash updated after its digest would
+    // throw here, in a 'data' listener.
+    if (this.tooLarge || this.sha256 !== null) return;
+    if (this.exchange !== null) deadlineAtLeast(this.exchange);
     this.bytes += chunk.length;
     if (this.bytes > this.limitBytes) {
       this.tooLarge = true;
@@ -65,7 +83,8 @@ export class RequestBodyTap {
   }
 
   digest(): string {
-    return this.hash.digest('hex');
+    this.sha256 ??= this.hash.digest('hex');
+    return this.sha256;
   }
 }
 
@@ -77,8 +96,7 @@ export class RequestBodyTap {
  */
 export function transportRefusal(ctx: GatewayContext, rec: TransactionRecord, route: Route, err: unknown) {
   const code = (err as { code?: string }).code;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
-    return refusal('GW_UPSTREAM_TIMEOUT', `${ctx.upstreamTimeoutMs} ms`);
+  if (isTimeout(err)) return refusal('GW_UPSTREAM_TIMEOUT', `${ctx.upstreamTimeoutMs} ms`);
   if (isEgressDenied(err)) {
     const rule = err.denial.rule;
     return refusal('GW_EGRESS_DENIED', EGRESS_RULE_TEXT[rule], undefined, { rule });
@@ -108,8 +126,19 @@ function onConsumerClose(this: RelayingResponse): void {
  * Per call it costs what the bare proxy's handler costs, plus the hash (issue 14 item 2): no closure (one shared
  * 'close' listener finds its handler on the response), the answer's headers written in one call from a flat list,
  * and an answer of one chunk — most JSON answers — hashed in one shot; a Hash object is made only for a second chunk.
+ *
+ * R-03: the handler is its own whole-answer deadline (`net/deadlines.ts`, no timer of its own): the provider's
+ * whole answer, headers and body, must be in within `upstreamTimeoutMs` of the forward — counted from the request's
+ * last chunk when the consumer's upload takes longer, and not counting the time the consumer takes to read (its
+ * backpressure stops the clock). Past it, an answer not yet begun is 504 GW_UPSTREAM_TIMEOUT; one already begun is
+ * cut — the provider's call aborted, the consumer's connection destroyed, so the consumer never mistakes a truncated
+ * answer for a whole one — and recorded with GW_UPSTREAM_TIMEOUT.
  */
-export class ForwardHandler implements Dispatcher.DispatchHandler {
+export class ForwardHandler implements Dispatcher.DispatchHandler, Expiring {
+  deadlineAtMs = 0;
+  deadlineLeftMs = 0;
+  deadlineLimitMs = 0;
+  deadlineSlot = -1;
   private controller: Dispatcher.DispatchController | null = null;
   /** Set once the provider's final status arrived (1xx excluded): the answer has started. */
   private started = false;
@@ -123,6 +152,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   private aborted: Error | null = null;
   /** Strict durability: the latest answer chunk, not yet released. */
   private held: Buffer | null = null;
+  /** The consumer was answered before undici started the call (its deadline passed in the pool's queue). */
+  private answered = false;
 
   constructor(
     private readonly ctx: GatewayContext,
@@ -135,7 +166,29 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   ) {
     (res as RelayingResponse)[HANDLER] = this;
     res.on('close', onConsumerClose);
-    if (tap !== null) tap.onTooLarge = () => this.abort(new Error('request body larger than the limit'));
+    if (tap !== null) {
+      tap.onTooLarge = () => this.abort(new Error('request body larger than the limit'));
+      tap.exchange = this;
+    }
+    watchDeadline(this, ctx.upstreamTimeoutMs);
+  }
+
+  /**
+   * The deadline passed (the sweeper calls this): the provider's call is aborted, and `onResponseError` answers or
+   * cuts. A call still waiting in the pool for a connection has sent nothing and has no controller yet: it is
+   * answered 504 now, and aborted as soon as undici starts it.
+   */
+  expire(): void {
+    const err = new DeadlineExceeded(this.ctx.upstreamTimeoutMs);
+    if (this.controller !== null || this.recorded || this.res.headersSent) {
+      this.abort(err);
+      return;
+    }
+    this.aborted = err;
+    this.answered = true;
+    this.noteRequestBody();
+    this.recorded = true;
+    refuse(this.ctx, this.res, this.rec, transportRefusal(this.ctx, this.rec, this.route, err));
   }
 
   /** Aborts the provider's call now, or as soon as undici hands over its controller. */
@@ -146,6 +199,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
 
   /** The consumer's side closed: after the whole answer (record it), or before (abort the provider's call). */
   consumerClosed(): void {
+    unwatchDeadline(this);
     const res = this.res;
     if (res.writableFinished) {
       if (this.started) this.record(this.rec.providerStatus ?? res.statusCode, null);
@@ -227,12 +281,18 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
       chunk = previous;
     }
     if (!this.res.write(chunk)) {
+      // Waiting for the consumer to read is not the provider's time: the deadline's clock stops meanwhile.
       controller.pause();
-      this.res.once('drain', () => controller.resume());
+      stopDeadlineClock(this);
+      this.res.once('drain', () => {
+        restartDeadlineClock(this);
+        controller.resume();
+      });
     }
   }
 
   onResponseEnd(): void {
+    unwatchDeadline(this);
     // Strict durability (issue 13 item 5): the record, hashes complete, is durable before the last byte goes out.
     if (this.ctx.records.strict) {
       const last = this.held;
@@ -242,7 +302,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    const code = (err as { code?: string }).code;
+    unwatchDeadline(this);
+    if (this.answered) return;
     if (this.clientGone) {
       if (!this.started) this.noteRequestBody();
       this.record(499, 'GW_CLIENT_CLOSED');
@@ -263,7 +324,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     this.res.destroy();
     this.record(
       this.rec.providerStatus ?? 502,
-      code === 'UND_ERR_BODY_TIMEOUT' ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_UNREACHABLE',
+      isTimeout(err) ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_UNREACHABLE',
     );
   }
 }

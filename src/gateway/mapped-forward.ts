@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { applyFieldMapping, type FieldMapping, isJsonContentType } from '../core/field-mapping.ts';
 import { EMPTY_SHA256, sha256Hex } from '../core/hashing.ts';
+import { AbortingDeadline, restartDeadlineClock, stopDeadlineClock } from '../net/deadlines.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import { forwardedOrigin } from './client-address.ts';
 import type { Route, Upstream } from './compiled-snapshot.ts';
@@ -22,6 +23,9 @@ import { bodyLimit, bodyTooLarge, type Refusal, refusal } from './policy.ts';
  * What the record's hashes cover (R-02, R-06; docs/gateway.md): the request hash is of the body as the consumer
  * sent it, the answer hash of the body as the consumer received it — the consumer's leg, which it can reproduce;
  * the mapping (data, kept with the version) says what the provider's leg carried.
+ *
+ * R-03: the provider's whole answer must be in within `upstreamTimeoutMs` of the forward (the consumer's body is read
+ * before it starts), as in `forward-handler.ts`: before the answer began 504, after it the connection is cut.
  */
 export async function mappedForward(
   ctx: GatewayContext,
@@ -56,14 +60,36 @@ export async function mappedForward(
   // `/dkkd/2.0` alone is the version's root: the provider gets at least `/`.
   const resourcePath = path.length > route.pathPrefix.length ? path.slice(route.pathPrefix.length) : '/';
   rec.requestOutAt = ctx.clock.nowMs();
+  const deadline = new AbortingDeadline(ctx.upstreamTimeoutMs);
+  try {
+    await exchange(ctx, res, rec, route, upstream, deadline, resourcePath + query, headers, sent);
+  } finally {
+    deadline.done();
+  }
+}
+
+/** The provider's leg of a mapped call, within its deadline. */
+async function exchange(
+  ctx: GatewayContext,
+  res: ServerResponse,
+  rec: TransactionRecord,
+  route: Route,
+  upstream: Upstream,
+  deadline: AbortingDeadline,
+  pathAndQuery: string,
+  headers: string[],
+  sent: Buffer | null,
+): Promise<void> {
+  const mapping = route.fieldMapping!;
   let answer: Dispatcher.ResponseData;
   try {
     answer = await poolFor(ctx, upstream.origin).request({
-      path: upstream.basePath + resourcePath + query,
+      path: upstream.basePath + pathAndQuery,
       method: rec.method as Dispatcher.HttpMethod,
       // The length is the body's as sent (undici sets it): the consumer's may differ once mapped.
       headers: withoutContentLength(headers),
       body: sent,
+      signal: deadline.signal,
       headersTimeout: ctx.upstreamTimeoutMs,
       bodyTimeout: ctx.upstreamTimeoutMs,
     });
@@ -84,9 +110,15 @@ export async function mappedForward(
     mapping.response === null ||
     !isJsonContentType(typeof contentType === 'string' ? contentType : undefined)
   ) {
-    return relay(ctx, res, rec, answer, out);
+    return relay(ctx, res, rec, answer, out, deadline);
   }
-  const whole = await readAnswer(answer, ctx.config.gateway.compositeMaxResponseBytes);
+  let whole: Buffer | null;
+  try {
+    whole = await readAnswer(answer, ctx.config.gateway.compositeMaxResponseBytes);
+  } catch (err) {
+    // The answer broke off, or its deadline passed, before the consumer was told anything: a problem, as above.
+    return refuse(ctx, res, rec, transportRefusal(ctx, rec, route, err));
+  }
   if (whole === null) {
     return refuse(
       ctx,
@@ -176,6 +208,7 @@ async function relay(
   rec: TransactionRecord,
   answer: Dispatcher.ResponseData,
   headers: Record<string, string | string[] | number | undefined>,
+  deadline: AbortingDeadline,
 ): Promise<void> {
   const hash = createHash('sha256');
   let bytes = 0;
@@ -186,19 +219,31 @@ async function relay(
     for await (const chunk of answer.body) {
       hash.update(chunk as Buffer);
       bytes += (chunk as Buffer).length;
-      if (!res.write(chunk)) await new Promise<void>((r) => res.once('drain', r));
+      if (!res.write(chunk)) {
+        // The consumer's reading is not the provider's time (R-03): the deadline's clock stops meanwhile.
+        stopDeadlineClock(deadline);
+        await new Promise<void>((r) => res.once('drain', r));
+        restartDeadlineClock(deadline);
+      }
     }
     res.end();
     rec.responseBytes = bytes;
     rec.responseSha256 = hash.digest('hex');
     finish(ctx, rec, answer.statusCode, null);
   } catch {
-    // The consumer hung up, or the provider cut its answer: the status line is sent, the connection is cut.
+    // The consumer hung up, the provider cut its answer, or its deadline passed: the status line is sent, the
+    // connection is cut (the consumer never takes a truncated answer for a whole one).
     rec.responseBytes = bytes;
-    const consumerGone = res.destroyed;
+    const consumerGone = res.destroyed && !deadline.expired;
     res.destroy();
     if (consumerGone) finish(ctx, rec, 499, 'GW_CLIENT_CLOSED');
-    else finish(ctx, rec, answer.statusCode, 'GW_UPSTREAM_UNREACHABLE');
+    else
+      finish(
+        ctx,
+        rec,
+        answer.statusCode,
+        deadline.expired ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_UNREACHABLE',
+      );
   } finally {
     res.off('close', gone);
   }

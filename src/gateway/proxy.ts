@@ -262,6 +262,7 @@ function forward(
       method: rec.method as Dispatcher.HttpMethod,
       headers,
       body,
+      // Per read; the whole answer's limit is the handler's deadline (R-03, forward-handler.ts).
       headersTimeout: ctx.upstreamTimeoutMs,
       bodyTimeout: ctx.upstreamTimeoutMs,
     },

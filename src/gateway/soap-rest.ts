@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { applyFieldMapping, isJsonContentType } from '../core/field-mapping.ts';
 import { EMPTY_SHA256, sha256Hex } from '../core/hashing.ts';
+import { AbortingDeadline } from '../net/deadlines.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { CompiledResource, Route, Upstream } from './compiled-snapshot.ts';
 import { type GatewayContext, poolFor } from './context.ts';
@@ -18,6 +19,7 @@ import type { CompiledSoap, SoapSend } from './soap-rest-table.ts';
  * the exchange: `soap` is given an HTTP client (`GatewayExchange`) that sends through the gateway's own pool to the
  * version's upstream, whose connector checks the egress policy against the resolved address at connect time
  * (issue 10). `soap`'s own axios client is never created, and the WSDL's `soap:address` is never called.
+ * The provider's whole answer must be in within `upstreamTimeoutMs` (R-03), or the call is 504 GW_UPSTREAM_TIMEOUT.
  */
 
 /** One call's exchange with the provider, as far as it went. */
@@ -30,7 +32,7 @@ interface Leg {
 /**
  * Sends one envelope `soap` built to the version's upstream through the gateway's pool — whose connector checks
  * the egress policy against the resolved address (issue 10) — and reads the answer whole, at most
- * `gateway.compositeMaxResponseBytes`.
+ * `gateway.compositeMaxResponseBytes`, and all of it within `upstreamTimeoutMs` (R-03: its deadline).
  */
 function sender(
   ctx: GatewayContext,
@@ -44,12 +46,14 @@ function sender(
     void (async () => {
       let answer: Dispatcher.ResponseData;
       let body: Buffer | null;
+      const deadline = new AbortingDeadline(ctx.upstreamTimeoutMs);
       try {
         answer = await poolFor(ctx, upstream.origin).request({
           path: upstream.basePath || '/',
           method: 'POST',
           headers: { ...soapHeaders, ...identity },
           body: envelope,
+          signal: deadline.signal,
           headersTimeout: ctx.upstreamTimeoutMs,
           bodyTimeout: ctx.upstreamTimeoutMs,
         });
@@ -60,6 +64,8 @@ function sender(
         leg.transportError = err;
         callback(err);
         return;
+      } finally {
+        deadline.done();
       }
       if (body === null) {
         leg.tooLarge = true;

@@ -8,6 +8,7 @@ import { LgspError } from '../core/errors.ts';
 import { SequentialIds } from '../core/ids.ts';
 import type { PeerClients } from '../federation/peer-clients.ts';
 import { signingKeyObject } from '../federation/wire.ts';
+import { AbortingDeadline, isTimeout } from '../net/deadlines.ts';
 import { type EgressPolicy, isEgressDenied } from '../net/egress.ts';
 import type { TransactionLeg } from '../store/schema.ts';
 import {
@@ -332,6 +333,7 @@ export class Deliverer {
     let failure: { text: string; code: string | null; status: number } | null = null;
     const peerRoute = route.peer ?? null;
     const answerText: Buffer[] = [];
+    let deadline: AbortingDeadline | null = null;
     try {
       // A message from a peer platform, or one we hand on: its represented party, end-to-end id and hops.
       const fed =
@@ -390,10 +392,19 @@ export class Deliverer {
         ? Readable.from([claim.payload])
         : await messaging.queue.openPayload(meta.id, meta);
       rec.requestOutAt = clock.nowMs();
-      const answer = await request(url, { dispatcher, method: 'POST', body, headers });
+      // R-03: the whole exchange — the payload sent, the answer's headers and what is read of its body — within
+      // `pushTimeoutMs`, however the destination trickles (the agent's own timeouts are per read).
+      deadline = new AbortingDeadline(messaging.config.pushTimeoutMs);
+      const answer = await request(url, {
+        dispatcher,
+        method: 'POST',
+        body,
+        headers,
+        signal: deadline.signal,
+      });
       rec.responseInAt = clock.nowMs();
       rec.providerStatus = answer.statusCode;
-      const read = await readAnswer(answer.body, messaging.config.pushTimeoutMs, peerRoute !== null);
+      const read = await readAnswer(answer.body, peerRoute !== null);
       rec.responseBytes = read.bytes;
       answerText.push(...read.kept);
       if (peerRoute !== null && answer.statusCode === 401 && typeof headers['authorization'] === 'string')
@@ -401,20 +412,25 @@ export class Deliverer {
       rec.responseSha256 = read.sha256;
       if (answer.statusCode < 200 || answer.statusCode >= 300) {
         failure = { text: `HTTP ${answer.statusCode}`, code: null, status: answer.statusCode };
+      } else if (peerRoute !== null && deadline.expired) {
+        // A peer's 2xx is an acknowledgement only with the message id its body names, which did not come in time.
+        failure = PUSH_TIMED_OUT;
       }
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
       // lastError is read by the source agency (message status, `message.dead` webhook): it says the platform's
       // policy refused the destination by its code, never which internal rule did; the operator's `egress.denied`
-      // alert (telemetry/alerts.ts) names the rule and the target.
+      // alert (telemetry/alerts.ts) names the rule and the target. A timeout says so by its code too.
       failure = isEgressDenied(err)
         ? { text: 'GW_EGRESS_DENIED', code: 'GW_EGRESS_DENIED', status: 502 }
-        : {
-            text: code ?? (err as Error).message,
-            code: timedOut ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_UNREACHABLE',
-            status: timedOut ? 504 : 502,
-          };
+        : isTimeout(err)
+          ? PUSH_TIMED_OUT
+          : {
+              text: (err as { code?: string }).code ?? (err as Error).message,
+              code: 'GW_UPSTREAM_UNREACHABLE',
+              status: 502,
+            };
+    } finally {
+      deadline?.done();
     }
 
     const nowMs = clock.nowMs();
@@ -483,23 +499,25 @@ export class Deliverer {
   }
 }
 
+/** A push whose whole exchange did not end within `pushTimeoutMs`: a failed attempt, retried. */
+const PUSH_TIMED_OUT = { text: 'GW_UPSTREAM_TIMEOUT', code: 'GW_UPSTREAM_TIMEOUT', status: 504 } as const;
+
 /**
  * A destination's answer to a push: its status decided already, the body is read only to be hashed for the record
- * (and, from a peer, parsed) — at most `ANSWER_LIMIT_BYTES` of it and for at most `timeoutMs`; then the rest is
- * dropped with the connection. Reading to its end let a destination hold a push, its delivery slot and its claim
- * for as long as it kept a body dripping (undici's `bodyTimeout` is the gap between two chunks, not a total), so
- * its 2xx never settled the message, which was pushed again once the claim lapsed; or made the platform read an
- * answer of any size. A body that breaks off is what was read of it: the status alone acknowledges (or not).
+ * (and, from a peer, parsed) — at most `ANSWER_LIMIT_BYTES` of it and only until the push's deadline, which aborts
+ * it; then the rest is dropped with the connection. Reading to its end let a destination hold a push, its delivery
+ * slot and its claim for as long as it kept a body dripping (undici's `bodyTimeout` is the gap between two chunks,
+ * not a total), so its 2xx never settled the message, which was pushed again once the claim lapsed; or made the
+ * platform read an answer of any size. A body that breaks off is what was read of it: the status alone acknowledges
+ * (or not).
  */
 async function readAnswer(
   body: Readable,
-  timeoutMs: number,
   keep: boolean,
 ): Promise<{ bytes: number; sha256: string; kept: Buffer[] }> {
   const hash = createHash('sha256');
   const kept: Buffer[] = [];
   let bytes = 0;
-  const timer = setTimeout(() => body.destroy(), timeoutMs);
   try {
     for await (const chunk of body) {
       const buf = chunk as Buffer;
@@ -513,7 +531,6 @@ async function readAnswer(
   } catch {
     // Broken off, or stopped at the time limit: what was read is what is recorded.
   } finally {
-    clearTimeout(timer);
     if (!body.readableEnded) body.destroy();
   }
   return { bytes, sha256: hash.digest('hex'), kept };

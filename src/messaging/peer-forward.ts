@@ -1,11 +1,12 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Selectable } from 'kysely';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { LgspError } from '../core/errors.ts';
 import type { PeerClients } from '../federation/peer-clients.ts';
 import type { PeerData, PeerRoute } from '../federation/snapshot.ts';
 import { HEADER, requestHash, signatureLabels, signHop, traceIdOf } from '../federation/wire.ts';
+import { AbortingDeadline } from '../net/deadlines.ts';
 import type { Store } from '../store/port.ts';
 import type { Database, FederationEvidence } from '../store/schema.ts';
 import type { Destinations } from './messaging.ts';
@@ -234,7 +235,8 @@ export interface PeerReceipt {
 
 /**
  * Asks the peer what became of the message we handed it, as its source, with our platform token. Null when the
- * peer could not say (down, refused our token — forgotten for the next try — or an answer we cannot read).
+ * peer could not say (down, refused our token — forgotten for the next try — or an answer we cannot read). Its whole
+ * answer must be in within `timeoutMs` (R-03; undici's own limits are per read), or the look fails and is tried again.
  */
 export async function fetchPeerReceipt(
   peers: PeerClients,
@@ -244,13 +246,21 @@ export async function fetchPeerReceipt(
 ): Promise<PeerReceipt | null> {
   const token = await peers.tokenFor(peer);
   const base = peer.gatewayUrl.replace(/\/$/, '');
-  const res = await request(`${base}/_lgsp/messages/${encodeURIComponent(remoteMessageId)}`, {
-    dispatcher: peers.agentFor(peer),
-    headers: { authorization: `Bearer ${token}` },
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
-  const text = await res.body.text();
+  const deadline = new AbortingDeadline(timeoutMs);
+  let res: Dispatcher.ResponseData;
+  let text: string;
+  try {
+    res = await request(`${base}/_lgsp/messages/${encodeURIComponent(remoteMessageId)}`, {
+      dispatcher: peers.agentFor(peer),
+      headers: { authorization: `Bearer ${token}` },
+      signal: deadline.signal,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    text = await res.body.text();
+  } finally {
+    deadline.done();
+  }
   if (res.statusCode === 401) peers.forgetToken(peer.id, token);
   if (res.statusCode !== 200 || text.length > 256 * 1024) return null;
   const body = JSON.parse(text) as Record<string, unknown>;
