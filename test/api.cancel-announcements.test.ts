@@ -178,11 +178,43 @@ for (const kind of storeKinds) {
         reason: 'Chuyển sang CSDL quốc gia',
       });
       assert.equal(scheduled.statusCode, 200, scheduled.body);
+      // The consumer's subscription says it ends, in the list the agency's console reads (no call per row).
+      const ending = async () =>
+        ((await a.call('GET', `/api/v1/subscriptions/${seed.subscription.id}`)).json() as Json)['ending'];
+      const endingIds = async () =>
+        (
+          (
+            await a.call('GET', `/api/v1/subscriptions?ending=true&organizationId=${seed.consumer.id}`)
+          ).json() as Json
+        )['items'].map((s: Json) => s['id']);
+      const standing = ((await a.call('GET', `/api/v1/notices?serviceId=${seed.dancu.id}`)).json() as Json)[
+        'items'
+      ].find((n: Json) => n['kind'] === 'decommission');
+      assert.deepEqual(await ending(), {
+        kind: 'service_decommission',
+        endsAt: new Date(at).toISOString(),
+        noticeId: standing['id'],
+        replacementVersionId: null,
+        replacementVersion: null,
+      });
+      assert.deepEqual(await endingIds(), [seed.subscription.id]);
+      const notEnding = (
+        await a.call('GET', `/api/v1/subscriptions?ending=false&organizationId=${seed.consumer.id}`)
+      ).json() as Json;
+      assert.equal(
+        notEnding['items'].some((s: Json) => s['id'] === seed.subscription.id),
+        false,
+        'ending=false leaves it out',
+      );
+      refused(await a.call('GET', '/api/v1/subscriptions?ending=perhaps'), 400, 'API_VALIDATION_FAILED');
       const cancelled = await a.call('POST', `/api/v1/services/${seed.dancu.id}/cancel-decommission`, {
         reason: 'Quyết định lùi lại / postponed',
       });
       assert.equal(cancelled.statusCode, 200, cancelled.body);
       assert.equal((cancelled.json() as Json)['decommissionAt'], null);
+      // A cancelled end stops showing at once.
+      assert.equal(await ending(), null);
+      assert.deepEqual(await endingIds(), []);
 
       const notices = ((await a.call('GET', `/api/v1/notices?serviceId=${seed.dancu.id}`)).json() as Json)[
         'items'

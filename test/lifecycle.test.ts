@@ -105,6 +105,14 @@ for (const kind of storeKinds) {
       // Its date as data too, as the notice.deprecation webhook's example shows and as a decommission carries its own:
       // a feed reader or the portal's "từ / from" need not read it out of the text.
       assert.equal(deprecation.startsAt, new Date(sunsetMs).toISOString());
+      // The consumer's subscription to 1.0 says so itself (the agency console's tag): the date, the notice, 2.0.
+      assert.deepEqual((await h.registry.getSubscription(seed.subscription.id)).ending, {
+        kind: 'version_sunset',
+        endsAt: new Date(sunsetMs).toISOString(),
+        noticeId: deprecation.id,
+        replacementVersionId: v2.id,
+        replacementVersion: '2.0',
+      });
       const [queued] = await h.store.db
         .selectFrom('notifications')
         .select('payload')

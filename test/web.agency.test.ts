@@ -451,6 +451,51 @@ describe('the agency workspace in Chromium', () => {
       .getByText(`Sẽ ngừng ${stop.typed}`)
       .waitFor();
 
+    // The consumer agency reads it where it works (R-21): a warning on its home, a tag on its subscription, each
+    // with the date, the days left, what to do and the public notice. Its subscription is the one the consumer's
+    // test collected, or one made here when this test runs alone.
+    const { registry } = web.platform;
+    const subscription =
+      (await registry.listSubscriptions({ systemId: consumerSystemId })).find((s) => s.status === 'active') ??
+      (await registry.createSubscription(
+        { systemId: consumerSystemId, versionId: publishedVersionId, environment: 'sandbox' },
+        'test',
+      ));
+    const announced = await operator.call('listNotices', { query: { kind: 'decommission', serviceId } });
+    const noticeId = announced.items[0]?.id;
+    assert.ok(noticeId, 'the decommission notice');
+    const consumer = await signIn('tu-phap');
+    const stopDate = stop.typed.slice(0, 10);
+    const warning = consumer.getByTestId('ending-subscriptions');
+    await warning.getByRole('heading', { name: 'Dịch vụ bạn đang dùng sắp ngừng' }).waitFor();
+    await warning.getByText(`Sắp ngừng ${stopDate} · còn 90 ngày`).waitFor();
+    await warning.getByText(/Dịch vụ ngừng cung cấp: tìm dịch vụ thay thế/).waitFor();
+    assert.equal(
+      await warning.getByRole('link', { name: 'Thông báo công khai' }).getAttribute('href'),
+      `/portal/notices/${noticeId}`,
+    );
+    await checkScreen(consumer, 'agency-home-ending');
+    await warning.getByRole('link', { name: 'Xem đăng ký' }).click();
+    await consumer.waitForURL(`**/agency-subscriptions?subscription=${subscription.id}`);
+    const granted = consumer
+      .locator('.ant-card')
+      .filter({ has: consumer.getByRole('heading', { name: 'Đăng ký đã được cấp' }) })
+      .getByRole('row', { name: /Hệ thống Hộ tịch/ });
+    await granted.getByTestId('ending-tag').getByText(`Sắp ngừng ${stopDate} · còn 90 ngày`).waitFor();
+    await checkScreen(consumer, 'agency-subscription-ending');
+    // One entry for its subscriptions: the registry's twin is not in its menu, and its address leads here.
+    const nav = consumer.getByRole('navigation', { name: 'Danh mục chức năng' });
+    await nav.getByRole('link', { name: 'Đề nghị khai thác', exact: true }).waitFor();
+    assert.equal(await nav.getByRole('link', { name: 'Đăng ký khai thác', exact: true }).count(), 0);
+    await consumer.goto('/subscriptions');
+    await consumer.waitForURL('**/agency-subscriptions');
+    // The public notice the warning links to.
+    await consumer.goto(`/portal/notices/${noticeId}`);
+    await consumer
+      .getByText(/Ngừng cung cấp dịch vụ dancu/)
+      .first()
+      .waitFor();
+
     // Cancelled before its date, after a confirmation; the service carries on and the cancellation is published.
     await page.goto(`/agency-services/${serviceId}`);
     await section.getByRole('button', { name: 'Huỷ lịch ngừng' }).click();
@@ -468,6 +513,28 @@ describe('the agency workspace in Chromium', () => {
     });
     assert.match(cancelled.items[0]?.body ?? '', /Chưa đủ điều kiện chuyển đổi/);
     await page.context().close();
+
+    // The consumer's warning and tag are gone at once: nothing ends any more.
+    const answered = consumer.waitForResponse(
+      (r) => new URL(r.url()).pathname === '/api/v1/subscriptions' && r.url().includes('ending=true'),
+    );
+    await consumer.goto('/agency');
+    await answered;
+    await consumer.getByRole('heading', { name: 'Hồ sơ cơ quan và đầu mối liên hệ' }).waitFor();
+    assert.equal(await consumer.getByTestId('ending-subscriptions').count(), 0, 'no warning');
+    await consumer.goto(`/agency-subscriptions?subscription=${subscription.id}`);
+    await granted.getByText('Hệ thống Hộ tịch').waitFor();
+    assert.equal(await granted.getByTestId('ending-tag').count(), 0, 'no tag');
+    // The consumer stops using it there too (R-21): after a confirmation, its subscription is revoked.
+    await granted.getByRole('button', { name: 'Huỷ đăng ký' }).click();
+    await consumer.getByRole('tooltip').getByRole('button', { name: 'Huỷ đăng ký' }).click();
+    await consumer.getByText('Đã huỷ đăng ký').waitFor();
+    assert.equal(
+      (await operator.call('getSubscription', { params: { id: subscription.id } })).status,
+      'revoked',
+    );
+    await granted.getByRole('button', { name: 'Huỷ đăng ký' }).waitFor({ state: 'detached' });
+    await consumer.context().close();
   });
 
   test("the provider reads the platform's sandbox tester by its name in English, never a bare 000.00.00.Z00", async () => {

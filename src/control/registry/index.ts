@@ -130,7 +130,7 @@ export class Registry {
   readonly updateSubscription = this.commandOn(subscriptions.updateSubscription);
   readonly listSubscriptions = this.query(subscriptions.listSubscriptions);
   readonly pageSubscriptions = this.page(subscriptions.pageSubscriptions);
-  readonly getSubscription = this.lookup(subscriptions.requireSubscription, subscriptions.toSubscription);
+  readonly getSubscription = (id: string) => subscriptions.readSubscription(this.db, id);
 
   // ── Credentials ────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -1,9 +1,10 @@
 import type { Static } from '@sinclair/typebox';
-import type { Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type {
   Environment,
   PageOf,
   Subscription,
+  SubscriptionEnding,
   SubscriptionQuery,
   SubscriptionStatus,
 } from '../../api/contract/index.ts';
@@ -16,11 +17,9 @@ import type { Database } from '../../store/schema.ts';
 import { auditOf, type Command, type CommandOn } from '../change.ts';
 import { parseTimeOfUse } from '../rules.ts';
 import { assertNotPlatformTestClient } from './platform-owned.ts';
-import { listRows, requireRow } from './rows.ts';
+import { requireRow } from './rows.ts';
 import { requireVersion } from './services.ts';
 import { requireSystem, systemsOf } from './systems.ts';
-
-export type SubscriptionRow = Selectable<Database['subscriptions']>;
 
 const audit = auditOf('subscription');
 /** The audit verb of a move to each status (`subscription.revoke`, …). */
@@ -47,7 +46,100 @@ export interface SubscriptionPatch {
   timeOfUse?: string | null;
 }
 
-export function toSubscription(r: SubscriptionRow): Subscription {
+/**
+ * A subscription with what its ending is read from (R-18, R-21): its version's state and sunset, its service's
+ * decommission, the notices that announced them and the newest published version of the service to move to.
+ * Every read of a subscription goes through here, so the API never answers one without its `ending`.
+ */
+function subscriptionViews(db: Kysely<Database>) {
+  return db
+    .selectFrom('subscriptions')
+    .innerJoin('service_versions', 'service_versions.id', 'subscriptions.version_id')
+    .innerJoin('services', 'services.id', 'service_versions.service_id')
+    .selectAll('subscriptions')
+    .select((eb) => [
+      'service_versions.status as version_status',
+      'service_versions.sunset_at as version_sunset_at',
+      'services.decommission_at as service_decommission_at',
+      'services.decommissioned_at as service_decommissioned_at',
+      eb
+        .selectFrom('notices')
+        .select('notices.id')
+        .whereRef('notices.version_id', '=', 'service_versions.id')
+        .where('notices.kind', '=', 'deprecation')
+        .orderBy('notices.published_at', 'desc')
+        .orderBy('notices.id', 'desc')
+        .limit(1)
+        .as('deprecation_notice_id'),
+      // A cancelled decommission's notice stays published, marked cancelled: it announces nothing any more.
+      eb
+        .selectFrom('notices')
+        .select('notices.id')
+        .whereRef('notices.service_id', '=', 'services.id')
+        .where('notices.kind', '=', 'decommission')
+        .where('notices.cancelled_at', 'is', null)
+        .orderBy('notices.published_at', 'desc')
+        .orderBy('notices.id', 'desc')
+        .limit(1)
+        .as('decommission_notice_id'),
+      newestPublishedSibling(eb).select('newer.id').as('replacement_version_id'),
+      newestPublishedSibling(eb).select('newer.version').as('replacement_version'),
+    ]);
+}
+
+/** The newest published version of the subscription's service other than its own: where to move (R-18). */
+function newestPublishedSibling(eb: ExpressionBuilder<Database, 'service_versions'>) {
+  return eb
+    .selectFrom('service_versions as newer')
+    .whereRef('newer.service_id', '=', 'service_versions.service_id')
+    .whereRef('newer.id', '<>', 'service_versions.id')
+    .where('newer.status', '=', 'published')
+    .orderBy('newer.published_at', 'desc')
+    .orderBy('newer.id', 'desc')
+    .limit(1);
+}
+
+/** Whether the version or the service of a subscription is announced to end, or has ended: `ending` not null. */
+function isEnding(eb: ExpressionBuilder<Database, 'service_versions' | 'services'>) {
+  return eb.or([
+    eb.and([
+      eb('service_versions.status', 'in', ['deprecated', 'retired']),
+      eb('service_versions.sunset_at', 'is not', null),
+    ]),
+    eb('services.decommission_at', 'is not', null),
+    eb('services.decommissioned_at', 'is not', null),
+  ]);
+}
+
+type SubscriptionView = Awaited<ReturnType<ReturnType<typeof subscriptionViews>['executeTakeFirstOrThrow']>>;
+
+/** The earlier of the version's sunset and the service's decommission; null when neither is announced. */
+function endingOf(r: SubscriptionView): SubscriptionEnding | null {
+  const endings: SubscriptionEnding[] = [];
+  if ((r.version_status === 'deprecated' || r.version_status === 'retired') && r.version_sunset_at) {
+    endings.push({
+      kind: 'version_sunset',
+      endsAt: isoOf(r.version_sunset_at),
+      noticeId: r.deprecation_notice_id,
+      replacementVersionId: r.replacement_version_id,
+      replacementVersion: r.replacement_version,
+    });
+  }
+  const decommissionAt = r.service_decommissioned_at ?? r.service_decommission_at;
+  if (decommissionAt) {
+    // Every version of the service ends with it: there is no version of it to move to.
+    endings.push({
+      kind: 'service_decommission',
+      endsAt: isoOf(decommissionAt),
+      noticeId: r.decommission_notice_id,
+      replacementVersionId: null,
+      replacementVersion: null,
+    });
+  }
+  return endings.sort((a, b) => Date.parse(a.endsAt) - Date.parse(b.endsAt))[0] ?? null;
+}
+
+function toSubscription(r: SubscriptionView): Subscription {
   return {
     id: r.id,
     systemId: r.system_id,
@@ -57,6 +149,7 @@ export function toSubscription(r: SubscriptionRow): Subscription {
     quotaPerMinute: r.quota_per_minute,
     quotaPerDay: r.quota_per_day,
     timeOfUse: r.window_start && r.window_end ? `${r.window_start}-${r.window_end}` : null,
+    ending: endingOf(r),
     createdAt: isoOf(r.created_at),
     updatedAt: isoOf(r.updated_at),
   };
@@ -106,7 +199,7 @@ export const createSubscription: Command<SubscriptionInput, Subscription> = asyn
         : err;
     });
   const details = { systemId: system.id, versionId: version.id, environment: input.environment };
-  return { result: toSubscription(row), events: [audit(actor, 'create', id, details)] };
+  return { result: await readSubscription(trx, row.id), events: [audit(actor, 'create', id, details)] };
 };
 
 export const updateSubscription: CommandOn<SubscriptionPatch, Subscription> = async (
@@ -134,7 +227,7 @@ export const updateSubscription: CommandOn<SubscriptionPatch, Subscription> = as
     .executeTakeFirstOrThrow();
   const verb = patch.status && patch.status !== current.status ? STATUS_VERBS[patch.status] : 'update';
   return {
-    result: toSubscription(row),
+    result: await readSubscription(trx, row.id),
     events: [audit(actor, verb, id, { ...patch })],
   };
 };
@@ -181,9 +274,18 @@ export const listSubscriptions = async (
   db: Kysely<Database>,
   filter: { systemId?: string; versionId?: string } = {},
 ) => {
-  const where = { system_id: filter.systemId, version_id: filter.versionId };
-  return (await listRows(db, 'subscriptions', where, 'created_at')).map(toSubscription);
+  let q = subscriptionViews(db);
+  if (filter.systemId) q = q.where('subscriptions.system_id', '=', filter.systemId);
+  if (filter.versionId) q = q.where('subscriptions.version_id', '=', filter.versionId);
+  return (await q.orderBy('subscriptions.created_at').execute()).map(toSubscription);
 };
+
+/** One subscription with its `ending`, or CP_SUBSCRIPTION_NOT_FOUND. */
+export async function readSubscription(db: Kysely<Database>, id: string): Promise<Subscription> {
+  const row = await subscriptionViews(db).where('subscriptions.id', '=', id).executeTakeFirst();
+  if (!row) throw new LgspError('CP_SUBSCRIPTION_NOT_FOUND', id);
+  return toSubscription(row);
+}
 
 /**
  * One page of subscriptions (issue 11), newest first by default, searched by the consumer system's name, the
@@ -195,11 +297,16 @@ export async function pageSubscriptions(
   query: Static<typeof SubscriptionQuery>,
   visibleTo?: string,
 ): Promise<PageOf<Subscription>> {
-  let q = db.selectFrom('subscriptions').selectAll('subscriptions');
+  let q = subscriptionViews(db);
   if (query.systemId) q = q.where('subscriptions.system_id', '=', query.systemId);
   if (query.versionId) q = q.where('subscriptions.version_id', '=', query.versionId);
   if (query.status) q = q.where('subscriptions.status', '=', query.status);
   if (query.environment) q = q.where('subscriptions.environment', '=', query.environment);
+  if (query.organizationId) q = q.where('subscriptions.system_id', 'in', systemsOf(db, query.organizationId));
+  if (query.ending !== undefined) {
+    const ending = query.ending;
+    q = q.where((eb) => (ending ? isEnding(eb) : eb.not(isEnding(eb))));
+  }
   if (visibleTo !== undefined) {
     q = q.where((eb) =>
       eb.or([

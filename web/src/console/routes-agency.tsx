@@ -87,6 +87,8 @@ export const agencyRoutes: ConsoleRoute[] = [
     roles: AGENCY,
     element: <AgencyKeys />,
   },
-  // The registry's credentials screen is the operator's; an agency's link or bookmark to it opens its own keys.
+  // The registry's credentials and subscriptions screens are the operator's; an agency's link or bookmark to one
+  // opens its own screen for the same things.
   { path: 'credentials', roles: AGENCY, element: <Navigate to="/agency-keys" replace /> },
+  { path: 'subscriptions', roles: AGENCY, element: <Navigate to="/agency-subscriptions" replace /> },
 ];

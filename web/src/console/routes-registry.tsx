@@ -82,7 +82,9 @@ export const registryRoutes: ConsoleRoute[] = [
       icon: <LinkOutlined />,
       order: 4,
     },
-    roles: ALL_ROLES,
+    // An agency's subscriptions are one screen, "Đề nghị khai thác" (routes-agency.tsx: its requests and the
+    // subscriptions granted, cancelled there): two near-identical entries left a newcomer choosing between twins.
+    roles: OPERATOR_ROLES,
     element: <Subscriptions />,
   },
   {

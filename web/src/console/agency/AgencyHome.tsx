@@ -1,4 +1,5 @@
-import { App, Button, Card, Col, Descriptions, Form, Input, Row, Space, Typography } from 'antd';
+import { WarningOutlined } from '@ant-design/icons';
+import { App, Button, Card, Col, Descriptions, Form, Input, List, Row, Space, Typography } from 'antd';
 import { init } from 'echarts';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
@@ -6,11 +7,13 @@ import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { Figure } from '../../shared/Figure.tsx';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
-import { StateTag } from '../../shared/tags.tsx';
+import { StateTag, useStateName } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { ProblemAlert, READABLE_LABEL } from '../components/page.tsx';
+import { RegistryName } from '../components/registry-names.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { type OwnSystem, useOrganizationId } from './common.tsx';
+import { EndingTag, noticeHref, useEndingAdvice } from './ending.tsx';
 
 type Organization = OperationResponse<'getOrganization'>;
 type Dashboard = OperationResponse<'getDashboard'>;
@@ -39,6 +42,7 @@ export function AgencyHome() {
         {organization?.name ?? t('Cơ quan của tôi', 'My organization')}
       </Typography.Title>
       <ProblemAlert error={error} />
+      <EndingSubscriptionsCard organizationId={organizationId} />
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={12}>
           {organization ? <ContactPointCard organization={organization} onSaved={setOrganization} /> : null}
@@ -50,6 +54,80 @@ export function AgencyHome() {
       <SystemsCard />
       <TrafficCard />
     </Space>
+  );
+}
+
+type Subscription = OperationResponse<'listSubscriptions'>['items'][number];
+type EndingSubscription = Subscription & { ending: NonNullable<Subscription['ending']> };
+
+/**
+ * The services this organization's systems use that are going away (R-18 sunset, R-21 decommission), soonest
+ * first, each with its date, what to do, its subscription and the public notice; nothing when there are none. A
+ * cancelled decommission is gone from the API's answer, so from here, at once. Revoked subscriptions are no longer
+ * used, so they are not warned about.
+ */
+function EndingSubscriptionsCard({ organizationId }: { organizationId: string }) {
+  const t = useT();
+  const advice = useEndingAdvice();
+  const stateName = useStateName();
+  const [endings, setEndings] = useState<EndingSubscription[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    api
+      // An organization has a handful of subscriptions ending at a time; the most a page holds is plenty.
+      .call('listSubscriptions', { query: { organizationId, ending: true, limit: 500, offset: 0 } })
+      .then((answer) =>
+        setEndings(
+          answer.items
+            .filter((s): s is EndingSubscription => s.ending !== null && s.status !== 'revoked')
+            .sort((a, b) => Date.parse(a.ending.endsAt) - Date.parse(b.ending.endsAt)),
+        ),
+      )
+      .catch(setError);
+  }, [organizationId]);
+  if (endings.length === 0 && !error) return null;
+  return (
+    <Card
+      title={
+        <h2 style={{ fontSize: 16, margin: 0 }}>
+          <WarningOutlined style={{ color: '#d4380d', marginRight: 8 }} aria-hidden />
+          {t('Dịch vụ bạn đang dùng sắp ngừng', 'Services you use that are ending')}
+        </h2>
+      }
+      data-testid="ending-subscriptions"
+    >
+      <ProblemAlert error={error} />
+      <List
+        size="small"
+        dataSource={endings}
+        renderItem={(s) => (
+          <List.Item key={s.id}>
+            <Space orientation="vertical" size={2}>
+              <Space wrap>
+                <Typography.Text strong>
+                  <RegistryName kind="version" id={s.versionId} link={false} />
+                </Typography.Text>
+                <EndingTag ending={s.ending} />
+              </Space>
+              <Typography.Text type="secondary">
+                <RegistryName kind="system" id={s.systemId} link={false} /> · {stateName(s.environment)} ·{' '}
+                {advice(s.ending)}
+              </Typography.Text>
+              <Space wrap>
+                <Link to={`/agency-subscriptions?subscription=${encodeURIComponent(s.id)}`}>
+                  {t('Xem đăng ký', 'Open the subscription')}
+                </Link>
+                {s.ending.noticeId ? (
+                  <a href={noticeHref(s.ending.noticeId)} target="_blank" rel="noreferrer">
+                    {t('Thông báo công khai', 'Public notice')}
+                  </a>
+                ) : null}
+              </Space>
+            </Space>
+          </List.Item>
+        )}
+      />
+    </Card>
   );
 }
 

@@ -13,17 +13,18 @@ import {
   Typography,
 } from 'antd';
 import { useEffect, useState } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
-import { ApiError, api, type OperationResponse } from '../../shared/api.ts';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { ApiError, api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag, useStateName } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import { ProblemAlert, SearchBox } from '../components/page.tsx';
+import { DANGER_BUTTON, DANGER_OK, ProblemAlert, SearchBox } from '../components/page.tsx';
 import { RegistryName } from '../components/registry-names.tsx';
 import { ConsumerSecretModal, type OneTimeSecret } from '../components/secret-once.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { useOrganizationId, useOwnSystems } from './common.tsx';
+import { EndingSummary } from './ending.tsx';
 
 type Service = OperationResponse<'listServices'>['items'][number];
 type Version = OperationResponse<'listServiceVersions'>['items'][number];
@@ -516,6 +517,11 @@ function CompleteModal({
  * The subscriptions the API shows this organization: its own systems' (as consumer) and others' of its services
  * (as provider). A subscription carries ids only; the names come from the organization's systems and requests.
  */
+/**
+ * The subscriptions granted, both sides: ours to other agencies' services, and theirs to ours. Each to a version or a
+ * service announced to end says so with its date and what to do (R-18, R-21); ours can be cancelled here (R-21: the
+ * keys are revoked at once). `?subscription=sub_…` (the home's warning links) shows that one.
+ */
 function GrantedSubscriptions({
   organizationId,
   refreshKey,
@@ -524,14 +530,19 @@ function GrantedSubscriptions({
   refreshKey: number;
 }) {
   const t = useT();
+  const { message } = App.useApp();
   const stateName = useStateName();
   const { systems } = useOwnSystems();
+  const [params, setParams] = useSearchParams();
+  const only = params.get('subscription');
   const [services, setServices] = useState<Map<string, string>>(new Map());
   const list = useServerList<Subscription>((request) => api.call('listSubscriptions', { query: request }));
-  const { reload } = list;
+  const { reload, search } = list;
   useEffect(() => {
     if (refreshKey > 0) reload();
   }, [refreshKey, reload]);
+  // The API searches subscriptions by their id too: one subscription named in the address is that search.
+  useEffect(() => search(only ?? ''), [only, search]);
   useEffect(() => {
     void refreshKey;
     api
@@ -541,6 +552,7 @@ function GrantedSubscriptions({
       )
       .catch(() => setServices(new Map()));
   }, [organizationId, refreshKey]);
+  const ours = (systemId: string) => systems.some((s) => s.id === systemId);
   // Another organization's system is not ours to read, and says only that; the platform's sandbox test client is
   // readable by all and reads by its name ("Thử nghiệm sandbox của nền tảng").
   const systemName = (id: string) =>
@@ -555,9 +567,25 @@ function GrantedSubscriptions({
         )}
       />
     );
+  const cancel = async (subscription: Subscription) => {
+    try {
+      await api.call('cancelSubscription', { params: { id: subscription.id }, body: {} });
+      message.success(t('Đã huỷ đăng ký', 'Subscription cancelled'));
+      reload();
+    } catch (err) {
+      message.error(problemText(err, t));
+    }
+  };
   return (
     <Card
       title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Đăng ký đã được cấp', 'Granted subscriptions')}</h2>}
+      extra={
+        only ? (
+          <Button type="link" onClick={() => setParams({})}>
+            {t('Hiện mọi đăng ký', 'Show every subscription')}
+          </Button>
+        ) : null
+      }
     >
       <ServerTable<Subscription>
         list={list}
@@ -588,6 +616,11 @@ function GrantedSubscriptions({
             render: (s: string) => <StateTag state={s} />,
           },
           {
+            title: t('Ngừng cung cấp', 'Ending'),
+            dataIndex: 'ending',
+            render: (ending: Subscription['ending']) => (ending ? <EndingSummary ending={ending} /> : '—'),
+          },
+          {
             title: t('Hạn mức/ngày', 'Quota/day'),
             dataIndex: 'quotaPerDay',
             render: (q: number | null) => q ?? '—',
@@ -596,6 +629,28 @@ function GrantedSubscriptions({
             title: t('Hạn mức/phút', 'Quota/minute'),
             dataIndex: 'quotaPerMinute',
             render: (q: number | null) => q ?? '—',
+          },
+          {
+            title: t('Thao tác', 'Actions'),
+            // Only the consumer stops its own use (R-21); the provider's side of a subscription is the operator's.
+            render: (_: unknown, s: Subscription) =>
+              ours(s.systemId) && s.status !== 'revoked' ? (
+                <Popconfirm
+                  title={t('Huỷ đăng ký khai thác?', 'Cancel this subscription?')}
+                  description={t(
+                    'Không hoàn tác được: các khoá của hệ thống dành cho dịch vụ này bị thu hồi.',
+                    "Cannot be undone: the system's keys for this service are revoked.",
+                  )}
+                  okText={t('Huỷ đăng ký', 'Cancel subscription')}
+                  okButtonProps={DANGER_OK}
+                  cancelText={t('Không', 'No')}
+                  onConfirm={() => cancel(s)}
+                >
+                  <Button size="small" {...DANGER_BUTTON}>
+                    {t('Huỷ đăng ký', 'Cancel')}
+                  </Button>
+                </Popconfirm>
+              ) : null,
           },
         ]}
       />

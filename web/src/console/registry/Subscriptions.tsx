@@ -20,13 +20,14 @@ type SubscriptionFilters = {
 
 /**
  * Subscriptions (R-12, R-16): which consumer system uses which version in which environment, with its quotas.
- * The operator administrator suspends and resumes; the consumer side (or the operator for it) cancels (R-21).
+ * The operator administrator suspends, resumes and cancels for the consumer (R-21); an agency cancels its own on
+ * its "Đề nghị khai thác" screen (agency/Subscriptions.tsx).
  */
 export function Subscriptions() {
   const t = useT();
   const { message } = App.useApp();
   const canSuspend = useCan('operator_admin');
-  const canCancel = useCan('operator_admin', 'agency');
+  const canCancel = canSuspend;
   const stateOptions = useStateOptions();
   const [filters, setFilters] = useState<SubscriptionFilters>({});
   const list = useServerList(
