@@ -239,9 +239,28 @@ describe('lgsp CLI against a running admin API', () => {
     assert.ok(cancellationId, run.out);
     const listed = await lgsp(['notice', 'list', '--kind', 'maintenance']);
     assert.match(listed.out, /maintenance \(đã huỷ \/ cancelled\)\s+Bảo trì nhầm ngày/);
+    assert.match(listed.out, new RegExp(`bởi / by ${cancellationId}`), 'the list names the cancellation');
     const cancellation = await json(['notice', 'list', '--kind', 'maintenance_cancelled']);
     assert.equal(cancellation.items[0].id, cancellationId);
     assert.equal(cancellation.items[0].cancelsNoticeId, announced.id);
+    // Read as what they are: the cancellation's dates are of the window it cancelled, and say so.
+    const shownCancellation = await lgsp(['notice', 'show', cancellationId]);
+    assert.equal(shownCancellation.code, 0, shownCancellation.err);
+    assert.match(
+      shownCancellation.out,
+      new RegExp(
+        `Đã huỷ bảo trì dự kiến từ ${dd}/${mm}/${yyyy} 08:00 đến ${dd}/${mm}/${yyyy} 09:00 / ` +
+          `Cancelled: maintenance planned from ${dd}/${mm}/${yyyy} 08:00 to ${dd}/${mm}/${yyyy} 09:00`,
+      ),
+    );
+    assert.match(shownCancellation.out, new RegExp(`Huỷ thông báo / Cancels\\s+${announced.id}`));
+    const shownOriginal = await lgsp(['notice', 'show', announced.id]);
+    assert.match(
+      shownOriginal.out,
+      new RegExp(
+        `Đã huỷ / Cancelled\\s+\\d\\d/\\d\\d/\\d{4} \\d\\d:\\d\\d, thông báo huỷ / cancellation: ${cancellationId}`,
+      ),
+    );
     const again = await lgsp(['notice', 'cancel-maintenance', announced.id]);
     assert.equal(again.code, 1);
     assert.match(again.err, /CP_MAINTENANCE_CANCELLED/);
