@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id, Nullable, OneOf, OptionalText, PageQuery, Strict, Text, Timestamps } from './common.ts';
+import { PLATFORM_PARTIES } from './sandbox-try.ts';
 
 /** Organizations and their contact points (R-09). */
 
@@ -72,6 +73,17 @@ export const OrganizationSchema = Type.Object({
 export type Organization = Static<typeof OrganizationSchema>;
 /** A contact point as stored and read: one made before the e-mail was required may have none. */
 export type ContactPoint = NonNullable<Organization['contact']>;
+/** A contact point as given on create or update: a name and an e-mail at least. */
+export type ContactPointInput = Static<typeof ContactPointSchema>;
+
+/**
+ * Whether notices (R-21, R-24) and alerts can reach an organization: it has a contact e-mail, or it is one of the
+ * platform's own parties (its sandbox tester, its category provider), which are no agency. The console and the CLI
+ * flag the others; `contact=missing` lists them.
+ */
+export function contactReachable(o: Pick<Organization, 'code' | 'contact'>): boolean {
+  return Boolean(o.contact?.email) || o.code in PLATFORM_PARTIES;
+}
 
 export const OrganizationQuery = PageQuery(
   {

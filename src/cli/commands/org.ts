@@ -1,9 +1,8 @@
-import type { Static } from '@sinclair/typebox';
 import {
   type ContactPoint,
-  type ContactPointSchema,
+  type ContactPointInput,
+  contactReachable,
   type Organization,
-  PLATFORM_PARTIES,
 } from '../../api/contract/index.ts';
 import { given, nonEmpty, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group } from '../command.ts';
@@ -26,10 +25,7 @@ const CONTACT_SYNOPSIS = `[--contact-name <họ tên>] ${CONTACT_DETAILS_SYNOPSI
  * It must name a person and an e-mail — notices (R-21, R-24) and alerts reach the organization there — so a
  * contact point without them is a usage error here, before the platform refuses it.
  */
-function contactFrom(
-  ctx: Context,
-  current: ContactPoint | null,
-): Static<typeof ContactPointSchema> | undefined {
+function contactFrom(ctx: Context, current: ContactPoint | null): ContactPointInput | undefined {
   const given = {
     name: str(ctx.values, 'contact-name'),
     title: str(ctx.values, 'contact-title'),
@@ -53,9 +49,6 @@ function contactRequired(missing: string[], ctx: Context): UsageError {
     ctx.usage,
   );
 }
-
-/** Whether notices and alerts can reach it: a contact e-mail, or one of the platform's own parties (no agency). */
-const reachable = (o: Organization) => Boolean(o.contact?.email) || o.code in PLATFORM_PARTIES;
 
 function showOrganization(org: Organization): string {
   const c = org.contact;
@@ -81,8 +74,7 @@ export const orgCommands: Group = {
         'Danh sách cơ quan; tìm theo mã, tên; --contact missing: chưa có e-mail đầu mối / List organizations; ' +
         '--contact missing: those without a contact e-mail',
       filters: { contact: 'contact' },
-      send: (ctx, query) =>
-        ctx.api.call('listOrganizations', { query: query as typeof query & { contact?: 'missing' } }),
+      send: (ctx, query) => ctx.api.call('listOrganizations', { query }),
       headers: [
         'ID',
         'Mã định danh / Code',
@@ -95,11 +87,11 @@ export const orgCommands: Group = {
         o.code,
         o.name,
         o.contact?.name,
-        reachable(o) ? o.contact?.email : '⚠ chưa có / none',
+        contactReachable(o) ? o.contact?.email : '⚠ chưa có / none',
       ],
       // Flagged, with the fix: an organization no notice or alert can reach (R-09, R-21, R-24).
       footer: (body) => {
-        const unreachable = body.items.filter((o) => !reachable(o)).length;
+        const unreachable = body.items.filter((o) => !contactReachable(o)).length;
         return unreachable === 0
           ? ''
           : `⚠ ${unreachable} cơ quan chưa có e-mail đầu mối, không nhận được thông báo, cảnh báo; thêm bằng / ` +

@@ -1,7 +1,7 @@
 import { PlusOutlined } from '@ant-design/icons';
 import { App, Button, Checkbox, Form, Input, Modal, Space } from 'antd';
 import { useState } from 'react';
-import { PLATFORM_PARTIES } from '../../../../src/api/contract/sandbox-try.ts';
+import { contactReachable } from '../../../../src/api/contract/organizations.ts';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
@@ -29,12 +29,6 @@ interface OrganizationForm {
   contactPhone?: string;
   contactEmail: string;
 }
-
-/**
- * Whether notices (R-21, R-24) and alerts can reach it: a contact e-mail. The platform's own parties (its sandbox
- * tester, its category provider) are no agency and are never flagged.
- */
-const reachable = (o: Organization) => Boolean(o.contact?.email) || o.code in PLATFORM_PARTIES;
 
 /** Organizations: official code, parent, contact point; the operator administrator creates and edits them. */
 export function Organizations() {
@@ -91,7 +85,7 @@ export function Organizations() {
                 {o.contact
                   ? [o.contact.name, o.contact.phone, o.contact.email].filter(Boolean).join(' · ')
                   : '—'}
-                {reachable(o) ? null : (
+                {contactReachable(o) ? null : (
                   <ColourTag color="orange">
                     {t(
                       'Chưa có e-mail đầu mối: không nhận được thông báo, cảnh báo',
