@@ -249,6 +249,15 @@ for (const kind of storeKinds) {
         /^Dịch vụ "Tra cứu công dân" tiếp tục được cung cấp: lịch ngừng từ .* đã được huỷ\. Lý do: Quyết định lùi lại/,
       );
 
+      // In the feed a withdrawal and the cancellation of one are not told apart by 'cancelled' alone.
+      const feed = await a.call('GET', '/api/v1/public/notices.atom', undefined, { token: null });
+      assert.match(feed.body, /label="Ngừng cung cấp dịch vụ \/ Service withdrawn \(R-21\)"/);
+      assert.match(feed.body, /label="Huỷ ngừng cung cấp dịch vụ \/ Service end cancelled"/);
+      assert.match(
+        feed.body,
+        /xml:lang="vi">Đã huỷ lịch ngừng cung cấp dự kiến từ \d\d\/\d\d\/\d{4} \d\d:\d\d \(UTC\+07:00\) \/ Cancelled: service end planned for /,
+      );
+
       const told = (await queuedFor('stp@angiang.gov.vn')).filter(
         (n) => n.type === 'notice.decommission_cancelled',
       );

@@ -12,7 +12,7 @@ export const ATOM_MEDIA_TYPE = 'application/atom+xml; charset=utf-8';
 /** How each kind of notice is named to a reader, Vietnamese first (the entry's category label). */
 const KIND_LABELS: Record<NoticeKind, string> = {
   deprecation: 'Ngừng khuyến nghị phiên bản / Version deprecated',
-  decommission: 'Ngừng cung cấp dịch vụ / Service cancelled (R-21)',
+  decommission: 'Ngừng cung cấp dịch vụ / Service withdrawn (R-21)',
   maintenance: 'Bảo trì / Maintenance',
   endpoint_change: 'Thay đổi địa chỉ kết nối / Endpoint change',
   announcement: 'Thông báo / Announcement',
