@@ -58,7 +58,12 @@ for (const kind of storeKinds) {
     test('an unknown field → 400 API_VALIDATION_FAILED naming it, never silently dropped', async () => {
       const problem = await refused(
         () =>
-          h.call('POST', '/api/v1/organizations', { code: '000.00.31.H02', name: 'Sở Y tế', adminNote: 'x' }),
+          h.call('POST', '/api/v1/organizations', {
+            code: '000.00.31.H02',
+            name: 'Sở Y tế',
+            contact: { name: 'Nguyễn Văn A', email: 'syt@angiang.gov.vn' },
+            adminNote: 'x',
+          }),
         400,
         'API_VALIDATION_FAILED',
       );
@@ -129,7 +134,11 @@ for (const kind of storeKinds) {
         'API_VALIDATION_FAILED',
       );
       const missing = await refused(
-        () => h.call('POST', '/api/v1/organizations', { name: 'Sở Y tế' }),
+        () =>
+          h.call('POST', '/api/v1/organizations', {
+            name: 'Sở Y tế',
+            contact: { name: 'Nguyễn Văn A', email: 'syt@angiang.gov.vn' },
+          }),
         400,
         'API_VALIDATION_FAILED',
       );
@@ -185,12 +194,22 @@ for (const kind of storeKinds) {
 
     test('domain rules → their own codes: bad organization code 400, duplicates 409', async () => {
       await refused(
-        () => h.call('POST', '/api/v1/organizations', { code: 'SO-Y-TE', name: 'Sở Y tế' }),
+        () =>
+          h.call('POST', '/api/v1/organizations', {
+            code: 'SO-Y-TE',
+            name: 'Sở Y tế',
+            contact: { name: 'Nguyễn Văn A', email: 'syt@angiang.gov.vn' },
+          }),
         400,
         'CP_ORGANIZATION_CODE_INVALID',
       );
       await refused(
-        () => h.call('POST', '/api/v1/organizations', { code: seed.org.code, name: 'Trùng mã' }),
+        () =>
+          h.call('POST', '/api/v1/organizations', {
+            code: seed.org.code,
+            name: 'Trùng mã',
+            contact: { name: 'Nguyễn Văn A', email: 'syt@angiang.gov.vn' },
+          }),
         409,
         'CP_ORGANIZATION_CODE_TAKEN',
       );

@@ -110,8 +110,18 @@ for (const kind of storeKinds) {
 
       const listed = await a.call('GET', '/api/v1/notices?kind=maintenance');
       const original = ((listed.json() as Json)['items'] as Json[]).find((n) => n['id'] === noticeId)!;
-      assert.ok(original['cancelledAt'], 'the original notice is marked cancelled');
+      // The cancelled notice names its cancellation and when (cancelledBy), in the list and on its public page.
+      const cancelledBy = { id: cancellation['id'], at: new Date(clock.nowMs()).toISOString() };
+      assert.deepEqual(original['cancelledBy'], cancelledBy, 'the original notice names its cancellation');
       assert.equal(original['cancelsNoticeId'], null);
+      const publicOriginal = await a.call('GET', `/api/v1/public/notices/${noticeId}`, undefined, {
+        token: null,
+      });
+      assert.deepEqual((publicOriginal.json() as Json)['cancelledBy'], cancelledBy);
+      assert.equal(cancellation['cancelledBy'], null, 'the cancellation itself stands');
+      // The cancellation keeps the cancelled window's dates (documented): they are what it speaks of.
+      assert.equal(cancellation['startsAt'], new Date(start).toISOString());
+      assert.equal(cancellation['endsAt'], new Date(start + 2 * HOUR).toISOString());
 
       const feed = await a.call('GET', '/api/v1/public/notices.atom', undefined, { token: null });
       assert.equal(feed.statusCode, 200);
@@ -119,6 +129,35 @@ for (const kind of storeKinds) {
       assert.match(
         feed.body,
         /<category term="maintenance_cancelled" label="Huỷ bảo trì \/ Maintenance cancelled"\/>/,
+      );
+      const entryOf = (id: string) =>
+        feed.body.split('<entry>').find((e) => e.includes(`:notice/${id}</id>`)) ?? '';
+      // The cancellation reads as one, never as a window starting then; each entry links to the other.
+      const window = '\\d\\d/\\d\\d/\\d{4} \\d\\d:\\d\\d \\(UTC\\+07:00\\)';
+      assert.match(
+        entryOf(cancellation['id']),
+        new RegExp(
+          `<content type="text" xml:lang="vi">Đã huỷ bảo trì dự kiến từ ${window} đến ${window} / ` +
+            `Cancelled: maintenance planned from ${window} to ${window}\n`,
+        ),
+      );
+      assert.match(
+        entryOf(cancellation['id']),
+        new RegExp(
+          `<link rel="related" type="text/html" href="[^"]*/portal/notices/${noticeId}" title="Thông báo bị huỷ`,
+        ),
+      );
+      const originalEntry = entryOf(noticeId);
+      assert.match(
+        originalEntry,
+        new RegExp(`<content type="text" xml:lang="vi">Bảo trì từ ${window} đến ${window}`),
+      );
+      assert.match(originalEntry, new RegExp(`Đã huỷ lúc ${window}, xem / Cancelled at ${window}, see: `));
+      assert.match(
+        originalEntry,
+        new RegExp(
+          `<link rel="related" type="text/html" href="[^"]*/portal/notices/${cancellation['id']}" title="Thông báo huỷ`,
+        ),
       );
 
       const told = (await queuedFor('stp@angiang.gov.vn')).filter(
@@ -207,6 +246,12 @@ for (const kind of storeKinds) {
         'ending=false leaves it out',
       );
       refused(await a.call('GET', '/api/v1/subscriptions?ending=perhaps'), 400, 'API_VALIDATION_FAILED');
+      // Put back a day: a second notice of the end, both standing until the cancellation.
+      const moved = await a.call('POST', `/api/v1/services/${seed.dancu.id}/decommission`, {
+        at: new Date(at + DAY).toISOString(),
+        reason: 'Chuyển sang CSDL quốc gia',
+      });
+      assert.equal(moved.statusCode, 200, moved.body);
       const cancelled = await a.call('POST', `/api/v1/services/${seed.dancu.id}/cancel-decommission`, {
         reason: 'Quyết định lùi lại / postponed',
       });
@@ -219,13 +264,30 @@ for (const kind of storeKinds) {
       const notices = ((await a.call('GET', `/api/v1/notices?serviceId=${seed.dancu.id}`)).json() as Json)[
         'items'
       ] as Json[];
-      const announcement = notices.find((n) => n['kind'] === 'decommission')!;
+      const announcements = notices.filter((n) => n['kind'] === 'decommission');
+      const announcement = announcements[0]!;
       const cancellation = notices.find((n) => n['kind'] === 'decommission_cancelled')!;
-      assert.ok(announcement['cancelledAt'], 'the decommission notice is marked cancelled');
-      assert.equal(cancellation['cancelsNoticeId'], announcement['id']);
+      assert.equal(announcements.length, 2);
+      for (const n of announcements)
+        assert.equal(
+          n['cancelledBy']?.['id'],
+          cancellation['id'],
+          'every standing notice names the cancellation',
+        );
+      assert.equal(cancellation['cancelsNoticeId'], announcement['id'], 'the newest');
+      assert.equal(cancellation['startsAt'], new Date(at + DAY).toISOString(), 'the cancelled date');
       assert.match(
         cancellation['body'],
         /^Dịch vụ "Tra cứu công dân" tiếp tục được cung cấp: lịch ngừng từ .* đã được huỷ\. Lý do: Quyết định lùi lại/,
+      );
+
+      // In the feed a withdrawal and the cancellation of one are not told apart by 'cancelled' alone.
+      const feed = await a.call('GET', '/api/v1/public/notices.atom', undefined, { token: null });
+      assert.match(feed.body, /label="Ngừng cung cấp dịch vụ \/ Service withdrawn \(R-21\)"/);
+      assert.match(feed.body, /label="Huỷ ngừng cung cấp dịch vụ \/ Service end cancelled"/);
+      assert.match(
+        feed.body,
+        /xml:lang="vi">Đã huỷ lịch ngừng cung cấp dự kiến từ \d\d\/\d\d\/\d{4} \d\d:\d\d \(UTC\+07:00\) \/ Cancelled: service end planned for /,
       );
 
       const told = (await queuedFor('stp@angiang.gov.vn')).filter(
@@ -236,7 +298,7 @@ for (const kind of storeKinds) {
 
       const events = await audited('service.decommission.cancel', seed.dancu.id);
       assert.equal(events.length, 1);
-      assert.equal((events[0]!.details as Json)['at'], new Date(at).toISOString());
+      assert.equal((events[0]!.details as Json)['at'], new Date(at + DAY).toISOString());
       assert.equal((events[0]!.details as Json)['scheduledReason'], 'Chuyển sang CSDL quốc gia');
 
       refused(
@@ -245,7 +307,7 @@ for (const kind of storeKinds) {
         'CP_DECOMMISSION_CANCELLED',
       );
 
-      clock.set(at + HOUR);
+      clock.set(at + DAY + HOUR);
       assert.equal((await callDancu()).status, 200, 'served past the former date');
       assert.deepEqual((await a.lifecycle.runDue()).decommissionedServices, [], 'nothing falls due');
     });

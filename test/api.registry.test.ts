@@ -37,7 +37,11 @@ for (const kind of storeKinds) {
 
     test('organizations: create, list, get, update the contact point (R-09)', async () => {
       const parent = await expectStatus(
-        await h.call('POST', '/api/v1/organizations', { code: '000.00.00.H01', name: 'UBND tỉnh An Giang' }),
+        await h.call('POST', '/api/v1/organizations', {
+          code: '000.00.00.H01',
+          name: 'UBND tỉnh An Giang',
+          contact: { name: 'Trần Thị B', email: 'vpubnd@angiang.gov.vn' },
+        }),
         201,
       );
       const org = await expectStatus(
@@ -84,6 +88,51 @@ for (const kind of storeKinds) {
       assert.equal(missing.json().code, 'CP_ORGANIZATION_NOT_FOUND');
       const self = await h.call('PATCH', `/api/v1/organizations/${org.id}`, { parentId: org.id });
       assert.equal(self.statusCode, 400);
+
+      // A contact e-mail is required (R-09): notices (R-21, R-24) and alerts reach an organization there.
+      const fields = async (body: unknown, method = 'POST', url = '/api/v1/organizations') => {
+        const res = await h.call(method, url, body);
+        assert.equal(res.statusCode, 400, res.body);
+        assert.equal(res.json().code, 'API_VALIDATION_FAILED');
+        return (res.json().errors as Json[]).map((e) => `${e.path}: ${e.message}`);
+      };
+      assert.deepEqual(await fields({ code: '000.00.32.H01', name: 'Sở Y tế' }), [
+        '/contact: "Cán bộ đầu mối (R-09)": bắt buộc / required',
+      ]);
+      assert.deepEqual(await fields({ code: '000.00.32.H01', name: 'Sở Y tế', contact: { name: 'C' } }), [
+        '/contact/email: "Thư điện tử của cán bộ đầu mối, nơi nhận thông báo và cảnh báo": bắt buộc / required',
+      ]);
+      assert.equal(
+        (await fields({ contact: { name: 'C', email: null } }, 'PATCH', `/api/v1/organizations/${org.id}`))
+          .length,
+        1,
+        'an update keeps an e-mail',
+      );
+      assert.equal(
+        (await fields({ contact: null }, 'PATCH', `/api/v1/organizations/${org.id}`)).length,
+        1,
+        'nor is the contact point removed',
+      );
+      // One made before the rule (straight through the control plane here) is listed as unreachable.
+      const older = await h.registry.createOrganization({ code: '000.00.33.H01', name: 'Sở Nội vụ' }, 'test');
+      const unreachable = await expectStatus(
+        await h.call('GET', '/api/v1/organizations?contact=missing'),
+        200,
+      );
+      assert.deepEqual(
+        unreachable.items.map((o: Json) => o.id),
+        [older.id],
+      );
+      await expectStatus(
+        await h.call('PATCH', `/api/v1/organizations/${older.id}`, {
+          contact: { name: 'Lê Văn C', email: 'snv@angiang.gov.vn' },
+        }),
+        200,
+      );
+      assert.equal(
+        (await expectStatus(await h.call('GET', '/api/v1/organizations?contact=missing'), 200)).total,
+        0,
+      );
       ids.org = org;
     });
 
@@ -344,16 +393,16 @@ for (const kind of storeKinds) {
     test('every change left one audit event with its config revision, newest first', async () => {
       const { items } = await expectStatus(await h.call('GET', '/api/v1/audit-events?limit=1000'), 200);
       const mine = items.filter((e: Json) => e.actor === userId);
-      // 2 orgs + 1 update, 2 systems + 2 status changes, 1 service + 1 update, 2 versions + 1 publish,
-      // 1 subscription + 3 changes = 16.
-      assert.equal(mine.length, 16);
+      // 2 orgs + 2 updates (one gives an older organization its contact e-mail), 2 systems + 2 status changes,
+      // 1 service + 1 update, 2 versions + 1 publish, 1 subscription + 3 changes = 17.
+      assert.equal(mine.length, 17);
       assert.deepEqual([...new Set(mine.map((e: Json) => e.actorUsername))], ['admin']);
       // The actor filter still takes the id, and the name comes with every event it finds.
       const byActor = await expectStatus(
         await h.call('GET', `/api/v1/audit-events?actor=${userId}&limit=1000`),
         200,
       );
-      assert.equal(byActor.items.length, 16);
+      assert.equal(byActor.items.length, 17);
       assert.deepEqual([...new Set(byActor.items.map((e: Json) => e.actorUsername))], ['admin']);
       const revisions = items.map((e: Json) => e.revision);
       assert.deepEqual(

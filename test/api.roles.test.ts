@@ -207,7 +207,12 @@ const ROUTES: Row[] = [
         body: { code: '000.00.40.H01', name: 'X' },
         status: 403,
       },
-      { as: 'admin', path: '/api/v1/organizations', body: { code: '000.00.40.H01', name: 'X' }, status: 201 },
+      {
+        as: 'admin',
+        path: '/api/v1/organizations',
+        body: { code: '000.00.40.H01', name: 'X', contact: { name: 'A', email: 'a@angiang.gov.vn' } },
+        status: 201,
+      },
     ],
   },
   {
@@ -230,7 +235,10 @@ const ROUTES: Row[] = [
       {
         as: 'agencyA',
         path: `/api/v1/organizations/${f.orgA}`,
-        body: { name: 'Sở Tư pháp tỉnh An Giang', contact: { name: 'Lê Văn Cường', phone: '0296 3999 999' } },
+        body: {
+          name: 'Sở Tư pháp tỉnh An Giang',
+          contact: { name: 'Lê Văn Cường', phone: '0296 3999 999', email: 'stp@angiang.gov.vn' },
+        },
         status: 200,
         check: (b) => {
           assert.equal(b['name'], 'Sở Tư pháp tỉnh An Giang');

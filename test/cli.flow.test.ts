@@ -116,6 +116,31 @@ describe('lgsp CLI against a running admin API', () => {
     assert.equal(updated.contact.name, 'Nguyễn Văn A', 'other contact fields are kept');
     assert.equal(updated.contact.phone, '0296 3852 000');
 
+    // One made before a contact e-mail was required is flagged in the list, with the fix; none reaches it.
+    const older = await h.registry.createOrganization({ code: '000.00.33.H01', name: 'Sở Nội vụ' }, 'test');
+    const flagged = await lgsp(['org', 'list']);
+    assert.match(flagged.out, /Sở Nội vụ\s+-\s+⚠ chưa có \/ none/);
+    assert.match(flagged.out, /⚠ 1 cơ quan chưa có e-mail đầu mối.*lgsp org update <id> --contact-name/);
+    const unreachable = await json(['org', 'list', '--contact', 'missing']);
+    assert.deepEqual(
+      unreachable.items.map((o: { id: string }) => o.id),
+      [older.id],
+    );
+    const stillNone = await lgsp(['org', 'update', older.id, '--contact-phone', '0296 3852 111']);
+    assert.equal(stillNone.code, 2, 'a contact point without its name and e-mail is not sent');
+    assert.match(stillNone.err, /Thiếu \/ Missing --contact-name, --contact-email/);
+    const given = await json([
+      'org',
+      'update',
+      older.id,
+      '--contact-name',
+      'Lê Văn C',
+      '--contact-email',
+      'snv@angiang.gov.vn',
+    ]);
+    assert.equal(given.contact.email, 'snv@angiang.gov.vn');
+    assert.doesNotMatch((await lgsp(['org', 'list'])).out, /⚠/);
+
     const system = await json([
       'system',
       'create',
@@ -239,9 +264,28 @@ describe('lgsp CLI against a running admin API', () => {
     assert.ok(cancellationId, run.out);
     const listed = await lgsp(['notice', 'list', '--kind', 'maintenance']);
     assert.match(listed.out, /maintenance \(đã huỷ \/ cancelled\)\s+Bảo trì nhầm ngày/);
+    assert.match(listed.out, new RegExp(`bởi / by ${cancellationId}`), 'the list names the cancellation');
     const cancellation = await json(['notice', 'list', '--kind', 'maintenance_cancelled']);
     assert.equal(cancellation.items[0].id, cancellationId);
     assert.equal(cancellation.items[0].cancelsNoticeId, announced.id);
+    // Read as what they are: the cancellation's dates are of the window it cancelled, and say so.
+    const shownCancellation = await lgsp(['notice', 'show', cancellationId]);
+    assert.equal(shownCancellation.code, 0, shownCancellation.err);
+    assert.match(
+      shownCancellation.out,
+      new RegExp(
+        `Đã huỷ bảo trì dự kiến từ ${dd}/${mm}/${yyyy} 08:00 đến ${dd}/${mm}/${yyyy} 09:00 / ` +
+          `Cancelled: maintenance planned from ${dd}/${mm}/${yyyy} 08:00 to ${dd}/${mm}/${yyyy} 09:00`,
+      ),
+    );
+    assert.match(shownCancellation.out, new RegExp(`Huỷ thông báo / Cancels\\s+${announced.id}`));
+    const shownOriginal = await lgsp(['notice', 'show', announced.id]);
+    assert.match(
+      shownOriginal.out,
+      new RegExp(
+        `Đã huỷ / Cancelled\\s+\\d\\d/\\d\\d/\\d{4} \\d\\d:\\d\\d, thông báo huỷ / cancellation: ${cancellationId}`,
+      ),
+    );
     const again = await lgsp(['notice', 'cancel-maintenance', announced.id]);
     assert.equal(again.code, 1);
     assert.match(again.err, /CP_MAINTENANCE_CANCELLED/);
@@ -253,12 +297,22 @@ describe('lgsp CLI against a running admin API', () => {
   });
 
   test('an API error is exit 1 with its title, detail and code; --json also prints the problem', async () => {
-    const run = await lgsp(['org', 'create', '--code', 'SO-Y-TE', '--name', 'Sở Y tế']);
+    const contact = ['--contact-name', 'Nguyễn Văn A', '--contact-email', 'syt@angiang.gov.vn'];
+    const run = await lgsp(['org', 'create', '--code', 'SO-Y-TE', '--name', 'Sở Y tế', ...contact]);
     assert.equal(run.code, 1);
     assert.match(run.err, /CP_ORGANIZATION_CODE_INVALID/);
     assert.match(run.err, /000\.00\.31\.H01/);
     assert.match(run.err, /SO-Y-TE/);
-    const asJson = await lgsp(['org', 'create', '--code', 'SO-Y-TE', '--name', 'Sở Y tế', '--json']);
+    const asJson = await lgsp([
+      'org',
+      'create',
+      '--code',
+      'SO-Y-TE',
+      '--name',
+      'Sở Y tế',
+      ...contact,
+      '--json',
+    ]);
     assert.equal(asJson.code, 1);
     assert.equal(JSON.parse(asJson.out).code, 'CP_ORGANIZATION_CODE_INVALID');
     const missing = await lgsp(['org', 'show', 'org_nope']);
@@ -270,6 +324,9 @@ describe('lgsp CLI against a running admin API', () => {
     const before = await h.counts();
     for (const args of [
       ['org', 'create', '--name', 'Thiếu mã'],
+      // R-09: a contact point with an e-mail, where notices and alerts go.
+      ['org', 'create', '--code', '000.00.31.H02', '--name', 'Sở Y tế'],
+      ['org', 'create', '--code', '000.00.31.H02', '--name', 'Sở Y tế', '--contact-name', 'Nguyễn Văn A'],
       ['org', 'create', '--code', '000.00.31.H02', '--name', 'X', '--bogus'],
       ['org', 'show'],
       ['org', 'frobnicate'],

@@ -194,7 +194,7 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
     assert.equal(revoked.code, 0);
     assert.match(revoked.out, /Đã thu hồi \/ Revoked/);
     const table = await lgsp('subscription', 'list', '--system', seed.consumer.id);
-    assert.match(table.out, /1000\/ngày·day/);
+    assert.match(table.out, /1\.000\/ngày·day/, 'digits grouped as the rest of the CLI prints counts');
     const badWindow = await lgsp('subscription', 'update', sub.id, '--time-of-use', '8h-17h');
     assert.equal(badWindow.code, 1);
     assert.match(badWindow.err, /CP_TIME_WINDOW_INVALID/);
@@ -309,6 +309,34 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
     const inVietnamese = await json('report', 'statistics', '--from', '01/03/2025', '--to', '31/03/2025');
     assert.equal(inVietnamese.from, '2025-02-28T17:00:00.000Z');
     assert.equal(inVietnamese.to, '2025-03-31T17:00:00.000Z');
+
+    // Counts are read with their digits grouped (1.250, not 1250), the success rate with a decimal comma: the
+    // output is read Vietnamese first. A day of its own, after the other tests' calls.
+    const busyDay = Date.parse('2025-04-02T01:00:00Z');
+    await insertTransactions(
+      h.store,
+      Array.from({ length: 1250 }, (_, i) =>
+        callRecord(busyDay + i * 10, {
+          id: newId('txn', busyDay + i),
+          consumerSystemId: seed.consumer.id,
+          consumerOrgCode: '000.00.31.H01',
+          providerSystemId: seed.provider.id,
+          providerOrgCode: '000.00.31.H01',
+          serviceId: seed.service.id,
+          serviceContext: 'hotich',
+          versionId: seed.version.id,
+          version: '1.0',
+          environment: 'sandbox',
+          resourceTemplate: '/khaisinh/{soDinhDanh}',
+          providerStatus: i < 10 ? null : 200,
+          consumerStatus: i < 10 ? 504 : 200,
+          errorCode: i < 10 ? 'GW_UPSTREAM_TIMEOUT' : null,
+        }),
+      ),
+    );
+    const busy = await lgsp('report', 'statistics', '--from', '02/04/2025', '--to', '02/04/2025');
+    assert.equal(busy.code, 0, busy.err);
+    assert.match(busy.out, /^1\.250 +0 +10 +99,20 %/m, busy.out);
 
     // Anything else: a usage error naming the option and the forms, exit 2, no schema error from the API.
     for (const args of [

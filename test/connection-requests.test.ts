@@ -104,6 +104,7 @@ for (const kind of storeKinds) {
         await h.call('POST', '/api/v1/organizations', {
           code: '000.00.00.H01',
           name: 'Ủy ban nhân dân tỉnh An Giang',
+          contact: { name: 'Văn phòng UBND', email: 'vpubnd@angiang.gov.vn' },
         }),
         201,
       );
@@ -117,7 +118,11 @@ for (const kind of storeKinds) {
         201,
       );
       orgB = await expectStatus(
-        await h.call('POST', '/api/v1/organizations', { code: '000.00.32.H01', name: 'Sở Y tế' }),
+        await h.call('POST', '/api/v1/organizations', {
+          code: '000.00.32.H01',
+          name: 'Sở Y tế',
+          contact: { name: 'Phạm Thị Dung', email: 'syt@angiang.gov.vn' },
+        }),
         201,
       );
       const users = [

@@ -137,7 +137,11 @@ for (const kind of storeKinds) {
 
     test('a cookie call that changes something needs x-csrf-token: missing or wrong → 403 API_CSRF_INVALID, nothing written', async () => {
       const { cookie, csrf } = await signIn();
-      const body = { code: '000.00.41.H01', name: 'Sở Xây dựng' };
+      const body = {
+        code: '000.00.41.H01',
+        name: 'Sở Xây dựng',
+        contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
+      };
       // The last character changed (to another one: a token may already end in 'A').
       const altered = `${csrf.slice(0, -1)}${csrf.endsWith('A') ? 'B' : 'A'}`;
       for (const wrong of [undefined, '', 'x', altered]) {
@@ -160,21 +164,33 @@ for (const kind of storeKinds) {
       const { cookie, csrf } = await signIn();
       const evil = await asConsole('POST', '/api/v1/organizations', cookie, {
         csrf,
-        body: { code: '000.00.42.H01', name: 'Sở A' },
+        body: {
+          code: '000.00.42.H01',
+          name: 'Sở A',
+          contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
+        },
         headers: { origin: 'https://evil.example' },
       });
       assert.equal(evil.statusCode, 403);
       assert.equal(evil.json().code, 'API_CSRF_INVALID');
       const own = await asConsole('POST', '/api/v1/organizations', cookie, {
         csrf,
-        body: { code: '000.00.42.H01', name: 'Sở A' },
+        body: {
+          code: '000.00.42.H01',
+          name: 'Sở A',
+          contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
+        },
         headers: { origin: 'http://127.0.0.1:9080' },
       });
       assert.equal(own.statusCode, 201, own.body);
     });
 
     test('bearer calls need no CSRF token; a cookie is no bearer token and a bearer token no cookie', async () => {
-      const res = await h.call('POST', '/api/v1/organizations', { code: '000.00.43.H01', name: 'Sở B' });
+      const res = await h.call('POST', '/api/v1/organizations', {
+        code: '000.00.43.H01',
+        name: 'Sở B',
+        contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
+      });
       assert.equal(res.statusCode, 201, res.body);
       const { cookie } = await signIn();
       const cookieAsBearer = await h.call('GET', '/api/v1/me', undefined, { token: cookie });
@@ -212,7 +228,11 @@ for (const kind of storeKinds) {
     });
 
     test('disabling a user ends its console and bearer sessions at once, and it cannot sign in again', async () => {
-      const org = await h.call('POST', '/api/v1/organizations', { code: '000.00.44.H01', name: 'Sở C' });
+      const org = await h.call('POST', '/api/v1/organizations', {
+        code: '000.00.44.H01',
+        name: 'Sở C',
+        contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
+      });
       await h.accounts.createUser(
         {
           username: 'canbo-c',
@@ -301,7 +321,11 @@ describe('console cookie over HTTPS', () => {
         'x-csrf-token': res.json().csrfToken,
         'content-type': 'application/json',
       },
-      payload: JSON.stringify({ code: '000.00.45.H01', name: 'Sở D' }),
+      payload: JSON.stringify({
+        code: '000.00.45.H01',
+        name: 'Sở D',
+        contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
+      }),
     });
     assert.equal(created.statusCode, 201, created.body);
   });

@@ -104,6 +104,15 @@ describe('problem types resolve to the code’s page on the platform (one proces
     assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
   });
 
+  test('a code’s Vietnamese title says what its English one says: MQ_UPLOAD_FAILED’s "nothing was stored" too', async () => {
+    const html = await (await fetch(`${adminUrl}/portal/errors/MQ_UPLOAD_FAILED`)).text();
+    assert.match(
+      html,
+      /Nội dung thông điệp gửi không trọn vẹn \(kết nối bị ngắt hoặc độ dài sai\); nền tảng không lưu gì/,
+    );
+    assert.match(html, /nothing was stored/);
+  });
+
   test('an unknown or hostile code answers a 404 page, never a 5xx nor the browser app', async () => {
     await assertNotFoundPages(adminUrl);
   });

@@ -197,6 +197,7 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
     const bOrg = await b.api<{ id: string }>('POST', '/api/v1/organizations', {
       code: '000.00.31.H02',
       name: 'Văn phòng UBND tỉnh B',
+      contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
     });
     const bSystem = await b.api<{ id: string }>('POST', '/api/v1/systems', {
       organizationId: bOrg.id,
@@ -296,6 +297,7 @@ describe('federated async messages: A → NDXP → B, receipts back (three real 
     const cOrg = await a.api<{ id: string }>('POST', '/api/v1/organizations', {
       code: CONSUMER_ORG,
       name: 'UBND huyện X tỉnh A',
+      contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
     });
     const cSystem = await a.api<{ id: string }>('POST', '/api/v1/systems', {
       organizationId: cOrg.id,

@@ -209,6 +209,7 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     const org = await b.api<{ id: string }>('POST', '/api/v1/organizations', {
       code: '000.00.31.H02',
       name: 'Sở Tư pháp tỉnh B',
+      contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
     });
     const provider = await b.api<{ id: string }>('POST', '/api/v1/systems', {
       organizationId: org.id,

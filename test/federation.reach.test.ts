@@ -141,6 +141,7 @@ describe('federation reaches composites, built-ins and imported composite backen
     const bOrg = await b.api<{ id: string }>('POST', '/api/v1/organizations', {
       code: '000.00.31.H02',
       name: 'Sở Tư pháp tỉnh B',
+      contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
     });
     const hotich = await providerService(b, bOrg.id, 'hotich', upstream.url);
     const tonghop = await compositeService(b, bOrg.id, 'tonghop', [
@@ -204,6 +205,7 @@ describe('federation reaches composites, built-ins and imported composite backen
     const aOrg = await a.api<{ id: string }>('POST', '/api/v1/organizations', {
       code: '000.00.31.H01',
       name: 'Công an tỉnh A',
+      contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
     });
     await providerService(a, aOrg.id, 'dancu', upstream.url);
     // An imported version has no sandbox (our token at the peer is a production one): it is optional here, so the
@@ -216,6 +218,7 @@ describe('federation reaches composites, built-ins and imported composite backen
     const cOrg = await a.api<{ id: string }>('POST', '/api/v1/organizations', {
       code: CONSUMER_ORG,
       name: 'UBND huyện X tỉnh A',
+      contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
     });
     const cSystem = await a.api<{ id: string }>('POST', '/api/v1/systems', {
       organizationId: cOrg.id,

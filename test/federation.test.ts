@@ -284,6 +284,7 @@ describe('federation: A → NDXP → B with signed hops (three real platforms)',
     const bOrg = await b.api<{ id: string }>('POST', '/api/v1/organizations', {
       code: '000.00.31.H02',
       name: 'Sở Tư pháp tỉnh B',
+      contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
     });
     const bSystem = await b.api<{ id: string }>('POST', '/api/v1/systems', {
       organizationId: bOrg.id,
@@ -380,6 +381,7 @@ describe('federation: A → NDXP → B with signed hops (three real platforms)',
     const cOrg = await a.api<{ id: string }>('POST', '/api/v1/organizations', {
       code: CONSUMER_ORG,
       name: 'UBND huyện X tỉnh A',
+      contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
     });
     const cSystem = await a.api<{ id: string }>('POST', '/api/v1/systems', {
       organizationId: cOrg.id,
@@ -398,6 +400,7 @@ describe('federation: A → NDXP → B with signed hops (three real platforms)',
     const otherOrg = await a.api<{ id: string }>('POST', '/api/v1/organizations', {
       code: OTHER_ORG,
       name: 'UBND huyện Y tỉnh A',
+      contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
     });
     const otherSystem = await a.api<{ id: string }>('POST', '/api/v1/systems', {
       organizationId: otherOrg.id,

@@ -374,7 +374,11 @@ describe('gateway policy decisions (pure, no socket)', () => {
       assert.equal(codeOf(d), want, `${id} @${at - NOW}`);
       if (!d.ok) assert.equal(d.headers['retry-after'], retryAfter, `${id} @${at - NOW}`);
     }
-    assert.equal((quota(quotas, policy('sub_office'), NOW) as Refusal).detail, 'day');
+    // The detail is read by a person beside the bilingual title: Vietnamese first, English beside.
+    assert.equal(
+      (quota(quotas, policy('sub_office'), NOW) as Refusal).detail,
+      'Đã hết hạn mức số lần gọi trong ngày / the per-day quota is used up',
+    );
     assert.equal(quota(quotas, policy('sub_night'), NOW), ALLOWED, 'success allocates nothing');
   });
 });

@@ -340,7 +340,13 @@ for (const kind of storeKinds) {
       assert.equal(third.status, 429);
       const retryAfter = Number(third.headers.get('retry-after'));
       assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
-      assert.equal(((await third.json()) as { code: string }).code, 'GW_QUOTA_EXCEEDED');
+      const quotaProblem = (await third.json()) as { code: string; detail: string };
+      assert.equal(quotaProblem.code, 'GW_QUOTA_EXCEEDED');
+      assert.equal(
+        quotaProblem.detail,
+        'Đã hết hạn mức số lần gọi trong phút này / the per-minute quota is used up',
+        'the detail says which quota, Vietnamese first (it said "minute")',
+      );
 
       // 10:00 local now; a 13:00–17:00 window refuses, a window passing midnight that covers 10:00 allows.
       await h.registry.updateSubscription(sub.id, { quotaPerMinute: null, timeOfUse: '13:00-17:00' }, 'test');

@@ -108,7 +108,11 @@ for (const kind of storeKinds) {
         ['a', ORG_A, 'Sở Tư pháp'],
         ['b', ORG_B, 'Sở Thông tin và Truyền thông'],
       ] as const) {
-        const created = await h.call('POST', '/api/v1/organizations', { code, name });
+        const created = await h.call('POST', '/api/v1/organizations', {
+          code,
+          name,
+          contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
+        });
         assert.equal(created.statusCode, 201, created.body);
         org[key] = created.json().id;
         const sys = await h.call('POST', '/api/v1/systems', {

@@ -1087,7 +1087,7 @@ for (const kind of storeKinds) {
             '3',
           );
           assert.equal(ledger.code, 0, ledger.err);
-          assert.match(ledger.out, /Showing 4–6 \/ 3000 — trang sau \/ next page: --offset 6/);
+          assert.match(ledger.out, /Showing 4–6 \/ 3\.000 — trang sau \/ next page: --offset 6/);
           const imports = await lgsp('peers', 'imports', 'peer_0000', '--search', 'zeta');
           assert.match(imports.out, /\/hotich-zeta\/1\.0/);
           const grants = await lgsp('peers', 'grants', 'peer_0000', '--limit', '1');

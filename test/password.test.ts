@@ -51,6 +51,7 @@ for (const kind of storeKinds) {
       const org = await h.call('POST', '/api/v1/organizations', {
         code: '000.00.31.H01',
         name: 'Sở Tư pháp',
+        contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
       });
       orgId = org.json().id;
       for (const [username, role, organizationId] of [
@@ -238,7 +239,11 @@ for (const kind of storeKinds) {
         h.call(method, url, body, { token: t });
       const organizations = async () =>
         (await h.store.db.selectFrom('organizations').select('id').execute()).length;
-      const newOrganization = { code: '000.00.32.H01', name: 'Sở Xây dựng' };
+      const newOrganization = {
+        code: '000.00.32.H01',
+        name: 'Sở Xây dựng',
+        contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
+      };
 
       // Held: a read, a write (nothing written), an operator-only call — before its role or its body is looked at.
       const before = await organizations();

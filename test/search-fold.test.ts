@@ -42,7 +42,11 @@ for (const kind of storeKinds) {
     before(async () => {
       h = await openAdminHarness(kind);
       for (const [code, name] of ORGANIZATIONS) {
-        const res = await h.call('POST', '/api/v1/organizations', { code, name });
+        const res = await h.call('POST', '/api/v1/organizations', {
+          code,
+          name,
+          contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
+        });
         assert.equal(res.statusCode, 201, res.body);
       }
     });
@@ -114,7 +118,11 @@ for (const kind of storeKinds) {
         ['000.00.36.H01', 'Zalo An Giang'],
         ['000.00.37.H01', 'Du lịch An Giang'],
       ]) {
-        const res = await h.call('POST', '/api/v1/organizations', { code, name });
+        const res = await h.call('POST', '/api/v1/organizations', {
+          code,
+          name,
+          contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
+        });
         assert.equal(res.statusCode, 201, res.body);
       }
       const names = async (sort: string) => {

@@ -785,9 +785,9 @@ for (const kind of storeKinds) {
         );
         // The service's row and the total: 24 calls, 12 refused, 4 errors, success over the 12 passed on.
         const row = lines.find((l) => l.startsWith('dmdc — Danh mục')) ?? '';
-        assert.match(row, /\s24\s+12\s+4\s+66\.67%/, printed.out);
+        assert.match(row, /\s24\s+12\s+4\s+66,67 %/, printed.out);
         const total = lines.find((l) => l.startsWith('Tổng cộng / Total')) ?? '';
-        assert.match(total, /\s24\s+12\s+4\s+66\.67%/, printed.out);
+        assert.match(total, /\s24\s+12\s+4\s+66,67 %/, printed.out);
         const help = await runCli(['report', 'statistics', '--help'], adminEnv(url, h.token, dir));
         assert.match(help.out, /bị từ chối, lỗi/, help.out + help.err);
       } finally {

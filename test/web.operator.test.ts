@@ -381,7 +381,7 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
       'nothing left to cancel',
     );
     const maintenance = await api.call('listNotices', { query: { kind: 'maintenance' } });
-    assert.ok(maintenance.items[0]?.cancelledAt, 'the window is cancelled');
+    assert.ok(maintenance.items[0]?.cancelledBy, 'the window is cancelled');
     // The public sees it too: the portal's page of the announcement says it is cancelled (R-24).
     await page.goto(`/portal/notices/${maintenance.items[0]!.id}`);
     await page.getByText(/^Lịch này đã được huỷ lúc \d\d\/\d\d\/\d{4} \d\d:\d\d/).waitFor();

@@ -205,7 +205,11 @@ describe('peers in the console: register, import from a real peer, suspend, reco
 
   test('a consumer of A calls the imported service: through B, recorded with the federation block on both sides', async () => {
     const org = await apiA.call('createOrganization', {
-      body: { code: CONSUMER_ORG, name: 'UBND huyện Cao Lãnh' },
+      body: {
+        code: CONSUMER_ORG,
+        name: 'UBND huyện Cao Lãnh',
+        contact: { name: 'Nguyễn Văn A', email: 'dau-moi@angiang.gov.vn' },
+      },
     });
     const system = await apiA.call('createSystem', {
       body: { organizationId: org.id, name: 'Một cửa huyện', isConsumer: true },

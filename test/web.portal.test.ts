@@ -13,8 +13,26 @@ describe('the public portal under lgsp demo', () => {
   let demo: Awaited<ReturnType<typeof startDemo>>;
   let browser: Browser;
 
+  const ADMIN_PASSWORD = 'mat-khau-cong-thong-tin';
+  /** The demo's operator, for what only the console makes: a maintenance window, then its cancellation. */
+  async function asOperator(method: string, path: string, body: unknown): Promise<Record<string, string>> {
+    const login = await fetch(`${demo.info.adminUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const res = await fetch(`${demo.info.adminUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
+    assert.ok(res.ok, `${method} ${path}: ${res.status}`);
+    return (await res.json()) as Record<string, string>;
+  }
+
   before(async () => {
-    demo = await startDemo();
+    demo = await startDemo({ LGSP_ADMIN_PASSWORD: ADMIN_PASSWORD });
     browser = await launchBrowser();
   });
   after(async () => {
@@ -96,6 +114,43 @@ describe('the public portal under lgsp demo', () => {
     const feed = await fetch(`${demo.info.adminUrl}/api/v1/public/notices.atom`);
     assert.equal(feed.status, 200);
     assert.match(feed.headers.get('content-type') ?? '', /^application\/atom\+xml/);
+
+    // A cancelled window and its cancellation read as what they are (R-24): the cancellation says "Đã huỷ bảo trì
+    // dự kiến từ … đến …", never "từ <date>" as if something started then; the announcement is tagged, its dates
+    // struck through, and each links to the other.
+    const startsAt = Date.now() + 3 * 86_400_000;
+    const announced = await asOperator('POST', '/api/v1/maintenance', {
+      serviceId: null,
+      startsAt: new Date(startsAt).toISOString(),
+      endsAt: new Date(startsAt + 3_600_000).toISOString(),
+      title: 'Bảo trì nhập nhầm ngày',
+      body: 'Nâng cấp máy chủ.',
+    });
+    const cancellation = await asOperator('POST', `/api/v1/maintenance/${announced['id']}/cancel`, {});
+    const when = '\\d\\d/\\d\\d/\\d{4} \\d\\d:\\d\\d';
+    await page.goto('/portal/notices');
+    const cancellationCard = page.locator('.ant-card', {
+      hasText: 'Huỷ lịch bảo trì: Bảo trì nhập nhầm ngày',
+    });
+    await cancellationCard.getByText(new RegExp(`^Đã huỷ bảo trì dự kiến từ ${when} đến ${when}$`)).waitFor();
+    assert.doesNotMatch(
+      (await cancellationCard.textContent()) ?? '',
+      / · từ \d/,
+      'no "từ <date>" of its own',
+    );
+    const cancelledCard = page
+      .locator('.ant-card')
+      .filter({ has: page.getByRole('link', { name: 'Bảo trì nhập nhầm ngày', exact: true }) });
+    await cancelledCard.getByText('Đã huỷ', { exact: true }).waitFor();
+    const struck = cancelledCard.locator('del', { hasText: new RegExp(`^Bảo trì từ ${when} đến ${when}$`) });
+    await struck.waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), []);
+    await screenshot(page, 'portal-notices-cancelled');
+    await cancelledCard.getByRole('link', { name: 'Xem thông báo huỷ' }).click();
+    await page.waitForURL(`**/portal/notices/${cancellation['id']}`);
+    await page.getByRole('link', { name: 'Xem thông báo bị huỷ' }).click();
+    await page.waitForURL(`**/portal/notices/${announced['id']}`);
+    await page.getByText(new RegExp(`^Lịch này đã được huỷ lúc ${when}\\.`)).waitFor();
 
     await page.goto('/portal/contacts');
     await page.getByRole('heading', { name: 'Đầu mối liên hệ của các cơ quan' }).waitFor();

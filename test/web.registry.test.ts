@@ -93,6 +93,9 @@ describe('the console: registry and traffic screens', () => {
     await dialog.getByLabel('Mã định danh điện tử').fill('000.00.25.H01');
     await dialog.getByLabel('Tên cơ quan').fill('Sở Y tế tỉnh An Giang');
     await dialog.getByLabel('Cán bộ đầu mối: họ tên').fill('Phạm Thị Dung');
+    // no organization without a contact e-mail — notices and alerts go there; the form says so first.
+    await dialog.getByRole('button', { name: 'Lưu' }).click();
+    await dialog.getByText('Nhập thư điện tử của cán bộ đầu mối').waitFor();
     await dialog.getByLabel('Thư điện tử').fill('syt@angiang.gov.vn');
     await dialog.getByRole('button', { name: 'Lưu' }).click();
     await page.getByText('Đã lưu cơ quan').waitFor();
@@ -103,6 +106,21 @@ describe('the console: registry and traffic screens', () => {
     await page.getByRole('cell', { name: '000.00.25.H01' }).waitFor();
     await page.getByRole('cell', { name: 'Công an tỉnh An Giang' }).waitFor({ state: 'detached' });
     assert.equal(await page.getByRole('cell', { name: 'Phạm Thị Dung · syt@angiang.gov.vn' }).count(), 1);
+
+    // One made before the rule is flagged, and the filter finds only such organizations.
+    await web.platform.registry.createOrganization({ code: '000.00.26.H01', name: 'Sở Nội vụ cũ' }, 'test');
+    await search.fill('');
+    await search.press('Enter');
+    const flag = 'Chưa có e-mail đầu mối: không nhận được thông báo, cảnh báo';
+    await page
+      .getByRole('row', { name: /Sở Nội vụ cũ/ })
+      .getByText(flag)
+      .waitFor();
+    await page.getByRole('checkbox', { name: 'Chỉ cơ quan chưa có e-mail đầu mối' }).check();
+    await page.getByRole('cell', { name: 'Công an tỉnh An Giang' }).waitFor({ state: 'detached' });
+    assert.equal(await page.getByRole('row', { name: /Sở Nội vụ cũ/ }).count(), 1);
+    await accessible('organizations-without-contact');
+    await page.getByRole('checkbox', { name: 'Chỉ cơ quan chưa có e-mail đầu mối' }).uncheck();
   });
 
   test("a system's credentials: rotate shows the new secret once, it works, and it is gone after closing", async () => {

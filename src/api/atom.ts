@@ -1,4 +1,5 @@
-import type { Notice, NoticeKind } from './contract/index.ts';
+import { formatVietnamDateTime, utcOffsetLabel } from '../core/time.ts';
+import { type Notice, type NoticeKind, noticeDates } from './contract/index.ts';
 
 /**
  * The public notices as an Atom feed (RFC 4287), so the province's digital-transformation site can publish
@@ -11,7 +12,7 @@ export const ATOM_MEDIA_TYPE = 'application/atom+xml; charset=utf-8';
 /** How each kind of notice is named to a reader, Vietnamese first (the entry's category label). */
 const KIND_LABELS: Record<NoticeKind, string> = {
   deprecation: 'Ngừng khuyến nghị phiên bản / Version deprecated',
-  decommission: 'Ngừng cung cấp dịch vụ / Service cancelled (R-21)',
+  decommission: 'Ngừng cung cấp dịch vụ / Service withdrawn (R-21)',
   maintenance: 'Bảo trì / Maintenance',
   endpoint_change: 'Thay đổi địa chỉ kết nối / Endpoint change',
   announcement: 'Thông báo / Announcement',
@@ -39,6 +40,8 @@ export interface FeedSite {
   /** Where the portal is served: `admin.publicUrl`, or the address the admin port listens on. */
   baseUrl: string;
   provinceName: string;
+  /** The platform's time zone (`timezoneOffsetMinutes`): the dates in the entries' text are read in it. */
+  offsetMinutes: number;
 }
 
 /**
@@ -53,20 +56,44 @@ export function noticesFeed(notices: Notice[], site: FeedSite, now: Date): strin
   const base = site.baseUrl;
   // Notices come newest first (lifecycle.listNotices): the feed changed when its first entry was published.
   const updated = notices[0]?.publishedAt ?? now.toISOString();
+  const pageOf = (id: string) => `${base}/portal/notices/${encodeURIComponent(id)}`;
+  const zone = utcOffsetLabel(site.offsetMinutes);
+  const local = (iso: string) => `${formatVietnamDateTime(iso, site.offsetMinutes)} (${zone})`;
   const entries = notices.map((n) => {
-    const page = `${base}/portal/notices/${encodeURIComponent(n.id)}`;
-    // A cancelled announcement keeps its entry, marked and updated at its cancellation (a reader that shows
-    // updates sees it); the cancellation notice is its own new entry, which every reader sees.
-    const title = n.cancelledAt ? `[Đã huỷ / Cancelled] ${n.title}` : n.title;
+    // A cancelled announcement keeps its entry, marked, updated at its cancellation (a reader that shows updates
+    // sees it) and linked to it; the cancellation notice is its own new entry, which every reader sees, linked
+    // back to what it cancels. Their dates are said in words first: a cancellation's are those of what it cancels.
+    const title = n.cancelledBy ? `[Đã huỷ / Cancelled] ${n.title}` : n.title;
+    const dates = noticeDates(n, local);
+    const related = n.cancelledBy
+      ? { id: n.cancelledBy.id, label: 'Thông báo huỷ / Cancellation' }
+      : n.cancelsNoticeId
+        ? { id: n.cancelsNoticeId, label: 'Thông báo bị huỷ / Cancelled notice' }
+        : null;
+    const text = [
+      ...(dates ? [`${dates.vi} / ${dates.en}`] : []),
+      ...(n.cancelledBy
+        ? [
+            `Đã huỷ lúc ${local(n.cancelledBy.at)}, xem / Cancelled at ${local(n.cancelledBy.at)}, see: ` +
+              pageOf(n.cancelledBy.id),
+          ]
+        : []),
+      n.body,
+    ].join('\n\n');
     return [
       '  <entry>',
       `    <id>${xmlText(tagOf(base, `notice/${n.id}`))}</id>`,
       `    <title type="text">${xmlText(title)}</title>`,
-      `    <updated>${xmlText(n.cancelledAt ?? n.publishedAt)}</updated>`,
+      `    <updated>${xmlText(n.cancelledBy?.at ?? n.publishedAt)}</updated>`,
       `    <published>${xmlText(n.publishedAt)}</published>`,
-      `    <link rel="alternate" type="text/html" href="${xmlText(page)}"/>`,
+      `    <link rel="alternate" type="text/html" href="${xmlText(pageOf(n.id))}"/>`,
+      ...(related
+        ? [
+            `    <link rel="related" type="text/html" href="${xmlText(pageOf(related.id))}" title="${xmlText(related.label)}"/>`,
+          ]
+        : []),
       `    <category term="${xmlText(n.kind)}" label="${xmlText(KIND_LABELS[n.kind] ?? n.kind)}"/>`,
-      `    <content type="text" xml:lang="vi">${xmlText(n.body)}</content>`,
+      `    <content type="text" xml:lang="vi">${xmlText(text)}</content>`,
       '  </entry>',
     ].join('\n');
   });

@@ -1,6 +1,6 @@
 import { given, type OptionSpecs, positiveInt, str, textOptions, UsageError } from './args.ts';
 import type { Context, Subcommand } from './command.ts';
-import { type Cell, table } from './format.ts';
+import { type Cell, count, table } from './format.ts';
 
 /*
  * Builders for the shapes most subcommands share, so that a command states only what is its own: the call it
@@ -126,5 +126,5 @@ export function shownOf(body: { items: readonly unknown[]; total: number }, offs
   const shown = body.items.length;
   const range = shown === 0 ? '0' : `${offset + 1}–${offset + shown}`;
   const next = offset + shown < body.total ? ` — trang sau / next page: --offset ${offset + shown}` : '';
-  return `Hiển thị / Showing ${range} / ${body.total}${next}\n`;
+  return `Hiển thị / Showing ${range} / ${count(body.total)}${next}\n`;
 }

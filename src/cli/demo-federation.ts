@@ -193,7 +193,11 @@ export async function linkDemoChain(
   const remote = dongThap.platform;
   const { registry } = remote;
   const org = await registry.createOrganization(
-    { code: '000.00.12.H20', name: 'Sở Tư pháp tỉnh Đồng Tháp' },
+    {
+      code: '000.00.12.H20',
+      name: 'Sở Tư pháp tỉnh Đồng Tháp',
+      contact: { name: 'Nguyễn Thị Hoa', unit: 'Văn phòng Sở', email: 'stp@dongthap.gov.vn' },
+    },
     actor,
   );
   const system = await registry.createSystem(

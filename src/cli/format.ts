@@ -67,6 +67,15 @@ export function time(iso: unknown): string {
   return Number.isNaN(ms) ? iso : formatVietnamDateTime(ms, VIETNAM_OFFSET_MINUTES);
 }
 
+/**
+ * A count as the CLI prints it — calls, rows, requests a day — with its digits grouped the Vietnamese way
+ * (`1.280.000`): the output is read Vietnamese first, and `1280000` is misread by a digit as often as not. Sizes
+ * (`formatSize`) and rates (`formatPercent`) have their own formatters; `--json` keeps the plain numbers.
+ */
+export function count(n: number): string {
+  return n.toLocaleString('vi-VN');
+}
+
 /** A calendar day the API gives as `yyyy-mm-dd` (already a Vietnam day), as a person reads it: `dd/mm/yyyy`. */
 export function day(isoDate: string): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);

@@ -600,7 +600,8 @@ export const ERRORS = {
   },
   MQ_UPLOAD_FAILED: {
     status: 400,
-    titleVi: 'Nội dung thông điệp gửi không trọn vẹn',
+    titleVi:
+      'Nội dung thông điệp gửi không trọn vẹn (kết nối bị ngắt hoặc độ dài sai); nền tảng không lưu gì',
     title:
       'The message body did not arrive whole (the connection broke or the length was wrong); nothing was stored',
   },

@@ -312,10 +312,16 @@ function platformRateDecision(taken: QuotaDecision): Decision {
   return refusal('GW_PLATFORM_RATE_LIMITED', undefined, retryAfter);
 }
 
+/** Which quota is used up, in the reader's words, Vietnamese first like the problem's title. */
+const QUOTA_PERIOD_DETAIL = Object.freeze({
+  minute: 'Đã hết hạn mức số lần gọi trong phút này / the per-minute quota is used up',
+  day: 'Đã hết hạn mức số lần gọi trong ngày / the per-day quota is used up',
+});
+
 function quotaDecision(taken: QuotaDecision): Decision {
   if (taken.allowed) return ALLOWED;
   const retryAfter = { 'retry-after': String(taken.retryAfterSeconds) };
   // The shared counters are unreachable and `redis.onUnavailable` is `closed` (issue 13 item 3).
   if (taken.period === 'unavailable') return refusal('GW_QUOTA_UNAVAILABLE', undefined, retryAfter);
-  return refusal('GW_QUOTA_EXCEEDED', taken.period, retryAfter);
+  return refusal('GW_QUOTA_EXCEEDED', QUOTA_PERIOD_DETAIL[taken.period], retryAfter);
 }

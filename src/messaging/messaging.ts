@@ -17,6 +17,11 @@ import type { PayloadKeys } from './payload-keys.ts';
 import { handedOnView, type MessageFederationRow } from './peer-forward.ts';
 import type { Claim, EnqueueResult, MessageMeta, MessageQueue } from './port.ts';
 
+/** MQ_UPLOAD_FAILED's details, read beside its bilingual title: Vietnamese first, English beside. */
+const UPLOAD_ABORTED =
+  'bên gửi ngắt kết nối trước khi gửi hết nội dung / the sender broke off before the body was whole';
+const UPLOAD_CUT_SHORT = 'nội dung thông điệp dừng trước khi đủ / the message body ended before its end';
+
 /**
  * The async store-and-forward service (issue 4) between the gateway and a queue engine: what happens around the
  * queue when a message is accepted, delivered or dies — size limits, signed delivery receipts, the source's
@@ -161,7 +166,7 @@ export class Messaging {
     const keyed = message.idempotencyKey !== null;
     const limited = body.pipe(new SizeLimit(this.deps.config.maxMessageBytes, keyed));
     body.once('error', (err) => limited.destroy(err));
-    body.once('aborted', () => limited.destroy(new LgspError('MQ_UPLOAD_FAILED', 'aborted')));
+    body.once('aborted', () => limited.destroy(new LgspError('MQ_UPLOAD_FAILED', UPLOAD_ABORTED)));
     const resource = message.resource;
     const result = await this.queue.enqueue(
       {
@@ -468,9 +473,7 @@ class SizeLimit extends Transform {
     // Nobody may ever ask (a send without a key, or one stored at once): never an unhandled rejection.
     this.ended.catch(() => undefined);
     this.once('error', (err) => this.settle?.reject(err));
-    this.once('close', () =>
-      this.settle?.reject(new LgspError('MQ_UPLOAD_FAILED', 'the message body ended before its end')),
-    );
+    this.once('close', () => this.settle?.reject(new LgspError('MQ_UPLOAD_FAILED', UPLOAD_CUT_SHORT)));
   }
 
   /** The SHA-256 (hex) of the whole body, once it has all passed (the stream must be flowing). */

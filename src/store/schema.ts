@@ -192,8 +192,11 @@ export interface Database {
     published_at: Timestamp;
     created_by: string;
     cancelled_at: Timestamp | null;
+    /** Who cancelled it (an account id); the API's `cancelledBy` is the cancellation notice, below. */
     cancelled_by: string | null;
     cancels_notice_id: string | null;
+    /** The notice that cancelled this one (migration 0045); set with `cancelled_at`. */
+    cancellation_notice_id: string | null;
   };
   signing_keys: {
     kid: string;

@@ -145,7 +145,11 @@ export async function seedProvince(h: AdminHarness) {
     return res.json() as Record<string, unknown> & { id: string };
   };
   const org = await ok(
-    await h.call('POST', '/api/v1/organizations', { code: '000.00.31.H01', name: 'Sở Tư pháp' }),
+    await h.call('POST', '/api/v1/organizations', {
+      code: '000.00.31.H01',
+      name: 'Sở Tư pháp',
+      contact: { name: 'Nguyễn Văn A', email: 'stp@angiang.gov.vn' },
+    }),
     201,
   );
   const provider = await ok(

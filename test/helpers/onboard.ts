@@ -34,7 +34,11 @@ async function operatorTester(registry: Registry): Promise<onboarding.SandboxTes
   const org =
     orgs.find((o) => o.code === '000.00.17.H01') ??
     (await registry.createOrganization(
-      { code: '000.00.17.H01', name: 'Sở Thông tin và Truyền thông' },
+      {
+        code: '000.00.17.H01',
+        name: 'Sở Thông tin và Truyền thông',
+        contact: { name: 'Phạm Minh Tuấn', email: 'lgsp@angiang.gov.vn' },
+      },
       'test',
     ));
   const system = await registry.createSystem(

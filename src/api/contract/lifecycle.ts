@@ -88,7 +88,7 @@ export const NOTICE_KINDS = [
   'maintenance',
   'endpoint_change',
   'announcement',
-  // A cancellation names the notice it cancels (`cancelsNoticeId`); that notice then carries `cancelledAt`.
+  // A cancellation names the notice it cancels (`cancelsNoticeId`); that notice then names it (`cancelledBy`).
   'maintenance_cancelled',
   'decommission_cancelled',
 ] as const;
@@ -115,11 +115,32 @@ export const NoticeSchema = Type.Object({
   body: Type.String(),
   serviceId: Nullable(Type.String()),
   versionId: Nullable(Type.String()),
-  startsAt: Nullable(Type.String({ format: 'date-time' })),
-  endsAt: Nullable(Type.String({ format: 'date-time' })),
+  startsAt: Nullable(
+    Type.String({
+      format: 'date-time',
+      description:
+        'Bắt đầu bảo trì, ngày ngừng dịch vụ, hạn ngừng phiên bản; với thông báo huỷ: của lịch đã huỷ / ' +
+        'start of the window, end of the service, sunset of the version; for a cancellation: of what it cancels',
+    }),
+  ),
+  endsAt: Nullable(
+    Type.String({
+      format: 'date-time',
+      description:
+        'Kết thúc bảo trì; với thông báo huỷ: của lịch đã huỷ / end of the window; for a cancellation: of what it cancels',
+    }),
+  ),
   publishedAt: Type.String({ format: 'date-time' }),
-  /** When the window or the end this notice announced was cancelled; null while it stands. */
-  cancelledAt: Nullable(Type.String({ format: 'date-time' })),
+  /** The cancellation of the window or the end this notice announced; null while it stands (R-21, R-24). */
+  cancelledBy: Nullable(
+    Type.Object(
+      {
+        id: Type.String({ description: 'Thông báo huỷ / the cancellation notice' }),
+        at: Type.String({ format: 'date-time', description: 'Thời điểm huỷ / when it was cancelled' }),
+      },
+      { description: 'Thông báo đã huỷ lịch này / the notice that cancelled this one' },
+    ),
+  ),
   /** For a cancellation (`maintenance_cancelled`, `decommission_cancelled`): the notice it cancels. */
   cancelsNoticeId: Nullable(Type.String()),
 });
@@ -134,3 +155,39 @@ export const ConsumerUseSchema = Type.Object({
 export const CancelledSubscriptionSchema = Type.Object({ revokedCredentials: Type.Array(Type.String()) });
 
 export type Notice = Static<typeof NoticeSchema>;
+
+/**
+ * What a notice's dates are, in words, Vietnamese and English: the one wording of the portal, the console, the
+ * Atom feed and the CLI (each formats an instant its own way, in Vietnam time). A cancellation carries the dates of
+ * what it cancelled, so it reads as cancelled — "Đã huỷ bảo trì dự kiến từ … đến …" — never as something starting
+ * then. Null when the notice has no date.
+ */
+export function noticeDates(
+  notice: Pick<Notice, 'kind' | 'startsAt' | 'endsAt'>,
+  format: (iso: string) => string,
+): { vi: string; en: string } | null {
+  if (notice.startsAt === null) return null;
+  const from = format(notice.startsAt);
+  const to = notice.endsAt === null ? null : format(notice.endsAt);
+  const span =
+    to === null
+      ? { vi: `từ ${from}`, en: `from ${from}` }
+      : { vi: `từ ${from} đến ${to}`, en: `from ${from} to ${to}` };
+  switch (notice.kind) {
+    case 'maintenance':
+      return { vi: `Bảo trì ${span.vi}`, en: `Maintenance ${span.en}` };
+    case 'maintenance_cancelled':
+      return { vi: `Đã huỷ bảo trì dự kiến ${span.vi}`, en: `Cancelled: maintenance planned ${span.en}` };
+    case 'decommission':
+      return { vi: `Ngừng cung cấp dịch vụ từ ${from}`, en: `The service ends at ${from}` };
+    case 'decommission_cancelled':
+      return {
+        vi: `Đã huỷ lịch ngừng cung cấp dự kiến từ ${from}`,
+        en: `Cancelled: service end planned for ${from}`,
+      };
+    case 'deprecation':
+      return { vi: `Hạn ngừng phiên bản: ${from}`, en: `Version sunset: ${from}` };
+    default:
+      return { vi: `Hiệu lực ${span.vi}`, en: `In effect ${span.en}` };
+  }
+}

@@ -51,7 +51,11 @@ export async function publicRoutes(app: FastifyInstance, deps: AdminDeps): Promi
     handler: async (_request, reply) => {
       const feed = noticesFeed(
         await lifecycle.listNotices(),
-        { baseUrl: siteUrl(), provinceName: config.branding.provinceName },
+        {
+          baseUrl: siteUrl(),
+          provinceName: config.branding.provinceName,
+          offsetMinutes: config.timezoneOffsetMinutes,
+        },
         new Date(clock.nowMs()),
       );
       return reply.type(ATOM_MEDIA_TYPE).header('cache-control', 'public, max-age=300').send(feed);

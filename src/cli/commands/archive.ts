@@ -1,6 +1,7 @@
 import type { ArchiveVerifyResult } from '../../telemetry/retention.ts';
 import { str, textOptions } from '../args.ts';
 import type { Context, Group } from '../command.ts';
+import { count } from '../format.ts';
 import { openPlatformStore } from '../platform-store.ts';
 
 export const archiveCommands: Group = {
@@ -38,7 +39,7 @@ async function verifyOffline(ctx: Context): Promise<number> {
   ctx.print(result, () => {
     if (result.ok) {
       return (
-        `Tệp lưu trữ nguyên vẹn / Archives intact: ${result.count} tệp/files (${dir})\n` +
+        `Tệp lưu trữ nguyên vẹn / Archives intact: ${count(result.count)} tệp/files (${dir})\n` +
         (result.lastHash ? `  Mã băm cuối / Last hash: ${result.lastHash}\n` : '')
       );
     }

@@ -2,7 +2,7 @@ import type { AuditChainResult } from '../../control/audit-verify.ts';
 import { PERIOD_NOTE, positiveInt, textOptions, vietnamPeriodFilter } from '../args.ts';
 import type { Context, Group } from '../command.ts';
 import { listCommand } from '../command-builders.ts';
-import { time } from '../format.ts';
+import { count, time } from '../format.ts';
 import { openPlatformStore } from '../platform-store.ts';
 
 export const auditCommands: Group = {
@@ -79,7 +79,7 @@ async function verifyOffline(ctx: Context): Promise<number> {
   ctx.print(result, () => {
     if (result.ok) {
       return (
-        `Chuỗi nhật ký nguyên vẹn / Audit chain intact: ${result.count} sự kiện/events\n` +
+        `Chuỗi nhật ký nguyên vẹn / Audit chain intact: ${count(result.count)} sự kiện/events\n` +
         (result.lastHash ? `  Mã băm cuối / Last hash: ${result.lastHash}\n` : '')
       );
     }

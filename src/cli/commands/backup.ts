@@ -4,7 +4,7 @@ import { formatSize } from '../../core/size.ts';
 import type { BackupSummary, RestoreSummary } from '../../store/backup-format.ts';
 import { required, str } from '../args.ts';
 import type { Subcommand } from '../command.ts';
-import { fields, table, time } from '../format.ts';
+import { count, fields, table, time } from '../format.ts';
 import { describeStore, openPlatformStore } from '../platform-store.ts';
 
 /*
@@ -27,7 +27,6 @@ export function defaultBackupName(now: Date): string {
     .replace(/\.\d{3}Z$/, 'Z')}.jsonl.gz`;
 }
 
-const count = (n: number) => n.toLocaleString('vi-VN');
 /** A size as the CLI prints it, Vietnamese first: `1.280 byte (1,3 KiB) / 1,280 bytes (1.3 KiB)`. */
 const bytes = (n: number) => {
   const size = formatSize(n, { exact: true });
@@ -37,7 +36,7 @@ const bytes = (n: number) => {
 function tableCounts(tables: Array<{ name: string; rows: number }>): string {
   return table(
     ['Bảng / Table', 'Bản ghi / Rows'],
-    tables.map((t) => [t.name, t.rows]),
+    tables.map((t) => [t.name, count(t.rows)]),
   );
 }
 
@@ -69,7 +68,7 @@ export const backup: Subcommand = {
       await store.close();
     }
     ctx.print({ file: out, ...summary }, () => {
-      const excluded = summary.excluded.map((e) => `  ${e.name}: ${e.rows} bản ghi/rows — ${e.why}`);
+      const excluded = summary.excluded.map((e) => `  ${e.name}: ${count(e.rows)} bản ghi/rows — ${e.why}`);
       return (
         `Đã sao lưu / Backup written: ${out}\n` +
         fields([
@@ -139,7 +138,7 @@ export const restore: Subcommand = {
     ctx.print({ file: from, revision, auditChain: chain, ...summary }, () => {
       const fixUps = summary.fixUps
         .filter((f) => f.rows > 0)
-        .map((f) => `  ${f.table}: ${f.rows} — ${f.description}`);
+        .map((f) => `  ${f.table}: ${count(f.rows)} — ${f.description}`);
       return (
         `Đã khôi phục / Restored: ${from}\n` +
         fields([
@@ -154,7 +153,7 @@ export const restore: Subcommand = {
           [
             '  Nhật ký / Audit chain',
             chain.ok
-              ? `nguyên vẹn / intact: ${chain.count} sự kiện/events`
+              ? `nguyên vẹn / intact: ${count(chain.count)} sự kiện/events`
               : `bị phá vỡ tại / broken at #${chain.brokenAt.seq}: ${chain.brokenAt.reason}`,
           ],
         ]) +

@@ -1,7 +1,29 @@
+import { type Notice, noticeDates } from '../../api/contract/index.ts';
 import { required, str, textOptions, vietnamInstant, vietnamPeriodEnd } from '../args.ts';
 import type { Group } from '../command.ts';
 import { callCommand, pagedListCommand, recordCommand } from '../command-builders.ts';
-import { time } from '../format.ts';
+import { fields, time } from '../format.ts';
+
+/**
+ * One notice as a person reads it: its dates in words (a cancellation's are of what it cancelled, and say so),
+ * and the link between an announcement and its cancellation either way.
+ */
+function showNotice(n: Notice): string {
+  const dates = noticeDates(n, time);
+  return `${fields([
+    ['ID', n.id],
+    ['Loại / Kind', n.kind],
+    ['Tiêu đề / Title', n.title],
+    ['Dịch vụ / Service', n.serviceId ?? '*'],
+    ['Thời gian (giờ Việt Nam) / When (Vietnam time)', dates ? `${dates.vi} / ${dates.en}` : null],
+    ['Công bố / Published', time(n.publishedAt)],
+    [
+      'Đã huỷ / Cancelled',
+      n.cancelledBy ? `${time(n.cancelledBy.at)}, thông báo huỷ / cancellation: ${n.cancelledBy.id}` : null,
+    ],
+    ['Huỷ thông báo / Cancels', n.cancelsNoticeId],
+  ])}\n${n.body}\n`;
+}
 
 export const noticeCommands: Group = {
   name: 'notice',
@@ -18,18 +40,30 @@ export const noticeCommands: Group = {
         'Loại / Kind',
         'Tiêu đề / Title',
         'Dịch vụ / Service',
-        'Từ / From',
+        'Lịch từ / Scheduled from',
         'Đến / To',
         'Công bố / Published',
+        'Huỷ / Cancellation',
       ],
+      // A cancellation's dates are those of the schedule it cancelled: its kind and last column say so.
       row: (n) => [
-        n.cancelledAt ? `${n.kind} (đã huỷ / cancelled)` : n.kind,
+        n.cancelledBy ? `${n.kind} (đã huỷ / cancelled)` : n.kind,
         n.title,
         n.serviceId ?? '*',
         n.startsAt ? time(n.startsAt) : '',
         n.endsAt ? time(n.endsAt) : '',
         time(n.publishedAt),
+        n.cancelledBy
+          ? `bởi / by ${n.cancelledBy.id}`
+          : n.cancelsNoticeId
+            ? `huỷ / cancels ${n.cancelsNoticeId}`
+            : '',
       ],
+    }),
+    show: recordCommand({
+      summary: 'Xem một thông báo, và việc huỷ nó nếu có / Show a notice, and its cancellation if any',
+      send: (ctx, params) => ctx.api.call('getPublicNotice', { params }),
+      render: showNotice,
     }),
     maintenance: callCommand({
       synopsis:

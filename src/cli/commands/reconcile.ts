@@ -15,7 +15,7 @@ import {
   vietnamPeriodEnd,
 } from '../args.ts';
 import type { Subcommand } from '../command.ts';
-import { type Cell, fields, table, time } from '../format.ts';
+import { type Cell, count, fields, table, time } from '../format.ts';
 
 /** How many differences of each kind are printed; all of them go to --out. */
 const SHOWN = 50;
@@ -25,7 +25,7 @@ function section<T>(heading: string, headers: string[], items: T[], row: (item: 
   if (items.length === 0) return '';
   const more =
     items.length > SHOWN
-      ? `… +${items.length - SHOWN} (--out <tệp/file>.csv để có đủ / for all of them)\n`
+      ? `… +${count(items.length - SHOWN)} (--out <tệp/file>.csv để có đủ / for all of them)\n`
       : '';
   return `\n${heading}:\n${table(headers, items.slice(0, SHOWN).map(row))}${more}`;
 }
@@ -127,12 +127,12 @@ export const reconcile: Subcommand = {
               ? 'lời gọi dịch vụ và yêu cầu cấp token (/token) / service calls and token requests'
               : 'lời gọi dịch vụ / service calls',
           ],
-          ['Giao dịch LGSP / Platform records', c.platform],
-          ['Dòng trong tệp / File lines', c.party],
-          ['Khớp / Matched', c.matched],
-          ['Bên đối soát thiếu / Missing on party', c.missingOnParty],
-          ['LGSP không có / Missing on platform', c.missingOnPlatform],
-          ['Lệch trạng thái / Status mismatch', c.statusMismatch],
+          ['Giao dịch LGSP / Platform records', count(c.platform)],
+          ['Dòng trong tệp / File lines', count(c.party)],
+          ['Khớp / Matched', count(c.matched)],
+          ['Bên đối soát thiếu / Missing on party', count(c.missingOnParty)],
+          ['LGSP không có / Missing on platform', count(c.missingOnPlatform)],
+          ['Lệch trạng thái / Status mismatch', count(c.statusMismatch)],
         ]),
       ];
       parts.push(

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { formatPercent } from '../../core/percent.ts';
 import {
   DIMENSION_HEADINGS,
   type Statistics,
@@ -8,9 +9,10 @@ import {
 } from '../../reports/statistics.ts';
 import { bool, PERIOD_NOTE, PERIOD_SYNOPSIS, str, textOptions, UsageError, vietnamPeriod } from '../args.ts';
 import type { Group } from '../command.ts';
-import { table, time } from '../format.ts';
+import { count, table, time } from '../format.ts';
 
-const pct = (rate: number | null) => (rate === null ? null : `${(rate * 100).toFixed(2)}%`);
+const pct = (rate: number | null) =>
+  rate === null ? null : formatPercent(rate, { fractionDigits: 2, fixed: true }).vi;
 
 /** `lgsp report statistics`: R-07 statistics from the admin API; printed, or written as CSV/XLSX (docs/reports.md). */
 export const reportCommands: Group = {
@@ -129,12 +131,12 @@ function included(s: Statistics): string {
  */
 function cells(m: Statistics['totals']) {
   return [
-    m.calls,
-    m.refused,
-    m.errors,
+    count(m.calls),
+    count(m.refused),
+    count(m.errors),
     pct(m.successRate),
-    m.latencyAvgMs,
-    m.latencyP95Ms,
-    m.requestBytes + m.responseBytes,
+    m.latencyAvgMs === null ? null : count(m.latencyAvgMs),
+    count(m.latencyP95Ms),
+    count(m.requestBytes + m.responseBytes),
   ];
 }

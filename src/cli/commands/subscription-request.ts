@@ -15,7 +15,7 @@ import {
 } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
-import { fields, table, time } from '../format.ts';
+import { count, fields, table, time } from '../format.ts';
 
 type SubscriptionRequest = OperationResponse<'getSubscriptionRequest'>;
 
@@ -48,7 +48,7 @@ function showRequest(r: SubscriptionRequest): string {
     ['Mục đích / Purpose', r.purpose],
     [
       'Tần suất / Frequency',
-      `${r.frequencyPerDay} lượt/ngày per day${r.frequencyPerMinute ? `, ${r.frequencyPerMinute}/phút per minute` : ''}`,
+      `${count(r.frequencyPerDay)} lượt/ngày per day${r.frequencyPerMinute ? `, ${count(r.frequencyPerMinute)}/phút per minute` : ''}`,
     ],
     ['Thời gian khai thác / Time of use', r.timeOfUse ?? 'cả ngày / all day'],
     ['Khác / Other notes', r.otherNotes],
@@ -168,7 +168,7 @@ export const subscriptionRequestCommands: Group = {
         r.age ? `${r.age.workingDays}${r.age.overdue ? ' QUÁ HẠN/OVERDUE' : ''}` : '',
         time(r.submittedAt),
       ],
-      footer: (body) => `Quá hạn / Overdue: ${body.overdueCount}\n`,
+      footer: (body) => `Quá hạn / Overdue: ${count(body.overdueCount)}\n`,
     }),
     show: recordCommand({
       summary: 'Xem một đề nghị và thời gian chờ / Show a request and its age',
@@ -220,7 +220,7 @@ export const subscriptionRequestCommands: Group = {
               guide.environments.map((e) => [
                 e.environment,
                 e.subscriptionId,
-                `${e.quotaPerDay ?? '∞'}/ngày·day${e.quotaPerMinute ? `, ${e.quotaPerMinute}/phút·min` : ''}`,
+                `${e.quotaPerDay === null ? '∞' : count(e.quotaPerDay)}/ngày·day${e.quotaPerMinute ? `, ${count(e.quotaPerMinute)}/phút·min` : ''}`,
                 e.timeOfUse ?? 'cả ngày / all day',
                 e.consumerKey,
               ]),

@@ -2,10 +2,13 @@ import type { Subscription, SubscriptionStatus } from '../../api/contract/index.
 import { environmentOption, nonEmpty, positiveInt, required, str, textOptions } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
-import { createdAndUpdated, fields } from '../format.ts';
+import { count, createdAndUpdated, fields } from '../format.ts';
 
 const quota = (s: Subscription) =>
-  [s.quotaPerMinute ? `${s.quotaPerMinute}/phút·min` : '', s.quotaPerDay ? `${s.quotaPerDay}/ngày·day` : '']
+  [
+    s.quotaPerMinute ? `${count(s.quotaPerMinute)}/phút·min` : '',
+    s.quotaPerDay ? `${count(s.quotaPerDay)}/ngày·day` : '',
+  ]
     .filter(Boolean)
     .join(', ') || 'không giới hạn / unlimited';
 

@@ -7,7 +7,7 @@ import type {
 import { bool, given, nonEmpty, positiveInt, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
-import { createdAndUpdated, day, fields, table, time } from '../format.ts';
+import { count, createdAndUpdated, day, fields, table, time } from '../format.ts';
 
 const roles = (s: InformationSystem) =>
   [s.isProvider ? 'cung cấp/provider' : '', s.isConsumer ? 'khai thác/consumer' : '']
@@ -64,8 +64,8 @@ function showConnection(c: SystemConnection): string {
     ['Nhận thành công cuối / Last successful receive', time(c.lastSuccessfulReceiveAt)],
     [
       `${r.windowMinutes} phút qua / last ${r.windowMinutes} min`,
-      `cung cấp/provider ${r.asProvider.failures}/${r.asProvider.calls} lỗi/failed · ` +
-        `khai thác/consumer ${r.asConsumer.credentialRefusals}/${r.asConsumer.calls} bị từ chối khoá/credential refused`,
+      `cung cấp/provider ${count(r.asProvider.failures)}/${count(r.asProvider.calls)} lỗi/failed · ` +
+        `khai thác/consumer ${count(r.asConsumer.credentialRefusals)}/${count(r.asConsumer.calls)} bị từ chối khoá/credential refused`,
     ],
   ])}\n${table(
     [
@@ -77,10 +77,10 @@ function showConnection(c: SystemConnection): string {
     ],
     c.history.items.map((d) => [
       day(d.day),
-      d.asConsumer.calls,
-      d.asConsumer.errors,
-      d.asProvider.calls,
-      d.asProvider.errors,
+      count(d.asConsumer.calls),
+      count(d.asConsumer.errors),
+      count(d.asProvider.calls),
+      count(d.asProvider.errors),
     ]),
   )}`;
 }

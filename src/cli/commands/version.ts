@@ -22,7 +22,7 @@ import {
   recordCommand,
   shownOf,
 } from '../command-builders.ts';
-import { createdAndUpdated, fields, table, time } from '../format.ts';
+import { count, createdAndUpdated, fields, table, time } from '../format.ts';
 
 /** `GET /congdan/{soDinhDanh}` → {method, path}; a bare path means any method. */
 export function parseResource(raw: string, usage: string): { method: string; path: string } {
@@ -388,7 +388,7 @@ export const versionCommands: Group = {
             c.systemId,
             c.organizationCode ?? '',
             c.environment ?? '',
-            c.calls,
+            count(c.calls),
             time(c.lastCallAt),
           ]),
         ) + shownOf(body, pageArgs(ctx).offset ?? 0),

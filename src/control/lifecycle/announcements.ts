@@ -173,6 +173,29 @@ export async function announceMaintenance(
   });
 }
 
+/**
+ * Marks announcements cancelled by the notice `cancellationId` (R-21, R-24): each then names its cancellation
+ * (the API's `cancelledBy`), which the portal, the console and the Atom feed link to. Only notices not cancelled
+ * yet are marked; returns how many were.
+ */
+async function markCancelled(
+  trx: Transaction<Database>,
+  noticeIds: string[],
+  cancellationId: string,
+  now: Date,
+  actor: string,
+): Promise<number> {
+  if (noticeIds.length === 0) return 0;
+  const marked = await trx
+    .updateTable('notices')
+    .set({ cancelled_at: now, cancelled_by: actor, cancellation_notice_id: cancellationId })
+    .where('id', 'in', noticeIds)
+    .where('cancelled_at', 'is', null)
+    .returning('id')
+    .execute();
+  return marked.length;
+}
+
 /** The reason a person gave for a cancellation, in both languages' sentences of its notice; none, nothing. */
 function reasonText(reason: string | undefined): { vi: string; en: string } {
   return reason ? { vi: ` Lý do: ${reason}.`, en: ` Reason: ${reason}.` } : { vi: '', en: '' };
@@ -217,15 +240,6 @@ export async function cancelMaintenance(
         `Khung bảo trì ${window} đã kết thúc / the window ${window} has ended`,
       );
     }
-    // The guard is in the UPDATE itself: of two cancellations racing, exactly one marks it.
-    const marked = await trx
-      .updateTable('notices')
-      .set({ cancelled_at: now, cancelled_by: actor })
-      .where('id', '=', noticeId)
-      .where('cancelled_at', 'is', null)
-      .returning('id')
-      .executeTakeFirst();
-    if (!marked) throw new LgspError('CP_MAINTENANCE_CANCELLED', noticeId);
     const why = reasonText(input.reason);
     const cancellationId = await publishNotice(
       trx,
@@ -245,6 +259,10 @@ export async function cancelMaintenance(
       now,
       actor,
     );
+    // The guard is in the UPDATE itself: of two cancellations racing, exactly one marks it; the other's
+    // cancellation notice rolls back with its refusal.
+    const marked = await markCancelled(trx, [noticeId], cancellationId, now, actor);
+    if (marked === 0) throw new LgspError('CP_MAINTENANCE_CANCELLED', noticeId);
     return {
       result: cancellationId,
       events: [
@@ -334,13 +352,6 @@ export async function cancelDecommission(
       .executeTakeFirst();
     if (!cleared) throw new LgspError('CP_DECOMMISSION_NOT_SCHEDULED', serviceId);
     const open = standing.filter((n) => n.cancelled_at === null).map((n) => n.id);
-    if (open.length > 0) {
-      await trx
-        .updateTable('notices')
-        .set({ cancelled_at: now, cancelled_by: actor })
-        .where('id', 'in', open)
-        .execute();
-    }
     const when = local(wasAt);
     const why = reasonText(input.reason);
     const cancellationId = await publishNotice(
@@ -359,6 +370,7 @@ export async function cancelDecommission(
       now,
       actor,
     );
+    await markCancelled(trx, open, cancellationId, now, actor);
     return {
       result: null,
       events: [

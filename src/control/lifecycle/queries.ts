@@ -112,7 +112,10 @@ function toNotice(r: Selectable<Database['notices']>): Notice {
     startsAt: isoOrNull(r.starts_at),
     endsAt: isoOrNull(r.ends_at),
     publishedAt: isoOrNull(r.published_at)!,
-    cancelledAt: isoOrNull(r.cancelled_at),
+    cancelledBy:
+      r.cancelled_at !== null && r.cancellation_notice_id !== null
+        ? { id: r.cancellation_notice_id, at: isoOrNull(r.cancelled_at)! }
+        : null,
     cancelsNoticeId: r.cancels_notice_id,
   };
 }

@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { Kysely, Selectable } from 'kysely';
 import type { ContactPoint, Organization, OrganizationQuery, PageOf } from '../../api/contract/index.ts';
+import { PLATFORM_PARTIES } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isoOf } from '../../core/time.ts';
@@ -124,6 +125,12 @@ export async function pageOrganizations(
   query: Static<typeof OrganizationQuery>,
 ): Promise<PageOf<Organization>> {
   let q = db.selectFrom('organizations').selectAll();
+  // Who notices and alerts cannot reach: no contact e-mail. The platform's own parties are no agency.
+  if (query.contact === 'missing') {
+    q = q
+      .where((eb) => eb.or([eb('contact_email', 'is', null), eb('contact_email', '=', '')]))
+      .where('code', 'not in', Object.keys(PLATFORM_PARTIES));
+  }
   const search = query.q;
   if (search) q = q.where((eb) => matchesAny(eb, ['code', 'name'], search));
   const order = ordering(

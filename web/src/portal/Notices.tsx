@@ -1,7 +1,7 @@
 import { Alert, Card, Input, List, Space, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import type { NoticeKind } from '../../../src/api/contract/lifecycle.ts';
+import { type NoticeKind, noticeDates } from '../../../src/api/contract/lifecycle.ts';
 import { ApiError, api, type OperationResponse, problemText } from '../shared/api.ts';
 import { useT } from '../shared/i18n.tsx';
 import { useServerList } from '../shared/server-list.ts';
@@ -36,41 +36,65 @@ function useNotice(id: string) {
 function NoticeCard({ notice }: { notice: Notice }) {
   const t = useT();
   const kind = KINDS[notice.kind];
+  // A cancellation's dates are those of what it cancelled and read so ("Đã huỷ bảo trì dự kiến từ …"); a cancelled
+  // notice's dates are struck through: neither reads as something that starts then (contract noticeDates).
+  const dates = noticeDates(notice, formatDateTime);
+  const cancelled = notice.cancelledBy;
   return (
     <Card
       style={{ width: '100%' }}
-      title={<Link to={`/portal/notices/${encodeURIComponent(notice.id)}`}>{notice.title}</Link>}
+      title={<Link to={noticePath(notice.id)}>{notice.title}</Link>}
       extra={
         <Space size={4}>
-          {notice.cancelledAt ? (
-            <ColourTag color="default">
-              {t('Đã huỷ', 'Cancelled')} {formatDateTime(notice.cancelledAt)}
-            </ColourTag>
-          ) : null}
+          {cancelled ? <ColourTag color="default">{t('Đã huỷ', 'Cancelled')}</ColourTag> : null}
           <ColourTag color={kind.color}>{t(kind.vi, kind.en)}</ColourTag>
         </Space>
       }
     >
       <Typography.Paragraph type="secondary">
         {t('Đăng lúc', 'Published')} {formatDateTime(notice.publishedAt)}
-        {notice.startsAt ? ` · ${t('từ', 'from')} ${formatDateTime(notice.startsAt)}` : ''}
-        {notice.endsAt ? ` ${t('đến', 'to')} ${formatDateTime(notice.endsAt)}` : ''}
+        {dates ? (
+          <>
+            {' · '}
+            <Typography.Text type="secondary" delete={!!cancelled} data-testid="notice-dates">
+              {t(dates.vi, dates.en)}
+            </Typography.Text>
+          </>
+        ) : null}
       </Typography.Paragraph>
-      {notice.cancelledAt ? (
+      {cancelled ? (
         <Alert
           type="success"
           showIcon
           style={{ marginBottom: 12 }}
-          title={t(
-            `Lịch này đã được huỷ lúc ${formatDateTime(notice.cancelledAt)}; thông báo huỷ được đăng riêng.`,
-            `This schedule was cancelled at ${formatDateTime(notice.cancelledAt)}; the cancellation is a notice of its own.`,
-          )}
+          title={
+            <>
+              {t(
+                `Lịch này đã được huỷ lúc ${formatDateTime(cancelled.at)}. `,
+                `This schedule was cancelled at ${formatDateTime(cancelled.at)}. `,
+              )}
+              <Link to={noticePath(cancelled.id)} style={UNDERLINED}>
+                {t('Xem thông báo huỷ', 'See the cancellation')}
+              </Link>
+            </>
+          }
         />
+      ) : null}
+      {notice.cancelsNoticeId ? (
+        <Typography.Paragraph>
+          <Link to={noticePath(notice.cancelsNoticeId)} style={UNDERLINED}>
+            {t('Xem thông báo bị huỷ', 'See the cancelled notice')}
+          </Link>
+        </Typography.Paragraph>
       ) : null}
       <Typography.Paragraph style={{ whiteSpace: 'pre-wrap' }}>{notice.body}</Typography.Paragraph>
     </Card>
   );
 }
+
+const noticePath = (id: string) => `/portal/notices/${encodeURIComponent(id)}`;
+/** A link inside a sentence is told from the text by more than its colour (WCAG 1.4.1). */
+const UNDERLINED = { textDecoration: 'underline' } as const;
 
 /**
  * Public notices: deprecations, withdrawals, cancellations (R-21) and maintenance, newest first, searched and paged

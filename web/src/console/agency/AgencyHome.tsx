@@ -163,7 +163,8 @@ function ContactPointCard({
             title: values.title || undefined,
             unit: values.unit || undefined,
             phone: values.phone || null,
-            email: values.email || null,
+            // Required: an empty one is refused (400 naming contact/email), shown above the form.
+            email: values.email ?? '',
           },
         },
       });

@@ -1,6 +1,7 @@
 import { CloseCircleOutlined } from '@ant-design/icons';
 import { App, Button, Card, Space, Typography } from 'antd';
 import { useState } from 'react';
+import { noticeDates } from '../../../../src/api/contract/lifecycle.ts';
 import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
@@ -13,9 +14,12 @@ import { useIsOperatorAdmin } from './roles.ts';
 
 type Notice = OperationResponse<'listNotices'>['items'][number];
 
+/** A notice's public page on the portal, where its cancellation, or what it cancels, is read. */
+const noticePage = (id: string) => `/portal/notices/${encodeURIComponent(id)}`;
+
 /** A maintenance window the operator may still cancel (R-24): announced, not cancelled, not yet over. */
 function cancellable(n: Notice): boolean {
-  return n.kind === 'maintenance' && !n.cancelledAt && !!n.endsAt && Date.parse(n.endsAt) > Date.now();
+  return n.kind === 'maintenance' && !n.cancelledBy && !!n.endsAt && Date.parse(n.endsAt) > Date.now();
 }
 
 /**
@@ -60,9 +64,9 @@ export function NoticesScreen() {
             render: (k, n) => (
               <Space size={4} wrap>
                 <NoticeKindTag kind={k} />
-                {n.cancelledAt ? (
+                {n.cancelledBy ? (
                   <ColourTag color="default">
-                    {t('Đã huỷ', 'Cancelled')} {formatDateTime(n.cancelledAt)}
+                    {t('Đã huỷ', 'Cancelled')} {formatDateTime(n.cancelledBy.at)}
                   </ColourTag>
                 ) : null}
               </Space>
@@ -70,11 +74,26 @@ export function NoticesScreen() {
           },
           { title: t('Tiêu đề', 'Title'), dataIndex: 'title' },
           {
-            title: t('Hiệu lực', 'When'),
-            render: (_, n) =>
-              n.startsAt
-                ? `${formatDateTime(n.startsAt)}${n.endsAt ? ` → ${formatDateTime(n.endsAt)}` : ''}`
-                : '—',
+            // In words, as the portal says them: a cancellation's dates are of what it cancelled, and a cancelled
+            // notice's are struck through, with the cancellation it links to.
+            title: t('Thời gian', 'When'),
+            render: (_, n) => {
+              const dates = noticeDates(n, formatDateTime);
+              return (
+                <Space orientation="vertical" size={0}>
+                  {dates ? (
+                    <Typography.Text delete={!!n.cancelledBy}>{t(dates.vi, dates.en)}</Typography.Text>
+                  ) : (
+                    '—'
+                  )}
+                  {n.cancelledBy ? (
+                    <Typography.Link href={noticePage(n.cancelledBy.id)} target="_blank">
+                      {t('Thông báo huỷ', 'Cancellation')}
+                    </Typography.Link>
+                  ) : null}
+                </Space>
+              );
+            },
           },
           { title: t('Ngày đăng', 'Published'), dataIndex: 'publishedAt', render: (v) => formatDateTime(v) },
           ...(isAdmin

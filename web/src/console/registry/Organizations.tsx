@@ -1,9 +1,11 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { App, Button, Form, Input, Modal } from 'antd';
+import { App, Button, Checkbox, Form, Input, Modal, Space } from 'antd';
 import { useState } from 'react';
+import { contactReachable } from '../../../../src/api/contract/organizations.ts';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
+import { ColourTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { PageTitle, ProblemAlert, SearchBox, useCan } from '../components/page.tsx';
 import {
@@ -21,11 +23,11 @@ interface OrganizationForm {
   code: string;
   name: string;
   parentId?: string;
-  contactName?: string;
+  contactName: string;
   contactTitle?: string;
   contactUnit?: string;
   contactPhone?: string;
-  contactEmail?: string;
+  contactEmail: string;
 }
 
 /** Organizations: official code, parent, contact point; the operator administrator creates and edits them. */
@@ -33,7 +35,9 @@ export function Organizations() {
   const t = useT();
   const registryName = useRegistryName();
   const canEdit = useCan('operator_admin');
-  const list = useServerList((request) => api.call('listOrganizations', { query: request }));
+  const list = useServerList<Organization, { contact?: 'missing' }>((request) =>
+    api.call('listOrganizations', { query: request }),
+  );
   const [editing, setEditing] = useState<Organization | 'new' | null>(null);
 
   return (
@@ -49,10 +53,15 @@ export function Organizations() {
       >
         {t('Cơ quan, đơn vị', 'Organizations')}
       </PageTitle>
-      <SearchBox
-        label={t('Tìm theo mã định danh, tên', 'Search by official code, name')}
-        onSearch={list.search}
-      />
+      <Space wrap style={{ marginBottom: 12 }}>
+        <SearchBox
+          label={t('Tìm theo mã định danh, tên', 'Search by official code, name')}
+          onSearch={list.search}
+        />
+        <Checkbox onChange={(e) => list.setFilters(e.target.checked ? { contact: 'missing' } : {})}>
+          {t('Chỉ cơ quan chưa có e-mail đầu mối', 'Only organizations without a contact e-mail')}
+        </Checkbox>
+      </Space>
       <ServerTable<Organization>
         list={list}
         emptyText={t('Chưa có cơ quan nào', 'No organization yet')}
@@ -70,10 +79,22 @@ export function Organizations() {
           },
           {
             title: t('Cán bộ đầu mối', 'Contact point'),
-            render: (_, o) =>
-              o.contact
-                ? [o.contact.name, o.contact.phone, o.contact.email].filter(Boolean).join(' · ')
-                : '—',
+            // Flagged: no notice or alert reaches an organization without a contact e-mail.
+            render: (_, o) => (
+              <Space size={4} wrap>
+                {o.contact
+                  ? [o.contact.name, o.contact.phone, o.contact.email].filter(Boolean).join(' · ')
+                  : '—'}
+                {contactReachable(o) ? null : (
+                  <ColourTag color="orange">
+                    {t(
+                      'Chưa có e-mail đầu mối: không nhận được thông báo, cảnh báo',
+                      'No contact e-mail: gets no notices or alerts',
+                    )}
+                  </ColourTag>
+                )}
+              </Space>
+            ),
           },
           { title: t('Cập nhật', 'Updated'), dataIndex: 'updatedAt', render: formatDateTime },
           ...(canEdit
@@ -119,15 +140,13 @@ function OrganizationModal({
   const save = async (values: OrganizationForm) => {
     setSaving(true);
     setError(null);
-    const contact = values.contactName
-      ? {
-          name: values.contactName,
-          title: values.contactTitle || null,
-          unit: values.contactUnit || null,
-          phone: values.contactPhone || null,
-          email: values.contactEmail || null,
-        }
-      : null;
+    const contact = {
+      name: values.contactName,
+      title: values.contactTitle || null,
+      unit: values.contactUnit || null,
+      phone: values.contactPhone || null,
+      email: values.contactEmail,
+    };
     try {
       if (organization) {
         await api.call('updateOrganization', {
@@ -172,11 +191,11 @@ function OrganizationModal({
                 code: organization.code,
                 name: organization.name,
                 parentId: organization.parentId ?? undefined,
-                contactName: organization.contact?.name,
+                contactName: organization.contact?.name ?? '',
                 contactTitle: organization.contact?.title ?? undefined,
                 contactUnit: organization.contact?.unit ?? undefined,
                 contactPhone: organization.contact?.phone ?? undefined,
-                contactEmail: organization.contact?.email ?? undefined,
+                contactEmail: organization.contact?.email ?? '',
               }
             : {}
         }
@@ -199,7 +218,11 @@ function OrganizationModal({
         <Form.Item name="parentId" label={t('Cơ quan cấp trên', 'Parent organization')}>
           <RemoteSelect search={searchOrganizations} placeholder={t('Không có', 'None')} />
         </Form.Item>
-        <Form.Item name="contactName" label={t('Cán bộ đầu mối: họ tên', 'Contact point: name')}>
+        <Form.Item
+          name="contactName"
+          label={t('Cán bộ đầu mối: họ tên', 'Contact point: name')}
+          rules={[{ required: true, message: t('Nhập họ tên cán bộ đầu mối', 'Enter the contact name') }]}
+        >
           <Input maxLength={200} />
         </Form.Item>
         <Form.Item name="contactTitle" label={t('Chức vụ', 'Title')}>
@@ -220,7 +243,17 @@ function OrganizationModal({
         <Form.Item
           name="contactEmail"
           label={t('Thư điện tử', 'E-mail')}
-          rules={[{ type: 'email', message: t('Địa chỉ thư không hợp lệ', 'Not an e-mail address') }]}
+          rules={[
+            {
+              required: true,
+              message: t('Nhập thư điện tử của cán bộ đầu mối', 'Enter the contact e-mail'),
+            },
+            { type: 'email', message: t('Địa chỉ thư không hợp lệ', 'Not an e-mail address') },
+          ]}
+          extra={t(
+            'Thông báo ngừng, bảo trì (R-21, R-24) và cảnh báo gửi tới địa chỉ này',
+            'Notices of ends and maintenance (R-21, R-24) and alerts are sent here',
+          )}
         >
           <Input maxLength={254} />
         </Form.Item>
