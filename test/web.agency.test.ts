@@ -151,6 +151,11 @@ describe('the agency workspace in Chromium', () => {
 
     // The agency keeps its own contact point up to date.
     await page.getByRole('button', { name: 'Sửa đầu mối' }).click();
+    // Notices and alerts go to the e-mail: the form does not let the agency leave it empty.
+    await page.getByLabel('Thư điện tử').fill('');
+    await page.getByRole('button', { name: 'Lưu' }).click();
+    await page.getByText('Nhập thư điện tử của cán bộ đầu mối').waitFor();
+    await page.getByLabel('Thư điện tử').fill('pc06@angiang.gov.vn');
     await page.getByLabel('Số điện thoại').fill('0296 3852 111');
     await page.getByRole('button', { name: 'Lưu' }).click();
     await page.getByText('Đã cập nhật đầu mối liên hệ').waitFor();

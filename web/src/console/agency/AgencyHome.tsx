@@ -163,7 +163,7 @@ function ContactPointCard({
             title: values.title || undefined,
             unit: values.unit || undefined,
             phone: values.phone || null,
-            // Required: an empty one is refused (400 naming contact/email), shown above the form.
+            // Required: the form asks for it; the API refuses an empty one all the same (400 naming contact/email).
             email: values.email ?? '',
           },
         },
@@ -230,7 +230,21 @@ function ContactPointCard({
           <Form.Item name="phone" label={t('Số điện thoại', 'Phone')}>
             <Input maxLength={40} />
           </Form.Item>
-          <Form.Item name="email" label={t('Thư điện tử', 'E-mail')}>
+          <Form.Item
+            name="email"
+            label={t('Thư điện tử', 'E-mail')}
+            rules={[
+              {
+                required: true,
+                message: t('Nhập thư điện tử của cán bộ đầu mối', 'Enter the contact e-mail'),
+              },
+              { type: 'email', message: t('Địa chỉ thư không hợp lệ', 'Not an e-mail address') },
+            ]}
+            extra={t(
+              'Thông báo ngừng, bảo trì (R-21, R-24) và cảnh báo gửi tới địa chỉ này',
+              'Notices of ends and maintenance (R-21, R-24) and alerts are sent here',
+            )}
+          >
             <Input maxLength={254} type="email" />
           </Form.Item>
           <ProblemAlert error={error} />
