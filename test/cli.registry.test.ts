@@ -195,6 +195,33 @@ describe('lgsp CLI: services, versions, subscriptions, transactions, audit', () 
     assert.match(revoked.out, /Đã thu hồi \/ Revoked/);
     const table = await lgsp('subscription', 'list', '--system', seed.consumer.id);
     assert.match(table.out, /1\.000\/ngày·day/, 'digits grouped as the rest of the CLI prints counts');
+
+    // The service is announced to end (R-21): its subscriptions say when, in the list and in each.
+    const ends = new Date(Date.now() + 90 * 86_400_000 + 7 * 3_600_000).toISOString().slice(0, 10);
+    const endsText = ends.split('-').reverse().join('/');
+    const scheduled = await lgsp(
+      'service',
+      'decommission',
+      seed.service.id,
+      '--at',
+      endsText,
+      '--reason',
+      'Chuyển sang CSDL quốc gia',
+    );
+    assert.equal(scheduled.code, 0, scheduled.err);
+    const shown = await lgsp('subscription', 'show', sub.id);
+    assert.match(
+      shown.out,
+      new RegExp(
+        `Ngừng từ / Ends +${endsText} 00:00 — dịch vụ ngừng cung cấp / service withdrawn \\(R-21\\) · thông báo / notice ntc_`,
+      ),
+    );
+    const endingList = await lgsp('subscription', 'list', '--ending', 'true');
+    assert.match(endingList.out, new RegExp(`${sub.id}.*${endsText}`));
+    const cancelled = await lgsp('service', 'cancel-decommission', seed.service.id);
+    assert.equal(cancelled.code, 0, cancelled.err);
+    assert.match((await lgsp('subscription', 'show', sub.id)).out, /Ngừng từ \/ Ends +—/);
+    assert.doesNotMatch((await lgsp('subscription', 'list', '--ending', 'true')).out, new RegExp(sub.id));
     const badWindow = await lgsp('subscription', 'update', sub.id, '--time-of-use', '8h-17h');
     assert.equal(badWindow.code, 1);
     assert.match(badWindow.err, /CP_TIME_WINDOW_INVALID/);

@@ -1,8 +1,8 @@
-import type { Subscription, SubscriptionStatus } from '../../api/contract/index.ts';
+import type { Subscription, SubscriptionEnding, SubscriptionStatus } from '../../api/contract/index.ts';
 import { environmentOption, nonEmpty, positiveInt, required, str, textOptions } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
 import { callCommand, headed, pagedListCommand, recordCommand } from '../command-builders.ts';
-import { count, createdAndUpdated, fields } from '../format.ts';
+import { count, createdAndUpdated, fields, time } from '../format.ts';
 
 const quota = (s: Subscription) =>
   [
@@ -11,6 +11,22 @@ const quota = (s: Subscription) =>
   ]
     .filter(Boolean)
     .join(', ') || 'không giới hạn / unlimited';
+
+const ENDING_WORDS: Record<SubscriptionEnding['kind'], string> = {
+  version_sunset: 'phiên bản ngừng / version sunset (R-18)',
+  service_decommission: 'dịch vụ ngừng cung cấp / service withdrawn (R-21)',
+};
+
+/** When and why the subscription ends (the API's `ending`), and where to move: empty while nothing ends. */
+function ending(s: Subscription): string | null {
+  const e = s.ending;
+  if (!e) return null;
+  const moveTo = e.replacementVersion
+    ? ` · chuyển sang / move to ${e.replacementVersion} (${e.replacementVersionId})`
+    : '';
+  const notice = e.noticeId ? ` · thông báo / notice ${e.noticeId}` : '';
+  return `${time(e.endsAt)} — ${ENDING_WORDS[e.kind]}${moveTo}${notice}`;
+}
 
 function showSubscription(s: Subscription): string {
   return fields([
@@ -21,6 +37,7 @@ function showSubscription(s: Subscription): string {
     ['Trạng thái / Status', s.status],
     ['Hạn mức / Quota', quota(s)],
     ['Thời gian khai thác / Time of use', s.timeOfUse ?? 'cả ngày / all day'],
+    ['Ngừng từ / Ends', ending(s) ?? '—'],
     ...createdAndUpdated(s),
   ]);
 }
@@ -51,11 +68,18 @@ export const subscriptionCommands: Group = {
   summary: 'Đăng ký khai thác dịch vụ (R-12, R-16) / Subscriptions to services',
   subcommands: {
     list: pagedListCommand({
-      synopsis: '[--system <id>] [--version-id <id>] [--status <trạng thái>] [--env sandbox|production]',
+      synopsis:
+        '[--system <id>] [--version-id <id>] [--status <trạng thái>] [--env sandbox|production] [--ending true|false]',
       summary:
         'Danh sách đăng ký, mới nhất trước; tìm theo tên hệ thống, context / ' +
         'List subscriptions, newest first; search by system name, context',
-      filters: { system: 'systemId', 'version-id': 'versionId', status: 'status', env: 'environment' },
+      filters: {
+        system: 'systemId',
+        'version-id': 'versionId',
+        status: 'status',
+        env: 'environment',
+        ending: 'ending',
+      },
       send: (ctx, query) => ctx.api.call('listSubscriptions', { query }),
       headers: [
         'ID',
@@ -65,8 +89,18 @@ export const subscriptionCommands: Group = {
         'Trạng thái / Status',
         'Hạn mức / Quota',
         'Giờ / Time',
+        'Ngừng từ / Ends',
       ],
-      row: (s) => [s.id, s.systemId, s.versionId, s.environment, s.status, quota(s), s.timeOfUse],
+      row: (s) => [
+        s.id,
+        s.systemId,
+        s.versionId,
+        s.environment,
+        s.status,
+        quota(s),
+        s.timeOfUse,
+        s.ending ? time(s.ending.endsAt) : null,
+      ],
     }),
     show: recordCommand({
       summary: 'Xem một đăng ký / Show a subscription',
