@@ -118,11 +118,11 @@ describe('the agency workspace in Chromium', () => {
     await upstream?.close();
   });
 
-  async function signIn(username: string): Promise<Page> {
+  async function signIn(username: string, password = AGENCY_PASSWORD): Promise<Page> {
     const page = await openPage(browser, web.adminUrl);
     await page.goto('/');
     await page.getByLabel('Tên đăng nhập').fill(username);
-    await page.getByLabel('Mật khẩu').fill(AGENCY_PASSWORD);
+    await page.getByLabel('Mật khẩu').fill(password);
     await page.getByRole('button', { name: 'Đăng nhập' }).click();
     await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
     return page;
@@ -494,6 +494,16 @@ describe('the agency workspace in Chromium', () => {
     assert.equal(await nav.getByRole('link', { name: 'Đăng ký khai thác', exact: true }).count(), 0);
     await consumer.goto('/subscriptions');
     await consumer.waitForURL('**/agency-subscriptions');
+    // The operator's list of every subscription says it too: whom to chase before the date.
+    const admin = await signIn('admin', WEB_ADMIN_PASSWORD);
+    await admin.goto('/subscriptions');
+    await admin
+      .getByRole('row', { name: /Hệ thống Hộ tịch/ })
+      .getByTestId('ending-tag')
+      .getByText(`Sắp ngừng ${stopDate} · còn 90 ngày`)
+      .first()
+      .waitFor();
+    await admin.context().close();
     // The public notice the warning links to.
     await consumer.goto(`/portal/notices/${noticeId}`);
     await consumer

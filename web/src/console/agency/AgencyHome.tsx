@@ -9,11 +9,11 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag, useStateName } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { EndingTag, noticeHref, useEndingAdvice } from '../components/ending.tsx';
 import { ProblemAlert, READABLE_LABEL } from '../components/page.tsx';
 import { RegistryName } from '../components/registry-names.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { type OwnSystem, useOrganizationId } from './common.tsx';
-import { EndingTag, noticeHref, useEndingAdvice } from './ending.tsx';
 
 type Organization = OperationResponse<'getOrganization'>;
 type Dashboard = OperationResponse<'getDashboard'>;

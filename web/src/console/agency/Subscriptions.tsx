@@ -19,12 +19,12 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag, useStateName } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { EndingSummary } from '../components/ending.tsx';
 import { DANGER_BUTTON, DANGER_OK, ProblemAlert, SearchBox } from '../components/page.tsx';
 import { RegistryName } from '../components/registry-names.tsx';
 import { ConsumerSecretModal, type OneTimeSecret } from '../components/secret-once.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { useOrganizationId, useOwnSystems } from './common.tsx';
-import { EndingSummary } from './ending.tsx';
 
 type Service = OperationResponse<'listServices'>['items'][number];
 type Version = OperationResponse<'listServiceVersions'>['items'][number];

@@ -5,6 +5,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { ENVIRONMENTS, StateTag, useStateOptions } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { EndingTag, type SubscriptionEnding } from '../components/ending.tsx';
 import { DANGER_BUTTON, DANGER_OK, FilterSelect, PageTitle, SearchBox, useCan } from '../components/page.tsx';
 import { RegistryName, searchSystems } from '../components/registry-names.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
@@ -113,6 +114,12 @@ export function Subscriptions() {
               ]
                 .filter(Boolean)
                 .join(' · ') || t('Không giới hạn', 'Unlimited'),
+          },
+          {
+            // The version's sunset or the service's decommission: whom the operator may have to chase.
+            title: t('Ngừng từ', 'Ends'),
+            dataIndex: 'ending',
+            render: (ending: SubscriptionEnding | null) => (ending ? <EndingTag ending={ending} /> : '—'),
           },
           { title: t('Cập nhật', 'Updated'), dataIndex: 'updatedAt', render: formatDateTime },
           ...(canSuspend || canCancel
