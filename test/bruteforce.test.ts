@@ -217,6 +217,9 @@ describe('POST /token: wrong secrets block the key and the address, not other co
   });
 });
 
+/** A password typed into the username box: no account has that name. */
+const PASSWORD_AS_NAME = 'MatKhau.Bi.Mat-2026';
+
 for (const kind of storeKinds) {
   describe(`admin login: wrong passwords back off to a lockout an operator lifts; a restart keeps it (${kind})`, () => {
     let h: AdminHarness;
@@ -254,6 +257,9 @@ for (const kind of storeKinds) {
 
     test('5 free failures, then doubling blocks — the right password refused with 429 API_LOGIN_LOCKED', async () => {
       for (let i = 0; i < 6; i++) assert.equal((await login('admin', `sai-${i}`)).statusCode, 401);
+      // Someone types their password into the name box as often, from another desk: locked out alike (the alert
+      // test below finds the name nowhere in the alert).
+      for (let i = 0; i < 6; i++) await login(PASSWORD_AS_NAME, 'x', '10.0.0.7');
       const locked = await login('admin', TEST_PASSWORD);
       assert.equal(locked.statusCode, 429);
       assert.match(String(locked.headers['content-type']), /^application\/problem\+json/);
@@ -270,6 +276,7 @@ for (const kind of storeKinds) {
       for (let i = 0; i < 10; i++) {
         h.clock.advance(16 * 60_000);
         assert.equal((await login('admin', 'van-sai')).statusCode, 401);
+        assert.equal((await login(PASSWORD_AS_NAME, 'x', '10.0.0.7')).statusCode, 401);
         retryAfter = String((await login('admin', TEST_PASSWORD)).headers['retry-after']);
       }
       assert.equal(retryAfter, '900');
@@ -304,7 +311,10 @@ for (const kind of storeKinds) {
         open.map((x) => x.key),
         ['auth.bruteforce:login'],
       );
+      // The name no account has, locked as long, is counted, never named: it is often a password (R-25).
       assert.deepEqual(open[0]!.details['lockedOut'], ['user:admin']);
+      assert.equal(open[0]!.details['lockedOutUnknownNames'], 1);
+      assert.equal(JSON.stringify(open).includes(PASSWORD_AS_NAME), false, 'the typed name is in the alert');
     });
 
     test('an operator lifts it with `lgsp user unlock`, audited; then the right password works', async () => {

@@ -118,6 +118,10 @@ describe("a provider's redirect does not tell the consumer the provider's addres
     assert.equal(at('http://10.0.0.5:80800/x'), 'http://10.0.0.5:80800/x', 'another port is another origin');
     assert.equal(at('https://10.0.0.5:8080/api/dancu/x'), 'https://10.0.0.5:8080/api/dancu/x');
     assert.equal(at('//cdn.example/x'), '//cdn.example/x');
+    // Scheme-relative, the provider's own host: told like the absolute URL it is, never relayed as written.
+    assert.equal(at('//10.0.0.5:8080/api/dancu/x'), '/dancu/1.0/x');
+    assert.equal(at('//10.0.0.5:8080/khac'), undefined);
+    assert.equal(at('/\\10.0.0.5:8080/khac'), undefined, 'a backslash read as a slash');
     const plain = { origin: 'http://ws.local', basePath: '' };
     assert.equal(consumerLocation('http://ws.local:80/a', plain, '/ws/2.0'), '/ws/2.0/a');
     assert.equal(consumerLocation('http://ws.local', plain, '/ws/2.0'), '/ws/2.0/');

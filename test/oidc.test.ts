@@ -453,6 +453,12 @@ for (const kind of storeKinds) {
           await callback(new URL(`${CALLBACK}?error=access_denied&state=x`), flow.value),
           'provider_denied',
         ],
+        // No flow started in this browser: not the provider's answer, whatever the address says.
+        [
+          'error without a flow',
+          await callback(new URL(`${CALLBACK}?error=forged_denial`), null),
+          'signin_expired',
+        ],
         [
           'garbage',
           await callback(new URL(`${CALLBACK}?code=%00%ff&state=`), flow.value),
@@ -479,6 +485,7 @@ for (const kind of storeKinds) {
       ]) {
         assert.equal(log.includes(secret), false, 'a secret in the log');
       }
+      assert.equal(log.includes('forged_denial'), false, 'a flowless ?error= is logged as the provider’s');
       // …and only once: the provider refuses a code used twice.
       const replay = await callback(back, flow.value);
       assert.equal(replay.headers.location, '/?signin_error=invalid_response');

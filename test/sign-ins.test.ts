@@ -234,6 +234,29 @@ for (const kind of storeKinds) {
       }
     });
 
+    test('with single sign-on off, a hit on its callback is sent back and is no attempt: nothing is recorded', async () => {
+      const count = async () =>
+        Number(
+          (
+            await h.store.db
+              .selectFrom('sign_ins')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const before = await count();
+      for (let i = 0; i < 3; i++) {
+        const res = await h.app.inject({
+          method: 'GET',
+          url: '/api/v1/auth/oidc/callback?code=x&state=y',
+          remoteAddress: '10.6.6.6',
+        });
+        assert.equal(res.statusCode, 302);
+        assert.equal(res.headers.location, '/?signin_error=oidc_not_configured');
+      }
+      assert.equal(await count(), before, 'rows written by anonymous hits on a callback nobody uses');
+    });
+
     test('retention deletes the sign-ins older than the period and keeps the rest', async () => {
       const nowMs = h.clock.nowMs();
       const day = 86_400_000;

@@ -226,8 +226,10 @@ export class OidcSignIn {
   ): Promise<ConsoleSession> {
     if (!this.enabled) throw new SignInFailed('oidc_not_configured');
     const params = new URLSearchParams(rawQuery);
-    if (params.has('error')) throw new SignInFailed('provider_denied', params.get('error'));
+    // The flow first: a provider's refusal comes back to a browser that started one. Without it, `?error=` is only
+    // what someone typed — taken for the provider's, it put a false "provider denied" in the sign-in history.
     const flow = this.openFlow(flowCookie, nowMs);
+    if (params.has('error')) throw new SignInFailed('provider_denied', params.get('error'));
     let configuration: client.Configuration;
     try {
       configuration = await this.configuration();

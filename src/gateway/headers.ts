@@ -189,12 +189,17 @@ export function consumerLocation(
   from: ProviderAddress,
   pathPrefix: string,
 ): string | undefined {
+  // `//host/…` names a host as an absolute URL does, in the scheme of the request it answers (the gateway's call to
+  // the provider); so does `/\host/…`, since URL parsers and browsers read a backslash there as a slash.
+  const schemeRelative = /^[/\\]{2}/.test(value);
   let rest: string;
-  if (value.startsWith('/') && !value.startsWith('//')) {
+  if (value.startsWith('/') && !schemeRelative) {
     rest = value;
   } else {
-    // Parsed, so that `HTTP://HOST:80/…` is the origin `http://host` it is.
-    const parsed = URL.canParse(value) ? new URL(value) : null;
+    // Parsed, so that `HTTP://HOST:80/…` is the origin `http://host` it is; a scheme-relative one against the
+    // provider's origin, as the provider meant it.
+    const against = schemeRelative ? from.origin : undefined;
+    const parsed = URL.canParse(value, against) ? new URL(value, against) : null;
     if (parsed === null || parsed.origin !== from.origin) return value;
     rest = parsed.pathname + parsed.search + parsed.hash;
   }
@@ -204,7 +209,7 @@ export function consumerLocation(
     const tail = rest.slice(base.length);
     return pathPrefix + (tail.startsWith('/') ? tail : `/${tail}`);
   }
-  return value.startsWith('/') ? value : undefined;
+  return value.startsWith('/') && !schemeRelative ? value : undefined;
 }
 
 /** One link-value of a `Link` field (RFC 8288 §3): `<URI>` and its parameters, quoted strings kept whole. */

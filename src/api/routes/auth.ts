@@ -131,16 +131,19 @@ export async function loginRoutes(
         return reply.header('set-cookie', cookies).redirect('/', 302);
       } catch (err) {
         // The callback is the SSO attempt: its refusal goes into the sign-in history (a start that could not reach
-        // the provider named no one and is not one).
+        // the provider named no one and is not one). With SSO off nobody can be signing in by it: a hit on the
+        // callback is a scanner's or a stale bookmark's, no attempt, and anyone could fill the history with them.
         const failed = err instanceof SignInFailed ? err : null;
-        await accounts.recordSignIn({
-          username: failed?.account?.username ?? null,
-          userId: failed?.account?.userId ?? null,
-          method: 'oidc',
-          outcome: failed?.reason === 'user_disabled' ? 'disabled' : 'oidc_refused',
-          reason: failed?.reason ?? 'invalid_response',
-          client: clientOf(request),
-        });
+        if (failed?.reason !== 'oidc_not_configured') {
+          await accounts.recordSignIn({
+            username: failed?.account?.username ?? null,
+            userId: failed?.account?.userId ?? null,
+            method: 'oidc',
+            outcome: failed?.reason === 'user_disabled' ? 'disabled' : 'oidc_refused',
+            reason: failed?.reason ?? 'invalid_response',
+            client: clientOf(request),
+          });
+        }
         return refuse(reply.header('set-cookie', cookies), err);
       }
     },
