@@ -335,5 +335,52 @@ for (const kind of storeKinds) {
       assert.match((late.json() as Json)['detail'], /không huỷ được/);
       assert.deepEqual(await a.counts(), before, 'a refusal changes nothing');
     });
+
+    test('a new date and a cancellation at the same moment: the notices standing say what the service does', {
+      skip: kind === 'pglite' ? 'one session: changes never overlap' : false,
+    }, async () => {
+      const standingNotices = () =>
+        g.store.db
+          .selectFrom('notices')
+          .select('starts_at')
+          .where('kind', '=', 'decommission')
+          .where('service_id', '=', seed.dancu.id)
+          .where('cancelled_at', 'is', null)
+          .orderBy('published_at', 'desc')
+          .execute();
+      for (let round = 0; round < 6; round++) {
+        const first = clock.nowMs() + 61 * DAY;
+        const moved = first + DAY;
+        const scheduled = await a.call('POST', `/api/v1/services/${seed.dancu.id}/decommission`, {
+          at: new Date(first).toISOString(),
+          reason: 'Chuyển sang CSDL quốc gia',
+        });
+        assert.equal(scheduled.statusCode, 200, scheduled.body);
+        await Promise.all([
+          a.call('POST', `/api/v1/services/${seed.dancu.id}/decommission`, {
+            at: new Date(moved).toISOString(),
+            reason: 'Lùi một ngày',
+          }),
+          a.call('POST', `/api/v1/services/${seed.dancu.id}/cancel-decommission`, {}),
+        ]);
+        const service = await g.store.db
+          .selectFrom('services')
+          .select('decommission_at')
+          .where('id', '=', seed.dancu.id)
+          .executeTakeFirstOrThrow();
+        const standing = await standingNotices();
+        if (service.decommission_at === null) {
+          assert.deepEqual(standing, [], `round ${round}: no end, so no notice of one stands`);
+        } else {
+          assert.equal(
+            new Date(standing[0]!.starts_at!).getTime(),
+            new Date(service.decommission_at).getTime(),
+            `round ${round}: the newest notice standing names the date the service ends`,
+          );
+          const reset = await a.call('POST', `/api/v1/services/${seed.dancu.id}/cancel-decommission`, {});
+          assert.equal(reset.statusCode, 200, reset.body);
+        }
+      }
+    });
   });
 }

@@ -40,10 +40,13 @@ export async function scheduleDecommission(
     );
   }
   await ctx.registry.changes.run(async (trx, now) => {
+    // Locked until this change commits: a cancellation running meanwhile waits and then reads this schedule and its
+    // notice, or ran first and is read here (PostgreSQL; PGlite has one session).
     const service = await trx
       .selectFrom('services')
       .select(['id', 'context', 'name', 'decommissioned_at'])
       .where('id', '=', serviceId)
+      .forUpdate()
       .executeTakeFirst();
     if (!service) throw new LgspError('CP_SERVICE_NOT_FOUND', serviceId);
     const local = (d: Date) => `${formatVietnamDateTime(d, offset)} (${utcOffsetLabel(offset)})`;
@@ -304,6 +307,8 @@ export async function cancelDecommission(
       .selectFrom('services')
       .select(['id', 'context', 'name', 'decommission_at', 'decommission_reason', 'decommissioned_at'])
       .where('id', '=', serviceId)
+      // A schedule committing meanwhile would otherwise leave its new notice standing for an end no longer due.
+      .forUpdate()
       .executeTakeFirst();
     if (!service) throw new LgspError('CP_SERVICE_NOT_FOUND', serviceId);
     const endedAt =
