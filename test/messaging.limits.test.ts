@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/core/config.ts';
 import { unguessableId } from '../src/core/ids.ts';
@@ -7,6 +8,7 @@ import type { CompiledSnapshot } from '../src/gateway/compiled-snapshot.ts';
 import { platformRate } from '../src/gateway/policy.ts';
 import { QuotaCounters } from '../src/gateway/quota.ts';
 import type { TokenClaims } from '../src/gateway/tokens.ts';
+import { textAtMost } from '../src/messaging/peer-forward.ts';
 import type { Platform } from '../src/platform.ts';
 import { statistics } from '../src/reports/statistics.ts';
 import { getToken } from './helpers/gateway-harness.ts';
@@ -68,6 +70,25 @@ function assertUnguessable(ids: string[]): void {
     );
   }
 }
+
+describe("a peer's receipt is read only up to its limit (peer-forward.ts textAtMost)", () => {
+  test('an answer without end is given up at the limit, and its stream destroyed; a small one is read whole', async () => {
+    let produced = 0;
+    const endless = new Readable({
+      read() {
+        produced += 16 * 1024;
+        this.push(Buffer.alloc(16 * 1024, 0x61));
+      },
+    });
+    assert.equal(await textAtMost(endless, 256 * 1024), null);
+    assert.ok(endless.destroyed, 'not read further');
+    assert.ok(produced <= 512 * 1024, `${produced} bytes read for a limit of 256 KiB`);
+    assert.equal(
+      await textAtMost(Readable.from([Buffer.from('{"state":'), Buffer.from('"delivered"}')]), 256),
+      '{"state":"delivered"}',
+    );
+  });
+});
 
 describe('the /_lgsp/ rate as a decision (policy.ts platformRate)', () => {
   const snapshot = (peers: string[] = []) =>

@@ -1,5 +1,5 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import type { Selectable } from 'kysely';
 import { type Dispatcher, request } from 'undici';
 import { LgspError } from '../core/errors.ts';
@@ -226,6 +226,29 @@ export async function noteHandedOn(
     .execute();
 }
 
+/** A peer's receipt is a small JSON object: an answer longer than this is not one, and is not read further. */
+const RECEIPT_LIMIT_BYTES = 256 * 1024;
+
+/**
+ * A body as text when it is at most `limitBytes`; null as soon as it is longer — the rest is not read and the
+ * stream is destroyed, so a peer answering without end holds neither memory nor the connection.
+ */
+export async function textAtMost(body: Readable, limitBytes: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  try {
+    for await (const chunk of body) {
+      const buf = chunk as Buffer;
+      bytes += buf.length;
+      if (bytes > limitBytes) return null;
+      chunks.push(buf);
+    }
+  } finally {
+    if (!body.readableEnded) body.destroy();
+  }
+  return Buffer.concat(chunks, bytes).toString('utf8');
+}
+
 /** A peer's answer to `GET /_lgsp/messages/{id}` (its status of the message we handed it). */
 export interface PeerReceipt {
   state: 'accepted' | 'delivering' | 'delivered' | 'dead';
@@ -248,7 +271,7 @@ export async function fetchPeerReceipt(
   const base = peer.gatewayUrl.replace(/\/$/, '');
   const deadline = new AbortingDeadline(timeoutMs);
   let res: Dispatcher.ResponseData;
-  let text: string;
+  let text: string | null;
   try {
     res = await request(`${base}/_lgsp/messages/${encodeURIComponent(remoteMessageId)}`, {
       dispatcher: peers.agentFor(peer),
@@ -257,12 +280,12 @@ export async function fetchPeerReceipt(
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
-    text = await res.body.text();
+    text = await textAtMost(res.body, RECEIPT_LIMIT_BYTES);
   } finally {
     deadline.done();
   }
   if (res.statusCode === 401) peers.forgetToken(peer.id, token);
-  if (res.statusCode !== 200 || text.length > 256 * 1024) return null;
+  if (res.statusCode !== 200 || text === null) return null;
   const body = JSON.parse(text) as Record<string, unknown>;
   const state = body['state'];
   if (state !== 'accepted' && state !== 'delivering' && state !== 'delivered' && state !== 'dead')
