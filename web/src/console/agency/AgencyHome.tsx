@@ -9,6 +9,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag, useStateName } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { ContactEmailItem } from '../components/contact-email.tsx';
 import { EndingTag, noticeHref, useEndingAdvice } from '../components/ending.tsx';
 import { ProblemAlert, READABLE_LABEL } from '../components/page.tsx';
 import { RegistryName } from '../components/registry-names.tsx';
@@ -230,23 +231,7 @@ function ContactPointCard({
           <Form.Item name="phone" label={t('Số điện thoại', 'Phone')}>
             <Input maxLength={40} />
           </Form.Item>
-          <Form.Item
-            name="email"
-            label={t('Thư điện tử', 'E-mail')}
-            rules={[
-              {
-                required: true,
-                message: t('Nhập thư điện tử của cán bộ đầu mối', 'Enter the contact e-mail'),
-              },
-              { type: 'email', message: t('Địa chỉ thư không hợp lệ', 'Not an e-mail address') },
-            ]}
-            extra={t(
-              'Thông báo ngừng, bảo trì (R-21, R-24) và cảnh báo gửi tới địa chỉ này',
-              'Notices of ends and maintenance (R-21, R-24) and alerts are sent here',
-            )}
-          >
-            <Input maxLength={254} type="email" />
-          </Form.Item>
+          <ContactEmailItem name="email" />
           <ProblemAlert error={error} />
           <Space style={{ marginTop: 8 }}>
             <Button type="primary" htmlType="submit" loading={saving}>

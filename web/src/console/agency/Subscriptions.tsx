@@ -19,8 +19,9 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag, useStateName } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { CancelSubscriptionButton } from '../components/cancel-subscription.tsx';
 import { EndingSummary } from '../components/ending.tsx';
-import { DANGER_BUTTON, DANGER_OK, ProblemAlert, SearchBox } from '../components/page.tsx';
+import { ProblemAlert, SearchBox } from '../components/page.tsx';
 import { RegistryName } from '../components/registry-names.tsx';
 import { ConsumerSecretModal, type OneTimeSecret } from '../components/secret-once.tsx';
 import { ServerTable } from '../components/server-table.tsx';
@@ -635,21 +636,7 @@ function GrantedSubscriptions({
             // Only the consumer stops its own use; the provider's side of a subscription is the operator's.
             render: (_: unknown, s: Subscription) =>
               ours(s.systemId) && s.status !== 'revoked' ? (
-                <Popconfirm
-                  title={t('Huỷ đăng ký khai thác?', 'Cancel this subscription?')}
-                  description={t(
-                    'Không hoàn tác được: các khoá của hệ thống dành cho dịch vụ này bị thu hồi.',
-                    "Cannot be undone: the system's keys for this service are revoked.",
-                  )}
-                  okText={t('Huỷ đăng ký', 'Cancel subscription')}
-                  okButtonProps={DANGER_OK}
-                  cancelText={t('Không', 'No')}
-                  onConfirm={() => cancel(s)}
-                >
-                  <Button size="small" {...DANGER_BUTTON}>
-                    {t('Huỷ đăng ký', 'Cancel')}
-                  </Button>
-                </Popconfirm>
+                <CancelSubscriptionButton onConfirm={() => cancel(s)} />
               ) : null,
           },
         ]}

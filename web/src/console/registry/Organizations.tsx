@@ -7,6 +7,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { ColourTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { ContactEmailItem } from '../components/contact-email.tsx';
 import { PageTitle, ProblemAlert, SearchBox, useCan } from '../components/page.tsx';
 import {
   forgetName,
@@ -240,23 +241,7 @@ function OrganizationModal({
         >
           <Input maxLength={40} />
         </Form.Item>
-        <Form.Item
-          name="contactEmail"
-          label={t('Thư điện tử', 'E-mail')}
-          rules={[
-            {
-              required: true,
-              message: t('Nhập thư điện tử của cán bộ đầu mối', 'Enter the contact e-mail'),
-            },
-            { type: 'email', message: t('Địa chỉ thư không hợp lệ', 'Not an e-mail address') },
-          ]}
-          extra={t(
-            'Thông báo ngừng, bảo trì (R-21, R-24) và cảnh báo gửi tới địa chỉ này',
-            'Notices of ends and maintenance (R-21, R-24) and alerts are sent here',
-          )}
-        >
-          <Input maxLength={254} />
-        </Form.Item>
+        <ContactEmailItem name="contactEmail" />
       </Form>
     </Modal>
   );

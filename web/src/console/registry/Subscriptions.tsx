@@ -5,8 +5,9 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { ENVIRONMENTS, StateTag, useStateOptions } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { CancelSubscriptionButton } from '../components/cancel-subscription.tsx';
 import { EndingTag, type SubscriptionEnding } from '../components/ending.tsx';
-import { DANGER_BUTTON, DANGER_OK, FilterSelect, PageTitle, SearchBox, useCan } from '../components/page.tsx';
+import { FilterSelect, PageTitle, SearchBox, useCan } from '../components/page.tsx';
 import { RegistryName, searchSystems } from '../components/registry-names.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { ServerTable } from '../components/server-table.tsx';
@@ -170,26 +171,14 @@ export function Subscriptions() {
                           </Button>
                         )}
                         {canCancel && (
-                          <Popconfirm
-                            title={t('Huỷ đăng ký khai thác?', 'Cancel this subscription?')}
-                            description={t(
-                              'Không hoàn tác được: các khoá của hệ thống dành cho dịch vụ này bị thu hồi.',
-                              "Cannot be undone: the system's keys for this service are revoked.",
-                            )}
-                            okText={t('Huỷ đăng ký', 'Cancel subscription')}
-                            okButtonProps={DANGER_OK}
-                            cancelText={t('Không', 'No')}
+                          <CancelSubscriptionButton
                             onConfirm={() =>
                               act(
                                 () => api.call('cancelSubscription', { params: { id: s.id }, body: {} }),
                                 t('Đã huỷ đăng ký', 'Subscription cancelled'),
                               )
                             }
-                          >
-                            <Button size="small" {...DANGER_BUTTON}>
-                              {t('Huỷ đăng ký', 'Cancel')}
-                            </Button>
-                          </Popconfirm>
+                          />
                         )}
                       </Space>
                     ),
