@@ -186,7 +186,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const egress = EgressPolicy.forPlatform(config, options.lookup ? { lookup: options.lookup } : {});
     const registry = new Registry(store, clock, egress);
     const signingKeys = new SigningKeys(registry.changes, kek, config.gateway.tokenTtlSeconds);
-    const accounts = new Accounts(store, clock, config.admin.sessionTtlHours, config.limits);
+    const accounts = new Accounts(store, clock, config.admin.sessionTtlHours, config.limits, kek);
     // What a fresh store needs before anyone signs in or calls: written by the node that serves the admin API.
     if (serves.control) {
       await ensureSigningKey(store, kek, clock.nowMs());

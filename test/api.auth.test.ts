@@ -10,7 +10,7 @@ import { loadConfig } from '../src/core/config.ts';
 import { requestWorkflows } from '../src/platform.ts';
 import { Alerts } from '../src/telemetry/alerts.ts';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
-import { testKeys } from './helpers/keys.ts';
+import { TEST_KEK, testKeys } from './helpers/keys.ts';
 import { openTestStore, storeKinds } from './helpers/stores.ts';
 
 const PROBLEM = /^application\/problem\+json/;
@@ -148,7 +148,7 @@ describe('admin API internal errors and request logs', () => {
     const { store, dispose } = await openTestStore('pglite');
     try {
       const clock = new ManualClock(Date.parse('2025-03-01T02:00:00Z'));
-      const accounts = new Accounts(store, clock, 12, loadConfig({ env: {} }).limits);
+      const accounts = new Accounts(store, clock, 12, loadConfig({ env: {} }).limits, TEST_KEK);
       await accounts.ensureOperator(TEST_PASSWORD);
       const registry = new Registry(store, clock);
       const config = loadConfig({ env: {} });

@@ -83,7 +83,7 @@ async function seedProvince(store: Store): Promise<void> {
   // The version's upstreams are the discard port, where nothing answers: allowed exactly (issue 10).
   const registry = new Registry(store, clock, new EgressPolicy({ allow: ['127.0.0.1:9'] }));
   const lifecycle = new Lifecycle(store, registry, clock);
-  const accounts = new Accounts(store, clock, 12, loadConfig({ env: {} }).limits);
+  const accounts = new Accounts(store, clock, 12, loadConfig({ env: {} }).limits, TEST_KEK);
   await accounts.ensureOperator('mat-khau-thu-nghiem');
   await accounts.login('admin', 'mat-khau-thu-nghiem');
   await ensureSigningKey(store, TEST_KEK, clock.nowMs());

@@ -22,6 +22,7 @@ import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/ad
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { startGatewayHarness } from './helpers/gateway-harness.ts';
 import { agentPerWorker, untilEveryWorker } from './helpers/gateway-workers.ts';
+import { TEST_KEK } from './helpers/keys.ts';
 import { freePort, type PlatformProcess } from './helpers/platform-process.ts';
 import { testRedisPrefix, testRedisUrl } from './helpers/redis.ts';
 import { sharedProvince } from './helpers/shared-nodes.ts';
@@ -283,11 +284,16 @@ for (const kind of storeKinds) {
       // Nothing of any password is kept.
       const rows = await h.store.db.selectFrom('login_throttle').selectAll().execute();
       assert.ok(!JSON.stringify(rows).includes('van-sai'), "!JSON.stringify(rows).includes('van-sai')");
+      // Nor a name no account has (often a password typed into the name box): only its keyed digest, in every
+      // backup — and it is locked out all the same, as an account's name is.
+      assert.ok(!JSON.stringify(rows).includes(PASSWORD_AS_NAME), 'the typed name is not kept');
+      assert.ok(rows.some((r) => /^name#[A-Za-z0-9_-]{43}$/.test(r.subject)), 'its digest counts');
+      assert.equal((await login(PASSWORD_AS_NAME, 'x', '10.0.0.8')).statusCode, 429);
     });
 
     test('a restart does not lift the lockout', async () => {
       const config = loadConfig({ env: {} });
-      const restarted = new Accounts(h.store, h.clock, 12, config.limits);
+      const restarted = new Accounts(h.store, h.clock, 12, config.limits, TEST_KEK);
       await assert.rejects(restarted.login('admin', TEST_PASSWORD, '127.0.0.1'), {
         code: 'API_LOGIN_LOCKED',
       });

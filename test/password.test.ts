@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { Accounts } from '../src/control/accounts.ts';
 import { systemClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
+import { loadKeyEncryptionKey } from '../src/keys/index.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { PgliteStore } from '../src/store/pglite-store.ts';
 import { type AdminHarness, openAdminHarness, TEST_PASSWORD } from './helpers/admin-api.ts';
@@ -493,8 +494,10 @@ describe('lgsp user reset-password --offline (the store itself, the platform sto
   test('a lost first-start password is recovered: a new one printed once, sessions ended, the lock lifted', async () => {
     const dir = join(work, 'data');
     const config = loadConfig({ env: {} });
+    // The platform's key file beside its data dir, as its first start writes it: the command uses it too.
+    const { kek } = loadKeyEncryptionKey({ ...config, dataDir: dir }, { mayGenerate: true });
     const accountsOf = (store: PgliteStore) =>
-      new Accounts(store, systemClock, config.admin.sessionTtlHours, config.limits);
+      new Accounts(store, systemClock, config.admin.sessionTtlHours, config.limits, kek);
     // The first start: `admin` with a generated password that was then lost; a session open, a failure counted.
     const first = await PgliteStore.open(dir, { loadDataDir: await migratedTemplate() });
     await migrate(first);

@@ -17,7 +17,7 @@ import { Alerts } from '../src/telemetry/alerts.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
-import { testKeys } from './helpers/keys.ts';
+import { TEST_KEK, testKeys } from './helpers/keys.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { storeKinds } from './helpers/stores.ts';
@@ -112,7 +112,7 @@ async function adminOver(
   accounts: Accounts;
   call: (method: string, url: string, token: string, body?: unknown) => Promise<LightMyRequestResponse>;
 }> {
-  const accounts = new Accounts(h.store, clock, 12, loadConfig({ env: {} }).limits);
+  const accounts = new Accounts(h.store, clock, 12, loadConfig({ env: {} }).limits, TEST_KEK);
   const config = loadConfig({ env: {} });
   const app = await createAdminApi({
     config,

@@ -12,7 +12,7 @@ import { Alerts } from '../src/telemetry/alerts.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
-import { testKeys } from './helpers/keys.ts';
+import { TEST_KEK, testKeys } from './helpers/keys.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { storeKinds } from './helpers/stores.ts';
 import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
@@ -120,7 +120,7 @@ for (const kind of storeKinds) {
       allowEgressTo(h.egress, newUpstream.url);
       const clock = { nowMs: () => Date.now() };
       const config = loadConfig({ env: {}, overrides: { snapshot: { pollIntervalMs: POLL_MS } } });
-      const accounts = new Accounts(h.store, clock, 12, config.limits);
+      const accounts = new Accounts(h.store, clock, 12, config.limits, TEST_KEK);
       app = await createAdminApi({
         config,
         store: h.store,

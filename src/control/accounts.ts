@@ -18,12 +18,19 @@ import {
   type UserListItem,
   type UserQuery,
 } from '../api/contract/index.ts';
-import { type BackoffPolicy, backoffPolicies, blockMs, recentFailures } from '../core/backoff.ts';
+import {
+  type BackoffPolicy,
+  backoffPolicies,
+  blockMs,
+  recentFailures,
+  THROTTLE_SUBJECT,
+} from '../core/backoff.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { LgspError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hashing.ts';
 import { newId, newSecret } from '../core/ids.ts';
+import type { KeyEncryptionKey } from '../keys/index.ts';
 import { byColumn, matchesAny, ordering, pageOf } from '../store/paging.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import { auditOf, runChange } from './change.ts';
@@ -75,6 +82,8 @@ export class Accounts {
     private readonly clock: Clock,
     private readonly sessionTtlHours: number,
     limits: Config['limits'],
+    /** Keys the digest of typed names no account has in the login counters (`THROTTLE_SUBJECT`). */
+    private readonly kek: KeyEncryptionKey,
   ) {
     const policies = backoffPolicies(limits);
     this.userPolicy = policies.loginUser;
@@ -203,12 +212,12 @@ export class Accounts {
             .where(
               'subject',
               'in',
-              rows.map((r) => `user:${r.username}`),
+              rows.map((r) => THROTTLE_SUBJECT.account + r.username),
             )
             .execute();
     const bySubject = new Map(throttled.map((t) => [t.subject, t]));
     const items = rows.map((r): UserListItem => {
-      const t = bySubject.get(`user:${r.username}`);
+      const t = bySubject.get(THROTTLE_SUBJECT.account + r.username);
       const blockedUntilMs = t ? new Date(t.blocked_until).getTime() : 0;
       return {
         ...toUser(r),
@@ -279,24 +288,25 @@ export class Accounts {
   ) {
     const address = client.address;
     const nowMs = this.clock.nowMs();
-    const userSubject = `user:${username}`;
+    // Read first, for the counters' subject: the answer below is the same whether an account has the name or not.
+    const row = await this.store.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirst();
+    const userSubject = row ? THROTTLE_SUBJECT.account + username : this.typedNameSubject(username);
     const throttled = await this.store.db
       .selectFrom('login_throttle')
       .select(['subject', 'blocked_until'])
-      .where('subject', 'in', [userSubject, `addr:${address}`])
+      .where('subject', 'in', [userSubject, THROTTLE_SUBJECT.address + address])
       .execute();
     const blockedUntilMs = Math.max(0, ...throttled.map((t) => new Date(t.blocked_until).getTime()));
     if (blockedUntilMs > nowMs) {
       if (method) {
-        // Who was refused, when the name is an account's; the answer is the same whether it is or not.
-        const known = await this.store.db
-          .selectFrom('users')
-          .select('id')
-          .where('username', '=', username)
-          .executeTakeFirst();
+        // Who was refused, when the name is an account's.
         await recordSignIn(
           this.store.db,
-          { username, userId: known?.id ?? null, method, outcome: 'locked', client },
+          { username, userId: row?.id ?? null, method, outcome: 'locked', client },
           new Date(nowMs),
         );
       }
@@ -307,11 +317,6 @@ export class Accounts {
         { retryAfterSeconds },
       );
     }
-    const row = await this.store.db
-      .selectFrom('users')
-      .selectAll()
-      .where('username', '=', username)
-      .executeTakeFirst();
     // Verify against a dummy hash when the user does not exist (or signs in only through OIDC), so timing does
     // not tell which names exist. A disabled user fails alike: the answer does not say the account exists.
     const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
@@ -337,6 +342,15 @@ export class Accounts {
       await this.store.db.deleteFrom('login_throttle').where('subject', '=', userSubject).execute();
     }
     return row;
+  }
+
+  /**
+   * The counters' subject of a typed name no account has: its keyed digest, never the text — such a name is often a
+   * password typed into the name box, and the table is in every backup (R-25). Counted all the same, so a name
+   * locks out alike whether an account has it or not.
+   */
+  private typedNameSubject(username: string): string {
+    return THROTTLE_SUBJECT.typedName + this.kek.digest(username, 'login_throttle.subject');
   }
 
   /** A new session of the user; only the token's SHA-256 is stored, the token is returned once. */
@@ -398,7 +412,7 @@ export class Accounts {
       if (signIn) await recordSignIn(trx, signIn, now);
       for (const [subject, policy] of [
         [userSubject, this.userPolicy],
-        [`addr:${address}`, this.addressPolicy],
+        [THROTTLE_SUBJECT.address + address, this.addressPolicy],
       ] as const) {
         const windowStart = new Date(nowMs - policy.windowMs);
         // One statement counts the failure, so concurrent failures are all counted (no read-then-write race).
@@ -441,7 +455,12 @@ export class Accounts {
    * too when one is given. Audited; returns whether anything was blocked or counted.
    */
   async unlock(username: string, address: string | null, actor: string): Promise<{ cleared: number }> {
-    const subjects = [`user:${username}`, ...(address ? [`addr:${address}`] : [])];
+    // Both of a name's subjects: the account's, and its digest from failures before the account had the name.
+    const subjects = [
+      THROTTLE_SUBJECT.account + username,
+      this.typedNameSubject(username),
+      ...(address ? [THROTTLE_SUBJECT.address + address] : []),
+    ];
     return runChange(this.store, this.clock, async (trx) => {
       const deleted = await trx.deleteFrom('login_throttle').where('subject', 'in', subjects).execute();
       const cleared = deleted.reduce((n, d) => n + Number(d.numDeletedRows), 0);
@@ -531,7 +550,7 @@ export class Accounts {
       const ended = await trx.deleteFrom('sessions').where('user_id', '=', row.id).executeTakeFirst();
       const unlocked = await trx
         .deleteFrom('login_throttle')
-        .where('subject', '=', `user:${username}`)
+        .where('subject', '=', THROTTLE_SUBJECT.account + username)
         .executeTakeFirst();
       const sessionsEnded = Number(ended.numDeletedRows);
       return {

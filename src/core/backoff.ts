@@ -123,3 +123,11 @@ export function backoffPolicies(
     loginAddress: { ...login, freeFailures: limits.loginAddressFreeFailures },
   };
 }
+
+/**
+ * The subjects of the admin login's counters (table `login_throttle`): an account's name as it is (`user:<name>`),
+ * any other typed name only as its keyed digest (`name#<digest>`, `KeyEncryptionKey.digest`) — a name no account has
+ * is often a password typed into the name box, and the table is in every backup — and the client address
+ * (`addr:<address>`).
+ */
+export const THROTTLE_SUBJECT = { account: 'user:', typedName: 'name#', address: 'addr:' } as const;

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 
 /**
  * The key-encryption key (KEK, issue 10 item 4): every secret the platform must use again (token signing keys,
@@ -13,6 +13,13 @@ export interface KeyEncryptionKey {
   readonly id: string;
   seal(plaintext: Buffer, label: string): Buffer;
   open(sealed: Buffer, label: string): Buffer;
+  /**
+   * A keyed digest of `text` for `label` (HMAC-SHA-256 under a key derived from the KEK for that label, base64url):
+   * the same text gives the same digest, so a value that must be looked up but never kept in clear — a name typed
+   * at sign-in — is stored as its digest, and the store, its WAL and its backups cannot be searched for guesses
+   * without the KEK. Another KEK gives other digests.
+   */
+  digest(text: string, label: string): string;
 }
 
 /** Sealed layout: version (1 byte) | KEK id (4 bytes) | IV (12) | ciphertext | GCM tag (16). */
@@ -86,6 +93,10 @@ export function keyEncryptionKey(key: Buffer): KeyEncryptionKey {
           `không mở được ${label}: sai nhãn hoặc dữ liệu bị sửa / cannot open ${label}: wrong label or altered data`,
         );
       }
+    },
+    digest(text, label) {
+      const key = createHmac('sha256', secret).update(`openlgsp kek digest\0${label}`).digest();
+      return createHmac('sha256', key).update(text, 'utf8').digest('base64url');
     },
   };
 }

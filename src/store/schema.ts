@@ -456,8 +456,9 @@ export interface Database {
     user_agent: Defaulted<string>;
   };
   /**
-   * Failed admin sign-ins per subject — `user:<username>` or `addr:<client address>` — and until when it is blocked
-   * (migrations/0017_login_throttle.sql, issue 10 item 5). Never a password.
+   * Failed admin sign-ins per subject — an account's `user:<username>`, any other typed name's `name#<keyed digest>`
+   * or `addr:<client address>` (`THROTTLE_SUBJECT`, core/backoff.ts) — and until when it is blocked
+   * (migrations/0017_login_throttle.sql, issue 10 item 5; 0047). Never a password, nor a name no account has.
    */
   login_throttle: {
     subject: string;

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
 import { ENVIRONMENTS, type Environment } from '../api/contract/index.ts';
+import { THROTTLE_SUBJECT } from '../core/backoff.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { formatVietnamDateTime, utcOffsetLabel } from '../core/time.ts';
@@ -734,9 +735,9 @@ export class HealthMonitor {
       .limit(1000)
       .execute();
     const lockoutMs = config.limits.loginLockoutMinutes * 60_000;
-    // Failures are counted once per username; the address rows count the same failures again.
+    // Failures are counted once per typed name; the address rows count the same failures again.
     const loginFailures = rows
-      .filter((r) => r.subject.startsWith('user:'))
+      .filter((r) => !r.subject.startsWith(THROTTLE_SUBJECT.address))
       .reduce((n, r) => n + r.failures, 0);
     const locked = rows
       .filter(
@@ -772,11 +773,13 @@ export class HealthMonitor {
   /**
    * The locked subjects the alert may name: every address, and a username only when an account has it. A typed
    * name no account has is often a password typed into the name box, and the alert leaves the platform by e-mail
-   * and webhook (R-25) — the sign-in history drops such names for the same reason (src/control/sign-ins.ts). Nor
-   * would naming it help: `lgsp user unlock` is for accounts.
+   * and webhook (R-25) — the counters keep only its digest, and the sign-in history drops it, for the same reason
+   * (src/control/sign-ins.ts). Nor would naming it help: `lgsp user unlock` is for accounts. An account's subject
+   * is named while an account still has the name.
    */
   private async namedLockouts(subjects: string[]): Promise<string[]> {
-    const typed = subjects.filter((s) => s.startsWith('user:')).map((s) => s.slice('user:'.length));
+    const account = THROTTLE_SUBJECT.account;
+    const typed = subjects.filter((s) => s.startsWith(account)).map((s) => s.slice(account.length));
     const accounts =
       typed.length === 0
         ? new Set<string>()
@@ -789,7 +792,11 @@ export class HealthMonitor {
                 .execute()
             ).map((r) => r.username),
           );
-    return subjects.filter((s) => !s.startsWith('user:') || accounts.has(s.slice('user:'.length)));
+    return subjects.filter(
+      (s) =>
+        s.startsWith(THROTTLE_SUBJECT.address) ||
+        (s.startsWith(account) && accounts.has(s.slice(account.length))),
+    );
   }
 
   private async organizationIds(codes: Array<string | null>): Promise<string[]> {

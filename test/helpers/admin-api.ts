@@ -10,7 +10,7 @@ import { requestWorkflows } from '../../src/platform.ts';
 import type { Store } from '../../src/store/port.ts';
 import { Alerts } from '../../src/telemetry/alerts.ts';
 import { type Logger, silentLogger } from '../../src/telemetry/logger.ts';
-import { testKeys } from './keys.ts';
+import { TEST_KEK, testKeys } from './keys.ts';
 import { openTestStore } from './stores.ts';
 
 export const TEST_PASSWORD = 'test-password';
@@ -73,7 +73,7 @@ export async function openAdminHarness(
     timezoneOffsetMinutes: config.timezoneOffsetMinutes,
     maintenanceMinNoticeHours: config.lifecycle.maintenanceMinNoticeHours,
   });
-  const accounts = new Accounts(store, clock, config.admin.sessionTtlHours, config.limits);
+  const accounts = new Accounts(store, clock, config.admin.sessionTtlHours, config.limits, TEST_KEK);
   await accounts.ensureOperator(TEST_PASSWORD);
   const app = await createAdminApi({
     config,

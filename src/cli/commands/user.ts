@@ -7,6 +7,7 @@ import {
   type SignIn,
   type SignInOutcome,
 } from '../../api/contract/index.ts';
+import type { KeyEncryptionKey } from '../../keys/index.ts';
 import {
   isOneOf,
   PERIOD_NOTE,
@@ -141,13 +142,25 @@ const resetPassword: Subcommand = {
     const opened = await openPlatformStore(ctx, { mustExist: true, whenLocked: STOP_THE_PLATFORM });
     if (typeof opened === 'number') return opened;
     const { config, store } = opened;
-    const [{ Accounts }, { systemClock }, { LgspError }] = await Promise.all([
-      import('../../control/accounts.ts'),
-      import('../../core/clock.ts'),
-      import('../../core/errors.ts'),
-    ]);
+    const [{ Accounts }, { systemClock }, { LgspError }, { KeyError, loadKeyEncryptionKey }] =
+      await Promise.all([
+        import('../../control/accounts.ts'),
+        import('../../core/clock.ts'),
+        import('../../core/errors.ts'),
+        import('../../keys/index.ts'),
+      ]);
     try {
-      const accounts = new Accounts(store, systemClock, config.admin.sessionTtlHours, config.limits);
+      // The platform's own key-encryption key (as configured for it; never generated here): the sign-in counters
+      // keep typed names as its digests.
+      let kek: KeyEncryptionKey;
+      try {
+        kek = loadKeyEncryptionKey(config, { mayGenerate: false }).kek;
+      } catch (err) {
+        if (!(err instanceof KeyError)) throw err;
+        ctx.io.err(`${err.message}\n`);
+        return 1;
+      }
+      const accounts = new Accounts(store, systemClock, config.admin.sessionTtlHours, config.limits, kek);
       const reset = await accounts.resetPassword(username, await localActor());
       ctx.print(reset, showReset);
       return 0;
