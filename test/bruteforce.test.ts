@@ -287,7 +287,10 @@ for (const kind of storeKinds) {
       // Nor a name no account has (often a password typed into the name box): only its keyed digest, in every
       // backup — and it is locked out all the same, as an account's name is.
       assert.ok(!JSON.stringify(rows).includes(PASSWORD_AS_NAME), 'the typed name is not kept');
-      assert.ok(rows.some((r) => /^name#[A-Za-z0-9_-]{43}$/.test(r.subject)), 'its digest counts');
+      assert.ok(
+        rows.some((r) => /^name#[A-Za-z0-9_-]{43}$/.test(r.subject)),
+        'its digest counts',
+      );
       assert.equal((await login(PASSWORD_AS_NAME, 'x', '10.0.0.8')).statusCode, 429);
     });
 
