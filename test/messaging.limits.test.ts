@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../src/core/config.ts';
 import { unguessableId } from '../src/core/ids.ts';
 import type { CompiledSnapshot } from '../src/gateway/compiled-snapshot.ts';
@@ -9,6 +10,7 @@ import { platformRate } from '../src/gateway/policy.ts';
 import { QuotaCounters } from '../src/gateway/quota.ts';
 import type { TokenClaims } from '../src/gateway/tokens.ts';
 import { textAtMost } from '../src/messaging/peer-forward.ts';
+import { AbortingDeadline, SWEEP_MS, uploadKeepingDeadline } from '../src/net/deadlines.ts';
 import type { Platform } from '../src/platform.ts';
 import { statistics } from '../src/reports/statistics.ts';
 import { getToken } from './helpers/gateway-harness.ts';
@@ -87,6 +89,25 @@ describe("a peer's receipt is read only up to its limit (peer-forward.ts textAtM
       await textAtMost(Readable.from([Buffer.from('{"state":'), Buffer.from('"delivered"}')]), 256),
       '{"state":"delivered"}',
     );
+  });
+});
+
+describe("a push's upload is not the destination's time (net/deadlines.ts uploadKeepingDeadline, R-03)", () => {
+  test('a payload sent slowly keeps its push alive; the answer has the whole limit from the last chunk', async () => {
+    const deadline = new AbortingDeadline(400);
+    const slowly = async function* () {
+      for (let i = 0; i < 8; i++) {
+        await sleep(150);
+        yield Buffer.from('x');
+      }
+    };
+    let chunks = 0;
+    for await (const _ of uploadKeepingDeadline(slowly(), deadline)) chunks++;
+    assert.equal(chunks, 8);
+    assert.equal(deadline.expired, false, '1.2 s of upload under a 400 ms limit');
+    await sleep(400 + SWEEP_MS + 150);
+    assert.equal(deadline.expired, true, 'then the limit runs from the last chunk');
+    deadline.done();
   });
 });
 

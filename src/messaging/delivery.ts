@@ -8,7 +8,7 @@ import { LgspError } from '../core/errors.ts';
 import { SequentialIds } from '../core/ids.ts';
 import type { PeerClients } from '../federation/peer-clients.ts';
 import { signingKeyObject } from '../federation/wire.ts';
-import { AbortingDeadline, isTimeout } from '../net/deadlines.ts';
+import { AbortingDeadline, isTimeout, uploadKeepingDeadline } from '../net/deadlines.ts';
 import { type EgressPolicy, isEgressDenied } from '../net/egress.ts';
 import type { TransactionLeg } from '../store/schema.ts';
 import {
@@ -388,13 +388,17 @@ export class Deliverer {
         };
         if (fed?.from_peer_id) Object.assign(headers, representedHeaders(fed, destinations));
       }
+      // R-03: the destination's answer — its headers and what is read of its body — within `pushTimeoutMs` of the
+      // payload's last chunk sent, however it trickles (the agent's own timeouts are per read). A large payload's
+      // upload is not counted: each chunk read from the store gives the answer its whole limit again, so a 100 MB
+      // message over a slow link is delivered, not timed out again and again until it dies.
+      deadline = new AbortingDeadline(messaging.config.pushTimeoutMs);
       const body = claim.payload
         ? Readable.from([claim.payload])
-        : await messaging.queue.openPayload(meta.id, meta);
+        : Readable.from(uploadKeepingDeadline(await messaging.queue.openPayload(meta.id, meta), deadline), {
+            objectMode: false,
+          });
       rec.requestOutAt = clock.nowMs();
-      // R-03: the whole exchange — the payload sent, the answer's headers and what is read of its body — within
-      // `pushTimeoutMs`, however the destination trickles (the agent's own timeouts are per read).
-      deadline = new AbortingDeadline(messaging.config.pushTimeoutMs);
       const answer = await request(url, {
         dispatcher,
         method: 'POST',

@@ -89,6 +89,20 @@ export function deadlineAtLeast(e: Expiring): void {
   else e.deadlineAtMs = Math.max(e.deadlineAtMs, performance.now() + e.deadlineLimitMs);
 }
 
+/**
+ * A request body that gives its exchange its whole limit again as each chunk goes out: the time an upload takes is
+ * the sender's (a large payload over a slow link), not the receiver's — its answer has the limit from the last chunk.
+ */
+export async function* uploadKeepingDeadline(
+  body: AsyncIterable<Buffer>,
+  exchange: Expiring,
+): AsyncGenerator<Buffer> {
+  for await (const chunk of body) {
+    deadlineAtLeast(exchange);
+    yield chunk;
+  }
+}
+
 /** How many exchanges are watched now (for tests: every exchange that ended is no longer watched). */
 export function watchedDeadlines(): number {
   return watched.length;
