@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DemoInfo } from '../src/cli/demo.ts';
+import { freeLoopbackPort } from '../src/cli/demo-federation.ts';
 import { startDemo } from './helpers/demo-process.ts';
 import { getToken, within } from './helpers/gateway-harness.ts';
 
 /** The issue's "Must show", through `lgsp demo --json` run as a separate process, as an agency would see it. */
+test("the demo's chain ports are chosen below the ephemeral ports, so no outgoing connection takes one before it binds", async () => {
+  const ports = await Promise.all(Array.from({ length: 20 }, () => freeLoopbackPort()));
+  for (const port of ports) assert.ok(port >= 20_000 && port < 32_000, `port ${port}`);
+});
+
 describe('lgsp demo', () => {
   let demo: Awaited<ReturnType<typeof startDemo>>;
   let info: DemoInfo;

@@ -48,8 +48,20 @@ export interface DemoPeer {
   stop(): Promise<void>;
 }
 
+/**
+ * Ports below every system's range of ephemeral ports (Linux 32768–60999, Windows and macOS 49152–65535): the kernel
+ * never hands one of them to an outgoing connection or to a `listen(0)`, so a port found free here stays free until
+ * the demo binds it — a port-0 pick could be taken meanwhile by any connection the machine opened (seen in CI).
+ */
+const DEMO_PORTS = { from: 20_000, to: 32_000 } as const;
+
 /** A port free now on 127.0.0.1 (bound, then closed): the egress policies are written before anything listens. */
-export function freeLoopbackPort(): Promise<number> {
+export async function freeLoopbackPort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = DEMO_PORTS.from + Math.floor(Math.random() * (DEMO_PORTS.to - DEMO_PORTS.from));
+    if (await bindable(port)) return port;
+  }
+  // A machine whose every try was taken: any free port, as the system gives it.
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -57,6 +69,14 @@ export function freeLoopbackPort(): Promise<number> {
       const { port } = probe.address() as { port: number };
       probe.close(() => resolve(port));
     });
+  });
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ host: '127.0.0.1', port, exclusive: true }, () => probe.close(() => resolve(true)));
   });
 }
 
