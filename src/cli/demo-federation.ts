@@ -51,9 +51,10 @@ export interface DemoPeer {
 /**
  * Ports below every system's range of ephemeral ports (Linux 32768–60999, Windows and macOS 49152–65535): the kernel
  * never hands one of them to an outgoing connection or to a `listen(0)`, so a port found free here stays free until
- * the demo binds it — a port-0 pick could be taken meanwhile by any connection the machine opened (seen in CI).
+ * the demo binds it — a port-0 pick could be taken meanwhile by any connection the machine opened (seen in CI). Not
+ * 20000–32000, where the test suite's processes claim theirs (test/helpers/platform-process.ts `freePort`).
  */
-const DEMO_PORTS = { from: 20_000, to: 32_000 } as const;
+const DEMO_PORTS = { from: 10_000, to: 20_000 } as const;
 
 /** A port free now on 127.0.0.1 (bound, then closed): the egress policies are written before anything listens. */
 export async function freeLoopbackPort(): Promise<number> {
