@@ -7,7 +7,7 @@ import {
   type OperationRequest,
   type OperationResponse,
 } from '../src/api/contract/index.ts';
-import { registeredRoutes } from '../src/api/server.ts';
+import { compileEverySchema, registeredRoutes } from '../src/api/server.ts';
 import { ERRORS } from '../src/core/errors.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 
@@ -69,6 +69,14 @@ describe('admin API OpenAPI document and error registry agree with the code', ()
       routes.filter((r) => !r.hidden).map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`),
     );
     assert.deepEqual([...registered].sort(), [...documented].sort());
+  });
+
+  test("every route's request and response schemas compile (they compile on first use, not at start)", () => {
+    // A schema Ajv's strict mode or fast-json-stringify refuses would otherwise show only on its route's first call.
+    const compiled = compileEverySchema(h.app);
+    assert.ok(compiled >= 100, `only ${compiled} schemas`);
+    // Compiled once: a second pass finds them built.
+    assert.equal(compileEverySchema(h.app), compiled);
   });
 
   test('every operation has a unique operationId from the operations table, and the table has no extra entry', () => {
