@@ -475,6 +475,8 @@ describe('the agency workspace in Chromium', () => {
     await warning.getByRole('heading', { name: 'Dịch vụ bạn đang dùng sắp ngừng' }).waitFor();
     await warning.getByText(`Sắp ngừng ${stopDate} · còn 90 ngày`).waitFor();
     await warning.getByText(/Dịch vụ ngừng cung cấp: tìm dịch vụ thay thế/).waitFor();
+    // The service by the name people know it by, with its version; its path small beside it, as lists name it.
+    await warning.getByText(/^Tra cứu công dân 1\.0\s+dancu\/1\.0$/).waitFor();
     assert.equal(
       await warning.getByRole('link', { name: 'Thông báo công khai' }).getAttribute('href'),
       `/portal/notices/${noticeId}`,
@@ -487,6 +489,7 @@ describe('the agency workspace in Chromium', () => {
       .filter({ has: consumer.getByRole('heading', { name: 'Đăng ký đã được cấp' }) })
       .getByRole('row', { name: /Hệ thống Hộ tịch/ });
     await granted.getByTestId('ending-tag').getByText(`Sắp ngừng ${stopDate} · còn 90 ngày`).waitFor();
+    await granted.getByText(/^Tra cứu công dân 1\.0\s+dancu\/1\.0$/).waitFor();
     await checkScreen(consumer, 'agency-subscription-ending');
     // One entry for its subscriptions: the registry's twin is not in its menu, and its address leads here.
     const nav = consumer.getByRole('navigation', { name: 'Danh mục chức năng' });

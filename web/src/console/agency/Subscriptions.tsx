@@ -22,7 +22,7 @@ import { formatDateTime } from '../../shared/time.ts';
 import { CancelSubscriptionButton } from '../components/cancel-subscription.tsx';
 import { EndingSummary } from '../components/ending.tsx';
 import { ProblemAlert, SearchBox } from '../components/page.tsx';
-import { RegistryName } from '../components/registry-names.tsx';
+import { RegistryName, ServiceVersionName } from '../components/registry-names.tsx';
 import { ConsumerSecretModal, type OneTimeSecret } from '../components/secret-once.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { useOrganizationId, useOwnSystems } from './common.tsx';
@@ -110,7 +110,7 @@ export function AgencySubscriptions() {
       </Typography.Title>
       <FindService onRequest={setRequesting} />
       <MyRequests organizationId={organizationId} refreshKey={version} onSecret={setSecret} />
-      <GrantedSubscriptions organizationId={organizationId} refreshKey={version} />
+      <GrantedSubscriptions refreshKey={version} />
       <RequestModal
         service={requesting}
         onDone={(sent) => {
@@ -363,7 +363,9 @@ function MyRequests({
         columns={[
           {
             title: t('Dịch vụ', 'Service'),
-            render: (_, r) => `${r.serviceName} ${r.version}`,
+            render: (_, r) => (
+              <ServiceVersionName serviceName={r.serviceName} context={r.context} version={r.version} />
+            ),
           },
           { title: t('Hệ thống khai thác', 'Consumer system'), dataIndex: 'systemName' },
           {
@@ -515,28 +517,17 @@ function CompleteModal({
 }
 
 /**
- * The subscriptions the API shows this organization: its own systems' (as consumer) and others' of its services
- * (as provider). A subscription carries ids only; the names come from the organization's systems and requests.
- */
-/**
  * The subscriptions granted, both sides: ours to other agencies' services, and theirs to ours. Each to a version or a
  * service announced to end says so with its date and what to do (R-18, R-21); ours can be cancelled here (R-21: the
  * keys are revoked at once). `?subscription=sub_…` (the home's warning links) shows that one.
  */
-function GrantedSubscriptions({
-  organizationId,
-  refreshKey,
-}: {
-  organizationId: string;
-  refreshKey: number;
-}) {
+function GrantedSubscriptions({ refreshKey }: { refreshKey: number }) {
   const t = useT();
   const { message } = App.useApp();
   const stateName = useStateName();
   const { systems } = useOwnSystems();
   const [params, setParams] = useSearchParams();
   const only = params.get('subscription');
-  const [services, setServices] = useState<Map<string, string>>(new Map());
   const list = useServerList<Subscription>((request) => api.call('listSubscriptions', { query: request }));
   const { reload, search } = list;
   useEffect(() => {
@@ -544,15 +535,6 @@ function GrantedSubscriptions({
   }, [refreshKey, reload]);
   // The API searches subscriptions by their id too: one subscription named in the address is that search.
   useEffect(() => search(only ?? ''), [only, search]);
-  useEffect(() => {
-    void refreshKey;
-    api
-      .call('listSubscriptionRequests', { query: { organizationId } })
-      .then((answer) =>
-        setServices(new Map(answer.items.map((r) => [r.versionId, `${r.serviceName} ${r.version}`]))),
-      )
-      .catch(() => setServices(new Map()));
-  }, [organizationId, refreshKey]);
   const ours = (systemId: string) => systems.some((s) => s.id === systemId);
   // Another organization's system is not ours to read, and says only that; the platform's sandbox test client is
   // readable by all and reads by its name ("Thử nghiệm sandbox của nền tảng").
@@ -596,10 +578,9 @@ function GrantedSubscriptions({
           {
             title: t('Dịch vụ', 'Service'),
             dataIndex: 'versionId',
-            // Another organization's subscription to one of our versions (the platform's sandbox tries too) has no
-            // request of ours to name it: the version names itself ("hotich/1.0"), never as its bare ver_… id.
-            render: (versionId: string) =>
-              services.get(versionId) ?? <RegistryName kind="version" id={versionId} link={false} />,
+            // Ours and others' to our versions (the platform's sandbox tries too) alike: the service's name and
+            // version, its path beside it, never the bare ver_… id.
+            render: (versionId: string) => <RegistryName kind="version" id={versionId} link={false} />,
           },
           {
             title: t('Hệ thống khai thác', 'Consumer system'),
