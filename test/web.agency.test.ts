@@ -555,6 +555,128 @@ describe('the agency workspace in Chromium', () => {
     await consumer.context().close();
   });
 
+  test('the consumer moves a subscription whose version is retired to the newer one in one step, filled in from it', async () => {
+    // Its own service, so that the other tests' decommission of dancu has no part here.
+    const { registry } = web.platform;
+    const env = {
+      registry,
+      lifecycle: web.platform.lifecycle,
+      gatewayUrl: web.gatewayUrl,
+      recorder: web.platform.recorder,
+      snapshots: web.platform.snapshots,
+    };
+    const service = await registry.createService(
+      {
+        context: 'cutru',
+        name: 'Tra cứu cư trú',
+        providerSystemId,
+        description: FULL_DESCRIPTION,
+      },
+      'test',
+    );
+    const upstreams = { sandbox: `${upstream.url}/sandbox/cutru`, production: `${upstream.url}/api/cutru` };
+    const resources = [{ method: 'GET', path: '/noicutru/{soDinhDanh}' }];
+    const v1 = await registry.createVersion(service.id, { version: '1.0', upstreams, resources }, 'test');
+    await publishThroughSandbox(env, v1.id);
+    // The consumer's subscription to 1.0 came from its request: the move starts from that request's terms.
+    const session = await new ApiClient(web.adminUrl, null).call('login', {
+      body: { username: 'tu-phap', password: AGENCY_PASSWORD },
+      auth: false,
+    });
+    const agency = new ApiClient(web.adminUrl, session.token);
+    const first = await agency.call('createSubscriptionRequest', {
+      body: {
+        systemId: consumerSystemId,
+        versionId: v1.id,
+        application: 'Phần mềm hộ tịch điện tử',
+        purpose: 'Xác minh nơi cư trú khi đăng ký khai sinh',
+        frequencyPerDay: 1200,
+        frequencyPerMinute: 20,
+        timeOfUse: '07:00-17:30',
+        otherNotes: null,
+      },
+    });
+    await operator.call('approveSubscriptionRequestSandbox', { params: { id: first.id }, body: {} });
+    const v2 = await registry.createVersion(service.id, { version: '2.0', upstreams, resources }, 'test');
+    await publishThroughSandbox(env, v2.id);
+    assert.equal((await registry.getVersion(v1.id)).status, 'deprecated');
+
+    const page = await signIn('tu-phap');
+    const item = page
+      .getByTestId('ending-subscriptions')
+      .getByRole('listitem')
+      .filter({ hasText: 'Tra cứu cư trú 1.0' });
+    await item.getByText('Phiên bản này ngừng hoạt động: đề nghị khai thác phiên bản 2.0').waitFor();
+    await checkScreen(page, 'agency-home-move');
+    await item.getByRole('link', { name: 'Chuyển sang phiên bản 2.0' }).click();
+
+    // The request form, filled in: the same system, version 2.0, the terms of the request 1.0 was granted on.
+    const dialog = page.getByRole('dialog', { name: 'Đăng ký khai thác: Tra cứu cư trú' });
+    await dialog
+      .getByTestId('moving-from')
+      .getByText(
+        /^Chuyển đăng ký Tra cứu cư trú 1\.0\s*cutru\/1\.0 · Sandbox sang phiên bản 2\.0 trước \d\d\/\d\d\/\d{4}\./,
+      )
+      .waitFor();
+    await dialog
+      .locator('.ant-select', { has: page.getByLabel('Hệ thống khai thác') })
+      .getByText('Hệ thống Hộ tịch')
+      .waitFor();
+    await dialog
+      .locator('.ant-select', { has: page.getByLabel('Phiên bản dịch vụ') })
+      .getByText('2.0 (REST)')
+      .waitFor();
+    assert.equal(await dialog.getByLabel('Ứng dụng khai thác').inputValue(), 'Phần mềm hộ tịch điện tử');
+    assert.equal(
+      await dialog.getByLabel('Mục đích khai thác').inputValue(),
+      'Xác minh nơi cư trú khi đăng ký khai sinh',
+    );
+    assert.equal(await dialog.getByLabel('Tần suất khai thác (lượt/ngày)').inputValue(), '1200');
+    assert.equal(await dialog.getByLabel('Thời gian khai thác').inputValue(), '07:00-17:30');
+    await checkScreen(page, 'agency-move-request');
+    const sent = page.waitForResponse(
+      (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/subscription-requests',
+    );
+    await dialog.getByRole('button', { name: 'Gửi đề nghị' }).click();
+    const answer = await sent;
+    assert.equal(answer.status(), 201);
+    const moved = (await answer.json()) as {
+      id: string;
+      systemId: string;
+      versionId: string;
+      frequencyPerMinute: number;
+    };
+    assert.deepEqual(
+      { systemId: moved.systemId, versionId: moved.versionId, frequencyPerMinute: moved.frequencyPerMinute },
+      { systemId: consumerSystemId, versionId: v2.id, frequencyPerMinute: 20 },
+    );
+    await page.getByText('Đã gửi đề nghị khai thác').waitFor();
+    assert.equal(
+      new URL(page.url()).searchParams.get('move'),
+      null,
+      'the form is not opened again on reload',
+    );
+
+    // Asked for: the home says so instead of offering a second request (the platform would refuse it).
+    await page.goto('/agency');
+    const standing = item.getByTestId('move-standing');
+    await standing.getByText('Đã đề nghị khai thác phiên bản 2.0:').waitFor();
+    await standing.getByText('Đã gửi, chờ xét duyệt').waitFor();
+    assert.equal(await item.getByRole('link', { name: 'Chuyển sang phiên bản 2.0' }).count(), 0);
+    // Granted in the sandbox, where 1.0 is used: the system uses 2.0 there.
+    await operator.call('approveSubscriptionRequestSandbox', { params: { id: moved.id }, body: {} });
+    await page.reload();
+    await standing.getByText('Hệ thống đã đăng ký phiên bản 2.0 (Sandbox).').waitFor();
+    // The granted subscriptions list says the same beside the ending of 1.0.
+    await page.goto('/agency-subscriptions');
+    const granted = page
+      .locator('.ant-card')
+      .filter({ has: page.getByRole('heading', { name: 'Đăng ký đã được cấp' }) })
+      .getByRole('row', { name: /Tra cứu cư trú 1\.0/ });
+    await granted.getByText('Hệ thống đã đăng ký phiên bản 2.0 (Sandbox).').waitFor();
+    await page.context().close();
+  });
+
   test("the provider reads the platform's sandbox tester by its name in English, never a bare 000.00.00.Z00", async () => {
     // A sandbox try of the provider's version, as the operator makes one: the caller is the platform's tester.
     const tryAnswer = await operator.call('trySandboxCall', {

@@ -15,6 +15,7 @@ import { ProblemAlert, READABLE_LABEL } from '../components/page.tsx';
 import { RegistryName } from '../components/registry-names.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { type OwnSystem, useOrganizationId } from './common.tsx';
+import { MoveToReplacement } from './move-to-replacement.tsx';
 
 type Organization = OperationResponse<'getOrganization'>;
 type Dashboard = OperationResponse<'getDashboard'>;
@@ -63,7 +64,8 @@ type EndingSubscription = Subscription & { ending: NonNullable<Subscription['end
 
 /**
  * The services this organization's systems use that are going away (R-18 sunset, R-21 decommission), soonest
- * first, each with its date, what to do, its subscription and the public notice; nothing when there are none. A
+ * first, each with its date, what to do (the step to the newer version when there is one), its subscription and the
+ * public notice; nothing when there are none. A
  * cancelled decommission is gone from the API's answer, so from here, at once. Revoked subscriptions are no longer
  * used, so they are not warned about.
  */
@@ -115,6 +117,7 @@ function EndingSubscriptionsCard({ organizationId }: { organizationId: string })
                 {advice(s.ending)}
               </Typography.Text>
               <Space wrap>
+                <MoveToReplacement subscription={s} />
                 <Link to={`/agency-subscriptions?subscription=${encodeURIComponent(s.id)}`}>
                   {t('Xem đăng ký', 'Open the subscription')}
                 </Link>
