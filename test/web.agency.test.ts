@@ -677,6 +677,53 @@ describe('the agency workspace in Chromium', () => {
     await page.context().close();
   });
 
+  test("a dialog shows the API's refusal as every screen does: its text, its code linked to the page that explains it", async () => {
+    const service = await web.platform.registry.createService(
+      { context: 'thuedat', name: 'Tra cứu thuế đất', providerSystemId, description: FULL_DESCRIPTION },
+      'test',
+    );
+    const page = await signIn('cong-an');
+    await page.goto(`/agency-services/${service.id}`);
+    const section = page
+      .locator('.ant-card')
+      .filter({ has: page.getByRole('heading', { name: 'Ngừng cung cấp dịch vụ (R-21)' }) });
+
+    // Announcing the end too early: the refusal in the dialog, with its code and where the code is explained.
+    await section.getByRole('button', { name: 'Ngừng dịch vụ' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Ngừng dịch vụ Tra cứu thuế đất' });
+    await pickDateTime(page, 'Ngày ngừng (giờ Việt Nam)', vietnamIn(30 * DAY).typed);
+    await dialog.getByLabel('Lý do').fill('Hợp nhất vào dịch vụ thuế chung');
+    await dialog.getByRole('button', { name: 'Ngừng dịch vụ' }).click();
+    const refused = dialog.getByRole('alert');
+    await refused
+      .getByText(/^Phải thông báo ngừng dịch vụ trước ít nhất 60 ngày \/ A decommission/)
+      .waitFor();
+    await refused.getByTestId('problem-reference').getByText('Mã lỗi: CP_DECOMMISSION_TOO_EARLY').waitFor();
+    assert.equal(
+      await refused.getByRole('link', { name: 'CP_DECOMMISSION_TOO_EARLY' }).getAttribute('href'),
+      '/portal/errors/CP_DECOMMISSION_TOO_EARLY',
+    );
+    await checkScreen(page, 'agency-dialog-problem');
+    await pickDateTime(page, 'Ngày ngừng (giờ Việt Nam)', vietnamIn(90 * DAY).typed);
+    await dialog.getByRole('button', { name: 'Ngừng dịch vụ' }).click();
+    await page.getByText('Đã thông báo ngừng dịch vụ').waitFor();
+
+    // Cancelling an end the operator cancelled meanwhile: the cancel dialog shows its refusal the same way.
+    await section.getByRole('button', { name: 'Huỷ lịch ngừng' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Huỷ lịch ngừng dịch vụ Tra cứu thuế đất' });
+    await confirm.getByText(/Dịch vụ sẽ tiếp tục được cung cấp sau/).waitFor();
+    await operator.call('cancelServiceDecommission', { params: { id: service.id }, body: {} });
+    await confirm.getByRole('button', { name: 'Huỷ lịch ngừng' }).click();
+    const stale = confirm.getByRole('alert');
+    await stale.getByText(/^Lịch ngừng cung cấp dịch vụ đã được huỷ trước đó \//).waitFor();
+    await stale.getByTestId('problem-reference').getByText('Mã lỗi: CP_DECOMMISSION_CANCELLED').waitFor();
+    assert.equal(
+      await stale.getByRole('link', { name: 'CP_DECOMMISSION_CANCELLED' }).getAttribute('href'),
+      '/portal/errors/CP_DECOMMISSION_CANCELLED',
+    );
+    await page.context().close();
+  });
+
   test("the provider reads the platform's sandbox tester by its name in English, never a bare 000.00.00.Z00", async () => {
     // A sandbox try of the provider's version, as the operator makes one: the caller is the platform's tester.
     const tryAnswer = await operator.call('trySandboxCall', {

@@ -3,7 +3,7 @@ import { App, Button, Card, Col, Descriptions, Form, Input, List, Row, Space, Ty
 import { init } from 'echarts';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { Figure } from '../../shared/Figure.tsx';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
@@ -439,7 +439,7 @@ function TrafficCard() {
       title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Lưu lượng 7 ngày qua', 'Traffic, last 7 days')}</h2>}
       extra={<Link to="/transactions">{t('Xem giao dịch', 'View transactions')}</Link>}
     >
-      {error ? <Typography.Text type="danger">{problemText(error, t)}</Typography.Text> : null}
+      <ProblemAlert error={error} />
       {dashboard ? (
         <Space size="large" style={{ marginBottom: 8 }}>
           <Figure title={t('Lượt gọi', 'Calls')} value={dashboard.traffic.calls} />

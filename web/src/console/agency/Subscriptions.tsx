@@ -14,7 +14,7 @@ import {
 } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { ApiError, api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { ApiError, api, type OperationResponse } from '../../shared/api.ts';
 import { type Translate, useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag, useStateName } from '../../shared/tags.tsx';
@@ -672,13 +672,16 @@ function GrantedSubscriptions({ refreshKey }: { refreshKey: number }) {
         )}
       />
     );
+  // A refusal stays above the list with its code (ProblemAlert), not in a toast gone in three seconds.
+  const [error, setError] = useState<unknown>(null);
   const cancel = async (subscription: Subscription) => {
+    setError(null);
     try {
       await api.call('cancelSubscription', { params: { id: subscription.id }, body: {} });
       message.success(t('Đã huỷ đăng ký', 'Subscription cancelled'));
       reload();
     } catch (err) {
-      message.error(problemText(err, t));
+      setError(err);
     }
   };
   return (
@@ -692,6 +695,7 @@ function GrantedSubscriptions({ refreshKey }: { refreshKey: number }) {
         ) : null
       }
     >
+      <ProblemAlert error={error} />
       <ServerTable<Subscription>
         list={list}
         emptyText={t('Chưa có đăng ký nào', 'No subscription yet')}
