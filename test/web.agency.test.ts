@@ -475,6 +475,8 @@ describe('the agency workspace in Chromium', () => {
     await warning.getByRole('heading', { name: 'Dịch vụ bạn đang dùng sắp ngừng' }).waitFor();
     await warning.getByText(`Sắp ngừng ${stopDate} · còn 90 ngày`).waitFor();
     await warning.getByText(/Dịch vụ ngừng cung cấp: tìm dịch vụ thay thế/).waitFor();
+    // The service by the name people know it by, with its version; its path small beside it, as lists name it.
+    await warning.getByText(/^Tra cứu công dân 1\.0\s+dancu\/1\.0$/).waitFor();
     assert.equal(
       await warning.getByRole('link', { name: 'Thông báo công khai' }).getAttribute('href'),
       `/portal/notices/${noticeId}`,
@@ -487,6 +489,7 @@ describe('the agency workspace in Chromium', () => {
       .filter({ has: consumer.getByRole('heading', { name: 'Đăng ký đã được cấp' }) })
       .getByRole('row', { name: /Hệ thống Hộ tịch/ });
     await granted.getByTestId('ending-tag').getByText(`Sắp ngừng ${stopDate} · còn 90 ngày`).waitFor();
+    await granted.getByText(/^Tra cứu công dân 1\.0\s+dancu\/1\.0$/).waitFor();
     await checkScreen(consumer, 'agency-subscription-ending');
     // One entry for its subscriptions: the registry's twin is not in its menu, and its address leads here.
     const nav = consumer.getByRole('navigation', { name: 'Danh mục chức năng' });
@@ -550,6 +553,175 @@ describe('the agency workspace in Chromium', () => {
     );
     await granted.getByRole('button', { name: 'Huỷ đăng ký' }).waitFor({ state: 'detached' });
     await consumer.context().close();
+  });
+
+  test('the consumer moves a subscription whose version is retired to the newer one in one step, filled in from it', async () => {
+    // Its own service, so that the other tests' decommission of dancu has no part here.
+    const { registry } = web.platform;
+    const env = {
+      registry,
+      lifecycle: web.platform.lifecycle,
+      gatewayUrl: web.gatewayUrl,
+      recorder: web.platform.recorder,
+      snapshots: web.platform.snapshots,
+    };
+    const service = await registry.createService(
+      {
+        context: 'cutru',
+        name: 'Tra cứu cư trú',
+        providerSystemId,
+        description: FULL_DESCRIPTION,
+      },
+      'test',
+    );
+    const upstreams = { sandbox: `${upstream.url}/sandbox/cutru`, production: `${upstream.url}/api/cutru` };
+    const resources = [{ method: 'GET', path: '/noicutru/{soDinhDanh}' }];
+    const v1 = await registry.createVersion(service.id, { version: '1.0', upstreams, resources }, 'test');
+    await publishThroughSandbox(env, v1.id);
+    // The consumer's subscription to 1.0 came from its request: the move starts from that request's terms.
+    const session = await new ApiClient(web.adminUrl, null).call('login', {
+      body: { username: 'tu-phap', password: AGENCY_PASSWORD },
+      auth: false,
+    });
+    const agency = new ApiClient(web.adminUrl, session.token);
+    const first = await agency.call('createSubscriptionRequest', {
+      body: {
+        systemId: consumerSystemId,
+        versionId: v1.id,
+        application: 'Phần mềm hộ tịch điện tử',
+        purpose: 'Xác minh nơi cư trú khi đăng ký khai sinh',
+        frequencyPerDay: 1200,
+        frequencyPerMinute: 20,
+        timeOfUse: '07:00-17:30',
+        otherNotes: null,
+      },
+    });
+    await operator.call('approveSubscriptionRequestSandbox', { params: { id: first.id }, body: {} });
+    const v2 = await registry.createVersion(service.id, { version: '2.0', upstreams, resources }, 'test');
+    await publishThroughSandbox(env, v2.id);
+    assert.equal((await registry.getVersion(v1.id)).status, 'deprecated');
+
+    const page = await signIn('tu-phap');
+    const item = page
+      .getByTestId('ending-subscriptions')
+      .getByRole('listitem')
+      .filter({ hasText: 'Tra cứu cư trú 1.0' });
+    await item.getByText('Phiên bản này ngừng hoạt động: đề nghị khai thác phiên bản 2.0').waitFor();
+    await checkScreen(page, 'agency-home-move');
+    await item.getByRole('link', { name: 'Chuyển sang phiên bản 2.0' }).click();
+
+    // The request form, filled in: the same system, version 2.0, the terms of the request 1.0 was granted on.
+    const dialog = page.getByRole('dialog', { name: 'Đăng ký khai thác: Tra cứu cư trú' });
+    await dialog
+      .getByTestId('moving-from')
+      .getByText(
+        /^Chuyển đăng ký Tra cứu cư trú 1\.0\s*cutru\/1\.0 · Sandbox sang phiên bản 2\.0 trước \d\d\/\d\d\/\d{4}\./,
+      )
+      .waitFor();
+    await dialog
+      .locator('.ant-select', { has: page.getByLabel('Hệ thống khai thác') })
+      .getByText('Hệ thống Hộ tịch')
+      .waitFor();
+    await dialog
+      .locator('.ant-select', { has: page.getByLabel('Phiên bản dịch vụ') })
+      .getByText('2.0 (REST)')
+      .waitFor();
+    assert.equal(await dialog.getByLabel('Ứng dụng khai thác').inputValue(), 'Phần mềm hộ tịch điện tử');
+    assert.equal(
+      await dialog.getByLabel('Mục đích khai thác').inputValue(),
+      'Xác minh nơi cư trú khi đăng ký khai sinh',
+    );
+    assert.equal(await dialog.getByLabel('Tần suất khai thác (lượt/ngày)').inputValue(), '1200');
+    assert.equal(await dialog.getByLabel('Thời gian khai thác').inputValue(), '07:00-17:30');
+    await checkScreen(page, 'agency-move-request');
+    const sent = page.waitForResponse(
+      (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/subscription-requests',
+    );
+    await dialog.getByRole('button', { name: 'Gửi đề nghị' }).click();
+    const answer = await sent;
+    assert.equal(answer.status(), 201);
+    const moved = (await answer.json()) as {
+      id: string;
+      systemId: string;
+      versionId: string;
+      frequencyPerMinute: number;
+    };
+    assert.deepEqual(
+      { systemId: moved.systemId, versionId: moved.versionId, frequencyPerMinute: moved.frequencyPerMinute },
+      { systemId: consumerSystemId, versionId: v2.id, frequencyPerMinute: 20 },
+    );
+    await page.getByText('Đã gửi đề nghị khai thác').waitFor();
+    assert.equal(
+      new URL(page.url()).searchParams.get('move'),
+      null,
+      'the form is not opened again on reload',
+    );
+
+    // Asked for: the home says so instead of offering a second request (the platform would refuse it).
+    await page.goto('/agency');
+    const standing = item.getByTestId('move-standing');
+    await standing.getByText('Đã đề nghị khai thác phiên bản 2.0:').waitFor();
+    await standing.getByText('Đã gửi, chờ xét duyệt').waitFor();
+    assert.equal(await item.getByRole('link', { name: 'Chuyển sang phiên bản 2.0' }).count(), 0);
+    // Granted in the sandbox, where 1.0 is used: the system uses 2.0 there.
+    await operator.call('approveSubscriptionRequestSandbox', { params: { id: moved.id }, body: {} });
+    await page.reload();
+    await standing.getByText('Hệ thống đã đăng ký phiên bản 2.0 (Sandbox).').waitFor();
+    // The granted subscriptions list says the same beside the ending of 1.0.
+    await page.goto('/agency-subscriptions');
+    const granted = page
+      .locator('.ant-card')
+      .filter({ has: page.getByRole('heading', { name: 'Đăng ký đã được cấp' }) })
+      .getByRole('row', { name: /Tra cứu cư trú 1\.0/ });
+    await granted.getByText('Hệ thống đã đăng ký phiên bản 2.0 (Sandbox).').waitFor();
+    await page.context().close();
+  });
+
+  test("a dialog shows the API's refusal as every screen does: its text, its code linked to the page that explains it", async () => {
+    const service = await web.platform.registry.createService(
+      { context: 'thuedat', name: 'Tra cứu thuế đất', providerSystemId, description: FULL_DESCRIPTION },
+      'test',
+    );
+    const page = await signIn('cong-an');
+    await page.goto(`/agency-services/${service.id}`);
+    const section = page
+      .locator('.ant-card')
+      .filter({ has: page.getByRole('heading', { name: 'Ngừng cung cấp dịch vụ (R-21)' }) });
+
+    // Announcing the end too early: the refusal in the dialog, with its code and where the code is explained.
+    await section.getByRole('button', { name: 'Ngừng dịch vụ' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Ngừng dịch vụ Tra cứu thuế đất' });
+    await pickDateTime(page, 'Ngày ngừng (giờ Việt Nam)', vietnamIn(30 * DAY).typed);
+    await dialog.getByLabel('Lý do').fill('Hợp nhất vào dịch vụ thuế chung');
+    await dialog.getByRole('button', { name: 'Ngừng dịch vụ' }).click();
+    const refused = dialog.getByRole('alert');
+    await refused
+      .getByText(/^Phải thông báo ngừng dịch vụ trước ít nhất 60 ngày \/ A decommission/)
+      .waitFor();
+    await refused.getByTestId('problem-reference').getByText('Mã lỗi: CP_DECOMMISSION_TOO_EARLY').waitFor();
+    assert.equal(
+      await refused.getByRole('link', { name: 'CP_DECOMMISSION_TOO_EARLY' }).getAttribute('href'),
+      '/portal/errors/CP_DECOMMISSION_TOO_EARLY',
+    );
+    await checkScreen(page, 'agency-dialog-problem');
+    await pickDateTime(page, 'Ngày ngừng (giờ Việt Nam)', vietnamIn(90 * DAY).typed);
+    await dialog.getByRole('button', { name: 'Ngừng dịch vụ' }).click();
+    await page.getByText('Đã thông báo ngừng dịch vụ').waitFor();
+
+    // Cancelling an end the operator cancelled meanwhile: the cancel dialog shows its refusal the same way.
+    await section.getByRole('button', { name: 'Huỷ lịch ngừng' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Huỷ lịch ngừng dịch vụ Tra cứu thuế đất' });
+    await confirm.getByText(/Dịch vụ sẽ tiếp tục được cung cấp sau/).waitFor();
+    await operator.call('cancelServiceDecommission', { params: { id: service.id }, body: {} });
+    await confirm.getByRole('button', { name: 'Huỷ lịch ngừng' }).click();
+    const stale = confirm.getByRole('alert');
+    await stale.getByText(/^Lịch ngừng cung cấp dịch vụ đã được huỷ trước đó \//).waitFor();
+    await stale.getByTestId('problem-reference').getByText('Mã lỗi: CP_DECOMMISSION_CANCELLED').waitFor();
+    assert.equal(
+      await stale.getByRole('link', { name: 'CP_DECOMMISSION_CANCELLED' }).getAttribute('href'),
+      '/portal/errors/CP_DECOMMISSION_CANCELLED',
+    );
+    await page.context().close();
   });
 
   test("the provider reads the platform's sandbox tester by its name in English, never a bare 000.00.00.Z00", async () => {

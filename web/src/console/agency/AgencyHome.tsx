@@ -3,7 +3,7 @@ import { App, Button, Card, Col, Descriptions, Form, Input, List, Row, Space, Ty
 import { init } from 'echarts';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { Figure } from '../../shared/Figure.tsx';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
@@ -15,6 +15,7 @@ import { ProblemAlert, READABLE_LABEL } from '../components/page.tsx';
 import { RegistryName } from '../components/registry-names.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { type OwnSystem, useOrganizationId } from './common.tsx';
+import { MoveToReplacement } from './move-to-replacement.tsx';
 
 type Organization = OperationResponse<'getOrganization'>;
 type Dashboard = OperationResponse<'getDashboard'>;
@@ -63,7 +64,8 @@ type EndingSubscription = Subscription & { ending: NonNullable<Subscription['end
 
 /**
  * The services this organization's systems use that are going away (R-18 sunset, R-21 decommission), soonest
- * first, each with its date, what to do, its subscription and the public notice; nothing when there are none. A
+ * first, each with its date, what to do (the step to the newer version when there is one), its subscription and the
+ * public notice; nothing when there are none. A
  * cancelled decommission is gone from the API's answer, so from here, at once. Revoked subscriptions are no longer
  * used, so they are not warned about.
  */
@@ -115,6 +117,7 @@ function EndingSubscriptionsCard({ organizationId }: { organizationId: string })
                 {advice(s.ending)}
               </Typography.Text>
               <Space wrap>
+                <MoveToReplacement subscription={s} />
                 <Link to={`/agency-subscriptions?subscription=${encodeURIComponent(s.id)}`}>
                   {t('Xem đăng ký', 'Open the subscription')}
                 </Link>
@@ -436,7 +439,7 @@ function TrafficCard() {
       title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('Lưu lượng 7 ngày qua', 'Traffic, last 7 days')}</h2>}
       extra={<Link to="/transactions">{t('Xem giao dịch', 'View transactions')}</Link>}
     >
-      {error ? <Typography.Text type="danger">{problemText(error, t)}</Typography.Text> : null}
+      <ProblemAlert error={error} />
       {dashboard ? (
         <Space size="large" style={{ marginBottom: 8 }}>
           <Figure title={t('Lượt gọi', 'Calls')} value={dashboard.traffic.calls} />

@@ -8,6 +8,7 @@ import { useServerList } from '../../shared/server-list.ts';
 import { StateTag, useStateName } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { ProblemAlert } from '../components/page.tsx';
+import { ServiceVersionName } from '../components/registry-names.tsx';
 import { RotateWithOverlapModal } from '../components/rotate-modal.tsx';
 import { ConsumerSecretModal, type OneTimeSecret } from '../components/secret-once.tsx';
 import { ServerTable } from '../components/server-table.tsx';
@@ -239,8 +240,12 @@ function HowToCall({ credentials }: { credentials: Credential[] }) {
       <ProblemAlert error={error} />
       {guide ? (
         <Typography.Paragraph>
-          {guide.service.name} {guide.version.version} —{' '}
-          {t(guide.gateway.howToCall.vi, guide.gateway.howToCall.en)}
+          <ServiceVersionName
+            serviceName={guide.service.name}
+            context={guide.service.context}
+            version={guide.version.version}
+          />{' '}
+          — {t(guide.gateway.howToCall.vi, guide.gateway.howToCall.en)}
         </Typography.Paragraph>
       ) : null}
       <Typography.Paragraph type="secondary">

@@ -14,18 +14,19 @@ import {
 } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { ApiError, api, type OperationResponse, problemText } from '../../shared/api.ts';
-import { useT } from '../../shared/i18n.tsx';
+import { ApiError, api, type OperationResponse } from '../../shared/api.ts';
+import { type Translate, useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag, useStateName } from '../../shared/tags.tsx';
-import { formatDateTime } from '../../shared/time.ts';
+import { formatDate, formatDateTime } from '../../shared/time.ts';
 import { CancelSubscriptionButton } from '../components/cancel-subscription.tsx';
 import { EndingSummary } from '../components/ending.tsx';
 import { ProblemAlert, SearchBox } from '../components/page.tsx';
-import { RegistryName } from '../components/registry-names.tsx';
+import { RegistryName, ServiceVersionName } from '../components/registry-names.tsx';
 import { ConsumerSecretModal, type OneTimeSecret } from '../components/secret-once.tsx';
 import { ServerTable } from '../components/server-table.tsx';
 import { useOrganizationId, useOwnSystems } from './common.tsx';
+import { MoveToReplacement } from './move-to-replacement.tsx';
 
 type Service = OperationResponse<'listServices'>['items'][number];
 type Version = OperationResponse<'listServiceVersions'>['items'][number];
@@ -98,23 +99,60 @@ function RequestFieldsForm() {
 export function AgencySubscriptions() {
   const t = useT();
   const organizationId = useOrganizationId();
-  const [requesting, setRequesting] = useState<Service | null>(null);
+  const [requesting, setRequesting] = useState<RequestTarget | null>(null);
+  // Each opening of the form starts afresh (a fresh form, its initial values those of what it opens on): what was typed
+  // into a form left without sending is not carried into the next.
+  const [openings, setOpenings] = useState(0);
+  const openRequest = (target: RequestTarget) => {
+    setOpenings((n) => n + 1);
+    setRequesting(target);
+  };
   const [secret, setSecret] = useState<OneTimeSecret | null>(null);
   const [version, setVersion] = useState(0);
   const refresh = () => setVersion((v) => v + 1);
+  const [params, setParams] = useSearchParams();
+  const move = params.get('move');
+  const [moveError, setMoveError] = useState<unknown>(null);
+
+  // `?move=sub_…` ("Chuyển sang phiên bản X" where a subscription is ending): the request form, filled in to move it.
+  useEffect(() => {
+    setMoveError(null);
+    if (!move) return;
+    let live = true;
+    movingTarget(move, organizationId, t)
+      .then((target) => {
+        if (!live) return;
+        setOpenings((n) => n + 1);
+        setRequesting(target);
+      })
+      .catch((err) => live && setMoveError(err));
+    return () => {
+      live = false;
+    };
+  }, [move, organizationId, t]);
 
   return (
     <Space orientation="vertical" size="large" style={{ width: '100%' }}>
       <Typography.Title level={1} style={{ fontSize: 24 }}>
         {t('Đề nghị khai thác dịch vụ', 'Subscription requests')}
       </Typography.Title>
-      <FindService onRequest={setRequesting} />
+      <ProblemAlert error={moveError} />
+      <FindService onRequest={(service) => openRequest({ service, moving: null })} />
       <MyRequests organizationId={organizationId} refreshKey={version} onSecret={setSecret} />
-      <GrantedSubscriptions organizationId={organizationId} refreshKey={version} />
+      <GrantedSubscriptions refreshKey={version} />
       <RequestModal
-        service={requesting}
+        key={openings}
+        target={requesting}
         onDone={(sent) => {
           setRequesting(null);
+          if (move)
+            setParams(
+              (current) => {
+                current.delete('move');
+                return current;
+              },
+              { replace: true },
+            );
           if (sent) refresh();
         }}
       />
@@ -127,6 +165,61 @@ export function AgencySubscriptions() {
       />
     </Space>
   );
+}
+
+/** What the request form opens on: a service the agency picked, or a subscription to move to its replacement. */
+interface RequestTarget {
+  service: Pick<Service, 'id' | 'name'>;
+  moving: Moving | null;
+}
+
+/** A subscription ending (R-18) and what its move starts from: its system, the replacement, its terms. */
+interface Moving {
+  from: Subscription;
+  versionId: string;
+  fields: Partial<RequestFields>;
+}
+
+/**
+ * Reads what moving subscription `id` takes: the replacement version its ending names, that version's service, and the
+ * terms to start from — those of the request the subscription was granted on, else the subscription's own quotas
+ * and time of use (one the operator made directly has no request).
+ */
+async function movingTarget(id: string, organizationId: string, t: Translate): Promise<RequestTarget> {
+  const from = await api.call('getSubscription', { params: { id } });
+  const versionId = from.ending?.replacementVersionId;
+  if (!versionId)
+    throw new Error(
+      t(
+        'Đăng ký này không có phiên bản mới hơn để chuyển sang.',
+        'This subscription has no newer version to move to.',
+      ),
+    );
+  const version = await api.call('getVersion', { params: { id: versionId } });
+  const [service, requests] = await Promise.all([
+    api.call('getService', { params: { id: version.serviceId } }),
+    api.call('listSubscriptionRequests', {
+      query: { organizationId, systemId: from.systemId, versionId: from.versionId },
+    }),
+  ]);
+  const granted = requests.items.find(
+    (r) => r.sandboxSubscriptionId === from.id || r.productionSubscriptionId === from.id,
+  );
+  const fields: Partial<RequestFields> = granted
+    ? {
+        application: granted.application,
+        purpose: granted.purpose,
+        frequencyPerDay: granted.frequencyPerDay,
+        frequencyPerMinute: granted.frequencyPerMinute,
+        timeOfUse: granted.timeOfUse ?? '',
+        otherNotes: granted.otherNotes ?? '',
+      }
+    : {
+        frequencyPerDay: from.quotaPerDay ?? undefined,
+        frequencyPerMinute: from.quotaPerMinute,
+        timeOfUse: from.timeOfUse ?? '',
+      };
+  return { service: { id: service.id, name: service.name }, moving: { from, versionId, fields } };
 }
 
 function FindService({ onRequest }: { onRequest: (service: Service) => void }) {
@@ -176,8 +269,11 @@ function FindService({ onRequest }: { onRequest: (service: Service) => void }) {
   );
 }
 
-function RequestModal({ service, onDone }: { service: Service | null; onDone: (sent: boolean) => void }) {
+function RequestModal({ target, onDone }: { target: RequestTarget | null; onDone: (sent: boolean) => void }) {
   const t = useT();
+  const stateName = useStateName();
+  const service = target?.service ?? null;
+  const moving = target?.moving ?? null;
   const { message } = App.useApp();
   const [form] = Form.useForm();
   const { systems } = useOwnSystems((s) => s.isConsumer && s.status === 'active');
@@ -241,13 +337,39 @@ function RequestModal({ service, onDone }: { service: Service | null; onDone: (s
       destroyOnHidden
       width={640}
     >
+      {moving ? (
+        <Typography.Paragraph data-testid="moving-from">
+          {t('Chuyển đăng ký', 'Moving the subscription')}{' '}
+          <RegistryName kind="version" id={moving.from.versionId} link={false} /> ·{' '}
+          {stateName(moving.from.environment)}{' '}
+          {t(
+            `sang phiên bản ${moving.from.ending?.replacementVersion ?? ''}`,
+            `to version ${moving.from.ending?.replacementVersion ?? ''}`,
+          )}
+          {moving.from.ending
+            ? t(
+                ` trước ${formatDate(moving.from.ending.endsAt)}. Nội dung được điền sẵn theo đăng ký hiện tại; sửa nếu cần.`,
+                ` before ${formatDate(moving.from.ending.endsAt)}. The form starts from the current subscription; change what you need.`,
+              )
+            : null}
+        </Typography.Paragraph>
+      ) : null}
       <Typography.Paragraph type="secondary">
         {t(
           'Đề nghị được duyệt thử nghiệm (sandbox) trước; sau khi gọi thử thành công, cơ quan đề nghị khai thác chính thức.',
           'The request is approved for the sandbox first; after a successful test call, the agency asks for production.',
         )}
       </Typography.Paragraph>
-      <Form form={form} layout="vertical" onFinish={(v) => void send(v)}>
+      <Form
+        form={form}
+        layout="vertical"
+        onFinish={(v) => void send(v)}
+        initialValues={
+          moving
+            ? { systemId: moving.from.systemId, versionId: moving.versionId, ...moving.fields }
+            : undefined
+        }
+      >
         <Form.Item
           name="systemId"
           label={t('Hệ thống khai thác', 'Consumer system')}
@@ -363,7 +485,9 @@ function MyRequests({
         columns={[
           {
             title: t('Dịch vụ', 'Service'),
-            render: (_, r) => `${r.serviceName} ${r.version}`,
+            render: (_, r) => (
+              <ServiceVersionName serviceName={r.serviceName} context={r.context} version={r.version} />
+            ),
           },
           { title: t('Hệ thống khai thác', 'Consumer system'), dataIndex: 'systemName' },
           {
@@ -515,28 +639,17 @@ function CompleteModal({
 }
 
 /**
- * The subscriptions the API shows this organization: its own systems' (as consumer) and others' of its services
- * (as provider). A subscription carries ids only; the names come from the organization's systems and requests.
- */
-/**
  * The subscriptions granted, both sides: ours to other agencies' services, and theirs to ours. Each to a version or a
  * service announced to end says so with its date and what to do (R-18, R-21); ours can be cancelled here (R-21: the
  * keys are revoked at once). `?subscription=sub_…` (the home's warning links) shows that one.
  */
-function GrantedSubscriptions({
-  organizationId,
-  refreshKey,
-}: {
-  organizationId: string;
-  refreshKey: number;
-}) {
+function GrantedSubscriptions({ refreshKey }: { refreshKey: number }) {
   const t = useT();
   const { message } = App.useApp();
   const stateName = useStateName();
   const { systems } = useOwnSystems();
   const [params, setParams] = useSearchParams();
   const only = params.get('subscription');
-  const [services, setServices] = useState<Map<string, string>>(new Map());
   const list = useServerList<Subscription>((request) => api.call('listSubscriptions', { query: request }));
   const { reload, search } = list;
   useEffect(() => {
@@ -544,15 +657,6 @@ function GrantedSubscriptions({
   }, [refreshKey, reload]);
   // The API searches subscriptions by their id too: one subscription named in the address is that search.
   useEffect(() => search(only ?? ''), [only, search]);
-  useEffect(() => {
-    void refreshKey;
-    api
-      .call('listSubscriptionRequests', { query: { organizationId } })
-      .then((answer) =>
-        setServices(new Map(answer.items.map((r) => [r.versionId, `${r.serviceName} ${r.version}`]))),
-      )
-      .catch(() => setServices(new Map()));
-  }, [organizationId, refreshKey]);
   const ours = (systemId: string) => systems.some((s) => s.id === systemId);
   // Another organization's system is not ours to read, and says only that; the platform's sandbox test client is
   // readable by all and reads by its name ("Thử nghiệm sandbox của nền tảng").
@@ -568,13 +672,16 @@ function GrantedSubscriptions({
         )}
       />
     );
+  // A refusal stays above the list with its code (ProblemAlert), not in a toast gone in three seconds.
+  const [error, setError] = useState<unknown>(null);
   const cancel = async (subscription: Subscription) => {
+    setError(null);
     try {
       await api.call('cancelSubscription', { params: { id: subscription.id }, body: {} });
       message.success(t('Đã huỷ đăng ký', 'Subscription cancelled'));
       reload();
     } catch (err) {
-      message.error(problemText(err, t));
+      setError(err);
     }
   };
   return (
@@ -588,6 +695,7 @@ function GrantedSubscriptions({
         ) : null
       }
     >
+      <ProblemAlert error={error} />
       <ServerTable<Subscription>
         list={list}
         emptyText={t('Chưa có đăng ký nào', 'No subscription yet')}
@@ -596,10 +704,9 @@ function GrantedSubscriptions({
           {
             title: t('Dịch vụ', 'Service'),
             dataIndex: 'versionId',
-            // Another organization's subscription to one of our versions (the platform's sandbox tries too) has no
-            // request of ours to name it: the version names itself ("hotich/1.0"), never as its bare ver_… id.
-            render: (versionId: string) =>
-              services.get(versionId) ?? <RegistryName kind="version" id={versionId} link={false} />,
+            // Ours and others' to our versions (the platform's sandbox tries too) alike: the service's name and
+            // version, its path beside it, never the bare ver_… id.
+            render: (versionId: string) => <RegistryName kind="version" id={versionId} link={false} />,
           },
           {
             title: t('Hệ thống khai thác', 'Consumer system'),
@@ -619,7 +726,18 @@ function GrantedSubscriptions({
           {
             title: t('Ngừng cung cấp', 'Ending'),
             dataIndex: 'ending',
-            render: (ending: Subscription['ending']) => (ending ? <EndingSummary ending={ending} /> : '—'),
+            // Only the consumer moves its own subscription; the provider reads the same ending without the step.
+            render: (ending: Subscription['ending'], s: Subscription) =>
+              ending ? (
+                <EndingSummary
+                  ending={ending}
+                  action={
+                    ours(s.systemId) && s.status !== 'revoked' ? <MoveToReplacement subscription={s} /> : null
+                  }
+                />
+              ) : (
+                '—'
+              ),
           },
           {
             title: t('Hạn mức/ngày', 'Quota/day'),

@@ -1,7 +1,7 @@
-import { Alert, Form, Input, Modal, Typography } from 'antd';
+import { Form, Input, Modal, Typography } from 'antd';
 import { useState } from 'react';
-import { problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { ProblemAlert } from './page.tsx';
 
 /**
  * The confirmation before cancelling something already announced to the public (a maintenance window, a service's
@@ -24,7 +24,7 @@ export function CancelAnnouncementDialog({
   const t = useT();
   const [form] = Form.useForm<{ reason?: string }>();
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const submit = async () => {
     const { reason } = await form.validateFields();
     setBusy(true);
@@ -33,7 +33,7 @@ export function CancelAnnouncementDialog({
       await onConfirm(reason?.trim() || undefined);
       onClose(true);
     } catch (err) {
-      setError(problemText(err, t));
+      setError(err);
     } finally {
       setBusy(false);
     }
@@ -57,14 +57,7 @@ export function CancelAnnouncementDialog({
           <Input.TextArea rows={3} maxLength={2000} />
         </Form.Item>
       </Form>
-      {error && (
-        <Alert
-          type="error"
-          showIcon
-          role="alert"
-          message={<span style={{ whiteSpace: 'pre-line' }}>{error}</span>}
-        />
-      )}
+      <ProblemAlert error={error} />
     </Modal>
   );
 }

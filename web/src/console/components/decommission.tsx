@@ -1,10 +1,11 @@
-import { Alert, App, Form, Input, Modal } from 'antd';
+import { App, Form, Input, Modal } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { type Translate, useT } from '../../shared/i18n.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { CancelAnnouncementDialog } from './cancel-dialog.tsx';
+import { ProblemAlert } from './page.tsx';
 import { pickedVietnamTimeToIso, ReviewDateTimePicker } from './review-datetime.tsx';
 
 /**
@@ -44,7 +45,7 @@ export function DecommissionDialog({
   const { message } = App.useApp();
   const [form] = Form.useForm<{ at: Dayjs; reason: string }>();
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const submit = async () => {
     const { at, reason } = await form.validateFields();
     setBusy(true);
@@ -57,7 +58,7 @@ export function DecommissionDialog({
       message.success(t('Đã thông báo ngừng dịch vụ', 'Decommission announced'));
       onClose(true);
     } catch (err) {
-      setError(problemText(err, t));
+      setError(err);
     } finally {
       setBusy(false);
     }
@@ -92,14 +93,7 @@ export function DecommissionDialog({
           <Input.TextArea rows={3} maxLength={2000} />
         </Form.Item>
       </Form>
-      {error && (
-        <Alert
-          type="error"
-          showIcon
-          role="alert"
-          message={<span style={{ whiteSpace: 'pre-line' }}>{error}</span>}
-        />
-      )}
+      <ProblemAlert error={error} />
     </Modal>
   );
 }

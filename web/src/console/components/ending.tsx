@@ -1,4 +1,5 @@
 import { Space, Typography } from 'antd';
+import type { ReactNode } from 'react';
 import type { OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { ColourTag } from '../../shared/tags.tsx';
@@ -71,14 +72,18 @@ export function useEndingAdvice(): (ending: SubscriptionEnding) => string {
   };
 }
 
-/** The tag, what to do, and the public notice: a subscription's ending read in place. */
-export function EndingSummary({ ending }: { ending: SubscriptionEnding }) {
+/**
+ * The tag, what to do, and the public notice: a subscription's ending read in place; `action`, the step the reader
+ * may take about it (the consumer's move to the newer version).
+ */
+export function EndingSummary({ ending, action }: { ending: SubscriptionEnding; action?: ReactNode }) {
   const t = useT();
   const advice = useEndingAdvice();
   return (
     <Space orientation="vertical" size={2}>
       <EndingTag ending={ending} />
       <Typography.Text type="secondary">{advice(ending)}</Typography.Text>
+      {action}
       {ending.noticeId ? (
         <a href={noticeHref(ending.noticeId)} target="_blank" rel="noreferrer">
           {t('Thông báo công khai', 'Public notice')}

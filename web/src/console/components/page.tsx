@@ -1,7 +1,7 @@
 import { Alert, Empty, Input, Select, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import type { Role } from '../../../../src/api/contract/auth.ts';
-import { problemText } from '../../shared/api.ts';
+import { ApiError, problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useUser } from '../../shared/session.tsx';
 
@@ -40,18 +40,44 @@ export function SearchBox({
 }
 
 /**
- * A failed call as the API's problem text (already "Tiếng Việt / English"), announced to screen readers; `action`:
- * a button to the place the refusal names (a refusal for want of a sandbox call leads to "Cách gọi").
+ * A failed call, the one way every screen and dialog shows it: the API's problem text (its title already "Tiếng Việt
+ * / English", then its detail and the fields it names), announced to screen readers; beneath it the problem's code —
+ * linked to the platform's page that explains it (`/portal/errors/<code>`, docs/errors.md) — and its transaction id
+ * where it has one, what a person quotes to the operator. `action`: a button to the place the refusal names (a
+ * refusal for want of a sandbox call leads to "Cách gọi").
  */
 export function ProblemAlert({ error, action }: { error: unknown; action?: ReactNode }) {
   const t = useT();
   if (!error) return null;
+  const problem = error instanceof ApiError ? error.problem : null;
+  const code = typeof problem?.code === 'string' ? problem.code : null;
+  const transactionId = typeof problem?.['transactionId'] === 'string' ? problem['transactionId'] : null;
   return (
     <Alert
       type="error"
       showIcon
       role="alert"
       title={<span style={{ whiteSpace: 'pre-line' }}>{problemText(error, t)}</span>}
+      description={
+        code || transactionId ? (
+          <span data-testid="problem-reference">
+            {code ? (
+              <>
+                {t('Mã lỗi', 'Error code')}:{' '}
+                <a href={`/portal/errors/${encodeURIComponent(code)}`} target="_blank" rel="noreferrer">
+                  <code>{code}</code>
+                </a>
+              </>
+            ) : null}
+            {code && transactionId ? ' · ' : null}
+            {transactionId ? (
+              <>
+                {t('Mã giao dịch', 'Transaction id')}: <code>{transactionId}</code>
+              </>
+            ) : null}
+          </span>
+        ) : undefined
+      }
       action={action}
       style={{ marginBottom: 16 }}
     />

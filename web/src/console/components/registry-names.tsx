@@ -40,8 +40,11 @@ function lookUpParts(kind: Kind, id: string): Promise<NameParts | null> {
           return { name: s.name, code: s.context };
         }
         case 'version': {
+          // A version is read as its service's name with the version ("Tra cứu công dân 1.0"), its path as the code.
           const v = await api.call('getVersion', { params: { id } });
-          return { name: v.version, code: v.context };
+          const service = await lookUpParts('service', v.serviceId);
+          const path = `${v.context}/${v.version}`;
+          return { name: service ? `${service.name} ${v.version}` : path, code: path };
         }
       }
     })().catch(() => null);
@@ -63,17 +66,15 @@ function shownName(kind: Kind, parts: NameParts, t: Translate): string {
  */
 export const useRegistryName = usePartyName;
 
-/** The one line each kind reads as: `CODE · Name` for an organization, `Name (code)` for a system or a service. */
+/**
+ * The one line each kind reads as: `CODE · Name` for an organization, `Name (code)` for a system, a service or a
+ * version (`Tra cứu công dân 1.0 (dancu/1.0)`; its path alone when its service cannot be read).
+ */
 function joined(kind: Kind, parts: NameParts, t: Translate): string {
   const name = shownName(kind, parts, t);
-  switch (kind) {
-    case 'organization':
-      return `${parts.code} · ${name}`;
-    case 'version':
-      return `${parts.code}/${name}`;
-    default:
-      return `${name} (${parts.code})`;
-  }
+  if (kind === 'organization') return `${parts.code} · ${name}`;
+  if (kind === 'version' && name === parts.code) return name;
+  return `${name} (${parts.code})`;
 }
 
 /** Forget a name after it changed (an organization renamed on this screen). */
@@ -104,6 +105,9 @@ export function RegistryName({
   }, [kind, id]);
   if (!id) return <>—</>;
   if (parts === null && unreadable !== undefined) return <>{unreadable}</>;
+  // A version reads as a service does in a list: its name, the path people call it by small beside it.
+  if (kind === 'version' && parts && parts.name !== parts.code)
+    return <NameWithCode name={parts.name} code={parts.code} title={id} />;
   const text = parts ? joined(kind, parts, t) : id;
   const to = kind === 'system' ? `/systems/${id}` : kind === 'service' ? `/services/${id}` : null;
   return link && to ? <Link to={to}>{text}</Link> : text;
@@ -310,6 +314,22 @@ export function TransactionService({
   const path = context ? `${context}/${version ?? ''}` : null;
   if (!found) return <>{path ?? '—'}</>;
   return <NameWithCode name={found.name} code={path} title={serviceId ?? undefined} />;
+}
+
+/**
+ * A service version a row names itself (a subscription request carries the service's name, context and version):
+ * as RegistryName reads a version — `Tra cứu công dân 1.0`, `dancu/1.0` small beside it.
+ */
+export function ServiceVersionName({
+  serviceName,
+  context,
+  version,
+}: {
+  serviceName: string;
+  context: string;
+  version: string;
+}) {
+  return <NameWithCode name={`${serviceName} ${version}`} code={`${context}/${version}`} />;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { CloseOutlined } from '@ant-design/icons';
 import { App, Button, Form, Input, Modal } from 'antd';
 import { type ReactNode, useState } from 'react';
-import { problemText } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
+import { ProblemAlert } from './page.tsx';
 
 /**
  * A decisive or destructive review action (reject, return for completion, approve with a note): a button that opens
@@ -38,7 +38,7 @@ export function ReviewReasonButton({
   const { message } = App.useApp();
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const [form] = Form.useForm<{ text?: string }>();
 
   const submit = async () => {
@@ -55,7 +55,7 @@ export function ReviewReasonButton({
       setOpen(false);
       form.resetFields();
     } catch (err) {
-      setError(problemText(err, t));
+      setError(err);
     } finally {
       setBusy(false);
     }
@@ -95,11 +95,7 @@ export function ReviewReasonButton({
             <Input.TextArea rows={4} maxLength={2000} />
           </Form.Item>
         </Form>
-        {error && (
-          <div role="alert" style={{ color: '#cf1322', whiteSpace: 'pre-line' }}>
-            {error}
-          </div>
-        )}
+        <ProblemAlert error={error} />
       </Modal>
     </>
   );

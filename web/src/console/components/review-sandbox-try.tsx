@@ -1,10 +1,11 @@
 import { ExperimentOutlined } from '@ant-design/icons';
-import { Alert, Button, Descriptions, Form, Input, Select, Space, Tag, Typography } from 'antd';
+import { Button, Descriptions, Form, Input, Select, Space, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { type SandboxTryBody, TRY_METHODS } from '../../../../src/api/contract/sandbox-try.ts';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { formatSize } from '../../shared/size.ts';
+import { ProblemAlert } from './page.tsx';
 
 type TryResult = OperationResponse<'trySandboxCall'>;
 
@@ -43,7 +44,7 @@ export function ReviewSandboxTry({
 }) {
   const t = useT();
   const [result, setResult] = useState<TryResult | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
   const send = async (values: TryForm) => {
@@ -65,7 +66,7 @@ export function ReviewSandboxTry({
       setResult(answer);
       onTried?.(answer);
     } catch (err) {
-      setError(problemText(err, t));
+      setError(err);
     } finally {
       setBusy(false);
     }
@@ -117,14 +118,7 @@ export function ReviewSandboxTry({
           {t('Gọi thử', 'Send test call')}
         </Button>
       </Form>
-      {error && (
-        <Alert
-          type="error"
-          showIcon
-          role="alert"
-          message={<span style={{ whiteSpace: 'pre-line' }}>{error}</span>}
-        />
-      )}
+      <ProblemAlert error={error} />
       {result && (
         <section aria-label={t('Kết quả gọi thử', 'Test call result')}>
           <Descriptions

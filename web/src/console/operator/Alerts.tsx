@@ -1,11 +1,12 @@
 import { CheckOutlined, HistoryOutlined, UserOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Drawer, Pagination, Space, Timeline } from 'antd';
+import { Button, Card, Drawer, Pagination, Space, Timeline } from 'antd';
 import { useState } from 'react';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { SeverityTag, StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { ProblemAlert } from '../components/page.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { ReviewReasonButton } from '../components/review-reasons.tsx';
 import { ServerTable } from '../components/server-table.tsx';
@@ -131,11 +132,11 @@ type AlertEventRow = OperationResponse<'listAlertEvents'>['items'][number];
  * months keeps adding events. Keyed by the alert where it is shown, so another alert starts a new list.
  */
 function AlertHistory({ alert }: { alert: AlertRow }) {
-  const t = useT();
+  const _t = useT();
   const list = useServerList<AlertEventRow>((request) =>
     api.call('listAlertEvents', { params: { id: alert.id }, query: request }),
   );
-  if (list.error) return <Alert type="error" showIcon message={problemText(list.error, t)} />;
+  if (list.error) return <ProblemAlert error={list.error} />;
   return (
     <>
       <Timeline

@@ -1,5 +1,5 @@
 import { CheckOutlined, DownloadOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Descriptions, Space, Typography } from 'antd';
+import { App, Button, Card, Descriptions, Space, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, type OperationResponse, problemText } from '../../shared/api.ts';
@@ -7,6 +7,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { ProblemAlert } from '../components/page.tsx';
 import { ReviewAge } from '../components/review-age.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { RejectButton, ReviewReasonButton } from '../components/review-reasons.tsx';
@@ -96,14 +97,11 @@ export function ConnectionRequestDetail() {
   const { id = '' } = useParams();
   const canReview = useCanReview();
   const [request, setRequest] = useState<ConnectionRequest | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
 
   const load = useCallback(() => {
-    api
-      .call('getConnectionRequest', { params: { id } })
-      .then(setRequest)
-      .catch((err) => setError(problemText(err, t)));
-  }, [id, t]);
+    api.call('getConnectionRequest', { params: { id } }).then(setRequest).catch(setError);
+  }, [id]);
   useEffect(load, [load]);
 
   const downloadLetter = async () => {
@@ -127,7 +125,7 @@ export function ConnectionRequestDetail() {
     }
   };
 
-  if (error) return <Alert type="error" showIcon message={error} />;
+  if (error) return <ProblemAlert error={error} />;
   if (!request) return <Card loading />;
   const c = request.contact;
   return (

@@ -1,14 +1,14 @@
 import { ReloadOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Col, Row, Segmented, Space, Table, Tag, Typography } from 'antd';
+import { Button, Card, Col, Row, Segmented, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { Figure } from '../../shared/Figure.tsx';
 import { useT } from '../../shared/i18n.tsx';
 import { useFormatPercent } from '../../shared/percent.ts';
 import { ColourTag, SeverityTag, StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import { EmptyState } from '../components/page.tsx';
+import { EmptyState, ProblemAlert } from '../components/page.tsx';
 import { ReviewAge } from '../components/review-age.tsx';
 import { TrafficChart } from './TrafficChart.tsx';
 
@@ -64,7 +64,7 @@ export function Dashboard() {
   const percent = useFormatPercent();
   const [period, setPeriod] = useState<Period>('day');
   const [data, setData] = useState<Dashboard | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(false);
 
   const load = useCallback(async () => {
@@ -75,11 +75,11 @@ export function Dashboard() {
       setData(await api.call('getDashboard', { query: { from: from.toISOString(), to: to.toISOString() } }));
       setError(null);
     } catch (err) {
-      setError(problemText(err, t));
+      setError(err);
     } finally {
       setLoading(false);
     }
-  }, [period, t]);
+  }, [period]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -117,7 +117,7 @@ export function Dashboard() {
           </Button>
         </Space>
       </Space>
-      {error && <Alert type="error" showIcon message={error} />}
+      <ProblemAlert error={error} />
       {data && (
         <>
           <Row gutter={[16, 16]}>

@@ -1,7 +1,7 @@
 import { CloseCircleOutlined, StopOutlined, TeamOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Drawer, Table, Tabs, Typography } from 'antd';
+import { Button, Card, Drawer, Table, Tabs, Typography } from 'antd';
 import { useState } from 'react';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
@@ -13,7 +13,7 @@ import {
   decommissionCancellable,
   decommissionText,
 } from '../components/decommission.tsx';
-import { EmptyState } from '../components/page.tsx';
+import { EmptyState, ProblemAlert } from '../components/page.tsx';
 import { RegistryName } from '../components/registry-names.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { ServerTable } from '../components/server-table.tsx';
@@ -143,7 +143,7 @@ function ConsumersReport({ version }: { version: Version }) {
         searchLabel={t('Tìm theo hệ thống, mã cơ quan', 'Search by system, organization code')}
         onSearch={list.search}
       />
-      {list.error ? <Alert type="error" showIcon message={problemText(list.error, t)} /> : null}
+      <ProblemAlert error={list.error} />
       <Table<Consumer>
         rowKey={(r) => `${r.systemId}-${r.environment}`}
         loading={list.loading}

@@ -3,9 +3,10 @@ import { Alert, App, Button, Card, Form, Input, Select, Space, Typography } from
 import type { Dayjs } from 'dayjs';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { api, problemText } from '../../shared/api.ts';
+import { api } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { ProblemAlert } from '../components/page.tsx';
 import { pickedVietnamTimeToIso, ReviewDateTimePicker } from '../components/review-datetime.tsx';
 
 interface MaintenanceForm {
@@ -28,7 +29,7 @@ export function MaintenanceScreen() {
   const { message } = App.useApp();
   const [form] = Form.useForm<MaintenanceForm>();
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const [announced, setAnnounced] = useState<{ title: string; startsAt: string | null } | null>(null);
   const [services, setServices] = useState<Array<{ value: string; label: string }>>([]);
   const [search, setSearch] = useState('');
@@ -63,7 +64,7 @@ export function MaintenanceScreen() {
       setAnnounced({ title: notice.title, startsAt: notice.startsAt });
       message.success(t('Đã thông báo bảo trì', 'Maintenance announced'));
     } catch (err) {
-      setError(problemText(err, t));
+      setError(err);
     } finally {
       setBusy(false);
     }
@@ -141,15 +142,7 @@ export function MaintenanceScreen() {
           >
             <Input.TextArea rows={4} maxLength={5000} />
           </Form.Item>
-          {error && (
-            <Alert
-              type="error"
-              showIcon
-              role="alert"
-              style={{ marginBottom: 16 }}
-              message={<span style={{ whiteSpace: 'pre-line' }}>{error}</span>}
-            />
-          )}
+          <ProblemAlert error={error} />
           <Button type="primary" htmlType="submit" icon={<ToolOutlined />} loading={busy}>
             {t('Đăng thông báo bảo trì', 'Announce maintenance')}
           </Button>

@@ -1,5 +1,5 @@
 import { ExperimentOutlined, RocketOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Form, Modal, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Form, Modal, Space, Table, Tag, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
@@ -8,7 +8,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDate, formatDateTime } from '../../shared/time.ts';
-import { EmptyState } from '../components/page.tsx';
+import { EmptyState, ProblemAlert } from '../components/page.tsx';
 import { ReviewAge } from '../components/review-age.tsx';
 import { pickedVietnamTimeToIso, ReviewDateTimePicker } from '../components/review-datetime.tsx';
 import { ReviewTechnicalDescription } from '../components/review-description.tsx';
@@ -109,7 +109,7 @@ export function SubmissionDetail() {
   const [version, setVersion] = useState<Version | null>(null);
   const [service, setService] = useState<Service | null>(null);
   const [current, setCurrent] = useState<Version | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
   const load = useCallback(async () => {
@@ -124,9 +124,9 @@ export function SubmissionDetail() {
       });
       setCurrent(published.items.find((v) => v.id !== found.id) ?? null);
     } catch (err) {
-      setError(problemText(err, t));
+      setError(err);
     }
-  }, [id, t]);
+  }, [id]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -143,7 +143,7 @@ export function SubmissionDetail() {
     }
   };
 
-  if (error) return <Alert type="error" showIcon message={error} />;
+  if (error) return <ProblemAlert error={error} />;
   if (!version || !service) return <Card loading />;
   // Publishing refused for want of a successful try (CP_SANDBOX_TEST_REQUIRED) leads here: the try, its button.
   const goToTry = () => {
@@ -352,28 +352,23 @@ function PublishButton({
             </Typography.Paragraph>
           )}
         </Form>
-        {error !== null && (
-          <Alert
-            type="error"
-            showIcon
-            role="alert"
-            message={<span style={{ whiteSpace: 'pre-line' }}>{problemText(error, t)}</span>}
-            action={
-              needsTry ? (
-                <Button
-                  size="small"
-                  icon={<ExperimentOutlined />}
-                  onClick={() => {
-                    goToTryOnClose.current = true;
-                    setOpen(false);
-                  }}
-                >
-                  {t('Đến "Gọi thử"', 'Go to "Try it"')}
-                </Button>
-              ) : undefined
-            }
-          />
-        )}
+        <ProblemAlert
+          error={error}
+          action={
+            needsTry ? (
+              <Button
+                size="small"
+                icon={<ExperimentOutlined />}
+                onClick={() => {
+                  goToTryOnClose.current = true;
+                  setOpen(false);
+                }}
+              >
+                {t('Đến "Gọi thử"', 'Go to "Try it"')}
+              </Button>
+            ) : undefined
+          }
+        />
         {current?.sunsetAt && (
           <Typography.Text type="secondary">
             {t('Ngày ngừng hiện tại', 'Current sunset')}: {formatDate(current.sunsetAt)}

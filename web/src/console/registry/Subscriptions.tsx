@@ -1,13 +1,13 @@
 import { App, Button, Popconfirm, Space } from 'antd';
 import { useState } from 'react';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { ENVIRONMENTS, StateTag, useStateOptions } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
 import { CancelSubscriptionButton } from '../components/cancel-subscription.tsx';
 import { EndingTag, type SubscriptionEnding } from '../components/ending.tsx';
-import { FilterSelect, PageTitle, SearchBox, useCan } from '../components/page.tsx';
+import { FilterSelect, PageTitle, ProblemAlert, SearchBox, useCan } from '../components/page.tsx';
 import { RegistryName, searchSystems } from '../components/registry-names.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { ServerTable } from '../components/server-table.tsx';
@@ -41,19 +41,23 @@ export function Subscriptions() {
     list.setFilters(next);
   };
 
+  // A refusal stays on the screen with its code (ProblemAlert), not in a toast gone in three seconds.
+  const [error, setError] = useState<unknown>(null);
   const act = async (work: () => Promise<unknown>, done: string) => {
+    setError(null);
     try {
       await work();
       message.success(done);
       list.reload();
     } catch (err) {
-      message.error(problemText(err, t));
+      setError(err);
     }
   };
 
   return (
     <>
       <PageTitle>{t('Đăng ký khai thác', 'Subscriptions')}</PageTitle>
+      <ProblemAlert error={error} />
       <Space wrap align="start">
         <SearchBox
           label={t('Tìm theo hệ thống khai thác, context', 'Search by consumer system, context')}
