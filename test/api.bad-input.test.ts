@@ -321,7 +321,7 @@ for (const kind of storeKinds) {
       // The seed's audit events were all written at the harness clock's instant.
       const at = h.clock.nowMs();
       const seeded = (await h.call('GET', '/api/v1/audit-events?limit=1000')).json().items.length;
-      assert.ok(seeded > 0);
+      assert.ok(seeded > 0, 'the seed wrote audit events');
       const withOffset = (ms: number, minutes: number) => {
         const sign = minutes < 0 ? '-' : '+';
         const hh = String(Math.floor(Math.abs(minutes) / 60)).padStart(2, '0');

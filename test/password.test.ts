@@ -162,8 +162,14 @@ for (const kind of storeKinds) {
           assert.ok(!JSON.stringify(s).includes('wrong-'), 'never the password typed');
         }
         // The sign-in itself stays a sign-in, with no reason.
-        assert.ok(history.some((s) => s.outcome === 'success' && s.reason === null));
-        assert.ok(history.some((s) => s.outcome === 'locked' && s.reason === null));
+        assert.ok(
+          history.some((s) => s.outcome === 'success' && s.reason === null),
+          'the sign-in, recorded without a reason',
+        );
+        assert.ok(
+          history.some((s) => s.outcome === 'locked' && s.reason === null),
+          'the locked sign-in, recorded without a reason',
+        );
       }
     });
 
