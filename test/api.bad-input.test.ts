@@ -249,6 +249,119 @@ for (const kind of storeKinds) {
       await refused(() => h.call('GET', '/api/v1/audit-events?limit=abc'), 400, 'API_VALIDATION_FAILED');
     });
 
+    test('a date-time outside 1970–9999 UTC, a leap second or an hours-only offset → the same 400 on every store, naming the parameter', async () => {
+      // Each was a 200 on PostgreSQL and a 400 (year 0, year 10000 once in UTC) or a 500 (no `Date` at all) on PGlite.
+      const outside = [
+        '0000-01-01T00:00:00Z',
+        '0001-01-01T00:00:00+07:00',
+        '1969-12-31T23:59:59.999Z',
+        '9999-12-31T23:00:00-05:00',
+        '2026-06-30T23:59:60Z',
+        '2026-01-01T00:00:00+07',
+      ];
+      const to = 'to=2026-01-01T00:00:00Z';
+      for (const value of outside) {
+        const v = encodeURIComponent(value);
+        const queries: Array<[string, string]> = [
+          [`/api/v1/transactions?from=${v}`, 'from'],
+          [`/api/v1/transactions?to=${v}`, 'to'],
+          [`/api/v1/audit-events?from=${v}`, 'from'],
+          [`/api/v1/sign-ins?to=${v}`, 'to'],
+          [`/api/v1/dashboard?from=${v}`, 'from'],
+          [`/api/v1/reports/statistics?from=${v}&${to}`, 'from'],
+          [`/api/v1/federation/ledger?from=${v}&${to}`, 'from'],
+          [`/api/v1/federation/ledger/export?from=${v}&${to}`, 'from'],
+        ];
+        const bodies: Array<[string, Json]> = [
+          [
+            '/api/v1/reconciliations',
+            { systemId: seed.consumer.id, from: value, to: '2026-01-01T00:00:00Z', csv: '' },
+          ],
+          ['/api/v1/federation/reconciliations', { from: value, to: '2026-01-01T00:00:00Z', entries: [] }],
+        ];
+        const problems = [
+          ...(await Promise.all(
+            queries.map(async ([url, name]) => ({
+              name,
+              where: 'querystring',
+              problem: await refused(() => h.call('GET', url), 400, 'API_VALIDATION_FAILED'),
+            })),
+          )),
+          ...(await Promise.all(
+            bodies.map(async ([url, body]) => ({
+              name: 'from',
+              where: 'body',
+              problem: await refused(() => h.call('POST', url, body), 400, 'API_VALIDATION_FAILED'),
+            })),
+          )),
+        ];
+        for (const { name, where, problem } of problems) {
+          assert.deepEqual(
+            problem.errors.map((e: Json) => [e.in, e.path]),
+            [[where, `/${name}`]],
+            `${value}: ${problem.instance}`,
+          );
+          assert.match(problem.errors[0].message, /từ năm 1970 đến năm 9999.* \/ .*from year 1970 to 9999/);
+        }
+      }
+      // The bounds themselves, and an offset that lands on them, are accepted.
+      for (const [from, until] of [
+        ['1970-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z'],
+        ['1970-01-01T07:00:00+07:00', '9999-12-31T18:59:59-05:00'],
+      ]) {
+        const period = `from=${encodeURIComponent(from!)}&to=${encodeURIComponent(until!)}`;
+        for (const list of ['transactions', 'audit-events', 'sign-ins']) {
+          const res = await h.call('GET', `/api/v1/${list}?${period}`);
+          assert.equal(res.statusCode, 200, res.body);
+        }
+      }
+    });
+
+    test('a period given with offsets, or ending before it starts, reads the same on every store', async () => {
+      // The seed's audit events were all written at the harness clock's instant.
+      const at = h.clock.nowMs();
+      const seeded = (await h.call('GET', '/api/v1/audit-events?limit=1000')).json().items.length;
+      assert.ok(seeded > 0, 'the seed wrote audit events');
+      const withOffset = (ms: number, minutes: number) => {
+        const sign = minutes < 0 ? '-' : '+';
+        const hh = String(Math.floor(Math.abs(minutes) / 60)).padStart(2, '0');
+        const mm = String(Math.abs(minutes) % 60).padStart(2, '0');
+        return encodeURIComponent(
+          `${new Date(ms + minutes * 60_000).toISOString().slice(0, -1)}${sign}${hh}:${mm}`,
+        );
+      };
+      for (const minutes of [420, -210, 0]) {
+        const instant = withOffset(at, minutes);
+        const count = async (query: string) =>
+          (await h.call('GET', `/api/v1/audit-events?limit=1000&${query}`)).json().items.length;
+        assert.equal(await count(`from=${instant}`), seeded, `from is inclusive (${minutes} min)`);
+        assert.equal(await count(`to=${instant}`), 0, `to is exclusive (${minutes} min)`);
+        assert.equal(
+          await count(`from=${withOffset(at + 1, minutes)}`),
+          0,
+          `a millisecond later (${minutes} min)`,
+        );
+      }
+      // A list whose `to` is before its `from` is empty; a report over such a period is refused, on every store.
+      const backwards = 'from=2026-01-02T00:00:00%2B07:00&to=2026-01-01T00:00:00Z';
+      for (const list of ['transactions', 'audit-events', 'sign-ins']) {
+        const res = await h.call('GET', `/api/v1/${list}?${backwards}`);
+        assert.equal(res.statusCode, 200, res.body);
+        assert.deepEqual(res.json(), { items: [], nextCursor: null });
+      }
+      await refused(() => h.call('GET', `/api/v1/dashboard?${backwards}`), 400, 'RP_DASHBOARD_INVALID');
+      await refused(
+        () => h.call('GET', `/api/v1/reports/statistics?${backwards}`),
+        400,
+        'RP_STATISTICS_INVALID',
+      );
+      await refused(
+        () => h.call('GET', `/api/v1/federation/ledger?${backwards}`),
+        400,
+        'RP_RECONCILIATION_PERIOD_INVALID',
+      );
+    });
+
     test('text no store can hold (NUL, lone surrogates, invalid UTF-8) → 400 naming where, never 500 (issue 10 item 8)', async () => {
       // No login needed to reach the login route: it was 500 with a stack trace at error level.
       const login = await refused(

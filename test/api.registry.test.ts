@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { contactReachable, type Organization } from '../src/api/contract/index.ts';
+import { listMigrations } from '../src/store/migrate.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
+
+async function expectStatus(res: { statusCode: number; body: string }, status: number): Promise<Json> {
+  assert.equal(res.statusCode, status, res.body);
+  return res.body ? JSON.parse(res.body) : {};
+}
 
 for (const kind of storeKinds) {
   describe(`admin API registry round trips (${kind})`, () => {
@@ -18,11 +25,6 @@ for (const kind of storeKinds) {
       userId = (await h.call('GET', '/api/v1/me')).json().id;
     });
     after(() => h.dispose());
-
-    async function expectStatus(res: { statusCode: number; body: string }, status: number): Promise<Json> {
-      assert.equal(res.statusCode, status, res.body);
-      return res.body ? JSON.parse(res.body) : {};
-    }
 
     /** The newest audit event of an object: written in the same transaction, by this user (R-20). */
     async function lastAudit(objectId: string): Promise<Json> {
@@ -412,6 +414,67 @@ for (const kind of storeKinds) {
       assert.equal(new Set(revisions).size, revisions.length);
       const limited = await expectStatus(await h.call('GET', '/api/v1/audit-events?limit=2'), 200);
       assert.equal(limited.items.length, 2);
+    });
+  });
+
+  describe(`a peer platform's organization is no agency: not flagged for a missing contact e-mail (${kind})`, () => {
+    let h: AdminHarness;
+    before(async () => {
+      h = await openAdminHarness(kind, { overrides: { egress: { allow: ['10.0.0.5:8080'] } } });
+    });
+    after(() => h.dispose());
+
+    test('registered as a peer: kind platform, reachable, not listed by contact=missing; an agency still is', async () => {
+      const peer = await expectStatus(
+        await h.call('POST', '/api/v1/peers', {
+          code: 'ndxp',
+          name: 'Nền tảng NDXP',
+          kind: 'ndxp',
+          gatewayUrl: 'http://10.0.0.5:8080',
+        }),
+        201,
+      );
+      const org = (await expectStatus(
+        await h.call('GET', `/api/v1/organizations/${peer.organizationId}`),
+        200,
+      )) as Organization;
+      assert.equal(org.kind, 'platform');
+      assert.equal(org.contact, null, 'no e-mail invented for it');
+      assert.equal(contactReachable(org), true, 'the console and the CLI do not flag it');
+      const agency = await h.registry.createOrganization(
+        { code: '000.00.33.H01', name: 'Sở Nội vụ' },
+        'test',
+      );
+      assert.equal(agency.kind, 'agency');
+      assert.equal(contactReachable(agency), false);
+      const missing = await expectStatus(await h.call('GET', '/api/v1/organizations?contact=missing'), 200);
+      assert.deepEqual(
+        missing.items.map((o: Json) => o.id),
+        [agency.id],
+      );
+      // The operator may still give it a contact point, as any organization's.
+      const edited = await expectStatus(
+        await h.call('PATCH', `/api/v1/organizations/${org.id}`, {
+          contact: { name: 'Trung tâm điều hành NDXP', email: 'vanhanh@ndxp.gov.vn' },
+        }),
+        200,
+      );
+      assert.equal(edited.kind, 'platform');
+      assert.equal(edited.contact.email, 'vanhanh@ndxp.gov.vn');
+    });
+
+    test('migration 0048 marks the organizations of peers registered before it, and only those', async () => {
+      const orgs = (await expectStatus(await h.call('GET', '/api/v1/organizations?limit=500'), 200))
+        .items as Json[];
+      const before = Object.fromEntries(orgs.map((o) => [o.code, o.kind]));
+      assert.equal(before['ndxp'], 'platform');
+      const migration = listMigrations().find((m) => m.version === '0048_organization_kind');
+      assert.ok(migration, 'the migration is listed');
+      await h.store.execScript('ALTER TABLE organizations DROP COLUMN kind');
+      await h.store.execScript(migration.script);
+      const after = (await expectStatus(await h.call('GET', '/api/v1/organizations?limit=500'), 200))
+        .items as Json[];
+      assert.deepEqual(Object.fromEntries(after.map((o) => [o.code, o.kind])), before);
     });
   });
 }

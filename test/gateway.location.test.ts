@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { consumerLinks, consumerLocation } from '../src/gateway/headers.ts';
+import { consumerLinks, consumerLocation, consumerRefresh } from '../src/gateway/headers.ts';
 import { rawRequest, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, subscribedToken } from './helpers/onboard.ts';
 import { allowEgressTo } from './helpers/upstream.ts';
@@ -26,8 +26,22 @@ describe("a provider's redirect does not tell the consumer the provider's addres
     '/base/tuong-doi': () => '/base/ket-qua/2',
     '/base/khac': () => 'https://dichvucong.gov.vn/tra-cuu',
   };
+  /** What the provider answers in `Refresh` (a page that sends the browser on after a delay), by resource. */
+  const refreshes: Record<string, (origin: string) => string> = {
+    '/base/lam-moi/duoi-goc': (o) => `5; url=${o}/base/ket-qua?id=1`,
+    '/base/lam-moi/ngoai': (o) => `0;URL='${o}/quan-tri'`,
+    '/base/lam-moi/chinh-no': () => '30',
+    '/base/lam-moi/trang-khac': () => '1, url=https://dichvucong.gov.vn/tra-cuu',
+    '/base/lam-moi/khong-hop-le': (o) => `${o}/base/ket-qua`,
+  };
   const provider = createServer((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    const refresh = refreshes[pathname];
+    if (refresh) {
+      res.writeHead(200, { refresh: refresh(origin), 'content-type': 'text/html' });
+      res.end('<p>Đang chuyển…</p>');
+      return;
+    }
     const to = locations[pathname];
     if (to) {
       res.writeHead(302, {
@@ -94,6 +108,36 @@ describe("a provider's redirect does not tell the consumer the provider's addres
       const port = new URL(origin).port;
       assert.ok(!JSON.stringify(res.headers).includes(port), `${resource}: ${JSON.stringify(res.headers)}`);
     }
+  });
+
+  test('Refresh: its URL told as a redirect is; elsewhere on the provider, or no refresh at all: dropped', async () => {
+    const expected: Record<string, string | undefined> = {
+      'duoi-goc': '5; url=/xaydung/1.0/ket-qua?id=1',
+      ngoai: undefined,
+      'chinh-no': '30',
+      'trang-khac': '1, url=https://dichvucong.gov.vn/tra-cuu',
+      'khong-hop-le': undefined,
+    };
+    for (const [resource, refresh] of Object.entries(expected)) {
+      const res = await rawRequest(h.url, `/xaydung/1.0/lam-moi/${resource}`, {
+        authorization: `Bearer ${token}`,
+      });
+      assert.equal(res.status, 200, resource);
+      assert.equal(res.headers.refresh, refresh, resource);
+      const port = new URL(origin).port;
+      assert.ok(!JSON.stringify(res.headers).includes(port), `${resource}: ${JSON.stringify(res.headers)}`);
+    }
+  });
+
+  test('Refresh: read as a browser reads it — any case of url=, spaces, quotes, no url= at all', () => {
+    const p = { origin: 'http://10.0.0.5:8080', basePath: '/api' };
+    const at = (v: string) => consumerRefresh(v, p, '/s/1.0');
+    assert.equal(at('5;URL = "http://10.0.0.5:8080/api/x" tail'), '5;URL = "/s/1.0/x"');
+    assert.equal(at("0.5, url='/api/y'"), "0.5, url='/s/1.0/y'");
+    assert.equal(at('2; http://10.0.0.5:8080/api/z'), '2; /s/1.0/z', 'the URL without url=');
+    assert.equal(at('2 //10.0.0.5:8080/khac'), undefined, 'scheme-relative, the provider’s host');
+    assert.equal(at('3; url='), '3; url=', 'no URL: the page itself');
+    assert.equal(at('url=http://10.0.0.5:8080/api/x'), undefined, 'no delay: no refresh');
   });
 
   test('Link: each target told alike; nothing left, no field', () => {

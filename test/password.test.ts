@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { PASSWORD_CHANGE_REASON } from '../src/api/contract/index.ts';
 import { Accounts } from '../src/control/accounts.ts';
 import { systemClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
@@ -142,6 +143,34 @@ for (const kind of storeKinds) {
       assert.equal(right.statusCode, 429);
       assert.equal(right.json().code, 'API_LOGIN_LOCKED');
       assert.equal((await login('chi', 'chi-first-password')).statusCode, 429, 'sign-in is locked too');
+
+      // Each refusal is in the account's sign-in history, as its owner and the operator read it, saying what it was.
+      const own = (await h.call('GET', '/api/v1/me/sign-ins?limit=100', undefined, { token })).json();
+      const operators = (await h.call('GET', '/api/v1/sign-ins?username=chi&limit=100')).json();
+      for (const history of [own.items, operators.items] as Json[][]) {
+        const changes = history.filter((s) => s.reason === PASSWORD_CHANGE_REASON);
+        const wrong = changes.filter((s) => s.outcome === 'wrong_password');
+        assert.ok(wrong.length >= 5, `every wrong current password: ${JSON.stringify(history)}`);
+        assert.equal(
+          changes.filter((s) => s.outcome === 'locked').length,
+          2,
+          'the locked attempt and the right password refused',
+        );
+        for (const s of changes) {
+          assert.equal(s.username, 'chi');
+          assert.equal(s.method, 'password', 'through the API: as a bearer session signs in');
+          assert.ok(!JSON.stringify(s).includes('wrong-'), 'never the password typed');
+        }
+        // The sign-in itself stays a sign-in, with no reason.
+        assert.ok(
+          history.some((s) => s.outcome === 'success' && s.reason === null),
+          'the sign-in, recorded without a reason',
+        );
+        assert.ok(
+          history.some((s) => s.outcome === 'locked' && s.reason === null),
+          'the locked sign-in, recorded without a reason',
+        );
+      }
     });
 
     test('an operator resets a password: answered once, sessions ended, lock lifted, the user must change it', async () => {

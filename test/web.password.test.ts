@@ -101,6 +101,14 @@ describe('changing and resetting passwords in the console', () => {
     await user.getByRole('menuitem', { name: 'Đổi mật khẩu' }).click();
     await user.getByRole('heading', { name: 'Đổi mật khẩu' }).waitFor();
     assert.equal(new URL(user.url()).pathname, '/password');
+    // The wrong current password typed above is among the user's own sign-ins, said for what it was (§2.14).
+    const typedToChange = user
+      .getByRole('region', { name: 'Các lần đăng nhập gần đây của bạn' })
+      .getByRole('row')
+      .filter({ hasText: 'Sai mật khẩu (khi đổi mật khẩu / while changing the password)' });
+    await typedToChange.waitFor();
+    assert.equal(await typedToChange.count(), 1);
+    assert.match((await typedToChange.textContent()) ?? '', /Bảng điều khiển/, 'typed in the console');
     await user.getByRole('button', { name: 'Đăng xuất' }).click();
     await signIn(user, 'lan', 'mat-khau-cua-lan-moi');
     await operator.context().close();

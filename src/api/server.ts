@@ -2,11 +2,12 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import swagger from '@fastify/swagger';
-import { Ajv, type Options as AjvOptions, type ValidateFunction } from 'ajv';
+import { Ajv, type Options as AjvOptions, type FormatDefinition, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../core/config.ts';
 import { LgspError } from '../core/errors.ts';
+import { isAcceptedInstant } from '../core/time.ts';
 import { answerClientError, type ClientErrorCodes, refuseConnect } from '../net/client-error.ts';
 import {
   HSTS_HEADER,
@@ -103,6 +104,17 @@ function validatorCompilers(compiles: Array<() => void>) {
   const text = new Ajv({ ...common, coerceTypes: 'array', useDefaults: true });
   addFormats(body);
   addFormats(text);
+  // Every `date-time` the API is sent is also an instant both stores and `Date` hold alike (core/time.ts).
+  // ajv-formats' full mode checks RFC 3339 with a function (month lengths, leap years, a zone required).
+  const rfc3339 = addFormats.get('date-time') as FormatDefinition<string> & {
+    validate: (text: string) => boolean;
+  };
+  const dateTime = {
+    ...rfc3339,
+    validate: (text: string) => rfc3339.validate(text) && isAcceptedInstant(text),
+  };
+  body.addFormat('date-time', dateTime);
+  text.addFormat('date-time', dateTime);
   return ({ schema, httpPart }: { schema: object; httpPart?: string }): Validator => {
     let compiled: ValidateFunction | null = null;
     const compile = (): ValidateFunction => {

@@ -30,7 +30,8 @@ const TYPES_VI: Record<string, string> = {
 };
 
 const FORMATS_VI: Record<string, string> = {
-  'date-time': 'thời điểm ISO 8601, ví dụ 2027-06-15T00:00:00+07:00',
+  // The range is the API's own rule (core/time.ts isAcceptedInstant), checked with the format.
+  'date-time': 'thời điểm ISO 8601 từ năm 1970 đến năm 9999, ví dụ 2027-06-15T00:00:00+07:00',
   date: 'ngày YYYY-MM-DD',
   time: 'giờ HH:MM:SS',
   email: 'địa chỉ thư điện tử',
@@ -40,6 +41,11 @@ const FORMATS_VI: Record<string, string> = {
   ipv4: 'địa chỉ IPv4',
   ipv6: 'địa chỉ IPv6',
   hostname: 'tên máy',
+};
+
+/** English where "must be a valid <format>" does not say enough. */
+const FORMATS_EN: Record<string, string> = {
+  'date-time': 'an ISO 8601 date-time from year 1970 to 9999, e.g. 2027-06-15T00:00:00+07:00',
 };
 
 const LABEL_MAX_CHARS = 80;
@@ -90,7 +96,10 @@ function texts(e: AjvErrorLike): { vi: string; en: string } {
     }
     case 'format': {
       const format = String(p['format'] ?? '');
-      return { vi: `sai định dạng: cần ${FORMATS_VI[format] ?? format}`, en: `must be a valid ${format}` };
+      return {
+        vi: `sai định dạng: cần ${FORMATS_VI[format] ?? format}`,
+        en: `must be ${FORMATS_EN[format] ?? `a valid ${format}`}`,
+      };
     }
     case 'enum':
       return {

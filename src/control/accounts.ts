@@ -4,6 +4,7 @@ import type { Static } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import {
   type OwnSignInQuery,
+  PASSWORD_CHANGE_REASON,
   PASSWORD_MIN_LENGTH,
   type PageOf,
   type PasswordReset,
@@ -238,7 +239,7 @@ export class Accounts {
    */
   async login(username: string, password: string, client: SignInClient | string = ''): Promise<Session> {
     const from = clientOf(client);
-    const row = await this.checkPassword(username, password, from, 'password');
+    const row = await this.checkPassword(username, password, from, { method: 'password' });
     const { token, expiresAt } = await this.openSession(row.id, 'bearer', 'password', {
       username,
       method: 'password',
@@ -263,7 +264,7 @@ export class Accounts {
     client: SignInClient | string = '',
   ): Promise<ConsoleSession> {
     const from = clientOf(client);
-    const row = await this.checkPassword(username, password, from, 'console');
+    const row = await this.checkPassword(username, password, from, { method: 'console' });
     return {
       ...(await this.openSession(row.id, 'console', 'password', {
         username,
@@ -276,15 +277,15 @@ export class Accounts {
   }
 
   /**
-   * The user row when the password is right and the user may sign in; else counts a failure and throws. A sign-in
-   * (`method` given) records a refusal in the sign-in history, with the counters; a password change checking the
-   * current password (`method` null) is not a sign-in and records none.
+   * The user row when the password is right and the user may sign in; else counts a failure, records the refusal in
+   * the sign-in history with the counters it bumped, and throws. `attempt` says how the password was typed: to sign
+   * in (the method), or to change it (the session's method and `PASSWORD_CHANGE_REASON`).
    */
   private async checkPassword(
     username: string,
     password: string,
     client: SignInClient,
-    method: SignInMethod | null,
+    attempt: Pick<SignInAttempt, 'method' | 'reason'>,
   ) {
     const address = client.address;
     const nowMs = this.clock.nowMs();
@@ -302,14 +303,12 @@ export class Accounts {
       .execute();
     const blockedUntilMs = Math.max(0, ...throttled.map((t) => new Date(t.blocked_until).getTime()));
     if (blockedUntilMs > nowMs) {
-      if (method) {
-        // Who was refused, when the name is an account's.
-        await recordSignIn(
-          this.store.db,
-          { username, userId: row?.id ?? null, method, outcome: 'locked', client },
-          new Date(nowMs),
-        );
-      }
+      // Who was refused, when the name is an account's.
+      await recordSignIn(
+        this.store.db,
+        { ...attempt, username, userId: row?.id ?? null, outcome: 'locked', client },
+        new Date(nowMs),
+      );
       const retryAfterSeconds = Math.ceil((blockedUntilMs - nowMs) / 1000);
       throw new LgspError(
         'API_LOGIN_LOCKED',
@@ -329,12 +328,13 @@ export class Accounts {
           : row.password_hash === null
             ? 'password_not_set'
             : 'wrong_password';
-      await this.loginFailed(
-        userSubject,
-        address,
-        nowMs,
-        method ? { username, userId: row?.id ?? null, method, outcome, client } : null,
-      );
+      await this.loginFailed(userSubject, address, nowMs, {
+        ...attempt,
+        username,
+        userId: row?.id ?? null,
+        outcome,
+        client,
+      });
       throw new LgspError('API_LOGIN_FAILED');
     }
     // A success forgets the username's failures, not the address's (one known password must not wipe a spray).
@@ -404,12 +404,12 @@ export class Accounts {
     userSubject: string,
     address: string,
     nowMs: number,
-    signIn: SignInAttempt | null,
+    signIn: SignInAttempt,
   ): Promise<void> {
     const now = new Date(nowMs);
     await this.store.db.transaction().execute(async (trx) => {
       // The refusal in the sign-in history, with the counters it bumped.
-      if (signIn) await recordSignIn(trx, signIn, now);
+      await recordSignIn(trx, signIn, now);
       for (const [subject, policy] of [
         [userSubject, this.userPolicy],
         [THROTTLE_SUBJECT.address + address, this.addressPolicy],
@@ -474,12 +474,15 @@ export class Accounts {
   /**
    * A signed-in person changes their own password. The current password is checked exactly as a sign-in is, under
    * the same brute-force counters (a wrong one counts as a failure; while locked, even the right one is refused),
-   * so a session left open is not a way to take the account over. Every OTHER session of the user ends in the
-   * same change (the one asking stays); audited, never the password.
+   * so a session left open is not a way to take the account over — and a refusal is in the account's sign-in
+   * history, where its owner and the operator see someone trying it (`PASSWORD_CHANGE_REASON`, by the session's
+   * method). Every OTHER session of the user ends in the same change (the one asking stays); audited, never the
+   * password.
    */
   async changeOwnPassword(
     input: { userId: string; sessionToken: string | null; currentPassword: string; newPassword: string },
-    address = '',
+    client: SignInClient | string = '',
+    method: SignInMethod = 'password',
   ): Promise<{ sessionsEnded: number }> {
     const user = await this.store.db
       .selectFrom('users')
@@ -491,7 +494,10 @@ export class Accounts {
     const problem = passwordProblem(input.newPassword, 'newPassword');
     if (problem) throw new LgspError('API_VALIDATION_FAILED', problem);
     try {
-      await this.checkPassword(user.username, input.currentPassword, { address }, null);
+      await this.checkPassword(user.username, input.currentPassword, clientOf(client), {
+        method,
+        reason: PASSWORD_CHANGE_REASON,
+      });
     } catch (err) {
       // Not 401: the session is fine, only the password typed is wrong (a 401 would sign the console out).
       if (err instanceof LgspError && err.code === 'API_LOGIN_FAILED')

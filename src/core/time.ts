@@ -23,6 +23,25 @@ export function msOrNull(value: Instant | null | undefined): number | null {
   return value === null || value === undefined ? null : msOf(value);
 }
 
+/**
+ * The instants the admin API accepts wherever it takes a `date-time` (a list's `from`/`to`, a report's or a
+ * reconciliation's period, a date in a body): 01/01/1970 00:00 to 31/12/9999 23:59:59.999, UTC, after the offset is
+ * applied. Inside that range JavaScript's `Date`, PGlite and PostgreSQL (through `pg`) all hold the instant exactly
+ * and print it the same way; outside it they part — year 0 exists for `Date` but not for PostgreSQL, and `pg` sends
+ * it as 1 BC where PGlite sends "0000" and is refused; a year past 9999 is `+010000-…` to `Date.toISOString`, which
+ * only `pg` rewrites. A leap second (`23:59:60`) or an hours-only offset (`+07`) passes the format check but is no
+ * `Date` at all (an invalid date, a 500 on PGlite). So one rule, applied where the API validates a request: outside
+ * it, a 400 on every store.
+ */
+export const EARLIEST_ACCEPTED_MS = Date.UTC(1970, 0, 1);
+export const LATEST_ACCEPTED_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Whether an RFC 3339 date-time is an instant the API accepts (`EARLIEST_ACCEPTED_MS` above). */
+export function isAcceptedInstant(text: string): boolean {
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) && ms >= EARLIEST_ACCEPTED_MS && ms <= LATEST_ACCEPTED_MS;
+}
+
 /** "07:30" → 450: minutes since midnight of a subscription's time window bound (R-12), checked on every call. */
 export function minutesOfDay(hhmm: string): number {
   const [h, m] = hhmm.split(':').map(Number);

@@ -178,7 +178,15 @@ export class Peers {
       const systemId = newId('sys', now.getTime());
       await trx
         .insertInto('organizations')
-        .values({ id: organizationId, code: input.code, name: input.name, created_at: now, updated_at: now })
+        // A peer platform's organization, no agency: no contact point to give it (docs/federation.md).
+        .values({
+          id: organizationId,
+          code: input.code,
+          name: input.name,
+          kind: 'platform',
+          created_at: now,
+          updated_at: now,
+        })
         .execute()
         .catch((err) => {
           throw isUniqueViolation(err) ? new LgspError('CP_PEER_CODE_TAKEN', input.code) : err;

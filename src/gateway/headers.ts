@@ -159,6 +159,9 @@ export function responseHeaderListForConsumer(
     } else if (provider !== null && name === 'link') {
       value = consumerLinks(value, provider, pathPrefix);
       if (value === undefined) continue;
+    } else if (provider !== null && name === 'refresh') {
+      value = typeof value === 'string' ? consumerRefresh(value, provider, pathPrefix) : undefined;
+      if (value === undefined) continue;
     }
     out.push(name, value);
   }
@@ -233,4 +236,31 @@ export function consumerLinks(
     }
   }
   return kept.length === 0 ? undefined : kept.join(', ');
+}
+
+/**
+ * `Refresh: <delay>[; url=<URL>]` as HTML's "shared declarative refresh steps" read it: the delay (digits and dots),
+ * `;` or `,`, an optional `url=` (any case, spaces around `=`), an optional quote that ends the URL where it recurs.
+ */
+const REFRESH = /^([0-9.]+\s*(?:[;,]\s*)?(?:url\s*=\s*)?)(["']?)(.*)$/is;
+
+/**
+ * A provider's `Refresh` field (a browser follows it like a redirect, after the delay) told as `consumerLocation`
+ * tells a redirect: a URL under the provider's base becomes the gateway's path, one elsewhere on the provider's
+ * origin drops the field, another site stays; a delay without a URL reloads the page itself and stays as written.
+ * A value that is no refresh (no delay first) does nothing in a browser and may still name the provider: dropped.
+ */
+export function consumerRefresh(
+  value: string,
+  from: ProviderAddress,
+  pathPrefix: string,
+): string | undefined {
+  const m = REFRESH.exec(value);
+  if (m === null) return undefined;
+  const [, lead, quote, rest] = m as unknown as [string, string, string, string];
+  const end = quote === '' ? -1 : rest.indexOf(quote);
+  const url = end < 0 ? rest : rest.slice(0, end);
+  if (url.trim() === '') return value;
+  const target = consumerLocation(url.trim(), from, pathPrefix);
+  return target === undefined ? undefined : `${lead}${quote}${target}${end < 0 ? '' : quote}`;
 }

@@ -87,6 +87,8 @@ export interface Database {
     contact_unit: string | null;
     contact_phone: string | null;
     contact_email: string | null;
+    /** 'platform': the organization a peer platform's registration made (0048). */
+    kind: ColumnType<'agency' | 'platform', 'agency' | 'platform' | undefined, 'agency' | 'platform'>;
     created_at: Timestamp;
     updated_at: Timestamp;
   };

@@ -24,6 +24,10 @@ export const Text = (maxLength: number, description?: string) =>
 export const OptionalText = (maxLength: number, description?: string) =>
   Type.Optional(Nullable(Type.String({ maxLength, ...(description ? { description } : {}) })));
 export const Id = (description: string) => Type.String({ minLength: 1, maxLength: 100, description });
+/**
+ * A moment: RFC 3339 with a zone. As input (every `date-time` a request carries), only 1970–9999 in UTC, and no leap
+ * second: the API's validator adds that to the format, one rule for every contract (core/time.ts isAcceptedInstant).
+ */
 export const Timestamp = Type.String({ format: 'date-time' });
 export const Strict = { additionalProperties: false } as const;
 /** A keyset-paged list's `cursor`: the previous page's `nextCursor`, a row's sequence (docs/api-lists.md). */

@@ -53,10 +53,21 @@ export const OrganizationPatch = Type.Object(
 );
 export type OrganizationPatch = Static<typeof OrganizationPatch>;
 
+/**
+ * agency: a state agency (or one of the platform's own parties) · platform: a peer platform — NDXP, another LGSP —
+ * whose organization its registration made (docs/federation.md), no agency.
+ */
+export const ORGANIZATION_KINDS = ['agency', 'platform'] as const;
+
 export const OrganizationSchema = Type.Object({
   id: Type.String(),
   code: Type.String(),
   name: Type.String(),
+  kind: OneOf(ORGANIZATION_KINDS, {
+    description:
+      'agency: cơ quan nhà nước · platform: nền tảng ngang hàng (NDXP, LGSP khác), do đăng ký nền tảng tạo / a ' +
+      'state agency · a peer platform (NDXP, another LGSP), made by its registration',
+  }),
   parentId: Nullable(Type.String()),
   contact: Nullable(
     Type.Object({
@@ -77,12 +88,13 @@ export type ContactPoint = NonNullable<Organization['contact']>;
 export type ContactPointInput = Static<typeof ContactPointSchema>;
 
 /**
- * Whether notices (R-21, R-24) and alerts can reach an organization: it has a contact e-mail, or it is one of the
- * platform's own parties (its sandbox tester, its category provider), which are no agency. The console and the CLI
- * flag the others; `contact=missing` lists them.
+ * Whether notices (R-21, R-24) and alerts can reach an organization: it has a contact e-mail, or it is no agency —
+ * one of the platform's own parties (its sandbox tester, its category provider) or a peer platform (`kind`
+ * 'platform', whose side hears of changes as a platform does: the public notices, Deprecation/Sunset on each call;
+ * docs/federation.md). The console and the CLI flag the others; `contact=missing` lists them.
  */
-export function contactReachable(o: Pick<Organization, 'code' | 'contact'>): boolean {
-  return Boolean(o.contact?.email) || o.code in PLATFORM_PARTIES;
+export function contactReachable(o: Pick<Organization, 'code' | 'contact' | 'kind'>): boolean {
+  return Boolean(o.contact?.email) || o.kind === 'platform' || o.code in PLATFORM_PARTIES;
 }
 
 export const OrganizationQuery = PageQuery(
@@ -90,8 +102,8 @@ export const OrganizationQuery = PageQuery(
     contact: Type.Optional(
       OneOf(['missing'], {
         description:
-          'missing: chỉ cơ quan chưa có e-mail đầu mối (trừ các bên của nền tảng) / only organizations without a ' +
-          "contact e-mail (the platform's own parties aside)",
+          'missing: chỉ cơ quan chưa có e-mail đầu mối (trừ các bên của nền tảng và nền tảng ngang hàng) / only ' +
+          "organizations without a contact e-mail (the platform's own parties and peer platforms aside)",
       }),
     ),
   },

@@ -38,6 +38,13 @@ export const SignInOutcomeSchema = OneOf(SIGN_IN_OUTCOMES, {
 });
 export type SignInOutcome = Static<typeof SignInOutcomeSchema>;
 
+/**
+ * The `reason` of an attempt made not to sign in but to change one's own password (`POST /auth/password`): the
+ * current password typed there is checked as a sign-in is, under the same counters, so a wrong one — someone at an
+ * open session trying the account — is in the history too, worded for the reader as the outcome beside it is.
+ */
+export const PASSWORD_CHANGE_REASON = 'khi đổi mật khẩu / while changing the password';
+
 export const SignInQuery = Type.Object(
   {
     username: Type.Optional(
@@ -89,7 +96,10 @@ export const SignInSchema = Type.Object({
   outcome: SignInOutcomeSchema,
   reason: Nullable(
     Type.String({
-      description: 'Lý do SSO bị từ chối (như /?signin_error=…) / why SSO was refused (as /?signin_error=…)',
+      description:
+        'Lý do SSO bị từ chối (như /?signin_error=…), hoặc "khi đổi mật khẩu": mật khẩu hiện tại gõ để đổi mật ' +
+        'khẩu / why SSO was refused (as /?signin_error=…), or "while changing the password": the current ' +
+        'password typed to change it',
       examples: ['no_matching_rule'],
     }),
   ),

@@ -185,7 +185,9 @@ export async function sessionRoutes(
           currentPassword: request.body.currentPassword,
           newPassword: request.body.newPassword,
         },
-        request.socket.remoteAddress ?? '',
+        clientOf(request),
+        // How the person typed it, as their sign-ins say: in the console, or through the API (CLI, scripts).
+        request.session?.kind === 'console' ? 'console' : 'password',
       );
       return reply.header('cache-control', 'no-store').send(changed);
     },

@@ -30,6 +30,7 @@ export function toOrganization(r: OrganizationRow): Organization {
     id: r.id,
     code: r.code,
     name: r.name,
+    kind: r.kind,
     parentId: r.parent_id,
     contact: r.contact_name
       ? {
@@ -125,10 +126,12 @@ export async function pageOrganizations(
   query: Static<typeof OrganizationQuery>,
 ): Promise<PageOf<Organization>> {
   let q = db.selectFrom('organizations').selectAll();
-  // Who notices and alerts cannot reach: no contact e-mail. The platform's own parties are no agency.
+  // Who notices and alerts cannot reach: no contact e-mail (contactReachable). The platform's own
+  // parties and peer platforms are no agency.
   if (query.contact === 'missing') {
     q = q
       .where((eb) => eb.or([eb('contact_email', 'is', null), eb('contact_email', '=', '')]))
+      .where('kind', '=', 'agency')
       .where('code', 'not in', Object.keys(PLATFORM_PARTIES));
   }
   const search = query.q;
