@@ -185,3 +185,22 @@ export class AbortingDeadline implements Expiring {
     unwatchDeadline(this);
   }
 }
+
+/**
+ * One exchange through undici's promise API, whole within `limitMs`: `exchange` passes `deadline.signal` to
+ * `request` and reads what it keeps of the answer before it returns. At the deadline the request, or the reading of
+ * its body, fails with `DeadlineExceeded` — except undici's `body.dump()`, which ends quietly on a body cut short: a
+ * caller that dumps and needs the whole answer reads `deadline.expired`. Shared by the background exchanges with
+ * other parties (health probes, webhooks, a peer's token, keys, receipts, catalogue and category lists).
+ */
+export async function withinDeadline<T>(
+  limitMs: number,
+  exchange: (deadline: AbortingDeadline) => Promise<T>,
+): Promise<T> {
+  const deadline = new AbortingDeadline(limitMs);
+  try {
+    return await exchange(deadline);
+  } finally {
+    deadline.done();
+  }
+}
