@@ -150,6 +150,11 @@ export function isTimeout(err: unknown): boolean {
   );
 }
 
+/** The reason a person reads for an exchange that timed out (a probe's alert, a webhook's last error). */
+export function timedOutReason(limitMs: number): string {
+  return `quá thời gian ${limitMs} ms / timed out after ${limitMs} ms`;
+}
+
 /**
  * A deadline that aborts a signal: for exchanges made through undici's promise API (`request`), which take one —
  * the buffered and background ones (mapped and SOAP-converted versions, composite backends, pushes, receipts), not

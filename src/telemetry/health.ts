@@ -8,7 +8,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { formatVietnamDateTime, utcOffsetLabel } from '../core/time.ts';
 import { deadlineOf } from '../core/working-days.ts';
-import { DeadlineExceeded, isTimeout, withinDeadline } from '../net/deadlines.ts';
+import { DeadlineExceeded, isTimeout, timedOutReason, withinDeadline } from '../net/deadlines.ts';
 import type { EgressPolicy } from '../net/egress.ts';
 import { type CertificateInfo, certificateInfo, tlsEnabled } from '../net/tls.ts';
 import type { Store } from '../store/port.ts';
@@ -439,7 +439,7 @@ export class HealthMonitor {
         return answer.statusCode >= 200 && answer.statusCode < 300 ? null : `HTTP ${answer.statusCode}`;
       });
     } catch (err) {
-      if (isTimeout(err)) return `quá thời gian ${limitMs} ms / timed out after ${limitMs} ms`;
+      if (isTimeout(err)) return timedOutReason(limitMs);
       return (err as { code?: string }).code ?? (err as Error).message;
     }
   }
