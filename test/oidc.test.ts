@@ -1,12 +1,26 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
-import { localUsername, mapClaims, type OidcRule } from '../src/api/oidc.ts';
+import {
+  HTTP_TIMEOUT_SECONDS,
+  localUsername,
+  mapClaims,
+  type OidcRule,
+  OidcSignIn,
+  SignInFailed,
+} from '../src/api/oidc.ts';
+import type { Accounts } from '../src/control/accounts.ts';
 import { ConfigError, loadConfig } from '../src/core/config.ts';
+import { EgressPolicy } from '../src/net/egress.ts';
+import { silentLogger } from '../src/telemetry/logger.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { TEST_KEK } from './helpers/keys.ts';
 import { startOidcProvider } from './helpers/oidc-provider.ts';
 import { storeKinds } from './helpers/stores.ts';
+import { TRICKLES, type Trickle, trickle } from './helpers/trickle.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
@@ -534,6 +548,54 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe('a provider that trickles: the sign-in ends at the provider limit (R-03)', () => {
+  // Both ways at once: the limit is a fixed 10 s.
+  test('its discovery trickled, or 103 Early Hints without end: provider_unavailable at 10 s, never held', {
+    timeout: 60_000,
+  }, async () => {
+    const provider = createServer((req, res) => trickle(res, req.url!.split('/')[1] as Trickle));
+    await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+    try {
+      const limitMs = HTTP_TIMEOUT_SECONDS * 1000;
+      await Promise.all(
+        TRICKLES.map(async (how) => {
+          const config = loadConfig({
+            env: {},
+            overrides: {
+              oidc: {
+                issuer: `${origin}/${how}`,
+                clientId: CLIENT_ID,
+                rules: [{ claim: 'groups', equals: 'lgsp-operators', role: 'operator_admin' }],
+              },
+            },
+          });
+          const oidc = new OidcSignIn(config, {
+            // Starting a sign-in reads no account: it fails before anything else.
+            accounts: {} as Accounts,
+            egress: new EgressPolicy({ allow: [new URL(origin).host] }),
+            kek: TEST_KEK,
+            logger: silentLogger(),
+            publicBaseUrl: () => CONSOLE,
+          });
+          const t0 = performance.now();
+          await assert.rejects(
+            oidc.start(Date.now()),
+            (err) => err instanceof SignInFailed && err.reason === 'provider_unavailable',
+          );
+          const elapsedMs = performance.now() - t0;
+          assert.ok(elapsedMs >= limitMs - 20, `${how}: ended after ${elapsedMs} ms, before the limit`);
+          assert.ok(elapsedMs < limitMs + 1_500, `${how}: ended after ${elapsedMs} ms`);
+          await oidc.close();
+        }),
+      );
+    } finally {
+      provider.closeAllConnections();
+      provider.close();
+    }
+  });
+});
 
 describe('claim-mapping rules (pure): ordered, first match wins, no default role', () => {
   const rules: OidcRule[] = [
