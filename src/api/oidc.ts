@@ -337,8 +337,20 @@ function isNetworkError(err: unknown): boolean {
     (err instanceof TypeError && /fetch failed/.test(err.message)) ||
     code === 'EGRESS_DENIED' ||
     code === 'ECONNREFUSED' ||
-    (err as { name?: string }).name === 'TimeoutError'
+    timedOut(err)
   );
+}
+
+/**
+ * Whether the provider's limit (`HTTP_TIMEOUT_SECONDS`) cut the exchange: `openid-client` wraps the abort's
+ * `TimeoutError` in its own error, twice when the abort cut the answer's body as it was read (a parse error caused
+ * by it) — a provider that did not answer in time, not an invalid answer.
+ */
+function timedOut(err: unknown): boolean {
+  let e = err as { name?: unknown; cause?: unknown } | null | undefined;
+  for (let depth = 0; e && depth < 4; depth++, e = e.cause as typeof e)
+    if (e.name === 'TimeoutError') return true;
+  return false;
 }
 
 /** What a log line may say of an error from the provider: its name and code, never a body or a token. */
