@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
+import { SWEEP_MS } from '../src/net/deadlines.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
@@ -16,11 +17,14 @@ import { within } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, testInSandbox } from './helpers/onboard.ts';
 import { callRecord } from './helpers/records.ts';
 import { SMTP_PASSWORD, SMTP_USER, startSmtp } from './helpers/smtp.ts';
+import { TRICKLES, type Trickle, trickle } from './helpers/trickle.ts';
 
 const OPERATOR_EMAIL = 'giamsat@stttt.angiang.gov.vn';
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const T0 = Date.parse('2026-11-24T01:00:00Z');
+/** The probes' whole-answer limit here (5 s by default): short, for the trickling health endpoint. */
+const PROBE_LIMIT_MS = 1_000;
 
 /**
  * Issue 5's must-show for alerts (R-06, R-22): with a controllable clock and generated history, a failing provider
@@ -35,6 +39,8 @@ describe('health rules and alerts', () => {
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
   let probeTarget: Server;
   let probeUp = true;
+  /** When set, /health answers this way instead (trickling, every read within the probe's per-read timeout). */
+  let probeTrickles: Trickle | null = null;
   let probeUrl: string;
   let version: { id: string; serviceId: string };
   let providerSystemId: string;
@@ -70,7 +76,10 @@ describe('health rules and alerts', () => {
 
   before(async () => {
     smtp = await startSmtp();
-    probeTarget = createServer((_req, res) => res.writeHead(probeUp ? 200 : 503).end());
+    probeTarget = createServer((_req, res) => {
+      if (probeTrickles) trickle(res, probeTrickles);
+      else res.writeHead(probeUp ? 200 : 503).end();
+    });
     await new Promise<void>((r) => probeTarget.listen(0, '127.0.0.1', r));
     probeUrl = `http://127.0.0.1:${(probeTarget.address() as AddressInfo).port}`;
     const config = loadConfig({
@@ -89,6 +98,7 @@ describe('health rules and alerts', () => {
           evaluateIntervalSeconds: 3600,
           escalateAfterMinutes: 10,
           probeFailures: 2,
+          probeTimeoutMs: PROBE_LIMIT_MS,
         },
         // Issue 10: the probed provider is this test's server, allowed exactly.
         egress: { allow: [new URL(probeUrl).host] },
@@ -222,6 +232,38 @@ describe('health rules and alerts', () => {
     clock.set(start + 4 * 31 * SECOND);
     await platform.health.evaluate();
     assert.equal((await alertsByKind('provider.probe'))[0]?.state, 'resolved');
+  });
+
+  test('a /health that trickles its answer, or sends 103 Early Hints again and again: down at probeTimeoutMs, the round not held (R-03)', {
+    timeout: 60_000,
+  }, async () => {
+    for (const how of TRICKLES) {
+      probeTrickles = how;
+      const start = clock.nowMs() + 10 * MINUTE;
+      for (let i = 0; i < 2; i++) {
+        clock.set(start + i * 31 * SECOND);
+        const t0 = performance.now();
+        await platform.health.evaluate();
+        const elapsedMs = performance.now() - t0;
+        // Both environments are probed at once; the round's other rules read the store.
+        assert.ok(elapsedMs < PROBE_LIMIT_MS + SWEEP_MS + 2_000, `${how}: the round took ${elapsedMs} ms`);
+      }
+      const [probe] = (await alertsByKind('provider.probe')).filter((a) => a.state === 'open');
+      assert.ok(probe, `${how}: probe alert open`);
+      assert.equal(
+        probe.details['lastError'],
+        `quá thời gian ${PROBE_LIMIT_MS} ms / timed out after ${PROBE_LIMIT_MS} ms`,
+        how,
+      );
+      probeTrickles = null;
+      clock.set(start + 2 * 31 * SECOND);
+      await platform.health.evaluate();
+      assert.deepEqual(
+        (await alertsByKind('provider.probe')).filter((a) => a.state === 'open'),
+        [],
+        `${how}: resolved once /health answers`,
+      );
+    }
   });
 
   test('a credential about to end raises a warning; it clears once the credential has ended', async () => {

@@ -9,6 +9,7 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
+import { trickle } from './helpers/trickle.ts';
 import { allowEgressTo } from './helpers/upstream.ts';
 
 /** An answer larger than the sockets' buffers between the provider, the gateway and the consumer. */
@@ -37,20 +38,10 @@ describe('gateway limits (R-03, R-04)', () => {
   const held: Array<() => void> = [];
   const HOLD_LIMIT_MS = 20_000;
   const upstream = createServer((req, res) => {
-    if (req.url?.includes('/nho-giot')) {
-      // The status and headers at once, then a byte every 200 ms, forever: every read well within any limit.
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.write('a');
-      const drip = setInterval(() => res.write('.'), 200);
-      res.once('close', () => clearInterval(drip));
-      return;
-    }
-    if (req.url?.includes('/bao-truoc')) {
-      // Interim answers (103 Early Hints) every 200 ms, never the final one: each starts undici's wait again.
-      const hint = setInterval(() => res.writeEarlyHints({ link: '</kieu.css>; rel=preload' }), 200);
-      res.once('close', () => clearInterval(hint));
-      return;
-    }
+    // The status and headers at once, then a byte every 200 ms, forever: every read well within any limit.
+    if (req.url?.includes('/nho-giot')) return trickle(res, 'bytes');
+    // Interim answers (103 Early Hints) every 200 ms, never the final one: each starts undici's wait again.
+    if (req.url?.includes('/bao-truoc')) return trickle(res, 'early-hints');
     if (req.url?.includes('/lon')) {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': LARGE_BYTES });
       res.end(LARGE);
@@ -220,7 +211,7 @@ describe('gateway limits (R-03, R-04)', () => {
     // The status line had gone out: all the gateway can do is cut the connection, which the consumer sees.
     assert.equal(res.status, 200);
     assert.equal(res.complete, false, 'the chunked answer never ends properly');
-    assert.ok(res.text.startsWith('a'), res.text);
+    assert.ok(res.text.startsWith('{'), res.text);
     atTheLimit(res.elapsedMs);
     const rec = await recordOf(String(res.headers['x-lgsp-transaction-id']));
     assert.equal(rec.errorCode, 'GW_UPSTREAM_TIMEOUT');

@@ -14,6 +14,7 @@ import { stopPlatformAndQueue } from './helpers/nats-queue.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox, testInSandbox } from './helpers/onboard.ts';
 import { testDatabaseUrl } from './helpers/stores.ts';
 import { startTestPlatform, type TestPlatform } from './helpers/test-platform.ts';
+import { trickle } from './helpers/trickle.ts';
 import { allowEgressTo } from './helpers/upstream.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -60,20 +61,10 @@ for (const setup of engines) {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        if (req.url?.startsWith('/nhogiot')) {
-          // 2xx at once, then an answer that never ends: one byte now and then.
-          res.writeHead(200, { 'content-type': 'text/plain' });
-          res.write('d');
-          const drip = setInterval(() => res.write('.'), 100);
-          res.once('close', () => clearInterval(drip));
-          return;
-        }
-        if (req.url?.startsWith('/baotruoc')) {
-          // Interim answers (103) every 200 ms and never the final one: each starts undici's wait again.
-          const hint = setInterval(() => res.writeEarlyHints({ link: '</kieu.css>; rel=preload' }), 200);
-          res.once('close', () => clearInterval(hint));
-          return;
-        }
+        // 2xx at once, then an answer that never ends: one byte now and then.
+        if (req.url?.startsWith('/nhogiot')) return trickle(res, 'bytes', 100);
+        // Interim answers (103) every 200 ms and never the final one: each starts undici's wait again.
+        if (req.url?.startsWith('/baotruoc')) return trickle(res, 'early-hints', 200);
         if (req.url?.startsWith('/to')) {
           // 2xx with an answer far larger than anyone reads.
           res.writeHead(200, { 'content-type': 'application/octet-stream' });

@@ -14,6 +14,7 @@ import {
 } from '../src/control/webhooks.ts';
 import { type Clock, ManualClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
+import { SWEEP_MS, watchedDeadlines } from '../src/net/deadlines.ts';
 import { EgressPolicy } from '../src/net/egress.ts';
 import { Notifier, type NotifierConfig, retryDelayMs } from '../src/notify/notifier.ts';
 import { enqueueNotification } from '../src/notify/outbox.ts';
@@ -22,6 +23,7 @@ import type { Store } from '../src/store/port.ts';
 import { TEST_KEK } from './helpers/keys.ts';
 import { SMTP_PASSWORD, SMTP_USER, startSmtp } from './helpers/smtp.ts';
 import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
+import { trickle } from './helpers/trickle.ts';
 
 // ── A real webhook receiver (node:http) ─────────────────────────────────────────────────────────────────────────
 
@@ -31,7 +33,10 @@ interface ReceivedHook {
   body: string;
 }
 
-/** `/ok` answers 200; `/flaky` 500 twice then 200; `/down` always 500; `/silent` never answers. */
+/**
+ * `/ok` answers 200; `/flaky` 500 twice then 200; `/down` always 500; `/silent` never answers; `/bao-truoc` sends
+ * `103 Early Hints` without end; `/nho-giot/<status>` answers that status, then its body a byte at a time, forever.
+ */
 async function startReceiver(): Promise<{ server: Server; url: string; hooks: ReceivedHook[] }> {
   const hooks: ReceivedHook[] = [];
   let flakyCalls = 0;
@@ -42,6 +47,8 @@ async function startReceiver(): Promise<{ server: Server; url: string; hooks: Re
       const path = req.url ?? '';
       hooks.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       if (path.startsWith('/silent')) return;
+      if (path.startsWith('/bao-truoc')) return trickle(res, 'early-hints', 100);
+      if (path.startsWith('/nho-giot/')) return trickle(res, 'bytes', 100, Number(path.split('/')[2]));
       const ok = path.startsWith('/ok') || (path.startsWith('/flaky') && ++flakyCalls > 2);
       res.writeHead(ok ? 200 : 500).end(ok ? 'ok' : 'lỗi');
     });
@@ -389,7 +396,55 @@ for (const kind of storeKinds) {
       });
       const n = notifier({}, undefined, 300);
       assert.deepEqual(await n.deliverDue(), { sent: 0, failed: 0, retried: 1 });
-      assert.match((await row(queued[0]!.id)).last_error ?? '', /timeout/i);
+      assert.equal((await row(queued[0]!.id)).last_error, 'quá thời gian 300 ms / timed out after 300 ms');
+    });
+
+    test('a receiver that trickles its answer, or sends 103 Early Hints without end: the attempt ends at the limit (R-03)', {
+      timeout: 60_000,
+    }, async () => {
+      const LIMIT_MS = 600;
+      const n = notifier({}, undefined, LIMIT_MS);
+      /** One attempt at `path`: the round's outcome, the row after it, and how long the round took. */
+      const attempt = async (path: string) => {
+        await ts.store.db.deleteFrom('notifications').execute();
+        await ts.store.db.deleteFrom('webhook_endpoints').execute();
+        await createEndpoint(
+          ts.store,
+          clock,
+          { organizationId: orgB, url: `${receiver.url}${path}` },
+          'test',
+        );
+        const { queued } = await enqueue({
+          eventType: 'notice.maintenance',
+          recipients: { organizationIds: [orgB] },
+          subject: 'Bảo trì',
+          text: '…',
+          payload: {},
+        });
+        const t0 = performance.now();
+        const round = await n.deliverDue();
+        const elapsedMs = performance.now() - t0;
+        // Every read was within the agent's per-read timeouts: only the whole-exchange deadline ended it.
+        assert.ok(elapsedMs >= LIMIT_MS - 20, `${path}: ended after ${elapsedMs} ms, before the limit`);
+        assert.ok(elapsedMs < LIMIT_MS + SWEEP_MS + 1_500, `${path}: ended after ${elapsedMs} ms`);
+        return { round, row: await row(queued[0]!.id), queuedAtMs: clock.nowMs() };
+      };
+
+      // Never a final answer: a failed attempt, a timeout, retried after its back-off.
+      const hints = await attempt('/bao-truoc');
+      assert.deepEqual(hints.round, { sent: 0, failed: 0, retried: 1 });
+      assert.equal(hints.row.status, 'pending');
+      assert.equal(hints.row.last_error, `quá thời gian ${LIMIT_MS} ms / timed out after ${LIMIT_MS} ms`);
+      assert.equal(new Date(hints.row.next_attempt_at).getTime(), hints.queuedAtMs + retryDelayMs(1));
+      // A refusal whose body never ends: failed by its status, at the limit.
+      const refused = await attempt('/nho-giot/500');
+      assert.deepEqual(refused.round, { sent: 0, failed: 0, retried: 1 });
+      assert.equal(refused.row.last_error, 'HTTP 500');
+      // A 2xx is the acknowledgement: the receiver has the event; the rest of its answer is not waited for.
+      const acknowledged = await attempt('/nho-giot/200');
+      assert.deepEqual(acknowledged.round, { sent: 1, failed: 0, retried: 0 });
+      assert.equal(acknowledged.row.status, 'sent');
+      assert.equal(watchedDeadlines(), 0, 'every exchange that ended is no longer watched');
     });
 
     test('the outbox is transactional: a change that rolls back leaves no notification', async () => {

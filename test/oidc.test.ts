@@ -1,12 +1,26 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
-import { localUsername, mapClaims, type OidcRule } from '../src/api/oidc.ts';
+import {
+  HTTP_TIMEOUT_SECONDS,
+  localUsername,
+  mapClaims,
+  type OidcRule,
+  OidcSignIn,
+  SignInFailed,
+} from '../src/api/oidc.ts';
+import type { Accounts } from '../src/control/accounts.ts';
 import { ConfigError, loadConfig } from '../src/core/config.ts';
+import { EgressPolicy } from '../src/net/egress.ts';
+import { silentLogger } from '../src/telemetry/logger.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { TEST_KEK } from './helpers/keys.ts';
 import { startOidcProvider } from './helpers/oidc-provider.ts';
 import { storeKinds } from './helpers/stores.ts';
+import { TRICKLES, type Trickle, trickle } from './helpers/trickle.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
@@ -534,6 +548,100 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe('a provider that trickles: the sign-in ends at the provider limit (R-03)', () => {
+  /**
+   * The provider, played by the test: under `/<how>` its discovery trickles `how`; under `/ok-<how>` its discovery
+   * answers at once and its token endpoint trickles `how`.
+   */
+  const provider = createServer((req, res) => {
+    const [, root = '', rest] = (req.url ?? '').split('/');
+    if (!root.startsWith('ok-')) return trickle(res, root as Trickle);
+    if (rest === 'token') return trickle(res, root.slice(3) as Trickle);
+    const issuer = `${origin}/${root}`;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        issuer,
+        authorization_endpoint: `${issuer}/auth`,
+        token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/jwks`,
+        response_types_supported: ['code'],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: ['RS256'],
+      }),
+    );
+  });
+  let origin = '';
+  const signIns: OidcSignIn[] = [];
+  const signInAt = (issuer: string) => {
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        oidc: {
+          issuer,
+          clientId: CLIENT_ID,
+          rules: [{ claim: 'groups', equals: 'lgsp-operators', role: 'operator_admin' }],
+        },
+      },
+    });
+    const oidc = new OidcSignIn(config, {
+      // The provider's answers never come whole here: no account is ever read.
+      accounts: {} as Accounts,
+      egress: new EgressPolicy({ allow: [new URL(origin).host] }),
+      kek: TEST_KEK,
+      logger: silentLogger(),
+      publicBaseUrl: () => CONSOLE,
+    });
+    signIns.push(oidc);
+    return oidc;
+  };
+  /** Runs `step`, asserting it ended at the 10 s limit, never before, never long after. */
+  const atTheLimit = async (what: string, step: () => Promise<void>) => {
+    const limitMs = HTTP_TIMEOUT_SECONDS * 1000;
+    const t0 = performance.now();
+    await step();
+    const elapsedMs = performance.now() - t0;
+    assert.ok(elapsedMs >= limitMs - 20, `${what}: ended after ${elapsedMs} ms, before the limit`);
+    assert.ok(elapsedMs < limitMs + 1_500, `${what}: ended after ${elapsedMs} ms`);
+  };
+  const unavailable = (err: unknown) => err instanceof SignInFailed && err.reason === 'provider_unavailable';
+
+  before(async () => {
+    await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
+    origin = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    for (const oidc of signIns) await oidc.close();
+    provider.closeAllConnections();
+    provider.close();
+  });
+
+  // Every case at once: the limit is a fixed 10 s.
+  test('its discovery or its token endpoint trickles, or sends 103 Early Hints without end: provider_unavailable at 10 s', {
+    timeout: 60_000,
+  }, async () => {
+    await Promise.all(
+      TRICKLES.flatMap((how) => [
+        atTheLimit(`discovery, ${how}`, () =>
+          assert.rejects(signInAt(`${origin}/${how}`).start(Date.now()), unavailable),
+        ),
+        (async () => {
+          const oidc = signInAt(`${origin}/ok-${how}`);
+          const { location, flowCookie } = await oidc.start(Date.now());
+          const state = new URL(location).searchParams.get('state')!;
+          // The browser comes back with a code: its exchange at the token endpoint is what trickles.
+          await atTheLimit(`code exchange, ${how}`, () =>
+            assert.rejects(
+              oidc.complete(`code=kiem-thu&state=${state}`, flowCookie, Date.now()),
+              unavailable,
+            ),
+          );
+        })(),
+      ]),
+    );
+  });
+});
 
 describe('claim-mapping rules (pure): ordered, first match wins, no default role', () => {
   const rules: OidcRule[] = [

@@ -26,7 +26,13 @@ export const FLOW_COOKIE_PATH = '/api/v1/auth/oidc';
 /** How long a person may take at the provider's sign-in page. */
 export const FLOW_MAX_AGE_SECONDS = 600;
 const FLOW_LABEL = 'oidc_flow';
-const HTTP_TIMEOUT_SECONDS = 10;
+/**
+ * The limit of each exchange with the provider, whole (R-03): `openid-client` aborts every request it makes
+ * (discovery, keys, the code's exchange, UserInfo) this long after it starts, and undici's fetch applies the abort to
+ * the answer's body too — a provider that trickles, or sends `103 Early Hints` without end, is cut there. The agent's
+ * own timeouts below are per read. A sign-in waits on it in the browser: 10 s, no setting.
+ */
+export const HTTP_TIMEOUT_SECONDS = 10;
 
 export class SignInFailed extends Error {
   constructor(
@@ -331,8 +337,20 @@ function isNetworkError(err: unknown): boolean {
     (err instanceof TypeError && /fetch failed/.test(err.message)) ||
     code === 'EGRESS_DENIED' ||
     code === 'ECONNREFUSED' ||
-    (err as { name?: string }).name === 'TimeoutError'
+    timedOut(err)
   );
+}
+
+/**
+ * Whether the provider's limit (`HTTP_TIMEOUT_SECONDS`) cut the exchange: `openid-client` wraps the abort's
+ * `TimeoutError` in its own error, twice when the abort cut the answer's body as it was read (a parse error caused
+ * by it) — a provider that did not answer in time, not an invalid answer.
+ */
+function timedOut(err: unknown): boolean {
+  let e = err as { name?: unknown; cause?: unknown } | null | undefined;
+  for (let depth = 0; e && depth < 4; depth++, e = e.cause as typeof e)
+    if (e.name === 'TimeoutError') return true;
+  return false;
 }
 
 /** What a log line may say of an error from the provider: its name and code, never a body or a token. */

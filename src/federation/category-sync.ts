@@ -6,6 +6,7 @@ import { readSigningKeys } from '../control/signing-keys.ts';
 import type { Clock } from '../core/clock.ts';
 import { LgspError } from '../core/errors.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
+import { withinDeadline } from '../net/deadlines.ts';
 import type { EgressPolicy } from '../net/egress.ts';
 import type { Store } from '../store/port.ts';
 import { PeerClients } from './peer-clients.ts';
@@ -19,7 +20,8 @@ import { contentDigest, HEADER, signHop } from './wire.ts';
  * as the represented party, every connection under the egress policy — reads and checks everything, then writes each
  * list as a new local version in one change (`Categories.importFromPeers`). The code mappings stay as they are.
  *
- * A hostile or broken peer costs a bounded read: each answer at most `ANSWER_MAX_BYTES`, at most `PAGES_MAX` pages
+ * A hostile or broken peer costs a bounded read: each answer at most `ANSWER_MAX_BYTES`, whole within `timeoutMs`
+ * (the gateway's answer limit, R-03), at most `PAGES_MAX` pages
  * of a list and `ITEMS_MAX` items (the file import's row limit), and any answer not in the DMDC shape stops the sync
  * with 502 CP_CATEGORY_SYNC_FAILED before anything is written.
  */
@@ -172,31 +174,35 @@ async function signedGet(
   const resource = path.split('?')[0]!;
   let text: string;
   try {
-    const res = await agent.request({
-      origin: url.origin,
-      path: `${prefix}${path}`,
-      method: 'GET',
-      headers,
-      headersTimeout: deps.timeoutMs,
-      bodyTimeout: deps.timeoutMs,
-    });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > ANSWER_MAX_BYTES) {
-        res.body.destroy();
-        throw new Error(`> ${ANSWER_MAX_BYTES} byte`);
+    // R-03: each answer whole within the limit (the agent's own timeouts are per read): a peer that trickles a page
+    // or sends `103 Early Hints` without end fails the sync at the limit, before anything is written.
+    const answer = await withinDeadline(deps.timeoutMs, async (deadline) => {
+      const res = await agent.request({
+        origin: url.origin,
+        path: `${prefix}${path}`,
+        method: 'GET',
+        headers,
+        signal: deadline.signal,
+      });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > ANSWER_MAX_BYTES) {
+          res.body.destroy();
+          throw new Error(`> ${ANSWER_MAX_BYTES} byte`);
+        }
+        chunks.push(chunk as Buffer);
       }
-      chunks.push(chunk as Buffer);
-    }
-    text = Buffer.concat(chunks).toString('utf8');
-    if (res.statusCode !== 200) {
+      return { status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') };
+    });
+    text = answer.text;
+    if (answer.status !== 200) {
       let code = '';
       try {
         code = String((JSON.parse(text) as { code?: unknown }).code ?? '');
       } catch {}
-      throw new Error(`HTTP ${res.statusCode}${code ? ` ${code}` : ''}`);
+      throw new Error(`HTTP ${answer.status}${code ? ` ${code}` : ''}`);
     }
   } catch (err) {
     throw failed(`${resource}: ${(err as Error).message}`);

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { Agent, request } from 'undici';
 import type { Clock } from '../core/clock.ts';
+import { withinDeadline } from '../net/deadlines.ts';
 import type { EgressPolicy } from '../net/egress.ts';
 import type { PeerData } from './snapshot.ts';
 import { publicKeyOf } from './wire.ts';
@@ -10,6 +11,12 @@ import { publicKeyOf } from './wire.ts';
  * each new connection, with our client certificate when the peer wants mTLS), our access token for it, and its
  * public signing keys. Nothing here is per call: a token is fetched once and refreshed ahead of its expiry, a JWKS
  * once and again only for an unknown `kid`.
+ *
+ * Each fetch of a token or a JWKS is whole within `timeoutMs` (R-03), the limit of the exchanges that wait on it
+ * (the gateway's answer limit, the push limit): the agent's own timeouts are per read, and a peer that trickled its
+ * answer or sent `103 Early Hints` without end held every call waiting on the one fetch in flight. At the limit the
+ * fetch fails as any failed fetch does: no token (the call is 502 GW_FED_PEER_UNAVAILABLE, the push retried), or no
+ * key (the peer's signature does not verify: its call is refused 401), and nothing of the cut answer is kept.
  */
 export class PeerClients {
   private readonly agents = new Map<string, { agent: Agent; fingerprint: string }>();
@@ -69,16 +76,17 @@ export class PeerClients {
     const pending = (async () => {
       if (!peer.clientId || !peer.clientSecret) throw new Error('no client credentials for this peer');
       const basic = Buffer.from(`${peer.clientId}:${peer.clientSecret}`).toString('base64');
-      const res = await request(peer.tokenUrl, {
-        method: 'POST',
-        dispatcher: this.agentFor(peer),
-        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'grant_type=client_credentials',
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
+      const { status, text } = await withinDeadline(this.timeoutMs, async (deadline) => {
+        const res = await request(peer.tokenUrl, {
+          method: 'POST',
+          dispatcher: this.agentFor(peer),
+          headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials',
+          signal: deadline.signal,
+        });
+        return { status: res.statusCode, text: await res.body.text() };
       });
-      const text = await res.body.text();
-      if (res.statusCode !== 200) throw new Error(`token endpoint answered ${res.statusCode}`);
+      if (status !== 200) throw new Error(`token endpoint answered ${status}`);
       const body = JSON.parse(text) as { access_token?: unknown; expires_in?: unknown };
       if (typeof body.access_token !== 'string') throw new Error('token endpoint gave no access_token');
       const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 3600) * 1000;
@@ -118,13 +126,14 @@ export class PeerClients {
     const current = entry;
     current.pending ??= (async () => {
       try {
-        const res = await request(peer.jwksUrl, {
-          dispatcher: this.agentFor(peer),
-          headersTimeout: this.timeoutMs,
-          bodyTimeout: this.timeoutMs,
+        const { status, text } = await withinDeadline(this.timeoutMs, async (deadline) => {
+          const res = await request(peer.jwksUrl, {
+            dispatcher: this.agentFor(peer),
+            signal: deadline.signal,
+          });
+          return { status: res.statusCode, text: await res.body.text() };
         });
-        const text = await res.body.text();
-        if (res.statusCode !== 200) throw new Error(`JWKS answered ${res.statusCode}`);
+        if (status !== 200) throw new Error(`JWKS answered ${status}`);
         const jwks = JSON.parse(text) as { keys?: Array<Record<string, unknown>> };
         const keys = new Map<string, KeyObject>();
         for (const jwk of jwks.keys ?? []) {

@@ -26,6 +26,7 @@ import { LgspError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { isoOf } from '../core/time.ts';
 import { type KeyEncryptionKey, sealText } from '../keys/index.ts';
+import { withinDeadline } from '../net/deadlines.ts';
 import type { EgressPolicy } from '../net/egress.ts';
 import { byColumn, byName, matchesAny, ordering, pageOf } from '../store/paging.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
@@ -40,6 +41,11 @@ import { PEER_SEALED_LABELS } from './snapshot.ts';
  * gateways reload their snapshot. URLs pass the egress policy when saved (and at connect time, in the gateway).
  */
 const audit = auditOf('peer');
+/**
+ * The limit of one read of a peer's public catalogue, its whole exchange: an operator waits on it in the console,
+ * and a catalogue page is a small JSON list any platform serves in well under a second.
+ */
+const CATALOGUE_TIMEOUT_MS = 5_000;
 
 type PeerRow = Selectable<Database['peers']>;
 
@@ -456,7 +462,9 @@ export class Peers {
 
   /**
    * The published versions of one page of an OpenLGSP peer's public catalogue (`GET /api/v1/public/services`,
-   * paged by service at the peer), marked when already imported. Read through the egress policy, with a short timeout and a size limit.
+   * paged by service at the peer), marked when already imported. Read through the egress policy, whole within
+   * `CATALOGUE_TIMEOUT_MS` (R-03: a peer that trickles its page holds the operator's request no longer) and with a
+   * size limit.
    */
   async remoteCatalogue(
     peerId: string,
@@ -467,7 +475,9 @@ export class Peers {
   }> {
     const peer = await this.get(peerId);
     if (!peer.catalogueUrl) throw new LgspError('CP_PEER_CATALOGUE_UNAVAILABLE', 'catalogueUrl');
-    const agent = new Agent({ connect: this.egress.connector('gateway', { timeout: 5_000 }) });
+    const agent = new Agent({
+      connect: this.egress.connector('gateway', { timeout: CATALOGUE_TIMEOUT_MS }),
+    });
     let body: {
       total?: unknown;
       items?: Array<{
@@ -482,9 +492,11 @@ export class Peers {
       url.searchParams.set('limit', String(query.limit));
       url.searchParams.set('offset', String(query.offset));
       if (query.q) url.searchParams.set('q', query.q);
-      const res = await request(url, { dispatcher: agent, headersTimeout: 5_000, bodyTimeout: 5_000 });
-      const text = await res.body.text();
-      if (res.statusCode !== 200 || text.length > 10_000_000) throw new Error(`status ${res.statusCode}`);
+      const { status, text } = await withinDeadline(CATALOGUE_TIMEOUT_MS, async (deadline) => {
+        const res = await request(url, { dispatcher: agent, signal: deadline.signal });
+        return { status: res.statusCode, text: await res.body.text() };
+      });
+      if (status !== 200 || text.length > 10_000_000) throw new Error(`status ${status}`);
       body = JSON.parse(text);
     } catch (err) {
       throw new LgspError('CP_PEER_CATALOGUE_UNAVAILABLE', (err as Error).message.slice(0, 200));

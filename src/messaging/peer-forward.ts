@@ -1,12 +1,12 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import type { Selectable } from 'kysely';
-import { type Dispatcher, request } from 'undici';
+import { request } from 'undici';
 import { LgspError } from '../core/errors.ts';
 import type { PeerClients } from '../federation/peer-clients.ts';
 import type { PeerData, PeerRoute } from '../federation/snapshot.ts';
 import { HEADER, requestHash, signatureLabels, signHop, traceIdOf } from '../federation/wire.ts';
-import { AbortingDeadline } from '../net/deadlines.ts';
+import { withinDeadline } from '../net/deadlines.ts';
 import type { Store } from '../store/port.ts';
 import type { Database, FederationEvidence } from '../store/schema.ts';
 import type { Destinations } from './messaging.ts';
@@ -269,23 +269,16 @@ export async function fetchPeerReceipt(
 ): Promise<PeerReceipt | null> {
   const token = await peers.tokenFor(peer);
   const base = peer.gatewayUrl.replace(/\/$/, '');
-  const deadline = new AbortingDeadline(timeoutMs);
-  let res: Dispatcher.ResponseData;
-  let text: string | null;
-  try {
-    res = await request(`${base}/_lgsp/messages/${encodeURIComponent(remoteMessageId)}`, {
+  const { status, text } = await withinDeadline(timeoutMs, async (deadline) => {
+    const res = await request(`${base}/_lgsp/messages/${encodeURIComponent(remoteMessageId)}`, {
       dispatcher: peers.agentFor(peer),
       headers: { authorization: `Bearer ${token}` },
       signal: deadline.signal,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
     });
-    text = await textAtMost(res.body, RECEIPT_LIMIT_BYTES);
-  } finally {
-    deadline.done();
-  }
-  if (res.statusCode === 401) peers.forgetToken(peer.id, token);
-  if (res.statusCode !== 200 || text === null) return null;
+    return { status: res.statusCode, text: await textAtMost(res.body, RECEIPT_LIMIT_BYTES) };
+  });
+  if (status === 401) peers.forgetToken(peer.id, token);
+  if (status !== 200 || text === null) return null;
   const body = JSON.parse(text) as Record<string, unknown>;
   const state = body['state'];
   if (state !== 'accepted' && state !== 'delivering' && state !== 'delivered' && state !== 'dead')

@@ -1,9 +1,10 @@
 /**
  * Whole-exchange deadlines (R-03: no call hangs longer than its limit). undici's `headersTimeout` and `bodyTimeout`
  * bound the gap between two reads, and an interim 1xx answer starts the headers' wait again: a provider that sends a
- * byte every 29 s, or `103 Early Hints` every second, held a call for as long as it liked. Each exchange with a
- * provider (a forwarded call, a push, a federated or composite call) is therefore watched here until it ends: once
- * its deadline passes, `expire` cuts it.
+ * byte every 29 s, or `103 Early Hints` every second, held a call for as long as it liked. Each exchange with another
+ * party (a forwarded call, a push, a federated or composite call; in the background a health probe, a webhook, a
+ * peer's token, keys, receipts, catalogue or category lists) is therefore watched here until it ends: once its
+ * deadline passes, `expire` cuts it.
  *
  * One sweeper per process looks at every watched exchange every `SWEEP_MS` (an unref'd interval, running only while
  * something is watched), so the hot path arms no timer and makes no AbortController of its own: watching is a push
@@ -150,10 +151,15 @@ export function isTimeout(err: unknown): boolean {
   );
 }
 
+/** The reason a person reads for an exchange that timed out (a probe's alert, a webhook's last error). */
+export function timedOutReason(limitMs: number): string {
+  return `quá thời gian ${limitMs} ms / timed out after ${limitMs} ms`;
+}
+
 /**
  * A deadline that aborts a signal: for exchanges made through undici's promise API (`request`), which take one —
- * the buffered and background ones (mapped and SOAP-converted versions, composite backends, pushes, receipts), not
- * the streaming forward, whose handler is its own `Expiring`. Watched from its construction; `done` when the
+ * the buffered and background ones (mapped and SOAP-converted versions, composite backends, pushes, and through
+ * `withinDeadline` the rest), not the streaming forward, whose handler is its own `Expiring`. Watched from its construction; `done` when the
  * exchange ended, however.
  */
 export class AbortingDeadline implements Expiring {
@@ -183,5 +189,24 @@ export class AbortingDeadline implements Expiring {
 
   done(): void {
     unwatchDeadline(this);
+  }
+}
+
+/**
+ * One exchange through undici's promise API, whole within `limitMs`: `exchange` passes `deadline.signal` to
+ * `request` and reads what it keeps of the answer before it returns. At the deadline the request, or the reading of
+ * its body, fails with `DeadlineExceeded` — except undici's `body.dump()`, which ends quietly on a body cut short: a
+ * caller that dumps and needs the whole answer reads `deadline.expired`. Shared by the background exchanges with
+ * other parties (health probes, webhooks, a peer's token, keys, receipts, catalogue and category lists).
+ */
+export async function withinDeadline<T>(
+  limitMs: number,
+  exchange: (deadline: AbortingDeadline) => Promise<T>,
+): Promise<T> {
+  const deadline = new AbortingDeadline(limitMs);
+  try {
+    return await exchange(deadline);
+  } finally {
+    deadline.done();
   }
 }

@@ -5,6 +5,7 @@ import { Agent, request } from 'undici';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { type KeyEncryptionKey, openText, SEALED_LABELS } from '../keys/index.ts';
+import { isTimeout, timedOutReason, withinDeadline } from '../net/deadlines.ts';
 import { EgressPolicy } from '../net/egress.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
@@ -31,7 +32,7 @@ const DISABLED_EMAIL_WARNING_INTERVAL_MS = 3_600_000;
 export type NotifierConfig = Config['notifications'];
 
 export interface NotifierOptions {
-  /** Webhook answer limit; 10 s unless a test needs it shorter. */
+  /** The limit of a webhook's whole exchange; 10 s unless a test needs it shorter. */
   webhookTimeoutMs?: number;
   /** The platform's egress policy (issue 10); without one, the defaults alone (no `egress.allow`). */
   egress?: EgressPolicy;
@@ -317,6 +318,12 @@ export class Notifier {
   /**
    * One attempt, signed the Standard Webhooks way (webhook-signature.ts): `webhook-id` is the notification id, the
    * same on every retry, so the receiver deduplicates on it; the timestamp and signature are this attempt's.
+   *
+   * The whole exchange — connection, upload, the receiver's answer — is within the webhook limit (R-03): the agent's
+   * own timeouts are per read, so a receiver that sends `103 Early Hints` without end, or a byte now and then, would
+   * hold the round. At the limit the attempt fails as a timeout and is retried after its back-off. The 2xx status is
+   * the acknowledgement (Standard Webhooks): a receiver that answered 2xx has the event, and the rest of its answer,
+   * not kept anyway, is not waited for past the limit.
    */
   private async postWebhook(row: NotificationRow, endpoint: WebhookTarget): Promise<void> {
     const body = webhookBody({
@@ -326,29 +333,31 @@ export class Notifier {
       data: row.payload,
     });
     const timestamp = Math.floor(this.clock.nowMs() / 1000);
-    const res = await request(endpoint.url, {
-      method: 'POST',
-      dispatcher: this.agent,
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        'user-agent': 'OpenLGSP-Webhook/1',
-        ...webhookHeaders(endpoint.secrets, row.id, timestamp, body),
-      },
-      body,
-      signal: AbortSignal.timeout(this.webhookTimeoutMs),
+    const status = await withinDeadline(this.webhookTimeoutMs, async (deadline) => {
+      const res = await request(endpoint.url, {
+        method: 'POST',
+        dispatcher: this.agent,
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'user-agent': 'OpenLGSP-Webhook/1',
+          ...webhookHeaders(endpoint.secrets, row.id, timestamp, body),
+        },
+        body,
+        signal: deadline.signal,
+      });
+      // The answer's body is not kept (it is the receiver's, and may carry data): only its status matters.
+      await res.body.dump();
+      return res.statusCode;
     });
-    // The answer's body is not kept (it is the receiver's, and may carry data): only its status matters.
-    await res.body.dump();
-    if (res.statusCode < 200 || res.statusCode > 299) throw new Error(`HTTP ${res.statusCode}`);
+    if (status < 200 || status > 299) throw new Error(`HTTP ${status}`);
   }
 
   /** A short reason for `last_error` and the log, with the SMTP password (if any) struck out. */
   private describe(err: unknown): string {
     const e = err as { name?: string; code?: string; message?: string; responseCode?: number };
-    let text =
-      e?.name === 'TimeoutError' || e?.name === 'AbortError'
-        ? `timeout after ${this.webhookTimeoutMs} ms`
-        : [e?.code, e?.message ?? String(err)].filter(Boolean).join(': ');
+    let text = isTimeout(err)
+      ? timedOutReason(this.webhookTimeoutMs)
+      : [e?.code, e?.message ?? String(err)].filter(Boolean).join(': ');
     if (this.config.smtpUrl) {
       const { password } = new URL(this.config.smtpUrl);
       if (password) {

@@ -8,6 +8,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { formatVietnamDateTime, utcOffsetLabel } from '../core/time.ts';
 import { deadlineOf } from '../core/working-days.ts';
+import { DeadlineExceeded, isTimeout, timedOutReason, withinDeadline } from '../net/deadlines.ts';
 import type { EgressPolicy } from '../net/egress.ts';
 import { type CertificateInfo, certificateInfo, tlsEnabled } from '../net/tls.ts';
 import type { Store } from '../store/port.ts';
@@ -417,17 +418,28 @@ export class HealthMonitor {
     return out;
   }
 
-  /** null when the upstream answered 2xx; otherwise why not. */
+  /**
+   * null when the upstream answered 2xx, whole, within `probeTimeoutMs`; otherwise why not. The limit is the whole
+   * exchange's (R-03): the agent's own timeouts are per read, so a health endpoint that trickles its answer, or sends
+   * `103 Early Hints` again and again, held the round — and every other rule behind it — for as long as it liked. A
+   * 2xx whose body is cut at the limit is a timeout too: a health check that cannot finish its answer is not healthy.
+   */
   private async probe(url: string): Promise<string | null> {
+    const limitMs = this.deps.config.alerts.probeTimeoutMs;
     try {
-      const answer = await request(url, {
-        dispatcher: this.agent,
-        method: 'GET',
-        headers: { 'user-agent': 'openlgsp-health' },
+      return await withinDeadline(limitMs, async (deadline) => {
+        const answer = await request(url, {
+          dispatcher: this.agent,
+          method: 'GET',
+          headers: { 'user-agent': 'openlgsp-health' },
+          signal: deadline.signal,
+        });
+        await answer.body.dump();
+        if (deadline.expired) throw new DeadlineExceeded(limitMs);
+        return answer.statusCode >= 200 && answer.statusCode < 300 ? null : `HTTP ${answer.statusCode}`;
       });
-      await answer.body.dump();
-      return answer.statusCode >= 200 && answer.statusCode < 300 ? null : `HTTP ${answer.statusCode}`;
     } catch (err) {
+      if (isTimeout(err)) return timedOutReason(limitMs);
       return (err as { code?: string }).code ?? (err as Error).message;
     }
   }
