@@ -198,15 +198,15 @@ for (const kind of storeKinds) {
       assert.ok(torn > 0, 'the last append is in the segment');
       bytes.fill(0, torn + 100, torn + 200);
       writeFileSync(join(journalDir, segment!), bytes);
-      // Appends to the file for the store away, which a node of the earlier version had begun with COPY text lines;
-      // the last cut short by the end of the file.
+      // Appends while the store was away: the earlier version's, of COPY text lines; the dead run's, the last cut
+      // short by the end of the file.
       writeFileSync(
         join(journalDir, 'open.copy'),
         `#columns ${COPY_COLUMNS.join(',')}\n${copyLine(records[11]!)}${copyLine(records[12]!)}`,
       );
       await dead.append(tuples.slice(13, 14));
       await dead.append(tuples.slice(14, 16));
-      const open = join(journalDir, 'open.copy');
+      const open = join(journalDir, readdirSync(journalDir).find((n) => n.startsWith('open-'))!);
       writeFileSync(open, readFileSync(open).subarray(0, -300));
       const recorder = new Recorder(
         t.store,

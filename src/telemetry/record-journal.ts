@@ -17,8 +17,9 @@ import { COPY_COLUMNS, parseCopyLine, recordTuple, recordTupleOf, tupleEnd } fro
  * its length and CRC-32, then its tuples (`frame`) — so that one cut short by a crash is told from the ones before
  * it (`journalRuns`). The COPY text lines (`#columns id,…`) and JSON lines of earlier versions are shipped too.
  *
- * Appends go to `open.copy`; shipping renames it to `shipping-<time>.copy` first (so appends carry on into a new
- * file), writes it to the store — `insertTransactions` ignores ids already there, so a file shipped twice, or a
+ * Appends go to `open-<run>.copy`, this process's own (a file a dead run left, its last append perhaps cut short, is
+ * never appended to: what followed the cut would be lost with it); shipping renames every `open…` file to
+ * `shipping-<time>-<name>` first (so appends carry on into a new file), writes it to the store — `insertTransactions` ignores ids already there, so a file shipped twice, or a
  * record the store took after all, is harmless — then deletes it. A node that died with a journal ships it when it
  * starts again.
  *
@@ -57,7 +58,7 @@ export class RecordJournal {
   constructor(private readonly dir: string) {}
 
   private get openFile(): string {
-    return join(this.dir, OPEN_FILE);
+    return join(this.dir, `${OPEN_PREFIX}${this.run}.copy`);
   }
 
   /**
@@ -227,13 +228,11 @@ export class RecordJournal {
     } catch {
       return 0; // no journal yet
     }
-    for (const open of [OPEN_FILE, LEGACY_OPEN_FILE].filter((n) => names.includes(n))) {
+    // This run's open file, and those of runs before (`open.copy`, `open.jsonl` of earlier versions).
+    for (const open of names.filter((n) => n.startsWith('open'))) {
       // Appends wait for this rename, so no record is split between the two files.
-      const extension = open === OPEN_FILE ? 'copy' : 'jsonl';
       const renamed = this.appending.then(() =>
-        rename(join(this.dir, open), join(this.dir, `shipping-${Date.now()}.${extension}`)).catch(
-          () => undefined,
-        ),
+        rename(join(this.dir, open), join(this.dir, `shipping-${Date.now()}-${open}`)).catch(() => undefined),
       );
       this.appending = renamed;
       await renamed;
@@ -385,10 +384,11 @@ export function journalRuns(bytes: Buffer): JournalRun[] {
 const HASH = 0x23;
 const NEWLINE = 0x0a;
 
-/** Strict records while the store is away: appended here, and renamed to `shipping-<time>.copy` to be shipped. */
-const OPEN_FILE = 'open.copy';
-/** The same, of versions that journaled JSON lines. */
-const LEGACY_OPEN_FILE = 'open.jsonl';
+/**
+ * Strict records while the store is away: appended to `open-<run>.copy`, renamed to `shipping-<time>-<name>` to be
+ * shipped (earlier versions appended to `open.copy`, and before them `open.jsonl`).
+ */
+const OPEN_PREFIX = 'open-';
 const COLUMNS_PREFIX = '#columns ';
 /** After COLUMNS_PREFIX: what follows is frames of binary tuples (without it: COPY text lines, of earlier versions). */
 const BINARY_FORMAT = 'binary ';
