@@ -450,8 +450,8 @@ export function tupleEnd(bytes: Buffer, at: number, fields: number): number {
 const COPY_UNESCAPES: Record<string, string> = { '\\': '\\', t: '\t', n: '\n', r: '\r' };
 
 /**
- * A line of COPY's text format of the `columns` named — what journals of versions before 12/2026 hold, one record
- * each — read back into a record. A field the line does not have is null.
+ * A line of COPY's text format of the `columns` named — what journals held, one record each, from 06/12/2026 until
+ * records became binary tuples — read back into a record. A field the line does not have is null.
  */
 export function parseCopyLine(columns: readonly string[], line: string): TransactionRecord {
   const values = (line.endsWith('\n') ? line.slice(0, -1) : line).split('\t');

@@ -307,7 +307,7 @@ export interface JournalRun {
  * `#columns binary …` line come frames (`frame`), read until one that is not whole — the zeros of a live segment
  * not yet written (length 0), or an append a crash cut short (its bytes past the file's end, or not those its CRC
  * was made of): that append was never acknowledged, and what precedes it ships. Files of earlier versions: after a
- * `#columns …` line without a format, lines of COPY's text format (12/2026), read up to the first NUL (a live
+ * `#columns …` line without a format, lines of COPY's text format (06/12/2026), read up to the first NUL (a live
  * segment's zeros: those lines held none); JSON lines (before) are records of today's columns. A line cut short —
  * no newline at its end, or not the columns named — was never acknowledged either, and is left out. Those lines
  * become tuples of the columns their file names.
