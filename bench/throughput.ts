@@ -11,9 +11,11 @@
 //   tokens/s, 172/137 → 123/91 µs of gateway CPU per token (A/B, tokens.ts).
 // · record ingest — transaction records through the recorder's real write path (`Recorder` → insertTransactions,
 //   batches of 1,000) into PGlite and into a throwaway PostgreSQL database, counted after (no loss), each beside
-//   what it replaced: on PGlite the recorder's COPY from a transferred buffer beside the INSERT … SELECT FROM unnest
-//   it used before; on PostgreSQL the recorder (COPY, up to 3 writes in flight) beside the same one write at a time,
-//   the INSERT, and one COPY of all the rows in one statement. CPU per row = this process's CPU (building the
+//   what it replaced: on PGlite the recorder's binary COPY (each record one tuple of PostgreSQL's binary copy format,
+//   the batch's buffer transferred to PGlite's thread) beside the INSERT … SELECT FROM unnest it used before COPY —
+//   the COPY text lines in between are gone (docs/benchmarks.md has them beside binary, measured from the commit
+//   before); on PostgreSQL the recorder (binary COPY, up to 3 writes in flight) beside the same one write at a time,
+//   the INSERT, and one binary COPY of all the rows in one statement. CPU per row = this process's CPU (building the
 //   batch; PGlite runs in a worker of this process) + the PostgreSQL backends' (read from /proc, so only when the
 //   server runs on this machine). Goal ≥ 50,000 rows/s on PostgreSQL.
 //
@@ -236,7 +238,7 @@ interface IngestRun {
   counted: number;
 }
 
-/** How a run writes its records: through the recorder, by the INSERT it used before, or as one COPY of all. */
+/** How a run writes its records: through the recorder, by the INSERT it used before, or as one binary COPY of all. */
 type IngestWay =
   | { via: 'recorder'; writesInFlight?: number }
   | { via: 'insert-unnest' }
@@ -244,8 +246,8 @@ type IngestWay =
 
 /**
  * Writes `n` records into `store` (whose table is empty) the way `way` says — the recorder (batches of 1,000, as
- * the gateway's), the INSERT … SELECT FROM unnest it used before (batches of 1,000, one at a time), or one COPY of
- * all of them — and counts them after.
+ * the gateway's), the INSERT … SELECT FROM unnest it used before (batches of 1,000, one at a time), or one binary
+ * COPY of all of them — and counts them after.
  */
 async function ingest(
   store: Store,
@@ -298,8 +300,8 @@ async function ingest(
 }
 
 /**
- * PGlite always (the recorder's COPY beside the INSERT it replaced); PostgreSQL (the recorder, with its writes in
- * flight and one at a time, the INSERT, one COPY of everything) when `adminUrl` is given.
+ * PGlite always (the recorder's binary COPY beside the INSERT it replaced); PostgreSQL (the recorder, with its writes
+ * in flight and one at a time, the INSERT, one binary COPY of everything) when `adminUrl` is given.
  */
 export async function measureRecordIngest(
   adminUrl: string | undefined,
@@ -356,9 +358,9 @@ export async function measureRecordIngest(
 }
 
 const LABEL = {
-  pgliteRecorder: 'PGlite · recorder (COPY from a transferred buffer)',
-  postgresRecorder: 'PostgreSQL · recorder (COPY, 3 writes in flight)',
-  ceiling: 'PostgreSQL · one COPY of all rows',
+  pgliteRecorder: 'PGlite · recorder (binary COPY from a transferred buffer)',
+  postgresRecorder: 'PostgreSQL · recorder (binary COPY, 3 writes in flight)',
+  ceiling: 'PostgreSQL · one binary COPY of all rows',
 } as const;
 
 function ingestLines(runs: IngestRun[], skipped: string | null): string[] {
@@ -376,7 +378,7 @@ function ingestLines(runs: IngestRun[], skipped: string | null): string[] {
     const perCore = 1e6 / (r.clientUsPerRow + (r.serverUsPerRow ?? 0));
     const vsCeiling =
       ceiling && r !== ceiling && r.label.startsWith('PostgreSQL')
-        ? ` · ${(rps / (ceiling.rows / ceiling.seconds)).toFixed(2)}× one COPY`
+        ? ` · ${(rps / (ceiling.rows / ceiling.seconds)).toFixed(2)}× one binary COPY`
         : '';
     const lost = r.counted === r.rows ? 'none lost' : `COUNTED ${fmtInt(r.counted)} OF ${fmtInt(r.rows)}`;
     lines.push(

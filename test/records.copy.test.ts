@@ -2,14 +2,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { silentLogger } from '../src/telemetry/logger.ts';
-import { insertTransactions } from '../src/telemetry/record-copy.ts';
+import type { TransactionRecord } from '../src/telemetry/record.ts';
+import {
+  COPY_COLUMNS,
+  insertByUnnest,
+  insertTransactions,
+  parseTuple,
+  recordTuple,
+} from '../src/telemetry/record-copy.ts';
 import { Recorder } from '../src/telemetry/recorder.ts';
 import { callRecord } from './helpers/records.ts';
 import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
 
 /**
- * Writing transaction records (issue 14 item 3): by `COPY` on both stores (PostgreSQL from STDIN, PGlite from a
- * buffer handed to its thread).
+ * Writing transaction records (issue 14 item 3): by binary `COPY` on both stores (PostgreSQL from STDIN, PGlite from
+ * a buffer handed to its thread), each record one tuple (record-copy.ts).
  * Record fields come from outside (headers, path templates, SOAP headers): whatever their text, a record is stored
  * exactly as it was taken, in its own row, and no record is lost or stored twice when a batch is written again.
  */
@@ -25,6 +32,120 @@ const HOSTILE = [
   '\\\\N',
   '',
 ];
+
+/**
+ * A record with every column's kind filled, text from outside at its worst: Vietnamese, COPY's text escapes, NUL,
+ * a sub-millisecond time, a size past 2^32, federation evidence; `nulls`: every nullable field null instead.
+ */
+function fullRecord(id: string, atMs: number, nulls = false): TransactionRecord {
+  const text = 'Tiếng Việt\tcó\ndấu \\N \\. 🙂 a\0b';
+  return callRecord(atMs, {
+    id,
+    consumerSystemId: nulls ? null : 'sys_a',
+    consumerOrgCode: nulls ? null : '000.00.12.H01',
+    credentialId: nulls ? null : 'cred_a',
+    providerSystemId: nulls ? null : 'sys_b',
+    providerOrgCode: nulls ? null : '000.00.31.H01',
+    serviceId: nulls ? null : 'svc_a',
+    serviceContext: nulls ? null : 'dancu',
+    versionId: nulls ? null : 'ver_a',
+    version: nulls ? null : '1.0',
+    environment: nulls ? null : 'sandbox',
+    method: 'POST',
+    resourceTemplate: `/congdan/{soDinhDanh}/${text}`,
+    providerStatus: nulls ? null : 502,
+    consumerStatus: 504,
+    errorCode: nulls ? null : 'GW_UPSTREAM_TIMEOUT',
+    requestBytes: 2 ** 40 + 3,
+    responseBytes: 0,
+    requestSha256: nulls ? null : 'ab'.repeat(32),
+    responseSha256: nulls ? null : 'cd'.repeat(32),
+    requestOutAt: nulls ? null : atMs + 1.001,
+    responseInAt: nulls ? null : atMs + 20.999,
+    responseOutAt: atMs + 21.5,
+    leg: 'delivery',
+    messageId: nulls ? null : `msg ${text}`,
+    clientAddress: nulls ? null : '2001:db8::1',
+    kind: 'service_call',
+    authMethod: nulls ? null : 'token',
+    clientSenderCode: nulls ? null : text,
+    clientReceiverCode: nulls ? null : 'H01',
+    clientTranCode: nulls ? null : text,
+    parentTransactionId: nulls ? null : 'txn_parent',
+    representedOrgCode: nulls ? null : '000.00.99.H99',
+    representedSystem: nulls ? null : 'hệ thống',
+    endToEndId: nulls ? null : 'e2e_1',
+    peerId: nulls ? null : 'peer_a',
+    federation: nulls
+      ? null
+      : {
+          direction: 'outbound',
+          traceId: 'trace',
+          hops: [{ label: text, keyId: null, verified: true }],
+          signatures: 'signed',
+          requestHash: 'ef'.repeat(32),
+          answerBound: true,
+        },
+  } as Partial<TransactionRecord>);
+}
+
+/** A record as its tuple must read back: NUL stored as U+FFFD, times to the microsecond. */
+function asStored(r: TransactionRecord): TransactionRecord {
+  const fix = (v: unknown): unknown =>
+    typeof v === 'string'
+      ? v.replaceAll('\0', '\uFFFD')
+      : Array.isArray(v)
+        ? v.map(fix)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fix(x)]))
+          : v;
+  return fix(r) as TransactionRecord;
+}
+
+const TIMES = ['requestInAt', 'requestOutAt', 'responseInAt', 'responseOutAt'] as const;
+
+function assertSameRecord(actual: TransactionRecord, expected: TransactionRecord, what: string): void {
+  for (const field of TIMES) {
+    const [a, e] = [actual[field], expected[field]];
+    assert.equal(
+      a === null ? null : Math.round(a * 1000),
+      e === null ? null : Math.round(e * 1000),
+      `${what}: ${field} to the microsecond`,
+    );
+  }
+  const untimed = (r: TransactionRecord): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(r).filter(([k]) => !(TIMES as readonly string[]).includes(k)));
+  assert.deepEqual(untimed(actual), untimed(asStored(expected)), what);
+}
+
+describe('a record as a binary COPY tuple', () => {
+  test('reads back as the record: every column kind, nulls, NUL, Vietnamese, escapes, evidence, microseconds', () => {
+    const at = Date.UTC(2026, 11, 7, 1, 2, 3, 456) + 0.789;
+    for (const nulls of [false, true]) {
+      const record = fullRecord('txn_roundtrip', at, nulls);
+      const tuple = recordTuple(record);
+      assert.equal(tuple.readInt16BE(0), COPY_COLUMNS.length, 'a field per column');
+      assertSameRecord(
+        parseTuple(COPY_COLUMNS, tuple),
+        record,
+        nulls ? 'nullable fields null' : 'every field',
+      );
+    }
+    // An inbound federated call refused before its signatures verified: its end-to-end id is only a claim (R-23).
+    const claimed = fullRecord('txn_claim', at);
+    claimed.federation = { ...claimed.federation!, direction: 'inbound', signatures: 'refused' };
+    const read = parseTuple(COPY_COLUMNS, recordTuple(claimed));
+    assert.equal(read.endToEndId, null, 'a claimed id is not the end-to-end id');
+    assert.equal(read.federation?.claimedEndToEndId, 'e2e_1', 'the claim kept in the evidence');
+  });
+
+  test('a record much larger than usual is encoded whole, and the next one after it', () => {
+    const big = callRecord(Date.UTC(2026, 11, 7), { clientTranCode: 'đ'.repeat(100_000) });
+    const small = callRecord(Date.UTC(2026, 11, 7), { clientTranCode: 'x' });
+    assert.equal(parseTuple(COPY_COLUMNS, recordTuple(big)).clientTranCode, 'đ'.repeat(100_000));
+    assert.equal(parseTuple(COPY_COLUMNS, recordTuple(small)).clientTranCode, 'x');
+  });
+});
 
 async function count(store: TestStore['store'], ids: string[]): Promise<number> {
   const row = await sql<{
@@ -96,6 +217,27 @@ for (const kind of storeKinds) {
         typeof first.federation === 'string' ? JSON.parse(first.federation) : first.federation;
       assert.deepEqual(federation, { note: HOSTILE[0], nul: 'a\uFFFDb' });
       assert.equal(byId.get(`txn_copy_${kind}_nul`)!.client_tran_code, 'a\uFFFDb\uFFFD');
+    });
+
+    test('a row written by binary COPY is the row the INSERT fallback writes, column for column', async () => {
+      const at = Date.UTC(2026, 11, 7, 5, 6, 7, 890) + 0.1234;
+      for (const nulls of [false, true]) {
+        const byCopy = fullRecord(`txn_bycopy_${kind}_${nulls}`, at, nulls);
+        const byInsert = { ...byCopy, id: `txn_byinsert_${kind}_${nulls}` };
+        await insertTransactions(t.store, [byCopy]);
+        await insertByUnnest(t.store, [byInsert]);
+        const rows = await sql<
+          Record<string, unknown>
+        >`SELECT * FROM transactions WHERE id IN (${byCopy.id}, ${byInsert.id}) ORDER BY id`
+          .execute(t.store.db)
+          .then((r) => r.rows);
+        assert.equal(rows.length, 2);
+        const [copied, inserted] = rows[0]!['id'] === byCopy.id ? rows : [rows[1]!, rows[0]!];
+        const { id: _c, ...copiedColumns } = copied!;
+        const { id: _i, ...insertedColumns } = inserted!;
+        assert.deepEqual(copiedColumns, insertedColumns, nulls ? 'nullable columns null' : 'every column');
+        assert.equal(copied!['client_tran_code'], nulls ? null : 'Tiếng Việt\tcó\ndấu \\N \\. 🙂 a\uFFFDb');
+      }
     });
 
     test('a batch written again, partly already stored (with sub-millisecond times), adds only what was missing', async () => {

@@ -6,8 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { PgliteStore } from '../src/store/pglite-store.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
-import { COPY_COLUMNS, copyLine, insertTransactions } from '../src/telemetry/record-copy.ts';
+import { COPY_COLUMNS, insertTransactions, parseTuple, recordTuple } from '../src/telemetry/record-copy.ts';
+import { journalRuns, RecordJournal } from '../src/telemetry/record-journal.ts';
 import { Recorder } from '../src/telemetry/recorder.ts';
+import { copyLine } from './helpers/copy-text.ts';
 import { startDemo } from './helpers/demo-process.ts';
 import { getToken, startGatewayHarness } from './helpers/gateway-harness.ts';
 import { callRecord } from './helpers/records.ts';
@@ -84,7 +86,7 @@ for (const kind of storeKinds) {
         );
         await second.shipJournal();
         // What is left, if anything, is the restarted node's own next segment, made ready and still empty.
-        assert.deepEqual(journalLines(journalDir), [], 'no record left in the journal once shipped');
+        assert.deepEqual(journalIds(journalDir), [], 'no record left in the journal once shipped');
         const twice = await storedIds(
           t.store as never,
           records.map((r) => r.id),
@@ -163,7 +165,90 @@ for (const kind of storeKinds) {
           'tab\there\nand a new line',
           'an escaped field stored as taken',
         );
-        assert.deepEqual(journalLines(journalDir), [], 'the files shipped and deleted');
+        assert.deepEqual(journalIds(journalDir), [], 'the files shipped and deleted');
+      } finally {
+        await recorder.close();
+        await t.dispose();
+        rmSync(journalDir, { recursive: true, force: true });
+      }
+    });
+
+    test('a binary journal left behind ships up to the append a crash cut short, and an earlier version’s lines before it', async () => {
+      const t = await openTestStore(kind);
+      const journalDir = mkdtempSync(join(tmpdir(), 'lgsp-journal-'));
+      const base = Date.now();
+      const records = Array.from({ length: 16 }, (_, i) =>
+        callRecord(base + i + 0.25, {
+          id: `txn_torn${kind}${i}`,
+          clientTranCode: i % 4 === 2 ? 'Mã giao dịch\tsố\n\\ một\0' : null,
+        }),
+      );
+      const tuples = records.map(recordTuple);
+      // A dead run's live segment: three appends (of which the store took records 0–4), then record 10's append,
+      // a block of which a power cut left unwritten (zeros).
+      await insertTransactions(t.store, records.slice(0, 5));
+      const dead = new RecordJournal(journalDir);
+      await dead.appendLive(tuples.slice(0, 4), 4);
+      await dead.appendLive(tuples.slice(4, 10), 10);
+      await dead.appendLive(tuples.slice(10, 11), 11);
+      await dead.closeLive(0);
+      const [segment] = readdirSync(journalDir);
+      const bytes = readFileSync(join(journalDir, segment!));
+      const torn = bytes.indexOf(tuples[10]!);
+      assert.ok(torn > 0, 'the last append is in the segment');
+      bytes.fill(0, torn + 100, torn + 200);
+      writeFileSync(join(journalDir, segment!), bytes);
+      // Appends while the store was away: the earlier version's, of COPY text lines; the dead run's, the last cut
+      // short by the end of the file.
+      writeFileSync(
+        join(journalDir, 'open.copy'),
+        `#columns ${COPY_COLUMNS.join(',')}\n${copyLine(records[11]!)}${copyLine(records[12]!)}`,
+      );
+      await dead.append(tuples.slice(13, 14));
+      await dead.append(tuples.slice(14, 16));
+      const open = join(journalDir, readdirSync(journalDir).find((n) => n.startsWith('open-'))!);
+      writeFileSync(open, readFileSync(open).subarray(0, -300));
+      const recorder = new Recorder(
+        t.store,
+        { flushIntervalMs: 50, batchSize: 1000, maxBacklog: 100_000, durability: 'strict', journalDir },
+        silentLogger(),
+      );
+      const shippedIds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13].map((i) => records[i]!.id);
+      try {
+        recorder.start();
+        await recorder.shipJournal();
+        await waitFor(
+          async () => (await storedIds(t.store as never, shippedIds)).size === shippedIds.length,
+          {
+            what: 'every record before the torn appends stored',
+            timeoutMs: 20_000,
+          },
+        );
+        const stored = await storedIds(
+          t.store as never,
+          records.map((r) => r.id),
+        );
+        assert.deepEqual(
+          [...stored.keys()].sort(),
+          [...shippedIds].sort(),
+          'what precedes each torn append, and nothing of those appends',
+        );
+        assert.deepEqual([...stored.values()], Array(shippedIds.length).fill(1), 'each record stored once');
+        const texts = await (
+          t.store.db as unknown as import('kysely').Kysely<{
+            transactions: { id: string; client_tran_code: string | null };
+          }>
+        )
+          .selectFrom('transactions')
+          .select('client_tran_code')
+          .where('id', 'in', [records[2]!.id, records[6]!.id])
+          .execute();
+        assert.deepEqual(
+          texts.map((r) => r.client_tran_code),
+          ['Mã giao dịch\tsố\n\\ một\uFFFD', 'Mã giao dịch\tsố\n\\ một\uFFFD'],
+          'text stored as taken, NUL as U+FFFD (already stored, and shipped)',
+        );
+        assert.deepEqual(journalIds(journalDir), [], 'the files shipped and deleted');
       } finally {
         await recorder.close();
         await t.dispose();
@@ -320,17 +405,13 @@ describe('strict records on the embedded store: the journal first, the store in 
       assert.equal(recorder.journaled, 50, 'each record durable in the journal when its promise resolves');
       assert.equal(recorder.written, 0, 'none in the store yet: the store write is still held');
       const files = readdirSync(journalDir);
-      const lines = journalLines(journalDir);
+      const ids = journalIds(journalDir);
       // Written in place at the start of a file that had its full size (zeros) before the first record, so no
       // synchronous write had to make a new file size durable too.
       for (const f of files) {
         assert.equal(statSync(join(journalDir, f)).size, 16 * 1024 * 1024, `${f}: a segment of 16 MiB`);
       }
-      assert.deepEqual(
-        lines.map((l) => l.split('\t')[0]!).sort(),
-        records.map((r) => r.id).sort(),
-        'the journal holds every record, once',
-      );
+      assert.deepEqual(ids.sort(), records.map((r) => r.id).sort(), 'the journal holds every record, once');
       letThrough();
       await waitFor(
         async () =>
@@ -357,16 +438,12 @@ describe('strict records on the embedded store: the journal first, the store in 
   });
 });
 
-/**
- * The records' lines in a journal's files (a live segment ends where its zeros start), without the lines that name
- * their columns.
- */
-function journalLines(dir: string): string[] {
+/** The ids of the records in a journal's files, read as shipping reads them. */
+function journalIds(dir: string): string[] {
   return readdirSync(dir).flatMap((f) =>
-    readFileSync(join(dir, f), 'utf8')
-      .split('\0')[0]!
-      .split('\n')
-      .filter((line) => line !== '' && !line.startsWith('#columns ')),
+    journalRuns(readFileSync(join(dir, f))).flatMap(({ columns, tuples }) =>
+      tuples.map((tuple) => parseTuple(columns, tuple).id),
+    ),
   );
 }
 

@@ -7,8 +7,10 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { PgliteStore } from '../src/store/pglite-store.ts';
+import { intRows } from './helpers/int-rows.ts';
 
 const STORE_MODULE = fileURLToPath(new URL('../src/store/pglite-store.ts', import.meta.url));
+const INT_ROWS_MODULE = fileURLToPath(new URL('./helpers/int-rows.ts', import.meta.url));
 
 // The embedded store on disk keeps what it answered as committed through a power cut or an OS crash: PGlite starts
 // PostgreSQL with fsync off and its Node file layer had no fsync, so a commit lived in the OS's page cache only
@@ -33,7 +35,7 @@ describe('the embedded store on disk is durable: commits are fsynced', () => {
       await sql`INSERT INTO notes VALUES (1)`.execute(disk.db);
       const afterInsert = await disk.fsyncCount();
       assert.ok(afterInsert > before, `an INSERT's commit reached fsync (${before} → ${afterInsert})`);
-      await disk.copyIn('notes (n)', Buffer.from('2\n3\n'));
+      await disk.copyIn('notes (n)', intRows([2, 3]));
       const afterCopy = await disk.fsyncCount();
       assert.ok(afterCopy > afterInsert, 'a COPY (the recorder’s batches) is fsynced too');
       await sql`SELECT count(*) FROM notes`.execute(disk.db);
@@ -58,10 +60,11 @@ describe('the embedded store on disk is durable: commits are fsynced', () => {
     writeFileSync(
       script,
       `import { PgliteStore } from ${JSON.stringify(STORE_MODULE)};
+       import { intRows } from ${JSON.stringify(INT_ROWS_MODULE)};
        const store = await PgliteStore.open(${JSON.stringify(join(dir, 'store'))});
        await store.execScript('CREATE TABLE notes (n int)');
        for (let n = 1; ; n++) {
-         await store.copyIn('notes (n)', Buffer.from(n + '\\n'));
+         await store.copyIn('notes (n)', intRows([n]));
          process.stdout.write(n + '\\n');
        }`,
     );

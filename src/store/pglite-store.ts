@@ -245,7 +245,7 @@ export class PgliteStore implements Store {
         data.buffer instanceof ArrayBuffer
           ? data
           : new Uint8Array(data);
-      const sql = `COPY ${target} FROM '/dev/blob'`;
+      const sql = `COPY ${target} FROM '/dev/blob' WITH (FORMAT binary)`;
       return await this.call({ op: 'copy', sql, data: owned }, [owned.buffer as ArrayBuffer]);
     } finally {
       this.release();

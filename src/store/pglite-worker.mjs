@@ -97,8 +97,8 @@ async function handle(msg) {
     return { rows: r.rows, rowCount: r.affectedRows ?? r.rowCount ?? r.rows.length, command: r.command };
   }
   if (msg.op === 'copy') {
-    // COPY … FROM '/dev/blob': PGlite reads the statement's input from the query's blob, here the bytes the
-    // caller transferred (not copied) to this thread.
+    // COPY … FROM '/dev/blob' WITH (FORMAT binary): PGlite reads the statement's input from the query's blob, here
+    // the bytes the caller transferred (not copied) to this thread.
     const r = await db.query(msg.sql, [], { blob: new Blob([msg.data]) });
     return r.affectedRows ?? 0;
   }

@@ -11,10 +11,12 @@ export interface Store {
   /** Runs a multi-statement SQL script (migrations), outside Kysely's one-statement queries. */
   execScript(sql: string): Promise<void>;
   /**
-   * `COPY <target> FROM …` (text format; `target` is a table and its column list) with `data` as its input, in one
-   * round trip, all or nothing; resolves the rows copied. The recorder's path for batches of transaction records
-   * (issue 14 item 3). PostgreSQL reads `data` from STDIN; PGlite from its `/dev/blob`, the buffer transferred to
-   * its thread without a copy (so the caller must not use `data` after the call).
+   * `COPY <target> FROM … WITH (FORMAT binary)` (`target` is a table and its column list) with `data` as its input —
+   * PostgreSQL's binary copy format whole: signature and header, tuples, trailer (`binaryCopy` in
+   * src/telemetry/record-copy.ts) — in one round trip, all or nothing; resolves the rows copied. The recorder's path
+   * for batches of transaction records (issue 14 item 3). PostgreSQL reads `data` from STDIN; PGlite from its
+   * `/dev/blob`, the buffer transferred to its thread without a copy (so the caller must not use `data` after the
+   * call).
    */
   copyIn(target: string, data: Uint8Array): Promise<number>;
   close(): Promise<void>;

@@ -12,7 +12,8 @@ const types = {
 };
 
 /**
- * The copy-in sub-protocol of one simple-query `COPY … FROM STDIN` (PostgreSQL protocol §55.2.6), as a pg
+ * The copy-in sub-protocol of one simple-query `COPY … FROM STDIN WITH (FORMAT binary)` (PostgreSQL protocol
+ * §55.2.6), as a pg
  * "submittable": pg has no COPY API of its own (pg-copy-streams adds one as a stream; the recorder's batch is already
  * one buffer in memory, so it is sent as one CopyData message and no dependency is needed). On an error the server
  * drops the rest of the copy and answers ErrorResponse: nothing of the statement is kept.
@@ -107,7 +108,7 @@ export class PostgresStore implements Store {
   }
 
   async copyIn(target: string, data: Uint8Array): Promise<number> {
-    const statement = `COPY ${target} FROM STDIN`;
+    const statement = `COPY ${target} FROM STDIN WITH (FORMAT binary)`;
     const client = await this.pool.connect();
     let failed: Error | undefined;
     try {

@@ -3,9 +3,11 @@ import { isUniqueViolation, type Store } from '../store/port.ts';
 import type { TransactionRecord } from './record.ts';
 
 /**
- * Transaction records as rows: one `COPY` line per record (PostgreSQL's text format), the form in which they are
+ * Transaction records as rows: one tuple of PostgreSQL's binary `COPY` format per record, the form in which they are
  * written to both stores (issue 14 item 3) and, journal first, to the node's journal — built once per record, the
- * same bytes going to the journal and then to the store (record-journal.ts).
+ * same bytes going to the journal and then to the store (record-journal.ts). Binary rather than COPY's text format:
+ * the store then parses no text into times and numbers (measured on PGlite, four timestamptz columns: 10.5 µs per
+ * row from text, 2.9 µs from binary), on the embedded store's thread and PostgreSQL's backends alike.
  */
 
 type ColumnKind = 'text' | 'number' | 'time' | 'json' | 'derived';
@@ -127,33 +129,35 @@ function claimOnly(t: TransactionRecord): boolean {
   );
 }
 
-/** The columns of a COPY line, in order: a journal names them in each file (`#columns …`), for the next version. */
+/** The columns of a record's tuple, in order: a journal names them in each file (`#columns …`), for the next version. */
 export const COPY_COLUMNS: readonly string[] = COLUMNS.map((c) => c.name);
 const BY_NAME = new Map(COLUMNS.map((c) => [c.name, c]));
+/** The SQL type of each of COPY_COLUMNS, in order (tests: a record in the COPY text lines of earlier journals). */
+export const COPY_COLUMN_TYPES: readonly string[] = COLUMNS.map((c) => c.pgType);
 
 /**
  * Text as PostgreSQL can store it: a NUL character, which no text column can hold, becomes U+FFFD (a record field
  * may come from outside, and one such field must not make its whole batch fail at every retry).
  */
 function storable(value: string | null): string | null {
-  return value?.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value;
+  return value !== null && value.indexOf('\0') !== -1 ? value.replaceAll('\0', '\uFFFD') : value;
 }
 
 /**
  * Writes one batch of records; a retried batch (a write that timed out but was done, a journal shipped twice) adds
- * nothing twice. One `COPY` on both stores (issue 14 item 3, measured in bench/throughput.ts): on PostgreSQL from
- * STDIN, on PGlite from a buffer transferred to its thread. Should some of the batch already be there, COPY refuses
- * it whole (unique violation) and the idempotent INSERT below writes the rest. `lines`: the records' COPY lines
- * (`copyLineBytes`), when the caller has them already.
+ * nothing twice. One binary `COPY` on both stores (issue 14 item 3, measured in bench/throughput.ts): on PostgreSQL
+ * from STDIN, on PGlite from a buffer transferred to its thread. Should some of the batch already be there, COPY
+ * refuses it whole (unique violation) and the idempotent INSERT below writes the rest. `tuples`: the records' tuples
+ * (`recordTuple`), when the caller has them already.
  */
 export async function insertTransactions(
   store: Store,
   batch: readonly TransactionRecord[],
-  lines?: readonly Buffer[],
+  tuples?: readonly Buffer[],
 ): Promise<void> {
   if (batch.length === 0) return;
   try {
-    await store.copyIn(COPY_TARGET, lines ? Buffer.concat(lines) : Buffer.from(copyText(batch), 'utf8'));
+    await store.copyIn(COPY_TARGET, binaryCopy(tuples ?? batch.map(recordTuple)));
     return;
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
@@ -162,27 +166,27 @@ export async function insertTransactions(
 }
 
 /**
- * Writes COPY lines of the `columns` named (a journal's, written by this version or an earlier one) as
- * `insertTransactions` writes records: one COPY, else the idempotent INSERT of the lines read back.
+ * Writes tuples of the `columns` named (a journal's, written by this version or an earlier one) as
+ * `insertTransactions` writes records: one COPY, else the idempotent INSERT of the tuples read back.
  */
-export async function insertCopyLines(
+export async function insertTuples(
   store: Store,
   columns: readonly string[],
-  lines: readonly string[],
+  tuples: readonly Buffer[],
 ): Promise<void> {
-  if (lines.length === 0) return;
+  if (tuples.length === 0) return;
   for (const name of columns) {
     if (!BY_NAME.has(name)) throw new Error(`journal names an unknown column of transactions: ${name}`);
   }
   try {
-    await store.copyIn(`transactions (${columns.join(', ')})`, Buffer.from(lines.join(''), 'utf8'));
+    await store.copyIn(`transactions (${columns.join(', ')})`, binaryCopy(tuples));
     return;
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
   }
   await insertByUnnest(
     store,
-    lines.map((line) => parseCopyLine(columns, line)),
+    tuples.map((tuple) => parseTuple(columns, tuple)),
   );
 }
 
@@ -210,70 +214,244 @@ export async function insertByUnnest(store: Store, batch: readonly TransactionRe
 
 const COPY_TARGET = `transactions (${COPY_COLUMNS.join(', ')})`;
 
-function copyText(batch: readonly TransactionRecord[]): string {
-  let text = '';
-  for (let i = 0; i < batch.length; i++) text += copyLine(batch[i]!);
-  return text;
+/**
+ * The input of one `COPY … WITH (FORMAT binary)` (PostgreSQL's binary copy format): its signature and header, the
+ * tuples, and the trailer (a field count of -1), in one buffer that owns its memory (PGlite's is transferred to its
+ * thread, not copied).
+ */
+export function binaryCopy(tuples: readonly Buffer[]): Buffer {
+  let size = COPY_HEADER.length + 2;
+  for (let i = 0; i < tuples.length; i++) size += tuples[i]!.length;
+  const out = Buffer.allocUnsafeSlow(size);
+  let at = COPY_HEADER.copy(out, 0);
+  for (let i = 0; i < tuples.length; i++) at += tuples[i]!.copy(out, at);
+  out.writeInt16BE(-1, at);
+  return out;
+}
+
+/** `PGCOPY\n\377\r\n\0`, flags 0 (no OIDs), no header extension. */
+const COPY_HEADER = Buffer.from([
+  0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
+
+/** How a field is sent (PostgreSQL's binary send format of its column's type). */
+const TEXT = 0;
+const INT4 = 1;
+const INT8 = 2;
+/** timestamptz: int8 microseconds since 2000-01-01 00:00 UTC. */
+const TIME = 3;
+/** jsonb: a version byte (1), then the JSON text. */
+const JSONB = 4;
+type FieldType = typeof TEXT | typeof INT4 | typeof INT8 | typeof TIME | typeof JSONB;
+
+function fieldType(column: Column): FieldType {
+  if (column.kind === 'time') return TIME;
+  if (column.kind === 'json') return JSONB;
+  if (column.kind === 'text') return TEXT;
+  return column.pgType === 'int8' ? INT8 : INT4;
+}
+
+/** What `encodeTuple` runs through, once per column: flat arrays (its loop runs ≈ 40 times per record). */
+interface TuplePlan {
+  values: ReadonlyArray<(t: TransactionRecord) => unknown>;
+  types: readonly FieldType[];
+}
+
+function planOf(columns: readonly Column[]): TuplePlan {
+  return { values: columns.map((c) => c.value), types: columns.map(fieldType) };
+}
+
+const RECORD_PLAN = planOf(COLUMNS);
+
+/**
+ * A record as a tuple of the binary COPY format: the field count, then each field's length (-1: null) and value in
+ * its type's binary form. Text goes as its UTF-8 bytes, with NUL made U+FFFD as `storable` does; times are the
+ * instant `to_timestamp(ms / 1000.0)` of the INSERT makes of the record's epoch milliseconds (rounded to the
+ * microsecond), so a batch retried by the INSERT meets the rows COPY wrote (the key is id and request_in_at).
+ * Written into one reused scratch buffer and copied out: one Buffer per record, none per field.
+ */
+export function recordTuple(t: TransactionRecord): Buffer {
+  return encodeTuple(t, RECORD_PLAN);
 }
 
 /**
- * A record as a line of COPY's text format, ending with a newline: its columns separated by tabs, `\N` for null.
- * In a value, backslash, tab, newline and carriage return are written as backslash escapes — a field from outside
- * (a path template, a header) is data, never a column or a line of its own — and NUL becomes U+FFFD as `storable`
- * makes it, in the same scan (issue 14 item 3: one pass over each text, not two).
+ * A record as a tuple of the `columns` named (a journal of an earlier version, read back: record-journal.ts), of
+ * which a record has only those.
  */
-export function copyLine(t: TransactionRecord): string {
-  let line = '';
-  for (let c = 0; c < COPY_VALUES.length; c++) {
-    const v = COPY_VALUES[c]!(t);
-    if (v === null || v === undefined) line += c === 0 ? '\\N' : '\t\\N';
-    else {
-      if (c > 0) line += '\t';
-      const kind = COPY_KINDS[c];
-      if (kind === 'time') line += isoMicros(v as number);
-      else if (kind === 'number') line += v as number;
-      else line += escapeCopy(v as string);
+export function recordTupleOf(columns: readonly string[], t: TransactionRecord): Buffer {
+  const key = columns.join(',');
+  let plan = plans.get(key);
+  if (plan === undefined) {
+    plan = planOf(
+      columns.map((name) => {
+        const column = BY_NAME.get(name);
+        if (column === undefined) throw new Error(`journal names an unknown column of transactions: ${name}`);
+        return column;
+      }),
+    );
+    plans.set(key, plan);
+  }
+  return encodeTuple(t, plan);
+}
+const plans = new Map<string, TuplePlan>([[COPY_COLUMNS.join(','), RECORD_PLAN]]);
+
+function encodeTuple(t: TransactionRecord, { values, types }: TuplePlan): Buffer {
+  let b = scratch;
+  b[0] = values.length >>> 8;
+  b[1] = values.length;
+  let at = 2;
+  for (let c = 0; c < values.length; c++) {
+    const v = values[c]!(t);
+    if (v === null || v === undefined) {
+      if (at + 4 > b.length) b = growScratch(at, 4);
+      putInt32(b, at, -1);
+      at += 4;
+      continue;
+    }
+    const type = types[c]!;
+    if (type === TEXT || type === JSONB) {
+      let text = v as string;
+      // The evidence's JSON has its NULs made storable already (COLUMNS: jsonb refuses the escape \u0000).
+      if (type === TEXT && text.indexOf('\0') !== -1) text = text.replaceAll('\0', '\uFFFD');
+      const head = type === JSONB ? 5 : 4;
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: room for the whole text, so `write` never cuts it short.
+      if (at + head + text.length * 3 >= b.length) b = growScratch(at, head + text.length * 3 + 1);
+      const bytes = writeUtf8(b, text, at + head);
+      if (type === JSONB) b[at + 4] = 1;
+      putInt32(b, at, bytes + head - 4);
+      at += head + bytes;
+    } else {
+      if (at + 12 > b.length) b = growScratch(at, 12);
+      if (type === INT4) {
+        putInt32(b, at, 4);
+        putInt32(b, at + 4, v as number);
+        at += 8;
+      } else {
+        putInt32(b, at, 8);
+        putInt64(
+          b,
+          at + 4,
+          type === TIME ? Math.round((v as number) * 1000) - PG_EPOCH_MICROS : (v as number),
+        );
+        at += 12;
+      }
     }
   }
-  return `${line}\n`;
+  const tuple = Buffer.allocUnsafe(at);
+  b.copy(tuple, 0, 0, at);
+  return tuple;
 }
 
 /**
- * A record's COPY line as UTF-8 bytes: what the recorder keeps for a record until it is stored (journal first).
- * Bytes, not the string: `copyLine` builds its line by concatenation, a tree of some 80 pieces that costs ≈ 2.3 KB
- * of heap a record where its bytes take ≈ 0.4 KB — with tens of thousands of records behind the store (a burst),
- * the trees made full garbage collections that held the gateway's thread for 0.4–1.3 s (paced p99, measured).
+ * `text` as UTF-8 into `b` at `at` (room checked by the caller); its length in bytes. Short ASCII text — ids, codes,
+ * hashes, most of a record — is copied by this loop: a native `Buffer.write` per field costs more than the copy.
  */
-export function copyLineBytes(t: TransactionRecord): Buffer {
-  return Buffer.from(copyLine(t), 'utf8');
+function writeUtf8(b: Buffer, text: string, at: number): number {
+  const length = text.length;
+  if (length <= ASCII_LOOP_MAX) {
+    let i = 0;
+    for (; i < length; i++) {
+      const unit = text.charCodeAt(i);
+      if (unit >= 0x80) break;
+      b[at + i] = unit;
+    }
+    if (i === length) return length;
+  }
+  return b.write(text, at);
+}
+const ASCII_LOOP_MAX = 64;
+
+/** Where `encodeTuple` writes a record before copying it out; grown for a record that needs more (`growScratch`). */
+let scratch: Buffer = Buffer.allocUnsafe(16 * 1024);
+
+function growScratch(used: number, more: number): Buffer {
+  const grown = Buffer.allocUnsafe(Math.max(scratch.length * 2, used + more + 1024));
+  scratch.copy(grown, 0, 0, used);
+  scratch = grown;
+  return grown;
 }
 
-// COLUMNS split into flat arrays for copyLine's loop, which runs 39 times per record: ≈ 0.65 µs per record less
-// than reading each column's object (measured A/B in one process, 2.96 → 2.32 µs per record).
-const COPY_VALUES = COLUMNS.map((c) => c.value);
-const COPY_KINDS = COLUMNS.map(({ kind }): 'time' | 'number' | 'text' =>
-  kind === 'time' ? 'time' : kind === 'text' || kind === 'json' ? 'text' : 'number',
-);
+/** 2000-01-01 00:00 UTC, PostgreSQL's epoch, in microseconds since 1970's. */
+const PG_EPOCH_MICROS = Date.UTC(2000, 0, 1) * 1000;
+const TWO_32 = 2 ** 32;
 
-const COPY_SPECIALS = /[\\\t\n\r\0]/g;
-const COPY_ESCAPES: Record<string, string> = {
-  '\\': '\\\\',
-  '\t': '\\t',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\0': '\uFFFD',
-};
+/** A 32-bit integer, big-endian (as `writeInt32BE`, without its checks: the encoder makes its values itself). */
+function putInt32(b: Buffer, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = v >>> 16;
+  b[at + 2] = v >>> 8;
+  b[at + 3] = v;
+}
 
-function escapeCopy(value: string): string {
-  COPY_SPECIALS.lastIndex = 0;
-  return COPY_SPECIALS.test(value) ? value.replace(COPY_SPECIALS, (ch) => COPY_ESCAPES[ch]!) : value;
+/** A 64-bit integer within ±2^53 (sizes, microseconds), big-endian. */
+function putInt64(b: Buffer, at: number, v: number): void {
+  const high = Math.floor(v / TWO_32);
+  putInt32(b, at, high);
+  putInt32(b, at + 4, v - high * TWO_32);
+}
+
+/**
+ * A tuple of the `columns` named read back into a record (a journal's tuples, when some of them are already in the
+ * store and must be inserted one by one): the inverse of `recordTuple`. A field the tuple does not have is null.
+ */
+export function parseTuple(columns: readonly string[], tuple: Buffer): TransactionRecord {
+  const fields = tuple.readInt16BE(0);
+  if (fields !== columns.length)
+    throw new Error(`a journal tuple has ${fields} columns, its file names ${columns.length}`);
+  const record: Record<string, unknown> = {};
+  for (const c of COLUMNS) if (c.field !== null) record[c.field] = null;
+  let at = 2;
+  for (let i = 0; i < fields; i++) {
+    const length = tuple.readInt32BE(at);
+    at += 4;
+    if (length === -1) continue;
+    if (length < 0 || at + length > tuple.length) throw new Error('a journal tuple is cut short');
+    const column = BY_NAME.get(columns[i]!);
+    if (column !== undefined && column.field !== null) {
+      const type = fieldType(column);
+      record[column.field] =
+        type === TEXT
+          ? tuple.toString('utf8', at, at + length)
+          : type === JSONB
+            ? JSON.parse(tuple.toString('utf8', at + 1, at + length))
+            : type === INT4
+              ? tuple.readInt32BE(at)
+              : type === INT8
+                ? readInt64(tuple, at)
+                : (readInt64(tuple, at) + PG_EPOCH_MICROS) / 1000;
+    }
+    at += length;
+  }
+  if (at !== tuple.length) throw new Error('a journal tuple has bytes past its last column');
+  return record as unknown as TransactionRecord;
+}
+
+function readInt64(b: Buffer, at: number): number {
+  return b.readInt32BE(at) * TWO_32 + b.readUInt32BE(at + 4);
+}
+
+/**
+ * Where the tuple of `fields` columns that starts at `at` in `bytes` ends; -1 when it does not end within them or
+ * has another number of columns.
+ */
+export function tupleEnd(bytes: Buffer, at: number, fields: number): number {
+  if (at + 2 > bytes.length || bytes.readInt16BE(at) !== fields) return -1;
+  let end = at + 2;
+  for (let i = 0; i < fields; i++) {
+    if (end + 4 > bytes.length) return -1;
+    const length = bytes.readInt32BE(end);
+    end += 4;
+    if (length < -1) return -1;
+    if (length > 0) end += length;
+  }
+  return end <= bytes.length ? end : -1;
 }
 
 const COPY_UNESCAPES: Record<string, string> = { '\\': '\\', t: '\t', n: '\n', r: '\r' };
 
 /**
- * A COPY line of the `columns` named read back into a record (the journal's lines, when some of them are already
- * in the store and must be inserted one by one): the inverse of `copyLine`. A field the line does not have is null.
+ * A line of COPY's text format of the `columns` named — what journals held, one record each, from 06/12/2026 until
+ * records became binary tuples — read back into a record. A field the line does not have is null.
  */
 export function parseCopyLine(columns: readonly string[], line: string): TransactionRecord {
   const values = (line.endsWith('\n') ? line.slice(0, -1) : line).split('\t');
@@ -299,24 +477,7 @@ export function parseCopyLine(columns: readonly string[], line: string): Transac
   return record as unknown as TransactionRecord;
 }
 
-/**
- * Epoch milliseconds as an ISO 8601 UTC time to the microsecond — the instant `to_timestamp(ms / 1000.0)` of the
- * INSERT makes of it, so a batch retried by the INSERT meets the rows COPY wrote (the key is id and request_in_at).
- */
-function isoMicros(ms: number): string {
-  const micros = Math.round(ms * 1000);
-  const second = Math.floor(micros / 1_000_000);
-  // The records of a batch fall mostly within a few seconds: the date and time to the second is formatted once.
-  if (second !== lastSecond) {
-    lastSecond = second;
-    lastSecondIso = new Date(second * 1000).toISOString().slice(0, 19);
-  }
-  return `${lastSecondIso}.${String(micros - second * 1_000_000).padStart(6, '0')}Z`;
-}
-let lastSecond = Number.NaN;
-let lastSecondIso = '';
-
-/** The epoch milliseconds of an `isoMicros` time (`2026-12-06T07:01:30.123456Z`). */
+/** The epoch milliseconds of a text line's time, ISO 8601 UTC to the microsecond (`2026-12-06T07:01:30.123456Z`). */
 function fromIsoMicros(iso: string): number {
   const micros = Number(iso.slice(20, 26));
   const seconds = Date.parse(`${iso.slice(0, 19)}Z`);

@@ -1,21 +1,25 @@
 import { constants as fsConstants } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { fsyncPath } from '../core/fsync.ts';
 import { JournalWriter } from './journal-writer.ts';
 import type { TransactionRecord } from './record.ts';
-import { COPY_COLUMNS, copyLine } from './record-copy.ts';
+import { COPY_COLUMNS, parseCopyLine, recordTuple, recordTupleOf, tupleEnd } from './record-copy.ts';
 
 /**
  * The node's local journal of transaction records (issue 13 item 5, strict durability): where a record becomes
  * durable when the store cannot take it — PostgreSQL down or too slow — so that the gateway keeps answering from its
  * snapshot (item 7) without releasing an answer whose record could be lost. Records hold no payload (R-02): ids,
- * parties, sizes, hashes and times, one line each in PostgreSQL's COPY text format (record-copy.ts: the line that
- * goes to the store), fsynced before the answer goes. Each file names its columns first (`#columns id,…`), so that
- * a later version with other columns still ships it; the JSON lines of earlier versions are shipped too.
+ * parties, sizes, hashes and times, one tuple each of PostgreSQL's binary COPY format (record-copy.ts: the tuple that
+ * goes to the store), fsynced before the answer goes. Each file names its columns and their format first
+ * (`#columns binary id,…`), so that a later version with other columns still ships it; each append is one frame —
+ * its length and CRC-32, then its tuples (`frame`) — so that one cut short by a crash is told from the ones before
+ * it (`journalRuns`). The COPY text lines (`#columns id,…`) and JSON lines of earlier versions are shipped too.
  *
- * Appends go to `open.copy`; shipping renames it to `shipping-<time>.copy` first (so appends carry on into a new
- * file), writes it to the store — `insertTransactions` ignores ids already there, so a file shipped twice, or a
+ * Appends go to `open-<run>.copy`, this process's own (a file a dead run left, its last append perhaps cut short, is
+ * never appended to: what followed the cut would be lost with it); shipping renames every `open…` file to
+ * `shipping-<time>-<name>` first (so appends carry on into a new file), writes it to the store — `insertTransactions` ignores ids already there, so a file shipped twice, or a
  * record the store took after all, is harmless — then deletes it. A node that died with a journal ships it when it
  * starts again.
  *
@@ -54,16 +58,16 @@ export class RecordJournal {
   constructor(private readonly dir: string) {}
 
   private get openFile(): string {
-    return join(this.dir, OPEN_FILE);
+    return join(this.dir, `${OPEN_PREFIX}${this.run}.copy`);
   }
 
   /**
-   * Appends records — their COPY lines (`copyLineBytes`) — and fsyncs the file: once this resolves they survive the
+   * Appends records — their tuples (`recordTuple`) — and fsyncs the file: once this resolves they survive the
    * process and the machine. Each append names its columns: the file may be new, and this path is the rare one
    * (the store away).
    */
-  append(lines: readonly Buffer[]): Promise<void> {
-    const bytes = Buffer.concat([COLUMNS_BYTES, ...lines]);
+  append(tuples: readonly Buffer[]): Promise<void> {
+    const bytes = Buffer.concat([COLUMNS_BYTES, ...frame(tuples)]);
     const done = this.appending.then(async () => {
       this.ready ??= mkdir(this.dir, { recursive: true }).then(() => undefined);
       await this.ready;
@@ -74,21 +78,21 @@ export class RecordJournal {
       } finally {
         await file.close();
       }
-      this.pending += lines.length;
+      this.pending += tuples.length;
     });
     this.appending = done.catch(() => undefined);
     return done;
   }
 
   /**
-   * Journal first: appends records — their COPY lines —, the last of which has the sequence number `lastSeq` (the
-   * recorder's count of records taken), to the live segment; once this resolves they survive the process and the
-   * machine. The segment's first append names its columns first (`#columns …`). One write,
+   * Journal first: appends records — their tuples, one frame —, the last of which has the sequence number `lastSeq`
+   * (the recorder's count of records taken), to the live segment; once this resolves they survive the process and
+   * the machine. The segment's first append names its columns first (`#columns binary …`). One write,
    * synchronous to the disk (O_DSYNC: the data and the size that finds it, as fdatasync), made by the journal's
    * writer thread (journal-writer.ts; through libuv's pool only for a group too large for it); the file stays open
    * between appends and is rotated by size (`releaseLive`), since creating one costs a directory fsync too.
    */
-  appendLive(lines: readonly Buffer[], lastSeq: number): Promise<void> {
+  appendLive(tuples: readonly Buffer[], lastSeq: number): Promise<void> {
     const done = this.appending.then(async () => {
       if (this.live === null) {
         const ready = this.next ?? this.prepareSegment();
@@ -97,7 +101,8 @@ export class RecordJournal {
         this.live = { ...segment, offset: 0, lastSeq: 0, records: 0 };
       }
       const live = this.live;
-      const chunks = live.offset === 0 ? [COLUMNS_BYTES, ...lines] : lines;
+      const framed = frame(tuples);
+      const chunks = live.offset === 0 ? [COLUMNS_BYTES, ...framed] : framed;
       let size = 0;
       for (const chunk of chunks) size += chunk.length;
       if (fsConstants.O_DSYNC && this.writer.fits(size))
@@ -111,7 +116,7 @@ export class RecordJournal {
       }
       live.offset += size;
       live.lastSeq = lastSeq;
-      live.records += lines.length;
+      live.records += tuples.length;
       // Halfway through this segment, the next one starts being made ready, so the rotation never waits for it.
       if (this.next === null && live.records >= LIVE_SEGMENT_RECORDS / 2) this.next = this.prepareSegment();
     });
@@ -209,12 +214,12 @@ export class RecordJournal {
   }
 
   /**
-   * Writes every journaled record to the store with `write` — COPY lines of the columns named, up to `batchSize` at
-   * a time — file by file, deleting each file once written; stops at the first failure (the file stays for the
-   * next try). Resolves the number of records shipped.
+   * Writes every journaled record to the store with `write` — tuples of the columns named, up to `batchSize` at a
+   * time — file by file, deleting each file once written; stops at the first failure (the file stays for the next
+   * try). Resolves the number of records shipped.
    */
   async ship(
-    write: (columns: readonly string[], lines: string[]) => Promise<void>,
+    write: (columns: readonly string[], tuples: Buffer[]) => Promise<void>,
     batchSize: number,
   ): Promise<number> {
     let names: string[];
@@ -223,13 +228,11 @@ export class RecordJournal {
     } catch {
       return 0; // no journal yet
     }
-    for (const open of [OPEN_FILE, LEGACY_OPEN_FILE].filter((n) => names.includes(n))) {
+    // This run's open file, and those of runs before (`open.copy`, `open.jsonl` of earlier versions).
+    for (const open of names.filter((n) => n.startsWith('open'))) {
       // Appends wait for this rename, so no record is split between the two files.
-      const extension = open === OPEN_FILE ? 'copy' : 'jsonl';
       const renamed = this.appending.then(() =>
-        rename(join(this.dir, open), join(this.dir, `shipping-${Date.now()}.${extension}`)).catch(
-          () => undefined,
-        ),
+        rename(join(this.dir, open), join(this.dir, `shipping-${Date.now()}-${open}`)).catch(() => undefined),
       );
       this.appending = renamed;
       await renamed;
@@ -243,9 +246,10 @@ export class RecordJournal {
     );
     for (const name of toShip.sort()) {
       const path = join(this.dir, name);
-      for (const { columns, lines } of journalRuns(await readFile(path, 'utf8'))) {
-        for (let i = 0; i < lines.length; i += batchSize) await write(columns, lines.slice(i, i + batchSize));
-        shipped += lines.length;
+      for (const { columns, tuples } of journalRuns(await readFile(path))) {
+        for (let i = 0; i < tuples.length; i += batchSize)
+          await write(columns, tuples.slice(i, i + batchSize));
+        shipped += tuples.length;
       }
       await rm(path, { force: true });
     }
@@ -255,54 +259,148 @@ export class RecordJournal {
 }
 
 /**
- * A journal file's records, as runs of COPY lines under the columns named before them. A live segment ends where its
- * zeros start (COPY lines hold no NUL: `copyLine` stores it as U+FFFD). A line cut short by a crash mid-append —
- * no newline at its end, or not the columns named — was never acknowledged to anyone, and is left out. JSON lines
- * (journals of versions before 12/2026) become COPY lines of today's columns.
+ * The records of a journal's append as one frame: the tuples' length in bytes and their CRC-32 (uint32 each,
+ * big-endian), then the tuples — several frames for an append past FRAME_MAX_BYTES. An append cut short by a crash
+ * (a power cut may leave any of its blocks unwritten, zeros in a live segment) fails its length or its CRC, and
+ * `journalRuns` stops there: it was never acknowledged, and every append before it was durable before it started.
  */
-function journalRuns(text: string): Array<{ columns: readonly string[]; lines: string[] }> {
-  const end = text.indexOf('\0');
-  const complete = end === -1 ? text : text.slice(0, end);
-  const runs: Array<{ columns: readonly string[]; lines: string[] }> = [];
-  let run: { columns: readonly string[]; lines: string[] } | null = null;
-  const into = (columns: readonly string[]): string[] => {
+function frame(tuples: readonly Buffer[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  let head: Buffer | null = null;
+  let length = 0;
+  let crc = 0;
+  const close = (): void => {
+    if (head === null) return;
+    head.writeUInt32BE(length, 0);
+    head.writeUInt32BE(crc, 4);
+  };
+  for (const tuple of tuples) {
+    if (head === null || length + tuple.length > FRAME_MAX_BYTES) {
+      close();
+      head = Buffer.allocUnsafe(FRAME_HEAD_BYTES);
+      chunks.push(head);
+      length = 0;
+      crc = 0;
+    }
+    chunks.push(tuple);
+    length += tuple.length;
+    crc = crc32(tuple, crc);
+  }
+  close();
+  return chunks;
+}
+
+const FRAME_HEAD_BYTES = 8;
+/**
+ * The longest frame: its length's first byte is then 0, never `#` (0x23), so a file's next `#columns` line is told
+ * from a frame (a record's tuple is ≈ 0.5 KB, an append of a whole backlog a few MB).
+ */
+const FRAME_MAX_BYTES = 0xff_ffff;
+
+export interface JournalRun {
+  columns: readonly string[];
+  tuples: Buffer[];
+}
+
+/**
+ * A journal file's records, as runs of binary COPY tuples under the columns named before them. After a
+ * `#columns binary …` line come frames (`frame`), read until one that is not whole — the zeros of a live segment
+ * not yet written (length 0), or an append a crash cut short (its bytes past the file's end, or not those its CRC
+ * was made of): that append was never acknowledged, and what precedes it ships. Files of earlier versions: after a
+ * `#columns …` line without a format, lines of COPY's text format (06/12/2026), read up to the first NUL (a live
+ * segment's zeros: those lines held none); JSON lines (before) are records of today's columns. A line cut short —
+ * no newline at its end, or not the columns named — was never acknowledged either, and is left out. Those lines
+ * become tuples of the columns their file names.
+ */
+export function journalRuns(bytes: Buffer): JournalRun[] {
+  const runs: JournalRun[] = [];
+  let run: JournalRun | null = null;
+  const into = (columns: readonly string[]): Buffer[] => {
     if (run === null || run.columns !== columns) {
-      run = { columns, lines: [] };
+      run = { columns, tuples: [] };
       runs.push(run);
     }
-    return run.lines;
+    return run.tuples;
   };
   let columns: readonly string[] | null = null;
+  let binary = false;
   let at = 0;
-  for (let newline = complete.indexOf('\n'); newline !== -1; newline = complete.indexOf('\n', at)) {
-    const line = complete.slice(at, newline + 1);
-    at = newline + 1;
-    if (line.startsWith(COLUMNS_PREFIX)) {
-      const named = line.slice(COLUMNS_PREFIX.length, -1).split(',');
-      // The same columns as the run before keep its identity, so that its lines go in the same batches.
-      columns = columns !== null && columns.join(',') === named.join(',') ? columns : named;
-    } else if (line.startsWith('{')) {
-      try {
-        into(COPY_COLUMNS).push(copyLine(JSON.parse(line) as TransactionRecord));
-      } catch {
-        // cut short, as above
+  // The first NUL at or after `at` (-2: not looked for yet), looked for once, not once per line.
+  let nul = -2;
+  while (at < bytes.length) {
+    if (bytes[at] === HASH) {
+      const newline = bytes.indexOf(NEWLINE, at);
+      if (newline === -1) break;
+      const line = bytes.toString('utf8', at, newline);
+      at = newline + 1;
+      if (!line.startsWith(COLUMNS_PREFIX)) continue;
+      const named = line.slice(COLUMNS_PREFIX.length);
+      binary = named.startsWith(BINARY_FORMAT);
+      const names = (binary ? named.slice(BINARY_FORMAT.length) : named).split(',');
+      // The same columns as the run before keep its identity, so that its tuples go in the same batches.
+      columns = columns !== null && columns.join(',') === names.join(',') ? columns : names;
+    } else if (binary) {
+      if (at + FRAME_HEAD_BYTES > bytes.length) break;
+      const length = bytes.readUInt32BE(at);
+      const start = at + FRAME_HEAD_BYTES;
+      const end = start + length;
+      if (
+        length === 0 ||
+        end > bytes.length ||
+        crc32(bytes.subarray(start, end)) !== bytes.readUInt32BE(at + 4)
+      )
+        break;
+      const tuples = into(columns!);
+      for (let tuple = start; tuple < end; ) {
+        const next = tupleEnd(bytes, tuple, columns!.length);
+        // Whole by its CRC, yet not tuples of its columns: not a crash's doing, and not to be dropped silently.
+        if (next === -1 || next > end)
+          throw new Error('a journal frame holds no whole tuples of its columns');
+        tuples.push(bytes.subarray(tuple, next));
+        tuple = next;
       }
-    } else if (columns !== null && line.split('\t').length === columns.length) into(columns).push(line);
+      at = end;
+    } else {
+      const newline = bytes.indexOf(NEWLINE, at);
+      if (nul === -2 || (nul !== -1 && nul < at)) nul = bytes.indexOf(0, at);
+      if (newline === -1 || (nul !== -1 && nul < newline)) break;
+      const line = bytes.toString('utf8', at, newline + 1);
+      at = newline + 1;
+      if (line.startsWith('{')) {
+        let record: TransactionRecord;
+        try {
+          record = JSON.parse(line) as TransactionRecord;
+        } catch {
+          continue; // cut short, as above
+        }
+        into(COPY_COLUMNS).push(recordTuple(record));
+      } else if (columns !== null && line.split('\t').length === columns.length)
+        into(columns).push(recordTupleOf(columns, parseCopyLine(columns, line)));
+    }
   }
   return runs;
 }
 
-/** Strict records while the store is away: appended here, and renamed to `shipping-<time>.copy` to be shipped. */
-const OPEN_FILE = 'open.copy';
-/** The same, of versions that journaled JSON lines. */
-const LEGACY_OPEN_FILE = 'open.jsonl';
+const HASH = 0x23;
+const NEWLINE = 0x0a;
+
+/**
+ * Strict records while the store is away: appended to `open-<run>.copy`, renamed to `shipping-<time>-<name>` to be
+ * shipped (earlier versions appended to `open.copy`, and before them `open.jsonl`).
+ */
+const OPEN_PREFIX = 'open-';
 const COLUMNS_PREFIX = '#columns ';
-/** The first line of each journal file (and of each append to `open.copy`): the columns of the lines after it. */
-const COLUMNS_BYTES = Buffer.from(`${COLUMNS_PREFIX}${COPY_COLUMNS.join(',')}\n`);
+/** After COLUMNS_PREFIX: what follows is frames of binary tuples (without it: COPY text lines, of earlier versions). */
+const BINARY_FORMAT = 'binary ';
+/**
+ * The first line of each journal file (and of each append to `open.copy`): the columns of the tuples after it, and
+ * their format.
+ */
+const COLUMNS_BYTES = Buffer.from(`${COLUMNS_PREFIX}${BINARY_FORMAT}${COPY_COLUMNS.join(',')}\n`);
 
 /**
  * Journal first: a live segment is rotated past this many records while the store lags behind it, so that the
- * part already stored can be deleted as a whole (a few MB of JSON lines).
+ * part already stored can be deleted as a whole (a few MB of tuples).
  */
 const LIVE_SEGMENT_RECORDS = 10_000;
 
@@ -311,7 +409,7 @@ let journalsOpened = 0;
 
 /**
  * Journal first: the size of a live segment's file, made of zeros before it takes records (`prepareSegment`):
- * room for LIVE_SEGMENT_RECORDS records of ≈ 1 KB (a record's COPY line is ≈ 0.3–0.6 KB).
+ * room for LIVE_SEGMENT_RECORDS records of ≈ 1 KB (a record's tuple is ≈ 0.4–0.7 KB).
  */
 const LIVE_SEGMENT_BYTES = 16 * 1024 * 1024;
 const ZEROS = Buffer.alloc(1024 * 1024);

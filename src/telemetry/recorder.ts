@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../core/config.ts';
 import type { Store } from '../store/port.ts';
 import type { RecordSink, TransactionObserver, TransactionRecord } from './record.ts';
-import { copyLineBytes, insertCopyLines, insertTransactions } from './record-copy.ts';
+import { insertTransactions, insertTuples, recordTuple } from './record-copy.ts';
 import { RecordJournal } from './record-journal.ts';
 
 export interface RecorderOptions {
@@ -90,8 +90,8 @@ interface CommitGroup {
 /** One batch handed to the store: in flight, or failed and waiting for its retry. */
 interface BatchWrite {
   batch: TransactionRecord[];
-  /** The batch's COPY lines, built when its records were taken (journal first); null: built when written. */
-  lines: Buffer[] | null;
+  /** The batch's tuples, built when its records were taken (journal first); null: built when written. */
+  tuples: Buffer[] | null;
   /** The sequence number of the batch's last record. */
   endSeq: number;
   done: boolean;
@@ -111,11 +111,11 @@ export class Recorder implements RecordSink {
   /** Records taken and not yet handed to a write. */
   private queue: TransactionRecord[] = [];
   /**
-   * Journal first: the queued records' COPY lines, in the same order — each record's line is built once, when it
-   * is taken, and goes to the journal and then to the store (a JSON line for the journal cost the gateway's thread
-   * ≈ 6.7 µs a call more, CPU profile under `wrk -c100`).
+   * Journal first: the queued records' binary COPY tuples, in the same order — each record's tuple is built once,
+   * when it is taken, and goes to the journal and then to the store (a JSON line for the journal cost the gateway's
+   * thread ≈ 6.7 µs a call more, CPU profile under `wrk -c100`).
    */
-  private queueLines: Buffer[] = [];
+  private queueTuples: Buffer[] = [];
   private timer: NodeJS.Timeout | null = null;
   /** Writes handed to the store and not yet durable, in sequence order (at most `maxWrites` running). */
   private readonly batches: BatchWrite[] = [];
@@ -171,7 +171,7 @@ export class Recorder implements RecordSink {
   private readonly storeFirst: boolean;
   /** Strict, the store written first, with a journal to take the records while the store is away. */
   private readonly journalWhenAway: boolean;
-  /** Journal first: the lines of records taken and not yet appended, the appends' sequence, the durable end. */
+  /** Journal first: the tuples of records taken and not yet appended, the appends' sequence, the durable end. */
   private toJournal: Buffer[] = [];
   private journalSentSeq = 0;
   private journaledSeq = 0;
@@ -218,7 +218,7 @@ export class Recorder implements RecordSink {
     if (!this.journal || this.shipping || this.storeAway()) return this.shipping ?? Promise.resolve();
     const journal = this.journal;
     this.shipping = journal
-      .ship((columns, lines) => insertCopyLines(this.store, columns, lines), this.options.batchSize)
+      .ship((columns, tuples) => insertTuples(this.store, columns, tuples), this.options.batchSize)
       .then((shipped) => {
         if (shipped > 0)
           this.logger.info(
@@ -254,9 +254,9 @@ export class Recorder implements RecordSink {
     this.queue.push(txn);
     this.takenSeq++;
     if (this.journalFirst) {
-      const line = copyLineBytes(txn);
-      this.queueLines.push(line);
-      this.toJournal.push(line);
+      const tuple = recordTuple(txn);
+      this.queueTuples.push(tuple);
+      this.toJournal.push(tuple);
     }
     if (this.storeFirst) return this.joinGroup();
     if (this.waiters.size > 0 && this.waiters.has(txn.id)) void this.flush();
@@ -272,9 +272,9 @@ export class Recorder implements RecordSink {
     this.takenSeq += txns.length;
     if (this.journalFirst)
       for (const t of txns) {
-        const line = copyLineBytes(t);
-        this.queueLines.push(line);
-        this.toJournal.push(line);
+        const tuple = recordTuple(t);
+        this.queueTuples.push(tuple);
+        this.toJournal.push(tuple);
       }
     if (this.storeFirst) return this.joinGroup();
     const awaited = this.waiters.size > 0 && txns.some((t) => this.waiters.has(t.id));
@@ -526,10 +526,10 @@ export class Recorder implements RecordSink {
         if (this.queue.length === 0) return;
         this.closeGroup();
         const batch = this.queue.splice(0, this.options.batchSize);
-        const lines = this.journalFirst ? this.queueLines.splice(0, batch.length) : null;
+        const tuples = this.journalFirst ? this.queueTuples.splice(0, batch.length) : null;
         this.sentSeq += batch.length;
         this.pendingInBatches += batch.length;
-        write = { batch, lines, endSeq: this.sentSeq, done: false, running: false, startedAtMs: 0 };
+        write = { batch, tuples, endSeq: this.sentSeq, done: false, running: false, startedAtMs: 0 };
         this.batches.push(write);
       }
       write.running = true;
@@ -544,7 +544,7 @@ export class Recorder implements RecordSink {
     // Strict with a journal, while the store is away: straight to the journal, the answers need not wait.
     if (this.journalWhenAway && this.storeAway()) return this.journalBatch(write);
     try {
-      const written = insertTransactions(this.store, batch, write.lines ?? undefined);
+      const written = insertTransactions(this.store, batch, write.tuples ?? undefined);
       await (this.journalWhenAway ? withinMs(written, STRICT_STORE_WAIT_MS) : written);
     } catch (err) {
       this.failures++;
@@ -572,7 +572,7 @@ export class Recorder implements RecordSink {
   /** Strict: the batch into the local journal instead of the store; false (kept for a retry) if even that failed. */
   private async journalBatch(write: BatchWrite): Promise<boolean> {
     try {
-      await this.journal!.append(write.lines ?? write.batch.map(copyLineBytes));
+      await this.journal!.append(write.tuples ?? write.batch.map(recordTuple));
     } catch (err) {
       this.logger.error(
         { err, backlog: this.backlog },
@@ -620,7 +620,7 @@ export class Recorder implements RecordSink {
         this.pendingInBatches += rest.length;
         this.batches.push({
           batch: rest,
-          lines: null,
+          tuples: null,
           endSeq: this.sentSeq,
           done: false,
           running: true,
