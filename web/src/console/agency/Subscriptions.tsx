@@ -42,6 +42,18 @@ interface RequestFields {
   otherNotes?: string;
 }
 
+/** What a request asked (Art. 11.2), as the form's fields: to complete it, or to ask the same for another version. */
+function requestFields(request: SubscriptionRequest): RequestFields {
+  return {
+    application: request.application,
+    purpose: request.purpose,
+    frequencyPerDay: request.frequencyPerDay,
+    frequencyPerMinute: request.frequencyPerMinute,
+    timeOfUse: request.timeOfUse ?? '',
+    otherNotes: request.otherNotes ?? '',
+  };
+}
+
 /** The Art. 11.2 fields of a subscription request, each labelled, for a new request and its completion. */
 function RequestFieldsForm() {
   const t = useT();
@@ -206,14 +218,7 @@ async function movingTarget(id: string, organizationId: string, t: Translate): P
     (r) => r.sandboxSubscriptionId === from.id || r.productionSubscriptionId === from.id,
   );
   const fields: Partial<RequestFields> = granted
-    ? {
-        application: granted.application,
-        purpose: granted.purpose,
-        frequencyPerDay: granted.frequencyPerDay,
-        frequencyPerMinute: granted.frequencyPerMinute,
-        timeOfUse: granted.timeOfUse ?? '',
-        otherNotes: granted.otherNotes ?? '',
-      }
+    ? requestFields(granted)
     : {
         frequencyPerDay: from.quotaPerDay ?? undefined,
         frequencyPerMinute: from.quotaPerMinute,
@@ -620,14 +625,7 @@ function CompleteModal({
             form={form}
             layout="vertical"
             onFinish={(v) => void send(v)}
-            initialValues={{
-              application: request.application,
-              purpose: request.purpose,
-              frequencyPerDay: request.frequencyPerDay,
-              frequencyPerMinute: request.frequencyPerMinute,
-              timeOfUse: request.timeOfUse ?? '',
-              otherNotes: request.otherNotes ?? '',
-            }}
+            initialValues={requestFields(request)}
           >
             <RequestFieldsForm />
             <ProblemAlert error={error} />
