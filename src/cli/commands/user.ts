@@ -248,7 +248,7 @@ const signIns = listCommand({
     'Trình duyệt / User agent',
   ],
   row: (s) => [
-    s.lastAt && s.lastAt !== s.at ? `${time(s.at)} – ${time(s.lastAt)}` : time(s.at),
+    s.lastAt && time(s.lastAt) !== time(s.at) ? `${time(s.at)} – ${time(s.lastAt)}` : time(s.at),
     s.username,
     s.method,
     outcomeCell(s),

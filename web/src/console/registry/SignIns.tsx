@@ -63,11 +63,11 @@ function Attempts({ signIn, t }: { signIn: SignIn; t: Translate }) {
   );
 }
 
-/** When: the attempt's time, or a folded row's first and last. */
+/** When: the attempt's time, or a folded row's first and last (one time when they fall in the same minute). */
 function when(s: SignIn): string {
-  return s.lastAt && s.lastAt !== s.at
-    ? `${formatDateTime(s.at)} – ${formatDateTime(s.lastAt)}`
-    : formatDateTime(s.at);
+  const first = formatDateTime(s.at);
+  const last = s.lastAt ? formatDateTime(s.lastAt) : first;
+  return last === first ? first : `${first} – ${last}`;
 }
 
 function columns(t: Translate, withUser: boolean) {
