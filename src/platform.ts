@@ -258,6 +258,11 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     snapshots.startPolling(config.snapshot.pollIntervalMs);
     stops.push(async () => snapshots.stop());
     addPlatformGauges(metrics, { recorder, snapshots, clock });
+    metrics.addCollectedCounter(
+      'lgsp_sign_ins_overflow_total',
+      'Lần đăng nhập thất bại không gọi tên tài khoản nào vượt giới hạn dòng mỗi giờ, chỉ được đếm trong dòng tổng hợp (docs/security.md §2.14) / failed sign-ins naming no account beyond the hourly bound of rows, only counted in the summary row',
+      () => accounts.signInsOverflowed,
+    );
 
     // Async store-and-forward (issue 4): the queue engine, the pushes to destinations, the operator's alerts.
     const alerts = new Alerts(store, clock, config.alerts, logger);

@@ -26,6 +26,9 @@ describe('lgsp user sign-ins', () => {
     for (const [username, password, address] of [
       ['admin', 'sai-mat-khau-1', '10.20.0.1'],
       ['nguoi.la', 'sai-mat-khau-2', '10.20.0.2'],
+      // Two more names no account has from the same address, the same hour: folded into its row.
+      ['nguoi.la.2', 'sai-mat-khau-3', '10.20.0.2'],
+      ['nguoi.la.3', 'sai-mat-khau-4', '10.20.0.2'],
       ['admin', TEST_PASSWORD, '10.20.0.3'],
     ] as const) {
       await h.app.inject({
@@ -48,7 +51,9 @@ describe('lgsp user sign-ins', () => {
     assert.match(run.out, /05\/03\/2026 09:30/);
     assert.equal(formatVietnamDateTime(h.clock.nowMs(), VIETNAM_OFFSET_MINUTES), '05/03/2026 09:30');
     // A name no account has is not kept (it may be a password typed into the name box): the row says so.
-    assert.match(run.out, /không có tài khoản \/ unknown user .*10\.20\.0\.2 .*curl\/8\.5\.0/);
+    // Failures that name no account, folded per address and hour: one row that counts them.
+    assert.match(run.out, /không có tài khoản \/ unknown user +3 +10\.20\.0\.2 .*curl\/8\.5\.0/);
+    assert.match(run.out, /sai mật khẩu \/ wrong password +1 +10\.20\.0\.1/);
     assert.doesNotMatch(run.out, /nguoi\.la/);
     assert.match(run.out, /sai mật khẩu \/ wrong password .*10\.20\.0\.1/);
     assert.match(run.out, /thành công \/ success .*10\.20\.0\.3/);

@@ -172,6 +172,9 @@ describe('Prometheus /metrics on the admin port', () => {
     assert.ok(age >= 0 && age < 600, `age ${age}`);
     assert.equal(after1.types.get('lgsp_recorder_records_written_total'), 'counter');
     assert.equal(after1.types.get('lgsp_snapshot_age_seconds'), 'gauge');
+    // Sign-ins naming no account beyond the history's hourly bound (security.md §2.14): none here.
+    assert.equal(after1.types.get('lgsp_sign_ins_overflow_total'), 'counter');
+    assert.equal(value(after1, 'lgsp_sign_ins_overflow_total'), platform.accounts.signInsOverflowed);
   });
 
   test('includes the Node process metrics, and every metric name starts with lgsp_', () => {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { SIGN_IN_FOLD_WINDOW_MS, SIGN_IN_FOLDED_ROWS_PER_HOUR } from '../src/control/sign-ins.ts';
 import type { JobSchedule } from '../src/store/leases.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { pruneSignIns } from '../src/telemetry/retention.ts';
@@ -90,6 +92,9 @@ for (const kind of storeKinds) {
           reason: null,
           address: '10.7.7.7',
           userAgent: AGENT,
+          attempts: 1,
+          lastAt: null,
+          folded: null,
         },
       );
       assert.equal(unknownRow!.outcome, 'unknown_user');
@@ -273,6 +278,19 @@ for (const kind of storeKinds) {
             address: '10.0.0.1',
           },
           {
+            // A folded row of many attempts goes by its first one, as any row.
+            at: new Date(nowMs - 801 * day),
+            last_at: new Date(nowMs - 801 * day + 3_000_000),
+            attempts: 500,
+            fold_key: 'old-fold',
+            username: null,
+            user_id: null,
+            method: 'password',
+            outcome: 'unknown_user',
+            reason: null,
+            address: '10.0.0.2',
+          },
+          {
             at: new Date(nowMs - 700 * day),
             username: 'con.giu',
             user_id: null,
@@ -293,13 +311,19 @@ for (const kind of storeKinds) {
       );
       await assert.rejects(pruneSignIns(h.store, { retentionDays: 30, nowMs }), /730/);
       const deleted = await pruneSignIns(h.store, { retentionDays: 730, nowMs });
-      assert.equal(deleted, 1);
+      assert.equal(deleted, 2);
       const names = (await h.store.db.selectFrom('sign_ins').select('username').execute()).map(
         (r) => r.username,
       );
       assert.ok(!names.includes('cu'), 'the row older than two years is gone');
+      assert.equal(
+        (await h.store.db.selectFrom('sign_ins').select('seq').where('fold_key', '=', 'old-fold').execute())
+          .length,
+        0,
+        'the folded row older than two years is gone',
+      );
       assert.ok(names.includes('con.giu'), 'the row within two years stays');
-      assert.equal(names.length, before - 1);
+      assert.equal(names.length, before - 2);
     });
 
     test('the daily retention job the platform schedules deletes sign-ins past two calendar years, keeps the rest', async () => {
@@ -353,6 +377,147 @@ for (const kind of storeKinds) {
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
       }
+    });
+  });
+}
+
+/**
+ * Anyone on the internet can send failed sign-ins with made-up names from many addresses: they are folded per address
+ * and hour, bounded per hour, and counted (docs/security.md §2.14) — while each failure on a real account keeps its
+ * row. An address is blocked after one free failure here, so most of the flood is refused as `locked` without a
+ * password check, as it is under a real attack.
+ */
+for (const kind of storeKinds) {
+  describe(`sign-in history under a flood of made-up names (${kind})`, () => {
+    let h: AdminHarness;
+    let realId: string;
+    const signIn = (
+      username: string,
+      password: string,
+      remoteAddress: string,
+      headers: Record<string, string> = {},
+    ) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress,
+        headers: { 'content-type': 'application/json', 'user-agent': AGENT, ...headers },
+        payload: JSON.stringify({ username, password }),
+      });
+    const rowCount = async () =>
+      Number(
+        (
+          await h.store.db
+            .selectFrom('sign_ins')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+
+    before(async () => {
+      h = await openAdminHarness(kind, { overrides: { limits: { loginAddressFreeFailures: 1 } } });
+      const created = await h.call('POST', '/api/v1/users', {
+        username: 'canbo.that',
+        displayName: 'Cán bộ có thật',
+        password: AGENCY_PASSWORD,
+        role: 'auditor',
+        mustChangePassword: false,
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      realId = created.json().id;
+    });
+    after(() => h.dispose());
+
+    test('2,000 failures with random names from 200 addresses add a bounded number of rows that count them all; each failure on a real account keeps its row', async () => {
+      const hourStart = Math.floor(h.clock.nowMs() / SIGN_IN_FOLD_WINDOW_MS) * SIGN_IN_FOLD_WINDOW_MS;
+      const before = await rowCount();
+
+      // X-Forwarded-For is not the address on the admin port: twenty "addresses" through one socket are its rows.
+      for (let i = 0; i < 20; i++) {
+        const res = await signIn(randomUUID(), 'x', '10.200.0.1', { 'x-forwarded-for': `203.0.113.${i}` });
+        assert.ok([401, 429].includes(res.statusCode), res.body);
+      }
+      // 200 addresses, ten random names each, ten addresses at a time: each answered as before (401, then 429 once
+      // the address is blocked).
+      const attempts: Array<[string, string]> = [];
+      for (let i = 0; i < 10; i++) {
+        for (let a = 0; a < 200; a++) attempts.push([randomUUID(), `172.16.${a >> 8}.${a & 255}`]);
+      }
+      for (let i = 0; i < attempts.length; i += 10) {
+        const answers = await Promise.all(
+          attempts.slice(i, i + 10).map(([name, address]) => signIn(name, 'x', address)),
+        );
+        assert.ok(answers.every((r) => r.statusCode === 401 || r.statusCode === 429));
+      }
+      // Three wrong passwords on a real account, after the flood, from fresh addresses: each its own row.
+      for (const address of ['10.210.0.1', '10.210.0.2', '10.210.0.3']) {
+        assert.equal((await signIn('canbo.that', 'Sai-Mat-Khau-44', address)).statusCode, 401);
+      }
+
+      const added = (await rowCount()) - before;
+      // The hour's bound, its summary rows (password: unknown_user, locked), the real account's three.
+      assert.ok(added <= SIGN_IN_FOLDED_ROWS_PER_HOUR + 2 + 3, `${added} rows for 2,023 attempts`);
+      const overflowed = h.accounts.signInsOverflowed;
+      assert.ok(overflowed > 0, 'the attempts beyond the bound are counted for the metric');
+
+      const from = encodeURIComponent(new Date(hourStart).toISOString());
+      const page = await h.call('GET', `/api/v1/sign-ins?from=${from}&limit=1000`);
+      assert.equal(page.statusCode, 200, page.body);
+      const items: Json[] = page.json().items;
+      const anonymous = items.filter((r) => r.userId === null);
+      assert.equal(
+        anonymous.reduce((sum, r) => sum + r.attempts, 0),
+        attempts.length + 20,
+        'every attempt is counted in some row',
+      );
+      assert.ok(anonymous.every((r) => r.username === null && r.folded !== null));
+      assert.ok(
+        attempts.every(([name]) => !page.body.includes(name)),
+        'no made-up name is kept',
+      );
+      const overflow = anonymous.filter((r) => r.folded === 'overflow');
+      assert.ok(overflow.length >= 1 && overflow.length <= 2, 'a summary row per outcome beyond the bound');
+      assert.ok(overflow.every((r) => r.address === '*'));
+      assert.equal(
+        overflow.reduce((sum, r) => sum + r.attempts, 0),
+        overflowed,
+        'the summary rows count what the metric counts',
+      );
+      const socket = anonymous.filter((r) => r.address === '10.200.0.1');
+      assert.deepEqual(
+        socket.map((r) => [r.outcome, r.attempts, r.folded]).sort(),
+        [
+          ['locked', 18, 'address'],
+          ['unknown_user', 2, 'address'],
+        ],
+        'one socket: its failures in a row per outcome, with how many',
+      );
+      assert.equal(socket[0]!.userAgent, AGENT);
+      assert.ok(socket.every((r) => r.at === new Date(h.clock.nowMs()).toISOString() && r.lastAt === r.at));
+      assert.ok(!page.body.includes('203.0.113.'), 'X-Forwarded-For is not the address');
+
+      const real = items.filter((r) => r.userId === realId);
+      assert.deepEqual(
+        real.map((r) => [r.outcome, r.address, r.attempts, r.folded, r.username]),
+        [
+          ['wrong_password', '10.210.0.3', 1, null, 'canbo.that'],
+          ['wrong_password', '10.210.0.2', 1, null, 'canbo.that'],
+          ['wrong_password', '10.210.0.1', 1, null, 'canbo.that'],
+        ],
+      );
+
+      // The next hour opens rows of its own, and the first attempt and the last of a folded row are both kept.
+      h.clock.advance(SIGN_IN_FOLD_WINDOW_MS);
+      const fresh = await signIn(randomUUID(), 'x', '10.220.0.1');
+      assert.equal(fresh.statusCode, 401);
+      h.clock.advance(60_000);
+      await signIn(randomUUID(), 'x', '10.220.0.1');
+      const row = (await h.call('GET', '/api/v1/sign-ins?limit=1')).json().items[0];
+      assert.deepEqual(
+        [row.address, row.outcome, row.attempts, row.folded],
+        ['10.220.0.1', 'unknown_user', 2, 'address'],
+      );
+      assert.equal(new Date(row.lastAt).getTime() - new Date(row.at).getTime(), 60_000);
     });
   });
 }

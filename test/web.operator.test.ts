@@ -247,6 +247,14 @@ describe('operator console: dashboard, review queues, try-it and publish, mainte
     await page.getByRole('heading', { name: 'Đề nghị khai thác dịch vụ' }).waitFor();
     const row = page.getByRole('row', { name: /Sở Tư pháp tỉnh An Giang/ });
     await row.getByText('Quá hạn').waitFor();
+    // The service version reads as the agency screens read it: its name with the version, the path small beside it.
+    const service = row.getByRole('cell', { name: 'Tra cứu mã số thuế 1.0 thue/1.0' });
+    await service.getByText('thue/1.0', { exact: true }).waitFor();
+    assert.equal(
+      await service.textContent(),
+      'Tra cứu mã số thuế 1.0 thue/1.0',
+      'no hand-written "Name (path)"',
+    );
     assert.deepEqual(await seriousA11yViolations(page), []);
     await screenshot(page, 'operator-subscription-requests');
     await row.getByRole('button', { name: 'Cấp sandbox' }).click();

@@ -526,6 +526,15 @@ describe('the console: registry and traffic screens', () => {
 
   test('sign-in history: the operator reads who signed in, how, from where and what was refused; never a password', async () => {
     // The users test above made them: API sign-ins that failed, a lock, successes; the browser's own console one.
+    // And three made-up names from this one address: folded into one row that counts them (security.md §2.14).
+    for (const name of ['ten-bia-1', 'ten-bia-2', 'ten-bia-3']) {
+      const res = await fetch(`${web.adminUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: name, password: 'mat-khau-bia' }),
+      });
+      assert.equal(res.status, 401);
+    }
     await page.getByRole('navigation').getByRole('link', { name: 'Người dùng', exact: true }).click();
     await page.getByRole('heading', { name: 'Người dùng' }).waitFor();
     await page.getByRole('tab', { name: 'Lịch sử đăng nhập' }).click();
@@ -540,8 +549,18 @@ describe('the console: registry and traffic screens', () => {
     await own.getByText('Thành công', { exact: true }).waitFor();
     await own.getByText(/^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/).waitFor();
     await own.getByText('127.0.0.1', { exact: true }).waitFor();
+    const folded = row('Không có tài khoản').filter({ hasText: 'gộp trong giờ' });
+    assert.equal(await folded.count(), 1, 'the made-up names are one row');
+    await folded.getByText('3 lần', { exact: true }).waitFor();
+    await folded.getByText('127.0.0.1', { exact: true }).waitFor();
     const html = await page.content();
-    for (const secret of ['sai-mat-khau', 'mat-khau-kiem-toan-1', WEB_ADMIN_PASSWORD]) {
+    for (const secret of [
+      'sai-mat-khau',
+      'mat-khau-kiem-toan-1',
+      WEB_ADMIN_PASSWORD,
+      'ten-bia',
+      'mat-khau-bia',
+    ]) {
       assert.equal(html.includes(secret), false, `no password on the page: ${secret}`);
     }
     await accessible('users-sign-ins');

@@ -36,7 +36,13 @@ import { byColumn, matchesAny, ordering, pageOf } from '../store/paging.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import { auditOf, runChange } from './change.ts';
 import { requireOrganization } from './registry/organizations.ts';
-import { pageSignIns, recordSignIn, type SignInAttempt, type SignInClient } from './sign-ins.ts';
+import {
+  pageSignIns,
+  recordSignIn,
+  type SignInAttempt,
+  type SignInClient,
+  type SignInRecorded,
+} from './sign-ins.ts';
 
 const audit = auditOf('user');
 
@@ -304,10 +310,12 @@ export class Accounts {
     const blockedUntilMs = Math.max(0, ...throttled.map((t) => new Date(t.blocked_until).getTime()));
     if (blockedUntilMs > nowMs) {
       // Who was refused, when the name is an account's.
-      await recordSignIn(
-        this.store.db,
-        { ...attempt, username, userId: row?.id ?? null, outcome: 'locked', client },
-        new Date(nowMs),
+      this.counted(
+        await recordSignIn(
+          this.store.db,
+          { ...attempt, username, userId: row?.id ?? null, outcome: 'locked', client },
+          new Date(nowMs),
+        ),
       );
       const retryAfterSeconds = Math.ceil((blockedUntilMs - nowMs) / 1000);
       throw new LgspError(
@@ -386,7 +394,21 @@ export class Accounts {
    * asking the accounts: the provider denied it, no claim rule matched, the user is disabled).
    */
   async recordSignIn(attempt: SignInAttempt): Promise<void> {
-    await recordSignIn(this.store.db, attempt, new Date(this.clock.nowMs()));
+    this.counted(await recordSignIn(this.store.db, attempt, new Date(this.clock.nowMs())));
+  }
+
+  /**
+   * Failed sign-ins that named no account and came beyond the hour's bound of rows (control/sign-ins.ts), since this
+   * process started: counted in the hour's summary row, and here for `lgsp_sign_ins_overflow_total`.
+   */
+  get signInsOverflowed(): number {
+    return this.overflowed;
+  }
+
+  private overflowed = 0;
+
+  private counted(recorded: SignInRecorded): void {
+    if (recorded === 'overflow') this.overflowed++;
   }
 
   /** One page of the sign-in history (operators, auditors), newest first. */
@@ -409,7 +431,7 @@ export class Accounts {
     const now = new Date(nowMs);
     await this.store.db.transaction().execute(async (trx) => {
       // The refusal in the sign-in history, with the counters it bumped.
-      await recordSignIn(trx, signIn, now);
+      this.counted(await recordSignIn(trx, signIn, now));
       for (const [subject, policy] of [
         [userSubject, this.userPolicy],
         [THROTTLE_SUBJECT.address + address, this.addressPolicy],

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type {
   OwnSignInQuery,
   SignIn,
@@ -13,7 +13,7 @@ import type { Database } from '../store/schema.ts';
 /**
  * The sign-in history (R-24, R-20; migrations/0044_sign_ins.sql): one row per attempt to sign in, written by
  * `Accounts` in the request that made it — with the session it opened, or with the brute-force counters a failure
- * bumped — so a busy node loses none (no queue, no batch). Not the audit trail: that bumps the config revision.
+ * bumped — so a busy node loses none (no queue, no batch). Failures that name no account are folded (`recordSignIn`). Not the audit trail: that bumps the config revision.
  */
 
 /** How much of what the client typed or sent is kept: the username field's own bound, and a User-Agent's. */
@@ -49,20 +49,89 @@ function keptName(attempt: SignInAttempt): string | null {
   return attempt.username.slice(0, SIGN_IN_USERNAME_MAX);
 }
 
-export async function recordSignIn(db: Kysely<Database>, attempt: SignInAttempt, at: Date): Promise<void> {
+/**
+ * Failed attempts that name no account — a typed name no account has (not kept, above), an SSO callback refused
+ * before the provider named anyone — are what anyone on the internet can send, from many addresses, forever. Each
+ * is folded into one row per hour, source address, method, outcome and reason, which counts them (`attempts`) and
+ * keeps the first and the last time; and at most `SIGN_IN_FOLDED_ROWS_PER_HOUR` such rows are opened an hour —
+ * beyond them the attempts are counted in one summary row of that hour (address `*`) per method, outcome and
+ * reason. The history thus grows by a bounded number of rows an hour however many strangers try, the operator still
+ * reads when, from where and how many, and an attempt on a real account keeps a row of its own: that is what is
+ * investigated.
+ */
+export const SIGN_IN_FOLD_WINDOW_MS = 3_600_000;
+export const SIGN_IN_FOLDED_ROWS_PER_HOUR = 100;
+/** The address of an hour's summary row: the attempts beyond the bound, from whichever addresses. */
+export const SIGN_IN_OVERFLOW_ADDRESS = '*';
+
+/** Where an attempt went: a row of its own, folded into its address's row, or into the hour's summary row. */
+export type SignInRecorded = 'row' | 'folded' | 'overflow';
+
+function foldKey(windowStartMs: number, attempt: SignInAttempt, address: string): string {
+  return [
+    new Date(windowStartMs).toISOString(),
+    attempt.method,
+    attempt.outcome,
+    attempt.reason ?? '',
+    address,
+  ].join('|');
+}
+
+export async function recordSignIn(
+  db: Kysely<Database>,
+  attempt: SignInAttempt,
+  at: Date,
+): Promise<SignInRecorded> {
+  const username = keptName(attempt);
+  const address = attempt.client.address.slice(0, 100);
+  const row = {
+    at,
+    username,
+    user_id: attempt.userId,
+    method: attempt.method,
+    outcome: attempt.outcome,
+    reason: attempt.reason ?? null,
+    address,
+    user_agent: (attempt.client.userAgent ?? '').slice(0, SIGN_IN_USER_AGENT_MAX),
+  };
+  if (username !== null || attempt.userId !== null || attempt.outcome === 'success') {
+    await db.insertInto('sign_ins').values(row).execute();
+    return 'row';
+  }
+  const windowStartMs = Math.floor(at.getTime() / SIGN_IN_FOLD_WINDOW_MS) * SIGN_IN_FOLD_WINDOW_MS;
+  const own = foldKey(windowStartMs, attempt, address);
+  // The address's row of this hour, when it has one: one more attempt on it.
+  const bumped = await db
+    .updateTable('sign_ins')
+    .set({ attempts: sql`attempts + 1`, last_at: at })
+    .where('fold_key', '=', own)
+    .executeTakeFirst();
+  if (Number(bumped.numUpdatedRows) > 0) return 'folded';
+  // A new address this hour: its own row while the hour has fewer than the bound (the `at` index bounds the count
+  // to this hour's rows; two requests at once may each open one past it, never more than run at once).
+  const opened = await db
+    .selectFrom('sign_ins')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('at', '>=', new Date(windowStartMs))
+    .where('at', '<', new Date(windowStartMs + SIGN_IN_FOLD_WINDOW_MS))
+    .where('fold_key', 'is not', null)
+    .where('address', '!=', SIGN_IN_OVERFLOW_ADDRESS)
+    .executeTakeFirstOrThrow();
+  const overflow = Number(opened.n) >= SIGN_IN_FOLDED_ROWS_PER_HOUR;
+  const key = overflow ? foldKey(windowStartMs, attempt, SIGN_IN_OVERFLOW_ADDRESS) : own;
   await db
     .insertInto('sign_ins')
     .values({
-      at,
-      username: keptName(attempt),
-      user_id: attempt.userId,
-      method: attempt.method,
-      outcome: attempt.outcome,
-      reason: attempt.reason ?? null,
-      address: attempt.client.address.slice(0, 100),
-      user_agent: (attempt.client.userAgent ?? '').slice(0, SIGN_IN_USER_AGENT_MAX),
+      ...row,
+      address: overflow ? SIGN_IN_OVERFLOW_ADDRESS : address,
+      user_agent: overflow ? '' : row.user_agent,
+      fold_key: key,
     })
+    .onConflict((oc) =>
+      oc.column('fold_key').doUpdateSet({ attempts: sql`sign_ins.attempts + 1`, last_at: at }),
+    )
     .execute();
+  return overflow ? 'overflow' : 'folded';
 }
 
 /**
@@ -100,6 +169,9 @@ export async function pageSignIns(
       reason: r.reason,
       address: r.address,
       userAgent: r.user_agent,
+      attempts: r.attempts,
+      lastAt: r.last_at === null ? null : isoOf(r.last_at),
+      folded: r.fold_key === null ? null : r.address === SIGN_IN_OVERFLOW_ADDRESS ? 'overflow' : 'address',
     }),
   );
   return { items, nextCursor: rows.length > limit ? String(page[page.length - 1]!.seq) : null };

@@ -456,6 +456,12 @@ export interface Database {
     reason: string | null;
     address: string;
     user_agent: Defaulted<string>;
+    /** How many attempts the row stands for: 1, or more when folded (migrations/0049_sign_ins_folded.sql). */
+    attempts: Defaulted<number>;
+    /** The last folded attempt's time; null for a row of one attempt. */
+    last_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+    /** The fold a row of attempts that name no account is (`foldKey`, control/sign-ins.ts); null: one attempt. */
+    fold_key: ColumnType<string | null, string | null | undefined, string | null>;
   };
   /**
    * Failed admin sign-ins per subject — an account's `user:<username>`, any other typed name's `name#<keyed digest>`

@@ -79,6 +79,9 @@ export const OwnSignInQuery = Type.Object(
 );
 export type OwnSignInQuery = Static<typeof OwnSignInQuery>;
 
+/** How a row stands for many attempts (docs/security.md §2.14): null when it is one. */
+export const SIGN_IN_FOLDS = ['address', 'overflow'] as const;
+
 export const SignInSchema = Type.Object({
   id: Type.String({ description: 'Số thứ tự của lần đăng nhập / the attempt’s sequence number' }),
   at: Timestamp,
@@ -108,6 +111,28 @@ export const SignInSchema = Type.Object({
       'Địa chỉ máy khách (như bộ đếm chống dò mật khẩu dùng) / client address (the one the brute-force limits count)',
   }),
   userAgent: Type.String({ description: 'User-Agent (≤ 300 ký tự / characters)' }),
+  attempts: Type.Integer({
+    minimum: 1,
+    description:
+      'Số lần thử dòng này đếm: 1, hoặc nhiều hơn khi các lần thất bại không gọi tên tài khoản nào được gộp / how ' +
+      'many attempts the row stands for: 1, or more where failures that name no account are folded',
+  }),
+  lastAt: Nullable(
+    Type.String({
+      format: 'date-time',
+      description:
+        'Lần thử cuối được gộp; null khi chỉ một lần / the last folded attempt; null for one attempt',
+    }),
+  ),
+  folded: Nullable(
+    OneOf(SIGN_IN_FOLDS, {
+      description:
+        'address: các lần thất bại không gọi tên tài khoản nào từ một địa chỉ trong một giờ · overflow: các lần ' +
+        'như thế vượt giới hạn dòng của giờ đó, từ mọi địa chỉ (address "*") · null: một lần / address: an hour’s ' +
+        'failures that name no account from one address · overflow: those beyond the hour’s bound of rows, from any ' +
+        'address (address "*") · null: one attempt',
+    }),
+  ),
 });
 export type SignIn = Static<typeof SignInSchema>;
 

@@ -195,7 +195,8 @@ function outcomeCell(s: SignIn): string {
 
 /**
  * `lgsp user sign-ins`: the sign-in history (operator administrators and auditors), or with --mine the attempts on
- * one's own account (any role). Newest first, a next page by --cursor, as `lgsp audit list`.
+ * one's own account (any role). Newest first, a next page by --cursor, as `lgsp audit list`. A row of failures that
+ * name no account counts them (Attempts) from its first to its last time (docs/security.md §2.14).
  */
 const signIns = listCommand({
   synopsis:
@@ -242,15 +243,17 @@ const signIns = listCommand({
     'Tên đăng nhập / Username',
     'Cách / Method',
     'Kết quả / Outcome',
+    'Số lần / Attempts',
     'Địa chỉ / Address',
     'Trình duyệt / User agent',
   ],
   row: (s) => [
-    time(s.at),
+    s.lastAt && time(s.lastAt) !== time(s.at) ? `${time(s.at)} – ${time(s.lastAt)}` : time(s.at),
     s.username,
     s.method,
     outcomeCell(s),
-    s.address,
+    String(s.attempts),
+    s.folded === 'overflow' ? 'nhiều địa chỉ / many addresses' : s.address,
     s.userAgent.length > 40 ? `${s.userAgent.slice(0, 39)}…` : s.userAgent,
   ],
   footer: (page, ctx) =>

@@ -6,6 +6,7 @@ import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { ServiceVersionName } from '../components/registry-names.tsx';
 import { ReviewAge } from '../components/review-age.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { RejectButton, ReviewReasonButton } from '../components/review-reasons.tsx';
@@ -88,7 +89,9 @@ export function SubscriptionRequestsQueue() {
           },
           {
             title: t('Dịch vụ', 'Service'),
-            render: (_, r) => `${r.serviceName} (${r.context}/${r.version})`,
+            render: (_, r) => (
+              <ServiceVersionName serviceName={r.serviceName} context={r.context} version={r.version} />
+            ),
           },
           { title: t('Ngày gửi', 'Submitted'), dataIndex: 'submittedAt', render: (v) => formatDateTime(v) },
           {

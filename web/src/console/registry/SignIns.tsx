@@ -45,9 +45,34 @@ function OutcomeTag({ signIn, t }: { signIn: SignIn; t: Translate }) {
   );
 }
 
+/**
+ * How many attempts a row stands for: failures that name no account are folded per address and hour, and beyond the
+ * hour's bound into one row for every address (docs/security.md §2.14) — so an attack shows as counts, not as pages.
+ */
+function Attempts({ signIn, t }: { signIn: SignIn; t: Translate }) {
+  if (signIn.folded === null) return <>1</>;
+  return (
+    <span>
+      <Typography.Text strong>{t(`${signIn.attempts} lần`, `${signIn.attempts} attempts`)}</Typography.Text>{' '}
+      <Typography.Text type="secondary">
+        {signIn.folded === 'overflow'
+          ? t('vượt giới hạn của giờ, mọi địa chỉ', "beyond the hour's bound, any address")
+          : t('gộp trong giờ', 'folded for the hour')}
+      </Typography.Text>
+    </span>
+  );
+}
+
+/** When: the attempt's time, or a folded row's first and last (one time when they fall in the same minute). */
+function when(s: SignIn): string {
+  const first = formatDateTime(s.at);
+  const last = s.lastAt ? formatDateTime(s.lastAt) : first;
+  return last === first ? first : `${first} – ${last}`;
+}
+
 function columns(t: Translate, withUser: boolean) {
   return [
-    { title: t('Thời điểm', 'At'), dataIndex: 'at', render: formatDateTime },
+    { title: t('Thời điểm', 'At'), key: 'at', render: (_: unknown, s: SignIn) => when(s) },
     ...(withUser
       ? [
           {
@@ -67,7 +92,21 @@ function columns(t: Translate, withUser: boolean) {
       key: 'outcome',
       render: (_: unknown, s: SignIn) => <OutcomeTag signIn={s} t={t} />,
     },
-    { title: t('Địa chỉ', 'Address'), dataIndex: 'address', render: (a: string) => <code>{a || '—'}</code> },
+    ...(withUser
+      ? [
+          {
+            title: t('Số lần', 'Attempts'),
+            key: 'attempts',
+            render: (_: unknown, s: SignIn) => <Attempts signIn={s} t={t} />,
+          },
+        ]
+      : []),
+    {
+      title: t('Địa chỉ', 'Address'),
+      key: 'address',
+      render: (_: unknown, s: SignIn) =>
+        s.folded === 'overflow' ? t('nhiều địa chỉ', 'many addresses') : <code>{s.address || '—'}</code>,
+    },
     {
       title: t('Trình duyệt', 'Browser'),
       dataIndex: 'userAgent',
@@ -97,7 +136,8 @@ interface SignInForm {
 
 /**
  * The sign-in history (docs/security.md §2.14), for operator administrators and auditors: every attempt to sign in
- * — failed ones, names with no account — newest first, by period (Vietnam time), name, outcome and method.
+ * — failed ones, names with no account (folded per address and hour, with their count) — newest first, by period
+ * (Vietnam time), name, outcome and method.
  */
 export function SignInHistory() {
   const t = useT();
