@@ -288,7 +288,7 @@ describe('health rules and alerts', () => {
       probe.details['lastError'],
       'câu trả lời dài hơn 262144 byte / answer larger than 262144 bytes',
     );
-    assert.ok(floods.length >= 2);
+    assert.ok(floods.length >= 2, `${floods.length} probes answered`);
     for (const sent of await Promise.all(floods)) {
       assert.equal(sent.complete, false);
       await sent.connectionClosed;
