@@ -17,7 +17,7 @@ import { within } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, testInSandbox } from './helpers/onboard.ts';
 import { callRecord } from './helpers/records.ts';
 import { SMTP_PASSWORD, SMTP_USER, startSmtp } from './helpers/smtp.ts';
-import { TRICKLES, type Trickle, trickle } from './helpers/trickle.ts';
+import { type Flood, flood, TRICKLES, type Trickle, trickle } from './helpers/trickle.ts';
 
 const OPERATOR_EMAIL = 'giamsat@stttt.angiang.gov.vn';
 const SECOND = 1000;
@@ -41,6 +41,9 @@ describe('health rules and alerts', () => {
   let probeUp = true;
   /** When set, /health answers this way instead (trickling, every read within the probe's per-read timeout). */
   let probeTrickles: Trickle | null = null;
+  /** When true, /health answers 200 with a body without end; each such answer's flood is kept here. */
+  let probeFloods = false;
+  const floods: Array<Promise<Flood>> = [];
   let probeUrl: string;
   let version: { id: string; serviceId: string };
   let providerSystemId: string;
@@ -78,6 +81,7 @@ describe('health rules and alerts', () => {
     smtp = await startSmtp();
     probeTarget = createServer((_req, res) => {
       if (probeTrickles) trickle(res, probeTrickles);
+      else if (probeFloods) floods.push(flood(res, Number.POSITIVE_INFINITY));
       else res.writeHead(probeUp ? 200 : 503).end();
     });
     await new Promise<void>((r) => probeTarget.listen(0, '127.0.0.1', r));
@@ -264,6 +268,40 @@ describe('health rules and alerts', () => {
         `${how}: resolved once /health answers`,
       );
     }
+  });
+
+  test('a /health that answers 200 without end: down at 256 KiB, "answer larger than", its connection closed', {
+    timeout: 60_000,
+  }, async () => {
+    probeFloods = true;
+    const start = clock.nowMs() + 10 * MINUTE;
+    for (let i = 0; i < 2; i++) {
+      clock.set(start + i * 31 * SECOND);
+      const t0 = performance.now();
+      await platform.health.evaluate();
+      // Stopped by its size, long before the time limit.
+      assert.ok(performance.now() - t0 < PROBE_LIMIT_MS, 'the round waited for the time limit');
+    }
+    const [probe] = (await alertsByKind('provider.probe')).filter((a) => a.state === 'open');
+    assert.ok(probe, 'probe alert open');
+    assert.equal(
+      probe.details['lastError'],
+      'câu trả lời dài hơn 262144 byte / answer larger than 262144 bytes',
+    );
+    assert.ok(floods.length >= 2, `${floods.length} probes answered`);
+    for (const sent of await Promise.all(floods)) {
+      assert.equal(sent.complete, false);
+      await sent.connectionClosed;
+      assert.ok(sent.sentBytes < 16 * 1024 * 1024, `${sent.sentBytes} bytes sent`);
+    }
+    probeFloods = false;
+    clock.set(start + 2 * 31 * SECOND);
+    await platform.health.evaluate();
+    assert.deepEqual(
+      (await alertsByKind('provider.probe')).filter((a) => a.state === 'open'),
+      [],
+      'resolved once /health answers',
+    );
   });
 
   test('a credential about to end raises a warning; it clears once the credential has ended', async () => {

@@ -9,8 +9,8 @@ import type { CompiledSnapshot } from '../src/gateway/compiled-snapshot.ts';
 import { platformRate } from '../src/gateway/policy.ts';
 import { QuotaCounters } from '../src/gateway/quota.ts';
 import type { TokenClaims } from '../src/gateway/tokens.ts';
-import { textAtMost } from '../src/messaging/peer-forward.ts';
 import { AbortingDeadline, SWEEP_MS, uploadKeepingDeadline } from '../src/net/deadlines.ts';
+import { readAtMost } from '../src/net/read-limit.ts';
 import type { Platform } from '../src/platform.ts';
 import { statistics } from '../src/reports/statistics.ts';
 import { getToken } from './helpers/gateway-harness.ts';
@@ -73,7 +73,7 @@ function assertUnguessable(ids: string[]): void {
   }
 }
 
-describe("a peer's receipt is read only up to its limit (peer-forward.ts textAtMost)", () => {
+describe("another party's answer is read only up to its limit (net/read-limit.ts readAtMost)", () => {
   test('an answer without end is given up at the limit, and its stream destroyed; a small one is read whole', async () => {
     let produced = 0;
     const endless = new Readable({
@@ -82,11 +82,13 @@ describe("a peer's receipt is read only up to its limit (peer-forward.ts textAtM
         this.push(Buffer.alloc(16 * 1024, 0x61));
       },
     });
-    assert.equal(await textAtMost(endless, 256 * 1024), null);
+    assert.equal(await readAtMost(endless, 256 * 1024), null);
     assert.ok(endless.destroyed, 'not read further');
     assert.ok(produced <= 512 * 1024, `${produced} bytes read for a limit of 256 KiB`);
     assert.equal(
-      await textAtMost(Readable.from([Buffer.from('{"state":'), Buffer.from('"delivered"}')]), 256),
+      (
+        await readAtMost(Readable.from([Buffer.from('{"state":'), Buffer.from('"delivered"}')]), 256)
+      )?.toString(),
       '{"state":"delivered"}',
     );
   });

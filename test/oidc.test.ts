@@ -20,7 +20,7 @@ import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { TEST_KEK } from './helpers/keys.ts';
 import { startOidcProvider } from './helpers/oidc-provider.ts';
 import { storeKinds } from './helpers/stores.ts';
-import { TRICKLES, type Trickle, trickle } from './helpers/trickle.ts';
+import { type Flood, flood, TRICKLES, type Trickle, trickle } from './helpers/trickle.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
@@ -556,6 +556,10 @@ describe('a provider that trickles: the sign-in ends at the provider limit (R-03
    */
   const provider = createServer((req, res) => {
     const [, root = '', rest] = (req.url ?? '').split('/');
+    if (root === 'flood') {
+      floods.push(flood(res, Number.POSITIVE_INFINITY));
+      return;
+    }
     if (!root.startsWith('ok-')) return trickle(res, root as Trickle);
     if (rest === 'token') return trickle(res, root.slice(3) as Trickle);
     const issuer = `${origin}/${root}`;
@@ -573,6 +577,8 @@ describe('a provider that trickles: the sign-in ends at the provider limit (R-03
     );
   });
   let origin = '';
+  /** The discovery answers sent without end, as the provider saw them. */
+  const floods: Array<Promise<Flood>> = [];
   const signIns: OidcSignIn[] = [];
   const signInAt = (issuer: string) => {
     const config = loadConfig({
@@ -640,6 +646,29 @@ describe('a provider that trickles: the sign-in ends at the provider limit (R-03
         })(),
       ]),
     );
+  });
+
+  test('its discovery answers without end: provider_unavailable at 256 KiB, long before 10 s, the connection closed', {
+    timeout: 30_000,
+  }, async () => {
+    const t0 = performance.now();
+    await assert.rejects(signInAt(`${origin}/flood`).start(Date.now()), (err: unknown) => {
+      assert.ok(unavailable(err), String(err));
+      // openid-client wraps what our fetch threw ("something went wrong"); the reason is in the causes.
+      const reasons: string[] = [];
+      for (let e: unknown = err; e instanceof Error; e = e.cause) reasons.push(e.message);
+      assert.ok(
+        reasons.some((r) => r.includes('answer larger than 262144 bytes')),
+        reasons.join(' ← '),
+      );
+      return true;
+    });
+    assert.ok(performance.now() - t0 < 5_000, 'stopped by its size, not its time');
+    assert.equal(floods.length, 1);
+    const sent = await floods[0]!;
+    assert.equal(sent.complete, false);
+    await sent.connectionClosed;
+    assert.ok(sent.sentBytes < 16 * 1024 * 1024, `${sent.sentBytes} bytes sent`);
   });
 });
 

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import * as client from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { type Accounts, type ConsoleSession, OidcSignInRefused } from '../control/accounts.ts';
@@ -5,6 +7,7 @@ import type { SignInClient } from '../control/sign-ins.ts';
 import type { Config } from '../core/config.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { EgressPolicy } from '../net/egress.ts';
+import { readAtMost, tooLargeReason } from '../net/read-limit.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Role, SignInError } from './contract/index.ts';
 
@@ -33,6 +36,12 @@ const FLOW_LABEL = 'oidc_flow';
  * own timeouts below are per read. A sign-in waits on it in the browser: 10 s, no setting.
  */
 export const HTTP_TIMEOUT_SECONDS = 10;
+/**
+ * The most of one answer of the provider that is read: `openid-client` reads each (discovery, keys, the code's
+ * exchange, UserInfo — a few KiB each) whole with `response.json()`, so our fetch hands it the answer only once read up
+ * to this limit; past it the connection is closed and the step fails as the provider being unavailable.
+ */
+export const OIDC_ANSWER_MAX_BYTES = 256 * 1024;
 
 export class SignInFailed extends Error {
   constructor(
@@ -164,10 +173,22 @@ export class OidcSignIn {
     if (!this.discovered) {
       const { issuer, clientId, clientSecret } = this.config.oidc;
       const issuerUrl = new URL(issuer);
-      const fetchThroughEgress: client.CustomFetch = (url, options) =>
-        undiciFetch(url, { ...options, dispatcher: this.agent } as Parameters<
+      const fetchThroughEgress: client.CustomFetch = async (url, options) => {
+        const res = await undiciFetch(url, { ...options, dispatcher: this.agent } as Parameters<
           typeof undiciFetch
-        >[1]) as unknown as Promise<Response>;
+        >[1]);
+        if (res.body === null) return res as unknown as Response;
+        const body = await readAtMost(
+          Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
+          OIDC_ANSWER_MAX_BYTES,
+        );
+        if (body === null) throw new Error(tooLargeReason(OIDC_ANSWER_MAX_BYTES));
+        return new Response(body.length === 0 ? null : body, {
+          status: res.status,
+          statusText: res.statusText,
+          headers: [...res.headers],
+        });
+      };
       this.discovered = client
         .discovery(
           issuerUrl,

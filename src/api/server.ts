@@ -6,8 +6,8 @@ import { Ajv, type Options as AjvOptions, type FormatDefinition, type ValidateFu
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../core/config.ts';
+import { isAcceptedDateTime } from '../core/date-time.ts';
 import { LgspError } from '../core/errors.ts';
-import { isAcceptedInstant } from '../core/time.ts';
 import { answerClientError, type ClientErrorCodes, refuseConnect } from '../net/client-error.ts';
 import {
   HSTS_HEADER,
@@ -105,13 +105,9 @@ function validatorCompilers(compiles: Array<() => void>) {
   addFormats(body);
   addFormats(text);
   // Every `date-time` the API is sent is also an instant both stores and `Date` hold alike (core/time.ts).
-  // ajv-formats' full mode checks RFC 3339 with a function (month lengths, leap years, a zone required).
-  const rfc3339 = addFormats.get('date-time') as FormatDefinition<string> & {
-    validate: (text: string) => boolean;
-  };
   const dateTime = {
-    ...rfc3339,
-    validate: (text: string) => rfc3339.validate(text) && isAcceptedInstant(text),
+    ...(addFormats.get('date-time') as FormatDefinition<string>),
+    validate: isAcceptedDateTime,
   };
   body.addFormat('date-time', dateTime);
   text.addFormat('date-time', dateTime);

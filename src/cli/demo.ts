@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import type { ContactPoint, ServiceCreate } from '../api/contract/index.ts';
 import { seedDemoCategories } from '../control/categories/seed.ts';
 import { ConnectionRequests } from '../control/connection-requests/index.ts';
+import { sandboxCallLimitMs } from '../control/sandbox-try.ts';
 import { SubscriptionRequests, type WorkflowSettings } from '../control/subscription-requests/index.ts';
 import { systemClock } from '../core/clock.ts';
 import { loadConfig } from '../core/config.ts';
@@ -342,10 +343,12 @@ async function seedDemo(
   await subscriptions.approveSandbox(request.id, ACTOR);
   const sandboxKey = await subscriptions.collectCredential(request.id, 'sandbox', ACTOR);
   await env.snapshots.refresh();
-  const sandboxCall = await sandboxTestCall(env.gatewayUrl, sandboxKey, {
-    method: 'GET',
-    path: `/dancu/1.0/congdan/${CITIZEN_ID}`,
-  });
+  const sandboxCall = await sandboxTestCall(
+    env.gatewayUrl,
+    sandboxKey,
+    { method: 'GET', path: `/dancu/1.0/congdan/${CITIZEN_ID}` },
+    sandboxCallLimitMs(env.config.gateway.upstreamTimeoutMs),
+  );
   if (sandboxCall !== 200) throw new Error(`demo sandbox call answered ${sandboxCall}`);
   await onceRecorded(env, 'CP_SANDBOX_CALL_REQUIRED', () =>
     subscriptions.requestProduction(request.id, ACTOR),

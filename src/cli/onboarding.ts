@@ -1,7 +1,12 @@
 import type { SandboxTryBody, SandboxTryResult } from '../api/contract/index.ts';
 import type { Lifecycle } from '../control/lifecycle/index.ts';
 import type { Registry } from '../control/registry/index.ts';
-import { type SandboxGateway, trySandboxCall } from '../control/sandbox-try.ts';
+import {
+  SANDBOX_CALL_LONGEST_MS,
+  type SandboxGateway,
+  sandboxCallLimitMs,
+  trySandboxCall,
+} from '../control/sandbox-try.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { samplePath, sandboxTestCall } from '../gateway/sandbox-probe.ts';
@@ -40,7 +45,7 @@ export async function tryInSandbox(
       kek: env.kek,
       clock: env.clock,
       gateway: env.sandboxGateway,
-      timeoutMs: env.config.gateway.upstreamTimeoutMs + 5000,
+      timeoutMs: sandboxCallLimitMs(env.config.gateway.upstreamTimeoutMs),
       configReloadMs: env.config.snapshot.pollIntervalMs,
     },
     versionId,
@@ -111,7 +116,7 @@ export async function testInSandbox(
   );
   await env.snapshots.refresh();
   const call = samplePath(version.context, version.version, version.resources, version.mode);
-  const status = await sandboxTestCall(env.gatewayUrl, tester.credential, call);
+  const status = await sandboxTestCall(env.gatewayUrl, tester.credential, call, SANDBOX_CALL_LONGEST_MS);
   if (status < 200 || status >= 300)
     throw new Error(`sandbox test call ${call.method} ${call.path} answered ${status}`);
 }

@@ -5,9 +5,11 @@ import {
   TRY_RESPONSE_SHOWN_BYTES,
 } from '../api/contract/index.ts';
 import type { Clock } from '../core/clock.ts';
+import { ConfigSchema } from '../core/config.ts';
 import { LgspError } from '../core/errors.ts';
 import { pathProblem } from '../core/paths.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
+import { withinDeadline } from '../net/deadlines.ts';
 import type { Registry } from './registry/index.ts';
 import { ensureSandboxTestClient, type SandboxTestClient } from './sandbox-test-client.ts';
 
@@ -34,11 +36,28 @@ export interface SandboxTryDeps {
   kek: KeyEncryptionKey;
   clock: Clock;
   gateway: SandboxGateway;
-  /** How long the gateway may take to answer (its upstream timeout), plus a margin. */
+  /** How long one call through the gateway may take, whole: `sandboxCallLimitMs`. */
   timeoutMs: number;
   /** How long other gateway nodes may take to load a changed configuration (`snapshot.pollIntervalMs`). */
   configReloadMs: number;
 }
+
+/**
+ * How long one call through our own gateway may take, whole (R-03): the gateway's limit for its provider's answer
+ * (`gateway.upstreamTimeoutMs`), plus 5 s for the token and the hop. The "try it" and the sandbox test call
+ * (gateway/sandbox-probe.ts: the CLI, onboarding, the demo) share it.
+ */
+export function sandboxCallLimitMs(upstreamTimeoutMs: number): number {
+  return upstreamTimeoutMs + 5000;
+}
+
+/**
+ * The limit for a caller that does not know the gateway's `upstreamTimeoutMs` (`lgsp version-change test`, a client
+ * of a remote platform; the test harnesses): the longest any gateway may be set to wait.
+ */
+export const SANDBOX_CALL_LONGEST_MS = sandboxCallLimitMs(
+  ConfigSchema.properties.gateway.properties.upstreamTimeoutMs.maximum!,
+);
 
 /** The version states the sandbox serves (control/snapshot.ts); retired versions answer nothing any more. */
 const TRIABLE = new Set(['sandbox_test', 'published', 'deprecated']);
@@ -131,54 +150,56 @@ async function callThroughGateway(
   client: SandboxTestClient,
   request: GatewayRequest,
 ): Promise<GatewayAnswer> {
-  const signal = AbortSignal.timeout(deps.timeoutMs);
   const calledAtMs = deps.clock.nowMs();
   try {
-    const tokenResponse = await fetch(`${deps.gateway.url}/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${client.consumerKey}:${client.consumerSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-      signal,
+    // The token and the call, both answers read, within the one limit (net/deadlines.ts).
+    return await withinDeadline(deps.timeoutMs, async ({ signal }) => {
+      const tokenResponse = await fetch(`${deps.gateway.url}/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${client.consumerKey}:${client.consumerSecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+        signal,
+      });
+      const token = (await tokenResponse.json()) as { access_token?: string };
+      if (tokenResponse.status !== 200 || typeof token.access_token !== 'string') {
+        throw new LgspError('CP_SANDBOX_TRY_FAILED', `POST /token: ${tokenResponse.status}`);
+      }
+      const headers: Record<string, string> = { authorization: `Bearer ${token.access_token}` };
+      for (const [name, value] of Object.entries(request.headers))
+        if (value !== undefined) headers[name] = value;
+      if (request.body !== null && headers['content-type'] === undefined)
+        headers['content-type'] = 'text/plain';
+      const started = performance.now();
+      const response = await fetch(request.url, {
+        method: request.method,
+        headers,
+        ...(request.body !== null ? { body: request.body } : {}),
+        redirect: 'manual',
+        signal,
+      });
+      const { shown, bytes } = await readShown(response);
+      const durationMs = Math.round(performance.now() - started);
+      const answerHeaders: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        // Cookies of the provider are credentials of the test client's session, not something to show.
+        if (name !== 'set-cookie') answerHeaders[name] = value;
+      });
+      const contentType = response.headers.get('content-type') ?? '';
+      return {
+        status: response.status,
+        headers: answerHeaders,
+        shown,
+        bytes,
+        textual: contentType === '' || TEXTUAL.test(contentType),
+        durationMs,
+        transactionId: response.headers.get('x-lgsp-transaction-id'),
+        problemCode: contentType.startsWith('application/problem+json') ? problemCodeOf(shown) : null,
+        calledAtMs,
+      };
     });
-    const token = (await tokenResponse.json()) as { access_token?: string };
-    if (tokenResponse.status !== 200 || typeof token.access_token !== 'string') {
-      throw new LgspError('CP_SANDBOX_TRY_FAILED', `POST /token: ${tokenResponse.status}`);
-    }
-    const headers: Record<string, string> = { authorization: `Bearer ${token.access_token}` };
-    for (const [name, value] of Object.entries(request.headers))
-      if (value !== undefined) headers[name] = value;
-    if (request.body !== null && headers['content-type'] === undefined)
-      headers['content-type'] = 'text/plain';
-    const started = performance.now();
-    const response = await fetch(request.url, {
-      method: request.method,
-      headers,
-      ...(request.body !== null ? { body: request.body } : {}),
-      redirect: 'manual',
-      signal,
-    });
-    const { shown, bytes } = await readShown(response);
-    const durationMs = Math.round(performance.now() - started);
-    const answerHeaders: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-      // Cookies of the provider are credentials of the test client's session, not something to show.
-      if (name !== 'set-cookie') answerHeaders[name] = value;
-    });
-    const contentType = response.headers.get('content-type') ?? '';
-    return {
-      status: response.status,
-      headers: answerHeaders,
-      shown,
-      bytes,
-      textual: contentType === '' || TEXTUAL.test(contentType),
-      durationMs,
-      transactionId: response.headers.get('x-lgsp-transaction-id'),
-      problemCode: contentType.startsWith('application/problem+json') ? problemCodeOf(shown) : null,
-      calledAtMs,
-    };
   } catch (err) {
     if (err instanceof LgspError) throw err;
     throw new LgspError(

@@ -8,6 +8,7 @@ import { LgspError } from '../core/errors.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
 import { withinDeadline } from '../net/deadlines.ts';
 import type { EgressPolicy } from '../net/egress.ts';
+import { readAtMost, tooLargeReason } from '../net/read-limit.ts';
 import type { Store } from '../store/port.ts';
 import { PeerClients } from './peer-clients.ts';
 import { loadFederationSnapshot, type PeerData } from './snapshot.ts';
@@ -28,6 +29,12 @@ import { contentDigest, HEADER, signHop } from './wire.ts';
 const PAGE_SIZE = 1000;
 const PAGES_MAX = 60;
 const ITEMS_MAX = 50_000;
+/**
+ * One answer (a page of `PAGE_SIZE` items, or a list's metadata), counted as it is read. The largest list the file
+ * import takes is 5 MiB (`CATEGORY_FILE_MAX_BYTES`), and all of it may be on one page; as JSON each item repeats its
+ * field names and a peer may escape every Vietnamese letter as `\uXXXX` (6 bytes for 2–3): about three times the
+ * file, so 16 MiB holds such a page with margin, and past it the answer is no list we would take.
+ */
 const ANSWER_MAX_BYTES = 16 * 1024 * 1024;
 
 export interface CategorySyncDeps {
@@ -184,17 +191,9 @@ async function signedGet(
         headers,
         signal: deadline.signal,
       });
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > ANSWER_MAX_BYTES) {
-          res.body.destroy();
-          throw new Error(`> ${ANSWER_MAX_BYTES} byte`);
-        }
-        chunks.push(chunk as Buffer);
-      }
-      return { status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') };
+      const bytes = await readAtMost(res.body, ANSWER_MAX_BYTES);
+      if (bytes === null) throw new Error(tooLargeReason(ANSWER_MAX_BYTES));
+      return { status: res.statusCode, text: bytes.toString('utf8') };
     });
     text = answer.text;
     if (answer.status !== 200) {

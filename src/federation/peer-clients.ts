@@ -3,8 +3,18 @@ import { Agent, request } from 'undici';
 import type { Clock } from '../core/clock.ts';
 import { withinDeadline } from '../net/deadlines.ts';
 import type { EgressPolicy } from '../net/egress.ts';
+import { readAtMost, tooLargeReason } from '../net/read-limit.ts';
 import type { PeerData } from './snapshot.ts';
 import { publicKeyOf } from './wire.ts';
+
+/**
+ * The most of a peer's token answer that is read: `{"access_token", "token_type", "expires_in", "scope"}` with a JWT
+ * of a few KiB at most. A token longer than this could not travel anyway: it goes in an `Authorization` header, and
+ * Node's HTTP server (OpenLGSP) refuses more than 16 KiB of headers in all, other servers 8 KiB.
+ */
+export const TOKEN_ANSWER_MAX_BYTES = 16 * 1024;
+/** The most of a peer's JWKS that is read: a public JWK is ≈ 0.5–1 KiB (RSA-4096), so dozens of keys fit. */
+export const JWKS_ANSWER_MAX_BYTES = 64 * 1024;
 
 /**
  * What a gateway node keeps per peer platform (issue 12 items 2 and 4): one connection agent (egress-checked at
@@ -16,7 +26,9 @@ import { publicKeyOf } from './wire.ts';
  * (the gateway's answer limit, the push limit): the agent's own timeouts are per read, and a peer that trickled its
  * answer or sent `103 Early Hints` without end held every call waiting on the one fetch in flight. At the limit the
  * fetch fails as any failed fetch does: no token (the call is 502 GW_FED_PEER_UNAVAILABLE, the push retried), or no
- * key (the peer's signature does not verify: its call is refused 401), and nothing of the cut answer is kept.
+ * key (the peer's signature does not verify: its call is refused 401), and nothing of the cut answer is kept. So
+ * does an answer longer than its limit (`TOKEN_ANSWER_MAX_BYTES`, `JWKS_ANSWER_MAX_BYTES`): it is read no further
+ * and its connection is closed — a peer cannot send more than that into our memory.
  */
 export class PeerClients {
   private readonly agents = new Map<string, { agent: Agent; fingerprint: string }>();
@@ -76,7 +88,7 @@ export class PeerClients {
     const pending = (async () => {
       if (!peer.clientId || !peer.clientSecret) throw new Error('no client credentials for this peer');
       const basic = Buffer.from(`${peer.clientId}:${peer.clientSecret}`).toString('base64');
-      const { status, text } = await withinDeadline(this.timeoutMs, async (deadline) => {
+      const { status, bytes } = await withinDeadline(this.timeoutMs, async (deadline) => {
         const res = await request(peer.tokenUrl, {
           method: 'POST',
           dispatcher: this.agentFor(peer),
@@ -84,10 +96,11 @@ export class PeerClients {
           body: 'grant_type=client_credentials',
           signal: deadline.signal,
         });
-        return { status: res.statusCode, text: await res.body.text() };
+        return { status: res.statusCode, bytes: await readAtMost(res.body, TOKEN_ANSWER_MAX_BYTES) };
       });
       if (status !== 200) throw new Error(`token endpoint answered ${status}`);
-      const body = JSON.parse(text) as { access_token?: unknown; expires_in?: unknown };
+      if (bytes === null) throw new Error(`token: ${tooLargeReason(TOKEN_ANSWER_MAX_BYTES)}`);
+      const body = JSON.parse(bytes.toString('utf8')) as { access_token?: unknown; expires_in?: unknown };
       if (typeof body.access_token !== 'string') throw new Error('token endpoint gave no access_token');
       const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 3600) * 1000;
       const nowMs = this.clock.nowMs();
@@ -126,15 +139,16 @@ export class PeerClients {
     const current = entry;
     current.pending ??= (async () => {
       try {
-        const { status, text } = await withinDeadline(this.timeoutMs, async (deadline) => {
+        const { status, bytes } = await withinDeadline(this.timeoutMs, async (deadline) => {
           const res = await request(peer.jwksUrl, {
             dispatcher: this.agentFor(peer),
             signal: deadline.signal,
           });
-          return { status: res.statusCode, text: await res.body.text() };
+          return { status: res.statusCode, bytes: await readAtMost(res.body, JWKS_ANSWER_MAX_BYTES) };
         });
         if (status !== 200) throw new Error(`JWKS answered ${status}`);
-        const jwks = JSON.parse(text) as { keys?: Array<Record<string, unknown>> };
+        if (bytes === null) throw new Error(`JWKS: ${tooLargeReason(JWKS_ANSWER_MAX_BYTES)}`);
+        const jwks = JSON.parse(bytes.toString('utf8')) as { keys?: Array<Record<string, unknown>> };
         const keys = new Map<string, KeyObject>();
         for (const jwk of jwks.keys ?? []) {
           if (typeof jwk['kid'] !== 'string') continue;

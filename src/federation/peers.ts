@@ -28,6 +28,7 @@ import { isoOf } from '../core/time.ts';
 import { type KeyEncryptionKey, sealText } from '../keys/index.ts';
 import { withinDeadline } from '../net/deadlines.ts';
 import type { EgressPolicy } from '../net/egress.ts';
+import { readAtMost, tooLargeReason } from '../net/read-limit.ts';
 import { byColumn, byName, matchesAny, ordering, pageOf } from '../store/paging.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
@@ -46,6 +47,11 @@ const audit = auditOf('peer');
  * and a catalogue page is a small JSON list any platform serves in well under a second.
  */
 const CATALOGUE_TIMEOUT_MS = 5_000;
+/**
+ * The most of one page of a peer's public catalogue that is read (a page is at most 500 services with their
+ * versions, a few KiB each: far less than this): past it the page is refused and its connection closed, mid-answer.
+ */
+export const CATALOGUE_ANSWER_MAX_BYTES = 10 * 1024 * 1024;
 
 type PeerRow = Selectable<Database['peers']>;
 
@@ -463,8 +469,8 @@ export class Peers {
   /**
    * The published versions of one page of an OpenLGSP peer's public catalogue (`GET /api/v1/public/services`,
    * paged by service at the peer), marked when already imported. Read through the egress policy, whole within
-   * `CATALOGUE_TIMEOUT_MS` (R-03: a peer that trickles its page holds the operator's request no longer) and with a
-   * size limit.
+   * `CATALOGUE_TIMEOUT_MS` (R-03: a peer that trickles its page holds the operator's request no longer) and at most
+   * `CATALOGUE_ANSWER_MAX_BYTES` of it, counted as it is read.
    */
   async remoteCatalogue(
     peerId: string,
@@ -492,12 +498,13 @@ export class Peers {
       url.searchParams.set('limit', String(query.limit));
       url.searchParams.set('offset', String(query.offset));
       if (query.q) url.searchParams.set('q', query.q);
-      const { status, text } = await withinDeadline(CATALOGUE_TIMEOUT_MS, async (deadline) => {
+      const { status, bytes } = await withinDeadline(CATALOGUE_TIMEOUT_MS, async (deadline) => {
         const res = await request(url, { dispatcher: agent, signal: deadline.signal });
-        return { status: res.statusCode, text: await res.body.text() };
+        return { status: res.statusCode, bytes: await readAtMost(res.body, CATALOGUE_ANSWER_MAX_BYTES) };
       });
-      if (status !== 200 || text.length > 10_000_000) throw new Error(`status ${status}`);
-      body = JSON.parse(text);
+      if (status !== 200) throw new Error(`status ${status}`);
+      if (bytes === null) throw new Error(tooLargeReason(CATALOGUE_ANSWER_MAX_BYTES));
+      body = JSON.parse(bytes.toString('utf8'));
     } catch (err) {
       throw new LgspError('CP_PEER_CATALOGUE_UNAVAILABLE', (err as Error).message.slice(0, 200));
     } finally {

@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import { applyFieldMapping, type FieldMapping, isJsonContentType } from '../core/field-mapping.ts';
 import { EMPTY_SHA256, sha256Hex } from '../core/hashing.ts';
 import { AbortingDeadline, restartDeadlineClock, stopDeadlineClock } from '../net/deadlines.ts';
+import { readAtMost } from '../net/read-limit.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import { forwardedOrigin } from './client-address.ts';
 import type { Route, Upstream } from './compiled-snapshot.ts';
@@ -114,7 +115,7 @@ async function exchange(
   }
   let whole: Buffer | null;
   try {
-    whole = await readAnswer(answer, ctx.config.gateway.compositeMaxResponseBytes);
+    whole = await readAtMost(answer.body, ctx.config.gateway.compositeMaxResponseBytes);
   } catch (err) {
     // The answer broke off, or its deadline passed, before the consumer was told anything: a problem, as above.
     return refuse(ctx, res, rec, transportRefusal(ctx, rec, route, err));
@@ -168,21 +169,6 @@ function withoutContentLength(raw: string[]): string[] {
     if (raw[i]!.toLowerCase() !== 'content-length') out.push(raw[i]!, raw[i + 1]!);
   }
   return out;
-}
-
-/** An answer read whole, at most `limit` bytes; null (and the rest abandoned) past it. */
-export async function readAnswer(answer: Dispatcher.ResponseData, limit: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of answer.body) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      answer.body.destroy();
-      return null;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Sends an answer the gateway holds whole, and records it with its size and hash (the consumer's leg). */

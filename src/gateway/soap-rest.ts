@@ -3,12 +3,13 @@ import type { Dispatcher } from 'undici';
 import { applyFieldMapping, isJsonContentType } from '../core/field-mapping.ts';
 import { EMPTY_SHA256, sha256Hex } from '../core/hashing.ts';
 import { AbortingDeadline } from '../net/deadlines.ts';
+import { readAtMost } from '../net/read-limit.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
 import type { CompiledResource, Route, Upstream } from './compiled-snapshot.ts';
 import { type GatewayContext, poolFor } from './context.ts';
 import { refuse } from './exchange.ts';
 import { transportRefusal } from './forward-handler.ts';
-import { readAnswer, readConsumerBody, sendWhole } from './mapped-forward.ts';
+import { readConsumerBody, sendWhole } from './mapped-forward.ts';
 import { type Refusal, refusal } from './policy.ts';
 import type { CompiledSoap, SoapSend } from './soap-rest-table.ts';
 
@@ -59,7 +60,7 @@ function sender(
         });
         rec.responseInAt = ctx.clock.nowMs();
         rec.providerStatus = answer.statusCode;
-        body = await readAnswer(answer, ctx.config.gateway.compositeMaxResponseBytes);
+        body = await readAtMost(answer.body, ctx.config.gateway.compositeMaxResponseBytes);
       } catch (err) {
         leg.transportError = err;
         callback(err);

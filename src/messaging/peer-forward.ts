@@ -1,12 +1,14 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import type { Selectable } from 'kysely';
 import { request } from 'undici';
+import { isAcceptedDateTime } from '../core/date-time.ts';
 import { LgspError } from '../core/errors.ts';
 import type { PeerClients } from '../federation/peer-clients.ts';
 import type { PeerData, PeerRoute } from '../federation/snapshot.ts';
 import { HEADER, requestHash, signatureLabels, signHop, traceIdOf } from '../federation/wire.ts';
 import { withinDeadline } from '../net/deadlines.ts';
+import { readAtMost } from '../net/read-limit.ts';
 import type { Store } from '../store/port.ts';
 import type { Database, FederationEvidence } from '../store/schema.ts';
 import type { Destinations } from './messaging.ts';
@@ -229,26 +231,6 @@ export async function noteHandedOn(
 /** A peer's receipt is a small JSON object: an answer longer than this is not one, and is not read further. */
 const RECEIPT_LIMIT_BYTES = 256 * 1024;
 
-/**
- * A body as text when it is at most `limitBytes`; null as soon as it is longer — the rest is not read and the
- * stream is destroyed, so a peer answering without end holds neither memory nor the connection.
- */
-export async function textAtMost(body: Readable, limitBytes: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  try {
-    for await (const chunk of body) {
-      const buf = chunk as Buffer;
-      bytes += buf.length;
-      if (bytes > limitBytes) return null;
-      chunks.push(buf);
-    }
-  } finally {
-    if (!body.readableEnded) body.destroy();
-  }
-  return Buffer.concat(chunks, bytes).toString('utf8');
-}
-
 /** A peer's answer to `GET /_lgsp/messages/{id}` (its status of the message we handed it). */
 export interface PeerReceipt {
   state: 'accepted' | 'delivering' | 'delivered' | 'dead';
@@ -269,23 +251,35 @@ export async function fetchPeerReceipt(
 ): Promise<PeerReceipt | null> {
   const token = await peers.tokenFor(peer);
   const base = peer.gatewayUrl.replace(/\/$/, '');
-  const { status, text } = await withinDeadline(timeoutMs, async (deadline) => {
+  const { status, bytes } = await withinDeadline(timeoutMs, async (deadline) => {
     const res = await request(`${base}/_lgsp/messages/${encodeURIComponent(remoteMessageId)}`, {
       dispatcher: peers.agentFor(peer),
       headers: { authorization: `Bearer ${token}` },
       signal: deadline.signal,
     });
-    return { status: res.statusCode, text: await textAtMost(res.body, RECEIPT_LIMIT_BYTES) };
+    return { status: res.statusCode, bytes: await readAtMost(res.body, RECEIPT_LIMIT_BYTES) };
   });
   if (status === 401) peers.forgetToken(peer.id, token);
-  if (status !== 200 || text === null) return null;
-  const body = JSON.parse(text) as Record<string, unknown>;
+  if (status !== 200 || bytes === null) return null;
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  if (body === null || typeof body !== 'object') return null;
   const state = body['state'];
   if (state !== 'accepted' && state !== 'delivering' && state !== 'delivered' && state !== 'dead')
     return null;
+  // The time is stored (timestamptz) and shown to our source: an instant both stores and `Date` hold alike, as the
+  // admin API takes date-times (core/time.ts). Anything else — year 0, "abc", a number — is no receipt: the stores
+  // parted on it (PGlite and PostgreSQL refused the write, and with it every receipt after it in the round).
+  const deliveredAt = body['deliveredAt'] ?? null;
+  if (deliveredAt !== null && (typeof deliveredAt !== 'string' || !isAcceptedDateTime(deliveredAt)))
+    return null;
   return {
     state,
-    deliveredAt: typeof body['deliveredAt'] === 'string' ? body['deliveredAt'] : null,
+    deliveredAt,
     receipt: typeof body['receipt'] === 'string' ? body['receipt'] : null,
   };
 }

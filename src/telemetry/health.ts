@@ -8,8 +8,9 @@ import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { formatVietnamDateTime, utcOffsetLabel } from '../core/time.ts';
 import { deadlineOf } from '../core/working-days.ts';
-import { DeadlineExceeded, isTimeout, timedOutReason, withinDeadline } from '../net/deadlines.ts';
+import { isTimeout, timedOutReason, withinDeadline } from '../net/deadlines.ts';
 import type { EgressPolicy } from '../net/egress.ts';
+import { readAtMost, tooLargeReason } from '../net/read-limit.ts';
 import { type CertificateInfo, certificateInfo, tlsEnabled } from '../net/tls.ts';
 import type { Store } from '../store/port.ts';
 import type { AlertInput, Alerts } from './alerts.ts';
@@ -49,6 +50,13 @@ const MONITORED_KINDS = new Set([
 const TOKEN_FAILURE_CODES = ['GW_TOKEN_CLIENT_INVALID', 'GW_TOKEN_THROTTLED'];
 /** The silent-provider rule reads days of records: it runs at most this often. */
 const SILENCE_CHECK_MS = 10 * 60_000;
+/**
+ * The most of a health answer that is read: a health endpoint says "ok" in a few hundred bytes, and a health path
+ * that is an ordinary resource still answers a small page. Past it the probe fails, its connection closed: every
+ * version's probe runs at once, so each must cost little memory (undici's `dump`, used before, stopped at 128 KiB
+ * and called the probe healthy).
+ */
+const PROBE_ANSWER_MAX_BYTES = 256 * 1024;
 
 export interface HealthMonitorDeps {
   store: Store;
@@ -423,6 +431,7 @@ export class HealthMonitor {
    * exchange's (R-03): the agent's own timeouts are per read, so a health endpoint that trickles its answer, or sends
    * `103 Early Hints` again and again, held the round — and every other rule behind it — for as long as it liked. A
    * 2xx whose body is cut at the limit is a timeout too: a health check that cannot finish its answer is not healthy.
+   * Nor is one longer than `PROBE_ANSWER_MAX_BYTES`: it is read no further and its connection is closed.
    */
   private async probe(url: string): Promise<string | null> {
     const limitMs = this.deps.config.alerts.probeTimeoutMs;
@@ -434,8 +443,8 @@ export class HealthMonitor {
           headers: { 'user-agent': 'openlgsp-health' },
           signal: deadline.signal,
         });
-        await answer.body.dump();
-        if (deadline.expired) throw new DeadlineExceeded(limitMs);
+        const whole = await readAtMost(answer.body, PROBE_ANSWER_MAX_BYTES);
+        if (whole === null) return tooLargeReason(PROBE_ANSWER_MAX_BYTES);
         return answer.statusCode >= 200 && answer.statusCode < 300 ? null : `HTTP ${answer.statusCode}`;
       });
     } catch (err) {

@@ -26,3 +26,53 @@ export function trickle(res: ServerResponse, how: Trickle, everyMs = 200, status
   const drip = setInterval(() => res.write(' '), everyMs);
   res.once('close', () => clearInterval(drip));
 }
+
+/** What a `flood` sent before it ended. */
+export interface Flood {
+  /** Bytes of the body written before the other side closed the connection (or all of them). */
+  sentBytes: number;
+  /** Whether the whole body was sent: false when the other side stopped reading and closed first. */
+  complete: boolean;
+  /**
+   * Settles when the connection closes. A reader that took the whole answer keeps a kept-alive connection open; one
+   * that stopped at its limit closes it — even when the whole body already sat in the sockets' buffers.
+   */
+  connectionClosed: Promise<void>;
+}
+
+/**
+ * Answers `res` 200 with a JSON-looking body of `totalBytes` (Infinity: without end), as fast as the other side
+ * reads it — written only as the socket drains, so what the test process holds stays small whatever the size. The
+ * promise settles when the body is sent whole or the response closes: a reader that stops at its limit and closes
+ * the connection leaves `complete` false (when the body is larger than the sockets' buffers) and `sentBytes` near
+ * that limit.
+ */
+export function flood(res: ServerResponse, totalBytes: number, prefix = '{"keys":["'): Promise<Flood> {
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  const socket = res.socket!;
+  const state: Flood = {
+    sentBytes: 0,
+    complete: false,
+    connectionClosed: new Promise((resolve) => socket.once('close', () => resolve())),
+  };
+  return new Promise((resolve) => {
+    res.once('close', () => resolve(state));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write(prefix);
+    state.sentBytes = prefix.length;
+    const more = (): void => {
+      while (!res.destroyed && state.sentBytes < totalBytes) {
+        const part = Math.min(chunk.length, totalBytes - state.sentBytes);
+        state.sentBytes += part;
+        if (!res.write(part === chunk.length ? chunk : chunk.subarray(0, part))) {
+          res.once('drain', more);
+          return;
+        }
+      }
+      if (res.destroyed) return;
+      state.complete = true;
+      res.end('"]}');
+    };
+    more();
+  });
+}

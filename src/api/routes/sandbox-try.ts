@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { trySandboxCall } from '../../control/sandbox-try.ts';
+import { sandboxCallLimitMs, trySandboxCall } from '../../control/sandbox-try.ts';
 import { LgspError } from '../../core/errors.ts';
 import { currentUser, requireRole } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
@@ -35,7 +35,7 @@ export async function sandboxTryRoutes(
           kek,
           clock,
           gateway: sandboxGateway,
-          timeoutMs: config.gateway.upstreamTimeoutMs + 5000,
+          timeoutMs: sandboxCallLimitMs(config.gateway.upstreamTimeoutMs),
           configReloadMs: config.snapshot.pollIntervalMs,
         },
         request.params.id,

@@ -1,4 +1,5 @@
 import type { OperationResponse } from '../../api/contract/index.ts';
+import { SANDBOX_CALL_LONGEST_MS } from '../../control/sandbox-try.ts';
 import { samplePath, sandboxTestCall } from '../../gateway/sandbox-probe.ts';
 import { list, type OptionSpecs, required, str, textOptions, UsageError } from '../args.ts';
 import type { Context, Group, Subcommand } from '../command.ts';
@@ -150,6 +151,7 @@ export const versionChangeCommands: Group = {
           gateway,
           { consumerKey: required(ctx.values, 'key', ctx.usage), consumerSecret },
           call,
+          SANDBOX_CALL_LONGEST_MS,
         );
         const answer = { id: c.id, call, status, sandboxTarget: c.sandboxTarget };
         ctx.print(
