@@ -104,7 +104,7 @@ function validatorCompilers(compiles: Array<() => void>) {
   const text = new Ajv({ ...common, coerceTypes: 'array', useDefaults: true });
   addFormats(body);
   addFormats(text);
-  // Every `date-time` the API is sent is also an instant both stores and `Date` hold alike (core/time.ts).
+  // Every `date-time` the API is sent is also an instant both stores and `Date` hold alike (core/date-time.ts).
   const dateTime = {
     ...(addFormats.get('date-time') as FormatDefinition<string>),
     validate: isAcceptedDateTime,
