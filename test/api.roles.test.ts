@@ -1569,7 +1569,10 @@ const ROUTES: Row[] = [
             assert.deepEqual(Object.keys(s).sort(), [
               'address',
               'at',
+              'attempts',
+              'folded',
               'id',
+              'lastAt',
               'method',
               'outcome',
               'reason',

@@ -447,7 +447,10 @@ for (const kind of storeKinds) {
         const answers = await Promise.all(
           attempts.slice(i, i + 10).map(([name, address]) => signIn(name, 'x', address)),
         );
-        assert.ok(answers.every((r) => r.statusCode === 401 || r.statusCode === 429));
+        assert.ok(
+          answers.every((r) => r.statusCode === 401 || r.statusCode === 429),
+          'every wrong login is refused (401) or slowed (429)',
+        );
       }
       // Three wrong passwords on a real account, after the flood, from fresh addresses: each its own row.
       for (const address of ['10.210.0.1', '10.210.0.2', '10.210.0.3']) {
@@ -470,14 +473,20 @@ for (const kind of storeKinds) {
         attempts.length + 20,
         'every attempt is counted in some row',
       );
-      assert.ok(anonymous.every((r) => r.username === null && r.folded !== null));
+      assert.ok(
+        anonymous.every((r) => r.username === null && r.folded !== null),
+        'a failure naming no account keeps no name and is folded',
+      );
       assert.ok(
         attempts.every(([name]) => !page.body.includes(name)),
         'no made-up name is kept',
       );
       const overflow = anonymous.filter((r) => r.folded === 'overflow');
       assert.ok(overflow.length >= 1 && overflow.length <= 2, 'a summary row per outcome beyond the bound');
-      assert.ok(overflow.every((r) => r.address === '*'));
+      assert.ok(
+        overflow.every((r) => r.address === '*'),
+        'a summary row names no address',
+      );
       assert.equal(
         overflow.reduce((sum, r) => sum + r.attempts, 0),
         overflowed,
@@ -493,7 +502,10 @@ for (const kind of storeKinds) {
         'one socket: its failures in a row per outcome, with how many',
       );
       assert.equal(socket[0]!.userAgent, AGENT);
-      assert.ok(socket.every((r) => r.at === new Date(h.clock.nowMs()).toISOString() && r.lastAt === r.at));
+      assert.ok(
+        socket.every((r) => r.at === new Date(h.clock.nowMs()).toISOString() && r.lastAt === r.at),
+        'the rows from the socket address hold the attempts of this moment',
+      );
       assert.ok(!page.body.includes('203.0.113.'), 'X-Forwarded-For is not the address');
 
       const real = items.filter((r) => r.userId === realId);
