@@ -108,30 +108,38 @@ export async function recordSignIn(
     .executeTakeFirst();
   if (Number(bumped.numUpdatedRows) > 0) return 'folded';
   // A new address this hour: its own row while the hour has fewer than the bound (the `at` index bounds the count
-  // to this hour's rows; two requests at once may each open one past it, never more than run at once).
-  const opened = await db
-    .selectFrom('sign_ins')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('at', '>=', new Date(windowStartMs))
-    .where('at', '<', new Date(windowStartMs + SIGN_IN_FOLD_WINDOW_MS))
-    .where('fold_key', 'is not', null)
-    .where('address', '!=', SIGN_IN_OVERFLOW_ADDRESS)
-    .executeTakeFirstOrThrow();
-  const overflow = Number(opened.n) >= SIGN_IN_FOLDED_ROWS_PER_HOUR;
-  const key = overflow ? foldKey(windowStartMs, attempt, SIGN_IN_OVERFLOW_ADDRESS) : own;
-  await db
-    .insertInto('sign_ins')
-    .values({
-      ...row,
-      address: overflow ? SIGN_IN_OVERFLOW_ADDRESS : address,
-      user_agent: overflow ? '' : row.user_agent,
-      fold_key: key,
-    })
-    .onConflict((oc) =>
-      oc.column('fold_key').doUpdateSet({ attempts: sql`sign_ins.attempts + 1`, last_at: at }),
-    )
-    .execute();
-  return overflow ? 'overflow' : 'folded';
+  // to this hour's rows). One opening at a time, on every node sharing the store, under an advisory lock held to the
+  // end of the transaction: concurrent strangers (ten at once in test/sign-ins, on PostgreSQL) each opened one past
+  // the bound when the count and the insert were two free steps.
+  const open = async (tx: Kysely<Database>): Promise<SignInRecorded> => {
+    await sql`SELECT pg_advisory_xact_lock(5207300013)`.execute(tx);
+    const opened = await tx
+      .selectFrom('sign_ins')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('at', '>=', new Date(windowStartMs))
+      .where('at', '<', new Date(windowStartMs + SIGN_IN_FOLD_WINDOW_MS))
+      .where('fold_key', 'is not', null)
+      .where('address', '!=', SIGN_IN_OVERFLOW_ADDRESS)
+      .executeTakeFirstOrThrow();
+    const overflow = Number(opened.n) >= SIGN_IN_FOLDED_ROWS_PER_HOUR;
+    const key = overflow ? foldKey(windowStartMs, attempt, SIGN_IN_OVERFLOW_ADDRESS) : own;
+    await tx
+      .insertInto('sign_ins')
+      .values({
+        ...row,
+        address: overflow ? SIGN_IN_OVERFLOW_ADDRESS : address,
+        user_agent: overflow ? '' : row.user_agent,
+        fold_key: key,
+      })
+      .onConflict((oc) =>
+        oc.column('fold_key').doUpdateSet({ attempts: sql`sign_ins.attempts + 1`, last_at: at }),
+      )
+      .execute();
+    return overflow ? 'overflow' : 'folded';
+  };
+  // A failed login records its refusal inside the transaction that counts it (Accounts.loginFailed): the lock is then
+  // that transaction's.
+  return db.isTransaction ? open(db) : db.transaction().execute(open);
 }
 
 /**
