@@ -145,50 +145,16 @@ describe('a peer that trickles: every fetch from it ends at its limit (R-03)', (
   });
 
   describe('the operator’s reads from a peer, through the admin API', () => {
-    let started: TestPlatform;
-    let platform: Platform;
-    let adminToken = '';
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${platform.adminUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${adminToken}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
-    const register = async (code: string, over: Record<string, string>) => {
-      const created = await api('POST', '/api/v1/peers', {
-        code,
-        name: `Nền tảng ${code}`,
-        kind: 'openlgsp',
-        gatewayUrl: `${peerUrl}/gw/bytes`,
-        tokenUrl: `${peerUrl}/token`,
-        clientId: 'lgsp-a',
-        clientSecret: 'bi-mat-cua-a',
-        ...over,
-      });
-      assert.equal(created.status, 201, JSON.stringify(created.body));
-      return String(created.body['id']);
-    };
-
-    before(async () => {
-      started = await startTestPlatform('pglite', {
+    const operator = operatorOfPeers(
+      () => `${peerUrl}/gw/bytes`,
+      () => peerUrl,
+      () => ({
         gateway: { upstreamTimeoutMs: LIMIT_MS },
         // Issue 10: the peer is this test's server, allowed exactly.
         egress: { allow: [new URL(peerUrl).host] },
-      });
-      platform = started.platform;
-      const login = await fetch(`${platform.adminUrl}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password: TEST_PLATFORM_PASSWORD }),
-      });
-      adminToken = ((await login.json()) as { token: string }).token;
-    });
-    after(() => started?.stop());
+      }),
+    );
+    const { api, register } = operator;
 
     for (const how of TRICKLES) {
       test(
@@ -197,7 +163,7 @@ describe('a peer that trickles: every fetch from it ends at its limit (R-03)', (
         async () => {
           const tokenTrickles = await register(`token-${how}`, { tokenUrl: `${peerUrl}/token/${how}` });
           const listTrickles = await register(`list-${how}`, { gatewayUrl: `${peerUrl}/gw/${how}` });
-          const versionsBefore = await platform.store.db
+          const versionsBefore = await operator.platform.store.db
             .selectFrom('category_versions')
             .select((eb) => eb.fn.countAll<string>().as('n'))
             .executeTakeFirstOrThrow();
@@ -213,7 +179,7 @@ describe('a peer that trickles: every fetch from it ends at its limit (R-03)', (
             assert.match(String(answer.body['detail']), detail);
             assert.match(String(answer.body['detail']), new RegExp(`within ${LIMIT_MS} ms`));
           }
-          const versionsAfter = await platform.store.db
+          const versionsAfter = await operator.platform.store.db
             .selectFrom('category_versions')
             .select((eb) => eb.fn.countAll<string>().as('n'))
             .executeTakeFirstOrThrow();
@@ -357,47 +323,13 @@ describe('a peer that answers too much: every fetch from it stops at its size li
     });
   });
 
-  describe('the operator’s reads from a peer, through the admin API', () => {
-    let started: TestPlatform;
-    let platform: Platform;
-    let adminToken = '';
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${platform.adminUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${adminToken}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
-    const register = async (code: string, over: Record<string, string>) => {
-      const created = await api('POST', '/api/v1/peers', {
-        code,
-        name: `Nền tảng ${code}`,
-        kind: 'openlgsp',
-        gatewayUrl: `${peerUrl}/gw`,
-        tokenUrl: `${peerUrl}/token`,
-        clientId: 'lgsp-a',
-        clientSecret: 'bi-mat-cua-a',
-        ...over,
-      });
-      assert.equal(created.status, 201, JSON.stringify(created.body));
-      return String(created.body['id']);
-    };
-
-    before(async () => {
-      started = await startTestPlatform('pglite', { egress: { allow: [new URL(peerUrl).host] } });
-      platform = started.platform;
-      const login = await fetch(`${platform.adminUrl}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password: TEST_PLATFORM_PASSWORD }),
-      });
-      adminToken = ((await login.json()) as { token: string }).token;
-    });
-    after(() => started?.stop());
+  describe('the operator’s reads from a peer that answers too much, through the admin API', () => {
+    const operator = operatorOfPeers(
+      () => `${peerUrl}/gw`,
+      () => peerUrl,
+      () => ({ egress: { allow: [new URL(peerUrl).host] } }),
+    );
+    const { api, register } = operator;
 
     test(
       'a public catalogue without end: 502 CP_PEER_CATALOGUE_UNAVAILABLE at 10 MiB, not at the 5 s limit',
@@ -434,7 +366,7 @@ describe('a peer that answers too much: every fetch from it stops at its size li
         const flooding = await register('category-flood', { gatewayUrl: `${peerUrl}/flood/inf/gw` });
         const count = async () =>
           (
-            await platform.store.db
+            await operator.platform.store.db
               .selectFrom('category_versions')
               .select((eb) => eb.fn.countAll<string>().as('n'))
               .executeTakeFirstOrThrow()
@@ -453,3 +385,58 @@ describe('a peer that answers too much: every fetch from it stops at its size li
     );
   });
 });
+
+/**
+ * A platform on PGlite with the admin signed in, for the operator's reads from a peer (both parts of this file): its
+ * admin API, and `register` for a peer whose addresses default to the test's server. Values are read when the hooks
+ * run, after the peer's server listens.
+ */
+function operatorOfPeers(
+  gatewayUrl: () => string,
+  peerUrl: () => string,
+  config: () => Parameters<typeof startTestPlatform>[1],
+) {
+  let started: TestPlatform | undefined;
+  let adminToken = '';
+  const operator = {
+    get platform(): Platform {
+      return started!.platform;
+    },
+    api: async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${operator.platform.adminUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${adminToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    },
+    register: async (code: string, over: Record<string, string>) => {
+      const created = await operator.api('POST', '/api/v1/peers', {
+        code,
+        name: `Nền tảng ${code}`,
+        kind: 'openlgsp',
+        gatewayUrl: gatewayUrl(),
+        tokenUrl: `${peerUrl()}/token`,
+        clientId: 'lgsp-a',
+        clientSecret: 'bi-mat-cua-a',
+        ...over,
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      return String(created.body['id']);
+    },
+  };
+  before(async () => {
+    started = await startTestPlatform('pglite', config());
+    const login = await fetch(`${operator.platform.adminUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: TEST_PLATFORM_PASSWORD }),
+    });
+    adminToken = ((await login.json()) as { token: string }).token;
+  });
+  after(() => started?.stop());
+  return operator;
+}
