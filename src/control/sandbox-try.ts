@@ -1,4 +1,5 @@
 import {
+  SANDBOX_ANSWER_MAX_BYTES,
   type SandboxTryBody,
   type SandboxTryResult,
   TRY_BODY_MAX_BYTES,
@@ -63,8 +64,6 @@ export const SANDBOX_CALL_LONGEST_MS = sandboxCallLimitMs(
 const TRIABLE = new Set(['sandbox_test', 'published', 'deprecated']);
 /** Gateway refusals that only mean "this node has not loaded the new subscription or credential yet". */
 const NOT_LOADED_YET = new Set(['GW_SUBSCRIPTION_REQUIRED', 'GW_TOKEN_INVALID', 'GW_CREDENTIAL_REVOKED']);
-/** The answer is read up to this size (then the connection is closed); only its first KiB are shown. */
-const MAX_READ_BYTES = 16 * 1024 * 1024;
 /** How long the record of a try may take to become durable before the try answers 503. */
 const RECORD_TIMEOUT_MS = 10_000;
 const TEXTUAL =
@@ -209,7 +208,7 @@ async function callThroughGateway(
   }
 }
 
-/** Reads the answer, keeping its first `TRY_RESPONSE_SHOWN_BYTES`; stops reading past `MAX_READ_BYTES`. */
+/** Reads the answer, keeping its first `TRY_RESPONSE_SHOWN_BYTES`; stops reading past `SANDBOX_ANSWER_MAX_BYTES`. */
 async function readShown(response: Response): Promise<{ shown: Buffer; bytes: number }> {
   const chunks: Buffer[] = [];
   let kept = 0;
@@ -225,7 +224,7 @@ async function readShown(response: Response): Promise<{ shown: Buffer; bytes: nu
       chunks.push(part);
       kept += part.length;
     }
-    if (bytes > MAX_READ_BYTES) {
+    if (bytes > SANDBOX_ANSWER_MAX_BYTES) {
       await reader.cancel();
       break;
     }

@@ -1,5 +1,9 @@
-import type { ResourceTemplate, VersionMode } from '../api/contract/index.ts';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { type ResourceTemplate, SANDBOX_ANSWER_MAX_BYTES, type VersionMode } from '../api/contract/index.ts';
+import { TOKEN_ANSWER_MAX_BYTES } from '../federation/peer-clients.ts';
 import { withinDeadline } from '../net/deadlines.ts';
+import { readAtMost, tooLargeReason } from '../net/read-limit.ts';
 
 /**
  * A concrete path for a version's first readable resource — or, for an async version, the first that takes a POST
@@ -26,6 +30,11 @@ export function samplePath(
  * The token and the call, answers read, are whole within `timeoutMs` (R-03) — the sandbox try's limit,
  * `sandboxCallLimitMs` in control/sandbox-try.ts: a gateway, or a provider behind it, that trickles its answer
  * held the command (and onboarding, the demo) without end. At the limit it fails with `DeadlineExceeded`.
+ *
+ * Each answer is read only up to a size (net/read-limit.ts): the token's `TOKEN_ANSWER_MAX_BYTES`, the call's
+ * `SANDBOX_ANSWER_MAX_BYTES` — the try's, read to the end but kept nowhere. Read whole (`arrayBuffer()`), a provider
+ * answering without end filled memory as fast as the link carried it until the deadline. Past its limit the reading
+ * stops, the connection is closed, and the call fails saying so: the gateway records it unfinished, no evidence.
  */
 export async function sandboxTestCall(
   gatewayUrl: string,
@@ -45,7 +54,9 @@ export async function sandboxTestCall(
       signal,
     });
     if (tokenResponse.status !== 200) return tokenResponse.status;
-    const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+    const tokenAnswer = await readAtMost(nodeStream(tokenResponse), TOKEN_ANSWER_MAX_BYTES);
+    if (tokenAnswer === null) throw new Error(`POST /token: ${tooLargeReason(TOKEN_ANSWER_MAX_BYTES)}`);
+    const { access_token: token } = JSON.parse(tokenAnswer.toString('utf8')) as { access_token: string };
     // A test message for an async version: the publish evidence is then its recorded delivery.
     const sendsBody = call.method !== 'GET' && call.method !== 'HEAD';
     const response = await fetch(`${gatewayUrl}${call.path}`, {
@@ -61,7 +72,34 @@ export async function sandboxTestCall(
       redirect: 'manual',
       signal,
     });
-    await response.arrayBuffer();
+    await readThrough(response, SANDBOX_ANSWER_MAX_BYTES);
     return response.status;
   });
+}
+
+function nodeStream(response: Response): Readable {
+  if (response.body === null) return Readable.from([]);
+  return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+}
+
+/**
+ * Reads the answer to its end — the gateway records the call as successful only once it has sent all of it — keeping
+ * nothing: the status is all the test call needs. Past `limitBytes` the stream is destroyed (the connection closed)
+ * and the call fails, saying why to the operator or agency who runs it.
+ */
+async function readThrough(response: Response, limitBytes: number): Promise<void> {
+  const body = nodeStream(response);
+  let bytes = 0;
+  try {
+    for await (const chunk of body) {
+      bytes += (chunk as Buffer).length;
+      if (bytes > limitBytes) {
+        throw new Error(
+          `${tooLargeReason(limitBytes)}: đã ngừng đọc, cổng ghi nhận lời gọi là chưa trọn nên không dùng làm bằng chứng thử nghiệm sandbox / reading stopped; the gateway records the call as unfinished, which is no sandbox evidence`,
+        );
+      }
+    }
+  } finally {
+    if (!body.readableEnded) body.destroy();
+  }
 }

@@ -21,11 +21,18 @@ export function retryDelayMs(attempts: number): number {
 }
 
 /**
- * A claimed row is not due again for this long. Longer than any delivery can take (webhooks 10 s, SMTP
- * timeouts below), so only a node that died mid-delivery leaves a row to be claimed again when it runs out.
+ * A claimed row is not due again for this long. Longer than any delivery can take (webhooks 10 s, e-mails 30 s),
+ * so only a node that died mid-delivery leaves a row to be claimed again when it runs out.
  */
 const CLAIM_LEASE_MS = 5 * 60_000;
 const WEBHOOK_TIMEOUT_MS = 10_000;
+/**
+ * The limit of one e-mail's whole send (R-03): connection, greeting, login, envelope, message and the relay's last
+ * reply. nodemailer's own timeouts are per phase and per read (below): a relay that answered each SMTP line just
+ * before the 30 s idle timeout held the send — and with it its batch, the round, every notification behind it and the
+ * platform's stop — for as long as it liked. A relay answers a healthy send in seconds; 30 s is R-03's limit.
+ */
+const MAIL_TIMEOUT_MS = 30_000;
 const BATCH_SIZE = 20;
 const DISABLED_EMAIL_WARNING_INTERVAL_MS = 3_600_000;
 
@@ -34,6 +41,8 @@ export type NotifierConfig = Config['notifications'];
 export interface NotifierOptions {
   /** The limit of a webhook's whole exchange; 10 s unless a test needs it shorter. */
   webhookTimeoutMs?: number;
+  /** The limit of an e-mail's whole send; 30 s unless a test needs it shorter. */
+  mailTimeoutMs?: number;
   /** The platform's egress policy (issue 10); without one, the defaults alone (no `egress.allow`). */
   egress?: EgressPolicy;
 }
@@ -88,6 +97,7 @@ export class Notifier {
   private readonly smtp: { host: string; port: number; secure: boolean } | null;
   private readonly agent: Agent;
   private readonly webhookTimeoutMs: number;
+  private readonly mailTimeoutMs: number;
   private readonly channels: NotificationChannel[];
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<DeliveryRound> | null = null;
@@ -103,6 +113,7 @@ export class Notifier {
     options: NotifierOptions = {},
   ) {
     this.webhookTimeoutMs = options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS;
+    this.mailTimeoutMs = options.mailTimeoutMs ?? MAIL_TIMEOUT_MS;
     this.smtp = config.smtpUrl ? parseSmtpUrl(config.smtpUrl) : null;
     this.mailer = config.smtpUrl
       ? nodemailer.createTransport({
@@ -280,7 +291,7 @@ export class Notifier {
       this.logger.info({ ...log, ...recipient }, 'đã gửi thông báo / notification sent');
       return 'sent';
     }
-    const reason = this.describe(error);
+    const reason = this.describe(error, row.channel === 'email' ? this.mailTimeoutMs : this.webhookTimeoutMs);
     if (error instanceof PermanentFailure || row.attempts >= this.config.maxAttempts) {
       await this.finish(row.id, { status: 'failed', last_error: reason });
       this.logger.error(
@@ -305,13 +316,27 @@ export class Notifier {
     await this.store.db.updateTable('notifications').set(set).where('id', '=', id).execute();
   }
 
+  /**
+   * One attempt, whole within `MAIL_TIMEOUT_MS`: at the limit nodemailer closes the connection and the attempt fails
+   * as a timeout, retried after its back-off. At least once, not at most once: a relay that took the message and was
+   * cut before its final reply may have delivered it, and the retry delivers it again — with the same
+   * `X-LGSP-Delivery` (the notification id, as a webhook's `webhook-id`), so a reader or a filter can tell.
+   */
   private async sendEmail(row: NotificationRow): Promise<void> {
-    await this.mailer!.sendMail({
-      from: this.config.mailFrom,
-      to: row.recipient,
-      subject: row.subject,
-      text: row.body_text,
-      headers: { 'X-LGSP-Event': row.event_type, 'X-LGSP-Delivery': row.id },
+    await withinDeadline(this.mailTimeoutMs, async (deadline) => {
+      try {
+        await this.mailer!.sendMail({
+          from: this.config.mailFrom,
+          to: row.recipient,
+          subject: row.subject,
+          text: row.body_text,
+          headers: { 'X-LGSP-Event': row.event_type, 'X-LGSP-Delivery': row.id },
+          signal: deadline.signal,
+        });
+      } catch (err) {
+        // nodemailer reports any abort as its own EABORT: one at the deadline is the deadline's timeout.
+        throw deadline.expired ? deadline.signal.reason : err;
+      }
     });
   }
 
@@ -353,10 +378,10 @@ export class Notifier {
   }
 
   /** A short reason for `last_error` and the log, with the SMTP password (if any) struck out. */
-  private describe(err: unknown): string {
+  private describe(err: unknown, limitMs: number): string {
     const e = err as { name?: string; code?: string; message?: string; responseCode?: number };
     let text = isTimeout(err)
-      ? timedOutReason(this.webhookTimeoutMs)
+      ? timedOutReason(limitMs)
       : [e?.code, e?.message ?? String(err)].filter(Boolean).join(': ');
     if (this.config.smtpUrl) {
       const { password } = new URL(this.config.smtpUrl);

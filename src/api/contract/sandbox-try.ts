@@ -44,6 +44,13 @@ export const PLATFORM_PARTIES: Readonly<
 export const TRY_BODY_MAX_BYTES = 65_536;
 /** How much of the answer's body is shown; the rest is cut off and said so. */
 export const TRY_RESPONSE_SHOWN_BYTES = 65_536;
+/**
+ * A call in the sandbox — the try, and the sandbox test call of the CLI, onboarding and the demo — reads its answer
+ * to the end up to this size, then closes the connection: a provider answering without end holds neither memory nor
+ * the call. One limit for both, so that a provider passes both or neither: the gateway records a call whose consumer
+ * left mid-answer as unfinished (499), and that is no evidence for publishing (R-11).
+ */
+export const SANDBOX_ANSWER_MAX_BYTES = 16 * 1024 * 1024;
 
 export const TRY_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 

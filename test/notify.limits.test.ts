@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { SMTPServer } from 'smtp-server';
+import { Registry } from '../src/control/registry/index.ts';
+import { createWebhookEndpoint } from '../src/control/webhooks.ts';
+import { ManualClock } from '../src/core/clock.ts';
+import { SWEEP_MS, timedOutReason, watchedDeadlines } from '../src/net/deadlines.ts';
+import { EgressPolicy } from '../src/net/egress.ts';
+import { Notifier, retryDelayMs } from '../src/notify/notifier.ts';
+import { enqueueNotification } from '../src/notify/outbox.ts';
+import { TEST_KEK } from './helpers/keys.ts';
+import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
+
+/**
+ * How a relay answers: `fast`; `each-line` — the greeting and the replies to MAIL FROM, RCPT TO and the message each
+ * `LINE_MS` late, every one well within nodemailer's per-read timeouts (a stand-in for "just before the 30 s idle
+ * timeout"), the whole longer than the send's limit; `after-data` — takes the whole message at once, then keeps its
+ * final reply back past the limit (the case where a cut send may already have been delivered).
+ */
+type RelayPace = 'fast' | 'each-line' | 'after-data';
+
+/** The send's whole limit in these tests (`mailTimeoutMs`), and the relay's pace against it. */
+const MAIL_LIMIT_MS = 1_000;
+const LINE_MS = 400;
+const FINAL_REPLY_MS = 3_000;
+
+/** A real SMTP relay (smtp-server) whose pace the test sets; what it took, and the connections it saw close. */
+async function startRelay() {
+  const relay = {
+    pace: 'fast' as RelayPace,
+    /** The X-LGSP-Delivery header of each message the relay took whole (acknowledged or not). */
+    took: [] as string[],
+    closed: 0,
+    port: 0,
+    server: null as unknown as SMTPServer,
+  };
+  const late = (callback: () => void, ms: number) => setTimeout(callback, ms);
+  const line = (callback: () => void) => (relay.pace === 'each-line' ? late(callback, LINE_MS) : callback());
+  relay.server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onConnect: (_session, callback) => line(() => callback()),
+    onMailFrom: (_address, _session, callback) => line(() => callback()),
+    onRcptTo: (_address, _session, callback) => line(() => callback()),
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const delivery = /^x-lgsp-delivery:\s*(\S+)/im.exec(Buffer.concat(chunks).toString('utf8'));
+        relay.took.push(delivery?.[1] ?? '');
+        if (relay.pace === 'after-data') late(() => callback(), FINAL_REPLY_MS);
+        else line(() => callback());
+      });
+    },
+    onClose: () => {
+      relay.closed++;
+    },
+  });
+  await new Promise<void>((ok) => relay.server.listen(0, '127.0.0.1', () => ok()));
+  relay.port = (relay.server.server.address() as AddressInfo).port;
+  return relay;
+}
+
+/**
+ * R-03 for e-mail: nodemailer bounds the connection, the greeting and each read, never a whole send — a relay that
+ * answered each SMTP line just before its idle timeout held the send, the batch it was in (webhooks too), the round
+ * and every notification behind it, and the platform's stop, for as long as it liked. Each send is now whole within
+ * its limit (30 s; `mailTimeoutMs` here): cut there, the connection closed, it is a failed attempt the outbox retries,
+ * and the rest of the round goes on.
+ */
+for (const kind of storeKinds) {
+  describe(`an e-mail send is whole within its limit (${kind})`, () => {
+    let ts: TestStore;
+    let relay: Awaited<ReturnType<typeof startRelay>>;
+    let receiver: Server;
+    const hooks: string[] = [];
+    let orgId: string;
+    let clock: ManualClock;
+    let egress: EgressPolicy;
+    const notifiers: Notifier[] = [];
+    const notifier = () => {
+      const n = new Notifier(
+        ts.store,
+        clock,
+        {
+          smtpUrl: `smtp://127.0.0.1:${relay.port}`,
+          mailFrom: '"LGSP tỉnh" <lgsp@localhost>',
+          pollIntervalMs: 5000,
+          maxAttempts: 8,
+        },
+        pino({ level: 'silent' }),
+        TEST_KEK,
+        { egress, mailTimeoutMs: MAIL_LIMIT_MS },
+      );
+      notifiers.push(n);
+      return n;
+    };
+    const enqueue = (input: Parameters<typeof enqueueNotification>[1]) =>
+      ts.store.db.transaction().execute((trx) => enqueueNotification(trx, input, clock.nowMs()));
+    const notice = {
+      eventType: 'notice.maintenance' as const,
+      subject: 'Bảo trì dịch vụ Dân cư 1.0',
+      text: 'Dịch vụ Dân cư 1.0 tạm dừng từ 22:00 đến 23:00 ngày 08/12/2026.',
+      payload: { context: 'dancu', version: '1.0' },
+    };
+    const rowsOf = async () =>
+      ts.store.db.selectFrom('notifications').selectAll().orderBy('channel').execute();
+
+    before(async () => {
+      ts = await openTestStore(kind);
+      relay = await startRelay();
+      receiver = createServer((req, res) => {
+        hooks.push(req.url ?? '');
+        req.resume().on('end', () => res.end('ok'));
+      });
+      await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', () => ok()));
+      const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+      egress = new EgressPolicy({ allow: [new URL(receiverUrl).host] });
+      clock = new ManualClock(Date.now());
+      const registry = new Registry(ts.store, clock);
+      orgId = (await registry.createOrganization({ code: '000.00.31.H01', name: 'Sở Tư pháp' }, 'test')).id;
+      await createWebhookEndpoint(
+        ts.store,
+        clock,
+        TEST_KEK,
+        { organizationId: orgId, url: `${receiverUrl}/hook` },
+        'test',
+        egress,
+      );
+    });
+    after(async () => {
+      for (const n of notifiers) await n.stop();
+      receiver.closeAllConnections();
+      await new Promise((ok) => receiver.close(ok));
+      await new Promise<void>((ok) => relay.server.close(() => ok()));
+      await ts.dispose();
+    });
+    beforeEach(async () => {
+      await ts.store.db.deleteFrom('notifications').execute();
+      relay.took.length = 0;
+      relay.closed = 0;
+      hooks.length = 0;
+    });
+
+    test('a relay that answers each line late: the send fails at its limit, the e-mail waits for its retry, the webhook of the same round goes out', async () => {
+      relay.pace = 'each-line';
+      await enqueue({
+        ...notice,
+        recipients: { emails: ['vanthu@stp.tinh.gov.vn'], organizationIds: [orgId] },
+      });
+      const n = notifier();
+      const t0 = performance.now();
+      assert.deepEqual(await n.deliverDue(), { sent: 1, failed: 0, retried: 1 });
+      const elapsedMs = performance.now() - t0;
+      // Cut by the limit (at most one sweep late), not after the relay's whole 4 × 400 ms.
+      assert.ok(elapsedMs >= MAIL_LIMIT_MS - 20, `round ended after ${elapsedMs} ms`);
+      assert.ok(elapsedMs < MAIL_LIMIT_MS + SWEEP_MS + 300, `round ended after ${elapsedMs} ms`);
+      assert.deepEqual(hooks, ['/hook'], 'the webhook went out in the same round');
+      assert.deepEqual(relay.took, [], 'the relay never got the message');
+
+      const [email, webhook] = await rowsOf();
+      assert.equal(webhook?.status, 'sent');
+      assert.equal(email?.status, 'pending', 'kept for a retry');
+      assert.equal(email?.last_error, timedOutReason(MAIL_LIMIT_MS));
+      assert.equal(new Date(email!.next_attempt_at).getTime(), clock.nowMs() + retryDelayMs(1));
+      assert.equal(watchedDeadlines(), 0, 'no exchange left watched');
+      // The connection was closed on our side: the relay sees it go (nodemailer's close grace is 5 s at most).
+      for (let i = 0; i < 60 && relay.closed === 0; i++) await sleep(100);
+      assert.equal(relay.closed, 1, 'the relay saw its connection closed');
+
+      // A relay back to its pace: the retry, once due, sends it.
+      relay.pace = 'fast';
+      clock.advance(retryDelayMs(1));
+      assert.deepEqual(await n.deliverDue(), { sent: 1, failed: 0, retried: 0 });
+      assert.deepEqual(relay.took, [email!.id]);
+    });
+
+    test('a relay that keeps its final reply back: cut, retried — at least once, the same X-LGSP-Delivery on both copies', async () => {
+      relay.pace = 'after-data';
+      await enqueue({ ...notice, recipients: { emails: ['vanthu@stp.tinh.gov.vn'] } });
+      const n = notifier();
+      const t0 = performance.now();
+      assert.deepEqual(await n.deliverDue(), { sent: 0, failed: 0, retried: 1 });
+      const elapsedMs = performance.now() - t0;
+      assert.ok(elapsedMs < MAIL_LIMIT_MS + SWEEP_MS + 300, `round ended after ${elapsedMs} ms`);
+      const [email] = await rowsOf();
+      assert.equal(email?.status, 'pending');
+      assert.equal(email?.last_error, timedOutReason(MAIL_LIMIT_MS));
+      // The relay had the message when the send was cut: it may deliver it.
+      assert.deepEqual(relay.took, [email!.id]);
+
+      relay.pace = 'fast';
+      clock.advance(retryDelayMs(1));
+      assert.deepEqual(await n.deliverDue(), { sent: 1, failed: 0, retried: 0 });
+      assert.deepEqual(relay.took, [email!.id, email!.id], 'sent again, recognisably the same notification');
+      assert.equal((await rowsOf())[0]?.status, 'sent');
+    });
+  });
+}
