@@ -475,6 +475,25 @@ for (const kind of storeKinds) {
         assert.match(approved.out, /đang thử nghiệm sandbox\/sandbox test/);
         await pastPoll();
         await h.snapshots.refresh();
+        // A gateway that cannot be reached: the command says the test call got no result, and why (not an
+        // "unexpected error").
+        const unreachable = await lgsp(
+          token.reviewer,
+          [
+            'version-change',
+            'test',
+            id,
+            '--gateway',
+            'http://127.0.0.1:1',
+            '--key',
+            tester.consumerKey,
+            '--secret-stdin',
+          ],
+          tester.consumerSecret,
+        );
+        assert.equal(unreachable.code, 1, unreachable.out);
+        assert.match(unreachable.err, /không có kết quả \/ The test call got no result: /);
+        assert.doesNotMatch(unreachable.err, /Unexpected error/);
         const tested = await lgsp(
           token.reviewer,
           ['version-change', 'test', id, '--gateway', h.url, '--key', tester.consumerKey, '--secret-stdin'],

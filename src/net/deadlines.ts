@@ -138,7 +138,7 @@ function sweep(): void {
 export class DeadlineExceeded extends Error {
   readonly code = 'LGSP_DEADLINE_EXCEEDED';
   constructor(limitMs: number) {
-    super(`no whole answer within ${limitMs} ms`);
+    super(`không có câu trả lời trọn vẹn trong ${limitMs} ms / no whole answer within ${limitMs} ms`);
     this.name = 'DeadlineExceeded';
   }
 }

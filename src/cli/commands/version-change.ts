@@ -147,12 +147,23 @@ export const versionChangeCommands: Group = {
           ? { method: 'GET', path: `/${c.context}/${c.version}${path}` }
           : samplePath(c.context, c.version, c.proposed.resources ?? c.current.resources);
         const gateway = required(ctx.values, 'gateway', ctx.usage).replace(/\/$/, '');
-        const status = await sandboxTestCall(
-          gateway,
-          { consumerKey: required(ctx.values, 'key', ctx.usage), consumerSecret },
-          call,
-          SANDBOX_CALL_LONGEST_MS,
-        );
+        const consumerKey = required(ctx.values, 'key', ctx.usage);
+        let status: number;
+        try {
+          status = await sandboxTestCall(
+            gateway,
+            { consumerKey, consumerSecret },
+            call,
+            SANDBOX_CALL_LONGEST_MS,
+          );
+        } catch (err) {
+          // No answer to show (unreachable, too slow, too large): say what happened to the call, not "unexpected".
+          ctx.io.err(
+            `Lời gọi thử ${call.method} ${gateway}${call.path} không có kết quả / The test call got no result: ${(err as Error).message}\n` +
+              'Chưa thành công: chưa áp dụng được / Not successful: cannot be applied yet\n',
+          );
+          return 1;
+        }
         const answer = { id: c.id, call, status, sandboxTarget: c.sandboxTarget };
         ctx.print(
           answer,
