@@ -225,8 +225,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const notifier = new Notifier(store, clock, config.notifications, logger, kek, { egress });
     stops.push(() => notifier.stop());
     if (runsJobs && options.announceSettings !== false) notifier.announceMailSetting();
-    runsJobs?.every('notification-outbox', { everyMs: config.notifications.pollIntervalMs }, () =>
-      notifier.deliverDue(),
+    // The tick waits for no lane: a job still running is not ticked again, and a slow mail relay would then hold
+    // the webhooks' next round (notifier.ts).
+    runsJobs?.every('notification-outbox', { everyMs: config.notifications.pollIntervalMs }, async () =>
+      notifier.startIdleLanes(),
     );
 
     // Dates that have passed (sunsets, decommissions, rotation overlaps) are carried out every minute; the

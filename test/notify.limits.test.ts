@@ -19,14 +19,22 @@ import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
  * How a relay answers: `fast`; `each-line` — the greeting and the replies to MAIL FROM, RCPT TO and the message each
  * `LINE_MS` late, every one well within nodemailer's per-read timeouts (a stand-in for "just before the 30 s idle
  * timeout"), the whole longer than the send's limit; `after-data` — takes the whole message at once, then keeps its
- * final reply back past the limit (the case where a cut send may already have been delivered).
+ * final reply back past the limit (the case where a cut send may already have been delivered); `silent` — never
+ * greets, so each send waits for its limit (a stuck relay).
  */
-type RelayPace = 'fast' | 'each-line' | 'after-data';
+type RelayPace = 'fast' | 'each-line' | 'after-data' | 'silent';
 
 /** The send's whole limit in these tests (`mailTimeoutMs`), and the relay's pace against it. */
 const MAIL_LIMIT_MS = 1_000;
 const LINE_MS = 400;
 const FINAL_REPLY_MS = 3_000;
+/**
+ * The test of lanes: the rows a lane claims at once (notifier.ts), the notifier's tick, and a send's limit long enough
+ * that "well under it" holds on a busy machine.
+ */
+const BATCH = 20;
+const TICK_MS = 100;
+const HELD_LIMIT_MS = 4_000;
 
 /** A real SMTP relay (smtp-server) whose pace the test sets; what it took, and the connections it saw close. */
 async function startRelay() {
@@ -44,7 +52,9 @@ async function startRelay() {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onConnect: (_session, callback) => line(() => callback()),
+    onConnect: (_session, callback) => {
+      if (relay.pace !== 'silent') line(() => callback());
+    },
     onMailFrom: (_address, _session, callback) => line(() => callback()),
     onRcptTo: (_address, _session, callback) => line(() => callback()),
     onData(stream, _session, callback) {
@@ -79,23 +89,25 @@ for (const kind of storeKinds) {
     let relay: Awaited<ReturnType<typeof startRelay>>;
     let receiver: Server;
     const hooks: string[] = [];
+    /** When each webhook arrived (performance.now()). */
+    const hookAt: number[] = [];
     let orgId: string;
     let clock: ManualClock;
     let egress: EgressPolicy;
     const notifiers: Notifier[] = [];
-    const notifier = () => {
+    const notifier = (pollIntervalMs = 5000, mailTimeoutMs = MAIL_LIMIT_MS) => {
       const n = new Notifier(
         ts.store,
         clock,
         {
           smtpUrl: `smtp://127.0.0.1:${relay.port}`,
           mailFrom: '"LGSP tỉnh" <lgsp@localhost>',
-          pollIntervalMs: 5000,
+          pollIntervalMs,
           maxAttempts: 8,
         },
         pino({ level: 'silent' }),
         TEST_KEK,
-        { egress, mailTimeoutMs: MAIL_LIMIT_MS },
+        { egress, mailTimeoutMs },
       );
       notifiers.push(n);
       return n;
@@ -116,6 +128,7 @@ for (const kind of storeKinds) {
       relay = await startRelay();
       receiver = createServer((req, res) => {
         hooks.push(req.url ?? '');
+        hookAt.push(performance.now());
         req.resume().on('end', () => res.end('ok'));
       });
       await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', () => ok()));
@@ -145,6 +158,7 @@ for (const kind of storeKinds) {
       relay.took.length = 0;
       relay.closed = 0;
       hooks.length = 0;
+      hookAt.length = 0;
     });
 
     test('a relay that answers each line late: the send fails at its limit, the e-mail waits for its retry, the webhook of the same round goes out', async () => {
@@ -199,6 +213,65 @@ for (const kind of storeKinds) {
       assert.deepEqual(await n.deliverDue(), { sent: 1, failed: 0, retried: 0 });
       assert.deepEqual(relay.took, [email!.id, email!.id], 'sent again, recognisably the same notification');
       assert.equal((await rowsOf())[0]?.status, 'sent');
+    });
+
+    test('e-mail and webhooks are lanes of their own: a stuck relay delays no webhook, due with the e-mails or while they wait; stop waits only for the sends in flight', async () => {
+      relay.pace = 'silent';
+      // Three batches of e-mails, each held to the limit: while one round claimed every channel, the webhook due
+      // just after them went out in the fourth batch, 3 limits late (3 × 30 s in production), and any webhook
+      // falling due meanwhile waited for the round's end.
+      const emails = Array.from({ length: 3 * BATCH }, (_, i) => `vanthu${i}@stp.tinh.gov.vn`);
+      await enqueue({ ...notice, recipients: { emails } });
+      clock.advance(1);
+      await enqueue({ ...notice, recipients: { organizationIds: [orgId] } });
+      const hooksArrived = async (count: number) => {
+        for (let i = 0; i < 1000 && hooks.length < count; i++) await sleep(20);
+        assert.equal(hooks.length, count, `${count} webhook(s) arrived`);
+      };
+      const promptly = HELD_LIMIT_MS / 2;
+
+      const n = notifier(TICK_MS, HELD_LIMIT_MS);
+      const t0 = performance.now();
+      n.start();
+      await hooksArrived(1);
+      const firstMs = hookAt[0]! - t0;
+      assert.ok(firstMs < promptly, `the webhook due with the e-mails arrived after ${firstMs} ms`);
+      // Joins the lanes in their rounds: it ends with the e-mail lane's.
+      let mailRoundEndedAt = Number.POSITIVE_INFINITY;
+      const joined = n.deliverDue().then((round) => {
+        mailRoundEndedAt = performance.now();
+        return round;
+      });
+
+      // Falls due while the first e-mails still wait for the relay: out at the next tick.
+      clock.advance(1);
+      const dueAt = performance.now();
+      await enqueue({ ...notice, recipients: { organizationIds: [orgId] } });
+      await hooksArrived(2);
+      const secondMs = hookAt[1]! - dueAt;
+      assert.ok(secondMs < promptly, `the webhook due later arrived after ${secondMs} ms`);
+      assert.ok(hookAt[1]! < mailRoundEndedAt, 'it did not wait for the e-mail lane');
+
+      // Stopped with the first batch of e-mails in flight: waits for that batch, cut at its limit, and claims no
+      // other — before, the whole round (3 limits). The rest stay due for the next node.
+      const stopAt = performance.now();
+      await n.stop();
+      const stopMs = performance.now() - stopAt;
+      assert.ok(stopMs < HELD_LIMIT_MS + SWEEP_MS + 1_000, `stop took ${stopMs} ms`);
+      const round = await joined;
+      assert.deepEqual([round.failed, round.retried], [0, BATCH], 'one batch of e-mails cut, retried later');
+      console.log('MEASURE', kind, { firstMs, secondMs, stopMs, mailRoundEndedAtMs: mailRoundEndedAt - t0 });
+      const rows = await rowsOf();
+      const mails = rows.filter((r) => r.channel === 'email');
+      const cut = mails.filter((r) => r.attempts === 1 && r.last_error === timedOutReason(HELD_LIMIT_MS));
+      assert.equal(cut.length, BATCH, 'the batch in flight failed as a timeout');
+      const unclaimed = mails.filter((r) => r.attempts === 0 && r.status === 'pending');
+      assert.equal(unclaimed.length, 2 * BATCH, 'the other e-mails were not claimed');
+      assert.deepEqual(
+        rows.filter((r) => r.channel === 'webhook').map((r) => r.status),
+        ['sent', 'sent'],
+      );
+      assert.deepEqual(relay.took, [], 'the relay never got a message');
     });
   });
 }

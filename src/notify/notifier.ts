@@ -33,6 +33,11 @@ const WEBHOOK_TIMEOUT_MS = 10_000;
  * platform's stop — for as long as it liked. A relay answers a healthy send in seconds; 30 s is R-03's limit.
  */
 const MAIL_TIMEOUT_MS = 30_000;
+/**
+ * Rows a lane claims and delivers together. A batch waits for its slowest delivery, so within a lane one slow
+ * receiver holds the others of its batch up to the lane's limit (a webhook's 10 s); its rows then back off (30 s,
+ * 1 min …) and take batch places only when due again. Across lanes nothing waits (see {@link Notifier}).
+ */
 const BATCH_SIZE = 20;
 const DISABLED_EMAIL_WARNING_INTERVAL_MS = 3_600_000;
 
@@ -88,6 +93,12 @@ function parseSmtpUrl(smtpUrl: string): { host: string; port: number; secure: bo
  * having one session makes the lock a no-op. The claim also moves the row's next attempt past the lease, then
  * the message is sent outside any transaction, then the outcome is written.
  *
+ * Each channel is a lane of its own — its own rounds, claims and batches — because a mail relay holding every send to
+ * its 30 s limit would otherwise hold the webhooks claimed with the e-mails and every round behind them (N waiting
+ * e-mails: a round of N/20 × 30 s), and an agency's systems would hear of a revoked credential minutes late. A lane
+ * still in its round is left to it while the other claims and delivers as usual: a dead webhook receiver holds no
+ * e-mail either.
+ *
  * E-mail needs `notifications.smtpUrl`. Without it e-mail rows are not claimed: they stay `pending` (counted in a
  * warning at most hourly) and go out once SMTP is configured, because a notice an agency must receive (R-21) is
  * better late than marked failed for a setting the operator has not made yet. Webhooks are delivered regardless.
@@ -100,7 +111,10 @@ export class Notifier {
   private readonly mailTimeoutMs: number;
   private readonly channels: NotificationChannel[];
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<DeliveryRound> | null = null;
+  /** Each lane's round in progress. */
+  private readonly lanes = new Map<NotificationChannel, Promise<DeliveryRound>>();
+  /** Once stop() is called: a lane finishes the batch in flight and claims no other. */
+  private stopped: Promise<void> | null = null;
   private nextDisabledWarningMs = 0;
 
   constructor(
@@ -121,6 +135,8 @@ export class Notifier {
           connectionTimeout: 10_000,
           greetingTimeout: 10_000,
           socketTimeout: 30_000,
+          // socketCloseTimeout stays at its 5 s: a send cut at its limit settles at once, and the timer (unref'd)
+          // only destroys, later, the socket of a relay that never closes its side — nothing waits for it.
           // nodemailer's own logging would print the SMTP conversation, AUTH included: keep it off.
           logger: false,
           debug: false,
@@ -141,11 +157,7 @@ export class Notifier {
   start(): void {
     if (this.timer) return;
     this.announceMailSetting();
-    this.timer = setInterval(() => {
-      this.deliverDue().catch((err) =>
-        this.logger.error({ err }, 'vòng gửi thông báo thất bại / notification round failed'),
-      );
-    }, this.config.pollIntervalMs);
+    this.timer = setInterval(() => this.startIdleLanes(), this.config.pollIntervalMs);
     this.timer.unref();
   }
 
@@ -164,30 +176,68 @@ export class Notifier {
     }
   }
 
-  /** Stops the timer, waits for a round in progress, closes SMTP and HTTP connections. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the timer, waits for the batches in flight (each delivery within its limit: a webhook's 10 s, an e-mail's
+   * 30 s, all at once), closes SMTP and HTTP connections. The rows not yet claimed stay due for the next node.
+   * A second call returns the first's.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.close();
+    return this.stopped;
+  }
+
+  private async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.running?.catch(() => undefined);
+    await Promise.allSettled([...this.lanes.values()]);
     this.mailer?.close();
     await this.agent.close();
   }
 
-  /** One round: every notification due now, in batches. A call during a round returns that round. */
-  deliverDue(): Promise<DeliveryRound> {
-    if (!this.running) {
-      this.running = this.round().finally(() => {
-        this.running = null;
-      });
-    }
-    return this.running;
+  /**
+   * One round of every lane, the totals summed: a lane idle now starts one, a lane still in its round is joined, not
+   * doubled. Resolves when the slowest lane's round ends — for a caller that wants the outcome; a periodic tick
+   * calls {@link startIdleLanes}, which waits for none.
+   */
+  async deliverDue(): Promise<DeliveryRound> {
+    const rounds = await Promise.all(this.channels.map((channel) => this.lane(channel)));
+    return rounds.reduce((sum, r) => ({
+      sent: sum.sent + r.sent,
+      failed: sum.failed + r.failed,
+      retried: sum.retried + r.retried,
+    }));
   }
 
-  private async round(): Promise<DeliveryRound> {
+  /**
+   * The periodic tick (start(), the platform's `notification-outbox` job): starts a round in each idle lane and
+   * returns. A lane still in its round is left to it, so the other's next round is not held behind it.
+   */
+  startIdleLanes(): void {
+    for (const channel of this.channels) {
+      if (this.lanes.has(channel)) continue;
+      this.lane(channel).catch((err) =>
+        this.logger.error({ err, channel }, 'vòng gửi thông báo thất bại / notification round failed'),
+      );
+    }
+  }
+
+  /** The lane's round in progress, or a new one. */
+  private lane(channel: NotificationChannel): Promise<DeliveryRound> {
+    let running = this.lanes.get(channel);
+    if (!running) {
+      running = this.round(channel).finally(() => this.lanes.delete(channel));
+      this.lanes.set(channel, running);
+    }
+    return running;
+  }
+
+  /** Every row of the channel due now, in batches. */
+  private async round(channel: NotificationChannel): Promise<DeliveryRound> {
     const totals: DeliveryRound = { sent: 0, failed: 0, retried: 0 };
+    // Without SMTP the webhook lane is the only one: it reports the e-mails left waiting.
     if (!this.mailer) await this.warnAboutWaitingEmails();
-    for (;;) {
-      const claimed = await this.claim(this.clock.nowMs());
+    while (this.stopped === null) {
+      const claimed = await this.claim(channel, this.clock.nowMs());
       if (claimed.length === 0) break;
       const endpoints = await this.endpointsFor(claimed);
       const outcomes = await Promise.all(claimed.map((row) => this.deliverOne(row, endpoints)));
@@ -197,7 +247,7 @@ export class Notifier {
     return totals;
   }
 
-  private claim(nowMs: number): Promise<NotificationRow[]> {
+  private claim(channel: NotificationChannel, nowMs: number): Promise<NotificationRow[]> {
     return this.store.db
       .updateTable('notifications')
       .set((eb) => ({
@@ -210,7 +260,7 @@ export class Notifier {
           .select('id')
           .where('status', '=', 'pending')
           .where('next_attempt_at', '<=', new Date(nowMs))
-          .where('channel', 'in', this.channels)
+          .where('channel', '=', channel)
           .orderBy('next_attempt_at')
           .limit(BATCH_SIZE)
           .forUpdate()
