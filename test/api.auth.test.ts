@@ -193,6 +193,11 @@ describe('admin API internal errors and request logs', () => {
 
       const log = lines.join('');
       assert.match(log, /lỗi nội bộ của API quản trị \/ admin API internal error/);
+      // The id the answer gives to quote finds the cause: the error's log line carries it as reqId.
+      const quoted = res.json().transactionId as string;
+      assert.match(quoted, /^api_/, 'the problem names its request');
+      const errorLine = lines.find((l) => l.includes('admin API internal error'));
+      assert.equal(JSON.parse(errorLine ?? '{}').reqId, quoted, 'the error line carries the quoted id');
       assert.match(log, /exploded/, 'the cause is in the server log');
       assert.match(log, /"route":"\/api\/v1\/me"/);
       assert.ok(!log.includes(TEST_PASSWORD), 'no password in the log');

@@ -37,6 +37,8 @@ for (const kind of storeKinds) {
       assert.equal(problem.type, `/portal/errors/${code}`);
       assert.ok(problem.title.includes(' / '), 'title is Vietnamese / English');
       assert.ok(problem.instance.startsWith('/api/v1/'), "problem.instance.startsWith('/api/v1/')");
+      // What the refused person quotes to the operator (the console shows it): this request's own id.
+      assert.match(problem.transactionId, /^api_[0-9a-z]{25}$/, 'the request id, to quote');
       assert.deepEqual(await h.counts(), before, 'nothing was written');
       return problem;
     }

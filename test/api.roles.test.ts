@@ -2280,7 +2280,11 @@ for (const kind of storeKinds) {
         const unknown = `${id.slice(0, -5)}zzzzz`;
         const answer = async (named: string) => {
           const res = await h.call(method, path(named), body, { token: tokens.agencyA });
-          return { status: res.statusCode, body: res.body.replaceAll(named, '<id>') };
+          // Each answer names its own request (a fresh random id, to quote to the operator): not the object's.
+          const answered = res.body
+            .replaceAll(named, '<id>')
+            .replace(/"transactionId":"api_[0-9a-z]{25}"/, '"transactionId":"<request>"');
+          return { status: res.statusCode, body: answered };
         };
         const existing = await answer(id);
         assert.equal(existing.status, 404, `${method} ${path(id)} → ${existing.body}`);

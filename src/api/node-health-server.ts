@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../core/config.ts';
 import type { TelemetryMetrics } from '../telemetry/metrics.ts';
 import { errorPageRoutes } from './error-pages.ts';
-import { installProblemHandlers } from './problems.ts';
+import { installProblemHandlers, newRequestId } from './problems.ts';
 import { healthHandler } from './routes/meta.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 
@@ -16,7 +16,8 @@ export async function nodeHealthServer(
   health: () => Record<string, unknown>,
   metrics: TelemetryMetrics,
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
+  // Its problems carry a request id like the admin API's (problems.ts); this server logs nothing, so it is not looked up.
+  const app = Fastify({ logger: false, genReqId: newRequestId });
   installProblemHandlers(app);
   const answer = healthHandler(health, config);
   app.get('/healthz', answer);

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, type ErrorCode, LgspError, type Problem, toProblem } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
 import { isStoreUnreachable } from '../store/port.ts';
 import { ProblemRef } from './contract/index.ts';
 import { type AjvErrorLike, validationMessages } from './validation-messages.ts';
@@ -88,6 +89,19 @@ export function instanceOf(request: FastifyRequest): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
+/**
+ * The id of a request to the admin port (Fastify's `genReqId`): unique across nodes and restarts (Fastify's own is a
+ * per-process counter), bound to the request's log lines as `reqId` (the one line per request, and the error's).
+ */
+export function newRequestId(): string {
+  return newId('api');
+}
+
+/**
+ * A problem as the admin port answers it: `instance` is the request's path; `transactionId` — what a person quotes
+ * to the operator (the console shows it under the refusal) — is the request's id, which the operator finds in the
+ * server log (`reqId`); a problem that already names a gateway transaction (a sandbox try) keeps that one.
+ */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply {
   // A refusal that ends by itself (a sign-in lockout) says when, as RFC 9110 §10.2.3 asks of a 429.
   if (typeof problem['retryAfterSeconds'] === 'number') {
@@ -96,7 +110,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
   return reply
     .code(problem.status)
     .type('application/problem+json')
-    .send({ ...problem, instance: instanceOf(request) });
+    .send({ ...problem, instance: instanceOf(request), transactionId: problem.transactionId ?? request.id });
 }
 
 /**

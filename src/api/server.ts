@@ -25,7 +25,7 @@ import type { AdminDeps } from './deps.ts';
 import { errorPageRoutes } from './error-pages.ts';
 import { installInputGuard } from './input-guard.ts';
 import { OidcSignIn } from './oidc.ts';
-import { installProblemHandlers, problemFor, sendProblem } from './problems.ts';
+import { installProblemHandlers, newRequestId, problemFor, sendProblem } from './problems.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { loginRoutes, sessionRoutes } from './routes/auth.ts';
@@ -207,6 +207,8 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
     loggerInstance: deps.logger,
     // One line per request is written by the onResponse hook below, without bodies or headers (R-25).
     logController: new LogController({ disableRequestLogging: true }),
+    // Each request's id is on its log lines and in its problem (`transactionId`): what a refused person quotes.
+    genReqId: newRequestId,
     bodyLimit: deps.config.admin.bodyLimitBytes,
     // node:http's own Host check answers a bare 400; the hook below refuses it as problem+json instead.
     ...(material

@@ -17,7 +17,9 @@ export type IdPrefix =
   | 'ntc'
   | 'ntf'
   | 'whk'
-  | 'peer';
+  | 'peer'
+  /** A request to the admin port (src/api/problems.ts `newRequestId`): named in its log line and in its problem. */
+  | 'api';
 
 const ALPHABET = '0123456789abcdefghijkmnopqrstuvwxyz';
 

@@ -84,6 +84,12 @@ export const ProblemSchema = Type.Object(
     }),
     detail: Type.Optional(Type.String()),
     instance: Type.Optional(Type.String()),
+    transactionId: Type.Optional(
+      Type.String({
+        description:
+          'Mã để báo đơn vị vận hành: ở API quản trị là mã yêu cầu (api_…, trong nhật ký máy chủ: reqId) / what to quote to the operator: on the admin API, the request id (api_…, in the server log as reqId)',
+      }),
+    ),
     errors: Type.Optional(
       Type.Array(
         Type.Object({

@@ -464,15 +464,19 @@ function SubmitVersionModal({
           beforeUpload={(file) => {
             void file.text().then((text) => {
               // The API's own bound (api/contract/lifecycle.ts), said before sending, not as a refusal after it.
+              // Said in the dialog's alert, where the API's refusal shows (no code: nothing was sent).
               if (text.length > TECHNICAL_DOCUMENT_MAX_CHARS) {
-                message.error(
-                  t(
-                    `Tài liệu quá dài (tối đa ${maxChars.vi} ký tự)`,
-                    `The document is too long (${maxChars.en} characters at most)`,
+                setError(
+                  new Error(
+                    t(
+                      `Tài liệu quá dài (tối đa ${maxChars.vi} ký tự)`,
+                      `The document is too long (${maxChars.en} characters at most)`,
+                    ),
                   ),
                 );
                 return;
               }
+              setError(null);
               setDocument({ name: file.name, text });
               if (/\.(wsdl|xml)$/i.test(file.name)) setDocumentType('wsdl');
             });

@@ -44,9 +44,19 @@ export function SearchBox({
  * / English", then its detail and the fields it names), announced to screen readers; beneath it the problem's code —
  * linked to the platform's page that explains it (`/portal/errors/<code>`, docs/errors.md) — and its transaction id
  * where it has one, what a person quotes to the operator. `action`: a button to the place the refusal names (a
- * refusal for want of a sandbox call leads to "Cách gọi").
+ * refusal for want of a sandbox call leads to "Cách gọi"). `onClose`: the refusal of an action taken on a screen
+ * that stays open (a list's button, a confirmation that closed) can be dismissed — it stays until then, or until the
+ * action is tried again; a refusal inside a dialog goes with the dialog.
  */
-export function ProblemAlert({ error, action }: { error: unknown; action?: ReactNode }) {
+export function ProblemAlert({
+  error,
+  action,
+  onClose,
+}: {
+  error: unknown;
+  action?: ReactNode;
+  onClose?: () => void;
+}) {
   const t = useT();
   if (!error) return null;
   const problem = error instanceof ApiError ? error.problem : null;
@@ -79,6 +89,7 @@ export function ProblemAlert({ error, action }: { error: unknown; action?: React
         ) : undefined
       }
       action={action}
+      closable={onClose ? { onClose, 'aria-label': t('Đóng thông báo lỗi', 'Dismiss the error') } : false}
       style={{ marginBottom: 16 }}
     />
   );

@@ -1,8 +1,8 @@
 import { CheckOutlined, DownloadOutlined } from '@ant-design/icons';
-import { App, Button, Card, Descriptions, Space, Typography } from 'antd';
+import { Button, Card, Descriptions, Space, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
@@ -93,11 +93,12 @@ export function ConnectionRequestsQueue() {
 /** One request with every field of the regulation's Appendix, its Word letter, and the decision. */
 export function ConnectionRequestDetail() {
   const t = useT();
-  const { message } = App.useApp();
   const { id = '' } = useParams();
   const canReview = useCanReview();
   const [request, setRequest] = useState<ConnectionRequest | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // The letter's download refused: beside its button, until dismissed or tried again (the request stays shown).
+  const [downloadError, setDownloadError] = useState<unknown>(null);
 
   const load = useCallback(() => {
     api.call('getConnectionRequest', { params: { id } }).then(setRequest).catch(setError);
@@ -106,6 +107,7 @@ export function ConnectionRequestDetail() {
 
   const downloadLetter = async () => {
     if (!request) return;
+    setDownloadError(null);
     try {
       const bytes = await api.call('getConnectionRequestLetter', { params: { id } });
       const url = URL.createObjectURL(
@@ -121,7 +123,7 @@ export function ConnectionRequestDetail() {
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 30_000);
     } catch (err) {
-      message.error(problemText(err, t));
+      setDownloadError(err);
     }
   };
 
@@ -236,6 +238,7 @@ export function ConnectionRequestDetail() {
             </>
           )}
         </Space>
+        <ProblemAlert error={downloadError} onClose={() => setDownloadError(null)} />
       </Space>
     </Card>
   );

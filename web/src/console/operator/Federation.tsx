@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { OperationBody } from '../../../../src/api/contract/operation-schemas.ts';
 import { FEDERATION_LEDGER_MAX } from '../../../../src/api/contract/peers.ts';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { Figure } from '../../shared/Figure.tsx';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
@@ -71,10 +71,12 @@ export function FederationReconciliation() {
   const [file, setFile] = useState<{ name: string; entries: Uploaded } | null>(null);
   const [result, setResult] = useState<Result | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [downloadError, setDownloadError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
   /** The whole period as the API writes it, saved by the browser under the name the API gives. */
   const download = async () => {
+    setDownloadError(null);
     try {
       const ledger = await api.call('exportFederationLedger', { query: { from: range[0], to: range[1] } });
       const blob = new Blob([JSON.stringify(ledger, null, 2)], { type: 'application/json' });
@@ -84,21 +86,28 @@ export function FederationReconciliation() {
       link.click();
       URL.revokeObjectURL(link.href);
     } catch (err) {
-      message.error(problemText(err, t));
+      setDownloadError(err);
     }
   };
 
-  /** Reads the other platform's file (`lgsp peers export-ledger` or this screen's download): its `items`. */
+  /**
+   * Reads the other platform's file (`lgsp peers export-ledger` or this screen's download): its `items`. A file
+   * refused here is said in the card's alert, where the API's refusal of the reconciliation shows (no code: it is
+   * the browser that refuses it).
+   */
   const choose = async (chosen: File) => {
+    setError(null);
     try {
       const parsed = JSON.parse(await chosen.text()) as { items?: unknown };
       if (!Array.isArray(parsed.items)) throw new Error('items');
       if (parsed.items.length > FEDERATION_LEDGER_MAX) {
         setFile(null);
-        message.error(
-          t(
-            `Sổ có ${parsed.items.length.toLocaleString('vi-VN')} dòng, quá ${MAX_ENTRIES.vi} dòng một lần đối soát: chia kỳ nhỏ hơn`,
-            `The ledger has ${parsed.items.length.toLocaleString('en-US')} entries, over ${MAX_ENTRIES.en} for one reconciliation: split the period`,
+        setError(
+          new Error(
+            t(
+              `Sổ có ${parsed.items.length.toLocaleString('vi-VN')} dòng, quá ${MAX_ENTRIES.vi} dòng một lần đối soát: chia kỳ nhỏ hơn`,
+              `The ledger has ${parsed.items.length.toLocaleString('en-US')} entries, over ${MAX_ENTRIES.en} for one reconciliation: split the period`,
+            ),
           ),
         );
         return;
@@ -115,10 +124,12 @@ export function FederationReconciliation() {
       setResult(null);
     } catch {
       setFile(null);
-      message.error(
-        t(
-          'Tệp không phải sổ liên thông (JSON có "items")',
-          'Not a federation ledger file (JSON with "items")',
+      setError(
+        new Error(
+          t(
+            'Tệp không phải sổ liên thông (JSON có "items")',
+            'Not a federation ledger file (JSON with "items")',
+          ),
         ),
       );
     }
@@ -199,6 +210,7 @@ export function FederationReconciliation() {
             {t('Tải sổ cả kỳ (JSON)', 'Download the period (JSON)')}
           </Button>
         </Space>
+        <ProblemAlert error={downloadError} onClose={() => setDownloadError(null)} />
         <SearchBox
           label={t(
             'Tìm theo mã đầu-cuối, mã nền tảng, mã cơ quan được đại diện',
@@ -253,10 +265,12 @@ export function FederationReconciliation() {
               showUploadList={false}
               beforeUpload={(chosen) => {
                 if (chosen.size > MAX_FILE_BYTES) {
-                  message.error(
-                    t(
-                      `Tệp quá lớn (tối đa ${MAX_FILE_SIZE.vi})`,
-                      `File too large (${MAX_FILE_SIZE.en} at most)`,
+                  setError(
+                    new Error(
+                      t(
+                        `Tệp quá lớn (tối đa ${MAX_FILE_SIZE.vi})`,
+                        `File too large (${MAX_FILE_SIZE.en} at most)`,
+                      ),
                     ),
                   );
                   return Upload.LIST_IGNORE;
@@ -286,7 +300,7 @@ export function FederationReconciliation() {
             </Button>
           </Space>
           <div style={{ marginTop: 16 }}>
-            <ProblemAlert error={error} />
+            <ProblemAlert error={error} onClose={() => setError(null)} />
           </div>
           {result && (
             <>

@@ -2,7 +2,7 @@ import { Alert, App, Button, Card, Descriptions, Form, Input, Modal, Select, Spa
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
 import type { OperationBody } from '../../../../src/api/contract/operation-schemas.ts';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { ColourTag, StateTag } from '../../shared/tags.tsx';
@@ -69,13 +69,15 @@ export function PeerDetail() {
       ...(status === 'suspended' ? { okButtonProps: DANGER_OK } : {}),
       cancelText: t('Huỷ', 'Cancel'),
       onOk: async () => {
+        setError(null);
         try {
           setPeer(await api.call('updatePeer', { params: { id }, body: { status } }));
           message.success(
             status === 'suspended' ? t('Đã tạm dừng', 'Suspended') : t('Đã hoạt động lại', 'Resumed'),
           );
         } catch (err) {
-          message.error(problemText(err, t));
+          // Under the title, beside the button that asked: the refusal stays until dismissed or tried again.
+          setError(err);
         }
       },
     });
@@ -107,7 +109,7 @@ export function PeerDetail() {
       >
         {t('Nền tảng', 'Peer')}: {peer?.name ?? id}
       </PageTitle>
-      <ProblemAlert error={error} />
+      <ProblemAlert error={error} onClose={peer ? () => setError(null) : undefined} />
       {registered && peer && (
         <Alert
           type="success"
@@ -212,6 +214,7 @@ function EditPeer({ peer, onClose }: { peer: Peer; onClose: (changed: Peer | nul
   const { message } = App.useApp();
   const [form] = Form.useForm<OperationBody<'updatePeer'>>();
   const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
   const save = async () => {
     const values = await form.validateFields();
     const body = Object.fromEntries(
@@ -224,12 +227,13 @@ function EditPeer({ peer, onClose }: { peer: Peer; onClose: (changed: Peer | nul
     if ('catalogueUrl' in body && !body.catalogueUrl) body.catalogueUrl = null;
     if (Object.keys(body).length === 0) return onClose(null);
     setBusy(true);
+    setError(null);
     try {
       const changed = await api.call('updatePeer', { params: { id: peer.id }, body });
       message.success(t('Đã lưu', 'Saved'));
       onClose(changed);
     } catch (err) {
-      message.error(problemText(err, t));
+      setError(err);
     } finally {
       setBusy(false);
     }
@@ -280,6 +284,7 @@ function EditPeer({ peer, onClose }: { peer: Peer; onClose: (changed: Peer | nul
           <Input.Password autoComplete="new-password" />
         </Form.Item>
       </Form>
+      <ProblemAlert error={error} />
     </Modal>
   );
 }
@@ -397,12 +402,14 @@ function ImportModal({
   const { message } = App.useApp();
   const [form] = Form.useForm<ImportForm>();
   const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
   const submit = async () => {
     const values = await form.validateFields();
     const body = Object.fromEntries(
       Object.entries(values).filter(([, v]) => v !== undefined && String(v).trim() !== ''),
     ) as ImportForm;
     setBusy(true);
+    setError(null);
     try {
       const imported = await api.call('importPeerService', { params: { id: peer.id }, body });
       message.success(
@@ -413,7 +420,7 @@ function ImportModal({
       );
       onClose(true);
     } catch (err) {
-      message.error(problemText(err, t));
+      setError(err);
     } finally {
       setBusy(false);
     }
@@ -467,6 +474,7 @@ function ImportModal({
           <Input />
         </Form.Item>
       </Form>
+      <ProblemAlert error={error} />
     </Modal>
   );
 }
@@ -517,9 +525,15 @@ function PeerGrants({ peer }: { peer: Peer }) {
   );
   const [editing, setEditing] = useState<Grant | null>(null);
   const [orgs, setOrgs] = useState<string[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const edit = (grant: Grant | null) => {
+    setError(null);
+    setEditing(grant);
+  };
 
   const save = async () => {
     if (!editing) return;
+    setError(null);
     try {
       await api.call('grantPeerSubscription', {
         params: { id: peer.id },
@@ -529,10 +543,10 @@ function PeerGrants({ peer }: { peer: Peer }) {
         },
       });
       message.success(t('Đã lưu giới hạn', 'Limit saved'));
-      setEditing(null);
+      edit(null);
       list.reload();
     } catch (err) {
-      message.error(problemText(err, t));
+      setError(err);
     }
   };
 
@@ -587,7 +601,7 @@ function PeerGrants({ peer }: { peer: Peer }) {
                       size="small"
                       onClick={() => {
                         setOrgs(g.representedOrganizations ?? []);
-                        setEditing(g);
+                        edit(g);
                       }}
                     >
                       {t('Giới hạn', 'Limit')}
@@ -604,7 +618,7 @@ function PeerGrants({ peer }: { peer: Peer }) {
         okText={t('Lưu', 'Save')}
         cancelText={t('Huỷ', 'Cancel')}
         onOk={() => void save()}
-        onCancel={() => setEditing(null)}
+        onCancel={() => edit(null)}
       >
         <p>
           {t(
@@ -621,6 +635,7 @@ function PeerGrants({ peer }: { peer: Peer }) {
           tokenSeparators={[',', ' ']}
           open={false}
         />
+        <ProblemAlert error={error} />
       </Modal>
     </Card>
   );

@@ -3,7 +3,7 @@ import { App, Button, Card, Form, Modal, Space, Table, Tag, Typography } from 'a
 import type { Dayjs } from 'dayjs';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { ApiError, api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { ApiError, api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
@@ -110,6 +110,8 @@ export function SubmissionDetail() {
   const [service, setService] = useState<Service | null>(null);
   const [current, setCurrent] = useState<Version | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // A refused start of the sandbox test: beside its button, until dismissed or tried again.
+  const [startError, setStartError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
   const load = useCallback(async () => {
@@ -133,11 +135,12 @@ export function SubmissionDetail() {
 
   const startTest = async () => {
     setBusy(true);
+    setStartError(null);
     try {
       setVersion(await api.call('startVersionSandboxTest', { params: { id }, body: {} }));
       message.success(t('Đã chuyển sang thử nghiệm sandbox', 'Moved to sandbox test'));
     } catch (err) {
-      message.error(problemText(err, t));
+      setStartError(err);
     } finally {
       setBusy(false);
     }
@@ -202,6 +205,7 @@ export function SubmissionDetail() {
               />
             </Space>
           )}
+          <ProblemAlert error={startError} onClose={() => setStartError(null)} />
         </Space>
       </Card>
       <Card>

@@ -1,11 +1,12 @@
 import { CheckOutlined, EditOutlined } from '@ant-design/icons';
 import { App, Button, Card, Descriptions, Popconfirm, Space, Typography } from 'antd';
 import { useState } from 'react';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { ProblemAlert } from '../components/page.tsx';
 import { ServiceVersionName } from '../components/registry-names.tsx';
 import { ReviewAge } from '../components/review-age.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
@@ -38,8 +39,11 @@ export function SubscriptionRequestsQueue() {
     (request) => api.call('listSubscriptionRequests', { query: request }),
     { waiting: true },
   );
+  // A refused approval stays above the queue with its code until dismissed or tried again.
+  const [error, setError] = useState<unknown>(null);
 
   const approve = async (request: SubscriptionRequest) => {
+    setError(null);
     try {
       if (request.status === 'submitted') {
         await api.call('approveSubscriptionRequestSandbox', { params: { id: request.id }, body: {} });
@@ -50,7 +54,7 @@ export function SubscriptionRequestsQueue() {
       }
       list.reload();
     } catch (err) {
-      message.error(problemText(err, t));
+      setError(err);
     }
   };
 
@@ -70,6 +74,7 @@ export function SubscriptionRequestsQueue() {
           list.setFilters(next === 'all' ? {} : next === 'waiting' ? { waiting: true } : { status: next });
         }}
       />
+      <ProblemAlert error={error} onClose={() => setError(null)} />
       <ServerTable<SubscriptionRequest>
         list={list}
         emptyText={t('Không có đề nghị nào', 'No requests')}

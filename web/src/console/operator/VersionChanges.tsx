@@ -1,11 +1,12 @@
 import { CheckOutlined, SwapOutlined } from '@ant-design/icons';
 import { App, Button, Card, Descriptions, Popconfirm, Space, Typography } from 'antd';
 import { useState } from 'react';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { StateTag } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
+import { ProblemAlert } from '../components/page.tsx';
 import { ReviewAge } from '../components/review-age.tsx';
 import { ReviewListToolbar } from '../components/review-list-toolbar.tsx';
 import { RejectButton } from '../components/review-reasons.tsx';
@@ -36,8 +37,11 @@ export function VersionChangesQueue() {
     { status: 'submitted' },
   );
   const deadlines = useReviewDeadlines('versionChange');
+  // A refused step stays above the queue with its code until dismissed or tried again.
+  const [error, setError] = useState<unknown>(null);
 
   const act = async (change: VersionChange) => {
+    setError(null);
     try {
       if (change.status === 'submitted') {
         await api.call('approveVersionChange', { params: { id: change.id }, body: {} });
@@ -50,7 +54,7 @@ export function VersionChangesQueue() {
       }
       list.reload();
     } catch (err) {
-      message.error(problemText(err, t));
+      setError(err);
     }
   };
 
@@ -72,6 +76,7 @@ export function VersionChangesQueue() {
           list.setFilters(next === 'all' ? {} : { status: next });
         }}
       />
+      <ProblemAlert error={error} onClose={() => setError(null)} />
       <ServerTable<VersionChange>
         list={list}
         emptyText={t('Không có đề nghị nào', 'No proposals')}

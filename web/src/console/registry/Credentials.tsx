@@ -1,11 +1,19 @@
 import { App, Button, Form, Input, Space } from 'antd';
 import { useEffect, useRef, useState } from 'react';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { ENVIRONMENTS, StateTag, useStateName, useStateOptions } from '../../shared/tags.tsx';
 import { formatDateTime } from '../../shared/time.ts';
-import { DANGER_BUTTON, DANGER_OK, FilterSelect, PageTitle, SearchBox, useCan } from '../components/page.tsx';
+import {
+  DANGER_BUTTON,
+  DANGER_OK,
+  FilterSelect,
+  PageTitle,
+  ProblemAlert,
+  SearchBox,
+  useCan,
+} from '../components/page.tsx';
 import { RegistryName, searchSystems } from '../components/registry-names.tsx';
 import { RemoteSelect } from '../components/registry-remote-select.tsx';
 import { RotateWithOverlapModal } from '../components/rotate-modal.tsx';
@@ -91,6 +99,8 @@ export function CredentialTable({
   }, [key, setFilters]);
   const [rotating, setRotating] = useState<Credential | null>(null);
   const [issued, setIssued] = useState<{ title: string; credential: Issued } | null>(null);
+  // A refused revoke or issue stays above the table with its code until dismissed or tried again.
+  const [error, setError] = useState<unknown>(null);
 
   const revoke = (credential: Credential) => {
     let reason = '';
@@ -113,6 +123,7 @@ export function CredentialTable({
       okButtonProps: DANGER_OK,
       cancelText: t('Huỷ', 'Cancel'),
       onOk: async () => {
+        setError(null);
         try {
           await api.call('revokeCredential', {
             params: { id: credential.id },
@@ -121,7 +132,7 @@ export function CredentialTable({
           message.success(t('Đã thu hồi khoá', 'Credential revoked'));
           list.reload();
         } catch (err) {
-          message.error(problemText(err, t));
+          setError(err);
         }
       },
     });
@@ -129,6 +140,7 @@ export function CredentialTable({
 
   const issue = async (environment: 'sandbox' | 'production') => {
     if (!systemId) return;
+    setError(null);
     try {
       const credential = await api.call('issueCredential', {
         params: { id: systemId },
@@ -137,7 +149,7 @@ export function CredentialTable({
       setIssued({ title: t('Khoá mới đã cấp', 'New credential issued'), credential });
       list.reload();
     } catch (err) {
-      message.error(problemText(err, t));
+      setError(err);
     }
   };
 
@@ -153,6 +165,7 @@ export function CredentialTable({
           </Button>
         </Space>
       )}
+      <ProblemAlert error={error} onClose={() => setError(null)} />
       <SearchBox
         label={t('Tìm theo consumer key, tên hệ thống', 'Search by consumer key, system name')}
         onSearch={list.search}

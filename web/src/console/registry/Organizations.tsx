@@ -2,7 +2,7 @@ import { PlusOutlined } from '@ant-design/icons';
 import { App, Button, Checkbox, Form, Input, Modal, Space } from 'antd';
 import { useState } from 'react';
 import { contactReachable } from '../../../../src/api/contract/organizations.ts';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { ColourTag } from '../../shared/tags.tsx';
@@ -164,7 +164,6 @@ function OrganizationModal({
       onClose(true);
     } catch (err) {
       setError(err);
-      message.error(problemText(err, t));
     } finally {
       setSaving(false);
     }

@@ -21,7 +21,7 @@ import {
   RECONCILIATION_FILE_MAX_LINES,
 } from '../../../../src/api/contract/reconciliations.ts';
 import { NO_SERVICE_GROUPS } from '../../../../src/api/contract/reports.ts';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { Figure } from '../../shared/Figure.tsx';
 import { useT } from '../../shared/i18n.tsx';
 import { formatSize } from '../../shared/size.ts';
@@ -98,7 +98,8 @@ export function Reconciliation() {
 
   const run = async (values: ReconcileForm) => {
     if (!file) {
-      message.error(t('Chọn tệp CSV của bên đối soát', "Choose the party's CSV file"));
+      // Said where the API's refusal of the reconciliation shows, and kept there (no code: nothing was sent).
+      setError(new Error(t('Chọn tệp CSV của bên đối soát', "Choose the party's CSV file")));
       return;
     }
     const mine = ++runs.current;
@@ -144,6 +145,7 @@ export function Reconciliation() {
   /** The differences as the API writes them in CSV, saved by the browser: the same question as the result shown. */
   const download = async () => {
     if (!asked) return;
+    setError(null);
     try {
       const bytes = await reconcileUpload(asked, 'csv');
       const text = bytes instanceof Uint8Array ? new Uint8Array(bytes) : new TextEncoder().encode('');
@@ -154,7 +156,7 @@ export function Reconciliation() {
       link.click();
       URL.revokeObjectURL(link.href);
     } catch (err) {
-      message.error(problemText(err, t));
+      setError(err);
     }
   };
 
@@ -257,14 +259,17 @@ export function Reconciliation() {
               maxCount={1}
               beforeUpload={(chosen) => {
                 if (chosen.size > MAX_FILE_BYTES) {
-                  message.error(
-                    t(
-                      `Tệp quá lớn (tối đa ${MAX_FILE_SIZE.vi})`,
-                      `File too large (${MAX_FILE_SIZE.en} at most)`,
+                  setError(
+                    new Error(
+                      t(
+                        `Tệp quá lớn (tối đa ${MAX_FILE_SIZE.vi})`,
+                        `File too large (${MAX_FILE_SIZE.en} at most)`,
+                      ),
                     ),
                   );
                   return Upload.LIST_IGNORE;
                 }
+                setError(null);
                 setFile(chosen);
                 // Read here and sent with the other fields; nothing is uploaded before "Đối soát".
                 return false;
@@ -285,7 +290,7 @@ export function Reconciliation() {
           </Button>
         </Form>
       </Card>
-      <ProblemAlert error={error} />
+      <ProblemAlert error={error} onClose={() => setError(null)} />
       {result && (
         <Card
           title={t(

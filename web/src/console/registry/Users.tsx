@@ -2,7 +2,7 @@ import { PlusOutlined } from '@ant-design/icons';
 import { App, Button, Checkbox, Form, Input, Modal, Select, Space, Tabs } from 'antd';
 import { type ReactNode, useState } from 'react';
 import type { Role } from '../../../../src/api/contract/auth.ts';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { type Translate, useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { ALL_ROLES, roleLabel } from '../../shared/session.tsx';
@@ -75,6 +75,7 @@ function UserAccounts({ creating, onCreated }: { creating: boolean; onCreated: (
 
   return (
     <>
+      <ProblemAlert error={resetting.error} onClose={resetting.dismiss} />
       <SearchBox
         label={t('Tìm theo tên đăng nhập, họ tên', 'Search by username, name')}
         onSearch={list.search}
@@ -291,14 +292,16 @@ function CreateUserModal({ onClose }: { onClose: (saved: boolean) => void }) {
 
 /**
  * An operator resets someone's password (docs/security.md §2.11): confirmed first, since it ends every session of
- * theirs; the new password is then on screen once, with a copy button, and dropped when the step closes.
+ * theirs; the new password is then on screen once, with a copy button, and dropped when the step closes. A refusal
+ * (`error`) is for the list to show above itself, once the confirmation has closed.
  */
 function usePasswordReset(onReset: () => void) {
   const t = useT();
-  const { modal, message } = App.useApp();
+  const { modal } = App.useApp();
   const [shown, setShown] = useState<{ username: string; password: string; sessionsEnded: number } | null>(
     null,
   );
+  const [error, setError] = useState<unknown>(null);
   const confirm = (user: User) => {
     modal.confirm({
       title: t(`Đặt lại mật khẩu của ${user.username}?`, `Reset the password of ${user.username}?`),
@@ -310,11 +313,12 @@ function usePasswordReset(onReset: () => void) {
       okButtonProps: { danger: true },
       cancelText: t('Huỷ', 'Cancel'),
       onOk: async () => {
+        setError(null);
         try {
           setShown(await api.call('resetUserPassword', { params: { username: user.username }, body: {} }));
           onReset();
         } catch (err) {
-          message.error(problemText(err, t));
+          setError(err);
         }
       },
     });
@@ -335,7 +339,7 @@ function usePasswordReset(onReset: () => void) {
       onClose={() => setShown(null)}
     />
   );
-  return { confirm, modal: element };
+  return { confirm, modal: element, error, dismiss: () => setError(null) };
 }
 
 /** Lifts the sign-in lockout of a username (and of a client address, when one is given). */
@@ -344,8 +348,10 @@ function UnlockModal({ user, onClose }: { user: User; onClose: (unlocked: boolea
   const { message } = App.useApp();
   const [address, setAddress] = useState('');
   const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
   const unlock = async () => {
     setBusy(true);
+    setError(null);
     try {
       const result = await api.call('unlockUser', {
         params: { username: user.username },
@@ -358,7 +364,7 @@ function UnlockModal({ user, onClose }: { user: User; onClose: (unlocked: boolea
       );
       onClose(true);
     } catch (err) {
-      message.error(problemText(err, t));
+      setError(err);
       setBusy(false);
     }
   };
@@ -385,6 +391,7 @@ function UnlockModal({ user, onClose }: { user: User; onClose: (unlocked: boolea
           />
         </Form.Item>
       </Form>
+      <ProblemAlert error={error} />
     </Modal>
   );
 }

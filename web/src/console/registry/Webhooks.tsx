@@ -1,7 +1,7 @@
 import { PlusOutlined } from '@ant-design/icons';
 import { App, Button, Card, Collapse, Form, Input, Modal, Popconfirm, Select, Space, Typography } from 'antd';
 import { useEffect, useState } from 'react';
-import { api, type OperationResponse, problemText } from '../../shared/api.ts';
+import { api, type OperationResponse } from '../../shared/api.ts';
 import { useT } from '../../shared/i18n.tsx';
 import { useServerList } from '../../shared/server-list.ts';
 import { formatDateTime } from '../../shared/time.ts';
@@ -31,18 +31,21 @@ export function Webhooks() {
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<{ title: string; webhook: Created } | null>(null);
   const [rotating, setRotating] = useState<Webhook | null>(null);
+  // A refused delete stays above the list with its code until dismissed or tried again.
+  const [error, setError] = useState<unknown>(null);
 
   useEffect(() => {
     api.call('listWebhookEventTypes').then(setCatalogue).catch(setCatalogueError);
   }, []);
 
   const remove = async (webhook: Webhook) => {
+    setError(null);
     try {
       await api.call('deleteWebhook', { params: { id: webhook.id } });
       message.success(t('Đã xoá địa chỉ nhận', 'Endpoint deleted'));
       list.reload();
     } catch (err) {
-      message.error(problemText(err, t));
+      setError(err);
     }
   };
 
@@ -59,6 +62,7 @@ export function Webhooks() {
       >
         {t('Webhook', 'Webhooks')}
       </PageTitle>
+      <ProblemAlert error={error} onClose={() => setError(null)} />
       <SearchBox label={t('Tìm theo URL', 'Search by URL')} onSearch={list.search} />
       <ServerTable<Webhook>
         list={list}
