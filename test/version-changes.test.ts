@@ -470,6 +470,8 @@ for (const kind of storeKinds) {
         const early = await lgsp(token.reviewer, ['version-change', 'apply', id]);
         assert.equal(early.code, 1);
         assert.match(early.err, /CP_REQUEST_STATE \(HTTP 409\)/);
+        // What to quote to the operator: the request's id, as the console shows it under a refusal.
+        assert.match(early.err, /Mã giao dịch \/ Transaction id: api_[0-9a-z]+\n/);
         const approved = await lgsp(token.reviewer, ['version-change', 'approve', id]);
         assert.equal(approved.code, 0, approved.err);
         assert.match(approved.out, /đang thử nghiệm sandbox\/sandbox test/);

@@ -145,6 +145,9 @@ function explain(err: unknown, io: CliIo, json: boolean): number {
     if (p.detail) lines.push(`  Chi tiết / Detail: ${p.detail}`);
     for (const e of p.errors ?? []) lines.push(`  - ${e.in ?? ''}${e.path ?? ''}: ${e.message ?? ''}`);
     lines.push(`  Mã lỗi / Code: ${p.code} (HTTP ${err.status})`);
+    // What to quote to the operator, as the console shows it under a refusal (api_…: the request in the server log).
+    if (typeof p['transactionId'] === 'string')
+      lines.push(`  Mã giao dịch / Transaction id: ${p['transactionId']}`);
     if (p.code === 'API_UNAUTHORIZED') {
       lines.push('  Hãy đăng nhập / Sign in: lgsp login   (hoặc / or --token, LGSP_ADMIN_TOKEN)');
     }
