@@ -12,7 +12,7 @@ import { wsdl11 } from './helpers/wsdl.ts';
 
 const GATEWAY = 'https://api.lgsp.angiang.gov.vn';
 /** The provider's own server: what its generator wrote into the documents, never for consumers' eyes. */
-const INTERNAL = /10\.20\.30\.40|hotich-internal|datdai\.example|soap12-internal/;
+const INTERNAL = /10\.20\.30\.40|hotich-internal|datdai\.example|soap12-internal|thue-internal/;
 
 /** An OpenAPI document as generators write it: the provider's server at every level OpenAPI lets one be named. */
 const OPENAPI_WITH_SERVERS = JSON.stringify({
@@ -47,13 +47,23 @@ const WSDL_WITH_ADDRESSES = wsdl11({ name: 'DatDai', operation: 'TraCuuThuaDat' 
       location='http://soap12-internal:8080/ws'/></wsdl:port>`,
 );
 
+/** A WSDL 2.0 document: its endpoint's `address`. */
+const WSDL_20 = `<description xmlns="http://www.w3.org/ns/wsdl" xmlns:tns="urn:lgsp:thue" targetNamespace="urn:lgsp:thue">
+  <interface name="Thue"><operation name="TraCuu" pattern="http://www.w3.org/ns/wsdl/in-out"/></interface>
+  <binding name="ThueHttp" interface="tns:Thue" type="http://www.w3.org/ns/wsdl/http"/>
+  <service name="ThueService" interface="tns:Thue">
+    <endpoint name="ThueEndpoint" binding="tns:ThueHttp" address="http://thue-internal:8080/api"/>
+  </service>
+</description>
+`;
+
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
 
 for (const kind of storeKinds) {
   describe(`security review: the public portal (${kind})`, () => {
     let h: AdminHarness;
-    const versions: Record<'openapi' | 'wsdl', string> = { openapi: '', wsdl: '' };
+    const versions: Record<'hotich' | 'datdai' | 'thue', string> = { hotich: '', datdai: '', thue: '' };
 
     before(async () => {
       h = await openAdminHarness(kind, { overrides: { gateway: { publicUrl: `${GATEWAY}/` } } });
@@ -66,6 +76,7 @@ for (const kind of storeKinds) {
       for (const [type, context, document] of [
         ['openapi', 'hotich', OPENAPI_WITH_SERVERS],
         ['wsdl', 'datdai', WSDL_WITH_ADDRESSES],
+        ['wsdl', 'thue', WSDL_20],
       ] as const) {
         const service = await h.registry.createService(
           { context, name: context, providerSystemId: provider.id, description: FULL_DESCRIPTION },
@@ -91,7 +102,7 @@ for (const kind of storeKinds) {
           .set({ status: 'published', published_at: '2025-02-01T00:00:00Z' })
           .where('id', '=', version.id)
           .execute();
-        versions[type] = version.id;
+        versions[context] = version.id;
       }
     });
     after(() => h.dispose());
@@ -100,7 +111,7 @@ for (const kind of storeKinds) {
       h.call('GET', `/api/v1/public/versions/${id}/document`, undefined, { token: null });
 
     test('a published OpenAPI document names the gateway, never the provider’s servers (anyone reads it unsigned)', async () => {
-      const res = await document(versions.openapi);
+      const res = await document(versions.hotich);
       assert.equal(res.statusCode, 200, res.body);
       assert.doesNotMatch(res.body, INTERNAL, 'no address of the provider’s own server, at any level');
       const doc = res.json() as Json;
@@ -118,7 +129,7 @@ for (const kind of storeKinds) {
       assert.equal(operation['responses']['200']['links']['chiTiet']['operationId'], 'chiTiet');
       const operations = await h.call(
         'GET',
-        `/api/v1/public/versions/${versions.openapi}/operations`,
+        `/api/v1/public/versions/${versions.hotich}/operations`,
         undefined,
         {
           token: null,
@@ -132,7 +143,7 @@ for (const kind of storeKinds) {
     });
 
     test('a published WSDL’s SOAP ports name the gateway, never the provider’s endpoint', async () => {
-      const res = await document(versions.wsdl);
+      const res = await document(versions.datdai);
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(res.headers['content-type'], 'application/xml; charset=utf-8');
       assert.doesNotMatch(res.body, INTERNAL, 'neither the soap:address nor the soap12:address location');
@@ -142,6 +153,12 @@ for (const kind of storeKinds) {
         'both ports point at the version on the gateway',
       );
       assert.match(res.body, /<wsdl:operation name="TraCuuThuaDat">/, 'the rest of the WSDL as written');
+    });
+
+    test('a WSDL 2.0 endpoint’s address names the gateway', async () => {
+      const res = await document(versions.thue);
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.body, WSDL_20.replace('http://thue-internal:8080/api', `${GATEWAY}/thue/1.0`));
     });
   });
 }

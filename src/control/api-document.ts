@@ -614,7 +614,8 @@ export function openApiAsJson(text: string): string | null {
 /**
  * A provider's document as a consumer reads it (the portal, the technical guide): every address the provider wrote
  * for its own server — OpenAPI `servers` (of the document, a path, an operation, a link), Swagger 2's
- * `host`/`basePath`/`schemes`, a WSDL port's `soap:address`/`soap12:address`/`http:address` `location` — becomes
+ * `host`/`basePath`/`schemes`, a WSDL 1.1 port's `soap:address`/`soap12:address`/`http:address` `location`, a WSDL
+ * 2.0 `endpoint`'s `address` — becomes
  * `gatewayAddress`, the version's address on the gateway. A provider's document names its internal server as a
  * matter of course (generators write it); served as written, the public portal told anyone, without signing in, the
  * address behind the gateway (DESIGN.md "Trust boundary": the provider's agency and the operator only), and a client
@@ -684,12 +685,16 @@ function openApiForConsumers(text: string, gatewayAddress: string): string | nul
   return JSON.stringify(out);
 }
 
-/** A WSDL port's address element (`soap:address`, `soap12:address`, `http:address`, any prefix) and its location. */
-const WSDL_ADDRESS_LOCATION = /(<(?:[A-Za-z_][\w.-]*:)?address\b[^>]*?\slocation\s*=\s*)(?:"[^"]*"|'[^']*')/g;
+/**
+ * Where a WSDL says its service is: a WSDL 1.1 port's address element (`soap:address`, `soap12:address`,
+ * `http:address`, any prefix) by its `location`, a WSDL 2.0 `endpoint` by its `address`.
+ */
+const WSDL_ADDRESS =
+  /(<(?:[A-Za-z_][\w.-]*:)?(?:address\b[^>]*?\slocation|endpoint\b[^>]*?\saddress)\s*=\s*)(?:"[^"]*"|'[^']*')/g;
 
 function wsdlForConsumers(text: string, gatewayAddress: string): string {
   const attribute = gatewayAddress.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;');
-  return text.replace(WSDL_ADDRESS_LOCATION, (_match, head: string) => `${head}"${attribute}"`);
+  return text.replace(WSDL_ADDRESS, (_match, head: string) => `${head}"${attribute}"`);
 }
 
 /**
