@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { documentForConsumers } from '../src/control/api-document.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { FULL_DESCRIPTION } from './helpers/onboard.ts';
 import { storeKinds } from './helpers/stores.ts';
@@ -162,3 +163,14 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+test('replacing a WSDL’s addresses stays linear: a comment full of `<address` does not stall the event loop', () => {
+  // Well-formed XML a provider may submit: a comment (or CDATA) can hold `<` and no `>` until its end. Scanning each
+  // `<address` to the next `>` made this ~10^10 steps, seconds of a loop the public portal shares with the gateway.
+  const hostile = WSDL_20.replace('<service', `<!--${'<address location'.repeat(40_000)}-->\n  <service`);
+  const started = performance.now();
+  const answered = documentForConsumers('wsdl', hostile, `${GATEWAY}/thue/1.0`);
+  const tookMs = performance.now() - started;
+  assert.ok(tookMs < 1000, `took ${tookMs.toFixed(0)} ms`);
+  assert.doesNotMatch(answered ?? '', /thue-internal/, 'the endpoint behind the comment is still replaced');
+});

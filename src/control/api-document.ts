@@ -687,10 +687,11 @@ function openApiForConsumers(text: string, gatewayAddress: string): string | nul
 
 /**
  * Where a WSDL says its service is: a WSDL 1.1 port's address element (`soap:address`, `soap12:address`,
- * `http:address`, any prefix) by its `location`, a WSDL 2.0 `endpoint` by its `address`.
+ * `http:address`, any prefix) by its `location`, a WSDL 2.0 `endpoint` by its `address`. No part crosses a `<`: a
+ * comment or CDATA full of `<address` would otherwise make each of them scan to its end, quadratic in the document.
  */
 const WSDL_ADDRESS =
-  /(<(?:[A-Za-z_][\w.-]*:)?(?:address\b[^>]*?\slocation|endpoint\b[^>]*?\saddress)\s*=\s*)(?:"[^"]*"|'[^']*')/g;
+  /(<(?:[A-Za-z_][\w.-]*:)?(?:address\b[^<>]*?\slocation|endpoint\b[^<>]*?\saddress)\s*=\s*)(?:"[^"<]*"|'[^'<]*')/g;
 
 function wsdlForConsumers(text: string, gatewayAddress: string): string {
   const attribute = gatewayAddress.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;');
