@@ -613,9 +613,8 @@ export function openApiAsJson(text: string): string | null {
 
 /**
  * A provider's document as a consumer reads it (the portal, the technical guide): every address the provider wrote
- * for its own server — OpenAPI `servers` (of the document, a path, an operation, a link), Swagger 2's
- * `host`/`basePath`/`schemes`, a WSDL 1.1 port's `soap:address`/`soap12:address`/`http:address` `location`, a WSDL
- * 2.0 `endpoint`'s `address` — becomes
+ * for its own server — OpenAPI `servers` (of the document, a path, an operation, a link), a WSDL 1.1 port's
+ * `soap:address`/`soap12:address`/`http:address` `location`, a WSDL 2.0 `endpoint`'s `address` — becomes
  * `gatewayAddress`, the version's address on the gateway. A provider's document names its internal server as a
  * matter of course (generators write it); served as written, the public portal told anyone, without signing in, the
  * address behind the gateway (DESIGN.md "Trust boundary": the provider's agency and the operator only), and a client
@@ -639,8 +638,7 @@ function openApiForConsumers(text: string, gatewayAddress: string): string | nul
   if (!('value' in parsed)) return null;
   const doc = parsed.value;
   if (!isRecord(doc)) return JSON.stringify(doc);
-  const { host: _host, basePath: _basePath, schemes: _schemes, ...rest } = doc;
-  const out: Record<string, unknown> = { ...rest, servers: [{ url: gatewayAddress }] };
+  const out: Record<string, unknown> = { ...doc, servers: [{ url: gatewayAddress }] };
   const withoutLinkServers = (links: unknown) => {
     if (!isRecord(links)) return links;
     const kept: Record<string, unknown> = {};
