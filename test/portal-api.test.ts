@@ -255,14 +255,20 @@ for (const kind of storeKinds) {
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
       assert.match(String(res.headers['content-security-policy']), /sandbox/);
-      assert.deepEqual(res.json(), parseYaml(OPENAPI_YAML));
+      // Its server is the version on the gateway, as the branding names it (docs/security.md §2.1).
+      const { gatewayUrl } = (await get('/api/v1/public/branding')).json() as Json;
+      assert.deepEqual(res.json(), {
+        ...parseYaml(OPENAPI_YAML),
+        servers: [{ url: `${gatewayUrl}/hotich/1.0` }],
+      });
     });
 
-    test('a deprecated version’s WSDL is served as XML, byte for byte', async () => {
+    test('a deprecated version’s WSDL is served as XML, byte for byte but its port’s address: the gateway’s', async () => {
       const res = await get(`/api/v1/public/versions/${s.datdai.v1}/document`);
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(res.headers['content-type'], 'application/xml; charset=utf-8');
-      assert.equal(res.body, WSDL_11);
+      const { gatewayUrl } = (await get('/api/v1/public/branding')).json() as Json;
+      assert.equal(res.body, WSDL_11.replace('https://datdai.example/ws', `${gatewayUrl}/datdai/1.0`));
     });
 
     test('a draft’s or submitted version’s document is never served: 404, nothing of it in the answer', async () => {

@@ -356,7 +356,11 @@ for (const kind of storeKinds) {
       await expectRefused(get(`/${id}/guide`, token.provider), 404, 'CP_REQUEST_NOT_FOUND');
       const guide = expectStatus(await get(`/${id}/guide`, token.consumer), 200);
       assert.deepEqual(guide['service']['description'], FULL_DESCRIPTION);
-      assert.equal(guide['version']['technicalDocument'], OPENAPI_DOC);
+      // The document as the provider wrote it, its server being the version's path on the gateway (security.md §2.1).
+      assert.deepEqual(JSON.parse(guide['version']['technicalDocument']), {
+        ...JSON.parse(OPENAPI_DOC),
+        servers: [{ url: '/dancu/1.0' }],
+      });
       assert.equal(guide['version']['technicalDocumentType'], 'openapi');
       assert.equal(guide['gateway']['basePath'], '/dancu/1.0');
       // How to call, in each language apart: the console shows the reader's (the CLI prints both).

@@ -612,6 +612,91 @@ export function openApiAsJson(text: string): string | null {
 }
 
 /**
+ * A provider's document as a consumer reads it (the portal, the technical guide): every address the provider wrote
+ * for its own server — OpenAPI `servers` (of the document, a path, an operation, a link), a WSDL 1.1 port's
+ * `soap:address`/`soap12:address`/`http:address` `location`, a WSDL 2.0 `endpoint`'s `address` — becomes
+ * `gatewayAddress`, the version's address on the gateway. A provider's document names its internal server as a
+ * matter of course (generators write it); served as written, the public portal told anyone, without signing in, the
+ * address behind the gateway (DESIGN.md "Trust boundary": the provider's agency and the operator only), and a client
+ * generated from it called the provider directly. Null when an OpenAPI document cannot be read.
+ */
+export function documentForConsumers(
+  type: ApiDocumentType,
+  text: string,
+  gatewayAddress: string,
+): string | null {
+  return readOnce(`consumers:${type}:${gatewayAddress}`, text, () =>
+    type === 'openapi' ? openApiForConsumers(text, gatewayAddress) : wsdlForConsumers(text, gatewayAddress),
+  );
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function openApiForConsumers(text: string, gatewayAddress: string): string | null {
+  const parsed = parseOpenApiText(text);
+  if (!('value' in parsed)) return null;
+  const doc = parsed.value;
+  if (!isRecord(doc)) return JSON.stringify(doc);
+  const out: Record<string, unknown> = { ...doc, servers: [{ url: gatewayAddress }] };
+  const withoutLinkServers = (links: unknown) => {
+    if (!isRecord(links)) return links;
+    const kept: Record<string, unknown> = {};
+    for (const [name, link] of Object.entries(links)) {
+      if (!isRecord(link)) kept[name] = link;
+      else {
+        const { server: _server, ...linkRest } = link;
+        kept[name] = linkRest;
+      }
+    }
+    return kept;
+  };
+  const withoutServers = (value: unknown) => {
+    if (!isRecord(value)) return value;
+    const { servers: _servers, ...kept } = value;
+    return kept;
+  };
+  const operation = (value: unknown) => {
+    const op = withoutServers(value);
+    if (!isRecord(op) || !isRecord(op['responses'])) return op;
+    const responses: Record<string, unknown> = {};
+    for (const [status, response] of Object.entries(op['responses'])) {
+      responses[status] = isRecord(response)
+        ? { ...response, ...(response['links'] ? { links: withoutLinkServers(response['links']) } : {}) }
+        : response;
+    }
+    return { ...op, responses };
+  };
+  if (isRecord(doc['paths'])) {
+    const paths: Record<string, unknown> = {};
+    for (const [path, item] of Object.entries(doc['paths'])) {
+      const kept = withoutServers(item);
+      if (isRecord(kept))
+        for (const method of HTTP_METHODS) if (method in kept) kept[method] = operation(kept[method]);
+      paths[path] = kept;
+    }
+    out['paths'] = paths;
+  }
+  if (isRecord(doc['components']) && isRecord(doc['components']['links'])) {
+    out['components'] = { ...doc['components'], links: withoutLinkServers(doc['components']['links']) };
+  }
+  return JSON.stringify(out);
+}
+
+/**
+ * Where a WSDL says its service is: a WSDL 1.1 port's address element (`soap:address`, `soap12:address`,
+ * `http:address`, any prefix) by its `location`, a WSDL 2.0 `endpoint` by its `address`. No part crosses a `<`: a
+ * comment or CDATA full of `<address` would otherwise make each of them scan to its end, quadratic in the document.
+ */
+const WSDL_ADDRESS =
+  /(<(?:[A-Za-z_][\w.-]*:)?(?:address\b[^<>]*?\slocation|endpoint\b[^<>]*?\saddress)\s*=\s*)(?:"[^"<]*"|'[^'<]*')/g;
+
+function wsdlForConsumers(text: string, gatewayAddress: string): string {
+  const attribute = gatewayAddress.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;');
+  return text.replace(WSDL_ADDRESS, (_match, head: string) => `${head}"${attribute}"`);
+}
+
+/**
  * What the portal's public pages read from a stored document, read once per document: those pages are open to
  * anyone, and reading a 1.5 MB WSDL holds the event loop the gateway shares 0.15–0.35 s — asked for again and
  * again, it would stall every call. Keyed by the document's SHA-256 (a changed document is read anew), the most

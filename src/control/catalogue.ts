@@ -117,7 +117,7 @@ export async function getPublicService(db: Db, id: string, publicBase: string): 
 export async function publicVersionDocument(
   db: Db,
   versionId: string,
-): Promise<{ type: 'openapi' | 'wsdl'; text: string; name: string }> {
+): Promise<{ type: 'openapi' | 'wsdl'; text: string; name: string; basePath: string }> {
   const row = await db
     .selectFrom('service_versions as v')
     .innerJoin('services as s', 's.id', 'v.service_id')
@@ -137,6 +137,8 @@ export async function publicVersionDocument(
     text: row.technical_document,
     // A file name for Content-Disposition: only characters no header or file system reads specially.
     name: `${row.context}-${row.version}`.replace(/[^a-zA-Z0-9._-]/g, '-'),
+    // Where consumers call it on the gateway: the address the document is given instead of the provider's own.
+    basePath: `/${row.context}/${row.version}`,
   };
 }
 

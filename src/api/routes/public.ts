@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { listApiOperations, openApiAsJson } from '../../control/api-document.ts';
+import { documentForConsumers, listApiOperations } from '../../control/api-document.ts';
 import {
   getPublicService,
   isPublicVersion,
@@ -36,6 +36,9 @@ export async function publicRoutes(app: FastifyInstance, deps: AdminDeps): Promi
   const configuredBase = withoutFinalSlash(config.admin.publicUrl);
   /** Where people reach the console and portal: the configured public address, else where this port listens. */
   const siteUrl = () => configuredBase || adminBaseUrl(app, config.admin);
+  /** Where consumers call the gateway: its public address, else where it listens. */
+  const gatewayUrl = () =>
+    withoutFinalSlash(config.gateway.publicUrl) || deps.gatewayUrl || gatewayListenUrl(deps);
 
   route('listPublicNotices', {
     handler: async (request) => lifecycle.pageNotices(request.query),
@@ -73,18 +76,19 @@ export async function publicRoutes(app: FastifyInstance, deps: AdminDeps): Promi
   route('getPublicVersionDocument', {
     handler: async (request, reply) => {
       const document = await publicVersionDocument(store.db, request.params.id);
-      if (document.type === 'wsdl') {
-        return inert(reply, 'application/xml; charset=utf-8', `${document.name}.wsdl`).send(document.text);
-      }
-      // One media type for OpenAPI, whatever the provider wrote: a renderer reads JSON.
-      const json = openApiAsJson(document.text);
-      if (json === null) {
+      // The gateway's address in place of every one the provider wrote for its own server (api-document.ts);
+      // OpenAPI comes out as JSON, whatever the provider wrote: one media type, what a renderer reads.
+      const text = documentForConsumers(document.type, document.text, `${gatewayUrl()}${document.basePath}`);
+      if (text === null) {
         throw new LgspError(
           'CP_VERSION_NOT_FOUND',
           `${request.params.id}: tài liệu không đọc được / the document cannot be read`,
         );
       }
-      return inert(reply, 'application/json; charset=utf-8', `${document.name}.openapi.json`).send(json);
+      if (document.type === 'wsdl') {
+        return inert(reply, 'application/xml; charset=utf-8', `${document.name}.wsdl`).send(text);
+      }
+      return inert(reply, 'application/json; charset=utf-8', `${document.name}.openapi.json`).send(text);
     },
   });
 
@@ -115,7 +119,7 @@ export async function publicRoutes(app: FastifyInstance, deps: AdminDeps): Promi
         logoUrl: `${site}/api/v1/public/branding/logo`,
         consoleUrl: `${site}/`,
         portalUrl: `${site}/portal`,
-        gatewayUrl: withoutFinalSlash(config.gateway.publicUrl) || deps.gatewayUrl || gatewayListenUrl(deps),
+        gatewayUrl: gatewayUrl(),
       };
     },
   });

@@ -1,5 +1,6 @@
 import type { TechnicalGuide } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
+import { documentForConsumers } from '../api-document.ts';
 import { type RequestsContext, requireRequest } from './queries.ts';
 
 /**
@@ -80,7 +81,11 @@ export async function technicalGuide(ctx: RequestsContext, id: string): Promise<
       status: version.status,
       resources: version.resources,
       technicalDocumentType: version.technical_document_type,
-      technicalDocument: version.technical_document,
+      // The consumer's copy names the gateway, never the provider's own server (api-document.ts); OpenAPI as JSON.
+      technicalDocument:
+        version.technical_document && version.technical_document_type
+          ? documentForConsumers(version.technical_document_type, version.technical_document, basePath)
+          : null,
     },
     gateway: {
       tokenPath: '/token',
