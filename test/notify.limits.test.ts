@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { Registry } from '../src/control/registry/index.ts';
@@ -10,7 +11,7 @@ import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { SWEEP_MS, timedOutReason, watchedDeadlines } from '../src/net/deadlines.ts';
 import { EgressPolicy } from '../src/net/egress.ts';
-import { Notifier, retryDelayMs } from '../src/notify/notifier.ts';
+import { dueRows, Notifier, retryDelayMs } from '../src/notify/notifier.ts';
 import { enqueueNotification } from '../src/notify/outbox.ts';
 import { TEST_KEK } from './helpers/keys.ts';
 import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
@@ -274,4 +275,66 @@ for (const kind of storeKinds) {
       assert.deepEqual(relay.took, [], 'the relay never got a message');
     });
   });
+}
+
+/**
+ * A lane reads its own rows only (migration 0050). Without SMTP configured e-mails stay pending (R-21: late rather
+ * than failed), so a platform that never set it gathers an e-mail backlog; with the old index on (status, due time)
+ * the webhook lane's claim read past every pending e-mail due before its rows, at every poll. The claim's plan, run
+ * for real: it reads the webhook row, not the backlog.
+ */
+for (const kind of storeKinds) {
+  test(`the webhook lane's claim reads no pending e-mail (${kind})`, async () => {
+    const ts = await openTestStore(kind);
+    try {
+      const nowMs = Date.now();
+      await sql`
+        INSERT INTO notifications (id, event_type, channel, recipient, subject, body_text, payload, status,
+                                   attempts, next_attempt_at, created_at)
+        SELECT 'ntf_mail' || n, 'notice.maintenance', 'email', 'so' || n || '@angiang.gov.vn', 'Bảo trì', 'Nội dung',
+               '{}'::jsonb, 'pending', 0, ${new Date(nowMs - 3_600_000)}::timestamptz + n * interval '1 ms', ${new Date(nowMs)}
+        FROM generate_series(1, 3000) AS n`.execute(ts.store.db);
+      await sql`
+        INSERT INTO notifications (id, event_type, channel, recipient, subject, body_text, payload, status,
+                                   attempts, next_attempt_at, created_at)
+        VALUES ('ntf_hook', 'notice.maintenance', 'webhook', 'whk_1', 'Bảo trì', 'Nội dung', '{}'::jsonb, 'pending', 0,
+                ${new Date(nowMs - 1000)}, ${new Date(nowMs)})`.execute(ts.store.db);
+      await sql`ANALYZE notifications`.execute(ts.store.db);
+      const claim = dueRows(ts.store.db, 'webhook', nowMs).compile();
+      const explained = await sql<{ 'QUERY PLAN': unknown }>`EXPLAIN (ANALYZE, FORMAT JSON) ${sql.raw(
+        claim.sql.replace(/\$(\d+)/g, (_, i: string) => literal(claim.parameters[Number(i) - 1])),
+      )}`.execute(ts.store.db);
+      const plan = explained.rows[0]!['QUERY PLAN'];
+      const read = rowsRead(typeof plan === 'string' ? JSON.parse(plan) : plan);
+      assert.ok(read <= 10, `the claim read ${read} rows for one due webhook beside 3,000 pending e-mails`);
+      const claimed = await dueRows(ts.store.db, 'webhook', nowMs).execute();
+      assert.deepEqual(
+        claimed.map((r) => r.id),
+        ['ntf_hook'],
+        'the webhook is claimed',
+      );
+    } finally {
+      await ts.dispose();
+    }
+  });
+}
+
+/** A parameter as an SQL literal, for EXPLAIN of a compiled query (dates and text only here). */
+function literal(value: unknown): string {
+  if (value instanceof Date) return `'${value.toISOString()}'::timestamptz`;
+  if (typeof value === 'number') return String(value);
+  return `'${String(value).replaceAll("'", "''")}'`;
+}
+
+/** Rows a plan's scans returned or filtered away: what the query read. */
+function rowsRead(plan: unknown): number {
+  let total = 0;
+  const walk = (node: Record<string, unknown>) => {
+    if (String(node['Node Type']).includes('Scan')) {
+      total += Number(node['Actual Rows'] ?? 0) + Number(node['Rows Removed by Filter'] ?? 0);
+    }
+    for (const child of (node['Plans'] as Record<string, unknown>[] | undefined) ?? []) walk(child);
+  };
+  for (const entry of plan as Array<{ Plan: Record<string, unknown> }>) walk(entry.Plan);
+  return total;
 }

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
@@ -85,6 +85,23 @@ function parseSmtpUrl(smtpUrl: string): { host: string; port: number; secure: bo
   }
   const secure = url.protocol === 'smtps:';
   return { host: url.hostname, port: url.port ? Number(url.port) : secure ? 465 : 587, secure };
+}
+
+/**
+ * The next batch of a channel's rows due at `nowMs`, locked, skipping rows another node holds — read from the index
+ * of pending rows by channel (migration 0050), so a lane reads its own rows only, never the other's backlog.
+ */
+export function dueRows(db: Kysely<Database>, channel: NotificationChannel, nowMs: number) {
+  return db
+    .selectFrom('notifications')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('channel', '=', channel)
+    .where('next_attempt_at', '<=', new Date(nowMs))
+    .orderBy('next_attempt_at')
+    .limit(BATCH_SIZE)
+    .forUpdate()
+    .skipLocked();
 }
 
 /**
@@ -254,18 +271,7 @@ export class Notifier {
         attempts: eb('attempts', '+', 1),
         next_attempt_at: new Date(nowMs + CLAIM_LEASE_MS),
       }))
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('notifications')
-          .select('id')
-          .where('status', '=', 'pending')
-          .where('next_attempt_at', '<=', new Date(nowMs))
-          .where('channel', '=', channel)
-          .orderBy('next_attempt_at')
-          .limit(BATCH_SIZE)
-          .forUpdate()
-          .skipLocked(),
-      )
+      .where('id', 'in', dueRows(this.store.db, channel, nowMs))
       .returningAll()
       .execute();
   }
