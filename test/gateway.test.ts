@@ -274,6 +274,9 @@ for (const kind of storeKinds) {
       assert.equal(problem.code, 'GW_SUBSCRIPTION_REQUIRED');
       assert.equal(problem.status, 403);
       assert.equal(problem.transactionId, res.headers.get('x-lgsp-transaction-id'));
+      // This caller's refusal only: kept by no cache, read as nothing but JSON.
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
     });
 
     test('no token, a bad token, an expired token → 401 with stable codes', async () => {

@@ -189,6 +189,10 @@ export function refuse(ctx: GatewayContext, res: ServerResponse, rec: Transactio
   res.writeHead(problem.status, {
     'content-type': envelope ? 'application/json; charset=utf-8' : 'application/problem+json; charset=utf-8',
     'content-length': length,
+    // A refusal is this call's alone: no cache keeps it (a 404 is cacheable by default, RFC 9111 §4.2.2), and no
+    // browser reads it as anything but JSON.
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
     'x-lgsp-transaction-id': rec.id,
     ...r.headers,
   });
