@@ -17,6 +17,7 @@ import { within } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, testInSandbox } from './helpers/onboard.ts';
 import { callRecord } from './helpers/records.ts';
 import { SMTP_PASSWORD, SMTP_USER, startSmtp } from './helpers/smtp.ts';
+import { withMigratedStore } from './helpers/stores.ts';
 import { type Flood, flood, TRICKLES, type Trickle, trickle } from './helpers/trickle.ts';
 
 const OPERATOR_EMAIL = 'giamsat@stttt.angiang.gov.vn';
@@ -79,6 +80,7 @@ describe('health rules and alerts', () => {
 
   before(async () => {
     smtp = await startSmtp();
+    await withMigratedStore(dataDir);
     probeTarget = createServer((_req, res) => {
       if (probeTrickles) trickle(res, probeTrickles);
       else if (probeFloods) floods.push(flood(res, Number.POSITIVE_INFINITY));

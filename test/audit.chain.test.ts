@@ -25,11 +25,11 @@ import { runCli } from './helpers/cli.ts';
 import { startDemo } from './helpers/demo-process.ts';
 import {
   createTestDatabase,
-  migratedTemplate,
   openTestStore,
   pgliteTemplate,
   storeKinds,
   type TestStore,
+  withMigratedStore,
 } from './helpers/stores.ts';
 
 const START_MS = Date.parse('2025-03-01T02:00:00Z');
@@ -390,8 +390,8 @@ describe('lgsp audit verify (offline, from the platform configuration)', () => {
   let children: ChildProcess[] = [];
 
   const lgsp = runCli;
-  /** A new embedded store in the test's data dir, loaded from the migrated template (no initdb). */
-  const openMigrated = async () => PgliteStore.open(dir, { loadDataDir: await migratedTemplate() });
+  /** A new embedded store in the test's data dir, copied migrated (no initdb). */
+  const openMigrated = async () => PgliteStore.open(await withMigratedStore(dir));
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'lgsp-audit-'));
@@ -502,7 +502,8 @@ describe('lgsp audit verify (offline, from the platform configuration)', () => {
   test('on the store `lgsp demo` leaves in LGSP_DATA_DIR: refused while it runs, intact once stopped', {
     timeout: 180_000,
   }, async () => {
-    const demo = await startDemo({ LGSP_DATA_DIR: dir });
+    // The store is the demo platform's own: its two simulated peers have stores of their own, not in `dir`.
+    const demo = await startDemo({ LGSP_DATA_DIR: dir }, ['--no-federation']);
     let stopped = false;
     try {
       const running = await lgsp(['audit', 'verify'], { LGSP_DATA_DIR: dir });

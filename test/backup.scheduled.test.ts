@@ -20,7 +20,7 @@ import { verifyBackup } from '../src/store/restore.ts';
 import { backupIntervalMs, backupOffWarning, runScheduledBackup } from '../src/store/scheduled-backup.ts';
 import { Alerts } from '../src/telemetry/alerts.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
-import { openTestStore, storeKinds } from './helpers/stores.ts';
+import { openTestStore, storeKinds, withMigratedStore } from './helpers/stores.ts';
 
 const HOUR = 3_600_000;
 
@@ -115,7 +115,7 @@ describe('scheduled backup: verification and settings', () => {
       loadConfig({
         env: {},
         overrides: {
-          dataDir: join(root, 'data'),
+          dataDir: await withMigratedStore(join(root, 'data')),
           gateway: { port: 0, host: '127.0.0.1' },
           admin: { port: 0, password: 'mat-khau-kiem-thu-sao-luu' },
           backup: { schedule: '1d', keep: 3 },

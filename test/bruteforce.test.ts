@@ -26,7 +26,7 @@ import { TEST_KEK } from './helpers/keys.ts';
 import { freePort, type PlatformProcess } from './helpers/platform-process.ts';
 import { testRedisPrefix, testRedisUrl } from './helpers/redis.ts';
 import { sharedProvince } from './helpers/shared-nodes.ts';
-import { storeKinds, testDatabaseUrl } from './helpers/stores.ts';
+import { storeKinds, testDatabaseUrl, withMigratedStore } from './helpers/stores.ts';
 import { waitFor } from './helpers/wait.ts';
 
 /**
@@ -391,6 +391,7 @@ describe('POST /token with 2 gateway workers: the limit holds across them', () =
   let b: { consumerKey: string; consumerSecret: string };
 
   before(async () => {
+    await withMigratedStore(dataDir);
     const config = loadConfig({
       env: {},
       overrides: {

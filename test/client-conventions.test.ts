@@ -13,7 +13,7 @@ import { queryTransactions } from '../src/telemetry/transactions.ts';
 import { getToken, startGatewayHarness, within } from './helpers/gateway-harness.ts';
 import { untilEveryWorker } from './helpers/gateway-workers.ts';
 import { seedProvince } from './helpers/seed.ts';
-import { storeKinds } from './helpers/stores.ts';
+import { storeKinds, withMigratedStore } from './helpers/stores.ts';
 import { startUpstream } from './helpers/upstream.ts';
 
 // Issue 12 item 8: clients written for other provincial LGSPs (HCM, Hậu Giang, national price database, WSO2) work
@@ -404,6 +404,7 @@ describe('POST /revoke with the gateway in worker processes', () => {
 
   before(async () => {
     upstream = await startUpstream();
+    await withMigratedStore(dataDir);
     const config = loadConfig({
       env: {},
       overrides: {

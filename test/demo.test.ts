@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import type { Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { DemoInfo } from '../src/cli/demo.ts';
 import { freeLoopbackPort } from '../src/cli/demo-federation.ts';
-import { startDemo } from './helpers/demo-process.ts';
+import { holdPort, startDemo } from './helpers/demo-process.ts';
 import { getToken, within } from './helpers/gateway-harness.ts';
+
+const portOf = (url: string) => Number(new URL(url).port);
 
 /** The issue's "Must show", through `lgsp demo --json` run as a separate process, as an agency would see it. */
 test("the demo's chain ports are chosen below the ephemeral ports, so no outgoing connection takes one before it binds", async () => {
@@ -17,9 +20,21 @@ describe('lgsp demo', () => {
   let info: DemoInfo;
   let adminToken: string;
   const ADMIN_PASSWORD = 'mat-khau-demo-kiem-thu';
+  /** The demo's preferred ports, held as `npm start` would hold them (issue 11: the demo beside a platform). */
+  let busyGateway: { server: Server; port: number };
+  let busyAdmin: { server: Server; port: number };
 
   before(async () => {
-    demo = await startDemo({ LGSP_ADMIN_PASSWORD: ADMIN_PASSWORD });
+    busyGateway = await holdPort('0.0.0.0');
+    busyAdmin = await holdPort('127.0.0.1');
+    // Started as a user starts it beside `npm start`: no port set, its preferred ones busy.
+    demo = await startDemo({
+      LGSP_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      LGSP_GATEWAY_PORT: undefined,
+      LGSP_ADMIN_PORT: undefined,
+      LGSP_DEMO_DEFAULT_GATEWAY_PORT: String(busyGateway.port),
+      LGSP_DEMO_DEFAULT_ADMIN_PORT: String(busyAdmin.port),
+    });
     info = demo.info;
     const login = await fetch(`${info.adminUrl}/api/v1/auth/login`, {
       method: 'POST',
@@ -30,7 +45,32 @@ describe('lgsp demo', () => {
     adminToken = ((await login.json()) as { token: string }).token;
   });
   after(async () => {
+    busyGateway?.server.close();
+    busyAdmin?.server.close();
     assert.equal(await demo.stop(), 0, 'the demo stops cleanly on Ctrl+C');
+  });
+
+  test('default ports busy: the demo starts on free ones, says so, and prints the console and portal', async () => {
+    assert.notEqual(portOf(info.gatewayUrl), busyGateway.port);
+    assert.notEqual(portOf(info.adminUrl), busyAdmin.port);
+    // The human lines follow the JSON line; wait until the last of them is there.
+    for (let i = 0; i < 100 && !demo.output().includes('Ctrl+C'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const out = demo.output();
+    assert.match(
+      out,
+      new RegExp(
+        `Cổng kết nối / gateway ${busyGateway.port} đang bận .*dùng cổng ${portOf(info.gatewayUrl)}`,
+      ),
+    );
+    assert.match(
+      out,
+      new RegExp(`Cổng quản trị / admin ${busyAdmin.port} đang bận .*dùng cổng ${portOf(info.adminUrl)}`),
+    );
+    assert.ok(out.includes(`Bảng điều khiển / Console: ${info.adminUrl}/`), out);
+    assert.ok(out.includes(`Cổng thông tin / Portal:   ${info.adminUrl}/portal`), out);
+    const branding = await fetch(`${info.adminUrl}/api/v1/public/branding`);
+    assert.equal(branding.status, 200, 'the demo’s own admin port answers');
   });
 
   test('--json: the first stdout line is exactly one JSON object with the agreed keys', () => {

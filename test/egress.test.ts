@@ -13,6 +13,7 @@ import { getToken, within } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, testInSandbox } from './helpers/onboard.ts';
 import { freePort } from './helpers/platform-process.ts';
 import { seedProvince } from './helpers/seed.ts';
+import { withMigratedStore } from './helpers/stores.ts';
 import { startUpstream } from './helpers/upstream.ts';
 
 /** The pure decision on a URL as the save-time check makes it, without DNS: the rule, or 'ok'. */
@@ -264,6 +265,7 @@ describe('egress policy on a running platform: save time (400) and connect time 
 
   before(async () => {
     upstream = await startUpstream();
+    await withMigratedStore(dataDir);
     adminPort = await freePort();
     const config = loadConfig({
       env: {},

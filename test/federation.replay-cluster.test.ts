@@ -25,7 +25,7 @@ import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { freePort, PlatformProcess } from './helpers/platform-process.ts';
 import { testRedisPrefix, testRedisUrl } from './helpers/redis.ts';
 import { seedProvince } from './helpers/seed.ts';
-import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
+import { createTestDatabase, testDatabaseUrl, withMigratedStore } from './helpers/stores.ts';
 import { startUpstream } from './helpers/upstream.ts';
 
 /**
@@ -235,6 +235,7 @@ async function startPeer(): Promise<Peer> {
 async function seedPlatformB(options: { databaseUrl: string | null; async: boolean }) {
   const root = mkdtempSync(join(tmpdir(), 'lgsp-replay-'));
   const dataDir = join(root, 'seed');
+  if (!options.databaseUrl) await withMigratedStore(dataDir);
   const upstream = await startUpstream();
   const peer = await startPeer();
   const kek = randomBytes(32).toString('base64');

@@ -12,6 +12,7 @@ import { loadConfig } from '../src/core/config.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { seedProvince } from './helpers/seed.ts';
+import { withMigratedStore } from './helpers/stores.ts';
 import { startUpstream } from './helpers/upstream.ts';
 
 /**
@@ -374,6 +375,7 @@ describe(`fuzz: no 5xx for client input on both ports (LGSP_FUZZ_SEED=${SEED})`,
 
   before(async () => {
     upstream = await startUpstream({ slowMs: 100 });
+    await withMigratedStore(dataDir);
     const config = loadConfig({
       env: {},
       overrides: {

@@ -40,7 +40,7 @@ import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { testKeyWrapper } from './helpers/payload-keys.ts';
 import { freePort } from './helpers/platform-process.ts';
-import { createTestDatabase, testDatabaseUrl } from './helpers/stores.ts';
+import { createTestDatabase, migratedDataDir, testDatabaseUrl } from './helpers/stores.ts';
 import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 
 /**
@@ -248,7 +248,7 @@ const engines: EngineSetup[] = [
     name: 'embedded on PGlite (its data dir)',
     skip: false,
     async open(cipher) {
-      const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-erase-pglite-'));
+      const dataDir = await migratedDataDir('lgsp-erase-pglite-');
       let store: Store = await PgliteStore.open(dataDir);
       await migrate(store);
       const t: EngineUnderTest = {
@@ -652,7 +652,7 @@ describe('sync bodies are never written anywhere (PGlite data dir)', () => {
     timeout: 300_000,
   }, async () => {
     const clock = new ManualClock(Date.parse('2026-12-01T08:20:00Z'));
-    const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-erase-platform-'));
+    const dataDir = await migratedDataDir('lgsp-erase-platform-');
     const upstream = await startUpstream();
     const destination = await startDestination();
     const config = loadConfig({

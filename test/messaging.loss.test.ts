@@ -19,7 +19,7 @@ import { FULL_DESCRIPTION, publishThroughSandbox } from './helpers/onboard.ts';
 import { testCipher } from './helpers/payload-keys.ts';
 import { freePort, PlatformProcess } from './helpers/platform-process.ts';
 import { platformEngines } from './helpers/queues.ts';
-import { createTestDatabase } from './helpers/stores.ts';
+import { createTestDatabase, withMigratedStore } from './helpers/stores.ts';
 
 /**
  * Issue 4's loss test: while messages flow, the platform process (`lgsp start`, a child process) is killed with
@@ -76,7 +76,8 @@ describe('loss test: SIGKILL while messages flow', { concurrency: true }, () => 
       let natsUrl = sharedNatsUrl;
 
       before(async () => {
-        mkdirSync(dataDir, { recursive: true });
+        if (setup.store === 'pglite') await withMigratedStore(dataDir);
+        else mkdirSync(dataDir, { recursive: true });
         if (setup.engine === 'nats' && natsServerBinary) {
           nats = await PrivateNatsServer.start();
           natsUrl = nats.url;

@@ -15,6 +15,7 @@ import { Recorder } from '../src/telemetry/recorder.ts';
 import { getToken, within } from './helpers/gateway-harness.ts';
 import { callRecord } from './helpers/records.ts';
 import { seedProvince } from './helpers/seed.ts';
+import { withMigratedStore } from './helpers/stores.ts';
 import { startUpstream } from './helpers/upstream.ts';
 
 /** Issue 5, item 4: Prometheus metrics at GET /metrics on the admin port, with bounded labels. */
@@ -83,6 +84,7 @@ describe('Prometheus /metrics on the admin port', () => {
 
   before(async () => {
     upstream = await startUpstream();
+    await withMigratedStore(dataDir);
     const config = loadConfig({
       env: {},
       overrides: {

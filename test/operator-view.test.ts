@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/core/config.ts';
 import { type Platform, startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
+import { withMigratedStore } from './helpers/stores.ts';
 
 /**
  * A node's operational detail (`/healthz` role, engines, jobs, lag; `/metrics`) is for the operator's side only:
@@ -32,6 +33,7 @@ async function startOnEveryAddress(
   dataDir: string,
   admin: { metricsToken?: string } = {},
 ): Promise<Platform> {
+  await withMigratedStore(dataDir);
   const config = loadConfig({
     env: {},
     overrides: {
@@ -151,6 +153,7 @@ describe('operational detail and DNS rebinding', () => {
   let platform: Platform;
   const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-operator-rebind-'));
   before(async () => {
+    await withMigratedStore(dataDir);
     const config = loadConfig({
       env: {},
       overrides: {

@@ -607,15 +607,17 @@ describe('SIGKILL of `lgsp demo` under load on the embedded store, strict record
   }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-kill-embedded-'));
     const env = { LGSP_DATA_DIR: dataDir, LGSP_RECORDER_DURABILITY: 'strict' };
+    // The records are the demo platform's own: its two simulated peers play no part in them.
+    const args = ['--no-federation'];
     try {
-      const first = await startDemo(env);
+      const first = await startDemo(env, args);
       const token = await getToken(first.info.gatewayUrl, first.info.consumerKey, first.info.consumerSecret);
       const { answered } = await loadUntilKilled(first.info.gatewayUrl, token, async () => {
         first.child.kill('SIGKILL');
         await first.stop();
       });
       // Started again on the same data dir, the node ships what its journal holds; stopped, it has written all.
-      const again = await startDemo(env);
+      const again = await startDemo(env, args);
       assert.equal(await again.stop(), 0, 'the restarted node stops cleanly');
       const store = await PgliteStore.open(dataDir);
       try {

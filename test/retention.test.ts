@@ -30,7 +30,7 @@ import {
 } from '../src/telemetry/rollups.ts';
 import { runCli } from './helpers/cli.ts';
 import { callRecord } from './helpers/records.ts';
-import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
+import { migratedDataDir, openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -485,7 +485,7 @@ for (const kind of storeKinds) {
 
 describe('lgsp archive verify (offline)', () => {
   test('reads the store named by the configuration; exit 0 intact, 1 with the broken file named', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-archive-cli-'));
+    const dataDir = await migratedDataDir('lgsp-archive-cli-');
     try {
       const store = await PgliteStore.open(dataDir);
       await migrate(store);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { PgliteStore } from '../src/store/pglite-store.ts';
+import { withMigratedStore } from './helpers/stores.ts';
 
 /**
  * PGlite writes its files 0666 whatever the umask, under directories made 0755: with the default `./data`, every
@@ -29,8 +30,8 @@ describe('the embedded store is closed to other local users', () => {
   });
 
   test("an earlier release's 0755 store is tightened when opened", async () => {
-    const dataDir = join(parent, 'old');
-    mkdirSync(join(dataDir, 'pglite'), { recursive: true, mode: 0o755 });
+    // A store already there (copied migrated: no initdb), its directory left 0755 as an earlier release made it.
+    const dataDir = await withMigratedStore(join(parent, 'old'));
     chmodSync(join(dataDir, 'pglite'), 0o755);
     const store = await PgliteStore.open(dataDir);
     await store.close();

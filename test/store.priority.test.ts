@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { openStore } from '../src/store/open.ts';
 import type { Store } from '../src/store/port.ts';
+import { migratedDataDir } from './helpers/stores.ts';
 
 function recorder(durability: 'strict' | 'batched') {
   return { flushIntervalMs: 200, batchSize: 1000, maxBacklog: 200_000, durability };
@@ -48,7 +47,7 @@ describe('the embedded store thread’s CPU priority follows the durability of r
   });
 
   test('strict records on disk: answers wait for the journal, not the store, whose thread stays below the gateway', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-priority-'));
+    const dataDir = await migratedDataDir('lgsp-priority-');
     dirs.push(dataDir);
     const before = threadNiceness().filter((n) => n === 10).length;
     opened.push(await openStore({ databaseUrl: '', dataDir, recorder: recorder('strict') }));

@@ -21,6 +21,7 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import { within } from './helpers/gateway-harness.ts';
 import { untilEveryWorker } from './helpers/gateway-workers.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC } from './helpers/onboard.ts';
+import { withMigratedStore } from './helpers/stores.ts';
 import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
 
 /**
@@ -226,6 +227,7 @@ describe('TLS and mTLS (issue 10 item 6, R-13)', () => {
 
   before(async () => {
     upstream = await startUpstream();
+    await withMigratedStore(dataDir);
     const config = loadConfig({
       env: {},
       overrides: {
@@ -690,6 +692,7 @@ describe('TLS in gateway worker processes (LGSP_GATEWAY_WORKERS=2)', () => {
   let credential: { consumerKey: string; consumerSecret: string };
 
   before(async () => {
+    await withMigratedStore(dataDir);
     const config = loadConfig({
       env: {},
       overrides: {

@@ -1,12 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { DemoInfo } from '../../src/cli/demo.ts';
 
 /**
  * Runs `lgsp demo --json` as a user would (free ports), and returns its first stdout line parsed. A variable given
- * as undefined is removed from the demo's environment (to run it with its default ports).
+ * as undefined is removed from the demo's environment (to run it with its default ports). `args` are more of the
+ * demo's own arguments: `--no-federation` for a test the two simulated peers play no part in (each is a whole
+ * platform more to start on a fresh store: about half the demo's start).
  */
-export async function startDemo(env: Record<string, string | undefined> = {}): Promise<{
+export async function startDemo(
+  env: Record<string, string | undefined> = {},
+  args: string[] = [],
+): Promise<{
   info: DemoInfo;
   firstLine: string;
   child: ChildProcess;
@@ -14,7 +20,7 @@ export async function startDemo(env: Record<string, string | undefined> = {}): P
   /** Sends SIGINT once and resolves with the exit code, or the signal's name if a signal ended it. */
   stop: () => Promise<number | string | null>;
 }> {
-  const child = spawn(process.execPath, ['bin/lgsp.mjs', 'demo', '--json'], {
+  const child = spawn(process.execPath, ['bin/lgsp.mjs', 'demo', '--json', ...args], {
     env: { ...process.env, LGSP_GATEWAY_PORT: '0', LGSP_ADMIN_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -58,4 +64,19 @@ export async function startDemo(env: Record<string, string | undefined> = {}): P
         child.kill('SIGINT');
       }),
   };
+}
+
+/**
+ * A listener on a free port of `host`, standing in for `npm start` holding a port the demo prefers (issue 11): the
+ * demo is pointed at it through LGSP_DEMO_DEFAULT_*_PORT, so a test never touches 8280/9080 themselves.
+ */
+export function holdPort(host: string): Promise<{ server: Server; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ host, port: 0 }, () => {
+      const address = server.address();
+      resolve({ server, port: typeof address === 'object' && address ? address.port : 0 });
+    });
+  });
 }

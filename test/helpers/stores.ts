@@ -1,5 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -48,9 +57,9 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
 /**
  * Migrated PGlite data directories as tarballs, each made once and shared by every test process (issue 9: a fresh
  * PGlite spends seconds of a loaded 2-core machine in initdb, and suites opened one per test; a store loaded from a
- * tarball skips initdb). A template is keyed by its name, the migrations' text and PGlite's version, so a changed
- * migration gets a new one; it is written under a private name and renamed into place, so processes racing to make
- * it never read half of one. Kept in the system's temporary directory between runs.
+ * tarball skips initdb). A template is keyed by its name, the migrations' text, PGlite's version and how it is made
+ * (checkpointed), so a changed migration gets a new one; it is written under a private name and renamed into place,
+ * so processes racing to make it never read half of one. Kept in the system's temporary directory between runs.
  */
 const templates = new Map<string, Promise<Uint8Array>>();
 
@@ -63,18 +72,26 @@ export function pgliteTemplate(name: string, build: (store: Store) => Promise<vo
   return made;
 }
 
-async function makeTemplate(name: string, build: (store: Store) => Promise<void>): Promise<Uint8Array> {
+/** Where the template `name` is kept: its key is PGlite's version and the migrations' text. */
+function templatePath(name: string): string {
   const key = createHash('sha256');
   key.update(readFileSync(new URL('../package.json', import.meta.resolve('@electric-sql/pglite'))));
   for (const m of listMigrations()) key.update(`${m.version}\n${m.script}\n`);
+  key.update('checkpointed\n');
   const root = join(tmpdir(), 'lgsp-test-templates');
   mkdirSync(root, { recursive: true });
-  const file = join(root, `${name}-${key.digest('hex').slice(0, 16)}.tar`);
+  return join(root, `${name}-${key.digest('hex').slice(0, 16)}`);
+}
+
+async function makeTemplate(name: string, build: (store: Store) => Promise<void>): Promise<Uint8Array> {
+  const file = `${templatePath(name)}.tar`;
   if (existsSync(file)) return readFileSync(file);
   const store = await PgliteStore.open('memory://');
   let tarball: Uint8Array;
   try {
     await build(store);
+    // Checkpointed first, so a store loaded from it has no WAL to replay at start (≈ 0.14 CPU-s of each load).
+    await store.execScript('CHECKPOINT');
     tarball = await store.dumpDataDir();
   } finally {
     await store.close();
@@ -92,6 +109,36 @@ export function migratedTemplate(): Promise<Uint8Array> {
   });
 }
 
+let migratedStore: Promise<string> | undefined;
+
+/**
+ * The migrated, empty store as the files of a data dir's `pglite` directory, closed cleanly: made once (from the
+ * tarball) and shared by every test process like the tarballs, renamed into place whole. Copying it is a copy of
+ * files — no PGlite opened to unpack a tarball (≈ 1.5 CPU-s each) — and a platform opening the copy starts as after
+ * a clean stop, with no recovery to run.
+ */
+function migratedStoreFiles(): Promise<string> {
+  migratedStore ??= (async () => {
+    const dir = templatePath('migrated-store');
+    if (existsSync(dir)) return dir;
+    const building = mkdtempSync(`${dir}.${process.pid}.`);
+    try {
+      const store = await PgliteStore.open(building, { loadDataDir: await migratedTemplate() });
+      await store.close();
+      try {
+        renameSync(join(building, 'pglite'), dir);
+      } catch (err) {
+        // Another process put its copy there first: the same files, kept.
+        if (!existsSync(dir)) throw err;
+      }
+    } finally {
+      rmSync(building, { recursive: true, force: true });
+    }
+    return dir;
+  })();
+  return migratedStore;
+}
+
 /**
  * A throwaway data directory (under the system's temporary directory, named `prefix…`) whose embedded store is
  * already migrated, copied from the template: a platform started on it opens an existing store, as after a restart,
@@ -99,9 +146,12 @@ export function migratedTemplate(): Promise<Uint8Array> {
  * path a first `npm start` takes — stays covered by the suites that run `lgsp start` and `lgsp demo`.
  */
 export async function migratedDataDir(prefix: string): Promise<string> {
-  const dataDir = mkdtempSync(join(tmpdir(), prefix));
-  const store = await PgliteStore.open(dataDir, { loadDataDir: await migratedTemplate() });
-  await store.close();
+  return withMigratedStore(mkdtempSync(join(tmpdir(), prefix)));
+}
+
+/** `dataDir` (created if missing) with the migrated, empty store in it, as `migratedDataDir` makes one. */
+export async function withMigratedStore(dataDir: string): Promise<string> {
+  cpSync(await migratedStoreFiles(), join(dataDir, 'pglite'), { recursive: true });
   return dataDir;
 }
 
