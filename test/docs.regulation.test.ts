@@ -151,6 +151,29 @@ describe('docs/regulation.md: the regulation, article by article, stays true', (
     assert.deepEqual(unknown, [], 'commands named by docs/regulation.md that lgsp does not know');
   });
 
+  test('every console or portal screen named in bold is a menu entry, in the words the menu shows', () => {
+    // The menus are declared once, in the console's and the portal's route tables: `vi: '…', en: '…'`.
+    const menus = [
+      'console/routes-agency.tsx',
+      'console/routes-operator.tsx',
+      'console/routes-registry.tsx',
+      'portal/routes.tsx',
+    ]
+      .map((file) => readFileSync(join(ROOT, 'web', 'src', file), 'utf8'))
+      .join('\n');
+    const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const screens = new Set<string>();
+    for (const [, line] of page.matchAll(/^- \*\*Ở đâu \/ Where\*\*:(.*)$/gm)) {
+      for (const [, screen] of (line as string).matchAll(/\*\*([^*]+)\*\*/g)) screens.add(screen as string);
+    }
+    assert.ok(screens.size >= 20, `screens named on the page: ${screens.size}`);
+    const unknown = [...screens].filter((screen) => {
+      const [vi, en] = screen.split(' / ');
+      return !en || !new RegExp(`vi: '${literal(vi ?? '')}',\\s*en: '${literal(en)}'`).test(menus);
+    });
+    assert.deepEqual(unknown, [], 'screens named by docs/regulation.md that no console or portal menu shows');
+  });
+
   test('every admin API operation named (a one-word camelCase name in backticks) is in the contract', () => {
     const named = new Set(
       [...proseOf(page).matchAll(/`([a-z]+(?:[A-Z][a-z0-9]*)+)`/g)].map((m) => m[1] as string),
