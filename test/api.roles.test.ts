@@ -10,7 +10,7 @@ import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { newId } from '../src/core/ids.ts';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
 import { insertTransactions } from '../src/telemetry/record-copy.ts';
-import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
+import { type AdminHarness, openAdminHarness, withoutRequestId } from './helpers/admin-api.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { TEST_KEK } from './helpers/keys.ts';
 import { callRecord } from './helpers/records.ts';
@@ -2281,9 +2281,7 @@ for (const kind of storeKinds) {
         const answer = async (named: string) => {
           const res = await h.call(method, path(named), body, { token: tokens.agencyA });
           // Each answer names its own request (a fresh random id, to quote to the operator): not the object's.
-          const answered = res.body
-            .replaceAll(named, '<id>')
-            .replace(/"transactionId":"api_[0-9a-z]{25}"/, '"transactionId":"<request>"');
+          const answered = withoutRequestId(res.body.replaceAll(named, '<id>'));
           return { status: res.statusCode, body: answered };
         };
         const existing = await answer(id);

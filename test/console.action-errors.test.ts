@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { ApiClient } from '../src/cli/client.ts';
-import { launchBrowser, openPage, seriousA11yViolations } from './helpers/browser.ts';
+import { launchBrowser, openPage, seriousA11yViolations, signIn } from './helpers/browser.ts';
 import { seedProvince } from './helpers/seed.ts';
 import { startUpstream } from './helpers/upstream.ts';
 import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts';
@@ -36,11 +36,7 @@ describe('the console keeps a refused action on screen, with its code', () => {
 
     browser = await launchBrowser();
     page = await openPage(browser, web.adminUrl);
-    await page.goto('/');
-    await page.getByLabel('Tên đăng nhập').fill('admin');
-    await page.getByLabel('Mật khẩu').fill(WEB_ADMIN_PASSWORD);
-    await page.getByRole('button', { name: /Đăng nhập$/ }).click();
-    await page.getByRole('navigation', { name: 'Danh mục chức năng' }).waitFor();
+    await signIn(page, 'admin', WEB_ADMIN_PASSWORD);
   });
   after(async () => {
     await browser?.close();

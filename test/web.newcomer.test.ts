@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { PLATFORM_CATEGORY_PROVIDER } from '../src/api/contract/sandbox-try.ts';
 import { ApiClient } from '../src/cli/client.ts';
 import { insertTransactions } from '../src/telemetry/record-copy.ts';
-import { launchBrowser, openPage, pickOption, screenshot } from './helpers/browser.ts';
+import { launchBrowser, openPage, pickOption, screenshot, signIn } from './helpers/browser.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION, OPENAPI_DOC, publishThroughSandbox } from './helpers/onboard.ts';
 import { callRecord } from './helpers/records.ts';
@@ -182,14 +182,6 @@ describe('the platform as a newcomer finds it', () => {
     await web?.stop();
     await upstream?.close();
   });
-
-  async function signIn(page: Page, username: string, password: string): Promise<void> {
-    await page.goto('/');
-    await page.getByLabel('Tên đăng nhập').fill(username);
-    await page.getByLabel('Mật khẩu').fill(password);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
-  }
 
   /** Nothing wider than the screen: no sideways scrolling, and every box of `what` inside the viewport. */
   async function fitsTheScreen(page: Page, what: string[]): Promise<void> {

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../src/cli/client.ts';
 import { formatVietnamDateTime, VIETNAM_OFFSET_MINUTES } from '../src/core/time.ts';
-import { launchBrowser, openPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import { launchBrowser, openPage, screenshot, seriousA11yViolations, signIn } from './helpers/browser.ts';
 import { adminEnv, runCli } from './helpers/cli.ts';
 import { eventually, gatewayToken } from './helpers/federation.ts';
 import { seedProvince } from './helpers/seed.ts';
@@ -23,14 +23,6 @@ import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts'
  */
 
 const CONSUMER_ORG = '000.00.21.H01';
-
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto('/');
-  await page.getByLabel('Tên đăng nhập').fill(username);
-  await page.getByLabel('Mật khẩu').fill(password);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.getByRole('heading', { name: 'Tổng quan' }).waitFor();
-}
 
 describe('peers in the console: register, import from a real peer, suspend, reconcile', () => {
   let a: Awaited<ReturnType<typeof startWebPlatform>>;

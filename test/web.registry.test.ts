@@ -10,6 +10,7 @@ import {
   pickOption,
   screenshot,
   seriousA11yViolations,
+  signIn,
   tick,
 } from './helpers/browser.ts';
 import { getToken } from './helpers/gateway-harness.ts';
@@ -65,11 +66,7 @@ describe('the console: registry and traffic screens', () => {
 
     browser = await launchBrowser();
     page = await openPage(browser, web.adminUrl);
-    await page.goto('/');
-    await page.getByLabel('Tên đăng nhập').fill('admin');
-    await page.getByLabel('Mật khẩu').fill(WEB_ADMIN_PASSWORD);
-    await page.getByRole('button', { name: /Đăng nhập$/ }).click();
-    await page.getByRole('navigation', { name: 'Danh mục chức năng' }).waitFor();
+    await signIn(page, 'admin', WEB_ADMIN_PASSWORD);
   });
   after(async () => {
     await browser?.close();

@@ -9,6 +9,7 @@ import {
   pickOption,
   screenshot,
   seriousA11yViolations,
+  signIn,
   tick,
 } from './helpers/browser.ts';
 import { allowEgressTo, startUpstream } from './helpers/upstream.ts';
@@ -134,14 +135,6 @@ async function pickDateTime(page: Page, label: string, typed: string): Promise<v
   await field.click();
   await field.fill(typed);
   await field.press('Enter');
-}
-
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto('/');
-  await page.getByLabel('Tên đăng nhập').fill(username);
-  await page.getByLabel('Mật khẩu').fill(password);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
 }
 
 async function menu(page: Page, name: string): Promise<void> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page, Response } from 'playwright-core';
 import type { TransactionRecord } from '../src/telemetry/record.ts';
-import { launchBrowser, openPage, screenshot } from './helpers/browser.ts';
+import { launchBrowser, openPage, screenshot, signIn } from './helpers/browser.ts';
 import { insertRecords, insertServices } from './helpers/bulk.ts';
 import { callRecord } from './helpers/records.ts';
 import { startWebPlatform, WEB_ADMIN_PASSWORD } from './helpers/web-platform.ts';
@@ -121,11 +121,7 @@ describe('the console at scale: 10,000 transactions and 1,000 services page on t
     page = await openPage(browser, web.adminUrl);
     // The browser's network log: every list request of the three screens, with the number of rows it got.
     page.on('response', (response) => void logListCall(response));
-    await page.goto('/');
-    await page.getByLabel('Tên đăng nhập').fill('admin');
-    await page.getByLabel('Mật khẩu').fill(WEB_ADMIN_PASSWORD);
-    await page.getByRole('button', { name: /Đăng nhập$/ }).click();
-    await page.getByRole('navigation', { name: 'Danh mục chức năng' }).waitFor();
+    await signIn(page, 'admin', WEB_ADMIN_PASSWORD);
   });
   after(async () => {
     await browser?.close();

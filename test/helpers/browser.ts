@@ -67,6 +67,15 @@ export async function openPage(
   return page;
 }
 
+/** Signs `username` in on the console's sign-in page, and waits for the signed-in console (its "Đăng xuất"). */
+export async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('Tên đăng nhập').fill(username);
+  await page.getByLabel('Mật khẩu').fill(password);
+  await page.getByRole('button', { name: /Đăng nhập$/ }).click();
+  await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
+}
+
 /** Screenshots of the main screens, kept as test artifacts (git-ignored `test-artifacts/`). */
 export const ARTIFACTS_DIR = join(import.meta.dirname, '..', '..', 'test-artifacts', 'screens');
 
