@@ -222,7 +222,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     // Retention (issue 5, R-20): monthly partitions ahead, hourly rollups, archiving of months past retention.
     await startRetentionJobs(store, clock, config, logger, runsJobs);
     // E-mails and webhooks of the outbox (notices, decisions).
-    const notifier = new Notifier(store, clock, config.notifications, logger, kek, { egress });
+    const notifier = new Notifier(store, clock, config.notifications, logger, kek, { egress, metrics });
     stops.push(() => notifier.stop());
     if (runsJobs && options.announceSettings !== false) notifier.announceMailSetting();
     // The tick waits for no lane: a job still running is not ticked again, and a slow mail relay would then hold

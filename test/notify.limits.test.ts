@@ -13,6 +13,7 @@ import { SWEEP_MS, timedOutReason, watchedDeadlines } from '../src/net/deadlines
 import { EgressPolicy } from '../src/net/egress.ts';
 import { dueRows, Notifier, retryDelayMs } from '../src/notify/notifier.ts';
 import { enqueueNotification } from '../src/notify/outbox.ts';
+import { TelemetryMetrics } from '../src/telemetry/metrics.ts';
 import { TEST_KEK } from './helpers/keys.ts';
 import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
 
@@ -96,6 +97,8 @@ for (const kind of storeKinds) {
     let clock: ManualClock;
     let egress: EgressPolicy;
     const notifiers: Notifier[] = [];
+    /** Each send's outcome, as `GET /metrics` shows it (`lgsp_notifications_total`). */
+    const metrics = new TelemetryMetrics({ defaultMetrics: false });
     const notifier = (pollIntervalMs = 5000, mailTimeoutMs = MAIL_LIMIT_MS) => {
       const n = new Notifier(
         ts.store,
@@ -108,7 +111,7 @@ for (const kind of storeKinds) {
         },
         pino({ level: 'silent' }),
         TEST_KEK,
-        { egress, mailTimeoutMs },
+        { egress, mailTimeoutMs, metrics },
       );
       notifiers.push(n);
       return n;
@@ -193,6 +196,21 @@ for (const kind of storeKinds) {
       clock.advance(retryDelayMs(1));
       assert.deepEqual(await n.deliverDue(), { sent: 1, failed: 0, retried: 0 });
       assert.deepEqual(relay.took, [email!.id]);
+      // The operator sees the relay's trouble in the metrics: one e-mail retried, then sent; the webhook sent.
+      const scraped = await metrics.scrape();
+      for (const [channel, outcome, count] of [
+        ['email', 'retried', 1],
+        ['email', 'sent', 1],
+        ['webhook', 'sent', 1],
+      ] as const) {
+        assert.match(
+          scraped,
+          new RegExp(
+            `^lgsp_notifications_total\\{channel="${channel}",outcome="${outcome}"\\} ${count}$`,
+            'm',
+          ),
+        );
+      }
     });
 
     test('a relay that keeps its final reply back: cut, retried — at least once, the same X-LGSP-Delivery on both copies', async () => {

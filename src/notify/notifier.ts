@@ -50,6 +50,8 @@ export interface NotifierOptions {
   mailTimeoutMs?: number;
   /** The platform's egress policy (issue 10); without one, the defaults alone (no `egress.allow`). */
   egress?: EgressPolicy;
+  /** Where each send's outcome is counted (`lgsp_notifications_total`, telemetry/metrics.ts). */
+  metrics?: { notificationSent(channel: NotificationChannel, outcome: keyof DeliveryRound): void };
 }
 
 export interface DeliveryRound {
@@ -126,6 +128,7 @@ export class Notifier {
   private readonly agent: Agent;
   private readonly webhookTimeoutMs: number;
   private readonly mailTimeoutMs: number;
+  private readonly metrics: NotifierOptions['metrics'];
   private readonly channels: NotificationChannel[];
   private timer: NodeJS.Timeout | null = null;
   /** Each lane's round in progress. */
@@ -145,6 +148,7 @@ export class Notifier {
   ) {
     this.webhookTimeoutMs = options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS;
     this.mailTimeoutMs = options.mailTimeoutMs ?? MAIL_TIMEOUT_MS;
+    this.metrics = options.metrics;
     this.smtp = config.smtpUrl ? parseSmtpUrl(config.smtpUrl) : null;
     this.mailer = config.smtpUrl
       ? nodemailer.createTransport({
@@ -258,7 +262,10 @@ export class Notifier {
       if (claimed.length === 0) break;
       const endpoints = await this.endpointsFor(claimed);
       const outcomes = await Promise.all(claimed.map((row) => this.deliverOne(row, endpoints)));
-      for (const o of outcomes) totals[o]++;
+      for (const o of outcomes) {
+        totals[o]++;
+        this.metrics?.notificationSent(channel, o);
+      }
       if (claimed.length < BATCH_SIZE) break;
     }
     return totals;

@@ -1,5 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Clock } from '../core/clock.ts';
+import type { DeliveryRound } from '../notify/notifier.ts';
+import type { NotificationChannel } from '../notify/outbox.ts';
 import type { TransactionObserver, TransactionRecord } from './record.ts';
 
 /** Every metric this platform exposes starts with this, so it is easy to select and never collides. */
@@ -47,6 +49,7 @@ export interface TelemetryMetricsOptions {
 export class TelemetryMetrics implements TransactionObserver {
   readonly registry = new Registry();
   private readonly legs: Counter<LegLabels>;
+  private readonly notifications: Counter<'channel' | 'outcome'>;
   /**
    * Sync transactions counted in plain fields per label tuple, folded into the exposition when Prometheus scrapes
    * (issue 14 item 2): prom-client's `inc`/`observe` cost a label hash and several objects per call, measured
@@ -83,6 +86,20 @@ export class TelemetryMetrics implements TransactionObserver {
       labelNames: ['service', 'version', 'environment', 'leg', 'status_class'],
       registers: [this.registry],
     });
+    this.notifications = new Counter({
+      name: 'lgsp_notifications_total',
+      help: 'Lần gửi thông báo (e-mail, webhook) theo kết quả: đã gửi, sẽ gửi lại, bỏ / Notification sends (e-mail, webhook) by outcome: sent, retried, failed',
+      labelNames: ['channel', 'outcome'],
+      registers: [this.registry],
+    });
+  }
+
+  /**
+   * One notification's send ended (notify/notifier.ts): `sent`, `retried` (failed this time, tried again after its
+   * back-off) or `failed` (given up). A rising `retried` for one channel is its relay or receivers not answering.
+   */
+  notificationSent(channel: NotificationChannel, outcome: keyof DeliveryRound): void {
+    this.notifications.inc({ channel, outcome });
   }
 
   get contentType(): string {
