@@ -9,7 +9,7 @@ import {
 } from '../src/control/api-document.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { FULL_DESCRIPTION } from './helpers/onboard.ts';
-import { wsdl11 } from './helpers/wsdl.ts';
+import { wsdl11, wsdl20 } from './helpers/wsdl.ts';
 
 const INFO = { title: 'Tra cứu hộ tịch', version: '1.0' };
 const GET_BIRTH = {
@@ -59,14 +59,7 @@ components:
 
 const WSDL_11 = wsdl11({ name: 'HoTich', operation: 'TraCuu' });
 
-const WSDL_20 = `<description xmlns="http://www.w3.org/ns/wsdl" xmlns:tns="urn:lgsp:thue" targetNamespace="urn:lgsp:thue">
-  <interface name="Thue"><operation name="TraCuu" pattern="http://www.w3.org/ns/wsdl/in-out"/></interface>
-  <binding name="ThueHttp" interface="tns:Thue" type="http://www.w3.org/ns/wsdl/http"/>
-  <service name="ThueService" interface="tns:Thue">
-    <endpoint name="ThueEndpoint" binding="tns:ThueHttp" address="https://thue.example/api"/>
-  </service>
-</description>
-`;
+const WSDL_20 = wsdl20('https://thue.example/api');
 
 const paths = (problems: ApiDocumentProblem[]) => problems.map((p) => p.path);
 

@@ -4,7 +4,7 @@ import { documentForConsumers } from '../src/control/api-document.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 import { FULL_DESCRIPTION } from './helpers/onboard.ts';
 import { storeKinds } from './helpers/stores.ts';
-import { wsdl11 } from './helpers/wsdl.ts';
+import { wsdl11, wsdl20 } from './helpers/wsdl.ts';
 
 /**
  * Findings of an outside review of a fresh platform, from an attacker's side (docs/security.md), each with the
@@ -49,14 +49,7 @@ const WSDL_WITH_ADDRESSES = wsdl11({ name: 'DatDai', operation: 'TraCuuThuaDat' 
 );
 
 /** A WSDL 2.0 document: its endpoint's `address`. */
-const WSDL_20 = `<description xmlns="http://www.w3.org/ns/wsdl" xmlns:tns="urn:lgsp:thue" targetNamespace="urn:lgsp:thue">
-  <interface name="Thue"><operation name="TraCuu" pattern="http://www.w3.org/ns/wsdl/in-out"/></interface>
-  <binding name="ThueHttp" interface="tns:Thue" type="http://www.w3.org/ns/wsdl/http"/>
-  <service name="ThueService" interface="tns:Thue">
-    <endpoint name="ThueEndpoint" binding="tns:ThueHttp" address="http://thue-internal:8080/api"/>
-  </service>
-</description>
-`;
+const WSDL_20 = wsdl20('http://thue-internal:8080/api');
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;

@@ -63,6 +63,18 @@ export function wsdl11({
 `;
 }
 
+/** A WSDL 2.0 document of one HTTP endpoint at `address` (where the provider says its service is). */
+export function wsdl20(address: string): string {
+  return `<description xmlns="http://www.w3.org/ns/wsdl" xmlns:tns="urn:lgsp:thue" targetNamespace="urn:lgsp:thue">
+  <interface name="Thue"><operation name="TraCuu" pattern="http://www.w3.org/ns/wsdl/in-out"/></interface>
+  <binding name="ThueHttp" interface="tns:Thue" type="http://www.w3.org/ns/wsdl/http"/>
+  <service name="ThueService" interface="tns:Thue">
+    <endpoint name="ThueEndpoint" binding="tns:ThueHttp" address="${address}"/>
+  </service>
+</description>
+`;
+}
+
 /**
  * A large WSDL 1.1 of `n` document/literal operations (`Op0`…), each with its own request and answer records —
  * ≈ 1 KB per operation: 1,500 make the 1.5 MB document that held the gateway's event loop ≈ 0.9 s when read at once.
