@@ -25,7 +25,12 @@ import type { AdminDeps } from './deps.ts';
 import { errorPageRoutes } from './error-pages.ts';
 import { installInputGuard } from './input-guard.ts';
 import { OidcSignIn } from './oidc.ts';
-import { installProblemHandlers, newRequestId, problemFor, sendProblem } from './problems.ts';
+import {
+  answerFrameworkError,
+  installProblemHandlers,
+  installRequestIdHeader,
+  REQUEST_ID_OPTIONS,
+} from './problems.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { loginRoutes, sessionRoutes } from './routes/auth.ts';
@@ -207,18 +212,16 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
     loggerInstance: deps.logger,
     // One line per request is written by the onResponse hook below, without bodies or headers (R-25).
     logController: new LogController({ disableRequestLogging: true }),
-    // Each request's id is on its log lines and in its problem (`transactionId`): what a refused person quotes.
-    genReqId: newRequestId,
+    // Each request's id (ours, never the caller's) is on its log lines, in the X-LGSP-Transaction-Id header of its
+    // answer and in its problem (`transactionId`): what an operator or a refused person quotes.
+    ...REQUEST_ID_OPTIONS,
     bodyLimit: deps.config.admin.bodyLimitBytes,
     // node:http's own Host check answers a bare 400; the hook below refuses it as problem+json instead.
     ...(material
       ? { https: { ...tlsServerOptions(material, false), requireHostHeader: false } }
       : { http: { requireHostHeader: false } }),
-    // A URL Fastify cannot decode (`%ff`, `%%30`) is refused before routing, where Fastify would answer its own
-    // JSON; answer it like every other client error, as problem+json with a stable code (issue 10 item 8).
-    frameworkErrors: (error, request, reply) => {
-      sendProblem(request, reply, problemFor(error).problem);
-    },
+    // A URL Fastify cannot decode: problem+json like every other client error.
+    frameworkErrors: answerFrameworkError,
     // What the HTTP parser refuses before Fastify has a request (headers too large or too slow, a malformed
     // request line): problem+json as well, instead of Fastify's own JSON.
     clientErrorHandler: (error, socket) => answerClientError(error, socket, ADMIN_CLIENT_ERRORS),
@@ -253,6 +256,8 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
 
   lazySchemas.set(app, compiles);
   app.setValidatorCompiler(validatorCompilers(compiles));
+  // First of all hooks, so every answer names its request, whatever refuses it later.
+  installRequestIdHeader(app);
   installProblemHandlers(app);
   // HTTP/1.1 requires Host (RFC 9112 §3.2); without one the request is refused before anything else.
   app.addHook('onRequest', async (request) => {
