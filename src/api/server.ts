@@ -172,12 +172,27 @@ export function adminBaseUrl(app: FastifyInstance, admin: Config['admin']): stri
   return `${tlsEnabled(admin.tls) ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** Success responses get a bilingual description instead of the plugin's "Default Response". */
+/** The `X-LGSP-Transaction-Id` header every answer carries (problems.ts), declared once in the document's components. */
+const TRANSACTION_ID_HEADER_DOC = {
+  description:
+    'Mã của yêu cầu (api_…), trên mọi câu trả lời; bằng transactionId của problem; tra trong nhật ký máy chủ ' +
+    '(reqId). Mã bên gọi gửi không bao giờ được dùng. / The request’s id (api_…), on every answer; the problem’s ' +
+    'transactionId; looked up in the server log (reqId). An id the caller sends is never used.',
+  schema: { type: 'string' as const, examples: ['api_0mxdha95k0jjwe82yc9b7zdh3'] },
+};
+
+/**
+ * Every response names the `X-LGSP-Transaction-Id` header (one reference, since every answer carries it), and a
+ * success gets a bilingual description instead of the plugin's "Default Response".
+ */
 function describeResponses(documentObject: unknown): Record<string, unknown> {
   const doc = (documentObject as { openapiObject?: Record<string, unknown> }).openapiObject ?? {};
   const paths = (doc['paths'] ?? {}) as Record<
     string,
-    Record<string, { responses?: Record<string, { description?: string }> }>
+    Record<
+      string,
+      { responses?: Record<string, { description?: string; headers?: Record<string, unknown> }> }
+    >
   >;
   for (const operations of Object.values(paths)) {
     for (const operation of Object.values(operations)) {
@@ -185,6 +200,10 @@ function describeResponses(documentObject: unknown): Record<string, unknown> {
         if (response.description === 'Default Response') {
           response.description = RESPONSE_DESCRIPTIONS[status] ?? response.description;
         }
+        response.headers = {
+          ...response.headers,
+          'X-LGSP-Transaction-Id': { $ref: '#/components/headers/TransactionId' },
+        };
       }
     }
   }
@@ -312,6 +331,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       components: {
+        headers: { TransactionId: TRANSACTION_ID_HEADER_DOC },
         securitySchemes: {
           bearerAuth: {
             type: 'http',
