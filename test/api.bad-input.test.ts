@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { nodeHealthServer } from '../src/api/node-health-server.ts';
 import { problemFor } from '../src/api/problems.ts';
+import { loadConfig } from '../src/core/config.ts';
 import { type ErrorCode, problemType } from '../src/core/errors.ts';
+import { TelemetryMetrics } from '../src/telemetry/metrics.ts';
 import { type AdminHarness, openAdminHarness, seedProvince } from './helpers/admin-api.ts';
 import { storeKinds } from './helpers/stores.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
 const PROBLEM = /^application\/problem\+json/;
+const TXN = 'x-lgsp-transaction-id';
+const REQUEST_ID = /^api_[0-9a-z]{25}$/;
 
 for (const kind of storeKinds) {
   describe(`admin API rejects bad input with a stable code and writes nothing (${kind})`, () => {
@@ -39,6 +45,8 @@ for (const kind of storeKinds) {
       assert.ok(problem.instance.startsWith('/api/v1/'), "problem.instance.startsWith('/api/v1/')");
       // What the refused person quotes to the operator (the console shows it): this request's own id.
       assert.match(problem.transactionId, /^api_[0-9a-z]{25}$/, 'the request id, to quote');
+      // …and the same id in the header, where a proxy's log and a browser's network tab see it.
+      assert.equal(res.headers[TXN], problem.transactionId, 'the header names the same request');
       assert.deepEqual(await h.counts(), before, 'nothing was written');
       return problem;
     }
@@ -418,6 +426,114 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+// The header does not depend on the store, so PGlite alone is enough here.
+describe('every answer of the admin port names its request in X-LGSP-Transaction-Id', () => {
+  let h: AdminHarness;
+  const lines: string[] = [];
+  before(async () => {
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    h = await openAdminHarness('pglite', { logger });
+  });
+  after(() => h.dispose());
+
+  /** The id an answer names: ours, in the header and — when it is a problem — the same in the body. */
+  function idOf(res: Awaited<ReturnType<AdminHarness['call']>>, where: string): string {
+    const id = String(res.headers[TXN]);
+    assert.match(id, REQUEST_ID, `${where}: the header names the request`);
+    if (PROBLEM.test(String(res.headers['content-type'])))
+      assert.equal(res.json().transactionId, id, `${where}: the problem quotes the header's id`);
+    return id;
+  }
+
+  test('a success, an API refusal, Fastify’s own refusals, an unknown path and an undecodable URL', async () => {
+    const ok = await h.call('GET', '/api/v1/organizations');
+    assert.equal(ok.statusCode, 200);
+    const okId = idOf(ok, 'a list');
+    // What the operator looks up: the request's one log line carries the same id as reqId.
+    const line = lines.map((l) => JSON.parse(l)).find((l) => l.reqId === okId);
+    assert.equal(line?.route, '/api/v1/organizations', 'the log line of that request');
+
+    const signedOut = await h.call('GET', '/api/v1/organizations', undefined, { token: null });
+    assert.equal(signedOut.statusCode, 401);
+    idOf(signedOut, 'a 401');
+    const badJson = await h.call('POST', '/api/v1/organizations', '{"code":');
+    assert.equal(badJson.json().code, 'API_MALFORMED_JSON');
+    idOf(badJson, 'malformed JSON');
+    const tooLarge = await h.call('POST', '/api/v1/organizations', {
+      name: 'x'.repeat(h.config.admin.bodyLimitBytes + 1),
+    });
+    assert.equal(tooLarge.json().code, 'API_BODY_TOO_LARGE');
+    idOf(tooLarge, 'a body too large');
+    for (const [method, url] of [
+      ['GET', '/api/v1/nothing-here'],
+      ['DELETE', '/nothing-here'],
+      ['GET', '/healthz/x'],
+    ]) {
+      const missing = await h.call(method!, url!);
+      assert.equal(missing.statusCode, 404, `${method} ${url}`);
+      idOf(missing, `${method} ${url}`);
+    }
+    // Refused before routing (Fastify's frameworkErrors), where no hook runs.
+    const undecodable = await h.call('GET', '/api/v1/organizations/%ff');
+    assert.equal(undecodable.json().code, 'API_BAD_REQUEST');
+    idOf(undecodable, 'an undecodable URL');
+  });
+
+  test('the console, the portal, their files, the error pages and /healthz', async () => {
+    const page = await h.call('GET', '/', undefined, { token: null });
+    assert.equal(page.statusCode, 200);
+    idOf(page, 'the console page');
+    idOf(await h.call('GET', '/portal/services', undefined, { token: null }), 'a portal page');
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(page.body)?.[1];
+    assert.ok(script, 'the page loads its script from /assets (web/dist is built)');
+    const file = await h.call('GET', script, undefined, { token: null });
+    assert.equal(file.statusCode, 200);
+    idOf(file, 'a console file');
+    const errorPage = await h.call('GET', '/portal/errors/API_NOT_FOUND', undefined, { token: null });
+    assert.equal(errorPage.statusCode, 200);
+    idOf(errorPage, 'an error page');
+    const health = await h.call('GET', '/healthz', undefined, { token: null });
+    assert.equal(health.statusCode, 200);
+    idOf(health, '/healthz');
+  });
+
+  test('each request its own id; an id the caller sends is never taken as ours', async () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 3; i++) ids.add(idOf(await h.call('GET', '/api/v1/me'), 'GET /api/v1/me'));
+    assert.equal(ids.size, 3, 'three requests, three ids');
+    // A caller could otherwise make its requests' log lines pass for another's, or write into our log.
+    const forged = 'api_0000000000000000000000000';
+    const headers = { [TXN]: forged, 'x-request-id': forged, 'request-id': forged };
+    const ok = await h.call('GET', '/api/v1/me', undefined, { headers });
+    assert.notEqual(idOf(ok, 'a success sent an id'), forged);
+    const refused = await h.call('GET', '/api/v1/nothing-here', undefined, { headers });
+    assert.notEqual(idOf(refused, 'a refusal sent an id'), forged);
+    assert.ok(!lines.some((l) => l.includes(forged)), 'the sent id is in no log line');
+  });
+
+  test('a gateway or worker node’s admin port too', async () => {
+    const app = await nodeHealthServer(
+      loadConfig({ env: {} }),
+      () => ({ ready: true }),
+      new TelemetryMetrics(),
+    );
+    try {
+      const ids = new Set<string>();
+      for (const url of ['/healthz', '/portal/errors/API_NOT_FOUND', '/api/v1/organizations', '/%ff']) {
+        const res = await app.inject({
+          method: 'GET',
+          url,
+          headers: { [TXN]: 'api_0000000000000000000000000' },
+        });
+        ids.add(idOf(res, `node port ${url}`));
+      }
+      assert.equal(ids.size, 4, 'four requests, four ids');
+    } finally {
+      await app.close();
+    }
+  });
+});
 
 test('a database data exception the guard did not foresee is the client’s 400, not a 500', () => {
   for (const code of ['22021', '22P05', '22P02', '22003', '22008']) {

@@ -166,6 +166,22 @@ describe('admin API OpenAPI document and error registry agree with the code', ()
     }
   });
 
+  test('every response declares the X-LGSP-Transaction-Id header every answer carries', () => {
+    const ref = { $ref: '#/components/headers/TransactionId' };
+    assert.equal(doc.components.headers.TransactionId.schema.type, 'string');
+    let responses = 0;
+    for (const [path, operations] of Object.entries(doc.paths as Record<string, Json>)) {
+      for (const [method, op] of Object.entries(operations)) {
+        if (!METHODS.includes(method)) continue;
+        for (const [status, response] of Object.entries(op.responses as Record<string, Json>)) {
+          assert.deepEqual(response.headers?.['X-LGSP-Transaction-Id'], ref, `${method} ${path} ${status}`);
+          responses++;
+        }
+      }
+    }
+    assert.ok(responses > 100, `only ${responses} responses`);
+  });
+
   test('the Problem schema lists every registered error code', () => {
     const problem = doc.components.schemas.Problem;
     assert.deepEqual([...problem.properties.code.enum].sort(), Object.keys(ERRORS).sort());

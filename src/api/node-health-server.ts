@@ -2,7 +2,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../core/config.ts';
 import type { TelemetryMetrics } from '../telemetry/metrics.ts';
 import { errorPageRoutes } from './error-pages.ts';
-import { installProblemHandlers, newRequestId } from './problems.ts';
+import {
+  answerFrameworkError,
+  installProblemHandlers,
+  installRequestIdHeader,
+  REQUEST_ID_OPTIONS,
+} from './problems.ts';
 import { healthHandler } from './routes/meta.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 
@@ -16,8 +21,9 @@ export async function nodeHealthServer(
   health: () => Record<string, unknown>,
   metrics: TelemetryMetrics,
 ): Promise<FastifyInstance> {
-  // Its problems carry a request id like the admin API's (problems.ts); this server logs nothing, so it is not looked up.
-  const app = Fastify({ logger: false, genReqId: newRequestId });
+  // Its answers carry a request id like the admin API's (problems.ts); this server logs nothing, so it is not looked up.
+  const app = Fastify({ logger: false, ...REQUEST_ID_OPTIONS, frameworkErrors: answerFrameworkError });
+  installRequestIdHeader(app);
   installProblemHandlers(app);
   const answer = healthHandler(health, config);
   app.get('/healthz', answer);

@@ -98,9 +98,41 @@ export function newRequestId(): string {
 }
 
 /**
+ * How the admin port names its requests, spread into both of its servers' options (the admin API, and a gateway or
+ * worker node's health port). `requestIdHeader: false` — Fastify 5's default, written down because it is a decision:
+ * an id a caller sends (`X-Request-Id`, `X-LGSP-Transaction-Id`) is never taken as ours. A caller can send any
+ * string — another request's id, to make two requests' log lines look like one; a line break or a megabyte, into
+ * our log — and an id is only worth quoting if the platform made it.
+ */
+export const REQUEST_ID_OPTIONS = { genReqId: newRequestId, requestIdHeader: false } as const;
+
+/**
+ * The response header that names the request on every answer of the admin port. The gateway's name for its
+ * transaction id (`X-LGSP-Transaction-Id`, `txn_…`): one platform, one header to log at a proxy, read in a browser's
+ * network tab and quote to the operator, whatever port answered; the prefix says which (`api_…` here).
+ */
+export const TRANSACTION_ID_HEADER = 'x-lgsp-transaction-id';
+
+/**
+ * Every answer of the admin port carries its request's id in `X-LGSP-Transaction-Id` — a success as well as a
+ * refusal, so an operator matching a console action, a proxy's log line or a support ticket to the server log
+ * (`reqId`) has the id even when nothing failed. Set when the request arrives (install it before any other hook), so
+ * every later way out keeps it: a handler's answer or file, a hook's refusal, Fastify's own (a body too large,
+ * malformed JSON: its error path keeps the reply's headers) and the 404 handler. The one way out that runs no hook —
+ * a URL Fastify cannot decode, answered through `frameworkErrors` — goes through `sendProblem`, which sets it too.
+ */
+export function installRequestIdHeader(app: FastifyInstance): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(TRANSACTION_ID_HEADER, request.id);
+    done();
+  });
+}
+
+/**
  * A problem as the admin port answers it: `instance` is the request's path; `transactionId` — what a person quotes
  * to the operator (the console shows it under the refusal) — is the request's id, which the operator finds in the
- * server log (`reqId`); a problem that already names a gateway transaction (a sandbox try) keeps that one.
+ * server log (`reqId`), and the same as the `X-LGSP-Transaction-Id` header: one answer, one id. (A gateway
+ * transaction an admin action caused, as a sandbox try's, is named in that action's own answer, not here.)
  */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply {
   // A refusal that ends by itself (a sign-in lockout) says when, as RFC 9110 §10.2.3 asks of a 429.
@@ -109,8 +141,18 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
   }
   return reply
     .code(problem.status)
+    .header(TRANSACTION_ID_HEADER, request.id)
     .type('application/problem+json')
-    .send({ ...problem, instance: instanceOf(request), transactionId: problem.transactionId ?? request.id });
+    .send({ ...problem, instance: instanceOf(request), transactionId: request.id });
+}
+
+/**
+ * Fastify's `frameworkErrors`: a URL it cannot decode (`%ff`, `%%30`) is refused before routing, where Fastify would
+ * answer its own JSON (echoing the path, without the request's id); answer it like every other client error, as
+ * problem+json with a stable code (issue 10 item 8). Both servers of the admin port use it.
+ */
+export function answerFrameworkError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+  sendProblem(request, reply, problemFor(error).problem);
 }
 
 /**

@@ -25,7 +25,12 @@ import type { AdminDeps } from './deps.ts';
 import { errorPageRoutes } from './error-pages.ts';
 import { installInputGuard } from './input-guard.ts';
 import { OidcSignIn } from './oidc.ts';
-import { installProblemHandlers, newRequestId, problemFor, sendProblem } from './problems.ts';
+import {
+  answerFrameworkError,
+  installProblemHandlers,
+  installRequestIdHeader,
+  REQUEST_ID_OPTIONS,
+} from './problems.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { loginRoutes, sessionRoutes } from './routes/auth.ts';
@@ -167,12 +172,27 @@ export function adminBaseUrl(app: FastifyInstance, admin: Config['admin']): stri
   return `${tlsEnabled(admin.tls) ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** Success responses get a bilingual description instead of the plugin's "Default Response". */
+/** The `X-LGSP-Transaction-Id` header every answer carries (problems.ts), declared once in the document's components. */
+const TRANSACTION_ID_HEADER_DOC = {
+  description:
+    'Mã của yêu cầu (api_…), trên mọi câu trả lời; bằng transactionId của problem; tra trong nhật ký máy chủ ' +
+    '(reqId). Mã bên gọi gửi không bao giờ được dùng. / The request’s id (api_…), on every answer; the problem’s ' +
+    'transactionId; looked up in the server log (reqId). An id the caller sends is never used.',
+  schema: { type: 'string' as const, examples: ['api_0mxdha95k0jjwe82yc9b7zdh3'] },
+};
+
+/**
+ * Every response names the `X-LGSP-Transaction-Id` header (one reference, since every answer carries it), and a
+ * success gets a bilingual description instead of the plugin's "Default Response".
+ */
 function describeResponses(documentObject: unknown): Record<string, unknown> {
   const doc = (documentObject as { openapiObject?: Record<string, unknown> }).openapiObject ?? {};
   const paths = (doc['paths'] ?? {}) as Record<
     string,
-    Record<string, { responses?: Record<string, { description?: string }> }>
+    Record<
+      string,
+      { responses?: Record<string, { description?: string; headers?: Record<string, unknown> }> }
+    >
   >;
   for (const operations of Object.values(paths)) {
     for (const operation of Object.values(operations)) {
@@ -180,6 +200,10 @@ function describeResponses(documentObject: unknown): Record<string, unknown> {
         if (response.description === 'Default Response') {
           response.description = RESPONSE_DESCRIPTIONS[status] ?? response.description;
         }
+        response.headers = {
+          ...response.headers,
+          'X-LGSP-Transaction-Id': { $ref: '#/components/headers/TransactionId' },
+        };
       }
     }
   }
@@ -207,18 +231,16 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
     loggerInstance: deps.logger,
     // One line per request is written by the onResponse hook below, without bodies or headers (R-25).
     logController: new LogController({ disableRequestLogging: true }),
-    // Each request's id is on its log lines and in its problem (`transactionId`): what a refused person quotes.
-    genReqId: newRequestId,
+    // Each request's id (ours, never the caller's) is on its log lines, in the X-LGSP-Transaction-Id header of its
+    // answer and in its problem (`transactionId`): what an operator or a refused person quotes.
+    ...REQUEST_ID_OPTIONS,
     bodyLimit: deps.config.admin.bodyLimitBytes,
     // node:http's own Host check answers a bare 400; the hook below refuses it as problem+json instead.
     ...(material
       ? { https: { ...tlsServerOptions(material, false), requireHostHeader: false } }
       : { http: { requireHostHeader: false } }),
-    // A URL Fastify cannot decode (`%ff`, `%%30`) is refused before routing, where Fastify would answer its own
-    // JSON; answer it like every other client error, as problem+json with a stable code (issue 10 item 8).
-    frameworkErrors: (error, request, reply) => {
-      sendProblem(request, reply, problemFor(error).problem);
-    },
+    // A URL Fastify cannot decode: problem+json like every other client error.
+    frameworkErrors: answerFrameworkError,
     // What the HTTP parser refuses before Fastify has a request (headers too large or too slow, a malformed
     // request line): problem+json as well, instead of Fastify's own JSON.
     clientErrorHandler: (error, socket) => answerClientError(error, socket, ADMIN_CLIENT_ERRORS),
@@ -253,6 +275,8 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
 
   lazySchemas.set(app, compiles);
   app.setValidatorCompiler(validatorCompilers(compiles));
+  // First of all hooks, so every answer names its request, whatever refuses it later.
+  installRequestIdHeader(app);
   installProblemHandlers(app);
   // HTTP/1.1 requires Host (RFC 9112 §3.2); without one the request is refused before anything else.
   app.addHook('onRequest', async (request) => {
@@ -307,6 +331,7 @@ export async function createAdminApi(deps: AdminDeps): Promise<FastifyInstance> 
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       components: {
+        headers: { TransactionId: TRANSACTION_ID_HEADER_DOC },
         securitySchemes: {
           bearerAuth: {
             type: 'http',
