@@ -139,6 +139,40 @@ export function dueRows(
     .skipLocked();
 }
 
+/** How far behind a channel of the outbox is (`lgsp_notifications_pending`, `…_oldest_due_seconds`). */
+export interface OutboxBacklog {
+  /** Rows not yet sent nor given up: due, waiting for a retry, or in flight. */
+  pending: number;
+  /** How long the longest-waiting due row has been due (a new row is due when written); 0 when none is due. */
+  oldestDueSeconds: number;
+}
+
+/**
+ * Each channel's backlog at `nowMs`: one query per channel, an index-only scan of the channel's entries in the index of
+ * pending rows (migration 0050) — it costs the backlog, never the sent rows kept in the table. Rows in flight or waiting for a retry are due later, so a lane that keeps up shows
+ * an oldest due of at most about one poll interval.
+ */
+export async function outboxBacklog(
+  db: Kysely<Database>,
+  nowMs: number,
+): Promise<Record<NotificationChannel, OutboxBacklog>> {
+  const read = async (channel: NotificationChannel): Promise<OutboxBacklog> => {
+    const row = await db
+      .selectFrom('notifications')
+      .select((eb) => [
+        eb.fn.countAll<number | string>().as('pending'),
+        eb.fn.min('next_attempt_at').as('first_due'),
+      ])
+      .where('status', '=', 'pending')
+      .where('channel', '=', channel)
+      .executeTakeFirstOrThrow();
+    const firstDueMs = row.first_due === null ? nowMs : new Date(row.first_due).getTime();
+    return { pending: Number(row.pending), oldestDueSeconds: Math.max(0, (nowMs - firstDueMs) / 1000) };
+  };
+  const [email, webhook] = await Promise.all([read('email'), read('webhook')]);
+  return { email, webhook };
+}
+
 /**
  * Delivers the outbox. Each round claims due rows with `FOR UPDATE SKIP LOCKED`, so any number of nodes on one
  * PostgreSQL share the work without sending a row twice; PGlite runs the same SQL (it is PostgreSQL), where
