@@ -32,7 +32,7 @@ import type { Messaging } from './messaging/messaging.ts';
 import { openMessaging } from './messaging/open.ts';
 import { EgressPolicy, type LookupAll } from './net/egress.ts';
 import { plainHttpWarning } from './net/tls.ts';
-import { Notifier } from './notify/notifier.ts';
+import { Notifier, outboxBacklog } from './notify/notifier.ts';
 import { type ClusterSession, openClusterSession } from './store/cluster-session.ts';
 import { Leases, PeriodicJobs } from './store/leases.ts';
 import { openStore } from './store/open.ts';
@@ -46,7 +46,12 @@ import {
 import { Alerts, alertOnEgressDenied } from './telemetry/alerts.ts';
 import { HealthMonitor } from './telemetry/health.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
-import { addPlatformGauges, addSharedCounterMetrics, TelemetryMetrics } from './telemetry/metrics.ts';
+import {
+  addNotificationGauges,
+  addPlatformGauges,
+  addSharedCounterMetrics,
+  TelemetryMetrics,
+} from './telemetry/metrics.ts';
 import {
   addNodeGauges,
   EngineProbe,
@@ -224,6 +229,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     // E-mails and webhooks of the outbox (notices, decisions).
     const notifier = new Notifier(store, clock, config.notifications, logger, kek, { egress, metrics });
     stops.push(() => notifier.stop());
+    // The outbox's backlog by channel, read at scrape time: a relay or receivers not keeping up show as an age.
+    addNotificationGauges(metrics, () => outboxBacklog(store.db, clock.nowMs()));
     if (runsJobs && options.announceSettings !== false) notifier.announceMailSetting();
     // The tick waits for no lane: a job still running is not ticked again, and a slow mail relay would then hold
     // the webhooks' next round (notifier.ts).

@@ -159,6 +159,16 @@ describe('Prometheus /metrics on the admin port', () => {
     for (const le of ['0.005', '0.1', '1', '30', '+Inf']) assert.ok(buckets.includes(le), `bucket ${le}`);
   });
 
+  test('shows the notification outbox by channel, read at scrape time (its figures: test/notify.backlog)', () => {
+    for (const name of ['lgsp_notifications_pending', 'lgsp_notifications_oldest_due_seconds']) {
+      assert.equal(after1.types.get(name), 'gauge', `${name} is a gauge`);
+      for (const channel of ['email', 'webhook']) {
+        const sample = after1.samples.find((x) => x.name === name && x.labels['channel'] === channel);
+        assert.ok(sample && Number.isFinite(sample.value), `${name}{channel="${channel}"} is read`);
+      }
+    }
+  });
+
   test('shows the recorder and the snapshot, read at scrape time', () => {
     assert.equal(value(after1, 'lgsp_recorder_backlog'), 0);
     assert.equal(value(after1, 'lgsp_recorder_overloaded'), 0);

@@ -217,6 +217,8 @@ for (const kind of storeKinds) {
       const log = lines.join('');
       assert.ok(log.includes('"smtpHost":"127.0.0.1"'), log);
       assert.ok(!log.includes(SMTP_PASSWORD), 'the SMTP password is not in the log');
+      // Its tick would otherwise go on claiming the later tests' rows, and their counts would race with it.
+      await n.stop();
     });
 
     test('a webhook arrives signed; the signature verifies, a tampered body does not; only subscribed endpoints', async () => {

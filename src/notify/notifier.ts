@@ -34,11 +34,16 @@ const WEBHOOK_TIMEOUT_MS = 10_000;
  */
 const MAIL_TIMEOUT_MS = 30_000;
 /**
- * Rows a lane claims and delivers together. A batch waits for its slowest delivery, so within a lane one slow
- * receiver holds the others of its batch up to the lane's limit (a webhook's 10 s); its rows then back off (30 s,
- * 1 min …) and take batch places only when due again. Across lanes nothing waits (see {@link Notifier}).
+ * Sends a lane keeps in flight on one node. A lane is a pool, not a batch that waits for its slowest send: each send
+ * that ends frees its place, and the lane claims again at once — so a receiver that holds its request to the limit
+ * (a webhook's 10 s) holds that one place, never the deliveries claimed with it or after it.
  */
-const BATCH_SIZE = 20;
+const LANE_IN_FLIGHT = 20;
+/**
+ * The oldest due rows a claim looks at to pick one per recipient. Rows of recipients with a send in flight are passed
+ * over before this window, so one receiver's backlog fills it only while that receiver is free.
+ */
+const CLAIM_WINDOW = 5 * LANE_IN_FLIGHT;
 const DISABLED_EMAIL_WARNING_INTERVAL_MS = 3_600_000;
 
 export type NotifierConfig = Config['notifications'];
@@ -90,20 +95,82 @@ function parseSmtpUrl(smtpUrl: string): { host: string; port: number; secure: bo
 }
 
 /**
- * The next batch of a channel's rows due at `nowMs`, locked, skipping rows another node holds — read from the index
- * of pending rows by channel (migration 0050), so a lane reads its own rows only, never the other's backlog.
+ * The rows a lane claims next at `nowMs`: the oldest due of the channel, one per recipient, none of a recipient in
+ * `busyRecipients` (a send to it in flight on this node), at most `limit`; locked, skipping rows another node holds.
+ * One per recipient so that a receiver (or relay address) with many rows due — one that hangs, say — takes one place
+ * of the lane, not all of them. Read from the index of pending rows by channel (migration 0050), so a lane reads its
+ * own rows only, never the other's backlog; the window of `CLAIM_WINDOW` rows bounds what one claim reads.
  */
-export function dueRows(db: Kysely<Database>, channel: NotificationChannel, nowMs: number) {
+export function dueRows(
+  db: Kysely<Database>,
+  channel: NotificationChannel,
+  nowMs: number,
+  {
+    limit = LANE_IN_FLIGHT,
+    busyRecipients = [],
+  }: { limit?: number; busyRecipients?: readonly string[] } = {},
+) {
+  const now = new Date(nowMs);
+  const window = db
+    .selectFrom('notifications')
+    .select(['id', 'recipient', 'next_attempt_at'])
+    .where('status', '=', 'pending')
+    .where('channel', '=', channel)
+    .where('next_attempt_at', '<=', now)
+    .$if(busyRecipients.length > 0, (qb) => qb.where('recipient', 'not in', busyRecipients))
+    .orderBy('next_attempt_at')
+    .limit(CLAIM_WINDOW);
+  const oldestOfEachRecipient = db
+    .selectFrom(window.as('due'))
+    .distinctOn('due.recipient')
+    .select('due.id')
+    .orderBy('due.recipient')
+    .orderBy('due.next_attempt_at');
+  // The lock re-reads status and due time: a row another node claimed meanwhile is no longer due.
   return db
     .selectFrom('notifications')
     .select('id')
+    .where('id', 'in', oldestOfEachRecipient)
     .where('status', '=', 'pending')
-    .where('channel', '=', channel)
-    .where('next_attempt_at', '<=', new Date(nowMs))
+    .where('next_attempt_at', '<=', now)
     .orderBy('next_attempt_at')
-    .limit(BATCH_SIZE)
+    .limit(limit)
     .forUpdate()
     .skipLocked();
+}
+
+/** How far behind a channel of the outbox is (`lgsp_notifications_pending`, `…_oldest_due_seconds`). */
+export interface OutboxBacklog {
+  /** Rows not yet sent nor given up: due, waiting for a retry, or in flight. */
+  pending: number;
+  /** How long the longest-waiting due row has been due (a new row is due when written); 0 when none is due. */
+  oldestDueSeconds: number;
+}
+
+/**
+ * Each channel's backlog at `nowMs`: one query per channel, an index-only scan of the channel's entries in the index of
+ * pending rows (migration 0050) — it costs the backlog, never the sent rows kept in the table. Rows in flight or waiting for a retry are due later, so a lane that keeps up shows
+ * an oldest due of at most about one poll interval.
+ */
+export async function outboxBacklog(
+  db: Kysely<Database>,
+  nowMs: number,
+): Promise<Record<NotificationChannel, OutboxBacklog>> {
+  const read = async (channel: NotificationChannel): Promise<OutboxBacklog> => {
+    const row = await db
+      .selectFrom('notifications')
+      .select((eb) => [
+        eb.fn.countAll<number | string>().as('pending'),
+        eb.fn.min('next_attempt_at').as('first_due'),
+      ])
+      .where('status', '=', 'pending')
+      .where('channel', '=', channel)
+      .executeTakeFirstOrThrow();
+    const firstDueMs = row.first_due === null ? nowMs : new Date(row.first_due).getTime();
+    return { pending: Number(row.pending), oldestDueSeconds: Math.max(0, (nowMs - firstDueMs) / 1000) };
+  };
+  const [email, webhook] = await Promise.all([read('email'), read('webhook')]);
+  return { email, webhook };
 }
 
 /**
@@ -112,11 +179,17 @@ export function dueRows(db: Kysely<Database>, channel: NotificationChannel, nowM
  * having one session makes the lock a no-op. The claim also moves the row's next attempt past the lease, then
  * the message is sent outside any transaction, then the outcome is written.
  *
- * Each channel is a lane of its own — its own rounds, claims and batches — because a mail relay holding every send to
+ * Each channel is a lane of its own — its own rounds, claims and sends — because a mail relay holding every send to
  * its 30 s limit would otherwise hold the webhooks claimed with the e-mails and every round behind them (N waiting
  * e-mails: a round of N/20 × 30 s), and an agency's systems would hear of a revoked credential minutes late. A lane
  * still in its round is left to it while the other claims and delivers as usual: a dead webhook receiver holds no
  * e-mail either.
+ *
+ * Within a lane, up to `LANE_IN_FLIGHT` sends run at once, at most one per recipient (a webhook endpoint, an e-mail
+ * address), and a send that ends lets the lane claim again at once; a tick finds a lane in its round and has it claim
+ * what has fallen due. Before, a lane claimed a batch and waited for its slowest send before the next claim: a
+ * receiver that hung to the 10 s limit held every other organization's webhook of the batches behind it, 10 s per
+ * batch it had rows in. Now it holds one place of the lane, and its other rows wait for it, not anyone else's.
  *
  * E-mail needs `notifications.smtpUrl`. Without it e-mail rows are not claimed: they stay `pending` (counted in a
  * warning at most hourly) and go out once SMTP is configured, because a notice an agency must receive (R-21) is
@@ -133,7 +206,9 @@ export class Notifier {
   private timer: NodeJS.Timeout | null = null;
   /** Each lane's round in progress. */
   private readonly lanes = new Map<NotificationChannel, Promise<DeliveryRound>>();
-  /** Once stop() is called: a lane finishes the batch in flight and claims no other. */
+  /** Has a lane in its round claim again now (a tick, `deliverDue`): rows may have fallen due since its last claim. */
+  private readonly wakers = new Map<NotificationChannel, () => void>();
+  /** Once stop() is called: a lane finishes the sends in flight and claims no other. */
   private stopped: Promise<void> | null = null;
   private nextDisabledWarningMs = 0;
 
@@ -198,7 +273,7 @@ export class Notifier {
   }
 
   /**
-   * Stops the timer, waits for the batches in flight (each delivery within its limit: a webhook's 10 s, an e-mail's
+   * Stops the timer, waits for the sends in flight (each delivery within its limit: a webhook's 10 s, an e-mail's
    * 30 s, all at once), closes SMTP and HTTP connections. The rows not yet claimed stay due for the next node.
    * A second call returns the first's.
    */
@@ -216,8 +291,8 @@ export class Notifier {
   }
 
   /**
-   * One round of every lane, the totals summed: a lane idle now starts one, a lane still in its round is joined, not
-   * doubled. Resolves when the slowest lane's round ends — for a caller that wants the outcome; a periodic tick
+   * One round of every lane, the totals summed: a lane idle now starts one, a lane still in its round is joined (and
+   * claims what is due now), not doubled. Resolves when the slowest lane's round ends — for a caller that wants the outcome; a periodic tick
    * calls {@link startIdleLanes}, which waits for none.
    */
   async deliverDue(): Promise<DeliveryRound> {
@@ -230,55 +305,115 @@ export class Notifier {
   }
 
   /**
-   * The periodic tick (start(), the platform's `notification-outbox` job): starts a round in each idle lane and
-   * returns. A lane still in its round is left to it, so the other's next round is not held behind it.
+   * The periodic tick (start(), the platform's `notification-outbox` job): starts a round in each idle lane, has each
+   * lane in its round claim what has fallen due, and returns. No lane waits for the other, nor for its own slow sends.
    */
   startIdleLanes(): void {
     for (const channel of this.channels) {
-      if (this.lanes.has(channel)) continue;
       this.lane(channel).catch((err) =>
         this.logger.error({ err, channel }, 'vòng gửi thông báo thất bại / notification round failed'),
       );
     }
   }
 
-  /** The lane's round in progress, or a new one. */
+  /** The lane's round in progress, woken to claim again, or a new one. */
   private lane(channel: NotificationChannel): Promise<DeliveryRound> {
     let running = this.lanes.get(channel);
-    if (!running) {
+    if (running) {
+      this.wakers.get(channel)?.();
+    } else {
       running = this.round(channel).finally(() => this.lanes.delete(channel));
       this.lanes.set(channel, running);
     }
     return running;
   }
 
-  /** Every row of the channel due now, in batches. */
+  /**
+   * Every row of the channel due now, and those falling due while the round lasts: claims fill the lane's free places
+   * (one row per recipient not already in flight), each send's end or a tick claims again; the round ends when
+   * nothing is in flight and the last claim found nothing due (or stop() was called).
+   */
   private async round(channel: NotificationChannel): Promise<DeliveryRound> {
     const totals: DeliveryRound = { sent: 0, failed: 0, retried: 0 };
-    // Without SMTP the webhook lane is the only one: it reports the e-mails left waiting.
-    if (!this.mailer) await this.warnAboutWaitingEmails();
-    while (this.stopped === null) {
-      const claimed = await this.claim(channel, this.clock.nowMs());
-      if (claimed.length === 0) break;
-      const endpoints = await this.endpointsFor(claimed);
-      const outcomes = await Promise.all(claimed.map((row) => this.deliverOne(row, endpoints)));
-      for (const o of outcomes) {
-        totals[o]++;
-        this.metrics?.notificationSent(channel, o);
+    // A send's end or a tick: rows may be due that the last claim did not take. Counted, not a flag, so that one
+    // coming while a claim is under way is not lost when that claim finds nothing.
+    let nudges = 0;
+    let wake = () => {};
+    const nudge = () => {
+      nudges++;
+      wake();
+    };
+    this.wakers.set(channel, nudge);
+    /** The sends in flight, by row id, with their recipient. */
+    const inFlight = new Map<string, { recipient: string; done: Promise<void> }>();
+    const send = (row: NotificationRow, endpoints: Map<string, WebhookTarget>) => {
+      const done = this.deliverOne(row, endpoints)
+        .then(
+          (outcome) => {
+            totals[outcome]++;
+            this.metrics?.notificationSent(channel, outcome);
+          },
+          // Only writing the outcome can fail here (the store away): the row keeps its claim and is sent again
+          // once the lease runs out — at least once, as for a node that died mid-delivery.
+          (err) =>
+            this.logger.error(
+              { err, notificationId: row.id, channel },
+              'không ghi được kết quả gửi thông báo / notification outcome not recorded',
+            ),
+        )
+        .finally(() => {
+          inFlight.delete(row.id);
+          nudge();
+        });
+      inFlight.set(row.id, { recipient: row.recipient, done });
+    };
+    try {
+      // Without SMTP the webhook lane is the only one: it reports the e-mails left waiting.
+      if (!this.mailer) await this.warnAboutWaitingEmails();
+      /** The nudges counted when a claim last found nothing due: none since, nothing to claim. */
+      let quietAt = -1;
+      for (;;) {
+        const mayBeDue = nudges !== quietAt;
+        if (this.stopped === null && mayBeDue && inFlight.size < LANE_IN_FLIGHT) {
+          const nudgesBefore = nudges;
+          const busyRecipients = [...new Set([...inFlight.values()].map((s) => s.recipient))];
+          const claimed = await this.claim(channel, LANE_IN_FLIGHT - inFlight.size, busyRecipients);
+          if (claimed.length > 0) {
+            const endpoints = await this.endpointsFor(claimed);
+            for (const row of claimed) send(row, endpoints);
+          } else {
+            quietAt = nudgesBefore;
+          }
+          // Again: a recipient passed over (in flight, or a second row of one claimed now) may have more due, and a
+          // send may have ended meanwhile.
+          continue;
+        }
+        if (inFlight.size === 0 && (this.stopped !== null || !mayBeDue)) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
       }
-      if (claimed.length < BATCH_SIZE) break;
+    } finally {
+      this.wakers.delete(channel);
+      // A claim that failed (the store away) ends the round, never before the sends it started.
+      await Promise.allSettled([...inFlight.values()].map((s) => s.done));
     }
     return totals;
   }
 
-  private claim(channel: NotificationChannel, nowMs: number): Promise<NotificationRow[]> {
+  private claim(
+    channel: NotificationChannel,
+    limit: number,
+    busyRecipients: readonly string[],
+  ): Promise<NotificationRow[]> {
+    const nowMs = this.clock.nowMs();
     return this.store.db
       .updateTable('notifications')
       .set((eb) => ({
         attempts: eb('attempts', '+', 1),
         next_attempt_at: new Date(nowMs + CLAIM_LEASE_MS),
       }))
-      .where('id', 'in', dueRows(this.store.db, channel, nowMs))
+      .where('id', 'in', dueRows(this.store.db, channel, nowMs, { limit, busyRecipients }))
       .returningAll()
       .execute();
   }

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Clock } from '../core/clock.ts';
-import type { DeliveryRound } from '../notify/notifier.ts';
+import type { DeliveryRound, OutboxBacklog } from '../notify/notifier.ts';
 import type { NotificationChannel } from '../notify/outbox.ts';
 import type { TransactionObserver, TransactionRecord } from './record.ts';
 
@@ -312,6 +312,50 @@ export function addPlatformGauges(metrics: TelemetryMetrics, s: PlatformGaugeSou
       const current = s.snapshots.current;
       return current ? Math.max(0, (s.clock.nowMs() - current.loadedAtMs) / 1000) : 0;
     },
+  );
+}
+
+/**
+ * The notification outbox's backlog by channel (e-mail, webhook), read from the store when Prometheus scrapes:
+ * `lgsp_notifications_pending{channel}` and `lgsp_notifications_oldest_due_seconds{channel}`. The two gauges share one
+ * read per scrape (prom-client collects every metric at once). The outbox is the cluster's, so every node shows the
+ * same figures. A store that cannot be read now gives NaN, as `addGauge`.
+ */
+export function addNotificationGauges(
+  metrics: TelemetryMetrics,
+  read: () => Promise<Record<NotificationChannel, OutboxBacklog>>,
+): void {
+  let reading: Promise<Record<NotificationChannel, OutboxBacklog> | null> | null = null;
+  const readOnce = () => {
+    reading ??= read()
+      .catch(() => null)
+      .finally(() => {
+        reading = null;
+      });
+    return reading;
+  };
+  const gauge = (name: string, help: string, figure: (b: OutboxBacklog) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['channel'],
+      registers: [metrics.registry],
+      async collect() {
+        const backlog = await readOnce();
+        for (const channel of ['email', 'webhook'] as const) {
+          this.set({ channel }, backlog ? figure(backlog[channel]) : Number.NaN);
+        }
+      },
+    });
+  gauge(
+    'lgsp_notifications_pending',
+    'Thông báo chưa gửi xong theo kênh (đến hạn, chờ gửi lại, đang gửi) / Notifications not yet sent nor given up, by channel (due, awaiting a retry, in flight)',
+    (b) => b.pending,
+  );
+  gauge(
+    'lgsp_notifications_oldest_due_seconds',
+    'Thông báo đến hạn chờ lâu nhất đã chờ bao nhiêu giây (0 khi không có) / Seconds the longest-waiting due notification has waited (0 when none)',
+    (b) => b.oldestDueSeconds,
   );
 }
 
