@@ -612,31 +612,151 @@ export function openApiAsJson(text: string): string | null {
 }
 
 /**
- * A provider's document as a consumer reads it (the portal, the technical guide): every address the provider wrote
- * for its own server — OpenAPI `servers` (of the document, a path, an operation, a link), a WSDL 1.1 port's
- * `soap:address`/`soap12:address`/`http:address` `location`, a WSDL 2.0 `endpoint`'s `address` — becomes
- * `gatewayAddress`, the version's address on the gateway. A provider's document names its internal server as a
- * matter of course (generators write it); served as written, the public portal told anyone, without signing in, the
- * address behind the gateway (DESIGN.md "Trust boundary": the provider's agency and the operator only), and a client
- * generated from it called the provider directly. Null when an OpenAPI document cannot be read.
+ * A provider's document as a consumer reads it (the portal, the technical guide). A provider's document names its
+ * internal server as a matter of course (generators write it); served as written, the public portal told anyone,
+ * without signing in, the address behind the gateway (DESIGN.md "Trust boundary", docs/security.md §2.1: the
+ * provider's agency and the operator only), and a client generated from it called the provider directly. So:
+ * - every address the document gives its own server — OpenAPI `servers` (of the document, a path, an operation, a
+ *   link), a WSDL 1.1 port's `soap:address`/`soap12:address`/`http:address` `location`, a WSDL 2.0 `endpoint`'s
+ *   `address`, the WS-Addressing `EndpointReference`'s `Address` of a port or endpoint — becomes `gatewayAddress`;
+ * - every other mention of an upstream's origin (`upstreams`: what the platform was given for the service, see
+ *   `hideUpstreams`) — a description, a summary, `externalDocs`, an example, `wsdl:documentation` — too;
+ * - a WSDL's XML comments are left out: generator noise (`<!-- generated from http://10.0.3.7:8080/… -->`), never
+ *   contract.
+ * Null when an OpenAPI document cannot be read.
  */
 export function documentForConsumers(
   type: ApiDocumentType,
   text: string,
   gatewayAddress: string,
+  upstreams: readonly string[],
 ): string | null {
-  return readOnce(`consumers:${type}:${gatewayAddress}`, text, () =>
-    type === 'openapi' ? openApiForConsumers(text, gatewayAddress) : wsdlForConsumers(text, gatewayAddress),
+  const known = upstreams.map((upstream) => ({ upstream, gateway: gatewayAddress }));
+  return readOnce(`consumers:${type}:${gatewayAddress}:${JSON.stringify(upstreams)}`, text, () =>
+    type === 'openapi'
+      ? openApiForConsumers(text, gatewayAddress, hideUpstreams(known))
+      : wsdlForConsumers(text, gatewayAddress, hideUpstreams(known, escapeXml)),
   );
 }
+
+/** An address the platform was given for a version's upstream, and where consumers call that version instead. */
+export interface UpstreamOnGateway {
+  upstream: string;
+  gateway: string;
+}
+
+/**
+ * A function that gives a text back with every upstream's origin (`scheme://host[:port]`: the scheme and host in any
+ * case, the default port written or not) replaced by the gateway address of its version — with the upstream's path
+ * too when it follows (`http://10.0.3.7:8080/hotich/khaisinh` → `https://api…/hotich/1.0/khaisinh`, the same
+ * resource through the gateway). Of several versions behind one origin, the first given stands for a bare origin;
+ * a full upstream address is its own version's. Another port, another scheme or a longer host (`10.0.3.70`) is
+ * another origin, left as written. One pass of a regular expression with no nested repetition: linear in the text.
+ */
+export function hideUpstreams(
+  known: readonly UpstreamOnGateway[],
+  /** How an address is written into the text (escaped for XML in a WSDL). */
+  written: (s: string) => string = (s) => s,
+): (text: string) => string {
+  const byOrigin = new Map<string, { first: string; withPaths: Array<{ path: string; gateway: string }> }>();
+  const hosts = new Set<string>();
+  for (const { upstream, gateway } of known) {
+    let url: URL;
+    try {
+      url = new URL(upstream);
+    } catch {
+      continue;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
+    // `url.host` is lower case and without the scheme's default port: the form every match is brought to.
+    const origin = `${url.protocol}//${url.host}`;
+    const entry = byOrigin.get(origin) ?? { first: written(gateway), withPaths: [] };
+    byOrigin.set(origin, entry);
+    const path = url.pathname.replace(/\/+$/, '');
+    if (path) entry.withPaths.push({ path, gateway: written(gateway) });
+    hosts.add(url.hostname);
+  }
+  if (hosts.size === 0) return (text) => text;
+  for (const entry of byOrigin.values()) entry.withPaths.sort((a, b) => b.path.length - a.path.length);
+  const alternatives = [...hosts]
+    .sort((a, b) => b.length - a.length)
+    .map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|');
+  // Not followed by more of a host name (`10.0.3.70`, `host.other`) or another port.
+  const pattern = new RegExp(
+    `(https?)://(${alternatives})(?::(\\d{1,5}))?(?![A-Za-z0-9_-]|\\.[A-Za-z0-9-]|:\\d)`,
+    'gi',
+  );
+  const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
+  return (text) => {
+    pattern.lastIndex = 0;
+    let out = '';
+    let copied = 0;
+    for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+      const scheme = m[1]!.toLowerCase();
+      const port = m[3] && m[3] !== DEFAULT_PORTS[scheme] ? `:${m[3]}` : '';
+      const entry = byOrigin.get(`${scheme}://${m[2]!.toLowerCase()}${port}`);
+      if (!entry) continue;
+      const end = m.index + m[0].length;
+      const full = entry.withPaths.find(
+        ({ path }) =>
+          text.startsWith(path, end) &&
+          !SEGMENT_GOES_ON.test(text.slice(end + path.length, end + path.length + 2)),
+      );
+      out += text.slice(copied, m.index) + (full ? full.gateway : entry.first);
+      copied = full ? end + full.path.length : end;
+      pattern.lastIndex = copied;
+    }
+    return copied === 0 ? text : out + text.slice(copied);
+  };
+}
+
+/**
+ * What continues a path's last segment (`/wsx`, `/ws.json`): an upstream's path is replaced only where that segment
+ * ends — at `/`, `?`, a quote, a space, or the comma or full stop of a sentence.
+ */
+const SEGMENT_GOES_ON = /^(?:[\w~%-]|\.\w)/;
+
+const escapeXml = (s: string) =>
+  s
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&apos;');
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
-function openApiForConsumers(text: string, gatewayAddress: string): string | null {
+/**
+ * Every string of an OpenAPI document — values and keys — through `hide`, except an `xml.namespace`: a namespace
+ * is a name the provider's server reads byte for byte, not an address, and changed it would break every XML call.
+ */
+function hideInOpenApi(value: unknown, hide: (s: string) => string): unknown {
+  if (typeof value === 'string') return hide(value);
+  if (Array.isArray(value)) return value.map((v) => hideInOpenApi(v, hide));
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[hide(key)] = key === 'namespace' && typeof v === 'string' ? v : hideInOpenApi(v, hide);
+  }
+  return out;
+}
+
+function openApiForConsumers(
+  text: string,
+  gatewayAddress: string,
+  hide: (s: string) => string,
+): string | null {
   const parsed = parseOpenApiText(text);
   if (!('value' in parsed)) return null;
-  const doc = parsed.value;
+  let doc: unknown;
+  try {
+    doc = hideInOpenApi(parsed.value, hide);
+  } catch {
+    // Nested deeper than the stack: not a document a consumer could read either.
+    return null;
+  }
   if (!isRecord(doc)) return JSON.stringify(doc);
   const out: Record<string, unknown> = { ...doc, servers: [{ url: gatewayAddress }] };
   const withoutLinkServers = (links: unknown) => {
@@ -683,17 +803,156 @@ function openApiForConsumers(text: string, gatewayAddress: string): string | nul
   return JSON.stringify(out);
 }
 
-/**
- * Where a WSDL says its service is: a WSDL 1.1 port's address element (`soap:address`, `soap12:address`,
- * `http:address`, any prefix) by its `location`, a WSDL 2.0 `endpoint` by its `address`. No part crosses a `<`: a
- * comment or CDATA full of `<address` would otherwise make each of them scan to its end, quadratic in the document.
- */
-const WSDL_ADDRESS =
-  /(<(?:[A-Za-z_][\w.-]*:)?(?:address\b[^<>]*?\slocation|endpoint\b[^<>]*?\saddress)\s*=\s*)(?:"[^"<]*"|'[^'<]*')/g;
+/** The namespaces of WS-Addressing (W3C 2005, the 2003–2004 submissions) and of its WSDL binding (`wsaw`). */
+const WS_ADDRESSING_NS = new Set([
+  'http://www.w3.org/2005/08/addressing',
+  'http://schemas.xmlsoap.org/ws/2004/08/addressing',
+  'http://schemas.xmlsoap.org/ws/2004/03/addressing',
+  'http://schemas.xmlsoap.org/ws/2003/03/addressing',
+  'http://www.w3.org/2006/05/addressing/wsdl',
+  'http://www.w3.org/2006/02/addressing/wsdl',
+]);
 
-function wsdlForConsumers(text: string, gatewayAddress: string): string {
-  const attribute = gatewayAddress.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;');
-  return text.replace(WSDL_ADDRESS, (_match, head: string) => `${head}"${attribute}"`);
+/**
+ * Attributes that name rather than locate — namespaces, SOAP and WS-Addressing actions: the provider's server
+ * matches them byte for byte, so they are published as written (an upstream origin in one is the provider's to
+ * change, docs/security.md §2.1).
+ */
+const IDENTIFIER_ATTRIBUTE = /^(?:xmlns(?::.*)?|targetNamespace|namespace|soapAction|(?:[^:]*:)?[Aa]ction)$/;
+
+/** One element open in the scan: its namespace and local name, the prefixes in scope, and what it is to a port. */
+interface OpenElement {
+  local: string;
+  ns: string | undefined;
+  scope: Map<string, string>;
+  /** A port/endpoint, a WS-Addressing EndpointReference of one, or that reference's Address. */
+  role: 'endpoint' | 'reference' | 'address' | null;
+}
+
+const isNameEnd = (c: number) =>
+  c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x2f || c === 0x3e;
+const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/**
+ * The WSDL as consumers get it (see `documentForConsumers`), in one forward scan of the text: each `<` is a comment
+ * (left out), CDATA, a processing instruction, an end tag or a start tag, found with `indexOf` from where the last
+ * ended and attributes read by hand — no regular expression over the document, so no input makes it quadratic
+ * (a regex that stopped at each `<address` took 10.5 s over a 700 KB WSDL of comments). Text and attribute values
+ * pass through `hide`. A document the scan cannot follow (not well-formed: stored documents were checked) is
+ * cut where it stops being XML rather than passed on unread.
+ */
+function wsdlForConsumers(text: string, gatewayAddress: string, hide: (s: string) => string): string {
+  const gateway = escapeXml(gatewayAddress);
+  const out: string[] = [];
+  const open: OpenElement[] = [];
+  let scope = new Map<string, string>();
+  /** While inside a WS-Addressing Address of a port: its content is the gateway's address, nothing written. */
+  let inAddress = false;
+  let i = 0;
+  while (i < text.length) {
+    const lt = text.indexOf('<', i);
+    const textEnd = lt === -1 ? text.length : lt;
+    if (textEnd > i && !inAddress) out.push(hide(text.slice(i, textEnd)));
+    if (lt === -1) break;
+    if (text.startsWith('<!--', lt)) {
+      const end = text.indexOf('-->', lt + 4);
+      i = end === -1 ? text.length : end + 3;
+      continue;
+    }
+    const closer = text.startsWith('<![CDATA[', lt) ? ']]>' : text.startsWith('<?', lt) ? '?>' : null;
+    if (closer !== null || text.startsWith('<!', lt) || text.startsWith('</', lt)) {
+      const end = text.indexOf(closer ?? '>', lt + 2);
+      if (end === -1) break;
+      i = end + (closer ?? '>').length;
+      if (text.charCodeAt(lt + 1) === 0x2f) {
+        const closed = open.pop();
+        if (closed) scope = open.at(-1)?.scope ?? new Map();
+        if (closed?.role === 'address' && inAddress) {
+          inAddress = false;
+          out.push(gateway);
+        }
+      }
+      if (!inAddress)
+        out.push(closer === ']]>' || closer === '?>' ? hide(text.slice(lt, i)) : text.slice(lt, i));
+      continue;
+    }
+    // A start tag: its name, then each attribute (a quoted value may hold `>`), up to `>` or `/>`.
+    let j = lt + 1;
+    while (j < text.length && !isNameEnd(text.charCodeAt(j))) j++;
+    const name = text.slice(lt + 1, j);
+    const attributes: Array<{ name: string; start: number; end: number }> = [];
+    let selfClosing = false;
+    let closed = false;
+    while (j < text.length) {
+      while (j < text.length && isSpace(text.charCodeAt(j))) j++;
+      const c = text.charCodeAt(j);
+      if (c === 0x3e) {
+        j++;
+        closed = true;
+        break;
+      }
+      if (c === 0x2f && text.charCodeAt(j + 1) === 0x3e) {
+        j += 2;
+        closed = selfClosing = true;
+        break;
+      }
+      const nameStart = j;
+      while (j < text.length && !isNameEnd(text.charCodeAt(j)) && text.charCodeAt(j) !== 0x3d) j++;
+      const attribute = text.slice(nameStart, j);
+      while (j < text.length && isSpace(text.charCodeAt(j))) j++;
+      if (text.charCodeAt(j) !== 0x3d) {
+        if (j === nameStart) j++;
+        continue;
+      }
+      j++;
+      while (j < text.length && isSpace(text.charCodeAt(j))) j++;
+      const quote = text[j];
+      if (quote !== '"' && quote !== "'") continue;
+      const valueEnd = text.indexOf(quote, j + 1);
+      if (valueEnd === -1) break;
+      attributes.push({ name: attribute, start: j + 1, end: valueEnd });
+      j = valueEnd + 1;
+    }
+    if (!closed) break;
+    i = j;
+    let elementScope = scope;
+    for (const a of attributes) {
+      if (a.name === 'xmlns' || a.name.startsWith('xmlns:')) {
+        if (elementScope === scope) elementScope = new Map(scope);
+        elementScope.set(a.name === 'xmlns' ? '' : a.name.slice(6), text.slice(a.start, a.end));
+      }
+    }
+    const colon = name.indexOf(':');
+    const local = colon === -1 ? name : name.slice(colon + 1);
+    const ns = elementScope.get(colon === -1 ? '' : name.slice(0, colon));
+    const parent = open.at(-1)?.role ?? null;
+    const role: OpenElement['role'] =
+      (local === 'port' && ns === WSDL11_NS) || (local === 'endpoint' && ns === WSDL20_NS)
+        ? 'endpoint'
+        : parent === 'endpoint' && local === 'EndpointReference' && WS_ADDRESSING_NS.has(ns ?? '')
+          ? 'reference'
+          : parent === 'reference' && local === 'Address' && WS_ADDRESSING_NS.has(ns ?? '')
+            ? 'address'
+            : null;
+    if (!inAddress) {
+      let copied = lt;
+      for (const a of attributes) {
+        const isAddress =
+          (local === 'address' && a.name === 'location') || (local === 'endpoint' && a.name === 'address');
+        const value = text.slice(a.start, a.end);
+        out.push(text.slice(copied, a.start));
+        out.push(isAddress ? gateway : IDENTIFIER_ATTRIBUTE.test(a.name) ? value : hide(value));
+        copied = a.end;
+      }
+      out.push(text.slice(copied, j));
+    }
+    if (!selfClosing) {
+      open.push({ local, ns, scope: elementScope, role });
+      scope = elementScope;
+      if (role === 'address' && !inAddress) inAddress = true;
+    }
+  }
+  return out.join('');
 }
 
 /**

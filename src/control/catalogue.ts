@@ -6,18 +6,22 @@ import type {
   PublicOrganization,
   PublicService,
   PublicServiceQuery,
+  TechnicalDescription,
 } from '../api/contract/index.ts';
 import { LgspError } from '../core/errors.ts';
 import { isoOf, isoOrNull } from '../core/time.ts';
 import { byColumn, byName, matchesAny, ordering, pageOf } from '../store/paging.ts';
 import type { Database } from '../store/schema.ts';
+import { hideUpstreams } from './api-document.ts';
 
 /**
  * The public catalogue (R-10): what any agency may read without signing in — services that have a published or
  * deprecated version and are not decommissioned, their R-11 description, provider and its contact point (R-09),
- * their live versions and those versions' API documents. Nothing here is secret: no upstream addresses, no
- * subscriptions, and never a draft's document (a version under review is not public yet). Search, count and
- * paging run in SQL, so a catalogue of thousands of services never loads every row.
+ * their live versions and those versions' API documents. Nothing here is secret: no upstream addresses — not even
+ * one the provider wrote into its description or document, which consumers read with the gateway's address in its
+ * place (`descriptionForConsumers`, `documentForConsumers`; docs/security.md §2.1) — no subscriptions, and never a
+ * draft's document (a version under review is not public yet). Search, count and paging run in SQL, so a
+ * catalogue of thousands of services never loads every row.
  */
 
 /** The states in which a version, and its document, are public. */
@@ -83,6 +87,7 @@ export async function listPublicServices(
   db: Db,
   query: PublicServiceQuery,
   publicBase: string,
+  gatewayBase: string,
 ): Promise<{ items: PublicService[]; total: number }> {
   const where = matching(query.q);
   const [count, rows] = await Promise.all([
@@ -98,13 +103,18 @@ export async function listPublicServices(
       .offset(query.offset)
       .execute(),
   ]);
-  return { items: await withVersions(db, rows, publicBase), total: Number(count.n) };
+  return { items: await withVersions(db, rows, publicBase, gatewayBase), total: Number(count.n) };
 }
 
 /** A public service, or 404 for one that does not exist or is not public (nothing told apart). */
-export async function getPublicService(db: Db, id: string, publicBase: string): Promise<PublicService> {
+export async function getPublicService(
+  db: Db,
+  id: string,
+  publicBase: string,
+  gatewayBase: string,
+): Promise<PublicService> {
   const rows = await selectServices(db).where('s.id', '=', id).execute();
-  const [found] = await withVersions(db, rows, publicBase);
+  const [found] = await withVersions(db, rows, publicBase, gatewayBase);
   if (!found)
     throw new LgspError(
       'CP_SERVICE_NOT_FOUND',
@@ -117,11 +127,24 @@ export async function getPublicService(db: Db, id: string, publicBase: string): 
 export async function publicVersionDocument(
   db: Db,
   versionId: string,
-): Promise<{ type: 'openapi' | 'wsdl'; text: string; name: string; basePath: string }> {
+): Promise<{
+  type: 'openapi' | 'wsdl';
+  text: string;
+  name: string;
+  basePath: string;
+  /** Every upstream address of the service, replaced in the document by the gateway's (`documentForConsumers`). */
+  upstreams: string[];
+}> {
   const row = await db
     .selectFrom('service_versions as v')
     .innerJoin('services as s', 's.id', 'v.service_id')
-    .select(['v.technical_document', 'v.technical_document_type', 'v.version', 's.context'])
+    .select([
+      'v.technical_document',
+      'v.technical_document_type',
+      'v.version',
+      's.context',
+      's.id as service_id',
+    ])
     .where('v.id', '=', versionId)
     .where('v.status', 'in', LIVE_STATES)
     .where('s.decommissioned_at', 'is', null)
@@ -139,7 +162,90 @@ export async function publicVersionDocument(
     name: `${row.context}-${row.version}`.replace(/[^a-zA-Z0-9._-]/g, '-'),
     // Where consumers call it on the gateway: the address the document is given instead of the provider's own.
     basePath: `/${row.context}/${row.version}`,
+    upstreams: ((await upstreamsByService(db, [row.service_id])).get(row.service_id) ?? []).flatMap(
+      (v) => v.urls,
+    ),
   };
+}
+
+/** The upstream addresses of one version of a service: where the platform was told the provider's server is. */
+export interface VersionUpstreams {
+  version: string;
+  urls: string[];
+}
+
+/**
+ * Every upstream address the platform was ever given for each service's versions — the current sandbox and
+ * production ones, and those a version change proposed or replaced (a document written before the move still names
+ * the old server) — by service: the published and deprecated versions first, then the newest first.
+ */
+export async function upstreamsByService(
+  db: Db,
+  serviceIds: readonly string[],
+): Promise<Map<string, VersionUpstreams[]>> {
+  const out = new Map<string, VersionUpstreams[]>();
+  if (serviceIds.length === 0) return out;
+  const versions = await db
+    .selectFrom('service_versions')
+    .select(['id', 'service_id', 'version', 'status', 'sandbox_url', 'production_url'])
+    .where('service_id', 'in', [...serviceIds])
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute();
+  if (versions.length === 0) return out;
+  const changes = await db
+    .selectFrom('version_change_requests')
+    .select(['version_id', 'proposed_upstreams', 'previous'])
+    .where(
+      'version_id',
+      'in',
+      versions.map((v) => v.id),
+    )
+    .execute();
+  const live = (status: string) => (LIVE_STATES as readonly string[]).includes(status);
+  // A stable sort: the newest first among the live versions, then among the others.
+  for (const v of [...versions].sort((a, b) => Number(live(b.status)) - Number(live(a.status)))) {
+    const urls = new Set<string>();
+    const add = (url: string | null | undefined) => {
+      if (url) urls.add(url);
+    };
+    add(v.sandbox_url);
+    add(v.production_url);
+    for (const c of changes) {
+      if (c.version_id !== v.id) continue;
+      add(c.proposed_upstreams?.sandbox);
+      add(c.proposed_upstreams?.production);
+      add(c.previous?.upstreams.sandbox);
+      add(c.previous?.upstreams.production);
+    }
+    const list = out.get(v.service_id) ?? [];
+    list.push({ version: v.version, urls: [...urls] });
+    out.set(v.service_id, list);
+  }
+  return out;
+}
+
+/**
+ * A service's R-11 description as a consumer reads it (the public catalogue, the technical guide, the console of
+ * another agency): a provider describing "Địa chỉ và giao diện kết nối" writes its own server, so each upstream
+ * origin becomes the gateway address of the version it belongs to (`${gatewayBase}/${context}/${version}`;
+ * api-document.ts `hideUpstreams`). The provider's agency and the operator read it as written.
+ */
+export function descriptionForConsumers(
+  description: TechnicalDescription | Record<string, unknown> | null | undefined,
+  context: string,
+  versions: readonly VersionUpstreams[],
+  gatewayBase: string,
+): Record<string, string> {
+  const hide = hideUpstreams(
+    versions.flatMap((v) =>
+      v.urls.map((upstream) => ({ upstream, gateway: `${gatewayBase}/${context}/${v.version}` })),
+    ),
+  );
+  const out: Record<string, string> = {};
+  for (const [item, text] of Object.entries(description ?? {}))
+    if (typeof text === 'string') out[item] = hide(text);
+  return out;
 }
 
 /** Whether a version is public at all (its operation list is then empty when it has no document). */
@@ -155,8 +261,17 @@ export async function isPublicVersion(db: Db, versionId: string): Promise<boolea
   return row !== undefined;
 }
 
-async function withVersions(db: Db, rows: ServiceRow[], publicBase: string): Promise<PublicService[]> {
+async function withVersions(
+  db: Db,
+  rows: ServiceRow[],
+  publicBase: string,
+  gatewayBase: string,
+): Promise<PublicService[]> {
   if (rows.length === 0) return [];
+  const upstreams = await upstreamsByService(
+    db,
+    rows.map((r) => r.id),
+  );
   // The document's text stays in the database: the list says only whether there is one, and where.
   const versions = await db
     .selectFrom('service_versions')
@@ -197,9 +312,7 @@ async function withVersions(db: Db, rows: ServiceRow[], publicBase: string): Pro
           }
         : null,
     },
-    description: Object.fromEntries(
-      Object.entries(r.description ?? {}).filter(([, v]) => typeof v === 'string'),
-    ) as Record<string, string>,
+    description: descriptionForConsumers(r.description, r.context, upstreams.get(r.id) ?? [], gatewayBase),
     decommissionAt: isoOrNull(r.decommission_at),
     versions: versions
       .filter((v) => v.service_id === r.id)

@@ -36,9 +36,7 @@ export async function publicRoutes(app: FastifyInstance, deps: AdminDeps): Promi
   const configuredBase = withoutFinalSlash(config.admin.publicUrl);
   /** Where people reach the console and portal: the configured public address, else where this port listens. */
   const siteUrl = () => configuredBase || adminBaseUrl(app, config.admin);
-  /** Where consumers call the gateway: its public address, else where it listens. */
-  const gatewayUrl = () =>
-    withoutFinalSlash(config.gateway.publicUrl) || deps.gatewayUrl || gatewayListenUrl(deps);
+  const gatewayUrl = () => gatewayAddress(deps);
 
   route('listPublicNotices', {
     handler: async (request) => lifecycle.pageNotices(request.query),
@@ -66,19 +64,25 @@ export async function publicRoutes(app: FastifyInstance, deps: AdminDeps): Promi
   });
 
   route('listPublicServices', {
-    handler: async (request) => listPublicServices(store.db, request.query, configuredBase),
+    handler: async (request) => listPublicServices(store.db, request.query, configuredBase, gatewayUrl()),
   });
 
   route('getPublicService', {
-    handler: async (request) => getPublicService(store.db, request.params.id, configuredBase),
+    handler: async (request) => getPublicService(store.db, request.params.id, configuredBase, gatewayUrl()),
   });
 
   route('getPublicVersionDocument', {
     handler: async (request, reply) => {
       const document = await publicVersionDocument(store.db, request.params.id);
-      // The gateway's address in place of every one the provider wrote for its own server (api-document.ts);
-      // OpenAPI comes out as JSON, whatever the provider wrote: one media type, what a renderer reads.
-      const text = documentForConsumers(document.type, document.text, `${gatewayUrl()}${document.basePath}`);
+      // The gateway's address in place of every one the provider wrote for its own server, and of every mention of
+      // an upstream's origin (api-document.ts); a WSDL without its comments; OpenAPI comes out as JSON, whatever
+      // the provider wrote: one media type, what a renderer reads.
+      const text = documentForConsumers(
+        document.type,
+        document.text,
+        `${gatewayUrl()}${document.basePath}`,
+        document.upstreams,
+      );
       if (text === null) {
         throw new LgspError(
           'CP_VERSION_NOT_FOUND',
@@ -99,7 +103,14 @@ export async function publicRoutes(app: FastifyInstance, deps: AdminDeps): Promi
       }
       const document = await publicVersionDocument(store.db, request.params.id).catch(() => null);
       if (!document) return { documentType: null, items: [] };
-      return { documentType: document.type, items: listApiOperations(document.type, document.text) };
+      // Read from the document as consumers get it: an operation's summary may name the upstream too.
+      const text = documentForConsumers(
+        document.type,
+        document.text,
+        `${gatewayUrl()}${document.basePath}`,
+        document.upstreams,
+      );
+      return { documentType: document.type, items: text ? listApiOperations(document.type, text) : [] };
     },
   });
 
@@ -140,6 +151,14 @@ function inert(reply: FastifyReply, type: string, filename: string): FastifyRepl
     .header('content-security-policy', INERT)
     .header('content-disposition', `inline; filename="${filename}"`)
     .header('cache-control', 'public, max-age=60');
+}
+
+/**
+ * Where consumers call the gateway: its public address, else where it listens — what the catalogue's descriptions
+ * and documents name in place of a provider's own server.
+ */
+export function gatewayAddress(deps: AdminDeps): string {
+  return withoutFinalSlash(deps.config.gateway.publicUrl) || deps.gatewayUrl || gatewayListenUrl(deps);
 }
 
 /** The configured gateway address, as `lgsp start` prints it, when the platform did not say where it listens. */

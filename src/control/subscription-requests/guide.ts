@@ -1,6 +1,7 @@
 import type { TechnicalGuide } from '../../api/contract/index.ts';
 import { LgspError } from '../../core/errors.ts';
 import { documentForConsumers } from '../api-document.ts';
+import { descriptionForConsumers, upstreamsByService } from '../catalogue.ts';
 import { type RequestsContext, requireRequest } from './queries.ts';
 
 /**
@@ -65,6 +66,9 @@ export async function technicalGuide(ctx: RequestsContext, id: string): Promise<
     });
   }
   const basePath = `/${row.context}/${row.version}`;
+  // The consumer's copy names the gateway, never the provider's own server (docs/security.md §2.1): in the
+  // description and in the document, each upstream address becomes the version's path on the gateway.
+  const upstreams = (await upstreamsByService(ctx.store.db, [service.id])).get(service.id) ?? [];
   return {
     requestId: row.id,
     status: row.status,
@@ -72,7 +76,7 @@ export async function technicalGuide(ctx: RequestsContext, id: string): Promise<
       id: service.id,
       context: service.context,
       name: service.name,
-      description: service.description,
+      description: descriptionForConsumers(service.description, service.context, upstreams, ''),
     },
     version: {
       id: version.id,
@@ -81,10 +85,15 @@ export async function technicalGuide(ctx: RequestsContext, id: string): Promise<
       status: version.status,
       resources: version.resources,
       technicalDocumentType: version.technical_document_type,
-      // The consumer's copy names the gateway, never the provider's own server (api-document.ts); OpenAPI as JSON.
+      // OpenAPI as JSON (api-document.ts).
       technicalDocument:
         version.technical_document && version.technical_document_type
-          ? documentForConsumers(version.technical_document_type, version.technical_document, basePath)
+          ? documentForConsumers(
+              version.technical_document_type,
+              version.technical_document,
+              basePath,
+              upstreams.flatMap((v) => v.urls),
+            )
           : null,
     },
     gateway: {
