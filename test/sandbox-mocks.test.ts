@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { mockDocument } from '../src/control/api-examples.ts';
 import type { Route } from '../src/gateway/compiled-snapshot.ts';
@@ -21,6 +22,11 @@ const WSDL = wsdl11({ name: 'HoTich', operation: 'TraCuu' });
  * else the lowest 2xx with an example — marked `X-LGSP-Mock: true` and recorded as a sandbox transaction (never as
  * the provider's sandbox evidence). No example: a clear problem, not a 502. Production never mocks.
  */
+/** The production upstream of every version here: the provider's server, never named to a consumer. */
+const UPSTREAM = 'https://dancu.example.gov.vn/api';
+/** A table read as consumers of `/dancu/1.0` read the document (api-examples.ts). */
+const AS_CONSUMERS = { gatewayAddress: '/dancu/1.0', upstreams: [UPSTREAM] };
+
 const DOCUMENT = {
   openapi: '3.0.3',
   info: { title: 'Tra cứu công dân', version: '1.0' },
@@ -72,8 +78,29 @@ const DOCUMENT = {
       },
     },
     '/hoso/{ma}': {
+      parameters: [{ name: 'ma', in: 'path', required: true, schema: { type: 'string' } }],
+      // As a provider's generator writes it: the links name the provider's own server (the version's upstream).
+      get: {
+        responses: {
+          '200': {
+            description: 'Hồ sơ',
+            content: {
+              'application/json': {
+                example: {
+                  maHoSo: 'HS-2026-000123',
+                  tenHoSo: 'Đăng ký thường trú',
+                  self: `${UPSTREAM}/hoso/HS-2026-000123`,
+                  tepDinhKem: `HTTPS://DANCU.example.gov.vn:443/tep/don.pdf`,
+                },
+              },
+              'application/xml': {
+                example: `<hoSo xlink:href="${UPSTREAM}/hoso/HS-2026-000123">Đăng ký thường trú</hoSo>`,
+              },
+            },
+          },
+        },
+      },
       delete: {
-        parameters: [{ name: 'ma', in: 'path', required: true, schema: { type: 'string' } }],
         responses: { '204': { description: 'Đã xoá' } },
       },
     },
@@ -108,7 +135,7 @@ const DOCUMENT = {
 };
 
 test('chooseMock: by operation, Prefer code / example, lowest 2xx with an example, Accept', () => {
-  const mock = compileMock(mockDocument('openapi', JSON.stringify(DOCUMENT)));
+  const mock = compileMock(mockDocument('openapi', JSON.stringify(DOCUMENT), AS_CONSUMERS));
   const choose = (method: string, path: string, prefer = '', accept?: string) => {
     const c = chooseMock(mock, method, path, parsePrefer(prefer || undefined), accept);
     return c.ok
@@ -151,7 +178,9 @@ test('chooseMock: by operation, Prefer code / example, lowest 2xx with an exampl
   assert.match(choose('GET', '/khongvidu'), /^GW_MOCK_UNAVAILABLE .*no 2xx response with an example/);
   assert.match(choose('PUT', '/hoso'), /^GW_MOCK_UNAVAILABLE .*no PUT operation/);
   assert.match(
-    chooseMock(compileMock(mockDocument('wsdl', '<x/>')), 'GET', '/a', {}, undefined).ok ? '' : 'refused',
+    chooseMock(compileMock(mockDocument('wsdl', '<x/>', AS_CONSUMERS)), 'GET', '/a', {}, undefined).ok
+      ? ''
+      : 'refused',
     /refused/,
   );
 });
@@ -162,7 +191,7 @@ test('production never mocks: a version without a production upstream is not in 
     mode: 'sync',
     upstreams: { sandbox: null, production: null },
     composite: null,
-    sandboxMock: compileMock(mockDocument('openapi', JSON.stringify(DOCUMENT))),
+    sandboxMock: compileMock(mockDocument('openapi', JSON.stringify(DOCUMENT), AS_CONSUMERS)),
   } as unknown as Route;
   assert.equal(environment(route, 'sandbox').ok, true);
   const refused = environment(route, 'production');
@@ -212,11 +241,12 @@ for (const kind of storeKinds) {
           {
             version: '1.0',
             // Only a production upstream (never called here): the sandbox has none.
-            upstreams: { production: 'https://dancu.example.gov.vn/api' },
+            upstreams: { production: UPSTREAM },
             resources: [
               { method: 'GET', path: '/congdan/{soDinhDanh}' },
               { method: 'GET', path: '/khongvidu' },
               { method: 'POST', path: '/hoso' },
+              { method: 'GET', path: '/hoso/{ma}' },
             ],
           },
           't',
@@ -295,6 +325,38 @@ for (const kind of storeKinds) {
       assert.equal(teapot.status, 400);
       assert.equal(teapot.headers.get('content-type'), 'application/problem+json; charset=utf-8');
       assert.equal(JSON.parse(teapot.text).code, 'GW_MOCK_PREFER_UNMATCHED');
+    });
+
+    test('an example naming the provider’s server answers with the version’s address on the gateway (security.md §2.1)', async () => {
+      const json = await call('/dancu/1.0/hoso/HS-2026-000123', { accept: 'application/json' });
+      assert.equal(json.status, 200, json.text);
+      assert.equal(json.headers.get('x-lgsp-mock'), 'true');
+      assert.doesNotMatch(json.text, /dancu\.example/i, 'no upstream reaches the consumer');
+      assert.deepEqual(JSON.parse(json.text), {
+        maHoSo: 'HS-2026-000123',
+        tenHoSo: 'Đăng ký thường trú',
+        // The upstream's path too: the same resource, through the gateway (relative to the address called).
+        self: '/dancu/1.0/hoso/HS-2026-000123',
+        tepDinhKem: '/dancu/1.0/tep/don.pdf',
+      });
+      assert.equal(
+        json.headers.get('content-length'),
+        String(Buffer.byteLength(json.text)),
+        'the length of the body served',
+      );
+      const xml = await call('/dancu/1.0/hoso/HS-1', { accept: 'application/xml' });
+      assert.equal(xml.status, 200, xml.text);
+      assert.equal(xml.text, '<hoSo xlink:href="/dancu/1.0/hoso/HS-2026-000123">Đăng ký thường trú</hoSo>');
+      assert.equal(xml.headers.get('content-length'), String(Buffer.byteLength(xml.text)));
+      // The record's hash is of what the consumer received (R-02: the sandbox log is evidence).
+      await platform.recorder.flush();
+      const row = await platform.store.db
+        .selectFrom('transactions')
+        .select(['response_sha256', 'response_bytes'])
+        .where('id', '=', xml.headers.get('x-lgsp-transaction-id')!)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.response_sha256, createHash('sha256').update(xml.text).digest('hex'));
+      assert.equal(Number(row.response_bytes), Buffer.byteLength(xml.text));
     });
 
     test('no example to answer with: a clear 501 problem, never a 502', async () => {

@@ -460,6 +460,69 @@ for (const kind of storeKinds) {
       await expectRefused(post('', token.consumer, form), 409, 'CP_SUBSCRIPTION_EXISTS');
     });
 
+    test('the technical guide names the gateway where the provider wrote its upstream (docs/security.md §2.1)', async () => {
+      // The provider describes its "address and interface" and documents its API as its own server sees them: the
+      // upstreams the platform was given for dancu 1.0 (`${upstream.url}/sandbox/dancu`, `…/api/dancu`).
+      const description = {
+        ...FULL_DESCRIPTION,
+        addressAndInterface: `REST tại ${upstream.url}/api/dancu, thử nghiệm ở ${upstream.url}/sandbox/dancu`,
+      };
+      const document = JSON.stringify({
+        ...JSON.parse(OPENAPI_DOC),
+        info: { title: 'Dịch vụ mẫu', version: '1.0', description: `Máy chủ: ${upstream.url}` },
+        paths: {
+          '/congdan/{soDinhDanh}': {
+            get: {
+              responses: {
+                '200': {
+                  description: 'Công dân',
+                  content: {
+                    'application/json': { example: { self: `${upstream.url}/api/dancu/congdan/1` } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      });
+      const written = await h.store.db
+        .selectFrom('service_versions')
+        .select('technical_document')
+        .where('id', '=', seed.v1.id)
+        .executeTakeFirstOrThrow();
+      await h.registry.updateService(seed.dancu.id, { description }, 'test');
+      await h.store.db
+        .updateTable('service_versions')
+        .set({ technical_document: document })
+        .where('id', '=', seed.v1.id)
+        .execute();
+      try {
+        const guide = expectStatus(await get(`/${flowRequestId}/guide`, token.consumer), 200);
+        assert.ok(!JSON.stringify(guide).includes(upstream.url), 'no upstream anywhere in the guide');
+        assert.equal(
+          guide['service']['description']['addressAndInterface'],
+          'REST tại /dancu/1.0, thử nghiệm ở /dancu/1.0',
+          'each upstream, its path too, is the version on the gateway',
+        );
+        assert.equal(guide['service']['description']['capacity'], FULL_DESCRIPTION.capacity);
+        const doc = JSON.parse(guide['version']['technicalDocument']) as Json;
+        assert.equal(doc['info']['description'], 'Máy chủ: /dancu/1.0');
+        assert.deepEqual(
+          doc['paths']['/congdan/{soDinhDanh}']['get']['responses']['200']['content']['application/json'][
+            'example'
+          ],
+          { self: '/dancu/1.0/congdan/1' },
+        );
+      } finally {
+        await h.registry.updateService(seed.dancu.id, { description: FULL_DESCRIPTION }, 'test');
+        await h.store.db
+          .updateTable('service_versions')
+          .set({ technical_document: written.technical_document })
+          .where('id', '=', seed.v1.id)
+          .execute();
+      }
+    });
+
     test('needs completion, with the items in Vietnamese → resubmitted with changes → approved', async () => {
       const created = expectStatus(
         await post('', token.consumer, {

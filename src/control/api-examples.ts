@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { openApiAsJson } from './api-document.ts';
+import { documentForConsumers } from './api-document.ts';
 import type { MockContent, MockDocument, MockExample, MockOperation, MockResponse } from './snapshot.ts';
 
 /**
@@ -10,6 +10,12 @@ import type { MockContent, MockDocument, MockExample, MockOperation, MockRespons
  * from a media type's `example`, its named `examples` (`value`, or a `$ref` to `#/components/examples/…`; an
  * `externalValue` is never fetched), and its schema — `example`, the first of `examples`, else one composed from the
  * properties' or items' examples, defaults, consts or first enum values — as Prism does.
+ *
+ * The examples are read from the document as consumers read it (`documentForConsumers`), never as the provider
+ * wrote it: a provider's example names its own server as a matter of course (a `self` link
+ * `http://10.0.3.7:8080/hotich/khaisinh/1`, a media type's profile), and a mock answer is read by a consumer
+ * (docs/security.md §2.1). So each upstream's origin in a body — or in a media type, sent as `Content-Type` — is the
+ * version's address on the gateway, and the gateway's length and SHA-256 are those of the body it sends.
  */
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -22,8 +28,22 @@ const CACHE_LIMIT = 500;
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/**
+ * Where consumers call a version (`/{context}/{version}`: a relative address, resolved against whichever gateway
+ * address the consumer called — the snapshot is built before, and apart from, the gateway's listening address), and
+ * every upstream address the platform was given for its service (catalogue.ts `upstreamsByService`).
+ */
+export interface ConsumersView {
+  gatewayAddress: string;
+  upstreams: readonly string[];
+}
+
 /** The mock table of a version's technical document; `problem` says why it is empty when it is. */
-export function mockDocument(type: 'openapi' | 'wsdl' | null, text: string | null): MockDocument {
+export function mockDocument(
+  type: 'openapi' | 'wsdl' | null,
+  text: string | null,
+  view: ConsumersView,
+): MockDocument {
   if (type !== 'openapi' || text === null) {
     return {
       operations: [],
@@ -33,17 +53,22 @@ export function mockDocument(type: 'openapi' | 'wsdl' | null, text: string | nul
           : 'phiên bản chưa có tài liệu OpenAPI / the version has no OpenAPI document',
     };
   }
-  const key = createHash('sha256').update(text).digest('hex');
+  // The same document is another table for another version's address or another set of upstreams.
+  const key = createHash('sha256')
+    .update(JSON.stringify([view.gatewayAddress, view.upstreams]))
+    .update('\n')
+    .update(text)
+    .digest('hex');
   const known = cache.get(key);
   if (known) return known;
-  const read = readDocument(text);
+  const read = readDocument(text, view);
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(key, read);
   return read;
 }
 
-function readDocument(text: string): MockDocument {
-  const json = openApiAsJson(text);
+function readDocument(text: string, view: ConsumersView): MockDocument {
+  const json = documentForConsumers('openapi', text, view.gatewayAddress, view.upstreams);
   const doc: unknown = json === null ? null : JSON.parse(json);
   if (!isObject(doc) || !isObject(doc['paths'])) {
     return {

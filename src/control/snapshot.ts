@@ -10,6 +10,7 @@ import type { KeyEncryptionKey } from '../keys/index.ts';
 import type { Store } from '../store/port.ts';
 import type { CategoryField, CategoryValue } from '../store/schema.ts';
 import { mockDocument } from './api-examples.ts';
+import { upstreamsByService } from './catalogue.ts';
 import { loadBuiltinVersions, loadServedCategories } from './categories/served.ts';
 import { healthCheckOf } from './registry/services.ts';
 import { readSigningKeys, type SigningKeyData } from './signing-keys.ts';
@@ -88,8 +89,9 @@ export interface SnapshotData {
     decommissionAtMs: number | null;
     /**
      * A sync version the sandbox serves with no sandbox upstream answers sandbox calls from its OpenAPI examples
-     * (issue 12 item 9, gateway/sandbox-mock.ts): what the document gives, read here once per snapshot. Absent
-     * when there is a sandbox upstream; production never mocks.
+     * (issue 12 item 9, gateway/sandbox-mock.ts): what the document gives, read here once per snapshot — as
+     * consumers read it, the service's upstream addresses being this version's on the gateway. Absent when there
+     * is a sandbox upstream; production never mocks.
      */
     sandboxMock?: MockDocument;
     /** A built-in service the gateway answers itself, never forwarded (`builtin_services`, migration 0028). */
@@ -234,11 +236,28 @@ export async function loadSnapshot(
         ? []
         : await trx
             .selectFrom('service_versions')
-            .select(['id', 'technical_document', 'technical_document_type'])
-            .where('id', 'in', mocked)
+            .innerJoin('services', 'services.id', 'service_versions.service_id')
+            .select([
+              'service_versions.id',
+              'service_versions.service_id',
+              'services.context',
+              'service_versions.version',
+              'service_versions.technical_document',
+              'service_versions.technical_document_type',
+            ])
+            .where('service_versions.id', 'in', mocked)
             .execute();
+    // A mock answers a consumer: its examples name the version on the gateway where the provider wrote one of its
+    // service's upstreams (docs/security.md §2.1; api-examples.ts).
+    const upstreams = await upstreamsByService(trx, [...new Set(documents.map((d) => d.service_id))]);
     const mocks = new Map(
-      documents.map((d) => [d.id, mockDocument(d.technical_document_type, d.technical_document)]),
+      documents.map((d) => [
+        d.id,
+        mockDocument(d.technical_document_type, d.technical_document, {
+          gatewayAddress: `/${d.context}/${d.version}`,
+          upstreams: (upstreams.get(d.service_id) ?? []).flatMap((v) => v.urls),
+        }),
+      ]),
     );
     // SOAP versions exposed as REST (issue 12 item 6): the WSDL their plan was resolved against, compiled per snapshot.
     const converted = routes
