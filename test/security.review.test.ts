@@ -365,6 +365,14 @@ test('an upstream’s origin is replaced only where it is that origin; names the
       'targetNamespace="urn:lgsp:a"><wsdl:documentation>http://10.0.3.7:8080/ws</wsdl:documentation>',
     )
     .replaceAll('urn:lgsp:a', 'http://10.0.3.7:8080/ns');
+  // Every key is copied as a key, `__proto__` too (a property a schema may name): none sets the copy's prototype.
+  const openapi =
+    '{"openapi":"3.0.3","info":{"title":"A","version":"1.0"},"paths":{},' +
+    '"components":{"schemas":{"A":{"type":"object","properties":{"__proto__":{"type":"string"}}}}}}';
+  const read = JSON.parse(
+    documentForConsumers('openapi', openapi, 'https://gw/a/1.0', ['http://10.0.3.7:8080/ws'])!,
+  );
+  assert.deepEqual(Object.keys(read.components.schemas.A.properties), ['__proto__']);
   const answered = documentForConsumers('wsdl', wsdl, 'https://gw/a/1.0', ['http://10.0.3.7:8080/ws']) ?? '';
   assert.match(answered, /<wsdl:documentation>https:\/\/gw\/a\/1\.0<\/wsdl:documentation>/);
   assert.equal(

@@ -736,7 +736,9 @@ function hideInOpenApi(value: unknown, hide: (s: string) => string): unknown {
   if (typeof value === 'string') return hide(value);
   if (Array.isArray(value)) return value.map((v) => hideInOpenApi(v, hide));
   if (!isRecord(value)) return value;
-  const out: Record<string, unknown> = {};
+  // Without a prototype: a key `__proto__` (JSON.parse makes it an own key, as YAML does) is copied as a key, where
+  // on a plain object assigning it would set the copy's prototype and drop the entry.
+  const out: Record<string, unknown> = Object.create(null);
   for (const [key, v] of Object.entries(value)) {
     out[hide(key)] = key === 'namespace' && typeof v === 'string' ? v : hideInOpenApi(v, hide);
   }
