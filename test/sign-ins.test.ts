@@ -193,6 +193,59 @@ for (const kind of storeKinds) {
       assert.equal(row.userId, created.json().id);
     });
 
+    test('refusals while a real account is locked fold into a row per hour, address and account: counted, never unbounded', async () => {
+      const created = await h.call('POST', '/api/v1/users', {
+        username: 'bi.do.tim',
+        displayName: 'Tài khoản bị dò',
+        password: 'a-good-password',
+        role: 'auditor',
+        mustChangePassword: false,
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      let wrong = 0;
+      for (let i = 0; i < 12; i++) {
+        const res = await signIn({ username: 'bi.do.tim', password: `sai-${i}` }, `10.70.0.${i + 1}`);
+        if (res.statusCode === 429) break;
+        assert.equal(res.statusCode, 401, res.body);
+        wrong++;
+      }
+      assert.ok(wrong > 0 && wrong < 12, 'the account is locked after repeated wrong passwords');
+      // Whoever knows the name goes on asking, from two addresses, the right password among the tries: all refused.
+      for (let i = 0; i < 40; i++) {
+        const res = await signIn({ username: 'bi.do.tim', password: `sai-lan-nua-${i}` }, '10.71.0.1');
+        assert.equal(res.statusCode, 429, res.body);
+      }
+      for (const password of ['sai-nua', 'a-good-password']) {
+        assert.equal((await signIn({ username: 'bi.do.tim', password }, '10.71.0.2')).statusCode, 429);
+      }
+
+      const rows: Json[] = (await h.call('GET', '/api/v1/sign-ins?username=bi.do.tim&limit=100')).json()
+        .items;
+      const wrongRows = rows.filter((r) => r.outcome === 'wrong_password');
+      assert.equal(wrongRows.length, wrong, 'each wrong password keeps a row of its own');
+      assert.ok(
+        wrongRows.every((r) => r.attempts === 1 && r.folded === null),
+        'a password checked is one row',
+      );
+      const locked = rows.filter((r) => r.outcome === 'locked');
+      const byAddress = new Map(locked.map((r) => [r.address, r]));
+      // The 429 that first said "locked" came from the last address of the loop: its row counts one.
+      assert.equal(locked.length, 3, JSON.stringify(locked));
+      assert.deepEqual(
+        ['10.71.0.1', '10.71.0.2'].map((a) => [byAddress.get(a)?.attempts, byAddress.get(a)?.folded]),
+        [
+          [40, 'address'],
+          [2, 'address'],
+        ],
+        'a row per address for the hour, with how many refusals',
+      );
+      assert.ok(
+        locked.every((r) => r.username === 'bi.do.tim' && r.userId === created.json().id),
+        'the account tried is named in each',
+      );
+      assert.ok(!JSON.stringify(rows).includes('sai-lan-nua'), 'never a password typed');
+    });
+
     test('an agency user cannot read the history, only their own sign-ins; an auditor reads all', async () => {
       const all = await h.call('GET', '/api/v1/sign-ins', undefined, { token: agencyToken });
       assert.equal(all.statusCode, 403);

@@ -13,7 +13,8 @@ import type { Database } from '../store/schema.ts';
 /**
  * The sign-in history (R-24, R-20; migrations/0044_sign_ins.sql): one row per attempt to sign in, written by
  * `Accounts` in the request that made it — with the session it opened, or with the brute-force counters a failure
- * bumped — so a busy node loses none (no queue, no batch). Failures that name no account are folded (`recordSignIn`). Not the audit trail: that bumps the config revision.
+ * bumped — so a busy node loses none (no queue, no batch). Failures that name no account, and refusals while an
+ * account is locked, are folded (`recordSignIn`). Not the audit trail: that bumps the config revision.
  */
 
 /** How much of what the client typed or sent is kept: the username field's own bound, and a User-Agent's. */
@@ -57,7 +58,7 @@ function keptName(attempt: SignInAttempt): string | null {
  * beyond them the attempts are counted in one summary row of that hour (address `*`) per method, outcome and
  * reason. The history thus grows by a bounded number of rows an hour however many strangers try, the operator still
  * reads when, from where and how many, and an attempt on a real account keeps a row of its own: that is what is
- * investigated.
+ * investigated — but for refusals while it is locked, folded the same way per account (`hasOwnRow`).
  */
 export const SIGN_IN_FOLD_WINDOW_MS = 3_600_000;
 export const SIGN_IN_FOLDED_ROWS_PER_HOUR = 100;
@@ -67,14 +68,36 @@ export const SIGN_IN_OVERFLOW_ADDRESS = '*';
 /** Where an attempt went: a row of its own, folded into its address's row, or into the hour's summary row. */
 export type SignInRecorded = 'row' | 'folded' | 'overflow';
 
-function foldKey(windowStartMs: number, attempt: SignInAttempt, address: string): string {
+/**
+ * The row an attempt folds into: its hour, method, outcome, reason, address — and the account's name for a refusal
+ * while locked (below), so each account keeps rows of its own.
+ */
+function foldKey(
+  windowStartMs: number,
+  attempt: SignInAttempt,
+  address: string,
+  username: string | null,
+): string {
   return [
     new Date(windowStartMs).toISOString(),
     attempt.method,
     attempt.outcome,
     attempt.reason ?? '',
     address,
+    username ?? '',
   ].join('|');
+}
+
+/**
+ * Whether an attempt is a row of its own: a success, and a failure on a real account — except a refusal while locked
+ * (`locked`). That one checked no password: the lock refuses before it, at once, as often as it is asked, and nothing
+ * else bounds how often (the §2.5 limits slow the guesses, and a locked account's are all refused). One row each let
+ * whoever knows an account's name write rows kept two years as fast as the port answers; folded per hour, address and
+ * account, the history still says who was tried, from where, when and how many times.
+ */
+function hasOwnRow(attempt: SignInAttempt, username: string | null): boolean {
+  if (attempt.outcome === 'success') return true;
+  return attempt.outcome !== 'locked' && (username !== null || attempt.userId !== null);
 }
 
 export async function recordSignIn(
@@ -94,12 +117,12 @@ export async function recordSignIn(
     address,
     user_agent: (attempt.client.userAgent ?? '').slice(0, SIGN_IN_USER_AGENT_MAX),
   };
-  if (username !== null || attempt.userId !== null || attempt.outcome === 'success') {
+  if (hasOwnRow(attempt, username)) {
     await db.insertInto('sign_ins').values(row).execute();
     return 'row';
   }
   const windowStartMs = Math.floor(at.getTime() / SIGN_IN_FOLD_WINDOW_MS) * SIGN_IN_FOLD_WINDOW_MS;
-  const own = foldKey(windowStartMs, attempt, address);
+  const own = foldKey(windowStartMs, attempt, address, username);
   // The address's row of this hour, when it has one: one more attempt on it.
   const bumped = await db
     .updateTable('sign_ins')
@@ -122,7 +145,7 @@ export async function recordSignIn(
       .where('address', '!=', SIGN_IN_OVERFLOW_ADDRESS)
       .executeTakeFirstOrThrow();
     const overflow = Number(opened.n) >= SIGN_IN_FOLDED_ROWS_PER_HOUR;
-    const key = overflow ? foldKey(windowStartMs, attempt, SIGN_IN_OVERFLOW_ADDRESS) : own;
+    const key = overflow ? foldKey(windowStartMs, attempt, SIGN_IN_OVERFLOW_ADDRESS, username) : own;
     await tx
       .insertInto('sign_ins')
       .values({

@@ -114,8 +114,9 @@ export const SignInSchema = Type.Object({
   attempts: Type.Integer({
     minimum: 1,
     description:
-      'Số lần thử dòng này đếm: 1, hoặc nhiều hơn khi các lần thất bại không gọi tên tài khoản nào được gộp / how ' +
-      'many attempts the row stands for: 1, or more where failures that name no account are folded',
+      'Số lần thử dòng này đếm: 1, hoặc nhiều hơn khi các lần thất bại không gọi tên tài khoản nào, hay các lần bị ' +
+      'từ chối khi tài khoản đang khoá, được gộp / how many attempts the row stands for: 1, or more where failures ' +
+      'that name no account, or refusals while an account is locked, are folded',
   }),
   lastAt: Nullable(
     Type.String({
@@ -127,10 +128,11 @@ export const SignInSchema = Type.Object({
   folded: Nullable(
     OneOf(SIGN_IN_FOLDS, {
       description:
-        'address: các lần thất bại không gọi tên tài khoản nào từ một địa chỉ trong một giờ · overflow: các lần ' +
-        'như thế vượt giới hạn dòng của giờ đó, từ mọi địa chỉ (address "*") · null: một lần / address: an hour’s ' +
-        'failures that name no account from one address · overflow: those beyond the hour’s bound of rows, from any ' +
-        'address (address "*") · null: one attempt',
+        'address: các lần thất bại không gọi tên tài khoản nào (hay bị từ chối khi một tài khoản đang khoá: theo ' +
+        'tài khoản) từ một địa chỉ trong một giờ · overflow: các lần như thế vượt giới hạn dòng của giờ đó, từ mọi ' +
+        'địa chỉ (address "*") · null: một lần / address: an hour’s failures that name no account (or refusals ' +
+        'while an account is locked: per account) from one address · overflow: those beyond the hour’s bound of ' +
+        'rows, from any address (address "*") · null: one attempt',
     }),
   ),
 });

@@ -46,8 +46,9 @@ function OutcomeTag({ signIn, t }: { signIn: SignIn; t: Translate }) {
 }
 
 /**
- * How many attempts a row stands for: failures that name no account are folded per address and hour, and beyond the
- * hour's bound into one row for every address (docs/security.md §2.14) — so an attack shows as counts, not as pages.
+ * How many attempts a row stands for: failures that name no account are folded per address and hour (refusals while
+ * an account is locked, per account too), and beyond the hour's bound into one row for every address
+ * (docs/security.md §2.14) — so an attack shows as counts, not as pages.
  */
 function Attempts({ signIn, t }: { signIn: SignIn; t: Translate }) {
   if (signIn.folded === null) return <>1</>;
