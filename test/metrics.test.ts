@@ -325,6 +325,8 @@ describe('Prometheus /metrics on the admin port', () => {
       'lgsp_snapshot_age_seconds',
       'lgsp_process_resident_memory_bytes',
       'lgsp_process_cpu_seconds_total',
+      'lgsp_notifications_pending',
+      'lgsp_notifications_oldest_due_seconds',
     ]) {
       assert.ok(used.has(name), `the dashboard shows ${name}`);
     }
