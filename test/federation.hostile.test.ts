@@ -26,6 +26,8 @@ import { startUpstream } from './helpers/upstream.ts';
 
 const ORG_X = '000.00.41.H09';
 const ORG_X2 = '000.00.41.H10';
+/** B's `messaging.maxMessageBytes`, small so a peer's oversized message is cheap to send. */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** An organization X's grant at B does not list. */
 const ORG_NOT_GRANTED = '000.00.99.H99';
 
@@ -200,12 +202,12 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     await new Promise<void>((r) => zServer.listen(0, '127.0.0.1', r));
     z = { server: zServer, url: `http://127.0.0.1:${(zServer.address() as AddressInfo).port}`, seen: zSeen };
     const [pb] = await federationPorts(1);
-    b = await startFederatedPlatform('lgsp-b', pb!, [
-      new URL(upstream.url).host,
-      new URL(px.url).host,
-      new URL(py.url).host,
-      new URL(z.url).host,
-    ]);
+    b = await startFederatedPlatform(
+      'lgsp-b',
+      pb!,
+      [new URL(upstream.url).host, new URL(px.url).host, new URL(py.url).host, new URL(z.url).host],
+      { LGSP_MESSAGE_MAX_BYTES: String(MAX_MESSAGE_BYTES) },
+    );
     const org = await b.api<{ id: string }>('POST', '/api/v1/organizations', {
       code: '000.00.31.H02',
       name: 'Sở Tư pháp tỉnh B',
@@ -532,6 +534,39 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     assert.equal(seen.headers['x-lgsp-represented-organization'], ORG_X);
   });
 
+  test('a peer’s traceparent reaches the provider only as W3C Trace Context: junk is replaced, a trace id kept', async () => {
+    // Unsigned, so a peer (or anyone between it and us) may put anything there; on a message it was kept as sent
+    // and pushed to our provider — 4 KB of junk in a header tracing libraries parse.
+    const junk = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01, lgsp=${'x'.repeat(4_000)}`;
+    const valid = `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`;
+    for (const [so, sent] of [
+      [120, junk],
+      [121, valid],
+    ] as const) {
+      const body = `{"so":${so}}`;
+      const taken = await callAs(x, 'POST', `/hoso/1.0/vanban/${so}`, { body, extra: { traceparent: sent } });
+      assert.equal(taken.status, 202, taken.text);
+      const pushed = await eventually(
+        async () => upstream.seen.find((r) => r.url === `/nhan/vanban/${so}`),
+        30_000,
+      );
+      const got = String(pushed.headers['traceparent']);
+      assert.match(
+        got,
+        /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/,
+        `W3C traceparent, not what was sent: ${got.slice(0, 120)}`,
+      );
+      if (sent === valid) {
+        assert.ok(got.startsWith(`00-${'1'.repeat(32)}-`), `the peer’s trace id kept: ${got}`);
+        assert.notEqual(got, valid, 'a span of our own');
+      }
+    }
+    const sync = await callAs(x, 'GET', '/hotich/1.0/giaykhaisinh/122', { extra: { traceparent: junk } });
+    assert.equal(sync.status, 200, sync.text);
+    const seen = upstream.seen.find((r) => r.url === '/giaykhaisinh/122')!;
+    assert.match(String(seen.headers['traceparent']), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+
   test('X may not pose as Y: Y’s signature last, X’s label with Y’s key, or X’s kid over another key', async () => {
     const ySigner = { label: y.code, kid: y.kid, privateKey: y.keys.privateKey };
     // Y's real signature (captured, or Y colluding) on a call made with X's token: the calling peer's own is missing.
@@ -828,6 +863,62 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     const rec = await recordOf(yMessage.body['transactionId']);
     assert.equal(rec.errorCode, 'GW_SUBSCRIPTION_REQUIRED');
     assert.equal(seenAt('/mst/1'), 0);
+  });
+
+  test('async: an oversized message from a peer — declared or streamed — is 413, nothing stored or pushed', async () => {
+    const big = 'x'.repeat(MAX_MESSAGE_BYTES + 1);
+    const declared = await callAs(x, 'POST', '/hoso/1.0/vanban/123', { body: big });
+    assertRefused(declared, 413, 'MQ_MESSAGE_TOO_LARGE', 'declared too large');
+    // Chunked, correctly signed: the size is only known as it streams in through the digest check.
+    const signed = await signedHeaders(x, 'POST', '/hoso/1.0/vanban/124', { body: big });
+    const streamed = await new Promise<Answer>((resolve, reject) => {
+      const req = request(
+        `${b.gatewayUrl}/hoso/1.0/vanban/124`,
+        { method: 'POST', timeout: 30_000 },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            resolve({
+              status: res.statusCode ?? 0,
+              contentType: String(res.headers['content-type'] ?? ''),
+              headers: res.headers,
+              text,
+              body: JSON.parse(text) as Record<string, unknown>,
+            });
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('no answer in 30 s')));
+      // The gateway closes the connection once it answers; the rest of the body may not be written.
+      req.on('error', (err) =>
+        ['EPIPE', 'ECONNRESET'].includes(String((err as NodeJS.ErrnoException).code))
+          ? undefined
+          : reject(err),
+      );
+      for (const [name, value] of Object.entries({
+        authorization: `Bearer ${x.token}`,
+        'content-type': 'application/json',
+        'transfer-encoding': 'chunked',
+        ...signed,
+      }))
+        req.setHeader(name, value);
+      for (let i = 0; i < big.length; i += 64 * 1024) req.write(big.slice(i, i + 64 * 1024));
+      req.end();
+    });
+    answers.push(declared, streamed);
+    assertRefused(streamed, 413, 'MQ_MESSAGE_TOO_LARGE', 'streamed too large');
+    for (const answer of [declared, streamed]) {
+      const rec = await recordOf(answer.body['transactionId']);
+      assert.equal(rec.errorCode, 'MQ_MESSAGE_TOO_LARGE');
+      assert.equal(rec.messageId ?? null, null, 'no message stored');
+    }
+    // A message of the allowed size still goes through afterwards: nothing was left half-written.
+    const fine = await callAs(x, 'POST', '/hoso/1.0/vanban/125', { body: '{"so":125}' });
+    assert.equal(fine.status, 202, fine.text);
+    await eventually(async () => upstream.seen.find((r) => r.url === '/nhan/vanban/125'), 30_000);
+    assert.equal(seenAt('/nhan/vanban/123') + seenAt('/nhan/vanban/124'), 0);
   });
 
   test('async: Y cannot read X’s message status, nor reach it through X’s Idempotency-Key', async () => {

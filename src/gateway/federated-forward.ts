@@ -208,7 +208,9 @@ async function federatedMessage(
     representedOrg: rec.representedOrgCode,
     representedSystem: rec.representedSystem,
     endToEndId: rec.endToEndId!,
-    traceparent: incoming[HEADER.traceparent] ?? null,
+    // As on a sync call: the peer's trace id kept when its traceparent is W3C Trace Context, a span of ours — never
+    // the field as sent (unsigned: anything a peer or a party between us put there), kept and pushed to the provider.
+    traceparent: traceparentFor(incoming[HEADER.traceparent], rec.id).header,
     signature: incoming[HEADER.signature] ?? null,
     signatureInput: incoming[HEADER.signatureInput] ?? null,
   };
