@@ -391,6 +391,19 @@ describe('the platform as a newcomer finds it', () => {
     // The guide's "how to call" in the reader's language only, not both glued.
     await page.getByText(/Lấy token: POST \/token/).waitFor();
     assert.equal(await page.getByText(/Get a token at POST/).count(), 0, 'no English beside it');
+    // The call line copies and runs as shown: the address quoted and curl's globbing off, so a resource's `{so}` is
+    // sent as written, never read by curl as its own pattern (which called `/so` and got a 200).
+    const commands = String(
+      await page.locator('pre').filter({ hasText: 'grant_type=client_credentials' }).first().textContent(),
+    );
+    const call = commands.split('\n').find((line) => line.includes('Bearer <access_token>'));
+    assert.match(String(call), /^curl -g -H "Authorization: Bearer <access_token>" '[^' ]+'$/, commands);
+    if (String(call).includes('{'))
+      assert.match(
+        commands,
+        /^# Thay \{[^}]+\}.* bằng giá trị cần tra$/m,
+        'the parameters to replace are named',
+      );
     // The keys above the guide are the calling system's, whose key the guide names — not the provider's, keyless.
     await page
       .locator('.ant-select', { has: page.locator('#agency-key-system') })

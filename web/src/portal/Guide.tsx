@@ -62,7 +62,8 @@ export function Guide() {
             'Trade the consumer key and secret for a token at /token (OAuth 2.0 client credentials, WSO2/NGSP-compatible):',
           )}
         </Typography.Paragraph>
-        <Code>{`curl -s -u "$CONSUMER_KEY:$CONSUMER_SECRET" -d grant_type=client_credentials ${gateway}/token`}</Code>
+        <Code>{`curl -s -u "$CONSUMER_KEY:$CONSUMER_SECRET" -d grant_type=client_credentials ${gateway}/token
+TOKEN='<access_token>'   # ${t('giá trị access_token của câu trả lời', 'the answer’s access_token')}`}</Code>
         <Typography.Paragraph>
           {t(
             'Trả lời: {"access_token": "…", "token_type": "Bearer", "expires_in": 3600}. Xin token mới trước khi hết hạn; sai key/secret nhiều lần sẽ bị tạm chặn (429).',

@@ -228,11 +228,19 @@ function HowToCall({ credentials }: { credentials: Credential[] }) {
   const basePath = guide?.gateway.basePath ?? '/<context>/<version>';
   const resource = guide?.version.resources[0]?.path ?? '/<tai-nguyen>';
   const gateway = branding.gatewayUrl || '<địa chỉ cổng kết nối / gateway address>';
+  // A resource's parameters (`/khaisinh/{so}`) are to be replaced. Unquoted and without `-g`, curl read the braces as
+  // its own pattern and called `/khaisinh/so` — a command copied as shown answered 200 from a made-up path.
+  const parameters = resource.match(/\{[^}]+\}/g) ?? [];
   const curl = [
     `# 1. ${t('Lấy token', 'Get a token')}`,
     `curl -s -u '${key}:<consumer secret>' -d grant_type=client_credentials ${gateway}/token`,
     `# 2. ${t('Gọi dịch vụ với token', 'Call the service with the token')}`,
-    `curl -H "Authorization: Bearer <access_token>" ${gateway}${basePath}${resource}`,
+    ...(parameters.length > 0
+      ? [
+          `# ${t(`Thay ${parameters.join(', ')} bằng giá trị cần tra`, `Replace ${parameters.join(', ')} with the value to look up`)}`,
+        ]
+      : []),
+    `curl -g -H "Authorization: Bearer <access_token>" '${gateway}${basePath}${resource}'`,
   ].join('\n');
 
   return (
