@@ -158,8 +158,10 @@ export async function publishVersion(
     if (!evidence)
       throw new LgspError(
         'CP_SANDBOX_TEST_REQUIRED',
-        `chưa ghi nhận lời gọi sandbox thành công nào — Gọi thử: POST /api/v1/versions/${versionId}/try / ` +
-          `no successful sandbox call recorded yet — try it: POST /api/v1/versions/${versionId}/try`,
+        `chưa ghi nhận lời gọi sandbox thành công nào tới máy chủ sandbox của bên cung cấp — câu trả lời mẫu từ ví dụ ` +
+          `của tài liệu (khi chưa có địa chỉ sandbox) không được tính; Gọi thử: POST /api/v1/versions/${versionId}/try / ` +
+          `no successful sandbox call to the provider's sandbox server recorded yet — an answer made from the ` +
+          `document's examples (with no sandbox address) does not count; try it: POST /api/v1/versions/${versionId}/try`,
       );
     const previous = await trx
       .selectFrom('service_versions')
