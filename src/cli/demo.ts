@@ -605,7 +605,8 @@ export async function runDemo(args: string[]): Promise<number> {
       '3. Gọi dịch vụ chưa đăng ký / Call a service it is not subscribed to (403):',
       `   curl -i -H "Authorization: Bearer $TOKEN" ${gatewayUrl}${info.forbiddenPath}`,
       ...(peers && federatedPath ? federationLines(gatewayUrl, federatedPath, peers) : []),
-      '5. Xem nhật ký giao dịch / See the transaction records:',
+      // Step 4 is the federated call, absent with --no-federation: the steps stay numbered 1, 2, 3, 4.
+      `${peers && federatedPath ? 5 : 4}. Xem nhật ký giao dịch / See the transaction records:`,
       `   ADMIN=$(curl -s -H 'content-type: application/json' -d '{"username":"admin","password":"${origin === 'existing' ? '<mật khẩu/password>' : adminPassword}"}' ${adminUrl}/api/v1/auth/login | sed 's/.*"token":"\\([^"]*\\)".*/\\1/')`,
       `   curl -s -H "Authorization: Bearer $ADMIN" '${adminUrl}/api/v1/transactions?limit=5'`,
       '',
