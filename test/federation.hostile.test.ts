@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { contentDigest, signHop } from '../src/federation/wire.ts';
@@ -83,6 +83,31 @@ async function fakePeer(
   return { code, kid, keys, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
+/** The whole of an answer: its status, headers and text, the text read as JSON (`{ unparsable }` when it is not). */
+function answerOf(res: IncomingMessage): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('error', reject);
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let parsed: Record<string, unknown> = {};
+      try {
+        parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      } catch {
+        parsed = { unparsable: text };
+      }
+      resolve({
+        status: res.statusCode ?? 0,
+        contentType: String(res.headers['content-type'] ?? ''),
+        headers: res.headers,
+        text,
+        body: parsed,
+      });
+    });
+  });
+}
+
 /** Sends with node:http so a header may be repeated (`string[]` → one line each) and nothing is normalised. */
 function send(
   url: string,
@@ -91,27 +116,7 @@ function send(
   body?: string | Buffer,
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: Record<string, unknown> = {};
-        try {
-          parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-        } catch {
-          parsed = { unparsable: text };
-        }
-        resolve({
-          status: res.statusCode ?? 0,
-          contentType: String(res.headers['content-type'] ?? ''),
-          headers: res.headers,
-          text,
-          body: parsed,
-        });
-      });
-      res.on('error', reject);
-    });
+    const req = request(url, { method, timeout: 30_000 }, (res) => answerOf(res).then(resolve, reject));
     req.on('timeout', () => req.destroy(new Error(`no answer in 30 s: ${method} ${url}`)));
     req.on('error', reject);
     for (const [name, value] of Object.entries(headers)) req.setHeader(name, value);
@@ -740,22 +745,13 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     /** Sends the headers and the first bytes of a body declared far larger, and waits at most 5 s for an answer. */
     const partial = (peer: FakePeer, path: string, headers: Record<string, string>) =>
       new Promise<Answer>((resolve, reject) => {
-        const req = request(`${b.gatewayUrl}${path}`, { method: 'POST' }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
+        const req = request(`${b.gatewayUrl}${path}`, { method: 'POST' }, (res) =>
+          answerOf(res).then((answer) => {
             clearTimeout(timer);
             req.destroy();
-            const text = Buffer.concat(chunks).toString('utf8');
-            resolve({
-              status: res.statusCode ?? 0,
-              contentType: String(res.headers['content-type'] ?? ''),
-              headers: res.headers,
-              text,
-              body: JSON.parse(text) as Record<string, unknown>,
-            });
-          });
-        });
+            resolve(answer);
+          }, reject),
+        );
         const timer = setTimeout(() => {
           req.destroy();
           reject(new Error(`no answer within 5 s while the body is still to come: ${path}`));
@@ -872,23 +868,8 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     // Chunked, correctly signed: the size is only known as it streams in through the digest check.
     const signed = await signedHeaders(x, 'POST', '/hoso/1.0/vanban/124', { body: big });
     const streamed = await new Promise<Answer>((resolve, reject) => {
-      const req = request(
-        `${b.gatewayUrl}/hoso/1.0/vanban/124`,
-        { method: 'POST', timeout: 30_000 },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            resolve({
-              status: res.statusCode ?? 0,
-              contentType: String(res.headers['content-type'] ?? ''),
-              headers: res.headers,
-              text,
-              body: JSON.parse(text) as Record<string, unknown>,
-            });
-          });
-        },
+      const req = request(`${b.gatewayUrl}/hoso/1.0/vanban/124`, { method: 'POST', timeout: 30_000 }, (res) =>
+        answerOf(res).then(resolve, reject),
       );
       req.on('timeout', () => req.destroy(new Error('no answer in 30 s')));
       // The gateway closes the connection once it answers; the rest of the body may not be written.
