@@ -146,6 +146,9 @@ describe('Signature and Signature-Input name the same labels, each once', () => 
   test('dictionaryLabels keeps repeats and order; strings and inner lists with commas are one member', () => {
     assert.deepEqual(dictionaryLabels('a=1, b=("x" "y,z");p="q,r", a=:AAAA:'), ['a', 'b', 'a']);
     assert.deepEqual(dictionaryLabels('a="say \\"hi, there\\""'), ['a']);
+    // A display string has no backslash escapes: its closing quote ends it, and the repeat after it is seen.
+    assert.deepEqual(dictionaryLabels('a=1;p=%"x\\", a=2'), ['a', 'a']);
+    assert.deepEqual(dictionaryLabels('a=1;p=%"x, y", a=2'), ['a', 'a']);
     assert.equal(dictionaryLabels('((('), null);
     assert.deepEqual(dictionaryLabels(''), []);
   });

@@ -99,26 +99,30 @@ export function signatureLabels(signatureInput: string | undefined): string[] {
 /**
  * Every member's label of a dictionary field (`Signature`, `Signature-Input`), in order and repeats included — a
  * parsed dictionary keeps only the last of two members with one label (RFC 8941 §4.2.2), so a repeat would go
- * unnoticed there; null when the field does not parse. The field is cut at its top-level commas (outside strings
- * and inner lists) and each piece parsed on its own: the package does the parsing, this only counts.
+ * unnoticed there; null when the field does not parse. The field is cut at its top-level commas (outside strings,
+ * display strings and inner lists) and each piece parsed on its own — the package does the parsing, this only cuts —
+ * and each piece must be one member: a cut in the wrong place is refused, never a repeat hidden in one piece.
  */
 export function dictionaryLabels(field: string): string[] | null {
   try {
-    parseDictionary(field);
+    if (parseDictionary(field).size === 0) return [];
     const labels: string[] = [];
     let start = 0;
     let depth = 0;
-    let quoted = false;
+    /** Inside a string: `"` for an sf-string (backslash escapes), `%` for a display string (percent escapes). */
+    let quoted: '"' | '%' | null = null;
     for (let i = 0; i <= field.length; i++) {
       const c = field[i];
-      if (quoted) {
-        if (c === '\\') i++;
-        else if (c === '"') quoted = false;
-      } else if (c === '"') quoted = true;
+      if (quoted !== null) {
+        if (c === '\\' && quoted === '"') i++;
+        else if (c === '"') quoted = null;
+      } else if (c === '"') quoted = field[i - 1] === '%' ? '%' : '"';
       else if (c === '(') depth++;
       else if (c === ')') depth--;
       else if ((c === ',' && depth === 0) || c === undefined) {
-        labels.push(...parseDictionary(field.slice(start, i)).keys());
+        const members = [...parseDictionary(field.slice(start, i)).keys()];
+        if (members.length !== 1) return null;
+        labels.push(members[0]!);
         start = i + 1;
       }
     }

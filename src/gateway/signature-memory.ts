@@ -39,9 +39,9 @@ export interface SeenSignature {
  */
 export type SeenAnswer = number | 'unavailable';
 
-/** Whether a signature remembered with `owner` makes `s` a replay: only the same owner may present it again. */
-function replays(owner: string | null, s: SeenSignature): boolean {
-  return s.owner === null || owner !== s.owner;
+/** Whether a signature remembered as `rememberedOwner`'s makes `s` a replay: only that owner may present it again. */
+function replays(rememberedOwner: string | null, s: SeenSignature): boolean {
+  return s.owner === null || rememberedOwner !== s.owner;
 }
 
 /**
