@@ -144,6 +144,8 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
   let b: FederatedPlatform;
   let x: FakePeer;
   let y: FakePeer;
+  /** A third peer that may send messages too: the one that captures another peer's message and sends it on. */
+  let w: FakePeer;
   /** A platform B imported a service from (B is the intermediate on X's calls to it), played by the test. */
   let z: { server: Server; url: string; seen: Array<{ url: string; headers: Record<string, unknown> }> };
   const startedAt = new Date(Date.now() - 60_000).toISOString();
@@ -185,7 +187,7 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
 
   before(async () => {
     upstream = await startUpstream();
-    const [px, py] = [await fakePeer('lgsp-x'), await fakePeer('lgsp-y')];
+    const [px, py, pw] = [await fakePeer('lgsp-x'), await fakePeer('lgsp-y'), await fakePeer('lgsp-w')];
     const zKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const zSeen: Array<{ url: string; headers: Record<string, unknown> }> = [];
     const zServer = createServer((req, res) => {
@@ -210,7 +212,7 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     b = await startFederatedPlatform(
       'lgsp-b',
       pb!,
-      [new URL(upstream.url).host, new URL(px.url).host, new URL(py.url).host, new URL(z.url).host],
+      [upstream.url, px.url, py.url, pw.url, z.url].map((u) => new URL(u).host),
       { LGSP_MESSAGE_MAX_BYTES: String(MAX_MESSAGE_BYTES) },
     );
     const org = await b.api<{ id: string }>('POST', '/api/v1/organizations', {
@@ -251,14 +253,17 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     };
     const ax = await admitted(px);
     const ay = await admitted(py);
+    const aw = await admitted(pw);
     x = { ...px, ...ax };
     y = { ...py, ...ay };
-    // X may also send messages to the async service; Y may not. X represents two organizations only.
-    await b.api('POST', '/api/v1/subscriptions', {
-      systemId: x.systemId,
-      versionId: hoso,
-      environment: 'production',
-    });
+    w = { ...pw, ...aw };
+    // X and W may also send messages to the async service; Y may not. X represents two organizations only.
+    for (const peer of [x, w])
+      await b.api('POST', '/api/v1/subscriptions', {
+        systemId: peer.systemId,
+        versionId: hoso,
+        environment: 'production',
+      });
     await b.api('POST', `/api/v1/peers/${x.peerId}/grants`, {
       subscriptionId: ax.subscriptionId,
       representedOrganizations: [ORG_X, ORG_X2],
@@ -296,6 +301,7 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     x?.server.close();
     z?.server.close();
     y?.server.close();
+    w?.server.close();
   });
 
   interface CallOptions {
@@ -674,7 +680,7 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
     assert.equal(seenAt('/nhan/vanban/108'), 0);
   });
 
-  test('the request hash is the origin hop’s, not a Signature member slipped in ahead of it', async () => {
+  test('a Signature member no input describes, slipped in ahead of the origin’s, is refused; the hash is still the origin hop’s', async () => {
     const signed = await signedHeaders(x, 'GET', '/hotich/1.0/giaykhaisinh/114');
     const expected = `sha-256=:${createHash('sha256')
       .update(Buffer.from(/^lgsp-x=:([^:]*):$/.exec(signed.signature!)![1]!, 'base64'))
@@ -683,12 +689,153 @@ describe('federation, the hostile peer’s view: inbound calls to B (one real pl
       ...signed,
       signature: `junk=:${Buffer.from('not a signature').toString('base64')}:, ${signed.signature}`,
     });
-    assert.equal(slipped.status, 200, slipped.text);
+    // A real platform never sends one; kept, it would travel on to the next platform.
+    assertRefused(slipped, 401, 'GW_FED_SIGNATURE_INVALID', 'a Signature member without input');
+    assert.match(String(slipped.body['detail']), /^junk: .*Signature-Input/);
     assert.equal(slipped.headers['x-lgsp-request-hash'], expected);
-    const rec = await eventually(async () =>
-      (await transactions()).find((t) => t.federation?.endToEndId === signed['x-lgsp-end-to-end-id']),
-    );
+    const rec = await recordOf(slipped.body['transactionId']);
     assert.equal((rec.federation!.evidence as { requestHash?: string }).requestHash, expected);
+    assert.equal(rec.federation!.evidence!.signatures, 'refused');
+    assert.equal(seenAt('/giaykhaisinh/114'), 0);
+  });
+
+  test('Signature and Signature-Input that do not pair up — a member without the other, a label twice — are refused', async () => {
+    const path = '/hotich/1.0/giaykhaisinh/127';
+    const ySigner = { label: y.code, kid: y.kid, privateKey: y.keys.privateKey };
+    const chain = () => signedHeaders(x, 'GET', path, { before: [ySigner] });
+    const members = (field: string) => field.split(/, (?=lgsp-)/);
+    const probes: Array<[string, (h: Record<string, string>) => Record<string, string | string[]>]> = [
+      // Y's input kept, its signature gone: X's chained component no longer resolves either.
+      ['an input without its signature', (h) => ({ ...h, signature: members(h.signature!)[1]! })],
+      // Each label's last member is the real one: a parser keeping the last would see a valid chain.
+      [
+        'a label twice in Signature',
+        (h) => ({ ...h, signature: [`lgsp-x=:${Buffer.from('junk').toString('base64')}:`, h.signature!] }),
+      ],
+      [
+        'a label twice in Signature-Input',
+        (h) => ({
+          ...h,
+          'signature-input': [`lgsp-y=("@method");created=1;keyid="k";tag="x"`, h['signature-input']!],
+        }),
+      ],
+    ];
+    for (const [name, tamper] of probes) {
+      const answer = await sendAs(x, 'GET', path, tamper(await chain()));
+      assertRefused(answer, 401, 'GW_FED_SIGNATURE_INVALID', name);
+      assert.match(String(answer.body['detail']), / \/ /, `${name}: ${answer.body['detail']}`);
+    }
+    assert.equal(seenAt('/giaykhaisinh/127'), 0);
+    // The same chain untouched goes through.
+    assert.equal((await sendAs(x, 'GET', path, await chain())).status, 200);
+  });
+
+  test('the hop chain: a later hop that does not sign the previous hop’s signature is refused', async () => {
+    const path = '/hotich/1.0/giaykhaisinh/128';
+    const fromY = await signedHeaders(y, 'GET', path, { e2e: 'e2e-unchained-1' });
+    // X signs the same identity alone (its signature verifies by itself) and sets its members after Y's.
+    const own = await signedHeaders(x, 'GET', path, { e2e: 'e2e-unchained-1' });
+    const unchained = {
+      ...own,
+      signature: `${fromY.signature}, ${own.signature}`,
+      'signature-input': `${fromY['signature-input']}, ${own['signature-input']}`,
+    };
+    const answer = await sendAs(x, 'GET', path, unchained);
+    assertRefused(answer, 401, 'GW_FED_SIGNATURE_INVALID', 'X does not sign Y’s signature');
+    assert.match(
+      String(answer.body['detail']),
+      /^lgsp-x: .*previous hop’s signature \("signature";key="lgsp-y"\)/,
+    );
+    const rec = await recordOf(answer.body['transactionId']);
+    assert.deepEqual(
+      rec.federation!.evidence!.hops.map((h) => [h.label, h.verified]),
+      [
+        ['lgsp-y', true],
+        ['lgsp-x', false],
+      ],
+    );
+    assert.equal(seenAt('/giaykhaisinh/128'), 0);
+  });
+
+  test('async: X’s message captured and sent again by W under its own hop ([X, W]) is a replay; nothing stored or delivered', async () => {
+    const path = '/hoso/1.0/vanban/129';
+    const body = '{"so":129}';
+    const fromX = await signedHeaders(x, 'POST', path, { body, e2e: 'e2e-captured-129' });
+    const taken = await sendAs(x, 'POST', path, { ...fromX, 'idempotency-key': 'k-129' }, body);
+    assert.equal(taken.status, 202, taken.text);
+    await eventually(async () => upstream.seen.find((r) => r.url === '/nhan/vanban/129'), 30_000);
+    // W adds its own (valid, chained) hop after X's: a new sender, a new Idempotency-Key.
+    const relayed = await signHop(
+      { label: w.code, keyId: w.kid, privateKey: w.keys.privateKey },
+      'POST',
+      `${b.gatewayUrl}${path}`,
+      fromX,
+      Date.now(),
+    );
+    const answer = await sendAs(w, 'POST', path, { ...relayed, 'idempotency-key': 'k-129' }, body);
+    assertRefused(answer, 401, 'GW_FED_SIGNATURE_INVALID', 'X’s calling hop again, under W’s');
+    const rec = await recordOf(answer.body['transactionId']);
+    assert.equal(rec.messageId ?? null, null, 'nothing was stored');
+    assert.deepEqual(
+      rec.federation!.evidence!.hops.map((h) => [h.label, h.verified]),
+      [
+        ['lgsp-x', false],
+        ['lgsp-w', true],
+      ],
+    );
+    assert.match(rec.federation!.evidence!.hops[0]!.reason ?? '', /replay/);
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(seenAt('/nhan/vanban/129'), 1, 'delivered once, X’s own');
+  });
+
+  test('async: the intermediate hands [Y, X] on again with a new hop of its own — deduplicated; W with Y’s hop is a replay', async () => {
+    const path = '/hoso/1.0/vanban/130';
+    const body = '{"so":130}';
+    const ySigner = { label: y.code, kid: y.kid, privateKey: y.keys.privateKey };
+    const fromY = await signHop(
+      { label: ySigner.label, keyId: ySigner.kid, privateKey: ySigner.privateKey },
+      'POST',
+      `${b.gatewayUrl}${path}`,
+      {
+        'x-lgsp-represented-organization': ORG_X,
+        'x-lgsp-represented-system': 'sys_y_1',
+        'x-lgsp-end-to-end-id': 'e2e-handed-on-130',
+        'content-digest': contentDigest(Buffer.from(body)),
+      },
+      Date.now(),
+    );
+    const handOn = async (peer: FakePeer) =>
+      sendAs(
+        peer,
+        'POST',
+        path,
+        {
+          ...(await signHop(
+            { label: peer.code, keyId: peer.kid, privateKey: peer.keys.privateKey },
+            'POST',
+            `${b.gatewayUrl}${path}`,
+            fromY,
+            Date.now(),
+          )),
+          'idempotency-key': `k-130-${peer.code}`,
+        },
+        body,
+      );
+    const first = await handOn(x);
+    assert.equal(first.status, 202, first.text);
+    // X's retry (its 202 lost, say): Y's hop again, X's anew — the same message, nothing new.
+    const again = await handOn(x);
+    assert.equal(again.status, 202, again.text);
+    assert.equal(again.body['messageId'], first.body['messageId']);
+    // W with Y's hop, captured on its way from X: Y's hop is X's to present, not W's.
+    const captured = await handOn(w);
+    assertRefused(captured, 401, 'GW_FED_SIGNATURE_INVALID', 'Y’s hop presented by W');
+    const rec = await recordOf(captured.body['transactionId']);
+    assert.equal(rec.messageId ?? null, null, 'nothing was stored');
+    assert.match(rec.federation!.evidence!.hops[0]!.reason ?? '', /replay/);
+    await eventually(async () => upstream.seen.find((r) => r.url === '/nhan/vanban/130'), 30_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(seenAt('/nhan/vanban/130'), 1, 'delivered once');
   });
 
   test('odd Signature / Signature-Input members: each a 4xx problem+json, never a 5xx', async () => {

@@ -13,8 +13,10 @@ import {
   LocalSignatureMemory,
   PrimarySignatureMemory,
   RedisSignatureMemory,
+  SEEN_SIGNATURES_MAX,
   type SeenSignature,
   type SignatureMemory,
+  seenSignatures,
 } from '../src/gateway/signature-memory.ts';
 import { startPlatform } from '../src/platform.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
@@ -39,11 +41,14 @@ import { startUpstream } from './helpers/upstream.ts';
 const T0 = Date.UTC(2026, 11, 4, 3, 30, 20);
 const seconds = (ms: number) => Math.floor(ms / 1000);
 let keys = 0;
-/** A signature key as the gateway makes it, unique per test run. */
+/** A signature key as the gateway makes it, unique per test run (no owner: it may never come again). */
 const sig = (untilSeconds = seconds(T0) + 331): SeenSignature => ({
   key: `sig-${process.pid}-${Date.now()}-${++keys}`,
   untilSeconds,
+  owner: null,
 });
+/** The same signature presented as an async message's earlier hop by `owner` (the calling peer). */
+const ownedBy = (s: SeenSignature, owner: string | null): SeenSignature => ({ ...s, owner });
 
 const opened: SignatureMemory[] = [];
 after(async () => {
@@ -97,6 +102,33 @@ describe('the signature memory, one contract for every adapter', () => {
     });
   }
 
+  for (const { name, pair } of adapters) {
+    test(`${name}: an async message's earlier hop comes again from its owner only, never after being a calling hop`, async () => {
+      const [a, b] = pair();
+      const [earlier, calling, calling2, other] = [sig(), sig(), sig(), sig()];
+      // N hands A's message on: A's hop remembered as N's, N's own calling hop as no one's.
+      assert.equal(await a.firstSeen([ownedBy(earlier, 'ndxp'), calling], T0), -1, 'first hand-off');
+      // N again (its retry), a new calling hop: accepted, on any node.
+      assert.equal(await b.firstSeen([ownedBy(earlier, 'ndxp'), calling2], T0), -1, 'the owner again');
+      // C with A's hop under its own: a replay, at the earlier hop's index; C's hop is not remembered.
+      assert.equal(await b.firstSeen([ownedBy(earlier, 'lgsp-c'), other], T0), 0, 'another owner');
+      assert.equal(await a.firstSeen([other], T0), -1, 'the refused call remembered nothing');
+      // A calling hop seen before, presented later as an earlier hop by anyone: a replay.
+      assert.equal(await a.firstSeen([ownedBy(calling, 'ndxp'), sig()], T0), 0, 'a calling hop first');
+      assert.equal(await b.firstSeen([ownedBy(calling, 'lgsp-c'), sig()], T0), 0);
+      // An owned hop presented with no owner — as a calling hop or in a sync call: a replay.
+      assert.equal(
+        await a.firstSeen([sig(), ownedBy(earlier, null)], T0),
+        1,
+        'an owned hop as a calling hop',
+      );
+      // Sync calls as before: no owner, once.
+      const s = sig();
+      assert.equal(await b.firstSeen([s], T0), -1);
+      assert.equal(await a.firstSeen([s], T0), 0);
+    });
+  }
+
   test('in-process: a signature past its window is forgotten (it would be refused as too old anyway)', () => {
     const m = new LocalSignatureMemory();
     const s = sig(seconds(T0) + 10);
@@ -104,6 +136,47 @@ describe('the signature memory, one contract for every adapter', () => {
     assert.equal(m.firstSeen([s], T0 + 10_000), 0, 'still in its window');
     assert.equal(m.firstSeen([sig()], T0 + 11_000), -1, 'another call sweeps the old one');
     assert.equal(m.firstSeen([s], T0 + 11_000), -1, 'forgotten');
+  });
+
+  test('seenSignatures: a sync hop is kept for its 5 min 30 s window, an async hop until its own expiry', () => {
+    const created = seconds(T0);
+    const [syncHop, asyncHop] = seenSignatures([
+      { bytes: Buffer.from('a'), created, owner: null },
+      { bytes: Buffer.from('b'), created, expires: created + 7_200, owner: 'ndxp' },
+    ]);
+    assert.deepEqual([syncHop!.untilSeconds, syncHop!.owner], [created + 331, null]);
+    assert.deepEqual([asyncHop!.untilSeconds, asyncHop!.owner], [created + 7_200 + 31, 'ndxp']);
+    assert.notEqual(syncHop!.key, asyncHop!.key);
+  });
+
+  test('in-process: a long-lived async hop does not pin the short-lived signatures remembered after it', () => {
+    const m = new LocalSignatureMemory();
+    const long = ownedBy(sig(seconds(T0) + 86_400), 'ndxp');
+    assert.equal(m.firstSeen([long], T0), -1);
+    const shorts = Array.from({ length: 100 }, () => sig(seconds(T0) + 10));
+    for (const s of shorts) assert.equal(m.firstSeen([s], T0), -1);
+    assert.equal(m.size, 101);
+    // Past the short ones' window, one check sweeps them all; the long one stays, with its owner.
+    assert.equal(m.firstSeen([sig(seconds(T0) + 400)], T0 + 11_000), -1);
+    assert.equal(m.size, 2, 'only the long-lived hop and the new one are left');
+    assert.equal(m.firstSeen([ownedBy(long, 'ndxp')], T0 + 11_000), -1, 'still its owner’s');
+    assert.equal(m.firstSeen([ownedBy(long, 'lgsp-c')], T0 + 11_000), 0, 'still refused to another');
+    assert.equal(m.firstSeen([sig()], T0 + 86_401_000), -1);
+    assert.equal(m.size, 1, 'past its own expiry, the long one is gone too');
+  });
+
+  test(`in-process: at most ${SEEN_SIGNATURES_MAX} signatures; past it, those that expire soonest go first`, () => {
+    const m = new LocalSignatureMemory();
+    const long = sig(seconds(T0) + 86_400);
+    m.firstSeen([long], T0);
+    const soonest = sig(seconds(T0) + 100);
+    m.firstSeen([soonest], T0);
+    for (let i = 0; i < SEEN_SIGNATURES_MAX - 2; i++) m.firstSeen([sig(seconds(T0) + 200 + (i % 100))], T0);
+    assert.equal(m.size, SEEN_SIGNATURES_MAX);
+    m.firstSeen([sig(), sig()], T0);
+    assert.equal(m.size, SEEN_SIGNATURES_MAX, 'never more than the cap');
+    assert.equal(m.firstSeen([soonest], T0), -1, 'the soonest to expire was forgotten to make room');
+    assert.equal(m.firstSeen([long], T0), 0, 'the long-lived one was kept');
   });
 
   test('redis: each key lives until its signature is too old, by the gateway’s clock', {
@@ -120,6 +193,15 @@ describe('the signature memory, one contract for every adapter', () => {
       await ensureConnected(probe);
       const ttl = await probe.pttl(`${prefix}{fedsig}:${s.key}`);
       assert.ok(ttl > 325_000 && ttl <= 331_000, `the key expires with its signature's window: ${ttl} ms`);
+      // An async message's earlier hop: kept until its own expiry, holding its owner.
+      const held = ownedBy(sig(seconds(nowMs) + 7_200), 'ndxp');
+      assert.equal(await m.firstSeen([held], nowMs), -1);
+      const heldTtl = await probe.pttl(`${prefix}{fedsig}:${held.key}`);
+      assert.ok(heldTtl > 7_190_000 && heldTtl <= 7_200_000, `until the hop's own expiry: ${heldTtl} ms`);
+      assert.equal(await probe.get(`${prefix}{fedsig}:${held.key}`), 'ndxp');
+      // Its owner presenting it again leaves it as it was (not set anew, its time to live unchanged).
+      assert.equal(await m.firstSeen([held], nowMs + 60_000), -1);
+      assert.ok((await probe.pttl(`${prefix}{fedsig}:${held.key}`)) <= heldTtl);
     } finally {
       probe.disconnect();
     }
@@ -165,6 +247,11 @@ describe('a gateway worker asks its primary', () => {
     const s = sig();
     assert.equal(await m.firstSeen([s]), -1);
     assert.equal(await m.firstSeen([s]), 0);
+    // Owners travel to the primary: an earlier hop is its owner's alone there too.
+    const earlier = ownedBy(sig(), 'ndxp');
+    assert.equal(await m.firstSeen([earlier]), -1);
+    assert.equal(await m.firstSeen([earlier]), -1, 'its owner again');
+    assert.equal(await m.firstSeen([ownedBy(earlier, 'lgsp-c')]), 0, 'another peer');
   });
 });
 

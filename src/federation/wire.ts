@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, KeyObject, sign, type webcrypto } from 'node:crypto';
 import { createVerifier, httpbis, type SigningKey } from 'http-message-signatures';
-import { parseDictionary, serializeDictionary } from 'structured-headers';
+import { type Item, parseDictionary, serializeDictionary } from 'structured-headers';
 
 /**
  * What travels between platforms on a federated call (issue 12 items 2–4; docs/federation.md): the represented
@@ -94,6 +94,83 @@ export function signatureLabels(signatureInput: string | undefined): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Every member's label of a dictionary field (`Signature`, `Signature-Input`), in order and repeats included — a
+ * parsed dictionary keeps only the last of two members with one label (RFC 8941 §4.2.2), so a repeat would go
+ * unnoticed there; null when the field does not parse. The field is cut at its top-level commas (outside strings,
+ * display strings and inner lists) and each piece parsed on its own — the package does the parsing, this only cuts —
+ * and each piece must be one member: a cut in the wrong place is refused, never a repeat hidden in one piece.
+ */
+export function dictionaryLabels(field: string): string[] | null {
+  try {
+    if (parseDictionary(field).size === 0) return [];
+    const labels: string[] = [];
+    let start = 0;
+    let depth = 0;
+    /** Inside a string: `"` for an sf-string (backslash escapes), `%` for a display string (percent escapes). */
+    let quoted: '"' | '%' | null = null;
+    for (let i = 0; i <= field.length; i++) {
+      const c = field[i];
+      if (quoted !== null) {
+        if (c === '\\' && quoted === '"') i++;
+        else if (c === '"') quoted = null;
+      } else if (c === '"') quoted = field[i - 1] === '%' ? '%' : '"';
+      else if (c === '(') depth++;
+      else if (c === ')') depth--;
+      else if ((c === ',' && depth === 0) || c === undefined) {
+        const members = [...parseDictionary(field.slice(start, i)).keys()];
+        if (members.length !== 1) return null;
+        labels.push(members[0]!);
+        start = i + 1;
+      }
+    }
+    return labels;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Why a request's `Signature` and `Signature-Input` do not describe the same hops, or null when each label is once
+ * in each (RFC 9421 §4: a signature and its input share their label). A member of one without the other — a
+ * `Signature` member slipped in that no input describes, an input whose signature is gone — or a label twice is
+ * nothing a platform sends: refused whole, never checked around or handed on to the next platform.
+ */
+export function unpairedSignatureMember(
+  signatureField: string,
+  signatureInputField: string,
+): { label: string; reason: string } | null {
+  const inputs = dictionaryLabels(signatureInputField);
+  if (inputs === null) return { label: '?', reason: 'Signature-Input không đọc được / unparsable' };
+  const signatures = dictionaryLabels(signatureField);
+  if (signatures === null) return { label: '?', reason: 'Signature không đọc được / unparsable' };
+  const repeated = (labels: string[]) => labels.find((label, i) => labels.indexOf(label) !== i);
+  const twiceInInput = repeated(inputs);
+  if (twiceInInput !== undefined)
+    return {
+      label: twiceInInput,
+      reason: 'nhãn lặp lại trong Signature-Input / label repeated in Signature-Input',
+    };
+  const twiceInSignature = repeated(signatures);
+  if (twiceInSignature !== undefined)
+    return { label: twiceInSignature, reason: 'nhãn lặp lại trong Signature / label repeated in Signature' };
+  const noInput = signatures.find((label) => !inputs.includes(label));
+  if (noInput !== undefined)
+    return {
+      label: noInput,
+      reason:
+        'chữ ký không có Signature-Input đi kèm / a Signature member without its Signature-Input member',
+    };
+  const noSignature = inputs.find((label) => !signatures.includes(label));
+  if (noSignature !== undefined)
+    return {
+      label: noSignature,
+      reason:
+        'Signature-Input không có chữ ký đi kèm / a Signature-Input member without its Signature member',
+    };
+  return null;
 }
 
 /**
@@ -191,6 +268,8 @@ export interface HopResult {
   reason?: string;
   /** The hop's `created` (seconds), when it has one. */
   created?: number;
+  /** The hop's `expires` (seconds), when it has one: how long an async message's hop may come again. */
+  expires?: number;
 }
 
 /**
@@ -212,7 +291,8 @@ export async function verifyHops(
   options: { earlierHopsUntilExpiry?: boolean } = {},
 ): Promise<HopResult[]> {
   const inputField = headers[HEADER.signatureInput];
-  if (!inputField || !headers[HEADER.signature]) return [];
+  const signatureField = headers[HEADER.signature];
+  if (!inputField || !signatureField) return [];
   let inputs: ReturnType<typeof parseDictionary>;
   try {
     inputs = parseDictionary(inputField);
@@ -221,13 +301,19 @@ export async function verifyHops(
       { label: '?', keyId: null, verified: false, reason: 'Signature-Input không đọc được / unparsable' },
     ];
   }
+  // Checked before any hop: a call whose two fields do not pair up is refused whole (no key fetched for it).
+  const unpaired = unpairedSignatureMember(signatureField, inputField);
+  if (unpaired !== null)
+    return [{ label: unpaired.label, keyId: null, verified: false, reason: unpaired.reason }];
   const results: HopResult[] = [];
-  const lastLabel = [...inputs.keys()].at(-1);
-  for (const [label, member] of inputs) {
+  const labels = [...inputs.keys()];
+  const lastLabel = labels.at(-1);
+  for (const [index, [label, member]] of [...inputs].entries()) {
     const strict = !options.earlierHopsUntilExpiry || label === lastLabel;
     const params = member[1];
     const keyId = typeof params.get('keyid') === 'string' ? (params.get('keyid') as string) : null;
-    const covered = Array.isArray(member[0]) ? member[0].map((item) => item[0]) : [];
+    const items = Array.isArray(member[0]) ? member[0] : [];
+    const covered = items.map((item) => item[0]);
     const result: HopResult = { label, keyId, verified: false };
     results.push(result);
     if (params.get('tag') !== SIGNATURE_TAG) {
@@ -236,6 +322,14 @@ export async function verifyHops(
     }
     if (!IDENTITY_COMPONENTS.every((c) => covered.includes(c))) {
       result.reason = 'thiếu thành phần được ký / identity components not all signed';
+      continue;
+    }
+    // The chain (docs/federation.md §4): from the second hop on, a hop signs the previous hop's signature — the
+    // `signature` field's member under the previous label, that parameter alone — so an earlier signature cannot
+    // be stripped, swapped or slipped in without breaking every later one.
+    const previous = index > 0 ? labels[index - 1]! : null;
+    if (previous !== null && !items.some((item) => chainsTo(item, previous))) {
+      result.reason = `không ký chữ ký của chặng trước / does not sign the previous hop’s signature ("signature";key="${previous}")`;
       continue;
     }
     if (keyId === null) {
@@ -247,6 +341,7 @@ export async function verifyHops(
     if (typeof created === 'number') result.created = created;
     const nowSeconds = Math.floor(nowMs / 1000);
     const expires = params.get('expires');
+    if (typeof expires === 'number') result.expires = expires;
     if (
       typeof created !== 'number' ||
       (strict && nowSeconds - created > SIGNATURE_MAX_AGE_SECONDS + SIGNATURE_TOLERANCE_SECONDS) ||
@@ -285,6 +380,12 @@ export async function verifyHops(
     }
   }
   return results;
+}
+
+/** Whether a covered component is `"signature";key="<label>"` exactly: the field `signature`, only a `key` parameter. */
+function chainsTo(item: Item, label: string): boolean {
+  const params = item[1];
+  return item[0] === HEADER.signature && params.size === 1 && params.get('key') === label;
 }
 
 /** A JWK (from a peer's JWKS) as a Node public key. */

@@ -39,7 +39,7 @@ export type ToWorker =
   | { type: 'token-revoked'; requestId: number; revision: number; ok: boolean }
   /** The records sent with `ackId` are in the store (strict durability). */
   | { type: 'records-durable'; ackId: number }
-  /** The answer to a worker's `replay-check`: the index of the first signature seen before, or -1 (all remembered). */
+  /** The answer to a worker's `replay-check`: the index of the first signature that is a replay, or -1 (remembered). */
   | { type: 'replay-checked'; requestId: number; seen: number }
   | { type: 'shutdown' };
 
@@ -69,8 +69,9 @@ export type ToPrimary =
   /** A client revoked a token at the worker's `/revoke` (RFC 7009): the primary, owner of the store, records it. */
   | { type: 'revoke-token'; requestId: number; revocation: TokenRevocation }
   /**
-   * An inbound federated call's hop signatures, without Redis: the primary's memory says whether any was accepted
-   * before by any worker of this node (docs/security.md §2.12); the call waits for `replay-checked`.
+   * An inbound federated call's hop signatures (each with its owner), without Redis: the primary's memory says
+   * whether any was accepted before by any worker of this node and may not come again (docs/security.md §2.12); the
+   * call waits for `replay-checked`.
    */
   | { type: 'replay-check'; requestId: number; signatures: SeenSignature[] }
   /** The worker now serves this snapshot revision (its first, from `init`, or one pushed by `snapshot`). */

@@ -337,11 +337,16 @@ async function checkInbound(
   if (calling.label !== peer.code)
     return fail('GW_FED_SIGNATURE_MISSING', `${peer.code}: chữ ký của bên gọi / the calling peer’s own`);
   // A captured signed call sent again — as is, or to another path (the path is not signed) — within its 5 minutes:
-  // the calling hop's signature is new on every call and every delivery attempt. A sync call's earlier hops too (an
-  // intermediate forwards a call once); an async message's earlier hops come again when it is handed on again.
-  const used = (async ? hops.slice(-1) : hops).map((h) => ({
+  // the calling hop's signature is new on every call and every delivery attempt, so it may never come again. A sync
+  // call's earlier hops neither (an intermediate forwards a call once). An async message's earlier hops do come again
+  // when the intermediate that handed it to us hands it on again (after its retry; Idempotency-Key deduplicates): they
+  // are remembered until their own expiry as that calling peer's, and from any other peer — one that captured the
+  // message and added its own hop — or after being seen as a calling hop, they are a replay (docs/security.md §2.12).
+  const used = hops.map((h, i) => ({
     bytes: signatureBytesOf(headers[HEADER.signature], h.label),
     created: h.created!,
+    ...(async && h.expires !== undefined ? { expires: h.expires } : {}),
+    owner: async && i < hops.length - 1 ? peer.code : null,
   }));
   // A verified hop has its Signature member: none would be a hop that verified nothing, refused the same.
   // A sender never reuses a signature (every call and delivery attempt is signed anew), so one seen before — by
@@ -351,12 +356,12 @@ async function checkInbound(
     missing !== -1
       ? missing
       : await ctx.signatures.firstSeen(
-          seenSignatures(used as Array<{ bytes: Buffer; created: number }>),
+          seenSignatures(used as Array<(typeof used)[number] & { bytes: Buffer }>),
           ctx.clock.nowMs(),
         );
   if (seen === 'unavailable') return REPLAY_CHECK_UNAVAILABLE;
   if (seen !== -1) {
-    const replayed = evidence.hops[evidence.hops.length - used.length + seen]!;
+    const replayed = evidence.hops[seen]!;
     replayed.verified = false;
     replayed.reason = 'chữ ký đã được dùng / signature already used (replay)';
     return fail('GW_FED_SIGNATURE_INVALID', `${replayed.label}: chữ ký đã được dùng / replayed signature`);
