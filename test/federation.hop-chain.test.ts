@@ -3,7 +3,9 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { httpbis } from 'http-message-signatures';
 import { parseDictionary, serializeDictionary } from 'structured-headers';
+import { MESSAGE_TTL_MAX_HOURS } from '../src/core/config.ts';
 import {
+  ASYNC_HOP_MAX_LIFETIME_SECONDS,
   contentDigest,
   dictionaryLabels,
   SIGNATURE_ALGORITHM,
@@ -190,5 +192,41 @@ describe('Signature and Signature-Input name the same labels, each once', () => 
       assert.match(String(results[0]![2]), / \/ /, `${name}: a bilingual reason`);
     }
     assert.equal(unpairedSignatureMember(chain.signature!, chain['signature-input']!), null);
+  });
+});
+
+describe('an async message’s hop is valid at most as long as a message lives (messaging.ttlHours’ maximum)', () => {
+  const asyncHop = (label: Label, headers: Record<string, string>, lifetimeSeconds: number) =>
+    signHop(
+      { label, keyId: `k-${label}`, privateKey: keys[label].privateKey },
+      'POST',
+      url,
+      headers,
+      now,
+      now + lifetimeSeconds * 1000,
+    );
+  const asyncVerdicts = async (headers: Record<string, string>) =>
+    (await verifyHops('POST', url, headers, findKey, now, { earlierHopsUntilExpiry: true })).map((h) => [
+      h.label,
+      h.verified,
+      h.reason ?? '',
+    ]);
+
+  test('a hop signed for the longest message lifetime verifies; one signed for longer is refused, saying so', async () => {
+    const longest = ASYNC_HOP_MAX_LIFETIME_SECONDS;
+    const fine = await asyncHop('ndxp', await asyncHop('lgsp-a', base, longest), longest);
+    assert.deepEqual(await asyncVerdicts(fine), [
+      ['lgsp-a', true, ''],
+      ['ndxp', true, ''],
+    ]);
+    // Ten years: accepted, an earlier hop would be replayable (and remembered) for as long.
+    const tenYears = 10 * 365 * 86_400;
+    const far = await asyncHop('ndxp', await asyncHop('lgsp-a', base, tenYears), longest);
+    const [origin, calling] = await asyncVerdicts(far);
+    assert.equal(origin![1], false);
+    assert.match(String(origin![2]), /quá xa .* \/ signature valid too long \(at most 2160 hours\)/);
+    assert.equal(calling![1], true);
+    // A sync call holds every hop to 5 minutes from `created`; its `expires` is not read this way.
+    assert.equal(ASYNC_HOP_MAX_LIFETIME_SECONDS, MESSAGE_TTL_MAX_HOURS * 3600);
   });
 });

@@ -12,6 +12,9 @@ import { VIETNAM_HOLIDAYS_2026 } from './working-days.ts';
  * (`LGSP_CONFIG`, or ./lgsp.config.json when present) → `LGSP_*` environment. Validated at start-up with every
  * problem listed at once, then frozen and passed down. Nothing else in the code reads `process.env`.
  */
+/** The longest a message may live (`messaging.ttlHours`, 90 days): also bounds a peer's async hop signature. */
+export const MESSAGE_TTL_MAX_HOURS = 2160;
+
 const port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
 const pemPath = (description: string) => Type.String({ default: '', description });
 const CERT_FILE =
@@ -332,7 +335,7 @@ export const ConfigSchema = Type.Object(
             'số máy chủ JetStream giữ mỗi thông điệp (3 trên cụm NATS 3 máy) / how many JetStream servers keep each message (3 on a 3-server NATS cluster)',
         }),
         maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 2147483648, default: 134217728 }),
-        ttlHours: Type.Integer({ minimum: 1, maximum: 2160, default: 72 }),
+        ttlHours: Type.Integer({ minimum: 1, maximum: MESSAGE_TTL_MAX_HOURS, default: 72 }),
         maxAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 12 }),
         retryBaseMs: Type.Integer({ minimum: 10, maximum: 3600000, default: 2000 }),
         retryMaxMs: Type.Integer({ minimum: 10, maximum: 86400000, default: 900000 }),

@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, KeyObject, sign, type webcrypto } from 'node:crypto';
 import { createVerifier, httpbis, type SigningKey } from 'http-message-signatures';
 import { type Item, parseDictionary, serializeDictionary } from 'structured-headers';
+import { MESSAGE_TTL_MAX_HOURS } from '../core/config.ts';
 
 /**
  * What travels between platforms on a federated call (issue 12 items 2–4; docs/federation.md): the represented
@@ -30,6 +31,12 @@ export const SIGNATURE_TAG = 'lgsp-federation';
 /** How old a hop's signature may be when it arrives (its `created`), in seconds, and the clock skew allowed. */
 export const SIGNATURE_MAX_AGE_SECONDS = 300;
 export const SIGNATURE_TOLERANCE_SECONDS = 30;
+/**
+ * How long an async message's hop signature may be valid at most (`expires` − `created`): the longest a message lives
+ * on a platform (`messaging.ttlHours`' maximum). An earlier hop is accepted until its own `expires`, and the replay
+ * memory keeps each until then: a peer signing for years would have it accepted, and remembered, for years.
+ */
+export const ASYNC_HOP_MAX_LIFETIME_SECONDS = MESSAGE_TTL_MAX_HOURS * 3600;
 
 /**
  * The components every hop signs: the method, the body's digest and the identity headers — not the authority or
@@ -349,6 +356,14 @@ export async function verifyHops(
       created > nowSeconds + SIGNATURE_TOLERANCE_SECONDS
     ) {
       result.reason = 'chữ ký quá cũ hoặc chưa tới hạn / signature too old or from the future';
+      continue;
+    }
+    if (
+      options.earlierHopsUntilExpiry &&
+      typeof expires === 'number' &&
+      expires - created > ASYNC_HOP_MAX_LIFETIME_SECONDS + SIGNATURE_TOLERANCE_SECONDS
+    ) {
+      result.reason = `hạn chữ ký quá xa (tối đa ${MESSAGE_TTL_MAX_HOURS} giờ) / signature valid too long (at most ${MESSAGE_TTL_MAX_HOURS} hours)`;
       continue;
     }
     const publicKey = await findKey(label, keyId);
