@@ -257,7 +257,18 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       );
     }
 
-    const snapshots = new SnapshotHolder(storeSnapshotSource(store, kek, clock), clock, logger);
+    // Where this node's gateway listens, once it does (below).
+    let gatewayUrl = '';
+    // Where consumers call the gateway, as the published documents name it (api/routes/public.ts `gatewayAddress`):
+    // the sandbox mocks' examples name a version there. Without `gateway.publicUrl`, where this node's gateway
+    // listens — unknown until it does, so the snapshot is built again then (below).
+    const consumersGateway = () =>
+      config.gateway.publicUrl.replace(/\/+$/, '') || (gatewayUrl ? localUrl(gatewayUrl) : '');
+    const snapshots = new SnapshotHolder(
+      storeSnapshotSource(store, kek, clock, consumersGateway),
+      clock,
+      logger,
+    );
     await snapshots.refresh();
     if (!snapshots.current) throw new Error('could not load the first configuration snapshot');
     // In-process changes reload at once; changes made by other nodes on a shared PostgreSQL are announced on the
@@ -396,7 +407,6 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     };
     let gateway: Gateway | null = null;
     let gatewayWorkers: GatewayWorkers | null = null;
-    let gatewayUrl = '';
     if (serves.gateway && config.gateway.workers > 1) {
       // Workers take async calls themselves on PostgreSQL (their own connection); the primary delivers them.
       const workers = await startGatewayWorkers(config, {
@@ -441,6 +451,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       stops.push(() => inProcess.close());
       gateway = inProcess;
     }
+    // The mocks' address was not known before the gateway listened: the same revision, built with it.
+    if (gatewayUrl && !config.gateway.publicUrl) await snapshots.reload();
 
     // The sandbox "try it" calls this node's gateway and answers once the call's record is durable (issue 11); the
     // admin API's try and `lgsp demo`'s onboarding (src/cli/onboarding.ts) use this same one. A control node has

@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mockDocument } from '../src/control/api-examples.ts';
+import { loadConfig } from '../src/core/config.ts';
 import type { Route } from '../src/gateway/compiled-snapshot.ts';
 import { environment } from '../src/gateway/policy.ts';
 import { chooseMock, compileMock, parsePrefer } from '../src/gateway/sandbox-mock-table.ts';
-import type { Platform } from '../src/platform.ts';
+import { localUrl, type Platform, startPlatform } from '../src/platform.ts';
+import { silentLogger } from '../src/telemetry/logger.ts';
 import { getToken } from './helpers/gateway-harness.ts';
 import { FULL_DESCRIPTION } from './helpers/onboard.ts';
 import { storeKinds } from './helpers/stores.ts';
@@ -25,7 +30,7 @@ const WSDL = wsdl11({ name: 'HoTich', operation: 'TraCuu' });
 /** The production upstream of every version here: the provider's server, never named to a consumer. */
 const UPSTREAM = 'https://dancu.example.gov.vn/api';
 /** A table read as consumers of `/dancu/1.0` read the document (api-examples.ts). */
-const AS_CONSUMERS = { gatewayAddress: '/dancu/1.0', upstreams: [UPSTREAM] };
+const AS_CONSUMERS = { gatewayAddress: 'https://lgsp.example.gov.vn/dancu/1.0', upstreams: [UPSTREAM] };
 
 const DOCUMENT = {
   openapi: '3.0.3',
@@ -331,6 +336,14 @@ for (const kind of storeKinds) {
     });
 
     test('an example naming the provider’s server answers with the version’s address on the gateway (security.md §2.1)', async () => {
+      // Where consumers call the gateway, as the portal and the published documents name it.
+      const branding = await fetch(`${platform.adminUrl}/api/v1/public/branding`);
+      const gateway = ((await branding.json()) as Json).gatewayUrl as string;
+      assert.match(
+        gateway,
+        /^http:\/\/127\.0\.0\.1:\d+$/,
+        'no gateway.publicUrl here: where the gateway listens',
+      );
       const json = await call('/dancu/1.0/hoso/HS-2026-000123', { accept: 'application/json' });
       assert.equal(json.status, 200, json.text);
       assert.equal(json.headers.get('x-lgsp-mock'), 'true');
@@ -338,9 +351,10 @@ for (const kind of storeKinds) {
       assert.deepEqual(JSON.parse(json.text), {
         maHoSo: 'HS-2026-000123',
         tenHoSo: 'Đăng ký thường trú',
-        // The upstream's path too: the same resource, through the gateway (relative to the address called).
-        self: '/dancu/1.0/hoso/HS-2026-000123',
-        tepDinhKem: '/dancu/1.0/tep/don.pdf',
+        // The upstream's path too: the same resource, through the gateway — the absolute address a consumer
+        // follows, as the version's published document gives it (it was a bare `/dancu/1.0/…`).
+        self: `${gateway}/dancu/1.0/hoso/HS-2026-000123`,
+        tepDinhKem: `${gateway}/dancu/1.0/tep/don.pdf`,
       });
       assert.equal(
         json.headers.get('content-length'),
@@ -349,7 +363,10 @@ for (const kind of storeKinds) {
       );
       const xml = await call('/dancu/1.0/hoso/HS-1', { accept: 'application/xml' });
       assert.equal(xml.status, 200, xml.text);
-      assert.equal(xml.text, '<hoSo xlink:href="/dancu/1.0/hoso/HS-2026-000123">Đăng ký thường trú</hoSo>');
+      assert.equal(
+        xml.text,
+        `<hoSo xlink:href="${gateway}/dancu/1.0/hoso/HS-2026-000123">Đăng ký thường trú</hoSo>`,
+      );
       assert.equal(xml.headers.get('content-length'), String(Buffer.byteLength(xml.text)));
       // The record's hash is of what the consumer received (R-02: the sandbox log is evidence).
       await platform.recorder.flush();
@@ -361,6 +378,43 @@ for (const kind of storeKinds) {
       assert.equal(row.response_sha256, createHash('sha256').update(xml.text).digest('hex'));
       assert.equal(Number(row.response_bytes), Buffer.byteLength(xml.text));
     });
+
+    if (kind === 'postgres')
+      test('a node started over a store that holds a mocked version answers with the absolute address too, from every gateway worker', async () => {
+        // A second node of the same cluster: its first snapshot is built before its gateway listens, when where
+        // consumers call is not known yet (no gateway.publicUrl); nothing changes after it starts, so only the
+        // snapshot built again once it listens can name it — in each of its gateway's worker processes too.
+        const dataDir = mkdtempSync(join(tmpdir(), 'lgsp-mocks-node-'));
+        const node = await startPlatform(
+          loadConfig({
+            env: {},
+            overrides: {
+              dataDir,
+              databaseUrl: platform.config.databaseUrl,
+              // The cluster's key-encryption key: the first node's file, as every node of a cluster shares it.
+              keys: { encryptionKeyFile: `${platform.config.dataDir.replace(/\/+$/, '')}.kek` },
+              gateway: { port: 0, host: '127.0.0.1', workers: 2 },
+              admin: { port: 0, password: TEST_PLATFORM_PASSWORD },
+              logLevel: 'silent',
+            },
+          }),
+          { logger: silentLogger() },
+        );
+        try {
+          const gateway = localUrl(node.gatewayUrl);
+          for (let i = 0; i < 6; i++) {
+            const res = await fetch(`${gateway}/dancu/1.0/hoso/HS-2026-000123`, {
+              headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+            });
+            const text = await res.text();
+            assert.equal(res.status, 200, text);
+            assert.equal(JSON.parse(text).self, `${gateway}/dancu/1.0/hoso/HS-2026-000123`, `call ${i + 1}`);
+          }
+        } finally {
+          await node.stop();
+          rmSync(dataDir, { recursive: true, force: true });
+        }
+      });
 
     test('no example to answer with: a clear 501 problem, never a 502', async () => {
       for (const path of ['/dancu/1.0/khongvidu', '/trong/1.0/congdan/1']) {

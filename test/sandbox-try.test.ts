@@ -279,6 +279,39 @@ for (const kind of storeKinds) {
       assert.equal(other.json.code, 'API_FORBIDDEN');
     });
 
+    test("the test client's sandbox subscription is the platform's: no agency lists or reads it, the operator does", async () => {
+      const client = await platform.store.db
+        .selectFrom('platform_test_client')
+        .select('system_id')
+        .executeTakeFirstOrThrow();
+      const own = await platform.registry.listSubscriptions({ systemId: client.system_id, versionId });
+      assert.equal(own.length, 1, 'the tries subscribed the client in the sandbox');
+      const subscription = own[0]!;
+      assert.equal(subscription.environment, 'sandbox');
+      // The provider's "granted subscriptions" (GET /subscriptions, the console's "Đăng ký đã được cấp").
+      for (const as of ['provider', 'other'] as const) {
+        const listed = await api('GET', '/api/v1/subscriptions?limit=100', undefined, as);
+        assert.equal(listed.status, 200, JSON.stringify(listed.json));
+        assert.deepEqual(
+          listed.json.items.filter((s: Json) => s.systemId === client.system_id),
+          [],
+          `${as}: the platform's test subscription is granted to no agency`,
+        );
+        const searched = await api('GET', `/api/v1/subscriptions?q=${subscription.id}`, undefined, as);
+        assert.equal(searched.json.total, 0, `${as}: not found by its id either`);
+        const read = await api('GET', `/api/v1/subscriptions/${subscription.id}`, undefined, as);
+        assert.equal(read.status, 404, `${as}: read as an unknown id`);
+        assert.equal(read.json.code, 'CP_SUBSCRIPTION_NOT_FOUND');
+      }
+      // The operator lists it with the others (every subscription is the operator's to see).
+      const listed = await api('GET', `/api/v1/subscriptions?systemId=${client.system_id}`);
+      assert.deepEqual(
+        listed.json.items.map((s: Json) => s.id),
+        [subscription.id],
+      );
+      assert.equal((await api('GET', `/api/v1/subscriptions/${subscription.id}`)).status, 200);
+    });
+
     test('hostile input is refused with a clear 4xx before any call', async () => {
       const seen = upstream.seen.length;
       const cases: Array<[unknown, number, string]> = [

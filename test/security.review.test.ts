@@ -382,6 +382,53 @@ test('an upstream’s origin is replaced only where it is that origin; names the
   );
 });
 
+test('an upstream’s host written without a scheme is the upstream too, where a word starts and its port is the upstream’s', () => {
+  const hide = hideUpstreams([
+    { upstream: 'https://10.0.3.7:8443/dancu', gateway: 'https://gw/dancu/1.0' },
+    { upstream: 'https://api.internal.tinh.gov.vn/v1', gateway: 'https://gw/thue/1.0' },
+    { upstream: 'http://hotich:8080/api', gateway: 'https://gw/hotich/1.0' },
+  ]);
+  assert.equal(
+    hide(
+      'máy chủ 10.0.3.7:8443/dancu/congdan, (api.internal.tinh.gov.vn/v1) và API.Internal.tinh.gov.vn:443/v1.',
+    ),
+    'máy chủ https://gw/dancu/1.0/congdan, (https://gw/thue/1.0) và https://gw/thue/1.0.',
+  );
+  assert.equal(hide('hotich:8080/api/khaisinh'), 'https://gw/hotich/1.0/khaisinh');
+  assert.equal(
+    hide('"10.0.3.7:8443"'),
+    '"https://gw/dancu/1.0"',
+    'the host and port alone: the first version',
+  );
+  const others = [
+    '110.0.3.7:8443',
+    '10.0.3.70:8443',
+    '10.0.3.7:9443',
+    '10.0.3.7',
+    'x10.0.3.7:8443',
+    '/proxy/10.0.3.7:8443/dancu',
+    'ftp://10.0.3.7:8443',
+    'api.internal.tinh.gov.vn.other/v1',
+    'my-api.internal.tinh.gov.vn',
+    'api.internal.tinh.gov.vn:8443',
+    'dịch vụ hotich của Sở',
+  ].join(' ');
+  assert.equal(
+    hide(others),
+    others,
+    'another host, another port, inside a word or a path, a lone word: as written',
+  );
+  // The WSDL's forward scan hands its text nodes to the same function: the prose of a documentation too.
+  const wsdl = wsdl11({ name: 'A', operation: 'B' }).replace(
+    'targetNamespace="urn:lgsp:a">',
+    'targetNamespace="urn:lgsp:a"><wsdl:documentation>Máy chủ 10.0.3.7:8443/dancu</wsdl:documentation>',
+  );
+  const answered =
+    documentForConsumers('wsdl', wsdl, 'https://gw/dancu/1.0', ['https://10.0.3.7:8443/dancu']) ?? '';
+  assert.match(answered, /<wsdl:documentation>Máy chủ https:\/\/gw\/dancu\/1\.0<\/wsdl:documentation>/);
+  assert.doesNotMatch(answered, /10\.0\.3\.7/);
+});
+
 test('a WSDL served to consumers is read in linear time: comments, tags and near-miss addresses do not stall it', () => {
   // Well-formed XML a provider may submit: a comment can hold `<` and no `>` until its end, and text can hold the
   // upstream's origin a character short again and again. Scanning each `<address` to the next `>` made a 700 KB

@@ -9,15 +9,21 @@ const ownedBy = async (owners: Promise<string | string[]>, organizationId: strin
 
 /**
  * The objects whose existence is not public — what the portal does not show — each with the 404 an unknown id
- * of its kind gets, and whether an organization may see one: systems, credentials and subscriptions (both sides)
- * its own; services and versions its own or in the catalogue (a draft or a version under review is not).
+ * of its kind gets, and whether an organization may see one: systems, credentials and subscriptions (both sides,
+ * but never the platform's sandbox test client's) its own; services and versions its own or in the catalogue (a
+ * draft or a version under review is not).
  */
 const HIDDEN = {
   system: { notFound: 'CP_SYSTEM_NOT_FOUND', seen: (o, id, org) => ownedBy(o.ofSystem(id), org) },
   credential: { notFound: 'CP_CREDENTIAL_NOT_FOUND', seen: (o, id, org) => ownedBy(o.ofCredential(id), org) },
   subscription: {
     notFound: 'CP_SUBSCRIPTION_NOT_FOUND',
-    seen: (o, id, org) => ownedBy(o.ofSubscription(id), org),
+    // The platform's sandbox test client's subscriptions are the operator's alone, as in the list (subscriptions.ts).
+    seen: async (o, id, org) => {
+      const { systemId, versionId } = await o.registry.getSubscription(id);
+      if (await o.registry.isPlatformTestClient(systemId)) return false;
+      return ownedBy(Promise.all([o.ofSystem(systemId), o.ofVersion(versionId)]), org);
+    },
   },
   service: { notFound: 'CP_SERVICE_NOT_FOUND', seen: (o, id, org) => o.registry.serviceVisibleTo(id, org) },
   version: { notFound: 'CP_VERSION_NOT_FOUND', seen: (o, id, org) => o.registry.versionVisibleTo(id, org) },

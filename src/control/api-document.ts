@@ -639,6 +639,8 @@ export function documentForConsumers(
   );
 }
 
+const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
+
 /** An address the platform was given for a version's upstream, and where consumers call that version instead. */
 export interface UpstreamOnGateway {
   upstream: string;
@@ -651,15 +653,27 @@ export interface UpstreamOnGateway {
  * too when it follows (`http://10.0.3.7:8080/hotich/khaisinh` → `https://api…/hotich/1.0/khaisinh`, the same
  * resource through the gateway). Of several versions behind one origin, the first given stands for a bare origin;
  * a full upstream address is its own version's. Another port, another scheme or a longer host (`10.0.3.70`) is
- * another origin, left as written. One pass of a regular expression with no nested repetition: linear in the text.
+ * another origin, left as written. A provider also writes its server without a scheme ("máy chủ 10.0.3.7:8443/dancu",
+ * `api.internal.tinh.gov.vn/v1`): an upstream's `host[:port]` so written — starting a word (not `110.0.3.7`, not after
+ * a `/`), its port as the upstream has it (none for the scheme's default) — is replaced the same way, its path too.
+ * A host of one label (`hotich`) is matched without a scheme only with its port: alone it is a word of the prose.
+ * One pass of a regular expression with no nested repetition: linear in the text.
  */
 export function hideUpstreams(
   known: readonly UpstreamOnGateway[],
   /** How an address is written into the text (escaped for XML in a WSDL). */
   written: (s: string) => string = (s) => s,
 ): (text: string) => string {
-  const byOrigin = new Map<string, { first: string; withPaths: Array<{ path: string; gateway: string }> }>();
+  type Entry = { first: string; withPaths: Array<{ path: string; gateway: string }> };
+  const byOrigin = new Map<string, Entry>();
+  /** By `host[:port]` as written without a scheme: `url.host`, and `host:port` with the default port too. */
+  const byHost = new Map<string, Entry>();
   const hosts = new Set<string>();
+  const add = (map: Map<string, Entry>, key: string, path: string, gateway: string) => {
+    const entry = map.get(key) ?? { first: written(gateway), withPaths: [] };
+    map.set(key, entry);
+    if (path) entry.withPaths.push({ path, gateway: written(gateway) });
+  };
   for (const { upstream, gateway } of known) {
     let url: URL;
     try {
@@ -668,34 +682,41 @@ export function hideUpstreams(
       continue;
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
-    // `url.host` is lower case and without the scheme's default port: the form every match is brought to.
-    const origin = `${url.protocol}//${url.host}`;
-    const entry = byOrigin.get(origin) ?? { first: written(gateway), withPaths: [] };
-    byOrigin.set(origin, entry);
     const path = url.pathname.replace(/\/+$/, '');
-    if (path) entry.withPaths.push({ path, gateway: written(gateway) });
+    // `url.host` is lower case and without the scheme's default port: the form every match is brought to.
+    add(byOrigin, `${url.protocol}//${url.host}`, path, gateway);
+    add(byHost, url.host, path, gateway);
+    if (url.port === '')
+      add(byHost, `${url.hostname}:${DEFAULT_PORTS[url.protocol.slice(0, -1)]}`, path, gateway);
     hosts.add(url.hostname);
   }
   if (hosts.size === 0) return (text) => text;
-  for (const entry of byOrigin.values()) entry.withPaths.sort((a, b) => b.path.length - a.path.length);
+  for (const map of [byOrigin, byHost])
+    for (const entry of map.values()) entry.withPaths.sort((a, b) => b.path.length - a.path.length);
   const alternatives = [...hosts]
     .sort((a, b) => b.length - a.length)
     .map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
     .join('|');
-  // Not followed by more of a host name (`10.0.3.70`, `host.other`) or another port.
+  // With its scheme, or without one where a word starts (not inside a longer host or number, not in a path or after
+  // another scheme's `//`); not followed by more of a host name (`10.0.3.70`, `host.other`) or another port.
   const pattern = new RegExp(
-    `(https?)://(${alternatives})(?::(\\d{1,5}))?(?![A-Za-z0-9_-]|\\.[A-Za-z0-9-]|:\\d)`,
+    `(?:(https?)://|(?<![A-Za-z0-9_./-]))(${alternatives})(?::(\\d{1,5}))?(?![A-Za-z0-9_-]|\\.[A-Za-z0-9-]|:\\d)`,
     'gi',
   );
-  const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
   return (text) => {
     pattern.lastIndex = 0;
     let out = '';
     let copied = 0;
     for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-      const scheme = m[1]!.toLowerCase();
-      const port = m[3] && m[3] !== DEFAULT_PORTS[scheme] ? `:${m[3]}` : '';
-      const entry = byOrigin.get(`${scheme}://${m[2]!.toLowerCase()}${port}`);
+      const host = m[2]!.toLowerCase();
+      let entry: Entry | undefined;
+      if (m[1] !== undefined) {
+        const scheme = m[1].toLowerCase();
+        const port = m[3] && m[3] !== DEFAULT_PORTS[scheme] ? `:${m[3]}` : '';
+        entry = byOrigin.get(`${scheme}://${host}${port}`);
+      } else if (m[3] !== undefined || host.includes('.')) {
+        entry = byHost.get(m[3] !== undefined ? `${host}:${m[3]}` : host);
+      }
       if (!entry) continue;
       const end = m.index + m[0].length;
       const full = entry.withPaths.find(

@@ -15,7 +15,7 @@ import type { MockContent, MockDocument, MockExample, MockOperation, MockRespons
  * wrote it: a provider's example names its own server as a matter of course (a `self` link
  * `http://10.0.3.7:8080/hotich/khaisinh/1`, a media type's profile), and a mock answer is read by a consumer
  * (docs/security.md §2.1). So each upstream's origin in a body — or in a media type, sent as `Content-Type` — is the
- * version's address on the gateway, and the gateway's length and SHA-256 are those of the body it sends.
+ * version's absolute address on the gateway, and the gateway's length and SHA-256 are those of the body it sends.
  */
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -29,9 +29,10 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
- * Where consumers call a version (`/{context}/{version}`: a relative address, resolved against whichever gateway
- * address the consumer called — the snapshot is built before, and apart from, the gateway's listening address), and
- * every upstream address the platform was given for its service (catalogue.ts `upstreamsByService`).
+ * Where consumers call a version — absolute (`https://api.tinh.gov.vn/{context}/{version}`), as the version's
+ * published document names it (control/snapshot.ts `loadSnapshot`): a consumer follows a `self` link as it is, and a
+ * relative one resolves against no base in a JSON body — and every upstream address the platform was given for its
+ * service (catalogue.ts `upstreamsByService`).
  */
 export interface ConsumersView {
   gatewayAddress: string;

@@ -185,42 +185,50 @@ export async function upstreamsByService(
 ): Promise<Map<string, VersionUpstreams[]>> {
   const out = new Map<string, VersionUpstreams[]>();
   if (serviceIds.length === 0) return out;
-  const versions = await db
-    .selectFrom('service_versions')
-    .select(['id', 'service_id', 'version', 'status', 'sandbox_url', 'production_url'])
-    .where('service_id', 'in', [...serviceIds])
-    .orderBy('created_at', 'desc')
-    .orderBy('id')
+  // One query, each version beside its change requests (a row per change; one with nulls when it has none), so the
+  // public catalogue reads these and its versions in one round (withVersions).
+  const rows = await db
+    .selectFrom('service_versions as v')
+    .leftJoin('version_change_requests as c', 'c.version_id', 'v.id')
+    .select([
+      'v.id',
+      'v.service_id',
+      'v.version',
+      'v.status',
+      'v.sandbox_url',
+      'v.production_url',
+      'c.proposed_upstreams',
+      'c.previous',
+    ])
+    .where('v.service_id', 'in', [...serviceIds])
+    .orderBy('v.created_at', 'desc')
+    .orderBy('v.id')
     .execute();
-  if (versions.length === 0) return out;
-  const changes = await db
-    .selectFrom('version_change_requests')
-    .select(['version_id', 'proposed_upstreams', 'previous'])
-    .where(
-      'version_id',
-      'in',
-      versions.map((v) => v.id),
-    )
-    .execute();
+  // Each version's addresses: its own first, then those its change requests proposed or replaced.
+  const versions = new Map<string, { row: (typeof rows)[number]; urls: Set<string> }>();
+  for (const row of rows) {
+    let entry = versions.get(row.id);
+    if (!entry) {
+      entry = { row, urls: new Set() };
+      versions.set(row.id, entry);
+      for (const url of [row.sandbox_url, row.production_url]) if (url) entry.urls.add(url);
+    }
+    for (const url of [
+      row.proposed_upstreams?.sandbox,
+      row.proposed_upstreams?.production,
+      row.previous?.upstreams.sandbox,
+      row.previous?.upstreams.production,
+    ])
+      if (url) entry.urls.add(url);
+  }
   const live = (status: string) => (LIVE_STATES as readonly string[]).includes(status);
   // A stable sort: the newest first among the live versions, then among the others.
-  for (const v of [...versions].sort((a, b) => Number(live(b.status)) - Number(live(a.status)))) {
-    const urls = new Set<string>();
-    const add = (url: string | null | undefined) => {
-      if (url) urls.add(url);
-    };
-    add(v.sandbox_url);
-    add(v.production_url);
-    for (const c of changes) {
-      if (c.version_id !== v.id) continue;
-      add(c.proposed_upstreams?.sandbox);
-      add(c.proposed_upstreams?.production);
-      add(c.previous?.upstreams.sandbox);
-      add(c.previous?.upstreams.production);
-    }
-    const list = out.get(v.service_id) ?? [];
-    list.push({ version: v.version, urls: [...urls] });
-    out.set(v.service_id, list);
+  for (const { row, urls } of [...versions.values()].sort(
+    (a, b) => Number(live(b.row.status)) - Number(live(a.row.status)),
+  )) {
+    const list = out.get(row.service_id) ?? [];
+    list.push({ version: row.version, urls: [...urls] });
+    out.set(row.service_id, list);
   }
   return out;
 }
@@ -268,32 +276,29 @@ async function withVersions(
   gatewayBase: string,
 ): Promise<PublicService[]> {
   if (rows.length === 0) return [];
-  const upstreams = await upstreamsByService(
-    db,
-    rows.map((r) => r.id),
-  );
-  // The document's text stays in the database: the list says only whether there is one, and where.
-  const versions = await db
-    .selectFrom('service_versions')
-    .select([
-      'id',
-      'service_id',
-      'version',
-      'protocol',
-      'status',
-      'sunset_at',
-      'resources',
-      'technical_document_type',
-    ])
-    .where(
-      'service_id',
-      'in',
-      rows.map((r) => r.id),
-    )
-    .where('status', 'in', LIVE_STATES)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
+  const ids = rows.map((r) => r.id);
+  // Independent reads, both at once: the upstreams to hide in the descriptions and the versions to list.
+  const [upstreams, versions] = await Promise.all([
+    upstreamsByService(db, ids),
+    // The document's text stays in the database: the list says only whether there is one, and where.
+    db
+      .selectFrom('service_versions')
+      .select([
+        'id',
+        'service_id',
+        'version',
+        'protocol',
+        'status',
+        'sunset_at',
+        'resources',
+        'technical_document_type',
+      ])
+      .where('service_id', 'in', ids)
+      .where('status', 'in', LIVE_STATES)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute(),
+  ]);
   return rows.map((r) => ({
     id: r.id,
     context: r.context,

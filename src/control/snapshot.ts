@@ -148,12 +148,15 @@ export async function currentRevision(store: Store): Promise<number> {
  * Reads a consistent snapshot: one REPEATABLE READ transaction, so the revision matches the rows. `nowMs` is the
  * platform's clock, never the database's `now()`: what is already over (a maintenance window, a revoked token's
  * life) is judged on the clock the gateway decides by, so a window the gateway finds current is in its snapshot
- * whatever the database server's clock says — a drifted server, or a test's clock.
+ * whatever the database server's clock says — a drifted server, or a test's clock. `gatewayAddress` is where
+ * consumers call the gateway (`https://api.tinh.gov.vn`), as the published documents name it: the sandbox mocks'
+ * examples name a version there; '' while the node does not know it yet (a relative `/{context}/{version}`).
  */
 export async function loadSnapshot(
   store: Store,
   kek: KeyEncryptionKey,
   nowMs: number,
+  gatewayAddress = '',
 ): Promise<SnapshotData> {
   const now = new Date(nowMs);
   return store.db.transaction().execute(async (trx) => {
@@ -247,14 +250,15 @@ export async function loadSnapshot(
             ])
             .where('service_versions.id', 'in', mocked)
             .execute();
-    // A mock answers a consumer: its examples name the version on the gateway where the provider wrote one of its
-    // service's upstreams (docs/security.md §2.1; api-examples.ts).
+    // A mock answers a consumer: its examples name the version on the gateway — at the address the published
+    // document gives it — where the provider wrote one of its service's upstreams (docs/security.md §2.1;
+    // api-examples.ts).
     const upstreams = await upstreamsByService(trx, [...new Set(documents.map((d) => d.service_id))]);
     const mocks = new Map(
       documents.map((d) => [
         d.id,
         mockDocument(d.technical_document_type, d.technical_document, {
-          gatewayAddress: `/${d.context}/${d.version}`,
+          gatewayAddress: `${gatewayAddress}/${d.context}/${d.version}`,
           upstreams: (upstreams.get(d.service_id) ?? []).flatMap((v) => v.urls),
         }),
       ]),
@@ -371,9 +375,20 @@ export async function loadSnapshot(
   });
 }
 
-/** The snapshot source of a process that can read the store (every node on PostgreSQL; the owner of PGlite). */
-export function storeSnapshotSource(store: Store, kek: KeyEncryptionKey, clock: Clock) {
-  return { revision: () => currentRevision(store), load: () => loadSnapshot(store, kek, clock.nowMs()) };
+/**
+ * The snapshot source of a process that can read the store (every node on PostgreSQL; the owner of PGlite);
+ * `gatewayAddress` is read at each load (see `loadSnapshot`).
+ */
+export function storeSnapshotSource(
+  store: Store,
+  kek: KeyEncryptionKey,
+  clock: Clock,
+  gatewayAddress: () => string = () => '',
+) {
+  return {
+    revision: () => currentRevision(store),
+    load: () => loadSnapshot(store, kek, clock.nowMs(), gatewayAddress()),
+  };
 }
 
 // ── Sandbox mocks (issue 12 item 9): a version's OpenAPI examples as the snapshot carries them (control/api-examples.ts

@@ -73,9 +73,16 @@ export class SnapshotHolder {
     else this.behindSinceMs = null;
   }
 
-  /** Installs snapshot data pushed from elsewhere (a gateway worker gets it from its primary). */
-  async install(data: SnapshotData): Promise<void> {
-    if (this.current && data.revision <= this.current.revision) return;
+  /**
+   * Installs snapshot data pushed from elsewhere (a gateway worker gets it from its primary); `replace` installs it
+   * at the revision already held too (`reload`: the same rows, built anew).
+   */
+  async install(data: SnapshotData, replace = false): Promise<void> {
+    if (
+      this.current &&
+      (replace ? data.revision < this.current.revision : data.revision <= this.current.revision)
+    )
+      return;
     this.current = await compileSnapshot(data, this.clock.nowMs());
     this.currentData = data;
     this.know(data.revision);
@@ -120,6 +127,17 @@ export class SnapshotHolder {
       this.refreshing = null;
     });
     return this.refreshing;
+  }
+
+  /**
+   * Loads the source's snapshot again at the revision held, and installs it: what a snapshot is built from outside
+   * the store changed — the gateway's address, known once it listens (platform.ts). A refresh in flight ends first,
+   * so no load begun before the change is installed after this one.
+   */
+  async reload(): Promise<void> {
+    await this.refresh();
+    if (!this.source) return;
+    await this.install(await this.source.load(), true);
   }
 
   startPolling(intervalMs: number): void {

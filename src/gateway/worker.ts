@@ -183,7 +183,8 @@ async function stop(): Promise<void> {
 }
 
 process.on('message', (m: ToWorker) => {
-  if (m.type === 'snapshot') void snapshots.install(m.snapshot);
+  // The primary pushes what it installed, in order: at the revision held too when it reloaded one (snapshot-holder.ts).
+  if (m.type === 'snapshot') void snapshots.install(m.snapshot, true);
   else if (m.type === 'status') {
     sink.overloaded = m.recorderOverloaded;
     quotas.setOthers(m.quotaOthers);

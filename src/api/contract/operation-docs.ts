@@ -374,11 +374,13 @@ export const OPERATION_DOCS: { [Id in OperationId]: OperationDoc } = {
   listSubscriptions: {
     summary: 'Danh sách đăng ký khai thác / List subscriptions',
     description:
-      'Người dùng của cơ quan thấy đăng ký mà cơ quan mình là bên khai thác hoặc bên cung cấp. Mỗi đăng ký có ' +
+      'Người dùng của cơ quan thấy đăng ký mà cơ quan mình là bên khai thác hoặc bên cung cấp, trừ đăng ký sandbox ' +
+      'của máy khách thử nghiệm của nền tảng (chỉ người vận hành thấy). Mỗi đăng ký có ' +
       '`ending` khi phiên bản ngừng (R-18) hoặc dịch vụ có lịch ngừng (R-21): ngày, thông báo công khai, phiên bản ' +
       'để chuyển sang; lịch ngừng đã huỷ thì không còn. `ending=true` chỉ lấy các đăng ký đó, `organizationId` ' +
       'chỉ lấy đăng ký của hệ thống của một cơ quan. / ' +
-      'An agency user sees those where its organization is the consumer or the provider. Each carries `ending` ' +
+      'An agency user sees those where its organization is the consumer or the provider, but the platform’s ' +
+      'sandbox test client’s (the operator’s only). Each carries `ending` ' +
       'when its version is sunset (R-18) or its service is to end (R-21): the date, the public notice, the version ' +
       'to move to; a cancelled end is gone at once. `ending=true` lists only those, `organizationId` only the ' +
       'subscriptions of one organization’s systems.',

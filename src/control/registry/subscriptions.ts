@@ -290,7 +290,8 @@ export async function readSubscription(db: Kysely<Database>, id: string): Promis
 /**
  * One page of subscriptions (issue 11), newest first by default, searched by the consumer system's name, the
  * service's context and the subscription id. `visibleTo` limits it, in SQL, to those an organization may see:
- * where one of its systems is the consumer or one of its services the provider (R-27).
+ * where one of its systems is the consumer or one of its services the provider (R-27) — never the platform's own
+ * sandbox test client's, which the operator alone lists.
  */
 export async function pageSubscriptions(
   db: Kysely<Database>,
@@ -308,12 +309,19 @@ export async function pageSubscriptions(
     q = q.where((eb) => (ending ? isEnding(eb) : eb.not(isEnding(eb))));
   }
   if (visibleTo !== undefined) {
-    q = q.where((eb) =>
-      eb.or([
-        eb('subscriptions.system_id', 'in', systemsOf(db, visibleTo)),
-        eb('subscriptions.version_id', 'in', versionsProvidedBy(db, visibleTo)),
-      ]),
-    );
+    q = q
+      .where((eb) =>
+        eb.or([
+          eb('subscriptions.system_id', 'in', systemsOf(db, visibleTo)),
+          eb('subscriptions.version_id', 'in', versionsProvidedBy(db, visibleTo)),
+        ]),
+      )
+      // The platform's sandbox test client subscribes itself to each version tried (sandbox-test-client.ts): the
+      // platform's tool, granted to no one, which no agency can change or cancel — not one of the provider's
+      // granted subscriptions, least of all to a version never published. Its calls stay in the provider's records.
+      .where('subscriptions.system_id', 'not in', (eb) =>
+        eb.selectFrom('platform_test_client').select('platform_test_client.system_id'),
+      );
   }
   const search = query.q;
   if (search) {

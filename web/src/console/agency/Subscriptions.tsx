@@ -639,7 +639,9 @@ function CompleteModal({
 /**
  * The subscriptions granted, both sides: ours to other agencies' services, and theirs to ours. Each to a version or a
  * service announced to end says so with its date and what to do (R-18, R-21); ours can be cancelled here (R-21: the
- * keys are revoked at once). `?subscription=sub_…` (the home's warning links) shows that one.
+ * keys are revoked at once). `?subscription=sub_…` (the home's warning links) shows that one. The platform's sandbox
+ * test client's subscriptions to our versions are not here: the API lists them to the operator only (granted to no
+ * one, never ours to change); its calls stay in our records, named.
  */
 function GrantedSubscriptions({ refreshKey }: { refreshKey: number }) {
   const t = useT();
@@ -656,8 +658,7 @@ function GrantedSubscriptions({ refreshKey }: { refreshKey: number }) {
   // The API searches subscriptions by their id too: one subscription named in the address is that search.
   useEffect(() => search(only ?? ''), [only, search]);
   const ours = (systemId: string) => systems.some((s) => s.id === systemId);
-  // Another organization's system is not ours to read, and says only that; the platform's sandbox test client is
-  // readable by all and reads by its name ("Thử nghiệm sandbox của nền tảng").
+  // Another organization's system is not ours to read, and says only that.
   const systemName = (id: string) =>
     systems.find((s) => s.id === id)?.name ?? (
       <RegistryName
@@ -702,8 +703,8 @@ function GrantedSubscriptions({ refreshKey }: { refreshKey: number }) {
           {
             title: t('Dịch vụ', 'Service'),
             dataIndex: 'versionId',
-            // Ours and others' to our versions (the platform's sandbox tries too) alike: the service's name and
-            // version, its path beside it, never the bare ver_… id.
+            // Ours and others' to our versions alike: the service's name and version, its path beside it, never
+            // the bare ver_… id.
             render: (versionId: string) => <RegistryName kind="version" id={versionId} link={false} />,
           },
           {
