@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { signInLines } from '../src/cli/start.ts';
+import { firstStepsLines, signInLines } from '../src/cli/start.ts';
 import { startDemo } from './helpers/demo-process.ts';
 
 /**
@@ -83,5 +83,23 @@ describe('the operator password the banners print', () => {
       /the password printed above \(printed this once only\)/,
     );
     assert.match(signInLines('configured').join('\n'), /the password set in LGSP_ADMIN_PASSWORD/);
+  });
+
+  test("lgsp start's first steps name the guides they are written out in, as README does", () => {
+    const steps = firstStepsLines('generated').join('\n');
+    // It named docs/portal.md, the public portal's reference, where none of these steps is written.
+    assert.doesNotMatch(steps, /docs\/portal\.md/);
+    const guides = [...steps.matchAll(/docs\/[a-z-]+\.md/g)].map((m) => m[0]);
+    assert.deepEqual(guides, ['docs/console-operator.md', 'docs/agency-console.md']);
+    const root = join(import.meta.dirname, '..');
+    for (const guide of guides) assert.ok(existsSync(join(root, guide)), guide);
+    assert.match(
+      readFileSync(join(root, 'docs/console-operator.md'), 'utf8'),
+      /^## Bắt đầu \/ First steps$/m,
+    );
+    assert.match(
+      readFileSync(join(root, 'README.md'), 'utf8'),
+      /docs\/console-operator\.md\), mục "Bắt đầu"/,
+    );
   });
 });

@@ -140,13 +140,7 @@ export async function runStart(args: string[]): Promise<number> {
       `  Kho dữ liệu / Store:      ${platform.store.kind === 'pglite' ? `PGlite (nhúng/embedded) ${config.dataDir}` : 'PostgreSQL'}`,
       ...backupLines(config),
       '',
-      'Bước đầu tiên / First steps:',
-      ...signInLines(origin),
-      '  2. Tạo các cơ quan (mã định danh, cán bộ đầu mối), rồi tài khoản cho cán bộ của họ',
-      '     Create the organizations (official code, contact point), then accounts for their staff',
-      '  3. Các cơ quan gửi đề nghị kết nối và dịch vụ; duyệt, thử trên sandbox, công bố lên cổng thông tin',
-      '     Agencies file connection requests and services; review, try them in the sandbox, publish them to the portal',
-      '  Thử với dữ liệu mẫu / Try with sample data: npm run demo   ·   Hướng dẫn / Guide: docs/portal.md',
+      ...firstStepsLines(origin),
       '',
       '  Dừng / Stop: Ctrl+C',
       '',
@@ -190,6 +184,23 @@ export function signInLines(origin: OperatorAccountOrigin): string[] {
     ],
   }[origin];
   return [...how, `     Mất mật khẩu / Lost the password: ${RECOVER_COMMAND}  ${STOP_FIRST}`];
+}
+
+/**
+ * The start banner's first steps. The guide it names is the one these steps are written out in, as README's first
+ * steps name it: the operator's "Bắt đầu" section, then the agency's walk from a request to the first call.
+ */
+export function firstStepsLines(origin: OperatorAccountOrigin): string[] {
+  return [
+    'Bước đầu tiên / First steps:',
+    ...signInLines(origin),
+    '  2. Tạo các cơ quan (mã định danh, cán bộ đầu mối), rồi tài khoản cho cán bộ của họ',
+    '     Create the organizations (official code, contact point), then accounts for their staff',
+    '  3. Các cơ quan gửi đề nghị kết nối và dịch vụ; duyệt, thử trên sandbox, công bố lên cổng thông tin',
+    '     Agencies file connection requests and services; review, try them in the sandbox, publish them to the portal',
+    '  Hướng dẫn / Guide: docs/console-operator.md (mục "Bắt đầu" / "First steps"), docs/agency-console.md',
+    '  Thử với dữ liệu mẫu / Try with sample data: npm run demo',
+  ];
 }
 
 /** What a node of one role says when it is up (issue 13 item 1, docs/scaling.md). */
