@@ -309,10 +309,17 @@ describe('gateway policy decisions (pure, no socket)', () => {
       ['svc_dancu', NOW + 2 * HOUR, 'ok', undefined],
     ];
     for (const [serviceId, at, want, retryAfter] of table) {
-      const d = maintenance(snapshot, serviceId, at);
+      const d = maintenance(snapshot, serviceId, at, VN_OFFSET_MS);
       assert.equal(codeOf(d), want, `${serviceId} @${at}`);
       if (!d.ok) assert.equal(d.headers['retry-after'], retryAfter);
     }
+    // The detail is for the person reading the refusal: the end in Vietnam time, as the notice says it — it was
+    // the ISO instant in UTC (`2026-11-24T03:01:30.000Z`), seven hours off what the notice announced.
+    const closed = maintenance(snapshot, 'svc_dancu', NOW, VN_OFFSET_MS);
+    assert.equal(
+      closed.ok ? 'ok' : closed.detail,
+      'đến / until 24/11/2026 10:01 (giờ Việt Nam / Vietnam time)',
+    );
   });
 
   test('subscription: this system, this version, this environment; the policy itself on success', () => {

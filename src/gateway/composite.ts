@@ -234,7 +234,7 @@ async function callBackend(run: Run, backend: CompiledBackend, index: number): P
   const resource = resourceFor(target, 'GET', segments, 1, run.env);
   if (!resource.ok) return settleRefusal(run, child, backend, resource.code, resource.detail);
   child.resourceTemplate = resource.template;
-  const closed = maintenance(snapshot, target.serviceId, nowMs);
+  const closed = maintenance(snapshot, target.serviceId, nowMs, ctx.timezoneOffsetMs);
   if (!closed.ok) return settleRefusal(run, child, backend, closed.code, closed.detail);
   const policy = subscriptionFor(snapshot, caller, target);
   if (!policy.ok) return settleRefusal(run, child, backend, policy.code, policy.detail);

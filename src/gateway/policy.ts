@@ -1,6 +1,7 @@
 import type { Environment } from '../api/contract/index.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { pathProblem } from '../core/paths.ts';
+import { formatVietnamDateTime } from '../core/time.ts';
 import type { PeerCertificate } from '../net/tls.ts';
 import {
   type ClientCertBinding,
@@ -227,11 +228,20 @@ export function resourceFor(
   return matchResource(resources, method, segments, start) ?? RESOURCE_NOT_FOUND;
 }
 
-/** An announced maintenance window of the service or the platform (R-24) answers 503 until it ends. */
-export function maintenance(snapshot: CompiledSnapshot, serviceId: string, nowMs: number): Decision {
+/**
+ * An announced maintenance window of the service or the platform (R-24) answers 503 until it ends. `Retry-After` is
+ * the machine's answer; the detail is the person's, so it says the end as the notice does, in Vietnam time.
+ */
+export function maintenance(
+  snapshot: CompiledSnapshot,
+  serviceId: string,
+  nowMs: number,
+  timezoneOffsetMs: number,
+): Decision {
   const window = maintenanceAt(snapshot, serviceId, nowMs);
   if (window === null) return ALLOWED;
-  return refusal('GW_MAINTENANCE', new Date(window.endsAtMs).toISOString(), {
+  const endsAt = formatVietnamDateTime(window.endsAtMs, timezoneOffsetMs / 60_000);
+  return refusal('GW_MAINTENANCE', `đến / until ${endsAt} (giờ Việt Nam / Vietnam time)`, {
     'retry-after': String(Math.max(1, Math.ceil((window.endsAtMs - nowMs) / 1000))),
   });
 }

@@ -95,7 +95,7 @@ export function proxy(
   const resource = resourceFor(route, rec.method, segments, start, claims.environment);
   if (!resource.ok) return refuse(ctx, res, rec, resource);
   rec.resourceTemplate = resource.template;
-  const closed = maintenance(snapshot, route.serviceId, nowMs);
+  const closed = maintenance(snapshot, route.serviceId, nowMs, ctx.timezoneOffsetMs);
   if (!closed.ok) return refuse(ctx, res, rec, closed);
 
   const policy = subscriptionFor(snapshot, claims, route);
