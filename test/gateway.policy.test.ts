@@ -356,7 +356,7 @@ describe('gateway policy decisions (pure, no socket)', () => {
       assert.equal(codeOf(timeWindow(policy(id), at(hhmm), VN_OFFSET_MS)), want, `${id} ${hhmm}`);
     assert.equal(
       (timeWindow(policy('sub_office'), at('10:00'), VN_OFFSET_MS) as Refusal).detail,
-      '13:00-17:00',
+      '13:00-17:00 (giờ Việt Nam / Vietnam time)',
     );
   });
 

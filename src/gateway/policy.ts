@@ -258,11 +258,17 @@ export function subscriptionFor(
   );
 }
 
-/** The subscription's time of use, in the province's local time (R-12). */
+/**
+ * The subscription's time of use, in the province's local time (R-12). The detail says so: a caller reading a bare
+ * `07:00-17:30` at 23:40 UTC could not tell it was refused at 06:40 in Vietnam.
+ */
 export function timeWindow(policy: SubscriptionPolicy, nowMs: number, timezoneOffsetMs: number): Decision {
-  return insideWindow(policy, nowMs, timezoneOffsetMs)
-    ? ALLOWED
-    : refusal('GW_OUTSIDE_TIME_WINDOW', policy.window?.text);
+  if (insideWindow(policy, nowMs, timezoneOffsetMs)) return ALLOWED;
+  const text = policy.window?.text;
+  return refusal(
+    'GW_OUTSIDE_TIME_WINDOW',
+    text === undefined ? undefined : `${text} (giờ Việt Nam / Vietnam time)`,
+  );
 }
 
 /**
