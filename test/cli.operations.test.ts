@@ -205,3 +205,35 @@ describe('the typed client', () => {
     }
   });
 });
+
+describe('no command option is a global option', () => {
+  test('every group and single command leaves --url, --token, --json and --help to mean what they mean everywhere', async () => {
+    // `lgsp webhook create --url https://…` took the webhook's address as the admin API's and sent the request
+    // there (ENOTFOUND): an option a command declares with a global one's name is read as both.
+    const { GLOBAL_OPTIONS } = await import('../src/cli/args.ts');
+    const globals = new Set(Object.keys(GLOBAL_OPTIONS));
+    const shadowing: string[] = [];
+    let seen = 0;
+    for (const { file } of sourcesUnder(join(CLI_DIR, 'commands'))) {
+      const module = (await import(join(CLI_DIR, 'commands', file))) as Record<string, unknown>;
+      for (const [exported, value] of Object.entries(module)) {
+        const commands: Array<[string, { options?: Record<string, unknown> }]> = [];
+        if (value && typeof value === 'object' && 'subcommands' in value) {
+          for (const [name, sub] of Object.entries((value as Json).subcommands)) {
+            commands.push([`${(value as Json).name} ${name}`, sub as { options?: Record<string, unknown> }]);
+          }
+        } else if (value && typeof value === 'object' && 'run' in value && 'summary' in value) {
+          commands.push([exported, value as { options?: Record<string, unknown> }]);
+        }
+        for (const [label, sub] of commands) {
+          seen += 1;
+          for (const option of Object.keys(sub.options ?? {})) {
+            if (globals.has(option)) shadowing.push(`lgsp ${label} --${option} (${file})`);
+          }
+        }
+      }
+    }
+    assert.ok(seen > 100, `read ${seen} commands`);
+    assert.deepEqual(shadowing, []);
+  });
+});

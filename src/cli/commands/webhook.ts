@@ -16,15 +16,16 @@ export const webhookCommands: Group = {
       row: (w) => [w.id, w.organizationId, w.url, w.events.join(', ') || '*', time(w.createdAt)],
     }),
     create: callCommand({
-      synopsis: '--url <https://…> [--org <id>] [--event notice.deprecation …]',
+      // Not `--url`: that is every command's admin API address (GLOBAL_OPTIONS), which the webhook's took the place of.
+      synopsis: '--endpoint <https://…> [--org <id>] [--event notice.deprecation …]',
       summary:
         'Đăng ký webhook; khoá ký chỉ hiện một lần / Register a webhook; the signing key is shown once',
-      options: { ...textOptions('url', 'org'), event: { type: 'string', multiple: true } },
+      options: { ...textOptions('endpoint', 'org'), event: { type: 'string', multiple: true } },
       send(ctx) {
         const org = str(ctx.values, 'org');
         return ctx.api.call('createWebhook', {
           body: {
-            url: required(ctx.values, 'url', ctx.usage),
+            url: required(ctx.values, 'endpoint', ctx.usage),
             ...(org ? { organizationId: org } : {}),
             events: list(ctx.values, 'event'),
           },
