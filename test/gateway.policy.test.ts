@@ -316,10 +316,7 @@ describe('gateway policy decisions (pure, no socket)', () => {
     // The detail is for the person reading the refusal: the end in Vietnam time, as the notice says it — it was
     // the ISO instant in UTC (`2026-11-24T03:01:30.000Z`), seven hours off what the notice announced.
     const closed = maintenance(snapshot, 'svc_dancu', NOW, VN_OFFSET_MS);
-    assert.equal(
-      closed.ok ? 'ok' : closed.detail,
-      'đến / until 24/11/2026 10:01 (giờ Việt Nam / Vietnam time)',
-    );
+    assert.equal(closed.ok ? 'ok' : closed.detail, 'đến / until 24/11/2026 10:01 (UTC+07:00)');
   });
 
   test('subscription: this system, this version, this environment; the policy itself on success', () => {
@@ -356,7 +353,7 @@ describe('gateway policy decisions (pure, no socket)', () => {
       assert.equal(codeOf(timeWindow(policy(id), at(hhmm), VN_OFFSET_MS)), want, `${id} ${hhmm}`);
     assert.equal(
       (timeWindow(policy('sub_office'), at('10:00'), VN_OFFSET_MS) as Refusal).detail,
-      '13:00-17:00 (giờ Việt Nam / Vietnam time)',
+      '13:00-17:00 (UTC+07:00)',
     );
   });
 

@@ -1,7 +1,7 @@
 import type { Environment } from '../api/contract/index.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { pathProblem } from '../core/paths.ts';
-import { formatVietnamDateTime } from '../core/time.ts';
+import { formatVietnamDateTime, utcOffsetLabel } from '../core/time.ts';
 import type { PeerCertificate } from '../net/tls.ts';
 import {
   type ClientCertBinding,
@@ -230,7 +230,8 @@ export function resourceFor(
 
 /**
  * An announced maintenance window of the service or the platform (R-24) answers 503 until it ends. `Retry-After` is
- * the machine's answer; the detail is the person's, so it says the end as the notice does, in Vietnam time.
+ * the machine's answer; the detail is the person's, so it says the end as the notice does, in the province's time
+ * with its offset named (as the control plane's refusals do: the offset is a setting).
  */
 export function maintenance(
   snapshot: CompiledSnapshot,
@@ -240,8 +241,9 @@ export function maintenance(
 ): Decision {
   const window = maintenanceAt(snapshot, serviceId, nowMs);
   if (window === null) return ALLOWED;
-  const endsAt = formatVietnamDateTime(window.endsAtMs, timezoneOffsetMs / 60_000);
-  return refusal('GW_MAINTENANCE', `đến / until ${endsAt} (giờ Việt Nam / Vietnam time)`, {
+  const offsetMinutes = timezoneOffsetMs / 60_000;
+  const endsAt = formatVietnamDateTime(window.endsAtMs, offsetMinutes);
+  return refusal('GW_MAINTENANCE', `đến / until ${endsAt} (${utcOffsetLabel(offsetMinutes)})`, {
     'retry-after': String(Math.max(1, Math.ceil((window.endsAtMs - nowMs) / 1000))),
   });
 }
@@ -259,16 +261,14 @@ export function subscriptionFor(
 }
 
 /**
- * The subscription's time of use, in the province's local time (R-12). The detail says so: a caller reading a bare
+ * The subscription's time of use, in the province's local time (R-12). The detail names its offset: a caller reading a bare
  * `07:00-17:30` at 23:40 UTC could not tell it was refused at 06:40 in Vietnam.
  */
 export function timeWindow(policy: SubscriptionPolicy, nowMs: number, timezoneOffsetMs: number): Decision {
   if (insideWindow(policy, nowMs, timezoneOffsetMs)) return ALLOWED;
   const text = policy.window?.text;
-  return refusal(
-    'GW_OUTSIDE_TIME_WINDOW',
-    text === undefined ? undefined : `${text} (giờ Việt Nam / Vietnam time)`,
-  );
+  const zone = utcOffsetLabel(timezoneOffsetMs / 60_000);
+  return refusal('GW_OUTSIDE_TIME_WINDOW', text === undefined ? undefined : `${text} (${zone})`);
 }
 
 /**
