@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { SandboxTryResult } from '../src/api/contract/sandbox-try.ts';
+import { tryEvidence } from '../src/cli/commands/version.ts';
 import { newId } from '../src/core/ids.ts';
 import { certificateInfo } from '../src/net/tls.ts';
 import { Alerts } from '../src/telemetry/alerts.ts';
@@ -597,5 +599,34 @@ describe('lgsp version try: the sandbox call publishing needs, from the CLI', ()
     const published = await lgsp('version', 'publish', versionId, '--json');
     assert.equal(published.code, 0, published.err);
     assert.equal(JSON.parse(published.out).status, 'published');
+  });
+});
+
+describe('lgsp version try says whether the answer is publishing evidence as publishing judges it', () => {
+  const answer = (status: number, headers: Record<string, string> = {}): SandboxTryResult => ({
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: '{}',
+    bodyEncoding: 'utf8',
+    bodyBytes: 2,
+    bodyTruncated: false,
+    durationMs: 3,
+    transactionId: 'txn_thu',
+    calledAt: '2026-12-08T00:00:00.000Z',
+  });
+
+  test('a provider\'s 2xx is; a mock answer and an async version\'s 202 are not — they read "yes" while publish refused them', () => {
+    assert.match(tryEvidence(answer(200)), /^có: lời gọi 2xx đã ghi bền/);
+    assert.match(tryEvidence(answer(404)), /^không: cần câu trả lời 2xx/);
+    // docs/sandbox.md: a mock answer is never the evidence (CP_SANDBOX_TEST_REQUIRED).
+    assert.match(
+      tryEvidence(answer(200, { 'x-lgsp-mock': 'true' })),
+      /^không: câu trả lời mẫu .*no: a mock answer/,
+    );
+    // docs/messaging.md: an async version's evidence is the delivery — the push answered 2xx, or the pull and ack.
+    assert.match(
+      tryEvidence(answer(202, { 'x-lgsp-message-id': 'msg_thu', location: '/_lgsp/messages/msg_thu' })),
+      /^chưa: thông điệp đã được nhận.*not yet: the message is taken in/,
+    );
   });
 });

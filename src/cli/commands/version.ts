@@ -197,19 +197,37 @@ function tryRequest(ctx: Context): SandboxTryBody {
   };
 }
 
-/** A 2xx answer is what publishing takes as its evidence (src/control/sandbox-evidence.ts). */
+/** A 2xx answer: the command's exit status (docs/sandbox.md). */
 const tryCounts = (r: SandboxTryResult) => r.status >= 200 && r.status < 300;
+
+/**
+ * Whether the try is the evidence publishing takes — the provider's own 2xx, recorded (src/control/sandbox-evidence.ts).
+ * A mock answer made from the document's examples reached no provider, and an async version's 202 is the message
+ * taken in, whose evidence is its delivery: both were printed as "yes" while publishing was refused.
+ */
+export function tryEvidence(r: SandboxTryResult): string {
+  if (!tryCounts(r)) return 'không: cần câu trả lời 2xx / no: it takes a 2xx answer';
+  if (r.headers['x-lgsp-mock'] === 'true') {
+    return (
+      'không: câu trả lời mẫu từ ví dụ của tài liệu, bên cung cấp không được gọi — cần địa chỉ sandbox thật / ' +
+      'no: a mock answer from the document’s examples, no provider was called — it takes a real sandbox upstream'
+    );
+  }
+  if (r.status === 202 && r.headers['x-lgsp-message-id'] !== undefined) {
+    return (
+      'chưa: thông điệp đã được nhận; bằng chứng là lần chuyển tới bên đích (đẩy được trả lời 2xx, hoặc bên đích ' +
+      'lấy và xác nhận) / not yet: the message is taken in; the evidence is its delivery (a push answered 2xx, or ' +
+      'the destination’s pull and acknowledgement)'
+    );
+  }
+  return 'có: lời gọi 2xx đã ghi bền / yes: a 2xx call, durably recorded';
+}
 
 function showTry(r: SandboxTryResult): string {
   const size = formatSize(r.bodyBytes);
   const head = fields([
     ['Trạng thái / Status', r.status],
-    [
-      'Bằng chứng công bố / Publishing evidence',
-      tryCounts(r)
-        ? 'có: lời gọi 2xx đã ghi bền / yes: a 2xx call, durably recorded'
-        : 'không: cần câu trả lời 2xx / no: it takes a 2xx answer',
-    ],
+    ['Bằng chứng công bố / Publishing evidence', tryEvidence(r)],
     ['Giao dịch / Transaction', r.transactionId],
     ['Gọi lúc / Called at', time(r.calledAt)],
     ['Thời gian / Duration', `${r.durationMs} ms`],
