@@ -8,7 +8,7 @@ import { Registry } from '../src/control/registry/index.ts';
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { EgressPolicy } from '../src/net/egress.ts';
-import { Notifier } from '../src/notify/notifier.ts';
+import { Notifier, takeClaimTurn } from '../src/notify/notifier.ts';
 import { enqueueNotification } from '../src/notify/outbox.ts';
 import type { Store } from '../src/store/port.ts';
 import { PostgresStore } from '../src/store/postgres-store.ts';
@@ -223,6 +223,84 @@ describe('one send at a time per recipient across nodes (postgres)', { skip: !te
     assert.equal(ra.sent + rb.sent, 50);
     assert.equal(receivers.okCalls, 50);
     assert.equal(receivers.mostOkOpenOnOne, 1, 'one send at a time to each receiver');
+  });
+
+  test('a claim waits for the turn of another node’s claim in progress, and then sees its row in flight', async () => {
+    await enqueue(hangingOrg);
+    clock.advance(1);
+    await enqueue(hangingOrg);
+    clock.advance(1);
+    await enqueue(healthyOrg);
+    const [, newer] = await ts.store.db
+      .selectFrom('notifications')
+      .innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'notifications.recipient')
+      .select('notifications.id')
+      .where('webhook_endpoints.organization_id', '=', hangingOrg)
+      .orderBy('next_attempt_at')
+      .execute();
+
+    // Another node's claim, not yet committed, has taken one of the hanging receiver's rows (which one a claim takes
+    // is its own view: two claims side by side, each blind to the other's uncommitted row, took one each).
+    let commit = () => {};
+    let claimed = () => {};
+    const inProgress = new Promise<void>((ok) => {
+      claimed = ok;
+    });
+    const otherClaim = ts.store.db.transaction().execute(async (trx) => {
+      await takeClaimTurn(trx, 'webhook');
+      const leaseEnd = new Date(clock.nowMs() + CLAIM_LEASE_MS);
+      await trx
+        .updateTable('notifications')
+        .set({ attempts: 1, next_attempt_at: leaseEnd, claimed_until: leaseEnd })
+        .where('id', '=', newer!.id)
+        .execute();
+      claimed();
+      await new Promise<void>((ok) => {
+        commit = ok;
+      });
+    });
+    await inProgress;
+
+    const round = notifier(otherStore).deliverDue();
+    try {
+      await sleep(300);
+      assert.equal(receivers.okCalls, 0, 'the claim waits for its turn');
+    } finally {
+      // Never left holding its row lock: the next test's cleanup would wait for it.
+      commit();
+      await otherClaim;
+    }
+    assert.deepEqual(await round, { sent: 3, failed: 0, retried: 0 }, 'the other receivers get theirs');
+    assert.deepEqual(receivers.hangingIds, [], 'nothing to the receiver the other node is sending to');
+  });
+
+  test('a claim does not wait past its limit for a turn another node holds (frozen mid-claim): the next round claims', async () => {
+    await enqueue(healthyOrg);
+    let commit = () => {};
+    let turnHeld = () => {};
+    const held = new Promise<void>((ok) => {
+      turnHeld = ok;
+    });
+    const frozenClaim = ts.store.db.transaction().execute(async (trx) => {
+      await takeClaimTurn(trx, 'webhook');
+      turnHeld();
+      await new Promise<void>((ok) => {
+        commit = ok;
+      });
+    });
+    await held;
+    const n = notifier(otherStore);
+    try {
+      const startedAt = Date.now();
+      await assert.rejects(n.deliverDue(), /lock timeout/);
+      const waitedMs = Date.now() - startedAt;
+      assert.ok(waitedMs >= 4_500 && waitedMs < 9_000, `waited ${waitedMs} ms for the turn`);
+      assert.equal(receivers.okCalls, 0);
+    } finally {
+      commit();
+      await frozenClaim;
+    }
+    assert.deepEqual(await n.deliverDue(), { sent: 3, failed: 0, retried: 0 });
   });
 
   test('the claim of a notifier that died mid-send holds its receiver until it lapses, then another takes the row', async () => {

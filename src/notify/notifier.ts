@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
@@ -46,6 +46,8 @@ const LANE_IN_FLIGHT = 20;
  * node) are passed over before this window, so one receiver's backlog fills it only while that receiver is free.
  */
 const CLAIM_WINDOW = 5 * LANE_IN_FLIGHT;
+/** The longest a claim waits for its channel's turn (takeClaimTurn); a claim holds it for milliseconds. */
+const CLAIM_TURN_WAIT_MS = 5_000;
 const DISABLED_EMAIL_WARNING_INTERVAL_MS = 3_600_000;
 
 export type NotifierConfig = Config['notifications'];
@@ -105,7 +107,7 @@ function parseSmtpUrl(smtpUrl: string): { host: string; port: number; secure: bo
  * lane reads its own rows only, never the other's backlog, and the window of `CLAIM_WINDOW` rows bounds what one claim
  * reads; the recipients in flight, once per claim from the index of claimed rows (migration 0051).
  *
- * Claims of one channel take turns across the cluster ({@link claimTurn}): two claims at once would each miss the
+ * Claims of one channel take turns across the cluster ({@link takeClaimTurn}): two claims at once would each miss the
  * other's uncommitted row and both take one of the same recipient.
  */
 export function dueRows(
@@ -185,12 +187,17 @@ export async function outboxBacklog(
 }
 
 /**
- * The turn of a channel's claims, across every node on one PostgreSQL: held from before the claim reads to its
- * COMMIT, so the next claim of the channel reads this one's rows in flight. A claim is one short UPDATE; the sends run
- * outside it. On PGlite, one session, it is always free.
+ * Takes the turn of a channel's claims, across every node on one PostgreSQL, for the transaction `trx`: held from
+ * before the claim reads to its COMMIT, so the next claim of the channel reads this one's rows in flight. A claim is
+ * one short UPDATE and the sends run outside it, so a turn is waited for milliseconds; one not had within
+ * `CLAIM_TURN_WAIT_MS` (a node frozen mid-claim) fails the claim, and the round with it, rather than hold this lane
+ * and this node's stop behind another node — the next tick claims again. On PGlite, one session, it is always free.
  */
-function claimTurn(channel: NotificationChannel) {
-  return sql`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${`notification-claim:${channel}`}))`;
+export async function takeClaimTurn(trx: Transaction<Database>, channel: NotificationChannel): Promise<void> {
+  await sql`SELECT set_config('lock_timeout', ${`${CLAIM_TURN_WAIT_MS}ms`}, true)`.execute(trx);
+  await sql`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${`notification-claim:${channel}`}))`.execute(
+    trx,
+  );
 }
 
 /**
@@ -426,7 +433,7 @@ export class Notifier {
 
   private claim(channel: NotificationChannel, limit: number): Promise<NotificationRow[]> {
     return this.store.db.transaction().execute(async (trx) => {
-      await claimTurn(channel).execute(trx);
+      await takeClaimTurn(trx, channel);
       // The time is read once the turn is ours: a claim that waited for it judges what is due and what has lapsed now.
       const nowMs = this.clock.nowMs();
       const leaseEnd = new Date(nowMs + CLAIM_LEASE_MS);
