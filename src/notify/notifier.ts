@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
@@ -7,6 +7,7 @@ import type { Config } from '../core/config.ts';
 import { type KeyEncryptionKey, openText, SEALED_LABELS } from '../keys/index.ts';
 import { isTimeout, timedOutReason, withinDeadline } from '../net/deadlines.ts';
 import { EgressPolicy } from '../net/egress.ts';
+import { LOCK_NAMESPACE } from '../store/cluster-session.ts';
 import type { Store } from '../store/port.ts';
 import type { Database } from '../store/schema.ts';
 import type { NotificationChannel } from './outbox.ts';
@@ -21,8 +22,9 @@ export function retryDelayMs(attempts: number): number {
 }
 
 /**
- * A claimed row is not due again for this long. Longer than any delivery can take (webhooks 10 s, e-mails 30 s),
- * so only a node that died mid-delivery leaves a row to be claimed again when it runs out.
+ * A claimed row is not due again, and its recipient is in flight (`claimed_until`), for this long. Longer than any
+ * delivery can take (webhooks 10 s, e-mails 30 s), so only a node that died mid-delivery leaves a row to be claimed
+ * again, and its recipient to be sent to again, when it runs out.
  */
 const CLAIM_LEASE_MS = 5 * 60_000;
 const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -40,10 +42,12 @@ const MAIL_TIMEOUT_MS = 30_000;
  */
 const LANE_IN_FLIGHT = 20;
 /**
- * The oldest due rows a claim looks at to pick one per recipient. Rows of recipients with a send in flight are passed
- * over before this window, so one receiver's backlog fills it only while that receiver is free.
+ * The oldest due rows a claim looks at to pick one per recipient. Rows of recipients with a send in flight (on any
+ * node) are passed over before this window, so one receiver's backlog fills it only while that receiver is free.
  */
 const CLAIM_WINDOW = 5 * LANE_IN_FLIGHT;
+/** The longest a claim waits for its channel's turn (takeClaimTurn); a claim holds it for milliseconds. */
+const CLAIM_TURN_WAIT_MS = 5_000;
 const DISABLED_EMAIL_WARNING_INTERVAL_MS = 3_600_000;
 
 export type NotifierConfig = Config['notifications'];
@@ -95,29 +99,38 @@ function parseSmtpUrl(smtpUrl: string): { host: string; port: number; secure: bo
 }
 
 /**
- * The rows a lane claims next at `nowMs`: the oldest due of the channel, one per recipient, none of a recipient in
- * `busyRecipients` (a send to it in flight on this node), at most `limit`; locked, skipping rows another node holds.
- * One per recipient so that a receiver (or relay address) with many rows due — one that hangs, say — takes one place
- * of the lane, not all of them. Read from the index of pending rows by channel (migration 0050), so a lane reads its
- * own rows only, never the other's backlog; the window of `CLAIM_WINDOW` rows bounds what one claim reads.
+ * The rows a lane claims next at `nowMs`: the oldest due of the channel, one per recipient, none of a recipient with
+ * a row in flight — claimed by any node, its claim not lapsed (`claimed_until`, migration 0051) —, at most `limit`;
+ * locked, skipping rows another node holds. One per recipient and none in flight, so that a receiver (or relay
+ * address) with many rows due — one that hangs, say — has one send in flight in the whole cluster and takes one place
+ * of one lane, not all of them. The due rows are read from the index of pending rows by channel (migration 0050), so a
+ * lane reads its own rows only, never the other's backlog, and the window of `CLAIM_WINDOW` rows bounds what one claim
+ * reads; the recipients in flight, once per claim from the index of claimed rows (migration 0051).
+ *
+ * Claims of one channel take turns across the cluster ({@link takeClaimTurn}): two claims at once would each miss the
+ * other's uncommitted row and both take one of the same recipient.
  */
 export function dueRows(
   db: Kysely<Database>,
   channel: NotificationChannel,
   nowMs: number,
-  {
-    limit = LANE_IN_FLIGHT,
-    busyRecipients = [],
-  }: { limit?: number; busyRecipients?: readonly string[] } = {},
+  { limit = LANE_IN_FLIGHT }: { limit?: number } = {},
 ) {
   const now = new Date(nowMs);
+  const recipientsInFlight = db
+    .selectFrom('notifications')
+    .select('recipient')
+    .where('status', '=', 'pending')
+    .where('channel', '=', channel)
+    .where('claimed_until', 'is not', null)
+    .where('claimed_until', '>', now);
   const window = db
     .selectFrom('notifications')
     .select(['id', 'recipient', 'next_attempt_at'])
     .where('status', '=', 'pending')
     .where('channel', '=', channel)
     .where('next_attempt_at', '<=', now)
-    .$if(busyRecipients.length > 0, (qb) => qb.where('recipient', 'not in', busyRecipients))
+    .where('recipient', 'not in', recipientsInFlight)
     .orderBy('next_attempt_at')
     .limit(CLAIM_WINDOW);
   const oldestOfEachRecipient = db
@@ -174,10 +187,25 @@ export async function outboxBacklog(
 }
 
 /**
+ * Takes the turn of a channel's claims, across every node on one PostgreSQL, for the transaction `trx`: held from
+ * before the claim reads to its COMMIT, so the next claim of the channel reads this one's rows in flight. A claim is
+ * one short UPDATE and the sends run outside it, so a turn is waited for milliseconds; one not had within
+ * `CLAIM_TURN_WAIT_MS` (a node frozen mid-claim) fails the claim, and the round with it, rather than hold this lane
+ * and this node's stop behind another node — the next tick claims again. On PGlite, one session, it is always free.
+ */
+export async function takeClaimTurn(trx: Transaction<Database>, channel: NotificationChannel): Promise<void> {
+  await sql`SELECT set_config('lock_timeout', ${`${CLAIM_TURN_WAIT_MS}ms`}, true)`.execute(trx);
+  await sql`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${`notification-claim:${channel}`}))`.execute(
+    trx,
+  );
+}
+
+/**
  * Delivers the outbox. Each round claims due rows with `FOR UPDATE SKIP LOCKED`, so any number of nodes on one
  * PostgreSQL share the work without sending a row twice; PGlite runs the same SQL (it is PostgreSQL), where
- * having one session makes the lock a no-op. The claim also moves the row's next attempt past the lease, then
- * the message is sent outside any transaction, then the outcome is written.
+ * having one session makes the lock a no-op. The claim also moves the row's next attempt past the lease and marks it
+ * in flight until then (`claimed_until`), then the message is sent outside any transaction, then the outcome is
+ * written and the mark cleared.
  *
  * Each channel is a lane of its own — its own rounds, claims and sends — because a mail relay holding every send to
  * its 30 s limit would otherwise hold the webhooks claimed with the e-mails and every round behind them (N waiting
@@ -185,11 +213,14 @@ export async function outboxBacklog(
  * still in its round is left to it while the other claims and delivers as usual: a dead webhook receiver holds no
  * e-mail either.
  *
- * Within a lane, up to `LANE_IN_FLIGHT` sends run at once, at most one per recipient (a webhook endpoint, an e-mail
- * address), and a send that ends lets the lane claim again at once; a tick finds a lane in its round and has it claim
- * what has fallen due. Before, a lane claimed a batch and waited for its slowest send before the next claim: a
- * receiver that hung to the 10 s limit held every other organization's webhook of the batches behind it, 10 s per
- * batch it had rows in. Now it holds one place of the lane, and its other rows wait for it, not anyone else's.
+ * Within a lane, up to `LANE_IN_FLIGHT` sends run at once on a node, and at most one per recipient (a webhook endpoint,
+ * an e-mail address) in the whole cluster — the claim carries that bound (dueRows), not this node's memory, because a
+ * lane's round outlives the job lease whose tick starts it: a node giving its leases back at stop, or whose session
+ * was lost, goes on claiming until its round ends while the lease's new holder runs its own. A send that ends lets the
+ * lane claim again at once; a tick finds a lane in its round and has it claim what has fallen due. Before, a lane
+ * claimed a batch and waited for its slowest send before the next claim: a receiver that hung to the 10 s limit held
+ * every other organization's webhook of the batches behind it, 10 s per batch it had rows in. Now it holds one place
+ * of one lane in the cluster, and its other rows wait for it, not anyone else's.
  *
  * E-mail needs `notifications.smtpUrl`. Without it e-mail rows are not claimed: they stay `pending` (counted in a
  * warning at most hourly) and go out once SMTP is configured, because a notice an agency must receive (R-21) is
@@ -344,8 +375,8 @@ export class Notifier {
       wake();
     };
     this.wakers.set(channel, nudge);
-    /** The sends in flight, by row id, with their recipient. */
-    const inFlight = new Map<string, { recipient: string; done: Promise<void> }>();
+    /** The sends in flight on this node, by row id. */
+    const inFlight = new Map<string, Promise<void>>();
     const send = (row: NotificationRow, endpoints: Map<string, WebhookTarget>) => {
       const done = this.deliverOne(row, endpoints)
         .then(
@@ -353,8 +384,8 @@ export class Notifier {
             totals[outcome]++;
             this.metrics?.notificationSent(channel, outcome);
           },
-          // Only writing the outcome can fail here (the store away): the row keeps its claim and is sent again
-          // once the lease runs out — at least once, as for a node that died mid-delivery.
+          // Only writing the outcome can fail here (the store away): the row keeps its claim, its recipient in
+          // flight, and is sent again once the lease runs out — at least once, as for a node that died mid-delivery.
           (err) =>
             this.logger.error(
               { err, notificationId: row.id, channel },
@@ -365,7 +396,7 @@ export class Notifier {
           inFlight.delete(row.id);
           nudge();
         });
-      inFlight.set(row.id, { recipient: row.recipient, done });
+      inFlight.set(row.id, done);
     };
     try {
       // Without SMTP the webhook lane is the only one: it reports the e-mails left waiting.
@@ -376,8 +407,7 @@ export class Notifier {
         const mayBeDue = nudges !== quietAt;
         if (this.stopped === null && mayBeDue && inFlight.size < LANE_IN_FLIGHT) {
           const nudgesBefore = nudges;
-          const busyRecipients = [...new Set([...inFlight.values()].map((s) => s.recipient))];
-          const claimed = await this.claim(channel, LANE_IN_FLIGHT - inFlight.size, busyRecipients);
+          const claimed = await this.claim(channel, LANE_IN_FLIGHT - inFlight.size);
           if (claimed.length > 0) {
             const endpoints = await this.endpointsFor(claimed);
             for (const row of claimed) send(row, endpoints);
@@ -396,26 +426,28 @@ export class Notifier {
     } finally {
       this.wakers.delete(channel);
       // A claim that failed (the store away) ends the round, never before the sends it started.
-      await Promise.allSettled([...inFlight.values()].map((s) => s.done));
+      await Promise.allSettled(inFlight.values());
     }
     return totals;
   }
 
-  private claim(
-    channel: NotificationChannel,
-    limit: number,
-    busyRecipients: readonly string[],
-  ): Promise<NotificationRow[]> {
-    const nowMs = this.clock.nowMs();
-    return this.store.db
-      .updateTable('notifications')
-      .set((eb) => ({
-        attempts: eb('attempts', '+', 1),
-        next_attempt_at: new Date(nowMs + CLAIM_LEASE_MS),
-      }))
-      .where('id', 'in', dueRows(this.store.db, channel, nowMs, { limit, busyRecipients }))
-      .returningAll()
-      .execute();
+  private claim(channel: NotificationChannel, limit: number): Promise<NotificationRow[]> {
+    return this.store.db.transaction().execute(async (trx) => {
+      await takeClaimTurn(trx, channel);
+      // The time is read once the turn is ours: a claim that waited for it judges what is due and what has lapsed now.
+      const nowMs = this.clock.nowMs();
+      const leaseEnd = new Date(nowMs + CLAIM_LEASE_MS);
+      return trx
+        .updateTable('notifications')
+        .set((eb) => ({
+          attempts: eb('attempts', '+', 1),
+          next_attempt_at: leaseEnd,
+          claimed_until: leaseEnd,
+        }))
+        .where('id', 'in', dueRows(trx, channel, nowMs, { limit }))
+        .returningAll()
+        .execute();
+    });
   }
 
   private async endpointsFor(rows: NotificationRow[]) {
@@ -507,11 +539,16 @@ export class Notifier {
     return 'retried';
   }
 
+  /** Writes a send's outcome and ends its claim: the recipient's next row may be claimed, on any node. */
   private async finish(
     id: string,
     set: Partial<Pick<NotificationRow, 'status' | 'sent_at' | 'last_error' | 'next_attempt_at'>>,
   ): Promise<void> {
-    await this.store.db.updateTable('notifications').set(set).where('id', '=', id).execute();
+    await this.store.db
+      .updateTable('notifications')
+      .set({ ...set, claimed_until: null })
+      .where('id', '=', id)
+      .execute();
   }
 
   /**

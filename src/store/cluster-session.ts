@@ -10,8 +10,11 @@ import type { Store } from './port.ts';
  */
 export const CHANGES_CHANNEL = 'lgsp_changes';
 
-/** The first key of every advisory lock this platform takes (the second is `hashtext(job name)`): "LGSP". */
-const LOCK_NAMESPACE = 0x4c475350;
+/**
+ * The first key of the platform's named advisory locks (the second is `hashtext(name)`: a job's lease, an outbox
+ * lane's claim): "LGSP".
+ */
+export const LOCK_NAMESPACE = 0x4c475350;
 
 /**
  * One database session that lives as long as the node: it holds the node's job leases (session advisory locks,

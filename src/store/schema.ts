@@ -292,6 +292,9 @@ export interface Database {
     status: 'pending' | 'sent' | 'failed';
     attempts: number;
     next_attempt_at: Timestamp;
+    /** Set by a claim to its lease, cleared when the outcome is written: a send in flight, or a dead node's claim
+     * until it lapses; no other row of the recipient is claimed meanwhile (migration 0051). */
+    claimed_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
     last_error: string | null;
     created_at: Timestamp;
     sent_at: Timestamp | null;
