@@ -180,7 +180,7 @@ describe('loss test: SIGKILL while messages flow', { concurrency: true }, () => 
             LGSP_DELIVERY_RETRY_BASE_MS: '100',
             LGSP_DELIVERY_RETRY_MAX_MS: '1000',
             LGSP_DELIVERY_TIMEOUT_MS: String(PUSH_TIMEOUT_MS),
-            LGSP_DELIVERY_CLAIM_MARGIN_SECONDS: String(CLAIM_MARGIN_SECONDS),
+            LGSP_PUSH_CLAIM_MARGIN_SECONDS: String(CLAIM_MARGIN_SECONDS),
             LGSP_EGRESS_ALLOW: new URL(destination.url).host,
             ...(setup.engine === 'nats'
               ? { LGSP_MESSAGING_ENGINE: 'nats', LGSP_NATS_URL: natsUrl, LGSP_NATS_PREFIX: prefix }

@@ -692,7 +692,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_DELIVERY_RETRY_BASE_MS: 'messaging.retryBaseMs',
   LGSP_DELIVERY_RETRY_MAX_MS: 'messaging.retryMaxMs',
   LGSP_DELIVERY_TIMEOUT_MS: 'messaging.pushTimeoutMs',
-  LGSP_DELIVERY_CLAIM_MARGIN_SECONDS: 'messaging.claimMarginSeconds',
+  LGSP_PUSH_CLAIM_MARGIN_SECONDS: 'messaging.claimMarginSeconds',
   LGSP_DELIVERY_POLL_INTERVAL_MS: 'messaging.pollIntervalMs',
   LGSP_INBOX_LEASE_SECONDS: 'messaging.pullLeaseSeconds',
   LGSP_MESSAGE_KEY_EPOCH_MINUTES: 'messaging.keyEpochMinutes',
