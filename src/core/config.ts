@@ -337,9 +337,9 @@ export const ConfigSchema = Type.Object(
         retryBaseMs: Type.Integer({ minimum: 10, maximum: 3600000, default: 2000 }),
         retryMaxMs: Type.Integer({ minimum: 10, maximum: 86400000, default: 900000 }),
         pushTimeoutMs: Type.Integer({ minimum: 100, maximum: 600000, default: 30000 }),
-        // A push's claim lasts pushTimeoutMs plus this margin: a live node's push never outlives its claim (the
-        // margin covers the time before the push starts, pauses and the nodes' clock skew on the embedded engine),
-        // and a crashed node's in-flight messages are pushed again by another node once it lapses.
+        // A push's claim lasts pushTimeoutMs plus this margin, which covers the time before the push starts, pauses
+        // and the nodes' clock skew on the embedded engine so a live node's push ends within its claim; a crashed
+        // node's in-flight messages are pushed again by another node once it lapses (docs/messaging.md).
         claimMarginSeconds: Type.Integer({
           minimum: 1,
           maximum: 3600,
