@@ -340,6 +340,16 @@ export const ConfigSchema = Type.Object(
         retryBaseMs: Type.Integer({ minimum: 10, maximum: 3600000, default: 2000 }),
         retryMaxMs: Type.Integer({ minimum: 10, maximum: 86400000, default: 900000 }),
         pushTimeoutMs: Type.Integer({ minimum: 100, maximum: 600000, default: 30000 }),
+        // A push's claim lasts pushTimeoutMs plus this margin, which covers the time before the push starts, pauses
+        // and the nodes' clock skew on the embedded engine so a live node's push ends within its claim; a crashed
+        // node's in-flight messages are pushed again by another node once it lapses (docs/messaging.md).
+        claimMarginSeconds: Type.Integer({
+          minimum: 1,
+          maximum: 3600,
+          default: 30,
+          description:
+            "Thời gian giữ thêm sau pushTimeoutMs trước khi thông điệp đang đẩy của một nút đã chết được nút khác đẩy lại / how long past pushTimeoutMs a dead node's in-flight messages wait before another node pushes them again",
+        }),
         pollIntervalMs: Type.Integer({ minimum: 10, maximum: 60000, default: 250 }),
         pullLeaseSeconds: Type.Integer({ minimum: 5, maximum: 86400, default: 300 }),
         // R-02 on disk (issue 10 item 3): payloads are sealed with one data key per epoch, destroyed once the
@@ -685,6 +695,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_DELIVERY_RETRY_BASE_MS: 'messaging.retryBaseMs',
   LGSP_DELIVERY_RETRY_MAX_MS: 'messaging.retryMaxMs',
   LGSP_DELIVERY_TIMEOUT_MS: 'messaging.pushTimeoutMs',
+  LGSP_PUSH_CLAIM_MARGIN_SECONDS: 'messaging.claimMarginSeconds',
   LGSP_DELIVERY_POLL_INTERVAL_MS: 'messaging.pollIntervalMs',
   LGSP_INBOX_LEASE_SECONDS: 'messaging.pullLeaseSeconds',
   LGSP_MESSAGE_KEY_EPOCH_MINUTES: 'messaging.keyEpochMinutes',

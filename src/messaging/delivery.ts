@@ -36,8 +36,6 @@ import type { Claim, MessageMeta } from './port.ts';
 const EXPIRY_SWEEP_MS = 5_000;
 /** How much of a destination's answer to a push is read (and hashed); the rest is not read (`readAnswer`). */
 const ANSWER_LIMIT_BYTES = 64 * 1024;
-/** A claim outlives the push's own time limit by this much, so only a dead node's claims lapse. */
-const LEASE_MARGIN_MS = 30_000;
 
 export interface DelivererDeps {
   messaging: Messaging;
@@ -200,7 +198,8 @@ export class Deliverer {
         'receipts',
       );
     }
-    const leaseMs = messaging.config.pushTimeoutMs + LEASE_MARGIN_MS;
+    // A claim outlives the push's own time limit by the margin, so only a dead node's claims lapse.
+    const leaseMs = messaging.config.pushTimeoutMs + messaging.config.claimMarginSeconds * 1000;
     for (const route of destinations.routesByVersion.values()) {
       if (route.mode !== 'async' || this.stopped) continue;
       // One claim per version when every environment has an endpoint (a published version usually has both): an

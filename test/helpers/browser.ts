@@ -136,7 +136,10 @@ export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]>
       new Promise((settled) => setTimeout(settled, 3000)),
     ])`)
     .catch(() => undefined);
-  await page.addScriptTag({ content: AXE_SOURCE });
+  // Once per document: the console navigates in the page, so the checker injected for its previous screen is there
+  // still (parsing its 500 KB again cost ~0.1 s a screen).
+  if (!(await page.evaluate('typeof globalThis.axe === "object"')))
+    await page.addScriptTag({ content: AXE_SOURCE });
   // The checker runs inside the page; this process has no DOM types, so the page function is typed by hand.
   const violations = await page.evaluate(async () => {
     const scope = globalThis as unknown as {
