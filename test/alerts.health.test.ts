@@ -281,8 +281,10 @@ describe('health rules and alerts', () => {
       clock.set(start + i * 31 * SECOND);
       const t0 = performance.now();
       await platform.health.evaluate();
-      // Stopped by its size, long before the time limit.
-      assert.ok(performance.now() - t0 < PROBE_LIMIT_MS, 'the round waited for the time limit');
+      // Stopped by its size, not by the time limit: the alert's error below says which. The time only bounds the
+      // round (a loaded CI machine once took 1,064 ms over a limit of 1,000 for a round stopped by size).
+      const elapsedMs = performance.now() - t0;
+      assert.ok(elapsedMs < PROBE_LIMIT_MS + 2_000, `the round took ${elapsedMs} ms`);
     }
     const [probe] = (await alertsByKind('provider.probe')).filter((a) => a.state === 'open');
     assert.ok(probe, 'probe alert open');

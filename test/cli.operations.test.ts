@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DOCX_MEDIA_TYPE } from '../src/api/contract/index.ts';
 import { OPERATIONS, type OperationId } from '../src/api/contract/operations.ts';
+import { GLOBAL_OPTIONS } from '../src/cli/args.ts';
 import { ApiClient, ApiError, operationPath } from '../src/cli/client.ts';
+import { COMMAND_GROUPS, SINGLE_COMMANDS } from '../src/cli/main.ts';
 import { type AdminHarness, openAdminHarness } from './helpers/admin-api.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
@@ -210,27 +212,21 @@ describe('no command option is a global option', () => {
   test('every group and single command leaves --url, --token, --json and --help to mean what they mean everywhere', async () => {
     // `lgsp webhook create --url https://…` took the webhook's address as the admin API's and sent the request
     // there (ENOTFOUND): an option a command declares with a global one's name is read as both.
-    const { GLOBAL_OPTIONS } = await import('../src/cli/args.ts');
     const globals = new Set(Object.keys(GLOBAL_OPTIONS));
     const shadowing: string[] = [];
     let seen = 0;
-    for (const { file } of sourcesUnder(join(CLI_DIR, 'commands'))) {
-      const module = (await import(join(CLI_DIR, 'commands', file))) as Record<string, unknown>;
-      for (const [exported, value] of Object.entries(module)) {
-        const commands: Array<[string, { options?: Record<string, unknown> }]> = [];
-        if (value && typeof value === 'object' && 'subcommands' in value) {
-          for (const [name, sub] of Object.entries((value as Json).subcommands)) {
-            commands.push([`${(value as Json).name} ${name}`, sub as { options?: Record<string, unknown> }]);
-          }
-        } else if (value && typeof value === 'object' && 'run' in value && 'summary' in value) {
-          commands.push([exported, value as { options?: Record<string, unknown> }]);
-        }
-        for (const [label, sub] of commands) {
-          seen += 1;
-          for (const option of Object.keys(sub.options ?? {})) {
-            if (globals.has(option)) shadowing.push(`lgsp ${label} --${option} (${file})`);
-          }
-        }
+    const commands: Array<[string, { options?: Record<string, unknown> }]> = [
+      ...COMMAND_GROUPS.flatMap((group) =>
+        Object.entries(group.subcommands).map(
+          ([name, sub]) => [`${group.name} ${name}`, sub] as [string, { options?: Record<string, unknown> }],
+        ),
+      ),
+      ...Object.entries(SINGLE_COMMANDS),
+    ];
+    for (const [label, sub] of commands) {
+      seen += 1;
+      for (const option of Object.keys(sub.options ?? {})) {
+        if (globals.has(option)) shadowing.push(`lgsp ${label} --${option}`);
       }
     }
     assert.ok(seen > 100, `read ${seen} commands`);

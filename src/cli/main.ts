@@ -30,7 +30,8 @@ import { type CliIo, Interrupted, processIo } from './io.ts';
 
 export type { CliIo } from './io.ts';
 
-const GROUPS: Group[] = [
+/** The command groups (`lgsp org …`) and the single commands (`lgsp login`): exported for the tests that read them all. */
+export const COMMAND_GROUPS: Group[] = [
   orgCommands,
   systemCommands,
   serviceCommands,
@@ -53,7 +54,14 @@ const GROUPS: Group[] = [
   peerCommands,
 ];
 
-const SINGLE: Record<string, Subcommand> = { login, logout, whoami, backup, restore, reconcile };
+export const SINGLE_COMMANDS: Record<string, Subcommand> = {
+  login,
+  logout,
+  whoami,
+  backup,
+  restore,
+  reconcile,
+};
 
 const USAGE_LINE = 'Cách dùng / Usage: lgsp <lệnh/command> [tuỳ chọn/options]   (lgsp --help)';
 
@@ -70,7 +78,13 @@ function version(): string {
 
 function help(): string {
   // Two spaces at least after the longest command name (`version-change`), so no name runs into its summary.
-  const names = ['start', 'demo', 'cluster', ...Object.keys(SINGLE), ...GROUPS.map((g) => g.name)];
+  const names = [
+    'start',
+    'demo',
+    'cluster',
+    ...Object.keys(SINGLE_COMMANDS),
+    ...COMMAND_GROUPS.map((g) => g.name),
+  ];
   const width = Math.max(...names.map((n) => n.length)) + 2;
   const pad = (s: string) => s.padEnd(width);
   return `lgsp — Nền tảng tích hợp, chia sẻ dữ liệu cấp tỉnh (OpenLGSP) / Local Government Service Platform
@@ -92,7 +106,7 @@ Sao lưu / Backup (mở thẳng kho dữ liệu / opens the store itself, R-24):
   ${pad('restore')}Khôi phục vào kho trống / Restore into an empty store
 
 Quản lý / Manage (qua API quản trị / through the admin API):
-${GROUPS.map((g) => `  ${pad(g.name)}${g.summary}`).join('\n')}
+${COMMAND_GROUPS.map((g) => `  ${pad(g.name)}${g.summary}`).join('\n')}
   ${pad('reconcile')}Đối soát giao dịch với tệp CSV của bên đối soát (R-23) / Reconcile a party's CSV
 
 ${GLOBAL_OPTIONS_HELP}
@@ -211,9 +225,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     if (name === 'demo') return (await import('./demo.ts')).runDemo(rest);
     // Issue 13 item 9: a trial cluster by role on this machine (docs/scaling.md).
     if (name === 'cluster') return (await import('./cluster.ts')).runCluster(rest);
-    const single = Object.hasOwn(SINGLE, name) ? SINGLE[name] : undefined;
+    const single = Object.hasOwn(SINGLE_COMMANDS, name) ? SINGLE_COMMANDS[name] : undefined;
     if (single) return await runCommand(name, single, rest, io);
-    const group = GROUPS.find((g) => g.name === name);
+    const group = COMMAND_GROUPS.find((g) => g.name === name);
     if (group) return await runGroup(group, rest, io);
     throw new UsageError(`Lệnh không hợp lệ / Unknown command: ${name}`);
   } catch (err) {
