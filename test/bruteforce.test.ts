@@ -381,6 +381,46 @@ for (const kind of storeKinds) {
       assert.equal(unlocked.json().cleared, 1);
       assert.equal((await login('admin', TEST_PASSWORD, '10.0.0.66')).statusCode, 200);
     });
+
+    test('a burst of wrong passwords sent at once gets no more checked than one at a time: the right one in it is refused', async () => {
+      await h.accounts.createUser(
+        {
+          username: 'dong-loat',
+          displayName: 'Đồng loạt',
+          password: 'mat-khau-dong-loat',
+          role: 'auditor',
+          organizationId: null,
+        },
+        'test',
+      );
+      // Sent together, as a script would: every check used to read "not blocked" before any failure was counted,
+      // so all 40 passwords were tried (and the right one, last, signed in) where 6 are.
+      const burst = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          login('dong-loat', i === 39 ? 'mat-khau-dong-loat' : `sai-${i}`, '10.0.0.90'),
+        ),
+      );
+      const statuses = burst.map((r) => r.statusCode);
+      // 5 free failures and the 6th, which starts the block; every later one is refused before its check.
+      assert.equal(statuses.filter((s) => s === 401).length, 6, statuses.join(' '));
+      assert.equal(statuses.filter((s) => s === 429).length, 34, statuses.join(' '));
+      assert.equal(burst[39]!.statusCode, 429, 'the right password, late in the burst, is refused');
+
+      // The address's counter alike: 60 made-up names at once from one address check 31 (30 free, then the block).
+      const spray = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => login(`bia-${i}`, 'sai', '10.0.0.91')),
+      );
+      assert.equal(spray.filter((r) => r.statusCode === 401).length, 31);
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '10.0.0.91')).statusCode, 429);
+
+      // A success counts nothing against its address: 30 failures, then the right password, then more are free.
+      for (let i = 0; i < 30; i++)
+        assert.equal((await login(`ten-${i}`, 'sai', '10.0.0.92')).statusCode, 401);
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '10.0.0.92')).statusCode, 200);
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '10.0.0.92')).statusCode, 200);
+      assert.equal((await login('ten-x', 'sai', '10.0.0.92')).statusCode, 401);
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '10.0.0.92')).statusCode, 429);
+    });
   });
 }
 
