@@ -382,6 +382,23 @@ for (const kind of storeKinds) {
       assert.equal((await login('admin', TEST_PASSWORD, '10.0.0.66')).statusCode, 200);
     });
 
+    test('IPv6: the addresses of one /64 share a counter; another /64 does not; unlock takes any of them', async () => {
+      // One host may use every address of its /64: counted one by one, each had its own 30 free failures.
+      for (let i = 1; i <= 31; i++) {
+        const from = `2001:db8:7:7::${i.toString(16)}`;
+        assert.equal((await login(`v6-${i}`, 'sai', from)).statusCode, 401);
+      }
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '2001:db8:7:7:ffff::9')).statusCode, 429);
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '2001:db8:7:8::1')).statusCode, 200);
+      // An IPv4 client seen through a dual-stack socket is its IPv4 address.
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '::ffff:10.0.0.66')).statusCode, 200);
+      const unlocked = await h.call('POST', '/api/v1/users/kiemtoan/unlock', {
+        address: '2001:0db8:0007:0007::abcd',
+      });
+      assert.equal(unlocked.json().cleared, 1, unlocked.body);
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '2001:db8:7:7::1')).statusCode, 200);
+    });
+
     test('a burst of wrong passwords sent at once gets no more checked than one at a time: the right one in it is refused', async () => {
       await h.accounts.createUser(
         {

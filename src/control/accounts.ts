@@ -25,6 +25,7 @@ import {
   blockMs,
   recentFailures,
   THROTTLE_SUBJECT,
+  throttledAddress,
 } from '../core/backoff.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
@@ -303,7 +304,7 @@ export class Accounts {
       .where('username', '=', username)
       .executeTakeFirst();
     const userSubject = row ? THROTTLE_SUBJECT.account + username : this.typedNameSubject(username);
-    const addressSubject = THROTTLE_SUBJECT.address + address;
+    const addressSubject = THROTTLE_SUBJECT.address + throttledAddress(address);
     const counted = await this.countAttempt(userSubject, addressSubject, nowMs);
     if (counted.blockedUntilMs > nowMs) {
       // Who was refused, when the name is an account's.
@@ -527,7 +528,7 @@ export class Accounts {
     const subjects = [
       THROTTLE_SUBJECT.account + username,
       this.typedNameSubject(username),
-      ...(address ? [THROTTLE_SUBJECT.address + address] : []),
+      ...(address ? [THROTTLE_SUBJECT.address + throttledAddress(address)] : []),
     ];
     return runChange(this.store, this.clock, async (trx) => {
       const deleted = await trx.deleteFrom('login_throttle').where('subject', 'in', subjects).execute();
