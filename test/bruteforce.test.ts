@@ -719,3 +719,46 @@ describe('POST /token across three gateway nodes on one Redis', {
     assert.match(metrics, /^lgsp_bruteforce_decisions_without_redis_total 0$/m);
   });
 });
+
+describe('admin login behind a reverse proxy (admin.trustedProxies)', () => {
+  let h: AdminHarness;
+  let plain: AdminHarness;
+  const login = (on: AdminHarness, forwardedFor: string, username: string, password: string) =>
+    on.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      remoteAddress: '127.0.0.1',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+      payload: JSON.stringify({ username, password }),
+    });
+  before(async () => {
+    h = await openAdminHarness('pglite', { overrides: { admin: { trustedProxies: ['127.0.0.1'] } } });
+    plain = await openAdminHarness('pglite');
+  });
+  after(async () => {
+    await h?.dispose();
+    await plain?.dispose();
+  });
+
+  test("the proxy's X-Forwarded-For is the client: one client spraying names blocks itself, not everyone behind the proxy", async () => {
+    // Through nginx every connection comes from 127.0.0.1: counted by the socket, one client's 31 failures blocked
+    // every sign-in through the proxy, and the history said 127.0.0.1 for everyone.
+    for (let i = 0; i < 31; i++) {
+      assert.equal((await login(h, '203.0.113.5', `nguoi-${i}`, 'sai')).statusCode, 401);
+    }
+    assert.equal((await login(h, '203.0.113.5', 'admin', TEST_PASSWORD)).statusCode, 429);
+    // What the client wrote left of what the proxy appended is the client's own word, and not believed.
+    assert.equal((await login(h, '198.51.100.1, 203.0.113.5', 'admin', TEST_PASSWORD)).statusCode, 429);
+    assert.equal((await login(h, '203.0.113.6', 'admin', TEST_PASSWORD)).statusCode, 200);
+    // The history says where each attempt came from (the harness's own sign-in aside), never the proxy.
+    const rows = await h.store.db.selectFrom('sign_ins').select('address').distinct().execute();
+    const addresses = rows.map((r) => r.address).filter((a) => a !== '');
+    assert.deepEqual(addresses.sort(), ['203.0.113.5', '203.0.113.6']);
+
+    // Without it (the default), the header is the caller's own word: the socket's address is counted.
+    for (let i = 0; i < 31; i++) {
+      assert.equal((await login(plain, `203.0.113.${i}`, `nguoi-${i}`, 'sai')).statusCode, 401);
+    }
+    assert.equal((await login(plain, '203.0.113.200', 'admin', TEST_PASSWORD)).statusCode, 429);
+  });
+});
