@@ -58,6 +58,9 @@ components:
 `;
 
 const WSDL_11 = wsdl11({ name: 'HoTich', operation: 'TraCuu' });
+/** A valid WSDL with `depth` elements nested in its documentation (well-formed XML, hostile depth). */
+const nestedWsdl = (depth: number) =>
+  WSDL_11.replace('</wsdl:definitions>', `${'<x>'.repeat(depth)}${'</x>'.repeat(depth)}</wsdl:definitions>`);
 
 const WSDL_20 = wsdl20('https://thue.example/api');
 
@@ -188,6 +191,9 @@ describe('WSDL documents', () => {
       `<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>${WSDL_11}`,
     );
     assert.match(doctype!.message, /DOCTYPE/);
+    // Well-formed, but nested past what the parser reads (100 levels): a problem of the document, not a crash.
+    const [deep] = await validateApiDocument('wsdl', nestedWsdl(150));
+    assert.match(deep!.message, /lồng quá sâu|nested too deep/);
   });
 
   test('no service, no operation, or a reference to nothing is named by where it is', async () => {
@@ -292,6 +298,10 @@ describe('submitting a version through the admin API', () => {
       noService.json().detail,
       /Tài liệu WSDL không hợp lệ tại \/definitions\/service: thiếu service/,
     );
+    // Submitted, it used to be a 500 (the parser's own error, thrown on the reading thread).
+    const deep = await submit(nestedWsdl(250_000), 'wsdl');
+    assert.equal(deep.statusCode, 400, deep.body);
+    assert.match(deep.json().detail, /Tài liệu WSDL không hợp lệ.*lồng quá sâu/);
     assert.equal((await h.registry.getVersion(versionId)).status, 'draft');
 
     const accepted = await submit(WSDL_11, 'wsdl');

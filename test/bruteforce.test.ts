@@ -381,6 +381,63 @@ for (const kind of storeKinds) {
       assert.equal(unlocked.json().cleared, 1);
       assert.equal((await login('admin', TEST_PASSWORD, '10.0.0.66')).statusCode, 200);
     });
+
+    test('IPv6: the addresses of one /64 share a counter; another /64 does not; unlock takes any of them', async () => {
+      // One host may use every address of its /64: counted one by one, each had its own 30 free failures.
+      for (let i = 1; i <= 31; i++) {
+        const from = `2001:db8:7:7::${i.toString(16)}`;
+        assert.equal((await login(`v6-${i}`, 'sai', from)).statusCode, 401);
+      }
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '2001:db8:7:7:ffff::9')).statusCode, 429);
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '2001:db8:7:8::1')).statusCode, 200);
+      // An IPv4 client seen through a dual-stack socket is its IPv4 address.
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '::ffff:10.0.0.66')).statusCode, 200);
+      const unlocked = await h.call('POST', '/api/v1/users/kiemtoan/unlock', {
+        address: '2001:0db8:0007:0007::abcd',
+      });
+      assert.equal(unlocked.json().cleared, 1, unlocked.body);
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '2001:db8:7:7::1')).statusCode, 200);
+    });
+
+    test('a burst of wrong passwords sent at once gets no more checked than one at a time: the right one in it is refused', async () => {
+      await h.accounts.createUser(
+        {
+          username: 'dong-loat',
+          displayName: 'Đồng loạt',
+          password: 'mat-khau-dong-loat',
+          role: 'auditor',
+          organizationId: null,
+        },
+        'test',
+      );
+      // Sent together, as a script would: every check used to read "not blocked" before any failure was counted,
+      // so all 40 passwords were tried (and the right one, last, signed in) where 6 are.
+      const burst = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          login('dong-loat', i === 39 ? 'mat-khau-dong-loat' : `sai-${i}`, '10.0.0.90'),
+        ),
+      );
+      const statuses = burst.map((r) => r.statusCode);
+      // 5 free failures and the 6th, which starts the block; every later one is refused before its check.
+      assert.equal(statuses.filter((s) => s === 401).length, 6, statuses.join(' '));
+      assert.equal(statuses.filter((s) => s === 429).length, 34, statuses.join(' '));
+      assert.equal(burst[39]!.statusCode, 429, 'the right password, late in the burst, is refused');
+
+      // The address's counter alike: 60 made-up names at once from one address check 31 (30 free, then the block).
+      const spray = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => login(`bia-${i}`, 'sai', '10.0.0.91')),
+      );
+      assert.equal(spray.filter((r) => r.statusCode === 401).length, 31);
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '10.0.0.91')).statusCode, 429);
+
+      // A success counts nothing against its address: 30 failures, then the right password, then more are free.
+      for (let i = 0; i < 30; i++)
+        assert.equal((await login(`ten-${i}`, 'sai', '10.0.0.92')).statusCode, 401);
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '10.0.0.92')).statusCode, 200);
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '10.0.0.92')).statusCode, 200);
+      assert.equal((await login('ten-x', 'sai', '10.0.0.92')).statusCode, 401);
+      assert.equal((await login('kiemtoan', 'mat-khau-kiem-toan', '10.0.0.92')).statusCode, 429);
+    });
   });
 }
 
@@ -660,5 +717,48 @@ describe('POST /token across three gateway nodes on one Redis', {
     );
     assert.equal(workerLines?.length, 2, `each of the 2 workers reports Redis reachable:\n${metrics}`);
     assert.match(metrics, /^lgsp_bruteforce_decisions_without_redis_total 0$/m);
+  });
+});
+
+describe('admin login behind a reverse proxy (admin.trustedProxies)', () => {
+  let h: AdminHarness;
+  let plain: AdminHarness;
+  const login = (on: AdminHarness, forwardedFor: string, username: string, password: string) =>
+    on.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      remoteAddress: '127.0.0.1',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+      payload: JSON.stringify({ username, password }),
+    });
+  before(async () => {
+    h = await openAdminHarness('pglite', { overrides: { admin: { trustedProxies: ['127.0.0.1'] } } });
+    plain = await openAdminHarness('pglite');
+  });
+  after(async () => {
+    await h?.dispose();
+    await plain?.dispose();
+  });
+
+  test("the proxy's X-Forwarded-For is the client: one client spraying names blocks itself, not everyone behind the proxy", async () => {
+    // Through nginx every connection comes from 127.0.0.1: counted by the socket, one client's 31 failures blocked
+    // every sign-in through the proxy, and the history said 127.0.0.1 for everyone.
+    for (let i = 0; i < 31; i++) {
+      assert.equal((await login(h, '203.0.113.5', `nguoi-${i}`, 'sai')).statusCode, 401);
+    }
+    assert.equal((await login(h, '203.0.113.5', 'admin', TEST_PASSWORD)).statusCode, 429);
+    // What the client wrote left of what the proxy appended is the client's own word, and not believed.
+    assert.equal((await login(h, '198.51.100.1, 203.0.113.5', 'admin', TEST_PASSWORD)).statusCode, 429);
+    assert.equal((await login(h, '203.0.113.6', 'admin', TEST_PASSWORD)).statusCode, 200);
+    // The history says where each attempt came from (the harness's own sign-in aside), never the proxy.
+    const rows = await h.store.db.selectFrom('sign_ins').select('address').distinct().execute();
+    const addresses = rows.map((r) => r.address).filter((a) => a !== '');
+    assert.deepEqual(addresses.sort(), ['203.0.113.5', '203.0.113.6']);
+
+    // Without it (the default), the header is the caller's own word: the socket's address is counted.
+    for (let i = 0; i < 31; i++) {
+      assert.equal((await login(plain, `203.0.113.${i}`, `nguoi-${i}`, 'sai')).statusCode, 401);
+    }
+    assert.equal((await login(plain, '203.0.113.200', 'admin', TEST_PASSWORD)).statusCode, 429);
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Static } from '@sinclair/typebox';
-import { sql } from 'kysely';
+import { type Selectable, sql, type Transaction } from 'kysely';
 import {
   type OwnSignInQuery,
   PASSWORD_CHANGE_REASON,
@@ -25,6 +25,7 @@ import {
   blockMs,
   recentFailures,
   THROTTLE_SUBJECT,
+  throttledAddress,
 } from '../core/backoff.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
@@ -34,6 +35,7 @@ import { newId, newSecret } from '../core/ids.ts';
 import type { KeyEncryptionKey } from '../keys/index.ts';
 import { byColumn, matchesAny, ordering, pageOf } from '../store/paging.ts';
 import { isUniqueViolation, type Store } from '../store/port.ts';
+import type { Database } from '../store/schema.ts';
 import { auditOf, runChange } from './change.ts';
 import { requireOrganization } from './registry/organizations.ts';
 import {
@@ -208,7 +210,7 @@ export class Accounts {
     );
     const { rows, total } = await pageOf(q, query, order);
     // The page's own sign-in lockouts (R-24): what the operator unlocks. Failures older than the counting window
-    // no longer count (`recentFailures`, as `loginFailed` restarts them); a block in the past locks nothing.
+    // no longer count (`recentFailures`, as `countAttempt` restarts them); a block in the past locks nothing.
     const nowMs = this.clock.nowMs();
     const throttled =
       rows.length === 0
@@ -283,8 +285,8 @@ export class Accounts {
   }
 
   /**
-   * The user row when the password is right and the user may sign in; else counts a failure, records the refusal in
-   * the sign-in history with the counters it bumped, and throws. `attempt` says how the password was typed: to sign
+   * The user row when the password is right and the user may sign in; else records the refusal in the sign-in
+   * history and throws — the failure was counted before the password was checked (`countAttempt`). `attempt` says how the password was typed: to sign
    * in (the method), or to change it (the session's method and `PASSWORD_CHANGE_REASON`).
    */
   private async checkPassword(
@@ -302,13 +304,9 @@ export class Accounts {
       .where('username', '=', username)
       .executeTakeFirst();
     const userSubject = row ? THROTTLE_SUBJECT.account + username : this.typedNameSubject(username);
-    const throttled = await this.store.db
-      .selectFrom('login_throttle')
-      .select(['subject', 'blocked_until'])
-      .where('subject', 'in', [userSubject, THROTTLE_SUBJECT.address + address])
-      .execute();
-    const blockedUntilMs = Math.max(0, ...throttled.map((t) => new Date(t.blocked_until).getTime()));
-    if (blockedUntilMs > nowMs) {
+    const addressSubject = THROTTLE_SUBJECT.address + throttledAddress(address);
+    const counted = await this.countAttempt(userSubject, addressSubject, nowMs);
+    if (counted.blockedUntilMs > nowMs) {
       // Who was refused, when the name is an account's.
       this.counted(
         await recordSignIn(
@@ -317,7 +315,7 @@ export class Accounts {
           new Date(nowMs),
         ),
       );
-      const retryAfterSeconds = Math.ceil((blockedUntilMs - nowMs) / 1000);
+      const retryAfterSeconds = Math.ceil((counted.blockedUntilMs - nowMs) / 1000);
       throw new LgspError(
         'API_LOGIN_LOCKED',
         `thử lại sau ${retryAfterSeconds} giây / retry after ${retryAfterSeconds} s`,
@@ -328,7 +326,8 @@ export class Accounts {
     // not tell which names exist. A disabled user fails alike: the answer does not say the account exists.
     const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
     if (!row || !ok || row.disabled_at !== null) {
-      // What the history says; the answer below says none of it (the same for every failure).
+      // What the history says; the answer below says none of it (the same for every failure). The failure itself
+      // was counted before the check (`countAttempt`).
       const outcome: SignInOutcome = !row
         ? 'unknown_user'
         : row.disabled_at !== null
@@ -336,19 +335,16 @@ export class Accounts {
           : row.password_hash === null
             ? 'password_not_set'
             : 'wrong_password';
-      await this.loginFailed(userSubject, address, nowMs, {
-        ...attempt,
-        username,
-        userId: row?.id ?? null,
-        outcome,
-        client,
-      });
+      this.counted(
+        await recordSignIn(
+          this.store.db,
+          { ...attempt, username, userId: row?.id ?? null, outcome, client },
+          new Date(nowMs),
+        ),
+      );
       throw new LgspError('API_LOGIN_FAILED');
     }
-    // A success forgets the username's failures, not the address's (one known password must not wipe a spray).
-    if (throttled.some((t) => t.subject === userSubject)) {
-      await this.store.db.deleteFrom('login_throttle').where('subject', '=', userSubject).execute();
-    }
+    await this.settleSuccess(userSubject, addressSubject, counted.address);
     return row;
   }
 
@@ -421,43 +417,51 @@ export class Accounts {
     return pageSignIns(this.store.db, query, userId);
   }
 
-  /** Counts a failed sign-in for the username and the address, and blocks either when it has failed too often. */
-  private async loginFailed(
+  /**
+   * Counts this attempt as a failure of the username and of the address **before** its password is checked — unless
+   * either is blocked: then nothing is counted and the block's end is returned. Read and counted under a lock on both
+   * subjects (every node sharing the store takes it), so attempts sent at once are counted one after another: each
+   * sees the failures of those before it, and the one past the free failures is refused exactly as if they had come
+   * in turn. Counted after the check (as it was), every attempt of a burst read "not blocked" before any failure was
+   * written: 40 passwords sent at once were all tried, the right one among them signed in. A success gives its count
+   * back (`settleSuccess`).
+   */
+  private async countAttempt(
     userSubject: string,
-    address: string,
+    addressSubject: string,
     nowMs: number,
-    signIn: SignInAttempt,
-  ): Promise<void> {
+  ): Promise<AttemptCounted> {
     const now = new Date(nowMs);
-    await this.store.db.transaction().execute(async (trx) => {
-      // The refusal in the sign-in history, with the counters it bumped.
-      this.counted(await recordSignIn(trx, signIn, now));
+    return this.store.db.transaction().execute(async (trx) => {
+      await lockThrottleSubjects(trx, [userSubject, addressSubject]);
+      const rows = await trx
+        .selectFrom('login_throttle')
+        .selectAll()
+        .where('subject', 'in', [userSubject, addressSubject])
+        .execute();
+      const blockedUntilMs = Math.max(0, ...rows.map((r) => new Date(r.blocked_until).getTime()));
+      if (blockedUntilMs > nowMs) return { blockedUntilMs, address: null };
+      let address: AttemptCounted['address'] = null;
       for (const [subject, policy] of [
         [userSubject, this.userPolicy],
-        [THROTTLE_SUBJECT.address + address, this.addressPolicy],
+        [addressSubject, this.addressPolicy],
       ] as const) {
-        const windowStart = new Date(nowMs - policy.windowMs);
-        // One statement counts the failure, so concurrent failures are all counted (no read-then-write race).
-        const counted = await trx
+        const before = rows.find((r) => r.subject === subject) ?? null;
+        // Failures older than the window are forgotten: this one starts a new count.
+        const failures =
+          (before
+            ? recentFailures(before.failures, new Date(before.last_failure_at).getTime(), nowMs, policy)
+            : 0) + 1;
+        const block = blockMs(failures, policy);
+        const previousBlockMs = before ? new Date(before.blocked_until).getTime() : nowMs;
+        const blockedUntil = new Date(block > 0 ? Math.max(previousBlockMs, nowMs + block) : previousBlockMs);
+        const counted = { failures, last_failure_at: now, blocked_until: blockedUntil };
+        await trx
           .insertInto('login_throttle')
-          .values({ subject, failures: 1, last_failure_at: now, blocked_until: now })
-          .onConflict((oc) =>
-            oc.column('subject').doUpdateSet({
-              failures: sql`CASE WHEN login_throttle.last_failure_at < ${windowStart} THEN 1 ELSE login_throttle.failures + 1 END`,
-              last_failure_at: now,
-            }),
-          )
-          .returning(['failures', 'blocked_until'])
-          .executeTakeFirstOrThrow();
-        const block = blockMs(counted.failures, policy);
-        if (block > 0) {
-          const until = Math.max(new Date(counted.blocked_until).getTime(), nowMs + block);
-          await trx
-            .updateTable('login_throttle')
-            .set({ blocked_until: new Date(until) })
-            .where('subject', '=', subject)
-            .execute();
-        }
+          .values({ subject, ...counted })
+          .onConflict((oc) => oc.column('subject').doUpdateSet(counted))
+          .execute();
+        if (subject === addressSubject) address = { before, counted };
       }
       // Subjects with no failure for a whole window and no block left are forgotten (at most once a minute), so
       // made-up usernames do not pile up.
@@ -467,6 +471,49 @@ export class Accounts {
           .deleteFrom('login_throttle')
           .where('last_failure_at', '<', new Date(nowMs - this.userPolicy.windowMs))
           .where('blocked_until', '<', now)
+          .execute();
+      }
+      return { blockedUntilMs: 0, address };
+    });
+  }
+
+  /**
+   * The right password: the username's failures are forgotten, and the address gets back the failure counted for
+   * this attempt — as it was before it when nothing came since; else one failure fewer, and the later attempts'
+   * blocks stand (one known password must not wipe a spray from the same address).
+   */
+  private async settleSuccess(
+    userSubject: string,
+    addressSubject: string,
+    address: AttemptCounted['address'],
+  ): Promise<void> {
+    await this.store.db.transaction().execute(async (trx) => {
+      await lockThrottleSubjects(trx, [userSubject, addressSubject]);
+      await trx.deleteFrom('login_throttle').where('subject', '=', userSubject).execute();
+      if (!address) return;
+      const now = await trx
+        .selectFrom('login_throttle')
+        .selectAll()
+        .where('subject', '=', addressSubject)
+        .executeTakeFirst();
+      if (!now) return;
+      const untouched =
+        now.failures === address.counted.failures &&
+        new Date(now.blocked_until).getTime() === address.counted.blocked_until.getTime();
+      if (untouched && !address.before) {
+        await trx.deleteFrom('login_throttle').where('subject', '=', addressSubject).execute();
+      } else if (untouched && address.before) {
+        const { failures, last_failure_at, blocked_until } = address.before;
+        await trx
+          .updateTable('login_throttle')
+          .set({ failures, last_failure_at, blocked_until })
+          .where('subject', '=', addressSubject)
+          .execute();
+      } else {
+        await trx
+          .updateTable('login_throttle')
+          .set({ failures: Math.max(0, now.failures - 1) })
+          .where('subject', '=', addressSubject)
           .execute();
       }
     });
@@ -481,7 +528,7 @@ export class Accounts {
     const subjects = [
       THROTTLE_SUBJECT.account + username,
       this.typedNameSubject(username),
-      ...(address ? [THROTTLE_SUBJECT.address + address] : []),
+      ...(address ? [THROTTLE_SUBJECT.address + throttledAddress(address)] : []),
     ];
     return runChange(this.store, this.clock, async (trx) => {
       const deleted = await trx.deleteFrom('login_throttle').where('subject', 'in', subjects).execute();
@@ -824,6 +871,31 @@ export class OidcSignInRefused extends Error {
 /** The client of a sign-in: an address alone (older callers), or the address and the User-Agent. */
 function clientOf(client: SignInClient | string): SignInClient {
   return typeof client === 'string' ? { address: client } : client;
+}
+
+/** One login counter's row as stored (`login_throttle`). */
+type ThrottleRow = Selectable<Database['login_throttle']>;
+
+/** What `countAttempt` did: the block refusing the attempt (0: none), or what it counted for the address. */
+interface AttemptCounted {
+  blockedUntilMs: number;
+  address: {
+    before: ThrottleRow | null;
+    counted: { failures: number; last_failure_at: Date; blocked_until: Date };
+  } | null;
+}
+
+/** The advisory-lock class of the login counters (the second key is the subject's). */
+const LOGIN_THROTTLE_LOCK = 5207314;
+
+/**
+ * Locks the counters of `subjects` for the transaction, on every node sharing the store: one advisory lock per
+ * subject, keyed by its digest and taken in the keys' order, so two attempts never wait on each other in a cycle.
+ */
+async function lockThrottleSubjects(trx: Transaction<Database>, subjects: string[]): Promise<void> {
+  const keys = [...new Set(subjects.map((s) => Buffer.from(sha256Hex(s), 'hex').readInt32BE(0)))];
+  for (const key of keys.sort((a, b) => a - b))
+    await sql`SELECT pg_advisory_xact_lock(${LOGIN_THROTTLE_LOCK}::int4, ${key}::int4)`.execute(trx);
 }
 
 const DUMMY_HASH = 'scrypt$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

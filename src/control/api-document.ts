@@ -381,8 +381,12 @@ export interface WsdlDocument {
   problem: ApiDocumentProblem | null;
 }
 
+/** How deep a WSDL's elements may nest (the parser's bound; real WSDLs with their XML Schemas stay far below). */
+const WSDL_MAX_DEPTH = 100;
+
 const wsdlParser = () =>
   new XMLParser({
+    maxNestedTags: WSDL_MAX_DEPTH,
     preserveOrder: true,
     ignoreAttributes: false,
     attributeNamePrefix: '',
@@ -412,7 +416,18 @@ export function parseWsdl(text: string): WsdlDocument {
       },
     };
   }
-  const root = toElements(wsdlParser().parse(text) as XmlNode[], new Map())[0] ?? null;
+  let nodes: XmlNode[];
+  try {
+    nodes = wsdlParser().parse(text) as XmlNode[];
+  } catch (err) {
+    // The validator above passes any depth; the parser stops past WSDL_MAX_DEPTH levels by throwing — the
+    // document's problem, not the platform's (it was a 500 on submit).
+    const message = /nested/i.test((err as Error).message)
+      ? `XML lồng quá sâu (quá ${WSDL_MAX_DEPTH} cấp) / XML nested too deep (over ${WSDL_MAX_DEPTH} levels)`
+      : `XML không đọc được / unreadable XML: ${(err as Error).message}`;
+    return { text, root: null, problem: { path: '', message } };
+  }
+  const root = toElements(nodes, new Map())[0] ?? null;
   return { text, root, problem: null };
 }
 

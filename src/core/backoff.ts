@@ -1,4 +1,5 @@
 import type { Config } from './config.ts';
+import { canonicalIp } from './egress.ts';
 
 /**
  * Brute-force limits (issue 10 item 5): how failed attempts at a secret slow down the next ones. Pure arithmetic
@@ -131,3 +132,16 @@ export function backoffPolicies(
  * (`addr:<address>`).
  */
 export const THROTTLE_SUBJECT = { account: 'user:', typedName: 'name#', address: 'addr:' } as const;
+
+/**
+ * The client address as the login counters count it (the `addr:` subject, and `lgsp user unlock --address`): an IPv4
+ * address as it is — an IPv6 one carrying it (`::ffff:a.b.c.d`) too —, an IPv6 one by its /64 (`2001:db8:1:2::/64`).
+ * A /64 is one subscriber's network (RFC 6177: a site gets at least that), every address of which its host may use:
+ * counted one by one, a guesser got 30 free failures on each of 2^64 addresses. Anything else is counted as it is.
+ */
+export function throttledAddress(address: string): string {
+  const canonical = canonicalIp(address);
+  if (!canonical) return address;
+  if (!canonical.includes(':')) return canonical;
+  return `${canonical.split(':').slice(0, 4).join(':')}::/64`;
+}

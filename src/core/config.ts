@@ -156,6 +156,11 @@ export const ConfigSchema = Type.Object(
           { certFile: pemPath(CERT_FILE), keyFile: pemPath(KEY_FILE) },
           { additionalProperties: false, default: {} },
         ),
+        trustedProxies: Type.Array(Type.String({ minLength: 2, maxLength: 64 }), {
+          default: [],
+          description:
+            'Proxy ngược đứng trước cổng quản trị (địa chỉ hoặc CIDR) được tin X-Forwarded-For: địa chỉ máy khách mà giới hạn đăng nhập đếm và lịch sử đăng nhập ghi / reverse proxies in front of the admin port whose X-Forwarded-For is believed: the client address the sign-in limits count and the sign-in history keeps',
+        }),
         publicUrl: publicUrl(
           'Địa chỉ công khai của bảng điều khiển và cổng thông tin (sau proxy/TLS), dùng trong liên kết của nguồn tin Atom và `type` của mọi lỗi (<địa chỉ>/portal/errors/<mã>; đặt trên mọi nút, kể cả gateway); để trống: địa chỉ đang nghe / the public address of the console and portal (behind a proxy/TLS), used in the Atom feed links and every problem `type` (set it on every node, gateway ones included); empty: the listening address',
         ),
@@ -656,6 +661,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   LGSP_ADMIN_TLS_CERT_FILE: 'admin.tls.certFile',
   LGSP_ADMIN_TLS_KEY_FILE: 'admin.tls.keyFile',
   LGSP_ADMIN_PUBLIC_URL: 'admin.publicUrl',
+  LGSP_ADMIN_TRUSTED_PROXIES: 'admin.trustedProxies',
   LGSP_OIDC_ISSUER: 'oidc.issuer',
   LGSP_OIDC_CLIENT_ID: 'oidc.clientId',
   LGSP_OIDC_CLIENT_SECRET: 'oidc.clientSecret',
@@ -860,12 +866,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (problems.length === 0) problems.push(...roleProblems(withDefaults as Config));
   if (problems.length === 0) problems.push(...tlsProblems(withDefaults as Config));
   if (problems.length === 0) problems.push(...oidcProblems(withDefaults as Config));
-  const proxies = (withDefaults['gateway'] as { trustedProxies?: unknown } | undefined)?.trustedProxies;
-  if (Array.isArray(proxies)) {
+  for (const [section, env] of [
+    ['gateway', 'LGSP_TRUSTED_PROXIES'],
+    ['admin', 'LGSP_ADMIN_TRUSTED_PROXIES'],
+  ] as const) {
+    const proxies = (withDefaults[section] as { trustedProxies?: unknown } | undefined)?.trustedProxies;
+    if (!Array.isArray(proxies)) continue;
     for (const entry of proxies) {
       if (typeof entry === 'string' && !isAddressOrCidr(entry)) {
         problems.push(
-          `gateway.trustedProxies (LGSP_TRUSTED_PROXIES): "${entry}" không phải địa chỉ IP hoặc CIDR / is not an IP address or CIDR`,
+          `${section}.trustedProxies (${env}): "${entry}" không phải địa chỉ IP hoặc CIDR / is not an IP address or CIDR`,
         );
       }
     }

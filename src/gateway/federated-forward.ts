@@ -21,7 +21,7 @@ import type { TransactionRecord } from '../telemetry/record.ts';
 
 type FederationEvidence = NonNullable<TransactionRecord['federation']>;
 
-import { forwardedOrigin } from './client-address.ts';
+import { forwardedOrigin } from '../net/client-address.ts';
 import type { CompiledSnapshot, Route, SubscriptionPolicy } from './compiled-snapshot.ts';
 import { type GatewayContext, poolFor } from './context.ts';
 import { readSmallBody, refuse } from './exchange.ts';

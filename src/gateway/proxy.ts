@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { PeerData } from '../federation/snapshot.ts';
+import { forwardedOrigin } from '../net/client-address.ts';
 import { noteService, type TransactionRecord } from '../telemetry/record.ts';
 import { categoriesEndpoint } from './categories.ts';
-import { forwardedOrigin } from './client-address.ts';
 import type {
   CompiledResource,
   CompiledSnapshot,

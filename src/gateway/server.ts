@@ -10,6 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../core/config.ts';
 import type { ErrorCode } from '../core/errors.ts';
+import { socketAddress } from '../net/client-address.ts';
 import { answerClientError, type ClientErrorCodes, refuseConnect } from '../net/client-error.ts';
 import {
   loadTlsMaterial,
@@ -20,7 +21,6 @@ import {
   tlsServerOptions,
 } from '../net/tls.ts';
 import type { TransactionRecord } from '../telemetry/record.ts';
-import { socketAddress } from './client-address.ts';
 import { LGSP_ACCESS_TOKEN_HEADER, noteClientCodes, partnerCodeMatches } from './client-conventions.ts';
 import type { CompiledSnapshot } from './compiled-snapshot.ts';
 import { createGatewayContext, type GatewayContext, type GatewayDeps, type GatewayStats } from './context.ts';

@@ -37,7 +37,7 @@ export interface TransactionRecord {
    */
   leg: TransactionLeg;
   messageId: string | null;
-  /** Who called, by address: `clientAddress` (src/gateway/client-address.ts), never what the caller claimed. */
+  /** Who called, by address: `clientAddress` (src/net/client-address.ts), never what the caller claimed. */
   clientAddress: string | null;
   /**
    * `token_request` for a `/token` call (set by the token endpoint), `platform_call` for a call to the platform's

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SignInClient } from '../../control/sign-ins.ts';
+import type { Config } from '../../core/config.ts';
 import { LgspError } from '../../core/errors.ts';
+import { clientAddress, TrustedProxies } from '../../net/client-address.ts';
 import { currentUser } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import {
@@ -28,6 +30,7 @@ export async function loginRoutes(
   { accounts, config, clock, logger }: AdminDeps,
   oidc: OidcSignIn,
 ): Promise<void> {
+  const clientOf = signInClientOf(config);
   route(app, TAGS.auth, 'login', {
     handler: async (request, reply) => {
       const session = await accounts.login(request.body.username, request.body.password, clientOf(request));
@@ -159,6 +162,7 @@ export async function sessionRoutes(
   { accounts, config }: AdminDeps,
   oidc: OidcSignIn,
 ): Promise<void> {
+  const clientOf = signInClientOf(config);
   route(app, TAGS.auth, 'logout', {
     handler: async (request, reply) => {
       if (request.sessionToken) await accounts.logout(request.sessionToken);
@@ -207,12 +211,21 @@ export async function sessionRoutes(
 }
 
 /**
- * Who is signing in, as the brute-force limits and the sign-in history see them: the socket's address — the admin
- * port is not behind the gateway's trusted proxies (issue 10 item 5) — and the User-Agent, bounded when stored.
+ * Who is signing in, as the brute-force limits and the sign-in history see them: the socket's address — or, behind a
+ * reverse proxy listed in `admin.trustedProxies`, the client its `X-Forwarded-For` names, read from the right as the
+ * gateway reads it (`clientAddress`) — and the User-Agent, bounded when stored. Behind nginx without it, every
+ * sign-in came from the proxy's 127.0.0.1: one address counter for everyone (30 failures by anyone blocked every
+ * sign-in through the proxy) and a history that could not say where an attempt came from.
  */
-function clientOf(request: FastifyRequest): SignInClient {
-  const agent = request.headers['user-agent'];
-  return { address: request.socket.remoteAddress ?? '', userAgent: typeof agent === 'string' ? agent : '' };
+function signInClientOf(config: Config): (request: FastifyRequest) => SignInClient {
+  const proxies = new TrustedProxies(config.admin.trustedProxies);
+  return (request) => {
+    const agent = request.headers['user-agent'];
+    return {
+      address: clientAddress(request.raw, proxies),
+      userAgent: typeof agent === 'string' ? agent : '',
+    };
+  };
 }
 
 /** The console session's token; a bearer token is not a console session (401, as without a cookie). */
