@@ -762,3 +762,29 @@ describe('admin login behind a reverse proxy (admin.trustedProxies)', () => {
     assert.equal((await login(plain, '203.0.113.200', 'admin', TEST_PASSWORD)).statusCode, 429);
   });
 });
+
+describe('POST /token counts an IPv6 client by its /64, as the admin sign-in does', () => {
+  const limits = loadConfig({
+    env: {},
+    overrides: { limits: { tokenAddressFreeFailures: 5, tokenBlockBaseMs: 120_000 } },
+  }).limits;
+
+  test('failures from five addresses of one /64 block a sixth of it; another /64 and IPv4 are not blocked', async () => {
+    const throttle = new TokenThrottle(limits);
+    const now = Date.now();
+    const blocked: number[] = [];
+    // A host free to use every address of its /64 (RFC 6177) sprays made-up keys from a new one each time.
+    for (let i = 1; i <= 6; i++) blocked.push(await throttle.failed(null, `2001:db8:1:2::${i}`, now));
+    assert.deepEqual(
+      blocked.map((ms) => ms > 0),
+      [false, false, false, false, false, true],
+      'the 6th failure of the /64 starts its block',
+    );
+    assert.ok(
+      throttle.retryAfterMs(null, '2001:db8:1:2:ffff::9', now) > 60_000,
+      'another address of the /64 waits',
+    );
+    assert.equal(throttle.retryAfterMs(null, '2001:db8:1:3::1', now), 0, 'the next /64 is not blocked');
+    assert.equal(throttle.retryAfterMs(null, '10.1.2.3', now), 0, 'an IPv4 client is not blocked');
+  });
+});

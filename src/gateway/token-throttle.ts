@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { backoffPolicies, FailureCounters, type FailureState } from '../core/backoff.ts';
+import { backoffPolicies, FailureCounters, type FailureState, throttledAddress } from '../core/backoff.ts';
 import type { Config } from '../core/config.ts';
 import { openRedis } from '../core/redis.ts';
 import { type FailureEvent, RedisFailureCounters } from '../core/redis-failures.ts';
@@ -17,6 +17,15 @@ export interface TokenFailureReport {
 export interface TokenBlocks {
   keys: Record<string, FailureState>;
   addresses: Record<string, FailureState>;
+}
+
+/**
+ * The address a failure is counted under: an IPv6 client by its /64, as the admin sign-in counts it
+ * (`throttledAddress`) — every address of a subscriber's /64 is its host's to use, so counted one by one a guesser had
+ * the free failures on each of 2^64 addresses. IPv4 (most calls) as it is, without parsing it again.
+ */
+function countedAddress(address: string): string {
+  return address.includes(':') ? throttledAddress(address) : address;
 }
 
 /** Where the counters are: this node's processes, Redis shared by every node, or this node while Redis is away. */
@@ -100,7 +109,7 @@ export class TokenThrottle {
   /** Milliseconds until this key and address may try again; 0 when neither is blocked. */
   retryAfterMs(clientId: string | null, address: string, nowMs: number): number {
     const key = clientId === null ? 0 : this.byKey.blockedMs(clientId, nowMs);
-    return Math.max(key, this.byAddress.blockedMs(address, nowMs));
+    return Math.max(key, this.byAddress.blockedMs(countedAddress(address), nowMs));
   }
 
   /**
@@ -108,7 +117,8 @@ export class TokenThrottle {
    * long the key or address is now blocked (0: not yet), so the endpoint can log each block as it starts. With
    * Redis, the failure is counted there (and every node told) before this resolves.
    */
-  async failed(knownKey: string | null, address: string, nowMs: number): Promise<number> {
+  async failed(knownKey: string | null, clientAddress: string, nowMs: number): Promise<number> {
+    const address = countedAddress(clientAddress);
     if (this.shared?.available) {
       const subjects = [{ id: `addr:${address}`, policy: this.byAddress.policy }];
       if (knownKey !== null) subjects.push({ id: `key:${knownKey}`, policy: this.byKey.policy });
