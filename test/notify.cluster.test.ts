@@ -3,16 +3,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
 import { Registry } from '../src/control/registry/index.ts';
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { EgressPolicy } from '../src/net/egress.ts';
-import { Notifier, takeClaimTurn } from '../src/notify/notifier.ts';
-import { enqueueNotification } from '../src/notify/outbox.ts';
+import { type Notifier, takeClaimTurn } from '../src/notify/notifier.ts';
 import type { Store } from '../src/store/port.ts';
 import { PostgresStore } from '../src/store/postgres-store.ts';
 import { TEST_KEK } from './helpers/keys.ts';
+import { enqueueNotice, until, webhookNotifier } from './helpers/outbox.ts';
 import { openTestStore, type TestStore, testDatabaseUrl } from './helpers/stores.ts';
 
 /** A webhook's limit here: long enough that "while the hanging receiver still holds its request" holds on a busy machine. */
@@ -77,13 +76,6 @@ async function startReceivers() {
   return r;
 }
 
-const notice = {
-  eventType: 'notice.maintenance' as const,
-  subject: 'Bảo trì dịch vụ Dân cư 1.0',
-  text: 'Dịch vụ Dân cư 1.0 tạm dừng từ 22:00 đến 23:00 ngày 08/12/2026.',
-  payload: { context: 'dancu', version: '1.0' },
-};
-
 /**
  * At most one send at a time to a recipient, across every node on one PostgreSQL (migration 0051). The bound was each
  * node's memory, and a lane's round outlives the job lease that starts it (a node giving its leases back at stop, or
@@ -103,31 +95,11 @@ describe('one send at a time per recipient across nodes (postgres)', { skip: !te
   const busyOrgs: string[] = [];
   const notifiers: Notifier[] = [];
   const notifier = (store: Store) => {
-    const n = new Notifier(
-      store,
-      clock,
-      { smtpUrl: '', mailFrom: 'lgsp@localhost', pollIntervalMs: 5000, maxAttempts: 8 },
-      pino({ level: 'silent' }),
-      TEST_KEK,
-      { egress, webhookTimeoutMs: HELD_LIMIT_MS },
-    );
+    const n = webhookNotifier(store, clock, egress, { webhookTimeoutMs: HELD_LIMIT_MS });
     notifiers.push(n);
     return n;
   };
-  const enqueue = (organizationId: string) =>
-    ts.store.db
-      .transaction()
-      .execute((trx) =>
-        enqueueNotification(
-          trx,
-          { ...notice, recipients: { organizationIds: [organizationId] } },
-          clock.nowMs(),
-        ),
-      );
-  const until = async (what: string, holds: () => boolean) => {
-    for (let i = 0; i < 1000 && !holds(); i++) await sleep(10);
-    assert.ok(holds(), `waited 10 s for: ${what}`);
-  };
+  const enqueue = (organizationId: string) => enqueueNotice(ts.store, clock, organizationId);
 
   before(async () => {
     ts = await openTestStore('postgres');

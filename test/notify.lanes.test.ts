@@ -2,15 +2,13 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
 import { Registry } from '../src/control/registry/index.ts';
 import { createWebhookEndpoint } from '../src/control/webhooks.ts';
 import { ManualClock } from '../src/core/clock.ts';
 import { EgressPolicy } from '../src/net/egress.ts';
-import { Notifier, retryDelayMs } from '../src/notify/notifier.ts';
-import { enqueueNotification } from '../src/notify/outbox.ts';
+import { type Notifier, retryDelayMs } from '../src/notify/notifier.ts';
 import { TEST_KEK } from './helpers/keys.ts';
+import { enqueueNotice, until, webhookNotifier } from './helpers/outbox.ts';
 import { openTestStore, storeKinds, type TestStore } from './helpers/stores.ts';
 
 /** A webhook's limit here: long enough that "while the hanging receiver still holds its request" holds on a busy machine. */
@@ -70,13 +68,6 @@ async function startReceivers() {
   return r;
 }
 
-const notice = {
-  eventType: 'notice.maintenance' as const,
-  subject: 'Bảo trì dịch vụ Dân cư 1.0',
-  text: 'Dịch vụ Dân cư 1.0 tạm dừng từ 22:00 đến 23:00 ngày 08/12/2026.',
-  payload: { context: 'dancu', version: '1.0' },
-};
-
 /**
  * One organization's receiver that hangs must not hold another organization's webhooks. Before, the webhook lane
  * claimed a batch of 20 and waited for its slowest send before claiming again, and a tick found the lane busy and
@@ -94,31 +85,11 @@ for (const kind of storeKinds) {
     let healthyOrg: string;
     const notifiers: Notifier[] = [];
     const notifier = (pollIntervalMs = 5000) => {
-      const n = new Notifier(
-        ts.store,
-        clock,
-        { smtpUrl: '', mailFrom: 'lgsp@localhost', pollIntervalMs, maxAttempts: 8 },
-        pino({ level: 'silent' }),
-        TEST_KEK,
-        { egress, webhookTimeoutMs: HELD_LIMIT_MS },
-      );
+      const n = webhookNotifier(ts.store, clock, egress, { webhookTimeoutMs: HELD_LIMIT_MS, pollIntervalMs });
       notifiers.push(n);
       return n;
     };
-    const enqueue = (organizationId: string) =>
-      ts.store.db
-        .transaction()
-        .execute((trx) =>
-          enqueueNotification(
-            trx,
-            { ...notice, recipients: { organizationIds: [organizationId] } },
-            clock.nowMs(),
-          ),
-        );
-    const until = async (what: string, holds: () => boolean) => {
-      for (let i = 0; i < 1000 && !holds(); i++) await sleep(10);
-      assert.ok(holds(), `waited 10 s for: ${what}`);
-    };
+    const enqueue = (organizationId: string) => enqueueNotice(ts.store, clock, organizationId);
 
     before(async () => {
       ts = await openTestStore(kind);
